@@ -1,0 +1,61 @@
+"""The contract: the two documents as specs, codes and errata, read in this one place."""
+
+from ._codes import CATEGORIES, Code, CodeTable
+from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
+from ._errata import Erratum
+from ._models import (
+    MODEL_SCHEMAS,
+    AsyncResultRequest,
+    BusinessResult,
+    CompareRequest,
+    CompareResponse,
+    FaceData,
+    HacknessVo,
+    IdnoRequest,
+    ImageItem,
+    ImageRef,
+    ImgMapEntry,
+    LiveCodeData,
+    LiveCodeRequest,
+    LiveCodeResponse,
+    LiveCodeResult,
+    MatchData,
+    MatchRequest,
+    MatchResponse,
+    MatchResult,
+    Threshold,
+)
+from ._spec import Operation, Spec
+
+__all__ = [
+    "CATEGORIES",
+    "MODEL_SCHEMAS",
+    "SPEC_FILES",
+    "AsyncResultRequest",
+    "BusinessResult",
+    "Code",
+    "CodeTable",
+    "CompareRequest",
+    "CompareResponse",
+    "Contract",
+    "Erratum",
+    "FaceData",
+    "HacknessVo",
+    "IdnoRequest",
+    "ImageItem",
+    "ImageRef",
+    "ImgMapEntry",
+    "LiveCodeData",
+    "LiveCodeRequest",
+    "LiveCodeResponse",
+    "LiveCodeResult",
+    "MatchData",
+    "MatchRequest",
+    "MatchResponse",
+    "MatchResult",
+    "Operation",
+    "Spec",
+    "Threshold",
+    "default_specs_dir",
+    "load_contract",
+]

@@ -1,0 +1,102 @@
+"""The code table (`specs/codes.yaml`): what every code means and how to treat it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from harness.errors import SpecError
+
+Api = Literal["match", "jd"]
+Where = Literal["errcode", "gateway", "business"]
+CATEGORIES = ("success", "auth", "quota", "input", "image_quality", "liveness", "business", "internal")
+_WHERE_BY_API = {"match": {"errcode"}, "jd": {"gateway", "business"}}
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    api: str
+    where: str
+    code: str
+    zh: str
+    en: str
+    category: str
+    retryable: bool
+    documented: bool
+    errata: str | None = None
+
+    @property
+    def msg_prefix(self) -> str:
+        """The text a message must begin with: the document text without a trailing "!" (E-027)."""
+        return self.zh.split(" / ")[0].rstrip("!！")
+
+    def describe(self) -> str:
+        flag = "" if self.documented else " [decided by faceharness, " + (self.errata or "") + "]"
+        return f"{self.api} {self.where} {self.code}: {self.en} ({self.zh}); {self.category}, " + (
+            "retryable" if self.retryable else "not retryable"
+        ) + flag
+
+
+class CodeTable:
+    """Lookup by (api, where, code); codes are compared as strings so 1155 and "1155" agree."""
+
+    def __init__(self, codes: list[Code]) -> None:
+        self._by_key: dict[tuple[str, str, str], Code] = {}
+        for c in codes:
+            key = (c.api, c.where, c.code)
+            if key in self._by_key:
+                raise SpecError(f"codes.yaml: code {c.code} appears twice for {c.api} {c.where}")
+            self._by_key[key] = c
+        self.codes: tuple[Code, ...] = tuple(codes)
+
+    def get(self, api: str, where: str, code: object) -> Code | None:
+        return self._by_key.get((api, where, str(code)))
+
+    def find(self, code: object) -> list[Code]:
+        """Every entry with this code, in any api and place (for `faceharness codes CODE`)."""
+        return [c for c in self.codes if c.code == str(code)]
+
+    def of(self, api: str, where: str | None = None, category: str | None = None) -> list[Code]:
+        return [
+            c
+            for c in self.codes
+            if c.api == api and (where is None or c.where == where)
+            and (category is None or c.category == category)
+        ]
+
+    def code_for(self, api: str, where: str, en_startswith: str) -> Code:
+        """The single entry whose English meaning starts with the text: lets code name codes by meaning."""
+        hits = [c for c in self.of(api, where) if c.en.startswith(en_startswith)]
+        if len(hits) != 1:
+            raise SpecError(f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found {len(hits)}")
+        return hits[0]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def parse_codes(raw: Any, source: str) -> CodeTable:
+    if not isinstance(raw, dict) or not isinstance(raw.get("codes"), list):
+        raise SpecError(f"{source}: expected a mapping with a 'codes' list")
+    out: list[Code] = []
+    for i, row in enumerate(raw["codes"]):
+        where = f"{source}: entry {i + 1}"
+        if not isinstance(row, dict):
+            raise SpecError(f"{where} is not a mapping")
+        missing = {"api", "where", "code", "zh", "en", "category", "retryable", "documented"} - row.keys()
+        if missing:
+            raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
+        if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:
+            raise SpecError(f"{where}: api/where {row['api']}/{row['where']} is not a known place")
+        if row["category"] not in CATEGORIES:
+            raise SpecError(f"{where}: category {row['category']!r} is not one of {', '.join(CATEGORIES)}")
+        if row["where"] == "gateway" and not isinstance(row["code"], str):
+            raise SpecError(f"{where}: JD gateway codes are strings, got {row['code']!r}")
+        out.append(
+            Code(
+                api=row["api"], where=row["where"], code=str(row["code"]), zh=str(row["zh"]),
+                en=str(row["en"]), category=row["category"], retryable=bool(row["retryable"]),
+                documented=bool(row["documented"]), errata=row.get("errata"),
+            )
+        )
+    return CodeTable(out)

@@ -1,0 +1,179 @@
+"""The contract object: both specs, the code table and the errata, loaded once and passed down."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.errors import SpecError
+
+from ._codes import Code, CodeTable, parse_codes
+from ._errata import Erratum, parse_errata
+from ._spec import Operation, Spec, load_spec
+
+SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
+
+
+def default_specs_dir() -> Path:
+    """`$FACEHARNESS_SPECS`, else the repository's `specs/` beside the `harness` package."""
+    env = os.environ.get("FACEHARNESS_SPECS")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+
+
+@dataclass(frozen=True)
+class Contract:
+    specs_dir: Path
+    match: Spec
+    jd: Spec
+    codes: CodeTable
+    errata: tuple[Erratum, ...]
+
+    # --- lookups -------------------------------------------------------------------------
+    def spec(self, api: str) -> Spec:
+        if api == "match":
+            return self.match
+        if api == "jd":
+            return self.jd
+        raise SpecError(f"unknown api {api!r}; expected 'match' or 'jd'")
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        return {**self.match.operations, **self.jd.operations}
+
+    def operation(self, operation_id: str) -> Operation:
+        try:
+            return self.operations[operation_id]
+        except KeyError:
+            raise SpecError(
+                f"no operation {operation_id!r}; known: {', '.join(sorted(self.operations))}"
+            ) from None
+
+    def property_schema(self, api: str, schema: str, prop: str) -> dict[str, Any]:
+        return dict(self.spec(api).schemas[schema]["properties"][prop])
+
+    def enum(self, api: str, schema: str, prop: str) -> tuple[str, ...]:
+        return tuple(self.property_schema(api, schema, prop)["enum"])
+
+    # --- facts the rest of the code needs, each read from the specs ----------------------
+    @property
+    def match_base64_max_chars(self) -> int:
+        return int(self.match.facts["base64_max_chars"])
+
+    @property
+    def match_far_claims(self) -> list[tuple[float, float]]:
+        return [(float(c["score"]), float(c["fmr"])) for c in self.match.facts["far_claims"]]
+
+    def success_threshold(self, operation_id: str) -> float:
+        return float(self.operation(operation_id).facts["success_threshold"])
+
+    @property
+    def livecode_pattern(self) -> str:
+        return str(self.match.schemas["LiveCode"]["pattern"])
+
+    @property
+    def jd_fixed_fields(self) -> dict[str, str]:
+        props = self.jd.schemas["CompareRequest"]["properties"]
+        return {k: v["const"] for k, v in props.items() if "const" in v}
+
+    @property
+    def jd_image_max_bytes(self) -> int:
+        return int(self.jd.facts["image_max_bytes"])
+
+    @property
+    def jd_image_formats(self) -> tuple[str, ...]:
+        return tuple(self.jd.facts["image_formats"])
+
+    @property
+    def jd_timestamp_window_ms(self) -> int:
+        return int(self.jd.facts["timestamp_window_s"]) * 1000
+
+    @property
+    def jd_threshold_fmr(self) -> dict[str, float]:
+        return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
+
+    @property
+    def jd_success_code(self) -> str:
+        return str(self.jd.facts["success_code"])
+
+    @property
+    def jd_not_same_person_code(self) -> int:
+        return int(self.jd.facts["not_same_person_code"])
+
+    @property
+    def jd_collection_bounds(self) -> tuple[int, int]:
+        s = self.jd.schemas["CompareRequest"]["properties"]["collectionImageItems"]
+        return int(s["minItems"]), int(s["maxItems"])
+
+    def code(self, api: str, where: str, code: object) -> Code:
+        found = self.codes.get(api, where, code)
+        if found is None:
+            raise SpecError(f"code {code} is not in codes.yaml for {api} {where}")
+        return found
+
+
+def load_contract(specs_dir: Path | None = None) -> Contract:
+    """Load and cross-check everything under `specs_dir`; raises SpecError with one line."""
+    return _load(str((specs_dir or default_specs_dir()).resolve()))
+
+
+@lru_cache(maxsize=4)
+def _load(specs_dir: str) -> Contract:
+    root = Path(specs_dir)
+    if not root.is_dir():
+        raise SpecError(f"specs directory {root} does not exist (set --specs or FACEHARNESS_SPECS)")
+    match = load_spec(root / SPEC_FILES["match"])
+    jd = load_spec(root / SPEC_FILES["jd"])
+    for api, spec in (("match", match), ("jd", jd)):
+        if spec.api != api:
+            raise SpecError(f"{spec.path.name} declares api {spec.api!r}, expected {api!r}")
+    codes_path = root / "codes.yaml"
+    try:
+        raw_codes = yaml.safe_load(codes_path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"cannot read {codes_path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError:
+        raise SpecError(f"{codes_path.name} is not valid YAML") from None
+    codes = parse_codes(raw_codes, codes_path.name)
+    errata_path = root / "ERRATA.md"
+    try:
+        errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
+    except OSError as exc:
+        raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
+    contract = Contract(specs_dir=root, match=match, jd=jd, codes=codes, errata=errata)
+    _cross_check(contract)
+    return contract
+
+
+def _cross_check(c: Contract) -> None:
+    """Facts that must agree between files: errata ids cited exist; success codes are in the table."""
+    known = {e.id for e in c.errata}
+    for spec in (c.match, c.jd):
+        for cited in _cited_errata(spec.raw):
+            if cited not in known:
+                raise SpecError(f"{spec.path.name} cites {cited}, which ERRATA.md does not define")
+    for code in c.codes.codes:
+        if code.errata and code.errata not in known:
+            raise SpecError(f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not define")
+    if c.codes.get("jd", "gateway", c.jd_success_code) is None:
+        raise SpecError(f"JD success code {c.jd_success_code} is missing from codes.yaml")
+    if c.codes.get("match", "errcode", c.match.facts["success_code"]) is None:
+        raise SpecError("the internal API's success code is missing from codes.yaml")
+
+
+def _cited_errata(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "x-errata" and isinstance(v, list):
+                found.update(str(x) for x in v)
+            else:
+                found |= _cited_errata(v)
+    elif isinstance(node, list):
+        for v in node:
+            found |= _cited_errata(v)
+    return found

@@ -1,0 +1,134 @@
+"""One OpenAPI document: loaded, validated, and asked for schemas and operation facts."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import yaml
+
+from harness.errors import SpecError
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    api: str
+    operation_id: str
+    method: str
+    path: str
+    request_schema: str | None
+    response_schema: str | None
+    facts: dict[str, Any]          # the operation's `x-faceharness`
+    extension: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def api(self) -> str:
+        return str(self.facts["api"])
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The document-level `info.x-faceharness` facts (limits, claims, code fields)."""
+        return dict(self.raw["info"].get("x-faceharness", {}))
+
+    @property
+    def schemas(self) -> dict[str, Any]:
+        return dict(self.raw["components"]["schemas"])
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        ops: dict[str, Operation] = {}
+        for path, item in self.raw["paths"].items():
+            for method, op in item.items():
+                if method not in {"get", "post", "put", "delete", "patch"}:
+                    continue
+                facts = dict(op.get("x-faceharness", {}))
+                ops[op["operationId"]] = Operation(
+                    api=self.api, operation_id=op["operationId"], method=method, path=path,
+                    request_schema=_ref_name(op.get("requestBody", {}), "application/json"),
+                    response_schema=_ref_name(op.get("responses", {}).get("200", {}), "application/json"),
+                    facts=facts, extension=bool(facts.get("extension")),
+                )
+        return ops
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A self-contained JSON Schema (2020-12) for a component, refs still resolvable."""
+        if name not in self.raw["components"]["schemas"]:
+            raise SpecError(f"{self.path.name}: no schema named {name!r}")
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": f"#/components/schemas/{name}",
+            "components": copy.deepcopy(self.raw["components"]),
+        }
+
+    def validator(self, name: str) -> Any:
+        """A compiled validator (jsonschema-rs: fast enough for the emulator's hot path)."""
+        return _compiled(self, name)
+
+    def examples(self) -> list[tuple[str, str, str, Any]]:
+        """(operation_id, 'request'|'response', schema name, example value) for every example."""
+        out = []
+        for op_id, op in self.operations.items():
+            raw_op = self.raw["paths"][op.path][op.method]
+            body = raw_op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            for ex in body.get("examples", {}).values():
+                out.append((op_id, "request", op.request_schema or "", ex["value"]))
+            resp = raw_op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            for ex in resp.get("examples", {}).values():
+                out.append((op_id, "response", op.response_schema or "", ex["value"]))
+        return out
+
+
+_VALIDATORS: dict[tuple[int, str], Any] = {}
+
+
+def _compiled(spec: Spec, name: str) -> Any:
+    key = (id(spec), name)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(spec.schema(name), validate_formats=False)
+    return _VALIDATORS[key]
+
+
+def _ref_name(container: dict[str, Any], media: str) -> str | None:
+    schema = container.get("content", {}).get(media, {}).get("schema", {})
+    ref = schema.get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate one spec; every failure is a one-line SpecError."""
+    from openapi_spec_validator import validate as validate_openapi
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise SpecError(f"spec {path.name} is not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"spec {path.name} is not a mapping")
+    try:
+        validate_openapi(raw)
+    except Exception as exc:  # the validator raises several unrelated types
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpecError(f"spec {path.name} is not valid OpenAPI: {first}") from None
+    if "api" not in raw.get("info", {}).get("x-faceharness", {}):
+        raise SpecError(f"spec {path.name} lacks info.x-faceharness.api")
+    return Spec(path=path, raw=raw)

@@ -1,0 +1,34 @@
+"""The harness's own error family: "the harness cannot run", never "the service is wrong".
+
+Every command maps a :class:`HarnessError` to exit code 2 with its one-line message
+(``cli.py`` does this in one place). Contract violations by a service are findings, not
+exceptions of this family.
+"""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base class; ``str(err)`` is a one-line message meant for a person."""
+
+    exit_code = 2
+
+
+class UsageError(HarnessError):
+    """A command-line option or argument is invalid."""
+
+
+class ConfigError(HarnessError):
+    """A configuration file or environment variable is invalid."""
+
+
+class SpecError(HarnessError):
+    """A spec, the code table or the errata failed to load or are inconsistent."""
+
+
+class InputError(HarnessError):
+    """A user-supplied input (image file, labels file, finding file) is unusable."""
+
+
+class TargetError(HarnessError):
+    """The target did not answer, or answered with something that cannot be parsed."""
