@@ -1,0 +1,70 @@
+"""The engine interface: bytes in, template out; two templates in, a distance out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+FaceRejectReason = Literal["no_face", "multiple_faces", "face_too_small", "blurry", "bad_pose"]
+
+FACE_REJECT_REASONS: Final[tuple[FaceRejectReason, ...]] = (
+    "no_face",  # the detector found no human face
+    "multiple_faces",  # two or more faces of comparable size; the APIs want exactly one
+    "face_too_small",  # the face is narrower than the engine's minimum
+    "blurry",  # too little fine detail on the aligned face
+    "bad_pose",  # head turned too far sideways for a reliable comparison
+)
+
+Box = tuple[int, int, int, int]
+"""(left, top, right, bottom) in pixels of the upright (EXIF-rotated) image."""
+
+
+class FaceRejected(Exception):
+    """The image is valid but its face cannot be used; ``reason`` is in FACE_REJECT_REASONS."""
+
+    def __init__(self, reason: FaceRejectReason, detail: str) -> None:
+        if reason not in FACE_REJECT_REASONS:
+            raise ValueError(
+                f"unknown face reject reason {reason!r}; expected one of {FACE_REJECT_REASONS}"
+            )
+        self.reason: FaceRejectReason = reason
+        self.detail = " ".join(detail.split())
+        super().__init__(f"{reason}: {self.detail}")
+
+    def __reduce__(self) -> tuple[type[FaceRejected], tuple[FaceRejectReason, str]]:
+        return (type(self), (self.reason, self.detail))
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class FaceTemplate:
+    """What an engine keeps of one image's face; comparable only within the same engine.
+
+    ``vector`` is a read-only float64 embedding (DlibEngine) or a 32-byte digest
+    (FastEngine). ``box`` is None when the engine does not locate faces. ``quality`` holds
+    the measurements behind the quality gates (names depend on the engine), for diagnostics.
+    """
+
+    engine: str
+    vector: NDArray[np.float64] | bytes
+    image_sha256: str
+    box: Box | None = None
+    quality: Mapping[str, float] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A face engine. Implementations must be safe to call from several threads."""
+
+    name: str
+
+    def template(self, image_bytes: bytes) -> FaceTemplate:
+        """Template of the single usable face; raises FaceRejected or ImageRejected."""
+        ...
+
+    def distance(self, a: FaceTemplate, b: FaceTemplate) -> float:
+        """Dissimilarity >= 0, symmetric, exactly 0.0 for the same image bytes."""
+        ...

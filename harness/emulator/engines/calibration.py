@@ -1,0 +1,100 @@
+"""Engine distance -> each API's numbers, from one measured impostor model.
+
+How the model was measured, and why these mappings: docs/calibration.md. Re-measure with
+``python -m harness.emulator.engines._measure`` and paste its constants below.
+
+Internal API (document: "70 means a false-accept rate of 1/1,000, 80 means 1/10,000"):
+    score = floor(S(L)), L = -log10 FMR(distance),
+    S(L) = 70 * L / 3 for L <= 3 (FMR 1 -> 0, FMR 1e-3 -> 70),
+    S(L) = 70 + 10 * (L - 3) above (1e-4 -> 80, 1e-5 -> 90, <= 1e-6 -> 100).
+    Both documented claims hold exactly under the model: FMR(score >= 70) = 1e-3,
+    FMR(score >= 80) = 1e-4.
+
+JD faceCompareNew:
+    e_k = distance at FMR 10^-k (k = 4..7), so e4 > e5 > e6 > e7;
+    result = distance <= e4;
+    score = clip(1 - distance**2 / 2, 0, 1) (the cosine similarity this distance would
+    mean for unit-length embeddings: 1 for identical, ~0.6 for typical impostors);
+    similarity = round(100 * score), half up.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+from ._impostor import ImpostorModel
+
+# -- measured constants (python -m harness.emulator.engines._measure) ---------------------
+IMPOSTOR_MODEL: Final = ImpostorModel(mean=0.8056, sd=0.1377, power=2)
+"""Squared dlib impostor distance ~ Normal(0.8056, 0.1377): 355 impostor pairs of 28 photos,
+12 identities (docs/calibration.md). Thresholds: FMR 1e-3 at d 0.616, 1e-4 at d 0.542."""
+# ------------------------------------------------------------------------------------------
+
+INTERNAL_ANCHORS: Final = ((70, 1e-3), (80, 1e-4))
+"""The internal document's claims: (score, false-accept rate at that score)."""
+
+JD_FMR_LEVELS: Final = {"e4": 1e-4, "e5": 1e-5, "e6": 1e-6, "e7": 1e-7}
+JD_OPERATING_LEVEL: Final = "e4"
+
+_LOW_SLOPE: Final = 70.0 / 3.0  # internal score points per FMR decade up to 1e-3
+_HIGH_SLOPE: Final = 10.0  # points per decade beyond, through the 80 <-> 1e-4 anchor
+_EPS: Final = 1e-9  # absorbs float error so a distance exactly at a threshold lands on it
+
+
+def fmr(distance: float, model: ImpostorModel = IMPOSTOR_MODEL) -> float:
+    """Modelled false-match rate of accepting every pair at or below ``distance``."""
+    return model.fmr(distance)
+
+
+def internal_score(distance: float, model: ImpostorModel = IMPOSTOR_MODEL) -> int:
+    """Internal API score 0..100; never increases with distance."""
+    rate = model.fmr(distance)
+    if rate <= 0.0:
+        return 100
+    decades = max(0.0, -math.log10(rate))
+    raw = _LOW_SLOPE * decades if decades <= 3.0 else 70.0 + _HIGH_SLOPE * (decades - 3.0)
+    return min(100, math.floor(raw + _EPS))
+
+
+def fmr_at_internal_score(score: float) -> float:
+    """False-match rate of the rule "accept when internal score >= ``score``".
+
+    Scores are integers, so a fractional ``score`` means ``ceil(score)``. Independent of
+    the impostor model: this is the scale's definition (70 -> 1e-3, 80 -> 1e-4, 100 -> 1e-6).
+    """
+    level = math.ceil(score - _EPS)
+    if level <= 0:
+        return 1.0
+    if level > 100:
+        return 0.0
+    decades = level / _LOW_SLOPE if level <= 70 else 3.0 + (level - 70) / _HIGH_SLOPE
+    return float(10.0 ** (-decades))
+
+
+def internal_threshold_distance(score: float, model: ImpostorModel = IMPOSTOR_MODEL) -> float:
+    """Largest distance whose internal score is still >= ``score`` (0 < score <= 100)."""
+    rate = fmr_at_internal_score(score)
+    if not 0.0 < rate < 1.0:
+        raise ValueError(f"score must be in (0, 100], got {score}")
+    return model.distance_at_fmr(rate)
+
+
+def jd_thresholds(model: ImpostorModel = IMPOSTOR_MODEL) -> dict[str, float]:
+    """JD ``threshold``: distance at FMR 1e-4..1e-7, keys e4..e7 (a fresh dict each call)."""
+    return {key: model.distance_at_fmr(rate) for key, rate in JD_FMR_LEVELS.items()}
+
+
+def jd_similarity(distance: float) -> float:
+    """JD ``score`` in [0, 1]: 1 - distance**2 / 2, clipped; never increases with distance."""
+    return min(1.0, max(0.0, 1.0 - distance * distance / 2.0))
+
+
+def jd_similarity_percent(distance: float) -> int:
+    """JD ``similarity`` 0..100: ``score`` as a percentage, rounded half up."""
+    return math.floor(100.0 * jd_similarity(distance) + 0.5)
+
+
+def jd_operating_threshold_score(model: ImpostorModel = IMPOSTOR_MODEL) -> float:
+    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value."""
+    return jd_similarity(jd_thresholds(model)[JD_OPERATING_LEVEL])
