@@ -1,0 +1,168 @@
+"""Documented false-match claims and the verdict the measurements give each of them.
+
+A claim says "accepting at this operating point falsely matches at most ``claimed_fmr`` of
+impostor pairs". Each API supplies its claims as data (numbers come from the contract, not
+from here); the verdict logic is the same for all of them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from ._stats import clopper_pearson, n_needed_for_zero_failures
+
+Rule = Literal["score>=", "decision"]
+VerdictName = Literal["contradicted", "consistent", "untestable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One documented operating point.
+
+    Args:
+        name: stable id for reports, e.g. ``"match.score>=70"``.
+        claimed_fmr: the documented false-match rate, e.g. ``1e-3``.
+        threshold: the score threshold for ``rule="score>="``; ``None`` for ``"decision"``.
+        rule: ``"score>="`` accepts a pair when its score reaches ``threshold``;
+            ``"decision"`` uses the service's own true/false verdict, for APIs whose
+            documented thresholds live on a scale the client cannot see (JD distances).
+    """
+
+    name: str
+    claimed_fmr: float
+    threshold: float | None = None
+    rule: Rule = "score>="
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.claimed_fmr < 1.0:
+            raise ValueError(f"claim {self.name!r}: claimed_fmr must be in (0, 1)")
+        if self.rule == "score>=" and (self.threshold is None or not math.isfinite(self.threshold)):
+            raise ValueError(f"claim {self.name!r}: rule 'score>=' needs a finite threshold")
+        if self.rule == "decision" and self.threshold is not None:
+            raise ValueError(f"claim {self.name!r}: rule 'decision' takes no threshold")
+
+    def accepts(self, score: float | None, decision: bool | None) -> bool | None:
+        """Whether this operating point accepts a pair; ``None`` when the outcome lacks it."""
+        if self.rule == "decision":
+            return decision
+        if score is None:
+            return None
+        assert self.threshold is not None
+        return score >= self.threshold
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement of one claim, with the figures a reader needs to check it.
+
+    ``direction`` is ``"worse"`` (more false matches than claimed) or ``"better"`` (so few
+    that the documented rate is implausible the other way: the threshold does not mean what
+    the document says, and genuine users are rejected for nothing) when contradicted,
+    otherwise ``None``.
+    """
+
+    verdict: VerdictName
+    direction: Literal["worse", "better"] | None
+    reason: str
+    impostor_pairs_needed: int
+    ci95: tuple[float, float]
+
+
+def judge_claim(false_matches: int, impostor: int, claimed_fmr: float) -> Verdict:
+    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons.
+
+    With the exact 95% Clopper-Pearson interval ``[lo, hi]`` and
+    ``needed = n_needed_for_zero_failures(claimed_fmr)`` (rule of three), in this order:
+
+    1. ``lo > claimed_fmr``: **contradicted**, ``direction="worse"``. Possible at any sample
+       size once enough false matches are seen.
+    2. ``hi < claimed_fmr``: **contradicted**, ``direction="better"``. Needs more pairs than
+       ``needed`` (3,688 for 1e-3, since the two-sided bound is 2.5%).
+    3. ``impostor < needed``: **untestable**. Even zero false matches in this many pairs
+       could not show the claim; this also covers a few false matches whose interval still
+       holds the claim (1 in 100 for a 1e-3 claim is suggestive, not evidence).
+    4. otherwise **consistent**: enough pairs, and the interval holds the claimed rate.
+    """
+    needed = n_needed_for_zero_failures(claimed_fmr)
+    lo, hi = clopper_pearson(false_matches, impostor)
+    seen = f"{false_matches} false matches in {impostor} impostor pairs"
+    interval = f"95% CI [{lo:.3g}, {hi:.3g}]"
+    verdict: VerdictName = "consistent"
+    direction: Literal["worse", "better"] | None = None
+    if lo > claimed_fmr:
+        verdict, direction = "contradicted", "worse"
+        reason = f"{seen}: {interval} lies above the claimed {claimed_fmr:g}"
+    elif hi < claimed_fmr:
+        verdict, direction = "contradicted", "better"
+        reason = (
+            f"{seen}: {interval} lies below the claimed {claimed_fmr:g}; "
+            "the documented rate does not describe this threshold"
+        )
+    elif impostor < needed:
+        verdict = "untestable"
+        reason = f"{seen}: {needed} impostor pairs are needed to test a claim of {claimed_fmr:g}"
+    else:
+        reason = f"{seen}: {interval} holds the claimed {claimed_fmr:g}"
+    return Verdict(
+        verdict=verdict,
+        direction=direction,
+        reason=reason,
+        impostor_pairs_needed=needed,
+        ci95=(lo, hi),
+    )
+
+
+def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3).
+
+    Example:
+        ``score_claims("match", {70: 1e-3, 80: 1e-4})``
+    """
+    return [
+        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t))
+        for t, p in sorted(fmr_by_threshold.items())
+    ]
+
+
+_LEVEL = re.compile(r"^e([1-9][0-9]?)$")
+
+
+def jd_claims(
+    distance_thresholds: Mapping[str, float],
+    *,
+    distance_to_score: Callable[[float], float] | None = None,
+    decision_fmr: float | None = None,
+    api: str = "jd",
+) -> list[Claim]:
+    """Claims for JD's ``e4``..``e7`` levels (``e<k>`` documents FMR ``10**-k``).
+
+    The levels are *distance* thresholds (ERRATA decision) while the response's ``score`` is
+    a similarity the client sees without the distance, so a level becomes a score claim only
+    when ``distance_to_score`` is provided. The service's own ``result`` is judged when
+    ``decision_fmr`` says which FMR the default decision is claimed at; without either,
+    there is nothing testable and the list is empty.
+    """
+    claims: list[Claim] = []
+    if distance_to_score is not None:
+        for level, distance in sorted(distance_thresholds.items()):
+            match = _LEVEL.match(level)
+            if match is None:
+                raise ValueError(f"JD threshold name {level!r} is not of the form e<k>")
+            claims.append(
+                Claim(
+                    name=f"{api}.{level}",
+                    claimed_fmr=10.0 ** -int(match.group(1)),
+                    threshold=float(distance_to_score(distance)),
+                )
+            )
+    if decision_fmr is not None:
+        claims.append(Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision"))
+    return claims
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"

@@ -1,0 +1,283 @@
+"""The accuracy run end to end with a scripted service: counts, verdicts, resume, budget."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.accuracy import (
+    Claim,
+    Outcome,
+    OutcomeCache,
+    PairImages,
+    jd_claims,
+    run_accuracy,
+    score_claims,
+)
+
+from .conftest import scripted_compare
+
+CLAIMS = score_claims("match", {70: 1e-3, 80: 1e-4})
+
+
+class Counting:
+    """Wraps a compare callable; raises KeyboardInterrupt on call ``interrupt_at``."""
+
+    def __init__(
+        self, inner: Callable[[PairImages], Outcome], interrupt_at: int | None = None
+    ) -> None:
+        self.inner = inner
+        self.interrupt_at = interrupt_at
+        self.keys: list[str] = []
+
+    def __call__(self, pair: PairImages) -> Outcome:
+        if self.interrupt_at is not None and len(self.keys) == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.keys.append(pair.key)
+        return self.inner(pair)
+
+
+def _run(pairs: list[PairImages], compare: Any, cache_path: Path, **kwargs: Any) -> Any:
+    with OutcomeCache(cache_path) as cache:
+        return run_accuracy(
+            pairs,
+            compare,
+            cache=cache,
+            claims=kwargs.pop("claims", CLAIMS),
+            target="emulator",
+            api="match",
+            bootstrap_replicates=kwargs.pop("bootstrap_replicates", 50),
+            **kwargs,
+        )
+
+
+def _without_run(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if k != "run"}
+
+
+def test_metrics_shape_and_counts(tmp_path: Path, synthetic_pairs: list[PairImages]) -> None:
+    result = _run(synthetic_pairs, scripted_compare(), tmp_path / "c.jsonl")
+    metrics = result.to_dict()
+    json.dumps(metrics, allow_nan=False)  # goes into summary.json as is
+
+    n_gen = sum(p.genuine for p in synthetic_pairs)
+    n_imp = len(synthetic_pairs) - n_gen
+    assert metrics["complete"] is True
+    assert metrics["pairs"] == {
+        "planned": {"genuine": n_gen, "impostor": n_imp},
+        "measured": {"genuine": n_gen, "impostor": n_imp},
+        "pending": 0,
+    }
+    at70 = metrics["thresholds"][0]
+    assert {
+        "threshold",
+        "fmr",
+        "fmr_ci95",
+        "fnmr",
+        "fnmr_ci95",
+        "genuine",
+        "impostor",
+        "claimed_fmr",
+        "verdict",
+        "impostor_pairs_needed",
+    } <= set(at70)
+    assert (at70["threshold"], at70["claimed_fmr"], at70["impostor_pairs_needed"]) == (
+        70,
+        1e-3,
+        2995,
+    )
+    assert (at70["genuine"], at70["impostor"]) == (n_gen, n_imp)
+
+    compare = scripted_compare()
+    outcomes = [(p.genuine, compare(p).score) for p in synthetic_pairs]
+    false_matches = sum(1 for g, s in outcomes if not g and s is not None and s >= 70)
+    false_rejects = sum(1 for g, s in outcomes if g and s is not None and s < 70)
+    assert at70["fmr"] == pytest.approx(false_matches / n_imp)
+    assert at70["fnmr"] == pytest.approx(false_rejects / n_gen)
+    assert at70["fmr_ci95"][0] <= at70["fmr"] <= at70["fmr_ci95"][1]
+    # a few hundred impostor pairs cannot test 1e-3, and nothing contradicts it here
+    assert [t["verdict"] for t in metrics["thresholds"]] == ["untestable", "untestable"]
+    assert metrics["eer"]["ci95"][0] <= metrics["eer"]["value"] <= metrics["eer"]["ci95"][1]
+    assert len(metrics["det"]["fmr"]) == len(metrics["det"]["threshold"])
+    assert sum(metrics["histogram"]["genuine"]) == n_gen
+    assert metrics["run"] == {
+        "calls": len(synthetic_pairs),
+        "from_cache": 0,
+        "budget_exhausted": False,
+    }
+
+
+def test_false_matches_contradict_the_claim(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    # impostor scores 60..110: about 60% of them at or above 70
+    result = _run(synthetic_pairs, scripted_compare(impostor_base=60), tmp_path / "c.jsonl")
+    verdicts = {
+        t["claim"]: (t["verdict"], t["verdict_direction"]) for t in result.to_dict()["thresholds"]
+    }
+    assert verdicts == {
+        "match.score>=70": ("contradicted", "worse"),
+        "match.score>=80": ("contradicted", "worse"),
+    }
+
+
+def test_fta_is_counted_apart_from_fnmr(tmp_path: Path, synthetic_pairs: list[PairImages]) -> None:
+    result = _run(synthetic_pairs, scripted_compare(fta_identity="person0"), tmp_path / "c.jsonl")
+    metrics = result.to_dict()
+    fta_gen = sum(1 for p in synthetic_pairs if p.genuine and "person0" in p.subjects)
+    fta_imp = sum(1 for p in synthetic_pairs if not p.genuine and "person0" in p.subjects)
+    assert metrics["outcomes"]["genuine"]["fta"] == fta_gen > 0
+    assert metrics["outcomes"]["impostor"]["fta"] == fta_imp > 0
+    at70 = metrics["thresholds"][0]
+    assert at70["fta"] == {"genuine": fta_gen, "impostor": fta_imp}
+    assert at70["excluded"] == {"genuine": 0, "impostor": 0}  # FTA is not a missing score
+    assert at70["genuine"] == metrics["pairs"]["planned"]["genuine"] - fta_gen
+    assert at70["impostor"] == metrics["pairs"]["planned"]["impostor"] - fta_imp
+    attempted = metrics["outcomes"]["genuine"]["ok"] + fta_gen
+    assert metrics["fta_rate"]["genuine"] == pytest.approx(fta_gen / attempted)
+    assert metrics["codes"]["NO_FACE"] == fta_gen + fta_imp
+
+
+def test_interrupted_run_resumes_without_repeating_calls(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    fresh = _run(synthetic_pairs, Counting(scripted_compare()), tmp_path / "fresh.jsonl")
+
+    cache_path = tmp_path / "resumed.jsonl"
+    first = Counting(scripted_compare(), interrupt_at=37)
+    with pytest.raises(KeyboardInterrupt):
+        _run(synthetic_pairs, first, cache_path)
+    assert len(first.keys) == 37
+
+    second = Counting(scripted_compare())
+    resumed = _run(synthetic_pairs, second, cache_path)
+    assert len(second.keys) == len(synthetic_pairs) - 37
+    assert not set(first.keys) & set(second.keys)
+    assert _without_run(resumed.to_dict()) == _without_run(fresh.to_dict())
+    assert resumed.to_dict()["run"] == {
+        "calls": len(second.keys),
+        "from_cache": 37,
+        "budget_exhausted": False,
+    }
+
+    third = Counting(scripted_compare())
+    again = _run(synthetic_pairs, third, cache_path)
+    assert third.keys == []
+    assert _without_run(again.to_dict()) == _without_run(fresh.to_dict())
+
+
+def test_errors_are_retried_unless_cached(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    failing = {p.key for p in synthetic_pairs[:5]}
+
+    def flaky(pair: PairImages) -> Outcome:
+        if pair.key in failing:
+            return Outcome(score=None, decision=None, code="HTTP_503", category="error")
+        return scripted_compare()(pair)
+
+    first = _run(synthetic_pairs, flaky, tmp_path / "a.jsonl")
+    assert sum(c["error"] for c in first.to_dict()["outcomes"].values()) == 5
+    retry = Counting(scripted_compare())
+    second = _run(synthetic_pairs, retry, tmp_path / "a.jsonl")
+    assert set(retry.keys) == failing
+    assert sum(c["error"] for c in second.to_dict()["outcomes"].values()) == 0
+
+    _run(synthetic_pairs, flaky, tmp_path / "b.jsonl", cache_errors=True)
+    kept = Counting(scripted_compare())
+    _run(synthetic_pairs, kept, tmp_path / "b.jsonl")
+    assert kept.keys == []
+
+
+def test_request_budget_stops_early_and_the_next_run_finishes(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    path = tmp_path / "c.jsonl"
+    partial = _run(synthetic_pairs, Counting(scripted_compare()), path, max_requests=10).to_dict()
+    assert partial["complete"] is False
+    assert partial["pairs"]["pending"] == len(synthetic_pairs) - 10
+    assert partial["run"]["budget_exhausted"] is True
+    assert sum(partial["pairs"]["measured"].values()) == 10
+
+    rest = Counting(scripted_compare())
+    final = _run(synthetic_pairs, rest, path).to_dict()
+    assert len(rest.keys) == len(synthetic_pairs) - 10
+    assert final["complete"] is True
+
+
+def test_rate_limit_paces_calls_on_the_injected_clock(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    _run(
+        synthetic_pairs[:21],
+        scripted_compare(),
+        tmp_path / "c.jsonl",
+        max_rps=4,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+    assert now[0] == pytest.approx(20 / 4)
+
+
+def test_max_pairs_and_progress(tmp_path: Path, synthetic_pairs: list[PairImages]) -> None:
+    seen: list[tuple[int, int]] = []
+    metrics = _run(
+        synthetic_pairs,
+        scripted_compare(),
+        tmp_path / "c.jsonl",
+        max_pairs=30,
+        progress=lambda done, total: seen.append((done, total)),
+    ).to_dict()
+    assert metrics["pairs"]["planned"] == {"genuine": 15, "impostor": 15}
+    assert seen == [(n, 30) for n in range(1, 31)]
+
+
+def test_decision_claims_use_the_service_verdict(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    def decisive(pair: PairImages) -> Outcome:
+        outcome = scripted_compare()(pair)
+        decision = None if pair.key.startswith("0") else outcome.decision
+        return Outcome(score=None, decision=decision, code="0")
+
+    claims = jd_claims({}, decision_fmr=1e-4)
+    metrics = _run(synthetic_pairs, decisive, tmp_path / "c.jsonl", claims=claims).to_dict()
+    (row,) = metrics["thresholds"]
+    undecided = sum(1 for p in synthetic_pairs if p.key.startswith("0"))
+    assert (row["claim"], row["rule"], row["threshold"]) == ("jd.result", "decision", None)
+    assert sum(row["excluded"].values()) == undecided
+    assert row["genuine"] + row["impostor"] == len(synthetic_pairs) - undecided
+    expected_fnmr = (
+        sum(
+            1
+            for p in synthetic_pairs
+            if p.genuine and not p.key.startswith("0") and not scripted_compare()(p).decision
+        )
+        / row["genuine"]
+    )
+    assert row["fnmr"] == pytest.approx(expected_fnmr)
+    assert metrics["eer"] is None and metrics["det"] is None  # no scores to sweep
+
+
+def test_compare_must_return_an_outcome(tmp_path: Path, synthetic_pairs: list[PairImages]) -> None:
+    with pytest.raises(TypeError, match="must return an Outcome"):
+        _run(synthetic_pairs, lambda pair: {"score": 1}, tmp_path / "c.jsonl")
+
+
+def test_claim_objects_round_trip_into_rows(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    claim = Claim("custom", 0.2, threshold=55.5)
+    (row,) = _run(
+        synthetic_pairs, scripted_compare(), tmp_path / "c.jsonl", claims=[claim]
+    ).to_dict()["thresholds"]
+    assert (row["claim"], row["threshold"], row["claimed_fmr"]) == ("custom", 55.5, 0.2)
