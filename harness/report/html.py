@@ -1,0 +1,133 @@
+"""``report.html``: one self-contained page a person can read in a minute.
+
+Everything is inline (CSS, SVG plots), there is no JavaScript and no URL is fetched, so
+the file works from a CI artefact store or an e-mail attachment. Jinja2 autoescaping is on
+because finding messages quote service output.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from harness.report import plots
+from harness.report.output import atomic_write_text, redact_summary
+from harness.results import SEVERITIES, SUITE_NAMES, Summary
+
+_SUITE_TITLES = {
+    "conformance": "Contract conformance",
+    "fuzz": "Fuzzing",
+    "load": "Load and QPS limit",
+    "accuracy": "Accuracy (FMR / FNMR)",
+}
+
+
+def _num(value: float | None, digits: int = 4) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:.{digits}g}"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.1f} ms"
+
+
+def _rate(value: float | None) -> str:
+    """Error rates spanning 1e-6..1: scientific below 0.1 %, else a percentage."""
+    if value is None:
+        return "–"
+    if value == 0:
+        return "0"
+    return f"{value:.2e}" if value < 1e-3 else f"{value * 100:.3g}%"
+
+
+def _interval(pair: tuple[float, float] | list[float] | None) -> str:
+    if not pair:
+        return "–"
+    return f"[{_rate(pair[0])}, {_rate(pair[1])}]"
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
+
+
+def _when(value: datetime | None) -> str:
+    return "–" if value is None else value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("harness.report", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(num=_num, ms=_ms, rate=_rate, interval=_interval, pretty=_pretty, when=_when)
+    return env
+
+
+def _plots(summary: Summary) -> dict[str, Markup | None]:
+    """Inline SVG per plot; ``Markup`` because we produced it, not the service."""
+    made: dict[str, str | None] = {
+        "series": None,
+        "rate": None,
+        "hdr": None,
+        "det": None,
+        "hist": None,
+    }
+    load = summary.suites.load.metrics
+    if summary.suites.load.status != "skipped" and load is not None:
+        made.update(
+            series=plots.series_svg(load), rate=plots.rate_svg(load), hdr=plots.hdr_svg(load)
+        )
+    accuracy = summary.suites.accuracy.metrics
+    if summary.suites.accuracy.status != "skipped" and accuracy is not None:
+        made.update(det=plots.det_svg(accuracy), hist=plots.histogram_svg(accuracy))
+    return {name: Markup(svg) if svg else None for name, svg in made.items()}
+
+
+def _context(summary: Summary) -> dict[str, Any]:
+    findings = summary.findings()
+    severity_counts = Counter(f.severity for f in findings)
+    coverage = summary.coverage
+    documented = observed = 0
+    if coverage is not None:
+        for op in coverage.operations:
+            documented += len(op.documented_codes)
+            observed += len(op.documented_codes) - len(op.never_triggered)
+    duration = (summary.finished_at - summary.started_at).total_seconds()
+    return {
+        "s": summary,
+        "suites": [(name, _SUITE_TITLES[name], summary.suites[name]) for name in SUITE_NAMES],
+        "findings": sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.suite)),
+        "severities": [(sev, severity_counts.get(sev, 0)) for sev in SEVERITIES],
+        "occurrences": sum(f.count for f in findings),
+        "codes_documented": documented,
+        "codes_observed": observed,
+        "duration_s": max(duration, 0.0),
+        "plots": _plots(summary),
+    }
+
+
+def render_html(summary: Summary, secrets: Iterable[str] = ()) -> str:
+    """The redacted HTML text of the report for ``summary``."""
+    summary = redact_summary(summary, secrets)
+    template = _environment().get_template("report.html.j2")
+    return template.render(**_context(summary))
+
+
+def write_html(summary: Summary, path: str | os.PathLike[str], secrets: Iterable[str] = ()) -> Path:
+    """Write the self-contained ``report.html`` for ``summary`` (redacted) to ``path``."""
+    return atomic_write_text(path, render_html(summary, secrets))

@@ -1,0 +1,227 @@
+"""Plots for ``report.html`` as inline SVG text: no files, no network, no GUI backend.
+
+Figures are built with :class:`matplotlib.figure.Figure` and the SVG canvas (pyplot and its
+global backend are never touched). Each function returns ``None`` when the data cannot
+make a meaningful plot, so the page can say so instead.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+
+import matplotlib
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullLocator
+
+from harness.results import AccuracyMetrics, LoadMetrics
+
+_PREAMBLE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
+_NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_COLOURS = {"offered": "#7f7f7f", "achieved": "#1f77b4", "p50": "#2ca02c", "p99": "#d62728"}
+
+
+def _figure(height: float = 3.2) -> Figure:
+    fig = Figure(figsize=(7.5, height), layout="constrained")
+    FigureCanvasSVG(fig)
+    return fig
+
+
+def to_svg(fig: Figure, name: str, title: str) -> str:
+    """Serialise ``fig`` as an ``<svg>`` element fit for inlining in HTML.
+
+    The XML prolog, DOCTYPE, metadata and namespace declarations are dropped (HTML does not
+    need them and they are the only URLs matplotlib writes). ``name`` salts element ids so
+    several plots on one page never share clip-path ids.
+    """
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"faceharness-{name}"}):
+        fig.savefig(
+            buffer,
+            format="svg",
+            metadata={"Creator": None, "Date": None, "Format": None, "Type": None},
+        )
+    svg = _PREAMBLE.sub("", buffer.getvalue(), count=1)
+    svg = _METADATA.sub("", svg)
+    svg = _NAMESPACES.sub("", svg)
+    return svg.replace("<svg", f'<svg class="plot" role="img" aria-label="{title}"', 1)
+
+
+def series_svg(load: LoadMetrics) -> str | None:
+    """Per-second offered/achieved rate, errors and p50/p99 latency."""
+    points = load.series
+    if len(points) < 2:
+        return None
+    t = [p.t for p in points]
+    fig = _figure(4.6)
+    rate, latency = fig.subplots(2, 1, sharex=True)
+    rate.plot(t, [p.offered for p in points], label="offered", color=_COLOURS["offered"], ls="--")
+    rate.plot(t, [p.achieved for p in points], label="achieved", color=_COLOURS["achieved"])
+    if any(p.errors for p in points):
+        rate.bar(
+            t, [p.errors for p in points], width=0.8, color="#ff7f0e", alpha=0.6, label="errors"
+        )
+    rate.set_ylabel("requests/s")
+    rate.legend(loc="best", fontsize="small")
+    rate.grid(alpha=0.3)
+    for key in ("p50", "p99"):
+        xs = [p.t for p in points if getattr(p, key) is not None]
+        ys = [getattr(p, key) for p in points if getattr(p, key) is not None]
+        if xs:
+            latency.plot(xs, ys, label=key, color=_COLOURS[key])
+    if load.slo_p99_ms is not None:
+        latency.axhline(load.slo_p99_ms, color=_COLOURS["p99"], ls=":", label="p99 SLO")
+    latency.set_ylabel("latency (ms)")
+    latency.set_xlabel("time (s)")
+    latency.grid(alpha=0.3)
+    if latency.lines:
+        latency.legend(loc="best", fontsize="small")
+    return to_svg(fig, "series", "Per-second load series")
+
+
+def rate_svg(load: LoadMetrics) -> str | None:
+    """Achieved vs offered rate (limit-search steps, else the series), QPS limit marked."""
+    if load.limit_search:
+        offered = [s.offered for s in load.limit_search]
+        achieved = [s.achieved for s in load.limit_search]
+        ok: Sequence[bool | None] = [s.ok for s in load.limit_search]
+    elif len(load.series) >= 2:
+        offered = [p.offered for p in load.series]
+        achieved = [p.achieved for p in load.series]
+        ok = [None] * len(offered)
+    else:
+        return None
+    fig = _figure(3.6)
+    ax = fig.add_subplot()
+    top = max(max(offered), max(achieved), load.qps_limit or 0.0) * 1.05 or 1.0
+    ax.plot([0, top], [0, top], color="#bbbbbb", ls="--", lw=1, label="achieved = offered")
+    if load.limit_search:
+        ax.plot(offered, achieved, color=_COLOURS["achieved"], lw=1, alpha=0.6)
+    colours = ["#2ca02c" if o else "#d62728" if o is False else _COLOURS["achieved"] for o in ok]
+    ax.scatter(offered, achieved, c=colours, s=28, zorder=3, label="measured")
+    if load.qps_limit is not None:
+        ax.axvline(
+            load.qps_limit, color="#9467bd", lw=1.5, label=f"QPS limit = {load.qps_limit:g}/s"
+        )
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
+    ax.set_xlabel("offered (requests/s)")
+    ax.set_ylabel("achieved (responses/s)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return to_svg(fig, "rate", "Achieved versus offered rate")
+
+
+_HDR_TICKS = [
+    (2.0, "50%"),
+    (10.0, "90%"),
+    (100.0, "99%"),
+    (1e3, "99.9%"),
+    (1e4, "99.99%"),
+    (1e5, "99.999%"),
+    (1e6, "99.9999%"),
+]
+
+
+def hdr_svg(load: LoadMetrics) -> str | None:
+    """Latency by percentile, x = 1/(1-p) on a log axis so the tail gets the room."""
+    pairs = [(100.0 / (100.0 - p), ms) for p, ms in load.hdr if 0 <= p < 100]
+    if len(pairs) < 2:
+        return None
+    pairs.sort()
+    fig = _figure(3.4)
+    ax = fig.add_subplot()
+    ax.plot([x for x, _ in pairs], [ms for _, ms in pairs], color=_COLOURS["achieved"])
+    ax.set_xscale("log")
+    top = pairs[-1][0]
+    ticks = [(x, label) for x, label in _HDR_TICKS if x <= top * 1.5] or _HDR_TICKS[:1]
+    ax.xaxis.set_major_locator(FixedLocator([x for x, _ in ticks]))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([label for _, label in ticks])
+    ax.set_xlim(1.0, max(top, ticks[-1][0]))
+    if load.slo_p99_ms is not None:
+        ax.axhline(load.slo_p99_ms, color=_COLOURS["p99"], ls=":", label="p99 SLO")
+        ax.legend(loc="upper left", fontsize="small")
+    ax.set_xlabel("percentile")
+    ax.set_ylabel("latency (ms)")
+    ax.grid(alpha=0.3, which="both")
+    return to_svg(fig, "hdr", "Latency percentile distribution")
+
+
+def _floor(values: list[float]) -> float:
+    """Where a zero rate is drawn on a log axis: half the smallest non-zero rate."""
+    positive = [v for v in values if v > 0]
+    return min(positive) / 2 if positive else 1e-6
+
+
+def det_svg(accuracy: AccuracyMetrics) -> str | None:
+    """DET curve (FNMR against FMR, log-log) with the documented operating points marked.
+
+    Well-separated score distributions give many zero rates, which a log axis cannot show;
+    they are drawn at a floor (half the smallest non-zero rate) and the axis says so.
+    """
+    if accuracy.det is None or len(accuracy.det.fmr) < 2:
+        return None
+    fmr_floor, fnmr_floor = _floor(accuracy.det.fmr), _floor(accuracy.det.fnmr)
+    points = sorted(  # along the curve: FMR up, FNMR down
+        ((max(fmr, fmr_floor), max(fnmr, fnmr_floor)) for fmr, fnmr in accuracy.det.points()),
+        key=lambda p: (p[0], -p[1]),
+    )
+    clipped = any(fmr <= 0 or fnmr <= 0 for fmr, fnmr in accuracy.det.points())
+    fig = _figure(3.8)
+    ax = fig.add_subplot()
+    ax.plot([p[0] for p in points], [p[1] for p in points], color=_COLOURS["achieved"], label="DET")
+    for result in accuracy.thresholds:
+        if result.fmr is None or result.fnmr is None:
+            continue
+        at = (max(result.fmr, fmr_floor), max(result.fnmr, fnmr_floor))
+        colour = {"pass": "#2ca02c", "fail": "#d62728"}.get(result.outcome, "#7f7f7f")
+        ax.scatter([at[0]], [at[1]], color=colour, zorder=3, s=30)
+        label = result.claim or (
+            f"t={result.threshold:g}" if result.threshold is not None else result.rule or ""
+        )
+        ax.annotate(label, at, textcoords="offset points", xytext=(5, 5), fontsize="small")
+    claimed = sorted({r.claimed_fmr for r in accuracy.thresholds if r.claimed_fmr})
+    for i, fmr in enumerate(claimed):
+        ax.axvline(fmr, color="#9467bd", ls=":", lw=1, label="claimed FMR" if i == 0 else None)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    note = " (zero rates drawn at the axis floor)" if clipped else ""
+    ax.set_xlabel(f"false match rate (FMR){note}")
+    ax.set_ylabel("false non-match rate (FNMR)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="best", fontsize="small")
+    return to_svg(fig, "det", "DET curve")
+
+
+def histogram_svg(accuracy: AccuracyMetrics) -> str | None:
+    """Genuine and impostor score distributions with the documented thresholds."""
+    hist = accuracy.histogram
+    if hist is None or len(hist.bin_edges) < 2:
+        return None
+    fig = _figure(3.2)
+    ax = fig.add_subplot()
+    for label, counts, colour in (
+        ("genuine", hist.genuine, "#2ca02c"),
+        ("impostor", hist.impostor, "#d62728"),
+    ):
+        total = sum(counts) or 1
+        ax.stairs(
+            [c / total for c in counts],
+            hist.bin_edges,
+            label=label,
+            color=colour,
+            fill=True,
+            alpha=0.35,
+        )
+    thresholds = sorted({r.threshold for r in accuracy.thresholds if r.threshold is not None})
+    for i, threshold in enumerate(thresholds):
+        ax.axvline(threshold, color="#333333", ls=":", lw=1, label="thresholds" if i == 0 else None)
+    ax.set_xlabel("score")
+    ax.set_ylabel("fraction of pairs")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    return to_svg(fig, "hist", "Score distributions")

@@ -1,0 +1,183 @@
+"""Redaction: secrets and face images must never reach a report, only a placeholder.
+
+Reports are shared (CI artefacts, tickets, chat), so everything a writer emits passes
+through :func:`redact` first. Three things are removed:
+
+* configured secret values, wherever they occur inside a string (also URL-encoded);
+* values of keys that name credentials (``sign``, ``appkey``, ``token``, ``Authorization``
+  ...), in mappings, ``[name, value]`` header pairs, ``key=value`` query strings,
+  ``Name: value`` header lines and ``"key": "value"`` JSON text inside strings;
+* base64 runs longer than :data:`IMAGE_MIN_CHARS` (face images), replaced by
+  ``<image sha256=HEX bytes=N>`` so two reports can still tell whether the same image
+  was sent. Raw ``bytes`` values are hashed the same way.
+
+:func:`redact` is idempotent, so data may safely be redacted more than once.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "***"
+IMAGE_MIN_CHARS = 256
+
+# Compared after lower-casing and dropping "-" and "_": "X-Api-Key" -> "xapikey".
+_EXACT_KEYS = frozenset({"sign", "signature", "sig", "auth", "cookie", "setcookie"})
+_KEY_SUFFIXES = (
+    "token",
+    "secret",
+    "secretkey",
+    "appkey",
+    "apikey",
+    "accesskey",
+    "privatekey",
+    "authoritykey",
+    "authorization",
+    "password",
+    "passwd",
+)
+
+# The same names as they appear in free text (query strings, header lines, JSON text).
+_TEXT_KEY = (
+    r"[A-Za-z0-9_-]*(?:token|secret|secret_?key|app_?key|api[_-]?key|access_?key"
+    r"|private_?key|app_?authority_?key|authority_?key|authorization|password|passwd)"
+    r"|sign|signature|sig|cookie"
+)
+_QUERY_RE = re.compile(rf"(?i)(?<![A-Za-z0-9_-])((?:{_TEXT_KEY})=)[^&\s'\"<>]+")
+# "Name: value" only at a line start or after curl's -H/--header, so prose such as
+# "field token: required" keeps its meaning.
+_HEADER_RE = re.compile(
+    rf"(?im)((?:^|-H\s*['\"]|--header\s*['\"])[ \t]*(?:{_TEXT_KEY}):[ \t]*)[^'\"\r\n\\]+"
+)
+_JSON_TEXT_RES = (
+    re.compile(rf"(?i)(\"(?:{_TEXT_KEY})\"\s*:\s*\")(?:[^\"\\]|\\.)*(\")"),
+    re.compile(rf"(?i)('(?:{_TEXT_KEY})'\s*:\s*')(?:[^'\\]|\\.)*(')"),
+    re.compile(rf"(?i)(\\\"(?:{_TEXT_KEY})\\\"\s*:\s*\\\").*?(\\\")"),
+)
+# Starts only at the beginning of a run (the look-behind) and only where a long run follows
+# (the look-ahead), so ordinary text costs one failed test per word, not per character.
+_IMAGE_RE = re.compile(
+    r"(?<![A-Za-z0-9+/_-])(?:data:[\w.+/-]+;base64,)?"
+    r"(?=[A-Za-z0-9+/_\\\r\n-]{" + str(IMAGE_MIN_CHARS) + r"})"
+    r"(?:[A-Za-z0-9+/_-]++|\r?\n|\\n|\\/)++={0,2}"
+)
+_DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a mapping key or header name names a credential."""
+    norm = key.lower().replace("-", "").replace("_", "")
+    return norm in _EXACT_KEYS or norm.endswith(_KEY_SUFFIXES)
+
+
+def image_placeholder(data: bytes) -> str:
+    """The text that stands in for an image: enough to compare, nothing to recover."""
+    return f"<image sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)}>"
+
+
+def _image_for_match(text: str) -> str:
+    payload = _DATA_URI_PREFIX.sub("", text)
+    if len(payload) < IMAGE_MIN_CHARS:
+        return text
+    payload = re.sub(r"\r?\n|\\n", "", payload).replace("\\/", "/")
+    try:
+        if "-" in payload or "_" in payload:
+            data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        else:
+            data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        data = text.encode("utf-8")
+    return image_placeholder(data)
+
+
+def _secret_variants(secrets: Iterable[str]) -> list[str]:
+    found: set[str] = set()
+    for secret in secrets:
+        if not isinstance(secret, str) or not secret.strip():
+            continue
+        found.add(secret)
+        for variant in (urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)):
+            found.add(variant)
+    # Longest first, so a secret containing another one is masked whole.
+    return sorted(found, key=len, reverse=True)
+
+
+def _redact_str(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, MASK)
+    if len(text) >= IMAGE_MIN_CHARS:
+        text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
+    if "=" in text:
+        text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
+    if ":" in text:
+        for pattern in _JSON_TEXT_RES:
+            text = pattern.sub(lambda m: m.group(1) + MASK + m.group(2), text)
+        text = _HEADER_RE.sub(lambda m: m.group(1) + MASK, text)
+    return text
+
+
+def _redact_bytes(data: bytes, secrets: list[str]) -> str:
+    if len(data) >= IMAGE_MIN_CHARS // 2 or data[:3] == b"\xff\xd8\xff" or data[:4] == b"\x89PNG":
+        return image_placeholder(data)
+    try:
+        return _redact_str(data.decode("utf-8"), secrets)
+    except UnicodeDecodeError:
+        return image_placeholder(data)
+
+
+def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[str]) -> Any:
+    if isinstance(obj, str):
+        return _redact_str(obj, secrets)
+    if isinstance(obj, (bytes, bytearray, memoryview)):
+        return _redact_bytes(bytes(obj), secrets)
+    if isinstance(obj, Mapping):
+        out: dict[Any, Any] = {}
+        for key, value in obj.items():
+            if isinstance(key, str) and key in keep:
+                out[key] = value
+            elif isinstance(key, str) and is_secret_key(key) and value is not None:
+                out[key if key in names else _redact_str(key, secrets)] = MASK
+            else:
+                new_key = (
+                    key if not isinstance(key, str) or key in names else _redact_str(key, secrets)
+                )
+                out[new_key] = _walk(value, secrets, keep, names)
+        return out
+    if isinstance(obj, (list, tuple)):
+        if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
+            pair = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
+            return tuple(pair) if isinstance(obj, tuple) else pair
+        items = [_walk(item, secrets, keep, names) for item in obj]
+        return tuple(items) if isinstance(obj, tuple) else items
+    if isinstance(obj, (set, frozenset)):
+        return [_walk(item, secrets, keep, names) for item in sorted(obj, key=repr)]
+    return obj
+
+
+def redact(
+    obj: Any,
+    secrets: Iterable[str] = (),
+    *,
+    keep_keys: Iterable[str] = (),
+    field_names: Iterable[str] = (),
+) -> Any:
+    """Return a copy of ``obj`` (dicts, lists, strings, scalars) safe to put in a report.
+
+    ``keep_keys`` names mapping keys whose values are passed through untouched, and
+    ``field_names`` keys that are never rewritten themselves; writers use them for the
+    summary's own structure (field names; verdict, status, severity values), which a short
+    secret could otherwise collide with.
+    """
+    return _walk(obj, _secret_variants(secrets), frozenset(keep_keys), frozenset(field_names))
+
+
+def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """Redact one string (a curl line, a log message)."""
+    return _redact_str(text, _secret_variants(secrets))

@@ -1,0 +1,69 @@
+"""JSON Schema of ``summary.json``: generated from :class:`Summary`, shipped as a file.
+
+The shipped file lets non-Python consumers validate summaries; a test keeps it equal to the
+generated one. Regenerate after changing the models with::
+
+    python -m harness.report.schema
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from harness.errors import InputError
+from harness.results import SCHEMA_VERSION, SUITE_NAMES, Summary
+
+SCHEMA_FILENAME = "summary.schema.json"
+
+
+def summary_json_schema() -> dict[str, Any]:
+    """The schema as generated from the models (what the shipped file must equal)."""
+    schema = Summary.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["$id"] = f"urn:faceharness:summary:{SCHEMA_VERSION}"
+    schema["title"] = "faceharness summary.json"
+    # Written files always carry these, although the models fill them in when omitted.
+    schema["required"] = sorted({*schema.get("required", []), "schema_version", "verdict"})
+    schema["properties"]["verdict"] = {"enum": ["pass", "fail", "error"], "type": "string"}
+    schema["properties"]["suites"] = {
+        "$ref": "#/$defs/Suites",
+        "description": "one entry per suite; suites not run have status 'skipped'",
+    }
+    schema["$defs"]["Suites"]["required"] = list(SUITE_NAMES)
+    return schema
+
+
+def schema_path() -> Path:
+    return Path(str(resources.files("harness.report") / "templates" / SCHEMA_FILENAME))
+
+
+def load_schema() -> dict[str, Any]:
+    """The shipped schema file."""
+    loaded: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    return loaded
+
+
+def validate_summary_data(data: Any) -> None:
+    """Raise :class:`InputError` unless ``data`` (parsed JSON) matches the shipped schema."""
+    validator = jsonschema.Draft202012Validator(
+        load_schema(), format_checker=jsonschema.FormatChecker()
+    )
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise InputError(f"summary does not match its schema at {where}: {error.message}")
+
+
+def main() -> None:
+    path = schema_path()
+    path.write_text(json.dumps(summary_json_schema(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

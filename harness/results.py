@@ -1,0 +1,672 @@
+"""Result data of a run: findings, per-suite results and the versioned ``summary.json``.
+
+Results are plain data. Suites produce them, :mod:`harness.report` writers consume them;
+nothing here does I/O. The models are the contract of ``summary.json``
+(``schema_version`` :data:`SCHEMA_VERSION`); the JSON Schema shipped in
+``harness/report/templates/summary.schema.json`` is generated from :class:`Summary`.
+
+Verdict rules (also the CLI exit code, see :func:`exit_code`):
+
+* ``error`` (2): the run itself failed (``Summary.error``) or any suite has status ``error``;
+* ``fail`` (1): any suite has status ``fail`` or the gate did not pass;
+* ``pass`` (0): otherwise. Skipped suites count for nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from harness.report.redact import redact
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SEVERITIES",
+    "SUITE_NAMES",
+    "AccuracyMetrics",
+    "AccuracySuiteResult",
+    "BaselineComparison",
+    "CheckResult",
+    "ConformanceSuiteResult",
+    "Coverage",
+    "DetCurve",
+    "Eer",
+    "Erratum",
+    "Finding",
+    "FuzzSuiteResult",
+    "Gate",
+    "GateCriterion",
+    "Histogram",
+    "LatencyPercentiles",
+    "LimitStep",
+    "LoadMetrics",
+    "LoadSuiteResult",
+    "OperationCoverage",
+    "PairCounts",
+    "Regression",
+    "SeriesPoint",
+    "SuiteResult",
+    "Suites",
+    "Summary",
+    "ThresholdResult",
+    "build_summary",
+    "compute_verdict",
+    "derive_status",
+    "exit_code",
+    "merge_findings",
+    "redact",
+]
+
+SCHEMA_VERSION: Literal["1.0"] = "1.0"
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+SuiteName = Literal["conformance", "fuzz", "load", "accuracy"]
+SuiteStatus = Literal["pass", "fail", "error", "skipped"]
+Verdict = Literal["pass", "fail", "error"]
+
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
+SUITE_NAMES: tuple[SuiteName, ...] = ("conformance", "fuzz", "load", "accuracy")
+_SEVERITY_ALIASES = {"error": "high", "warning": "medium", "warn": "medium", "note": "info"}
+_EXIT_CODES: dict[str, int] = {"pass": 0, "fail": 1, "error": 2}
+
+
+class _Model(BaseModel):
+    """Strict base: a misspelt field in a producer is a bug, not silently dropped data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Metrics(BaseModel):
+    """Metric containers keep unknown keys: suites may record more than the report shows."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# --------------------------------------------------------------------------- findings
+
+
+class Finding(_Model):
+    """One contract violation (or notable behaviour) of the service, with a way to replay it.
+
+    ``request`` and ``response`` are redacted on construction (credential keys masked, face
+    images replaced by their sha256), so a Finding is always safe to write out. Configured
+    secret *values* are masked again by the writers, which know them.
+    """
+
+    suite: SuiteName
+    api: str = Field(description="API (spec) name, e.g. 'face-compare-v2'")
+    operation: str = Field(description="operation id or 'METHOD /path'")
+    check: str = Field(description="name of the check that failed, e.g. 'status_code_documented'")
+    severity: Severity
+    message: str = Field(description="one-line explanation; may quote service output")
+    rule_id: str | None = Field(default=None, description="contract rule id, e.g. 'FC-012'")
+    unique_key: str = Field(
+        default="", description="identity of the underlying bug; examples sharing it are merged"
+    )
+    count: int = Field(default=1, ge=1, description="occurrences merged into this finding")
+    seed: int | None = Field(default=None, description="generator seed that produced the example")
+    request: dict[str, Any] | None = Field(default=None, description="redacted request")
+    response: dict[str, Any] | str | None = Field(
+        default=None, description="redacted response excerpt (status, headers, body)"
+    )
+    reproduce: str | None = Field(
+        default=None, description="shell command re-sending the request (replay or curl)"
+    )
+    erratum: str | None = Field(default=None, description="id of a known erratum this matches")
+
+    @field_validator("severity", mode="before")
+    @classmethod
+    def _severity_alias(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return _SEVERITY_ALIASES.get(value, value)
+        return value
+
+    @model_validator(mode="after")
+    def _normalise(self) -> Self:
+        if not self.unique_key:
+            self.unique_key = f"{self.suite}:{self.rule_id or self.check}:{self.operation}"
+        self.request = redact(self.request)
+        self.response = redact(self.response)
+        self.message = redact(self.message)
+        self.reproduce = redact(self.reproduce)
+        return self
+
+    @property
+    def fails(self) -> bool:
+        """Whether this finding fails its suite (``info`` findings are only reported)."""
+        return self.severity != "info"
+
+
+class CheckResult(_Model):
+    """One executed check on one operation; becomes a JUnit test case."""
+
+    check: str
+    operation: str = ""
+    api: str | None = None
+    status: SuiteStatus = "pass"
+    duration_s: float | None = None
+    message: str | None = None
+
+
+# --------------------------------------------------------------------------- load metrics
+
+
+class LatencyPercentiles(_Metrics):
+    """Latency summary in milliseconds."""
+
+    p50: float | None = None
+    p90: float | None = None
+    p99: float | None = None
+    p999: float | None = None
+    max: float | None = None
+
+
+_SERIES_ALIASES = {"offered_rps": "offered", "achieved_rps": "achieved", "p50_ms": "p50",
+                   "p99_ms": "p99"}  # fmt: skip
+
+
+class SeriesPoint(_Metrics):
+    """One second of a load run (``harness.loadgen`` rows are accepted as they are)."""
+
+    t: float = Field(description="seconds since the start of the run")
+    offered: float = Field(description="requests/s offered")
+    achieved: float = Field(description="responses/s received")
+    p50: float | None = Field(default=None, description="ms")
+    p99: float | None = Field(default=None, description="ms")
+    errors: int = 0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for old, new in _SERIES_ALIASES.items():
+            if old in data and new not in data:
+                data[new] = data.pop(old)
+        by_class = data.get("errors_by_class")
+        if "errors" not in data and isinstance(by_class, dict):
+            data["errors"] = sum(by_class.values())
+        return data
+
+
+class LimitStep(_Metrics):
+    """One step of the QPS-limit search: evidence for where the limit was placed."""
+
+    offered: float
+    achieved: float
+    p99: float | None = Field(default=None, description="ms")
+    error_rate: float = Field(ge=0, le=1)
+    ok: bool | None = Field(default=None, description="whether the step met the SLO")
+
+
+class LoadMetrics(_Metrics):
+    qps_limit: float | None = Field(default=None, description="highest sustainable rate found")
+    latency_ms: LatencyPercentiles | None = None
+    throughput_rps: float | None = None
+    requests: int | None = None
+    duration_s: float | None = None
+    errors_by_code: dict[str, int] = Field(default_factory=dict)
+    series: list[SeriesPoint] = Field(default_factory=list)
+    limit_search: list[LimitStep] = Field(default_factory=list)
+    slo_p99_ms: float | None = None
+    slo_error_rate: float | None = None
+    hdr: list[tuple[float, float]] = Field(
+        default_factory=list,
+        description="[percentile in percent (0-100], latency_ms] pairs, HdrHistogram style",
+    )
+
+    @field_validator("hdr", mode="before")
+    @classmethod
+    def _decode_hdr(cls, value: Any) -> Any:
+        """Accept ``harness.loadgen``'s ``{"unit": "us", "latency": <encoded histogram>}``.
+
+        The encoded histogram is replaced by its percentile distribution: reports show the
+        distribution, and the raw histogram stays in the run's ``load.hlog``.
+        """
+        if isinstance(value, dict):
+            encoded = value.get("latency")
+            return _hdr_percentiles(encoded, str(value.get("unit", "us"))) if encoded else []
+        return value
+
+
+HDR_PERCENTILES = (0.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.999, 100.0)
+_UNIT_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def _hdr_percentiles(encoded: str, unit: str) -> list[tuple[float, float]]:
+    from hdrh.histogram import HdrHistogram  # only runs that recorded one pay the import
+
+    if unit not in _UNIT_TO_MS:
+        raise ValueError(f"unknown hdr unit {unit!r}")
+    try:
+        hist = HdrHistogram.decode(encoded)
+    except Exception as err:  # noqa: BLE001 - hdrh, zlib, binascii and struct all raise
+        raise ValueError(f"hdr.latency is not an encoded HdrHistogram: {err}") from None
+    if hist.get_total_count() == 0:
+        return []
+    values = hist.get_percentile_to_value_dict(list(HDR_PERCENTILES))
+    scale = _UNIT_TO_MS[unit]
+    return [(p, round(float(values[p]) * scale, 3)) for p in HDR_PERCENTILES]
+
+
+# --------------------------------------------------------------------------- accuracy
+# Shaped after ``harness.accuracy.AccuracyResult.to_dict()``, the producer of these metrics.
+
+ClaimVerdict = Literal["consistent", "contradicted", "untestable", "pass", "fail", "inconclusive"]
+
+
+class ThresholdResult(_Metrics):
+    """Error rates at one documented operating point, with exact 95% intervals."""
+
+    claim: str | None = Field(default=None, description="operating point id")
+    rule: str | None = Field(default=None, description="'score>=' or 'decision'")
+    threshold: float | None = Field(default=None, description="None for rule 'decision'")
+    claimed_fmr: float | None = Field(default=None, description="FMR the vendor documents")
+    fmr: float | None = Field(default=None, ge=0, le=1)
+    fmr_ci95: tuple[float, float] | None = None
+    fnmr: float | None = Field(default=None, ge=0, le=1)
+    fnmr_ci95: tuple[float, float] | None = None
+    false_matches: int | None = None
+    false_non_matches: int | None = None
+    genuine: int | None = Field(default=None, description="genuine pairs scored")
+    impostor: int | None = Field(default=None, description="impostor pairs scored")
+    pairs: int | None = Field(default=None, description="pairs scored; genuine + impostor")
+    verdict: ClaimVerdict
+    verdict_direction: Literal["worse", "better"] | None = None
+    verdict_reason: str | None = None
+    impostor_pairs_needed: int | None = None
+
+    @model_validator(mode="after")
+    def _pairs(self) -> Self:
+        if self.pairs is None and self.genuine is not None and self.impostor is not None:
+            self.pairs = self.genuine + self.impostor
+        return self
+
+    @property
+    def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
+        """The verdict in pass/fail terms (a contradicted claim fails)."""
+        mapping: dict[str, Literal["pass", "fail", "inconclusive"]] = {
+            "consistent": "pass",
+            "contradicted": "fail",
+            "untestable": "inconclusive",
+            "pass": "pass",
+            "fail": "fail",
+            "inconclusive": "inconclusive",
+        }
+        return mapping[self.verdict]
+
+
+class DetCurve(_Metrics):
+    """DET points, ascending threshold; ``threshold`` may be empty."""
+
+    fmr: list[float]
+    fnmr: list[float]
+    threshold: list[float] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pairs(cls, data: Any) -> Any:
+        """Also accept a list of ``[fmr, fnmr]`` pairs."""
+        if isinstance(data, (list, tuple)):
+            return {"fmr": [p[0] for p in data], "fnmr": [p[1] for p in data]}
+        return data
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if len(self.fmr) != len(self.fnmr) or len(self.threshold) not in (0, len(self.fmr)):
+            raise ValueError("det needs as many fmr as fnmr values (and thresholds, if any)")
+        return self
+
+    def points(self) -> list[tuple[float, float]]:
+        return list(zip(self.fmr, self.fnmr, strict=True))
+
+
+class Histogram(_Metrics):
+    """Genuine and impostor score counts over shared bins (``len(bin_edges) = bins + 1``)."""
+
+    bin_edges: list[float]
+    genuine: list[int]
+    impostor: list[int]
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        bins = len(self.bin_edges) - 1
+        if len(self.genuine) != bins or len(self.impostor) != bins:
+            raise ValueError("histogram needs len(bin_edges) - 1 genuine and impostor counts")
+        return self
+
+
+class Eer(_Metrics):
+    value: float
+    ci95: tuple[float, float] | None = None
+    bootstrap: dict[str, Any] | None = None
+
+
+class PairCounts(_Metrics):
+    planned: dict[str, int] = Field(default_factory=dict)
+    measured: dict[str, int] = Field(default_factory=dict)
+    pending: int = 0
+
+
+class AccuracyMetrics(_Metrics):
+    api: str | None = None
+    target: str | None = None
+    complete: bool | None = None
+    pairs: PairCounts | None = None
+    outcomes: dict[str, dict[str, int]] = Field(default_factory=dict)
+    fta_rate: dict[str, float | None] = Field(default_factory=dict)
+    codes: dict[str, int] = Field(default_factory=dict)
+    thresholds: list[ThresholdResult] = Field(default_factory=list)
+    eer: Eer | None = None
+    det: DetCurve | None = None
+    histogram: Histogram | None = None
+    run: dict[str, Any] | None = None
+    dataset: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _aliases(cls, data: Any) -> Any:
+        """Accept ``histograms`` (with ``edges``) for ``histogram``."""
+        if isinstance(data, dict) and "histograms" in data and "histogram" not in data:
+            data = dict(data)
+            hist = data.pop("histograms")
+            if isinstance(hist, dict) and "edges" in hist:
+                hist = {
+                    "bin_edges": hist["edges"],
+                    **{k: v for k, v in hist.items() if k != "edges"},
+                }
+            data["histogram"] = hist
+        return data
+
+
+# --------------------------------------------------------------------------- suites
+
+
+class SuiteResult(_Model):
+    """Outcome of one suite. ``metrics`` is free-form for conformance and fuzz."""
+
+    name: SuiteName
+    status: SuiteStatus
+    findings: list[Finding] = Field(default_factory=list)
+    checks: list[CheckResult] = Field(default_factory=list)
+    metrics: Any = None
+    error: str | None = Field(default=None, description="why the suite could not run")
+    skipped_reason: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.status == "error" and not self.error:
+            self.error = "suite failed to run (no reason recorded)"
+        return self
+
+
+class ConformanceSuiteResult(SuiteResult):
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+
+class FuzzSuiteResult(SuiteResult):
+    metrics: dict[str, Any] = Field(default_factory=dict)
+
+
+class LoadSuiteResult(SuiteResult):
+    metrics: LoadMetrics | None = None
+
+
+class AccuracySuiteResult(SuiteResult):
+    metrics: AccuracyMetrics | None = None
+
+
+def _not_run(name: SuiteName) -> dict[str, Any]:
+    return {"name": name, "status": "skipped", "skipped_reason": "not selected"}
+
+
+class Suites(_Model):
+    """The four suites; a suite that was not selected is ``skipped``."""
+
+    conformance: ConformanceSuiteResult = Field(
+        default_factory=lambda: ConformanceSuiteResult.model_validate(_not_run("conformance"))
+    )
+    fuzz: FuzzSuiteResult = Field(
+        default_factory=lambda: FuzzSuiteResult.model_validate(_not_run("fuzz"))
+    )
+    load: LoadSuiteResult = Field(
+        default_factory=lambda: LoadSuiteResult.model_validate(_not_run("load"))
+    )
+    accuracy: AccuracySuiteResult = Field(
+        default_factory=lambda: AccuracySuiteResult.model_validate(_not_run("accuracy"))
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce(cls, data: Any) -> Any:
+        """Accept plain ``SuiteResult`` objects and fill ``name`` from the slot."""
+        if not isinstance(data, dict):
+            return data
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if isinstance(value, SuiteResult):
+                value = value.model_dump()
+            if isinstance(value, dict) and key in SUITE_NAMES:
+                value = {"name": key, **value}
+                if value.get("metrics") is None:
+                    value.pop("metrics", None)
+            out[key] = value
+        return out
+
+    @model_validator(mode="after")
+    def _names_match(self) -> Self:
+        for name in SUITE_NAMES:
+            if self[name].name != name:
+                raise ValueError(f"suites.{name} holds the result of suite {self[name].name!r}")
+        return self
+
+    def __getitem__(self, name: str) -> SuiteResult:
+        if name not in SUITE_NAMES:
+            raise KeyError(name)
+        result: SuiteResult = getattr(self, name)
+        return result
+
+    def items(self) -> list[tuple[SuiteName, SuiteResult]]:
+        return [(name, self[name]) for name in SUITE_NAMES]
+
+
+# --------------------------------------------------------------------------- run-level
+
+
+class OperationCoverage(_Model):
+    """How much of one documented operation the run exercised."""
+
+    operation: str
+    api: str | None = None
+    method: str | None = None
+    path: str | None = None
+    requests: int = Field(default=0, ge=0)
+    documented_codes: list[str] = Field(
+        default_factory=list, description="HTTP statuses / error codes the contract documents"
+    )
+    observed_codes: dict[str, int] = Field(
+        default_factory=dict, description="code -> times observed"
+    )
+
+    @property
+    def exercised(self) -> bool:
+        return self.requests > 0
+
+    @property
+    def never_triggered(self) -> list[str]:
+        return [c for c in self.documented_codes if c not in self.observed_codes]
+
+    @property
+    def undocumented(self) -> list[str]:
+        return [c for c in self.observed_codes if c not in self.documented_codes]
+
+
+class Coverage(_Model):
+    operations: list[OperationCoverage] = Field(default_factory=list)
+
+    @property
+    def exercised(self) -> int:
+        return sum(op.exercised for op in self.operations)
+
+
+class Erratum(_Model):
+    """A known, documented deviation of the target (expected, so not a failure)."""
+
+    id: str
+    title: str
+
+
+class GateCriterion(_Model):
+    name: str
+    passed: bool
+    reason: str = ""
+    expected: str | None = None
+    actual: str | None = None
+
+
+class Gate(_Model):
+    """CI gate: every criterion must pass. ``passed`` is derived when omitted."""
+
+    criteria: list[GateCriterion] = Field(default_factory=list)
+    passed: bool | None = None
+
+    @model_validator(mode="after")
+    def _derive(self) -> Self:
+        derived = all(c.passed for c in self.criteria)
+        if self.passed is None:
+            self.passed = derived
+        elif self.passed != derived:
+            raise ValueError("gate.passed contradicts its criteria")
+        return self
+
+
+class Regression(_Model):
+    metric: str
+    baseline: float | None = None
+    current: float | None = None
+    change_pct: float | None = None
+    message: str = ""
+
+
+class BaselineComparison(_Model):
+    """Comparison of this run against an earlier one."""
+
+    baseline: str = Field(description="run id or path of the baseline summary")
+    baseline_started_at: datetime | None = None
+    regressions: list[Regression] = Field(default_factory=list)
+    improvements: list[Regression] = Field(default_factory=list)
+
+
+class Summary(_Model):
+    """Everything ``summary.json`` holds; the single input of every report writer."""
+
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    verdict: Verdict | None = Field(default=None, description="derived when omitted")
+    target: str = Field(description="base URL (or name) of the service under test")
+    started_at: datetime
+    finished_at: datetime
+    run_id: str | None = None
+    harness_version: str | None = None
+    seed: int | None = None
+    error: str | None = Field(default=None, description="why the run as a whole could not run")
+    suites: Suites = Field(default_factory=Suites)
+    coverage: Coverage | None = None
+    errata: list[Erratum] = Field(default_factory=list)
+    gate: Gate | None = None
+    baseline: BaselineComparison | None = None
+
+    @model_validator(mode="after")
+    def _verdict(self) -> Self:
+        derived = compute_verdict(self)
+        if self.verdict is None:
+            self.verdict = derived
+        elif self.verdict != derived:
+            raise ValueError(f"verdict {self.verdict!r} contradicts the results ({derived!r})")
+        return self
+
+    def findings(self) -> list[Finding]:
+        """All findings, suite by suite."""
+        return [f for _, suite in self.suites.items() for f in suite.findings]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Merge repeated examples of one bug (same ``unique_key``), summing their counts.
+
+    The first example is kept (its seed and reproduce command stay valid) at the highest
+    severity seen; output is ordered by severity, then first occurrence.
+    """
+    merged: dict[str, Finding] = {}
+    for finding in findings:
+        kept = merged.get(finding.unique_key)
+        if kept is None:
+            merged[finding.unique_key] = finding.model_copy()
+            continue
+        severity = min(kept.severity, finding.severity, key=SEVERITIES.index)
+        merged[finding.unique_key] = kept.model_copy(
+            update={"count": kept.count + finding.count, "severity": severity}
+        )
+    return sorted(merged.values(), key=lambda f: SEVERITIES.index(f.severity))
+
+
+def derive_status(findings: Iterable[Finding], error: str | None = None) -> SuiteStatus:
+    """Status of a suite that ran: ``error`` if it broke, ``fail`` on any non-info finding."""
+    if error:
+        return "error"
+    return "fail" if any(f.fails for f in findings) else "pass"
+
+
+def compute_verdict(summary: Summary) -> Verdict:
+    """The run verdict from suite statuses, the gate and a run-level error."""
+    statuses = {suite.status for _, suite in summary.suites.items()}
+    if summary.error or "error" in statuses:
+        return "error"
+    if "fail" in statuses or (summary.gate is not None and summary.gate.passed is False):
+        return "fail"
+    return "pass"
+
+
+def exit_code(verdict: str) -> int:
+    """CLI exit code: 0 pass, 1 findings or gate failed, 2 could not run."""
+    return _EXIT_CODES[verdict]
+
+
+def build_summary(
+    *,
+    target: str,
+    started_at: datetime,
+    finished_at: datetime,
+    suites: Iterable[SuiteResult],
+    merge: bool = True,
+    **fields: Any,
+) -> Summary:
+    """Assemble a :class:`Summary` from the suites that ran (others become ``skipped``).
+
+    With ``merge`` the findings of each suite are merged by ``unique_key``. ``fields`` are
+    the remaining Summary fields (coverage, errata, gate, baseline, run_id, ...).
+    """
+    slots: dict[str, Any] = {}
+    for result in suites:
+        if result.name in slots:
+            raise ValueError(f"suite {result.name!r} given twice")
+        if merge:
+            result = result.model_copy(update={"findings": merge_findings(result.findings)})
+        slots[result.name] = result
+    return Summary(
+        target=target,
+        started_at=started_at,
+        finished_at=finished_at,
+        suites=Suites.model_validate(slots),
+        **fields,
+    )

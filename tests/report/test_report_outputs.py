@@ -1,0 +1,237 @@
+"""The three outputs: summary.json (schema, round trip), junit.xml (counts), report.html."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from harness.errors import InputError
+from harness.report import (
+    load_schema,
+    load_summary,
+    redact_summary,
+    render_report,
+    summary_json_schema,
+    validate_summary_data,
+    write_summary_json,
+)
+from harness.report.junit import suite_cases
+from harness.results import SCHEMA_VERSION, Summary
+
+from .builders import SCRIPT_MESSAGE, SECRETS, error_summary, full_summary
+
+# --------------------------------------------------------------------------- summary.json
+
+
+def test_shipped_schema_matches_the_models() -> None:
+    assert load_schema() == summary_json_schema(), "run: python -m harness.report.schema"
+
+
+@pytest.mark.parametrize("run", ["full_dir", "empty_dir", "error_dir"])
+def test_written_summary_validates_and_round_trips(
+    run: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    path = request.getfixturevalue(run) / "summary.json"
+    data = json.loads(path.read_text())
+    validate_summary_data(data)
+    assert data["schema_version"] == SCHEMA_VERSION
+    loaded = load_summary(path)
+    again = write_summary_json(loaded, tmp_path / "again.json")
+    assert again.read_text() == path.read_text()
+
+
+def test_schema_rejects_a_broken_summary(full_dir: Path) -> None:
+    data = json.loads((full_dir / "summary.json").read_text())
+    data["suites"]["load"]["status"] = "maybe"
+    with pytest.raises(InputError, match="suites/load/status"):
+        validate_summary_data(data)
+
+
+def test_round_trip_equals_the_redacted_summary(full: Summary, tmp_path: Path) -> None:
+    path = write_summary_json(full, tmp_path / "summary.json", SECRETS)
+    redacted = redact_summary(full, SECRETS)
+    assert load_summary(path) == redacted == redact_summary(redacted, SECRETS)
+    assert redacted.verdict == full.verdict and redacted.findings() != full.findings()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "summary not found"),
+        ("{not json", "not valid JSON"),
+        ("[]", "expected a JSON object"),
+        ('{"schema_version": "9.9"}', "schema_version '9.9'"),
+        ('{"schema_version": "1.0", "target": "t"}', "not a valid summary: started_at"),
+    ],
+)
+def test_load_summary_errors_are_one_line_input_errors(
+    content: str | None, message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "summary.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(InputError, match=re.escape(message)) as err:
+        load_summary(path)
+    assert "\n" not in str(err.value)
+
+
+# --------------------------------------------------------------------------- junit.xml
+
+
+def _suites(run: Path) -> dict[str, ET.Element]:
+    root = ET.parse(run / "junit.xml").getroot()
+    assert root.tag == "testsuites"
+    return {s.get("name", ""): s for s in root.findall("testsuite")}
+
+
+def _count(suite: ET.Element, attr: str) -> int:
+    return int(suite.get(attr, "-1"))
+
+
+def test_junit_counts_per_suite(full_dir: Path) -> None:
+    suites = _suites(full_dir)
+    assert list(suites) == ["conformance", "fuzz", "load", "accuracy", "gate"]
+    expected = {  # (tests, failures): one case per check, merged fuzz findings, gate criteria
+        "conformance": (4, 2),
+        "fuzz": (2, 2),
+        "load": (1, 0),
+        "accuracy": (1, 1),
+        "gate": (3, 1),
+    }
+    for name, (tests, failures) in expected.items():
+        suite = suites[name]
+        assert (_count(suite, "tests"), _count(suite, "failures")) == (tests, failures), name
+        assert len(suite.findall("testcase")) == tests
+        assert len(suite.findall("testcase/failure")) == failures
+        assert _count(suite, "errors") == 0
+    root = ET.parse(full_dir / "junit.xml").getroot()
+    assert (root.get("tests"), root.get("failures")) == ("11", "6")
+
+
+def test_junit_failures_carry_finding_messages_and_reproduce(full_dir: Path) -> None:
+    failures = ET.parse(full_dir / "junit.xml").getroot().findall(".//failure")
+    messages = {f.get("message") for f in failures}
+    assert SCRIPT_MESSAGE in messages  # escaped by the XML writer, intact once parsed
+    fuzz = [f for f in failures if f.get("type") == "FC-001"]
+    assert fuzz and "(x3)" in (fuzz[0].text or "") and "faceharness replay" in (fuzz[0].text or "")
+
+
+def test_junit_for_not_run_and_error_suites(empty_dir: Path, error_dir: Path) -> None:
+    for suite in _suites(empty_dir).values():
+        assert (_count(suite, "tests"), _count(suite, "skipped")) == (1, 1)
+    suites = _suites(error_dir)
+    assert _count(suites["load"], "errors") == 1
+    error = suites["load"].find("testcase/error")
+    assert error is not None and "connection refused" in (error.get("message") or "")
+    assert (_count(suites["conformance"], "tests"), _count(suites["conformance"], "failures")) == (
+        1,
+        0,
+    )
+    assert _count(suites["fuzz"], "skipped") == 1
+
+
+def test_suite_cases_predicts_the_written_counts(full: Summary, full_dir: Path) -> None:
+    suites = _suites(full_dir)
+    for name, suite in full.suites.items():
+        assert len(suite_cases(name, suite)) == _count(suites[name], "tests")
+
+
+# --------------------------------------------------------------------------- report.html
+
+_EXTERNAL = re.compile(
+    r"""<link\b|<script\b|<iframe\b|<img\b|@import|url\(\s*['"]?\s*(?:https?:)?//"""
+    r"""|\b(?:src|href|xlink:href|action)\s*=\s*['"]?\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def _html(run: Path) -> str:
+    return (run / "report.html").read_text(encoding="utf-8")
+
+
+def test_html_has_verdict_findings_and_plots(full: Summary, full_dir: Path) -> None:
+    html = _html(full_dir)
+    assert 'class="banner fail"' in html and ">FAIL<" in html
+    for finding in full.findings():
+        assert finding.rule_id and finding.rule_id in html
+    assert html.count("<svg") == 5  # series, rate, hdr, det, histograms
+    for text in ("QPS limit = 130/s", "99.9%", "false match rate (FMR)"):
+        assert text in html
+    for text in (
+        "never triggered",
+        "222202",
+        "E-002",
+        "no critical findings",
+        "load.latency_ms.p99",
+    ):
+        assert text.lower() in html.lower()
+
+
+def test_html_escapes_service_output(full_dir: Path) -> None:
+    html = _html(full_dir)
+    assert "<script" not in html.lower()
+    assert "service said &lt;script&gt;alert(" in html
+
+
+def test_html_is_self_contained(full_dir: Path, empty_dir: Path, error_dir: Path) -> None:
+    for run in (full_dir, empty_dir, error_dir):
+        html = _html(run)
+        assert not _EXTERNAL.search(html), _EXTERNAL.search(html)
+    # Without URLs in the data, nothing in the page (template, CSS, SVG) names one at all.
+    for run in (empty_dir, error_dir):
+        assert "http://" not in _html(run) and "https://" not in _html(run)
+    no_urls = re.sub(r"https://face\.example\.test[^\s<\"&]*", "", _html(full_dir))
+    assert "http://" not in no_urls and "https://" not in no_urls
+
+
+def test_html_for_suites_that_did_not_run(empty_dir: Path, error_dir: Path) -> None:
+    html = _html(empty_dir)
+    assert 'class="banner pass"' in html and ">PASS<" in html
+    assert "<svg" not in html
+    for suite in ("load", "accuracy", "conformance", "fuzz"):
+        assert f"The {suite} suite did not run" in html
+    html = _html(error_dir)
+    assert 'class="banner error"' in html and ">ERROR<" in html
+    assert "The load suite could not complete: target unreachable" in html
+    assert "Load and QPS limit: target unreachable" in html  # in the banner, too
+
+
+def test_render_report_rebuilds_from_summary_json(tmp_path: Path) -> None:
+    write_summary_json(error_summary(), tmp_path / "summary.json")
+    written = render_report(tmp_path)
+    assert set(written) == {"junit", "html"}
+    assert (tmp_path / "junit.xml").is_file() and ">ERROR<" in _html(tmp_path)
+    assert render_report(tmp_path / "summary.json")["html"] == tmp_path / "report.html"
+
+
+def test_render_report_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="run directory not found"):
+        render_report(tmp_path / "nope")
+    with pytest.raises(InputError, match="summary not found"):
+        render_report(tmp_path)
+
+
+def test_full_summary_is_deterministic(full_dir: Path, tmp_path: Path) -> None:
+    """Same summary, same bytes: reports can be diffed and re-rendered reproducibly."""
+    from harness.report import write_reports
+
+    from .builders import SECRETS
+
+    write_reports(full_summary(), tmp_path, SECRETS)
+    for name in ("summary.json", "junit.xml", "report.html"):
+        assert (tmp_path / name).read_bytes() == (full_dir / name).read_bytes(), name
+
+
+def test_det_with_zero_rates_is_drawn_at_the_floor() -> None:
+    """Well-separated scores give mostly zero rates; the curve must still appear."""
+    from harness.report.plots import det_svg
+    from harness.results import AccuracyMetrics
+
+    det = {"fmr": [1.0, 0.5, 0.001, 0.0, 0.0], "fnmr": [0.0, 0.0, 0.01, 0.2, 1.0]}
+    svg = det_svg(AccuracyMetrics.model_validate({"det": det}))
+    assert svg is not None and svg.startswith("<svg") and "axis floor" in svg
+    assert det_svg(AccuracyMetrics()) is None

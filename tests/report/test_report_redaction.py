@@ -1,0 +1,159 @@
+"""No secret and no face image may reach any output; images survive only as sha256."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from harness.report.redact import MASK, is_secret_key, redact, redact_text
+
+from .builders import JPEG, JPEG_B64, SECRETS
+
+JPEG_SHA = hashlib.sha256(JPEG).hexdigest()
+
+
+def _outputs(run: Path) -> dict[str, bytes]:
+    files = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    assert set(files) >= {"summary.json", "junit.xml", "report.html"}
+    return files
+
+
+def test_no_secret_in_any_output(full_dir: Path) -> None:
+    for name, data in _outputs(full_dir).items():
+        for secret in SECRETS:
+            for form in (secret, urllib.parse.quote(secret, safe="")):
+                assert form.encode() not in data, (name, form)
+        assert b"0a1b2c3d4e5f" not in data, name  # value of a "sign" header
+
+
+def test_images_appear_only_as_sha256(full_dir: Path) -> None:
+    chunks = [JPEG_B64[i : i + 48].encode() for i in range(0, len(JPEG_B64) - 48, 997)]
+    for name, data in _outputs(full_dir).items():
+        assert not any(chunk in data for chunk in chunks), name
+        assert JPEG[:64] not in data
+    for name in ("summary.json", "report.html", "junit.xml"):
+        assert f"sha256={JPEG_SHA} bytes={len(JPEG)}".encode() in _outputs(full_dir)[name], name
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "sign",
+        "Sign",
+        "appkey",
+        "AppKey",
+        "secretKey",
+        "SECRETKEY",
+        "token",
+        "access_token",
+        "Authorization",
+        "proxy-authorization",
+        "appAuthorityKey",
+        "X-Api-Key",
+        "password",
+    ],
+)
+def test_credential_keys(key: str) -> None:
+    assert is_secret_key(key)
+    assert redact({"a": {key: "v4lue"}}) == {"a": {key: MASK}}
+
+
+@pytest.mark.parametrize(
+    "key", ["design", "unique_key", "tokens_used", "image", "threshold", "status"]
+)
+def test_ordinary_keys_are_kept(key: str) -> None:
+    assert not is_secret_key(key)
+    assert redact({key: "value"}) == {key: "value"}
+
+
+def test_secret_values_anywhere_in_strings_and_keys() -> None:
+    data = {
+        "msg": "bad sig for SECRETVALUE!",
+        "list": ["xSECRETVALUEx", 3, None],
+        "SECRETVALUE": 1,
+        "url": "/x?k=" + urllib.parse.quote("a b&SECRETVALUE"),
+    }
+    out = redact(data, ["SECRETVALUE", "a b&SECRETVALUE", ""])
+    assert "SECRETVALUE" not in json.dumps(out)
+    assert out["list"] == ["x***x", 3, None] and out["url"] == "/x?k=***"
+
+
+def test_credentials_in_free_text() -> None:
+    text = (
+        "curl -H 'Authorization: Bearer abc.def' -H \"appkey: k1\" "
+        '\'https://h/p?sign=ff00&ts=1&access_token=zz\' -d \'{"secretKey": "s\\"x", "n": 1}\''
+    )
+    out = redact_text(text)
+    for leaked in ("abc.def", "k1", "ff00", "zz", 's\\"x'):
+        assert leaked not in out
+    assert "ts=1" in out and '"n": 1' in out
+    assert redact_text("field token: required") == "field token: required"
+
+
+def test_image_forms() -> None:
+    wrapped = base64.encodebytes(JPEG).decode()  # MIME, 76 columns
+    urlsafe = base64.urlsafe_b64encode(JPEG).decode()
+    data_uri = "data:image/jpeg;base64," + JPEG_B64
+    expected = f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"
+    for form in (JPEG_B64, wrapped, urlsafe, data_uri):
+        assert redact(form).strip() == expected
+    assert redact(JPEG) == expected  # raw bytes
+    assert redact({"body": json.dumps({"img": JPEG_B64})}) == {
+        "body": json.dumps({"img": expected})
+    }
+
+
+def test_undecodable_image_like_string_hashes_the_text() -> None:
+    junk = "A" * 301  # not valid base64 (length), still must not be printed
+    assert redact(junk) == f"<image sha256={hashlib.sha256(junk.encode()).hexdigest()} bytes=301>"
+
+
+def test_short_strings_and_numbers_untouched_and_redaction_idempotent() -> None:
+    data = {
+        "score": 87.5,
+        "code": "222202",
+        "msg": "ok",
+        "hash": "ab" * 32,
+        "body": {"image": JPEG_B64, "token": "t"},
+        "hdr": [("Cookie", "c=1"), ("Accept", "*/*")],
+    }
+    once = redact(data, ["t0psecret"])
+    assert once["score"] == 87.5 and once["code"] == "222202" and once["hash"] == "ab" * 32
+    assert once["hdr"] == [("Cookie", MASK), ("Accept", "*/*")]
+    assert redact(once, ["t0psecret"]) == once
+
+
+def test_enumerated_fields_survive_a_colliding_secret(tmp_path: Path) -> None:
+    from harness.report import load_summary, write_summary_json
+
+    from .builders import empty_summary
+
+    secrets = ["pass", "skipped", "reason", "conformance"]
+    path = write_summary_json(empty_summary(), tmp_path / "s.json", secrets=secrets)
+    loaded = load_summary(path)
+    assert loaded.verdict == "pass" and loaded.suites.load.status == "skipped"
+
+
+def test_summary_field_names_are_not_credential_names() -> None:
+    """Otherwise key-based redaction would mask parts of the summary's own structure."""
+    from harness.report.output import FIELD_NAMES
+
+    assert "verdict" in FIELD_NAMES and "p999" in FIELD_NAMES and "bin_edges" in FIELD_NAMES
+    assert not [name for name in FIELD_NAMES if is_secret_key(name)]
+
+
+def test_redaction_is_linear_on_large_inputs() -> None:
+    """Long non-image runs once made the image pattern quadratic; keep it fast."""
+    import time
+
+    words = ("a" * 200 + " ") * 5000
+    image = base64.b64encode(bytes(range(256)) * 20000).decode()  # ~6.8 MB of base64
+    start = time.perf_counter()
+    assert redact_text(words) == words
+    assert redact_text(image).startswith("<image sha256=")
+    assert time.perf_counter() - start < 2.0

@@ -1,0 +1,195 @@
+"""The result models: merging, statuses and the verdict rules that drive the exit code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from harness.results import (
+    Finding,
+    Gate,
+    GateCriterion,
+    SuiteResult,
+    Suites,
+    Summary,
+    build_summary,
+    compute_verdict,
+    derive_status,
+    exit_code,
+    merge_findings,
+)
+
+from .builders import T0, error_summary, full_summary
+
+
+def _finding(**kw: object) -> Finding:
+    base: dict[str, object] = {"suite": "fuzz", "api": "a", "operation": "POST /x"}
+    base.update(check="c", severity="low", message="m")
+    return Finding.model_validate({**base, **kw})
+
+
+def _summary(*suites: SuiteResult, **kw: Any) -> Summary:
+    return build_summary(
+        target="t", started_at=T0, finished_at=T0 + timedelta(seconds=1), suites=suites, **kw
+    )
+
+
+def test_unique_key_defaults_to_suite_rule_operation() -> None:
+    assert _finding(rule_id="FC-1").unique_key == "fuzz:FC-1:POST /x"
+    assert _finding().unique_key == "fuzz:c:POST /x"
+
+
+def test_merge_counts_occurrences_keeps_first_example_and_worst_severity() -> None:
+    merged = merge_findings(
+        [
+            _finding(rule_id="R1", seed=1, severity="low"),
+            _finding(rule_id="R2"),
+            _finding(rule_id="R1", seed=2, severity="critical", count=3),
+        ]
+    )
+    assert [(f.rule_id, f.count, f.severity, f.seed) for f in merged] == [
+        ("R1", 4, "critical", 1),
+        ("R2", 1, "low", None),
+    ]
+
+
+def test_severity_aliases() -> None:
+    assert _finding(severity="ERROR").severity == "high"
+    assert _finding(severity="warning").severity == "medium"
+    with pytest.raises(ValidationError):
+        _finding(severity="catastrophic")
+
+
+def test_finding_redacts_images_and_credentials_on_construction() -> None:
+    image = "A" * 400
+    request = _finding(request={"headers": {"Token": "t0k"}, "body": {"img": image}}).request
+    assert request is not None and request["headers"] == {"Token": "***"}
+    digest = hashlib.sha256(base64.b64decode(image)).hexdigest()
+    assert request["body"]["img"] == f"<image sha256={digest} bytes=300>"
+
+
+def test_derive_status() -> None:
+    assert derive_status([]) == "pass"
+    assert derive_status([_finding(severity="info")]) == "pass"
+    assert derive_status([_finding()]) == "fail"
+    assert derive_status([_finding()], error="boom") == "error"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "gate_ok", "verdict"),
+    [
+        ((), None, "pass"),
+        (("pass", "skipped"), True, "pass"),
+        (("pass",), False, "fail"),
+        (("fail", "pass"), True, "fail"),
+        (("fail", "error"), False, "error"),
+    ],
+)
+def test_verdict_rules(statuses: tuple[str, ...], gate_ok: bool | None, verdict: str) -> None:
+    names = ["conformance", "fuzz", "load", "accuracy"]
+    suites = [
+        SuiteResult.model_validate({"name": n, "status": s, "error": "x" if s == "error" else None})
+        for n, s in zip(names, statuses)
+    ]
+    gate = None if gate_ok is None else Gate(criteria=[GateCriterion(name="g", passed=gate_ok)])
+    summary = _summary(*suites, gate=gate)
+    assert summary.verdict == compute_verdict(summary) == verdict
+    assert exit_code(summary.verdict) == {"pass": 0, "fail": 1, "error": 2}[verdict]
+
+
+def test_run_level_error_is_an_error_verdict() -> None:
+    assert _summary(error="spec not found").verdict == "error"
+
+
+def test_contradicting_verdict_or_gate_is_rejected() -> None:
+    data = full_summary().model_dump(mode="json")
+    with pytest.raises(ValidationError, match="contradicts"):
+        Summary.model_validate({**data, "verdict": "pass"})
+    with pytest.raises(ValidationError, match="contradicts"):
+        Gate(criteria=[GateCriterion(name="g", passed=False)], passed=True)
+
+
+def test_suites_slot_and_name_must_agree_and_unrun_suites_are_skipped() -> None:
+    with pytest.raises(ValidationError, match="holds the result"):
+        Suites.model_validate({"load": SuiteResult(name="fuzz", status="pass")})
+    summary = error_summary()
+    assert summary.suites.fuzz.status == "skipped"
+    assert summary.suites.load.error and "unreachable" in summary.suites.load.error
+
+
+def test_build_summary_rejects_a_suite_given_twice() -> None:
+    one = SuiteResult(name="fuzz", status="pass")
+    with pytest.raises(ValueError, match="twice"):
+        _summary(one, one)
+
+
+def test_load_and_accuracy_metrics_are_typed_from_plain_dicts() -> None:
+    summary = _summary(
+        SuiteResult(name="load", status="pass", metrics={"qps_limit": 12, "hdr": [[50, 3.0]]}),
+        SuiteResult(
+            name="accuracy",
+            status="pass",
+            metrics={
+                "det": [[0.1, 0.2], [0.01, 0.3]],
+                "histograms": {"edges": [0, 1, 2], "genuine": [1, 2], "impostor": [3, 4]},
+                "thresholds": [
+                    {
+                        "threshold": 70,
+                        "fmr": 0.001,
+                        "fnmr": 0.02,
+                        "verdict": "consistent",
+                        "genuine": 10,
+                        "impostor": 100,
+                        "fmr_ci95": [0, 0.01],
+                    }
+                ],
+            },
+        ),
+    )
+    load, accuracy = summary.suites.load.metrics, summary.suites.accuracy.metrics
+    assert load is not None and load.qps_limit == 12.0 and load.hdr == [(50.0, 3.0)]
+    assert accuracy is not None and accuracy.det is not None
+    assert accuracy.det.points() == [(0.1, 0.2), (0.01, 0.3)]
+    assert accuracy.histogram is not None and accuracy.histogram.bin_edges == [0, 1, 2]
+    assert accuracy.thresholds[0].pairs == 110 and accuracy.thresholds[0].outcome == "pass"
+
+
+def test_loadgen_shapes_are_accepted() -> None:
+    """``harness.loadgen`` rows and its encoded latency histogram validate as they are."""
+    from hdrh.histogram import HdrHistogram
+
+    from harness.results import LoadMetrics
+
+    hist = HdrHistogram(1, 60_000_000, 3)
+    for micros in range(1000, 101000, 100):  # 1..101 ms, uniform
+        hist.record_value(micros)
+    metrics = LoadMetrics.model_validate(
+        {
+            "hdr": {"unit": "us", "latency": hist.encode().decode(), "service": "ignored"},
+            "series": [
+                {
+                    "t": 0,
+                    "offered_rps": 10,
+                    "achieved_rps": 9,
+                    "p50_ms": 3.0,
+                    "p99_ms": 8.5,
+                    "errors_by_class": {"http_5xx": 2},
+                    "epoch_s": 1700000000,
+                },
+            ],
+            "latency_ms": {"p50": 51.0, "p99": 100.0, "count": 1000, "measured_from": "intended"},
+        }
+    )
+    point = metrics.series[0]
+    assert (point.offered, point.achieved, point.p50, point.p99, point.errors) == (10, 9, 3, 8.5, 2)
+    by_pct = dict(metrics.hdr)
+    assert by_pct[50.0] == pytest.approx(51.0, rel=0.01)
+    assert by_pct[100.0] == pytest.approx(101.0, rel=0.01)
+    assert "service" not in metrics.model_dump_json()  # the raw histogram never reaches a report
+    with pytest.raises(ValidationError, match="not an encoded HdrHistogram"):
+        LoadMetrics.model_validate({"hdr": {"latency": "bm90IGEgaGlzdG9ncmFt"}})
