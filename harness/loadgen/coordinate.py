@@ -1,0 +1,90 @@
+"""Ending a run: the master waits for every worker's "done", and Locust's own statistics.
+
+Runs only inside Locust (gevent-patched).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gevent
+from locust.env import Environment
+
+from harness.loadgen.config import RunConfig
+
+log = logging.getLogger("faceharness.loadgen")
+
+MSG_DONE = "faceharness_load_done"
+
+
+class MasterCoordinator:
+    """Quits the distributed run once every worker reported done (or one aborted)."""
+
+    def __init__(self, cfg: RunConfig, environment: Environment) -> None:
+        self.cfg = cfg
+        self.env = environment
+        self.done: dict[str, dict[str, Any]] = {}
+        self.ended = False
+        assert environment.runner is not None
+        environment.runner.register_message(MSG_DONE, self._on_done)
+
+    def _on_done(self, environment: Environment, msg: Any, **_kw: Any) -> None:
+        data = dict(msg.data or {})
+        self.done[str(data.get("proc"))] = data
+        runner = environment.runner
+        expected = max(self.cfg.processes, getattr(runner, "worker_count", 0) or 0)
+        if data.get("abort_reason"):
+            log.warning("worker %s aborted: %s", data.get("proc"), data["abort_reason"])
+        if not self.ended and (data.get("abort_reason") or len(self.done) >= expected):
+            self.ended = True
+            end_run(environment)
+
+
+def end_run(environment: Environment) -> None:
+    """Headless runs exit; a run driven from the web UI just stops."""
+    runner = environment.runner
+    if runner is None:
+        return
+    options = environment.parsed_options
+    if options is not None and getattr(options, "headless", False):
+        gevent.spawn(runner.quit)
+    else:
+        gevent.spawn(runner.stop)
+
+
+def locust_stats(environment: Environment) -> dict[str, Any]:
+    """Locust's own view (response times bucketed to ~2 significant digits)."""
+    runner = environment.runner
+    assert runner is not None
+    stats = runner.stats
+
+    def entry(e: Any) -> dict[str, Any]:
+        return {
+            "method": e.method,
+            "name": e.name,
+            "num_requests": e.num_requests,
+            "num_failures": e.num_failures,
+            "median_ms": e.median_response_time,
+            "avg_ms": round(e.avg_response_time, 3),
+            "min_ms": e.min_response_time,
+            "max_ms": e.max_response_time,
+            "p90_ms": e.get_response_time_percentile(0.9),
+            "p99_ms": e.get_response_time_percentile(0.99),
+            "p999_ms": e.get_response_time_percentile(0.999),
+            "rps": round(e.total_rps, 3),
+        }
+
+    return {
+        "total": entry(stats.total),
+        "entries": [entry(e) for e in stats.entries.values()],
+        "failures": [
+            {
+                "method": e.method,
+                "name": e.name,
+                "error": str(e.error),
+                "occurrences": e.occurrences,
+            }
+            for e in stats.errors.values()
+        ],
+    }

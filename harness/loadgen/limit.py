@@ -1,0 +1,348 @@
+"""Search for the highest sustainable request rate.
+
+Pure over ``measure(rate) -> StepResult`` so the search is unit-testable with a fake:
+step up geometrically from ``start_rate`` until a step fails (throttled or errors above
+their bounds, p99 above the SLO, or achieved below ``min_achieved_ratio`` of offered),
+then bisect between the last good and the first bad rate until they are within
+``resolution`` of each other, within a step count and a wall-time budget.
+
+A throttling service also tells us its capacity: at a step that failed by throttling,
+the successful rate after the warm-up is the throttle's refill rate (the *plateau*).
+Rates above ``plateau * (1 + resolution)`` are taken as unsustainable without measuring
+them, because a short step can look good while it merely drains a token-bucket burst.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What one constant-rate step measured (steady-state window)."""
+
+    offered_rps: float
+    achieved_rps: float  # answers per second, any outcome
+    ok_rps: float  # successful answers per second
+    p99_ms: float | None
+    error_rate: float  # fraction of answers that failed for reasons other than throttling
+    throttled_rate: float  # fraction of answers that were throttled
+    completed: int = 0
+    dropped: int = 0
+    late: int = 0
+    duration_s: float = 0.0
+    tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One row of the evidence table."""
+
+    step: int
+    phase: str  # "ramp", "ramp-down" or "bisect"
+    rate: float
+    result: StepResult
+    good: bool
+    reasons: tuple[str, ...]
+    elapsed_s: float
+
+    def row(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "step": self.step,
+            "phase": self.phase,
+            "offered_rps": round(self.rate, 3),
+            "measured_offered_rps": round(r.offered_rps, 3),
+            "achieved_rps": round(r.achieved_rps, 3),
+            "ok_rps": round(r.ok_rps, 3),
+            "p99_ms": r.p99_ms,
+            "error_rate": round(r.error_rate, 6),
+            "throttled_rate": round(r.throttled_rate, 6),
+            "tail_ok_rps": None if r.tail_ok_rps is None else round(r.tail_ok_rps, 3),
+            "completed": r.completed,
+            "dropped": r.dropped,
+            "verdict": "good" if self.good else "bad",
+            "reasons": list(self.reasons),
+            "step_s": round(self.elapsed_s, 3),
+        }
+
+
+@dataclass(frozen=True)
+class LimitResult:
+    """The search outcome and its evidence.
+
+    ``limit_rps`` is the highest rate that met every criterion (None if none did), capped
+    at ``plateau_rps`` when a good step exceeded what a throttled step delivered;
+    ``upper_rps`` the lowest rate known or inferred to fail; ``knee_rps`` the highest good
+    rate whose p99 stayed within ``knee_factor`` x the best p99 seen (where latency starts
+    to bend); ``plateau_rps`` the lowest success rate at a step failing by throttling;
+    ``saturation_rps`` the lowest success rate at any step failing by throttling or
+    falling short of the offered rate (what the service delivers when overloaded).
+    """
+
+    limit_rps: float | None
+    first_bad_rps: float | None
+    upper_rps: float | None
+    knee_rps: float | None
+    plateau_rps: float | None
+    saturation_rps: float | None
+    converged: bool
+    stopped_by: str
+    steps: tuple[StepRecord, ...]
+    criteria: dict[str, Any]
+    elapsed_s: float
+    notes: tuple[str, ...] = ()
+
+    def table(self) -> list[dict[str, Any]]:
+        return [s.row() for s in self.steps]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "limit_rps": _round(self.limit_rps),
+            "first_bad_rps": _round(self.first_bad_rps),
+            "upper_rps": _round(self.upper_rps),
+            "knee_rps": _round(self.knee_rps),
+            "plateau_rps": _round(self.plateau_rps),
+            "saturation_rps": _round(self.saturation_rps),
+            "converged": self.converged,
+            "stopped_by": self.stopped_by,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "criteria": dict(self.criteria),
+            "notes": list(self.notes),
+            "steps": self.table(),
+            "step_details": [asdict(s.result)["detail"] for s in self.steps],
+        }
+
+
+def judge(
+    rate: float,
+    result: StepResult,
+    *,
+    slo_p99_ms: float,
+    max_error_rate: float,
+    max_throttled_rate: float,
+    min_achieved_ratio: float,
+) -> tuple[str, ...]:
+    """Reasons a step is not sustainable (empty tuple = good)."""
+    reasons: list[str] = []
+    if result.completed == 0:
+        return ("no responses",)
+    if result.throttled_rate > max_throttled_rate:
+        reasons.append(f"throttled {result.throttled_rate:.1%} > {max_throttled_rate:.1%}")
+    if result.error_rate > max_error_rate:
+        reasons.append(f"errors {result.error_rate:.1%} > {max_error_rate:.1%}")
+    if result.p99_ms is None or result.p99_ms > slo_p99_ms:
+        reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
+    if result.achieved_rps < min_achieved_ratio * rate:
+        reasons.append(
+            f"achieved {result.achieved_rps:.1f}/s < {min_achieved_ratio:.0%} of offered {rate:.1f}/s"
+        )
+    return tuple(reasons)
+
+
+def find_limit(
+    measure: Callable[[float], StepResult],
+    *,
+    start_rate: float,
+    max_rate: float,
+    slo_p99_ms: float,
+    max_error_rate: float,
+    max_throttled_rate: float | None = None,
+    min_achieved_ratio: float = 0.95,
+    growth: float = 2.0,
+    resolution: float = 0.04,
+    min_rate: float | None = None,
+    max_steps: int = 16,
+    time_budget_s: float | None = None,
+    knee_factor: float = 2.0,
+    use_plateau: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+) -> LimitResult:
+    """Find the highest rate meeting the criteria; see the module docstring for the search.
+
+    ``max_throttled_rate`` defaults to ``max_error_rate``. ``time_budget_s`` stops the
+    search before a step that would (by the mean step time so far) overrun it.
+    ``use_plateau=False`` disables the throttle-plateau inference (pure bisection).
+    """
+    if not (0 < start_rate <= max_rate) or growth <= 1 or not (0 < resolution < 1) or max_steps < 1:
+        raise ValueError(
+            "need 0 < start_rate <= max_rate, growth > 1, 0 < resolution < 1, max_steps >= 1"
+        )
+    throttle_bound = max_error_rate if max_throttled_rate is None else max_throttled_rate
+    floor_rate = min_rate if min_rate is not None else start_rate / growth**4
+    criteria = {
+        "slo_p99_ms": slo_p99_ms,
+        "max_error_rate": max_error_rate,
+        "max_throttled_rate": throttle_bound,
+        "min_achieved_ratio": min_achieved_ratio,
+        "growth": growth,
+        "resolution": resolution,
+        "start_rate": start_rate,
+        "max_rate": max_rate,
+        "max_steps": max_steps,
+        "time_budget_s": time_budget_s,
+        "use_plateau": use_plateau,
+    }
+    began = clock()
+    steps: list[StepRecord] = []
+    stopped_by = ""
+
+    def run_step(rate: float, phase: str) -> bool | None:
+        """Measure one rate; None when the step or time budget does not allow it."""
+        nonlocal stopped_by
+        if len(steps) >= max_steps:
+            stopped_by = "max_steps"
+            return None
+        spent = clock() - began
+        mean_step = spent / len(steps) if steps else 0.0
+        if time_budget_s is not None and spent + mean_step > time_budget_s:
+            stopped_by = "time budget"
+            return None
+        t0 = clock()
+        result = measure(rate)
+        reasons = judge(
+            rate,
+            result,
+            slo_p99_ms=slo_p99_ms,
+            max_error_rate=max_error_rate,
+            max_throttled_rate=throttle_bound,
+            min_achieved_ratio=min_achieved_ratio,
+        )
+        steps.append(
+            StepRecord(len(steps) + 1, phase, rate, result, not reasons, reasons, clock() - t0)
+        )
+        return not reasons
+
+    good: float | None = None
+    bad: float | None = None
+    rate = start_rate
+    for _ in range(max_steps):  # ramp up
+        ok = run_step(rate, "ramp")
+        if ok is None:
+            break
+        if not ok:
+            bad = rate
+            break
+        good = rate
+        if rate >= max_rate:
+            stopped_by = "max_rate reached without failing"
+            break
+        rate = min(rate * growth, max_rate)
+
+    if good is None and bad is not None:  # even the start rate failed: step down
+        rate = bad / growth
+        for _ in range(max_steps):
+            if rate < floor_rate:
+                stopped_by = f"no good rate down to {floor_rate:.3g}/s"
+                break
+            ok = run_step(rate, "ramp-down")
+            if ok is None:
+                break
+            if ok:
+                good = rate
+                break
+            bad = rate
+            rate /= growth
+
+    def upper() -> float | None:
+        plateau = _plateau(steps) if use_plateau else None
+        if bad is None or plateau is None:
+            return bad
+        return min(bad, plateau * (1 + resolution))
+
+    for _ in range(max_steps):  # bisect
+        top = upper()
+        if good is None or top is None or top - good <= resolution * good:
+            break
+        mid = (good + top) / 2.0
+        ok = run_step(mid, "bisect")
+        if ok is None:
+            break
+        if ok:
+            good = mid
+        else:
+            bad = mid
+
+    top = upper()
+    converged = good is not None and top is not None and top - good <= resolution * good
+    if converged:
+        stopped_by = "converged"
+    notes: list[str] = []
+    plateau = _plateau(steps)
+    limit = good
+    if (
+        use_plateau
+        and limit is not None
+        and plateau is not None
+        and limit > plateau * (1 + resolution)
+    ):
+        notes.append(
+            f"a step at {limit:.1f}/s passed but a throttled step delivered only {plateau:.1f} ok/s: "
+            "the short step probably drained a token-bucket burst; limit capped at the plateau"
+        )
+        limit = plateau
+    knee, saturation = _interpret(steps, knee_factor)
+    if knee is not None and limit is not None:
+        knee = min(knee, limit)
+    if limit is not None and saturation is not None and saturation < limit * (1 - resolution):
+        notes.append(
+            f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s limit: "
+            "the service may degrade when overloaded; confirm with a longer run"
+        )
+    return LimitResult(
+        limit_rps=limit,
+        first_bad_rps=bad,
+        upper_rps=top,
+        knee_rps=knee,
+        plateau_rps=plateau,
+        saturation_rps=saturation,
+        converged=converged,
+        stopped_by=stopped_by or ("max_steps" if len(steps) >= max_steps else "incomplete"),
+        steps=tuple(steps),
+        criteria=criteria,
+        elapsed_s=clock() - began,
+        notes=tuple(notes),
+    )
+
+
+def _plateau(steps: list[StepRecord]) -> float | None:
+    """Lowest positive success rate among steps that failed by throttling.
+
+    Uses the step's tail rate when measured: a token bucket may still be draining its
+    burst early in the window, which inflates the whole-window success rate.
+    """
+    rates = []
+    for s in steps:
+        if s.good or not any(r.startswith("throttled") for r in s.reasons):
+            continue
+        ok = s.result.tail_ok_rps if s.result.tail_ok_rps is not None else s.result.ok_rps
+        if ok > 0:
+            rates.append(ok)
+    return min(rates) if rates else None
+
+
+def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:
+    """The latency knee and the overload saturation rate (see :class:`LimitResult`)."""
+    good = [s for s in steps if s.good and s.result.p99_ms is not None]
+    knee = None
+    if good:
+        best = min(s.result.p99_ms or math.inf for s in good)
+        within = [
+            s.rate for s in good if (s.result.p99_ms or math.inf) <= knee_factor * max(best, 1e-3)
+        ]
+        knee = max(within) if within else None
+    saturated = [
+        s.result.ok_rps
+        for s in steps
+        if not s.good and any(r.startswith(("throttled", "achieved")) for r in s.reasons)
+    ]
+    return knee, (min(saturated) if saturated else None)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)

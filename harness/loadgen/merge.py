@@ -1,0 +1,275 @@
+"""Merge the per-process part files of a run into one result and its output files.
+
+HDR histograms are added, never averaged, so merged percentiles are exact to the
+histogram's 3 significant digits whatever the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hdrh.log import HistogramLogWriter
+
+from harness.errors import HarnessError
+from harness.loadgen import hdr
+from harness.loadgen.classify import KLASSES, SUCCESS
+from harness.loadgen.config import MAX_DURATION_S, RunConfig
+from harness.loadgen.control import STOP_ABORT
+from harness.loadgen.parts import read_finals, read_locust_stats, read_series, write_json_atomic
+from harness.loadgen.result import LoadResult, SecondRow
+
+SCHEMA = "faceharness.load/1"
+LOAD_JSON = "load.json"
+LOAD_CSV = "load.csv"
+LOAD_HLOG = "load.hlog"
+LOCUST_CSV_PREFIX = "locust"
+MAX_SERIES_S = int(MAX_DURATION_S) + 3600  # bounds the per-second loop
+
+MODE_NOTES = {
+    "open-model": (
+        "Open model: requests start on a fixed arrival schedule independent of responses; "
+        "latency_ms is measured from each request's intended start (coordinated-omission "
+        "corrected); service_ms from the actual send."
+    ),
+    "closed-model": (
+        "Closed model: each user waits for its answer before sending again, so a slow "
+        "service lowers the offered rate and latency_ms (from the actual send) hides queueing."
+    ),
+}
+LOCUST_LABELS = {
+    "closed-model": "closed-model: Locust's own statistics; response-time percentiles are "
+    "bucketed to ~2 significant digits",
+    "open-model": "open-model: Locust measures from the actual send (service time), not "
+    "from the intended start; use latency_ms. Percentiles bucketed to ~2 significant digits",
+}
+
+
+def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str]) -> LoadResult:
+    """Read ``out_dir/parts`` and build the merged :class:`LoadResult`."""
+    finals = read_finals(out_dir)
+    label = cfg.label
+    if len(finals) < cfg.processes:
+        warnings.append(f"expected {cfg.processes} load process result(s), found {len(finals)}")
+    totals: Counter[str] = Counter()
+    by_class: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    err_codes: Counter[str] = Counter()
+    for final in finals:
+        totals.update(final.get("totals", {}))
+        by_class.update(final.get("by_class", {}))
+        codes.update(final.get("codes", {}))
+        err_codes.update(final.get("err_codes", {}))
+    latency = hdr.merge(f.get("latency_hist") for f in finals)
+    service = hdr.merge(f.get("service_hist") for f in finals)
+
+    starts = [f["first_intended_wall"] for f in finals if f.get("first_intended_wall")]
+    ends = [f["last_done_wall"] for f in finals if f.get("last_done_wall")]
+    start_wall = min(starts) if starts else None
+    elapsed = max(ends) - start_wall if (ends and start_wall is not None) else 0.0
+    series = _series(read_series(out_dir), start_wall)
+
+    completed = totals["completed"]
+    success = by_class[SUCCESS]
+    per_s = (lambda n: round(n / elapsed, 3)) if elapsed > 0 else (lambda n: 0.0)
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "mode": label,
+        "mode_note": MODE_NOTES[label],
+        "target_url": cfg.target_url,
+        "config": _config_echo(cfg, workers),
+        "started_at": _iso(start_wall),
+        "started_at_epoch": start_wall,
+        "elapsed_s": round(elapsed, 3),
+        "stop_reason": _stop_reason(finals),
+        "abort_reason": next((f["abort_reason"] for f in finals if f.get("abort_reason")), None),
+        "totals": {
+            key: totals[key]
+            for key in (
+                "offered",
+                "sent",
+                "completed",
+                "late",
+                "dropped",
+                "harness_errors",
+                "clamped",
+            )
+        }
+        | {"success": success},
+        "offered_rps": cfg.rate if cfg.mode == "open" else per_s(totals["sent"]),
+        "throughput_rps": per_s(completed),
+        "goodput_rps": per_s(success),
+        "error_rate": round((completed - success) / completed, 6) if completed else 0.0,
+        "latency_ms": hdr.summarize_ms(latency)
+        | {"measured_from": "intended start" if cfg.mode == "open" else "actual send"},
+        "service_ms": hdr.summarize_ms(service) | {"measured_from": "actual send"},
+        "by_class": {k: by_class.get(k, 0) for k in KLASSES},
+        "errors_by_class": {k: n for k, n in by_class.items() if k != SUCCESS and n},
+        "errors_by_code": dict(err_codes.most_common()),
+        "codes": dict(codes.most_common()),
+        "late_sends": totals["late"],
+        "late_threshold_ms": cfg.late_ms,
+        "dropped_sends": totals["dropped"],
+        "harness_error_sample": next(
+            (f["harness_error_sample"] for f in finals if f.get("harness_error_sample")), None
+        ),
+        "series": [row.to_dict() for row in series],
+        "locust": _locust_block(out_dir, label),
+        "processes": [_process_echo(f) for f in finals],
+        "hdr": {"unit": "us", "latency": hdr.encode(latency), "service": hdr.encode(service)},
+        "files": {"json": LOAD_JSON, "csv": LOAD_CSV, "hdr_log": LOAD_HLOG},
+        "warnings": warnings,
+    }
+    return LoadResult(mode=label, summary=summary, series=series, out_dir=out_dir)
+
+
+def write_outputs(result: LoadResult) -> None:
+    """Write ``load.json``, the per-second ``load.csv`` and the interval ``load.hlog``."""
+    out = result.out_dir
+    write_json_atomic(out / LOAD_JSON, result.summary)
+    _write_csv(out / LOAD_CSV, result.series)
+    _write_hlog(out / LOAD_HLOG, result)
+
+
+def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[SecondRow]:
+    if not rows:
+        return []
+    by_sec: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        agg = by_sec.setdefault(
+            int(row["sec"]),
+            {"counts": Counter(), "by_class": Counter(), "err": Counter(), "hists": []},
+        )
+        agg["counts"].update(
+            {k: row.get(k, 0) for k in ("offered", "sent", "late", "dropped", "completed")}
+        )
+        agg["by_class"].update(row.get("by_class", {}))
+        agg["err"].update(row.get("err_codes", {}))
+        if row.get("hist"):
+            agg["hists"].append(row["hist"])
+    first = math.floor(start_wall) if start_wall is not None else min(by_sec)
+    first = min(first, min(by_sec))
+    if max(by_sec) - first > MAX_SERIES_S:
+        raise HarnessError(f"part files span {max(by_sec) - first} s; stale files in the output?")
+    out: list[SecondRow] = []
+    for sec in range(first, max(by_sec) + 1):  # gaps (a full stall) become empty seconds
+        found = by_sec.get(sec)
+        if found is None:
+            out.append(SecondRow(t=sec - first, sec=sec))
+            continue
+        hist = hdr.merge(found["hists"])
+        counts = found["counts"]
+        out.append(
+            SecondRow(
+                t=sec - first,
+                sec=sec,
+                offered=counts["offered"],
+                sent=counts["sent"],
+                completed=counts["completed"],
+                late=counts["late"],
+                dropped=counts["dropped"],
+                by_class=dict(found["by_class"]),
+                errors_by_code=dict(found["err"]),
+                p50_ms=hdr.percentile_ms(hist, 50.0),
+                p99_ms=hdr.percentile_ms(hist, 99.0),
+                hist=hdr.encode(hist) if hist.get_total_count() else None,
+            )
+        )
+    return out
+
+
+def _stop_reason(finals: list[dict[str, Any]]) -> str:
+    reasons = [str(f.get("stop_reason")) for f in finals]
+    if not reasons:
+        return "no results"
+    if STOP_ABORT in reasons:
+        return STOP_ABORT
+    unique = sorted(set(reasons))
+    return unique[0] if len(unique) == 1 else ", ".join(unique)
+
+
+def _config_echo(cfg: RunConfig, workers: int) -> dict[str, Any]:
+    data = cfg.to_dict()
+    data.pop("out_dir", None)
+    data.pop("target_url", None)
+    data["workers"] = workers
+    return data
+
+
+def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
+    latency = (
+        hdr.decode(final["latency_hist"]) if final.get("latency_hist") else hdr.new_histogram()
+    )
+    totals = final.get("totals", {})
+    return {
+        "proc": final.get("proc"),
+        "role": final.get("role"),
+        "index": final.get("index"),
+        "sent": totals.get("sent", 0),
+        "completed": totals.get("completed", 0),
+        "p99_ms": hdr.percentile_ms(latency, 99.0),
+        "stop_reason": final.get("stop_reason"),
+        "abort_reason": final.get("abort_reason"),
+    }
+
+
+def _locust_block(out_dir: Path, label: str) -> dict[str, Any] | None:
+    stats = read_locust_stats(out_dir)
+    if stats is None:
+        return None
+    return {"label": LOCUST_LABELS[label], **stats, "csv_prefix": LOCUST_CSV_PREFIX}
+
+
+def _write_csv(path: Path, series: list[SecondRow]) -> None:
+    error_klasses = [k for k in KLASSES if k != SUCCESS]
+    header = [
+        "t",
+        "epoch_s",
+        "offered_rps",
+        "achieved_rps",
+        "ok_rps",
+        "p50_ms",
+        "p99_ms",
+        "late",
+        "dropped",
+    ]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header + error_klasses + ["errors_by_code"])
+        for row in series:
+            d = row.to_dict()
+            codes = ";".join(f"{code}={n}" for code, n in sorted(row.errors_by_code.items()))
+            writer.writerow(
+                [d[h] if d[h] is not None else "" for h in header]
+                + [row.by_class.get(k, 0) for k in error_klasses]
+                + [codes]
+            )
+
+
+def _write_hlog(path: Path, result: LoadResult) -> None:
+    start = result.series[0].sec if result.series else 0
+    with path.open("w", encoding="utf-8") as fh:
+        writer = HistogramLogWriter(fh)
+        writer.output_log_format_version()
+        writer.output_comment(f"[StartTime: {start:.3f} (seconds since epoch), {_iso(start)}]")
+        writer.output_comment(
+            f"[faceharness {result.mode}: latency in microseconds from "
+            f"{result.summary['latency_ms']['measured_from']}; one interval per second]"
+        )
+        writer.output_legend()
+        for row in result.series:
+            if row.hist:
+                hist = hdr.decode(row.hist)
+                hist.set_start_time_stamp(row.t * 1000)
+                hist.set_end_time_stamp((row.t + 1) * 1000)
+                writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")

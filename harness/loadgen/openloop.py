@@ -1,0 +1,81 @@
+"""Open-model arrivals: requests start on a fixed schedule, whatever the responses do.
+
+One scheduler greenlet walks the intended send times ``t0 + phase + i / rate`` and spawns
+one greenlet per send, so a slow or stalled service cannot slow the arrival rate (the
+"coordinated omission" a closed loop suffers). Sends that leave more than ``late_s`` after
+their slot count as late; slots that find ``max_inflight`` requests outstanding are
+dropped and counted. Runs inside a Locust process (gevent-patched).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import gevent
+from gevent.pool import Group
+
+from harness.loadgen.control import STOP_DURATION, STOP_MAX_REQUESTS, RunControl, planned_sends
+from harness.loadgen.recorder import Recorder
+
+START_LEAD_S = 0.02  # first slot slightly in the future so slot 0 is not born late
+YIELD_EVERY = 32  # when catching up without sleeping, still let request greenlets run
+
+
+class OpenLoop:
+    """Issues this process's share of an open-model run."""
+
+    def __init__(
+        self,
+        *,
+        rate: float,
+        phase_s: float,
+        duration_s: float,
+        quota: int | None,
+        max_inflight: int,
+        control: RunControl,
+        recorder: Recorder,
+        send: Callable[[float], None],
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.rate = rate
+        self.phase_s = phase_s
+        self.max_inflight = max_inflight
+        self.control = control
+        self.recorder = recorder
+        self.send = send
+        self.clock = clock
+        self.planned = planned_sends(rate, phase_s, duration_s, None)
+        self.count = planned_sends(rate, phase_s, duration_s, quota)
+        self.quota_limited = self.count < self.planned
+        self.group = Group()
+
+    def run(self, drain_s: float) -> None:
+        """Walk the schedule, then wait up to ``drain_s`` for outstanding requests."""
+        try:
+            self._schedule()
+            self.group.join(timeout=drain_s)
+        finally:
+            if len(self.group):
+                self.group.kill(block=False)
+
+    def _schedule(self) -> None:
+        t0 = self.clock() + START_LEAD_S
+        self.control.start(t0)
+        interval = 1.0 / self.rate
+        for i in range(self.count):
+            if self.control.stopping:
+                return
+            intended = t0 + self.phase_s + i * interval
+            delay = intended - self.clock()
+            if delay > 0:
+                gevent.sleep(delay)
+            elif i % YIELD_EVERY == 0:
+                gevent.sleep(0)
+            self.recorder.offered(intended)
+            if self.control.inflight >= self.max_inflight:
+                self.recorder.dropped(intended)
+                continue
+            self.control.begin()
+            self.group.spawn(self.send, intended)
+        self.control.stop(STOP_MAX_REQUESTS if self.quota_limited else STOP_DURATION)

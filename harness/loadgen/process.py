@@ -1,0 +1,233 @@
+"""One load-generating Locust process: bounds, sends, classifies and records requests.
+
+Both load models share the request path here; the process stops sending by itself
+(duration, quota, error spike, harness failures), waits for in-flight requests, writes
+its part files and then ends the run (local runner) or reports to the master (worker).
+Runs only inside Locust (gevent-patched).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import gevent
+from locust import FastHttpUser
+from locust.env import Environment
+from locust.exception import StopUser
+from locust.runners import WorkerRunner
+
+from harness.loadgen.classify import SUCCESS, check_classification
+from harness.loadgen.config import RunConfig
+from harness.loadgen.control import STOP_LOCUST, ErrorSpike, RunControl
+from harness.loadgen.coordinate import MSG_DONE, end_run
+from harness.loadgen.openloop import OpenLoop
+from harness.loadgen.parts import PartWriter
+from harness.loadgen.recorder import Recorder
+from harness.loadgen.request import PreparedRequest
+
+TICK_S = 0.1
+STARTUP_ALLOWANCE_S = 120.0  # ticker bound beyond duration+drain: covers slow user spawning
+HARNESS_ERROR_ABORT = 20  # factory/classifier failures before the run is aborted
+
+
+class LoadProcess:
+    """Bounds, records and reports the requests of one load-generating process."""
+
+    def __init__(self, cfg: RunConfig, environment: Environment, index: int, run_no: int) -> None:
+        self.cfg = cfg
+        self.env = environment
+        self.index = index
+        self.role = "worker" if isinstance(environment.runner, WorkerRunner) else "local"
+        self.proc = f"{self.role}{index}-p{os.getpid()}" + (f"-r{run_no}" if run_no > 1 else "")
+        self.make_request = cfg.factory.bind()
+        self.classify = cfg.classifier.bind()
+        spike = None
+        if cfg.abort_error_rate is not None:
+            spike = ErrorSpike(
+                threshold=cfg.abort_error_rate,
+                window_s=cfg.abort_window_s,
+                min_samples=cfg.abort_min_samples,
+            )
+        self.recorder = Recorder(proc=self.proc, late_s=cfg.late_ms / 1000.0, spike=spike)
+        self.control = RunControl(duration_s=cfg.duration_s, quota=cfg.quota(index))
+        self.writer = PartWriter(cfg.out_dir, self.proc) if cfg.out_dir else None
+        self.started_wall = time.time()
+        self.finished = False
+        self.open_claimed = False
+        self._stopping_since: float | None = None
+        self.ticker = gevent.spawn(self._tick_loop)
+
+    # -- the two load models -------------------------------------------------------------
+
+    def closed_step(self, user: FastHttpUser) -> None:
+        now = time.perf_counter()
+        if not self.control.try_acquire(now):
+            raise StopUser()
+        self.recorder.offered(now)
+        self.execute(user, now)
+
+    def open_run(self, user: FastHttpUser) -> None:
+        if self.open_claimed:  # only one scheduler per process; extra users idle out
+            raise StopUser()
+        self.open_claimed = True
+        assert self.cfg.rate is not None
+        loop = OpenLoop(
+            rate=self.cfg.rate / self.cfg.processes,
+            phase_s=(self.index % self.cfg.processes) / self.cfg.rate,
+            duration_s=self.cfg.duration_s,
+            quota=self.cfg.quota(self.index),
+            max_inflight=self.cfg.max_inflight,
+            control=self.control,
+            recorder=self.recorder,
+            send=lambda intended: self.execute(user, intended),
+        )
+        loop.run(drain_s=self.cfg.drain_s)
+        raise StopUser()
+
+    # -- one request -----------------------------------------------------------------------
+
+    def execute(self, user: FastHttpUser, intended: float) -> None:
+        """Build, send, classify and record one request (its slot is already counted)."""
+        try:
+            try:
+                req = self.make_request()
+                if not isinstance(req, PreparedRequest):
+                    raise TypeError(f"factory returned {type(req).__name__}")
+            except Exception as exc:  # noqa: BLE001 - any factory failure is a harness error
+                self.recorder.harness_error(f"request factory failed: {exc!r}")
+                return
+            sent = time.perf_counter()
+            self.recorder.sent(intended, sent)
+            self._send(user, req, intended, sent)
+        finally:
+            self.control.release()
+
+    def _send(self, user: FastHttpUser, req: PreparedRequest, intended: float, sent: float) -> None:
+        try:
+            ctx = user.client.request(
+                req.method,
+                req.url_path(),
+                name=req.name,
+                data=req.body or None,  # type: ignore[arg-type]  # bytes are sent as-is
+                headers=dict(req.headers),
+                catch_response=True,
+            )
+        except Exception as exc:  # noqa: BLE001 - e.g. an unparsable URL: no response object
+            self._classified(intended, sent, time.perf_counter(), 0, b"", exc, None)
+            return
+        with ctx as resp:
+            done = time.perf_counter()
+            status = int(resp.status_code or 0)
+            try:
+                body = resp.content or b""
+            except Exception:  # noqa: BLE001 - body read failed after the status line
+                body = b""
+            error = getattr(resp, "error", None) if status == 0 else None
+            self._classified(intended, sent, done, status, body, error, resp)
+
+    def _classified(
+        self,
+        intended: float,
+        sent: float,
+        done: float,
+        status: int,
+        body: bytes,
+        error: BaseException | None,
+        resp: Any,
+    ) -> None:
+        try:
+            klass, code = check_classification(self.classify(status, body, error), "classifier")
+        except Exception as exc:  # noqa: BLE001 - any classifier failure is a harness error
+            self.recorder.harness_error(f"classifier failed: {exc!r}")
+            if resp is not None:
+                resp.failure("harness classifier failed")
+            return
+        self.recorder.done(intended, sent, done, klass, code)
+        if resp is not None:
+            if klass == SUCCESS:
+                resp.success()
+            else:
+                resp.failure(f"{klass}: {code}")
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def _tick_loop(self) -> None:
+        limit = int((self.cfg.duration_s + self.cfg.drain_s + STARTUP_ALLOWANCE_S) / TICK_S) + 1
+        for _ in range(limit):
+            gevent.sleep(TICK_S)
+            if self.finished:
+                return
+            self._tick(time.perf_counter())
+            if self.finished:
+                return
+        self.control.stop("tick limit reached")
+        self.finish()
+
+    def _tick(self, now: float) -> None:
+        self._write_rows(self.recorder.due_rows(now))
+        ctl = self.control
+        if self.cfg.mode == "closed" and ctl.started_at is not None:
+            ctl.check(now)  # the open schedule enforces its own end
+        spike = self.recorder.spike
+        if spike is not None and (reason := spike.check(now)) is not None:
+            ctl.abort(reason)
+        failures = self.recorder.totals["harness_errors"]
+        if failures >= HARNESS_ERROR_ABORT:
+            ctl.abort(f"{failures} harness errors; first: {self.recorder.harness_error_sample}")
+        if ctl.stopping:
+            if self._stopping_since is None:
+                self._stopping_since = now
+            if ctl.inflight == 0 or now - self._stopping_since > self.cfg.drain_s:
+                self.finish()
+
+    def finish(self) -> None:
+        """Write results, then end the run (local) or report to the master (worker)."""
+        if self.finished:
+            return
+        self.finished = True
+        self.write_final()
+        runner = self.env.runner
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(
+                MSG_DONE,
+                {
+                    "proc": self.proc,
+                    "stop_reason": self.control.stop_reason,
+                    "abort_reason": self.control.abort_reason,
+                },
+            )
+        else:
+            end_run(self.env)
+
+    def on_quitting(self) -> None:
+        if not self.finished:
+            self.control.stop(STOP_LOCUST)
+            self.finished = True
+        self.write_final()
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
+        if self.writer is not None and rows:
+            self.writer.append_rows(rows)
+
+    def write_final(self) -> None:
+        self._write_rows(self.recorder.all_rows())
+        if self.writer is None:
+            return
+        started = self.control.started_at
+        self.writer.write_final(
+            {
+                **self.recorder.summary(),
+                "role": self.role,
+                "index": self.index,
+                "pid": os.getpid(),
+                "mode": self.cfg.label,
+                "quota": self.control.quota,
+                "process_started_wall": self.started_wall,
+                "run_started_wall": None if started is None else self.recorder.wall(started),
+                "finished_wall": time.time(),
+                "stop_reason": self.control.stop_reason or STOP_LOCUST,
+                "abort_reason": self.control.abort_reason,
+            }
+        )

@@ -1,0 +1,166 @@
+"""Per-process measurements: totals, HDR histograms and one-second interval rows.
+
+Times come from ``time.perf_counter`` and are mapped to wall-clock seconds once per
+process, so rows from several worker processes line up by epoch second when merged.
+Latency is measured from the *intended* start (open model: the schedule slot, so a
+stalled service cannot hide queueing; closed model: the actual send) and service time
+from the actual send. Pure Python: no gevent, no Locust.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from hdrh.histogram import HdrHistogram
+
+from harness.loadgen import hdr
+from harness.loadgen.classify import SUCCESS
+from harness.loadgen.control import ErrorSpike
+
+
+@dataclass
+class _Interval:
+    """Counters for one wall-clock second of one process."""
+
+    sec: int
+    offered: int = 0
+    sent: int = 0
+    late: int = 0
+    dropped: int = 0
+    completed: int = 0
+    by_class: Counter[str] = field(default_factory=Counter)
+    err_codes: Counter[str] = field(default_factory=Counter)
+    hist: HdrHistogram | None = None
+
+    def row(self, proc: str) -> dict[str, Any]:
+        return {
+            "proc": proc,
+            "sec": self.sec,
+            "offered": self.offered,
+            "sent": self.sent,
+            "late": self.late,
+            "dropped": self.dropped,
+            "completed": self.completed,
+            "by_class": dict(self.by_class),
+            "err_codes": dict(self.err_codes),
+            "hist": hdr.encode(self.hist) if self.hist is not None else None,
+        }
+
+
+class Recorder:
+    """Collects every request outcome of one load process."""
+
+    def __init__(
+        self,
+        *,
+        proc: str,
+        late_s: float,
+        spike: ErrorSpike | None = None,
+        origin: tuple[float, float] | None = None,
+    ) -> None:
+        self.proc = proc
+        self.late_s = late_s
+        self.spike = spike
+        perf0, wall0 = origin if origin is not None else (time.perf_counter(), time.time())
+        self._wall_offset = wall0 - perf0
+        self.latency = hdr.new_histogram()
+        self.service = hdr.new_histogram()
+        self.totals: Counter[str] = Counter()
+        self.by_class: Counter[str] = Counter()
+        self.codes: Counter[str] = Counter()
+        self.err_codes: Counter[str] = Counter()
+        self.first_intended: float | None = None
+        self.last_done: float | None = None
+        self.harness_error_sample: str | None = None
+        self._open: dict[int, _Interval] = {}
+
+    def wall(self, t: float) -> float:
+        """Map a ``perf_counter`` reading to epoch seconds."""
+        return t + self._wall_offset
+
+    def _interval(self, t: float) -> _Interval:
+        sec = int(self.wall(t))
+        interval = self._open.get(sec)
+        if interval is None:
+            interval = self._open[sec] = _Interval(sec)
+        return interval
+
+    def offered(self, intended: float) -> None:
+        """A send was due at ``intended`` (open model schedule slot, or closed-model send)."""
+        if self.first_intended is None:
+            self.first_intended = intended
+        self.totals["offered"] += 1
+        self._interval(intended).offered += 1
+
+    def dropped(self, intended: float) -> None:
+        """A due send was skipped because the in-flight cap was reached."""
+        self.totals["dropped"] += 1
+        self._interval(intended).dropped += 1
+
+    def sent(self, intended: float, sent: float) -> None:
+        interval = self._interval(sent)
+        interval.sent += 1
+        self.totals["sent"] += 1
+        if sent - intended > self.late_s:
+            interval.late += 1
+            self.totals["late"] += 1
+
+    def done(self, intended: float, sent: float, done: float, klass: str, code: str) -> None:
+        """One response (or transport failure) classified as ``klass``/``code``."""
+        if not hdr.record_seconds(self.latency, done - intended):
+            self.totals["clamped"] += 1
+        hdr.record_seconds(self.service, done - sent)
+        interval = self._interval(done)
+        interval.completed += 1
+        interval.by_class[klass] += 1
+        if interval.hist is None:
+            interval.hist = hdr.new_histogram()
+        hdr.record_seconds(interval.hist, done - intended)
+        self.totals["completed"] += 1
+        self.by_class[klass] += 1
+        self.codes[code] += 1
+        is_error = klass != SUCCESS
+        if is_error:
+            interval.err_codes[code] += 1
+            self.err_codes[code] += 1
+        if self.spike is not None:
+            self.spike.add(done, is_error)
+        self.last_done = done if self.last_done is None else max(self.last_done, done)
+
+    def harness_error(self, message: str) -> None:
+        """The factory or classifier failed: the harness's fault, not the service's."""
+        self.totals["harness_errors"] += 1
+        if self.harness_error_sample is None:
+            self.harness_error_sample = message[:500]
+
+    def due_rows(self, now: float, grace_s: float = 1.0) -> list[dict[str, Any]]:
+        """Rows for seconds that ended more than ``grace_s`` ago (a late event for an
+        already emitted second simply produces a second row for it; merging sums rows)."""
+        cutoff = int(self.wall(now) - grace_s)
+        due = sorted(sec for sec in self._open if sec < cutoff)
+        return [self._open.pop(sec).row(self.proc) for sec in due]
+
+    def all_rows(self) -> list[dict[str, Any]]:
+        rows = [self._open[sec].row(self.proc) for sec in sorted(self._open)]
+        self._open.clear()
+        return rows
+
+    def summary(self) -> dict[str, Any]:
+        """Totals for the final per-process file (histograms encoded)."""
+        return {
+            "proc": self.proc,
+            "totals": dict(self.totals),
+            "by_class": dict(self.by_class),
+            "codes": dict(self.codes),
+            "err_codes": dict(self.err_codes),
+            "latency_hist": hdr.encode(self.latency),
+            "service_hist": hdr.encode(self.service),
+            "first_intended_wall": None
+            if self.first_intended is None
+            else self.wall(self.first_intended),
+            "last_done_wall": None if self.last_done is None else self.wall(self.last_done),
+            "harness_error_sample": self.harness_error_sample,
+        }

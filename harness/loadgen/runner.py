@@ -1,0 +1,347 @@
+"""``run_load``: run Locust in its own process(es), wait for it, merge its part files.
+
+Locust monkey-patches the interpreter with gevent when imported, so the caller never
+imports it: this module launches ``python -m locust`` headless (one local process, or a
+master plus W workers on loopback), hands over the :class:`RunConfig` as a JSON file and
+reads the results back from files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from harness.errors import HarnessError, UsageError
+from harness.loadgen import hdr
+from harness.loadgen.classify import SUCCESS
+from harness.loadgen.config import (
+    CONFIG_ENV,
+    DEFAULT_CLASSIFIER,
+    ENV_PREFIX,
+    PROC_INDEX_ENV,
+    RunConfig,
+)
+from harness.loadgen.merge import LOCUST_CSV_PREFIX, collect, write_outputs
+from harness.loadgen.parts import PARTS_DIR, SeriesTail, write_json_atomic
+from harness.loadgen.plugins import PluginRef, as_ref
+from harness.loadgen.request import check_request
+from harness.loadgen.result import LoadResult
+
+ENTRY_LOCUSTFILE = Path(__file__).resolve().parent / "_entry" / "locustfile.py"
+RUN_CONFIG = "run-config.json"
+LOGS_DIR = "logs"
+MAX_WORKERS = 16
+POLL_S = 0.2
+WORKER_EXIT_GRACE_S = 10.0  # after the master/local process exits
+TERM_GRACE_S = 5.0  # SIGTERM (Locust writes its files) before SIGKILL
+SAFETY_MARGIN_S = 15.0  # Locust's own --run-time backstop beyond duration + drain
+
+Plugin = str | PluginRef | Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    """Passed to ``progress_callback`` about once per second while a run is going."""
+
+    mode: str
+    elapsed_s: float
+    completed: int
+    success: int
+    errors: int
+    last_second_rps: float | None
+    last_second_p99_ms: float | None
+
+
+def run_load(
+    target_url: str,
+    factory: Plugin,
+    classifier: Plugin | None = None,
+    *,
+    users: int | None = None,
+    rate: float | None = None,
+    duration_s: float,
+    max_requests: int | None = None,
+    workers: int = 0,
+    out_dir: str | Path,
+    progress_callback: Callable[[LoadProgress], None] | None = None,
+    factory_kwargs: Mapping[str, Any] | None = None,
+    classifier_kwargs: Mapping[str, Any] | None = None,
+    timeout_s: float = 10.0,
+    late_ms: float = 10.0,
+    max_inflight: int = 512,
+    think_time_s: float = 0.0,
+    abort_error_rate: float | None = None,
+    abort_window_s: float = 5.0,
+    abort_min_samples: int = 20,
+    startup_timeout_s: float = 60.0,
+) -> LoadResult:
+    """Run one bounded load test and return its merged result (also written to ``out_dir``).
+
+    Exactly one of ``users`` (closed model) or ``rate`` (open model, requests/s in total)
+    is given. The run stops by itself after ``duration_s`` or ``max_requests`` sends, or
+    when the non-success rate over ``abort_window_s`` exceeds ``abort_error_rate`` (off by
+    default: turn it on for live targets). ``workers=W`` runs a Locust master plus W
+    worker processes on loopback that share users/rate/max_requests.
+    """
+    if (users is None) == (rate is None):
+        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
+    if not 0 <= workers <= MAX_WORKERS:
+        raise UsageError(f"workers must be in [0, {MAX_WORKERS}], got {workers}")
+    out = Path(out_dir).resolve()
+    cfg = RunConfig(
+        mode="closed" if users is not None else "open",
+        target_url=target_url.rstrip("/"),
+        factory=as_ref(factory, factory_kwargs),
+        classifier=as_ref(
+            classifier if classifier is not None else DEFAULT_CLASSIFIER, classifier_kwargs
+        ),
+        users=users,
+        rate=float(rate) if rate is not None else None,
+        duration_s=float(duration_s),
+        max_requests=max_requests,
+        processes=max(workers, 1),
+        out_dir=str(out),
+        timeout_s=timeout_s,
+        late_ms=late_ms,
+        max_inflight=max_inflight,
+        think_time_s=think_time_s,
+        abort_error_rate=abort_error_rate,
+        abort_window_s=abort_window_s,
+        abort_min_samples=abort_min_samples,
+    )
+    preflight(cfg)
+    _prepare_out_dir(out)
+    write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
+
+    warnings: list[str] = []
+    launch = _Launch(cfg, workers, out, startup_timeout_s)
+    progress = _Progress(cfg.label, out, progress_callback)
+    try:
+        launch.start()
+        launch.wait(progress.poll, warnings)
+    finally:
+        launch.stop_all()
+    result = collect(out, cfg, workers=workers, warnings=warnings)
+    if not result.summary["processes"]:
+        raise HarnessError(f"the load run produced no results; {launch.log_hint()}")
+    totals = result.summary["totals"]
+    if totals["completed"] == 0 and totals["harness_errors"]:
+        raise HarnessError(
+            f"every request failed inside the harness: {result.summary['harness_error_sample']}"
+        )
+    write_outputs(result)
+    return result
+
+
+def preflight(cfg: RunConfig) -> None:
+    """Import both plugins and build one request here, so mistakes fail before Locust starts."""
+    origin = f"request factory {cfg.factory.path!r}"
+    make = cfg.factory.bind()
+    try:
+        request = make()
+    except Exception as exc:
+        raise UsageError(f"{origin} failed: {exc!r}") from exc
+    try:
+        check_request(request, origin)
+    except TypeError as exc:
+        raise UsageError(str(exc)) from exc
+    cfg.classifier.resolve()
+
+
+def _prepare_out_dir(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for sub in (PARTS_DIR, LOGS_DIR):  # our own subdirectories: stale parts would be merged
+        shutil.rmtree(out / sub, ignore_errors=True)
+        (out / sub).mkdir()
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Launch:
+    """The Locust processes of one run: local, or master + workers."""
+
+    def __init__(self, cfg: RunConfig, workers: int, out: Path, startup_timeout_s: float) -> None:
+        self.cfg = cfg
+        self.workers = workers
+        self.out = out
+        self.startup_timeout_s = startup_timeout_s
+        self.procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
+
+    def _env(self, index: int | None) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("LOCUST_") and not k.startswith(ENV_PREFIX)
+        }
+        env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
+        if index is not None:
+            env[PROC_INDEX_ENV] = str(index)
+        extra = [os.getcwd()] + [
+            p
+            for p in sys.path
+            if p and os.path.isdir(p) and not p.startswith((sys.prefix, sys.base_prefix))
+        ]
+        if env.get("PYTHONPATH"):
+            extra.append(env["PYTHONPATH"])
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(extra))
+        env["PYTHONUNBUFFERED"] = "1"
+        return env
+
+    def _spawn(self, role: str, args: list[str], index: int | None) -> None:
+        logs = self.out / LOGS_DIR
+        console = (logs / f"{role}.out").open("wb")
+        cmd = [
+            sys.executable, "-m", "locust", "-f", str(ENTRY_LOCUSTFILE),
+            "--host", self.cfg.target_url, "--loglevel", "INFO",
+            "--logfile", str(logs / f"{role}.log"), "--exit-code-on-error", "0",
+            *args,
+        ]  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            cwd=self.out,
+            env=self._env(index),
+            stdin=subprocess.DEVNULL,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append((role, proc, console))
+
+    def start(self) -> None:
+        cfg = self.cfg
+        user_count = cfg.users if cfg.users is not None else cfg.processes
+        backstop = math.ceil(cfg.duration_s + cfg.drain_s + SAFETY_MARGIN_S)
+        headless = [
+            "--headless", "--only-summary", "-u", str(user_count), "-r", str(user_count),
+            "-t", f"{backstop}s", "--stop-timeout", "0", "--csv", str(self.out / LOCUST_CSV_PREFIX),
+        ]  # fmt: skip
+        if self.workers == 0:
+            self._spawn("local", headless, 0)
+            return
+        port = _free_loopback_port()
+        self._spawn(
+            "master",
+            headless
+            + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
+               "--expect-workers", str(self.workers),
+               "--expect-workers-max-wait", str(math.ceil(self.startup_timeout_s))],
+            None,
+        )  # fmt: skip
+        for index in range(self.workers):
+            self._spawn(
+                f"worker{index}",
+                ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
+                index,
+            )
+
+    def wait(self, poll: Callable[[], None], warnings: list[str]) -> None:
+        """Wait (bounded) until every process exits; stragglers are terminated."""
+        cfg = self.cfg
+        budget = self.startup_timeout_s + cfg.duration_s + cfg.drain_s + 2 * SAFETY_MARGIN_S
+        deadline = time.monotonic() + budget
+        main_exited_at: float | None = None
+        for _ in range(int(budget / POLL_S) + 2):
+            poll()
+            now = time.monotonic()
+            alive = [(role, p) for role, p, _ in self.procs if p.poll() is None]
+            if not alive:
+                break
+            main = self.procs[0][1]
+            if main.poll() is not None and main_exited_at is None:
+                main_exited_at = now
+            if main_exited_at is not None and now - main_exited_at > WORKER_EXIT_GRACE_S:
+                warnings.append(
+                    f"terminated {', '.join(r for r, _ in alive)} after the main process exited"
+                )
+                break
+            if now > deadline:
+                warnings.append(
+                    f"load run exceeded its {budget:.0f}s time budget and was terminated"
+                )
+                break
+            time.sleep(POLL_S)
+        self.stop_all()
+        poll()
+        for role, proc, _ in self.procs:
+            if proc.returncode not in (0, None, -signal.SIGTERM):
+                warnings.append(
+                    f"locust {role} exited with code {proc.returncode}; see {self.log_hint()}"
+                )
+
+    def stop_all(self) -> None:
+        alive = [p for _, p, _ in self.procs if p.poll() is None]
+        for proc in alive:
+            proc.terminate()
+        end = time.monotonic() + TERM_GRACE_S
+        for proc in alive:
+            try:
+                proc.wait(timeout=max(0.1, end - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=TERM_GRACE_S)
+        for _, _, console in self.procs:
+            console.close()
+
+    def log_hint(self) -> str:
+        logs = self.out / LOGS_DIR
+        for role, _, _ in self.procs:
+            text = ""
+            for name in (f"{role}.out", f"{role}.log"):
+                path = logs / name
+                if path.exists():
+                    text += path.read_text(encoding="utf-8", errors="replace")
+            errors = [line for line in text.splitlines() if "Error" in line or "Exception" in line]
+            if errors:
+                return f"{role}: {errors[-1].strip()[:300]} (logs in {logs})"
+        return f"logs in {logs}"
+
+
+class _Progress:
+    """Tails the series files and reports cumulative counts to the callback."""
+
+    def __init__(
+        self, mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
+    ) -> None:
+        self.mode = mode
+        self.callback = callback
+        self.tail = SeriesTail(out)
+        self.started = time.monotonic()
+        self.completed = 0
+        self.success = 0
+
+    def poll(self) -> None:
+        if self.callback is None:
+            return
+        rows = self.tail.poll()
+        if not rows:
+            return
+        for row in rows:
+            self.completed += int(row.get("completed", 0))
+            self.success += int(row.get("by_class", {}).get(SUCCESS, 0))
+        last_sec = max(int(r["sec"]) for r in rows)
+        last = [r for r in rows if int(r["sec"]) == last_sec]
+        hist = hdr.merge(r.get("hist") for r in last)
+        self.callback(
+            LoadProgress(
+                mode=self.mode,
+                elapsed_s=round(time.monotonic() - self.started, 3),
+                completed=self.completed,
+                success=self.success,
+                errors=self.completed - self.success,
+                last_second_rps=float(sum(int(r.get("completed", 0)) for r in last)),
+                last_second_p99_ms=hdr.percentile_ms(hist, 99.0),
+            )
+        )

@@ -1,0 +1,243 @@
+"""End-to-end load runs (seconds each) against a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from hdrh.histogram import HdrHistogram
+from hdrh.log import HistogramLogReader
+
+from harness.errors import UsageError
+from harness.loadgen import LoadProgress, find_limit, open_model_measure, run_load, side_by_side
+
+if TYPE_CHECKING:
+    from conftest import LoadServer
+
+CYCLE = "harness.loadgen.demo:cycle_factory"
+ECHO = "harness.loadgen.demo:echo_factory"
+
+
+def test_closed_model_classifies_each_outcome(fresh_server: LoadServer, tmp_path: Path) -> None:
+    paths = [
+        "/status/200",
+        "/status/400",
+        "/status/401",
+        "/status/429",
+        "/status/500",
+        "/sleep/2000",
+    ]
+    result = run_load(
+        fresh_server.url,
+        CYCLE,
+        factory_kwargs={"paths": paths},
+        users=1,
+        duration_s=20,
+        max_requests=2 * len(paths),
+        timeout_s=0.4,
+        out_dir=tmp_path,
+    )
+    assert result.stop_reason == "max_requests"
+    assert result.by_class == {
+        "success": 2,
+        "business_failure": 0,
+        "throttled": 2,
+        "auth_error": 2,
+        "input_error": 2,
+        "server_error": 2,
+        "timeout": 2,
+        "connection_error": 0,
+    }
+    assert result.errors_by_code == {
+        "HTTP 400": 2,
+        "HTTP 401": 2,
+        "HTTP 429": 2,
+        "HTTP 500": 2,
+        "EXC timeout": 2,
+    }
+    summary = json.loads((tmp_path / "load.json").read_text())
+    assert summary["mode"] == "closed-model"
+    assert summary["locust"]["label"].startswith("closed-model")
+    assert summary["locust"]["total"]["num_requests"] == 12
+    assert summary["locust"]["total"]["num_failures"] == 10
+
+
+def test_connection_errors_are_classified(closed_port: int, tmp_path: Path) -> None:
+    result = run_load(
+        f"http://127.0.0.1:{closed_port}",
+        ECHO,
+        rate=20,
+        duration_s=5,
+        max_requests=5,
+        out_dir=tmp_path,
+    )
+    assert result.by_class["connection_error"] == 5
+    assert result.errors_by_code == {"EXC ConnectionRefusedError": 5}
+
+
+@pytest.mark.parametrize("model", ["closed", "open"])
+def test_max_requests_stops_the_run_early(
+    model: str, fresh_server: LoadServer, tmp_path: Path
+) -> None:
+    kwargs = {"users": 2} if model == "closed" else {"rate": 200.0}
+    began = time.monotonic()
+    result = run_load(
+        fresh_server.url, ECHO, duration_s=60, max_requests=37, out_dir=tmp_path, **kwargs
+    )
+    assert time.monotonic() - began < 20
+    assert result.stop_reason == "max_requests"
+    assert result.summary["totals"]["sent"] == 37
+    assert result.by_class["success"] == 37
+    assert fresh_server.state.hits["echo"] == 37
+
+
+def test_outputs_are_written_and_readable(fresh_server: LoadServer, tmp_path: Path) -> None:
+    seen: list[LoadProgress] = []
+    result = run_load(
+        fresh_server.url,
+        ECHO,
+        rate=50,
+        duration_s=2.5,
+        out_dir=tmp_path,
+        progress_callback=seen.append,
+    )
+    summary = json.loads((tmp_path / "load.json").read_text())
+    assert summary["mode"] == "open-model" and summary["stop_reason"] == "duration"
+    assert summary["totals"]["offered"] == 125 == summary["totals"]["completed"]
+    assert set(summary["latency_ms"]) >= {"p50", "p90", "p99", "p999", "max"}
+    assert summary["latency_ms"]["measured_from"] == "intended start"
+    assert (
+        summary["throughput_rps"] > 0
+        and summary["late_sends"] >= 0
+        and summary["dropped_sends"] == 0
+    )
+    assert sum(row["offered_rps"] for row in summary["series"]) == 125
+    header = (tmp_path / "load.csv").read_text().splitlines()[0]
+    assert header.startswith("t,epoch_s,offered_rps,achieved_rps,ok_rps,p50_ms,p99_ms")
+    reader = HistogramLogReader(str(tmp_path / "load.hlog"), HdrHistogram(1, 600_000_000, 3))
+    total = 0
+    for _ in range(100):
+        interval = reader.get_next_interval_histogram()
+        if interval is None:
+            break
+        total += interval.get_total_count()
+    assert total == 125
+    assert seen and seen[-1].completed <= 125
+    assert result.window(0, 100).completed == 125
+
+
+@pytest.mark.slow
+def test_open_model_sees_a_stall_the_closed_model_hides(
+    fresh_server: LoadServer, tmp_path: Path
+) -> None:
+    stall_s = 1.0
+    fresh_server.state.set_stall(every_s=3.0, stall_s=stall_s)
+    open_run = run_load(
+        fresh_server.url, ECHO, factory_kwargs={"path": "/stall"}, rate=100, duration_s=3.5,
+        out_dir=tmp_path / "open",
+    )  # fmt: skip
+    fresh_server.state.set_stall(every_s=3.0, stall_s=stall_s)
+    closed_run = run_load(
+        fresh_server.url, ECHO, factory_kwargs={"path": "/stall"}, users=2, duration_s=3.5,
+        out_dir=tmp_path / "closed",
+    )  # fmt: skip
+    open_ms, closed_ms = open_run.latency_ms, closed_run.latency_ms
+    # Both runs hit one full 1 s freeze; both see it in their maximum...
+    assert open_ms["max"] >= 0.95 * stall_s * 1000 and closed_ms["max"] >= 0.95 * stall_s * 1000
+    # ...but only the open model's p99 carries it: ~100 sends were due during the freeze.
+    assert open_ms["p99"] >= 0.9 * stall_s * 1000
+    assert closed_ms["p99"] < 0.1 * stall_s * 1000
+    table = side_by_side(closed_run, open_run)
+    assert table["columns"] == ["closed-model", "open-model"]
+    p99_row = next(row for row in table["rows"] if row["metric"] == "latency_ms.p99")
+    assert p99_row["closed-model"] == closed_ms["p99"] and p99_row["open-model"] == open_ms["p99"]
+    # The closed model's "offered" rate collapsed during the freeze instead.
+    assert min(r.offered for r in closed_run.series[1:-1]) < 0.5 * max(
+        r.offered for r in closed_run.series
+    )
+
+
+@pytest.mark.slow
+def test_two_worker_run_completes_and_merges(fresh_server: LoadServer, tmp_path: Path) -> None:
+    result = run_load(fresh_server.url, ECHO, rate=80, duration_s=3, workers=2, out_dir=tmp_path)
+    summary = result.summary
+    procs = summary["processes"]
+    assert sorted(p["index"] for p in procs) == [0, 1]
+    assert all(p["role"] == "worker" and p["stop_reason"] == "duration" for p in procs)
+    assert summary["totals"]["completed"] == 240 == sum(p["completed"] for p in procs)
+    assert summary["latency_ms"]["count"] == 240
+    assert sum(row["achieved_rps"] for row in summary["series"]) == 240
+    assert fresh_server.state.hits["echo"] == 240
+    assert summary["locust"]["total"]["num_requests"] == 240  # the master aggregated the workers
+    assert summary["config"]["workers"] == 2 and not summary["warnings"]
+
+
+def test_inflight_cap_drops_and_counts_sends(fresh_server: LoadServer, tmp_path: Path) -> None:
+    result = run_load(
+        fresh_server.url, ECHO, factory_kwargs={"path": "/sleep/500"}, rate=40, duration_s=1.5,
+        max_inflight=2, out_dir=tmp_path,
+    )  # fmt: skip
+    totals = result.summary["totals"]
+    assert totals["offered"] == 60 and totals["sent"] + totals["dropped"] == 60
+    assert 4 <= totals["sent"] <= 10 and result.summary["dropped_sends"] == totals["dropped"]
+    assert result.latency_ms["p50"] >= 500
+
+
+@pytest.mark.slow
+def test_two_worker_closed_run_shares_the_request_budget(
+    fresh_server: LoadServer, tmp_path: Path
+) -> None:
+    result = run_load(
+        fresh_server.url,
+        ECHO,
+        users=4,
+        duration_s=30,
+        max_requests=101,
+        workers=2,
+        out_dir=tmp_path,
+    )
+    procs = result.summary["processes"]
+    assert sorted(p["sent"] for p in procs) == [50, 51]
+    assert result.stop_reason == "max_requests" and fresh_server.state.hits["echo"] == 101
+    assert result.summary["locust"]["total"]["num_requests"] == 101
+
+
+def test_error_spike_aborts_the_run(fresh_server: LoadServer, tmp_path: Path) -> None:
+    result = run_load(
+        fresh_server.url, ECHO, factory_kwargs={"path": "/status/503"}, rate=100, duration_s=30,
+        abort_error_rate=0.5, abort_window_s=1.0, abort_min_samples=10, out_dir=tmp_path,
+    )  # fmt: skip
+    assert result.stop_reason == "aborted"
+    assert "error spike" in result.summary["abort_reason"]
+    assert result.summary["totals"]["sent"] < 500
+
+
+def test_bad_factory_fails_before_locust_starts(fresh_server: LoadServer, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="cannot import"):
+        run_load(
+            fresh_server.url, "no_such_module:factory", users=1, duration_s=1, out_dir=tmp_path
+        )
+    with pytest.raises(UsageError, match="exactly one"):
+        run_load(fresh_server.url, ECHO, users=1, rate=5, duration_s=1, out_dir=tmp_path)
+
+
+@pytest.mark.slow
+def test_limit_search_converges_on_the_throttle(fresh_server: LoadServer, tmp_path: Path) -> None:
+    qps = 40.0
+    fresh_server.state.set_throttle(qps)
+    measure = open_model_measure(
+        fresh_server.url, ECHO, factory_kwargs={"path": "/throttle"}, out_dir=tmp_path,
+        step_s=2, warmup_s=0.5,
+    )  # fmt: skip
+    result = find_limit(
+        measure, start_rate=30, max_rate=400, growth=1.5, resolution=0.1,
+        slo_p99_ms=500, max_error_rate=0.02, time_budget_s=60,
+    )  # fmt: skip
+    assert result.converged, result.table()
+    assert result.limit_rps is not None and abs(result.limit_rps - qps) <= 0.1 * qps, result.table()
+    assert result.saturation_rps is not None and abs(result.saturation_rps - qps) <= 0.15 * qps
+    bad = [row for row in result.table() if row["verdict"] == "bad"]
+    assert bad and all(any(r.startswith("throttled") for r in row["reasons"]) for row in bad)

@@ -1,0 +1,339 @@
+"""Unit tests of the load engine's pure parts: no Locust, no network."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ConfigError, UsageError
+from harness.loadgen import PluginRef, PreparedRequest, StepResult, default_classifier, find_limit
+from harness.loadgen.classify import check_classification
+from harness.loadgen.config import CONFIG_ENV, RunConfig, config_from_env
+from harness.loadgen.control import ErrorSpike, RunControl, planned_sends
+from harness.loadgen.merge import collect
+from harness.loadgen.parts import PartWriter
+from harness.loadgen.plugins import as_ref
+from harness.loadgen.recorder import Recorder
+
+ECHO = "harness.loadgen.demo:echo_factory"
+
+
+def test_importing_the_engine_leaves_locust_and_gevent_out() -> None:
+    """Locust monkey-patches on import; the caller's process must never import it."""
+    code = (
+        "import sys, harness.loadgen, harness.loadgen.runner, harness.loadgen.measure\n"
+        "bad = [m for m in ('locust', 'gevent', 'geventhttpclient', 'requests') if m in sys.modules]\n"
+        "sys.exit(f'imported {bad}' if bad else 0)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+class FakeTimeout(Exception):
+    pass
+
+
+FakeTimeout.__name__ = "Timeout"  # what gevent.Timeout looks like, by name
+
+
+class Wrapped(Exception):
+    """Like geventhttpclient's RetriesExceeded: the real error sits in ``original``."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__("retries exceeded")
+        self.original = original
+
+
+@pytest.mark.parametrize(
+    ("status", "exc", "expected"),
+    [
+        (200, None, ("success", "HTTP 200")),
+        (204, None, ("success", "HTTP 204")),
+        (429, None, ("throttled", "HTTP 429")),
+        (401, None, ("auth_error", "HTTP 401")),
+        (403, None, ("auth_error", "HTTP 403")),
+        (400, None, ("input_error", "HTTP 400")),
+        (413, None, ("input_error", "HTTP 413")),
+        (408, None, ("timeout", "HTTP 408")),
+        (500, None, ("server_error", "HTTP 500")),
+        (503, None, ("server_error", "HTTP 503")),
+        (
+            0,
+            ConnectionRefusedError(111, "refused"),
+            ("connection_error", "EXC ConnectionRefusedError"),
+        ),
+        (0, TimeoutError("timed out"), ("timeout", "EXC timeout")),
+        (0, FakeTimeout(), ("timeout", "EXC timeout")),
+        (0, Wrapped(TimeoutError()), ("timeout", "EXC timeout")),
+        (0, Wrapped(ConnectionResetError()), ("connection_error", "EXC ConnectionResetError")),
+    ],
+)
+def test_default_classifier(
+    status: int, exc: BaseException | None, expected: tuple[str, str]
+) -> None:
+    assert default_classifier(status, b"", exc) == expected
+
+
+def test_classification_check_rejects_unknown_classes() -> None:
+    assert check_classification(("throttled", "JD 10043"), "c") == ("throttled", "JD 10043")
+    for bad in [("slow", "x"), ("success",), ["success", "x"], ("success", 1)]:
+        with pytest.raises(TypeError):
+            check_classification(bad, "c")
+
+
+def test_prepared_request_url_path() -> None:
+    req = PreparedRequest("n", "GET", "/a", query={"x": "1 2", "y": "z"})
+    assert req.url_path() == "/a?x=1+2&y=z"
+    assert PreparedRequest("n", "GET", "/a?k=v", query={"x": "1"}).url_path() == "/a?k=v&x=1"
+
+
+def test_plugin_refs() -> None:
+    assert as_ref(ECHO, {"path": "/x"}) == PluginRef(ECHO, {"path": "/x"})
+    assert as_ref(default_classifier, None).path == "harness.loadgen.classify:default_classifier"
+    assert as_ref(PluginRef(ECHO, {"a": 1}), {"b": 2}).kwargs == {"a": 1, "b": 2}
+    with pytest.raises(UsageError, match="re-imported"):
+        as_ref(lambda: None, None)
+    with pytest.raises(UsageError, match="JSON"):
+        as_ref(ECHO, {"bad": object()})
+    with pytest.raises(UsageError, match="no attribute"):
+        PluginRef("harness.loadgen.demo:nope").resolve()
+    req = PluginRef(ECHO, {"path": "/y", "body_size": 3}).bind()()
+    assert (req.path, req.body) == ("/y", b"xxx")
+
+
+def _cfg(**changes: object) -> RunConfig:
+    base: dict[str, object] = {
+        "mode": "open",
+        "target_url": "http://127.0.0.1:1",
+        "factory": PluginRef(ECHO),
+        "rate": 10.0,
+        "duration_s": 5.0,
+    }
+    base.update(changes)
+    return RunConfig(**base)  # type: ignore[arg-type]
+
+
+def test_config_validation_and_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cfg = _cfg(max_requests=10, processes=3)
+    assert [cfg.quota(i) for i in range(3)] == [4, 3, 3]
+    assert RunConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+    for bad in [
+        {"rate": 0.0},
+        {"rate": None, "users": 2},
+        {"mode": "closed"},
+        {"mode": "closed", "rate": None, "users": 1, "processes": 2},
+        {"target_url": "ftp://x"},
+        {"duration_s": 0},
+        {"max_requests": 0},
+        {"abort_error_rate": 1.5},
+    ]:
+        with pytest.raises(UsageError):
+            _cfg(**bad)
+    path = tmp_path / "cfg.json"
+    path.write_text(json.dumps(cfg.to_dict()))
+    assert config_from_env({CONFIG_ENV: str(path)}) == cfg
+    env = {"FACEHARNESS_LOAD_MODE": "open", "FACEHARNESS_LOAD_RATE": "7.5"}
+    assert config_from_env(env).rate == 7.5
+    with pytest.raises(ConfigError):
+        config_from_env({"FACEHARNESS_LOAD_FACTORY_KWARGS": "{not json"})
+
+
+def test_planned_sends_and_run_control() -> None:
+    assert planned_sends(10.0, 0.0, 2.0, None) == 20
+    assert planned_sends(10.0, 0.05, 2.0, None) == 20  # slots 0.05 .. 1.95
+    assert planned_sends(10.0, 0.0, 2.0, 7) == 7
+    assert planned_sends(3.0, 0.0, 0.01, None) == 1
+    ctl = RunControl(duration_s=10.0, quota=2)
+    assert ctl.try_acquire(0.0) and ctl.try_acquire(1.0) and not ctl.try_acquire(2.0)
+    assert ctl.stop_reason == "max_requests" and not ctl.finished()
+    ctl.release()
+    ctl.release()
+    assert ctl.finished()
+    timed = RunControl(duration_s=1.0, quota=None)
+    assert timed.try_acquire(5.0) and not timed.try_acquire(6.0) and timed.stop_reason == "duration"
+
+
+def test_error_spike_window() -> None:
+    spike = ErrorSpike(threshold=0.5, window_s=1.0, min_samples=4)
+    for i in range(3):
+        spike.add(0.1 * i, True)
+    assert spike.check(0.3) is None  # too few samples
+    spike.add(0.35, True)
+    assert spike.check(0.4) is not None and "4/4" in (spike.check(0.4) or "")
+    assert spike.check(5.0) is None  # the window slid past the errors
+
+
+def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
+    """Two processes' parts merge into exact totals, histograms and aligned seconds."""
+    base = 1_800_000_000.0
+    for index in range(2):
+        rec = Recorder(proc=f"worker{index}", late_s=0.010, origin=(0.0, base))
+        for i in range(100):
+            intended = 0.5 + i * 0.02 + index * 0.01  # 50/s per process, interleaved
+            rec.offered(intended)
+            sent = intended + (0.02 if i == 0 else 0.001)  # the first send is late
+            rec.sent(intended, sent)
+            klass, code = ("success", "HTTP 200") if i % 10 else ("throttled", "HTTP 429")
+            rec.done(intended, sent, sent + 0.005 * (index + 1), klass, code)
+        writer = PartWriter(tmp_path, rec.proc)
+        writer.append_rows(rec.due_rows(now=2.2))  # second 0 only (1 s grace)
+        rec.dropped(0.9)  # an event for an already written second: a second row for it
+        writer.append_rows(rec.all_rows())
+        writer.write_final(
+            rec.summary()
+            | {"role": "worker", "index": index, "stop_reason": "duration", "abort_reason": None}
+        )
+    cfg = _cfg(rate=100.0, processes=2)
+    result = collect(tmp_path, cfg, workers=2, warnings=[])
+    s = result.summary
+    assert (s["totals"]["completed"], s["totals"]["late"], s["totals"]["dropped"]) == (200, 2, 2)
+    assert s["by_class"]["throttled"] == 20 and s["errors_by_code"] == {"HTTP 429": 20}
+    assert s["latency_ms"]["count"] == 200
+    # 99 sends at 1+5 ms, one late at 20+5 ms (process 0); 99 at 1+10 ms, one at 30 ms (1)
+    assert s["latency_ms"]["min"] == pytest.approx(6.0, rel=0.01)
+    assert s["latency_ms"]["p50"] == pytest.approx(11.0, rel=0.01)
+    assert s["latency_ms"]["max"] == pytest.approx(30.0, rel=0.01)
+    assert [row.t for row in result.series] == [0, 1, 2]
+    assert sum(row.completed for row in result.series) == 200
+    assert sum(row.offered for row in result.series) == 200
+    assert result.series[1].offered == 100  # both processes' slots in second 1
+    window = result.window(1, 2)
+    assert window.completed == result.series[
+        1
+    ].completed and window.throttled_rate == pytest.approx(0.1)
+    assert result.series[0].dropped == 2
+    short = collect(tmp_path, _cfg(rate=100.0, processes=3), workers=3, warnings=[])
+    assert "expected 3" in short.summary["warnings"][0]
+
+
+# -- find_limit against fake services ------------------------------------------------------
+
+
+def throttling_service(limit: float, *, burst_hides_up_to: float = 0.0, p99_ms: float = 5.0):
+    """A token-bucket service: throttles the excess over ``limit``; a burst can hide small overloads."""
+
+    calls: list[float] = []
+
+    def measure(rate: float) -> StepResult:
+        calls.append(rate)
+        hidden = rate <= limit * (1 + burst_hides_up_to)
+        ok = rate if hidden else limit
+        throttled = 0.0 if hidden else (rate - limit) / rate
+        return StepResult(rate, rate, ok, p99_ms, 0.0, throttled, completed=int(rate * 3))
+
+    measure.calls = calls  # type: ignore[attr-defined]
+    return measure
+
+
+def test_find_limit_converges_on_a_throttle() -> None:
+    for limit in (37.0, 200.0, 1234.0):
+        result = find_limit(
+            throttling_service(limit), start_rate=10, max_rate=10_000, slo_p99_ms=100,
+            max_error_rate=0.01, use_plateau=False,
+        )  # fmt: skip
+        assert result.converged and result.stopped_by == "converged"
+        # a throttled share up to max_error_rate (1%) is tolerated, hence the upper bound
+        assert result.limit_rps is not None and limit * 0.96 <= result.limit_rps <= limit / 0.99
+        assert result.first_bad_rps is not None and result.first_bad_rps > limit
+        assert result.table()[0]["phase"] == "ramp"
+
+
+def test_find_limit_plateau_shortcuts_and_defeats_a_hidden_burst() -> None:
+    quick = find_limit(
+        throttling_service(200.0), start_rate=50, max_rate=2000, slo_p99_ms=100, max_error_rate=0.01
+    )
+    assert quick.limit_rps == 200.0 and quick.converged and len(quick.steps) == 4  # 50,100,200,400
+    assert quick.plateau_rps == 200.0 and quick.upper_rps == pytest.approx(208.0)
+    # Short steps hide overload up to +25% (a token-bucket burst): bisection alone overshoots...
+    naive = find_limit(
+        throttling_service(200.0, burst_hides_up_to=0.25), start_rate=60, max_rate=2000,
+        slo_p99_ms=100, max_error_rate=0.01, use_plateau=False,
+    )  # fmt: skip
+    assert naive.limit_rps is not None and naive.limit_rps > 240
+    # ...while the throttle plateau caps it at what the throttled steps really delivered.
+    capped = find_limit(
+        throttling_service(200.0, burst_hides_up_to=0.25), start_rate=60, max_rate=2000,
+        slo_p99_ms=100, max_error_rate=0.01,
+    )  # fmt: skip
+    assert capped.limit_rps == 200.0 and capped.notes and capped.knee_rps == 200.0
+
+
+def test_find_limit_plateau_prefers_the_tail_rate() -> None:
+    """Early in a failing step the bucket still drains its burst; the tail rate is the refill."""
+
+    def draining(rate: float) -> StepResult:
+        if rate <= 200:
+            return StepResult(rate, rate, rate, 3.0, 0.0, 0.0, completed=300, tail_ok_rps=rate)
+        whole = min(rate, 230.0)  # the burst inflates the whole-window success rate
+        return StepResult(rate, rate, whole, 3.0, 0.0, 1 - whole / rate, 300, tail_ok_rps=200.0)
+
+    result = find_limit(draining, start_rate=35, max_rate=2000, slo_p99_ms=100, max_error_rate=0.01)
+    assert result.plateau_rps == 200.0 and result.upper_rps == pytest.approx(208.0)
+    # steps up to 230/s look good (burst), so the answer sits within resolution of the plateau
+    assert result.limit_rps is not None and 196.0 <= result.limit_rps <= 208.0
+    assert result.table()[3]["tail_ok_rps"] == 200.0
+
+
+def test_find_limit_on_latency_and_shortfall() -> None:
+    capacity = 120.0
+
+    def queueing(rate: float) -> StepResult:  # latency explodes near capacity; no throttling
+        achieved = min(rate, capacity)
+        p99 = 10.0 / max(1e-3, 1 - achieved / capacity) if rate < capacity else 10_000.0
+        return StepResult(rate, achieved, achieved, p99, 0.0, 0.0, completed=100)
+
+    result = find_limit(queueing, start_rate=10, max_rate=1000, slo_p99_ms=200, max_error_rate=0.01)
+    # p99 <= 200 ms  <=>  rate <= 0.95 * capacity
+    assert result.limit_rps is not None and 0.91 * capacity <= result.limit_rps <= 0.95 * capacity
+    assert result.plateau_rps is None and result.knee_rps is not None
+    assert result.knee_rps < result.limit_rps  # latency bends before the SLO is hit
+    assert any("p99" in r for row in result.table() for r in row["reasons"])
+
+
+def test_find_limit_steps_down_when_the_start_rate_fails() -> None:
+    result = find_limit(
+        throttling_service(20.0), start_rate=100, max_rate=1000, slo_p99_ms=100, max_error_rate=0.01
+    )
+    phases = [row["phase"] for row in result.table()]
+    assert phases[:3] == ["ramp", "ramp-down", "ramp-down"]
+    assert result.limit_rps is not None and 19.0 <= result.limit_rps <= 20.0
+
+
+def test_find_limit_budgets() -> None:
+    service = throttling_service(1e9)
+    result = find_limit(service, start_rate=1, max_rate=64, slo_p99_ms=100, max_error_rate=0.01)
+    assert result.stopped_by == "max_rate reached without failing" and result.limit_rps == 64
+    assert not result.converged
+    ticks = iter(range(1000))
+    timed = find_limit(
+        throttling_service(1e9), start_rate=1, max_rate=1e6, slo_p99_ms=100, max_error_rate=0.01,
+        time_budget_s=20, clock=lambda: float(next(ticks) * 5),
+    )  # fmt: skip
+    assert timed.stopped_by == "time budget" and len(timed.steps) < 5
+    capped = find_limit(
+        throttling_service(1e9), start_rate=1, max_rate=1e6, slo_p99_ms=100, max_error_rate=0.01,
+        max_steps=3,
+    )  # fmt: skip
+    assert capped.stopped_by == "max_steps" and len(capped.steps) == 3
+    with pytest.raises(ValueError):
+        find_limit(service, start_rate=0, max_rate=1, slo_p99_ms=1, max_error_rate=0)
+
+
+def test_find_limit_reports_errors_and_empty_steps() -> None:
+    def broken(rate: float) -> StepResult:
+        errors = 0.0 if rate < 30 else 0.2
+        return StepResult(rate, rate, rate * (1 - errors), 3.0, errors, 0.0, completed=50)
+
+    result = find_limit(broken, start_rate=10, max_rate=100, slo_p99_ms=50, max_error_rate=0.01)
+    assert result.limit_rps is not None and 28.0 <= result.limit_rps < 30.0
+    assert result.to_dict()["steps"][-1]["reasons"] in ([], ["errors 20.0% > 1.0%"])
+    silent = find_limit(
+        lambda r: StepResult(r, 0, 0, None, 0.0, 0.0), start_rate=5, max_rate=10, slo_p99_ms=50,
+        max_error_rate=0.01, min_rate=1,
+    )  # fmt: skip
+    assert silent.limit_rps is None and silent.table()[0]["reasons"] == ["no responses"]
+    assert math.isclose(json.loads(json.dumps(result.to_dict()))["limit_rps"], result.limit_rps)
