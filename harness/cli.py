@@ -1,0 +1,243 @@
+"""The `faceharness` command: options in, one library call, result out, exit code once.
+
+Exit codes: 0 pass, 1 findings or a failed gate (or, for `call`, a non-success code),
+2 could not run (bad usage, config, spec, input, unreachable target), with one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from harness.errors import HarnessError, UsageError
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.")
+specs_app = typer.Typer(no_args_is_help=True, help="The contract read from specs/.")
+call_app = typer.Typer(no_args_is_help=True, help="Send one real request and print the parsed answer.")
+app.add_typer(specs_app, name="specs")
+app.add_typer(call_app, name="call")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+SpecsDir = Annotated[Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")]
+TargetOpt = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML file with [credentials] (never put secrets on the command line)")]
+
+
+def _contract(specs: Path | None) -> Any:
+    from harness.contract import load_contract
+
+    return load_contract(specs)
+
+
+# --- specs ---------------------------------------------------------------------------------
+@specs_app.command("validate")
+def specs_validate(specs: SpecsDir = None) -> None:
+    """Load both specs, the code table and the errata, and cross-check them."""
+    c = _contract(specs)
+    out.print(f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}")
+
+
+@specs_app.command("show")
+def specs_show(specs: SpecsDir = None) -> None:
+    """Endpoints, fields, codes and errata at a glance."""
+    c = _contract(specs)
+    ops = Table(title="Operations")
+    for col in ("api", "operation", "method + path", "request fields"):
+        ops.add_column(col)
+    for op in c.operations.values():
+        fields = ", ".join(c.spec(op.api).schemas[op.request_schema].get("properties", {})) if op.request_schema else ""
+        ops.add_row(op.api, op.operation_id + (" (extension)" if op.extension else ""), op.label, fields or "-")
+    out.print(ops)
+    codes = Table(title="Codes")
+    for col in ("api", "where", "code", "category", "retryable", "meaning"):
+        codes.add_column(col)
+    for code in c.codes.codes:
+        codes.add_row(code.api, code.where, code.code, code.category, "yes" if code.retryable else "no",
+                      code.en + ("" if code.documented else " *"))
+    out.print(codes)
+    out.print("* decided by faceharness where the document is silent (see ERRATA)")
+    errata = Table(title="Errata (specs/ERRATA.md)")
+    errata.add_column("id")
+    errata.add_column("title")
+    for e in c.errata:
+        errata.add_row(e.id, e.title)
+    out.print(errata)
+
+
+@app.command("codes")
+def codes(code: Annotated[str, typer.Argument(help="a code, e.g. 10047 or 1155")], specs: SpecsDir = None) -> None:
+    """What a code means, in every API and place it appears."""
+    found = _contract(specs).codes.find(code)
+    if not found:
+        raise UsageError(f"code {code} is not in specs/codes.yaml")
+    for c in found:
+        out.print(c.describe())
+
+
+# --- call ----------------------------------------------------------------------------------
+def _print_answer(parsed: Any) -> None:
+    out.print_json(json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False))
+
+
+def _run_call(target: str, config: Path | None, fn: Any) -> None:
+    """Run one client call against the target; a non-success code prints its meaning, exit 1."""
+    from harness.clients import ApiError, load_credentials
+    from harness.target import open_target
+
+    with open_target(target) as t:
+        creds = load_credentials(config, demo_defaults=t.is_emulator)
+        try:
+            _print_answer(fn(t.url, creds))
+        except ApiError as exc:
+            err.print(f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
+                      f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}")
+            raise typer.Exit(1) from None
+
+
+@call_app.command("match")
+def call_match(image: Annotated[Path, typer.Option(help="reference photo (jpg/png)")],
+               face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
+               video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
+               lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
+               target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+    """POST /tech/ai/face/match with two local files."""
+    from harness.clients import FaceMatchClient
+
+    def fn(url: str, creds: Any) -> Any:
+        with FaceMatchClient(url, token=creds.require_token()) as client:
+            code = client.live_code() if lip else None
+            return client.match(image, face, face_type="video" if video else "image",
+                                video_type=("LIP" if lip else "SILENT") if video else None, live_code=code)
+
+    _run_call(target, config, fn)
+
+
+@call_app.command("idno")
+def call_idno(id_num: Annotated[str, typer.Option("--id-num")], name: Annotated[str, typer.Option()],
+              face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
+              target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+    """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
+    from harness.clients import FaceMatchClient
+
+    def fn(url: str, creds: Any) -> Any:
+        with FaceMatchClient(url, token=creds.require_token()) as client:
+            return client.idno(id_num, name, face)
+
+    _run_call(target, config, fn)
+
+
+@call_app.command("livecode")
+def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+    """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
+    from harness.clients import FaceMatchClient
+
+    def fn(url: str, creds: Any) -> Any:
+        from harness.contract import LiveCodeResult
+
+        with FaceMatchClient(url, token=creds.require_token()) as client:
+            return LiveCodeResult(code=client.live_code())
+
+    _run_call(target, config, fn)
+
+
+@call_app.command("jd")
+def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImageItem)")],
+            collection: Annotated[list[Path], typer.Option(help="image(s) to compare with it; repeatable")],
+            as_array: Annotated[bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")] = False,
+            target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+    """POST /jdai/faceCompareNew, freshly signed."""
+    from harness.clients import JdFaceCompareClient
+
+    def fn(url: str, creds: Any) -> Any:
+        appkey, secret = creds.require_jd()
+        with JdFaceCompareClient(url, appkey=appkey, secretkey=secret) as client:
+            return client.compare(compare, collection, as_array=as_array)
+
+    _run_call(target, config, fn)
+
+
+# --- emulate -------------------------------------------------------------------------------
+@app.command("emulate")
+def emulate(
+    host: Annotated[str, typer.Option(help="loopback address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8000,
+    engine: Annotated[str | None, typer.Option(help="dlib (real face engine) or fast (not biometric)")] = None,
+    qps: Annotated[float | None, typer.Option(help="per token/appkey QPS limit (0: off)")] = None,
+    latency: Annotated[list[str] | None, typer.Option(help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4")] = None,
+    fault: Annotated[list[str] | None, typer.Option(help="fault by rate, e.g. http500:0.1 or match=reset:0.05")] = None,
+    break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
+    config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
+    list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
+) -> None:
+    """Serve both APIs as the documents describe (or break them on purpose)."""
+    from harness.emulator import build_settings, create_app, describe_breaks, parse_latency, serve_forever
+
+    if list_breaks:
+        table = Table(title="Break modes")
+        for col in ("name", "api", "rule it violates"):
+            table.add_column(col)
+        for row in describe_breaks():
+            table.add_row(*row)
+        out.print(table)
+        return
+    lat: dict[str, str] | None = None
+    if latency:
+        lat = {}
+        for spec in latency:
+            op, _ = parse_latency(spec)
+            lat[op or "default"] = spec.rpartition("=")[2] if op else spec
+    settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
+                              breaks=tuple(break_ or ()),
+                              throttle=None if qps is None else {"qps": qps})
+    application = create_app(settings)
+    err.print(f"faceharness emulator on http://{host}:{port} (engine {settings.engine}); Ctrl-C stops it")
+    serve_forever(application, host=host, port=port)
+
+
+def _register_commands() -> None:
+    from harness.commands import register_all
+
+    register_all(app)
+
+
+_register_commands()
+
+
+def _fail(message: str) -> NoReturn:
+    sys.stderr.write(f"faceharness: {' '.join(message.split())}\n")
+    sys.exit(2)
+
+
+def main() -> None:
+    """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except HarnessError as exc:
+        _fail(str(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        _fail("aborted")
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
+        if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
+            _fail(exc.format_message())
+        if os.environ.get("FACEHARNESS_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc}")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

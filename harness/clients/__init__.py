@@ -1,0 +1,60 @@
+"""httpx clients of both APIs: auth, JD signing, image encoding, typed errors."""
+
+from ._credentials import (
+    DEMO,
+    DEMO_JD_APPKEY,
+    DEMO_JD_SECRETKEY,
+    DEMO_TOKEN,
+    ENV_JD_APPKEY,
+    ENV_JD_SECRETKEY,
+    ENV_TOKEN,
+    Credentials,
+    load_credentials,
+)
+from ._errors import (
+    ApiError,
+    AuthError,
+    BusinessError,
+    ImageQualityError,
+    InputRejected,
+    LivenessError,
+    QuotaError,
+    ServiceFailure,
+    TransportFailure,
+    error_for,
+)
+from ._images import Payload, load_payload, sniff
+from ._jd import AsyncJdFaceCompareClient, JdFaceCompareClient
+from ._match import AsyncFaceMatchClient, FaceMatchClient
+from ._signing import jd_auth_params, jd_sign
+
+__all__ = [
+    "DEMO",
+    "DEMO_JD_APPKEY",
+    "DEMO_JD_SECRETKEY",
+    "DEMO_TOKEN",
+    "ENV_JD_APPKEY",
+    "ENV_JD_SECRETKEY",
+    "ENV_TOKEN",
+    "ApiError",
+    "AsyncFaceMatchClient",
+    "AsyncJdFaceCompareClient",
+    "AuthError",
+    "BusinessError",
+    "Credentials",
+    "FaceMatchClient",
+    "ImageQualityError",
+    "InputRejected",
+    "JdFaceCompareClient",
+    "LivenessError",
+    "Payload",
+    "QuotaError",
+    "ServiceFailure",
+    "TransportFailure",
+    "error_for",
+    "jd_auth_params",
+    "jd_sign",
+    "load_credentials",
+    "load_payload",
+    "sniff",
+]

@@ -1,0 +1,67 @@
+"""The emulator app factory: both APIs on their documented paths, one Starlette app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from harness.contract import Contract, load_contract
+
+from . import _admin
+from ._context import Emulator
+from ._jd_routes import face_compare_new
+from ._match_routes import async_result, live_code, match, match_idno
+from ._settings import EmulatorSettings
+from ._state import State
+from .middleware import AddedLatency, FaultInjection
+
+_HANDLERS = {
+    "match": match,
+    "matchIdno": match_idno,
+    "liveCode": live_code,
+    "asyncResult": async_result,
+    "faceCompareNew": face_compare_new,
+}
+
+
+def make_engine(name: str) -> Any:
+    from .engines import DlibEngine, FastEngine
+
+    return FastEngine() if name == "fast" else DlibEngine()
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "no such path"}, status_code=404)
+
+
+async def _method_not_allowed(request: Request, exc: Exception) -> Response:
+    return JSONResponse({"error": "method not allowed; the documented operations are POST"}, status_code=405,
+                        headers={"Allow": "POST"})
+
+
+def create_app(settings: EmulatorSettings | None = None, *, contract: Contract | None = None,
+               engine: Any = None) -> Starlette:
+    contract = contract or load_contract()
+    settings = settings or EmulatorSettings()
+    routes = [
+        Route(op.path, _HANDLERS[op_id], methods=[op.method.upper()])
+        for op_id, op in contract.operations.items()
+    ]
+    app = Starlette(
+        routes=[*routes, *_admin.routes],
+        middleware=[
+            Middleware(FaultInjection, seed=settings.seed),
+            Middleware(AddedLatency, seed=settings.seed),
+        ],
+        exception_handlers={404: _not_found, 405: _method_not_allowed},
+    )
+    emu = Emulator(contract=contract, settings=settings, state=State(seed=settings.seed),
+                   engine=engine or make_engine(settings.engine))
+    emu.path_ops = {op.path: op_id for op_id, op in contract.operations.items()}
+    app.state.emulator = emu
+    return app

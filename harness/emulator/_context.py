@@ -1,0 +1,72 @@
+"""The one object a request handler needs: contract, settings, state and engine."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from harness.contract import Contract
+
+from ._envelope import Answer
+from ._settings import EmulatorSettings, Identity
+from ._state import State
+
+
+@dataclass
+class Emulator:
+    contract: Contract
+    settings: EmulatorSettings
+    state: State
+    engine: Any
+    engine_lock: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    background: set[Any] = field(default_factory=set)
+    path_ops: dict[str, str] = field(default_factory=dict)
+    _photos: dict[str, bytes] = field(default_factory=dict)
+
+    def registry_photo(self, identity: Identity) -> bytes:
+        """The identity's configured photo, or the built-in demo face (a package-shipped photo)."""
+        key = identity.photo or ""
+        if key not in self._photos:
+            if identity.photo:
+                try:
+                    self._photos[key] = Path(identity.photo).read_bytes()
+                except OSError as exc:
+                    raise Answer(50000, f"registry photo unreadable ({exc.strerror})") from None
+            else:
+                from harness.imaging import builtin_faces
+
+                self._photos[key] = builtin_faces()[0].data
+        return self._photos[key]
+
+    def broken(self, name: str) -> bool:
+        return name in self.settings.breaks
+
+    async def run_engine(self, fn: Any, *args: Any) -> Any:
+        """The fast engine runs inline (it is microseconds); dlib goes to a worker thread."""
+        if self.settings.engine == "fast":
+            return fn(*args)
+        async with self.engine_lock:
+            return await run_in_threadpool(fn, *args)
+
+
+def emulator_of(request: Request) -> Emulator:
+    return request.app.state.emulator  # type: ignore[no-any-return]
+
+
+async def read_body(request: Request, limit: int, code: int | str) -> bytes:
+    """Read at most `limit` bytes; a larger body is refused without being buffered whole."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Answer(code, f"request body of {declared} bytes is over the {limit}-byte limit")
+    chunks, total = [], 0
+    async for chunk in request.stream():
+        total += len(chunk)
+        if total > limit:
+            raise Answer(code, f"request body is over the {limit}-byte limit")
+        chunks.append(chunk)
+    return b"".join(chunks)

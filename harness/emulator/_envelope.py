@@ -1,0 +1,48 @@
+"""Answers in each API's envelope, with texts taken from the code table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import JSONResponse, Response
+
+from harness.contract import Contract
+
+
+class Answer(Exception):
+    """Raised anywhere in a handler to answer at once with a documented error."""
+
+    def __init__(self, code: int | str, detail: str = "", *, where: str = "") -> None:
+        self.code, self.detail, self.where = code, detail, where
+        super().__init__(f"{code}: {detail}")
+
+
+def json_response(body: dict[str, Any], *, content_type: str = "application/json") -> Response:
+    response = JSONResponse(body)
+    if content_type != "application/json":
+        response.headers["content-type"] = content_type
+    return response
+
+
+def match_error(contract: Contract, code: int, detail: str = "") -> dict[str, Any]:
+    meaning = contract.code("match", "errcode", code)
+    text = meaning.zh + (f": {detail}" if detail else "")
+    return {"errcode": code, "errmsg": text[:300]}
+
+
+def match_success(trace_no: str, result: dict[str, Any] | None, status: str = "SUCCESS") -> dict[str, Any]:
+    data: dict[str, Any] = {"status": status, "traceNo": trace_no}
+    if result is not None:
+        data["result"] = result
+    return {"errcode": 0, "data": data, "errmsg": "SUCCESS"}  # errmsg as the examples have it (E-006)
+
+
+def jd_gateway_error(contract: Contract, code: str, detail: str = "") -> dict[str, Any]:
+    meaning = contract.code("jd", "gateway", code)
+    return {"code": code, "charge": False, "msg": meaning.zh + (f": {detail}" if detail else "")}
+
+
+def business_msg(contract: Contract, code: int, detail: str = "") -> str:
+    """A business msg begins with the code's document text, "!" dropped (E-027)."""
+    prefix = contract.code("jd", "business", code).msg_prefix
+    return (prefix + (f" :{detail}" if detail else ""))[:300]

@@ -1,0 +1,203 @@
+"""JD AI faceCompareNew (seed 004): gateway checks, accounting, business validation, comparison."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from harness.clients import jd_sign
+
+from ._context import Emulator, emulator_of, read_body
+from ._envelope import Answer, business_msg, jd_gateway_error, json_response
+from ._faces import template_of_image
+from ._media import MediaError, fetch, from_base64, from_byte_array
+from ._scoring import jd_score
+from ._settings import AppKey
+from ._validation import check_jd
+from .engines import FaceRejected
+
+_FACE_CODES = {"no_face": 1152, "multiple_faces": 1172, "face_too_small": 103,
+               "blurry": 1171, "bad_pose": 1173}
+_SOURCES = ("imgBase64", "imgArr", "imgUrl")
+_UNKNOWN_CODE = 9999
+
+
+class Gateway(Exception):
+    def __init__(self, code: str, detail: str = "") -> None:
+        self.code, self.detail = code, detail
+
+
+def _body_limit(emu: Emulator) -> int:
+    lo, hi = emu.contract.jd_collection_bounds
+    per_item = 4 * emu.contract.jd_image_max_bytes // 3 + 1024
+    return (hi + 1) * per_item + 64 * 1024
+
+
+async def face_compare_new(request: Request) -> Response:
+    emu = emulator_of(request)
+    emu.state.requests["faceCompareNew"] += 1
+    try:
+        appkey = _authenticate(emu, request)
+        _throttle(emu, appkey)
+        remain = _count(emu, appkey)
+    except Gateway as g:
+        emu.state.codes[f"jd:gateway:{g.code}"] += 1
+        return json_response(jd_gateway_error(emu.contract, g.code, g.detail))
+    serial = ""
+    try:
+        body = await _read_json(emu, request)
+        serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
+        _check(emu, body)
+        result = await _compare(emu, body)
+    except Answer as ans:
+        result = {"code": int(ans.code), "msg": business_msg(emu.contract, int(ans.code), ans.detail)}
+    return _respond(emu, appkey, remain, serial, result)
+
+
+def _authenticate(emu: Emulator, request: Request) -> AppKey:
+    q = request.query_params
+    appkey = q.get("appkey")
+    if not appkey:
+        raise Gateway("10004")
+    key = emu.settings.appkey(appkey)
+    if key is None:
+        raise Gateway("10001")
+    if key.disabled:
+        raise Gateway("10050")
+    ts = q.get("timestamp")
+    if not ts:
+        raise Gateway("10041")
+    if not ts.isdigit():
+        raise Gateway("10046")
+    window = emu.contract.jd_timestamp_window_ms
+    if abs(time.time() * 1000 - int(ts)) > window and not emu.broken("accept-expired-timestamp"):
+        raise Gateway("10045", f"more than {window // 1000} s from server time")
+    sign = q.get("sign")
+    if not sign:
+        raise Gateway("10042")
+    expected = jd_sign(key.secretkey, ts)
+    if not hmac.compare_digest(sign, expected) and not emu.broken("accept-bad-sign"):
+        raise Gateway("10047")
+    return key
+
+
+def _throttle(emu: Emulator, key: AppKey) -> None:
+    t = emu.settings.throttle
+    if not emu.state.allow("jd-cluster", t.cluster_qps):
+        raise Gateway("10044")
+    if not emu.broken("ignore-qps") and not emu.state.allow("appkey:" + key.appkey, t.qps):
+        raise Gateway("10043")
+
+
+def _count(emu: Emulator, key: AppKey) -> int:
+    """Take one call from the appkey's quota (ERRATA E-028); -1 means unlimited."""
+    if key.daily_quota < 0:
+        return -1
+    with emu.state.lock:
+        left = emu.state.remaining.setdefault(key.appkey, key.daily_quota)
+        if left <= 0:
+            raise Gateway("10040" if key.plan == "free" else "10010")
+        if not emu.broken("remaintimes-stuck"):
+            emu.state.remaining[key.appkey] = left - 1
+        return emu.state.remaining[key.appkey]
+
+
+async def _read_json(emu: Emulator, request: Request) -> Any:
+    raw = await read_body(request, _body_limit(emu), 100)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Answer(100, "body is not valid JSON") from None
+
+
+def _check(emu: Emulator, body: Any) -> None:
+    if emu.broken("two-image-sources") and isinstance(body, dict):
+        trimmed = json.loads(json.dumps(body))
+        for item in [trimmed.get("compareImageItem"), *(trimmed.get("collectionImageItems") or [])]:
+            if isinstance(item, dict) and sum(s in item for s in _SOURCES) > 1:
+                for extra in [s for s in _SOURCES if s in item][1:]:
+                    del item[extra]
+        body = trimmed
+    check_jd(emu.contract, body)
+
+
+async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
+    source = next(s for s in _SOURCES if s in item)
+    if source == "imgBase64":
+        data = from_base64(item["imgBase64"], what)
+    elif source == "imgArr":
+        data = from_byte_array(item["imgArr"])
+    else:
+        import asyncio
+
+        data = await asyncio.to_thread(fetch, emu.settings, "uri", item["imgUrl"], what)
+    if len(data) >= emu.contract.jd_image_max_bytes:
+        raise Answer(100, f"{what}: {len(data)} bytes, must be under {emu.contract.jd_image_max_bytes}")
+    return data
+
+
+async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    formats = emu.contract.jd_image_formats
+    img_map: dict[str, dict[str, Any]] = {}
+    try:
+        ref_item = body["compareImageItem"]
+        reference = await template_of_image(emu, await _item_bytes(emu, ref_item, "compareImageItem"),
+                                            formats, "compareImageItem")
+        best = None
+        for i, item in enumerate(body["collectionImageItems"]):
+            what = f"collectionImageItems[{i}]"
+            tpl = await template_of_image(emu, await _item_bytes(emu, item, what), formats, what)
+            img_map[item["imgType"]] = {"valid": True, "filename": f"COLLECTION_{body['serialNo']}_{i}"}
+            d = emu.engine.distance(reference, tpl)
+            best = d if best is None else min(best, d)
+    except FaceRejected as exc:
+        raise Answer(_FACE_CODES[exc.reason], exc.detail) from None
+    except MediaError as exc:
+        code = 3000 if exc.kind == "not_enabled" else 1161 if exc.kind == "fetch_failed" else 100
+        raise Answer(code, exc.detail) from None
+    assert best is not None
+    s = jd_score(best)
+    result = s.result != emu.broken("result-inconsistent")
+    code = 0 if s.result else emu.contract.jd_not_same_person_code
+    detail = "" if s.result else f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
+    thresholds = s.thresholds
+    if emu.broken("thresholds-out-of-order"):
+        values = sorted(thresholds.values())
+        thresholds = dict(zip(sorted(thresholds), values, strict=True))
+    return {
+        "code": code,
+        "msg": "success" if code == 0 else business_msg(emu.contract, code, detail),
+        "result": result,
+        "score": s.score + (1.0 if emu.broken("jd-score-out-of-range") else 0.0),
+        "similarity": s.similarity + (101 if emu.broken("similarity-out-of-range") else 0),
+        "threshold": thresholds,
+        "hacknessVo": {},
+        "imgMap": img_map,
+    }
+
+
+def _respond(emu: Emulator, key: AppKey, remain: int, serial: str, result: dict[str, Any]) -> Response:
+    code = result["code"]
+    if code != 0 and emu.broken("unknown-code"):
+        result["code"] = _UNKNOWN_CODE
+    if code != 0 and emu.broken("msg-mismatch"):
+        result["msg"] = "success"
+    result["serialNo"] = uuid.uuid4().hex if emu.broken("serialno-not-echoed") else serial
+    result["timestamp"] = int(time.time() * 1000)
+    emu.state.codes["jd:gateway:10000"] += 1
+    emu.state.codes[f"jd:business:{result['code']}"] += 1
+    body = {
+        "code": emu.contract.jd_success_code,
+        "charge": key.plan == "paid",
+        "remainTimes": remain,
+        "remainSeconds": key.remain_seconds if key.plan == "paid" else -1,
+        "msg": emu.contract.code("jd", "gateway", emu.contract.jd_success_code).zh,
+        "result": result,
+    }
+    return json_response(body)

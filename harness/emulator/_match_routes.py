@@ -1,0 +1,223 @@
+"""The internal face-match API (seed 000) on its documented paths."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ._context import Emulator, emulator_of, read_body
+from ._envelope import Answer, json_response, match_error, match_success
+from ._faces import template_of_image, template_of_video
+from ._idcard import valid_id_number
+from ._media import MediaError, fetch, from_base64
+from ._scoring import match_score
+from ._state import AsyncJob
+from ._validation import check_match
+from .engines import FaceRejected
+
+_FACE_CODES = {"no_face": 40031, "multiple_faces": 40032, "face_too_small": 40033,
+               "blurry": 40034, "bad_pose": 40035}
+_MEDIA_CODES = {"undecodable": 40005, "rejected": 40005, "too_large": 40006,
+                "not_enabled": 40007, "fetch_failed": 40008}
+_IMAGE_FORMATS = ("jpeg", "png")
+
+
+def _body_limit(emu: Emulator) -> int:
+    return 2 * emu.contract.match_base64_max_chars + 64 * 1024
+
+
+async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, Any]]:
+    """Auth, throttling, body size and JSON: the steps every operation shares."""
+    emu = emulator_of(request)
+    emu.state.requests[operation] += 1
+    raw_token = request.headers.get("authorization")
+    if not raw_token:
+        raise Answer(40001, "Authorization header missing")
+    token = raw_token.removeprefix("Bearer ").strip()
+    if token not in emu.settings.tokens:
+        raise Answer(40004 if emu.broken("wrong-code-bad-token") else 40002, "token not recognised")
+    if not emu.state.allow("token:" + token, emu.settings.throttle.qps):
+        raise Answer(42900, f"over {emu.settings.throttle.qps:g} requests per second")
+    raw = await read_body(request, _body_limit(emu), 40006)
+    if not raw.strip():
+        return emu, {}
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Answer(40003, "body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise Answer(40003, "body is not a JSON object")
+    return emu, body
+
+
+def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
+    emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
+    ctype = "text/plain" if emu.broken("wrong-content-type") else "application/json"
+    return json_response(body, content_type=ctype)
+
+
+async def _handle(request: Request, operation: str, work: Any) -> Response:
+    emu = emulator_of(request)
+    try:
+        emu, body = await _guard(request, operation)
+        return _answer(emu, await work(emu, body))
+    except Answer as ans:
+        if ans.code == 40006 and emu.broken("oversize-500"):
+            return JSONResponse({"error": "internal"}, status_code=500)
+        return _answer(emu, match_error(emu.contract, int(ans.code), ans.detail))
+
+
+async def match(request: Request) -> Response:
+    return await _handle(request, "match", _match)
+
+
+async def match_idno(request: Request) -> Response:
+    return await _handle(request, "matchIdno", _idno)
+
+
+async def live_code(request: Request) -> Response:
+    async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+        check_match(emu.contract, "LiveCodeRequest", body)
+        code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
+        return _success(emu, {"code": code})
+
+    return await _handle(request, "liveCode", work)
+
+
+async def async_result(request: Request) -> Response:
+    async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+        check_match(emu.contract, "AsyncResultRequest", body)
+        job = emu.state.jobs.get(body["traceNo"])
+        if job is None:
+            raise Answer(40041, "no async request with this traceNo")
+        if job.envelope is None:
+            return match_success(body["traceNo"], None, status="PROCESSING")
+        return job.envelope
+
+    return await _handle(request, "asyncResult", work)
+
+
+def _success(emu: Emulator, result: dict[str, Any] | None, status: str = "SUCCESS",
+             trace_no: str | None = None) -> dict[str, Any]:
+    trace = trace_no or ("1" if emu.broken("duplicate-traceno") else emu.state.trace_no())
+    body = match_success(trace, result, status=status)
+    if emu.broken("missing-traceno"):
+        del body["data"]["traceNo"]
+    if emu.broken("errcode-status-mismatch") and status == "SUCCESS":
+        body["data"]["status"] = "FAIL"
+    return body
+
+
+def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
+    try:
+        check_match(emu.contract, schema, body)
+    except Answer as ans:
+        if not (ans.code == 40011 and emu.broken("lip-without-livecode")):
+            raise
+
+
+def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
+    face = body["faceData"]
+    if face.get("type") != "video" or face.get("videoType") != "LIP":
+        return
+    outcome = emu.state.redeem_live_code(str(body.get("liveCode", "")),
+                                         consume=not emu.broken("livecode-reusable"))
+    codes = {"unknown": 40012, "expired": 40013, "used": 40014}
+    if outcome in codes and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
+        raise Answer(codes[outcome], "liveCode " + outcome)
+
+
+async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
+    origin = part.get("origin") or "self"
+    if origin == "self":
+        return from_base64(part["data"], what)
+    return await asyncio.to_thread(fetch, emu.settings, origin, part["data"], what)
+
+
+async def _face_template(emu: Emulator, face: dict[str, Any]) -> Any:
+    data = await _source_bytes(emu, face, "faceData")
+    if face["type"] == "video":
+        return await template_of_video(emu, data, "faceData")
+    return await template_of_image(emu, data, _IMAGE_FORMATS, "faceData")
+
+
+async def _compare(emu: Emulator, operation: str, reference: Any, face: Any,
+                   include_score: str) -> dict[str, Any]:
+    scored = match_score(emu.engine.distance(reference, face), emu.contract.success_threshold(operation))
+    success = scored.success != emu.broken("success-inconsistent")
+    score: Any = str(scored.score)
+    if emu.broken("score-out-of-range"):
+        score = str(scored.score + 101)
+    elif emu.broken("score-as-number"):
+        score = scored.score
+    result: dict[str, Any] = {"success": "true" if success else "false"}
+    if include_score == "always" or success:
+        result["score"] = score
+    return result
+
+
+async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> dict[str, Any]:
+    """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013)."""
+    if not body.get("async"):
+        return _success(emu, await _deferrable(emu, compute))
+    trace = emu.state.trace_no()
+    job = emu.state.jobs[trace] = AsyncJob(expires_at=time.monotonic() + emu.settings.async_ttl_s)
+
+    async def finish() -> None:
+        try:
+            job.envelope = _success(emu, await _deferrable(emu, compute), trace_no=trace)
+        except Answer as ans:
+            job.envelope = match_error(emu.contract, int(ans.code), ans.detail)
+
+    task = asyncio.ensure_future(finish())
+    emu.background.add(task)
+    task.add_done_callback(emu.background.discard)
+    return match_success(trace, None, status="PROCESSING")
+
+
+async def _deferrable(emu: Emulator, compute: Any) -> dict[str, Any]:
+    try:
+        return await compute()  # type: ignore[no-any-return]
+    except FaceRejected as exc:
+        raise Answer(_FACE_CODES[exc.reason], exc.detail) from None
+    except MediaError as exc:
+        raise Answer(_MEDIA_CODES[exc.kind], exc.detail) from None
+
+
+async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    _check(emu, "MatchRequest", body)
+    _redeem_live_code(emu, body)
+    facts = emu.contract.operation("match").facts
+
+    async def compute() -> dict[str, Any]:
+        image_bytes = await _source_bytes(emu, body["image"], "image")
+        reference = await template_of_image(emu, image_bytes, _IMAGE_FORMATS, "image")
+        face = await _face_template(emu, body["faceData"])
+        return await _compare(emu, "match", reference, face, facts["score_returned"])
+
+    return await _run_or_queue(emu, body, compute)
+
+
+async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    _check(emu, "IdnoRequest", body)
+    if not valid_id_number(body["idNum"]):
+        raise Answer(40021, "idNum check digit is wrong (GB 11643)")
+    identity = next((i for i in emu.settings.registry if i.idNum.upper() == body["idNum"].upper()), None)
+    if identity is None:
+        raise Answer(40022, "no registry photo for this idNum")
+    if identity.name != body["name"]:
+        raise Answer(40023, "name does not match the registry")
+    _redeem_live_code(emu, body)
+    facts = emu.contract.operation("matchIdno").facts
+
+    async def compute() -> dict[str, Any]:
+        reference = await template_of_image(emu, emu.registry_photo(identity), _IMAGE_FORMATS, "registry photo")
+        face = await _face_template(emu, body["faceData"])
+        return await _compare(emu, "matchIdno", reference, face, facts["score_returned"])
+
+    return await _run_or_queue(emu, body, compute)

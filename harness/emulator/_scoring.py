@@ -1,0 +1,38 @@
+"""From engine distance to each API's numbers, via the calibration (docs/calibration.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .engines import calibration
+
+
+@dataclass(frozen=True)
+class MatchScore:
+    score: int
+    success: bool
+
+
+def match_score(distance: float, threshold: float) -> MatchScore:
+    score = calibration.internal_score(distance)
+    return MatchScore(score=score, success=score >= threshold)
+
+
+@dataclass(frozen=True)
+class JdScore:
+    score: float
+    similarity: int
+    result: bool
+    operating_score: float
+    thresholds: dict[str, float]
+
+
+def jd_score(distance: float) -> JdScore:
+    thresholds = calibration.jd_thresholds()
+    return JdScore(
+        score=calibration.jd_similarity(distance),
+        similarity=calibration.jd_similarity_percent(distance),
+        result=distance <= thresholds["e4"],
+        operating_score=calibration.jd_operating_threshold_score(),
+        thresholds=dict(thresholds),
+    )

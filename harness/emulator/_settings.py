@@ -1,0 +1,148 @@
+"""Everything the emulator can be told: CLI options, environment and a TOML file, validated once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from harness.clients import (
+    DEMO_JD_APPKEY,
+    DEMO_JD_SECRETKEY,
+    DEMO_TOKEN,
+    ENV_JD_APPKEY,
+    ENV_JD_SECRETKEY,
+    ENV_TOKEN,
+)
+from harness.errors import ConfigError
+
+from ._specs import Fault, Latency, parse_fault, parse_latency
+
+DEMO_ID_NUM = "11010519491231002X"
+DEMO_NAME = "张三"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppKey(_Strict):
+    appkey: str = Field(min_length=1)
+    secretkey: str = Field(min_length=1, repr=False)
+    plan: Literal["free", "paid"] = "free"
+    daily_quota: int = Field(default=-1, ge=-1)      # -1: unlimited
+    remain_seconds: int = Field(default=-1, ge=-1)
+    disabled: bool = False
+
+
+class Identity(_Strict):
+    idNum: str
+    name: str
+    photo: str | None = None          # path; None: the built-in demo face
+
+
+class Origins(_Strict):
+    fds_base_url: str | None = None   # fds paths are fetched below this URL (its host must be allowed)
+    allow_hosts: tuple[str, ...] = ()  # the only hosts fds/uri may be fetched from
+    max_bytes: int = 5 * 1024 * 1024
+
+
+class Throttle(_Strict):
+    qps: float = Field(default=0, ge=0)            # per token / per appkey; 0: off
+    cluster_qps: float = Field(default=0, ge=0)    # JD, all appkeys together (10044)
+    max_concurrency: int = Field(default=0, ge=0)  # JD business 43010; internal 42900
+
+
+class EmulatorSettings(_Strict):
+    engine: Literal["dlib", "fast"] = "dlib"
+    seed: int = 0
+    tokens: tuple[str, ...] = (DEMO_TOKEN,)
+    appkeys: tuple[AppKey, ...] = (AppKey(appkey=DEMO_JD_APPKEY, secretkey=DEMO_JD_SECRETKEY),)
+    registry: tuple[Identity, ...] = (Identity(idNum=DEMO_ID_NUM, name=DEMO_NAME),)
+    origins: Origins = Origins()
+    throttle: Throttle = Throttle()
+    livecode_ttl_s: float = Field(default=120, gt=0)
+    async_ttl_s: float = Field(default=600, gt=0)
+    max_pixels: int = Field(default=40_000_000, gt=0)
+    video_frames: int = Field(default=5, ge=1, le=50)
+    latency: dict[str, str] = Field(default_factory=dict)   # operationId or "default" -> spec
+    faults: tuple[str, ...] = ()
+    breaks: tuple[str, ...] = ()
+
+    @field_validator("latency")
+    @classmethod
+    def _check_latency(cls, v: dict[str, str]) -> dict[str, str]:
+        for spec in v.values():
+            parse_latency(spec)
+        return v
+
+    @field_validator("faults")
+    @classmethod
+    def _check_faults(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for spec in v:
+            parse_fault(spec)
+        return v
+
+    @field_validator("breaks")
+    @classmethod
+    def _check_breaks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from ._breaks import BREAKS
+
+        unknown = [b for b in v if b not in BREAKS]
+        if unknown:
+            raise ValueError(f"unknown break mode {unknown[0]!r}; see `faceharness emulate --list-breaks`")
+        return v
+
+    def latency_for(self, operation_id: str) -> Latency:
+        spec = self.latency.get(operation_id) or self.latency.get("default")
+        return parse_latency(spec)[1] if spec else Latency()
+
+    def fault_list(self) -> list[Fault]:
+        return [parse_fault(s) for s in self.faults]
+
+    def appkey(self, key: str) -> AppKey | None:
+        return next((a for a in self.appkeys if a.appkey == key), None)
+
+
+def one_line(exc: ValidationError, source: str) -> str:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return f"{source}: {loc}: {msg}"
+
+
+def build_settings(config: Path | None = None, **overrides: object) -> EmulatorSettings:
+    """TOML file, then environment credentials, then CLI overrides (None means not given)."""
+    data: dict[str, object] = {}
+    if config is not None:
+        try:
+            data = tomllib.loads(config.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config {config}: {exc.strerror or exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config {config} is not valid TOML: {exc}") from None
+        data.pop("credentials", None)  # the harness side's section; the emulator reads env below
+    _add_env_credentials(data)
+    for key, value in overrides.items():
+        if value is not None and value != ():
+            data[key] = value
+    try:
+        return EmulatorSettings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(one_line(exc, str(config) if config else "emulator settings")) from None
+
+
+def _add_env_credentials(data: dict[str, object]) -> None:
+    """The same variables that configure the clients configure the emulator (one environment, both sides)."""
+    token = os.environ.get(ENV_TOKEN)
+    if token:
+        tokens = list(data.get("tokens", [DEMO_TOKEN]))  # type: ignore[call-overload]
+        data["tokens"] = [token, *[t for t in tokens if t != token]]
+    appkey, secret = os.environ.get(ENV_JD_APPKEY), os.environ.get(ENV_JD_SECRETKEY)
+    if appkey and secret:
+        keys = [k for k in data.get("appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}])  # type: ignore[attr-defined]
+                if (k.get("appkey") if isinstance(k, dict) else k.appkey) != appkey]
+        data["appkeys"] = [{"appkey": appkey, "secretkey": secret}, *keys]

@@ -1,0 +1,109 @@
+"""Request validation against the spec schemas, and the documented code for each failure.
+
+The schema says what is valid; this module only decides which code a violation earns, reading
+every limit from the contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.contract import Contract
+
+from ._envelope import Answer
+
+_KIND_TEXT = {
+    "Required": None,           # the validator's own text names the property
+    "Enum": "not one of the allowed values",
+    "Constant": "not the documented fixed value",
+    "Type": "wrong type",
+    "MaxLength": "too long",
+    "MinLength": "too short or empty",
+    "Pattern": "malformed",
+    "OneOfNotValid": "must be exactly one of the documented shapes",
+    "OneOfMultipleValid": "matches more than one documented shape",
+    "MaxItems": "too many items",
+    "MinItems": "too few items",
+    "Minimum": "below the minimum",
+    "Maximum": "above the maximum",
+    "MaxProperties": "too many properties",
+    "AdditionalProperties": "unexpected property",
+}
+
+
+def describe(error: Any) -> str:
+    """A short text that never echoes the instance (it may be a megabyte of base64)."""
+    kind = type(error.kind).__name__
+    path = ".".join(str(p) for p in error.instance_path) or "body"
+    text = _KIND_TEXT.get(kind, "invalid")
+    return f"{path}: {error.message[:120] if text is None else text}"
+
+
+def _errors(validator: Any, body: Any) -> list[Any]:
+    return list(validator.iter_errors(body))
+
+
+def check_match(contract: Contract, schema: str, body: Any) -> None:
+    """Raise Answer(40004 | 40005 | 40006 | 40011) for the most telling violation."""
+    errors = _errors(contract.match.validator(schema), body)
+    if not errors:
+        return
+    ranked: list[tuple[int, str]] = []
+    for err in errors:
+        ranked.append(_match_code(contract, err, body))
+    order = {40004: 0, 40006: 1, 40005: 2, 40011: 3}
+    code, detail = min(ranked, key=lambda x: order[x[0]])
+    raise Answer(code, detail)
+
+
+def _match_code(contract: Contract, err: Any, body: Any) -> tuple[int, str]:
+    kind = type(err.kind).__name__
+    path = list(err.instance_path)
+    if "LipNeedsLiveCode" in [str(p) for p in err.schema_path]:
+        return 40011, "liveCode is required when faceData.videoType is LIP"
+    if kind == "OneOfNotValid" and path == ["image"]:
+        return _image_code(contract, body.get("image") if isinstance(body, dict) else None)
+    if path and path[-1] == "data":
+        if kind == "MaxLength":
+            return 40006, f"{'.'.join(map(str, path))}: over {contract.match_base64_max_chars} characters"
+        if kind in ("Pattern", "MinLength"):
+            return 40005, describe(err)
+    return 40004, describe(err)
+
+
+def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
+    """Re-judge `image` against the one shape its origin selects, so the code is specific."""
+    if not isinstance(image, dict):
+        return 40004, "image: must be an object"
+    shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
+    if image.get("origin") not in (None, "self", "fds", "uri"):
+        return 40004, "image.origin: not one of the allowed values"
+    for err in _errors(contract.match.validator(shape), image):
+        kind = type(err.kind).__name__
+        if list(err.instance_path) == ["data"] and kind == "MaxLength":
+            return 40006, f"image.data: over {contract.match_base64_max_chars} characters"
+        if list(err.instance_path) == ["data"] and kind in ("Pattern", "MinLength"):
+            return 40005, "image.data: malformed"
+        return 40004, "image." + describe(err)
+    return 40004, "image: invalid"
+
+
+def check_jd(contract: Contract, body: Any) -> None:
+    """Raise Answer(1162 | 100 | 43011) for the most telling violation."""
+    errors = _errors(contract.jd.validator("CompareRequest"), body)
+    if not errors:
+        return
+    picked: list[tuple[int, str]] = []
+    fixed = set(contract.jd_fixed_fields)
+    for err in errors:
+        kind = type(err.kind).__name__
+        path = list(err.instance_path)
+        if kind == "Constant" and len(path) == 1 and path[0] in fixed:
+            picked.append((1162, describe(err)))
+        elif kind == "Enum" and path and path[-1] in ("imgType", "encryptionType"):
+            picked.append((43011, describe(err)))
+        else:
+            picked.append((100, describe(err)))
+    order = {1162: 0, 100: 1, 43011: 2}
+    code, detail = min(picked, key=lambda x: order[x[0]])
+    raise Answer(code, detail)

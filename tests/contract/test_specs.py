@@ -1,0 +1,85 @@
+"""The specs load, validate as OpenAPI, and their examples validate against their own schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from harness.contract import load_contract
+from harness.errors import SpecError
+
+
+def test_both_specs_load_with_every_documented_operation(contract):
+    assert {op.label for op in contract.operations.values()} == {
+        "POST /tech/ai/face/match",
+        "POST /tech/ai/face/match/idno",
+        "POST /tech/ai/face/match/validateData",
+        "POST /tech/ai/face/match/result",
+        "POST /jdai/faceCompareNew",
+    }
+
+
+def test_specs_servers_are_loopback_only(contract):
+    for spec in (contract.match, contract.jd):
+        for server in spec.raw["servers"]:
+            assert urlsplit(server["url"]).hostname in ("127.0.0.1", "localhost", "::1")
+    text = "".join(p.read_text() for p in contract.specs_dir.glob("*.yaml"))
+    assert "172.20." not in text and "aiapi.jd.com" not in text
+
+
+def test_specs_document_only_http_200(contract):
+    for spec in (contract.match, contract.jd):
+        for item in spec.raw["paths"].values():
+            for op in item.values():
+                assert set(op["responses"]) == {"200"}
+
+
+def test_async_extension_operation_is_marked(contract):
+    extensions = [op.operation_id for op in contract.operations.values() if op.extension]
+    assert extensions == ["asyncResult"]
+
+
+@pytest.mark.parametrize("api", ["match", "jd"])
+def test_every_example_validates_against_its_schema(contract, api):
+    spec = contract.spec(api)
+    examples = spec.examples()
+    assert examples
+    for op_id, kind, schema, value in examples:
+        errors = [e.message for e in spec.validator(schema).iter_errors(value)]
+        assert errors == [], f"{op_id} {kind} example: {errors}"
+
+
+def _copy_specs(tmp_path: Path, contract) -> Path:
+    for p in contract.specs_dir.iterdir():
+        (tmp_path / p.name).write_bytes(p.read_bytes())
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d["info"].pop("x-faceharness"), "lacks info.x-faceharness.api"),
+        (lambda d: d.pop("paths"), "not valid OpenAPI"),
+        (lambda d: d["components"]["schemas"]["MatchRequest"].__setitem__("x-errata", ["E-999"]), "cites E-999"),
+    ],
+    ids=["no-facts", "no-paths", "unknown-erratum"],
+)
+def test_a_broken_spec_is_one_line_spec_error(tmp_path, contract, mutate, message):
+    root = _copy_specs(tmp_path, contract)
+    path = root / "face-match.openapi.yaml"
+    doc = yaml.safe_load(path.read_text())
+    mutate(doc)
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    with pytest.raises(SpecError, match=message) as info:
+        load_contract(root)
+    assert "\n" not in str(info.value)
+
+
+def test_unparseable_yaml_names_the_line(tmp_path, contract):
+    root = _copy_specs(tmp_path, contract)
+    (root / "codes.yaml").write_text("codes: [\n  {api: match\n")
+    with pytest.raises(SpecError, match="codes.yaml is not valid YAML"):
+        load_contract(root)
