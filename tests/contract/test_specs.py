@@ -62,10 +62,10 @@ def _copy_specs(tmp_path: Path, contract) -> Path:
     "mutate, message",
     [
         (lambda d: d["info"].pop("x-faceharness"), "lacks info.x-faceharness.api"),
-        (lambda d: d.pop("paths"), "not valid OpenAPI"),
+        (lambda d: d["paths"]["/tech/ai/face/match"]["post"].__setitem__("requestBody", 5), "not valid OpenAPI"),
         (lambda d: d["components"]["schemas"]["MatchRequest"].__setitem__("x-errata", ["E-999"]), "cites E-999"),
     ],
-    ids=["no-facts", "no-paths", "unknown-erratum"],
+    ids=["no-facts", "bad-request-body", "unknown-erratum"],
 )
 def test_a_broken_spec_is_one_line_spec_error(tmp_path, contract, mutate, message):
     root = _copy_specs(tmp_path, contract)

@@ -1,0 +1,209 @@
+"""The clients against real loopback servers: a capturing test app and the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from harness.clients import (
+    DEMO,
+    AsyncFaceMatchClient,
+    AsyncJdFaceCompareClient,
+    AuthError,
+    FaceMatchClient,
+    ImageQualityError,
+    InputRejected,
+    JdFaceCompareClient,
+    TransportFailure,
+    jd_sign,
+    load_credentials,
+    load_payload,
+)
+from harness.emulator import EmulatorServer
+from harness.errors import ConfigError, InputError
+from harness.imaging import builtin_faces, builtin_non_faces, synthetic_image
+
+FACES = {f.name: f.data for f in builtin_faces()}
+SAME_A, SAME_B = FACES["eileen_collins_jpeg"], FACES["eileen_collins_rot"]
+
+
+def test_jd_sign_known_answer():
+    # md5("sk-test" + "1541491668060"), computed independently with coreutils md5sum
+    assert jd_sign("sk-test", 1541491668060) == "3ddc4c29f9d7249fd090c282ead3d0b0"
+    assert jd_sign("sk-test", "1541491668060") == jd_sign("sk-test", 1541491668060)
+
+
+@pytest.fixture
+def capture():
+    """A loopback app that records each request and answers with a canned envelope."""
+    seen: list[dict] = []
+    answers: dict[str, object] = {}
+
+    async def record(request: Request) -> Response:
+        body = await request.body()
+        seen.append({"path": request.url.path, "headers": dict(request.headers),
+                     "query": dict(request.query_params), "json": json.loads(body) if body else None})
+        answer = answers.get(request.url.path)
+        if isinstance(answer, Response):
+            return answer
+        return JSONResponse(answer or {"errcode": 0, "errmsg": "SUCCESS",
+                                       "data": {"status": "SUCCESS", "traceNo": "1", "result": {"code": "1234"}}})
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
+    with EmulatorServer(app) as url:
+        yield url, seen, answers
+
+
+def test_match_client_sends_raw_token(capture, contract):
+    url, seen, _ = capture
+    with FaceMatchClient(url, token="tok-123", contract=contract) as client:
+        assert client.live_code() == "1234"
+    assert seen[0]["headers"]["authorization"] == "tok-123"
+    assert seen[0]["path"] == "/tech/ai/face/match/validateData"
+    assert "tok-123" not in repr(client)
+
+
+def test_jd_client_signs_every_request_freshly(capture, contract):
+    url, seen, answers = capture
+    answers["/jdai/faceCompareNew"] = {"code": "10000", "charge": False, "remainTimes": 1, "remainSeconds": -1,
+                                       "msg": "查询成功", "result": {"code": 0, "msg": "success", "serialNo": "x",
+                                                                  "timestamp": 1, "result": True, "score": 0.9}}
+    clock = iter([1000.0, 1001.5])
+    with JdFaceCompareClient(url, appkey="ak", secretkey="sk", contract=contract, clock=lambda: next(clock)) as client:
+        client.compare(SAME_A, [SAME_B])
+        client.compare(SAME_A, [SAME_B], as_array=True)
+    q1, q2 = seen[0]["query"], seen[1]["query"]
+    assert (q1["timestamp"], q2["timestamp"]) == ("1000000", "1001500")
+    assert q1["sign"] == hashlib.md5(b"sk1000000").hexdigest() and q2["sign"] == jd_sign("sk", 1001500)
+    body = seen[1]["json"]
+    assert {k: body[k] for k in contract.jd_fixed_fields} == contract.jd_fixed_fields
+    arr = body["compareImageItem"]["imgArr"]
+    assert min(arr) >= -128 and max(arr) <= 127 and bytes(v & 0xFF for v in arr) == SAME_A
+    assert "imgBase64" in seen[0]["json"]["collectionImageItems"][0]
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (Response(b"<html>oops</html>", media_type="text/html"), "not JSON"),
+        (Response(b"[1, 2]", media_type="application/json"), "not an object"),
+        (Response(b"boom", status_code=502), "HTTP 502"),
+    ],
+    ids=["html", "array", "502"],
+)
+def test_unusable_answers_are_transport_failures(capture, contract, answer, message):
+    url, _, answers = capture
+    answers["/tech/ai/face/match/validateData"] = answer
+    with FaceMatchClient(url, token="t", contract=contract) as client:
+        with pytest.raises(TransportFailure, match=message):
+            client.live_code()
+
+
+def test_unreachable_target_is_one_line_transport_failure(contract):
+    with FaceMatchClient("http://127.0.0.1:9", token="t", contract=contract, timeout=2) as client:
+        with pytest.raises(TransportFailure, match="cannot connect") as info:
+            client.live_code()
+    assert "\n" not in str(info.value)
+
+
+def test_timeout_is_transport_failure(capture, contract):
+    url, _, answers = capture
+
+    class Slow(Response):
+        async def __call__(self, scope, receive, send):
+            await asyncio.sleep(2)
+            await JSONResponse({})(scope, receive, send)
+
+    answers["/tech/ai/face/match/validateData"] = Slow()
+    with FaceMatchClient(url, token="t", contract=contract, timeout=0.3) as client:
+        with pytest.raises(TransportFailure, match="timeout"):
+            client.live_code()
+
+
+def test_typed_errors_carry_code_category_and_meaning(emulator, contract):
+    url = emulator()
+    with FaceMatchClient(url, token="wrong", contract=contract) as client:
+        with pytest.raises(AuthError) as info:
+            client.live_code()
+    assert info.value.code == "40002" and info.value.meaning.category == "auth"
+    cat = builtin_non_faces()[0].data
+    with FaceMatchClient(url, token=DEMO.token, contract=contract) as client:
+        with pytest.raises(InputRejected, match="40005"):
+            client.match(SAME_A, synthetic_image(64, 64, fmt="jpeg")[:-40])  # truncated
+    with JdFaceCompareClient(url, appkey="nope", secretkey="x", contract=contract) as jd:
+        with pytest.raises(AuthError, match="10001"):
+            jd.compare(SAME_A, [SAME_B])
+    assert cat  # non-face images exist for the dlib path below
+
+
+def test_no_face_is_an_image_quality_error(emulator, contract, dlib_engine):
+    url = emulator(engine="dlib", engine_obj=dlib_engine)
+    cat = builtin_non_faces()[0].data
+    with FaceMatchClient(url, token=DEMO.token, contract=contract) as client:
+        with pytest.raises(ImageQualityError) as info:
+            client.match(SAME_A, cat)
+    assert info.value.code == "40031"
+
+
+def test_async_clients_work_against_the_emulator(emulator, contract):
+    url = emulator()
+
+    async def run():
+        async with AsyncFaceMatchClient(url, token=DEMO.token, contract=contract) as m:
+            code = await m.live_code()
+            resp = await m.match(SAME_A, SAME_A)
+        async with AsyncJdFaceCompareClient(url, appkey=DEMO.jd_appkey, secretkey=DEMO.jd_secretkey,
+                                            contract=contract) as j:
+            jd = await j.compare(SAME_A, [SAME_A])
+        return code, resp, jd
+
+    code, resp, jd = asyncio.run(run())
+    assert len(code) == 4 and resp.data.result.success == "true" and jd.result.result is True
+
+
+def test_payload_checks_happen_before_sending(tmp_path: Path, contract):
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(InputError, match="not an image"):
+        load_payload(tmp_path / "notes.txt", allowed=("jpeg", "png"))
+    with pytest.raises(InputError, match="no such file"):
+        load_payload(tmp_path / "absent.jpg", allowed=("jpeg",))
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(InputError, match="empty"):
+        load_payload(tmp_path / "empty.jpg", allowed=("jpeg",))
+    big = synthetic_image(1200, 1200, fmt="png")
+    assert len(big) > 307_200
+    client = FaceMatchClient("http://127.0.0.1:9", token="t", contract=contract)
+    with pytest.raises(InputError, match="over the 409600 limit"):
+        client.build_match(big, SAME_A)
+    gif = b"GIF89a" + b"\x00" * 20
+    with pytest.raises(InputError, match="gif"):
+        load_payload(gif, allowed=("jpeg", "png"))
+
+
+def test_credentials_from_env_then_file_never_printed(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("FACEHARNESS_TOKEN", raising=False)
+    monkeypatch.delenv("FACEHARNESS_JD_APPKEY", raising=False)
+    monkeypatch.delenv("FACEHARNESS_JD_SECRETKEY", raising=False)
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[credentials]\ntoken = "file-token"\njd_appkey = "file-ak"\njd_secretkey = "file-sk"\n')
+    monkeypatch.setenv("FACEHARNESS_TOKEN", "env-token")
+    creds = load_credentials(cfg)
+    assert (creds.token, creds.jd_appkey, creds.jd_secretkey) == ("env-token", "file-ak", "file-sk")
+    for secret in creds.secrets():
+        assert secret not in repr(creds) and secret not in str(creds)
+    assert load_credentials(None).jd_appkey is None
+    with pytest.raises(ConfigError, match="FACEHARNESS_JD_APPKEY"):
+        load_credentials(None).require_jd()
+    assert load_credentials(None, demo_defaults=True).jd_appkey == DEMO.jd_appkey
+    cfg.write_text("[credentials\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_credentials(cfg)

@@ -1,0 +1,83 @@
+"""The code table: complete against the documents, one entry per code, decisions marked."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from harness.contract._codes import parse_codes
+from harness.errors import SpecError
+
+
+def _seed_business_codes(text: str) -> list[tuple[str, str]]:
+    table = text[text.index("业务错误码(code) 说明"):text.index("Copyright")]
+    return [(m.group(1), m.group(2)) for m in re.finditer(r"^(\d+) (\S.*)$", table, re.M)]
+
+
+def test_every_jd_business_code_of_the_document_is_in_the_table(contract, seed_text):
+    documented = _seed_business_codes(seed_text("004"))
+    assert len(documented) == 40 and len({c for c, _ in documented}) == 39  # 1172 twice (E-003)
+    for code, text in documented:
+        entry = contract.codes.get("jd", "business", code)
+        assert entry is not None, f"business code {code} ({text}) missing from codes.yaml"
+        assert text.rstrip("!！") in entry.zh, f"{code}: {entry.zh!r} does not carry the document text {text!r}"
+
+
+def test_jd_gateway_success_code_is_10000(contract, seed_text):
+    assert contract.jd_success_code == "10000"
+    assert '"code": "10000"' in seed_text("004")
+    assert contract.codes.get("jd", "gateway", "1000") is None
+    required = {"10000", "10001", "10003", "10004", "10010", "10020", "10030", "10040", "10041", "10042",
+                "10043", "10044", "10045", "10046", "10047", "10048", "10050", "10060", "11010", "11030"}
+    assert required <= {c.code for c in contract.codes.of("jd", "gateway")}
+
+
+def test_code_1172_has_one_entry_with_both_texts(contract):
+    [entry] = [c for c in contract.codes.of("jd", "business") if c.code == "1172"]
+    assert "图片质量不合格" in entry.zh and "人脸遮挡" in entry.zh
+    assert entry.category == "image_quality"
+
+
+def test_jd_pose_codes_both_present(contract):
+    assert contract.codes.get("jd", "business", 102).category == "image_quality"
+    assert contract.codes.get("jd", "business", 1173).category == "image_quality"
+
+
+def test_internal_codes_are_marked_undocumented(contract):
+    codes = contract.codes.of("match")
+    assert [c.code for c in codes if c.documented] == ["0"]
+    assert all(c.errata for c in codes if not c.documented)
+    assert {c.category for c in codes} >= {"auth", "input", "image_quality", "liveness", "quota", "internal"}
+
+
+def test_throttling_codes_are_quota_and_retryable(contract):
+    for api, where, code in [("jd", "gateway", "10043"), ("jd", "gateway", "10044"),
+                             ("jd", "business", 43010), ("match", "errcode", 42900)]:
+        entry = contract.codes.get(api, where, code)
+        assert entry.category == "quota" and entry.retryable
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([{"api": "jd", "where": "gateway", "code": 10000, "zh": "x", "en": "x", "category": "success",
+           "retryable": False, "documented": True}], "gateway codes are strings"),
+        ([{"api": "jd", "where": "errcode", "code": "1", "zh": "x", "en": "x", "category": "success",
+           "retryable": False, "documented": True}], "not a known place"),
+        ([{"api": "jd", "where": "business", "code": 1, "zh": "x", "en": "x", "category": "nope",
+           "retryable": False, "documented": True}], "category 'nope'"),
+        ([{"api": "jd", "where": "business", "code": 1}], "lacks"),
+    ],
+    ids=["int-gateway", "bad-place", "bad-category", "missing-keys"],
+)
+def test_malformed_code_rows_are_rejected(rows, message):
+    with pytest.raises(SpecError, match=message):
+        parse_codes({"codes": rows}, "codes.yaml")
+
+
+def test_duplicate_codes_are_rejected():
+    row = {"api": "jd", "where": "business", "code": 1, "zh": "x", "en": "x", "category": "input",
+           "retryable": False, "documented": True}
+    with pytest.raises(SpecError, match="appears twice"):
+        parse_codes({"codes": [row, row]}, "codes.yaml")

@@ -1,0 +1,128 @@
+"""Rules of the documents as the specs express them (each pinned by an erratum)."""
+
+from __future__ import annotations
+
+import pytest
+
+B64 = "/9j/4AAQSkZJRg=="
+
+
+def _valid(contract, api, schema, value) -> bool:
+    return contract.spec(api).validator(schema).is_valid(value)
+
+
+def _match(**over):
+    body = {"image": {"data": B64}, "faceData": {"type": "image", "data": B64}}
+    body.update(over)
+    return body
+
+
+def test_lip_without_livecode_is_invalid_and_silent_without_is_valid(contract):
+    lip = {"type": "video", "videoType": "LIP", "data": B64}
+    assert not _valid(contract, "match", "MatchRequest", _match(faceData=lip))
+    assert _valid(contract, "match", "MatchRequest", _match(faceData=lip, liveCode="1234"))
+    silent = {"type": "video", "videoType": "SILENT", "data": B64}
+    assert _valid(contract, "match", "MatchRequest", _match(faceData=silent))
+    idno = {"idNum": "11010519491231002X", "name": "张三", "faceData": lip}
+    assert not _valid(contract, "match", "IdnoRequest", idno)
+    assert _valid(contract, "match", "IdnoRequest", {**idno, "faceData": silent})
+
+
+def test_videotype_optional_and_never_empty(contract):
+    assert _valid(contract, "match", "MatchRequest", _match(faceData={"type": "video", "data": B64}))
+    assert _valid(contract, "match", "MatchRequest", _match(faceData={"type": "image", "videoType": "SILENT", "data": B64}))
+    assert not _valid(contract, "match", "MatchRequest", _match(faceData={"type": "video", "videoType": "", "data": B64}))
+    assert not _valid(contract, "match", "MatchRequest", _match(faceData={"type": "image", "origin": "", "data": B64}))
+    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "", "data": B64}))
+
+
+def test_match_required_fields(contract):
+    assert not _valid(contract, "match", "MatchRequest", {"faceData": {"type": "image", "data": B64}})
+    assert not _valid(contract, "match", "MatchRequest", {"image": {"data": B64}})
+    assert not _valid(contract, "match", "MatchRequest", _match(faceData={"data": B64}))
+    assert not _valid(contract, "match", "IdnoRequest", {"idNum": "11010519491231002X", "faceData": {"type": "image", "data": B64}})
+
+
+def test_fds_and_uri_shapes(contract):
+    assert _valid(contract, "match", "MatchRequest", _match(image={"origin": "fds", "data": "bucket/a_1.jpg"}))
+    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "fds", "data": "a b.jpg"}))
+    assert _valid(contract, "match", "MatchRequest", _match(image={"origin": "uri", "data": "https://example.test/a.jpg"}))
+    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "uri", "data": "ftp://x/a.jpg"}))
+    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "self", "data": "not base64!"}))
+    assert _valid(contract, "match", "MatchRequest", _match(extData={"channel": "app", "n": 1}))
+    assert not _valid(contract, "match", "MatchRequest", _match(extData=[1]))
+
+
+def test_livecode_request_is_empty_object(contract):
+    assert _valid(contract, "match", "LiveCodeRequest", {})
+    assert not _valid(contract, "match", "LiveCodeRequest", {"x": 1})
+    assert not _valid(contract, "match", "LiveCodeResponse", {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "1", "result": {"code": "12"}}})
+
+
+def test_match_response_rejects_numeric_score(contract):
+    ok = {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "1", "result": {"success": "true", "score": "99"}}}
+    assert _valid(contract, "match", "MatchResponse", ok)
+    for bad in ({"success": "true", "score": 99}, {"success": True, "score": "99"}, {"success": "true", "score": "101"}):
+        assert not _valid(contract, "match", "MatchResponse", {**ok, "data": {**ok["data"], "result": bad}})
+
+
+def test_success_thresholds_per_operation(contract):
+    assert contract.success_threshold("match") == 80
+    assert contract.success_threshold("matchIdno") == 70
+    assert contract.operation("matchIdno").facts["score_returned"] == "when_success"
+    assert contract.match_far_claims == [(70.0, 0.001), (80.0, 0.0001)]
+
+
+def _jd(**over):
+    item = {"imgType": "SFF", "imgBase64": B64}
+    body = {**{k: v for k, v in [("businessId", "JDT-NUEHUB-COM-FACE"), ("appName", "FACE_ALGORITHM"),
+                                  ("appAuthorityKey", "sADsk3+58E9yf/fUN9DmBA==")]},
+            "collectionImageItems": [item], "compareImageItem": {**item, "imgType": "IDP"}, "serialNo": "s-1"}
+    body.update(over)
+    return body
+
+
+@pytest.mark.parametrize("field", ["businessId", "appName", "appAuthorityKey", "collectionImageItems",
+                                   "compareImageItem", "serialNo"])
+def test_jd_required_fields(contract, field):
+    assert _valid(contract, "jd", "CompareRequest", _jd())
+    body = _jd()
+    del body[field]
+    assert not _valid(contract, "jd", "CompareRequest", body)
+
+
+def test_jd_fixed_fields_are_the_documented_values(contract, seed_text):
+    text = seed_text("004")
+    for value in contract.jd_fixed_fields.values():
+        assert f'"{value}" 固定值' in text
+
+
+def test_jd_image_item_needs_exactly_one_source(contract):
+    v = lambda item: _valid(contract, "jd", "ImageItem", item)  # noqa: E731
+    assert v({"imgType": "SFF", "imgBase64": B64})
+    assert v({"imgType": "SFF", "imgUrl": "https://example.test/a.jpg"})
+    assert not v({"imgType": "SFF"})
+    assert not v({"imgType": "SFF", "imgBase64": B64, "imgArr": [1]})
+
+
+def test_encryption_type_only_non(contract):
+    assert _valid(contract, "jd", "ImageItem", {"imgType": "SFF", "imgBase64": B64, "encryptionType": "NON"})
+    assert not _valid(contract, "jd", "ImageItem", {"imgType": "SFF", "imgBase64": B64, "encryptionType": "AES"})
+
+
+def test_jd_collection_items_bounds(contract):
+    lo, hi = contract.jd_collection_bounds
+    item = {"imgType": "SFF", "imgBase64": B64}
+    assert (lo, hi) == (1, 5)
+    assert _valid(contract, "jd", "CompareRequest", _jd(collectionImageItems=[item] * hi))
+    assert not _valid(contract, "jd", "CompareRequest", _jd(collectionImageItems=[item] * (hi + 1)))
+    assert not _valid(contract, "jd", "CompareRequest", _jd(collectionImageItems=[]))
+
+
+def test_jd_thresholds_fall_as_far_gets_stricter(contract):
+    [example] = [v for _, kind, _, v in contract.jd.examples() if kind == "response"]
+    t = example["result"]["threshold"]
+    assert t["e4"] > t["e5"] > t["e6"] > t["e7"]
+    assert contract.jd.facts["threshold_kind"] == "distance"
+    fmr = contract.jd_threshold_fmr
+    assert fmr["e4"] > fmr["e5"] > fmr["e6"] > fmr["e7"]
