@@ -180,7 +180,14 @@ def emulate(
     list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
 ) -> None:
     """Serve both APIs as the documents describe (or break them on purpose)."""
-    from harness.emulator import build_settings, create_app, describe_breaks, parse_latency, serve_forever
+    from harness.emulator import (
+        build_settings,
+        check_bind_host,
+        create_app,
+        describe_breaks,
+        parse_latency,
+        serve_forever,
+    )
 
     if list_breaks:
         table = Table(title="Break modes")
@@ -190,6 +197,7 @@ def emulate(
             table.add_row(*row)
         out.print(table)
         return
+    check_bind_host(host)
     lat: dict[str, str] | None = None
     if latency:
         lat = {}

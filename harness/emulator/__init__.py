@@ -4,7 +4,7 @@ faults and break modes, configured from the contract (never restating it)."""
 from ._app import create_app, make_engine
 from ._breaks import BREAKS, Break, describe_breaks
 from ._idcard import check_char, valid_id_number
-from ._server import EmulatorServer, serve_forever
+from ._server import EmulatorServer, check_bind_host, serve_forever
 from ._settings import DEMO_ID_NUM, DEMO_NAME, AppKey, EmulatorSettings, Identity, build_settings
 from ._specs import FAULT_KINDS, Fault, Latency, parse_fault, parse_latency
 
@@ -21,6 +21,7 @@ __all__ = [
     "Identity",
     "Latency",
     "build_settings",
+    "check_bind_host",
     "check_char",
     "create_app",
     "describe_breaks",

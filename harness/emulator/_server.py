@@ -49,8 +49,13 @@ class EmulatorServer:
         self.stop()
 
 
-def serve_forever(app: Any, *, host: str, port: int) -> None:
-    """Foreground serving until Ctrl-C; refuses anything but a loopback address by default."""
+def check_bind_host(host: str) -> str:
     if host not in ("127.0.0.1", "localhost", "::1"):
         raise UsageError(f"--host {host}: the emulator binds loopback addresses only (127.0.0.1, ::1)")
+    return host
+
+
+def serve_forever(app: Any, *, host: str, port: int) -> None:
+    """Foreground serving until Ctrl-C; only loopback addresses."""
+    check_bind_host(host)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
