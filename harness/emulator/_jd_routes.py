@@ -54,10 +54,23 @@ async def face_compare_new(request: Request) -> Response:
         body = await _read_json(emu, request)
         serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
         _check(emu, body)
-        result = await _compare(emu, body)
+        result = await _limited(emu, _compare(emu, body))
     except Answer as ans:
         result = {"code": int(ans.code), "msg": business_msg(emu.contract, int(ans.code), ans.detail)}
     return _respond(emu, appkey, remain, serial, result)
+
+
+async def _limited(emu: Emulator, work: Any) -> Any:
+    """Business-level concurrency limit: answered 43010 (流量受限) when saturated."""
+    limit = emu.settings.throttle.max_concurrency
+    if limit and emu.state.in_flight >= limit:
+        work.close()
+        raise Answer(43010, f"more than {limit} comparisons in flight")
+    emu.state.in_flight += 1
+    try:
+        return await work
+    finally:
+        emu.state.in_flight -= 1
 
 
 def _authenticate(emu: Emulator, request: Request) -> AppKey:

@@ -125,3 +125,20 @@ def test_serial_number_echoed_and_img_map_per_type(emulator):
     assert set(res["imgMap"]) == {"SFF", "FF"} and all(v["valid"] for v in res["imgMap"].values())
     assert res["result"] is True  # the best of the collection wins (E-024)
     assert {**FIXED} == {k: body[k] for k in FIXED}
+
+
+def test_concurrency_limit_answers_43010(emulator):
+    import concurrent.futures
+    import time as _time
+
+    from harness.emulator.engines import FastEngine
+
+    class SlowEngine(FastEngine):
+        def template(self, image_bytes):
+            _time.sleep(0.3)
+            return super().template(image_bytes)
+
+    url = emulator(engine="dlib", engine_obj=SlowEngine(), throttle={"max_concurrency": 1})
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        codes = list(pool.map(lambda _: _result(url, jd_body())["code"], range(4)))
+    assert 43010 in codes and any(c in (0, 1155) for c in codes)
