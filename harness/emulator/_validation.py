@@ -40,12 +40,14 @@ def describe(error: Any) -> str:
 
 
 def _errors(validator: Any, body: Any) -> list[Any]:
+    if validator.is_valid(body):
+        return []
     return list(validator.iter_errors(body))
 
 
 def check_match(contract: Contract, schema: str, body: Any) -> None:
     """Raise Answer(40004 | 40005 | 40006 | 40011) for the most telling violation."""
-    errors = _errors(contract.match.validator(schema), body)
+    errors = _errors(contract.match.validator(schema, decode_base64=True), body)
     if not errors:
         return
     ranked: list[tuple[int, str]] = []
@@ -75,10 +77,10 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
     """Re-judge `image` against the one shape its origin selects, so the code is specific."""
     if not isinstance(image, dict):
         return 40004, "image: must be an object"
-    shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
-    if image.get("origin") not in (None, "self", "fds", "uri"):
+    if image.get("origin") not in (None, "self", "fds", "uri"):  # before the lookup: may be unhashable
         return 40004, "image.origin: not one of the allowed values"
-    for err in _errors(contract.match.validator(shape), image):
+    shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
+    for err in _errors(contract.match.validator(shape, decode_base64=True), image):
         kind = type(err.kind).__name__
         if list(err.instance_path) == ["data"] and kind == "MaxLength":
             return 40006, f"image.data: over {contract.match_base64_max_chars} characters"
@@ -90,7 +92,7 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
 
 def check_jd(contract: Contract, body: Any) -> None:
     """Raise Answer(1162 | 100 | 43011) for the most telling violation."""
-    errors = _errors(contract.jd.validator("CompareRequest"), body)
+    errors = _errors(contract.jd.validator("CompareRequest", decode_base64=True), body)
     if not errors:
         return
     picked: list[tuple[int, str]] = []

@@ -81,7 +81,8 @@ def test_faults_reach_the_client(emulator, kind, expect):
     try:
         r = httpx.post(url + LIVE, json={}, headers={"Authorization": DEMO.token}, timeout=5)
     except httpx.HTTPError as exc:
-        assert type(exc).__name__ == expect
+        broken_stream = {"RemoteProtocolError", "ReadError"}  # which one depends on timing
+        assert type(exc).__name__ in (broken_stream if expect == "RemoteProtocolError" else {expect})
         return
     if expect.startswith("HTTP"):
         assert r.status_code == int(expect.split()[1])

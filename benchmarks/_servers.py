@@ -1,0 +1,79 @@
+"""Servers for benchmarks, each in its own process so the load generator does not share its GIL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+ECHO_APP = """
+from starlette.applications import Starlette
+from starlette.responses import Response
+from starlette.routing import Route
+async def echo(request):
+    return Response(await request.body(), media_type="application/json")
+app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port}")
+
+
+@contextmanager
+def process(args: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_port(port)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextmanager
+def echo_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    code = ECHO_APP + f"\nimport uvicorn\nuvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)\n"
+    with process([sys.executable, "-c", code], port) as proc:
+        yield f"http://127.0.0.1:{port}", proc
+
+
+@contextmanager
+def emulator_server(*options: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    args = [sys.executable, "-m", "harness.cli", "emulate", "--port", str(port), *options]
+    with process(args, port) as proc:
+        yield f"http://127.0.0.1:{port}", proc
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def dumps(obj: object) -> str:
+    return json.dumps(obj, ensure_ascii=False)
