@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint clean
+.PHONY: install sysdeps demo test bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,10 +19,23 @@ demo: install
 	$(BIN)/faceharness specs validate
 	$(BIN)/python -m harness.demo --out reports/demo
 
-test: install
+# Debian packages some checks need (root on Debian, as on CI): Chromium renders the HTML report
+# in a test; wrk drives the emulator benchmarks. Elsewhere the dependent test/bench says why it skips.
+sysdeps:
+	@for pkg in $(SYSPKGS); do \
+	  command -v $$pkg >/dev/null 2>&1 && continue; \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkg >/dev/null) \
+	      || echo "could not install $$pkg"; \
+	  else echo "$$pkg is not installed and cannot be installed here"; fi; \
+	done
+
+test: SYSPKGS = chromium
+test: install sysdeps
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: SYSPKGS = wrk
+bench: install sysdeps
 	$(BIN)/python -m benchmarks
 
 lint: install
