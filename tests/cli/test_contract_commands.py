@@ -1,0 +1,89 @@
+"""`faceharness specs|codes|call` as a user runs them: a real process, real emulator, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.clients import DEMO
+from harness.imaging import builtin_faces, builtin_non_faces
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def one_line_error(r: subprocess.CompletedProcess[str], text: str) -> None:
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0] and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.fixture(scope="module")
+def images(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("img")
+    faces = {f.name: f.data for f in builtin_faces()}
+    out = {}
+    for name in ("eileen_collins_jpeg", "eileen_collins_rot", "grace_hopper_orig"):
+        (root / f"{name}.jpg").write_bytes(faces[name])
+        out[name] = root / f"{name}.jpg"
+    (root / "cat.jpg").write_bytes(builtin_non_faces()[0].data)
+    (root / "notes.txt").write_text("not an image")
+    out["cat"], out["notes"] = root / "cat.jpg", root / "notes.txt"
+    return out
+
+
+def test_specs_validate_and_show():
+    r = run("specs", "validate")
+    assert r.returncode == 0 and "5 operations" in r.stdout
+    shown = run("specs", "show")
+    assert shown.returncode == 0
+    for text in ("/jdai/faceCompareNew", "10047", "E-004", "asyncResult", "(extension)"):
+        assert text in shown.stdout
+
+
+def test_codes_explains_a_code_in_every_place():
+    r = run("codes", "1172")
+    assert r.returncode == 0 and "image quality unacceptable" in r.stdout
+    one_line_error(run("codes", "77777"), "not in specs/codes.yaml")
+
+
+def test_call_match_and_jd_against_the_emulator(images):
+    r = run("call", "match", "--image", str(images["eileen_collins_jpeg"]), "--face", str(images["eileen_collins_rot"]))
+    assert r.returncode == 0 and '"errcode": 0' in r.stdout and '"success"' in r.stdout
+    jd = run("call", "jd", "--compare", str(images["eileen_collins_jpeg"]),
+             "--collection", str(images["eileen_collins_jpeg"]), "--as-array")
+    assert jd.returncode == 0 and '"code": "10000"' in jd.stdout and '"result": true' in jd.stdout
+    code = run("call", "livecode")
+    assert code.returncode == 0 and '"code"' in code.stdout
+    idno = run("call", "idno", "--id-num", "11010519491231002X", "--name", "李四", "--face", str(images["eileen_collins_jpeg"]))
+    assert idno.returncode == 1 and "40023" in idno.stderr and "name does not match" in idno.stderr
+    for out in (r, jd, code, idno):
+        for secret in (DEMO.token, DEMO.jd_appkey, DEMO.jd_secretkey):
+            assert secret not in out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("args, text", [
+    (("call", "match", "--image", "/nonexistent.jpg", "--face", "/nonexistent.jpg"), "no such file"),
+    (("call", "match", "--image", "NOTES", "--face", "NOTES"), "not an image"),
+    (("call", "jd", "--compare", "FACE", "--collection", "FACE", "--target", "http://127.0.0.1:9"), "cannot connect"),
+    (("call", "jd", "--compare", "FACE", "--collection", "FACE", "--target", "ftp://x"), "expected 'emulator'"),
+    (("specs", "validate", "--specs", "/nonexistent"), "does not exist"),
+    (("call", "match", "--bogus"), "No such option"),
+], ids=["missing-file", "not-image", "unreachable", "bad-target", "bad-specs", "bad-option"])
+def test_bad_input_is_one_line_and_exit_2(images, args, text):
+    args = tuple(str(images["notes"]) if a == "NOTES" else str(images["eileen_collins_jpeg"]) if a == "FACE" else a
+                 for a in args)
+    env = {"FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
+    one_line_error(run(*args, env=env), text)
+
+
+def test_live_target_without_credentials_says_which_variable(images, monkeypatch):
+    env = {k: "" for k in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY")}
+    r = run("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
+    one_line_error(r, "FACEHARNESS_TOKEN")
