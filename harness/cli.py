@@ -229,7 +229,7 @@ def _fail(message: str) -> NoReturn:
 def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
@@ -244,7 +244,7 @@ def main() -> None:
         if os.environ.get("FACEHARNESS_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc}")
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

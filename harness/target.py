@@ -35,6 +35,6 @@ def open_target(target: str, *, engine: str = "fast", **settings: object) -> Ite
         return
     from harness.emulator import EmulatorServer, build_settings, create_app
 
-    app = create_app(build_settings(engine=engine, **settings))
+    app = create_app(build_settings(None, engine=engine, **settings))
     with EmulatorServer(app) as url:
         yield Target(url=url, is_emulator=True)

@@ -5,6 +5,12 @@ compared once through an injected ``compare`` callable and cached (:class:`Outco
 :func:`run_accuracy` turns the outcomes into FMR/FNMR with exact intervals at every
 documented :class:`Claim`, a verdict per claim, the EER with a subject bootstrap, DET
 points and histograms (``AccuracyResult.to_dict()`` is ``suites.accuracy.metrics``).
+
+:func:`run_accuracy_suite` is the whole suite (what ``faceharness accuracy`` and the gate
+call): the dataset (:func:`load_dataset`), the target, the real clients
+(:class:`MatchCompare`, :class:`JdCompare`), the claims read from the contract
+(:func:`match_documented_claims`, :func:`jd_documented_claims`), one high-severity
+finding per contradicted claim, and ``accuracy.json`` in the run directory.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import inspect
 
 from ._cache import OutcomeCache
-from ._claims import Claim, Verdict, jd_claims, judge_claim, score_claims
+from ._claims import Claim, UntestableClaim, Verdict, jd_claims, judge_claim, score_claims
+from ._dataset import Dataset, builtin_dataset, load_dataset
+from ._documented import jd_documented_claims, match_documented_claims
 from ._outcome import Category, Outcome
 from ._pacing import RateLimiter, RequestBudget
 from ._pairs import (
@@ -27,8 +35,18 @@ from ._pairs import (
     pair_quota,
     select_pairs,
 )
+from ._payloads import ImageLimits, PayloadSource, limits_for
 from ._result import AccuracyResult, ClaimMetrics, RunStats, summarise
 from ._runner import Compare, Progress, run_accuracy
+from ._services import (
+    FTA_CATEGORIES,
+    JdCompare,
+    MatchCompare,
+    ServiceCompare,
+    StopWhenHopeless,
+    classify_jd,
+    classify_match,
+)
 from ._stats import (
     DetCurve,
     EerEstimate,
@@ -42,28 +60,57 @@ from ._stats import (
     n_needed_for_zero_failures,
     score_histogram,
 )
+from ._suite import (
+    APIS,
+    CACHE_FILE,
+    DEFAULT,
+    RESULT_FILE,
+    URL_DEFAULT_MAX_REQUESTS,
+    URL_DEFAULT_MAX_RPS,
+    OnProgress,
+    run_accuracy_suite,
+)
 
 __all__ = [
+    "APIS",
+    "CACHE_FILE",
+    "DEFAULT",
+    "FTA_CATEGORIES",
+    "RESULT_FILE",
+    "URL_DEFAULT_MAX_REQUESTS",
+    "URL_DEFAULT_MAX_RPS",
     "AccuracyResult",
     "Category",
     "Claim",
     "ClaimMetrics",
     "Compare",
+    "Dataset",
     "DetCurve",
     "EerEstimate",
     "ErrorRates",
     "FaceImage",
+    "ImageLimits",
+    "JdCompare",
     "LabelRow",
+    "MatchCompare",
+    "OnProgress",
     "Outcome",
     "OutcomeCache",
     "PairImages",
+    "PayloadSource",
     "Progress",
     "RateLimiter",
     "RequestBudget",
     "RunStats",
     "ScoreHistogram",
+    "ServiceCompare",
+    "StopWhenHopeless",
+    "UntestableClaim",
     "Verdict",
     "build_pairs",
+    "builtin_dataset",
+    "classify_jd",
+    "classify_match",
     "clopper_pearson",
     "det_curve",
     "eer",
@@ -72,12 +119,17 @@ __all__ = [
     "is_pairable",
     "iter_pairs",
     "jd_claims",
+    "jd_documented_claims",
     "judge_claim",
+    "limits_for",
+    "load_dataset",
     "load_images",
     "load_labels",
+    "match_documented_claims",
     "n_needed_for_zero_failures",
     "pair_quota",
     "run_accuracy",
+    "run_accuracy_suite",
     "score_claims",
     "score_histogram",
     "select_pairs",

@@ -30,12 +30,16 @@ class Claim:
         rule: ``"score>="`` accepts a pair when its score reaches ``threshold``;
             ``"decision"`` uses the service's own true/false verdict, for APIs whose
             documented thresholds live on a scale the client cannot see (JD distances).
+        at_most: the document bounds the rate ("no more than") rather than stating it, so
+            far fewer false matches than claimed is consistent, never a contradiction
+            (JD's ``result``, whose operating level is not documented; ERRATA E-004).
     """
 
     name: str
     claimed_fmr: float
     threshold: float | None = None
     rule: Rule = "score>="
+    at_most: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 < self.claimed_fmr < 1.0:
@@ -72,7 +76,9 @@ class Verdict:
     ci95: tuple[float, float]
 
 
-def judge_claim(false_matches: int, impostor: int, claimed_fmr: float) -> Verdict:
+def judge_claim(
+    false_matches: int, impostor: int, claimed_fmr: float, *, at_most: bool = False
+) -> Verdict:
     """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons.
 
     With the exact 95% Clopper-Pearson interval ``[lo, hi]`` and
@@ -81,7 +87,8 @@ def judge_claim(false_matches: int, impostor: int, claimed_fmr: float) -> Verdic
     1. ``lo > claimed_fmr``: **contradicted**, ``direction="worse"``. Possible at any sample
        size once enough false matches are seen.
     2. ``hi < claimed_fmr``: **contradicted**, ``direction="better"``. Needs more pairs than
-       ``needed`` (3,688 for 1e-3, since the two-sided bound is 2.5%).
+       ``needed`` (3,688 for 1e-3, since the two-sided bound is 2.5%). Skipped when
+       ``at_most``: a bound that holds with room to spare is consistent.
     3. ``impostor < needed``: **untestable**. Even zero false matches in this many pairs
        could not show the claim; this also covers a few false matches whose interval still
        holds the claim (1 in 100 for a 1e-3 claim is suggestive, not evidence).
@@ -96,7 +103,7 @@ def judge_claim(false_matches: int, impostor: int, claimed_fmr: float) -> Verdic
     if lo > claimed_fmr:
         verdict, direction = "contradicted", "worse"
         reason = f"{seen}: {interval} lies above the claimed {claimed_fmr:g}"
-    elif hi < claimed_fmr:
+    elif hi < claimed_fmr and not at_most:
         verdict, direction = "contradicted", "better"
         reason = (
             f"{seen}: {interval} lies below the claimed {claimed_fmr:g}; "
@@ -105,6 +112,8 @@ def judge_claim(false_matches: int, impostor: int, claimed_fmr: float) -> Verdic
     elif impostor < needed:
         verdict = "untestable"
         reason = f"{seen}: {needed} impostor pairs are needed to test a claim of {claimed_fmr:g}"
+    elif hi < claimed_fmr:
+        reason = f"{seen}: {interval} lies below the bound {claimed_fmr:g}"
     else:
         reason = f"{seen}: {interval} holds the claimed {claimed_fmr:g}"
     return Verdict(
@@ -143,8 +152,9 @@ def jd_claims(
     The levels are *distance* thresholds (ERRATA decision) while the response's ``score`` is
     a similarity the client sees without the distance, so a level becomes a score claim only
     when ``distance_to_score`` is provided. The service's own ``result`` is judged when
-    ``decision_fmr`` says which FMR the default decision is claimed at; without either,
-    there is nothing testable and the list is empty.
+    ``decision_fmr`` says which FMR the default decision is claimed at, as an upper bound
+    (``at_most``: the document does not say which level the decision uses); without
+    either, there is nothing testable and the list is empty.
     """
     claims: list[Claim] = []
     if distance_to_score is not None:
@@ -160,9 +170,41 @@ def jd_claims(
                 )
             )
     if decision_fmr is not None:
-        claims.append(Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision"))
+        claims.append(
+            Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision", at_most=True)
+        )
     return claims
 
 
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class UntestableClaim:
+    """A documented operating point no client-side measurement can reach, and why.
+
+    Reported beside the measured claims (same row shape, verdict ``"untestable"``) so a
+    reader sees every documented number was considered, e.g. JD's ``e5``..``e7``: distance
+    thresholds, while responses carry only a similarity (ERRATA E-004).
+    """
+
+    name: str
+    claimed_fmr: float
+    reason: str
+    rule: str = "distance<="
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "claim": self.name,
+            "rule": self.rule,
+            "threshold": None,
+            "claimed_fmr": self.claimed_fmr,
+            "fmr": None,
+            "fnmr": None,
+            "verdict": "untestable",
+            "verdict_direction": None,
+            "verdict_reason": self.reason,
+            "impostor_pairs_needed": n_needed_for_zero_failures(self.claimed_fmr),
+            "by_design": True,
+        }

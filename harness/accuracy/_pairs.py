@@ -33,14 +33,19 @@ class LabelRow:
 
 @dataclass(frozen=True, slots=True)
 class FaceImage:
-    """A single-face image, identified by content so renamed files share cached results."""
+    """A single-face image, identified by content so renamed files share cached results.
+
+    ``data`` holds the bytes of an image that has no file (the built-in set); ``path`` then
+    only names it.
+    """
 
     path: Path
     identity: str
     sha256: str
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     def read_bytes(self) -> bytes:
-        return self.path.read_bytes()
+        return self.data if self.data is not None else self.path.read_bytes()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._claims import Claim, Verdict, judge_claim
+from ._claims import Claim, UntestableClaim, Verdict, judge_claim
 from ._outcome import Outcome
 from ._pairs import PairImages
 from ._stats import (
@@ -60,6 +60,7 @@ class ClaimMetrics:
             "rule": self.claim.rule,
             "threshold": self.claim.threshold,
             "claimed_fmr": self.claim.claimed_fmr,
+            "claimed_bound": "at_most" if self.claim.at_most else "exact",
             "fmr": self.fmr,
             "fmr_ci95": list(clopper_pearson(self.false_matches, self.impostor)),
             "fnmr": self.fnmr,
@@ -95,7 +96,11 @@ class RunStats:
 
 @dataclass(frozen=True, slots=True)
 class AccuracyResult:
-    """Accuracy of one API on one target; ``to_dict()`` is ``suites.accuracy.metrics``."""
+    """Accuracy of one API on one target; ``to_dict()`` is ``suites.accuracy.metrics``.
+
+    ``by_design`` are documented operating points no measurement can reach; they follow
+    the measured ones in ``thresholds`` with verdict ``"untestable"`` and the reason.
+    """
 
     api: str
     target: str
@@ -107,6 +112,7 @@ class AccuracyResult:
     det: DetCurve | None
     histogram: ScoreHistogram | None
     run: RunStats = field(default_factory=RunStats)
+    by_design: tuple[UntestableClaim, ...] = ()
 
     @property
     def measured(self) -> dict[str, int]:
@@ -134,7 +140,8 @@ class AccuracyResult:
             "outcomes": {cls: dict(counts) for cls, counts in self.outcomes.items()},
             "fta_rate": fta_rate,
             "codes": dict(sorted(self.codes.items())),
-            "thresholds": [m.to_dict() for m in self.claims],
+            "thresholds": [m.to_dict() for m in self.claims]
+            + [u.to_dict() for u in self.by_design],
             "eer": self.eer.to_dict() if self.eer is not None else None,
             "det": self.det.to_dict() if self.det is not None else None,
             "histogram": self.histogram.to_dict() if self.histogram is not None else None,
@@ -219,5 +226,5 @@ def _claim_metrics(
         genuine=true_matches + false_non_matches,
         excluded={"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
         fta=dict(fta),
-        verdict=judge_claim(false_matches, impostor, claim.claimed_fmr),
+        verdict=judge_claim(false_matches, impostor, claim.claimed_fmr, at_most=claim.at_most),
     )

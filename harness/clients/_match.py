@@ -58,7 +58,7 @@ class _MatchCalls:
         req = MatchRequest(
             image=ImageRef(data=self._payload(image, "image").base64()),
             faceData=self._face_data(face, face_type, video_type),
-            liveCode=live_code, async_=async_, extData=ext_data,
+            liveCode=live_code, extData=ext_data, **{"async": async_},
         )
         return self.contract.operation("match").path, req.to_json()
 
@@ -67,7 +67,7 @@ class _MatchCalls:
                    person_type: str | None = None, async_: bool | None = None) -> tuple[str, dict[str, Any]]:
         req = IdnoRequest(
             idNum=id_num, name=name, faceData=self._face_data(face, face_type, video_type),
-            liveCode=live_code, personType=person_type, async_=async_,  # type: ignore[arg-type]
+            liveCode=live_code, personType=person_type, **{"async": async_},  # type: ignore[arg-type]
         )
         return self.contract.operation("matchIdno").path, req.to_json()
 

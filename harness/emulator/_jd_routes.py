@@ -86,7 +86,7 @@ def _authenticate(emu: Emulator, request: Request) -> AppKey:
     ts = q.get("timestamp")
     if not ts:
         raise Gateway("10041")
-    if not ts.isdigit():
+    if not (ts.isascii() and ts.isdigit()):  # "０１２" and "²" are str.isdigit() too
         raise Gateway("10046")
     window = emu.contract.jd_timestamp_window_ms
     if abs(time.time() * 1000 - int(ts)) > window and not emu.broken("accept-expired-timestamp"):
@@ -125,7 +125,7 @@ async def _read_json(emu: Emulator, request: Request) -> Any:
     raw = await read_body(request, _body_limit(emu), 100)
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise Answer(100, "body is not valid JSON") from None
 
 

@@ -48,7 +48,7 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
         return emu, {}
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
         raise Answer(40003, "body is not valid JSON") from None
     if not isinstance(body, dict):
         raise Answer(40003, "body is not a JSON object")

@@ -36,7 +36,7 @@ def from_base64(text: str, what: str) -> bytes:
 
 def from_byte_array(values: list[int]) -> bytes:
     """Java signed bytes or unsigned bytes, both accepted (ERRATA E-021)."""
-    return bytes(v & 0xFF for v in values)
+    return bytes(int(v) & 0xFF for v in values)  # JSON integers may arrive as 1.0
 
 
 def fetch(settings: EmulatorSettings, origin: str, ref: str, what: str) -> bytes:

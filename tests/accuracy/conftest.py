@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.accuracy import FaceImage, Outcome, PairImages, build_pairs, load_images
+from harness.imaging import builtin_faces
 
 SHARED_FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
 
@@ -76,3 +78,19 @@ def image(identity: str, blob: str, folder: Path = Path("/nonexistent")) -> Face
         identity=identity,
         sha256=hashlib.sha256(blob.encode()).hexdigest(),
     )
+
+
+def builtin_folder(root: Path, *, extra: dict[str, bytes] | None = None) -> Path:
+    """The built-in portraits as a labelled folder (public-domain images, written to tmp)."""
+    root.mkdir()
+    rows = [("file", "identity", "faces")]
+    for face in builtin_faces():
+        suffix = "png" if face.data.startswith(b"\x89PNG") else "jpg"
+        (root / f"{face.name}.{suffix}").write_bytes(face.data)
+        rows.append((f"{face.name}.{suffix}", face.identity, "1"))
+    for name, data in (extra or {}).items():
+        (root / name).write_bytes(data)
+        rows.append((name, "objects", "1"))
+    with (root / "labels.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    return root

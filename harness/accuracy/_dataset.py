@@ -1,0 +1,84 @@
+"""Which faces a run compares: a labelled folder, or the built-in demo set.
+
+Reports name a dataset by counts and a content fingerprint, never by path: the folder is
+the user's, and its location says nothing about the result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputError
+from ._pairs import FaceImage, load_images
+
+BUILTIN_CAVEAT = (
+    "the built-in set (two public-domain portraits, seven variants each) cannot support or "
+    "contradict the documented false-match claims: every impostor pair shows the same two "
+    "people; run with --faces DIR for evidence"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Pairable images plus what a report may say about them.
+
+    Args:
+        images: single-face images, sorted by sha256.
+        name: ``"builtin"`` or ``"faces"``.
+        supports_claims: ``False`` when the set is too narrow for any verdict to mean
+            anything (the built-in set); every verdict is then reported as untestable.
+        caveat: why, for the console and the report.
+    """
+
+    images: list[FaceImage]
+    name: str
+    supports_claims: bool = True
+    caveat: str | None = None
+
+    @property
+    def identities(self) -> int:
+        return len({image.identity for image in self.images})
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the sorted image hashes: the same faces give the same fingerprint."""
+        joined = "\n".join(sorted(image.sha256 for image in self.images))
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    def describe(self) -> str:
+        """One line for ``summary.json`` (no path, no file name)."""
+        return (
+            f"{self.name}: {len(self.images)} single-face images of {self.identities} "
+            f"identities (sha256 {self.fingerprint[:16]})"
+        )
+
+
+def load_dataset(faces: Path | None) -> Dataset:
+    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None``."""
+    if faces is None:
+        return builtin_dataset()
+    if not faces.is_dir():
+        raise InputError(f"faces directory not found: {faces}; expected a folder with labels.csv")
+    return Dataset(images=load_images(faces), name="faces")
+
+
+def builtin_dataset() -> Dataset:
+    """:func:`harness.imaging.builtin_faces` as in-memory images (nothing written to disk)."""
+    from harness.imaging import builtin_faces
+
+    by_hash: dict[str, FaceImage] = {}
+    for face in builtin_faces():
+        digest = hashlib.sha256(face.data).hexdigest()
+        by_hash.setdefault(
+            digest,
+            FaceImage(
+                path=Path("builtin") / face.name,
+                identity=face.identity,
+                sha256=digest,
+                data=face.data,
+            ),
+        )
+    images = sorted(by_hash.values(), key=lambda image: image.sha256)
+    return Dataset(images=images, name="builtin", supports_claims=False, caveat=BUILTIN_CAVEAT)

@@ -1,0 +1,134 @@
+"""The bytes sent for each image, fitted to one API's documented upload limits.
+
+A face set is gathered for its faces, not for an API's upload rules: a 500 KB PNG portrait
+is over the internal API's 400k of base64 (ERRATA E-012). Refusing such a pair would
+measure the upload limit, not matching, so an image that does not fit is re-encoded as
+JPEG (quality 90), shrunk by steps if it still does not fit, and the number of images
+treated so is reported. The pair keeps the original image's sha256 as its key, so every
+API is measured on the same pairs and the cache stays valid.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from harness.clients import Payload
+from harness.contract import Contract
+from harness.imaging import encode, sniff_format
+
+from ..errors import InputError
+from ._pairs import FaceImage
+
+REENCODE_FORMAT = "jpeg"
+REENCODE_QUALITY = 90
+_SHRINK = 0.75
+_MAX_SHRINKS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLimits:
+    """What one API accepts, read from the contract."""
+
+    formats: tuple[str, ...]
+    max_base64_chars: int | None = None
+    max_bytes_exclusive: int | None = None
+
+    def fits(self, data: bytes, fmt: str | None) -> bool:
+        return self.fits_size(len(data), fmt)
+
+    def fits_size(self, size: int, fmt: str | None) -> bool:
+        if fmt not in self.formats:
+            return False
+        if self.max_base64_chars is not None and 4 * ((size + 2) // 3) > self.max_base64_chars:
+            return False
+        return self.max_bytes_exclusive is None or size < self.max_bytes_exclusive
+
+    def describe(self) -> str:
+        parts = ["/".join(self.formats)]
+        if self.max_base64_chars is not None:
+            parts.append(f"at most {self.max_base64_chars} base64 characters")
+        if self.max_bytes_exclusive is not None:
+            parts.append(f"under {self.max_bytes_exclusive} bytes")
+        return ", ".join(parts)
+
+
+def limits_for(api: str, contract: Contract) -> ImageLimits:
+    """The upload limits of ``api`` (``"match"`` or ``"jd"``) as the contract states them."""
+    if api == "match":
+        return ImageLimits(
+            formats=("jpeg", "png"), max_base64_chars=contract.match_base64_max_chars
+        )
+    return ImageLimits(
+        formats=contract.jd_image_formats, max_bytes_exclusive=contract.jd_image_max_bytes
+    )
+
+
+class PayloadSource:
+    """Payloads by image, re-encoded where the limits demand, with a small LRU of results.
+
+    Pairs arrive in hash order, so an image comes back at random; keeping the last
+    ``cache_size`` payloads avoids re-reading (and re-encoding) most of them while memory
+    stays bounded for large sets.
+    """
+
+    def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
+        self.limits = limits
+        self.reencoded: set[str] = set()
+        self._cache: OrderedDict[str, Payload] = OrderedDict()
+        self._cache_size = cache_size
+
+    def unfit(self, images: Iterable[FaceImage]) -> list[FaceImage]:
+        """The images that will be re-encoded (from sizes and headers; no decoding)."""
+        return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
+
+    def payload(self, image: FaceImage) -> Payload:
+        cached = self._cache.get(image.sha256)
+        if cached is not None:
+            self._cache.move_to_end(image.sha256)
+            return cached
+        data = image.read_bytes()
+        fmt = sniff_format(data)
+        if not self.limits.fits(data, fmt):
+            data = self._fit(image, data)
+            fmt = REENCODE_FORMAT
+            self.reencoded.add(image.sha256)
+        assert fmt is not None
+        payload = Payload(data=data, format=fmt, name=f"image {image.sha256[:12]}")
+        self._cache[image.sha256] = payload
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return payload
+
+    def _fit(self, image: FaceImage, data: bytes) -> bytes:
+        try:
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                picture = (ImageOps.exif_transpose(opened) or opened).convert("RGB")
+        except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
+            raise InputError(
+                f"{image.path.name}: not a readable image ({type(exc).__name__}); "
+                "fix or remove it from labels.csv"
+            ) from None
+        for _ in range(_MAX_SHRINKS + 1):
+            out = encode(picture, REENCODE_FORMAT, quality=REENCODE_QUALITY)
+            if self.limits.fits(out, REENCODE_FORMAT):
+                return out
+            size = (max(1, round(picture.width * _SHRINK)), max(1, round(picture.height * _SHRINK)))
+            picture = picture.resize(size, Image.Resampling.LANCZOS)
+        raise InputError(
+            f"{image.path.name}: cannot be made to fit {self.limits.describe()}; "
+            "remove it from labels.csv"
+        )
+
+
+def _size_and_format(image: FaceImage) -> tuple[int, str | None]:
+    if image.data is not None:
+        return len(image.data), sniff_format(image.data)
+    with image.path.open("rb") as handle:
+        head = handle.read(32)
+    return image.path.stat().st_size, sniff_format(head)

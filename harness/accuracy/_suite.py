@@ -1,0 +1,335 @@
+"""The accuracy suite end to end: dataset, target, clients, cache, runs, results.
+
+This is what ``faceharness accuracy`` and the gate call. Everything a run learns goes into
+``<out>/accuracy-cache.jsonl`` as it happens, so an interrupted or budget-capped run is
+continued by running the same command again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from harness.clients import Credentials, FaceMatchClient, JdFaceCompareClient, load_credentials
+from harness.contract import Contract, load_contract
+from harness.results import AccuracySuiteResult
+
+from ..errors import UsageError
+from ._cache import OutcomeCache
+from ._claims import Claim, UntestableClaim
+from ._dataset import load_dataset
+from ._documented import jd_documented_claims, match_documented_claims
+from ._pairs import PairImages, build_pairs
+from ._payloads import PayloadSource, limits_for
+from ._result import AccuracyResult
+from ._runner import run_accuracy
+from ._services import JdCompare, MatchCompare, ServiceCompare, StopWhenHopeless
+from ._suite_result import demote, suite_result, write_accuracy_json
+
+APIS: Final = ("match", "jd")
+CACHE_FILE: Final = "accuracy-cache.jsonl"
+RESULT_FILE: Final = "accuracy.json"
+URL_DEFAULT_MAX_RPS: Final = 2.0
+URL_DEFAULT_MAX_REQUESTS: Final = 1000
+ENGINES: Final = ("dlib", "fast")
+FAST_ENGINE_NOTE: Final = (
+    "engine fast is not biometric: it ignores faces, so FNMR is meaningless and FMR follows "
+    "the calibrated impostor model by construction; use --engine dlib to measure matching"
+)
+
+OnProgress = Callable[[str, int, int], None]
+"""``(api, done, total)`` after every pair, cached or not."""
+
+
+class _Default:
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Final = _Default()
+"""Not given: unlimited for the emulator, the URL defaults for a live target."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Target:
+    url: str
+    label: str
+    is_emulator: bool
+    credentials: Credentials
+
+
+def run_accuracy_suite(
+    *,
+    out: Path,
+    target: str = "emulator",
+    faces: Path | None = None,
+    apis: Sequence[str] = APIS,
+    max_pairs: int | None = None,
+    max_rps: float | None | _Default = DEFAULT,
+    max_requests: int | None | _Default = DEFAULT,
+    engine: str | None = None,
+    seed: int = 0,
+    config: Path | None = None,
+    credentials: Credentials | None = None,
+    contract: Contract | None = None,
+    emulator_engine: Any = None,
+    emulator_settings: Mapping[str, Any] | None = None,
+    on_progress: OnProgress | None = None,
+    bootstrap_replicates: int = 1000,
+) -> AccuracySuiteResult:
+    """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
+
+    Args:
+        out: run directory; holds the cache and ``accuracy.json``.
+        target: ``"emulator"`` (started on a loopback port for the run) or a base URL.
+        faces: folder with ``labels.csv`` (``file,identity[,faces]``); ``None`` uses the
+            built-in set, which cannot support the claims (every verdict is untestable).
+        apis: any of ``"match"``, ``"jd"``; run in this order.
+        max_pairs: seeded sample of at most this many pairs (genuine pairs first).
+        max_rps: pacing (``None``: none); by default 2/s for a URL, none for the emulator.
+        max_requests: this invocation's call budget, shared by the APIs in order (``None``:
+            unlimited); by default 1,000 for a URL, unlimited for the emulator.
+        engine: the emulator's face engine, ``"dlib"`` (default) or ``"fast"``.
+        config: TOML with ``[credentials]`` for a URL target; the emulator's config file
+            for ``target="emulator"``.
+        credentials: for a URL target, instead of the environment and ``config``.
+        emulator_engine: an engine object for the emulator (tests reuse a loaded one).
+        emulator_settings: overrides for the emulator's settings (faults, latency, breaks,
+            throttle; as :func:`harness.emulator.build_settings` takes them).
+        on_progress: ``(api, done, total)`` after every pair.
+
+    Returns:
+        The suite result: metrics shaped as :class:`harness.results.AccuracyMetrics`,
+        one high-severity finding per contradicted claim.
+
+    Raises:
+        HarnessError: bad options or inputs (:class:`UsageError`, :class:`InputError`),
+            an unusable target (:class:`TargetError`).
+    """
+    if max_pairs is not None and max_pairs < 2:
+        raise UsageError(
+            f"--max-pairs must be at least 2 (a genuine and an impostor pair), got {max_pairs}"
+        )
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    apis = tuple(dict.fromkeys(apis))  # each API once, in the order given
+    unknown = [api for api in apis if api not in APIS]
+    if unknown or not apis:
+        raise UsageError(f"--api {unknown[0] if unknown else ''!r}: expected match, jd or all")
+    if engine is not None and engine not in ENGINES:
+        raise UsageError(f"--engine {engine!r}: expected dlib or fast")
+    if target != "emulator" and engine is not None:
+        raise UsageError("--engine applies to --target emulator only")
+    is_emulator = target == "emulator"
+    rps = _resolve(max_rps, None if is_emulator else URL_DEFAULT_MAX_RPS)
+    budget = _resolve(max_requests, None if is_emulator else URL_DEFAULT_MAX_REQUESTS)
+    if budget is not None and budget < 0:
+        raise UsageError(f"--max-requests must be 0 or more, got {budget}")
+    if rps is not None and not rps > 0:
+        raise UsageError(f"--max-rps must be positive (or unset), got {rps}")
+
+    contract = contract or load_contract()
+    dataset = load_dataset(faces)
+    pairs = build_pairs(dataset.images, max_pairs=max_pairs, seed=seed)
+    started = datetime.now(UTC)
+    results: list[AccuracyResult] = []
+    notes: list[str] = [dataset.caveat] if dataset.caveat else []
+    emulator = _Emulator(engine, config, dict(emulator_settings or {}), emulator_engine)
+    with _open_target(target, emulator, credentials, contract) as tgt:
+        if tgt.label == "emulator:fast":
+            notes.append(FAST_ENGINE_NOTE)
+        with OutcomeCache(out / CACHE_FILE) as cache:
+            for api in apis:
+                result, reencoded = _run_api(
+                    api,
+                    pairs,
+                    tgt,
+                    cache=cache,
+                    contract=contract,
+                    max_rps=rps,
+                    max_requests=budget,
+                    seed=seed,
+                    on_progress=on_progress,
+                    bootstrap_replicates=bootstrap_replicates,
+                )
+                if budget is not None:
+                    budget = max(0, budget - result.run.calls)
+                if not dataset.supports_claims and dataset.caveat:
+                    result = demote(result, dataset.caveat)
+                results.append(result)
+                notes += _notes(result, reencoded, api, contract)
+    finished = datetime.now(UTC)
+    write_accuracy_json(out / RESULT_FILE, results, dataset, notes)
+    reproduce = {api: _reproduce(target, faces, api, max_pairs, seed) for api in apis}
+    return suite_result(
+        results,
+        dataset,
+        notes,
+        reproduce=reproduce,
+        started_at=started,
+        finished_at=finished,
+        seed=seed,
+    )
+
+
+def _resolve(value: Any, default: Any) -> Any:
+    return default if isinstance(value, _Default) else value
+
+
+def _claims(api: str, contract: Contract) -> tuple[list[Claim], tuple[UntestableClaim, ...]]:
+    if api == "match":
+        return match_documented_claims(contract), ()
+    return jd_documented_claims(contract)
+
+
+def _score_range(api: str, contract: Contract) -> tuple[float, float]:
+    if api == "match":
+        lo, hi = contract.match.facts["score_range"]
+    else:
+        score = contract.property_schema("jd", "BusinessResult", "score")
+        lo, hi = score["minimum"], score["maximum"]
+    return float(lo), float(hi)
+
+
+def _run_api(
+    api: str,
+    pairs: list[PairImages],
+    tgt: _Target,
+    *,
+    cache: OutcomeCache,
+    contract: Contract,
+    max_rps: float | None,
+    max_requests: int | None,
+    seed: int,
+    on_progress: OnProgress | None,
+    bootstrap_replicates: int,
+) -> tuple[AccuracyResult, int]:
+    """One API's run; returns the result and how many images were re-encoded to fit."""
+    payloads = PayloadSource(limits_for(api, contract))
+    in_pairs = {image.sha256: image for pair in pairs for image in (pair.first, pair.second)}
+    reencoded = len(payloads.unfit(in_pairs.values()))
+    claims, by_design = _claims(api, contract)
+    progress = None if on_progress is None else lambda done, total: on_progress(api, done, total)
+    with _client(api, tgt, contract, payloads) as compare:
+        guarded = StopWhenHopeless(compare, api=api, contract=contract, target=tgt.label)
+        result = run_accuracy(
+            pairs,
+            guarded,
+            cache=cache,
+            claims=claims,
+            target=tgt.label,
+            api=api,
+            progress=progress,
+            seed=seed,
+            max_rps=max_rps,
+            max_requests=max_requests,
+            bootstrap_replicates=bootstrap_replicates,
+            score_range=_score_range(api, contract),
+        )
+    return dataclasses.replace(result, by_design=by_design), reencoded
+
+
+@contextmanager
+def _client(
+    api: str, tgt: _Target, contract: Contract, payloads: PayloadSource
+) -> Iterator[ServiceCompare]:
+    if api == "match":
+        with FaceMatchClient(
+            tgt.url, token=tgt.credentials.require_token(), contract=contract, raise_for_code=False
+        ) as match:
+            yield MatchCompare(match, payloads)
+    else:
+        appkey, secret = tgt.credentials.require_jd()
+        with JdFaceCompareClient(
+            tgt.url, appkey=appkey, secretkey=secret, contract=contract, raise_for_code=False
+        ) as jd:
+            yield JdCompare(jd, payloads)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Emulator:
+    """How to start the emulator when the target is ``"emulator"``."""
+
+    engine: str | None
+    config: Path | None
+    overrides: dict[str, Any]
+    engine_obj: Any
+
+
+@contextmanager
+def _open_target(
+    target: str, emulator: _Emulator, credentials: Credentials | None, contract: Contract
+) -> Iterator[_Target]:
+    """A live URL as given, or the emulator on a free loopback port for the block.
+
+    The emulator is called with its own first token and appkey (the environment's, else
+    the demo ones), so a config holding a live service's credentials cannot lock it out.
+    """
+    if target != "emulator":
+        from harness.target import check_url
+
+        url = check_url(target)
+        given = credentials or load_credentials(emulator.config)
+        yield _Target(url=url, label=_label(url), is_emulator=False, credentials=given)
+        return
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    settings = build_settings(emulator.config, **{**emulator.overrides, "engine": emulator.engine})
+    app = create_app(settings, contract=contract, engine=emulator.engine_obj)
+    key = settings.appkeys[0]
+    own = Credentials(token=settings.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
+    engine = getattr(emulator.engine_obj, "name", settings.engine)
+    with EmulatorServer(app) as url:
+        yield _Target(url=url, label=f"emulator:{engine}", is_emulator=True, credentials=own)
+
+
+def _label(url: str) -> str:
+    """The URL without user info, query or fragment: the cache key and what reports show."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract) -> list[str]:
+    notes = []
+    if reencoded:
+        notes.append(
+            f"{api}: {reencoded} image(s) re-encoded as JPEG to fit "
+            f"{limits_for(api, contract).describe()} (pairs keep the original image's sha256)"
+        )
+    errors = sum(counts["error"] for counts in result.outcomes.values())
+    if errors:
+        notes.append(
+            f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "
+            "and are retried by the next run"
+        )
+    pending = sum(result.planned.values()) - sum(result.measured.values())
+    if pending:
+        notes.append(
+            f"{api}: {pending} pair(s) pending (the request budget ran out); run the same "
+            "command again to continue from the cache"
+        )
+    return notes
+
+
+def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:
+    """The command that re-runs one API (the faces folder is named, not its path)."""
+    parts = [
+        "faceharness accuracy",
+        f"--target {_label(target) if target != 'emulator' else target}",
+    ]
+    if faces is not None:
+        parts.append("--faces <faces-dir>")
+    parts.append(f"--api {api}")
+    if max_pairs is not None:
+        parts.append(f"--max-pairs {max_pairs}")
+    parts += [f"--seed {seed}", "--out <run-dir>"]
+    return " ".join(parts)

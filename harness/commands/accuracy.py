@@ -1,0 +1,241 @@
+"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim.
+
+Thin: options in, :func:`harness.accuracy.run_accuracy_suite`, a table and the run
+directory's reports out. Exit 0 when no documented claim is contradicted, 1 when one is,
+2 when the run could not happen (bad options or inputs, unusable target).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from harness.errors import HarnessError, UsageError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+API_CHOICES = {"match": ("match",), "jd": ("jd",), "all": ("match", "jd")}
+_VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("accuracy")(accuracy)
+
+
+def accuracy(
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="run directory: cache, accuracy.json, reports (reuse it to resume)"
+        ),
+    ],
+    target: Annotated[
+        str, typer.Option("--target", help="'emulator' or the service's base URL")
+    ] = "emulator",
+    faces: Annotated[
+        Path | None,
+        typer.Option(
+            "--faces",
+            help="folder with images and labels.csv (file,identity[,faces]); default: the built-in set",
+        ),
+    ] = None,
+    api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
+    max_pairs: Annotated[
+        int | None,
+        typer.Option("--max-pairs", help="seeded sample of at most N pairs (genuine first)"),
+    ] = None,
+    max_rps: Annotated[
+        float | None,
+        typer.Option("--max-rps", help="requests per second; 0: no pacing (URL default 2)"),
+    ] = None,
+    max_requests: Annotated[
+        int | None,
+        typer.Option(
+            "--max-requests",
+            help="calls this invocation may make; 0: recompute from the cache (URL default 1000)",
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="emulator face engine: dlib (default) or fast (not biometric)"
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="pair sample and bootstrap seed")] = 0,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="TOML with [credentials] (never put secrets on the command line)"
+        ),
+    ] = None,
+) -> None:
+    """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
+    from harness.accuracy import CACHE_FILE, DEFAULT, run_accuracy_suite
+
+    apis = API_CHOICES.get(api)
+    if apis is None:
+        raise UsageError(f"--api {api!r}: expected match, jd or all")
+    rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
+    if max_rps is not None and max_rps < 0:
+        raise UsageError(f"--max-rps must be 0 (no pacing) or positive, got {max_rps:g}")
+    budget: Any = DEFAULT if max_requests is None else max_requests
+    notice = (
+        None
+        if faces is not None
+        else (
+            "[yellow]No --faces DIR: using the built-in set (2 identities); it cannot support or "
+            "contradict the documented claims.[/]"
+        )
+    )
+    try:
+        with _ProgressBars(notice) as bars:
+            suite = run_accuracy_suite(
+                out=out_dir,
+                target=target,
+                faces=faces,
+                apis=apis,
+                max_pairs=max_pairs,
+                max_rps=rps,
+                max_requests=budget,
+                engine=engine,
+                seed=seed,
+                config=config,
+                on_progress=bars.update,
+            )
+    except KeyboardInterrupt:
+        raise HarnessError(
+            f"interrupted; finished pairs are cached in {out_dir / CACHE_FILE}; "
+            "run the same command again to resume"
+        ) from None
+    _print_table(suite.metrics)
+    written = _write_reports(suite, out_dir)
+    out.print(f"written: {', '.join(str(p) for p in written)}")
+    if suite.status == "fail":
+        err.print(f"[bold red]{len(suite.findings)} documented claim(s) contradicted[/]")
+        raise typer.Exit(1)
+
+
+class _ProgressBars:
+    """One rich bar per API with an ETA, on stderr so stdout keeps only the results.
+
+    Started at the first pair, so a run refused for bad input prints only its one line.
+    """
+
+    def __init__(self, notice: str | None = None) -> None:
+        self.notice = notice
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
+        )
+        self.tasks: dict[str, TaskID] = {}
+
+    def update(self, api: str, done: int, total: int) -> None:
+        task = self.tasks.get(api)
+        if not self.tasks:
+            if self.notice:
+                err.print(self.notice)
+            self.progress.start()
+        if task is None:
+            task = self.tasks[api] = self.progress.add_task(f"{api} pairs", total=total)
+        self.progress.update(task, completed=done, total=total)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tasks:
+            self.progress.stop()
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _ci(pair: Any) -> str:
+    return "" if not pair else f"[{pair[0]:.2g},{pair[1]:.2g}]"
+
+
+def _threshold(row: Any) -> str:
+    """The operating point without the API prefix: ``score>=70``, ``result``, ``e5``."""
+    name = (row.claim or "-").partition(".")[2] or (row.claim or "-")
+    if (row.model_extra or {}).get("by_design"):
+        return f"{name} (dist.)"
+    return name
+
+
+def _print_table(metrics: Any) -> None:
+    out.print(f"target {metrics.target}; dataset {metrics.dataset}")
+    apis = list((metrics.model_extra or {}).get("apis") or {metrics.api: None})
+    for api in apis:
+        rows = [r for r in metrics.thresholds if (r.claim or "").startswith(f"{api}.")]
+        table = Table(
+            title=f"{api}: documented false-match claims (exact 95% CI)",
+            box=box.SIMPLE_HEAD,
+            pad_edge=False,
+        )
+        table.add_column("threshold", min_width=9)
+        table.add_column("claimed", justify="right")
+        table.add_column("FMR", justify="right", overflow="fold")
+        table.add_column("FNMR", justify="right", overflow="fold")
+        table.add_column("FTA g/i", justify="right")
+        table.add_column("verdict", no_wrap=True)
+        table.add_column("impostor pairs / needed", justify="right", overflow="fold")
+        for row in rows:
+            fta = (row.model_extra or {}).get("fta")
+            direction = f" ({row.verdict_direction})" if row.verdict_direction else ""
+            table.add_row(
+                _threshold(row),
+                _num(row.claimed_fmr),
+                "-" if row.fmr is None else f"{_num(row.fmr)}\n{_ci(row.fmr_ci95)}",
+                "-" if row.fnmr is None else f"{_num(row.fnmr)}\n{_ci(row.fnmr_ci95)}",
+                "-" if not fta else f"{fta.get('genuine', 0)}/{fta.get('impostor', 0)}",
+                f"[{_VERDICT_STYLE.get(row.verdict, '')}]{row.verdict}{direction}[/]",
+                f"{'-' if row.impostor is None else row.impostor}/{row.impostor_pairs_needed or '-'}",
+            )
+        out.print(table)
+    for row in metrics.thresholds:
+        if row.verdict_reason:
+            out.print(f"  {row.claim}: {row.verdict_reason}")
+    if metrics.eer is not None:
+        out.print(f"EER ({metrics.api}) {_num(metrics.eer.value)} {_ci(metrics.eer.ci95)}")
+    for note in (metrics.model_extra or {}).get("notes", []):
+        out.print(f"[yellow]note:[/] {note}")
+
+
+def _write_reports(suite: Any, out_dir: Path) -> list[Path]:
+    """summary.json, junit.xml and report.html beside accuracy.json (all redacted)."""
+    from harness.accuracy import CACHE_FILE, RESULT_FILE
+    from harness.report import write_reports
+    from harness.results import build_summary
+
+    summary = build_summary(
+        target=suite.metrics.target or "",
+        started_at=suite.started_at or datetime.now(UTC),
+        finished_at=suite.finished_at or datetime.now(UTC),
+        suites=[suite],
+        seed=suite.seed,
+    )
+    paths = write_reports(summary, out_dir)
+    return [out_dir / RESULT_FILE, *paths.values(), out_dir / CACHE_FILE]

@@ -1,0 +1,129 @@
+"""`faceharness accuracy` as a user runs it: a real process, real emulators, real files."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.clients import (
+    DEMO_JD_APPKEY,
+    DEMO_JD_SECRETKEY,
+    DEMO_TOKEN,
+    ENV_JD_APPKEY,
+    ENV_JD_SECRETKEY,
+    ENV_TOKEN,
+)
+from harness.imaging import builtin_faces
+from harness.report import load_summary
+
+from .conftest import builtin_folder
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
+    clean.update(COLUMNS="120", **(env or {}))
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", "accuracy", *args],
+        capture_output=True, text=True, timeout=120, env=clean, check=False,
+    )  # fmt: skip
+
+
+def test_builtin_run_works_without_faces(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    done = _cli("--out", str(run))
+    assert done.returncode == 0, done.stderr
+    assert "No --faces DIR: using the built-in set" in done.stderr
+    assert "cannot support or contradict" in done.stdout  # said again beside the results
+    for shown in ("match: documented false-match claims", "score>=70", "result", "e7 (dist.)"):
+        assert shown in done.stdout
+    files = {p.name for p in run.iterdir()}
+    assert {"accuracy.json", "accuracy-cache.jsonl", "summary.json", "junit.xml",
+            "report.html"} <= files  # fmt: skip
+
+    summary = load_summary(run / "summary.json")
+    suite = summary.suites.accuracy
+    assert summary.verdict == "pass" and suite.status == "pass"
+    assert suite.metrics.target == "emulator:dlib"
+    assert {row.verdict for row in suite.metrics.thresholds} == {"untestable"}
+
+    prefixes = [base64.b64encode(f.data[:300]).decode()[:80] for f in builtin_faces()]
+    for path in run.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for needle in (DEMO_TOKEN, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, *prefixes):
+            assert needle not in text, f"{needle[:20]!r} in {path.name}"
+
+
+def _bad_labels(root: Path) -> list[str]:
+    folder = root / "bad"
+    folder.mkdir()
+    (folder / "labels.csv").write_text("name,who\na.jpg,x\n", encoding="utf-8")
+    return ["--faces", str(folder)]
+
+
+def _missing_image(root: Path) -> list[str]:
+    folder = root / "missing"
+    folder.mkdir()
+    (folder / "labels.csv").write_text("file,identity\nghost.jpg,ann\n", encoding="utf-8")
+    return ["--faces", str(folder)]
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda root: ["--faces", str(root / "absent")], "faces directory not found"),
+        (_bad_labels, "missing column 'file'"),
+        (_missing_image, "image 'ghost.jpg' not found"),
+        (lambda root: ["--api", "both"], "--api 'both': expected match, jd or all"),
+        (lambda root: ["--target", "http://127.0.0.1:9", "--engine", "fast"], "--engine applies"),
+    ],
+    ids=["missing-dir", "bad-labels", "missing-image", "unknown-api", "engine-with-url"],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path,
+    make_args: Callable[[Path], list[str]],
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In process (the entry point itself, argv and all): a subprocess per case costs seconds."""
+    from harness.cli import main
+
+    argv = ["faceharness", "accuracy", "--out", str(tmp_path / "run"), *make_args(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("faceharness: ") and message in lines[0]
+    assert "Traceback" not in captured.err + captured.out
+    assert not (tmp_path / "run").exists()  # nothing started, nothing written
+
+
+def test_a_contradicted_claim_exits_1_with_a_finding(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    url = emulator(breaks=("score-out-of-range",))
+    folder = builtin_folder(tmp_path / "faces")
+    env = {
+        ENV_TOKEN: DEMO_TOKEN,
+        ENV_JD_APPKEY: DEMO_JD_APPKEY,
+        ENV_JD_SECRETKEY: DEMO_JD_SECRETKEY,
+    }
+    run = tmp_path / "run"
+    done = _cli("--target", url, "--faces", str(folder), "--api", "match", "--max-rps", "0",
+                "--out", str(run), env=env)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "contradicted" in done.stdout and "2 documented claim(s) contradicted" in done.stderr
+    data = json.loads((run / "summary.json").read_text())
+    findings = data["suites"]["accuracy"]["findings"]
+    assert data["verdict"] == "fail"
+    assert [(f["check"], f["severity"]) for f in findings] == [("documented_fmr", "high")] * 2
+    assert str(folder) not in (run / "summary.json").read_text()

@@ -1,0 +1,146 @@
+"""How answers of both APIs become outcomes, and when a run stops calling a target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.accuracy import (
+    FTA_CATEGORIES,
+    Outcome,
+    PairImages,
+    ServiceCompare,
+    StopWhenHopeless,
+    classify_jd,
+    classify_match,
+)
+from harness.contract import CompareResponse, MatchResponse
+from harness.errors import TargetError
+
+from .conftest import image
+
+
+def _match(errcode: int, result: dict[str, Any] | None = None) -> MatchResponse:
+    body: dict[str, Any] = {"errcode": errcode, "errmsg": "x"}
+    if result is not None:
+        body["data"] = {"status": "SUCCESS", "traceNo": "1", "result": result}
+    return MatchResponse.model_validate(body)
+
+
+def _jd(gateway: str = "10000", **result: Any) -> CompareResponse:
+    body: dict[str, Any] = {"code": gateway, "msg": "查询成功"}
+    if result:
+        body["result"] = {"msg": "m", "serialNo": "s", "timestamp": 1, **result}
+    return CompareResponse.model_validate(body)
+
+
+def test_match_success_parses_the_string_score(contract: Any) -> None:
+    got = classify_match(_match(0, {"success": "false", "score": "61"}), contract)
+    assert got == Outcome(score=61.0, decision=False, code="0", category="ok")
+    got = classify_match(_match(0, {"success": "true", "score": "99.5"}), contract)
+    assert (got.score, got.decision, got.category) == (99.5, True, "ok")
+
+
+@pytest.mark.parametrize(
+    "result",
+    [None, {"success": "true"}, {"success": "true", "score": "high"}, {"score": "nan"}],
+    ids=["no-data", "no-score", "not-a-number", "nan"],
+)
+def test_match_success_without_a_usable_score_is_an_error(
+    contract: Any, result: dict[str, Any] | None
+) -> None:
+    assert classify_match(_match(0, result), contract).category == "error"
+
+
+def test_every_internal_code_is_classified_by_its_category(contract: Any) -> None:
+    codes = [c for c in contract.codes.of("match", "errcode") if c.category != "success"]
+    assert any(c.category in FTA_CATEGORIES for c in codes)
+    for code in codes:
+        got = classify_match(_match(int(code.code)), contract)
+        expected = "fta" if code.category == "image_quality" else "error"
+        assert (got.code, got.category) == (code.code, expected), code.describe()
+    assert classify_match(_match(49999), contract).category == "error"  # not in the table
+
+
+def test_jd_same_and_different_person_are_both_comparisons(contract: Any) -> None:
+    same = classify_jd(_jd(code=0, result=True, score=0.93), contract)
+    assert same == Outcome(score=0.93, decision=True, code="0", category="ok")
+    other = classify_jd(
+        _jd(code=contract.jd_not_same_person_code, result=False, score=0.61), contract
+    )
+    assert (other.decision, other.category, other.code) == (False, "ok", "1155")
+
+
+def test_every_jd_business_code_is_classified_by_its_category(contract: Any) -> None:
+    not_same = str(contract.jd_not_same_person_code)
+    codes = [
+        c
+        for c in contract.codes.of("jd", "business")
+        if c.category != "success" and c.code != not_same
+    ]
+    for code in codes:
+        got = classify_jd(_jd(code=int(code.code)), contract)
+        expected = "fta" if code.category == "image_quality" else "error"
+        assert got.category == expected, code.describe()
+    fta = {c.code for c in codes if c.category == "image_quality"}
+    assert {"1152", "1172", "103", "1171", "1173"} <= fta  # no face, several, small, blur, pose
+
+
+def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> None:
+    for code in [c.code for c in contract.codes.of("jd", "gateway") if c.category != "success"]:
+        got = classify_jd(_jd(gateway=code), contract)
+        assert (got.code, got.category) == (f"gateway:{code}", "error")
+    assert classify_jd(_jd(), contract) == Outcome(None, None, "malformed", "error")
+
+
+class Scripted(ServiceCompare):
+    """A ServiceCompare whose answers are given in advance (the stop rules are the subject)."""
+
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        self.outcomes = list(outcomes)
+        self.last_error = None
+
+    def __call__(self, pair: PairImages) -> Outcome:
+        return self.outcomes.pop(0)
+
+
+PAIR = PairImages(image("a", "1"), image("b", "2"), genuine=False)
+OK = Outcome(50.0, False, "0")
+TRANSPORT = Outcome(None, None, "transport", "error")
+
+
+def _guard(outcomes: list[Outcome], contract: Any, api: str = "match") -> StopWhenHopeless:
+    return StopWhenHopeless(Scripted(outcomes), api=api, contract=contract, target="T")
+
+
+def test_bad_credentials_stop_at_once(contract: Any) -> None:
+    guard = _guard([OK, Outcome(None, None, "40002", "error")], contract)
+    guard(PAIR)
+    with pytest.raises(TargetError, match="refused the credentials"):
+        guard(PAIR)
+    jd = _guard([Outcome(None, None, "gateway:10047", "error")], contract, api="jd")
+    with pytest.raises(TargetError, match="invalid sign"):
+        jd(PAIR)
+
+
+def test_spent_daily_quota_stops_but_throttling_does_not(contract: Any) -> None:
+    guard = _guard([OK, Outcome(None, None, "gateway:10043", "error"), OK], contract, api="jd")
+    assert [guard(PAIR).category for _ in range(3)] == ["ok", "error", "ok"]
+    spent = _guard([OK, Outcome(None, None, "gateway:10040", "error")], contract, api="jd")
+    spent(PAIR)
+    with pytest.raises(TargetError, match="quota spent.*resume"):
+        spent(PAIR)
+
+
+def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: Any) -> None:
+    never = _guard([TRANSPORT] * 3, contract)
+    never(PAIR), never(PAIR)
+    with pytest.raises(TargetError, match="no usable match answer in 3 calls"):
+        never(PAIR)
+
+    flaky = _guard([OK, *[TRANSPORT] * 9, OK, *[TRANSPORT] * 10], contract)
+    for _ in range(20):
+        flaky(PAIR)  # nine in a row after an answer, then an answer resets the streak
+    with pytest.raises(TargetError, match="10 match errors in a row"):
+        flaky(PAIR)

@@ -1,0 +1,273 @@
+"""The accuracy suite against real emulators on loopback: calibration, resume, budgets, stops.
+
+The shared face set runs once per module through the dlib engine (28 images, 378 pairs,
+both APIs), interrupted and resumed; the rest use the fast engine or the built-in faces.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.accuracy import CACHE_FILE, RESULT_FILE, run_accuracy_suite
+from harness.clients import DEMO, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, Credentials
+from harness.errors import TargetError
+from harness.imaging import builtin_non_faces
+
+from .conftest import builtin_folder
+
+INTERRUPT_AT = 100
+SECRETS = (DEMO_TOKEN, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY)
+
+
+def _requests(url: str) -> dict[str, int]:
+    stats = httpx.get(f"{url}/_emulator/stats", timeout=10).json()
+    return {op: stats["requests"].get(op, 0) for op in ("match", "faceCompareNew")}
+
+
+def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {op: after[op] - before[op] for op in after}
+
+
+def _run(url: str, out: Path, **kwargs: Any) -> Any:
+    kwargs.setdefault("max_rps", None)  # a URL target is paced by default; this is loopback
+    kwargs.setdefault("max_requests", None)
+    kwargs.setdefault("bootstrap_replicates", 200)
+    kwargs.setdefault("credentials", DEMO)  # what the emulator accepts; a URL has no default
+    return run_accuracy_suite(out=out, target=url, **kwargs)
+
+
+def _rows(suite: Any) -> dict[str, Any]:
+    return {row.claim: row for row in suite.metrics.thresholds}
+
+
+def _stable(suite: Any) -> dict[str, Any]:
+    """Metrics without what differs between a fresh and a resumed run."""
+    data = suite.metrics.model_dump(mode="json")
+    data.pop("run")
+    for api in data["apis"].values():
+        api.pop("run")
+    return data
+
+
+# --------------------------------------------------------------------------- shared set
+
+
+@pytest.fixture(scope="module")
+def dlib_server(contract: Any, dlib_engine: Any) -> Iterator[str]:
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    app = create_app(build_settings(engine="dlib"), contract=contract, engine=dlib_engine)
+    with EmulatorServer(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory, faces_dir: Path, dlib_server: str) -> Any:
+    """Interrupted at pair 100 of the internal API, resumed, then run once more."""
+    out = tmp_path_factory.mktemp("shared-run")
+
+    def interrupt(api: str, done: int, total: int) -> None:
+        if api == "match" and done == INTERRUPT_AT:
+            raise KeyboardInterrupt
+
+    before = _requests(dlib_server)
+    with pytest.raises(KeyboardInterrupt):
+        _run(dlib_server, out, faces=faces_dir, on_progress=interrupt)
+    interrupted = _requests(dlib_server)
+    cached_lines = (out / CACHE_FILE).read_text().count("\n")
+    resumed = _run(dlib_server, out, faces=faces_dir)
+    after_resume = _requests(dlib_server)
+    again = _run(dlib_server, out, faces=faces_dir)
+    after_again = _requests(dlib_server)
+    return SimpleNamespace(
+        out=out,
+        cached_lines=cached_lines,
+        interrupted_calls=_delta(interrupted, before),
+        resumed=resumed,
+        resumed_calls=_delta(after_resume, interrupted),
+        again=again,
+        again_calls=_delta(after_again, after_resume),
+    )
+
+
+def test_fmr_at_70_is_consistent_with_the_emulator_calibration(shared: Any) -> None:
+    suite = shared.resumed
+    rows = _rows(suite)
+    assert suite.status == "pass" and suite.findings == []
+    assert {row.verdict for row in rows.values()} <= {"consistent", "untestable"}
+    assert suite.metrics.pairs.planned == {"genuine": 23, "impostor": 355}  # docs/calibration.md
+
+    at70 = rows["match.score>=70"]
+    # calibration: at score 70 (d <= 0.6164) 0/23 genuine refused, 0/355 impostors accepted
+    assert (at70.genuine, at70.false_non_matches) == (23, 0)
+    assert at70.impostor == 355 and at70.false_matches == 0
+    assert at70.fmr_ci95[0] <= at70.claimed_fmr <= at70.fmr_ci95[1]
+    assert at70.verdict == "untestable" and at70.impostor_pairs_needed == 2995
+
+    # the internal score 80 and JD's result both sit at FMR 1e-4 (e4): same decisions
+    at80, result = rows["match.score>=80"], rows["jd.result"]
+    assert at80.false_non_matches == result.false_non_matches
+    assert at80.false_matches == result.false_matches == 0
+    assert [rows[f"jd.e{k}"].verdict for k in (5, 6, 7)] == ["untestable"] * 3
+
+    for api in ("match", "jd"):
+        metrics = suite.metrics.apis[api]
+        assert metrics["outcomes"]["genuine"] == {"ok": 23, "fta": 0, "error": 0}
+        assert metrics["eer"]["value"] < 0.05
+    assert any("re-encoded as JPEG" in note for note in suite.metrics.notes)
+
+
+def test_an_interrupted_run_resumes_from_the_cache(shared: Any) -> None:
+    total = 23 + 355
+    assert shared.interrupted_calls == {"match": INTERRUPT_AT, "faceCompareNew": 0}
+    assert shared.cached_lines == INTERRUPT_AT
+    assert shared.resumed_calls == {"match": total - INTERRUPT_AT, "faceCompareNew": total}
+    run = shared.resumed.metrics.run
+    assert run == {"calls": 2 * total - INTERRUPT_AT, "from_cache": INTERRUPT_AT,
+                   "budget_exhausted": False}  # fmt: skip
+
+    assert shared.again_calls == {"match": 0, "faceCompareNew": 0}  # zero HTTP calls
+    assert shared.again.metrics.run["calls"] == 0
+    assert shared.again.metrics.run["from_cache"] == 2 * total
+    assert _stable(shared.again) == _stable(shared.resumed)
+    stored = json.loads((shared.out / RESULT_FILE).read_text())
+    assert set(stored["apis"]) == {"match", "jd"}
+    assert stored["apis"]["match"]["thresholds"] == shared.again.metrics.apis["match"]["thresholds"]
+
+
+def test_outputs_hold_no_image_bytes_paths_or_secrets(shared: Any, faces_dir: Path) -> None:
+    texts = {
+        "accuracy.json": (shared.out / RESULT_FILE).read_text(),
+        "cache": (shared.out / CACHE_FILE).read_text(),
+        "suite": shared.again.model_dump_json(),
+    }
+    names = [row["file"] for row in csv.DictReader((faces_dir / "labels.csv").open())]
+    prefixes = [base64.b64encode((faces_dir / n).read_bytes()[:300]).decode()[:80] for n in names]
+    for where, text in texts.items():
+        for needle in (*SECRETS, str(faces_dir), *names, *prefixes, "/9j/", "iVBORw0KGgo"):
+            assert needle not in text, f"{needle[:20]!r} found in {where}"
+
+
+# --------------------------------------------------------------------------- fast engine
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    return builtin_folder(tmp_path / "faces")
+
+
+def test_contradicted_claims_become_high_findings(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    url = emulator(breaks=("score-out-of-range", "result-inconsistent"))
+    suite = _run(url, tmp_path / "run", faces=folder)
+    rows = _rows(suite)
+    for name in ("match.score>=70", "match.score>=80", "jd.result"):
+        assert (rows[name].verdict, rows[name].verdict_direction) == ("contradicted", "worse")
+    assert suite.status == "fail"
+    assert sorted((f.api, f.operation, f.severity) for f in suite.findings) == [
+        ("jd", "faceCompareNew", "high"),
+        ("match", "match", "high"),
+        ("match", "match", "high"),
+    ]
+    finding = next(f for f in suite.findings if f.api == "jd")
+    assert "jd.result" in finding.message and finding.erratum == "E-004"
+    assert finding.reproduce.startswith("faceharness accuracy --target http://127.0.0.1:")
+    assert str(folder) not in finding.reproduce
+    statuses = {c.check: c.status for c in suite.checks}
+    assert statuses["match.score>=70"] == "fail" and statuses["jd.e5"] == "skipped"
+
+
+def test_the_builtin_set_never_carries_a_verdict(tmp_path: Path) -> None:
+    config = tmp_path / "emulator.toml"  # --target emulator takes the emulator's config
+    config.write_text('breaks = ["score-out-of-range"]\n', encoding="utf-8")
+    suite = run_accuracy_suite(out=tmp_path / "run", target="emulator", engine="fast",
+                               config=config, apis=("match",), bootstrap_replicates=10)  # fmt: skip
+    assert suite.metrics.target == "emulator:fast"
+    assert suite.metrics.model_extra["supports_claims"] is False
+    assert suite.metrics.dataset.startswith("builtin: 14 single-face images of 2 identities")
+    assert suite.status == "pass" and suite.findings == []
+    for row in suite.metrics.thresholds:
+        assert row.verdict == "untestable"
+        assert "cannot support" in row.verdict_reason
+        assert "measured: contradicted" in row.verdict_reason  # what was seen stays visible
+    assert "cannot support" in suite.metrics.notes[0]
+    assert "engine fast is not biometric" in " ".join(suite.metrics.notes)
+
+
+def test_the_budget_is_shared_by_the_apis_and_the_next_run_finishes(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    url = emulator()
+    before = _requests(url)
+    partial = _run(url, tmp_path / "run", faces=folder, max_pairs=10, max_requests=15)
+    assert _delta(_requests(url), before) == {"match": 10, "faceCompareNew": 5}
+    assert partial.metrics.complete is False and partial.metrics.run["budget_exhausted"]
+    assert any("jd: 5 pair(s) pending" in note for note in partial.metrics.notes)
+
+    middle = _requests(url)
+    final = _run(url, tmp_path / "run", faces=folder, max_pairs=10)
+    assert _delta(_requests(url), middle) == {"match": 0, "faceCompareNew": 5}
+    assert final.metrics.complete is True
+
+
+def test_url_targets_are_paced_by_default(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    url = emulator()
+    started = time.monotonic()
+    run_accuracy_suite(out=tmp_path / "run", target=url, faces=folder, apis=("match",),
+                       max_pairs=4, bootstrap_replicates=10, credentials=DEMO)  # fmt: skip
+    assert time.monotonic() - started >= 3 / 2.0  # 4 calls at the URL default of 2/s
+
+
+def test_transport_failures_are_errors_and_retried_next_time(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    url = emulator(faults=("match=http500:0.3",))
+    first = _run(url, tmp_path / "run", faces=folder, apis=("match",))
+    outcomes = first.metrics.outcomes
+    errors = outcomes["genuine"]["error"] + outcomes["impostor"]["error"]
+    assert errors > 0 and first.metrics.codes["transport"] == errors
+    assert (tmp_path / "run" / CACHE_FILE).read_text().count("\n") == 91 - errors
+    assert any("retried by the next run" in note for note in first.metrics.notes)
+
+    httpx.patch(f"{url}/_emulator/config", json={"faults": []}, timeout=10).raise_for_status()
+    before = _requests(url)
+    second = _run(url, tmp_path / "run", faces=folder, apis=("match",))
+    assert _delta(_requests(url), before)["match"] == errors
+    assert sum(c["error"] for c in second.metrics.outcomes.values()) == 0
+
+
+def test_wrong_credentials_stop_the_run_at_once(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    url = emulator()
+    wrong = Credentials(token="not-the-token")
+    with pytest.raises(TargetError, match="refused the credentials"):
+        _run(url, tmp_path / "run", faces=folder, apis=("match",), credentials=wrong)
+    assert _requests(url)["match"] == 1
+    assert not (tmp_path / "run" / CACHE_FILE).exists()
+
+
+def test_declined_images_are_failures_to_acquire(dlib_server: str, tmp_path: Path) -> None:
+    objects = {f"{img.name}.png": img.data for img in builtin_non_faces()[:2]}
+    folder = builtin_folder(tmp_path / "faces", extra=objects)
+    suite = _run(dlib_server, tmp_path / "run", faces=folder, max_pairs=60, seed=3)
+    for api, no_face in (("match", "40031"), ("jd", "1152")):
+        metrics = suite.metrics.apis[api]
+        fta = metrics["outcomes"]["genuine"]["fta"] + metrics["outcomes"]["impostor"]["fta"]
+        assert fta > 0 and metrics["codes"][no_face] == fta
+        assert metrics["outcomes"]["genuine"]["error"] == 0
+        row = metrics["thresholds"][0]
+        assert row["genuine"] + row["impostor"] == 60 - fta  # FTA is not a non-match
