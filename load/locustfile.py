@@ -1,18 +1,38 @@
-"""Run the faceharness load engine with plain Locust.
+"""Locust users for both APIs, for plain ``locust`` (web UI, shapes, distributed runs).
 
-    FACEHARNESS_LOAD_FACTORY=harness.loadgen.demo:echo_factory \
-    locust -f load/locustfile.py --host http://127.0.0.1:8000 --headless -u 10 -t 30s
+    FACEHARNESS_LOAD_DEMO_CREDENTIALS=1 \
+    locust -f load/locustfile.py MixedUser --host http://127.0.0.1:8000 --headless -u 5 -t 30s
 
-Environment (all optional): FACEHARNESS_LOAD_MODE=closed|open, FACEHARNESS_LOAD_FACTORY,
-FACEHARNESS_LOAD_FACTORY_KWARGS (JSON), FACEHARNESS_LOAD_CLASSIFIER,
-FACEHARNESS_LOAD_CLASSIFIER_KWARGS (JSON), FACEHARNESS_LOAD_RATE (open model, total req/s),
-FACEHARNESS_LOAD_PROCESSES (number of load processes sharing the rate),
-FACEHARNESS_LOAD_DURATION_S, FACEHARNESS_LOAD_MAX_REQUESTS, FACEHARNESS_LOAD_OUT_DIR
-(per-process HDR/series files), or FACEHARNESS_LOAD_CONFIG (a JSON RunConfig file).
-The open model runs one scheduler per process: use -u equal to the number of processes.
-All logic lives in harness.loadgen; this file only selects the user class.
+User classes (pick one or more by name; with none, Locust runs them all):
+MatchUser, MatchIdnoUser, LiveCodeUser, FaceCompareNewUser and MixedUser, each a
+FastHttpUser sending real requests (JD freshly signed) and failing any answer whose JSON
+code is not a success. Credentials come only from FACEHARNESS_TOKEN,
+FACEHARNESS_JD_APPKEY and FACEHARNESS_JD_SECRETKEY (or the emulator's demo ones with
+FACEHARNESS_LOAD_DEMO_CREDENTIALS=1). Options: FACEHARNESS_LOAD_WEIGHTS (mixed, e.g.
+match=4,matchIdno=2,liveCode=1,faceCompareNew=3), FACEHARNESS_LOAD_SIZES
+(small=1,medium=3,large=1), FACEHARNESS_LOAD_PAIRING (same|genuine|impostor),
+FACEHARNESS_LOAD_FACES_DIR, FACEHARNESS_LOAD_SEED, FACEHARNESS_LOAD_USER_RPS (per user, 1).
+
+The faceharness engine (exact HDR percentiles, open model) is selected instead when
+FACEHARNESS_LOAD_FACTORY or FACEHARNESS_LOAD_CONFIG is set, e.g.
+FACEHARNESS_LOAD_FACTORY=harness.loadgen.scenarios:scenario_request
+FACEHARNESS_LOAD_FACTORY_KWARGS='{"scenario": "mixed", "demo_credentials": true}'
+FACEHARNESS_LOAD_CLASSIFIER=harness.loadgen.codes:api_classifier; see docs/load.md.
+All logic lives in harness.loadgen; this file only exposes the user classes.
 """
 
-from harness.loadgen.locust_plugin import selected_user_class
+import os
 
-FaceharnessUser = selected_user_class()
+from harness.loadgen.locust_users import (  # Locust collects these user classes by name
+    FaceCompareNewUser,
+    LiveCodeUser,
+    MatchIdnoUser,
+    MatchUser,
+    MixedUser,
+)
+
+if os.environ.get("FACEHARNESS_LOAD_FACTORY") or os.environ.get("FACEHARNESS_LOAD_CONFIG"):
+    from harness.loadgen.locust_plugin import selected_user_class
+
+    FaceharnessUser = selected_user_class()
+    del FaceCompareNewUser, LiveCodeUser, MatchIdnoUser, MatchUser, MixedUser

@@ -161,6 +161,7 @@ def find_limit(
     time_budget_s: float | None = None,
     knee_factor: float = 2.0,
     use_plateau: bool = True,
+    precheck: Callable[[float], str | None] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> LimitResult:
     """Find the highest rate meeting the criteria; see the module docstring for the search.
@@ -168,6 +169,8 @@ def find_limit(
     ``max_throttled_rate`` defaults to ``max_error_rate``. ``time_budget_s`` stops the
     search before a step that would (by the mean step time so far) overrun it.
     ``use_plateau=False`` disables the throttle-plateau inference (pure bisection).
+    ``precheck(rate)`` runs before each step; a returned reason (e.g. "request budget
+    exhausted") stops the search there, like the step and time budgets do.
     """
     if not (0 < start_rate <= max_rate) or growth <= 1 or not (0 < resolution < 1) or max_steps < 1:
         raise ValueError(
@@ -202,6 +205,9 @@ def find_limit(
         mean_step = spent / len(steps) if steps else 0.0
         if time_budget_s is not None and spent + mean_step > time_budget_s:
             stopped_by = "time budget"
+            return None
+        if precheck is not None and (reason := precheck(rate)) is not None:
+            stopped_by = reason
             return None
         t0 = clock()
         result = measure(rate)

@@ -4,6 +4,9 @@ Each step runs ``warmup_s + step_s + 1`` seconds at a constant rate and is judge
 whole seconds after the warm-up only (connection set-up, the first token-bucket burst),
 from the per-second HDR histograms, so p99 is exact for that window. The success rate
 of the window's second half is reported too (``tail_ok_rps``): the throttle plateau.
+A business failure (a served request answered "no match") is not an error here: the
+service did the work; ``error_rate`` counts everything but success, business failure
+and throttling, which has its own bound.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from harness.loadgen.classify import BUSINESS_FAILURE, SUCCESS, THROTTLED
 from harness.loadgen.limit import StepResult
 from harness.loadgen.result import LoadResult
 from harness.loadgen.runner import LoadProgress, Plugin, run_load
@@ -34,6 +38,8 @@ def open_model_measure(
     late_ms: float = 10.0,
     max_inflight: int = 512,
     progress_callback: Callable[[LoadProgress], None] | None = None,
+    env: Mapping[str, str] | None = None,
+    abort_error_rate: float | None = None,
 ) -> Callable[[float], StepResult]:
     """Build ``measure(rate)``; step ``n`` writes its run into ``out_dir/step-NN-<rate>``."""
     if step_s < 1 or warmup_s < 0:
@@ -58,6 +64,8 @@ def open_model_measure(
             timeout_s=timeout_s,
             late_ms=late_ms,
             max_inflight=max_inflight,
+            env=env,
+            abort_error_rate=abort_error_rate,
         )
         return step_from_result(result, warmup_s=warmup_s, step_s=step_s)
 
@@ -73,7 +81,8 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     tail = result.window(window.end_s - max(1, math.floor(step_s) // 2), window.end_s)
     by_class = window.by_class
     completed = window.completed
-    other_errors = completed - by_class.get("success", 0) - by_class.get("throttled", 0)
+    served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
+    other_errors = completed - served
     return StepResult(
         offered_rps=window.offered_rps,
         achieved_rps=window.achieved_rps,

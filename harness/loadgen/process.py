@@ -8,6 +8,7 @@ Runs only inside Locust (gevent-patched).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import gevent
 from locust import FastHttpUser
 from locust.env import Environment
-from locust.exception import StopUser
+from locust.exception import CatchResponseError, StopUser
 from locust.runners import WorkerRunner
 
 from harness.loadgen.classify import SUCCESS, check_classification
@@ -26,6 +27,7 @@ from harness.loadgen.openloop import OpenLoop
 from harness.loadgen.parts import PartWriter
 from harness.loadgen.recorder import Recorder
 from harness.loadgen.request import PreparedRequest
+from harness.loadgen.transport import Transport
 
 TICK_S = 0.1
 STARTUP_ALLOWANCE_S = 120.0  # ticker bound beyond duration+drain: covers slow user spawning
@@ -42,7 +44,9 @@ class LoadProcess:
         self.role = "worker" if isinstance(environment.runner, WorkerRunner) else "local"
         self.proc = f"{self.role}{index}-p{os.getpid()}" + (f"-r{run_no}" if run_no > 1 else "")
         self.make_request = cfg.factory.bind()
+        self.transport = Transport()
         self.classify = cfg.classifier.bind()
+        self._warm_up()
         spike = None
         if cfg.abort_error_rate is not None:
             spike = ErrorSpike(
@@ -58,6 +62,21 @@ class LoadProcess:
         self.open_claimed = False
         self._stopping_since: float | None = None
         self.ticker = gevent.spawn(self._tick_loop)
+
+    def _warm_up(self) -> None:
+        """Call the factory and classifier once before the clock starts: a factory that
+        builds its payload pool on first use would otherwise make the first sends late.
+
+        Runs in gevent's native thread pool so this process keeps answering the master's
+        heartbeats (a worker busy for seconds is declared missing and the run stops).
+        """
+
+        def warm() -> None:
+            with contextlib.suppress(Exception):  # a failure recurs in the run and is recorded
+                self.make_request()
+                self.classify(0, b"", None)
+
+        gevent.get_hub().threadpool.apply(warm)
 
     # -- the two load models -------------------------------------------------------------
 
@@ -105,51 +124,41 @@ class LoadProcess:
             self.control.release()
 
     def _send(self, user: FastHttpUser, req: PreparedRequest, intended: float, sent: float) -> None:
+        status, body, error = 0, b"", None
         try:
-            ctx = user.client.request(
-                req.method,
-                req.url_path(),
-                name=req.name,
-                data=req.body or None,  # type: ignore[arg-type]  # bytes are sent as-is
-                headers=dict(req.headers),
-                catch_response=True,
-            )
-        except Exception as exc:  # noqa: BLE001 - e.g. an unparsable URL: no response object
-            self._classified(intended, sent, time.perf_counter(), 0, b"", exc, None)
-            return
-        with ctx as resp:
-            done = time.perf_counter()
-            status = int(resp.status_code or 0)
-            try:
-                body = resp.content or b""
-            except Exception:  # noqa: BLE001 - body read failed after the status line
-                body = b""
-            error = getattr(resp, "error", None) if status == 0 else None
-            self._classified(intended, sent, done, status, body, error, resp)
-
-    def _classified(
-        self,
-        intended: float,
-        sent: float,
-        done: float,
-        status: int,
-        body: bytes,
-        error: BaseException | None,
-        resp: Any,
-    ) -> None:
+            status, body = self.transport.send(user, req)
+        except Exception as exc:  # noqa: BLE001 - refused, reset, timed out, unparsable URL ...
+            error = exc
+        done = time.perf_counter()
         try:
             klass, code = check_classification(self.classify(status, body, error), "classifier")
         except Exception as exc:  # noqa: BLE001 - any classifier failure is a harness error
             self.recorder.harness_error(f"classifier failed: {exc!r}")
-            if resp is not None:
-                resp.failure("harness classifier failed")
-            return
-        self.recorder.done(intended, sent, done, klass, code)
-        if resp is not None:
-            if klass == SUCCESS:
-                resp.success()
-            else:
-                resp.failure(f"{klass}: {code}")
+            klass, code = "", "harness classifier failed"
+        else:
+            self.recorder.done(intended, sent, done, klass, code)
+        self._tell_locust(req, sent, done, len(body), klass, code)
+
+    def _tell_locust(
+        self, req: PreparedRequest, sent: float, done: float, length: int, klass: str, code: str
+    ) -> None:
+        """Feed Locust's own statistics (and any listener) through its request event.
+
+        ``url`` is the path without the query string: a signed API carries credentials there.
+        """
+        self.env.events.request.fire(
+            request_type=req.method,
+            name=req.name,
+            response_time=(done - sent) * 1000.0,
+            response_length=length,
+            exception=None
+            if klass == SUCCESS
+            else CatchResponseError(f"{klass}: {code}" if klass else code),
+            context={},
+            url=req.path,
+            start_time=self.recorder.wall(sent),
+            response=None,
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
 

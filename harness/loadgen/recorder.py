@@ -17,7 +17,7 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from harness.loadgen import hdr
-from harness.loadgen.classify import SUCCESS
+from harness.loadgen.classify import BUSINESS_FAILURE, SUCCESS
 from harness.loadgen.control import ErrorSpike
 
 
@@ -126,8 +126,8 @@ class Recorder:
         if is_error:
             interval.err_codes[code] += 1
             self.err_codes[code] += 1
-        if self.spike is not None:
-            self.spike.add(done, is_error)
+        if self.spike is not None:  # a "no match" verdict is a served request, not a spike
+            self.spike.add(done, is_error and klass != BUSINESS_FAILURE)
         self.last_done = done if self.last_done is None else max(self.last_done, done)
 
     def harness_error(self, message: str) -> None:

@@ -16,7 +16,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -84,6 +85,7 @@ def run_load(
     abort_window_s: float = 5.0,
     abort_min_samples: int = 20,
     startup_timeout_s: float = 60.0,
+    env: Mapping[str, str] | None = None,
 ) -> LoadResult:
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
@@ -91,7 +93,9 @@ def run_load(
     is given. The run stops by itself after ``duration_s`` or ``max_requests`` sends, or
     when the non-success rate over ``abort_window_s`` exceeds ``abort_error_rate`` (off by
     default: turn it on for live targets). ``workers=W`` runs a Locust master plus W
-    worker processes on loopback that share users/rate/max_requests.
+    worker processes on loopback that share users/rate/max_requests. ``env`` adds
+    variables to the Locust processes' environment (and to the preflight): the way to hand
+    credentials to a request factory without writing them into the run's config file.
     """
     if (users is None) == (rate is None):
         raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
@@ -119,12 +123,14 @@ def run_load(
         abort_window_s=abort_window_s,
         abort_min_samples=abort_min_samples,
     )
-    preflight(cfg)
+    extra_env = dict(env or {})
+    with _environ(extra_env):
+        preflight(cfg)
     _prepare_out_dir(out)
     write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
 
     warnings: list[str] = []
-    launch = _Launch(cfg, workers, out, startup_timeout_s)
+    launch = _Launch(cfg, workers, out, startup_timeout_s, extra_env)
     progress = _Progress(cfg.label, out, progress_callback)
     try:
         launch.start()
@@ -149,6 +155,8 @@ def preflight(cfg: RunConfig) -> None:
     make = cfg.factory.bind()
     try:
         request = make()
+    except HarnessError:
+        raise  # already one line for a person (e.g. missing credentials)
     except Exception as exc:
         raise UsageError(f"{origin} failed: {exc!r}") from exc
     try:
@@ -156,6 +164,21 @@ def preflight(cfg: RunConfig) -> None:
     except TypeError as exc:
         raise UsageError(str(exc)) from exc
     cfg.classifier.resolve()
+
+
+@contextmanager
+def _environ(extra: Mapping[str, str]) -> Iterator[None]:
+    """Set ``extra`` in ``os.environ`` for the block only (the preflight's factory call)."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def _prepare_out_dir(out: Path) -> None:
@@ -174,8 +197,16 @@ def _free_loopback_port() -> int:
 class _Launch:
     """The Locust processes of one run: local, or master + workers."""
 
-    def __init__(self, cfg: RunConfig, workers: int, out: Path, startup_timeout_s: float) -> None:
+    def __init__(
+        self,
+        cfg: RunConfig,
+        workers: int,
+        out: Path,
+        startup_timeout_s: float,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.cfg = cfg
+        self.extra_env = dict(extra_env or {})
         self.workers = workers
         self.out = out
         self.startup_timeout_s = startup_timeout_s
@@ -187,6 +218,7 @@ class _Launch:
             for k, v in os.environ.items()
             if not k.startswith("LOCUST_") and not k.startswith(ENV_PREFIX)
         }
+        env.update(self.extra_env)
         env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
         if index is not None:
             env[PROC_INDEX_ENV] = str(index)

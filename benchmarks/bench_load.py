@@ -1,0 +1,316 @@
+"""Load engine and suite benchmarks; every target is measured in this one run.
+
+1. Limit search: the emulator throttled at 200 requests/s (fast engine; liveCode, the
+   cheapest operation, so the throttle and not this machine is the limit) ->
+   ``find-limit`` reports 200 +/- 5 % in under 2 minutes.
+2. Latency accuracy: the emulator with a fixed 50 ms added latency at 20 requests/s ->
+   the measured p50 is within 1 ms + 2 % of the true service time: this run's p50 without
+   added latency plus the added time as the server itself measured it (50 ms and its
+   timer's overshoot), both measured here.
+3. Coordinated omission: the emulator stalling 1 s every 10 s -> open-model p99 >= 0.9 s;
+   the closed-model p99 of the same service is printed beside it (what it hides).
+4. Generator cost: against a zero-work loopback server, requests/s per CPU-second of our
+   generator process >= plain Locust FastHttpUser's, same machine, same users.
+
+Run alone: ``python -m benchmarks bench_load`` (about 4 minutes).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from harness.loadgen import run_load
+from harness.loadgen.scenarios import FACTORY
+from harness.loadgen.suite import CLASSIFIER, EmulatorOptions, LimitOptions, run_load_suite
+
+TARGET_QPS = 200.0
+
+ZERO_SERVER = r"""
+import asyncio, socket, sys
+COUNT = 0
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
+class Zero(asyncio.Protocol):
+    def connection_made(self, transport):
+        self.transport, self.buffer = transport, b""
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def data_received(self, data):
+        global COUNT
+        self.buffer += data
+        out = []
+        while (end := self.buffer.find(b"\r\n\r\n")) >= 0:
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+            if head.startswith(b"GET /_count "):
+                n = str(COUNT).encode()
+                out.append(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(n), n))
+            else:
+                COUNT += 1
+                out.append(OK)
+        self.transport.write(b"".join(out))
+async def main():
+    server = await asyncio.get_running_loop().create_server(Zero, "127.0.0.1", int(sys.argv[1]), backlog=1024)
+    await server.serve_forever()
+asyncio.run(main())
+"""
+
+PLAIN_LOCUSTFILE = """
+from locust import FastHttpUser, constant, task
+class PlainUser(FastHttpUser):
+    wait_time = constant(0)
+    max_retries = 0
+    @task
+    def echo(self):
+        self.client.get("/echo")
+"""
+
+
+@dataclass
+class Row:
+    name: str
+    measured: str
+    target: str
+    ok: bool
+    seconds: float
+
+
+def _timed(fn: Callable[[], tuple[str, str, bool]], name: str) -> Row:
+    started = time.monotonic()
+    measured, target, ok = fn()
+    row = Row(name, measured, target, ok, time.monotonic() - started)
+    print(
+        f"  {name}: {measured} (target {target}) {'ok' if ok else 'MISSED'} [{row.seconds:.0f} s]",
+        flush=True,
+    )
+    return row
+
+
+# -- 1. limit search --------------------------------------------------------------------------
+
+
+def bench_limit(out: Path) -> tuple[str, str, bool]:
+    started = time.monotonic()
+    suite = run_load_suite(
+        "emulator", out_dir=out / "limit", scenario="liveCode",
+        emulator=EmulatorOptions(engine="fast", qps=TARGET_QPS),
+        search=LimitOptions(start_rate=50, max_rate=2000, slo_p99_ms=1000, max_error_rate=0.01,
+                            time_budget_s=110),
+    )  # fmt: skip
+    elapsed = time.monotonic() - started
+    limit = suite.metrics.qps_limit if suite.metrics else None
+    for step in suite.metrics.limit_search if suite.metrics else []:
+        extra = step.model_extra or {}
+        print(f"    offered {step.offered:7.1f}/s ok {extra.get('ok_rps', 0):7.1f}/s "
+              f"p99 {step.p99} ms {'good' if step.ok else 'bad: ' + '; '.join(extra.get('reasons', []))}")  # fmt: skip
+    off = None if limit is None else abs(limit - TARGET_QPS) / TARGET_QPS
+    ok = off is not None and off <= 0.05 and elapsed < 120
+    shown = "none" if limit is None else f"{limit:.1f}/s ({off:+.1%}) in {elapsed:.0f} s"
+    return shown, f"{TARGET_QPS:.0f}/s +/- 5 % in < 120 s", ok
+
+
+# -- 2. latency accuracy -----------------------------------------------------------------------
+
+
+class ServerTiming:
+    """ASGI wrapper timing each request inside the server: first call to last body byte."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.ms: list[float] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("path", "").startswith("/_emulator"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: dict[str, Any]) -> None:
+            await send(message)
+            done = message["type"] == "http.response.body" and not message.get("more_body")
+            if done and len(self.ms) < 100_000:
+                self.ms.append((time.perf_counter() - started) * 1000.0)
+
+        await self.app(scope, receive, timed_send)
+
+
+def _p50_run(out: Path, latency: dict[str, str]) -> tuple[float, float]:
+    """(our open-model p50, the server's own p50), both in ms, for liveCode at 20/s."""
+    from harness.emulator import EmulatorServer, build_settings, create_app
+    from harness.loadgen.scenarios import ScenarioOptions
+
+    timing = ServerTiming(create_app(build_settings(engine="fast", latency=latency or None)))
+    with EmulatorServer(timing) as url:
+        result = run_load(
+            url, FACTORY, CLASSIFIER, rate=20, duration_s=10, out_dir=out,
+            factory_kwargs=ScenarioOptions(scenario="liveCode", demo_credentials=True).to_kwargs(),
+        )  # fmt: skip
+    assert result.by_class["success"] == result.summary["totals"]["completed"], (
+        result.errors_by_code
+    )
+    ours = result.latency_ms["p50"]
+    server = sorted(timing.ms)[len(timing.ms) // 2]
+    return float(ours), server
+
+
+def bench_fixed_latency(out: Path) -> tuple[str, str, bool]:
+    base, server_base = _p50_run(out / "latency-none", {})
+    measured, server_slow = _p50_run(out / "latency-50ms", {"default": "fixed:50ms"})
+    added = server_slow - server_base  # 50 ms plus the server's own timer overshoot
+    true = base + added
+    bound = 1.0 + 0.02 * true
+    print(f"    without added latency: our p50 {base:.2f} ms (server's own {server_base:.2f} ms)")
+    print(f"    with fixed:50ms:       our p50 {measured:.2f} ms (server's own {server_slow:.2f} ms); "
+          f"added as the server saw it {added:.2f} ms")  # fmt: skip
+    ok = abs(measured - true) <= bound
+    return (f"p50 {measured:.2f} ms vs true {true:.2f} ms, off {measured - true:+.2f} ms",
+            f"|off| <= {bound:.2f} ms", ok)  # fmt: skip
+
+
+# -- 3. stall: open vs closed model ------------------------------------------------------------
+
+
+def bench_stall(out: Path) -> tuple[str, str, bool]:
+    stall = EmulatorOptions(engine="fast", latency=("stall:1s/10s",))
+    open_suite = run_load_suite("emulator", out_dir=out / "stall-open", scenario="match",
+                                rate=100, duration_s=20, emulator=stall)  # fmt: skip
+    closed_suite = run_load_suite("emulator", out_dir=out / "stall-closed", scenario="match",
+                                  users=5, duration_s=20, emulator=stall)  # fmt: skip
+    op99 = _p99_s(open_suite)
+    cp99 = _p99_s(closed_suite)
+    cp999 = _pct_s(closed_suite, "p999")
+    print(f"    open-model  (latency from intended start): p99 {op99:.3f} s")
+    print(f"    closed-model (latency from actual send):   p99 {cp99:.3f} s, p99.9 {cp999:.3f} s "
+          f"-> the closed model shows {op99 / max(cp99, 1e-6):.0f}x less at p99")  # fmt: skip
+    return f"open p99 {op99:.3f} s; closed p99 {cp99:.3f} s", "open p99 >= 0.9 s", op99 >= 0.9
+
+
+def _pct_s(suite: Any, key: str) -> float:
+    assert suite.metrics is not None and suite.metrics.latency_ms is not None, suite.error
+    value = getattr(suite.metrics.latency_ms, key)
+    assert value is not None
+    return float(value) / 1000.0
+
+
+def _p99_s(suite: Any) -> float:
+    return _pct_s(suite, "p99")
+
+
+# -- 4. generator cost -------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _window(
+    url: str, find_pid: Callable[[], int], warm_s: float, span_s: float
+) -> tuple[float, float]:
+    """(requests/s served, generator CPU cores used) between warm_s and warm_s + span_s."""
+    pid = find_pid()
+    time.sleep(warm_s)
+    proc = psutil.Process(pid)
+    with httpx.Client() as client:
+        c0, n0, t0 = proc.cpu_times(), int(client.get(url + "/_count").text), time.monotonic()
+        time.sleep(span_s)
+        c1, n1, t1 = proc.cpu_times(), int(client.get(url + "/_count").text), time.monotonic()
+    cpu = (c1.user - c0.user) + (c1.system - c0.system)
+    return (n1 - n0) / (t1 - t0), cpu / (t1 - t0)
+
+
+def _locust_child(exclude: int) -> Callable[[], int]:
+    def find() -> int:
+        me = psutil.Process()
+        for _ in range(300):
+            for child in me.children(recursive=True):
+                if child.pid != exclude and "locust" in " ".join(child.cmdline()):
+                    return int(child.pid)
+            time.sleep(0.05)
+        raise RuntimeError("the load generator process did not start")
+
+    return find
+
+
+def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, str, bool]:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-c", ZERO_SERVER, str(port)])
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(url + "/_count", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        locustfile = out / "plain_locustfile.py"
+        locustfile.write_text(PLAIN_LOCUSTFILE)
+        plain = subprocess.Popen(
+            [sys.executable, "-m", "locust", "-f", str(locustfile), "--host", url, "--headless",
+             "-u", str(users), "-r", str(users), "-t", f"{run_s}s", "--only-summary"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out,
+        )  # fmt: skip
+        try:
+            plain_rps, plain_cores = _window(url, lambda: plain.pid, 3.0, run_s - 5.0)
+        finally:
+            plain.wait(timeout=run_s + 30)
+        errors: list[BaseException] = []
+
+        def ours_run() -> None:
+            try:
+                run_load(url, "harness.loadgen.demo:echo_factory", users=users,
+                         duration_s=run_s - 2, out_dir=out / "overhead")  # fmt: skip
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        thread = threading.Thread(target=ours_run)
+        thread.start()
+        ours_rps, ours_cores = _window(url, _locust_child(server.pid), 3.0, run_s - 5.0)
+        thread.join(timeout=run_s + 60)
+        if errors:
+            raise errors[0]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    plain_pc = plain_rps / max(plain_cores, 1e-6)
+    ours_pc = ours_rps / max(ours_cores, 1e-6)
+    print(
+        f"    plain Locust FastHttpUser: {plain_rps:7.0f} req/s on {plain_cores:.2f} cores = {plain_pc:7.0f} req/s per core"
+    )
+    print(
+        f"    faceharness generator:     {ours_rps:7.0f} req/s on {ours_cores:.2f} cores = {ours_pc:7.0f} req/s per core"
+    )
+    ratio = ours_pc / plain_pc
+    return f"{ratio:.2f}x plain Locust per core", ">= 1.00x", ratio >= 1.0
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        out = Path(tmp)
+        rows = [
+            _timed(lambda: bench_limit(out), "1 find-limit, throttle 200/s"),
+            _timed(lambda: bench_fixed_latency(out), "2 p50 with fixed 50 ms"),
+            _timed(lambda: bench_stall(out), "3 stall 1 s every 10 s"),
+            _timed(lambda: bench_overhead(out), "4 generator cost per core"),
+        ]
+    width = max(len(r.name) for r in rows)
+    print(f"\n{'benchmark':<{width}}  {'measured':<60}  {'target':<28}  result")
+    for r in rows:
+        print(f"{r.name:<{width}}  {r.measured:<60}  {r.target:<28}  {'ok' if r.ok else 'MISSED'}")
+    print(f"(cores: {os.cpu_count()}, total {sum(r.seconds for r in rows):.0f} s)")
+    return 0 if all(r.ok for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""Plain-Locust user classes, one per operation plus a mixed one, for ``load/locustfile.py``.
+
+For people who run ``locust`` themselves (web UI, their own shapes, distributed with
+``--master-host``). Each user sends the same requests as the harness's scenarios and
+marks an answer failed unless its JSON code is a success (:mod:`harness.loadgen.codes`),
+so Locust's failure table lists codes such as ``throttled: JD 10043``. Locust's own
+statistics apply (bucketed percentiles, closed model); ``faceharness load`` gives exact
+and open-model numbers. Imported only inside Locust (gevent-patched).
+
+Environment: ``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``
+(credentials), or ``FACEHARNESS_LOAD_DEMO_CREDENTIALS=1`` for ``faceharness emulate``;
+optional ``FACEHARNESS_LOAD_WEIGHTS``, ``_SIZES``, ``_PAIRING``, ``_FACES_DIR``, ``_SEED``
+(see :class:`~harness.loadgen.scenarios.ScenarioOptions`) and ``FACEHARNESS_LOAD_USER_RPS``
+(requests per second per user, default 1).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gevent
+from locust import FastHttpUser, constant_throughput, task
+
+from harness.loadgen.classify import SUCCESS
+from harness.loadgen.codes import api_classifier
+from harness.loadgen.scenarios import ScenarioOptions, scenario_request
+
+_ENV = "FACEHARNESS_LOAD_"
+_OPTION_VARS = {
+    "weights": "WEIGHTS",
+    "sizes": "SIZES",
+    "pairing": "PAIRING",
+    "faces_dir": "FACES_DIR",
+}
+
+
+def scenario_kwargs(scenario: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Validated scenario options for ``scenario`` from ``FACEHARNESS_LOAD_*`` variables."""
+    env = dict(os.environ if environ is None else environ)
+    options: dict[str, Any] = {"scenario": scenario}
+    for key, var in _OPTION_VARS.items():
+        if env.get(_ENV + var):
+            options[key] = env[_ENV + var]
+    if env.get(_ENV + "SEED"):
+        options["seed"] = int(env[_ENV + "SEED"])
+    options["demo_credentials"] = env.get(_ENV + "DEMO_CREDENTIALS", "") in ("1", "true", "yes")
+    return ScenarioOptions(**options).to_kwargs()
+
+
+def _per_user_rps() -> float:
+    raw = os.environ.get(_ENV + "USER_RPS", "1")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SystemExit(f"{_ENV}USER_RPS={raw!r} is not a number") from None
+    return value if value > 0 else 1.0
+
+
+class ScenarioUser(FastHttpUser):
+    """Sends one scenario request per task; classifies the answer by its JSON code."""
+
+    abstract = True
+    scenario = "mixed"
+    max_retries = 0
+    wait_time = constant_throughput(_per_user_rps())
+
+    def on_start(self) -> None:
+        self._kwargs = scenario_kwargs(self.scenario)
+        # build the pool and bodies before any request is timed, in a native thread so the
+        # gevent loop (other users, a worker's heartbeats) keeps running meanwhile
+        gevent.get_hub().threadpool.apply(scenario_request, kwds=self._kwargs)
+
+    @task
+    def send(self) -> None:
+        req = scenario_request(**self._kwargs)
+        with self.client.request(
+            req.method,
+            req.url_path(),
+            name=req.name,
+            data=req.body or None,  # type: ignore[arg-type]
+            headers=dict(req.headers),
+            catch_response=True,
+        ) as resp:
+            error = getattr(resp, "error", None) if not resp.status_code else None
+            klass, code = api_classifier(int(resp.status_code or 0), resp.content or b"", error)
+            if klass == SUCCESS:
+                resp.success()
+            else:
+                resp.failure(f"{klass}: {code}")
+
+
+class MatchUser(ScenarioUser):
+    """The internal API's ``match`` operation (one photo against another)."""
+
+    abstract = False
+    scenario = "match"
+
+
+class MatchIdnoUser(ScenarioUser):
+    """``matchIdno``: a photo against an identity's registry photo."""
+
+    abstract = False
+    scenario = "matchIdno"
+
+
+class LiveCodeUser(ScenarioUser):
+    """``liveCode``: fetch a digit code for a LIP video."""
+
+    abstract = False
+    scenario = "liveCode"
+
+
+class FaceCompareNewUser(ScenarioUser):
+    """JD ``faceCompareNew``, freshly signed per request."""
+
+    abstract = False
+    scenario = "faceCompareNew"
+
+
+class MixedUser(ScenarioUser):
+    """All four operations by ``FACEHARNESS_LOAD_WEIGHTS`` (default match=4,matchIdno=2,...)."""
+
+    abstract = False
+    scenario = "mixed"

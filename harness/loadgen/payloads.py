@@ -1,0 +1,194 @@
+"""The image pool load scenarios draw from: real face photos in three size classes.
+
+Built once per process from the package-shipped portraits (``harness.imaging.builtin_faces``
+JPEG variants, plus a smaller and a larger re-encode of each so every class has members)
+and, optionally, the JPEG/PNG files of a faces directory. Sizes matter for load: base64
+encoding, transfer and decoding cost grow with the upload, so a run states its size mix.
+Images never leave this module except inside request bodies; reports see sha256 only.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.errors import InputError, UsageError
+
+SIZE_CLASSES: tuple[str, ...] = ("small", "medium", "large")
+SMALL_MAX_BYTES = 32 * 1024  # small < 32 KiB <= medium < 128 KiB <= large
+MEDIUM_MAX_BYTES = 128 * 1024
+DEFAULT_SIZES = "small=1,medium=3,large=1"
+MAX_DIR_FILES = 200  # a faces directory is read up to this many files (bounded start-up)
+_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+_TRAILING_INDEX = re.compile(r"[_-]?\d+$")
+
+
+@dataclass(frozen=True)
+class PoolImage:
+    """One upload: ``identity`` groups photos of one person (genuine/impostor pairing)."""
+
+    name: str
+    identity: str
+    data: bytes
+    format: str
+
+    @functools.cached_property
+    def size_class(self) -> str:
+        return size_class_of(len(self.data))
+
+    @functools.cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def size_class_of(nbytes: int) -> str:
+    if nbytes < SMALL_MAX_BYTES:
+        return "small"
+    return "medium" if nbytes < MEDIUM_MAX_BYTES else "large"
+
+
+def parse_weights(text: str, allowed: Sequence[str], what: str) -> dict[str, float]:
+    """``"a=3,b=1"`` -> ``{"a": 3.0, "b": 1.0}``; names must be in ``allowed``, sum > 0."""
+    weights: dict[str, float] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or name not in allowed:
+            raise UsageError(
+                f"{what} {text!r}: expected NAME=WEIGHT pairs with NAME in {', '.join(allowed)}"
+            )
+        try:
+            weight = float(value)
+        except ValueError:
+            raise UsageError(f"{what} {text!r}: weight {value.strip()!r} is not a number") from None
+        if not weight >= 0 or weight == float("inf"):
+            raise UsageError(f"{what} {text!r}: weights must be finite and >= 0")
+        weights[name] = weight
+    if sum(weights.values()) <= 0:
+        raise UsageError(f"{what} {text!r}: give at least one positive weight")
+    return weights
+
+
+class ImagePool:
+    """Images by size class; picks are driven by the caller's seeded RNG."""
+
+    def __init__(self, images: Sequence[PoolImage], *, skipped: int = 0) -> None:
+        if not images:
+            raise InputError("the image pool is empty")
+        self.images = tuple(images)
+        self.skipped = skipped
+        self.by_class: dict[str, tuple[PoolImage, ...]] = {
+            c: tuple(i for i in self.images if i.size_class == c) for c in SIZE_CLASSES
+        }
+        self._draws: dict[tuple[tuple[str, float], ...], tuple[list[str], list[float]]] = {}
+
+    def counts(self) -> dict[str, int]:
+        return {c: len(v) for c, v in self.by_class.items()}
+
+    def check_mix(self, sizes: Mapping[str, float]) -> None:
+        empty = [c for c, w in sizes.items() if w > 0 and not self.by_class[c]]
+        if empty:
+            raise UsageError(
+                f"size mix asks for {', '.join(empty)} images but the pool has none "
+                f"(pool: {self.counts()})"
+            )
+
+    def pick(
+        self, rng: random.Random, sizes: Mapping[str, float], among: Sequence[PoolImage] = ()
+    ) -> PoolImage:
+        """A random image of a size class drawn by ``sizes`` (from ``among`` if given)."""
+        if not among:
+            key = tuple(sorted(sizes.items()))
+            drawn = self._draws.get(key)
+            if drawn is None:
+                present = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0 and self.by_class[c]]
+                drawn = self._draws[key] = (present, [sizes[c] for c in present])
+            if drawn[0]:
+                members = self.by_class[rng.choices(drawn[0], weights=drawn[1])[0]]
+                return members[rng.randrange(len(members))]
+        candidates = among or self.images
+        classes = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0]
+        present = [c for c in classes if any(i.size_class == c for i in candidates)]
+        if present:
+            klass = rng.choices(present, weights=[sizes[c] for c in present])[0]
+            candidates = [i for i in candidates if i.size_class == klass]
+        return candidates[rng.randrange(len(candidates))]
+
+
+def _resized_jpeg(data: bytes, scale: float, quality: int) -> bytes:
+    from PIL import Image
+
+    from harness.imaging import encode
+
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        base = im.convert("RGB")
+    size = (max(16, round(base.width * scale)), max(16, round(base.height * scale)))
+    return encode(base.resize(size, Image.Resampling.BILINEAR), "jpeg", quality=quality)
+
+
+def _builtin_images(max_bytes: int) -> list[PoolImage]:
+    from harness.imaging import builtin_faces, sniff_format
+
+    out: list[PoolImage] = []
+    for face in builtin_faces():
+        if sniff_format(face.data) != "jpeg":
+            continue
+        out.append(PoolImage(face.name, face.identity, face.data, "jpeg"))
+        out.append(
+            PoolImage(
+                face.name + "@small", face.identity, _resized_jpeg(face.data, 0.45, 80), "jpeg"
+            )
+        )
+        for quality in (97, 92, 85):  # the largest re-encode that still fits every API
+            large = _resized_jpeg(face.data, 1.8, quality)
+            if len(large) <= max_bytes:
+                out.append(PoolImage(face.name + "@large", face.identity, large, "jpeg"))
+                break
+    return out
+
+
+def _dir_images(faces_dir: Path, max_bytes: int) -> tuple[list[PoolImage], int]:
+    from harness.imaging import sniff_format
+
+    if not faces_dir.is_dir():
+        raise InputError(f"--faces-dir {faces_dir}: not a directory")
+    files = sorted(p for p in faces_dir.iterdir() if p.suffix.lower() in _SUFFIXES)
+    out: list[PoolImage] = []
+    skipped = 0
+    for path in files[:MAX_DIR_FILES]:
+        data = path.read_bytes()
+        fmt = sniff_format(data)
+        if fmt not in ("jpeg", "png") or len(data) > max_bytes:
+            skipped += 1
+            continue
+        identity = _TRAILING_INDEX.sub("", path.stem) or path.stem
+        out.append(PoolImage(path.name, identity, data, fmt))
+    if not out:
+        raise InputError(f"--faces-dir {faces_dir}: no usable .jpg/.png face photos")
+    return out, skipped
+
+
+@functools.lru_cache(maxsize=4)
+def build_pool(faces_dir: str = "", max_bytes: int = 0) -> ImagePool:
+    """The pool for this process; ``max_bytes`` (0: the contract's) is the largest upload
+    every scenario may send (the internal API's base64 limit is the tighter one)."""
+    if max_bytes <= 0:
+        from harness.contract import load_contract
+
+        contract = load_contract()
+        max_bytes = min(3 * contract.match_base64_max_chars // 4, contract.jd_image_max_bytes - 1)
+    images = _builtin_images(max_bytes)
+    skipped = 0
+    if faces_dir:
+        extra, skipped = _dir_images(Path(faces_dir), max_bytes)
+        images.extend(extra)
+    return ImagePool(images, skipped=skipped)

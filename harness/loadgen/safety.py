@@ -1,0 +1,93 @@
+"""Guard rails for load aimed at a live service: explicit load, low ceilings, a budget.
+
+A live face-comparison API usually bills per call and may be shared, so a run against a
+URL must say how much load it wants (``rate`` or ``users``), stays under low ceilings
+unless the caller passes the explicit override (CLI: ``--allow-costly-load``), has a
+request budget by default, and aborts when the error rate spikes. The embedded emulator
+has none of these limits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from harness.errors import UsageError
+
+OVERRIDE_FLAG = "--allow-costly-load"
+URL_MAX_RATE = 20.0  # requests/s, total over all workers
+URL_MAX_USERS = 5
+URL_MAX_REQUESTS = 1000  # default budget of one command (run, or a whole limit search)
+URL_ABORT_ERROR_RATE = 0.5  # abort when more than half of the last 5 s failed
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
+_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def parse_duration(text: str, what: str = "--duration") -> float:
+    """``"30s"``, ``"2m"``, ``"1.5h"``, ``"500ms"`` or plain seconds -> seconds (> 0)."""
+    m = _DURATION.match(text)
+    if not m:
+        raise UsageError(f"{what} {text!r}: expected a duration such as 30s, 2m or 90")
+    seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
+    if seconds <= 0:
+        raise UsageError(f"{what} {text!r}: must be longer than zero")
+    return seconds
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a run gets after the target's safety defaults are applied."""
+
+    max_requests: int | None
+    abort_error_rate: float | None
+
+
+def check_run(
+    *,
+    is_emulator: bool,
+    users: int | None,
+    rate: float | None,
+    max_requests: int | None,
+    abort_error_rate: float | None,
+    abort_default: bool,
+    allow_costly: bool,
+) -> Limits:
+    """Validate a run's load against the target; return its effective bounds.
+
+    ``abort_default`` means the caller did not choose ``abort_error_rate`` (so URL targets
+    get :data:`URL_ABORT_ERROR_RATE`). Raises :class:`UsageError` with the fix.
+    """
+    if users is None and rate is None:
+        hint = "" if is_emulator else " (a live target never gets a default load)"
+        raise UsageError(f"give --users N (closed model) or --rate R (open model){hint}")
+    if users is not None and users < 1:
+        raise UsageError(f"--users must be >= 1, got {users}")
+    if rate is not None and (not math.isfinite(rate) or rate <= 0):
+        raise UsageError(f"--rate must be a positive number, got {rate}")
+    if max_requests is not None and max_requests < 1:
+        raise UsageError(f"--max-requests must be >= 1, got {max_requests}")
+    if abort_error_rate is not None and not 0 < abort_error_rate <= 1:
+        raise UsageError(f"--abort-error-rate must be in (0, 1], got {abort_error_rate}")
+    if is_emulator:
+        return Limits(max_requests, None if abort_default else abort_error_rate)
+    if not allow_costly:
+        check_rate_ceiling(rate, "--rate")
+        if users is not None and users > URL_MAX_USERS:
+            raise UsageError(
+                f"--users {users} is above the {URL_MAX_USERS}-user ceiling for a live target; "
+                f"pass {OVERRIDE_FLAG} if you mean it"
+            )
+    return Limits(
+        max_requests if max_requests is not None else URL_MAX_REQUESTS,
+        URL_ABORT_ERROR_RATE if abort_default else abort_error_rate,
+    )
+
+
+def check_rate_ceiling(rate: float | None, what: str) -> None:
+    """Refuse a live-target rate above :data:`URL_MAX_RATE` (without the override)."""
+    if rate is not None and rate > URL_MAX_RATE:
+        raise UsageError(
+            f"{what} {rate:g}/s is above the {URL_MAX_RATE:g}/s ceiling for a live target; "
+            f"pass {OVERRIDE_FLAG} if you mean it"
+        )

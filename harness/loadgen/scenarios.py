@@ -1,0 +1,303 @@
+"""Request factories for every operation of both APIs, and a weighted mix of them.
+
+:func:`scenario_request` is the factory the load engine calls by dotted path, once per
+request, inside the Locust process. Its keyword arguments are the (non-secret)
+:class:`ScenarioOptions`; credentials come from the environment of that process only
+(``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``), so they
+never appear in the run's config file or in ``load.json``. Bodies are built once per
+image pair and reused; what must be fresh per request is fresh: JD's timestamp and
+sign (``jd_auth_params``) and its ``serialNo``.
+
+Pairing decides what is compared: ``same`` sends one image on both sides (a match on
+every engine, including the emulator's byte-hash ``fast`` engine), ``genuine`` two
+photos of one person, ``impostor`` two people. ``matchIdno`` compares against the
+registry photo of an identity: by default the emulator's demo identity, whose registry
+photo is ``builtin_faces()[0]``; ``FACEHARNESS_ID_NUM``/``FACEHARNESS_ID_NAME`` and the
+``idno_face`` option point it at another one.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import random
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.errors import InputError, UsageError
+from harness.loadgen.config import PROC_INDEX_ENV
+from harness.loadgen.payloads import (
+    DEFAULT_SIZES,
+    SIZE_CLASSES,
+    ImagePool,
+    PoolImage,
+    build_pool,
+    parse_weights,
+)
+from harness.loadgen.request import PreparedRequest
+
+OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
+MIXED = "mixed"
+SCENARIOS: tuple[str, ...] = (*OPERATIONS, MIXED)
+PAIRINGS: tuple[str, ...] = ("same", "genuine", "impostor")
+DEFAULT_WEIGHTS = "match=4,matchIdno=2,liveCode=1,faceCompareNew=3"
+FACTORY = "harness.loadgen.scenarios:scenario_request"
+ENV_ID_NUM = "FACEHARNESS_ID_NUM"
+ENV_ID_NAME = "FACEHARNESS_ID_NAME"
+_SERIAL_SLOT = "fh-" + "0" * 32  # same length as the fresh serials spliced in per request
+_SERIAL_SLOT_BYTES = _SERIAL_SLOT.encode()
+_NOWHERE = "http://builder.invalid"  # the clients below only build bodies; nothing is sent
+_JSON = "application/json"
+MAX_BODIES = 256  # built request bodies kept per scenario (each up to ~0.8 MB)
+
+
+@dataclass(frozen=True)
+class ScenarioOptions:
+    """What a scenario sends; everything here may be written to the run's config file."""
+
+    scenario: str = "match"
+    weights: str = DEFAULT_WEIGHTS  # mixed only: OPERATION=WEIGHT,...
+    sizes: str = DEFAULT_SIZES  # small=W,medium=W,large=W
+    faces_dir: str = ""
+    pairing: str = "same"
+    idno_face: str = ""  # photo for matchIdno; default: the emulator's registry photo
+    seed: int = 0
+    demo_credentials: bool = False  # the emulator's demo credentials when none are set
+
+    def __post_init__(self) -> None:
+        if self.scenario not in SCENARIOS:
+            raise UsageError(
+                f"--scenario {self.scenario!r}: expected one of {', '.join(SCENARIOS)}"
+            )
+        if self.pairing not in PAIRINGS:
+            raise UsageError(f"--pairing {self.pairing!r}: expected one of {', '.join(PAIRINGS)}")
+        parse_weights(self.sizes, SIZE_CLASSES, "--sizes")
+        if self.scenario == MIXED:
+            parse_weights(self.weights, OPERATIONS, "--weights")
+
+    @property
+    def operations(self) -> dict[str, float]:
+        """Operation -> weight (a single operation for a single-operation scenario)."""
+        if self.scenario != MIXED:
+            return {self.scenario: 1.0}
+        return {k: v for k, v in parse_weights(self.weights, OPERATIONS, "--weights").items() if v}
+
+    def to_kwargs(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def scenario_request(**options: Any) -> PreparedRequest:
+    """The load engine's request factory: the next request of the configured scenario."""
+    return _scenario(tuple(sorted(options.items()))).next_request()
+
+
+@functools.lru_cache(maxsize=32)  # one entry per distinct options; bodies live in the entry
+def _scenario(items: tuple[tuple[str, Any], ...]) -> Scenario:
+    return Scenario(ScenarioOptions(**dict(items)))
+
+
+class Scenario:
+    """One process's request source for a :class:`ScenarioOptions`."""
+
+    def __init__(self, options: ScenarioOptions, environ: Mapping[str, str] | None = None) -> None:
+        from harness.contract import load_contract
+
+        env = os.environ if environ is None else environ
+        self.options = options
+        self.contract = load_contract()
+        weights = options.operations
+        self._ops = list(weights)
+        self._weights = list(weights.values())
+        self._total = sum(self._weights)
+        self._credit = [0.0] * len(self._ops)
+        self.sizes = parse_weights(options.sizes, SIZE_CLASSES, "--sizes")
+        self.rng = random.Random(f"{options.seed}:{env.get(PROC_INDEX_ENV, '0')}")
+        self.pool: ImagePool = build_pool(options.faces_dir)
+        self.pool.check_mix(self.sizes)
+        creds = _credentials(env, demo=options.demo_credentials)
+        self._token = creds.require_token() if set(self._ops) - {"faceCompareNew"} else ""
+        self._jd = creds.require_jd() if "faceCompareNew" in self._ops else ("", "")
+        self._id = (env.get(ENV_ID_NUM) or "", env.get(ENV_ID_NAME) or "")
+        self._idno_face = (
+            self._registry_face(options.idno_face) if "matchIdno" in self._ops else None
+        )
+        self._bodies: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self._paths = {op: self.contract.operation(op).path for op in OPERATIONS}
+        self._builders = {
+            "match": self._match,
+            "matchIdno": self._idno,
+            "liveCode": self._live_code,
+            "faceCompareNew": self._jd_compare,
+        }
+        self._prebuild()
+
+    def _prebuild(self) -> None:
+        """With ``same`` pairing every body is known up front: build them all now, so no
+        request pays for JSON and base64 encoding while the clock runs."""
+        if self.options.pairing != "same":
+            return
+        for image in self.pool.images[: MAX_BODIES // 2]:
+            if "match" in self._ops:
+                self._match_body(image, image)
+            if "faceCompareNew" in self._ops:
+                self._jd_body(image, image)
+        if self._idno_face is not None:
+            self._idno_body(self._idno_face)
+
+    def __repr__(self) -> str:  # never the credentials
+        return f"Scenario({self.options.scenario!r}, pool={self.pool.counts()})"
+
+    def next_request(self) -> PreparedRequest:
+        return self._builders[self._next_operation()]()
+
+    def _next_operation(self) -> str:
+        """Smooth weighted round robin: every ``sum(weights)`` requests hold each operation
+        exactly its weight, evenly spread, so even a short run has the stated mix."""
+        if len(self._ops) == 1:
+            return self._ops[0]
+        credit = self._credit
+        for i, weight in enumerate(self._weights):
+            credit[i] += weight
+        best = max(range(len(credit)), key=credit.__getitem__)
+        credit[best] -= self._total
+        return self._ops[best]
+
+    # -- pairing ---------------------------------------------------------------------------
+
+    def _pair(self, first: PoolImage) -> PoolImage:
+        pairing = self.options.pairing
+        if pairing == "same":
+            return first
+        images = self.pool.images
+        if pairing == "genuine":
+            among = [i for i in images if i.identity == first.identity and i.data != first.data]
+        else:
+            among = [i for i in images if i.identity != first.identity]
+        if not among:
+            raise InputError(f"the image pool has no {pairing} partner for {first.name}")
+        return self.pool.pick(self.rng, self.sizes, among)
+
+    def _registry_face(self, path: str) -> PoolImage:
+        if path:
+            from harness.imaging import sniff_format
+
+            try:
+                data = Path(path).read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    f"--idno-face {path}: cannot read ({exc.strerror or exc})"
+                ) from None
+            fmt = sniff_format(data)
+            if fmt not in ("jpeg", "png"):
+                raise InputError(f"--idno-face {path}: not a JPEG or PNG image")
+            return PoolImage(Path(path).name, "registry", data, fmt)
+        from harness.imaging import builtin_faces
+
+        face = builtin_faces()[0]  # the emulator's registry photo of its demo identity
+        return PoolImage(face.name, face.identity, face.data, "jpeg")
+
+    # -- the four operations ---------------------------------------------------------------
+
+    def _body(self, key: tuple[str, str, str], build: Callable[[], dict[str, Any]]) -> bytes:
+        body = self._bodies.get(key)
+        if body is None:
+            body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+            self._bodies[key] = body
+            if len(self._bodies) > MAX_BODIES:  # bounded memory: drop the oldest body
+                self._bodies.popitem(last=False)
+        return body
+
+    @functools.cached_property
+    def _builder(self) -> tuple[Any, Any]:
+        """Request builders of the clients (used to build bodies only, never to send)."""
+        from harness.clients import FaceMatchClient, JdFaceCompareClient
+
+        match = FaceMatchClient(_NOWHERE, token="-", contract=self.contract)
+        jd = JdFaceCompareClient(_NOWHERE, appkey="-", secretkey="-", contract=self.contract)
+        match.close()
+        jd.close()
+        return match, jd
+
+    def _match_headers(self) -> dict[str, str]:
+        return {"Authorization": self._token, "Content-Type": _JSON}
+
+    def _match_body(self, image: PoolImage, face: PoolImage) -> bytes:
+        def build() -> dict[str, Any]:
+            return self._builder[0].build_match(_payload(image), _payload(face))[1]  # type: ignore[no-any-return]
+
+        return self._body(("match", image.sha256, face.sha256), build)
+
+    def _idno_body(self, face: PoolImage) -> bytes:
+        from harness.emulator import DEMO_ID_NUM, DEMO_NAME
+
+        id_num, name = self._id[0] or DEMO_ID_NUM, self._id[1] or DEMO_NAME
+
+        def build() -> dict[str, Any]:
+            return self._builder[0].build_idno(id_num, name, _payload(face))[1]  # type: ignore[no-any-return]
+
+        return self._body(("matchIdno", face.sha256, ""), build)
+
+    def _jd_body(self, base: PoolImage, other: PoolImage) -> bytes:
+        def build() -> dict[str, Any]:
+            builder = self._builder[1]
+            return builder.build_compare(  # type: ignore[no-any-return]
+                _payload(base), [_payload(other)], serial_no=_SERIAL_SLOT
+            )
+
+        return self._body(("faceCompareNew", base.sha256, other.sha256), build)
+
+    def _match(self) -> PreparedRequest:
+        image = self.pool.pick(self.rng, self.sizes)
+        body = self._match_body(image, self._pair(image))
+        return PreparedRequest(
+            "match", "POST", self._paths["match"], {}, self._match_headers(), body
+        )
+
+    def _idno(self) -> PreparedRequest:
+        assert self._idno_face is not None
+        face = self._idno_face
+        if self.options.pairing != "same":
+            face = self._pair(face)
+        return PreparedRequest(
+            "matchIdno", "POST", self._paths["matchIdno"], {}, self._match_headers(),
+            self._idno_body(face),
+        )  # fmt: skip
+
+    def _live_code(self) -> PreparedRequest:
+        return PreparedRequest(
+            "liveCode", "POST", self._paths["liveCode"], {}, self._match_headers(), b"{}"
+        )
+
+    def _jd_compare(self) -> PreparedRequest:
+        from harness.clients import jd_auth_params
+
+        base = self.pool.pick(self.rng, self.sizes)
+        template = self._jd_body(base, self._pair(base))
+        body = template.replace(_SERIAL_SLOT_BYTES, f"fh-{uuid.uuid4().hex}".encode(), 1)
+        appkey, secret = self._jd
+        return PreparedRequest(
+            "faceCompareNew", "POST", self._paths["faceCompareNew"],
+            jd_auth_params(appkey, secret), {"Content-Type": _JSON}, body,
+        )  # fmt: skip
+
+
+def _credentials(env: Mapping[str, str], *, demo: bool) -> Any:
+    """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
+    from harness.clients import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
+
+    return Credentials(
+        token=env.get(ENV_TOKEN) or (DEMO.token if demo else None),
+        jd_appkey=env.get(ENV_JD_APPKEY) or (DEMO.jd_appkey if demo else None),
+        jd_secretkey=env.get(ENV_JD_SECRETKEY) or (DEMO.jd_secretkey if demo else None),
+    )
+
+
+def _payload(image: PoolImage) -> Any:
+    from harness.clients import load_payload
+
+    return load_payload(image.data, allowed=(image.format,), name=image.name)

@@ -1,0 +1,45 @@
+"""Sending a prepared request on a Locust user's own connection pool, below its session.
+
+Locust's ``FastHttpSession.request`` parses the URL, builds request and response wrapper
+objects and fires its event for every call; the load process needs none of that (it
+times, classifies and records each answer itself, then fires Locust's request event
+once), and at thousands of requests per second per core that wrapping is a measurable
+share of the generator's CPU (``benchmarks/bench_load.py``). Connections, keep-alive and
+the user's timeouts are geventhttpclient's, exactly as Locust configures them.
+Runs only inside Locust (gevent-patched).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geventhttpclient.url import URL
+
+from harness.loadgen.request import PreparedRequest
+
+
+class Transport:
+    """Sends to the user's host (Locust's ``--host``); ``send`` returns ``(status, body)`` or
+    raises the transport's exception (refused, reset, timeout ...)."""
+
+    def __init__(self) -> None:
+        self._bases: dict[str, tuple[URL, str]] = {}
+
+    def _base(self, host: str) -> tuple[URL, str]:
+        base = self._bases.get(host)
+        if base is None:
+            url = URL(host)
+            base = self._bases[host] = (url, (url.path or "").rstrip("/"))
+        return base
+
+    def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
+        url, prefix = self._base(user.host)
+        client = user.client.client.clientpool.get_client(url)
+        response = client.request(
+            req.method, prefix + req.url_path(), body=req.body, headers=req.headers
+        )
+        try:
+            body = response.read()
+        finally:
+            response.release()
+        return int(response.status_code), bytes(body)

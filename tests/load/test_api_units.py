@@ -1,0 +1,294 @@
+"""Unit tests of the API wiring of the load suite: JSON-code classifier, scenarios, safety.
+
+No Locust, no network: requests are built and checked against the contract's schemas.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, jd_sign
+from harness.errors import ConfigError, UsageError
+from harness.loadgen import StepResult, find_limit
+from harness.loadgen.classify import KLASSES
+from harness.loadgen.codes import api_classifier, klass_of
+from harness.loadgen.payloads import SMALL_MAX_BYTES, build_pool, parse_weights
+from harness.loadgen.safety import (
+    OVERRIDE_FLAG,
+    URL_ABORT_ERROR_RATE,
+    URL_MAX_REQUESTS,
+    check_run,
+    parse_duration,
+)
+from harness.loadgen.scenarios import OPERATIONS, Scenario, ScenarioOptions, scenario_request
+
+
+def _match(errcode: int, success: str | None = "true", status: str = "SUCCESS") -> bytes:
+    data: dict[str, Any] = {"status": status, "traceNo": "t1"}
+    if success is not None:
+        data["result"] = {"success": success, "score": "91"}
+    return json.dumps({"errcode": errcode, "errmsg": "x", "data": data}).encode()
+
+
+def _jd(gateway: str, business: int | None = None, result: bool = True) -> bytes:
+    body: dict[str, Any] = {"code": gateway, "msg": "x", "charge": False}
+    if business is not None:
+        body["result"] = {"code": business, "msg": "x", "result": result, "score": 0.9}
+    return json.dumps(body).encode()
+
+
+CASES = [
+    ("match ok", 200, _match(0), ("success", "MATCH 0")),
+    ("match no match", 200, _match(0, "false"), ("business_failure", "MATCH 0 success=false")),
+    ("match livecode", 200, _match(0, None), ("success", "MATCH 0")),
+    ("match async accepted", 200, _match(0, None, "PROCESSING"), ("success", "MATCH 0")),
+    ("match status FAIL", 200, _match(0, "true", "FAIL"), ("server_error", "MATCH 0 status=FAIL")),
+    ("match qps", 200, _match(42900), ("throttled", "MATCH 42900")),
+    ("match token", 200, _match(40002), ("auth_error", "MATCH 40002")),
+    ("match param", 200, _match(40004), ("input_error", "MATCH 40004")),
+    ("match no face", 200, _match(40031), ("business_failure", "MATCH 40031")),
+    ("match internal", 200, _match(50000), ("server_error", "MATCH 50000")),
+    ("match unknown", 200, _match(12345), ("server_error", "MATCH 12345 (undocumented)")),
+    ("jd qps", 200, _jd("10043"), ("throttled", "JD 10043")),
+    ("jd cluster qps", 200, _jd("10044"), ("throttled", "JD 10044")),
+    ("jd sign", 200, _jd("10047"), ("auth_error", "JD 10047")),
+    ("jd daily limit", 200, _jd("10040"), ("auth_error", "JD 10040")),
+    ("jd busy", 200, _jd("10020"), ("server_error", "JD 10020")),
+    ("jd ok", 200, _jd("10000", 0), ("success", "JD-BIZ 0")),
+    ("jd not same", 200, _jd("10000", 1155, False), ("business_failure", "JD-BIZ 1155")),
+    ("jd traffic", 200, _jd("10000", 43010), ("throttled", "JD-BIZ 43010")),
+    ("jd param", 200, _jd("10000", 100), ("input_error", "JD-BIZ 100")),
+    ("jd system", 200, _jd("10000", 50), ("server_error", "JD-BIZ 50")),
+    ("jd ok but false", 200, _jd("10000", 0, False), ("business_failure", "JD-BIZ 0 result=false")),
+    ("jd no result", 200, _jd("10000"), ("server_error", "JD 10000 without result.code")),
+    ("http 429", 429, b"{}", ("throttled", "HTTP 429")),
+    ("http 503", 503, b"busy", ("server_error", "HTTP 503")),
+    ("not json", 200, b"<html>", ("server_error", "HTTP 200 not JSON")),
+    ("not an envelope", 200, b"[1, 2]", ("server_error", "HTTP 200 not the API's envelope")),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_api_classifier(status: int, body: bytes, expected: tuple[str, str]) -> None:
+    assert api_classifier(status, body, None) == expected
+
+
+def test_api_classifier_transport_failures() -> None:
+    assert api_classifier(0, b"", TimeoutError("read"))[0] == "timeout"
+    assert api_classifier(0, b"", ConnectionRefusedError(111, "refused")) == (
+        "connection_error",
+        "EXC ConnectionRefusedError",
+    )
+
+
+def test_every_code_has_a_class_and_only_rate_limits_throttle(contract: Any) -> None:
+    classes = {
+        (c.api, c.where, c.code): klass_of(c.category, c.retryable) for c in contract.codes.codes
+    }
+    assert set(classes.values()) <= set(KLASSES)
+    throttled = {key for key, klass in classes.items() if klass == "throttled"}
+    assert throttled == {
+        ("jd", "gateway", "10043"),
+        ("jd", "gateway", "10044"),
+        ("jd", "business", "43010"),
+        ("match", "errcode", "42900"),
+    }
+    assert classes[("jd", "business", "1155")] == "business_failure"
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+def _decoded_images(body: dict[str, Any]) -> list[bytes]:
+    found: list[bytes] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("data", "imgBase64") and isinstance(value, str):
+                    found.append(base64.b64decode(value))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(body)
+    return found
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_each_operation_builds_a_valid_request(contract: Any, operation: str) -> None:
+    scenario = Scenario(ScenarioOptions(scenario=operation, demo_credentials=True), environ={})
+    op = contract.operation(operation)
+    spec = contract.spec(op.api)
+    requests = [scenario.next_request() for _ in range(5)]
+    for req in requests:
+        assert (req.name, req.method, req.path) == (operation, op.method.upper(), op.path)
+        body = json.loads(req.body)
+        if op.request_schema:
+            errors = list(spec.validator(op.request_schema).iter_errors(body))
+            assert not errors, errors[0]
+        if operation == "faceCompareNew":
+            assert req.query["appkey"] == DEMO_JD_APPKEY
+            assert req.query["sign"] == jd_sign(DEMO_JD_SECRETKEY, req.query["timestamp"])
+            assert "Authorization" not in req.headers
+        else:
+            assert req.headers["Authorization"] == DEMO_TOKEN and not req.query
+    if operation == "faceCompareNew":  # a fresh serial number per request
+        assert len({json.loads(r.body)["serialNo"] for r in requests}) == len(requests)
+
+
+def test_pairing_and_size_mix() -> None:
+    small = Scenario(ScenarioOptions(sizes="small=1", demo_credentials=True), environ={})
+    for _ in range(10):
+        images = _decoded_images(json.loads(small.next_request().body))
+        assert len(images) == 2 and images[0] == images[1]  # "same": one photo both sides
+        assert len(images[0]) < SMALL_MAX_BYTES
+    pool = build_pool()
+    identity = {img.data: img.identity for img in pool.images}
+    for pairing, same_person in (("genuine", True), ("impostor", False)):
+        scenario = Scenario(ScenarioOptions(pairing=pairing, demo_credentials=True), environ={})
+        for _ in range(10):
+            a, b = _decoded_images(json.loads(scenario.next_request().body))
+            assert a != b and (identity[a] == identity[b]) is same_person
+
+
+def test_mixed_scenario_follows_its_weights() -> None:
+    options = ScenarioOptions(
+        scenario="mixed", weights="match=3,liveCode=1,faceCompareNew=0", demo_credentials=True
+    )
+    scenario = Scenario(options, environ={})
+    names = [scenario.next_request().name for _ in range(2000)]
+    assert Counter(names) == {"match": 1500, "liveCode": 500}
+    assert all(
+        Counter(names[i : i + 4])["liveCode"] == 1 for i in range(0, 2000, 4)
+    )  # spread evenly
+    default = Scenario(ScenarioOptions(scenario="mixed", demo_credentials=True), environ={})
+    first = Counter(default.next_request().name for _ in range(10))  # weights 4, 2, 1, 3
+    assert first == {"match": 4, "matchIdno": 2, "liveCode": 1, "faceCompareNew": 3}
+
+
+def test_credentials_come_from_the_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
+        monkeypatch.delenv(name, raising=False)
+    jd = Scenario(ScenarioOptions(scenario="faceCompareNew"), environ={
+        "FACEHARNESS_JD_APPKEY": "k1", "FACEHARNESS_JD_SECRETKEY": "s1"}).next_request()  # fmt: skip
+    assert jd.query["appkey"] == "k1" and jd.query["sign"] == jd_sign("s1", jd.query["timestamp"])
+    with pytest.raises(ConfigError, match="FACEHARNESS_TOKEN"):
+        Scenario(ScenarioOptions(scenario="liveCode"), environ={})
+    with pytest.raises(ConfigError, match="FACEHARNESS_JD_APPKEY"):
+        Scenario(ScenarioOptions(scenario="faceCompareNew"), environ={})
+    monkeypatch.setenv("FACEHARNESS_TOKEN", "tok-from-env")
+    req = scenario_request(scenario="liveCode", seed=7)
+    assert req.headers["Authorization"] == "tok-from-env"
+    assert not any(
+        "tok" in str(v) for v in ScenarioOptions(scenario="liveCode").to_kwargs().values()
+    )
+
+
+BAD_OPTIONS = [
+    ({"scenario": "compare"}, "--scenario"),
+    ({"pairing": "twins"}, "--pairing"),
+    ({"sizes": "huge=1"}, "--sizes"),
+    ({"sizes": "small=0"}, "positive"),
+    ({"scenario": "mixed", "weights": "match=x"}, "not a number"),
+    ({"scenario": "mixed", "weights": "match"}, "NAME=WEIGHT"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), BAD_OPTIONS, ids=[m for _, m in BAD_OPTIONS])
+def test_bad_scenario_options(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        ScenarioOptions(**kwargs)
+
+
+def test_parse_weights() -> None:
+    assert parse_weights(" small=1, large=2.5 ", ("small", "large"), "--sizes") == {
+        "small": 1.0,
+        "large": 2.5,
+    }
+
+
+# -- safety ------------------------------------------------------------------------------------
+
+
+def _run(**kw: Any) -> Any:
+    base: dict[str, Any] = {"is_emulator": False, "users": None, "rate": None, "max_requests": None,
+                            "abort_error_rate": None, "abort_default": True, "allow_costly": False}  # fmt: skip
+    return check_run(**{**base, **kw})
+
+
+def test_live_targets_get_explicit_load_ceilings_a_budget_and_an_abort() -> None:
+    with pytest.raises(UsageError, match="--users N .* or --rate R"):
+        _run()
+    with pytest.raises(UsageError, match=OVERRIDE_FLAG):
+        _run(rate=50)
+    with pytest.raises(UsageError, match=OVERRIDE_FLAG):
+        _run(users=6)
+    limits = _run(rate=5)
+    assert (limits.max_requests, limits.abort_error_rate) == (
+        URL_MAX_REQUESTS,
+        URL_ABORT_ERROR_RATE,
+    )
+    assert _run(rate=500, allow_costly=True, max_requests=50).max_requests == 50
+    assert _run(rate=5, abort_default=False).abort_error_rate is None  # --no-abort
+    emulator = _run(is_emulator=True, rate=5000)
+    assert (emulator.max_requests, emulator.abort_error_rate) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30", 30.0), ("30s", 30.0), ("2m", 120.0), ("500ms", 0.5), ("1.5h", 5400.0)],
+)
+def test_parse_duration(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "abc", "-1s", "0", "5 days"])
+def test_parse_duration_rejects(text: str) -> None:
+    with pytest.raises(UsageError, match="--duration"):
+        parse_duration(text)
+
+
+def test_find_limit_precheck_stops_the_search() -> None:
+    def measure(rate: float) -> StepResult:
+        return StepResult(rate, rate, rate, 5.0, 0.0, 0.0, completed=int(rate * 3))
+
+    budget = {"left": 100.0}
+
+    def precheck(rate: float) -> str | None:
+        if rate * 3 > budget["left"]:
+            return "request budget"
+        budget["left"] -= rate * 3
+        return None
+
+    result = find_limit(measure, start_rate=5, max_rate=1000, slo_p99_ms=100, max_error_rate=0.01,
+                        precheck=precheck)  # fmt: skip
+    assert result.stopped_by == "request budget"
+    assert [s.rate for s in result.steps] == [
+        5,
+        10,
+    ] and result.limit_rps == 10  # 15 + 30, then 60 > 55
+
+
+def test_no_match_verdicts_are_served_requests_not_an_error_spike() -> None:
+    from harness.loadgen.control import ErrorSpike
+    from harness.loadgen.recorder import Recorder
+
+    spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=5)
+    recorder = Recorder(proc="p", late_s=0.01, spike=spike, origin=(0.0, 1000.0))
+    for i in range(20):
+        recorder.done(1.0, 1.0, 1.0 + i / 100, "business_failure", "JD-BIZ 1155")
+    assert spike.check(1.5) is None
+    assert recorder.err_codes == {"JD-BIZ 1155": 20}  # still counted by code
+    for i in range(30):
+        recorder.done(1.0, 1.0, 1.3 + i / 100, "auth_error", "JD 10047")
+    assert spike.check(1.7) is not None  # 30 of 50 failed

@@ -1,0 +1,195 @@
+"""The load suite end to end: real emulator on loopback, real Locust, the real CLI.
+
+Runs are a few seconds each; throughput and latency targets live in benchmarks/.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.loadgen.suite import EmulatorOptions, run_load_suite
+
+REPO = Path(__file__).resolve().parents[2]
+SECRETS = {
+    "FACEHARNESS_TOKEN": "tok-3f9a1c2b-load-secret",
+    "FACEHARNESS_JD_APPKEY": "appkey8d41e07c",
+    "FACEHARNESS_JD_SECRETKEY": "secretkey-5b2e99f0a1",
+}
+SIGN_IN_TEXT = re.compile(rb"sign=[0-9a-f]{32}|\"sign\"\s*:\s*\"[0-9a-f]{32}\"")
+
+
+def test_throttled_answers_are_counted_by_code(tmp_path: Path) -> None:
+    suite = run_load_suite(
+        "emulator", out_dir=tmp_path, scenario="mixed", rate=40, duration_s=3,
+        emulator=EmulatorOptions(qps=4),
+    )  # fmt: skip
+    assert suite.status == "pass", suite.error
+    metrics = suite.metrics
+    extra = metrics.model_extra
+    codes = metrics.errors_by_code
+    assert codes.get("JD 10043", 0) > 0 and codes.get("MATCH 42900", 0) > 0, codes
+    assert set(codes) <= {"JD 10043", "MATCH 42900"}
+    assert extra["by_class"]["throttled"] == sum(codes.values())
+    # two buckets (the token, the appkey) of 4/s with a one-second burst, over ~3 s
+    assert 0 < extra["by_class"]["success"] <= 2 * (4 + 4 * 3.5)
+    assert metrics.requests == extra["by_class"]["success"] + extra["by_class"]["throttled"]
+
+
+def test_a_break_free_run_succeeds_on_every_operation(tmp_path: Path) -> None:
+    """Two worker processes: each builds its image pool without missing the master's heartbeats."""
+    suite = run_load_suite(
+        "emulator", out_dir=tmp_path, scenario="mixed", rate=30, duration_s=3, workers=2,
+        slo_p99_ms=2000, max_error_rate=0.0,
+    )  # fmt: skip
+    assert suite.status == "pass", (suite.error, [f.message for f in suite.findings])
+    metrics = suite.metrics
+    assert (
+        metrics.errors_by_code == {}
+        and metrics.requests == metrics.model_extra["by_class"]["success"]
+    )
+    assert 80 <= metrics.requests <= 95
+    load = json.loads((tmp_path / "load.json").read_text())
+    assert [p["completed"] > 0 for p in load["processes"]] == [True, True]
+    names = {e["name"] for e in load["locust"]["entries"]}
+    assert names == {"match", "matchIdno", "liveCode", "faceCompareNew"}
+    assert metrics.latency_ms is not None and metrics.latency_ms.p99 is not None
+    assert metrics.hdr and metrics.series
+
+
+def _cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args], check=False, capture_output=True, text=True,
+        timeout=120, cwd=REPO, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def test_cli_run_writes_load_json_and_no_secret_anywhere(contract: Any, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = _cli(
+        ["load", "run", "--target", "emulator", "--scenario", "mixed", "--rate", "20",
+         "--duration", "2s", "--out", str(out)],
+        env=SECRETS,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "open-model" in proc.stdout and "from intended start" in proc.stdout
+    load = json.loads((out / "load.json").read_text())
+    assert load["mode"] == "open-model" and load["totals"]["completed"] >= 35
+    assert load["by_class"]["success"] == load["totals"]["completed"]  # the env credentials worked
+    summary = json.loads((out / "summary.json").read_text())
+    assert (
+        summary["verdict"] == "pass" and summary["suites"]["load"]["metrics"]["throughput_rps"] > 0
+    )
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert {"load.json", "load.csv", "load.hlog", "run-config.json", "report.html"} <= {
+        p.name for p in files
+    }
+    needles = [v.encode() for v in SECRETS.values()]
+    needles.append(contract.jd_fixed_fields["appAuthorityKey"].encode())
+    for path in files:
+        data = path.read_bytes()
+        leaked = [n.decode() for n in needles if n in data]
+        assert not leaked, f"{path.relative_to(out)} contains {leaked}"
+        assert not SIGN_IN_TEXT.search(data), f"{path.relative_to(out)} contains a JD sign"
+        assert b"/9j/" not in data, f"{path.relative_to(out)} contains a JPEG in base64"
+    for text in (proc.stdout, proc.stderr):
+        assert not any(v in text for v in SECRETS.values())
+
+
+BAD_INPUT = [
+    (["load", "run", "--scenario", "compare", "--rate", "5"], "--scenario"),
+    (["load", "run", "--rate", "5", "--duration", "soon"], "--duration"),
+    (["load", "run", "--target", "http://127.0.0.1:9", "--duration", "2s"], "--users N"),
+    (["load", "run", "--target", "http://127.0.0.1:9", "--rate", "50"], "--allow-costly-load"),
+    (["load", "run", "--target", "http://127.0.0.1:9", "--users", "9"], "--allow-costly-load"),
+    (
+        ["load", "run", "--target", "http://127.0.0.1:9", "--rate", "5", "--qps", "3"],
+        "--target emulator",
+    ),
+    (["load", "run", "--target", "ftp://host", "--rate", "5"], "--target"),
+    (["load", "run", "--rate", "5", "--engine", "gpu"], "--engine"),
+    (["load", "run", "--rate", "5", "--latency", "slow"], "--latency"),
+    (
+        ["load", "find-limit", "--target", "http://127.0.0.1:9", "--max-rate", "100"],
+        "--allow-costly-load",
+    ),
+    (["load", "find-limit", "--start-rate", "50", "--max-rate", "10"], "--start-rate"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"), BAD_INPUT, ids=[" ".join(a[1:4]) + " " + m for a, m in BAD_INPUT]
+)
+def test_cli_bad_input_is_one_line_and_exit_2(
+    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from harness.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["faceharness", *argv, "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    err = capsys.readouterr().err
+    assert exc.value.code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("faceharness: ") and message in lines[0], err
+    assert not (tmp_path / "x").exists()  # refused before anything ran
+
+
+def _locust(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_LOAD_")}
+    return subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(REPO / "load" / "locustfile.py"), *args],
+        check=False, capture_output=True, text=True, timeout=60, env={**clean, **env}, cwd=cwd,
+    )  # fmt: skip
+
+
+def test_plain_locust_users(emulator: Callable[..., str], tmp_path: Path) -> None:
+    url = emulator(engine="fast")
+    env = {"FACEHARNESS_LOAD_DEMO_CREDENTIALS": "1", "FACEHARNESS_LOAD_USER_RPS": "10"}
+    proc = _locust(
+        ["MixedUser", "FaceCompareNewUser", "--host", url, "--headless", "-u", "2", "-r", "2",
+         "-t", "5s", "--only-summary", "--csv", str(tmp_path / "plain")],
+        env, tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with (tmp_path / "plain_stats.csv").open() as fh:
+        rows = {row["Name"]: row for row in csv.DictReader(fh)}
+    total = rows["Aggregated"]
+    assert int(total["Request Count"]) >= 5 and int(total["Failure Count"]) == 0
+    assert "faceCompareNew" in rows
+
+
+def test_plain_locust_engine_mode_sends_to_its_host(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    """With FACEHARNESS_LOAD_FACTORY set the locustfile runs the engine; --host is the target."""
+    url = emulator(engine="fast")
+    env = {
+        "FACEHARNESS_LOAD_FACTORY": "harness.loadgen.scenarios:scenario_request",
+        "FACEHARNESS_LOAD_FACTORY_KWARGS": json.dumps(
+            {"scenario": "mixed", "demo_credentials": True}
+        ),
+        "FACEHARNESS_LOAD_CLASSIFIER": "harness.loadgen.codes:api_classifier",
+        "FACEHARNESS_LOAD_MODE": "open",
+        "FACEHARNESS_LOAD_RATE": "20",
+        "FACEHARNESS_LOAD_DURATION_S": "2",
+        "FACEHARNESS_LOAD_OUT_DIR": str(tmp_path / "out"),
+    }
+    proc = _locust(
+        ["--host", url, "--headless", "-u", "1", "-r", "1", "-t", "20s", "--only-summary"],
+        env,
+        tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    finals = [json.loads(p.read_text()) for p in (tmp_path / "out" / "parts").glob("*.final.json")]
+    assert len(finals) == 1 and finals[0]["by_class"] == {"success": 40}, finals
