@@ -95,7 +95,7 @@ def _authenticate(emu: Emulator, request: Request) -> AppKey:
     if not sign:
         raise Gateway("10042")
     expected = jd_sign(key.secretkey, ts)
-    if not hmac.compare_digest(sign, expected) and not emu.broken("accept-bad-sign"):
+    if not hmac.compare_digest(sign.encode(), expected.encode()) and not emu.broken("accept-bad-sign"):
         raise Gateway("10047")
     return key
 

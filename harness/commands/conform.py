@@ -1,0 +1,89 @@
+"""`faceharness conform`: does the service keep its contract? schemathesis + business rules + probes.
+
+Thin: options in, :func:`harness.conformance.run_conformance`, a summary and the run directory out.
+Exit 0 no findings, 1 findings, 2 could not run (bad options, config or target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from harness.errors import UsageError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("conform")(conform)
+
+
+def conform(
+    out_dir: Annotated[Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")],
+    target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
+    api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
+    examples: Annotated[int | None, typer.Option("--examples", help="fuzzing examples per operation")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="generation seed (default: random, reported)")] = None,
+    max_rps: Annotated[float | None, typer.Option(
+        "--max-rps", help="requests per second; 0: unlimited (URL default 5, emulator unlimited)")] = None,
+    max_requests: Annotated[int | None, typer.Option(
+        "--max-requests", help="request budget of the run (URL default 500)")] = None,
+    faces: Annotated[Path | None, typer.Option("--faces", help="extra jpg/png images for generated requests")] = None,
+    break_: Annotated[list[str] | None, typer.Option(
+        "--break", help="emulator only: violate one documented rule (faceharness emulate --list-breaks)")] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="TOML with \\[credentials] and \\[conformance] (never put secrets on the command line)")] = None,
+    include_extensions: Annotated[bool, typer.Option(
+        "--include-extensions", help="also test asyncResult (an extension, E-013) on URL targets")] = False,
+    phases: Annotated[str, typer.Option(
+        "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
+) -> None:
+    """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
+    from harness.clients import load_credentials
+    from harness.conformance import (
+        DEFAULT_EXAMPLES,
+        prepare_out_dir,
+        read_settings,
+        render_summary,
+        run_conformance,
+        validate_options,
+    )
+
+    breaks = tuple(break_ or ())
+    is_emulator = target == "emulator"
+    if breaks and not is_emulator:
+        raise UsageError("--break works with --target emulator only (it breaks the embedded emulator on purpose)")
+    chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
+    examples = DEFAULT_EXAMPLES if examples is None else examples
+    validate_options(api, examples, max_rps, max_requests, chosen)
+    out_dir = prepare_out_dir(out_dir)
+    settings = read_settings(config)
+    creds = load_credentials(config, demo_defaults=is_emulator)
+    with _target(target, breaks, creds) as url, err.status("conformance: starting") as status:
+        result = run_conformance(
+            url, is_emulator=is_emulator, api=api, examples=examples, seed=seed, max_rps=max_rps,
+            max_requests=max_requests, faces_dir=faces, credentials=creds, out_dir=out_dir,
+            progress=lambda message: status.update(f"conformance: {message}"), settings=settings,
+            include_extensions=include_extensions or None, emulator_breaks=breaks, phases=chosen)
+    render_summary(result, out)
+    out.print(f"reports: {out_dir / 'junit.xml'}, {out_dir / 'findings.json'}"
+              + (f", {out_dir / 'findings'}/F-*.json" if result.findings else ""))
+    raise typer.Exit(0 if result.status == "pass" else 1)
+
+
+@contextmanager
+def _target(target: str, breaks: tuple[str, ...], creds: object) -> Iterator[str]:
+    from harness.conformance import conformance_emulator
+    from harness.target import check_url
+
+    if target != "emulator":
+        yield check_url(target)
+        return
+    with conformance_emulator(breaks, creds) as url:  # type: ignore[arg-type]
+        yield url

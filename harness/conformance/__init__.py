@@ -1,0 +1,38 @@
+"""Conformance: schemathesis runs over the specs plus the business rules the schemas cannot express.
+
+``run_conformance`` answers, with evidence, whether a service keeps its contract; every finding
+carries a secret-free replay file that ``replay_finding`` (``faceharness replay``) re-sends.
+Rules and probes live in one registry (``RULES``) under stable ids.
+"""
+
+from . import _probes, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
+from ._context import Facts, RuleContext
+from ._emulator import conformance_emulator, emulator_settings
+from ._failures import CheckFailed
+from ._registry import RULES, Registry, Rule, rule, violation
+from ._replay import ReplayOutcome, replay_finding
+from ._run import DEFAULT_EXAMPLES, prepare_out_dir, run_conformance, validate_options
+from ._settings import ConformanceSettings, read_settings
+from ._summary import render_summary
+
+__all__ = [
+    "DEFAULT_EXAMPLES",
+    "RULES",
+    "CheckFailed",
+    "ConformanceSettings",
+    "Facts",
+    "Registry",
+    "ReplayOutcome",
+    "Rule",
+    "RuleContext",
+    "conformance_emulator",
+    "emulator_settings",
+    "prepare_out_dir",
+    "read_settings",
+    "render_summary",
+    "replay_finding",
+    "rule",
+    "run_conformance",
+    "validate_options",
+    "violation",
+]

@@ -1,0 +1,78 @@
+"""What a rule sees besides the response and the case: the contract, the operation, the run so far.
+
+Rules never keep state of their own. Facts that need the history of the run (was this traceNo
+seen before? what was remainTimes on the previous counted call?) are computed once per call by the
+tracker and handed over frozen, so a rule is a pure function and can be unit-tested with
+constructed inputs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from harness.contract import Contract
+
+Mode = Literal["positive", "negative", "probe", "unknown"]
+
+
+class ResponseLike(Protocol):
+    """What rules read from a response (schemathesis and httpx responses both have these)."""
+
+    status_code: int
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Facts:
+    """History of the run as of one call (filled by ``RunTracker.observe``)."""
+
+    trace_seen: bool = False                        # this traceNo was answered before in the run
+    remain_before: int | None = None                # remainTimes of the previous counted call, same appkey
+    similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) contradicting this one
+    operating_threshold: float | None = None        # JD operating threshold learnt from msg so far
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    contract: Contract
+    api: str
+    operation: str                       # operation id
+    mode: Mode = "unknown"
+    facts: Facts = field(default_factory=Facts)
+
+    def code(self, where: str, code: object) -> Any:
+        return self.contract.codes.get(self.api, where, code)
+
+
+def json_of(response: ResponseLike) -> Any:
+    """The parsed body, or None when it is not JSON (other checks report that)."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, TypeError):
+        return None
+
+
+def body_of(case: Any) -> Any:
+    body = getattr(case, "body", None)
+    return body if isinstance(body, (dict, list, str, int, float, bool)) or body is None else None
+
+
+def query_of(case: Any) -> dict[str, Any]:
+    query: Any = getattr(case, "query", None)
+    return dict(query) if isinstance(query, dict) or hasattr(query, "items") else {}
+
+
+def as_number(value: Any) -> float | None:
+    """A JSON number (not a bool) or a decimal string, as float; else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,32 @@
+"""The embedded emulator as conformance runs it: fast engine, the run's credentials, a counted appkey.
+
+With the default unlimited appkey ``remainTimes`` stays -1 and E-028 ("falls by one per counted
+call") is never exercised, so conformance gives the appkey a large daily quota instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from harness.clients import DEMO, Credentials
+
+COUNTED_QUOTA = 1_000_000
+
+
+def emulator_settings(creds: Credentials = DEMO) -> dict[str, object]:
+    appkey, secret = creds.require_jd()
+    return {"tokens": (creds.require_token(),),
+            "appkeys": ({"appkey": appkey, "secretkey": secret, "daily_quota": COUNTED_QUOTA},)}
+
+
+@contextmanager
+def conformance_emulator(breaks: tuple[str, ...] = (), creds: Credentials = DEMO) -> Iterator[str]:
+    """``with conformance_emulator(("accept-bad-sign",)) as url:`` a real server on 127.0.0.1:0."""
+    from harness.target import open_target
+
+    with open_target("emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds)) as target:
+        # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns about each one
+        logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
+        yield target.url

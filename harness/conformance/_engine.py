@@ -1,0 +1,230 @@
+"""One schemathesis run (examples, coverage, fuzzing) over one API's spec, via its Python API.
+
+The spec goes in as loaded by the contract; credentials come from a per-schema auth provider
+(fresh JD timestamp and sign on every case, unless the case negates one on purpose); a
+``map_case`` hook puts real images into generated requests and an ``after_call`` hook feeds every
+answer to the run's tracker. Failures come back out of the engine's scenario recorders.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import schemathesis
+from schemathesis.config import HealthCheck, SchemathesisConfig
+from schemathesis.engine import events, from_schema
+
+from harness.errors import TargetError
+
+from . import _auth
+from ._exchange import Exchange
+from ._failures import FROM_ST, CheckFailed, Level
+from ._session import Session
+
+BUILTIN_CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "unsupported_method",
+)
+"""Built-in checks that judge these APIs correctly. The HTTP-status based negative_data_rejection,
+positive_data_acceptance, ignored_auth and missing_required_header are replaced by envelope-aware
+checks and probes (E-015)."""
+
+BUILTIN_ERRATA = {"not_a_server_error": "E-015", "status_code_conformance": "E-015"}
+
+
+@dataclass
+class RawFailure:
+    """A failure as recorded, before findings are merged."""
+
+    api: str
+    operation: str
+    check: str
+    rule_id: str | None
+    level: Level
+    title: str
+    message: str
+    erratum: str | None
+    exchange: Exchange
+    response: dict[str, Any] | None
+    size: int = 0  # serialised request size: the smallest example of a bug is the one kept
+
+
+@dataclass
+class EngineOutcome:
+    failures: list[RawFailure] = field(default_factory=list)
+    check_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    check_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    stop_reason: str = ""
+    seconds: float = 0.0
+
+
+def rate_limit(max_rps: float | None) -> str | None:
+    """schemathesis' rate-limit text for requests per second (None: unlimited)."""
+    if not max_rps:
+        return None
+    if max_rps >= 1 and float(max_rps).is_integer():
+        return f"{int(max_rps)}/s"
+    return f"{max(1, round(max_rps * 60))}/m"
+
+
+PHASES = ("examples", "coverage", "fuzzing")
+ENGINE_MAX_SECONDS = 1800  # a hard stop per API even if a target answers slowly but never fails
+
+
+def load_schema(raw: dict[str, Any], *, base_url: str, seed: int, examples: int, max_rps: float | None,
+                max_response_time_s: float | None = None, phases: tuple[str, ...] = PHASES,
+                request_timeout_s: float = 60.0) -> Any:
+    cfg = SchemathesisConfig()
+    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping at `examples`
+    cfg.update(seed=seed, max_failures=None, suppress_health_check=[HealthCheck.all])
+    project = cfg.projects.override
+    project.update(base_url=base_url, continue_on_failure=True, rate_limit=rate_limit(max_rps),
+                   request_timeout=request_timeout_s, workers=1)
+    project.phases.update(phases=list(phases))
+    project.generation.update(max_examples=examples, no_shrink=True, database="none")
+    from ._st_checks import CUSTOM_CHECKS
+
+    project.checks.update(included_check_names=[*BUILTIN_CHECKS, *CUSTOM_CHECKS],
+                          max_response_time=max_response_time_s)
+    return schemathesis.openapi.from_dict(copy.deepcopy(raw), config=cfg)
+
+
+def install(session: Session, schema: Any) -> None:
+    """Auth provider, payload injection and observation, on this schema only."""
+    contract, creds = session.contract, session.creds
+
+    @schema.auth(refresh_interval=None)
+    class _Credentials:
+        def get(self, case: Any, ctx: Any) -> Any:
+            return creds
+
+        def set(self, case: Any, data: Any, ctx: Any) -> None:
+            if session.api == "match":
+                headers = dict(case.headers or {})
+                _auth.apply_token(headers, "fresh", creds)
+                case.headers = headers
+                return
+            negated = _auth.negated_auth(case, _auth.JD_AUTH_PARAMS, "query")
+            query = dict(case.query or {})
+            kept = {name: {"literal": str(query[name])} if name in query else "absent"
+                    for name in _auth.JD_AUTH_PARAMS if negated is None or name in negated}
+            _auth.apply_jd(query, kept, creds, contract.jd_timestamp_window_ms)
+            case.query = query
+
+    def map_case(context: Any, case: Any) -> Any:
+        operation = session.operation_id(case)
+        if operation is not None:
+            positive = session.mode_of(case, settled=False) != "negative"
+            case.body = session.injector.inject(operation, case.body, positive=positive) \
+                if isinstance(case.body, dict) else case.body
+        return case
+
+    def before_add_examples(context: Any, examples: list[Any]) -> None:
+        for case in examples:  # explicit examples skip map_case
+            map_case(context, case)
+
+    def after_call(context: Any, case: Any, response: Any) -> None:
+        session.observe(case, response)
+
+    schema.hooks.register_hook_with_name(map_case, "map_case")
+    schema.hooks.register_hook_with_name(before_add_examples, "before_add_examples")
+    schema.hooks.register_hook_with_name(after_call, "after_call")
+
+
+def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None] | None = None) -> EngineOutcome:
+    outcome = EngineOutcome()
+    started = time.monotonic()
+    stream = from_schema(schema).execute()
+    session.tracker.on_budget = stream.stop
+    watchdog = threading.Timer(ENGINE_MAX_SECONDS, stream.stop)  # a hard stop even for a slow target
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        for event in stream:
+            if isinstance(event, events.ScenarioFinished):
+                _collect(session, event.recorder, outcome)
+            elif isinstance(event, events.PhaseStarted) and progress:
+                progress(f"{session.api}: {event.phase.name.value} phase")
+            elif isinstance(event, events.NonFatalError):
+                outcome.errors.append(f"{event.label}: {type(event.value).__name__}: {str(event.value)[:200]}")
+            elif isinstance(event, events.FatalError):
+                raise TargetError(f"schemathesis could not run the {session.api} spec: "
+                                  f"{str(event.exception).splitlines()[0] if str(event.exception) else event.exception}")
+            elif isinstance(event, events.EngineFinished):
+                outcome.stop_reason = str(event.stop_reason.value)
+    finally:
+        watchdog.cancel()
+        stream.stop()
+    outcome.seconds = time.monotonic() - started
+    return outcome
+
+
+def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
+    for case_id, nodes in recorder.checks.items():
+        node_case = recorder.cases.get(case_id)
+        case = node_case.value if node_case is not None else None
+        operation = session.operation_id(case) if case is not None else None
+        if case is None or operation is None:
+            continue
+        for node in nodes:
+            key = (node.name, operation)
+            outcome.check_runs[key] += 1
+            if node.failure_info is None:
+                continue
+            outcome.check_fails[key] += 1
+            interaction = recorder.interactions.get(case_id)
+            response = getattr(interaction, "response", None)
+            outcome.failures.append(_raw(session, case, operation, node.name, node.failure_info.failure, response))
+
+
+def _raw(session: Session, case: Any, operation: str, check: str, failure: Any, response: Any) -> RawFailure:
+    exchange = failure.exchange if isinstance(failure, CheckFailed) and failure.exchange is not None \
+        else session.exchange(case, operation, session.mode_of(case))
+    if isinstance(failure, CheckFailed):
+        return RawFailure(api=session.api, operation=operation, check=failure.check, rule_id=failure.rule_id,
+                          level=failure.level, title=failure.title, message=failure.message,
+                          erratum=failure.erratum, exchange=exchange, response=excerpt(response),
+                          size=_size(exchange))
+    return RawFailure(api=session.api, operation=operation, check=check, rule_id=None,
+                      level=FROM_ST.get(failure.severity, "medium"), title=failure.title,
+                      message=failure.message or failure.title, erratum=BUILTIN_ERRATA.get(check),
+                      exchange=exchange, response=excerpt(response), size=_size(exchange))
+
+
+def excerpt(response: Any, limit: int = 2000) -> dict[str, Any] | None:
+    """Status, content type and (truncated) body of an answer, for a finding."""
+    if response is None:
+        return None
+    headers = getattr(response, "headers", {}) or {}
+    ctype = headers.get("content-type") or headers.get("Content-Type")
+    if isinstance(ctype, list):
+        ctype = ctype[0] if ctype else None
+    text = bytes(getattr(response, "content", b"") or b"").decode("utf-8", "replace")
+    out: dict[str, Any] = {"status": response.status_code, "content_type": ctype}
+    try:
+        import json
+
+        out["body"] = json.loads(text) if len(text) <= limit * 10 else text[:limit]
+    except ValueError:
+        out["body"] = text[:limit]
+    return out
+
+
+def _size(exchange: Exchange) -> int:
+    import json
+
+    try:
+        return len(json.dumps(exchange.body, default=str)) + len(json.dumps(exchange.query, default=str))
+    except (TypeError, ValueError):
+        return 0

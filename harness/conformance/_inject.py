@@ -1,0 +1,131 @@
+"""A ``map_case`` hook: generated image fields get real pictures, so positive cases reach the engine.
+
+Only values that are already valid for their field are replaced (a base64 string by a real image's
+base64, a byte array by real bytes), so a negative case stays negative where the generator made it
+so. In positive cases ``fds``/``uri`` sources become inline base64: a live service would otherwise
+fetch arbitrary generated URLs; in negative cases a generated URL is pointed at an unroutable
+loopback port for the same reason. For ``/idno`` a well-formed ID number gets a correct check digit
+(the schema cannot express GB 11643) or, every other case, the configured registry identity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import jsonschema_rs
+
+from harness.contract import Contract
+from harness.emulator import check_char
+
+from ._payloads import Media, PayloadPool
+
+SAFE_URL = "http://127.0.0.1:9/faceharness-not-fetched.jpg"
+_ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
+_SOURCES = ("imgBase64", "imgArr", "imgUrl")
+
+
+class PayloadInjector:
+    def __init__(self, contract: Contract, pool: PayloadPool, identity: tuple[str, str] | None) -> None:
+        self.contract = contract
+        self.pool = pool
+        self.identity = identity
+        self._match_b64 = contract.match.validator("Base64Data")
+        self._jd_b64 = contract.jd.validator("Base64Image")
+        self._name = jsonschema_rs.validator_for(contract.property_schema("match", "IdnoRequest", "name"))
+        self._uri = _strict(contract.match.schema("Uri"))
+        self._requests = {op.operation_id: _strict(contract.spec(op.api).schema(op.request_schema))
+                          for op in contract.operations.values() if op.request_schema}
+
+    def inject(self, operation: str, body: Any, *, positive: bool) -> Any:
+        """A copy of ``body`` with real media; ``body`` itself is never changed."""
+        if not isinstance(body, dict):
+            return body
+        body = json.loads(json.dumps(body))
+        key = hashlib.blake2b(json.dumps(body, sort_keys=True, default=str)[:8192].encode(),
+                              digest_size=16, person=operation.encode()[:16]).digest()
+        if operation not in ("match", "matchIdno", "faceCompareNew"):
+            return body
+        for convert in (False, True):  # convert sources only once the whole body is valid
+            if convert and not (positive or self._requests[operation].is_valid(body)):
+                break
+            if operation == "faceCompareNew":
+                self._jd(body, key, convert)
+            else:
+                self._match(operation, body, key, convert)
+        return body
+
+    # --- internal API -------------------------------------------------------------------
+    def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:
+        same = key[15] % 3 == 0
+        images = self.pool.match_images
+        reference = self.pool.reference if operation == "matchIdno" else self.pool.pick(images, key, 0)
+        if operation == "match":
+            self._source(body.get("image"), reference, positive)
+        face = body.get("faceData")
+        if isinstance(face, dict) and face.get("type") in ("image", "video"):
+            media = self.pool.video if face["type"] == "video" else (
+                reference if same else self.pool.pick(images, key, 1))
+            self._source(face, media, positive)
+        if operation == "matchIdno":
+            self._idno(body, key)
+
+    def _source(self, part: Any, media: Media, positive: bool) -> None:
+        if not isinstance(part, dict):
+            return
+        origin, data = part.get("origin"), part.get("data")
+        if origin in (None, "self") and isinstance(data, str) and self._match_b64.is_valid(data):
+            part["data"] = media.b64
+        elif origin in ("fds", "uri") and positive:
+            part["origin"], part["data"] = "self", media.b64
+        elif origin == "uri" and isinstance(data, str) and self._uri.is_valid(data):
+            part["data"] = SAFE_URL
+
+    def _idno(self, body: dict[str, Any], key: bytes) -> None:
+        number = body.get("idNum")
+        if not isinstance(number, str) or not _ID.match(number):
+            return
+        if self.identity is not None and key[14] % 2 == 0 and self._name.is_valid(body.get("name")):
+            body["idNum"], body["name"] = self.identity
+        else:
+            body["idNum"] = number[:17] + check_char(number[:17])
+
+    # --- JD -----------------------------------------------------------------------------
+    def _jd(self, body: dict[str, Any], key: bytes, positive: bool) -> None:
+        same = key[15] % 3 == 0
+        images = self.pool.jd_images
+        first = self.pool.pick(images, key, 0)
+        collection = body.get("collectionImageItems")
+        items = [body.get("compareImageItem"), *(collection if isinstance(collection, list) else [])]
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            media = first if same or index == 0 else self.pool.pick(images, key, index % 6 + 1)
+            self._item(item, media, positive)
+
+    def _item(self, item: dict[str, Any], media: Media, positive: bool) -> None:
+        if isinstance(item.get("imgBase64"), str) and self._jd_b64.is_valid(item["imgBase64"]):
+            item["imgBase64"] = media.b64
+        array = item.get("imgArr")
+        if isinstance(array, list) and array and all(_byte(v) for v in array):
+            source = media if len(media.data) <= 100_000 else self.pool.small[0]
+            item["imgArr"] = source.byte_list
+        url = item.get("imgUrl")
+        if isinstance(url, str) and self._uri.is_valid(url):
+            if positive and not any(s in item for s in _SOURCES if s != "imgUrl"):
+                del item["imgUrl"]
+                item["imgBase64"] = media.b64
+            else:
+                item["imgUrl"] = SAFE_URL
+
+
+def _strict(schema: dict[str, Any]) -> Any:
+    return jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+
+
+def _byte(value: Any) -> bool:
+    """An integer in -128..255; JSON Schema counts 38.0 as an integer too."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+            and -128 <= value <= 255)

@@ -1,0 +1,129 @@
+"""What a probe needs: canonical valid requests, a sender that runs the rules, expectations.
+
+Probes send requests the generator would only find by luck (a wrong signature with everything else
+valid, an image of exactly the documented size). Every send goes through schemathesis' transport
+(so the run's rate limit applies) and the run's tracker, and every answer is also judged by the
+per-response rules; a failure keeps the probe's request so its finding replays exactly that.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.contract import Code
+
+from ._context import json_of
+from ._engine import excerpt
+from ._exchange import MARK_VALID, Exchange, to_case
+from ._failures import CheckFailed
+from ._registry import violation
+from ._session import Session
+from ._st_checks import run_rules
+
+_serial = itertools.count(1)
+
+
+@dataclass
+class ProbeOptions:
+    include_extensions: bool = True
+    qps: dict[str, float] = field(default_factory=dict)   # api -> configured limit (URL targets)
+    may_burst: bool = False                               # no client-side rate limit in the way
+
+
+@dataclass
+class ProbeContext:
+    session: Session
+    schema: Any = field(repr=False)
+    options: ProbeOptions = field(default_factory=ProbeOptions)
+    failures: list[CheckFailed] = field(default_factory=list)
+    operation: str = ""          # the operation the current probe is about (for findings)
+    last_response: Any = field(default=None, repr=False)
+    touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
+
+    @property
+    def contract(self) -> Any:
+        return self.session.contract
+
+    # --- requests -----------------------------------------------------------------------
+    def operations(self) -> list[str]:
+        ops = self.contract.spec(self.session.api).operations.values()
+        return [op.operation_id for op in ops if self.options.include_extensions or not op.extension]
+
+    def canonical(self, operation: str) -> Exchange:
+        """A valid request for ``operation`` with fresh credentials and real images."""
+        pool, api = self.session.pool, self.session.api
+        face = pool.reference
+        op = self.contract.operation(operation)
+        if operation == "match":
+            body: Any = {"image": {"origin": "self", "data": face.b64}, "faceData": {"type": "image", "data": face.b64}}
+        elif operation == "matchIdno":
+            id_num, name = self.session.identity or ("11010519491231002X", "张三")
+            body = {"idNum": id_num, "name": name, "faceData": {"type": "image", "data": face.b64}}
+        elif operation == "asyncResult":
+            body = {"traceNo": "faceharness-unknown-trace"}
+        elif operation == "faceCompareNew":
+            fixed = dict(self.contract.jd_fixed_fields)
+            fixed["appAuthorityKey"] = MARK_VALID
+            types = self.contract.enum("jd", "ImageItem", "imgType")
+            body = {**fixed, "collectionImageItems": [{"imgType": types[0], "encryptionType": "NON",
+                                                       "imgBase64": face.b64}],
+                    "compareImageItem": {"imgType": "IDP" if "IDP" in types else types[0],
+                                         "encryptionType": "NON", "imgBase64": face.b64},
+                    "serialNo": f"fh-probe-{next(_serial)}"}
+        else:
+            body = {}
+        auth: Any = {} if api == "jd" else "fresh"
+        return Exchange(api=api, operation=operation, method=op.method.upper(), path=op.path, body=body,
+                        auth=auth, mode="probe")
+
+    def send(self, exchange: Exchange) -> Any:
+        """Send one probe request; the answer is observed and judged by the per-response rules."""
+        self.session.tracker.ensure_budget()
+        operation = self.schema[exchange.path][exchange.method]
+        case = to_case(exchange, operation, creds=self.session.creds, contract=self.contract)
+        self.session.probe_cases.add(case.id)
+        if exchange.operation not in self.touched:
+            self.touched.append(exchange.operation)
+        response = case.call()
+        self.last_response = response
+        for failed in run_rules(self.session, case, response, exchange.operation):
+            failed.exchange = copy.deepcopy(exchange)
+            failed.response = excerpt(response)
+            self.failures.append(failed)
+        return response
+
+    # --- reading answers -----------------------------------------------------------------
+    def code_of(self, response: Any) -> tuple[str, Any, Code | None]:
+        """(where, code, meaning) of an answer: the errcode, the gateway code or the business code."""
+        body = json_of(response) if response.status_code == 200 else None
+        codes, api = self.contract.codes, self.session.api
+        if not isinstance(body, dict):
+            return "http", response.status_code, None
+        if api == "match":
+            return "errcode", body.get("errcode"), codes.get("match", "errcode", body.get("errcode"))
+        gateway = body.get("code")
+        result = body.get("result")
+        if gateway != self.contract.jd_success_code or not isinstance(result, dict):
+            return "gateway", gateway, codes.get("jd", "gateway", gateway)
+        return "business", result.get("code"), codes.get("jd", "business", result.get("code"))
+
+    def expect(self, exchange: Exchange, response: Any, expected: Code, what: str) -> None:
+        where, code, meaning = self.code_of(response)
+        if where != expected.where or str(code) != expected.code:
+            got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
+            raise violation(f"Received: {got}{_named(meaning)} for {what}\n"
+                            f"Expected: {expected.where} code {expected.code} ({expected.en})", exchange=exchange)
+
+    def expect_accepted(self, exchange: Exchange, response: Any, what: str, rule_text: str) -> None:
+        where, code, meaning = self.code_of(response)
+        if where == "http" or meaning is None or (meaning.category == "input" and not meaning.retryable):
+            got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
+            raise violation(f"Received: {got}{_named(meaning)} for {what}\nExpected: {rule_text}",
+                            exchange=exchange)
+
+
+def _named(meaning: Code | None) -> str:
+    return f" ({meaning.en})" if meaning is not None else ""

@@ -1,0 +1,268 @@
+"""Probes: requests built on purpose to test one documented rule each.
+
+Auth probes send one defect at a time on an otherwise valid request and expect the defect's own
+code; size probes hit the documented limits to the byte; the rest test liveness codes, image
+sources and throttling. Expected codes are looked up in the code table by meaning.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+from harness.contract import Code
+
+from ._payloads import jpeg_of_size
+from ._probe_context import ProbeContext
+from ._registry import rule, violation
+
+MAX_BURST = 200
+
+
+def probe(rule_id: str, name: str, **kw: Any) -> Any:
+    return rule(rule_id, name, kind="probe", **kw)
+
+
+def _code(p: ProbeContext, where: str, meaning: str) -> Code:
+    return p.contract.codes.code_for(p.session.api, where, meaning)
+
+
+# --- internal API: token -------------------------------------------------------------------
+def _token_probe(p: ProbeContext, directive: str, expected: Code, what: str) -> None:
+    for operation in p.operations():
+        p.operation = operation
+        exchange = p.canonical(operation)
+        exchange.auth = directive
+        p.expect(exchange, p.send(exchange), expected, what)
+
+
+@probe("FH-A01", "auth-missing-token", api="match", erratum="E-016")
+def missing_token(p: ProbeContext) -> None:
+    """A request without Authorization gets the missing-token code on every operation."""
+    _token_probe(p, "absent", _code(p, "errcode", "Authorization header missing"), "a request without a token")
+
+
+@probe("FH-A02", "auth-bad-token", api="match", erratum="E-016")
+def bad_token(p: ProbeContext) -> None:
+    """A request with an unknown token gets the invalid-token code on every operation."""
+    _token_probe(p, "invalid", _code(p, "errcode", "Authorization token invalid"), "an unknown token")
+
+
+# --- JD: appkey, timestamp, sign -----------------------------------------------------------
+def _jd_probe(p: ProbeContext, directive: dict[str, Any], meaning: str, what: str) -> None:
+    p.operation = "faceCompareNew"
+    exchange = p.canonical("faceCompareNew")
+    exchange.auth = directive
+    p.expect(exchange, p.send(exchange), _code(p, "gateway", meaning), what)
+
+
+@probe("FH-A03", "auth-missing-appkey", api="jd")
+def missing_appkey(p: ProbeContext) -> None:
+    """No appkey: gateway 10004."""
+    _jd_probe(p, {"appkey": "absent"}, "appkey empty", "a request without appkey")
+
+
+@probe("FH-A04", "auth-wrong-appkey", api="jd")
+def wrong_appkey(p: ProbeContext) -> None:
+    """An unknown appkey: gateway 10001."""
+    _jd_probe(p, {"appkey": "invalid"}, "wrong appkey", "an unknown appkey")
+
+
+@probe("FH-A05", "auth-missing-timestamp", api="jd", erratum="E-019")
+def missing_timestamp(p: ProbeContext) -> None:
+    """No timestamp: gateway 10041."""
+    _jd_probe(p, {"timestamp": "absent"}, "timestamp empty", "a request without timestamp")
+
+
+@probe("FH-A06", "auth-malformed-timestamp", api="jd", erratum="E-019")
+def malformed_timestamp(p: ProbeContext) -> None:
+    """A non-numeric timestamp: gateway 10046."""
+    _jd_probe(p, {"timestamp": "malformed"}, "timestamp malformed", "a non-numeric timestamp")
+
+
+@probe("FH-A07", "auth-expired-timestamp", api="jd", erratum="E-019")
+def expired_timestamp(p: ProbeContext) -> None:
+    """A correctly signed timestamp older than the window: gateway 10045."""
+    _jd_probe(p, {"timestamp": "expired"}, "timestamp outside", "a signed timestamp 6 minutes old")
+
+
+@probe("FH-A08", "auth-future-timestamp", api="jd", erratum="E-019")
+def future_timestamp(p: ProbeContext) -> None:
+    """A correctly signed timestamp beyond the window ahead: gateway 10045."""
+    _jd_probe(p, {"timestamp": "future"}, "timestamp outside", "a signed timestamp 6 minutes ahead")
+
+
+@probe("FH-A09", "auth-missing-sign", api="jd", erratum="E-018")
+def missing_sign(p: ProbeContext) -> None:
+    """No sign: gateway 10042."""
+    _jd_probe(p, {"sign": "absent"}, "sign empty", "a request without sign")
+
+
+@probe("FH-A10", "auth-wrong-sign", api="jd", erratum="E-018")
+def wrong_sign(p: ProbeContext) -> None:
+    """A sign made with another secret: gateway 10047."""
+    _jd_probe(p, {"sign": "invalid"}, "invalid sign", "a sign made with the wrong secret")
+
+
+# --- size limits ----------------------------------------------------------------------------
+def _b64_image(p: ProbeContext, chars: int) -> str:
+    """A real JPEG whose base64 text is exactly ``chars`` long (a multiple of 4)."""
+    text = base64.b64encode(jpeg_of_size(p.session.pool.reference.data, chars // 4 * 3)).decode("ascii")
+    assert len(text) == chars
+    return text
+
+
+@probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), erratum="E-012")
+def base64_at_limit(p: ProbeContext) -> None:
+    """image.data of exactly the documented number of characters passes input validation."""
+    p.operation = "match"
+    limit = p.contract.match_base64_max_chars // 4 * 4
+    exchange = p.canonical("match")
+    exchange.body["image"]["data"] = _b64_image(p, limit)
+    p.expect_accepted(exchange, p.send(exchange), f"image.data of exactly {limit} characters",
+                      "accepted as far as input validation goes (E-012: the limit is inclusive)")
+
+
+@probe("FH-L02", "base64-over-limit", api="match", operations=("match",), erratum="E-012")
+def base64_over_limit(p: ProbeContext) -> None:
+    """image.data one base64 quantum over the limit gets the over-size code."""
+    p.operation = "match"
+    chars = p.contract.match_base64_max_chars // 4 * 4 + 4
+    exchange = p.canonical("match")
+    exchange.body["image"]["data"] = _b64_image(p, chars)
+    p.expect(exchange, p.send(exchange), _code(p, "errcode", "data over the size limit"),
+             f"image.data of {chars} characters")
+
+
+def _jd_image(p: ProbeContext, size: int) -> Any:
+    exchange = p.canonical("faceCompareNew")
+    data = jpeg_of_size(p.session.pool.reference.data, size)
+    exchange.body["compareImageItem"]["imgBase64"] = base64.b64encode(data).decode("ascii")
+    return exchange
+
+
+@probe("FH-L03", "jd-image-under-limit", api="jd", erratum="E-020")
+def jd_image_under_limit(p: ProbeContext) -> None:
+    """An image one byte under 5 MiB passes input validation."""
+    p.operation = "faceCompareNew"
+    size = p.contract.jd_image_max_bytes - 1
+    exchange = _jd_image(p, size)
+    p.expect_accepted(exchange, p.send(exchange), f"an image of {size} bytes",
+                      "accepted as far as input validation goes (E-020: under 5 MiB)")
+
+
+@probe("FH-L04", "jd-image-at-limit", api="jd", erratum="E-020")
+def jd_image_at_limit(p: ProbeContext) -> None:
+    """An image of exactly 5 MiB is refused as an invalid parameter."""
+    p.operation = "faceCompareNew"
+    size = p.contract.jd_image_max_bytes
+    exchange = _jd_image(p, size)
+    p.expect(exchange, p.send(exchange), _code(p, "business", "invalid parameter"), f"an image of {size} bytes")
+
+
+@probe("FH-L05", "jd-one-image-source", api="jd", erratum="E-023")
+def jd_one_image_source(p: ProbeContext) -> None:
+    """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input."""
+    p.operation = "faceCompareNew"
+    exchange = p.canonical("faceCompareNew")
+    exchange.body["compareImageItem"]["imgArr"] = p.session.pool.small[0].byte_list
+    response = p.send(exchange)
+    where, code, meaning = p.code_of(response)
+    if where != "business" or meaning is None or meaning.category != "input":
+        raise violation(f"Received: {where} code {code} for an image item with imgBase64 and imgArr\n"
+                        "Expected: an input error: exactly one image source per item (E-023)",
+                        exchange=exchange)
+
+
+# --- liveness -------------------------------------------------------------------------------
+def _lip(p: ProbeContext, live_code: str | None) -> Any:
+    exchange = p.canonical("match")
+    exchange.body["faceData"] = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
+    if live_code is not None:
+        exchange.body["liveCode"] = live_code
+    return exchange
+
+
+@probe("FH-L06", "lip-needs-livecode", api="match", operations=("match",), erratum="E-008")
+def lip_needs_livecode(p: ProbeContext) -> None:
+    """A LIP video without liveCode gets the missing-liveCode code."""
+    p.operation = "match"
+    exchange = _lip(p, None)
+    p.expect(exchange, p.send(exchange), _code(p, "errcode", "liveCode missing in LIP mode"),
+             "a LIP video without liveCode")
+
+
+@probe("FH-L07", "livecode-single-use", api="match", operations=("match",))
+def livecode_single_use(p: ProbeContext) -> None:
+    """A liveCode from validateData is accepted once, then refused as used."""
+    p.operation = "liveCode"
+    answer = p.send(p.canonical("liveCode"))
+    where, errcode, _ = p.code_of(answer)
+    body = answer.json() if where == "errcode" and errcode == 0 else None
+    result = (body.get("data") or {}).get("result") if isinstance(body, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    if not isinstance(code, str):
+        return  # no code issued: other rules report why
+    p.operation = "match"
+    exchange = _lip(p, code)
+    where, first, meaning = p.code_of(p.send(exchange))
+    if meaning is not None and meaning.category == "liveness":
+        raise violation(f"Received: errcode {first} ({meaning.en}) for a liveCode issued a moment ago\n"
+                        "Expected: the fresh liveCode accepted", exchange=exchange)
+    p.expect(exchange, p.send(exchange), _code(p, "errcode", "liveCode already used"),
+             "the same liveCode sent a second time")
+
+
+# --- throttling -----------------------------------------------------------------------------
+@probe("FH-L08", "jd-qps-limit-enforced", api="jd")
+def jd_qps_limit(p: ProbeContext) -> None:
+    """Above the configured QPS the gateway answers 10043."""
+    _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"), body={})
+
+
+@probe("FH-L09", "match-qps-limit-enforced", api="match", operations=("liveCode",))
+def match_qps_limit(p: ProbeContext) -> None:
+    """Above the configured QPS the internal API answers 42900."""
+    _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"), body={})
+
+
+def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> None:
+    p.operation = operation
+    with _limit(p) as qps:
+        if qps is None:
+            return
+        burst = min(MAX_BURST, int(3 * qps) + 5)
+        p.session.tracker.ensure_budget(burst)
+        exchange = p.canonical(operation)
+        exchange.body = body
+        started = time.monotonic()
+        hits = sum(str(p.code_of(p.send(exchange))[1]) == expected.code for _ in range(burst))
+        took = time.monotonic() - started
+    if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
+        raise violation(f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
+                        f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
+                        f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
+                        exchange=exchange)
+
+
+@contextmanager
+def _limit(p: ProbeContext) -> Iterator[float | None]:
+    """The QPS limit to test: the emulator's, set for the probe and restored after; else configured."""
+    s = p.session
+    if not s.is_emulator:
+        yield p.options.qps.get(s.api) if p.options.may_burst else None
+        return
+    admin = s.target.rstrip("/") + "/_emulator/config"
+    with httpx.Client(timeout=10) as client:
+        before = client.get(admin).json().get("throttle", {})
+        qps = 5.0
+        client.patch(admin, json={"throttle": {**before, "qps": qps}}).raise_for_status()
+        try:
+            yield qps
+        finally:
+            client.patch(admin, json={"throttle": before})

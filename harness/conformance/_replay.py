@@ -1,0 +1,206 @@
+"""``faceharness replay F-NNN.json``: re-send a finding's request and judge it the same way again.
+
+Credentials are made fresh from the environment or config (the file holds none). The verdict is
+the finding's own check: a rule runs on the new answer (history rules get the request sent twice),
+a probe runs again, a schemathesis check validates the new response.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.clients import Credentials, load_credentials
+from harness.contract import Contract, load_contract
+from harness.errors import InputError, UsageError
+
+from ._emulator import conformance_emulator
+from ._engine import install, load_schema
+from ._exchange import Exchange, to_case
+from ._failures import CheckFailed
+from ._findings import REPLAY_FORMAT
+from ._payloads import PayloadPool
+from ._probe_context import ProbeContext, ProbeOptions
+from ._registry import RULES
+from ._run import check_reachable
+from ._session import Session, register, unregister
+from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
+from ._tracker import RunTracker
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    finding_id: str
+    check: str
+    still_failing: bool
+    detail: str
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.still_failing else 0
+
+
+def read_replay_file(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise InputError(f"{path} is not JSON; expected a findings/F-NNN.json file of a conformance run") from None
+    if not isinstance(data, dict) or data.get("format") != REPLAY_FORMAT or not isinstance(data.get("exchange"), dict):
+        raise InputError(f"{path} is not a faceharness replay file (findings/F-NNN.json of a conformance run)")
+    return data
+
+
+def replay_finding(path: Path, *, target: str | None = None, config: Path | None = None,
+                   contract: Contract | None = None) -> ReplayOutcome:
+    """Re-send the finding in ``path`` against ``target`` (default: the run's own target)."""
+    data = read_replay_file(path)
+    exchange = Exchange.from_dict(data["exchange"])
+    if exchange.api not in ("match", "jd"):
+        raise InputError(f"{path}: unknown api {exchange.api!r}")
+    contract = contract or load_contract()
+    recorded = data.get("target") or {}
+    if target is None and recorded.get("kind") == "url":
+        target = str(recorded.get("url"))
+    is_emulator = target is None or target == "emulator"
+    creds = load_credentials(config, demo_defaults=is_emulator)
+    creds.require_token() if exchange.api == "match" else creds.require_jd()
+    with _target(target, tuple(recorded.get("breaks") or ()) if target is None else (), creds) as url:
+        check_reachable(url)
+        return _judge(data, exchange, url, is_emulator, creds, contract)
+
+
+@contextmanager
+def _target(target: str | None, breaks: tuple[str, ...], creds: Credentials) -> Iterator[str]:
+    """A URL as given, or an embedded emulator (with the run's break modes when none was given)."""
+    if target is not None and target != "emulator":
+        from harness.target import check_url
+
+        yield check_url(target)
+        return
+    with conformance_emulator(breaks, creds) as url:
+        yield url
+
+
+def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool, creds: Credentials,
+           contract: Contract) -> ReplayOutcome:
+    check = data.get("check") or {}
+    name, rule_id = str(check.get("name", "")), str(check.get("rule_id") or "")
+    fid = str(data.get("id", "?"))
+    schema = load_schema(contract.spec(exchange.api).raw, base_url=url, seed=0, examples=1, max_rps=None)
+    session = Session(contract=contract, api=exchange.api, creds=creds, tracker=RunTracker(contract),
+                      pool=PayloadPool(contract), is_emulator=is_emulator, target=url,
+                      identity=_identity(is_emulator), raw_schema=schema.raw_schema)
+    register(session)
+    try:
+        install(session, schema)
+        if rule_id in RULES and RULES.get(rule_id).kind == "probe":
+            return _replay_probe(fid, RULES.get(rule_id), session, schema)
+        operation = schema[exchange.path][_method(schema, exchange)]
+        if rule_id in RULES:
+            return _replay_rule(fid, rule_id, exchange, operation, session)
+        if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
+            return _replay_envelope(fid, rule_id, exchange, operation, session)
+        return _replay_builtin(fid, name, exchange, operation, session)
+    finally:
+        unregister(session)
+
+
+def _method(schema: Any, exchange: Exchange) -> str:
+    """The documented method of the path (a finding about an undeclared method still has one)."""
+    methods = list(schema[exchange.path])
+    if not methods:
+        raise InputError(f"replay file names {exchange.path}, which the spec does not document")
+    return exchange.method if exchange.method in methods else methods[0]
+
+
+def _send(exchange: Exchange, operation: Any, session: Session) -> tuple[Any, Any]:
+    exchange = _fresh_live_code(exchange, operation.schema, session)
+    case = to_case(exchange, operation, creds=session.creds, contract=session.contract)
+    session.probe_cases.discard(case.id)
+    return case, case.call()
+
+
+def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Exchange:
+    """A LIP request's liveCode is single-use: a replay asks validateData for a new one first."""
+    body = exchange.body
+    face = body.get("faceData") if isinstance(body, dict) else None
+    if not (isinstance(face, dict) and face.get("videoType") == "LIP" and isinstance(body.get("liveCode"), str)):
+        return exchange
+    issue = session.contract.operation("liveCode")
+    probe = Exchange(api="match", operation="liveCode", method=issue.method.upper(), path=issue.path, body={})
+    case = to_case(probe, schema[issue.path][probe.method], creds=session.creds, contract=session.contract)
+    answer = case.call()
+    try:
+        code = answer.json()["data"]["result"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return exchange
+    fresh = copy.deepcopy(exchange)
+    fresh.body["liveCode"] = code
+    return fresh
+
+
+def _replay_rule(fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+    entry = RULES.get(rule_id)
+    for _ in range(entry.sends):
+        case, response = _send(exchange, operation, session)
+        try:
+            entry.fn(session.rule_context(case, exchange.operation), response, case)
+        except CheckFailed as failed:
+            return ReplayOutcome(fid, entry.name, True, failed.message)
+    return ReplayOutcome(fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)")
+
+
+def _replay_probe(fid: str, entry: Any, session: Session, schema: Any) -> ReplayOutcome:
+    ctx = ProbeContext(session=session, schema=schema, options=ProbeOptions(may_burst=session.is_emulator))
+    try:
+        entry.fn(ctx)
+    except CheckFailed as failed:
+        return ReplayOutcome(fid, entry.name, True, failed.message)
+    return ReplayOutcome(fid, entry.name, False, f"probe {entry.name} passes")
+
+
+def _replay_envelope(fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+    name = NEGATIVE_RULE[1] if rule_id == NEGATIVE_RULE[0] else POSITIVE_RULE[1]
+    _, response = _send(exchange, operation, session)
+    seen = verdict(session, response)
+    if seen is None:
+        return ReplayOutcome(fid, name, True, f"HTTP {response.status_code}: no envelope to judge")
+    rejected, refused, code = seen
+    failing = not rejected if rule_id == NEGATIVE_RULE[0] else refused
+    what = "accepted" if not rejected else "rejected"
+    return ReplayOutcome(fid, name, failing, f"{code}: the request was {what}")
+
+
+def _replay_builtin(fid: str, name: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+    from schemathesis.checks import CHECKS, load_all_checks
+    from schemathesis.core.failures import FailureGroup
+
+    _, response = _send(exchange, operation, session)
+    if name == "unsupported_method":
+        ok = response.status_code == 405 and "allow" in response.headers
+        return ReplayOutcome(fid, name, not ok, f"HTTP {response.status_code}" + ("" if ok else ", expected 405 with Allow"))
+    load_all_checks()
+    if name not in CHECKS.get_all_names():
+        raise UsageError(f"replay file names check {name!r}, which this schemathesis does not have")
+    case = to_case(exchange, operation, creds=session.creds, contract=session.contract)
+    try:
+        case.validate_response(response, checks=[CHECKS.get_one(name)])
+    except FailureGroup as group:
+        first = group.exceptions[0]
+        return ReplayOutcome(fid, name, True, f"{first.title}: {first.message}".strip())
+    return ReplayOutcome(fid, name, False, f"{name} passes (HTTP {response.status_code})")
+
+
+def _identity(is_emulator: bool) -> tuple[str, str] | None:
+    if not is_emulator:
+        return None
+    from harness.emulator import DEMO_ID_NUM, DEMO_NAME
+
+    return DEMO_ID_NUM, DEMO_NAME

@@ -1,0 +1,221 @@
+"""Business rules of JD faceCompareNew (seed 004) that its schema cannot express.
+
+Codes, texts, the threshold keys and the success code come from the contract; the ids are stable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from typing import Any
+
+from ._context import ResponseLike, RuleContext, as_number, body_of, json_of
+from ._registry import rule, violation
+
+_THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
+_SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
+_DAY_MS = 86_400_000
+_EPS = 5e-5  # msg prints the threshold with 4 decimals
+
+
+def _gateway(response: ResponseLike) -> dict[str, Any] | None:
+    body = json_of(response) if response.status_code == 200 else None
+    return body if isinstance(body, dict) else None
+
+
+def _business(ctx: RuleContext, response: ResponseLike) -> dict[str, Any] | None:
+    """`result` of a gateway-success answer, else None."""
+    body = _gateway(response)
+    if not body or body.get("code") != ctx.contract.jd_success_code:
+        return None
+    result = body.get("result")
+    return result if isinstance(result, dict) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def operating_threshold(msg: Any) -> float | None:
+    """The threshold a below-threshold msg states ("... 阈值:0.8179 ..."), if any (E-004)."""
+    found = _THRESHOLD.search(msg) if isinstance(msg, str) else None
+    return float(found.group(1)) if found else None
+
+
+@rule("FH-J01", "gateway-envelope-consistent", api="jd", erratum="E-002")
+def gateway_envelope(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """Gateway code "10000" <=> result present, with charge, remainTimes and remainSeconds."""
+    body = _gateway(response)
+    if body is None:
+        return
+    code, ok = body.get("code"), ctx.contract.jd_success_code
+    if not isinstance(code, str):
+        raise violation(f"Received: code={code!r}\nExpected: the gateway code as a string, e.g. {ok!r} (E-002)")
+    if code == ok:
+        missing = [k for k in ("result", "charge", "remainTimes", "remainSeconds") if body.get(k) is None]
+        if missing:
+            raise violation(f"Received: gateway {code} without {', '.join(missing)}\n"
+                            "Expected: result, charge, remainTimes and remainSeconds on success")
+    elif body.get("result") is not None:
+        raise violation(f"Received: gateway {code} with a result\nExpected: a result only with gateway {ok}")
+
+
+@rule("FH-J02", "gateway-code-in-table", api="jd")
+def gateway_code_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """Every gateway code is in JD's published return-code table."""
+    body = _gateway(response)
+    code = body.get("code") if body else None
+    if isinstance(code, str) and ctx.code("gateway", code) is None:
+        raise violation(f"Received: gateway code {code}\nExpected: a code of JD's return-code table")
+
+
+@rule("FH-J03", "gateway-msg-matches-code", api="jd", severity="medium")
+def gateway_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """A gateway msg begins with its code's text."""
+    body = _gateway(response)
+    code = body.get("code") if body else None
+    meaning = ctx.code("gateway", code) if isinstance(code, str) else None
+    msg = body.get("msg") if body else None
+    if meaning is not None and isinstance(msg, str) and not msg.startswith(meaning.msg_prefix):
+        raise violation(f"Received: gateway {code} with msg {msg[:80]!r}\n"
+                        f"Expected: msg beginning with {meaning.msg_prefix!r}")
+
+
+@rule("FH-J04", "business-code-in-table", api="jd")
+def business_code_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """Every business code (result.code) is in the document's table."""
+    result = _business(ctx, response)
+    code = _int(result.get("code")) if result else None
+    if code is not None and ctx.code("business", code) is None:
+        raise violation(f"Received: result.code {code}\nExpected: a code of the document's 业务错误码 table")
+
+
+@rule("FH-J05", "business-msg-matches-code", api="jd", erratum="E-027")
+def business_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """result.msg begins with the code's text ("success" for code 0)."""
+    result = _business(ctx, response)
+    code = _int(result.get("code")) if result else None
+    msg = result.get("msg") if result else None
+    meaning = ctx.code("business", code) if code is not None else None
+    if meaning is None or not isinstance(msg, str):
+        return
+    allowed = ("success", meaning.msg_prefix) if code == 0 else (meaning.msg_prefix,)
+    if not msg.startswith(allowed):
+        raise violation(f"Received: result.code {code} with msg {msg[:80]!r}\n"
+                        f"Expected: msg beginning with {' or '.join(repr(a) for a in allowed)} (E-027)")
+
+
+@rule("FH-J06", "thresholds-fall", api="jd", erratum="E-004")
+def thresholds_fall(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """Distance thresholds fall as the false-accept rate gets stricter: e4 > e5 > e6 > e7."""
+    result = _business(ctx, response)
+    threshold = result.get("threshold") if result else None
+    if not isinstance(threshold, dict):
+        return
+    keys = sorted(ctx.contract.jd_threshold_fmr, key=lambda k: -ctx.contract.jd_threshold_fmr[k])
+    values = [as_number(threshold.get(k)) for k in keys]
+    if any(v is None for v in values):
+        return
+    if any(a <= b for a, b in itertools.pairwise(values)):  # type: ignore[operator]
+        shown = ", ".join(f"{k}={threshold.get(k)}" for k in keys)
+        raise violation(f"Received: {shown}\nExpected: {' > '.join(keys)} (E-004)")
+
+
+@rule("FH-J07", "result-follows-threshold", api="jd", erratum="E-004")
+def result_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """result is true exactly when score reaches the operating threshold; code 0 with true, 1155 with false."""
+    result = _business(ctx, response)
+    if not result or not isinstance(result.get("result"), bool):
+        return
+    verdict, code = result["result"], _int(result.get("code"))
+    not_same = ctx.contract.jd_not_same_person_code
+    if code == 0 and not verdict or code == not_same and verdict:
+        raise violation(f"Received: result.code {code} with result={str(verdict).lower()}\n"
+                        f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)")
+    score = as_number(result.get("score"))
+    limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold
+    if score is None or limit is None or abs(score - limit) < _EPS:
+        return
+    if verdict != (score >= limit):
+        raise violation(f"Received: score={score:.7f}, result={str(verdict).lower()}\n"
+                        f"Expected: result={str(score >= limit).lower()} at operating threshold {limit} (E-004)")
+
+
+@rule("FH-J08", "jd-score-in-range", api="jd", erratum="E-004")
+def jd_score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """score is a similarity in [0, 1]."""
+    result = _business(ctx, response)
+    if not result or result.get("score") is None:
+        return
+    score = result["score"]
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
+        raise violation(f"Received: score={score!r}\nExpected: a number in [0, 1] (E-004)")
+
+
+@rule("FH-J09", "similarity-in-range", api="jd", erratum="E-005")
+def similarity_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """similarity is an integer percentage 0..100."""
+    result = _business(ctx, response)
+    if not result or result.get("similarity") is None:
+        return
+    value = result["similarity"]
+    if _int(value) is None or not 0 <= value <= 100:
+        raise violation(f"Received: similarity={value!r}\nExpected: an integer 0..100 (E-005)")
+
+
+@rule("FH-J10", "similarity-monotone", api="jd", erratum="E-005", sends=2)
+def similarity_monotone(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """similarity never falls when score rises (across the run)."""
+    conflict = ctx.facts.similarity_conflict
+    result = _business(ctx, response)
+    if conflict is None or not result:
+        return
+    raise violation(f"Received: score={result.get('score')}, similarity={result.get('similarity')}; "
+                    f"earlier score={conflict[0]}, similarity={conflict[1]}\n"
+                    "Expected: similarity non-decreasing in score (E-005)")
+
+
+@rule("FH-J11", "serialno-echoed", api="jd")
+def serialno_echoed(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """result.serialNo echoes the request's serialNo."""
+    result = _business(ctx, response)
+    request = body_of(case)
+    sent = request.get("serialNo") if isinstance(request, dict) else None
+    if not result or not isinstance(sent, str) or not _SERIAL.match(sent):
+        return
+    if result.get("serialNo") != sent:
+        raise violation(f"Received: result.serialNo={str(result.get('serialNo'))[:64]!r}\nExpected: {sent!r}")
+
+
+@rule("FH-J12", "remaintimes-counts-down", api="jd", erratum="E-028", sends=2)
+def remaintimes_counts_down(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """remainTimes falls by one per counted call on one appkey, stays -1 when unlimited, never below."""
+    body = _gateway(response)
+    if not body or body.get("code") != ctx.contract.jd_success_code:
+        return
+    now, before = _int(body.get("remainTimes")), ctx.facts.remain_before
+    if now is None:
+        return
+    if now < -1:
+        raise violation(f"Received: remainTimes={now}\nExpected: -1 (unlimited) or a count >= 0 (E-028)")
+    if before is None:
+        return
+    if before == 0:
+        raise violation("Received: gateway success after remainTimes reached 0\n"
+                        "Expected: 10040 (free) or 10010 (paid) once no calls remain (E-028)")
+    expected = -1 if before == -1 else before - 1
+    if now != expected:
+        raise violation(f"Received: remainTimes={now} after {before}\nExpected: {expected} (E-028)")
+
+
+@rule("FH-J13", "result-timestamp-ms", api="jd", severity="medium", erratum="E-029")
+def result_timestamp_ms(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+    """result.timestamp is milliseconds since the epoch, close to now."""
+    result = _business(ctx, response)
+    stamp = _int(result.get("timestamp")) if result else None
+    if stamp is None:
+        return
+    if abs(stamp - time.time() * 1000) > _DAY_MS:
+        raise violation(f"Received: result.timestamp={stamp}\nExpected: milliseconds since the epoch, "
+                        "within a day of now (E-029)")

@@ -1,0 +1,276 @@
+"""``run_conformance``: does the service keep its contract? Engine phases, then probes, then findings."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from harness.clients import Credentials
+from harness.contract import Contract, load_contract
+from harness.errors import TargetError, UsageError
+from harness.results import (
+    CheckResult,
+    ConformanceSuiteResult,
+    Finding,
+    build_summary,
+    derive_status,
+)
+
+from . import (  # noqa: F401  (registers the rules)
+    _probes,
+    _rules_jd,
+    _rules_match,
+)
+from ._engine import (
+    BUILTIN_CHECKS,
+    PHASES,
+    EngineOutcome,
+    RawFailure,
+    excerpt,
+    install,
+    load_schema,
+    run_engine,
+)
+from ._failures import CheckFailed
+from ._findings import build_findings, write_findings_json
+from ._payloads import PayloadPool
+from ._probe_context import ProbeContext, ProbeOptions
+from ._registry import RULES
+from ._session import Session, register, unregister
+from ._settings import ConformanceSettings
+from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
+from ._tracker import BudgetExhausted, RunTracker
+
+APIS = ("match", "jd")
+DEFAULT_EXAMPLES = 100
+URL_DEFAULT_MAX_RPS = 5.0
+URL_DEFAULT_MAX_REQUESTS = 500
+EMULATOR_MAX_REQUESTS = 50_000
+PROBE_RESERVE = 80
+_CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
+
+
+def run_conformance(
+    target_url: str,
+    *,
+    is_emulator: bool,
+    api: str = "all",
+    examples: int = DEFAULT_EXAMPLES,
+    seed: int | None = None,
+    max_rps: float | None = None,
+    max_requests: int | None = None,
+    faces_dir: Path | None = None,
+    credentials: Credentials,
+    out_dir: Path,
+    progress: Callable[[str], None] | None = None,
+    settings: ConformanceSettings | None = None,
+    include_extensions: bool | None = None,
+    emulator_breaks: tuple[str, ...] = (),
+    contract: Contract | None = None,
+    phases: tuple[str, ...] = PHASES,
+    request_timeout_s: float | None = None,
+) -> ConformanceSuiteResult:
+    """Run schemathesis and the business rules over the selected specs against ``target_url``.
+
+    Writes ``junit.xml``, ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir``
+    and returns the suite result for the gate. URL targets default to 5 requests/s and a budget of
+    500 requests (``max_rps=0``: unlimited). Raises HarnessError subclasses when it cannot run.
+
+    Example:
+        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
+    """
+    apis = validate_options(api, examples, max_rps, max_requests, phases)
+    settings = settings or ConformanceSettings()
+    if max_rps is None:
+        max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
+    if max_requests is None:
+        max_requests = EMULATOR_MAX_REQUESTS if is_emulator else URL_DEFAULT_MAX_REQUESTS
+    extensions = include_extensions if include_extensions is not None else (is_emulator or settings.include_extensions)
+    seed = random.SystemRandom().randrange(2**31) if seed is None else seed
+    out_dir = prepare_out_dir(out_dir)
+    contract = contract or load_contract()
+    for name in apis:
+        credentials.require_token() if name == "match" else credentials.require_jd()
+    check_reachable(target_url)
+    note = progress or (lambda _msg: None)
+    pool = PayloadPool(contract, faces_dir)
+    tracker = RunTracker(contract, budget=max_requests)
+    identity = _identity(is_emulator, settings)
+    started, clock = datetime.now(UTC), time.monotonic()
+    raws: list[RawFailure] = []
+    checks: list[CheckResult] = []
+    metrics: dict[str, Any] = {"apis": {}, "seed": seed, "examples": examples, "max_rps": max_rps,
+                               "max_requests": max_requests, "phases": list(phases)}
+    share = max_requests // len(apis)
+    for name in apis:
+        session_started = tracker.requests
+        schema = load_schema(contract.spec(name).raw, base_url=target_url, seed=seed, examples=examples,
+                             max_rps=max_rps, max_response_time_s=_seconds(settings.max_response_time_ms),
+                             phases=phases, request_timeout_s=request_timeout_s or 60.0)
+        if not extensions:
+            schema = schema.exclude(operation_id=[op.operation_id for op in contract.spec(name).operations.values()
+                                                  if op.extension])
+        session = Session(contract=contract, api=name, creds=credentials, tracker=tracker, pool=pool,
+                          is_emulator=is_emulator, target=target_url, identity=identity,
+                          raw_schema=schema.raw_schema)
+        register(session)
+        try:
+            install(session, schema)
+            reserve = min(PROBE_RESERVE, share // 4)
+            tracker.set_cap(share - reserve)
+            note(f"{name}: schemathesis ({', '.join(phases)}), seed {seed}")
+            outcome = run_engine(session, schema, progress=note)
+            tracker.on_budget = None
+            tracker.set_cap(share - (tracker.requests - session_started))
+            note(f"{name}: probes")
+            probed, probe_checks, skipped = _run_probes(session, schema, settings, extensions, max_rps)
+        finally:
+            unregister(session)
+        raws += outcome.failures + probed
+        checks += _check_results(session, outcome, probe_checks)
+        metrics["apis"][name] = {"requests": tracker.requests - session_started,
+                                 "engine_seconds": round(outcome.seconds, 3), "stop_reason": outcome.stop_reason,
+                                 "engine_errors": outcome.errors[:20], "probes_skipped": skipped}
+    target = {"kind": "emulator", "breaks": list(emulator_breaks)} if is_emulator else {"kind": "url", "url": target_url}
+    secrets = [*credentials.secrets(), contract.jd_fixed_fields.get("appAuthorityKey", "")]
+    findings = build_findings(raws, seed=seed, out_dir=out_dir, target=target, secrets=secrets)
+    checks = _mark_failed(checks, findings)
+    metrics.update(requests=tracker.requests, by_operation=dict(tracker.by_operation), codes=dict(tracker.codes),
+                   budget_exhausted=tracker.budget_hit, findings=len(findings))
+    finished = datetime.now(UTC)
+    result = ConformanceSuiteResult(
+        name="conformance", status=derive_status(findings), findings=findings, checks=checks, metrics=metrics,
+        started_at=started, finished_at=finished, duration_s=round(time.monotonic() - clock, 3), seed=seed)
+    write_outputs(result, out_dir, target_label="emulator" if is_emulator else target_url, secrets=secrets)
+    return result
+
+
+def validate_options(api: str, examples: int, max_rps: float | None, max_requests: int | None,
+                  phases: tuple[str, ...]) -> tuple[str, ...]:
+    if api not in (*APIS, "all"):
+        raise UsageError(f"--api {api!r}: expected match, jd or all")
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown or not phases:
+        raise UsageError(f"--phases {','.join(phases)!r}: expected some of {', '.join(PHASES)}")
+    if examples < 1:
+        raise UsageError(f"--examples {examples}: expected a positive number of examples per operation")
+    if max_rps is not None and max_rps < 0:
+        raise UsageError(f"--max-rps {max_rps:g}: expected requests per second >= 0 (0: unlimited)")
+    if max_requests is not None and max_requests < 10:
+        raise UsageError(f"--max-requests {max_requests}: expected at least 10 requests")
+    return APIS if api == "all" else (api,)
+
+
+def prepare_out_dir(out_dir: Path) -> Path:
+    """Create the run directory; a path that cannot hold one is a usage error."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a directory")
+    try:
+        (out_dir / "findings").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out_dir}: cannot create the directory ({exc.strerror or exc})") from None
+    if not os.access(out_dir, os.W_OK):
+        raise UsageError(f"--out {out_dir}: not writable")
+    for stale in (out_dir / "findings").glob("F-*.json"):
+        stale.unlink()
+    return out_dir
+
+
+def check_reachable(url: str, timeout_s: float = 5.0) -> None:
+    """One request to the base URL; any HTTP answer will do, no answer means the run cannot start."""
+    try:
+        with httpx.Client(timeout=timeout_s) as client:
+            client.get(url)
+    except httpx.HTTPError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TargetError(f"target {url} is unreachable: {reason}") from None
+
+
+def _identity(is_emulator: bool, settings: ConformanceSettings) -> tuple[str, str] | None:
+    if settings.identity is not None:
+        return settings.identity
+    if is_emulator:
+        from harness.emulator import DEMO_ID_NUM, DEMO_NAME
+
+        return DEMO_ID_NUM, DEMO_NAME
+    return None
+
+
+def _seconds(ms: float | None) -> float | None:
+    return None if ms is None else ms / 1000.0
+
+
+def _run_probes(session: Session, schema: Any, settings: ConformanceSettings, extensions: bool,
+                max_rps: float) -> tuple[list[RawFailure], list[tuple[str, str]], list[str]]:
+    options = ProbeOptions(include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps)
+    raws: list[RawFailure] = []
+    ran: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    for entry in RULES:
+        if entry.kind != "probe" or entry.api != session.api:
+            continue
+        ctx = ProbeContext(session=session, schema=schema, options=options)
+        try:
+            entry.fn(ctx)
+        except CheckFailed as failed:
+            failed.response = excerpt(ctx.last_response)
+            ctx.failures.append(failed)
+        except BudgetExhausted:
+            skipped.append(entry.id)
+            continue
+        ran += [(entry.name, operation) for operation in ctx.touched]
+        raws += [_probe_raw(session, f) for f in ctx.failures]
+    return raws, ran, skipped
+
+
+def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
+    exchange = failed.exchange
+    size = len(json.dumps(exchange.body, default=str)) if exchange is not None else 0
+    return RawFailure(api=session.api, operation=str(failed.operation), check=failed.check, rule_id=failed.rule_id,
+                      level=failed.level, title=failed.title, message=failed.message, erratum=failed.erratum,
+                      exchange=exchange, response=getattr(failed, "response", None), size=size)
+
+
+def _check_results(session: Session, outcome: EngineOutcome,
+                   probes: list[tuple[str, str]]) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    for (check, operation), runs in sorted(outcome.check_runs.items()):
+        if check == RULES_CHECK or (check not in BUILTIN_CHECKS and check not in _CHECK_NAMES
+                                    and check != "max_response_time"):
+            continue
+        out.append(CheckResult(check=_CHECK_NAMES.get(check, check), operation=operation, api=session.api,
+                               message=f"{runs} responses"))
+    for (rule_name, operation), runs in sorted(session.rule_runs.items()):
+        out.append(CheckResult(check=rule_name, operation=operation, api=session.api, message=f"{runs} responses"))
+    seen = {(c.check, c.operation) for c in out}
+    for name, operation in probes:
+        if (name, operation) not in seen:
+            out.append(CheckResult(check=name, operation=operation, api=session.api, message="probe"))
+    return out
+
+
+def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[CheckResult]:
+    failing = {(f.check, f.operation) for f in findings if f.fails}
+    return [c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c for c in checks]
+
+
+def write_outputs(result: ConformanceSuiteResult, out_dir: Path, *, target_label: str, secrets: list[str]) -> None:
+    """``junit.xml`` and ``findings.json`` of a finished run."""
+    from harness.report import write_junit
+
+    assert result.started_at is not None and result.finished_at is not None
+    summary = build_summary(target=target_label, started_at=result.started_at, finished_at=result.finished_at,
+                            suites=[result], merge=False, seed=result.seed)
+    write_junit(summary, out_dir / "junit.xml", secrets=secrets)
+    write_findings_json(result.findings, out_dir / "findings.json", secrets)
+
+
+__all__ = ["DEFAULT_EXAMPLES", "excerpt", "run_conformance"]

@@ -1,0 +1,96 @@
+"""One API's part of a run: the contract, credentials, tracker and payloads its hooks and checks share.
+
+Schemathesis checks and hooks are global or per schema; they find their session through the raw
+schema dict of the case's operation (each run loads its own copy), so a check registered by this
+package does nothing in somebody else's schemathesis run.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.clients import Credentials
+from harness.contract import Contract
+
+from ._context import Mode, RuleContext
+from ._exchange import Exchange, from_case
+from ._inject import PayloadInjector
+from ._payloads import PayloadPool
+from ._tracker import RunTracker
+
+_SESSIONS: dict[int, Session] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Session:
+    contract: Contract
+    api: str
+    creds: Credentials
+    tracker: RunTracker
+    pool: PayloadPool
+    is_emulator: bool
+    target: str
+    identity: tuple[str, str] | None
+    raw_schema: dict[str, Any] = field(repr=False)
+    injector: PayloadInjector = field(init=False, repr=False)
+    probe_cases: set[str] = field(default_factory=set)
+    rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.injector = PayloadInjector(self.contract, self.pool, self.identity)
+        self._ops = {op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()}
+
+    # --- lookups ----------------------------------------------------------------------------
+    def operation_id(self, case: Any) -> str | None:
+        return self._ops.get(case.operation.path)
+
+    def is_own_call(self, case: Any, response: Any) -> bool:
+        """An answer to the documented method (not a probe of an undeclared one), HTTP 200."""
+        method = getattr(getattr(response, "request", None), "method", None) or case.method
+        return str(method).upper() == str(case.operation.method).upper()
+
+    def mode_of(self, case: Any, *, settled: bool = True) -> Mode:
+        if case.id in self.probe_cases:
+            return "probe"
+        meta = case.meta if settled else getattr(case, "_meta", None)
+        if meta is None:
+            return "unknown"
+        return "negative" if meta.generation.mode.is_negative else "positive"
+
+    def rule_context(self, case: Any, operation: str) -> RuleContext:
+        return RuleContext(contract=self.contract, api=self.api, operation=operation,
+                           mode=self.mode_of(case), facts=self.tracker.facts_for(case.id))
+
+    def exchange(self, case: Any, operation: str, mode: str) -> Exchange:
+        return from_case(case, api=self.api, operation=operation, creds=self.creds, contract=self.contract,
+                         mode=mode)
+
+    # --- hooks ------------------------------------------------------------------------------
+    def observe(self, case: Any, response: Any) -> None:
+        operation = self.operation_id(case)
+        if operation is None:
+            return
+        self.tracker.observe(api=self.api, operation=operation, case_id=case.id, query=dict(case.query or {}),
+                             status=response.status_code, content=response.content)
+
+
+def register(session: Session) -> None:
+    with _LOCK:
+        _SESSIONS[id(session.raw_schema)] = session
+
+
+def unregister(session: Session) -> None:
+    with _LOCK:
+        _SESSIONS.pop(id(session.raw_schema), None)
+
+
+def session_of(case: Any) -> Session | None:
+    operation = getattr(case, "operation", None)
+    schema = getattr(operation, "schema", None)
+    raw = getattr(schema, "raw_schema", None)
+    return _SESSIONS.get(id(raw)) if raw is not None else None

@@ -1,0 +1,184 @@
+"""The schemathesis checks this package adds: business rules, and envelope-aware data checks.
+
+Both documented APIs answer HTTP 200 with an error envelope for bad input (ERRATA E-015), so the
+built-in ``negative_data_rejection``/``positive_data_acceptance`` (which read HTTP statuses) cannot
+judge them. The replacements here read the envelope instead: an answer *rejects* a request when it
+carries an error code (internal API: errcode != 0; JD: gateway code != success, or a business code
+other than success and "not the same person"), and *refuses valid data* when that code's category
+is ``input`` (a schema-valid request called invalid). They then defer to schemathesis' own
+exemptions (values that are valid once serialised, and so on) by handing it the verdict as a
+status, 400 for rejected and 200 for accepted.
+
+Every check returns ``True`` (skipped) for cases that belong to no faceharness session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+from schemathesis.core.failures import Failure, FailureGroup
+
+from ._context import json_of
+from ._failures import CheckFailed
+from ._registry import RULES
+from ._session import Session, session_of
+
+NEGATIVE_RULE = ("FH-S01", "negative-data-rejected")
+POSITIVE_RULE = ("FH-S02", "positive-data-accepted")
+RULES_CHECK = "faceharness_rules"
+NEGATIVE_CHECK = "faceharness_negative_data_rejection"
+POSITIVE_CHECK = "faceharness_positive_data_acceptance"
+CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
+
+
+def run_rules(session: Session, case: Any, response: Any, operation: str) -> list[CheckFailed]:
+    """Every rule of the operation on one answer; the failures, each counted in the session."""
+    ctx = session.rule_context(case, operation)
+    failed: list[CheckFailed] = []
+    for entry in RULES.rules_for(session.api, operation):
+        session.rule_runs[(entry.name, operation)] += 1
+        try:
+            entry.fn(ctx, response, case)
+        except CheckFailed as exc:
+            session.rule_fails[(entry.name, operation)] += 1
+            failed.append(exc)
+    return failed
+
+
+def verdict(session: Session, response: Any) -> tuple[bool, bool, str] | None:
+    """(rejected, refused_valid_data, code text) read from the envelope; None when not an envelope."""
+    body = json_of(response) if response.status_code == 200 else None
+    if not isinstance(body, dict):
+        return None
+    codes = session.contract.codes
+    if session.api == "match":
+        errcode = body.get("errcode")
+        if not isinstance(errcode, int) or isinstance(errcode, bool):
+            return None
+        meaning = codes.get("match", "errcode", errcode)
+        return errcode != 0, _refuses(meaning), f"errcode {errcode}"
+    gateway = body.get("code")
+    if not isinstance(gateway, str):
+        return None
+    if gateway != session.contract.jd_success_code:
+        return True, _refuses(codes.get("jd", "gateway", gateway)), f"gateway code {gateway}"
+    result = body.get("result")
+    business = result.get("code") if isinstance(result, dict) else None
+    if not isinstance(business, int) or isinstance(business, bool):
+        return None
+    compared = business in (0, session.contract.jd_not_same_person_code)
+    return not compared, _refuses(codes.get("jd", "business", business)), f"result.code {business}"
+
+
+def _refuses(meaning: Any) -> bool:
+    """An input-category code that is not transient: the service calls the data invalid.
+
+    A code saying that a referenced thing does not exist ("unknown async traceNo", "no such data")
+    is the envelope's 404: a well-formed reference the service does not know, not invalid data.
+    """
+    if meaning is None or meaning.category != "input" or meaning.retryable:
+        return False
+    return not meaning.en.lower().startswith(("unknown ", "no such "))
+
+
+@schemathesis.check
+def faceharness_rules(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Business rules (harness.conformance RULES) on every documented answer."""
+    session = session_of(case)
+    operation = session.operation_id(case) if session else None
+    if session is None or operation is None or not session.is_own_call(case, response):
+        return True
+    failed = run_rules(session, case, response, operation)
+    if len(failed) == 1:
+        raise failed[0]
+    if failed:
+        raise FailureGroup(failed)
+    return None
+
+
+@schemathesis.check
+def faceharness_negative_data_rejection(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schema-violating requests get an error code in the envelope (E-015)."""
+    session = session_of(case)
+    if session is None or session.operation_id(case) is None:
+        return True
+    seen = verdict(session, response)
+    if seen is None or session.mode_of(case) != "negative" or _negative_body_not_sent(case):
+        return True
+    rejected, _, code = seen
+    try:
+        _builtin("_openapi_negative_data_rejection", rejected)(ctx, _as_status(response, 400 if rejected else 200), case)
+    except Failure as exc:
+        raise _envelope_failure(session, case, NEGATIVE_RULE, exc,
+                                f"Received: {code}, a successful comparison\n"
+                                "Expected: an error code for a schema-violating request (E-015)") from None
+    return None
+
+
+@schemathesis.check
+def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> bool | None:
+    """Schema-valid requests never get an input-category code (the service calling them invalid)."""
+    session = session_of(case)
+    if session is None or session.operation_id(case) is None:
+        return True
+    seen = verdict(session, response)
+    if seen is None or session.mode_of(case) != "positive":
+        return True
+    _, refused, code = seen
+    try:
+        _builtin("_openapi_positive_data_acceptance", not refused)(ctx, _as_status(response, 400 if refused else 200),
+                                                                   case)
+    except Failure as exc:
+        raise _envelope_failure(session, case, POSITIVE_RULE, exc,
+                                f"Received: {code} (category input) for a schema-valid request\n"
+                                "Expected: any answer but an input error (E-015)") from None
+    return None
+
+
+def _negative_body_not_sent(case: Any) -> bool:
+    """A case negative only in a body it does not send, where no body is allowed: nothing to reject."""
+    from schemathesis.core import NOT_SET
+    from schemathesis.core.parameters import ParameterLocation
+
+    meta = case.meta
+    negative = {loc for loc, part in meta.components.items() if part.mode.is_negative}
+    if negative != {ParameterLocation.BODY} or case.body is not NOT_SET:
+        return False
+    body = case.operation.definition.raw.get("requestBody", {}) if hasattr(case.operation, "definition") else {}
+    return not body.get("required", False)
+
+
+def _envelope_failure(session: Session, case: Any, rule: tuple[str, str], exc: Failure, head: str) -> CheckFailed:
+    detail = exc.message.split("Invalid component:", 1)
+    tail = f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""
+    operation = session.operation_id(case) or case.operation.label
+    return CheckFailed(rule_id=rule[0], check=rule[1], operation=operation, message=head + tail,
+                       severity="medium", erratum="E-015")
+
+
+def _as_status(response: Any, status: int) -> Any:
+    """The same response with the envelope's verdict as its HTTP status."""
+    from schemathesis.core.transport import Response
+
+    return Response(status_code=status, headers=response.headers, content=response.content,
+                    request=response.request, elapsed=response.elapsed, verify=response.verify,
+                    http_version=response.http_version, encoding=response.encoding)
+
+
+def _builtin(name: str, passes: bool) -> Any:
+    """schemathesis' own status-based check body, which carries its exemptions.
+
+    It is a private helper of schemathesis 4; without it the verdict stands without exemptions.
+    """
+    from schemathesis.specs.openapi import checks
+
+    found = getattr(checks, name, None)
+    if found is not None:
+        return found
+
+    def plain(ctx: Any, response: Any, case: Any) -> None:
+        if not passes:
+            raise Failure(operation=case.operation.label, message="verdict without exemptions")
+
+    return plain

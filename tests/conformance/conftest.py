@@ -1,0 +1,33 @@
+"""Conformance runs against real emulators on 127.0.0.1, configured as `conform --target emulator` runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.clients import DEMO
+from harness.conformance import run_conformance
+from harness.conformance._emulator import emulator_settings
+
+
+@pytest.fixture
+def conformance_emulator(emulator: Callable[..., str]) -> Callable[..., str]:
+    """`url = conformance_emulator("accept-bad-sign", ...)`: fast engine, counted demo appkey."""
+
+    def start(*breaks: str) -> str:
+        return emulator(breaks=tuple(breaks), **emulator_settings())
+
+    return start
+
+
+def conform(url: str, out: Path, **options: Any) -> Any:
+    options.setdefault("is_emulator", True)
+    options.setdefault("credentials", DEMO)
+    return run_conformance(url, out_dir=out, **options)
+
+
+def explain(result: Any) -> str:
+    return "\n".join(f"{f.rule_id or f.check} {f.operation}: {f.message}" for f in result.findings)

@@ -1,0 +1,82 @@
+"""`faceharness conform` and `faceharness replay` as a user runs them: real processes, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.clients import DEMO
+from harness.conformance import replay_finding
+
+from .conftest import conform, explain
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, check=False,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def one_line_error(r: subprocess.CompletedProcess[str], text: str) -> None:
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and text in lines[0] and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.slow
+def test_conform_on_a_broken_emulator_then_replay_the_finding(tmp_path):
+    out = tmp_path / "run"
+    r = run("conform", "--target", "emulator", "--api", "jd", "--break", "accept-bad-sign", "--phases", "examples",
+            "--examples", "2", "--seed", "1", "--out", str(out))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "auth-wrong-sign" in r.stdout and "faceCompareNew" in r.stdout and "FAIL" in r.stdout
+    assert (out / "junit.xml").is_file() and json.loads((out / "findings.json").read_text())
+    finding = out / "findings" / "F-001.json"
+    again = run("replay", str(finding))  # the run's own target: an emulator with the same break
+    assert again.returncode == 1 and "still failing" in again.stdout, again.stdout + again.stderr
+    fixed = run("replay", str(finding), "--target", "emulator")
+    assert fixed.returncode == 0 and "fixed" in fixed.stdout, fixed.stdout + fixed.stderr
+
+
+@pytest.mark.slow
+def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path, monkeypatch):
+    demo = {"FACEHARNESS_TOKEN": DEMO.token, "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
+            "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey}
+    for name, value in demo.items():  # a URL target takes credentials from the environment only
+        monkeypatch.setenv(name, value)
+    broken = conformance_emulator("thresholds-out-of-order")
+    result = conform(broken, tmp_path, api="jd", seed=5, examples=2, phases=("examples",),
+                     emulator_breaks=("thresholds-out-of-order",))
+    finding = next((f for f in result.findings if f.rule_id == "FH-J06"), None)
+    assert finding is not None, explain(result)
+    path = Path(finding.reproduce.split(" ", 2)[2])
+    unbroken = conformance_emulator()
+    assert replay_finding(path, target=broken).still_failing
+    assert not replay_finding(path, target=unbroken).still_failing
+    r = run("replay", str(path), "--target", broken, env=demo)
+    assert r.returncode == 1 and "thresholds-fall" in r.stdout, r.stdout + r.stderr
+    assert run("replay", str(path), "--target", unbroken, env=demo).returncode == 0
+
+
+CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (["--api", "both"], "--api 'both': expected match, jd or all"),
+    (["--target", "http://127.0.0.1:9", "--break", "accept-bad-sign"], "--break works with --target emulator only"),
+    (["--target", "http://127.0.0.1:9"], "is unreachable"),
+    (["--phases", "stateful"], "--phases"),
+], ids=["unknown-api", "break-with-url", "unreachable-target", "unknown-phase"])
+def test_conform_bad_input_is_one_line_and_exit_2(tmp_path, args, text):
+    one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
+
+
+def test_conform_bad_out_and_replay_of_a_non_finding(tmp_path):
+    taken = tmp_path / "file"
+    taken.write_text("x")
+    one_line_error(run("conform", "--out", str(taken)), "is not a directory")
+    one_line_error(run("replay", str(taken)), "is not JSON")

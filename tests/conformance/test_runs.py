@@ -1,0 +1,75 @@
+"""Whole runs against real emulators: silence on the unbroken one, a named rule for each break."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from harness.clients import DEMO
+
+from .conftest import conform, explain
+
+
+@pytest.mark.slow
+def test_unbroken_emulator_has_no_findings_over_three_seeds(conformance_emulator, contract, tmp_path):
+    url = conformance_emulator()
+    full = conform(url, tmp_path / "seed1", seed=1, examples=5)
+    assert full.findings == [], explain(full)
+    assert full.status == "pass"
+    metrics = full.metrics
+    assert set(metrics["by_operation"]) == {op for op in contract.operations}
+    # positive cases reached the face engine: successful comparisons, both verdicts on JD
+    for code in ("match:errcode:0", "jd:business:0", "jd:business:1155"):
+        assert metrics["codes"].get(code, 0) > 0, code
+    junit = ET.parse(tmp_path / "seed1" / "junit.xml").getroot()
+    assert junit.get("failures") == "0" and int(junit.get("tests")) > 40
+    assert json.loads((tmp_path / "seed1" / "findings.json").read_text()) == []
+    for seed in (2, 3):  # coverage is seed-independent; fuzzing is where another seed differs
+        again = conform(url, tmp_path / f"seed{seed}", seed=seed, examples=8, phases=("fuzzing",))
+        assert again.findings == [], explain(again)
+
+
+BROKEN = [
+    ("score-as-number", "match", "FH-M03"),
+    ("duplicate-traceno", "match", "FH-M05"),
+    ("wrong-code-bad-token", "match", "FH-A02"),
+    ("lip-without-livecode", "match", "FH-L06"),
+    ("oversize-500", "match", "FH-L02"),
+    ("wrong-content-type", "match", "content_type_conformance"),
+    ("accept-bad-sign", "jd", "FH-A10"),
+    ("thresholds-out-of-order", "jd", "FH-J06"),
+    ("remaintimes-stuck", "jd", "FH-J12"),
+    ("two-image-sources", "jd", "FH-L05"),
+]
+
+
+@pytest.mark.parametrize(("mode", "api", "rule_id"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_each_break_fails_with_a_finding_naming_its_rule(conformance_emulator, tmp_path, mode, api, rule_id):
+    url = conformance_emulator(mode)
+    result = conform(url, tmp_path, api=api, seed=7, examples=2, phases=("examples",), emulator_breaks=(mode,))
+    assert result.status == "fail"
+    named = {f.rule_id or f.check: f for f in result.findings}
+    assert rule_id in named, explain(result)
+    finding = named[rule_id]
+    replay = tmp_path / "findings" / finding.reproduce.rsplit("/", 1)[-1]
+    assert finding.reproduce == f"faceharness replay {replay}" and replay.is_file()
+    text = replay.read_text()
+    for secret in (*DEMO.secrets(), "sADsk3+58E9yf/fUN9DmBA=="):
+        assert secret not in text
+    stored = json.loads(text)
+    assert stored["target"] == {"kind": "emulator", "breaks": [mode]} and stored["check"]["rule_id"] in (rule_id, None)
+    listed = (tmp_path / "findings.json").read_text()
+    assert len(json.loads(listed)) == len(result.findings)
+    assert not re.search(r"[A-Za-z0-9+/]{300,}", listed)  # images only as sha256 (the replay file keeps them)
+
+
+def test_url_targets_get_safe_defaults_and_skip_extensions(conformance_emulator, tmp_path):
+    url = conformance_emulator()
+    result = conform(url, tmp_path, is_emulator=False, api="match", seed=3, examples=2, phases=("examples",),
+                     max_requests=20)
+    metrics = result.metrics
+    assert metrics["max_rps"] == 5.0 and metrics["requests"] <= 20
+    assert "asyncResult" not in metrics["by_operation"]

@@ -1,0 +1,205 @@
+"""The parts under the rules: registry, tracker, credentials, exchanges, payloads and injection."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from harness.clients import DEMO, jd_sign
+from harness.conformance import RULES, CheckFailed, Registry, rule, violation
+from harness.conformance._auth import apply_jd, jd_directive, token_directive
+from harness.conformance._exchange import MARK_VALID, Exchange, resolve_body
+from harness.conformance._inject import SAFE_URL, PayloadInjector
+from harness.conformance._payloads import PayloadPool, jpeg_of_size
+from harness.conformance._tracker import BudgetExhausted, RunTracker
+from harness.emulator import valid_id_number
+
+
+@pytest.fixture(scope="module")
+def pool(contract):
+    return PayloadPool(contract)
+
+
+# --- registry -------------------------------------------------------------------------------
+def test_registry_rejects_duplicate_ids_and_names():
+    registry = Registry()
+
+    @rule("X-1", "first", api="match", registry=registry)
+    def first(ctx, response, case):
+        raise violation("Received: a\nExpected: b")
+
+    with pytest.raises(ValueError, match="X-1"):
+        rule("X-1", "other", api="match", registry=registry)(lambda ctx, r, c: None)
+    with pytest.raises(ValueError, match="first"):
+        rule("X-2", "first", api="match", registry=registry)(lambda ctx, r, c: None)
+    with pytest.raises(CheckFailed) as failed:
+        first(type("Ctx", (), {"operation": "match"})(), None, None)
+    assert failed.value.rule_id == "X-1" and failed.value.check == "first" and failed.value.operation == "match"
+
+
+def test_every_registered_id_and_name_is_unique_and_documented():
+    entries = list(RULES)
+    assert len({r.id for r in entries}) == len({r.name for r in entries}) == len(entries) >= 30
+    assert all(r.doc for r in entries), [r.id for r in entries if not r.doc]
+
+
+# --- tracker --------------------------------------------------------------------------------
+def _observe(tracker, api, op, body, case_id, query=None):
+    return tracker.observe(api=api, operation=op, case_id=case_id, query=query or {}, status=200,
+                           content=json.dumps(body).encode())
+
+
+def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contract):
+    t = RunTracker(contract)
+    ok = {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "T1", "result": {}}}
+    assert not _observe(t, "match", "match", ok, "a").trace_seen
+    assert _observe(t, "match", "matchIdno", ok, "b").trace_seen
+    assert not _observe(t, "match", "asyncResult", ok, "c").trace_seen  # an async result repeats it (E-013)
+    jd = {"code": "10000", "remainTimes": 9, "result": {"score": 0.5, "similarity": 50,
+                                                        "msg": "比对失败 :分数:0.5 阈值:0.8179 结果:false"}}
+    first = _observe(t, "jd", "faceCompareNew", jd, "d", {"appkey": "k"})
+    assert first.remain_before is None and first.operating_threshold == 0.8179
+    second = _observe(t, "jd", "faceCompareNew", {**jd, "remainTimes": 8,
+                                                  "result": {"score": 0.6, "similarity": 40}}, "e", {"appkey": "k"})
+    assert second.remain_before == 9 and second.similarity_conflict == (0.5, 50)
+    assert _observe(t, "jd", "faceCompareNew", jd, "f", {"appkey": "other"}).remain_before is None
+    assert t.facts_for("e") == second and t.requests == 6
+
+
+def test_tracker_budget_stops_the_run(contract):
+    stopped = []
+    t = RunTracker(contract, budget=3, on_budget=lambda: stopped.append(True))
+    for i in range(3):
+        t.ensure_budget()
+        _observe(t, "match", "liveCode", {"errcode": 0}, str(i))
+    assert stopped and t.budget_hit
+    with pytest.raises(BudgetExhausted):
+        t.ensure_budget()
+
+
+# --- credentials and exchanges --------------------------------------------------------------
+def test_jd_directives_make_fresh_credentials_and_describe_them_without_secrets(contract):
+    window = contract.jd_timestamp_window_ms
+    query: dict = {}
+    apply_jd(query, {}, DEMO, window)
+    assert query["appkey"] == DEMO.jd_appkey and query["sign"] == jd_sign(DEMO.jd_secretkey, query["timestamp"])
+    assert jd_directive(query, DEMO, window) == {"appkey": "fresh", "timestamp": "fresh", "sign": "fresh"}
+    apply_jd(query, {"timestamp": "expired", "sign": "invalid", "appkey": "absent"}, DEMO, window)
+    assert "appkey" not in query and query["sign"] != jd_sign(DEMO.jd_secretkey, query["timestamp"])
+    described = jd_directive(query, DEMO, window)
+    assert described["appkey"] == "absent" and described["sign"] == "invalid"
+    assert described["timestamp"]["literal"] == query["timestamp"]
+    assert token_directive({"Authorization": DEMO.token}, DEMO) == "fresh"
+    assert token_directive({"Authorization": DEMO.token + "x"}, DEMO) == "invalid"  # contains the secret
+    assert token_directive({}, DEMO) == "absent"
+
+
+def test_exchange_round_trip_keeps_no_secret(contract):
+    body = {**contract.jd_fixed_fields, "serialNo": "s"}
+    exchange = Exchange(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew",
+                        body={**body, "appAuthorityKey": MARK_VALID})
+    text = json.dumps(exchange.to_dict())
+    for secret in (*DEMO.secrets(), contract.jd_fixed_fields["appAuthorityKey"]):
+        assert secret not in text
+    assert resolve_body(Exchange.from_dict(json.loads(text)).body, contract) == body
+
+
+# --- payloads -------------------------------------------------------------------------------
+def test_jpeg_padding_hits_the_size_to_the_byte_and_stays_a_picture(pool):
+    for size in (307_200, 307_203, 200_001):
+        data = jpeg_of_size(pool.reference.data, size)
+        assert len(data) == size
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            assert im.size == Image.open(io.BytesIO(pool.reference.data)).size
+    with pytest.raises(ValueError):
+        jpeg_of_size(pool.reference.data, len(pool.reference.data) + 2)
+
+
+def test_pool_respects_each_api_limit_and_has_a_real_video(contract, pool):
+    from harness.emulator._media import video_frames
+
+    assert all(len(m.b64) <= contract.match_base64_max_chars for m in pool.match_images)
+    assert all(len(m.data) < contract.jd_image_max_bytes for m in pool.jd_images)
+    assert pool.video.data[4:8] == b"ftyp" and video_frames(pool.video.data, 3, "video")
+
+
+# --- injection ------------------------------------------------------------------------------
+def test_injection_gives_valid_fields_real_media_and_keeps_invalid_ones(contract, pool):
+    inject = PayloadInjector(contract, pool, ("11010519491231002X", "张三")).inject
+    body = {"image": {"data": "AAAA"}, "faceData": {"type": "video", "data": "AAAA"}}
+    out = inject("match", body, positive=True)
+    assert body["image"]["data"] == "AAAA"  # the original is never changed
+    assert base64.b64decode(out["image"]["data"])[:3] == b"\xff\xd8\xff"
+    assert out["faceData"]["data"] == pool.video.b64
+    broken = inject("match", {"image": {"data": "not base64!"}, "faceData": {"type": "image", "data": "AAAA"}},
+                    positive=False)
+    assert broken["image"]["data"] == "not base64!"
+    remote = inject("match", {"image": {"origin": "uri", "data": "http://example.com/a.jpg"},
+                              "faceData": {"type": "image", "data": "AAAA"}}, positive=True)
+    assert remote["image"]["origin"] == "self"  # a positive case never makes the service fetch a URL
+    negative = inject("match", {"image": {"origin": "uri", "data": "http://example.com/a.jpg"},
+                                "faceData": {"type": "bogus", "data": "AAAA"}}, positive=False)
+    assert negative["image"]["data"] == SAFE_URL
+
+
+def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
+    inject = PayloadInjector(contract, pool, None).inject
+    out = inject("matchIdno", {"idNum": "110105194912310020", "name": "x",
+                               "faceData": {"type": "image", "data": "AAAA"}}, positive=True)
+    assert valid_id_number(out["idNum"])
+    jd = inject("faceCompareNew", {**contract.jd_fixed_fields, "serialNo": "s",
+                                   "compareImageItem": {"imgType": "IDP", "imgUrl": "http://example.com/x.jpg"},
+                                   "collectionImageItems": [{"imgType": "SFF", "imgArr": [1, 2.0, -3]}]},
+                positive=True)
+    assert "imgUrl" not in jd["compareImageItem"] and jd["compareImageItem"]["imgBase64"]
+    assert bytes(v & 0xFF for v in jd["collectionImageItems"][0]["imgArr"])[:3] == b"\xff\xd8\xff"
+
+
+# --- package surface, settings, isolation ---------------------------------------------------
+def test_public_names_are_sorted_and_resolve():
+    import harness.conformance as package
+
+    def style(name: str) -> tuple[int, str]:  # isort style, as ruff's RUF022 sorts: CONSTANTS, Classes, functions
+        return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
+
+    assert package.__all__ == sorted(package.__all__, key=style)
+    assert all(getattr(package, name, None) is not None for name in package.__all__)
+
+
+def test_config_section_is_validated(tmp_path):
+    from harness.conformance import read_settings
+    from harness.errors import ConfigError
+
+    good = tmp_path / "good.toml"
+    good.write_text('[conformance]\nid_num = "11010519491231002X"\nname = "张三"\njd_qps = 5\n'
+                    'max_response_time_ms = 800\n', encoding="utf-8")
+    settings = read_settings(good)
+    assert settings.identity == ("11010519491231002X", "张三") and dict(settings.qps) == {"jd": 5.0}
+    for text, fragment in (('[conformance]\nqps = 5\n', "not a known key"), ('[conformance]\njd_qps = "fast"\n',
+                           "not a positive number"), ('[conformance]\nname = "x"\n', "go together")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError, match=fragment):
+            read_settings(bad)
+
+
+def test_checks_do_nothing_in_somebody_elses_schemathesis_run(contract):
+    import httpx
+    import schemathesis
+
+    from harness.conformance._st_checks import (
+        faceharness_negative_data_rejection,
+        faceharness_positive_data_acceptance,
+        faceharness_rules,
+    )
+
+    foreign = schemathesis.openapi.from_dict(contract.match.raw)
+    case = foreign["/tech/ai/face/match"]["POST"].Case(body={})
+    answer = httpx.Response(200, json={"errcode": 0})
+    for check in (faceharness_rules, faceharness_negative_data_rejection, faceharness_positive_data_acceptance):
+        assert check(None, answer, case) is True
