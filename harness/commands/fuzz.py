@@ -1,0 +1,154 @@
+"""`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and replayable.
+
+Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
+no property failed, 1 on findings, 2 when the run could not happen.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness.errors import HarnessError, TargetError, UsageError
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+_STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("fuzz")(fuzz)
+
+
+def fuzz(
+    out_dir: Annotated[Path, typer.Option("--out", help="run directory: findings.json, findings/F-NNN.json, junit.xml, "
+                                                        "summary.json, the hypothesis example database")],
+    target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
+    api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
+    max_examples: Annotated[int | None, typer.Option("--max-examples", help="hypothesis examples per property (default 50)")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="hypothesis seed (default: random, reported)")] = None,
+    max_rps: Annotated[float | None, typer.Option("--max-rps", help="requests per second; 0: unlimited (URL default 5)")] = None,
+    max_requests: Annotated[int | None, typer.Option("--max-requests", help="request budget; 0: unlimited (URL default 2000)")] = None,
+    max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="time limit of the run (default 900)")] = None,
+    faces: Annotated[Path | None, typer.Option("--faces", help="folder of extra face images (read, never copied)")] = None,
+    break_: Annotated[list[str] | None, typer.Option("--break", help="emulator only: violate one documented rule "
+                                                                     "(see faceharness emulate --list-breaks)")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
+    prop: Annotated[list[str] | None, typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")] = None,
+) -> None:
+    """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
+    from harness.clients import load_credentials
+    from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, run_fuzz
+    from harness.target import open_target
+
+    breaks = tuple(break_ or ())
+    _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
+    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
+    with open_target(target, engine=engine or "fast", **settings) as t:
+        credentials = load_credentials(config, demo_defaults=t.is_emulator)
+        with _Bar() as bar:
+            result = run_fuzz(t.url, is_emulator=t.is_emulator, api=api,
+                              max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
+                              max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
+                              credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
+                              breaks=breaks)
+        label = t.label
+    if result.status == "error" and not result.checks:
+        raise TargetError(result.error or "the fuzz run could not start")
+    _print(result)
+    written = _write_reports(result, out_dir, label, credentials.secrets())
+    out.print(f"written: {out_dir / 'findings.json'}, {', '.join(str(p) for p in written)}")
+    if result.status == "error":
+        raise HarnessError(f"the fuzz run broke off: {result.error}")
+    if result.status == "fail":
+        err.print(f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in its 'reproduce' field")
+        raise typer.Exit(1)
+
+
+def _check_options(target: str, api: str, breaks: tuple[str, ...], engine: str | None, max_examples: int | None,
+                   max_rps: float | None, max_requests: int | None, max_seconds: float | None, faces: Path | None) -> None:
+    from harness.emulator import BREAKS
+
+    if api not in ("match", "jd", "all"):
+        raise UsageError(f"--api {api!r}: expected match, jd or all")
+    if target != "emulator" and (breaks or engine):
+        raise UsageError(f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live service "
+                         "cannot be broken or switched on purpose)")
+    for name in breaks:
+        if name not in BREAKS:
+            close = difflib.get_close_matches(name, BREAKS, n=1)
+            raise UsageError(f"--break {name!r} is not a break mode" + (f"; did you mean {close[0]!r}?" if close else
+                             "; see faceharness emulate --list-breaks"))
+    if engine not in (None, "fast", "dlib"):
+        raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+    if max_examples is not None and max_examples < 1:
+        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
+    if max_rps is not None and max_rps < 0:
+        raise UsageError(f"--max-rps {max_rps:g}: expected 0 (unlimited) or a positive rate")
+    if max_requests is not None and max_requests < 0:
+        raise UsageError(f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget")
+    if max_seconds is not None and max_seconds <= 0:
+        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    if faces is not None and not faces.is_dir():
+        raise UsageError(f"--faces {faces}: not a directory")
+
+
+class _Bar:
+    """One bar over the properties, on stderr, started at the first property."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=err, transient=True)
+        self.task: Any = None
+
+    def update(self, name: str, index: int, total: int) -> None:
+        if self.task is None:
+            self.progress.start()
+            self.task = self.progress.add_task(name, total=total)
+        self.progress.update(self.task, completed=index, description=f"fuzz {name}")
+
+    def __enter__(self) -> _Bar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.task is not None:
+            self.progress.stop()
+
+
+def _print(result: Any) -> None:
+    m = result.metrics or {}
+    table = Table(title=f"fuzz: seed {m.get('seed', result.seed)}, engine {m.get('engine') or 'live target'}, "
+                        f"{m.get('requests', 0)} requests", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col, justify in (("property", "left"), ("status", "left"), ("requests", "right"), ("s", "right"), ("note", "left")):
+        table.add_column(col, justify=justify, overflow="fold")   # type: ignore[arg-type]
+    for name, row in (m.get("properties") or {}).items():
+        table.add_row(name, f"[{_STYLE.get(row['status'], '')}]{row['status']}[/]", str(row["requests"]),
+                      f"{row['seconds']:.1f}", escape(row.get("note") or ""))
+    out.print(table)
+    for number, finding in enumerate(result.findings, start=1):
+        rule = f" ({finding.rule_id})" if finding.rule_id else ""
+        out.print(f"[bold]F-{number:03d}[/] {finding.severity} {finding.api} {finding.operation} "
+                  + escape(f"{finding.check}{rule}: {finding.message}"))
+        if finding.reproduce:
+            out.print(f"       {escape(finding.reproduce)}")
+    if m.get("budget_exhausted"):
+        out.print("[yellow]the request budget or time limit ran out; later properties were skipped[/]")
+
+
+def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
+    from harness.report import write_reports
+    from harness.results import build_summary
+
+    summary = build_summary(target=target, started_at=result.started_at or datetime.now(UTC),
+                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed)
+    return list(write_reports(summary, out_dir, secrets).values())

@@ -1,0 +1,44 @@
+"""Property-based fuzzing of both APIs with hypothesis, strategies derived from the contract.
+
+``run_fuzz`` runs every property (valid/invalid requests, metamorphic relations, state
+machines) against a target and returns the ``fuzz`` suite result; ``strategies`` offers the
+same request generators to QA engineers writing their own properties (with the pytest
+plugin's ``faceharness_target`` fixture).
+"""
+
+from . import strategies
+from ._client import BudgetExhausted, FuzzClient
+from ._pool import ImagePool, PoolImage, image_pool, render
+from ._request import Exchange, FuzzRequest, ImagePart, InvalidCase
+from ._rules import RULES, Rule
+from ._runner import DEFAULT_MAX_EXAMPLES, LIVE_MAX_REQUESTS, LIVE_MAX_RPS, property_ids, run_fuzz
+from ._replay import load_replay
+from ._replay_run import ReplayOutcome, replay_finding
+from ._stateful import emulator_overrides
+from ._target import FuzzTarget
+
+__all__ = [
+    "DEFAULT_MAX_EXAMPLES",
+    "LIVE_MAX_REQUESTS",
+    "LIVE_MAX_RPS",
+    "RULES",
+    "BudgetExhausted",
+    "Exchange",
+    "FuzzClient",
+    "FuzzRequest",
+    "FuzzTarget",
+    "ImagePart",
+    "ImagePool",
+    "InvalidCase",
+    "PoolImage",
+    "ReplayOutcome",
+    "Rule",
+    "emulator_overrides",
+    "image_pool",
+    "load_replay",
+    "property_ids",
+    "render",
+    "replay_finding",
+    "run_fuzz",
+    "strategies",
+]

@@ -1,0 +1,186 @@
+"""What every answer must satisfy, and what an answer means: pure functions over one exchange.
+
+The spec's response validators judge the shape; the code table judges the codes; a few
+documented invariants (cited by erratum) judge consistency inside one answer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from harness.contract import Contract
+
+from ._request import Exchange, FuzzRequest, InvalidCase
+
+
+@dataclass(frozen=True)
+class Problem:
+    check: str
+    severity: str
+    message: str
+    erratum: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer in API-neutral terms."""
+
+    where: str                  # errcode | gateway | business
+    code: str | None
+    category: str | None        # from the code table; None when the code is not in it
+    ran: bool                   # the comparison (or the operation) ran to a result
+    score: float | None = None
+    passed: bool | None = None  # match success=="true" / JD result
+    processing: bool = False    # async accepted, result later (E-013)
+    trace_no: str | None = None
+    remain_times: int | None = None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Outcome | None:
+    """None when there is no envelope to read (transport error, non-JSON body)."""
+    body = exchange.body
+    if not isinstance(body, dict):
+        return None
+    if request.api == "match":
+        code = body.get("errcode")
+        meaning = contract.codes.get("match", "errcode", code)
+        data = body.get("data") if isinstance(body.get("data"), dict) else {}
+        result = data.get("result") if isinstance(data.get("result"), dict) else {}
+        ok = code == contract.match.facts["success_code"]
+        return Outcome("errcode", None if code is None else str(code), meaning.category if meaning else None,
+                       ran=ok and data.get("status") == "SUCCESS", score=_float(result.get("score")),
+                       passed=(result.get("success") == "true") if "success" in result else None,
+                       processing=ok and data.get("status") == "PROCESSING",
+                       trace_no=data.get("traceNo") if isinstance(data.get("traceNo"), str) else None)
+    gateway = body.get("code")
+    remain = body.get("remainTimes") if isinstance(body.get("remainTimes"), int) else None
+    if str(gateway) != contract.jd_success_code or not isinstance(body.get("result"), dict):
+        meaning = contract.codes.get("jd", "gateway", gateway)
+        return Outcome("gateway", None if gateway is None else str(gateway), meaning.category if meaning else None,
+                       ran=False, remain_times=remain)
+    result = body["result"]
+    code = result.get("code")
+    meaning = contract.codes.get("jd", "business", code)
+    ran = code in (0, contract.jd_not_same_person_code)
+    return Outcome("business", None if code is None else str(code), meaning.category if meaning else None, ran=ran,
+                   score=_float(result.get("score")), passed=result.get("result") if isinstance(result.get("result"), bool) else None,
+                   remain_times=remain)
+
+
+def check_answer(exchange: Exchange) -> list[Problem]:
+    """Transport, HTTP status and envelope: every answer is HTTP 200 JSON (ERRATA E-015)."""
+    if exchange.error:
+        return [Problem("answered", "high", f"no answer: {exchange.error}")]
+    out = []
+    if exchange.status >= 500:
+        out.append(Problem("no_server_error", "high", f"HTTP {exchange.status}: a 5xx is always a finding", "E-015"))
+    elif exchange.status != 200:
+        out.append(Problem("http_200", "medium", f"HTTP {exchange.status}; every answer is HTTP 200 with the envelope", "E-015"))
+    if not isinstance(exchange.body, dict):
+        out.append(Problem("json_envelope", "high", f"the body is not a JSON object: {exchange.text[:80]!r}"))
+    elif not exchange.content_type.startswith("application/json"):
+        out.append(Problem("content_type", "medium", f"Content-Type {exchange.content_type!r}, expected application/json"))
+    return out
+
+
+def check_spec(contract: Contract, request: FuzzRequest, exchange: Exchange, *, live: bool,
+               request_valid: bool = False) -> list[Problem]:
+    """The response validator of the operation, the code table, and documented invariants."""
+    if not isinstance(exchange.body, dict):
+        return []
+    op = contract.operation(request.operation)
+    spec = contract.spec(request.api)
+    out = []
+    errors = list(spec.validator(op.response_schema).iter_errors(exchange.body)) if op.response_schema else []
+    if errors:
+        texts = "; ".join(f"{'.'.join(map(str, e.instance_path)) or 'body'}: {e.message[:100]}" for e in errors[:3])
+        out.append(Problem("response_schema", "high", f"{op.response_schema} violated: {texts}"))
+    seen = outcome(contract, request, exchange)
+    if seen is not None and seen.code is not None and seen.category is None:
+        undocumented = request.api == "match"   # the internal API documents no codes (E-014)
+        out.append(Problem("code_documented", "low" if undocumented and live else "high",
+                           f"{seen.where} code {seen.code} is not in specs/codes.yaml", "E-014" if undocumented else None))
+    out += _match_invariants(contract, request, exchange.body) if request.api == "match" else \
+        _jd_invariants(contract, request, exchange.body, request_valid)
+    return out
+
+
+def _match_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any]) -> list[Problem]:
+    data = body.get("data")
+    if body.get("errcode") != 0 or not isinstance(data, dict) or not isinstance(data.get("result"), dict):
+        return []
+    facts = contract.operation(request.operation).facts
+    if "success_threshold" not in facts:
+        return []
+    result = data["result"]
+    score, threshold = _float(result.get("score")), float(facts["success_threshold"])
+    if score is None or result.get("success") not in ("true", "false") or not 0 <= score <= 100:
+        return []
+    if (score >= threshold) != (result["success"] == "true"):
+        return [Problem("success_follows_threshold", "high",
+                        f"success={result['success']} with score {score:g} (threshold {threshold:g} for {request.operation})", "E-011")]
+    return []
+
+
+def _jd_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any], request_valid: bool) -> list[Problem]:
+    result = body.get("result")
+    if str(body.get("code")) != contract.jd_success_code or not isinstance(result, dict):
+        return []
+    out = []
+    code, msg = result.get("code"), result.get("msg")
+    if code in (0, contract.jd_not_same_person_code) and isinstance(result.get("result"), bool) and result["result"] != (code == 0):
+        out.append(Problem("result_follows_code", "high", f"result={result['result']} with code {code}", "E-027"))
+    meaning = contract.codes.get("jd", "business", code)
+    if meaning is not None and isinstance(msg, str) and code != 0 and not msg.startswith(meaning.msg_prefix):
+        out.append(Problem("msg_matches_code", "medium", f"code {code} with msg {msg[:40]!r}; expected it to begin {meaning.msg_prefix!r}", "E-027"))
+    thresholds = result.get("threshold")
+    if isinstance(thresholds, dict):
+        keys = sorted(contract.jd_threshold_fmr, key=lambda k: -contract.jd_threshold_fmr[k])   # e4, e5, e6, e7
+        values = [_float(thresholds.get(k)) for k in keys]
+        if all(v is not None for v in values) and any(a <= b for a, b in zip(values, values[1:])):   # type: ignore[operator]
+            out.append(Problem("thresholds_ordered", "high", f"thresholds {dict(zip(keys, values))} do not fall from e4 to e7", "E-004"))
+    if request_valid and isinstance(request.json, dict) and isinstance(request.json.get("serialNo"), str) \
+            and result.get("serialNo") != request.json["serialNo"]:
+        out.append(Problem("serialno_echoed", "high", "result.serialNo does not echo the request's serialNo"))
+    return out
+
+
+def check_trace_unique(seen: set[str], request: FuzzRequest, found: Outcome | None) -> list[Problem]:
+    """traceNo is 当前业务的唯一id: no two answers of a run may share one."""
+    if found is None or found.trace_no is None or request.operation == "asyncResult":
+        return []
+    if found.trace_no in seen:
+        return [Problem("traceno_unique", "high", f"traceNo {found.trace_no} was already given to an earlier request")]
+    seen.add(found.trace_no)
+    return []
+
+
+def check_expected_code(case: InvalidCase, found: Outcome | None, *, strict: bool) -> list[Problem]:
+    """An invalid request is refused with a documented code, the rule's own where known."""
+    if found is None or found.code is None:
+        return []
+    if found.where == "gateway" and case.where == "business" and found.category == "quota":
+        return []   # throttled or out of quota before the rule could be judged: inconclusive
+    success = found.ran or found.processing or (found.where == "errcode" and found.code == "0")
+    severity = "critical" if case.where == "gateway" else "high"
+    if success:
+        return [Problem("invalid_refused", severity, f"accepted although it breaks {case.rule}: {case.detail}")]
+    if found.where != case.where:
+        return [Problem("invalid_refused", severity,
+                        f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} was due ({case.rule}: {case.detail})")]
+    if found.category is None:
+        return []   # reported by code_documented already
+    if strict and found.code not in case.codes:
+        return [Problem("rule_code", "high", f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
+                                             f"the contract assigns {'/'.join(case.codes)}")]
+    return []

@@ -1,0 +1,217 @@
+"""Sending fuzz requests: credentials filled in at the last moment, paced, counted, bounded.
+
+Live targets are protected by a rate (``max_rps``, default 5 for URLs) and a request
+budget; when either the budget or the time limit runs out the client raises
+:class:`BudgetExhausted`, a ``BaseException`` so that hypothesis does not mistake it for
+a failing example and the run stops cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from harness.clients import Credentials, jd_sign
+from harness.errors import UsageError
+
+from ._request import Exchange, FuzzRequest
+
+BAD_TOKEN = "faceharness-fuzz-not-a-token"
+WRONG_APPKEY = "faceharnessfuzzwrongappkey"
+
+
+class BudgetExhausted(BaseException):  # noqa: N818 - it is a stop signal, not an error
+    """The request budget or the time limit is spent: stop, report what was found."""
+
+
+class Pacer:
+    """At most ``max_rps`` requests per second, evenly spaced; ``max_rps=0`` means no limit."""
+
+    def __init__(self, max_rps: float, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        if not (math.isfinite(max_rps) and max_rps >= 0):
+            raise UsageError(f"--max-rps {max_rps}: expected requests per second >= 0 (0: unlimited)")
+        self.interval = 1.0 / max_rps if max_rps else 0.0
+        self.clock, self.sleep = clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self.clock()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            self.sleep(start - now)
+
+
+class FuzzClient:
+    """One HTTP client per run: sends :class:`FuzzRequest` objects and records what came back.
+
+    Args:
+        base_url: the target (emulator URL or a live base URL).
+        credentials: token and JD appkey/secretkey; never written anywhere.
+        max_rps: pacing (0: unlimited).
+        max_requests: budget of requests (0: unlimited).
+        max_seconds: wall-time budget (0: unlimited).
+        transport: an httpx transport (tests pass ``httpx.MockTransport``).
+    """
+
+    def __init__(self, base_url: str, *, credentials: Credentials, max_rps: float = 0.0, max_requests: int = 0,
+                 max_seconds: float = 0.0, timeout_s: float = 30.0, clock: Callable[[], float] = time.time,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        if max_requests < 0 or max_seconds < 0:
+            raise UsageError("request and time budgets must be >= 0 (0: unlimited)")
+        self.base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self.pacer = Pacer(max_rps)
+        self.max_requests, self.max_seconds = max_requests, max_seconds
+        self.clock = clock
+        self.started = time.monotonic()
+        self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport)
+        self.sent = 0
+        self.by_operation: Counter[str] = Counter()
+        self.codes: Counter[str] = Counter()
+        self.trace_nos: set[str] = set()        # every traceNo answered in this run
+        self.consecutive_failures = 0
+
+    def __repr__(self) -> str:
+        return f"FuzzClient({self.base_url}, sent={self.sent})"
+
+    def secrets(self) -> list[str]:
+        return self._credentials.secrets()
+
+    # --- budget ------------------------------------------------------------------------
+    def remaining(self) -> int | None:
+        return None if not self.max_requests else max(0, self.max_requests - self.sent)
+
+    def _charge(self) -> None:
+        if self.max_requests and self.sent >= self.max_requests:
+            raise BudgetExhausted(f"request budget of {self.max_requests} spent")
+        if self.max_seconds and time.monotonic() - self.started > self.max_seconds:
+            raise BudgetExhausted(f"time limit of {self.max_seconds:g} s reached")
+
+    # --- auth ----------------------------------------------------------------------------
+    def _auth(self, request: FuzzRequest, credentials: Credentials) -> tuple[dict[str, str], dict[str, str], int]:
+        """(headers, query, timestamp sent) for the request's auth mode; secrets only here."""
+        mode, _, variant = request.auth.partition(":")
+        headers: dict[str, str] = {"Content-Type": "application/json"}
+        if request.api == "match":
+            if mode == "token":
+                headers["Authorization"] = credentials.require_token()
+            elif mode == "bad_token":
+                headers["Authorization"] = BAD_TOKEN
+            return headers, dict(request.query), 0
+        appkey, secret = credentials.require_jd()
+        now = int(self.clock() * 1000)
+        ts = now
+        if mode == "signed" and variant:
+            ts = now + int(variant)
+        elif mode == "expired_timestamp":
+            ts = now - int(variant)
+        elif mode == "future_timestamp":
+            ts = now + int(variant)
+        ts_text = str(ts)
+        if mode == "malformed_timestamp":
+            ts_text = variant
+        elif mode == "no_timestamp":
+            ts_text = ""
+        query: dict[str, str] = {"appkey": WRONG_APPKEY if mode == "wrong_appkey" else appkey,
+                                 "timestamp": ts_text, "sign": jd_sign(secret, ts_text)}
+        if mode == "bad_sign":
+            query["sign"] = {"other": jd_sign(secret + "x", ts_text), "upper": query["sign"].upper(),
+                             "swapped": hashlib.md5(f"{ts_text}{secret}".encode()).hexdigest(),
+                             "tsonly": hashlib.md5(ts_text.encode()).hexdigest()}[variant or "other"]
+        if mode == "no_appkey":
+            del query["appkey"]
+        if mode == "no_timestamp" and variant != "empty":
+            del query["timestamp"]
+        if mode == "no_sign":
+            if variant == "empty":
+                query["sign"] = ""
+            else:
+                del query["sign"]
+        return headers, {**request.query, **query}, ts
+
+    # --- sending -------------------------------------------------------------------------
+    def send(self, request: FuzzRequest, *, paced: bool = True, credentials: Credentials | None = None) -> Exchange:
+        """Send one request; ``credentials`` overrides the run's (a second appkey), ``paced=False``
+        is for bursts that must exceed a rate on purpose (the emulator only)."""
+        self._charge()
+        if paced:
+            self.pacer.wait()
+        headers, query, _ = self._auth(request, credentials or self._credentials)
+        body = request.body_bytes()
+        self.sent += 1
+        self.by_operation[request.operation] += 1
+        sent_at = int(self.clock() * 1000)
+        start = time.perf_counter()
+        try:
+            response = self._request_once_more(request.method, request.path, params=query, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            self.consecutive_failures += 1
+            return Exchange(status=0, error=f"{type(exc).__name__}: {exc}"[:200], elapsed_s=time.perf_counter() - start,
+                            sent_at_ms=sent_at)
+        self.consecutive_failures = 0
+        elapsed = time.perf_counter() - start
+        parsed: Any = None
+        try:
+            parsed = response.json()
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+        exchange = Exchange(status=response.status_code, content_type=response.headers.get("content-type", ""),
+                            body=parsed, text=response.text[:500] if parsed is None else "", elapsed_s=elapsed,
+                            sent_at_ms=sent_at)
+        self._count(request, exchange)
+        return exchange
+
+    def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """A kept-alive connection the server closed (typically right after a 5xx) fails the
+        next request before it is sent; that one is retried once, timeouts never."""
+        try:
+            return self.http.request(method, path, **kw)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError):
+            return self.http.request(method, path, **kw)
+
+    def _count(self, request: FuzzRequest, exchange: Exchange) -> None:
+        body = exchange.body if isinstance(exchange.body, dict) else {}
+        if request.api == "match":
+            self.codes[f"match:{body.get('errcode', f'http{exchange.status}')}"] += 1
+        else:
+            code = body.get("code", f"http{exchange.status}")
+            result = body.get("result") if isinstance(body.get("result"), dict) else None
+            self.codes[f"jd:{code}" + (f"/{result.get('code')}" if result else "")] += 1
+
+    # --- emulator admin (loopback only; never used against a live URL) --------------------
+    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """`/_emulator/...`; None when the endpoint is absent (not an emulator)."""
+        try:
+            response = self.http.request(method, "/_emulator/" + path, content=json.dumps(body) if body is not None else None)
+        except httpx.HTTPError:
+            return None
+        if response.status_code != 200:
+            return None
+        try:
+            data = response.json()
+        except ValueError:
+            return None
+        return data if isinstance(data, dict) else None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> FuzzClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,83 @@
+"""What a property needs while it runs, and how it reports a violation to hypothesis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.contract import Contract
+
+from ._checks import Outcome, Problem, check_answer, check_spec, check_trace_unique, outcome
+from ._client import FuzzClient
+from ._request import Exchange, FuzzRequest, InvalidCase
+from ._rules import Codes
+from ._valid import Gen
+
+
+class PropertyFailed(AssertionError):
+    """One exchange violated a property; carries everything a Finding and a replay file need.
+
+    A distinct subclass per check (``failure_type``) lets hypothesis tell different bugs
+    apart and shrink each to its own minimal example.
+    """
+
+    def __init__(self, problem: Problem, request: FuzzRequest, exchange: Exchange | None, *,
+                 property_name: str, case: InvalidCase | None = None, steps: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{problem.check}: {problem.message}")
+        self.problem, self.request, self.exchange = problem, request, exchange
+        self.property_name, self.case, self.steps = property_name, case, steps
+
+
+_FAILURE_TYPES: dict[str, type[PropertyFailed]] = {}
+
+
+def failure_type(check: str) -> type[PropertyFailed]:
+    if check not in _FAILURE_TYPES:
+        name = "".join(part.title() for part in check.split("_")) + "Failed"
+        _FAILURE_TYPES[check] = type(name, (PropertyFailed,), {"__module__": __name__})
+    return _FAILURE_TYPES[check]
+
+
+@dataclass
+class Run:
+    """One fuzz run: the contract, the client, generation settings and what the target is."""
+
+    contract: Contract
+    client: FuzzClient
+    gen: Gen
+    codes: Codes
+    is_emulator: bool
+    engine: str | None           # the emulator's engine; None for a live target
+    seed: int
+    max_examples: int
+    db_root: Path | None = None
+    quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
+    last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)   # state-machine steps of the current example
+
+    @property
+    def live(self) -> bool:
+        return not self.is_emulator
+
+    def send(self, request: FuzzRequest, **kw: Any) -> tuple[Exchange, Outcome | None]:
+        exchange = self.client.send(request, **kw)
+        return exchange, outcome(self.contract, request, exchange)
+
+    def standard(self, request: FuzzRequest, exchange: Exchange, found: Outcome | None, *,
+                 request_valid: bool) -> list[Problem]:
+        """What every answer must satisfy, whatever the property."""
+        return (check_answer(exchange)
+                + check_spec(self.contract, request, exchange, live=self.live, request_valid=request_valid)
+                + check_trace_unique(self.client.trace_nos, request, found))
+
+    def fail(self, prop: str, problems: list[Problem], request: FuzzRequest, exchange: Exchange | None,
+             case: InvalidCase | None = None) -> None:
+        """Raise the first problem as a PropertyFailed (and remember it, in case the budget
+        runs out while hypothesis is still shrinking)."""
+        if not problems:
+            return
+        exc = failure_type(problems[0].check)(problems[0], request, exchange, property_name=prop, case=case,
+                                              steps=tuple(self.steps))
+        self.last_failure[prop] = exc
+        raise exc

@@ -1,0 +1,106 @@
+"""Property failures -> findings (merged, ordered), one replay file each, and ``findings.json``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from harness.report.redact import redact
+from harness.results import SEVERITIES, Finding
+
+from ._context import PropertyFailed, Run
+from ._body import json_copy
+from ._pool import render
+from ._replay import write_replay
+from ._request import FuzzRequest, InvalidCase
+
+FINDINGS_JSON = "findings.json"
+
+
+def _compact(value: Any, depth: int = 0) -> Any:
+    """Bounded copy for a report: long lists, objects and strings are cut with a note."""
+    if depth > 12:
+        return "…"
+    if isinstance(value, dict):
+        items = list(value.items())
+        out = {k: _compact(v, depth + 1) for k, v in items[:40]}
+        if len(items) > 40:
+            out["…"] = f"{len(items) - 40} more properties"
+        return out
+    if isinstance(value, list):
+        out_list = [_compact(v, depth + 1) for v in value[:12]]
+        return out_list + ([f"… {len(value) - 12} more items"] if len(value) > 12 else [])
+    if isinstance(value, str) and len(value) > 400:
+        return value[:200] + f"… ({len(value)} characters)"
+    return value
+
+
+def request_view(request: FuzzRequest, case: InvalidCase | None, steps: tuple[str, ...],
+                 faces_dir: Path | None) -> dict[str, Any]:
+    """The request as a finding shows it: images as sha256 placeholders, credentials as a mode."""
+    body = json_copy(request.json)
+    for part in request.images:
+        try:
+            data = render(part.recipe, faces_dir)
+            holder = f"<image sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)} as {part.encoding}>"
+            node = body
+            for key in part.path[:-1]:
+                node = node[key]
+            node[part.path[-1]] = holder
+        except (KeyError, IndexError, TypeError, ValueError, OSError):
+            continue
+    view: dict[str, Any] = {"method": request.method, "path": request.path, "credentials": request.auth}
+    if request.raw_body is not None:
+        view["raw_body"] = request.raw_body[:120].decode("utf-8", "replace")
+    else:
+        view["body"] = _compact(body)
+    if request.splice:
+        view["splice"] = f"{request.splice[0]} is replaced by {request.splice[1]} (nesting)"
+    if case is not None:
+        view["broken_rule"] = {"rule": case.rule, "detail": case.detail, "field": case.field,
+                               "expected": f"{case.where} {'/'.join(case.codes)}"}
+    if steps:
+        view["steps"] = list(steps)
+    return view
+
+
+def finding_of(failure: PropertyFailed, run: Run, flaky: bool) -> Finding:
+    problem, case = failure.problem, failure.case
+    message = problem.message + (" (flaky: it did not fail again when hypothesis replayed it)" if flaky else "")
+    return Finding(
+        suite="fuzz", api=failure.request.api, operation=failure.request.operation, check=problem.check,
+        severity=problem.severity, message=message, rule_id=case.rule if case else None,
+        unique_key=f"fuzz:{failure.property_name}:{problem.check}:{case.rule if case else ''}:{failure.request.operation}",
+        seed=run.seed, request=request_view(failure.request, case, failure.steps, run.gen.pool.faces_dir),
+        response=failure.exchange.excerpt() if failure.exchange else None, erratum=problem.erratum,
+    )
+
+
+def write_findings(raw: list[tuple[PropertyFailed, bool]], *, run: Run, out_dir: Path, target: dict[str, Any],
+                   secrets: list[str]) -> list[Finding]:
+    """Merge by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
+    groups: dict[str, tuple[Finding, PropertyFailed, int]] = {}
+    for failure, flaky in raw:
+        finding = finding_of(failure, run, flaky)
+        if finding.unique_key in groups:
+            kept, first, count = groups[finding.unique_key]
+            groups[finding.unique_key] = (kept, first, count + 1)
+        else:
+            groups[finding.unique_key] = (finding, failure, 1)
+    ordered = sorted(groups.values(), key=lambda g: SEVERITIES.index(g[0].severity))
+    findings = []
+    for number, (finding, failure, count) in enumerate(ordered, start=1):
+        fid = f"F-{number:03d}"
+        path = out_dir / "findings" / f"{fid}.json"
+        finding = finding.model_copy(update={"count": count, "reproduce": f"faceharness replay {path}"})
+        write_replay(path, fid=fid, finding=finding, request=failure.request, case=failure.case,
+                     property_id=failure.property_name, seed=run.seed, steps=failure.steps, target=target,
+                     contract=run.contract, secrets=secrets)
+        findings.append(finding)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    data = [redact(f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id"))
+            for f in findings]
+    (out_dir / FINDINGS_JSON).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return findings

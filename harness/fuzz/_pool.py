@@ -1,0 +1,179 @@
+"""The images fuzzing draws from, each named by a recipe that rebuilds it byte for byte.
+
+A recipe is ``source|op|op...``: sources are ``builtin:NAME`` (package-shipped portraits),
+``nonface:NAME``, ``synthetic:WxH:SEED:FMT``, ``faces:RELPATH`` (a file under ``--faces DIR``),
+``pngbomb:WxH`` and ``noise:SEED:SIZE``; ops are ``fit:N``, ``as:FMT``, ``scale:PCT``,
+``cut:N``, ``pad:N``, ``dims:WxH`` and ``mp4:FRAMES``. Replay files store recipes and
+sha256 digests, never image bytes (face images stay out of every output).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from harness.errors import InputError
+from harness.imaging import builtin_faces, builtin_non_faces, reencode, sniff_format, synthetic_image
+
+from . import _craft
+
+Kind = Literal["face", "synthetic", "nonface", "video", "crafted"]
+POOL_FIT = 320          # built-in portraits are scaled to this longer side: small, still a face to dlib
+FACES_DIR_LIMIT = 64    # at most this many files are read from --faces DIR
+_SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
+
+
+@dataclass(frozen=True)
+class PoolImage:
+    """One image: its recipe, what it shows, and (not in repr) its bytes."""
+
+    recipe: str
+    kind: Kind
+    identity: str | None = None
+    data: bytes = field(default=b"", repr=False, compare=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def format(self) -> str:
+        return "mp4" if self.kind == "video" else (sniff_format(self.data) or "unknown")
+
+
+@dataclass(frozen=True)
+class ImagePool:
+    """Face images, non-face synthetic images and short videos to build requests from."""
+
+    faces: tuple[PoolImage, ...]
+    synthetic: tuple[PoolImage, ...]
+    videos: tuple[PoolImage, ...]
+    faces_dir: Path | None = None
+
+    @property
+    def images(self) -> tuple[PoolImage, ...]:
+        return self.faces + self.synthetic
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:   # hypothesis prints strategies with this
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
+        return (f"ImagePool({len(self.faces)} faces, {len(self.synthetic)} synthetic, "
+                f"{len(self.videos)} videos{', faces_dir=' + str(self.faces_dir) if self.faces_dir else ''})")
+
+
+def image_pool(faces_dir: Path | None = None) -> ImagePool:
+    """The default pool: built-in portraits (small JPEGs), synthetic images, ``faces_dir`` files.
+
+    Raises InputError when ``faces_dir`` is given but holds no readable JPEG/PNG.
+    """
+    return _pool(str(Path(faces_dir).resolve()) if faces_dir else "")
+
+
+@functools.lru_cache(maxsize=4)
+def _pool(faces_dir: str) -> ImagePool:
+    root = Path(faces_dir) if faces_dir else None
+    faces = [PoolImage(f"builtin:{f.name}|fit:{POOL_FIT}", "face", f.identity,
+                       render(f"builtin:{f.name}|fit:{POOL_FIT}"))
+             for f in builtin_faces() if sniff_format(f.data) == "jpeg"]
+    if root is not None:
+        faces.extend(_dir_faces(root))
+    synthetic = [PoolImage(r, "synthetic", None, render(r)) for r in _SYNTHETIC]
+    video_sources = [faces[0], faces[len(faces) // 2]] if faces else synthetic[:1]
+    videos = [PoolImage(v.recipe + "|mp4:3", "video", v.identity, render(v.recipe + "|mp4:3"))
+              for v in video_sources]
+    return ImagePool(tuple(faces), tuple(synthetic), tuple(videos), root)
+
+
+def _dir_faces(root: Path) -> list[PoolImage]:
+    if not root.is_dir():
+        raise InputError(f"--faces {root}: not a directory")
+    found: list[PoolImage] = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")):
+        rel = path.relative_to(root).as_posix()
+        if "|" in rel:
+            continue
+        recipe = f"faces:{rel}|fit:640"
+        try:
+            data = render(recipe, root)
+        except (OSError, ValueError):
+            continue
+        found.append(PoolImage(recipe, "face", path.parent.name if path.parent != root else None, data))
+        if len(found) >= FACES_DIR_LIMIT:
+            break
+    if not found:
+        raise InputError(f"--faces {root}: no readable .jpg/.jpeg/.png file")
+    return found
+
+
+def render(recipe: str, faces_dir: Path | None = None) -> bytes:
+    """The bytes a recipe names; ValueError for a malformed recipe, InputError for a missing file."""
+    return _render(recipe, str(faces_dir) if faces_dir else "")
+
+
+@functools.lru_cache(maxsize=96)
+def _render(recipe: str, faces_dir: str) -> bytes:
+    source, *ops = recipe.split("|")
+    data = _source(source, Path(faces_dir) if faces_dir else None)
+    for op in ops:
+        data = _apply(op, data)
+    return data
+
+
+def _source(source: str, faces_dir: Path | None) -> bytes:
+    kind, _, arg = source.partition(":")
+    if kind == "builtin":
+        hit = next((f.data for f in builtin_faces() if f.name == arg), None)
+    elif kind == "nonface":
+        hit = next((f.data for f in builtin_non_faces() if f.name == arg), None)
+    elif kind == "synthetic":
+        size, seed, fmt = arg.split(":")
+        w, h = _size(size)
+        return synthetic_image(w, h, int(seed), fmt)
+    elif kind == "faces":
+        if faces_dir is None:
+            raise InputError(f"recipe {source!r} needs --faces DIR (the face set is never copied)")
+        path = (faces_dir / arg).resolve()
+        if faces_dir.resolve() not in path.parents:
+            raise ValueError(f"recipe path {arg!r} leaves the faces directory")
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    elif kind == "pngbomb":
+        return _craft.png_bomb(*_size(arg))
+    elif kind == "noise":
+        seed, size = arg.split(":")
+        return _craft.noise_bytes(int(seed), int(size))
+    else:
+        raise ValueError(f"unknown recipe source {kind!r}")
+    if hit is None:
+        raise ValueError(f"no built-in image named {arg!r}")
+    return hit
+
+
+def _apply(op: str, data: bytes) -> bytes:
+    name, _, arg = op.partition(":")
+    if name == "fit":
+        return _craft.fit(data, int(arg))
+    if name == "as":
+        return reencode(data, arg)
+    if name == "scale":
+        return _craft.scaled(data, int(arg))
+    if name == "cut":
+        return _craft.truncated(data, int(arg))
+    if name == "pad":
+        return _craft.padded(data, int(arg))
+    if name == "dims":
+        return _craft.with_dimensions(data, *_size(arg))
+    if name == "mp4":
+        return _craft.mp4_of(data, int(arg))
+    raise ValueError(f"unknown recipe op {name!r}")
+
+
+def _size(text: str) -> tuple[int, int]:
+    w, _, h = text.partition("x")
+    return int(w), int(h)

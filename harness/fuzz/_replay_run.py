@@ -1,0 +1,102 @@
+"""Re-send a fuzz finding's request and judge the new answer with the same check.
+
+Checks on one answer (shape, codes, the broken rule's code, self-match, re-encoding) are
+judged again exactly; "same request twice" and "A vs B = B vs A" re-send both requests; a
+finding from a state machine re-sends its last request only, and says so (re-running
+``faceharness fuzz`` with the same ``--out`` replays the whole sequence from the database).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.clients import load_credentials
+from harness.contract import Contract, load_contract
+from harness.errors import UsageError
+
+from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
+from ._client import FuzzClient
+from ._replay import LoadedReplay, load_replay
+from ._request import FuzzRequest
+
+_PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    finding_id: str
+    check: str
+    still_failing: bool
+    detail: str
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.still_failing else 0
+
+
+def replay_finding(path: Path, *, target: str | None = None, config: Path | None = None,
+                   faces_dir: Path | None = None, contract: Contract | None = None) -> ReplayOutcome:
+    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to the run's target)."""
+    from harness.target import open_target
+
+    from ._stateful import emulator_overrides
+
+    contract = contract or load_contract()
+    loaded = load_replay(Path(path), contract, faces_dir)
+    recorded = loaded.target
+    where = target or ("emulator" if recorded.get("kind") == "emulator" else str(recorded.get("url") or ""))
+    if not where:
+        raise UsageError(f"{path} records no target; pass --target emulator or a URL")
+    settings: dict[str, Any] = {}
+    if where == "emulator":
+        settings = {**emulator_overrides(), "breaks": tuple(recorded.get("breaks") or ()) if target is None else ()}
+    engine = str(recorded.get("engine") or "fast")
+    with open_target(where, engine=engine, **settings) as t:
+        creds = load_credentials(config, demo_defaults=t.is_emulator)
+        with FuzzClient(t.url, credentials=creds) as client:
+            return _judge(loaded, client, contract, t.is_emulator)
+
+
+def _send(client: FuzzClient, contract: Contract, request: FuzzRequest) -> tuple[Any, Outcome | None]:
+    exchange = client.send(request)
+    return exchange, outcome(contract, request, exchange)
+
+
+def _judge(loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emulator: bool) -> ReplayOutcome:
+    request, case = loaded.request, loaded.case
+    exchange, found = _send(client, contract, request)
+    problems: list[Problem] = check_answer(exchange) + check_spec(contract, request, exchange, live=not is_emulator,
+                                                                  request_valid=case is None)
+    if case is not None:
+        problems += check_expected_code(case, found, strict=case.exact or is_emulator)
+    if loaded.check in _PAIR_CHECKS:
+        other = request if loaded.check == "same_request_same_score" else _swapped(request)
+        _, again = _send(client, contract, other)
+        if found and again and found.ran and again.ran and (found.score, found.passed) != (again.score, again.passed):
+            problems.append(Problem(loaded.check, "high", f"scores {found.score} and {again.score}"))
+    if loaded.check == "self_match_passes" and found and found.ran and found.passed is not True:
+        problems.append(Problem(loaded.check, "high", f"score {found.score}, result {found.passed}"))
+    if loaded.check == "reencoding_matches" and found and found.ran and found.passed is not True:
+        problems.append(Problem(loaded.check, "medium", f"score {found.score}"))
+    same = [p for p in problems if p.check == loaded.check]
+    note = (f" (from a {len(loaded.steps)}-step sequence; only its last request was re-sent)" if loaded.steps else "")
+    answer = f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
+    if same:
+        return ReplayOutcome(loaded.fid, loaded.check, True, same[0].message + note)
+    return ReplayOutcome(loaded.fid, loaded.check, False, f"{loaded.check} holds now (answer: {answer}){note}")
+
+
+def _swapped(request: FuzzRequest) -> FuzzRequest:
+    """B vs A for a pair request (match image/faceData, JD compare/first collection item)."""
+    body = dict(request.json)
+    if request.api == "match":
+        body["image"], body["faceData"] = ({"data": body["faceData"]["data"]}, {**body["faceData"], "data": body["image"]["data"]})
+    else:
+        first = body["collectionImageItems"][0]
+        compare = body["compareImageItem"]
+        body["compareImageItem"] = {**compare, "imgBase64": first["imgBase64"]}
+        body["collectionImageItems"] = [{**first, "imgBase64": compare["imgBase64"]}]
+    return dataclasses.replace(request, json=body, images=())

@@ -1,0 +1,141 @@
+"""The rules invalid requests break, and the codes the contract assigns to each.
+
+Codes are never written here as numbers: they are looked up in ``specs/codes.yaml`` by
+their meaning (``CodeTable.code_for``), so the fuzzer and the emulator cannot drift apart
+silently; a renamed meaning fails loudly as a SpecError.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+from hypothesis.errors import InvalidArgument
+
+from harness.contract import Contract
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    apis: tuple[str, ...]
+
+
+RULES: dict[str, Rule] = {r.id: r for r in [
+    Rule("missing-field", "a required field is absent", ("match", "jd")),
+    Rule("wrong-type", "a field has the wrong JSON type", ("match", "jd")),
+    Rule("enum-outside", "a value outside its enum", ("match", "jd")),
+    Rule("empty-string", "an empty string where the documents forbid it (E-034)", ("match", "jd")),
+    Rule("oversize", "a value over its documented size (E-012, E-020, E-024)", ("match", "jd")),
+    Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
+    Rule("extra-field", "validateData takes no parameters (E-032)", ("match",)),
+    Rule("image-sources", "an ImageItem with two or three image sources, or none (E-023)", ("jd",)),
+    Rule("fixed-field", "a 固定值 field with another value", ("jd",)),
+    Rule("bad-base64", "image data that is not plain padded base64", ("match", "jd")),
+    Rule("wrong-magic", "bytes that are not jpg/png (or mp4 for a video)", ("match", "jd")),
+    Rule("truncated-image", "a JPEG/PNG stream cut short", ("match", "jd")),
+    Rule("zero-byte-image", "an empty image", ("match", "jd")),
+    Rule("decompression-bomb", "a tiny PNG declaring a huge pixel count", ("match", "jd")),
+    Rule("huge-dimensions", "a JPEG whose header declares 65000x65000 pixels", ("match", "jd")),
+    Rule("unicode-control", "unicode look-alikes or control characters where a pattern forbids them", ("match", "jd")),
+    Rule("deep-json", "JSON nested thousands of levels deep", ("match", "jd")),
+    Rule("huge-json", "a body far larger than any valid one", ("match", "jd")),
+    Rule("not-json", "a body that is not a JSON object", ("match", "jd")),
+    Rule("bad-token", "a missing or unknown Authorization token (E-016)", ("match",)),
+    Rule("bad-check-digit", "an idNum whose GB 11643 check digit is wrong (E-009)", ("match",)),
+    Rule("lip-without-livecode", "LIP mode without liveCode (E-008)", ("match",)),
+    Rule("bad-appkey", "a missing or unknown appkey", ("jd",)),
+    Rule("bad-timestamp", "a missing, malformed, expired or future timestamp (E-019)", ("jd",)),
+    Rule("bad-sign", "a missing or wrong sign (E-018)", ("jd",)),
+]}
+
+
+def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
+    """Eager argument check for ``rules=``: known ids that apply to ``api``; None means all."""
+    if rules is None:
+        return None
+    if isinstance(rules, str) or not isinstance(rules, Iterable):
+        raise InvalidArgument(f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}")
+    chosen = tuple(rules)
+    if not all(isinstance(r, str) for r in chosen):
+        raise InvalidArgument(f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}")
+    if not chosen:
+        raise InvalidArgument("rules=[] selects nothing; pass None for every rule")
+    for rule in chosen:
+        if rule not in RULES:
+            close = difflib.get_close_matches(rule, RULES, n=1)
+            raise InvalidArgument(f"unknown rule {rule!r}" + (f"; did you mean {close[0]!r}?" if close else
+                                  f"; known: {', '.join(RULES)}"))
+        if api != "all" and api not in RULES[rule].apis:
+            raise InvalidArgument(f"rule {rule!r} does not apply to api {api!r} (it applies to {', '.join(RULES[rule].apis)})")
+    return chosen
+
+
+class Codes:
+    """The codes each rule earns, looked up by meaning in the contract's code table."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+
+    def __repr__(self) -> str:
+        return "Codes(contract)"
+
+    def _code(self, api: str, where: str, meaning: str) -> str:
+        return self.contract.codes.code_for(api, where, meaning).code
+
+    # internal API (errcode; faceharness decisions, ERRATA E-014)
+    @cached_property
+    def match_invalid(self) -> str:
+        return self._code("match", "errcode", "invalid parameter")
+
+    @cached_property
+    def match_unusable(self) -> str:
+        return self._code("match", "errcode", "image or video data unusable")
+
+    @cached_property
+    def match_oversize(self) -> str:
+        return self._code("match", "errcode", "data over the size limit")
+
+    @cached_property
+    def match_not_json(self) -> str:
+        return self._code("match", "errcode", "request body is not a JSON object")
+
+    @cached_property
+    def match_lip(self) -> str:
+        return self._code("match", "errcode", "liveCode missing in LIP mode")
+
+    @cached_property
+    def match_no_token(self) -> str:
+        return self._code("match", "errcode", "Authorization header missing")
+
+    @cached_property
+    def match_bad_token(self) -> str:
+        return self._code("match", "errcode", "Authorization token invalid")
+
+    @cached_property
+    def match_id_check(self) -> str:
+        return self._code("match", "errcode", "ID number fails")
+
+    # JD business codes (result.code)
+    @cached_property
+    def jd_invalid(self) -> str:
+        return self._code("jd", "business", "invalid parameter")
+
+    @cached_property
+    def jd_fixed(self) -> str:
+        return self._code("jd", "business", "business parameters wrong")
+
+    @cached_property
+    def jd_range(self) -> str:
+        return self._code("jd", "business", "request parameter outside")
+
+    # JD gateway codes, by auth mode
+    @cached_property
+    def jd_gateway(self) -> dict[str, str]:
+        g = {"no_appkey": "appkey empty", "wrong_appkey": "wrong appkey", "no_timestamp": "timestamp empty",
+             "malformed_timestamp": "timestamp malformed", "expired_timestamp": "timestamp outside",
+             "future_timestamp": "timestamp outside", "no_sign": "sign empty", "bad_sign": "invalid sign"}
+        return {mode: self._code("jd", "gateway", meaning) for mode, meaning in g.items()}

@@ -1,0 +1,301 @@
+"""``run_fuzz``: every property against one target, failures shrunk by hypothesis into findings.
+
+The hypothesis example database lives under ``OUT/hypothesis/<property>``, so running again
+with the same ``--out`` tries the previous failing examples first. Each finding gets a replay
+file ``OUT/findings/F-NNN.json`` and the run's seed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from hypothesis import HealthCheck, Verbosity, seed, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import FlakyFailure
+from hypothesis.stateful import run_state_machine_as_test
+
+from harness.clients import Credentials, load_credentials
+from harness.contract import Contract, load_contract
+from harness.errors import UsageError
+from harness.results import CheckResult, FuzzSuiteResult, derive_status
+
+from ._client import BudgetExhausted, FuzzClient
+from ._context import PropertyFailed, Run
+from ._findings import write_findings
+from ._pool import image_pool
+from ._properties import SWAP_TOLERANCE, Property, stateless_properties
+from ._rules import RULES, Codes
+from ._stateful import QUOTA_CREDENTIALS, stateful_properties
+from ._valid import Gen
+
+APIS = ("match", "jd", "all")
+DEFAULT_MAX_EXAMPLES = 50
+LIVE_MAX_RPS = 5.0
+LIVE_MAX_REQUESTS = 2000
+DEFAULT_MAX_SECONDS = 900.0
+STATEFUL_STEPS = 8
+PART_DIVISOR = 5        # a property split in parts (one per rule) gives each max_examples / 5 ...
+PART_MIN_EXAMPLES = 4   # ... but at least this many
+_QUIET_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
+
+Progress = Callable[[str, int, int], None]
+
+
+def properties() -> list[Property]:
+    """Every property, in run order (cheap stateless ones first)."""
+    return stateless_properties() + stateful_properties()
+
+
+def property_ids() -> list[str]:
+    return [p.id for p in properties()]
+
+
+@dataclass
+class _Outcome:
+    failures: list[tuple[PropertyFailed, bool]] = field(default_factory=list)   # (failure, flaky)
+    error: str | None = None
+    stopped: str | None = None
+
+
+def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_examples: int = DEFAULT_MAX_EXAMPLES,
+             seed: int | None = None, max_rps: float | None = None, max_requests: int | None = None,
+             faces_dir: Path | None = None, credentials: Credentials | None = None, out_dir: Path,
+             progress: Progress | None = None, max_seconds: float | None = None, only: list[str] | None = None,
+             breaks: tuple[str, ...] = (), request_timeout_s: float = 30.0,
+             contract: Contract | None = None) -> FuzzSuiteResult:
+    """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
+
+    Args:
+        is_emulator: the target is the faceharness emulator (its admin endpoints may be used,
+            faceharness-decided codes are enforced, emulator-only properties run).
+        api: ``match``, ``jd`` or ``all``.
+        max_examples: hypothesis examples per property (stateful ones get a share).
+        seed: hypothesis seed; a random one is drawn (and reported) when None.
+        max_rps: pacing; default unlimited for the emulator, 5 for a URL; 0 means unlimited.
+        max_requests: request budget; default unlimited for the emulator, 2000 for a URL.
+        faces_dir: extra face images (read, never copied).
+        credentials: default: environment/config, demo credentials for the emulator.
+        out_dir: findings.json, findings/F-NNN.json and the hypothesis database go here.
+        progress: called as ``progress(property_id, index, total)`` before each property.
+        max_seconds: wall-time limit of the run (default 900 s); what ran is reported.
+        only: property ids (``match:valid-requests``...) to run instead of all.
+        breaks: the emulator's break modes, recorded in replay files.
+        request_timeout_s: per-request timeout.
+    """
+    if api not in APIS:
+        raise UsageError(f"--api {api!r}: expected one of {', '.join(APIS)}")
+    if max_examples < 1:
+        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
+    chosen = _select(api, only)
+    started, t0 = datetime.now(UTC), time.monotonic()
+    contract = contract or load_contract()
+    pool = image_pool(faces_dir)
+    creds = credentials or load_credentials(None, demo_defaults=is_emulator)
+    if api in ("match", "all"):
+        creds.require_token()
+    if api in ("jd", "all"):
+        creds.require_jd()
+    run_seed = seed if seed is not None else random.SystemRandom().getrandbits(32)
+    client = FuzzClient(target_url, credentials=creds,
+                        max_rps=(0.0 if is_emulator else LIVE_MAX_RPS) if max_rps is None else max_rps,
+                        max_requests=(0 if is_emulator else LIVE_MAX_REQUESTS) if max_requests is None else max_requests,
+                        max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds,
+                        timeout_s=request_timeout_s)
+    out_dir = Path(out_dir)
+    base = {"name": "fuzz", "seed": run_seed, "started_at": started}
+    with client:
+        unreachable = _reachable(target_url)
+        if unreachable:
+            return FuzzSuiteResult(**base, status="error", error=unreachable, finished_at=datetime.now(UTC),
+                                   duration_s=round(time.monotonic() - t0, 3))
+        engine = _engine(client) if is_emulator else None
+        from harness.emulator import DEMO_ID_NUM, DEMO_NAME
+
+        gen = Gen(contract, pool, ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ())
+        run = Run(contract=contract, client=client, gen=gen, codes=Codes(contract), is_emulator=is_emulator,
+                  engine=engine, seed=run_seed, max_examples=max_examples, db_root=out_dir / "hypothesis",
+                  quota_credentials=_quota_credentials(client, creds, is_emulator) if api != "match" else None)
+        checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
+    target = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks), "engine": engine}
+    findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
+    metrics: dict[str, Any] = {
+        "seed": run_seed, "engine": engine, "api": api, "max_examples": max_examples,
+        "requests": client.sent, "requests_by_operation": dict(client.by_operation), "codes": dict(client.codes),
+        "properties": stats, "budget_exhausted": stopped,
+        "swap_tolerance": SWAP_TOLERANCE, "database": str(out_dir / "hypothesis"),
+    }
+    error = "; ".join(errors) or None
+    return FuzzSuiteResult(**base, status=derive_status(findings, error), findings=findings, checks=checks,
+                           metrics=metrics, error=error, finished_at=datetime.now(UTC),
+                           duration_s=round(time.monotonic() - t0, 3))
+
+
+def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
+    """The properties to run; ``only`` names ``api:property`` or ``api:property/part``
+    (the invalid-request properties have one part per rule, e.g. ``jd:invalid-requests/bad-sign``)."""
+    everything = [p for p in properties() if api == "all" or p.api == api]
+    if not only:
+        return [(p, None) for p in everything]
+    by_id = {p.id: p for p in properties()}
+    wanted: dict[str, set[str] | None] = {}
+    for entry in only:
+        pid, _, part = entry.partition("/")
+        if pid not in by_id:
+            close = difflib.get_close_matches(pid, by_id, n=1)
+            raise UsageError(f"unknown property {pid!r}" + (f"; did you mean {close[0]!r}?" if close else
+                             f"; known: {', '.join(sorted(by_id))}"))
+        if part and (not pid.endswith(":invalid-requests") or part not in RULES or by_id[pid].api not in RULES[part].apis):
+            raise UsageError(f"{entry!r}: only the invalid-requests properties have parts, one per rule of their api")
+        if part and wanted.get(pid, set()) is not None:
+            wanted.setdefault(pid, set()).add(part)   # type: ignore[union-attr]
+        elif not part:
+            wanted[pid] = None
+    return [(p, wanted[p.id]) for p in everything if p.id in wanted]
+
+
+def _reachable(url: str) -> str | None:
+    try:
+        with httpx.Client(timeout=5.0) as probe:
+            probe.get(url)
+    except httpx.HTTPError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"target {url} is unreachable: {reason}"
+    return None
+
+
+def _engine(client: FuzzClient) -> str | None:
+    health = client.admin("GET", "health") or {}
+    return str(health["engine"]) if "engine" in health else None
+
+
+def _quota_credentials(client: FuzzClient, creds: Credentials, is_emulator: bool) -> Credentials | None:
+    """The emulator's small-quota appkey if it has one (a wrong sign tells, without spending quota)."""
+    if not is_emulator:
+        return creds
+    from ._request import FuzzRequest
+
+    probe = FuzzRequest(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew", json={},
+                        auth="bad_sign:other")
+    answer = client.send(probe, credentials=QUOTA_CREDENTIALS)
+    body = answer.body if isinstance(answer.body, dict) else {}
+    known = contract_gateway_code(body) not in ("", "10001")
+    return QUOTA_CREDENTIALS if known and not answer.error else None
+
+
+def contract_gateway_code(body: dict[str, Any]) -> str:
+    return str(body.get("code", ""))
+
+
+def _settings(run: Run, prop: Property, part: str = "", examples: int | None = None) -> settings:
+    share = examples or max(1, round(run.max_examples * prop.share))
+    database = None
+    if run.db_root is not None:
+        database = DirectoryBasedExampleDatabase(str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else ""))))
+    return settings(max_examples=share, database=database, deadline=None, derandomize=False, print_blob=False,
+                    verbosity=Verbosity.quiet, report_multiple_bugs=True, suppress_health_check=_QUIET_CHECKS,
+                    stateful_step_count=STATEFUL_STEPS)
+
+
+def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
+             ) -> tuple[list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, Any]]:
+    """Each property in turn; (JUnit checks, failures, budget spent?, errors, per-property stats)."""
+    stats: dict[str, Any] = {}
+    checks: list[CheckResult] = []
+    raw: list[tuple[PropertyFailed, bool]] = []
+    errors: list[str] = []
+    stopped = False
+    for index, (prop, parts) in enumerate(chosen):
+        if progress is not None:
+            progress(prop.id, index, len(chosen))
+        reason = "the request budget or time limit was spent" if stopped else prop.skip(run)
+        if reason:
+            checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status="skipped", message=reason))
+            stats[prop.id] = {"status": "skipped", "requests": 0, "seconds": 0.0, "note": reason}
+            continue
+        began, sent = time.monotonic(), run.client.sent
+        result = _execute(run, prop, parts)
+        raw += result.failures
+        status = "error" if result.error else "fail" if result.failures else "pass"
+        message = result.error or (f"{len(result.failures)} failure(s)" if result.failures else prop.title)
+        if result.stopped:
+            stopped = True
+            message += f"; stopped: {result.stopped}"
+        if result.error:
+            errors.append(f"{prop.id}: {result.error}")
+        seconds = round(time.monotonic() - began, 3)
+        checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status=status, duration_s=seconds,
+                                  message=f"{message} ({run.client.sent - sent} requests)"))
+        stats[prop.id] = {"status": status, "requests": run.client.sent - sent, "seconds": seconds,
+                          "note": "" if status == "pass" else message}
+    return checks, raw, stopped, errors, stats
+
+
+def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcome:
+    """Run a property (or each of its parts) with the run's seed and its own example database."""
+    out = _Outcome()
+    built = prop.build(run, prop.id)
+    if not isinstance(built, dict):
+        _execute_one(run, prop, _seeded(run, prop, built, _settings(run, prop)), out)
+        return out
+    per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
+    for part, test in built.items():
+        if parts is not None and part not in parts:
+            continue
+        _execute_one(run, prop, _seeded(run, prop, test, _settings(run, prop, part, per_part)), out)
+        if out.stopped or out.error:
+            break
+    return out
+
+
+def _seeded(run: Run, prop: Property, built: Any, config: settings) -> Callable[[], None]:
+    # seed first, settings after: @seed alone would switch the example database off
+    if prop.stateful:
+        machine = seed(run.seed)(built)
+        return lambda: run_state_machine_as_test(machine, settings=config)
+    return config(seed(run.seed)(built))   # type: ignore[no-any-return]
+
+
+def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outcome) -> None:
+    run.last_failure.pop(prop.id, None)
+    try:
+        test()
+    except PropertyFailed as exc:
+        out.failures.append((exc, False))
+    except BudgetExhausted as exc:
+        out.stopped = str(exc)
+        if prop.id in run.last_failure:   # found, but not yet shrunk when the budget ran out
+            out.failures.append((run.last_failure[prop.id], False))
+    except BaseExceptionGroup as group:  # several distinct bugs, or a flaky one
+        flaky = isinstance(group, FlakyFailure)
+        failed, rest = group.split(PropertyFailed)
+        out.failures += [(e, flaky) for e in _leaves(failed)]   # type: ignore[misc]
+        stops = [e for e in _leaves(rest) if isinstance(e, BudgetExhausted)]
+        if stops:
+            out.stopped = str(stops[0])
+        others = [e for e in _leaves(rest) if not isinstance(e, BudgetExhausted)]
+        if others:
+            out.error = _describe(others[0])
+    except Exception as exc:  # noqa: BLE001 - a harness bug or a hypothesis usage error: the suite errors
+        out.error = _describe(exc)
+
+
+def _leaves(group: BaseExceptionGroup[Any] | None) -> list[BaseException]:
+    if group is None:
+        return []
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        found += _leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc]
+    return found
+
+
+def _describe(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

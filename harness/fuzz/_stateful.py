@@ -1,0 +1,315 @@
+"""Stateful properties: hypothesis state machines over the target's documented state.
+
+- liveCode: issued -> used once -> refused when reused (40014) -> refused when expired (40013);
+- async: ``async=true`` answers PROCESSING, the result arrives, equals the synchronous answer;
+- JD quota: ``remainTimes`` falls by one per counted call, never below 0, 10040 at zero (E-028);
+- throttling: above a configured QPS the service refuses (42900 / 10043) (emulator only).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule
+
+from harness.clients import Credentials
+
+from ._checks import Problem, check_expected_code
+from ._context import Run
+from ._properties import Property, _pair
+from ._request import FuzzRequest, InvalidCase
+from ._valid import jd_pair, lip_request, pool_image, serial_numbers
+
+SHORT_TTL_S = 0.005        # liveCode lifetime while the expiry rule issues its code (emulator)
+ASYNC_WAIT_S = 2.0         # how long an async result may take before it counts as lost
+FUZZ_QUOTA_APPKEY = "faceharnessfuzzquota"
+FUZZ_QUOTA_SECRETKEY = "faceharness-fuzz-quota-secretkey"
+FUZZ_QUOTA = 3
+QUOTA_CREDENTIALS = Credentials(jd_appkey=FUZZ_QUOTA_APPKEY, jd_secretkey=FUZZ_QUOTA_SECRETKEY)
+
+
+def emulator_overrides() -> dict[str, Any]:
+    """Settings for an emulator that the fuzzer can drive through every documented state:
+    the demo appkey plus a small-quota one (``build_settings(**emulator_overrides())``)."""
+    from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY
+
+    return {"appkeys": ({"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY},
+                        {"appkey": FUZZ_QUOTA_APPKEY, "secretkey": FUZZ_QUOTA_SECRETKEY, "daily_quota": FUZZ_QUOTA})}
+
+
+def _expect(run: Run, request: FuzzRequest, rule: str, detail: str, meaning: str, where: str = "errcode") -> InvalidCase:
+    api = "match" if where == "errcode" else "jd"
+    code = run.contract.codes.code_for(api, where, meaning).code
+    return InvalidCase(request=request, rule=rule, detail=detail, where=where, codes=(code,), exact=where != "errcode")
+
+
+def _step(run: Run, text: str) -> None:
+    run.steps.append(text)
+
+
+# --- liveCode ---------------------------------------------------------------------------------
+def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+    gen = run.gen
+    rejections = {run.contract.codes.code_for("match", "errcode", m).code
+                  for m in ("liveCode unknown", "liveCode expired", "liveCode already used")}
+
+    class LiveCodeLifecycle(RuleBasedStateMachine):
+        fresh = Bundle("fresh")
+        used = Bundle("used")
+
+        def __init__(self) -> None:
+            super().__init__()
+            run.steps.clear()
+            self.expired = False
+
+        def _issue(self) -> str:
+            request = gen.request("match", "liveCode", {}, [])
+            exchange, found = run.send(request)
+            run.fail(prop, run.standard(request, exchange, found, request_valid=True), request, exchange)
+            data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
+            code = data.get("result", {}).get("code") if isinstance(data, dict) and isinstance(data.get("result"), dict) else None
+            if not isinstance(code, str):
+                run.fail(prop, [Problem("livecode_issued", "high", f"validateData gave no code ({found.where if found else 'no envelope'} "
+                                                                    f"{found.code if found else ''})")], request, exchange)
+            return str(code)
+
+        @rule(target=fresh)
+        def issue(self) -> str:
+            _step(run, "issue a liveCode")
+            return self._issue()
+
+        @rule(target=used, code=consumes(fresh))
+        def use(self, code: str) -> str:
+            _step(run, "use it in a LIP comparison")
+            request = lip_request(gen, code)
+            exchange, found = run.send(request)
+            problems = run.standard(request, exchange, found, request_valid=True)
+            if found is not None and found.code in rejections:
+                problems.append(Problem("livecode_first_use", "high", f"a fresh liveCode was refused on first use ({found.code})"))
+            run.fail(prop, problems, request, exchange)
+            return code
+
+        @rule(code=used)
+        def reuse(self, code: str) -> None:
+            _step(run, "use the same liveCode again")
+            request = lip_request(gen, code)
+            case = _expect(run, request, "livecode-single-use", "a liveCode used a second time", "liveCode already used")
+            exchange, found = run.send(request)
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator), request, exchange, case)
+
+        @precondition(lambda self: run.is_emulator and not self.expired)   # it sleeps: once per example
+        @rule()
+        def expire(self) -> None:
+            self.expired = True
+            _step(run, f"issue a liveCode living {SHORT_TTL_S} s, wait, use it")
+            config = run.client.admin("GET", "config") or {}
+            run.client.admin("PATCH", "config", {"livecode_ttl_s": SHORT_TTL_S})
+            try:
+                code = self._issue()
+            finally:
+                run.client.admin("PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)})
+            time.sleep(2 * SHORT_TTL_S)
+            request = lip_request(gen, code)
+            case = _expect(run, request, "livecode-expiry", f"a liveCode used after its {SHORT_TTL_S} s lifetime", "liveCode expired")
+            exchange, found = run.send(request)
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems + check_expected_code(case, found, strict=True), request, exchange, case)
+
+    return LiveCodeLifecycle
+
+
+# --- async results (ERRATA E-013) -------------------------------------------------------------
+def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+    gen = run.gen
+    field = gen.match_schema("AsyncResultRequest")["required"][0]
+
+    def poll(trace: str) -> tuple[FuzzRequest, Any, Any]:
+        request = gen.request("match", "asyncResult", {field: trace}, [])
+        exchange, found = run.send(request)
+        run.fail(prop, run.standard(request, exchange, found, request_valid=True), request, exchange)
+        return request, exchange, found
+
+    class AsyncResults(RuleBasedStateMachine):
+        jobs = Bundle("jobs")
+
+        def __init__(self) -> None:
+            super().__init__()
+            run.steps.clear()
+
+        @rule(target=jobs, a=pool_image(gen.pool), b=pool_image(gen.pool))
+        def submit(self, a: Any, b: Any) -> tuple[str, Any, Any]:
+            _step(run, "submit an async comparison")
+            plain = _pair(run, "match", a, b)
+            request = dataclasses.replace(plain, json={**plain.json, "async": True})
+            exchange, found = run.send(request)
+            problems = run.standard(request, exchange, found, request_valid=True)
+            if found is not None and found.code == "0" and not found.processing:
+                problems.append(Problem("async_processing", "medium", "async=true answered with a final result, not PROCESSING",
+                                        "E-013"))
+            run.fail(prop, problems, request, exchange)
+            return (found.trace_no if found and found.processing and found.trace_no else ""), a, b
+
+        @rule(job=jobs)
+        def fetch(self, job: tuple[str, Any, Any]) -> None:
+            trace, a, b = job
+            if not trace:
+                return
+            _step(run, "fetch its result")
+            deadline = time.monotonic() + ASYNC_WAIT_S
+            request, exchange, found = poll(trace)
+            while found is not None and found.processing and time.monotonic() < deadline:
+                time.sleep(0.05)
+                request, exchange, found = poll(trace)
+            if found is not None and found.processing:
+                run.fail(prop, [Problem("async_completes", "medium", f"still PROCESSING after {ASYNC_WAIT_S:g} s", "E-013")],
+                         request, exchange)
+            sync = _pair(run, "match", a, b)
+            sync_exchange, direct = run.send(sync)
+            run.fail(prop, run.standard(sync, sync_exchange, direct, request_valid=True), sync, sync_exchange)
+            if found and direct and found.ran and direct.ran and (found.score, found.passed) != (direct.score, direct.passed):
+                run.fail(prop, [Problem("async_equals_sync", "high", f"async result {found.score} ({found.passed}) differs from "
+                                                                     f"the synchronous {direct.score} ({direct.passed})")],
+                         request, exchange)
+
+        @rule(trace=serial_numbers(gen))
+        def unknown(self, trace: str) -> None:
+            _step(run, "fetch a traceNo nobody was given")
+            request = gen.request("match", "asyncResult", {field: ("fuzz-" + trace)[:64]}, [])
+            case = _expect(run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo")
+            exchange, found = run.send(request)
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator), request, exchange, case)
+
+    return AsyncResults
+
+
+# --- JD quota (ERRATA E-028) ------------------------------------------------------------------
+def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+    gen = run.gen
+    creds = run.quota_credentials
+    # the body does not matter to the count: small pairs keep shrinking cheap
+    requests = st.builds(lambda a, b, serial: jd_pair(gen, a, b, serial), pool_image(gen.pool), pool_image(gen.pool),
+                         serial_numbers(gen))
+    daily = run.contract.codes.code_for("jd", "gateway", "daily limit exceeded").code
+
+    class QuotaCountdown(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            run.steps.clear()
+            self.remain: int | None = None
+            if run.is_emulator:
+                run.client.admin("POST", "reset")     # a fresh daily quota for every example
+
+        def _counted(self, request: FuzzRequest) -> None:
+            exchange, found = run.send(request, credentials=creds)
+            problems = run.standard(request, exchange, found, request_valid=False)
+            before = self.remain
+            if before == 0:
+                case = InvalidCase(request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,), exact=False)
+                problems += check_expected_code(case, found, strict=run.is_emulator)
+                if found is not None and found.where == "gateway" and found.category != "quota":
+                    problems.append(Problem("quota_stops", "high", f"at remainTimes 0 the gateway answered {found.code}", "E-028"))
+            elif found is not None and found.where != "gateway" and found.remain_times is not None:
+                now = found.remain_times
+                expected = FUZZ_QUOTA - 1 if before is None and run.is_emulator else None if before is None else before - 1
+                if expected is not None and before != -1 and (now != expected if run.is_emulator else not 0 <= now <= expected):
+                    was = f"{before}" if before is not None else f"a fresh quota of {FUZZ_QUOTA}"
+                    problems.append(Problem("remaintimes_counts_down", "high",
+                                            f"remainTimes went from {was} to {now} on a counted call", "E-028"))
+                if before == -1 and now != -1:
+                    problems.append(Problem("remaintimes_counts_down", "high", f"unlimited (-1) became {now}", "E-028"))
+                self.remain = now
+            run.fail(prop, problems, request, exchange)
+
+        @rule(request=requests)
+        def counted_call(self, request: FuzzRequest) -> None:
+            _step(run, f"a valid call (remainTimes was {self.remain})")
+            self._counted(request)
+
+        @rule(request=requests)
+        def counted_refusal(self, request: FuzzRequest) -> None:
+            _step(run, f"an invalid body, refused by the business layer (remainTimes was {self.remain})")
+            body = {k: v for k, v in request.json.items() if k != "serialNo"}
+            self._counted(dataclasses.replace(request, json=body))
+
+        @rule(request=requests)
+        def gateway_refusal(self, request: FuzzRequest) -> None:
+            _step(run, f"a wrongly signed call, not counted (remainTimes was {self.remain})")
+            bad = dataclasses.replace(request, auth="bad_sign:other")
+            exchange, found = run.send(bad, credentials=creds)
+            problems = run.standard(bad, exchange, found, request_valid=False)
+            case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")
+            run.fail(prop, problems + check_expected_code(case, found, strict=True), bad, exchange, case)
+
+    return QuotaCountdown
+
+
+# --- throttling -------------------------------------------------------------------------------
+def build_throttling(run: Run, prop: str) -> Callable[[], None]:
+    api = prop.split(":")[0]
+    if api == "match":
+        code = run.contract.codes.code_for("match", "errcode", "too many requests").code
+        request = run.gen.request("match", "liveCode", {}, [])
+    else:
+        code = run.contract.codes.code_for("jd", "gateway", "QPS limit exceeded").code
+        faces = run.gen.pool.faces
+        request = _pair(run, "jd", faces[0], faces[-1])
+
+    @given(st.integers(2, 6))
+    def throttled_above_configured_qps(qps: int) -> None:
+        config = run.client.admin("GET", "config") or {}
+        throttle = dict(config.get("throttle") or {})
+        run.client.admin("PATCH", "config", {"throttle": {**throttle, "qps": qps}})
+        try:
+            answers = [run.send(request, paced=False) for _ in range(3 * qps + 2)]
+        finally:
+            run.client.admin("PATCH", "config", {"throttle": throttle or {"qps": 0}})
+        for exchange, found in answers:
+            run.fail(prop, run.standard(request, exchange, found, request_valid=False), request, exchange)
+        refused = sum(1 for _, found in answers if found is not None and found.code == code)
+        served = sum(1 for _, found in answers if found is not None and found.code != code and found.category != "quota")
+        if refused == 0 or served == 0:
+            run.fail(prop, [Problem("throttling", "high", f"{len(answers)} requests at once with a {qps} QPS limit: "
+                                                          f"{refused} refused with {code}, {served} served")],
+                     request, answers[-1][0])
+
+    return throttled_above_configured_qps
+
+
+def _emulator_only(what: str) -> Callable[[Run], str | None]:
+    return lambda run: None if run.is_emulator else f"{what} needs the emulator (it would load or reconfigure a live service)"
+
+
+def _async_skip(run: Run) -> str | None:
+    return None if run.is_emulator else "the async result operation is a faceharness extension (E-013); live targets skip it"
+
+
+def _quota_skip(run: Run) -> str | None:
+    if run.quota_credentials is None:
+        return ("no small-quota appkey: start the emulator with harness.fuzz.emulator_overrides() "
+                "(faceharness fuzz --target emulator does)" if run.is_emulator else "no JD credentials")
+    return None
+
+
+def stateful_properties() -> list[Property]:
+    def machine(factory: Callable[[Run, str], type[RuleBasedStateMachine]]) -> Callable[[Run, str], Any]:
+        return lambda run, prop: factory(run, prop)
+
+    return [
+        Property("livecode-lifecycle", "match", "a liveCode is single-use and expires (40014, 40013)",
+                 machine(livecode_machine), stateful=True, share=0.3),
+        Property("async-result", "match", "an async request's result arrives and equals the synchronous one",
+                 machine(async_machine), skip=_async_skip, stateful=True, share=0.3),
+        Property("quota-countdown", "jd", "remainTimes falls by one per counted call; 10040 at zero (E-028)",
+                 machine(quota_machine), skip=_quota_skip, stateful=True, share=0.3),
+        Property("throttling", "match", "above the configured QPS the service refuses with 42900",
+                 build_throttling, skip=_emulator_only("throttling"), share=0.1),
+        Property("throttling", "jd", "above the configured QPS the gateway refuses with 10043",
+                 build_throttling, skip=_emulator_only("throttling"), share=0.1),
+    ]

@@ -1,0 +1,67 @@
+"""A target for hand-written properties: send generated requests, assert the fuzzer's checks.
+
+Example::
+
+    @given(strategies.invalid_requests("jd", rules=["bad-sign"]))
+    def test_bad_sign_refused(faceharness_target, case):
+        faceharness_target.assert_refused(case, faceharness_target.send(case.request))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.contract import Contract
+
+from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
+from ._client import FuzzClient
+from ._request import Exchange, FuzzRequest, InvalidCase
+
+
+@dataclass
+class FuzzTarget:
+    """The service under test: its URL, whether it is the emulator, and a paced client."""
+
+    url: str
+    is_emulator: bool
+    client: FuzzClient
+    contract: Contract
+
+    def __repr__(self) -> str:
+        return f"FuzzTarget({self.url}{', emulator' if self.is_emulator else ''}, sent={self.client.sent})"
+
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:   # hypothesis prints test arguments
+        printer.text(repr(self))  # type: ignore[attr-defined]
+
+    def send(self, request: FuzzRequest) -> Exchange:
+        """Send with credentials filled in (never stored in the request)."""
+        return self.client.send(request)
+
+    def outcome(self, request: FuzzRequest, exchange: Exchange) -> Outcome | None:
+        """The answer in API-neutral terms: code, category, whether the comparison ran, score."""
+        return outcome(self.contract, request, exchange)
+
+    def problems(self, request: FuzzRequest, exchange: Exchange, *, request_valid: bool = True) -> list[Problem]:
+        """What the fuzzer's checks find wrong with one answer (HTTP, envelope, spec, codes)."""
+        return check_answer(exchange) + check_spec(self.contract, request, exchange, live=not self.is_emulator,
+                                                   request_valid=request_valid)
+
+    def assert_conforms(self, request: FuzzRequest, exchange: Exchange) -> None:
+        """AssertionError naming every problem of an answer to a valid request."""
+        problems = self.problems(request, exchange)
+        found = self.outcome(request, exchange)
+        if found is not None and found.category == "input":
+            problems.append(Problem("valid_request_accepted", "high", f"a valid request was refused with {found.code}"))
+        assert not problems, _text(problems, exchange)
+
+    def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:
+        """AssertionError unless an invalid request got a documented error (its rule's code
+        where the documents say which, or always on the emulator)."""
+        problems = self.problems(case.request, exchange, request_valid=False)
+        problems += check_expected_code(case, self.outcome(case.request, exchange), strict=case.exact or self.is_emulator)
+        assert not problems, _text(problems, exchange) + f" [{case.rule}: {case.detail}]"
+
+
+def _text(problems: list[Problem], exchange: Exchange) -> str:
+    body = exchange.excerpt()
+    return "; ".join(f"{p.check}: {p.message}" for p in problems) + f" (answer: {str(body)[:300]})"

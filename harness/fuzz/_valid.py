@@ -1,0 +1,267 @@
+"""Valid and edge-of-valid requests for every operation, every limit read from the contract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from harness.contract import Contract
+
+from ._body import conforms
+from ._pool import ImagePool, PoolImage, render
+from ._request import FuzzRequest, ImagePart, encode_image
+
+# Characters that are legal in free-text fields and tend to break naive services.
+_TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"
+
+
+@dataclass(frozen=True)
+class Gen:
+    """What generation needs: the contract, the image pool, identities known to the target."""
+
+    contract: Contract
+    pool: ImagePool
+    identities: tuple[tuple[str, str], ...] = ()
+    edge_sizes: bool = True
+
+    def __repr__(self) -> str:
+        return f"Gen({self.pool!r}, identities={len(self.identities)}, edge_sizes={self.edge_sizes})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:   # hypothesis prints strategies with this
+        printer.text(repr(self))
+
+    def op(self, operation_id: str) -> tuple[str, str]:
+        op = self.contract.operation(operation_id)
+        return op.method.upper(), op.path
+
+    def request(self, api: str, operation_id: str, body: Any, images: list[ImagePart],
+                auth: str = "", raw_body: bytes | None = None) -> FuzzRequest:
+        method, path = self.op(operation_id)
+        return FuzzRequest(api=api, operation=operation_id, method=method, path=path, json=body,
+                           raw_body=raw_body, auth=auth, images=tuple(images))
+
+    @property
+    def lip_condition(self) -> dict[str, str]:
+        """The faceData values that make liveCode required (the spec's LipNeedsLiveCode)."""
+        props = self.match_schema("LipNeedsLiveCode")["if"]["properties"]["faceData"]["properties"]
+        return {k: str(v["const"]) for k, v in props.items()}
+
+    def match_schema(self, name: str) -> dict[str, Any]:
+        return dict(self.contract.match.schemas[name])
+
+    def jd_schema(self, name: str) -> dict[str, Any]:
+        return dict(self.contract.jd.schemas[name])
+
+    # --- size edges (ERRATA E-012, E-020) ---------------------------------------------
+    def match_at_limit_bytes(self) -> int:
+        """Decoded bytes whose base64 is exactly the document's 400 KiB of text."""
+        return self.contract.match_base64_max_chars // 4 * 3
+
+    def jd_at_limit_bytes(self) -> int:
+        """The largest decoded size still under "小于5M"."""
+        return self.contract.jd_image_max_bytes - 1
+
+
+def padded_recipe(image: PoolImage, total: int) -> str:
+    return f"{image.recipe}|pad:{total}"
+
+
+@st.composite
+def pool_image(draw: st.DrawFn, pool: ImagePool, *, faces_only: bool = False) -> PoolImage:
+    choices = pool.faces if faces_only or not pool.synthetic else pool.images
+    return draw(st.sampled_from(choices))
+
+
+@st.composite
+def _image_bytes(draw: st.DrawFn, gen: Gen, at_limit: int | None = None) -> tuple[str, bytes]:
+    """A pool image; rarely (the last index, so shrinking moves away from it) one padded
+    to exactly ``at_limit`` bytes: valid, but at the documented size limit."""
+    rare = 3 * len(gen.pool.images)
+    if at_limit is not None and gen.edge_sizes and draw(st.integers(0, rare)) == rare:
+        recipe = padded_recipe(gen.pool.faces[0], at_limit)
+        return recipe, render(recipe)
+    image = draw(st.sampled_from(gen.pool.images))
+    return image.recipe, image.data
+
+
+def image_value(gen: Gen, path: tuple[str | int, ...], recipe: str, data: bytes,
+                encoding: str = "b64") -> tuple[Any, ImagePart]:
+    return encode_image(data, encoding), ImagePart(path, recipe, encoding)
+
+
+# --- internal API (seed 000) ---------------------------------------------------------------
+def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
+    limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
+    scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(_TRICKY, max_size=12) | st.text(max_size=12)
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                          max_leaves=6)
+    keys = st.text(max_size=16) | st.text(_TRICKY, min_size=1, max_size=8)
+    sized = st.dictionaries(keys, values, max_size=limit)
+    full = st.dictionaries(st.text(min_size=1, max_size=8), st.integers(), min_size=limit, max_size=limit)
+    return sized | full
+
+
+def live_codes(gen: Gen) -> st.SearchStrategy[str]:
+    schema = gen.match_schema("LiveCode")
+    return st.from_regex(gen.contract.livecode_pattern, fullmatch=True).filter(lambda s: conforms(schema, s))
+
+
+@st.composite
+def face_data(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True) -> tuple[dict[str, Any], list[ImagePart]]:
+    """faceData: an image, or (``video``) an mp4 clip, SILENT or (``lip``) LIP mode."""
+    enums = gen.match_schema("FaceData")["properties"]
+    kind = draw(st.sampled_from(enums["type"]["enum"])) if video else "image"
+    part: dict[str, Any] = {"type": kind}
+    if kind == "video":
+        clip = draw(st.sampled_from(gen.pool.videos))
+        recipe, data = clip.recipe, clip.data
+        modes = [m for m in enums["videoType"]["enum"] if lip or m != gen.lip_condition["videoType"]]
+        video_type = draw(st.none() | st.sampled_from(modes))
+    else:
+        recipe, data = draw(_image_bytes(gen))
+        video_type = draw(st.none() | st.sampled_from(enums["videoType"]["enum"]))  # ignored for images (E-010)
+    if video_type is not None:
+        part["videoType"] = video_type
+    if draw(st.booleans()):
+        part["origin"] = "self"
+    part["data"], image = image_value(gen, ("faceData", "data"), recipe, data)
+    return part, [image]
+
+
+def needs_live_code(gen: Gen, body: dict[str, Any]) -> bool:
+    face = body.get("faceData") or {}
+    return all(face.get(k) == v for k, v in gen.lip_condition.items())
+
+
+@st.composite
+def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> None:
+    if async_ and draw(st.booleans()):
+        body["async"] = draw(st.booleans())
+    if draw(st.booleans()):
+        body["extData"] = draw(ext_data(gen))
+    if needs_live_code(gen, body) or draw(st.booleans()):   # required in LIP mode (E-008), else ignored
+        body["liveCode"] = draw(live_codes(gen))
+
+
+@st.composite
+def match_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True,
+                   async_: bool = True) -> FuzzRequest:
+    recipe, data = draw(_image_bytes(gen, gen.match_at_limit_bytes()))
+    image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
+    image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
+    face, parts = draw(face_data(gen, video=video, lip=lip))
+    body: dict[str, Any] = {"image": image, "faceData": face}
+    draw(_common(gen, body, async_))
+    return gen.request("match", "match", body, [ref, *parts])
+
+
+def valid_id_numbers() -> st.SearchStrategy[str]:
+    from harness.emulator import check_char
+
+    def finish(first17: str, lower: bool) -> str:
+        check = check_char(first17)
+        return first17 + (check.lower() if lower else check)
+
+    return st.builds(finish, st.text("0123456789", min_size=17, max_size=17), st.booleans())
+
+
+def names(gen: Gen) -> st.SearchStrategy[str]:
+    schema = gen.match_schema("IdnoRequest")["properties"]["name"]
+    text = st.text(min_size=schema["minLength"], max_size=schema["maxLength"]) | st.text(
+        _TRICKY, min_size=schema["minLength"], max_size=schema["maxLength"])
+    return text.filter(lambda s: conforms(schema, s))
+
+
+@st.composite
+def idno_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True,
+                  async_: bool = True, known: bool = False) -> FuzzRequest:
+    """``known``: always an identity the target knows (so later checks are reached)."""
+    if gen.identities and (known or draw(st.booleans())):
+        id_num, name = draw(st.sampled_from(gen.identities))
+        if draw(st.booleans()):
+            id_num = id_num.lower()
+    else:
+        id_num, name = draw(valid_id_numbers()), draw(names(gen))
+    face, parts = draw(face_data(gen, video=video, lip=lip))
+    body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
+    if draw(st.booleans()):
+        body["personType"] = draw(st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"]))
+    draw(_common(gen, body, async_))
+    return gen.request("match", "matchIdno", body, parts)
+
+
+@st.composite
+def live_code_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
+    """``{}`` or an empty body (ERRATA E-032)."""
+    empty = draw(st.booleans())
+    return gen.request("match", "liveCode", {}, [], raw_body=b"" if empty else None)
+
+
+# --- JD faceCompareNew (seed 004) ----------------------------------------------------------
+def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
+    schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
+    return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
+
+
+@st.composite
+def image_item(draw: st.DrawFn, gen: Gen, path: tuple[str | int, ...],
+               at_limit: int | None = None) -> tuple[dict[str, Any], ImagePart]:
+    props = gen.jd_schema("ImageItem")["properties"]
+    item: dict[str, Any] = {"imgType": draw(st.sampled_from(props["imgType"]["enum"]))}
+    if draw(st.booleans()):
+        item["encryptionType"] = draw(st.sampled_from(props["encryptionType"]["enum"]))
+    recipe, data = draw(_image_bytes(gen, at_limit))
+    source = "imgBase64" if len(data) > 200_000 else draw(st.sampled_from(["imgBase64", "imgArr"]))
+    encoding = "b64" if source == "imgBase64" else draw(st.sampled_from(["bytes", "sbytes"]))
+    item[source], part = image_value(gen, (*path, source), recipe, data, encoding)
+    return item, part
+
+
+def timestamp_offsets(gen: Gen) -> st.SearchStrategy[int]:
+    """Mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew."""
+    edge = gen.contract.jd_timestamp_window_ms - 30_000
+    return st.sampled_from([0, 0, 0, -edge, edge])
+
+
+@st.composite
+def jd_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
+    lo, hi = gen.contract.jd_collection_bounds
+    count = draw(st.integers(lo, hi))
+    items, parts = [], []
+    for i in range(count):
+        item, part = draw(image_item(gen, ("collectionImageItems", i)))
+        items.append(item)
+        parts.append(part)
+    compare, part = draw(image_item(gen, ("compareImageItem",), gen.jd_at_limit_bytes()))
+    body: dict[str, Any] = {**gen.contract.jd_fixed_fields, "collectionImageItems": items,
+                            "compareImageItem": compare, "serialNo": draw(serial_numbers(gen))}
+    offset = draw(timestamp_offsets(gen))
+    return gen.request("jd", "faceCompareNew", body, [*parts, part], auth="signed" if offset == 0 else f"signed:{offset}")
+
+
+# --- plain pairs for the metamorphic properties --------------------------------------------
+def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -> FuzzRequest:
+    body = {"image": {"data": encode_image(a.data, "b64")}, "faceData": {"type": "image", "data": encode_image(b.data, "b64")}}
+    return gen.request("match", operation, body, [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)])
+
+
+def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> FuzzRequest:
+    kinds = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"]
+    body = {**gen.contract.jd_fixed_fields,
+            "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
+            "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")}, "serialNo": serial}
+    return gen.request("jd", "faceCompareNew", body, [ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe),
+                                                       ImagePart(("compareImageItem", "imgBase64"), a.recipe)])
+
+
+def lip_request(gen: Gen, code: str | None) -> FuzzRequest:
+    """A LIP-mode video comparison carrying ``code`` (or, with None, no liveCode at all)."""
+    image, clip = gen.pool.images[0], gen.pool.videos[0]
+    body: dict[str, Any] = {"image": {"data": encode_image(image.data, "b64")},
+                            "faceData": {**gen.lip_condition, "data": encode_image(clip.data, "b64")}}
+    if code is not None:
+        body["liveCode"] = code
+    return gen.request("match", "match", body, [ImagePart(("image", "data"), image.recipe),
+                                                ImagePart(("faceData", "data"), clip.recipe)])

@@ -1,0 +1,102 @@
+"""End to end against real emulators: quiet when the emulator keeps its contract, loud when it
+breaks one rule, with findings that are shrunk, replayable, secret-free and remembered."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.clients import DEMO
+from harness.fuzz import DEFAULT_MAX_EXAMPLES, load_replay, replay_finding
+from harness.fuzz._stateful import FUZZ_QUOTA_SECRETKEY
+
+from .conftest import explain, fuzz
+
+CLEAN_EXAMPLES = 15   # the default is 50; two seeds at 15 keep this folder inside its time budget
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_unbroken_emulator_gives_no_findings(fuzz_emulator: Callable[..., str], tmp_path: Path, seed: int) -> None:
+    result = fuzz(fuzz_emulator(), tmp_path, seed=seed, max_examples=CLEAN_EXAMPLES)
+    assert result.status == "pass", explain(result)
+    statuses = {c.operation: c.status for c in result.checks}
+    assert set(statuses.values()) == {"pass", "skipped"}
+    skipped = {c.operation: c.message for c in result.checks if c.status == "skipped"}
+    assert set(skipped) == {"match:reencoding-matches", "jd:reencoding-matches"}
+    assert all("fast engine compares byte hashes" in reason for reason in skipped.values())
+    assert result.metrics["requests"] > 300 and result.metrics["seed"] == seed
+    assert (tmp_path / "findings.json").read_text() == "[]"
+
+
+# The modes issue 6 names; each is found by the property (or rule part) that owns the rule, at the
+# default example budget. benchmarks/bench_fuzz.py runs every mode against every property.
+@pytest.mark.parametrize(("mode", "prop", "check"), [
+    ("livecode-reusable", "match:livecode-lifecycle", "invalid_refused"),
+    ("remaintimes-stuck", "jd:quota-countdown", "remaintimes_counts_down"),
+    ("score-out-of-range", "match:valid-requests", "response_schema"),
+    ("lip-without-livecode", "match:invalid-requests/lip-without-livecode", "invalid_refused"),
+])   # accept-bad-sign: test_findings_are_shrunk_replayable_secret_free_and_remembered
+def test_break_mode_is_found(fuzz_emulator: Callable[..., str], tmp_path: Path, mode: str, prop: str, check: str) -> None:
+    result = fuzz(fuzz_emulator(mode), tmp_path, only=[prop], breaks=(mode,), max_examples=DEFAULT_MAX_EXAMPLES)
+    assert result.status == "fail", f"{mode} was not found by {prop}"
+    assert check in {f.check for f in result.findings}, explain(result)
+    finding = result.findings[0]
+    assert finding.seed == 1 and finding.reproduce and finding.reproduce.startswith("faceharness replay ")
+
+
+def test_findings_are_shrunk_replayable_secret_free_and_remembered(fuzz_emulator: Callable[..., str],
+                                                                   tmp_path: Path) -> None:
+    url = fuzz_emulator("accept-bad-sign")
+    first = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    assert first.status == "fail", explain(first)
+    finding = first.findings[0]
+    assert finding.check == "invalid_refused" and finding.severity == "critical" and finding.rule_id == "bad-sign"
+    # shrunk: the minimal request has one collection item and no optional field
+    body = finding.request["body"]
+    assert len(body["collectionImageItems"]) == 1 and "encryptionType" not in body["compareImageItem"]
+
+    replay = tmp_path / "findings" / "F-001.json"
+    data = json.loads(replay.read_text())
+    assert data["format"] == "faceharness-replay" and data["suite"] == "fuzz" and data["fuzz"]["seed"] == 1
+    for path in tmp_path.rglob("*.json"):
+        text = path.read_text()
+        for secret in (DEMO.token, DEMO.jd_appkey, DEMO.jd_secretkey, FUZZ_QUOTA_SECRETKEY, "sADsk3+58E9yf/fUN9DmBA=="):
+            assert secret not in text, f"{secret[:6]}… leaked into {path.name}"
+        assert not re.search(r"[A-Za-z0-9+/]{300}", text), f"image bytes in {path.name}"
+    loaded = load_replay(replay, __import__("harness.contract", fromlist=["x"]).load_contract())
+    assert loaded.request.auth.startswith("bad_sign") and loaded.case is not None
+
+    still = replay_finding(replay)                       # the recorded target: an emulator with the break
+    assert still.still_failing and still.exit_code == 1, still.detail
+    fixed = replay_finding(replay, target="emulator")    # an unbroken emulator
+    assert not fixed.still_failing and "holds now" in fixed.detail
+
+    again = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    assert again.status == "fail"
+    assert again.metrics["requests"] < first.metrics["requests"] / 2, "the database should replay the failure first"
+
+
+def test_request_budget_stops_the_run_cleanly(fuzz_emulator: Callable[..., str], tmp_path: Path) -> None:
+    result = fuzz(fuzz_emulator(), tmp_path, max_requests=40, max_examples=10)
+    assert result.status == "pass" and result.metrics["budget_exhausted"] is True
+    assert result.metrics["requests"] <= 40
+    skipped = [c for c in result.checks if c.status == "skipped" and "budget" in (c.message or "")]
+    assert skipped, "properties after the budget ran out are skipped with the reason"
+
+
+def test_unreachable_target_is_an_error_not_a_finding(tmp_path: Path) -> None:
+    result = fuzz("http://127.0.0.1:9", tmp_path, is_emulator=False, max_examples=1)
+    assert result.status == "error" and "unreachable" in (result.error or "") and not result.findings
+
+
+def test_unknown_property_is_a_usage_error(tmp_path: Path) -> None:
+    from harness.errors import UsageError
+
+    with pytest.raises(UsageError, match="did you mean 'jd:invalid-requests'"):
+        fuzz("http://127.0.0.1:9", tmp_path, only=["jd:invalid-request"])
+    with pytest.raises(UsageError, match="one per rule"):
+        fuzz("http://127.0.0.1:9", tmp_path, only=["jd:invalid-requests/bad-token"])

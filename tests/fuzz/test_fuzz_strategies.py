@@ -1,0 +1,188 @@
+"""The strategies generate what they say: valid requests pass the spec validators, invalid ones
+break exactly the rule they are labelled with, and bad arguments fail when a strategy is built."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from harness.emulator import EmulatorSettings, valid_id_number
+from harness.fuzz import RULES, InvalidCase, image_pool, render, strategies
+from harness.fuzz import FuzzRequest
+from harness.imaging import ImageRejected, inspect_image
+
+QUICK = settings(max_examples=40, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MAX_PIXELS = EmulatorSettings().max_pixels
+
+AUTH_RULES = {"bad-token", "bad-appkey", "bad-timestamp", "bad-sign"}
+BYTE_RULES = {"wrong-magic": {"not_image", "unsupported_format"}, "truncated-image": {"truncated"},
+              "decompression-bomb": {"too_many_pixels"}, "huge-dimensions": {"too_many_pixels"}}
+
+
+def _label(path: Any) -> str:
+    out = ""
+    for key in path:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out or "body"
+
+
+def _related(a: str, b: str) -> bool:
+    """One path lies inside the other (errors of oneOf/allOf are reported at an ancestor)."""
+    if "body" in (a, b) or a == b:
+        return True
+    return any(x.startswith(y + sep) for x, y in ((a, b), (b, a)) for sep in (".", "["))
+
+
+def _errors(contract: Any, request: FuzzRequest, body: Any = None) -> list[Any]:
+    op = contract.operation(request.operation)
+    return list(contract.spec(request.api).validator(op.request_schema).iter_errors(request.json if body is None else body))
+
+
+def _image_bytes(case: InvalidCase) -> tuple[bytes, Any]:
+    parts = [p for p in case.request.images if _related(_label(p.path), case.field)]
+    assert parts, f"no image under {case.field}"
+    return render(parts[-1].recipe), parts[-1]
+
+
+def _reject_reason(data: bytes) -> str | None:
+    try:
+        inspect_image(data, max_pixels=MAX_PIXELS)
+    except ImageRejected as exc:
+        return exc.reason
+    return None
+
+
+def assert_breaks_exactly_its_rule(contract: Any, case: InvalidCase) -> None:
+    request, rule = case.request, case.rule
+    api = request.api
+    assert rule in RULES and api in RULES[rule].apis
+    assert case.codes and all(contract.codes.get(api, case.where, c) for c in case.codes), case
+    if rule in AUTH_RULES:
+        assert case.field == "auth" and request.auth_mode not in ("token", "signed")
+        assert not _errors(contract, request), "an auth case must carry a valid body"
+    elif rule == "not-json":
+        assert request.raw_body is not None
+        try:
+            parsed = json.loads(request.raw_body)
+        except ValueError:
+            return
+        assert not isinstance(parsed, dict)
+    elif rule == "deep-json":
+        placeholder, spec = request.splice or ("", "")
+        body = json.loads(json.dumps(request.json).replace(json.dumps(placeholder), "{}"))
+        assert not _errors(contract, request, body) and int(spec.split(":")[1]) >= 20_000
+    elif rule == "bad-check-digit":
+        assert not _errors(contract, request) and not valid_id_number(request.json["idNum"])
+    elif rule in BYTE_RULES:
+        assert not _errors(contract, request), [e.message[:80] for e in _errors(contract, request)]
+        data, part = _image_bytes(case)
+        face = request.json.get("faceData") if isinstance(request.json, dict) else None
+        if rule == "wrong-magic" and part.path == ("faceData", "data") and face.get("type") == "video":
+            assert data[4:8] != b"ftyp", "an image must stand where the video is expected"
+        else:
+            assert _reject_reason(data) in BYTE_RULES[rule], (case, _reject_reason(data))
+    elif rule == "oversize" and not _errors(contract, request):
+        data, _ = _image_bytes(case)   # JD: schema-valid base64, decoded size not under 5 MiB (E-020)
+        assert api == "jd" and len(data) >= contract.jd_image_max_bytes
+    else:
+        errors = _errors(contract, request)
+        assert errors, f"{case!r} validates, but should break {rule}"
+        for error in errors:
+            assert _related(_label(error.instance_path), case.field), (case, _label(error.instance_path), error.message[:100])
+        if rule == "lip-without-livecode":
+            assert all("LipNeedsLiveCode" in map(str, e.schema_path) for e in errors)
+
+
+@QUICK
+@given(strategies.valid_requests())
+def test_valid_requests_pass_the_spec_validators(contract: Any, request_: FuzzRequest) -> None:
+    if request_.raw_body is not None:
+        assert request_.operation == "liveCode" and request_.raw_body == b""   # E-032: empty body
+        return
+    errors = _errors(contract, request_)
+    assert not errors, [e.message[:100] for e in errors]
+    for part in request_.images:
+        data = render(part.recipe)
+        if data[4:8] == b"ftyp":
+            continue   # an mp4 clip for faceData.type=video
+        info = inspect_image(data, max_pixels=MAX_PIXELS, formats=contract.jd_image_formats)
+        assert info.format in ("jpeg", "png")
+    if request_.api == "jd":
+        offset = int(request_.auth.partition(":")[2] or 0)
+        assert abs(offset) < contract.jd_timestamp_window_ms
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_every_rule_breaks_exactly_itself(contract: Any, rule: str) -> None:
+    @settings(max_examples=12, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(strategies.invalid_requests(rules=[rule]))
+    def check(case: InvalidCase) -> None:
+        assert case.rule == rule
+        assert_breaks_exactly_its_rule(contract, case)
+
+    check()
+
+
+@QUICK
+@given(strategies.invalid_requests())
+def test_mixed_invalid_requests_are_labelled_right(contract: Any, case: InvalidCase) -> None:
+    assert_breaks_exactly_its_rule(contract, case)
+
+
+def test_metamorphic_pairs_and_pool() -> None:
+    pool = image_pool()
+    assert pool.faces and pool.synthetic and pool.videos
+    assert all(render(i.recipe) == i.data for i in pool.images)
+    assert "bytes" not in repr(pool) and len(repr(pool)) < 200
+
+    @settings(max_examples=10, database=None)
+    @given(strategies.image_pairs(distinct=True, faces_only=True))
+    def check(pair: Any) -> None:
+        assert pair[0].sha256 != pair[1].sha256 and pair[0].kind == pair[1].kind == "face"
+
+    check()
+
+
+@settings(max_examples=10, database=None, deadline=None)
+@given(strategies.valid_jd_request())
+def test_request_repr_is_short(request_: FuzzRequest) -> None:
+    """Hypothesis prints examples; a repr must summarise megabytes of base64, not dump them."""
+    text = repr(request_)
+    assert len(text) < 2000 and re.search(r"[A-Za-z0-9+/]{200}", text) is None
+    assert "sADsk3" not in text, "appAuthorityKey is masked like every credential"
+
+
+@pytest.mark.parametrize(("build", "message"), [
+    pytest.param(lambda: strategies.invalid_requests("both"), "api must be one of", id="unknown-api"),
+    pytest.param(lambda: strategies.invalid_requests(rules=["bad-sgin"]), "did you mean 'bad-sign'", id="misspelt-rule"),
+    pytest.param(lambda: strategies.invalid_requests("match", rules=["bad-sign"]), "does not apply to api 'match'", id="rule-of-other-api"),
+    pytest.param(lambda: strategies.invalid_requests(rules="bad-sign"), "list of rule ids", id="rules-as-string"),
+    pytest.param(lambda: strategies.invalid_requests(rules=[]), "selects nothing", id="no-rules"),
+    pytest.param(lambda: strategies.invalid_requests("jd", operations=["match"]), "operations must be among", id="operation-of-other-api"),
+    pytest.param(lambda: strategies.invalid_requests("match", rules=["bad-check-digit"], operations=["liveCode"]),
+                 "no rule among", id="rule-without-operation"),
+    pytest.param(lambda: strategies.valid_match_request(pool=[b"jpeg"]), "such as strategies.image_pool", id="pool-not-a-pool"),
+    pytest.param(lambda: strategies.valid_match_request(contract="specs/"), "load_contract()", id="contract-not-a-contract"),
+    pytest.param(lambda: strategies.valid_idno_request(identities=["110105"]), "(idNum, name) string pairs", id="bad-identities"),
+    pytest.param(lambda: strategies.valid_jd_request(edge_sizes="yes"), "True or False", id="edge-sizes-not-bool"),
+])
+def test_bad_arguments_fail_when_the_strategy_is_built(build: Any, message: str) -> None:
+    with pytest.raises(InvalidArgument, match=message.replace("(", r"\(").replace(")", r"\)")):
+        build()
+
+
+@settings(max_examples=10, database=None, deadline=None)
+@given(st.data())
+def test_codes_are_read_from_the_code_table(contract: Any, data: st.DataObject) -> None:
+    """A rule's codes are looked up by meaning; each exists with the documented category."""
+    case = data.draw(strategies.invalid_requests("jd", rules=["bad-sign"]))
+    meaning = {"no_sign": "sign empty", "bad_sign": "invalid sign"}[case.request.auth_mode]
+    assert [contract.codes.get("jd", "gateway", c).en for c in case.codes] == [meaning]
+    case = data.draw(strategies.invalid_requests("match", rules=["oversize"], operations=["asyncResult"]))
+    assert [contract.codes.get("match", "errcode", c).category for c in case.codes] == ["input"]
