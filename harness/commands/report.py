@@ -1,0 +1,32 @@
+"""`faceharness report RUN`: rebuild junit.xml and report.html from a run's summary.json.
+
+Useful after a harness upgrade or when the HTML was lost: nothing is re-run. A missing or
+invalid summary is one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+out = Console(highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
+
+
+def report(
+    run: Annotated[Path, typer.Argument(help="run directory (or its summary.json)", show_default=False)],
+) -> None:
+    """Re-render junit.xml and report.html of a run from its summary.json."""
+    from harness.clients import load_credentials
+    from harness.report import render_report
+
+    # Secrets set in the environment are masked again, in case the summary predates them.
+    paths = render_report(run, load_credentials().secrets())
+    for kind in ("junit", "html"):
+        out.print(f"{kind}: {paths[kind]}")

@@ -1,0 +1,152 @@
+"""Contract coverage of a run: operations exercised, documented codes seen and never seen.
+
+Sources, by target:
+
+* the embedded emulator counts every request and every code it answers
+  (``/_emulator/stats``: ``requests`` by operation, ``codes`` as ``api:where:code``), so the
+  gate reads that after the conformance and fuzz stages (which share the gate's emulator);
+* a live URL cannot be asked, so the suites' own counts are summed: a suite's
+  ``metrics["by_operation"]`` (or ``requests_by_operation``: requests by operationId) and ``metrics["codes"]``
+  (``api:where:code`` counters, as the conformance suite records them), or
+  ``metrics["coverage"]`` (``{operationId: {"requests": n, "codes": {code: n}}}``);
+* the load suite's ``errors_by_code`` labels (``"MATCH 42900"``, ``"JD 10043"``,
+  ``"JD-BIZ 1155"``) add codes per API, whatever the target (load runs its own emulator).
+
+Codes are written ``where:code`` (``errcode:40002``, ``gateway:10043``, ``business:1155``).
+An API with one operation gets its codes on that operation's row; an API with several
+(the internal API shares one ``errcode`` table among them) gets a row
+``"<api>: all operations"`` holding its codes, after rows with each operation's requests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from harness.contract import Contract
+from harness.results import Coverage, OperationCoverage, SuiteResult
+
+_LOAD_LABEL = re.compile(r"^(MATCH|JD|JD-BIZ) (-?\d+)\b")
+_LOAD_PLACE = {"MATCH": ("match", "errcode"), "JD": ("jd", "gateway"), "JD-BIZ": ("jd", "business")}
+_WHERE_OF = {"match": "errcode", "jd": "business"}  # a bare code in a suite report
+
+
+class CoverageTally:
+    """Requests per operation and codes per operation (when known) or per API."""
+
+    def __init__(self, contract: Contract) -> None:
+        self.contract = contract
+        self.requests: Counter[str] = Counter()
+        self.op_codes: dict[str, Counter[str]] = defaultdict(Counter)
+        self.api_codes: dict[str, Counter[str]] = defaultdict(Counter)
+
+    def add_emulator_stats(self, stats: Mapping[str, Any]) -> None:
+        """``/_emulator/stats`` of the gate's emulator (fault counters are not codes)."""
+        for op, count in (stats.get("requests") or {}).items():
+            if op in self.contract.operations:
+                self.requests[op] += int(count)
+        self.add_api_codes(stats.get("codes") or {})
+
+    def add_api_codes(self, codes: Mapping[str, Any]) -> None:
+        """Counters keyed ``api:where:code`` (the emulator's, the conformance suite's) or
+        ``match:CODE`` / ``jd:GATEWAY[/BUSINESS]`` (the fuzz suite's)."""
+        for key, count in codes.items():
+            api, _, rest = str(key).partition(":")
+            if api not in ("match", "jd"):
+                continue
+            if ":" in rest:
+                self.api_codes[api][rest] += int(count)
+            elif api == "match":
+                if _is_code(rest):
+                    self.api_codes[api][f"errcode:{rest}"] += int(count)
+            else:
+                gateway, _, business = rest.partition("/")
+                if _is_code(gateway):
+                    self.api_codes[api][f"gateway:{gateway}"] += int(count)
+                if _is_code(business):
+                    self.api_codes[api][f"business:{business}"] += int(count)
+
+    def add_suite_report(self, result: SuiteResult) -> None:
+        """What a suite counted itself (live targets; see the module docstring)."""
+        metrics = result.metrics if isinstance(result.metrics, dict) else {}
+        by_operation = metrics.get("by_operation") or metrics.get("requests_by_operation") or {}
+        for op, count in by_operation.items():
+            if op in self.contract.operations:
+                self.requests[op] += int(count)
+        self.add_api_codes(metrics.get("codes") or {})
+        report = metrics.get("coverage")
+        if not isinstance(report, Mapping):
+            return
+        for op, entry in report.items():
+            if op not in self.contract.operations or not isinstance(entry, Mapping):
+                continue
+            self.requests[op] += int(entry.get("requests") or 0)
+            api = self.contract.operations[op].api
+            for code, count in (entry.get("codes") or {}).items():
+                text = str(code) if ":" in str(code) else f"{_WHERE_OF[api]}:{code}"
+                self.op_codes[op][text] += int(count)
+
+    def add_load_codes(self, errors_by_code: Mapping[str, Any]) -> None:
+        for label, count in errors_by_code.items():
+            m = _LOAD_LABEL.match(str(label))
+            if m:
+                api, where = _LOAD_PLACE[m.group(1)]
+                self.api_codes[api][f"{where}:{m.group(2)}"] += int(count)
+
+    def coverage(self) -> Coverage:
+        rows: list[OperationCoverage] = []
+        for api in ("match", "jd"):
+            ops = [op for op in self.contract.operations.values() if op.api == api]
+            documented = [f"{c.where}:{c.code}" for c in self.contract.codes.of(api)]
+            observed: Counter[str] = Counter(self.api_codes[api])
+            for op in ops:
+                observed.update(self.op_codes[op.operation_id])
+            if len(ops) == 1:
+                op = ops[0]
+                rows.append(OperationCoverage(
+                    operation=op.operation_id, api=api, method=op.method.upper(), path=op.path,
+                    requests=self.requests[op.operation_id], documented_codes=documented,
+                    observed_codes=_ordered(observed, documented)))
+                continue
+            for op in ops:
+                rows.append(OperationCoverage(operation=op.operation_id, api=api,
+                                              method=op.method.upper(), path=op.path,
+                                              requests=self.requests[op.operation_id]))
+            rows.append(OperationCoverage(
+                operation=f"{api}: all operations", api=api,
+                requests=sum(self.requests[op.operation_id] for op in ops),
+                documented_codes=documented, observed_codes=_ordered(observed, documented)))
+        return Coverage(operations=rows)
+
+
+def build_coverage(
+    contract: Contract,
+    suites: Iterable[SuiteResult],
+    *,
+    emulator_stats: Mapping[str, Any] | None = None,
+) -> Coverage:
+    """Coverage from the emulator's counters (if any) and what the suites report."""
+    tally = CoverageTally(contract)
+    if emulator_stats is not None:
+        tally.add_emulator_stats(emulator_stats)
+    for result in suites:
+        if result.name in ("conformance", "fuzz") and emulator_stats is None:
+            tally.add_suite_report(result)
+        if result.name == "load" and result.metrics is not None:
+            codes = getattr(result.metrics, "errors_by_code", None)
+            if isinstance(codes, Mapping):
+                tally.add_load_codes(codes)
+    return tally.coverage()
+
+
+def _ordered(observed: Counter[str], documented: list[str]) -> dict[str, int]:
+    """Documented codes in the table's order first, then the undocumented ones."""
+    first = {c: observed[c] for c in documented if observed[c]}
+    rest = {c: n for c, n in sorted(observed.items()) if c not in first and n}
+    return {**first, **rest}
+
+
+def _is_code(text: str) -> bool:
+    return text.lstrip("-").isdigit()

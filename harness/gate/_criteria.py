@@ -1,0 +1,224 @@
+"""The gate's judgement: a :class:`Policy` applied to the suites of a run, as criteria.
+
+Pure functions over results (no I/O), so every rule is unit-tested with hand-made results.
+Each criterion names what was expected and what was measured; the gate passes when all do.
+
+Findings the policy allows do not fail their suite: when every severity is within its
+allowance, a suite whose only problem was findings is reported as ``pass`` (its findings
+stay listed). Without a policy every allowance is 0, which changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from harness.gate._policy import AccuracyLimit, Policy
+from harness.results import (
+    SUITE_NAMES,
+    BaselineComparison,
+    Finding,
+    Gate,
+    GateCriterion,
+    SuiteName,
+    SuiteResult,
+    merge_findings,
+)
+
+COUNTED_SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def judge(
+    policy: Policy,
+    suites: Mapping[SuiteName, SuiteResult],
+    *,
+    ran: tuple[SuiteName, ...],
+    baseline: BaselineComparison | None = None,
+) -> tuple[Gate, dict[SuiteName, SuiteResult]]:
+    """The gate for these suite results, and the suites with the policy's allowances applied.
+
+    Args:
+        policy: the parsed ``gate.toml``.
+        suites: results by suite name (suites that did not run may be missing).
+        ran: the suites this run selected (the profile's, plus the policy's required ones).
+        baseline: the comparison with an earlier run, if one was given.
+    """
+    findings = merge_findings(f for s in suites.values() for f in s.findings)
+    criteria = findings_criteria(policy, findings)
+    within = all(c.passed for c in criteria)
+    adjusted = {name: _allowed(result, within) for name, result in suites.items()}
+    adjusted = {name: _optional(policy, name, result) for name, result in adjusted.items()}
+    criteria += required_criteria(policy.required_suites(ran), adjusted)
+    criteria += load_criteria(policy, adjusted.get("load"))
+    criteria += [accuracy_criterion(limit, adjusted.get("accuracy")) for limit in policy.accuracy]
+    if baseline is not None and policy.baseline.fail_on_regression:
+        criteria.append(baseline_criterion(baseline))
+    return Gate(criteria=criteria), adjusted
+
+
+def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCriterion]:
+    """One criterion per severity: unique findings at most the allowance."""
+    counts: Counter[str] = Counter(f.severity for f in findings)
+    out = []
+    for severity in COUNTED_SEVERITIES:
+        limit = policy.findings.limit(severity)
+        count = counts.get(severity, 0)
+        expected = "any number" if math.isinf(limit) else f"<= {int(limit)}"
+        passed = count <= limit
+        titles = "; ".join(f"{f.suite}/{f.check}" for f in findings if f.severity == severity)
+        reason = "" if passed else f"{count} {severity} finding(s), {expected} allowed: {_clip(titles)}"
+        out.append(GateCriterion(name=f"findings.{severity}", passed=passed, reason=reason,
+                                 expected=expected, actual=str(count)))
+    return out
+
+
+def required_criteria(
+    required: tuple[SuiteName, ...], suites: Mapping[SuiteName, SuiteResult]
+) -> list[GateCriterion]:
+    """Each required suite ran and passed (after allowances)."""
+    out = []
+    for name in SUITE_NAMES:
+        if name not in required:
+            continue
+        result = suites.get(name)
+        status = result.status if result is not None else "skipped"
+        if status == "pass":
+            reason = ""
+        elif status == "error" and result is not None:
+            reason = f"could not run: {result.error}"
+        elif status == "skipped":
+            why = result.skipped_reason if result is not None else "no result recorded"
+            reason = f"did not run{': ' + why if why else ''}"
+        else:
+            reason = "failed (see its findings)"
+        out.append(GateCriterion(name=f"suite.{name}", passed=status == "pass", reason=reason,
+                                 expected="pass", actual=status))
+    return out
+
+
+def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterion]:
+    """Minimum QPS limit, maximum p99 (at the policy's rate) and maximum error rate."""
+    rules = policy.load
+    metrics = _metrics(load)
+    out = []
+    if rules.min_qps_limit is not None:
+        limit = metrics.get("qps_limit")
+        expected = f">= {rules.min_qps_limit:g}/s"
+        if limit is None:
+            out.append(GateCriterion(name="load.qps_limit", passed=False, expected=expected,
+                                     actual="not measured", reason=_why_missing(load, "no QPS limit was found")))
+        else:
+            ok = limit >= rules.min_qps_limit
+            out.append(GateCriterion(
+                name="load.qps_limit", passed=ok, expected=expected, actual=f"{limit:g}/s",
+                reason="" if ok else f"sustainable rate {limit:g}/s is below {rules.min_qps_limit:g}/s"))
+    if rules.max_p99_ms is not None:
+        p99 = (metrics.get("latency_ms") or {}).get("p99")
+        at = metrics.get("offered_rps") or metrics.get("run_rate_rps")
+        where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
+        expected = f"<= {rules.max_p99_ms:g} ms{where}"
+        if p99 is None:
+            out.append(GateCriterion(name="load.p99", passed=False, expected=expected,
+                                     actual="not measured", reason=_why_missing(load, "no latency was measured")))
+        else:
+            ok = p99 <= rules.max_p99_ms
+            shown = f"{p99:g} ms" + (f" at {at:g}/s" if isinstance(at, (int, float)) else "")
+            out.append(GateCriterion(name="load.p99", passed=ok, expected=expected, actual=shown,
+                                     reason="" if ok else f"p99 {shown} is above {rules.max_p99_ms:g} ms"))
+    if rules.max_error_rate is not None:
+        rate = metrics.get("error_rate")
+        expected = f"<= {rules.max_error_rate:.2%}"
+        if rate is None:
+            out.append(GateCriterion(name="load.error_rate", passed=False, expected=expected,
+                                     actual="not measured", reason=_why_missing(load, "no error rate was measured")))
+        else:
+            ok = rate <= rules.max_error_rate
+            out.append(GateCriterion(name="load.error_rate", passed=ok, expected=expected,
+                                     actual=f"{rate:.2%}",
+                                     reason="" if ok else f"error rate {rate:.2%} is above {expected[3:]}"))
+    return out
+
+
+def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
+    """FMR / FNMR at one operating point within the policy's maxima."""
+    name = f"accuracy.{limit.claim}"
+    wanted = [f"FMR <= {limit.max_fmr:g}" if limit.max_fmr is not None else "",
+              f"FNMR <= {limit.max_fnmr:g}" if limit.max_fnmr is not None else ""]
+    expected = ", ".join(w for w in wanted if w) + (" (95% upper bound)" if limit.bound == "upper95" else "")
+    rows = _metrics(accuracy).get("thresholds") or []
+    row = next((r for r in rows if r.get("claim") == limit.claim), None)
+    if row is None:
+        known = ", ".join(str(r.get("claim")) for r in rows) or "none"
+        reason = _why_missing(accuracy, f"no operating point {limit.claim!r} was measured (measured: {known})")
+        return GateCriterion(name=name, passed=False, expected=expected, actual="not measured", reason=reason)
+    problems, shown = [], []
+    for rate, maximum in (("fmr", limit.max_fmr), ("fnmr", limit.max_fnmr)):
+        if maximum is None:
+            continue
+        value = _judged(row, rate, limit.bound)
+        shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
+        if value is None:
+            problems.append(f"{rate.upper()} not measured")
+        elif value > maximum:
+            problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+    return GateCriterion(name=name, passed=not problems, expected=expected, actual=", ".join(shown),
+                         reason="; ".join(problems))
+
+
+def baseline_criterion(baseline: BaselineComparison) -> GateCriterion:
+    regressions = baseline.regressions
+    reason = _clip("; ".join(r.message or r.metric for r in regressions))
+    return GateCriterion(name="baseline", passed=not regressions, expected="no regression",
+                         actual=f"{len(regressions)} regression(s)", reason=reason)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _allowed(result: SuiteResult, within: bool) -> SuiteResult:
+    """A suite that failed only through findings the policy allows passes."""
+    if within and result.status == "fail" and result.findings:
+        return result.model_copy(update={"status": "pass"})
+    return result
+
+
+def _optional(policy: Policy, name: SuiteName, result: SuiteResult) -> SuiteResult:
+    """A suite the policy explicitly does not require may fail to run without ending the gate."""
+    required = policy.suites.required
+    if required is None or name in required or result.status != "error":
+        return result
+    reason = f"not required by the policy; it could not run: {result.error}"
+    return result.model_copy(update={"status": "skipped", "skipped_reason": reason, "error": None})
+
+
+def _metrics(result: SuiteResult | None) -> dict[str, Any]:
+    if result is None or result.metrics is None:
+        return {}
+    metrics = result.metrics
+    if hasattr(metrics, "model_dump"):
+        dumped: dict[str, Any] = metrics.model_dump(mode="json")
+        return dumped
+    return dict(metrics) if isinstance(metrics, dict) else {}
+
+
+def _judged(row: Mapping[str, Any], rate: str, bound: str) -> float | None:
+    if bound == "upper95":
+        interval = row.get(f"{rate}_ci95")
+        return float(interval[1]) if interval else None
+    value = row.get(rate)
+    return None if value is None else float(value)
+
+
+def _why_missing(result: SuiteResult | None, default: str) -> str:
+    if result is None or result.status == "skipped":
+        why = result.skipped_reason if result is not None else "not selected"
+        return f"{default}: the suite did not run ({why})"
+    if result.status == "error":
+        return f"{default}: the suite could not run ({result.error})"
+    return default
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

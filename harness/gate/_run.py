@@ -1,0 +1,364 @@
+"""The gate end to end: validate inputs, open the target, run the stages, judge, write reports.
+
+Everything that can be checked before traffic is checked first (profile, policy, baseline,
+faces, engine), so a bad option costs nothing and exits 2 with one line. Once running,
+nothing a suite does can crash the gate: a failing stage is recorded as status ``error``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from harness.clients import Credentials, load_credentials
+from harness.contract import Contract, load_contract
+from harness.errors import HarnessError, InputError, UsageError
+from harness.gate._baseline import compare_baseline, load_baseline
+from harness.gate._coverage import build_coverage
+from harness.gate._criteria import judge
+from harness.gate._policy import Policy, load_policy
+from harness.gate._profiles import Profile, get_profile
+from harness.gate._stage import QuietObserver, StageObserver, run_stage
+from harness.gate._suites import STAGES, SuiteContext
+from harness.results import (
+    SUITE_NAMES,
+    Erratum,
+    SuiteName,
+    SuiteResult,
+    Summary,
+    build_summary,
+    exit_code,
+)
+
+ENGINES = ("fast", "dlib")
+GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
+
+
+@dataclass
+class GateOutcome:
+    """The run's summary and the report files written for it."""
+
+    summary: Summary
+    paths: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 pass, 1 gate failed (or findings), 2 could not run."""
+        return exit_code(self.summary.verdict or "error")
+
+    @property
+    def report(self) -> Path | None:
+        return self.paths.get("html")
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: str
+    label: str
+    is_emulator: bool
+    credentials: Credentials
+    secrets: tuple[str, ...]
+    emulator: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GatePlan:
+    """A validated gate run: everything checked, nothing sent yet (see :func:`plan_gate`)."""
+
+    out_dir: Path
+    target: str
+    profile: Profile
+    policy: Policy
+    selected: tuple[SuiteName, ...]
+    contract: Contract
+    faces: Path | None = None
+    config: Path | None = None
+    baseline: tuple[Summary, str] | None = None
+
+
+def plan_gate(
+    *,
+    out_dir: str | os.PathLike[str],
+    target: str = "emulator",
+    profile: str | Profile = "quick",
+    policy: str | os.PathLike[str] | Policy | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    engine: str | None = None,
+    faces: str | os.PathLike[str] | None = None,
+    config: str | os.PathLike[str] | None = None,
+    contract: Contract | None = None,
+) -> GatePlan:
+    """Check every input of a gate run before any traffic (arguments as :func:`run_gate`).
+
+    Raises:
+        HarnessError: one line naming the bad option, file or value (exit 2).
+    """
+    prof, pol = _resolve(profile, policy, engine, target)
+    if target != "emulator":
+        from harness.target import check_url
+
+        target = check_url(target)
+    faces_dir = _faces(faces)
+    config_path = _config(config)
+    if target != "emulator" and not load_credentials(config_path).secrets():
+        raise UsageError("no credentials for a live target: set FACEHARNESS_TOKEN and/or "
+                         "FACEHARNESS_JD_APPKEY + FACEHARNESS_JD_SECRETKEY, or [credentials] in --config")
+    selected = tuple(n for n in SUITE_NAMES
+                     if n in prof.suites or n in pol.required_suites(prof.suites))
+    if prof.name == "full" and "accuracy" in selected and faces_dir is None:
+        raise UsageError("--profile full measures accuracy on --faces DIR; give one "
+                         "(or leave accuracy out with [run] suites in the policy)")
+    base = load_baseline(baseline) if baseline is not None else None
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create {out}: {exc.strerror or exc}") from None
+    return GatePlan(out_dir=out, target=target, profile=prof, policy=pol, selected=selected,
+                    contract=contract or load_contract(), faces=faces_dir, config=config_path,
+                    baseline=base)
+
+
+def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateOutcome:
+    """Run a planned gate: stages, judgement, reports. Never raises for a suite's failure;
+    a target that cannot be opened becomes a summary with ``error`` (exit 2)."""
+    observer = observer or QuietObserver()
+    prof = plan.profile
+    started = datetime.now(UTC)
+    results: dict[SuiteName, SuiteResult] = {}
+    stats: dict[str, Any] | None = None
+    run_error: str | None = None
+    label = _label(plan.target)
+    secrets: tuple[str, ...] = ()
+    try:
+        with _open_target(plan.target, prof, plan.config, plan.contract) as tgt:
+            label, secrets = tgt.label, (*tgt.secrets, *_contract_secrets(plan.contract))
+            ctx = SuiteContext(
+                target=plan.target, target_url=tgt.url, is_emulator=tgt.is_emulator,
+                credentials=tgt.credentials, out_dir=plan.out_dir, profile=prof,
+                policy=plan.policy, faces=plan.faces, config=plan.config, emulator=tgt.emulator,
+            )
+            for name in plan.selected:
+                results[name] = run_stage(name, STAGES[name], ctx, observer=observer,
+                                          timeout_s=prof.stage_timeout_s,
+                                          grace_s=GRACE_S + prof.request_timeout_s)
+            if tgt.is_emulator:
+                stats = _emulator_stats(tgt.url)
+    except HarnessError as exc:
+        run_error = str(exc)
+    for name in plan.selected:
+        if name not in results:
+            results[name] = SuiteResult(name=name, status="skipped",
+                                        skipped_reason=f"not run: {run_error or 'the run stopped'}")
+    summary = assemble(
+        contract=plan.contract, policy=plan.policy, selected=plan.selected, results=results,
+        target=label, started_at=started, finished_at=datetime.now(UTC), stats=stats,
+        baseline=plan.baseline, error=run_error, run_id=plan.out_dir.resolve().name,
+        seed=prof.seed,
+    )
+    from harness.report import write_reports
+
+    paths = write_reports(summary, plan.out_dir, secrets)
+    return GateOutcome(summary=summary, paths=paths)
+
+
+def run_gate(
+    *,
+    out_dir: str | os.PathLike[str],
+    target: str = "emulator",
+    profile: str | Profile = "quick",
+    policy: str | os.PathLike[str] | Policy | None = None,
+    baseline: str | os.PathLike[str] | None = None,
+    engine: str | None = None,
+    faces: str | os.PathLike[str] | None = None,
+    config: str | os.PathLike[str] | None = None,
+    observer: StageObserver | None = None,
+    contract: Contract | None = None,
+) -> GateOutcome:
+    """Run the profile's suites against ``target``, judge them, write the reports.
+
+    Args:
+        out_dir: run directory: summary.json, junit.xml, report.html, one folder per suite.
+        target: ``"emulator"`` (started on a free loopback port) or the service's base URL.
+        profile: ``"quick"``, ``"full"`` or a :class:`Profile`.
+        policy: a ``gate.toml`` path or a :class:`Policy`; None: the default policy.
+        baseline: an earlier run's directory or summary.json, to flag regressions.
+        engine: the emulator's face engine for every stage (overrides the profile).
+        faces: folder of face images with ``labels.csv`` (fuzz, conformance, accuracy).
+        config: for the emulator its TOML config (faults, throttle, tokens, ...); for a URL
+            a TOML file with ``[credentials]``.
+        observer: receives stage progress (the CLI's rich display); None shows nothing.
+
+    Returns:
+        The outcome; ``outcome.exit_code`` is the command's exit code.
+
+    Raises:
+        HarnessError: bad options or inputs, found before any traffic (exit 2).
+
+    Example:
+        outcome = run_gate(out_dir="reports/ci", policy="examples/gate.toml")
+        sys.exit(outcome.exit_code)
+    """
+    plan = plan_gate(out_dir=out_dir, target=target, profile=profile, policy=policy,
+                     baseline=baseline, engine=engine, faces=faces, config=config,
+                     contract=contract)
+    return execute_gate(plan, observer)
+
+
+def assemble(
+    *,
+    contract: Contract,
+    policy: Policy,
+    selected: tuple[SuiteName, ...],
+    results: dict[SuiteName, SuiteResult],
+    target: str,
+    started_at: datetime,
+    finished_at: datetime,
+    stats: dict[str, Any] | None = None,
+    baseline: tuple[Summary, str] | None = None,
+    error: str | None = None,
+    run_id: str | None = None,
+    seed: int | None = None,
+) -> Summary:
+    """The run's summary: suites judged by the policy, coverage, errata, baseline."""
+    provisional = build_summary(target=target, started_at=started_at, finished_at=finished_at,
+                                suites=results.values(), error=error)
+    comparison = None
+    if baseline is not None:
+        comparison = compare_baseline(provisional, baseline[0], policy=policy.baseline,
+                                      source=baseline[1])
+    ran = {name: provisional.suites[name] for name in selected if name in results}
+    gate, judged = judge(policy, ran, ran=selected, baseline=comparison)
+    coverage = build_coverage(contract, judged.values(), emulator_stats=stats)
+    return build_summary(
+        target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
+        merge=False, error=error, coverage=coverage, gate=gate, baseline=comparison,
+        errata=[Erratum(id=e.id, title=e.title) for e in contract.errata],
+        run_id=run_id, seed=seed, harness_version=_version(),
+    )
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def _resolve(
+    profile: str | Profile, policy: str | os.PathLike[str] | Policy | None, engine: str | None,
+    target: str,
+) -> tuple[Profile, Policy]:
+    prof = profile if isinstance(profile, Profile) else get_profile(profile)
+    pol = policy if isinstance(policy, Policy) else load_policy(
+        Path(policy) if policy is not None else None)
+    prof = prof.with_overrides(pol.run, pol.source)
+    if engine is not None:
+        if engine not in ENGINES:
+            raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+        if target != "emulator":
+            raise UsageError("--engine chooses the emulator's face engine; use it with --target emulator")
+        prof = prof.model_copy(update={"engine": engine, "accuracy_engine": engine})
+    return prof, pol
+
+
+def _faces(faces: str | os.PathLike[str] | None) -> Path | None:
+    if faces is None:
+        return None
+    path = Path(faces)
+    if not path.is_dir():
+        raise UsageError(f"--faces {path}: not a directory")
+    if not (path / "labels.csv").is_file():
+        raise InputError(f"--faces {path}: no labels.csv (file,identity) in it")
+    return path
+
+
+def _config(config: str | os.PathLike[str] | None) -> Path | None:
+    if config is None:
+        return None
+    path = Path(config)
+    if not path.is_file():
+        raise UsageError(f"--config {path}: no such file")
+    return path
+
+
+def _label(target: str) -> str:
+    """What reports call the target: ``emulator`` or the URL without user info or query."""
+    if target == "emulator":
+        return "emulator"
+    parts = urlsplit(target)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+@contextmanager
+def _open_target(target: str, profile: Profile, config: Path | None,
+                 contract: Contract) -> Iterator[_Target]:
+    """The gate's emulator on a free loopback port for the run, or the URL as given."""
+    if target != "emulator":
+        from harness.target import check_url
+
+        url = check_url(target)
+        creds = load_credentials(config)
+        yield _Target(url=url, label=_label(url), is_emulator=False, credentials=creds,
+                      secrets=tuple(creds.secrets()), emulator={})
+        return
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    settings = _with_fuzz_appkeys(build_settings(config, engine=profile.engine))
+    key = settings.appkeys[0]
+    creds = Credentials(token=settings.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
+    secrets = (*settings.tokens, *(k.appkey for k in settings.appkeys),
+               *(k.secretkey for k in settings.appkeys), *load_credentials(config).secrets())
+    forwarded = {"faults": settings.faults, "breaks": settings.breaks, "latency": settings.latency,
+                 "qps": settings.throttle.qps or None}
+    app = create_app(settings, contract=contract)
+    with EmulatorServer(app) as url:
+        yield _Target(url=url, label="emulator", is_emulator=True, credentials=creds,
+                      secrets=tuple(dict.fromkeys(secrets)), emulator=forwarded)
+
+
+def _contract_secrets(contract: Contract) -> list[str]:
+    """Credential values the contract itself fixes (JD's documented ``appAuthorityKey``)."""
+    value = contract.jd_fixed_fields.get("appAuthorityKey")
+    return [value] if value else []
+
+
+def _with_fuzz_appkeys(settings: Any) -> Any:
+    """Add the fuzz suite's small-quota appkey, so its quota state machine can run.
+
+    The configured (or environment) appkey stays first: it is the one the suites use.
+    """
+    try:
+        from harness.fuzz import emulator_overrides
+    except ImportError:
+        return settings
+    from harness.emulator import AppKey
+
+    known = {k.appkey for k in settings.appkeys}
+    extra = [AppKey(**k) for k in emulator_overrides().get("appkeys", ()) if k["appkey"] not in known]
+    return settings.model_copy(update={"appkeys": (*settings.appkeys, *extra)}) if extra else settings
+
+
+def _emulator_stats(url: str) -> dict[str, Any] | None:
+    """``/_emulator/stats`` of the gate's emulator (loopback); None if it cannot answer."""
+    import httpx
+
+    try:
+        response = httpx.get(f"{url}/_emulator/stats", timeout=5.0)
+        data = response.json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("faceharness")
+    except PackageNotFoundError:
+        return None

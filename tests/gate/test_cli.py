@@ -1,0 +1,130 @@
+"""`faceharness gate` and `faceharness report` as a user runs them: exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from .builders import finding, load, suite, summary
+
+
+class Result:
+    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """Run `faceharness ARGS` in-process through its real entry point (exit code, stdout, stderr)."""
+    from harness.cli import main
+
+    for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        monkeypatch.setattr(sys, "argv", ["faceharness", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        captured = capsys.readouterr()
+        return Result(int(exited.value.code or 0), captured.out, captured.err)
+
+    return run
+
+
+def one_line(result: Result) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--profile", "nightly"], "--profile 'nightly': expected one of quick, full"),
+    (["--engine", "slow"], "--engine 'slow': expected fast or dlib"),
+    (["--target", "ftp://x"], "--target 'ftp://x': expected 'emulator' or an http(s) URL"),
+    (["--target", "http://127.0.0.1:9"], "no credentials for a live target"),
+    (["--target", "http://127.0.0.1:9", "--engine", "dlib"], "--engine chooses the emulator's face engine"),
+    (["--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
+    (["--policy", "/nonexistent.toml"], "policy file not found: /nonexistent.toml"),
+    (["--baseline", "/nonexistent"], "summary not found"),
+    (["--profile", "full"], "--profile full measures accuracy on --faces DIR"),
+], ids=["profile", "engine", "target", "credentials", "engine-url", "faces", "policy", "baseline", "full"])
+def test_gate_refuses_bad_input_with_one_line_and_exit_2(cli, tmp_path, args, expected):
+    result = cli("gate", "--out", str(tmp_path / "run"), *args)
+    assert result.returncode == 2
+    assert expected in one_line(result)
+    assert not (tmp_path / "run" / "summary.json").exists()
+
+
+def test_gate_refuses_a_bad_policy_naming_the_key(cli, tmp_path):
+    policy = tmp_path / "gate.toml"
+    policy.write_text("[load]\nmax_p99_ms = 'fast'\n", encoding="utf-8")
+    result = cli("gate", "--policy", str(policy), "--out", str(tmp_path / "run"))
+    assert result.returncode == 2
+    assert one_line(result) == f"faceharness: {policy}: load.max_p99_ms ('fast'): expected a number"
+
+
+def test_report_rerenders_from_summary_json(cli, tmp_path):
+    from harness.report import write_summary_json
+
+    run = tmp_path / "run"
+    write_summary_json(summary(suite("conformance", [finding("medium")]), load()), run / "summary.json")
+    result = cli("report", str(run))
+    assert result.returncode == 0, result.stderr
+    html = (run / "report.html").read_text(encoding="utf-8")
+    assert "FAIL" in html and "schema broke" in html
+    assert "<testsuites" in (run / "junit.xml").read_text(encoding="utf-8")
+    assert str(run / "report.html") in result.stdout
+    again = cli("report", str(run / "summary.json"))
+    assert again.returncode == 0
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda d: d / "missing", "run directory not found"),
+    (lambda d: d, "summary not found"),
+    (lambda d: (d / "summary.json").write_text("{not json", encoding="utf-8") and d, "is not valid JSON"),
+    (lambda d: (d / "summary.json").write_text(json.dumps({"schema_version": "9"}), encoding="utf-8") and d,
+     "has schema_version '9'"),
+], ids=["missing", "empty-dir", "not-json", "wrong-version"])
+def test_report_on_a_bad_path_is_one_line_and_exit_2(cli, tmp_path, make, expected):
+    result = cli("report", str(make(tmp_path)))
+    assert result.returncode == 2
+    assert expected in one_line(result)
+
+
+def tiny_policy(path, fnmr_max: float) -> str:
+    path.write_text(
+        '[run]\nsuites = ["accuracy"]\naccuracy_engine = "fast"\naccuracy_max_pairs = 12\n'
+        'accuracy_apis = ["match"]\n'
+        f'[[accuracy]]\nclaim = "match.score>=80"\nmax_fmr = 0.5\nmax_fnmr = {fnmr_max}\n',
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def test_gate_end_to_end_pass_then_fail_by_policy(cli, tmp_path):
+    """The whole command on a one-suite policy: exit 0 and the report path, then exit 1 naming the criterion.
+
+    The fast engine scores different photos of one person as different (it hashes bytes), so
+    its FNMR on the built-in faces is high: a policy allowing FNMR 1.0 passes, 0.0 fails.
+    """
+    run = tmp_path / "run"
+    ok = cli("gate", "--policy", tiny_policy(tmp_path / "ok.toml", 1.0), "--out", str(run))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert f"report: {run / 'report.html'}" in ok.stdout and "PASS" in ok.stdout
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdict"] == "pass" and summary["suites"]["conformance"]["status"] == "skipped"
+    assert [c["name"] for c in summary["gate"]["criteria"]][-1] == "accuracy.match.score>=80"
+
+    bad = cli("gate", "--policy", tiny_policy(tmp_path / "bad.toml", 0.0), "--out", str(run),
+              "--baseline", str(run))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert bad.stderr.strip().splitlines()[-1] == "gate failed: accuracy.match.score>=80"
+    summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+    failed = [c for c in summary["gate"]["criteria"] if not c["passed"]]
+    assert [c["name"] for c in failed] == ["accuracy.match.score>=80"]
+    assert failed[0]["reason"].startswith("FNMR ") and summary["baseline"]["regressions"] == []

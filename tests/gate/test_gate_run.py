@@ -1,0 +1,94 @@
+"""A real gate run against the emulator: verdict, schema, coverage, errata, baseline, no leaks."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from harness.gate import assemble, load_baseline, parse_policy
+from harness.imaging import builtin_faces
+from harness.report import validate_summary_data
+from harness.results import Summary
+
+from .conftest import SECRETS
+
+MAGIC = {"jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n"}
+
+
+def test_every_suite_ran_and_a_healthy_emulator_passes(healthy_run):
+    summary = healthy_run.outcome.summary
+    statuses = {name: (suite.status, suite.error) for name, suite in summary.suites.items()}
+    assert all(status == "pass" for status, _ in statuses.values()), statuses
+    assert summary.verdict == "pass" and healthy_run.outcome.exit_code == 0
+    assert summary.gate is not None and summary.gate.passed
+    names = {c.name for c in summary.gate.criteria}
+    assert {"findings.high", "suite.conformance", "suite.fuzz", "suite.load", "suite.accuracy",
+            "load.qps_limit", "load.p99"} <= names
+    load = summary.suites.load.metrics
+    assert load.qps_limit is not None and 35 <= load.qps_limit <= 55, load.limit_search  # throttled at 50/s
+    assert load.latency_ms.p99 is not None and load.limit_search
+    assert healthy_run.seconds < 120
+
+
+def test_summary_json_matches_its_schema_and_reloads(healthy_run):
+    path = healthy_run.out_dir / "summary.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    validate_summary_data(data)
+    assert data["schema_version"] == "1.0" and data["verdict"] == "pass"
+    assert Summary.model_validate(data).gate.passed
+    for name in ("junit.xml", "report.html"):
+        assert (healthy_run.out_dir / name).stat().st_size > 0
+
+
+def test_coverage_counts_the_emulators_traffic_and_errata_are_listed(healthy_run, contract):
+    summary = healthy_run.outcome.summary
+    rows = {op.operation: op for op in summary.coverage.operations}
+    for op in ("match", "matchIdno", "liveCode", "faceCompareNew"):
+        assert rows[op].requests > 0, op
+    seen = rows["faceCompareNew"].observed_codes
+    assert seen.get("gateway:10000", 0) > 0 and rows["faceCompareNew"].never_triggered
+    assert rows["match: all operations"].observed_codes.get("errcode:0", 0) > 0
+    assert [(e.id, e.title) for e in summary.errata] == [(e.id, e.title) for e in contract.errata]
+
+
+def leaks_in(root, secrets):
+    """Every secret, base64 of a built-in face, or raw JPEG/PNG bytes in any file under ``root``."""
+    faces = [base64.b64encode(face.data)[:48] for face in builtin_faces()]
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        found += [f"{path}: secret {s[:4]}..." for s in secrets if s.encode() in data]
+        found += [f"{path}: base64 of a built-in face" for prefix in faces if prefix in data]
+        found += [f"{path}: {kind} bytes" for kind, magic in MAGIC.items() if magic in data]
+    return found
+
+
+def test_the_leak_scan_finds_planted_leaks(tmp_path):
+    face = builtin_faces()[0].data
+    (tmp_path / "a.json").write_text(f'{{"image": "{base64.b64encode(face).decode()}", "t": "{SECRETS[3]}"}}')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.bin").write_bytes(b"xx" + face)
+    kinds = {leak.split(": ", 1)[1].split(" ")[0] for leak in leaks_in(tmp_path, SECRETS)}
+    assert kinds == {"secret", "base64", "jpeg"} or kinds == {"secret", "base64", "png"}
+
+
+def test_every_output_file_is_free_of_secrets_and_images(healthy_run, contract):
+    assert len([p for p in healthy_run.out_dir.rglob("*") if p.is_file()]) > 10
+    leaks = leaks_in(healthy_run.out_dir, [*SECRETS, contract.jd_fixed_fields["appAuthorityKey"]])
+    assert not leaks, leaks[:10]
+
+
+def test_a_baseline_with_a_higher_qps_limit_flags_a_regression(healthy_run, contract, tmp_path):
+    summary = healthy_run.outcome.summary
+    load = summary.suites.load.metrics
+    better = summary.model_copy(deep=True)
+    better.suites.load.metrics.qps_limit = load.qps_limit * 1.5
+    (tmp_path / "summary.json").write_text(better.model_dump_json(), encoding="utf-8")
+    baseline = load_baseline(tmp_path)
+    results = {name: suite for name, suite in summary.suites.items()}
+    again = assemble(contract=contract, policy=parse_policy({}), selected=tuple(results), results=results,
+                     target=summary.target, started_at=summary.started_at, finished_at=summary.finished_at,
+                     baseline=baseline)
+    assert [r.metric for r in again.baseline.regressions] == ["load.qps_limit"]
+    assert again.verdict == "fail" and not again.gate.passed
+    assert "QPS limit fell 33.3%" in next(c.reason for c in again.gate.criteria if c.name == "baseline")
