@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 import typer
 from rich import box
@@ -117,7 +117,7 @@ class _Bar:
             self.task = self.progress.add_task(name, total=total)
         self.progress.update(self.task, completed=index, description=f"fuzz {name}")
 
-    def __enter__(self) -> _Bar:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

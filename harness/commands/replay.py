@@ -1,4 +1,4 @@
-"""`faceharness replay FILE`: re-send a conformance finding with fresh credentials; does it still fail?
+"""`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it still fail?
 
 Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, missing credentials).
 """
@@ -6,12 +6,29 @@ Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, mi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 out = Console(highlight=False)
+
+
+def _replayer(path: Path) -> Any:
+    """Fuzz findings (`"suite": "fuzz"`) rebuild their images from recipes; the rest are conformance's."""
+    import json
+
+    try:
+        suite = json.loads(path.read_text(encoding="utf-8")).get("suite")
+    except (OSError, ValueError, AttributeError):
+        suite = None  # conformance's reader says precisely what is wrong with the file
+    if suite == "fuzz":
+        from harness.fuzz import replay_finding as fuzz_replay
+
+        return fuzz_replay
+    from harness.conformance import replay_finding
+
+    return replay_finding
 
 
 def register(app: typer.Typer) -> None:
@@ -27,9 +44,7 @@ def replay(
         "--config", help="TOML with \\[credentials] (credentials never come from the finding file)")] = None,
 ) -> None:
     """Re-send a finding's request and judge the answer with the same check."""
-    from harness.conformance import replay_finding
-
-    outcome = replay_finding(finding, target=target, config=config)
+    outcome = _replayer(finding)(finding, target=target, config=config)
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")
     out.print(" | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip()))

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from itertools import pairwise
+from typing import Any, Literal
 
 from harness.contract import Contract
 
 from ._request import Exchange, FuzzRequest, InvalidCase
 
+Severity = Literal["critical", "high", "medium", "low", "info"]
+
 
 @dataclass(frozen=True)
 class Problem:
     check: str
-    severity: str
+    severity: Severity
     message: str
     erratum: str | None = None
 
@@ -54,8 +57,8 @@ def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Out
     if request.api == "match":
         code = body.get("errcode")
         meaning = contract.codes.get("match", "errcode", code)
-        data = body.get("data") if isinstance(body.get("data"), dict) else {}
-        result = data.get("result") if isinstance(data.get("result"), dict) else {}
+        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
+        result: dict[str, Any] = data["result"] if isinstance(data.get("result"), dict) else {}
         ok = code == contract.match.facts["success_code"]
         return Outcome("errcode", None if code is None else str(code), meaning.category if meaning else None,
                        ran=ok and data.get("status") == "SUCCESS", score=_float(result.get("score")),
@@ -147,7 +150,7 @@ def _jd_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any
     if isinstance(thresholds, dict):
         keys = sorted(contract.jd_threshold_fmr, key=lambda k: -contract.jd_threshold_fmr[k])   # e4, e5, e6, e7
         values = [_float(thresholds.get(k)) for k in keys]
-        if all(v is not None for v in values) and any(a <= b for a, b in zip(values, values[1:])):   # type: ignore[operator]
+        if all(v is not None for v in values) and any(a <= b for a, b in pairwise(values)):   # type: ignore[operator]
             out.append(Problem("thresholds_ordered", "high", f"thresholds {dict(zip(keys, values))} do not fall from e4 to e7", "E-004"))
     if request_valid and isinstance(request.json, dict) and isinstance(request.json.get("serialNo"), str) \
             and result.get("serialNo") != request.json["serialNo"]:
@@ -172,7 +175,7 @@ def check_expected_code(case: InvalidCase, found: Outcome | None, *, strict: boo
     if found.where == "gateway" and case.where == "business" and found.category == "quota":
         return []   # throttled or out of quota before the rule could be judged: inconclusive
     success = found.ran or found.processing or (found.where == "errcode" and found.code == "0")
-    severity = "critical" if case.where == "gateway" else "high"
+    severity: Severity = "critical" if case.where == "gateway" else "high"
     if success:
         return [Problem("invalid_refused", severity, f"accepted although it breaks {case.rule}: {case.detail}")]
     if found.where != case.where:

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -28,7 +28,7 @@ BAD_TOKEN = "faceharness-fuzz-not-a-token"
 WRONG_APPKEY = "faceharnessfuzzwrongappkey"
 
 
-class BudgetExhausted(BaseException):  # noqa: N818 - it is a stop signal, not an error
+class BudgetExhausted(BaseException):
     """The request budget or the time limit is spent: stop, report what was found."""
 
 
@@ -210,7 +210,7 @@ class FuzzClient:
     def close(self) -> None:
         self.http.close()
 
-    def __enter__(self) -> FuzzClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

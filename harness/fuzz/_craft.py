@@ -123,7 +123,8 @@ def mp4_of(data: bytes, frames: int) -> bytes:
     fd, path = tempfile.mkstemp(suffix=".mp4")
     os.close(fd)
     try:
-        writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), 5, (width, height))
+        fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
+        writer = cv2.VideoWriter(path, fourcc, 5, (width, height))
         if not writer.isOpened():
             raise RuntimeError("OpenCV cannot write mp4 on this machine (mp4v codec missing)")
         for _ in range(frames):

@@ -10,8 +10,8 @@ from typing import Any
 from harness.report.redact import redact
 from harness.results import SEVERITIES, Finding
 
-from ._context import PropertyFailed, Run
 from ._body import json_copy
+from ._context import PropertyFailed, Run
 from ._pool import render
 from ._replay import write_replay
 from ._request import FuzzRequest, InvalidCase
@@ -97,7 +97,7 @@ def write_findings(raw: list[tuple[PropertyFailed, bool]], *, run: Run, out_dir:
         finding = finding.model_copy(update={"count": count, "reproduce": f"faceharness replay {path}"})
         write_replay(path, fid=fid, finding=finding, request=failure.request, case=failure.case,
                      property_id=failure.property_name, seed=run.seed, steps=failure.steps, target=target,
-                     contract=run.contract, secrets=secrets)
+                     contract=run.contract, secrets=secrets, faces_dir=run.gen.pool.faces_dir)
         findings.append(finding)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = [redact(f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id"))

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import InputError
-from harness.imaging import builtin_faces, builtin_non_faces, reencode, sniff_format, synthetic_image
+from harness.imaging import (
+    builtin_faces,
+    builtin_non_faces,
+    reencode,
+    sniff_format,
+    synthetic_image,
+)
 
 from . import _craft
 
@@ -83,7 +89,7 @@ def _pool(faces_dir: str) -> ImagePool:
         faces.extend(_dir_faces(root))
     synthetic = [PoolImage(r, "synthetic", None, render(r)) for r in _SYNTHETIC]
     video_sources = [faces[0], faces[len(faces) // 2]] if faces else synthetic[:1]
-    videos = [PoolImage(v.recipe + "|mp4:3", "video", v.identity, render(v.recipe + "|mp4:3"))
+    videos = [PoolImage(v.recipe + "|mp4:3", "video", v.identity, render(v.recipe + "|mp4:3", root))
               for v in video_sources]
     return ImagePool(tuple(faces), tuple(synthetic), tuple(videos), root)
 

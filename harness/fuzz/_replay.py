@@ -38,14 +38,14 @@ def _set(body: Any, path: tuple[Any, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def request_record(request: FuzzRequest, contract: Contract) -> dict[str, Any]:
+def request_record(request: FuzzRequest, contract: Contract, faces_dir: Path | None = None) -> dict[str, Any]:
     """The request without secrets or image bytes (images become ``{"$image": {...}}``)."""
     body = json_copy(request.json)
     images = []
     for part in request.images:
         try:
-            data = render(part.recipe) if not part.recipe.startswith("faces:") else None
-        except (ValueError, OSError):
+            data = render(part.recipe, faces_dir)
+        except (ValueError, OSError, InputError):
             data = None
         entry = {"recipe": part.recipe, "encoding": part.encoding}
         if data is not None:
@@ -63,8 +63,8 @@ def request_record(request: FuzzRequest, contract: Contract) -> dict[str, Any]:
 
 def write_replay(path: Path, *, fid: str, finding: Finding, request: FuzzRequest, case: InvalidCase | None,
                  property_id: str, seed: int, steps: tuple[str, ...], target: dict[str, Any], contract: Contract,
-                 secrets: list[str]) -> None:
-    record = request_record(request, contract)
+                 secrets: list[str], faces_dir: Path | None = None) -> None:
+    record = request_record(request, contract, faces_dir)
     exchange = {
         "api": request.api, "operation": request.operation, "method": request.method, "path": request.path,
         "query": dict(request.query), "headers": {},
@@ -122,6 +122,7 @@ class LoadedReplay:
     fid: str
     target: dict[str, Any]
     steps: tuple[str, ...]
+    seed: int | None = None
 
 
 def load_replay(path: Path, contract: Contract, faces_dir: Path | None = None) -> LoadedReplay:
@@ -154,14 +155,15 @@ def load_replay(path: Path, contract: Contract, faces_dir: Path | None = None) -
         request = FuzzRequest(api=ex["api"], operation=ex["operation"], method=ex["method"], path=ex["path"],
                               json=None if raw is not None else body, raw_body=raw, auth=fz["auth"],
                               query=dict(ex.get("query") or {}), images=tuple(parts),
-                              splice=tuple(fz["splice"]) if fz.get("splice") else None)  # type: ignore[arg-type]
+                              splice=tuple(fz["splice"]) if fz.get("splice") else None)
         c = fz.get("case")
         case = None if not c else InvalidCase(request=request, rule=c["rule"], detail=c["detail"], where=c["where"],
                                               codes=tuple(c["codes"]), exact=bool(c["exact"]), field=c.get("field", ""))
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path}: malformed fuzz replay file ({type(exc).__name__}: {exc})") from None
     return LoadedReplay(request, case, str(fz.get("property", "")), str(data["check"]["name"]), str(data.get("id", "?")),
-                        dict(data.get("target") or {}), tuple(fz.get("steps") or ()))
+                        dict(data.get("target") or {}), tuple(fz.get("steps") or ()),
+                        int(fz["seed"]) if isinstance(fz.get("seed"), int) else None)
 
 
 def _sha(data: bytes) -> str:

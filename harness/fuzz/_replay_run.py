@@ -1,14 +1,17 @@
 """Re-send a fuzz finding's request and judge the new answer with the same check.
 
 Checks on one answer (shape, codes, the broken rule's code, self-match, re-encoding) are
-judged again exactly; "same request twice" and "A vs B = B vs A" re-send both requests; a
-finding from a state machine re-sends its last request only, and says so (re-running
-``faceharness fuzz`` with the same ``--out`` replays the whole sequence from the database).
+judged again exactly; "same request twice" and "A vs B = B vs A" re-send both requests. A
+finding from a state machine is a sequence whose values the service made up (liveCodes,
+traceNos), so its steps are re-run, not re-sent: the machine replays the saved example from
+the run's hypothesis database (``RUN/hypothesis/<property>``), then judges it again.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,8 +59,33 @@ def replay_finding(path: Path, *, target: str | None = None, config: Path | None
     engine = str(recorded.get("engine") or "fast")
     with open_target(where, engine=engine, **settings) as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
+        if loaded.steps:
+            return _rerun_machine(Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract)
         with FuzzClient(t.url, credentials=creds) as client:
             return _judge(loaded, client, contract, t.is_emulator)
+
+
+def _rerun_machine(path: Path, loaded: LoadedReplay, url: str, is_emulator: bool, creds: Any,
+                   faces_dir: Path | None, contract: Contract) -> ReplayOutcome:
+    """Run the finding's state machine again with its saved examples (and one new one)."""
+    from ._runner import run_fuzz
+
+    database = path.resolve().parents[1] / "hypothesis" / loaded.property_id.replace(":", "-")
+    if not database.is_dir():
+        raise UsageError(f"{path}: the finding is a {len(loaded.steps)}-step sequence and its example database "
+                         f"{database} is gone; run `faceharness fuzz --property {loaded.property_id}` again")
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(database, Path(tmp) / "hypothesis" / database.name)
+        result = run_fuzz(url, is_emulator=is_emulator, api=loaded.request.api, max_examples=1, seed=loaded.seed,
+                          credentials=creds, out_dir=Path(tmp), only=[loaded.property_id], faces_dir=faces_dir,
+                          max_rps=0 if is_emulator else None, contract=contract)
+    same = [f for f in result.findings if f.check == loaded.check]
+    if same:
+        return ReplayOutcome(loaded.fid, loaded.check, True, f"{same[0].message} (the {len(loaded.steps)}-step sequence was re-run)")
+    if result.status == "error":
+        raise UsageError(f"{path}: the state machine could not run again: {result.error}")
+    return ReplayOutcome(loaded.fid, loaded.check, False,
+                         f"{loaded.check} holds now: the saved {len(loaded.steps)}-step sequence passes")
 
 
 def _send(client: FuzzClient, contract: Contract, request: FuzzRequest) -> tuple[Any, Outcome | None]:

@@ -25,7 +25,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import UsageError
-from harness.results import CheckResult, FuzzSuiteResult, derive_status
+from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
 
 from ._client import BudgetExhausted, FuzzClient
 from ._context import PropertyFailed, Run
@@ -110,11 +110,11 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
                         max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds,
                         timeout_s=request_timeout_s)
     out_dir = Path(out_dir)
-    base = {"name": "fuzz", "seed": run_seed, "started_at": started}
     with client:
         unreachable = _reachable(target_url)
         if unreachable:
-            return FuzzSuiteResult(**base, status="error", error=unreachable, finished_at=datetime.now(UTC),
+            return FuzzSuiteResult(name="fuzz", seed=run_seed, started_at=started, status="error", error=unreachable,
+                                   finished_at=datetime.now(UTC),
                                    duration_s=round(time.monotonic() - t0, 3))
         engine = _engine(client) if is_emulator else None
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
@@ -122,7 +122,8 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         gen = Gen(contract, pool, ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ())
         run = Run(contract=contract, client=client, gen=gen, codes=Codes(contract), is_emulator=is_emulator,
                   engine=engine, seed=run_seed, max_examples=max_examples, db_root=out_dir / "hypothesis",
-                  quota_credentials=_quota_credentials(client, creds, is_emulator) if api != "match" else None)
+                  quota_credentials=_quota_credentials(client, creds, is_emulator)
+                  if any(p.name == "quota-countdown" for p, _ in chosen) else None)
         checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
     target = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks), "engine": engine}
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
@@ -133,7 +134,8 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         "swap_tolerance": SWAP_TOLERANCE, "database": str(out_dir / "hypothesis"),
     }
     error = "; ".join(errors) or None
-    return FuzzSuiteResult(**base, status=derive_status(findings, error), findings=findings, checks=checks,
+    return FuzzSuiteResult(name="fuzz", seed=run_seed, started_at=started, status=derive_status(findings, error),
+                           findings=findings, checks=checks,
                            metrics=metrics, error=error, finished_at=datetime.now(UTC),
                            duration_s=round(time.monotonic() - t0, 3))
 
@@ -223,7 +225,7 @@ def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress:
         began, sent = time.monotonic(), run.client.sent
         result = _execute(run, prop, parts)
         raw += result.failures
-        status = "error" if result.error else "fail" if result.failures else "pass"
+        status: SuiteStatus = "error" if result.error else "fail" if result.failures else "pass"
         message = result.error or (f"{len(result.failures)} failure(s)" if result.failures else prop.title)
         if result.stopped:
             stopped = True
@@ -265,6 +267,7 @@ def _seeded(run: Run, prop: Property, built: Any, config: settings) -> Callable[
 
 def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outcome) -> None:
     run.last_failure.pop(prop.id, None)
+    run.steps.clear()   # only state machines record steps
     try:
         test()
     except PropertyFailed as exc:

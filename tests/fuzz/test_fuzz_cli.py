@@ -65,7 +65,7 @@ def test_run_writes_reports_and_exit_code_follows_findings(monkeypatch: pytest.M
     assert code == 0, out
     assert json.loads((tmp_path / "clean" / "findings.json").read_text()) == []
 
-    code, out, err = _run(monkeypatch, capsys, "--out", str(tmp_path / "broken"), *common, "--break", "accept-bad-sign")
+    code, out, _ = _run(monkeypatch, capsys, "--out", str(tmp_path / "broken"), *common, "--break", "accept-bad-sign")
     assert code == 1 and "F-001 critical jd faceCompareNew invalid_refused (bad-sign)" in " ".join(out.split())
     run = tmp_path / "broken"
     summary = json.loads((run / "summary.json").read_text())

@@ -46,6 +46,9 @@ def test_break_mode_is_found(fuzz_emulator: Callable[..., str], tmp_path: Path, 
     assert check in {f.check for f in result.findings}, explain(result)
     finding = result.findings[0]
     assert finding.seed == 1 and finding.reproduce and finding.reproduce.startswith("faceharness replay ")
+    if mode == "livecode-reusable":   # a sequence: replay re-runs the machine from the saved example
+        replayed = replay_finding(tmp_path / "findings" / "F-001.json")
+        assert replayed.still_failing and "-step sequence was re-run" in replayed.detail, replayed.detail
 
 
 def test_findings_are_shrunk_replayable_secret_free_and_remembered(fuzz_emulator: Callable[..., str],
