@@ -1,16 +1,17 @@
 """Contract coverage of a run: operations exercised, documented codes seen and never seen.
 
-Sources, by target:
+Sources, the same for every target: what the client side saw, summed over the suites.
 
-* the embedded emulator counts every request and every code it answers
-  (``/_emulator/stats``: ``requests`` by operation, ``codes`` as ``api:where:code``), so the
-  gate reads that after the conformance and fuzz stages (which share the gate's emulator);
-* a live URL cannot be asked, so the suites' own counts are summed: a suite's
+* conformance and fuzz count their own requests and answers: a suite's
   ``metrics["by_operation"]`` (or ``requests_by_operation``: requests by operationId) and ``metrics["codes"]``
   (``api:where:code`` counters, as the conformance suite records them), or
   ``metrics["coverage"]`` (``{operationId: {"requests": n, "codes": {code: n}}}``);
 * the load suite's ``errors_by_code`` labels (``"MATCH 42900"``, ``"JD 10043"``,
-  ``"JD-BIZ 1155"``) add codes per API, whatever the target (load runs its own emulator).
+  ``"JD-BIZ 1155"``) add codes per API (load runs its own emulator).
+
+The emulator's own counters (``/_emulator/stats``) are not used: a suite may reset them
+(fuzz's quota machine does, for a fresh daily quota), and a live service has none, so one
+source serves both kinds of target.
 
 Codes are written ``where:code`` (``errcode:40002``, ``gateway:10043``, ``business:1155``).
 An API with one operation gets its codes on that operation's row; an API with several
@@ -42,15 +43,8 @@ class CoverageTally:
         self.op_codes: dict[str, Counter[str]] = defaultdict(Counter)
         self.api_codes: dict[str, Counter[str]] = defaultdict(Counter)
 
-    def add_emulator_stats(self, stats: Mapping[str, Any]) -> None:
-        """``/_emulator/stats`` of the gate's emulator (fault counters are not codes)."""
-        for op, count in (stats.get("requests") or {}).items():
-            if op in self.contract.operations:
-                self.requests[op] += int(count)
-        self.add_api_codes(stats.get("codes") or {})
-
     def add_api_codes(self, codes: Mapping[str, Any]) -> None:
-        """Counters keyed ``api:where:code`` (the emulator's, the conformance suite's) or
+        """Counters keyed ``api:where:code`` (the conformance suite's) or
         ``match:CODE`` / ``jd:GATEWAY[/BUSINESS]`` (the fuzz suite's)."""
         for key, count in codes.items():
             api, _, rest = str(key).partition(":")
@@ -69,7 +63,7 @@ class CoverageTally:
                     self.api_codes[api][f"business:{business}"] += int(count)
 
     def add_suite_report(self, result: SuiteResult) -> None:
-        """What a suite counted itself (live targets; see the module docstring)."""
+        """What a suite counted itself (see the module docstring)."""
         metrics = result.metrics if isinstance(result.metrics, dict) else {}
         by_operation = metrics.get("by_operation") or metrics.get("requests_by_operation") or {}
         for op, count in by_operation.items():
@@ -121,18 +115,11 @@ class CoverageTally:
         return Coverage(operations=rows)
 
 
-def build_coverage(
-    contract: Contract,
-    suites: Iterable[SuiteResult],
-    *,
-    emulator_stats: Mapping[str, Any] | None = None,
-) -> Coverage:
-    """Coverage from the emulator's counters (if any) and what the suites report."""
+def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
+    """Coverage from what the suites report."""
     tally = CoverageTally(contract)
-    if emulator_stats is not None:
-        tally.add_emulator_stats(emulator_stats)
     for result in suites:
-        if result.name in ("conformance", "fuzz") and emulator_stats is None:
+        if result.name in ("conformance", "fuzz"):
             tally.add_suite_report(result)
         if result.name == "load" and result.metrics is not None:
             codes = getattr(result.metrics, "errors_by_code", None)

@@ -132,7 +132,6 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     prof = plan.profile
     started = datetime.now(UTC)
     results: dict[SuiteName, SuiteResult] = {}
-    stats: dict[str, Any] | None = None
     run_error: str | None = None
     label = _label(plan.target)
     secrets: tuple[str, ...] = ()
@@ -148,8 +147,6 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 results[name] = run_stage(name, STAGES[name], ctx, observer=observer,
                                           timeout_s=prof.stage_timeout_s,
                                           grace_s=GRACE_S + prof.request_timeout_s)
-            if tgt.is_emulator:
-                stats = _emulator_stats(tgt.url)
     except HarnessError as exc:
         run_error = str(exc)
     for name in plan.selected:
@@ -158,7 +155,7 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                                         skipped_reason=f"not run: {run_error or 'the run stopped'}")
     summary = assemble(
         contract=plan.contract, policy=plan.policy, selected=plan.selected, results=results,
-        target=label, started_at=started, finished_at=datetime.now(UTC), stats=stats,
+        target=label, started_at=started, finished_at=datetime.now(UTC),
         baseline=plan.baseline, error=run_error, run_id=plan.out_dir.resolve().name,
         seed=prof.seed,
     )
@@ -220,7 +217,6 @@ def assemble(
     target: str,
     started_at: datetime,
     finished_at: datetime,
-    stats: dict[str, Any] | None = None,
     baseline: tuple[Summary, str] | None = None,
     error: str | None = None,
     run_id: str | None = None,
@@ -235,7 +231,7 @@ def assemble(
                                       source=baseline[1])
     ran = {name: provisional.suites[name] for name in selected if name in results}
     gate, judged = judge(policy, ran, ran=selected, baseline=comparison)
-    coverage = build_coverage(contract, judged.values(), emulator_stats=stats)
+    coverage = build_coverage(contract, judged.values())
     return build_summary(
         target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
         merge=False, error=error, coverage=coverage, gate=gate, baseline=comparison,
@@ -341,18 +337,6 @@ def _with_fuzz_appkeys(settings: Any) -> Any:
     known = {k.appkey for k in settings.appkeys}
     extra = [AppKey(**k) for k in emulator_overrides().get("appkeys", ()) if k["appkey"] not in known]
     return settings.model_copy(update={"appkeys": (*settings.appkeys, *extra)}) if extra else settings
-
-
-def _emulator_stats(url: str) -> dict[str, Any] | None:
-    """``/_emulator/stats`` of the gate's emulator (loopback); None if it cannot answer."""
-    import httpx
-
-    try:
-        response = httpx.get(f"{url}/_emulator/stats", timeout=5.0)
-        data = response.json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _version() -> str | None:

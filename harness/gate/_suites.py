@@ -6,7 +6,7 @@ keyword arguments a runner declares are passed (see :func:`_call`), so an option
 setting such as a request timeout reaches the runners that accept it.
 
 Targets: conformance and fuzz share the gate's target (for ``--target emulator`` the
-gate's own emulator, whose counters give the coverage). Load and accuracy open the
+gate's own emulator). Load and accuracy open the
 embedded emulator themselves when the target is the emulator, because they need other
 settings (a throttle so the limit search ends fast; the dlib engine); the gate forwards
 its emulator settings (faults, latency, breaks, throttle) to them.

@@ -1,4 +1,4 @@
-"""Coverage: the emulator's counters, the suites' own counts, load's code labels."""
+"""Coverage: the suites' own counts and load's code labels, per operation and per API."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ def rows(coverage):
     return {op.operation: op for op in coverage.operations}
 
 
-def test_from_emulator_stats(contract):
-    stats = {"requests": {"match": 4, "faceCompareNew": 2, "_unknown": 9},
-             "codes": {"match:errcode:0": 3, "match:errcode:40002": 1, "jd:gateway:10000": 2,
-                       "jd:business:1155": 2, "jd:business:777": 1, "fault:reset": 5}}
-    cov = rows(build_coverage(contract, [], emulator_stats=stats))
+def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contract):
+    conformance = SuiteResult(name="conformance", status="pass", metrics={
+        "by_operation": {"match": 4, "faceCompareNew": 2, "_unknown": 9},
+        "codes": {"match:errcode:0": 3, "match:errcode:40002": 1, "jd:gateway:10000": 2,
+                  "jd:business:1155": 2, "jd:business:777": 1, "fault:reset": 5}})
+    cov = rows(build_coverage(contract, [conformance]))
     match_ops = [op.operation_id for op in contract.operations.values() if op.api == "match"]
     assert set(cov) == {*match_ops, "match: all operations", "faceCompareNew"}
     assert cov["match"].requests == 4 and cov["matchIdno"].requests == 0
@@ -48,6 +49,6 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
                                                            "errcode:40021": 2, "errcode:42900": 3}
     assert cov["faceCompareNew"].observed_codes == {"gateway:10000": 1, "gateway:10043": 2,
                                                     "business:1103": 1, "business:1155": 2, "business:1162": 5}
-    # with the emulator's counters, the suites' own counts are not added again
-    cov = rows(build_coverage(contract, [conformance], emulator_stats={"requests": {}, "codes": {}}))
-    assert cov["match"].requests == 0
+    # accuracy's requests are not contract coverage
+    accuracy = SuiteResult(name="accuracy", status="pass", metrics={"by_operation": {"match": 99}})
+    assert rows(build_coverage(contract, [conformance, accuracy]))["match"].requests == 3
