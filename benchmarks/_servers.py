@@ -13,12 +13,16 @@ from collections.abc import Iterator
 
 ECHO_APP = """
 from starlette.applications import Starlette
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 async def echo(request):
     return Response(await request.body(), media_type="application/json")
-app = Starlette(routes=[Route("/echo", echo, methods=["POST"])])
+async def echo_json(request):
+    return JSONResponse(await request.json())
+app = Starlette(routes=[Route("/echo", echo, methods=["POST"]), Route("/echo-json", echo_json, methods=["POST"])])
 """
+"""Two bare echoes: ``/echo`` hands the bytes back; ``/echo-json`` parses the JSON body and
+answers it as JSON, the plain Starlette way to echo a JSON body."""
 
 
 def free_port() -> int:

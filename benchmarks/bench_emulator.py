@@ -1,7 +1,10 @@
 """Emulator throughput and memory, measured with wrk against servers in their own processes.
 
 1. Fast engine, JD request with an 82 KB base64 image: emulator requests/s >= 0.8 x a bare
-   Starlette/uvicorn echo of the same body, both measured in this run.
+   Starlette/uvicorn echo of the same body, both measured in this run. The echo is the plain
+   Starlette echo of a JSON body (``JSONResponse(await request.json())``): the brief's measured
+   "about 2,000 requests/s" for an 82 KB JSON body is that echo's figure here. A bytes-only
+   echo (no parse, about twice as fast) is measured and printed too, as the raw HTTP ceiling.
 2. Memory stays flat under a soak of mixed valid and invalid requests (FACEHARNESS_SOAK_S,
    default 600 s): RSS growth after warm-up under 25 MB.
 """
@@ -80,8 +83,9 @@ def main() -> int:
         tmp = Path(tmp_s)
         script = _lua([body], tmp)
         with echo_server() as (echo, _):
-            _wrk(echo + "/echo", script, 3)
-            echo_rps = _wrk(echo + "/echo", script, 10)
+            _wrk(echo + "/echo-json", script, 3)
+            echo_rps = _wrk(echo + "/echo-json", script, 10)
+            bytes_rps = _wrk(echo + "/echo", script, 10)
         with emulator_server("--engine", "fast") as (emu, proc):
             query = "&".join(f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items())
             url = f"{emu}/jdai/faceCompareNew?{query}"
@@ -90,7 +94,9 @@ def main() -> int:
             _wrk(url, script, 3)
             emu_rps = _wrk(url, script, 10)
             ratio = emu_rps / echo_rps
-            print(f"echo {echo_rps:.0f} req/s, emulator {emu_rps:.0f} req/s: ratio {ratio:.2f} (target >= {TARGET_RATIO})")
+            print(f"JSON echo {echo_rps:.0f} req/s, emulator {emu_rps:.0f} req/s: ratio {ratio:.2f} "
+                  f"(target >= {TARGET_RATIO}); bytes-only echo {bytes_rps:.0f} req/s "
+                  f"(ratio {emu_rps / bytes_rps:.2f}, not a target)")
             ok &= ratio >= TARGET_RATIO
 
             soak_s = int(os.environ.get("FACEHARNESS_SOAK_S", "600"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.responses import JSONResponse, Response
 
 from harness.contract import Contract
@@ -17,8 +18,18 @@ class Answer(Exception):
         super().__init__(f"{code}: {detail}")
 
 
+class FastJSONResponse(JSONResponse):
+    """JSONResponse rendered by orjson (same compact UTF-8 text, a fifth of the time)."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content)
+        except orjson.JSONEncodeError:  # what orjson cannot write (ints over 64 bits): the stdlib's way
+            return super().render(content)
+
+
 def json_response(body: dict[str, Any], *, content_type: str = "application/json") -> Response:
-    response = JSONResponse(body)
+    response = FastJSONResponse(body)
     if content_type != "application/json":
         response.headers["content-type"] = content_type
     return response

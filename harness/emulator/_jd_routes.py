@@ -16,6 +16,7 @@ from harness.clients import jd_sign
 from ._context import Emulator, emulator_of, read_body
 from ._envelope import Answer, business_msg, jd_gateway_error, json_response
 from ._faces import template_of_image
+from ._json import parse_json
 from ._media import MediaError, fetch, from_base64, from_byte_array
 from ._scoring import jd_score
 from ._settings import AppKey
@@ -124,8 +125,8 @@ def _count(emu: Emulator, key: AppKey) -> int:
 async def _read_json(emu: Emulator, request: Request) -> Any:
     raw = await read_body(request, _body_limit(emu), 100)
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+        return parse_json(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise Answer(100, "body is not valid JSON") from None
 
 

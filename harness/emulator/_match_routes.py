@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
@@ -14,6 +13,7 @@ from ._context import Emulator, emulator_of, read_body
 from ._envelope import Answer, json_response, match_error, match_success
 from ._faces import template_of_image, template_of_video
 from ._idcard import valid_id_number
+from ._json import parse_json
 from ._media import MediaError, fetch, from_base64
 from ._scoring import match_score
 from ._state import AsyncJob
@@ -47,8 +47,8 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
     if not raw.strip():
         return emu, {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: absurdly deep nesting
+        body = parse_json(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise Answer(40003, "body is not valid JSON") from None
     if not isinstance(body, dict):
         raise Answer(40003, "body is not a JSON object")

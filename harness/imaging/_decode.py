@@ -20,6 +20,7 @@ from PIL import Image, ImageOps
 from ._errors import ImageRejected
 from ._header import read_dimensions
 from ._sniff import SUPPORTED_FORMATS, looks_complete, sniff_format
+from ._structure import check_structure
 
 _PIL_NAMES: Final = {
     "jpeg": ("JPEG", "MPO"),
@@ -57,13 +58,19 @@ class ImageInfo:
 
 
 def inspect_image(
-    data: bytes, *, max_pixels: int, formats: Collection[str] = SUPPORTED_FORMATS
+    data: bytes,
+    *,
+    max_pixels: int,
+    formats: Collection[str] = SUPPORTED_FORMATS,
+    with_pil: bool = True,
 ) -> ImageInfo:
     """Check format, size and completeness from the header alone; no pixel is decoded.
 
     Order of checks (first failure wins): ``not_image`` -> ``unsupported_format`` ->
     ``too_many_pixels`` -> ``truncated`` (no end marker) -> ``corrupt`` (PIL cannot parse
-    the header). About 30 µs for a typical JPEG.
+    the header). About 100 µs for a typical JPEG. ``with_pil=False`` reads JPEG and PNG
+    headers by Pillow's rules without Pillow (``_structure``), in a few µs: for hot paths
+    that decode nothing or decode later anyway (the emulator).
     """
     if max_pixels < 1:
         raise ValueError(f"max_pixels must be >= 1, got {max_pixels}")
@@ -81,6 +88,9 @@ def inspect_image(
         _check_budget(*read_dimensions(data, fmt), max_pixels)
     if not looks_complete(data, fmt):
         raise ImageRejected("truncated", f"{fmt} stream of {len(data)} bytes has no end marker")
+    if not with_pil and fmt in ("jpeg", "png"):
+        check_structure(data, fmt)
+        return ImageInfo(fmt, *read_dimensions(data, fmt))
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(fmt, ()))) as im:
             width, height = im.size

@@ -1,0 +1,74 @@
+"""The emulator's fast codecs (pybase64, orjson) accept and write exactly what the slow ones do."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.responses import JSONResponse
+
+from harness.emulator._envelope import FastJSONResponse
+from harness.emulator._json import parse_json
+from harness.emulator._media import MediaError, from_base64
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+
+
+def _spec_pattern(contract) -> re.Pattern[str]:
+    """The `pattern` the match spec gives base64 image data (the emulator decodes instead)."""
+    return re.compile(contract.match.raw["components"]["schemas"]["Base64Data"]["pattern"])
+
+
+def _accepts(text: str) -> bool:
+    try:
+        from_base64(text, "image.data")
+    except MediaError as exc:
+        assert exc.kind == "undecodable" and exc.detail == "image.data: not valid base64"
+        return False
+    return True
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet=ALPHABET + " \n-_.", max_size=14) | st.binary(max_size=10).map(
+    lambda b: __import__("base64").b64encode(b).decode()))
+def test_base64_decoding_accepts_exactly_the_spec_pattern(contract, text):
+    assert _accepts(text) == bool(_spec_pattern(contract).fullmatch(text)), text
+
+
+def test_base64_decoding_refuses_text_beyond_ascii():
+    assert not _accepts("QUJD\u00e9")
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"a": NaN}', b'{"a": 123456789012345678901234567890}', b'\xef\xbb\xbf{"a": 1}',
+    b'{"a": "\\ud800"}', b'{"a": 1, "a": 2}', b'{"a": 1.0e400}', b'[' * 50 + b']' * 50,
+])
+def test_json_corners_orjson_refuses_are_judged_by_the_standard_library(raw):
+    assert parse_json(raw) == json.loads(raw) or repr(parse_json(raw)) == repr(json.loads(raw))
+
+
+@pytest.mark.parametrize("raw", [b"{not json", b"", b'{"a": 1} x', b"\xff\xfe", b'{"a": Infinity'])
+def test_what_neither_parser_accepts_is_refused(raw):
+    with pytest.raises(ValueError):
+        json.loads(raw)
+    with pytest.raises(ValueError):
+        parse_json(raw)
+
+
+JSONISH = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-5 < abs(f) < 1e15),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), JSONISH, max_size=6))
+def test_responses_carry_the_same_json_as_starlettes(body):
+    fast, slow = FastJSONResponse(body).body, JSONResponse(body).body
+    assert json.loads(fast) == json.loads(slow)
+    assert parse_json(fast) == body
