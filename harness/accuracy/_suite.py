@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 from harness.clients import Credentials, FaceMatchClient, JdFaceCompareClient, load_credentials
 from harness.contract import Contract, load_contract
 from harness.results import AccuracySuiteResult
@@ -81,6 +83,7 @@ def run_accuracy_suite(
     emulator_settings: Mapping[str, Any] | None = None,
     on_progress: OnProgress | None = None,
     bootstrap_replicates: int = 1000,
+    request_timeout_s: float | None = None,
 ) -> AccuracySuiteResult:
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
@@ -102,6 +105,7 @@ def run_accuracy_suite(
         emulator_settings: overrides for the emulator's settings (faults, latency, breaks,
             throttle; as :func:`harness.emulator.build_settings` takes them).
         on_progress: ``(api, done, total)`` after every pair.
+        request_timeout_s: the client timeout of every comparison (None: the clients' default).
 
     Returns:
         The suite result: metrics shaped as :class:`harness.results.AccuracyMetrics`,
@@ -156,6 +160,7 @@ def run_accuracy_suite(
                     seed=seed,
                     on_progress=on_progress,
                     bootstrap_replicates=bootstrap_replicates,
+                    request_timeout_s=request_timeout_s,
                 )
                 if budget is not None:
                     budget = max(0, budget - result.run.calls)
@@ -208,6 +213,7 @@ def _run_api(
     seed: int,
     on_progress: OnProgress | None,
     bootstrap_replicates: int,
+    request_timeout_s: float | None = None,
 ) -> tuple[AccuracyResult, int]:
     """One API's run; returns the result and how many images were re-encoded to fit."""
     payloads = PayloadSource(limits_for(api, contract))
@@ -215,7 +221,7 @@ def _run_api(
     reencoded = len(payloads.unfit(in_pairs.values()))
     claims, by_design = _claims(api, contract)
     progress = None if on_progress is None else lambda done, total: on_progress(api, done, total)
-    with _client(api, tgt, contract, payloads) as compare:
+    with _client(api, tgt, contract, payloads, request_timeout_s) as compare:
         guarded = StopWhenHopeless(compare, api=api, contract=contract, target=tgt.label)
         result = run_accuracy(
             pairs,
@@ -236,17 +242,22 @@ def _run_api(
 
 @contextmanager
 def _client(
-    api: str, tgt: _Target, contract: Contract, payloads: PayloadSource
+    api: str, tgt: _Target, contract: Contract, payloads: PayloadSource,
+    timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
+    timeout: dict[str, Any] = {} if timeout_s is None else {
+        "timeout": httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))}
     if api == "match":
         with FaceMatchClient(
-            tgt.url, token=tgt.credentials.require_token(), contract=contract, raise_for_code=False
+            tgt.url, token=tgt.credentials.require_token(), contract=contract, raise_for_code=False,
+            **timeout,
         ) as match:
             yield MatchCompare(match, payloads)
     else:
         appkey, secret = tgt.credentials.require_jd()
         with JdFaceCompareClient(
-            tgt.url, appkey=appkey, secretkey=secret, contract=contract, raise_for_code=False
+            tgt.url, appkey=appkey, secretkey=secret, contract=contract, raise_for_code=False,
+            **timeout,
         ) as jd:
             yield JdCompare(jd, payloads)
 

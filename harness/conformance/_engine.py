@@ -23,9 +23,10 @@ from schemathesis.engine import events, from_schema
 from harness.errors import TargetError
 
 from . import _auth
-from ._exchange import Exchange
-from ._failures import FROM_ST, CheckFailed, Level
+from ._failures import FROM_ST, CheckFailed
+from ._raw import RawFailure, exchange_size
 from ._session import Session
+from ._transport import is_transport_error, kind_of, no_answer
 
 BUILTIN_CHECKS = (
     "not_a_server_error",
@@ -40,23 +41,6 @@ positive_data_acceptance, ignored_auth and missing_required_header are replaced 
 checks and probes (E-015)."""
 
 BUILTIN_ERRATA = {"not_a_server_error": "E-015", "status_code_conformance": "E-015"}
-
-
-@dataclass
-class RawFailure:
-    """A failure as recorded, before findings are merged."""
-
-    api: str
-    operation: str
-    check: str
-    rule_id: str | None
-    level: Level
-    title: str
-    message: str
-    erratum: str | None
-    exchange: Exchange
-    response: dict[str, Any] | None
-    size: int = 0  # serialised request size: the smallest example of a bug is the one kept
 
 
 @dataclass
@@ -150,12 +134,16 @@ def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None]
     watchdog = threading.Timer(ENGINE_MAX_SECONDS, stream.stop)  # a hard stop even for a slow target
     watchdog.daemon = True
     watchdog.start()
+    unanswered: dict[str, list[BaseException]] = {}  # operation label -> transport errors of its scenario
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
                 _collect(session, event.recorder, outcome)
+                _collect_unanswered(session, event.recorder, outcome, unanswered.pop(event.label or "", []))
             elif isinstance(event, events.PhaseStarted) and progress:
                 progress(f"{session.api}: {event.phase.name.value} phase")
+            elif isinstance(event, events.NonFatalError) and is_transport_error(event.value):
+                unanswered.setdefault(event.label, []).append(event.value)
             elif isinstance(event, events.NonFatalError):
                 outcome.errors.append(f"{event.label}: {type(event.value).__name__}: {str(event.value)[:200]}")
             elif isinstance(event, events.FatalError):
@@ -188,6 +176,28 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
             outcome.failures.append(_raw(session, case, operation, node.name, node.failure_info.failure, response))
 
 
+def _collect_unanswered(session: Session, recorder: Any, outcome: EngineOutcome, errors: list[BaseException]) -> None:
+    """Findings for the scenario's requests that got no answer.
+
+    schemathesis ends an operation's scenario at a transport error and reports the error apart
+    from the recorder, which keeps the request without a response; the two are paired in order.
+    An unanswered request without a reported error (the run was stopped) is no finding.
+    """
+    cases = [node.value for case_id, node in recorder.cases.items()
+             if getattr(recorder.interactions.get(case_id), "response", None) is None
+             and case_id not in recorder.checks]
+    for exc, case in zip(errors, cases, strict=False):
+        operation = session.operation_id(case)
+        if operation is None:
+            continue
+        exchange = session.exchange(case, operation, session.mode_of(case))
+        outcome.failures.append(no_answer(exc, api=session.api, operation=operation, exchange=exchange,
+                                          timeout_s=session.timeout_s))
+        session.tracker.unanswered(operation, kind_of(exc))
+    for exc in errors[len(cases):]:
+        outcome.errors.append(f"{recorder.label}: {type(exc).__name__} without a recorded request: {str(exc)[:200]}")
+
+
 def _raw(session: Session, case: Any, operation: str, check: str, failure: Any, response: Any) -> RawFailure:
     exchange = failure.exchange if isinstance(failure, CheckFailed) and failure.exchange is not None \
         else session.exchange(case, operation, session.mode_of(case))
@@ -195,11 +205,11 @@ def _raw(session: Session, case: Any, operation: str, check: str, failure: Any, 
         return RawFailure(api=session.api, operation=operation, check=failure.check, rule_id=failure.rule_id,
                           level=failure.level, title=failure.title, message=failure.message,
                           erratum=failure.erratum, exchange=exchange, response=excerpt(response),
-                          size=_size(exchange))
+                          size=exchange_size(exchange))
     return RawFailure(api=session.api, operation=operation, check=check, rule_id=None,
                       level=FROM_ST.get(failure.severity, "medium"), title=failure.title,
                       message=failure.message or failure.title, erratum=BUILTIN_ERRATA.get(check),
-                      exchange=exchange, response=excerpt(response), size=_size(exchange))
+                      exchange=exchange, response=excerpt(response), size=exchange_size(exchange))
 
 
 def excerpt(response: Any, limit: int = 2000) -> dict[str, Any] | None:
@@ -219,12 +229,3 @@ def excerpt(response: Any, limit: int = 2000) -> dict[str, Any] | None:
     except ValueError:
         out["body"] = text[:limit]
     return out
-
-
-def _size(exchange: Exchange) -> int:
-    import json
-
-    try:
-        return len(json.dumps(exchange.body, default=str)) + len(json.dumps(exchange.query, default=str))
-    except (TypeError, ValueError):
-        return 0

@@ -2,7 +2,8 @@
 
 Repeated examples of one bug become one finding (``count``); the smallest request that showed it
 is kept as the reproducing request. The finding holds it redacted (images as sha256, credentials
-masked); ``findings/F-NNN.json`` holds it complete but secret-free, for ``faceharness replay``.
+masked); ``findings/F-NNN.json`` holds it complete but secret-free, its face images as references
+to the run's payload pool (see ``_media``), for ``faceharness replay``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from typing import Any
 
 from harness.results import SEVERITIES, Finding, redact
 
-from ._engine import RawFailure
 from ._exchange import assert_secret_free
+from ._media import names_in, to_refs
+from ._payloads import PayloadPool
+from ._raw import RawFailure
 
 REPLAY_FORMAT = "faceharness-replay"
 REPLAY_VERSION = 1
@@ -31,7 +34,7 @@ def group_key(raw: RawFailure) -> str:
 
 
 def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Path, target: dict[str, Any],
-                   secrets: list[str]) -> list[Finding]:
+                   secrets: list[str], pool: PayloadPool, faces_dir: Path | None = None) -> list[Finding]:
     """Merge, order by severity, write one replay file per finding; returns the findings."""
     groups: dict[str, list[RawFailure]] = {}
     for raw in raws:
@@ -54,20 +57,25 @@ def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Pat
             request=best.exchange.redacted_view(), response=best.response,
             reproduce=f"faceharness replay {path}", erratum=best.erratum,
         )
-        _write_replay(path, fid, finding, best, target, secrets)
+        _write_replay(path, fid, finding, best, target, secrets, pool, faces_dir)
         findings.append(finding)
     return findings
 
 
 def _write_replay(path: Path, fid: str, finding: Finding, raw: RawFailure, target: dict[str, Any],
-                  secrets: list[str]) -> None:
-    data = {
+                  secrets: list[str], pool: PayloadPool, faces_dir: Path | None) -> None:
+    exchange = raw.exchange.to_dict()
+    exchange["body"] = to_refs(exchange["body"], pool)
+    data: dict[str, Any] = {
         "format": REPLAY_FORMAT, "version": REPLAY_VERSION, "id": fid,
         "target": target,
-        "check": {"name": raw.check, "rule_id": raw.rule_id},
+        "check": {"name": raw.check, "rule_id": raw.rule_id,
+                  **({"timeout_s": raw.timeout_s} if raw.timeout_s is not None else {})},
         "finding": finding.model_dump(mode="json"),
-        "exchange": raw.exchange.to_dict(),
+        "exchange": exchange,
     }
+    if faces_dir is not None and any(name.startswith("faces:") for name in names_in(exchange["body"])):
+        data["faces"] = str(faces_dir.resolve())
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, ensure_ascii=False, indent=1)
     path.write_text(assert_secret_free(text, secrets), encoding="utf-8")

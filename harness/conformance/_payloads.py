@@ -55,6 +55,17 @@ class PayloadPool:
         self.video = Media("builtin_face_video", mp4_from_image(faces[0].data))
         if not self.match_images or not self.jd_images:
             raise InputError("no image small enough for the documented limits; check --faces")
+        self.media = {m.name: m for m in (*everything, self.video)}
+        self._by_data = {m.data: m for m in self.media.values()}
+
+    def identify(self, data: bytes) -> tuple[Media, int | None] | None:
+        """The pool's media ``data`` is, and the size it was padded to (``jpeg_of_size``) if it was."""
+        found = self._by_data.get(data)
+        if found is not None:
+            return found, None
+        original = unpad(data)
+        found = self._by_data.get(original) if original is not None else None
+        return (found, len(data)) if found is not None else None
 
     @staticmethod
     def pick(images: list[Media], key: bytes, slot: int = 0) -> Media:
@@ -148,3 +159,13 @@ def jpeg_of_size(jpeg: bytes, size: int) -> bytes:
         segments.append(b"\xff\xfe" + (chunk - 2).to_bytes(2, "big") + b"\x00" * (chunk - 4))
         need -= chunk
     return jpeg[:2] + b"".join(segments) + jpeg[2:]
+
+
+def unpad(data: bytes) -> bytes | None:
+    """The JPEG ``jpeg_of_size`` padded (its leading comment segments removed); None if none."""
+    if not data.startswith(b"\xff\xd8\xff\xfe"):
+        return None
+    at = 2
+    while data[at:at + 2] == b"\xff\xfe" and at + 4 <= len(data):
+        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    return data[:2] + data[at:] if at <= len(data) else None

@@ -3,7 +3,8 @@
 Probes send requests the generator would only find by luck (a wrong signature with everything else
 valid, an image of exactly the documented size). Every send goes through schemathesis' transport
 (so the run's rate limit applies) and the run's tracker, and every answer is also judged by the
-per-response rules; a failure keeps the probe's request so its finding replays exactly that.
+per-response rules; a failure keeps the probe's request so its finding replays exactly that. A
+request without an answer stops its probe and becomes an ``answered`` finding (see ``_transport``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ._failures import CheckFailed
 from ._registry import violation
 from ._session import Session
 from ._st_checks import run_rules
+from ._transport import TRANSPORT_ERRORS, NoAnswer, kind_of, no_answer
 
 _serial = itertools.count(1)
 
@@ -80,14 +82,22 @@ class ProbeContext:
                         auth=auth, mode="probe")
 
     def send(self, exchange: Exchange) -> Any:
-        """Send one probe request; the answer is observed and judged by the per-response rules."""
+        """Send one probe request; the answer is observed and judged by the per-response rules.
+
+        A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
+        """
         self.session.tracker.ensure_budget()
         operation = self.schema[exchange.path][exchange.method]
         case = to_case(exchange, operation, creds=self.session.creds, contract=self.contract)
         self.session.probe_cases.add(case.id)
         if exchange.operation not in self.touched:
             self.touched.append(exchange.operation)
-        response = case.call()
+        try:
+            response = case.call()
+        except TRANSPORT_ERRORS as exc:
+            self.session.tracker.unanswered(exchange.operation, kind_of(exc))
+            raise NoAnswer(no_answer(exc, api=self.session.api, operation=exchange.operation,
+                                     exchange=copy.deepcopy(exchange), timeout_s=self.session.timeout_s)) from None
         self.last_response = response
         for failed in run_rules(self.session, case, response, exchange.operation):
             failed.exchange = copy.deepcopy(exchange)

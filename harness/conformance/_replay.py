@@ -2,7 +2,8 @@
 
 Credentials are made fresh from the environment or config (the file holds none). The verdict is
 the finding's own check: a rule runs on the new answer (history rules get the request sent twice),
-a probe runs again, a schemathesis check validates the new response.
+a probe runs again, a schemathesis check validates the new response, and a request that got no
+answer is sent again with the run's client timeout.
 """
 
 from __future__ import annotations
@@ -17,20 +18,22 @@ from typing import Any
 
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
-from harness.errors import InputError, UsageError
+from harness.errors import InputError, TargetError, UsageError
 
 from ._emulator import conformance_emulator
 from ._engine import install, load_schema
 from ._exchange import Exchange, to_case
 from ._failures import CheckFailed
 from ._findings import REPLAY_FORMAT
+from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._registry import RULES
-from ._run import check_reachable
+from ._run import DEFAULT_TIMEOUT_S, check_reachable
 from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
+from ._transport import ANSWERED, TRANSPORT_ERRORS, kind_of, no_answer
 
 
 @dataclass(frozen=True)
@@ -93,23 +96,39 @@ def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool
     check = data.get("check") or {}
     name, rule_id = str(check.get("name", "")), str(check.get("rule_id") or "")
     fid = str(data.get("id", "?"))
-    schema = load_schema(contract.spec(exchange.api).raw, base_url=url, seed=0, examples=1, max_rps=None)
+    pool = _pool(data, exchange, contract)
+    exchange.body = from_refs(exchange.body, pool)
+    timeout_s = float(check.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    schema = load_schema(contract.spec(exchange.api).raw, base_url=url, seed=0, examples=1, max_rps=None,
+                         request_timeout_s=timeout_s)
     session = Session(contract=contract, api=exchange.api, creds=creds, tracker=RunTracker(contract),
-                      pool=PayloadPool(contract), is_emulator=is_emulator, target=url,
-                      identity=_identity(is_emulator), raw_schema=schema.raw_schema)
+                      pool=pool, is_emulator=is_emulator, target=url,
+                      identity=_identity(is_emulator), raw_schema=schema.raw_schema, timeout_s=timeout_s)
     register(session)
     try:
         install(session, schema)
         if rule_id in RULES and RULES.get(rule_id).kind == "probe":
             return _replay_probe(fid, RULES.get(rule_id), session, schema)
         operation = schema[exchange.path][_method(schema, exchange)]
+        if name == ANSWERED and not rule_id:
+            return _replay_answered(fid, exchange, operation, session)
         if rule_id in RULES:
             return _replay_rule(fid, rule_id, exchange, operation, session)
         if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
             return _replay_envelope(fid, rule_id, exchange, operation, session)
         return _replay_builtin(fid, name, exchange, operation, session)
+    except TRANSPORT_ERRORS as exc:  # a finding about the answer cannot be judged without one
+        raise TargetError(f"{fid}: the target gave no answer ({kind_of(exc)}: {type(exc).__name__}), "
+                          "so the finding cannot be judged") from None
     finally:
         unregister(session)
+
+
+def _pool(data: dict[str, Any], exchange: Exchange, contract: Contract) -> PayloadPool:
+    """The run's payload pool, with its ``--faces`` directory when the request used one of its images."""
+    faces = data.get("faces")
+    wanted = any(name.startswith("faces:") for name in names_in(exchange.body))
+    return PayloadPool(contract, Path(str(faces)) if faces and wanted else None)
 
 
 def _method(schema: Any, exchange: Exchange) -> str:
@@ -155,6 +174,17 @@ def _replay_rule(fid: str, rule_id: str, exchange: Exchange, operation: Any, ses
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
     return ReplayOutcome(fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)")
+
+
+def _replay_answered(fid: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+    """Send the request once more with the run's client timeout: does it get an answer now?"""
+    try:
+        _, response = _send(exchange, operation, session)
+    except TRANSPORT_ERRORS as exc:
+        again = no_answer(exc, api=exchange.api, operation=exchange.operation, exchange=exchange,
+                          timeout_s=session.timeout_s)
+        return ReplayOutcome(fid, ANSWERED, True, f"no answer: {again.message.splitlines()[0]}")
+    return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {response.status_code}")
 
 
 def _replay_probe(fid: str, entry: Any, session: Session, schema: Any) -> ReplayOutcome:

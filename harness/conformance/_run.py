@@ -33,7 +33,6 @@ from ._engine import (
     BUILTIN_CHECKS,
     PHASES,
     EngineOutcome,
-    RawFailure,
     excerpt,
     install,
     load_schema,
@@ -43,11 +42,13 @@ from ._failures import CheckFailed
 from ._findings import build_findings, write_findings_json
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
+from ._raw import RawFailure
 from ._registry import RULES
 from ._session import Session, register, unregister
 from ._settings import ConformanceSettings
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
 from ._tracker import BudgetExhausted, RunTracker
+from ._transport import NoAnswer
 
 APIS = ("match", "jd")
 DEFAULT_EXAMPLES = 100
@@ -55,6 +56,7 @@ URL_DEFAULT_MAX_RPS = 5.0
 URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 PROBE_RESERVE = 80
+DEFAULT_TIMEOUT_S = 60.0
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
 
 
@@ -82,12 +84,17 @@ def run_conformance(
 
     Writes ``junit.xml``, ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir``
     and returns the suite result for the gate. URL targets default to 5 requests/s and a budget of
-    500 requests (``max_rps=0``: unlimited). Raises HarnessError subclasses when it cannot run.
+    500 requests (``max_rps=0``: unlimited). Every request (engine and probes) is sent with the client
+    timeout ``request_timeout_s`` (default 60 s); one that gets no answer in time, or loses its
+    connection, is an ``answered`` finding and the run goes on. Raises HarnessError subclasses when
+    it cannot run.
 
     Example:
         ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
+    if request_timeout_s is not None and not request_timeout_s > 0:
+        raise UsageError(f"request timeout {request_timeout_s:g} s: expected a positive number of seconds")
     settings = settings or ConformanceSettings()
     if max_rps is None:
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
@@ -107,20 +114,21 @@ def run_conformance(
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
+    timeout_s = request_timeout_s or DEFAULT_TIMEOUT_S
     metrics: dict[str, Any] = {"apis": {}, "seed": seed, "examples": examples, "max_rps": max_rps,
-                               "max_requests": max_requests, "phases": list(phases)}
+                               "max_requests": max_requests, "phases": list(phases), "request_timeout_s": timeout_s}
     share = max_requests // len(apis)
     for name in apis:
         session_started = tracker.requests
         schema = load_schema(contract.spec(name).raw, base_url=target_url, seed=seed, examples=examples,
                              max_rps=max_rps, max_response_time_s=_seconds(settings.max_response_time_ms),
-                             phases=phases, request_timeout_s=request_timeout_s or 60.0)
+                             phases=phases, request_timeout_s=timeout_s)
         if not extensions:
             schema = schema.exclude(operation_id=[op.operation_id for op in contract.spec(name).operations.values()
                                                   if op.extension])
         session = Session(contract=contract, api=name, creds=credentials, tracker=tracker, pool=pool,
                           is_emulator=is_emulator, target=target_url, identity=identity,
-                          raw_schema=schema.raw_schema)
+                          raw_schema=schema.raw_schema, timeout_s=timeout_s)
         register(session)
         try:
             install(session, schema)
@@ -141,7 +149,8 @@ def run_conformance(
                                  "engine_errors": outcome.errors[:20], "probes_skipped": skipped}
     target = {"kind": "emulator", "breaks": list(emulator_breaks)} if is_emulator else {"kind": "url", "url": target_url}
     secrets = [*credentials.secrets(), contract.jd_fixed_fields.get("appAuthorityKey", "")]
-    findings = build_findings(raws, seed=seed, out_dir=out_dir, target=target, secrets=secrets)
+    findings = build_findings(raws, seed=seed, out_dir=out_dir, target=target, secrets=secrets, pool=pool,
+                              faces_dir=faces_dir)
     checks = _mark_failed(checks, findings)
     metrics.update(requests=tracker.requests, by_operation=dict(tracker.by_operation), codes=dict(tracker.codes),
                    budget_exhausted=tracker.budget_hit, findings=len(findings))
@@ -226,6 +235,8 @@ def _run_probes(session: Session, schema: Any, settings: ConformanceSettings, ex
         except BudgetExhausted:
             skipped.append(entry.id)
             continue
+        except NoAnswer as unanswered:
+            raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
         raws += [_probe_raw(session, f) for f in ctx.failures]
     return raws, ran, skipped

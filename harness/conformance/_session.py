@@ -36,6 +36,7 @@ class Session:
     target: str
     identity: tuple[str, str] | None
     raw_schema: dict[str, Any] = field(repr=False)
+    timeout_s: float | None = None  # the client timeout every request is sent with
     injector: PayloadInjector = field(init=False, repr=False)
     probe_cases: set[str] = field(default_factory=set)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)

@@ -75,6 +75,17 @@ class RunTracker:
             self.on_budget()
         return facts
 
+    def unanswered(self, operation: str, kind: str) -> None:
+        """Record one request that got no answer (``kind``: timeout, reset, ...); it counts as sent."""
+        with self._lock:
+            self.requests += 1
+            self.by_operation[operation] += 1
+            self.codes[f"no answer:{kind}"] += 1
+            exhausted = self.cap is not None and self.requests >= self.cap
+        if exhausted and self.on_budget is not None:
+            self.budget_hit = True
+            self.on_budget()
+
     def facts_for(self, case_id: str) -> Facts:
         with self._lock:
             return self._facts.get(case_id, Facts())

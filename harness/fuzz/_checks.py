@@ -24,6 +24,7 @@ class Problem:
     severity: Severity
     message: str
     erratum: str | None = None
+    variant: str = ""   # tells apart bugs under one check (the kind of a missing answer)
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,13 @@ def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Out
 
 
 def check_answer(exchange: Exchange) -> list[Problem]:
-    """Transport, HTTP status and envelope: every answer is HTTP 200 JSON (ERRATA E-015)."""
+    """Transport, HTTP status and envelope: every answer is HTTP 200 JSON (ERRATA E-015).
+
+    No answer at all (a hang past the client timeout, a reset, a body cut off) is an ``answered``
+    problem of its kind.
+    """
     if exchange.error:
-        return [Problem("answered", "high", f"no answer: {exchange.error}")]
+        return [Problem("answered", "high", f"no answer: {exchange.error}", variant=exchange.no_answer or "")]
     out = []
     if exchange.status >= 500:
         out.append(Problem("no_server_error", "high", f"HTTP {exchange.status}: a 5xx is always a finding", "E-015"))

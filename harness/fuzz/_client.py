@@ -28,6 +28,29 @@ BAD_TOKEN = "faceharness-fuzz-not-a-token"
 WRONG_APPKEY = "faceharnessfuzzwrongappkey"
 
 
+_NO_ANSWER = {
+    "timeout": "nothing within the {timeout} s client timeout",
+    "reset": "the connection was reset before an answer began",
+    "cut-off body": "the answer began, then the connection closed before its body was complete",
+    "undecodable body": "the body could not be decoded as its Content-Encoding says",
+    "connection": "no connection to the target",
+}
+
+
+def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
+    """Why a request got no answer: ``timeout``, ``reset``, ``cut-off body`` (the answer had
+    begun), ``undecodable body`` or ``connection``."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.DecodingError):
+        return "undecodable body"
+    if begun:
+        return "cut-off body"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
+        return "reset"
+    return "connection"
+
+
 class BudgetExhausted(BaseException):
     """The request budget or the time limit is spent: stop, report what was found."""
 
@@ -64,6 +87,8 @@ class FuzzClient:
         max_rps: pacing (0: unlimited).
         max_requests: budget of requests (0: unlimited).
         max_seconds: wall-time budget (0: unlimited).
+        timeout_s: the client timeout of every request; a request without an answer in time (or
+            whose connection breaks) comes back as an :class:`Exchange` with ``error`` set.
         transport: an httpx transport (tests pass ``httpx.MockTransport``).
     """
 
@@ -78,7 +103,11 @@ class FuzzClient:
         self.max_requests, self.max_seconds = max_requests, max_seconds
         self.clock = clock
         self.started = time.monotonic()
-        self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout_s, connect=5.0), transport=transport)
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise UsageError(f"request timeout {timeout_s} s: expected a positive number of seconds")
+        self.timeout_s = timeout_s
+        self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
+                                 transport=transport)
         self.sent = 0
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
@@ -159,9 +188,13 @@ class FuzzClient:
         try:
             response = self._request_once_more(request.method, request.path, params=query, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            self.consecutive_failures += 1
-            return Exchange(status=0, error=f"{type(exc).__name__}: {exc}"[:200], elapsed_s=time.perf_counter() - start,
-                            sent_at_ms=sent_at)
+            return self._unanswered(exc, begun=False, start=start, sent_at=sent_at)
+        try:
+            response.read()
+        except httpx.HTTPError as exc:
+            return self._unanswered(exc, begun=True, start=start, sent_at=sent_at)
+        finally:
+            response.close()
         self.consecutive_failures = 0
         elapsed = time.perf_counter() - start
         parsed: Any = None
@@ -176,12 +209,25 @@ class FuzzClient:
         return exchange
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        """A kept-alive connection the server closed (typically right after a 5xx) fails the
-        next request before it is sent; that one is retried once, timeouts never."""
+        """The answer's status and headers (its body is read by the caller).
+
+        A kept-alive connection the server closed (typically right after a 5xx) fails the next
+        request before it is sent; that one is retried once. A timeout never is, and neither is
+        an answer that began and was then cut off (the caller reads the body after this returns).
+        """
+        request = self.http.build_request(method, path, **kw)
         try:
-            return self.http.request(method, path, **kw)
+            return self.http.send(request, stream=True)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError):
-            return self.http.request(method, path, **kw)
+            return self.http.send(request, stream=True)
+
+    def _unanswered(self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int) -> Exchange:
+        self.consecutive_failures += 1
+        kind = no_answer_kind(exc, begun=begun)
+        what = _NO_ANSWER[kind].format(timeout=f"{self.timeout_s:g}")
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+        return Exchange(status=0, error=f"{kind}, {what} ({detail})", elapsed_s=time.perf_counter() - start,
+                        sent_at_ms=sent_at, no_answer=kind)
 
     def _count(self, request: FuzzRequest, exchange: Exchange) -> None:
         body = exchange.body if isinstance(exchange.body, dict) else {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,11 +33,12 @@ class PropertyFailed(AssertionError):
 _FAILURE_TYPES: dict[str, type[PropertyFailed]] = {}
 
 
-def failure_type(check: str) -> type[PropertyFailed]:
-    if check not in _FAILURE_TYPES:
-        name = "".join(part.title() for part in check.split("_")) + "Failed"
-        _FAILURE_TYPES[check] = type(name, (PropertyFailed,), {"__module__": __name__})
-    return _FAILURE_TYPES[check]
+def failure_type(check: str, variant: str = "") -> type[PropertyFailed]:
+    key = f"{check}:{variant}" if variant else check
+    if key not in _FAILURE_TYPES:
+        name = "".join(part.title() for part in re.split(r"[_\W]+", key) if part) + "Failed"
+        _FAILURE_TYPES[key] = type(name, (PropertyFailed,), {"__module__": __name__})
+    return _FAILURE_TYPES[key]
 
 
 @dataclass
@@ -77,7 +79,8 @@ class Run:
         runs out while hypothesis is still shrinking)."""
         if not problems:
             return
-        exc = failure_type(problems[0].check)(problems[0], request, exchange, property_name=prop, case=case,
-                                              steps=tuple(self.steps))
+        first = problems[0]
+        exc = failure_type(first.check, first.variant)(first, request, exchange, property_name=prop, case=case,
+                                                       steps=tuple(self.steps))
         self.last_failure[prop] = exc
         raise exc

@@ -66,13 +66,22 @@ def request_view(request: FuzzRequest, case: InvalidCase | None, steps: tuple[st
     return view
 
 
+def unique_key(failure: PropertyFailed) -> str:
+    """One finding per bug: per property, check, broken rule and operation; a request without an
+    answer says nothing about the property that sent it, so that is one per operation and kind."""
+    problem, case, operation = failure.problem, failure.case, failure.request.operation
+    if problem.check == "answered":
+        return f"fuzz:{failure.request.api}:{operation}:answered:{problem.variant}"
+    return f"fuzz:{failure.property_name}:{problem.check}:{case.rule if case else ''}:{operation}"
+
+
 def finding_of(failure: PropertyFailed, run: Run, flaky: bool) -> Finding:
     problem, case = failure.problem, failure.case
     message = problem.message + (" (flaky: it did not fail again when hypothesis replayed it)" if flaky else "")
     return Finding(
         suite="fuzz", api=failure.request.api, operation=failure.request.operation, check=problem.check,
         severity=problem.severity, message=message, rule_id=case.rule if case else None,
-        unique_key=f"fuzz:{failure.property_name}:{problem.check}:{case.rule if case else ''}:{failure.request.operation}",
+        unique_key=unique_key(failure),
         seed=run.seed, request=request_view(failure.request, case, failure.steps, run.gen.pool.faces_dir),
         response=failure.exchange.excerpt() if failure.exchange else None, erratum=problem.erratum,
     )

@@ -174,7 +174,8 @@ class InvalidCase:
 
 @dataclass(frozen=True)
 class Exchange:
-    """What came back: HTTP status, parsed JSON (or None), a text excerpt, or a transport error."""
+    """What came back: HTTP status, parsed JSON (or None), a text excerpt, or a transport error
+    (``error``, one line, and its kind ``no_answer``: timeout, reset, cut-off body, ...)."""
 
     status: int
     content_type: str = ""
@@ -183,6 +184,7 @@ class Exchange:
     elapsed_s: float = 0.0
     error: str | None = None
     sent_at_ms: int = 0
+    no_answer: str | None = None
 
     @property
     def answered(self) -> bool:

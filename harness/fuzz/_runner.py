@@ -88,7 +88,9 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         max_seconds: wall-time limit of the run (default 900 s); what ran is reported.
         only: property ids (``match:valid-requests``...) to run instead of all.
         breaks: the emulator's break modes, recorded in replay files.
-        request_timeout_s: per-request timeout.
+        request_timeout_s: the client timeout of every request; a request that gets no answer
+            within it (or whose connection breaks) is an ``answered`` finding, one per operation
+            and kind, and the run goes on.
     """
     if api not in APIS:
         raise UsageError(f"--api {api!r}: expected one of {', '.join(APIS)}")

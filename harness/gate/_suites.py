@@ -107,7 +107,7 @@ def run_accuracy_stage(ctx: SuiteContext) -> SuiteResult:
         engine=p.accuracy_engine if ctx.is_emulator else None,
         max_rps=p.max_rps if ctx.is_emulator else (p.max_rps or DEFAULT),
         max_requests=None if ctx.is_emulator else (p.url_max_requests or DEFAULT),
-        on_progress=on_progress,
+        on_progress=on_progress, request_timeout_s=p.request_timeout_s,
     )
     return AccuracySuiteResult.model_validate(_as_dict(result, "accuracy"))
 

@@ -63,7 +63,7 @@ def test_each_break_fails_with_a_finding_naming_its_rule(conformance_emulator, t
     assert stored["target"] == {"kind": "emulator", "breaks": [mode]} and stored["check"]["rule_id"] in (rule_id, None)
     listed = (tmp_path / "findings.json").read_text()
     assert len(json.loads(listed)) == len(result.findings)
-    assert not re.search(r"[A-Za-z0-9+/]{300,}", listed)  # images only as sha256 (the replay file keeps them)
+    assert not re.search(r"[A-Za-z0-9+/]{300,}", listed)  # images only as sha256 (the replay file names them)
 
 
 def test_url_targets_get_safe_defaults_and_skip_extensions(conformance_emulator, tmp_path):

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from harness.clients import DEMO, jd_sign
+from harness.errors import UsageError
 from harness.fuzz import BudgetExhausted, FuzzClient, FuzzRequest
 from harness.fuzz._client import Pacer
 
@@ -110,3 +111,37 @@ def test_a_closed_keepalive_connection_is_retried_once() -> None:
         answer = client.send(FuzzRequest(api="match", operation="liveCode", method="POST",
                                          path="/tech/ai/face/match/validateData", json={}))
     assert answer.status == 200 and calls[0] == 2
+
+
+class _CutOff(httpx.SyncByteStream):
+    """A body that breaks after its first bytes, as a reset connection does."""
+
+    def __iter__(self) -> Any:
+        yield b'{"errcode":'
+        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+
+
+@pytest.mark.parametrize(("fail", "kind"), [
+    (lambda: httpx.Response(200, headers={"content-type": "application/json"}, stream=_CutOff()), "cut-off body"),
+    (lambda: (_ for _ in ()).throw(httpx.ReadTimeout("timed out")), "timeout"),
+], ids=["cut-off body", "timeout"])
+def test_an_answer_cut_off_or_timed_out_is_not_retried_but_reported(fail: Any, kind: str) -> None:
+    calls = [0]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls[0] += 1
+        return fail()  # type: ignore[no-any-return]
+
+    with FuzzClient("http://127.0.0.1:1", credentials=DEMO, timeout_s=2.0,
+                    transport=httpx.MockTransport(handler)) as client:
+        answer = client.send(FuzzRequest(api="match", operation="liveCode", method="POST",
+                                         path="/tech/ai/face/match/validateData", json={}))
+    assert calls[0] == 1 and answer.status == 0 and answer.no_answer == kind
+    assert answer.error is not None and answer.error.startswith(f"{kind}, ") and "\n" not in answer.error
+    if kind == "timeout":
+        assert "nothing within the 2 s client timeout" in answer.error
+
+
+def test_the_client_timeout_must_be_positive() -> None:
+    with pytest.raises(UsageError, match="request timeout 0 s"):
+        FuzzClient("http://127.0.0.1:1", credentials=DEMO, timeout_s=0)

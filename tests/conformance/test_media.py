@@ -1,0 +1,60 @@
+"""Replay files name the pool's images instead of holding them, and replays put them back."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from harness.conformance import replay_finding
+from harness.conformance._media import from_refs, to_refs
+from harness.conformance._payloads import PayloadPool, jpeg_of_size
+from harness.imaging import builtin_faces
+
+from .conftest import conform, explain
+
+LONG_BASE64 = re.compile(r"[A-Za-z0-9+/]{300,}")
+
+
+@pytest.fixture(scope="module")
+def pool(contract):
+    return PayloadPool(contract)
+
+
+def test_pool_media_become_references_and_come_back_byte_for_byte(pool):
+    face = pool.match_images[0]
+    padded = base64.b64encode(jpeg_of_size(pool.reference.data, 300_000)).decode("ascii")
+    generated = base64.b64encode(bytes(range(256)) * 2).decode("ascii")  # not the pool's: kept
+    body = {"image": {"data": face.b64}, "faceData": {"type": "video", "data": pool.video.b64},
+            "items": [{"imgArr": pool.small[0].byte_list}, {"imgBase64": padded}],
+            "noise": generated, "short": "aGVsbG8=", "numbers": list(range(100))}
+    refs = to_refs(body, pool)
+    assert refs["image"]["data"] == {"$media": face.name, "as": "base64"}
+    assert refs["faceData"]["data"] == {"$media": "builtin_face_video", "as": "base64"}
+    assert refs["items"][0]["imgArr"] == {"$media": pool.small[0].name, "as": "bytes"}
+    assert refs["items"][1]["imgBase64"] == {"$media": pool.reference.name, "as": "base64", "size": 300_000}
+    assert refs["noise"] == generated and refs["short"] == "aGVsbG8=" and refs["numbers"] == list(range(100))
+    text = json.dumps(refs)
+    assert not any(base64.b64encode(f.data)[:48].decode() in text for f in builtin_faces())
+    assert from_refs(json.loads(text), pool) == body
+
+
+@pytest.mark.slow
+def test_a_padded_probe_image_is_replayed_from_its_reference(conformance_emulator, tmp_path):
+    url = conformance_emulator("oversize-500")
+    result = conform(url, tmp_path, api="match", seed=7, examples=1, phases=("examples",),
+                     emulator_breaks=("oversize-500",))
+    finding = next((f for f in result.findings if f.rule_id == "FH-L02"), None)
+    assert finding is not None, explain(result)
+    path = Path(finding.reproduce.removeprefix("faceharness replay "))
+    text = path.read_text(encoding="utf-8")
+    assert not LONG_BASE64.search(text), "an image in the replay file"
+    image = json.loads(text)["exchange"]["body"]["image"]["data"]
+    assert image["$media"] and image["as"] == "base64" and image["size"] > 300_000
+    replayed = replay_finding(path)  # the recorded target: an emulator with the break
+    assert replayed.still_failing, replayed.detail
+    for other in tmp_path.glob("findings/F-*.json"):
+        assert not LONG_BASE64.search(other.read_text(encoding="utf-8")), other.name

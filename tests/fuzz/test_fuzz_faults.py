@@ -1,0 +1,42 @@
+"""Fuzzing an emulator that drops, cuts off or hangs answers: findings, not errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from harness.fuzz import emulator_overrides
+
+from .conftest import explain, fuzz
+
+
+def _answered(result, operation):
+    return [f for f in result.findings if f.check == "answered" and f.operation == operation]
+
+
+@pytest.mark.parametrize("fault", ["reset", "chunked"])
+def test_a_dropped_answer_is_a_finding_per_operation_and_the_run_goes_on(
+        emulator: Callable[..., str], tmp_path: Path, fault: str) -> None:
+    url = emulator(faults=(f"liveCode={fault}:1.0",), **emulator_overrides())
+    result = fuzz(url, tmp_path, only=["match:valid-requests", "match:invalid-requests/extra-field"],
+                  max_examples=20, request_timeout_s=5.0)
+    assert result.status == "fail" and result.error is None, explain(result)
+    found = _answered(result, "liveCode")
+    assert len(found) == 1, explain(result)  # both properties hit it: still one finding
+    finding = found[0]
+    assert finding.message.startswith("no answer: cut-off body, ") and "\n" not in finding.message
+    assert finding.count == 2 and finding.unique_key == "fuzz:match:liveCode:answered:cut-off body"
+    assert finding.response["error"].startswith("cut-off body") and finding.reproduce
+    assert {c.status for c in result.checks} == {"fail"}
+    assert not [f for f in result.findings if f.operation != "liveCode"], explain(result)
+    assert result.metrics["requests_by_operation"]["match"] > 0  # the other operations were fuzzed too
+
+
+def test_a_hang_ends_by_the_client_timeout_as_a_finding(emulator: Callable[..., str], tmp_path: Path) -> None:
+    url = emulator(faults=("liveCode=hang:1.0",), **emulator_overrides())
+    result = fuzz(url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0)
+    assert result.status == "fail" and result.error is None, explain(result)
+    found = _answered(result, "liveCode")
+    assert [f.message.split(" (")[0] for f in found] == ["no answer: timeout, nothing within the 1 s client timeout"]
