@@ -176,3 +176,34 @@ def test_dlib_engine_over_http_on_the_shared_faces(emulator, dlib_engine, faces_
     jd = _jd(url, jd_body(compare=read(no_face))).json()["result"]
     assert jd["code"] == 1152
     assert re.match(r"^采集照无人脸", jd["msg"])
+
+
+def test_emulate_cli_injects_aborts_without_printing_tracebacks(tmp_path):
+    """An injected reset or cut-off body is the fault working: the console stays quiet."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "emulate", "--engine", "fast", "--port", str(port),
+                             "--fault", "reset:0.5", "--fault", "chunked:1.0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(url + "/_emulator/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        failures = 0
+        for _ in range(6):
+            with pytest.raises(httpx.HTTPError):
+                httpx.post(url + LIVE, json={}, headers={"Authorization": DEMO.token}, timeout=5)
+            failures += 1
+        assert failures == 6 and httpx.get(url + "/_emulator/stats").json()["codes"].get("fault:chunked", 0) > 0
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err and "Exception in ASGI" not in err, err[-2000:]

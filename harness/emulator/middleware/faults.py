@@ -8,6 +8,7 @@ after the response started); `hang` holds the request until the client gives up 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from typing import Any
 
@@ -22,10 +23,23 @@ class AbortConnection(Exception):
     """Raised after the response started: the server drops the connection."""
 
 
+class _QuietAborts(logging.Filter):
+    """uvicorn logs every exception that ends a response, with its traceback; an injected
+    abort is the fault working, not an error of the emulator."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], AbortConnection))
+
+
+_UVICORN_ERRORS = logging.getLogger("uvicorn.error")
+
+
 class FaultInjection:
     def __init__(self, app: Any, *, seed: int = 0) -> None:
         self.app = app
         self.rng = random.Random(seed)
+        if not any(isinstance(f, _QuietAborts) for f in _UVICORN_ERRORS.filters):
+            _UVICORN_ERRORS.addFilter(_QuietAborts())
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         op = operation_of(scope)
