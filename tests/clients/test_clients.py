@@ -7,7 +7,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request

@@ -13,7 +13,17 @@ import pytest
 from harness.clients import DEMO
 from harness.emulator import BREAKS
 
-from ._helpers import FACE_A, FACE_B, b64, jd_body, jd_params, match_body, png_of_size, post_jd, post_match
+from ._helpers import (
+    FACE_A,
+    FACE_B,
+    b64,
+    jd_body,
+    jd_params,
+    match_body,
+    png_of_size,
+    post_jd,
+    post_match,
+)
 
 MATCH, LIVE = "/tech/ai/face/match", "/tech/ai/face/match/validateData"
 

@@ -12,11 +12,20 @@ import httpx
 
 from harness.clients import DEMO
 from harness.emulator import DEMO_ID_NUM, DEMO_NAME, check_char
-from harness.emulator.engines import FaceRejected, FastEngine
+from harness.emulator.engines import FACE_REJECT_REASONS, FaceRejected, FastEngine
 from harness.imaging import synthetic_image
-from harness.emulator.engines import FACE_REJECT_REASONS
 
-from ._helpers import FACE_A, FACE_B, b64, jd_body, jd_params, match_body, png_of_size, post_jd, post_match
+from ._helpers import (
+    FACE_A,
+    FACE_B,
+    b64,
+    jd_body,
+    jd_params,
+    match_body,
+    png_of_size,
+    post_jd,
+    post_match,
+)
 
 REFUSING = {reason: synthetic_image(64, 64, seed=900 + i) for i, reason in enumerate(FACE_REJECT_REASONS)}
 

@@ -193,9 +193,10 @@ class DlibEngine:
             found = self._run_detector(small, upsample=1)
         return [
             Detection(
-                (round(l / scale), round(t / scale), round(r / scale), round(b / scale)), score
+                (round(left / scale), round(top / scale), round(right / scale),
+                 round(bottom / scale)), score
             )
-            for (l, t, r, b), score in found
+            for (left, top, right, bottom), score in found
         ]
 
     def _run_detector(self, image: NDArray[np.uint8], *, upsample: int) -> list[Detection]:
