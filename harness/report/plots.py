@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 
 import matplotlib
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
@@ -72,8 +73,7 @@ def series_svg(load: LoadMetrics) -> str | None:
         ys = [getattr(p, key) for p in points if getattr(p, key) is not None]
         if xs:
             latency.plot(xs, ys, label=key, color=_COLOURS[key])
-    if load.slo_p99_ms is not None:
-        latency.axhline(load.slo_p99_ms, color=_COLOURS["p99"], ls=":", label="p99 SLO")
+    _slo(latency, load.slo_p99_ms, [y for line in latency.lines for y in line.get_ydata()])
     latency.set_ylabel("latency (ms)")
     latency.set_xlabel("time (s)")
     latency.grid(alpha=0.3)
@@ -142,13 +142,30 @@ def hdr_svg(load: LoadMetrics) -> str | None:
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xticklabels([label for _, label in ticks])
     ax.set_xlim(1.0, max(top, ticks[-1][0]))
-    if load.slo_p99_ms is not None:
-        ax.axhline(load.slo_p99_ms, color=_COLOURS["p99"], ls=":", label="p99 SLO")
+    _slo(ax, load.slo_p99_ms, [ms for _, ms in pairs])
+    if ax.lines[1:]:
         ax.legend(loc="upper left", fontsize="small")
     ax.set_xlabel("percentile")
     ax.set_ylabel("latency (ms)")
     ax.grid(alpha=0.3, which="both")
     return to_svg(fig, "hdr", "Latency percentile distribution")
+
+
+SLO_ROOM = 3.0  # an SLO more than this many times the slowest latency is not drawn to scale
+
+
+def _slo(ax: Axes, slo_ms: float | None, latencies: list[float]) -> None:
+    """The SLO as a line, unless it would flatten the measured curve against the axis: then
+    the axis fits the data and a note says where the SLO is."""
+    if slo_ms is None:
+        return
+    top = max(latencies, default=0.0)
+    if top <= 0 or slo_ms <= SLO_ROOM * top:
+        ax.axhline(slo_ms, color=_COLOURS["p99"], ls=":", label="p99 SLO")
+        return
+    ax.set_ylim(0, top * 1.25)
+    ax.text(0.99, 0.97, f"p99 SLO {slo_ms:g} ms: above this scale", transform=ax.transAxes,
+            ha="right", va="top", fontsize="small", color=_COLOURS["p99"])
 
 
 def _floor(values: list[float]) -> float:

@@ -235,3 +235,17 @@ def test_det_with_zero_rates_is_drawn_at_the_floor() -> None:
     svg = det_svg(AccuracyMetrics.model_validate({"det": det}))
     assert svg is not None and svg.startswith("<svg") and "axis floor" in svg
     assert det_svg(AccuracyMetrics()) is None
+
+
+def test_a_distant_slo_does_not_flatten_the_latency_plots(full: Summary) -> None:
+    """A 1 s SLO over 5 ms latencies would press the curves onto the axis: the axis fits the
+    data instead and the SLO is named; an SLO within reach is drawn as a line."""
+    from harness.report.plots import hdr_svg, series_svg
+
+    load = full.suites.load.metrics
+    assert load is not None
+    near = load.model_copy(update={"slo_p99_ms": 200.0})
+    far = load.model_copy(update={"slo_p99_ms": 60_000.0})
+    for plot in (hdr_svg, series_svg):
+        assert "above this scale" not in plot(near) and "p99 SLO" in plot(near)
+        assert "p99 SLO 60000 ms: above this scale" in plot(far)
