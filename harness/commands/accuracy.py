@@ -84,6 +84,9 @@ def accuracy(
             "--config", help="TOML with [credentials] (never put secrets on the command line)"
         ),
     ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
+    ] = 30.0,
 ) -> None:
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
     from harness.accuracy import CACHE_FILE, DEFAULT, run_accuracy_suite
@@ -94,6 +97,8 @@ def accuracy(
     rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
     if max_rps is not None and max_rps < 0:
         raise UsageError(f"--max-rps must be 0 (no pacing) or positive, got {max_rps:g}")
+    if timeout <= 0:
+        raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
     budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (
         None
@@ -117,6 +122,7 @@ def accuracy(
                 seed=seed,
                 config=config,
                 on_progress=bars.update,
+                request_timeout_s=timeout,
             )
     except KeyboardInterrupt:
         raise HarnessError(

@@ -43,6 +43,8 @@ def conform(
         "--include-extensions", help="also test asyncResult (an extension, E-013) on URL targets")] = False,
     phases: Annotated[str, typer.Option(
         "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
     from harness.clients import load_credentials
@@ -62,6 +64,8 @@ def conform(
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
     validate_options(api, examples, max_rps, max_requests, chosen)
+    if timeout <= 0:
+        raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)
@@ -70,7 +74,8 @@ def conform(
             url, is_emulator=is_emulator, api=api, examples=examples, seed=seed, max_rps=max_rps,
             max_requests=max_requests, faces_dir=faces, credentials=creds, out_dir=out_dir,
             progress=lambda message: status.update(f"conformance: {message}"), settings=settings,
-            include_extensions=include_extensions or None, emulator_breaks=breaks, phases=chosen)
+            include_extensions=include_extensions or None, emulator_breaks=breaks, phases=chosen,
+            request_timeout_s=timeout)
     render_summary(result, out)
     out.print(f"reports: {out_dir / 'junit.xml'}, {out_dir / 'findings.json'}"
               + (f", {out_dir / 'findings'}/F-*.json" if result.findings else ""))

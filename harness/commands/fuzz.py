@@ -45,6 +45,7 @@ def fuzz(
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
     prop: Annotated[list[str] | None, typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds a request may take before it is reported unanswered")] = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness.clients import load_credentials
@@ -53,6 +54,8 @@ def fuzz(
 
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
+    if timeout <= 0:
+        raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
     settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
     with open_target(target, engine=engine or "fast", **settings) as t:
         credentials = load_credentials(config, demo_defaults=t.is_emulator)
@@ -61,7 +64,7 @@ def fuzz(
                               max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
                               max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
                               credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
-                              breaks=breaks)
+                              breaks=breaks, request_timeout_s=timeout)
         label = t.label
     if result.status == "error" and not result.checks:
         raise TargetError(result.error or "the fuzz run could not start")
