@@ -7,6 +7,7 @@ directory's reports out. Exit 0 when no documented claim is contradicted, 1 when
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -97,7 +98,7 @@ def accuracy(
     rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
     if max_rps is not None and max_rps < 0:
         raise UsageError(f"--max-rps must be 0 (no pacing) or positive, got {max_rps:g}")
-    if timeout <= 0:
+    if not (math.isfinite(timeout) and timeout > 0):
         raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
     budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (

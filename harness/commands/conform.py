@@ -6,6 +6,7 @@ Exit 0 no findings, 1 findings, 2 could not run (bad options, config or target).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,7 +65,7 @@ def conform(
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
     validate_options(api, examples, max_rps, max_requests, chosen)
-    if timeout <= 0:
+    if not (math.isfinite(timeout) and timeout > 0):
         raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)

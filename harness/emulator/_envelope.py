@@ -19,7 +19,9 @@ class Answer(Exception):
 
 
 class FastJSONResponse(JSONResponse):
-    """JSONResponse rendered by orjson (same compact UTF-8 text, a fifth of the time)."""
+    """JSONResponse rendered by orjson in a fifth of the time: the same JSON values (floats may
+    be spelled differently, e.g. ``1e-7``); the emulator never answers NaN, which orjson would
+    write as ``null`` where Starlette refuses it."""
 
     def render(self, content: Any) -> bytes:
         try:

@@ -26,14 +26,17 @@ def parse_json(raw: bytes) -> Any:
 
 
 def _has_huge_float(value: Any) -> bool:
+    """Whether orjson produced a float of integer size; lists are scanned at C speed
+    (``set(map(type, ...))``), since a JD ``imgArr`` holds one number per image byte."""
+    if type(value) is float:
+        return abs(value) >= _INT64
     stack = [value]
     while stack:
         item = stack.pop()
-        kind = type(item)
-        if kind is dict:
-            stack.extend(item.values())
-        elif kind is list:
-            stack.extend(item)
-        elif kind is float and abs(item) >= _INT64:
+        values = item.values() if type(item) is dict else item
+        kinds = set(map(type, values))
+        if float in kinds and any(type(v) is float and abs(v) >= _INT64 for v in values):
             return True
+        if dict in kinds or list in kinds:
+            stack.extend(v for v in values if type(v) is dict or type(v) is list)
     return False

@@ -89,8 +89,9 @@ def inspect_image(
     if not looks_complete(data, fmt):
         raise ImageRejected("truncated", f"{fmt} stream of {len(data)} bytes has no end marker")
     if not with_pil and fmt in ("jpeg", "png"):
-        check_structure(data, fmt)
-        return ImageInfo(fmt, *read_dimensions(data, fmt))
+        width, height = check_structure(data, fmt) or read_dimensions(data, fmt)
+        _check_budget(width, height, max_pixels)
+        return ImageInfo(fmt, width, height)
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(fmt, ()))) as im:
             width, height = im.size

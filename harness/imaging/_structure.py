@@ -2,10 +2,11 @@
 
 ``Image.open`` costs about 80 µs for a JPEG because it builds Python objects for every
 segment; walking the same segments here costs a few microseconds. The rules are the ones
-Pillow's header parsers apply (``JpegImagePlugin._open``, ``SOF``, ``DQT``;
-``PngImagePlugin``'s chunk CRCs and ``IHDR``), so an image that passes one passes the other,
-except where a PNG's ancillary chunk *content* is broken (this reader checks only its CRC).
-Neither looks at pixel data: a full decode is still the only proof an image is usable.
+Pillow's header parsers apply (``JpegImagePlugin._open``, ``SOF``, ``DQT``, the JFIF and
+Adobe ``APP`` fields it reads; ``PngImagePlugin``'s chunk CRCs and ``IHDR``). It is never
+stricter than Pillow; it can be more lenient where Pillow reads the *content* of an optional
+segment (a PNG's ancillary chunks, an ICC profile's sequence header), which it checks only for
+length or CRC. Neither looks at pixel data: a full decode is the only proof an image is usable.
 """
 
 from __future__ import annotations
@@ -28,23 +29,27 @@ _PNG_MODES: Final = {  # (colour type, bit depths) Pillow can open
 }
 
 
-def check_structure(data: bytes, fmt: str) -> None:
+def check_structure(data: bytes, fmt: str) -> tuple[int, int] | None:
     """Raise ImageRejected (``corrupt`` or ``truncated``) where Pillow's header parse would fail.
+
+    Returns the JPEG size Pillow would report (the *last* frame header's; a stream may carry
+    several), None for PNG (its size is the IHDR's, see ``read_dimensions``).
 
     Raises:
         ValueError: ``fmt`` is not jpeg or png (a programming error).
     """
     if fmt == "jpeg":
-        _jpeg(data)
-    elif fmt == "png":
+        return _jpeg(data)
+    if fmt == "png":
         _png(data)
-    else:
-        raise ValueError(f"no structure reader for format {fmt!r}; expected 'jpeg' or 'png'")
+        return None
+    raise ValueError(f"no structure reader for format {fmt!r}; expected 'jpeg' or 'png'")
 
 
-def _jpeg(data: bytes) -> None:
+def _jpeg(data: bytes) -> tuple[int, int]:
     """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required."""
-    n, i, frame = len(data), 2, False
+    n, i = len(data), 2
+    size: tuple[int, int] | None = None
     while i < n:
         if data[i] != 0xFF:
             i += 1  # Pillow skips non-0xFF junk
@@ -64,35 +69,42 @@ def _jpeg(data: bytes) -> None:
         i += 2 + len(segment)
         if marker == 0xDA:  # start of scan: the header ends
             break
-        if marker in _JPEG_SOF:
-            _sof(segment)
-            frame = True
+        if marker in _JPEG_SOF or marker == 0xDE:  # Pillow reads DHP as a frame header too
+            size = _sof(segment)
         elif marker == 0xDB:
             _dqt(segment)
-    if not frame:
+        elif (marker == 0xE0 and segment.startswith(b"JFIF")) or (
+                marker == 0xEE and segment.startswith(b"Adobe")):
+            if len(segment) < 7:  # Pillow reads a version at offset 5
+                raise ImageRejected("corrupt", f"JPEG APP{marker & 15} segment of {len(segment)} bytes is too short")
+    if size is None:
         raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
+    width, height = size
+    if not width or not height:
+        raise ImageRejected("corrupt", f"JPEG header declares a {width}x{height} image")
+    return size
 
 
 def _segment(data: bytes, i: int, n: int) -> bytes:
     if i + 2 > n:
         raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
     length = int.from_bytes(data[i : i + 2], "big") - 2
-    if length < 0:  # Pillow then reads to the end of the data
-        return data[i + 2 :]
+    if length < 0:  # Pillow reads nothing and goes on after the length field
+        return b""
     if i + 2 + length > n:
         raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment")
     return data[i + 2 : i + 2 + length]
 
 
-def _sof(s: bytes) -> None:
-    if len(s) < 6:
-        raise ImageRejected("corrupt", f"JPEG frame header of {len(s)} bytes is too short")
+def _sof(s: bytes) -> tuple[int, int]:
+    """(width, height) of one frame header; Pillow keeps the last one it reads."""
+    if len(s) < 6 or (len(s) - 6) % 3:  # Pillow reads every component as a 3-byte triple
+        raise ImageRejected("corrupt", f"JPEG frame header of {len(s)} bytes is malformed")
     if s[0] != 8:
         raise ImageRejected("corrupt", f"JPEG has {s[0]}-bit samples; only 8-bit is decodable")
     if s[5] not in _JPEG_LAYERS:
         raise ImageRejected("corrupt", f"JPEG has {s[5]} colour components; expected 1, 3 or 4")
-    if not (s[1] or s[2]) or not (s[3] or s[4]):
-        raise ImageRejected("corrupt", "JPEG frame header declares a zero dimension")
+    return int.from_bytes(s[3:5], "big"), int.from_bytes(s[1:3], "big")
 
 
 def _dqt(s: bytes) -> None:
@@ -134,5 +146,5 @@ def _ihdr(s: bytes) -> None:
     depth, colour = s[8], s[9]
     if depth not in _PNG_MODES.get(colour, ()):
         raise ImageRejected("corrupt", f"PNG colour type {colour} with {depth}-bit samples is not decodable")
-    if s[10] != 0:
-        raise ImageRejected("corrupt", f"PNG compression method {s[10]} is unknown")
+    if s[11] != 0:  # Pillow ignores the compression byte and checks the filter byte
+        raise ImageRejected("corrupt", f"PNG filter method {s[11]} is unknown")

@@ -19,7 +19,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 @pytest.mark.parametrize("command", ["conform", "fuzz", "accuracy"])
-@pytest.mark.parametrize("value", ["0", "-1"])
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
 def test_a_timeout_that_is_not_positive_is_refused(command, value, tmp_path):
     r = run(command, "--target", "emulator", "--timeout", value, "--out", str(tmp_path / "out"))
     assert r.returncode == 2, r.stdout + r.stderr

@@ -50,12 +50,19 @@ def test_json_corners_orjson_refuses_are_judged_by_the_standard_library(raw):
     assert parse_json(raw) == json.loads(raw) or repr(parse_json(raw)) == repr(json.loads(raw))
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"", b'{"a": 1} x', b"\xff\xfe", b'{"a": Infinity'])
+@pytest.mark.parametrize("raw", [b"{not json", b"", b'{"a": 1} x', b"\xff\xfe", b'{"a": Infinity',
+                                 b"[" * 2000 + b"]" * 2000])
 def test_what_neither_parser_accepts_is_refused(raw):
-    with pytest.raises(ValueError):
+    with pytest.raises((ValueError, RecursionError)):
         json.loads(raw)
-    with pytest.raises(ValueError):
+    with pytest.raises((ValueError, RecursionError)):
         parse_json(raw)
+
+
+def test_a_huge_integer_deep_in_a_byte_array_is_read_as_the_standard_library_reads_it():
+    raw = b'{"imgArr": [1, 2, [3, {"x": [123456789012345678901234567890]}]], "f": 1.5}'
+    assert parse_json(raw) == json.loads(raw)
+    assert type(parse_json(raw)["imgArr"][2][1]["x"][0]) is int
 
 
 JSONISH = st.recursive(

@@ -30,13 +30,26 @@ def _patched(data: bytes, at: int, new: bytes) -> bytes:
     return data[:at] + new + data[at + len(new):]
 
 
-def _png_ihdr(depth: int, colour: int, *, crc_ok: bool = True) -> bytes:
-    body = struct.pack(">IIBBBBB", 64, 48, depth, colour, 0, 0, 0)
+def _png_ihdr(depth: int, colour: int, *, crc_ok: bool = True, compression: int = 0, filter_: int = 0) -> bytes:
+    body = struct.pack(">IIBBBBB", 64, 48, depth, colour, compression, filter_, 0)
     crc = zlib.crc32(b"IHDR" + body) ^ (0 if crc_ok else 1)
     return PNG[:8] + struct.pack(">I", 13) + b"IHDR" + body + struct.pack(">I", crc) + PNG[33:]
 
 
 JPEG = JPEGS[-1]
+
+
+def _after_sof(segment: bytes) -> bytes:
+    """JPEG with ``segment`` (marker and all) inserted right after the frame header."""
+    at = _sof(JPEG) + 2 + int.from_bytes(JPEG[_sof(JPEG) + 2:_sof(JPEG) + 4], "big")
+    return JPEG[:at] + segment + JPEG[at:]
+
+
+def _sof_segment(width: int, height: int, components: bytes = b"\x01\x11\x00") -> bytes:
+    body = bytes([8]) + struct.pack(">HH", height, width) + bytes([len(components) // 3]) + components
+    return b"\xff\xc0" + struct.pack(">H", len(body) + 2) + body
+
+
 BROKEN = [
     pytest.param(_patched(JPEG, _sof(JPEG) + 4, b"\x0c"), id="jpeg-12-bit"),
     pytest.param(_patched(JPEG, _sof(JPEG) + 9, b"\x02"), id="jpeg-2-components"),
@@ -45,6 +58,11 @@ BROKEN = [
     pytest.param(_png_ihdr(8, 2, crc_ok=False), id="png-bad-ihdr-crc"),
     pytest.param(_png_ihdr(3, 2), id="png-3-bit-rgb"),
     pytest.param(_patched(PNG, 37, b"I#AT"), id="png-malformed-chunk-type"),
+    pytest.param(_png_ihdr(8, 2, filter_=1), id="png-unknown-filter"),
+    pytest.param(_after_sof(_sof_segment(64, 48, b"\x01\x11\x00\x02")), id="jpeg-frame-header-part-component"),
+    pytest.param(_after_sof(b"\xff\xe0\x00\x06JFIF"), id="jpeg-short-jfif"),
+    pytest.param(_after_sof(b"\xff\xde" + _sof_segment(64, 48)[2:4] + b"\x0c" + _sof_segment(64, 48)[5:]),
+                 id="jpeg-12-bit-dhp"),
 ]
 
 
@@ -54,16 +72,40 @@ def test_header_damage_pillow_refuses_is_refused_without_pillow_too(data: bytes)
     assert outcome(data, with_pil=False) == "corrupt"
 
 
-@pytest.mark.parametrize("data", [*JPEGS, PNG, _png_ihdr(16, 6)], ids=["face-0", "face-1", "jpeg", "png", "png-16-bit-rgba"])
+ODD_BUT_READABLE = [
+    pytest.param(_png_ihdr(16, 6), id="png-16-bit-rgba"),
+    pytest.param(_png_ihdr(8, 2, compression=1), id="png-compression-byte-ignored"),
+    pytest.param(_after_sof(b"\xff\xdb\x00\x00"), id="jpeg-zero-length-segment"),
+    pytest.param(_after_sof(_sof_segment(200, 100)), id="jpeg-second-frame-header-wins"),
+]
+
+
+@pytest.mark.parametrize("data", [*JPEGS, PNG], ids=["face-0", "face-1", "jpeg", "png"])
 def test_intact_images_read_the_same_with_and_without_pillow(data: bytes) -> None:
     info = inspect_image(data, max_pixels=BUDGET, with_pil=False)
     assert info == inspect_image(data, max_pixels=BUDGET)
 
 
+@pytest.mark.parametrize("data", ODD_BUT_READABLE)
+def test_odd_headers_pillow_reads_are_read_alike(data: bytes) -> None:
+    info = inspect_image(data, max_pixels=BUDGET)
+    assert inspect_image(data, max_pixels=BUDGET, with_pil=False) == info
+
+
+def test_the_pixel_budget_applies_to_the_size_pillow_reports():
+    bomb = _after_sof(_sof_segment(20_000, 20_000))  # the first frame header is small
+    assert outcome(bomb, with_pil=True) == outcome(bomb, with_pil=False) == "too_many_pixels"
+
+
 def _damaged(original: bytes, rng: random.Random) -> bytes:
     """One to four bytes changed inside the header (where the structure lives), sometimes cut."""
-    header = _sof(original) + 40 if original.startswith(b"\xff\xd8") else original.find(b"IDAT") + 8
+    jpeg = original.startswith(b"\xff\xd8")
+    header = original.find(b"\xff\xda") + 16 if jpeg else original.find(b"IDAT") + 8
     data = bytearray(original)
+    if jpeg and rng.random() < 0.3:  # an extra segment with a random marker and length
+        at = _sof(original)
+        extra = bytes([0xFF, rng.randrange(0xC0, 0xFF)]) + rng.randbytes(rng.randint(0, 12))
+        data[at:at] = extra
     for _ in range(rng.randint(1, 4)):
         data[rng.randrange(2, header)] = rng.choice((0x00, 0xFF, 0xC0, 0xDA, rng.randrange(256)))
     return bytes(data[: rng.randrange(header, len(data))] if rng.random() < 0.1 else data)
