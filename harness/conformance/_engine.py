@@ -154,6 +154,8 @@ def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None]
     finally:
         watchdog.cancel()
         stream.stop()
+    for label, errors in unanswered.items():  # the run stopped before their scenario finished
+        outcome.errors += [f"{label}: {type(exc).__name__} (no answer) after the run was stopped" for exc in errors]
     outcome.seconds = time.monotonic() - started
     return outcome
 

@@ -34,8 +34,12 @@ def group_key(raw: RawFailure) -> str:
 
 
 def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Path, target: dict[str, Any],
-                   secrets: list[str], pool: PayloadPool, faces_dir: Path | None = None) -> list[Finding]:
-    """Merge, order by severity, write one replay file per finding; returns the findings."""
+                   secrets: list[str], pool: PayloadPool, faces_dir: Path | None = None,
+                   timeout_s: float | None = None) -> list[Finding]:
+    """Merge, order by severity, write one replay file per finding; returns the findings.
+
+    ``timeout_s`` (the run's client timeout) goes into every replay file, so a replay waits as
+    long as the run did."""
     groups: dict[str, list[RawFailure]] = {}
     for raw in raws:
         groups.setdefault(group_key(raw), []).append(raw)
@@ -57,20 +61,22 @@ def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Pat
             request=best.exchange.redacted_view(), response=best.response,
             reproduce=f"faceharness replay {path}", erratum=best.erratum,
         )
-        _write_replay(path, fid, finding, best, target, secrets, pool, faces_dir)
+        _write_replay(path, fid, finding, best, target, secrets, pool, faces_dir, timeout_s)
         findings.append(finding)
     return findings
 
 
 def _write_replay(path: Path, fid: str, finding: Finding, raw: RawFailure, target: dict[str, Any],
-                  secrets: list[str], pool: PayloadPool, faces_dir: Path | None) -> None:
+                  secrets: list[str], pool: PayloadPool, faces_dir: Path | None,
+                  run_timeout_s: float | None) -> None:
+    timeout_s = raw.timeout_s if raw.timeout_s is not None else run_timeout_s
     exchange = raw.exchange.to_dict()
     exchange["body"] = to_refs(exchange["body"], pool)
     data: dict[str, Any] = {
         "format": REPLAY_FORMAT, "version": REPLAY_VERSION, "id": fid,
         "target": target,
         "check": {"name": raw.check, "rule_id": raw.rule_id,
-                  **({"timeout_s": raw.timeout_s} if raw.timeout_s is not None else {})},
+                  **({"timeout_s": timeout_s} if timeout_s is not None else {})},
         "finding": finding.model_dump(mode="json"),
         "exchange": exchange,
     }

@@ -33,7 +33,7 @@ from ._run import DEFAULT_TIMEOUT_S, check_reachable
 from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
-from ._transport import ANSWERED, TRANSPORT_ERRORS, kind_of, no_answer
+from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, kind_of, no_answer
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,9 @@ def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool
         return _replay_builtin(fid, name, exchange, operation, session)
     except TRANSPORT_ERRORS as exc:  # a finding about the answer cannot be judged without one
         raise TargetError(f"{fid}: the target gave no answer ({kind_of(exc)}: {type(exc).__name__}), "
+                          "so the finding cannot be judged") from None
+    except NoAnswer as exc:  # a probe's request, turned into a finding during a run
+        raise TargetError(f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "
                           "so the finding cannot be judged") from None
     finally:
         unregister(session)

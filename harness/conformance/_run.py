@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import time
@@ -93,7 +94,7 @@ def run_conformance(
         ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
-    if request_timeout_s is not None and not request_timeout_s > 0:
+    if request_timeout_s is not None and not (math.isfinite(request_timeout_s) and request_timeout_s > 0):
         raise UsageError(f"request timeout {request_timeout_s:g} s: expected a positive number of seconds")
     settings = settings or ConformanceSettings()
     if max_rps is None:
@@ -150,7 +151,7 @@ def run_conformance(
     target = {"kind": "emulator", "breaks": list(emulator_breaks)} if is_emulator else {"kind": "url", "url": target_url}
     secrets = [*credentials.secrets(), contract.jd_fixed_fields.get("appAuthorityKey", "")]
     findings = build_findings(raws, seed=seed, out_dir=out_dir, target=target, secrets=secrets, pool=pool,
-                              faces_dir=faces_dir)
+                              faces_dir=faces_dir, timeout_s=timeout_s)
     checks = _mark_failed(checks, findings)
     metrics.update(requests=tracker.requests, by_operation=dict(tracker.by_operation), codes=dict(tracker.codes),
                    budget_exhausted=tracker.budget_hit, findings=len(findings))

@@ -28,8 +28,8 @@ def parse_json(raw: bytes) -> Any:
 def _has_huge_float(value: Any) -> bool:
     """Whether orjson produced a float of integer size; lists are scanned at C speed
     (``set(map(type, ...))``), since a JD ``imgArr`` holds one number per image byte."""
-    if type(value) is float:
-        return abs(value) >= _INT64
+    if type(value) is not dict and type(value) is not list:
+        return type(value) is float and abs(value) >= _INT64
     stack = [value]
     while stack:
         item = stack.pop()

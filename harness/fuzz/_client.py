@@ -51,6 +51,9 @@ def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
     return "connection"
 
 
+DEFAULT_TIMEOUT_S = 30.0
+"""Client timeout of a fuzz request when the run names none (``--timeout``)."""
+
 class BudgetExhausted(BaseException):
     """The request budget or the time limit is spent: stop, report what was found."""
 
@@ -93,7 +96,7 @@ class FuzzClient:
     """
 
     def __init__(self, base_url: str, *, credentials: Credentials, max_rps: float = 0.0, max_requests: int = 0,
-                 max_seconds: float = 0.0, timeout_s: float = 30.0, clock: Callable[[], float] = time.time,
+                 max_seconds: float = 0.0, timeout_s: float = DEFAULT_TIMEOUT_S, clock: Callable[[], float] = time.time,
                  transport: httpx.BaseTransport | None = None) -> None:
         if max_requests < 0 or max_seconds < 0:
             raise UsageError("request and time budgets must be >= 0 (0: unlimited)")

@@ -106,7 +106,8 @@ def write_findings(raw: list[tuple[PropertyFailed, bool]], *, run: Run, out_dir:
         finding = finding.model_copy(update={"count": count, "reproduce": f"faceharness replay {path}"})
         write_replay(path, fid=fid, finding=finding, request=failure.request, case=failure.case,
                      property_id=failure.property_name, seed=run.seed, steps=failure.steps, target=target,
-                     contract=run.contract, secrets=secrets, faces_dir=run.gen.pool.faces_dir)
+                     contract=run.contract, secrets=secrets, faces_dir=run.gen.pool.faces_dir,
+                     timeout_s=run.client.timeout_s)
         findings.append(finding)
     out_dir.mkdir(parents=True, exist_ok=True)
     data = [redact(f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id"))

@@ -63,7 +63,7 @@ def request_record(request: FuzzRequest, contract: Contract, faces_dir: Path | N
 
 def write_replay(path: Path, *, fid: str, finding: Finding, request: FuzzRequest, case: InvalidCase | None,
                  property_id: str, seed: int, steps: tuple[str, ...], target: dict[str, Any], contract: Contract,
-                 secrets: list[str], faces_dir: Path | None = None) -> None:
+                 secrets: list[str], faces_dir: Path | None = None, timeout_s: float | None = None) -> None:
     record = request_record(request, contract, faces_dir)
     exchange = {
         "api": request.api, "operation": request.operation, "method": request.method, "path": request.path,
@@ -73,7 +73,8 @@ def write_replay(path: Path, *, fid: str, finding: Finding, request: FuzzRequest
     }
     data = {
         "format": REPLAY_FORMAT, "version": REPLAY_VERSION, "id": fid, "suite": "fuzz", "target": target,
-        "check": {"name": finding.check, "rule_id": finding.rule_id},
+        "check": {"name": finding.check, "rule_id": finding.rule_id,
+                  **({"timeout_s": timeout_s} if timeout_s is not None else {})},
         "finding": finding.model_dump(mode="json"),
         "exchange": exchange,
         "fuzz": {
@@ -123,6 +124,7 @@ class LoadedReplay:
     target: dict[str, Any]
     steps: tuple[str, ...]
     seed: int | None = None
+    timeout_s: float | None = None  # the run's client timeout: a replay waits as long
 
 
 def load_replay(path: Path, contract: Contract, faces_dir: Path | None = None) -> LoadedReplay:
@@ -163,7 +165,12 @@ def load_replay(path: Path, contract: Contract, faces_dir: Path | None = None) -
         raise InputError(f"{path}: malformed fuzz replay file ({type(exc).__name__}: {exc})") from None
     return LoadedReplay(request, case, str(fz.get("property", "")), str(data["check"]["name"]), str(data.get("id", "?")),
                         dict(data.get("target") or {}), tuple(fz.get("steps") or ()),
-                        int(fz["seed"]) if isinstance(fz.get("seed"), int) else None)
+                        int(fz["seed"]) if isinstance(fz.get("seed"), int) else None,
+                        _timeout(data["check"].get("timeout_s")))
+
+
+def _timeout(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0 else None
 
 
 def _sha(data: bytes) -> str:

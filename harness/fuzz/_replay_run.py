@@ -21,7 +21,7 @@ from harness.contract import Contract, load_contract
 from harness.errors import UsageError
 
 from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
-from ._client import FuzzClient
+from ._client import DEFAULT_TIMEOUT_S, FuzzClient
 from ._replay import LoadedReplay, load_replay
 from ._request import FuzzRequest
 
@@ -61,7 +61,7 @@ def replay_finding(path: Path, *, target: str | None = None, config: Path | None
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         if loaded.steps:
             return _rerun_machine(Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract)
-        with FuzzClient(t.url, credentials=creds) as client:
+        with FuzzClient(t.url, credentials=creds, timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S) as client:
             return _judge(loaded, client, contract, t.is_emulator)
 
 
@@ -78,7 +78,8 @@ def _rerun_machine(path: Path, loaded: LoadedReplay, url: str, is_emulator: bool
         shutil.copytree(database, Path(tmp) / "hypothesis" / database.name)
         result = run_fuzz(url, is_emulator=is_emulator, api=loaded.request.api, max_examples=1, seed=loaded.seed,
                           credentials=creds, out_dir=Path(tmp), only=[loaded.property_id], faces_dir=faces_dir,
-                          max_rps=0 if is_emulator else None, contract=contract)
+                          max_rps=0 if is_emulator else None, contract=contract,
+                          request_timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S)
     same = [f for f in result.findings if f.check == loaded.check]
     if same:
         return ReplayOutcome(loaded.fid, loaded.check, True, f"{same[0].message} (the {len(loaded.steps)}-step sequence was re-run)")

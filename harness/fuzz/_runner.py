@@ -27,7 +27,7 @@ from harness.contract import Contract, load_contract
 from harness.errors import UsageError
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
 
-from ._client import BudgetExhausted, FuzzClient
+from ._client import DEFAULT_TIMEOUT_S, BudgetExhausted, FuzzClient
 from ._context import PropertyFailed, Run
 from ._findings import write_findings
 from ._pool import image_pool
@@ -69,7 +69,7 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
              seed: int | None = None, max_rps: float | None = None, max_requests: int | None = None,
              faces_dir: Path | None = None, credentials: Credentials | None = None, out_dir: Path,
              progress: Progress | None = None, max_seconds: float | None = None, only: list[str] | None = None,
-             breaks: tuple[str, ...] = (), request_timeout_s: float = 30.0,
+             breaks: tuple[str, ...] = (), request_timeout_s: float = DEFAULT_TIMEOUT_S,
              contract: Contract | None = None) -> FuzzSuiteResult:
     """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
 

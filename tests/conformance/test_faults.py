@@ -76,3 +76,20 @@ def test_replaying_a_dropped_answer_tells_whether_it_is_still_dropped(emulator, 
 ], ids=["timeout", "cut-off", "reset", "refused"])
 def test_transport_errors_are_named_by_what_the_client_saw(exc, kind):
     assert kind_of(exc) == kind
+
+
+@pytest.mark.slow
+def test_replaying_a_probe_finding_against_a_target_that_hangs_is_a_one_line_target_error(
+        conformance_emulator, emulator, tmp_path, monkeypatch):
+    from harness.errors import TargetError
+
+    monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO.jd_appkey)  # a URL target: credentials from the environment
+    monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO.jd_secretkey)
+    broken = conformance_emulator("accept-bad-sign")
+    result = conform(broken, tmp_path, api="jd", seed=1, examples=1, phases=("examples",), request_timeout_s=1.0)
+    probe = next(f for f in result.findings if f.check == "auth-wrong-sign")
+    path = Path(probe.reproduce.removeprefix("faceharness replay "))
+    hanging = emulator(faults=("faceCompareNew=hang:1.0",), **emulator_settings())
+    with pytest.raises(TargetError) as caught:
+        replay_finding(path, target=hanging)
+    assert "no answer" in str(caught.value) and "\n" not in str(caught.value)

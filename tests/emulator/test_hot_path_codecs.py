@@ -45,6 +45,7 @@ def test_base64_decoding_refuses_text_beyond_ascii():
 @pytest.mark.parametrize("raw", [
     b'{"a": NaN}', b'{"a": 123456789012345678901234567890}', b'\xef\xbb\xbf{"a": 1}',
     b'{"a": "\\ud800"}', b'{"a": 1, "a": 2}', b'{"a": 1.0e400}', b'[' * 50 + b']' * 50,
+    b"null", b"7", b'"text"', b"123456789012345678901234567890", b"[]", b"{}",
 ])
 def test_json_corners_orjson_refuses_are_judged_by_the_standard_library(raw):
     assert parse_json(raw) == json.loads(raw) or repr(parse_json(raw)) == repr(json.loads(raw))

@@ -40,3 +40,23 @@ def test_a_hang_ends_by_the_client_timeout_as_a_finding(emulator: Callable[..., 
     assert result.status == "fail" and result.error is None, explain(result)
     found = _answered(result, "liveCode")
     assert [f.message.split(" (")[0] for f in found] == ["no answer: timeout, nothing within the 1 s client timeout"]
+
+
+@pytest.mark.slow
+def test_a_replay_waits_as_long_as_the_run_did(emulator: Callable[..., str], tmp_path: Path, monkeypatch) -> None:
+    """A timeout finding from a 1 s run is judged with 1 s again, not the client's 30 s default."""
+    import json
+    import time
+
+    from harness.clients import DEMO
+    from harness.fuzz import replay_finding
+
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token)  # a URL target: credentials from the environment
+    url = emulator(faults=("liveCode=hang:1.0",), **emulator_overrides())
+    result = fuzz(url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0)
+    path = Path(_answered(result, "liveCode")[0].reproduce.removeprefix("faceharness replay "))
+    assert json.loads(path.read_text(encoding="utf-8"))["check"]["timeout_s"] == 1.0
+    started = time.monotonic()
+    again = replay_finding(path, target=url)
+    assert again.still_failing and "1 s client timeout" in again.detail, again.detail
+    assert time.monotonic() - started < 20
