@@ -42,9 +42,11 @@ def replay(
                          "an emulator with the run's break modes)")] = None,
     config: Annotated[Path | None, typer.Option(
         "--config", help="TOML with \\[credentials] (credentials never come from the finding file)")] = None,
+    faces: Annotated[Path | None, typer.Option(
+        "--faces", help="the run's --faces directory, where it is elsewhere now (default: as recorded)")] = None,
 ) -> None:
     """Re-send a finding's request and judge the answer with the same check."""
-    outcome = _replayer(finding)(finding, target=target, config=config)
+    outcome = _replayer(finding)(finding, target=target, config=config, faces_dir=faces)
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")
     out.print(" | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip()))

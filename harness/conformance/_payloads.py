@@ -91,7 +91,7 @@ def load_faces_dir(path: Path) -> list[Media]:
             if smaller is None:
                 continue
             data = smaller
-        found.append(Media(f"faces:{file.name}", data))
+        found.append(Media(f"faces:{file.relative_to(path).as_posix()}", data))  # unique in the tree
     if not found:
         raise InputError(f"--faces {path}: no readable jpg or png images")
     return found

@@ -61,8 +61,11 @@ def read_replay_file(path: Path) -> dict[str, Any]:
 
 
 def replay_finding(path: Path, *, target: str | None = None, config: Path | None = None,
-                   contract: Contract | None = None) -> ReplayOutcome:
-    """Re-send the finding in ``path`` against ``target`` (default: the run's own target)."""
+                   faces_dir: Path | None = None, contract: Contract | None = None) -> ReplayOutcome:
+    """Re-send the finding in ``path`` against ``target`` (default: the run's own target).
+
+    ``faces_dir`` stands in for the run's ``--faces`` directory (recorded in the file), e.g. on
+    another machine."""
     data = read_replay_file(path)
     exchange = Exchange.from_dict(data["exchange"])
     if exchange.api not in ("match", "jd"):
@@ -76,7 +79,7 @@ def replay_finding(path: Path, *, target: str | None = None, config: Path | None
     creds.require_token() if exchange.api == "match" else creds.require_jd()
     with _target(target, tuple(recorded.get("breaks") or ()) if target is None else (), creds) as url:
         check_reachable(url)
-        return _judge(data, exchange, url, is_emulator, creds, contract)
+        return _judge(data, exchange, url, is_emulator, creds, contract, faces_dir)
 
 
 @contextmanager
@@ -92,11 +95,11 @@ def _target(target: str | None, breaks: tuple[str, ...], creds: Credentials) -> 
 
 
 def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool, creds: Credentials,
-           contract: Contract) -> ReplayOutcome:
+           contract: Contract, faces_dir: Path | None = None) -> ReplayOutcome:
     check = data.get("check") or {}
     name, rule_id = str(check.get("name", "")), str(check.get("rule_id") or "")
     fid = str(data.get("id", "?"))
-    pool = _pool(data, exchange, contract)
+    pool = _pool(data, exchange, contract, faces_dir)
     exchange.body = from_refs(exchange.body, pool)
     timeout_s = float(check.get("timeout_s") or DEFAULT_TIMEOUT_S)
     schema = load_schema(contract.spec(exchange.api).raw, base_url=url, seed=0, examples=1, max_rps=None,
@@ -127,9 +130,9 @@ def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool
         unregister(session)
 
 
-def _pool(data: dict[str, Any], exchange: Exchange, contract: Contract) -> PayloadPool:
+def _pool(data: dict[str, Any], exchange: Exchange, contract: Contract, faces_dir: Path | None) -> PayloadPool:
     """The run's payload pool, with its ``--faces`` directory when the request used one of its images."""
-    faces = data.get("faces")
+    faces = faces_dir or data.get("faces")
     wanted = any(name.startswith("faces:") for name in names_in(exchange.body))
     return PayloadPool(contract, Path(str(faces)) if faces and wanted else None)
 

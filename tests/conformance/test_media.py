@@ -58,3 +58,20 @@ def test_a_padded_probe_image_is_replayed_from_its_reference(conformance_emulato
     assert replayed.still_failing, replayed.detail
     for other in tmp_path.glob("findings/F-*.json"):
         assert not LONG_BASE64.search(other.read_text(encoding="utf-8")), other.name
+
+
+def test_images_of_a_faces_tree_are_named_by_their_path_and_found_again_where_they_moved(contract, tmp_path):
+    """Two ``x.jpg`` in different folders are two images; a replay elsewhere takes ``--faces``."""
+    from harness.imaging import synthetic_image
+
+    first, second = synthetic_image(64, 48, seed=1, fmt="jpeg"), synthetic_image(64, 48, seed=2, fmt="jpeg")
+    for folder, data in (("a", first), ("b", second)):
+        (tmp_path / "faces" / folder).mkdir(parents=True)
+        (tmp_path / "faces" / folder / "x.jpg").write_bytes(data)
+    pool = PayloadPool(contract, tmp_path / "faces")
+    assert {"faces:a/x.jpg", "faces:b/x.jpg"} <= set(pool.media)
+    body = {"image": {"data": base64.b64encode(second).decode("ascii")}}
+    refs = to_refs(body, pool)
+    assert refs["image"]["data"]["$media"] == "faces:b/x.jpg"
+    (tmp_path / "faces").rename(tmp_path / "moved")
+    assert from_refs(refs, PayloadPool(contract, tmp_path / "moved")) == body
