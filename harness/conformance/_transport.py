@@ -75,7 +75,8 @@ def no_answer(exc: BaseException, *, api: str, operation: str, exchange: Exchang
 
 
 def _detail(exc: BaseException) -> str:
-    """The innermost reason, without the host and port (they change from run to run)."""
+    """The innermost reason, without the connection-pool prefix (host and port change from run to
+    run; a refused connection still names them)."""
     inner: Any = exc.args[0] if exc.args else exc
     inner = getattr(inner, "reason", None) or inner
     args = getattr(inner, "args", ())
