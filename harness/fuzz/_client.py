@@ -112,6 +112,7 @@ class FuzzClient:
         self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
                                  transport=transport)
         self.sent = 0
+        self.reconnects = 0  # requests sent again after a connection failed before any answer
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.trace_nos: set[str] = set()        # every traceNo answered in this run
@@ -215,13 +216,16 @@ class FuzzClient:
         """The answer's status and headers (its body is read by the caller).
 
         A kept-alive connection the server closed (typically right after a 5xx) fails the next
-        request before it is sent; that one is retried once. A timeout never is, and neither is
-        an answer that began and was then cut off (the caller reads the body after this returns).
+        request before it is sent; that one is retried once, and counted (``reconnects`` in the
+        run's metrics: a target that drops connections before answering shows there). A timeout
+        is never retried, and neither is an answer that began and was then cut off (the caller
+        reads the body after this returns).
         """
         request = self.http.build_request(method, path, **kw)
         try:
             return self.http.send(request, stream=True)
         except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError):
+            self.reconnects += 1
             return self.http.send(request, stream=True)
 
     def _unanswered(self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int) -> Exchange:

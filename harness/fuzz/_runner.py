@@ -132,6 +132,7 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
     metrics: dict[str, Any] = {
         "seed": run_seed, "engine": engine, "api": api, "max_examples": max_examples,
         "requests": client.sent, "requests_by_operation": dict(client.by_operation), "codes": dict(client.codes),
+        "reconnects": client.reconnects,
         "properties": stats, "budget_exhausted": stopped,
         "swap_tolerance": SWAP_TOLERANCE, "database": str(out_dir / "hypothesis"),
     }

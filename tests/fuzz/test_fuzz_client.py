@@ -110,7 +110,7 @@ def test_a_closed_keepalive_connection_is_retried_once() -> None:
     with FuzzClient("http://127.0.0.1:1", credentials=DEMO, transport=httpx.MockTransport(handler)) as client:
         answer = client.send(FuzzRequest(api="match", operation="liveCode", method="POST",
                                          path="/tech/ai/face/match/validateData", json={}))
-    assert answer.status == 200 and calls[0] == 2
+    assert answer.status == 200 and calls[0] == 2 and client.reconnects == 1
 
 
 class _CutOff(httpx.SyncByteStream):
