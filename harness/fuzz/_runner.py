@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, Verbosity, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from hypothesis.errors import FlakyFailure
+from hypothesis.errors import Flaky, FlakyFailure
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.clients import Credentials, load_credentials
@@ -289,6 +289,15 @@ def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outco
         others = [e for e in _leaves(rest) if not isinstance(e, BudgetExhausted)]
         if others:
             out.error = _describe(others[0])
+    except Flaky as exc:
+        # A state machine's next draws depend on the answers; when an answer was faulted (a
+        # reset, a 5xx) and is not on replay, hypothesis says the data generation changed. The
+        # failure it saw first is the finding, marked flaky: the target did not repeat itself.
+        first = run.last_failure.get(prop.id)
+        if first is None:
+            out.error = _describe(exc)
+        else:
+            out.failures.append((first, True))
     except Exception as exc:  # noqa: BLE001 - a harness bug or a hypothesis usage error: the suite errors
         out.error = _describe(exc)
 

@@ -60,3 +60,15 @@ def test_a_replay_waits_as_long_as_the_run_did(emulator: Callable[..., str], tmp
     again = replay_finding(path, target=url)
     assert again.still_failing and "1 s client timeout" in again.detail, again.detail
     assert time.monotonic() - started < 20
+
+
+def test_state_machines_under_random_faults_end_with_findings_not_errors(
+        emulator: Callable[..., str], tmp_path: Path) -> None:
+    """A faulted answer changes what a state machine draws next, so hypothesis's replay differs
+    ("flaky data generation"); the failure seen first is the finding, marked flaky."""
+    url = emulator(faults=("http500:0.03", "reset:0.03", "badjson:0.03"), **emulator_overrides())
+    result = fuzz(url, tmp_path, only=["match:livecode-lifecycle", "match:async-result", "jd:quota-countdown"],
+                  max_examples=20, seed=1, request_timeout_s=2.0)
+    assert result.status == "fail" and result.error is None, explain(result)
+    assert {c.status for c in result.checks} == {"fail"}, explain(result)
+    assert any("flaky" in f.message for f in result.findings), explain(result)
