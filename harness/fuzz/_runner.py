@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import random
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from typing import Any
 import httpx
 from hypothesis import HealthCheck, Verbosity, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
-from hypothesis.errors import Flaky, FlakyFailure
+from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness.clients import Credentials, load_credentials
@@ -126,7 +127,11 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
                   engine=engine, seed=run_seed, max_examples=max_examples, db_root=out_dir / "hypothesis",
                   quota_credentials=_quota_credentials(client, creds, is_emulator)
                   if any(p.name == "quota-countdown" for p, _ in chosen) else None)
-        checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
+        with warnings.catch_warnings():
+            # a failing example's repr is its request, images and all; the finding keeps the
+            # request in its replay file, so hypothesis's note about the size is noise here
+            warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
+            checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
     target = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks), "engine": engine}
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
     metrics: dict[str, Any] = {
