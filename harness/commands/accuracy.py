@@ -7,7 +7,6 @@ directory's reports out. Exit 0 when no documented claim is contradicted, 1 when
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -26,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from harness.commands._options import positive_seconds
 from harness.errors import HarnessError, UsageError
 
 out = Console(highlight=False)
@@ -98,8 +98,7 @@ def accuracy(
     rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
     if max_rps is not None and max_rps < 0:
         raise UsageError(f"--max-rps must be 0 (no pacing) or positive, got {max_rps:g}")
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
+    positive_seconds(timeout)
     budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (
         None

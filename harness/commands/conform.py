@@ -6,7 +6,6 @@ Exit 0 no findings, 1 findings, 2 could not run (bad options, config or target).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from harness.commands._options import positive_seconds
 from harness.errors import UsageError
 
 out = Console(highlight=False)
@@ -65,8 +65,7 @@ def conform(
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
     validate_options(api, examples, max_rps, max_requests, chosen)
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
+    positive_seconds(timeout)
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)

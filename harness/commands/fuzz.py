@@ -7,7 +7,6 @@ no property failed, 1 on findings, 2 when the run could not happen.
 from __future__ import annotations
 
 import difflib
-import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -19,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands._options import positive_seconds
 from harness.errors import HarnessError, TargetError, UsageError
 
 out = Console(highlight=False)
@@ -55,8 +55,7 @@ def fuzz(
 
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise UsageError(f"--timeout {timeout:g}: expected a positive number of seconds")
+    positive_seconds(timeout)
     settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
     with open_target(target, engine=engine or "fast", **settings) as t:
         credentials = load_credentials(config, demo_defaults=t.is_emulator)

@@ -146,14 +146,14 @@ def _common(
     faces_dir: Path | None, pairing: str, idno_face: Path | None, seed: int, timeout: float,
     abort_error_rate: float | None, no_abort: bool, allow_costly: bool, config: Path | None,
 ) -> dict[str, Any]:  # fmt: skip
+    from harness.commands._options import positive_seconds
     from harness.errors import UsageError
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
 
     if no_abort and abort_error_rate is not None:
         raise UsageError("give --abort-error-rate or --no-abort, not both")
-    if timeout <= 0:
-        raise UsageError(f"--timeout must be > 0 seconds, got {timeout:g}")
+    positive_seconds(timeout)
     options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
     if weights is not None:
         options["weights"] = weights

@@ -1,4 +1,4 @@
-"""`--timeout` of conform, fuzz and accuracy: bad values refused in one line, a hang reported in time."""
+"""`--timeout` of conform, fuzz, accuracy and load: bad values refused in one line, a hang reported in time."""
 
 from __future__ import annotations
 
@@ -18,10 +18,10 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
                           check=False, timeout=180, env={**os.environ, **(env or {})})
 
 
-@pytest.mark.parametrize("command", ["conform", "fuzz", "accuracy"])
+@pytest.mark.parametrize("command", ["conform", "fuzz", "accuracy", "load run"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
 def test_a_timeout_that_is_not_positive_is_refused(command, value, tmp_path):
-    r = run(command, "--target", "emulator", "--timeout", value, "--out", str(tmp_path / "out"))
+    r = run(*command.split(), "--target", "emulator", "--timeout", value, "--out", str(tmp_path / "out"))
     assert r.returncode == 2, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "--timeout" in lines[0] and "Traceback" not in r.stderr
