@@ -67,7 +67,8 @@ def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCrite
         count = counts.get(severity, 0)
         expected = "any number" if math.isinf(limit) else f"<= {int(limit)}"
         passed = count <= limit
-        titles = "; ".join(f"{f.suite}/{f.check}" for f in findings if f.severity == severity)
+        kinds = Counter(f"{f.suite}/{f.check}" for f in findings if f.severity == severity)
+        titles = "; ".join(name if n == 1 else f"{name} x{n}" for name, n in kinds.items())
         reason = "" if passed else f"{count} {severity} finding(s), {expected} allowed: {_clip(titles)}"
         out.append(GateCriterion(name=f"findings.{severity}", passed=passed, reason=reason,
                                  expected=expected, actual=str(count)))

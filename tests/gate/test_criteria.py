@@ -123,3 +123,11 @@ def test_baseline_regressions_fail_the_gate_unless_told_not_to():
     lenient = parse_policy({"baseline": {"fail_on_regression": False}})
     gate, _ = judge(lenient, {"fuzz": suite("fuzz")}, ran=("fuzz",), baseline=comparison)
     assert gate.passed
+
+
+def test_a_failed_allowance_names_each_kind_of_finding_once_with_its_count():
+    findings = [finding("high", "answered", key=f"k{i}") for i in range(12)] + [finding("high", "auth-wrong-sign")]
+    gate, _ = judge(parse_policy({}), {"conformance": suite("conformance", findings)}, ran=("conformance",))
+    high = next(c for c in gate.criteria if c.name == "findings.high")
+    assert high.actual == "13"
+    assert high.reason.endswith("allowed: conformance/answered x12; conformance/auth-wrong-sign"), high.reason
