@@ -15,6 +15,7 @@ Verdict rules (also the CLI exit code, see :func:`exit_code`):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Self
 
@@ -670,3 +671,17 @@ def build_summary(
         suites=Suites.model_validate(slots),
         **fields,
     )
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """What ``faceharness replay`` found when it re-sent a finding (conformance or fuzz)."""
+
+    finding_id: str
+    check: str
+    still_failing: bool
+    detail: str
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.still_failing else 0

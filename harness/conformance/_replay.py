@@ -12,13 +12,13 @@ import copy
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import InputError, TargetError, UsageError
+from harness.results import ReplayOutcome
 
 from ._emulator import conformance_emulator
 from ._engine import install, load_schema
@@ -34,18 +34,6 @@ from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
 from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, kind_of, no_answer
-
-
-@dataclass(frozen=True)
-class ReplayOutcome:
-    finding_id: str
-    check: str
-    still_failing: bool
-    detail: str
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.still_failing else 0
 
 
 def read_replay_file(path: Path) -> dict[str, Any]:

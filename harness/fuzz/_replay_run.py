@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.clients import load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import UsageError
+from harness.results import ReplayOutcome
 
 from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
 from ._client import DEFAULT_TIMEOUT_S, FuzzClient
@@ -26,18 +26,6 @@ from ._replay import LoadedReplay, load_replay
 from ._request import FuzzRequest
 
 _PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
-
-
-@dataclass(frozen=True)
-class ReplayOutcome:
-    finding_id: str
-    check: str
-    still_failing: bool
-    detail: str
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.still_failing else 0
 
 
 def replay_finding(path: Path, *, target: str | None = None, config: Path | None = None,
