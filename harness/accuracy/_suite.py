@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
-from harness.clients import Credentials, FaceMatchClient, JdFaceCompareClient, load_credentials
+from harness.clients import (
+    DEFAULT_TIMEOUT,
+    Credentials,
+    FaceMatchClient,
+    JdFaceCompareClient,
+    load_credentials,
+    request_timeout,
+)
 from harness.contract import Contract, load_contract
 from harness.results import AccuracySuiteResult
 
@@ -245,19 +250,18 @@ def _client(
     api: str, tgt: _Target, contract: Contract, payloads: PayloadSource,
     timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
-    timeout: dict[str, Any] = {} if timeout_s is None else {
-        "timeout": httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))}
+    timeout = DEFAULT_TIMEOUT if timeout_s is None else request_timeout(timeout_s)
     if api == "match":
         with FaceMatchClient(
             tgt.url, token=tgt.credentials.require_token(), contract=contract, raise_for_code=False,
-            **timeout,
+            timeout=timeout,
         ) as match:
             yield MatchCompare(match, payloads)
     else:
         appkey, secret = tgt.credentials.require_jd()
         with JdFaceCompareClient(
             tgt.url, appkey=appkey, secretkey=secret, contract=contract, raise_for_code=False,
-            **timeout,
+            timeout=timeout,
         ) as jd:
             yield JdCompare(jd, payloads)
 

@@ -23,12 +23,14 @@ from ._errors import (
     TransportFailure,
     error_for,
 )
+from ._http import DEFAULT_TIMEOUT, NO_ANSWER, no_answer_text, request_timeout
 from ._images import Payload, load_payload, sniff
 from ._jd import AsyncJdFaceCompareClient, JdFaceCompareClient
 from ._match import AsyncFaceMatchClient, FaceMatchClient
 from ._signing import jd_auth_params, jd_sign
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "DEMO",
     "DEMO_JD_APPKEY",
     "DEMO_JD_SECRETKEY",
@@ -36,6 +38,7 @@ __all__ = [
     "ENV_JD_APPKEY",
     "ENV_JD_SECRETKEY",
     "ENV_TOKEN",
+    "NO_ANSWER",
     "ApiError",
     "AsyncFaceMatchClient",
     "AsyncJdFaceCompareClient",
@@ -56,5 +59,7 @@ __all__ = [
     "jd_sign",
     "load_credentials",
     "load_payload",
+    "no_answer_text",
+    "request_timeout",
     "sniff",
 ]

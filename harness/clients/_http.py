@@ -8,7 +8,28 @@ import httpx
 
 from ._errors import TransportFailure
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+
+def request_timeout(seconds: float) -> httpx.Timeout:
+    """``seconds`` for a whole request; connecting gets at most 5 s of it."""
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
+DEFAULT_TIMEOUT = request_timeout(30.0)
+
+NO_ANSWER: dict[str, str] = {
+    "timeout": "nothing within {timeout}",
+    "reset": "the connection was reset before an answer began",
+    "cut-off body": "the answer began, then the connection closed before its body was complete",
+    "undecodable body": "the body could not be decoded as its Content-Encoding says",
+    "connection": "no connection to the target",
+}
+"""Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings."""
+
+
+def no_answer_text(kind: str, timeout_s: float | None) -> str:
+    """``"<kind>, <what happened>"``: the same line for every request of a kind, so findings merge."""
+    limit = f"the {timeout_s:g} s client timeout" if timeout_s else "the client timeout"
+    return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
 def describe_transport_error(exc: httpx.HTTPError, url: str) -> TransportFailure:

@@ -13,6 +13,8 @@ from typing import Any
 
 import requests
 
+from harness.clients import no_answer_text
+
 from ._exchange import Exchange
 from ._raw import RawFailure, exchange_size
 
@@ -24,13 +26,6 @@ TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
 """What the target can cause below HTTP; other ``requests`` errors (a bad URL, a header that cannot
 be sent) are the harness's own and stay errors."""
 
-_WHAT = {
-    "timeout": "nothing within {timeout}",
-    "reset": "the connection was reset before an answer began",
-    "cut-off body": "the answer began, then the connection closed before its body was complete",
-    "undecodable body": "the body could not be decoded as its Content-Encoding says",
-    "connection": "no connection to the target",
-}
 _TIMEOUT = re.compile(r"timeout=([0-9.]+)")
 
 
@@ -66,12 +61,10 @@ def no_answer(exc: BaseException, *, api: str, operation: str, exchange: Exchang
     kind = kind_of(exc)
     seconds = _TIMEOUT.search(_chain_text(exc))
     limit = float(seconds.group(1)) if seconds else timeout_s  # schemathesis shortens it for an operation that hangs
-    timeout = f"the {limit:g} s client timeout" if limit else "the client timeout"
     detail = " ".join(_detail(exc).split())[:160]
-    message = f"{kind}, {_WHAT[kind].format(timeout=timeout)}\n{type(exc).__name__}: {detail}"
+    message = f"{no_answer_text(kind, limit)}\n{type(exc).__name__}: {detail}"
     return RawFailure(api=api, operation=operation, check=ANSWERED, rule_id=None, level="high", title="no answer",
-                      message=message, erratum=None, exchange=exchange, response=None, size=exchange_size(exchange),
-                      timeout_s=timeout_s)
+                      message=message, erratum=None, exchange=exchange, response=None, size=exchange_size(exchange))
 
 
 def _detail(exc: BaseException) -> str:

@@ -19,22 +19,13 @@ from typing import Any, Self
 
 import httpx
 
-from harness.clients import Credentials, jd_sign
+from harness.clients import Credentials, jd_sign, no_answer_text, request_timeout
 from harness.errors import UsageError
 
 from ._request import Exchange, FuzzRequest
 
 BAD_TOKEN = "faceharness-fuzz-not-a-token"
 WRONG_APPKEY = "faceharnessfuzzwrongappkey"
-
-
-_NO_ANSWER = {
-    "timeout": "nothing within the {timeout} s client timeout",
-    "reset": "the connection was reset before an answer began",
-    "cut-off body": "the answer began, then the connection closed before its body was complete",
-    "undecodable body": "the body could not be decoded as its Content-Encoding says",
-    "connection": "no connection to the target",
-}
 
 
 def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
@@ -109,8 +100,7 @@ class FuzzClient:
         if not (math.isfinite(timeout_s) and timeout_s > 0):
             raise UsageError(f"request timeout {timeout_s} s: expected a positive number of seconds")
         self.timeout_s = timeout_s
-        self.http = httpx.Client(base_url=self.base_url, timeout=httpx.Timeout(timeout_s, connect=min(5.0, timeout_s)),
-                                 transport=transport)
+        self.http = httpx.Client(base_url=self.base_url, timeout=request_timeout(timeout_s), transport=transport)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
         self.by_operation: Counter[str] = Counter()
@@ -231,9 +221,9 @@ class FuzzClient:
     def _unanswered(self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int) -> Exchange:
         self.consecutive_failures += 1
         kind = no_answer_kind(exc, begun=begun)
-        what = _NO_ANSWER[kind].format(timeout=f"{self.timeout_s:g}")
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
-        return Exchange(status=0, error=f"{kind}, {what} ({detail})", elapsed_s=time.perf_counter() - start,
+        return Exchange(status=0, error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
+                        elapsed_s=time.perf_counter() - start,
                         sent_at_ms=sent_at, no_answer=kind)
 
     def _count(self, request: FuzzRequest, exchange: Exchange) -> None:
