@@ -68,8 +68,7 @@ def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Pat
 
 def _write_replay(path: Path, fid: str, finding: Finding, raw: RawFailure, target: dict[str, Any],
                   secrets: list[str], pool: PayloadPool, faces_dir: Path | None,
-                  run_timeout_s: float | None) -> None:
-    timeout_s = raw.timeout_s if raw.timeout_s is not None else run_timeout_s
+                  timeout_s: float | None) -> None:
     exchange = raw.exchange.to_dict()
     exchange["body"] = to_refs(exchange["body"], pool)
     data: dict[str, Any] = {

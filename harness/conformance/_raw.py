@@ -23,7 +23,6 @@ class RawFailure:
     exchange: Exchange
     response: dict[str, Any] | None
     size: int = 0  # serialised request size: the smallest example of a bug is the one kept
-    timeout_s: float | None = None  # the client timeout of a request that got no answer, for its replay
 
 
 def exchange_size(exchange: Exchange) -> int:

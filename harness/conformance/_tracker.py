@@ -61,26 +61,26 @@ class RunTracker:
                 content: bytes) -> Facts:
         """Record one answered request; returns (and keeps, by case id) the facts as of this call."""
         with self._lock:
-            self.requests += 1
-            self.by_operation[operation] += 1
             body = json_of(_Content(status, content)) if status == 200 else None
             self._count_codes(api, status, body)
             facts = self._facts_jd(query, body) if api == "jd" else self._facts_match(operation, body)
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
             self._facts[case_id] = facts
-            exhausted = self.cap is not None and self.requests >= self.cap
-        if exhausted and self.on_budget is not None:
-            self.budget_hit = True
-            self.on_budget()
+        self._sent(operation)
         return facts
 
     def unanswered(self, operation: str, kind: str) -> None:
         """Record one request that got no answer (``kind``: timeout, reset, ...); it counts as sent."""
         with self._lock:
+            self.codes[f"no answer:{kind}"] += 1
+        self._sent(operation)
+
+    def _sent(self, operation: str) -> None:
+        """Count one request of ``operation``; at the cap, stop the engine (``on_budget``)."""
+        with self._lock:
             self.requests += 1
             self.by_operation[operation] += 1
-            self.codes[f"no answer:{kind}"] += 1
             exhausted = self.cap is not None and self.requests >= self.cap
         if exhausted and self.on_budget is not None:
             self.budget_hit = True
