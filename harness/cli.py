@@ -1,7 +1,8 @@
 """The `faceharness` command: options in, one library call, result out, exit code once.
 
-Exit codes: 0 pass, 1 findings or a failed gate (or, for `call`, a non-success code),
-2 could not run (bad usage, config, spec, input, unreachable target), with one line on stderr.
+Exit codes (shown under every --help, harness.commands._options.EXIT_CODES): 0 pass,
+1 findings or a failed gate (or, for `call`, a non-success code), 2 could not run (bad usage,
+config, spec, input, unreachable target), with one line on stderr, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -13,24 +14,43 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from harness.commands._options import add_exit_codes, typer_app
+from harness.console import console
 from harness.errors import HarnessError, UsageError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.")
-specs_app = typer.Typer(no_args_is_help=True, help="The contract read from specs/.")
-call_app = typer.Typer(no_args_is_help=True, help="Send one real request and print the parsed answer.")
+app = typer_app(pretty_exceptions_enable=False,
+                help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.")
+specs_app = typer_app(help="The contract read from specs/.")
+call_app = typer_app(help="Send one real request and print the parsed answer.")
 app.add_typer(specs_app, name="specs")
 app.add_typer(call_app, name="call")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 SpecsDir = Annotated[Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")]
 TargetOpt = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML file with [credentials] (never put secrets on the command line)")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("faceharness")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        typer.echo(f"faceharness {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_version, help="print the version and exit")] = False) -> None:
+    """Contract tests, fuzzing, load and accuracy checks for face-comparison APIs."""
 
 
 def _contract(specs: Path | None) -> Any:
@@ -123,7 +143,8 @@ def call_match(image: Annotated[Path, typer.Option(help="reference photo (jpg/pn
 
 
 @call_app.command("idno")
-def call_idno(id_num: Annotated[str, typer.Option("--id-num")], name: Annotated[str, typer.Option()],
+def call_idno(id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
+              name: Annotated[str, typer.Option(help="name registered with that ID number")],
               face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
               target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
@@ -171,10 +192,14 @@ def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImage
 def emulate(
     host: Annotated[str, typer.Option(help="loopback address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8000,
-    engine: Annotated[str | None, typer.Option(help="dlib (real face engine) or fast (not biometric)")] = None,
-    qps: Annotated[float | None, typer.Option(help="per token/appkey QPS limit (0: off)")] = None,
-    latency: Annotated[list[str] | None, typer.Option(help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4")] = None,
-    fault: Annotated[list[str] | None, typer.Option(help="fault by rate, e.g. http500:0.1 or match=reset:0.05")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="dlib (real face engine) or fast (not biometric) (default: the config's engine, else dlib)")] = None,
+    qps: Annotated[float | None, typer.Option(
+        help="per token/appkey QPS limit; 0: off (default: the config's throttle.qps, else off)")] = None,
+    latency: Annotated[list[str] | None, typer.Option(
+        help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4; repeatable (default: none)")] = None,
+    fault: Annotated[list[str] | None, typer.Option(
+        help="fault by rate, e.g. http500:0.1 or match=reset:0.05; repeatable (default: none)")] = None,
     break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
     config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
     list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
@@ -219,6 +244,7 @@ def _register_commands() -> None:
 
 
 _register_commands()
+add_exit_codes(app)
 
 
 def _fail(message: str) -> NoReturn:
@@ -229,7 +255,7 @@ def _fail(message: str) -> NoReturn:
 def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
-        code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising it
+        code = app(prog_name="faceharness", standalone_mode=False)  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:

@@ -13,7 +13,6 @@ from typing import Annotated, Any, Self
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,10 +25,11 @@ from rich.progress import (
 from rich.table import Table
 
 from harness.commands._options import positive_seconds
+from harness.console import console
 from harness.errors import HarnessError, UsageError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 API_CHOICES = {"match": ("match",), "jd": ("jd",), "all": ("match", "jd")}
 _VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}
@@ -59,7 +59,7 @@ def accuracy(
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
     max_pairs: Annotated[
         int | None,
-        typer.Option("--max-pairs", help="seeded sample of at most N pairs (genuine first)"),
+        typer.Option("--max-pairs", help="seeded sample of at most N pairs (genuine first) (default: every pair)"),
     ] = None,
     max_rps: Annotated[
         float | None,

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from harness.commands._options import positive_seconds
+from harness.console import console
 from harness.errors import UsageError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -29,7 +29,7 @@ def conform(
     out_dir: Annotated[Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")],
     target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
-    examples: Annotated[int | None, typer.Option("--examples", help="fuzzing examples per operation")] = None,
+    examples: Annotated[int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="generation seed (default: random, reported)")] = None,
     max_rps: Annotated[float | None, typer.Option(
         "--max-rps", help="requests per second; 0: unlimited (URL default 5, emulator unlimited)")] = None,
@@ -39,7 +39,7 @@ def conform(
     break_: Annotated[list[str] | None, typer.Option(
         "--break", help="emulator only: violate one documented rule (faceharness emulate --list-breaks)")] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML with \\[credentials] and \\[conformance] (never put secrets on the command line)")] = None,
+        "--config", help="TOML with [credentials] and [conformance] (never put secrets on the command line)")] = None,
     include_extensions: Annotated[bool, typer.Option(
         "--include-extensions", help="also test asyncResult (an extension, E-013) on URL targets")] = False,
     phases: Annotated[str, typer.Option(

@@ -13,16 +13,16 @@ from typing import Annotated, Any, Self
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from harness.commands._options import positive_seconds
+from harness.console import console
 from harness.errors import HarnessError, TargetError, UsageError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
 
 

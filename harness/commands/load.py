@@ -7,29 +7,22 @@ reports out. Exit 0 when the run met its criteria (or found a limit), 1 when it 
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands._options import typer_app
+from harness.console import console
 
-def _width(stream: Any) -> int | None:
-    """Tables wider than rich's 80-column default when output goes to a file or a pipe."""
-    return None if stream.isatty() or "COLUMNS" in os.environ else 132
+out = console()
+err = console(stderr=True)
 
-
-out = Console(highlight=False, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, width=_width(sys.stderr))
-
-load_app = typer.Typer(
-    no_args_is_help=True,
+load_app = typer_app(
     help="Load tests: closed- and open-model runs and a QPS-limit search (docs/load.md).",
 )
 
@@ -45,9 +38,9 @@ OutDir = Annotated[Path | None, typer.Option("--out", help="run directory (defau
 Workers = Annotated[int, typer.Option("--workers", help="Locust worker processes on this machine (0: one local process)")]
 MaxRequests = Annotated[int | None, typer.Option("--max-requests", help=f"request budget of the command (live target default {1000})")]
 Engine = Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")]
-Qps = Annotated[float | None, typer.Option("--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900)")]
-Latency = Annotated[list[str] | None, typer.Option("--latency", help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms")]
-Weights = Annotated[str | None, typer.Option("--weights", help="mixed scenario weights, e.g. match=4,matchIdno=2,liveCode=1,faceCompareNew=3")]
+Qps = Annotated[float | None, typer.Option("--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)")]
+Latency = Annotated[list[str] | None, typer.Option("--latency", help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; repeatable (default: none)")]
+Weights = Annotated[str | None, typer.Option("--weights", help="mixed scenario weights (default: match=4,matchIdno=2,liveCode=1,faceCompareNew=3)")]
 Sizes = Annotated[str | None, typer.Option("--sizes", help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default small=1,medium=3,large=1")]
 FacesDir = Annotated[Path | None, typer.Option("--faces-dir", help="add the .jpg/.png photos of this folder to the built-in pool")]
 Pairing = Annotated[str, typer.Option("--pairing", help="same (one photo both sides), genuine or impostor")]
@@ -64,15 +57,15 @@ Config = Annotated[Path | None, typer.Option("--config", help="TOML with [creden
 def run(
     target: Target = "emulator",
     scenario: Scenario = "match",
-    users: Annotated[int | None, typer.Option("--users", help="closed model: N users, each waits for its answer")] = None,
+    users: Annotated[int | None, typer.Option("--users", help="closed model: N users, each waits for its answer (give --users, --rate or both)")] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")] = None,
     duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
     workers: Workers = 0, max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
     latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces_dir: FacesDir = None,
     pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0, timeout: Timeout = 10.0,
     abort_error_rate: AbortRate = None, no_abort: NoAbort = False, allow_costly_load: Costly = False,
-    slo_p99: Annotated[float | None, typer.Option("--slo-p99", help="fail (exit 1) when p99 exceeds this many ms")] = None,
-    max_error_rate: Annotated[float | None, typer.Option("--max-error-rate", help="fail (exit 1) above this error fraction")] = None,
+    slo_p99: Annotated[float | None, typer.Option("--slo-p99", help="fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)")] = None,
+    max_error_rate: Annotated[float | None, typer.Option("--max-error-rate", help="fail (exit 1) above this error fraction (default: no error-rate criterion)")] = None,
     config: Config = None, out_dir: OutDir = None,
 ) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
@@ -102,7 +95,7 @@ def find_limit(
     max_rate: Annotated[float | None, typer.Option("--max-rate", help="highest rate tried (emulator 2000, live 20)")] = None,
     step: Annotated[str, typer.Option("--step", help="measured seconds per step (after a 1 s warm-up)")] = "3s",
     time_budget: Annotated[str, typer.Option("--time-budget", help="stop searching after about this long")] = "5m",
-    required_rps: Annotated[float | None, typer.Option("--required-rps", help="fail (exit 1) when the limit is below this")] = None,
+    required_rps: Annotated[float | None, typer.Option("--required-rps", help="fail (exit 1) when the limit is below this (default: no minimum)")] = None,
     workers: Workers = 0, max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
     latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces_dir: FacesDir = None,
     pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0, timeout: Timeout = 5.0,

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console(highlight=False)
+from harness.console import console
+
+out = console()
 
 
 def register(app: typer.Typer) -> None:

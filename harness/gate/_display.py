@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Self
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -19,6 +20,8 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from harness.console import console as make_console
+from harness.console import shorten
 from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary
 
 _STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim"}
@@ -29,7 +32,7 @@ class RichObserver:
     """Rich progress bars for the gate's stages (a :class:`StageObserver`)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or make_console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.fields[stage]}", table_column=Column(width=11, no_wrap=True)),
             BarColumn(bar_width=20), TimeElapsedColumn(),
@@ -52,7 +55,7 @@ class RichObserver:
     def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
         task = self.tasks.get(name)
         if task is not None:
-            self.progress.update(task, completed=done, total=total, description=text[:60])
+            self.progress.update(task, completed=done, total=total, description=escape(shorten(text, 60)))
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
         task = self.tasks.get(name)
@@ -61,13 +64,13 @@ class RichObserver:
         style = _STATUS_STYLE.get(result.status, "")
         detail = f" ({len(result.findings)} findings)" if result.findings else ""
         if result.status == "error":
-            detail = f": {result.error}"
+            detail = escape(f": {shorten(result.error or '', 180)}")
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, total=total, completed=total,
-                             description=f"[{style}]{result.status}[/]{detail}"[:200])
+                             description=f"[{style}]{result.status}[/]{detail}")
 
     def note(self, text: str) -> None:
-        self.progress.console.print(f"[yellow]note:[/] {text}")
+        self.progress.console.print(f"[yellow]note:[/] {escape(text)}")
 
 
 def summary_table(summary: Summary) -> Table:
@@ -79,7 +82,7 @@ def summary_table(summary: Summary) -> Table:
     for name in SUITE_NAMES:
         suite = summary.suites[name]
         style = _STATUS_STYLE.get(suite.status, "")
-        table.add_row(name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), _detail(suite))
+        table.add_row(name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), escape(_detail(suite)))
     return table
 
 
@@ -91,7 +94,7 @@ def criteria_table(summary: Summary) -> Table | None:
         table.add_column(col, overflow="fold")
     for c in summary.gate.criteria:
         mark = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
-        table.add_row(c.name, mark, c.expected or "-", c.actual or "-", c.reason)
+        table.add_row(escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(c.reason))
     return table
 
 
@@ -106,9 +109,9 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         console.print(f"baseline {b.baseline}: {len(b.regressions)} regression(s), "
                       f"{len(b.improvements)} improvement(s)")
         for r in b.regressions:
-            console.print(f"  [red]regression[/] {r.message or r.metric}")
+            console.print(f"  [red]regression[/] {escape(r.message or r.metric)}")
     if summary.error:
-        console.print(f"[bold magenta]could not run:[/] {summary.error}")
+        console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:
         console.print(f"report: {report}")
 
@@ -134,5 +137,5 @@ def _detail(suite: SuiteResult) -> str:
         return verdicts + (" ..." if len(rows) > 3 else "")
     if suite.findings:
         first = suite.findings[0]
-        return f"{first.check}: {first.message}"[:120]
+        return shorten(f"{first.check}: {first.message}", 120)
     return f"{len(suite.checks)} checks" if suite.checks else ""
