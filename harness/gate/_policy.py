@@ -7,7 +7,6 @@ baseline (if given) fails the gate on any regression. See ``docs/gate.md``.
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import ConfigError
 from harness.results import SuiteName
+from harness.tomlfile import did_you_mean
 
 Unlimited = Literal["unlimited"]
 Count = Annotated[int, Field(ge=0)] | Unlimited
@@ -123,11 +123,6 @@ _TABLES: dict[str, type[BaseModel]] = {
     "suites": SuitesPolicy,
     "baseline": BaselinePolicy,
 }
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def load_policy(path: Path | None) -> Policy:
