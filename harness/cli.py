@@ -247,9 +247,9 @@ _register_commands()
 add_exit_codes(app)
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 2) -> NoReturn:
     sys.stderr.write(f"faceharness: {' '.join(message.split())}\n")
-    sys.exit(2)
+    sys.exit(code)
 
 
 def main() -> None:
@@ -262,8 +262,8 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except typer.Abort:
         _fail("aborted")
-    except KeyboardInterrupt:
-        _fail("interrupted")
+    except KeyboardInterrupt:  # outside typer's own handling, which returns 130 itself
+        _fail("interrupted", 130)
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
             _fail(exc.format_message())
