@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from harness.commands._options import add_exit_codes, typer_app
@@ -64,7 +65,8 @@ def _contract(specs: Path | None) -> Any:
 def specs_validate(specs: SpecsDir = None) -> None:
     """Load both specs, the code table and the errata, and cross-check them."""
     c = _contract(specs)
-    out.print(f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}")
+    out.print(f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}",
+              markup=False)
 
 
 @specs_app.command("show")
@@ -76,21 +78,22 @@ def specs_show(specs: SpecsDir = None) -> None:
         ops.add_column(col)
     for op in c.operations.values():
         fields = ", ".join(c.spec(op.api).schemas[op.request_schema].get("properties", {})) if op.request_schema else ""
-        ops.add_row(op.api, op.operation_id + (" (extension)" if op.extension else ""), op.label, fields or "-")
+        ops.add_row(*map(escape, (op.api, op.operation_id + (" (extension)" if op.extension else ""), op.label,
+                                  fields or "-")))
     out.print(ops)
     codes = Table(title="Codes")
     for col in ("api", "where", "code", "category", "retryable", "meaning"):
         codes.add_column(col)
     for code in c.codes.codes:
-        codes.add_row(code.api, code.where, code.code, code.category, "yes" if code.retryable else "no",
-                      code.en + ("" if code.documented else " *"))
+        codes.add_row(*map(escape, (code.api, code.where, code.code, code.category, "yes" if code.retryable else "no",
+                                    code.en + ("" if code.documented else " *"))))
     out.print(codes)
     out.print("* decided by faceharness where the document is silent (see ERRATA)")
     errata = Table(title="Errata (specs/ERRATA.md)")
     errata.add_column("id")
     errata.add_column("title")
     for e in c.errata:
-        errata.add_row(e.id, e.title)
+        errata.add_row(escape(e.id), escape(e.title))
     out.print(errata)
 
 
@@ -101,7 +104,7 @@ def codes(code: Annotated[str, typer.Argument(help="a code, e.g. 10047 or 1155")
     if not found:
         raise UsageError(f"code {code} is not in specs/codes.yaml")
     for c in found:
-        out.print(c.describe())
+        out.print(c.describe(), markup=False)
 
 
 # --- call ----------------------------------------------------------------------------------
@@ -120,7 +123,7 @@ def _run_call(target: str, config: Path | None, fn: Any) -> None:
             _print_answer(fn(t.url, creds))
         except ApiError as exc:
             err.print(f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
-                      f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}")
+                      f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}", markup=False)
             raise typer.Exit(1) from None
 
 
@@ -219,7 +222,7 @@ def emulate(
         for col in ("name", "api", "rule it violates"):
             table.add_column(col)
         for row in describe_breaks():
-            table.add_row(*row)
+            table.add_row(*map(escape, row))
         out.print(table)
         return
     check_bind_host(host)

@@ -31,6 +31,8 @@ def test_specs_show_piped_keeps_every_row_on_one_line():
         rows = [line for line in lines if f" {code.code} " in line and code.api in line and code.where in line]
         assert rows, f"{code.api} {code.where} {code.code}: no row"
         assert any(meaning in row for row in rows), f"{code.api} {code.code}: meaning folded or cut: {rows}"
+    for erratum in load_contract().errata:
+        assert any(erratum.id in line and erratum.title in line for line in lines), erratum.id
     assert "\x1b[" not in r.stdout  # no colour codes in a log
 
 
