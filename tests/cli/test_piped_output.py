@@ -70,3 +70,23 @@ def test_shorten_cuts_at_a_word_with_an_ellipsis():
     assert shorten(text, 18) == "gateway code 10047…"[:18] or shorten(text, 18) == "gateway code…"
     assert len(shorten("x" * 50, 10)) == 10 and shorten("x" * 50, 10).endswith("…")
     assert shorten("a\nb   c", 20) == "a b c"
+
+
+def test_accuracy_table_keeps_intervals_whole():
+    """The issue's example: "[0.011,0.⏎28]" in a CI log."""
+    script = textwrap.dedent('''
+        from harness.commands.accuracy import _print_table
+        from harness.results import AccuracyMetrics, ThresholdResult
+
+        rows = [ThresholdResult(claim=f"match.score>={t}", rule="score>=", threshold=t, claimed_fmr=c,
+                                fmr=0.0112, fmr_ci95=(0.011, 0.28), fnmr=0.0431, fnmr_ci95=(0.0123, 0.0917),
+                                genuine=23, impostor=355, verdict="consistent", impostor_pairs_needed=29956)
+                for t, c in ((70, 0.001), (80, 0.0001))]
+        _print_table(AccuracyMetrics(api="match", target="emulator", dataset="faces (12 identities)",
+                                     thresholds=rows))
+    ''')
+    r = _piped("-c", script)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    for text in ("[0.011,0.28]", "[0.012,0.092]", "355/29956", "match: documented false-match claims"):
+        assert any(text in line for line in lines), f"{text!r} split across lines:\n{r.stdout}"
