@@ -268,6 +268,9 @@ def main() -> None:
     except KeyboardInterrupt:  # outside typer's own handling, which returns 130 itself
         _fail("interrupted", 130)
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `faceharness`, `faceharness load`: the help, as laid out
+            sys.stderr.write(f"{exc.format_message()}\n")  # type: ignore[attr-defined]
+            sys.exit(2)
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
             _fail(exc.format_message())
         if os.environ.get("FACEHARNESS_DEBUG"):

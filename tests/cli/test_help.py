@@ -113,3 +113,11 @@ def test_version_in_a_real_process():
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"faceharness {version('faceharness')}"
     assert r.stderr == ""
+
+
+@pytest.mark.parametrize("args", [[], ["load"], ["call"]], ids=["faceharness", "load", "call"])
+def test_a_group_without_a_command_prints_its_help_as_laid_out(args):
+    r = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    lines = r.stderr.splitlines()
+    assert lines[0].startswith("Usage: faceharness") and "Commands:" in lines and "Exit codes:" in r.stderr, r.stderr
