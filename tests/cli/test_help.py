@@ -69,15 +69,35 @@ def test_bracketed_words_survive_in_every_config_option():
     assert seen >= 8
 
 
+def _entries(help_text: str) -> dict[str, str]:
+    """Each option's entry in the Options list (its lines up to the next option), flattened."""
+    entries: dict[str, str] = {}
+    current: str | None = None
+    for line in help_text.splitlines():
+        start = re.match(r"^  (--[\w-]+)", line)
+        if start:
+            current = start.group(1)
+            entries[current] = ""
+        elif not line.startswith("   "):
+            current = None
+        if current is not None:
+            entries[current] = _flat(entries[current] + " " + line)
+    return entries
+
+
 @pytest.mark.parametrize("path, command", LEAVES, ids=[" ".join(p) for p, _ in LEAVES])
 def test_every_option_is_described_and_shows_its_default(path, command):
-    shown = _flat(_help(path))
+    entries = _entries(_help(path))
     for param in command.params:
         name = f"{' '.join(path)} {'/'.join(param.opts)}"
         assert (getattr(param, "help", None) or "").strip(), f"{name}: no help text"
-        if param.required or param.default in (None, False) or param.param_type_name == "argument":
+        if param.param_type_name == "argument":
             continue
-        assert re.search(rf"{re.escape(param.opts[0])} .*?\[default: ", shown), f"{name}: default not shown"
+        entry = entries[param.opts[0]]
+        assert _flat(param.help) in entry, f"{name}: {entry!r}"
+        if param.required or param.default is None or param.default is False:  # 0 is a default to show
+            continue
+        assert "[default: " in entry, f"{name}: default not shown: {entry!r}"
 
 
 @pytest.mark.parametrize("path, option", [
