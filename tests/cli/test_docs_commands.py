@@ -162,3 +162,16 @@ def test_documented_break_mode_count_is_the_real_one():
     match = re.search(r"the (\d+) break modes", readme)
     assert match, "README no longer counts the break modes"
     assert int(match.group(1)) == len(BREAKS)
+
+
+def test_documented_code_explanations_are_what_the_command_prints():
+    """`faceharness codes N   # what a code means: "..."`: the quoted answer is the real one."""
+    checked = 0
+    for path in DOCS:
+        for _, command in _shell_lines(path):
+            found = re.match(r'^faceharness codes (\S+)\s+#.*"([^"]+)"', command)
+            if found:
+                r = _run("codes", found.group(1))
+                assert r.returncode == 0 and found.group(2) in r.stdout, f"{path.name}: {found.group(2)!r} vs {r.stdout!r}"
+                checked += 1
+    assert checked
