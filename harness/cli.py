@@ -98,7 +98,7 @@ def specs_show(specs: SpecsDir = None) -> None:
 
 
 @app.command("codes")
-def codes(code: Annotated[str, typer.Argument(help="a code, e.g. 10047 or 1155")], specs: SpecsDir = None) -> None:
+def codes(code: Annotated[str, typer.Argument(metavar="CODE", help="a code, e.g. 10047 or 1155")], specs: SpecsDir = None) -> None:
     """What a code means, in every API and place it appears."""
     found = _contract(specs).codes.find(code)
     if not found:

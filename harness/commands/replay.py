@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
 
 
 def replay(
-    finding: Annotated[Path, typer.Argument(help="findings/F-NNN.json of a conformance or fuzz run")],
+    finding: Annotated[Path, typer.Argument(metavar="FINDING", help="findings/F-NNN.json of a conformance or fuzz run")],
     target: Annotated[str | None, typer.Option(
         "--target", help="'emulator' or a base URL (default: the run's target; for an emulator run, "
                          "an emulator with the run's break modes)")] = None,
