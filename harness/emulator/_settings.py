@@ -25,6 +25,10 @@ DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
 
 
+# Tables of a config file that the harness's clients read, not the emulator.
+HARNESS_TABLES = ("credentials", "conformance")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -128,7 +132,7 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
                       if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if model is None:
             return []
-    return [*model.model_fields, *(["credentials"] if model is EmulatorSettings else [])]
+    return [*model.model_fields, *(HARNESS_TABLES if model is EmulatorSettings else ())]
 
 
 def build_settings(config: Path | None = None, **overrides: object) -> EmulatorSettings:
@@ -136,7 +140,8 @@ def build_settings(config: Path | None = None, **overrides: object) -> EmulatorS
     data: dict[str, object] = {}
     if config is not None:
         data = read_toml(config)
-        data.pop("credentials", None)  # the harness side's section; the emulator reads env below
+        for table in HARNESS_TABLES:  # the harness side's tables (one config file serves both sides)
+            data.pop(table, None)  # credentials come from the environment, below
     _add_env_credentials(data)
     for key, value in overrides.items():
         if value is not None and value != ():

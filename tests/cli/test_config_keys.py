@@ -52,8 +52,10 @@ def test_known_keys_still_read(tmp_path):
     creds = load_credentials(path)
     assert (creds.token, creds.jd_appkey, creds.jd_secretkey) == ("tok", "ak", "sk")
     assert read_settings(path).qps == (("jd", 5.0),)
-    # the emulator ignores the harness side's [credentials]; the other tables are not its own
-    assert build_settings(_write(tmp_path, '[credentials]\ntoken = "tok"\n[throttle]\nqps = 3\n')).throttle.qps == 3
+    # one file serves both sides: the emulator leaves [credentials] and [conformance] to the harness
+    both = _write(tmp_path, '[credentials]\ntoken = "tok"\n[conformance]\njd_qps = 5\n[throttle]\nqps = 3\n')
+    assert build_settings(both).throttle.qps == 3
+    assert read_settings(both).qps == (("jd", 5.0),) and load_credentials(both).token == "tok"
 
 
 def test_a_typo_in_a_real_command_is_one_line_and_exit_2(tmp_path):
