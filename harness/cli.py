@@ -51,7 +51,7 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(version: Annotated[bool, typer.Option(
         "--version", is_eager=True, callback=_version, help="print the version and exit")] = False) -> None:
-    """Contract tests, fuzzing, load and accuracy checks for face-comparison APIs."""
+    """Options before any command (only --version); the app's help= is what --help shows."""
 
 
 def _contract(specs: Path | None) -> Any:
