@@ -43,6 +43,12 @@ class Emulator:
                 self._photos[key] = builtin_faces()[0].data
         return self._photos[key]
 
+    @property
+    def match_busy(self) -> int:
+        """The internal API's "try later" code, named by meaning (codes.yaml): a full live-code
+        space or async queue answers it, never a hang."""
+        return int(self.contract.codes.code_for("match", "errcode", "too many requests").code)
+
     def broken(self, name: str) -> bool:
         return name in self.settings.breaks
 
