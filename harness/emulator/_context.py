@@ -19,6 +19,10 @@ from ._state import State
 
 @dataclass
 class Emulator:
+    """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
+    ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
+    own cache is an LRU (dlib: 1,024 images)."""
+
     contract: Contract
     settings: EmulatorSettings
     state: State

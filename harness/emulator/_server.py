@@ -3,8 +3,10 @@ or in the foreground for `faceharness emulate`."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
+import logging
 import os
 import signal
 import socket
@@ -25,6 +27,21 @@ GRACEFUL_S = 2       # in-flight requests get this long after SIGINT/SIGTERM, th
 STOP_LIMIT_S = 5.0   # after a stop signal the process ends within this, whatever it is doing
 
 
+class _QuietStop(logging.Filter):
+    """Requests cut off when a stop's grace time ends are the stop working: no traceback each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        return not str(record.msg).startswith("Cancel %s running task")
+
+
+def _quiet_stops() -> None:
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietStop) for f in errors.filters):
+        errors.addFilter(_QuietStop())
+
+
 class EmulatorServer:
     """`with EmulatorServer(app) as url:` serves on 127.0.0.1, a free port, until the block ends."""
 
@@ -36,6 +53,7 @@ class EmulatorServer:
                                 lifespan="off", timeout_graceful_shutdown=GRACEFUL_S,
                                 limit_concurrency=MAX_CONCURRENCY)
         self.server = uvicorn.Server(config)
+        _quiet_stops()
         self.thread = threading.Thread(target=self.server.run, name="faceharness-emulator", daemon=True)
         self.startup_timeout_s = startup_timeout_s
         self.url = ""
@@ -135,6 +153,7 @@ def serve_forever(make_app: Callable[[], Any], *, host: str, port: int,
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                             timeout_graceful_shutdown=GRACEFUL_S, limit_concurrency=MAX_CONCURRENCY)
     server = _ForegroundServer(config)
+    _quiet_stops()
     if announce:
         announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
     try:
