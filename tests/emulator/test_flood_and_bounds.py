@@ -137,10 +137,11 @@ async def _send(client: httpx.AsyncClient, name: str, path: str, body: Any) -> d
     return r.json()  # type: ignore[no-any-return]
 
 
-async def _flood(url: str, seconds: float, workers: int) -> dict[str, Counter[str]]:
-    """Every route at once, `workers` concurrent clients, for `seconds`; every answer recorded."""
+async def _flood(url: str, seconds: float, workers: int, only: str | None = None) -> dict[str, Counter[str]]:
+    """Every route (or `only` one) at once, `workers` concurrent clients, for `seconds`; every
+    answer recorded."""
     requests = _requests()
-    names = list(requests)
+    names = [only] if only else list(requests)
     answers: dict[str, Counter[str]] = {n: Counter() for n in names}
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=workers)
@@ -185,6 +186,30 @@ def test_flood_of_every_route_past_ten_thousand_live_codes_keeps_every_route_ans
     assert r["errcode"] == busy and "liveCodes are live" in r["errmsg"]
     stats = httpx.get(url + "/_emulator/stats", timeout=5).json()
     assert stats["live_codes"] == sizes["live_codes"] and "retired_live_codes" in stats
+
+
+@pytest.mark.parametrize("route", list(_requests()))
+def test_a_flood_of_one_route_leaves_every_other_route_answering(emulator, route):
+    url = emulator()
+    state = emulator.app.state.emulator.state  # type: ignore[attr-defined]
+    for _ in range(10_000):                     # the 4-digit space's worth, as a long flood leaves it
+        state.issue_live_code(120)
+    requests = _requests()
+
+    async def flood_and_probe() -> tuple[dict[str, Counter[str]], dict[str, float]]:
+        flood = asyncio.ensure_future(_flood(url, seconds=1.5, workers=10, only=route))
+        await asyncio.sleep(0.5)
+        waited: dict[str, float] = {}
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            for name, (path, body) in requests.items():
+                started = time.monotonic()
+                assert "errcode" in await _send(client, name, path, body) or name == "faceCompareNew"
+                waited[name] = time.monotonic() - started
+        return await flood, waited
+
+    answers, waited = asyncio.run(flood_and_probe())
+    assert sum(answers[route].values()) >= 20, answers
+    assert max(waited.values()) < 3, waited
 
 
 def test_async_requests_answer_busy_beyond_the_pending_bound(emulator):
@@ -333,12 +358,16 @@ def test_emulate_on_an_impossible_port_is_one_line_and_exit_2(port):
     assert "internal error" not in r.stderr and "emulator on" not in r.stderr and r.stdout == ""
 
 
-def test_emulate_announces_the_port_it_bound():
+def test_emulate_announces_the_port_it_bound_and_ctrl_c_stops_it():
     port = _free_port()
     proc, url = _start([sys.executable, "-m", "harness.cli", "emulate", "--engine", "fast", "--port", str(port)])
     try:
         assert url == f"http://127.0.0.1:{port}"
         assert httpx.get(url + "/_emulator/health", timeout=5).json()["status"] == "ok"
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(10)
     finally:
-        proc.terminate()
-        proc.wait(10)
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == 130
+    assert proc.stderr is not None and proc.stderr.read().strip() == "faceharness: emulator stopped (SIGINT)"
