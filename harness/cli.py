@@ -235,9 +235,10 @@ def emulate(
     settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
                               breaks=tuple(break_ or ()),
                               throttle=None if qps is None else {"qps": qps})
-    application = create_app(settings)
-    err.print(f"faceharness emulator on http://{host}:{port} (engine {settings.engine}); Ctrl-C stops it")
-    serve_forever(application, host=host, port=port)
+    stopped = serve_forever(lambda: create_app(settings), host=host, port=port, announce=lambda url: err.print(
+        f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"))
+    err.print(f"faceharness: emulator stopped ({stopped or 'server ended'})")
+    raise typer.Exit(130 if stopped else 2)
 
 
 def _register_commands() -> None:
