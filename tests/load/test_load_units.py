@@ -164,7 +164,28 @@ def test_error_spike_window() -> None:
     assert spike.check(0.3) is None  # too few samples
     spike.add(0.35, True)
     assert spike.check(0.4) is not None and "4/4" in (spike.check(0.4) or "")
-    assert spike.check(5.0) is None  # the window slid past the errors
+    # the window slid past the errors: at a low rate the last 4 answers are judged instead
+    assert "4/4 non-success in the last 4 answers" in (spike.check(5.0) or "")
+    for t in (5.0, 6.0, 7.0):
+        spike.add(t, False)
+    assert spike.check(7.1) is None  # 1 of the last 4 failed
+
+
+def test_error_spike_fires_at_two_requests_per_second() -> None:
+    """2/s never fills a 5 s window with 20 answers; the last 10 answers are judged instead."""
+    spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=10)
+    fired = None
+    for i in range(40):
+        now = i * 0.5
+        spike.add(now, True)
+        if (fired := spike.check(now)) is not None:
+            fired = (i + 1, fired)
+            break
+    assert fired is not None and fired[0] == 10, fired  # after 5 s of failures
+    busy = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=10)
+    for i in range(500):  # 100/s: judged on the last 5 s, so 6 failures in a row are a blip
+        busy.add(i / 100, i % 100 < 6)
+    assert busy.check(4.99) is None
 
 
 def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
