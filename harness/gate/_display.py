@@ -90,7 +90,7 @@ def criteria_table(summary: Summary) -> Table | None:
     for col in ("criterion", "result", "expected", "actual", "reason"):
         table.add_column(col, overflow="fold")
     for c in summary.gate.criteria:
-        mark = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
+        mark = "[dim]inconclusive[/]" if c.inconclusive else "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
         table.add_row(c.name, mark, c.expected or "-", c.actual or "-", c.reason)
     return table
 
@@ -122,7 +122,10 @@ def _detail(suite: SuiteResult) -> str:
     if suite.name == "load" and metrics is not None:
         parts = []
         if getattr(metrics, "qps_limit", None) is not None:
-            parts.append(f"QPS limit {metrics.qps_limit:g}/s")
+            from harness.loadgen.limit import describe_limit
+
+            stopped = (metrics.model_extra or {}).get("stopped_by")
+            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped)}")
         latency = getattr(metrics, "latency_ms", None)
         if latency is not None and latency.p99 is not None:
             rate = (metrics.model_extra or {}).get("offered_rps")
