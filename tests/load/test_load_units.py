@@ -358,3 +358,31 @@ def test_find_limit_reports_errors_and_empty_steps() -> None:
     )  # fmt: skip
     assert silent.limit_rps is None and silent.table()[0]["reasons"] == ["no responses"]
     assert math.isclose(json.loads(json.dumps(result.to_dict()))["limit_rps"], result.limit_rps)
+
+
+def test_find_limit_says_how_its_limit_bounds_the_truth() -> None:
+    """Issue 15: a search that never failed found a lower bound, not the limit."""
+    from harness.loadgen.limit import describe_limit, search_higher
+
+    ceiling = find_limit(throttling_service(150.0), start_rate=5, max_rate=20, slo_p99_ms=100,
+                         max_error_rate=0.01)  # fmt: skip
+    assert (ceiling.bound, ceiling.reported_rps) == ("lower", 20)
+    assert describe_limit(ceiling.reported_rps, ceiling.bound, ceiling.stopped_by) == (
+        "at least 20/s (search ceiling)"
+    )
+    assert "--allow-costly-load" in search_higher(ceiling.stopped_by)
+    assert ceiling.to_dict()["bound"] == "lower"
+    exact = find_limit(throttling_service(15.0), start_rate=5, max_rate=20, slo_p99_ms=100,
+                       max_error_rate=0.01)  # fmt: skip
+    assert exact.bound == "exact" and exact.reported_rps == exact.limit_rps == pytest.approx(15.0, rel=0.04)
+    none = find_limit(throttling_service(0.001), start_rate=1, max_rate=20, slo_p99_ms=100,
+                      max_error_rate=0.01)  # fmt: skip
+    assert none.limit_rps is None and none.bound == "upper" and none.reported_rps == 1 / 16
+    assert describe_limit(none.reported_rps, none.bound) == "below 0.0625/s (no rate passed)"
+
+    def budget(rate: float) -> str | None:
+        return "request budget: 0 of 3 used, next step needs 7"
+
+    unrun = find_limit(throttling_service(10.0), start_rate=1, max_rate=20, slo_p99_ms=100,
+                       max_error_rate=0.01, precheck=budget)  # fmt: skip
+    assert unrun.bound is None and unrun.reported_rps is None
