@@ -331,9 +331,7 @@ def _print_limit(outcome: Any) -> None:
     out.print(table)
     limit = describe_limit(found.reported_rps, found.bound, found.stopped_by)
     knee = "-" if found.knee_rps is None else f"{found.knee_rps:.1f}/s"
-    out.print(f"limit: {limit} (open model; stopped by {found.stopped_by}); knee: {knee}")
-    if found.bound == "lower":
-        out.print(f"no step failed, so this is a lower bound; to search higher, {search_higher(found.stopped_by)}")
+    out.print(f"limit: {limit}; open model, stopped by {found.stopped_by}; knee: {knee}")
     if found.plateau_rps is not None:
         out.print(f"throttle plateau: {found.plateau_rps:.1f} ok/s")
     for note in found.notes:
@@ -342,6 +340,8 @@ def _print_limit(outcome: Any) -> None:
     inconclusive = (metrics.model_extra or {}).get("inconclusive") if metrics is not None else None
     if inconclusive:
         out.print(f"[bold]inconclusive:[/] {inconclusive}")
+    elif found.bound == "lower":
+        out.print(f"no step failed, so this is a lower bound; to search higher, {search_higher(found.stopped_by)}")
 
 
 def _finish(outcome: Any, plan: Any) -> None:
