@@ -206,7 +206,9 @@ class LimitStep(_Metrics):
 
 
 class LoadMetrics(_Metrics):
-    qps_limit: float | None = Field(default=None, description="highest sustainable rate found")
+    qps_limit: float | None = Field(
+        default=None, description="highest sustainable rate found (read with qps_limit_bound)"
+    )
     qps_limit_bound: Literal["exact", "lower", "upper"] | None = Field(
         default=None,
         description="exact: between a passing and a failing rate; lower: the search stopped "

@@ -125,7 +125,8 @@ def _detail(suite: SuiteResult) -> str:
             from harness.loadgen.limit import describe_limit
 
             stopped = (metrics.model_extra or {}).get("stopped_by")
-            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped)}")
+            bound = getattr(metrics, "qps_limit_bound", None)
+            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, bound, stopped)}")
         latency = getattr(metrics, "latency_ms", None)
         if latency is not None and latency.p99 is not None:
             rate = (metrics.model_extra or {}).get("offered_rps")

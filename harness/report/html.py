@@ -44,7 +44,8 @@ def _qps_limit(metrics: Any) -> str:
     from harness.loadgen.limit import describe_limit
 
     extra = getattr(metrics, "model_extra", None) or {}
-    return describe_limit(metrics.qps_limit, metrics.qps_limit_bound, extra.get("stopped_by"))
+    bound = getattr(metrics, "qps_limit_bound", None)
+    return describe_limit(getattr(metrics, "qps_limit", None), bound, extra.get("stopped_by"))
 
 
 def _ms(value: float | None) -> str:
