@@ -174,12 +174,12 @@ def test_error_spike_window() -> None:
 def test_error_spike_fires_at_two_requests_per_second() -> None:
     """2/s never fills a 5 s window with 20 answers; the last 10 answers are judged instead."""
     spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=10)
-    fired = None
+    fired: tuple[int, str] | None = None
     for i in range(40):
         now = i * 0.5
         spike.add(now, True)
-        if (fired := spike.check(now)) is not None:
-            fired = (i + 1, fired)
+        if (reason := spike.check(now)) is not None:
+            fired = (i + 1, reason)
             break
     assert fired is not None and fired[0] == 10, fired  # after 5 s of failures
     busy = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=10)
