@@ -142,11 +142,15 @@ def find_limit(
 
 
 def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
-    if faces is not None and faces_dir is not None:
-        from harness.errors import UsageError
+    """``--faces``, or ``--faces-dir`` (its old, hidden name): a folder, checked before any load."""
+    from harness.errors import UsageError
 
+    if faces is not None and faces_dir is not None:
         raise UsageError("give --faces only (--faces-dir is its old name)")
-    return faces if faces is not None else faces_dir
+    folder = faces if faces is not None else faces_dir
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"--faces {folder}: not a directory")
+    return folder
 
 
 def _out(out_dir: Path | None) -> Path:

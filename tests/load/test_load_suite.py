@@ -134,6 +134,8 @@ BAD_INPUT = [
     (["load", "run", "--rate", "10", "--max-rps", "5"], "--rate 10/s is above --max-rps 5"),
     (["load", "find-limit", "--max-rate", "10", "--max-rps", "5"], "--max-rate 10/s is above --max-rps 5"),
     (["load", "run", "--rate", "5", "--faces", "a", "--faces-dir", "b"], "--faces"),
+    (["load", "run", "--rate", "5", "--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
+    (["load", "find-limit", "--faces-dir", "/nonexistent"], "--faces /nonexistent: not a directory"),
 ]
 
 
