@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from harness.commands._options import max_rps as check_max_rps
 from harness.commands._options import positive_seconds
 from harness.console import console
 from harness.errors import HarnessError, UsageError
@@ -96,8 +97,7 @@ def accuracy(
     if apis is None:
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
-    if max_rps is not None and max_rps < 0:
-        raise UsageError(f"--max-rps must be 0 (no pacing) or positive, got {max_rps:g}")
+    check_max_rps(max_rps)
     positive_seconds(timeout)
     budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (

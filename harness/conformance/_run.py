@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from harness.clients import Credentials
+from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, load_contract
 from harness.errors import TargetError, UsageError
 from harness.results import (
@@ -172,8 +173,7 @@ def validate_options(api: str, examples: int, max_rps: float | None, max_request
         raise UsageError(f"--phases {','.join(phases)!r}: expected some of {', '.join(PHASES)}")
     if examples < 1:
         raise UsageError(f"--examples {examples}: expected a positive number of examples per operation")
-    if max_rps is not None and max_rps < 0:
-        raise UsageError(f"--max-rps {max_rps:g}: expected requests per second >= 0 (0: unlimited)")
+    check_max_rps(max_rps)
     if max_requests is not None and max_requests < 10:
         raise UsageError(f"--max-requests {max_requests}: expected at least 10 requests")
     return APIS if api == "all" else (api,)

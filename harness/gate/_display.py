@@ -93,7 +93,7 @@ def criteria_table(summary: Summary) -> Table | None:
     for col in ("criterion", "result", "expected", "actual", "reason"):
         table.add_column(col, overflow="fold")
     for c in summary.gate.criteria:
-        mark = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
+        mark = "[dim]inconclusive[/]" if c.inconclusive else "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
         table.add_row(escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(c.reason))
     return table
 
@@ -125,7 +125,11 @@ def _detail(suite: SuiteResult) -> str:
     if suite.name == "load" and metrics is not None:
         parts = []
         if getattr(metrics, "qps_limit", None) is not None:
-            parts.append(f"QPS limit {metrics.qps_limit:g}/s")
+            from harness.loadgen.limit import describe_limit
+
+            stopped = (metrics.model_extra or {}).get("stopped_by")
+            bound = getattr(metrics, "qps_limit_bound", None)
+            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, bound, stopped)}")
         latency = getattr(metrics, "latency_ms", None)
         if latency is not None and latency.p99 is not None:
             rate = (metrics.model_extra or {}).get("offered_rps")

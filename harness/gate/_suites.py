@@ -180,7 +180,7 @@ def merge_load(
     metrics: dict[str, Any] = _dump(run.metrics)
     if search is not None:
         found = _dump(search.metrics)
-        keep = ("qps_limit", "limit_search", "knee_rps", "plateau_rps", "saturation_rps",
+        keep = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", "knee_rps", "plateau_rps", "saturation_rps",
                 "first_bad_rps", "converged", "stopped_by", "criteria", "search_elapsed_s",
                 "requests_budget", "requests_planned")
         metrics.update({k: found[k] for k in keep if k in found})

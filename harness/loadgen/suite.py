@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from harness.errors import HarnessError, UsageError
+from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import safety
-from harness.loadgen.classify import BUSINESS_FAILURE, SUCCESS
+from harness.loadgen.classify import AUTH_ERROR, BUSINESS_FAILURE, SUCCESS
 from harness.loadgen.compare import side_by_side
-from harness.loadgen.limit import LimitResult, StepResult, find_limit
+from harness.loadgen.limit import (
+    LimitResult,
+    StepResult,
+    describe_limit,
+    find_limit,
+    search_higher,
+)
 from harness.loadgen.measure import open_model_measure
 from harness.loadgen.result import LoadResult
 from harness.loadgen.runner import LoadProgress, run_load
@@ -34,6 +42,7 @@ LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 ENGINES = ("fast", "dlib")
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
+SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
 
 StepCallback = Callable[[int, float, StepResult | None], None]
 
@@ -101,6 +110,7 @@ class LoadPlan:
     abort_error_rate: float | None | Literal["auto"] = "auto"
     slo_p99_ms: float | None = None  # run mode: a p99 above this is a finding
     max_error_rate: float | None = None  # run mode: an error rate above this is a finding
+    max_rps: float | None = None  # highest rate sent (0: unlimited; default: the target's ceiling)
 
     @property
     def is_emulator(self) -> bool:
@@ -167,6 +177,8 @@ def execute(
     outcome = LoadOutcome(suite=LoadSuiteResult(name="load", status="pass"), secrets=secrets)
     try:
         with open_target(plan.target, **emulator_settings) as tgt:
+            if not plan.is_emulator:
+                _reachable(tgt.url, plan.timeout_s)
             if plan.search is not None:
                 _search(
                     plan, plan.search, tgt.url, scenario, env, limits, outcome, progress, on_step
@@ -194,21 +206,25 @@ def _check(plan: LoadPlan) -> safety.Limits:
     if plan.search is None:
         if plan.duration_s <= 0:
             raise UsageError(f"--duration must be > 0, got {plan.duration_s}")
+        safety.check_criteria(plan.slo_p99_ms, plan.max_error_rate)
         return safety.check_run(
             is_emulator=plan.is_emulator, users=plan.users, rate=plan.rate,
             max_requests=plan.max_requests, abort_error_rate=abort, abort_default=auto,
-            allow_costly=plan.allow_costly,
+            allow_costly=plan.allow_costly, max_rps=plan.max_rps,
         )  # fmt: skip
     if plan.users is not None or plan.rate is not None:
         raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
     s = plan.search
+    safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
+    if s.required_rps is not None and not (math.isfinite(s.required_rps) and s.required_rps > 0):
+        raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
+    safety.check_rate_ceiling(
+        s.max_rate, "--max-rate", is_emulator=plan.is_emulator, allow_costly=plan.allow_costly,
+        max_rps=plan.max_rps,
+    )  # fmt: skip
     start, top = _search_rates(plan, s)
     if not (0 < start <= top):
         raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-    if s.slo_p99_ms <= 0 or not 0 <= s.max_error_rate < 1:
-        raise UsageError("--slo-p99 must be > 0 ms and --max-error-rate in [0, 1)")
-    if not plan.is_emulator and not plan.allow_costly:
-        safety.check_rate_ceiling(top, "--max-rate")
     return safety.check_run(
         is_emulator=plan.is_emulator, users=None, rate=top, max_requests=plan.max_requests,
         abort_error_rate=abort, abort_default=auto, allow_costly=True,
@@ -216,10 +232,47 @@ def _check(plan: LoadPlan) -> safety.Limits:
 
 
 def _search_rates(plan: LoadPlan, s: LimitOptions) -> tuple[float, float]:
-    if plan.is_emulator:
-        return s.start_rate or 10.0, s.max_rate or 2000.0
-    top = s.max_rate or safety.URL_MAX_RATE
-    return s.start_rate or min(1.0, top), top
+    """First and highest rate of a search: the ceiling (live 20/s, lifted by
+    ``--allow-costly-load`` or ``--max-rps 0``) is the default top, else 2000/s."""
+    ceiling = safety.rate_ceiling(
+        is_emulator=plan.is_emulator, allow_costly=plan.allow_costly, max_rps=plan.max_rps
+    )
+    top = s.max_rate or (SEARCH_MAX_RATE if ceiling is None else ceiling)
+    return s.start_rate or min(10.0 if plan.is_emulator else 1.0, top), top
+
+
+def _reachable(url: str, timeout_s: float) -> None:
+    """Open (and close) one TCP connection to the target before any load: a closed port or
+    an unknown host is "could not run" in a second, not a run of connection errors."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UsageError(f"--target {url!r}: {exc}") from exc
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=min(timeout_s, 5.0)):
+            pass
+    except OSError as exc:
+        why = f"{type(exc).__name__}: {exc.strerror or exc}"
+        raise TargetError(f"could not run: {url} unreachable ({why})") from exc
+
+
+def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
+                by_class: Mapping[str, int]) -> str | None:  # fmt: skip
+    """Why answers like these cannot judge the service (None: they can).
+
+    No HTTP answer at all (refused, reset, timed out) is an unreachable target; HTTP answers
+    that all refused the credentials or the account say nothing about the service's load.
+    """
+    top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
+    http = completed - sum(n for c, n in codes.items() if c.startswith("EXC "))
+    if http <= 0:
+        return (
+            f"could not run: {target} unreachable (no HTTP answer to {completed} requests: {top})"
+        )
+    if by_class.get(AUTH_ERROR, 0) >= http:
+        return f"could not run: {target} refused the credentials or the account ({top})"
+    return None
 
 
 def _credentials(plan: LoadPlan) -> tuple[dict[str, str], list[str]]:
@@ -275,6 +328,7 @@ def _runs(
             timeout_s=plan.timeout_s, abort_error_rate=limits.abort_error_rate, env=env,
         )  # fmt: skip
         outcome.runs.append(result)
+        _judgeable(plan, result)
         if budget is not None:
             budget -= int(result.summary["totals"]["sent"])
         if result.stop_reason == "aborted":
@@ -315,6 +369,7 @@ def _search(
     )  # fmt: skip
     used = 0
     steps = 0
+    judged: list[float] = []  # rates whose answers could judge the service
 
     def planned(rate: float) -> int:
         return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
@@ -333,6 +388,13 @@ def _search(
         used += planned(rate)
         if on_step is not None:
             on_step(steps, rate, result)
+        run = result.detail
+        reason = unjudgeable(plan.target, run.get("run_completed", result.completed),
+                             run.get("run_codes", {}), run.get("run_by_class", {}))  # fmt: skip
+        if reason is None:
+            judged.append(rate)
+        elif not judged:  # nothing can judge the service: stop now, not at 1/16 of the rate
+            raise TargetError(f"{reason}; step {steps} at {rate:g}/s")
         return result
 
     found = find_limit(
@@ -352,13 +414,22 @@ def _search(
     metrics["requests_planned"] = used
     findings: list[Finding] = []
     op = _operation(plan.scenario)
-    if found.limit_rps is None:
+    if found.bound is None:
+        raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
+    if found.bound == "upper":
         findings.append(_finding(op, "qps_limit", f"no rate from {start:g}/s to {top:g}/s met the "
                                  f"criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= {s.max_error_rate:.1%}); "
                                  f"stopped by {found.stopped_by}"))  # fmt: skip
-    elif s.required_rps is not None and found.limit_rps < s.required_rps:
-        findings.append(_finding(op, "qps_limit", f"sustainable rate {found.limit_rps:.1f}/s is "
-                                 f"below the required {s.required_rps:g}/s"))  # fmt: skip
+    elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
+        shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
+        if found.bound == "exact":
+            findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below the "
+                                     f"required {s.required_rps:g}/s"))  # fmt: skip
+        else:  # the search stopped below the requirement without failing: not a measurement
+            metrics["inconclusive"] = (
+                f"the limit is {shown}: the required {s.required_rps:g}/s was not tried; "
+                f"to search higher, {search_higher(found.stopped_by)}"
+            )
     outcome.suite = _suite(findings, metrics)
 
 
@@ -392,7 +463,8 @@ def run_metrics(result: LoadResult) -> dict[str, Any]:
 def limit_metrics(found: LimitResult) -> dict[str, Any]:
     """A limit search as ``LoadMetrics`` fields: the limit and its evidence steps."""
     return {
-        "qps_limit": found.limit_rps,
+        "qps_limit": found.reported_rps,
+        "qps_limit_bound": found.bound,
         "knee_rps": found.knee_rps,
         "plateau_rps": found.plateau_rps,
         "saturation_rps": found.saturation_rps,
@@ -445,7 +517,21 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
     )
 
 
+def _judgeable(plan: LoadPlan, result: LoadResult) -> None:
+    """Raise "could not run" when a run's answers cannot judge the service (:func:`unjudgeable`),
+    or when the harness itself aborted the run."""
+    s = result.summary
+    reason = unjudgeable(plan.target, s["totals"]["completed"], s["codes"], s["by_class"])
+    if reason is not None:
+        raise TargetError(reason)
+    abort = s.get("abort_reason") or ""
+    if result.stop_reason == "aborted" and not abort.startswith("error spike"):
+        raise HarnessError(f"{s['mode']}: aborted: {abort}")
+
+
 def _slo_findings(plan: LoadPlan, runs: list[LoadResult]) -> list[Finding]:
+    """SLO breaches, and the run's own failures: an aborted run (error spike), a run whose
+    answers were all errors, or above ``--max-error-rate``; one finding per run and kind."""
     findings: list[Finding] = []
     op = _operation(plan.scenario)
     for run in runs:
@@ -458,10 +544,16 @@ def _slo_findings(plan: LoadPlan, runs: list[LoadResult]) -> list[Finding]:
         completed = s["totals"]["completed"]
         served = s["by_class"].get(SUCCESS, 0) + s["by_class"].get(BUSINESS_FAILURE, 0)
         rate = (completed - served) / completed if completed else 1.0
-        if plan.max_error_rate is not None and rate > plan.max_error_rate:
-            top = ", ".join(f"{k} x{n}" for k, n in list(s["errors_by_code"].items())[:3])
-            findings.append(_finding(op, "error_rate", f"{s['mode']}: errors {rate:.2%} > "
-                                     f"{plan.max_error_rate:.2%} ({top})"))  # fmt: skip
+        top = ", ".join(f"{k} x{n}" for k, n in list(s["errors_by_code"].items())[:3])
+        if run.stop_reason == "aborted":
+            message = f"aborted after {completed} answers: {s['abort_reason']} ({top})"
+        elif served == 0:
+            message = f"every answer was an error ({top})"
+        elif plan.max_error_rate is not None and rate > plan.max_error_rate:
+            message = f"errors {rate:.2%} > {plan.max_error_rate:.2%} ({top})"
+        else:
+            continue
+        findings.append(_finding(op, "error_rate", f"{s['mode']}: {message}"))
     return findings
 
 

@@ -123,6 +123,19 @@ BAD_INPUT = [
         "--allow-costly-load",
     ),
     (["load", "find-limit", "--start-rate", "50", "--max-rate", "10"], "--start-rate"),
+    # one validation of the pass criteria for both commands (issue 17, 9)
+    (["load", "run", "--rate", "5", "--max-error-rate", "2"], "--max-error-rate 2: expected a fraction"),
+    (["load", "run", "--rate", "5", "--slo-p99", "-1"], "--slo-p99 -1: expected a positive"),
+    (["load", "find-limit", "--max-error-rate", "2"], "--max-error-rate 2: expected a fraction"),
+    (["load", "find-limit", "--slo-p99", "-1"], "--slo-p99 -1: expected a positive"),
+    (["load", "find-limit", "--required-rps", "0"], "--required-rps"),
+    # --max-rps: the pacing convention of every command (0: unlimited)
+    (["load", "run", "--rate", "5", "--max-rps", "-1"], "--max-rps -1: expected requests per second >= 0"),
+    (["load", "run", "--rate", "10", "--max-rps", "5"], "--rate 10/s is above --max-rps 5"),
+    (["load", "find-limit", "--max-rate", "10", "--max-rps", "5"], "--max-rate 10/s is above --max-rps 5"),
+    (["load", "run", "--rate", "5", "--faces", "a", "--faces-dir", "b"], "--faces"),
+    (["load", "run", "--rate", "5", "--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
+    (["load", "find-limit", "--faces-dir", "/nonexistent"], "--faces /nonexistent: not a directory"),
 ]
 
 
