@@ -23,6 +23,16 @@ from ._errors import (
     TransportFailure,
     error_for,
 )
+from ._deadline import (
+    DEFAULT_TIMEOUT_S,
+    AsyncDeadlineTransport,
+    Deadline,
+    DeadlineExceeded,
+    DeadlineTransport,
+    async_http_client,
+
+    http_client,
+)
 from ._http import DEFAULT_TIMEOUT, NO_ANSWER, no_answer_text, request_timeout
 from ._images import Payload, load_payload, sniff
 from ._jd import AsyncJdFaceCompareClient, JdFaceCompareClient
@@ -31,6 +41,13 @@ from ._signing import jd_auth_params, jd_sign
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DEFAULT_TIMEOUT_S",
+    "AsyncDeadlineTransport",
+    "Deadline",
+    "DeadlineExceeded",
+    "DeadlineTransport",
+    "async_http_client",
+    "http_client",
     "DEMO",
     "DEMO_JD_APPKEY",
     "DEMO_JD_SECRETKEY",

@@ -6,18 +6,17 @@ from typing import Any
 
 import httpx
 
+from ._deadline import DEFAULT_TIMEOUT_S, DeadlineExceeded, per_operation
 from ._errors import TransportFailure
 
+request_timeout = per_operation
+"""httpx's per-operation timeouts under a total deadline of ``seconds`` (see ``http_client``)."""
 
-def request_timeout(seconds: float) -> httpx.Timeout:
-    """``seconds`` for a whole request; connecting gets at most 5 s of it."""
-    return httpx.Timeout(seconds, connect=min(5.0, seconds))
-
-
-DEFAULT_TIMEOUT = request_timeout(30.0)
+DEFAULT_TIMEOUT = per_operation(DEFAULT_TIMEOUT_S)
 
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
+    "deadline": "the answer began, then did not complete within {timeout}",
     "reset": "the connection was reset before an answer began",
     "cut-off body": "the answer began, then the connection closed before its body was complete",
     "undecodable body": "the body could not be decoded as its Content-Encoding says",
@@ -33,6 +32,8 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
 
 
 def describe_transport_error(exc: httpx.HTTPError, url: str) -> TransportFailure:
+    if isinstance(exc, DeadlineExceeded):
+        return TransportFailure(f"{url}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         return TransportFailure(f"{url}: no answer within the timeout ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):

@@ -12,6 +12,7 @@ import httpx
 
 from harness.contract import CompareRequest, CompareResponse, Contract, ImageItem, load_contract
 
+from ._deadline import async_http_client, http_client
 from ._errors import error_for
 from ._http import DEFAULT_TIMEOUT, describe_transport_error, json_body
 from ._images import Payload, check_bytes, load_payload
@@ -76,7 +77,7 @@ class JdFaceCompareClient(_JdCalls):
                  transport: httpx.BaseTransport | None = None, raise_for_code: bool = True) -> None:
         super().__init__(appkey=appkey, secretkey=secretkey, contract=contract, clock=clock,
                          raise_for_code=raise_for_code)
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     def post(self, body: dict[str, Any], params: dict[str, str] | None = None) -> dict[str, Any]:
         path = self.contract.operation("faceCompareNew").path
@@ -105,7 +106,7 @@ class AsyncJdFaceCompareClient(_JdCalls):
                  transport: httpx.AsyncBaseTransport | None = None, raise_for_code: bool = True) -> None:
         super().__init__(appkey=appkey, secretkey=secretkey, contract=contract, clock=clock,
                          raise_for_code=raise_for_code)
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = async_http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     async def post(self, body: dict[str, Any], params: dict[str, str] | None = None) -> dict[str, Any]:
         path = self.contract.operation("faceCompareNew").path

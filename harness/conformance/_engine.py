@@ -26,7 +26,9 @@ from . import _auth
 from ._failures import FROM_ST, CheckFailed
 from ._raw import RawFailure, exchange_size
 from ._session import Session
-from ._transport import is_transport_error, kind_of, no_answer
+from ._transport import install_in_schemathesis, is_transport_error, kind_of, no_answer
+
+install_in_schemathesis()
 
 BUILTIN_CHECKS = (
     "not_a_server_error",
