@@ -24,6 +24,7 @@ import requests
 import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
 
 from harness.clients import Deadline, DeadlineExceeded, no_answer_text
 
@@ -243,9 +244,9 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
                 response = super().send(request, stream=True, timeout=(min(5.0, seconds), seconds),
                                         verify=verify, cert=cert, proxies=proxies)
             except requests.RequestException as exc:
-                if guard.fired:
-                    raise requests.ReadTimeout(f"no answer within the {seconds:g} s request deadline",
-                                               request=request) from exc
+                if guard.fired:  # shaped like requests' own (schemathesis parses its text)
+                    error = ReadTimeoutError(None, request.url, f"Read timed out. (read timeout={seconds:g})")  # type: ignore[arg-type]
+                    raise requests.ReadTimeout(error, request=request) from exc
                 raise
             try:
                 response._content = b"".join(response.iter_content(64 * 1024))

@@ -4,9 +4,11 @@ Locust's ``FastHttpSession.request`` parses the URL, builds request and response
 objects and fires its event for every call; the load process needs none of that (it
 times, classifies and records each answer itself, then fires Locust's request event
 once), and at thousands of requests per second per core that wrapping is a measurable
-share of the generator's CPU (``benchmarks/bench_load.py``). Connections, keep-alive and
-the user's timeouts are geventhttpclient's, exactly as Locust configures them.
-Runs only inside Locust (gevent-patched).
+share of the generator's CPU (``benchmarks/bench_load.py``). Connections and keep-alive
+are geventhttpclient's, exactly as Locust configures them; its timeouts are per socket
+operation, so the whole request (connect, send, wait, read) also runs under one deadline of
+the user's ``network_timeout`` (``--timeout``): a target that drips its answer cannot hold a
+user. Runs only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from typing import Any
 from geventhttpclient.url import URL
 
 from harness.loadgen.request import PreparedRequest
+
+
+class RequestDeadline(TimeoutError):
+    """The whole request did not end within its deadline (classified as a timeout)."""
 
 
 class Transport:
@@ -33,13 +39,19 @@ class Transport:
         return base
 
     def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
+        import gevent
+
+        seconds = getattr(user, "network_timeout", None)
         url, prefix = self._base(user.host)
         client = user.client.client.clientpool.get_client(url)
-        response = client.request(
-            req.method, prefix + req.url_path(), body=req.body, headers=req.headers
-        )
-        try:
-            body = response.read()
-        finally:
-            response.release()
+        deadline = RequestDeadline(f"no complete answer within the {seconds:g} s request deadline") \
+            if seconds else None
+        with gevent.Timeout(seconds if seconds else None, deadline):
+            response = client.request(
+                req.method, prefix + req.url_path(), body=req.body, headers=req.headers
+            )
+            try:
+                body = response.read()
+            finally:
+                response.release()
         return int(response.status_code), bytes(body)
