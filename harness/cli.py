@@ -106,8 +106,7 @@ def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine:
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
     with open_target(target, engine=engine) as t:
         if t.is_emulator:
-            err.print(f"embedded emulator, face engine {engine}"
-                      + (" (not biometric: scores say nothing about faces)" if engine == "fast" else ""))
+            err.print(f"embedded emulator, face engine {engine}" + (" (not biometric)" if engine == "fast" else ""))
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         try:
             _print_answer(fn(t.url, creds))
