@@ -11,6 +11,15 @@ from ._credentials import (
     Credentials,
     load_credentials,
 )
+from ._deadline import (
+    DEFAULT_TIMEOUT_S,
+    AsyncDeadlineTransport,
+    Deadline,
+    DeadlineExceeded,
+    DeadlineTransport,
+    async_http_client,
+    http_client,
+)
 from ._errors import (
     ApiError,
     AuthError,
@@ -22,16 +31,6 @@ from ._errors import (
     ServiceFailure,
     TransportFailure,
     error_for,
-)
-from ._deadline import (
-    DEFAULT_TIMEOUT_S,
-    AsyncDeadlineTransport,
-    Deadline,
-    DeadlineExceeded,
-    DeadlineTransport,
-    async_http_client,
-
-    http_client,
 )
 from ._http import DEFAULT_TIMEOUT, NO_ANSWER, no_answer_text, request_timeout
 from ._images import Payload, load_payload, sniff
