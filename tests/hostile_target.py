@@ -7,6 +7,8 @@ gets the next behaviour of its cycle, whatever its path:
 - ``reset``: the request is read, then the connection is reset (RST) without a byte;
 - ``hang``: the request is read and nothing is ever sent;
 - ``oversized``: a 200 whose body is ``oversized_bytes`` of JSON-looking filler, sent at once;
+- ``endless``: a 200 that announces a 1 TB body and streams filler as fast as it is read;
+- ``drip_headers``: the status line, then the headers one byte every ``drip_interval`` s;
 - ``ok``: a small, complete JSON answer.
 """
 
@@ -97,6 +99,24 @@ class HostileTarget:
     async def _hang(self, writer: asyncio.StreamWriter) -> bool:
         await asyncio.sleep(3600)
         return False
+
+    async def _endless(self, writer: asyncio.StreamWriter) -> bool:
+        writer.write(_head(1 << 40))
+        chunk = b"x" * 65536
+        while True:
+            writer.write(chunk)
+            await writer.drain()
+
+    async def _drip_headers(self, writer: asyncio.StreamWriter) -> bool:
+        head = _head(len(BODY))
+        writer.write(head[:17])
+        for i in range(17, len(head)):
+            await writer.drain()
+            await asyncio.sleep(self.drip_interval)
+            writer.write(head[i:i + 1])
+        writer.write(BODY)
+        await writer.drain()
+        return True
 
     async def _oversized(self, writer: asyncio.StreamWriter) -> bool:
         writer.write(_head(self.oversized_bytes))

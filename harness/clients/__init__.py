@@ -13,6 +13,8 @@ from ._credentials import (
 )
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
     AsyncDeadlineTransport,
     Deadline,
     DeadlineExceeded,
@@ -41,6 +43,8 @@ from ._signing import jd_auth_params, jd_sign
 __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_TIMEOUT_S",
+    "MAX_ANSWER_BYTES",
+    "AnswerTooLarge",
     "AsyncDeadlineTransport",
     "Deadline",
     "DeadlineExceeded",

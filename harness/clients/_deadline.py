@@ -32,6 +32,10 @@ from harness.errors import UsageError
 DEFAULT_TIMEOUT_S = 30.0
 """A request's total budget when a command names none: generous for a face comparison."""
 
+MAX_ANSWER_BYTES = 32 * 1024 * 1024
+"""The most of one answer's body a client reads. These APIs answer small JSON envelopes; a
+target that streams without end is cut off here, so memory stays bounded whatever it sends."""
+
 
 @dataclass
 class Deadline:
@@ -60,6 +64,18 @@ class DeadlineExceeded(Exception):
 
 class HttpxDeadlineExceeded(DeadlineExceeded, httpx.TimeoutException):
     """httpx's flavour: still an ``httpx.TimeoutException`` for code that catches timeouts."""
+
+
+class AnswerTooLarge(Exception):
+    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped (kind ``oversized body``)."""
+
+
+class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
+    pass
+
+
+def too_large_message() -> str:
+    return f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB; reading stopped"
 
 
 def check_seconds(seconds: float, option: str = "--timeout") -> float:
@@ -141,6 +157,7 @@ class _Body(httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = iter(self._inner)
+        size = 0
         while True:
             token = _CURRENT.set(self._deadline)
             try:
@@ -153,6 +170,9 @@ class _Body(httpx.SyncByteStream):
                 raise
             finally:
                 _CURRENT.reset(token)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
             yield chunk
             if self._deadline.expired:
                 raise _expired(self._deadline, self._request, TimeoutError())
@@ -198,6 +218,7 @@ class _AsyncBody(httpx.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         chunks = self._inner.__aiter__()
+        size = 0
         while True:
             try:
                 with anyio.fail_after(max(0.0, self._deadline.remaining())):
@@ -206,6 +227,9 @@ class _AsyncBody(httpx.AsyncByteStream):
                 return
             except TimeoutError as exc:
                 raise _expired(self._deadline, self._request, exc) from exc
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
             yield chunk
 
     async def aclose(self) -> None:

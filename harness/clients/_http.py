@@ -6,7 +6,13 @@ from typing import Any
 
 import httpx
 
-from ._deadline import DEFAULT_TIMEOUT_S, DeadlineExceeded, per_operation
+from ._deadline import (
+    DEFAULT_TIMEOUT_S,
+    AnswerTooLarge,
+    DeadlineExceeded,
+    per_operation,
+    too_large_message,
+)
 from ._errors import TransportFailure
 
 request_timeout = per_operation
@@ -20,6 +26,7 @@ NO_ANSWER: dict[str, str] = {
     "reset": "the connection was reset before an answer began",
     "cut-off body": "the answer began, then the connection closed before its body was complete",
     "undecodable body": "the body could not be decoded as its Content-Encoding says",
+    "oversized body": too_large_message(),
     "connection": "no connection to the target",
 }
 """Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings."""
@@ -32,7 +39,7 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
 
 
 def describe_transport_error(exc: httpx.HTTPError, url: str) -> TransportFailure:
-    if isinstance(exc, DeadlineExceeded):
+    if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
         return TransportFailure(f"{url}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         return TransportFailure(f"{url}: no answer within the timeout ({type(exc).__name__})")

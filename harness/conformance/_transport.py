@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextvars
 import heapq
 import itertools
+import logging
 import re
 import socket
 import threading
@@ -26,7 +27,14 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
-from harness.clients import Deadline, DeadlineExceeded, no_answer_text
+from harness.clients import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    Deadline,
+    DeadlineExceeded,
+    no_answer_text,
+)
+from harness.clients._deadline import too_large_message
 
 from ._exchange import Exchange
 from ._raw import RawFailure, exchange_size
@@ -58,6 +66,8 @@ def kind_of(exc: BaseException) -> str:
     """``deadline``, ``timeout``, ``reset``, ``cut-off body``, ``undecodable body`` or ``connection``."""
     if isinstance(exc, DeadlineExceeded):
         return "deadline"
+    if isinstance(exc, AnswerTooLarge):
+        return "oversized body"
     if isinstance(exc, requests.Timeout):
         return "timeout"
     if isinstance(exc, requests.exceptions.ContentDecodingError):
@@ -105,6 +115,10 @@ def _chain_text(exc: BaseException) -> str:
 # --- one deadline per request -----------------------------------------------------------------
 class RequestDeadlineExceeded(DeadlineExceeded, requests.Timeout):
     """The answer began but did not complete within the request's deadline (kind ``deadline``)."""
+
+
+class RequestAnswerTooLarge(AnswerTooLarge, requests.exceptions.ChunkedEncodingError):
+    """The answer's body ran past ``MAX_ANSWER_BYTES`` (kind ``oversized body``)."""
 
 
 class _Watchdog:
@@ -226,7 +240,8 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
     """Each request ends within its ``timeout`` in total, the answer's body read included.
 
     No answer begun in time is ``requests.ReadTimeout`` (kind ``timeout``); an answer begun but
-    not complete in time is :class:`RequestDeadlineExceeded` (kind ``deadline``).
+    not complete in time is :class:`RequestDeadlineExceeded` (kind ``deadline``); a body past
+    ``MAX_ANSWER_BYTES`` is :class:`RequestAnswerTooLarge` (kind ``oversized body``).
     """
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
@@ -244,26 +259,57 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
                 response = super().send(request, stream=True, timeout=(min(5.0, seconds), seconds),
                                         verify=verify, cert=cert, proxies=proxies)
             except requests.RequestException as exc:
-                if guard.fired:  # shaped like requests' own (schemathesis parses its text)
-                    error = ReadTimeoutError(None, request.url, f"Read timed out. (read timeout={seconds:g})")  # type: ignore[arg-type]
-                    raise requests.ReadTimeout(error, request=request) from exc
+                if guard.fired:
+                    raise self._no_answer(request, seconds) from exc
                 raise
+            if guard.fired:  # headers cut short by the shutdown can still parse: not an answer
+                response.close()
+                raise self._no_answer(request, seconds)
             try:
-                response._content = b"".join(response.iter_content(64 * 1024))
+                response._content = _read_capped(response, request)
             except requests.RequestException as exc:
                 response.close()
                 if guard.fired:
                     raise RequestDeadlineExceeded(guard.deadline.message(), request=request,
                                                   response=response) from exc
                 raise
+            if guard.fired:  # a body read "to the end of the connection" ended by the shutdown
+                raise RequestDeadlineExceeded(guard.deadline.message(), request=request, response=response)
             return response
         finally:
             guard.finish()
             _GUARD.reset(token)
 
+    @staticmethod
+    def _no_answer(request: requests.PreparedRequest, seconds: float) -> requests.ReadTimeout:
+        """No answer began in time, shaped like requests' own (schemathesis parses its text)."""
+        error = ReadTimeoutError(None, request.url, f"Read timed out. (read timeout={seconds:g})")  # type: ignore[arg-type]
+        return requests.ReadTimeout(error, request=request)
+
+
+def _read_capped(response: requests.Response, request: requests.PreparedRequest) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            raise RequestAnswerTooLarge(too_large_message(), request=request, response=response)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _quiet_header_warnings(record: logging.LogRecord) -> bool:
+    """urllib3 logs headers it cannot parse (a target's, or ones a deadline cut short) with a
+    traceback on stderr; the request's outcome says what happened, so the log line is dropped."""
+    return not str(record.msg).startswith("Failed to parse headers")
+
 
 def mount_deadline(session: requests.Session) -> requests.Session:
     """Give ``session`` a total deadline per request (its ``timeout`` argument)."""
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if _quiet_header_warnings not in pool_log.filters:
+        pool_log.addFilter(_quiet_header_warnings)
     adapter = DeadlineAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

@@ -19,7 +19,14 @@ from typing import Any, Self
 
 import httpx
 
-from harness.clients import Credentials, DeadlineExceeded, http_client, jd_sign, no_answer_text
+from harness.clients import (
+    AnswerTooLarge,
+    Credentials,
+    DeadlineExceeded,
+    http_client,
+    jd_sign,
+    no_answer_text,
+)
 from harness.errors import UsageError
 
 from ._request import Exchange, FuzzRequest
@@ -29,10 +36,13 @@ WRONG_APPKEY = "faceharnessfuzzwrongappkey"
 
 
 def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
-    """Why a request got no answer: ``deadline`` (begun, not complete in time), ``timeout``,
-    ``reset``, ``cut-off body`` (the answer had begun), ``undecodable body`` or ``connection``."""
+    """Why a request got no answer: ``deadline`` (begun, not complete in time), ``oversized
+    body``, ``timeout``, ``reset``, ``cut-off body`` (the answer had begun), ``undecodable body``
+    or ``connection``."""
     if isinstance(exc, DeadlineExceeded):
         return "deadline"
+    if isinstance(exc, AnswerTooLarge):
+        return "oversized body"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     if isinstance(exc, httpx.DecodingError):

@@ -17,11 +17,18 @@ from typing import Any
 
 from geventhttpclient.url import URL
 
+from harness.clients import MAX_ANSWER_BYTES
 from harness.loadgen.request import PreparedRequest
+
+READ_BLOCK = 64 * 1024
 
 
 class RequestDeadline(TimeoutError):
     """The whole request did not end within its deadline (classified as a timeout)."""
+
+
+class AnswerTooLarge(Exception):
+    """The answer's body ran past ``MAX_ANSWER_BYTES``; reading stopped (memory stays bounded)."""
 
 
 class Transport:
@@ -51,7 +58,20 @@ class Transport:
                 req.method, prefix + req.url_path(), body=req.body, headers=req.headers
             )
             try:
-                body = response.read()
+                body = _read_capped(response)
             finally:
                 response.release()
-        return int(response.status_code), bytes(body)
+        return int(response.status_code), body
+
+
+def _read_capped(response: Any) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        part = bytes(response.read(READ_BLOCK))
+        if not part:
+            return b"".join(parts)
+        size += len(part)
+        if size > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+        parts.append(part)

@@ -14,6 +14,8 @@ import requests
 from hostile_target import BODY, HostileTarget
 
 from harness.clients import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
     AsyncFaceMatchClient,
     DeadlineExceeded,
     FaceMatchClient,
@@ -91,6 +93,31 @@ def test_requests_session_of_conformance_reports_a_hang_as_timeout():
             session.post(target.url + "/x", json={}, timeout=1)
     assert time.monotonic() - started < 2.5
     assert kind_of(caught.value) == "timeout"
+
+
+def test_dripped_headers_end_at_the_deadline_as_a_timeout():
+    with HostileTarget(("drip_headers",), drip_interval=DRIP_S) as target:
+        with http_client(timeout=1.5) as client, pytest.raises(Exception) as by_httpx:
+            started = time.monotonic()
+            client.post(target.url + "/x", json={})
+        assert time.monotonic() - started < 3.0
+        with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
+            started = time.monotonic()
+            session.post(target.url + "/x", json={}, timeout=1.5)
+        assert time.monotonic() - started < 3.0
+    assert no_answer_kind(by_httpx.value, begun=False) == "timeout"
+    assert kind_of(by_requests.value) == "timeout"
+
+
+def test_an_endless_body_is_cut_off_at_the_size_cap_not_read_into_memory():
+    with HostileTarget(("endless",)) as target:
+        with http_client(timeout=30) as client, pytest.raises(AnswerTooLarge) as by_httpx:
+            client.post(target.url + "/x", json={})
+        with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
+            session.post(target.url + "/x", json={}, timeout=30)
+    assert no_answer_kind(by_httpx.value, begun=True) == "oversized body"
+    assert kind_of(by_requests.value) == "oversized body"
+    assert f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB" in str(by_requests.value)
 
 
 def test_requests_session_reuses_its_connection_after_a_deadline():
