@@ -95,25 +95,32 @@ CallEngineOpt = Annotated[str, typer.Option(
     "--engine", help="face engine of the embedded emulator: dlib (real, biometric) or fast (not biometric)")]
 
 
-def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine: str = "fast") -> None:
-    """Run one client call against the target; a non-success code prints its meaning, exit 1."""
+def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine: str | None = None) -> None:
+    """Run one client call against the target; a non-success code prints its meaning, exit 1.
+
+    ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
+    so nobody reads a score of the non-biometric engine as a verdict on two faces)."""
     from harness.clients import ApiError, load_credentials
     from harness.commands._options import positive_seconds
     from harness.target import open_target
 
     positive_seconds(timeout)
-    if engine not in ("dlib", "fast"):
+    if engine not in (None, "dlib", "fast"):
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
-    with open_target(target, engine=engine) as t:
-        if t.is_emulator:
-            err.print(f"embedded emulator, face engine {engine}" + (" (not biometric)" if engine == "fast" else ""))
+    with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
+        answered_by = f"answered by the embedded emulator, face engine {engine}" \
+            + (" (not biometric)" if engine == "fast" else "") if t.is_emulator and engine else ""
         try:
             _print_answer(fn(t.url, creds))
         except ApiError as exc:
             err.print(f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
                       f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}")
+            if answered_by:
+                err.print(answered_by)
             raise typer.Exit(1) from None
+        if answered_by:
+            err.print(answered_by)
 
 
 @call_app.command("match")
