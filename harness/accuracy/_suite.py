@@ -340,7 +340,7 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
     pending = sum(result.planned.values()) - sum(result.measured.values())
     if pending:
         notes.append(
-            f"{api}: {pending} pair(s) pending (the request budget ran out); run the same "
+            f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
             "command again to continue from the cache"
         )
     return notes
