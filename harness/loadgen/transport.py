@@ -31,6 +31,15 @@ class AnswerTooLarge(Exception):
     """The answer's body ran past ``MAX_ANSWER_BYTES``; reading stopped (memory stays bounded)."""
 
 
+def request_deadline(seconds: float | None) -> Any:
+    """A ``gevent.Timeout`` for one whole request (a no-op for ``None``): geventhttpclient's own
+    timeouts are per socket operation, so an answer dripped byte by byte would never time out."""
+    import gevent
+
+    error = RequestDeadline(f"no complete answer within the {seconds:g} s request deadline") if seconds else None
+    return gevent.Timeout(seconds or None, error)
+
+
 class Transport:
     """Sends to the user's host (Locust's ``--host``); ``send`` returns ``(status, body)`` or
     raises the transport's exception (refused, reset, timeout ...)."""
@@ -46,14 +55,9 @@ class Transport:
         return base
 
     def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
-        import gevent
-
-        seconds = getattr(user, "network_timeout", None)
         url, prefix = self._base(user.host)
         client = user.client.client.clientpool.get_client(url)
-        deadline = RequestDeadline(f"no complete answer within the {seconds:g} s request deadline") \
-            if seconds else None
-        with gevent.Timeout(seconds if seconds else None, deadline):
+        with request_deadline(getattr(user, "network_timeout", None)):
             response = client.request(
                 req.method, prefix + req.url_path(), body=req.body, headers=req.headers
             )
