@@ -136,7 +136,8 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="faceharness-deadlines", daemon=True)
                 self._thread.start()
-            self._cv.notify()
+            if self._heap[0][2] is guard:  # the thread sleeps until the earliest deadline: wake it only for a new one
+                self._cv.notify()
 
     def _run(self) -> None:
         import time
