@@ -126,3 +126,22 @@ def test_requests_session_reuses_its_connection_after_a_deadline():
         with pytest.raises(requests.RequestException):
             session.post(target.url + "/x", json={}, timeout=1)
         assert session.post(target.url + "/x", json={}, timeout=2).content == BODY
+
+
+def test_a_shorter_deadline_fires_on_time_behind_a_longer_one():
+    """The watchdog sleeps until its earliest deadline; a new, earlier one must wake it."""
+    import threading
+
+    with HostileTarget(("drip",), drip_interval=0.2) as target:  # only the watchdog ends a drip
+        def long_request() -> None:
+            with deadline_session() as session, pytest.raises(requests.RequestException):
+                session.post(target.url + "/x", json={}, timeout=3)
+
+        worker = threading.Thread(target=long_request)
+        worker.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        with deadline_session() as session, pytest.raises(requests.RequestException):
+            session.post(target.url + "/x", json={}, timeout=0.8)
+        assert time.monotonic() - started < 1.8
+        worker.join(10)
