@@ -38,11 +38,15 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
-def describe_transport_error(exc: httpx.HTTPError, url: str) -> TransportFailure:
+def describe_transport_error(exc: httpx.HTTPError, url: str,
+                             timeout: httpx.Timeout | None = None) -> TransportFailure:
+    """One line for a request without a usable answer (``timeout``: the client's, to name it)."""
     if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
         return TransportFailure(f"{url}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
-        return TransportFailure(f"{url}: no answer within the timeout ({type(exc).__name__})")
+        seconds = timeout.read if timeout is not None else None
+        within = f"the {seconds:g} s timeout" if seconds else "the timeout"
+        return TransportFailure(f"{url}: no answer within {within} ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):
         return TransportFailure(f"{url}: cannot connect ({exc})")
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")

@@ -84,7 +84,7 @@ class JdFaceCompareClient(_JdCalls):
         try:
             response = self.http.post(path, json=body, params=params if params is not None else self.auth_params())
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     def compare(self, compare_image: Source, collection: Sequence[Source], **kw: Any) -> CompareResponse:
@@ -113,7 +113,7 @@ class AsyncJdFaceCompareClient(_JdCalls):
         try:
             response = await self.http.post(path, json=body, params=params if params is not None else self.auth_params())
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     async def compare(self, compare_image: Source, collection: Sequence[Source], **kw: Any) -> CompareResponse:

@@ -94,7 +94,7 @@ class FaceMatchClient(_MatchCalls):
         try:
             response = self.http.post(path, json=body, headers=self.headers)
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
@@ -138,7 +138,7 @@ class AsyncFaceMatchClient(_MatchCalls):
         try:
             response = await self.http.post(path, json=body, headers=self.headers)
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     async def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
