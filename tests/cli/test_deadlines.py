@@ -98,3 +98,11 @@ def test_call_match_on_the_emulator_uses_the_real_face_engine(faces_dir):
     assert json.loads(r.stdout)["data"]["result"]["success"] == "true"
     r, _ = run("call", "match", "--image", same[0], "--face", same[1], "--engine", "fast", timeout=300)
     assert "face engine fast (not biometric)" in r.stderr
+
+
+@pytest.mark.parametrize("command", ["conform", "accuracy", "fuzz"])
+def test_a_run_budget_that_is_not_positive_is_refused(command, tmp_path):
+    r, _ = run(command, "--target", "emulator", "--max-seconds", "0", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--max-seconds" in lines[0] and "Traceback" not in r.stderr
