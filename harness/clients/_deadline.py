@@ -32,7 +32,7 @@ from harness.errors import UsageError
 DEFAULT_TIMEOUT_S = 30.0
 """A request's total budget when a command names none: generous for a face comparison."""
 
-MAX_ANSWER_BYTES = 32 * 1024 * 1024
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
 """The most of one answer's body a client reads. These APIs answer small JSON envelopes; a
 target that streams without end is cut off here, so memory stays bounded whatever it sends."""
 
