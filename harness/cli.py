@@ -112,19 +112,38 @@ def _print_answer(parsed: Any) -> None:
     out.print_json(json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False))
 
 
-def _run_call(target: str, config: Path | None, fn: Any) -> None:
-    """Run one client call against the target; a non-success code prints its meaning, exit 1."""
+CallTimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", help="seconds the whole request may take (connect, send, wait, read); past it: one line, exit 2")]
+CallEngineOpt = Annotated[str, typer.Option(
+    "--engine", help="face engine of the embedded emulator: dlib (real, biometric) or fast (not biometric)")]
+
+
+def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine: str | None = None) -> None:
+    """Run one client call against the target; a non-success code prints its meaning, exit 1.
+
+    ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
+    so nobody reads a score of the non-biometric engine as a verdict on two faces)."""
     from harness.clients import ApiError, load_credentials
+    from harness.commands._options import positive_seconds
     from harness.target import open_target
 
-    with open_target(target) as t:
+    positive_seconds(timeout)
+    if engine not in (None, "dlib", "fast"):
+        raise UsageError(f"--engine {engine!r}: expected dlib or fast")
+    with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
+        answered_by = f"answered by the embedded emulator, face engine {engine}" \
+            + (" (not biometric)" if engine == "fast" else "") if t.is_emulator and engine else ""
         try:
             _print_answer(fn(t.url, creds))
         except ApiError as exc:
             err.print(f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
                       f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}", markup=False)
+            if answered_by:
+                err.print(answered_by)
             raise typer.Exit(1) from None
+        if answered_by:
+            err.print(answered_by)
 
 
 @call_app.command("match")
@@ -132,62 +151,66 @@ def call_match(image: Annotated[Path, typer.Option(help="reference photo (jpg/pn
                face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
                video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
                lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
-               target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+               target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
+               engine: CallEngineOpt = "dlib") -> None:
     """POST /tech/ai/face/match with two local files."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
-        with FaceMatchClient(url, token=creds.require_token()) as client:
+        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             code = client.live_code() if lip else None
             return client.match(image, face, face_type="video" if video else "image",
                                 video_type=("LIP" if lip else "SILENT") if video else None, live_code=code)
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout, engine)
 
 
 @call_app.command("idno")
 def call_idno(id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
               name: Annotated[str, typer.Option(help="name registered with that ID number")],
               face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
-              target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+              target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
+              engine: CallEngineOpt = "dlib") -> None:
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
-        with FaceMatchClient(url, token=creds.require_token()) as client:
+        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             return client.idno(id_num, name, face)
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout, engine)
 
 
 @call_app.command("livecode")
-def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None,
+                  timeout: CallTimeoutOpt = 30.0) -> None:
     """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
         from harness.contract import LiveCodeResult
 
-        with FaceMatchClient(url, token=creds.require_token()) as client:
+        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             return LiveCodeResult(code=client.live_code())
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout)
 
 
 @call_app.command("jd")
 def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImageItem)")],
             collection: Annotated[list[Path], typer.Option(help="image(s) to compare with it; repeatable")],
             as_array: Annotated[bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")] = False,
-            target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+            target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
+            engine: CallEngineOpt = "dlib") -> None:
     """POST /jdai/faceCompareNew, freshly signed."""
     from harness.clients import JdFaceCompareClient
 
     def fn(url: str, creds: Any) -> Any:
         appkey, secret = creds.require_jd()
-        with JdFaceCompareClient(url, appkey=appkey, secretkey=secret) as client:
+        with JdFaceCompareClient(url, appkey=appkey, secretkey=secret, timeout=timeout) as client:
             return client.compare(compare, collection, as_array=as_array)
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout, engine)
 
 
 # --- emulate -------------------------------------------------------------------------------

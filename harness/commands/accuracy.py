@@ -89,6 +89,11 @@ def accuracy(
     timeout: Annotated[
         float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
     ] = 30.0,
+    max_seconds: Annotated[
+        float | None,
+        typer.Option("--max-seconds", help="time budget of the whole run (default: none); "
+                     "past it the run stops calling and judges what it measured"),
+    ] = None,
 ) -> None:
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
     from harness.accuracy import CACHE_FILE, DEFAULT, run_accuracy_suite
@@ -99,6 +104,8 @@ def accuracy(
     rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
     check_max_rps(max_rps)
     positive_seconds(timeout)
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
     budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (
         None
@@ -123,6 +130,7 @@ def accuracy(
                 config=config,
                 on_progress=bars.update,
                 request_timeout_s=timeout,
+                max_seconds=max_seconds,
             )
     except KeyboardInterrupt:
         raise HarnessError(

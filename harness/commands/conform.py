@@ -46,6 +46,8 @@ def conform(
         "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
     timeout: Annotated[float, typer.Option(
         "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
+    max_seconds: Annotated[float, typer.Option(
+        "--max-seconds", help="time budget of the whole run; past it the run stops sending and reports")] = 1800.0,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
     from harness.clients import load_credentials
@@ -66,6 +68,7 @@ def conform(
     examples = DEFAULT_EXAMPLES if examples is None else examples
     validate_options(api, examples, max_rps, max_requests, chosen)
     positive_seconds(timeout)
+    positive_seconds(max_seconds, "--max-seconds")
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)
@@ -75,7 +78,7 @@ def conform(
             max_requests=max_requests, faces_dir=faces, credentials=creds, out_dir=out_dir,
             progress=lambda message: status.update(f"conformance: {message}"), settings=settings,
             include_extensions=include_extensions or None, emulator_breaks=breaks, phases=chosen,
-            request_timeout_s=timeout)
+            request_timeout_s=timeout, max_seconds=max_seconds)
     render_summary(result, out)
     out.print(f"reports: {out_dir / 'junit.xml'}, {out_dir / 'findings.json'}"
               + (f", {out_dir / 'findings'}/F-*.json" if result.findings else ""))

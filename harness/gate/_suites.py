@@ -73,7 +73,7 @@ def run_conformance_stage(ctx: SuiteContext) -> SuiteResult:
         faces_dir=ctx.faces, credentials=ctx.credentials, out_dir=ctx.suite_dir("conformance"),
         progress=_tolerant(ctx.progress), timeout_s=p.request_timeout_s,
         request_timeout_s=p.request_timeout_s, settings=settings,
-        emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
+        emulator_breaks=tuple(ctx.emulator.get("breaks") or ()), max_seconds=STAGE_SHARE * p.stage_timeout_s,
     )
     return ConformanceSuiteResult.model_validate(_as_dict(result, "conformance"))
 
@@ -108,6 +108,7 @@ def run_accuracy_stage(ctx: SuiteContext) -> SuiteResult:
         max_rps=p.max_rps if ctx.is_emulator else (p.max_rps or DEFAULT),
         max_requests=None if ctx.is_emulator else (p.url_max_requests or DEFAULT),
         on_progress=on_progress, request_timeout_s=p.request_timeout_s,
+        max_seconds=STAGE_SHARE * p.stage_timeout_s,
     )
     return AccuracySuiteResult.model_validate(_as_dict(result, "accuracy"))
 

@@ -206,3 +206,19 @@ def test_plain_locust_engine_mode_sends_to_its_host(
     assert proc.returncode == 0, proc.stderr[-2000:]
     finals = [json.loads(p.read_text()) for p in (tmp_path / "out" / "parts").glob("*.final.json")]
     assert len(finals) == 1 and finals[0]["by_class"] == {"success": 40}, finals
+
+
+@pytest.mark.slow
+def test_a_dripped_answer_ends_at_the_request_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """geventhttpclient times each socket read; a whole request still ends within ``--timeout``."""
+    from hostile_target import HostileTarget
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    with HostileTarget(("drip",), drip_interval=0.5) as target:  # a whole answer would take 65 s
+        suite = run_load_suite(target.url, out_dir=tmp_path, scenario="match", rate=2, duration_s=3, timeout_s=1.0)
+    load = json.loads((tmp_path / "load.json").read_text())
+    assert load["codes"] and set(load["codes"]) == {"EXC timeout"}, load["codes"]
+    assert load["by_class"]["timeout"] >= 4
+    assert load["service_ms"]["max"] < 1500, load["service_ms"]
+    assert suite.metrics.requests == load["by_class"]["timeout"]
