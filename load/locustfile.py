@@ -13,26 +13,23 @@ match=4,matchIdno=2,liveCode=1,faceCompareNew=3), FACEHARNESS_LOAD_SIZES
 (small=1,medium=3,large=1), FACEHARNESS_LOAD_PAIRING (same|genuine|impostor),
 FACEHARNESS_LOAD_FACES_DIR, FACEHARNESS_LOAD_SEED, FACEHARNESS_LOAD_USER_RPS (per user, 1).
 
-The faceharness engine (exact HDR percentiles, open model) is selected instead when
-FACEHARNESS_LOAD_FACTORY or FACEHARNESS_LOAD_CONFIG is set, e.g.
-FACEHARNESS_LOAD_FACTORY=harness.loadgen.scenarios:scenario_request
-FACEHARNESS_LOAD_FACTORY_KWARGS='{"scenario": "mixed", "demo_credentials": true}'
-FACEHARNESS_LOAD_CLASSIFIER=harness.loadgen.codes:api_classifier; see docs/load.md.
+The faceharness engine (exact HDR percentiles, open model, workers on other machines with
+`faceharness load worker`) runs through `faceharness load`; see docs/load.md.
 All logic lives in harness.loadgen; this file only exposes the user classes.
 """
 
-import os
-
 from harness.loadgen.locust_users import (  # Locust collects these user classes by name
-    FaceCompareNewUser,
-    LiveCodeUser,
-    MatchIdnoUser,
-    MatchUser,
-    MixedUser,
+    FaceCompareNewUser as FaceCompareNewUser,
 )
-
-if os.environ.get("FACEHARNESS_LOAD_FACTORY") or os.environ.get("FACEHARNESS_LOAD_CONFIG"):
-    from harness.loadgen.locust_plugin import selected_user_class
-
-    FaceharnessUser = selected_user_class()
-    del FaceCompareNewUser, LiveCodeUser, MatchIdnoUser, MatchUser, MixedUser
+from harness.loadgen.locust_users import (
+    LiveCodeUser as LiveCodeUser,
+)
+from harness.loadgen.locust_users import (
+    MatchIdnoUser as MatchIdnoUser,
+)
+from harness.loadgen.locust_users import (
+    MatchUser as MatchUser,
+)
+from harness.loadgen.locust_users import (
+    MixedUser as MixedUser,
+)

@@ -1,4 +1,4 @@
-"""`faceharness load run | find-limit`: load a target with a scenario of real requests.
+"""`faceharness load run | find-limit | worker`: load a target with a scenario of real requests.
 
 Thin: options in, :func:`harness.loadgen.suite.execute`, tables and the run directory's
 reports out. Exit 0 when the run met its criteria (or found a limit, or a lower bound of
@@ -37,6 +37,9 @@ Target = Annotated[str, typer.Option("--target", help="'emulator' (embedded, loo
 Scenario = Annotated[str, typer.Option("--scenario", help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see --weights)")]
 OutDir = Annotated[Path | None, typer.Option("--out", help="run directory (default reports/load-<time>)")]
 Workers = Annotated[int, typer.Option("--workers", help="Locust worker processes on this machine (0: one local process)")]
+ExpectWorkers = Annotated[int, typer.Option("--expect-workers", help="also wait for N workers on other machines (`faceharness load worker --master HOST:PORT`); with --workers, at most 16 in all")]
+Bind = Annotated[str, typer.Option("--bind", help="HOST[:PORT] the master listens on for --expect-workers (port default 5557); 0.0.0.0 for other machines")]
+WaitWorkers = Annotated[str, typer.Option("--wait-workers", help="how long the master waits for all --expect-workers; then it gives up (exit 2)")]
 MaxRequests = Annotated[int | None, typer.Option("--max-requests", help=f"request budget of the command (live target default {1000})")]
 Engine = Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")]
 Qps = Annotated[float | None, typer.Option("--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)")]
@@ -63,7 +66,8 @@ def run(
     users: Annotated[int | None, typer.Option("--users", help="closed model: N users, each waits for its answer (give --users, --rate or both)")] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")] = None,
     duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
-    workers: Workers = 0, max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
+    workers: Workers = 0, expect_workers: ExpectWorkers = 0, bind: Bind = "127.0.0.1:5557",
+    wait_workers: WaitWorkers = "60s", max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
     latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces: Faces = None,
     faces_dir: FacesDir = None, pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0,
     timeout: Timeout = 10.0, abort_error_rate: AbortRate = None, no_abort: NoAbort = False,
@@ -79,7 +83,7 @@ def run(
     plan = LoadPlan(
         out_dir=_out(out_dir), target=target, users=users, rate=rate,
         duration_s=parse_duration(duration), **_common(
-            target, scenario, workers, max_requests, engine, qps, latency, weights, sizes,
+            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine, qps, latency, weights, sizes,
             _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
             no_abort, allow_costly_load, max_rps, config),
         slo_p99_ms=slo_p99, max_error_rate=max_error_rate,
@@ -100,7 +104,8 @@ def find_limit(
     step: Annotated[str, typer.Option("--step", help="measured seconds per step (after a 1 s warm-up)")] = "3s",
     time_budget: Annotated[str, typer.Option("--time-budget", help="stop searching after about this long")] = "5m",
     required_rps: Annotated[float | None, typer.Option("--required-rps", help="fail (exit 1) when the limit is below this; a search stopped below it without failing is inconclusive, exit 0 (default: no minimum)")] = None,
-    workers: Workers = 0, max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
+    workers: Workers = 0, expect_workers: ExpectWorkers = 0, bind: Bind = "127.0.0.1:5557",
+    wait_workers: WaitWorkers = "60s", max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
     latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces: Faces = None,
     faces_dir: FacesDir = None, pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0,
     timeout: Timeout = 5.0, abort_error_rate: AbortRate = None, no_abort: NoAbort = False,
@@ -122,13 +127,39 @@ def find_limit(
         raise UsageError(f"--step must be at least 1s, got {step!r}")
     plan = LoadPlan(
         out_dir=_out(out_dir), target=target, search=search, **_common(
-            target, scenario, workers, max_requests, engine, qps, latency, weights, sizes,
+            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine, qps, latency, weights, sizes,
             _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
             no_abort, allow_costly_load, max_rps, config),
     )  # fmt: skip
     outcome = _execute(plan, total_s=None)
     _print_limit(outcome)
     _finish(outcome, plan)
+
+
+@load_app.command("worker")
+def worker(
+    master: Annotated[str, typer.Option("--master", help="HOST[:PORT] of the master: a `load run` or `find-limit` with --expect-workers (port default 5557)")],
+    wait: Annotated[str, typer.Option("--wait", help="end when no master has come for this long")] = "60s",
+    config: Config = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="directory of the worker's Locust logs (default reports/load-worker-<time>)")] = None,
+) -> None:
+    """Send load for masters on other machines: one run after another, until none comes.
+
+    The master sends the scenario, rates and target; this machine sends the requests and
+    returns its HDR histograms to the master, which merges them exactly. Credentials come
+    from the environment or --config here, as for any command.
+    """
+    from harness.loadgen.runner import serve_worker
+    from harness.loadgen.safety import parse_duration
+    from harness.loadgen.suite import credential_env
+
+    wait_s = parse_duration(wait, "--wait")
+    folder = out_dir or Path("reports") / datetime.now().strftime("load-worker-%Y%m%d-%H%M%S")
+    runs = serve_worker(
+        master, out_dir=folder, wait_s=wait_s, env=credential_env(config, demo=False),
+        on_run=lambda n: err.print(f"run {n} done; waiting up to {wait} for the next master"),
+    )  # fmt: skip
+    out.print(f"served {runs} run(s) for {master}; logs in {folder}/logs")
 
 
 # -- option assembly -------------------------------------------------------------------------
@@ -151,7 +182,7 @@ def _out(out_dir: Path | None) -> Path:
 
 
 def _common(
-    target: str, scenario: str, workers: int, max_requests: int | None, engine: str | None,
+    target: str, scenario: str, workers: tuple[int, int, str, str], max_requests: int | None, engine: str | None,
     qps: float | None, latency: list[str] | None, weights: str | None, sizes: str | None,
     faces_dir: Path | None, pairing: str, idno_face: Path | None, seed: int, timeout: float,
     abort_error_rate: float | None, no_abort: bool, allow_costly: bool, max_rps: float | None,
@@ -160,9 +191,16 @@ def _common(
     from harness.commands._options import max_rps as check_max_rps
     from harness.commands._options import positive_seconds
     from harness.errors import UsageError
+    from harness.loadgen.runner import RemoteWorkers, parse_address
+    from harness.loadgen.safety import parse_duration
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
 
+    local, expect, bind, wait = workers
+    remote = None
+    if expect:
+        host, port = parse_address(bind, "--bind")
+        remote = RemoteWorkers(expect, host, port, parse_duration(wait, "--wait-workers"))
     if no_abort and abort_error_rate is not None:
         raise UsageError("give --abort-error-rate or --no-abort, not both")
     positive_seconds(timeout)
@@ -180,7 +218,8 @@ def _common(
     emulator = EmulatorOptions(engine=engine or "fast", qps=qps, latency=tuple(latency or ()))
     return {
         "scenario": ScenarioOptions(**options),
-        "workers": workers,
+        "workers": local,
+        "remote": remote,
         "max_requests": max_requests,
         "timeout_s": timeout,
         "emulator": emulator if (shaped or target == "emulator") else None,

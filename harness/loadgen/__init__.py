@@ -1,10 +1,9 @@
-"""Generic HTTP load engine: closed- and open-model runs on Locust, and a limit search.
+"""Load engine: closed- and open-model runs on Locust, and a limit search.
 
-The API-specific parts plug in by dotted path: a *request factory* returning a fresh
-:class:`PreparedRequest` per call, and a *classifier* mapping each response to an outcome
-class. Both APIs' factories (:func:`scenario_request`) and JSON-code classifier
-(:func:`api_classifier`) ship here; :func:`run_load_suite` runs them as the load suite. Importing this package never imports Locust or gevent: runs happen in a
-subprocess (see :mod:`harness.loadgen.runner`).
+A run sends a scenario of the two APIs (:class:`ScenarioOptions`, judged by their codes
+with :func:`api_classifier`), or plain GETs for the engine's own tests;
+:func:`run_load_suite` runs it as the load suite. Importing this package never imports
+Locust or gevent: runs happen in subprocesses (see :mod:`harness.loadgen.runner`).
 """
 
 from __future__ import annotations
@@ -14,10 +13,9 @@ from harness.loadgen.codes import api_classifier
 from harness.loadgen.compare import side_by_side
 from harness.loadgen.limit import LimitResult, StepRecord, StepResult, find_limit
 from harness.loadgen.measure import open_model_measure
-from harness.loadgen.plugins import PluginRef
 from harness.loadgen.request import PreparedRequest
 from harness.loadgen.result import LoadResult, SecondRow, WindowStats
-from harness.loadgen.runner import LoadProgress, run_load
+from harness.loadgen.runner import LoadProgress, RemoteWorkers, run_load, serve_worker
 from harness.loadgen.scenarios import ScenarioOptions, scenario_request
 from harness.loadgen.suite import EmulatorOptions, LimitOptions, LoadPlan, run_load_suite
 
@@ -29,8 +27,8 @@ __all__ = [
     "LoadPlan",
     "LoadProgress",
     "LoadResult",
-    "PluginRef",
     "PreparedRequest",
+    "RemoteWorkers",
     "ScenarioOptions",
     "SecondRow",
     "StepRecord",
@@ -43,5 +41,6 @@ __all__ = [
     "run_load",
     "run_load_suite",
     "scenario_request",
+    "serve_worker",
     "side_by_side",
 ]

@@ -1,8 +1,8 @@
 """The run configuration shared by the caller and every Locust process.
 
-``run_load`` writes it as JSON and points ``FACEHARNESS_LOAD_CONFIG`` at the file; a
-person running plain ``locust -f load/locustfile.py`` sets ``FACEHARNESS_LOAD_*``
-variables instead (see :func:`config_from_env`).
+``run_load`` writes it as JSON and points the local process or the master at the file
+(``FACEHARNESS_LOAD_CONFIG``); the master hands it to its workers with Locust's own spawn
+message, so a worker on another machine needs nothing but the master's address.
 """
 
 from __future__ import annotations
@@ -11,20 +11,14 @@ import json
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError, UsageError
-from harness.loadgen.plugins import PluginRef
 
 CONFIG_ENV = "FACEHARNESS_LOAD_CONFIG"
-PROC_INDEX_ENV = "FACEHARNESS_LOAD_PROC_INDEX"
-ENV_PREFIX = "FACEHARNESS_LOAD_"
-
-DEFAULT_FACTORY = "harness.loadgen.demo:echo_factory"
-DEFAULT_CLASSIFIER = "harness.loadgen.classify:default_classifier"
 # Upper bound on any run when no duration is given (plain locust use): keeps loops bounded.
 MAX_DURATION_S = 24 * 3600.0
 
@@ -42,8 +36,7 @@ class RunConfig:
 
     mode: Mode
     target_url: str
-    factory: PluginRef
-    classifier: PluginRef = field(default_factory=lambda: PluginRef(DEFAULT_CLASSIFIER))
+    requests: Mapping[str, Any]  # ScenarioOptions fields, or {"paths": [...]} (plain GETs)
     users: int | None = None
     rate: float | None = None
     duration_s: float = MAX_DURATION_S
@@ -78,10 +71,7 @@ class RunConfig:
         return base + (1 if index < extra else 0)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["factory"] = self.factory.to_dict()
-        data["classifier"] = self.classifier.to_dict()
-        return data
+        return asdict(self) | {"requests": dict(self.requests)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
@@ -89,11 +79,7 @@ class RunConfig:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown load config keys: {', '.join(unknown)}")
-        values = dict(data)
-        values["factory"] = PluginRef.from_dict(values["factory"])
-        if "classifier" in values:
-            values["classifier"] = PluginRef.from_dict(values["classifier"])
-        return cls(**values)
+        return cls(**dict(data))
 
 
 def validate(cfg: RunConfig) -> None:
@@ -129,61 +115,14 @@ def validate(cfg: RunConfig) -> None:
         raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 
 
-def config_from_env(environ: Mapping[str, str] | None = None, host: str | None = None) -> RunConfig:
-    """Load the config named by ``FACEHARNESS_LOAD_CONFIG``, else build one from variables.
-
-    Variables (all optional): ``FACEHARNESS_LOAD_MODE`` (closed|open), ``_FACTORY``,
-    ``_FACTORY_KWARGS`` (JSON), ``_CLASSIFIER``, ``_CLASSIFIER_KWARGS`` (JSON), ``_RATE``,
-    ``_USERS``, ``_DURATION_S``, ``_MAX_REQUESTS``, ``_PROCESSES``, ``_OUT_DIR``,
-    ``_TIMEOUT_S``. Locust's own ``-u`` decides how many users actually run; ``_USERS``
-    is informational only.
-    """
-    env = os.environ if environ is None else environ
-    path = env.get(CONFIG_ENV)
-    if path:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"cannot read load config {path}: {exc}") from exc
-        return RunConfig.from_dict(data)
-
-    def get(name: str) -> str | None:
-        value = env.get(ENV_PREFIX + name)
-        return value if value not in (None, "") else None
-
-    def json_kwargs(name: str) -> dict[str, Any]:
-        raw = get(name)
-        try:
-            value = json.loads(raw) if raw else {}
-        except ValueError as exc:
-            raise ConfigError(f"{ENV_PREFIX}{name} is not valid JSON: {exc}") from exc
-        if not isinstance(value, dict):
-            raise ConfigError(f"{ENV_PREFIX}{name} must be a JSON object")
-        return value
-
-    def number(name: str, kind: type[float | int]) -> Any:
-        raw = get(name)
-        if raw is None:
-            return None
-        try:
-            return kind(raw)
-        except ValueError as exc:
-            raise ConfigError(f"{ENV_PREFIX}{name}={raw!r} is not a number") from exc
-
-    mode = (get("MODE") or "closed").lower()
-    rate = number("RATE", float)
-    return RunConfig(
-        mode=mode,  # type: ignore[arg-type]
-        target_url=host or get("TARGET_URL") or "http://127.0.0.1:8000",
-        factory=PluginRef(get("FACTORY") or DEFAULT_FACTORY, json_kwargs("FACTORY_KWARGS")),
-        classifier=PluginRef(
-            get("CLASSIFIER") or DEFAULT_CLASSIFIER, json_kwargs("CLASSIFIER_KWARGS")
-        ),
-        users=None if mode == "open" else max(number("USERS", int) or 1, 1),
-        rate=rate if mode == "open" else None,
-        duration_s=number("DURATION_S", float) or MAX_DURATION_S,
-        max_requests=number("MAX_REQUESTS", int),
-        processes=number("PROCESSES", int) or 1,
-        out_dir=get("OUT_DIR"),
-        timeout_s=number("TIMEOUT_S", float) or 10.0,
-    )
+def read_config(environ: Mapping[str, str] | None = None) -> RunConfig | None:
+    """The config file named by ``FACEHARNESS_LOAD_CONFIG`` (None for a worker: its master
+    sends the config)."""
+    path = (os.environ if environ is None else environ).get(CONFIG_ENV)
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read load config {path}: {exc}") from exc
+    return RunConfig.from_dict(data)

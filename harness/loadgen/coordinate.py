@@ -1,4 +1,7 @@
-"""Ending a run: the master waits for every worker's "done", and Locust's own statistics.
+"""The master's side of a run: its workers' part files, their "done", Locust's statistics.
+
+A worker may run on another machine, so it sends its parts to the master as Locust
+messages and the master writes them where a local process would have.
 
 Runs only inside Locust (gevent-patched).
 """
@@ -6,16 +9,35 @@ Runs only inside Locust (gevent-patched).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import gevent
 from locust.env import Environment
+from locust.runners import WorkerRunner
 
 from harness.loadgen.config import RunConfig
+from harness.loadgen.parts import PartWriter
 
 log = logging.getLogger("faceharness.loadgen")
 
 MSG_DONE = "faceharness_load_done"
+MSG_ROWS = "faceharness_load_rows"
+MSG_FINAL = "faceharness_load_final"
+
+
+class MasterWriter:
+    """A worker's :class:`PartWriter`: the same calls, sent to the master."""
+
+    def __init__(self, runner: WorkerRunner, proc: str) -> None:
+        self.runner = runner
+        self.proc = proc
+
+    def append_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        self.runner.send_message(MSG_ROWS, {"proc": self.proc, "rows": list(rows)})
+
+    def write_final(self, data: dict[str, Any]) -> None:
+        self.runner.send_message(MSG_FINAL, {"proc": self.proc, "final": data})
 
 
 class MasterCoordinator:
@@ -26,8 +48,25 @@ class MasterCoordinator:
         self.env = environment
         self.done: dict[str, dict[str, Any]] = {}
         self.ended = False
+        self.writers: dict[str, PartWriter] = {}
         assert environment.runner is not None
         environment.runner.register_message(MSG_DONE, self._on_done)
+        environment.runner.register_message(MSG_ROWS, self._on_rows)
+        environment.runner.register_message(MSG_FINAL, self._on_final)
+
+    def _writer(self, msg: Any) -> PartWriter | None:
+        proc = str(msg.data.get("proc", ""))
+        if not self.cfg.out_dir or not proc.replace("-", "").isalnum():
+            return None  # a name unfit for a file name never comes from our workers
+        return self.writers.setdefault(proc, PartWriter(self.cfg.out_dir, proc))
+
+    def _on_rows(self, environment: Environment, msg: Any, **_kw: Any) -> None:
+        if (writer := self._writer(msg)) is not None:
+            writer.append_rows(msg.data.get("rows") or [])
+
+    def _on_final(self, environment: Environment, msg: Any, **_kw: Any) -> None:
+        if (writer := self._writer(msg)) is not None:
+            writer.write_final(dict(msg.data.get("final") or {}))
 
     def _on_done(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         data = dict(msg.data or {})

@@ -1,73 +1,68 @@
-"""Locust glue: the user classes and the event hooks that give each process its state.
+"""Locust glue: the user class and the event hooks that give each process its state.
 
-Imported only inside Locust processes (by ``load/locustfile.py`` or the harness's own
-entry locustfile), never by the caller of :func:`harness.loadgen.run_load`: Locust
-monkey-patches the interpreter with gevent on import. The work is done by
+Imported only inside Locust processes (by the harness's entry locustfile), never by the
+caller of :func:`harness.loadgen.run_load`: Locust monkey-patches the interpreter with
+gevent on import. The local process and the master read the run's config from the file
+``run_load`` wrote; the master puts it in its parsed options, which Locust's own spawn
+message carries to every worker, wherever it runs. The work is done by
 :class:`~harness.loadgen.process.LoadProcess` (load-generating processes) and
 :class:`~harness.loadgen.coordinate.MasterCoordinator` (the master of a distributed run).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import Any
 
+import locust.runners
 from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.loadgen.config import PROC_INDEX_ENV, RunConfig, config_from_env
+from harness.loadgen.config import RunConfig, read_config
 from harness.loadgen.coordinate import MasterCoordinator, locust_stats
 from harness.loadgen.parts import LOCUST_STATS, PARTS_DIR, write_json_atomic
 from harness.loadgen.process import LoadProcess
 
-_config: RunConfig | None = None
+OPTION = "faceharness_run"  # the config in Locust's parsed options (sent to workers)
+MASTER_GONE_S = 10  # a worker quits after this long without its master's heartbeat
+
+_config: RunConfig | None = read_config()
 _process: LoadProcess | None = None
 _master: MasterCoordinator | None = None
 _runs = 0
 
-
-class ClosedModelUser(FastHttpUser):
-    """Closed model: each user sends, waits for the answer, (thinks,) sends again."""
-
-    abstract = True
-    max_retries = 0
-
-    @task
-    def one_request(self) -> None:
-        current_process().closed_step(self)
+if wait := os.environ.get("FACEHARNESS_LOAD_WORKER_WAIT_S"):  # `faceharness load worker`
+    tries = math.ceil(float(wait) / locust.runners.CONNECT_TIMEOUT)  # 5 s each
+    locust.runners.CONNECT_RETRY_COUNT = max(tries - 1, 0)
+    locust.runners.MASTER_HEARTBEAT_TIMEOUT = MASTER_GONE_S
 
 
-class OpenModelUser(FastHttpUser):
-    """Open model: one user per process runs that process's arrival schedule."""
+class FaceharnessUser(FastHttpUser):
+    """Closed model: each user sends, waits for the answer, (thinks,) sends again. Open
+    model: one user per process runs that process's arrival schedule. Configured by
+    :func:`_configure` when the run starts (a worker learns its config only then)."""
 
-    abstract = True
     max_retries = 0
     wait_time = constant(0)
 
     @task
-    def run_schedule(self) -> None:
-        current_process().open_run(self)
+    def one_request(self) -> None:
+        process = current_process()
+        if process.cfg.mode == "open":
+            process.open_run(self)
+        else:
+            process.closed_step(self)
 
 
-def selected_user_class(cfg: RunConfig | None = None) -> type[FastHttpUser]:
-    """The concrete user class for the configured model (config from the environment)."""
-    global _config
-    _config = cfg if cfg is not None else config_from_env()
-    base: type[FastHttpUser] = OpenModelUser if _config.mode == "open" else ClosedModelUser
-    attrs: dict[str, Any] = {
-        "abstract": False,
-        "__module__": __name__,
-        "network_timeout": _config.timeout_s,
-        "connection_timeout": _config.timeout_s,
-        "concurrency": _config.max_inflight if _config.mode == "open" else 1,
-    }
-    if _config.mode == "closed":
-        attrs["wait_time"] = constant(_config.think_time_s)
-    name = "FaceharnessOpenUser" if _config.mode == "open" else "FaceharnessClosedUser"
-    return type(name, (base,), attrs)
+def _configure(cfg: RunConfig) -> None:
+    user = FaceharnessUser
+    user.network_timeout = user.connection_timeout = cfg.timeout_s
+    user.concurrency = cfg.max_inflight if cfg.mode == "open" else 1
+    user.wait_time = constant(cfg.think_time_s if cfg.mode == "closed" else 0)  # type: ignore[method-assign]
 
 
 def current_process() -> LoadProcess:
@@ -76,31 +71,31 @@ def current_process() -> LoadProcess:
     return _process
 
 
-def _proc_index(environment: Environment) -> int:
-    raw = os.environ.get(PROC_INDEX_ENV)
-    if raw:
-        return int(raw)
-    runner = environment.runner
-    index = getattr(runner, "worker_index", 0) if isinstance(runner, WorkerRunner) else 0
-    return max(int(index), 0)
-
-
 @events.init.add_listener
 def _on_init(environment: Environment, **_kw: Any) -> None:
     global _master
     if _config is not None and isinstance(environment.runner, MasterRunner):
         _master = MasterCoordinator(_config, environment)
+        assert environment.parsed_options is not None
+        setattr(environment.parsed_options, OPTION, _config.to_dict())
 
 
 @events.test_start.add_listener
 def _on_test_start(environment: Environment, **_kw: Any) -> None:
-    global _process, _runs
-    if _config is None or isinstance(environment.runner, MasterRunner):
+    global _process, _runs, _config
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
         return
-    if _process is not None and not _process.finished:
+    if isinstance(runner, WorkerRunner):
+        _config = RunConfig.from_dict(getattr(environment.parsed_options, OPTION))
+    if _config is None or (_process is not None and not _process.finished):
         return
+    _configure(_config)
     _runs += 1
-    _process = LoadProcess(_config, environment, _proc_index(environment), _runs)
+    index = (
+        max(int(getattr(runner, "worker_index", 0)), 0) if isinstance(runner, WorkerRunner) else 0
+    )
+    _process = LoadProcess(_config, environment, index, _runs)
 
 
 @events.quitting.add_listener

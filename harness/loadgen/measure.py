@@ -15,25 +15,22 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from harness.loadgen.classify import BUSINESS_FAILURE, SUCCESS, THROTTLED
 from harness.loadgen.limit import StepResult
 from harness.loadgen.result import LoadResult
-from harness.loadgen.runner import LoadProgress, Plugin, run_load
+from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 
 
 def open_model_measure(
     target_url: str,
-    factory: Plugin,
-    classifier: Plugin | None = None,
+    requests: Requests,
     *,
     out_dir: str | Path,
     step_s: float = 3.0,
     warmup_s: float = 1.0,
     workers: int = 0,
-    factory_kwargs: Mapping[str, Any] | None = None,
-    classifier_kwargs: Mapping[str, Any] | None = None,
+    remote: RemoteWorkers | None = None,
     timeout_s: float = 5.0,
     late_ms: float = 10.0,
     max_inflight: int = 512,
@@ -51,16 +48,14 @@ def open_model_measure(
         duration = warmup_s + step_s + 1.0
         result = run_load(
             target_url,
-            factory,
-            classifier,
+            requests,
             rate=rate,
             duration_s=duration,
             max_requests=math.ceil(rate * duration) + 1,
             workers=workers,
+            remote=remote,
             out_dir=Path(out_dir) / f"step-{step:02d}-{rate:.1f}rps",
             progress_callback=progress_callback,
-            factory_kwargs=factory_kwargs,
-            classifier_kwargs=classifier_kwargs,
             timeout_s=timeout_s,
             late_ms=late_ms,
             max_inflight=max_inflight,

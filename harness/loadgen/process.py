@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import gevent
@@ -19,14 +20,20 @@ from locust.env import Environment
 from locust.exception import CatchResponseError, StopUser
 from locust.runners import WorkerRunner
 
-from harness.loadgen.classify import SUCCESS, check_classification
+from harness.loadgen.classify import (
+    SUCCESS,
+    Classifier,
+    check_classification,
+    default_classifier,
+)
 from harness.loadgen.config import RunConfig
 from harness.loadgen.control import STOP_LOCUST, ErrorSpike, RunControl
-from harness.loadgen.coordinate import MSG_DONE, end_run
+from harness.loadgen.coordinate import MSG_DONE, MasterWriter, end_run
 from harness.loadgen.openloop import OpenLoop
 from harness.loadgen.parts import PartWriter
 from harness.loadgen.recorder import Recorder
 from harness.loadgen.request import PreparedRequest
+from harness.loadgen.scenarios import request_source
 from harness.loadgen.transport import Transport
 
 TICK_S = 0.1
@@ -43,10 +50,8 @@ class LoadProcess:
         self.index = index
         self.role = "worker" if isinstance(environment.runner, WorkerRunner) else "local"
         self.proc = f"{self.role}{index}-p{os.getpid()}" + (f"-r{run_no}" if run_no > 1 else "")
-        self.make_request = cfg.factory.bind()
         self.transport = Transport()
-        self.classify = cfg.classifier.bind()
-        self._warm_up()
+        self.make_request, self.classify = self._warm_up()
         spike = None
         if cfg.abort_error_rate is not None:
             spike = ErrorSpike(
@@ -56,27 +61,41 @@ class LoadProcess:
             )
         self.recorder = Recorder(proc=self.proc, late_s=cfg.late_ms / 1000.0, spike=spike)
         self.control = RunControl(duration_s=cfg.duration_s, quota=cfg.quota(index))
-        self.writer = PartWriter(cfg.out_dir, self.proc) if cfg.out_dir else None
+        self.writer: PartWriter | MasterWriter | None = None
+        if isinstance(environment.runner, WorkerRunner):  # perhaps on another machine
+            self.writer = MasterWriter(environment.runner, self.proc)
+        elif cfg.out_dir:
+            self.writer = PartWriter(cfg.out_dir, self.proc)
         self.started_wall = time.time()
         self.finished = False
         self.open_claimed = False
         self._stopping_since: float | None = None
         self.ticker = gevent.spawn(self._tick_loop)
 
-    def _warm_up(self) -> None:
-        """Call the factory and classifier once before the clock starts: a factory that
-        builds its payload pool on first use would otherwise make the first sends late.
+    def _warm_up(self) -> tuple[Callable[[], PreparedRequest], Classifier]:
+        """Build the request source and call it once before the clock starts: a scenario
+        builds its image pool and bodies up front, or the first sends would be late.
 
         Runs in gevent's native thread pool so this process keeps answering the master's
         heartbeats (a worker busy for seconds is declared missing and the run stops).
         """
 
-        def warm() -> None:
-            with contextlib.suppress(Exception):  # a failure recurs in the run and is recorded
-                self.make_request()
-                self.classify(0, b"", None)
+        def warm() -> tuple[Callable[[], PreparedRequest], Classifier]:
+            try:
+                make, classify = request_source(self.cfg.requests, self.index)
+            except Exception as exc:  # noqa: BLE001 - e.g. no credentials on this worker
+                error = exc
 
-        gevent.get_hub().threadpool.apply(warm)
+                def make() -> PreparedRequest:
+                    raise error  # recorded per request as a harness error, aborting the run
+
+                return make, default_classifier
+            with contextlib.suppress(Exception):  # a failure recurs in the run and is recorded
+                make()
+                classify(0, b"", None)
+            return make, classify
+
+        return gevent.get_hub().threadpool.apply(warm)  # type: ignore[no-any-return]
 
     # -- the two load models -------------------------------------------------------------
 

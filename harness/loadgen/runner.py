@@ -2,8 +2,10 @@
 
 Locust monkey-patches the interpreter with gevent when imported, so the caller never
 imports it: this module launches ``python -m locust`` headless (one local process, or a
-master plus W workers on loopback), hands over the :class:`RunConfig` as a JSON file and
-reads the results back from files.
+master plus workers: W on this machine over loopback, and any that
+:func:`serve_worker` runs on other machines), hands the :class:`RunConfig` to the local
+process or the master as a JSON file and reads the results back from the files that
+process writes (the master writes its workers' parts from their messages).
 """
 
 from __future__ import annotations
@@ -16,27 +18,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
-from harness.loadgen.config import (
-    CONFIG_ENV,
-    DEFAULT_CLASSIFIER,
-    ENV_PREFIX,
-    PROC_INDEX_ENV,
-    RunConfig,
-)
+from harness.loadgen.config import CONFIG_ENV, RunConfig
 from harness.loadgen.merge import LOCUST_CSV_PREFIX, collect, write_outputs
 from harness.loadgen.parts import PARTS_DIR, SeriesTail, write_json_atomic
-from harness.loadgen.plugins import PluginRef, as_ref
 from harness.loadgen.request import check_request
 from harness.loadgen.result import LoadResult
+from harness.loadgen.scenarios import ScenarioOptions, request_source
 
 ENTRY_LOCUSTFILE = Path(__file__).resolve().parent / "_entry" / "locustfile.py"
 RUN_CONFIG = "run-config.json"
@@ -46,8 +42,32 @@ POLL_S = 0.2
 WORKER_EXIT_GRACE_S = 10.0  # after the master/local process exits
 TERM_GRACE_S = 5.0  # SIGTERM (Locust writes its files) before SIGKILL
 SAFETY_MARGIN_S = 15.0  # Locust's own --run-time backstop beyond duration + drain
+MASTER_PORT = 5557  # Locust's own default
+WORKER_WAIT_ENV = "FACEHARNESS_LOAD_WORKER_WAIT_S"
 
-Plugin = str | PluginRef | Callable[..., Any]
+Requests = ScenarioOptions | Sequence[str]  # a scenario of the two APIs, or plain GET paths
+
+
+@dataclass(frozen=True)
+class RemoteWorkers:
+    """Workers on other machines (``faceharness load worker``) the master waits for."""
+
+    count: int
+    host: str = "127.0.0.1"  # the address the master binds
+    port: int = MASTER_PORT
+    wait_s: float = 60.0  # how long the master waits for all of them
+
+
+def parse_address(text: str, option: str) -> tuple[str, int]:
+    """``HOST[:PORT]`` (port default 5557), checked in one line."""
+    host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
+    try:
+        number = int(port) if port else MASTER_PORT
+    except ValueError:
+        number = -1
+    if not host or not 0 < number < 65536:
+        raise UsageError(f"{option} {text!r}: expected HOST[:PORT] (port 1-65535, default 5557)")
+    return host, number
 
 
 @dataclass(frozen=True)
@@ -65,18 +85,16 @@ class LoadProgress:
 
 def run_load(
     target_url: str,
-    factory: Plugin,
-    classifier: Plugin | None = None,
+    requests: Requests,
     *,
     users: int | None = None,
     rate: float | None = None,
     duration_s: float,
     max_requests: int | None = None,
     workers: int = 0,
+    remote: RemoteWorkers | None = None,
     out_dir: str | Path,
     progress_callback: Callable[[LoadProgress], None] | None = None,
-    factory_kwargs: Mapping[str, Any] | None = None,
-    classifier_kwargs: Mapping[str, Any] | None = None,
     timeout_s: float = 10.0,
     late_ms: float = 10.0,
     max_inflight: int = 512,
@@ -89,32 +107,35 @@ def run_load(
 ) -> LoadResult:
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
-    Exactly one of ``users`` (closed model) or ``rate`` (open model, requests/s in total)
-    is given. The run stops by itself after ``duration_s`` or ``max_requests`` sends, or
-    when the non-success rate of the recent answers (:class:`~harness.loadgen.control.ErrorSpike`:
-    the last ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds ``abort_error_rate`` (off by
-    default: turn it on for live targets). ``workers=W`` runs a Locust master plus W
-    worker processes on loopback that share users/rate/max_requests. ``env`` adds
+    ``requests`` is a :class:`ScenarioOptions` (classified by the APIs' codes) or a list
+    of paths (plain GETs classified by HTTP status). Exactly one of ``users`` (closed
+    model) or ``rate`` (open model, requests/s in total) is given. The run stops by itself
+    after ``duration_s`` or ``max_requests`` sends, or when the non-success rate of the
+    recent answers (:class:`~harness.loadgen.control.ErrorSpike`: the last
+    ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds
+    ``abort_error_rate`` (off by default: turn it on for live targets). ``workers=W`` runs
+    a Locust master plus W worker processes on loopback, ``remote`` makes that master wait
+    for workers on other machines too; all share users/rate/max_requests. ``env`` adds
     variables to the Locust processes' environment (and to the preflight): the way to hand
-    credentials to a request factory without writing them into the run's config file.
+    credentials to the scenario without writing them into the run's config file.
     """
     if (users is None) == (rate is None):
         raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
-    if not 0 <= workers <= MAX_WORKERS:
-        raise UsageError(f"workers must be in [0, {MAX_WORKERS}], got {workers}")
+    if not 0 <= workers + (remote.count if remote else 0) <= MAX_WORKERS:
+        raise UsageError(f"workers must be in [0, {MAX_WORKERS}] in all, got {workers}")
     out = Path(out_dir).resolve()
+    spec = (
+        requests.to_kwargs() if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
+    )
     cfg = RunConfig(
         mode="closed" if users is not None else "open",
         target_url=target_url.rstrip("/"),
-        factory=as_ref(factory, factory_kwargs),
-        classifier=as_ref(
-            classifier if classifier is not None else DEFAULT_CLASSIFIER, classifier_kwargs
-        ),
+        requests=spec,
         users=users,
         rate=float(rate) if rate is not None else None,
         duration_s=float(duration_s),
         max_requests=max_requests,
-        processes=max(workers, 1),
+        processes=max(workers + (remote.count if remote else 0), 1),
         out_dir=str(out),
         timeout_s=timeout_s,
         late_ms=late_ms,
@@ -131,15 +152,22 @@ def run_load(
     write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
 
     warnings: list[str] = []
-    launch = _Launch(cfg, workers, out, startup_timeout_s, extra_env)
+    launch = _Launch(cfg, workers, remote, out, startup_timeout_s, extra_env)
     progress = _Progress(cfg.label, out, progress_callback)
     try:
         launch.start()
         launch.wait(progress.poll, warnings)
     finally:
         launch.stop_all()
-    result = collect(out, cfg, workers=workers, warnings=warnings)
+    result = collect(out, cfg, workers=workers + (remote.count if remote else 0),
+                     warnings=warnings)  # fmt: skip
     if not result.summary["processes"]:
+        if remote and launch.gave_up():
+            raise HarnessError(
+                f"could not run: the {remote.count} remote worker(s) did not all connect to "
+                f"{remote.host}:{remote.port} within {remote.wait_s:g}s (start each with "
+                f"`faceharness load worker --master HOST:{remote.port}`)"
+            )
         raise HarnessError(f"the load run produced no results; {launch.log_hint()}")
     totals = result.summary["totals"]
     if totals["completed"] == 0 and totals["harness_errors"]:
@@ -150,11 +178,48 @@ def run_load(
     return result
 
 
+def serve_worker(
+    master: str, *, out_dir: Path, wait_s: float, env: Mapping[str, str],
+    on_run: Callable[[int], None] | None = None,
+) -> int:  # fmt: skip
+    """Run Locust workers for the master at ``master`` (``HOST[:PORT]``), one per run, until
+    no master comes within ``wait_s``; return how many runs were served.
+
+    Each master ends its run (and its workers); the next one (a second model, a limit
+    search's next step) gets a fresh worker. A worker whose master goes away ends after
+    ten seconds without its heartbeat. The credentials come from ``env``, never argv.
+    """
+    host, port = parse_address(master, "--master")
+    out = Path(out_dir).resolve()
+    _prepare_out_dir(out)
+    runs = 0
+    for _ in range(10_000):  # each pass is bounded by a master's run or by wait_s
+        launch = _Launch(None, 0, None, out, wait_s, {**env, WORKER_WAIT_ENV: str(wait_s)})
+        launch.spawn(f"worker-run{runs + 1}", ["--worker", "--master-host", host,
+                                               "--master-port", str(port)])  # fmt: skip
+        proc = launch.procs[0][1]
+        try:
+            code = proc.wait()
+        finally:
+            launch.stop_all()
+        if code != 0:
+            break
+        runs += 1
+        if on_run is not None:
+            on_run(runs)
+    if runs == 0:
+        raise HarnessError(
+            f"could not run: no master answered at {host}:{port} within {wait_s:g}s"
+            f" ({launch.log_hint()})"
+        )
+    return runs
+
+
 def preflight(cfg: RunConfig) -> None:
-    """Import both plugins and build one request here, so mistakes fail before Locust starts."""
-    origin = f"request factory {cfg.factory.path!r}"
-    make = cfg.factory.bind()
+    """Build one request here, so mistakes fail before Locust starts."""
+    origin = "the request source"
     try:
+        make, _ = request_source(cfg.requests)
         request = make()
     except HarnessError:
         raise  # already one line for a person (e.g. missing credentials)
@@ -164,7 +229,6 @@ def preflight(cfg: RunConfig) -> None:
         check_request(request, origin)
     except TypeError as exc:
         raise UsageError(str(exc)) from exc
-    cfg.classifier.resolve()
 
 
 @contextmanager
@@ -196,12 +260,13 @@ def _free_loopback_port() -> int:
 
 
 class _Launch:
-    """The Locust processes of one run: local, or master + workers."""
+    """The Locust processes of one run (local, or master + workers), or one worker's."""
 
     def __init__(
         self,
-        cfg: RunConfig,
+        cfg: RunConfig | None,
         workers: int,
+        remote: RemoteWorkers | None,
         out: Path,
         startup_timeout_s: float,
         extra_env: Mapping[str, str] | None = None,
@@ -209,20 +274,17 @@ class _Launch:
         self.cfg = cfg
         self.extra_env = dict(extra_env or {})
         self.workers = workers
+        self.remote = remote
         self.out = out
         self.startup_timeout_s = startup_timeout_s
         self.procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
 
-    def _env(self, index: int | None) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("LOCUST_") and not k.startswith(ENV_PREFIX)
-        }
+    def _env(self, config: bool) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+        env.pop(CONFIG_ENV, None)
         env.update(self.extra_env)
-        env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
-        if index is not None:
-            env[PROC_INDEX_ENV] = str(index)
+        if config:  # a worker gets the config from its master
+            env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
         extra = [os.getcwd()] + [
             p
             for p in sys.path
@@ -234,19 +296,19 @@ class _Launch:
         env["PYTHONUNBUFFERED"] = "1"
         return env
 
-    def _spawn(self, role: str, args: list[str], index: int | None) -> None:
+    def spawn(self, role: str, args: list[str]) -> None:
         logs = self.out / LOGS_DIR
         console = (logs / f"{role}.out").open("wb")
+        host = ["--host", self.cfg.target_url] if self.cfg is not None else []
         cmd = [
-            sys.executable, "-m", "locust", "-f", str(ENTRY_LOCUSTFILE),
-            "--host", self.cfg.target_url, "--loglevel", "INFO",
-            "--logfile", str(logs / f"{role}.log"), "--exit-code-on-error", "0",
-            *args,
+            sys.executable, "-m", "locust", "-f", str(ENTRY_LOCUSTFILE), *host,
+            "--loglevel", "INFO", "--logfile", str(logs / f"{role}.log"),
+            "--exit-code-on-error", "0", *args,
         ]  # fmt: skip
         proc = subprocess.Popen(
             cmd,
             cwd=self.out,
-            env=self._env(index),
+            env=self._env(config="--worker" not in args),
             stdin=subprocess.DEVNULL,
             stdout=console,
             stderr=subprocess.STDOUT,
@@ -255,35 +317,42 @@ class _Launch:
 
     def start(self) -> None:
         cfg = self.cfg
+        assert cfg is not None
         user_count = cfg.users if cfg.users is not None else cfg.processes
         backstop = math.ceil(cfg.duration_s + cfg.drain_s + SAFETY_MARGIN_S)
         headless = [
             "--headless", "--only-summary", "-u", str(user_count), "-r", str(user_count),
             "-t", f"{backstop}s", "--stop-timeout", "0", "--csv", str(self.out / LOCUST_CSV_PREFIX),
         ]  # fmt: skip
-        if self.workers == 0:
-            self._spawn("local", headless, 0)
+        if cfg.processes == 1 and not self.workers and not self.remote:
+            self.spawn("local", headless)
             return
-        port = _free_loopback_port()
-        self._spawn(
+        remote = self.remote
+        host, port = (remote.host, remote.port) if remote else ("127.0.0.1", _free_loopback_port())
+        wait = remote.wait_s if remote else self.startup_timeout_s
+        self.spawn(
             "master",
             headless
-            + ["--master", "--master-bind-host", "127.0.0.1", "--master-bind-port", str(port),
-               "--expect-workers", str(self.workers),
-               "--expect-workers-max-wait", str(math.ceil(self.startup_timeout_s))],
-            None,
+            + ["--master", "--master-bind-host", host, "--master-bind-port", str(port),
+               "--expect-workers", str(cfg.processes),
+               "--expect-workers-max-wait", str(math.ceil(wait))],
         )  # fmt: skip
+        local = "127.0.0.1" if host in ("*", "0.0.0.0") else host
         for index in range(self.workers):
-            self._spawn(
-                f"worker{index}",
-                ["--worker", "--master-host", "127.0.0.1", "--master-port", str(port)],
-                index,
-            )
+            self.spawn(f"worker{index}",
+                       ["--worker", "--master-host", local, "--master-port", str(port)])  # fmt: skip
+
+    def gave_up(self) -> bool:
+        """True when the master ended because its workers did not all connect in time."""
+        log = self.out / LOGS_DIR / "master.log"
+        return log.exists() and "Gave up waiting for workers" in log.read_text(errors="replace")
 
     def wait(self, poll: Callable[[], None], warnings: list[str]) -> None:
         """Wait (bounded) until every process exits; stragglers are terminated."""
         cfg = self.cfg
-        budget = self.startup_timeout_s + cfg.duration_s + cfg.drain_s + 2 * SAFETY_MARGIN_S
+        assert cfg is not None
+        wait = max(self.startup_timeout_s, self.remote.wait_s if self.remote else 0.0)
+        budget = wait + cfg.duration_s + cfg.drain_s + 2 * SAFETY_MARGIN_S
         deadline = time.monotonic() + budget
         main_exited_at: float | None = None
         for _ in range(int(budget / POLL_S) + 2):

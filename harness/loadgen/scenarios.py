@@ -1,8 +1,8 @@
 """Request factories for every operation of both APIs, and a weighted mix of them.
 
-:func:`scenario_request` is the factory the load engine calls by dotted path, once per
-request, inside the Locust process. Its keyword arguments are the (non-secret)
-:class:`ScenarioOptions`; credentials come from the environment of that process only
+:func:`request_source` gives the load engine, inside each Locust process, the next-request
+function and the classifier of a run's requests: a scenario of the two APIs (the
+(non-secret) :class:`ScenarioOptions`) or plain GETs for the engine's own tests. Credentials come from the environment of that process only
 (``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``), so they
 never appear in the run's config file or in ``load.json``. Bodies are built once per
 image pair and reused; what must be fresh per request is fresh: JD's timestamp and
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, UsageError
-from harness.loadgen.config import PROC_INDEX_ENV
+from harness.loadgen.classify import Classifier, default_classifier
 from harness.loadgen.payloads import (
     DEFAULT_SIZES,
     SIZE_CLASSES,
@@ -47,7 +47,6 @@ SCENARIOS: tuple[str, ...] = (*OPERATIONS, MIXED)
 SCENARIO_ALIASES = {"jd": "faceCompareNew"}  # the JD API has one operation (as in --api jd)
 PAIRINGS: tuple[str, ...] = ("same", "genuine", "impostor")
 DEFAULT_WEIGHTS = "match=4,matchIdno=2,liveCode=1,faceCompareNew=3"
-FACTORY = "harness.loadgen.scenarios:scenario_request"
 ENV_ID_NUM = "FACEHARNESS_ID_NUM"
 ENV_ID_NAME = "FACEHARNESS_ID_NAME"
 _SERIAL_SLOT = "fh-" + "0" * 32  # same length as the fresh serials spliced in per request
@@ -94,6 +93,19 @@ class ScenarioOptions:
         return asdict(self)
 
 
+def request_source(
+    spec: Mapping[str, Any], index: int = 0
+) -> tuple[Callable[[], PreparedRequest], Classifier]:
+    """The next-request function and the classifier of a run's ``requests`` in process ``index``."""
+    if "paths" in spec:
+        from harness.loadgen.demo import plain_requests
+
+        return plain_requests(spec["paths"]), default_classifier
+    from harness.loadgen.codes import api_classifier
+
+    return Scenario(ScenarioOptions(**spec), index=index).next_request, api_classifier
+
+
 def scenario_request(**options: Any) -> PreparedRequest:
     """The load engine's request factory: the next request of the configured scenario."""
     return _scenario(tuple(sorted(options.items()))).next_request()
@@ -107,7 +119,9 @@ def _scenario(items: tuple[tuple[str, Any], ...]) -> Scenario:
 class Scenario:
     """One process's request source for a :class:`ScenarioOptions`."""
 
-    def __init__(self, options: ScenarioOptions, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, options: ScenarioOptions, environ: Mapping[str, str] | None = None, index: int = 0
+    ) -> None:
         from harness.contract import load_contract
 
         env = os.environ if environ is None else environ
@@ -119,7 +133,7 @@ class Scenario:
         self._total = sum(self._weights)
         self._credit = [0.0] * len(self._ops)
         self.sizes = parse_weights(options.sizes, SIZE_CLASSES, "--sizes")
-        self.rng = random.Random(f"{options.seed}:{env.get(PROC_INDEX_ENV, '0')}")
+        self.rng = random.Random(f"{options.seed}:{index}")
         self.pool: ImagePool = build_pool(options.faces_dir)
         self.pool.check_mix(self.sizes)
         creds = _credentials(env, demo=options.demo_credentials)

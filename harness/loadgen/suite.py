@@ -33,11 +33,10 @@ from harness.loadgen.limit import (
 )
 from harness.loadgen.measure import open_model_measure
 from harness.loadgen.result import LoadResult
-from harness.loadgen.runner import LoadProgress, run_load
-from harness.loadgen.scenarios import FACTORY, OPERATIONS, ScenarioOptions
+from harness.loadgen.runner import LoadProgress, RemoteWorkers, run_load
+from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions
 from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
 
-CLASSIFIER = "harness.loadgen.codes:api_classifier"
 LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 ENGINES = ("fast", "dlib")
@@ -101,6 +100,7 @@ class LoadPlan:
     rate: float | None = None
     duration_s: float = 30.0
     workers: int = 0
+    remote: RemoteWorkers | None = None  # workers on other machines the master waits for
     max_requests: int | None = None
     timeout_s: float = 10.0
     search: LimitOptions | None = None  # set: find the limit instead of one run
@@ -167,8 +167,10 @@ def execute(
                 "--engine, --qps and --latency shape the emulator; use --target emulator"
             )
     emulator_settings = (plan.emulator or EmulatorOptions()).settings() if plan.is_emulator else {}
-    if not 0 <= plan.workers <= 16:
-        raise UsageError(f"--workers must be in [0, 16], got {plan.workers}")
+    remote = plan.remote.count if plan.remote else 0
+    if not (0 <= plan.workers and 0 <= remote and plan.workers + remote <= 16):
+        raise UsageError(f"--workers plus --expect-workers must be in [0, 16], got "
+                         f"{plan.workers} + {remote}")  # fmt: skip
     limits = _check(plan)
     env, secrets = _credentials(plan)
     scenario = replace(plan.scenario, demo_credentials=plan.is_emulator)
@@ -281,21 +283,20 @@ def _credentials(plan: LoadPlan) -> tuple[dict[str, str], list[str]]:
     The emulator accepts the demo credentials (and any set in the environment, which the
     Locust processes inherit anyway); a live target gets environment or config-file values.
     """
+    from harness.clients import load_credentials
+
+    secrets = load_credentials(plan.config, demo_defaults=plan.is_emulator).secrets()
+    return ({} if plan.is_emulator else credential_env(plan.config, demo=False)), secrets
+
+
+def credential_env(config: Path | None, *, demo: bool) -> dict[str, str]:
+    """The credentials (environment, else ``config``) as variables for Locust processes."""
     from harness.clients import ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, load_credentials
 
-    creds = load_credentials(plan.config, demo_defaults=plan.is_emulator)
-    if plan.is_emulator:
-        return {}, creds.secrets()
-    env = {
-        name: value
-        for name, value in (
-            (ENV_TOKEN, creds.token),
-            (ENV_JD_APPKEY, creds.jd_appkey),
-            (ENV_JD_SECRETKEY, creds.jd_secretkey),
-        )
-        if value
-    }
-    return env, creds.secrets()
+    creds = load_credentials(config, demo_defaults=demo)
+    values = ((ENV_TOKEN, creds.token), (ENV_JD_APPKEY, creds.jd_appkey),
+              (ENV_JD_SECRETKEY, creds.jd_secretkey))  # fmt: skip
+    return {name: value for name, value in values if value}
 
 
 # -- the two kinds of command ----------------------------------------------------------------
@@ -321,10 +322,9 @@ def _runs(
         if budget is not None and budget < 1:
             break
         result = run_load(
-            url, FACTORY, CLASSIFIER, **load, duration_s=plan.duration_s,
-            max_requests=budget, workers=plan.workers,
-            out_dir=plan.out_dir / label if both else plan.out_dir,
-            progress_callback=progress, factory_kwargs=scenario.to_kwargs(),
+            url, scenario, **load, duration_s=plan.duration_s,
+            max_requests=budget, workers=plan.workers, remote=plan.remote,
+            out_dir=plan.out_dir / label if both else plan.out_dir, progress_callback=progress,
             timeout_s=plan.timeout_s, abort_error_rate=limits.abort_error_rate, env=env,
         )  # fmt: skip
         outcome.runs.append(result)
@@ -363,8 +363,8 @@ def _search(
 ) -> None:
     start, top = _search_rates(plan, s)
     measure = open_model_measure(
-        url, FACTORY, CLASSIFIER, out_dir=plan.out_dir, step_s=s.step_s, warmup_s=s.warmup_s,
-        workers=plan.workers, factory_kwargs=scenario.to_kwargs(), timeout_s=plan.timeout_s,
+        url, scenario, out_dir=plan.out_dir, step_s=s.step_s, warmup_s=s.warmup_s,
+        workers=plan.workers, remote=plan.remote, timeout_s=plan.timeout_s,
         progress_callback=progress, env=env, abort_error_rate=limits.abort_error_rate,
     )  # fmt: skip
     used = 0

@@ -17,8 +17,7 @@ from harness.loadgen import LoadProgress, find_limit, open_model_measure, run_lo
 if TYPE_CHECKING:
     from conftest import LoadServer
 
-CYCLE = "harness.loadgen.demo:cycle_factory"
-ECHO = "harness.loadgen.demo:echo_factory"
+ECHO = ["/echo"]
 
 
 def test_closed_model_classifies_each_outcome(fresh_server: LoadServer, tmp_path: Path) -> None:
@@ -32,8 +31,7 @@ def test_closed_model_classifies_each_outcome(fresh_server: LoadServer, tmp_path
     ]
     result = run_load(
         fresh_server.url,
-        CYCLE,
-        factory_kwargs={"paths": paths},
+        paths,
         users=1,
         duration_s=20,
         max_requests=2 * len(paths),
@@ -136,12 +134,12 @@ def test_open_model_sees_a_stall_the_closed_model_hides(
     stall_s = 1.0
     fresh_server.state.set_stall(every_s=3.0, stall_s=stall_s)
     open_run = run_load(
-        fresh_server.url, ECHO, factory_kwargs={"path": "/stall"}, rate=100, duration_s=3.5,
+        fresh_server.url, ["/stall"], rate=100, duration_s=3.5,
         out_dir=tmp_path / "open",
     )  # fmt: skip
     fresh_server.state.set_stall(every_s=3.0, stall_s=stall_s)
     closed_run = run_load(
-        fresh_server.url, ECHO, factory_kwargs={"path": "/stall"}, users=2, duration_s=3.5,
+        fresh_server.url, ["/stall"], users=2, duration_s=3.5,
         out_dir=tmp_path / "closed",
     )  # fmt: skip
     open_ms, closed_ms = open_run.latency_ms, closed_run.latency_ms
@@ -177,7 +175,7 @@ def test_two_worker_run_completes_and_merges(fresh_server: LoadServer, tmp_path:
 
 def test_inflight_cap_drops_and_counts_sends(fresh_server: LoadServer, tmp_path: Path) -> None:
     result = run_load(
-        fresh_server.url, ECHO, factory_kwargs={"path": "/sleep/500"}, rate=40, duration_s=1.5,
+        fresh_server.url, ["/sleep/500"], rate=40, duration_s=1.5,
         max_inflight=2, out_dir=tmp_path,
     )  # fmt: skip
     totals = result.summary["totals"]
@@ -207,7 +205,7 @@ def test_two_worker_closed_run_shares_the_request_budget(
 
 def test_error_spike_aborts_the_run(fresh_server: LoadServer, tmp_path: Path) -> None:
     result = run_load(
-        fresh_server.url, ECHO, factory_kwargs={"path": "/status/503"}, rate=100, duration_s=30,
+        fresh_server.url, ["/status/503"], rate=100, duration_s=30,
         abort_error_rate=0.5, abort_window_s=1.0, abort_min_samples=10, out_dir=tmp_path,
     )  # fmt: skip
     assert result.stop_reason == "aborted"
@@ -215,11 +213,10 @@ def test_error_spike_aborts_the_run(fresh_server: LoadServer, tmp_path: Path) ->
     assert result.summary["totals"]["sent"] < 500
 
 
-def test_bad_factory_fails_before_locust_starts(fresh_server: LoadServer, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot import"):
-        run_load(
-            fresh_server.url, "no_such_module:factory", users=1, duration_s=1, out_dir=tmp_path
-        )
+def test_bad_requests_fail_before_locust_starts(fresh_server: LoadServer, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="starting with '/'"):
+        run_load(fresh_server.url, ["echo"], users=1, duration_s=1, out_dir=tmp_path)
+    assert not (tmp_path / "logs").exists()  # no Locust process was started
     with pytest.raises(UsageError, match="exactly one"):
         run_load(fresh_server.url, ECHO, users=1, rate=5, duration_s=1, out_dir=tmp_path)
 
@@ -229,7 +226,7 @@ def test_limit_search_converges_on_the_throttle(fresh_server: LoadServer, tmp_pa
     qps = 40.0
     fresh_server.state.set_throttle(qps)
     measure = open_model_measure(
-        fresh_server.url, ECHO, factory_kwargs={"path": "/throttle"}, out_dir=tmp_path,
+        fresh_server.url, ["/throttle"], out_dir=tmp_path,
         step_s=2, warmup_s=0.5,
     )  # fmt: skip
     result = find_limit(

@@ -9,6 +9,7 @@ import csv
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -182,30 +183,73 @@ def test_plain_locust_users(emulator: Callable[..., str], tmp_path: Path) -> Non
     assert "faceCompareNew" in rows
 
 
-def test_plain_locust_engine_mode_sends_to_its_host(
-    emulator: Callable[..., str], tmp_path: Path
+@pytest.mark.slow
+def test_a_master_and_two_workers_over_loopback_merge_exactly(
+    emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With FACEHARNESS_LOAD_FACTORY set the locustfile runs the engine; --host is the target."""
+    """`load run --expect-workers 2` and two `load worker --master`: the master sends the run,
+    the workers send the load with their own (environment) credentials and return their HDR
+    histograms; merged counts are the sums and merged percentiles those of the added histograms."""
+    from harness.loadgen import hdr
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)  # the emulator accepts these; the workers read them
     url = emulator(engine="fast")
-    env = {
-        "FACEHARNESS_LOAD_FACTORY": "harness.loadgen.scenarios:scenario_request",
-        "FACEHARNESS_LOAD_FACTORY_KWARGS": json.dumps(
-            {"scenario": "mixed", "demo_credentials": True}
-        ),
-        "FACEHARNESS_LOAD_CLASSIFIER": "harness.loadgen.codes:api_classifier",
-        "FACEHARNESS_LOAD_MODE": "open",
-        "FACEHARNESS_LOAD_RATE": "20",
-        "FACEHARNESS_LOAD_DURATION_S": "2",
-        "FACEHARNESS_LOAD_OUT_DIR": str(tmp_path / "out"),
-    }
-    proc = _locust(
-        ["--host", url, "--headless", "-u", "1", "-r", "1", "-t", "20s", "--only-summary"],
-        env,
-        tmp_path,
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    finals = [json.loads(p.read_text()) for p in (tmp_path / "out" / "parts").glob("*.final.json")]
-    assert len(finals) == 1 and finals[0]["by_class"] == {"success": 40}, finals
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "harness.cli", "load", "worker", "--master",
+             f"127.0.0.1:{port}", "--wait", "10s", "--out", str(tmp_path / f"w{n}")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+        )  # fmt: skip
+        for n in (1, 2)
+    ]
+    try:
+        out = tmp_path / "run"
+        proc = _cli(
+            ["load", "run", "--target", url, "--scenario", "mixed", "--rate", "20",
+             "--duration", "3s", "--expect-workers", "2", "--bind", f"127.0.0.1:{port}",
+             "--out", str(out)],
+        )  # fmt: skip
+        ends = [w.communicate(timeout=60) for w in workers]
+    finally:
+        for w in workers:
+            w.kill()
+    assert proc.returncode == 0, proc.stderr
+    for w, (stdout, stderr) in zip(workers, ends, strict=True):
+        assert w.returncode == 0 and "served 1 run(s)" in stdout, stderr
+    load = json.loads((out / "load.json").read_text())
+    procs = load["processes"]
+    assert sorted(p["index"] for p in procs) == [0, 1] and {p["role"] for p in procs} == {"worker"}
+    totals = load["totals"]
+    assert totals["completed"] == 60 == sum(p["completed"] for p in procs)  # 20/s for 3 s
+    assert totals["sent"] == sum(p["sent"] for p in procs) and all(p["sent"] for p in procs)
+    assert load["by_class"]["success"] == 60  # each worker's own credentials worked
+    finals = [json.loads(p.read_text()) for p in (out / "parts").glob("*.final.json")]
+    added = hdr.merge(f["latency_hist"] for f in finals)
+    assert len(finals) == 2 and added.get_total_count() == load["latency_ms"]["count"] == 60
+    assert hdr.summarize_ms(added) == {k: v for k, v in load["latency_ms"].items()
+                                       if k != "measured_from"}  # fmt: skip
+    assert sum(r["achieved_rps"] for r in load["series"]) == 60
+    assert load["locust"]["total"]["num_requests"] == 60  # Locust's own aggregation agrees
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert not any(v.encode() in path.read_bytes() for v in SECRETS.values()), path
+
+
+def test_a_master_whose_workers_do_not_come_gives_up_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = _cli(
+        ["load", "run", "--rate", "5", "--duration", "2s", "--expect-workers", "1", "--bind",
+         f"127.0.0.1:{port}", "--wait-workers", "2s", "--out", str(tmp_path / "run")],
+    )  # fmt: skip
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert f"did not all connect to 127.0.0.1:{port} within 2s" in lines[0]
 
 
 @pytest.mark.slow

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError, UsageError
-from harness.loadgen import PluginRef, PreparedRequest, StepResult, default_classifier, find_limit
+from harness.loadgen import PreparedRequest, StepResult, default_classifier, find_limit
 from harness.loadgen.classify import check_classification
-from harness.loadgen.config import CONFIG_ENV, RunConfig, config_from_env
+from harness.loadgen.codes import api_classifier
+from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
 from harness.loadgen.control import ErrorSpike, RunControl, planned_sends
 from harness.loadgen.merge import collect
 from harness.loadgen.parts import PartWriter
-from harness.loadgen.plugins import as_ref
 from harness.loadgen.recorder import Recorder
-
-ECHO = "harness.loadgen.demo:echo_factory"
+from harness.loadgen.runner import parse_address
+from harness.loadgen.scenarios import request_source
 
 
 def test_importing_the_engine_leaves_locust_and_gevent_out() -> None:
@@ -91,25 +91,31 @@ def test_prepared_request_url_path() -> None:
     assert PreparedRequest("n", "GET", "/a?k=v", query={"x": "1"}).url_path() == "/a?k=v&x=1"
 
 
-def test_plugin_refs() -> None:
-    assert as_ref(ECHO, {"path": "/x"}) == PluginRef(ECHO, {"path": "/x"})
-    assert as_ref(default_classifier, None).path == "harness.loadgen.classify:default_classifier"
-    assert as_ref(PluginRef(ECHO, {"a": 1}), {"b": 2}).kwargs == {"a": 1, "b": 2}
-    with pytest.raises(UsageError, match="re-imported"):
-        as_ref(lambda: None, None)
-    with pytest.raises(UsageError, match="JSON"):
-        as_ref(ECHO, {"bad": object()})
-    with pytest.raises(UsageError, match="no attribute"):
-        PluginRef("harness.loadgen.demo:nope").resolve()
-    req = PluginRef(ECHO, {"path": "/y", "body_size": 3}).bind()()
-    assert (req.path, req.body) == ("/y", b"xxx")
+def test_request_sources_are_a_scenario_or_plain_paths() -> None:
+    """No dotted paths: a run sends plain GETs (judged by status) or an API scenario (by code)."""
+    make, classify = request_source({"paths": ["/a", "/b"]})
+    assert [make().path for _ in range(3)] == ["/a", "/b", "/a"]
+    assert classify is default_classifier
+    make, classify = request_source({"scenario": "liveCode", "demo_credentials": True})
+    assert make().name == "liveCode" and classify is api_classifier
+    for bad in ([], ["a"], [1]):
+        with pytest.raises(UsageError, match="starting with '/'"):
+            request_source({"paths": bad})
+
+
+def test_master_addresses() -> None:
+    assert parse_address("10.0.0.5", "--master") == ("10.0.0.5", 5557)
+    assert parse_address("build-7:6000", "--master") == ("build-7", 6000)
+    for bad in ("", ":6000", "h:0", "h:70000", "h:x"):
+        with pytest.raises(UsageError, match="HOST"):
+            parse_address(bad, "--master")
 
 
 def _cfg(**changes: object) -> RunConfig:
     base: dict[str, object] = {
         "mode": "open",
         "target_url": "http://127.0.0.1:1",
-        "factory": PluginRef(ECHO),
+        "requests": {"paths": ["/echo"]},
         "rate": 10.0,
         "duration_s": 5.0,
     }
@@ -135,11 +141,11 @@ def test_config_validation_and_round_trip(tmp_path: Path, monkeypatch: pytest.Mo
             _cfg(**bad)
     path = tmp_path / "cfg.json"
     path.write_text(json.dumps(cfg.to_dict()))
-    assert config_from_env({CONFIG_ENV: str(path)}) == cfg
-    env = {"FACEHARNESS_LOAD_MODE": "open", "FACEHARNESS_LOAD_RATE": "7.5"}
-    assert config_from_env(env).rate == 7.5
+    assert read_config({CONFIG_ENV: str(path)}) == cfg
+    assert read_config({}) is None  # a worker: its master sends the config
+    path.write_text("{not json")
     with pytest.raises(ConfigError):
-        config_from_env({"FACEHARNESS_LOAD_FACTORY_KWARGS": "{not json"})
+        read_config({CONFIG_ENV: str(path)})
 
 
 def test_planned_sends_and_run_control() -> None:

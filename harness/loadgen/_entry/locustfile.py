@@ -1,8 +1,6 @@
-"""Entry locustfile used by ``harness.loadgen.run_load`` (configured via FACEHARNESS_LOAD_CONFIG).
+"""Entry locustfile of ``harness.loadgen.run_load`` and ``serve_worker``.
 
 Kept in its own directory because Locust puts the locustfile's directory on ``sys.path``.
 """
 
-from harness.loadgen.locust_plugin import selected_user_class
-
-FaceharnessUser = selected_user_class()
+from harness.loadgen.locust_plugin import FaceharnessUser as FaceharnessUser
