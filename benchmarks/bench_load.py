@@ -33,8 +33,7 @@ import httpx
 import psutil
 
 from harness.loadgen import run_load
-from harness.loadgen.scenarios import FACTORY
-from harness.loadgen.suite import CLASSIFIER, EmulatorOptions, LimitOptions, run_load_suite
+from harness.loadgen.suite import EmulatorOptions, LimitOptions, run_load_suite
 
 TARGET_QPS = 200.0
 
@@ -153,8 +152,8 @@ def _p50_run(out: Path, latency: dict[str, str]) -> tuple[float, float]:
     timing = ServerTiming(create_app(build_settings(engine="fast", latency=latency or None)))
     with EmulatorServer(timing) as url:
         result = run_load(
-            url, FACTORY, CLASSIFIER, rate=20, duration_s=10, out_dir=out,
-            factory_kwargs=ScenarioOptions(scenario="liveCode", demo_credentials=True).to_kwargs(),
+            url, ScenarioOptions(scenario="liveCode", demo_credentials=True), rate=20,
+            duration_s=10, out_dir=out,
         )  # fmt: skip
     assert result.by_class["success"] == result.summary["totals"]["completed"], (
         result.errors_by_code
@@ -270,7 +269,7 @@ def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, st
 
         def ours_run() -> None:
             try:
-                run_load(url, "harness.loadgen.demo:echo_factory", users=users,
+                run_load(url, ["/echo"], users=users,
                          duration_s=run_s - 2, out_dir=out / "overhead")  # fmt: skip
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)

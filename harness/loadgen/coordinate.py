@@ -24,6 +24,7 @@ log = logging.getLogger("faceharness.loadgen")
 MSG_DONE = "faceharness_load_done"
 MSG_ROWS = "faceharness_load_rows"
 MSG_FINAL = "faceharness_load_final"
+STATS_WAIT_TICKS = 40  # tenths of a second
 
 
 class MasterWriter:
@@ -49,6 +50,7 @@ class MasterCoordinator:
         self.done: dict[str, dict[str, Any]] = {}
         self.ended = False
         self.writers: dict[str, PartWriter] = {}
+        self.completed: dict[str, int] = {}  # answers per worker, from its final part
         assert environment.runner is not None
         environment.runner.register_message(MSG_DONE, self._on_done)
         environment.runner.register_message(MSG_ROWS, self._on_rows)
@@ -65,8 +67,10 @@ class MasterCoordinator:
             writer.append_rows(msg.data.get("rows") or [])
 
     def _on_final(self, environment: Environment, msg: Any, **_kw: Any) -> None:
+        final = dict(msg.data.get("final") or {})
+        self.completed[str(msg.data.get("proc"))] = int(final.get("totals", {}).get("completed", 0))
         if (writer := self._writer(msg)) is not None:
-            writer.write_final(dict(msg.data.get("final") or {}))
+            writer.write_final(final)
 
     def _on_done(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         data = dict(msg.data or {})
@@ -77,7 +81,17 @@ class MasterCoordinator:
             log.warning("worker %s aborted: %s", data.get("proc"), data["abort_reason"])
         if not self.ended and (data.get("abort_reason") or len(self.done) >= expected):
             self.ended = True
-            end_run(environment)
+            gevent.spawn(self._end_when_counted, environment)
+
+    def _end_when_counted(self, environment: Environment) -> None:
+        """Give Locust's own statistics (workers report every 3 s, and once more when the
+        master quits, which it waits only 0.5 s for) a bounded moment to count every answer."""
+        assert environment.runner is not None
+        for _ in range(STATS_WAIT_TICKS):
+            if environment.runner.stats.total.num_requests >= sum(self.completed.values()):
+                break
+            gevent.sleep(0.1)
+        end_run(environment)
 
 
 def end_run(environment: Environment) -> None:
