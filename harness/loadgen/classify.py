@@ -85,15 +85,3 @@ def default_classifier(
     if 400 <= status_code < 500:
         return INPUT_ERROR, code
     return SERVER_ERROR, code
-
-
-def check_classification(result: object, origin: str) -> Classification:
-    """Return ``result`` if it is ``(known klass, str code)``, else raise ``TypeError``."""
-    if (
-        not isinstance(result, tuple)
-        or len(result) != 2
-        or result[0] not in KLASSES
-        or not isinstance(result[1], str)
-    ):
-        raise TypeError(f"{origin} returned {result!r}; expected (klass in {KLASSES}, code str)")
-    return result[0], result[1]

@@ -23,7 +23,6 @@ from locust.runners import WorkerRunner
 from harness.loadgen.classify import (
     SUCCESS,
     Classifier,
-    check_classification,
     default_classifier,
 )
 from harness.loadgen.config import RunConfig
@@ -131,8 +130,6 @@ class LoadProcess:
         try:
             try:
                 req = self.make_request()
-                if not isinstance(req, PreparedRequest):
-                    raise TypeError(f"factory returned {type(req).__name__}")
             except Exception as exc:  # noqa: BLE001 - any factory failure is a harness error
                 self.recorder.harness_error(f"request factory failed: {exc!r}")
                 return
@@ -150,7 +147,7 @@ class LoadProcess:
             error = exc
         done = time.perf_counter()
         try:
-            klass, code = check_classification(self.classify(status, body, error), "classifier")
+            klass, code = self.classify(status, body, error)
         except Exception as exc:  # noqa: BLE001 - any classifier failure is a harness error
             self.recorder.harness_error(f"classifier failed: {exc!r}")
             klass, code = "", "harness classifier failed"

@@ -1,6 +1,6 @@
-"""The unit a request factory produces: one fully built HTTP request.
+"""One fully built HTTP request, as a run's request source produces them.
 
-Factories build a fresh request per call (a signed API stamps each request with a
+A scenario builds a fresh request per call (a signed API stamps each request with a
 timestamp and nonce), so the load engine never caches or replays these objects.
 """
 
@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
-
-_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,20 +32,3 @@ class PreparedRequest:
             return self.path
         sep = "&" if "?" in self.path else "?"
         return f"{self.path}{sep}{urlencode(dict(self.query))}"
-
-
-def check_request(obj: object, origin: str) -> PreparedRequest:
-    """Return ``obj`` if it is a well-formed :class:`PreparedRequest`, else raise ``TypeError``.
-
-    Checked once in the caller before a run starts, so a broken factory fails with a
-    one-line message instead of thousands of identical errors inside Locust.
-    """
-    if not isinstance(obj, PreparedRequest):
-        raise TypeError(f"{origin} returned {type(obj).__name__}, expected PreparedRequest")
-    if obj.method.upper() not in _METHODS:
-        raise TypeError(f"{origin} returned unsupported method {obj.method!r}")
-    if not obj.path.startswith("/"):
-        raise TypeError(f"{origin} returned path {obj.path!r}; it must start with '/'")
-    if not isinstance(obj.body, bytes):
-        raise TypeError(f"{origin} returned a {type(obj.body).__name__} body; expected bytes")
-    return obj
