@@ -137,6 +137,12 @@ BAD_INPUT = [
     (["load", "run", "--rate", "5", "--faces", "a", "--faces-dir", "b"], "--faces"),
     (["load", "run", "--rate", "5", "--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
     (["load", "find-limit", "--faces-dir", "/nonexistent"], "--faces /nonexistent: not a directory"),
+    # workers on other machines
+    (["load", "run", "--rate", "5", "--expect-workers", "1", "--bind", "host:x"], "--bind 'host:x'"),
+    (["load", "run", "--rate", "5", "--expect-workers", "17"], "--expect-workers must be in [0, 16]"),
+    (["load", "run", "--rate", "5", "--expect-workers", "1", "--wait-workers", "soon"], "--wait-workers"),
+    (["load", "worker", "--master", "h:0"], "--master 'h:0': expected HOST[:PORT]"),
+    (["load", "worker", "--master", "h", "--wait", "soon"], "--wait"),
 ]
 
 
