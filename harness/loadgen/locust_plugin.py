@@ -86,8 +86,9 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     runner = environment.runner
     if isinstance(runner, MasterRunner):
         return
-    if isinstance(runner, WorkerRunner):
-        _config = RunConfig.from_dict(getattr(environment.parsed_options, OPTION))
+    if isinstance(runner, WorkerRunner):  # a master that is not faceharness's sends none
+        data = getattr(environment.parsed_options, OPTION, None)
+        _config = RunConfig.from_dict(data) if data else None
     if _config is None or (_process is not None and not _process.finished):
         return
     _configure(_config)
