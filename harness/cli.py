@@ -228,16 +228,18 @@ def _fail(message: str) -> NoReturn:
 
 def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
+    from harness import interrupt
+
     try:
-        code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising it
+        with interrupt.signals():
+            code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        _fail("aborted")
-    except KeyboardInterrupt:
-        _fail("interrupted")
+    except (typer.Abort, KeyboardInterrupt):  # click turns a KeyboardInterrupt into Abort
+        sys.stderr.write(f"faceharness: interrupted after {interrupt.stopped_after_s():.0f} s\n")
+        sys.exit(interrupt.EXIT_INTERRUPTED)
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
             _fail(exc.format_message())

@@ -42,9 +42,9 @@ def requested() -> str | None:
     return f"{_state.signal} after {_state.at - _state.started:.1f} s"
 
 
-def elapsed_s() -> float:
-    """Seconds since the command started (for the one line an interrupted command prints)."""
-    return time.monotonic() - _state.started
+def stopped_after_s() -> float:
+    """Seconds from the command's start to the stop (or to now, if none was asked for)."""
+    return (_state.at or time.monotonic()) - _state.started
 
 
 def request(name: str = "SIGINT") -> None:

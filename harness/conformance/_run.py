@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from harness import interrupt
 from harness.clients import Credentials
 from harness.contract import Contract, load_contract
 from harness.errors import TargetError, UsageError
@@ -120,6 +121,8 @@ def run_conformance(
                                "max_requests": max_requests, "phases": list(phases), "request_timeout_s": timeout_s}
     share = max_requests // len(apis)
     for name in apis:
+        if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
+            break
         session_started = tracker.requests
         schema = load_schema(contract.spec(name).raw, base_url=target_url, seed=seed, examples=examples,
                              max_rps=max_rps, max_response_time_s=_seconds(settings.max_response_time_ms),
@@ -140,7 +143,8 @@ def run_conformance(
             tracker.on_budget = None
             tracker.set_cap(share - (tracker.requests - session_started))
             note(f"{name}: probes")
-            probed, probe_checks, skipped = _run_probes(session, schema, settings, extensions, max_rps)
+            probed, probe_checks, skipped = ([], [], ["interrupted"]) if interrupt.requested() else \
+                _run_probes(session, schema, settings, extensions, max_rps)
         finally:
             unregister(session)
         raws += outcome.failures + probed
@@ -236,6 +240,10 @@ def _run_probes(session: Session, schema: Any, settings: ConformanceSettings, ex
         except BudgetExhausted:
             skipped.append(entry.id)
             continue
+        except KeyboardInterrupt:  # Ctrl-C during a probe: keep what the others found
+            interrupt.request()
+            skipped.append(entry.id)
+            break
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
