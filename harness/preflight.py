@@ -32,7 +32,7 @@ from harness.clients import (
 from harness.contract import Code, Contract, load_contract
 from harness.errors import TargetError
 
-__all__ = ["DEFAULT_TIMEOUT_S", "PreflightError", "apis_with_credentials", "preflight"]
+__all__ = ["DEFAULT_TIMEOUT_S", "PreflightError", "apis_of", "apis_with_credentials", "preflight"]
 
 DEFAULT_TIMEOUT_S = 10.0
 _REJECTED_HTTP = (401, 403)  # HTTP convention: the request's credentials were refused
@@ -54,6 +54,12 @@ def apis_with_credentials(credentials: Credentials) -> tuple[str, ...]:
         for api, ok in (("match", credentials.token), ("jd", credentials.jd_appkey and credentials.jd_secretkey))
         if ok
     )
+
+
+def apis_of(operations: Iterable[str], contract: Contract | None = None) -> tuple[str, ...]:
+    """The APIs serving these contract operations (a load scenario's), in order."""
+    contract = contract or load_contract()
+    return tuple(dict.fromkeys(contract.operation(op).api for op in operations))
 
 
 def preflight(

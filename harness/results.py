@@ -66,6 +66,7 @@ __all__ = [
     "compute_verdict",
     "derive_status",
     "exit_code",
+    "interrupted_suite",
     "merge_findings",
     "redact",
     "verdict_line",
@@ -708,6 +709,15 @@ def derive_status(findings: Iterable[Finding], error: str | None = None) -> Suit
     if error:
         return "error"
     return "fail" if any(f.fails for f in findings) else "pass"
+
+
+def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | None) -> SuiteResult:
+    """A suite as far as it got before an interrupt, marked ``interrupted``; its findings and
+    checks so far are kept, and say nothing about what did not run."""
+    reason = f"interrupted ({how or 'stopped'}); the results are partial"
+    if partial is None:
+        return SuiteResult(name=name, status="interrupted", reason=reason)
+    return partial.model_copy(update={"status": "interrupted", "reason": reason, "error": None})
 
 
 def compute_verdict(summary: Summary) -> Verdict:

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from harness import interrupt
+from harness import interrupt, results
 from harness.results import SuiteName, SuiteResult, Summary, verdict_line
 
 T = TypeVar("T")
@@ -36,11 +36,7 @@ def interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
 
 def interrupted_suite(name: SuiteName, partial: SuiteResult | None) -> SuiteResult:
     """The suite as far as it got, marked ``interrupted`` (its findings so far kept)."""
-    how = interrupt.requested() or "interrupted"
-    reason = f"interrupted ({how}); the results are partial"
-    if partial is None:
-        return SuiteResult(name=name, status="interrupted", reason=reason)
-    return partial.model_copy(update={"status": "interrupted", "reason": reason, "error": None})
+    return results.interrupted_suite(name, partial, interrupt.requested())
 
 
 def conclude(

@@ -1,7 +1,8 @@
 """`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and replayable.
 
 Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
-no property failed, 1 on findings, 2 when the run could not happen.
+no property failed, 1 on findings, 2 when the run could not happen (bad options, unreachable
+target, rejected credentials), 130 when interrupted (what ran is written).
 """
 
 from __future__ import annotations
@@ -49,23 +50,34 @@ def fuzz(
     timeout: Annotated[float, typer.Option("--timeout", help="seconds a request may take before it is reported unanswered")] = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
+    from harness import interrupt
     from harness.clients import load_credentials
+    from harness.commands._verdict import conclude, interrupted_suite, interruptible
     from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, run_fuzz
+    from harness.preflight import preflight
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
     positive_seconds(timeout)
     settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
+    started = datetime.now(UTC)
     with open_target(target, engine=engine or "fast", **settings) as t:
         credentials = load_credentials(config, demo_defaults=t.is_emulator)
+        preflight(t.url, apis=("match", "jd") if api == "all" else (api,), credentials=credentials,
+                  timeout_s=timeout)
         with _Bar() as bar:
-            result = run_fuzz(t.url, is_emulator=t.is_emulator, api=api,
-                              max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
-                              max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
-                              credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
-                              breaks=breaks, request_timeout_s=timeout)
+            result = interruptible(
+                run_fuzz, t.url, is_emulator=t.is_emulator, api=api,
+                max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
+                max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
+                credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
+                breaks=breaks, request_timeout_s=timeout)
         label = t.label
+    stopped = interrupt.requested()
+    if stopped or result is None:
+        suite = interrupted_suite("fuzz", result)
+        conclude(_summary(suite, label, started, stopped), out_dir, secrets=credentials.secrets(), console=out)
     if result.status == "error" and not result.checks:
         raise TargetError(result.error or "the fuzz run could not start")
     _print(result)
@@ -111,7 +123,7 @@ class _Bar:
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=err, transient=True)
+                                 TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
         self.task: Any = None
 
     def update(self, name: str, index: int, total: int) -> None:
@@ -148,10 +160,16 @@ def _print(result: Any) -> None:
         out.print("[yellow]the request budget or time limit ran out; later properties were skipped[/]")
 
 
-def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
-    from harness.report import write_reports
+def _summary(result: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
     from harness.results import build_summary
 
-    summary = build_summary(target=target, started_at=result.started_at or datetime.now(UTC),
-                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed)
+    return build_summary(target=target, started_at=result.started_at or started,
+                         finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed,
+                         interrupted=interrupted)
+
+
+def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
+    from harness.report import write_reports
+
+    summary = _summary(result, target, datetime.now(UTC))
     return list(write_reports(summary, out_dir, secrets).values())

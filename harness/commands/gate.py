@@ -1,7 +1,9 @@
 """`faceharness gate`: every suite a profile names, judged by a policy, as one exit code.
 
 Thin: options in, :func:`harness.gate.run_gate` (with rich progress on stderr), the
-summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run.
+summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run
+(unreachable target, rejected credentials: one line), 130 interrupted (one line; what ran is
+written with verdict ``interrupted``).
 """
 
 from __future__ import annotations
@@ -37,13 +39,21 @@ def gate(
                      baseline=baseline, engine=engine, faces=faces, config=config)
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
-    print_outcome(out, outcome.summary, outcome.report)
-    code = outcome.exit_code
+    summary, code = outcome.summary, outcome.exit_code
+    if summary.verdict == "interrupted":
+        from harness import interrupt
+
+        err.print(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}", markup=False)
+        raise typer.Exit(code)
+    if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, bad config)
+        err.print(f"could not run: {summary.error}", markup=False)
+        raise typer.Exit(code)
+    print_outcome(out, summary, outcome.report)
     if code == 1:
-        failed = [c.name for c in (outcome.summary.gate.criteria if outcome.summary.gate else []) if not c.passed]
+        failed = [c.name for c in (summary.gate.criteria if summary.gate else []) if not c.passed]
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
     elif code == 2:
-        err.print(f"could not run: {_why(outcome.summary)}")
+        err.print(f"could not run: {_why(summary)}")
     raise typer.Exit(code)
 
 

@@ -88,6 +88,8 @@ def run(
         slo_p99_ms=slo_p99, max_error_rate=max_error_rate,
     )  # fmt: skip
     outcome = _execute(plan, total_s=plan.duration_s * (2 if users and rate else 1))
+    if outcome is None:
+        _interrupted(None, plan)
     _print_runs(outcome)
     _finish(outcome, plan)
 
@@ -129,6 +131,8 @@ def find_limit(
             allow_costly_load, config),
     )  # fmt: skip
     outcome = _execute(plan, total_s=None)
+    if outcome is None:
+        _interrupted(None, plan)
     _print_limit(outcome)
     _finish(outcome, plan)
 
@@ -181,13 +185,47 @@ def _common(
 
 
 def _execute(plan: Any, *, total_s: float | None) -> Any:
+    """The run's outcome; None when it was interrupted before it had one (Ctrl-C, SIGTERM)."""
+    from harness import interrupt
+    from harness.commands._verdict import interruptible
     from harness.loadgen.suite import execute
 
+    _preflight(plan)
     bar = _Bar(total_s)
     try:
-        return execute(plan, progress=bar.update, on_step=bar.step)
+        outcome = interruptible(execute, plan, progress=bar.update, on_step=bar.step)
     finally:
-        bar.stop()
+        bar.stop(quiet=interrupt.requested() is not None)
+    if outcome is not None and interrupt.requested():
+        _interrupted(outcome, plan)
+    return outcome
+
+
+def _preflight(plan: Any) -> None:
+    """A live target must answer and accept the credentials before any load (exit 2 if not)."""
+    if plan.is_emulator:  # started by the run itself, with the credentials it uses
+        return
+    from harness.clients import load_credentials
+    from harness.preflight import apis_of, preflight
+    from harness.target import check_url
+
+    preflight(check_url(plan.target), apis=apis_of(plan.scenario.operations),
+              credentials=load_credentials(plan.config), timeout_s=plan.timeout_s)
+
+
+def _interrupted(outcome: Any, plan: Any) -> None:
+    """Write what the interrupted run had (verdict ``interrupted``), one line, exit 130."""
+    from harness import interrupt
+    from harness.commands._verdict import conclude, interrupted_suite
+    from harness.results import build_summary
+
+    suite = interrupted_suite("load", outcome.suite if outcome is not None else None)
+    summary = build_summary(
+        target=plan.target, started_at=suite.started_at or datetime.now(UTC),
+        finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], seed=suite.seed,
+        interrupted=interrupt.requested(),
+    )  # fmt: skip
+    conclude(summary, plan.out_dir, secrets=outcome.secrets if outcome is not None else (), console=out)
 
 
 class _Bar:
@@ -235,9 +273,12 @@ class _Bar:
             f"throttled {result.throttled_rate:.1%}"
         )
 
-    def stop(self) -> None:
+    def stop(self, quiet: bool = False) -> None:
         if self.task is not None:
+            console = self.progress.console
+            console.quiet = quiet  # interrupted: the run's one closing line says it all
             self.progress.stop()
+            console.quiet = False
 
 
 # -- output ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from harness import interrupt
 from harness.contract import Contract
 
 from ._auth import appkey_key
@@ -52,6 +53,8 @@ class RunTracker:
 
     def ensure_budget(self, needed: int = 1) -> None:
         """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap."""
+        if interrupt.requested():  # Ctrl-C / SIGTERM: no new request, whichever thread asks
+            raise BudgetExhausted("the run was interrupted")
         if self.cap is not None and self.requests + needed > self.cap:
             self.budget_hit = True
             raise BudgetExhausted(f"request budget of {self.budget} spent")
@@ -82,7 +85,9 @@ class RunTracker:
             self.requests += 1
             self.by_operation[operation] += 1
             exhausted = self.cap is not None and self.requests >= self.cap
-        if exhausted and self.on_budget is not None:
+        if interrupt.requested() and self.on_budget is not None:
+            self.on_budget()  # interrupted: stop the engine as a spent budget would
+        elif exhausted and self.on_budget is not None:
             self.budget_hit = True
             self.on_budget()
 

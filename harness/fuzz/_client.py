@@ -19,6 +19,7 @@ from typing import Any, Self
 
 import httpx
 
+from harness import interrupt
 from harness.clients import Credentials, jd_sign, no_answer_text, request_timeout
 from harness.errors import UsageError
 
@@ -119,6 +120,8 @@ class FuzzClient:
         return None if not self.max_requests else max(0, self.max_requests - self.sent)
 
     def _charge(self) -> None:
+        if interrupt.requested():  # Ctrl-C / SIGTERM, also when the run is in a gate's thread
+            raise BudgetExhausted("the run was interrupted")
         if self.max_requests and self.sent >= self.max_requests:
             raise BudgetExhausted(f"request budget of {self.max_requests} spent")
         if self.max_seconds and time.monotonic() - self.started > self.max_seconds:

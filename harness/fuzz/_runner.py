@@ -23,6 +23,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
 
+from harness import interrupt
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import UsageError
@@ -231,7 +232,15 @@ def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress:
             stats[prop.id] = {"status": "skipped", "requests": 0, "seconds": 0.0, "note": reason}
             continue
         began, sent = time.monotonic(), run.client.sent
-        result = _execute(run, prop, parts)
+        try:
+            result = _execute(run, prop, parts)
+        except KeyboardInterrupt:  # Ctrl-C: keep what the finished properties found
+            interrupt.request()
+            checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status="interrupted",
+                                      message="interrupted", duration_s=round(time.monotonic() - began, 3)))
+            stats[prop.id] = {"status": "interrupted", "requests": run.client.sent - sent,
+                              "seconds": round(time.monotonic() - began, 3), "note": "interrupted"}
+            break
         raw += result.failures
         status: SuiteStatus = "error" if result.error else "fail" if result.failures else "pass"
         message = result.error or (f"{len(result.failures)} failure(s)" if result.failures else prop.title)

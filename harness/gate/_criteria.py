@@ -55,7 +55,7 @@ def judge(
     criteria += [accuracy_criterion(limit, adjusted.get("accuracy")) for limit in policy.accuracy]
     if baseline is not None and policy.baseline.fail_on_regression:
         criteria.append(baseline_criterion(baseline))
-    return Gate(criteria=criteria), adjusted
+    return Gate(criteria=criteria, inconclusive_blocks=policy.verdict.inconclusive_blocks), adjusted
 
 
 def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCriterion]:
@@ -85,10 +85,17 @@ def required_criteria(
             continue
         result = suites.get(name)
         status = result.status if result is not None else "skipped"
+        if status == "inconclusive" and result is not None:
+            out.append(GateCriterion(name=f"suite.{name}", passed=False, inconclusive=True,
+                                     reason=result.reason or "", testable_when=result.testable_when,
+                                     expected="pass", actual=status))
+            continue
         if status == "pass":
             reason = ""
         elif status == "error" and result is not None:
             reason = f"could not run: {result.error}"
+        elif status == "interrupted" and result is not None:
+            reason = result.reason or "interrupted"
         elif status == "skipped":
             why = result.skipped_reason if result is not None else "no result recorded"
             reason = f"did not run{': ' + why if why else ''}"

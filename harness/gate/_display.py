@@ -1,7 +1,8 @@
 """What a person sees: one rich progress bar per stage while the gate runs, then a table.
 
 Progress goes to stderr (stdout keeps the results), and the bars stay on screen after
-each stage so a CI log shows how long every stage took.
+each stage; when stderr is not a terminal (a CI log) each finished stage prints one line with
+its status and duration instead, so an interrupted gate adds only its one closing line.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Self
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -19,9 +21,11 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
-from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary
+from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary, verdict_line
 
-_STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim"}
+_STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim",
+                 "inconclusive": "bold", "interrupted": "bold yellow"}
+_VERDICT_STYLE = {**_STATUS_STYLE, "error": "bold magenta"}
 _TITLES = {"conformance": "conformance", "fuzz": "fuzz", "load": "load", "accuracy": "accuracy"}
 
 
@@ -36,6 +40,7 @@ class RichObserver:
             TextColumn("{task.description}", table_column=Column(ratio=1, overflow="ellipsis",
                                                                    no_wrap=True)),
             console=self.console, transient=False, expand=True,
+            disable=not self.console.is_terminal,
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -56,12 +61,18 @@ class RichObserver:
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
         task = self.tasks.get(name)
-        if task is None:
+        if task is None or result.status == "interrupted":
             return
         style = _STATUS_STYLE.get(result.status, "")
         detail = f" ({len(result.findings)} findings)" if result.findings else ""
         if result.status == "error":
             detail = f": {result.error}"
+        elif result.status == "inconclusive":
+            detail = f": {result.reason}"
+        if self.progress.disable:
+            took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
+            self.console.print(f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{detail}")
+            return
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, total=total, completed=total,
                              description=f"[{style}]{result.status}[/]{detail}"[:200])
@@ -90,8 +101,10 @@ def criteria_table(summary: Summary) -> Table | None:
     for col in ("criterion", "result", "expected", "actual", "reason"):
         table.add_column(col, overflow="fold")
     for c in summary.gate.criteria:
-        mark = "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
-        table.add_row(c.name, mark, c.expected or "-", c.actual or "-", c.reason)
+        mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
+                "inconclusive": "[bold]inconclusive[/]"}[c.outcome]
+        reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
+        table.add_row(c.name, mark, c.expected or "-", c.actual or "-", reason)
     return table
 
 
@@ -111,11 +124,16 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         console.print(f"[bold magenta]could not run:[/] {summary.error}")
     if report is not None:
         console.print(f"report: {report}")
+    style = _VERDICT_STYLE.get(summary.verdict or "", "")
+    console.print(f"[{style}]{escape(verdict_line(summary))}[/]")
 
 
 def _detail(suite: SuiteResult) -> str:
     if suite.status == "skipped":
         return suite.skipped_reason or ""
+    if suite.status in ("inconclusive", "interrupted"):
+        when = f"; testable when: {suite.testable_when}" if suite.testable_when else ""
+        return f"{suite.reason or ''}{when}"
     if suite.status == "error":
         return suite.error or ""
     metrics = suite.metrics

@@ -1,8 +1,9 @@
 """``gate.toml``: what a run must show to pass the gate, validated once into a :class:`Policy`.
 
 Every table is optional; an empty file (or no ``--policy``) is the default policy: no
-finding above ``info`` is allowed, every suite the profile runs is required, and a
-baseline (if given) fails the gate on any regression. See ``docs/gate.md``.
+finding above ``info`` is allowed, every suite the profile runs is required, a baseline (if
+given) fails the gate on any regression, and what is inconclusive (a suite or criterion that
+could not test what it claims) is reported but does not block. See ``docs/gate.md``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,13 @@ class BaselinePolicy(_Strict):
     fail_on_regression: bool = True
 
 
+class VerdictPolicy(_Strict):
+    inconclusive_blocks: bool = Field(
+        default=False,
+        description="an inconclusive suite or criterion fails the gate (verdict inconclusive, exit 1)",
+    )
+
+
 class Policy(_Strict):
     """The parsed ``gate.toml``."""
 
@@ -101,6 +109,7 @@ class Policy(_Strict):
     accuracy: list[AccuracyLimit] = Field(default_factory=list)
     suites: SuitesPolicy = SuitesPolicy()
     baseline: BaselinePolicy = BaselinePolicy()
+    verdict: VerdictPolicy = VerdictPolicy()
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
 
@@ -122,6 +131,7 @@ _TABLES: dict[str, type[BaseModel]] = {
     "accuracy": AccuracyLimit,
     "suites": SuitesPolicy,
     "baseline": BaselinePolicy,
+    "verdict": VerdictPolicy,
 }
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from harness import interrupt
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import HarnessError, InputError, UsageError
@@ -26,6 +27,7 @@ from harness.gate._policy import Policy, load_policy
 from harness.gate._profiles import Profile, get_profile
 from harness.gate._stage import QuietObserver, StageObserver, run_stage
 from harness.gate._suites import STAGES, SuiteContext
+from harness.preflight import apis_with_credentials, preflight
 from harness.results import (
     SUITE_NAMES,
     Erratum,
@@ -33,7 +35,6 @@ from harness.results import (
     SuiteResult,
     Summary,
     build_summary,
-    exit_code,
 )
 
 ENGINES = ("fast", "dlib")
@@ -49,8 +50,9 @@ class GateOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 pass, 1 gate failed (or findings), 2 could not run."""
-        return exit_code(self.summary.verdict or "error")
+        """0 pass, 1 gate failed (or findings, or a blocking inconclusive), 2 could not run,
+        130 interrupted."""
+        return self.summary.exit_code
 
     @property
     def report(self) -> Path | None:
@@ -138,26 +140,33 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     try:
         with _open_target(plan.target, prof, plan.config, plan.contract) as tgt:
             label, secrets = tgt.label, (*tgt.secrets, *_contract_secrets(plan.contract))
+            preflight(tgt.url, apis=apis_with_credentials(tgt.credentials), credentials=tgt.credentials,
+                      contract=plan.contract, timeout_s=prof.request_timeout_s)
             ctx = SuiteContext(
                 target=plan.target, target_url=tgt.url, is_emulator=tgt.is_emulator,
                 credentials=tgt.credentials, out_dir=plan.out_dir, profile=prof,
                 policy=plan.policy, faces=plan.faces, config=plan.config, emulator=tgt.emulator,
             )
             for name in plan.selected:
+                if interrupt.requested():
+                    break
                 results[name] = run_stage(name, STAGES[name], ctx, observer=observer,
                                           timeout_s=prof.stage_timeout_s,
                                           grace_s=GRACE_S + prof.request_timeout_s)
     except HarnessError as exc:
         run_error = str(exc)
+    except KeyboardInterrupt:  # between stages, or while the target opened or closed
+        interrupt.request()
+    stopped = interrupt.requested()
     for name in plan.selected:
         if name not in results:
-            results[name] = SuiteResult(name=name, status="skipped",
-                                        skipped_reason=f"not run: {run_error or 'the run stopped'}")
+            why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
+            results[name] = SuiteResult(name=name, status="skipped", skipped_reason=f"not run: {why}")
     summary = assemble(
         contract=plan.contract, policy=plan.policy, selected=plan.selected, results=results,
         target=label, started_at=started, finished_at=datetime.now(UTC),
         baseline=plan.baseline, error=run_error, run_id=plan.out_dir.resolve().name,
-        seed=prof.seed,
+        seed=prof.seed, interrupted=stopped,
     )
     from harness.report import write_reports
 
@@ -221,10 +230,11 @@ def assemble(
     error: str | None = None,
     run_id: str | None = None,
     seed: int | None = None,
+    interrupted: str | None = None,
 ) -> Summary:
     """The run's summary: suites judged by the policy, coverage, errata, baseline."""
     provisional = build_summary(target=target, started_at=started_at, finished_at=finished_at,
-                                suites=results.values(), error=error)
+                                suites=results.values(), error=error, interrupted=interrupted)
     comparison = None
     if baseline is not None:
         comparison = compare_baseline(provisional, baseline[0], policy=policy.baseline,
@@ -234,7 +244,8 @@ def assemble(
     coverage = build_coverage(contract, judged.values())
     return build_summary(
         target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
-        merge=False, error=error, coverage=coverage, gate=gate, baseline=comparison,
+        merge=False, error=error, interrupted=interrupted, coverage=coverage, gate=gate,
+        baseline=comparison,
         errata=[Erratum(id=e.id, title=e.title) for e in contract.errata],
         run_id=run_id, seed=seed, harness_version=_version(),
     )
