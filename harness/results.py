@@ -13,7 +13,8 @@ Verdict rules (also the CLI exit code, see :meth:`Summary.exit_code`), first mat
 * ``fail`` (1): any suite has status ``fail``, or a gate criterion failed on evidence;
 * ``inconclusive``: something could not test what it claims (a suite with status
   ``inconclusive``, a criterion marked ``inconclusive``) and either the gate's policy says
-  inconclusive blocks (exit 1) or nothing that ran reached a conclusion at all (exit 0);
+  inconclusive blocks (exit 1) or nothing that ran reached a conclusion at all (no suite
+  passed, no gate criterion on a measurement passed; exit 0);
 * ``pass`` (0): otherwise, with the inconclusive items counted ("PASS, 2 inconclusive").
 
 Skipped suites count for nothing.
@@ -735,9 +736,18 @@ def compute_verdict(summary: Summary) -> Verdict:
         return "fail"
     if summary.inconclusive_items():
         blocked = gate is not None and gate.passed is False
-        if blocked or "pass" not in statuses:
+        if blocked or not _concluded(summary, statuses):
             return "inconclusive"
     return "pass"
+
+
+def _concluded(summary: Summary, statuses: set[str]) -> bool:
+    """Whether anything was judged on evidence: a suite passed, or a gate criterion on a
+    measurement did (``findings.*`` and ``suite.*`` criteria restate the suites)."""
+    if "pass" in statuses:
+        return True
+    criteria = summary.gate.criteria if summary.gate is not None else []
+    return any(c.passed and not c.name.startswith(("findings.", "suite.")) for c in criteria)
 
 
 def exit_code(verdict: str) -> int:

@@ -112,8 +112,6 @@ def accuracy(
             "contradict the documented claims.[/]"
         )
     )
-    if target != "emulator":
-        _preflight(target, apis, config, timeout)
     started = datetime.now(UTC)
     with _ProgressBars(notice) as bars:
         suite = interruptible(
@@ -242,15 +240,6 @@ def _print_table(metrics: Any) -> None:
         out.print(f"EER ({metrics.api}) {_num(metrics.eer.value)} {_ci(metrics.eer.ci95)}")
     for note in (metrics.model_extra or {}).get("notes", []):
         out.print(f"[yellow]note:[/] {note}")
-
-
-def _preflight(target: str, apis: tuple[str, ...], config: Path | None, timeout: float) -> None:
-    """A live target must answer and accept the credentials before any pair is sent."""
-    from harness.clients import load_credentials
-    from harness.preflight import preflight
-    from harness.target import check_url
-
-    preflight(check_url(target), apis=apis, credentials=load_credentials(config), timeout_s=timeout)
 
 
 def _summary(suite: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:

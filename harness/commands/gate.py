@@ -50,7 +50,9 @@ def gate(
         raise typer.Exit(code)
     print_outcome(out, summary, outcome.report)
     if code == 1:
-        failed = [c.name for c in (summary.gate.criteria if summary.gate else []) if not c.passed]
+        criteria = summary.gate.criteria if summary.gate else []
+        failed = [c.name for c in criteria if c.outcome == "fail"] or [  # else a blocking inconclusive
+            f"{c.name} (inconclusive)" for c in criteria if c.inconclusive]
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
     elif code == 2:
         err.print(f"could not run: {_why(summary)}")
