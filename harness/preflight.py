@@ -18,6 +18,7 @@ suites' work. Every suite command calls :func:`preflight` first.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -34,7 +35,9 @@ from harness.errors import TargetError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "PreflightError", "apis_of", "apis_with_credentials", "preflight"]
 
-DEFAULT_TIMEOUT_S = 10.0
+DEFAULT_TIMEOUT_S = 10.0  # at most, per attempt: validateData and an empty JD body are cheap
+ATTEMPTS = 4  # a reset or timeout is tried again (a faulty target may drop one request)
+ATTEMPTS_WITHIN = 3  # ... within this many timeouts in all
 _REJECTED_HTTP = (401, 403)  # HTTP convention: the request's credentials were refused
 _FIX = {
     "match": "check FACEHARNESS_TOKEN or token under [credentials]",
@@ -76,24 +79,26 @@ def preflight(
         PreflightError: no answer, or credentials refused (exit 2, one line, no secrets).
     """
     contract = contract or load_contract()
-    timeout = request_timeout(min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S * 3))
+    seconds = min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S)
+    timeout = request_timeout(seconds)
     secrets = credentials.secrets()
     proved = []
     for api in dict.fromkeys(apis):
         if api == "match":
-            proved.append(_match(url, credentials, contract, timeout, secrets))
+            proved.append(_match(url, credentials, contract, timeout, secrets, seconds))
         elif api == "jd":
-            proved.append(_jd(url, credentials, contract, timeout, secrets))
+            proved.append(_jd(url, credentials, contract, timeout, secrets, seconds))
         else:
             raise ValueError(f"unknown api {api!r}")
     return proved
 
 
 def _match(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout,
-           secrets: list[str]) -> str:
+           secrets: list[str], seconds: float) -> str:
     path = contract.operation("liveCode").path
     with FaceMatchClient(url, token=creds.require_token(), contract=contract, timeout=timeout) as client:
-        response = _send(url, "match", path, secrets, lambda: client.http.post(path, json={}, headers=client.headers))
+        response = _send(url, "match", path, secrets,
+                         lambda: client.http.post(path, json={}, headers=client.headers), seconds)
     body = _json(response)
     code = body.get("errcode") if body is not None else None
     meaning = contract.codes.get("match", "errcode", code) if code is not None else None
@@ -104,13 +109,13 @@ def _match(url: str, creds: Credentials, contract: Contract, timeout: httpx.Time
 
 
 def _jd(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout,
-        secrets: list[str]) -> str:
+        secrets: list[str], seconds: float) -> str:
     appkey, secretkey = creds.require_jd()
     path = contract.operation("faceCompareNew").path
     with JdFaceCompareClient(url, appkey=appkey, secretkey=secretkey, contract=contract,
                              timeout=timeout) as client:
         response = _send(url, "jd", path, secrets,
-                         lambda: client.http.post(path, json={}, params=client.auth_params()))
+                         lambda: client.http.post(path, json={}, params=client.auth_params()), seconds)
     body = _json(response)
     where = f"POST {path} (signed, empty body)"
     gateway = body.get("code") if body is not None else None
@@ -127,16 +132,25 @@ def _jd(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout
     return f"jd: {where} passed the gateway, business code {business}"
 
 
-def _send(url: str, api: str, path: str, secrets: list[str], post: Any) -> httpx.Response:
-    try:
-        response: httpx.Response = post()
-    except httpx.TimeoutException:
-        raise PreflightError(f"target {url} is unreachable: no answer to POST {path} within the "
-                             "timeout") from None
-    except httpx.HTTPError as exc:
-        reason = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
-        raise PreflightError(f"target {url} is unreachable: {reason}") from None
-    return response
+def _send(url: str, api: str, path: str, secrets: list[str], post: Any,
+          timeout_s: float) -> httpx.Response:
+    """The answer to ``post()``; a lost request (reset, timeout) is tried again, so one
+    transient fault does not stop a run, but a refused connection is final at once."""
+    deadline = time.monotonic() + ATTEMPTS_WITHIN * timeout_s
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response: httpx.Response = post()
+            return response
+        except httpx.ConnectError as exc:
+            reason = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
+            raise PreflightError(f"target {url} is unreachable: {reason}") from None
+        except httpx.HTTPError as exc:
+            last = "no answer within the timeout" if isinstance(exc, httpx.TimeoutException) else \
+                _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
+            if attempt == ATTEMPTS or time.monotonic() >= deadline:
+                raise PreflightError(f"target {url} is unreachable: POST {path}: {last} "
+                                     f"({attempt} attempt(s))") from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _label(where: str, code: object) -> str | None:
