@@ -12,7 +12,12 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import typer
+from harness import interrupt
+
+if __name__ == "__main__" or Path(sys.argv[0]).name == "faceharness":  # the program, not an import
+    interrupt.on_startup()
+
+import typer  # noqa: E402 - after the startup handler: these imports take seconds
 from rich.console import Console
 from rich.table import Table
 
@@ -226,26 +231,34 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
+def _interrupted() -> NoReturn:
+    """A stop before the command had anything to write (or outside a suite): one line, 130."""
+    if not interrupt.reported():
+        interrupt.report(f"faceharness: interrupted after {interrupt.stopped_after_s():.0f} s")
+    sys.exit(interrupt.EXIT_INTERRUPTED)
+
+
 def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
-    from harness import interrupt
-
     try:
         with interrupt.signals():
             code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns a Ctrl-C into a silent Exit(130)
+            _interrupted()
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):  # click turns a KeyboardInterrupt into Abort
-        sys.stderr.write(f"faceharness: interrupted after {interrupt.stopped_after_s():.0f} s\n")
-        sys.exit(interrupt.EXIT_INTERRUPTED)
+    except (typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
             _fail(exc.format_message())
         if os.environ.get("FACEHARNESS_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc}")
+    if code == interrupt.EXIT_INTERRUPTED and not interrupt.reported():  # typer's silent Ctrl-C
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -29,6 +29,7 @@ class _State:
     signal: str | None = None
     at: float | None = None
     started: float = 0.0
+    reported: bool = False  # the command printed its closing line
 
 
 _state = _State(started=time.monotonic())
@@ -47,6 +48,18 @@ def stopped_after_s() -> float:
     return (_state.at or time.monotonic()) - _state.started
 
 
+def reported() -> bool:
+    """Whether the command already printed the interrupted run's closing line."""
+    return _state.reported
+
+
+def report(line: str) -> None:
+    """Print the interrupted run's one closing line (stderr), once."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    _state.reported = True
+
+
 def request(name: str = "SIGINT") -> None:
     """Record a stop without a signal (a KeyboardInterrupt that arrived by other means)."""
     with _lock:
@@ -63,6 +76,20 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _starting(signum: int, frame: FrameType | None) -> None:
+    request(_NAMES.get(signum, str(signum)))
+    sys.stderr.write(f"faceharness: interrupted after {stopped_after_s():.0f} s, while starting\n")
+    sys.stderr.flush()
+    raise SystemExit(EXIT_INTERRUPTED)  # unwinds the imports in progress without a traceback
+
+
+def on_startup() -> None:
+    """Until :func:`signals` takes over: a stop during the imports exits 130 with one line."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in _NAMES:
+            signal.signal(sig, _starting)
+
+
 @contextmanager
 def signals() -> Iterator[None]:
     """Handle SIGINT and SIGTERM as described above for the block (main thread only)."""
@@ -70,7 +97,7 @@ def signals() -> Iterator[None]:
         yield
         return
     with _lock:
-        _state.signal, _state.at, _state.started = None, None, time.monotonic()
+        _state.signal, _state.at, _state.reported = None, None, False
     previous = {sig: signal.signal(sig, _handler) for sig in _NAMES}
     try:
         yield

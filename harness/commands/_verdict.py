@@ -59,8 +59,7 @@ def conclude(
 
     paths = write_reports(summary, out_dir, list(secrets))
     if summary.verdict == "interrupted":
-        Console(stderr=True, highlight=False).print(
-            f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}", markup=False)
+        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
         raise typer.Exit(interrupt.EXIT_INTERRUPTED)
     if details is not None:
         details()

@@ -77,18 +77,22 @@ def conform(
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)
     started = datetime.now(UTC)
-    with _target(target, breaks, creds) as url:
-        preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
-        with err.status("conformance: starting") as status:
-            result = interruptible(
-                run_conformance, url, is_emulator=is_emulator, api=api, examples=examples, seed=seed,
-                max_rps=max_rps, max_requests=max_requests, faces_dir=faces, credentials=creds, out_dir=out_dir,
-                progress=lambda message: status.update(f"conformance: {message}"), settings=settings,
-                include_extensions=include_extensions or None, emulator_breaks=breaks, phases=chosen,
-                request_timeout_s=timeout)
+    result = None
+    try:  # an interrupt anywhere from here on still writes the run's summary
+        with _target(target, breaks, creds) as url:
+            preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
+            with err.status("conformance: starting") as status:
+                result = interruptible(
+                    run_conformance, url, is_emulator=is_emulator, api=api, examples=examples, seed=seed,
+                    max_rps=max_rps, max_requests=max_requests, faces_dir=faces, credentials=creds,
+                    out_dir=out_dir, progress=lambda message: status.update(f"conformance: {message}"),
+                    settings=settings, include_extensions=include_extensions or None, emulator_breaks=breaks,
+                    phases=chosen, request_timeout_s=timeout)
+    except KeyboardInterrupt:
+        interrupt.request()
     stopped = interrupt.requested()
     suite = interrupted_suite("conformance", result) if stopped or result is None else result
-    summary = build_summary(target="emulator" if is_emulator else url, started_at=suite.started_at or started,
+    summary = build_summary(target=target, started_at=suite.started_at or started,
                             finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], merge=False,
                             seed=suite.seed, interrupted=stopped)
 

@@ -62,18 +62,22 @@ def fuzz(
     positive_seconds(timeout)
     settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
     started = datetime.now(UTC)
-    with open_target(target, engine=engine or "fast", **settings) as t:
-        credentials = load_credentials(config, demo_defaults=t.is_emulator)
-        preflight(t.url, apis=("match", "jd") if api == "all" else (api,), credentials=credentials,
-                  timeout_s=timeout)
-        with _Bar() as bar:
-            result = interruptible(
-                run_fuzz, t.url, is_emulator=t.is_emulator, api=api,
-                max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
-                max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
-                credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
-                breaks=breaks, request_timeout_s=timeout)
-        label = t.label
+    credentials = load_credentials(config, demo_defaults=target == "emulator")
+    result, label = None, target
+    try:  # an interrupt anywhere from here on still writes the run's summary
+        with open_target(target, engine=engine or "fast", **settings) as t:
+            label = t.label
+            preflight(t.url, apis=("match", "jd") if api == "all" else (api,), credentials=credentials,
+                      timeout_s=timeout)
+            with _Bar() as bar:
+                result = interruptible(
+                    run_fuzz, t.url, is_emulator=t.is_emulator, api=api,
+                    max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
+                    max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
+                    credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
+                    breaks=breaks, request_timeout_s=timeout)
+    except KeyboardInterrupt:
+        interrupt.request()
     stopped = interrupt.requested()
     if stopped or result is None:
         suite = interrupted_suite("fuzz", result)

@@ -43,7 +43,7 @@ def gate(
     if summary.verdict == "interrupted":
         from harness import interrupt
 
-        err.print(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}", markup=False)
+        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
         raise typer.Exit(code)
     if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, bad config)
         err.print(f"could not run: {summary.error}", markup=False)
