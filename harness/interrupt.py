@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from types import FrameType
 
 EXIT_INTERRUPTED = 130
-_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 
 @dataclass

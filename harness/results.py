@@ -741,7 +741,7 @@ def compute_verdict(summary: Summary) -> Verdict:
     return "pass"
 
 
-def _concluded(summary: Summary, statuses: set[str]) -> bool:
+def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
     """Whether anything was judged on evidence: a suite passed, or a gate criterion on a
     measurement did (``findings.*`` and ``suite.*`` criteria restate the suites)."""
     if "pass" in statuses:
