@@ -15,10 +15,12 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, Policy
 from harness.results import (
     SUITE_NAMES,
     BaselineComparison,
+    Coverage,
     Finding,
     Gate,
     GateCriterion,
@@ -36,6 +38,8 @@ def judge(
     *,
     ran: tuple[SuiteName, ...],
     baseline: BaselineComparison | None = None,
+    coverage: Coverage | None = None,
+    contract: Contract | None = None,
 ) -> tuple[Gate, dict[SuiteName, SuiteResult]]:
     """The gate for these suite results, and the suites with the policy's allowances applied.
 
@@ -44,6 +48,8 @@ def judge(
         suites: results by suite name (suites that did not run may be missing).
         ran: the suites this run selected (the profile's, plus the policy's required ones).
         baseline: the comparison with an earlier run, if one was given.
+        coverage, contract: the run's contract coverage; an operation conformance and fuzz
+            claim to test but no request reached makes ``coverage.operations`` inconclusive.
     """
     findings = merge_findings(f for s in suites.values() for f in s.findings)
     criteria = findings_criteria(policy, findings)
@@ -55,6 +61,8 @@ def judge(
     criteria += [accuracy_criterion(limit, adjusted.get("accuracy")) for limit in policy.accuracy]
     if baseline is not None and policy.baseline.fail_on_regression:
         criteria.append(baseline_criterion(baseline))
+    if coverage is not None and contract is not None:
+        criteria += coverage_criteria(contract, coverage, adjusted)
     return Gate(criteria=criteria, inconclusive_blocks=policy.verdict.inconclusive_blocks), adjusted
 
 
@@ -173,6 +181,30 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
     return GateCriterion(name=name, passed=not problems, expected=expected, actual=", ".join(shown),
                          reason="; ".join(problems))
+
+
+def coverage_criteria(
+    contract: Contract, coverage: Coverage, suites: Mapping[SuiteName, SuiteResult]
+) -> list[GateCriterion]:
+    """Every documented operation (extensions aside) reached by a request, when conformance
+    or fuzz ran: one they claim to test but never reached was not tested at all."""
+    if not any(suites.get(n) is not None and suites[n].status in ("pass", "fail")
+               for n in ("conformance", "fuzz")):
+        return []
+    rows = {op.operation: op for op in coverage.operations}
+    claimed = [op for op in contract.operations.values() if not op.extension]
+    missed = [op.operation_id for op in claimed
+              if op.operation_id not in rows or not rows[op.operation_id].exercised]
+    expected = f"all {len(claimed)} documented operations"
+    if not missed:
+        return [GateCriterion(name="coverage.operations", passed=True, expected=expected,
+                              actual=f"{len(claimed)} reached")]
+    return [GateCriterion(
+        name="coverage.operations", passed=False, inconclusive=True, expected=expected,
+        actual=f"{len(claimed) - len(missed)} reached",
+        reason=f"no request reached {', '.join(missed)}: untested, neither passed nor failed",
+        testable_when="credentials for the operation's API, and a request budget that reaches it",
+    )]
 
 
 def baseline_criterion(baseline: BaselineComparison) -> GateCriterion:

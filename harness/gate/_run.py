@@ -240,8 +240,9 @@ def assemble(
         comparison = compare_baseline(provisional, baseline[0], policy=policy.baseline,
                                       source=baseline[1])
     ran = {name: provisional.suites[name] for name in selected if name in results}
-    gate, judged = judge(policy, ran, ran=selected, baseline=comparison)
-    coverage = build_coverage(contract, judged.values())
+    coverage = build_coverage(contract, ran.values())
+    gate, judged = judge(policy, ran, ran=selected, baseline=comparison, coverage=coverage,
+                         contract=contract)
     return build_summary(
         target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
         merge=False, error=error, interrupted=interrupted, coverage=coverage, gate=gate,

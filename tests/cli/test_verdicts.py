@@ -141,7 +141,7 @@ def _assert_interrupted(out: Path, code: int, stdout: str, stderr: str, took: fl
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_conform_stopped_by_a_signal_writes_what_it_has_and_exits_130(tmp_path: Path, sig: int) -> None:
     out = tmp_path / "run"
-    code, stdout, stderr, took = _stop(["conform", "--examples", "30"], sig, 3.0, out)
+    code, stdout, stderr, took = _stop(["conform", "--examples", "30"], sig, 6.0, out)
     _assert_interrupted(out, code, stdout, stderr, took, "conformance")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["interrupted"].startswith(signal.Signals(sig).name + " after ")
