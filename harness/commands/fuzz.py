@@ -61,6 +61,9 @@ def fuzz(
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
     positive_seconds(timeout)
     settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
+    from harness.fuzz._runner import _select
+
+    _select(api, prop)  # unknown --property names are refused before the preflight's requests
     started = datetime.now(UTC)
     credentials = load_credentials(config, demo_defaults=target == "emulator")
     result, label = None, target
