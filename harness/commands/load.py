@@ -190,7 +190,6 @@ def _execute(plan: Any, *, total_s: float | None) -> Any:
     from harness.commands._verdict import interruptible
     from harness.loadgen.suite import execute
 
-    _preflight(plan)
     bar = _Bar(total_s)
     try:
         outcome = interruptible(execute, plan, progress=bar.update, on_step=bar.step)
@@ -199,18 +198,6 @@ def _execute(plan: Any, *, total_s: float | None) -> Any:
     if outcome is not None and interrupt.requested():
         _interrupted(outcome, plan)
     return outcome
-
-
-def _preflight(plan: Any) -> None:
-    """A live target must answer and accept the credentials before any load (exit 2 if not)."""
-    if plan.is_emulator:  # started by the run itself, with the credentials it uses
-        return
-    from harness.clients import load_credentials
-    from harness.preflight import apis_of, preflight
-    from harness.target import check_url
-
-    preflight(check_url(plan.target), apis=apis_of(plan.scenario.operations),
-              credentials=load_credentials(plan.config), timeout_s=plan.timeout_s)
 
 
 def _interrupted(outcome: Any, plan: Any) -> None:

@@ -167,6 +167,12 @@ def execute(
     outcome = LoadOutcome(suite=LoadSuiteResult(name="load", status="pass"), secrets=secrets)
     try:
         with open_target(plan.target, **emulator_settings) as tgt:
+            if not plan.is_emulator:  # the target answers and accepts the credentials, or exit 2
+                from harness.clients import load_credentials
+                from harness.preflight import apis_of, preflight
+
+                preflight(tgt.url, apis=apis_of(plan.scenario.operations),
+                          credentials=load_credentials(plan.config), timeout_s=plan.timeout_s)
             if plan.search is not None:
                 _search(
                     plan, plan.search, tgt.url, scenario, env, limits, outcome, progress, on_step

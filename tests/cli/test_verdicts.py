@@ -57,8 +57,10 @@ def _requests(url: str) -> int:
 
 
 def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The one stderr line (stdout may only name the files a load run wrote for its error)."""
     lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and not done.stdout.strip(), done.stdout + done.stderr
+    assert len(lines) == 1, done.stdout + done.stderr
+    assert not done.stdout.strip() or done.stdout.startswith("written: "), done.stdout
     assert "Traceback" not in done.stderr
     return lines[0]
 
