@@ -46,7 +46,7 @@ def gate(
         interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
         raise typer.Exit(code)
     if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, bad config)
-        err.print(f"could not run: {summary.error}", markup=False)
+        err.print(f"could not run: {summary.error}", markup=False, soft_wrap=True)
         raise typer.Exit(code)
     print_outcome(out, summary, outcome.report)
     if code == 1:

@@ -164,3 +164,28 @@ def test_every_suite_command_stops_the_same_way(tmp_path: Path, args: list[str],
     out = tmp_path / "run"
     code, stdout, stderr, took = _stop(args, signal.SIGINT, 4.0, out)
     _assert_interrupted(out, code, stdout, stderr, took, name)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("fuzz", "--api", "match"),
+        ("accuracy", "--api", "match"),
+        ("gate",),
+        ("load", "run", "--scenario", "match", "--rate", "2", "--duration", "3s"),
+    ],
+    ids=["fuzz", "accuracy", "gate", "load-run"],
+)
+def test_every_suite_command_refuses_to_judge_with_a_rejected_token(
+    emulator: Callable[..., str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    url = emulator()
+    before = _requests(url)
+    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"),
+                         env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert f"credentials rejected by {url}: match errcode 40002" in line, line
+    assert WRONG_TOKEN not in done.stdout + done.stderr
+    assert _requests(url) - before <= 2  # the preflight's requests: no suite traffic
+    assert seconds < 30
