@@ -67,6 +67,12 @@ def request(name: str = "SIGINT") -> None:
             _state.signal, _state.at = name, time.monotonic()
 
 
+def reset() -> None:
+    """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
+    with _lock:
+        _state.signal, _state.at, _state.reported = None, None, False
+
+
 def _handler(signum: int, frame: FrameType | None) -> None:
     if _state.signal is not None:  # the second one: the user means it
         sys.stderr.write(f"faceharness: {_NAMES.get(signum, signum)} again: exiting now\n")
@@ -96,8 +102,7 @@ def signals() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    with _lock:
-        _state.signal, _state.at, _state.reported = None, None, False
+    reset()
     previous = {sig: signal.signal(sig, _handler) for sig in _NAMES}
     try:
         yield

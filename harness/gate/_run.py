@@ -8,6 +8,7 @@ nothing a suite does can crash the gate: a failing stage is recorded as status `
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -131,6 +132,8 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     """Run a planned gate: stages, judgement, reports. Never raises for a suite's failure;
     a target that cannot be opened becomes a summary with ``error`` (exit 2)."""
     observer = observer or QuietObserver()
+    if interrupt.requested() and threading.current_thread() is threading.main_thread():
+        interrupt.reset()  # a library caller's earlier, caught Ctrl-C must not stop this run
     prof = plan.profile
     started = datetime.now(UTC)
     results: dict[SuiteName, SuiteResult] = {}
