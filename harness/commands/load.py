@@ -371,3 +371,8 @@ def _finish(outcome: Any, plan: Any) -> None:
         err.print(f"[bold red]{finding.check}:[/] {finding.message}")
     if suite.status == "fail":
         raise typer.Exit(1)
+    if summary.inconclusive_items():  # e.g. a limit only bounded: never a plain PASS
+        from harness.results import verdict_line
+
+        out.print(verdict_line(summary), markup=False)
+        raise typer.Exit(summary.exit_code)
