@@ -71,7 +71,7 @@ class RichObserver:
             detail = f": {result.reason}"
         if self.progress.disable:
             took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
-            self.console.print(f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{detail}")
+            self.console.print(f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}", soft_wrap=True)
             return
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, total=total, completed=total,
