@@ -1,7 +1,8 @@
 """The `faceharness` command: options in, one library call, result out, exit code once.
 
-Exit codes: 0 pass, 1 findings or a failed gate (or, for `call`, a non-success code),
-2 could not run (bad usage, config, spec, input, unreachable target), with one line on stderr.
+Exit codes (shown under every --help, harness.commands._options.EXIT_CODES): 0 pass,
+1 findings or a failed gate (or, for `call`, a non-success code), 2 could not run (bad usage,
+config, spec, input, unreachable target), with one line on stderr, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -18,24 +19,44 @@ if __name__ == "__main__" or Path(sys.argv[0]).name == "faceharness":  # the pro
     interrupt.on_startup()
 
 import typer  # noqa: E402 - after the startup handler: these imports take seconds
-from rich.console import Console
+from rich.markup import escape  # noqa: E402
 from rich.table import Table
 
+from harness.commands._options import add_exit_codes, typer_app
+from harness.console import console
 from harness.errors import HarnessError, UsageError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-                  help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.")
-specs_app = typer.Typer(no_args_is_help=True, help="The contract read from specs/.")
-call_app = typer.Typer(no_args_is_help=True, help="Send one real request and print the parsed answer.")
+app = typer_app(pretty_exceptions_enable=False,
+                help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.")
+specs_app = typer_app(help="The contract read from specs/.")
+call_app = typer_app(help="Send one real request and print the parsed answer.")
 app.add_typer(specs_app, name="specs")
 app.add_typer(call_app, name="call")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 SpecsDir = Annotated[Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")]
 TargetOpt = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML file with [credentials] (never put secrets on the command line)")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("faceharness")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            number = "unknown (not installed)"
+        typer.echo(f"faceharness {number}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_version, help="print the version and exit")] = False) -> None:
+    """Options before any command (only --version); the app's help= is what --help shows."""
 
 
 def _contract(specs: Path | None) -> Any:
@@ -49,7 +70,8 @@ def _contract(specs: Path | None) -> Any:
 def specs_validate(specs: SpecsDir = None) -> None:
     """Load both specs, the code table and the errata, and cross-check them."""
     c = _contract(specs)
-    out.print(f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}")
+    out.print(f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}",
+              markup=False)
 
 
 @specs_app.command("show")
@@ -61,32 +83,33 @@ def specs_show(specs: SpecsDir = None) -> None:
         ops.add_column(col)
     for op in c.operations.values():
         fields = ", ".join(c.spec(op.api).schemas[op.request_schema].get("properties", {})) if op.request_schema else ""
-        ops.add_row(op.api, op.operation_id + (" (extension)" if op.extension else ""), op.label, fields or "-")
+        ops.add_row(*map(escape, (op.api, op.operation_id + (" (extension)" if op.extension else ""), op.label,
+                                  fields or "-")))
     out.print(ops)
     codes = Table(title="Codes")
     for col in ("api", "where", "code", "category", "retryable", "meaning"):
         codes.add_column(col)
     for code in c.codes.codes:
-        codes.add_row(code.api, code.where, code.code, code.category, "yes" if code.retryable else "no",
-                      code.en + ("" if code.documented else " *"))
+        codes.add_row(*map(escape, (code.api, code.where, code.code, code.category, "yes" if code.retryable else "no",
+                                    code.en + ("" if code.documented else " *"))))
     out.print(codes)
     out.print("* decided by faceharness where the document is silent (see ERRATA)")
     errata = Table(title="Errata (specs/ERRATA.md)")
     errata.add_column("id")
     errata.add_column("title")
     for e in c.errata:
-        errata.add_row(e.id, e.title)
+        errata.add_row(escape(e.id), escape(e.title))
     out.print(errata)
 
 
 @app.command("codes")
-def codes(code: Annotated[str, typer.Argument(help="a code, e.g. 10047 or 1155")], specs: SpecsDir = None) -> None:
+def codes(code: Annotated[str, typer.Argument(metavar="CODE", help="a code, e.g. 10047 or 1155")], specs: SpecsDir = None) -> None:
     """What a code means, in every API and place it appears."""
     found = _contract(specs).codes.find(code)
     if not found:
         raise UsageError(f"code {code} is not in specs/codes.yaml")
     for c in found:
-        out.print(c.describe())
+        out.print(c.describe(), markup=False)
 
 
 # --- call ----------------------------------------------------------------------------------
@@ -94,19 +117,38 @@ def _print_answer(parsed: Any) -> None:
     out.print_json(json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False))
 
 
-def _run_call(target: str, config: Path | None, fn: Any) -> None:
-    """Run one client call against the target; a non-success code prints its meaning, exit 1."""
+CallTimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", help="seconds the whole request may take (connect, send, wait, read); past it: one line, exit 2")]
+CallEngineOpt = Annotated[str, typer.Option(
+    "--engine", help="face engine of the embedded emulator: dlib (real, biometric) or fast (not biometric)")]
+
+
+def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine: str | None = None) -> None:
+    """Run one client call against the target; a non-success code prints its meaning, exit 1.
+
+    ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
+    so nobody reads a score of the non-biometric engine as a verdict on two faces)."""
     from harness.clients import ApiError, load_credentials
+    from harness.commands._options import positive_seconds
     from harness.target import open_target
 
-    with open_target(target) as t:
+    positive_seconds(timeout)
+    if engine not in (None, "dlib", "fast"):
+        raise UsageError(f"--engine {engine!r}: expected dlib or fast")
+    with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
+        answered_by = f"answered by the embedded emulator, face engine {engine}" \
+            + (" (not biometric)" if engine == "fast" else "") if t.is_emulator and engine else ""
         try:
             _print_answer(fn(t.url, creds))
         except ApiError as exc:
             err.print(f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
-                      f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}")
+                      f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}", markup=False)
+            if answered_by:
+                err.print(answered_by)
             raise typer.Exit(1) from None
+        if answered_by:
+            err.print(answered_by)
 
 
 @call_app.command("match")
@@ -114,61 +156,66 @@ def call_match(image: Annotated[Path, typer.Option(help="reference photo (jpg/pn
                face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
                video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
                lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
-               target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+               target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
+               engine: CallEngineOpt = "dlib") -> None:
     """POST /tech/ai/face/match with two local files."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
-        with FaceMatchClient(url, token=creds.require_token()) as client:
+        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             code = client.live_code() if lip else None
             return client.match(image, face, face_type="video" if video else "image",
                                 video_type=("LIP" if lip else "SILENT") if video else None, live_code=code)
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout, engine)
 
 
 @call_app.command("idno")
-def call_idno(id_num: Annotated[str, typer.Option("--id-num")], name: Annotated[str, typer.Option()],
+def call_idno(id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
+              name: Annotated[str, typer.Option(help="name registered with that ID number")],
               face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
-              target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+              target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
+              engine: CallEngineOpt = "dlib") -> None:
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
-        with FaceMatchClient(url, token=creds.require_token()) as client:
+        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             return client.idno(id_num, name, face)
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout, engine)
 
 
 @call_app.command("livecode")
-def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None,
+                  timeout: CallTimeoutOpt = 30.0) -> None:
     """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
         from harness.contract import LiveCodeResult
 
-        with FaceMatchClient(url, token=creds.require_token()) as client:
+        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             return LiveCodeResult(code=client.live_code())
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout)
 
 
 @call_app.command("jd")
 def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImageItem)")],
             collection: Annotated[list[Path], typer.Option(help="image(s) to compare with it; repeatable")],
             as_array: Annotated[bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")] = False,
-            target: TargetOpt = "emulator", config: ConfigOpt = None) -> None:
+            target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
+            engine: CallEngineOpt = "dlib") -> None:
     """POST /jdai/faceCompareNew, freshly signed."""
     from harness.clients import JdFaceCompareClient
 
     def fn(url: str, creds: Any) -> Any:
         appkey, secret = creds.require_jd()
-        with JdFaceCompareClient(url, appkey=appkey, secretkey=secret) as client:
+        with JdFaceCompareClient(url, appkey=appkey, secretkey=secret, timeout=timeout) as client:
             return client.compare(compare, collection, as_array=as_array)
 
-    _run_call(target, config, fn)
+    _run_call(target, config, fn, timeout, engine)
 
 
 # --- emulate -------------------------------------------------------------------------------
@@ -176,10 +223,14 @@ def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImage
 def emulate(
     host: Annotated[str, typer.Option(help="loopback address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8000,
-    engine: Annotated[str | None, typer.Option(help="dlib (real face engine) or fast (not biometric)")] = None,
-    qps: Annotated[float | None, typer.Option(help="per token/appkey QPS limit (0: off)")] = None,
-    latency: Annotated[list[str] | None, typer.Option(help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4")] = None,
-    fault: Annotated[list[str] | None, typer.Option(help="fault by rate, e.g. http500:0.1 or match=reset:0.05")] = None,
+    engine: Annotated[str | None, typer.Option(
+        help="dlib (real face engine) or fast (not biometric) (default: the config's engine, else dlib)")] = None,
+    qps: Annotated[float | None, typer.Option(
+        help="per token/appkey QPS limit; 0: off (default: the config's throttle.qps, else off)")] = None,
+    latency: Annotated[list[str] | None, typer.Option(
+        help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4; repeatable (default: none)")] = None,
+    fault: Annotated[list[str] | None, typer.Option(
+        help="fault by rate, e.g. http500:0.1 or match=reset:0.05; repeatable (default: none)")] = None,
     break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
     config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
     list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
@@ -199,7 +250,7 @@ def emulate(
         for col in ("name", "api", "rule it violates"):
             table.add_column(col)
         for row in describe_breaks():
-            table.add_row(*row)
+            table.add_row(*map(escape, row))
         out.print(table)
         return
     check_bind_host(host)
@@ -212,9 +263,10 @@ def emulate(
     settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
                               breaks=tuple(break_ or ()),
                               throttle=None if qps is None else {"qps": qps})
-    application = create_app(settings)
-    err.print(f"faceharness emulator on http://{host}:{port} (engine {settings.engine}); Ctrl-C stops it")
-    serve_forever(application, host=host, port=port)
+    stopped = serve_forever(lambda: create_app(settings), host=host, port=port, announce=lambda url: err.print(
+        f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"))
+    err.print(f"faceharness: emulator stopped ({stopped or 'server ended'})")
+    raise typer.Exit(130 if stopped else 2)
 
 
 def _register_commands() -> None:
@@ -224,11 +276,12 @@ def _register_commands() -> None:
 
 
 _register_commands()
+add_exit_codes(app)
 
 
-def _fail(message: str) -> NoReturn:
+def _fail(message: str, code: int = 2) -> NoReturn:
     sys.stderr.write(f"faceharness: {' '.join(message.split())}\n")
-    sys.exit(2)
+    sys.exit(code)
 
 
 def _interrupted() -> NoReturn:
@@ -242,7 +295,7 @@ def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
         with interrupt.signals():
-            code = app(standalone_mode=False)  # click returns typer.Exit's code instead of raising it
+            code = app(prog_name="faceharness", standalone_mode=False)  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
@@ -252,6 +305,9 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         _interrupted()
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `faceharness`, `faceharness load`: the help, as laid out
+            sys.stderr.write(f"{exc.format_message()}\n")  # type: ignore[attr-defined]
+            sys.exit(2)
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
             _fail(exc.format_message())
         if os.environ.get("FACEHARNESS_DEBUG"):

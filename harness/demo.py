@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+
+from harness.console import console
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate.toml"
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 
 def demo(

@@ -221,7 +221,15 @@ class LimitStep(_Metrics):
 
 
 class LoadMetrics(_Metrics):
-    qps_limit: float | None = Field(default=None, description="highest sustainable rate found")
+    qps_limit: float | None = Field(
+        default=None, description="highest sustainable rate found (read with qps_limit_bound)"
+    )
+    qps_limit_bound: Literal["exact", "lower", "upper"] | None = Field(
+        default=None,
+        description="exact: between a passing and a failing rate; lower: the search stopped "
+        "(ceiling, budget) before a rate failed, the limit is at least qps_limit; upper: no "
+        "rate passed, the limit is below qps_limit",
+    )
     latency_ms: LatencyPercentiles | None = None
     throughput_rps: float | None = None
     requests: int | None = None
@@ -560,7 +568,11 @@ class GateCriterion(_Model):
     reason: str = ""
     expected: str | None = None
     actual: str | None = None
-    inconclusive: bool = False
+    inconclusive: bool = Field(
+        default=False,
+        description="could not be judged (e.g. a limit search stopped by its ceiling below the "
+        "policy's minimum); fails the gate only when the policy says inconclusive blocks",
+    )
     testable_when: str | None = Field(
         default=None, description="inconclusive: what would let the criterion be judged"
     )

@@ -8,6 +8,8 @@ continued by running the same command again.
 from __future__ import annotations
 
 import dataclasses
+import math
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,12 +18,11 @@ from typing import Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
 from harness.clients import (
-    DEFAULT_TIMEOUT,
+    DEFAULT_TIMEOUT_S,
     Credentials,
     FaceMatchClient,
     JdFaceCompareClient,
     load_credentials,
-    request_timeout,
 )
 from harness.contract import Contract, load_contract
 from harness.results import AccuracySuiteResult
@@ -89,6 +90,7 @@ def run_accuracy_suite(
     on_progress: OnProgress | None = None,
     bootstrap_replicates: int = 1000,
     request_timeout_s: float | None = None,
+    max_seconds: float | None = None,
 ) -> AccuracySuiteResult:
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
@@ -110,7 +112,9 @@ def run_accuracy_suite(
         emulator_settings: overrides for the emulator's settings (faults, latency, breaks,
             throttle; as :func:`harness.emulator.build_settings` takes them).
         on_progress: ``(api, done, total)`` after every pair.
-        request_timeout_s: the client timeout of every comparison (None: the clients' default).
+        request_timeout_s: the total deadline of every comparison (None: the clients' default).
+        max_seconds: the whole run's time budget (None: none); when it is spent the run stops
+            calling, judges what it measured, and says the budget ran out (``budget_exhausted``).
 
     Returns:
         The suite result: metrics shaped as :class:`harness.results.AccuracyMetrics`,
@@ -141,6 +145,9 @@ def run_accuracy_suite(
         raise UsageError(f"--max-requests must be 0 or more, got {budget}")
     if rps is not None and not rps > 0:
         raise UsageError(f"--max-rps must be positive (or unset), got {rps}")
+    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
+        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    run_started = time.monotonic()
 
     contract = contract or load_contract()
     dataset = load_dataset(faces)
@@ -166,6 +173,8 @@ def run_accuracy_suite(
                     on_progress=on_progress,
                     bootstrap_replicates=bootstrap_replicates,
                     request_timeout_s=request_timeout_s,
+                    max_seconds=None if max_seconds is None
+                    else max(1e-3, max_seconds - (time.monotonic() - run_started)),
                 )
                 if budget is not None:
                     budget = max(0, budget - result.run.calls)
@@ -219,6 +228,7 @@ def _run_api(
     on_progress: OnProgress | None,
     bootstrap_replicates: int,
     request_timeout_s: float | None = None,
+    max_seconds: float | None = None,
 ) -> tuple[AccuracyResult, int]:
     """One API's run; returns the result and how many images were re-encoded to fit."""
     payloads = PayloadSource(limits_for(api, contract))
@@ -239,6 +249,7 @@ def _run_api(
             seed=seed,
             max_rps=max_rps,
             max_requests=max_requests,
+            max_seconds=max_seconds,
             bootstrap_replicates=bootstrap_replicates,
             score_range=_score_range(api, contract),
         )
@@ -269,7 +280,7 @@ def _client(
     api: str, tgt: _Target, contract: Contract, payloads: PayloadSource,
     timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
-    timeout = DEFAULT_TIMEOUT if timeout_s is None else request_timeout(timeout_s)
+    timeout = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
     if api == "match":
         with FaceMatchClient(
             tgt.url, token=tgt.credentials.require_token(), contract=contract, raise_for_code=False,
@@ -348,7 +359,7 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
     pending = sum(result.planned.values()) - sum(result.measured.values())
     if pending:
         notes.append(
-            f"{api}: {pending} pair(s) pending (the request budget ran out); run the same "
+            f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
             "command again to continue from the cache"
         )
     return notes

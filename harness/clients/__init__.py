@@ -11,6 +11,17 @@ from ._credentials import (
     Credentials,
     load_credentials,
 )
+from ._deadline import (
+    DEFAULT_TIMEOUT_S,
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    AsyncDeadlineTransport,
+    Deadline,
+    DeadlineExceeded,
+    DeadlineTransport,
+    async_http_client,
+    http_client,
+)
 from ._errors import (
     ApiError,
     AuthError,
@@ -31,6 +42,15 @@ from ._signing import jd_auth_params, jd_sign
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "DEFAULT_TIMEOUT_S",
+    "MAX_ANSWER_BYTES",
+    "AnswerTooLarge",
+    "AsyncDeadlineTransport",
+    "Deadline",
+    "DeadlineExceeded",
+    "DeadlineTransport",
+    "async_http_client",
+    "http_client",
     "DEMO",
     "DEMO_JD_APPKEY",
     "DEMO_JD_SECRETKEY",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import ConfigError
+from harness.tomlfile import config_table, read_toml
 
 ENV_TOKEN = "FACEHARNESS_TOKEN"
 ENV_JD_APPKEY = "FACEHARNESS_JD_APPKEY"
@@ -67,18 +67,13 @@ def load_credentials(config: Path | None = None, *, demo_defaults: bool = False)
     )
 
 
+_KEYS = ("token", "jd_appkey", "jd_secretkey")
+
+
 def _read_file(path: Path) -> dict[str, str]:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
-    section = raw.get("credentials", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"config {path}: [credentials] must be a table")
+    section = config_table(read_toml(path), "credentials", _KEYS, path)
     out: dict[str, str] = {}
-    for key in ("token", "jd_appkey", "jd_secretkey"):
+    for key in _KEYS:
         if key in section:
             if not isinstance(section[key], str) or not section[key]:
                 raise ConfigError(f"config {path}: credentials.{key} must be a non-empty string")

@@ -6,21 +6,27 @@ from typing import Any
 
 import httpx
 
+from ._deadline import (
+    DEFAULT_TIMEOUT_S,
+    AnswerTooLarge,
+    DeadlineExceeded,
+    per_operation,
+    too_large_message,
+)
 from ._errors import TransportFailure
 
+request_timeout = per_operation
+"""httpx's per-operation timeouts under a total deadline of ``seconds`` (see ``http_client``)."""
 
-def request_timeout(seconds: float) -> httpx.Timeout:
-    """``seconds`` for a whole request; connecting gets at most 5 s of it."""
-    return httpx.Timeout(seconds, connect=min(5.0, seconds))
-
-
-DEFAULT_TIMEOUT = request_timeout(30.0)
+DEFAULT_TIMEOUT = per_operation(DEFAULT_TIMEOUT_S)
 
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
+    "deadline": "the answer began, then did not complete within {timeout}",
     "reset": "the connection was reset before an answer began",
     "cut-off body": "the answer began, then the connection closed before its body was complete",
     "undecodable body": "the body could not be decoded as its Content-Encoding says",
+    "oversized body": too_large_message(),
     "connection": "no connection to the target",
 }
 """Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings."""
@@ -32,9 +38,15 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
-def describe_transport_error(exc: httpx.HTTPError, url: str) -> TransportFailure:
+def describe_transport_error(exc: httpx.HTTPError, url: str,
+                             timeout: httpx.Timeout | None = None) -> TransportFailure:
+    """One line for a request without a usable answer (``timeout``: the client's, to name it)."""
+    if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
+        return TransportFailure(f"{url}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
-        return TransportFailure(f"{url}: no answer within the timeout ({type(exc).__name__})")
+        seconds = timeout.read if timeout is not None else None
+        within = f"the {seconds:g} s timeout" if seconds else "the timeout"
+        return TransportFailure(f"{url}: no answer within {within} ({type(exc).__name__})")
     if isinstance(exc, httpx.ConnectError):
         return TransportFailure(f"{url}: cannot connect ({exc})")
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")

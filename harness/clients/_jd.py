@@ -12,6 +12,7 @@ import httpx
 
 from harness.contract import CompareRequest, CompareResponse, Contract, ImageItem, load_contract
 
+from ._deadline import async_http_client, http_client
 from ._errors import error_for
 from ._http import DEFAULT_TIMEOUT, describe_transport_error, json_body
 from ._images import Payload, check_bytes, load_payload
@@ -76,14 +77,14 @@ class JdFaceCompareClient(_JdCalls):
                  transport: httpx.BaseTransport | None = None, raise_for_code: bool = True) -> None:
         super().__init__(appkey=appkey, secretkey=secretkey, contract=contract, clock=clock,
                          raise_for_code=raise_for_code)
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     def post(self, body: dict[str, Any], params: dict[str, str] | None = None) -> dict[str, Any]:
         path = self.contract.operation("faceCompareNew").path
         try:
             response = self.http.post(path, json=body, params=params if params is not None else self.auth_params())
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     def compare(self, compare_image: Source, collection: Sequence[Source], **kw: Any) -> CompareResponse:
@@ -105,14 +106,14 @@ class AsyncJdFaceCompareClient(_JdCalls):
                  transport: httpx.AsyncBaseTransport | None = None, raise_for_code: bool = True) -> None:
         super().__init__(appkey=appkey, secretkey=secretkey, contract=contract, clock=clock,
                          raise_for_code=raise_for_code)
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = async_http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     async def post(self, body: dict[str, Any], params: dict[str, str] | None = None) -> dict[str, Any]:
         path = self.contract.operation("faceCompareNew").path
         try:
             response = await self.http.post(path, json=body, params=params if params is not None else self.auth_params())
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     async def compare(self, compare_image: Source, collection: Sequence[Source], **kw: Any) -> CompareResponse:

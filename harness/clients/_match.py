@@ -22,6 +22,7 @@ from harness.contract import (
     load_contract,
 )
 
+from ._deadline import async_http_client, http_client
 from ._errors import error_for
 from ._http import DEFAULT_TIMEOUT, describe_transport_error, json_body
 from ._images import Payload, check_base64_chars, load_payload
@@ -87,13 +88,13 @@ class FaceMatchClient(_MatchCalls):
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
                  transport: httpx.BaseTransport | None = None, raise_for_code: bool = True) -> None:
         super().__init__(token=token, contract=contract, raise_for_code=raise_for_code)
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             response = self.http.post(path, json=body, headers=self.headers)
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
@@ -131,13 +132,13 @@ class AsyncFaceMatchClient(_MatchCalls):
                  timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
                  transport: httpx.AsyncBaseTransport | None = None, raise_for_code: bool = True) -> None:
         super().__init__(token=token, contract=contract, raise_for_code=raise_for_code)
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout, transport=transport)
+        self.http = async_http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
             response = await self.http.post(path, json=body, headers=self.headers)
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url)) from None
+            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
         return json_body(response)
 
     async def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:

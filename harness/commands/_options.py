@@ -1,14 +1,57 @@
-"""Option checks the commands share (a module with a leading underscore is not a command)."""
+"""What the commands share: option checks, the Typer apps' settings and the exit-code epilog.
+
+(A module with a leading underscore is not a command.)
+"""
 
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import typer
 
 from harness.errors import UsageError
+
+# Shown under every command's --help (cli.py adds it to each command, once, in one place).
+# "\b" keeps click from re-flowing the lines.
+EXIT_CODES = """\b
+Exit codes:
+  0    pass
+  1    findings, or a failed gate or criterion (call: a non-success code; replay: still failing)
+  2    could not run: bad option, config, spec or input; unreachable target; rejected credentials
+  130  interrupted (Ctrl-C or SIGTERM)"""
+
+
+def typer_app(**settings: Any) -> typer.Typer:
+    """A Typer app or group as every command needs it.
+
+    Help text is plain text, not console markup: with rich markup "[credentials]" vanished
+    from the help ("TOML with  (never put secrets..."), and any bracketed word could.
+    """
+    return typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+                       epilog=EXIT_CODES, **settings)
+
+
+def add_exit_codes(app: typer.Typer) -> None:
+    """Give every command of ``app`` (and of its groups) the exit-code epilog."""
+    for command in app.registered_commands:
+        if command.epilog is None:
+            command.epilog = EXIT_CODES
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            add_exit_codes(group.typer_instance)
 
 
 def positive_seconds(value: float, option: str = "--timeout") -> float:
     """A duration in seconds that can bound a request: finite and above zero (not nan, not inf)."""
     if not (math.isfinite(value) and value > 0):
         raise UsageError(f"{option} {value:g}: expected a positive number of seconds")
+    return value
+
+
+def max_rps(value: float | None, option: str = "--max-rps") -> float | None:
+    """The pacing convention of every command that sends traffic: requests per second, finite
+    and >= 0, where 0 means unlimited (None: the command's default)."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise UsageError(f"{option} {value:g}: expected requests per second >= 0 (0: unlimited)")
     return value

@@ -15,7 +15,6 @@ from typing import Annotated, Any, Self
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -27,11 +26,13 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from harness.commands._options import max_rps as check_max_rps
 from harness.commands._options import positive_seconds
+from harness.console import console
 from harness.errors import UsageError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 API_CHOICES = {"match": ("match",), "jd": ("jd",), "all": ("match", "jd")}
 _VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}
@@ -61,7 +62,7 @@ def accuracy(
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
     max_pairs: Annotated[
         int | None,
-        typer.Option("--max-pairs", help="seeded sample of at most N pairs (genuine first)"),
+        typer.Option("--max-pairs", help="seeded sample of at most N pairs (genuine first) (default: every pair)"),
     ] = None,
     max_rps: Annotated[
         float | None,
@@ -90,6 +91,11 @@ def accuracy(
     timeout: Annotated[
         float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
     ] = 30.0,
+    max_seconds: Annotated[
+        float | None,
+        typer.Option("--max-seconds", help="time budget of the whole run (default: none); "
+                     "past it the run stops calling and judges what it measured"),
+    ] = None,
 ) -> None:
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
     from harness import interrupt
@@ -100,9 +106,10 @@ def accuracy(
     if apis is None:
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
-    if max_rps is not None and max_rps < 0:
-        raise UsageError(f"--max-rps must be 0 (no pacing) or positive, got {max_rps:g}")
+    check_max_rps(max_rps)
     positive_seconds(timeout)
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
     budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (
         None
@@ -128,6 +135,7 @@ def accuracy(
                 config=config,
                 on_progress=bars.update,
                 request_timeout_s=timeout,
+                max_seconds=max_seconds,
             )
     stopped = interrupt.requested()
     if stopped or suite is None:  # finished pairs stay cached: the same command resumes

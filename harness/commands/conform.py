@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from harness.commands._options import positive_seconds
+from harness.console import console
 from harness.errors import UsageError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def conform(
     out_dir: Annotated[Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")],
     target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
-    examples: Annotated[int | None, typer.Option("--examples", help="fuzzing examples per operation")] = None,
+    examples: Annotated[int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="generation seed (default: random, reported)")] = None,
     max_rps: Annotated[float | None, typer.Option(
         "--max-rps", help="requests per second; 0: unlimited (URL default 5, emulator unlimited)")] = None,
@@ -40,13 +40,15 @@ def conform(
     break_: Annotated[list[str] | None, typer.Option(
         "--break", help="emulator only: violate one documented rule (faceharness emulate --list-breaks)")] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML with \\[credentials] and \\[conformance] (never put secrets on the command line)")] = None,
+        "--config", help="TOML with [credentials] and [conformance] (never put secrets on the command line)")] = None,
     include_extensions: Annotated[bool, typer.Option(
         "--include-extensions", help="also test asyncResult (an extension, E-013) on URL targets")] = False,
     phases: Annotated[str, typer.Option(
         "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
     timeout: Annotated[float, typer.Option(
         "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
+    max_seconds: Annotated[float, typer.Option(
+        "--max-seconds", help="time budget of the whole run; past it the run stops sending and reports")] = 1800.0,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
     from datetime import UTC, datetime
@@ -73,6 +75,7 @@ def conform(
     examples = DEFAULT_EXAMPLES if examples is None else examples
     apis = validate_options(api, examples, max_rps, max_requests, chosen)
     positive_seconds(timeout)
+    positive_seconds(max_seconds, "--max-seconds")
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)
@@ -87,7 +90,7 @@ def conform(
                     max_rps=max_rps, max_requests=max_requests, faces_dir=faces, credentials=creds,
                     out_dir=out_dir, progress=lambda message: status.update(f"conformance: {message}"),
                     settings=settings, include_extensions=include_extensions or None, emulator_breaks=breaks,
-                    phases=chosen, request_timeout_s=timeout)
+                    phases=chosen, request_timeout_s=timeout, max_seconds=max_seconds)
     except KeyboardInterrupt:
         interrupt.request()
     stopped = interrupt.requested()

@@ -14,16 +14,17 @@ from typing import Annotated, Any, Self
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands._options import max_rps as check_max_rps
 from harness.commands._options import positive_seconds
+from harness.console import console
 from harness.errors import HarnessError, TargetError, UsageError
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+out = console()
+err = console(stderr=True)
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
 
 
@@ -115,8 +116,7 @@ def _check_options(target: str, api: str, breaks: tuple[str, ...], engine: str |
         raise UsageError(f"--engine {engine!r}: expected fast or dlib")
     if max_examples is not None and max_examples < 1:
         raise UsageError(f"--max-examples {max_examples}: expected at least 1")
-    if max_rps is not None and max_rps < 0:
-        raise UsageError(f"--max-rps {max_rps:g}: expected 0 (unlimited) or a positive rate")
+    check_max_rps(max_rps)
     if max_requests is not None and max_requests < 0:
         raise UsageError(f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget")
     if max_seconds is not None and max_seconds <= 0:

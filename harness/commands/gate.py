@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from harness.console import console
+
+out = console()
+err = console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -28,9 +29,9 @@ def gate(
     profile: Annotated[str, typer.Option("--profile", help="quick (CI, minutes) or full (nightly)")] = "quick",
     policy: Annotated[Path | None, typer.Option("--policy", help="gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md)")] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="an earlier run's summary.json (or directory): flag regressions")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine for every stage: fast or dlib")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine for every stage: fast or dlib (default: the profile's; quick: fast, dlib for accuracy; full: dlib)")] = None,
     faces: Annotated[Path | None, typer.Option("--faces", help="folder with images and labels.csv (required by --profile full)")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with a credentials table")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]")] = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
     from harness.gate import RichObserver, execute_gate, plan_gate, print_outcome

@@ -1,35 +1,29 @@
 """`faceharness load run | find-limit`: load a target with a scenario of real requests.
 
 Thin: options in, :func:`harness.loadgen.suite.execute`, tables and the run directory's
-reports out. Exit 0 when the run met its criteria (or found a limit), 1 when it did not,
-2 when it could not run (bad options, missing credentials, unusable target).
+reports out. Exit 0 when the run met its criteria (or found a limit, or a lower bound of
+it), 1 when it did not (SLO, errors, an aborted run, no rate passing), 2 when it could not
+run (bad options, missing credentials, an unreachable target, rejected credentials).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands._options import typer_app
+from harness.console import console
 
-def _width(stream: Any) -> int | None:
-    """Tables wider than rich's 80-column default when output goes to a file or a pipe."""
-    return None if stream.isatty() or "COLUMNS" in os.environ else 132
+out = console()
+err = console(stderr=True)
 
-
-out = Console(highlight=False, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, width=_width(sys.stderr))
-
-load_app = typer.Typer(
-    no_args_is_help=True,
+load_app = typer_app(
     help="Load tests: closed- and open-model runs and a QPS-limit search (docs/load.md).",
 )
 
@@ -40,23 +34,25 @@ def register(app: typer.Typer) -> None:
 
 # Options shared by both commands (typer reads them from the signatures).
 Target = Annotated[str, typer.Option("--target", help="'emulator' (embedded, loopback) or the service's base URL: the only address contacted")]
-Scenario = Annotated[str, typer.Option("--scenario", help="match, matchIdno, liveCode, faceCompareNew or mixed")]
+Scenario = Annotated[str, typer.Option("--scenario", help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see --weights)")]
 OutDir = Annotated[Path | None, typer.Option("--out", help="run directory (default reports/load-<time>)")]
 Workers = Annotated[int, typer.Option("--workers", help="Locust worker processes on this machine (0: one local process)")]
 MaxRequests = Annotated[int | None, typer.Option("--max-requests", help=f"request budget of the command (live target default {1000})")]
 Engine = Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")]
-Qps = Annotated[float | None, typer.Option("--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900)")]
-Latency = Annotated[list[str] | None, typer.Option("--latency", help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms")]
-Weights = Annotated[str | None, typer.Option("--weights", help="mixed scenario weights, e.g. match=4,matchIdno=2,liveCode=1,faceCompareNew=3")]
+Qps = Annotated[float | None, typer.Option("--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)")]
+Latency = Annotated[list[str] | None, typer.Option("--latency", help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; repeatable (default: none)")]
+Weights = Annotated[str | None, typer.Option("--weights", help="mixed scenario weights (default: match=4,matchIdno=2,liveCode=1,faceCompareNew=3)")]
 Sizes = Annotated[str | None, typer.Option("--sizes", help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default small=1,medium=3,large=1")]
-FacesDir = Annotated[Path | None, typer.Option("--faces-dir", help="add the .jpg/.png photos of this folder to the built-in pool")]
+Faces = Annotated[Path | None, typer.Option("--faces", help="add the .jpg/.png photos of this folder to the built-in pool")]
+FacesDir = Annotated[Path | None, typer.Option("--faces-dir", hidden=True, help="deprecated name of --faces")]
+MaxRps = Annotated[float | None, typer.Option("--max-rps", help="highest request rate the command may send; 0: unlimited (live target default 20, emulator unlimited); request budgets still apply")]
 Pairing = Annotated[str, typer.Option("--pairing", help="same (one photo both sides), genuine or impostor")]
 IdnoFace = Annotated[Path | None, typer.Option("--idno-face", help="matchIdno photo of the identity in FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: the emulator's demo identity)")]
 Seed = Annotated[int, typer.Option("--seed", help="seed of the image draws")]
 Timeout = Annotated[float, typer.Option("--timeout", help="seconds before a request counts as timed out")]
-AbortRate = Annotated[float | None, typer.Option("--abort-error-rate", help="abort when this fraction of the last 5 s failed (live target default 0.5)")]
+AbortRate = Annotated[float | None, typer.Option("--abort-error-rate", help="abort when more than this fraction of the recent answers failed: the last 5 s, or the last 10 answers at low rates (live target default 0.5)")]
 NoAbort = Annotated[bool, typer.Option("--no-abort", help="never abort on an error spike")]
-Costly = Annotated[bool, typer.Option("--allow-costly-load", help="lift the live-target ceilings (20 req/s, 5 users); the service may bill every call")]
+Costly = Annotated[bool, typer.Option("--allow-costly-load", help="lift the live-target ceilings (20 req/s for --rate and find-limit's --max-rate, 5 users); the request budget stays; the service may bill every call")]
 Config = Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")]
 
 
@@ -64,15 +60,16 @@ Config = Annotated[Path | None, typer.Option("--config", help="TOML with [creden
 def run(
     target: Target = "emulator",
     scenario: Scenario = "match",
-    users: Annotated[int | None, typer.Option("--users", help="closed model: N users, each waits for its answer")] = None,
+    users: Annotated[int | None, typer.Option("--users", help="closed model: N users, each waits for its answer (give --users, --rate or both)")] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")] = None,
     duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
     workers: Workers = 0, max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
-    latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces_dir: FacesDir = None,
-    pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0, timeout: Timeout = 10.0,
-    abort_error_rate: AbortRate = None, no_abort: NoAbort = False, allow_costly_load: Costly = False,
-    slo_p99: Annotated[float | None, typer.Option("--slo-p99", help="fail (exit 1) when p99 exceeds this many ms")] = None,
-    max_error_rate: Annotated[float | None, typer.Option("--max-error-rate", help="fail (exit 1) above this error fraction")] = None,
+    latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces: Faces = None,
+    faces_dir: FacesDir = None, pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0,
+    timeout: Timeout = 10.0, abort_error_rate: AbortRate = None, no_abort: NoAbort = False,
+    allow_costly_load: Costly = False, max_rps: MaxRps = None,
+    slo_p99: Annotated[float | None, typer.Option("--slo-p99", help="fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)")] = None,
+    max_error_rate: Annotated[float | None, typer.Option("--max-error-rate", help="fail (exit 1) above this error fraction, in [0, 1); a run whose every answer is an error always fails (default: no error-rate criterion)")] = None,
     config: Config = None, out_dir: OutDir = None,
 ) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
@@ -83,8 +80,8 @@ def run(
         out_dir=_out(out_dir), target=target, users=users, rate=rate,
         duration_s=parse_duration(duration), **_common(
             target, scenario, workers, max_requests, engine, qps, latency, weights, sizes,
-            faces_dir, pairing, idno_face, seed, timeout, abort_error_rate, no_abort,
-            allow_costly_load, config),
+            _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
+            no_abort, allow_costly_load, max_rps, config),
         slo_p99_ms=slo_p99, max_error_rate=max_error_rate,
     )  # fmt: skip
     outcome = _execute(plan, total_s=plan.duration_s * (2 if users and rate else 1))
@@ -101,14 +98,15 @@ def find_limit(
     slo_p99: Annotated[float, typer.Option("--slo-p99", help="a step passes only with p99 at or below this (ms)")] = 1000.0,
     max_error_rate: Annotated[float, typer.Option("--max-error-rate", help="a step passes only with errors (and throttling) at or below this fraction")] = 0.01,
     start_rate: Annotated[float | None, typer.Option("--start-rate", help="first step, requests/s (emulator 10, live 1)")] = None,
-    max_rate: Annotated[float | None, typer.Option("--max-rate", help="highest rate tried (emulator 2000, live 20)")] = None,
+    max_rate: Annotated[float | None, typer.Option("--max-rate", help="highest rate tried (default: the ceiling, live target 20; 2000 on the emulator or with --allow-costly-load or --max-rps 0)")] = None,
     step: Annotated[str, typer.Option("--step", help="measured seconds per step (after a 1 s warm-up)")] = "3s",
     time_budget: Annotated[str, typer.Option("--time-budget", help="stop searching after about this long")] = "5m",
-    required_rps: Annotated[float | None, typer.Option("--required-rps", help="fail (exit 1) when the limit is below this")] = None,
+    required_rps: Annotated[float | None, typer.Option("--required-rps", help="fail (exit 1) when the limit is below this; a search stopped below it without failing is inconclusive, exit 0 (default: no minimum)")] = None,
     workers: Workers = 0, max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
-    latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces_dir: FacesDir = None,
-    pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0, timeout: Timeout = 5.0,
-    abort_error_rate: AbortRate = None, no_abort: NoAbort = False, allow_costly_load: Costly = False,
+    latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces: Faces = None,
+    faces_dir: FacesDir = None, pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0,
+    timeout: Timeout = 5.0, abort_error_rate: AbortRate = None, no_abort: NoAbort = False,
+    allow_costly_load: Costly = False, max_rps: MaxRps = None,
     config: Config = None, out_dir: OutDir = None,
 ) -> None:
     """Step the open-model rate up, then bisect, to the highest rate meeting the SLO."""
@@ -127,8 +125,8 @@ def find_limit(
     plan = LoadPlan(
         out_dir=_out(out_dir), target=target, search=search, **_common(
             target, scenario, workers, max_requests, engine, qps, latency, weights, sizes,
-            faces_dir, pairing, idno_face, seed, timeout, abort_error_rate, no_abort,
-            allow_costly_load, config),
+            _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
+            no_abort, allow_costly_load, max_rps, config),
     )  # fmt: skip
     outcome = _execute(plan, total_s=None)
     if outcome is None:
@@ -140,6 +138,18 @@ def find_limit(
 # -- option assembly -------------------------------------------------------------------------
 
 
+def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
+    """``--faces``, or ``--faces-dir`` (its old, hidden name): a folder, checked before any load."""
+    from harness.errors import UsageError
+
+    if faces is not None and faces_dir is not None:
+        raise UsageError("give --faces only (--faces-dir is its old name)")
+    folder = faces if faces is not None else faces_dir
+    if folder is not None and not folder.is_dir():
+        raise UsageError(f"--faces {folder}: not a directory")
+    return folder
+
+
 def _out(out_dir: Path | None) -> Path:
     return out_dir or Path("reports") / datetime.now().strftime("load-%Y%m%d-%H%M%S")
 
@@ -148,8 +158,10 @@ def _common(
     target: str, scenario: str, workers: int, max_requests: int | None, engine: str | None,
     qps: float | None, latency: list[str] | None, weights: str | None, sizes: str | None,
     faces_dir: Path | None, pairing: str, idno_face: Path | None, seed: int, timeout: float,
-    abort_error_rate: float | None, no_abort: bool, allow_costly: bool, config: Path | None,
+    abort_error_rate: float | None, no_abort: bool, allow_costly: bool, max_rps: float | None,
+    config: Path | None,
 ) -> dict[str, Any]:  # fmt: skip
+    from harness.commands._options import max_rps as check_max_rps
     from harness.commands._options import positive_seconds
     from harness.errors import UsageError
     from harness.loadgen.scenarios import ScenarioOptions
@@ -158,6 +170,7 @@ def _common(
     if no_abort and abort_error_rate is not None:
         raise UsageError("give --abort-error-rate or --no-abort, not both")
     positive_seconds(timeout)
+    check_max_rps(max_rps)
     options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
     if weights is not None:
         options["weights"] = weights
@@ -177,6 +190,7 @@ def _common(
         "emulator": emulator if (shaped or target == "emulator") else None,
         "config": config,
         "allow_costly": allow_costly,
+        "max_rps": max_rps,
         "abort_error_rate": None if no_abort else ("auto" if abort_error_rate is None else abort_error_rate),
     }
 
@@ -324,6 +338,8 @@ def _print_runs(outcome: Any) -> None:
 
 
 def _print_limit(outcome: Any) -> None:
+    from harness.loadgen.limit import describe_limit, search_higher
+
     found = outcome.limit
     if found is None:
         return
@@ -338,13 +354,19 @@ def _print_limit(outcome: Any) -> None:
             f"{row['throttled_rate']:.1%}", verdict,
         )  # fmt: skip
     out.print(table)
-    limit = "none found" if found.limit_rps is None else f"{found.limit_rps:.1f} requests/s"
+    limit = describe_limit(found.reported_rps, found.bound, found.stopped_by)
     knee = "-" if found.knee_rps is None else f"{found.knee_rps:.1f}/s"
-    out.print(f"limit: {limit} (open model; {found.stopped_by}); knee: {knee}")
+    out.print(f"limit: {limit}; open model, stopped by {found.stopped_by}; knee: {knee}")
     if found.plateau_rps is not None:
         out.print(f"throttle plateau: {found.plateau_rps:.1f} ok/s")
     for note in found.notes:
         out.print(f"[yellow]note:[/] {note}")
+    metrics = outcome.suite.metrics
+    inconclusive = (metrics.model_extra or {}).get("inconclusive") if metrics is not None else None
+    if inconclusive:
+        out.print(f"[bold]inconclusive:[/] {inconclusive}")
+    elif found.bound == "lower":
+        out.print(f"no step failed, so this is a lower bound; to search higher, {search_higher(found.stopped_by)}")
 
 
 def _finish(outcome: Any, plan: Any) -> None:

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-out = Console(highlight=False)
+from harness.console import console
+
+out = console()
 
 
 def _replayer(path: Path) -> Any:
@@ -36,16 +37,16 @@ def register(app: typer.Typer) -> None:
 
 
 def replay(
-    finding: Annotated[Path, typer.Argument(help="findings/F-NNN.json of a conformance run")],
+    finding: Annotated[Path, typer.Argument(metavar="FINDING", help="findings/F-NNN.json of a conformance or fuzz run")],
     target: Annotated[str | None, typer.Option(
         "--target", help="'emulator' or a base URL (default: the run's target; for an emulator run, "
                          "an emulator with the run's break modes)")] = None,
     config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML with \\[credentials] (credentials never come from the finding file)")] = None,
+        "--config", help="TOML with [credentials] (credentials never come from the finding file)")] = None,
     faces: Annotated[Path | None, typer.Option(
         "--faces", help="the run's --faces directory, where it is elsewhere now (default: as recorded)")] = None,
 ) -> None:
-    """Re-send a finding's request and judge the answer with the same check."""
+    """Re-send a conformance or fuzz finding's request and judge the answer with the same check."""
     outcome = _replayer(finding)(finding, target=target, config=config, faces_dir=faces)
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-out = Console(highlight=False)
+from harness.console import console
+
+out = console()
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +21,7 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    run: Annotated[Path, typer.Argument(help="run directory (or its summary.json)", show_default=False)],
+    run: Annotated[Path, typer.Argument(metavar="RUN", help="run directory (or its summary.json)", show_default=False)],
 ) -> None:
     """Re-render junit.xml and report.html of a run from its summary.json."""
     from harness.clients import load_credentials

@@ -26,7 +26,9 @@ from . import _auth
 from ._failures import FROM_ST, CheckFailed
 from ._raw import RawFailure, exchange_size
 from ._session import Session
-from ._transport import is_transport_error, kind_of, no_answer
+from ._transport import install_in_schemathesis, is_transport_error, kind_of, no_answer
+
+install_in_schemathesis()
 
 BUILTIN_CHECKS = (
     "not_a_server_error",
@@ -131,7 +133,14 @@ def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None]
     started = time.monotonic()
     stream = from_schema(schema).execute()
     session.tracker.on_budget = stream.stop
-    watchdog = threading.Timer(ENGINE_MAX_SECONDS, stream.stop)  # a hard stop even for a slow target
+    left = session.tracker.seconds_left()
+    limit = ENGINE_MAX_SECONDS if left is None else max(0.0, min(ENGINE_MAX_SECONDS, left))
+
+    def out_of_time() -> None:  # a hard stop even for a slow target; the run's time budget ends here
+        session.tracker.time_hit = left is not None and limit == left
+        stream.stop()
+
+    watchdog = threading.Timer(limit, out_of_time)
     watchdog.daemon = True
     watchdog.start()
     unanswered: dict[str, list[BaseException]] = {}  # operation label -> transport errors of its scenario

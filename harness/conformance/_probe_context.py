@@ -93,7 +93,7 @@ class ProbeContext:
         if exchange.operation not in self.touched:
             self.touched.append(exchange.operation)
         try:
-            response = case.call()
+            response = case.call(session=self.session.http)
         except TRANSPORT_ERRORS as exc:
             self.session.tracker.unanswered(exchange.operation, kind_of(exc))
             raise NoAnswer(no_answer(exc, api=self.session.api, operation=exchange.operation,

@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
-
+from harness.clients import http_client
 from harness.contract import Code
 
 from ._payloads import jpeg_of_size
@@ -258,7 +257,7 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
         yield p.options.qps.get(s.api) if p.options.may_burst else None
         return
     admin = s.target.rstrip("/") + "/_emulator/config"
-    with httpx.Client(timeout=10) as client:
+    with http_client(timeout=10) as client:
         before = client.get(admin).json().get("throttle", {})
         qps = 5.0
         client.patch(admin, json={"throttle": {**before, "qps": qps}}).raise_for_status()

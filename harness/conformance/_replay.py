@@ -137,7 +137,7 @@ def _send(exchange: Exchange, operation: Any, session: Session) -> tuple[Any, An
     exchange = _fresh_live_code(exchange, operation.schema, session)
     case = to_case(exchange, operation, creds=session.creds, contract=session.contract)
     session.probe_cases.discard(case.id)
-    return case, case.call()
+    return case, case.call(session=session.http)
 
 
 def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Exchange:
@@ -149,7 +149,7 @@ def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Excha
     issue = session.contract.operation("liveCode")
     probe = Exchange(api="match", operation="liveCode", method=issue.method.upper(), path=issue.path, body={})
     case = to_case(probe, schema[issue.path][probe.method], creds=session.creds, contract=session.contract)
-    answer = case.call()
+    answer = case.call(session=session.http)
     try:
         code = answer.json()["data"]["result"]["code"]
     except (ValueError, KeyError, TypeError):

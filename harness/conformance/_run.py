@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 
 from harness import interrupt
-from harness.clients import Credentials
+from harness.clients import Credentials, http_client
+from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, load_contract
 from harness.errors import TargetError, UsageError
 from harness.results import (
@@ -59,6 +60,8 @@ URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 PROBE_RESERVE = 80
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_SECONDS = 1800.0
+"""The whole run's wall-clock budget when none is named (``--max-seconds``)."""
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
 
 
@@ -81,6 +84,7 @@ def run_conformance(
     contract: Contract | None = None,
     phases: tuple[str, ...] = PHASES,
     request_timeout_s: float | None = None,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
 ) -> ConformanceSuiteResult:
     """Run schemathesis and the business rules over the selected specs against ``target_url``.
 
@@ -88,8 +92,9 @@ def run_conformance(
     and returns the suite result for the gate. URL targets default to 5 requests/s and a budget of
     500 requests (``max_rps=0``: unlimited). Every request (engine and probes) is sent with the client
     timeout ``request_timeout_s`` (default 60 s); one that gets no answer in time, or loses its
-    connection, is an ``answered`` finding and the run goes on. Raises HarnessError subclasses when
-    it cannot run.
+    connection, is an ``answered`` finding and the run goes on. After ``max_seconds`` (default
+    1800 s; None: no limit) the run stops sending and reports what it has (``time_budget_spent``
+    in the metrics). Raises HarnessError subclasses when it cannot run.
 
     Example:
         ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
@@ -97,6 +102,8 @@ def run_conformance(
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None and not (math.isfinite(request_timeout_s) and request_timeout_s > 0):
         raise UsageError(f"request timeout {request_timeout_s:g} s: expected a positive number of seconds")
+    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
+        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
     settings = settings or ConformanceSettings()
     if max_rps is None:
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
@@ -108,17 +115,17 @@ def run_conformance(
     contract = contract or load_contract()
     for name in apis:
         credentials.require_token() if name == "match" else credentials.require_jd()
-    check_reachable(target_url)
+    check_reachable(target_url, min(5.0, timeout_s := request_timeout_s or DEFAULT_TIMEOUT_S))
     note = progress or (lambda _msg: None)
     pool = PayloadPool(contract, faces_dir)
-    tracker = RunTracker(contract, budget=max_requests)
+    tracker = RunTracker(contract, budget=max_requests, max_seconds=max_seconds)
     identity = _identity(is_emulator, settings)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
-    timeout_s = request_timeout_s or DEFAULT_TIMEOUT_S
     metrics: dict[str, Any] = {"apis": {}, "seed": seed, "examples": examples, "max_rps": max_rps,
-                               "max_requests": max_requests, "phases": list(phases), "request_timeout_s": timeout_s}
+                               "max_requests": max_requests, "phases": list(phases), "request_timeout_s": timeout_s,
+                               "max_seconds": max_seconds}
     share = max_requests // len(apis)
     for name in apis:
         if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
@@ -158,7 +165,7 @@ def run_conformance(
                               faces_dir=faces_dir, timeout_s=timeout_s)
     checks = _mark_failed(checks, findings)
     metrics.update(requests=tracker.requests, by_operation=dict(tracker.by_operation), codes=dict(tracker.codes),
-                   budget_exhausted=tracker.budget_hit, findings=len(findings))
+                   budget_exhausted=tracker.budget_hit, time_budget_spent=tracker.time_hit, findings=len(findings))
     finished = datetime.now(UTC)
     result = ConformanceSuiteResult(
         name="conformance", status=derive_status(findings), findings=findings, checks=checks, metrics=metrics,
@@ -176,8 +183,7 @@ def validate_options(api: str, examples: int, max_rps: float | None, max_request
         raise UsageError(f"--phases {','.join(phases)!r}: expected some of {', '.join(PHASES)}")
     if examples < 1:
         raise UsageError(f"--examples {examples}: expected a positive number of examples per operation")
-    if max_rps is not None and max_rps < 0:
-        raise UsageError(f"--max-rps {max_rps:g}: expected requests per second >= 0 (0: unlimited)")
+    check_max_rps(max_rps)
     if max_requests is not None and max_requests < 10:
         raise UsageError(f"--max-requests {max_requests}: expected at least 10 requests")
     return APIS if api == "all" else (api,)
@@ -201,8 +207,8 @@ def prepare_out_dir(out_dir: Path) -> Path:
 def check_reachable(url: str, timeout_s: float = 5.0) -> None:
     """One request to the base URL; any HTTP answer will do, no answer means the run cannot start."""
     try:
-        with httpx.Client(timeout=timeout_s) as client:
-            client.get(url)
+        with http_client(timeout=timeout_s) as client, client.stream("GET", url):
+            pass  # the status line is the answer; its body may be anything
     except httpx.HTTPError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise TargetError(f"target {url} is unreachable: {reason}") from None

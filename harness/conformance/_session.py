@@ -12,6 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
+
 from harness.clients import Credentials
 from harness.contract import Contract
 
@@ -20,6 +22,7 @@ from ._exchange import Exchange, from_case
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
 from ._tracker import RunTracker
+from ._transport import deadline_session
 
 _SESSIONS: dict[int, Session] = {}
 _LOCK = threading.Lock()
@@ -36,7 +39,8 @@ class Session:
     target: str
     identity: tuple[str, str] | None
     raw_schema: dict[str, Any] = field(repr=False)
-    timeout_s: float | None = None  # the client timeout every request is sent with
+    timeout_s: float | None = None  # the total deadline every request is sent with
+    http: requests.Session = field(default_factory=deadline_session, repr=False)  # for the harness's own calls
     injector: PayloadInjector = field(init=False, repr=False)
     probe_cases: set[str] = field(default_factory=set)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -88,6 +92,7 @@ def register(session: Session) -> None:
 def unregister(session: Session) -> None:
     with _LOCK:
         _SESSIONS.pop(id(session.raw_schema), None)
+    session.http.close()
 
 
 def session_of(case: Any) -> Session | None:

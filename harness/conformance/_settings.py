@@ -13,12 +13,12 @@ include_extensions = false      # also test asyncResult (an extension, E-013) on
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import ConfigError
+from harness.tomlfile import config_table, read_toml
 
 _KEYS = {"id_num", "name", "max_response_time_ms", "jd_qps", "match_qps", "include_extensions"}
 
@@ -34,19 +34,7 @@ class ConformanceSettings:
 def read_settings(config: Path | None) -> ConformanceSettings:
     if config is None:
         return ConformanceSettings()
-    try:
-        raw = tomllib.loads(config.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {config}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config {config} is not valid TOML: {exc}") from None
-    section: Any = raw.get("conformance", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"config {config}: [conformance] must be a table")
-    unknown = sorted(set(section) - _KEYS)
-    if unknown:
-        raise ConfigError(f"config {config}: conformance.{unknown[0]} is not a known key; "
-                          f"expected one of {', '.join(sorted(_KEYS))}")
+    section = config_table(read_toml(config), "conformance", _KEYS, config)
     identity = None
     if "id_num" in section or "name" in section:
         id_num, name = section.get("id_num"), section.get("name")

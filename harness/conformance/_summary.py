@@ -52,5 +52,8 @@ def render_summary(result: SuiteResult, console: Console) -> None:
     verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}.get(
         result.status, result.status)
     budget = " (request budget spent)" if metrics.get("budget_exhausted") else ""
+    if metrics.get("time_budget_spent"):
+        budget = (f" (time budget of {metrics.get('max_seconds') or 0:g} s spent: stopped sending, "
+                  "results so far)")
     console.print(f"{verdict}: {len(result.findings)} findings, {metrics.get('requests', 0)} requests in "
                   f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}")

@@ -9,6 +9,7 @@ budget is spent.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -24,14 +25,17 @@ _MAX_FACTS = 20_000
 
 
 class BudgetExhausted(Exception):
-    """The run's request budget is spent; probes stop sending."""
+    """The run's request budget (or its time budget) is spent; probes stop sending."""
 
 
 class RunTracker:
     def __init__(self, contract: Contract, *, budget: int | None = None,
-                 on_budget: Callable[[], None] | None = None) -> None:
+                 on_budget: Callable[[], None] | None = None, max_seconds: float | None = None) -> None:
         self.contract = contract
         self.budget = budget
+        self.max_seconds = max_seconds  # the whole run's wall-clock budget (None: none)
+        self.started = time.monotonic()
+        self.time_hit = False
         self.cap = budget          # the current phase's share; never above the budget
         self.on_budget = on_budget
         self.requests = 0
@@ -51,10 +55,18 @@ class RunTracker:
         limits = [x for x in (self.budget, None if share is None else self.requests + share) if x is not None]
         self.cap = min(limits) if limits else None
 
+    def seconds_left(self) -> float | None:
+        return None if self.max_seconds is None else self.max_seconds - (time.monotonic() - self.started)
+
     def ensure_budget(self, needed: int = 1) -> None:
-        """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap."""
+        """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap, the
+        run's time is up, or the run was interrupted."""
         if interrupt.requested():  # Ctrl-C / SIGTERM: no new request, whichever thread asks
             raise BudgetExhausted("the run was interrupted")
+        left = self.seconds_left()
+        if left is not None and left <= 0:
+            self.time_hit = True
+            raise BudgetExhausted(f"time budget of {self.max_seconds:g} s spent")
         if self.cap is not None and self.requests + needed > self.cap:
             self.budget_hit = True
             raise BudgetExhausted(f"request budget of {self.budget} spent")

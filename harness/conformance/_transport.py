@@ -4,16 +4,37 @@ A fault below HTTP is the target's as much as a 5xx is, so it is reported under 
 check like any other finding, not raised out of the run. The kind opens the message, whose first
 line is the same for every request of that kind, so findings merge to one per operation and kind
 (see ``group_key``).
+
+Every request schemathesis and the probes send has one total deadline (:class:`DeadlineAdapter`):
+requests, like httpx, times each socket read on its own, so a target that drips its answer would
+otherwise hold the run for ever.
 """
 
 from __future__ import annotations
 
+import contextvars
+import heapq
+import itertools
+import logging
 import re
+import socket
+import threading
 from typing import Any
 
 import requests
+import requests.adapters
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ReadTimeoutError
 
-from harness.clients import no_answer_text
+from harness.clients import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    Deadline,
+    DeadlineExceeded,
+    no_answer_text,
+)
+from harness.clients._deadline import too_large_message
 
 from ._exchange import Exchange
 from ._raw import RawFailure, exchange_size
@@ -42,7 +63,11 @@ def is_transport_error(exc: BaseException) -> bool:
 
 
 def kind_of(exc: BaseException) -> str:
-    """``timeout``, ``reset``, ``cut-off body``, ``undecodable body`` or ``connection``."""
+    """``deadline``, ``timeout``, ``reset``, ``cut-off body``, ``undecodable body`` or ``connection``."""
+    if isinstance(exc, DeadlineExceeded):
+        return "deadline"
+    if isinstance(exc, AnswerTooLarge):
+        return "oversized body"
     if isinstance(exc, requests.Timeout):
         return "timeout"
     if isinstance(exc, requests.exceptions.ContentDecodingError):
@@ -85,3 +110,234 @@ def _chain_text(exc: BaseException) -> str:
         seen = seen.__cause__ or seen.__context__
     return " ".join(parts)
 
+
+
+# --- one deadline per request -----------------------------------------------------------------
+class RequestDeadlineExceeded(DeadlineExceeded, requests.Timeout):
+    """The answer began but did not complete within the request's deadline (kind ``deadline``)."""
+
+
+class RequestAnswerTooLarge(AnswerTooLarge, requests.exceptions.ChunkedEncodingError):
+    """The answer's body ran past ``MAX_ANSWER_BYTES`` (kind ``oversized body``)."""
+
+
+class _Watchdog:
+    """One daemon thread that runs callbacks at their monotonic time (cancelled ones are skipped)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Guard]] = []
+        self._seq = itertools.count()
+        self._cv = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, guard: _Guard) -> None:
+        with self._cv:
+            heapq.heappush(self._heap, (guard.deadline.at, next(self._seq), guard))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="faceharness-deadlines", daemon=True)
+                self._thread.start()
+            if self._heap[0][2] is guard:  # the thread sleeps until the earliest deadline: wake it only for a new one
+                self._cv.notify()
+
+    def _run(self) -> None:
+        import time
+
+        while True:
+            with self._cv:
+                while not self._heap:
+                    self._cv.wait()
+                at, _, guard = self._heap[0]
+                wait = at - time.monotonic()
+                if wait > 0:
+                    self._cv.wait(wait)
+                    continue
+                heapq.heappop(self._heap)
+            guard.fire()
+
+
+_WATCHDOG = _Watchdog()
+
+
+class _Guard:
+    """One request's deadline: when it passes, the request's connection is shut down, which ends
+    whatever socket operation the request is blocked in (connect, send, headers or body)."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.fired = self.done = False
+        self._conns: list[HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def attach(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conns.append(conn)
+            if self.fired:
+                _shutdown(conn)
+
+    def fire(self) -> None:
+        with self._lock:  # never after `finish`: the connection may serve the next request by then
+            if self.done:
+                return
+            self.fired = True
+            for conn in self._conns:
+                _shutdown(conn)
+
+    def finish(self) -> None:
+        with self._lock:
+            self.done = True
+
+
+def _shutdown(conn: HTTPConnection) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        try:  # the plain socket's shutdown, also under TLS: it wakes a recv blocked in another thread
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+_GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar("faceharness_request_guard", default=None)
+
+
+class _Watched:
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        guard = _GUARD.get()
+        if guard is not None:
+            guard.attach(self)  # type: ignore[arg-type]
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        guard = _GUARD.get()
+        if guard is not None and getattr(self, "sock", None) is not None:  # a kept-alive connection
+            guard.attach(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _Conn(_Watched, HTTPConnection):
+    pass
+
+
+class _TLSConn(_Watched, HTTPSConnection):
+    pass
+
+
+class _Pool(HTTPConnectionPool):
+    ConnectionCls = _Conn
+
+
+class _TLSPool(HTTPSConnectionPool):
+    ConnectionCls = _TLSConn
+
+
+def _seconds(timeout: Any) -> float:
+    """The total budget a requests ``timeout`` argument stands for (a pair: its read part)."""
+    if isinstance(timeout, tuple):
+        timeout = timeout[-1]
+    read = getattr(timeout, "read_timeout", timeout)  # urllib3's Timeout
+    return float(read) if isinstance(read, int | float) and read > 0 else 60.0
+
+
+class DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """Each request ends within its ``timeout`` in total, the answer's body read included.
+
+    No answer begun in time is ``requests.ReadTimeout`` (kind ``timeout``); an answer begun but
+    not complete in time is :class:`RequestDeadlineExceeded` (kind ``deadline``); a body past
+    ``MAX_ANSWER_BYTES`` is :class:`RequestAnswerTooLarge` (kind ``oversized body``).
+    """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
+
+    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+        seconds = _seconds(timeout)
+        guard = _Guard(Deadline(seconds))
+        token = _GUARD.set(guard)
+        _WATCHDOG.watch(guard)
+        try:
+            try:
+                response = super().send(request, stream=True, timeout=(min(5.0, seconds), seconds),
+                                        verify=verify, cert=cert, proxies=proxies)
+            except requests.RequestException as exc:
+                if guard.fired:
+                    raise self._no_answer(request, seconds) from exc
+                raise
+            if guard.fired:  # headers cut short by the shutdown can still parse: not an answer
+                response.close()
+                raise self._no_answer(request, seconds)
+            try:
+                response._content = _read_capped(response, request)
+            except requests.RequestException as exc:
+                response.close()
+                if guard.fired:
+                    raise RequestDeadlineExceeded(guard.deadline.message(), request=request,
+                                                  response=response) from exc
+                raise
+            if guard.fired:  # a body read "to the end of the connection" ended by the shutdown
+                raise RequestDeadlineExceeded(guard.deadline.message(), request=request, response=response)
+            return response
+        finally:
+            guard.finish()
+            _GUARD.reset(token)
+
+    @staticmethod
+    def _no_answer(request: requests.PreparedRequest, seconds: float) -> requests.ReadTimeout:
+        """No answer began in time, shaped like requests' own (schemathesis parses its text)."""
+        error = ReadTimeoutError(None, request.url, f"Read timed out. (read timeout={seconds:g})")  # type: ignore[arg-type]
+        return requests.ReadTimeout(error, request=request)
+
+
+def _read_capped(response: requests.Response, request: requests.PreparedRequest) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            response.close()
+            raise RequestAnswerTooLarge(too_large_message(), request=request, response=response)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _quiet_header_warnings(record: logging.LogRecord) -> bool:
+    """urllib3 logs headers it cannot parse (a target's, or ones a deadline cut short) with a
+    traceback on stderr; the request's outcome says what happened, so the log line is dropped."""
+    return not str(record.msg).startswith("Failed to parse headers")
+
+
+def mount_deadline(session: requests.Session) -> requests.Session:
+    """Give ``session`` a total deadline per request (its ``timeout`` argument)."""
+    pool_log = logging.getLogger("urllib3.connectionpool")
+    if _quiet_header_warnings not in pool_log.filters:
+        pool_log.addFilter(_quiet_header_warnings)
+    adapter = DeadlineAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def deadline_session() -> requests.Session:
+    """A session for ``case.call(session=...)``, with deadlines (cookies dropped after each call)."""
+    from schemathesis.transport.requests import ManagedCookiesSession
+
+    return mount_deadline(ManagedCookiesSession())
+
+
+def install_in_schemathesis() -> None:
+    """Every requests session schemathesis' engine makes (cases and its own probes) gets deadlines.
+
+    The engine builds them in ``schemathesis.engine.context.make_session`` and offers no setting
+    for it; wrapping that one function keeps its sessions as they are otherwise.
+    """
+    from schemathesis.engine import context
+
+    made = context.make_session
+    if getattr(made, "faceharness_deadline", False):
+        return
+
+    def make_session(*args: Any, **kwargs: Any) -> requests.Session:
+        return mount_deadline(made(*args, **kwargs))
+
+    make_session.faceharness_deadline = True  # type: ignore[attr-defined]
+    context.make_session = make_session

@@ -17,7 +17,7 @@ from ._context import Emulator
 from ._jd_routes import face_compare_new
 from ._match_routes import async_result, live_code, match, match_idno
 from ._settings import EmulatorSettings
-from ._state import State
+from ._state import State, live_code_widths
 from .middleware import AddedLatency, FaultInjection
 
 _HANDLERS = {
@@ -60,7 +60,8 @@ def create_app(settings: EmulatorSettings | None = None, *, contract: Contract |
         ],
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )
-    emu = Emulator(contract=contract, settings=settings, state=State(seed=settings.seed),
+    emu = Emulator(contract=contract, settings=settings, state=State(seed=settings.seed,
+                                                                   live_code_widths=live_code_widths(contract.livecode_pattern)),
                    engine=engine or make_engine(settings.engine))
     emu.path_ops = {op.path: op_id for op_id, op in contract.operations.items()}
     app.state.emulator = emu

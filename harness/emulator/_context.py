@@ -19,6 +19,10 @@ from ._state import State
 
 @dataclass
 class Emulator:
+    """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
+    ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
+    own cache is an LRU (dlib: 1,024 images)."""
+
     contract: Contract
     settings: EmulatorSettings
     state: State
@@ -42,6 +46,12 @@ class Emulator:
 
                 self._photos[key] = builtin_faces()[0].data
         return self._photos[key]
+
+    @property
+    def match_busy(self) -> int:
+        """The internal API's "try later" code, named by meaning (codes.yaml): a full live-code
+        space or async queue answers it, never a hang."""
+        return int(self.contract.codes.code_for("match", "errcode", "too many requests").code)
 
     def broken(self, name: str) -> bool:
         return name in self.settings.breaks

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from starlette.requests import Request
@@ -16,7 +15,6 @@ from ._idcard import valid_id_number
 from ._json import parse_json
 from ._media import MediaError, fetch, from_base64
 from ._scoring import match_score
-from ._state import AsyncJob
 from ._validation import check_match
 from .engines import FaceRejected
 
@@ -84,6 +82,8 @@ async def live_code(request: Request) -> Response:
     async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         check_match(emu.contract, "LiveCodeRequest", body)
         code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
+        if code is None:
+            raise Answer(emu.match_busy, f"{emu.state.max_live_codes} liveCodes are live; try again when some expire")
         return _success(emu, {"code": code})
 
     return await _handle(request, "liveCode", work)
@@ -166,13 +166,18 @@ async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> di
     if not body.get("async"):
         return _success(emu, await _deferrable(emu, compute))
     trace = emu.state.trace_no()
-    job = emu.state.jobs[trace] = AsyncJob(expires_at=time.monotonic() + emu.settings.async_ttl_s)
+    job = emu.state.add_job(trace, emu.settings.async_ttl_s)
+    if job is None:
+        raise Answer(emu.match_busy, f"{emu.state.max_pending_jobs} async requests are processing; try later")
 
     async def finish() -> None:
+        envelope = None  # cancelled (shutdown): the job stays PROCESSING until it expires
         try:
-            job.envelope = _success(emu, await _deferrable(emu, compute), trace_no=trace)
+            envelope = _success(emu, await _deferrable(emu, compute), trace_no=trace)
         except Answer as ans:
-            job.envelope = match_error(emu.contract, int(ans.code), ans.detail)
+            envelope = match_error(emu.contract, int(ans.code), ans.detail)
+        finally:
+            emu.state.finish_job(job, envelope)
 
     task = asyncio.ensure_future(finish())
     emu.background.add(task)

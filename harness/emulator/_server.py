@@ -3,14 +3,43 @@ or in the foreground for `faceharness emulate`."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import signal
+import socket
 import threading
 import time
-from types import TracebackType
+from collections.abc import Callable, Iterator
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
 
 from harness.errors import TargetError, UsageError
+
+# Requests (and connections) served at once; beyond, uvicorn answers HTTP 503 at once, so a flood
+# of slow or hanging clients cannot hold request bodies without bound.
+MAX_CONCURRENCY = 1024
+GRACEFUL_S = 2       # in-flight requests get this long after SIGINT/SIGTERM, then are cancelled
+STOP_LIMIT_S = 5.0   # after a stop signal the process ends within this, whatever it is doing
+
+
+class _QuietStop(logging.Filter):
+    """Requests cut off when a stop's grace time ends are the stop working: no traceback each."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            return False
+        return not str(record.msg).startswith("Cancel %s running task")
+
+
+def _quiet_stops() -> None:
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietStop) for f in errors.filters):
+        errors.addFilter(_QuietStop())
 
 
 class EmulatorServer:
@@ -21,8 +50,10 @@ class EmulatorServer:
         # "error": the suites send malformed HTTP on purpose, and uvicorn's warning about each
         # one would break into the gate's progress bars
         config = uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=2)
+                                lifespan="off", timeout_graceful_shutdown=GRACEFUL_S,
+                                limit_concurrency=MAX_CONCURRENCY)
         self.server = uvicorn.Server(config)
+        _quiet_stops()
         self.thread = threading.Thread(target=self.server.run, name="faceharness-emulator", daemon=True)
         self.startup_timeout_s = startup_timeout_s
         self.url = ""
@@ -57,7 +88,76 @@ def check_bind_host(host: str) -> str:
     return host
 
 
-def serve_forever(app: Any, *, host: str, port: int) -> None:
-    """Foreground serving until Ctrl-C; only loopback addresses."""
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, or a one-line UsageError (bad port, port in use) before anything runs."""
     check_bind_host(host)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port}: a port is 0 (any free port) to 65535")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"--port {port}: {host}:{port} is already in use; pick another port or 0") from None
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+class _ForegroundServer(uvicorn.Server):
+    """uvicorn's server, ended by SIGINT/SIGTERM within STOP_LIMIT_S whatever it is doing: the
+    first signal starts a graceful stop and a watchdog that ends the process if the stop stalls
+    (a blocked thread, a pending worker); a second signal stops waiting for connections."""
+
+    stopped_by: str | None = None
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn's own version re-raises the signal afterwards, killing the process before the
+        # CLI can say why it stopped
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.stopped_by is not None:
+            self.force_exit = True
+            return
+        self.stopped_by = signal.Signals(sig).name
+        self.should_exit = True
+        watchdog = threading.Timer(STOP_LIMIT_S, _hard_stop, args=(self.stopped_by,))
+        watchdog.daemon = True
+        watchdog.start()
+
+
+def _hard_stop(name: str) -> None:
+    os.write(2, f"faceharness: emulator stopped ({name}; forced after {STOP_LIMIT_S:g} s)\n".encode())
+    os._exit(130)
+
+
+def serve_forever(make_app: Callable[[], Any], *, host: str, port: int,
+                  announce: Callable[[str], None] | None = None) -> str | None:
+    """Foreground serving on a loopback address until SIGINT/SIGTERM; returns the signal's name.
+
+    The port is bound before the app is built (an engine may take seconds to load) and before
+    `announce(url)`, so a busy or impossible port is one UsageError and nothing claims to run.
+    """
+    sock = listen(host, port)
+    bound = sock.getsockname()[1]
+    try:
+        app = make_app()
+    except BaseException:
+        sock.close()
+        raise
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                            timeout_graceful_shutdown=GRACEFUL_S, limit_concurrency=MAX_CONCURRENCY)
+    server = _ForegroundServer(config)
+    _quiet_stops()
+    if announce:
+        announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return server.stopped_by

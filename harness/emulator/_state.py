@@ -1,16 +1,59 @@
-"""Run-time state of one emulator: live codes, async jobs, quotas, rate buckets, counters."""
+"""Run-time state of one emulator: live codes, async jobs, quotas, rate buckets, counters.
+
+Every collection has a bound and an eviction rule, so no flood grows the emulator without end,
+and nothing loops without a bound while holding the lock (a spinning lock holder starves the
+event loop: no route answers and SIGTERM is never acted on):
+
+- live codes: 4-digit codes while fewer than half the 4-digit space is live, then 6-digit codes
+  (the contract's ``^[0-9]{4,6}$``, ERRATA E-032); at most ``max_live_codes`` (100,000) unexpired
+  codes, beyond which validateData answers busy. Expired codes move to a retired list, kept to
+  answer "expired" rather than "unknown" for ``RETIRED_KEEP_S`` and at most ``MAX_RETIRED_CODES``,
+  oldest dropped first; a retired code may be issued again.
+- async jobs: results kept for ``async_ttl_s`` and at most ``max_jobs`` (oldest dropped first);
+  at most ``max_pending_jobs`` still being computed, beyond which the request answers busy.
+- rate buckets: keyed by configured token/appkey (unknown ones are refused before throttling)
+  and the JD cluster; at most ``MAX_BUCKETS``, least recently used dropped.
+- quota books (``remaining``): one entry per configured appkey, counted only after authentication.
+- counters: keyed by operation and by answered code, both finite sets.
+- traceNo: the millisecond clock and an 8-digit sequence that wraps, so it never grows.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import itertools
 import random
+import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from harness.errors import SpecError
+
+MAX_LIVE_CODES = 100_000        # ~22 MB of codes; 833 codes/s sustained at the default 120 s lifetime
+CROWDED = 0.5                   # a width's space is crowded when half of it is live
+DRAWS = 32                      # random draws per width: at most half taken, so 2**-32 to miss them all
+RETIRED_KEEP_S = 3600.0
+MAX_RETIRED_CODES = 10_000
+MAX_JOBS = 10_000
+MAX_PENDING_JOBS = 256
+MAX_BUCKETS = 4096
+TRACE_WRAP = 10**8
+
+
+def live_code_widths(pattern: str) -> tuple[int, ...]:
+    """The digit counts a liveCode pattern allows, shortest first: ``^[0-9]{4,6}$`` -> (4, 6)."""
+    m = re.fullmatch(r"\^(?:\[0-9\]|\\d)\{(\d+)(?:,(\d+))?\}\$", pattern)
+    if not m:
+        raise SpecError(f"LiveCode pattern {pattern!r}: the emulator issues codes for a digit run "
+                        "like ^[0-9]{4,6}$ only")
+    lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
+    if not 1 <= lo <= hi <= 18:
+        raise SpecError(f"LiveCode pattern {pattern!r}: digit counts out of range")
+    return (lo,) if lo == hi else (lo, hi)
 
 
 class TokenBucket:
@@ -31,10 +74,11 @@ class TokenBucket:
         return False
 
 
-@dataclass
 class LiveCode:
-    expires_at: float
-    used: bool = False
+    __slots__ = ("expires_at", "used")
+
+    def __init__(self, expires_at: float) -> None:
+        self.expires_at, self.used = expires_at, False
 
 
 @dataclass
@@ -47,10 +91,13 @@ class AsyncJob:
 class State:
     clock: Callable[[], float] = time.monotonic
     seed: int = 0
-    live_codes: dict[str, LiveCode] = field(default_factory=dict)
-    jobs: dict[str, AsyncJob] = field(default_factory=dict)
+    live_code_widths: tuple[int, ...] = (4, 6)
+    max_live_codes: int = MAX_LIVE_CODES
+    max_jobs: int = MAX_JOBS
+    max_pending_jobs: int = MAX_PENDING_JOBS
+    jobs: OrderedDict[str, AsyncJob] = field(default_factory=OrderedDict)   # traceNo -> job, oldest first
     remaining: dict[str, int] = field(default_factory=dict)          # appkey -> remainTimes
-    buckets: dict[str, TokenBucket] = field(default_factory=dict)
+    buckets: OrderedDict[str, TokenBucket] = field(default_factory=OrderedDict)
     requests: Counter[str] = field(default_factory=Counter)          # operation -> count
     codes: Counter[str] = field(default_factory=Counter)             # "api:where:code" -> count
     in_flight: int = 0
@@ -60,9 +107,13 @@ class State:
         self.rng = random.Random(self.seed)
         self._trace = itertools.count(1)
         self.lock = threading.Lock()
+        self._live: OrderedDict[str, LiveCode] = OrderedDict()      # unexpired (lazily), issue order
+        self._retired: OrderedDict[str, LiveCode] = OrderedDict()   # expired, kept to say so
+        self._live_by_width: Counter[int] = Counter()
+        self.pending_jobs = 0
 
     def trace_no(self) -> str:
-        return f"{int(time.time() * 1000)}{next(self._trace):08d}"
+        return f"{int(time.time() * 1000)}{next(self._trace) % TRACE_WRAP:08d}"
 
     def allow(self, key: str, rate: float) -> bool:
         if rate <= 0:
@@ -71,23 +122,36 @@ class State:
             bucket = self.buckets.get(key)
             if bucket is None or bucket.rate != rate:
                 bucket = self.buckets[key] = TokenBucket(rate, self.clock)
+                while len(self.buckets) > MAX_BUCKETS:
+                    self.buckets.popitem(last=False)
+            self.buckets.move_to_end(key)
             return bucket.take()
 
     # --- live codes (single use, expiring) ---------------------------------------------
-    def issue_live_code(self, ttl_s: float) -> str:
+    def issue_live_code(self, ttl_s: float) -> str | None:
+        """A fresh code, or None when ``max_live_codes`` are live (the caller answers busy)."""
         with self.lock:
-            self._expire()
-            while True:
-                code = f"{self.rng.randrange(10_000):04d}"
-                if code not in self.live_codes:
-                    break
-            self.live_codes[code] = LiveCode(expires_at=self.clock() + ttl_s)
-            return code
+            now = self.clock()
+            self._retire(now)
+            if len(self._live) >= self.max_live_codes:
+                return None
+            for width in self.live_code_widths:
+                space = 10**width
+                if self._live_by_width[width] >= space * CROWDED:
+                    continue
+                for _ in range(DRAWS):
+                    code = f"{self.rng.randrange(space):0{width}d}"
+                    if code not in self._live:
+                        self._retired.pop(code, None)
+                        self._live[code] = LiveCode(now + ttl_s)
+                        self._live_by_width[width] += 1
+                        return code
+            return None
 
     def redeem_live_code(self, code: str, *, consume: bool = True) -> str:
         """'ok', 'unknown', 'expired' or 'used'. Expired codes are kept a while to say so."""
         with self.lock:
-            entry = self.live_codes.get(code)
+            entry = self._live.get(code) or self._retired.get(code)
             if entry is None:
                 return "unknown"
             if entry.used:
@@ -97,16 +161,51 @@ class State:
             entry.used = consume
             return "ok"
 
-    def _expire(self) -> None:
-        horizon = self.clock() - 3600
-        for code in [c for c, e in self.live_codes.items() if e.expires_at < horizon]:
-            del self.live_codes[code]
-        for no in [n for n, j in self.jobs.items() if j.expires_at < self.clock()]:
-            del self.jobs[no]
+    def _retire(self, now: float) -> None:
+        """Move expired codes (issue order; a shortened lifetime retires a code late, never early)
+        to the retired list and trim it. Each step pops one entry: bounded by the sizes."""
+        while self._live:
+            code, entry = next(iter(self._live.items()))
+            if entry.expires_at >= now:
+                break
+            self._live.popitem(last=False)
+            self._live_by_width[len(code)] -= 1
+            self._retired[code] = entry
+        horizon = now - RETIRED_KEEP_S
+        while self._retired and (len(self._retired) > MAX_RETIRED_CODES
+                                 or next(iter(self._retired.values())).expires_at < horizon):
+            self._retired.popitem(last=False)
+
+    # --- async jobs ------------------------------------------------------------------------
+    def add_job(self, trace: str, ttl_s: float) -> AsyncJob | None:
+        """A new processing job, or None when ``max_pending_jobs`` are still computing (busy)."""
+        with self.lock:
+            now = self.clock()
+            while self.jobs and (len(self.jobs) >= self.max_jobs
+                                 or next(iter(self.jobs.values())).expires_at < now):
+                self.jobs.popitem(last=False)
+            if self.pending_jobs >= self.max_pending_jobs:
+                return None
+            self.pending_jobs += 1
+            job = self.jobs[trace] = AsyncJob(expires_at=now + ttl_s)
+            return job
+
+    def finish_job(self, job: AsyncJob, envelope: dict[str, Any] | None) -> None:
+        with self.lock:
+            job.envelope = envelope
+            self.pending_jobs -= 1
+
+    def sizes(self) -> dict[str, int]:
+        """Every bounded collection's size (stats, tests and the soak watch these)."""
+        return {"live_codes": len(self._live), "retired_live_codes": len(self._retired),
+                "async_jobs": len(self.jobs), "pending_async_jobs": self.pending_jobs,
+                "rate_buckets": len(self.buckets), "quota_books": len(self.remaining)}
 
     def reset(self) -> None:
         with self.lock:
-            self.live_codes.clear()
+            self._live.clear()
+            self._retired.clear()
+            self._live_by_width.clear()
             self.jobs.clear()
             self.remaining.clear()
             self.buckets.clear()
@@ -119,8 +218,7 @@ class State:
             "requests": dict(self.requests),
             "codes": dict(self.codes),
             "in_flight": self.in_flight,
-            "live_codes": len(self.live_codes),
-            "async_jobs": len(self.jobs),
+            **self.sizes(),
             # appkeys are secrets: stats name them by a short hash only
             "remaining": {"appkey#" + hashlib.sha256(k.encode()).hexdigest()[:8]: v
                           for k, v in self.remaining.items()},

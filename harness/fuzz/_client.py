@@ -20,7 +20,14 @@ from typing import Any, Self
 import httpx
 
 from harness import interrupt
-from harness.clients import Credentials, jd_sign, no_answer_text, request_timeout
+from harness.clients import (
+    AnswerTooLarge,
+    Credentials,
+    DeadlineExceeded,
+    http_client,
+    jd_sign,
+    no_answer_text,
+)
 from harness.errors import UsageError
 
 from ._request import Exchange, FuzzRequest
@@ -30,8 +37,13 @@ WRONG_APPKEY = "faceharnessfuzzwrongappkey"
 
 
 def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
-    """Why a request got no answer: ``timeout``, ``reset``, ``cut-off body`` (the answer had
-    begun), ``undecodable body`` or ``connection``."""
+    """Why a request got no answer: ``deadline`` (begun, not complete in time), ``oversized
+    body``, ``timeout``, ``reset``, ``cut-off body`` (the answer had begun), ``undecodable body``
+    or ``connection``."""
+    if isinstance(exc, DeadlineExceeded):
+        return "deadline"
+    if isinstance(exc, AnswerTooLarge):
+        return "oversized body"
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     if isinstance(exc, httpx.DecodingError):
@@ -82,7 +94,7 @@ class FuzzClient:
         max_rps: pacing (0: unlimited).
         max_requests: budget of requests (0: unlimited).
         max_seconds: wall-time budget (0: unlimited).
-        timeout_s: the client timeout of every request; a request without an answer in time (or
+        timeout_s: the total deadline of every request; a request without an answer in time (or
             whose connection breaks) comes back as an :class:`Exchange` with ``error`` set.
         transport: an httpx transport (tests pass ``httpx.MockTransport``).
     """
@@ -101,7 +113,7 @@ class FuzzClient:
         if not (math.isfinite(timeout_s) and timeout_s > 0):
             raise UsageError(f"request timeout {timeout_s} s: expected a positive number of seconds")
         self.timeout_s = timeout_s
-        self.http = httpx.Client(base_url=self.base_url, timeout=request_timeout(timeout_s), transport=transport)
+        self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
         self.by_operation: Counter[str] = Counter()

@@ -24,7 +24,7 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness import interrupt
-from harness.clients import Credentials, load_credentials
+from harness.clients import Credentials, http_client, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import UsageError
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
@@ -174,8 +174,8 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
 
 def _reachable(url: str) -> str | None:
     try:
-        with httpx.Client(timeout=5.0) as probe:
-            probe.get(url)
+        with http_client(timeout=5.0) as probe, probe.stream("GET", url):
+            pass  # the status line is the answer; its body may be anything
     except httpx.HTTPError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return f"target {url} is unreachable: {reason}"

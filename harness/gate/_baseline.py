@@ -72,6 +72,8 @@ def _qps(current: Summary, baseline: Summary, policy: BaselinePolicy) -> tuple[s
     now, then = _load(current).get("qps_limit"), _load(baseline).get("qps_limit")
     if now is None or then is None or then <= 0:
         return None
+    if {_load(current).get("qps_limit_bound"), _load(baseline).get("qps_limit_bound")} - {None, "exact"}:
+        return None  # a search ceiling or "no rate passed" is not a limit to compare
     change = _pct(now, then)
     row = Regression(metric="load.qps_limit", baseline=then, current=now, change_pct=round(change, 2))
     if change < -policy.max_qps_drop_pct:

@@ -126,10 +126,8 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
             out.append(GateCriterion(name="load.qps_limit", passed=False, expected=expected,
                                      actual="not measured", reason=_why_missing(load, "no QPS limit was found")))
         else:
-            ok = limit >= rules.min_qps_limit
-            out.append(GateCriterion(
-                name="load.qps_limit", passed=ok, expected=expected, actual=f"{limit:g}/s",
-                reason="" if ok else f"sustainable rate {limit:g}/s is below {rules.min_qps_limit:g}/s"))
+            out.append(qps_limit_criterion(rules.min_qps_limit, limit, metrics.get("qps_limit_bound"),
+                                           metrics.get("stopped_by")))
     if rules.max_p99_ms is not None:
         p99 = (metrics.get("latency_ms") or {}).get("p99")
         at = metrics.get("offered_rps") or metrics.get("run_rate_rps")
@@ -249,6 +247,39 @@ def _judged(row: Mapping[str, Any], rate: str, bound: str) -> float | None:
         return float(interval[1]) if interval else None
     value = row.get(rate)
     return None if value is None else float(value)
+
+
+def qps_limit_criterion(minimum: float, limit: float, bound: str | None,
+                        stopped_by: str | None) -> GateCriterion:
+    """``min_qps_limit`` against a measured limit, read with its bound.
+
+    A lower bound (the search stopped, at its ceiling or budget, before any rate failed) at
+    or above the minimum passes; below it the minimum was never tried: inconclusive, not a
+    failure. An upper bound (no rate passed, down to ``limit``) at or below the minimum
+    fails; above it the search did not go low enough to say: inconclusive.
+    """
+    from harness.loadgen.limit import describe_limit, search_higher, stop_label
+
+    bound = bound or "exact"  # summaries written before bounds were recorded
+    shown = describe_limit(limit, bound, stopped_by)
+    expected = f">= {minimum:g}/s"
+    name = "load.qps_limit"
+    if bound == "lower" and limit < minimum:
+        return GateCriterion(
+            name=name, passed=False, inconclusive=True, expected=expected, actual=shown,
+            reason=f"inconclusive: the search stopped at {limit:g}/s ({stop_label(stopped_by)}) "
+            f"before any rate failed, so {minimum:g}/s was never tried; to search higher, run "
+            f"`faceharness load find-limit` and {search_higher(stopped_by)}",
+            testable_when=f"a search that reaches {minimum:g}/s")  # fmt: skip
+    if bound == "upper" and limit > minimum:
+        return GateCriterion(
+            name=name, passed=False, inconclusive=True, expected=expected, actual=shown,
+            reason=f"inconclusive: no rate down to {limit:g}/s passed, and {minimum:g}/s was "
+            "not tried; lower the search's start rate to measure it",
+            testable_when=f"a search that starts at or below {minimum:g}/s")  # fmt: skip
+    ok = limit >= minimum if bound != "upper" else False
+    return GateCriterion(name=name, passed=ok, expected=expected, actual=shown,
+                         reason="" if ok else f"sustainable rate {shown} is below {minimum:g}/s")
 
 
 def _why_missing(result: SuiteResult | None, default: str) -> str:

@@ -21,6 +21,8 @@ from rich.progress import (
 )
 from rich.table import Column, Table
 
+from harness.console import console as make_console
+from harness.console import shorten
 from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary, verdict_line
 
 _STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim",
@@ -33,7 +35,7 @@ class RichObserver:
     """Rich progress bars for the gate's stages (a :class:`StageObserver`)."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True, highlight=False)
+        self.console = console or make_console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.fields[stage]}", table_column=Column(width=11, no_wrap=True)),
             BarColumn(bar_width=20), TimeElapsedColumn(),
@@ -57,7 +59,7 @@ class RichObserver:
     def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
         task = self.tasks.get(name)
         if task is not None:
-            self.progress.update(task, completed=done, total=total, description=text[:60])
+            self.progress.update(task, completed=done, total=total, description=escape(shorten(text, 60)))
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
         task = self.tasks.get(name)
@@ -66,19 +68,20 @@ class RichObserver:
         style = _STATUS_STYLE.get(result.status, "")
         detail = f" ({len(result.findings)} findings)" if result.findings else ""
         if result.status == "error":
-            detail = f": {result.error}"
+            detail = f": {shorten(result.error or '', 180)}"
         elif result.status == "inconclusive":
-            detail = f": {result.reason}"
+            detail = f": {shorten(result.reason or '', 180)}"
         if self.progress.disable:
             took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
             self.console.print(f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}", soft_wrap=True)
             return
+        detail = escape(detail)
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, total=total, completed=total,
-                             description=f"[{style}]{result.status}[/]{detail}"[:200])
+                             description=f"[{style}]{result.status}[/]{detail}")
 
     def note(self, text: str) -> None:
-        self.progress.console.print(f"[yellow]note:[/] {text}")
+        self.progress.console.print(f"[yellow]note:[/] {escape(text)}")
 
 
 def summary_table(summary: Summary) -> Table:
@@ -90,7 +93,7 @@ def summary_table(summary: Summary) -> Table:
     for name in SUITE_NAMES:
         suite = summary.suites[name]
         style = _STATUS_STYLE.get(suite.status, "")
-        table.add_row(name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), _detail(suite))
+        table.add_row(name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), escape(_detail(suite)))
     return table
 
 
@@ -104,7 +107,7 @@ def criteria_table(summary: Summary) -> Table | None:
         mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
                 "inconclusive": "[bold]inconclusive[/]"}[c.outcome]
         reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
-        table.add_row(c.name, mark, c.expected or "-", c.actual or "-", reason)
+        table.add_row(escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(reason))
     return table
 
 
@@ -119,9 +122,9 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         console.print(f"baseline {b.baseline}: {len(b.regressions)} regression(s), "
                       f"{len(b.improvements)} improvement(s)")
         for r in b.regressions:
-            console.print(f"  [red]regression[/] {r.message or r.metric}")
+            console.print(f"  [red]regression[/] {escape(r.message or r.metric)}")
     if summary.error:
-        console.print(f"[bold magenta]could not run:[/] {summary.error}")
+        console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:
         console.print(f"report: {report}")
     style = _VERDICT_STYLE.get(summary.verdict or "", "")
@@ -140,7 +143,11 @@ def _detail(suite: SuiteResult) -> str:
     if suite.name == "load" and metrics is not None:
         parts = []
         if getattr(metrics, "qps_limit", None) is not None:
-            parts.append(f"QPS limit {metrics.qps_limit:g}/s")
+            from harness.loadgen.limit import describe_limit
+
+            stopped = (metrics.model_extra or {}).get("stopped_by")
+            bound = getattr(metrics, "qps_limit_bound", None)
+            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, bound, stopped)}")
         latency = getattr(metrics, "latency_ms", None)
         if latency is not None and latency.p99 is not None:
             rate = (metrics.model_extra or {}).get("offered_rps")
@@ -152,5 +159,5 @@ def _detail(suite: SuiteResult) -> str:
         return verdicts + (" ..." if len(rows) > 3 else "")
     if suite.findings:
         first = suite.findings[0]
-        return f"{first.check}: {first.message}"[:120]
+        return shorten(f"{first.check}: {first.message}", 120)
     return f"{len(suite.checks)} checks" if suite.checks else ""

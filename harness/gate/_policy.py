@@ -8,7 +8,6 @@ could not test what it claims) is reported but does not block. See ``docs/gate.m
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import ConfigError
 from harness.results import SuiteName
+from harness.tomlfile import did_you_mean
 
 Unlimited = Literal["unlimited"]
 Count = Annotated[int, Field(ge=0)] | Unlimited
@@ -133,11 +133,6 @@ _TABLES: dict[str, type[BaseModel]] = {
     "baseline": BaselinePolicy,
     "verdict": VerdictPolicy,
 }
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def load_policy(path: Path | None) -> Policy:

@@ -76,7 +76,7 @@ class Profile(BaseModel):
             return self
         unknown = sorted(set(overrides) - set(Profile.model_fields) - {"name"})
         if unknown:
-            from harness.gate._policy import did_you_mean
+            from harness.tomlfile import did_you_mean
 
             raise ConfigError(f"{source}: [run] has no setting {unknown[0]!r}"
                               f"{did_you_mean(unknown[0], Profile.model_fields)}")

@@ -73,7 +73,7 @@ def run_conformance_stage(ctx: SuiteContext) -> SuiteResult:
         faces_dir=ctx.faces, credentials=ctx.credentials, out_dir=ctx.suite_dir("conformance"),
         progress=_tolerant(ctx.progress), timeout_s=p.request_timeout_s,
         request_timeout_s=p.request_timeout_s, settings=settings,
-        emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
+        emulator_breaks=tuple(ctx.emulator.get("breaks") or ()), max_seconds=STAGE_SHARE * p.stage_timeout_s,
     )
     return ConformanceSuiteResult.model_validate(_as_dict(result, "conformance"))
 
@@ -108,6 +108,7 @@ def run_accuracy_stage(ctx: SuiteContext) -> SuiteResult:
         max_rps=p.max_rps if ctx.is_emulator else (p.max_rps or DEFAULT),
         max_requests=None if ctx.is_emulator else (p.url_max_requests or DEFAULT),
         on_progress=on_progress, request_timeout_s=p.request_timeout_s,
+        max_seconds=STAGE_SHARE * p.stage_timeout_s,
     )
     return AccuracySuiteResult.model_validate(_as_dict(result, "accuracy"))
 
@@ -180,7 +181,7 @@ def merge_load(
     metrics: dict[str, Any] = _dump(run.metrics)
     if search is not None:
         found = _dump(search.metrics)
-        keep = ("qps_limit", "limit_search", "knee_rps", "plateau_rps", "saturation_rps",
+        keep = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", "knee_rps", "plateau_rps", "saturation_rps",
                 "first_bad_rps", "converged", "stopped_by", "criteria", "search_elapsed_s",
                 "requests_budget", "requests_planned")
         metrics.update({k: found[k] for k in keep if k in found})

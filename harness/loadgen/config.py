@@ -56,7 +56,7 @@ class RunConfig:
     think_time_s: float = 0.0
     abort_error_rate: float | None = None
     abort_window_s: float = 5.0
-    abort_min_samples: int = 20
+    abort_min_samples: int = 10
 
     def __post_init__(self) -> None:
         validate(self)

@@ -86,7 +86,14 @@ class RunControl:
 
 
 class ErrorSpike:
-    """Non-success fraction over a sliding time window, in 100 ms slots."""
+    """Non-success fraction of the recent answers, judged at any request rate.
+
+    The recent answers are those of the last ``window_s`` seconds (in 100 ms slots); when
+    these are fewer than ``min_samples`` (a low rate, or a slow closed model), the last
+    ``min_samples`` answers whenever they came. Nothing is judged before ``min_samples``
+    answers. So a run at 2/s is judged on its last 10 answers (5 s), one at 0.1/s on its
+    last 10 answers (100 s), one at 100/s on the last 5 s (500 answers).
+    """
 
     SLOT_S = 0.1
 
@@ -95,6 +102,7 @@ class ErrorSpike:
         self.window_slots = max(1, round(window_s / self.SLOT_S))
         self.min_samples = min_samples
         self._slots: deque[list[int]] = deque()  # [slot_index, total, errors]
+        self._last: deque[bool] = deque(maxlen=min_samples)  # the last answers, error or not
 
     def add(self, now: float, is_error: bool) -> None:
         slot = int(now / self.SLOT_S)
@@ -104,18 +112,22 @@ class ErrorSpike:
                 self._slots.popleft()
         self._slots[-1][1] += 1
         self._slots[-1][2] += int(is_error)
+        self._last.append(is_error)
 
     def check(self, now: float) -> str | None:
-        """A one-line reason if the window's error rate exceeds the threshold, else None."""
+        """A one-line reason if the recent answers' error rate exceeds the threshold, else None."""
         oldest = int(now / self.SLOT_S) - self.window_slots
         while self._slots and self._slots[0][0] <= oldest:
             self._slots.popleft()
         total = sum(s[1] for s in self._slots)
         errors = sum(s[2] for s in self._slots)
+        window = f"the last {self.window_slots * self.SLOT_S:g}s"
+        if total < self.min_samples:  # a low rate: the last answers, however old
+            total, errors = len(self._last), sum(self._last)
+            window = f"the last {total} answers"
         if total < self.min_samples or errors / total <= self.threshold:
             return None
-        window = self.window_slots * self.SLOT_S
         return (
-            f"error spike: {errors}/{total} non-success in the last {window:g}s "
+            f"error spike: {errors}/{total} non-success in {window} "
             f"({errors / total:.1%} > {self.threshold:.1%})"
         )

@@ -18,7 +18,10 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Bound = Literal["exact", "lower", "upper"]
+STOP_CEILING = "max_rate reached without failing"
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,34 @@ class LimitResult:
     elapsed_s: float
     notes: tuple[str, ...] = ()
 
+    @property
+    def bound(self) -> Bound | None:
+        """How :attr:`reported_rps` bounds the true limit.
+
+        ``"exact"``: bracketed between a passing and a failing rate; ``"lower"``: the search
+        stopped (ceiling, budget) before any rate failed, so the limit is at least this;
+        ``"upper"``: no rate passed, so the limit is below the lowest rate tried; None when
+        no step ran.
+        """
+        if self.limit_rps is not None:
+            return "exact" if self.upper_rps is not None else "lower"
+        return "upper" if any(not s.good for s in self.steps) else None
+
+    @property
+    def reported_rps(self) -> float | None:
+        """The limit, or (bound ``"upper"``) the lowest rate that failed."""
+        if self.limit_rps is not None:
+            return self.limit_rps
+        failed = [s.rate for s in self.steps if not s.good]
+        return min(failed) if failed else None
+
     def table(self) -> list[dict[str, Any]]:
         return [s.row() for s in self.steps]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "limit_rps": _round(self.limit_rps),
+            "bound": self.bound,
             "first_bad_rps": _round(self.first_bad_rps),
             "upper_rps": _round(self.upper_rps),
             "knee_rps": _round(self.knee_rps),
@@ -236,7 +261,7 @@ def find_limit(
             break
         good = rate
         if rate >= max_rate:
-            stopped_by = "max_rate reached without failing"
+            stopped_by = STOP_CEILING
             break
         rate = min(rate * growth, max_rate)
 
@@ -352,3 +377,38 @@ def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | Non
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def stop_label(stopped_by: str | None) -> str:
+    """What ended a search short of a failing rate, in a few words ("search ceiling")."""
+    text = stopped_by or ""
+    for prefix, label in ((STOP_CEILING, "search ceiling"), ("request budget", "request budget"),
+                          ("time budget", "time budget"), ("max_steps", "step limit")):  # fmt: skip
+        if text.startswith(prefix):
+            return label
+    return text or "search stopped"
+
+
+def search_higher(stopped_by: str | None) -> str:
+    """How to let a search that stopped without failing go higher."""
+    label = stop_label(stopped_by)
+    if label == "request budget":
+        return "raise --max-requests"
+    if label == "time budget":
+        return "raise --time-budget"
+    if label == "step limit":
+        return "start nearer the limit with --start-rate"
+    return "raise --max-rate (a live target also needs --allow-costly-load or --max-rps 0)"
+
+
+def describe_limit(rps: float | None, bound: str | None, stopped_by: str | None = None) -> str:
+    """The limit as a person reads it: "37.5/s", "at least 20/s (search ceiling)",
+    "below 0.0625/s (no rate passed)" or "not measured"."""
+    if rps is None:
+        return "not measured"
+    shown = f"{rps:.1f}".removesuffix(".0") if rps >= 1 else f"{rps:.3g}"
+    if bound == "lower":
+        return f"at least {shown}/s ({stop_label(stopped_by)})"
+    if bound == "upper":
+        return f"below {shown}/s (no rate passed)"
+    return f"{shown}/s"

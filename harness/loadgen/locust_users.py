@@ -25,6 +25,7 @@ from locust import FastHttpUser, constant_throughput, task
 from harness.loadgen.classify import SUCCESS
 from harness.loadgen.codes import api_classifier
 from harness.loadgen.scenarios import ScenarioOptions, scenario_request
+from harness.loadgen.transport import request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
 _OPTION_VARS = {
@@ -74,7 +75,7 @@ class ScenarioUser(FastHttpUser):
     @task
     def send(self) -> None:
         req = scenario_request(**self._kwargs)
-        with self.client.request(
+        with request_deadline(self.network_timeout), self.client.request(
             req.method,
             req.url_path(),
             name=req.name,

@@ -101,5 +101,8 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
             "by_class": by_class,
             "latency_ms": window.latency_ms,
             "stop_reason": result.stop_reason,
+            "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
+            "run_codes": result.summary.get("codes", {}),
+            "run_by_class": result.summary.get("by_class", {}),
         },
     )

@@ -160,7 +160,7 @@ def _dir_images(faces_dir: Path, max_bytes: int) -> tuple[list[PoolImage], int]:
     from harness.imaging import sniff_format
 
     if not faces_dir.is_dir():
-        raise InputError(f"--faces-dir {faces_dir}: not a directory")
+        raise InputError(f"--faces {faces_dir}: not a directory")
     files = sorted(p for p in faces_dir.iterdir() if p.suffix.lower() in _SUFFIXES)
     out: list[PoolImage] = []
     skipped = 0
@@ -173,7 +173,7 @@ def _dir_images(faces_dir: Path, max_bytes: int) -> tuple[list[PoolImage], int]:
         identity = _TRAILING_INDEX.sub("", path.stem) or path.stem
         out.append(PoolImage(path.name, identity, data, fmt))
     if not out:
-        raise InputError(f"--faces-dir {faces_dir}: no usable .jpg/.png face photos")
+        raise InputError(f"--faces {faces_dir}: no usable .jpg/.png face photos")
     return out, skipped
 
 

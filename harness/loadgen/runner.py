@@ -83,7 +83,7 @@ def run_load(
     think_time_s: float = 0.0,
     abort_error_rate: float | None = None,
     abort_window_s: float = 5.0,
-    abort_min_samples: int = 20,
+    abort_min_samples: int = 10,
     startup_timeout_s: float = 60.0,
     env: Mapping[str, str] | None = None,
 ) -> LoadResult:
@@ -91,7 +91,8 @@ def run_load(
 
     Exactly one of ``users`` (closed model) or ``rate`` (open model, requests/s in total)
     is given. The run stops by itself after ``duration_s`` or ``max_requests`` sends, or
-    when the non-success rate over ``abort_window_s`` exceeds ``abort_error_rate`` (off by
+    when the non-success rate of the recent answers (:class:`~harness.loadgen.control.ErrorSpike`:
+    the last ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds ``abort_error_rate`` (off by
     default: turn it on for live targets). ``workers=W`` runs a Locust master plus W
     worker processes on loopback that share users/rate/max_requests. ``env`` adds
     variables to the Locust processes' environment (and to the preflight): the way to hand

@@ -43,6 +43,18 @@ class Limits:
     abort_error_rate: float | None
 
 
+def rate_ceiling(*, is_emulator: bool, allow_costly: bool, max_rps: float | None) -> float | None:
+    """The highest rate a command may send (None: no ceiling).
+
+    ``max_rps`` is the pacing convention every command shares (``--max-rps``; 0 means
+    unlimited); without it a live target gets :data:`URL_MAX_RATE` unless the caller passed
+    the override, and the emulator gets no ceiling.
+    """
+    if max_rps is not None:
+        return None if max_rps == 0 else max_rps
+    return None if (is_emulator or allow_costly) else URL_MAX_RATE
+
+
 def check_run(
     *,
     is_emulator: bool,
@@ -52,6 +64,7 @@ def check_run(
     abort_error_rate: float | None,
     abort_default: bool,
     allow_costly: bool,
+    max_rps: float | None = None,
 ) -> Limits:
     """Validate a run's load against the target; return its effective bounds.
 
@@ -69,25 +82,40 @@ def check_run(
         raise UsageError(f"--max-requests must be >= 1, got {max_requests}")
     if abort_error_rate is not None and not 0 < abort_error_rate <= 1:
         raise UsageError(f"--abort-error-rate must be in (0, 1], got {abort_error_rate}")
+    check_rate_ceiling(rate, "--rate", is_emulator=is_emulator, allow_costly=allow_costly,
+                       max_rps=max_rps)  # fmt: skip
     if is_emulator:
         return Limits(max_requests, None if abort_default else abort_error_rate)
-    if not allow_costly:
-        check_rate_ceiling(rate, "--rate")
-        if users is not None and users > URL_MAX_USERS:
-            raise UsageError(
-                f"--users {users} is above the {URL_MAX_USERS}-user ceiling for a live target; "
-                f"pass {OVERRIDE_FLAG} if you mean it"
-            )
+    if not allow_costly and users is not None and users > URL_MAX_USERS:
+        raise UsageError(
+            f"--users {users} is above the {URL_MAX_USERS}-user ceiling for a live target; "
+            f"pass {OVERRIDE_FLAG} if you mean it"
+        )
     return Limits(
         max_requests if max_requests is not None else URL_MAX_REQUESTS,
         URL_ABORT_ERROR_RATE if abort_default else abort_error_rate,
     )
 
 
-def check_rate_ceiling(rate: float | None, what: str) -> None:
-    """Refuse a live-target rate above :data:`URL_MAX_RATE` (without the override)."""
-    if rate is not None and rate > URL_MAX_RATE:
-        raise UsageError(
-            f"{what} {rate:g}/s is above the {URL_MAX_RATE:g}/s ceiling for a live target; "
-            f"pass {OVERRIDE_FLAG} if you mean it"
-        )
+def check_rate_ceiling(
+    rate: float | None, what: str, *, is_emulator: bool = False, allow_costly: bool = False,
+    max_rps: float | None = None,
+) -> None:  # fmt: skip
+    """Refuse a rate above the command's ceiling (:func:`rate_ceiling`), naming the fix."""
+    top = rate_ceiling(is_emulator=is_emulator, allow_costly=allow_costly, max_rps=max_rps)
+    if rate is None or top is None or rate <= top:
+        return
+    if max_rps is not None:
+        raise UsageError(f"{what} {rate:g}/s is above --max-rps {max_rps:g}")
+    raise UsageError(
+        f"{what} {rate:g}/s is above the {URL_MAX_RATE:g}/s ceiling for a live target; "
+        f"pass {OVERRIDE_FLAG} (or --max-rps 0) if you mean it"
+    )
+
+
+def check_criteria(slo_p99_ms: float | None, max_error_rate: float | None) -> None:
+    """The pass criteria ``load run`` and ``load find-limit`` share (None: not set)."""
+    if slo_p99_ms is not None and not (math.isfinite(slo_p99_ms) and slo_p99_ms > 0):
+        raise UsageError(f"--slo-p99 {slo_p99_ms:g}: expected a positive number of milliseconds")
+    if max_error_rate is not None and not (0 <= max_error_rate < 1):
+        raise UsageError(f"--max-error-rate {max_error_rate:g}: expected a fraction in [0, 1)")

@@ -44,6 +44,7 @@ from harness.loadgen.request import PreparedRequest
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
 MIXED = "mixed"
 SCENARIOS: tuple[str, ...] = (*OPERATIONS, MIXED)
+SCENARIO_ALIASES = {"jd": "faceCompareNew"}  # the JD API has one operation (as in --api jd)
 PAIRINGS: tuple[str, ...] = ("same", "genuine", "impostor")
 DEFAULT_WEIGHTS = "match=4,matchIdno=2,liveCode=1,faceCompareNew=3"
 FACTORY = "harness.loadgen.scenarios:scenario_request"
@@ -70,9 +71,11 @@ class ScenarioOptions:
     demo_credentials: bool = False  # the emulator's demo credentials when none are set
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "scenario", SCENARIO_ALIASES.get(self.scenario, self.scenario))
         if self.scenario not in SCENARIOS:
             raise UsageError(
                 f"--scenario {self.scenario!r}: expected one of {', '.join(SCENARIOS)}"
+                f" (or jd for faceCompareNew)"
             )
         if self.pairing not in PAIRINGS:
             raise UsageError(f"--pairing {self.pairing!r}: expected one of {', '.join(PAIRINGS)}")

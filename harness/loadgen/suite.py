@@ -18,11 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.errors import HarnessError, UsageError
+from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import safety
-from harness.loadgen.classify import BUSINESS_FAILURE, SUCCESS
+from harness.loadgen.classify import AUTH_ERROR, BUSINESS_FAILURE, SUCCESS
 from harness.loadgen.compare import side_by_side
-from harness.loadgen.limit import LimitResult, StepResult, find_limit
+from harness.loadgen.limit import (
+    LimitResult,
+    StepResult,
+    describe_limit,
+    find_limit,
+    search_higher,
+)
 from harness.loadgen.measure import open_model_measure
 from harness.loadgen.result import LoadResult
 from harness.loadgen.runner import LoadProgress, run_load
@@ -34,6 +40,7 @@ LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 ENGINES = ("fast", "dlib")
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
+SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
 
 StepCallback = Callable[[int, float, StepResult | None], None]
 
@@ -101,6 +108,7 @@ class LoadPlan:
     abort_error_rate: float | None | Literal["auto"] = "auto"
     slo_p99_ms: float | None = None  # run mode: a p99 above this is a finding
     max_error_rate: float | None = None  # run mode: an error rate above this is a finding
+    max_rps: float | None = None  # highest rate sent (0: unlimited; default: the target's ceiling)
 
     @property
     def is_emulator(self) -> bool:
@@ -200,21 +208,25 @@ def _check(plan: LoadPlan) -> safety.Limits:
     if plan.search is None:
         if plan.duration_s <= 0:
             raise UsageError(f"--duration must be > 0, got {plan.duration_s}")
+        safety.check_criteria(plan.slo_p99_ms, plan.max_error_rate)
         return safety.check_run(
             is_emulator=plan.is_emulator, users=plan.users, rate=plan.rate,
             max_requests=plan.max_requests, abort_error_rate=abort, abort_default=auto,
-            allow_costly=plan.allow_costly,
+            allow_costly=plan.allow_costly, max_rps=plan.max_rps,
         )  # fmt: skip
     if plan.users is not None or plan.rate is not None:
         raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
     s = plan.search
+    safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
+    if s.required_rps is not None and not (math.isfinite(s.required_rps) and s.required_rps > 0):
+        raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
+    safety.check_rate_ceiling(
+        s.max_rate, "--max-rate", is_emulator=plan.is_emulator, allow_costly=plan.allow_costly,
+        max_rps=plan.max_rps,
+    )  # fmt: skip
     start, top = _search_rates(plan, s)
     if not (0 < start <= top):
         raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-    if s.slo_p99_ms <= 0 or not 0 <= s.max_error_rate < 1:
-        raise UsageError("--slo-p99 must be > 0 ms and --max-error-rate in [0, 1)")
-    if not plan.is_emulator and not plan.allow_costly:
-        safety.check_rate_ceiling(top, "--max-rate")
     return safety.check_run(
         is_emulator=plan.is_emulator, users=None, rate=top, max_requests=plan.max_requests,
         abort_error_rate=abort, abort_default=auto, allow_costly=True,
@@ -222,10 +234,31 @@ def _check(plan: LoadPlan) -> safety.Limits:
 
 
 def _search_rates(plan: LoadPlan, s: LimitOptions) -> tuple[float, float]:
-    if plan.is_emulator:
-        return s.start_rate or 10.0, s.max_rate or 2000.0
-    top = s.max_rate or safety.URL_MAX_RATE
-    return s.start_rate or min(1.0, top), top
+    """First and highest rate of a search: the ceiling (live 20/s, lifted by
+    ``--allow-costly-load`` or ``--max-rps 0``) is the default top, else 2000/s."""
+    ceiling = safety.rate_ceiling(
+        is_emulator=plan.is_emulator, allow_costly=plan.allow_costly, max_rps=plan.max_rps
+    )
+    top = s.max_rate or (SEARCH_MAX_RATE if ceiling is None else ceiling)
+    return s.start_rate or min(10.0 if plan.is_emulator else 1.0, top), top
+
+
+def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
+                by_class: Mapping[str, int]) -> str | None:  # fmt: skip
+    """Why answers like these cannot judge the service (None: they can).
+
+    No HTTP answer at all (refused, reset, timed out) is an unreachable target; HTTP answers
+    that all refused the credentials or the account say nothing about the service's load.
+    """
+    top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
+    http = completed - sum(n for c, n in codes.items() if c.startswith("EXC "))
+    if http <= 0:
+        return (
+            f"could not run: {target} unreachable (no HTTP answer to {completed} requests: {top})"
+        )
+    if by_class.get(AUTH_ERROR, 0) >= http:
+        return f"could not run: {target} refused the credentials or the account ({top})"
+    return None
 
 
 def _credentials(plan: LoadPlan) -> tuple[dict[str, str], list[str]]:
@@ -281,6 +314,7 @@ def _runs(
             timeout_s=plan.timeout_s, abort_error_rate=limits.abort_error_rate, env=env,
         )  # fmt: skip
         outcome.runs.append(result)
+        _judgeable(plan, result)
         if budget is not None:
             budget -= int(result.summary["totals"]["sent"])
         if result.stop_reason == "aborted":
@@ -321,6 +355,7 @@ def _search(
     )  # fmt: skip
     used = 0
     steps = 0
+    judged: list[float] = []  # rates whose answers could judge the service
 
     def planned(rate: float) -> int:
         return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
@@ -339,6 +374,13 @@ def _search(
         used += planned(rate)
         if on_step is not None:
             on_step(steps, rate, result)
+        run = result.detail
+        reason = unjudgeable(plan.target, run.get("run_completed", result.completed),
+                             run.get("run_codes", {}), run.get("run_by_class", {}))  # fmt: skip
+        if reason is None:
+            judged.append(rate)
+        elif not judged:  # nothing can judge the service: stop now, not at 1/16 of the rate
+            raise TargetError(f"{reason}; step {steps} at {rate:g}/s")
         return result
 
     found = find_limit(
@@ -358,13 +400,22 @@ def _search(
     metrics["requests_planned"] = used
     findings: list[Finding] = []
     op = _operation(plan.scenario)
-    if found.limit_rps is None:
+    if found.bound is None:
+        raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
+    if found.bound == "upper":
         findings.append(_finding(op, "qps_limit", f"no rate from {start:g}/s to {top:g}/s met the "
                                  f"criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= {s.max_error_rate:.1%}); "
                                  f"stopped by {found.stopped_by}"))  # fmt: skip
-    elif s.required_rps is not None and found.limit_rps < s.required_rps:
-        findings.append(_finding(op, "qps_limit", f"sustainable rate {found.limit_rps:.1f}/s is "
-                                 f"below the required {s.required_rps:g}/s"))  # fmt: skip
+    elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
+        shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
+        if found.bound == "exact":
+            findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below the "
+                                     f"required {s.required_rps:g}/s"))  # fmt: skip
+        else:  # the search stopped below the requirement without failing: not a measurement
+            metrics["inconclusive"] = (
+                f"the limit is {shown}: the required {s.required_rps:g}/s was not tried; "
+                f"to search higher, {search_higher(found.stopped_by)}"
+            )
     outcome.suite = _suite(findings, metrics)
 
 
@@ -398,7 +449,8 @@ def run_metrics(result: LoadResult) -> dict[str, Any]:
 def limit_metrics(found: LimitResult) -> dict[str, Any]:
     """A limit search as ``LoadMetrics`` fields: the limit and its evidence steps."""
     return {
-        "qps_limit": found.limit_rps,
+        "qps_limit": found.reported_rps,
+        "qps_limit_bound": found.bound,
         "knee_rps": found.knee_rps,
         "plateau_rps": found.plateau_rps,
         "saturation_rps": found.saturation_rps,
@@ -443,15 +495,37 @@ def _limit_step_run(found: LimitResult) -> LoadResult | None:
 
 
 def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
+    """A search that stopped below the requirement without failing (``metrics["inconclusive"]``)
+    is an inconclusive suite, never a pass."""
+    status = derive_status(findings)
+    why = metrics.get("inconclusive")
+    inconclusive = status == "pass" and bool(why)
     return LoadSuiteResult(
         name="load",
-        status=derive_status(findings),
+        status="inconclusive" if inconclusive else status,
+        reason=why if inconclusive else None,
+        testable_when="the search reaches the required rate (raise --max-rate, or --allow-costly-load "
+        "on a live target)" if inconclusive else None,
         findings=findings,
         metrics=LoadMetrics.model_validate(metrics),
     )
 
 
+def _judgeable(plan: LoadPlan, result: LoadResult) -> None:
+    """Raise "could not run" when a run's answers cannot judge the service (:func:`unjudgeable`),
+    or when the harness itself aborted the run."""
+    s = result.summary
+    reason = unjudgeable(plan.target, s["totals"]["completed"], s["codes"], s["by_class"])
+    if reason is not None:
+        raise TargetError(reason)
+    abort = s.get("abort_reason") or ""
+    if result.stop_reason == "aborted" and not abort.startswith("error spike"):
+        raise HarnessError(f"{s['mode']}: aborted: {abort}")
+
+
 def _slo_findings(plan: LoadPlan, runs: list[LoadResult]) -> list[Finding]:
+    """SLO breaches, and the run's own failures: an aborted run (error spike), a run whose
+    answers were all errors, or above ``--max-error-rate``; one finding per run and kind."""
     findings: list[Finding] = []
     op = _operation(plan.scenario)
     for run in runs:
@@ -464,10 +538,16 @@ def _slo_findings(plan: LoadPlan, runs: list[LoadResult]) -> list[Finding]:
         completed = s["totals"]["completed"]
         served = s["by_class"].get(SUCCESS, 0) + s["by_class"].get(BUSINESS_FAILURE, 0)
         rate = (completed - served) / completed if completed else 1.0
-        if plan.max_error_rate is not None and rate > plan.max_error_rate:
-            top = ", ".join(f"{k} x{n}" for k, n in list(s["errors_by_code"].items())[:3])
-            findings.append(_finding(op, "error_rate", f"{s['mode']}: errors {rate:.2%} > "
-                                     f"{plan.max_error_rate:.2%} ({top})"))  # fmt: skip
+        top = ", ".join(f"{k} x{n}" for k, n in list(s["errors_by_code"].items())[:3])
+        if run.stop_reason == "aborted":
+            message = f"aborted after {completed} answers: {s['abort_reason']} ({top})"
+        elif served == 0:
+            message = f"every answer was an error ({top})"
+        elif plan.max_error_rate is not None and rate > plan.max_error_rate:
+            message = f"errors {rate:.2%} > {plan.max_error_rate:.2%} ({top})"
+        else:
+            continue
+        findings.append(_finding(op, "error_rate", f"{s['mode']}: {message}"))
     return findings
 
 

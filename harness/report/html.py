@@ -39,6 +39,15 @@ def _num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
+def _qps_limit(metrics: Any) -> str:
+    """The load suite's limit with its bound: "37.5/s", "at least 20/s (search ceiling)"."""
+    from harness.loadgen.limit import describe_limit
+
+    extra = getattr(metrics, "model_extra", None) or {}
+    bound = getattr(metrics, "qps_limit_bound", None)
+    return describe_limit(getattr(metrics, "qps_limit", None), bound, extra.get("stopped_by"))
+
+
 def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:,.1f} ms"
 
@@ -74,7 +83,8 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_num, ms=_ms, rate=_rate, interval=_interval, pretty=_pretty, when=_when)
+    env.filters.update(num=_num, ms=_ms, rate=_rate, interval=_interval, pretty=_pretty, when=_when,
+                       qps_limit=_qps_limit)
     return env
 
 

@@ -51,13 +51,31 @@ def redact_summary(summary: Summary, secrets: Iterable[str] = ()) -> Summary:
     return Summary.model_validate(data)
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the system says it (Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    current = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(current)
+    return current
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) so readers never see a half-written report."""
+    """Write ``text`` (UTF-8) so readers never see a half-written report.
+
+    The file gets the mode any new file gets (0644 under the usual umask), not the 0600 of a
+    temporary file: reports are redacted, and CI uploads and teammates must be able to read them.
+    """
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
+            os.fchmod(fd, 0o666 & ~_umask())
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
                 handle.write(text)
             os.replace(tmp, target)

@@ -83,8 +83,9 @@ def _missing_image(root: Path) -> list[str]:
         (_missing_image, "image 'ghost.jpg' not found"),
         (lambda root: ["--api", "both"], "--api 'both': expected match, jd or all"),
         (lambda root: ["--target", "http://127.0.0.1:9", "--engine", "fast"], "--engine applies"),
+        (lambda root: ["--max-rps", "-1"], "--max-rps -1: expected requests per second >= 0 (0: unlimited)"),
     ],
-    ids=["missing-dir", "bad-labels", "missing-image", "unknown-api", "engine-with-url"],
+    ids=["missing-dir", "bad-labels", "missing-image", "unknown-api", "engine-with-url", "max-rps"],
 )
 def test_bad_input_is_one_line_and_exit_2(
     tmp_path: Path,

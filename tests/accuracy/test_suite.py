@@ -277,3 +277,16 @@ def test_declined_images_are_failures_to_acquire(dlib_server: str, tmp_path: Pat
         assert metrics["outcomes"]["genuine"]["error"] == 0
         row = metrics["thresholds"][0]
         assert row["genuine"] + row["impostor"] == 60 - fta  # FTA is not a non-match
+
+
+def test_the_run_budget_in_seconds_stops_calling_and_says_so(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    url = emulator(latency={"default": "fixed:200ms"})  # 91 match pairs would take 18 s
+    started = time.monotonic()
+    suite = _run(url, tmp_path / "run", faces=folder, apis=("match",), max_seconds=1.5)
+    took = time.monotonic() - started
+    assert took < 1.5 + 0.2 + 5, took  # the budget, one comparison in flight, the statistics
+    assert suite.metrics.complete is False and suite.metrics.run["budget_exhausted"]
+    assert 0 < suite.metrics.run["calls"] < 91
+    assert any("pending" in note for note in suite.metrics.notes)

@@ -25,7 +25,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *a
     pytest.param(["--break", "accept-bad-sgn"], "did you mean 'accept-bad-sign'", id="unknown-break"),
     pytest.param(["--engine", "fastest"], "expected fast or dlib", id="engine"),
     pytest.param(["--max-examples", "0"], "expected at least 1", id="max-examples"),
-    pytest.param(["--max-rps", "-1"], "expected 0 (unlimited)", id="max-rps"),
+    pytest.param(["--max-rps", "-1"], "expected requests per second >= 0 (0: unlimited)", id="max-rps"),
     pytest.param(["--max-requests", "-5"], "expected 0 (unlimited)", id="max-requests"),
     pytest.param(["--max-seconds", "0"], "positive number of seconds", id="max-seconds"),
     pytest.param(["--faces", "/nonexistent/faces"], "not a directory", id="faces"),

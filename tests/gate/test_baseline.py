@@ -30,6 +30,16 @@ def test_qps_limit(before, after, kind):
         assert row.message == "QPS limit fell 11.0% (100/s -> 89/s), more than 10%"
 
 
+def test_a_search_ceiling_is_not_compared_as_a_limit():
+    """A lower bound (the search stopped at 20/s without failing) fell from 100/s only because
+    the search could not go higher: no regression is claimed."""
+    ceiling = load(qps=20)
+    assert ceiling.metrics is not None
+    ceiling = ceiling.model_copy(update={"metrics": ceiling.metrics.model_copy(update={"qps_limit_bound": "lower"})})
+    result = compare_baseline(summary(ceiling), summary(load(qps=100)))
+    assert "load.qps_limit" not in metrics(result)
+
+
 @pytest.mark.parametrize(("before", "after", "regressed"), [
     (100.0, 121.0, True),   # +21%, +21 ms
     (100.0, 119.0, False),  # +19%

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.gate import judge, parse_policy
-from harness.results import BaselineComparison, Regression
+from harness.results import BaselineComparison, Regression, SuiteResult
 
 from .builders import accuracy, finding, load, row, suite
 
@@ -87,6 +87,43 @@ def test_load_limits():
     assert by["load.error_rate"].actual == "5.00%"
     gate, _ = judge(policy, {"load": load(qps=61, p99=15, error_rate=0.01)}, ran=("load",))
     assert gate.passed, failed(gate)
+
+
+def _bounded(qps: float, bound: str, stopped_by: str) -> SuiteResult:
+    result = load(qps=qps)
+    assert result.metrics is not None
+    metrics = result.metrics.model_copy(update={"qps_limit_bound": bound})
+    metrics.__pydantic_extra__["stopped_by"] = stopped_by
+    return result.model_copy(update={"metrics": metrics})
+
+
+def test_a_search_ceiling_is_a_lower_bound_never_a_measured_failure():
+    """Issue 15: a search stopped at its 20/s ceiling says "at least 20/s"; a policy minimum
+    above it is inconclusive (and says how to search higher), one at or below it passes."""
+    ceiling = _bounded(20.0, "lower", "max_rate reached without failing")
+    gate, _ = judge(parse_policy({"load": {"min_qps_limit": 40}}), {"load": ceiling}, ran=("load",))
+    c = next(c for c in gate.criteria if c.name == "load.qps_limit")
+    assert gate.passed and c.passed and c.inconclusive
+    assert c.actual == "at least 20/s (search ceiling)"
+    assert c.reason.startswith("inconclusive:") and "--max-rate" in c.reason and "--allow-costly-load" in c.reason
+    gate, _ = judge(parse_policy({"load": {"min_qps_limit": 20}}), {"load": ceiling}, ran=("load",))
+    c = next(c for c in gate.criteria if c.name == "load.qps_limit")
+    assert gate.passed and c.passed and not c.inconclusive
+    budget = _bounded(64.0, "lower", "request budget: 635 of 1000 used, next step needs 641")
+    gate, _ = judge(parse_policy({"load": {"min_qps_limit": 100}}), {"load": budget}, ran=("load",))
+    c = next(c for c in gate.criteria if c.name == "load.qps_limit")
+    assert c.inconclusive and "(request budget)" in c.actual and "--max-requests" in c.reason
+
+
+def test_no_rate_passing_is_an_upper_bound():
+    floor = _bounded(0.0625, "upper", "no good rate down to 0.0625/s")
+    gate, _ = judge(parse_policy({"load": {"min_qps_limit": 1}}), {"load": floor}, ran=("load",))
+    c = next(c for c in gate.criteria if c.name == "load.qps_limit")
+    assert not gate.passed and not c.passed and not c.inconclusive
+    assert c.reason == "sustainable rate below 0.0625/s (no rate passed) is below 1/s"
+    gate, _ = judge(parse_policy({"load": {"min_qps_limit": 0.01}}), {"load": floor}, ran=("load",))
+    c = next(c for c in gate.criteria if c.name == "load.qps_limit")
+    assert gate.passed and c.inconclusive  # 0.01/s was never tried
 
 
 def test_load_limit_not_measured_says_why():

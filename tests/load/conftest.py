@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -179,3 +179,19 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture()
+def serve_app() -> Iterator[Callable[[Starlette], str]]:
+    """`url = serve_app(app)`: any Starlette app on 127.0.0.1 port 0 for the test."""
+    servers: list[ThreadedServer] = []
+
+    def start(app: Starlette) -> str:
+        server = ThreadedServer(app)
+        server.start()
+        servers.append(server)
+        return server.url
+
+    yield start
+    for server in servers:
+        server.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -244,6 +245,35 @@ def test_live_targets_get_explicit_load_ceilings_a_budget_and_an_abort() -> None
     assert (emulator.max_requests, emulator.abort_error_rate) == (None, None)
 
 
+def test_max_rps_is_the_rate_ceiling_and_zero_means_unlimited() -> None:
+    """Issue 15: one pacing convention; --max-rps 0 lifts the rate ceiling, the budget stays."""
+    limits = _run(rate=500, max_rps=0)
+    assert limits.max_requests == URL_MAX_REQUESTS  # the live request budget as it is
+    assert _run(rate=30, max_rps=40).max_requests == URL_MAX_REQUESTS
+    with pytest.raises(UsageError, match="--rate 50/s is above --max-rps 40"):
+        _run(rate=50, max_rps=40)
+    with pytest.raises(UsageError, match="--max-rps 5"):
+        _run(is_emulator=True, rate=10, max_rps=5)  # a ceiling the user chose binds the emulator too
+
+
+@pytest.mark.parametrize(
+    ("costly", "max_rps", "max_rate", "top"),
+    [(False, None, None, 20.0), (True, None, None, 2000.0), (False, 0.0, None, 2000.0),
+     (False, 50.0, None, 50.0), (True, None, 300.0, 300.0)],
+)  # fmt: skip
+def test_find_limit_ceiling_on_a_live_target(
+    costly: bool, max_rps: float | None, max_rate: float | None, top: float, tmp_path: Path
+) -> None:
+    """--allow-costly-load (or --max-rps 0) lifts find-limit's --max-rate ceiling too."""
+    from harness.loadgen.suite import LimitOptions, LoadPlan, _check, _search_rates
+
+    plan = LoadPlan(out_dir=tmp_path, target="http://127.0.0.1:9", allow_costly=costly,
+                    max_rps=max_rps, search=LimitOptions(max_rate=max_rate))  # fmt: skip
+    assert plan.search is not None
+    assert _search_rates(plan, plan.search) == (1.0, top)
+    assert _check(plan).max_requests == URL_MAX_REQUESTS
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("30", 30.0), ("30s", 30.0), ("2m", 120.0), ("500ms", 0.5), ("1.5h", 5400.0)],
@@ -292,3 +322,9 @@ def test_no_match_verdicts_are_served_requests_not_an_error_spike() -> None:
     for i in range(30):
         recorder.done(1.0, 1.0, 1.3 + i / 100, "auth_error", "JD 10047")
     assert spike.check(1.7) is not None  # 30 of 50 failed
+
+
+def test_scenario_jd_is_the_jd_api_operation() -> None:
+    """The README's `--scenario jd` (as in `--api jd`) names JD's one operation."""
+    assert ScenarioOptions(scenario="jd").scenario == "faceCompareNew"
+    assert ScenarioOptions(scenario="jd").operations == {"faceCompareNew": 1.0}

@@ -123,6 +123,19 @@ BAD_INPUT = [
         "--allow-costly-load",
     ),
     (["load", "find-limit", "--start-rate", "50", "--max-rate", "10"], "--start-rate"),
+    # one validation of the pass criteria for both commands (issue 17, 9)
+    (["load", "run", "--rate", "5", "--max-error-rate", "2"], "--max-error-rate 2: expected a fraction"),
+    (["load", "run", "--rate", "5", "--slo-p99", "-1"], "--slo-p99 -1: expected a positive"),
+    (["load", "find-limit", "--max-error-rate", "2"], "--max-error-rate 2: expected a fraction"),
+    (["load", "find-limit", "--slo-p99", "-1"], "--slo-p99 -1: expected a positive"),
+    (["load", "find-limit", "--required-rps", "0"], "--required-rps"),
+    # --max-rps: the pacing convention of every command (0: unlimited)
+    (["load", "run", "--rate", "5", "--max-rps", "-1"], "--max-rps -1: expected requests per second >= 0"),
+    (["load", "run", "--rate", "10", "--max-rps", "5"], "--rate 10/s is above --max-rps 5"),
+    (["load", "find-limit", "--max-rate", "10", "--max-rps", "5"], "--max-rate 10/s is above --max-rps 5"),
+    (["load", "run", "--rate", "5", "--faces", "a", "--faces-dir", "b"], "--faces"),
+    (["load", "run", "--rate", "5", "--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
+    (["load", "find-limit", "--faces-dir", "/nonexistent"], "--faces /nonexistent: not a directory"),
 ]
 
 
@@ -193,3 +206,19 @@ def test_plain_locust_engine_mode_sends_to_its_host(
     assert proc.returncode == 0, proc.stderr[-2000:]
     finals = [json.loads(p.read_text()) for p in (tmp_path / "out" / "parts").glob("*.final.json")]
     assert len(finals) == 1 and finals[0]["by_class"] == {"success": 40}, finals
+
+
+@pytest.mark.slow
+def test_a_dripped_answer_ends_at_the_request_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """geventhttpclient times each socket read; a whole request still ends within ``--timeout``."""
+    from hostile_target import HostileTarget
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    with HostileTarget(("drip",), drip_interval=0.5) as target:  # a whole answer would take 65 s
+        suite = run_load_suite(target.url, out_dir=tmp_path, scenario="match", rate=2, duration_s=3, timeout_s=1.0)
+    load = json.loads((tmp_path / "load.json").read_text())
+    assert load["codes"] and set(load["codes"]) == {"EXC timeout"}, load["codes"]
+    assert load["by_class"]["timeout"] >= 4
+    assert load["service_ms"]["max"] < 1500, load["service_ms"]
+    assert suite.metrics.requests == load["by_class"]["timeout"]

@@ -164,7 +164,28 @@ def test_error_spike_window() -> None:
     assert spike.check(0.3) is None  # too few samples
     spike.add(0.35, True)
     assert spike.check(0.4) is not None and "4/4" in (spike.check(0.4) or "")
-    assert spike.check(5.0) is None  # the window slid past the errors
+    # the window slid past the errors: at a low rate the last 4 answers are judged instead
+    assert "4/4 non-success in the last 4 answers" in (spike.check(5.0) or "")
+    for t in (5.0, 6.0, 7.0):
+        spike.add(t, False)
+    assert spike.check(7.1) is None  # 1 of the last 4 failed
+
+
+def test_error_spike_fires_at_two_requests_per_second() -> None:
+    """2/s never fills a 5 s window with 20 answers; the last 10 answers are judged instead."""
+    spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=10)
+    fired: tuple[int, str] | None = None
+    for i in range(40):
+        now = i * 0.5
+        spike.add(now, True)
+        if (reason := spike.check(now)) is not None:
+            fired = (i + 1, reason)
+            break
+    assert fired is not None and fired[0] == 10, fired  # after 5 s of failures
+    busy = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=10)
+    for i in range(500):  # 100/s: judged on the last 5 s, so 6 failures in a row are a blip
+        busy.add(i / 100, i % 100 < 6)
+    assert busy.check(4.99) is None
 
 
 def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
@@ -337,3 +358,31 @@ def test_find_limit_reports_errors_and_empty_steps() -> None:
     )  # fmt: skip
     assert silent.limit_rps is None and silent.table()[0]["reasons"] == ["no responses"]
     assert math.isclose(json.loads(json.dumps(result.to_dict()))["limit_rps"], result.limit_rps)
+
+
+def test_find_limit_says_how_its_limit_bounds_the_truth() -> None:
+    """Issue 15: a search that never failed found a lower bound, not the limit."""
+    from harness.loadgen.limit import describe_limit, search_higher
+
+    ceiling = find_limit(throttling_service(150.0), start_rate=5, max_rate=20, slo_p99_ms=100,
+                         max_error_rate=0.01)  # fmt: skip
+    assert (ceiling.bound, ceiling.reported_rps) == ("lower", 20)
+    assert describe_limit(ceiling.reported_rps, ceiling.bound, ceiling.stopped_by) == (
+        "at least 20/s (search ceiling)"
+    )
+    assert "--allow-costly-load" in search_higher(ceiling.stopped_by)
+    assert ceiling.to_dict()["bound"] == "lower"
+    exact = find_limit(throttling_service(15.0), start_rate=5, max_rate=20, slo_p99_ms=100,
+                       max_error_rate=0.01)  # fmt: skip
+    assert exact.bound == "exact" and exact.reported_rps == exact.limit_rps == pytest.approx(15.0, rel=0.04)
+    none = find_limit(throttling_service(0.001), start_rate=1, max_rate=20, slo_p99_ms=100,
+                      max_error_rate=0.01)  # fmt: skip
+    assert none.limit_rps is None and none.bound == "upper" and none.reported_rps == 1 / 16
+    assert describe_limit(none.reported_rps, none.bound) == "below 0.0625/s (no rate passed)"
+
+    def budget(rate: float) -> str | None:
+        return "request budget: 0 of 3 used, next step needs 7"
+
+    unrun = find_limit(throttling_service(10.0), start_rate=1, max_rate=20, slo_p99_ms=100,
+                       max_error_rate=0.01, precheck=budget)  # fmt: skip
+    assert unrun.bound is None and unrun.reported_rps is None

@@ -1,0 +1,277 @@
+"""One total time budget per request: connect, send, wait and read together.
+
+httpx (like requests) times each socket operation on its own, so a server that drips one byte of
+its answer every half second restarts the read timeout at every byte and holds a request for ever.
+A :class:`Deadline` is fixed when a request starts; every socket operation of that request gets at
+most what is left of it. No answer begun by then is a timeout, as it always was; an answer begun
+but not complete by then ends the request with :class:`DeadlineExceeded` (no-answer kind
+``deadline``).
+
+Sync httpx clients get it through :class:`DeadlineTransport` (a network backend that clamps every
+read, write and connect to the time left), async ones through a cancel scope; the requests-based
+transport schemathesis uses has its own adapter (``harness.conformance._transport``) on the same
+:class:`Deadline`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import math
+import ssl
+import time
+import typing
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+
+import anyio
+import httpcore
+import httpx
+
+from harness.errors import UsageError
+
+DEFAULT_TIMEOUT_S = 30.0
+"""A request's total budget when a command names none: generous for a face comparison."""
+
+MAX_ANSWER_BYTES = 8 * 1024 * 1024
+"""The most of one answer's body a client reads. These APIs answer small JSON envelopes; a
+target that streams without end is cut off here, so memory stays bounded whatever it sends."""
+
+
+@dataclass
+class Deadline:
+    """``seconds`` from now, on the monotonic clock."""
+
+    seconds: float
+    at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.at = time.monotonic() + self.seconds
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    @property
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+    def message(self) -> str:
+        return f"the answer began, then did not complete within the {self.seconds:g} s request deadline"
+
+
+class DeadlineExceeded(Exception):
+    """A request used up its total budget; every HTTP stack's flavour of it derives from this."""
+
+
+class HttpxDeadlineExceeded(DeadlineExceeded, httpx.TimeoutException):
+    """httpx's flavour: still an ``httpx.TimeoutException`` for code that catches timeouts."""
+
+
+class AnswerTooLarge(Exception):
+    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped (kind ``oversized body``)."""
+
+
+class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
+    pass
+
+
+def too_large_message() -> str:
+    return f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB; reading stopped"
+
+
+def check_seconds(seconds: float, option: str = "--timeout") -> float:
+    if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"{option} {seconds}: expected a positive number of seconds")
+    return float(seconds)
+
+
+def total_seconds(timeout: httpx.Timeout | float | None) -> float:
+    """The total budget a ``timeout`` argument stands for (an ``httpx.Timeout``: its longest part)."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT_S
+    if isinstance(timeout, httpx.Timeout):
+        parts = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
+        return max(parts) if parts else DEFAULT_TIMEOUT_S
+    return check_seconds(float(timeout), "request timeout")
+
+
+_CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("faceharness_deadline", default=None)
+
+
+def _clamp(timeout: float | None) -> float | None:
+    """The per-operation timeout, cut to what is left of the current request's deadline."""
+    deadline = _CURRENT.get()
+    if deadline is None:
+        return timeout
+    left = deadline.remaining()
+    if left <= 0:
+        raise httpcore.ReadTimeout(f"the {deadline.seconds:g} s request deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _Stream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _clamp(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamp(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        return _Stream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
+class _Backend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+        return _Stream(self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+        return _Stream(self._inner.connect_unix_socket(path, _clamp(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+def _expired(deadline: Deadline, request: httpx.Request, exc: BaseException) -> HttpxDeadlineExceeded:
+    return HttpxDeadlineExceeded(deadline.message(), request=request)
+
+
+class _Body(httpx.SyncByteStream):
+    """The answer's body, read under the request's deadline (one chunk per socket read)."""
+
+    def __init__(self, inner: httpx.SyncByteStream, deadline: Deadline, request: httpx.Request) -> None:
+        self._inner, self._deadline, self._request = inner, deadline, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = iter(self._inner)
+        size = 0
+        while True:
+            token = _CURRENT.set(self._deadline)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            except httpx.HTTPError as exc:
+                if self._deadline.expired:
+                    raise _expired(self._deadline, self._request, exc) from exc
+                raise
+            finally:
+                _CURRENT.reset(token)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
+            yield chunk
+            if self._deadline.expired:
+                raise _expired(self._deadline, self._request, TimeoutError())
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """An httpx transport whose every request ends within ``seconds``, answer body included.
+
+    ``inner`` defaults to ``httpx.HTTPTransport``; its connection pool gets a network backend that
+    cuts each socket operation to the time left. Any other inner transport (``MockTransport`` in
+    tests) is still cut off between body chunks.
+    """
+
+    def __init__(self, seconds: float, inner: httpx.BaseTransport | None = None) -> None:
+        self.seconds = check_seconds(seconds, "request timeout")
+        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        pool = getattr(self._inner, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is not None and not isinstance(backend, _Backend):
+            pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = Deadline(self.seconds)
+        token = _CURRENT.set(deadline)
+        try:  # no answer began in time: the clamped read raises httpx's own ReadTimeout (kind "timeout")
+            response = self._inner.handle_request(request)
+        finally:
+            _CURRENT.reset(token)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return httpx.Response(response.status_code, headers=response.headers,
+                              stream=_Body(response.stream, deadline, request), extensions=response.extensions)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    def __init__(self, inner: httpx.AsyncByteStream, deadline: Deadline, request: httpx.Request) -> None:
+        self._inner, self._deadline, self._request = inner, deadline, request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = self._inner.__aiter__()
+        size = 0
+        while True:
+            try:
+                with anyio.fail_after(max(0.0, self._deadline.remaining())):
+                    chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError as exc:
+                raise _expired(self._deadline, self._request, exc) from exc
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class AsyncDeadlineTransport(httpx.AsyncBaseTransport):
+    """The async twin of :class:`DeadlineTransport`: the request runs in a cancel scope."""
+
+    def __init__(self, seconds: float, inner: httpx.AsyncBaseTransport | None = None) -> None:
+        self.seconds = check_seconds(seconds, "request timeout")
+        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = Deadline(self.seconds)
+        try:
+            with anyio.fail_after(self.seconds):
+                response = await self._inner.handle_async_request(request)
+        except TimeoutError as exc:  # no answer began in time: a timeout, as in the sync client
+            raise httpx.ReadTimeout(deadline.message(), request=request) from exc
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        return httpx.Response(response.status_code, headers=response.headers,
+                              stream=_AsyncBody(response.stream, deadline, request), extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def per_operation(seconds: float) -> httpx.Timeout:
+    """httpx's own timeouts under a deadline of ``seconds``: connecting gets at most 5 s of it."""
+    return httpx.Timeout(seconds, connect=min(5.0, seconds))
+
+
+def http_client(*, timeout: httpx.Timeout | float | None = None, transport: httpx.BaseTransport | None = None,
+                **kwargs: typing.Any) -> httpx.Client:
+    """The harness's httpx client: every request ends within ``timeout`` seconds in total."""
+    seconds = total_seconds(timeout)
+    return httpx.Client(timeout=per_operation(seconds), transport=DeadlineTransport(seconds, transport), **kwargs)
+
+
+def async_http_client(*, timeout: httpx.Timeout | float | None = None,
+                      transport: httpx.AsyncBaseTransport | None = None, **kwargs: typing.Any) -> httpx.AsyncClient:
+    seconds = total_seconds(timeout)
+    return httpx.AsyncClient(timeout=per_operation(seconds), transport=AsyncDeadlineTransport(seconds, transport),
+                             **kwargs)

@@ -1,0 +1,69 @@
+"""A typo in a config file is refused with one line and the key that was meant, in every reader.
+
+Before, an unknown key under [credentials] was ignored: "tokn = ..." ran as "no token".
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.clients import load_credentials
+from harness.conformance import read_settings
+from harness.emulator import build_settings
+from harness.errors import ConfigError
+from harness.gate import load_policy
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("reader, text, expected", [
+    (load_credentials, '[credentials]\ntokn = "t"\n', "credentials.tokn is not a known key; did you mean 'token'?"),
+    (load_credentials, '[credentials]\njd_secret = "s"\n', "credentials.jd_secret is not a known key; did you mean 'jd_secretkey'?"),
+    (load_credentials, '[credential]\ntoken = "t"\n', "unknown table [credential]; did you mean 'credentials'?"),
+    (load_credentials, '[credentials]\nwhatever = 1\n', "expected one of jd_appkey, jd_secretkey, token"),
+    (read_settings, '[conformance]\nmax_response_ms = 5\n', "did you mean 'max_response_time_ms'?"),
+    (read_settings, '[conformence]\njd_qps = 5\n', "unknown table [conformence]; did you mean 'conformance'?"),
+    (build_settings, 'enigne = "fast"\n', "enigne is not a known key; did you mean 'engine'?"),
+    (build_settings, '[throttle]\nqsp = 3\n', "throttle.qsp is not a known key; did you mean 'qps'?"),
+    (build_settings, '[[appkeys]]\nappkey = "a"\nsecretkey = "b"\nplna = "free"\n', "did you mean 'plan'?"),
+    (build_settings, '[credential]\ntoken = "t"\n', "did you mean 'credentials'?"),
+    (load_policy, '[findings]\nhihg = 1\n', "findings.hihg is not a setting; did you mean 'high'?"),
+], ids=["token", "jd-secret", "table-name", "no-close-key", "conformance-key", "conformance-table",
+        "emulator-top", "emulator-nested", "emulator-array", "emulator-credentials-table", "policy"])
+def test_an_unknown_key_is_one_line_with_the_key_meant(tmp_path, reader, text, expected):
+    with pytest.raises(ConfigError) as caught:
+        reader(_write(tmp_path, text))
+    message = str(caught.value)
+    assert expected in message and "\n" not in message, message
+
+
+def test_known_keys_still_read(tmp_path):
+    path = _write(tmp_path, '[credentials]\ntoken = "tok"\njd_appkey = "ak"\njd_secretkey = "sk"\n'
+                            '[conformance]\njd_qps = 5\n')
+    creds = load_credentials(path)
+    assert (creds.token, creds.jd_appkey, creds.jd_secretkey) == ("tok", "ak", "sk")
+    assert read_settings(path).qps == (("jd", 5.0),)
+    # one file serves both sides: the emulator leaves [credentials] and [conformance] to the harness
+    both = _write(tmp_path, '[credentials]\ntoken = "tok"\n[conformance]\njd_qps = 5\n[throttle]\nqps = 3\n')
+    assert build_settings(both).throttle.qps == 3
+    assert read_settings(both).qps == (("jd", 5.0),) and load_credentials(both).token == "tok"
+
+
+def test_a_typo_in_a_real_command_is_one_line_and_exit_2(tmp_path):
+    path = _write(tmp_path, '[credentials]\ntokn = "not-a-secret-value"\n')
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
+    r = subprocess.run([sys.executable, "-m", "harness.cli", "call", "livecode", "--target", "http://127.0.0.1:9",
+                        "--config", str(path)], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "did you mean 'token'?" in lines[0], r.stderr
+    assert "not-a-secret-value" not in r.stderr + r.stdout

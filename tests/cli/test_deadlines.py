@@ -1,0 +1,108 @@
+"""Every command that sends ends in time against a hostile target: a per-request deadline and a run budget.
+
+The target (tests/hostile_target.py) is a raw asyncio server on 127.0.0.1 port 0 that drips its
+answers one byte every 0.5 s, resets connections, hangs, or sends 2 MB bodies, request by request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from hostile_target import HostileTarget
+
+ENV = {"FACEHARNESS_TOKEN": "hostile-test-token-7f3a", "FACEHARNESS_JD_APPKEY": "hostiletestappkey9c2e",
+       "FACEHARNESS_JD_SECRETKEY": "hostile-test-secret-41b8"}
+MIX = ("ok", "drip", "reset", "hang", "oversized")
+
+
+def run(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, check=False,
+                       timeout=timeout, env={**os.environ, **ENV})
+    return r, time.monotonic() - started
+
+
+def findings_of(out_dir) -> list[dict]:
+    data = json.loads((out_dir / "findings.json").read_text())
+    return data["findings"] if isinstance(data, dict) else data
+
+
+def test_call_ends_a_dripped_answer_at_its_timeout_with_one_line():
+    with HostileTarget(("drip",), drip_interval=0.5) as target:  # the whole answer would take 65 s
+        r, took = run("call", "livecode", "--target", target.url, "--timeout", "2")
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "2 s request deadline" in lines[0], r.stderr
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert took < 12, took  # about 2 s plus the interpreter's start
+
+
+def test_call_refuses_a_timeout_that_is_not_positive():
+    r, _ = run("call", "livecode", "--target", "http://127.0.0.1:9", "--timeout", "0")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--timeout" in r.stderr
+
+
+@pytest.mark.slow
+def test_conform_against_a_hostile_target_ends_within_its_budget(tmp_path):
+    with HostileTarget(MIX, drip_interval=0.5, oversized_bytes=2 * 1024 * 1024) as target:
+        r, took = run("conform", "--target", target.url, "--api", "match", "--phases", "examples",
+                      "--examples", "2", "--seed", "1", "--timeout", "2", "--max-seconds", "6",
+                      "--max-requests", "60", "--out", str(tmp_path / "run"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert took < 6 + 2 + 12, took  # budget, one last deadline, start and reports
+    answered = [f for f in findings_of(tmp_path / "run") if f["check"] == "answered"]
+    kinds = {f["message"].split(",")[0].removeprefix("no answer: ") for f in answered}
+    assert "deadline" in kinds, answered
+    assert kinds & {"reset", "timeout"}, kinds
+
+
+@pytest.mark.slow
+def test_conform_stops_sending_when_its_time_budget_is_spent(tmp_path):
+    with HostileTarget(("ok", "hang"), drip_interval=0.5) as target:
+        r, took = run("conform", "--target", target.url, "--api", "all", "--examples", "5", "--seed", "1",
+                      "--timeout", "1", "--max-seconds", "4", "--max-requests", "400",
+                      "--out", str(tmp_path / "run"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert took < 4 + 1 + 12, took
+    assert "time budget of 4 s spent" in " ".join(r.stdout.split()), r.stdout
+    summary = (tmp_path / "run" / "findings.json").read_text()
+    assert "deadline" in summary or "timeout" in summary
+
+
+@pytest.mark.slow
+def test_fuzz_against_a_hostile_target_ends_within_its_budget(tmp_path):
+    with HostileTarget(MIX, drip_interval=0.5, oversized_bytes=2 * 1024 * 1024) as target:
+        r, took = run("fuzz", "--target", target.url, "--api", "match", "--max-examples", "3", "--seed", "1",
+                      "--timeout", "2", "--max-seconds", "6", "--max-requests", "60", "--max-rps", "0",
+                      "--out", str(tmp_path / "run"))
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "Traceback" not in r.stdout + r.stderr
+    assert took < 6 + 2 + 12, took
+    answered = [f for f in findings_of(tmp_path / "run") if f["check"] == "answered"]
+    assert answered, r.stdout
+    assert any("deadline" in f["message"] for f in answered) or "time limit" in r.stdout, answered
+
+
+@pytest.mark.slow
+def test_call_match_on_the_emulator_uses_the_real_face_engine(faces_dir):
+    same = [str(faces_dir / "angelina_jolie_1.jpg"), str(faces_dir / "angelina_jolie_2.jpg")]
+    r, _ = run("call", "match", "--image", same[0], "--face", same[1], timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "face engine dlib" in r.stderr
+    assert json.loads(r.stdout)["data"]["result"]["success"] == "true"
+    r, _ = run("call", "match", "--image", same[0], "--face", same[1], "--engine", "fast", timeout=300)
+    assert "face engine fast (not biometric)" in r.stderr
+
+
+@pytest.mark.parametrize("command", ["conform", "accuracy", "fuzz"])
+def test_a_run_budget_that_is_not_positive_is_refused(command, tmp_path):
+    r, _ = run(command, "--target", "emulator", "--max-seconds", "0", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--max-seconds" in lines[0] and "Traceback" not in r.stderr

@@ -1,0 +1,37 @@
+"""Ctrl-C is exit 130, as every --help says; never exit 2 ("could not run") or a traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+
+def test_sigint_while_waiting_for_an_answer_exits_130_with_one_line():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
+    env["FACEHARNESS_TOKEN"] = "interrupt-test-token"
+    with socket.socket() as server:  # accepts the connection and never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        server.settimeout(60)
+        port = server.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "call", "livecode", "--target",
+                                 f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True, env=env)
+        try:
+            conn, _ = server.accept()  # the request is on its way: the command is waiting
+            conn.recv(65536)
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=30)
+            conn.close()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 130, out + err
+    # what the run wrote and the one line saying so belong to the verdict (INTERRUPTED); here: no
+    # traceback, no second "could not run" line
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 1, err
+    assert "interrupt-test-token" not in out + err

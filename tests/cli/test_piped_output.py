@@ -1,0 +1,92 @@
+"""Console output as a CI log shows it: stdout is a pipe, no terminal, no COLUMNS.
+
+Rich lays a pipe out at 80 columns, which folded long cells across lines and split numbers
+("[0.011,0.⏎28]"); a cut detail column turned "gateway code 10047" into "gateway code 1004".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+
+from harness.console import shorten
+from harness.contract import load_contract
+
+
+def _piped(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "TERM")}
+    return subprocess.run([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=120, env=env)
+
+
+def test_specs_show_piped_keeps_every_row_on_one_line():
+    r = _piped("-m", "harness.cli", "specs", "show")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    for code in load_contract().codes.codes:
+        meaning = code.en + ("" if code.documented else " *")
+        rows = [line for line in lines if f" {code.code} " in line and code.api in line and code.where in line]
+        assert rows, f"{code.api} {code.where} {code.code}: no row"
+        assert any(meaning in row for row in rows), f"{code.api} {code.code}: meaning folded or cut: {rows}"
+    for erratum in load_contract().errata:
+        assert any(erratum.id in line and erratum.title in line for line in lines), erratum.id
+    assert "\x1b[" not in r.stdout  # no colour codes in a log
+
+
+def test_gate_table_never_cuts_a_number_and_keeps_brackets():
+    """The detail column is shortened at a word with an ellipsis, and markup-like text is shown as is."""
+    script = textwrap.dedent('''
+        from datetime import UTC, datetime
+        from harness.console import console
+        from harness.gate._display import print_outcome
+        from harness.results import ConformanceSuiteResult, Finding, build_summary
+
+        head = "sign rejected, see [credentials]; answered "
+        # "gateway-code: " + head + filler puts the code across column 120, where the old cut fell
+        message = head + "x" * (116 - 28 - len(head)) + " gateway code 10047 (invalid sign)"
+        assert ("gateway-code: " + message)[:120].endswith("1004")
+        finding = Finding(suite="conformance", api="jd", operation="faceCompareNew", check="gateway-code",
+                          severity="high", message=message)
+        suite = ConformanceSuiteResult(name="conformance", status="fail", findings=[finding])
+        now = datetime.now(UTC)
+        summary = build_summary(target="http://127.0.0.1:9", started_at=now, finished_at=now, suites=[suite])
+        print_outcome(console(), summary, None)
+    ''')
+    r = _piped("-c", script)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert re.search(r"1004(?!7)", out) is None, out  # never a cut number
+    assert "…" in out  # shortened visibly, not silently
+    assert "see [credentials];" in out  # text that looks like markup is printed, not swallowed
+
+
+def test_shorten_cuts_at_a_word_with_an_ellipsis():
+    text = "gateway code 10047 invalid sign"
+    assert shorten(text, 200) == text
+    assert shorten(text, 17) == "gateway code…"
+    assert shorten(text, 18) == "gateway code 10047…"[:18] or shorten(text, 18) == "gateway code…"
+    assert len(shorten("x" * 50, 10)) == 10 and shorten("x" * 50, 10).endswith("…")
+    assert shorten("a\nb   c", 20) == "a b c"
+
+
+def test_accuracy_table_keeps_intervals_whole():
+    """The issue's example: "[0.011,0.⏎28]" in a CI log."""
+    script = textwrap.dedent('''
+        from harness.commands.accuracy import _print_table
+        from harness.results import AccuracyMetrics, ThresholdResult
+
+        rows = [ThresholdResult(claim=f"match.score>={t}", rule="score>=", threshold=t, claimed_fmr=c,
+                                fmr=0.0112, fmr_ci95=(0.011, 0.28), fnmr=0.0431, fnmr_ci95=(0.0123, 0.0917),
+                                genuine=23, impostor=355, verdict="consistent", impostor_pairs_needed=29956)
+                for t, c in ((70, 0.001), (80, 0.0001))]
+        _print_table(AccuracyMetrics(api="match", target="emulator", dataset="faces (12 identities)",
+                                     thresholds=rows))
+    ''')
+    r = _piped("-c", script)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    for text in ("[0.011,0.28]", "[0.012,0.092]", "355/29956", "match: documented false-match claims"):
+        assert any(text in line for line in lines), f"{text!r} split across lines:\n{r.stdout}"

@@ -1,0 +1,147 @@
+"""One total deadline per request, over a real loopback server that drips, hangs or answers.
+
+The drip sends the headers at once, then one byte of a 130-byte JSON body every 0.3 s: every
+socket read gets a byte well within any per-read timeout, so only a total deadline ends it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+import requests
+from hostile_target import BODY, HostileTarget
+
+from harness.clients import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    AsyncFaceMatchClient,
+    DeadlineExceeded,
+    FaceMatchClient,
+    TransportFailure,
+    http_client,
+)
+from harness.conformance._transport import deadline_session, kind_of
+from harness.fuzz._client import no_answer_kind
+
+DRIP_S = 0.3  # the whole body would take 130 * 0.3 = 39 s
+
+
+@pytest.fixture
+def drip():
+    with HostileTarget(("drip",), drip_interval=DRIP_S) as target:
+        yield target
+
+
+def test_httpx_client_ends_a_dripped_answer_at_its_deadline(drip):
+    started = time.monotonic()
+    with http_client(timeout=1.5) as client, pytest.raises(DeadlineExceeded) as caught:
+        client.post(drip.url + "/tech/ai/face/match/validateData", json={})
+    took = time.monotonic() - started
+    assert 1.4 < took < 3.0, took
+    assert no_answer_kind(caught.value, begun=True) == "deadline"
+    assert "1.5 s request deadline" in str(caught.value)
+
+
+def test_httpx_client_still_reads_a_whole_answer_within_its_deadline():
+    with HostileTarget(("ok",)) as target, http_client(timeout=2) as client:
+        assert client.post(target.url + "/x", json={}).content == BODY
+
+
+def test_a_hang_is_a_timeout_not_a_deadline():
+    with HostileTarget(("hang",)) as target, http_client(timeout=1) as client:
+        started = time.monotonic()
+        with pytest.raises(Exception) as caught:
+            client.post(target.url + "/x", json={})
+    assert time.monotonic() - started < 2.5
+    assert no_answer_kind(caught.value, begun=False) == "timeout"
+
+
+def test_match_client_turns_a_drip_into_one_line_transport_failure(drip):
+    started = time.monotonic()
+    with FaceMatchClient(drip.url, token="t", timeout=1.5) as client, pytest.raises(TransportFailure) as caught:
+        client.live_code()
+    assert time.monotonic() - started < 3.0
+    text = str(caught.value)
+    assert "\n" not in text and "did not complete within the 1.5 s request deadline" in text
+
+
+def test_async_match_client_has_the_same_deadline(drip):
+    async def call() -> None:
+        async with AsyncFaceMatchClient(drip.url, token="t", timeout=1.5) as client:
+            await client.live_code()
+
+    started = time.monotonic()
+    with pytest.raises(TransportFailure, match="1.5 s request deadline"):
+        asyncio.run(call())
+    assert time.monotonic() - started < 3.0
+
+
+def test_requests_session_of_conformance_ends_a_drip_at_its_deadline(drip):
+    started = time.monotonic()
+    with deadline_session() as session, pytest.raises(requests.RequestException) as caught:
+        session.post(drip.url + "/x", json={}, timeout=1.5)
+    assert 1.4 < time.monotonic() - started < 3.0
+    assert kind_of(caught.value) == "deadline"
+
+
+def test_requests_session_of_conformance_reports_a_hang_as_timeout():
+    with HostileTarget(("hang",)) as target, deadline_session() as session:
+        started = time.monotonic()
+        with pytest.raises(requests.RequestException) as caught:
+            session.post(target.url + "/x", json={}, timeout=1)
+    assert time.monotonic() - started < 2.5
+    assert kind_of(caught.value) == "timeout"
+
+
+def test_dripped_headers_end_at_the_deadline_as_a_timeout():
+    with HostileTarget(("drip_headers",), drip_interval=DRIP_S) as target:
+        with http_client(timeout=1.5) as client, pytest.raises(Exception) as by_httpx:
+            started = time.monotonic()
+            client.post(target.url + "/x", json={})
+        assert time.monotonic() - started < 3.0
+        with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
+            started = time.monotonic()
+            session.post(target.url + "/x", json={}, timeout=1.5)
+        assert time.monotonic() - started < 3.0
+    assert no_answer_kind(by_httpx.value, begun=False) == "timeout"
+    assert kind_of(by_requests.value) == "timeout"
+
+
+def test_an_endless_body_is_cut_off_at_the_size_cap_not_read_into_memory():
+    with HostileTarget(("endless",)) as target:
+        with http_client(timeout=30) as client, pytest.raises(AnswerTooLarge) as by_httpx:
+            client.post(target.url + "/x", json={})
+        with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
+            session.post(target.url + "/x", json={}, timeout=30)
+    assert no_answer_kind(by_httpx.value, begun=True) == "oversized body"
+    assert kind_of(by_requests.value) == "oversized body"
+    assert f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB" in str(by_requests.value)
+
+
+def test_requests_session_reuses_its_connection_after_a_deadline():
+    """The connection a deadline shut is not handed to the next request."""
+    with HostileTarget(("drip", "ok"), drip_interval=DRIP_S) as target, deadline_session() as session:
+        with pytest.raises(requests.RequestException):
+            session.post(target.url + "/x", json={}, timeout=1)
+        assert session.post(target.url + "/x", json={}, timeout=2).content == BODY
+
+
+def test_a_shorter_deadline_fires_on_time_behind_a_longer_one():
+    """The watchdog sleeps until its earliest deadline; a new, earlier one must wake it."""
+    import threading
+
+    with HostileTarget(("drip",), drip_interval=0.2) as target:  # only the watchdog ends a drip
+        def long_request() -> None:
+            with deadline_session() as session, pytest.raises(requests.RequestException):
+                session.post(target.url + "/x", json={}, timeout=3)
+
+        worker = threading.Thread(target=long_request)
+        worker.start()
+        time.sleep(0.2)
+        started = time.monotonic()
+        with deadline_session() as session, pytest.raises(requests.RequestException):
+            session.post(target.url + "/x", json={}, timeout=0.8)
+        assert time.monotonic() - started < 1.8
+        worker.join(10)

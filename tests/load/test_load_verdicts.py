@@ -1,0 +1,231 @@
+"""Load verdicts never lie about the run (issues 15 and 17), over real loopback servers.
+
+A dead target, a target that never answers HTTP, rejected credentials, a service that only
+answers errors, an error spike at a low rate, and a limit search stopped by its ceiling:
+each ends with the exit code and the words a CI job relies on. Runs are a few seconds each.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from harness.clients import DEMO_TOKEN
+from harness.loadgen.suite import LimitOptions, run_load_suite
+
+
+def _cli(argv: list[str], monkeypatch: pytest.MonkeyPatch,
+         capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:  # fmt: skip
+    from harness.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["faceharness", *argv])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    captured = capsys.readouterr()
+    code = exc.value.code
+    return (code if isinstance(code, int) else 0), captured.out, captured.err
+
+
+def _summary(out: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((out / "summary.json").read_text())
+    return data
+
+
+@pytest.fixture()
+def error_server(serve_app: Callable[[Starlette], str]) -> str:
+    """A service that answers every request HTTP 503 (a tiny uvicorn app)."""
+
+    async def busy(request: Request) -> Response:
+        await request.body()
+        return Response(b'{"errcode": 50000}', status_code=503)
+
+    return serve_app(Starlette(routes=[Route("/{path:path}", busy, methods=["GET", "POST"])]))
+
+
+@pytest.fixture()
+def half_error_server(serve_app: Callable[[Starlette], str]) -> str:
+    """Answers HTTP 503 and a match success in turn: half of the answers are errors."""
+    count = {"n": 0}
+    ok = b'{"errcode": 0, "data": {"status": "SUCCESS", "result": {"success": "true"}}}'
+
+    async def alternate(request: Request) -> Response:
+        await request.body()
+        count["n"] += 1
+        return Response(b"{}", status_code=503) if count["n"] % 2 else Response(ok)
+
+    return serve_app(Starlette(routes=[Route("/{path:path}", alternate, methods=["POST"])]))
+
+
+@pytest.fixture()
+def mute_server() -> Iterator[str]:
+    """Accepts TCP connections and closes them: reachable, but no HTTP answer ever."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+@pytest.fixture()
+def live_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A URL target takes credentials from the environment (the emulator's demo token)."""
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO_TOKEN)
+
+
+# -- could not run (exit 2) ---------------------------------------------------------------
+
+
+def test_run_against_a_closed_port_could_not_run(
+    closed_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], live_token: None,
+) -> None:  # fmt: skip
+    """Issue 17 (1): exit 2 with one line, and summary.json says error, never pass."""
+    url = f"http://127.0.0.1:{closed_port}"
+    t0 = time.monotonic()
+    code, _, err = _cli(["load", "run", "--target", url, "--rate", "2", "--duration", "3s",
+                         "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"faceharness: could not run: {url} unreachable"), err
+    assert "ConnectionRefused" in lines[0]
+    assert time.monotonic() - t0 < 10
+    assert _summary(tmp_path)["verdict"] == "error"
+
+
+def test_find_limit_against_a_closed_port_could_not_run_quickly(
+    closed_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], live_token: None,
+) -> None:  # fmt: skip
+    """Issue 17 (4): not 22 s of stepping down to 1/16 of the rate and exit 1."""
+    url = f"http://127.0.0.1:{closed_port}"
+    t0 = time.monotonic()
+    code, out, err = _cli(["load", "find-limit", "--target", url, "--out", str(tmp_path)],
+                          monkeypatch, capsys)  # fmt: skip
+    assert code == 2, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"could not run: {url} unreachable" in lines[0], err
+    assert time.monotonic() - t0 < 5
+    assert "step 1" not in out + err  # no step was run
+
+
+def test_a_target_that_never_answers_http_could_not_run(mute_server: str, tmp_path: Path,
+                                                        live_token: None) -> None:  # fmt: skip
+    """TCP connects, every request is cut off: no answer can judge the service."""
+    suite = run_load_suite(mute_server, out_dir=tmp_path, rate=4, duration_s=2)
+    assert suite.status == "error", suite
+    assert suite.error is not None and suite.error.startswith(f"could not run: {mute_server} unreachable")
+    assert "no HTTP answer to" in suite.error and "EXC" in suite.error
+
+
+def test_a_limit_search_stops_at_its_first_step_when_nothing_answers(
+    mute_server: str, tmp_path: Path, live_token: None
+) -> None:
+    suite = run_load_suite(mute_server, out_dir=tmp_path,
+                           search=LimitOptions(step_s=1, warmup_s=0.5, start_rate=4, max_rate=8))  # fmt: skip
+    assert suite.status == "error" and suite.error is not None, suite
+    assert "unreachable" in suite.error and suite.error.endswith("step 1 at 4/s")
+    assert [p.name for p in tmp_path.glob("step-*")] == ["step-01-4.0rps"]
+
+
+def test_rejected_credentials_are_could_not_run(emulator: Callable[..., str], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """Issue 17 (1): a wrong token is not a service failure, and never a pass."""
+    url = emulator(engine="fast")  # knows the demo token only
+    monkeypatch.setenv("FACEHARNESS_TOKEN", "wrong-token-for-the-emulator")
+    suite = run_load_suite(url, out_dir=tmp_path, rate=5, duration_s=2, abort_error_rate=None)
+    assert suite.status == "error" and suite.error is not None, suite
+    assert suite.error.startswith(f"could not run: {url} refused the credentials"), suite.error
+    assert "MATCH 40002" in suite.error  # the errcode the service answered
+
+
+# -- a measured failure (exit 1) -------------------------------------------------------------
+
+
+def test_a_run_whose_every_answer_is_an_error_fails(
+    error_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], live_token: None,
+) -> None:  # fmt: skip
+    code, _, err = _cli(["load", "run", "--target", error_server, "--rate", "2", "--duration", "3s",
+                         "--no-abort", "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
+    assert code == 1, err
+    assert "every answer was an error (HTTP 503 x" in err
+    summary = _summary(tmp_path)
+    assert summary["verdict"] == "fail"
+
+
+def test_an_error_rate_above_the_bound_fails(half_error_server: str, tmp_path: Path,
+                                              live_token: None) -> None:  # fmt: skip
+    suite = run_load_suite(half_error_server, out_dir=tmp_path, rate=4, duration_s=2,
+                           max_error_rate=0.2, abort_error_rate=None)  # fmt: skip
+    assert suite.status == "fail"
+    assert [f.check for f in suite.findings] == ["error_rate"]
+    assert "errors 50.00% > 20.00% (HTTP 503 x4)" in suite.findings[0].message
+
+
+def test_the_error_spike_abort_fires_at_two_requests_per_second(
+    error_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], live_token: None,
+) -> None:  # fmt: skip
+    """Issue 17 (1): at 2/s a 5 s window never held 20 answers, so the abort never fired.
+    Now the last 10 answers are judged: the run stops after about 5 s, and it fails."""
+    t0 = time.monotonic()
+    code, _, err = _cli(["load", "run", "--target", error_server, "--rate", "2", "--duration", "30s",
+                         "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
+    assert code == 1, err
+    assert time.monotonic() - t0 < 20
+    load = json.loads((tmp_path / "load.json").read_text())
+    assert load["stop_reason"] == "aborted" and load["totals"]["sent"] < 20
+    assert load["abort_reason"].startswith("error spike: 10/10 non-success in the last")
+    assert "aborted after" in err and _summary(tmp_path)["verdict"] == "fail"
+
+
+# -- honest limits -------------------------------------------------------------------------
+
+
+def test_a_ceiling_stopped_search_reports_a_lower_bound(
+    emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], live_token: None,
+) -> None:  # fmt: skip
+    """Issue 15 (3): the search's ceiling is not the limit. The emulator, as a URL target,
+    takes far more than 4/s: summary.json says "at least 4/s", and a required 10/s that
+    was never tried is inconclusive (exit 0), not a failure."""
+    url = emulator(engine="fast")
+    code, out, err = _cli(["load", "find-limit", "--target", url, "--start-rate", "4", "--max-rate", "4",
+                           "--step", "1s", "--required-rps", "10", "--out", str(tmp_path)],
+                          monkeypatch, capsys)  # fmt: skip
+    assert code == 0, (out, err)
+    assert "limit: at least 4/s (search ceiling)" in out
+    assert "inconclusive:" in out and "--max-rate" in out
+    metrics = _summary(tmp_path)["suites"]["load"]["metrics"]  # type: ignore[index]
+    assert metrics["qps_limit"] == 4 and metrics["qps_limit_bound"] == "lower"
+    assert "the required 10/s was not tried" in metrics["inconclusive"]
+    assert json.loads((tmp_path / "limit.json").read_text())["bound"] == "lower"
+    assert "at least 4/s (search ceiling)" in (tmp_path / "report.html").read_text()
