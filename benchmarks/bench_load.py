@@ -32,9 +32,12 @@ from typing import Any
 import httpx
 import psutil
 
-from harness.loadgen import run_load
-from harness.loadgen.scenarios import FACTORY
-from harness.loadgen.suite import CLASSIFIER, EmulatorOptions, LimitOptions, run_load_suite
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _table  # noqa: E402
+
+from harness.loadgen import run_load  # noqa: E402
+from harness.loadgen.scenarios import FACTORY  # noqa: E402
+from harness.loadgen.suite import CLASSIFIER, EmulatorOptions, LimitOptions, run_load_suite  # noqa: E402
 
 TARGET_QPS = 200.0
 
@@ -116,6 +119,8 @@ def bench_limit(out: Path) -> tuple[str, str, bool]:
     off = None if limit is None else abs(limit - TARGET_QPS) / TARGET_QPS
     ok = off is not None and off <= 0.05 and elapsed < 120
     shown = "none" if limit is None else f"{limit:.1f}/s ({off:+.1%}) in {elapsed:.0f} s"
+    _table.record("find-limit on an emulator throttled at 200/s", limit or 0.0, "req/s", baseline=TARGET_QPS,
+                  goal="200/s +/- 5 % in < 120 s", ok=ok, note=f"search took {elapsed:.0f} s")
     return shown, f"{TARGET_QPS:.0f}/s +/- 5 % in < 120 s", ok
 
 
@@ -173,6 +178,8 @@ def bench_fixed_latency(out: Path) -> tuple[str, str, bool]:
     print(f"    with fixed:50ms:       our p50 {measured:.2f} ms (server's own {server_slow:.2f} ms); "
           f"added as the server saw it {added:.2f} ms")  # fmt: skip
     ok = abs(measured - true) <= bound
+    _table.record("open-model p50 with a fixed 50 ms added", measured, "ms", baseline=true,
+                  goal=f"|off| <= {bound:.2f} ms", ok=ok, note="baseline: true service time measured in this run")
     return (f"p50 {measured:.2f} ms vs true {true:.2f} ms, off {measured - true:+.2f} ms",
             f"|off| <= {bound:.2f} ms", ok)  # fmt: skip
 
@@ -192,6 +199,8 @@ def bench_stall(out: Path) -> tuple[str, str, bool]:
     print(f"    open-model  (latency from intended start): p99 {op99:.3f} s")
     print(f"    closed-model (latency from actual send):   p99 {cp99:.3f} s, p99.9 {cp999:.3f} s "
           f"-> the closed model shows {op99 / max(cp99, 1e-6):.0f}x less at p99")  # fmt: skip
+    _table.record("open-model p99, 1 s stall every 10 s", op99, "s", baseline=cp99, goal=">= 0.9 s", ok=op99 >= 0.9,
+                  note="baseline: the closed model's p99 of the same service")
     return f"open p99 {op99:.3f} s; closed p99 {cp99:.3f} s", "open p99 >= 0.9 s", op99 >= 0.9
 
 
@@ -292,6 +301,8 @@ def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, st
         f"    faceharness generator:     {ours_rps:7.0f} req/s on {ours_cores:.2f} cores = {ours_pc:7.0f} req/s per core"
     )
     ratio = ours_pc / plain_pc
+    _table.record("generator req/s per CPU core, zero-work server", ours_pc, "req/s/core", baseline=plain_pc,
+                  goal=">= 1.00x plain Locust FastHttpUser", ok=ratio >= 1.0)
     return f"{ratio:.2f}x plain Locust per core", ">= 1.00x", ratio >= 1.0
 
 
@@ -304,11 +315,7 @@ def main() -> int:
             _timed(lambda: bench_stall(out), "3 stall 1 s every 10 s"),
             _timed(lambda: bench_overhead(out), "4 generator cost per core"),
         ]
-    width = max(len(r.name) for r in rows)
-    print(f"\n{'benchmark':<{width}}  {'measured':<60}  {'target':<28}  result")
-    for r in rows:
-        print(f"{r.name:<{width}}  {r.measured:<60}  {r.target:<28}  {'ok' if r.ok else 'MISSED'}")
-    print(f"(cores: {os.cpu_count()}, total {sum(r.seconds for r in rows):.0f} s)")
+    print(f"(cores: {os.cpu_count()}, total {sum(r.seconds for r in rows):.0f} s; the rows are in the table at the end)")
     return 0 if all(r.ok for r in rows) else 1
 
 
