@@ -62,13 +62,18 @@ def _bodies() -> dict[str, bytes]:
     return bodies
 
 
-def _lua(bodies: list[bytes], tmp: Path, headers: dict[str, str] | None = None) -> Path:
+def _lua(bodies: list[bytes], tmp: Path, headers: dict[str, str] | None = None,
+         ok_marks: tuple[str, ...] = ()) -> Path:
+    """A wrk script posting `bodies` in turn, in a directory of its own. With `ok_marks`, an
+    answer holding none of them is counted and printed as ``unexpected answers: N``."""
+    tmp = Path(tempfile.mkdtemp(dir=tmp))
     files = []
     for i, b in enumerate(bodies):
         p = tmp / f"body{i}.json"
         p.write_bytes(b)
         files.append(str(p))
     script = tmp / "post.lua"
+    marks = "{" + ", ".join(json.dumps(m) for m in ok_marks) + "}"
     script.write_text(
         "local bodies = {}\n"
         + "".join(f'do local f = io.open("{f}", "rb"); bodies[{i + 1}] = f:read("*a"); f:close() end\n'
@@ -76,6 +81,14 @@ def _lua(bodies: list[bytes], tmp: Path, headers: dict[str, str] | None = None) 
         + 'local n = 0\nwrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
         + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
         + "request = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, bodies[(n % #bodies) + 1])\nend\n"
+        + (f"local marks = {marks}\nunexpected = 0\nlocal threads = {{}}\n"
+           "setup = function(thread) table.insert(threads, thread) end\n"
+           "response = function(status, headers, body)\n"
+           "  for _, m in ipairs(marks) do if string.find(body, m, 1, true) then return end end\n"
+           "  unexpected = unexpected + 1\nend\n"
+           "done = function(summary, latency, requests)\n  local total = 0\n"
+           "  for _, t in ipairs(threads) do total = total + t:get(\"unexpected\") end\n"
+           '  io.write("unexpected answers: " .. total .. "\\n")\nend\n' if ok_marks else "")
     )
     return script
 
@@ -92,6 +105,9 @@ def _wrk_run(url: str, script: Path, seconds: int, connections: int = 16) -> tup
     n = re.search(r"(\d+) requests in", out)
     if not m or not n:
         raise RuntimeError("wrk printed no rate:\n" + out)
+    bad = re.search(r"unexpected answers: (\d+)", out)
+    if bad and int(bad.group(1)):   # a fast refusal must not pass for the work measured
+        raise RuntimeError(f"{bad.group(1)} of {n.group(1)} answers were not the expected answer:\n" + out)
     return float(m.group(1)), int(n.group(1))
 
 
@@ -154,8 +170,9 @@ def main() -> int:
             emulator_server("--engine", "fast") as (emu, proc):
         tmp = Path(tmp_s)
         targets = {
-            "match": (emu + paths["match"], _lua([bodies["match"]], tmp, {"Authorization": DEMO.require_token()})),
-            "jd": (_jd_url(emu), _lua([body], tmp)),
+            "match": (emu + paths["match"], _lua([bodies["match"]], tmp, {"Authorization": DEMO.require_token()},
+                                                  ('{"code":0,', '"status":"SUCCESS"'))),
+            "jd": (_jd_url(emu), _lua([body], tmp, ok_marks=('{"code":0,', '"result":{"code":1155,'))),
         }
         for api, (url, script) in targets.items():
             headers = {"content-type": "application/json"}
