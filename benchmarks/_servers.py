@@ -11,20 +11,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-ECHO_APP = """
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-async def echo(request):
-    return Response(await request.body(), media_type="application/json")
-async def echo_json(request):
-    return JSONResponse(await request.json())
-app = Starlette(routes=[Route("/echo", echo, methods=["POST"]), Route("/echo-json", echo_json, methods=["POST"])])
-"""
-"""Two bare echoes: ``/echo`` hands the bytes back; ``/echo-json`` parses the JSON body and
-answers it as JSON, the plain Starlette way to echo a JSON body."""
-
-
 BASELINE_APP = """
 import orjson
 from starlette.applications import Starlette
@@ -68,14 +54,6 @@ def process(args: list[str], port: int, env: dict[str, str] | None = None) -> It
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-
-
-@contextmanager
-def echo_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    port = free_port()
-    code = ECHO_APP + f"\nimport uvicorn\nuvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)\n"
-    with process([sys.executable, "-c", code], port) as proc:
-        yield f"http://127.0.0.1:{port}", proc
 
 
 @contextmanager
