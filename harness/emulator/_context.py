@@ -21,8 +21,7 @@ from ._state import State
 class Emulator:
     """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
     ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
-    own cache is an LRU (dlib: 1,024 images); `image_memo` the fast engine's accepted images
-    (``_faces.ImageMemo``: 64 images, 16 MB)."""
+    own cache is an LRU (dlib: 1,024 images)."""
 
     contract: Contract
     settings: EmulatorSettings
@@ -31,7 +30,6 @@ class Emulator:
     engine_lock: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     background: set[Any] = field(default_factory=set)
     path_ops: dict[str, str] = field(default_factory=dict)
-    image_memo: Any = field(default_factory=lambda: _image_memo())
     _photos: dict[str, bytes] = field(default_factory=dict)
 
     def registry_photo(self, identity: Identity) -> bytes:
@@ -64,12 +62,6 @@ class Emulator:
             return fn(*args)
         async with self.engine_lock:
             return await run_in_threadpool(fn, *args)
-
-
-def _image_memo() -> Any:
-    from ._faces import ImageMemo  # _faces imports this module
-
-    return ImageMemo()
 
 
 def emulator_of(request: Request) -> Emulator:
