@@ -8,8 +8,8 @@
    each, and the ratio is the median of the pairs' ratios. Printed beside it: each server's CPU
    time per request, whose ratio is what the throughput ratio becomes on an idle core (on a
    busy machine the pairs' ratios swing with other processes). Every request sends the same
-   body, as load traffic resends a few images: the fast engine's memo of accepted images
-   (``harness.emulator._faces.ImageMemo``) is part of what is measured.
+   body; the emulator checks and hashes its images afresh on every request (no memo of
+   accepted images), so the figure is the real per-request work.
 2. Memory stays flat under a soak of mixed valid and invalid requests (FACEHARNESS_SOAK_S,
    default 600 s): RSS growth after warm-up under 25 MB.
 """
