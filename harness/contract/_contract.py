@@ -60,7 +60,8 @@ class Contract:
         return tuple(self.property_schema(api, schema, prop)["enum"])
 
     # --- facts the rest of the code needs, each read from the specs ----------------------
-    @property
+    # (the immutable ones cached: the emulator reads several on every request)
+    @cached_property
     def match_base64_max_chars(self) -> int:
         return int(self.match.facts["base64_max_chars"])
 
@@ -80,15 +81,15 @@ class Contract:
         props = self.jd.schemas["CompareRequest"]["properties"]
         return {k: v["const"] for k, v in props.items() if "const" in v}
 
-    @property
+    @cached_property
     def jd_image_max_bytes(self) -> int:
         return int(self.jd.facts["image_max_bytes"])
 
-    @property
+    @cached_property
     def jd_image_formats(self) -> tuple[str, ...]:
         return tuple(self.jd.facts["image_formats"])
 
-    @property
+    @cached_property
     def jd_timestamp_window_ms(self) -> int:
         return int(self.jd.facts["timestamp_window_s"]) * 1000
 
@@ -96,15 +97,15 @@ class Contract:
     def jd_threshold_fmr(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
 
-    @property
+    @cached_property
     def jd_success_code(self) -> str:
         return str(self.jd.facts["success_code"])
 
-    @property
+    @cached_property
     def jd_not_same_person_code(self) -> int:
         return int(self.jd.facts["not_same_person_code"])
 
-    @property
+    @cached_property
     def jd_collection_bounds(self) -> tuple[int, int]:
         s = self.jd.schemas["CompareRequest"]["properties"]["collectionImageItems"]
         return int(s["minItems"]), int(s["maxItems"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -102,13 +103,27 @@ class EmulatorSettings(_Strict):
 
     def latency_for(self, operation_id: str) -> Latency:
         spec = self.latency.get(operation_id) or self.latency.get("default")
-        return parse_latency(spec)[1] if spec else Latency()
+        return _latency(spec) if spec else _NO_LATENCY
 
     def fault_list(self) -> list[Fault]:
-        return [parse_fault(s) for s in self.faults]
+        return list(_faults(tuple(self.faults)))
 
     def appkey(self, key: str) -> AppKey | None:
         return next((a for a in self.appkeys if a.appkey == key), None)
+
+
+# asked on every request by the middleware; a spec's meaning never changes (both are frozen)
+_NO_LATENCY = Latency()
+
+
+@functools.lru_cache(maxsize=256)
+def _latency(spec: str) -> Latency:
+    return parse_latency(spec)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _faults(specs: tuple[str, ...]) -> tuple[Fault, ...]:
+    return tuple(parse_fault(s) for s in specs)
 
 
 def one_line(exc: ValidationError, source: str) -> str:
