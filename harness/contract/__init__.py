@@ -3,6 +3,7 @@
 from ._codes import CATEGORIES, Code, CodeTable
 from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
 from ._errata import Erratum
+from ._readings import Alternative, Reading, ReadingLog, check_required
 from ._models import (
     MODEL_SCHEMAS,
     AsyncResultRequest,
@@ -28,6 +29,10 @@ from ._models import (
 from ._spec import Operation, Spec
 
 __all__ = [
+    "Alternative",
+    "Reading",
+    "ReadingLog",
+    "check_required",
     "CATEGORIES",
     "MODEL_SCHEMAS",
     "SPEC_FILES",

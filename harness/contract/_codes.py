@@ -24,6 +24,7 @@ class Code:
     retryable: bool
     documented: bool
     errata: str | None = None
+    variants: tuple[str, ...] = ()   # other published wordings of the text (E-040)
 
     @property
     def msg_prefix(self) -> str:
@@ -97,6 +98,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
                 api=row["api"], where=row["where"], code=str(row["code"]), zh=str(row["zh"]),
                 en=str(row["en"]), category=row["category"], retryable=bool(row["retryable"]),
                 documented=bool(row["documented"]), errata=row.get("errata"),
+                variants=tuple(str(v) for v in row.get("variants", ()) or ()),
             )
         )
     return CodeTable(out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from harness.errors import SpecError
 
 from ._codes import Code, CodeTable, parse_codes
 from ._errata import Erratum, parse_errata
+from ._readings import Reading, parse_readings
 from ._spec import Operation, Spec, load_spec
 
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
@@ -32,6 +33,7 @@ class Contract:
     jd: Spec
     codes: CodeTable
     errata: tuple[Erratum, ...]
+    readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)  # specs/readings.yaml, by erratum id
 
     # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
@@ -144,9 +146,22 @@ def _load(specs_dir: str) -> Contract:
         errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
     except OSError as exc:
         raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
-    contract = Contract(specs_dir=root, match=match, jd=jd, codes=codes, errata=errata)
+    readings = _load_readings(root / "readings.yaml", {e.id for e in errata})
+    contract = Contract(specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings)
     _cross_check(contract)
     return contract
+
+
+def _load_readings(path: Path, errata_ids: set[str]) -> dict[str, Reading]:
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError:
+        raise SpecError(f"{path.name} is not valid YAML") from None
+    return parse_readings(raw, path.name, errata_ids)
 
 
 def _cross_check(c: Contract) -> None:
