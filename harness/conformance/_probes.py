@@ -17,6 +17,7 @@ import httpx
 
 from harness.contract import Code
 
+from ._context import json_of
 from ._payloads import jpeg_of_size
 from ._probe_context import ProbeContext
 from ._registry import observed, rule, violation
@@ -301,3 +302,32 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
             yield qps
         finally:
             client.patch(admin, json={"throttle": before})
+
+
+# --- identities -------------------------------------------------------------------------------
+def _unregistered_id() -> str:
+    """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely on."""
+    from harness.emulator._idcard import check_char
+
+    stem = "11010519000101000"
+    return stem + check_char(stem)
+
+
+@probe("FH-L10", "idno-unknown-identity", api="match", operations=("matchIdno",), severity="medium",
+       observes=("E-039",), quote="用于身份证查到的公安库照片+传入照片...的对比; success | true:验证通过 false:验证不通过")
+def idno_unknown_identity(p: ProbeContext) -> None:
+    """A well-formed ID number the registry does not hold is never verified (验证通过).
+
+    Refused with a non-zero errcode (the default reading) or answered errcode 0 with a failed status
+    (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true" is a defect.
+    """
+    p.operation = "matchIdno"
+    exchange = p.canonical("matchIdno")
+    exchange.body["idNum"] = _unregistered_id()
+    body = json_of(p.send(exchange))
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    if isinstance(result, dict) and result.get("success") == "true":
+        raise violation(f"Received: success 'true' for ID number {exchange.body['idNum']}, in no registry\n"
+                        "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
+                        exchange=exchange)

@@ -57,6 +57,10 @@ def verdict(session: Session, response: Any) -> tuple[bool, bool, str] | None:
         if not isinstance(errcode, int) or isinstance(errcode, bool):
             return None
         meaning = codes.get("match", "errcode", errcode)
+        data = body.get("data")
+        status = data.get("status") if isinstance(data, dict) else None
+        if errcode == 0 and isinstance(status, str) and status not in ("SUCCESS", "PROCESSING"):
+            return True, False, f"errcode 0 with status {status}"  # a business failure (E-039), category unknown
         return errcode != 0, _refuses(meaning), f"errcode {errcode}"
     gateway = body.get("code")
     if not isinstance(gateway, str):

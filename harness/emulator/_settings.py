@@ -71,6 +71,7 @@ class EmulatorSettings(_Strict):
     latency: dict[str, str] = Field(default_factory=dict)   # operationId or "default" -> spec
     faults: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
+    readings: dict[str, Literal["default", "alternative"]] = Field(default_factory=dict)  # [emulator.readings]
 
     @field_validator("latency")
     @classmethod
@@ -95,6 +96,31 @@ class EmulatorSettings(_Strict):
         if unknown:
             raise ValueError(f"unknown break mode {unknown[0]!r}; see `faceharness emulate --list-breaks`")
         return v
+
+    @field_validator("readings", mode="before")
+    @classmethod
+    def _check_readings(cls, v: object) -> object:
+        """Only readings the emulator can serve (``emulator: true`` in specs/readings.yaml)."""
+        from harness.contract import load_contract
+
+        if not isinstance(v, dict):
+            return v
+        served = {rid for rid, r in load_contract().readings.items() if r.emulator}
+        out = {}
+        for rid, which in v.items():
+            if rid not in served:
+                raise ValueError(f"reading {rid!r}: the emulator serves {', '.join(sorted(served))}")
+            reading = load_contract().readings[rid]
+            if which == reading.default.name:
+                which = "default"
+            elif any(which == a.name for a in reading.alternatives):
+                which = "alternative"
+            out[rid] = which
+        return out
+
+    def alternative(self, erratum: str) -> bool:
+        """Whether the emulator serves the alternative reading of ``erratum``."""
+        return self.readings.get(erratum) == "alternative"
 
     def latency_for(self, operation_id: str) -> Latency:
         spec = self.latency.get(operation_id) or self.latency.get("default")
