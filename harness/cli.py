@@ -178,10 +178,14 @@ def emulate(
     break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
     config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
     list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="serve another reading of an ambiguous sentence, e.g. E-011=alternative "
+                          "(specs/readings.yaml; config: [readings])")] = None,
 ) -> None:
     """Serve both APIs as the documents describe (or break them on purpose)."""
     from harness.emulator import (
         build_settings,
+        parse_readings_option,
         check_bind_host,
         create_app,
         describe_breaks,
@@ -205,7 +209,7 @@ def emulate(
             op, _ = parse_latency(spec)
             lat[op or "default"] = spec.rpartition("=")[2] if op else spec
     settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
-                              breaks=tuple(break_ or ()),
+                              breaks=tuple(break_ or ()), readings=parse_readings_option(reading),
                               throttle=None if qps is None else {"qps": qps})
     application = create_app(settings)
     err.print(f"faceharness emulator on http://{host}:{port} (engine {settings.engine}); Ctrl-C stops it")

@@ -144,6 +144,10 @@ def _print(result: Any) -> None:
                   + escape(f"{finding.check}{rule}: {finding.message}"))
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
+    from harness.contract import reading_lines
+
+    for line in reading_lines(m.get("readings")):
+        out.print(escape(line))
     if m.get("budget_exhausted"):
         out.print("[yellow]the request budget or time limit ran out; later properties were skipped[/]")
 
@@ -152,6 +156,10 @@ def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) 
     from harness.report import write_reports
     from harness.results import build_summary
 
+    from harness.contract import ReadingLog, load_contract
+
+    errata = ReadingLog.from_dict((result.metrics or {}).get("readings")).errata(load_contract())
     summary = build_summary(target=target, started_at=result.started_at or datetime.now(UTC),
-                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed)
+                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed,
+                            errata=errata)
     return list(write_reports(summary, out_dir, secrets).values())

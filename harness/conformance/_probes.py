@@ -307,7 +307,7 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
 # --- identities -------------------------------------------------------------------------------
 def _unregistered_id() -> str:
     """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely on."""
-    from harness.emulator._idcard import check_char
+    from harness.emulator import check_char
 
     stem = "11010519000101000"
     return stem + check_char(stem)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from rich.console import Console
 from rich.table import Table
 
-from harness.contract import ReadingLog, load_contract
+from harness.contract import reading_lines
 from harness.results import SuiteResult
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -57,10 +57,3 @@ def render_summary(result: SuiteResult, console: Console) -> None:
     budget = " (request budget spent)" if metrics.get("budget_exhausted") else ""
     console.print(f"{verdict}: {len(result.findings)} findings, {metrics.get('requests', 0)} requests in "
                   f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}")
-
-
-def reading_lines(readings: dict | None) -> list[str]:  # type: ignore[type-arg]
-    """One line per reading of the documents the run exercised (suite metrics ``readings``)."""
-    if not readings:
-        return []
-    return ReadingLog.from_dict(readings).lines(load_contract())

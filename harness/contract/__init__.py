@@ -3,7 +3,7 @@
 from ._codes import CATEGORIES, Code, CodeTable
 from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
 from ._errata import Erratum
-from ._readings import Alternative, Reading, ReadingLog, check_required
+from ._readings import Alternative, Reading, ReadingLog, check_required, reading_lines
 from ._models import (
     MODEL_SCHEMAS,
     AsyncResultRequest,
@@ -63,4 +63,5 @@ __all__ = [
     "Threshold",
     "default_specs_dir",
     "load_contract",
+    "reading_lines",
 ]

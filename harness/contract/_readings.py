@@ -189,3 +189,12 @@ class ReadingLog:
                 tally.example["alternative" if tally.counts["alternative"] else "default"] = str(example)
             tally.ref = entry.get("replay") if isinstance(entry, dict) else None
         return log
+
+
+def reading_lines(readings: Mapping[str, Any] | None) -> list[str]:
+    """Console lines, one per reading a run exercised, from suite metrics ``readings``."""
+    if not readings:
+        return []
+    from ._contract import load_contract
+
+    return ReadingLog.from_dict(readings).lines(load_contract())

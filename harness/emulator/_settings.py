@@ -133,6 +133,19 @@ class EmulatorSettings(_Strict):
         return next((a for a in self.appkeys if a.appkey == key), None)
 
 
+def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[str, str] | None:
+    """``--reading E-011=alternative`` (repeatable) as a readings table; None when not given."""
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for value in values:
+        erratum, sep, which = value.partition("=")
+        if not sep or not erratum.strip() or not which.strip():
+            raise ConfigError(f"--reading {value!r}: expected ERRATUM=default|alternative, e.g. E-011=alternative")
+        out[erratum.strip()] = which.strip()
+    return out
+
+
 def one_line(exc: ValidationError, source: str) -> str:
     err = exc.errors()[0]
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
