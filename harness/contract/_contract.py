@@ -67,6 +67,18 @@ class Contract:
         return int(self.match.facts["base64_max_chars"])
 
     @property
+    def match_base64_safe_chars(self) -> int:
+        """The most base64 text a request may carry and be within "400k" under every reading (E-012)."""
+        safe = self.readings["E-012"].safe_limit if "E-012" in self.readings else None
+        return min(self.match_base64_max_chars, safe or self.match_base64_max_chars)
+
+    @property
+    def jd_image_safe_bytes(self) -> int:
+        """The largest decoded image "小于5M" under every reading (E-020)."""
+        safe = self.readings["E-020"].safe_limit if "E-020" in self.readings else None
+        return min(self.jd_image_max_bytes - 1, safe or self.jd_image_max_bytes)
+
+    @property
     def match_far_claims(self) -> list[tuple[float, float]]:
         return [(float(c["score"]), float(c["fmr"])) for c in self.match.facts["far_claims"]]
 

@@ -38,6 +38,7 @@ class Reading:
     alternatives: tuple[Alternative, ...]
     observed_by: tuple[str, ...] = ()
     emulator: bool = False
+    safe_limit: int | None = None   # a limit's largest value within every reading
 
     def names(self) -> tuple[str, ...]:
         return (self.default.name, *(a.name for a in self.alternatives))
@@ -55,7 +56,8 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
             alternatives = tuple(Alternative(**a) for a in entry["alternatives"])
             out[rid] = Reading(id=rid, title=str(entry["title"]), seed=str(entry["seed"]), default=default,
                                alternatives=alternatives, observed_by=tuple(entry.get("observed_by", ())),
-                               emulator=bool(entry.get("emulator", False)))
+                               emulator=bool(entry.get("emulator", False)),
+                               safe_limit=int(entry["safe_limit"]) if entry.get("safe_limit") is not None else None)
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
         if not alternatives:

@@ -200,8 +200,8 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
 def _fits(run: Run, api: str, data: bytes) -> bool:
     """Within the documented size limit of the api (400 KiB of base64 / under 5 MiB)."""
     if api == "match":
-        return 4 * ((len(data) + 2) // 3) <= run.contract.match_base64_max_chars
-    return len(data) < run.contract.jd_image_max_bytes
+        return 4 * ((len(data) + 2) // 3) <= run.contract.match_base64_safe_chars
+    return len(data) <= run.contract.jd_image_safe_bytes
 
 
 def skip_fast_engine(run: Run) -> str | None:

@@ -56,12 +56,13 @@ class Gen:
 
     # --- size edges (ERRATA E-012, E-020) ---------------------------------------------
     def match_at_limit_bytes(self) -> int:
-        """Decoded bytes whose base64 is exactly the document's 400 KiB of text."""
-        return self.contract.match_base64_max_chars // 4 * 3
+        """Decoded bytes whose base64 is the most text within "400k" under every reading (E-012):
+        a valid request must be valid whichever reading the service takes."""
+        return self.contract.match_base64_safe_chars // 4 * 3
 
     def jd_at_limit_bytes(self) -> int:
-        """The largest decoded size still under "小于5M"."""
-        return self.contract.jd_image_max_bytes - 1
+        """The largest decoded size under "小于5M" under every reading (E-020)."""
+        return self.contract.jd_image_safe_bytes
 
 
 def padded_recipe(image: PoolImage, total: int) -> str:
