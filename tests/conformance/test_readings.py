@@ -63,3 +63,47 @@ def test_seed_break_is_still_a_finding_under_the_alternative_reading(emulator, t
     # one defect, one finding: the schema failure on data.result.score is merged into FH-M03
     assert not any(f.check == "response_schema_conformance" and "score" in f.message for f in result.findings), \
         explain(result)
+
+
+def test_policy_readings_table_is_checked_and_names_are_accepted():
+    from harness.errors import ConfigError
+    from harness.gate import parse_policy
+
+    policy = parse_policy({"readings": {"E-011": "comparison-ran", "E-014": "default"}}, "gate.toml")
+    assert policy.readings == {"E-011": "alternative", "E-014": "default"}
+    with pytest.raises(ConfigError, match="E-001: not an ambiguous erratum"):
+        parse_policy({"readings": {"E-001": "default"}}, "gate.toml")
+    with pytest.raises(ConfigError, match="expected 'default', 'alternative'"):
+        parse_policy({"readings": {"E-011": "strict"}}, "gate.toml")
+
+
+def test_report_shows_the_readings_table(contract, tmp_path):
+    from datetime import UTC, datetime
+
+    from harness.contract import ReadingLog
+    from harness.report import render_html
+    from harness.results import build_summary
+
+    log = ReadingLog({"E-011": "default"})
+    log.observe("E-011", "alternative", "match: Received: score='35', success='true'")
+    log.observe("E-011", "default")
+    now = datetime.now(UTC)
+    summary = build_summary(target="t", started_at=now, finished_at=now, suites=[], errata=log.errata(contract))
+    html = render_html(summary)
+    assert "Readings of the documents on this target" in html
+    row = html[html.index("<code>E-011</code>"):]
+    row = row[:row.index("</tr>")]
+    assert "mixed" in row and "score=&#39;35&#39;" in row and ">default<" in row   # required: default
+    assert "<code>E-001</code>" not in html[html.index('id="readings"'):html.index('id="errata"')]
+
+
+def test_emulate_reading_option_is_checked():
+    from harness.emulator import build_settings, parse_readings_option
+    from harness.errors import ConfigError
+
+    settings = build_settings(readings=parse_readings_option(["E-011=comparison-ran", "E-039=alternative"]))
+    assert settings.alternative("E-011") and settings.alternative("E-039") and not settings.alternative("E-012")
+    with pytest.raises(ConfigError, match="expected ERRATUM=default"):
+        parse_readings_option(["E-011"])
+    with pytest.raises(ConfigError, match="the emulator serves"):
+        build_settings(readings={"E-041": "alternative"})
