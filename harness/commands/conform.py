@@ -46,6 +46,8 @@ def conform(
         "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
     timeout: Annotated[float, typer.Option(
         "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
     from harness.clients import load_credentials
@@ -58,10 +60,15 @@ def conform(
         validate_options,
     )
 
+    from harness.emulator import parse_readings_option
+
     breaks = tuple(break_ or ())
     is_emulator = target == "emulator"
     if breaks and not is_emulator:
         raise UsageError("--break works with --target emulator only (it breaks the embedded emulator on purpose)")
+    if reading and not is_emulator:
+        raise UsageError("--reading works with --target emulator only (a live service reads the documents its own way)")
+    served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
     validate_options(api, examples, max_rps, max_requests, chosen)
@@ -69,7 +76,7 @@ def conform(
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)
-    with _target(target, breaks, creds) as url, err.status("conformance: starting") as status:
+    with _target(target, breaks, creds, served) as url, err.status("conformance: starting") as status:
         result = run_conformance(
             url, is_emulator=is_emulator, api=api, examples=examples, seed=seed, max_rps=max_rps,
             max_requests=max_requests, faces_dir=faces, credentials=creds, out_dir=out_dir,
@@ -83,12 +90,12 @@ def conform(
 
 
 @contextmanager
-def _target(target: str, breaks: tuple[str, ...], creds: object) -> Iterator[str]:
+def _target(target: str, breaks: tuple[str, ...], creds: object, readings: dict[str, str] | None = None) -> Iterator[str]:
     from harness.conformance import conformance_emulator
     from harness.target import check_url
 
     if target != "emulator":
         yield check_url(target)
         return
-    with conformance_emulator(breaks, creds) as url:  # type: ignore[arg-type]
+    with conformance_emulator(breaks, creds, readings) as url:  # type: ignore[arg-type]
         yield url

@@ -43,6 +43,8 @@ def fuzz(
     faces: Annotated[Path | None, typer.Option("--faces", help="folder of extra face images (read, never copied)")] = None,
     break_: Annotated[list[str] | None, typer.Option("--break", help="emulator only: violate one documented rule "
                                                                      "(see faceharness emulate --list-breaks)")] = None,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
     prop: Annotated[list[str] | None, typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")] = None,
@@ -56,7 +58,13 @@ def fuzz(
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
     positive_seconds(timeout)
-    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
+    from harness.emulator import parse_readings_option
+
+    if reading and target != "emulator":
+        raise UsageError("--reading applies to --target emulator only (a live service reads the documents its own way)")
+    served = parse_readings_option(reading)
+    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})} \
+        if target == "emulator" else {}
     with open_target(target, engine=engine or "fast", **settings) as t:
         credentials = load_credentials(config, demo_defaults=t.is_emulator)
         with _Bar() as bar:

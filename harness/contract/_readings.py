@@ -170,8 +170,8 @@ class ReadingLog:
                 continue
             counts = self.evidence(rid).get("counts", {})
             name = {"default": reading.default.name, "alternative": reading.alternatives[0].name}.get(seen, seen)
-            out.append(f"reading {rid} ({reading.title}): {seen} ({name}); "
-                       f"default x{counts.get('default', 0)}, alternative x{counts.get('alternative', 0)}")
+            out.append(f"reading {rid}: {seen} ({name}), default x{counts.get('default', 0)} "
+                       f"alternative x{counts.get('alternative', 0)}: {reading.title}")
         return out
 
     def to_dict(self) -> dict[str, Any]:
