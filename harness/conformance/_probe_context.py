@@ -66,8 +66,13 @@ class ProbeContext:
         if operation == "match":
             body: Any = {"image": {"origin": "self", "data": face.b64}, "faceData": {"type": "image", "data": face.b64}}
         elif operation == "matchIdno":
+            # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default mode,
+            # so the request is valid under every reading
             id_num, name = self.session.identity or ("11010519491231002X", "张三")
-            body = {"idNum": id_num, "name": name, "faceData": {"type": "image", "data": face.b64}}
+            body = {"idNum": id_num, "name": name, "faceData": {"type": "image", "videoType": "SILENT", "data": face.b64}}
+            code = self.fresh_live_code()
+            if code is not None:
+                body["liveCode"] = code
         elif operation == "asyncResult":
             body = {"traceNo": "faceharness-unknown-trace"}
         elif operation == "faceCompareNew":
@@ -84,6 +89,15 @@ class ProbeContext:
         auth: Any = {} if api == "jd" else "fresh"
         return Exchange(api=api, operation=operation, method=op.method.upper(), path=op.path, body=body,
                         auth=auth, mode="probe")
+
+    def fresh_live_code(self) -> str | None:
+        """A liveCode validateData issues now (None when it issues none: other rules report why)."""
+        answer = self.send(self.canonical("liveCode"))
+        body = json_of(answer) if answer.status_code == 200 else None
+        data = body.get("data") if isinstance(body, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        code = result.get("code") if isinstance(result, dict) else None
+        return code if isinstance(code, str) else None
 
     def send(self, exchange: Exchange) -> Any:
         """Send one probe request; the answer is observed and judged by the per-response rules.

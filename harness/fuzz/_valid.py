@@ -11,6 +11,7 @@ from harness.contract import Contract
 
 from ._body import conforms
 from ._pool import ImagePool, PoolImage, render
+from ._client import FRESH_LIVE_CODE
 from ._request import FuzzRequest, ImagePart, encode_image
 
 # Characters that are legal in free-text fields and tend to break naive services.
@@ -186,10 +187,12 @@ def idno_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = 
     else:
         id_num, name = draw(valid_id_numbers()), draw(names(gen))
     face, parts = draw(face_data(gen, video=video, lip=lip))
+    face.setdefault("videoType", "SILENT")   # /idno marks videoType 是 (E-010): sent always, the documented default
     body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
     if draw(st.booleans()):
         body["personType"] = draw(st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"]))
     draw(_common(gen, body, async_))
+    body["liveCode"] = FRESH_LIVE_CODE   # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
     return gen.request("match", "matchIdno", body, parts)
 
 
