@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from harness.commands._options import positive_seconds
+from harness.commands._options import positive_seconds, use_codes
 from harness.errors import UsageError
 
 out = Console(highlight=False)
@@ -46,6 +46,8 @@ def conform(
         "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
     timeout: Annotated[float, typer.Option(
         "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
     reading: Annotated[list[str] | None, typer.Option(
         "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
 ) -> None:
@@ -73,6 +75,7 @@ def conform(
     examples = DEFAULT_EXAMPLES if examples is None else examples
     validate_options(api, examples, max_rps, max_requests, chosen)
     positive_seconds(timeout)
+    use_codes(codes, config)
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)

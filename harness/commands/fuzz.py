@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import positive_seconds
+from harness.commands._options import positive_seconds, use_codes
 from harness.errors import HarnessError, TargetError, UsageError
 
 out = Console(highlight=False)
@@ -43,6 +43,8 @@ def fuzz(
     faces: Annotated[Path | None, typer.Option("--faces", help="folder of extra face images (read, never copied)")] = None,
     break_: Annotated[list[str] | None, typer.Option("--break", help="emulator only: violate one documented rule "
                                                                      "(see faceharness emulate --list-breaks)")] = None,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
     reading: Annotated[list[str] | None, typer.Option(
         "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
@@ -58,6 +60,7 @@ def fuzz(
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
     positive_seconds(timeout)
+    use_codes(codes, config)
     from harness.emulator import parse_readings_option
 
     if reading and target != "emulator":

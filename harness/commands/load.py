@@ -146,7 +146,7 @@ def _common(
     faces_dir: Path | None, pairing: str, idno_face: Path | None, seed: int, timeout: float,
     abort_error_rate: float | None, no_abort: bool, allow_costly: bool, config: Path | None,
 ) -> dict[str, Any]:  # fmt: skip
-    from harness.commands._options import positive_seconds
+    from harness.commands._options import positive_seconds, use_codes
     from harness.errors import UsageError
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
@@ -154,6 +154,7 @@ def _common(
     if no_abort and abort_error_rate is not None:
         raise UsageError("give --abort-error-rate or --no-abort, not both")
     positive_seconds(timeout)
+    use_codes(None, config)   # [codes] file = "...": the service's own codes, for classification
     options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
     if weights is not None:
         options["weights"] = weights

@@ -12,7 +12,7 @@ import yaml
 
 from harness.errors import SpecError
 
-from ._codes import Code, CodeTable, parse_codes
+from ._codes import Code, CodeTable, merge_codes, parse_codes
 from ._errata import Erratum, parse_errata
 from ._readings import Reading, parse_readings
 from ._spec import Operation, Spec, load_spec
@@ -130,13 +130,22 @@ class Contract:
         return found
 
 
-def load_contract(specs_dir: Path | None = None) -> Contract:
-    """Load and cross-check everything under `specs_dir`; raises SpecError with one line."""
-    return _load(str((specs_dir or default_specs_dir()).resolve()))
+ENV_CODES = "FACEHARNESS_CODES"
+
+
+def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> Contract:
+    """Load and cross-check everything under `specs_dir`; raises SpecError with one line.
+
+    ``codes`` (else ``$FACEHARNESS_CODES``, set by ``--codes FILE``) is a team's table of its
+    service's own codes, merged over codes.yaml: same rows, ``documented`` and ``retryable``
+    default to false, and a row for a code codes.yaml has replaces it (E-014).
+    """
+    extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
+    return _load(str((specs_dir or default_specs_dir()).resolve()), str(extra.resolve()) if extra else None)
 
 
 @lru_cache(maxsize=4)
-def _load(specs_dir: str) -> Contract:
+def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     root = Path(specs_dir)
     if not root.is_dir():
         raise SpecError(f"specs directory {root} does not exist (set --specs or FACEHARNESS_SPECS)")
@@ -153,6 +162,8 @@ def _load(specs_dir: str) -> Contract:
     except yaml.YAMLError:
         raise SpecError(f"{codes_path.name} is not valid YAML") from None
     codes = parse_codes(raw_codes, codes_path.name)
+    if codes_file is not None:
+        codes = merge_codes(codes, Path(codes_file))
     errata_path = root / "ERRATA.md"
     try:
         errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
