@@ -107,3 +107,28 @@ def test_emulate_reading_option_is_checked():
         parse_readings_option(["E-011"])
     with pytest.raises(ConfigError, match="the emulator serves"):
         build_settings(readings={"E-041": "alternative"})
+
+
+@pytest.mark.slow
+def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
+    """`conform --reading E-011=alternative`: exit 0, one console line per reading, summary.json observed."""
+    from .test_cli import run
+
+    out = tmp_path / "run"
+    r = run("conform", "--target", "emulator", "--api", "match", "--examples", "3", "--seed", "2",
+            "--reading", "E-011=alternative", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("reading E-011"))
+    assert "alternative (comparison-ran)" in line, r.stdout
+    assert _errata(out)["E-011"]["observed"] == "alternative"
+
+
+@pytest.mark.parametrize(("args", "text"), [
+    (["--target", "http://127.0.0.1:9", "--reading", "E-011=alternative"], "--reading works with --target emulator only"),
+    (["--reading", "E-041=alternative"], "the emulator serves E-011, E-012, E-039"),
+    (["--codes", "missing.yaml"], "--codes missing.yaml: no such file"),
+], ids=["reading-with-url", "reading-not-served", "codes-missing"])
+def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
+    from .test_cli import CREDS, one_line_error, run
+
+    one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
