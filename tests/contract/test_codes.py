@@ -105,3 +105,10 @@ def test_a_teams_code_table_merges_over_codes_yaml(tmp_path):
     bad.write_text("codes:\n  - {code: 7}\n", encoding="utf-8")
     with pytest.raises(SpecError, match="--codes .*lacks category"):
         load_contract(codes=bad)
+
+
+def test_1115_is_a_non_match_not_an_input_error(contract):
+    """E-044: a valid request answered 1115 (score too low) is a non-match, not data refused as invalid."""
+    code = contract.codes.get("jd", "business", 1115)
+    assert code is not None and code.category == "business" and not code.retryable
+    assert contract.codes.get("jd", "business", 1162).category == "input"   # a wrong 固定值 is an input error
