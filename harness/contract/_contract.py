@@ -194,6 +194,9 @@ def _cross_check(c: Contract) -> None:
         for cited in _cited_errata(spec.raw):
             if cited not in known:
                 raise SpecError(f"{spec.path.name} cites {cited}, which ERRATA.md does not define")
+        for cited in _cited_errata(spec.raw, "x-reading"):
+            if cited not in c.readings:
+                raise SpecError(f"{spec.path.name} marks a limit as reading {cited}, which readings.yaml does not list")
     for code in c.codes.codes:
         if code.errata and code.errata not in known:
             raise SpecError(f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not define")
@@ -203,15 +206,15 @@ def _cross_check(c: Contract) -> None:
         raise SpecError("the internal API's success code is missing from codes.yaml")
 
 
-def _cited_errata(node: Any) -> set[str]:
+def _cited_errata(node: Any, key: str = "x-errata") -> set[str]:
     found: set[str] = set()
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == "x-errata" and isinstance(v, list):
+            if k == key and isinstance(v, list):
                 found.update(str(x) for x in v)
             else:
-                found |= _cited_errata(v)
+                found |= _cited_errata(v, key)
     elif isinstance(node, list):
         for v in node:
-            found |= _cited_errata(v)
+            found |= _cited_errata(v, key)
     return found

@@ -122,6 +122,11 @@ class EmulatorSettings(_Strict):
         """Whether the emulator serves the alternative reading of ``erratum``."""
         return self.readings.get(erratum) == "alternative"
 
+    @property
+    def lenient(self) -> frozenset[str]:
+        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not enforce."""
+        return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
+
     def latency_for(self, operation_id: str) -> Latency:
         spec = self.latency.get(operation_id) or self.latency.get("default")
         return parse_latency(spec)[1] if spec else Latency()

@@ -16,7 +16,7 @@ from harness.conformance._emulator import emulator_settings
 
 from .conftest import conform, explain
 
-SERVED = [("E-011", "match"), ("E-039", "match"), ("E-012", "match")]
+SERVED = [("E-011", "match"), ("E-039", "match"), ("E-012", "match"), ("E-043", "all"), ("E-032", "match")]
 
 
 def _errata(out) -> dict[str, dict]:
@@ -41,7 +41,7 @@ def test_default_emulator_is_observed_following_the_default(emulator, tmp_path):
     url = emulator(**emulator_settings())
     conform(url, tmp_path, api="match", seed=3, examples=3)
     errata = _errata(tmp_path)
-    for erratum, _ in SERVED:
+    for erratum in ("E-011", "E-039", "E-012", "E-032", "E-043"):
         assert errata[erratum]["observed"] == "default", errata[erratum]
     assert errata["E-001"].get("observed") is None  # single-decision errata have nothing to observe
 
@@ -125,7 +125,7 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
 
 @pytest.mark.parametrize(("args", "text"), [
     (["--target", "http://127.0.0.1:9", "--reading", "E-011=alternative"], "--reading works with --target emulator only"),
-    (["--reading", "E-041=alternative"], "the emulator serves E-011, E-012, E-039"),
+    (["--reading", "E-041=alternative"], "the emulator serves E-011, E-012, E-032, E-039, E-043"),
     (["--codes", "missing.yaml"], "--codes missing.yaml: no such file"),
 ], ids=["reading-with-url", "reading-not-served", "codes-missing"])
 def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
