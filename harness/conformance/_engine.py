@@ -179,11 +179,19 @@ def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
 
     case = outcome.failures[start:]
     owned = {f for raw in case if raw.rule_id and raw.rule_id in RULES for f in RULES.get(raw.rule_id).fields}
-    if not owned:
-        return
-    kept = [raw for raw in case if not (raw.check == "response_schema_conformance" and raw.schema_path is not None
-                                         and any(".".join(raw.schema_path).startswith(f) for f in owned))]
-    outcome.failures[start:] = kept
+    server_error = any(raw.check == "not_a_server_error" for raw in case)
+
+    def owned_by_rule(raw: RawFailure) -> bool:
+        if raw.check != "response_schema_conformance" or raw.schema_path is None:
+            return False
+        path = ".".join(raw.schema_path)
+        return any(path.startswith(f) or (f.rpartition(".")[0] == path and any(
+            f"{q}{f.rpartition('.')[2]}{q}" in raw.message for q in "'\""))
+                   for f in owned)   # a field's own error, or its parent's "'traceNo' is a required property"
+
+    # a 5xx is one finding (not_a_server_error), not also an undocumented status code
+    outcome.failures[start:] = [raw for raw in case if not owned_by_rule(raw)
+                                and not (server_error and raw.check == "status_code_conformance")]
 
 
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:

@@ -153,8 +153,8 @@ def result_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any
                         f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)")
     score = as_number(result.get("score"))
     limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold
-    if score is None or limit is None or abs(score - limit) < _EPS:
-        return
+    if score is None or limit is None or abs(score - limit) < _EPS or not 0.0 <= score <= 1.0:
+        return   # a score outside [0, 1] is FH-J08's finding
     if verdict != (score >= limit):
         raise violation(f"Received: score={score:.7f}, result={str(verdict).lower()}\n"
                         f"Expected: result={str(score >= limit).lower()} at operating threshold {limit} (E-004)")

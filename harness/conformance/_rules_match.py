@@ -38,6 +38,7 @@ _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
 
 
 @rule("FH-M01", "envelope-consistent", api="match", operations=_ENVELOPE_OPS, severity="high",
+      fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
       quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; result | 是",
       observes=("E-039", "E-013"))
 def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
@@ -114,8 +115,9 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
     if ctx.operation == "matchIdno" and success and result.get("score") is None:
         raise violation("Received: success='true' without a score\n"
                         "Expected: a score when verification passes (score: 验证通过时返回)", severity="medium")
-    if score is None:
-        return None
+    low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
+    if score is None or not low <= score <= high:
+        return None   # a score outside 0..100 is FH-M04's finding, not a reading
     if success == (score >= threshold):
         return "E-011"
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
@@ -145,7 +147,7 @@ def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any)
 
 
 @rule("FH-M04", "score-in-range", api="match", operations=_COMPARE_OPS, erratum="E-007", severity="medium",
-      quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)")
+      quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)", fields=("data.result.score",))
 def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """score lies in the documented range 0..100."""
     body = _envelope(response)

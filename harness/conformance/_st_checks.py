@@ -181,7 +181,7 @@ def _envelope_failure(session: Session, case: Any, rule: tuple[str, str], exc: F
     tail = f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""
     operation = session.operation_id(case) or case.operation.label
     return CheckFailed(rule_id=rule[0], check=rule[1], operation=operation, message=head + tail,
-                       severity="medium", erratum="E-015")
+                       severity="medium", erratum="E-015", basis="seed")
 
 
 def _as_status(response: Any, status: int) -> Any:

@@ -132,3 +132,12 @@ def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
     from .test_cli import CREDS, one_line_error, run
 
     one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
+
+
+@pytest.mark.parametrize(("mode", "rule_id"), [("missing-traceno", "FH-M01"), ("score-out-of-range", "FH-M04")])
+def test_one_defect_is_one_finding_under_its_named_rule(emulator, tmp_path, mode, rule_id):
+    """Issue 17.10: the schema failure at a field a named rule owns is merged into that rule's finding."""
+    url = emulator(breaks=(mode,), **emulator_settings())
+    result = conform(url, tmp_path, api="match", seed=7, examples=3, emulator_breaks=(mode,))
+    checks = sorted(f.rule_id or f.check for f in result.findings)
+    assert checks == [rule_id], explain(result)
