@@ -125,7 +125,7 @@ def _drop_reading_limits(node: Any, only: frozenset[str] | None) -> None:
     if isinstance(node, dict):
         marked = node.get("x-reading")
         if marked and (only is None or set(marked) <= only):
-            for keyword in _READING_KEYWORDS:
+            for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
                 node.pop(keyword, None)
         for v in node.values():
             _drop_reading_limits(v, only)

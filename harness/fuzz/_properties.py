@@ -93,7 +93,8 @@ def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
         def invalid_requests_get_their_code(case: InvalidCase) -> None:
             exchange, found = run.send(case.request)
             problems = run.standard(case.request, exchange, found, request_valid=False)
-            problems += check_expected_code(case, found, strict=case.exact or run.is_emulator, readings=run.readings)
+            problems += check_expected_code(case, found, strict=case.exact or run.is_emulator, readings=run.readings,
+                                            contract=run.contract)
             run.fail(prop, problems, case.request, exchange, case)
 
         return invalid_requests_get_their_code

@@ -90,7 +90,8 @@ def _judge(loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emul
     problems: list[Problem] = check_answer(exchange) + check_spec(contract, request, exchange, live=not is_emulator,
                                                                   request_valid=case is None, readings=readings)
     if case is not None:
-        problems += check_expected_code(case, found, strict=case.exact or is_emulator, readings=readings)
+        problems += check_expected_code(case, found, strict=case.exact or is_emulator, readings=readings,
+                                        contract=contract)
     if loaded.check in _PAIR_CHECKS:
         other = request if loaded.check == "same_request_same_score" else _swapped(request)
         _, again = _send(client, contract, other)

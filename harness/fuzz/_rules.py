@@ -44,8 +44,8 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("wrong-type", "a field has the wrong JSON type", ("match", "jd")),
     Rule("enum-outside", "a value outside its enum", ("match", "jd")),
     Rule("empty-string", "an empty string where the documents forbid it (E-034)", ("match", "jd")),
-    Rule("oversize", "a value over its documented size (E-012, E-020, E-024)", ("match", "jd"), "reading",
-         readings=(("match", "E-012"), ("jd", "E-020"))),
+    Rule("oversize", "a value over its documented size (E-012, E-020, E-024); over faceharness' own limits "
+                     "(E-043) an observation", ("match", "jd")),
     Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
     Rule("extra-field", "validateData takes no parameters (E-032)", ("match",), "reading", "E-032"),
     Rule("image-sources", "an ImageItem with two or three image sources, or none (E-023)", ("jd",)),
