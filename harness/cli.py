@@ -185,11 +185,11 @@ def emulate(
     """Serve both APIs as the documents describe (or break them on purpose)."""
     from harness.emulator import (
         build_settings,
-        parse_readings_option,
         check_bind_host,
         create_app,
         describe_breaks,
         parse_latency,
+        parse_readings_option,
         serve_forever,
     )
 

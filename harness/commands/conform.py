@@ -61,7 +61,6 @@ def conform(
         run_conformance,
         validate_options,
     )
-
     from harness.emulator import parse_readings_option
 
     breaks = tuple(break_ or ())

@@ -164,10 +164,9 @@ def _print(result: Any) -> None:
 
 
 def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
+    from harness.contract import ReadingLog, load_contract
     from harness.report import write_reports
     from harness.results import build_summary
-
-    from harness.contract import ReadingLog, load_contract
 
     errata = ReadingLog.from_dict((result.metrics or {}).get("readings")).errata(load_contract())
     summary = build_summary(target=target, started_at=result.started_at or datetime.now(UTC),

@@ -3,7 +3,6 @@
 from ._codes import CATEGORIES, Code, CodeTable
 from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
 from ._errata import Erratum
-from ._readings import Alternative, Reading, ReadingLog, check_required, reading_lines
 from ._models import (
     MODEL_SCHEMAS,
     AsyncResultRequest,
@@ -26,6 +25,7 @@ from ._models import (
     MatchResult,
     Threshold,
 )
+from ._readings import Alternative, Reading, ReadingLog, check_required, reading_lines
 from ._spec import Operation, Spec
 
 __all__ = [

@@ -137,7 +137,8 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
             # request in its replay file, so hypothesis's note about the size is noise here
             warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
             checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
-    target = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks), "engine": engine}
+    target: dict[str, Any] = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks),
+                              "engine": engine}
     if required:
         target["readings_required"] = required
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())

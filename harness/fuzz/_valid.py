@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from harness.contract import Contract
 
 from ._body import conforms
-from ._pool import ImagePool, PoolImage, render
 from ._client import FRESH_LIVE_CODE
+from ._pool import ImagePool, PoolImage, render
 from ._request import FuzzRequest, ImagePart, encode_image
 
 # Characters that are legal in free-text fields and tend to break naive services.

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.contract import ReadingLog
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
+from harness.contract import ReadingLog
 
 MATCH_OK = {"errcode": 0, "errmsg": "SUCCESS",
             "data": {"status": "SUCCESS", "traceNo": "17000000000000001", "result": {"success": "true", "score": "99"}}}

@@ -40,8 +40,9 @@ def test_fuzz_alternative_readings_are_observed(emulator: Callable[..., str], tm
 
 
 def test_fuzz_reports_readings_in_summary(emulator: Callable[..., str], tmp_path: Path) -> None:
-    from harness.commands.fuzz import _write_reports
     import json
+
+    from harness.commands.fuzz import _write_reports
 
     url = emulator(readings={"E-011": "alternative"}, **emulator_overrides())
     result = fuzz(url, tmp_path, only=["match:valid-requests"], max_examples=15)

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from harness.emulator import EmulatorSettings, valid_id_number
-from harness.fuzz._client import FRESH_LIVE_CODE
 from harness.fuzz import RULES, FuzzRequest, InvalidCase, image_pool, render, strategies
+from harness.fuzz._client import FRESH_LIVE_CODE
 from harness.imaging import ImageRejected, inspect_image
 
 QUICK = settings(max_examples=40, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
