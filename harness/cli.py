@@ -234,6 +234,9 @@ def emulate(
     break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
     config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
     list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="serve another reading of an ambiguous sentence, e.g. E-011=alternative "
+                          "(specs/readings.yaml; config: [readings])")] = None,
 ) -> None:
     """Serve both APIs as the documents describe (or break them on purpose)."""
     from harness.emulator import (
@@ -242,6 +245,7 @@ def emulate(
         create_app,
         describe_breaks,
         parse_latency,
+        parse_readings_option,
         serve_forever,
     )
 
@@ -261,7 +265,7 @@ def emulate(
             op, _ = parse_latency(spec)
             lat[op or "default"] = spec.rpartition("=")[2] if op else spec
     settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
-                              breaks=tuple(break_ or ()),
+                              breaks=tuple(break_ or ()), readings=parse_readings_option(reading),
                               throttle=None if qps is None else {"qps": qps})
     stopped = serve_forever(lambda: create_app(settings), host=host, port=port, announce=lambda url: err.print(
         f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"))

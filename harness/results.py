@@ -76,6 +76,8 @@ __all__ = [
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
+Basis = Literal["seed", "convention", "reading"]
+ReadingObserved = Literal["default", "alternative", "mixed", "not-exercised"]
 SuiteName = Literal["conformance", "fuzz", "load", "accuracy"]
 SuiteStatus = Literal["pass", "fail", "error", "skipped", "inconclusive", "interrupted"]
 Verdict = Literal["pass", "fail", "error", "inconclusive", "interrupted"]
@@ -132,6 +134,10 @@ class Finding(_Model):
         default=None, description="shell command re-sending the request (replay or curl)"
     )
     erratum: str | None = Field(default=None, description="id of a known erratum this matches")
+    basis: Basis | None = Field(
+        default=None,
+        description="why this is a defect: 'seed' (a document's sentence), 'convention' (an HTTP/JSON "
+                    "norm, at most low) or 'reading' (a reading the gate policy requires)")
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -553,10 +559,18 @@ class Coverage(_Model):
 
 
 class Erratum(_Model):
-    """A known, documented deviation of the target (expected, so not a failure)."""
+    """An erratum of the documents; for an ambiguous one, which reading the target was seen to follow.
+
+    ``observed`` is None for errata with a single decision (nothing to observe); ``evidence`` holds
+    ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``.
+    """
 
     id: str
     title: str
+    observed: ReadingObserved | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    required: Literal["default", "alternative"] | None = Field(
+        default=None, description="the reading the gate policy requires, if any")
 
 
 class GateCriterion(_Model):

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness.commands._options import max_rps as check_max_rps
-from harness.commands._options import positive_seconds
+from harness.commands._options import positive_seconds, use_codes
 from harness.console import console
 from harness.errors import HarnessError, TargetError, UsageError
 
@@ -45,6 +45,10 @@ def fuzz(
     faces: Annotated[Path | None, typer.Option("--faces", help="folder of extra face images (read, never copied)")] = None,
     break_: Annotated[list[str] | None, typer.Option("--break", help="emulator only: violate one documented rule "
                                                                      "(see faceharness emulate --list-breaks)")] = None,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
     prop: Annotated[list[str] | None, typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")] = None,
@@ -61,7 +65,14 @@ def fuzz(
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
     positive_seconds(timeout)
-    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
+    use_codes(codes, config)
+    from harness.emulator import parse_readings_option
+
+    if reading and target != "emulator":
+        raise UsageError("--reading applies to --target emulator only (a live service reads the documents its own way)")
+    served = parse_readings_option(reading)
+    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})} \
+        if target == "emulator" else {}
     from harness.fuzz._runner import _select
 
     _select(api, prop)  # unknown --property names are refused before the preflight's requests
@@ -163,16 +174,24 @@ def _print(result: Any) -> None:
                   + escape(f"{finding.check}{rule}: {finding.message}"))
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
+    from harness.contract import reading_lines
+
+    for line in reading_lines(m.get("readings")):
+        out.print(escape(line))
     if m.get("budget_exhausted"):
         out.print("[yellow]the request budget or time limit ran out; later properties were skipped[/]")
 
 
 def _summary(result: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
+    """The run's summary, with the readings of the documents the target was seen to follow."""
+    from harness.contract import ReadingLog, load_contract
     from harness.results import build_summary
 
+    metrics = result.metrics if isinstance(result.metrics, dict) else {}
     return build_summary(target=target, started_at=result.started_at or started,
                          finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed,
-                         interrupted=interrupted)
+                         interrupted=interrupted,
+                         errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()))
 
 
 def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:

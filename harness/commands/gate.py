@@ -32,9 +32,14 @@ def gate(
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine for every stage: fast or dlib (default: the profile's; quick: fast, dlib for accuracy; full: dlib)")] = None,
     faces: Annotated[Path | None, typer.Option("--faces", help="folder with images and labels.csv (required by --profile full)")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]")] = None,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
+    from harness.commands._options import use_codes
     from harness.gate import RichObserver, execute_gate, plan_gate, print_outcome
+
+    use_codes(codes, config)
 
     plan = plan_gate(out_dir=out_dir, target=target, profile=profile, policy=policy,
                      baseline=baseline, engine=engine, faces=faces, config=config)

@@ -162,7 +162,7 @@ def _common(
     config: Path | None,
 ) -> dict[str, Any]:  # fmt: skip
     from harness.commands._options import max_rps as check_max_rps
-    from harness.commands._options import positive_seconds
+    from harness.commands._options import positive_seconds, use_codes
     from harness.errors import UsageError
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
@@ -171,6 +171,7 @@ def _common(
         raise UsageError("give --abort-error-rate or --no-abort, not both")
     positive_seconds(timeout)
     check_max_rps(max_rps)
+    use_codes(None, config)   # [codes] file = "...": the service's own codes, for classification
     options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
     if weights is not None:
         options["weights"] = weights

@@ -123,6 +123,12 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
                       f"{len(b.improvements)} improvement(s)")
         for r in b.regressions:
             console.print(f"  [red]regression[/] {escape(r.message or r.metric)}")
+    for e in summary.errata:   # which reading of each ambiguous sentence the target followed
+        if e.observed and e.observed != "not-exercised":
+            counts = e.evidence.get("counts", {})
+            required = f", required {e.required}" if e.required else ""
+            console.print(f"reading {e.id}: {e.observed}, default x{counts.get('default', 0)} alternative "
+                          f"x{counts.get('alternative', 0)}{required}: {e.title}", markup=False, highlight=False)
     if summary.error:
         console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:

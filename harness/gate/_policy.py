@@ -110,6 +110,10 @@ class Policy(_Strict):
     suites: SuitesPolicy = SuitesPolicy()
     baseline: BaselinePolicy = BaselinePolicy()
     verdict: VerdictPolicy = VerdictPolicy()
+    readings: dict[str, str] = Field(
+        default_factory=dict,
+        description="erratum id -> 'default' | 'alternative' (or a reading's name, specs/readings.yaml): a "
+                    "service you own must follow that reading; an answer following another is a finding")
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
 
@@ -158,7 +162,7 @@ def load_policy(path: Path | None) -> Policy:
 
 def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     """Validate parsed TOML into a :class:`Policy` (see :func:`load_policy`)."""
-    known = {*_TABLES, "run"}
+    known = {*_TABLES, "run", "readings"}
     for key, value in data.items():
         if key not in known:
             raise ConfigError(f"{source}: unknown table [{key}]{did_you_mean(key, known)}")
@@ -181,6 +185,15 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
         policy = Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from None
+    if "readings" in data:
+        from harness.contract import check_required, load_contract
+        from harness.errors import SpecError
+
+        try:
+            policy = policy.model_copy(update={"readings": check_required(
+                policy.readings, load_contract().readings, source)})
+        except SpecError as exc:
+            raise ConfigError(str(exc)) from None
     if "run" in data:
         from harness.gate._profiles import QUICK
 

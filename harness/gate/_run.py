@@ -250,7 +250,7 @@ def assemble(
         target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
         merge=False, error=error, interrupted=interrupted, coverage=coverage, gate=gate,
         baseline=comparison,
-        errata=[Erratum(id=e.id, title=e.title) for e in contract.errata],
+        errata=observed_errata(contract, judged.values(), policy.readings),
         run_id=run_id, seed=seed, harness_version=_version(),
     )
 
@@ -361,3 +361,14 @@ def _version() -> str | None:
         return version("faceharness")
     except PackageNotFoundError:
         return None
+
+
+def observed_errata(contract: Any, suites: Any, required: dict[str, str]) -> list[Erratum]:
+    """Every erratum; for each ambiguous one, the reading conformance and fuzz saw the target follow."""
+    from harness.contract import ReadingLog
+
+    log = ReadingLog(required)
+    for suite in suites:
+        metrics = suite.metrics if isinstance(suite.metrics, dict) else getattr(suite.metrics, "model_extra", None) or {}
+        log.merge(ReadingLog.from_dict(metrics.get("readings")))
+    return log.errata(contract)
