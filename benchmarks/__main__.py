@@ -1,4 +1,5 @@
-"""`make bench`: every `benchmarks/bench_*.py` module's `main()`, in name order; exit 1 if any misses."""
+"""`make bench`: every `benchmarks/bench_*.py` module's `main()`, in name order, then one table of
+every row they recorded (benchmarks/_table.py), also written to reports/bench/; exit 1 if any misses."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import importlib.util
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _table  # noqa: E402
 
 
 def main() -> int:
@@ -21,11 +25,16 @@ def main() -> int:
         sys.modules[path.stem] = module
         spec.loader.exec_module(module)
         print(f"\n=== {path.stem} ===", flush=True)
+        _table.current_bench = path.stem.removeprefix("bench_")
         started = time.monotonic()
         rc = module.main()
         print(f"=== {path.stem}: {'ok' if rc == 0 else 'MISSED'} in {time.monotonic() - started:.0f} s ===", flush=True)
         if rc != 0:
             failed.append(path.stem)
+    print()
+    _table.print_table(_table.ROWS)
+    written = _table.write_json(_table.ROWS, here.parent / "reports" / "bench")
+    print(f"written: {written.relative_to(here.parent)} (and latest.json beside it)")
     if failed:
         print("missed targets: " + ", ".join(failed))
     return 1 if failed else 0

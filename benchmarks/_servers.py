@@ -8,21 +8,22 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 
-ECHO_APP = """
+BASELINE_APP = """
+import orjson
 from starlette.applications import Starlette
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
-async def echo(request):
-    return Response(await request.body(), media_type="application/json")
-async def echo_json(request):
-    return JSONResponse(await request.json())
-app = Starlette(routes=[Route("/echo", echo, methods=["POST"]), Route("/echo-json", echo_json, methods=["POST"])])
+async def answer(request):
+    body = orjson.loads(await request.body())
+    return Response(orjson.dumps({"code": 0, "msg": "ok", "keys": len(body)}), media_type="application/json")
+app = Starlette(routes=[Route("/{path:path}", answer, methods=["POST"])])
 """
-"""Two bare echoes: ``/echo`` hands the bytes back; ``/echo-json`` parses the JSON body and
-answers it as JSON, the plain Starlette way to echo a JSON body."""
+"""The least a JSON API on the emulator's stack can do: read the body, parse it (orjson, the
+emulator's parser), answer a small envelope. Served by the emulator's own `serve_forever`, so
+every uvicorn setting (loop, HTTP implementation, concurrency limit, logging) is the same."""
 
 
 def free_port() -> int:
@@ -56,9 +57,10 @@ def process(args: list[str], port: int, env: dict[str, str] | None = None) -> It
 
 
 @contextmanager
-def echo_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def baseline_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    code = ECHO_APP + f"\nimport uvicorn\nuvicorn.run(app, host='127.0.0.1', port={port}, log_level='warning', access_log=False)\n"
+    code = BASELINE_APP + ("\nfrom harness.emulator._server import serve_forever\n"
+                           f"serve_forever(lambda: app, host='127.0.0.1', port={port})\n")
     with process([sys.executable, "-c", code], port) as proc:
         yield f"http://127.0.0.1:{port}", proc
 

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import _table
+
 from harness.clients import DEMO
 from harness.conformance import DEFAULT_EXAMPLES, run_conformance
 from harness.conformance._emulator import conformance_emulator
@@ -59,6 +61,12 @@ def main() -> int:
             took = time.monotonic() - started
     print(f"full run, both APIs, {DEFAULT_EXAMPLES} examples: {took:.1f} s, {full.metrics['requests']} requests, "
           f"{len(full.findings)} findings (target about {TARGET_FULL_RUN_S:.0f} s, 0 findings)")
+    _table.record("conformance kill ratio (break modes with a finding)", ratio, "", ratio=ratio,
+                  goal=f">= {TARGET_KILL_RATIO:.2f}", ok=ratio >= TARGET_KILL_RATIO,
+                  note=f"{killed}/{len(BREAKS)}; phases {'+'.join(phases)} + probes")
+    _table.record("conformance full run, both APIs, unbroken emulator", took, "s",
+                  goal=f"<= {2 * TARGET_FULL_RUN_S:.0f} s, 0 findings",
+                  ok=not full.findings and took <= 2 * TARGET_FULL_RUN_S, note=f"{len(full.findings)} findings")
     ok = ratio >= TARGET_KILL_RATIO and not full.findings and took <= 2 * TARGET_FULL_RUN_S
     return 0 if ok else 1
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import _table  # noqa: E402
+
 from harness.clients import DEMO
 from harness.emulator import BREAKS, EmulatorServer, build_settings, create_app
 from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, property_ids, run_fuzz
@@ -56,6 +58,10 @@ def main() -> int:
     missed = [m for m in must if not found[m]]
     print(f"kill ratio: {killed}/{len(found)} = {killed / len(found):.2f} of all modes; "
           f"{len(must) - len(missed)}/{len(must)} of the modes issue 6 names (*)")
+    _table.record("fuzz kill ratio, all break modes", killed / len(found), "", ratio=killed / len(found),
+                  goal="reported", ok=True, note=f"{killed}/{len(found)}, seed {seed}")
+    _table.record("fuzz finds the modes issue 6 names", len(must) - len(missed), "modes",
+                  goal=f"{len(must)}/{len(must)}", ok=not missed, note=", ".join(missed))
     if missed:
         print("missed: " + ", ".join(missed))
     return 1 if missed else 0

@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _table  # noqa: E402
 from _servers import emulator_server, rss_mb  # noqa: E402
 
 from harness.clients import DEMO, jd_auth_params  # noqa: E402
@@ -197,6 +198,13 @@ def main() -> int:
     growth = after - before
     print(f"RSS {before:.1f} -> {after:.1f} MB (growth {growth:+.1f} MB, target < {MAX_GROWTH_MB:g})")
     print("every route answered after the flood" if not silent else "SILENT after the flood: " + ", ".join(silent))
+    _table.record(f"soak {flood_s} s flood: timeouts or socket errors", errors, "", goal="0", ok=errors == 0,
+                  note=f"{total} requests")
+    _table.record("soak: routes silent after the flood", len(silent), "", goal="0", ok=not silent,
+                  note=", ".join(silent))
+    _table.record("soak: emulator RSS growth", growth, "MB", goal=f"< {MAX_GROWTH_MB:g} MB", ok=growth < MAX_GROWTH_MB)
+    _table.record("soak: /match p99 during the flood", flood_p99, "ms", baseline=quiet_p99, goal="reported", ok=True,
+                  note="baseline: quiet p99 in this run")
     ok &= errors == 0 and not silent and growth < MAX_GROWTH_MB
     return 0 if ok else 1
 

@@ -13,8 +13,13 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
-import typer
-from rich.markup import escape
+from harness import interrupt
+
+if __name__ == "__main__" or Path(sys.argv[0]).name == "faceharness":  # the program, not an import
+    interrupt.on_startup()
+
+import typer  # noqa: E402 - after the startup handler: these imports take seconds
+from rich.markup import escape  # noqa: E402
 from rich.table import Table
 
 from harness.commands._options import add_exit_codes, typer_app
@@ -229,6 +234,9 @@ def emulate(
     break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
     config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
     list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="serve another reading of an ambiguous sentence, e.g. E-011=alternative "
+                          "(specs/readings.yaml; config: [readings])")] = None,
 ) -> None:
     """Serve both APIs as the documents describe (or break them on purpose)."""
     from harness.emulator import (
@@ -237,6 +245,7 @@ def emulate(
         create_app,
         describe_breaks,
         parse_latency,
+        parse_readings_option,
         serve_forever,
     )
 
@@ -256,7 +265,7 @@ def emulate(
             op, _ = parse_latency(spec)
             lat[op or "default"] = spec.rpartition("=")[2] if op else spec
     settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
-                              breaks=tuple(break_ or ()),
+                              breaks=tuple(break_ or ()), readings=parse_readings_option(reading),
                               throttle=None if qps is None else {"qps": qps})
     stopped = serve_forever(lambda: create_app(settings), host=host, port=port, announce=lambda url: err.print(
         f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"))
@@ -279,18 +288,26 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
+def _interrupted() -> NoReturn:
+    """A stop before the command had anything to write (or outside a suite): one line, 130."""
+    if not interrupt.reported():
+        interrupt.report(f"faceharness: interrupted after {interrupt.stopped_after_s():.0f} s")
+    sys.exit(interrupt.EXIT_INTERRUPTED)
+
+
 def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
-        code = app(prog_name="faceharness", standalone_mode=False)  # click returns typer.Exit's code instead of raising it
+        with interrupt.signals():
+            code = app(prog_name="faceharness", standalone_mode=False)  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns a Ctrl-C into a silent Exit(130)
+            _interrupted()
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        _fail("aborted")
-    except KeyboardInterrupt:  # outside typer's own handling, which returns 130 itself
-        _fail("interrupted", 130)
+    except (typer.Abort, KeyboardInterrupt):
+        _interrupted()
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
         if type(exc).__name__ == "NoArgsIsHelpError":  # `faceharness`, `faceharness load`: the help, as laid out
             sys.stderr.write(f"{exc.format_message()}\n")  # type: ignore[attr-defined]
@@ -300,6 +317,8 @@ def main() -> None:
         if os.environ.get("FACEHARNESS_DEBUG"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc}")
+    if code == interrupt.EXIT_INTERRUPTED and not interrupt.reported():  # typer's silent Ctrl-C
+        _interrupted()
     sys.exit(code if isinstance(code, int) else 0)
 
 

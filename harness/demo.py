@@ -40,6 +40,11 @@ def demo(
               f"{f' --policy {chosen}' if chosen else ''} --out {out_dir}", soft_wrap=True)
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
+    if outcome.summary.verdict == "interrupted":
+        from harness import interrupt
+
+        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
+        raise typer.Exit(outcome.exit_code)
     print_outcome(out, outcome.summary, None)
     report = outcome.report.resolve() if outcome.report else out_dir / "report.html"
     out.print(f"demo {outcome.summary.verdict}: open {report}")
@@ -52,19 +57,25 @@ def main() -> None:
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(demo)
+    from harness import interrupt
+
+    code: object = 0
     try:
-        app(standalone_mode=False)
+        with interrupt.signals():
+            code = app(standalone_mode=False)  # click returns typer.Exit's code
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        _fail("interrupted")
+    except (KeyboardInterrupt, typer.Abort):
+        code = interrupt.EXIT_INTERRUPTED
     except Exception as exc:  # click usage errors: one line, exit 2
         if hasattr(exc, "format_message"):
             _fail(exc.format_message())
         raise
-    sys.exit(0)
+    if code == interrupt.EXIT_INTERRUPTED and not interrupt.reported():  # stopped before a summary
+        interrupt.report(f"faceharness demo: interrupted after {interrupt.stopped_after_s():.0f} s")
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 def _fail(message: str) -> None:

@@ -5,11 +5,19 @@ nothing here does I/O. The models are the contract of ``summary.json``
 (``schema_version`` :data:`SCHEMA_VERSION`); the JSON Schema shipped in
 ``harness/report/templates/summary.schema.json`` is generated from :class:`Summary`.
 
-Verdict rules (also the CLI exit code, see :func:`exit_code`):
+Verdict rules (also the CLI exit code, see :meth:`Summary.exit_code`), first match wins:
 
+* ``interrupted`` (130): the run was cut short (``Summary.interrupted``, or a suite whose
+  status is ``interrupted``); what it had is reported, but it proves nothing either way;
 * ``error`` (2): the run itself failed (``Summary.error``) or any suite has status ``error``;
-* ``fail`` (1): any suite has status ``fail`` or the gate did not pass;
-* ``pass`` (0): otherwise. Skipped suites count for nothing.
+* ``fail`` (1): any suite has status ``fail``, or a gate criterion failed on evidence;
+* ``inconclusive``: something could not test what it claims (a suite with status
+  ``inconclusive``, a criterion marked ``inconclusive``) and either the gate's policy says
+  inconclusive blocks (exit 1) or nothing that ran reached a conclusion at all (no suite
+  passed, no gate criterion on a measurement passed; exit 0);
+* ``pass`` (0): otherwise, with the inconclusive items counted ("PASS, 2 inconclusive").
+
+Skipped suites count for nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SEVERITIES",
     "SUITE_NAMES",
+    "VERDICTS",
     "AccuracyMetrics",
     "AccuracySuiteResult",
     "BaselineComparison",
@@ -41,6 +50,7 @@ __all__ = [
     "Gate",
     "GateCriterion",
     "Histogram",
+    "InconclusiveItem",
     "LatencyPercentiles",
     "LimitStep",
     "LoadMetrics",
@@ -57,21 +67,28 @@ __all__ = [
     "compute_verdict",
     "derive_status",
     "exit_code",
+    "interrupted_suite",
     "merge_findings",
     "redact",
+    "verdict_line",
 ]
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
+Basis = Literal["seed", "convention", "reading"]
+ReadingObserved = Literal["default", "alternative", "mixed", "not-exercised"]
 SuiteName = Literal["conformance", "fuzz", "load", "accuracy"]
-SuiteStatus = Literal["pass", "fail", "error", "skipped"]
-Verdict = Literal["pass", "fail", "error"]
+SuiteStatus = Literal["pass", "fail", "error", "skipped", "inconclusive", "interrupted"]
+Verdict = Literal["pass", "fail", "error", "inconclusive", "interrupted"]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 SUITE_NAMES: tuple[SuiteName, ...] = ("conformance", "fuzz", "load", "accuracy")
 _SEVERITY_ALIASES = {"error": "high", "warning": "medium", "warn": "medium", "note": "info"}
-_EXIT_CODES: dict[str, int] = {"pass": 0, "fail": 1, "error": 2}
+VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "error", "inconclusive", "interrupted")
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
+_EXIT_CODES: dict[str, int] = {"pass": 0, "fail": 1, "error": 2, "inconclusive": 0,
+                               "interrupted": EXIT_INTERRUPTED}
 
 
 class _Model(BaseModel):
@@ -117,6 +134,10 @@ class Finding(_Model):
         default=None, description="shell command re-sending the request (replay or curl)"
     )
     erratum: str | None = Field(default=None, description="id of a known erratum this matches")
+    basis: Basis | None = Field(
+        default=None,
+        description="why this is a defect: 'seed' (a document's sentence), 'convention' (an HTTP/JSON "
+                    "norm, at most low) or 'reading' (a reading the gate policy requires)")
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -406,6 +427,12 @@ class SuiteResult(_Model):
     metrics: Any = None
     error: str | None = Field(default=None, description="why the suite could not run")
     skipped_reason: str | None = None
+    reason: str | None = Field(
+        default=None, description="why the suite is inconclusive or was interrupted"
+    )
+    testable_when: str | None = Field(
+        default=None, description="inconclusive: what would let the suite reach a verdict"
+    )
     started_at: datetime | None = None
     finished_at: datetime | None = None
     duration_s: float | None = None
@@ -415,6 +442,10 @@ class SuiteResult(_Model):
     def _consistent(self) -> Self:
         if self.status == "error" and not self.error:
             self.error = "suite failed to run (no reason recorded)"
+        if self.status == "inconclusive" and not self.reason:
+            self.reason = "the suite could not test what it claims (no reason recorded)"
+        if self.status == "interrupted" and not self.reason:
+            self.reason = "the run was interrupted"
         return self
 
 
@@ -528,34 +559,64 @@ class Coverage(_Model):
 
 
 class Erratum(_Model):
-    """A known, documented deviation of the target (expected, so not a failure)."""
+    """An erratum of the documents; for an ambiguous one, which reading the target was seen to follow.
+
+    ``observed`` is None for errata with a single decision (nothing to observe); ``evidence`` holds
+    ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``.
+    """
 
     id: str
     title: str
+    observed: ReadingObserved | None = None
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    required: Literal["default", "alternative"] | None = Field(
+        default=None, description="the reading the gate policy requires, if any")
 
 
 class GateCriterion(_Model):
+    """One rule of the gate. An ``inconclusive`` criterion could not be judged (``passed`` is
+    then False): it blocks the gate only when the policy says inconclusive blocks."""
+
     name: str
     passed: bool
     reason: str = ""
-    inconclusive: bool = Field(
-        default=False,
-        description="could not be judged (e.g. a limit search stopped by its "
-        "ceiling below the policy's minimum); does not fail the gate; reason says why",
-    )
     expected: str | None = None
     actual: str | None = None
+    inconclusive: bool = Field(
+        default=False,
+        description="could not be judged (e.g. a limit search stopped by its ceiling below the "
+        "policy's minimum); fails the gate only when the policy says inconclusive blocks",
+    )
+    testable_when: str | None = Field(
+        default=None, description="inconclusive: what would let the criterion be judged"
+    )
+
+    @model_validator(mode="after")
+    def _not_both(self) -> Self:
+        if self.inconclusive and self.passed:
+            raise ValueError(f"criterion {self.name!r} cannot be both passed and inconclusive")
+        return self
+
+    @property
+    def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
+        return "inconclusive" if self.inconclusive else "pass" if self.passed else "fail"
 
 
 class Gate(_Model):
-    """CI gate: every criterion must pass. ``passed`` is derived when omitted."""
+    """CI gate: every criterion must pass (inconclusive ones only when the policy says
+    inconclusive blocks). ``passed`` is derived when omitted."""
 
     criteria: list[GateCriterion] = Field(default_factory=list)
+    inconclusive_blocks: bool = Field(
+        default=False, description="policy: an inconclusive suite or criterion fails the gate"
+    )
     passed: bool | None = None
 
     @model_validator(mode="after")
     def _derive(self) -> Self:
-        derived = all(c.passed for c in self.criteria)
+        derived = all(
+            c.passed or (c.inconclusive and not self.inconclusive_blocks) for c in self.criteria
+        )
         if self.passed is None:
             self.passed = derived
         elif self.passed != derived:
@@ -592,6 +653,9 @@ class Summary(_Model):
     harness_version: str | None = None
     seed: int | None = None
     error: str | None = Field(default=None, description="why the run as a whole could not run")
+    interrupted: str | None = Field(
+        default=None, description="how the run was cut short, e.g. 'SIGINT after 4.2 s'"
+    )
     suites: Suites = Field(default_factory=Suites)
     coverage: Coverage | None = None
     errata: list[Erratum] = Field(default_factory=list)
@@ -610,6 +674,39 @@ class Summary(_Model):
     def findings(self) -> list[Finding]:
         """All findings, suite by suite."""
         return [f for _, suite in self.suites.items() for f in suite.findings]
+
+    def inconclusive_items(self) -> list[InconclusiveItem]:
+        """Suites and gate criteria that could not test what they claim, with their reasons."""
+        items = [
+            InconclusiveItem(name=name, reason=suite.reason or "", testable_when=suite.testable_when)
+            for name, suite in self.suites.items()
+            if suite.status == "inconclusive"
+        ]
+        criteria = self.gate.criteria if self.gate is not None else []
+        suites = {item.name for item in items}
+        items += [
+            InconclusiveItem(name=c.name, reason=c.reason, testable_when=c.testable_when)
+            for c in criteria
+            if c.inconclusive and c.name.removeprefix("suite.") not in suites
+        ]
+        return items
+
+    @property
+    def exit_code(self) -> int:
+        """0 pass, 1 findings or gate failed (also a blocking inconclusive), 2 could not
+        run, 130 interrupted."""
+        verdict = self.verdict or compute_verdict(self)
+        if verdict == "inconclusive" and self.gate is not None and self.gate.passed is False:
+            return 1
+        return exit_code(verdict)
+
+
+class InconclusiveItem(_Model):
+    """One thing the run could not judge (not persisted: derived from suites and the gate)."""
+
+    name: str
+    reason: str
+    testable_when: str | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -641,19 +738,70 @@ def derive_status(findings: Iterable[Finding], error: str | None = None) -> Suit
     return "fail" if any(f.fails for f in findings) else "pass"
 
 
+def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | None) -> SuiteResult:
+    """A suite as far as it got before an interrupt, marked ``interrupted``; its findings and
+    checks so far are kept, and say nothing about what did not run."""
+    reason = f"interrupted ({how or 'stopped'}); the results are partial"
+    if partial is None:
+        return SuiteResult(name=name, status="interrupted", reason=reason)
+    return partial.model_copy(update={"status": "interrupted", "reason": reason, "error": None})
+
+
 def compute_verdict(summary: Summary) -> Verdict:
-    """The run verdict from suite statuses, the gate and a run-level error."""
+    """The run verdict from suite statuses, the gate, a run-level error and an interruption
+    (rules in the module docstring)."""
     statuses = {suite.status for _, suite in summary.suites.items()}
+    if summary.interrupted or "interrupted" in statuses:
+        return "interrupted"
     if summary.error or "error" in statuses:
         return "error"
-    if "fail" in statuses or (summary.gate is not None and summary.gate.passed is False):
+    gate = summary.gate
+    if "fail" in statuses or (
+        gate is not None and any(not c.passed and not c.inconclusive for c in gate.criteria)
+    ):
         return "fail"
+    if summary.inconclusive_items():
+        blocked = gate is not None and gate.passed is False
+        if blocked or not _concluded(summary, statuses):
+            return "inconclusive"
     return "pass"
 
 
+def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
+    """Whether anything was judged on evidence: a suite passed, or a gate criterion on a
+    measurement did (``findings.*`` and ``suite.*`` criteria restate the suites)."""
+    if "pass" in statuses:
+        return True
+    criteria = summary.gate.criteria if summary.gate is not None else []
+    return any(c.passed and not c.name.startswith(("findings.", "suite.")) for c in criteria)
+
+
 def exit_code(verdict: str) -> int:
-    """CLI exit code: 0 pass, 1 findings or gate failed, 2 could not run."""
+    """CLI exit code of a verdict: 0 pass (and a non-blocking inconclusive), 1 findings or
+    gate failed, 2 could not run, 130 interrupted. A blocking inconclusive exits 1: use
+    :attr:`Summary.exit_code`, which knows the policy."""
     return _EXIT_CODES[verdict]
+
+
+def verdict_line(summary: Summary) -> str:
+    """The one line a console prints for a run: "PASS, 2 inconclusive", "FAIL: 3 findings",
+    "INCONCLUSIVE: accuracy: ...", "INTERRUPTED: SIGINT after 4.2 s"."""
+    verdict = summary.verdict or compute_verdict(summary)
+    items = summary.inconclusive_items()
+    if verdict == "interrupted":
+        return f"INTERRUPTED: {summary.interrupted or 'a suite was interrupted'}"
+    if verdict == "error":
+        broken = [f"{n}: {s.error}" for n, s in summary.suites.items() if s.status == "error"]
+        return "ERROR: " + "; ".join([summary.error] if summary.error else broken)
+    if verdict == "inconclusive":
+        why = "; ".join(f"{i.name}: {i.reason}" for i in items)
+        blocks = " (the policy says inconclusive blocks)" if summary.exit_code == 1 else ""
+        return f"INCONCLUSIVE{blocks}: {why}"
+    findings = [f for f in summary.findings() if f.fails]
+    head = verdict.upper()
+    if verdict == "fail":
+        head += f": {len(findings)} finding(s)" if findings else ": gate failed"
+    return head + (f", {len(items)} inconclusive" if items else "")
 
 
 def build_summary(

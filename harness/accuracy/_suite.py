@@ -240,7 +240,7 @@ def _run_api(
         guarded = StopWhenHopeless(compare, api=api, contract=contract, target=tgt.label)
         result = run_accuracy(
             pairs,
-            guarded,
+            _preflight_first(guarded, api, tgt, contract, request_timeout_s),
             cache=cache,
             claims=claims,
             target=tgt.label,
@@ -254,6 +254,25 @@ def _run_api(
             score_range=_score_range(api, contract),
         )
     return dataclasses.replace(result, by_design=by_design), reencoded
+
+
+def _preflight_first(
+    compare: Any, api: str, tgt: _Target, contract: Contract, timeout_s: float | None
+) -> Any:
+    """``compare``, proving the target answers and accepts the credentials before the first
+    pair is sent (:mod:`harness.preflight`); a run served from the cache sends nothing."""
+    proved: list[bool] = []
+
+    def first(pair: Any) -> Any:
+        if not proved:
+            from harness.preflight import preflight
+
+            preflight(tgt.url, apis=(api,), credentials=tgt.credentials, contract=contract,
+                      timeout_s=timeout_s)
+            proved.append(True)
+        return compare(pair)
+
+    return first
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """Per-API accuracy results -> the suite result the gate reads, and ``accuracy.json``.
 
 Findings are raised only for *contradicted* claims (severity high): an untestable claim is
-a statement about the sample size, not about the service.
+a statement about the sample size, not about the service. When no claim could be tested the
+suite is ``inconclusive`` (never a pass that tested nothing), with what would make it testable.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ._result import AccuracyResult
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}
 """The operation each API's pairs go through (contract operation ids)."""
 ERRATA = {"jd": "E-004"}
-_CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "skipped"}
+_CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "inconclusive"}
 
 
 def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
@@ -110,6 +111,23 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
     ]
 
 
+def inconclusive_reason(results: Sequence[AccuracyResult], dataset: Dataset) -> tuple[str, str] | None:
+    """(why, what would make it testable) when not one documented claim could be tested."""
+    measured = [m for r in results for m in r.claims]
+    if any(m.verdict.verdict != "untestable" for m in measured):
+        return None
+    total = len(measured) + sum(len(r.by_design) for r in results)
+    impostor = max((m.impostor for m in measured), default=0)
+    needed = max((m.verdict.impostor_pairs_needed for m in measured), default=0)
+    why = f"all {total} documented claims are untestable at this data size ({impostor} impostor pairs"
+    why += f", {needed} needed for the strictest claim)" if needed else ")"
+    if not dataset.supports_claims and dataset.caveat:
+        why += f"; {dataset.caveat}"
+    when = f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many identities)" \
+        if needed else "a --faces dataset large enough for the documented false-match rates"
+    return why, when
+
+
 def suite_result(
     results: Sequence[AccuracyResult],
     dataset: Dataset,
@@ -121,10 +139,14 @@ def suite_result(
     seed: int,
 ) -> AccuracySuiteResult:
     findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
+    status = derive_status(findings)
+    untested = inconclusive_reason(results, dataset) if status == "pass" else None
     return AccuracySuiteResult.model_validate(
         {
             "name": "accuracy",
-            "status": derive_status(findings),
+            "status": "inconclusive" if untested else status,
+            "reason": untested[0] if untested else None,
+            "testable_when": untested[1] if untested else None,
             "findings": findings,
             "checks": [c for r in results for c in checks_for(r)],
             "metrics": build_metrics(results, dataset, notes),

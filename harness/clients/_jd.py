@@ -61,11 +61,11 @@ class _JdCalls:
         codes = self.contract.codes
         if parsed.code != self.contract.jd_success_code:
             raise error_for(api="jd", where="gateway", code=parsed.code,
-                            meaning=codes.get("jd", "gateway", parsed.code), message=parsed.msg, body=body)
+                            meaning=codes.get("jd", "gateway", parsed.code), message=parsed.msg or "", body=body)
         result = parsed.result
         if result is not None and result.code not in (0, self.contract.jd_not_same_person_code):
             raise error_for(api="jd", where="business", code=result.code,
-                            meaning=codes.get("jd", "business", result.code), message=result.msg, body=body)
+                            meaning=codes.get("jd", "business", result.code), message=result.msg or "", body=body)
         return parsed
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -40,6 +41,30 @@ def add_exit_codes(app: typer.Typer) -> None:
     for group in app.registered_groups:
         if group.typer_instance is not None:
             add_exit_codes(group.typer_instance)
+
+
+def use_codes(codes: Path | None, config: Path | None = None) -> None:
+    """``--codes FILE`` (or ``[codes] file`` in the config): the service's own code table, merged over
+    codes.yaml for this process and the ones it starts (load workers), checked now (exit 2 on error)."""
+    import os
+    import tomllib
+
+    from harness.contract import load_contract
+    from harness.contract._contract import ENV_CODES
+
+    if codes is None and config is not None and config.is_file():
+        try:
+            table = tomllib.loads(config.read_text(encoding="utf-8")).get("codes", {})
+        except (OSError, tomllib.TOMLDecodeError):
+            table = {}   # the command's own config reading reports a broken file
+        if isinstance(table, dict) and table.get("file"):
+            codes = (config.parent / str(table["file"])).resolve()
+    if codes is None:
+        return
+    if not codes.is_file():
+        raise UsageError(f"--codes {codes}: no such file")
+    os.environ[ENV_CODES] = str(codes.resolve())
+    load_contract()   # a malformed table is one line now, before any traffic
 
 
 def positive_seconds(value: float, option: str = "--timeout") -> float:

@@ -1,8 +1,10 @@
 """`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim.
 
 Thin: options in, :func:`harness.accuracy.run_accuracy_suite`, a table and the run
-directory's reports out. Exit 0 when no documented claim is contradicted, 1 when one is,
-2 when the run could not happen (bad options or inputs, unusable target).
+directory's reports out. Exit 0 when no documented claim is contradicted (verdict
+``inconclusive`` when no claim was testable at the data size), 1 when one is, 2 when the run
+could not happen (bad options or inputs, unreachable target, rejected credentials), 130 when
+interrupted (finished pairs stay cached; the same command resumes).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from rich.table import Table
 from harness.commands._options import max_rps as check_max_rps
 from harness.commands._options import positive_seconds
 from harness.console import console
-from harness.errors import HarnessError, UsageError
+from harness.errors import UsageError
 
 out = console()
 err = console(stderr=True)
@@ -96,7 +98,9 @@ def accuracy(
     ] = None,
 ) -> None:
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
+    from harness import interrupt
     from harness.accuracy import CACHE_FILE, DEFAULT, run_accuracy_suite
+    from harness.commands._verdict import conclude, interrupted_suite, interruptible
 
     apis = API_CHOICES.get(api)
     if apis is None:
@@ -115,9 +119,10 @@ def accuracy(
             "contradict the documented claims.[/]"
         )
     )
-    try:
-        with _ProgressBars(notice) as bars:
-            suite = run_accuracy_suite(
+    started = datetime.now(UTC)
+    with _ProgressBars(notice) as bars:
+        suite = interruptible(
+            run_accuracy_suite,
                 out=out_dir,
                 target=target,
                 faces=faces,
@@ -132,17 +137,23 @@ def accuracy(
                 request_timeout_s=timeout,
                 max_seconds=max_seconds,
             )
-    except KeyboardInterrupt:
-        raise HarnessError(
-            f"interrupted; finished pairs are cached in {out_dir / CACHE_FILE}; "
-            "run the same command again to resume"
-        ) from None
+    stopped = interrupt.requested()
+    if stopped or suite is None:  # finished pairs stay cached: the same command resumes
+        partial = interrupted_suite("accuracy", suite)
+        partial = partial.model_copy(update={
+            "reason": f"{partial.reason}; finished pairs are cached in {out_dir / CACHE_FILE}: "
+                      "run the same command again to resume"})
+        conclude(_summary(partial, "emulator" if target == "emulator" else target, started, stopped),
+                 out_dir, console=out)
     _print_table(suite.metrics)
     written = _write_reports(suite, out_dir)
     out.print(f"written: {', '.join(str(p) for p in written)}")
     if suite.status == "fail":
         err.print(f"[bold red]{len(suite.findings)} documented claim(s) contradicted[/]")
         raise typer.Exit(1)
+    if suite.status == "inconclusive":
+        out.print(f"[bold]INCONCLUSIVE[/]: {suite.reason}" + (
+            f"; testable when: {suite.testable_when}" if suite.testable_when else ""))
 
 
 class _ProgressBars:
@@ -162,6 +173,7 @@ class _ProgressBars:
             TimeRemainingColumn(),
             console=err,
             transient=True,
+            disable=not err.is_terminal,
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -238,18 +250,24 @@ def _print_table(metrics: Any) -> None:
         out.print(f"[yellow]note:[/] {note}")
 
 
+def _summary(suite: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
+    from harness.results import build_summary
+
+    return build_summary(
+        target=target,
+        started_at=suite.started_at or started,
+        finished_at=suite.finished_at or datetime.now(UTC),
+        suites=[suite],
+        seed=suite.seed,
+        interrupted=interrupted,
+    )
+
+
 def _write_reports(suite: Any, out_dir: Path) -> list[Path]:
     """summary.json, junit.xml and report.html beside accuracy.json (all redacted)."""
     from harness.accuracy import CACHE_FILE, RESULT_FILE
     from harness.report import write_reports
-    from harness.results import build_summary
 
-    summary = build_summary(
-        target=suite.metrics.target or "",
-        started_at=suite.started_at or datetime.now(UTC),
-        finished_at=suite.finished_at or datetime.now(UTC),
-        suites=[suite],
-        seed=suite.seed,
-    )
+    summary = _summary(suite, suite.metrics.target or "", datetime.now(UTC))
     paths = write_reports(summary, out_dir)
     return [out_dir / RESULT_FILE, *paths.values(), out_dir / CACHE_FILE]

@@ -1,7 +1,8 @@
 """`faceharness conform`: does the service keep its contract? schemathesis + business rules + probes.
 
 Thin: options in, :func:`harness.conformance.run_conformance`, a summary and the run directory out.
-Exit 0 no findings, 1 findings, 2 could not run (bad options, config or target).
+Exit 0 no findings, 1 findings, 2 could not run (bad options, config, unreachable target, rejected
+credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written, verdict ``interrupted``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import positive_seconds
+from harness.commands._options import positive_seconds, use_codes
 from harness.console import console
 from harness.errors import UsageError
 
@@ -48,9 +49,17 @@ def conform(
         "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
     max_seconds: Annotated[float, typer.Option(
         "--max-seconds", help="time budget of the whole run; past it the run stops sending and reports")] = 1800.0,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
+    from datetime import UTC, datetime
+
+    from harness import interrupt
     from harness.clients import load_credentials
+    from harness.commands._verdict import conclude, interrupted_suite, interruptible
     from harness.conformance import (
         DEFAULT_EXAMPLES,
         prepare_out_dir,
@@ -59,39 +68,64 @@ def conform(
         run_conformance,
         validate_options,
     )
+    from harness.contract import ReadingLog, load_contract
+    from harness.emulator import parse_readings_option
+    from harness.preflight import preflight
+    from harness.results import build_summary
 
     breaks = tuple(break_ or ())
     is_emulator = target == "emulator"
     if breaks and not is_emulator:
         raise UsageError("--break works with --target emulator only (it breaks the embedded emulator on purpose)")
+    if reading and not is_emulator:
+        raise UsageError("--reading works with --target emulator only (a live service reads the documents its own way)")
+    served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
-    validate_options(api, examples, max_rps, max_requests, chosen)
+    apis = validate_options(api, examples, max_rps, max_requests, chosen)
     positive_seconds(timeout)
     positive_seconds(max_seconds, "--max-seconds")
+    use_codes(codes, config)
     out_dir = prepare_out_dir(out_dir)
     settings = read_settings(config)
     creds = load_credentials(config, demo_defaults=is_emulator)
-    with _target(target, breaks, creds) as url, err.status("conformance: starting") as status:
-        result = run_conformance(
-            url, is_emulator=is_emulator, api=api, examples=examples, seed=seed, max_rps=max_rps,
-            max_requests=max_requests, faces_dir=faces, credentials=creds, out_dir=out_dir,
-            progress=lambda message: status.update(f"conformance: {message}"), settings=settings,
-            include_extensions=include_extensions or None, emulator_breaks=breaks, phases=chosen,
-            request_timeout_s=timeout, max_seconds=max_seconds)
-    render_summary(result, out)
-    out.print(f"reports: {out_dir / 'junit.xml'}, {out_dir / 'findings.json'}"
-              + (f", {out_dir / 'findings'}/F-*.json" if result.findings else ""))
-    raise typer.Exit(0 if result.status == "pass" else 1)
+    started = datetime.now(UTC)
+    result = None
+    try:  # an interrupt anywhere from here on still writes the run's summary
+        with _target(target, breaks, creds, served) as url:
+            preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
+            with err.status("conformance: starting") as status:
+                result = interruptible(
+                    run_conformance, url, is_emulator=is_emulator, api=api, examples=examples, seed=seed,
+                    max_rps=max_rps, max_requests=max_requests, faces_dir=faces, credentials=creds,
+                    out_dir=out_dir, progress=lambda message: status.update(f"conformance: {message}"),
+                    settings=settings, include_extensions=include_extensions or None, emulator_breaks=breaks,
+                    phases=chosen, request_timeout_s=timeout, max_seconds=max_seconds)
+    except KeyboardInterrupt:
+        interrupt.request()
+    stopped = interrupt.requested()
+    suite = interrupted_suite("conformance", result) if stopped or result is None else result
+    observed = suite.metrics.get("readings") if isinstance(suite.metrics, dict) else None
+    summary = build_summary(target=target, started_at=suite.started_at or started,
+                            finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], merge=False,
+                            seed=suite.seed, interrupted=stopped,
+                            errata=ReadingLog.from_dict(observed).errata(load_contract()))
+
+    def written(paths: dict[str, Path]) -> None:
+        out.print(f"reports: {', '.join(str(p) for p in paths.values())}, {out_dir / 'findings.json'}"
+                  + (f", {out_dir / 'findings'}/F-*.json" if suite.findings else ""))
+
+    conclude(summary, out_dir, secrets=creds.secrets(), console=out,
+             details=lambda: render_summary(suite, out), written=written, verdict=False)
 
 
 @contextmanager
-def _target(target: str, breaks: tuple[str, ...], creds: object) -> Iterator[str]:
+def _target(target: str, breaks: tuple[str, ...], creds: object, readings: dict[str, str] | None = None) -> Iterator[str]:
     from harness.conformance import conformance_emulator
     from harness.target import check_url
 
     if target != "emulator":
         yield check_url(target)
         return
-    with conformance_emulator(breaks, creds) as url:  # type: ignore[arg-type]
+    with conformance_emulator(breaks, creds, readings) as url:  # type: ignore[arg-type]
         yield url

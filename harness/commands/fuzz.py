@@ -1,7 +1,8 @@
 """`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and replayable.
 
 Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
-no property failed, 1 on findings, 2 when the run could not happen.
+no property failed, 1 on findings, 2 when the run could not happen (bad options, unreachable
+target, rejected credentials), 130 when interrupted (what ran is written).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness.commands._options import max_rps as check_max_rps
-from harness.commands._options import positive_seconds
+from harness.commands._options import positive_seconds, use_codes
 from harness.console import console
 from harness.errors import HarnessError, TargetError, UsageError
 
@@ -44,29 +45,58 @@ def fuzz(
     faces: Annotated[Path | None, typer.Option("--faces", help="folder of extra face images (read, never copied)")] = None,
     break_: Annotated[list[str] | None, typer.Option("--break", help="emulator only: violate one documented rule "
                                                                      "(see faceharness emulate --list-breaks)")] = None,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
+    reading: Annotated[list[str] | None, typer.Option(
+        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
     prop: Annotated[list[str] | None, typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="seconds a request may take before it is reported unanswered")] = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
+    from harness import interrupt
     from harness.clients import load_credentials
+    from harness.commands._verdict import conclude, interrupted_suite, interruptible
     from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, run_fuzz
+    from harness.preflight import preflight
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
     _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
     positive_seconds(timeout)
-    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks} if target == "emulator" else {}
-    with open_target(target, engine=engine or "fast", **settings) as t:
-        credentials = load_credentials(config, demo_defaults=t.is_emulator)
-        with _Bar() as bar:
-            result = run_fuzz(t.url, is_emulator=t.is_emulator, api=api,
-                              max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
-                              max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
-                              credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
-                              breaks=breaks, request_timeout_s=timeout)
-        label = t.label
+    use_codes(codes, config)
+    from harness.emulator import parse_readings_option
+
+    if reading and target != "emulator":
+        raise UsageError("--reading applies to --target emulator only (a live service reads the documents its own way)")
+    served = parse_readings_option(reading)
+    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})} \
+        if target == "emulator" else {}
+    from harness.fuzz._runner import _select
+
+    _select(api, prop)  # unknown --property names are refused before the preflight's requests
+    started = datetime.now(UTC)
+    credentials = load_credentials(config, demo_defaults=target == "emulator")
+    result, label = None, target
+    try:  # an interrupt anywhere from here on still writes the run's summary
+        with open_target(target, engine=engine or "fast", **settings) as t:
+            label = t.label
+            preflight(t.url, apis=("match", "jd") if api == "all" else (api,), credentials=credentials,
+                      timeout_s=timeout)
+            with _Bar() as bar:
+                result = interruptible(
+                    run_fuzz, t.url, is_emulator=t.is_emulator, api=api,
+                    max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
+                    max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
+                    credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
+                    breaks=breaks, request_timeout_s=timeout)
+    except KeyboardInterrupt:
+        interrupt.request()
+    stopped = interrupt.requested()
+    if stopped or result is None:
+        suite = interrupted_suite("fuzz", result)
+        conclude(_summary(suite, label, started, stopped), out_dir, secrets=credentials.secrets(), console=out)
     if result.status == "error" and not result.checks:
         raise TargetError(result.error or "the fuzz run could not start")
     _print(result)
@@ -111,7 +141,7 @@ class _Bar:
 
     def __init__(self) -> None:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=err, transient=True)
+                                 TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
         self.task: Any = None
 
     def update(self, name: str, index: int, total: int) -> None:
@@ -144,14 +174,28 @@ def _print(result: Any) -> None:
                   + escape(f"{finding.check}{rule}: {finding.message}"))
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
+    from harness.contract import reading_lines
+
+    for line in reading_lines(m.get("readings")):
+        out.print(escape(line))
     if m.get("budget_exhausted"):
         out.print("[yellow]the request budget or time limit ran out; later properties were skipped[/]")
 
 
-def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
-    from harness.report import write_reports
+def _summary(result: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
+    """The run's summary, with the readings of the documents the target was seen to follow."""
+    from harness.contract import ReadingLog, load_contract
     from harness.results import build_summary
 
-    summary = build_summary(target=target, started_at=result.started_at or datetime.now(UTC),
-                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed)
+    metrics = result.metrics if isinstance(result.metrics, dict) else {}
+    return build_summary(target=target, started_at=result.started_at or started,
+                         finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed,
+                         interrupted=interrupted,
+                         errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()))
+
+
+def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
+    from harness.report import write_reports
+
+    summary = _summary(result, target, datetime.now(UTC))
     return list(write_reports(summary, out_dir, secrets).values())

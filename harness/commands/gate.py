@@ -1,7 +1,9 @@
 """`faceharness gate`: every suite a profile names, judged by a policy, as one exit code.
 
 Thin: options in, :func:`harness.gate.run_gate` (with rich progress on stderr), the
-summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run.
+summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run
+(unreachable target, rejected credentials: one line), 130 interrupted (one line; what ran is
+written with verdict ``interrupted``).
 """
 
 from __future__ import annotations
@@ -30,21 +32,36 @@ def gate(
     engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine for every stage: fast or dlib (default: the profile's; quick: fast, dlib for accuracy; full: dlib)")] = None,
     faces: Annotated[Path | None, typer.Option("--faces", help="folder with images and labels.csv (required by --profile full)")] = None,
     config: Annotated[Path | None, typer.Option("--config", help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]")] = None,
+    codes: Annotated[Path | None, typer.Option(
+        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
+    from harness.commands._options import use_codes
     from harness.gate import RichObserver, execute_gate, plan_gate, print_outcome
+
+    use_codes(codes, config)
 
     plan = plan_gate(out_dir=out_dir, target=target, profile=profile, policy=policy,
                      baseline=baseline, engine=engine, faces=faces, config=config)
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
-    print_outcome(out, outcome.summary, outcome.report)
-    code = outcome.exit_code
+    summary, code = outcome.summary, outcome.exit_code
+    if summary.verdict == "interrupted":
+        from harness import interrupt
+
+        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
+        raise typer.Exit(code)
+    if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, bad config)
+        err.print(f"could not run: {summary.error}", markup=False, soft_wrap=True)
+        raise typer.Exit(code)
+    print_outcome(out, summary, outcome.report)
     if code == 1:
-        failed = [c.name for c in (outcome.summary.gate.criteria if outcome.summary.gate else []) if not c.passed]
+        criteria = summary.gate.criteria if summary.gate else []
+        failed = [c.name for c in criteria if c.outcome == "fail"] or [  # else a blocking inconclusive
+            f"{c.name} (inconclusive)" for c in criteria if c.inconclusive]
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
     elif code == 2:
-        err.print(f"could not run: {_why(outcome.summary)}")
+        err.print(f"could not run: {_why(summary)}")
     raise typer.Exit(code)
 
 

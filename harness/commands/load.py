@@ -89,6 +89,8 @@ def run(
         slo_p99_ms=slo_p99, max_error_rate=max_error_rate,
     )  # fmt: skip
     outcome = _execute(plan, total_s=plan.duration_s * (2 if users and rate else 1))
+    if outcome is None:
+        _interrupted(None, plan)
     _print_runs(outcome)
     _finish(outcome, plan)
 
@@ -132,6 +134,8 @@ def find_limit(
             no_abort, allow_costly_load, max_rps, config),
     )  # fmt: skip
     outcome = _execute(plan, total_s=None)
+    if outcome is None:
+        _interrupted(None, plan)
     _print_limit(outcome)
     _finish(outcome, plan)
 
@@ -189,7 +193,7 @@ def _common(
     config: Path | None,
 ) -> dict[str, Any]:  # fmt: skip
     from harness.commands._options import max_rps as check_max_rps
-    from harness.commands._options import positive_seconds
+    from harness.commands._options import positive_seconds, use_codes
     from harness.errors import UsageError
     from harness.loadgen.runner import RemoteWorkers, parse_address
     from harness.loadgen.safety import parse_duration
@@ -205,6 +209,7 @@ def _common(
         raise UsageError("give --abort-error-rate or --no-abort, not both")
     positive_seconds(timeout)
     check_max_rps(max_rps)
+    use_codes(None, config)   # [codes] file = "...": the service's own codes, for classification
     options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
     if weights is not None:
         options["weights"] = weights
@@ -234,13 +239,34 @@ def _common(
 
 
 def _execute(plan: Any, *, total_s: float | None) -> Any:
+    """The run's outcome; None when it was interrupted before it had one (Ctrl-C, SIGTERM)."""
+    from harness import interrupt
+    from harness.commands._verdict import interruptible
     from harness.loadgen.suite import execute
 
     bar = _Bar(total_s)
     try:
-        return execute(plan, progress=bar.update, on_step=bar.step)
+        outcome = interruptible(execute, plan, progress=bar.update, on_step=bar.step)
     finally:
-        bar.stop()
+        bar.stop(quiet=interrupt.requested() is not None)
+    if outcome is not None and interrupt.requested():
+        _interrupted(outcome, plan)
+    return outcome
+
+
+def _interrupted(outcome: Any, plan: Any) -> None:
+    """Write what the interrupted run had (verdict ``interrupted``), one line, exit 130."""
+    from harness import interrupt
+    from harness.commands._verdict import conclude, interrupted_suite
+    from harness.results import build_summary
+
+    suite = interrupted_suite("load", outcome.suite if outcome is not None else None)
+    summary = build_summary(
+        target=plan.target, started_at=suite.started_at or datetime.now(UTC),
+        finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], seed=suite.seed,
+        interrupted=interrupt.requested(),
+    )  # fmt: skip
+    conclude(summary, plan.out_dir, secrets=outcome.secrets if outcome is not None else (), console=out)
 
 
 class _Bar:
@@ -288,9 +314,12 @@ class _Bar:
             f"throttled {result.throttled_rate:.1%}"
         )
 
-    def stop(self) -> None:
+    def stop(self, quiet: bool = False) -> None:
         if self.task is not None:
+            console = self.progress.console
+            console.quiet = quiet  # interrupted: the run's one closing line says it all
             self.progress.stop()
+            console.quiet = False
 
 
 # -- output ----------------------------------------------------------------------------------
@@ -404,3 +433,8 @@ def _finish(outcome: Any, plan: Any) -> None:
         err.print(f"[bold red]{finding.check}:[/] {finding.message}")
     if suite.status == "fail":
         raise typer.Exit(1)
+    if summary.inconclusive_items():  # e.g. a limit only bounded: never a plain PASS
+        from harness.results import verdict_line
+
+        out.print(verdict_line(summary), markup=False)
+        raise typer.Exit(summary.exit_code)

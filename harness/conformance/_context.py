@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from harness.contract import Contract
+from harness.contract import Contract, ReadingLog
 
 Mode = Literal["positive", "negative", "probe", "unknown"]
 
@@ -41,6 +41,7 @@ class RuleContext:
     operation: str                       # operation id
     mode: Mode = "unknown"
     facts: Facts = field(default_factory=Facts)
+    readings: ReadingLog | None = None   # where reading rules record what the answer followed
 
     def code(self, where: str, code: object) -> Any:
         return self.contract.codes.get(self.api, where, code)

@@ -22,11 +22,14 @@ def emulator_settings(creds: Credentials = DEMO) -> dict[str, object]:
 
 
 @contextmanager
-def conformance_emulator(breaks: tuple[str, ...] = (), creds: Credentials = DEMO) -> Iterator[str]:
-    """``with conformance_emulator(("accept-bad-sign",)) as url:`` a real server on 127.0.0.1:0."""
+def conformance_emulator(breaks: tuple[str, ...] = (), creds: Credentials = DEMO,
+                         readings: dict[str, str] | None = None) -> Iterator[str]:
+    """``with conformance_emulator(("accept-bad-sign",)) as url:`` a real server on 127.0.0.1:0
+    (``readings``: the alternative readings it serves, ``{"E-011": "alternative"}``)."""
     from harness.target import open_target
 
-    with open_target("emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds)) as target:
+    extra = {"readings": readings} if readings else {}
+    with open_target("emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds), **extra) as target:
         # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns about each one
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
         yield target.url

@@ -43,6 +43,18 @@ positive_data_acceptance, ignored_auth and missing_required_header are replaced 
 checks and probes (E-015)."""
 
 BUILTIN_ERRATA = {"not_a_server_error": "E-015", "status_code_conformance": "E-015"}
+BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
+    # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
+    # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
+    "not_a_server_error": ("seed", None),
+    "response_schema_conformance": ("seed", None),
+    "status_code_conformance": ("convention", "low"),
+    "content_type_conformance": ("convention", "low"),
+    "response_headers_conformance": ("convention", "low"),
+    "unsupported_method": ("convention", "low"),
+    "max_response_time": ("convention", None),
+}
+_LEVELS = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass
@@ -169,8 +181,31 @@ def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None]
     return outcome
 
 
+def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
+    """One defect, one finding: a response-schema failure at a field a failing rule of the same case
+    owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not another."""
+    from ._registry import RULES
+
+    case = outcome.failures[start:]
+    owned = {f for raw in case if raw.rule_id and raw.rule_id in RULES for f in RULES.get(raw.rule_id).fields}
+    server_error = any(raw.check == "not_a_server_error" for raw in case)
+
+    def owned_by_rule(raw: RawFailure) -> bool:
+        if raw.check != "response_schema_conformance" or raw.schema_path is None:
+            return False
+        path = ".".join(raw.schema_path)
+        return any(path.startswith(f) or (f.rpartition(".")[0] == path and any(
+            f"{q}{f.rpartition('.')[2]}{q}" in raw.message for q in "'\""))
+                   for f in owned)   # a field's own error, or its parent's "'traceNo' is a required property"
+
+    # a 5xx is one finding (not_a_server_error), not also an undocumented status code
+    outcome.failures[start:] = [raw for raw in case if not owned_by_rule(raw)
+                                and not (server_error and raw.check == "status_code_conformance")]
+
+
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
     for case_id, nodes in recorder.checks.items():
+        before = len(outcome.failures)
         node_case = recorder.cases.get(case_id)
         case = node_case.value if node_case is not None else None
         operation = session.operation_id(case) if case is not None else None
@@ -185,6 +220,7 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
             interaction = recorder.interactions.get(case_id)
             response = getattr(interaction, "response", None)
             outcome.failures.append(_raw(session, case, operation, node.name, node.failure_info.failure, response))
+        _merge_schema_into_rules(outcome, before)
 
 
 def _collect_unanswered(session: Session, recorder: Any, outcome: EngineOutcome, errors: list[BaseException]) -> None:
@@ -216,11 +252,17 @@ def _raw(session: Session, case: Any, operation: str, check: str, failure: Any, 
         return RawFailure(api=session.api, operation=operation, check=failure.check, rule_id=failure.rule_id,
                           level=failure.level, title=failure.title, message=failure.message,
                           erratum=failure.erratum, exchange=exchange, response=excerpt(response),
-                          size=exchange_size(exchange))
+                          size=exchange_size(exchange), basis=failure.basis)
+    basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
+    level = FROM_ST.get(failure.severity, "medium")
+    if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
+        level = cap  # type: ignore[assignment]
+    path = getattr(failure, "instance_path", None)
     return RawFailure(api=session.api, operation=operation, check=check, rule_id=None,
-                      level=FROM_ST.get(failure.severity, "medium"), title=failure.title,
+                      level=level, title=failure.title,
                       message=failure.message or failure.title, erratum=BUILTIN_ERRATA.get(check),
-                      exchange=exchange, response=excerpt(response), size=exchange_size(exchange))
+                      exchange=exchange, response=excerpt(response), size=exchange_size(exchange), basis=basis,
+                      schema_path=tuple(str(p) for p in path) if path is not None else None)
 
 
 def excerpt(response: Any, limit: int = 2000) -> dict[str, Any] | None:

@@ -30,13 +30,15 @@ class CheckFailed(Failure):
     kind_title = "Contract rule violated"
 
     def __init__(self, *, rule_id: str, check: str, operation: str, message: str, severity: Level = "high",
-                 erratum: str | None = None, exchange: Any = None, case_id: str | None = None) -> None:
+                 erratum: str | None = None, exchange: Any = None, case_id: str | None = None,
+                 basis: str | None = None) -> None:
         super().__init__(operation=operation, title=f"{rule_id} {check}", message=message,
                          case_id=case_id, severity=_TO_ST[severity])
         self.rule_id = rule_id
         self.check = check
         self.level: Level = severity
         self.erratum = erratum
+        self.basis = basis
         self.exchange = exchange
         self.response: dict[str, Any] | None = None  # excerpt of the answer, for probe findings
 
@@ -46,10 +48,10 @@ class CheckFailed(Failure):
 
     def __reduce__(self) -> Any:  # keeps keyword-only construction picklable
         return (_rebuild, (self.rule_id, self.check, self.operation, self.message, self.level,
-                           self.erratum, self.exchange, self.case_id))
+                           self.erratum, self.exchange, self.case_id, self.basis))
 
 
 def _rebuild(*args: Any) -> CheckFailed:
-    rule_id, check, operation, message, level, erratum, exchange, case_id = args
+    rule_id, check, operation, message, level, erratum, exchange, case_id, basis = args
     return CheckFailed(rule_id=rule_id, check=check, operation=operation, message=message, severity=level,
-                       erratum=erratum, exchange=exchange, case_id=case_id)
+                       erratum=erratum, exchange=exchange, case_id=case_id, basis=basis)

@@ -59,7 +59,7 @@ def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Pat
             message=" | ".join(line.strip() for line in message.splitlines() if line.strip())[:1000],
             rule_id=best.rule_id, unique_key=key, count=len(members), seed=seed,
             request=best.exchange.redacted_view(), response=best.response,
-            reproduce=f"faceharness replay {path}", erratum=best.erratum,
+            reproduce=f"faceharness replay {path}", erratum=best.erratum, basis=best.basis,  # type: ignore[arg-type]
         )
         _write_replay(path, fid, finding, best, target, secrets, pool, faces_dir, timeout_s)
         findings.append(finding)

@@ -71,6 +71,8 @@ class PayloadInjector:
             self._source(face, media, positive)
         if operation == "matchIdno":
             self._idno(body, key)
+            if positive and isinstance(face, dict) and "videoType" not in face:
+                face["videoType"] = "SILENT"   # /idno marks videoType 是 (E-010): valid under every reading
 
     def _source(self, part: Any, media: Media, positive: bool) -> None:
         if not isinstance(part, dict):

@@ -49,8 +49,8 @@ class PayloadPool:
         extra = load_faces_dir(faces_dir) if faces_dir is not None else []
         everything = [*faces, *extra, *synthetic]
         self.reference = faces[0]  # the emulator's demo registry photo, for idno successes
-        self.match_images = [m for m in everything if len(m.b64) <= contract.match_base64_max_chars]
-        self.jd_images = [m for m in everything if len(m.data) < contract.jd_image_max_bytes]
+        self.match_images = [m for m in everything if len(m.b64) <= contract.match_base64_safe_chars]
+        self.jd_images = [m for m in everything if len(m.data) <= contract.jd_image_safe_bytes]
         self.small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES] or self.jd_images[:1]
         self.video = Media("builtin_face_video", mp4_from_image(faces[0].data))
         if not self.match_images or not self.jd_images:

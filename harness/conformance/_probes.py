@@ -16,11 +16,14 @@ from typing import Any
 from harness.clients import http_client
 from harness.contract import Code
 
+from ._context import json_of
 from ._payloads import jpeg_of_size
 from ._probe_context import ProbeContext
-from ._registry import rule, violation
+from ._registry import observed, rule, violation
 
 MAX_BURST = 200
+_TOKEN = "Authorization ,值为授权token"
+_JD_AUTH = "公共请求参数 appkey / timestamp (timestamp有效期5分钟) / sign (签名,根据规则MD5(sectetkey+timestamp))"
 
 
 def probe(rule_id: str, name: str, **kw: Any) -> Any:
@@ -40,13 +43,13 @@ def _token_probe(p: ProbeContext, directive: str, expected: Code, what: str) -> 
         p.expect(exchange, p.send(exchange), expected, what)
 
 
-@probe("FH-A01", "auth-missing-token", api="match", erratum="E-016")
+@probe("FH-A01", "auth-missing-token", api="match", erratum="E-016", quote=_TOKEN)
 def missing_token(p: ProbeContext) -> None:
     """A request without Authorization gets the missing-token code on every operation."""
     _token_probe(p, "absent", _code(p, "errcode", "Authorization header missing"), "a request without a token")
 
 
-@probe("FH-A02", "auth-bad-token", api="match", erratum="E-016")
+@probe("FH-A02", "auth-bad-token", api="match", erratum="E-016", quote=_TOKEN)
 def bad_token(p: ProbeContext) -> None:
     """A request with an unknown token gets the invalid-token code on every operation."""
     _token_probe(p, "invalid", _code(p, "errcode", "Authorization token invalid"), "an unknown token")
@@ -60,49 +63,49 @@ def _jd_probe(p: ProbeContext, directive: dict[str, Any], meaning: str, what: st
     p.expect(exchange, p.send(exchange), _code(p, "gateway", meaning), what)
 
 
-@probe("FH-A03", "auth-missing-appkey", api="jd")
+@probe("FH-A03", "auth-missing-appkey", api="jd", quote=_JD_AUTH)
 def missing_appkey(p: ProbeContext) -> None:
     """No appkey: gateway 10004."""
     _jd_probe(p, {"appkey": "absent"}, "appkey empty", "a request without appkey")
 
 
-@probe("FH-A04", "auth-wrong-appkey", api="jd")
+@probe("FH-A04", "auth-wrong-appkey", api="jd", quote=_JD_AUTH)
 def wrong_appkey(p: ProbeContext) -> None:
     """An unknown appkey: gateway 10001."""
     _jd_probe(p, {"appkey": "invalid"}, "wrong appkey", "an unknown appkey")
 
 
-@probe("FH-A05", "auth-missing-timestamp", api="jd", erratum="E-019")
+@probe("FH-A05", "auth-missing-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def missing_timestamp(p: ProbeContext) -> None:
     """No timestamp: gateway 10041."""
     _jd_probe(p, {"timestamp": "absent"}, "timestamp empty", "a request without timestamp")
 
 
-@probe("FH-A06", "auth-malformed-timestamp", api="jd", erratum="E-019")
+@probe("FH-A06", "auth-malformed-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def malformed_timestamp(p: ProbeContext) -> None:
     """A non-numeric timestamp: gateway 10046."""
     _jd_probe(p, {"timestamp": "malformed"}, "timestamp malformed", "a non-numeric timestamp")
 
 
-@probe("FH-A07", "auth-expired-timestamp", api="jd", erratum="E-019")
+@probe("FH-A07", "auth-expired-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def expired_timestamp(p: ProbeContext) -> None:
     """A correctly signed timestamp older than the window: gateway 10045."""
     _jd_probe(p, {"timestamp": "expired"}, "timestamp outside", "a signed timestamp 6 minutes old")
 
 
-@probe("FH-A08", "auth-future-timestamp", api="jd", erratum="E-019")
+@probe("FH-A08", "auth-future-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def future_timestamp(p: ProbeContext) -> None:
     """A correctly signed timestamp beyond the window ahead: gateway 10045."""
     _jd_probe(p, {"timestamp": "future"}, "timestamp outside", "a signed timestamp 6 minutes ahead")
 
 
-@probe("FH-A09", "auth-missing-sign", api="jd", erratum="E-018")
+@probe("FH-A09", "auth-missing-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
 def missing_sign(p: ProbeContext) -> None:
     """No sign: gateway 10042."""
     _jd_probe(p, {"sign": "absent"}, "sign empty", "a request without sign")
 
 
-@probe("FH-A10", "auth-wrong-sign", api="jd", erratum="E-018")
+@probe("FH-A10", "auth-wrong-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
 def wrong_sign(p: ProbeContext) -> None:
     """A sign made with another secret: gateway 10047."""
     _jd_probe(p, {"sign": "invalid"}, "invalid sign", "a sign made with the wrong secret")
@@ -116,26 +119,47 @@ def _b64_image(p: ProbeContext, chars: int) -> str:
     return text
 
 
-@probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), erratum="E-012")
-def base64_at_limit(p: ProbeContext) -> None:
-    """image.data of exactly the documented number of characters passes input validation."""
+@probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), basis="reading", erratum="E-012")
+def base64_at_limit(p: ProbeContext) -> Any:
+    """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
     p.operation = "match"
     limit = p.contract.match_base64_max_chars // 4 * 4
     exchange = p.canonical("match")
     exchange.body["image"]["data"] = _b64_image(p, limit)
-    p.expect_accepted(exchange, p.send(exchange), f"image.data of exactly {limit} characters",
-                      "accepted as far as input validation goes (E-012: the limit is inclusive)")
+    where, code, meaning = p.code_of(p.send(exchange))
+    if where == "http":
+        raise violation(f"Received: HTTP {code} for image.data of {limit} characters\n"
+                        "Expected: an envelope (errcode 是)", exchange=exchange)
+    if str(code) != "0" and (meaning is None or meaning.category == "input"):
+        raise observed("E-012", f"Received: errcode {code} for image.data of exactly {limit} characters\n"
+                                "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
+                                "limit is lower (400,000 characters, or decoded bytes)", exchange=exchange)
+    return "E-012"
 
 
-@probe("FH-L02", "base64-over-limit", api="match", operations=("match",), erratum="E-012")
-def base64_over_limit(p: ProbeContext) -> None:
-    """image.data one base64 quantum over the limit gets the over-size code."""
+@probe("FH-L02", "base64-over-limit", api="match", operations=("match",), erratum="E-012", observes=("E-012",),
+       quote="base64字符串:self (base64内容需在400k以内)")
+def base64_over_limit(p: ProbeContext) -> Any:
+    """image.data one base64 quantum over 409,600 characters: refused with an envelope, never a 5xx.
+
+    Refused with the over-size code is the default reading of E-012; accepted is another limit
+    (larger, or on decoded bytes), an observation.
+    """
     p.operation = "match"
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
     exchange = p.canonical("match")
     exchange.body["image"]["data"] = _b64_image(p, chars)
-    p.expect(exchange, p.send(exchange), _code(p, "errcode", "data over the size limit"),
-             f"image.data of {chars} characters")
+    response = p.send(exchange)
+    where, code, meaning = p.code_of(response)
+    if where == "http":
+        raise violation(f"Received: HTTP {code} for image.data of {chars} characters\n"
+                        "Expected: an envelope with an errcode (errcode 是), never a server error", exchange=exchange)
+    if str(code) == "0":
+        raise observed("E-012", f"Received: errcode 0 for image.data of {chars} characters\n"
+                                "Default reading: refused, over 400 KiB of text; the service's limit is larger "
+                                "or counts decoded bytes", exchange=exchange)
+    p.expect(exchange, response, _code(p, "errcode", "data over the size limit"), f"image.data of {chars} characters")
+    return "E-012"
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
@@ -145,17 +169,23 @@ def _jd_image(p: ProbeContext, size: int) -> Any:
     return exchange
 
 
-@probe("FH-L03", "jd-image-under-limit", api="jd", erratum="E-020")
-def jd_image_under_limit(p: ProbeContext) -> None:
-    """An image one byte under 5 MiB passes input validation."""
+@probe("FH-L03", "jd-image-under-limit", api="jd", basis="reading", erratum="E-020")
+def jd_image_under_limit(p: ProbeContext) -> Any:
+    """Whether an image one byte under 5 MiB is accepted (E-020: "小于5M" may be 5,000,000 bytes)."""
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes - 1
     exchange = _jd_image(p, size)
-    p.expect_accepted(exchange, p.send(exchange), f"an image of {size} bytes",
-                      "accepted as far as input validation goes (E-020: under 5 MiB)")
+    where, code, meaning = p.code_of(p.send(exchange))
+    if where == "http":
+        raise violation(f"Received: HTTP {code} for an image of {size} bytes\nExpected: an envelope",
+                        exchange=exchange)
+    if where == "business" and meaning is not None and meaning.category == "input":
+        raise observed("E-020", f"Received: business code {code} for an image of {size} bytes\n"
+                                "Default reading: accepted (under 5 MiB); the service's 5M is smaller", exchange=exchange)
+    return "E-020"
 
 
-@probe("FH-L04", "jd-image-at-limit", api="jd", erratum="E-020")
+@probe("FH-L04", "jd-image-at-limit", api="jd", erratum="E-020", quote="图片大小: 小于5M (5 MiB is not under 5M in any reading)")
 def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused as an invalid parameter."""
     p.operation = "faceCompareNew"
@@ -164,7 +194,7 @@ def jd_image_at_limit(p: ProbeContext) -> None:
     p.expect(exchange, p.send(exchange), _code(p, "business", "invalid parameter"), f"an image of {size} bytes")
 
 
-@probe("FH-L05", "jd-one-image-source", api="jd", erratum="E-023")
+@probe("FH-L05", "jd-one-image-source", api="jd", erratum="E-023", quote="ImageItem说明,imgBase64、imgArr、imgUrl三选一")
 def jd_one_image_source(p: ProbeContext) -> None:
     """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input."""
     p.operation = "faceCompareNew"
@@ -187,7 +217,8 @@ def _lip(p: ProbeContext, live_code: str | None) -> Any:
     return exchange
 
 
-@probe("FH-L06", "lip-needs-livecode", api="match", operations=("match",), erratum="E-008")
+@probe("FH-L06", "lip-needs-livecode", api="match", operations=("match",), erratum="E-008",
+       quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传")
 def lip_needs_livecode(p: ProbeContext) -> None:
     """A LIP video without liveCode gets the missing-liveCode code."""
     p.operation = "match"
@@ -196,9 +227,9 @@ def lip_needs_livecode(p: ProbeContext) -> None:
              "a LIP video without liveCode")
 
 
-@probe("FH-L07", "livecode-single-use", api="match", operations=("match",))
-def livecode_single_use(p: ProbeContext) -> None:
-    """A liveCode from validateData is accepted once, then refused as used."""
+@probe("FH-L07", "livecode-single-use", api="match", operations=("match",), basis="reading", erratum="E-042")
+def livecode_single_use(p: ProbeContext) -> Any:
+    """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042)."""
     p.operation = "liveCode"
     answer = p.send(p.canonical("liveCode"))
     where, errcode, _ = p.code_of(answer)
@@ -212,19 +243,24 @@ def livecode_single_use(p: ProbeContext) -> None:
     where, first, meaning = p.code_of(p.send(exchange))
     if meaning is not None and meaning.category == "liveness":
         raise violation(f"Received: errcode {first} ({meaning.en}) for a liveCode issued a moment ago\n"
-                        "Expected: the fresh liveCode accepted", exchange=exchange)
-    p.expect(exchange, p.send(exchange), _code(p, "errcode", "liveCode already used"),
-             "the same liveCode sent a second time")
+                        "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)", exchange=exchange)
+    where, again, _ = p.code_of(p.send(exchange))
+    if str(again) == "0":
+        raise observed("E-042", "Received: errcode 0 for the same liveCode sent a second time\n"
+                                "Default reading: a liveCode is single-use", exchange=exchange)
+    return "E-042"
 
 
 # --- throttling -----------------------------------------------------------------------------
-@probe("FH-L08", "jd-qps-limit-enforced", api="jd")
+@probe("FH-L08", "jd-qps-limit-enforced", api="jd", severity="medium",
+       quote="免费试用服务具有调用量、QPS限制 (gateway 10043 超过QPS限制, JD's table)")
 def jd_qps_limit(p: ProbeContext) -> None:
     """Above the configured QPS the gateway answers 10043."""
     _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"), body={})
 
 
-@probe("FH-L09", "match-qps-limit-enforced", api="match", operations=("liveCode",))
+@probe("FH-L09", "match-qps-limit-enforced", api="match", operations=("liveCode",), basis="convention",
+       severity="low", quote="a configured rate limit is enforced (the internal document gives none)")
 def match_qps_limit(p: ProbeContext) -> None:
     """Above the configured QPS the internal API answers 42900."""
     _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"), body={})
@@ -265,3 +301,32 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
             yield qps
         finally:
             client.patch(admin, json={"throttle": before})
+
+
+# --- identities -------------------------------------------------------------------------------
+def _unregistered_id() -> str:
+    """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely on."""
+    from harness.emulator import check_char
+
+    stem = "11010519000101000"
+    return stem + check_char(stem)
+
+
+@probe("FH-L10", "idno-unknown-identity", api="match", operations=("matchIdno",), severity="medium",
+       observes=("E-039",), quote="用于身份证查到的公安库照片+传入照片...的对比; success | true:验证通过 false:验证不通过")
+def idno_unknown_identity(p: ProbeContext) -> None:
+    """A well-formed ID number the registry does not hold is never verified (验证通过).
+
+    Refused with a non-zero errcode (the default reading) or answered errcode 0 with a failed status
+    (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true" is a defect.
+    """
+    p.operation = "matchIdno"
+    exchange = p.canonical("matchIdno")
+    exchange.body["idNum"] = _unregistered_id()
+    body = json_of(p.send(exchange))
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    if isinstance(result, dict) and result.get("success") == "true":
+        raise violation(f"Received: success 'true' for ID number {exchange.body['idNum']}, in no registry\n"
+                        "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
+                        exchange=exchange)

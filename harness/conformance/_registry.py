@@ -1,10 +1,19 @@
 """Rule registry: business rules and probes under stable ids, duplicates rejected.
 
-A rule is a plain function ``(ctx, response, case) -> None`` (schemathesis' argument order) that
-raises :class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its
-id and wraps it so that a bare :func:`violation` inside becomes a ``CheckFailed`` carrying the rule's
-id, name, severity and erratum. A probe is a function ``(pctx) -> None`` that sends its own requests;
-it shares the id space so a finding's ``rule_id`` always names exactly one function.
+A rule is a plain function ``(ctx, response, case)`` (schemathesis' argument order) that raises
+:class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its id and
+wraps it so that a bare :func:`violation` inside becomes a ``CheckFailed`` carrying the rule's id,
+name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document), ``convention``
+(an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings differ).
+
+Where the documents allow several readings, a rule does not enforce one: it raises
+:func:`observed` when an answer follows an alternative reading, and returns the ids of the readings
+whose default it saw followed. The wrapper records both in the run's ``ReadingLog``; only a reading
+the gate policy requires turns an alternative into a finding (basis ``reading``). A plain
+``violation`` in such a rule means the answer fits no reading at all.
+
+A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
+finding's ``rule_id`` always names exactly one function.
 """
 
 from __future__ import annotations
@@ -17,19 +26,28 @@ from typing import Any, Literal
 from ._failures import CheckFailed, Level
 
 Kind = Literal["rule", "probe"]
+Basis = Literal["seed", "convention", "reading"]
+_ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 
 
 class Violation(AssertionError):
     """Raised by a rule body; the registry wrapper turns it into a CheckFailed."""
 
-    def __init__(self, message: str, *, severity: Level | None = None, exchange: Any = None) -> None:
+    def __init__(self, message: str, *, severity: Level | None = None, exchange: Any = None,
+                 reading: str | None = None) -> None:
         super().__init__(message)
-        self.message, self.severity, self.exchange = message, severity, exchange
+        self.message, self.severity, self.exchange, self.reading = message, severity, exchange, reading
 
 
 def violation(message: str, *, severity: Level | None = None, exchange: Any = None) -> Violation:
     """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its request)."""
     return Violation(message, severity=severity, exchange=exchange)
+
+
+def observed(erratum: str, message: str, *, exchange: Any = None) -> Violation:
+    """``raise observed("E-011", "Received: ...\\nDefault reading: ...")``: the answer follows an
+    alternative reading of ``erratum`` (an observation, a finding only when the policy requires it)."""
+    return Violation(message, exchange=exchange, reading=erratum)
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,10 @@ class Rule:
     erratum: str | None = None
     sends: int = 1  # how many sends a replay needs to show it (2 for run-history rules)
     doc: str = ""
+    basis: Basis = "seed"
+    quote: str = ""            # the seed's words (seed), the norm (convention); readings quote in readings.yaml
+    observes: tuple[str, ...] = ()   # errata whose readings this rule tells apart
+    fields: tuple[str, ...] = ()     # response fields it owns: a schema failure there is this rule's finding
 
     def applies_to(self, api: str, operation: str) -> bool:
         return api == self.api and (not self.operations or operation in self.operations)
@@ -86,31 +108,63 @@ RULES = Registry()
 
 
 def rule(rule_id: str, name: str, *, api: str, operations: tuple[str, ...] = (), severity: Level = "high",
-         erratum: str | None = None, sends: int = 1, kind: Kind = "rule",
-         registry: Registry = RULES) -> Callable[[Callable[..., None]], Callable[..., None]]:
+         erratum: str | None = None, sends: int = 1, kind: Kind = "rule", basis: Basis = "seed", quote: str = "",
+         observes: tuple[str, ...] = (), fields: tuple[str, ...] = (),
+         registry: Registry = RULES) -> Callable[[Callable[..., Any]], Callable[..., None]]:
     """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``.
 
-    Example:
-        ``@rule("FH-J05", "thresholds-fall", api="jd", erratum="E-004")``
-    """
+    A ``seed`` rule quotes the document; a ``convention`` rule is at most ``low``; a ``reading``
+    rule names the erratum it observes (and raises a finding only for what fits no reading).
 
-    def decorate(fn: Callable[..., None]) -> Callable[..., None]:
+    Example:
+        ``@rule("FH-J06", "thresholds-fall", api="jd", erratum="E-004", quote="e4 ... 误识率为万分之一的阈值")``
+    """
+    if basis == "convention" and _ORDER.index(severity) < _ORDER.index("low"):
+        raise ValueError(f"{rule_id}: a convention rule is at most 'low', not {severity!r}")
+    if basis == "seed" and not quote:
+        raise ValueError(f"{rule_id}: a seed rule quotes the document (quote=...)")
+    if basis == "reading" and not (observes or erratum):
+        raise ValueError(f"{rule_id}: a reading rule names the erratum it observes")
+    observes = observes or ((erratum,) if basis == "reading" and erratum else ())
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., None]:
         entry: Rule
+
+        def failed(ctx: Any, message: str, severity: Level, basis_: Basis, exchange: Any,
+                   erratum_: str | None) -> CheckFailed:
+            return CheckFailed(rule_id=entry.id, check=entry.name, operation=_operation_of(ctx), message=message,
+                               severity=severity, erratum=erratum_, exchange=exchange, basis=basis_)
 
         @functools.wraps(fn)
         def wrapped(ctx: Any, *args: Any) -> None:
+            log = getattr(ctx, "readings", None)
             try:
-                fn(ctx, *args)
+                followed = fn(ctx, *args)
             except Violation as v:
-                raise CheckFailed(
-                    rule_id=entry.id, check=entry.name, operation=_operation_of(ctx),
-                    message=v.message, severity=v.severity or entry.severity, erratum=entry.erratum,
-                    exchange=getattr(v, "exchange", None),
-                ) from None
+                if v.reading is None:
+                    raise failed(ctx, v.message, v.severity or entry.severity,
+                                 "seed" if entry.basis == "reading" else entry.basis,
+                                 v.exchange, entry.erratum) from None
+                if log is not None:
+                    log.observe(v.reading, "alternative", f"{_operation_of(ctx)}: {v.message}")
+                    if log.mismatch(v.reading, "alternative"):
+                        raise failed(ctx, f"{v.message}\nRequired: the default reading of {v.reading} "
+                                          "(gate policy [readings])", v.severity or entry.severity, "reading",
+                                     v.exchange, v.reading) from None
+                return
+            for erratum_ in (followed,) if isinstance(followed, str) else (followed or ()):
+                if log is None:
+                    continue
+                log.observe(erratum_, "default")
+                if log.mismatch(erratum_, "default"):
+                    raise failed(ctx, f"Received: an answer following the default reading of {erratum_}\n"
+                                      f"Required: the alternative reading (gate policy [readings])",
+                                 entry.severity, "reading", None, erratum_)
 
         entry = Rule(id=rule_id, name=name, kind=kind, api=api, fn=wrapped, operations=frozenset(operations),
                      severity=severity, erratum=erratum, sends=sends,
-                     doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "")
+                     doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
+                     basis=basis, quote=quote, observes=observes, fields=fields)
         registry.add(entry)
         wrapped.rule = entry  # type: ignore[attr-defined]
         return wrapped

@@ -1,7 +1,9 @@
 """Business rules of the internal face-match API (seed 000) that its schema cannot express.
 
 Every fact (thresholds, score range, which operation returns a score when) is read from the
-contract; the ids are stable and appear in findings as ``rule_id``.
+contract; the ids are stable and appear in findings as ``rule_id``. Each rule states its basis:
+the seed's sentence it enforces, or the erratum whose readings it observes (``specs/readings.yaml``),
+so a service that reads an ambiguous sentence the other way is reported, not failed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import re
 from typing import Any
 
 from ._context import ResponseLike, RuleContext, as_number, body_of, json_of
-from ._registry import rule, violation
+from ._registry import observed, rule, violation
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
@@ -31,73 +33,104 @@ def _success_result(body: dict[str, Any]) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
-@rule("FH-M01", "envelope-consistent", api="match", operations=_ENVELOPE_OPS, erratum="E-013")
-def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
-    """errcode 0 <=> data.status SUCCESS (PROCESSING for async) <=> result present; errors carry errmsg."""
+_ERRCODE = "errcode | Num | 是 | 0交易成功 其它为异常情况"
+_ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
+
+
+@rule("FH-M01", "envelope-consistent", api="match", operations=_ENVELOPE_OPS, severity="high",
+      fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
+      quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; result | 是",
+      observes=("E-039", "E-013"))
+def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+    """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status and traceNo.
+
+    errcode 0 with a status other than SUCCESS is the two-level reading (E-039); async answered at once
+    is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the document
+    marks them optional (``-``, ``否``) are fine.
+    """
     body = _envelope(response)
     if body is None:
-        return
+        return None
     errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool):
-        raise violation(f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer")
+        raise violation(f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer ({_ERRCODE})")
     data = body.get("data")
     if errcode != 0:
         errmsg = body.get("errmsg")
         if not isinstance(errmsg, str) or not errmsg.strip():
             raise violation(f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
-                            "Expected: a non-empty errmsg whenever errcode is not 0 (E-006)")
-        if isinstance(data, dict) and (data.get("status") == "SUCCESS" or data.get("result") is not None):
-            raise violation(f"Received: errcode={errcode} with data.status={data.get('status')!r} and a result\n"
-                            "Expected: no SUCCESS status and no result when errcode is not 0")
-        return
+                            f"Expected: a non-empty errmsg whenever errcode is not 0 ({_ERRMSG})")
+        if isinstance(data, dict) and data.get("status") == "SUCCESS" and data.get("result") is not None:
+            raise violation(f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
+                            "Expected: no business success in an answer whose errcode says 异常 (" + _ERRCODE + ")",
+                            severity="medium")
+        return None
     if not isinstance(data, dict):
-        raise violation("Received: errcode=0 without a data object\nExpected: data with status, traceNo, result")
+        raise violation("Received: errcode=0 without a data object\n"
+                        "Expected: data with status and traceNo (both 是 in the document)")
     status, trace, result = data.get("status"), data.get("traceNo"), data.get("result")
     if not isinstance(trace, str) or not trace:
-        raise violation(f"Received: errcode=0 with traceNo={trace!r}\nExpected: a non-empty traceNo")
+        raise violation(f"Received: errcode=0 with traceNo={trace!r}\nExpected: a non-empty traceNo (是)")
+    if not isinstance(status, str) or not status:
+        raise violation(f"Received: errcode=0 with status={status!r}\nExpected: a status string (是)")
+    request = body_of(case)
+    asked_async = ctx.operation in _COMPARE_OPS and isinstance(request, dict) and request.get("async") is True
     if status == "SUCCESS":
         if not isinstance(result, dict):
-            raise violation("Received: errcode=0, status SUCCESS, no result\nExpected: result present on success")
+            raise violation("Received: errcode=0, status SUCCESS, no result\n"
+                            "Expected: result (业务结果, 是) on business success")
         if ctx.operation == "liveCode" and not result.get("code"):
-            raise violation("Received: validateData success without result.code\nExpected: result.code")
-        return
-    if status == "PROCESSING":
-        request = body_of(case)
-        queued = ctx.operation == "asyncResult" or (
-            ctx.operation in _COMPARE_OPS and isinstance(request, dict) and request.get("async") is True)
-        if not queued:
-            raise violation("Received: status PROCESSING for a synchronous request\n"
-                            "Expected: PROCESSING only for async=true or the async result (E-013)")
-        if result is not None:
-            raise violation("Received: status PROCESSING with a result\nExpected: no result while processing")
-        return
-    raise violation(f"Received: errcode=0 with data.status={status!r}\nExpected: SUCCESS (or PROCESSING for async)")
+            raise violation("Received: validateData success without result.code\nExpected: result.code (是)")
+        if asked_async:
+            raise observed("E-013", "Received: async=true answered at once with status SUCCESS and a result\n"
+                                    "Default reading: PROCESSING now, the result later (E-013)")
+        return ("E-039", "E-013") if ctx.operation == "asyncResult" else "E-039"
+    if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
+        return "E-013"
+    if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
+        raise violation(f"Received: errcode=0, status {status!r} with a positive result {str(result)[:80]}\n"
+                        "Expected: a positive business result only with status SUCCESS (“SUCCESS”为业务成功)",
+                        severity="medium")
+    raise observed("E-039", f"Received: errcode=0 with data.status={status!r}\n"
+                            "Default reading: errcode 0 comes with SUCCESS (PROCESSING for async); "
+                            "the two-level reading allows a business failure under errcode 0 (E-039)")
 
 
-@rule("FH-M02", "success-follows-threshold", api="match", operations=_COMPARE_OPS, erratum="E-011")
-def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
-    """success is "true" exactly when score reaches the operation's threshold; score returned as documented."""
+@rule("FH-M02", "success-follows-threshold", api="match", operations=_COMPARE_OPS, basis="reading",
+      erratum="E-011", quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片")
+def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+    """Which reading of success the answer follows (E-011); a finding only for what fits none.
+
+    /match: "true" below 80 is the comparison-ran reading; "false" at or above 80 fits no reading
+    ("false" is 出错 or below the advised 80). /idno: a success decided at another threshold is the
+    service's own threshold (70 is 推荐); a success without a score breaks 验证通过时返回.
+    """
     body = _envelope(response)
     result = _success_result(body) if body else None
     if result is None or result.get("success") not in ("true", "false"):
-        return
+        return None
     success = result["success"] == "true"
     threshold = ctx.contract.success_threshold(ctx.operation)
-    returned = ctx.contract.operation(ctx.operation).facts.get("score_returned", "always")
-    has_score = result.get("score") is not None
-    if not has_score and (returned == "always" or success):
-        raise violation(f"Received: success={result['success']!r} without a score\n"
-                        f"Expected: a score ({ctx.operation} returns it {returned.replace('_', ' ')}, E-011)")
-    if has_score and returned == "when_success" and not success:
-        raise violation("Received: success='false' with a score\nExpected: a score only when success is 'true' (E-011)")
     score = as_number(result.get("score"))
-    if score is not None and success != (score >= threshold):
-        raise violation(f"Received: score={result.get('score')!r}, success={result['success']!r}\n"
-                        f"Expected: success='{'true' if score >= threshold else 'false'}' "
-                        f"({ctx.operation} threshold {threshold:g})")
+    if ctx.operation == "matchIdno" and success and result.get("score") is None:
+        raise violation("Received: success='true' without a score\n"
+                        "Expected: a score when verification passes (score: 验证通过时返回)", severity="medium")
+    low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
+    if score is None or not low <= score <= high:
+        return None   # a score outside 0..100 is FH-M04's finding, not a reading
+    if success == (score >= threshold):
+        return "E-011"
+    shown = f"score={result.get('score')!r}, success={result['success']!r}"
+    if ctx.operation == "match" and not success:
+        raise violation(f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold reading "
+                        f"and 'false' (人脸比对出错) comes without a passing score under any reading (E-011)")
+    raise observed("E-011", f"Received: {shown}\nDefault reading: success='{'true' if score >= threshold else 'false'}' "
+                            f"({ctx.operation} threshold {threshold:g}); the service follows another reading (E-011)")
 
 
-@rule("FH-M03", "score-is-decimal-string", api="match", operations=_COMPARE_OPS, erratum="E-007")
+@rule("FH-M03", "score-is-decimal-string", api="match", operations=_COMPARE_OPS, erratum="E-007",
+      quote="success | String | 否; score | String | 否 | 匹配分数; example \"score\":\"99\"",
+      fields=("data.result.success", "data.result.score"))
 def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """success is the string "true"/"false" and score a decimal string, as documented."""
     body = _envelope(response)
@@ -105,7 +138,7 @@ def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any)
     if result is None:
         return
     success = result.get("success")
-    if success not in ("true", "false"):
+    if success is not None and success not in ("true", "false"):
         raise violation(f"Received: success={success!r} ({type(success).__name__})\n"
                         "Expected: the string 'true' or 'false' (E-007)")
     score = result.get("score")
@@ -113,7 +146,8 @@ def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any)
         raise violation(f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string (E-007)")
 
 
-@rule("FH-M04", "score-in-range", api="match", operations=_COMPARE_OPS, erratum="E-007")
+@rule("FH-M04", "score-in-range", api="match", operations=_COMPARE_OPS, erratum="E-007", severity="medium",
+      quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)", fields=("data.result.score",))
 def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """score lies in the documented range 0..100."""
     body = _envelope(response)
@@ -126,7 +160,8 @@ def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
         raise violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")  # type: ignore[union-attr]
 
 
-@rule("FH-M05", "traceno-unique", api="match", operations=("match", "matchIdno", "liveCode"), sends=2)
+@rule("FH-M05", "traceno-unique", api="match", operations=("match", "matchIdno", "liveCode"), sends=2,
+      quote="traceNo | String | 是 | 当前业务的唯一id")
 def traceno_unique(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """Every answered request has its own traceNo (当前业务的唯一id)."""
     body = _envelope(response)
@@ -138,24 +173,32 @@ def traceno_unique(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
                         "Expected: a traceNo unique to each request")
 
 
-@rule("FH-M06", "errcode-in-table", api="match", severity="low", erratum="E-014")
-def errcode_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
-    """Every errcode is in the code table (the internal API's codes are faceharness' decision, E-014)."""
+@rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
+def errcode_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+    """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
     body = _envelope(response)
     errcode = body.get("errcode") if body else None
-    if isinstance(errcode, int) and not isinstance(errcode, bool) and ctx.code("errcode", errcode) is None:
-        raise violation(f"Received: errcode {errcode}\nExpected: a code listed in specs/codes.yaml (E-014)")
+    if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
+        return None
+    if ctx.code("errcode", errcode) is None:
+        raise observed("E-014", f"Received: errcode {errcode} ({str(body.get('errmsg'))[:60]!r})\n"  # type: ignore[union-attr]
+                                "Default reading: a code of specs/codes.yaml; this is an error answer of unknown "
+                                "category (give the service's table with --codes FILE)")
+    return "E-014"
 
 
-@rule("FH-M07", "errmsg-matches-code", api="match", severity="low", erratum="E-014")
-def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
-    """An error's errmsg begins with its code's text."""
+@rule("FH-M07", "errmsg-matches-code", api="match", severity="low", basis="reading", erratum="E-014")
+def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+    """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
     body = _envelope(response)
     errcode = body.get("errcode") if body else None
     if not isinstance(errcode, int) or errcode == 0:
-        return
+        return None
     meaning = ctx.code("errcode", errcode)
     errmsg = body.get("errmsg")  # type: ignore[union-attr]
-    if meaning is not None and isinstance(errmsg, str) and not errmsg.startswith(meaning.msg_prefix):
-        raise violation(f"Received: errcode {errcode} with errmsg {errmsg[:80]!r}\n"
-                        f"Expected: errmsg beginning with {meaning.msg_prefix!r}")
+    if meaning is None or not isinstance(errmsg, str):
+        return None
+    if not errmsg.startswith(meaning.msg_prefix):
+        raise observed("E-014", f"Received: errcode {errcode} with errmsg {errmsg[:80]!r}\n"
+                                f"Default reading: errmsg beginning with {meaning.msg_prefix!r}")
+    return "E-014"

@@ -14,9 +14,10 @@ from typing import Any
 
 import httpx
 
+from harness import interrupt
 from harness.clients import Credentials, http_client
 from harness.commands._options import max_rps as check_max_rps
-from harness.contract import Contract, load_contract
+from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.results import (
     CheckResult,
@@ -84,6 +85,7 @@ def run_conformance(
     phases: tuple[str, ...] = PHASES,
     request_timeout_s: float | None = None,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    required_readings: dict[str, str] | None = None,
 ) -> ConformanceSuiteResult:
     """Run schemathesis and the business rules over the selected specs against ``target_url``.
 
@@ -122,11 +124,14 @@ def run_conformance(
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
+    readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     metrics: dict[str, Any] = {"apis": {}, "seed": seed, "examples": examples, "max_rps": max_rps,
                                "max_requests": max_requests, "phases": list(phases), "request_timeout_s": timeout_s,
                                "max_seconds": max_seconds}
     share = max_requests // len(apis)
     for name in apis:
+        if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
+            break
         session_started = tracker.requests
         schema = load_schema(contract.spec(name).raw, base_url=target_url, seed=seed, examples=examples,
                              max_rps=max_rps, max_response_time_s=_seconds(settings.max_response_time_ms),
@@ -136,7 +141,7 @@ def run_conformance(
                                                   if op.extension])
         session = Session(contract=contract, api=name, creds=credentials, tracker=tracker, pool=pool,
                           is_emulator=is_emulator, target=target_url, identity=identity,
-                          raw_schema=schema.raw_schema, timeout_s=timeout_s)
+                          raw_schema=schema.raw_schema, timeout_s=timeout_s, readings=readings)
         register(session)
         try:
             install(session, schema)
@@ -147,7 +152,8 @@ def run_conformance(
             tracker.on_budget = None
             tracker.set_cap(share - (tracker.requests - session_started))
             note(f"{name}: probes")
-            probed, probe_checks, skipped = _run_probes(session, schema, settings, extensions, max_rps)
+            probed, probe_checks, skipped = ([], [], ["interrupted"]) if interrupt.requested() else \
+                _run_probes(session, schema, settings, extensions, max_rps)
         finally:
             unregister(session)
         raws += outcome.failures + probed
@@ -161,12 +167,14 @@ def run_conformance(
                               faces_dir=faces_dir, timeout_s=timeout_s)
     checks = _mark_failed(checks, findings)
     metrics.update(requests=tracker.requests, by_operation=dict(tracker.by_operation), codes=dict(tracker.codes),
-                   budget_exhausted=tracker.budget_hit, time_budget_spent=tracker.time_hit, findings=len(findings))
+                   budget_exhausted=tracker.budget_hit, time_budget_spent=tracker.time_hit, findings=len(findings),
+                   readings=readings.to_dict())
     finished = datetime.now(UTC)
     result = ConformanceSuiteResult(
         name="conformance", status=derive_status(findings), findings=findings, checks=checks, metrics=metrics,
         started_at=started, finished_at=finished, duration_s=round(time.monotonic() - clock, 3), seed=seed)
-    write_outputs(result, out_dir, target_label="emulator" if is_emulator else target_url, secrets=secrets)
+    write_outputs(result, out_dir, target_label="emulator" if is_emulator else target_url, secrets=secrets,
+                  errata=readings.errata(contract))
     return result
 
 
@@ -242,6 +250,10 @@ def _run_probes(session: Session, schema: Any, settings: ConformanceSettings, ex
         except BudgetExhausted:
             skipped.append(entry.id)
             continue
+        except KeyboardInterrupt:  # Ctrl-C during a probe: keep what the others found
+            interrupt.request()
+            skipped.append(entry.id)
+            break
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
@@ -254,7 +266,7 @@ def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
     size = len(json.dumps(exchange.body, default=str)) if exchange is not None else 0
     return RawFailure(api=session.api, operation=str(failed.operation), check=failed.check, rule_id=failed.rule_id,
                       level=failed.level, title=failed.title, message=failed.message, erratum=failed.erratum,
-                      exchange=exchange, response=getattr(failed, "response", None), size=size)
+                      exchange=exchange, response=getattr(failed, "response", None), size=size, basis=failed.basis)
 
 
 def _check_results(session: Session, outcome: EngineOutcome,
@@ -280,14 +292,16 @@ def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[Che
     return [c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c for c in checks]
 
 
-def write_outputs(result: ConformanceSuiteResult, out_dir: Path, *, target_label: str, secrets: list[str]) -> None:
-    """``junit.xml`` and ``findings.json`` of a finished run."""
-    from harness.report import write_junit
+def write_outputs(result: ConformanceSuiteResult, out_dir: Path, *, target_label: str, secrets: list[str],
+                  errata: list[Any] | None = None) -> None:
+    """``junit.xml``, ``findings.json`` and ``summary.json`` (with the readings observed) of a finished run."""
+    from harness.report import write_junit, write_summary_json
 
     assert result.started_at is not None and result.finished_at is not None
     summary = build_summary(target=target_label, started_at=result.started_at, finished_at=result.finished_at,
-                            suites=[result], merge=False, seed=result.seed)
+                            suites=[result], merge=False, seed=result.seed, errata=errata or [])
     write_junit(summary, out_dir / "junit.xml", secrets=secrets)
+    write_summary_json(summary, out_dir / "summary.json", secrets)
     write_findings_json(result.findings, out_dir / "findings.json", secrets)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import requests
 
 from harness.clients import Credentials
-from harness.contract import Contract
+from harness.contract import Contract, ReadingLog
 
 from ._context import Mode, RuleContext
 from ._exchange import Exchange, from_case
@@ -45,6 +45,7 @@ class Session:
     probe_cases: set[str] = field(default_factory=set)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
+    readings: ReadingLog = field(default_factory=ReadingLog)  # shared by the run's sessions
 
     def __post_init__(self) -> None:
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
@@ -69,7 +70,7 @@ class Session:
 
     def rule_context(self, case: Any, operation: str) -> RuleContext:
         return RuleContext(contract=self.contract, api=self.api, operation=operation,
-                           mode=self.mode_of(case), facts=self.tracker.facts_for(case.id))
+                           mode=self.mode_of(case), facts=self.tracker.facts_for(case.id), readings=self.readings)
 
     def exchange(self, case: Any, operation: str, mode: str) -> Exchange:
         return from_case(case, api=self.api, operation=operation, creds=self.creds, contract=self.contract,

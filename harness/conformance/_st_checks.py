@@ -57,6 +57,10 @@ def verdict(session: Session, response: Any) -> tuple[bool, bool, str] | None:
         if not isinstance(errcode, int) or isinstance(errcode, bool):
             return None
         meaning = codes.get("match", "errcode", errcode)
+        data = body.get("data")
+        status = data.get("status") if isinstance(data, dict) else None
+        if errcode == 0 and isinstance(status, str) and status not in ("SUCCESS", "PROCESSING"):
+            return True, False, f"errcode 0 with status {status}"  # a business failure (E-039), category unknown
         return errcode != 0, _refuses(meaning), f"errcode {errcode}"
     gateway = body.get("code")
     if not isinstance(gateway, str):
@@ -107,6 +111,13 @@ def faceharness_negative_data_rejection(ctx: Any, response: Any, case: Any) -> b
     if seen is None or session.mode_of(case) != "negative" or _negative_body_not_sent(case):
         return True
     rejected, _, code = seen
+    reading = _invalid_only_by_reading(session, case)
+    if reading is not None:   # a limit or format the documents do not give (E-043, E-012, E-032)
+        session.readings.observe(reading, "default" if rejected else "alternative",
+                                 f"{session.operation_id(case)}: Received: {code} for a request outside only "
+                                 f"faceharness' limits and formats\nDefault reading: refused ({reading})")
+        if rejected or not session.readings.mismatch(reading, "alternative"):
+            return None
     try:
         _builtin("_openapi_negative_data_rejection", rejected)(ctx, _as_status(response, 400 if rejected else 200), case)
     except Failure as exc:
@@ -136,6 +147,22 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
     return None
 
 
+def _invalid_only_by_reading(session: Session, case: Any) -> str | None:
+    """The erratum whose reading alone makes this negative case invalid: its body breaks only limits
+    and formats marked ``x-reading`` in the spec (valid under every reading), its other parts are
+    valid. None when the case is invalid under every reading."""
+    from schemathesis.core.parameters import ParameterLocation
+
+    negative = {loc for loc, part in case.meta.components.items() if part.mode.is_negative}
+    operation = session.contract.operation(session.operation_id(case) or "")
+    if negative != {ParameterLocation.BODY} or not operation.request_schema or not isinstance(case.body, dict):
+        return None
+    spec = session.contract.spec(session.api)
+    if not spec.validator(operation.request_schema, every_reading=True).is_valid(case.body):
+        return None
+    return "E-032" if session.operation_id(case) == "liveCode" else "E-043"
+
+
 def _negative_body_not_sent(case: Any) -> bool:
     """A case negative only in a body it does not send, where no body is allowed: nothing to reject."""
     from schemathesis.core import NOT_SET
@@ -154,7 +181,7 @@ def _envelope_failure(session: Session, case: Any, rule: tuple[str, str], exc: F
     tail = f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""
     operation = session.operation_id(case) or case.operation.label
     return CheckFailed(rule_id=rule[0], check=rule[1], operation=operation, message=head + tail,
-                       severity="medium", erratum="E-015")
+                       severity="medium", erratum="E-015", basis="seed")
 
 
 def _as_status(response: Any, status: int) -> Any:

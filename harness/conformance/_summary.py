@@ -7,6 +7,7 @@ from collections import defaultdict
 from rich.console import Console
 from rich.table import Table
 
+from harness.contract import reading_lines
 from harness.results import SuiteResult
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
@@ -49,6 +50,8 @@ def render_summary(result: SuiteResult, console: Console) -> None:
         for error in info.get("engine_errors", []):
             console.print(f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}",
                           markup=True, highlight=False)
+    for line in reading_lines(metrics.get("readings")):
+        console.print(line, markup=False, highlight=False)
     verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}.get(
         result.status, result.status)
     budget = " (request budget spent)" if metrics.get("budget_exhausted") else ""

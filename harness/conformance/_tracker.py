@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from harness import interrupt
 from harness.contract import Contract
 
 from ._auth import appkey_key
@@ -58,8 +59,10 @@ class RunTracker:
         return None if self.max_seconds is None else self.max_seconds - (time.monotonic() - self.started)
 
     def ensure_budget(self, needed: int = 1) -> None:
-        """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap, or
-        the run's time is up."""
+        """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap, the
+        run's time is up, or the run was interrupted."""
+        if interrupt.requested():  # Ctrl-C / SIGTERM: no new request, whichever thread asks
+            raise BudgetExhausted("the run was interrupted")
         left = self.seconds_left()
         if left is not None and left <= 0:
             self.time_hit = True
@@ -94,7 +97,9 @@ class RunTracker:
             self.requests += 1
             self.by_operation[operation] += 1
             exhausted = self.cap is not None and self.requests >= self.cap
-        if exhausted and self.on_budget is not None:
+        if interrupt.requested() and self.on_budget is not None:
+            self.on_budget()  # interrupted: stop the engine as a spent budget would
+        elif exhausted and self.on_budget is not None:
             self.budget_hit = True
             self.on_budget()
 

@@ -25,9 +25,14 @@ from ._models import (
     MatchResult,
     Threshold,
 )
+from ._readings import Alternative, Reading, ReadingLog, check_required, reading_lines
 from ._spec import Operation, Spec
 
 __all__ = [
+    "Alternative",
+    "Reading",
+    "ReadingLog",
+    "check_required",
     "CATEGORIES",
     "MODEL_SCHEMAS",
     "SPEC_FILES",
@@ -58,4 +63,5 @@ __all__ = [
     "Threshold",
     "default_specs_dir",
     "load_contract",
+    "reading_lines",
 ]

@@ -24,6 +24,7 @@ class Code:
     retryable: bool
     documented: bool
     errata: str | None = None
+    variants: tuple[str, ...] = ()   # other published wordings of the text (E-040)
 
     @property
     def msg_prefix(self) -> str:
@@ -40,7 +41,8 @@ class Code:
 class CodeTable:
     """Lookup by (api, where, code); codes are compared as strings so 1155 and "1155" agree."""
 
-    def __init__(self, codes: list[Code]) -> None:
+    def __init__(self, codes: list[Code], shadowed: tuple[Code, ...] = ()) -> None:
+        self.shadowed = shadowed   # codes.yaml rows a team's table replaced: still found by meaning
         self._by_key: dict[tuple[str, str, str], Code] = {}
         for c in codes:
             key = (c.api, c.where, c.code)
@@ -66,13 +68,42 @@ class CodeTable:
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
         """The single entry whose English meaning starts with the text: lets code name codes by meaning."""
-        hits = [c for c in self.of(api, where) if c.en.startswith(en_startswith)]
+        hits = [c for c in self.of(api, where) if c.en.startswith(en_startswith)] or [
+            c for c in self.shadowed if c.api == api and c.where == where and c.en.startswith(en_startswith)]
         if len(hits) != 1:
             raise SpecError(f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found {len(hits)}")
         return hits[0]
 
     def __len__(self) -> int:
         return len(self.codes)
+
+
+def merge_codes(table: CodeTable, path: Any) -> CodeTable:
+    """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over it."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"--codes {path}: cannot read it ({exc.strerror or exc})") from None
+    except yaml.YAMLError:
+        raise SpecError(f"--codes {path}: not valid YAML") from None
+    if isinstance(raw, dict) and isinstance(raw.get("codes"), list):
+        for row in raw["codes"]:
+            if isinstance(row, dict):
+                row.setdefault("documented", False)
+                row.setdefault("retryable", False)
+                row.setdefault("api", "match")
+                row.setdefault("where", "errcode" if row["api"] == "match" else row.get("where"))
+                if "zh" in row or "en" in row:
+                    row.setdefault("zh", row.get("en"))
+                    row.setdefault("en", row.get("zh"))
+    own = parse_codes(raw, f"--codes {path}")
+    merged = {(c.api, c.where, c.code): c for c in table.codes}
+    shadowed = tuple(merged[k] for k in ((c.api, c.where, c.code) for c in own.codes) if k in merged)
+    for c in own.codes:
+        merged[(c.api, c.where, c.code)] = c
+    return CodeTable(list(merged.values()), shadowed)
 
 
 def parse_codes(raw: Any, source: str) -> CodeTable:
@@ -97,6 +128,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
                 api=row["api"], where=row["where"], code=str(row["code"]), zh=str(row["zh"]),
                 en=str(row["en"]), category=row["category"], retryable=bool(row["retryable"]),
                 documented=bool(row["documented"]), errata=row.get("errata"),
+                variants=tuple(str(v) for v in row.get("variants", ()) or ()),
             )
         )
     return CodeTable(out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,8 +12,9 @@ import yaml
 
 from harness.errors import SpecError
 
-from ._codes import Code, CodeTable, parse_codes
+from ._codes import Code, CodeTable, merge_codes, parse_codes
 from ._errata import Erratum, parse_errata
+from ._readings import Reading, parse_readings
 from ._spec import Operation, Spec, load_spec
 
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
@@ -32,6 +33,7 @@ class Contract:
     jd: Spec
     codes: CodeTable
     errata: tuple[Erratum, ...]
+    readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)  # specs/readings.yaml, by erratum id
 
     # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
@@ -60,9 +62,22 @@ class Contract:
         return tuple(self.property_schema(api, schema, prop)["enum"])
 
     # --- facts the rest of the code needs, each read from the specs ----------------------
-    @property
+    # (the immutable ones cached: the emulator reads several on every request)
+    @cached_property
     def match_base64_max_chars(self) -> int:
         return int(self.match.facts["base64_max_chars"])
+
+    @property
+    def match_base64_safe_chars(self) -> int:
+        """The most base64 text a request may carry and be within "400k" under every reading (E-012)."""
+        safe = self.readings["E-012"].safe_limit if "E-012" in self.readings else None
+        return min(self.match_base64_max_chars, safe or self.match_base64_max_chars)
+
+    @property
+    def jd_image_safe_bytes(self) -> int:
+        """The largest decoded image "小于5M" under every reading (E-020)."""
+        safe = self.readings["E-020"].safe_limit if "E-020" in self.readings else None
+        return min(self.jd_image_max_bytes - 1, safe or self.jd_image_max_bytes)
 
     @property
     def match_far_claims(self) -> list[tuple[float, float]]:
@@ -80,15 +95,15 @@ class Contract:
         props = self.jd.schemas["CompareRequest"]["properties"]
         return {k: v["const"] for k, v in props.items() if "const" in v}
 
-    @property
+    @cached_property
     def jd_image_max_bytes(self) -> int:
         return int(self.jd.facts["image_max_bytes"])
 
-    @property
+    @cached_property
     def jd_image_formats(self) -> tuple[str, ...]:
         return tuple(self.jd.facts["image_formats"])
 
-    @property
+    @cached_property
     def jd_timestamp_window_ms(self) -> int:
         return int(self.jd.facts["timestamp_window_s"]) * 1000
 
@@ -96,15 +111,15 @@ class Contract:
     def jd_threshold_fmr(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
 
-    @property
+    @cached_property
     def jd_success_code(self) -> str:
         return str(self.jd.facts["success_code"])
 
-    @property
+    @cached_property
     def jd_not_same_person_code(self) -> int:
         return int(self.jd.facts["not_same_person_code"])
 
-    @property
+    @cached_property
     def jd_collection_bounds(self) -> tuple[int, int]:
         s = self.jd.schemas["CompareRequest"]["properties"]["collectionImageItems"]
         return int(s["minItems"]), int(s["maxItems"])
@@ -116,13 +131,22 @@ class Contract:
         return found
 
 
-def load_contract(specs_dir: Path | None = None) -> Contract:
-    """Load and cross-check everything under `specs_dir`; raises SpecError with one line."""
-    return _load(str((specs_dir or default_specs_dir()).resolve()))
+ENV_CODES = "FACEHARNESS_CODES"
+
+
+def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> Contract:
+    """Load and cross-check everything under `specs_dir`; raises SpecError with one line.
+
+    ``codes`` (else ``$FACEHARNESS_CODES``, set by ``--codes FILE``) is a team's table of its
+    service's own codes, merged over codes.yaml: same rows, ``documented`` and ``retryable``
+    default to false, and a row for a code codes.yaml has replaces it (E-014).
+    """
+    extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
+    return _load(str((specs_dir or default_specs_dir()).resolve()), str(extra.resolve()) if extra else None)
 
 
 @lru_cache(maxsize=4)
-def _load(specs_dir: str) -> Contract:
+def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     root = Path(specs_dir)
     if not root.is_dir():
         raise SpecError(f"specs directory {root} does not exist (set --specs or FACEHARNESS_SPECS)")
@@ -139,14 +163,29 @@ def _load(specs_dir: str) -> Contract:
     except yaml.YAMLError:
         raise SpecError(f"{codes_path.name} is not valid YAML") from None
     codes = parse_codes(raw_codes, codes_path.name)
+    if codes_file is not None:
+        codes = merge_codes(codes, Path(codes_file))
     errata_path = root / "ERRATA.md"
     try:
         errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
     except OSError as exc:
         raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
-    contract = Contract(specs_dir=root, match=match, jd=jd, codes=codes, errata=errata)
+    readings = _load_readings(root / "readings.yaml", {e.id for e in errata})
+    contract = Contract(specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings)
     _cross_check(contract)
     return contract
+
+
+def _load_readings(path: Path, errata_ids: set[str]) -> dict[str, Reading]:
+    if not path.is_file():
+        return {}
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError:
+        raise SpecError(f"{path.name} is not valid YAML") from None
+    return parse_readings(raw, path.name, errata_ids)
 
 
 def _cross_check(c: Contract) -> None:
@@ -156,6 +195,9 @@ def _cross_check(c: Contract) -> None:
         for cited in _cited_errata(spec.raw):
             if cited not in known:
                 raise SpecError(f"{spec.path.name} cites {cited}, which ERRATA.md does not define")
+        for cited in _cited_errata(spec.raw, "x-reading"):
+            if cited not in c.readings:
+                raise SpecError(f"{spec.path.name} marks a limit as reading {cited}, which readings.yaml does not list")
     for code in c.codes.codes:
         if code.errata and code.errata not in known:
             raise SpecError(f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not define")
@@ -165,15 +207,15 @@ def _cross_check(c: Contract) -> None:
         raise SpecError("the internal API's success code is missing from codes.yaml")
 
 
-def _cited_errata(node: Any) -> set[str]:
+def _cited_errata(node: Any, key: str = "x-errata") -> set[str]:
     found: set[str] = set()
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == "x-errata" and isinstance(v, list):
+            if k == key and isinstance(v, list):
                 found.update(str(x) for x in v)
             else:
-                found |= _cited_errata(v)
+                found |= _cited_errata(v, key)
     elif isinstance(node, list):
         for v in node:
-            found |= _cited_errata(v)
+            found |= _cited_errata(v, key)
     return found

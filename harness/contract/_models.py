@@ -74,14 +74,16 @@ class LiveCodeResult(_Response):
 
 
 class MatchData(_Response):
-    status: str
-    traceNo: str
+    """status and traceNo are 是 when errcode is 0 (the rules check that; E-039)."""
+
+    status: str | None = None
+    traceNo: str | None = None
     result: MatchResult | None = None
 
 
 class LiveCodeData(_Response):
-    status: str
-    traceNo: str
+    status: str | None = None
+    traceNo: str | None = None
     result: LiveCodeResult | None = None
 
 
@@ -135,10 +137,12 @@ class ImgMapEntry(_Response):
 
 
 class BusinessResult(_Response):
+    """The 必填 column is empty (E-023): only ``code`` is needed to read an answer."""
+
     code: int
-    msg: str
-    serialNo: str
-    timestamp: int
+    msg: str | None = None
+    serialNo: str | None = None
+    timestamp: int | None = None
     result: bool | None = None
     score: float | None = None
     similarity: int | None = None
@@ -152,7 +156,7 @@ class CompareResponse(_Response):
     charge: bool | None = None
     remainTimes: int | None = None
     remainSeconds: int | None = None
-    msg: str
+    msg: str | None = None
     result: BusinessResult | None = None
 
 

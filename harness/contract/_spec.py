@@ -74,14 +74,21 @@ class Spec:
             "components": copy.deepcopy(self.raw["components"]),
         }
 
-    def validator(self, name: str, *, decode_base64: bool = False) -> Any:
+    def validator(self, name: str, *, decode_base64: bool = False, every_reading: bool = False,
+                  lenient: frozenset[str] = frozenset()) -> Any:
         """A compiled validator (jsonschema-rs).
 
         With `decode_base64=True` the `pattern` of `contentEncoding: base64` strings is left out:
         for a caller that strictly decodes them anyway (the emulator) the regex over hundreds of
         kilobytes is the same rule checked twice, and the slowest step of a request.
+
+        With `every_reading=True` the limits and formats marked `x-reading` (faceharness' reading
+        of what the documents leave open: lengths, patterns, property counts) are left out: a value
+        this validator rejects is invalid under every reading of the documents. ``lenient`` leaves
+        out only the limits marked with no other erratum than those given (the emulator serving an
+        alternative reading).
         """
-        return _compiled(self, name, decode_base64)
+        return _compiled(self, name, decode_base64, every_reading, lenient)
 
     def examples(self) -> list[tuple[str, str, str, Any]]:
         """(operation_id, 'request'|'response', schema name, example value) for every example."""
@@ -97,17 +104,34 @@ class Spec:
         return out
 
 
-_VALIDATORS: dict[tuple[int, str, bool], Any] = {}
+_VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
+_READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
 
 
-def _compiled(spec: Spec, name: str, decode_base64: bool) -> Any:
-    key = (id(spec), name, decode_base64)
+def _compiled(spec: Spec, name: str, decode_base64: bool, every_reading: bool = False,
+              lenient: frozenset[str] = frozenset()) -> Any:
+    key = (id(spec), name, decode_base64, every_reading, lenient)
     if key not in _VALIDATORS:
         schema = spec.schema(name)
         if decode_base64:
             _drop_base64_patterns(schema)
+        if every_reading or lenient:
+            _drop_reading_limits(schema, None if every_reading else lenient)
         _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
     return _VALIDATORS[key]
+
+
+def _drop_reading_limits(node: Any, only: frozenset[str] | None) -> None:
+    if isinstance(node, dict):
+        marked = node.get("x-reading")
+        if marked and (only is None or set(marked) <= only):
+            for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
+                node.pop(keyword, None)
+        for v in node.values():
+            _drop_reading_limits(v, only)
+    elif isinstance(node, list):
+        for v in node:
+            _drop_reading_limits(v, only)
 
 
 def _drop_base64_patterns(node: Any) -> None:

@@ -5,7 +5,15 @@ from ._app import create_app, make_engine
 from ._breaks import BREAKS, Break, describe_breaks
 from ._idcard import check_char, valid_id_number
 from ._server import EmulatorServer, check_bind_host, serve_forever
-from ._settings import DEMO_ID_NUM, DEMO_NAME, AppKey, EmulatorSettings, Identity, build_settings
+from ._settings import (
+    DEMO_ID_NUM,
+    DEMO_NAME,
+    AppKey,
+    EmulatorSettings,
+    Identity,
+    build_settings,
+    parse_readings_option,
+)
 from ._specs import FAULT_KINDS, Fault, Latency, parse_fault, parse_latency
 
 __all__ = [
@@ -28,6 +36,7 @@ __all__ = [
     "make_engine",
     "parse_fault",
     "parse_latency",
+    "parse_readings_option",
     "serve_forever",
     "valid_id_number",
 ]

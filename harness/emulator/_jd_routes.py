@@ -138,7 +138,7 @@ def _check(emu: Emulator, body: Any) -> None:
                 for extra in [s for s in _SOURCES if s in item][1:]:
                     del item[extra]
         body = trimmed
-    check_jd(emu.contract, body)
+    check_jd(emu.contract, body, emu.settings.lenient)
 
 
 async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:

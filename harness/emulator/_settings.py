@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -75,6 +76,7 @@ class EmulatorSettings(_Strict):
     latency: dict[str, str] = Field(default_factory=dict)   # operationId or "default" -> spec
     faults: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
+    readings: dict[str, Literal["default", "alternative"]] = Field(default_factory=dict)  # [emulator.readings]
 
     @field_validator("latency")
     @classmethod
@@ -100,15 +102,70 @@ class EmulatorSettings(_Strict):
             raise ValueError(f"unknown break mode {unknown[0]!r}; see `faceharness emulate --list-breaks`")
         return v
 
+    @field_validator("readings", mode="before")
+    @classmethod
+    def _check_readings(cls, v: object) -> object:
+        """Only readings the emulator can serve (``emulator: true`` in specs/readings.yaml)."""
+        from harness.contract import load_contract
+
+        if not isinstance(v, dict):
+            return v
+        served = {rid for rid, r in load_contract().readings.items() if r.emulator}
+        out = {}
+        for rid, which in v.items():
+            if rid not in served:
+                raise ValueError(f"reading {rid!r}: the emulator serves {', '.join(sorted(served))}")
+            reading = load_contract().readings[rid]
+            if which == reading.default.name:
+                which = "default"
+            elif any(which == a.name for a in reading.alternatives):
+                which = "alternative"
+            out[rid] = which
+        return out
+
+    def alternative(self, erratum: str) -> bool:
+        """Whether the emulator serves the alternative reading of ``erratum``."""
+        return self.readings.get(erratum) == "alternative"
+
+    @property
+    def lenient(self) -> frozenset[str]:
+        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not enforce."""
+        return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
+
     def latency_for(self, operation_id: str) -> Latency:
         spec = self.latency.get(operation_id) or self.latency.get("default")
-        return parse_latency(spec)[1] if spec else Latency()
+        return _latency(spec) if spec else _NO_LATENCY
 
     def fault_list(self) -> list[Fault]:
-        return [parse_fault(s) for s in self.faults]
+        return list(_faults(tuple(self.faults)))
 
     def appkey(self, key: str) -> AppKey | None:
         return next((a for a in self.appkeys if a.appkey == key), None)
+
+
+# asked on every request by the middleware; a spec's meaning never changes (both are frozen)
+_NO_LATENCY = Latency()
+
+
+@functools.lru_cache(maxsize=256)
+def _latency(spec: str) -> Latency:
+    return parse_latency(spec)[1]
+
+
+@functools.lru_cache(maxsize=64)
+def _faults(specs: tuple[str, ...]) -> tuple[Fault, ...]:
+    return tuple(parse_fault(s) for s in specs)
+def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[str, str] | None:
+    """``--reading E-011=alternative`` (repeatable) as a readings table; None when not given."""
+    if not values:
+        return None
+    out: dict[str, str] = {}
+    for value in values:
+        erratum, sep, which = value.partition("=")
+        if not sep or not erratum.strip() or not which.strip():
+            raise ConfigError(f"--reading {value!r}: expected ERRATUM=default|alternative, e.g. E-011=alternative")
+        out[erratum.strip()] = which.strip()
+    return out
 
 
 def one_line(exc: ValidationError, source: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any, Self
 
 import httpx
 
+from harness import interrupt
 from harness.clients import (
     AnswerTooLarge,
     Credentials,
@@ -32,6 +33,7 @@ from harness.errors import UsageError
 from ._request import Exchange, FuzzRequest
 
 BAD_TOKEN = "faceharness-fuzz-not-a-token"
+FRESH_LIVE_CODE = "$fresh-liveCode"   # replaced at send time by a code validateData just issued (E-008)
 WRONG_APPKEY = "faceharnessfuzzwrongappkey"
 
 
@@ -131,6 +133,8 @@ class FuzzClient:
         return None if not self.max_requests else max(0, self.max_requests - self.sent)
 
     def _charge(self) -> None:
+        if interrupt.requested():  # Ctrl-C / SIGTERM, also when the run is in a gate's thread
+            raise BudgetExhausted("the run was interrupted")
         if self.max_requests and self.sent >= self.max_requests:
             raise BudgetExhausted(f"request budget of {self.max_requests} spent")
         if self.max_seconds and time.monotonic() - self.started > self.max_seconds:
@@ -182,6 +186,8 @@ class FuzzClient:
     def send(self, request: FuzzRequest, *, paced: bool = True, credentials: Credentials | None = None) -> Exchange:
         """Send one request; ``credentials`` overrides the run's (a second appkey), ``paced=False``
         is for bursts that must exceed a rate on purpose (the emulator only)."""
+        if isinstance(request.json, dict) and request.json.get("liveCode") == FRESH_LIVE_CODE:
+            request = self._with_fresh_live_code(request, credentials)
         self._charge()
         if paced:
             self.pacer.wait()
@@ -248,6 +254,24 @@ class FuzzClient:
             self.codes[f"jd:{code}" + (f"/{result.get('code')}" if result else "")] += 1
 
     # --- emulator admin (loopback only; never used against a live URL) --------------------
+    def _with_fresh_live_code(self, request: FuzzRequest, credentials: Credentials | None) -> FuzzRequest:
+        """/idno marks liveCode 是 (E-008): a request meant to be valid carries a code issued a moment ago,
+        valid under every reading (one extra validateData call)."""
+        import dataclasses
+
+        issue = FuzzRequest(api="match", operation="liveCode", method="POST", path="/tech/ai/face/match/validateData",
+                            json={})
+        answer = self.send(issue, credentials=credentials)
+        data = answer.body.get("data") if isinstance(answer.body, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        code = result.get("code") if isinstance(result, dict) else None
+        body = dict(request.json)  # type: ignore[arg-type]
+        if isinstance(code, str):
+            body["liveCode"] = code
+        else:
+            del body["liveCode"]   # no code issued (reported by the property that asked for one)
+        return dataclasses.replace(request, json=body)
+
     def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
         """`/_emulator/...`; None when the endpoint is absent (not an emulator)."""
         try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.contract import Contract
+from harness.contract import Contract, ReadingLog
 
 from ._checks import Outcome, Problem, check_answer, check_spec, check_trace_unique, outcome
 from ._client import FuzzClient
@@ -57,6 +57,7 @@ class Run:
     quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
     last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)   # state-machine steps of the current example
+    readings: ReadingLog = field(default_factory=ReadingLog)  # which reading of each erratum answers follow
 
     @property
     def live(self) -> bool:
@@ -70,7 +71,8 @@ class Run:
                  request_valid: bool) -> list[Problem]:
         """What every answer must satisfy, whatever the property."""
         return (check_answer(exchange)
-                + check_spec(self.contract, request, exchange, live=self.live, request_valid=request_valid)
+                + check_spec(self.contract, request, exchange, live=self.live, request_valid=request_valid,
+                             readings=self.readings)
                 + check_trace_unique(self.client.trace_nos, request, found))
 
     def fail(self, prop: str, problems: list[Problem], request: FuzzRequest, exchange: Exchange | None,

@@ -84,6 +84,7 @@ def finding_of(failure: PropertyFailed, run: Run, flaky: bool) -> Finding:
         unique_key=unique_key(failure),
         seed=run.seed, request=request_view(failure.request, case, failure.steps, run.gen.pool.faces_dir),
         response=failure.exchange.excerpt() if failure.exchange else None, erratum=problem.erratum,
+        basis=problem.basis,  # type: ignore[arg-type]
     )
 
 

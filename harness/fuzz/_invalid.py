@@ -90,7 +90,7 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
             total = gen.contract.jd_image_max_bytes   # "小于5M": exactly 5 MiB is already too big (E-020)
             put_image(body, gen, target, f"{image.recipe}|pad:{total}", encoding="b64")
             return ctx.jd(f"{label(target)} image of {total} bytes", exact=False)
-        total = gen.match_at_limit_bytes() + draw(st.integers(1, 3))
+        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(st.integers(1, 3))   # over 409,600: over every reading
         put_image(body, gen, target, f"{image.recipe}|pad:{total}")
         return ctx.match(f"{label(target)}.data of {total} bytes: base64 over {gen.contract.match_base64_max_chars} chars",
                          ctx.codes.match_oversize)

@@ -93,7 +93,8 @@ def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
         def invalid_requests_get_their_code(case: InvalidCase) -> None:
             exchange, found = run.send(case.request)
             problems = run.standard(case.request, exchange, found, request_valid=False)
-            problems += check_expected_code(case, found, strict=case.exact or run.is_emulator)
+            problems += check_expected_code(case, found, strict=case.exact or run.is_emulator, readings=run.readings,
+                                            contract=run.contract)
             run.fail(prop, problems, case.request, exchange, case)
 
         return invalid_requests_get_their_code
@@ -200,8 +201,8 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
 def _fits(run: Run, api: str, data: bytes) -> bool:
     """Within the documented size limit of the api (400 KiB of base64 / under 5 MiB)."""
     if api == "match":
-        return 4 * ((len(data) + 2) // 3) <= run.contract.match_base64_max_chars
-    return len(data) < run.contract.jd_image_max_bytes
+        return 4 * ((len(data) + 2) // 3) <= run.contract.match_base64_safe_chars
+    return len(data) <= run.contract.jd_image_safe_bytes
 
 
 def skip_fast_engine(run: Run) -> str | None:

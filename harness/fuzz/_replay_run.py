@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import load_credentials
-from harness.contract import Contract, load_contract
+from harness.contract import Contract, ReadingLog, load_contract
 from harness.errors import UsageError
 from harness.results import ReplayOutcome
 
@@ -67,7 +67,8 @@ def _rerun_machine(path: Path, loaded: LoadedReplay, url: str, is_emulator: bool
         result = run_fuzz(url, is_emulator=is_emulator, api=loaded.request.api, max_examples=1, seed=loaded.seed,
                           credentials=creds, out_dir=Path(tmp), only=[loaded.property_id], faces_dir=faces_dir,
                           max_rps=0 if is_emulator else None, contract=contract,
-                          request_timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S)
+                          request_timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S,
+                          required_readings=loaded.target.get("readings_required") or None)
     same = [f for f in result.findings if f.check == loaded.check]
     if same:
         return ReplayOutcome(loaded.fid, loaded.check, True, f"{same[0].message} (the {len(loaded.steps)}-step sequence was re-run)")
@@ -85,10 +86,12 @@ def _send(client: FuzzClient, contract: Contract, request: FuzzRequest) -> tuple
 def _judge(loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emulator: bool) -> ReplayOutcome:
     request, case = loaded.request, loaded.case
     exchange, found = _send(client, contract, request)
+    readings = ReadingLog(loaded.target.get("readings_required") or {})  # a reading the run's policy required
     problems: list[Problem] = check_answer(exchange) + check_spec(contract, request, exchange, live=not is_emulator,
-                                                                  request_valid=case is None)
+                                                                  request_valid=case is None, readings=readings)
     if case is not None:
-        problems += check_expected_code(case, found, strict=case.exact or is_emulator)
+        problems += check_expected_code(case, found, strict=case.exact or is_emulator, readings=readings,
+                                        contract=contract)
     if loaded.check in _PAIR_CHECKS:
         other = request if loaded.check == "same_request_same_score" else _swapped(request)
         _, again = _send(client, contract, other)

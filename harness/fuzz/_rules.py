@@ -19,9 +19,24 @@ from harness.contract import Contract
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule an invalid request breaks, and why the request is invalid: ``seed`` (a document says
+    so), ``convention`` (an HTTP/JSON/image norm: a finding at most ``low``) or ``reading`` (only
+    faceharness' reading of ``erratum`` makes it invalid: a service accepting it is observed following
+    the alternative, not failed). ``readings`` overrides the erratum per api."""
+
     id: str
     title: str
     apis: tuple[str, ...]
+    basis: str = "seed"
+    erratum: str | None = None
+    readings: tuple[tuple[str, str], ...] = ()   # (api, erratum): a reading on that api only
+
+    def reading_for(self, api: str) -> str | None:
+        """The erratum whose reading makes this rule's requests invalid on ``api``; None: invalid under all."""
+        for on, erratum in self.readings:
+            if on == api:
+                return erratum
+        return self.erratum if self.basis == "reading" else None
 
 
 RULES: dict[str, Rule] = {r.id: r for r in [
@@ -29,20 +44,23 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("wrong-type", "a field has the wrong JSON type", ("match", "jd")),
     Rule("enum-outside", "a value outside its enum", ("match", "jd")),
     Rule("empty-string", "an empty string where the documents forbid it (E-034)", ("match", "jd")),
-    Rule("oversize", "a value over its documented size (E-012, E-020, E-024)", ("match", "jd")),
+    Rule("oversize", "a value over its documented size (E-012, E-020, E-024); over faceharness' own limits "
+                     "(E-043) an observation", ("match", "jd")),
     Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
-    Rule("extra-field", "validateData takes no parameters (E-032)", ("match",)),
+    Rule("extra-field", "validateData takes no parameters (E-032)", ("match",), "reading", "E-032"),
     Rule("image-sources", "an ImageItem with two or three image sources, or none (E-023)", ("jd",)),
     Rule("fixed-field", "a 固定值 field with another value", ("jd",)),
-    Rule("bad-base64", "image data that is not plain padded base64", ("match", "jd")),
-    Rule("wrong-magic", "bytes that are not jpg/png (or mp4 for a video)", ("match", "jd")),
-    Rule("truncated-image", "a JPEG/PNG stream cut short", ("match", "jd")),
+    Rule("bad-base64", "image data that is not plain padded base64", ("match", "jd"), "reading", "E-043"),
+    Rule("wrong-magic", "bytes that are not jpg/png (or mp4 for a video)", ("match", "jd"),
+         readings=(("match", "E-043"),)),
+    Rule("truncated-image", "a JPEG/PNG stream cut short", ("match", "jd"), "convention"),
     Rule("zero-byte-image", "an empty image", ("match", "jd")),
-    Rule("decompression-bomb", "a tiny PNG declaring a huge pixel count", ("match", "jd")),
-    Rule("huge-dimensions", "a JPEG whose header declares 65000x65000 pixels", ("match", "jd")),
-    Rule("unicode-control", "unicode look-alikes or control characters where a pattern forbids them", ("match", "jd")),
-    Rule("deep-json", "JSON nested thousands of levels deep", ("match", "jd")),
-    Rule("huge-json", "a body far larger than any valid one", ("match", "jd")),
+    Rule("decompression-bomb", "a tiny PNG declaring a huge pixel count", ("match", "jd"), "convention"),
+    Rule("huge-dimensions", "a JPEG whose header declares 65000x65000 pixels", ("match", "jd"), "convention"),
+    Rule("unicode-control", "unicode look-alikes or control characters where a pattern forbids them", ("match", "jd"),
+         "reading", "E-043"),
+    Rule("deep-json", "JSON nested thousands of levels deep", ("match", "jd"), "convention"),
+    Rule("huge-json", "a body far larger than any valid one", ("match", "jd"), "convention"),
     Rule("not-json", "a body that is not a JSON object", ("match", "jd")),
     Rule("bad-token", "a missing or unknown Authorization token (E-016)", ("match",)),
     Rule("bad-check-digit", "an idNum whose GB 11643 check digit is wrong (E-009)", ("match",)),
@@ -51,6 +69,17 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("bad-timestamp", "a missing, malformed, expired or future timestamp (E-019)", ("jd",)),
     Rule("bad-sign", "a missing or wrong sign (E-018)", ("jd",)),
 ]}
+
+# rules of the stateful properties (not generated as invalid cases, named in their InvalidCase)
+STATE_RULES: dict[str, Rule] = {r.id: r for r in [
+    Rule("livecode-single-use", "a liveCode used a second time (E-042)", ("match",), "reading", "E-042"),
+    Rule("livecode-expiry", "a liveCode used after its lifetime (emulator only)", ("match",)),
+    Rule("quota-exhausted", "a call with remainTimes 0 (E-028)", ("jd",)),
+]}
+
+
+def rule_of(rule_id: str) -> Rule:
+    return RULES.get(rule_id) or STATE_RULES.get(rule_id) or Rule(rule_id, rule_id, ("match", "jd"))
 
 
 def check_rules(rules: object, api: str) -> tuple[str, ...] | None:

@@ -23,8 +23,9 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
 
+from harness import interrupt
 from harness.clients import Credentials, http_client, load_credentials
-from harness.contract import Contract, load_contract
+from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
 
@@ -71,7 +72,7 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
              faces_dir: Path | None = None, credentials: Credentials | None = None, out_dir: Path,
              progress: Progress | None = None, max_seconds: float | None = None, only: list[str] | None = None,
              breaks: tuple[str, ...] = (), request_timeout_s: float = DEFAULT_TIMEOUT_S,
-             contract: Contract | None = None) -> FuzzSuiteResult:
+             contract: Contract | None = None, required_readings: dict[str, str] | None = None) -> FuzzSuiteResult:
     """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
 
     Args:
@@ -92,6 +93,9 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         request_timeout_s: the client timeout of every request; a request that gets no answer
             within it (or whose connection breaks) is an ``answered`` finding, one per operation
             and kind, and the run goes on.
+        required_readings: erratum id -> "default"|"alternative" (gate policy ``[readings]``): an
+            answer following the other reading becomes a finding; otherwise it is only observed
+            (``metrics["readings"]``).
     """
     if api not in APIS:
         raise UsageError(f"--api {api!r}: expected one of {', '.join(APIS)}")
@@ -100,6 +104,7 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
     chosen = _select(api, only)
     started, t0 = datetime.now(UTC), time.monotonic()
     contract = contract or load_contract()
+    required = check_required(required_readings or {}, contract.readings, "readings")
     pool = image_pool(faces_dir)
     creds = credentials or load_credentials(None, demo_defaults=is_emulator)
     if api in ("match", "all"):
@@ -126,13 +131,17 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         run = Run(contract=contract, client=client, gen=gen, codes=Codes(contract), is_emulator=is_emulator,
                   engine=engine, seed=run_seed, max_examples=max_examples, db_root=out_dir / "hypothesis",
                   quota_credentials=_quota_credentials(client, creds, is_emulator)
-                  if any(p.name == "quota-countdown" for p, _ in chosen) else None)
+                  if any(p.name == "quota-countdown" for p, _ in chosen) else None,
+                  readings=ReadingLog(required))
         with warnings.catch_warnings():
             # a failing example's repr is its request, images and all; the finding keeps the
             # request in its replay file, so hypothesis's note about the size is noise here
             warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
             checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
-    target = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks), "engine": engine}
+    target: dict[str, Any] = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks),
+                              "engine": engine}
+    if required:
+        target["readings_required"] = required
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
     metrics: dict[str, Any] = {
         "seed": run_seed, "engine": engine, "api": api, "max_examples": max_examples,
@@ -140,6 +149,7 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         "reconnects": client.reconnects,
         "properties": stats, "budget_exhausted": stopped,
         "swap_tolerance": SWAP_TOLERANCE, "database": str(out_dir / "hypothesis"),
+        "readings": run.readings.to_dict(),
     }
     error = "; ".join(errors) or None
     return FuzzSuiteResult(name="fuzz", seed=run_seed, started_at=started, status=derive_status(findings, error),
@@ -231,7 +241,15 @@ def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress:
             stats[prop.id] = {"status": "skipped", "requests": 0, "seconds": 0.0, "note": reason}
             continue
         began, sent = time.monotonic(), run.client.sent
-        result = _execute(run, prop, parts)
+        try:
+            result = _execute(run, prop, parts)
+        except KeyboardInterrupt:  # Ctrl-C: keep what the finished properties found
+            interrupt.request()
+            checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status="interrupted",
+                                      message="interrupted", duration_s=round(time.monotonic() - began, 3)))
+            stats[prop.id] = {"status": "interrupted", "requests": run.client.sent - sent,
+                              "seconds": round(time.monotonic() - began, 3), "note": "interrupted"}
+            break
         raw += result.failures
         status: SuiteStatus = "error" if result.error else "fail" if result.failures else "pass"
         message = result.error or (f"{len(result.failures)} failure(s)" if result.failures else prop.title)

@@ -19,7 +19,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precond
 
 from harness.clients import Credentials
 
-from ._checks import Problem, check_expected_code
+from ._checks import Problem, check_expected_code, record_reading
 from ._context import Run
 from ._properties import Property, _pair
 from ._request import FuzzRequest, InvalidCase
@@ -101,7 +101,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             case = _expect(run, request, "livecode-single-use", "a liveCode used a second time", "liveCode already used")
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator), request, exchange, case)
+            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings), request, exchange, case)
 
         @precondition(lambda self: run.is_emulator and not self.expired)   # it sleeps: once per example
         @rule()
@@ -119,7 +119,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             case = _expect(run, request, "livecode-expiry", f"a liveCode used after its {SHORT_TTL_S} s lifetime", "liveCode expired")
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(prop, problems + check_expected_code(case, found, strict=True), request, exchange, case)
+            run.fail(prop, problems + check_expected_code(case, found, strict=True, readings=run.readings), request, exchange, case)
 
     return LiveCodeLifecycle
 
@@ -149,9 +149,10 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             request = dataclasses.replace(plain, json={**plain.json, "async": True})
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=True)
-            if found is not None and found.code == "0" and not found.processing:
-                problems.append(Problem("async_processing", "medium", "async=true answered with a final result, not PROCESSING",
-                                        "E-013"))
+            if found is not None and found.code == "0":   # answered at once is a reading of E-013, not a defect
+                problems += record_reading(run.readings, "E-013", found.processing,
+                                     Problem("async_processing", "medium",
+                                             "async=true answered with a final result, not PROCESSING", "E-013"))
             run.fail(prop, problems, request, exchange)
             return (found.trace_no if found and found.processing and found.trace_no else ""), a, b
 
@@ -184,7 +185,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             case = _expect(run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo")
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator), request, exchange, case)
+            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings), request, exchange, case)
 
     return AsyncResults
 
@@ -212,7 +213,7 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             before = self.remain
             if before == 0:
                 case = InvalidCase(request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,), exact=False)
-                problems += check_expected_code(case, found, strict=run.is_emulator)
+                problems += check_expected_code(case, found, strict=run.is_emulator, readings=run.readings)
                 if found is not None and found.where == "gateway" and found.category != "quota":
                     problems.append(Problem("quota_stops", "high", f"at remainTimes 0 the gateway answered {found.code}", "E-028"))
             elif found is not None and found.where != "gateway" and found.remain_times is not None:
@@ -245,7 +246,7 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             exchange, found = run.send(bad, credentials=creds)
             problems = run.standard(bad, exchange, found, request_valid=False)
             case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")
-            run.fail(prop, problems + check_expected_code(case, found, strict=True), bad, exchange, case)
+            run.fail(prop, problems + check_expected_code(case, found, strict=True, readings=run.readings), bad, exchange, case)
 
     return QuotaCountdown
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from harness.contract import Contract
 
 from ._body import conforms
+from ._client import FRESH_LIVE_CODE
 from ._pool import ImagePool, PoolImage, render
 from ._request import FuzzRequest, ImagePart, encode_image
 
@@ -56,12 +57,13 @@ class Gen:
 
     # --- size edges (ERRATA E-012, E-020) ---------------------------------------------
     def match_at_limit_bytes(self) -> int:
-        """Decoded bytes whose base64 is exactly the document's 400 KiB of text."""
-        return self.contract.match_base64_max_chars // 4 * 3
+        """Decoded bytes whose base64 is the most text within "400k" under every reading (E-012):
+        a valid request must be valid whichever reading the service takes."""
+        return self.contract.match_base64_safe_chars // 4 * 3
 
     def jd_at_limit_bytes(self) -> int:
-        """The largest decoded size still under "小于5M"."""
-        return self.contract.jd_image_max_bytes - 1
+        """The largest decoded size under "小于5M" under every reading (E-020)."""
+        return self.contract.jd_image_safe_bytes
 
 
 def padded_recipe(image: PoolImage, total: int) -> str:
@@ -157,17 +159,24 @@ def match_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool =
     return gen.request("match", "match", body, [ref, *parts])
 
 
-def valid_id_numbers() -> st.SearchStrategy[str]:
+def valid_id_numbers(lowercase_x: bool = True) -> st.SearchStrategy[str]:
+    """GB 11643-valid numbers; ``lowercase_x`` also spells the check character x (the spec's pattern
+    admits it, E-044), which only the emulator is held to: a live service gets X."""
     from harness.emulator import check_char
 
     def finish(first17: str, lower: bool) -> str:
         check = check_char(first17)
         return first17 + (check.lower() if lower else check)
 
-    return st.builds(finish, st.text("0123456789", min_size=17, max_size=17), st.booleans())
+    return st.builds(finish, st.text("0123456789", min_size=17, max_size=17),
+                     st.booleans() if lowercase_x else st.just(False))
 
 
 def names(gen: Gen) -> st.SearchStrategy[str]:
+    """Names within the spec; against a live service (no known identities) plain 2-4 character
+    Chinese names only, since the spec's 64-character limit and alphabet are faceharness' (E-043)."""
+    if not gen.identities:
+        return st.text("张王李赵刘陈杨黄周吴三四明华伟芳", min_size=2, max_size=4)
     schema = gen.match_schema("IdnoRequest")["properties"]["name"]
     text = st.text(min_size=schema["minLength"], max_size=schema["maxLength"]) | st.text(
         _TRICKY, min_size=schema["minLength"], max_size=schema["maxLength"])
@@ -179,16 +188,16 @@ def idno_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = 
                   async_: bool = True, known: bool = False) -> FuzzRequest:
     """``known``: always an identity the target knows (so later checks are reached)."""
     if gen.identities and (known or draw(st.booleans())):
-        id_num, name = draw(st.sampled_from(gen.identities))
-        if draw(st.booleans()):
-            id_num = id_num.lower()
+        id_num, name = draw(st.sampled_from(gen.identities))   # X as GB 11643 writes it: valid under every reading (E-044)
     else:
-        id_num, name = draw(valid_id_numbers()), draw(names(gen))
+        id_num, name = draw(valid_id_numbers(lowercase_x=bool(gen.identities))), draw(names(gen))
     face, parts = draw(face_data(gen, video=video, lip=lip))
+    face.setdefault("videoType", "SILENT")   # /idno marks videoType 是 (E-010): sent always, the documented default
     body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
     if draw(st.booleans()):
         body["personType"] = draw(st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"]))
     draw(_common(gen, body, async_))
+    body["liveCode"] = FRESH_LIVE_CODE   # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
     return gen.request("match", "matchIdno", body, parts)
 
 
@@ -201,7 +210,11 @@ def live_code_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
 
 # --- JD faceCompareNew (seed 004) ----------------------------------------------------------
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
+    """serialNo is only 随机唯一: the spec's pattern is faceharness' (E-043), so a live service gets
+    short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
     schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
+    if not gen.identities:
+        return st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=8, max_size=32)
     return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
 
 

@@ -16,6 +16,7 @@ from harness.gate._policy import (
     LoadPolicy,
     Policy,
     SuitesPolicy,
+    VerdictPolicy,
     load_policy,
     parse_policy,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "StageObserver",
     "SuiteContext",
     "SuitesPolicy",
+    "VerdictPolicy",
     "assemble",
     "build_coverage",
     "compare_baseline",

@@ -15,10 +15,12 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, Policy
 from harness.results import (
     SUITE_NAMES,
     BaselineComparison,
+    Coverage,
     Finding,
     Gate,
     GateCriterion,
@@ -36,6 +38,8 @@ def judge(
     *,
     ran: tuple[SuiteName, ...],
     baseline: BaselineComparison | None = None,
+    coverage: Coverage | None = None,
+    contract: Contract | None = None,
 ) -> tuple[Gate, dict[SuiteName, SuiteResult]]:
     """The gate for these suite results, and the suites with the policy's allowances applied.
 
@@ -44,6 +48,8 @@ def judge(
         suites: results by suite name (suites that did not run may be missing).
         ran: the suites this run selected (the profile's, plus the policy's required ones).
         baseline: the comparison with an earlier run, if one was given.
+        coverage, contract: the run's contract coverage; an operation conformance and fuzz
+            claim to test but no request reached makes ``coverage.operations`` inconclusive.
     """
     findings = merge_findings(f for s in suites.values() for f in s.findings)
     criteria = findings_criteria(policy, findings)
@@ -55,7 +61,9 @@ def judge(
     criteria += [accuracy_criterion(limit, adjusted.get("accuracy")) for limit in policy.accuracy]
     if baseline is not None and policy.baseline.fail_on_regression:
         criteria.append(baseline_criterion(baseline))
-    return Gate(criteria=criteria), adjusted
+    if coverage is not None and contract is not None:
+        criteria += coverage_criteria(contract, coverage, adjusted)
+    return Gate(criteria=criteria, inconclusive_blocks=policy.verdict.inconclusive_blocks), adjusted
 
 
 def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCriterion]:
@@ -85,10 +93,17 @@ def required_criteria(
             continue
         result = suites.get(name)
         status = result.status if result is not None else "skipped"
+        if status == "inconclusive" and result is not None:
+            out.append(GateCriterion(name=f"suite.{name}", passed=False, inconclusive=True,
+                                     reason=result.reason or "", testable_when=result.testable_when,
+                                     expected="pass", actual=status))
+            continue
         if status == "pass":
             reason = ""
         elif status == "error" and result is not None:
             reason = f"could not run: {result.error}"
+        elif status == "interrupted" and result is not None:
+            reason = result.reason or "interrupted"
         elif status == "skipped":
             why = result.skipped_reason if result is not None else "no result recorded"
             reason = f"did not run{': ' + why if why else ''}"
@@ -166,6 +181,30 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
                          reason="; ".join(problems))
 
 
+def coverage_criteria(
+    contract: Contract, coverage: Coverage, suites: Mapping[SuiteName, SuiteResult]
+) -> list[GateCriterion]:
+    """Every documented operation (extensions aside) reached by a request, when conformance
+    or fuzz ran: one they claim to test but never reached was not tested at all."""
+    if not any(suites.get(n) is not None and suites[n].status in ("pass", "fail")
+               for n in ("conformance", "fuzz")):
+        return []
+    rows = {op.operation: op for op in coverage.operations}
+    claimed = [op for op in contract.operations.values() if not op.extension]
+    missed = [op.operation_id for op in claimed
+              if op.operation_id not in rows or not rows[op.operation_id].exercised]
+    expected = f"all {len(claimed)} documented operations"
+    if not missed:
+        return [GateCriterion(name="coverage.operations", passed=True, expected=expected,
+                              actual=f"{len(claimed)} reached")]
+    return [GateCriterion(
+        name="coverage.operations", passed=False, inconclusive=True, expected=expected,
+        actual=f"{len(claimed) - len(missed)} reached",
+        reason=f"no request reached {', '.join(missed)}: untested, neither passed nor failed",
+        testable_when="credentials for the operation's API, and a request budget that reaches it",
+    )]
+
+
 def baseline_criterion(baseline: BaselineComparison) -> GateCriterion:
     regressions = baseline.regressions
     reason = _clip("; ".join(r.message or r.metric for r in regressions))
@@ -227,15 +266,17 @@ def qps_limit_criterion(minimum: float, limit: float, bound: str | None,
     name = "load.qps_limit"
     if bound == "lower" and limit < minimum:
         return GateCriterion(
-            name=name, passed=True, inconclusive=True, expected=expected, actual=shown,
+            name=name, passed=False, inconclusive=True, expected=expected, actual=shown,
             reason=f"inconclusive: the search stopped at {limit:g}/s ({stop_label(stopped_by)}) "
             f"before any rate failed, so {minimum:g}/s was never tried; to search higher, run "
-            f"`faceharness load find-limit` and {search_higher(stopped_by)}")  # fmt: skip
+            f"`faceharness load find-limit` and {search_higher(stopped_by)}",
+            testable_when=f"a search that reaches {minimum:g}/s")  # fmt: skip
     if bound == "upper" and limit > minimum:
         return GateCriterion(
-            name=name, passed=True, inconclusive=True, expected=expected, actual=shown,
+            name=name, passed=False, inconclusive=True, expected=expected, actual=shown,
             reason=f"inconclusive: no rate down to {limit:g}/s passed, and {minimum:g}/s was "
-            "not tried; lower the search's start rate to measure it")  # fmt: skip
+            "not tried; lower the search's start rate to measure it",
+            testable_when=f"a search that starts at or below {minimum:g}/s")  # fmt: skip
     ok = limit >= minimum if bound != "upper" else False
     return GateCriterion(name=name, passed=ok, expected=expected, actual=shown,
                          reason="" if ok else f"sustainable rate {shown} is below {minimum:g}/s")

@@ -1,7 +1,8 @@
 """What a person sees: one rich progress bar per stage while the gate runs, then a table.
 
 Progress goes to stderr (stdout keeps the results), and the bars stay on screen after
-each stage so a CI log shows how long every stage took.
+each stage; when stderr is not a terminal (a CI log) each finished stage prints one line with
+its status and duration instead, so an interrupted gate adds only its one closing line.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from rich.table import Column, Table
 
 from harness.console import console as make_console
 from harness.console import shorten
-from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary
+from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary, verdict_line
 
-_STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim"}
+_STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim",
+                 "inconclusive": "bold", "interrupted": "bold yellow"}
+_VERDICT_STYLE = {**_STATUS_STYLE, "error": "bold magenta"}
 _TITLES = {"conformance": "conformance", "fuzz": "fuzz", "load": "load", "accuracy": "accuracy"}
 
 
@@ -39,6 +42,7 @@ class RichObserver:
             TextColumn("{task.description}", table_column=Column(ratio=1, overflow="ellipsis",
                                                                    no_wrap=True)),
             console=self.console, transient=False, expand=True,
+            disable=not self.console.is_terminal,
         )
         self.tasks: dict[str, TaskID] = {}
 
@@ -59,12 +63,19 @@ class RichObserver:
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
         task = self.tasks.get(name)
-        if task is None:
+        if task is None or result.status == "interrupted":
             return
         style = _STATUS_STYLE.get(result.status, "")
         detail = f" ({len(result.findings)} findings)" if result.findings else ""
         if result.status == "error":
-            detail = escape(f": {shorten(result.error or '', 180)}")
+            detail = f": {shorten(result.error or '', 180)}"
+        elif result.status == "inconclusive":
+            detail = f": {shorten(result.reason or '', 180)}"
+        if self.progress.disable:
+            took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
+            self.console.print(f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}", soft_wrap=True)
+            return
+        detail = escape(detail)
         total = self.progress.tasks[task].total or 1
         self.progress.update(task, total=total, completed=total,
                              description=f"[{style}]{result.status}[/]{detail}")
@@ -93,8 +104,10 @@ def criteria_table(summary: Summary) -> Table | None:
     for col in ("criterion", "result", "expected", "actual", "reason"):
         table.add_column(col, overflow="fold")
     for c in summary.gate.criteria:
-        mark = "[dim]inconclusive[/]" if c.inconclusive else "[green]pass[/]" if c.passed else "[bold red]FAIL[/]"
-        table.add_row(escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(c.reason))
+        mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
+                "inconclusive": "[bold]inconclusive[/]"}[c.outcome]
+        reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
+        table.add_row(escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(reason))
     return table
 
 
@@ -110,15 +123,26 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
                       f"{len(b.improvements)} improvement(s)")
         for r in b.regressions:
             console.print(f"  [red]regression[/] {escape(r.message or r.metric)}")
+    for e in summary.errata:   # which reading of each ambiguous sentence the target followed
+        if e.observed and e.observed != "not-exercised":
+            counts = e.evidence.get("counts", {})
+            required = f", required {e.required}" if e.required else ""
+            console.print(f"reading {e.id}: {e.observed}, default x{counts.get('default', 0)} alternative "
+                          f"x{counts.get('alternative', 0)}{required}: {e.title}", markup=False, highlight=False)
     if summary.error:
         console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:
         console.print(f"report: {report}")
+    style = _VERDICT_STYLE.get(summary.verdict or "", "")
+    console.print(f"[{style}]{escape(verdict_line(summary))}[/]")
 
 
 def _detail(suite: SuiteResult) -> str:
     if suite.status == "skipped":
         return suite.skipped_reason or ""
+    if suite.status in ("inconclusive", "interrupted"):
+        when = f"; testable when: {suite.testable_when}" if suite.testable_when else ""
+        return f"{suite.reason or ''}{when}"
     if suite.status == "error":
         return suite.error or ""
     metrics = suite.metrics

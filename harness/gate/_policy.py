@@ -1,8 +1,9 @@
 """``gate.toml``: what a run must show to pass the gate, validated once into a :class:`Policy`.
 
 Every table is optional; an empty file (or no ``--policy``) is the default policy: no
-finding above ``info`` is allowed, every suite the profile runs is required, and a
-baseline (if given) fails the gate on any regression. See ``docs/gate.md``.
+finding above ``info`` is allowed, every suite the profile runs is required, a baseline (if
+given) fails the gate on any regression, and what is inconclusive (a suite or criterion that
+could not test what it claims) is reported but does not block. See ``docs/gate.md``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,13 @@ class BaselinePolicy(_Strict):
     fail_on_regression: bool = True
 
 
+class VerdictPolicy(_Strict):
+    inconclusive_blocks: bool = Field(
+        default=False,
+        description="an inconclusive suite or criterion fails the gate (verdict inconclusive, exit 1)",
+    )
+
+
 class Policy(_Strict):
     """The parsed ``gate.toml``."""
 
@@ -101,6 +109,11 @@ class Policy(_Strict):
     accuracy: list[AccuracyLimit] = Field(default_factory=list)
     suites: SuitesPolicy = SuitesPolicy()
     baseline: BaselinePolicy = BaselinePolicy()
+    verdict: VerdictPolicy = VerdictPolicy()
+    readings: dict[str, str] = Field(
+        default_factory=dict,
+        description="erratum id -> 'default' | 'alternative' (or a reading's name, specs/readings.yaml): a "
+                    "service you own must follow that reading; an answer following another is a finding")
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
 
@@ -122,6 +135,7 @@ _TABLES: dict[str, type[BaseModel]] = {
     "accuracy": AccuracyLimit,
     "suites": SuitesPolicy,
     "baseline": BaselinePolicy,
+    "verdict": VerdictPolicy,
 }
 
 
@@ -148,7 +162,7 @@ def load_policy(path: Path | None) -> Policy:
 
 def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
     """Validate parsed TOML into a :class:`Policy` (see :func:`load_policy`)."""
-    known = {*_TABLES, "run"}
+    known = {*_TABLES, "run", "readings"}
     for key, value in data.items():
         if key not in known:
             raise ConfigError(f"{source}: unknown table [{key}]{did_you_mean(key, known)}")
@@ -171,6 +185,15 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
         policy = Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
         raise ConfigError(_one_line(exc, source)) from None
+    if "readings" in data:
+        from harness.contract import check_required, load_contract
+        from harness.errors import SpecError
+
+        try:
+            policy = policy.model_copy(update={"readings": check_required(
+                policy.readings, load_contract().readings, source)})
+        except SpecError as exc:
+            raise ConfigError(str(exc)) from None
     if "run" in data:
         from harness.gate._profiles import QUICK
 

@@ -8,6 +8,7 @@ nothing a suite does can crash the gate: a failing stage is recorded as status `
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from harness import interrupt
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import HarnessError, InputError, UsageError
@@ -26,6 +28,7 @@ from harness.gate._policy import Policy, load_policy
 from harness.gate._profiles import Profile, get_profile
 from harness.gate._stage import QuietObserver, StageObserver, run_stage
 from harness.gate._suites import STAGES, SuiteContext
+from harness.preflight import apis_with_credentials, preflight
 from harness.results import (
     SUITE_NAMES,
     Erratum,
@@ -33,7 +36,6 @@ from harness.results import (
     SuiteResult,
     Summary,
     build_summary,
-    exit_code,
 )
 
 ENGINES = ("fast", "dlib")
@@ -49,8 +51,9 @@ class GateOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 pass, 1 gate failed (or findings), 2 could not run."""
-        return exit_code(self.summary.verdict or "error")
+        """0 pass, 1 gate failed (or findings, or a blocking inconclusive), 2 could not run,
+        130 interrupted."""
+        return self.summary.exit_code
 
     @property
     def report(self) -> Path | None:
@@ -129,6 +132,8 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     """Run a planned gate: stages, judgement, reports. Never raises for a suite's failure;
     a target that cannot be opened becomes a summary with ``error`` (exit 2)."""
     observer = observer or QuietObserver()
+    if interrupt.requested() and threading.current_thread() is threading.main_thread():
+        interrupt.reset()  # a library caller's earlier, caught Ctrl-C must not stop this run
     prof = plan.profile
     started = datetime.now(UTC)
     results: dict[SuiteName, SuiteResult] = {}
@@ -138,26 +143,33 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     try:
         with _open_target(plan.target, prof, plan.config, plan.contract) as tgt:
             label, secrets = tgt.label, (*tgt.secrets, *_contract_secrets(plan.contract))
+            preflight(tgt.url, apis=apis_with_credentials(tgt.credentials), credentials=tgt.credentials,
+                      contract=plan.contract, timeout_s=prof.request_timeout_s)
             ctx = SuiteContext(
                 target=plan.target, target_url=tgt.url, is_emulator=tgt.is_emulator,
                 credentials=tgt.credentials, out_dir=plan.out_dir, profile=prof,
                 policy=plan.policy, faces=plan.faces, config=plan.config, emulator=tgt.emulator,
             )
             for name in plan.selected:
+                if interrupt.requested():
+                    break
                 results[name] = run_stage(name, STAGES[name], ctx, observer=observer,
                                           timeout_s=prof.stage_timeout_s,
                                           grace_s=GRACE_S + prof.request_timeout_s)
     except HarnessError as exc:
         run_error = str(exc)
+    except KeyboardInterrupt:  # between stages, or while the target opened or closed
+        interrupt.request()
+    stopped = interrupt.requested()
     for name in plan.selected:
         if name not in results:
-            results[name] = SuiteResult(name=name, status="skipped",
-                                        skipped_reason=f"not run: {run_error or 'the run stopped'}")
+            why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
+            results[name] = SuiteResult(name=name, status="skipped", skipped_reason=f"not run: {why}")
     summary = assemble(
         contract=plan.contract, policy=plan.policy, selected=plan.selected, results=results,
         target=label, started_at=started, finished_at=datetime.now(UTC),
         baseline=plan.baseline, error=run_error, run_id=plan.out_dir.resolve().name,
-        seed=prof.seed,
+        seed=prof.seed, interrupted=stopped,
     )
     from harness.report import write_reports
 
@@ -221,21 +233,24 @@ def assemble(
     error: str | None = None,
     run_id: str | None = None,
     seed: int | None = None,
+    interrupted: str | None = None,
 ) -> Summary:
     """The run's summary: suites judged by the policy, coverage, errata, baseline."""
     provisional = build_summary(target=target, started_at=started_at, finished_at=finished_at,
-                                suites=results.values(), error=error)
+                                suites=results.values(), error=error, interrupted=interrupted)
     comparison = None
     if baseline is not None:
         comparison = compare_baseline(provisional, baseline[0], policy=policy.baseline,
                                       source=baseline[1])
     ran = {name: provisional.suites[name] for name in selected if name in results}
-    gate, judged = judge(policy, ran, ran=selected, baseline=comparison)
-    coverage = build_coverage(contract, judged.values())
+    coverage = build_coverage(contract, ran.values())
+    gate, judged = judge(policy, ran, ran=selected, baseline=comparison, coverage=coverage,
+                         contract=contract)
     return build_summary(
         target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
-        merge=False, error=error, coverage=coverage, gate=gate, baseline=comparison,
-        errata=[Erratum(id=e.id, title=e.title) for e in contract.errata],
+        merge=False, error=error, interrupted=interrupted, coverage=coverage, gate=gate,
+        baseline=comparison,
+        errata=observed_errata(contract, judged.values(), policy.readings),
         run_id=run_id, seed=seed, harness_version=_version(),
     )
 
@@ -346,3 +361,14 @@ def _version() -> str | None:
         return version("faceharness")
     except PackageNotFoundError:
         return None
+
+
+def observed_errata(contract: Any, suites: Any, required: dict[str, str]) -> list[Erratum]:
+    """Every erratum; for each ambiguous one, the reading conformance and fuzz saw the target follow."""
+    from harness.contract import ReadingLog
+
+    log = ReadingLog(required)
+    for suite in suites:
+        metrics = suite.metrics if isinstance(suite.metrics, dict) else getattr(suite.metrics, "model_extra", None) or {}
+        log.merge(ReadingLog.from_dict(metrics.get("readings")))
+    return log.errata(contract)

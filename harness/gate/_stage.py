@@ -17,11 +17,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
+from harness import interrupt
 from harness.errors import HarnessError
 from harness.gate._suites import SuiteContext
-from harness.results import SuiteName, SuiteResult
+from harness.results import SuiteName, SuiteResult, interrupted_suite
 
-INTERRUPT_GRACE_S = 10.0
+INTERRUPT_GRACE_S = 5.0  # Ctrl-C: time a stage gets to unwind before it is abandoned
 
 
 class StageCancelled(Exception):
@@ -96,10 +97,22 @@ def run_stage(
     worker.start()
     try:
         worker.join(timeout_s)
-    except KeyboardInterrupt:  # let the stage unwind (stop its subprocesses) before leaving
+    except KeyboardInterrupt:  # let the stage unwind (stop its subprocesses), keep what it had
+        interrupt.request()
         cancel.set()
-        worker.join(min(grace_s, INTERRUPT_GRACE_S))
-        raise
+    if interrupt.requested():
+        try:
+            worker.join(min(grace_s, INTERRUPT_GRACE_S))
+        except KeyboardInterrupt:
+            pass
+        got = box.get("result")
+        partial = got if isinstance(got, SuiteResult) else None
+        result = interrupted_suite(name, partial, interrupt.requested())
+        result = result.model_copy(update={"started_at": result.started_at or started,
+                                           "finished_at": result.finished_at or datetime.now(UTC),
+                                           "duration_s": round(time.monotonic() - t0, 3)})
+        observer.stage_finished(name, result)
+        return result
     if worker.is_alive():
         cancel.set()
         worker.join(grace_s)

@@ -74,6 +74,7 @@ def run_conformance_stage(ctx: SuiteContext) -> SuiteResult:
         progress=_tolerant(ctx.progress), timeout_s=p.request_timeout_s,
         request_timeout_s=p.request_timeout_s, settings=settings,
         emulator_breaks=tuple(ctx.emulator.get("breaks") or ()), max_seconds=STAGE_SHARE * p.stage_timeout_s,
+        required_readings=dict(ctx.policy.readings),
     )
     return ConformanceSuiteResult.model_validate(_as_dict(result, "conformance"))
 
@@ -88,7 +89,7 @@ def run_fuzz_stage(ctx: SuiteContext) -> SuiteResult:
         faces_dir=ctx.faces, credentials=ctx.credentials, out_dir=ctx.suite_dir("fuzz"),
         progress=_tolerant(ctx.progress), timeout_s=p.request_timeout_s,
         request_timeout_s=p.request_timeout_s, breaks=tuple(ctx.emulator.get("breaks") or ()),
-        max_seconds=STAGE_SHARE * p.stage_timeout_s,
+        max_seconds=STAGE_SHARE * p.stage_timeout_s, required_readings=dict(ctx.policy.readings),
     )
     return FuzzSuiteResult.model_validate(_as_dict(result, "fuzz"))
 

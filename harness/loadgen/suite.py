@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import safety
@@ -179,8 +177,12 @@ def execute(
     outcome = LoadOutcome(suite=LoadSuiteResult(name="load", status="pass"), secrets=secrets)
     try:
         with open_target(plan.target, **emulator_settings) as tgt:
-            if not plan.is_emulator:
-                _reachable(tgt.url, plan.timeout_s)
+            if not plan.is_emulator:  # the target answers and accepts the credentials, or exit 2
+                from harness.clients import load_credentials
+                from harness.preflight import apis_of, preflight
+
+                preflight(tgt.url, apis=apis_of(plan.scenario.operations),
+                          credentials=load_credentials(plan.config), timeout_s=plan.timeout_s)
             if plan.search is not None:
                 _search(
                     plan, plan.search, tgt.url, scenario, env, limits, outcome, progress, on_step
@@ -241,22 +243,6 @@ def _search_rates(plan: LoadPlan, s: LimitOptions) -> tuple[float, float]:
     )
     top = s.max_rate or (SEARCH_MAX_RATE if ceiling is None else ceiling)
     return s.start_rate or min(10.0 if plan.is_emulator else 1.0, top), top
-
-
-def _reachable(url: str, timeout_s: float) -> None:
-    """Open (and close) one TCP connection to the target before any load: a closed port or
-    an unknown host is "could not run" in a second, not a run of connection errors."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise UsageError(f"--target {url!r}: {exc}") from exc
-    try:
-        with socket.create_connection((parts.hostname or "", port), timeout=min(timeout_s, 5.0)):
-            pass
-    except OSError as exc:
-        why = f"{type(exc).__name__}: {exc.strerror or exc}"
-        raise TargetError(f"could not run: {url} unreachable ({why})") from exc
 
 
 def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
@@ -509,9 +495,17 @@ def _limit_step_run(found: LimitResult) -> LoadResult | None:
 
 
 def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
+    """A search that stopped below the requirement without failing (``metrics["inconclusive"]``)
+    is an inconclusive suite, never a pass."""
+    status = derive_status(findings)
+    why = metrics.get("inconclusive")
+    inconclusive = status == "pass" and bool(why)
     return LoadSuiteResult(
         name="load",
-        status=derive_status(findings),
+        status="inconclusive" if inconclusive else status,
+        reason=why if inconclusive else None,
+        testable_when="the search reaches the required rate (raise --max-rate, or --allow-costly-load "
+        "on a live target)" if inconclusive else None,
         findings=findings,
         metrics=LoadMetrics.model_validate(metrics),
     )

@@ -128,6 +128,7 @@ def _context(summary: Summary) -> dict[str, Any]:
         "codes_observed": observed,
         "duration_s": max(duration, 0.0),
         "plots": _plots(summary),
+        "inconclusive": summary.inconclusive_items(),
     }
 
 

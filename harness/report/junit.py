@@ -3,7 +3,9 @@
 One ``<testsuite>`` per harness suite, one ``<testcase>`` per executed check and operation;
 failing findings become ``<failure>`` elements carrying their messages and reproduce
 commands. A failed gate and a run-level error get suites of their own so CI shows *why*
-the job failed.
+the job failed. What could not be judged (an ``inconclusive`` suite, check or criterion) is
+``<skipped>`` with the reason, never a passed case; an interrupted run carries an
+``<error type="interrupted">`` in its suite and in a ``run`` suite.
 """
 
 from __future__ import annotations
@@ -57,6 +59,15 @@ def _findings_text(findings: list[Finding]) -> str:
     return "\n".join(lines)
 
 
+def _inconclusive(reason: str | None, testable_when: str | None) -> str:
+    return f"inconclusive: {reason or 'could not be judged'}" + (
+        f"; testable when: {testable_when}" if testable_when else "")
+
+
+_CHECK_OUTCOME = {"fail": "failure", "error": "error", "skipped": "skipped",
+                  "inconclusive": "skipped", "interrupted": "skipped"}  # fmt: skip
+
+
 def _fail(case: Case, findings: list[Finding]) -> None:
     case.outcome = "failure"
     case.kind = findings[0].rule_id or findings[0].check
@@ -84,9 +95,11 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
         case.out = [_findings_text([f]) for f in found if not f.fails]
         if failing:
             _fail(case, failing)
-        elif check.status in ("fail", "error", "skipped"):
-            case.outcome = "failure" if check.status == "fail" else check.status
+        elif check.status in _CHECK_OUTCOME:
+            case.outcome = _CHECK_OUTCOME[check.status]
             case.message = check.message or f"check {check.status}"
+            if check.status in ("inconclusive", "interrupted"):
+                case.message = f"{check.status}: {case.message}"
         cases.append(case)
     for (check_name, operation), found in by_key.items():  # findings without a check record
         case = Case(classname, _case_name(check_name, operation))
@@ -100,6 +113,12 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
         cases.append(
             Case(classname, f"{name} (run)", outcome="error", message=suite.error or "error")
         )
+    elif suite.status == "interrupted":
+        cases.append(Case(classname, f"{name} (interrupted)", outcome="error", kind="interrupted",
+                          message=suite.reason or "interrupted"))
+    elif suite.status == "inconclusive":
+        cases.append(Case(classname, f"{name} (inconclusive)", outcome="skipped",
+                          message=_inconclusive(suite.reason, suite.testable_when)))
     elif suite.status == "fail" and not any(c.outcome == "failure" for c in cases):
         cases.append(
             Case(classname, f"{name} (status)", outcome="failure", message="suite reported fail")
@@ -115,7 +134,10 @@ def _gate_cases(summary: Summary) -> list[Case]:
     cases = []
     for criterion in summary.gate.criteria:
         case = Case("faceharness.gate", criterion.name)
-        if not criterion.passed:
+        if criterion.inconclusive:
+            case.outcome = "skipped"
+            case.message = _inconclusive(criterion.reason, criterion.testable_when)
+        elif not criterion.passed:
             case.outcome = "failure"
             case.message = criterion.reason or "criterion not met"
             case.text = f"expected: {criterion.expected}\nactual: {criterion.actual}"
@@ -173,6 +195,10 @@ def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:
         _testsuite(root, "gate", gate, 0.0, stamp)
     if summary.error:
         run = [Case("faceharness.run", "run", outcome="error", message=summary.error)]
+        _testsuite(root, "run", run, 0.0, stamp)
+    elif summary.verdict == "interrupted":
+        why = f"interrupted: {summary.interrupted or 'a suite was interrupted'}; the results are partial"
+        run = [Case("faceharness.run", "run", outcome="error", kind="interrupted", message=why)]
         _testsuite(root, "run", run, 0.0, stamp)
     for attr in ("tests", "failures", "errors", "skipped"):
         root.set(attr, str(sum(int(s.get(attr, "0")) for s in root)))

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 
 from harness.errors import InputError
-from harness.results import SCHEMA_VERSION, SUITE_NAMES, Summary
+from harness.results import SCHEMA_VERSION, SUITE_NAMES, VERDICTS, Summary
 
 SCHEMA_FILENAME = "summary.schema.json"
 
@@ -29,7 +29,7 @@ def summary_json_schema() -> dict[str, Any]:
     schema["title"] = "faceharness summary.json"
     # Written files always carry these, although the models fill them in when omitted.
     schema["required"] = sorted({*schema.get("required", []), "schema_version", "verdict"})
-    schema["properties"]["verdict"] = {"enum": ["pass", "fail", "error"], "type": "string"}
+    schema["properties"]["verdict"] = {"enum": list(VERDICTS), "type": "string"}
     schema["properties"]["suites"] = {
         "$ref": "#/$defs/Suites",
         "description": "one entry per suite; suites not run have status 'skipped'",

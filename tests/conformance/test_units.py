@@ -28,17 +28,29 @@ def pool(contract):
 def test_registry_rejects_duplicate_ids_and_names():
     registry = Registry()
 
-    @rule("X-1", "first", api="match", registry=registry)
+    @rule("X-1", "first", api="match", registry=registry, quote="a sentence of the document")
     def first(ctx, response, case):
         raise violation("Received: a\nExpected: b")
 
     with pytest.raises(ValueError, match="X-1"):
-        rule("X-1", "other", api="match", registry=registry)(lambda ctx, r, c: None)
+        rule("X-1", "other", api="match", registry=registry, quote="q")(lambda ctx, r, c: None)
     with pytest.raises(ValueError, match="first"):
-        rule("X-2", "first", api="match", registry=registry)(lambda ctx, r, c: None)
+        rule("X-2", "first", api="match", registry=registry, quote="q")(lambda ctx, r, c: None)
     with pytest.raises(CheckFailed) as failed:
         first(type("Ctx", (), {"operation": "match"})(), None, None)
     assert failed.value.rule_id == "X-1" and failed.value.check == "first" and failed.value.operation == "match"
+    assert failed.value.basis == "seed"
+
+
+def test_registry_requires_a_basis_it_can_state():
+    registry = Registry()
+    with pytest.raises(ValueError, match="quotes the document"):
+        rule("Y-1", "unquoted", api="match", registry=registry)(lambda ctx, r, c: None)
+    with pytest.raises(ValueError, match="at most 'low'"):
+        rule("Y-2", "loud-norm", api="match", basis="convention", severity="medium", registry=registry)(
+            lambda ctx, r, c: None)
+    with pytest.raises(ValueError, match="names the erratum"):
+        rule("Y-3", "vague-reading", api="match", basis="reading", registry=registry)(lambda ctx, r, c: None)
 
 
 def test_every_registered_id_and_name_is_unique_and_documented():

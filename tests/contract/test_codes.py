@@ -81,3 +81,34 @@ def test_duplicate_codes_are_rejected():
            "retryable": False, "documented": True}
     with pytest.raises(SpecError, match="appears twice"):
         parse_codes({"codes": [row, row]}, "codes.yaml")
+
+
+def test_a_teams_code_table_merges_over_codes_yaml(tmp_path):
+    """--codes FILE (E-014): a service's own codes get meanings and categories; codes.yaml stays the base."""
+    from harness.contract import load_contract
+    from harness.errors import SpecError
+
+    own = tmp_path / "codes.yaml"
+    own.write_text("codes:\n"
+                   "  - {code: 1001, zh: 参数错误, category: input}\n"
+                   "  - {code: 42901, zh: 限流, en: throttled, category: quota, retryable: true}\n"
+                   "  - {code: 40002, zh: 令牌无效, en: our token is invalid, category: auth}\n", encoding="utf-8")
+    base = load_contract()
+    merged = load_contract(codes=own)
+    assert merged.codes.get("match", "errcode", 1001).category == "input"
+    assert merged.codes.get("match", "errcode", 42901).retryable is True
+    assert merged.codes.get("match", "errcode", 40002).en == "our token is invalid"
+    assert len(merged.codes) == len(base.codes) + 2 and base.codes.get("match", "errcode", 1001) is None
+    # a replaced row is still found by its meaning (the probes name codes by meaning)
+    assert merged.codes.code_for("match", "errcode", "Authorization token invalid").code == "40002"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("codes:\n  - {code: 7}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match="--codes .*lacks category"):
+        load_contract(codes=bad)
+
+
+def test_1115_is_a_non_match_not_an_input_error(contract):
+    """E-044: a valid request answered 1115 (score too low) is a non-match, not data refused as invalid."""
+    code = contract.codes.get("jd", "business", 1115)
+    assert code is not None and code.category == "business" and not code.retryable
+    assert contract.codes.get("jd", "business", 1162).category == "input"   # a wrong 固定值 is an input error

@@ -75,3 +75,23 @@ def test_jd_example_is_valid_json_as_given_and_in_the_spec(contract, seed_text):
     doc = json.loads(block)
     [spec_example] = [v for _, kind, _, v in contract.jd.examples() if kind == "response"]
     assert doc == spec_example
+
+
+def test_readings_quote_the_seeds_and_name_an_alternative(contract, seed_text):
+    """specs/readings.yaml: each ambiguous erratum has a default and at least one alternative, each
+    allowed by a sentence that is really in the seeds (JD's published tables aside, E-040)."""
+    seeds = seed_text("000") + seed_text("004")
+    squash = lambda s: re.sub(r"[\s|]+", "", s)  # noqa: E731
+    assert len(contract.readings) >= 10
+    for rid, reading in contract.readings.items():
+        assert reading.alternatives, rid
+        names = reading.names()
+        assert len(set(names)) == len(names) and "default" not in names and "alternative" not in names, rid
+        for option in (reading.default, *reading.alternatives):
+            assert option.says and option.quote, (rid, option.name)
+            assert squash(option.quote) in squash(seeds), f"{rid} {option.name}: quote not in the seeds: {option.quote!r}"
+
+
+def test_errata_with_readings_are_in_the_readings_file(contract):
+    marked = {e.id for e in contract.errata if "Readings:" in e.body}
+    assert marked <= set(contract.readings), sorted(marked - set(contract.readings))

@@ -66,7 +66,7 @@ def test_run_writes_reports_and_exit_code_follows_findings(monkeypatch: pytest.M
     assert json.loads((tmp_path / "clean" / "findings.json").read_text()) == []
 
     code, out, _ = _run(monkeypatch, capsys, "--out", str(tmp_path / "broken"), *common, "--break", "accept-bad-sign")
-    assert code == 1 and "F-001 critical jd faceCompareNew invalid_refused (bad-sign)" in " ".join(out.split())
+    assert code == 1 and "F-001 high jd faceCompareNew invalid_refused (bad-sign)" in " ".join(out.split())
     run = tmp_path / "broken"
     summary = json.loads((run / "summary.json").read_text())
     assert summary["verdict"] == "fail" and summary["suites"]["fuzz"]["status"] == "fail"

@@ -35,7 +35,6 @@ def test_unbroken_emulator_gives_no_findings(fuzz_emulator: Callable[..., str], 
 # The modes issue 6 names; each is found by the property (or rule part) that owns the rule, at the
 # default example budget. benchmarks/bench_fuzz.py runs every mode against every property.
 @pytest.mark.parametrize(("mode", "prop", "check"), [
-    ("livecode-reusable", "match:livecode-lifecycle", "invalid_refused"),
     ("remaintimes-stuck", "jd:quota-countdown", "remaintimes_counts_down"),
     ("score-out-of-range", "match:valid-requests", "response_schema"),
     ("lip-without-livecode", "match:invalid-requests/lip-without-livecode", "invalid_refused"),
@@ -46,9 +45,24 @@ def test_break_mode_is_found(fuzz_emulator: Callable[..., str], tmp_path: Path, 
     assert check in {f.check for f in result.findings}, explain(result)
     finding = result.findings[0]
     assert finding.seed == 1 and finding.reproduce and finding.reproduce.startswith("faceharness replay ")
-    if mode == "livecode-reusable":   # a sequence: replay re-runs the machine from the saved example
-        replayed = replay_finding(tmp_path / "findings" / "F-001.json")
-        assert replayed.still_failing and "-step sequence was re-run" in replayed.detail, replayed.detail
+    assert finding.basis in ("seed", "convention")
+
+
+def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(fuzz_emulator: Callable[..., str],
+                                                                         tmp_path: Path) -> None:
+    """The seed never says a liveCode is single-use (E-042): observed; a policy requiring it fails it."""
+    url = fuzz_emulator("livecode-reusable")
+    seen = fuzz(url, tmp_path / "seen", only=["match:livecode-lifecycle"], breaks=("livecode-reusable",),
+                max_examples=DEFAULT_MAX_EXAMPLES)
+    assert seen.status == "pass", explain(seen)
+    assert seen.metrics["readings"]["E-042"]["observed"] in ("alternative", "mixed")
+    required = fuzz(url, tmp_path / "req", only=["match:livecode-lifecycle"], breaks=("livecode-reusable",),
+                    max_examples=DEFAULT_MAX_EXAMPLES, required_readings={"E-042": "default"})
+    assert required.status == "fail", explain(required)
+    finding = required.findings[0]
+    assert finding.check == "invalid_refused" and finding.basis == "reading" and finding.erratum == "E-042"
+    replayed = replay_finding(tmp_path / "req" / "findings" / "F-001.json")   # a sequence: the machine re-runs
+    assert replayed.still_failing and "-step sequence was re-run" in replayed.detail, replayed.detail
 
 
 def test_findings_are_shrunk_replayable_secret_free_and_remembered(fuzz_emulator: Callable[..., str],
@@ -57,7 +71,9 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(fuzz_emulator
     first = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
     assert first.status == "fail", explain(first)
     finding = first.findings[0]
-    assert finding.check == "invalid_refused" and finding.severity == "critical" and finding.rule_id == "bad-sign"
+    # the same severity as conformance's FH-A10 (one defect, one severity, whichever suite finds it)
+    assert finding.check == "invalid_refused" and finding.severity == "high" and finding.rule_id == "bad-sign"
+    assert finding.basis == "seed"
     # shrunk: the minimal request has one collection item and no optional field
     body = finding.request["body"]
     assert len(body["collectionImageItems"]) == 1 and "encryptionType" not in body["compareImageItem"]

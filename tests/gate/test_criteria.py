@@ -103,7 +103,7 @@ def test_a_search_ceiling_is_a_lower_bound_never_a_measured_failure():
     ceiling = _bounded(20.0, "lower", "max_rate reached without failing")
     gate, _ = judge(parse_policy({"load": {"min_qps_limit": 40}}), {"load": ceiling}, ran=("load",))
     c = next(c for c in gate.criteria if c.name == "load.qps_limit")
-    assert gate.passed and c.passed and c.inconclusive
+    assert gate.passed and not c.passed and c.inconclusive  # inconclusive does not block by default
     assert c.actual == "at least 20/s (search ceiling)"
     assert c.reason.startswith("inconclusive:") and "--max-rate" in c.reason and "--allow-costly-load" in c.reason
     gate, _ = judge(parse_policy({"load": {"min_qps_limit": 20}}), {"load": ceiling}, ran=("load",))
@@ -168,3 +168,35 @@ def test_a_failed_allowance_names_each_kind_of_finding_once_with_its_count():
     high = next(c for c in gate.criteria if c.name == "findings.high")
     assert high.actual == "13"
     assert high.reason.endswith("allowed: conformance/answered x12; conformance/auth-wrong-sign"), high.reason
+
+
+def test_an_inconclusive_suite_is_neither_passed_nor_failed_unless_the_policy_blocks():
+    from harness.results import SuiteResult
+
+    untested = SuiteResult(name="accuracy", status="inconclusive", reason="all claims untestable",
+                           testable_when="more impostor pairs")
+    suites = {"conformance": suite("conformance"), "accuracy": untested}
+    gate, _ = judge(parse_policy({}), suites, ran=("conformance", "accuracy"))
+    criterion = next(c for c in gate.criteria if c.name == "suite.accuracy")
+    assert criterion.outcome == "inconclusive" and criterion.testable_when == "more impostor pairs"
+    assert gate.passed and failed(gate) == {"suite.accuracy"}  # not passed, yet not blocking
+    blocking, _ = judge(parse_policy({"verdict": {"inconclusive_blocks": True}}), suites,
+                        ran=("conformance", "accuracy"))
+    assert blocking.passed is False and blocking.inconclusive_blocks
+
+
+def test_an_operation_no_request_reached_is_inconclusive(contract):
+    from harness.results import Coverage, OperationCoverage
+
+    reached = [op for op in contract.operations.values() if not op.extension]
+    rows = [OperationCoverage(operation=op.operation_id, requests=0 if op.operation_id == "matchIdno" else 5)
+            for op in reached]
+    suites = {"conformance": suite("conformance")}
+    gate, _ = judge(parse_policy({}), suites, ran=("conformance",), coverage=Coverage(operations=rows),
+                    contract=contract)
+    criterion = next(c for c in gate.criteria if c.name == "coverage.operations")
+    assert criterion.inconclusive and "no request reached matchIdno" in criterion.reason
+    assert gate.passed
+    every = Coverage(operations=[row.model_copy(update={"requests": 1}) for row in rows])
+    gate, _ = judge(parse_policy({}), suites, ran=("conformance",), coverage=every, contract=contract)
+    assert next(c for c in gate.criteria if c.name == "coverage.operations").passed

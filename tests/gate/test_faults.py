@@ -43,7 +43,8 @@ def test_the_run_ends_within_its_budget_and_every_suite_with_a_verdict(faulty_ru
     outcome, out_dir, seconds = faulty_run
     summary = outcome.summary
     statuses = {name: (suite.status, suite.error) for name, suite in summary.suites.items()}
-    assert all(status in ("pass", "fail") for status, _ in statuses.values()), statuses
+    # accuracy on the built-in faces tests no documented claim: inconclusive, whatever the faults
+    assert all(status in ("pass", "fail", "inconclusive") for status, _ in statuses.values()), statuses
     assert seconds < BUDGET_S
     assert summary.verdict == "fail" and outcome.exit_code == 1
     validate_summary_data(json.loads((out_dir / "summary.json").read_text(encoding="utf-8")))

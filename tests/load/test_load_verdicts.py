@@ -114,8 +114,8 @@ def test_run_against_a_closed_port_could_not_run(
                          "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
     assert code == 2, err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"faceharness: could not run: {url} unreachable"), err
-    assert "ConnectionRefused" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith(f"faceharness: target {url} is unreachable"), err
+    assert "Connection refused" in lines[0]
     assert time.monotonic() - t0 < 10
     assert _summary(tmp_path)["verdict"] == "error"
 
@@ -131,7 +131,7 @@ def test_find_limit_against_a_closed_port_could_not_run_quickly(
                           monkeypatch, capsys)  # fmt: skip
     assert code == 2, (out, err)
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and f"could not run: {url} unreachable" in lines[0], err
+    assert len(lines) == 1 and f"target {url} is unreachable" in lines[0], err
     assert time.monotonic() - t0 < 5
     assert "step 1" not in out + err  # no step was run
 
@@ -162,8 +162,8 @@ def test_rejected_credentials_are_could_not_run(emulator: Callable[..., str], tm
     monkeypatch.setenv("FACEHARNESS_TOKEN", "wrong-token-for-the-emulator")
     suite = run_load_suite(url, out_dir=tmp_path, rate=5, duration_s=2, abort_error_rate=None)
     assert suite.status == "error" and suite.error is not None, suite
-    assert suite.error.startswith(f"could not run: {url} refused the credentials"), suite.error
-    assert "MATCH 40002" in suite.error  # the errcode the service answered
+    assert suite.error.startswith(f"credentials rejected by {url}: match errcode 40002"), suite.error
+    assert "wrong-token" not in suite.error  # the secret is never repeated
 
 
 # -- a measured failure (exit 1) -------------------------------------------------------------

@@ -20,6 +20,7 @@ JD faceCompareNew:
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Final
 
@@ -82,7 +83,13 @@ def internal_threshold_distance(score: float, model: ImpostorModel = IMPOSTOR_MO
 
 def jd_thresholds(model: ImpostorModel = IMPOSTOR_MODEL) -> dict[str, float]:
     """JD ``threshold``: distance at FMR 1e-4..1e-7, keys e4..e7 (a fresh dict each call)."""
-    return {key: model.distance_at_fmr(rate) for key, rate in JD_FMR_LEVELS.items()}
+    return dict(_jd_thresholds(model))
+
+
+@functools.lru_cache(maxsize=8)
+def _jd_thresholds(model: ImpostorModel) -> tuple[tuple[str, float], ...]:
+    # every JD answer carries these; a model is frozen, so they are computed once per model
+    return tuple((key, model.distance_at_fmr(rate)) for key, rate in JD_FMR_LEVELS.items())
 
 
 def jd_similarity(distance: float) -> float:

@@ -1,0 +1,74 @@
+"""How every suite command ends: the run's reports written, one verdict, one exit code.
+
+A suite runs through :func:`interruptible`: Ctrl-C or SIGTERM (see :mod:`harness.interrupt`)
+stops it, and :func:`conclude` then writes what it has with verdict ``interrupted``, prints
+one line and exits 130. Otherwise :func:`conclude` prints the verdict line ("PASS, 2
+inconclusive") and exits with the summary's exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from harness import interrupt, results
+from harness.results import SuiteName, SuiteResult, Summary, verdict_line
+
+T = TypeVar("T")
+
+_STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "inconclusive": "bold",
+          "interrupted": "bold yellow"}  # fmt: skip
+
+
+def interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """``fn(*args, **kwargs)``, or None when the user stopped it (Ctrl-C, SIGTERM)."""
+    try:
+        return fn(*args, **kwargs)
+    except KeyboardInterrupt:
+        interrupt.request()
+        return None
+
+
+def interrupted_suite(name: SuiteName, partial: SuiteResult | None) -> SuiteResult:
+    """The suite as far as it got, marked ``interrupted`` (its findings so far kept)."""
+    return results.interrupted_suite(name, partial, interrupt.requested())
+
+
+def conclude(
+    summary: Summary,
+    out_dir: Path,
+    *,
+    secrets: Iterable[str] = (),
+    console: Console,
+    details: Callable[[], None] | None = None,
+    written: Callable[[dict[str, Path]], None] | None = None,
+    verdict: bool = True,
+) -> NoReturn:
+    """Write summary.json, junit.xml and report.html; print; exit by the verdict.
+
+    ``details`` prints the suite's tables (skipped for an interrupted run, which prints one
+    line); ``written`` names the files written (default: one ``written:`` line); ``verdict``
+    False when ``details`` already ends with the verdict.
+    """
+    from harness.report import write_reports
+
+    paths = write_reports(summary, out_dir, list(secrets))
+    if summary.verdict == "interrupted":
+        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
+        raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+    if details is not None:
+        details()
+    if written is not None:
+        written(paths)
+    else:
+        console.print(f"written: {', '.join(str(p) for p in paths.values())}", markup=False)
+    if verdict:
+        style = _STYLE.get(summary.verdict or "", "")
+        line = escape(verdict_line(summary))
+        console.print(f"[{style}]{line}[/]" if style else line)
+    raise typer.Exit(summary.exit_code)

@@ -1,0 +1,111 @@
+"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so.
+
+Every command runs inside :func:`signals`. The first SIGINT or SIGTERM records the stop
+(:func:`requested` then names it) and raises :class:`KeyboardInterrupt` in the main thread,
+which breaks a blocking request at once; code that must unwind in its own way (a
+schemathesis engine catches the interrupt and returns) asks :func:`requested` before
+starting more work. The command then writes what it has with verdict ``interrupted`` and
+exits 130. A second signal exits 130 at once, writing nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+EXIT_INTERRUPTED = 130
+_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+
+
+@dataclass
+class _State:
+    signal: str | None = None
+    at: float | None = None
+    started: float = 0.0
+    reported: bool = False  # the command printed its closing line
+
+
+_state = _State(started=time.monotonic())
+_lock = threading.Lock()
+
+
+def requested() -> str | None:
+    """``"SIGINT after 4.2 s"`` once a stop was asked for, else None."""
+    if _state.signal is None or _state.at is None:
+        return None
+    return f"{_state.signal} after {_state.at - _state.started:.1f} s"
+
+
+def stopped_after_s() -> float:
+    """Seconds from the command's start to the stop (or to now, if none was asked for)."""
+    return (_state.at or time.monotonic()) - _state.started
+
+
+def reported() -> bool:
+    """Whether the command already printed the interrupted run's closing line."""
+    return _state.reported
+
+
+def report(line: str) -> None:
+    """Print the interrupted run's one closing line (stderr), once."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    _state.reported = True
+
+
+def request(name: str = "SIGINT") -> None:
+    """Record a stop without a signal (a KeyboardInterrupt that arrived by other means)."""
+    with _lock:
+        if _state.signal is None:
+            _state.signal, _state.at = name, time.monotonic()
+
+
+def reset() -> None:
+    """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
+    with _lock:
+        _state.signal, _state.at, _state.reported = None, None, False
+
+
+def _handler(signum: int, frame: FrameType | None) -> None:
+    if _state.signal is not None:  # the second one: the user means it
+        sys.stderr.write(f"faceharness: {_NAMES.get(signum, signum)} again: exiting now\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+    request(_NAMES.get(signum, str(signum)))
+    raise KeyboardInterrupt
+
+
+def _starting(signum: int, frame: FrameType | None) -> None:
+    request(_NAMES.get(signum, str(signum)))
+    sys.stderr.write(f"faceharness: interrupted after {stopped_after_s():.0f} s, while starting\n")
+    sys.stderr.flush()
+    raise SystemExit(EXIT_INTERRUPTED)  # unwinds the imports in progress without a traceback
+
+
+def on_startup() -> None:
+    """Until :func:`signals` takes over: a stop during the imports exits 130 with one line."""
+    if threading.current_thread() is threading.main_thread():
+        for sig in _NAMES:
+            signal.signal(sig, _starting)
+
+
+@contextmanager
+def signals() -> Iterator[None]:
+    """Handle SIGINT and SIGTERM as described above for the block (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    reset()
+    previous = {sig: signal.signal(sig, _handler) for sig in _NAMES}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)

@@ -1,0 +1,191 @@
+"""Runs that cannot judge, or are stopped, end honestly: real processes, real signals, loopback only.
+
+* wrong credentials or a dead target: exit 2 at once, one line naming the code, nothing filed;
+* Ctrl-C (SIGINT) or SIGTERM: exit 130 within seconds, one line, summary.json ``interrupted``,
+  JUnit marks it; never PASS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.clients import DEMO
+
+WRONG_TOKEN = "wrong-token-0123456789"
+WRONG_SECRET = "wrong-secretkey-0123456789"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
+    return {**env, "COLUMNS": "200", **extra}
+
+
+def _demo_env(**extra: str) -> dict[str, str]:
+    demo = {"FACEHARNESS_TOKEN": DEMO.token or "", "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey or "",
+            "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey or ""}
+    return _env(**{**demo, **extra})
+
+
+def _run(*args: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
+                          timeout=120, env=env, check=False)
+    return done, time.monotonic() - started
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again when the block ends: nothing listens
+
+
+def _requests(url: str) -> int:
+    stats = httpx.get(f"{url}/_emulator/stats", timeout=10).json()
+    return sum(stats["requests"].values())
+
+
+def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The one stderr line (stdout may only name the files a load run wrote for its error)."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stdout + done.stderr
+    assert not done.stdout.strip() or done.stdout.startswith("written: "), done.stdout
+    assert "Traceback" not in done.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("env", "api", "names"),
+    [
+        (_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN), "match", "match errcode 40002"),
+        (_demo_env(FACEHARNESS_JD_SECRETKEY=WRONG_SECRET), "jd", "jd gateway code 10047 (invalid sign)"),
+    ],
+    ids=["wrong-token", "wrong-jd-secret"],
+)
+def test_rejected_credentials_stop_conform_before_it_spends_anything(
+    emulator: Callable[..., str], tmp_path: Path, env: dict[str, str], api: str, names: str
+) -> None:
+    url = emulator()
+    before = _requests(url)
+    out = tmp_path / "run"
+    done, seconds = _run("conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out),
+                         env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert line.startswith(f"faceharness: credentials rejected by {url}: {names}"), line
+    assert WRONG_TOKEN not in done.stderr and WRONG_SECRET not in done.stderr
+    assert _requests(url) - before == 1  # the preflight alone: no budget spent
+    assert not (out / "findings.json").exists() and not list((out / "findings").glob("F-*.json"))
+    assert seconds < 30
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("conform", "--api", "match"),
+        ("fuzz", "--api", "match"),
+        ("accuracy", "--api", "match"),
+        ("gate",),
+        ("load", "run", "--rate", "2", "--duration", "3s"),
+    ],
+    ids=["conform", "fuzz", "accuracy", "gate", "load-run"],
+)
+def test_a_closed_port_is_exit_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert f"{url} is unreachable" in line and "Connection refused" in line, line
+    assert seconds < 30
+
+
+def _stop(args: list[str], sig: int, after_s: float, out: Path) -> tuple[int, str, str, float]:
+    """Start ``faceharness ARGS``, send ``sig`` ``after_s`` after it created its run directory
+    (its imports done); (exit code, stdout, stderr, seconds from the signal to the end)."""
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", *args, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    deadline = time.monotonic() + 60
+    while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(after_s)
+    assert proc.poll() is None, "the run ended before the signal: give it more work"
+    proc.send_signal(sig)
+    sent = time.monotonic()
+    stdout, stderr = proc.communicate(timeout=60)
+    return proc.returncode, stdout, stderr, time.monotonic() - sent
+
+
+def _assert_interrupted(out: Path, code: int, stdout: str, stderr: str, took: float, name: str) -> None:
+    assert code == 130, stdout + stderr
+    assert not stdout.strip(), stdout
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("interrupted after ") and \
+        lines[0].endswith(f": wrote {out}"), stderr
+    assert took < 15, f"took {took:.1f} s to stop"
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdict"] == "interrupted" and summary["suites"][name]["status"] == "interrupted"
+    root = ET.parse(out / "junit.xml").getroot()
+    assert any(e.get("type") == "interrupted" for e in root.iter("error"))
+    assert int(root.get("errors") or 0) >= 1 and "PASS" not in stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_conform_stopped_by_a_signal_writes_what_it_has_and_exits_130(tmp_path: Path, sig: int) -> None:
+    out = tmp_path / "run"
+    code, stdout, stderr, took = _stop(["conform", "--examples", "30"], sig, 6.0, out)
+    _assert_interrupted(out, code, stdout, stderr, took, "conformance")
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"].startswith(signal.Signals(sig).name + " after ")
+    assert summary["suites"]["conformance"]["metrics"]["requests"] > 0  # what ran is kept
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["fuzz", "--max-examples", "200"], "fuzz"),
+        (["load", "run", "--rate", "5", "--duration", "60s"], "load"),
+        (["gate"], "conformance"),
+    ],
+    ids=["fuzz", "load-run", "gate"],
+)
+def test_every_suite_command_stops_the_same_way(tmp_path: Path, args: list[str], name: str) -> None:
+    out = tmp_path / "run"
+    code, stdout, stderr, took = _stop(args, signal.SIGINT, 4.0, out)
+    _assert_interrupted(out, code, stdout, stderr, took, name)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("fuzz", "--api", "match"),
+        ("accuracy", "--api", "match"),
+        ("gate",),
+        ("load", "run", "--scenario", "match", "--rate", "2", "--duration", "3s"),
+    ],
+    ids=["fuzz", "accuracy", "gate", "load-run"],
+)
+def test_every_suite_command_refuses_to_judge_with_a_rejected_token(
+    emulator: Callable[..., str], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    url = emulator()
+    before = _requests(url)
+    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"),
+                         env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert f"credentials rejected by {url}: match errcode 40002" in line, line
+    assert WRONG_TOKEN not in done.stdout + done.stderr
+    assert _requests(url) - before <= 2  # the preflight's requests: no suite traffic
+    assert seconds < 30
