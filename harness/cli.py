@@ -269,7 +269,9 @@ def emulate(
                               throttle=None if qps is None else {"qps": qps})
     stopped = serve_forever(lambda: create_app(settings), host=host, port=port, announce=lambda url: err.print(
         f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"))
-    err.print(f"faceharness: emulator stopped ({stopped or 'server ended'})")
+    from harness import interrupt
+
+    interrupt.report(f"faceharness: emulator stopped ({stopped or 'server ended'})")  # the one line
     raise typer.Exit(130 if stopped else 2)
 
 

@@ -2,7 +2,7 @@
 
 Rich lays a non-terminal out at 80 columns, which folds numbers across lines in a CI log
 ("[0.011,0.⏎28]"). Piped, the console is wide and lines are never soft-wrapped; ``COLUMNS``
-still wins when set. Text too long for its place is shortened with an ellipsis, never cut.
+still sets the width of tables when given. Text too long for its place is shortened with an ellipsis, never cut.
 """
 
 from __future__ import annotations
@@ -22,9 +22,13 @@ def console(*, stderr: bool = False) -> Console:
         tty = stream.isatty()
     except (AttributeError, ValueError):  # a closed or replaced stream
         tty = False
-    if tty or "COLUMNS" in os.environ:
+    if tty:
         return Console(stderr=stderr, highlight=False)
-    return Console(stderr=stderr, highlight=False, width=PIPED_WIDTH, soft_wrap=True)
+    try:  # piped: COLUMNS (when set) lays out tables; lines are never folded
+        width = int(os.environ.get("COLUMNS", "")) or PIPED_WIDTH
+    except ValueError:
+        width = PIPED_WIDTH
+    return Console(stderr=stderr, highlight=False, width=max(width, 40), soft_wrap=True)
 
 
 def shorten(text: str, width: int) -> str:

@@ -249,16 +249,18 @@ def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
                 by_class: Mapping[str, int]) -> str | None:  # fmt: skip
     """Why answers like these cannot judge the service (None: they can).
 
-    No HTTP answer at all (refused, reset, timed out) is an unreachable target; HTTP answers
-    that all refused the credentials or the account say nothing about the service's load.
+    No connection that reached the service at all (refused, reset, closed before an answer) is an
+    unreachable target; requests that reached it and ran out of time are its answer (a measured
+    failure, judged by the run). HTTP answers that all refused the credentials or the account
+    say nothing about the service's load.
     """
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
     http = completed - sum(n for c, n in codes.items() if c.startswith("EXC "))
-    if http <= 0:
+    if http + codes.get("EXC timeout", 0) <= 0:
         return (
             f"could not run: {target} unreachable (no HTTP answer to {completed} requests: {top})"
         )
-    if by_class.get(AUTH_ERROR, 0) >= http:
+    if http > 0 and by_class.get(AUTH_ERROR, 0) >= http:
         return f"could not run: {target} refused the credentials or the account ({top})"
     return None
 

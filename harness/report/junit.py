@@ -134,7 +134,9 @@ def _gate_cases(summary: Summary) -> list[Case]:
     cases = []
     for criterion in summary.gate.criteria:
         case = Case("faceharness.gate", criterion.name)
-        if criterion.inconclusive:
+        if not criterion.passed and not criterion.inconclusive and _restates_findings(summary, criterion.name):
+            case.out = [f"not met: {criterion.reason or criterion.name} (its findings are the failures above)"]
+        elif criterion.inconclusive:
             case.outcome = "skipped"
             case.message = _inconclusive(criterion.reason, criterion.testable_when)
         elif not criterion.passed:
@@ -182,12 +184,24 @@ def _testsuite(
             ET.SubElement(element, "system-out").text = _clean("\n".join(case.out))
 
 
+def _restates_findings(summary: Summary, criterion: str) -> bool:
+    """A criterion that fails only because of findings already counted as failures (one defect,
+    one failure: JUnit's failure count is the finding count)."""
+    if criterion.startswith("findings."):
+        return True
+    name = criterion.removeprefix("suite.")
+    suite = dict(summary.suites.items()).get(name) if criterion.startswith("suite.") else None
+    return suite is not None and suite.status == "fail" and any(f.fails for f in suite.findings)
+
+
 def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:
     """The redacted JUnit XML text for ``summary``."""
     summary = redact_summary(summary, secrets)
     stamp = summary.started_at.strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name="faceharness")
     for name, suite in summary.suites.items():
+        if suite.status == "skipped" and suite.skipped_reason == "not selected":
+            continue  # a suite this run never meant to run is no test case of it
         cases = suite_cases(name, suite)
         _testsuite(root, name, cases, _suite_seconds(suite, cases), stamp)
     gate = _gate_cases(summary)
