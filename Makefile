@@ -31,8 +31,10 @@ sysdeps:
 	done
 
 test: SYSPKGS = chromium
+# Most tests wait on servers and subprocesses, so three workers on two cores halve the wall time;
+# --dist loadfile keeps each file's module fixtures (emulators) in one worker.
 test: install sysdeps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile
 
 bench: SYSPKGS = wrk
 bench: install sysdeps

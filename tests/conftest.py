@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 FACES = SHARED / "data" / "faces"
 SEEDS = SHARED / "seeds"
+
+# pytest-xdist's workers set COLUMNS=80/LINES=24; commands started by the tests are then laid
+# out for an 80-column terminal instead of the piped output a CI log gets. Tests that want a
+# width set COLUMNS themselves.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(scope="session")
