@@ -177,8 +177,10 @@ def test_plain_locust_users(emulator: Callable[..., str], tmp_path: Path) -> Non
     url = emulator(engine="fast")
     env = {"FACEHARNESS_LOAD_DEMO_CREDENTIALS": "1", "FACEHARNESS_LOAD_USER_RPS": "10"}
     proc = _locust(
+        # -t counts from the start, and each user first builds its image pool (seconds on a
+        # busy machine): 12 s leaves room for requests after it
         ["MixedUser", "FaceCompareNewUser", "--host", url, "--headless", "-u", "2", "-r", "2",
-         "-t", "5s", "--only-summary", "--csv", str(tmp_path / "plain")],
+         "-t", "12s", "--only-summary", "--csv", str(tmp_path / "plain")],
         env, tmp_path,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
