@@ -80,14 +80,9 @@ class CodeTable:
 
 def merge_codes(table: CodeTable, path: Any) -> CodeTable:
     """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over it."""
-    import yaml
+    from ._spec import read_yaml
 
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"--codes {path}: cannot read it ({exc.strerror or exc})") from None
-    except yaml.YAMLError:
-        raise SpecError(f"--codes {path}: not valid YAML") from None
+    raw = read_yaml(path, f"--codes {path}")
     if isinstance(raw, dict) and isinstance(raw.get("codes"), list):
         for row in raw["codes"]:
             if isinstance(row, dict):

@@ -8,14 +8,12 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.errors import SpecError
 
 from ._codes import Code, CodeTable, merge_codes, parse_codes
 from ._errata import Erratum, parse_errata
 from ._readings import Reading, parse_readings
-from ._spec import Operation, Spec, load_spec
+from ._spec import Operation, Spec, load_spec, read_yaml
 
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
 
@@ -155,14 +153,7 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     for api, spec in (("match", match), ("jd", jd)):
         if spec.api != api:
             raise SpecError(f"{spec.path.name} declares api {spec.api!r}, expected {api!r}")
-    codes_path = root / "codes.yaml"
-    try:
-        raw_codes = yaml.safe_load(codes_path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"cannot read {codes_path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError:
-        raise SpecError(f"{codes_path.name} is not valid YAML") from None
-    codes = parse_codes(raw_codes, codes_path.name)
+    codes = parse_codes(read_yaml(root / "codes.yaml", "codes.yaml"), "codes.yaml")
     if codes_file is not None:
         codes = merge_codes(codes, Path(codes_file))
     errata_path = root / "ERRATA.md"
@@ -179,13 +170,7 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
 def _load_readings(path: Path, errata_ids: set[str]) -> dict[str, Reading]:
     if not path.is_file():
         return {}
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError:
-        raise SpecError(f"{path.name} is not valid YAML") from None
-    return parse_readings(raw, path.name, errata_ids)
+    return parse_readings(read_yaml(path, path.name), path.name, errata_ids)
 
 
 def _cross_check(c: Contract) -> None:

@@ -151,6 +151,16 @@ def _ref_name(container: dict[str, Any], media: str) -> str | None:
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
+def read_yaml(path: Path, label: str) -> Any:
+    """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line SpecError."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise SpecError(f"cannot read {label}: {exc.strerror or exc}") from None
+    except yaml.YAMLError:
+        raise SpecError(f"{label} is not valid YAML") from None
+
+
 def load_spec(path: Path) -> Spec:
     """Read and validate one spec; every failure is a one-line SpecError."""
     from openapi_spec_validator import validate as validate_openapi
