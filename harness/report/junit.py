@@ -189,9 +189,8 @@ def _restates_findings(summary: Summary, criterion: str) -> bool:
     one failure: JUnit's failure count is the finding count)."""
     if criterion.startswith("findings."):
         return True
-    name = criterion.removeprefix("suite.")
-    suite = dict(summary.suites.items()).get(name) if criterion.startswith("suite.") else None
-    return suite is not None and suite.status == "fail" and any(f.fails for f in suite.findings)
+    return any(criterion == f"suite.{name}" and suite.status == "fail" and any(f.fails for f in suite.findings)
+               for name, suite in summary.suites.items())
 
 
 def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:
