@@ -15,14 +15,8 @@ from harness.console import console
 out = console()
 
 
-def _replayer(path: Path) -> Any:
-    """Fuzz findings (`"suite": "fuzz"`) rebuild their images from recipes; the rest are conformance's."""
-    import json
-
-    try:
-        suite = json.loads(path.read_text(encoding="utf-8")).get("suite")
-    except (OSError, ValueError, AttributeError):
-        suite = None  # conformance's reader says precisely what is wrong with the file
+def _replayer(suite: str) -> Any:
+    """The suite that judges a finding again (the file says which; :func:`harness.findings.read_replay`)."""
     if suite == "fuzz":
         from harness.fuzz import replay_finding as fuzz_replay
 
@@ -47,7 +41,10 @@ def replay(
         "--faces", help="the run's --faces directory, where it is elsewhere now (default: as recorded)")] = None,
 ) -> None:
     """Re-send a conformance or fuzz finding's request and judge the answer with the same check."""
-    outcome = _replayer(finding)(finding, target=target, config=config, faces_dir=faces)
+    from harness.findings import read_replay
+
+    replay_file = read_replay(finding)
+    outcome = _replayer(replay_file.suite)(replay_file, target=target, config=config, faces_dir=faces)
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")
     out.print(" | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip()))

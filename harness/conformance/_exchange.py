@@ -14,12 +14,10 @@ from typing import Any
 
 from harness.clients import Credentials
 from harness.contract import Contract
+from harness.findings import AUTHORITY_KEY, MARK_INVALID, MARK_VALID
 
 from . import _auth
 
-AUTHORITY_KEY = "appAuthorityKey"
-MARK_VALID = "<faceharness:appAuthorityKey>"
-MARK_INVALID = "<faceharness:appAuthorityKey:invalid>"
 INVALID_AUTHORITY = "faceharness-invalid-authority-key"
 
 
@@ -119,10 +117,3 @@ def to_case(exchange: Exchange, operation: Any, *, creds: Credentials, contract:
     body = resolve_body(exchange.body, contract) if exchange.has_body else NOT_SET
     return operation.Case(method=exchange.method, query=query, headers=headers, body=body,
                           media_type=exchange.media_type)
-
-
-def assert_secret_free(text: str, secrets: list[str]) -> str:
-    """Last line of defence for files that keep images: mask any secret value that slipped in."""
-    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text

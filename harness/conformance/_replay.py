@@ -9,7 +9,6 @@ answer is sent again with the run's client timeout.
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,13 +17,13 @@ from typing import Any
 from harness.clients import Credentials, load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import InputError, TargetError, UsageError
+from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
 from ._emulator import conformance_emulator
 from ._engine import install, load_schema
 from ._exchange import Exchange, to_case
 from ._failures import CheckFailed
-from ._findings import REPLAY_FORMAT
 from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
@@ -36,30 +35,20 @@ from ._tracker import RunTracker
 from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, kind_of, no_answer
 
 
-def read_replay_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError:
-        raise InputError(f"{path} is not JSON; expected a findings/F-NNN.json file of a conformance run") from None
-    if not isinstance(data, dict) or data.get("format") != REPLAY_FORMAT or not isinstance(data.get("exchange"), dict):
-        raise InputError(f"{path} is not a faceharness replay file (findings/F-NNN.json of a conformance run)")
-    return data
-
-
-def replay_finding(path: Path, *, target: str | None = None, config: Path | None = None,
+def replay_finding(path: Path | Replay, *, target: str | None = None, config: Path | None = None,
                    faces_dir: Path | None = None, contract: Contract | None = None) -> ReplayOutcome:
     """Re-send the finding in ``path`` against ``target`` (default: the run's own target).
 
     ``faces_dir`` stands in for the run's ``--faces`` directory (recorded in the file), e.g. on
     another machine."""
-    data = read_replay_file(path)
-    exchange = Exchange.from_dict(data["exchange"])
+    data = read_replay(path)
+    if data.suite != "conformance":
+        raise InputError(f"{data.path or data.id} is a {data.suite} finding, not a conformance one")
+    exchange = Exchange.from_dict(data.exchange)
     if exchange.api not in ("match", "jd"):
-        raise InputError(f"{path}: unknown api {exchange.api!r}")
+        raise InputError(f"{data.path or data.id}: unknown api {exchange.api!r}")
     contract = contract or load_contract()
-    recorded = data.get("target") or {}
+    recorded = data.target
     if target is None and recorded.get("kind") == "url":
         target = str(recorded.get("url"))
     is_emulator = target is None or target == "emulator"
@@ -82,14 +71,15 @@ def _target(target: str | None, breaks: tuple[str, ...], creds: Credentials) -> 
         yield url
 
 
-def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool, creds: Credentials,
+def _judge(data: Replay, exchange: Exchange, url: str, is_emulator: bool, creds: Credentials,
            contract: Contract, faces_dir: Path | None = None) -> ReplayOutcome:
-    check = data.get("check") or {}
-    name, rule_id = str(check.get("name", "")), str(check.get("rule_id") or "")
-    fid = str(data.get("id", "?"))
+    name, rule_id, fid = data.check, data.rule_id or "", data.id
     pool = _pool(data, exchange, contract, faces_dir)
-    exchange.body = from_refs(exchange.body, pool)
-    timeout_s = float(check.get("timeout_s") or DEFAULT_TIMEOUT_S)
+    try:
+        exchange.body = from_refs(exchange.body, pool)
+    except InputError as exc:
+        raise InputError(f"{data.path or fid}: {exc}") from None
+    timeout_s = data.timeout_s or DEFAULT_TIMEOUT_S
     schema = load_schema(contract.spec(exchange.api).raw, base_url=url, seed=0, examples=1, max_rps=None,
                          request_timeout_s=timeout_s)
     session = Session(contract=contract, api=exchange.api, creds=creds, tracker=RunTracker(contract),
@@ -118,9 +108,9 @@ def _judge(data: dict[str, Any], exchange: Exchange, url: str, is_emulator: bool
         unregister(session)
 
 
-def _pool(data: dict[str, Any], exchange: Exchange, contract: Contract, faces_dir: Path | None) -> PayloadPool:
+def _pool(data: Replay, exchange: Exchange, contract: Contract, faces_dir: Path | None) -> PayloadPool:
     """The run's payload pool, with its ``--faces`` directory when the request used one of its images."""
-    faces = faces_dir or data.get("faces")
+    faces = faces_dir or data.faces
     wanted = any(name.startswith("faces:") for name in names_in(exchange.body))
     return PayloadPool(contract, Path(str(faces)) if faces and wanted else None)
 

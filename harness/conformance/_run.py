@@ -19,6 +19,7 @@ from harness.clients import Credentials, http_client
 from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
+from harness.findings import write_findings_json
 from harness.results import (
     CheckResult,
     ConformanceSuiteResult,
@@ -42,7 +43,7 @@ from ._engine import (
     run_engine,
 )
 from ._failures import CheckFailed
-from ._findings import build_findings, write_findings_json
+from ._findings import build_findings
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._raw import RawFailure

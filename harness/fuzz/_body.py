@@ -6,8 +6,9 @@ from dataclasses import replace
 from typing import Any
 
 from harness.contract import Spec
+from harness.imaging import encode_image
 
-from ._request import FuzzRequest, ImagePart, JsonPath, encode_image
+from ._request import FuzzRequest, ImagePart, JsonPath
 
 
 def json_copy(value: Any) -> Any:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-from harness.report.redact import redact
-from harness.results import SEVERITIES, Finding
+from harness.findings import Candidate, build_findings
+from harness.results import Finding
 
 from ._body import json_copy
 from ._context import PropertyFailed, Run
 from ._pool import render
-from ._replay import write_replay
+from ._replay import replay_of
 from ._request import FuzzRequest, InvalidCase
-
-FINDINGS_JSON = "findings.json"
 
 
 def _compact(value: Any, depth: int = 0) -> Any:
@@ -91,27 +89,10 @@ def finding_of(failure: PropertyFailed, run: Run, flaky: bool) -> Finding:
 def write_findings(raw: list[tuple[PropertyFailed, bool]], *, run: Run, out_dir: Path, target: dict[str, Any],
                    secrets: list[str]) -> list[Finding]:
     """Merge by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
-    groups: dict[str, tuple[Finding, PropertyFailed, int]] = {}
-    for failure, flaky in raw:
-        finding = finding_of(failure, run, flaky)
-        if finding.unique_key in groups:
-            kept, first, count = groups[finding.unique_key]
-            groups[finding.unique_key] = (kept, first, count + 1)
-        else:
-            groups[finding.unique_key] = (finding, failure, 1)
-    ordered = sorted(groups.values(), key=lambda g: SEVERITIES.index(g[0].severity))
-    findings = []
-    for number, (finding, failure, count) in enumerate(ordered, start=1):
-        fid = f"F-{number:03d}"
-        path = out_dir / "findings" / f"{fid}.json"
-        finding = finding.model_copy(update={"count": count, "reproduce": f"faceharness replay {path}"})
-        write_replay(path, fid=fid, finding=finding, request=failure.request, case=failure.case,
-                     property_id=failure.property_name, seed=run.seed, steps=failure.steps, target=target,
-                     contract=run.contract, secrets=secrets, faces_dir=run.gen.pool.faces_dir,
-                     timeout_s=run.client.timeout_s)
-        findings.append(finding)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    data = [redact(f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id"))
-            for f in findings]
-    (out_dir / FINDINGS_JSON).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-    return findings
+    def candidate(failure: PropertyFailed, flaky: bool) -> Candidate:
+        return Candidate(finding_of(failure, run, flaky), functools.partial(
+            replay_of, request=failure.request, case=failure.case, property_id=failure.property_name, seed=run.seed,
+            steps=failure.steps, target=target, contract=run.contract, faces_dir=run.gen.pool.faces_dir,
+            timeout_s=run.client.timeout_s))
+
+    return build_findings((candidate(f, flaky) for f, flaky in raw), out_dir=out_dir, secrets=secrets)

@@ -14,11 +14,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from harness.imaging import encode_image
+
 from ._body import WRONG_VALUES, Body, conforms, label
 from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes, parent_present
 from ._invalid_media import MEDIA_MUTATORS, put_image
 from ._mutation import Ctx, Expect, Mutate, Mutator
-from ._request import FuzzRequest, ImagePart, InvalidCase, encode_image
+from ._request import FuzzRequest, ImagePart, InvalidCase
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 

@@ -17,7 +17,8 @@ from typing import Any
 
 from harness.clients import load_credentials
 from harness.contract import Contract, ReadingLog, load_contract
-from harness.errors import UsageError
+from harness.errors import InputError, UsageError
+from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
 from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
@@ -28,7 +29,7 @@ from ._request import FuzzRequest
 _PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
 
 
-def replay_finding(path: Path, *, target: str | None = None, config: Path | None = None,
+def replay_finding(path: Path | Replay, *, target: str | None = None, config: Path | None = None,
                    faces_dir: Path | None = None, contract: Contract | None = None) -> ReplayOutcome:
     """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to the run's target)."""
     from harness.target import open_target
@@ -36,7 +37,12 @@ def replay_finding(path: Path, *, target: str | None = None, config: Path | None
     from ._stateful import emulator_overrides
 
     contract = contract or load_contract()
-    loaded = load_replay(Path(path), contract, faces_dir)
+    replay = read_replay(path)
+    if replay.suite != "fuzz":
+        raise InputError(f"{replay.path or replay.id} is a {replay.suite} finding, not a fuzz one")
+    path = replay.path or Path(replay.id)
+    faces_dir = faces_dir or (Path(replay.faces) if replay.faces else None)
+    loaded = load_replay(replay, contract, faces_dir)
     recorded = loaded.target
     where = target or ("emulator" if recorded.get("kind") == "emulator" else str(recorded.get("url") or ""))
     if not where:

@@ -8,7 +8,6 @@ files never hold a credential.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,7 +22,6 @@ JD_AUTH = ("signed", "no_appkey", "wrong_appkey", "no_timestamp", "malformed_tim
 AUTH_MODES: dict[str, tuple[str, ...]] = {"match": MATCH_AUTH, "jd": JD_AUTH}
 VALID_AUTH = {"match": "token", "jd": "signed"}
 
-ENCODINGS = ("b64", "datauri", "b64lines", "b64nopad", "bytes", "sbytes")
 
 
 @dataclass(frozen=True)
@@ -33,25 +31,6 @@ class ImagePart:
     path: JsonPath
     recipe: str
     encoding: str = "b64"
-
-
-def encode_image(data: bytes, encoding: str) -> str | list[int]:
-    """Image bytes as a body value: base64 text (well-formed or one of several broken forms)
-    or a JD byte array (``bytes`` unsigned 0..255, ``sbytes`` Java-signed -128..127)."""
-    text = base64.b64encode(data).decode("ascii")
-    if encoding == "b64":
-        return text
-    if encoding == "datauri":
-        return "data:image/jpeg;base64," + text
-    if encoding == "b64lines":
-        return "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
-    if encoding == "b64nopad":
-        return text.rstrip("=")
-    if encoding == "bytes":
-        return list(data)
-    if encoding == "sbytes":
-        return [b - 256 if b > 127 else b for b in data]
-    raise ValueError(f"unknown image encoding {encoding!r}; expected one of {', '.join(ENCODINGS)}")
 
 
 def splice_text(spec: str) -> str:

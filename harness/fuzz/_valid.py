@@ -8,11 +8,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.contract import Contract
+from harness.imaging import encode_image
 
 from ._body import conforms
 from ._client import FRESH_LIVE_CODE
 from ._pool import ImagePool, PoolImage, render
-from ._request import FuzzRequest, ImagePart, encode_image
+from ._request import FuzzRequest, ImagePart
 
 # Characters that are legal in free-text fields and tend to break naive services.
 _TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"

@@ -9,13 +9,15 @@ inputs from images shipped in installed packages, never from the developer face 
 
 from ._builtin import BuiltinFace, BuiltinImage, builtin_faces, builtin_non_faces, package_file
 from ._decode import ImageInfo, decode_image, inspect_image
-from ._encode import WRITABLE_FORMATS, encode, reencode
+from ._encode import BODY_ENCODINGS, WRITABLE_FORMATS, encode, encode_image, reencode
 from ._errors import IMAGE_REJECT_REASONS, ImageRejected, ImageRejectReason
 from ._hashing import sha256_hex
 from ._sniff import SUPPORTED_FORMATS, looks_complete, sniff_format
 from ._synthetic import synthetic_image
 
 __all__ = [
+    "BODY_ENCODINGS",
+    "encode_image",
     "IMAGE_REJECT_REASONS",
     "SUPPORTED_FORMATS",
     "WRITABLE_FORMATS",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import Final
 
@@ -49,3 +50,25 @@ def reencode(data: bytes, fmt: str, *, quality: int = 90) -> bytes:
             "corrupt", f"cannot decode input to re-encode it ({type(exc).__name__})"
         ) from None
     return encode(upright, fmt, quality=quality)
+
+
+BODY_ENCODINGS = ("b64", "datauri", "b64lines", "b64nopad", "bytes", "sbytes")
+
+
+def encode_image(data: bytes, encoding: str) -> str | list[int]:
+    """Image bytes as a body value: base64 text (well-formed or one of several broken forms)
+    or a JD byte array (``bytes`` unsigned 0..255, ``sbytes`` Java-signed -128..127)."""
+    text = base64.b64encode(data).decode("ascii")
+    if encoding == "b64":
+        return text
+    if encoding == "datauri":
+        return "data:image/jpeg;base64," + text
+    if encoding == "b64lines":
+        return "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+    if encoding == "b64nopad":
+        return text.rstrip("=")
+    if encoding == "bytes":
+        return list(data)
+    if encoding == "sbytes":
+        return [b - 256 if b > 127 else b for b in data]
+    raise ValueError(f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -32,10 +33,12 @@ def test_pool_media_become_references_and_come_back_byte_for_byte(pool):
             "items": [{"imgArr": pool.small[0].byte_list}, {"imgBase64": padded}],
             "noise": generated, "short": "aGVsbG8=", "numbers": list(range(100))}
     refs = to_refs(body, pool)
-    assert refs["image"]["data"] == {"$media": face.name, "as": "base64"}
-    assert refs["faceData"]["data"] == {"$media": "builtin_face_video", "as": "base64"}
-    assert refs["items"][0]["imgArr"] == {"$media": pool.small[0].name, "as": "bytes"}
-    assert refs["items"][1]["imgBase64"] == {"$media": pool.reference.name, "as": "base64", "size": 300_000}
+    sha = lambda data: hashlib.sha256(data).hexdigest()  # noqa: E731
+    assert refs["image"]["data"] == {"$image": face.name, "as": "b64", "sha256": sha(face.data)}
+    assert refs["faceData"]["data"] == {"$image": "builtin_face_video", "as": "b64", "sha256": sha(pool.video.data)}
+    assert refs["items"][0]["imgArr"] == {"$image": pool.small[0].name, "as": "bytes", "sha256": sha(pool.small[0].data)}
+    assert refs["items"][1]["imgBase64"] == {"$image": pool.reference.name, "as": "b64", "size": 300_000,
+                                             "sha256": sha(base64.b64decode(padded))}
     assert refs["noise"] == generated and refs["short"] == "aGVsbG8=" and refs["numbers"] == list(range(100))
     text = json.dumps(refs)
     assert not any(base64.b64encode(f.data)[:48].decode() in text for f in builtin_faces())
@@ -53,7 +56,7 @@ def test_a_padded_probe_image_is_replayed_from_its_reference(conformance_emulato
     text = path.read_text(encoding="utf-8")
     assert not LONG_BASE64.search(text), "an image in the replay file"
     image = json.loads(text)["exchange"]["body"]["image"]["data"]
-    assert image["$media"] and image["as"] == "base64" and image["size"] > 300_000
+    assert image["$image"] and image["as"] == "b64" and image["size"] > 300_000 and len(image["sha256"]) == 64
     replayed = replay_finding(path)  # the recorded target: an emulator with the break
     assert replayed.still_failing, replayed.detail
     for other in tmp_path.glob("findings/F-*.json"):
@@ -72,6 +75,6 @@ def test_images_of_a_faces_tree_are_named_by_their_path_and_found_again_where_th
     assert {"faces:a/x.jpg", "faces:b/x.jpg"} <= set(pool.media)
     body = {"image": {"data": base64.b64encode(second).decode("ascii")}}
     refs = to_refs(body, pool)
-    assert refs["image"]["data"]["$media"] == "faces:b/x.jpg"
+    assert refs["image"]["data"]["$image"] == "faces:b/x.jpg"
     (tmp_path / "faces").rename(tmp_path / "moved")
     assert from_refs(refs, PayloadPool(contract, tmp_path / "moved")) == body

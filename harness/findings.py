@@ -1,0 +1,200 @@
+"""Findings and their replay files: one format, one writer, one reader, one ``build_findings``.
+
+Every suite (conformance, fuzz) turns its failures into :class:`~harness.results.Finding` s and
+hands them here: repeated examples of one bug (one ``unique_key``) become one finding with a
+``count``, the smallest example is kept, and each finding gets ``findings/F-NNN.json`` for
+``faceharness replay``. A replay file holds the complete request but never a secret (credentials
+are a directive, the JD fixed ``appAuthorityKey`` a marker) and never an image: every image is
+``{"$image": NAME, "as": ENCODING, "sha256": HEX}`` and a replay rebuilds the bytes from NAME
+(a built-in, a ``--faces`` file, a recipe) and refuses them when the sha256 differs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import InputError
+from harness.imaging import encode_image, sha256_hex
+from harness.report.redact import redact
+from harness.results import SEVERITIES, Finding
+
+REPLAY_FORMAT = "faceharness-replay"
+REPLAY_VERSION = 2
+SUITES = ("conformance", "fuzz")
+AUTHORITY_KEY = "appAuthorityKey"
+MARK_VALID = "<faceharness:appAuthorityKey>"
+MARK_INVALID = "<faceharness:appAuthorityKey:invalid>"
+IMAGE_KEY = "$image"
+_REF_KEYS = {IMAGE_KEY, "as", "sha256", "size"}
+FINDINGS_JSON = "findings.json"
+
+JsonPath = tuple[str | int, ...]
+
+
+def image_ref(name: str, data: bytes | None, form: str = "b64", size: int | None = None) -> dict[str, Any]:
+    """How a replay file writes an image: by name and sha256 (``size``: padded to that many bytes)."""
+    ref: dict[str, Any] = {IMAGE_KEY: name, "as": form}
+    if data is not None:
+        ref["sha256"] = sha256_hex(data)
+    if size is not None:
+        ref["size"] = size
+    return ref
+
+
+def is_image_ref(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get(IMAGE_KEY), str) and set(value) <= _REF_KEYS
+
+
+def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """Every image reference in a body, with where it sits."""
+    if is_image_ref(value):
+        return [(path, value)]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return [found for key, item in items for found in image_refs(item, (*path, key))]
+
+
+def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any:
+    """The body with every reference replaced by its bytes (``fetch(name, size)``), encoded as written."""
+    if is_image_ref(value):
+        data = fetch(value[IMAGE_KEY], value.get("size"))
+        if value.get("sha256") and sha256_hex(data) != value["sha256"]:
+            raise InputError(f"image {value[IMAGE_KEY]} rebuilt with other bytes (sha256 differs); the image "
+                             "source changed since the run (a package or the --faces directory)")
+        return encode_image(data, str(value.get("as") or "b64"))
+    if isinstance(value, dict):
+        return {k: resolve_images(v, fetch) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_images(v, fetch) for v in value]
+    return value
+
+
+@dataclass
+class Replay:
+    """One ``findings/F-NNN.json``: the finding, its check, the target and the request to re-send."""
+
+    id: str
+    suite: str
+    check: str
+    rule_id: str | None
+    target: dict[str, Any]
+    exchange: dict[str, Any]          # api, operation, method, path, query, headers, body, auth, ...
+    finding: dict[str, Any] = field(default_factory=dict)
+    timeout_s: float | None = None    # the run's client timeout: a replay waits as long
+    faces: str | None = None          # the run's --faces directory, when the request used one of its images
+    extra: dict[str, Any] = field(default_factory=dict)  # the suite's own section (fuzz: property, steps...)
+    path: Path | None = None          # where it was read from (not written)
+
+    def to_dict(self) -> dict[str, Any]:
+        check: dict[str, Any] = {"name": self.check, "rule_id": self.rule_id}
+        if self.timeout_s is not None:
+            check["timeout_s"] = self.timeout_s
+        data: dict[str, Any] = {"format": REPLAY_FORMAT, "version": REPLAY_VERSION, "id": self.id,
+                                "suite": self.suite, "target": self.target, "check": check,
+                                "finding": self.finding, "exchange": self.exchange}
+        if self.faces:
+            data["faces"] = self.faces
+        if self.extra:
+            data[self.suite] = self.extra
+        return data
+
+
+def write_replay(path: Path, replay: Replay, secrets: list[str]) -> None:
+    """Write a replay file; any configured secret value that slipped into it is masked."""
+    text = json.dumps(replay.to_dict(), ensure_ascii=False, indent=1)
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def read_replay(path: Path | Replay) -> Replay:
+    """Read a replay file of any suite (also version 1, written before the suites shared one format)."""
+    if isinstance(path, Replay):
+        return path
+    what = "a faceharness replay file (findings/F-NNN.json of a conformance or fuzz run)"
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError:
+        raise InputError(f"{path} is not JSON; expected {what}") from None
+    if not isinstance(data, dict) or data.get("format") != REPLAY_FORMAT or not isinstance(data.get("exchange"), dict):
+        raise InputError(f"{path} is not {what}")
+    suite = str(data.get("suite") or "conformance")
+    version = data.get("version")
+    if suite not in SUITES or version not in (1, REPLAY_VERSION):
+        raise InputError(f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness reads "
+                         f"{', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}")
+    check: dict[str, Any] = data["check"] if isinstance(data.get("check"), dict) else {}
+    exchange = dict(data["exchange"])
+    extra: dict[str, Any] = data[suite] if isinstance(data.get(suite), dict) else {}
+    if version == 1:
+        exchange["body"] = _upgrade_v1(exchange.get("body"))
+    timeout = check.get("timeout_s")
+    return Replay(id=str(data.get("id", "?")), suite=suite, check=str(check.get("name", "")),
+                  rule_id=str(check["rule_id"]) if check.get("rule_id") else None,
+                  target=dict(data.get("target") or {}), exchange=exchange, finding=dict(data.get("finding") or {}),
+                  timeout_s=float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
+                  and timeout > 0 else None,
+                  faces=str(data["faces"]) if data.get("faces") else None, extra=dict(extra), path=Path(path))
+
+
+def _upgrade_v1(value: Any) -> Any:
+    """Version 1 images: conformance ``{"$media": NAME, "as": "base64"|"bytes"}``, fuzz ``{"$image": {recipe...}}``."""
+    if isinstance(value, dict) and "$media" in value and set(value) <= {"$media", "as", "size"}:
+        form = "b64" if value.get("as", "base64") == "base64" else str(value["as"])
+        return image_ref(str(value["$media"]), None, form, value.get("size"))
+    if isinstance(value, dict) and isinstance(value.get(IMAGE_KEY), dict) and set(value) == {IMAGE_KEY}:
+        old = value[IMAGE_KEY]
+        return {IMAGE_KEY: str(old.get("recipe")), "as": str(old.get("encoding") or "b64"),
+                **({"sha256": old["sha256"]} if old.get("sha256") else {})}
+    if isinstance(value, dict):
+        return {k: _upgrade_v1(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_upgrade_v1(v) for v in value]
+    return value
+
+
+@dataclass
+class Candidate:
+    """One example of a bug as a suite saw it, before examples are merged into findings."""
+
+    finding: Finding                                 # keyed by ``unique_key``
+    replay: Callable[[str, Finding], Replay]         # the replay file, given its id and the merged finding
+    size: int = 0                                    # the smallest example of a bug is the one kept
+
+
+def build_findings(candidates: Iterable[Candidate], *, out_dir: Path, secrets: list[str]) -> list[Finding]:
+    """Merge examples by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
+    groups: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        groups.setdefault(candidate.finding.unique_key, []).append(candidate)
+    merged = []
+    for members in groups.values():
+        best = min(members, key=lambda c: c.size)
+        severity = min((c.finding.severity for c in members), key=SEVERITIES.index)
+        merged.append((best.finding.model_copy(update={"severity": severity, "count": len(members)}), best))
+    merged.sort(key=lambda fc: (SEVERITIES.index(fc[0].severity), fc[0].api, fc[0].operation,
+                                fc[0].rule_id or fc[0].check))
+    findings = []
+    for number, (finding, best) in enumerate(merged, start=1):
+        fid = f"F-{number:03d}"
+        path = out_dir / "findings" / f"{fid}.json"
+        finding = finding.model_copy(update={"reproduce": f"faceharness replay {path}"})
+        replay = best.replay(fid, finding)
+        replay.finding = finding.model_dump(mode="json")
+        write_replay(path, replay, secrets)
+        findings.append(finding)
+    write_findings_json(findings, out_dir / FINDINGS_JSON, secrets)
+    return findings
+
+
+def write_findings_json(findings: list[Finding], path: Path, secrets: list[str]) -> None:
+    data = [redact(f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id"))
+            for f in findings]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
