@@ -1,12 +1,22 @@
-"""`--target emulator | URL`: one place that turns the option into a base URL for a run."""
+"""`--target emulator | URL`: the one place that opens a run's target.
+
+A URL is checked and passed through (its credentials are the caller's: environment or
+``[credentials]``). ``emulator`` starts the embedded emulator on a free loopback port for the
+block, configured by the ``[emulator]`` table of ``config`` and then ``settings``; it is called
+with its own first token and appkey, so a config holding a live service's credentials cannot
+lock it out.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from harness.clients import Credentials
 from harness.errors import UsageError
 
 
@@ -14,10 +24,15 @@ from harness.errors import UsageError
 class Target:
     url: str
     is_emulator: bool
+    credentials: Credentials | None = None  # the emulator's own; None for a URL
+    secrets: tuple[str, ...] = ()           # every credential value the emulator accepts
+    settings: Any = None                    # the emulator's EmulatorSettings; None for a URL
+    engine: str | None = None               # the emulator's face engine
 
     @property
     def label(self) -> str:
-        return "emulator" if self.is_emulator else self.url
+        """What reports (and caches) call the target: ``emulator`` or the URL without user info or query."""
+        return "emulator" if self.is_emulator else url_label(self.url)
 
 
 def check_url(url: str) -> str:
@@ -27,14 +42,36 @@ def check_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def url_label(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
 @contextmanager
-def open_target(target: str, *, engine: str = "fast", **settings: object) -> Iterator[Target]:
-    """Start the embedded emulator on a free loopback port for the block, or pass a URL through."""
+def open_target(target: str, *, engine: str | None = "fast", config: Path | None = None, contract: Any = None,
+                engine_obj: Any = None, extra_appkeys: tuple[Mapping[str, Any], ...] = (),
+                **settings: object) -> Iterator[Target]:
+    """Start the embedded emulator on a free loopback port for the block, or pass a URL through.
+
+    ``extra_appkeys`` are added after the configured ones (which stay first: the ones suites use)."""
     if target != "emulator":
         yield Target(url=check_url(target), is_emulator=False)
         return
-    from harness.emulator import EmulatorServer, build_settings, create_app
+    from harness.emulator import AppKey, EmulatorServer, build_settings, create_app
 
-    app = create_app(build_settings(None, engine=engine, **settings))
+    built = build_settings(config, engine=engine, **settings)
+    known = {k.appkey for k in built.appkeys}
+    extra = [AppKey(**k) for k in extra_appkeys if k["appkey"] not in known]
+    if extra:
+        built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
+    key = built.appkeys[0]
+    own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
+    secrets = (*built.tokens, *(k.appkey for k in built.appkeys), *(k.secretkey for k in built.appkeys))
+    app = create_app(built, contract=contract, engine=engine_obj)
     with EmulatorServer(app) as url:
-        yield Target(url=url, is_emulator=True)
+        yield Target(url=url, is_emulator=True, credentials=own, secrets=tuple(dict.fromkeys(secrets)),
+                     settings=built, engine=str(getattr(engine_obj, "name", built.engine)))

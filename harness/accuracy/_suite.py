@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
@@ -26,6 +25,7 @@ from harness.clients import (
 )
 from harness.contract import Contract, load_contract
 from harness.results import AccuracySuiteResult
+from harness.target import open_target, url_label
 
 from ..errors import UsageError
 from ._cache import OutcomeCache
@@ -310,37 +310,15 @@ class _Emulator:
 def _open_target(
     target: str, emulator: _Emulator, credentials: Credentials | None, contract: Contract
 ) -> Iterator[_Target]:
-    """A live URL as given, or the emulator on a free loopback port for the block.
-
-    The emulator is called with its own first token and appkey (the environment's, else
-    the demo ones), so a config holding a live service's credentials cannot lock it out.
-    """
-    if target != "emulator":
-        from harness.target import check_url
-
-        url = check_url(target)
-        given = credentials or load_credentials(emulator.config)
-        yield _Target(url=url, label=_label(url), is_emulator=False, credentials=given)
-        return
-    from harness.emulator import EmulatorServer, build_settings, create_app
-
-    settings = build_settings(emulator.config, **{**emulator.overrides, "engine": emulator.engine})
-    app = create_app(settings, contract=contract, engine=emulator.engine_obj)
-    key = settings.appkeys[0]
-    own = Credentials(token=settings.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
-    engine = getattr(emulator.engine_obj, "name", settings.engine)
-    with EmulatorServer(app) as url:
-        yield _Target(url=url, label=f"emulator:{engine}", is_emulator=True, credentials=own)
-
-
-def _label(url: str) -> str:
-    """The URL without user info, query or fragment: the cache key and what reports show."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    """A live URL (the caller's credentials, else the environment's) or the emulator with its own."""
+    with open_target(target, config=emulator.config, contract=contract, engine_obj=emulator.engine_obj,
+                     **{**emulator.overrides, "engine": emulator.engine}) as tgt:
+        if tgt.is_emulator:
+            assert tgt.credentials is not None
+            yield _Target(url=tgt.url, label=f"emulator:{tgt.engine}", is_emulator=True, credentials=tgt.credentials)
+        else:
+            given = credentials or load_credentials(emulator.config)
+            yield _Target(url=tgt.url, label=tgt.label, is_emulator=False, credentials=given)
 
 
 def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract) -> list[str]:
@@ -369,7 +347,7 @@ def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None,
     """The command that re-runs one API (the faces folder is named, not its path)."""
     parts = [
         "faceharness accuracy",
-        f"--target {_label(target) if target != 'emulator' else target}",
+        f"--target {url_label(target) if target != 'emulator' else target}",
     ]
     if faces is not None:
         parts.append("--faces <faces-dir>")

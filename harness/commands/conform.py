@@ -7,8 +7,6 @@ credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +60,7 @@ def conform(
     from harness.commands._verdict import conclude, interrupted_suite, interruptible
     from harness.conformance import (
         DEFAULT_EXAMPLES,
+        conformance_target,
         prepare_out_dir,
         read_settings,
         render_summary,
@@ -92,7 +91,7 @@ def conform(
     started = datetime.now(UTC)
     result = None
     try:  # an interrupt anywhere from here on still writes the run's summary
-        with _target(target, breaks, creds, served) as url:
+        with conformance_target(target, breaks, creds, served) as url:
             preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
             with err.status("conformance: starting") as status:
                 result = interruptible(
@@ -118,14 +117,3 @@ def conform(
     conclude(summary, out_dir, secrets=creds.secrets(), console=out,
              details=lambda: render_summary(suite, out), written=written, verdict=False)
 
-
-@contextmanager
-def _target(target: str, breaks: tuple[str, ...], creds: object, readings: dict[str, str] | None = None) -> Iterator[str]:
-    from harness.conformance import conformance_emulator
-    from harness.target import check_url
-
-    if target != "emulator":
-        yield check_url(target)
-        return
-    with conformance_emulator(breaks, creds, readings) as url:  # type: ignore[arg-type]
-        yield url

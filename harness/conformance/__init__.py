@@ -7,7 +7,7 @@ Rules and probes live in one registry (``RULES``) under stable ids.
 
 from . import _probes, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
 from ._context import Facts, RuleContext
-from ._emulator import conformance_emulator, emulator_settings
+from ._emulator import conformance_emulator, conformance_target, emulator_settings
 from ._failures import CheckFailed
 from ._registry import RULES, Registry, Rule, rule, violation
 from ._replay import ReplayOutcome, replay_finding
@@ -26,6 +26,7 @@ __all__ = [
     "Rule",
     "RuleContext",
     "conformance_emulator",
+    "conformance_target",
     "emulator_settings",
     "prepare_out_dir",
     "read_settings",

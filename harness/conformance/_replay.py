@@ -9,8 +9,6 @@ answer is sent again with the run's client timeout.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,7 @@ from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
-from ._emulator import conformance_emulator
+from ._emulator import conformance_target
 from ._engine import install, load_schema
 from ._exchange import Exchange, to_case
 from ._failures import CheckFailed
@@ -54,21 +52,10 @@ def replay_finding(path: Path | Replay, *, target: str | None = None, config: Pa
     is_emulator = target is None or target == "emulator"
     creds = load_credentials(config, demo_defaults=is_emulator)
     creds.require_token() if exchange.api == "match" else creds.require_jd()
-    with _target(target, tuple(recorded.get("breaks") or ()) if target is None else (), creds) as url:
+    breaks = tuple(recorded.get("breaks") or ()) if target is None else ()
+    with conformance_target(target or "emulator", breaks, creds) as url:
         check_reachable(url)
         return _judge(data, exchange, url, is_emulator, creds, contract, faces_dir)
-
-
-@contextmanager
-def _target(target: str | None, breaks: tuple[str, ...], creds: Credentials) -> Iterator[str]:
-    """A URL as given, or an embedded emulator (with the run's break modes when none was given)."""
-    if target is not None and target != "emulator":
-        from harness.target import check_url
-
-        yield check_url(target)
-        return
-    with conformance_emulator(breaks, creds) as url:
-        yield url
 
 
 def _judge(data: Replay, exchange: Exchange, url: str, is_emulator: bool, creds: Credentials,

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from harness import interrupt
 from harness.clients import Credentials, load_credentials
@@ -37,6 +36,7 @@ from harness.results import (
     Summary,
     build_summary,
 )
+from harness.target import open_target, url_label
 
 ENGINES = ("fast", "dlib")
 GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
@@ -138,7 +138,7 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     started = datetime.now(UTC)
     results: dict[SuiteName, SuiteResult] = {}
     run_error: str | None = None
-    label = _label(plan.target)
+    label = "emulator" if plan.target == "emulator" else url_label(plan.target)
     secrets: tuple[str, ...] = ()
     try:
         with _open_target(plan.target, prof, plan.config, plan.contract) as tgt:
@@ -295,63 +295,31 @@ def _config(config: str | os.PathLike[str] | None) -> Path | None:
     return path
 
 
-def _label(target: str) -> str:
-    """What reports call the target: ``emulator`` or the URL without user info or query."""
-    if target == "emulator":
-        return "emulator"
-    parts = urlsplit(target)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
-
-
 @contextmanager
 def _open_target(target: str, profile: Profile, config: Path | None,
                  contract: Contract) -> Iterator[_Target]:
-    """The gate's emulator on a free loopback port for the run, or the URL as given."""
-    if target != "emulator":
-        from harness.target import check_url
+    """The gate's emulator (with the fuzz suite's small-quota appkey added), or the URL as given."""
+    from harness.fuzz import emulator_overrides
 
-        url = check_url(target)
-        creds = load_credentials(config)
-        yield _Target(url=url, label=_label(url), is_emulator=False, credentials=creds,
-                      secrets=tuple(creds.secrets()), emulator={})
-        return
-    from harness.emulator import EmulatorServer, build_settings, create_app
-
-    settings = _with_fuzz_appkeys(build_settings(config, engine=profile.engine))
-    key = settings.appkeys[0]
-    creds = Credentials(token=settings.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
-    secrets = (*settings.tokens, *(k.appkey for k in settings.appkeys),
-               *(k.secretkey for k in settings.appkeys), *load_credentials(config).secrets())
-    forwarded = {"faults": settings.faults, "breaks": settings.breaks, "latency": settings.latency,
-                 "qps": settings.throttle.qps or None}
-    app = create_app(settings, contract=contract)
-    with EmulatorServer(app) as url:
-        yield _Target(url=url, label="emulator", is_emulator=True, credentials=creds,
-                      secrets=tuple(dict.fromkeys(secrets)), emulator=forwarded)
+    with open_target(target, engine=profile.engine, config=config, contract=contract,
+                     extra_appkeys=tuple(emulator_overrides().get("appkeys", ()))) as tgt:
+        given = load_credentials(config)
+        if not tgt.is_emulator:
+            yield _Target(url=tgt.url, label=tgt.label, is_emulator=False, credentials=given,
+                          secrets=tuple(given.secrets()), emulator={})
+            return
+        settings = tgt.settings
+        forwarded = {"faults": settings.faults, "breaks": settings.breaks, "latency": settings.latency,
+                     "qps": settings.throttle.qps or None}
+        assert tgt.credentials is not None
+        yield _Target(url=tgt.url, label=tgt.label, is_emulator=True, credentials=tgt.credentials,
+                      secrets=tuple(dict.fromkeys((*tgt.secrets, *given.secrets()))), emulator=forwarded)
 
 
 def _contract_secrets(contract: Contract) -> list[str]:
     """Credential values the contract itself fixes (JD's documented ``appAuthorityKey``)."""
     value = contract.jd_fixed_fields.get("appAuthorityKey")
     return [value] if value else []
-
-
-def _with_fuzz_appkeys(settings: Any) -> Any:
-    """Add the fuzz suite's small-quota appkey, so its quota state machine can run.
-
-    The configured (or environment) appkey stays first: it is the one the suites use.
-    """
-    try:
-        from harness.fuzz import emulator_overrides
-    except ImportError:
-        return settings
-    from harness.emulator import AppKey
-
-    known = {k.appkey for k in settings.appkeys}
-    extra = [AppKey(**k) for k in emulator_overrides().get("appkeys", ()) if k["appkey"] not in known]
-    return settings.model_copy(update={"appkeys": (*settings.appkeys, *extra)}) if extra else settings
 
 
 def _version() -> str | None:
