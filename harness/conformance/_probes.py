@@ -8,8 +8,10 @@ sources and throttling. Expected codes are looked up in the code table by meanin
 from __future__ import annotations
 
 import base64
+import copy
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,7 +20,7 @@ from harness.contract import Code
 
 from ._context import json_of
 from ._payloads import jpeg_of_size
-from ._probe_context import ProbeContext
+from ._probe_context import ProbeContext, _named
 from ._registry import observed, rule, violation
 
 MAX_BURST = 200
@@ -299,6 +301,74 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
         client.patch(admin, json={"throttle": {**before, "qps": qps}}).raise_for_status()
         try:
             yield qps
+        finally:
+            client.patch(admin, json={"throttle": before})
+
+
+CONCURRENT = 6     # requests in flight at once in one round of the concurrency probe
+ROUNDS = 3         # rounds against the emulator (a live target gets one)
+_SAME_OUTCOME = ("success", "business")   # the answers of a valid comparison: match or not (1155)
+
+
+@probe("FH-L11", "jd-concurrency-limit", api="jd", severity="medium",
+       quote="业务错误码 ... 43010 流量受限 (JD's business code table)")
+def jd_concurrency_limit(p: ProbeContext) -> None:
+    """A request accepted alone, sent with others in flight, is answered the same way or refused
+    with a traffic-limit code (business 43010 流量受限, or a gateway quota code).
+
+    The document sets no concurrency figure, so no refusal is required: the burst observes whether
+    the target limits and how (``codes`` in the run's metrics count the 43010 answers). Blaming
+    the request (invalid parameter, auth, image quality) or putting 43010 anywhere but the business
+    result contradicts the code table. A live target is burst only when the run allows bursts
+    (``--max-rps 0``) and its request budget holds the rounds.
+    """
+    p.operation = "faceCompareNew"
+    limited = _code(p, "business", "traffic limited")
+    rounds = ROUNDS if p.session.is_emulator else 1
+    if not (p.session.is_emulator or p.options.may_burst):
+        return
+    p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
+    exchange = p.canonical("faceCompareNew")
+    where, alone, meaning = p.code_of(p.send(exchange))
+    if where != "business" or meaning is None or meaning.category not in _SAME_OUTCOME:
+        return  # not accepted alone: the answer rules say why
+    with _concurrency(p, 1), ThreadPoolExecutor(CONCURRENT) as pool:
+        for _ in range(rounds):
+            answers = list(pool.map(lambda n: _in_flight(p, exchange, n), range(CONCURRENT)))
+            for where, code, meaning in answers:
+                if str(code) == limited.code and where != limited.where:
+                    raise violation(f"Received: {where} code {code} while {CONCURRENT} comparisons were in flight\n"
+                                    f"Expected: {limited.code} ({limited.zh}) in the business result "
+                                    "(业务错误码), with the gateway's success code", exchange=exchange)
+                if where == "http" or meaning is None or meaning.category in _SAME_OUTCOME + ("quota", "internal"):
+                    continue  # the same answer, a traffic limit, a failure; no envelope: the answer rules
+                raise violation(f"Received: {where} code {code}{_named(meaning)} for a request answered "
+                                f"business {alone} when sent alone, while {CONCURRENT} were in flight\n"
+                                f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
+                                "limited", exchange=exchange)
+            if any(str(code) == limited.code for _, code, _ in answers):
+                return
+
+
+def _in_flight(p: ProbeContext, exchange: Any, n: int) -> Any:
+    """The same request with its own serialNo (the document asks one per call)."""
+    again = copy.deepcopy(exchange)
+    again.body["serialNo"] = f"{exchange.body['serialNo']}-{n}"
+    return p.code_of(p.send(again))
+
+
+@contextmanager
+def _concurrency(p: ProbeContext, limit: int) -> Iterator[None]:
+    """The emulator's concurrency limit set for the probe and restored after; a URL as it is."""
+    if not p.session.is_emulator:
+        yield
+        return
+    admin = p.session.target.rstrip("/") + "/_emulator/config"
+    with http_client(timeout=10) as client:
+        before = client.get(admin).json().get("throttle", {})
+        client.patch(admin, json={"throttle": {**before, "max_concurrency": limit}}).raise_for_status()
+        try:
+            yield
         finally:
             client.patch(admin, json={"throttle": before})
 
