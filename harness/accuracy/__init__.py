@@ -22,7 +22,6 @@ from ._claims import Claim, UntestableClaim, Verdict, jd_claims, judge_claim, sc
 from ._dataset import Dataset, builtin_dataset, load_dataset
 from ._documented import jd_documented_claims, match_documented_claims
 from ._outcome import Category, Outcome
-from ._pacing import RateLimiter, RequestBudget
 from ._pairs import (
     FaceImage,
     LabelRow,
@@ -99,8 +98,6 @@ __all__ = [
     "PairImages",
     "PayloadSource",
     "Progress",
-    "RateLimiter",
-    "RequestBudget",
     "RunStats",
     "ScoreHistogram",
     "ServiceCompare",

@@ -9,10 +9,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 
+from harness.pacing import Budget, Clock, Pacer, Sleep
+
 from ._cache import OutcomeCache
 from ._claims import Claim
 from ._outcome import Outcome
-from ._pacing import Clock, RateLimiter, RequestBudget, Sleep
 from ._pairs import PairImages, select_pairs
 from ._result import AccuracyResult, RunStats, summarise
 
@@ -64,8 +65,8 @@ def run_accuracy(
         "match", {70: 1e-3, 80: 1e-4}), target="emulator", api="match")``
     """
     planned = select_pairs(pairs, max_pairs, seed=seed)
-    limiter = RateLimiter(max_rps, clock=clock, sleep=sleep)
-    budget = RequestBudget(max_requests=max_requests, max_seconds=max_seconds, clock=clock)
+    pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
+    budget = Budget(max_requests or 0, max_seconds or 0, clock=clock)
     outcomes: dict[str, Outcome] = {}
     from_cache = 0
     exhausted = False
@@ -74,10 +75,10 @@ def run_accuracy(
         if outcome is not None:
             from_cache += 1
         else:
-            if exhausted or not budget.allows():
+            if exhausted or max_requests == 0 or not budget.allows():  # 0: recompute from the cache
                 exhausted = True  # keep going: later pairs may still be in the cache
                 continue
-            limiter.wait()
+            pacer.wait()
             budget.spend()
             outcome = compare(pair)
             if not isinstance(outcome, Outcome):

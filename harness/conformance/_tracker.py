@@ -16,6 +16,7 @@ from typing import Any
 
 from harness import interrupt
 from harness.contract import Contract
+from harness.pacing import Budget, BudgetExhausted
 
 from ._auth import appkey_key
 from ._context import Facts, as_number, json_of
@@ -24,17 +25,14 @@ from ._rules_jd import operating_threshold
 _MAX_FACTS = 20_000
 
 
-class BudgetExhausted(Exception):
-    """The run's request budget (or its time budget) is spent; probes stop sending."""
-
-
 class RunTracker:
     def __init__(self, contract: Contract, *, budget: int | None = None,
                  on_budget: Callable[[], None] | None = None, max_seconds: float | None = None) -> None:
         self.contract = contract
         self.budget = budget
         self.max_seconds = max_seconds  # the whole run's wall-clock budget (None: none)
-        self.started = time.monotonic()
+        self.time_budget = Budget(max_seconds=max_seconds or 0)  # its time runs from the tracker's start
+        self.time_budget.started = time.monotonic()
         self.time_hit = False
         self.cap = budget          # the current phase's share; never above the budget
         self.on_budget = on_budget
@@ -56,7 +54,7 @@ class RunTracker:
         self.cap = min(limits) if limits else None
 
     def seconds_left(self) -> float | None:
-        return None if self.max_seconds is None else self.max_seconds - (time.monotonic() - self.started)
+        return self.time_budget.seconds_left()
 
     def ensure_budget(self, needed: int = 1) -> None:
         """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap, the

@@ -6,8 +6,10 @@ same request generators to QA engineers writing their own properties (with the p
 plugin's ``faceharness_target`` fixture).
 """
 
+from harness.pacing import BudgetExhausted
+
 from . import strategies
-from ._client import BudgetExhausted, FuzzClient
+from ._client import FuzzClient
 from ._pool import ImagePool, PoolImage, image_pool, render
 from ._replay import load_replay
 from ._replay_run import ReplayOutcome, replay_finding

@@ -2,8 +2,7 @@
 
 Live targets are protected by a rate (``max_rps``, default 5 for URLs) and a request
 budget; when either the budget or the time limit runs out the client raises
-:class:`BudgetExhausted`, a ``BaseException`` so that hypothesis does not mistake it for
-a failing example and the run stops cleanly.
+:class:`harness.pacing.BudgetExhausted` and the run stops cleanly.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -19,7 +17,6 @@ from typing import Any, Self
 
 import httpx
 
-from harness import interrupt
 from harness.clients import (
     AnswerTooLarge,
     Credentials,
@@ -29,6 +26,7 @@ from harness.clients import (
     no_answer_text,
 )
 from harness.errors import UsageError
+from harness.pacing import Budget, Pacer
 
 from ._request import Exchange, FuzzRequest
 
@@ -59,33 +57,6 @@ def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
 DEFAULT_TIMEOUT_S = 30.0
 """Client timeout of a fuzz request when the run names none (``--timeout``)."""
 
-class BudgetExhausted(BaseException):
-    """The request budget or the time limit is spent: stop, report what was found."""
-
-
-class Pacer:
-    """At most ``max_rps`` requests per second, evenly spaced; ``max_rps=0`` means no limit."""
-
-    def __init__(self, max_rps: float, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        if not (math.isfinite(max_rps) and max_rps >= 0):
-            raise UsageError(f"--max-rps {max_rps}: expected requests per second >= 0 (0: unlimited)")
-        self.interval = 1.0 / max_rps if max_rps else 0.0
-        self.clock, self.sleep = clock, sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = self.clock()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        if start > now:
-            self.sleep(start - now)
-
-
 class FuzzClient:
     """One HTTP client per run: sends :class:`FuzzRequest` objects and records what came back.
 
@@ -103,14 +74,12 @@ class FuzzClient:
     def __init__(self, base_url: str, *, credentials: Credentials, max_rps: float = 0.0, max_requests: int = 0,
                  max_seconds: float = 0.0, timeout_s: float = DEFAULT_TIMEOUT_S, clock: Callable[[], float] = time.time,
                  transport: httpx.BaseTransport | None = None) -> None:
-        if max_requests < 0 or max_seconds < 0:
-            raise UsageError("request and time budgets must be >= 0 (0: unlimited)")
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self.pacer = Pacer(max_rps)
-        self.max_requests, self.max_seconds = max_requests, max_seconds
+        self.budget = Budget(max_requests, max_seconds)
+        self.budget.started = self.budget.clock()  # the run's time runs from its client
         self.clock = clock
-        self.started = time.monotonic()
         if not (math.isfinite(timeout_s) and timeout_s > 0):
             raise UsageError(f"request timeout {timeout_s} s: expected a positive number of seconds")
         self.timeout_s = timeout_s
@@ -130,15 +99,10 @@ class FuzzClient:
 
     # --- budget ------------------------------------------------------------------------
     def remaining(self) -> int | None:
-        return None if not self.max_requests else max(0, self.max_requests - self.sent)
+        return self.budget.requests_left()
 
     def _charge(self) -> None:
-        if interrupt.requested():  # Ctrl-C / SIGTERM, also when the run is in a gate's thread
-            raise BudgetExhausted("the run was interrupted")
-        if self.max_requests and self.sent >= self.max_requests:
-            raise BudgetExhausted(f"request budget of {self.max_requests} spent")
-        if self.max_seconds and time.monotonic() - self.started > self.max_seconds:
-            raise BudgetExhausted(f"time limit of {self.max_seconds:g} s reached")
+        self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
 
     # --- auth ----------------------------------------------------------------------------
     def _auth(self, request: FuzzRequest, credentials: Credentials) -> tuple[dict[str, str], dict[str, str], int]:
@@ -194,6 +158,7 @@ class FuzzClient:
         headers, query, _ = self._auth(request, credentials or self._credentials)
         body = request.body_bytes()
         self.sent += 1
+        self.budget.spend()
         self.by_operation[request.operation] += 1
         sent_at = int(self.clock() * 1000)
         start = time.perf_counter()

@@ -27,9 +27,10 @@ from harness import interrupt
 from harness.clients import Credentials, http_client, load_credentials
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
+from harness.pacing import BudgetExhausted
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
 
-from ._client import DEFAULT_TIMEOUT_S, BudgetExhausted, FuzzClient
+from ._client import DEFAULT_TIMEOUT_S, FuzzClient
 from ._context import PropertyFailed, Run
 from ._findings import write_findings
 from ._pool import image_pool

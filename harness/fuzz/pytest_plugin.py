@@ -25,8 +25,9 @@ from typing import Any
 import pytest
 
 from harness.errors import HarnessError
+from harness.pacing import BudgetExhausted
 
-from ._client import BudgetExhausted, FuzzClient
+from ._client import FuzzClient
 from ._request import Exchange, FuzzRequest
 from ._target import FuzzTarget
 

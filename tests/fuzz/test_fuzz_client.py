@@ -11,7 +11,7 @@ import pytest
 from harness.clients import DEMO, jd_sign
 from harness.errors import UsageError
 from harness.fuzz import BudgetExhausted, FuzzClient, FuzzRequest
-from harness.fuzz._client import Pacer
+from harness.pacing import Pacer
 
 NOW_S = 1_700_000_000.0
 

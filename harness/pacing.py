@@ -1,0 +1,103 @@
+"""Pacing and budgets for every suite, with one convention: 0 means unlimited.
+
+:class:`Pacer` spaces requests evenly (no bursts: a metered service's QPS limit would show up
+as errors, not as the thing a suite measures); :class:`Budget` caps a run's requests and wall
+time and raises :class:`BudgetExhausted` when they are spent, so every run is bounded and stops
+by itself. Both take the clock (and the sleep) as arguments so tests run on a fake clock.
+(The load generator's own pacing is Locust's and its safety caps are ``harness.loadgen.safety``.)
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from harness import interrupt
+from harness.errors import UsageError
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+
+class BudgetExhausted(BaseException):
+    """The request or time budget is spent, or the run was interrupted: stop, report what was found.
+
+    A ``BaseException``, so that hypothesis does not take it for a failing example and a check's
+    ``except Exception`` does not swallow it."""
+
+
+class Pacer:
+    """At most ``max_rps`` requests per second, evenly spaced; ``0`` means no limit. Thread-safe."""
+
+    def __init__(self, max_rps: float = 0, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
+        if not (math.isfinite(max_rps) and max_rps >= 0):
+            raise UsageError(f"--max-rps {max_rps}: expected requests per second >= 0 (0: unlimited)")
+        self.interval = 1.0 / max_rps if max_rps else 0.0
+        self.clock, self.sleep = clock, sleep
+        self._next: float | None = None
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        """Block until the next request may go, and reserve its slot."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = self.clock()
+            start = now if self._next is None else max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            self.sleep(start - now)
+
+
+class Budget:
+    """A run's requests and wall time (``0``: unlimited); the clock starts at the first question."""
+
+    def __init__(self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic) -> None:
+        if max_requests < 0:
+            raise UsageError(f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget")
+        if not (math.isfinite(max_seconds) and max_seconds >= 0):
+            raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds (0: unlimited)")
+        self.max_requests, self.max_seconds = max_requests, max_seconds
+        self.clock = clock
+        self.started: float | None = None
+        self.used = 0
+        self._lock = threading.Lock()
+
+    def seconds_left(self) -> float | None:
+        """Wall time left (None: unlimited)."""
+        if not self.max_seconds:
+            return None
+        if self.started is None:
+            self.started = self.clock()
+        return self.max_seconds - (self.clock() - self.started)
+
+    def requests_left(self) -> int | None:
+        return None if not self.max_requests else max(0, self.max_requests - self.used)
+
+    def why_not(self, needed: int = 1) -> str | None:
+        """Why ``needed`` more requests do not fit (None: they do)."""
+        left = self.seconds_left()
+        if left is not None and left <= 0:
+            return f"time budget of {self.max_seconds:g} s spent"
+        if self.max_requests and self.used + needed > self.max_requests:
+            return f"request budget of {self.max_requests} spent"
+        if self.started is None:
+            self.started = self.clock()
+        return None
+
+    def allows(self, needed: int = 1) -> bool:
+        return self.why_not(needed) is None
+
+    def check(self, needed: int = 1) -> None:
+        """Raise :class:`BudgetExhausted` when the run was interrupted or ``needed`` more do not fit."""
+        if interrupt.requested():
+            raise BudgetExhausted("the run was interrupted")
+        why = self.why_not(needed)
+        if why is not None:
+            raise BudgetExhausted(why)
+
+    def spend(self, n: int = 1) -> None:
+        with self._lock:
+            self.used += n

@@ -1,0 +1,102 @@
+"""One pacer and one budget for every suite (0 = unlimited), on a fake clock."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import UsageError
+from harness.pacing import Budget, BudgetExhausted, Pacer
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_calls_are_spaced_by_the_rate() -> None:
+    clock = FakeClock()
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(11):
+        pacer.wait()
+        starts.append(clock.now)
+    assert starts == pytest.approx([0.2 * n for n in range(11)])
+
+
+def test_slow_calls_are_not_delayed_further() -> None:
+    clock = FakeClock()
+    pacer = Pacer(10, clock=clock, sleep=clock.sleep)
+    pacer.wait()
+    clock.now += 0.5  # the call itself took longer than the interval
+    pacer.wait()
+    assert clock.slept == []
+    pacer.wait()
+    assert clock.slept == pytest.approx([0.1])
+
+
+def test_zero_rate_means_no_waiting() -> None:
+    clock = FakeClock()
+    pacer = Pacer(0, clock=clock, sleep=clock.sleep)
+    for _ in range(100):
+        pacer.wait()
+    assert clock.slept == []
+
+
+@pytest.mark.parametrize("bad", [-1, float("inf"), float("nan")])
+def test_invalid_rates_are_usage_errors(bad: float) -> None:
+    with pytest.raises(UsageError, match="--max-rps"):
+        Pacer(bad)
+
+
+def test_request_budget_counts_calls_and_says_why_it_stops() -> None:
+    budget = Budget(max_requests=2)
+    seen = []
+    while budget.allows():
+        budget.spend()
+        seen.append(budget.used)
+    assert seen == [1, 2] and budget.requests_left() == 0
+    with pytest.raises(BudgetExhausted, match="request budget of 2 spent"):
+        budget.check()
+    assert not isinstance(BudgetExhausted("x"), Exception)  # hypothesis and checks never swallow it
+
+
+def test_zero_means_unlimited() -> None:
+    clock = FakeClock()
+    budget = Budget(0, 0, clock=clock)
+    budget.spend(10_000)
+    clock.now = 1e9
+    assert budget.allows() and budget.requests_left() is None and budget.seconds_left() is None
+
+
+def test_time_budget_uses_the_clock_from_the_first_question() -> None:
+    clock = FakeClock()
+    clock.now = 100.0
+    budget = Budget(max_seconds=2.0, clock=clock)
+    assert budget.allows()
+    clock.now = 101.9
+    assert budget.allows()
+    clock.now = 102.0
+    assert not budget.allows()
+    with pytest.raises(BudgetExhausted, match="time budget of 2 s spent"):
+        budget.check()
+
+
+@pytest.mark.parametrize("kwargs", [{"max_requests": -1}, {"max_seconds": -1}, {"max_seconds": float("nan")}])
+def test_invalid_budgets_are_usage_errors(kwargs: dict[str, float]) -> None:
+    with pytest.raises(UsageError):
+        Budget(**kwargs)  # type: ignore[arg-type]
+
+
+def test_every_suite_stops_on_the_same_exception() -> None:
+    from harness.conformance._tracker import BudgetExhausted as conformance_stop
+    from harness.fuzz import BudgetExhausted as fuzz_stop
+
+    assert conformance_stop is fuzz_stop is BudgetExhausted
