@@ -332,7 +332,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     where, alone, meaning = p.code_of(p.send(exchange))
     if where != "business" or meaning is None or meaning.category not in _SAME_OUTCOME:
         return  # not accepted alone: the answer rules say why
-    with _concurrency(p, 1), ThreadPoolExecutor(CONCURRENT) as pool:
+    with _concurrency(p, 1), p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
         for _ in range(rounds):
             answers = list(pool.map(lambda n: _in_flight(p, exchange, n), range(CONCURRENT)))
             for where, code, meaning in answers:

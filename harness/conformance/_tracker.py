@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from harness import interrupt
@@ -44,6 +45,7 @@ class RunTracker:
         self._facts: dict[str, Facts] = {}
         self._traces: set[str] = set()
         self._remain: dict[str, int] = {}
+        self._unordered = 0
         self._points: list[tuple[float, int]] = []
         self._threshold: float | None = None
 
@@ -70,6 +72,17 @@ class RunTracker:
             raise BudgetExhausted(f"request budget of {self.budget} spent")
 
     # --- observation -------------------------------------------------------------------
+    @contextmanager
+    def unordered(self) -> Iterator[None]:
+        """For requests sent together: their answers give no call-to-call history (remainTimes)."""
+        with self._lock:
+            self._unordered += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._unordered -= 1
+
     def observe(self, *, api: str, operation: str, case_id: str, query: dict[str, Any], status: int,
                 content: bytes) -> Facts:
         """Record one answered request; returns (and keeps, by case id) the facts as of this call."""
@@ -133,6 +146,8 @@ class RunTracker:
         if isinstance(remain, int) and not isinstance(remain, bool):
             key = appkey_key(query)
             before = self._remain.get(key)
+            if self._unordered:  # answers of requests in flight together come in any order
+                before, remain = None, min(remain, before) if before is not None else remain
             self._remain[key] = remain
         found = body.get("result")
         result: dict[str, Any] = found if isinstance(found, dict) else {}

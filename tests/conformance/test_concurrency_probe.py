@@ -34,7 +34,8 @@ class SlowEngine(FastEngine):
 
 def probe(url: str, contract: Any, *, is_emulator: bool = True, may_burst: bool = True,
           ) -> tuple[CheckFailed | None, RunTracker]:
-    """Run FH-L11 alone, as a conformance run's probe phase does."""
+    """Run FH-L11 alone, as a conformance run's probe phase does; the answer rules' failures on
+    the burst's answers are findings too, so they come back first when there are any."""
     schema = load_schema(contract.spec("jd").raw, base_url=url, seed=0, examples=1, max_rps=None,
                          request_timeout_s=30)
     tracker = RunTracker(contract, budget=100)
@@ -48,7 +49,7 @@ def probe(url: str, contract: Any, *, is_emulator: bool = True, may_burst: bool 
             RULES.get("FH-L11").fn(ctx)
         except CheckFailed as failed:
             return failed, tracker
-        return None, tracker
+        return (ctx.failures[0] if ctx.failures else None), tracker
     finally:
         unregister(session)
 
