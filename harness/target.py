@@ -24,8 +24,8 @@ from harness.errors import UsageError
 class Target:
     url: str
     is_emulator: bool
-    credentials: Credentials | None = None  # the emulator's own; None for a URL
-    secrets: tuple[str, ...] = ()           # every credential value the emulator accepts
+    credentials: Credentials                # the emulator's own; for a URL, the caller's
+    secrets: tuple[str, ...] = ()           # the credential values to keep out of reports
     settings: Any = None                    # the emulator's EmulatorSettings; None for a URL
     engine: str | None = None               # the emulator's face engine
 
@@ -54,13 +54,20 @@ def url_label(url: str) -> str:
 @contextmanager
 def open_target(target: str, *, engine: str | None = "fast", config: Path | None = None, contract: Any = None,
                 engine_obj: Any = None, extra_appkeys: tuple[Mapping[str, Any], ...] = (),
-                **settings: object) -> Iterator[Target]:
+                credentials: Credentials | None = None, **settings: object) -> Iterator[Target]:
     """Start the embedded emulator on a free loopback port for the block, or pass a URL through.
 
-    ``extra_appkeys`` are added after the configured ones (which stay first: the ones suites use)."""
+    ``credentials``: a URL's (default: the environment's and ``config``'s); their values join the
+    emulator's secrets too. ``extra_appkeys`` are added after the configured ones (which stay
+    first: the ones suites use)."""
+    from harness.clients import load_credentials
+
     if target != "emulator":
-        yield Target(url=check_url(target), is_emulator=False)
+        url = check_url(target)
+        given = credentials or load_credentials(config)
+        yield Target(url=url, is_emulator=False, credentials=given, secrets=tuple(given.secrets()))
         return
+    given = credentials or (load_credentials(config) if config is not None else Credentials())
     from harness.emulator import AppKey, EmulatorServer, build_settings, create_app
 
     built = build_settings(config, engine=engine, **settings)
@@ -70,7 +77,8 @@ def open_target(target: str, *, engine: str | None = "fast", config: Path | None
         built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
     key = built.appkeys[0]
     own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
-    secrets = (*built.tokens, *(k.appkey for k in built.appkeys), *(k.secretkey for k in built.appkeys))
+    secrets = (*built.tokens, *(k.appkey for k in built.appkeys), *(k.secretkey for k in built.appkeys),
+               *given.secrets())
     app = create_app(built, contract=contract, engine=engine_obj)
     with EmulatorServer(app) as url:
         yield Target(url=url, is_emulator=True, credentials=own, secrets=tuple(dict.fromkeys(secrets)),

@@ -21,11 +21,10 @@ from harness.clients import (
     Credentials,
     FaceMatchClient,
     JdFaceCompareClient,
-    load_credentials,
 )
 from harness.contract import Contract, load_contract
 from harness.results import AccuracySuiteResult
-from harness.target import open_target, url_label
+from harness.target import Target, open_target, url_label
 
 from ..errors import UsageError
 from ._cache import OutcomeCache
@@ -61,14 +60,6 @@ class _Default:
 
 DEFAULT: Final = _Default()
 """Not given: unlimited for the emulator, the URL defaults for a live target."""
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Target:
-    url: str
-    label: str
-    is_emulator: bool
-    credentials: Credentials
 
 
 def run_accuracy_suite(
@@ -156,8 +147,9 @@ def run_accuracy_suite(
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
     emulator = _Emulator(engine, config, dict(emulator_settings or {}), emulator_engine)
-    with _open_target(target, emulator, credentials, contract) as tgt:
-        if tgt.label == "emulator:fast":
+    with open_target(target, config=emulator.config, contract=contract, engine_obj=emulator.engine_obj,
+                     credentials=credentials, **{**emulator.overrides, "engine": emulator.engine}) as tgt:
+        if tgt.is_emulator and tgt.engine == "fast":
             notes.append(FAST_ENGINE_NOTE)
         with OutcomeCache(out / CACHE_FILE) as cache:
             for api in apis:
@@ -218,7 +210,7 @@ def _score_range(api: str, contract: Contract) -> tuple[float, float]:
 def _run_api(
     api: str,
     pairs: list[PairImages],
-    tgt: _Target,
+    tgt: Target,
     *,
     cache: OutcomeCache,
     contract: Contract,
@@ -237,13 +229,13 @@ def _run_api(
     claims, by_design = _claims(api, contract)
     progress = None if on_progress is None else lambda done, total: on_progress(api, done, total)
     with _client(api, tgt, contract, payloads, request_timeout_s) as compare:
-        guarded = StopWhenHopeless(compare, api=api, contract=contract, target=tgt.label)
+        guarded = StopWhenHopeless(compare, api=api, contract=contract, target=_label(tgt))
         result = run_accuracy(
             pairs,
             _preflight_first(guarded, api, tgt, contract, request_timeout_s),
             cache=cache,
             claims=claims,
-            target=tgt.label,
+            target=_label(tgt),
             api=api,
             progress=progress,
             seed=seed,
@@ -257,7 +249,7 @@ def _run_api(
 
 
 def _preflight_first(
-    compare: Any, api: str, tgt: _Target, contract: Contract, timeout_s: float | None
+    compare: Any, api: str, tgt: Target, contract: Contract, timeout_s: float | None
 ) -> Any:
     """``compare``, proving the target answers and accepts the credentials before the first
     pair is sent (:mod:`harness.preflight`); a run served from the cache sends nothing."""
@@ -277,7 +269,7 @@ def _preflight_first(
 
 @contextmanager
 def _client(
-    api: str, tgt: _Target, contract: Contract, payloads: PayloadSource,
+    api: str, tgt: Target, contract: Contract, payloads: PayloadSource,
     timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
     timeout = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
@@ -306,19 +298,9 @@ class _Emulator:
     engine_obj: Any
 
 
-@contextmanager
-def _open_target(
-    target: str, emulator: _Emulator, credentials: Credentials | None, contract: Contract
-) -> Iterator[_Target]:
-    """A live URL (the caller's credentials, else the environment's) or the emulator with its own."""
-    with open_target(target, config=emulator.config, contract=contract, engine_obj=emulator.engine_obj,
-                     **{**emulator.overrides, "engine": emulator.engine}) as tgt:
-        if tgt.is_emulator:
-            assert tgt.credentials is not None
-            yield _Target(url=tgt.url, label=f"emulator:{tgt.engine}", is_emulator=True, credentials=tgt.credentials)
-        else:
-            given = credentials or load_credentials(emulator.config)
-            yield _Target(url=tgt.url, label=tgt.label, is_emulator=False, credentials=given)
+def _label(tgt: Target) -> str:
+    """The cache key and what reports show: the URL, or the emulator with its engine."""
+    return f"emulator:{tgt.engine}" if tgt.is_emulator else tgt.label
 
 
 def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract) -> list[str]:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness import interrupt
-from harness.clients import Credentials, load_credentials
+from harness.clients import load_credentials
 from harness.contract import Contract, load_contract
 from harness.errors import HarnessError, InputError, UsageError
 from harness.gate._baseline import compare_baseline, load_baseline
@@ -58,16 +56,6 @@ class GateOutcome:
     @property
     def report(self) -> Path | None:
         return self.paths.get("html")
-
-
-@dataclass(frozen=True)
-class _Target:
-    url: str
-    label: str
-    is_emulator: bool
-    credentials: Credentials
-    secrets: tuple[str, ...]
-    emulator: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -141,14 +129,17 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     label = "emulator" if plan.target == "emulator" else url_label(plan.target)
     secrets: tuple[str, ...] = ()
     try:
-        with _open_target(plan.target, prof, plan.config, plan.contract) as tgt:
+        from harness.fuzz import emulator_overrides
+
+        with open_target(plan.target, engine=prof.engine, config=plan.config, contract=plan.contract,
+                         extra_appkeys=tuple(emulator_overrides().get("appkeys", ()))) as tgt:
             label, secrets = tgt.label, (*tgt.secrets, *_contract_secrets(plan.contract))
             preflight(tgt.url, apis=apis_with_credentials(tgt.credentials), credentials=tgt.credentials,
                       contract=plan.contract, timeout_s=prof.request_timeout_s)
             ctx = SuiteContext(
                 target=plan.target, target_url=tgt.url, is_emulator=tgt.is_emulator,
                 credentials=tgt.credentials, out_dir=plan.out_dir, profile=prof,
-                policy=plan.policy, faces=plan.faces, config=plan.config, emulator=tgt.emulator,
+                policy=plan.policy, faces=plan.faces, config=plan.config, emulator=_forwarded(tgt.settings),
             )
             for name in plan.selected:
                 if interrupt.requested():
@@ -295,25 +286,12 @@ def _config(config: str | os.PathLike[str] | None) -> Path | None:
     return path
 
 
-@contextmanager
-def _open_target(target: str, profile: Profile, config: Path | None,
-                 contract: Contract) -> Iterator[_Target]:
-    """The gate's emulator (with the fuzz suite's small-quota appkey added), or the URL as given."""
-    from harness.fuzz import emulator_overrides
-
-    with open_target(target, engine=profile.engine, config=config, contract=contract,
-                     extra_appkeys=tuple(emulator_overrides().get("appkeys", ()))) as tgt:
-        given = load_credentials(config)
-        if not tgt.is_emulator:
-            yield _Target(url=tgt.url, label=tgt.label, is_emulator=False, credentials=given,
-                          secrets=tuple(given.secrets()), emulator={})
-            return
-        settings = tgt.settings
-        forwarded = {"faults": settings.faults, "breaks": settings.breaks, "latency": settings.latency,
-                     "qps": settings.throttle.qps or None}
-        assert tgt.credentials is not None
-        yield _Target(url=tgt.url, label=tgt.label, is_emulator=True, credentials=tgt.credentials,
-                      secrets=tuple(dict.fromkeys((*tgt.secrets, *given.secrets()))), emulator=forwarded)
+def _forwarded(settings: Any) -> dict[str, Any]:
+    """What the gate's suites need to know of its emulator (its breaks, faults, latency, QPS limit)."""
+    if settings is None:
+        return {}
+    return {"faults": settings.faults, "breaks": settings.breaks, "latency": settings.latency,
+            "qps": settings.throttle.qps or None}
 
 
 def _contract_secrets(contract: Contract) -> list[str]:
