@@ -10,12 +10,11 @@ problem only when a policy requires the other reading. Severities are the confor
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any, Literal
 
-from harness.contract import Contract, ReadingLog
+from harness.contract import Answer, Contract, ReadingLog, finite, parse_score, read_answer
 
 from ._client import FRESH_LIVE_CODE
 from ._request import Exchange, FuzzRequest, InvalidCase
@@ -48,63 +47,11 @@ def record_reading(log: ReadingLog | None, erratum: str, follows_default: bool, 
                     basis="reading")]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """The answer in API-neutral terms."""
-
-    where: str                  # errcode | gateway | business
-    code: str | None
-    category: str | None        # from the code table; None when the code is not in it
-    ran: bool                   # the comparison (or the operation) ran to a result
-    score: float | None = None
-    passed: bool | None = None  # match success=="true" / JD result
-    processing: bool = False    # async accepted, result later (E-013)
-    trace_no: str | None = None
-    remain_times: int | None = None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Outcome | None:
-    """None when there is no envelope to read (transport error, non-JSON body)."""
-    body = exchange.body
-    if not isinstance(body, dict):
-        return None
-    if request.api == "match":
-        code = body.get("errcode")
-        meaning = contract.codes.get("match", "errcode", code)
-        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
-        result: dict[str, Any] = data["result"] if isinstance(data.get("result"), dict) else {}
-        ok = code == contract.match.facts["success_code"]
-        status = data.get("status")
-        if ok and isinstance(status, str) and status not in ("SUCCESS", "PROCESSING"):
-            # errcode 0 with a failed business status: a refusal of unknown category (E-039)
-            return Outcome("status", status, None, ran=False,
-                           trace_no=data.get("traceNo") if isinstance(data.get("traceNo"), str) else None)
-        return Outcome("errcode", None if code is None else str(code), meaning.category if meaning else None,
-                       ran=ok and data.get("status") == "SUCCESS", score=_float(result.get("score")),
-                       passed=(result.get("success") == "true") if "success" in result else None,
-                       processing=ok and data.get("status") == "PROCESSING",
-                       trace_no=data.get("traceNo") if isinstance(data.get("traceNo"), str) else None)
-    gateway = body.get("code")
-    remain = body.get("remainTimes") if isinstance(body.get("remainTimes"), int) else None
-    if str(gateway) != contract.jd_success_code or not isinstance(body.get("result"), dict):
-        meaning = contract.codes.get("jd", "gateway", gateway)
-        return Outcome("gateway", None if gateway is None else str(gateway), meaning.category if meaning else None,
-                       ran=False, remain_times=remain)
-    result = body["result"]
-    code = result.get("code")
-    meaning = contract.codes.get("jd", "business", code)
-    ran = code in (0, contract.jd_not_same_person_code)
-    return Outcome("business", None if code is None else str(code), meaning.category if meaning else None, ran=ran,
-                   score=_float(result.get("score")), passed=result.get("result") if isinstance(result.get("result"), bool) else None,
-                   remain_times=remain)
+def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Answer | None:
+    """The answer read by the contract; None when there is no envelope to read (transport error,
+    non-JSON body, no code)."""
+    answer = read_answer(contract, request.api, exchange.status, exchange.body)
+    return answer if answer.where is not None else None
 
 
 def check_answer(exchange: Exchange) -> list[Problem]:
@@ -166,8 +113,9 @@ def _match_invariants(contract: Contract, request: FuzzRequest, body: dict[str, 
     if "success_threshold" not in facts:
         return []
     result = data["result"]
-    score, threshold = _float(result.get("score")), float(facts["success_threshold"])
-    if score is None or result.get("success") not in ("true", "false") or not 0 <= score <= 100:
+    score, threshold = finite(parse_score(result.get("score"))), float(facts["success_threshold"])
+    low, high = (float(v) for v in contract.match.facts["score_range"])
+    if score is None or result.get("success") not in ("true", "false") or not low <= score <= high:
         return []
     success = result["success"] == "true"
     message = f"success={result['success']} with score {score:g} (threshold {threshold:g} for {request.operation})"
@@ -195,7 +143,7 @@ def _jd_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any
     thresholds = result.get("threshold")
     if isinstance(thresholds, dict):
         keys = sorted(contract.jd_threshold_fmr, key=lambda k: -contract.jd_threshold_fmr[k])   # e4, e5, e6, e7
-        values = [_float(thresholds.get(k)) for k in keys]
+        values = [finite(parse_score(thresholds.get(k))) for k in keys]
         if all(v is not None for v in values) and any(a <= b for a, b in pairwise(values)):   # type: ignore[operator]
             out.append(Problem("thresholds_ordered", "high", f"thresholds {dict(zip(keys, values))} do not fall from e4 to e7", "E-004"))
     if request_valid and isinstance(request.json, dict) and isinstance(request.json.get("serialNo"), str) \
@@ -206,7 +154,7 @@ def _jd_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any
     return out
 
 
-def check_trace_unique(seen: set[str], request: FuzzRequest, found: Outcome | None) -> list[Problem]:
+def check_trace_unique(seen: set[str], request: FuzzRequest, found: Answer | None) -> list[Problem]:
     """traceNo is 当前业务的唯一id: no two answers of a run may share one."""
     if found is None or found.trace_no is None or request.operation == "asyncResult":
         return []
@@ -240,7 +188,7 @@ def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
     return "E-032" if request.operation == "liveCode" else "E-043"
 
 
-def check_expected_code(case: InvalidCase, found: Outcome | None, *, strict: bool,
+def check_expected_code(case: InvalidCase, found: Answer | None, *, strict: bool,
                         readings: ReadingLog | None = None, contract: Contract | None = None) -> list[Problem]:
     """An invalid request is refused with a documented code, the rule's own where known.
 
