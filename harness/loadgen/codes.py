@@ -21,9 +21,10 @@ Category -> class (decided here, see docs/load.md):
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness.contract import Contract, load_contract, read_answer
 from harness.loadgen.classify import (
     AUTH_ERROR,
     BUSINESS_FAILURE,
@@ -34,6 +35,9 @@ from harness.loadgen.classify import (
     Classification,
     default_classifier,
 )
+
+if TYPE_CHECKING:
+    from harness.contract import Answer
 
 _BY_CATEGORY: dict[str, str] = {
     "success": SUCCESS,
@@ -55,8 +59,12 @@ def klass_of(category: str, retryable: bool) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def _contract(specs_dir: str | None) -> Contract:
-    return load_contract(Path(specs_dir)) if specs_dir else load_contract()
+def _reader(specs_dir: str | None) -> Callable[[bytes], Answer]:
+    """The contract's answer reader for HTTP 200 bodies (imported here: ``harness.loadgen`` stays light)."""
+    from harness.contract import load_contract, read_answer
+
+    contract = load_contract(Path(specs_dir)) if specs_dir else load_contract()
+    return functools.partial(read_answer, contract, None, 200)
 
 
 def api_classifier(
@@ -65,7 +73,7 @@ def api_classifier(
     """``(status, body, exception) -> (klass, code label)`` for either API's answers."""
     if status_code != 200:
         return default_classifier(status_code, body, exception)
-    answer = read_answer(_contract(specs_dir), None, 200, body)
+    answer = _reader(specs_dir)(body)
     if answer.where is None:
         return SERVER_ERROR, "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope"
     if answer.where == "status":
