@@ -31,7 +31,7 @@ from harness.clients import (
     JdFaceCompareClient,
     request_timeout,
 )
-from harness.contract import Code, Contract, load_contract
+from harness.contract import Answer, Contract, load_contract, read_answer
 from harness.errors import TargetError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "PreflightError", "apis_of", "apis_with_credentials", "preflight"]
@@ -100,13 +100,10 @@ def _match(url: str, creds: Credentials, contract: Contract, timeout: httpx.Time
         response = _send(url, path, secrets, lambda: client.http.post(path, json={}, headers=client.headers))
     if isinstance(response, str):
         return _unproven("match", response)
-    body = _json(response)
-    code = body.get("errcode") if body is not None else None
-    meaning = contract.codes.get("match", "errcode", code) if code is not None else None
+    answer = read_answer(contract, "match", response.status_code, _json(response))
     where = f"POST {path}"
-    _judge(url, "match", where, response, _label("errcode", code), meaning, _text(body, "errmsg"),
-           secrets)
-    return f"match: {where} answered HTTP {response.status_code}, errcode {code}"
+    _judge(url, "match", where, response, answer, secrets)
+    return f"match: {where} answered HTTP {response.status_code}, errcode {answer.code}"
 
 
 def _jd(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout,
@@ -118,20 +115,12 @@ def _jd(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout
         response = _send(url, path, secrets, lambda: client.http.post(path, json={}, params=client.auth_params()))
     if isinstance(response, str):
         return _unproven("jd", response)
-    body = _json(response)
+    answer = read_answer(contract, "jd", response.status_code, _json(response))
     where = f"POST {path} (signed, empty body)"
-    gateway = body.get("code") if body is not None else None
-    if gateway is not None and str(gateway) != str(contract.jd_success_code):
-        meaning = contract.codes.get("jd", "gateway", gateway)
-        _judge(url, "jd", where, response, _label("gateway code", gateway), meaning,
-               _text(body, "msg"), secrets)
-        return f"jd: {where} answered gateway code {gateway}"
-    result = body.get("result") if body is not None else None
-    business = result.get("code") if isinstance(result, dict) else None
-    meaning = contract.codes.get("jd", "business", business) if business is not None else None
-    _judge(url, "jd", where, response, _label("business code", business), meaning,
-           _text(result, "msg") or _text(body, "msg"), secrets)
-    return f"jd: {where} passed the gateway, business code {business}"
+    _judge(url, "jd", where, response, answer, secrets)
+    if answer.where == "gateway" and answer.refused:
+        return f"jd: {where} answered gateway code {answer.code}"
+    return f"jd: {where} passed the gateway, business code {answer.code}"
 
 
 def _send(url: str, path: str, secrets: list[str], post: Any) -> httpx.Response | str:
@@ -161,13 +150,10 @@ def _unproven(api: str, why: str) -> str:
     return f"{api}: {why}; credentials not proven, the suites judge the answers"
 
 
-def _label(where: str, code: object) -> str | None:
-    return None if code is None else f"{where} {code}"
-
-
-def _judge(url: str, api: str, where: str, response: httpx.Response, code: str | None,
-           meaning: Code | None, said: str, secrets: list[str]) -> None:
+def _judge(url: str, api: str, where: str, response: httpx.Response, answer: Answer, secrets: list[str]) -> None:
     """Raise when the answer says the run's credentials (or account) cannot be used."""
+    meaning, said = answer.meaning, (answer.message or "")[:120]
+    code = None if answer.code is None else answer.label
     if meaning is not None and meaning.category == "auth":
         why = f"{api} {code} ({meaning.en})"
     elif meaning is not None and meaning.category == "quota" and not meaning.retryable:
@@ -186,11 +172,6 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return body if isinstance(body, dict) else None
-
-
-def _text(body: Any, key: str) -> str:
-    value = body.get(key) if isinstance(body, dict) else None
-    return str(value)[:120] if value is not None else ""
 
 
 def _clean(text: str, secrets: list[str]) -> str:

@@ -43,8 +43,7 @@ from ._services import (
     MatchCompare,
     ServiceCompare,
     StopWhenHopeless,
-    classify_jd,
-    classify_match,
+    outcome_of,
 )
 from ._stats import (
     DetCurve,
@@ -106,8 +105,6 @@ __all__ = [
     "Verdict",
     "build_pairs",
     "builtin_dataset",
-    "classify_jd",
-    "classify_match",
     "clopper_pearson",
     "det_curve",
     "eer",
@@ -124,6 +121,7 @@ __all__ = [
     "load_labels",
     "match_documented_claims",
     "n_needed_for_zero_failures",
+    "outcome_of",
     "pair_quota",
     "run_accuracy",
     "run_accuracy_suite",

@@ -12,12 +12,8 @@ non-success code, a transport failure or an answer that does not parse is ``"err
 
 from __future__ import annotations
 
-import math
-
-from pydantic import ValidationError
-
 from harness.clients import FaceMatchClient, JdFaceCompareClient, Payload, TransportFailure
-from harness.contract import Code, CompareResponse, Contract, MatchResponse
+from harness.contract import Answer, Code, Contract, read_answer
 
 from ..errors import TargetError
 from ._outcome import Category, Outcome
@@ -31,50 +27,26 @@ TRANSPORT = "transport"
 MALFORMED = "malformed"
 
 
-def _category(meaning: Code | None) -> Category:
-    return "fta" if meaning is not None and meaning.category in FTA_CATEGORIES else "error"
+def outcome_of(answer: Answer) -> Outcome:
+    """A comparison that ran (internal API: errcode 0, whatever ``data.status`` says, E-039; JD:
+    business 0 or "not the same person") is ``ok`` with its score and decision; otherwise the
+    code's category decides (``fta`` or ``error``).
 
-
-def _parse_score(raw: object) -> float | None:
-    """The internal API's score is a decimal string (ERRATA E-007); anything else is None."""
-    if isinstance(raw, bool) or raw is None:
-        return None
-    try:
-        value = float(raw)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def classify_match(response: MatchResponse, contract: Contract) -> Outcome:
-    """errcode 0: ``ok`` with the parsed score and ``success``; otherwise by code category.
-
-    A success without a parsable score is ``error`` (/match always returns one, ERRATA
-    E-011), so a broken service is not mistaken for a rejecting one.
+    A comparison without a usable score is ``error`` (/match always returns one, ERRATA E-011),
+    so a broken service is not mistaken for a rejecting one.
     """
-    code = str(response.errcode)
-    if response.errcode != 0:
-        return Outcome(None, None, code, _category(contract.codes.get("match", "errcode", code)))
-    result = response.data.result if response.data is not None else None
-    score = _parse_score(result.score if result is not None else None)
-    if result is None or score is None:
-        return Outcome(None, None, code, "error")
-    decision = {"true": True, "false": False}.get(str(result.success))
-    return Outcome(score=score, decision=decision, code=code)
-
-
-def classify_jd(response: CompareResponse, contract: Contract) -> Outcome:
-    """Gateway success and business 0 or "not the same person" (1155): ``ok``."""
-    if response.code != contract.jd_success_code:
-        return Outcome(None, None, f"gateway:{response.code}", "error")
-    result = response.result
-    if result is None:
+    if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
-    code = str(result.code)
-    if result.code not in (0, contract.jd_not_same_person_code):
-        return Outcome(None, None, code, _category(contract.codes.get("jd", "business", code)))
-    score = result.score if result.score is not None and math.isfinite(result.score) else None
-    return Outcome(score=score, decision=result.result, code=code)
+    compared = answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
+    if compared:
+        code = "0" if answer.where == "status" else str(answer.code)
+        if answer.score is None and answer.api == "match":
+            return Outcome(None, None, code, "error")
+        return Outcome(score=answer.score, decision=answer.decision, code=code)
+    if answer.where == "gateway":
+        return Outcome(None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error")
+    category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
+    return Outcome(None, None, str(answer.code), category)
 
 
 class ServiceCompare:
@@ -95,11 +67,6 @@ class ServiceCompare:
         except TransportFailure as exc:
             self.last_error = str(exc)
             return Outcome(None, None, TRANSPORT, "error")
-        except ValidationError as exc:
-            self.last_error = (
-                f"answer does not fit the response schema ({exc.error_count()} errors)"
-            )
-            return Outcome(None, None, MALFORMED, "error")
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
 
@@ -117,7 +84,8 @@ class MatchCompare(ServiceCompare):
         self.client = client
 
     def _send(self, first: Payload, second: Payload) -> Outcome:
-        return classify_match(self.client.match(first, second), self.client.contract)
+        body = self.client.post(*self.client.build_match(first, second))
+        return outcome_of(read_answer(self.client.contract, "match", 200, body))
 
 
 class JdCompare(ServiceCompare):
@@ -130,7 +98,8 @@ class JdCompare(ServiceCompare):
         self.client = client
 
     def _send(self, first: Payload, second: Payload) -> Outcome:
-        return classify_jd(self.client.compare(first, [second]), self.client.contract)
+        body = self.client.post(self.client.build_compare(first, [second]))
+        return outcome_of(read_answer(self.client.contract, "jd", 200, body))
 
 
 class StopWhenHopeless:

@@ -1,5 +1,7 @@
 """httpx clients of both APIs: auth, JD signing, image encoding, typed errors."""
 
+from harness.contract import jd_auth_params, jd_sign
+
 from ._credentials import (
     DEMO,
     DEMO_JD_APPKEY,
@@ -33,12 +35,12 @@ from ._errors import (
     ServiceFailure,
     TransportFailure,
     error_for,
+    raise_for_code,
 )
 from ._http import DEFAULT_TIMEOUT, NO_ANSWER, no_answer_text, request_timeout
 from ._images import Payload, load_payload, sniff
 from ._jd import AsyncJdFaceCompareClient, JdFaceCompareClient
 from ._match import AsyncFaceMatchClient, FaceMatchClient
-from ._signing import jd_auth_params, jd_sign
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -75,6 +77,7 @@ __all__ = [
     "ServiceFailure",
     "TransportFailure",
     "error_for",
+    "raise_for_code",
     "jd_auth_params",
     "jd_sign",
     "load_credentials",

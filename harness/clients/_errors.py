@@ -15,21 +15,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from harness.contract import Code
+from harness.contract import Answer
 from harness.errors import TargetError
 
 
 class ApiError(Exception):
     category = "unknown"
 
-    def __init__(self, *, api: str, where: str, code: str, meaning: Code | None, message: str,
-                 body: Any = None) -> None:
-        self.api, self.where, self.code, self.meaning, self.body = api, where, code, meaning, body
-        self.retryable = bool(meaning and meaning.retryable)
-        text = meaning.en if meaning else "not in the code table"
-        super().__init__(f"{api} {where} code {code}: {text} (service said: {message})")
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.api, self.where, self.code, self.meaning, self.body = (
+            answer.api, answer.where, answer.code, answer.meaning, answer.body)
+        self.retryable = answer.retryable
+        text = answer.meaning.en if answer.meaning else "not in the code table"
+        super().__init__(f"{answer.api} {answer.where} code {answer.code}: {text} "
+                         f"(service said: {answer.message or ''})")
 
 
 class AuthError(ApiError):
@@ -71,7 +71,13 @@ _BY_CATEGORY: dict[str, type[ApiError]] = {
 }
 
 
-def error_for(*, api: str, where: str, code: object, meaning: Code | None, message: str,
-              body: Any = None) -> ApiError:
-    cls = _BY_CATEGORY.get(meaning.category if meaning else "internal", ServiceFailure)
-    return cls(api=api, where=where, code=str(code), meaning=meaning, message=message, body=body)
+def error_for(answer: Answer) -> ApiError:
+    """The typed error of a refused answer, its class by the code's category."""
+    return _BY_CATEGORY.get(answer.category or "internal", ServiceFailure)(answer)
+
+
+def raise_for_code(answer: Answer) -> None:
+    """A refusal by code raises its typed error; "not the same person" (JD 1155) is a result, and so
+    is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
+    if answer.refused and answer.where != "status":
+        raise error_for(answer)

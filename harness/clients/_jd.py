@@ -10,13 +10,20 @@ from typing import Any
 
 import httpx
 
-from harness.contract import CompareRequest, CompareResponse, Contract, ImageItem, load_contract
+from harness.contract import (
+    CompareRequest,
+    CompareResponse,
+    Contract,
+    ImageItem,
+    jd_auth_params,
+    load_contract,
+    read_answer,
+)
 
 from ._deadline import async_http_client, http_client
-from ._errors import error_for
+from ._errors import raise_for_code
 from ._http import DEFAULT_TIMEOUT, describe_transport_error, json_body
 from ._images import Payload, check_bytes, load_payload
-from ._signing import jd_auth_params
 
 Source = str | Path | bytes | Payload
 
@@ -56,16 +63,8 @@ class _JdCalls:
 
     def _interpret(self, body: dict[str, Any]) -> CompareResponse:
         parsed = CompareResponse.model_validate(body)
-        if not self.raise_for_code:
-            return parsed
-        codes = self.contract.codes
-        if parsed.code != self.contract.jd_success_code:
-            raise error_for(api="jd", where="gateway", code=parsed.code,
-                            meaning=codes.get("jd", "gateway", parsed.code), message=parsed.msg or "", body=body)
-        result = parsed.result
-        if result is not None and result.code not in (0, self.contract.jd_not_same_person_code):
-            raise error_for(api="jd", where="business", code=result.code,
-                            meaning=codes.get("jd", "business", result.code), message=result.msg or "", body=body)
+        if self.raise_for_code:
+            raise_for_code(read_answer(self.contract, "jd", 200, body))
         return parsed
 
 

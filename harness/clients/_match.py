@@ -20,10 +20,11 @@ from harness.contract import (
     MatchRequest,
     MatchResponse,
     load_contract,
+    read_answer,
 )
 
 from ._deadline import async_http_client, http_client
-from ._errors import error_for
+from ._errors import raise_for_code as _raise_for_code
 from ._http import DEFAULT_TIMEOUT, describe_transport_error, json_body
 from ._images import Payload, check_base64_chars, load_payload
 
@@ -74,10 +75,8 @@ class _MatchCalls:
 
     def _interpret(self, body: dict[str, Any], model: type[Any]) -> Any:
         parsed = model.model_validate(body)
-        if parsed.errcode != 0 and self.raise_for_code:
-            meaning = self.contract.codes.get("match", "errcode", parsed.errcode)
-            raise error_for(api="match", where="errcode", code=parsed.errcode, meaning=meaning,
-                            message=parsed.errmsg or "", body=body)
+        if self.raise_for_code:
+            _raise_for_code(read_answer(self.contract, "match", 200, body))
         return parsed
 
 

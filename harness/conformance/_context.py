@@ -63,17 +63,3 @@ def body_of(case: Any) -> Any:
 def query_of(case: Any) -> dict[str, Any]:
     query: Any = getattr(case, "query", None)
     return dict(query) if isinstance(query, dict) or hasattr(query, "items") else {}
-
-
-def as_number(value: Any) -> float | None:
-    """A JSON number (not a bool) or a decimal string, as float; else None."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None

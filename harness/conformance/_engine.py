@@ -20,13 +20,14 @@ import schemathesis
 from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
+from harness.contract import no_answer_kind
 from harness.errors import TargetError
 
 from . import _auth
 from ._failures import FROM_ST, CheckFailed
 from ._raw import RawFailure, exchange_size
 from ._session import Session
-from ._transport import install_in_schemathesis, is_transport_error, kind_of, no_answer
+from ._transport import install_in_schemathesis, is_transport_error, no_answer
 
 install_in_schemathesis()
 
@@ -240,7 +241,7 @@ def _collect_unanswered(session: Session, recorder: Any, outcome: EngineOutcome,
         exchange = session.exchange(case, operation, session.mode_of(case))
         outcome.failures.append(no_answer(exc, api=session.api, operation=operation, exchange=exchange,
                                           timeout_s=session.timeout_s))
-        session.tracker.unanswered(operation, kind_of(exc))
+        session.tracker.unanswered(operation, no_answer_kind(exc))
     for exc in errors[len(cases):]:
         outcome.errors.append(f"{recorder.label}: {type(exc).__name__} without a recorded request: {str(exc)[:200]}")
 

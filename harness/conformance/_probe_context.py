@@ -14,7 +14,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract import Code
+from harness.contract import Code, no_answer_kind
 
 from ._context import json_of
 from ._engine import excerpt
@@ -23,7 +23,7 @@ from ._failures import CheckFailed
 from ._registry import violation
 from ._session import Session
 from ._st_checks import run_rules
-from ._transport import TRANSPORT_ERRORS, NoAnswer, kind_of, no_answer
+from ._transport import TRANSPORT_ERRORS, NoAnswer, no_answer
 
 _serial = itertools.count(1)
 
@@ -113,7 +113,7 @@ class ProbeContext:
         try:
             response = case.call(session=self.session.http)
         except TRANSPORT_ERRORS as exc:
-            self.session.tracker.unanswered(exchange.operation, kind_of(exc))
+            self.session.tracker.unanswered(exchange.operation, no_answer_kind(exc))
             raise NoAnswer(no_answer(exc, api=self.session.api, operation=exchange.operation,
                                      exchange=copy.deepcopy(exchange), timeout_s=self.session.timeout_s)) from None
         self.last_response = response

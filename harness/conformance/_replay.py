@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Credentials, load_credentials
-from harness.contract import Contract, load_contract
+from harness.contract import Contract, load_contract, no_answer_kind
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
@@ -30,7 +30,7 @@ from ._run import DEFAULT_TIMEOUT_S, check_reachable
 from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
-from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, kind_of, no_answer
+from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, no_answer
 
 
 def replay_finding(path: Path | Replay, *, target: str | None = None, config: Path | None = None,
@@ -86,7 +86,7 @@ def _judge(data: Replay, exchange: Exchange, url: str, is_emulator: bool, creds:
             return _replay_envelope(fid, rule_id, exchange, operation, session)
         return _replay_builtin(fid, name, exchange, operation, session)
     except TRANSPORT_ERRORS as exc:  # a finding about the answer cannot be judged without one
-        raise TargetError(f"{fid}: the target gave no answer ({kind_of(exc)}: {type(exc).__name__}), "
+        raise TargetError(f"{fid}: the target gave no answer ({no_answer_kind(exc)}: {type(exc).__name__}), "
                           "so the finding cannot be judged") from None
     except NoAnswer as exc:  # a probe's request, turned into a finding during a run
         raise TargetError(f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "

@@ -13,7 +13,9 @@ import re
 import time
 from typing import Any
 
-from ._context import ResponseLike, RuleContext, as_number, body_of, json_of
+from harness.contract import parse_score
+
+from ._context import ResponseLike, RuleContext, body_of, json_of
 from ._registry import observed, rule, violation
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
@@ -131,7 +133,7 @@ def thresholds_fall(ctx: RuleContext, response: ResponseLike, case: Any) -> None
     if not isinstance(threshold, dict):
         return
     keys = sorted(ctx.contract.jd_threshold_fmr, key=lambda k: -ctx.contract.jd_threshold_fmr[k])
-    values = [as_number(threshold.get(k)) for k in keys]
+    values = [parse_score(threshold.get(k)) for k in keys]
     if any(v is None for v in values):
         return
     if any(a <= b for a, b in itertools.pairwise(values)):  # type: ignore[operator]
@@ -151,7 +153,7 @@ def result_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any
     if code == 0 and not verdict or code == not_same and verdict:
         raise violation(f"Received: result.code {code} with result={str(verdict).lower()}\n"
                         f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)")
-    score = as_number(result.get("score"))
+    score = parse_score(result.get("score"))
     limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold
     if score is None or limit is None or abs(score - limit) < _EPS or not 0.0 <= score <= 1.0:
         return   # a score outside [0, 1] is FH-J08's finding

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._context import ResponseLike, RuleContext, as_number, body_of, json_of
+from harness.contract import parse_score
+
+from ._context import ResponseLike, RuleContext, body_of, json_of
 from ._registry import observed, rule, violation
 
 _COMPARE_OPS = ("match", "matchIdno")
@@ -111,7 +113,7 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
         return None
     success = result["success"] == "true"
     threshold = ctx.contract.success_threshold(ctx.operation)
-    score = as_number(result.get("score"))
+    score = parse_score(result.get("score"))
     if ctx.operation == "matchIdno" and success and result.get("score") is None:
         raise violation("Received: success='true' without a score\n"
                         "Expected: a score when verification passes (score: 验证通过时返回)", severity="medium")
@@ -152,7 +154,7 @@ def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """score lies in the documented range 0..100."""
     body = _envelope(response)
     result = _success_result(body) if body else None
-    score = as_number(result.get("score")) if result else None
+    score = parse_score(result.get("score")) if result else None
     if score is None:
         return
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])

@@ -19,6 +19,8 @@ from typing import Any
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
+from harness.contract import read_answer
+
 from ._context import json_of
 from ._failures import CheckFailed
 from ._registry import RULES
@@ -47,43 +49,14 @@ def run_rules(session: Session, case: Any, response: Any, operation: str) -> lis
 
 
 def verdict(session: Session, response: Any) -> tuple[bool, bool, str] | None:
-    """(rejected, refused_valid_data, code text) read from the envelope; None when not an envelope."""
-    body = json_of(response) if response.status_code == 200 else None
-    if not isinstance(body, dict):
+    """(rejected, refused_valid_data, code text) of an HTTP 200 envelope whose deciding code has its
+    documented type; None otherwise (other checks report those)."""
+    if response.status_code != 200:
         return None
-    codes = session.contract.codes
-    if session.api == "match":
-        errcode = body.get("errcode")
-        if not isinstance(errcode, int) or isinstance(errcode, bool):
-            return None
-        meaning = codes.get("match", "errcode", errcode)
-        data = body.get("data")
-        status = data.get("status") if isinstance(data, dict) else None
-        if errcode == 0 and isinstance(status, str) and status not in ("SUCCESS", "PROCESSING"):
-            return True, False, f"errcode 0 with status {status}"  # a business failure (E-039), category unknown
-        return errcode != 0, _refuses(meaning), f"errcode {errcode}"
-    gateway = body.get("code")
-    if not isinstance(gateway, str):
+    answer = read_answer(session.contract, session.api, 200, json_of(response))
+    if not answer.typed:
         return None
-    if gateway != session.contract.jd_success_code:
-        return True, _refuses(codes.get("jd", "gateway", gateway)), f"gateway code {gateway}"
-    result = body.get("result")
-    business = result.get("code") if isinstance(result, dict) else None
-    if not isinstance(business, int) or isinstance(business, bool):
-        return None
-    compared = business in (0, session.contract.jd_not_same_person_code)
-    return not compared, _refuses(codes.get("jd", "business", business)), f"result.code {business}"
-
-
-def _refuses(meaning: Any) -> bool:
-    """An input-category code that is not transient: the service calls the data invalid.
-
-    A code saying that a referenced thing does not exist ("unknown async traceNo", "no such data")
-    is the envelope's 404: a well-formed reference the service does not know, not invalid data.
-    """
-    if meaning is None or meaning.category != "input" or meaning.retryable:
-        return False
-    return not meaning.en.lower().startswith(("unknown ", "no such "))
+    return answer.refused, answer.calls_input_invalid, answer.label
 
 
 @schemathesis.check

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness import interrupt
-from harness.contract import Contract
+from harness.contract import Contract, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
 from ._auth import appkey_key
-from ._context import Facts, as_number, json_of
+from ._context import Facts, json_of
 from ._rules_jd import operating_threshold
 
 _MAX_FACTS = 20_000
@@ -158,7 +158,7 @@ class RunTracker:
                      operating_threshold=self._threshold)
 
     def _similarity(self, result: dict[str, Any]) -> tuple[float, int] | None:
-        score, sim = as_number(result.get("score")), result.get("similarity")
+        score, sim = parse_score(result.get("score")), result.get("similarity")
         if score is None or not isinstance(sim, int) or isinstance(sim, bool):
             return None
         conflict = next(((s, m) for s, m in self._points if (s < score and m > sim) or (s > score and m < sim)),

@@ -35,6 +35,8 @@ from harness.clients import (
     no_answer_text,
 )
 from harness.clients._deadline import too_large_message
+from harness.contract import no_answer_kind
+from harness.contract._answer import _chain_text
 
 from ._exchange import Exchange
 from ._raw import RawFailure, exchange_size
@@ -62,28 +64,10 @@ def is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, TRANSPORT_ERRORS)
 
 
-def kind_of(exc: BaseException) -> str:
-    """``deadline``, ``timeout``, ``reset``, ``cut-off body``, ``undecodable body`` or ``connection``."""
-    if isinstance(exc, DeadlineExceeded):
-        return "deadline"
-    if isinstance(exc, AnswerTooLarge):
-        return "oversized body"
-    if isinstance(exc, requests.Timeout):
-        return "timeout"
-    if isinstance(exc, requests.exceptions.ContentDecodingError):
-        return "undecodable body"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):  # raised while reading the body
-        return "cut-off body"
-    text = _chain_text(exc)
-    if any(mark in text for mark in ("reset", "aborted", "RemoteDisconnected", "Errno 104")):
-        return "reset"
-    return "connection"
-
-
 def no_answer(exc: BaseException, *, api: str, operation: str, exchange: Exchange,
               timeout_s: float | None) -> RawFailure:
     """The finding for one request that ``exc`` left without an answer."""
-    kind = kind_of(exc)
+    kind = no_answer_kind(exc)
     seconds = _TIMEOUT.search(_chain_text(exc))
     limit = float(seconds.group(1)) if seconds else timeout_s  # schemathesis shortens it for an operation that hangs
     detail = " ".join(_detail(exc).split())[:160]
@@ -100,15 +84,6 @@ def _detail(exc: BaseException) -> str:
     args = getattr(inner, "args", ())
     text = args[0] if args and isinstance(args[0], str) else str(inner)
     return re.sub(r"HTTPS?ConnectionPool\([^)]*\):\s*", "", text)
-
-
-def _chain_text(exc: BaseException) -> str:
-    parts: list[str] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(parts) < 5:
-        parts.append(f"{type(seen).__name__}: {seen!r}")
-        seen = seen.__cause__ or seen.__context__
-    return " ".join(parts)
 
 
 

@@ -1,5 +1,6 @@
 """The contract: the two documents as specs, codes and errata, read in this one place."""
 
+from ._answer import Answer, finite, no_answer_kind, parse_score, read_answer
 from ._codes import CATEGORIES, Code, CodeTable
 from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
 from ._errata import Erratum
@@ -26,9 +27,17 @@ from ._models import (
     Threshold,
 )
 from ._readings import Alternative, Reading, ReadingLog, check_required, reading_lines
+from ._sign import jd_auth_params, jd_sign
 from ._spec import Operation, Spec
 
 __all__ = [
+    "Answer",
+    "finite",
+    "jd_auth_params",
+    "jd_sign",
+    "no_answer_kind",
+    "parse_score",
+    "read_answer",
     "Alternative",
     "Reading",
     "ReadingLog",

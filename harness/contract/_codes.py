@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +26,12 @@ class Code:
     documented: bool
     errata: str | None = None
     variants: tuple[str, ...] = ()   # other published wordings of the text (E-040)
+    name: str | None = None          # symbolic name, unique within the api (None in a team's own table)
+
+    @property
+    def value(self) -> int | str:
+        """The code as the envelope carries it: a string for JD gateway codes, else an integer."""
+        return self.code if self.where == "gateway" else int(self.code)
 
     @property
     def msg_prefix(self) -> str:
@@ -44,15 +51,27 @@ class CodeTable:
     def __init__(self, codes: list[Code], shadowed: tuple[Code, ...] = ()) -> None:
         self.shadowed = shadowed   # codes.yaml rows a team's table replaced: still found by meaning
         self._by_key: dict[tuple[str, str, str], Code] = {}
+        self._by_name: dict[tuple[str, str], Code] = {}
         for c in codes:
             key = (c.api, c.where, c.code)
             if key in self._by_key:
                 raise SpecError(f"codes.yaml: code {c.code} appears twice for {c.api} {c.where}")
             self._by_key[key] = c
+            if c.name is not None:
+                if (c.api, c.name) in self._by_name:
+                    raise SpecError(f"codes.yaml: name {c.name!r} appears twice for {c.api}")
+                self._by_name[(c.api, c.name)] = c
         self.codes: tuple[Code, ...] = tuple(codes)
 
     def get(self, api: str, where: str, code: object) -> Code | None:
         return self._by_key.get((api, where, str(code)))
+
+    def named(self, api: str, name: str) -> Code:
+        """The entry of that symbolic name (``named("jd", "bad_sign")``): code names codes this way."""
+        try:
+            return self._by_name[(api, name)]
+        except KeyError:
+            raise SpecError(f"codes.yaml: no {api} code named {name!r}") from None
 
     def find(self, code: object) -> list[Code]:
         """Every entry with this code, in any api and place (for `faceharness codes CODE`)."""
@@ -97,7 +116,10 @@ def merge_codes(table: CodeTable, path: Any) -> CodeTable:
     merged = {(c.api, c.where, c.code): c for c in table.codes}
     shadowed = tuple(merged[k] for k in ((c.api, c.where, c.code) for c in own.codes) if k in merged)
     for c in own.codes:
-        merged[(c.api, c.where, c.code)] = c
+        key = (c.api, c.where, c.code)
+        if c.name is None and key in merged:   # a replaced row keeps its name
+            c = dataclasses.replace(c, name=merged[key].name)
+        merged[key] = c
     return CodeTable(list(merged.values()), shadowed)
 
 
@@ -124,6 +146,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
                 en=str(row["en"]), category=row["category"], retryable=bool(row["retryable"]),
                 documented=bool(row["documented"]), errata=row.get("errata"),
                 variants=tuple(str(v) for v in row.get("variants", ()) or ()),
+                name=None if row.get("name") is None else str(row["name"]),
             )
         )
     return CodeTable(out)

@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from harness.clients import jd_sign
+from harness.contract import jd_sign
 
 from ._context import Emulator, emulator_of, read_body
 from ._envelope import Answer, business_msg, jd_gateway_error, json_response
@@ -23,8 +23,8 @@ from ._settings import AppKey
 from ._validation import check_jd
 from .engines import FaceRejected
 
-_FACE_CODES = {"no_face": 1152, "multiple_faces": 1172, "face_too_small": 103,
-               "blurry": 1171, "bad_pose": 1173}
+_FACE_CODES = {"no_face": "no_face", "multiple_faces": "poor_quality", "face_too_small": "face_too_small",
+               "blurry": "face_blurred", "bad_pose": "bad_pose"}
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 _UNKNOWN_CODE = 9999
 
@@ -66,7 +66,7 @@ async def _limited(emu: Emulator, work: Any) -> Any:
     limit = emu.settings.throttle.max_concurrency
     if limit and emu.state.in_flight >= limit:
         work.close()
-        raise Answer(43010, f"more than {limit} comparisons in flight")
+        raise Answer(emu.contract.code_named("jd", "traffic_limited"), f"more than {limit} comparisons in flight")
     emu.state.in_flight += 1
     try:
         return await work
@@ -78,35 +78,35 @@ def _authenticate(emu: Emulator, request: Request) -> AppKey:
     q = request.query_params
     appkey = q.get("appkey")
     if not appkey:
-        raise Gateway("10004")
+        raise Gateway(emu.contract.code_named("jd", "appkey_empty"))
     key = emu.settings.appkey(appkey)
     if key is None:
-        raise Gateway("10001")
+        raise Gateway(emu.contract.code_named("jd", "wrong_appkey"))
     if key.disabled:
-        raise Gateway("10050")
+        raise Gateway(emu.contract.code_named("jd", "user_disabled"))
     ts = q.get("timestamp")
     if not ts:
-        raise Gateway("10041")
+        raise Gateway(emu.contract.code_named("jd", "timestamp_empty"))
     if not (ts.isascii() and ts.isdigit()):  # "０１２" and "²" are str.isdigit() too
-        raise Gateway("10046")
+        raise Gateway(emu.contract.code_named("jd", "timestamp_malformed"))
     window = emu.contract.jd_timestamp_window_ms
     if abs(time.time() * 1000 - int(ts)) > window and not emu.broken("accept-expired-timestamp"):
-        raise Gateway("10045", f"more than {window // 1000} s from server time")
+        raise Gateway(emu.contract.code_named("jd", "timestamp_expired"), f"more than {window // 1000} s from server time")
     sign = q.get("sign")
     if not sign:
-        raise Gateway("10042")
+        raise Gateway(emu.contract.code_named("jd", "sign_empty"))
     expected = jd_sign(key.secretkey, ts)
     if not hmac.compare_digest(sign.encode(), expected.encode()) and not emu.broken("accept-bad-sign"):
-        raise Gateway("10047")
+        raise Gateway(emu.contract.code_named("jd", "bad_sign"))
     return key
 
 
 def _throttle(emu: Emulator, key: AppKey) -> None:
     t = emu.settings.throttle
     if not emu.state.allow("jd-cluster", t.cluster_qps):
-        raise Gateway("10044")
+        raise Gateway(emu.contract.code_named("jd", "cluster_qps_limit"))
     if not emu.broken("ignore-qps") and not emu.state.allow("appkey:" + key.appkey, t.qps):
-        raise Gateway("10043")
+        raise Gateway(emu.contract.code_named("jd", "qps_limit"))
 
 
 def _count(emu: Emulator, key: AppKey) -> int:
@@ -116,18 +116,18 @@ def _count(emu: Emulator, key: AppKey) -> int:
     with emu.state.lock:
         left = emu.state.remaining.setdefault(key.appkey, key.daily_quota)
         if left <= 0:
-            raise Gateway("10040" if key.plan == "free" else "10010")
+            raise Gateway(emu.contract.code_named("jd", "daily_limit") if key.plan == "free" else emu.contract.code_named("jd", "payment_required"))
         if not emu.broken("remaintimes-stuck"):
             emu.state.remaining[key.appkey] = left - 1
         return emu.state.remaining[key.appkey]
 
 
 async def _read_json(emu: Emulator, request: Request) -> Any:
-    raw = await read_body(request, _body_limit(emu), 100)
+    raw = await read_body(request, _body_limit(emu), emu.contract.code_named("jd", "invalid_parameter"))
     try:
         return parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(100, "body is not valid JSON") from None
+        raise Answer(emu.contract.code_named("jd", "invalid_parameter"), "body is not valid JSON") from None
 
 
 def _check(emu: Emulator, body: Any) -> None:
@@ -152,7 +152,7 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
 
         data = await asyncio.to_thread(fetch, emu.settings, "uri", item["imgUrl"], what)
     if len(data) >= emu.contract.jd_image_max_bytes:
-        raise Answer(100, f"{what}: {len(data)} bytes, must be under {emu.contract.jd_image_max_bytes}")
+        raise Answer(emu.contract.code_named("jd", "invalid_parameter"), f"{what}: {len(data)} bytes, must be under {emu.contract.jd_image_max_bytes}")
     return data
 
 
@@ -171,9 +171,9 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
             d = emu.engine.distance(reference, tpl)
             best = d if best is None else min(best, d)
     except FaceRejected as exc:
-        raise Answer(_FACE_CODES[exc.reason], exc.detail) from None
+        raise Answer(emu.contract.code_named("jd", _FACE_CODES[exc.reason]), exc.detail) from None
     except MediaError as exc:
-        code = 3000 if exc.kind == "not_enabled" else 1161 if exc.kind == "fetch_failed" else 100
+        code = emu.contract.code_named("jd", "unsupported_operation" if exc.kind == "not_enabled" else "upload_failed" if exc.kind == "fetch_failed" else "invalid_parameter")
         raise Answer(code, exc.detail) from None
     assert best is not None
     s = jd_score(best)
@@ -204,7 +204,7 @@ def _respond(emu: Emulator, key: AppKey, remain: int, serial: str, result: dict[
         result["msg"] = "success"
     result["serialNo"] = uuid.uuid4().hex if emu.broken("serialno-not-echoed") else serial
     result["timestamp"] = int(time.time() * 1000)
-    emu.state.codes["jd:gateway:10000"] += 1
+    emu.state.codes[f"jd:gateway:{emu.contract.jd_success_code}"] += 1
     emu.state.codes[f"jd:business:{result['code']}"] += 1
     body = {
         "code": emu.contract.jd_success_code,

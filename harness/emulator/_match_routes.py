@@ -32,10 +32,10 @@ from ._scoring import match_score
 from ._validation import check_match
 from .engines import FaceRejected
 
-_FACE_CODES = {"no_face": 40031, "multiple_faces": 40032, "face_too_small": 40033,
-               "blurry": 40034, "bad_pose": 40035}
-_MEDIA_CODES = {"undecodable": 40005, "rejected": 40005, "too_large": 40006,
-                "not_enabled": 40007, "fetch_failed": 40008}
+_FACE_CODES = {"no_face": "no_face", "multiple_faces": "multiple_faces", "face_too_small": "face_too_small",
+               "blurry": "face_blurred", "bad_pose": "bad_pose"}
+_MEDIA_CODES = {"undecodable": "media_unusable", "rejected": "media_unusable", "too_large": "too_large",
+                "not_enabled": "origin_not_enabled", "fetch_failed": "fetch_failed"}
 _IMAGE_FORMATS = ("jpeg", "png")
 
 
@@ -49,21 +49,21 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
     emu.state.requests[operation] += 1
     raw_token = request.headers.get("authorization")
     if not raw_token:
-        raise Answer(40001, "Authorization header missing")
+        raise Answer(emu.contract.code_named("match", "token_missing"), "Authorization header missing")
     token = raw_token.removeprefix("Bearer ").strip()
     if token not in emu.settings.tokens:
-        raise Answer(40004 if emu.broken("wrong-code-bad-token") else 40002, "token not recognised")
+        raise Answer(emu.contract.code_named("match", "invalid_parameter") if emu.broken("wrong-code-bad-token") else emu.contract.code_named("match", "token_invalid"), "token not recognised")
     if not emu.state.allow("token:" + token, emu.settings.throttle.qps):
-        raise Answer(42900, f"over {emu.settings.throttle.qps:g} requests per second")
-    raw = await read_body(request, _body_limit(emu), 40006)
+        raise Answer(emu.contract.code_named("match", "too_many_requests"), f"over {emu.settings.throttle.qps:g} requests per second")
+    raw = await read_body(request, _body_limit(emu), emu.contract.code_named("match", "too_large"))
     if not raw.strip():
         return emu, {}
     try:
         body = parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(40003, "body is not valid JSON") from None
+        raise Answer(emu.contract.code_named("match", "body_not_object"), "body is not valid JSON") from None
     if not isinstance(body, dict):
-        raise Answer(40003, "body is not a JSON object")
+        raise Answer(emu.contract.code_named("match", "body_not_object"), "body is not a JSON object")
     return emu, body
 
 
@@ -79,7 +79,7 @@ async def _handle(request: Request, operation: str, work: Any) -> Response:
         emu, body = await _guard(request, operation)
         return _answer(emu, await work(emu, body))
     except Answer as ans:
-        if ans.code == 40006 and emu.broken("oversize-500"):
+        if ans.code == emu.contract.code_named("match", "too_large") and emu.broken("oversize-500"):
             return JSONResponse({"error": "internal"}, status_code=500)
         if emu.settings.alternative("E-039") and _business_failure(emu, int(ans.code)):
             return _answer(emu, _failed_status(emu, int(ans.code), ans.detail))
@@ -122,7 +122,7 @@ async def async_result(request: Request) -> Response:
         check_match(emu.contract, "AsyncResultRequest", body)
         job = emu.state.jobs.get(body["traceNo"])
         if job is None:
-            raise Answer(40041, "no async request with this traceNo")
+            raise Answer(emu.contract.code_named("match", "unknown_trace"), "no async request with this traceNo")
         if job.envelope is None:
             return match_success(body["traceNo"], None, status="PROCESSING")
         return job.envelope
@@ -148,14 +148,14 @@ def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
     try:
         check_match(emu.contract, schema, body, emu.settings.lenient)
     except Answer as ans:
-        if not (ans.code == 40011 and emu.broken("lip-without-livecode")):
+        if not (ans.code == emu.contract.code_named("match", "livecode_missing") and emu.broken("lip-without-livecode")):
             raise
     if emu.settings.alternative("E-012"):
         for part in ("image", "faceData"):
             item = body.get(part)
             if isinstance(item, dict) and (item.get("origin") or "self") == "self" \
                     and len(str(item.get("data", ""))) > ALTERNATIVE_BASE64_MAX:
-                raise Answer(40006, f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters")
+                raise Answer(emu.contract.code_named("match", "too_large"), f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters")
 
 
 def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
@@ -164,9 +164,9 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
         return
     outcome = emu.state.redeem_live_code(str(body.get("liveCode", "")),
                                          consume=not emu.broken("livecode-reusable"))
-    codes = {"unknown": 40012, "expired": 40013, "used": 40014}
+    codes = {"unknown": "livecode_unknown", "expired": "livecode_expired", "used": "livecode_used"}
     if outcome in codes and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
-        raise Answer(codes[outcome], "liveCode " + outcome)
+        raise Answer(emu.contract.code_named("match", codes[outcome]), "liveCode " + outcome)
 
 
 async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
@@ -229,9 +229,9 @@ async def _deferrable(emu: Emulator, compute: Any) -> dict[str, Any]:
     try:
         return await compute()  # type: ignore[no-any-return]
     except FaceRejected as exc:
-        raise Answer(_FACE_CODES[exc.reason], exc.detail) from None
+        raise Answer(emu.contract.code_named("match", _FACE_CODES[exc.reason]), exc.detail) from None
     except MediaError as exc:
-        raise Answer(_MEDIA_CODES[exc.kind], exc.detail) from None
+        raise Answer(emu.contract.code_named("match", _MEDIA_CODES[exc.kind]), exc.detail) from None
 
 
 async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
@@ -251,12 +251,12 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "IdnoRequest", body)
     if not valid_id_number(body["idNum"]):
-        raise Answer(40021, "idNum check digit is wrong (GB 11643)")
+        raise Answer(emu.contract.code_named("match", "bad_idnum"), "idNum check digit is wrong (GB 11643)")
     identity = next((i for i in emu.settings.registry if i.idNum.upper() == body["idNum"].upper()), None)
     if identity is None:
-        raise Answer(40022, "no registry photo for this idNum")
+        raise Answer(emu.contract.code_named("match", "identity_unknown"), "no registry photo for this idNum")
     if identity.name != body["name"]:
-        raise Answer(40023, "name does not match the registry")
+        raise Answer(emu.contract.code_named("match", "name_mismatch"), "name does not match the registry")
     _redeem_live_code(emu, body)
     facts = emu.contract.operation("matchIdno").facts
 

@@ -10,12 +10,11 @@ problem only when a policy requires the other reading. Severities are the confor
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import dataclass
-from itertools import pairwise
 from typing import Any, Literal
 
-from harness.contract import Contract, ReadingLog
+from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE
 from ._request import Exchange, FuzzRequest, InvalidCase
@@ -48,63 +47,11 @@ def record_reading(log: ReadingLog | None, erratum: str, follows_default: bool, 
                     basis="reading")]
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """The answer in API-neutral terms."""
-
-    where: str                  # errcode | gateway | business
-    code: str | None
-    category: str | None        # from the code table; None when the code is not in it
-    ran: bool                   # the comparison (or the operation) ran to a result
-    score: float | None = None
-    passed: bool | None = None  # match success=="true" / JD result
-    processing: bool = False    # async accepted, result later (E-013)
-    trace_no: str | None = None
-    remain_times: int | None = None
-
-
-def _float(value: Any) -> float | None:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Outcome | None:
-    """None when there is no envelope to read (transport error, non-JSON body)."""
-    body = exchange.body
-    if not isinstance(body, dict):
-        return None
-    if request.api == "match":
-        code = body.get("errcode")
-        meaning = contract.codes.get("match", "errcode", code)
-        data: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else {}
-        result: dict[str, Any] = data["result"] if isinstance(data.get("result"), dict) else {}
-        ok = code == contract.match.facts["success_code"]
-        status = data.get("status")
-        if ok and isinstance(status, str) and status not in ("SUCCESS", "PROCESSING"):
-            # errcode 0 with a failed business status: a refusal of unknown category (E-039)
-            return Outcome("status", status, None, ran=False,
-                           trace_no=data.get("traceNo") if isinstance(data.get("traceNo"), str) else None)
-        return Outcome("errcode", None if code is None else str(code), meaning.category if meaning else None,
-                       ran=ok and data.get("status") == "SUCCESS", score=_float(result.get("score")),
-                       passed=(result.get("success") == "true") if "success" in result else None,
-                       processing=ok and data.get("status") == "PROCESSING",
-                       trace_no=data.get("traceNo") if isinstance(data.get("traceNo"), str) else None)
-    gateway = body.get("code")
-    remain = body.get("remainTimes") if isinstance(body.get("remainTimes"), int) else None
-    if str(gateway) != contract.jd_success_code or not isinstance(body.get("result"), dict):
-        meaning = contract.codes.get("jd", "gateway", gateway)
-        return Outcome("gateway", None if gateway is None else str(gateway), meaning.category if meaning else None,
-                       ran=False, remain_times=remain)
-    result = body["result"]
-    code = result.get("code")
-    meaning = contract.codes.get("jd", "business", code)
-    ran = code in (0, contract.jd_not_same_person_code)
-    return Outcome("business", None if code is None else str(code), meaning.category if meaning else None, ran=ran,
-                   score=_float(result.get("score")), passed=result.get("result") if isinstance(result.get("result"), bool) else None,
-                   remain_times=remain)
+def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Answer | None:
+    """The answer read by the contract; None when there is no envelope to read (transport error,
+    non-JSON body, no code)."""
+    answer = read_answer(contract, request.api, exchange.status, exchange.body)
+    return answer if answer.where is not None else None
 
 
 def check_answer(exchange: Exchange) -> list[Problem]:
@@ -141,72 +88,49 @@ def check_spec(contract: Contract, request: FuzzRequest, exchange: Exchange, *, 
     if errors:
         texts = "; ".join(f"{'.'.join(map(str, e.instance_path)) or 'body'}: {e.message[:100]}" for e in errors[:3])
         out.append(Problem("response_schema", "high", f"{op.response_schema} violated: {texts}"))
-    seen = outcome(contract, request, exchange)
-    if seen is not None and seen.code is not None and seen.where == "errcode" and seen.code != "0":
-        # the internal API documents no codes (E-014): another table is a reading, not a defect
-        out += record_reading(readings, "E-014", seen.category is not None,
-                        Problem("code_documented", "low", f"errcode {seen.code} is not in specs/codes.yaml", "E-014"))
-    elif seen is not None and seen.code is not None and seen.category is None and seen.where != "status":
-        out.append(Problem("code_documented", "medium" if seen.where == "gateway" else "high",
-                           f"{seen.where} code {seen.code} is not in specs/codes.yaml"))
-    out += _match_invariants(contract, request, exchange.body, readings) if request.api == "match" else \
-        _jd_invariants(contract, request, exchange.body, request_valid, readings)
-    return out
+    return out + check_rules(contract, request, exchange, request_valid=request_valid, readings=readings)
 
 
-def _match_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any],
-                      readings: ReadingLog | None = None) -> list[Problem]:
-    """E-011 as conformance's FH-M02 judges it: /match "true" below 80 and /idno decided at another
-    threshold are readings; /match "false" with a passing score fits none."""
-    data = body.get("data")
-    if body.get("errcode") != 0 or not isinstance(data, dict) or not isinstance(data.get("result"), dict) \
-            or data.get("status") != "SUCCESS":
-        return []
-    facts = contract.operation(request.operation).facts
-    if "success_threshold" not in facts:
-        return []
-    result = data["result"]
-    score, threshold = _float(result.get("score")), float(facts["success_threshold"])
-    if score is None or result.get("success") not in ("true", "false") or not 0 <= score <= 100:
-        return []
-    success = result["success"] == "true"
-    message = f"success={result['success']} with score {score:g} (threshold {threshold:g} for {request.operation})"
-    if request.operation == "match" and not success and score >= threshold:
-        return [Problem("success_follows_threshold", "high", message + "; 'false' (出错) with a passing score fits "
-                                                                      "no reading", "E-011")]
-    return record_reading(readings, "E-011", (score >= threshold) == success,
-                    Problem("success_follows_threshold", "high", message, "E-011"))
+# what fuzz asks the conformance rule book on every answer: codes in the table, and the documented
+# invariants inside one answer (a rule is written once, as a registered function)
+BOOK = {"match": ("FH-M01", "FH-M02", "FH-M06"), "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11")}
 
 
-def _jd_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any], request_valid: bool,
-                   readings: ReadingLog | None = None) -> list[Problem]:
-    result = body.get("result")
-    if str(body.get("code")) != contract.jd_success_code or not isinstance(result, dict):
-        return []
+@dataclass(frozen=True)
+class _Response:
+    status_code: int
+    content: bytes
+
+
+@dataclass(frozen=True)
+class _Case:
+    body: Any
+    query: dict[str, str]
+
+
+def check_rules(contract: Contract, request: FuzzRequest, exchange: Exchange, *, request_valid: bool = False,
+                readings: ReadingLog | None = None) -> list[Problem]:
+    """The rule book's verdicts on one answer, as problems (readings recorded in ``readings``).
+    FH-J11 (serialNo echoed) judges only requests valid under every reading."""
+    from harness.conformance import RULES, CheckFailed, RuleContext
+
+    ctx = RuleContext(contract=contract, api=request.api, operation=request.operation, readings=readings)
+    response = _Response(exchange.status, json.dumps(exchange.body).encode())
+    case = _Case(request.json, dict(request.query))
     out = []
-    code, msg = result.get("code"), result.get("msg")
-    if code in (0, contract.jd_not_same_person_code) and isinstance(result.get("result"), bool) and result["result"] != (code == 0):
-        out.append(Problem("result_follows_code", "high", f"result={result['result']} with code {code}", "E-027"))
-    meaning = contract.codes.get("jd", "business", code)
-    if meaning is not None and isinstance(msg, str) and code != 0:
-        out += record_reading(readings, "E-027", msg.startswith(meaning.msg_prefix),
-                        Problem("msg_matches_code", "low", f"code {code} with msg {msg[:40]!r}; the table's text "
-                                                           f"begins {meaning.msg_prefix!r}", "E-027"))
-    thresholds = result.get("threshold")
-    if isinstance(thresholds, dict):
-        keys = sorted(contract.jd_threshold_fmr, key=lambda k: -contract.jd_threshold_fmr[k])   # e4, e5, e6, e7
-        values = [_float(thresholds.get(k)) for k in keys]
-        if all(v is not None for v in values) and any(a <= b for a, b in pairwise(values)):   # type: ignore[operator]
-            out.append(Problem("thresholds_ordered", "high", f"thresholds {dict(zip(keys, values))} do not fall from e4 to e7", "E-004"))
-    if request_valid and isinstance(request.json, dict) and isinstance(request.json.get("serialNo"), str) \
-            and result.get("serialNo") is not None:
-        out += record_reading(readings, "E-041", result.get("serialNo") == request.json["serialNo"],
-                        Problem("serialno_echoed", "medium", "result.serialNo does not echo the request's serialNo",
-                                "E-041"))
+    for rule_id in BOOK[request.api]:
+        entry = RULES.get(rule_id)
+        if not entry.applies_to(request.api, request.operation) or rule_id == "FH-J11" and not request_valid:
+            continue
+        try:
+            entry.fn(ctx, response, case)
+        except CheckFailed as exc:
+            out.append(Problem(entry.name, exc.level, exc.message.replace("\n", "; "), exc.erratum,
+                               basis=exc.basis or entry.basis))
     return out
 
 
-def check_trace_unique(seen: set[str], request: FuzzRequest, found: Outcome | None) -> list[Problem]:
+def check_trace_unique(seen: set[str], request: FuzzRequest, found: Answer | None) -> list[Problem]:
     """traceNo is 当前业务的唯一id: no two answers of a run may share one."""
     if found is None or found.trace_no is None or request.operation == "asyncResult":
         return []
@@ -240,7 +164,7 @@ def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
     return "E-032" if request.operation == "liveCode" else "E-043"
 
 
-def check_expected_code(case: InvalidCase, found: Outcome | None, *, strict: bool,
+def check_expected_code(case: InvalidCase, found: Answer | None, *, strict: bool,
                         readings: ReadingLog | None = None, contract: Contract | None = None) -> list[Problem]:
     """An invalid request is refused with a documented code, the rule's own where known.
 

@@ -17,14 +17,8 @@ from typing import Any, Self
 
 import httpx
 
-from harness.clients import (
-    AnswerTooLarge,
-    Credentials,
-    DeadlineExceeded,
-    http_client,
-    jd_sign,
-    no_answer_text,
-)
+from harness.clients import Credentials, http_client, no_answer_text
+from harness.contract import jd_sign, no_answer_kind
 from harness.errors import UsageError
 from harness.pacing import Budget, Pacer
 
@@ -33,25 +27,6 @@ from ._request import Exchange, FuzzRequest
 BAD_TOKEN = "faceharness-fuzz-not-a-token"
 FRESH_LIVE_CODE = "$fresh-liveCode"   # replaced at send time by a code validateData just issued (E-008)
 WRONG_APPKEY = "faceharnessfuzzwrongappkey"
-
-
-def no_answer_kind(exc: httpx.HTTPError, *, begun: bool) -> str:
-    """Why a request got no answer: ``deadline`` (begun, not complete in time), ``oversized
-    body``, ``timeout``, ``reset``, ``cut-off body`` (the answer had begun), ``undecodable body``
-    or ``connection``."""
-    if isinstance(exc, DeadlineExceeded):
-        return "deadline"
-    if isinstance(exc, AnswerTooLarge):
-        return "oversized body"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(exc, httpx.DecodingError):
-        return "undecodable body"
-    if begun:
-        return "cut-off body"
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-        return "reset"
-    return "connection"
 
 
 DEFAULT_TIMEOUT_S = 30.0

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.contract import Contract, ReadingLog
+from harness.contract import Answer, Contract, ReadingLog
 
-from ._checks import Outcome, Problem, check_answer, check_spec, check_trace_unique, outcome
+from ._checks import Problem, check_answer, check_spec, check_trace_unique, outcome
 from ._client import FuzzClient
 from ._request import Exchange, FuzzRequest, InvalidCase
 from ._rules import Codes
@@ -63,11 +63,11 @@ class Run:
     def live(self) -> bool:
         return not self.is_emulator
 
-    def send(self, request: FuzzRequest, **kw: Any) -> tuple[Exchange, Outcome | None]:
+    def send(self, request: FuzzRequest, **kw: Any) -> tuple[Exchange, Answer | None]:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
 
-    def standard(self, request: FuzzRequest, exchange: Exchange, found: Outcome | None, *,
+    def standard(self, request: FuzzRequest, exchange: Exchange, found: Answer | None, *,
                  request_valid: bool) -> list[Problem]:
         """What every answer must satisfy, whatever the property."""
         return (check_answer(exchange)

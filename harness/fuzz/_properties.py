@@ -17,7 +17,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ._checks import Outcome, Problem, check_expected_code
+from harness.contract import Answer
+
+from ._checks import Problem, check_expected_code
 from ._context import Run
 from ._invalid import MATCH_OPS, invalid_cases, mutators_for
 from ._pool import PoolImage, render
@@ -54,11 +56,10 @@ class Property:
         return f"{self.api}:{self.name}"
 
 
-def _refused_as_invalid(run: Run, found: Outcome | None, what: str) -> list[Problem]:
+def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Problem]:
     if found is not None and found.category == "input":
-        meaning = run.contract.codes.get("match" if found.where == "errcode" else "jd", found.where, found.code)
         return [Problem("valid_request_accepted", "high",
-                        f"{what} was refused as invalid: {found.where} code {found.code} ({meaning.en if meaning else '?'})")]
+                        f"{what} was refused as invalid: {found.where} code {found.code} ({found.meaning.en if found.meaning else '?'})")]
     return []
 
 
@@ -123,9 +124,9 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
         again = _fresh_serial(request)
         second, b = run.send(again)
         run.fail(prop, run.standard(again, second, b, request_valid=True), again, second)
-        if a and b and a.ran and b.ran and (a.score, a.passed) != (b.score, b.passed):
+        if a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision):
             run.fail(prop, [Problem("same_request_same_score", "high",
-                                    f"the same request scored {a.score} ({a.passed}) then {b.score} ({b.passed})")],
+                                    f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})")],
                      again, second)
 
     return same_request_same_score
@@ -165,9 +166,9 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
         exchange, found = run.send(request)
         problems = run.standard(request, exchange, found, request_valid=True)
         problems += _refused_as_invalid(run, found, "an image compared with itself")
-        if found and found.ran and (found.passed is not True or (api == "match" and (found.score or 0) < threshold)):
+        if found and found.ran and (found.decision is not True or (api == "match" and (found.score or 0) < threshold)):
             problems.append(Problem("self_match_passes", "high",
-                                    f"an image compared with itself did not pass: score {found.score}, result {found.passed}"))
+                                    f"an image compared with itself did not pass: score {found.score}, result {found.decision}"))
         run.fail(prop, problems, request, exchange)
 
     return image_matches_itself
@@ -190,7 +191,7 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
         exchange, found = run.send(request)
         problems = run.standard(request, exchange, found, request_valid=True)
         problems += _refused_as_invalid(run, found, "a face and its re-encoding")
-        if found and found.ran and found.passed is not True:
+        if found and found.ran and found.decision is not True:
             problems.append(Problem("reencoding_matches", "medium",
                                     f"a face and its {op} re-encoding did not match: score {found.score}"))
         run.fail(prop, problems, request, exchange)

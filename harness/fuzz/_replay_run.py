@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import load_credentials
-from harness.contract import Contract, ReadingLog, load_contract
+from harness.contract import Answer, Contract, ReadingLog, load_contract
 from harness.errors import InputError, UsageError
 from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
-from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
+from ._checks import Problem, check_answer, check_expected_code, check_spec, outcome
 from ._client import DEFAULT_TIMEOUT_S, FuzzClient
 from ._replay import LoadedReplay, load_replay
 from ._request import FuzzRequest
@@ -84,7 +84,7 @@ def _rerun_machine(path: Path, loaded: LoadedReplay, url: str, is_emulator: bool
                          f"{loaded.check} holds now: the saved {len(loaded.steps)}-step sequence passes")
 
 
-def _send(client: FuzzClient, contract: Contract, request: FuzzRequest) -> tuple[Any, Outcome | None]:
+def _send(client: FuzzClient, contract: Contract, request: FuzzRequest) -> tuple[Any, Answer | None]:
     exchange = client.send(request)
     return exchange, outcome(contract, request, exchange)
 
@@ -101,11 +101,11 @@ def _judge(loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emul
     if loaded.check in _PAIR_CHECKS:
         other = request if loaded.check == "same_request_same_score" else _swapped(request)
         _, again = _send(client, contract, other)
-        if found and again and found.ran and again.ran and (found.score, found.passed) != (again.score, again.passed):
+        if found and again and found.ran and again.ran and (found.score, found.decision) != (again.score, again.decision):
             problems.append(Problem(loaded.check, "high", f"scores {found.score} and {again.score}"))
-    if loaded.check == "self_match_passes" and found and found.ran and found.passed is not True:
-        problems.append(Problem(loaded.check, "high", f"score {found.score}, result {found.passed}"))
-    if loaded.check == "reencoding_matches" and found and found.ran and found.passed is not True:
+    if loaded.check == "self_match_passes" and found and found.ran and found.decision is not True:
+        problems.append(Problem(loaded.check, "high", f"score {found.score}, result {found.decision}"))
+    if loaded.check == "reencoding_matches" and found and found.ran and found.decision is not True:
         problems.append(Problem(loaded.check, "medium", f"score {found.score}"))
     same = [p for p in problems if p.check == loaded.check]
     note = (f" (from a {len(loaded.steps)}-step sequence; only its last request was re-sent)" if loaded.steps else "")

@@ -25,7 +25,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from harness import interrupt
 from harness.clients import Credentials, http_client, load_credentials
-from harness.contract import Contract, ReadingLog, check_required, load_contract
+from harness.contract import Contract, ReadingLog, check_required, load_contract, read_answer
 from harness.errors import UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
@@ -131,7 +131,7 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
         gen = Gen(contract, pool, ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ())
         run = Run(contract=contract, client=client, gen=gen, codes=Codes(contract), is_emulator=is_emulator,
                   engine=engine, seed=run_seed, max_examples=max_examples, db_root=out_dir / "hypothesis",
-                  quota_credentials=_quota_credentials(client, creds, is_emulator)
+                  quota_credentials=_quota_credentials(client, contract, creds, is_emulator)
                   if any(p.name == "quota-countdown" for p, _ in chosen) else None,
                   readings=ReadingLog(required))
         with warnings.catch_warnings():
@@ -197,7 +197,8 @@ def _engine(client: FuzzClient) -> str | None:
     return str(health["engine"]) if "engine" in health else None
 
 
-def _quota_credentials(client: FuzzClient, creds: Credentials, is_emulator: bool) -> Credentials | None:
+def _quota_credentials(client: FuzzClient, contract: Contract, creds: Credentials,
+                       is_emulator: bool) -> Credentials | None:
     """The emulator's small-quota appkey if it has one (a wrong sign tells, without spending quota)."""
     if not is_emulator:
         return creds
@@ -206,13 +207,9 @@ def _quota_credentials(client: FuzzClient, creds: Credentials, is_emulator: bool
     probe = FuzzRequest(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew", json={},
                         auth="bad_sign:other")
     answer = client.send(probe, credentials=QUOTA_CREDENTIALS)
-    body = answer.body if isinstance(answer.body, dict) else {}
-    known = contract_gateway_code(body) not in ("", "10001")
+    read = read_answer(contract, "jd", answer.status, answer.body)
+    known = read.code is not None and read.code != contract.code_named("jd", "wrong_appkey")
     return QUOTA_CREDENTIALS if known and not answer.error else None
-
-
-def contract_gateway_code(body: dict[str, Any]) -> str:
-    return str(body.get("code", ""))
 
 
 def _settings(run: Run, prop: Property, part: str = "", examples: int | None = None) -> settings:

@@ -173,9 +173,9 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             sync = _pair(run, "match", a, b)
             sync_exchange, direct = run.send(sync)
             run.fail(prop, run.standard(sync, sync_exchange, direct, request_valid=True), sync, sync_exchange)
-            if found and direct and found.ran and direct.ran and (found.score, found.passed) != (direct.score, direct.passed):
-                run.fail(prop, [Problem("async_equals_sync", "high", f"async result {found.score} ({found.passed}) differs from "
-                                                                     f"the synchronous {direct.score} ({direct.passed})")],
+            if found and direct and found.ran and direct.ran and (found.score, found.decision) != (direct.score, direct.decision):
+                run.fail(prop, [Problem("async_equals_sync", "high", f"async result {found.score} ({found.decision}) differs from "
+                                                                     f"the synchronous {direct.score} ({direct.decision})")],
                          request, exchange)
 
         @rule(trace=serial_numbers(gen))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.contract import Contract
+from harness.contract import Answer, Contract
 
-from ._checks import Outcome, Problem, check_answer, check_expected_code, check_spec, outcome
+from ._checks import Problem, check_answer, check_expected_code, check_spec, outcome
 from ._client import FuzzClient
 from ._request import Exchange, FuzzRequest, InvalidCase
 
@@ -37,7 +37,7 @@ class FuzzTarget:
         """Send with credentials filled in (never stored in the request)."""
         return self.client.send(request)
 
-    def outcome(self, request: FuzzRequest, exchange: Exchange) -> Outcome | None:
+    def outcome(self, request: FuzzRequest, exchange: Exchange) -> Answer | None:
         """The answer in API-neutral terms: code, category, whether the comparison ran, score."""
         return outcome(self.contract, request, exchange)
 

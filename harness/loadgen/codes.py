@@ -21,9 +21,9 @@ Category -> class (decided here, see docs/load.md):
 from __future__ import annotations
 
 import functools
-import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from harness.loadgen.classify import (
     AUTH_ERROR,
@@ -36,6 +36,9 @@ from harness.loadgen.classify import (
     default_classifier,
 )
 
+if TYPE_CHECKING:
+    from harness.contract import Answer
+
 _BY_CATEGORY: dict[str, str] = {
     "success": SUCCESS,
     "auth": AUTH_ERROR,
@@ -45,7 +48,7 @@ _BY_CATEGORY: dict[str, str] = {
     "image_quality": BUSINESS_FAILURE,
     "liveness": BUSINESS_FAILURE,
 }
-_LABEL = {("match", "errcode"): "MATCH", ("jd", "gateway"): "JD", ("jd", "business"): "JD-BIZ"}
+_LABEL = {"errcode": "MATCH", "gateway": "JD", "business": "JD-BIZ"}
 
 
 def klass_of(category: str, retryable: bool) -> str:
@@ -56,30 +59,12 @@ def klass_of(category: str, retryable: bool) -> str:
 
 
 @functools.lru_cache(maxsize=2)
-def _table(specs_dir: str | None) -> dict[tuple[str, str, str], str]:
-    """``(api, where, code) -> klass`` for every code in ``codes.yaml``."""
-    from harness.contract import load_contract
+def _reader(specs_dir: str | None) -> Callable[[bytes], Answer]:
+    """The contract's answer reader for HTTP 200 bodies (imported here: ``harness.loadgen`` stays light)."""
+    from harness.contract import load_contract, read_answer
 
     contract = load_contract(Path(specs_dir)) if specs_dir else load_contract()
-    return {
-        (c.api, c.where, c.code): klass_of(c.category, c.retryable) for c in contract.codes.codes
-    }
-
-
-@functools.lru_cache(maxsize=2)
-def _jd_success(specs_dir: str | None) -> str:
-    from harness.contract import load_contract
-
-    contract = load_contract(Path(specs_dir)) if specs_dir else load_contract()
-    return contract.jd_success_code
-
-
-def _lookup(api: str, where: str, code: object, specs_dir: str | None) -> Classification:
-    label = f"{_LABEL[(api, where)]} {code}"
-    klass = _table(specs_dir).get((api, where, str(code)))
-    if klass is None:
-        return SERVER_ERROR, f"{label} (undocumented)"
-    return klass, label
+    return functools.partial(read_answer, contract, None, 200)
 
 
 def api_classifier(
@@ -88,43 +73,22 @@ def api_classifier(
     """``(status, body, exception) -> (klass, code label)`` for either API's answers."""
     if status_code != 200:
         return default_classifier(status_code, body, exception)
-    try:
-        data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return SERVER_ERROR, "HTTP 200 not JSON"
-    if not isinstance(data, dict):
-        return SERVER_ERROR, "HTTP 200 not the API's envelope"
-    if "errcode" in data:
-        return _match(data, specs_dir)
-    if "code" in data:
-        return _jd(data, specs_dir)
-    return SERVER_ERROR, "HTTP 200 not the API's envelope"
-
-
-def _match(data: dict[str, Any], specs_dir: str | None) -> Classification:
-    klass, label = _lookup("match", "errcode", data["errcode"], specs_dir)
+    answer = _reader(specs_dir)(body)
+    if answer.where is None:
+        return SERVER_ERROR, "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope"
+    if answer.where == "status":
+        return SERVER_ERROR, f"MATCH 0 status={answer.code}"
+    if answer.where == "business" and answer.code is None or answer.where == "gateway" and not answer.refused:
+        return SERVER_ERROR, f"JD {answer.body['code']} without result.code"
+    label = f"{_LABEL[answer.where]} {answer.code}"
+    meaning = answer.meaning
+    if meaning is None:
+        return SERVER_ERROR, f"{label} (undocumented)"
+    klass = klass_of(meaning.category, meaning.retryable)
     if klass != SUCCESS:
         return klass, label
-    inner = data.get("data")
-    if not isinstance(inner, dict):
-        return SERVER_ERROR, f"{label} without data"
-    status = inner.get("status")
-    if status not in ("SUCCESS", "PROCESSING"):  # PROCESSING: an accepted async request
-        return SERVER_ERROR, f"{label} status={status}"
-    result = inner.get("result")
-    if isinstance(result, dict) and "success" in result and result["success"] != "true":
-        return BUSINESS_FAILURE, f"{label} success={result['success']}"
+    if not (answer.ran or answer.processing):
+        return SERVER_ERROR, f"{label} without data.status"
+    if answer.decision is False:
+        return BUSINESS_FAILURE, f"{label} {'success' if answer.api == 'match' else 'result'}=false"
     return SUCCESS, label
-
-
-def _jd(data: dict[str, Any], specs_dir: str | None) -> Classification:
-    code = data["code"]
-    if str(code) != _jd_success(specs_dir):
-        return _lookup("jd", "gateway", code, specs_dir)
-    result = data.get("result")
-    if not isinstance(result, dict) or "code" not in result:
-        return SERVER_ERROR, f"JD {code} without result.code"
-    klass, label = _lookup("jd", "business", result["code"], specs_dir)
-    if klass == SUCCESS and result.get("result") is False:
-        return BUSINESS_FAILURE, f"{label} result=false"
-    return klass, label

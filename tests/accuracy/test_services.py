@@ -12,27 +12,34 @@ from harness.accuracy import (
     PairImages,
     ServiceCompare,
     StopWhenHopeless,
-    classify_jd,
-    classify_match,
+    outcome_of,
 )
-from harness.contract import CompareResponse, MatchResponse
+from harness.contract import read_answer
 from harness.errors import TargetError
 
 from .conftest import image
 
 
-def _match(errcode: int, result: dict[str, Any] | None = None) -> MatchResponse:
+def _match(errcode: int, result: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"errcode": errcode, "errmsg": "x"}
     if result is not None:
         body["data"] = {"status": "SUCCESS", "traceNo": "1", "result": result}
-    return MatchResponse.model_validate(body)
+    return body
 
 
-def _jd(gateway: str = "10000", **result: Any) -> CompareResponse:
+def _jd(gateway: str = "10000", **result: Any) -> dict[str, Any]:
     body: dict[str, Any] = {"code": gateway, "msg": "查询成功"}
     if result:
         body["result"] = {"msg": "m", "serialNo": "s", "timestamp": 1, **result}
-    return CompareResponse.model_validate(body)
+    return body
+
+
+def classify_match(body: dict[str, Any], contract: Any) -> Outcome:
+    return outcome_of(read_answer(contract, "match", 200, body))
+
+
+def classify_jd(body: dict[str, Any], contract: Any) -> Outcome:
+    return outcome_of(read_answer(contract, "jd", 200, body))
 
 
 def test_match_success_parses_the_string_score(contract: Any) -> None:

@@ -11,7 +11,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from harness.clients import DEMO
 from harness.conformance import emulator_settings, replay_finding
-from harness.conformance._transport import kind_of
+from harness.contract import no_answer_kind
 
 from .conftest import conform, explain
 
@@ -75,7 +75,7 @@ def test_replaying_a_dropped_answer_tells_whether_it_is_still_dropped(emulator, 
     (requests.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused"), "connection"),
 ], ids=["timeout", "cut-off", "reset", "refused"])
 def test_transport_errors_are_named_by_what_the_client_saw(exc, kind):
-    assert kind_of(exc) == kind
+    assert no_answer_kind(exc) == kind
 
 
 @pytest.mark.slow

@@ -112,3 +112,31 @@ def test_1115_is_a_non_match_not_an_input_error(contract):
     code = contract.codes.get("jd", "business", 1115)
     assert code is not None and code.category == "business" and not code.retryable
     assert contract.codes.get("jd", "business", 1162).category == "input"   # a wrong 固定值 is an input error
+
+
+def test_every_code_has_a_symbolic_name_unique_within_its_api(contract):
+    for api in ("match", "jd"):
+        rows = contract.codes.of(api)
+        assert all(c.name for c in rows), [c.code for c in rows if not c.name]
+        assert len({c.name for c in rows}) == len(rows)
+    assert contract.code_named("jd", "bad_sign") == "10047"          # gateway codes are strings
+    assert contract.code_named("jd", "not_same_person") == contract.jd_not_same_person_code
+    assert contract.code_named("match", "too_many_requests") == 42900
+
+
+def test_a_name_twice_or_an_unknown_name_is_a_clear_error(contract):
+    row = {"api": "match", "where": "errcode", "zh": "x", "en": "x", "category": "input", "retryable": False,
+           "documented": False, "name": "dup"}
+    with pytest.raises(SpecError, match="name 'dup' appears twice"):
+        parse_codes({"codes": [{**row, "code": 1}, {**row, "code": 2}]}, "codes.yaml")
+    with pytest.raises(SpecError, match="no jd code named 'nope'"):
+        contract.codes.named("jd", "nope")
+
+
+def test_a_teams_row_keeps_the_name_of_the_row_it_replaces(tmp_path):
+    from harness.contract import load_contract
+
+    own = tmp_path / "codes.yaml"
+    own.write_text("codes:\n  - {code: 40004, zh: 参数错误, en: our bad parameter, category: input}\n", encoding="utf-8")
+    merged = load_contract(codes=own)
+    assert merged.codes.named("match", "invalid_parameter").en == "our bad parameter"

@@ -1,0 +1,232 @@
+"""Reading an answer: the one place that knows where each API puts its code, score and verdict.
+
+Both APIs answer HTTP 200 with the outcome in the body (ERRATA E-015). The internal API's
+``errcode`` decides (0 with ``data.status`` SUCCESS, or PROCESSING for async, E-013; 0 with another
+status is the two-level reading of E-039); JD's gateway ``code`` decides first, then
+``result.code`` (0 and "not the same person" are comparisons that ran). Clients, conformance,
+fuzz, load classification and accuracy all read answers through :func:`read_answer` and name a
+missing answer with :func:`no_answer_kind`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+
+if TYPE_CHECKING:
+    from ._codes import Code
+    from ._contract import Contract
+
+_RUNNING = ("SUCCESS", "PROCESSING")
+_LABELS = {"gateway": "gateway code", "business": "result.code"}
+
+
+def parse_score(value: Any) -> float | None:
+    """A JSON number (not a bool) or a decimal string, as float; else None.
+
+    Non-finite values are kept (``1e400`` is ``inf``): the range rules report them, and a consumer
+    that needs a usable number checks ``math.isfinite``.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+class Answer(NamedTuple):
+    """One answer in API-neutral terms (immutable; a named tuple because load classification
+    builds one per request and a frozen dataclass costs six times as much to build).
+
+    ``where`` is the place of the deciding code: ``errcode``, ``gateway``, ``business``, or
+    ``status`` (errcode 0 with a failed ``data.status``, E-039; ``code`` is then the status); None
+    when the body is not the API's envelope. ``typed`` says the deciding code has its documented
+    JSON type (errcode an integer; JD's code a string and, under gateway success, ``result.code``
+    an integer).
+    """
+
+    api: str
+    status: int
+    body: Any = None
+    where: str | None = None
+    code: str | None = None
+    meaning: Code | None = None
+    typed: bool = False
+    refused: bool = False       # an error code (or, E-039, errcode 0 with a failed status)
+    ran: bool = False
+    processing: bool = False
+    score: float | None = None   # a usable (finite) score, None when there is none
+    decision: bool | None = None
+    trace_no: str | None = None
+    serial_no: str | None = None
+    remain_times: int | None = None
+    message: str | None = None  # the service's text: errmsg, msg, or result.msg for a business code
+
+    @property
+    def category(self) -> str | None:
+        return self.meaning.category if self.meaning is not None else None
+
+    @property
+    def retryable(self) -> bool:
+        return self.meaning is not None and self.meaning.retryable
+
+    @property
+    def calls_input_invalid(self) -> bool:
+        """An input-category code that is not transient: the service calls the request invalid.
+
+        A code saying that a referenced thing does not exist ("unknown async traceNo", "no such
+        data") is the envelope's 404: a well-formed reference the service does not know.
+        """
+        m = self.meaning
+        if m is None or m.category != "input" or m.retryable:
+            return False
+        return not m.en.lower().startswith(("unknown ", "no such "))
+
+    @property
+    def label(self) -> str:
+        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code 100``."""
+        if self.where == "status":
+            return f"errcode 0 with status {self.code}"
+        return f"{_LABELS.get(self.where or '', 'errcode')} {self.code}"
+
+
+def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> Answer:
+    """``body`` is the raw bytes (parsed here) or the parsed JSON; ``api`` None tells the API from
+    the envelope (``errcode`` for the internal API, ``code`` for JD)."""
+    if isinstance(body, bytes | bytearray):
+        body = _parse(body)
+    if not isinstance(body, dict):
+        return Answer(api or "", status, body)
+    if api is None:
+        api = "match" if "errcode" in body else "jd" if "code" in body else ""
+    if api == "match" and "errcode" in body:
+        return _read_match(contract, status, body)
+    if api == "jd" and "code" in body:
+        return _read_jd(contract, status, body)
+    return Answer(api, status, body)
+
+
+def _parse(raw: bytes | bytearray) -> Any:
+    """The JSON value, or None. orjson first (load classification reads every answer: a third of
+    the time); what it refuses and the standard library accepts (NaN, UTF-16) still parses. orjson
+    reads integers past 64 bits as floats: callers that judge such codes pass the parsed body."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
+    raw = body["errcode"]
+    typed = type(raw) is int
+    data = body.get("data")
+    data = data if isinstance(data, dict) else {}
+    trace = data.get("traceNo")
+    trace = trace if isinstance(trace, str) else None
+    state = data.get("status")
+    ok = typed and raw == 0
+    result = data.get("result")
+    result = result if isinstance(result, dict) else {}
+    success = result.get("success")
+    score = finite(parse_score(result.get("score")))
+    decision = True if success == "true" else False if success == "false" else None
+    message = _text(body.get("errmsg"))
+    if ok and isinstance(state, str) and state not in _RUNNING:
+        return Answer("match", status, body, "status", state, None, True, True, score=score, decision=decision,
+                      trace_no=trace, message=message)
+    code = None if raw is None else str(raw)
+    return Answer("match", status, body, "errcode", code, contract.codes.get("match", "errcode", code), typed,
+                  refused=code != "0", ran=ok and state == "SUCCESS", processing=ok and state == "PROCESSING",
+                  score=score, decision=decision, trace_no=trace, message=message)
+
+
+def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
+    gateway = body["code"]
+    remain = body.get("remainTimes")
+    remain = remain if type(remain) is int else None
+    result = body.get("result")
+    text = None if gateway is None else str(gateway)
+    if text != contract.jd_success_code or not isinstance(result, dict):
+        refused = text != contract.jd_success_code
+        return Answer("jd", status, body, "gateway", text, contract.codes.get("jd", "gateway", text),
+                      isinstance(gateway, str) and refused, refused, remain_times=remain, message=_text(body.get("msg")))
+    raw = result.get("code")
+    typed = type(raw) is int
+    code = None if raw is None else str(raw)
+    serial = result.get("serialNo")
+    verdict = result.get("result")
+    ran = typed and raw in (0, contract.jd_not_same_person_code)
+    return Answer("jd", status, body, "business", code, contract.codes.get("jd", "business", code),
+                  typed and isinstance(gateway, str), refused=not ran, ran=ran,
+                  score=finite(parse_score(result.get("score"))),
+                  decision=verdict if isinstance(verdict, bool) else None,
+                  serial_no=serial if isinstance(serial, str) else None, remain_times=remain,
+                  message=_text(result.get("msg")))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
+    """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx or requests).
+
+    ``deadline`` (begun, not complete in time), ``oversized body``, ``timeout``, ``undecodable
+    body``, ``cut-off body`` (the answer had begun: ``begun``, or requests' chunked-read error),
+    ``reset`` or ``connection``; the texts are ``harness.clients.NO_ANSWER``. A stack that was
+    never imported raised nothing, so neither is imported here.
+    """
+    from harness.clients._deadline import AnswerTooLarge, DeadlineExceeded
+
+    if isinstance(exc, DeadlineExceeded):
+        return "deadline"
+    if isinstance(exc, AnswerTooLarge):
+        return "oversized body"
+    httpx, requests = sys.modules.get("httpx"), sys.modules.get("requests")
+    if httpx is not None and isinstance(exc, httpx.HTTPError):
+        if isinstance(exc, httpx.TimeoutException):
+            return "timeout"
+        if isinstance(exc, httpx.DecodingError):
+            return "undecodable body"
+        if begun:
+            return "cut-off body"
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            return "reset"
+        return "connection"
+    if requests is not None and isinstance(exc, requests.Timeout):
+        return "timeout"
+    if requests is not None and isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "undecodable body"
+    if begun or requests is not None and isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return "cut-off body"
+    text = _chain_text(exc)
+    if any(mark in text for mark in ("reset", "aborted", "RemoteDisconnected", "Errno 104")):
+        return "reset"
+    return "connection"
+
+
+def _chain_text(exc: BaseException) -> str:
+    parts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(parts) < 5:
+        parts.append(f"{type(seen).__name__}: {seen!r}")
+        seen = seen.__cause__ or seen.__context__
+    return " ".join(parts)
+
+
+def finite(value: float | None) -> float | None:
+    """``value`` when it is a usable number (scores a service gave as ``inf`` or ``nan`` are not)."""
+    return value if value is not None and math.isfinite(value) else None

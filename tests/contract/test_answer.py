@@ -1,0 +1,115 @@
+"""One reader of both APIs' answers (harness.contract.read_answer): every suite sees the same answer."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.contract import no_answer_kind, parse_score, read_answer
+
+
+def _match(errcode: Any, status: str | None = "SUCCESS", **result: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"traceNo": "t-1"}
+    if status is not None:
+        data["status"] = status
+    if result:
+        data["result"] = result
+    return {"errcode": errcode, "errmsg": "x", "data": data}
+
+
+def _jd(gateway: Any = "10000", **result: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": gateway, "msg": "m", "remainTimes": 7}
+    if result:
+        body["result"] = {"msg": "r", "serialNo": "s-1", **result}
+    return body
+
+
+def test_a_match_comparison_that_ran(contract: Any) -> None:
+    a = read_answer(contract, "match", 200, _match(0, success="true", score="91.5"))
+    assert (a.where, a.code, a.category, a.typed, a.refused) == ("errcode", "0", "success", True, False)
+    assert (a.ran, a.processing, a.score, a.decision, a.trace_no) == (True, False, 91.5, True, "t-1")
+    assert read_answer(contract, "match", 200, _match(0, success="false", score="3")).decision is False
+    assert read_answer(contract, "match", 200, _match(0, "PROCESSING")).processing
+
+
+def test_a_match_refusal_carries_its_code_table_entry(contract: Any) -> None:
+    a = read_answer(contract, "match", 200, {"errcode": 42900, "errmsg": "请求过于频繁"})
+    assert (a.refused, a.ran, a.category, a.retryable, a.message) == (True, False, "quota", True, "请求过于频繁")
+    assert a.label == "errcode 42900"
+    unknown = read_answer(contract, "match", 200, {"errcode": 49999, "errmsg": "?"})
+    assert unknown.refused and unknown.meaning is None and unknown.category is None
+
+
+def test_errcode_zero_with_a_failed_status_is_the_two_level_reading(contract: Any) -> None:
+    a = read_answer(contract, "match", 200, _match(0, "FAIL", success="false", score="12"))
+    assert (a.where, a.code, a.refused, a.ran, a.label) == ("status", "FAIL", True, False, "errcode 0 with status FAIL")
+    assert (a.score, a.decision) == (12.0, False)  # the answer still carries what it says (E-039)
+
+
+def test_a_code_of_the_wrong_json_type_is_read_but_not_typed(contract: Any) -> None:
+    a = read_answer(contract, "match", 200, _match("40004"))
+    assert (a.code, a.category, a.typed) == ("40004", "input", False)
+    assert not read_answer(contract, "match", 200, _match(True)).typed
+    assert not read_answer(contract, "jd", 200, _jd(10047)).typed
+    assert not read_answer(contract, "jd", 200, _jd("10000", code="0")).typed
+
+
+def test_jd_gateway_then_business(contract: Any) -> None:
+    refused = read_answer(contract, "jd", 200, _jd("10047"))
+    assert (refused.where, refused.code, refused.category, refused.refused, refused.label) == (
+        "gateway", "10047", "auth", True, "gateway code 10047")
+    same = read_answer(contract, "jd", 200, _jd(code=0, result=True, score=0.93))
+    assert (same.where, same.ran, same.refused, same.decision, same.score, same.serial_no, same.remain_times) == (
+        "business", True, False, True, 0.93, "s-1", 7)
+    other = read_answer(contract, "jd", 200, _jd(code=contract.jd_not_same_person_code, result=False, score=0.2))
+    assert other.ran and not other.refused and other.decision is False and other.category == "business"
+    bad = read_answer(contract, "jd", 200, _jd(code=100, msg="参数不合法!"))
+    assert (bad.refused, bad.ran, bad.label, bad.message, bad.calls_input_invalid) == (
+        True, False, "result.code 100", "参数不合法!", True)
+
+
+def test_gateway_success_without_a_result_is_neither_a_refusal_nor_a_result(contract: Any) -> None:
+    a = read_answer(contract, "jd", 200, _jd("10000"))
+    assert (a.where, a.refused, a.ran, a.typed) == ("gateway", False, False, False)
+
+
+def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelope(contract: Any) -> None:
+    for body in (_match(40031), _jd(code=1152)):
+        raw = json.dumps(body).encode()
+        assert read_answer(contract, None, 200, raw) == read_answer(contract, None, 200, body)
+    assert read_answer(contract, None, 200, json.dumps(_match(0)).encode()).api == "match"
+    assert read_answer(contract, None, 200, json.dumps(_jd()).encode()).api == "jd"
+
+
+@pytest.mark.parametrize("raw", [b"<html>", b"[1, 2]", b'{"other": 1}', b"", b"\xff\xfe"])
+def test_what_is_not_an_envelope_has_no_place(contract: Any, raw: bytes) -> None:
+    a = read_answer(contract, None, 200, raw)
+    assert a.where is None and a.code is None and not a.typed
+
+
+def test_json_the_fast_parser_refuses_still_parses(contract: Any) -> None:
+    # NaN is JSON to Python's parser; a score of NaN is read, and is not a usable score
+    a = read_answer(contract, "jd", 200, b'{"code": "10000", "result": {"code": 0, "score": NaN, "result": true}}')
+    assert a.ran and a.score is None
+    utf16 = read_answer(contract, "match", 200, json.dumps(_match(40004)).encode("utf-16"))
+    assert utf16.code == "40004" and utf16.refused
+
+
+def test_one_score_parser() -> None:
+    assert parse_score("91") == 91.0 and parse_score(0.5) == 0.5 and parse_score(3) == 3.0
+    assert parse_score(True) is None and parse_score(None) is None and parse_score("high") is None
+    assert parse_score([1]) is None
+    assert math.isinf(parse_score("1e400") or 0.0)   # kept: the range rules report it
+
+
+def test_no_answer_kinds_of_httpx_errors() -> None:
+    request = httpx.Request("POST", "http://127.0.0.1/x")
+    assert no_answer_kind(httpx.ReadTimeout("t", request=request)) == "timeout"
+    assert no_answer_kind(httpx.RemoteProtocolError("r", request=request)) == "reset"
+    assert no_answer_kind(httpx.RemoteProtocolError("r", request=request), begun=True) == "cut-off body"
+    assert no_answer_kind(httpx.DecodingError("d", request=request)) == "undecodable body"
+    assert no_answer_kind(httpx.ConnectError("c", request=request)) == "connection"
