@@ -39,6 +39,7 @@ class Reading:
     observed_by: tuple[str, ...] = ()
     emulator: bool = False
     safe_limit: int | None = None   # a limit's largest value within every reading
+    emulator_serves: str = ""       # the concrete member of the alternative the emulator serves
 
     def names(self) -> tuple[str, ...]:
         return (self.default.name, *(a.name for a in self.alternatives))
@@ -57,6 +58,7 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
             out[rid] = Reading(id=rid, title=str(entry["title"]), seed=str(entry["seed"]), default=default,
                                alternatives=alternatives, observed_by=tuple(entry.get("observed_by", ())),
                                emulator=bool(entry.get("emulator", False)),
+                               emulator_serves=str(entry.get("emulator_serves", "")),
                                safe_limit=int(entry["safe_limit"]) if entry.get("safe_limit") is not None else None)
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None

@@ -22,6 +22,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from . import _readings as alt
 from ._context import Emulator, emulator_of, read_body
 from ._envelope import Answer, json_response, match_error, match_success
 from ._faces import template_of_image, template_of_video
@@ -68,6 +69,8 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
 
 
 def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
+    if emu.settings.readings:
+        body = alt.match_body(emu, body)
     emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
     ctype = "text/plain" if emu.broken("wrong-content-type") else "application/json"
     return json_response(body, content_type=ctype)
@@ -163,7 +166,7 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     if face.get("type") != "video" or face.get("videoType") != "LIP":
         return
     outcome = emu.state.redeem_live_code(str(body.get("liveCode", "")),
-                                         consume=not emu.broken("livecode-reusable"))
+                                         consume=not emu.broken("livecode-reusable") and alt.redeem_consumes(emu))
     codes = {"unknown": 40012, "expired": 40013, "used": 40014}
     if outcome in codes and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
         raise Answer(codes[outcome], "liveCode " + outcome)
@@ -203,7 +206,7 @@ async def _compare(emu: Emulator, operation: str, reference: Any, face: Any,
 
 async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> dict[str, Any]:
     """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013)."""
-    if not body.get("async"):
+    if not body.get("async") or alt.answers_async_at_once(emu):
         return _success(emu, await _deferrable(emu, compute))
     trace = emu.state.trace_no()
     job = emu.state.add_job(trace, emu.settings.async_ttl_s)
@@ -257,6 +260,7 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         raise Answer(40022, "no registry photo for this idNum")
     if identity.name != body["name"]:
         raise Answer(40023, "name does not match the registry")
+    alt.check_idno_live_code(emu, body)
     _redeem_live_code(emu, body)
     facts = emu.contract.operation("matchIdno").facts
 

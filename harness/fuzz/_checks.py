@@ -151,7 +151,33 @@ def check_spec(contract: Contract, request: FuzzRequest, exchange: Exchange, *, 
                            f"{seen.where} code {seen.code} is not in specs/codes.yaml"))
     out += _match_invariants(contract, request, exchange.body, readings) if request.api == "match" else \
         _jd_invariants(contract, request, exchange.body, request_valid, readings)
-    return out
+    return out + _optional_parts(contract, request, exchange.body, readings)
+
+
+def _optional_parts(contract: Contract, request: FuzzRequest, body: dict[str, Any],
+                    readings: ReadingLog | None) -> list[Problem]:
+    """Whether the optional parts are sent (E-006 internal, E-023 JD), as FH-M08/FH-J14 judge: a
+    success without errmsg, an error with ``data``/``result`` null, a JD business error of only code
+    and msg follow the documents' other reading."""
+    if request.api == "match":
+        errcode = body.get("errcode")
+        if not isinstance(errcode, int) or isinstance(errcode, bool):
+            return []
+        left_out = body.get("errmsg") is None if errcode == 0 else ("data" in body and body["data"] is None)
+        return record_reading(readings, "E-006", not left_out, Problem(
+            "optional_parts", "low", f"errcode {errcode} without errmsg or with data null", "E-006"))
+    code, result = body.get("code"), body.get("result")
+    if not isinstance(code, str):
+        return []
+    if code != contract.jd_success_code:
+        left_out = "result" in body and result is None
+    elif isinstance(result, dict) and isinstance(result.get("code"), int) \
+            and result["code"] not in (0, contract.jd_not_same_person_code):
+        left_out = "serialNo" not in result and "timestamp" not in result
+    else:
+        return []
+    return record_reading(readings, "E-023", not left_out, Problem(
+        "optional_parts", "low", f"gateway {code}: result null, or a business error of only code and msg", "E-023"))
 
 
 def _match_invariants(contract: Contract, request: FuzzRequest, body: dict[str, Any],
@@ -174,6 +200,8 @@ def _match_invariants(contract: Contract, request: FuzzRequest, body: dict[str, 
     if request.operation == "match" and not success and score >= threshold:
         return [Problem("success_follows_threshold", "high", message + "; 'false' (出错) with a passing score fits "
                                                                       "no reading", "E-011")]
+    if (score >= threshold) == success and not (request.operation == "match" and not success):
+        return []   # fits both readings: only /match "false" below 80 contradicts comparison-ran
     return record_reading(readings, "E-011", (score >= threshold) == success,
                     Problem("success_follows_threshold", "high", message, "E-011"))
 
