@@ -18,7 +18,7 @@ from ._context import Emulator, emulator_of, read_body
 from ._envelope import Answer, business_msg, jd_gateway_error, json_response
 from ._faces import template_of_image
 from ._json import parse_json
-from ._media import MediaError, fetch, from_base64, from_byte_array
+from ._media import MediaError, fetch, from_byte_array
 from ._scoring import jd_score
 from ._settings import AppKey
 from ._validation import check_jd
@@ -149,7 +149,7 @@ def _check(emu: Emulator, body: Any) -> None:
 async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
     source = next(s for s in _SOURCES if s in item)
     if source == "imgBase64":
-        data = from_base64(item["imgBase64"], what)
+        data = alt.decode_base64(emu, item["imgBase64"], what)
     elif source == "imgArr":
         data = from_byte_array(item["imgArr"])
     else:

@@ -28,7 +28,7 @@ from ._envelope import Answer, json_response, match_error, match_success
 from ._faces import template_of_image, template_of_video
 from ._idcard import valid_id_number
 from ._json import parse_json
-from ._media import MediaError, fetch, from_base64
+from ._media import MediaError, fetch
 from ._scoring import match_score
 from ._validation import check_match
 from .engines import FaceRejected
@@ -175,7 +175,7 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
 async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
     origin = part.get("origin") or "self"
     if origin == "self":
-        return from_base64(part["data"], what)
+        return alt.decode_base64(emu, part["data"], what)
     return await asyncio.to_thread(fetch, emu.settings, origin, part["data"], what)
 
 

@@ -9,11 +9,15 @@ named in readings.yaml (``emulator_serves``).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 import uuid
 from typing import Any
 
 from ._context import Emulator
 from ._envelope import Answer
+from ._media import MediaError, from_base64
 
 OWN_CODE_OFFSET = 39_000         # E-014: the emulator's own numbering, errcode 40002 -> 1002
 SHARED_APPKEY_OTHER_CALLS = 1    # E-028: another caller of the appkey spends one call between ours
@@ -35,6 +39,25 @@ def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         else:
             body = {**body, "data": None}                             # data: - (not always returned)
     return body
+
+
+_DATA_URI = re.compile(r"^data:[^,]{0,100};base64,")
+_SPACE = re.compile(r"\s+")
+
+
+def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
+    """E-043 lenient: other base64 spellings decode too (line breaks, no padding, a data-URI prefix,
+    the URL-safe alphabet); with the default reading only the strict form (``from_base64``)."""
+    if not emu.settings.readings or not served(emu, "E-043"):
+        return from_base64(text, what)
+    cleaned = _SPACE.sub("", _DATA_URI.sub("", text)).rstrip("=")
+    try:
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise MediaError("undecodable", f"{what}: not base64 in any spelling") from None
 
 
 def redeem_consumes(emu: Emulator) -> bool:
