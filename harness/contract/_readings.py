@@ -40,6 +40,8 @@ class Reading:
     emulator: bool = False
     safe_limit: int | None = None   # a limit's largest value within every reading
     emulator_serves: str = ""       # the concrete member of the alternative the emulator serves
+    suites: tuple[str, ...] = ("conformance", "fuzz")   # the suites whose requests tell the readings apart
+    family: bool = False            # independent limits: a lenient target may be seen "mixed"
 
     def names(self) -> tuple[str, ...]:
         return (self.default.name, *(a.name for a in self.alternatives))
@@ -59,6 +61,8 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
                                alternatives=alternatives, observed_by=tuple(entry.get("observed_by", ())),
                                emulator=bool(entry.get("emulator", False)),
                                emulator_serves=str(entry.get("emulator_serves", "")),
+                               suites=tuple(entry.get("suites", ("conformance", "fuzz"))),
+                               family=bool(entry.get("family", False)),
                                safe_limit=int(entry["safe_limit"]) if entry.get("safe_limit") is not None else None)
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
