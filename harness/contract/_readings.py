@@ -93,7 +93,6 @@ def check_required(required: Mapping[str, str], readings: Mapping[str, Reading],
 class _Tally:
     counts: dict[str, int] = field(default_factory=lambda: {"default": 0, "alternative": 0})
     example: dict[str, str] = field(default_factory=dict)
-    ref: str | None = None
 
 
 class ReadingLog:
@@ -107,14 +106,14 @@ class ReadingLog:
         self._tallies: dict[str, _Tally] = {}
         self._lock = threading.Lock()
 
-    def observe(self, erratum: str, which: Which, example: str = "", ref: str | None = None) -> None:
+    def observe(self, erratum: str, which: Which, example: str = "") -> None:
+        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No replay
+        file is written for an observation: `conform --reading ID=alternative` reproduces one."""
         with self._lock:
             tally = self._tallies.setdefault(erratum, _Tally())
             tally.counts[which] += 1
             if example and which not in tally.example:
                 tally.example[which] = example[:300]
-            if ref and tally.ref is None and which == "alternative":
-                tally.ref = ref
 
     def merge(self, other: ReadingLog) -> None:
         for rid, tally in other.snapshot().items():
@@ -124,11 +123,10 @@ class ReadingLog:
                     mine.counts[which] += tally.counts[which]
                 for which, text in tally.example.items():
                     mine.example.setdefault(which, text)
-                mine.ref = mine.ref or tally.ref
 
     def snapshot(self) -> dict[str, _Tally]:
         with self._lock:
-            return {k: _Tally(dict(v.counts), dict(v.example), v.ref) for k, v in self._tallies.items()}
+            return {k: _Tally(dict(v.counts), dict(v.example)) for k, v in self._tallies.items()}
 
     def mismatch(self, erratum: str, which: Which) -> bool:
         """Whether ``which`` contradicts a reading the policy requires."""
@@ -150,8 +148,6 @@ class ReadingLog:
         out: dict[str, Any] = {"counts": dict(tally.counts)}
         if tally.example:
             out["example"] = tally.example.get("alternative") or tally.example.get("default")
-        if tally.ref:
-            out["replay"] = tally.ref
         return out
 
     def errata(self, contract: Any) -> list[Any]:
@@ -195,7 +191,6 @@ class ReadingLog:
             example = entry.get("example") if isinstance(entry, dict) else None
             if example:
                 tally.example["alternative" if tally.counts["alternative"] else "default"] = str(example)
-            tally.ref = entry.get("replay") if isinstance(entry, dict) else None
         return log
 
 
