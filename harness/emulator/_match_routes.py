@@ -12,6 +12,7 @@ so the harness's observation of each reading is tested against a server that rea
 - E-043 / E-032 alternative: the limits and formats the documents do not give (marked ``x-reading``
   in the specs: serialNo, name and liveCode patterns, fds/uri shapes, extData size; validateData's
   empty body) are not enforced.
+- the others (E-006, E-008, E-013, E-014, E-042): ``_readings.py``, called on their own paths.
 """
 
 from __future__ import annotations
