@@ -25,7 +25,8 @@ MB = 5_000_000                   # E-020: "5M" as 5,000,000 decoded bytes
 
 
 def served(emu: Emulator, erratum: str) -> bool:
-    return emu.settings.alternative(erratum)
+    """Whether the emulator serves the alternative of ``erratum`` (no lookup at all by default)."""
+    return bool(emu.settings.readings) and emu.settings.alternative(erratum)
 
 
 def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
