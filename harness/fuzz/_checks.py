@@ -185,6 +185,11 @@ def _match_invariants(contract: Contract, request: FuzzRequest, body: dict[str, 
     """E-011 as conformance's FH-M02 judges it: /match "true" below 80 and /idno decided at another
     threshold are readings; /match "false" with a passing score fits none."""
     data = body.get("data")
+    if body.get("errcode") == 0 and isinstance(data, dict) and data.get("status") not in ("SUCCESS", "PROCESSING") \
+            and isinstance(data.get("result"), dict) and (data["result"].get("success") == "true" or data["result"].get("code")):
+        # as conformance's FH-M01: whichever reading of E-039, a positive result needs status SUCCESS
+        return [Problem("status_consistent", "medium", f"errcode 0 with status {data.get('status')!r} and a positive "
+                                                       "result; “SUCCESS”为业务成功", "E-039")]
     if body.get("errcode") != 0 or not isinstance(data, dict) or not isinstance(data.get("result"), dict) \
             or data.get("status") != "SUCCESS":
         return []
