@@ -118,7 +118,7 @@ def test_every_reading_is_served_by_the_emulator() -> None:
 
 
 # break modes that violate a seed rule, and the rule that must still name them under every alternative
-SEED_BREAKS = [("score-as-number", "match", "FH-M03"), ("duplicate-traceno", "match", "FH-M05"),
+SEED_BREAKS = [("score-as-number", "match", "FH-M03"), ("errcode-status-mismatch", "match", "FH-M01"),
                ("thresholds-out-of-order", "jd", "FH-J06"), ("accept-bad-sign", "jd", "FH-A10")]
 
 
@@ -135,13 +135,17 @@ def test_seed_break_is_a_finding_under_every_alternative(tmp_path: Path, mode: s
     assert result.status != "pass"
 
 
-def test_fuzz_finds_a_seed_break_under_every_alternative(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("mode", "check"), [("score-out-of-range", "response_schema"),
+                                             ("errcode-status-mismatch", "status_consistent")])
+def test_fuzz_finds_a_seed_break_under_every_alternative(tmp_path: Path, mode: str, check: str) -> None:
+    """errcode 0, status FAIL and a positive result fits no reading of E-039 (“SUCCESS”为业务成功),
+    even against a service that takes the two-level reading."""
     from harness.fuzz import emulator_overrides, run_fuzz
     from harness.target import open_target
 
     served = {rid: "alternative" for rid in READINGS}
-    with open_target("emulator", engine="fast", breaks=("score-out-of-range",), readings=served,
-                     **emulator_overrides()) as target:
+    with open_target("emulator", engine="fast", breaks=(mode,), readings=served, **emulator_overrides()) as target:
         result = run_fuzz(target.url, is_emulator=True, api="match", seed=1, max_examples=5, credentials=DEMO,
-                          out_dir=tmp_path, only=["match:valid-requests"], breaks=("score-out-of-range",))
-    assert any(f.severity in SERIOUS and f.basis == "seed" for f in result.findings), _explain(result)
+                          out_dir=tmp_path, only=["match:valid-requests"], breaks=(mode,))
+    named = [f for f in result.findings if f.check == check]
+    assert named and all(f.severity in SERIOUS and f.basis == "seed" for f in named), _explain(result)
