@@ -89,7 +89,8 @@ def print_readings(cells: list[ReadingCell]) -> None:
         return c.observed + extra
 
     head = ("erratum", "reading served", *suites)
-    lines = [(e, f"{r} ({n})", *(cell(row.get(s)) for s in suites)) for (e, r, n), row in sorted(by_row.items())]
+    order = sorted(by_row.items(), key=lambda item: (item[0][0], item[0][1] != "default"))   # default first
+    lines = [(e, f"{r} ({n})", *(cell(row.get(s)) for s in suites)) for (e, r, n), row in order]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
     for line in (head, *lines):
         print("  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip())
