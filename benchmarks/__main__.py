@@ -33,7 +33,10 @@ def main() -> int:
             failed.append(path.stem)
     print()
     _table.print_table(_table.ROWS)
-    written = _table.write_json(_table.ROWS, here.parent / "reports" / "bench")
+    if _table.READING_CELLS:
+        print("\nreadings of the documents x suite (what summary.json observed against an emulator serving each):")
+        _table.print_readings(_table.READING_CELLS)
+    written = _table.write_json(_table.ROWS, here.parent / "reports" / "bench", _table.READING_CELLS)
     print(f"written: {written.relative_to(here.parent)} (and latest.json beside it)")
     if failed:
         print("missed targets: " + ", ".join(failed))

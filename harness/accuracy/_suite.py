@@ -30,7 +30,7 @@ from ..errors import UsageError
 from ._cache import OutcomeCache
 from ._claims import Claim, UntestableClaim
 from ._dataset import load_dataset
-from ._documented import jd_documented_claims, match_documented_claims
+from ._documented import MATCH_CLAIMS_NOTE, jd_documented_claims, match_documented_claims
 from ._pairs import PairImages, build_pairs
 from ._payloads import PayloadSource, limits_for
 from ._result import AccuracyResult
@@ -174,6 +174,8 @@ def run_accuracy_suite(
                     result = demote(result, dataset.caveat)
                 results.append(result)
                 notes += _notes(result, reencoded, api, contract)
+                if api == "match":
+                    notes.append(MATCH_CLAIMS_NOTE)
     finished = datetime.now(UTC)
     write_accuracy_json(out / RESULT_FILE, results, dataset, notes)
     reproduce = {api: _reproduce(target, faces, api, max_pairs, seed) for api in apis}

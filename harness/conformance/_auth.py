@@ -68,7 +68,8 @@ def apply_jd(query: dict[str, Any], directive: Directive, creds: Credentials, wi
     how = directive.get("sign", "fresh")
     stamp = values["timestamp"] or ""
     values["sign"] = {"fresh": jd_sign(secret, stamp), "absent": None,
-                      "invalid": jd_sign(secret + "-wrong", stamp)}.get(how) \
+                      "invalid": jd_sign(secret + "-wrong", stamp),
+                      "upper": jd_sign(secret, stamp).upper()}.get(how) \
         if isinstance(how, str) else str(how.get("literal", ""))
     for name in JD_AUTH_PARAMS:
         query.pop(name, None)

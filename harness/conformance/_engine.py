@@ -127,6 +127,10 @@ def install(session: Session, schema: Any) -> None:
             positive = session.mode_of(case, settled=False) != "negative"
             case.body = session.injector.inject(operation, case.body, positive=positive) \
                 if isinstance(case.body, dict) else case.body
+            if operation == "matchIdno" and positive and isinstance(case.body, dict):
+                code = session.fresh_live_code()   # liveCode 是 on /idno (E-008): valid under every reading
+                if code is not None:
+                    case.body["liveCode"] = code
         return case
 
     def before_add_examples(context: Any, examples: list[Any]) -> None:

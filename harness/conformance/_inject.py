@@ -5,7 +5,9 @@ base64, a byte array by real bytes), so a negative case stays negative where the
 so. In positive cases ``fds``/``uri`` sources become inline base64: a live service would otherwise
 fetch arbitrary generated URLs; in negative cases a generated URL is pointed at an unroutable
 loopback port for the same reason. For ``/idno`` a well-formed ID number gets a correct check digit
-(the schema cannot express GB 11643) or, every other case, the configured registry identity.
+(the schema cannot express GB 11643) or, every other case, the configured registry identity. Positive
+cases are made valid under every reading of the documents: /idno gets ``videoType`` (and, from the
+engine's hook, a fresh liveCode), JD a short alphanumeric ``serialNo``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ._payloads import Media, PayloadPool
 SAFE_URL = "http://127.0.0.1:9/faceharness-not-fetched.jpg"
 _ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
+_SHORT_ALNUM = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
 class PayloadInjector:
@@ -55,6 +58,9 @@ class PayloadInjector:
                 self._jd(body, key, convert)
             else:
                 self._match(operation, body, key, convert)
+        serial = body.get("serialNo")
+        if positive and operation == "faceCompareNew" and isinstance(serial, str) and not _SHORT_ALNUM.match(serial):
+            body["serialNo"] = "fh" + key.hex()[:20]   # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
         return body
 
     # --- internal API -------------------------------------------------------------------

@@ -113,6 +113,21 @@ def wrong_sign(p: ProbeContext) -> None:
     _jd_probe(p, {"sign": "invalid"}, "invalid sign", "a sign made with the wrong secret")
 
 
+@probe("FH-A11", "auth-uppercase-sign", api="jd", basis="reading", erratum="E-018")
+def uppercase_sign(p: ProbeContext) -> Any:
+    """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the case)."""
+    p.operation = "faceCompareNew"
+    exchange = p.canonical("faceCompareNew")
+    exchange.auth = {"sign": "upper"}
+    where, code, meaning = p.code_of(p.send(exchange))
+    if where == "http":
+        raise violation(f"Received: HTTP {code} for a sign in uppercase hex\nExpected: an envelope", exchange=exchange)
+    if where == "business":
+        raise observed("E-018", "Received: the gateway accepted the right sign in uppercase hex\n"
+                                "Default reading: lowercase hex only (10047 for the uppercase digits)", exchange=exchange)
+    return "E-018" if meaning is not None and meaning.category == "auth" else None
+
+
 # --- size limits ----------------------------------------------------------------------------
 def _b64_image(p: ProbeContext, chars: int) -> str:
     """A real JPEG whose base64 text is exactly ``chars`` long (a multiple of 4)."""
@@ -144,8 +159,8 @@ def base64_at_limit(p: ProbeContext) -> Any:
 def base64_over_limit(p: ProbeContext) -> Any:
     """image.data one base64 quantum over 409,600 characters: refused with an envelope, never a 5xx.
 
-    Refused with the over-size code is the default reading of E-012; accepted is another limit
-    (larger, or on decoded bytes), an observation.
+    Accepted is another limit (larger, or on decoded bytes), an observation of E-012; refused fits
+    either reading (FH-L01 tells them apart at the limit).
     """
     p.operation = "match"
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
@@ -161,7 +176,7 @@ def base64_over_limit(p: ProbeContext) -> Any:
                                 "Default reading: refused, over 400 KiB of text; the service's limit is larger "
                                 "or counts decoded bytes", exchange=exchange)
     p.expect(exchange, response, _code(p, "errcode", "data over the size limit"), f"image.data of {chars} characters")
-    return "E-012"
+    return None   # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
@@ -278,13 +293,21 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
         exchange = p.canonical(operation)
         exchange.body = body
         started = time.monotonic()
-        hits = sum(str(p.code_of(p.send(exchange))[1]) == expected.code for _ in range(burst))
+        hits = sum(_refused_as(p.code_of(p.send(exchange)), expected) for _ in range(burst))
         took = time.monotonic() - started
     if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
         raise violation(f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
                         f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
                         f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
                         exchange=exchange)
+
+
+def _refused_as(seen: tuple[str, Any, Code | None], expected: Code) -> bool:
+    """The expected code, or (internal API, E-014 own-codes) an error code outside the table: a
+    service's own throttling code is one of those, and without its table the probe cannot tell which."""
+    where, code, meaning = seen
+    return str(code) == expected.code or (not expected.documented and where == expected.where and meaning is None
+                                          and str(code) not in ("0", "None"))
 
 
 @contextmanager
@@ -310,7 +333,7 @@ ROUNDS = 3         # rounds against the emulator (a live target gets one)
 _SAME_OUTCOME = ("success", "business")   # the answers of a valid comparison: match or not (1155)
 
 
-@probe("FH-L11", "jd-concurrency-limit", api="jd", severity="medium",
+@probe("FH-L12", "jd-concurrency-limit", api="jd", severity="medium",
        quote="业务错误码 ... 43010 流量受限 (JD's business code table)")
 def jd_concurrency_limit(p: ProbeContext) -> None:
     """A request accepted alone, sent with others in flight, is answered the same way or refused
@@ -400,3 +423,23 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         raise violation(f"Received: success 'true' for ID number {exchange.body['idNum']}, in no registry\n"
                         "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
                         exchange=exchange)
+
+
+@probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), basis="reading", erratum="E-008")
+def idno_without_livecode(p: ProbeContext) -> Any:
+    """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks both 是)."""
+    p.operation = "matchIdno"
+    exchange = p.canonical("matchIdno")
+    exchange.body.pop("liveCode", None)
+    exchange.body["faceData"].pop("videoType", None)
+    where, code, meaning = p.code_of(p.send(exchange))
+    if where == "http":
+        raise violation(f"Received: HTTP {code} for /idno without liveCode and videoType\n"
+                        "Expected: an envelope (errcode 是)", exchange=exchange)
+    if str(code) == "0":
+        return "E-008"
+    if meaning is None or meaning.category in ("input", "liveness"):
+        raise observed("E-008", f"Received: errcode {code} for /idno without liveCode and videoType\n"
+                                "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
+                                "the service enforces the table's 是", exchange=exchange)
+    return None   # refused for another reason (throttled, the identity): nothing to tell

@@ -118,6 +118,8 @@ def business_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: An
     if meaning is None or not isinstance(msg, str):
         return None
     allowed = ("success", meaning.msg_prefix) if code == 0 else (meaning.msg_prefix,)
+    if code == 0 and msg.startswith(allowed):
+        return None   # "success" for 0 is the table's word under any wording of the errors
     if not msg.startswith(allowed):
         raise observed("E-027", f"Received: result.code {code} with msg {msg[:80]!r}\n"
                                 f"Default reading: msg beginning with {' or '.join(repr(a) for a in allowed)} (E-027)")
@@ -254,3 +256,27 @@ def result_timestamp_ms(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     if abs(stamp - time.time() * 1000) > _DAY_MS:
         raise violation(f"Received: result.timestamp={stamp}\nExpected: milliseconds since the epoch, "
                         "within a day of now (E-029)")
+
+
+@rule("FH-J14", "jd-optional-parts-sent", api="jd", severity="low", basis="reading", erratum="E-023")
+def jd_optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+    """Whether a gateway error leaves result out and a business error's result carries serialNo and
+    timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is empty)."""
+    body = _gateway(response)
+    code = body.get("code") if body else None
+    if not isinstance(code, str):
+        return None
+    if code != ctx.contract.jd_success_code:
+        if "result" in body and body["result"] is None:  # type: ignore[operator,index]
+            raise observed("E-023", f"Received: gateway {code} with \"result\": null\n"
+                                    "Default reading: no result part on a gateway error")
+        return "E-023"
+    result = body.get("result")  # type: ignore[union-attr]
+    business = _int(result.get("code")) if isinstance(result, dict) else None
+    if business is None or business in (0, ctx.contract.jd_not_same_person_code):
+        return None
+    if "serialNo" not in result and "timestamp" not in result:  # type: ignore[operator]
+        raise observed("E-023", f"Received: business code {business} whose result holds only "
+                                f"{', '.join(sorted(result))}\n"  # type: ignore[arg-type]
+                                "Default reading: serialNo and timestamp beside code and msg")
+    return "E-023"

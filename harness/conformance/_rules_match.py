@@ -66,7 +66,8 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
             raise violation(f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
                             "Expected: no business success in an answer whose errcode says 异常 (" + _ERRCODE + ")",
                             severity="medium")
-        return None
+        meaning = ctx.code("errcode", errcode)   # a business failure refused by errcode: E-039's default
+        return "E-039" if meaning is not None and meaning.category in ("business", "image_quality") else None
     if not isinstance(data, dict):
         raise violation("Received: errcode=0 without a data object\n"
                         "Expected: data with status and traceNo (both 是 in the document)")
@@ -86,7 +87,7 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
         if asked_async:
             raise observed("E-013", "Received: async=true answered at once with status SUCCESS and a result\n"
                                     "Default reading: PROCESSING now, the result later (E-013)")
-        return ("E-039", "E-013") if ctx.operation == "asyncResult" else "E-039"
+        return "E-013" if ctx.operation == "asyncResult" else None   # a success fits either reading of E-039
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
         return "E-013"
     if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
@@ -103,9 +104,10 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
 def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
-    /match: "true" below 80 is the comparison-ran reading; "false" at or above 80 fits no reading
-    ("false" is 出错 or below the advised 80). /idno: a success decided at another threshold is the
-    service's own threshold (70 is 推荐); a success without a score breaks 验证通过时返回.
+    /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
+    "true" at or above 80 fits both (not counted); "false" at or above 80 fits none ("false" is 出错 or
+    below the advised 80). /idno: a success decided at another threshold is the service's own
+    threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score breaks 验证通过时返回.
     """
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -120,8 +122,8 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
     if score is None or not low <= score <= high:
         return None   # a score outside 0..100 is FH-M04's finding, not a reading
-    if success == (score >= threshold):
-        return "E-011"
+    if success == (score >= threshold):   # only /match "false" below 80 contradicts the other reading
+        return "E-011" if ctx.operation == "match" and not success else None
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:
         raise violation(f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold reading "
@@ -204,3 +206,23 @@ def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> 
         raise observed("E-014", f"Received: errcode {errcode} with errmsg {errmsg[:80]!r}\n"
                                 f"Default reading: errmsg beginning with {meaning.msg_prefix!r}")
     return "E-014"
+
+
+@rule("FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006")
+def optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+    """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them out.
+
+    errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and an error
+    with ``"data": null`` follow the document as well.
+    """
+    body = _envelope(response)
+    errcode = body.get("errcode") if body else None
+    if not isinstance(errcode, int) or isinstance(errcode, bool):
+        return None
+    if errcode == 0 and body.get("errmsg") is None:  # type: ignore[union-attr]
+        raise observed("E-006", "Received: errcode 0 without errmsg\n"
+                                "Default reading: errmsg 'SUCCESS' as the examples have it (errmsg 否)")
+    if errcode != 0 and "data" in body and body["data"] is None:  # type: ignore[operator,index]
+        raise observed("E-006", f"Received: errcode {errcode} with \"data\": null\n"
+                                "Default reading: no data part in an error answer (data -)")
+    return "E-006"

@@ -76,6 +76,27 @@ class Session:
         return from_case(case, api=self.api, operation=operation, creds=self.creds, contract=self.contract,
                          mode=mode)
 
+    def fresh_live_code(self) -> str | None:
+        """A liveCode validateData issues now, for a request meant to be valid under every reading
+        (/idno marks liveCode 是, E-008); None when none is issued or the budget is spent."""
+        from ._auth import apply_token
+
+        try:
+            self.tracker.ensure_budget()
+            headers: dict[str, Any] = {}
+            apply_token(headers, "fresh", self.creds)
+            issue = self.contract.operation("liveCode")
+            answer = self.http.request(issue.method.upper(), self.target.rstrip("/") + issue.path, json={},
+                                       headers=headers, timeout=self.timeout_s or 30)
+            self.tracker.observe(api=self.api, operation="liveCode", case_id=f"fresh-liveCode-{id(answer)}", query={},
+                                 status=answer.status_code, content=answer.content)
+            data = answer.json().get("data") if answer.status_code == 200 else None
+        except Exception:  # noqa: BLE001 - no code: the case goes without one; other rules report why
+            return None
+        result = data.get("result") if isinstance(data, dict) else None
+        code = result.get("code") if isinstance(result, dict) else None
+        return code if isinstance(code, str) else None
+
     # --- hooks ------------------------------------------------------------------------------
     def observe(self, case: Any, response: Any) -> None:
         operation = self.operation_id(case)

@@ -39,6 +39,9 @@ class Reading:
     observed_by: tuple[str, ...] = ()
     emulator: bool = False
     safe_limit: int | None = None   # a limit's largest value within every reading
+    emulator_serves: str = ""       # the concrete member of the alternative the emulator serves
+    suites: tuple[str, ...] = ("conformance", "fuzz")   # the suites whose requests tell the readings apart
+    family: bool = False            # independent limits: a lenient target may be seen "mixed"
 
     def names(self) -> tuple[str, ...]:
         return (self.default.name, *(a.name for a in self.alternatives))
@@ -57,6 +60,9 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
             out[rid] = Reading(id=rid, title=str(entry["title"]), seed=str(entry["seed"]), default=default,
                                alternatives=alternatives, observed_by=tuple(entry.get("observed_by", ())),
                                emulator=bool(entry.get("emulator", False)),
+                               emulator_serves=str(entry.get("emulator_serves", "")),
+                               suites=tuple(entry.get("suites", ("conformance", "fuzz"))),
+                               family=bool(entry.get("family", False)),
                                safe_limit=int(entry["safe_limit"]) if entry.get("safe_limit") is not None else None)
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
@@ -87,7 +93,6 @@ def check_required(required: Mapping[str, str], readings: Mapping[str, Reading],
 class _Tally:
     counts: dict[str, int] = field(default_factory=lambda: {"default": 0, "alternative": 0})
     example: dict[str, str] = field(default_factory=dict)
-    ref: str | None = None
 
 
 class ReadingLog:
@@ -101,14 +106,14 @@ class ReadingLog:
         self._tallies: dict[str, _Tally] = {}
         self._lock = threading.Lock()
 
-    def observe(self, erratum: str, which: Which, example: str = "", ref: str | None = None) -> None:
+    def observe(self, erratum: str, which: Which, example: str = "") -> None:
+        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No replay
+        file is written for an observation: `conform --reading ID=alternative` reproduces one."""
         with self._lock:
             tally = self._tallies.setdefault(erratum, _Tally())
             tally.counts[which] += 1
             if example and which not in tally.example:
                 tally.example[which] = example[:300]
-            if ref and tally.ref is None and which == "alternative":
-                tally.ref = ref
 
     def merge(self, other: ReadingLog) -> None:
         for rid, tally in other.snapshot().items():
@@ -118,11 +123,10 @@ class ReadingLog:
                     mine.counts[which] += tally.counts[which]
                 for which, text in tally.example.items():
                     mine.example.setdefault(which, text)
-                mine.ref = mine.ref or tally.ref
 
     def snapshot(self) -> dict[str, _Tally]:
         with self._lock:
-            return {k: _Tally(dict(v.counts), dict(v.example), v.ref) for k, v in self._tallies.items()}
+            return {k: _Tally(dict(v.counts), dict(v.example)) for k, v in self._tallies.items()}
 
     def mismatch(self, erratum: str, which: Which) -> bool:
         """Whether ``which`` contradicts a reading the policy requires."""
@@ -144,8 +148,6 @@ class ReadingLog:
         out: dict[str, Any] = {"counts": dict(tally.counts)}
         if tally.example:
             out["example"] = tally.example.get("alternative") or tally.example.get("default")
-        if tally.ref:
-            out["replay"] = tally.ref
         return out
 
     def errata(self, contract: Any) -> list[Any]:
@@ -189,7 +191,6 @@ class ReadingLog:
             example = entry.get("example") if isinstance(entry, dict) else None
             if example:
                 tally.example["alternative" if tally.counts["alternative"] else "default"] = str(example)
-            tally.ref = entry.get("replay") if isinstance(entry, dict) else None
         return log
 
 

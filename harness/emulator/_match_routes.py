@@ -12,6 +12,7 @@ so the harness's observation of each reading is tested against a server that rea
 - E-043 / E-032 alternative: the limits and formats the documents do not give (marked ``x-reading``
   in the specs: serialNo, name and liveCode patterns, fds/uri shapes, extData size; validateData's
   empty body) are not enforced.
+- the others (E-006, E-008, E-013, E-014, E-042): ``_readings.py``, called on their own paths.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from . import _readings as alt
 from ._context import Emulator, emulator_of, read_body
 from ._envelope import Answer, json_response, match_error, match_success
 from ._faces import template_of_image, template_of_video
 from ._idcard import valid_id_number
 from ._json import parse_json
-from ._media import MediaError, fetch, from_base64
+from ._media import MediaError, fetch
 from ._scoring import match_score
 from ._validation import check_match
 from .engines import FaceRejected
@@ -68,6 +70,8 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
 
 
 def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
+    if emu.settings.readings:
+        body = alt.match_body(emu, body)
     emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
     ctype = "text/plain" if emu.broken("wrong-content-type") else "application/json"
     return json_response(body, content_type=ctype)
@@ -163,7 +167,7 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     if face.get("type") != "video" or face.get("videoType") != "LIP":
         return
     outcome = emu.state.redeem_live_code(str(body.get("liveCode", "")),
-                                         consume=not emu.broken("livecode-reusable"))
+                                         consume=not emu.broken("livecode-reusable") and alt.redeem_consumes(emu))
     codes = {"unknown": "livecode_unknown", "expired": "livecode_expired", "used": "livecode_used"}
     if outcome in codes and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
         raise Answer(emu.contract.code_named("match", codes[outcome]), "liveCode " + outcome)
@@ -172,7 +176,7 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
 async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
     origin = part.get("origin") or "self"
     if origin == "self":
-        return from_base64(part["data"], what)
+        return alt.decode_base64(emu, part["data"], what)
     return await asyncio.to_thread(fetch, emu.settings, origin, part["data"], what)
 
 
@@ -203,7 +207,7 @@ async def _compare(emu: Emulator, operation: str, reference: Any, face: Any,
 
 async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> dict[str, Any]:
     """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013)."""
-    if not body.get("async"):
+    if not body.get("async") or alt.answers_async_at_once(emu):
         return _success(emu, await _deferrable(emu, compute))
     trace = emu.state.trace_no()
     job = emu.state.add_job(trace, emu.settings.async_ttl_s)
@@ -257,6 +261,7 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         raise Answer(emu.contract.code_named("match", "identity_unknown"), "no registry photo for this idNum")
     if identity.name != body["name"]:
         raise Answer(emu.contract.code_named("match", "name_mismatch"), "name does not match the registry")
+    alt.check_idno_live_code(emu, body)
     _redeem_live_code(emu, body)
     facts = emu.contract.operation("matchIdno").facts
 

@@ -281,7 +281,8 @@ _GATEWAY_MODES = {
     "bad-timestamp": ["no_timestamp", "no_timestamp:empty", "malformed_timestamp:abc", "malformed_timestamp:-1000",
                       "malformed_timestamp:1.5e12", "malformed_timestamp:\uff11\uff12\uff13", "malformed_timestamp:\u00b2",
                       "malformed_timestamp: 1", "expired_timestamp", "future_timestamp"],
-    "bad-sign": ["no_sign", "no_sign:empty", "bad_sign:other", "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly"],
+    "bad-sign": ["no_sign", "no_sign:empty", "bad_sign:other", "bad_sign:swapped", "bad_sign:tsonly"],
+    "sign-case": ["bad_sign:upper"],   # the right MD5 in uppercase: invalid under the default reading only (E-018)
 }
 
 

@@ -68,6 +68,7 @@ RULES: dict[str, Rule] = {r.id: r for r in [
     Rule("bad-appkey", "a missing or unknown appkey", ("jd",)),
     Rule("bad-timestamp", "a missing, malformed, expired or future timestamp (E-019)", ("jd",)),
     Rule("bad-sign", "a missing or wrong sign (E-018)", ("jd",)),
+    Rule("sign-case", "the right sign in uppercase hex (E-018: the case is not stated)", ("jd",), "reading", "E-018"),
 ]}
 
 # rules of the stateful properties (not generated as invalid cases, named in their InvalidCase)

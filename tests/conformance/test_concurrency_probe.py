@@ -1,4 +1,4 @@
-"""FH-L11: the JD concurrency limit (43010 流量受限) probed against the emulator, planted defects and a live URL."""
+"""FH-L12: the JD concurrency limit (43010 流量受限) probed against the emulator, planted defects and a live URL."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class SlowEngine(FastEngine):
 
 def probe(url: str, contract: Any, *, is_emulator: bool = True, may_burst: bool = True,
           ) -> tuple[CheckFailed | None, RunTracker]:
-    """Run FH-L11 alone, as a conformance run's probe phase does; the answer rules' failures on
+    """Run FH-L12 alone, as a conformance run's probe phase does; the answer rules' failures on
     the burst's answers are findings too, so they come back first when there are any."""
     schema = load_schema(contract.spec("jd").raw, base_url=url, seed=0, examples=1, max_rps=None,
                          request_timeout_s=30)
@@ -46,7 +46,7 @@ def probe(url: str, contract: Any, *, is_emulator: bool = True, may_burst: bool 
         install(session, schema)
         ctx = ProbeContext(session=session, schema=schema, options=ProbeOptions(may_burst=may_burst))
         try:
-            RULES.get("FH-L11").fn(ctx)
+            RULES.get("FH-L12").fn(ctx)
         except CheckFailed as failed:
             return failed, tracker
         return (ctx.failures[0] if ctx.failures else None), tracker
@@ -125,7 +125,7 @@ def test_the_emulator_answers_its_limit_with_43010_and_the_probe_passes(contract
 def test_a_limit_answered_otherwise_than_the_code_table_is_a_finding(contract, rewrite, received):
     with slow_emulator(contract, _limited_to(rewrite)) as url:
         failed, _ = probe(url, contract)
-    assert failed is not None and failed.rule_id == "FH-L11" and failed.basis == "seed"
+    assert failed is not None and failed.rule_id == "FH-L12" and failed.basis == "seed"
     assert received in failed.message and "43010 (流量受限)" in failed.message, failed.message
 
 

@@ -80,7 +80,9 @@ CASES: dict[str, tuple[Any, ...]] = {
 # rule id -> (api, operation, erratum, answer following the default reading, one following an alternative,
 #             request body, facts)
 READINGS: dict[str, tuple[Any, ...]] = {
-    "FH-M01": ("match", "match", "E-039", MATCH_OK, match(data={"status": "FAIL", "result": None}), {}, Facts()),
+    "FH-M01": ("match", "match", "E-039", {"errcode": 40022, "errmsg": "公安库无此身份"},   # a business failure refused
+               match(data={"status": "FAIL", "result": None}), {}, Facts()),
+    "FH-M08": ("match", "match", "E-006", MATCH_OK, {k: v for k, v in MATCH_OK.items() if k != "errmsg"}, {}, Facts()),
     "FH-M02": ("match", "match", "E-011", match({"success": "false", "score": "35"}),
                match({"success": "true", "score": "35"}), {}, Facts()),
     "FH-M06": ("match", "match", "E-014", MATCH_ERR, {"errcode": 49999, "errmsg": "x"}, {}, Facts()),
@@ -91,6 +93,8 @@ READINGS: dict[str, tuple[Any, ...]] = {
     "FH-J11": ("jd", "faceCompareNew", "E-041", JD_OK, jd({"serialNo": "98a39e53-84d4-448e-9081-29f64a6cd984"}),
                {"serialNo": "s-1"}, Facts()),
     "FH-J12": ("jd", "faceCompareNew", "E-028", JD_OK, jd(remainTimes=38), {}, Facts(remain_before=42)),
+    "FH-J14": ("jd", "faceCompareNew", "E-023", {"code": "10047", "charge": False, "msg": "sign签名无效"},
+               {"code": "10047", "charge": False, "msg": "sign签名无效", "result": None}, {}, Facts()),
 }
 
 
@@ -172,7 +176,8 @@ def test_idno_threshold_and_score_only_on_success(contract):
     # a score with "false", or "true" at 65: the service's own threshold (70 is only 推荐), observed
     judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "false", "score": "75"}), {}, Facts(), log)
     judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "true", "score": "65"}), {}, Facts(), log)
-    assert log.evidence("E-011")["counts"] == {"default": 1, "alternative": 2}
+    # "true" at 70 agrees with 70 and with a threshold of the service's own: it tells nothing, not counted
+    assert log.evidence("E-011")["counts"] == {"default": 0, "alternative": 2}
     with pytest.raises(CheckFailed):  # 验证通过时返回: a passed verification carries its score
         judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "true"}), {}, Facts())
     judge(contract, "FH-M02", "match", "match", match({"success": "false"}), {}, Facts())  # score is 否 on /match
@@ -198,7 +203,8 @@ def test_two_level_status_is_observed_not_failed(contract):
         judge(contract, "FH-M01", "match", "match", body, {}, Facts(), log)
         errors = list(contract.match.validator("MatchResponse").iter_errors(body))
         assert errors == [], (body, errors)
-    assert log.observed("E-039") == "mixed"
+    # a success fits both readings and an input error is no business failure: only FAIL tells
+    assert log.observed("E-039") == "alternative"
     with pytest.raises(CheckFailed):  # a positive result under a failed status fits no reading
         judge(contract, "FH-M01", "match", "match", match(data={"status": "FAIL"}), {}, Facts(), log)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 
 import pytest
 from PIL import Image
@@ -170,6 +171,19 @@ def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
                 positive=True)
     assert "imgUrl" not in jd["compareImageItem"] and jd["compareImageItem"]["imgBase64"]
     assert bytes(v & 0xFF for v in jd["collectionImageItems"][0]["imgArr"])[:3] == b"\xff\xd8\xff"
+
+
+def test_positive_cases_are_valid_under_every_reading(contract, pool):
+    """Issue 14: /idno gets videoType (是, E-010), JD a short alphanumeric serialNo (随机唯一, E-043), images
+    stay under 400,000 characters (E-012); a negative case keeps what the generator made."""
+    inject = PayloadInjector(contract, pool, None).inject
+    idno = inject("matchIdno", {"idNum": "110105194912310020", "name": "x", "faceData": {"type": "image", "data": "AAAA"}},
+                  positive=True)
+    assert idno["faceData"]["videoType"] == "SILENT" and len(idno["faceData"]["data"]) < 400_000
+    body = {**contract.jd_fixed_fields, "serialNo": "a:b.c-" + "x" * 58,
+            "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"}, "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}]}
+    assert re.fullmatch(r"[0-9A-Za-z]{1,32}", inject("faceCompareNew", body, positive=True)["serialNo"])
+    assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
 
 
 # --- package surface, settings, isolation ---------------------------------------------------

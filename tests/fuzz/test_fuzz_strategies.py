@@ -20,7 +20,7 @@ from harness.imaging import ImageRejected, inspect_image
 QUICK = settings(max_examples=40, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MAX_PIXELS = EmulatorSettings().max_pixels
 
-AUTH_RULES = {"bad-token", "bad-appkey", "bad-timestamp", "bad-sign"}
+AUTH_RULES = {"bad-token", "bad-appkey", "bad-timestamp", "bad-sign", "sign-case"}
 BYTE_RULES = {"wrong-magic": {"not_image", "unsupported_format"}, "truncated-image": {"truncated"},
               "decompression-bomb": {"too_many_pixels"}, "huge-dimensions": {"too_many_pixels"}}
 

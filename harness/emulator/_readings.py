@@ -1,0 +1,125 @@
+"""The alternative readings the emulator serves (``readings = {"E-014": "alternative"}``, ``emulate --reading``).
+
+Each alternative is one concrete, plausible member of what ``specs/readings.yaml`` allows, so the
+harness's observation of it is tested against a server that really follows it. The routes call
+these functions only on their reading's own path; with the default readings nothing here runs.
+Where an alternative is a family (a service's "own codes", "other wording") the member served is
+named in readings.yaml (``emulator_serves``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from typing import Any
+
+from ._context import Emulator
+from ._envelope import Answer
+from ._media import MediaError, from_base64
+
+OWN_CODE_OFFSET = 39_000         # E-014: the emulator's own numbering, errcode 40002 -> 1002
+SHARED_APPKEY_OTHER_CALLS = 1    # E-028: another caller of the appkey spends one call between ours
+MB = 5_000_000                   # E-020: "5M" as 5,000,000 decoded bytes
+
+
+def served(emu: Emulator, erratum: str) -> bool:
+    """Whether the emulator serves the alternative of ``erratum`` (no lookup at all by default)."""
+    return bool(emu.settings.readings) and emu.settings.alternative(erratum)
+
+
+def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    """The internal API's envelope under E-014 (own codes) and E-006 (optional parts left out)."""
+    errcode = body.get("errcode")
+    if served(emu, "E-014") and isinstance(errcode, int) and errcode != 0:
+        body = {**body, "errcode": errcode - OWN_CODE_OFFSET}
+    if served(emu, "E-006"):
+        if body.get("errcode") == 0:
+            body = {k: v for k, v in body.items() if k != "errmsg"}   # errmsg: 否, errcode不为0时有值
+        else:
+            body = {**body, "data": None}                             # data: - (not always returned)
+    return body
+
+
+_DATA_URI = re.compile(r"^data:[^,]{0,100};base64,")
+_SPACE = re.compile(r"\s+")
+
+
+def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
+    """E-043 lenient: other base64 spellings decode too (line breaks, no padding, a data-URI prefix,
+    the URL-safe alphabet); with the default reading only the strict form (``from_base64``)."""
+    if not emu.settings.readings or not served(emu, "E-043"):
+        return from_base64(text, what)
+    cleaned = _SPACE.sub("", _DATA_URI.sub("", text)).rstrip("=")
+    try:
+        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        try:
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            raise MediaError("undecodable", f"{what}: not base64 in any spelling") from None
+
+
+def redeem_consumes(emu: Emulator) -> bool:
+    """E-042 reusable: a liveCode stays good until it expires."""
+    return not served(emu, "E-042")
+
+
+def answers_async_at_once(emu: Emulator) -> bool:
+    """E-013 answered-synchronously: async=true is answered like a synchronous request."""
+    return served(emu, "E-013")
+
+
+def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
+    """E-008 idno-requires-both: /idno marks liveCode and videoType 是; both must be sent, the
+    liveCode one validateData issued and not yet expired (single use stays LIP's, E-042)."""
+    if not served(emu, "E-008"):
+        return
+    if "videoType" not in body.get("faceData", {}):
+        raise Answer(emu.contract.code_named("match", "invalid_parameter"), "faceData.videoType is required (是)")
+    code = body.get("liveCode")
+    if not isinstance(code, str) or not code:
+        raise Answer(emu.contract.code_named("match", "livecode_missing"), "liveCode is required (是)")
+    outcome = emu.state.redeem_live_code(code, consume=False)
+    if outcome in ("unknown", "expired"):
+        raise Answer(emu.contract.code_named("match", "livecode_" + outcome), "liveCode " + outcome)
+
+
+def sign_matches(emu: Emulator, sign: str, expected: str) -> bool:
+    """E-018 case-insensitive: the MD5 in upper- or lowercase hex."""
+    return served(emu, "E-018") and sign.lower() == expected
+
+
+def remain_step(emu: Emulator) -> int:
+    """E-028 shared-appkey: the count falls by our call and another caller's; when one call is left
+    the other caller takes it and ours is refused as over quota."""
+    return 1 + SHARED_APPKEY_OTHER_CALLS if served(emu, "E-028") else 1
+
+
+def jd_image_max_bytes(emu: Emulator) -> int:
+    return MB if served(emu, "E-020") else emu.contract.jd_image_max_bytes
+
+
+def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:
+    """A gateway error under E-040 (English wording) and E-023 (``"result": null``)."""
+    if served(emu, "E-040"):
+        body = {**body, "msg": emu.contract.code("jd", "gateway", code).en}
+    if served(emu, "E-023"):
+        body = {**body, "result": None}
+    return body
+
+
+def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` under E-027 (English msg), E-041 (the service's request id) and E-023 (a business
+    error holding only code and msg)."""
+    code = result["code"]
+    if served(emu, "E-027") and code != 0:
+        detail = str(result.get("msg", "")).partition(" :")[2]
+        text = emu.contract.code("jd", "business", code).en
+        result["msg"] = (text + (f" :{detail}" if detail else ""))[:300]
+    if served(emu, "E-023") and code not in (0, emu.contract.jd_not_same_person_code):
+        return {"code": code, "msg": result["msg"]}
+    if served(emu, "E-041"):
+        result["serialNo"] = str(uuid.uuid4())   # like the table's example 98a39e53-84d4-... (请求id)
+    return result
