@@ -399,9 +399,22 @@ def _sink_count(url: str) -> int:
     return int(httpx.get(url + "/_count", timeout=10).text)
 
 
-def _traffic_window(url: str, procs: Callable[[], list[psutil.Process]], span_s: float) -> tuple[float, float]:
-    """(requests/s the sink answered, CPU seconds the generator processes used per request) over
-    ``span_s``, starting one second after the first request arrived (start-up excluded)."""
+def _run_queue_s(procs: list[psutil.Process]) -> float:
+    """Seconds these processes spent runnable but waiting for a CPU (Linux schedstat; 0 elsewhere)."""
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{proc.pid}/schedstat").read_text().split()[1])
+    return total / 1e9
+
+
+def _traffic_window(
+    url: str, procs: Callable[[], list[psutil.Process]], span_s: float
+) -> tuple[float, float, float]:
+    """(requests/s the sink answered, CPU seconds the generator processes used per request, the
+    share of wall time they waited for a CPU) over ``span_s``, starting one second after the
+    first request arrived (start-up excluded). A generator that waits for a CPU sends late
+    whatever its code does: the wait says how busy the machine was."""
     base = _sink_count(url)
     for _ in range(1200):
         if _sink_count(url) > base:
@@ -418,10 +431,10 @@ def _traffic_window(url: str, procs: Callable[[], list[psutil.Process]], span_s:
                 total += times.user + times.system
         return total
 
-    c0, n0, t0 = cpu(), _sink_count(url), time.monotonic()
+    q0, c0, n0, t0 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
     time.sleep(span_s)
-    c1, n1, t1 = cpu(), _sink_count(url), time.monotonic()
-    return (n1 - n0) / (t1 - t0), (c1 - c0) / max(n1 - n0, 1)
+    q1, c1, n1, t1 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
+    return (n1 - n0) / (t1 - t0), (c1 - c0) / max(n1 - n0, 1), (q1 - q0) / (t1 - t0) / max(len(watched), 1)
 
 
 def _locust_children(exclude: int) -> list[psutil.Process]:
@@ -439,6 +452,7 @@ class OpenRun:
     offered: int
     window_rps: float
     cpu_per_request_s: float
+    cpu_wait: float  # share of wall time the generator processes waited for a CPU
     success: int
     completed: int
 
@@ -457,7 +471,8 @@ class OpenRun:
     def line(self) -> str:
         return (f"offered {self.rate:7.0f}/s with {max(self.workers, 1)} process(es): completed {self.achieved:7.0f}/s "
                 f"({self.kept_share:.1%}), {self.late} late + {self.dropped} dropped of {self.offered} ({self.off:.2%}); "
-                f"{self.cpu_per_request_s * 1e6:.0f} us generator CPU per request")
+                f"{self.cpu_per_request_s * 1e6:.0f} us generator CPU per request, waited for a CPU "
+                f"{self.cpu_wait:.0%} of the time")
 
 
 def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -> OpenRun:
@@ -476,7 +491,7 @@ def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -
     thread = threading.Thread(target=go)
     thread.start()
     try:
-        rps, cpu = _traffic_window(url, lambda: _locust_children(server_pid), SCHEDULE_RUN_S - 6.0)
+        rps, cpu, wait = _traffic_window(url, lambda: _locust_children(server_pid), SCHEDULE_RUN_S - 6.0)
     finally:
         thread.join(timeout=SCHEDULE_RUN_S + 120)
     if errors:
@@ -484,7 +499,7 @@ def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -
     result = results[0]
     totals = result.summary["totals"]
     return OpenRun(rate, workers, totals["completed"] / max(result.summary["elapsed_s"], 1e-6), totals["late"],
-                   totals["dropped"], totals["offered"], rps, cpu, result.by_class["success"], totals["completed"])
+                   totals["dropped"], totals["offered"], rps, cpu, wait, result.by_class["success"], totals["completed"])
 
 
 def bench_schedule(out: Path) -> tuple[str, str, bool]:
@@ -516,12 +531,13 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out,
         )  # fmt: skip
         try:
-            plain_rps, plain_cpu = _traffic_window(url, lambda: [psutil.Process(plain.pid)], SCHEDULE_RUN_S - 6.0)
+            plain_rps, plain_cpu, plain_wait = _traffic_window(url, lambda: [psutil.Process(plain.pid)],
+                                                               SCHEDULE_RUN_S - 6.0)
         finally:
             plain.terminate()
             plain.wait(timeout=30)
         print(f"    plain Locust FastHttpUser ({SCHEDULE_USERS} users, closed, 1 process): {plain_rps:7.0f} req/s, "
-              f"{plain_cpu * 1e6:.0f} us CPU per request")
+              f"{plain_cpu * 1e6:.0f} us CPU per request, waited for a CPU {plain_wait:.0%} of the time")
         runs = []
         for share in SCHEDULE_SHARES:
             run = _open_run(url, server.pid, share * plain_rps, 0, out / f"schedule-{share:.2f}")
@@ -538,7 +554,7 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
 
     _table.record("plain Locust FastHttpUser, 32 users, 1 process (medium /match)", plain_rps, "req/s",
                   goal="baseline of the rows below", ok=plain_rps > 0,
-                  note=f"{plain_cpu * 1e6:.0f} us CPU per request")
+                  note=f"{plain_cpu * 1e6:.0f} us CPU/request; waited for a CPU {plain_wait:.0%} of the time")
     for share, run in runs:
         aim = "" if share == SCHEDULE_SHARES[0] else "aim: "
         _table.record(f"open model offered {share:.2f} x plain Locust: completed/scheduled", run.achieved, "req/s",
@@ -546,7 +562,8 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
                       note=f"{run.cpu_per_request_s * 1e6:.0f} us CPU per request")
         _table.record(f"open model offered {share:.2f} x plain Locust: late or dropped", 100.0 * run.off, "%",
                       goal=f"{aim}<= 1 %", ok=run.off <= 0.01,
-                      note=f"{run.late} late, {run.dropped} dropped of {run.offered}")
+                      note=f"{run.late} late, {run.dropped} dropped of {run.offered}; "
+                           f"waited for a CPU {run.cpu_wait:.0%} of the time")
     for run in (one, two):
         _table.record(f"open model, master + {run.workers} worker(s): completed/scheduled", run.achieved, "req/s",
                       baseline=run.rate, goal="report", ok=run.success == run.completed,

@@ -11,19 +11,21 @@ distinct (method, path, headers, body length) and kept (only the query string, w
 API renews per request, is spliced in per request). Connections, keep-alive, response parsing
 and the retry rules are geventhttpclient's, exactly as Locust configures them; its timeouts are
 per socket operation, so the whole request (connect, send, wait, read) also runs under one
-deadline of the user's ``network_timeout`` (``--timeout``): a target that drips its answer
-cannot hold a user. Runs only inside Locust (gevent-patched).
+deadline of the user's ``network_timeout`` (``--timeout``, checked every 50 ms): a target that
+drips its answer cannot hold a user. Runs only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import time
 from typing import Any
 
 from geventhttpclient.client import IDEMPOTENT_METHODS
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
+from greenlet import getcurrent
 
 from harness.clients import MAX_ANSWER_BYTES
 from harness.loadgen.request import PreparedRequest
@@ -47,6 +49,49 @@ def request_deadline(seconds: float | None) -> Any:
 
     error = RequestDeadline(f"no complete answer within the {seconds:g} s request deadline") if seconds else None
     return gevent.Timeout(seconds or None, error)
+
+
+class _Deadlines:
+    """Whole-request deadlines of one process, checked by one repeating hub timer every
+    ``TICK_S`` (a deadline fires up to that much late) instead of a ``gevent.Timeout`` per
+    request: arming and disarming one timer watcher per send was a measurable share of the
+    generator's CPU. Expiry throws :class:`RequestDeadline` into the request's greenlet from the
+    hub, exactly as ``gevent.Timeout`` does, so only a request still running can receive it."""
+
+    TICK_S = 0.05
+
+    def __init__(self) -> None:
+        self.due: dict[Any, tuple[float, float]] = {}  # greenlet -> (deadline, its seconds)
+        self.timer: Any = None
+
+    def arm(self, seconds: float | None) -> Any:
+        """Start the current greenlet's deadline; pass what this returns to :meth:`disarm`."""
+        if not seconds:
+            return None
+        current = getcurrent()
+        self.due[current] = (time.perf_counter() + seconds, seconds)
+        if self.timer is None:
+            import gevent
+
+            self.timer = gevent.get_hub().loop.timer(self.TICK_S, self.TICK_S, ref=False)
+            self.timer.start(self._check)
+        return current
+
+    def disarm(self, token: Any) -> None:
+        if token is not None:
+            self.due.pop(token, None)
+
+    def _check(self) -> None:
+        if not self.due:  # nothing running: no timer until the next request
+            self.timer.close()
+            self.timer = None
+            return
+        now = time.perf_counter()
+        for current, (deadline, seconds) in [(g, d) for g, d in self.due.items() if d[0] <= now]:
+            if self.due.get(current, (None,))[0] == deadline and not current.dead:
+                del self.due[current]
+                with contextlib.suppress(Exception):  # the request handles it; nothing reaches here
+                    current.throw(RequestDeadline(f"no complete answer within the {seconds:g} s request deadline"))
 
 
 class _Host:
@@ -83,6 +128,7 @@ class Transport:
 
     def __init__(self) -> None:
         self._hosts: dict[tuple[int, str], _Host] = {}
+        self._deadlines = _Deadlines()
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -108,14 +154,17 @@ class Transport:
                 opened.append(pool.get_socket())  # a new one: none is idle yet
 
         timeout = getattr(user, "connection_timeout", None) or 10.0
-        gevent.joinall([gevent.spawn(connect) for _ in range(min(count, pool.size))], timeout=timeout)
+        connecting = [gevent.spawn(connect) for _ in range(min(count, pool.size))]
+        gevent.joinall(connecting, timeout=timeout)
+        gevent.killall(connecting)  # still connecting: given up (the pool takes its slot back)
         for sock in opened:  # back as idle keep-alive connections
             pool.return_socket(sock)
         return len(opened)
 
     def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
         host = self._host(user)
-        with request_deadline(getattr(user, "network_timeout", None)):
+        token = self._deadlines.arm(getattr(user, "network_timeout", None))
+        try:
             if host.plain:
                 response = _exchange(host, req)
             else:
@@ -126,6 +175,8 @@ class Transport:
                 body = _read_capped(response)
             finally:
                 response.release()
+        finally:
+            self._deadlines.disarm(token)
         return int(response.status_code), body
 
 
