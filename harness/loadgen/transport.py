@@ -102,6 +102,7 @@ class _Host:
         self.prefix = prefix
         self.pool = client._connection_pool
         self.plain = not client.use_proxy  # a proxy wants absolute URIs: geventhttpclient's path
+        self.gather = not client.ssl  # TLS sockets have no sendmsg: one sendall(head + body)
         self.heads: dict[tuple[Any, ...], tuple[str, str, bytes]] = {}
 
     def head(self, req: PreparedRequest) -> bytes:
@@ -190,7 +191,10 @@ def _exchange(host: _Host, req: PreparedRequest) -> Any:
     while True:
         sock = pool.get_socket()
         try:
-            _send(sock, head, body)
+            if host.gather:
+                _send(sock, head, body)
+            else:
+                sock.sendall(head + body)
         except OSError as exc:
             if exc.errno not in (errno.ECONNRESET, errno.EPIPE):
                 pool.release_socket(sock)
