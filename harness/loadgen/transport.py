@@ -104,6 +104,7 @@ class _Host:
         self.plain = not client.use_proxy  # a proxy wants absolute URIs: geventhttpclient's path
         self.gather = not client.ssl  # TLS sockets have no sendmsg: one sendall(head + body)
         self.heads: dict[tuple[Any, ...], tuple[str, str, bytes]] = {}
+        self.owner: Any = None  # the user's client pool this host's client came from
 
     def head(self, req: PreparedRequest) -> bytes:
         """``METHOD target HTTP/1.1`` and the headers, as geventhttpclient builds them."""
@@ -138,6 +139,7 @@ class Transport:
         if host is None:
             url = URL(user.host)
             host = self._hosts[key] = _Host(pool.get_client(url), (url.path or "").rstrip("/"))
+            host.owner = pool  # kept alive, so its id is never another user's pool
         return host
 
     def warm(self, user: Any, count: int) -> int:
