@@ -9,6 +9,8 @@ Runs only inside Locust (gevent-patched).
 from __future__ import annotations
 
 import contextlib
+import gc
+import math
 import os
 import time
 from collections.abc import Callable
@@ -38,6 +40,7 @@ from harness.loadgen.transport import Transport
 TICK_S = 0.1
 STARTUP_ALLOWANCE_S = 120.0  # ticker bound beyond duration+drain: covers slow user spawning
 HARNESS_ERROR_ABORT = 20  # factory/classifier failures before the run is aborted
+WARM_S = 0.02  # open model: connections opened up front for answers this slow at full rate
 
 
 class LoadProcess:
@@ -110,8 +113,11 @@ class LoadProcess:
             raise StopUser()
         self.open_claimed = True
         assert self.cfg.rate is not None
+        rate = self.cfg.rate / self.cfg.processes
+        self.transport.warm(user, min(self.cfg.max_inflight, math.ceil(rate * WARM_S)))
+        gc.freeze()  # what the warm-up built lives all run: out of the collector's way
         loop = OpenLoop(
-            rate=self.cfg.rate / self.cfg.processes,
+            rate=rate,
             phase_s=(self.index % self.cfg.processes) / self.cfg.rate,
             duration_s=self.cfg.duration_s,
             quota=self.cfg.quota(self.index),

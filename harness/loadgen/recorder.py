@@ -4,7 +4,9 @@ Times come from ``time.perf_counter`` and are mapped to wall-clock seconds once 
 process, so rows from several worker processes line up by epoch second when merged.
 Latency is measured from the *intended* start (open model: the schedule slot, so a
 stalled service cannot hide queueing; closed model: the actual send) and service time
-from the actual send. Pure Python: no gevent, no Locust.
+from the actual send. Each answer's latency is recorded once, in its second's histogram; the
+run's histogram is the sum of the seconds' (added as each second is emitted), so a request
+costs two HDR records, not three. Pure Python: no gevent, no Locust.
 """
 
 from __future__ import annotations
@@ -76,17 +78,31 @@ class Recorder:
         self.last_done: float | None = None
         self.harness_error_sample: str | None = None
         self._open: dict[int, _Interval] = {}
+        self._last: _Interval = _Interval(-1)  # the second most recently looked up
 
     def wall(self, t: float) -> float:
         """Map a ``perf_counter`` reading to epoch seconds."""
         return t + self._wall_offset
 
     def _interval(self, t: float) -> _Interval:
-        sec = int(self.wall(t))
+        sec = int(t + self._wall_offset)
+        last = self._last
+        if last.sec == sec:
+            return last
         interval = self._open.get(sec)
         if interval is None:
             interval = self._open[sec] = _Interval(sec)
+        self._last = interval
         return interval
+
+    def _emit(self, sec: int) -> dict[str, Any]:
+        """Close one second: its latencies join the run's histogram; its row is returned."""
+        interval = self._open.pop(sec)
+        if interval is self._last:
+            self._last = _Interval(-1)
+        if interval.hist is not None:
+            self.latency.add(interval.hist)
+        return interval.row(self.proc)
 
     def offered(self, intended: float) -> None:
         """A send was due at ``intended`` (open model schedule slot, or closed-model send)."""
@@ -110,15 +126,14 @@ class Recorder:
 
     def done(self, intended: float, sent: float, done: float, klass: str, code: str) -> None:
         """One response (or transport failure) classified as ``klass``/``code``."""
-        if not hdr.record_seconds(self.latency, done - intended):
-            self.totals["clamped"] += 1
-        hdr.record_seconds(self.service, done - sent)
         interval = self._interval(done)
-        interval.completed += 1
-        interval.by_class[klass] += 1
         if interval.hist is None:
             interval.hist = hdr.new_histogram()
-        hdr.record_seconds(interval.hist, done - intended)
+        if not hdr.record_seconds(interval.hist, done - intended):
+            self.totals["clamped"] += 1
+        hdr.record_seconds(self.service, done - sent)
+        interval.completed += 1
+        interval.by_class[klass] += 1
         self.totals["completed"] += 1
         self.by_class[klass] += 1
         self.codes[code] += 1
@@ -141,22 +156,28 @@ class Recorder:
         already emitted second simply produces a second row for it; merging sums rows)."""
         cutoff = int(self.wall(now) - grace_s)
         due = sorted(sec for sec in self._open if sec < cutoff)
-        return [self._open.pop(sec).row(self.proc) for sec in due]
+        return [self._emit(sec) for sec in due]
 
     def all_rows(self) -> list[dict[str, Any]]:
-        rows = [self._open[sec].row(self.proc) for sec in sorted(self._open)]
-        self._open.clear()
-        return rows
+        return [self._emit(sec) for sec in sorted(self._open)]
 
     def summary(self) -> dict[str, Any]:
-        """Totals for the final per-process file (histograms encoded)."""
+        """Totals for the final per-process file (histograms encoded; seconds not yet emitted
+        count too)."""
+        latency = self.latency
+        if any(i.hist is not None for i in self._open.values()):
+            latency = hdr.new_histogram()
+            latency.add(self.latency)
+            for interval in self._open.values():
+                if interval.hist is not None:
+                    latency.add(interval.hist)
         return {
             "proc": self.proc,
             "totals": dict(self.totals),
             "by_class": dict(self.by_class),
             "codes": dict(self.codes),
             "err_codes": dict(self.err_codes),
-            "latency_hist": hdr.encode(self.latency),
+            "latency_hist": hdr.encode(latency),
             "service_hist": hdr.encode(self.service),
             "first_intended_wall": None
             if self.first_intended is None

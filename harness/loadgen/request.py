@@ -1,7 +1,8 @@
 """One fully built HTTP request, as a run's request source produces them.
 
-A scenario builds a fresh request per call (a signed API stamps each request with a
-timestamp and nonce), so the load engine never caches or replays these objects.
+A scenario builds a fresh request per call where anything in it is per request (a signed
+API stamps each request with a timestamp and nonce) and may hand out the same object again
+where nothing is; the load engine never caches or replays these objects itself.
 """
 
 from __future__ import annotations

@@ -147,6 +147,7 @@ class Scenario:
             self._registry_face(options.idno_face) if "matchIdno" in self._ops else None
         )
         self._bodies: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
+        self._requests: dict[bytes, PreparedRequest] = {}  # by body (identical bodies: one key)
         self._paths = {op: self.contract.operation(op).path for op in OPERATIONS}
         self._builders = {
             "match": self._match,
@@ -271,27 +272,31 @@ class Scenario:
 
         return self._body(("faceCompareNew", base.sha256, other.sha256), build)
 
+    def _unsigned(self, operation: str, body: bytes) -> PreparedRequest:
+        """The internal API's request for ``body``: nothing in it is per request, so the one
+        built for a body is handed out again (one object per kept body, not one per send)."""
+        req = self._requests.get(body)
+        if req is None or req.name != operation:
+            if len(self._requests) >= MAX_BODIES:
+                self._requests.clear()
+            req = self._requests[body] = PreparedRequest(
+                operation, "POST", self._paths[operation], {}, self._match_headers(), body
+            )
+        return req
+
     def _match(self) -> PreparedRequest:
         image = self.pool.pick(self.rng, self.sizes)
-        body = self._match_body(image, self._pair(image))
-        return PreparedRequest(
-            "match", "POST", self._paths["match"], {}, self._match_headers(), body
-        )
+        return self._unsigned("match", self._match_body(image, self._pair(image)))
 
     def _idno(self) -> PreparedRequest:
         assert self._idno_face is not None
         face = self._idno_face
         if self.options.pairing != "same":
             face = self._pair(face)
-        return PreparedRequest(
-            "matchIdno", "POST", self._paths["matchIdno"], {}, self._match_headers(),
-            self._idno_body(face),
-        )  # fmt: skip
+        return self._unsigned("matchIdno", self._idno_body(face))
 
     def _live_code(self) -> PreparedRequest:
-        return PreparedRequest(
-            "liveCode", "POST", self._paths["liveCode"], {}, self._match_headers(), b"{}"
-        )
+        return self._unsigned("liveCode", b"{}")
 
     def _jd_compare(self) -> PreparedRequest:
         from harness.clients import jd_auth_params

@@ -4,23 +4,34 @@ Locust's ``FastHttpSession.request`` parses the URL, builds request and response
 objects and fires its event for every call; the load process needs none of that (it
 times, classifies and records each answer itself, then fires Locust's request event
 once), and at thousands of requests per second per core that wrapping is a measurable
-share of the generator's CPU (``benchmarks/bench_load.py``). Connections and keep-alive
-are geventhttpclient's, exactly as Locust configures them; its timeouts are per socket
-operation, so the whole request (connect, send, wait, read) also runs under one deadline of
-the user's ``network_timeout`` (``--timeout``): a target that drips its answer cannot hold a
-user. Runs only inside Locust (gevent-patched).
+share of the generator's CPU (``benchmarks/bench_load.py``). Below that, geventhttpclient's
+``HTTPClient.request`` merges and validates every header twice per call; a scenario sends the
+same few header sets over and over, so the request head is built by geventhttpclient once per
+distinct (method, path, headers, body length) and kept (only the query string, which a signed
+API renews per request, is spliced in per request). Connections, keep-alive, response parsing
+and the retry rules are geventhttpclient's, exactly as Locust configures them; its timeouts are
+per socket operation, so the whole request (connect, send, wait, read) also runs under one
+deadline of the user's ``network_timeout`` (``--timeout``, checked every 50 ms): a target that
+drips its answer cannot hold a user. Runs only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import time
 from typing import Any
 
+from geventhttpclient.client import IDEMPOTENT_METHODS
+from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
+from greenlet import getcurrent
 
 from harness.clients import MAX_ANSWER_BYTES
 from harness.loadgen.request import PreparedRequest
 
 READ_BLOCK = 64 * 1024
+MAX_HEADS = 1024  # cached request heads per host (a scenario uses a handful)
 
 
 class RequestDeadline(TimeoutError):
@@ -40,32 +51,190 @@ def request_deadline(seconds: float | None) -> Any:
     return gevent.Timeout(seconds or None, error)
 
 
+class _Deadlines:
+    """Whole-request deadlines of one process, checked by one repeating hub timer every
+    ``TICK_S`` (a deadline fires up to that much late) instead of a ``gevent.Timeout`` per
+    request: arming and disarming one timer watcher per send was a measurable share of the
+    generator's CPU. Expiry throws :class:`RequestDeadline` into the request's greenlet from the
+    hub, exactly as ``gevent.Timeout`` does, so only a request still running can receive it."""
+
+    TICK_S = 0.05
+
+    def __init__(self) -> None:
+        self.due: dict[Any, tuple[float, float]] = {}  # greenlet -> (deadline, its seconds)
+        self.timer: Any = None
+
+    def arm(self, seconds: float | None) -> Any:
+        """Start the current greenlet's deadline; pass what this returns to :meth:`disarm`."""
+        if not seconds:
+            return None
+        current = getcurrent()
+        self.due[current] = (time.perf_counter() + seconds, seconds)
+        if self.timer is None:
+            import gevent
+
+            self.timer = gevent.get_hub().loop.timer(self.TICK_S, self.TICK_S, ref=False)
+            self.timer.start(self._check)
+        return current
+
+    def disarm(self, token: Any) -> None:
+        if token is not None:
+            self.due.pop(token, None)
+
+    def _check(self) -> None:
+        if not self.due:  # nothing running: no timer until the next request
+            self.timer.close()
+            self.timer = None
+            return
+        now = time.perf_counter()
+        for current, (deadline, seconds) in [(g, d) for g, d in self.due.items() if d[0] <= now]:
+            if self.due.get(current, (None,))[0] == deadline and not current.dead:
+                del self.due[current]
+                with contextlib.suppress(Exception):  # the request handles it; nothing reaches here
+                    current.throw(RequestDeadline(f"no complete answer within the {seconds:g} s request deadline"))
+
+
+class _Host:
+    """One target host's client (Locust's, from the user's pool) and its request heads."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.pool = client._connection_pool
+        self.plain = not client.use_proxy  # a proxy wants absolute URIs: geventhttpclient's path
+        self.gather = not client.ssl  # TLS sockets have no sendmsg: one sendall(head + body)
+        self.heads: dict[tuple[Any, ...], tuple[str, str, bytes]] = {}
+        self.owner: Any = None  # the user's client pool this host's client came from
+
+    def head(self, req: PreparedRequest) -> bytes:
+        """``METHOD target HTTP/1.1`` and the headers, as geventhttpclient builds them."""
+        key = (req.method, req.path, len(req.body), *req.headers.items())
+        parts = self.heads.get(key)
+        if parts is None:
+            if len(self.heads) >= MAX_HEADS:
+                self.heads.clear()
+            text = self.client._build_request(  # validates the method, target and headers
+                req.method, self.prefix + req.path, body=req.body, headers=req.headers, chunked=False
+            )
+            line_end = text.index(" " + self.client.version + "\r\n")
+            parts = self.heads[key] = (text[:line_end], text[line_end:], text.encode("latin-1"))
+        if not req.query:
+            return parts[2]
+        query = req.url_path()[len(req.path) :]  # urlencoded: nothing left to validate
+        return (parts[0] + query + parts[1]).encode("latin-1")
+
+
 class Transport:
     """Sends to the user's host (Locust's ``--host``); ``send`` returns ``(status, body)`` or
     raises the transport's exception (refused, reset, timeout ...)."""
 
     def __init__(self) -> None:
-        self._bases: dict[str, tuple[URL, str]] = {}
+        self._hosts: dict[tuple[int, str], _Host] = {}
+        self._deadlines = _Deadlines()
 
-    def _base(self, host: str) -> tuple[URL, str]:
-        base = self._bases.get(host)
-        if base is None:
-            url = URL(host)
-            base = self._bases[host] = (url, (url.path or "").rstrip("/"))
-        return base
+    def _host(self, user: Any) -> _Host:
+        pool = user.client.client.clientpool
+        key = (id(pool), user.host)
+        host = self._hosts.get(key)
+        if host is None:
+            url = URL(user.host)
+            host = self._hosts[key] = _Host(pool.get_client(url), (url.path or "").rstrip("/"))
+            host.owner = pool  # kept alive, so its id is never another user's pool
+        return host
+
+    def warm(self, user: Any, count: int) -> int:
+        """Open up to ``count`` keep-alive connections to the user's host before the clock
+        starts (the first second of a schedule would otherwise pay for the connects, and late
+        sends would be the generator's doing); returns how many opened. A failure is not an
+        error here: the run's own requests meet it and record it."""
+        import gevent
+
+        pool = self._host(user).pool
+        opened: list[Any] = []
+
+        def connect() -> None:
+            with contextlib.suppress(Exception):
+                opened.append(pool.get_socket())  # a new one: none is idle yet
+
+        timeout = getattr(user, "connection_timeout", None) or 10.0
+        connecting = [gevent.spawn(connect) for _ in range(min(count, pool.size))]
+        gevent.joinall(connecting, timeout=timeout)
+        gevent.killall(connecting)  # still connecting: given up (the pool takes its slot back)
+        for sock in opened:  # back as idle keep-alive connections
+            pool.return_socket(sock)
+        return len(opened)
 
     def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
-        url, prefix = self._base(user.host)
-        client = user.client.client.clientpool.get_client(url)
-        with request_deadline(getattr(user, "network_timeout", None)):
-            response = client.request(
-                req.method, prefix + req.url_path(), body=req.body, headers=req.headers
-            )
+        host = self._host(user)
+        token = self._deadlines.arm(getattr(user, "network_timeout", None))
+        try:
+            if host.plain:
+                response = _exchange(host, req)
+            else:
+                response = host.client.request(
+                    req.method, host.prefix + req.url_path(), body=req.body, headers=req.headers
+                )
             try:
                 body = _read_capped(response)
             finally:
                 response.release()
+        finally:
+            self._deadlines.disarm(token)
         return int(response.status_code), body
+
+
+def _exchange(host: _Host, req: PreparedRequest) -> Any:
+    """``HTTPClient.request`` for a ready head and a bytes body: one write per request, a keep-alive
+    connection closed under it retried as geventhttpclient does (idempotent methods only)."""
+    head, body = host.head(req), req.body
+    pool = host.pool
+    retry = req.method in IDEMPOTENT_METHODS
+    attempts_left = pool.size + 1
+    while True:
+        sock = pool.get_socket()
+        try:
+            if host.gather:
+                _send(sock, head, body)
+            else:
+                sock.sendall(head + body)
+        except OSError as exc:
+            if exc.errno not in (errno.ECONNRESET, errno.EPIPE):
+                pool.release_socket(sock)
+                raise
+            try:  # the server may have answered (e.g. 401 on a huge body) before it closed
+                return _response(sock, host, req.method)
+            except (OSError, HTTPParseError):
+                if attempts_left > 0 and retry:
+                    attempts_left -= 1
+                    continue
+                raise
+        try:
+            return _response(sock, host, req.method)
+        except HTTPConnectionClosed:
+            if attempts_left > 0 and retry:
+                attempts_left -= 1
+                continue
+            raise
+
+
+def _send(sock: Any, head: bytes, body: bytes) -> None:
+    """Head and body in one write (as one ``sendall(head + body)`` would, without copying a
+    large body); what the socket did not take goes after it."""
+    if not body:
+        sock.sendall(head)
+        return
+    sent = sock.sendmsg((head, body))
+    if sent < len(head):
+        sock.sendall(head[sent:] + body)
+    elif sent < len(head) + len(body):
+        sock.sendall(memoryview(body)[sent - len(head) :])
+
+
+def _response(sock: Any, host: _Host, method: str) -> Any:
+    return HTTPSocketPoolResponse(
+        sock, host.pool, block_size=host.client.block_size, method=method,
+        headers_type=host.client.headers_type,
+    )  # fmt: skip
 
 
 def _read_capped(response: Any) -> bytes:

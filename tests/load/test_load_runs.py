@@ -238,3 +238,57 @@ def test_limit_search_converges_on_the_throttle(fresh_server: LoadServer, tmp_pa
     assert result.saturation_rps is not None and abs(result.saturation_rps - qps) <= 0.15 * qps
     bad = [row for row in result.table() if row["verdict"] == "bad"]
     assert bad and all(any(r.startswith("throttled") for r in row["reasons"]) for row in bad)
+
+
+def test_an_https_target_gets_whole_request_bodies(tmp_path: Path) -> None:
+    """TLS sockets cannot gather head and body in one write (the plain-socket path): a scenario's
+    POST bodies still reach an HTTPS target whole, and every answer is classified."""
+    import http.server
+    import shutil
+    import ssl
+    import subprocess
+    import threading
+
+    from harness.loadgen.scenarios import Scenario, ScenarioOptions
+
+    options = ScenarioOptions(scenario="match", sizes="medium=1", demo_credentials=True)
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed (it makes the test's self-signed certificate)")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)  # fmt: skip
+    bodies: list[dict[str, object]] = []
+    answer = b'{"errcode":0,"data":{"status":"SUCCESS","result":{"success":"true","score":"100"}},"errmsg":"SUCCESS"}'
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = run_load(
+            f"https://127.0.0.1:{server.server_address[1]}",
+            options, rate=10, duration_s=2, out_dir=tmp_path / "run",
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.errors_by_code == {}
+    assert result.by_class["success"] == result.summary["totals"]["completed"] == len(bodies) == 20
+    sent = {json.dumps(b, sort_keys=True) for b in bodies}  # as the scenario built them, whole
+    built = {json.dumps(json.loads(b), sort_keys=True) for b in Scenario(options)._bodies.values()}
+    assert sent and sent <= built

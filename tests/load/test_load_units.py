@@ -186,6 +186,47 @@ def test_error_spike_fires_at_two_requests_per_second() -> None:
     assert busy.check(4.99) is None
 
 
+def test_hdr_record_seconds_is_the_librarys_record_value() -> None:
+    """The inlined recording puts every duration (sub-microsecond, every bucket edge, past the
+    top: clamped) where ``HdrHistogram.record_value`` would, so merged percentiles are unchanged."""
+    from harness.loadgen import hdr
+
+    ours, library = hdr.new_histogram(), hdr.new_histogram()
+    seconds = [-1.0, 0.0, 4e-7, 1e-6, 600.0, 600.0000004, 601.0, 1e4]
+    seconds += [(2**k + d) / 1e6 for k in range(30) for d in (-1, 0, 1)]
+    seconds += [i * 0.000731 for i in range(5000)] + [i * 0.1237 for i in range(5000)]
+    clamped = 0
+    for s in seconds:
+        clamped += not hdr.record_seconds(ours, s)
+        library.record_value(min(max(round(s * 1e6), hdr.LOWEST_US), hdr.HIGHEST_US))
+    assert clamped == sum(round(s * 1e6) > hdr.HIGHEST_US for s in seconds) > 3
+    assert list(ours.counts) == list(library.counts)
+    assert (ours.total_count, ours.min_value, ours.max_value) == (
+        library.total_count, library.min_value, library.max_value)  # fmt: skip
+    assert hdr.summarize_ms(ours) == hdr.summarize_ms(library)
+
+
+def test_recorder_run_histogram_is_the_sum_of_its_seconds() -> None:
+    """Each latency is recorded once, in its second; the run's histogram (the final part) still
+    counts every answer, those of seconds not yet emitted included."""
+    from harness.loadgen import hdr
+
+    rec = Recorder(proc="local0", late_s=0.010, origin=(0.0, 1_800_000_000.0))
+    for i in range(300):
+        t = 0.25 + i * 0.01
+        rec.offered(t)
+        rec.sent(t, t)
+        rec.done(t, t, t + 0.001 * (1 + i % 7), "success", "HTTP 200")
+    first = rec.due_rows(now=3.5)  # seconds 0 and 1 are emitted, 2 and 3 stay open
+    assert [r["sec"] for r in first] == [1_800_000_000, 1_800_000_001]
+    summary = hdr.decode(rec.summary()["latency_hist"])
+    assert summary.get_total_count() == 300
+    rows = first + rec.all_rows()
+    assert sum(r["completed"] for r in rows) == 300
+    assert hdr.summarize_ms(hdr.merge(r["hist"] for r in rows)) == hdr.summarize_ms(summary)
+    assert hdr.decode(rec.summary()["latency_hist"]).get_total_count() == 300  # all emitted now
+
+
 def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     """Two processes' parts merge into exact totals, histograms and aligned seconds."""
     base = 1_800_000_000.0
