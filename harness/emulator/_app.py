@@ -18,7 +18,7 @@ from ._jd_routes import face_compare_new
 from ._match_routes import async_result, live_code, match, match_idno
 from ._settings import EmulatorSettings
 from ._state import State, live_code_widths
-from .middleware import AddedLatency, FaultInjection
+from .middleware import Misbehaviour
 
 _HANDLERS = {
     "match": match,
@@ -54,10 +54,7 @@ def create_app(settings: EmulatorSettings | None = None, *, contract: Contract |
     ]
     app = Starlette(
         routes=[*routes, *_admin.routes],
-        middleware=[
-            Middleware(FaultInjection, seed=settings.seed),
-            Middleware(AddedLatency, seed=settings.seed),
-        ],
+        middleware=[Middleware(Misbehaviour, seed=settings.seed)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )
     emu = Emulator(contract=contract, settings=settings, state=State(seed=settings.seed,

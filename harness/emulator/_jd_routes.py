@@ -7,6 +7,7 @@ import json
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -76,8 +77,22 @@ async def _limited(emu: Emulator, work: Any) -> Any:
         emu.state.in_flight -= 1
 
 
+def _query(request: Request) -> dict[str, str]:
+    """The query as Starlette reads it (``parse_qsl`` keeping blanks, the last value of a name
+    wins), without building its multidict: only fields with ``+`` or ``%`` need unquoting."""
+    fields: dict[str, str] = {}
+    for field in request.scope["query_string"].decode("latin-1").split("&"):
+        if not field:
+            continue
+        name, _, value = field.partition("=")
+        if "%" in field or "+" in field:
+            name, value = unquote(name.replace("+", " ")), unquote(value.replace("+", " "))
+        fields[name] = value
+    return fields
+
+
 def _authenticate(emu: Emulator, request: Request) -> AppKey:
-    q = request.query_params
+    q = _query(request)
     appkey = q.get("appkey")
     if not appkey:
         raise Gateway(emu.contract.code_named("jd", "appkey_empty"))

@@ -127,9 +127,10 @@ class EmulatorSettings(_Strict):
         """Whether the emulator serves the alternative reading of ``erratum``."""
         return self.readings.get(erratum) == "alternative"
 
-    @property
+    @functools.cached_property
     def lenient(self) -> frozenset[str]:
-        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not enforce."""
+        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not enforce.
+        (Asked on every request; settings are frozen, a run-time change replaces them whole.)"""
         return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
 
     def latency_for(self, operation_id: str) -> Latency:
@@ -140,7 +141,15 @@ class EmulatorSettings(_Strict):
         return list(_faults(tuple(self.faults)))
 
     def appkey(self, key: str) -> AppKey | None:
-        return next((a for a in self.appkeys if a.appkey == key), None)
+        return self._appkeys.get(key)
+
+    @functools.cached_property
+    def _appkeys(self) -> dict[str, AppKey]:
+        """The first entry of each appkey (as a walk of ``appkeys`` finds it), by key."""
+        table: dict[str, AppKey] = {}
+        for a in self.appkeys:
+            table.setdefault(a.appkey, a)
+        return table
 
 
 # asked on every request by the middleware; a spec's meaning never changes (both are frozen)

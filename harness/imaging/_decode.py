@@ -8,6 +8,7 @@ except streams whose pixel data turns out to be broken.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -149,6 +150,13 @@ def decode_image(
 
 def normalise_formats(formats: Collection[str]) -> frozenset[str]:
     """Lower-case format names with the usual aliases folded: jpg -> jpeg, tif -> tiff."""
+    if isinstance(formats, (tuple, frozenset)):  # the callers' constants: folded once
+        return _normalised(formats)
+    return frozenset(_ALIASES.get(f.lower(), f.lower()) for f in formats)
+
+
+@functools.lru_cache(maxsize=64)
+def _normalised(formats: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
     return frozenset(_ALIASES.get(f.lower(), f.lower()) for f in formats)
 
 

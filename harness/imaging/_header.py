@@ -51,6 +51,7 @@ def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
             raise ImageRejected("truncated", f"JPEG ends after {n} bytes, before its frame header")
         if data[i] != 0xFF:
             raise ImageRejected("corrupt", f"JPEG has no marker at offset {i}")
+        i += 1
         while i < n and data[i] == 0xFF:  # fill bytes
             i += 1
         if i >= n:
@@ -59,11 +60,11 @@ def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
         i += 1
         if marker in _JPEG_STANDALONE:
             continue
-        if marker in (0xD9, 0xDA):
+        if marker == 0xD9 or marker == 0xDA:
             raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
         if i + 2 > n:
             raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
-        length = int.from_bytes(data[i : i + 2], "big")
+        length = data[i] << 8 | data[i + 1]
         if length < 2:
             raise ImageRejected(
                 "corrupt", f"JPEG segment at offset {i} has invalid length {length}"
@@ -73,8 +74,8 @@ def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
                 raise ImageRejected(
                     "truncated", f"JPEG ends after {n} bytes, inside the frame header"
                 )
-            height = int.from_bytes(data[i + 3 : i + 5], "big")
-            width = int.from_bytes(data[i + 5 : i + 7], "big")
+            height = data[i + 3] << 8 | data[i + 4]
+            width = data[i + 5] << 8 | data[i + 6]
             return _checked(width, height, "JPEG")
         i += length
 

@@ -17,7 +17,6 @@ from typing import Final
 from ._errors import ImageRejected
 
 _JPEG_SOF: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-_JPEG_KNOWN: Final = frozenset(range(0xC0, 0xFF))  # markers Pillow's table names
 _JPEG_BARE: Final = frozenset({0xC8, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})  # no segment read
 _JPEG_LAYERS: Final = frozenset({1, 3, 4})  # L, RGB, CMYK: the modes Pillow maps
 _PNG_MODES: Final = {  # (colour type, bit depths) Pillow can open
@@ -47,53 +46,58 @@ def check_structure(data: bytes, fmt: str) -> tuple[int, int] | None:
 
 
 def _jpeg(data: bytes) -> tuple[int, int]:
-    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required."""
+    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required.
+
+    Walked by offsets (no segment copies, no helper calls but for the frame header): it runs
+    for every image the emulator receives.
+    """
     n, i = len(data), 2
     size: tuple[int, int] | None = None
     while i < n:
         if data[i] != 0xFF:
-            i += 1  # Pillow skips non-0xFF junk
+            i = data.find(b"\xff", i + 1)  # Pillow skips non-0xFF junk, a byte at a time
+            if i < 0:
+                break
             continue
         if i + 1 >= n:
             break
         marker = data[i + 1]
-        if marker in (0x00, 0xFF):  # escaped 0xFF or fill: move on
-            i += 1 if marker == 0xFF else 2
+        if marker == 0xFF:  # fill: move on
+            i += 1
             continue
-        if marker not in _JPEG_KNOWN:
+        if marker == 0x00:  # escaped 0xFF
+            i += 2
+            continue
+        if marker < 0xC0:  # Pillow's table names 0xC0-0xFE
             raise ImageRejected("corrupt", f"JPEG has an unknown marker 0xFF{marker:02X} at offset {i}")
         i += 2
         if marker in _JPEG_BARE:
             continue
-        segment = _segment(data, i, n)
-        i += 2 + len(segment)
+        if i + 2 > n:
+            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
+        start = i + 2
+        length = (data[i] << 8 | data[i + 1]) - 2
+        if length < 0:  # Pillow reads nothing and goes on after the length field
+            length = 0
+        elif start + length > n:
+            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment")
+        i = start + length
         if marker == 0xDA:  # start of scan: the header ends
             break
         if marker in _JPEG_SOF or marker == 0xDE:  # Pillow reads DHP as a frame header too
-            size = _sof(segment)
+            size = _sof(data[start:i])
         elif marker == 0xDB:
-            _dqt(segment)
-        elif (marker == 0xE0 and segment.startswith(b"JFIF")) or (
-                marker == 0xEE and segment.startswith(b"Adobe")):
-            if len(segment) < 7:  # Pillow reads a version at offset 5
-                raise ImageRejected("corrupt", f"JPEG APP{marker & 15} segment of {len(segment)} bytes is too short")
+            _dqt(data, start, i)
+        elif (marker == 0xE0 and data.startswith(b"JFIF", start, i)) or (
+                marker == 0xEE and data.startswith(b"Adobe", start, i)):
+            if length < 7:  # Pillow reads a version at offset 5
+                raise ImageRejected("corrupt", f"JPEG APP{marker & 15} segment of {length} bytes is too short")
     if size is None:
         raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
     width, height = size
     if not width or not height:
         raise ImageRejected("corrupt", f"JPEG header declares a {width}x{height} image")
     return size
-
-
-def _segment(data: bytes, i: int, n: int) -> bytes:
-    if i + 2 > n:
-        raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
-    length = int.from_bytes(data[i : i + 2], "big") - 2
-    if length < 0:  # Pillow reads nothing and goes on after the length field
-        return b""
-    if i + 2 + length > n:
-        raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment")
-    return data[i + 2 : i + 2 + length]
 
 
 def _sof(s: bytes) -> tuple[int, int]:
@@ -104,15 +108,15 @@ def _sof(s: bytes) -> tuple[int, int]:
         raise ImageRejected("corrupt", f"JPEG has {s[0]}-bit samples; only 8-bit is decodable")
     if s[5] not in _JPEG_LAYERS:
         raise ImageRejected("corrupt", f"JPEG has {s[5]} colour components; expected 1, 3 or 4")
-    return int.from_bytes(s[3:5], "big"), int.from_bytes(s[1:3], "big")
+    return s[3] << 8 | s[4], s[1] << 8 | s[2]
 
 
-def _dqt(s: bytes) -> None:
-    while s:
-        size = 1 + (64 if s[0] < 16 else 128)
-        if len(s) < size:
+def _dqt(data: bytes, i: int, end: int) -> None:
+    """The quantization tables in ``data[i:end]``: each a precision byte and 64 or 128 bytes."""
+    while i < end:
+        i += 65 if data[i] < 16 else 129
+        if i > end:
             raise ImageRejected("corrupt", "JPEG has a bad quantization table")
-        s = s[size:]
 
 
 def _png(data: bytes) -> None:

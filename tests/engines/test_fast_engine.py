@@ -4,10 +4,11 @@ import itertools
 
 import numpy as np
 import pytest
+import xxhash
 from scipy import stats
 
 from harness.emulator.engines import Engine, FaceTemplate, FastEngine, calibration
-from harness.imaging import sha256_hex, synthetic_image
+from harness.imaging import synthetic_image
 
 
 def test_template_is_the_byte_hash() -> None:
@@ -15,11 +16,13 @@ def test_template_is_the_byte_hash() -> None:
     data = synthetic_image(64, 64, seed=1)
     template = engine.template(data)
     assert template.engine == "fast"
-    assert template.image_sha256 == sha256_hex(data)
+    assert template.image_digest == xxhash.xxh3_128_hexdigest(data)
     assert template.box is None
-    assert engine.template(b"not an image at all").image_sha256 == sha256_hex(
+    assert engine.template(b"not an image at all").image_digest == xxhash.xxh3_128_hexdigest(
         b"not an image at all"
     )
+    flipped = data[:-1] + bytes([data[-1] ^ 1])
+    assert engine.template(flipped).image_digest != template.image_digest
 
 
 def test_identical_bytes_are_distance_zero_and_different_bytes_are_not() -> None:

@@ -125,7 +125,7 @@ class DlibEngine:
             raise ValueError(
                 f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with {self.name!r}"
             )
-        if a.image_sha256 == b.image_sha256:
+        if a.image_digest == b.image_digest:
             return 0.0
         return float(np.linalg.norm(np.asarray(a.vector) - np.asarray(b.vector)))
 

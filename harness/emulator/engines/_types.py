@@ -43,14 +43,15 @@ class FaceRejected(Exception):
 class FaceTemplate:
     """What an engine keeps of one image's face; comparable only within the same engine.
 
-    ``vector`` is a read-only float64 embedding (DlibEngine) or a 32-byte digest
-    (FastEngine). ``box`` is None when the engine does not locate faces. ``quality`` holds
+    ``vector`` is a read-only float64 embedding (DlibEngine) or a 16-byte digest
+    (FastEngine). ``image_digest`` names the image bytes (hex; equal exactly when the bytes
+    are): SHA-256 for DlibEngine, XXH3-128 for FastEngine. ``box`` is None when the engine does not locate faces. ``quality`` holds
     the measurements behind the quality gates (names depend on the engine), for diagnostics.
     """
 
     engine: str
     vector: NDArray[np.float64] | bytes
-    image_sha256: str
+    image_digest: str
     box: Box | None = None
     quality: Mapping[str, float] = field(default_factory=dict)
 

@@ -102,6 +102,8 @@ def jd_similarity_percent(distance: float) -> int:
     return math.floor(100.0 * jd_similarity(distance) + 0.5)
 
 
+@functools.lru_cache(maxsize=8)
 def jd_operating_threshold_score(model: ImpostorModel = IMPOSTOR_MODEL) -> float:
-    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value."""
+    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value
+    (every JD answer quotes it; a model is frozen, so it is computed once per model)."""
     return jd_similarity(jd_thresholds(model)[JD_OPERATING_LEVEL])
