@@ -136,7 +136,7 @@ def test_seed_break_is_a_finding_under_every_alternative(tmp_path: Path, mode: s
 
 
 @pytest.mark.parametrize(("mode", "check"), [("score-out-of-range", "response_schema"),
-                                             ("errcode-status-mismatch", "status_consistent")])
+                                             ("errcode-status-mismatch", "envelope-consistent")])
 def test_fuzz_finds_a_seed_break_under_every_alternative(tmp_path: Path, mode: str, check: str) -> None:
     """errcode 0, status FAIL and a positive result fits no reading of E-039 (“SUCCESS”为业务成功),
     even against a service that takes the two-level reading."""
