@@ -14,7 +14,14 @@ import _table  # noqa: E402
 
 def main() -> int:
     here = Path(__file__).resolve().parent
+    known = sorted(path.stem for path in here.glob("bench_*.py"))
     only = set(sys.argv[1:])
+    if only & {"-h", "--help"}:
+        print("usage: python -m benchmarks [BENCH ...]   (all when none is named)\nbenches: " + " ".join(known))
+        return 0
+    if only - set(known):
+        print(f"error: no benchmark {', '.join(sorted(only - set(known)))}; known: {' '.join(known)}", file=sys.stderr)
+        return 2
     failed = []
     for path in sorted(here.glob("bench_*.py")):
         if only and path.stem not in only:
