@@ -40,7 +40,8 @@ SPLIT = {
 }
 """Files of independent slow tests: each test that uses no module-scoped fixture is a group of its own."""
 
-SHARED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py"}
+SHARED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py",
+          "tests/gate/test_report_shapes.py": "tests/gate/test_gate_run.py"}
 """Files that share a package-scoped run (`healthy_run`) go to one worker, which computes it once."""
 
 
@@ -56,6 +57,7 @@ def _group(item: pytest.Item) -> str:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist appends the group to each test id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each file is one xdist group (its module fixtures are computed once), except the files named
     in SPLIT and SHARED; groups are handed out longest first (durations.json), so that no worker

@@ -1,4 +1,4 @@
-"""Runs that cannot judge, or are stopped, end honestly: real processes, real signals, loopback only.
+"""Runs that cannot judge, or are stopped, end honestly: real signals to real processes, loopback only.
 
 * wrong credentials or a dead target: exit 2 at once, one line naming the code, nothing filed;
 * Ctrl-C (SIGINT) or SIGTERM: exit 130 within seconds, one line, summary.json ``interrupted``,
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fixtures.cli import DEMO_ENV, Ran, run_cli, start_cli, stopped
+from fixtures.cli import DEMO_ENV, InProcess, Ran, start_cli, stopped
 from fixtures.servers import closed_port
 
 WRONG_TOKEN = "wrong-token-0123456789"
@@ -31,10 +31,16 @@ def _demo_env(**extra: str) -> dict[str, str]:
     return _env(**{**DEMO_ENV, **extra})
 
 
-def _run(*args: str, env: dict[str, str]) -> tuple[Ran, float]:
-    """`faceharness ARGS` in a real process, no FACEHARNESS_* but ``env``'s."""
-    done = run_cli(*args, env=env, clean=True)
-    return done, done.seconds
+@pytest.fixture
+def run(cli: InProcess) -> Callable[..., tuple[Ran, float]]:
+    """`faceharness ARGS` through its entry point, in-process (a refusal needs no process of its own),
+    with no FACEHARNESS_* but ``env``'s; (result, seconds)."""
+
+    def run(*args: str, env: dict[str, str]) -> tuple[Ran, float]:
+        done = cli(*args, env=env)
+        return done, done.seconds
+
+    return run
 
 
 def _requests(url: str) -> int:
@@ -60,13 +66,14 @@ def _one_line(done: Ran) -> str:
     ids=["wrong-token", "wrong-jd-secret"],
 )
 def test_rejected_credentials_stop_conform_before_it_spends_anything(
-    emulator: Callable[..., str], tmp_path: Path, env: dict[str, str], api: str, names: str
+    emulator: Callable[..., str], run: Callable[..., tuple[Ran, float]], tmp_path: Path, env: dict[str, str],
+    api: str, names: str
 ) -> None:
     url = emulator()
     before = _requests(url)
     out = tmp_path / "run"
-    done, seconds = _run("conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out),
-                         env=env)
+    done, seconds = run("conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out),
+                        env=env)
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert line.startswith(f"faceharness: credentials rejected by {url}: {names}"), line
@@ -87,9 +94,10 @@ def test_rejected_credentials_stop_conform_before_it_spends_anything(
     ],
     ids=["conform", "fuzz", "accuracy", "gate", "load-run"],
 )
-def test_a_closed_port_is_exit_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
+def test_a_closed_port_is_exit_2_with_one_line(run: Callable[..., tuple[Ran, float]], tmp_path: Path,
+                                               command: tuple[str, ...]) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
-    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
+    done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert f"{url} is unreachable" in line and "Connection refused" in line, line
@@ -160,12 +168,12 @@ def test_every_suite_command_stops_the_same_way(tmp_path: Path, args: list[str],
     ids=["fuzz", "accuracy", "gate", "load-run"],
 )
 def test_every_suite_command_refuses_to_judge_with_a_rejected_token(
-    emulator: Callable[..., str], tmp_path: Path, command: tuple[str, ...]
+    emulator: Callable[..., str], run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     url = emulator()
     before = _requests(url)
-    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"),
-                         env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"),
+                        env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert f"credentials rejected by {url}: match errcode 40002" in line, line
