@@ -40,15 +40,15 @@ SPLIT = {
 }
 """Files of independent slow tests: each test that uses no module-scoped fixture is a group of its own."""
 
-SHARED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py",
+JOINED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py",
           "tests/gate/test_report_shapes.py": "tests/gate/test_gate_run.py"}
-"""Files that share a package-scoped run (`healthy_run`) go to one worker, which computes it once."""
+"""Files that share the package-scoped `healthy_run` go to one worker, which runs the gate once."""
 
 
 def _group(item: pytest.Item) -> str:
     path = item.nodeid.split("::", 1)[0]
-    if path in SHARED:
-        return SHARED[path]
+    if path in JOINED:
+        return JOINED[path]
     if path in SPLIT:
         defs = getattr(item, "_fixtureinfo", None)
         scopes = {d.scope for ds in (defs.name2fixturedefs.values() if defs else ()) for d in ds}
@@ -60,7 +60,7 @@ def _group(item: pytest.Item) -> str:
 @pytest.hookimpl(tryfirst=True)  # before xdist appends the group to each test id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each file is one xdist group (its module fixtures are computed once), except the files named
-    in SPLIT and SHARED; groups are handed out longest first (durations.json), so that no worker
+    in SPLIT and JOINED; groups are handed out longest first (durations.json), so that no worker
     starts a long run while the others are about to finish."""
     known = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
     cost: dict[str, float] = {}
