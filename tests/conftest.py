@@ -40,8 +40,7 @@ SPLIT = {
 }
 """Files of independent slow tests: each test that uses no module-scoped fixture is a group of its own."""
 
-JOINED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py",
-          "tests/gate/test_report_shapes.py": "tests/gate/test_gate_run.py"}
+JOINED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py"}
 """Files that share the package-scoped `healthy_run` go to one worker, which runs the gate once."""
 
 
