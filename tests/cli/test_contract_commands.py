@@ -63,14 +63,15 @@ def test_call_match_and_jd_against_the_emulator(images):
     (("specs", "validate", "--specs", "/nonexistent"), "does not exist"),
     (("call", "match", "--bogus"), "No such option"),
 ], ids=["missing-file", "not-image", "unreachable", "bad-target", "bad-specs", "bad-option"])
-def test_bad_input_is_one_line_and_exit_2(images, args, text):
+def test_bad_input_is_one_line_and_exit_2(images, cli, args, text):
+    """In-process through the entry point: a refusal needs no process of its own."""
     args = tuple(str(images["notes"]) if a == "NOTES" else str(images["eileen_collins_jpeg"]) if a == "FACE" else a
                  for a in args)
     env = {"FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
-    one_line_error(run_cli(*args, env=env), text)
+    one_line_error(cli(*args, env=env), text)
 
 
-def test_live_target_without_credentials_says_which_variable(images, monkeypatch):
+def test_live_target_without_credentials_says_which_variable(images, cli):
     env = {k: "" for k in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY")}
-    r = run_cli("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
+    r = cli("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
     one_line_error(r, "FACEHARNESS_TOKEN")
