@@ -58,12 +58,12 @@ CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD
     (["--target", "http://127.0.0.1:9"], "is unreachable"),
     (["--phases", "stateful"], "--phases"),
 ], ids=["unknown-api", "break-with-url", "unreachable-target", "unknown-phase"])
-def test_conform_bad_input_is_one_line_and_exit_2(tmp_path, args, text):
-    one_line_error(run_cli("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
+def test_conform_bad_input_is_one_line_and_exit_2(tmp_path, cli, args, text):
+    one_line_error(cli("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
 
 
-def test_conform_bad_out_and_replay_of_a_non_finding(tmp_path):
+def test_conform_bad_out_and_replay_of_a_non_finding(tmp_path, cli):
     taken = tmp_path / "file"
     taken.write_text("x")
-    one_line_error(run_cli("conform", "--out", str(taken)), "is not a directory")
-    one_line_error(run_cli("replay", str(taken)), "is not JSON")
+    one_line_error(cli("conform", "--out", str(taken)), "is not a directory")
+    one_line_error(cli("replay", str(taken)), "is not JSON")
