@@ -32,11 +32,10 @@ sysdeps:
 
 test: SYSPKGS = chromium
 # Most tests wait on servers and subprocesses, so three workers on two cores halve the wall time.
-# --dist loadgroup: each file is one group (its module fixtures run once) except where
-# tests/conftest.py splits a file of independent slow tests or joins files sharing one gate run;
-# --no-loadscope-reorder keeps conftest's order, longest group first (tests/durations.json).
+# --dist loadfile keeps each file's module fixtures (emulators, gate runs) in one worker;
+# --no-loadscope-reorder keeps the order tests/conftest.py sets: longest file first (tests/durations.json).
 test: install sysdeps
-	$(BIN)/python -m pytest -q -n 3 --dist loadgroup --no-loadscope-reorder
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 bench: SYSPKGS = wrk
 bench: install sysdeps

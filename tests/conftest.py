@@ -27,7 +27,7 @@ for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
 
 
-# --- scheduling `make test` over xdist workers (`-n 3 --dist loadgroup --no-loadscope-reorder`) ---------
+# --- scheduling `make test` over xdist workers (`-n 3 --dist loadfile --no-loadscope-reorder`) ----------
 DURATIONS = Path(__file__).with_name("durations.json")
 """Seconds each test took in a measured run: the order in which groups are handed out, nothing else.
 `FACEHARNESS_TEST_DURATIONS=update make test` (or pytest) rewrites it."""
@@ -64,13 +64,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     known = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
     cost: dict[str, float] = {}
     groups: dict[int, str] = {}
+    loadgroup = bool(config.getvalue("loadgroup")) if hasattr(config.option, "loadgroup") else False
     for item in items:
         mark = item.get_closest_marker("xdist_group")
         group = (mark.args[0] if mark.args else "default") if mark else _group(item)
-        if mark is None:
-            item.add_marker(pytest.mark.xdist_group(group))
         groups[id(item)] = group
         cost[group] = cost.get(group, 0.0) + float(known.get(item.nodeid, UNKNOWN_S))
+        if loadgroup and mark is None and "@" not in item.nodeid.rsplit("::", 1)[-1]:
+            # what xdist does for an `xdist_group` mark (its hook may run before this one)
+            item._nodeid = f"{item.nodeid}@{group}"
     position = {id(item): index for index, item in enumerate(items)}
     items.sort(key=lambda item: (-cost[groups[id(item)]], position[id(item)]))
 
