@@ -31,10 +31,11 @@ sysdeps:
 	done
 
 test: SYSPKGS = chromium
-# Most tests wait on servers and subprocesses, so three workers on two cores halve the wall time;
-# --dist loadfile keeps each file's module fixtures (emulators) in one worker.
+# Most tests wait on servers and subprocesses, so three workers on two cores halve the wall time.
+# --dist loadfile keeps each file's module fixtures (emulators, gate runs) in one worker;
+# --no-loadscope-reorder keeps the order tests/conftest.py sets: longest file first (tests/durations.json).
 test: install sysdeps
-	$(BIN)/python -m pytest -q -n 3 --dist loadfile
+	$(BIN)/python -m pytest -q -n 3 --dist loadfile --no-loadscope-reorder
 
 bench: SYSPKGS = wrk
 bench: install sysdeps

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures.cli import InProcess, Ran, run_cli
 
 from harness.clients import (
     DEMO_JD_APPKEY,
@@ -26,13 +24,8 @@ from harness.report import load_summary
 from .conftest import builtin_folder
 
 
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
-    clean.update(COLUMNS="120", **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", "accuracy", *args],
-        capture_output=True, text=True, timeout=120, env=clean, check=False,
-    )  # fmt: skip
+def _cli(*args: str, env: dict[str, str] | None = None) -> Ran:
+    return run_cli("accuracy", *args, env={"COLUMNS": "120", **(env or {})}, clean=True)
 
 
 def test_builtin_run_works_without_faces(tmp_path: Path) -> None:
@@ -91,21 +84,14 @@ def test_bad_input_is_one_line_and_exit_2(
     tmp_path: Path,
     make_args: Callable[[Path], list[str]],
     message: str,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    cli: InProcess,
 ) -> None:
     """In process (the entry point itself, argv and all): a subprocess per case costs seconds."""
-    from harness.cli import main
-
-    argv = ["faceharness", "accuracy", "--out", str(tmp_path / "run"), *make_args(tmp_path)]
-    monkeypatch.setattr(sys, "argv", argv)
-    with pytest.raises(SystemExit) as exited:
-        main()
-    assert exited.value.code == 2
-    captured = capsys.readouterr()
-    lines = captured.err.splitlines()
+    done = cli("accuracy", "--out", str(tmp_path / "run"), *make_args(tmp_path))
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("faceharness: ") and message in lines[0]
-    assert "Traceback" not in captured.err + captured.out
+    assert "Traceback" not in done.stderr + done.stdout
     assert not (tmp_path / "run").exists()  # nothing started, nothing written
 
 

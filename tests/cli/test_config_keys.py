@@ -5,9 +5,6 @@ Before, an unknown key under [credentials] was ignored: "tokn = ..." ran as "no 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -58,11 +55,9 @@ def test_known_keys_still_read(tmp_path):
     assert read_settings(both).qps == (("jd", 5.0),) and load_credentials(both).token == "tok"
 
 
-def test_a_typo_in_a_real_command_is_one_line_and_exit_2(tmp_path):
+def test_a_typo_in_a_real_command_is_one_line_and_exit_2(tmp_path, cli):
     path = _write(tmp_path, '[credentials]\ntokn = "not-a-secret-value"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
-    r = subprocess.run([sys.executable, "-m", "harness.cli", "call", "livecode", "--target", "http://127.0.0.1:9",
-                        "--config", str(path)], capture_output=True, text=True, timeout=60, env=env)
+    r = cli("call", "livecode", "--target", "http://127.0.0.1:9", "--config", str(path))
     assert r.returncode == 2, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "did you mean 'token'?" in lines[0], r.stderr

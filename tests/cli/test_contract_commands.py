@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.cli import one_line_error, run_cli
 
 from harness.clients import DEMO
 from harness.imaging import builtin_faces, builtin_non_faces
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
-
-
-def one_line_error(r: subprocess.CompletedProcess[str], text: str) -> None:
-    assert r.returncode == 2, r.stdout + r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0] and "Traceback" not in r.stderr, r.stderr
 
 
 @pytest.fixture(scope="module")
@@ -39,29 +26,29 @@ def images(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_specs_validate_and_show():
-    r = run("specs", "validate")
+    r = run_cli("specs", "validate")
     assert r.returncode == 0 and "5 operations" in r.stdout
-    shown = run("specs", "show")
+    shown = run_cli("specs", "show")
     assert shown.returncode == 0
     for text in ("/jdai/faceCompareNew", "10047", "E-004", "asyncResult", "(extension)"):
         assert text in shown.stdout
 
 
 def test_codes_explains_a_code_in_every_place():
-    r = run("codes", "1172")
+    r = run_cli("codes", "1172")
     assert r.returncode == 0 and "image quality unacceptable" in r.stdout
-    one_line_error(run("codes", "77777"), "not in specs/codes.yaml")
+    one_line_error(run_cli("codes", "77777"), "not in specs/codes.yaml")
 
 
 def test_call_match_and_jd_against_the_emulator(images):
-    r = run("call", "match", "--image", str(images["eileen_collins_jpeg"]), "--face", str(images["eileen_collins_rot"]))
+    r = run_cli("call", "match", "--image", str(images["eileen_collins_jpeg"]), "--face", str(images["eileen_collins_rot"]))
     assert r.returncode == 0 and '"errcode": 0' in r.stdout and '"success"' in r.stdout
-    jd = run("call", "jd", "--compare", str(images["eileen_collins_jpeg"]),
+    jd = run_cli("call", "jd", "--compare", str(images["eileen_collins_jpeg"]),
              "--collection", str(images["eileen_collins_jpeg"]), "--as-array")
     assert jd.returncode == 0 and '"code": "10000"' in jd.stdout and '"result": true' in jd.stdout
-    code = run("call", "livecode")
+    code = run_cli("call", "livecode")
     assert code.returncode == 0 and '"code"' in code.stdout
-    idno = run("call", "idno", "--id-num", "11010519491231002X", "--name", "李四", "--face", str(images["eileen_collins_jpeg"]))
+    idno = run_cli("call", "idno", "--id-num", "11010519491231002X", "--name", "李四", "--face", str(images["eileen_collins_jpeg"]))
     assert idno.returncode == 1 and "40023" in idno.stderr and "name does not match" in idno.stderr
     for out in (r, jd, code, idno):
         for secret in (DEMO.token, DEMO.jd_appkey, DEMO.jd_secretkey):
@@ -76,14 +63,15 @@ def test_call_match_and_jd_against_the_emulator(images):
     (("specs", "validate", "--specs", "/nonexistent"), "does not exist"),
     (("call", "match", "--bogus"), "No such option"),
 ], ids=["missing-file", "not-image", "unreachable", "bad-target", "bad-specs", "bad-option"])
-def test_bad_input_is_one_line_and_exit_2(images, args, text):
+def test_bad_input_is_one_line_and_exit_2(images, cli, args, text):
+    """In-process through the entry point: a refusal needs no process of its own."""
     args = tuple(str(images["notes"]) if a == "NOTES" else str(images["eileen_collins_jpeg"]) if a == "FACE" else a
                  for a in args)
     env = {"FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
-    one_line_error(run(*args, env=env), text)
+    one_line_error(cli(*args, env=env), text)
 
 
-def test_live_target_without_credentials_says_which_variable(images, monkeypatch):
+def test_live_target_without_credentials_says_which_variable(images, cli):
     env = {k: "" for k in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY")}
-    r = run("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
+    r = cli("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
     one_line_error(r, "FACEHARNESS_TOKEN")

@@ -1,30 +1,26 @@
 """Every command that sends ends in time against a hostile target: a per-request deadline and a run budget.
 
-The target (tests/hostile_target.py) is a raw asyncio server on 127.0.0.1 port 0 that drips its
+The target (tests/fixtures/hostile_target.py) is a raw asyncio server on 127.0.0.1 port 0 that drips its
 answers one byte every 0.5 s, resets connections, hangs, or sends 2 MB bodies, request by request.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 
 import pytest
-from hostile_target import HostileTarget
+from fixtures.cli import Ran, run_cli
+from fixtures.hostile_target import HostileTarget
 
 ENV = {"FACEHARNESS_TOKEN": "hostile-test-token-7f3a", "FACEHARNESS_JD_APPKEY": "hostiletestappkey9c2e",
        "FACEHARNESS_JD_SECRETKEY": "hostile-test-secret-41b8"}
 MIX = ("ok", "drip", "reset", "hang", "oversized")
 
 
-def run(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
-    started = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, check=False,
-                       timeout=timeout, env={**os.environ, **ENV})
-    return r, time.monotonic() - started
+def run(*args: str, timeout: float = 120) -> tuple[Ran, float]:
+    """`faceharness ARGS` in a real process with the hostile-test credentials; (result, seconds)."""
+    r = run_cli(*args, env=ENV, timeout=timeout)
+    return r, r.seconds
 
 
 def findings_of(out_dir) -> list[dict]:
@@ -101,8 +97,8 @@ def test_call_match_on_the_emulator_uses_the_real_face_engine(faces_dir):
 
 
 @pytest.mark.parametrize("command", ["conform", "accuracy", "fuzz"])
-def test_a_run_budget_that_is_not_positive_is_refused(command, tmp_path):
-    r, _ = run(command, "--target", "emulator", "--max-seconds", "0", "--out", str(tmp_path / "out"))
+def test_a_run_budget_that_is_not_positive_is_refused(command, tmp_path, cli):
+    r = cli(command, "--target", "emulator", "--max-seconds", "0", "--out", str(tmp_path / "out"), env=ENV)
     assert r.returncode == 2, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "--max-seconds" in lines[0] and "Traceback" not in r.stderr

@@ -9,11 +9,8 @@ exist too. The cheap, side-effect-free documented commands are also run for real
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,17 +137,12 @@ def test_every_command_quoted_in_the_documents_exists():
             _resolve(words)
 
 
-def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                          timeout=120, env={**os.environ}, cwd=REPO)
-
-
 @pytest.mark.parametrize("args", [
     ["specs", "validate"], ["specs", "show"], ["codes", "10047"], ["emulate", "--list-breaks"],
 ], ids=" ".join)
-def test_side_effect_free_documented_commands_run(args):
+def test_side_effect_free_documented_commands_run(args, cli):
     assert any(p.values[0] == args for p in DOC_COMMANDS), f"`faceharness {' '.join(args)}` is no longer documented"
-    r = _run(*args)
+    r = cli(*args)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() and "Traceback" not in r.stderr
 
@@ -164,14 +156,14 @@ def test_documented_break_mode_count_is_the_real_one():
     assert int(match.group(1)) == len(BREAKS)
 
 
-def test_documented_code_explanations_are_what_the_command_prints():
+def test_documented_code_explanations_are_what_the_command_prints(cli):
     """`faceharness codes N   # what a code means: "..."`: the quoted answer is the real one."""
     checked = 0
     for path in DOCS:
         for _, command in _shell_lines(path):
             found = re.match(r'^faceharness codes (\S+)\s+#.*"([^"]+)"', command)
             if found:
-                r = _run("codes", found.group(1))
+                r = cli("codes", found.group(1))
                 assert r.returncode == 0 and found.group(2) in r.stdout, f"{path.name}: {found.group(2)!r} vs {r.stdout!r}"
                 checked += 1
     assert checked

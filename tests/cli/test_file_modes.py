@@ -6,14 +6,13 @@ must be able to read them; they are redacted, so nothing in them needs 0600.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from fixtures.cli import Ran, run_python
 
 WRITE = textwrap.dedent('''
     import sys
@@ -27,9 +26,8 @@ WRITE = textwrap.dedent('''
 ''')
 
 
-def _run(args: list[str], umask: int) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120,
-                          preexec_fn=lambda: os.umask(umask))
+def _run(args: list[str], umask: int) -> Ran:
+    return run_python(*args, umask=umask)
 
 
 def _mode(path: Path) -> int:

@@ -5,14 +5,12 @@ The whole typer app is walked, so a command or option added later is held to the
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from importlib.metadata import version
 
 import pytest
 import typer.main
+from fixtures.cli import run_cli
 from typer.testing import CliRunner
 
 from harness.cli import app
@@ -131,8 +129,7 @@ def test_replay_help_names_both_suites_it_replays():
 
 
 def test_version_in_a_real_process():
-    r = subprocess.run([sys.executable, "-m", "harness.cli", "--version"], capture_output=True, text=True,
-                       timeout=60, env={**os.environ})
+    r = run_cli("--version", timeout=60)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"faceharness {version('faceharness')}"
     assert r.stderr == ""
@@ -140,7 +137,7 @@ def test_version_in_a_real_process():
 
 @pytest.mark.parametrize("args", [[], ["load"], ["call"]], ids=["faceharness", "load", "call"])
 def test_a_group_without_a_command_prints_its_help_as_laid_out(args):
-    r = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=60)
+    r = run_cli(*args, timeout=60)
     assert r.returncode == 2
     lines = r.stderr.splitlines()
     assert lines[0].startswith("Usage: faceharness") and "Commands:" in lines and "Exit codes:" in r.stderr, r.stderr

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
+
+from fixtures.cli import start_cli
 
 
 def test_sigint_while_waiting_for_an_answer_exits_130_with_one_line():
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
-    env["FACEHARNESS_TOKEN"] = "interrupt-test-token"
     with socket.socket() as server:  # accepts the connection and never answers
         server.bind(("127.0.0.1", 0))
         server.listen(4)
         server.settimeout(60)
         port = server.getsockname()[1]
-        proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "call", "livecode", "--target",
-                                 f"http://127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True, env=env)
+        proc = start_cli("call", "livecode", "--target", f"http://127.0.0.1:{port}",
+                         env={"FACEHARNESS_TOKEN": "interrupt-test-token"}, clean=True)
         try:
             conn, _ = server.accept()  # the request is on its way: the command is waiting
             conn.recv(65536)

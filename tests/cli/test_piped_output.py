@@ -6,20 +6,18 @@ Rich lays a pipe out at 80 columns, which folded long cells across lines and spl
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import textwrap
+
+from fixtures.cli import Ran, run_python
 
 from harness.console import shorten
 from harness.contract import load_contract
 
 
-def _piped(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "FORCE_COLOR", "TERM")}
-    return subprocess.run([sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=120, env=env)
+def _piped(*args: str) -> Ran:
+    """`python ARGS` with stdout a pipe and nothing telling Rich a width or a terminal."""
+    return run_python(*args, drop=("COLUMNS", "LINES", "FORCE_COLOR", "TERM"))
 
 
 def test_specs_show_piped_keeps_every_row_on_one_line():

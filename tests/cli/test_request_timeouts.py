@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
 
 import pytest
+from fixtures.cli import run_cli
 
 from harness.clients import DEMO
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                          check=False, timeout=180, env={**os.environ, **(env or {})})
-
-
 @pytest.mark.parametrize("command", ["conform", "fuzz", "accuracy", "load run"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf"])
-def test_a_timeout_that_is_not_positive_is_refused(command, value, tmp_path):
-    r = run(*command.split(), "--target", "emulator", "--timeout", value, "--out", str(tmp_path / "out"))
+def test_a_timeout_that_is_not_positive_is_refused(command, value, tmp_path, cli):
+    r = cli(*command.split(), "--target", "emulator", "--timeout", value, "--out", str(tmp_path / "out"))
     assert r.returncode == 2, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "--timeout" in lines[0] and "Traceback" not in r.stderr
@@ -31,8 +24,8 @@ def test_conform_reports_a_hang_as_unanswered_within_its_timeout(emulator, tmp_p
     url = emulator(faults=("liveCode=hang:1.0",))
     env = {"FACEHARNESS_TOKEN": DEMO.token}
     started = time.monotonic()
-    r = run("conform", "--target", url, "--api", "match", "--phases", "examples", "--examples", "1",
-            "--seed", "1", "--max-requests", "60", "--timeout", "1", "--out", str(tmp_path / "run"), env=env)
+    r = run_cli("conform", "--target", url, "--api", "match", "--phases", "examples", "--examples", "1",
+                "--seed", "1", "--max-requests", "60", "--timeout", "1", "--out", str(tmp_path / "run"), env=env)
     elapsed = time.monotonic() - started
     assert r.returncode == 1, r.stdout + r.stderr
     findings = json.loads((tmp_path / "run" / "findings.json").read_text())

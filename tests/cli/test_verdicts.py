@@ -1,4 +1,4 @@
-"""Runs that cannot judge, or are stopped, end honestly: real processes, real signals, loopback only.
+"""Runs that cannot judge, or are stopped, end honestly: real signals to real processes, loopback only.
 
 * wrong credentials or a dead target: exit 2 at once, one line naming the code, nothing filed;
 * Ctrl-C (SIGINT) or SIGTERM: exit 130 within seconds, one line, summary.json ``interrupted``,
@@ -8,11 +8,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -20,35 +16,31 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from harness.clients import DEMO
+from fixtures.cli import DEMO_ENV, InProcess, Ran, start_cli, stopped
+from fixtures.servers import closed_port
 
 WRONG_TOKEN = "wrong-token-0123456789"
 WRONG_SECRET = "wrong-secretkey-0123456789"
 
 
 def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FACEHARNESS_")}
-    return {**env, "COLUMNS": "200", **extra}
+    return {"COLUMNS": "200", **extra}
 
 
 def _demo_env(**extra: str) -> dict[str, str]:
-    demo = {"FACEHARNESS_TOKEN": DEMO.token or "", "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey or "",
-            "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey or ""}
-    return _env(**{**demo, **extra})
+    return _env(**{**DEMO_ENV, **extra})
 
 
-def _run(*args: str, env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
-    started = time.monotonic()
-    done = subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True,
-                          timeout=120, env=env, check=False)
-    return done, time.monotonic() - started
+@pytest.fixture
+def run(cli: InProcess) -> Callable[..., tuple[Ran, float]]:
+    """`faceharness ARGS` through its entry point, in-process (a refusal needs no process of its own),
+    with no FACEHARNESS_* but ``env``'s; (result, seconds)."""
 
+    def run(*args: str, env: dict[str, str]) -> tuple[Ran, float]:
+        done = cli(*args, env=env)
+        return done, done.seconds
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again when the block ends: nothing listens
+    return run
 
 
 def _requests(url: str) -> int:
@@ -56,7 +48,7 @@ def _requests(url: str) -> int:
     return sum(stats["requests"].values())
 
 
-def _one_line(done: subprocess.CompletedProcess[str]) -> str:
+def _one_line(done: Ran) -> str:
     """The one stderr line (stdout may only name the files a load run wrote for its error)."""
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, done.stdout + done.stderr
@@ -74,13 +66,14 @@ def _one_line(done: subprocess.CompletedProcess[str]) -> str:
     ids=["wrong-token", "wrong-jd-secret"],
 )
 def test_rejected_credentials_stop_conform_before_it_spends_anything(
-    emulator: Callable[..., str], tmp_path: Path, env: dict[str, str], api: str, names: str
+    emulator: Callable[..., str], run: Callable[..., tuple[Ran, float]], tmp_path: Path, env: dict[str, str],
+    api: str, names: str
 ) -> None:
     url = emulator()
     before = _requests(url)
     out = tmp_path / "run"
-    done, seconds = _run("conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out),
-                         env=env)
+    done, seconds = run("conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out),
+                        env=env)
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert line.startswith(f"faceharness: credentials rejected by {url}: {names}"), line
@@ -101,9 +94,10 @@ def test_rejected_credentials_stop_conform_before_it_spends_anything(
     ],
     ids=["conform", "fuzz", "accuracy", "gate", "load-run"],
 )
-def test_a_closed_port_is_exit_2_with_one_line(tmp_path: Path, command: tuple[str, ...]) -> None:
-    url = f"http://127.0.0.1:{_closed_port()}"
-    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
+def test_a_closed_port_is_exit_2_with_one_line(run: Callable[..., tuple[Ran, float]], tmp_path: Path,
+                                               command: tuple[str, ...]) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert f"{url} is unreachable" in line and "Connection refused" in line, line
@@ -113,17 +107,14 @@ def test_a_closed_port_is_exit_2_with_one_line(tmp_path: Path, command: tuple[st
 def _stop(args: list[str], sig: int, after_s: float, out: Path) -> tuple[int, str, str, float]:
     """Start ``faceharness ARGS``, send ``sig`` ``after_s`` after it created its run directory
     (its imports done); (exit code, stdout, stderr, seconds from the signal to the end)."""
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", *args, "--out", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
+    proc = start_cli(*args, "--out", str(out), env=_env(), clean=True)
     deadline = time.monotonic() + 60
     while not out.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(after_s)
     assert proc.poll() is None, "the run ended before the signal: give it more work"
-    proc.send_signal(sig)
-    sent = time.monotonic()
-    stdout, stderr = proc.communicate(timeout=60)
-    return proc.returncode, stdout, stderr, time.monotonic() - sent
+    done, took = stopped(proc, sig)
+    return done.returncode, done.stdout, done.stderr, took
 
 
 def _assert_interrupted(out: Path, code: int, stdout: str, stderr: str, took: float, name: str) -> None:
@@ -177,12 +168,12 @@ def test_every_suite_command_stops_the_same_way(tmp_path: Path, args: list[str],
     ids=["fuzz", "accuracy", "gate", "load-run"],
 )
 def test_every_suite_command_refuses_to_judge_with_a_rejected_token(
-    emulator: Callable[..., str], tmp_path: Path, command: tuple[str, ...]
+    emulator: Callable[..., str], run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     url = emulator()
     before = _requests(url)
-    done, seconds = _run(*command, "--target", url, "--out", str(tmp_path / "run"),
-                         env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"),
+                        env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert f"credentials rejected by {url}: match errcode 40002" in line, line

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import requests
-from hostile_target import BODY, HostileTarget
+from fixtures.hostile_target import BODY, HostileTarget
 
 from harness.clients import (
     MAX_ANSWER_BYTES,

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from fixtures.cli import one_line_error, run_cli
 
 from harness.clients import DEMO
 from harness.conformance import replay_finding
@@ -16,29 +14,18 @@ from harness.conformance import replay_finding
 from .conftest import conform, explain
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, check=False,
-                          timeout=120, env={**os.environ, **(env or {})})
-
-
-def one_line_error(r: subprocess.CompletedProcess[str], text: str) -> None:
-    assert r.returncode == 2, r.stdout + r.stderr
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0] and "Traceback" not in r.stderr, r.stderr
-
-
 @pytest.mark.slow
 def test_conform_on_a_broken_emulator_then_replay_the_finding(tmp_path):
     out = tmp_path / "run"
-    r = run("conform", "--target", "emulator", "--api", "jd", "--break", "accept-bad-sign", "--phases", "examples",
+    r = run_cli("conform", "--target", "emulator", "--api", "jd", "--break", "accept-bad-sign", "--phases", "examples",
             "--examples", "2", "--seed", "1", "--out", str(out))
     assert r.returncode == 1, r.stdout + r.stderr
     assert "auth-wrong-sign" in r.stdout and "faceCompareNew" in r.stdout and "FAIL" in r.stdout
     assert (out / "junit.xml").is_file() and json.loads((out / "findings.json").read_text())
     finding = out / "findings" / "F-001.json"
-    again = run("replay", str(finding))  # the run's own target: an emulator with the same break
+    again = run_cli("replay", str(finding))  # the run's own target: an emulator with the same break
     assert again.returncode == 1 and "still failing" in again.stdout, again.stdout + again.stderr
-    fixed = run("replay", str(finding), "--target", "emulator")
+    fixed = run_cli("replay", str(finding), "--target", "emulator")
     assert fixed.returncode == 0 and "fixed" in fixed.stdout, fixed.stdout + fixed.stderr
 
 
@@ -57,9 +44,9 @@ def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path,
     unbroken = conformance_emulator()
     assert replay_finding(path, target=broken).still_failing
     assert not replay_finding(path, target=unbroken).still_failing
-    r = run("replay", str(path), "--target", broken, env=demo)
+    r = run_cli("replay", str(path), "--target", broken, env=demo)
     assert r.returncode == 1 and "thresholds-fall" in r.stdout, r.stdout + r.stderr
-    assert run("replay", str(path), "--target", unbroken, env=demo).returncode == 0
+    assert run_cli("replay", str(path), "--target", unbroken, env=demo).returncode == 0
 
 
 CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
@@ -71,12 +58,12 @@ CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD
     (["--target", "http://127.0.0.1:9"], "is unreachable"),
     (["--phases", "stateful"], "--phases"),
 ], ids=["unknown-api", "break-with-url", "unreachable-target", "unknown-phase"])
-def test_conform_bad_input_is_one_line_and_exit_2(tmp_path, args, text):
-    one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
+def test_conform_bad_input_is_one_line_and_exit_2(tmp_path, cli, args, text):
+    one_line_error(cli("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
 
 
-def test_conform_bad_out_and_replay_of_a_non_finding(tmp_path):
+def test_conform_bad_out_and_replay_of_a_non_finding(tmp_path, cli):
     taken = tmp_path / "file"
     taken.write_text("x")
-    one_line_error(run("conform", "--out", str(taken)), "is not a directory")
-    one_line_error(run("replay", str(taken)), "is not JSON")
+    one_line_error(cli("conform", "--out", str(taken)), "is not a directory")
+    one_line_error(cli("replay", str(taken)), "is not JSON")

@@ -90,7 +90,7 @@ def test_emulate_reading_option_is_checked():
 @pytest.mark.slow
 def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
     """`conform --reading E-011=alternative`: exit 0, one console line per reading, summary.json observed."""
-    from .test_cli import run
+    from fixtures.cli import run_cli as run
 
     out = tmp_path / "run"
     r = run("conform", "--target", "emulator", "--api", "match", "--examples", "3", "--seed", "2",
@@ -107,7 +107,10 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
     (["--codes", "missing.yaml"], "--codes missing.yaml: no such file"),
 ], ids=["reading-with-url", "reading-not-served", "codes-missing"])
 def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
-    from .test_cli import CREDS, one_line_error, run
+    from fixtures.cli import one_line_error
+    from fixtures.cli import run_cli as run
+
+    from .test_cli import CREDS
 
     one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
 

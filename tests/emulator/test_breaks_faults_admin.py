@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 
 import httpx
 import pytest
+from fixtures.servers import start_emulate
 
 from harness.clients import DEMO
 from harness.emulator import BREAKS
@@ -145,19 +144,15 @@ def test_admin_health_stats_reset_and_runtime_config(emulator):
     assert httpx.get(url + "/tech/ai/face/match").status_code == 405
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, timeout=60)
-
-
-def test_emulate_cli_lists_breaks_and_rejects_bad_options():
-    listed = _cli("emulate", "--list-breaks")
+def test_emulate_cli_lists_breaks_and_rejects_bad_options(cli):
+    listed = cli("emulate", "--list-breaks")
     assert listed.returncode == 0
     assert all(name in listed.stdout for name in BREAKS)
     for args, text in [(("emulate", "--latency", "fixed:abc"), "not a duration"),
                        (("emulate", "--fault", "explode:0.1"), "unknown kind"),
                        (("emulate", "--break", "nope"), "unknown break mode"),
                        (("emulate", "--host", "0.0.0.0", "--engine", "fast"), "loopback")]:
-        r = _cli(*args)
+        r = cli(*args)
         assert r.returncode == 2, (args, r.stderr)
         assert text in r.stderr and len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
 
@@ -190,23 +185,8 @@ def test_dlib_engine_over_http_on_the_shared_faces(emulator, dlib_engine, faces_
 
 def test_emulate_cli_injects_aborts_without_printing_tracebacks(tmp_path):
     """An injected reset or cut-off body is the fault working: the console stays quiet."""
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "emulate", "--engine", "fast", "--port", str(port),
-                             "--fault", "reset:0.5", "--fault", "chunked:1.0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
+    proc, url = start_emulate("--port", "0", "--fault", "reset:0.5", "--fault", "chunked:1.0")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                httpx.get(url + "/_emulator/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         for _ in range(6):
             with pytest.raises(httpx.HTTPError):
                 httpx.post(url + LIVE, json={}, headers={"Authorization": DEMO.token}, timeout=5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
 import socket
 import subprocess
@@ -14,11 +13,12 @@ import textwrap
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fixtures.cli import cli_env
+from fixtures.servers import free_port, start_emulate
 
 from harness.clients import DEMO
 from harness.emulator import DEMO_ID_NUM, DEMO_NAME
@@ -32,7 +32,6 @@ from harness.emulator._state import (
 
 from ._helpers import FACES, b64, jd_body, jd_params
 
-REPO = Path(__file__).resolve().parents[2]
 MATCH, IDNO, LIVE, RESULT = ("/tech/ai/face/match", "/tech/ai/face/match/idno",
                              "/tech/ai/face/match/validateData", "/tech/ai/face/match/result")
 SMALL_A, SMALL_B = FACES["eileen_collins_crop"], FACES["grace_hopper_crop"]
@@ -240,24 +239,6 @@ def test_async_requests_answer_busy_beyond_the_pending_bound(emulator):
 
 
 # --- the `faceharness emulate` process ----------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-
-
-def _start(args: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env())
-    assert proc.stderr is not None
-    line = proc.stderr.readline()          # the announcement names the bound port
-    assert "emulator on http://127.0.0.1:" in line, line
-    return proc, line.split(" on ")[1].split()[0]
-
-
 def _hammer(url: str, stop: threading.Event, answered: Counter[str]) -> None:
     requests = _requests()
     with httpx.Client(base_url=url, timeout=3) as client:
@@ -276,8 +257,7 @@ def _hammer(url: str, stop: threading.Event, answered: Counter[str]) -> None:
 
 
 def test_sigterm_under_flood_stops_emulate_within_seconds():
-    proc, url = _start([sys.executable, "-m", "harness.cli", "emulate", "--engine", "fast", "--port", "0",
-                        "--fault", "hang:0.1", "--fault", "slow:0.1"])
+    proc, url = start_emulate("--port", "0", "--fault", "hang:0.1", "--fault", "slow:0.1")
     stop, answered = threading.Event(), Counter[str]()
     threads = [threading.Thread(target=_hammer, args=(url, stop, answered)) for _ in range(8)]
     try:
@@ -317,7 +297,7 @@ WEDGED_APP = textwrap.dedent("""
 
 def test_sigterm_ends_even_a_wedged_event_loop():
     proc = subprocess.Popen([sys.executable, "-c", WEDGED_APP], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=_env())
+                            text=True, env=cli_env())
     try:
         assert proc.stderr is not None
         url = proc.stderr.readline().strip()
@@ -334,33 +314,28 @@ def test_sigterm_ends_even_a_wedged_event_loop():
     assert "forced after" in proc.stderr.read()
 
 
-def _emulate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", "emulate", "--engine", "fast", *args],
-                          capture_output=True, text=True, timeout=60, env=_env())
-
-
-def test_emulate_on_a_busy_port_is_one_line_and_exit_2_before_announcing():
+def test_emulate_on_a_busy_port_is_one_line_and_exit_2_before_announcing(cli):
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         held.listen()
         port = held.getsockname()[1]
-        r = _emulate("--port", str(port))
+        r = cli("emulate", "--engine", "fast", "--port", str(port))
     assert r.returncode == 2, r
     assert r.stderr.count("\n") == 1 and "already in use" in r.stderr and str(port) in r.stderr, r.stderr
     assert "emulator on" not in r.stderr and r.stdout == ""
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "65536"])
-def test_emulate_on_an_impossible_port_is_one_line_and_exit_2(port):
-    r = _emulate("--port", port)
+def test_emulate_on_an_impossible_port_is_one_line_and_exit_2(port, cli):
+    r = cli("emulate", "--engine", "fast", "--port", port)
     assert r.returncode == 2, r
     assert r.stderr.count("\n") == 1 and f"--port {port}" in r.stderr and "0 (any free port) to 65535" in r.stderr
     assert "internal error" not in r.stderr and "emulator on" not in r.stderr and r.stdout == ""
 
 
 def test_emulate_announces_the_port_it_bound_and_ctrl_c_stops_it():
-    port = _free_port()
-    proc, url = _start([sys.executable, "-m", "harness.cli", "emulate", "--engine", "fast", "--port", str(port)])
+    port = free_port()
+    proc, url = start_emulate("--port", str(port))
     try:
         assert url == f"http://127.0.0.1:{port}"
         assert httpx.get(url + "/_emulator/health", timeout=5).json()["status"] == "ok"

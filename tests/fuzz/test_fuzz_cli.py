@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fixtures.cli import InProcess
 
-from harness import cli
 
+@pytest.fixture
+def fuzz_cli(cli: InProcess) -> Callable[..., tuple[int, str, str]]:
+    """`faceharness fuzz ARGS` in-process: (exit code, stdout, stderr)."""
+    def run(*args: str) -> tuple[int, str, str]:
+        done = cli("fuzz", *args)
+        return done.returncode, done.stdout, done.stderr
 
-def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr("sys.argv", ["faceharness", "fuzz", *args])
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main()
-    captured = capsys.readouterr()
-    return int(exit_info.value.code or 0), captured.out, captured.err
+    return run
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -34,38 +36,37 @@ def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *a
     pytest.param(["--property", "jd:invalid-request"], "did you mean 'jd:invalid-requests'", id="property"),
     pytest.param(["--max-examples", "many"], "Invalid value for '--max-examples'", id="not-a-number"),
 ])
-def test_bad_input_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                                          tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_input_is_one_line_and_exit_2(fuzz_cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                          args: list[str], message: str) -> None:
     for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
         monkeypatch.setenv(name, "fuzz-cli-test-credential")   # a URL target needs credentials to get that far
-    code, out, err = _run(monkeypatch, capsys, "--out", str(tmp_path / "run"), *args)
+    code, out, err = fuzz_cli("--out", str(tmp_path / "run"), *args)
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("faceharness: ") and message in lines[0], err
     assert "Traceback" not in err + out
 
 
-def test_url_target_without_credentials_is_a_config_error(monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_url_target_without_credentials_is_a_config_error(fuzz_cli, monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
     for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
         monkeypatch.delenv(name, raising=False)
-    code, _, err = _run(monkeypatch, capsys, "--out", str(tmp_path), "--target", "http://127.0.0.1:9")
+    code, _, err = fuzz_cli("--out", str(tmp_path), "--target", "http://127.0.0.1:9")
     assert code == 2 and err.strip() == "faceharness: no token: set FACEHARNESS_TOKEN or 'token' in the config file"
 
 
-def test_missing_out_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(monkeypatch, capsys, "--api", "jd")
+def test_missing_out_is_a_usage_error(fuzz_cli) -> None:
+    code, _, err = fuzz_cli("--api", "jd")
     assert code == 2 and "--out" in err and len(err.strip().splitlines()) == 1
 
 
-def test_run_writes_reports_and_exit_code_follows_findings(monkeypatch: pytest.MonkeyPatch,
-                                                           capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_run_writes_reports_and_exit_code_follows_findings(fuzz_cli, tmp_path: Path) -> None:
     common = ["--api", "jd", "--seed", "3", "--max-examples", "8", "--property", "jd:invalid-requests/bad-sign"]
-    code, out, _ = _run(monkeypatch, capsys, "--out", str(tmp_path / "clean"), *common)
+    code, out, _ = fuzz_cli("--out", str(tmp_path / "clean"), *common)
     assert code == 0, out
     assert json.loads((tmp_path / "clean" / "findings.json").read_text()) == []
 
-    code, out, _ = _run(monkeypatch, capsys, "--out", str(tmp_path / "broken"), *common, "--break", "accept-bad-sign")
+    code, out, _ = fuzz_cli("--out", str(tmp_path / "broken"), *common, "--break", "accept-bad-sign")
     assert code == 1 and "F-001 high jd faceCompareNew invalid_refused (bad-sign)" in " ".join(out.split())
     run = tmp_path / "broken"
     summary = json.loads((run / "summary.json").read_text())

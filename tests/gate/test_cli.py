@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
+from fixtures.cli import Ran
 
 from .builders import finding, load, suite, summary
 
 
-class Result:
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
 @pytest.fixture
-def cli(monkeypatch, capsys):
-    """Run `faceharness ARGS` in-process through its real entry point (exit code, stdout, stderr)."""
-    from harness.cli import main
-
-    for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
-        monkeypatch.delenv(name, raising=False)
+def cli(cli, monkeypatch):
+    """The shared in-process `faceharness` (tests/conftest.py), laid out 200 columns wide."""
     monkeypatch.setenv("COLUMNS", "200")
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        monkeypatch.setattr(sys, "argv", ["faceharness", *args])
-        with pytest.raises(SystemExit) as exited:
-            main()
-        captured = capsys.readouterr()
-        return Result(int(exited.value.code or 0), captured.out, captured.err)
-
-    return run
+    return cli
 
 
-def one_line(result: Result) -> str:
+def one_line(result: Ran) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.stderr

@@ -34,10 +34,12 @@ def test_the_report_renders_and_shows_the_verdict(healthy_run, chromium, tmp_pat
     png = tmp_path / "report.png"
     shot = run_chromium(chromium, tmp_path, f"--screenshot={png}", "--window-size=1280,2000", html.as_uri())
     assert png.is_file(), shot.stderr[-2000:]
-    pixels = np.asarray(Image.open(png).convert("L"), dtype=np.float64)
+    with Image.open(png) as shot_image:
+        grey, rgb = shot_image.convert("L"), shot_image.convert("RGB")
+    pixels = np.asarray(grey, dtype=np.float64)
     assert pixels.shape == (2000, 1280)
     assert pixels.std() > 20, "the screenshot is (nearly) blank"
-    banner = np.asarray(Image.open(png).convert("RGB"))[:60, :, :].reshape(-1, 3).mean(axis=0)
+    banner = np.asarray(rgb)[:60, :, :].reshape(-1, 3).mean(axis=0)
     assert banner[1] > banner[0], f"a PASS banner is green, got mean RGB {banner}"
     dom = run_chromium(chromium, tmp_path, "--dump-dom", html.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]

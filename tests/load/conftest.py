@@ -8,15 +8,14 @@ bucket answering 429 above ``qps``), ``/status/{code}`` and ``/sleep/{ms}``.
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
+from fixtures.servers import ThreadedServer
+from fixtures.servers import closed_port as closed_port_number
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -107,46 +106,6 @@ def make_app(state: ServerState) -> Starlette:
     )
 
 
-class ThreadedServer:
-    """uvicorn on 127.0.0.1 port 0 in a daemon thread.
-
-    uvicorn binds the socket itself: a pre-bound ``socket.socket()`` has ``proto=0``, so
-    asyncio skips TCP_NODELAY on accepted connections and every keep-alive request pays
-    a 40 ms delayed-ACK stall.
-    """
-
-    def __init__(self, app: Starlette) -> None:
-        config = uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=0,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-            backlog=2048,
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.thread.start()
-        for _ in range(200):
-            if self.server.started:
-                self.port = int(self.server.servers[0].sockets[0].getsockname()[1])
-                return
-            time.sleep(0.05)
-        raise RuntimeError("test server did not start within 10 s")
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-
-
 @dataclass
 class LoadServer:
     url: str
@@ -176,9 +135,7 @@ def fresh_server(load_server: LoadServer) -> LoadServer:
 @pytest.fixture()
 def closed_port() -> int:
     """A loopback port with nothing listening (bound then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return closed_port_number()
 
 
 @pytest.fixture()

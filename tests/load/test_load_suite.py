@@ -9,7 +9,6 @@ import csv
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.cli import InProcess, Ran, run_cli, start_cli
+from fixtures.servers import free_port
 
 from harness.loadgen.suite import EmulatorOptions, run_load_suite
 
@@ -67,11 +68,8 @@ def test_a_break_free_run_succeeds_on_every_operation(tmp_path: Path) -> None:
     assert metrics.hdr and metrics.series
 
 
-def _cli(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args], check=False, capture_output=True, text=True,
-        timeout=120, cwd=REPO, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+def _cli(args: list[str], env: dict[str, str] | None = None) -> Ran:
+    return run_cli(*args, env=env, cwd=REPO)
 
 
 def test_cli_run_writes_load_json_and_no_secret_anywhere(contract: Any, tmp_path: Path) -> None:
@@ -150,16 +148,11 @@ BAD_INPUT = [
     ("argv", "message"), BAD_INPUT, ids=[" ".join(a[1:4]) + " " + m for a, m in BAD_INPUT]
 )
 def test_cli_bad_input_is_one_line_and_exit_2(
-    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    argv: list[str], message: str, tmp_path: Path, cli: InProcess
 ) -> None:  # fmt: skip
-    from harness.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["faceharness", *argv, "--out", str(tmp_path / "x")])
-    with pytest.raises(SystemExit) as exc:
-        main()
-    err = capsys.readouterr().err
-    assert exc.value.code == 2, err
+    done = cli(*argv, "--out", str(tmp_path / "x"))
+    err = done.stderr
+    assert done.returncode == 2, err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("faceharness: ") and message in lines[0], err
     assert not (tmp_path / "x").exists()  # refused before anything ran
@@ -203,15 +196,10 @@ def test_a_master_and_two_workers_over_loopback_merge_exactly(
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)  # the emulator accepts these; the workers read them
     url = emulator(engine="fast")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "load", "worker", "--master",
-             f"127.0.0.1:{port}", "--wait", "10s", "--out", str(tmp_path / f"w{n}")],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
-        )  # fmt: skip
+        start_cli("load", "worker", "--master", f"127.0.0.1:{port}", "--wait", "10s",
+                  "--out", str(tmp_path / f"w{n}"), cwd=REPO)
         for n in (1, 2)
     ]
     try:
@@ -248,9 +236,7 @@ def test_a_master_and_two_workers_over_loopback_merge_exactly(
 
 
 def test_a_master_whose_workers_do_not_come_gives_up_in_one_line(tmp_path: Path) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     proc = _cli(
         ["load", "run", "--rate", "5", "--duration", "2s", "--expect-workers", "1", "--bind",
          f"127.0.0.1:{port}", "--wait-workers", "2s", "--out", str(tmp_path / "run")],
@@ -263,7 +249,7 @@ def test_a_master_whose_workers_do_not_come_gives_up_in_one_line(tmp_path: Path)
 @pytest.mark.slow
 def test_a_dripped_answer_ends_at_the_request_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """geventhttpclient times each socket read; a whole request still ends within ``--timeout``."""
-    from hostile_target import HostileTarget
+    from fixtures.hostile_target import HostileTarget
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
