@@ -17,7 +17,6 @@ from ._synthetic import synthetic_image
 
 __all__ = [
     "BODY_ENCODINGS",
-    "encode_image",
     "IMAGE_REJECT_REASONS",
     "SUPPORTED_FORMATS",
     "WRITABLE_FORMATS",
@@ -30,6 +29,7 @@ __all__ = [
     "builtin_non_faces",
     "decode_image",
     "encode",
+    "encode_image",
     "inspect_image",
     "looks_complete",
     "package_file",
