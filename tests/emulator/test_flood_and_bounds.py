@@ -276,6 +276,7 @@ def test_sigterm_under_flood_stops_emulate_within_seconds():
         if proc.poll() is None:
             proc.kill()
     err = proc.stderr.read() if proc.stderr else ""
+    proc.__exit__(None, None, None)   # closes the pipes (warnings are errors)
     assert took < 7, took
     assert rc == 130, (rc, err)
     assert err.strip().splitlines()[-1] == "faceharness: emulator stopped (SIGTERM)", err[-3000:]
@@ -311,7 +312,8 @@ def test_sigterm_ends_even_a_wedged_event_loop():
         if proc.poll() is None:
             proc.kill()
     assert rc == 130
-    assert "forced after" in proc.stderr.read()
+    with proc:
+        assert "forced after" in proc.stderr.read()
 
 
 def test_emulate_on_a_busy_port_is_one_line_and_exit_2_before_announcing(cli):
@@ -345,4 +347,5 @@ def test_emulate_announces_the_port_it_bound_and_ctrl_c_stops_it():
         if proc.poll() is None:
             proc.kill()
     assert rc == 130
-    assert proc.stderr is not None and proc.stderr.read().strip() == "faceharness: emulator stopped (SIGINT)"
+    with proc:
+        assert proc.stderr is not None and proc.stderr.read().strip() == "faceharness: emulator stopped (SIGINT)"

@@ -117,11 +117,14 @@ def test_outputs_are_written_and_readable(fresh_server: LoadServer, tmp_path: Pa
     assert header.startswith("t,epoch_s,offered_rps,achieved_rps,ok_rps,p50_ms,p99_ms")
     reader = HistogramLogReader(str(tmp_path / "load.hlog"), HdrHistogram(1, 600_000_000, 3))
     total = 0
-    for _ in range(100):
-        interval = reader.get_next_interval_histogram()
-        if interval is None:
-            break
-        total += interval.get_total_count()
+    try:
+        for _ in range(100):
+            interval = reader.get_next_interval_histogram()
+            if interval is None:
+                break
+            total += interval.get_total_count()
+    finally:
+        reader.close()
     assert total == 125
     assert seen and seen[-1].completed <= 125
     assert result.window(0, 100).completed == 125
