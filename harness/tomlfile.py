@@ -22,16 +22,19 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """The parsed file; unreadable or invalid TOML is a one-line :class:`ConfigError`."""
+def read_toml(path: Path, what: str = "config") -> dict[str, Any]:
+    """The parsed file; missing, unreadable or invalid TOML is a one-line :class:`ConfigError`
+    naming ``what`` the file is (a config, a policy)."""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file not found: {path}") from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"config {path} is not UTF-8 text") from None
+        raise ConfigError(f"{what} {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
 
 
 def config_table(data: Mapping[str, Any], name: str, known: Iterable[str], source: object) -> dict[str, Any]:

@@ -9,7 +9,6 @@ could not test what it claims) is reported but does not block. See ``docs/gate.m
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from harness.errors import ConfigError
 from harness.results import SuiteName
-from harness.tomlfile import did_you_mean
+from harness.tomlfile import did_you_mean, read_toml
 
 Unlimited = Literal["unlimited"]
 Count = Annotated[int, Field(ge=0)] | Unlimited
@@ -147,17 +146,7 @@ def load_policy(path: Path | None) -> Policy:
     """
     if path is None:
         return DEFAULT_POLICY
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"policy file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read policy {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"policy {path} is not valid TOML: {exc}") from None
-    return parse_policy(data, str(path))
+    return parse_policy(read_toml(path, "policy"), str(path))
 
 
 def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
