@@ -319,17 +319,28 @@ def _locust_child(exclude: int) -> Callable[[], int]:
     return find
 
 
-def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, str, bool]:
+def _start_server(source: str, *, poll_timeout: float) -> tuple[subprocess.Popen[bytes], str]:
+    """One of this file's servers in its own process on a free loopback port, polled on /_count
+    until it answers (at most 100 tries); the caller stops it."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-c", ZERO_SERVER, str(port)])
+    server = subprocess.Popen([sys.executable, "-c", source, str(port)])
     try:
         for _ in range(100):
             try:
-                httpx.get(url + "/_count", timeout=1)
+                httpx.get(url + "/_count", timeout=poll_timeout)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
+    except BaseException:
+        server.kill()
+        raise
+    return server, url
+
+
+def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, str, bool]:
+    server, url = _start_server(ZERO_SERVER, poll_timeout=1)
+    try:
         locustfile = out / "plain_locustfile.py"
         locustfile.write_text(PLAIN_LOCUSTFILE)
         plain = subprocess.Popen(
@@ -513,16 +524,8 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
     with 1 and with 2 worker processes: near-linear scaling means the second process costs no
     more CPU per request than the first (on 2 cores shared with the sink, requests/s cannot
     double; requests per generator CPU-second is what carries to a machine with more cores)."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-c", SINK_SERVER, str(port)])
+    server, url = _start_server(SINK_SERVER, poll_timeout=10)
     try:
-        for _ in range(100):
-            try:
-                _sink_count(url)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         locustfile = out / "plain_scenario_locustfile.py"
         locustfile.write_text(PLAIN_SCENARIO_LOCUSTFILE.format(options=SCHEDULE_SCENARIO))
         plain = subprocess.Popen(
