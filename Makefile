@@ -42,7 +42,8 @@ bench: install sysdeps
 	$(BIN)/python -m benchmarks
 
 lint: install
-	$(BIN)/ruff check harness tests
+	$(BIN)/ruff format --check harness tests benchmarks load
+	$(BIN)/ruff check harness tests benchmarks load
 	$(BIN)/mypy harness
 
 clean:

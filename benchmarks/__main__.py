@@ -17,10 +17,16 @@ def main() -> int:
     known = sorted(path.stem for path in here.glob("bench_*.py"))
     only = set(sys.argv[1:])
     if only & {"-h", "--help"}:
-        print("usage: python -m benchmarks [BENCH ...]   (all when none is named)\nbenches: " + " ".join(known))
+        print(
+            "usage: python -m benchmarks [BENCH ...]   (all when none is named)\nbenches: "
+            + " ".join(known)
+        )
         return 0
     if only - set(known):
-        print(f"error: no benchmark {', '.join(sorted(only - set(known)))}; known: {' '.join(known)}", file=sys.stderr)
+        print(
+            f"error: no benchmark {', '.join(sorted(only - set(known)))}; known: {' '.join(known)}",
+            file=sys.stderr,
+        )
         return 2
     failed = []
     for path in sorted(here.glob("bench_*.py")):
@@ -35,15 +41,22 @@ def main() -> int:
         _table.current_bench = path.stem.removeprefix("bench_")
         started = time.monotonic()
         rc = module.main()
-        print(f"=== {path.stem}: {'ok' if rc == 0 else 'MISSED'} in {time.monotonic() - started:.0f} s ===", flush=True)
+        print(
+            f"=== {path.stem}: {'ok' if rc == 0 else 'MISSED'} in {time.monotonic() - started:.0f} s ===",
+            flush=True,
+        )
         if rc != 0:
             failed.append(path.stem)
     print()
     _table.print_table(_table.ROWS)
     if _table.READING_CELLS:
-        print("\nreadings of the documents x suite (what summary.json observed against an emulator serving each):")
+        print(
+            "\nreadings of the documents x suite (what summary.json observed against an emulator serving each):"
+        )
         _table.print_readings(_table.READING_CELLS)
-    written = _table.write_json(_table.ROWS, here.parent / "reports" / "bench", _table.READING_CELLS)
+    written = _table.write_json(
+        _table.ROWS, here.parent / "reports" / "bench", _table.READING_CELLS
+    )
     print(f"written: {written.relative_to(here.parent)} (and latest.json beside it)")
     if failed:
         print("missed targets: " + ", ".join(failed))

@@ -43,8 +43,12 @@ def wait_port(port: int, timeout: float = 60) -> None:
 
 
 @contextmanager
-def process(args: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def process(
+    args: list[str], port: int, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    proc = subprocess.Popen(
+        args, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         wait_port(port)
         yield proc
@@ -59,8 +63,10 @@ def process(args: list[str], port: int, env: dict[str, str] | None = None) -> It
 @contextmanager
 def baseline_server() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
-    code = BASELINE_APP + ("\nfrom harness.emulator._server import serve_forever\n"
-                           f"serve_forever(lambda: app, host='127.0.0.1', port={port})\n")
+    code = BASELINE_APP + (
+        "\nfrom harness.emulator._server import serve_forever\n"
+        f"serve_forever(lambda: app, host='127.0.0.1', port={port})\n"
+    )
     with process([sys.executable, "-c", code], port) as proc:
         yield f"http://127.0.0.1:{port}", proc
 

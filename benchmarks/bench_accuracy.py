@@ -81,11 +81,23 @@ def main() -> int:
           f"-> ratio {rate_ratio:.2f} (target >= {MIN_RATE_RATIO})")  # fmt: skip
     print(f"fresh run {fresh_s:.2f} s, cached re-run {cached_s:.2f} s "
           f"-> ratio {resume_ratio:.3f} (target <= {MAX_RESUME_RATIO})")  # fmt: skip
-    _table.record("accuracy suite pairs/s (internal API, fast engine)", n / fresh_s, "pairs/s", baseline=n / bare_s,
-                  goal=f">= {MIN_RATE_RATIO}x bare client loop", ok=rate_ratio >= MIN_RATE_RATIO,
-                  note=f"{n} pairs, best of {ROUNDS} interleaved")
-    _table.record("accuracy cached re-run wall time", cached_s, "s", baseline=fresh_s,
-                  goal=f"<= {MAX_RESUME_RATIO}x fresh run", ok=resume_ratio <= MAX_RESUME_RATIO)
+    _table.record(
+        "accuracy suite pairs/s (internal API, fast engine)",
+        n / fresh_s,
+        "pairs/s",
+        baseline=n / bare_s,
+        goal=f">= {MIN_RATE_RATIO}x bare client loop",
+        ok=rate_ratio >= MIN_RATE_RATIO,
+        note=f"{n} pairs, best of {ROUNDS} interleaved",
+    )
+    _table.record(
+        "accuracy cached re-run wall time",
+        cached_s,
+        "s",
+        baseline=fresh_s,
+        goal=f"<= {MAX_RESUME_RATIO}x fresh run",
+        ok=resume_ratio <= MAX_RESUME_RATIO,
+    )
     return 0 if rate_ratio >= MIN_RATE_RATIO and resume_ratio <= MAX_RESUME_RATIO else 1
 
 

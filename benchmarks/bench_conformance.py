@@ -35,9 +35,18 @@ SEED = 11
 
 def _run(root: Path, name: str, api: str, phases: tuple[str, ...], required: dict[str, str] | None):
     with conformance_emulator((name,)) as url:
-        return run_conformance(url, is_emulator=True, api=api, examples=5, seed=SEED, credentials=DEMO,
-                               out_dir=root / (name + ("-required" if required else "")), emulator_breaks=(name,),
-                               phases=phases, required_readings=required)
+        return run_conformance(
+            url,
+            is_emulator=True,
+            api=api,
+            examples=5,
+            seed=SEED,
+            credentials=DEMO,
+            out_dir=root / (name + ("-required" if required else "")),
+            emulator_breaks=(name,),
+            phases=phases,
+            required_readings=required,
+        )
 
 
 def _kills(root: Path, phases: tuple[str, ...]) -> tuple[int, list[str]]:
@@ -48,14 +57,19 @@ def _kills(root: Path, phases: tuple[str, ...]) -> tuple[int, list[str]]:
     for name, mode in BREAKS.items():
         started = time.monotonic()
         result, how = _run(root, name, mode.api, phases, None), ""
-        if not result.findings:  # a reading's break: observed; a finding once the default is required
+        if (
+            not result.findings
+        ):  # a reading's break: observed; a finding once the default is required
             result, how = _run(root, name, mode.api, phases, defaults), " (reading required)"
         rules = sorted({f.rule_id or f.check for f in result.findings})
         killed += bool(result.findings)
         if not result.findings:
             survivors.append(name)
-        print(f"{name:28s} {mode.api:5s} {len(result.findings):8d} {time.monotonic() - started:5.1f}  "
-              f"{', '.join(rules) or 'SURVIVED'}{how}", flush=True)
+        print(
+            f"{name:28s} {mode.api:5s} {len(result.findings):8d} {time.monotonic() - started:5.1f}  "
+            f"{', '.join(rules) or 'SURVIVED'}{how}",
+            flush=True,
+        )
     return killed, survivors
 
 
@@ -65,21 +79,44 @@ def main() -> int:
         root = Path(tmp)
         killed, survivors = _kills(root, phases)
         ratio = killed / len(BREAKS)
-        print(f"kill ratio: {killed}/{len(BREAKS)} = {ratio:.2f} (target {TARGET_KILL_RATIO:.2f}; phases "
-              f"{'+'.join(phases)} + probes)" + (f"; survivors: {', '.join(survivors)}" if survivors else ""))
+        print(
+            f"kill ratio: {killed}/{len(BREAKS)} = {ratio:.2f} (target {TARGET_KILL_RATIO:.2f}; phases "
+            f"{'+'.join(phases)} + probes)"
+            + (f"; survivors: {', '.join(survivors)}" if survivors else "")
+        )
         with conformance_emulator(()) as url:
             started = time.monotonic()
-            full = run_conformance(url, is_emulator=True, api="all", examples=DEFAULT_EXAMPLES, seed=SEED,
-                                   credentials=DEMO, out_dir=root / "full")
+            full = run_conformance(
+                url,
+                is_emulator=True,
+                api="all",
+                examples=DEFAULT_EXAMPLES,
+                seed=SEED,
+                credentials=DEMO,
+                out_dir=root / "full",
+            )
             took = time.monotonic() - started
-    print(f"full run, both APIs, {DEFAULT_EXAMPLES} examples: {took:.1f} s, {full.metrics['requests']} requests, "
-          f"{len(full.findings)} findings (target about {TARGET_FULL_RUN_S:.0f} s, 0 findings)")
-    _table.record("conformance kill ratio (break modes with a finding)", ratio, "", ratio=ratio,
-                  goal=f">= {TARGET_KILL_RATIO:.2f}", ok=ratio >= TARGET_KILL_RATIO,
-                  note=f"{killed}/{len(BREAKS)}; phases {'+'.join(phases)} + probes")
-    _table.record("conformance full run, both APIs, unbroken emulator", took, "s",
-                  goal=f"<= {2 * TARGET_FULL_RUN_S:.0f} s, 0 findings",
-                  ok=not full.findings and took <= 2 * TARGET_FULL_RUN_S, note=f"{len(full.findings)} findings")
+    print(
+        f"full run, both APIs, {DEFAULT_EXAMPLES} examples: {took:.1f} s, {full.metrics['requests']} requests, "
+        f"{len(full.findings)} findings (target about {TARGET_FULL_RUN_S:.0f} s, 0 findings)"
+    )
+    _table.record(
+        "conformance kill ratio (break modes with a finding)",
+        ratio,
+        "",
+        ratio=ratio,
+        goal=f">= {TARGET_KILL_RATIO:.2f}",
+        ok=ratio >= TARGET_KILL_RATIO,
+        note=f"{killed}/{len(BREAKS)}; phases {'+'.join(phases)} + probes",
+    )
+    _table.record(
+        "conformance full run, both APIs, unbroken emulator",
+        took,
+        "s",
+        goal=f"<= {2 * TARGET_FULL_RUN_S:.0f} s, 0 findings",
+        ok=not full.findings and took <= 2 * TARGET_FULL_RUN_S,
+        note=f"{len(full.findings)} findings",
+    )
     ok = ratio >= TARGET_KILL_RATIO and not full.findings and took <= 2 * TARGET_FULL_RUN_S
     return 0 if ok else 1
 

@@ -52,18 +52,27 @@ def _bodies() -> dict[str, bytes]:
     faces = {f.name: f.data for f in builtin_faces()}
     big = base64.b64encode(faces["grace_hopper_orig"]).decode()
     small = base64.b64encode(faces["eileen_collins_crop"]).decode()
-    jd = {**load_contract().jd_fixed_fields, "serialNo": "bench-1",
-          "compareImageItem": {"imgType": "IDP", "imgBase64": big},
-          "collectionImageItems": [{"imgType": "SFF", "imgBase64": small}]}
+    jd = {
+        **load_contract().jd_fixed_fields,
+        "serialNo": "bench-1",
+        "compareImageItem": {"imgType": "IDP", "imgBase64": big},
+        "collectionImageItems": [{"imgType": "SFF", "imgBase64": small}],
+    }
     match = {"image": {"data": big}, "faceData": {"type": "image", "data": small}}
     bodies = {"match": json.dumps(match).encode(), "jd": json.dumps(jd).encode()}
-    print(f"image base64: {len(big) / 1000:.0f} KB; bodies: "
-          + ", ".join(f"{k} {len(v) / 1000:.0f} KB" for k, v in bodies.items()))
+    print(
+        f"image base64: {len(big) / 1000:.0f} KB; bodies: "
+        + ", ".join(f"{k} {len(v) / 1000:.0f} KB" for k, v in bodies.items())
+    )
     return bodies
 
 
-def _lua(bodies: list[bytes], tmp: Path, headers: dict[str, str] | None = None,
-         ok_marks: tuple[str, ...] = ()) -> Path:
+def _lua(
+    bodies: list[bytes],
+    tmp: Path,
+    headers: dict[str, str] | None = None,
+    ok_marks: tuple[str, ...] = (),
+) -> Path:
     """A wrk script posting `bodies` in turn, in a directory of its own. With `ok_marks`, an
     answer holding none of them is counted and printed as ``unexpected answers: N``."""
     tmp = Path(tempfile.mkdtemp(dir=tmp))
@@ -76,19 +85,25 @@ def _lua(bodies: list[bytes], tmp: Path, headers: dict[str, str] | None = None,
     marks = "{" + ", ".join(json.dumps(m) for m in ok_marks) + "}"
     script.write_text(
         "local bodies = {}\n"
-        + "".join(f'do local f = io.open("{f}", "rb"); bodies[{i + 1}] = f:read("*a"); f:close() end\n'
-                  for i, f in enumerate(files))
+        + "".join(
+            f'do local f = io.open("{f}", "rb"); bodies[{i + 1}] = f:read("*a"); f:close() end\n'
+            for i, f in enumerate(files)
+        )
         + 'local n = 0\nwrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
         + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
         + "request = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, bodies[(n % #bodies) + 1])\nend\n"
-        + (f"local marks = {marks}\nunexpected = 0\nlocal threads = {{}}\n"
-           "setup = function(thread) table.insert(threads, thread) end\n"
-           "response = function(status, headers, body)\n"
-           "  for _, m in ipairs(marks) do if string.find(body, m, 1, true) then return end end\n"
-           "  unexpected = unexpected + 1\nend\n"
-           "done = function(summary, latency, requests)\n  local total = 0\n"
-           "  for _, t in ipairs(threads) do total = total + t:get(\"unexpected\") end\n"
-           '  io.write("unexpected answers: " .. total .. "\\n")\nend\n' if ok_marks else "")
+        + (
+            f"local marks = {marks}\nunexpected = 0\nlocal threads = {{}}\n"
+            "setup = function(thread) table.insert(threads, thread) end\n"
+            "response = function(status, headers, body)\n"
+            "  for _, m in ipairs(marks) do if string.find(body, m, 1, true) then return end end\n"
+            "  unexpected = unexpected + 1\nend\n"
+            "done = function(summary, latency, requests)\n  local total = 0\n"
+            '  for _, t in ipairs(threads) do total = total + t:get("unexpected") end\n'
+            '  io.write("unexpected answers: " .. total .. "\\n")\nend\n'
+            if ok_marks
+            else ""
+        )
     )
     return script
 
@@ -99,15 +114,21 @@ def _wrk(url: str, script: Path, seconds: int, connections: int = 16) -> float:
 
 def _wrk_run(url: str, script: Path, seconds: int, connections: int = 16) -> tuple[float, int]:
     """(requests/s, requests completed) of one wrk run."""
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
-                         capture_output=True, text=True, timeout=seconds + 60).stdout
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+    ).stdout
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     n = re.search(r"(\d+) requests in", out)
     if not m or not n:
         raise RuntimeError("wrk printed no rate:\n" + out)
     bad = re.search(r"unexpected answers: (\d+)", out)
-    if bad and int(bad.group(1)):   # a fast refusal must not pass for the work measured
-        raise RuntimeError(f"{bad.group(1)} of {n.group(1)} answers were not the expected answer:\n" + out)
+    if bad and int(bad.group(1)):  # a fast refusal must not pass for the work measured
+        raise RuntimeError(
+            f"{bad.group(1)} of {n.group(1)} answers were not the expected answer:\n" + out
+        )
     return float(m.group(1)), int(n.group(1))
 
 
@@ -120,7 +141,7 @@ def _cpu_s(pid: int) -> float:
 class Pairs:
     base_rps: list[float] = field(default_factory=list)
     emu_rps: list[float] = field(default_factory=list)
-    base_cpu_us: list[float] = field(default_factory=list)   # server CPU time per request
+    base_cpu_us: list[float] = field(default_factory=list)  # server CPU time per request
     emu_cpu_us: list[float] = field(default_factory=list)
 
     def ratio(self) -> float:
@@ -154,7 +175,9 @@ def _interleaved(baseline: tuple[str, int], target: tuple[str, int], script: Pat
 
 
 def _jd_url(emu: str) -> str:
-    query = "&".join(f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items())
+    query = "&".join(
+        f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items()
+    )
     return f"{emu}/jdai/faceCompareNew?{query}"
 
 
@@ -166,13 +189,26 @@ def main() -> int:
     body = bodies["jd"]
     ok = True
     paths = {op_id: op.path for op_id, op in load_contract().operations.items()}
-    with tempfile.TemporaryDirectory() as tmp_s, baseline_server() as (base, base_proc), \
-            emulator_server("--engine", "fast") as (emu, proc):
+    with (
+        tempfile.TemporaryDirectory() as tmp_s,
+        baseline_server() as (base, base_proc),
+        emulator_server("--engine", "fast") as (emu, proc),
+    ):
         tmp = Path(tmp_s)
         targets = {
-            "match": (emu + paths["match"], _lua([bodies["match"]], tmp, {"Authorization": DEMO.require_token()},
-                                                  ('{"code":0,', '"status":"SUCCESS"'))),
-            "jd": (_jd_url(emu), _lua([body], tmp, ok_marks=('{"code":0,', '"result":{"code":1155,'))),
+            "match": (
+                emu + paths["match"],
+                _lua(
+                    [bodies["match"]],
+                    tmp,
+                    {"Authorization": DEMO.require_token()},
+                    ('{"code":0,', '"status":"SUCCESS"'),
+                ),
+            ),
+            "jd": (
+                _jd_url(emu),
+                _lua([body], tmp, ok_marks=('{"code":0,', '"result":{"code":1155,')),
+            ),
         }
         for api, (url, script) in targets.items():
             headers = {"content-type": "application/json"}
@@ -183,39 +219,79 @@ def main() -> int:
                 assert check["code"] == "10000" and check["result"]["code"] in (0, 1155), check
             else:
                 assert check["errcode"] == 0, check
-            pairs = _interleaved((base + paths["match" if api == "match" else "faceCompareNew"], base_proc.pid),
-                                 (url, proc.pid), script)
-            base_rps, emu_rps, ratio = statistics.median(pairs.base_rps), statistics.median(pairs.emu_rps), pairs.ratio()
-            print(f"{api}: baseline {base_rps:.0f} req/s, emulator {emu_rps:.0f} req/s: ratio {ratio:.2f} "
-                  f"(target >= {TARGET_RATIO}; pairs {', '.join(f'{e / b:.2f}' for e, b in zip(pairs.emu_rps, pairs.base_rps))}); "
-                  f"server CPU per request: baseline {statistics.median(pairs.base_cpu_us):.0f} us, emulator "
-                  f"{statistics.median(pairs.emu_cpu_us):.0f} us -> {pairs.cpu_ratio():.2f}x", flush=True)
-            _table.record(f"emulator req/s, {api} body (fast engine)", emu_rps, "req/s", baseline=base_rps,
-                          ratio=ratio, goal=f">= {TARGET_RATIO}x parse-and-answer", ok=ratio >= TARGET_RATIO,
-                          note=f"wrk -t1 -c16, {ROUNDS} interleaved pairs of {RUN_S} s, median pair ratio; "
-                               f"server CPU per request ratio {pairs.cpu_ratio():.2f}x")
-            base_cpu, emu_cpu = statistics.median(pairs.base_cpu_us), statistics.median(pairs.emu_cpu_us)
-            _table.record(f"emulator CPU per request, {api} body", emu_cpu, "us", baseline=base_cpu,
-                          ratio=pairs.cpu_ratio(), goal="reported: the req/s ratio on an idle core", ok=True,
-                          note="server process user+sys time per request, median of the pairs; ratio baseline/emulator")
+            pairs = _interleaved(
+                (base + paths["match" if api == "match" else "faceCompareNew"], base_proc.pid),
+                (url, proc.pid),
+                script,
+            )
+            base_rps, emu_rps, ratio = (
+                statistics.median(pairs.base_rps),
+                statistics.median(pairs.emu_rps),
+                pairs.ratio(),
+            )
+            print(
+                f"{api}: baseline {base_rps:.0f} req/s, emulator {emu_rps:.0f} req/s: ratio {ratio:.2f} "
+                f"(target >= {TARGET_RATIO}; pairs {', '.join(f'{e / b:.2f}' for e, b in zip(pairs.emu_rps, pairs.base_rps))}); "
+                f"server CPU per request: baseline {statistics.median(pairs.base_cpu_us):.0f} us, emulator "
+                f"{statistics.median(pairs.emu_cpu_us):.0f} us -> {pairs.cpu_ratio():.2f}x",
+                flush=True,
+            )
+            _table.record(
+                f"emulator req/s, {api} body (fast engine)",
+                emu_rps,
+                "req/s",
+                baseline=base_rps,
+                ratio=ratio,
+                goal=f">= {TARGET_RATIO}x parse-and-answer",
+                ok=ratio >= TARGET_RATIO,
+                note=f"wrk -t1 -c16, {ROUNDS} interleaved pairs of {RUN_S} s, median pair ratio; "
+                f"server CPU per request ratio {pairs.cpu_ratio():.2f}x",
+            )
+            base_cpu, emu_cpu = (
+                statistics.median(pairs.base_cpu_us),
+                statistics.median(pairs.emu_cpu_us),
+            )
+            _table.record(
+                f"emulator CPU per request, {api} body",
+                emu_cpu,
+                "us",
+                baseline=base_cpu,
+                ratio=pairs.cpu_ratio(),
+                goal="reported: the req/s ratio on an idle core",
+                ok=True,
+                note="server process user+sys time per request, median of the pairs; ratio baseline/emulator",
+            )
             ok &= ratio >= TARGET_RATIO
 
         url = _jd_url(emu)
         soak_s = int(os.environ.get("FACEHARNESS_SOAK_S", "600"))
-        invalid = [b"{not json", body.replace(b'"IDP"', b'"XX"'), body.replace(b"bench-1", b"")[:4000],
-                   json.dumps({"businessId": "nope"}).encode()]
+        invalid = [
+            b"{not json",
+            body.replace(b'"IDP"', b'"XX"'),
+            body.replace(b"bench-1", b"")[:4000],
+            json.dumps({"businessId": "nope"}).encode(),
+        ]
         mixed = _lua([body, *invalid, body], tmp)
         _wrk(url, mixed, 10)
         before = rss_mb(proc.pid)
         started = time.monotonic()
-        while time.monotonic() - started < soak_s:   # refresh the signature within its 5-minute window
+        while (
+            time.monotonic() - started < soak_s
+        ):  # refresh the signature within its 5-minute window
             _wrk(_jd_url(emu), mixed, min(120, max(1, soak_s - int(time.monotonic() - started))))
         after = rss_mb(proc.pid)
         growth = after - before
-        print(f"soak {soak_s} s mixed valid/invalid: RSS {before:.1f} -> {after:.1f} MB "
-              f"(growth {growth:+.1f} MB, target < {MAX_GROWTH_MB})")
-        _table.record(f"emulator RSS growth, {soak_s} s mixed soak", growth, "MB", goal=f"< {MAX_GROWTH_MB:g} MB",
-                      ok=growth < MAX_GROWTH_MB)
+        print(
+            f"soak {soak_s} s mixed valid/invalid: RSS {before:.1f} -> {after:.1f} MB "
+            f"(growth {growth:+.1f} MB, target < {MAX_GROWTH_MB})"
+        )
+        _table.record(
+            f"emulator RSS growth, {soak_s} s mixed soak",
+            growth,
+            "MB",
+            goal=f"< {MAX_GROWTH_MB:g} MB",
+            ok=growth < MAX_GROWTH_MB,
+        )
         ok &= growth < MAX_GROWTH_MB
     return 0 if ok else 1
 

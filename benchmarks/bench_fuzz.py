@@ -25,11 +25,19 @@ from harness.contract import load_contract
 from harness.emulator import BREAKS, EmulatorServer, build_settings, create_app
 from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, property_ids, run_fuzz
 
-MUST_FIND = ("livecode-reusable", "remaintimes-stuck", "score-out-of-range", "lip-without-livecode",
-             "two-image-sources", "accept-bad-sign")
+MUST_FIND = (
+    "livecode-reusable",
+    "remaintimes-stuck",
+    "score-out-of-range",
+    "lip-without-livecode",
+    "two-image-sources",
+    "accept-bad-sign",
+)
 
 
-def _hunt(mode: str, api: str, seed: int, required: dict[str, str] | None = None) -> tuple[str | None, int, float]:
+def _hunt(
+    mode: str, api: str, seed: int, required: dict[str, str] | None = None
+) -> tuple[str | None, int, float]:
     """(property that found the mode or None, requests sent, seconds) on a fresh emulator.
 
     ``required``: readings a policy requires (a reading's break is a finding only then)."""
@@ -37,10 +45,21 @@ def _hunt(mode: str, api: str, seed: int, required: dict[str, str] | None = None
     sent, started = 0, time.monotonic()
     with EmulatorServer(app) as url, tempfile.TemporaryDirectory() as tmp:
         for prop in [p for p in property_ids() if p.startswith(api + ":")]:
-            result = run_fuzz(url, is_emulator=True, api=api, seed=seed, only=[prop], credentials=DEMO,
-                              out_dir=Path(tmp) / prop.replace(":", "-"), breaks=(mode,),
-                              max_examples=DEFAULT_MAX_EXAMPLES, required_readings=required)
-            sent += int(result.metrics.get("requests", 0)) if isinstance(result.metrics, dict) else 0
+            result = run_fuzz(
+                url,
+                is_emulator=True,
+                api=api,
+                seed=seed,
+                only=[prop],
+                credentials=DEMO,
+                out_dir=Path(tmp) / prop.replace(":", "-"),
+                breaks=(mode,),
+                max_examples=DEFAULT_MAX_EXAMPLES,
+                required_readings=required,
+            )
+            sent += (
+                int(result.metrics.get("requests", 0)) if isinstance(result.metrics, dict) else 0
+            )
             if result.findings:
                 return prop, sent, time.monotonic() - started
     return None, sent, time.monotonic() - started
@@ -48,27 +67,53 @@ def _hunt(mode: str, api: str, seed: int, required: dict[str, str] | None = None
 
 def main() -> int:
     seed = int(os.environ.get("FACEHARNESS_BENCH_SEED", "1"))
-    print(f"fuzz kill ratio: {len(BREAKS)} break modes, default budget ({DEFAULT_MAX_EXAMPLES} examples), seed {seed}")
+    print(
+        f"fuzz kill ratio: {len(BREAKS)} break modes, default budget ({DEFAULT_MAX_EXAMPLES} examples), seed {seed}"
+    )
     print(f"{'mode':26} {'api':5} {'found by':34} {'requests':>8} {'s':>6}")
     found: dict[str, bool] = {}
     defaults = {rid: "default" for rid in load_contract().readings}
     for name, brk in BREAKS.items():
         prop, sent, seconds = _hunt(name, brk.api, seed)
-        if prop is None:  # a reading's break is observed, not failed, until the default reading is required
+        if (
+            prop is None
+        ):  # a reading's break is observed, not failed, until the default reading is required
             prop, more, took = _hunt(name, brk.api, seed, defaults)
-            prop, sent, seconds = (f"{prop} (reading required)" if prop else None), sent + more, seconds + took
+            prop, sent, seconds = (
+                (f"{prop} (reading required)" if prop else None),
+                sent + more,
+                seconds + took,
+            )
         found[name] = prop is not None
         mark = "" if name not in MUST_FIND else " *"
-        print(f"{name + mark:26} {brk.api:5} {prop or 'NOT FOUND':34} {sent:>8} {seconds:>6.1f}", flush=True)
+        print(
+            f"{name + mark:26} {brk.api:5} {prop or 'NOT FOUND':34} {sent:>8} {seconds:>6.1f}",
+            flush=True,
+        )
     killed = sum(found.values())
     must = [m for m in MUST_FIND if m in found]
     missed = [m for m in must if not found[m]]
-    print(f"kill ratio: {killed}/{len(found)} = {killed / len(found):.2f} of all modes; "
-          f"{len(must) - len(missed)}/{len(must)} of the modes issue 6 names (*)")
-    _table.record("fuzz kill ratio, all break modes", killed / len(found), "", ratio=killed / len(found),
-                  goal="reported", ok=True, note=f"{killed}/{len(found)}, seed {seed}")
-    _table.record("fuzz finds the modes issue 6 names", len(must) - len(missed), "modes",
-                  goal=f"{len(must)}/{len(must)}", ok=not missed, note=", ".join(missed))
+    print(
+        f"kill ratio: {killed}/{len(found)} = {killed / len(found):.2f} of all modes; "
+        f"{len(must) - len(missed)}/{len(must)} of the modes issue 6 names (*)"
+    )
+    _table.record(
+        "fuzz kill ratio, all break modes",
+        killed / len(found),
+        "",
+        ratio=killed / len(found),
+        goal="reported",
+        ok=True,
+        note=f"{killed}/{len(found)}, seed {seed}",
+    )
+    _table.record(
+        "fuzz finds the modes issue 6 names",
+        len(must) - len(missed),
+        "modes",
+        goal=f"{len(must)}/{len(must)}",
+        ok=not missed,
+        note=", ".join(missed),
+    )
     if missed:
         print("missed: " + ", ".join(missed))
     return 1 if missed else 0

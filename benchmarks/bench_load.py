@@ -186,8 +186,15 @@ def bench_limit(out: Path) -> tuple[str, str, bool]:
     off = None if limit is None else abs(limit - TARGET_QPS) / TARGET_QPS
     ok = off is not None and off <= 0.05 and elapsed < 120
     shown = "none" if limit is None else f"{limit:.1f}/s ({off:+.1%}) in {elapsed:.0f} s"
-    _table.record("find-limit on an emulator throttled at 200/s", limit or 0.0, "req/s", baseline=TARGET_QPS,
-                  goal="200/s +/- 5 % in < 120 s", ok=ok, note=f"search took {elapsed:.0f} s")
+    _table.record(
+        "find-limit on an emulator throttled at 200/s",
+        limit or 0.0,
+        "req/s",
+        baseline=TARGET_QPS,
+        goal="200/s +/- 5 % in < 120 s",
+        ok=ok,
+        note=f"search took {elapsed:.0f} s",
+    )
     return shown, f"{TARGET_QPS:.0f}/s +/- 5 % in < 120 s", ok
 
 
@@ -245,8 +252,15 @@ def bench_fixed_latency(out: Path) -> tuple[str, str, bool]:
     print(f"    with fixed:50ms:       our p50 {measured:.2f} ms (server's own {server_slow:.2f} ms); "
           f"added as the server saw it {added:.2f} ms")  # fmt: skip
     ok = abs(measured - true) <= bound
-    _table.record("open-model p50 with a fixed 50 ms added", measured, "ms", baseline=true,
-                  goal=f"|off| <= {bound:.2f} ms", ok=ok, note="baseline: true service time measured in this run")
+    _table.record(
+        "open-model p50 with a fixed 50 ms added",
+        measured,
+        "ms",
+        baseline=true,
+        goal=f"|off| <= {bound:.2f} ms",
+        ok=ok,
+        note="baseline: true service time measured in this run",
+    )
     return (f"p50 {measured:.2f} ms vs true {true:.2f} ms, off {measured - true:+.2f} ms",
             f"|off| <= {bound:.2f} ms", ok)  # fmt: skip
 
@@ -266,8 +280,15 @@ def bench_stall(out: Path) -> tuple[str, str, bool]:
     print(f"    open-model  (latency from intended start): p99 {op99:.3f} s")
     print(f"    closed-model (latency from actual send):   p99 {cp99:.3f} s, p99.9 {cp999:.3f} s "
           f"-> the closed model shows {op99 / max(cp99, 1e-6):.0f}x less at p99")  # fmt: skip
-    _table.record("open-model p99, 1 s stall every 10 s", op99, "s", baseline=cp99, goal=">= 0.9 s", ok=op99 >= 0.9,
-                  note="baseline: the closed model's p99 of the same service")
+    _table.record(
+        "open-model p99, 1 s stall every 10 s",
+        op99,
+        "s",
+        baseline=cp99,
+        goal=">= 0.9 s",
+        ok=op99 >= 0.9,
+        note="baseline: the closed model's p99 of the same service",
+    )
     return f"open p99 {op99:.3f} s; closed p99 {cp99:.3f} s", "open p99 >= 0.9 s", op99 >= 0.9
 
 
@@ -379,8 +400,14 @@ def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, st
         f"    faceharness generator:     {ours_rps:7.0f} req/s on {ours_cores:.2f} cores = {ours_pc:7.0f} req/s per core"
     )
     ratio = ours_pc / plain_pc
-    _table.record("generator req/s per CPU core, zero-work server", ours_pc, "req/s/core", baseline=plain_pc,
-                  goal=">= 1.00x plain Locust FastHttpUser", ok=ratio >= 1.0)
+    _table.record(
+        "generator req/s per CPU core, zero-work server",
+        ours_pc,
+        "req/s/core",
+        baseline=plain_pc,
+        goal=">= 1.00x plain Locust FastHttpUser",
+        ok=ratio >= 1.0,
+    )
     return f"{ratio:.2f}x plain Locust per core", ">= 1.00x", ratio >= 1.0
 
 
@@ -445,12 +472,20 @@ def _traffic_window(
     q0, c0, n0, t0 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
     time.sleep(span_s)
     q1, c1, n1, t1 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
-    return (n1 - n0) / (t1 - t0), (c1 - c0) / max(n1 - n0, 1), (q1 - q0) / (t1 - t0) / max(len(watched), 1)
+    return (
+        (n1 - n0) / (t1 - t0),
+        (c1 - c0) / max(n1 - n0, 1),
+        (q1 - q0) / (t1 - t0) / max(len(watched), 1),
+    )
 
 
 def _locust_children(exclude: int) -> list[psutil.Process]:
     me = psutil.Process()
-    return [c for c in me.children(recursive=True) if c.pid != exclude and "locust" in " ".join(c.cmdline())]
+    return [
+        c
+        for c in me.children(recursive=True)
+        if c.pid != exclude and "locust" in " ".join(c.cmdline())
+    ]
 
 
 @dataclass
@@ -480,10 +515,12 @@ class OpenRun:
         return self.kept_share >= 0.97 and self.off <= 0.01
 
     def line(self) -> str:
-        return (f"offered {self.rate:7.0f}/s with {max(self.workers, 1)} process(es): completed {self.achieved:7.0f}/s "
-                f"({self.kept_share:.1%}), {self.late} late + {self.dropped} dropped of {self.offered} ({self.off:.2%}); "
-                f"{self.cpu_per_request_s * 1e6:.0f} us generator CPU per request, waited for a CPU "
-                f"{self.cpu_wait:.0%} of the time")
+        return (
+            f"offered {self.rate:7.0f}/s with {max(self.workers, 1)} process(es): completed {self.achieved:7.0f}/s "
+            f"({self.kept_share:.1%}), {self.late} late + {self.dropped} dropped of {self.offered} ({self.off:.2%}); "
+            f"{self.cpu_per_request_s * 1e6:.0f} us generator CPU per request, waited for a CPU "
+            f"{self.cpu_wait:.0%} of the time"
+        )
 
 
 def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -> OpenRun:
@@ -494,23 +531,44 @@ def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -
 
     def go() -> None:
         try:
-            results.append(run_load(url, ScenarioOptions(**SCHEDULE_SCENARIO), rate=rate,  # type: ignore[arg-type]
-                                    duration_s=SCHEDULE_RUN_S, workers=workers, out_dir=out))
+            results.append(
+                run_load(
+                    url,
+                    ScenarioOptions(**SCHEDULE_SCENARIO),
+                    rate=rate,  # type: ignore[arg-type]
+                    duration_s=SCHEDULE_RUN_S,
+                    workers=workers,
+                    out_dir=out,
+                )
+            )
         except BaseException as exc:  # noqa: BLE001 - raised below
             errors.append(exc)
 
     thread = threading.Thread(target=go)
     thread.start()
     try:
-        rps, cpu, wait = _traffic_window(url, lambda: _locust_children(server_pid), SCHEDULE_RUN_S - 6.0)
+        rps, cpu, wait = _traffic_window(
+            url, lambda: _locust_children(server_pid), SCHEDULE_RUN_S - 6.0
+        )
     finally:
         thread.join(timeout=SCHEDULE_RUN_S + 120)
     if errors:
         raise errors[0]
     result = results[0]
     totals = result.summary["totals"]
-    return OpenRun(rate, workers, totals["completed"] / max(result.summary["elapsed_s"], 1e-6), totals["late"],
-                   totals["dropped"], totals["offered"], rps, cpu, wait, result.by_class["success"], totals["completed"])
+    return OpenRun(
+        rate,
+        workers,
+        totals["completed"] / max(result.summary["elapsed_s"], 1e-6),
+        totals["late"],
+        totals["dropped"],
+        totals["offered"],
+        rps,
+        cpu,
+        wait,
+        result.by_class["success"],
+        totals["completed"],
+    )
 
 
 def bench_schedule(out: Path) -> tuple[str, str, bool]:
@@ -534,13 +592,16 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out,
         )  # fmt: skip
         try:
-            plain_rps, plain_cpu, plain_wait = _traffic_window(url, lambda: [psutil.Process(plain.pid)],
-                                                               SCHEDULE_RUN_S - 6.0)
+            plain_rps, plain_cpu, plain_wait = _traffic_window(
+                url, lambda: [psutil.Process(plain.pid)], SCHEDULE_RUN_S - 6.0
+            )
         finally:
             plain.terminate()
             plain.wait(timeout=30)
-        print(f"    plain Locust FastHttpUser ({SCHEDULE_USERS} users, closed, 1 process): {plain_rps:7.0f} req/s, "
-              f"{plain_cpu * 1e6:.0f} us CPU per request, waited for a CPU {plain_wait:.0%} of the time")
+        print(
+            f"    plain Locust FastHttpUser ({SCHEDULE_USERS} users, closed, 1 process): {plain_rps:7.0f} req/s, "
+            f"{plain_cpu * 1e6:.0f} us CPU per request, waited for a CPU {plain_wait:.0%} of the time"
+        )
         runs = []
         for share in SCHEDULE_SHARES:
             run = _open_run(url, server.pid, share * plain_rps, 0, out / f"schedule-{share:.2f}")
@@ -555,31 +616,70 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
         server.terminate()
         server.wait(timeout=10)
 
-    _table.record("plain Locust FastHttpUser, 32 users, 1 process (medium /match)", plain_rps, "req/s",
-                  goal="baseline of the rows below", ok=plain_rps > 0,
-                  note=f"{plain_cpu * 1e6:.0f} us CPU/request; waited for a CPU {plain_wait:.0%} of the time")
+    _table.record(
+        "plain Locust FastHttpUser, 32 users, 1 process (medium /match)",
+        plain_rps,
+        "req/s",
+        goal="baseline of the rows below",
+        ok=plain_rps > 0,
+        note=f"{plain_cpu * 1e6:.0f} us CPU/request; waited for a CPU {plain_wait:.0%} of the time",
+    )
     for share, run in runs:
         aim = "" if share == SCHEDULE_SHARES[0] else "aim: "
-        _table.record(f"open model offered {share:.2f} x plain Locust: completed/scheduled", run.achieved, "req/s",
-                      baseline=run.rate, goal=f"{aim}>= 0.97x", ok=run.kept_share >= 0.97,
-                      note=f"{run.cpu_per_request_s * 1e6:.0f} us CPU per request")
-        _table.record(f"open model offered {share:.2f} x plain Locust: late or dropped", 100.0 * run.off, "%",
-                      goal=f"{aim}<= 1 %", ok=run.off <= 0.01,
-                      note=f"{run.late} late, {run.dropped} dropped of {run.offered}; "
-                           f"waited for a CPU {run.cpu_wait:.0%} of the time")
+        _table.record(
+            f"open model offered {share:.2f} x plain Locust: completed/scheduled",
+            run.achieved,
+            "req/s",
+            baseline=run.rate,
+            goal=f"{aim}>= 0.97x",
+            ok=run.kept_share >= 0.97,
+            note=f"{run.cpu_per_request_s * 1e6:.0f} us CPU per request",
+        )
+        _table.record(
+            f"open model offered {share:.2f} x plain Locust: late or dropped",
+            100.0 * run.off,
+            "%",
+            goal=f"{aim}<= 1 %",
+            ok=run.off <= 0.01,
+            note=f"{run.late} late, {run.dropped} dropped of {run.offered}; "
+            f"waited for a CPU {run.cpu_wait:.0%} of the time",
+        )
     for run in (one, two):
-        _table.record(f"open model, master + {run.workers} worker(s): completed/scheduled", run.achieved, "req/s",
-                      baseline=run.rate, goal="report", ok=run.success == run.completed,
-                      note=f"late or dropped {run.off:.2%}")
-    eff_one, eff_two = 1.0 / max(one.cpu_per_request_s, 1e-9), 1.0 / max(two.cpu_per_request_s, 1e-9)
+        _table.record(
+            f"open model, master + {run.workers} worker(s): completed/scheduled",
+            run.achieved,
+            "req/s",
+            baseline=run.rate,
+            goal="report",
+            ok=run.success == run.completed,
+            note=f"late or dropped {run.off:.2%}",
+        )
+    eff_one, eff_two = (
+        1.0 / max(one.cpu_per_request_s, 1e-9),
+        1.0 / max(two.cpu_per_request_s, 1e-9),
+    )
     scaling = eff_two / eff_one
-    _table.record("--workers 2 vs 1: requests per generator CPU-second", eff_two, "req/cpu-s", baseline=eff_one,
-                  goal=f">= {SCALING_GOAL:.2f}x (near-linear)", ok=scaling >= SCALING_GOAL,
-                  note=f"same offered rate {scale_rate:.0f}/s; master included")
+    _table.record(
+        "--workers 2 vs 1: requests per generator CPU-second",
+        eff_two,
+        "req/cpu-s",
+        baseline=eff_one,
+        goal=f">= {SCALING_GOAL:.2f}x (near-linear)",
+        ok=scaling >= SCALING_GOAL,
+        note=f"same offered rate {scale_rate:.0f}/s; master included",
+    )
     goal_run = runs[0][1]
-    ok = goal_run.kept and scaling >= SCALING_GOAL and all(r.success == r.completed for _, r in runs)
-    return (f"Locust {plain_rps:.0f}/s; at 0.9 x completed {goal_run.kept_share:.1%}, {goal_run.off:.2%} late/dropped; "
-            f"workers 2 vs 1 per CPU {scaling:.2f}x"), ">= 97 % completed, <= 1 % late/dropped; >= 0.9x", ok
+    ok = (
+        goal_run.kept and scaling >= SCALING_GOAL and all(r.success == r.completed for _, r in runs)
+    )
+    return (
+        (
+            f"Locust {plain_rps:.0f}/s; at 0.9 x completed {goal_run.kept_share:.1%}, {goal_run.off:.2%} late/dropped; "
+            f"workers 2 vs 1 per CPU {scaling:.2f}x"
+        ),
+        ">= 97 % completed, <= 1 % late/dropped; >= 0.9x",
+        ok,
+    )
 
 
 def main() -> int:
@@ -590,9 +690,13 @@ def main() -> int:
             _timed(lambda: bench_fixed_latency(out), "2 p50 with fixed 50 ms"),
             _timed(lambda: bench_stall(out), "3 stall 1 s every 10 s"),
             _timed(lambda: bench_overhead(out), "4 generator cost per core"),
-            _timed(lambda: bench_schedule(out), "5 open-model schedule at 0.9 x Locust; workers 1 vs 2"),
+            _timed(
+                lambda: bench_schedule(out), "5 open-model schedule at 0.9 x Locust; workers 1 vs 2"
+            ),
         ]
-    print(f"(cores: {os.cpu_count()}, total {sum(r.seconds for r in rows):.0f} s; the rows are in the table at the end)")
+    print(
+        f"(cores: {os.cpu_count()}, total {sum(r.seconds for r in rows):.0f} s; the rows are in the table at the end)"
+    )
     return 0 if all(r.ok for r in rows) else 1
 
 

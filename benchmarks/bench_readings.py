@@ -27,7 +27,13 @@ from harness.contract import ReadingLog, load_contract
 from harness.results import build_summary
 
 SERIOUS = ("critical", "high", "medium")
-FUZZ_PROPERTIES = ["valid-requests", "invalid-requests", "livecode-lifecycle", "async-result", "quota-countdown"]
+FUZZ_PROPERTIES = [
+    "valid-requests",
+    "invalid-requests",
+    "livecode-lifecycle",
+    "async-result",
+    "quota-countdown",
+]
 
 
 def _conform(api: str, served: dict[str, str], out: Path) -> Any:
@@ -35,27 +41,58 @@ def _conform(api: str, served: dict[str, str], out: Path) -> Any:
     from harness.conformance._emulator import conformance_emulator
 
     with conformance_emulator((), DEMO, served or None) as url:
-        return run_conformance(url, is_emulator=True, api=api, examples=2, seed=3, credentials=DEMO, out_dir=out,
-                               phases=("examples", "coverage"))
+        return run_conformance(
+            url,
+            is_emulator=True,
+            api=api,
+            examples=2,
+            seed=3,
+            credentials=DEMO,
+            out_dir=out,
+            phases=("examples", "coverage"),
+        )
 
 
 def _fuzz(api: str, served: dict[str, str], out: Path) -> Any:
     from harness.fuzz import emulator_overrides, property_ids, run_fuzz
     from harness.target import open_target
 
-    only = [p for p in property_ids() if p.split(":")[1] in FUZZ_PROPERTIES and api in ("all", p.split(":")[0])]
-    with open_target("emulator", engine="fast", **emulator_overrides(), **({"readings": served} if served else {})) as t:
-        return run_fuzz(t.url, is_emulator=True, api=api, seed=1, max_examples=5, credentials=DEMO, out_dir=out,
-                        only=only)
+    only = [
+        p
+        for p in property_ids()
+        if p.split(":")[1] in FUZZ_PROPERTIES and api in ("all", p.split(":")[0])
+    ]
+    with open_target(
+        "emulator",
+        engine="fast",
+        **emulator_overrides(),
+        **({"readings": served} if served else {}),
+    ) as t:
+        return run_fuzz(
+            t.url,
+            is_emulator=True,
+            api=api,
+            seed=1,
+            max_examples=5,
+            credentials=DEMO,
+            out_dir=out,
+            only=only,
+        )
 
 
 def _record(result: Any, suite: str, errata: list[str], which: str) -> None:
     contract = load_contract()
     metrics = result.metrics if isinstance(result.metrics, dict) else {}
     log = ReadingLog.from_dict(metrics.get("readings"))
-    summary = build_summary(target="emulator", started_at=result.started_at or datetime.now(UTC),
-                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], merge=False,
-                            seed=result.seed, errata=log.errata(contract))
+    summary = build_summary(
+        target="emulator",
+        started_at=result.started_at or datetime.now(UTC),
+        finished_at=result.finished_at or datetime.now(UTC),
+        suites=[result],
+        merge=False,
+        seed=result.seed,
+        errata=log.errata(contract),
+    )
     serious = sum(f.severity in SERIOUS for f in result.findings)
     for rid in errata:
         reading = contract.readings[rid]
@@ -63,13 +100,18 @@ def _record(result: Any, suite: str, errata: list[str], which: str) -> None:
         if which == "alternative" and reading.family and suite in reading.suites:
             expected = ("alternative", "mixed")
         name = reading.default.name if which == "default" else reading.alternatives[0].name
-        _table.READING_CELLS.append(_table.ReadingCell(rid, which, name, suite, log.observed(rid), expected,
-                                                       serious, summary.exit_code))
+        _table.READING_CELLS.append(
+            _table.ReadingCell(
+                rid, which, name, suite, log.observed(rid), expected, serious, summary.exit_code
+            )
+        )
 
 
 def main() -> int:
     readings = load_contract().readings
-    plans: list[tuple[str, dict[str, str], list[str], str]] = [("all", {}, sorted(readings), "default")]
+    plans: list[tuple[str, dict[str, str], list[str], str]] = [
+        ("all", {}, sorted(readings), "default")
+    ]
     for rid in sorted(readings):
         api = "all" if readings[rid].family else {"000": "match", "004": "jd"}[readings[rid].seed]
         plans.append((api, {rid: "alternative"}, [rid], "alternative"))
@@ -81,17 +123,26 @@ def main() -> int:
                 began = time.monotonic()
                 result = run(api, served, Path(tmp) / f"{index}-{suite}")
                 _record(result, suite, errata, which)
-                cells = [c for c in _table.READING_CELLS[-len(errata):]]
+                cells = [c for c in _table.READING_CELLS[-len(errata) :]]
                 missed = [c.erratum for c in cells if not c.ok]
-                print(f"{label:14s} {suite:11s} {api:5s} {time.monotonic() - began:5.1f} s  "
-                      f"{'as served' if not missed else 'MISSED ' + ', '.join(missed)}", flush=True)
+                print(
+                    f"{label:14s} {suite:11s} {api:5s} {time.monotonic() - began:5.1f} s  "
+                    f"{'as served' if not missed else 'MISSED ' + ', '.join(missed)}",
+                    flush=True,
+                )
     cells = _table.READING_CELLS
     ok = sum(c.ok for c in cells)
     took = time.monotonic() - started
     print(f"readings x suite: {ok}/{len(cells)} cells as served in {took:.0f} s")
-    _table.record("readings x suite: cells observed as served, exit 0, no finding >= medium", ok / len(cells), "",
-                  ratio=ok / len(cells), goal=">= 1.00", ok=ok == len(cells),
-                  note=f"{ok}/{len(cells)}; {len(plans) - 1} alternatives alone + every default; table below")
+    _table.record(
+        "readings x suite: cells observed as served, exit 0, no finding >= medium",
+        ok / len(cells),
+        "",
+        ratio=ok / len(cells),
+        goal=">= 1.00",
+        ok=ok == len(cells),
+        note=f"{ok}/{len(cells)}; {len(plans) - 1} alternatives alone + every default; table below",
+    )
     return 0 if ok == len(cells) else 1
 
 

@@ -35,7 +35,7 @@ from harness.emulator import DEMO_ID_NUM, DEMO_NAME  # noqa: E402
 from harness.imaging import builtin_faces  # noqa: E402
 
 MAX_GROWTH_MB = 100.0
-CHUNK_S = 120          # wrk runs at most this long, then re-signs the JD query (5-minute window)
+CHUNK_S = 120  # wrk runs at most this long, then re-signs the JD query (5-minute window)
 WRK_TIMEOUT = "5s"
 
 
@@ -51,9 +51,14 @@ def _bodies() -> dict[str, bytes]:
         "match": json.dumps({"image": {"data": a}, "faceData": face}).encode(),
         "async": json.dumps({"async": True, "image": {"data": a}, "faceData": face}).encode(),
         "idno": json.dumps({"idNum": DEMO_ID_NUM, "name": DEMO_NAME, "faceData": face}).encode(),
-        "jd": json.dumps({**c.jd_fixed_fields, "serialNo": "soak-1",
-                          "compareImageItem": {"imgType": "IDP", "imgBase64": a},
-                          "collectionImageItems": [{"imgType": "SFF", "imgBase64": b}]}).encode(),
+        "jd": json.dumps(
+            {
+                **c.jd_fixed_fields,
+                "serialNo": "soak-1",
+                "compareImageItem": {"imgType": "IDP", "imgBase64": a},
+                "collectionImageItems": [{"imgType": "SFF", "imgBase64": b}],
+            }
+        ).encode(),
     }
 
 
@@ -68,12 +73,16 @@ def _mix_script(tmp: Path, bodies: dict[str, bytes]) -> Path:
         files[name] = tmp / f"{name}.json"
         files[name].write_bytes(body)
     paths = _paths()
-    query = "&".join(f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items())
+    query = "&".join(
+        f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items()
+    )
     script = tmp / "mix.lua"
     script.write_text(
         "local b = {}\n"
-        + "".join(f'do local f = io.open("{f}", "rb"); b["{n}"] = f:read("*a"); f:close() end\n'
-                  for n, f in files.items())
+        + "".join(
+            f'do local f = io.open("{f}", "rb"); b["{n}"] = f:read("*a"); f:close() end\n'
+            for n, f in files.items()
+        )
         + f'local auth = {{["Content-Type"] = "application/json", ["Authorization"] = "{DEMO.token}"}}\n'
         + 'local plain = {["Content-Type"] = "application/json"}\n'
         + f'local jd = "{paths["faceCompareNew"]}?{query}"\n'
@@ -91,7 +100,7 @@ def _mix_script(tmp: Path, bodies: dict[str, bytes]) -> Path:
         + '  return wrk.format("POST", jd, plain, b.jd)\n'
         + "end\n"
         + "response = function(status, headers, body)\n"
-        + "  local t = string.match(body, '\"traceNo\":\"(%d+)\"')\n"
+        + '  local t = string.match(body, \'"traceNo":"(%d+)"\')\n'
         + '  if t and string.find(body, "PROCESSING", 1, true) then trace = t end\n'
         + "end\n"
     )
@@ -110,8 +119,11 @@ def _match_script(tmp: Path, bodies: dict[str, bytes]) -> Path:
 
 
 def _wrk(args: list[str], seconds: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(["wrk", "-t1", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, *args],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        ["wrk", "-t1", f"-d{seconds}s", "--timeout", WRK_TIMEOUT, *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _finish(proc: subprocess.Popen[str], seconds: int) -> str:
@@ -144,8 +156,12 @@ def _every_route_answers(url: str, bodies: dict[str, bytes]) -> list[str]:
         "matchIdno": (paths["matchIdno"], bodies["idno"], auth, None),
         "liveCode": (paths["liveCode"], b"{}", auth, None),
         "asyncResult": (paths["asyncResult"], b'{"traceNo":"0"}', auth, None),
-        "faceCompareNew": (paths["faceCompareNew"], bodies["jd"], {"content-type": "application/json"},
-                           jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey)),
+        "faceCompareNew": (
+            paths["faceCompareNew"],
+            bodies["jd"],
+            {"content-type": "application/json"},
+            jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey),
+        ),
     }
     silent = []
     for op, (path, body, headers, params) in sends.items():
@@ -167,7 +183,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp_s, emulator_server("--engine", "fast") as (url, proc):
         tmp = Path(tmp_s)
         match_lua = _match_script(tmp, bodies)
-        _finish(_wrk(["-c2", "-s", str(match_lua), url], 2), 2)             # warm-up
+        _finish(_wrk(["-c2", "-s", str(match_lua), url], 2), 2)  # warm-up
         quiet = _finish(_wrk(["-c2", "--latency", "-s", str(match_lua), url], 5), 5)
         quiet_p99 = _p99_ms(quiet)
         before = rss_mb(proc.pid)
@@ -184,27 +200,83 @@ def main() -> int:
         silent = _every_route_answers(url, bodies)
         stats = httpx.get(url + "/_emulator/stats", timeout=5).json()
     total = sum(_requests(o) for o in mix_out)
-    print(f"flood {flood_s} s: {total} requests over every route ({total / max(1, flood_s):.0f}/s), "
-          f"{errors} timeouts or socket errors (target 0)")
-    print(f"validateData answered {stats['requests'].get('liveCode', 0)} times (the 4-digit space holds 10,000)")
-    print("answers per operation: " + ", ".join(f"{k} {v}" for k, v in sorted(stats["requests"].items())))
-    codes = {k: v for k, v in stats["codes"].items() if not k.endswith(":0") and not k.endswith(":10000")}
-    print("non-success answers: " + (", ".join(f"{k} x{v}" for k, v in sorted(codes.items())) or "none"))
-    print("state sizes after: " + ", ".join(f"{k} {stats[k]}" for k in
-                                            ("live_codes", "retired_live_codes", "async_jobs", "pending_async_jobs",
-                                             "rate_buckets", "quota_books")))
-    print(f"/match p99: {quiet_p99:.1f} ms quiet, {flood_p99:.1f} ms during the flood "
-          f"(x{flood_p99 / max(quiet_p99, 1e-3):.1f}; reported, not a target)")
+    print(
+        f"flood {flood_s} s: {total} requests over every route ({total / max(1, flood_s):.0f}/s), "
+        f"{errors} timeouts or socket errors (target 0)"
+    )
+    print(
+        f"validateData answered {stats['requests'].get('liveCode', 0)} times (the 4-digit space holds 10,000)"
+    )
+    print(
+        "answers per operation: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(stats["requests"].items()))
+    )
+    codes = {
+        k: v for k, v in stats["codes"].items() if not k.endswith(":0") and not k.endswith(":10000")
+    }
+    print(
+        "non-success answers: "
+        + (", ".join(f"{k} x{v}" for k, v in sorted(codes.items())) or "none")
+    )
+    print(
+        "state sizes after: "
+        + ", ".join(
+            f"{k} {stats[k]}"
+            for k in (
+                "live_codes",
+                "retired_live_codes",
+                "async_jobs",
+                "pending_async_jobs",
+                "rate_buckets",
+                "quota_books",
+            )
+        )
+    )
+    print(
+        f"/match p99: {quiet_p99:.1f} ms quiet, {flood_p99:.1f} ms during the flood "
+        f"(x{flood_p99 / max(quiet_p99, 1e-3):.1f}; reported, not a target)"
+    )
     growth = after - before
-    print(f"RSS {before:.1f} -> {after:.1f} MB (growth {growth:+.1f} MB, target < {MAX_GROWTH_MB:g})")
-    print("every route answered after the flood" if not silent else "SILENT after the flood: " + ", ".join(silent))
-    _table.record(f"soak {flood_s} s flood: timeouts or socket errors", errors, "", goal="0", ok=errors == 0,
-                  note=f"{total} requests")
-    _table.record("soak: routes silent after the flood", len(silent), "", goal="0", ok=not silent,
-                  note=", ".join(silent))
-    _table.record("soak: emulator RSS growth", growth, "MB", goal=f"< {MAX_GROWTH_MB:g} MB", ok=growth < MAX_GROWTH_MB)
-    _table.record("soak: /match p99 during the flood", flood_p99, "ms", baseline=quiet_p99, goal="reported", ok=True,
-                  note="baseline: quiet p99 in this run")
+    print(
+        f"RSS {before:.1f} -> {after:.1f} MB (growth {growth:+.1f} MB, target < {MAX_GROWTH_MB:g})"
+    )
+    print(
+        "every route answered after the flood"
+        if not silent
+        else "SILENT after the flood: " + ", ".join(silent)
+    )
+    _table.record(
+        f"soak {flood_s} s flood: timeouts or socket errors",
+        errors,
+        "",
+        goal="0",
+        ok=errors == 0,
+        note=f"{total} requests",
+    )
+    _table.record(
+        "soak: routes silent after the flood",
+        len(silent),
+        "",
+        goal="0",
+        ok=not silent,
+        note=", ".join(silent),
+    )
+    _table.record(
+        "soak: emulator RSS growth",
+        growth,
+        "MB",
+        goal=f"< {MAX_GROWTH_MB:g} MB",
+        ok=growth < MAX_GROWTH_MB,
+    )
+    _table.record(
+        "soak: /match p99 during the flood",
+        flood_p99,
+        "ms",
+        baseline=quiet_p99,
+        goal="reported",
+        ok=True,
+        note="baseline: quiet p99 in this run",
+    )
     ok &= errors == 0 and not silent and growth < MAX_GROWTH_MB
     return 0 if ok else 1
 

@@ -26,8 +26,10 @@ from harness.commands._options import add_exit_codes, typer_app
 from harness.console import console
 from harness.errors import HarnessError, UsageError
 
-app = typer_app(pretty_exceptions_enable=False,
-                help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.")
+app = typer_app(
+    pretty_exceptions_enable=False,
+    help="Contract tests, fuzzing, load and accuracy checks for face-comparison APIs.",
+)
 specs_app = typer_app(help="The contract read from specs/.")
 call_app = typer_app(help="Send one real request and print the parsed answer.")
 app.add_typer(specs_app, name="specs")
@@ -36,9 +38,16 @@ app.add_typer(call_app, name="call")
 out = console()
 err = console(stderr=True)
 
-SpecsDir = Annotated[Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")]
+SpecsDir = Annotated[
+    Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")
+]
 TargetOpt = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="TOML file with [credentials] (never put secrets on the command line)")]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="TOML file with [credentials] (never put secrets on the command line)"
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -54,8 +63,14 @@ def _version(value: bool) -> None:
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option(
-        "--version", is_eager=True, callback=_version, help="print the version and exit")] = False) -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_version, help="print the version and exit"
+        ),
+    ] = False,
+) -> None:
     """Options before any command (only --version); the app's help= is what --help shows."""
 
 
@@ -70,8 +85,10 @@ def _contract(specs: Path | None) -> Any:
 def specs_validate(specs: SpecsDir = None) -> None:
     """Load both specs, the code table and the errata, and cross-check them."""
     c = _contract(specs)
-    out.print(f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}",
-              markup=False)
+    out.print(
+        f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}",
+        markup=False,
+    )
 
 
 @specs_app.command("show")
@@ -82,16 +99,40 @@ def specs_show(specs: SpecsDir = None) -> None:
     for col in ("api", "operation", "method + path", "request fields"):
         ops.add_column(col)
     for op in c.operations.values():
-        fields = ", ".join(c.spec(op.api).schemas[op.request_schema].get("properties", {})) if op.request_schema else ""
-        ops.add_row(*map(escape, (op.api, op.operation_id + (" (extension)" if op.extension else ""), op.label,
-                                  fields or "-")))
+        fields = (
+            ", ".join(c.spec(op.api).schemas[op.request_schema].get("properties", {}))
+            if op.request_schema
+            else ""
+        )
+        ops.add_row(
+            *map(
+                escape,
+                (
+                    op.api,
+                    op.operation_id + (" (extension)" if op.extension else ""),
+                    op.label,
+                    fields or "-",
+                ),
+            )
+        )
     out.print(ops)
     codes = Table(title="Codes")
     for col in ("api", "where", "code", "category", "retryable", "meaning"):
         codes.add_column(col)
     for code in c.codes.codes:
-        codes.add_row(*map(escape, (code.api, code.where, code.code, code.category, "yes" if code.retryable else "no",
-                                    code.en + ("" if code.documented else " *"))))
+        codes.add_row(
+            *map(
+                escape,
+                (
+                    code.api,
+                    code.where,
+                    code.code,
+                    code.category,
+                    "yes" if code.retryable else "no",
+                    code.en + ("" if code.documented else " *"),
+                ),
+            )
+        )
     out.print(codes)
     out.print("* decided by faceharness where the document is silent (see ERRATA)")
     errata = Table(title="Errata (specs/ERRATA.md)")
@@ -103,7 +144,10 @@ def specs_show(specs: SpecsDir = None) -> None:
 
 
 @app.command("codes")
-def codes(code: Annotated[str, typer.Argument(metavar="CODE", help="a code, e.g. 10047 or 1155")], specs: SpecsDir = None) -> None:
+def codes(
+    code: Annotated[str, typer.Argument(metavar="CODE", help="a code, e.g. 10047 or 1155")],
+    specs: SpecsDir = None,
+) -> None:
     """What a code means, in every API and place it appears."""
     found = _contract(specs).codes.find(code)
     if not found:
@@ -114,16 +158,30 @@ def codes(code: Annotated[str, typer.Argument(metavar="CODE", help="a code, e.g.
 
 # --- call ----------------------------------------------------------------------------------
 def _print_answer(parsed: Any) -> None:
-    out.print_json(json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False))
+    out.print_json(
+        json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
+    )
 
 
-CallTimeoutOpt = Annotated[float, typer.Option(
-    "--timeout", help="seconds the whole request may take (connect, send, wait, read); past it: one line, exit 2")]
-CallEngineOpt = Annotated[str, typer.Option(
-    "--engine", help="face engine of the embedded emulator: dlib (real, biometric) or fast (not biometric)")]
+CallTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        help="seconds the whole request may take (connect, send, wait, read); past it: one line, exit 2",
+    ),
+]
+CallEngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="face engine of the embedded emulator: dlib (real, biometric) or fast (not biometric)",
+    ),
+]
 
 
-def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine: str | None = None) -> None:
+def _run_call(
+    target: str, config: Path | None, fn: Any, timeout: float, engine: str | None = None
+) -> None:
     """Run one client call against the target; a non-success code prints its meaning, exit 1.
 
     ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
@@ -137,13 +195,20 @@ def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine:
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
     with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
-        answered_by = f"answered by the embedded emulator, face engine {engine}" \
-            + (" (not biometric)" if engine == "fast" else "") if t.is_emulator and engine else ""
+        answered_by = (
+            f"answered by the embedded emulator, face engine {engine}"
+            + (" (not biometric)" if engine == "fast" else "")
+            if t.is_emulator and engine
+            else ""
+        )
         try:
             _print_answer(fn(t.url, creds))
         except ApiError as exc:
-            err.print(f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
-                      f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}", markup=False)
+            err.print(
+                f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
+                f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}",
+                markup=False,
+            )
             if answered_by:
                 err.print(answered_by)
             raise typer.Exit(1) from None
@@ -152,30 +217,43 @@ def _run_call(target: str, config: Path | None, fn: Any, timeout: float, engine:
 
 
 @call_app.command("match")
-def call_match(image: Annotated[Path, typer.Option(help="reference photo (jpg/png)")],
-               face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
-               video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
-               lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
-               target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
-               engine: CallEngineOpt = "dlib") -> None:
+def call_match(
+    image: Annotated[Path, typer.Option(help="reference photo (jpg/png)")],
+    face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
+    video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
+    lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
+    target: TargetOpt = "emulator",
+    config: ConfigOpt = None,
+    timeout: CallTimeoutOpt = 30.0,
+    engine: CallEngineOpt = "dlib",
+) -> None:
     """POST /tech/ai/face/match with two local files."""
     from harness.clients import FaceMatchClient
 
     def fn(url: str, creds: Any) -> Any:
         with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             code = client.live_code() if lip else None
-            return client.match(image, face, face_type="video" if video else "image",
-                                video_type=("LIP" if lip else "SILENT") if video else None, live_code=code)
+            return client.match(
+                image,
+                face,
+                face_type="video" if video else "image",
+                video_type=("LIP" if lip else "SILENT") if video else None,
+                live_code=code,
+            )
 
     _run_call(target, config, fn, timeout, engine)
 
 
 @call_app.command("idno")
-def call_idno(id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
-              name: Annotated[str, typer.Option(help="name registered with that ID number")],
-              face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
-              target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
-              engine: CallEngineOpt = "dlib") -> None:
+def call_idno(
+    id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
+    name: Annotated[str, typer.Option(help="name registered with that ID number")],
+    face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
+    target: TargetOpt = "emulator",
+    config: ConfigOpt = None,
+    timeout: CallTimeoutOpt = 30.0,
+    engine: CallEngineOpt = "dlib",
+) -> None:
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
     from harness.clients import FaceMatchClient
 
@@ -187,8 +265,9 @@ def call_idno(id_num: Annotated[str, typer.Option("--id-num", help="ID number (1
 
 
 @call_app.command("livecode")
-def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None,
-                  timeout: CallTimeoutOpt = 30.0) -> None:
+def call_livecode(
+    target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0
+) -> None:
     """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
     from harness.clients import FaceMatchClient
 
@@ -202,11 +281,17 @@ def call_livecode(target: TargetOpt = "emulator", config: ConfigOpt = None,
 
 
 @call_app.command("jd")
-def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImageItem)")],
-            collection: Annotated[list[Path], typer.Option(help="image(s) to compare with it; repeatable")],
-            as_array: Annotated[bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")] = False,
-            target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0,
-            engine: CallEngineOpt = "dlib") -> None:
+def call_jd(
+    compare: Annotated[Path, typer.Option(help="base image (compareImageItem)")],
+    collection: Annotated[list[Path], typer.Option(help="image(s) to compare with it; repeatable")],
+    as_array: Annotated[
+        bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")
+    ] = False,
+    target: TargetOpt = "emulator",
+    config: ConfigOpt = None,
+    timeout: CallTimeoutOpt = 30.0,
+    engine: CallEngineOpt = "dlib",
+) -> None:
     """POST /jdai/faceCompareNew, freshly signed."""
     from harness.clients import JdFaceCompareClient
 
@@ -223,20 +308,48 @@ def call_jd(compare: Annotated[Path, typer.Option(help="base image (compareImage
 def emulate(
     host: Annotated[str, typer.Option(help="loopback address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port (0: any free port)")] = 8000,
-    engine: Annotated[str | None, typer.Option(
-        help="dlib (real face engine) or fast (not biometric) (default: the config's engine, else dlib)")] = None,
-    qps: Annotated[float | None, typer.Option(
-        help="per token/appkey QPS limit; 0: off (default: the config's throttle.qps, else off)")] = None,
-    latency: Annotated[list[str] | None, typer.Option(
-        help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4; repeatable (default: none)")] = None,
-    fault: Annotated[list[str] | None, typer.Option(
-        help="fault by rate, e.g. http500:0.1 or match=reset:0.05; repeatable (default: none)")] = None,
-    break_: Annotated[list[str] | None, typer.Option("--break", help="violate one documented rule; see --list-breaks")] = None,
-    config: Annotated[Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")] = None,
-    list_breaks: Annotated[bool, typer.Option("--list-breaks", help="list break modes and exit")] = False,
-    reading: Annotated[list[str] | None, typer.Option(
-        "--reading", help="serve another reading of an ambiguous sentence, e.g. E-011=alternative "
-                          "(specs/readings.yaml; config: [readings])")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="dlib (real face engine) or fast (not biometric) (default: the config's engine, else dlib)"
+        ),
+    ] = None,
+    qps: Annotated[
+        float | None,
+        typer.Option(
+            help="per token/appkey QPS limit; 0: off (default: the config's throttle.qps, else off)"
+        ),
+    ] = None,
+    latency: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4; repeatable (default: none)"
+        ),
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="fault by rate, e.g. http500:0.1 or match=reset:0.05; repeatable (default: none)"
+        ),
+    ] = None,
+    break_: Annotated[
+        list[str] | None,
+        typer.Option("--break", help="violate one documented rule; see --list-breaks"),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")
+    ] = None,
+    list_breaks: Annotated[
+        bool, typer.Option("--list-breaks", help="list break modes and exit")
+    ] = False,
+    reading: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reading",
+            help="serve another reading of an ambiguous sentence, e.g. E-011=alternative "
+            "(specs/readings.yaml; config: [readings])",
+        ),
+    ] = None,
 ) -> None:
     """Serve both APIs as the documents describe (or break them on purpose)."""
     from harness.emulator import (
@@ -264,11 +377,23 @@ def emulate(
         for spec in latency:
             op, _ = parse_latency(spec)
             lat[op or "default"] = spec.rpartition("=")[2] if op else spec
-    settings = build_settings(config, engine=engine, latency=lat, faults=tuple(fault or ()),
-                              breaks=tuple(break_ or ()), readings=parse_readings_option(reading),
-                              throttle=None if qps is None else {"qps": qps})
-    stopped = serve_forever(lambda: create_app(settings), host=host, port=port, announce=lambda url: err.print(
-        f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"))
+    settings = build_settings(
+        config,
+        engine=engine,
+        latency=lat,
+        faults=tuple(fault or ()),
+        breaks=tuple(break_ or ()),
+        readings=parse_readings_option(reading),
+        throttle=None if qps is None else {"qps": qps},
+    )
+    stopped = serve_forever(
+        lambda: create_app(settings),
+        host=host,
+        port=port,
+        announce=lambda url: err.print(
+            f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"
+        ),
+    )
     from harness import interrupt
 
     interrupt.report(f"faceharness: emulator stopped ({stopped or 'server ended'})")  # the one line
@@ -301,17 +426,23 @@ def main() -> None:
     """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
         with interrupt.signals():
-            code = app(prog_name="faceharness", standalone_mode=False)  # click returns typer.Exit's code instead of raising it
+            code = app(
+                prog_name="faceharness", standalone_mode=False
+            )  # click returns typer.Exit's code instead of raising it
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
-        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer turns a Ctrl-C into a silent Exit(130)
+        if isinstance(
+            exc.__cause__, KeyboardInterrupt
+        ):  # typer turns a Ctrl-C into a silent Exit(130)
             _interrupted()
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         _interrupted()
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
-        if type(exc).__name__ == "NoArgsIsHelpError":  # `faceharness`, `faceharness load`: the help, as laid out
+        if (
+            type(exc).__name__ == "NoArgsIsHelpError"
+        ):  # `faceharness`, `faceharness load`: the help, as laid out
             sys.stderr.write(f"{exc.format_message()}\n")  # type: ignore[attr-defined]
             sys.exit(2)
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors

@@ -29,15 +29,20 @@ err = console(stderr=True)
 
 def demo(
     out_dir: Annotated[Path, typer.Option("--out", help="run directory")] = Path("reports/demo"),
-    policy: Annotated[Path | None, typer.Option("--policy", help="gate.toml (default: examples/gate.toml)")] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="gate.toml (default: examples/gate.toml)")
+    ] = None,
 ) -> None:
     """Run the quick gate against the embedded emulator and point at report.html."""
     from harness.gate import RichObserver, execute_gate, plan_gate, print_outcome
 
     chosen = policy or (EXAMPLE_POLICY if EXAMPLE_POLICY.is_file() else None)
     plan = plan_gate(out_dir=out_dir, target="emulator", profile="quick", policy=chosen)
-    err.print(f"faceharness demo: gate --profile quick --target emulator"
-              f"{f' --policy {chosen}' if chosen else ''} --out {out_dir}", soft_wrap=True)
+    err.print(
+        f"faceharness demo: gate --profile quick --target emulator"
+        f"{f' --policy {chosen}' if chosen else ''} --out {out_dir}",
+        soft_wrap=True,
+    )
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
     if outcome.summary.verdict == "interrupted":

@@ -35,7 +35,9 @@ FINDINGS_JSON = "findings.json"
 JsonPath = tuple[str | int, ...]
 
 
-def image_ref(name: str, data: bytes | None, form: str = "b64", size: int | None = None) -> dict[str, Any]:
+def image_ref(
+    name: str, data: bytes | None, form: str = "b64", size: int | None = None
+) -> dict[str, Any]:
     """How a replay file writes an image: by name and sha256 (``size``: padded to that many bytes)."""
     ref: dict[str, Any] = {IMAGE_KEY: name, "as": form}
     if data is not None:
@@ -46,14 +48,24 @@ def image_ref(name: str, data: bytes | None, form: str = "b64", size: int | None
 
 
 def is_image_ref(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get(IMAGE_KEY), str) and set(value) <= _REF_KEYS
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get(IMAGE_KEY), str)
+        and set(value) <= _REF_KEYS
+    )
 
 
 def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str, Any]]]:
     """Every image reference in a body, with where it sits."""
     if is_image_ref(value):
         return [(path, value)]
-    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
     return [found for key, item in items for found in image_refs(item, (*path, key))]
 
 
@@ -62,8 +74,10 @@ def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any
     if is_image_ref(value):
         data = fetch(value[IMAGE_KEY], value.get("size"))
         if value.get("sha256") and sha256_hex(data) != value["sha256"]:
-            raise InputError(f"image {value[IMAGE_KEY]} rebuilt with other bytes (sha256 differs); the image "
-                             "source changed since the run (a package or the --faces directory)")
+            raise InputError(
+                f"image {value[IMAGE_KEY]} rebuilt with other bytes (sha256 differs); the image "
+                "source changed since the run (a package or the --faces directory)"
+            )
         return encode_image(data, str(value.get("as") or "b64"))
     if isinstance(value, dict):
         return {k: resolve_images(v, fetch) for k, v in value.items()}
@@ -81,20 +95,29 @@ class Replay:
     check: str
     rule_id: str | None
     target: dict[str, Any]
-    exchange: dict[str, Any]          # api, operation, method, path, query, headers, body, auth, ...
+    exchange: dict[str, Any]  # api, operation, method, path, query, headers, body, auth, ...
     finding: dict[str, Any] = field(default_factory=dict)
-    timeout_s: float | None = None    # the run's client timeout: a replay waits as long
-    faces: str | None = None          # the run's --faces directory, when the request used one of its images
-    extra: dict[str, Any] = field(default_factory=dict)  # the suite's own section (fuzz: property, steps...)
-    path: Path | None = None          # where it was read from (not written)
+    timeout_s: float | None = None  # the run's client timeout: a replay waits as long
+    faces: str | None = None  # the run's --faces directory, when the request used one of its images
+    extra: dict[str, Any] = field(
+        default_factory=dict
+    )  # the suite's own section (fuzz: property, steps...)
+    path: Path | None = None  # where it was read from (not written)
 
     def to_dict(self) -> dict[str, Any]:
         check: dict[str, Any] = {"name": self.check, "rule_id": self.rule_id}
         if self.timeout_s is not None:
             check["timeout_s"] = self.timeout_s
-        data: dict[str, Any] = {"format": REPLAY_FORMAT, "version": REPLAY_VERSION, "id": self.id,
-                                "suite": self.suite, "target": self.target, "check": check,
-                                "finding": self.finding, "exchange": self.exchange}
+        data: dict[str, Any] = {
+            "format": REPLAY_FORMAT,
+            "version": REPLAY_VERSION,
+            "id": self.id,
+            "suite": self.suite,
+            "target": self.target,
+            "check": check,
+            "finding": self.finding,
+            "exchange": self.exchange,
+        }
         if self.faces:
             data["faces"] = self.faces
         if self.extra:
@@ -122,25 +145,40 @@ def read_replay(path: Path | Replay) -> Replay:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     except ValueError:
         raise InputError(f"{path} is not JSON; expected {what}") from None
-    if not isinstance(data, dict) or data.get("format") != REPLAY_FORMAT or not isinstance(data.get("exchange"), dict):
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != REPLAY_FORMAT
+        or not isinstance(data.get("exchange"), dict)
+    ):
         raise InputError(f"{path} is not {what}")
     suite = str(data.get("suite") or "conformance")
     version = data.get("version")
     if suite not in SUITES or version not in (1, REPLAY_VERSION):
-        raise InputError(f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness reads "
-                         f"{', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}")
+        raise InputError(
+            f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness reads "
+            f"{', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}"
+        )
     check: dict[str, Any] = data["check"] if isinstance(data.get("check"), dict) else {}
     exchange = dict(data["exchange"])
     extra: dict[str, Any] = data[suite] if isinstance(data.get(suite), dict) else {}
     if version == 1:
         exchange["body"] = _upgrade_v1(exchange.get("body"))
     timeout = check.get("timeout_s")
-    return Replay(id=str(data.get("id", "?")), suite=suite, check=str(check.get("name", "")),
-                  rule_id=str(check["rule_id"]) if check.get("rule_id") else None,
-                  target=dict(data.get("target") or {}), exchange=exchange, finding=dict(data.get("finding") or {}),
-                  timeout_s=float(timeout) if isinstance(timeout, (int, float)) and not isinstance(timeout, bool)
-                  and timeout > 0 else None,
-                  faces=str(data["faces"]) if data.get("faces") else None, extra=dict(extra), path=Path(path))
+    return Replay(
+        id=str(data.get("id", "?")),
+        suite=suite,
+        check=str(check.get("name", "")),
+        rule_id=str(check["rule_id"]) if check.get("rule_id") else None,
+        target=dict(data.get("target") or {}),
+        exchange=exchange,
+        finding=dict(data.get("finding") or {}),
+        timeout_s=float(timeout)
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+        else None,
+        faces=str(data["faces"]) if data.get("faces") else None,
+        extra=dict(extra),
+        path=Path(path),
+    )
 
 
 def _upgrade_v1(value: Any) -> Any:
@@ -148,10 +186,17 @@ def _upgrade_v1(value: Any) -> Any:
     if isinstance(value, dict) and "$media" in value and set(value) <= {"$media", "as", "size"}:
         form = "b64" if value.get("as", "base64") == "base64" else str(value["as"])
         return image_ref(str(value["$media"]), None, form, value.get("size"))
-    if isinstance(value, dict) and isinstance(value.get(IMAGE_KEY), dict) and set(value) == {IMAGE_KEY}:
+    if (
+        isinstance(value, dict)
+        and isinstance(value.get(IMAGE_KEY), dict)
+        and set(value) == {IMAGE_KEY}
+    ):
         old = value[IMAGE_KEY]
-        return {IMAGE_KEY: str(old.get("recipe")), "as": str(old.get("encoding") or "b64"),
-                **({"sha256": old["sha256"]} if old.get("sha256") else {})}
+        return {
+            IMAGE_KEY: str(old.get("recipe")),
+            "as": str(old.get("encoding") or "b64"),
+            **({"sha256": old["sha256"]} if old.get("sha256") else {}),
+        }
     if isinstance(value, dict):
         return {k: _upgrade_v1(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -163,12 +208,14 @@ def _upgrade_v1(value: Any) -> Any:
 class Candidate:
     """One example of a bug as a suite saw it, before examples are merged into findings."""
 
-    finding: Finding                                 # keyed by ``unique_key``
-    replay: Callable[[str, Finding], Replay]         # the replay file, given its id and the merged finding
-    size: int = 0                                    # the smallest example of a bug is the one kept
+    finding: Finding  # keyed by ``unique_key``
+    replay: Callable[[str, Finding], Replay]  # the replay file, given its id and the merged finding
+    size: int = 0  # the smallest example of a bug is the one kept
 
 
-def build_findings(candidates: Iterable[Candidate], *, out_dir: Path, secrets: list[str]) -> list[Finding]:
+def build_findings(
+    candidates: Iterable[Candidate], *, out_dir: Path, secrets: list[str]
+) -> list[Finding]:
     """Merge examples by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in candidates:
@@ -177,9 +224,17 @@ def build_findings(candidates: Iterable[Candidate], *, out_dir: Path, secrets: l
     for members in groups.values():
         best = min(members, key=lambda c: c.size)
         severity = min((c.finding.severity for c in members), key=SEVERITIES.index)
-        merged.append((best.finding.model_copy(update={"severity": severity, "count": len(members)}), best))
-    merged.sort(key=lambda fc: (SEVERITIES.index(fc[0].severity), fc[0].api, fc[0].operation,
-                                fc[0].rule_id or fc[0].check))
+        merged.append(
+            (best.finding.model_copy(update={"severity": severity, "count": len(members)}), best)
+        )
+    merged.sort(
+        key=lambda fc: (
+            SEVERITIES.index(fc[0].severity),
+            fc[0].api,
+            fc[0].operation,
+            fc[0].rule_id or fc[0].check,
+        )
+    )
     findings = []
     for number, (finding, best) in enumerate(merged, start=1):
         fid = f"F-{number:03d}"
@@ -194,7 +249,11 @@ def build_findings(candidates: Iterable[Candidate], *, out_dir: Path, secrets: l
 
 
 def write_findings_json(findings: list[Finding], path: Path, secrets: list[str]) -> None:
-    data = [redact(f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id"))
-            for f in findings]
+    data = [
+        redact(
+            f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id")
+        )
+        for f in findings
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

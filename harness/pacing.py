@@ -31,9 +31,13 @@ class BudgetExhausted(BaseException):
 class Pacer:
     """At most ``max_rps`` requests per second, evenly spaced; ``0`` means no limit. Thread-safe."""
 
-    def __init__(self, max_rps: float = 0, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
+    def __init__(
+        self, max_rps: float = 0, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep
+    ) -> None:
         if not (math.isfinite(max_rps) and max_rps >= 0):
-            raise UsageError(f"--max-rps {max_rps}: expected requests per second >= 0 (0: unlimited)")
+            raise UsageError(
+                f"--max-rps {max_rps}: expected requests per second >= 0 (0: unlimited)"
+            )
         self.interval = 1.0 / max_rps if max_rps else 0.0
         self.clock, self.sleep = clock, sleep
         self._next: float | None = None
@@ -54,11 +58,17 @@ class Pacer:
 class Budget:
     """A run's requests and wall time (``0``: unlimited); the clock starts at the first question."""
 
-    def __init__(self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic
+    ) -> None:
         if max_requests < 0:
-            raise UsageError(f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget")
+            raise UsageError(
+                f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget"
+            )
         if not (math.isfinite(max_seconds) and max_seconds >= 0):
-            raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds (0: unlimited)")
+            raise UsageError(
+                f"--max-seconds {max_seconds:g}: expected a positive number of seconds (0: unlimited)"
+            )
         self.max_requests, self.max_seconds = max_requests, max_seconds
         self.clock = clock
         self.started: float | None = None

@@ -54,7 +54,10 @@ def apis_with_credentials(credentials: Credentials) -> tuple[str, ...]:
     """The APIs a run can call with these credentials (the gate tests only those)."""
     return tuple(
         api
-        for api, ok in (("match", credentials.token), ("jd", credentials.jd_appkey and credentials.jd_secretkey))
+        for api, ok in (
+            ("match", credentials.token),
+            ("jd", credentials.jd_appkey and credentials.jd_secretkey),
+        )
         if ok
     )
 
@@ -93,11 +96,16 @@ def preflight(
     return proved
 
 
-def _match(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout,
-           secrets: list[str]) -> str:
+def _match(
+    url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout, secrets: list[str]
+) -> str:
     path = contract.operation("liveCode").path
-    with FaceMatchClient(url, token=creds.require_token(), contract=contract, timeout=timeout) as client:
-        response = _send(url, path, secrets, lambda: client.http.post(path, json={}, headers=client.headers))
+    with FaceMatchClient(
+        url, token=creds.require_token(), contract=contract, timeout=timeout
+    ) as client:
+        response = _send(
+            url, path, secrets, lambda: client.http.post(path, json={}, headers=client.headers)
+        )
     if isinstance(response, str):
         return _unproven("match", response)
     answer = read_answer(contract, "match", response.status_code, _json(response))
@@ -106,13 +114,17 @@ def _match(url: str, creds: Credentials, contract: Contract, timeout: httpx.Time
     return f"match: {where} answered HTTP {response.status_code}, errcode {answer.code}"
 
 
-def _jd(url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout,
-        secrets: list[str]) -> str:
+def _jd(
+    url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout, secrets: list[str]
+) -> str:
     appkey, secretkey = creds.require_jd()
     path = contract.operation("faceCompareNew").path
-    with JdFaceCompareClient(url, appkey=appkey, secretkey=secretkey, contract=contract,
-                             timeout=timeout) as client:
-        response = _send(url, path, secrets, lambda: client.http.post(path, json={}, params=client.auth_params()))
+    with JdFaceCompareClient(
+        url, appkey=appkey, secretkey=secretkey, contract=contract, timeout=timeout
+    ) as client:
+        response = _send(
+            url, path, secrets, lambda: client.http.post(path, json={}, params=client.auth_params())
+        )
     if isinstance(response, str):
         return _unproven("jd", response)
     answer = read_answer(contract, "jd", response.status_code, _json(response))
@@ -150,7 +162,9 @@ def _unproven(api: str, why: str) -> str:
     return f"{api}: {why}; credentials not proven, the suites judge the answers"
 
 
-def _judge(url: str, api: str, where: str, response: httpx.Response, answer: Answer, secrets: list[str]) -> None:
+def _judge(
+    url: str, api: str, where: str, response: httpx.Response, answer: Answer, secrets: list[str]
+) -> None:
     """Raise when the answer says the run's credentials (or account) cannot be used."""
     meaning, said = answer.meaning, (answer.message or "")[:120]
     code = None if answer.code is None else answer.label

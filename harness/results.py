@@ -87,8 +87,13 @@ SUITE_NAMES: tuple[SuiteName, ...] = ("conformance", "fuzz", "load", "accuracy")
 _SEVERITY_ALIASES = {"error": "high", "warning": "medium", "warn": "medium", "note": "info"}
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "error", "inconclusive", "interrupted")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
-_EXIT_CODES: dict[str, int] = {"pass": 0, "fail": 1, "error": 2, "inconclusive": 0,
-                               "interrupted": EXIT_INTERRUPTED}
+_EXIT_CODES: dict[str, int] = {
+    "pass": 0,
+    "fail": 1,
+    "error": 2,
+    "inconclusive": 0,
+    "interrupted": EXIT_INTERRUPTED,
+}
 
 
 class _Model(BaseModel):
@@ -137,7 +142,8 @@ class Finding(_Model):
     basis: Basis | None = Field(
         default=None,
         description="why this is a defect: 'seed' (a document's sentence), 'convention' (an HTTP/JSON "
-                    "norm, at most low) or 'reading' (a reading the gate policy requires)")
+        "norm, at most low) or 'reading' (a reading the gate policy requires)",
+    )
 
     @field_validator("severity", mode="before")
     @classmethod
@@ -570,7 +576,8 @@ class Erratum(_Model):
     observed: ReadingObserved | None = None
     evidence: dict[str, Any] = Field(default_factory=dict)
     required: Literal["default", "alternative"] | None = Field(
-        default=None, description="the reading the gate policy requires, if any")
+        default=None, description="the reading the gate policy requires, if any"
+    )
 
 
 class GateCriterion(_Model):
@@ -678,7 +685,9 @@ class Summary(_Model):
     def inconclusive_items(self) -> list[InconclusiveItem]:
         """Suites and gate criteria that could not test what they claim, with their reasons."""
         items = [
-            InconclusiveItem(name=name, reason=suite.reason or "", testable_when=suite.testable_when)
+            InconclusiveItem(
+                name=name, reason=suite.reason or "", testable_when=suite.testable_when
+            )
             for name, suite in self.suites.items()
             if suite.status == "inconclusive"
         ]

@@ -24,10 +24,10 @@ from harness.errors import UsageError
 class Target:
     url: str
     is_emulator: bool
-    credentials: Credentials                # the emulator's own; for a URL, the caller's
-    secrets: tuple[str, ...] = ()           # the credential values to keep out of reports
-    settings: Any = None                    # the emulator's EmulatorSettings; None for a URL
-    engine: str | None = None               # the emulator's face engine
+    credentials: Credentials  # the emulator's own; for a URL, the caller's
+    secrets: tuple[str, ...] = ()  # the credential values to keep out of reports
+    settings: Any = None  # the emulator's EmulatorSettings; None for a URL
+    engine: str | None = None  # the emulator's face engine
 
     @property
     def label(self) -> str:
@@ -38,7 +38,9 @@ class Target:
 def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"--target {url!r}: expected 'emulator' or an http(s) URL such as http://127.0.0.1:8000")
+        raise UsageError(
+            f"--target {url!r}: expected 'emulator' or an http(s) URL such as http://127.0.0.1:8000"
+        )
     return url.rstrip("/")
 
 
@@ -52,9 +54,17 @@ def url_label(url: str) -> str:
 
 
 @contextmanager
-def open_target(target: str, *, engine: str | None = "fast", config: Path | None = None, contract: Any = None,
-                engine_obj: Any = None, extra_appkeys: tuple[Mapping[str, Any], ...] = (),
-                credentials: Credentials | None = None, **settings: object) -> Iterator[Target]:
+def open_target(
+    target: str,
+    *,
+    engine: str | None = "fast",
+    config: Path | None = None,
+    contract: Any = None,
+    engine_obj: Any = None,
+    extra_appkeys: tuple[Mapping[str, Any], ...] = (),
+    credentials: Credentials | None = None,
+    **settings: object,
+) -> Iterator[Target]:
     """Start the embedded emulator on a free loopback port for the block, or pass a URL through.
 
     ``credentials``: a URL's (default: the environment's and ``config``'s); their values join the
@@ -77,9 +87,19 @@ def open_target(target: str, *, engine: str | None = "fast", config: Path | None
         built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
     key = built.appkeys[0]
     own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
-    secrets = (*built.tokens, *(k.appkey for k in built.appkeys), *(k.secretkey for k in built.appkeys),
-               *given.secrets())
+    secrets = (
+        *built.tokens,
+        *(k.appkey for k in built.appkeys),
+        *(k.secretkey for k in built.appkeys),
+        *given.secrets(),
+    )
     app = create_app(built, contract=contract, engine=engine_obj)
     with EmulatorServer(app) as url:
-        yield Target(url=url, is_emulator=True, credentials=own, secrets=tuple(dict.fromkeys(secrets)),
-                     settings=built, engine=str(getattr(engine_obj, "name", built.engine)))
+        yield Target(
+            url=url,
+            is_emulator=True,
+            credentials=own,
+            secrets=tuple(dict.fromkeys(secrets)),
+            settings=built,
+            engine=str(getattr(engine_obj, "name", built.engine)),
+        )

@@ -37,7 +37,9 @@ def read_toml(path: Path, what: str = "config") -> dict[str, Any]:
         raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
 
 
-def config_table(data: Mapping[str, Any], name: str, known: Iterable[str], source: object) -> dict[str, Any]:
+def config_table(
+    data: Mapping[str, Any], name: str, known: Iterable[str], source: object
+) -> dict[str, Any]:
     """The ``[name]`` table of ``data`` (empty when absent), every key in it one of ``known``.
 
     A top-level table whose name is a near miss of ``name`` ("[credential]") is refused too:

@@ -34,9 +34,15 @@ DURATIONS = Path(__file__).with_name("durations.json")
 UNKNOWN_S = 1.0
 
 SPLIT = {
-    "tests/cli/test_verdicts.py", "tests/conformance/test_readings.py", "tests/conformance/test_runs.py",
-    "tests/fuzz/test_fuzz_runs.py", "tests/load/test_load_suite.py", "tests/load/test_load_runs.py",
-    "tests/emulator/test_flood_and_bounds.py", "tests/cli/test_deadlines.py", "tests/conformance/test_faults.py",
+    "tests/cli/test_verdicts.py",
+    "tests/conformance/test_readings.py",
+    "tests/conformance/test_runs.py",
+    "tests/fuzz/test_fuzz_runs.py",
+    "tests/load/test_load_suite.py",
+    "tests/load/test_load_runs.py",
+    "tests/emulator/test_flood_and_bounds.py",
+    "tests/cli/test_deadlines.py",
+    "tests/conformance/test_faults.py",
 }
 """Files of independent slow tests: each test that uses no module-scoped fixture is a group of its own."""
 
@@ -81,8 +87,14 @@ _measured: dict[str, float] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if os.environ.get("FACEHARNESS_TEST_DURATIONS") == "update" and not os.environ.get("PYTEST_XDIST_WORKER"):
-        nodeid = report.nodeid.rsplit("@", 1)[0] if "@" in report.nodeid.rsplit("::", 1)[-1] else report.nodeid
+    if os.environ.get("FACEHARNESS_TEST_DURATIONS") == "update" and not os.environ.get(
+        "PYTEST_XDIST_WORKER"
+    ):
+        nodeid = (
+            report.nodeid.rsplit("@", 1)[0]
+            if "@" in report.nodeid.rsplit("::", 1)[-1]
+            else report.nodeid
+        )
         _measured[nodeid] = _measured.get(nodeid, 0.0) + report.duration
 
 
@@ -90,7 +102,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if _measured:
         known = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
         known.update({k: round(v, 1) for k, v in _measured.items()})
-        DURATIONS.write_text(json.dumps(dict(sorted(known.items())), indent=0) + "\n", encoding="utf-8")
+        DURATIONS.write_text(
+            json.dumps(dict(sorted(known.items())), indent=0) + "\n", encoding="utf-8"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +117,9 @@ def contract() -> Any:
 @pytest.fixture(scope="session")
 def faces_dir() -> Path:
     if not (FACES / "labels.csv").is_file():
-        pytest.skip(f"the shared face set is absent ({FACES}); it is read at test time, never copied")
+        pytest.skip(
+            f"the shared face set is absent ({FACES}); it is read at test time, never copied"
+        )
     return FACES
 
 

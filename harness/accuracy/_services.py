@@ -37,14 +37,18 @@ def outcome_of(answer: Answer) -> Outcome:
     """
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
-    compared = answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
+    compared = (
+        answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
+    )
     if compared:
         code = "0" if answer.where == "status" else str(answer.code)
         if answer.score is None and answer.api == "match":
             return Outcome(None, None, code, "error")
         return Outcome(score=answer.score, decision=answer.decision, code=code)
     if answer.where == "gateway":
-        return Outcome(None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error")
+        return Outcome(
+            None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error"
+        )
     category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
     return Outcome(None, None, str(answer.code), category)
 

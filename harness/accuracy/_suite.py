@@ -147,8 +147,14 @@ def run_accuracy_suite(
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
     emulator = _Emulator(engine, config, dict(emulator_settings or {}), emulator_engine)
-    with open_target(target, config=emulator.config, contract=contract, engine_obj=emulator.engine_obj,
-                     credentials=credentials, **{**emulator.overrides, "engine": emulator.engine}) as tgt:
+    with open_target(
+        target,
+        config=emulator.config,
+        contract=contract,
+        engine_obj=emulator.engine_obj,
+        credentials=credentials,
+        **{**emulator.overrides, "engine": emulator.engine},
+    ) as tgt:
         if tgt.is_emulator and tgt.engine == "fast":
             notes.append(FAST_ENGINE_NOTE)
         with OutcomeCache(out / CACHE_FILE) as cache:
@@ -165,7 +171,8 @@ def run_accuracy_suite(
                     on_progress=on_progress,
                     bootstrap_replicates=bootstrap_replicates,
                     request_timeout_s=request_timeout_s,
-                    max_seconds=None if max_seconds is None
+                    max_seconds=None
+                    if max_seconds is None
                     else max(1e-3, max_seconds - (time.monotonic() - run_started)),
                 )
                 if budget is not None:
@@ -261,8 +268,13 @@ def _preflight_first(
         if not proved:
             from harness.preflight import preflight
 
-            preflight(tgt.url, apis=(api,), credentials=tgt.credentials, contract=contract,
-                      timeout_s=timeout_s)
+            preflight(
+                tgt.url,
+                apis=(api,),
+                credentials=tgt.credentials,
+                contract=contract,
+                timeout_s=timeout_s,
+            )
             proved.append(True)
         return compare(pair)
 
@@ -271,20 +283,30 @@ def _preflight_first(
 
 @contextmanager
 def _client(
-    api: str, tgt: Target, contract: Contract, payloads: PayloadSource,
+    api: str,
+    tgt: Target,
+    contract: Contract,
+    payloads: PayloadSource,
     timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
     timeout = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
     if api == "match":
         with FaceMatchClient(
-            tgt.url, token=tgt.credentials.require_token(), contract=contract, raise_for_code=False,
+            tgt.url,
+            token=tgt.credentials.require_token(),
+            contract=contract,
+            raise_for_code=False,
             timeout=timeout,
         ) as match:
             yield MatchCompare(match, payloads)
     else:
         appkey, secret = tgt.credentials.require_jd()
         with JdFaceCompareClient(
-            tgt.url, appkey=appkey, secretkey=secret, contract=contract, raise_for_code=False,
+            tgt.url,
+            appkey=appkey,
+            secretkey=secret,
+            contract=contract,
+            raise_for_code=False,
             timeout=timeout,
         ) as jd:
             yield JdCompare(jd, payloads)

@@ -111,7 +111,9 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
     ]
 
 
-def inconclusive_reason(results: Sequence[AccuracyResult], dataset: Dataset) -> tuple[str, str] | None:
+def inconclusive_reason(
+    results: Sequence[AccuracyResult], dataset: Dataset
+) -> tuple[str, str] | None:
     """(why, what would make it testable) when not one documented claim could be tested."""
     measured = [m for r in results for m in r.claims]
     if any(m.verdict.verdict != "untestable" for m in measured):
@@ -119,12 +121,17 @@ def inconclusive_reason(results: Sequence[AccuracyResult], dataset: Dataset) -> 
     total = len(measured) + sum(len(r.by_design) for r in results)
     impostor = max((m.impostor for m in measured), default=0)
     needed = max((m.verdict.impostor_pairs_needed for m in measured), default=0)
-    why = f"all {total} documented claims are untestable at this data size ({impostor} impostor pairs"
+    why = (
+        f"all {total} documented claims are untestable at this data size ({impostor} impostor pairs"
+    )
     why += f", {needed} needed for the strictest claim)" if needed else ")"
     if not dataset.supports_claims and dataset.caveat:
         why += f"; {dataset.caveat}"
-    when = f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many identities)" \
-        if needed else "a --faces dataset large enough for the documented false-match rates"
+    when = (
+        f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many identities)"
+        if needed
+        else "a --faces dataset large enough for the documented false-match rates"
+    )
     return why, when
 
 

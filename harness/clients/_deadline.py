@@ -94,7 +94,9 @@ def total_seconds(timeout: httpx.Timeout | float | None) -> float:
     return check_seconds(float(timeout), "request timeout")
 
 
-_CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("faceharness_deadline", default=None)
+_CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "faceharness_deadline", default=None
+)
 
 
 def _clamp(timeout: float | None) -> float | None:
@@ -121,8 +123,12 @@ class _Stream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
 
     def get_extra_info(self, info: str) -> typing.Any:
@@ -133,26 +139,42 @@ class _Backend(httpcore.NetworkBackend):
     def __init__(self, inner: httpcore.NetworkBackend) -> None:
         self._inner = inner
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options))
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        return _Stream(
+            self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
+        )
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: typing.Iterable[typing.Any] | None = None) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.NetworkStream:
         return _Stream(self._inner.connect_unix_socket(path, _clamp(timeout), socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
 
-def _expired(deadline: Deadline, request: httpx.Request, exc: BaseException) -> HttpxDeadlineExceeded:
+def _expired(
+    deadline: Deadline, request: httpx.Request, exc: BaseException
+) -> HttpxDeadlineExceeded:
     return HttpxDeadlineExceeded(deadline.message(), request=request)
 
 
 class _Body(httpx.SyncByteStream):
     """The answer's body, read under the request's deadline (one chunk per socket read)."""
 
-    def __init__(self, inner: httpx.SyncByteStream, deadline: Deadline, request: httpx.Request) -> None:
+    def __init__(
+        self, inner: httpx.SyncByteStream, deadline: Deadline, request: httpx.Request
+    ) -> None:
         self._inner, self._deadline, self._request = inner, deadline, request
 
     def __iter__(self) -> Iterator[bytes]:
@@ -205,15 +227,21 @@ class DeadlineTransport(httpx.BaseTransport):
         finally:
             _CURRENT.reset(token)
         assert isinstance(response.stream, httpx.SyncByteStream)
-        return httpx.Response(response.status_code, headers=response.headers,
-                              stream=_Body(response.stream, deadline, request), extensions=response.extensions)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_Body(response.stream, deadline, request),
+            extensions=response.extensions,
+        )
 
     def close(self) -> None:
         self._inner.close()
 
 
 class _AsyncBody(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, deadline: Deadline, request: httpx.Request) -> None:
+    def __init__(
+        self, inner: httpx.AsyncByteStream, deadline: Deadline, request: httpx.Request
+    ) -> None:
         self._inner, self._deadline, self._request = inner, deadline, request
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -251,8 +279,12 @@ class AsyncDeadlineTransport(httpx.AsyncBaseTransport):
         except TimeoutError as exc:  # no answer began in time: a timeout, as in the sync client
             raise httpx.ReadTimeout(deadline.message(), request=request) from exc
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(response.status_code, headers=response.headers,
-                              stream=_AsyncBody(response.stream, deadline, request), extensions=response.extensions)
+        return httpx.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_AsyncBody(response.stream, deadline, request),
+            extensions=response.extensions,
+        )
 
     async def aclose(self) -> None:
         await self._inner.aclose()
@@ -263,15 +295,28 @@ def per_operation(seconds: float) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=min(5.0, seconds))
 
 
-def http_client(*, timeout: httpx.Timeout | float | None = None, transport: httpx.BaseTransport | None = None,
-                **kwargs: typing.Any) -> httpx.Client:
+def http_client(
+    *,
+    timeout: httpx.Timeout | float | None = None,
+    transport: httpx.BaseTransport | None = None,
+    **kwargs: typing.Any,
+) -> httpx.Client:
     """The harness's httpx client: every request ends within ``timeout`` seconds in total."""
     seconds = total_seconds(timeout)
-    return httpx.Client(timeout=per_operation(seconds), transport=DeadlineTransport(seconds, transport), **kwargs)
+    return httpx.Client(
+        timeout=per_operation(seconds), transport=DeadlineTransport(seconds, transport), **kwargs
+    )
 
 
-def async_http_client(*, timeout: httpx.Timeout | float | None = None,
-                      transport: httpx.AsyncBaseTransport | None = None, **kwargs: typing.Any) -> httpx.AsyncClient:
+def async_http_client(
+    *,
+    timeout: httpx.Timeout | float | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    **kwargs: typing.Any,
+) -> httpx.AsyncClient:
     seconds = total_seconds(timeout)
-    return httpx.AsyncClient(timeout=per_operation(seconds), transport=AsyncDeadlineTransport(seconds, transport),
-                             **kwargs)
+    return httpx.AsyncClient(
+        timeout=per_operation(seconds),
+        transport=AsyncDeadlineTransport(seconds, transport),
+        **kwargs,
+    )

@@ -25,11 +25,18 @@ class ApiError(Exception):
     def __init__(self, answer: Answer) -> None:
         self.answer = answer
         self.api, self.where, self.code, self.meaning, self.body = (
-            answer.api, answer.where, answer.code, answer.meaning, answer.body)
+            answer.api,
+            answer.where,
+            answer.code,
+            answer.meaning,
+            answer.body,
+        )
         self.retryable = answer.retryable
         text = answer.meaning.en if answer.meaning else "not in the code table"
-        super().__init__(f"{answer.api} {answer.where} code {answer.code}: {text} "
-                         f"(service said: {answer.message or ''})")
+        super().__init__(
+            f"{answer.api} {answer.where} code {answer.code}: {text} "
+            f"(service said: {answer.message or ''})"
+        )
 
 
 class AuthError(ApiError):
@@ -66,8 +73,15 @@ class TransportFailure(TargetError):
 
 _BY_CATEGORY: dict[str, type[ApiError]] = {
     cls.category: cls
-    for cls in (AuthError, QuotaError, InputRejected, ImageQualityError, LivenessError,
-                BusinessError, ServiceFailure)
+    for cls in (
+        AuthError,
+        QuotaError,
+        InputRejected,
+        ImageQualityError,
+        LivenessError,
+        BusinessError,
+        ServiceFailure,
+    )
 }
 
 

@@ -38,8 +38,9 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
-def describe_transport_error(exc: httpx.HTTPError, url: str,
-                             timeout: httpx.Timeout | None = None) -> TransportFailure:
+def describe_transport_error(
+    exc: httpx.HTTPError, url: str, timeout: httpx.Timeout | None = None
+) -> TransportFailure:
     """One line for a request without a usable answer (``timeout``: the client's, to name it)."""
     if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
         return TransportFailure(f"{url}: {exc}")
@@ -65,5 +66,7 @@ def json_body(response: httpx.Response) -> dict[str, Any]:
             f"{where}: HTTP {response.status_code} with a body that is not JSON ({snippet!r})"
         ) from None
     if not isinstance(body, dict):
-        raise TransportFailure(f"{where}: HTTP {response.status_code} with JSON that is not an object")
+        raise TransportFailure(
+            f"{where}: HTTP {response.status_code} with JSON that is not an object"
+        )
     return body

@@ -40,7 +40,9 @@ class Payload:
         return f"Payload({self.name}, {self.format}, {len(self.data)} bytes, sha256={self.sha256[:12]})"
 
 
-def load_payload(source: str | Path | bytes, *, allowed: tuple[str, ...], name: str | None = None) -> Payload:
+def load_payload(
+    source: str | Path | bytes, *, allowed: tuple[str, ...], name: str | None = None
+) -> Payload:
     """Read a file (or take bytes) and insist its magic bytes are one of `allowed`."""
     if isinstance(source, bytes):
         data, label = source, name or "<bytes>"
@@ -67,9 +69,13 @@ def load_payload(source: str | Path | bytes, *, allowed: tuple[str, ...], name: 
 def check_base64_chars(payload: Payload, limit: int, rule: str) -> None:
     size = 4 * ((len(payload.data) + 2) // 3)
     if size > limit:
-        raise InputError(f"{payload.name}: {size} base64 characters, over the {limit} limit ({rule})")
+        raise InputError(
+            f"{payload.name}: {size} base64 characters, over the {limit} limit ({rule})"
+        )
 
 
 def check_bytes(payload: Payload, limit_exclusive: int, rule: str) -> None:
     if len(payload.data) >= limit_exclusive:
-        raise InputError(f"{payload.name}: {len(payload.data)} bytes, must be under {limit_exclusive} ({rule})")
+        raise InputError(
+            f"{payload.name}: {len(payload.data)} bytes, must be under {limit_exclusive} ({rule})"
+        )

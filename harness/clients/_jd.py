@@ -29,8 +29,15 @@ Source = str | Path | bytes | Payload
 
 
 class _JdCalls:
-    def __init__(self, *, appkey: str, secretkey: str, contract: Contract | None,
-                 clock: Callable[[], float], raise_for_code: bool) -> None:
+    def __init__(
+        self,
+        *,
+        appkey: str,
+        secretkey: str,
+        contract: Contract | None,
+        clock: Callable[[], float],
+        raise_for_code: bool,
+    ) -> None:
         self.contract = contract or load_contract()
         self._appkey, self._secretkey = appkey, secretkey
         self.clock = clock
@@ -44,18 +51,31 @@ class _JdCalls:
 
     def item(self, source: Source, img_type: str, *, as_array: bool = False) -> ImageItem:
         c = self.contract
-        payload = source if isinstance(source, Payload) else load_payload(source, allowed=c.jd_image_formats)
+        payload = (
+            source
+            if isinstance(source, Payload)
+            else load_payload(source, allowed=c.jd_image_formats)
+        )
         check_bytes(payload, c.jd_image_max_bytes, "ERRATA E-020: under 5 MiB")
         if as_array:
             return ImageItem(encryptionType="NON", imgType=img_type, imgArr=payload.byte_array())  # type: ignore[arg-type]
         return ImageItem(encryptionType="NON", imgType=img_type, imgBase64=payload.base64())  # type: ignore[arg-type]
 
-    def build_compare(self, compare_image: Source, collection: Sequence[Source], *,
-                      compare_type: str = "IDP", collection_type: str = "SFF",
-                      as_array: bool = False, serial_no: str | None = None) -> dict[str, Any]:
+    def build_compare(
+        self,
+        compare_image: Source,
+        collection: Sequence[Source],
+        *,
+        compare_type: str = "IDP",
+        collection_type: str = "SFF",
+        as_array: bool = False,
+        serial_no: str | None = None,
+    ) -> dict[str, Any]:
         req = CompareRequest(
             **self.contract.jd_fixed_fields,
-            collectionImageItems=[self.item(s, collection_type, as_array=as_array) for s in collection],
+            collectionImageItems=[
+                self.item(s, collection_type, as_array=as_array) for s in collection
+            ],
             compareImageItem=self.item(compare_image, compare_type, as_array=as_array),
             serialNo=serial_no or f"fh-{uuid.uuid4().hex}",
         )
@@ -71,22 +91,42 @@ class _JdCalls:
 class JdFaceCompareClient(_JdCalls):
     """Synchronous client. A "not the same person" answer (1155) is a result, not an error."""
 
-    def __init__(self, base_url: str, *, appkey: str, secretkey: str, contract: Contract | None = None,
-                 clock: Callable[[], float] = time.time, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None, raise_for_code: bool = True) -> None:
-        super().__init__(appkey=appkey, secretkey=secretkey, contract=contract, clock=clock,
-                         raise_for_code=raise_for_code)
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        appkey: str,
+        secretkey: str,
+        contract: Contract | None = None,
+        clock: Callable[[], float] = time.time,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        raise_for_code: bool = True,
+    ) -> None:
+        super().__init__(
+            appkey=appkey,
+            secretkey=secretkey,
+            contract=contract,
+            clock=clock,
+            raise_for_code=raise_for_code,
+        )
         self.http = http_client(base_url=base_url, timeout=timeout, transport=transport)
 
     def post(self, body: dict[str, Any], params: dict[str, str] | None = None) -> dict[str, Any]:
         path = self.contract.operation("faceCompareNew").path
         try:
-            response = self.http.post(path, json=body, params=params if params is not None else self.auth_params())
+            response = self.http.post(
+                path, json=body, params=params if params is not None else self.auth_params()
+            )
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
+            raise describe_transport_error(
+                exc, str(self.http.base_url), self.http.timeout
+            ) from None
         return json_body(response)
 
-    def compare(self, compare_image: Source, collection: Sequence[Source], **kw: Any) -> CompareResponse:
+    def compare(
+        self, compare_image: Source, collection: Sequence[Source], **kw: Any
+    ) -> CompareResponse:
         return self._interpret(self.post(self.build_compare(compare_image, collection, **kw)))
 
     def close(self) -> None:
@@ -100,22 +140,44 @@ class JdFaceCompareClient(_JdCalls):
 
 
 class AsyncJdFaceCompareClient(_JdCalls):
-    def __init__(self, base_url: str, *, appkey: str, secretkey: str, contract: Contract | None = None,
-                 clock: Callable[[], float] = time.time, timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None, raise_for_code: bool = True) -> None:
-        super().__init__(appkey=appkey, secretkey=secretkey, contract=contract, clock=clock,
-                         raise_for_code=raise_for_code)
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        appkey: str,
+        secretkey: str,
+        contract: Contract | None = None,
+        clock: Callable[[], float] = time.time,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        raise_for_code: bool = True,
+    ) -> None:
+        super().__init__(
+            appkey=appkey,
+            secretkey=secretkey,
+            contract=contract,
+            clock=clock,
+            raise_for_code=raise_for_code,
+        )
         self.http = async_http_client(base_url=base_url, timeout=timeout, transport=transport)
 
-    async def post(self, body: dict[str, Any], params: dict[str, str] | None = None) -> dict[str, Any]:
+    async def post(
+        self, body: dict[str, Any], params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         path = self.contract.operation("faceCompareNew").path
         try:
-            response = await self.http.post(path, json=body, params=params if params is not None else self.auth_params())
+            response = await self.http.post(
+                path, json=body, params=params if params is not None else self.auth_params()
+            )
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
+            raise describe_transport_error(
+                exc, str(self.http.base_url), self.http.timeout
+            ) from None
         return json_body(response)
 
-    async def compare(self, compare_image: Source, collection: Sequence[Source], **kw: Any) -> CompareResponse:
+    async def compare(
+        self, compare_image: Source, collection: Sequence[Source], **kw: Any
+    ) -> CompareResponse:
         return self._interpret(await self.post(self.build_compare(compare_image, collection, **kw)))
 
     async def aclose(self) -> None:

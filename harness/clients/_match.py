@@ -47,29 +47,54 @@ class _MatchCalls:
     def _payload(self, source: Source, kind: str) -> Payload:
         allowed = ("mp4",) if kind == "video" else ("jpeg", "png")
         payload = source if isinstance(source, Payload) else load_payload(source, allowed=allowed)
-        check_base64_chars(payload, self.contract.match_base64_max_chars, "ERRATA E-012: 400k of base64")
+        check_base64_chars(
+            payload, self.contract.match_base64_max_chars, "ERRATA E-012: 400k of base64"
+        )
         return payload
 
     def _face_data(self, face: Source, face_type: str, video_type: str | None) -> FaceData:
         payload = self._payload(face, face_type)
         return FaceData(type=face_type, videoType=video_type, data=payload.base64())  # type: ignore[arg-type]
 
-    def build_match(self, image: Source, face: Source, *, face_type: str = "image",
-                    video_type: str | None = None, live_code: str | None = None,
-                    async_: bool | None = None, ext_data: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    def build_match(
+        self,
+        image: Source,
+        face: Source,
+        *,
+        face_type: str = "image",
+        video_type: str | None = None,
+        live_code: str | None = None,
+        async_: bool | None = None,
+        ext_data: dict[str, Any] | None = None,
+    ) -> tuple[str, dict[str, Any]]:
         req = MatchRequest(
             image=ImageRef(data=self._payload(image, "image").base64()),
             faceData=self._face_data(face, face_type, video_type),
-            liveCode=live_code, extData=ext_data, **{"async": async_},
+            liveCode=live_code,
+            extData=ext_data,
+            **{"async": async_},
         )
         return self.contract.operation("match").path, req.to_json()
 
-    def build_idno(self, id_num: str, name: str, face: Source, *, face_type: str = "image",
-                   video_type: str | None = None, live_code: str | None = None,
-                   person_type: str | None = None, async_: bool | None = None) -> tuple[str, dict[str, Any]]:
+    def build_idno(
+        self,
+        id_num: str,
+        name: str,
+        face: Source,
+        *,
+        face_type: str = "image",
+        video_type: str | None = None,
+        live_code: str | None = None,
+        person_type: str | None = None,
+        async_: bool | None = None,
+    ) -> tuple[str, dict[str, Any]]:
         req = IdnoRequest(
-            idNum=id_num, name=name, faceData=self._face_data(face, face_type, video_type),
-            liveCode=live_code, personType=person_type, **{"async": async_},  # type: ignore[arg-type]
+            idNum=id_num,
+            name=name,
+            faceData=self._face_data(face, face_type, video_type),
+            liveCode=live_code,
+            personType=person_type,
+            **{"async": async_},  # type: ignore[arg-type]
         )
         return self.contract.operation("matchIdno").path, req.to_json()
 
@@ -83,9 +108,16 @@ class _MatchCalls:
 class FaceMatchClient(_MatchCalls):
     """Synchronous client; `transport=` lets tests aim it at an in-process app."""
 
-    def __init__(self, base_url: str, *, token: str, contract: Contract | None = None,
-                 timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-                 transport: httpx.BaseTransport | None = None, raise_for_code: bool = True) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str,
+        contract: Contract | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        raise_for_code: bool = True,
+    ) -> None:
         super().__init__(token=token, contract=contract, raise_for_code=raise_for_code)
         self.http = http_client(base_url=base_url, timeout=timeout, transport=transport)
 
@@ -93,7 +125,9 @@ class FaceMatchClient(_MatchCalls):
         try:
             response = self.http.post(path, json=body, headers=self.headers)
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
+            raise describe_transport_error(
+                exc, str(self.http.base_url), self.http.timeout
+            ) from None
         return json_body(response)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
@@ -107,12 +141,15 @@ class FaceMatchClient(_MatchCalls):
         parsed: LiveCodeResponse = self._interpret(body, LiveCodeResponse)
         if parsed.data is None or parsed.data.result is None:
             from ._errors import TransportFailure
+
             raise TransportFailure("validateData answered success without data.result.code")
         return parsed.data.result.code
 
     def async_result(self, trace_no: str) -> MatchResponse:
         path = self.contract.operation("asyncResult").path
-        return self._interpret(self.post(path, AsyncResultRequest(traceNo=trace_no).to_json()), MatchResponse)  # type: ignore[no-any-return]
+        return self._interpret(
+            self.post(path, AsyncResultRequest(traceNo=trace_no).to_json()), MatchResponse
+        )  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.http.close()
@@ -127,9 +164,16 @@ class FaceMatchClient(_MatchCalls):
 class AsyncFaceMatchClient(_MatchCalls):
     """The same calls over `httpx.AsyncClient`."""
 
-    def __init__(self, base_url: str, *, token: str, contract: Contract | None = None,
-                 timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-                 transport: httpx.AsyncBaseTransport | None = None, raise_for_code: bool = True) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str,
+        contract: Contract | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        raise_for_code: bool = True,
+    ) -> None:
         super().__init__(token=token, contract=contract, raise_for_code=raise_for_code)
         self.http = async_http_client(base_url=base_url, timeout=timeout, transport=transport)
 
@@ -137,20 +181,25 @@ class AsyncFaceMatchClient(_MatchCalls):
         try:
             response = await self.http.post(path, json=body, headers=self.headers)
         except httpx.HTTPError as exc:
-            raise describe_transport_error(exc, str(self.http.base_url), self.http.timeout) from None
+            raise describe_transport_error(
+                exc, str(self.http.base_url), self.http.timeout
+            ) from None
         return json_body(response)
 
     async def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
         return self._interpret(await self.post(*self.build_match(image, face, **kw)), MatchResponse)  # type: ignore[no-any-return]
 
     async def idno(self, id_num: str, name: str, face: Source, **kw: Any) -> MatchResponse:
-        return self._interpret(await self.post(*self.build_idno(id_num, name, face, **kw)), MatchResponse)  # type: ignore[no-any-return]
+        return self._interpret(
+            await self.post(*self.build_idno(id_num, name, face, **kw)), MatchResponse
+        )  # type: ignore[no-any-return]
 
     async def live_code(self) -> str:
         body = await self.post(self.contract.operation("liveCode").path, {})
         parsed: LiveCodeResponse = self._interpret(body, LiveCodeResponse)
         if parsed.data is None or parsed.data.result is None:
             from ._errors import TransportFailure
+
             raise TransportFailure("validateData answered success without data.result.code")
         return parsed.data.result.code
 

@@ -29,8 +29,13 @@ def typer_app(**settings: Any) -> typer.Typer:
     Help text is plain text, not console markup: with rich markup "[credentials]" vanished
     from the help ("TOML with  (never put secrets..."), and any bracketed word could.
     """
-    return typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                       epilog=EXIT_CODES, **settings)
+    return typer.Typer(
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+        epilog=EXIT_CODES,
+        **settings,
+    )
 
 
 def add_exit_codes(app: typer.Typer) -> None:
@@ -56,7 +61,7 @@ def use_codes(codes: Path | None, config: Path | None = None) -> None:
         try:
             table = tomllib.loads(config.read_text(encoding="utf-8")).get("codes", {})
         except (OSError, tomllib.TOMLDecodeError):
-            table = {}   # the command's own config reading reports a broken file
+            table = {}  # the command's own config reading reports a broken file
         if isinstance(table, dict) and table.get("file"):
             codes = (config.parent / str(table["file"])).resolve()
     if codes is None:
@@ -64,7 +69,7 @@ def use_codes(codes: Path | None, config: Path | None = None) -> None:
     if not codes.is_file():
         raise UsageError(f"--codes {codes}: no such file")
     os.environ[ENV_CODES] = str(codes.resolve())
-    load_contract()   # a malformed table is one line now, before any traffic
+    load_contract()  # a malformed table is one line now, before any traffic
 
 
 def positive_seconds(value: float, option: str = "--timeout") -> float:

@@ -62,7 +62,10 @@ def accuracy(
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
     max_pairs: Annotated[
         int | None,
-        typer.Option("--max-pairs", help="seeded sample of at most N pairs (genuine first) (default: every pair)"),
+        typer.Option(
+            "--max-pairs",
+            help="seeded sample of at most N pairs (genuine first) (default: every pair)",
+        ),
     ] = None,
     max_rps: Annotated[
         float | None,
@@ -93,8 +96,11 @@ def accuracy(
     ] = 30.0,
     max_seconds: Annotated[
         float | None,
-        typer.Option("--max-seconds", help="time budget of the whole run (default: none); "
-                     "past it the run stops calling and judges what it measured"),
+        typer.Option(
+            "--max-seconds",
+            help="time budget of the whole run (default: none); "
+            "past it the run stops calling and judges what it measured",
+        ),
     ] = None,
 ) -> None:
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
@@ -123,28 +129,34 @@ def accuracy(
     with _ProgressBars(notice) as bars:
         suite = interruptible(
             run_accuracy_suite,
-                out=out_dir,
-                target=target,
-                faces=faces,
-                apis=apis,
-                max_pairs=max_pairs,
-                max_rps=rps,
-                max_requests=budget,
-                engine=engine,
-                seed=seed,
-                config=config,
-                on_progress=bars.update,
-                request_timeout_s=timeout,
-                max_seconds=max_seconds,
-            )
+            out=out_dir,
+            target=target,
+            faces=faces,
+            apis=apis,
+            max_pairs=max_pairs,
+            max_rps=rps,
+            max_requests=budget,
+            engine=engine,
+            seed=seed,
+            config=config,
+            on_progress=bars.update,
+            request_timeout_s=timeout,
+            max_seconds=max_seconds,
+        )
     stopped = interrupt.requested()
     if stopped or suite is None:  # finished pairs stay cached: the same command resumes
         partial = interrupted_suite("accuracy", suite)
-        partial = partial.model_copy(update={
-            "reason": f"{partial.reason}; finished pairs are cached in {out_dir / CACHE_FILE}: "
-                      "run the same command again to resume"})
-        conclude(_summary(partial, "emulator" if target == "emulator" else target, started, stopped),
-                 out_dir, console=out)
+        partial = partial.model_copy(
+            update={
+                "reason": f"{partial.reason}; finished pairs are cached in {out_dir / CACHE_FILE}: "
+                "run the same command again to resume"
+            }
+        )
+        conclude(
+            _summary(partial, "emulator" if target == "emulator" else target, started, stopped),
+            out_dir,
+            console=out,
+        )
     _print_table(suite.metrics)
     written = _write_reports(suite, out_dir)
     out.print(f"written: {', '.join(str(p) for p in written)}")
@@ -152,8 +164,10 @@ def accuracy(
         err.print(f"[bold red]{len(suite.findings)} documented claim(s) contradicted[/]")
         raise typer.Exit(1)
     if suite.status == "inconclusive":
-        out.print(f"[bold]INCONCLUSIVE[/]: {suite.reason}" + (
-            f"; testable when: {suite.testable_when}" if suite.testable_when else ""))
+        out.print(
+            f"[bold]INCONCLUSIVE[/]: {suite.reason}"
+            + (f"; testable when: {suite.testable_when}" if suite.testable_when else "")
+        )
 
 
 class _ProgressBars:

@@ -25,32 +25,87 @@ def register(app: typer.Typer) -> None:
 
 
 def conform(
-    out_dir: Annotated[Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")],
-    target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")
+    ],
+    target: Annotated[
+        str, typer.Option("--target", help="'emulator' or the service's base URL")
+    ] = "emulator",
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
-    examples: Annotated[int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="generation seed (default: random, reported)")] = None,
-    max_rps: Annotated[float | None, typer.Option(
-        "--max-rps", help="requests per second; 0: unlimited (URL default 5, emulator unlimited)")] = None,
-    max_requests: Annotated[int | None, typer.Option(
-        "--max-requests", help="request budget of the run (URL default 500)")] = None,
-    faces: Annotated[Path | None, typer.Option("--faces", help="extra jpg/png images for generated requests")] = None,
-    break_: Annotated[list[str] | None, typer.Option(
-        "--break", help="emulator only: violate one documented rule (faceharness emulate --list-breaks)")] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML with [credentials] and [conformance] (never put secrets on the command line)")] = None,
-    include_extensions: Annotated[bool, typer.Option(
-        "--include-extensions", help="also test asyncResult (an extension, E-013) on URL targets")] = False,
-    phases: Annotated[str, typer.Option(
-        "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing")] = "examples,coverage,fuzzing",
-    timeout: Annotated[float, typer.Option(
-        "--timeout", help="seconds a request may take before it is reported unanswered")] = 60.0,
-    max_seconds: Annotated[float, typer.Option(
-        "--max-seconds", help="time budget of the whole run; past it the run stops sending and reports")] = 1800.0,
-    codes: Annotated[Path | None, typer.Option(
-        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
-    reading: Annotated[list[str] | None, typer.Option(
-        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
+    examples: Annotated[
+        int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="generation seed (default: random, reported)")
+    ] = None,
+    max_rps: Annotated[
+        float | None,
+        typer.Option(
+            "--max-rps",
+            help="requests per second; 0: unlimited (URL default 5, emulator unlimited)",
+        ),
+    ] = None,
+    max_requests: Annotated[
+        int | None,
+        typer.Option("--max-requests", help="request budget of the run (URL default 500)"),
+    ] = None,
+    faces: Annotated[
+        Path | None, typer.Option("--faces", help="extra jpg/png images for generated requests")
+    ] = None,
+    break_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--break",
+            help="emulator only: violate one documented rule (faceharness emulate --list-breaks)",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML with [credentials] and [conformance] (never put secrets on the command line)",
+        ),
+    ] = None,
+    include_extensions: Annotated[
+        bool,
+        typer.Option(
+            "--include-extensions",
+            help="also test asyncResult (an extension, E-013) on URL targets",
+        ),
+    ] = False,
+    phases: Annotated[
+        str,
+        typer.Option(
+            "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing"
+        ),
+    ] = "examples,coverage,fuzzing",
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", help="seconds a request may take before it is reported unanswered"
+        ),
+    ] = 60.0,
+    max_seconds: Annotated[
+        float,
+        typer.Option(
+            "--max-seconds",
+            help="time budget of the whole run; past it the run stops sending and reports",
+        ),
+    ] = 1800.0,
+    codes: Annotated[
+        Path | None,
+        typer.Option(
+            "--codes",
+            help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
+        ),
+    ] = None,
+    reading: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reading",
+            help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)",
+        ),
+    ] = None,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
     from datetime import UTC, datetime
@@ -75,9 +130,13 @@ def conform(
     breaks = tuple(break_ or ())
     is_emulator = target == "emulator"
     if breaks and not is_emulator:
-        raise UsageError("--break works with --target emulator only (it breaks the embedded emulator on purpose)")
+        raise UsageError(
+            "--break works with --target emulator only (it breaks the embedded emulator on purpose)"
+        )
     if reading and not is_emulator:
-        raise UsageError("--reading works with --target emulator only (a live service reads the documents its own way)")
+        raise UsageError(
+            "--reading works with --target emulator only (a live service reads the documents its own way)"
+        )
     served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
@@ -95,25 +154,53 @@ def conform(
             preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
             with err.status("conformance: starting") as status:
                 result = interruptible(
-                    run_conformance, url, is_emulator=is_emulator, api=api, examples=examples, seed=seed,
-                    max_rps=max_rps, max_requests=max_requests, faces_dir=faces, credentials=creds,
-                    out_dir=out_dir, progress=lambda message: status.update(f"conformance: {message}"),
-                    settings=settings, include_extensions=include_extensions or None, emulator_breaks=breaks,
-                    phases=chosen, request_timeout_s=timeout, max_seconds=max_seconds)
+                    run_conformance,
+                    url,
+                    is_emulator=is_emulator,
+                    api=api,
+                    examples=examples,
+                    seed=seed,
+                    max_rps=max_rps,
+                    max_requests=max_requests,
+                    faces_dir=faces,
+                    credentials=creds,
+                    out_dir=out_dir,
+                    progress=lambda message: status.update(f"conformance: {message}"),
+                    settings=settings,
+                    include_extensions=include_extensions or None,
+                    emulator_breaks=breaks,
+                    phases=chosen,
+                    request_timeout_s=timeout,
+                    max_seconds=max_seconds,
+                )
     except KeyboardInterrupt:
         interrupt.request()
     stopped = interrupt.requested()
     suite = interrupted_suite("conformance", result) if stopped or result is None else result
     observed = suite.metrics.get("readings") if isinstance(suite.metrics, dict) else None
-    summary = build_summary(target=target, started_at=suite.started_at or started,
-                            finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], merge=False,
-                            seed=suite.seed, interrupted=stopped,
-                            errata=ReadingLog.from_dict(observed).errata(load_contract()))
+    summary = build_summary(
+        target=target,
+        started_at=suite.started_at or started,
+        finished_at=suite.finished_at or datetime.now(UTC),
+        suites=[suite],
+        merge=False,
+        seed=suite.seed,
+        interrupted=stopped,
+        errata=ReadingLog.from_dict(observed).errata(load_contract()),
+    )
 
     def written(paths: dict[str, Path]) -> None:
-        out.print(f"reports: {', '.join(str(p) for p in paths.values())}, {out_dir / 'findings.json'}"
-                  + (f", {out_dir / 'findings'}/F-*.json" if suite.findings else ""))
+        out.print(
+            f"reports: {', '.join(str(p) for p in paths.values())}, {out_dir / 'findings.json'}"
+            + (f", {out_dir / 'findings'}/F-*.json" if suite.findings else "")
+        )
 
-    conclude(summary, out_dir, secrets=creds.secrets(), console=out,
-             details=lambda: render_summary(suite, out), written=written, verdict=False)
-
+    conclude(
+        summary,
+        out_dir,
+        secrets=creds.secrets(),
+        console=out,
+        details=lambda: render_summary(suite, out),
+        written=written,
+        verdict=False,
+    )

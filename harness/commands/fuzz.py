@@ -33,26 +33,84 @@ def register(app: typer.Typer) -> None:
 
 
 def fuzz(
-    out_dir: Annotated[Path, typer.Option("--out", help="run directory: findings.json, findings/F-NNN.json, junit.xml, "
-                                                        "summary.json, the hypothesis example database")],
-    target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="run directory: findings.json, findings/F-NNN.json, junit.xml, "
+            "summary.json, the hypothesis example database",
+        ),
+    ],
+    target: Annotated[
+        str, typer.Option("--target", help="'emulator' or the service's base URL")
+    ] = "emulator",
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
-    max_examples: Annotated[int | None, typer.Option("--max-examples", help="hypothesis examples per property (default 50)")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="hypothesis seed (default: random, reported)")] = None,
-    max_rps: Annotated[float | None, typer.Option("--max-rps", help="requests per second; 0: unlimited (URL default 5)")] = None,
-    max_requests: Annotated[int | None, typer.Option("--max-requests", help="request budget; 0: unlimited (URL default 2000)")] = None,
-    max_seconds: Annotated[float | None, typer.Option("--max-seconds", help="time limit of the run (default 900)")] = None,
-    faces: Annotated[Path | None, typer.Option("--faces", help="folder of extra face images (read, never copied)")] = None,
-    break_: Annotated[list[str] | None, typer.Option("--break", help="emulator only: violate one documented rule "
-                                                                     "(see faceharness emulate --list-breaks)")] = None,
-    codes: Annotated[Path | None, typer.Option(
-        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
-    reading: Annotated[list[str] | None, typer.Option(
-        "--reading", help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")] = None,
-    prop: Annotated[list[str] | None, typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="seconds a request may take before it is reported unanswered")] = 30.0,
+    max_examples: Annotated[
+        int | None,
+        typer.Option("--max-examples", help="hypothesis examples per property (default 50)"),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="hypothesis seed (default: random, reported)")
+    ] = None,
+    max_rps: Annotated[
+        float | None,
+        typer.Option("--max-rps", help="requests per second; 0: unlimited (URL default 5)"),
+    ] = None,
+    max_requests: Annotated[
+        int | None,
+        typer.Option("--max-requests", help="request budget; 0: unlimited (URL default 2000)"),
+    ] = None,
+    max_seconds: Annotated[
+        float | None, typer.Option("--max-seconds", help="time limit of the run (default 900)")
+    ] = None,
+    faces: Annotated[
+        Path | None,
+        typer.Option("--faces", help="folder of extra face images (read, never copied)"),
+    ] = None,
+    break_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--break",
+            help="emulator only: violate one documented rule "
+            "(see faceharness emulate --list-breaks)",
+        ),
+    ] = None,
+    codes: Annotated[
+        Path | None,
+        typer.Option(
+            "--codes",
+            help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
+        ),
+    ] = None,
+    reading: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reading",
+            help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)",
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine", help="emulator face engine: fast (default, not biometric) or dlib"
+        ),
+    ] = None,
+    prop: Annotated[
+        list[str] | None,
+        typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests"),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", help="TOML with [credentials] (never put secrets on the command line)"
+        ),
+    ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout", help="seconds a request may take before it is reported unanswered"
+        ),
+    ] = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness import interrupt
@@ -63,16 +121,23 @@ def fuzz(
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
-    _check_options(target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces)
+    _check_options(
+        target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces
+    )
     positive_seconds(timeout)
     use_codes(codes, config)
     from harness.emulator import parse_readings_option
 
     if reading and target != "emulator":
-        raise UsageError("--reading applies to --target emulator only (a live service reads the documents its own way)")
+        raise UsageError(
+            "--reading applies to --target emulator only (a live service reads the documents its own way)"
+        )
     served = parse_readings_option(reading)
-    settings: dict[str, Any] = {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})} \
-        if target == "emulator" else {}
+    settings: dict[str, Any] = (
+        {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})}
+        if target == "emulator"
+        else {}
+    )
     from harness.fuzz._runner import _select
 
     _select(api, prop)  # unknown --property names are refused before the preflight's requests
@@ -82,21 +147,42 @@ def fuzz(
     try:  # an interrupt anywhere from here on still writes the run's summary
         with open_target(target, engine=engine or "fast", **settings) as t:
             label = t.label
-            preflight(t.url, apis=("match", "jd") if api == "all" else (api,), credentials=credentials,
-                      timeout_s=timeout)
+            preflight(
+                t.url,
+                apis=("match", "jd") if api == "all" else (api,),
+                credentials=credentials,
+                timeout_s=timeout,
+            )
             with _Bar() as bar:
                 result = interruptible(
-                    run_fuzz, t.url, is_emulator=t.is_emulator, api=api,
-                    max_examples=max_examples or DEFAULT_MAX_EXAMPLES, seed=seed, max_rps=max_rps,
-                    max_requests=max_requests, max_seconds=max_seconds, faces_dir=faces,
-                    credentials=credentials, out_dir=out_dir, progress=bar.update, only=prop,
-                    breaks=breaks, request_timeout_s=timeout)
+                    run_fuzz,
+                    t.url,
+                    is_emulator=t.is_emulator,
+                    api=api,
+                    max_examples=max_examples or DEFAULT_MAX_EXAMPLES,
+                    seed=seed,
+                    max_rps=max_rps,
+                    max_requests=max_requests,
+                    max_seconds=max_seconds,
+                    faces_dir=faces,
+                    credentials=credentials,
+                    out_dir=out_dir,
+                    progress=bar.update,
+                    only=prop,
+                    breaks=breaks,
+                    request_timeout_s=timeout,
+                )
     except KeyboardInterrupt:
         interrupt.request()
     stopped = interrupt.requested()
     if stopped or result is None:
         suite = interrupted_suite("fuzz", result)
-        conclude(_summary(suite, label, started, stopped), out_dir, secrets=credentials.secrets(), console=out)
+        conclude(
+            _summary(suite, label, started, stopped),
+            out_dir,
+            secrets=credentials.secrets(),
+            console=out,
+        )
     if result.status == "error" and not result.checks:
         raise TargetError(result.error or "the fuzz run could not start")
     _print(result)
@@ -105,31 +191,52 @@ def fuzz(
     if result.status == "error":
         raise HarnessError(f"the fuzz run broke off: {result.error}")
     if result.status == "fail":
-        err.print(f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in its 'reproduce' field")
+        err.print(
+            f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in its 'reproduce' field"
+        )
         raise typer.Exit(1)
 
 
-def _check_options(target: str, api: str, breaks: tuple[str, ...], engine: str | None, max_examples: int | None,
-                   max_rps: float | None, max_requests: int | None, max_seconds: float | None, faces: Path | None) -> None:
+def _check_options(
+    target: str,
+    api: str,
+    breaks: tuple[str, ...],
+    engine: str | None,
+    max_examples: int | None,
+    max_rps: float | None,
+    max_requests: int | None,
+    max_seconds: float | None,
+    faces: Path | None,
+) -> None:
     from harness.emulator import BREAKS
 
     if api not in ("match", "jd", "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     if target != "emulator" and (breaks or engine):
-        raise UsageError(f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live service "
-                         "cannot be broken or switched on purpose)")
+        raise UsageError(
+            f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live service "
+            "cannot be broken or switched on purpose)"
+        )
     for name in breaks:
         if name not in BREAKS:
             close = difflib.get_close_matches(name, BREAKS, n=1)
-            raise UsageError(f"--break {name!r} is not a break mode" + (f"; did you mean {close[0]!r}?" if close else
-                             "; see faceharness emulate --list-breaks"))
+            raise UsageError(
+                f"--break {name!r} is not a break mode"
+                + (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else "; see faceharness emulate --list-breaks"
+                )
+            )
     if engine not in (None, "fast", "dlib"):
         raise UsageError(f"--engine {engine!r}: expected fast or dlib")
     if max_examples is not None and max_examples < 1:
         raise UsageError(f"--max-examples {max_examples}: expected at least 1")
     check_max_rps(max_rps)
     if max_requests is not None and max_requests < 0:
-        raise UsageError(f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget")
+        raise UsageError(
+            f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget"
+        )
     if max_seconds is not None and max_seconds <= 0:
         raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
     if faces is not None and not faces.is_dir():
@@ -140,8 +247,15 @@ class _Bar:
     """One bar over the properties, on stderr, started at the first property."""
 
     def __init__(self) -> None:
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        )
         self.task: Any = None
 
     def update(self, name: str, index: int, total: int) -> None:
@@ -160,18 +274,35 @@ class _Bar:
 
 def _print(result: Any) -> None:
     m = result.metrics or {}
-    table = Table(title=f"fuzz: seed {m.get('seed', result.seed)}, engine {m.get('engine') or 'live target'}, "
-                        f"{m.get('requests', 0)} requests", box=box.SIMPLE_HEAD, pad_edge=False)
-    for col, justify in (("property", "left"), ("status", "left"), ("requests", "right"), ("s", "right"), ("note", "left")):
-        table.add_column(col, justify=justify, overflow="fold")   # type: ignore[arg-type]
+    table = Table(
+        title=f"fuzz: seed {m.get('seed', result.seed)}, engine {m.get('engine') or 'live target'}, "
+        f"{m.get('requests', 0)} requests",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col, justify in (
+        ("property", "left"),
+        ("status", "left"),
+        ("requests", "right"),
+        ("s", "right"),
+        ("note", "left"),
+    ):
+        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for name, row in (m.get("properties") or {}).items():
-        table.add_row(name, f"[{_STYLE.get(row['status'], '')}]{row['status']}[/]", str(row["requests"]),
-                      f"{row['seconds']:.1f}", escape(row.get("note") or ""))
+        table.add_row(
+            name,
+            f"[{_STYLE.get(row['status'], '')}]{row['status']}[/]",
+            str(row["requests"]),
+            f"{row['seconds']:.1f}",
+            escape(row.get("note") or ""),
+        )
     out.print(table)
     for number, finding in enumerate(result.findings, start=1):
         rule = f" ({finding.rule_id})" if finding.rule_id else ""
-        out.print(f"[bold]F-{number:03d}[/] {finding.severity} {finding.api} {finding.operation} "
-                  + escape(f"{finding.check}{rule}: {finding.message}"))
+        out.print(
+            f"[bold]F-{number:03d}[/] {finding.severity} {finding.api} {finding.operation} "
+            + escape(f"{finding.check}{rule}: {finding.message}")
+        )
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
     from harness.contract import reading_lines
@@ -179,7 +310,9 @@ def _print(result: Any) -> None:
     for line in reading_lines(m.get("readings")):
         out.print(escape(line))
     if m.get("budget_exhausted"):
-        out.print("[yellow]the request budget or time limit ran out; later properties were skipped[/]")
+        out.print(
+            "[yellow]the request budget or time limit ran out; later properties were skipped[/]"
+        )
 
 
 def _summary(result: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
@@ -188,10 +321,15 @@ def _summary(result: Any, target: str, started: datetime, interrupted: str | Non
     from harness.results import build_summary
 
     metrics = result.metrics if isinstance(result.metrics, dict) else {}
-    return build_summary(target=target, started_at=result.started_at or started,
-                         finished_at=result.finished_at or datetime.now(UTC), suites=[result], seed=result.seed,
-                         interrupted=interrupted,
-                         errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()))
+    return build_summary(
+        target=target,
+        started_at=result.started_at or started,
+        finished_at=result.finished_at or datetime.now(UTC),
+        suites=[result],
+        seed=result.seed,
+        interrupted=interrupted,
+        errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()),
+    )
 
 
 def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:

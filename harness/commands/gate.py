@@ -24,16 +24,58 @@ def register(app: typer.Typer) -> None:
 
 
 def gate(
-    out_dir: Annotated[Path, typer.Option("--out", help="run directory: summary.json, junit.xml, report.html, suite folders")],
-    target: Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")] = "emulator",
-    profile: Annotated[str, typer.Option("--profile", help="quick (CI, minutes) or full (nightly)")] = "quick",
-    policy: Annotated[Path | None, typer.Option("--policy", help="gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md)")] = None,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="an earlier run's summary.json (or directory): flag regressions")] = None,
-    engine: Annotated[str | None, typer.Option("--engine", help="emulator face engine for every stage: fast or dlib (default: the profile's; quick: fast, dlib for accuracy; full: dlib)")] = None,
-    faces: Annotated[Path | None, typer.Option("--faces", help="folder with images and labels.csv (required by --profile full)")] = None,
-    config: Annotated[Path | None, typer.Option("--config", help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]")] = None,
-    codes: Annotated[Path | None, typer.Option(
-        "--codes", help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)")] = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="run directory: summary.json, junit.xml, report.html, suite folders"
+        ),
+    ],
+    target: Annotated[
+        str, typer.Option("--target", help="'emulator' or the service's base URL")
+    ] = "emulator",
+    profile: Annotated[
+        str, typer.Option("--profile", help="quick (CI, minutes) or full (nightly)")
+    ] = "quick",
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy",
+            help="gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md)",
+        ),
+    ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="an earlier run's summary.json (or directory): flag regressions"
+        ),
+    ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="emulator face engine for every stage: fast or dlib (default: the profile's; quick: fast, dlib for accuracy; full: dlib)",
+        ),
+    ] = None,
+    faces: Annotated[
+        Path | None,
+        typer.Option(
+            "--faces", help="folder with images and labels.csv (required by --profile full)"
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]",
+        ),
+    ] = None,
+    codes: Annotated[
+        Path | None,
+        typer.Option(
+            "--codes",
+            help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
+        ),
+    ] = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
     from harness.commands._options import use_codes
@@ -41,8 +83,16 @@ def gate(
 
     use_codes(codes, config)
 
-    plan = plan_gate(out_dir=out_dir, target=target, profile=profile, policy=policy,
-                     baseline=baseline, engine=engine, faces=faces, config=config)
+    plan = plan_gate(
+        out_dir=out_dir,
+        target=target,
+        profile=profile,
+        policy=policy,
+        baseline=baseline,
+        engine=engine,
+        faces=faces,
+        config=config,
+    )
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
     summary, code = outcome.summary, outcome.exit_code
@@ -51,14 +101,19 @@ def gate(
 
         interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
         raise typer.Exit(code)
-    if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, bad config)
+    if (
+        code == 2 and summary.error
+    ):  # nothing ran (unreachable target, rejected credentials, bad config)
         err.print(f"could not run: {summary.error}", markup=False, soft_wrap=True)
         raise typer.Exit(code)
     print_outcome(out, summary, outcome.report)
     if code == 1:
         criteria = summary.gate.criteria if summary.gate else []
-        failed = [c.name for c in criteria if c.outcome == "fail"] or [  # else a blocking inconclusive
-            f"{c.name} (inconclusive)" for c in criteria if c.inconclusive]
+        failed = [
+            c.name for c in criteria if c.outcome == "fail"
+        ] or [  # else a blocking inconclusive
+            f"{c.name} (inconclusive)" for c in criteria if c.inconclusive
+        ]
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
     elif code == 2:
         err.print(f"could not run: {_why(summary)}")
@@ -71,5 +126,9 @@ def _why(summary: object) -> str:
     assert isinstance(summary, Summary)
     if summary.error:
         return summary.error
-    broken = [f"{name}: {suite.error}" for name, suite in summary.suites.items() if suite.status == "error"]
+    broken = [
+        f"{name}: {suite.error}"
+        for name, suite in summary.suites.items()
+        if suite.status == "error"
+    ]
     return "; ".join(broken) or "see the report"

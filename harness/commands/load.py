@@ -33,48 +33,189 @@ def register(app: typer.Typer) -> None:
 
 
 # Options shared by both commands (typer reads them from the signatures).
-Target = Annotated[str, typer.Option("--target", help="'emulator' (embedded, loopback) or the service's base URL: the only address contacted")]
-Scenario = Annotated[str, typer.Option("--scenario", help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see --weights)")]
-OutDir = Annotated[Path | None, typer.Option("--out", help="run directory (default reports/load-<time>)")]
-Workers = Annotated[int, typer.Option("--workers", help="Locust worker processes on this machine (0: one local process)")]
-ExpectWorkers = Annotated[int, typer.Option("--expect-workers", help="also wait for N workers on other machines (`faceharness load worker --master HOST:PORT`); with --workers, at most 16 in all")]
-Bind = Annotated[str, typer.Option("--bind", help="HOST[:PORT] the master listens on for --expect-workers (port default 5557); 0.0.0.0 for other machines")]
-WaitWorkers = Annotated[str, typer.Option("--wait-workers", help="how long the master waits for all --expect-workers; then it gives up (exit 2)")]
-MaxRequests = Annotated[int | None, typer.Option("--max-requests", help=f"request budget of the command (live target default {1000})")]
-Engine = Annotated[str | None, typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib")]
-Qps = Annotated[float | None, typer.Option("--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)")]
-Latency = Annotated[list[str] | None, typer.Option("--latency", help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; repeatable (default: none)")]
-Weights = Annotated[str | None, typer.Option("--weights", help="mixed scenario weights (default: match=4,matchIdno=2,liveCode=1,faceCompareNew=3)")]
-Sizes = Annotated[str | None, typer.Option("--sizes", help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default small=1,medium=3,large=1")]
-Faces = Annotated[Path | None, typer.Option("--faces", help="add the .jpg/.png photos of this folder to the built-in pool")]
-FacesDir = Annotated[Path | None, typer.Option("--faces-dir", hidden=True, help="deprecated name of --faces")]
-MaxRps = Annotated[float | None, typer.Option("--max-rps", help="highest request rate the command may send; 0: unlimited (live target default 20, emulator unlimited); request budgets still apply")]
-Pairing = Annotated[str, typer.Option("--pairing", help="same (one photo both sides), genuine or impostor")]
-IdnoFace = Annotated[Path | None, typer.Option("--idno-face", help="matchIdno photo of the identity in FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: the emulator's demo identity)")]
+Target = Annotated[
+    str,
+    typer.Option(
+        "--target",
+        help="'emulator' (embedded, loopback) or the service's base URL: the only address contacted",
+    ),
+]
+Scenario = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see --weights)",
+    ),
+]
+OutDir = Annotated[
+    Path | None, typer.Option("--out", help="run directory (default reports/load-<time>)")
+]
+Workers = Annotated[
+    int,
+    typer.Option(
+        "--workers", help="Locust worker processes on this machine (0: one local process)"
+    ),
+]
+ExpectWorkers = Annotated[
+    int,
+    typer.Option(
+        "--expect-workers",
+        help="also wait for N workers on other machines (`faceharness load worker --master HOST:PORT`); with --workers, at most 16 in all",
+    ),
+]
+Bind = Annotated[
+    str,
+    typer.Option(
+        "--bind",
+        help="HOST[:PORT] the master listens on for --expect-workers (port default 5557); 0.0.0.0 for other machines",
+    ),
+]
+WaitWorkers = Annotated[
+    str,
+    typer.Option(
+        "--wait-workers",
+        help="how long the master waits for all --expect-workers; then it gives up (exit 2)",
+    ),
+]
+MaxRequests = Annotated[
+    int | None,
+    typer.Option(
+        "--max-requests", help=f"request budget of the command (live target default {1000})"
+    ),
+]
+Engine = Annotated[
+    str | None,
+    typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib"),
+]
+Qps = Annotated[
+    float | None,
+    typer.Option(
+        "--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)"
+    ),
+]
+Latency = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--latency",
+        help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; repeatable (default: none)",
+    ),
+]
+Weights = Annotated[
+    str | None,
+    typer.Option(
+        "--weights",
+        help="mixed scenario weights (default: match=4,matchIdno=2,liveCode=1,faceCompareNew=3)",
+    ),
+]
+Sizes = Annotated[
+    str | None,
+    typer.Option(
+        "--sizes",
+        help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default small=1,medium=3,large=1",
+    ),
+]
+Faces = Annotated[
+    Path | None,
+    typer.Option("--faces", help="add the .jpg/.png photos of this folder to the built-in pool"),
+]
+FacesDir = Annotated[
+    Path | None, typer.Option("--faces-dir", hidden=True, help="deprecated name of --faces")
+]
+MaxRps = Annotated[
+    float | None,
+    typer.Option(
+        "--max-rps",
+        help="highest request rate the command may send; 0: unlimited (live target default 20, emulator unlimited); request budgets still apply",
+    ),
+]
+Pairing = Annotated[
+    str, typer.Option("--pairing", help="same (one photo both sides), genuine or impostor")
+]
+IdnoFace = Annotated[
+    Path | None,
+    typer.Option(
+        "--idno-face",
+        help="matchIdno photo of the identity in FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: the emulator's demo identity)",
+    ),
+]
 Seed = Annotated[int, typer.Option("--seed", help="seed of the image draws")]
-Timeout = Annotated[float, typer.Option("--timeout", help="seconds before a request counts as timed out")]
-AbortRate = Annotated[float | None, typer.Option("--abort-error-rate", help="abort when more than this fraction of the recent answers failed: the last 5 s, or the last 10 answers at low rates (live target default 0.5)")]
+Timeout = Annotated[
+    float, typer.Option("--timeout", help="seconds before a request counts as timed out")
+]
+AbortRate = Annotated[
+    float | None,
+    typer.Option(
+        "--abort-error-rate",
+        help="abort when more than this fraction of the recent answers failed: the last 5 s, or the last 10 answers at low rates (live target default 0.5)",
+    ),
+]
 NoAbort = Annotated[bool, typer.Option("--no-abort", help="never abort on an error spike")]
-Costly = Annotated[bool, typer.Option("--allow-costly-load", help="lift the live-target ceilings (20 req/s for --rate and find-limit's --max-rate, 5 users); the request budget stays; the service may bill every call")]
-Config = Annotated[Path | None, typer.Option("--config", help="TOML with [credentials] (never put secrets on the command line)")]
+Costly = Annotated[
+    bool,
+    typer.Option(
+        "--allow-costly-load",
+        help="lift the live-target ceilings (20 req/s for --rate and find-limit's --max-rate, 5 users); the request budget stays; the service may bill every call",
+    ),
+]
+Config = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="TOML with [credentials] (never put secrets on the command line)"
+    ),
+]
 
 
 @load_app.command("run")
 def run(
     target: Target = "emulator",
     scenario: Scenario = "match",
-    users: Annotated[int | None, typer.Option("--users", help="closed model: N users, each waits for its answer (give --users, --rate or both)")] = None,
-    rate: Annotated[float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")] = None,
+    users: Annotated[
+        int | None,
+        typer.Option(
+            "--users",
+            help="closed model: N users, each waits for its answer (give --users, --rate or both)",
+        ),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")
+    ] = None,
     duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
-    workers: Workers = 0, expect_workers: ExpectWorkers = 0, bind: Bind = "127.0.0.1:5557",
-    wait_workers: WaitWorkers = "60s", max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
-    latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces: Faces = None,
-    faces_dir: FacesDir = None, pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0,
-    timeout: Timeout = 10.0, abort_error_rate: AbortRate = None, no_abort: NoAbort = False,
-    allow_costly_load: Costly = False, max_rps: MaxRps = None,
-    slo_p99: Annotated[float | None, typer.Option("--slo-p99", help="fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)")] = None,
-    max_error_rate: Annotated[float | None, typer.Option("--max-error-rate", help="fail (exit 1) above this error fraction, in [0, 1); a run whose every answer is an error always fails (default: no error-rate criterion)")] = None,
-    config: Config = None, out_dir: OutDir = None,
+    workers: Workers = 0,
+    expect_workers: ExpectWorkers = 0,
+    bind: Bind = "127.0.0.1:5557",
+    wait_workers: WaitWorkers = "60s",
+    max_requests: MaxRequests = None,
+    engine: Engine = None,
+    qps: Qps = None,
+    latency: Latency = None,
+    weights: Weights = None,
+    sizes: Sizes = None,
+    faces: Faces = None,
+    faces_dir: FacesDir = None,
+    pairing: Pairing = "same",
+    idno_face: IdnoFace = None,
+    seed: Seed = 0,
+    timeout: Timeout = 10.0,
+    abort_error_rate: AbortRate = None,
+    no_abort: NoAbort = False,
+    allow_costly_load: Costly = False,
+    max_rps: MaxRps = None,
+    slo_p99: Annotated[
+        float | None,
+        typer.Option(
+            "--slo-p99",
+            help="fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)",
+        ),
+    ] = None,
+    max_error_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--max-error-rate",
+            help="fail (exit 1) above this error fraction, in [0, 1); a run whose every answer is an error always fails (default: no error-rate criterion)",
+        ),
+    ] = None,
+    config: Config = None,
+    out_dir: OutDir = None,
 ) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
     from harness.loadgen.safety import parse_duration
@@ -99,20 +240,62 @@ def run(
 def find_limit(
     target: Target = "emulator",
     scenario: Scenario = "match",
-    slo_p99: Annotated[float, typer.Option("--slo-p99", help="a step passes only with p99 at or below this (ms)")] = 1000.0,
-    max_error_rate: Annotated[float, typer.Option("--max-error-rate", help="a step passes only with errors (and throttling) at or below this fraction")] = 0.01,
-    start_rate: Annotated[float | None, typer.Option("--start-rate", help="first step, requests/s (emulator 10, live 1)")] = None,
-    max_rate: Annotated[float | None, typer.Option("--max-rate", help="highest rate tried (default: the ceiling, live target 20; 2000 on the emulator or with --allow-costly-load or --max-rps 0)")] = None,
-    step: Annotated[str, typer.Option("--step", help="measured seconds per step (after a 1 s warm-up)")] = "3s",
-    time_budget: Annotated[str, typer.Option("--time-budget", help="stop searching after about this long")] = "5m",
-    required_rps: Annotated[float | None, typer.Option("--required-rps", help="fail (exit 1) when the limit is below this; a search stopped below it without failing is inconclusive, exit 0 (default: no minimum)")] = None,
-    workers: Workers = 0, expect_workers: ExpectWorkers = 0, bind: Bind = "127.0.0.1:5557",
-    wait_workers: WaitWorkers = "60s", max_requests: MaxRequests = None, engine: Engine = None, qps: Qps = None,
-    latency: Latency = None, weights: Weights = None, sizes: Sizes = None, faces: Faces = None,
-    faces_dir: FacesDir = None, pairing: Pairing = "same", idno_face: IdnoFace = None, seed: Seed = 0,
-    timeout: Timeout = 5.0, abort_error_rate: AbortRate = None, no_abort: NoAbort = False,
-    allow_costly_load: Costly = False, max_rps: MaxRps = None,
-    config: Config = None, out_dir: OutDir = None,
+    slo_p99: Annotated[
+        float, typer.Option("--slo-p99", help="a step passes only with p99 at or below this (ms)")
+    ] = 1000.0,
+    max_error_rate: Annotated[
+        float,
+        typer.Option(
+            "--max-error-rate",
+            help="a step passes only with errors (and throttling) at or below this fraction",
+        ),
+    ] = 0.01,
+    start_rate: Annotated[
+        float | None,
+        typer.Option("--start-rate", help="first step, requests/s (emulator 10, live 1)"),
+    ] = None,
+    max_rate: Annotated[
+        float | None,
+        typer.Option(
+            "--max-rate",
+            help="highest rate tried (default: the ceiling, live target 20; 2000 on the emulator or with --allow-costly-load or --max-rps 0)",
+        ),
+    ] = None,
+    step: Annotated[
+        str, typer.Option("--step", help="measured seconds per step (after a 1 s warm-up)")
+    ] = "3s",
+    time_budget: Annotated[
+        str, typer.Option("--time-budget", help="stop searching after about this long")
+    ] = "5m",
+    required_rps: Annotated[
+        float | None,
+        typer.Option(
+            "--required-rps",
+            help="fail (exit 1) when the limit is below this; a search stopped below it without failing is inconclusive, exit 0 (default: no minimum)",
+        ),
+    ] = None,
+    workers: Workers = 0,
+    expect_workers: ExpectWorkers = 0,
+    bind: Bind = "127.0.0.1:5557",
+    wait_workers: WaitWorkers = "60s",
+    max_requests: MaxRequests = None,
+    engine: Engine = None,
+    qps: Qps = None,
+    latency: Latency = None,
+    weights: Weights = None,
+    sizes: Sizes = None,
+    faces: Faces = None,
+    faces_dir: FacesDir = None,
+    pairing: Pairing = "same",
+    idno_face: IdnoFace = None,
+    seed: Seed = 0,
+    timeout: Timeout = 5.0,
+    abort_error_rate: AbortRate = None,
+    no_abort: NoAbort = False,
+    allow_costly_load: Costly = False,
+    max_rps: MaxRps = None,
+    config: Config = None,
+    out_dir: OutDir = None,
 ) -> None:
     """Step the open-model rate up, then bisect, to the highest rate meeting the SLO."""
     from harness.loadgen.safety import parse_duration
@@ -142,10 +325,24 @@ def find_limit(
 
 @load_app.command("worker")
 def worker(
-    master: Annotated[str, typer.Option("--master", help="HOST[:PORT] of the master: a `load run` or `find-limit` with --expect-workers (port default 5557)")],
-    wait: Annotated[str, typer.Option("--wait", help="end when no master has come for this long")] = "60s",
+    master: Annotated[
+        str,
+        typer.Option(
+            "--master",
+            help="HOST[:PORT] of the master: a `load run` or `find-limit` with --expect-workers (port default 5557)",
+        ),
+    ],
+    wait: Annotated[
+        str, typer.Option("--wait", help="end when no master has come for this long")
+    ] = "60s",
     config: Config = None,
-    out_dir: Annotated[Path | None, typer.Option("--out", help="directory of the worker's Locust logs (default reports/load-worker-<time>)")] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="directory of the worker's Locust logs (default reports/load-worker-<time>)",
+        ),
+    ] = None,
 ) -> None:
     """Send load for masters on other machines: one run after another, until none comes.
 
@@ -209,7 +406,7 @@ def _common(
         raise UsageError("give --abort-error-rate or --no-abort, not both")
     positive_seconds(timeout)
     check_max_rps(max_rps)
-    use_codes(None, config)   # [codes] file = "...": the service's own codes, for classification
+    use_codes(None, config)  # [codes] file = "...": the service's own codes, for classification
     options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
     if weights is not None:
         options["weights"] = weights
@@ -231,7 +428,9 @@ def _common(
         "config": config,
         "allow_costly": allow_costly,
         "max_rps": max_rps,
-        "abort_error_rate": None if no_abort else ("auto" if abort_error_rate is None else abort_error_rate),
+        "abort_error_rate": None
+        if no_abort
+        else ("auto" if abort_error_rate is None else abort_error_rate),
     }
 
 
@@ -266,7 +465,9 @@ def _interrupted(outcome: Any, plan: Any) -> None:
         finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], seed=suite.seed,
         interrupted=interrupt.requested(),
     )  # fmt: skip
-    conclude(summary, plan.out_dir, secrets=outcome.secrets if outcome is not None else (), console=out)
+    conclude(
+        summary, plan.out_dir, secrets=outcome.secrets if outcome is not None else (), console=out
+    )
 
 
 class _Bar:
@@ -383,8 +584,20 @@ def _print_limit(outcome: Any) -> None:
     found = outcome.limit
     if found is None:
         return
-    table = Table(title="Limit search evidence (open model, steady-state window)", box=box.SIMPLE_HEAD)
-    for col in ("step", "phase", "offered/s", "achieved/s", "ok/s", "p99 ms", "errors", "throttled", "verdict"):
+    table = Table(
+        title="Limit search evidence (open model, steady-state window)", box=box.SIMPLE_HEAD
+    )
+    for col in (
+        "step",
+        "phase",
+        "offered/s",
+        "achieved/s",
+        "ok/s",
+        "p99 ms",
+        "errors",
+        "throttled",
+        "verdict",
+    ):
         table.add_column(col, justify="right" if col not in ("phase", "verdict") else "left")
     for row in found.table():
         verdict = "good" if row["verdict"] == "good" else "bad: " + "; ".join(row["reasons"])
@@ -406,7 +619,9 @@ def _print_limit(outcome: Any) -> None:
     if inconclusive:
         out.print(f"[bold]inconclusive:[/] {inconclusive}")
     elif found.bound == "lower":
-        out.print(f"no step failed, so this is a lower bound; to search higher, {search_higher(found.stopped_by)}")
+        out.print(
+            f"no step failed, so this is a lower bound; to search higher, {search_higher(found.stopped_by)}"
+        )
 
 
 def _finish(outcome: Any, plan: Any) -> None:

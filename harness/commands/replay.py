@@ -31,20 +31,40 @@ def register(app: typer.Typer) -> None:
 
 
 def replay(
-    finding: Annotated[Path, typer.Argument(metavar="FINDING", help="findings/F-NNN.json of a conformance or fuzz run")],
-    target: Annotated[str | None, typer.Option(
-        "--target", help="'emulator' or a base URL (default: the run's target; for an emulator run, "
-                         "an emulator with the run's break modes)")] = None,
-    config: Annotated[Path | None, typer.Option(
-        "--config", help="TOML with [credentials] (credentials never come from the finding file)")] = None,
-    faces: Annotated[Path | None, typer.Option(
-        "--faces", help="the run's --faces directory, where it is elsewhere now (default: as recorded)")] = None,
+    finding: Annotated[
+        Path,
+        typer.Argument(metavar="FINDING", help="findings/F-NNN.json of a conformance or fuzz run"),
+    ],
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            help="'emulator' or a base URL (default: the run's target; for an emulator run, "
+            "an emulator with the run's break modes)",
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="TOML with [credentials] (credentials never come from the finding file)",
+        ),
+    ] = None,
+    faces: Annotated[
+        Path | None,
+        typer.Option(
+            "--faces",
+            help="the run's --faces directory, where it is elsewhere now (default: as recorded)",
+        ),
+    ] = None,
 ) -> None:
     """Re-send a conformance or fuzz finding's request and judge the answer with the same check."""
     from harness.findings import read_replay
 
     replay_file = read_replay(finding)
-    outcome = _replayer(replay_file.suite)(replay_file, target=target, config=config, faces_dir=faces)
+    outcome = _replayer(replay_file.suite)(
+        replay_file, target=target, config=config, faces_dir=faces
+    )
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")
     out.print(" | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip()))

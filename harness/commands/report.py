@@ -21,7 +21,12 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    run: Annotated[Path, typer.Argument(metavar="RUN", help="run directory (or its summary.json)", show_default=False)],
+    run: Annotated[
+        Path,
+        typer.Argument(
+            metavar="RUN", help="run directory (or its summary.json)", show_default=False
+        ),
+    ],
 ) -> None:
     """Re-render junit.xml and report.html of a run from its summary.json."""
     from harness.clients import load_credentials

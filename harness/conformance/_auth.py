@@ -51,26 +51,48 @@ def apply_token(headers: MutableMapping[str, Any], directive: str, creds: Creden
         headers[TOKEN_HEADER] = str(directive["literal"])
 
 
-def apply_jd(query: dict[str, Any], directive: Directive, creds: Credentials, window_ms: int,
-             clock: Callable[[], float] = time.time) -> None:
+def apply_jd(
+    query: dict[str, Any],
+    directive: Directive,
+    creds: Credentials,
+    window_ms: int,
+    clock: Callable[[], float] = time.time,
+) -> None:
     """Set appkey/timestamp/sign on ``query`` as ``directive`` says (missing keys mean "fresh")."""
     appkey, secret = creds.require_jd()
     now = int(clock() * 1000)
     values: dict[str, str | None] = {}
     how = directive.get("appkey", "fresh")
-    values["appkey"] = {"fresh": appkey, "absent": None, "invalid": INVALID_APPKEY}.get(how) \
-        if isinstance(how, str) else str(how.get("literal", ""))
+    values["appkey"] = (
+        {"fresh": appkey, "absent": None, "invalid": INVALID_APPKEY}.get(how)
+        if isinstance(how, str)
+        else str(how.get("literal", ""))
+    )
     how = directive.get("timestamp", "fresh")
     offset = window_ms + 60_000
-    values["timestamp"] = {"fresh": str(now), "absent": None, "expired": str(now - offset),
-                           "future": str(now + offset), "malformed": "not-a-number"}.get(how) \
-        if isinstance(how, str) else str(how.get("literal", ""))
+    values["timestamp"] = (
+        {
+            "fresh": str(now),
+            "absent": None,
+            "expired": str(now - offset),
+            "future": str(now + offset),
+            "malformed": "not-a-number",
+        }.get(how)
+        if isinstance(how, str)
+        else str(how.get("literal", ""))
+    )
     how = directive.get("sign", "fresh")
     stamp = values["timestamp"] or ""
-    values["sign"] = {"fresh": jd_sign(secret, stamp), "absent": None,
-                      "invalid": jd_sign(secret + "-wrong", stamp),
-                      "upper": jd_sign(secret, stamp).upper()}.get(how) \
-        if isinstance(how, str) else str(how.get("literal", ""))
+    values["sign"] = (
+        {
+            "fresh": jd_sign(secret, stamp),
+            "absent": None,
+            "invalid": jd_sign(secret + "-wrong", stamp),
+            "upper": jd_sign(secret, stamp).upper(),
+        }.get(how)
+        if isinstance(how, str)
+        else str(how.get("literal", ""))
+    )
     for name in JD_AUTH_PARAMS:
         query.pop(name, None)
         if values[name] is not None:
@@ -86,14 +108,23 @@ def token_directive(headers: Any, creds: Credentials) -> Any:
     return _literal_or(value, "invalid", creds)
 
 
-def jd_directive(query: dict[str, Any], creds: Credentials, window_ms: int,
-                 clock: Callable[[], float] = time.time) -> Directive:
+def jd_directive(
+    query: dict[str, Any],
+    creds: Credentials,
+    window_ms: int,
+    clock: Callable[[], float] = time.time,
+) -> Directive:
     """Describe the JD credentials a request carried, without any secret in the description."""
     appkey, secret = creds.jd_appkey or "", creds.jd_secretkey or ""
     out: Directive = {}
     value = query.get("appkey")
-    out["appkey"] = "absent" if value is None else "fresh" if str(value) == appkey \
+    out["appkey"] = (
+        "absent"
+        if value is None
+        else "fresh"
+        if str(value) == appkey
         else _literal_or(str(value), "invalid", creds)
+    )
     stamp = query.get("timestamp")
     if stamp is None:
         out["timestamp"] = "absent"
@@ -116,8 +147,11 @@ def jd_directive(query: dict[str, Any], creds: Credentials, window_ms: int,
 def describe(directive: Any) -> str:
     """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""
     if isinstance(directive, str):
-        return {"fresh": "valid token", "absent": "no Authorization header",
-                "invalid": "an unknown token"}.get(directive, directive)
+        return {
+            "fresh": "valid token",
+            "absent": "no Authorization header",
+            "invalid": "an unknown token",
+        }.get(directive, directive)
     if not isinstance(directive, dict):
         return "unknown credentials"
     words = []

@@ -28,20 +28,22 @@ class ResponseLike(Protocol):
 class Facts:
     """History of the run as of one call (filled by ``RunTracker.observe``)."""
 
-    trace_seen: bool = False                        # this traceNo was answered before in the run
-    remain_before: int | None = None                # remainTimes of the previous counted call, same appkey
-    similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) contradicting this one
-    operating_threshold: float | None = None        # JD operating threshold learnt from msg so far
+    trace_seen: bool = False  # this traceNo was answered before in the run
+    remain_before: int | None = None  # remainTimes of the previous counted call, same appkey
+    similarity_conflict: tuple[float, int] | None = (
+        None  # an earlier (score, similarity) contradicting this one
+    )
+    operating_threshold: float | None = None  # JD operating threshold learnt from msg so far
 
 
 @dataclass(frozen=True)
 class RuleContext:
     contract: Contract
     api: str
-    operation: str                       # operation id
+    operation: str  # operation id
     mode: Mode = "unknown"
     facts: Facts = field(default_factory=Facts)
-    readings: ReadingLog | None = None   # where reading rules record what the answer followed
+    readings: ReadingLog | None = None  # where reading rules record what the answer followed
 
     def code(self, where: str, code: object) -> Any:
         return self.contract.codes.get(self.api, where, code)

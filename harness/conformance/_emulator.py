@@ -18,13 +18,19 @@ COUNTED_QUOTA = 1_000_000
 
 def emulator_settings(creds: Credentials = DEMO) -> dict[str, Any]:
     appkey, secret = creds.require_jd()
-    return {"tokens": (creds.require_token(),),
-            "appkeys": ({"appkey": appkey, "secretkey": secret, "daily_quota": COUNTED_QUOTA},)}
+    return {
+        "tokens": (creds.require_token(),),
+        "appkeys": ({"appkey": appkey, "secretkey": secret, "daily_quota": COUNTED_QUOTA},),
+    }
 
 
 @contextmanager
-def conformance_target(target: str = "emulator", breaks: tuple[str, ...] = (), creds: Credentials = DEMO,
-                       readings: dict[str, str] | None = None) -> Iterator[str]:
+def conformance_target(
+    target: str = "emulator",
+    breaks: tuple[str, ...] = (),
+    creds: Credentials = DEMO,
+    readings: dict[str, str] | None = None,
+) -> Iterator[str]:
     """The URL as given, or a conformance emulator on 127.0.0.1:0 with ``breaks`` (``readings``:
     the alternative readings it serves, ``{"E-011": "alternative"}``)."""
     from harness.target import open_target
@@ -34,13 +40,16 @@ def conformance_target(target: str = "emulator", breaks: tuple[str, ...] = (), c
             yield url_target.url
         return
     extra: dict[str, Any] = {"readings": readings} if readings else {}
-    with open_target("emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds), **extra) as emu:
+    with open_target(
+        "emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds), **extra
+    ) as emu:
         # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns about each one
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
         yield emu.url
 
 
-def conformance_emulator(breaks: tuple[str, ...] = (), creds: Credentials = DEMO,
-                         readings: dict[str, str] | None = None) -> Any:
+def conformance_emulator(
+    breaks: tuple[str, ...] = (), creds: Credentials = DEMO, readings: dict[str, str] | None = None
+) -> Any:
     """``with conformance_emulator(("accept-bad-sign",)) as url:`` a real server on 127.0.0.1:0."""
     return conformance_target("emulator", breaks, creds, readings)

@@ -81,21 +81,36 @@ PHASES = ("examples", "coverage", "fuzzing")
 ENGINE_MAX_SECONDS = 1800  # a hard stop per API even if a target answers slowly but never fails
 
 
-def load_schema(raw: dict[str, Any], *, base_url: str, seed: int, examples: int, max_rps: float | None,
-                max_response_time_s: float | None = None, phases: tuple[str, ...] = PHASES,
-                request_timeout_s: float = 60.0) -> Any:
+def load_schema(
+    raw: dict[str, Any],
+    *,
+    base_url: str,
+    seed: int,
+    examples: int,
+    max_rps: float | None,
+    max_response_time_s: float | None = None,
+    phases: tuple[str, ...] = PHASES,
+    request_timeout_s: float = 60.0,
+) -> Any:
     cfg = SchemathesisConfig()
     # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping at `examples`
     cfg.update(seed=seed, max_failures=None, suppress_health_check=[HealthCheck.all])
     project = cfg.projects.override
-    project.update(base_url=base_url, continue_on_failure=True, rate_limit=rate_limit(max_rps),
-                   request_timeout=request_timeout_s, workers=1)
+    project.update(
+        base_url=base_url,
+        continue_on_failure=True,
+        rate_limit=rate_limit(max_rps),
+        request_timeout=request_timeout_s,
+        workers=1,
+    )
     project.phases.update(phases=list(phases))
     project.generation.update(max_examples=examples, no_shrink=True, database="none")
     from ._st_checks import CUSTOM_CHECKS
 
-    project.checks.update(included_check_names=[*BUILTIN_CHECKS, *CUSTOM_CHECKS],
-                          max_response_time=max_response_time_s)
+    project.checks.update(
+        included_check_names=[*BUILTIN_CHECKS, *CUSTOM_CHECKS],
+        max_response_time=max_response_time_s,
+    )
     return schemathesis.openapi.from_dict(copy.deepcopy(raw), config=cfg)
 
 
@@ -116,8 +131,11 @@ def install(session: Session, schema: Any) -> None:
                 return
             negated = _auth.negated_auth(case, _auth.JD_AUTH_PARAMS, "query")
             query = dict(case.query or {})
-            kept = {name: {"literal": str(query[name])} if name in query else "absent"
-                    for name in _auth.JD_AUTH_PARAMS if negated is None or name in negated}
+            kept = {
+                name: {"literal": str(query[name])} if name in query else "absent"
+                for name in _auth.JD_AUTH_PARAMS
+                if negated is None or name in negated
+            }
             _auth.apply_jd(query, kept, creds, contract.jd_timestamp_window_ms)
             case.query = query
 
@@ -125,10 +143,15 @@ def install(session: Session, schema: Any) -> None:
         operation = session.operation_id(case)
         if operation is not None:
             positive = session.mode_of(case, settled=False) != "negative"
-            case.body = session.injector.inject(operation, case.body, positive=positive) \
-                if isinstance(case.body, dict) else case.body
+            case.body = (
+                session.injector.inject(operation, case.body, positive=positive)
+                if isinstance(case.body, dict)
+                else case.body
+            )
             if operation == "matchIdno" and positive and isinstance(case.body, dict):
-                code = session.fresh_live_code()   # liveCode 是 on /idno (E-008): valid under every reading
+                code = (
+                    session.fresh_live_code()
+                )  # liveCode 是 on /idno (E-008): valid under every reading
                 if code is not None:
                     case.body["liveCode"] = code
         return case
@@ -145,7 +168,9 @@ def install(session: Session, schema: Any) -> None:
     schema.hooks.register_hook_with_name(after_call, "after_call")
 
 
-def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None] | None = None) -> EngineOutcome:
+def run_engine(
+    session: Session, schema: Any, *, progress: Callable[[str], None] | None = None
+) -> EngineOutcome:
     outcome = EngineOutcome()
     started = time.monotonic()
     stream = from_schema(schema).execute()
@@ -153,35 +178,47 @@ def run_engine(session: Session, schema: Any, *, progress: Callable[[str], None]
     left = session.tracker.seconds_left()
     limit = ENGINE_MAX_SECONDS if left is None else max(0.0, min(ENGINE_MAX_SECONDS, left))
 
-    def out_of_time() -> None:  # a hard stop even for a slow target; the run's time budget ends here
+    def out_of_time() -> (
+        None
+    ):  # a hard stop even for a slow target; the run's time budget ends here
         session.tracker.time_hit = left is not None and limit == left
         stream.stop()
 
     watchdog = threading.Timer(limit, out_of_time)
     watchdog.daemon = True
     watchdog.start()
-    unanswered: dict[str, list[BaseException]] = {}  # operation label -> transport errors of its scenario
+    unanswered: dict[
+        str, list[BaseException]
+    ] = {}  # operation label -> transport errors of its scenario
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
                 _collect(session, event.recorder, outcome)
-                _collect_unanswered(session, event.recorder, outcome, unanswered.pop(event.label or "", []))
+                _collect_unanswered(
+                    session, event.recorder, outcome, unanswered.pop(event.label or "", [])
+                )
             elif isinstance(event, events.PhaseStarted) and progress:
                 progress(f"{session.api}: {event.phase.name.value} phase")
             elif isinstance(event, events.NonFatalError) and is_transport_error(event.value):
                 unanswered.setdefault(event.label, []).append(event.value)
             elif isinstance(event, events.NonFatalError):
-                outcome.errors.append(f"{event.label}: {type(event.value).__name__}: {str(event.value)[:200]}")
+                outcome.errors.append(
+                    f"{event.label}: {type(event.value).__name__}: {str(event.value)[:200]}"
+                )
             elif isinstance(event, events.FatalError):
-                raise TargetError(f"schemathesis could not run the {session.api} spec: "
-                                  f"{str(event.exception).splitlines()[0] if str(event.exception) else event.exception}")
+                raise TargetError(
+                    f"schemathesis could not run the {session.api} spec: "
+                    f"{str(event.exception).splitlines()[0] if str(event.exception) else event.exception}"
+                )
             elif isinstance(event, events.EngineFinished):
                 outcome.stop_reason = str(event.stop_reason.value)
     finally:
         watchdog.cancel()
         stream.stop()
     for label, errors in unanswered.items():  # the run stopped before their scenario finished
-        outcome.errors += [f"{label}: {type(exc).__name__} (no answer) after the run was stopped" for exc in errors]
+        outcome.errors += [
+            f"{label}: {type(exc).__name__} (no answer) after the run was stopped" for exc in errors
+        ]
     outcome.seconds = time.monotonic() - started
     return outcome
 
@@ -192,20 +229,33 @@ def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
     from ._registry import RULES
 
     case = outcome.failures[start:]
-    owned = {f for raw in case if raw.rule_id and raw.rule_id in RULES for f in RULES.get(raw.rule_id).fields}
+    owned = {
+        f
+        for raw in case
+        if raw.rule_id and raw.rule_id in RULES
+        for f in RULES.get(raw.rule_id).fields
+    }
     server_error = any(raw.check == "not_a_server_error" for raw in case)
 
     def owned_by_rule(raw: RawFailure) -> bool:
         if raw.check != "response_schema_conformance" or raw.schema_path is None:
             return False
         path = ".".join(raw.schema_path)
-        return any(path.startswith(f) or (f.rpartition(".")[0] == path and any(
-            f"{q}{f.rpartition('.')[2]}{q}" in raw.message for q in "'\""))
-                   for f in owned)   # a field's own error, or its parent's "'traceNo' is a required property"
+        return any(
+            path.startswith(f)
+            or (
+                f.rpartition(".")[0] == path
+                and any(f"{q}{f.rpartition('.')[2]}{q}" in raw.message for q in "'\"")
+            )
+            for f in owned
+        )  # a field's own error, or its parent's "'traceNo' is a required property"
 
     # a 5xx is one finding (not_a_server_error), not also an undocumented status code
-    outcome.failures[start:] = [raw for raw in case if not owned_by_rule(raw)
-                                and not (server_error and raw.check == "status_code_conformance")]
+    outcome.failures[start:] = [
+        raw
+        for raw in case
+        if not owned_by_rule(raw) and not (server_error and raw.check == "status_code_conformance")
+    ]
 
 
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
@@ -224,50 +274,91 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
             outcome.check_fails[key] += 1
             interaction = recorder.interactions.get(case_id)
             response = getattr(interaction, "response", None)
-            outcome.failures.append(_raw(session, case, operation, node.name, node.failure_info.failure, response))
+            outcome.failures.append(
+                _raw(session, case, operation, node.name, node.failure_info.failure, response)
+            )
         _merge_schema_into_rules(outcome, before)
 
 
-def _collect_unanswered(session: Session, recorder: Any, outcome: EngineOutcome, errors: list[BaseException]) -> None:
+def _collect_unanswered(
+    session: Session, recorder: Any, outcome: EngineOutcome, errors: list[BaseException]
+) -> None:
     """Findings for the scenario's requests that got no answer.
 
     schemathesis ends an operation's scenario at a transport error and reports the error apart
     from the recorder, which keeps the request without a response; the two are paired in order.
     An unanswered request without a reported error (the run was stopped) is no finding.
     """
-    cases = [node.value for case_id, node in recorder.cases.items()
-             if getattr(recorder.interactions.get(case_id), "response", None) is None
-             and case_id not in recorder.checks]
+    cases = [
+        node.value
+        for case_id, node in recorder.cases.items()
+        if getattr(recorder.interactions.get(case_id), "response", None) is None
+        and case_id not in recorder.checks
+    ]
     for exc, case in zip(errors, cases, strict=False):
         operation = session.operation_id(case)
         if operation is None:
             continue
         exchange = session.exchange(case, operation, session.mode_of(case))
-        outcome.failures.append(no_answer(exc, api=session.api, operation=operation, exchange=exchange,
-                                          timeout_s=session.timeout_s))
+        outcome.failures.append(
+            no_answer(
+                exc,
+                api=session.api,
+                operation=operation,
+                exchange=exchange,
+                timeout_s=session.timeout_s,
+            )
+        )
         session.tracker.unanswered(operation, no_answer_kind(exc))
-    for exc in errors[len(cases):]:
-        outcome.errors.append(f"{recorder.label}: {type(exc).__name__} without a recorded request: {str(exc)[:200]}")
+    for exc in errors[len(cases) :]:
+        outcome.errors.append(
+            f"{recorder.label}: {type(exc).__name__} without a recorded request: {str(exc)[:200]}"
+        )
 
 
-def _raw(session: Session, case: Any, operation: str, check: str, failure: Any, response: Any) -> RawFailure:
-    exchange = failure.exchange if isinstance(failure, CheckFailed) and failure.exchange is not None \
+def _raw(
+    session: Session, case: Any, operation: str, check: str, failure: Any, response: Any
+) -> RawFailure:
+    exchange = (
+        failure.exchange
+        if isinstance(failure, CheckFailed) and failure.exchange is not None
         else session.exchange(case, operation, session.mode_of(case))
+    )
     if isinstance(failure, CheckFailed):
-        return RawFailure(api=session.api, operation=operation, check=failure.check, rule_id=failure.rule_id,
-                          level=failure.level, title=failure.title, message=failure.message,
-                          erratum=failure.erratum, exchange=exchange, response=excerpt(response),
-                          size=exchange_size(exchange), basis=failure.basis)
+        return RawFailure(
+            api=session.api,
+            operation=operation,
+            check=failure.check,
+            rule_id=failure.rule_id,
+            level=failure.level,
+            title=failure.title,
+            message=failure.message,
+            erratum=failure.erratum,
+            exchange=exchange,
+            response=excerpt(response),
+            size=exchange_size(exchange),
+            basis=failure.basis,
+        )
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
     level = FROM_ST.get(failure.severity, "medium")
     if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
         level = cap  # type: ignore[assignment]
     path = getattr(failure, "instance_path", None)
-    return RawFailure(api=session.api, operation=operation, check=check, rule_id=None,
-                      level=level, title=failure.title,
-                      message=failure.message or failure.title, erratum=BUILTIN_ERRATA.get(check),
-                      exchange=exchange, response=excerpt(response), size=exchange_size(exchange), basis=basis,
-                      schema_path=tuple(str(p) for p in path) if path is not None else None)
+    return RawFailure(
+        api=session.api,
+        operation=operation,
+        check=check,
+        rule_id=None,
+        level=level,
+        title=failure.title,
+        message=failure.message or failure.title,
+        erratum=BUILTIN_ERRATA.get(check),
+        exchange=exchange,
+        response=excerpt(response),
+        size=exchange_size(exchange),
+        basis=basis,
+        schema_path=tuple(str(p) for p in path) if path is not None else None,
+    )
 
 
 def excerpt(response: Any, limit: int = 2000) -> dict[str, Any] | None:

@@ -32,7 +32,7 @@ class Exchange:
     body: Any = None
     has_body: bool = True
     media_type: str | None = "application/json"
-    auth: Any = "fresh"          # match: token directive; jd: {"appkey": .., "timestamp": .., "sign": ..}
+    auth: Any = "fresh"  # match: token directive; jd: {"appkey": .., "timestamp": .., "sign": ..}
     mode: str = "unknown"
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,8 +45,11 @@ class Exchange:
 
     def redacted_view(self) -> dict[str, Any]:
         """The request for a Finding (``Finding`` itself masks images and credential keys)."""
-        view: dict[str, Any] = {"method": self.method.upper(), "path": self.path,
-                                "credentials": _auth.describe(self.auth)}
+        view: dict[str, Any] = {
+            "method": self.method.upper(),
+            "path": self.path,
+            "credentials": _auth.describe(self.auth),
+        }
         if self.query:
             view["query"] = self.query
         if self.headers:
@@ -56,8 +59,9 @@ class Exchange:
         return view
 
 
-def from_case(case: Any, *, api: str, operation: str, creds: Credentials, contract: Contract,
-              mode: str) -> Exchange:
+def from_case(
+    case: Any, *, api: str, operation: str, creds: Credentials, contract: Contract, mode: str
+) -> Exchange:
     """Describe a schemathesis case that was (or is about to be) sent."""
     from schemathesis.core import NOT_SET
 
@@ -72,10 +76,19 @@ def from_case(case: Any, *, api: str, operation: str, creds: Credentials, contra
         headers = {k: v for k, v in headers.items() if k.lower() != _auth.TOKEN_HEADER.lower()}
     body = case.body
     has_body = body is not NOT_SET
-    return Exchange(api=api, operation=operation, method=str(case.method).upper(),
-                    path=str(case.formatted_path if hasattr(case, "formatted_path") else case.path),
-                    query=query, headers=headers, body=_scrub_body(body, contract) if has_body else None,
-                    has_body=has_body, media_type=case.media_type, auth=auth, mode=mode)
+    return Exchange(
+        api=api,
+        operation=operation,
+        method=str(case.method).upper(),
+        path=str(case.formatted_path if hasattr(case, "formatted_path") else case.path),
+        query=query,
+        headers=headers,
+        body=_scrub_body(body, contract) if has_body else None,
+        has_body=has_body,
+        media_type=case.media_type,
+        auth=auth,
+        mode=mode,
+    )
 
 
 def _scrub_body(body: Any, contract: Contract) -> Any:
@@ -99,7 +112,9 @@ def resolve_body(body: Any, contract: Contract) -> Any:
     body = copy.deepcopy(body)
     if isinstance(body, dict) and body.get(AUTHORITY_KEY) in (MARK_VALID, MARK_INVALID):
         valid = body[AUTHORITY_KEY] == MARK_VALID
-        body[AUTHORITY_KEY] = contract.jd_fixed_fields[AUTHORITY_KEY] if valid else INVALID_AUTHORITY
+        body[AUTHORITY_KEY] = (
+            contract.jd_fixed_fields[AUTHORITY_KEY] if valid else INVALID_AUTHORITY
+        )
     return body
 
 
@@ -110,10 +125,19 @@ def to_case(exchange: Exchange, operation: Any, *, creds: Credentials, contract:
     query = dict(exchange.query)
     headers = dict(exchange.headers)
     if exchange.api == "jd":
-        _auth.apply_jd(query, exchange.auth if isinstance(exchange.auth, dict) else {}, creds,
-                       contract.jd_timestamp_window_ms)
+        _auth.apply_jd(
+            query,
+            exchange.auth if isinstance(exchange.auth, dict) else {},
+            creds,
+            contract.jd_timestamp_window_ms,
+        )
     else:
         _auth.apply_token(headers, exchange.auth, creds)
     body = resolve_body(exchange.body, contract) if exchange.has_body else NOT_SET
-    return operation.Case(method=exchange.method, query=query, headers=headers, body=body,
-                          media_type=exchange.media_type)
+    return operation.Case(
+        method=exchange.method,
+        query=query,
+        headers=headers,
+        body=body,
+        media_type=exchange.media_type,
+    )

@@ -13,10 +13,19 @@ from schemathesis.core.failures import Failure, Severity
 
 Level = Literal["critical", "high", "medium", "low", "info"]
 
-_TO_ST = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severity.MEDIUM,
-          "low": Severity.LOW, "info": Severity.LOW}
-FROM_ST: dict[Severity, Level] = {Severity.CRITICAL: "critical", Severity.HIGH: "high",
-                                  Severity.MEDIUM: "medium", Severity.LOW: "low"}
+_TO_ST = {
+    "critical": Severity.CRITICAL,
+    "high": Severity.HIGH,
+    "medium": Severity.MEDIUM,
+    "low": Severity.LOW,
+    "info": Severity.LOW,
+}
+FROM_ST: dict[Severity, Level] = {
+    Severity.CRITICAL: "critical",
+    Severity.HIGH: "high",
+    Severity.MEDIUM: "medium",
+    Severity.LOW: "low",
+}
 
 
 class CheckFailed(Failure):
@@ -29,11 +38,26 @@ class CheckFailed(Failure):
     code = "FH900"
     kind_title = "Contract rule violated"
 
-    def __init__(self, *, rule_id: str, check: str, operation: str, message: str, severity: Level = "high",
-                 erratum: str | None = None, exchange: Any = None, case_id: str | None = None,
-                 basis: str | None = None) -> None:
-        super().__init__(operation=operation, title=f"{rule_id} {check}", message=message,
-                         case_id=case_id, severity=_TO_ST[severity])
+    def __init__(
+        self,
+        *,
+        rule_id: str,
+        check: str,
+        operation: str,
+        message: str,
+        severity: Level = "high",
+        erratum: str | None = None,
+        exchange: Any = None,
+        case_id: str | None = None,
+        basis: str | None = None,
+    ) -> None:
+        super().__init__(
+            operation=operation,
+            title=f"{rule_id} {check}",
+            message=message,
+            case_id=case_id,
+            severity=_TO_ST[severity],
+        )
         self.rule_id = rule_id
         self.check = check
         self.level: Level = severity
@@ -47,11 +71,32 @@ class CheckFailed(Failure):
         return self.rule_id
 
     def __reduce__(self) -> Any:  # keeps keyword-only construction picklable
-        return (_rebuild, (self.rule_id, self.check, self.operation, self.message, self.level,
-                           self.erratum, self.exchange, self.case_id, self.basis))
+        return (
+            _rebuild,
+            (
+                self.rule_id,
+                self.check,
+                self.operation,
+                self.message,
+                self.level,
+                self.erratum,
+                self.exchange,
+                self.case_id,
+                self.basis,
+            ),
+        )
 
 
 def _rebuild(*args: Any) -> CheckFailed:
     rule_id, check, operation, message, level, erratum, exchange, case_id, basis = args
-    return CheckFailed(rule_id=rule_id, check=check, operation=operation, message=message, severity=level,
-                       erratum=erratum, exchange=exchange, case_id=case_id, basis=basis)
+    return CheckFailed(
+        rule_id=rule_id,
+        check=check,
+        operation=operation,
+        message=message,
+        severity=level,
+        erratum=erratum,
+        exchange=exchange,
+        case_id=case_id,
+        basis=basis,
+    )

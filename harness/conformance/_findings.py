@@ -30,29 +30,56 @@ def group_key(raw: RawFailure) -> str:
     return f"conformance:{raw.api}:{raw.operation}:{raw.check}:{raw.title}:{first}"
 
 
-def build_findings(raws: Iterable[RawFailure], *, seed: int | None, out_dir: Path, target: dict[str, Any],
-                   secrets: list[str], pool: PayloadPool, faces_dir: Path | None = None,
-                   timeout_s: float | None = None) -> list[Finding]:
+def build_findings(
+    raws: Iterable[RawFailure],
+    *,
+    seed: int | None,
+    out_dir: Path,
+    target: dict[str, Any],
+    secrets: list[str],
+    pool: PayloadPool,
+    faces_dir: Path | None = None,
+    timeout_s: float | None = None,
+) -> list[Finding]:
     """Merge, order by severity, write one replay file per finding; returns the findings.
 
     ``timeout_s`` (the run's client timeout) goes into every replay file, so a replay waits as
     long as the run did."""
+
     def candidate(raw: RawFailure) -> Candidate:
         message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"
         finding = Finding(
-            suite="conformance", api=raw.api, operation=raw.operation, check=raw.check, severity=raw.level,
-            message=" | ".join(line.strip() for line in message.splitlines() if line.strip())[:1000],
-            rule_id=raw.rule_id, unique_key=group_key(raw), seed=seed, request=raw.exchange.redacted_view(),
-            response=raw.response, erratum=raw.erratum, basis=raw.basis,  # type: ignore[arg-type]
+            suite="conformance",
+            api=raw.api,
+            operation=raw.operation,
+            check=raw.check,
+            severity=raw.level,
+            message=" | ".join(line.strip() for line in message.splitlines() if line.strip())[
+                :1000
+            ],
+            rule_id=raw.rule_id,
+            unique_key=group_key(raw),
+            seed=seed,
+            request=raw.exchange.redacted_view(),
+            response=raw.response,
+            erratum=raw.erratum,
+            basis=raw.basis,  # type: ignore[arg-type]
         )
 
         def replay(fid: str, merged: Finding) -> Replay:
             exchange = raw.exchange.to_dict()
             exchange["body"] = to_refs(exchange["body"], pool)
             used = any(name.startswith("faces:") for name in names_in(exchange["body"]))
-            return Replay(id=fid, suite="conformance", check=raw.check, rule_id=raw.rule_id, target=target,
-                          exchange=exchange, timeout_s=timeout_s,
-                          faces=str(faces_dir.resolve()) if faces_dir is not None and used else None)
+            return Replay(
+                id=fid,
+                suite="conformance",
+                check=raw.check,
+                rule_id=raw.rule_id,
+                target=target,
+                exchange=exchange,
+                timeout_s=timeout_s,
+                faces=str(faces_dir.resolve()) if faces_dir is not None and used else None,
+            )
 
         return Candidate(finding, replay, raw.size)
 

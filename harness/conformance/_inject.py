@@ -31,24 +31,34 @@ _SHORT_ALNUM = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
 class PayloadInjector:
-    def __init__(self, contract: Contract, pool: PayloadPool, identity: tuple[str, str] | None) -> None:
+    def __init__(
+        self, contract: Contract, pool: PayloadPool, identity: tuple[str, str] | None
+    ) -> None:
         self.contract = contract
         self.pool = pool
         self.identity = identity
         self._match_b64 = contract.match.validator("Base64Data")
         self._jd_b64 = contract.jd.validator("Base64Image")
-        self._name = jsonschema_rs.validator_for(contract.property_schema("match", "IdnoRequest", "name"))
+        self._name = jsonschema_rs.validator_for(
+            contract.property_schema("match", "IdnoRequest", "name")
+        )
         self._uri = _strict(contract.match.schema("Uri"))
-        self._requests = {op.operation_id: _strict(contract.spec(op.api).schema(op.request_schema))
-                          for op in contract.operations.values() if op.request_schema}
+        self._requests = {
+            op.operation_id: _strict(contract.spec(op.api).schema(op.request_schema))
+            for op in contract.operations.values()
+            if op.request_schema
+        }
 
     def inject(self, operation: str, body: Any, *, positive: bool) -> Any:
         """A copy of ``body`` with real media; ``body`` itself is never changed."""
         if not isinstance(body, dict):
             return body
         body = json.loads(json.dumps(body))
-        key = hashlib.blake2b(json.dumps(body, sort_keys=True, default=str)[:8192].encode(),
-                              digest_size=16, person=operation.encode()[:16]).digest()
+        key = hashlib.blake2b(
+            json.dumps(body, sort_keys=True, default=str)[:8192].encode(),
+            digest_size=16,
+            person=operation.encode()[:16],
+        ).digest()
         if operation not in ("match", "matchIdno", "faceCompareNew"):
             return body
         for convert in (False, True):  # convert sources only once the whole body is valid
@@ -59,26 +69,40 @@ class PayloadInjector:
             else:
                 self._match(operation, body, key, convert)
         serial = body.get("serialNo")
-        if positive and operation == "faceCompareNew" and isinstance(serial, str) and not _SHORT_ALNUM.match(serial):
-            body["serialNo"] = "fh" + key.hex()[:20]   # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
+        if (
+            positive
+            and operation == "faceCompareNew"
+            and isinstance(serial, str)
+            and not _SHORT_ALNUM.match(serial)
+        ):
+            body["serialNo"] = (
+                "fh" + key.hex()[:20]
+            )  # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
         return body
 
     # --- internal API -------------------------------------------------------------------
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:
         same = key[15] % 3 == 0
         images = self.pool.match_images
-        reference = self.pool.reference if operation == "matchIdno" else self.pool.pick(images, key, 0)
+        reference = (
+            self.pool.reference if operation == "matchIdno" else self.pool.pick(images, key, 0)
+        )
         if operation == "match":
             self._source(body.get("image"), reference, positive)
         face = body.get("faceData")
         if isinstance(face, dict) and face.get("type") in ("image", "video"):
-            media = self.pool.video if face["type"] == "video" else (
-                reference if same else self.pool.pick(images, key, 1))
+            media = (
+                self.pool.video
+                if face["type"] == "video"
+                else (reference if same else self.pool.pick(images, key, 1))
+            )
             self._source(face, media, positive)
         if operation == "matchIdno":
             self._idno(body, key)
             if positive and isinstance(face, dict) and "videoType" not in face:
-                face["videoType"] = "SILENT"   # /idno marks videoType 是 (E-010): valid under every reading
+                face["videoType"] = (
+                    "SILENT"  # /idno marks videoType 是 (E-010): valid under every reading
+                )
 
     def _source(self, part: Any, media: Media, positive: bool) -> None:
         if not isinstance(part, dict):
@@ -106,7 +130,10 @@ class PayloadInjector:
         images = self.pool.jd_images
         first = self.pool.pick(images, key, 0)
         collection = body.get("collectionImageItems")
-        items = [body.get("compareImageItem"), *(collection if isinstance(collection, list) else [])]
+        items = [
+            body.get("compareImageItem"),
+            *(collection if isinstance(collection, list) else []),
+        ]
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
@@ -135,5 +162,9 @@ def _strict(schema: dict[str, Any]) -> Any:
 
 def _byte(value: Any) -> bool:
     """An integer in -128..255; JSON Schema counts 38.0 as an integer too."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
-            and -128 <= value <= 255)
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and -128 <= value <= 255
+    )

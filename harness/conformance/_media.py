@@ -40,11 +40,14 @@ def to_refs(value: Any, pool: PayloadPool) -> Any:
 
 def from_refs(value: Any, pool: PayloadPool) -> Any:
     """The JSON value with every reference replaced by the pool's bytes again."""
+
     def fetch(name: str, size: int | None) -> bytes:
         media = pool.media.get(name)
         if media is None:
-            raise InputError(f"the replay file names image {name!r}, which is neither built in nor in "
-                             "the run's --faces directory")
+            raise InputError(
+                f"the replay file names image {name!r}, which is neither built in nor in "
+                "the run's --faces directory"
+            )
         return jpeg_of_size(media.data, int(size)) if size else media.data
 
     return resolve_images(value, fetch)
@@ -61,7 +64,8 @@ def _ref(pool: PayloadPool, data: bytes, form: str) -> dict[str, Any] | None:
 
 
 def _byte_list(value: list[Any]) -> bytes | None:
-    if len(value) < _MIN_CHARS or not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255
-                                          for v in value):
+    if len(value) < _MIN_CHARS or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+    ):
         return None
     return bytes(value)

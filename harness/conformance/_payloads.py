@@ -44,14 +44,20 @@ class PayloadPool:
 
     def __init__(self, contract: Contract, faces_dir: Path | None = None) -> None:
         faces = [Media(f.name, f.data) for f in builtin_faces()]
-        synthetic = [Media(f"synthetic_{w}x{h}", synthetic_image(w, h, seed=i))
-                     for i, (w, h) in enumerate(((320, 240), (160, 160), (640, 480)))]
+        synthetic = [
+            Media(f"synthetic_{w}x{h}", synthetic_image(w, h, seed=i))
+            for i, (w, h) in enumerate(((320, 240), (160, 160), (640, 480)))
+        ]
         extra = load_faces_dir(faces_dir) if faces_dir is not None else []
         everything = [*faces, *extra, *synthetic]
         self.reference = faces[0]  # the emulator's demo registry photo, for idno successes
-        self.match_images = [m for m in everything if len(m.b64) <= contract.match_base64_safe_chars]
+        self.match_images = [
+            m for m in everything if len(m.b64) <= contract.match_base64_safe_chars
+        ]
         self.jd_images = [m for m in everything if len(m.data) <= contract.jd_image_safe_bytes]
-        self.small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES] or self.jd_images[:1]
+        self.small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES] or self.jd_images[
+            :1
+        ]
         self.video = Media("builtin_face_video", mp4_from_image(faces[0].data))
         if not self.match_images or not self.jd_images:
             raise InputError("no image small enough for the documented limits; check --faces")
@@ -69,7 +75,7 @@ class PayloadPool:
 
     @staticmethod
     def pick(images: list[Media], key: bytes, slot: int = 0) -> Media:
-        return images[int.from_bytes(key[2 * slot:2 * slot + 2], "big") % len(images)]
+        return images[int.from_bytes(key[2 * slot : 2 * slot + 2], "big") % len(images)]
 
 
 def load_faces_dir(path: Path) -> list[Media]:
@@ -91,7 +97,9 @@ def load_faces_dir(path: Path) -> list[Media]:
             if smaller is None:
                 continue
             data = smaller
-        found.append(Media(f"faces:{file.relative_to(path).as_posix()}", data))  # unique in the tree
+        found.append(
+            Media(f"faces:{file.relative_to(path).as_posix()}", data)
+        )  # unique in the tree
     if not found:
         raise InputError(f"--faces {path}: no readable jpg or png images")
     return found
@@ -131,7 +139,9 @@ def mp4_from_image(image: bytes, frames: int = 10, width: int = 320) -> bytes:
         fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
         writer = cv2.VideoWriter(path, fourcc, 10, (frame.shape[1], frame.shape[0]))
         if not writer.isOpened():
-            raise InputError("OpenCV cannot write mp4v video on this machine (opencv-python-headless)")
+            raise InputError(
+                "OpenCV cannot write mp4v video on this machine (opencv-python-headless)"
+            )
         for _ in range(frames):
             writer.write(frame)
         writer.release()
@@ -166,6 +176,6 @@ def unpad(data: bytes) -> bytes | None:
     if not data.startswith(b"\xff\xd8\xff\xfe"):
         return None
     at = 2
-    while data[at:at + 2] == b"\xff\xfe" and at + 4 <= len(data):
-        at += 2 + int.from_bytes(data[at + 2:at + 4], "big")
+    while data[at : at + 2] == b"\xff\xfe" and at + 4 <= len(data):
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
     return data[:2] + data[at:] if at <= len(data) else None

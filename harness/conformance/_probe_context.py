@@ -31,8 +31,8 @@ _serial = itertools.count(1)
 @dataclass
 class ProbeOptions:
     include_extensions: bool = True
-    qps: dict[str, float] = field(default_factory=dict)   # api -> configured limit (URL targets)
-    may_burst: bool = False                               # no client-side rate limit in the way
+    qps: dict[str, float] = field(default_factory=dict)  # api -> configured limit (URL targets)
+    may_burst: bool = False  # no client-side rate limit in the way
 
 
 @dataclass
@@ -41,7 +41,7 @@ class ProbeContext:
     schema: Any = field(repr=False)
     options: ProbeOptions = field(default_factory=ProbeOptions)
     failures: list[CheckFailed] = field(default_factory=list)
-    operation: str = ""          # the operation the current probe is about (for findings)
+    operation: str = ""  # the operation the current probe is about (for findings)
     last_response: Any = field(default=None, repr=False)
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
 
@@ -56,7 +56,9 @@ class ProbeContext:
     # --- requests -----------------------------------------------------------------------
     def operations(self) -> list[str]:
         ops = self.contract.spec(self.session.api).operations.values()
-        return [op.operation_id for op in ops if self.options.include_extensions or not op.extension]
+        return [
+            op.operation_id for op in ops if self.options.include_extensions or not op.extension
+        ]
 
     def canonical(self, operation: str) -> Exchange:
         """A valid request for ``operation`` with fresh credentials and real images."""
@@ -64,12 +66,19 @@ class ProbeContext:
         face = pool.reference
         op = self.contract.operation(operation)
         if operation == "match":
-            body: Any = {"image": {"origin": "self", "data": face.b64}, "faceData": {"type": "image", "data": face.b64}}
+            body: Any = {
+                "image": {"origin": "self", "data": face.b64},
+                "faceData": {"type": "image", "data": face.b64},
+            }
         elif operation == "matchIdno":
             # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default mode,
             # so the request is valid under every reading
             id_num, name = self.session.identity or ("11010519491231002X", "张三")
-            body = {"idNum": id_num, "name": name, "faceData": {"type": "image", "videoType": "SILENT", "data": face.b64}}
+            body = {
+                "idNum": id_num,
+                "name": name,
+                "faceData": {"type": "image", "videoType": "SILENT", "data": face.b64},
+            }
             code = self.fresh_live_code()
             if code is not None:
                 body["liveCode"] = code
@@ -79,16 +88,30 @@ class ProbeContext:
             fixed = dict(self.contract.jd_fixed_fields)
             fixed["appAuthorityKey"] = MARK_VALID
             types = self.contract.enum("jd", "ImageItem", "imgType")
-            body = {**fixed, "collectionImageItems": [{"imgType": types[0], "encryptionType": "NON",
-                                                       "imgBase64": face.b64}],
-                    "compareImageItem": {"imgType": "IDP" if "IDP" in types else types[0],
-                                         "encryptionType": "NON", "imgBase64": face.b64},
-                    "serialNo": f"fh-probe-{next(_serial)}"}
+            body = {
+                **fixed,
+                "collectionImageItems": [
+                    {"imgType": types[0], "encryptionType": "NON", "imgBase64": face.b64}
+                ],
+                "compareImageItem": {
+                    "imgType": "IDP" if "IDP" in types else types[0],
+                    "encryptionType": "NON",
+                    "imgBase64": face.b64,
+                },
+                "serialNo": f"fh-probe-{next(_serial)}",
+            }
         else:
             body = {}
         auth: Any = {} if api == "jd" else "fresh"
-        return Exchange(api=api, operation=operation, method=op.method.upper(), path=op.path, body=body,
-                        auth=auth, mode="probe")
+        return Exchange(
+            api=api,
+            operation=operation,
+            method=op.method.upper(),
+            path=op.path,
+            body=body,
+            auth=auth,
+            mode="probe",
+        )
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now (None when it issues none: other rules report why)."""
@@ -114,8 +137,15 @@ class ProbeContext:
             response = case.call(session=self.session.http)
         except TRANSPORT_ERRORS as exc:
             self.session.tracker.unanswered(exchange.operation, no_answer_kind(exc))
-            raise NoAnswer(no_answer(exc, api=self.session.api, operation=exchange.operation,
-                                     exchange=copy.deepcopy(exchange), timeout_s=self.session.timeout_s)) from None
+            raise NoAnswer(
+                no_answer(
+                    exc,
+                    api=self.session.api,
+                    operation=exchange.operation,
+                    exchange=copy.deepcopy(exchange),
+                    timeout_s=self.session.timeout_s,
+                )
+            ) from None
         self.last_response = response
         for failed in run_rules(self.session, case, response, exchange.operation):
             failed.exchange = copy.deepcopy(exchange)
@@ -131,7 +161,11 @@ class ProbeContext:
         if not isinstance(body, dict):
             return "http", response.status_code, None
         if api == "match":
-            return "errcode", body.get("errcode"), codes.get("match", "errcode", body.get("errcode"))
+            return (
+                "errcode",
+                body.get("errcode"),
+                codes.get("match", "errcode", body.get("errcode")),
+            )
         gateway = body.get("code")
         result = body.get("result")
         if gateway != self.contract.jd_success_code or not isinstance(result, dict):
@@ -143,25 +177,40 @@ class ProbeContext:
         any refusal will do on a live service, and the exact code is an observation of E-014. A code
         outside the table is a service's own numbering (E-014 own-codes) on any target."""
         where, code, meaning = self.code_of(response)
-        if not expected.documented and where == expected.where and str(code) not in ("0", "None") \
-                and (not self.session.is_emulator or meaning is None) \
-                and not self.session.readings.required.get("E-014") == "default":
+        if (
+            not expected.documented
+            and where == expected.where
+            and str(code) not in ("0", "None")
+            and (not self.session.is_emulator or meaning is None)
+            and not self.session.readings.required.get("E-014") == "default"
+        ):
             which = "default" if str(code) == expected.code else "alternative"
-            self.session.readings.observe("E-014", which, f"{what}: errcode {code} (faceharness' table: {expected.code})")  # type: ignore[arg-type]
+            self.session.readings.observe(
+                "E-014", which, f"{what}: errcode {code} (faceharness' table: {expected.code})"
+            )  # type: ignore[arg-type]
             return
         if where != expected.where or str(code) != expected.code:
             got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
-            raise violation(f"Received: {got}{_named(meaning)} for {what}\n"
-                            f"Expected: {expected.where} code {expected.code} ({expected.en})", exchange=exchange)
+            raise violation(
+                f"Received: {got}{_named(meaning)} for {what}\n"
+                f"Expected: {expected.where} code {expected.code} ({expected.en})",
+                exchange=exchange,
+            )
 
     def expect_accepted(self, exchange: Exchange, response: Any, what: str, rule_text: str) -> None:
         where, code, meaning = self.code_of(response)
         if where != "http" and meaning is None and not self.session.is_emulator:
             return  # a code of unknown category (E-014): an error answer, not a finding by itself
-        if where == "http" or meaning is None or (meaning.category == "input" and not meaning.retryable):
+        if (
+            where == "http"
+            or meaning is None
+            or (meaning.category == "input" and not meaning.retryable)
+        ):
             got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
-            raise violation(f"Received: {got}{_named(meaning)} for {what}\nExpected: {rule_text}",
-                            exchange=exchange)
+            raise violation(
+                f"Received: {got}{_named(meaning)} for {what}\nExpected: {rule_text}",
+                exchange=exchange,
+            )
 
 
 def _named(meaning: Code | None) -> str:

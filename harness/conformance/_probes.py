@@ -48,13 +48,20 @@ def _token_probe(p: ProbeContext, directive: str, expected: Code, what: str) -> 
 @probe("FH-A01", "auth-missing-token", api="match", erratum="E-016", quote=_TOKEN)
 def missing_token(p: ProbeContext) -> None:
     """A request without Authorization gets the missing-token code on every operation."""
-    _token_probe(p, "absent", _code(p, "errcode", "Authorization header missing"), "a request without a token")
+    _token_probe(
+        p,
+        "absent",
+        _code(p, "errcode", "Authorization header missing"),
+        "a request without a token",
+    )
 
 
 @probe("FH-A02", "auth-bad-token", api="match", erratum="E-016", quote=_TOKEN)
 def bad_token(p: ProbeContext) -> None:
     """A request with an unknown token gets the invalid-token code on every operation."""
-    _token_probe(p, "invalid", _code(p, "errcode", "Authorization token invalid"), "an unknown token")
+    _token_probe(
+        p, "invalid", _code(p, "errcode", "Authorization token invalid"), "an unknown token"
+    )
 
 
 # --- JD: appkey, timestamp, sign -----------------------------------------------------------
@@ -121,22 +128,38 @@ def uppercase_sign(p: ProbeContext) -> Any:
     exchange.auth = {"sign": "upper"}
     where, code, meaning = p.code_of(p.send(exchange))
     if where == "http":
-        raise violation(f"Received: HTTP {code} for a sign in uppercase hex\nExpected: an envelope", exchange=exchange)
+        raise violation(
+            f"Received: HTTP {code} for a sign in uppercase hex\nExpected: an envelope",
+            exchange=exchange,
+        )
     if where == "business":
-        raise observed("E-018", "Received: the gateway accepted the right sign in uppercase hex\n"
-                                "Default reading: lowercase hex only (10047 for the uppercase digits)", exchange=exchange)
+        raise observed(
+            "E-018",
+            "Received: the gateway accepted the right sign in uppercase hex\n"
+            "Default reading: lowercase hex only (10047 for the uppercase digits)",
+            exchange=exchange,
+        )
     return "E-018" if meaning is not None and meaning.category == "auth" else None
 
 
 # --- size limits ----------------------------------------------------------------------------
 def _b64_image(p: ProbeContext, chars: int) -> str:
     """A real JPEG whose base64 text is exactly ``chars`` long (a multiple of 4)."""
-    text = base64.b64encode(jpeg_of_size(p.session.pool.reference.data, chars // 4 * 3)).decode("ascii")
+    text = base64.b64encode(jpeg_of_size(p.session.pool.reference.data, chars // 4 * 3)).decode(
+        "ascii"
+    )
     assert len(text) == chars
     return text
 
 
-@probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), basis="reading", erratum="E-012")
+@probe(
+    "FH-L01",
+    "base64-limit-inclusive",
+    api="match",
+    operations=("match",),
+    basis="reading",
+    erratum="E-012",
+)
 def base64_at_limit(p: ProbeContext) -> Any:
     """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
     p.operation = "match"
@@ -145,17 +168,31 @@ def base64_at_limit(p: ProbeContext) -> Any:
     exchange.body["image"]["data"] = _b64_image(p, limit)
     where, code, meaning = p.code_of(p.send(exchange))
     if where == "http":
-        raise violation(f"Received: HTTP {code} for image.data of {limit} characters\n"
-                        "Expected: an envelope (errcode 是)", exchange=exchange)
+        raise violation(
+            f"Received: HTTP {code} for image.data of {limit} characters\n"
+            "Expected: an envelope (errcode 是)",
+            exchange=exchange,
+        )
     if str(code) != "0" and (meaning is None or meaning.category == "input"):
-        raise observed("E-012", f"Received: errcode {code} for image.data of exactly {limit} characters\n"
-                                "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
-                                "limit is lower (400,000 characters, or decoded bytes)", exchange=exchange)
+        raise observed(
+            "E-012",
+            f"Received: errcode {code} for image.data of exactly {limit} characters\n"
+            "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
+            "limit is lower (400,000 characters, or decoded bytes)",
+            exchange=exchange,
+        )
     return "E-012"
 
 
-@probe("FH-L02", "base64-over-limit", api="match", operations=("match",), erratum="E-012", observes=("E-012",),
-       quote="base64字符串:self (base64内容需在400k以内)")
+@probe(
+    "FH-L02",
+    "base64-over-limit",
+    api="match",
+    operations=("match",),
+    erratum="E-012",
+    observes=("E-012",),
+    quote="base64字符串:self (base64内容需在400k以内)",
+)
 def base64_over_limit(p: ProbeContext) -> Any:
     """image.data one base64 quantum over 409,600 characters: refused with an envelope, never a 5xx.
 
@@ -169,14 +206,28 @@ def base64_over_limit(p: ProbeContext) -> Any:
     response = p.send(exchange)
     where, code, meaning = p.code_of(response)
     if where == "http":
-        raise violation(f"Received: HTTP {code} for image.data of {chars} characters\n"
-                        "Expected: an envelope with an errcode (errcode 是), never a server error", exchange=exchange)
+        raise violation(
+            f"Received: HTTP {code} for image.data of {chars} characters\n"
+            "Expected: an envelope with an errcode (errcode 是), never a server error",
+            exchange=exchange,
+        )
     if str(code) == "0":
-        raise observed("E-012", f"Received: errcode 0 for image.data of {chars} characters\n"
-                                "Default reading: refused, over 400 KiB of text; the service's limit is larger "
-                                "or counts decoded bytes", exchange=exchange)
-    p.expect(exchange, response, _code(p, "errcode", "data over the size limit"), f"image.data of {chars} characters")
-    return None   # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
+        raise observed(
+            "E-012",
+            f"Received: errcode 0 for image.data of {chars} characters\n"
+            "Default reading: refused, over 400 KiB of text; the service's limit is larger "
+            "or counts decoded bytes",
+            exchange=exchange,
+        )
+    p.expect(
+        exchange,
+        response,
+        _code(p, "errcode", "data over the size limit"),
+        f"image.data of {chars} characters",
+    )
+    return (
+        None  # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
+    )
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
@@ -194,24 +245,47 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
     exchange = _jd_image(p, size)
     where, code, meaning = p.code_of(p.send(exchange))
     if where == "http":
-        raise violation(f"Received: HTTP {code} for an image of {size} bytes\nExpected: an envelope",
-                        exchange=exchange)
+        raise violation(
+            f"Received: HTTP {code} for an image of {size} bytes\nExpected: an envelope",
+            exchange=exchange,
+        )
     if where == "business" and meaning is not None and meaning.category == "input":
-        raise observed("E-020", f"Received: business code {code} for an image of {size} bytes\n"
-                                "Default reading: accepted (under 5 MiB); the service's 5M is smaller", exchange=exchange)
+        raise observed(
+            "E-020",
+            f"Received: business code {code} for an image of {size} bytes\n"
+            "Default reading: accepted (under 5 MiB); the service's 5M is smaller",
+            exchange=exchange,
+        )
     return "E-020"
 
 
-@probe("FH-L04", "jd-image-at-limit", api="jd", erratum="E-020", quote="图片大小: 小于5M (5 MiB is not under 5M in any reading)")
+@probe(
+    "FH-L04",
+    "jd-image-at-limit",
+    api="jd",
+    erratum="E-020",
+    quote="图片大小: 小于5M (5 MiB is not under 5M in any reading)",
+)
 def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused as an invalid parameter."""
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes
     exchange = _jd_image(p, size)
-    p.expect(exchange, p.send(exchange), _code(p, "business", "invalid parameter"), f"an image of {size} bytes")
+    p.expect(
+        exchange,
+        p.send(exchange),
+        _code(p, "business", "invalid parameter"),
+        f"an image of {size} bytes",
+    )
 
 
-@probe("FH-L05", "jd-one-image-source", api="jd", erratum="E-023", quote="ImageItem说明,imgBase64、imgArr、imgUrl三选一")
+@probe(
+    "FH-L05",
+    "jd-one-image-source",
+    api="jd",
+    erratum="E-023",
+    quote="ImageItem说明,imgBase64、imgArr、imgUrl三选一",
+)
 def jd_one_image_source(p: ProbeContext) -> None:
     """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input."""
     p.operation = "faceCompareNew"
@@ -220,31 +294,54 @@ def jd_one_image_source(p: ProbeContext) -> None:
     response = p.send(exchange)
     where, code, meaning = p.code_of(response)
     if where != "business" or meaning is None or meaning.category != "input":
-        raise violation(f"Received: {where} code {code} for an image item with imgBase64 and imgArr\n"
-                        "Expected: an input error: exactly one image source per item (E-023)",
-                        exchange=exchange)
+        raise violation(
+            f"Received: {where} code {code} for an image item with imgBase64 and imgArr\n"
+            "Expected: an input error: exactly one image source per item (E-023)",
+            exchange=exchange,
+        )
 
 
 # --- liveness -------------------------------------------------------------------------------
 def _lip(p: ProbeContext, live_code: str | None) -> Any:
     exchange = p.canonical("match")
-    exchange.body["faceData"] = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
+    exchange.body["faceData"] = {
+        "type": "video",
+        "videoType": "LIP",
+        "data": p.session.pool.video.b64,
+    }
     if live_code is not None:
         exchange.body["liveCode"] = live_code
     return exchange
 
 
-@probe("FH-L06", "lip-needs-livecode", api="match", operations=("match",), erratum="E-008",
-       quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传")
+@probe(
+    "FH-L06",
+    "lip-needs-livecode",
+    api="match",
+    operations=("match",),
+    erratum="E-008",
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传",
+)
 def lip_needs_livecode(p: ProbeContext) -> None:
     """A LIP video without liveCode gets the missing-liveCode code."""
     p.operation = "match"
     exchange = _lip(p, None)
-    p.expect(exchange, p.send(exchange), _code(p, "errcode", "liveCode missing in LIP mode"),
-             "a LIP video without liveCode")
+    p.expect(
+        exchange,
+        p.send(exchange),
+        _code(p, "errcode", "liveCode missing in LIP mode"),
+        "a LIP video without liveCode",
+    )
 
 
-@probe("FH-L07", "livecode-single-use", api="match", operations=("match",), basis="reading", erratum="E-042")
+@probe(
+    "FH-L07",
+    "livecode-single-use",
+    api="match",
+    operations=("match",),
+    basis="reading",
+    erratum="E-042",
+)
 def livecode_single_use(p: ProbeContext) -> Any:
     """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042)."""
     p.operation = "liveCode"
@@ -259,25 +356,44 @@ def livecode_single_use(p: ProbeContext) -> Any:
     exchange = _lip(p, code)
     where, first, meaning = p.code_of(p.send(exchange))
     if meaning is not None and meaning.category == "liveness":
-        raise violation(f"Received: errcode {first} ({meaning.en}) for a liveCode issued a moment ago\n"
-                        "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)", exchange=exchange)
+        raise violation(
+            f"Received: errcode {first} ({meaning.en}) for a liveCode issued a moment ago\n"
+            "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
+            exchange=exchange,
+        )
     where, again, _ = p.code_of(p.send(exchange))
     if str(again) == "0":
-        raise observed("E-042", "Received: errcode 0 for the same liveCode sent a second time\n"
-                                "Default reading: a liveCode is single-use", exchange=exchange)
+        raise observed(
+            "E-042",
+            "Received: errcode 0 for the same liveCode sent a second time\n"
+            "Default reading: a liveCode is single-use",
+            exchange=exchange,
+        )
     return "E-042"
 
 
 # --- throttling -----------------------------------------------------------------------------
-@probe("FH-L08", "jd-qps-limit-enforced", api="jd", severity="medium",
-       quote="免费试用服务具有调用量、QPS限制 (gateway 10043 超过QPS限制, JD's table)")
+@probe(
+    "FH-L08",
+    "jd-qps-limit-enforced",
+    api="jd",
+    severity="medium",
+    quote="免费试用服务具有调用量、QPS限制 (gateway 10043 超过QPS限制, JD's table)",
+)
 def jd_qps_limit(p: ProbeContext) -> None:
     """Above the configured QPS the gateway answers 10043."""
     _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"), body={})
 
 
-@probe("FH-L09", "match-qps-limit-enforced", api="match", operations=("liveCode",), basis="convention",
-       severity="low", quote="a configured rate limit is enforced (the internal document gives none)")
+@probe(
+    "FH-L09",
+    "match-qps-limit-enforced",
+    api="match",
+    operations=("liveCode",),
+    basis="convention",
+    severity="low",
+    quote="a configured rate limit is enforced (the internal document gives none)",
+)
 def match_qps_limit(p: ProbeContext) -> None:
     """Above the configured QPS the internal API answers 42900."""
     _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"), body={})
@@ -296,18 +412,24 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
         hits = sum(_refused_as(p.code_of(p.send(exchange)), expected) for _ in range(burst))
         took = time.monotonic() - started
     if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
-        raise violation(f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
-                        f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
-                        f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
-                        exchange=exchange)
+        raise violation(
+            f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
+            f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
+            f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
+            exchange=exchange,
+        )
 
 
 def _refused_as(seen: tuple[str, Any, Code | None], expected: Code) -> bool:
     """The expected code, or (internal API, E-014 own-codes) an error code outside the table: a
     service's own throttling code is one of those, and without its table the probe cannot tell which."""
     where, code, meaning = seen
-    return str(code) == expected.code or (not expected.documented and where == expected.where and meaning is None
-                                          and str(code) not in ("0", "None"))
+    return str(code) == expected.code or (
+        not expected.documented
+        and where == expected.where
+        and meaning is None
+        and str(code) not in ("0", "None")
+    )
 
 
 @contextmanager
@@ -328,13 +450,18 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
             client.patch(admin, json={"throttle": before})
 
 
-CONCURRENT = 6     # requests in flight at once in one round of the concurrency probe
-ROUNDS = 3         # rounds against the emulator (a live target gets one)
-_SAME_OUTCOME = ("success", "business")   # the answers of a valid comparison: match or not (1155)
+CONCURRENT = 6  # requests in flight at once in one round of the concurrency probe
+ROUNDS = 3  # rounds against the emulator (a live target gets one)
+_SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: match or not (1155)
 
 
-@probe("FH-L12", "jd-concurrency-limit", api="jd", severity="medium",
-       quote="业务错误码 ... 43010 流量受限 (JD's business code table)")
+@probe(
+    "FH-L12",
+    "jd-concurrency-limit",
+    api="jd",
+    severity="medium",
+    quote="业务错误码 ... 43010 流量受限 (JD's business code table)",
+)
 def jd_concurrency_limit(p: ProbeContext) -> None:
     """A request accepted alone, sent with others in flight, is answered the same way or refused
     with a traffic-limit code (business 43010 流量受限, or a gateway quota code).
@@ -360,15 +487,25 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
             answers = list(pool.map(lambda n: _in_flight(p, exchange, n), range(CONCURRENT)))
             for where, code, meaning in answers:
                 if str(code) == limited.code and where != limited.where:
-                    raise violation(f"Received: {where} code {code} while {CONCURRENT} comparisons were in flight\n"
-                                    f"Expected: {limited.code} ({limited.zh}) in the business result "
-                                    "(业务错误码), with the gateway's success code", exchange=exchange)
-                if where == "http" or meaning is None or meaning.category in _SAME_OUTCOME + ("quota", "internal"):
+                    raise violation(
+                        f"Received: {where} code {code} while {CONCURRENT} comparisons were in flight\n"
+                        f"Expected: {limited.code} ({limited.zh}) in the business result "
+                        "(业务错误码), with the gateway's success code",
+                        exchange=exchange,
+                    )
+                if (
+                    where == "http"
+                    or meaning is None
+                    or meaning.category in _SAME_OUTCOME + ("quota", "internal")
+                ):
                     continue  # the same answer, a traffic limit, a failure; no envelope: the answer rules
-                raise violation(f"Received: {where} code {code}{_named(meaning)} for a request answered "
-                                f"business {alone} when sent alone, while {CONCURRENT} were in flight\n"
-                                f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
-                                "limited", exchange=exchange)
+                raise violation(
+                    f"Received: {where} code {code}{_named(meaning)} for a request answered "
+                    f"business {alone} when sent alone, while {CONCURRENT} were in flight\n"
+                    f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
+                    "limited",
+                    exchange=exchange,
+                )
             if any(str(code) == limited.code for _, code, _ in answers):
                 return
 
@@ -389,7 +526,9 @@ def _concurrency(p: ProbeContext, limit: int) -> Iterator[None]:
     admin = p.session.target.rstrip("/") + "/_emulator/config"
     with http_client(timeout=10) as client:
         before = client.get(admin).json().get("throttle", {})
-        client.patch(admin, json={"throttle": {**before, "max_concurrency": limit}}).raise_for_status()
+        client.patch(
+            admin, json={"throttle": {**before, "max_concurrency": limit}}
+        ).raise_for_status()
         try:
             yield
         finally:
@@ -405,8 +544,15 @@ def _unregistered_id() -> str:
     return stem + check_char(stem)
 
 
-@probe("FH-L10", "idno-unknown-identity", api="match", operations=("matchIdno",), severity="medium",
-       observes=("E-039",), quote="用于身份证查到的公安库照片+传入照片...的对比; success | true:验证通过 false:验证不通过")
+@probe(
+    "FH-L10",
+    "idno-unknown-identity",
+    api="match",
+    operations=("matchIdno",),
+    severity="medium",
+    observes=("E-039",),
+    quote="用于身份证查到的公安库照片+传入照片...的对比; success | true:验证通过 false:验证不通过",
+)
 def idno_unknown_identity(p: ProbeContext) -> None:
     """A well-formed ID number the registry does not hold is never verified (验证通过).
 
@@ -420,12 +566,21 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     if isinstance(result, dict) and result.get("success") == "true":
-        raise violation(f"Received: success 'true' for ID number {exchange.body['idNum']}, in no registry\n"
-                        "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
-                        exchange=exchange)
+        raise violation(
+            f"Received: success 'true' for ID number {exchange.body['idNum']}, in no registry\n"
+            "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
+            exchange=exchange,
+        )
 
 
-@probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), basis="reading", erratum="E-008")
+@probe(
+    "FH-L11",
+    "idno-without-livecode",
+    api="match",
+    operations=("matchIdno",),
+    basis="reading",
+    erratum="E-008",
+)
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks both 是)."""
     p.operation = "matchIdno"
@@ -434,12 +589,19 @@ def idno_without_livecode(p: ProbeContext) -> Any:
     exchange.body["faceData"].pop("videoType", None)
     where, code, meaning = p.code_of(p.send(exchange))
     if where == "http":
-        raise violation(f"Received: HTTP {code} for /idno without liveCode and videoType\n"
-                        "Expected: an envelope (errcode 是)", exchange=exchange)
+        raise violation(
+            f"Received: HTTP {code} for /idno without liveCode and videoType\n"
+            "Expected: an envelope (errcode 是)",
+            exchange=exchange,
+        )
     if str(code) == "0":
         return "E-008"
     if meaning is None or meaning.category in ("input", "liveness"):
-        raise observed("E-008", f"Received: errcode {code} for /idno without liveCode and videoType\n"
-                                "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
-                                "the service enforces the table's 是", exchange=exchange)
-    return None   # refused for another reason (throttled, the identity): nothing to tell
+        raise observed(
+            "E-008",
+            f"Received: errcode {code} for /idno without liveCode and videoType\n"
+            "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
+            "the service enforces the table's 是",
+            exchange=exchange,
+        )
+    return None  # refused for another reason (throttled, the identity): nothing to tell

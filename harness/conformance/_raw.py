@@ -24,11 +24,15 @@ class RawFailure:
     response: dict[str, Any] | None
     size: int = 0  # serialised request size: the smallest example of a bug is the one kept
     basis: str | None = None
-    schema_path: tuple[str, ...] | None = None  # where a response-schema failure is (to merge it into a rule)
+    schema_path: tuple[str, ...] | None = (
+        None  # where a response-schema failure is (to merge it into a rule)
+    )
 
 
 def exchange_size(exchange: Exchange) -> int:
     try:
-        return len(json.dumps(exchange.body, default=str)) + len(json.dumps(exchange.query, default=str))
+        return len(json.dumps(exchange.body, default=str)) + len(
+            json.dumps(exchange.query, default=str)
+        )
     except (TypeError, ValueError):
         return 0

@@ -33,10 +33,21 @@ _ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 class Violation(AssertionError):
     """Raised by a rule body; the registry wrapper turns it into a CheckFailed."""
 
-    def __init__(self, message: str, *, severity: Level | None = None, exchange: Any = None,
-                 reading: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        severity: Level | None = None,
+        exchange: Any = None,
+        reading: str | None = None,
+    ) -> None:
         super().__init__(message)
-        self.message, self.severity, self.exchange, self.reading = message, severity, exchange, reading
+        self.message, self.severity, self.exchange, self.reading = (
+            message,
+            severity,
+            exchange,
+            reading,
+        )
 
 
 def violation(message: str, *, severity: Level | None = None, exchange: Any = None) -> Violation:
@@ -63,9 +74,13 @@ class Rule:
     sends: int = 1  # how many sends a replay needs to show it (2 for run-history rules)
     doc: str = ""
     basis: Basis = "seed"
-    quote: str = ""            # the seed's words (seed), the norm (convention); readings quote in readings.yaml
-    observes: tuple[str, ...] = ()   # errata whose readings this rule tells apart
-    fields: tuple[str, ...] = ()     # response fields it owns: a schema failure there is this rule's finding
+    quote: str = (
+        ""  # the seed's words (seed), the norm (convention); readings quote in readings.yaml
+    )
+    observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
+    fields: tuple[
+        str, ...
+    ] = ()  # response fields it owns: a schema failure there is this rule's finding
 
     def applies_to(self, api: str, operation: str) -> bool:
         return api == self.api and (not self.operations or operation in self.operations)
@@ -89,7 +104,9 @@ class Registry:
         try:
             return self._by_id[rule_id]
         except KeyError:
-            raise KeyError(f"no rule {rule_id!r}; known: {', '.join(sorted(self._by_id))}") from None
+            raise KeyError(
+                f"no rule {rule_id!r}; known: {', '.join(sorted(self._by_id))}"
+            ) from None
 
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self._by_id
@@ -107,10 +124,22 @@ class Registry:
 RULES = Registry()
 
 
-def rule(rule_id: str, name: str, *, api: str, operations: tuple[str, ...] = (), severity: Level = "high",
-         erratum: str | None = None, sends: int = 1, kind: Kind = "rule", basis: Basis = "seed", quote: str = "",
-         observes: tuple[str, ...] = (), fields: tuple[str, ...] = (),
-         registry: Registry = RULES) -> Callable[[Callable[..., Any]], Callable[..., None]]:
+def rule(
+    rule_id: str,
+    name: str,
+    *,
+    api: str,
+    operations: tuple[str, ...] = (),
+    severity: Level = "high",
+    erratum: str | None = None,
+    sends: int = 1,
+    kind: Kind = "rule",
+    basis: Basis = "seed",
+    quote: str = "",
+    observes: tuple[str, ...] = (),
+    fields: tuple[str, ...] = (),
+    registry: Registry = RULES,
+) -> Callable[[Callable[..., Any]], Callable[..., None]]:
     """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``.
 
     A ``seed`` rule quotes the document; a ``convention`` rule is at most ``low``; a ``reading``
@@ -130,10 +159,24 @@ def rule(rule_id: str, name: str, *, api: str, operations: tuple[str, ...] = (),
     def decorate(fn: Callable[..., Any]) -> Callable[..., None]:
         entry: Rule
 
-        def failed(ctx: Any, message: str, severity: Level, basis_: Basis, exchange: Any,
-                   erratum_: str | None) -> CheckFailed:
-            return CheckFailed(rule_id=entry.id, check=entry.name, operation=_operation_of(ctx), message=message,
-                               severity=severity, erratum=erratum_, exchange=exchange, basis=basis_)
+        def failed(
+            ctx: Any,
+            message: str,
+            severity: Level,
+            basis_: Basis,
+            exchange: Any,
+            erratum_: str | None,
+        ) -> CheckFailed:
+            return CheckFailed(
+                rule_id=entry.id,
+                check=entry.name,
+                operation=_operation_of(ctx),
+                message=message,
+                severity=severity,
+                erratum=erratum_,
+                exchange=exchange,
+                basis=basis_,
+            )
 
         @functools.wraps(fn)
         def wrapped(ctx: Any, *args: Any) -> None:
@@ -142,29 +185,58 @@ def rule(rule_id: str, name: str, *, api: str, operations: tuple[str, ...] = (),
                 followed = fn(ctx, *args)
             except Violation as v:
                 if v.reading is None:
-                    raise failed(ctx, v.message, v.severity or entry.severity,
-                                 "seed" if entry.basis == "reading" else entry.basis,
-                                 v.exchange, entry.erratum) from None
+                    raise failed(
+                        ctx,
+                        v.message,
+                        v.severity or entry.severity,
+                        "seed" if entry.basis == "reading" else entry.basis,
+                        v.exchange,
+                        entry.erratum,
+                    ) from None
                 if log is not None:
                     log.observe(v.reading, "alternative", f"{_operation_of(ctx)}: {v.message}")
                     if log.mismatch(v.reading, "alternative"):
-                        raise failed(ctx, f"{v.message}\nRequired: the default reading of {v.reading} "
-                                          "(gate policy [readings])", v.severity or entry.severity, "reading",
-                                     v.exchange, v.reading) from None
+                        raise failed(
+                            ctx,
+                            f"{v.message}\nRequired: the default reading of {v.reading} "
+                            "(gate policy [readings])",
+                            v.severity or entry.severity,
+                            "reading",
+                            v.exchange,
+                            v.reading,
+                        ) from None
                 return
             for erratum_ in (followed,) if isinstance(followed, str) else (followed or ()):
                 if log is None:
                     continue
                 log.observe(erratum_, "default")
                 if log.mismatch(erratum_, "default"):
-                    raise failed(ctx, f"Received: an answer following the default reading of {erratum_}\n"
-                                      f"Required: the alternative reading (gate policy [readings])",
-                                 entry.severity, "reading", None, erratum_)
+                    raise failed(
+                        ctx,
+                        f"Received: an answer following the default reading of {erratum_}\n"
+                        f"Required: the alternative reading (gate policy [readings])",
+                        entry.severity,
+                        "reading",
+                        None,
+                        erratum_,
+                    )
 
-        entry = Rule(id=rule_id, name=name, kind=kind, api=api, fn=wrapped, operations=frozenset(operations),
-                     severity=severity, erratum=erratum, sends=sends,
-                     doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
-                     basis=basis, quote=quote, observes=observes, fields=fields)
+        entry = Rule(
+            id=rule_id,
+            name=name,
+            kind=kind,
+            api=api,
+            fn=wrapped,
+            operations=frozenset(operations),
+            severity=severity,
+            erratum=erratum,
+            sends=sends,
+            doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
+            basis=basis,
+            quote=quote,
+            observes=observes,
+            fields=fields,
+        )
         registry.add(entry)
         wrapped.rule = entry  # type: ignore[attr-defined]
         return wrapped

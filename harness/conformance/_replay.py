@@ -33,8 +33,14 @@ from ._tracker import RunTracker
 from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, no_answer
 
 
-def replay_finding(path: Path | Replay, *, target: str | None = None, config: Path | None = None,
-                   faces_dir: Path | None = None, contract: Contract | None = None) -> ReplayOutcome:
+def replay_finding(
+    path: Path | Replay,
+    *,
+    target: str | None = None,
+    config: Path | None = None,
+    faces_dir: Path | None = None,
+    contract: Contract | None = None,
+) -> ReplayOutcome:
     """Re-send the finding in ``path`` against ``target`` (default: the run's own target).
 
     ``faces_dir`` stands in for the run's ``--faces`` directory (recorded in the file), e.g. on
@@ -58,8 +64,15 @@ def replay_finding(path: Path | Replay, *, target: str | None = None, config: Pa
         return _judge(data, exchange, url, is_emulator, creds, contract, faces_dir)
 
 
-def _judge(data: Replay, exchange: Exchange, url: str, is_emulator: bool, creds: Credentials,
-           contract: Contract, faces_dir: Path | None = None) -> ReplayOutcome:
+def _judge(
+    data: Replay,
+    exchange: Exchange,
+    url: str,
+    is_emulator: bool,
+    creds: Credentials,
+    contract: Contract,
+    faces_dir: Path | None = None,
+) -> ReplayOutcome:
     name, rule_id, fid = data.check, data.rule_id or "", data.id
     pool = _pool(data, exchange, contract, faces_dir)
     try:
@@ -67,11 +80,26 @@ def _judge(data: Replay, exchange: Exchange, url: str, is_emulator: bool, creds:
     except InputError as exc:
         raise InputError(f"{data.path or fid}: {exc}") from None
     timeout_s = data.timeout_s or DEFAULT_TIMEOUT_S
-    schema = load_schema(contract.spec(exchange.api).raw, base_url=url, seed=0, examples=1, max_rps=None,
-                         request_timeout_s=timeout_s)
-    session = Session(contract=contract, api=exchange.api, creds=creds, tracker=RunTracker(contract),
-                      pool=pool, is_emulator=is_emulator, target=url,
-                      identity=_identity(is_emulator), raw_schema=schema.raw_schema, timeout_s=timeout_s)
+    schema = load_schema(
+        contract.spec(exchange.api).raw,
+        base_url=url,
+        seed=0,
+        examples=1,
+        max_rps=None,
+        request_timeout_s=timeout_s,
+    )
+    session = Session(
+        contract=contract,
+        api=exchange.api,
+        creds=creds,
+        tracker=RunTracker(contract),
+        pool=pool,
+        is_emulator=is_emulator,
+        target=url,
+        identity=_identity(is_emulator),
+        raw_schema=schema.raw_schema,
+        timeout_s=timeout_s,
+    )
     register(session)
     try:
         install(session, schema)
@@ -86,16 +114,22 @@ def _judge(data: Replay, exchange: Exchange, url: str, is_emulator: bool, creds:
             return _replay_envelope(fid, rule_id, exchange, operation, session)
         return _replay_builtin(fid, name, exchange, operation, session)
     except TRANSPORT_ERRORS as exc:  # a finding about the answer cannot be judged without one
-        raise TargetError(f"{fid}: the target gave no answer ({no_answer_kind(exc)}: {type(exc).__name__}), "
-                          "so the finding cannot be judged") from None
+        raise TargetError(
+            f"{fid}: the target gave no answer ({no_answer_kind(exc)}: {type(exc).__name__}), "
+            "so the finding cannot be judged"
+        ) from None
     except NoAnswer as exc:  # a probe's request, turned into a finding during a run
-        raise TargetError(f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "
-                          "so the finding cannot be judged") from None
+        raise TargetError(
+            f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "
+            "so the finding cannot be judged"
+        ) from None
     finally:
         unregister(session)
 
 
-def _pool(data: Replay, exchange: Exchange, contract: Contract, faces_dir: Path | None) -> PayloadPool:
+def _pool(
+    data: Replay, exchange: Exchange, contract: Contract, faces_dir: Path | None
+) -> PayloadPool:
     """The run's payload pool, with its ``--faces`` directory when the request used one of its images."""
     faces = faces_dir or data.faces
     wanted = any(name.startswith("faces:") for name in names_in(exchange.body))
@@ -121,11 +155,19 @@ def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Excha
     """A LIP request's liveCode is single-use: a replay asks validateData for a new one first."""
     body = exchange.body
     face = body.get("faceData") if isinstance(body, dict) else None
-    if not (isinstance(face, dict) and face.get("videoType") == "LIP" and isinstance(body.get("liveCode"), str)):
+    if not (
+        isinstance(face, dict)
+        and face.get("videoType") == "LIP"
+        and isinstance(body.get("liveCode"), str)
+    ):
         return exchange
     issue = session.contract.operation("liveCode")
-    probe = Exchange(api="match", operation="liveCode", method=issue.method.upper(), path=issue.path, body={})
-    case = to_case(probe, schema[issue.path][probe.method], creds=session.creds, contract=session.contract)
+    probe = Exchange(
+        api="match", operation="liveCode", method=issue.method.upper(), path=issue.path, body={}
+    )
+    case = to_case(
+        probe, schema[issue.path][probe.method], creds=session.creds, contract=session.contract
+    )
     answer = case.call(session=session.http)
     try:
         code = answer.json()["data"]["result"]["code"]
@@ -136,7 +178,9 @@ def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Excha
     return fresh
 
 
-def _replay_rule(fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+def _replay_rule(
+    fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session
+) -> ReplayOutcome:
     entry = RULES.get(rule_id)
     for _ in range(entry.sends):
         case, response = _send(exchange, operation, session)
@@ -144,22 +188,33 @@ def _replay_rule(fid: str, rule_id: str, exchange: Exchange, operation: Any, ses
             entry.fn(session.rule_context(case, exchange.operation), response, case)
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
-    return ReplayOutcome(fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)")
+    return ReplayOutcome(
+        fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)"
+    )
 
 
-def _replay_answered(fid: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+def _replay_answered(
+    fid: str, exchange: Exchange, operation: Any, session: Session
+) -> ReplayOutcome:
     """Send the request once more with the run's client timeout: does it get an answer now?"""
     try:
         _, response = _send(exchange, operation, session)
     except TRANSPORT_ERRORS as exc:
-        again = no_answer(exc, api=exchange.api, operation=exchange.operation, exchange=exchange,
-                          timeout_s=session.timeout_s)
+        again = no_answer(
+            exc,
+            api=exchange.api,
+            operation=exchange.operation,
+            exchange=exchange,
+            timeout_s=session.timeout_s,
+        )
         return ReplayOutcome(fid, ANSWERED, True, f"no answer: {again.message.splitlines()[0]}")
     return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {response.status_code}")
 
 
 def _replay_probe(fid: str, entry: Any, session: Session, schema: Any) -> ReplayOutcome:
-    ctx = ProbeContext(session=session, schema=schema, options=ProbeOptions(may_burst=session.is_emulator))
+    ctx = ProbeContext(
+        session=session, schema=schema, options=ProbeOptions(may_burst=session.is_emulator)
+    )
     try:
         entry.fn(ctx)
     except CheckFailed as failed:
@@ -167,7 +222,9 @@ def _replay_probe(fid: str, entry: Any, session: Session, schema: Any) -> Replay
     return ReplayOutcome(fid, entry.name, False, f"probe {entry.name} passes")
 
 
-def _replay_envelope(fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+def _replay_envelope(
+    fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session
+) -> ReplayOutcome:
     name = NEGATIVE_RULE[1] if rule_id == NEGATIVE_RULE[0] else POSITIVE_RULE[1]
     _, response = _send(exchange, operation, session)
     seen = verdict(session, response)
@@ -179,14 +236,21 @@ def _replay_envelope(fid: str, rule_id: str, exchange: Exchange, operation: Any,
     return ReplayOutcome(fid, name, failing, f"{code}: the request was {what}")
 
 
-def _replay_builtin(fid: str, name: str, exchange: Exchange, operation: Any, session: Session) -> ReplayOutcome:
+def _replay_builtin(
+    fid: str, name: str, exchange: Exchange, operation: Any, session: Session
+) -> ReplayOutcome:
     from schemathesis.checks import CHECKS, load_all_checks
     from schemathesis.core.failures import FailureGroup
 
     _, response = _send(exchange, operation, session)
     if name == "unsupported_method":
         ok = response.status_code == 405 and "allow" in response.headers
-        return ReplayOutcome(fid, name, not ok, f"HTTP {response.status_code}" + ("" if ok else ", expected 405 with Allow"))
+        return ReplayOutcome(
+            fid,
+            name,
+            not ok,
+            f"HTTP {response.status_code}" + ("" if ok else ", expected 405 with Allow"),
+        )
     load_all_checks()
     if name not in CHECKS.get_all_names():
         raise UsageError(f"replay file names check {name!r}, which this schemathesis does not have")

@@ -48,8 +48,13 @@ def operating_threshold(msg: Any) -> float | None:
     return float(found.group(1)) if found else None
 
 
-@rule("FH-J01", "gateway-envelope-consistent", api="jd", erratum="E-002",
-      quote='code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "code": "10000"')
+@rule(
+    "FH-J01",
+    "gateway-envelope-consistent",
+    api="jd",
+    erratum="E-002",
+    quote='code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "code": "10000"',
+)
 def gateway_envelope(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """The gateway code is a string; gateway success ("10000") carries the result (查询结果)."""
     body = _gateway(response)
@@ -57,23 +62,36 @@ def gateway_envelope(ctx: RuleContext, response: ResponseLike, case: Any) -> Non
         return
     code, ok = body.get("code"), ctx.contract.jd_success_code
     if not isinstance(code, str):
-        raise violation(f"Received: code={code!r}\nExpected: the gateway code as a string, e.g. {ok!r} (E-002)")
+        raise violation(
+            f"Received: code={code!r}\nExpected: the gateway code as a string, e.g. {ok!r} (E-002)"
+        )
     if code == ok and not isinstance(body.get("result"), dict):
-        raise violation(f"Received: gateway {code} with result={body.get('result')!r}\n"
-                        "Expected: the result object (查询结果) on gateway success")
+        raise violation(
+            f"Received: gateway {code} with result={body.get('result')!r}\n"
+            "Expected: the result object (查询结果) on gateway success"
+        )
 
 
-@rule("FH-J02", "gateway-code-in-table", api="jd", severity="medium",
-      quote="code string 1000 参见下方错误码-系统级错误码; 1.系统级错误码 详见返回码")
+@rule(
+    "FH-J02",
+    "gateway-code-in-table",
+    api="jd",
+    severity="medium",
+    quote="code string 1000 参见下方错误码-系统级错误码; 1.系统级错误码 详见返回码",
+)
 def gateway_code_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """Every gateway code is in JD's published return-code table."""
     body = _gateway(response)
     code = body.get("code") if body else None
     if isinstance(code, str) and ctx.code("gateway", code) is None:
-        raise violation(f"Received: gateway code {code}\nExpected: a code of JD's return-code table")
+        raise violation(
+            f"Received: gateway code {code}\nExpected: a code of JD's return-code table"
+        )
 
 
-@rule("FH-J03", "gateway-msg-matches-code", api="jd", severity="low", basis="reading", erratum="E-040")
+@rule(
+    "FH-J03", "gateway-msg-matches-code", api="jd", severity="low", basis="reading", erratum="E-040"
+)
 def gateway_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the contract)."""
     body = _gateway(response)
@@ -83,9 +101,12 @@ def gateway_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any
     if meaning is None or not isinstance(msg, str) or code == ctx.contract.jd_success_code:
         return None
     if not _same_text(msg, meaning):
-        raise observed("E-040", f"Received: gateway {code} with msg {msg[:80]!r}\n"
-                                f"Default reading: msg beginning with {meaning.msg_prefix!r} (JD's tables word it "
-                                "in several ways; the code is the contract)")
+        raise observed(
+            "E-040",
+            f"Received: gateway {code} with msg {msg[:80]!r}\n"
+            f"Default reading: msg beginning with {meaning.msg_prefix!r} (JD's tables word it "
+            "in several ways; the code is the contract)",
+        )
     return "E-040"
 
 
@@ -99,16 +120,30 @@ def _same_text(msg: str, meaning: Any) -> bool:
     return any(have.startswith(w.translate(_PUNCT)) for w in wanted if w)
 
 
-@rule("FH-J04", "business-code-in-table", api="jd", quote="2.业务错误码 (the table of result.code values)")
+@rule(
+    "FH-J04",
+    "business-code-in-table",
+    api="jd",
+    quote="2.业务错误码 (the table of result.code values)",
+)
 def business_code_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """Every business code (result.code) is in the document's table."""
     result = _business(ctx, response)
     code = _int(result.get("code")) if result else None
     if code is not None and ctx.code("business", code) is None:
-        raise violation(f"Received: result.code {code}\nExpected: a code of the document's 业务错误码 table")
+        raise violation(
+            f"Received: result.code {code}\nExpected: a code of the document's 业务错误码 table"
+        )
 
 
-@rule("FH-J05", "business-msg-matches-code", api="jd", severity="low", basis="reading", erratum="E-027")
+@rule(
+    "FH-J05",
+    "business-msg-matches-code",
+    api="jd",
+    severity="low",
+    basis="reading",
+    erratum="E-027",
+)
 def business_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Whether result.msg begins with the table's text for its code ("success" for code 0; E-027)."""
     result = _business(ctx, response)
@@ -119,15 +154,23 @@ def business_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: An
         return None
     allowed = ("success", meaning.msg_prefix) if code == 0 else (meaning.msg_prefix,)
     if code == 0 and msg.startswith(allowed):
-        return None   # "success" for 0 is the table's word under any wording of the errors
+        return None  # "success" for 0 is the table's word under any wording of the errors
     if not msg.startswith(allowed):
-        raise observed("E-027", f"Received: result.code {code} with msg {msg[:80]!r}\n"
-                                f"Default reading: msg beginning with {' or '.join(repr(a) for a in allowed)} (E-027)")
+        raise observed(
+            "E-027",
+            f"Received: result.code {code} with msg {msg[:80]!r}\n"
+            f"Default reading: msg beginning with {' or '.join(repr(a) for a in allowed)} (E-027)",
+        )
     return "E-027"
 
 
-@rule("FH-J06", "thresholds-fall", api="jd", erratum="E-004",
-      quote='e4 误识率为万分之一的阈值 ... e7 误识率为千万分之一的阈值; example "e5": 1.092, "e6": 1.0403, "e7": 0.9829, "e4": 1.1477')
+@rule(
+    "FH-J06",
+    "thresholds-fall",
+    api="jd",
+    erratum="E-004",
+    quote='e4 误识率为万分之一的阈值 ... e7 误识率为千万分之一的阈值; example "e5": 1.092, "e6": 1.0403, "e7": 0.9829, "e4": 1.1477',
+)
 def thresholds_fall(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """Distance thresholds fall as the false-accept rate gets stricter: e4 > e5 > e6 > e7."""
     result = _business(ctx, response)
@@ -143,8 +186,13 @@ def thresholds_fall(ctx: RuleContext, response: ResponseLike, case: Any) -> None
         raise violation(f"Received: {shown}\nExpected: {' > '.join(keys)} (E-004)")
 
 
-@rule("FH-J07", "result-follows-threshold", api="jd", erratum="E-004",
-      quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false", "code": 1155; 0 成功')
+@rule(
+    "FH-J07",
+    "result-follows-threshold",
+    api="jd",
+    erratum="E-004",
+    quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false", "code": 1155; 0 成功',
+)
 def result_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """result is true exactly when score reaches the operating threshold; code 0 with true, 1155 with false."""
     result = _business(ctx, response)
@@ -153,19 +201,30 @@ def result_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any
     verdict, code = result["result"], _int(result.get("code"))
     not_same = ctx.contract.jd_not_same_person_code
     if code == 0 and not verdict or code == not_same and verdict:
-        raise violation(f"Received: result.code {code} with result={str(verdict).lower()}\n"
-                        f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)")
+        raise violation(
+            f"Received: result.code {code} with result={str(verdict).lower()}\n"
+            f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)"
+        )
     score = parse_score(result.get("score"))
     limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold
     if score is None or limit is None or abs(score - limit) < _EPS or not 0.0 <= score <= 1.0:
-        return   # a score outside [0, 1] is FH-J08's finding
+        return  # a score outside [0, 1] is FH-J08's finding
     if verdict != (score >= limit):
-        raise violation(f"Received: score={score:.7f}, result={str(verdict).lower()}\n"
-                        f"Expected: result={str(score >= limit).lower()} at operating threshold {limit} (E-004)")
+        raise violation(
+            f"Received: score={score:.7f}, result={str(verdict).lower()}\n"
+            f"Expected: result={str(score >= limit).lower()} at operating threshold {limit} (E-004)"
+        )
 
 
-@rule("FH-J08", "jd-score-in-range", api="jd", erratum="E-004", severity="medium",
-      quote='score Float 0.70605 得分; example "score": 0.7060586214065552', fields=("result.score",))
+@rule(
+    "FH-J08",
+    "jd-score-in-range",
+    api="jd",
+    erratum="E-004",
+    severity="medium",
+    quote='score Float 0.70605 得分; example "score": 0.7060586214065552',
+    fields=("result.score",),
+)
 def jd_score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """score is a similarity in [0, 1]."""
     result = _business(ctx, response)
@@ -176,8 +235,14 @@ def jd_score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> No
         raise violation(f"Received: score={score!r}\nExpected: a number in [0, 1] (E-004)")
 
 
-@rule("FH-J09", "similarity-in-range", api="jd", erratum="E-005", quote="similarity Integer 76 个图片相似度(百分制)",
-      fields=("result.similarity",))
+@rule(
+    "FH-J09",
+    "similarity-in-range",
+    api="jd",
+    erratum="E-005",
+    quote="similarity Integer 76 个图片相似度(百分制)",
+    fields=("result.similarity",),
+)
 def similarity_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """similarity is an integer percentage 0..100."""
     result = _business(ctx, response)
@@ -188,17 +253,26 @@ def similarity_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> 
         raise violation(f"Received: similarity={value!r}\nExpected: an integer 0..100 (E-005)")
 
 
-@rule("FH-J10", "similarity-monotone", api="jd", erratum="E-005", sends=2, severity="medium",
-      quote="similarity 个图片相似度(百分制); score 得分 (two measures of one likeness)")
+@rule(
+    "FH-J10",
+    "similarity-monotone",
+    api="jd",
+    erratum="E-005",
+    sends=2,
+    severity="medium",
+    quote="similarity 个图片相似度(百分制); score 得分 (two measures of one likeness)",
+)
 def similarity_monotone(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """similarity never falls when score rises (across the run)."""
     conflict = ctx.facts.similarity_conflict
     result = _business(ctx, response)
     if conflict is None or not result:
         return
-    raise violation(f"Received: score={result.get('score')}, similarity={result.get('similarity')}; "
-                    f"earlier score={conflict[0]}, similarity={conflict[1]}\n"
-                    "Expected: similarity non-decreasing in score (E-005)")
+    raise violation(
+        f"Received: score={result.get('score')}, similarity={result.get('similarity')}; "
+        f"earlier score={conflict[0]}, similarity={conflict[1]}\n"
+        "Expected: similarity non-decreasing in score (E-005)"
+    )
 
 
 @rule("FH-J11", "serialno-echoed", api="jd", severity="medium", basis="reading", erratum="E-041")
@@ -207,16 +281,31 @@ def serialno_echoed(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     result = _business(ctx, response)
     request = body_of(case)
     sent = request.get("serialNo") if isinstance(request, dict) else None
-    if not result or not isinstance(sent, str) or not _SERIAL.match(sent) or result.get("serialNo") is None:
+    if (
+        not result
+        or not isinstance(sent, str)
+        or not _SERIAL.match(sent)
+        or result.get("serialNo") is None
+    ):
         return None
     if result.get("serialNo") != sent:
-        raise observed("E-041", f"Received: result.serialNo={str(result.get('serialNo'))[:64]!r}\n"
-                                f"Default reading: {sent!r}, the request's serialNo echoed (E-041)")
+        raise observed(
+            "E-041",
+            f"Received: result.serialNo={str(result.get('serialNo'))[:64]!r}\n"
+            f"Default reading: {sent!r}, the request's serialNo echoed (E-041)",
+        )
     return "E-041"
 
 
-@rule("FH-J12", "remaintimes-counts-down", api="jd", erratum="E-028", sends=2, observes=("E-028",),
-      quote="remainTimes long 1305 剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1")
+@rule(
+    "FH-J12",
+    "remaintimes-counts-down",
+    api="jd",
+    erratum="E-028",
+    sends=2,
+    observes=("E-028",),
+    quote="remainTimes long 1305 剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
+)
 def remaintimes_counts_down(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly one is E-028."""
     body = _gateway(response)
@@ -226,27 +315,44 @@ def remaintimes_counts_down(ctx: RuleContext, response: ResponseLike, case: Any)
     if now is None:
         return None
     if now < -1:
-        raise violation(f"Received: remainTimes={now}\nExpected: -1 (unlimited) or a count >= 0 (E-028)")
+        raise violation(
+            f"Received: remainTimes={now}\nExpected: -1 (unlimited) or a count >= 0 (E-028)"
+        )
     if before is None:
         return None
     if before == 0:
-        raise violation("Received: gateway success after remainTimes reached 0\n"
-                        "Expected: 10040 (free) or 10010 (paid) once no calls remain (E-028)")
+        raise violation(
+            "Received: gateway success after remainTimes reached 0\n"
+            "Expected: 10040 (free) or 10010 (paid) once no calls remain (E-028)"
+        )
     if before == -1:
         if now != -1:
-            raise violation(f"Received: remainTimes={now} after -1\nExpected: -1 (无限制时为-1) stays -1")
+            raise violation(
+                f"Received: remainTimes={now} after -1\nExpected: -1 (无限制时为-1) stays -1"
+            )
         return None
     if now >= before:
-        raise violation(f"Received: remainTimes={now} after {before}\n"
-                        "Expected: fewer calls remaining after a counted call (剩余调用次数)")
+        raise violation(
+            f"Received: remainTimes={now} after {before}\n"
+            "Expected: fewer calls remaining after a counted call (剩余调用次数)"
+        )
     if now != before - 1:
-        raise observed("E-028", f"Received: remainTimes={now} after {before}\n"
-                                f"Default reading: {before - 1} (one per call; a shared appkey falls faster)")
+        raise observed(
+            "E-028",
+            f"Received: remainTimes={now} after {before}\n"
+            f"Default reading: {before - 1} (one per call; a shared appkey falls faster)",
+        )
     return "E-028"
 
 
-@rule("FH-J13", "result-timestamp-ms", api="jd", severity="medium", erratum="E-029",
-      quote='timestamp long 时间戳; example "timestamp": 1627977407152')
+@rule(
+    "FH-J13",
+    "result-timestamp-ms",
+    api="jd",
+    severity="medium",
+    erratum="E-029",
+    quote='timestamp long 时间戳; example "timestamp": 1627977407152',
+)
 def result_timestamp_ms(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """result.timestamp is milliseconds since the epoch, close to now."""
     result = _business(ctx, response)
@@ -254,11 +360,15 @@ def result_timestamp_ms(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     if stamp is None:
         return
     if abs(stamp - time.time() * 1000) > _DAY_MS:
-        raise violation(f"Received: result.timestamp={stamp}\nExpected: milliseconds since the epoch, "
-                        "within a day of now (E-029)")
+        raise violation(
+            f"Received: result.timestamp={stamp}\nExpected: milliseconds since the epoch, "
+            "within a day of now (E-029)"
+        )
 
 
-@rule("FH-J14", "jd-optional-parts-sent", api="jd", severity="low", basis="reading", erratum="E-023")
+@rule(
+    "FH-J14", "jd-optional-parts-sent", api="jd", severity="low", basis="reading", erratum="E-023"
+)
 def jd_optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is empty)."""
@@ -268,15 +378,21 @@ def jd_optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) 
         return None
     if code != ctx.contract.jd_success_code:
         if "result" in body and body["result"] is None:  # type: ignore[operator,index]
-            raise observed("E-023", f"Received: gateway {code} with \"result\": null\n"
-                                    "Default reading: no result part on a gateway error")
+            raise observed(
+                "E-023",
+                f'Received: gateway {code} with "result": null\n'
+                "Default reading: no result part on a gateway error",
+            )
         return "E-023"
     result = body.get("result")  # type: ignore[union-attr]
     business = _int(result.get("code")) if isinstance(result, dict) else None
     if business is None or business in (0, ctx.contract.jd_not_same_person_code):
         return None
     if "serialNo" not in result and "timestamp" not in result:  # type: ignore[operator]
-        raise observed("E-023", f"Received: business code {business} whose result holds only "
-                                f"{', '.join(sorted(result))}\n"  # type: ignore[arg-type]
-                                "Default reading: serialNo and timestamp beside code and msg")
+        raise observed(
+            "E-023",
+            f"Received: business code {business} whose result holds only "
+            f"{', '.join(sorted(result))}\n"  # type: ignore[arg-type]
+            "Default reading: serialNo and timestamp beside code and msg",
+        )
     return "E-023"

@@ -39,10 +39,16 @@ _ERRCODE = "errcode | Num | 是 | 0交易成功 其它为异常情况"
 _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
 
 
-@rule("FH-M01", "envelope-consistent", api="match", operations=_ENVELOPE_OPS, severity="high",
-      fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
-      quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; result | 是",
-      observes=("E-039", "E-013"))
+@rule(
+    "FH-M01",
+    "envelope-consistent",
+    api="match",
+    operations=_ENVELOPE_OPS,
+    severity="high",
+    fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
+    quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; result | 是",
+    observes=("E-039", "E-013"),
+)
 def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status and traceNo.
 
@@ -55,52 +61,99 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
         return None
     errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool):
-        raise violation(f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer ({_ERRCODE})")
+        raise violation(
+            f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer ({_ERRCODE})"
+        )
     data = body.get("data")
     if errcode != 0:
         errmsg = body.get("errmsg")
         if not isinstance(errmsg, str) or not errmsg.strip():
-            raise violation(f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
-                            f"Expected: a non-empty errmsg whenever errcode is not 0 ({_ERRMSG})")
-        if isinstance(data, dict) and data.get("status") == "SUCCESS" and data.get("result") is not None:
-            raise violation(f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
-                            "Expected: no business success in an answer whose errcode says 异常 (" + _ERRCODE + ")",
-                            severity="medium")
-        meaning = ctx.code("errcode", errcode)   # a business failure refused by errcode: E-039's default
-        return "E-039" if meaning is not None and meaning.category in ("business", "image_quality") else None
+            raise violation(
+                f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
+                f"Expected: a non-empty errmsg whenever errcode is not 0 ({_ERRMSG})"
+            )
+        if (
+            isinstance(data, dict)
+            and data.get("status") == "SUCCESS"
+            and data.get("result") is not None
+        ):
+            raise violation(
+                f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
+                "Expected: no business success in an answer whose errcode says 异常 ("
+                + _ERRCODE
+                + ")",
+                severity="medium",
+            )
+        meaning = ctx.code(
+            "errcode", errcode
+        )  # a business failure refused by errcode: E-039's default
+        return (
+            "E-039"
+            if meaning is not None and meaning.category in ("business", "image_quality")
+            else None
+        )
     if not isinstance(data, dict):
-        raise violation("Received: errcode=0 without a data object\n"
-                        "Expected: data with status and traceNo (both 是 in the document)")
+        raise violation(
+            "Received: errcode=0 without a data object\n"
+            "Expected: data with status and traceNo (both 是 in the document)"
+        )
     status, trace, result = data.get("status"), data.get("traceNo"), data.get("result")
     if not isinstance(trace, str) or not trace:
-        raise violation(f"Received: errcode=0 with traceNo={trace!r}\nExpected: a non-empty traceNo (是)")
+        raise violation(
+            f"Received: errcode=0 with traceNo={trace!r}\nExpected: a non-empty traceNo (是)"
+        )
     if not isinstance(status, str) or not status:
-        raise violation(f"Received: errcode=0 with status={status!r}\nExpected: a status string (是)")
+        raise violation(
+            f"Received: errcode=0 with status={status!r}\nExpected: a status string (是)"
+        )
     request = body_of(case)
-    asked_async = ctx.operation in _COMPARE_OPS and isinstance(request, dict) and request.get("async") is True
+    asked_async = (
+        ctx.operation in _COMPARE_OPS and isinstance(request, dict) and request.get("async") is True
+    )
     if status == "SUCCESS":
         if not isinstance(result, dict):
-            raise violation("Received: errcode=0, status SUCCESS, no result\n"
-                            "Expected: result (业务结果, 是) on business success")
+            raise violation(
+                "Received: errcode=0, status SUCCESS, no result\n"
+                "Expected: result (业务结果, 是) on business success"
+            )
         if ctx.operation == "liveCode" and not result.get("code"):
-            raise violation("Received: validateData success without result.code\nExpected: result.code (是)")
+            raise violation(
+                "Received: validateData success without result.code\nExpected: result.code (是)"
+            )
         if asked_async:
-            raise observed("E-013", "Received: async=true answered at once with status SUCCESS and a result\n"
-                                    "Default reading: PROCESSING now, the result later (E-013)")
-        return "E-013" if ctx.operation == "asyncResult" else None   # a success fits either reading of E-039
+            raise observed(
+                "E-013",
+                "Received: async=true answered at once with status SUCCESS and a result\n"
+                "Default reading: PROCESSING now, the result later (E-013)",
+            )
+        return (
+            "E-013" if ctx.operation == "asyncResult" else None
+        )  # a success fits either reading of E-039
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
         return "E-013"
     if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
-        raise violation(f"Received: errcode=0, status {status!r} with a positive result {str(result)[:80]}\n"
-                        "Expected: a positive business result only with status SUCCESS (“SUCCESS”为业务成功)",
-                        severity="medium")
-    raise observed("E-039", f"Received: errcode=0 with data.status={status!r}\n"
-                            "Default reading: errcode 0 comes with SUCCESS (PROCESSING for async); "
-                            "the two-level reading allows a business failure under errcode 0 (E-039)")
+        raise violation(
+            f"Received: errcode=0, status {status!r} with a positive result {str(result)[:80]}\n"
+            "Expected: a positive business result only with status SUCCESS (“SUCCESS”为业务成功)",
+            severity="medium",
+        )
+    raise observed(
+        "E-039",
+        f"Received: errcode=0 with data.status={status!r}\n"
+        "Default reading: errcode 0 comes with SUCCESS (PROCESSING for async); "
+        "the two-level reading allows a business failure under errcode 0 (E-039)",
+    )
 
 
-@rule("FH-M02", "success-follows-threshold", api="match", operations=_COMPARE_OPS, basis="reading",
-      erratum="E-011", quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片")
+@rule(
+    "FH-M02",
+    "success-follows-threshold",
+    api="match",
+    operations=_COMPARE_OPS,
+    basis="reading",
+    erratum="E-011",
+    quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
+)
 def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
@@ -117,24 +170,40 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
     threshold = ctx.contract.success_threshold(ctx.operation)
     score = parse_score(result.get("score"))
     if ctx.operation == "matchIdno" and success and result.get("score") is None:
-        raise violation("Received: success='true' without a score\n"
-                        "Expected: a score when verification passes (score: 验证通过时返回)", severity="medium")
+        raise violation(
+            "Received: success='true' without a score\n"
+            "Expected: a score when verification passes (score: 验证通过时返回)",
+            severity="medium",
+        )
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
     if score is None or not low <= score <= high:
-        return None   # a score outside 0..100 is FH-M04's finding, not a reading
-    if success == (score >= threshold):   # only /match "false" below 80 contradicts the other reading
+        return None  # a score outside 0..100 is FH-M04's finding, not a reading
+    if success == (
+        score >= threshold
+    ):  # only /match "false" below 80 contradicts the other reading
         return "E-011" if ctx.operation == "match" and not success else None
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:
-        raise violation(f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold reading "
-                        f"and 'false' (人脸比对出错) comes without a passing score under any reading (E-011)")
-    raise observed("E-011", f"Received: {shown}\nDefault reading: success='{'true' if score >= threshold else 'false'}' "
-                            f"({ctx.operation} threshold {threshold:g}); the service follows another reading (E-011)")
+        raise violation(
+            f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold reading "
+            f"and 'false' (人脸比对出错) comes without a passing score under any reading (E-011)"
+        )
+    raise observed(
+        "E-011",
+        f"Received: {shown}\nDefault reading: success='{'true' if score >= threshold else 'false'}' "
+        f"({ctx.operation} threshold {threshold:g}); the service follows another reading (E-011)",
+    )
 
 
-@rule("FH-M03", "score-is-decimal-string", api="match", operations=_COMPARE_OPS, erratum="E-007",
-      quote="success | String | 否; score | String | 否 | 匹配分数; example \"score\":\"99\"",
-      fields=("data.result.success", "data.result.score"))
+@rule(
+    "FH-M03",
+    "score-is-decimal-string",
+    api="match",
+    operations=_COMPARE_OPS,
+    erratum="E-007",
+    quote='success | String | 否; score | String | 否 | 匹配分数; example "score":"99"',
+    fields=("data.result.success", "data.result.score"),
+)
 def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """success is the string "true"/"false" and score a decimal string, as documented."""
     body = _envelope(response)
@@ -143,15 +212,27 @@ def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any)
         return
     success = result.get("success")
     if success is not None and success not in ("true", "false"):
-        raise violation(f"Received: success={success!r} ({type(success).__name__})\n"
-                        "Expected: the string 'true' or 'false' (E-007)")
+        raise violation(
+            f"Received: success={success!r} ({type(success).__name__})\n"
+            "Expected: the string 'true' or 'false' (E-007)"
+        )
     score = result.get("score")
     if score is not None and not (isinstance(score, str) and _DECIMAL.match(score)):
-        raise violation(f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string (E-007)")
+        raise violation(
+            f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string (E-007)"
+        )
 
 
-@rule("FH-M04", "score-in-range", api="match", operations=_COMPARE_OPS, erratum="E-007", severity="medium",
-      quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)", fields=("data.result.score",))
+@rule(
+    "FH-M04",
+    "score-in-range",
+    api="match",
+    operations=_COMPARE_OPS,
+    erratum="E-007",
+    severity="medium",
+    quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)",
+    fields=("data.result.score",),
+)
 def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """score lies in the documented range 0..100."""
     body = _envelope(response)
@@ -164,8 +245,14 @@ def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
         raise violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")  # type: ignore[union-attr]
 
 
-@rule("FH-M05", "traceno-unique", api="match", operations=("match", "matchIdno", "liveCode"), sends=2,
-      quote="traceNo | String | 是 | 当前业务的唯一id")
+@rule(
+    "FH-M05",
+    "traceno-unique",
+    api="match",
+    operations=("match", "matchIdno", "liveCode"),
+    sends=2,
+    quote="traceNo | String | 是 | 当前业务的唯一id",
+)
 def traceno_unique(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """Every answered request has its own traceNo (当前业务的唯一id)."""
     body = _envelope(response)
@@ -173,8 +260,10 @@ def traceno_unique(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     if not body or body.get("errcode") != 0 or not isinstance(data, dict):
         return
     if ctx.facts.trace_seen:
-        raise violation(f"Received: traceNo {data.get('traceNo')!r}, already returned earlier in this run\n"
-                        "Expected: a traceNo unique to each request")
+        raise violation(
+            f"Received: traceNo {data.get('traceNo')!r}, already returned earlier in this run\n"
+            "Expected: a traceNo unique to each request"
+        )
 
 
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
@@ -185,13 +274,18 @@ def errcode_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> Any
     if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
         return None
     if ctx.code("errcode", errcode) is None:
-        raise observed("E-014", f"Received: errcode {errcode} ({str(body.get('errmsg'))[:60]!r})\n"  # type: ignore[union-attr]
-                                "Default reading: a code of specs/codes.yaml; this is an error answer of unknown "
-                                "category (give the service's table with --codes FILE)")
+        raise observed(
+            "E-014",
+            f"Received: errcode {errcode} ({str(body.get('errmsg'))[:60]!r})\n"  # type: ignore[union-attr]
+            "Default reading: a code of specs/codes.yaml; this is an error answer of unknown "
+            "category (give the service's table with --codes FILE)",
+        )
     return "E-014"
 
 
-@rule("FH-M07", "errmsg-matches-code", api="match", severity="low", basis="reading", erratum="E-014")
+@rule(
+    "FH-M07", "errmsg-matches-code", api="match", severity="low", basis="reading", erratum="E-014"
+)
 def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
     body = _envelope(response)
@@ -203,12 +297,17 @@ def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     if meaning is None or not isinstance(errmsg, str):
         return None
     if not errmsg.startswith(meaning.msg_prefix):
-        raise observed("E-014", f"Received: errcode {errcode} with errmsg {errmsg[:80]!r}\n"
-                                f"Default reading: errmsg beginning with {meaning.msg_prefix!r}")
+        raise observed(
+            "E-014",
+            f"Received: errcode {errcode} with errmsg {errmsg[:80]!r}\n"
+            f"Default reading: errmsg beginning with {meaning.msg_prefix!r}",
+        )
     return "E-014"
 
 
-@rule("FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006")
+@rule(
+    "FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006"
+)
 def optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them out.
 
@@ -220,9 +319,15 @@ def optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     if not isinstance(errcode, int) or isinstance(errcode, bool):
         return None
     if errcode == 0 and body.get("errmsg") is None:  # type: ignore[union-attr]
-        raise observed("E-006", "Received: errcode 0 without errmsg\n"
-                                "Default reading: errmsg 'SUCCESS' as the examples have it (errmsg 否)")
+        raise observed(
+            "E-006",
+            "Received: errcode 0 without errmsg\n"
+            "Default reading: errmsg 'SUCCESS' as the examples have it (errmsg 否)",
+        )
     if errcode != 0 and "data" in body and body["data"] is None:  # type: ignore[operator,index]
-        raise observed("E-006", f"Received: errcode {errcode} with \"data\": null\n"
-                                "Default reading: no data part in an error answer (data -)")
+        raise observed(
+            "E-006",
+            f'Received: errcode {errcode} with "data": null\n'
+            "Default reading: no data part in an error answer (data -)",
+        )
     return "E-006"

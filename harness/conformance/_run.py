@@ -102,8 +102,12 @@ def run_conformance(
         ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
-    if request_timeout_s is not None and not (math.isfinite(request_timeout_s) and request_timeout_s > 0):
-        raise UsageError(f"request timeout {request_timeout_s:g} s: expected a positive number of seconds")
+    if request_timeout_s is not None and not (
+        math.isfinite(request_timeout_s) and request_timeout_s > 0
+    ):
+        raise UsageError(
+            f"request timeout {request_timeout_s:g} s: expected a positive number of seconds"
+        )
     if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
         raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
     settings = settings or ConformanceSettings()
@@ -111,7 +115,11 @@ def run_conformance(
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
     if max_requests is None:
         max_requests = EMULATOR_MAX_REQUESTS if is_emulator else URL_DEFAULT_MAX_REQUESTS
-    extensions = include_extensions if include_extensions is not None else (is_emulator or settings.include_extensions)
+    extensions = (
+        include_extensions
+        if include_extensions is not None
+        else (is_emulator or settings.include_extensions)
+    )
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     out_dir = prepare_out_dir(out_dir)
     contract = contract or load_contract()
@@ -126,23 +134,52 @@ def run_conformance(
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
-    metrics: dict[str, Any] = {"apis": {}, "seed": seed, "examples": examples, "max_rps": max_rps,
-                               "max_requests": max_requests, "phases": list(phases), "request_timeout_s": timeout_s,
-                               "max_seconds": max_seconds}
+    metrics: dict[str, Any] = {
+        "apis": {},
+        "seed": seed,
+        "examples": examples,
+        "max_rps": max_rps,
+        "max_requests": max_requests,
+        "phases": list(phases),
+        "request_timeout_s": timeout_s,
+        "max_seconds": max_seconds,
+    }
     share = max_requests // len(apis)
     for name in apis:
         if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
             break
         session_started = tracker.requests
-        schema = load_schema(contract.spec(name).raw, base_url=target_url, seed=seed, examples=examples,
-                             max_rps=max_rps, max_response_time_s=_seconds(settings.max_response_time_ms),
-                             phases=phases, request_timeout_s=timeout_s)
+        schema = load_schema(
+            contract.spec(name).raw,
+            base_url=target_url,
+            seed=seed,
+            examples=examples,
+            max_rps=max_rps,
+            max_response_time_s=_seconds(settings.max_response_time_ms),
+            phases=phases,
+            request_timeout_s=timeout_s,
+        )
         if not extensions:
-            schema = schema.exclude(operation_id=[op.operation_id for op in contract.spec(name).operations.values()
-                                                  if op.extension])
-        session = Session(contract=contract, api=name, creds=credentials, tracker=tracker, pool=pool,
-                          is_emulator=is_emulator, target=target_url, identity=identity,
-                          raw_schema=schema.raw_schema, timeout_s=timeout_s, readings=readings)
+            schema = schema.exclude(
+                operation_id=[
+                    op.operation_id
+                    for op in contract.spec(name).operations.values()
+                    if op.extension
+                ]
+            )
+        session = Session(
+            contract=contract,
+            api=name,
+            creds=credentials,
+            tracker=tracker,
+            pool=pool,
+            is_emulator=is_emulator,
+            target=target_url,
+            identity=identity,
+            raw_schema=schema.raw_schema,
+            timeout_s=timeout_s,
+            readings=readings,
+        )
         register(session)
         try:
             install(session, schema)
@@ -153,41 +190,86 @@ def run_conformance(
             tracker.on_budget = None
             tracker.set_cap(share - (tracker.requests - session_started))
             note(f"{name}: probes")
-            probed, probe_checks, skipped = ([], [], ["interrupted"]) if interrupt.requested() else \
-                _run_probes(session, schema, settings, extensions, max_rps)
+            probed, probe_checks, skipped = (
+                ([], [], ["interrupted"])
+                if interrupt.requested()
+                else _run_probes(session, schema, settings, extensions, max_rps)
+            )
         finally:
             unregister(session)
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)
-        metrics["apis"][name] = {"requests": tracker.requests - session_started,
-                                 "engine_seconds": round(outcome.seconds, 3), "stop_reason": outcome.stop_reason,
-                                 "engine_errors": outcome.errors[:20], "probes_skipped": skipped}
-    target = {"kind": "emulator", "breaks": list(emulator_breaks)} if is_emulator else {"kind": "url", "url": target_url}
+        metrics["apis"][name] = {
+            "requests": tracker.requests - session_started,
+            "engine_seconds": round(outcome.seconds, 3),
+            "stop_reason": outcome.stop_reason,
+            "engine_errors": outcome.errors[:20],
+            "probes_skipped": skipped,
+        }
+    target = (
+        {"kind": "emulator", "breaks": list(emulator_breaks)}
+        if is_emulator
+        else {"kind": "url", "url": target_url}
+    )
     secrets = [*credentials.secrets(), contract.jd_fixed_fields.get("appAuthorityKey", "")]
-    findings = build_findings(raws, seed=seed, out_dir=out_dir, target=target, secrets=secrets, pool=pool,
-                              faces_dir=faces_dir, timeout_s=timeout_s)
+    findings = build_findings(
+        raws,
+        seed=seed,
+        out_dir=out_dir,
+        target=target,
+        secrets=secrets,
+        pool=pool,
+        faces_dir=faces_dir,
+        timeout_s=timeout_s,
+    )
     checks = _mark_failed(checks, findings)
-    metrics.update(requests=tracker.requests, by_operation=dict(tracker.by_operation), codes=dict(tracker.codes),
-                   budget_exhausted=tracker.budget_hit, time_budget_spent=tracker.time_hit, findings=len(findings),
-                   readings=readings.to_dict())
+    metrics.update(
+        requests=tracker.requests,
+        by_operation=dict(tracker.by_operation),
+        codes=dict(tracker.codes),
+        budget_exhausted=tracker.budget_hit,
+        time_budget_spent=tracker.time_hit,
+        findings=len(findings),
+        readings=readings.to_dict(),
+    )
     finished = datetime.now(UTC)
     result = ConformanceSuiteResult(
-        name="conformance", status=derive_status(findings), findings=findings, checks=checks, metrics=metrics,
-        started_at=started, finished_at=finished, duration_s=round(time.monotonic() - clock, 3), seed=seed)
-    write_outputs(result, out_dir, target_label="emulator" if is_emulator else target_url, secrets=secrets,
-                  errata=readings.errata(contract))
+        name="conformance",
+        status=derive_status(findings),
+        findings=findings,
+        checks=checks,
+        metrics=metrics,
+        started_at=started,
+        finished_at=finished,
+        duration_s=round(time.monotonic() - clock, 3),
+        seed=seed,
+    )
+    write_outputs(
+        result,
+        out_dir,
+        target_label="emulator" if is_emulator else target_url,
+        secrets=secrets,
+        errata=readings.errata(contract),
+    )
     return result
 
 
-def validate_options(api: str, examples: int, max_rps: float | None, max_requests: int | None,
-                  phases: tuple[str, ...]) -> tuple[str, ...]:
+def validate_options(
+    api: str,
+    examples: int,
+    max_rps: float | None,
+    max_requests: int | None,
+    phases: tuple[str, ...],
+) -> tuple[str, ...]:
     if api not in (*APIS, "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     unknown = [p for p in phases if p not in PHASES]
     if unknown or not phases:
         raise UsageError(f"--phases {','.join(phases)!r}: expected some of {', '.join(PHASES)}")
     if examples < 1:
-        raise UsageError(f"--examples {examples}: expected a positive number of examples per operation")
+        raise UsageError(
+            f"--examples {examples}: expected a positive number of examples per operation"
+        )
     check_max_rps(max_rps)
     if max_requests is not None and max_requests < 10:
         raise UsageError(f"--max-requests {max_requests}: expected at least 10 requests")
@@ -201,7 +283,9 @@ def prepare_out_dir(out_dir: Path) -> Path:
     try:
         (out_dir / "findings").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"--out {out_dir}: cannot create the directory ({exc.strerror or exc})") from None
+        raise UsageError(
+            f"--out {out_dir}: cannot create the directory ({exc.strerror or exc})"
+        ) from None
     if not os.access(out_dir, os.W_OK):
         raise UsageError(f"--out {out_dir}: not writable")
     for stale in (out_dir / "findings").glob("F-*.json"):
@@ -233,9 +317,12 @@ def _seconds(ms: float | None) -> float | None:
     return None if ms is None else ms / 1000.0
 
 
-def _run_probes(session: Session, schema: Any, settings: ConformanceSettings, extensions: bool,
-                max_rps: float) -> tuple[list[RawFailure], list[tuple[str, str]], list[str]]:
-    options = ProbeOptions(include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps)
+def _run_probes(
+    session: Session, schema: Any, settings: ConformanceSettings, extensions: bool, max_rps: float
+) -> tuple[list[RawFailure], list[tuple[str, str]], list[str]]:
+    options = ProbeOptions(
+        include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps
+    )
     raws: list[RawFailure] = []
     ran: list[tuple[str, str]] = []
     skipped: list[str] = []
@@ -265,42 +352,85 @@ def _run_probes(session: Session, schema: Any, settings: ConformanceSettings, ex
 def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
     exchange = failed.exchange
     size = len(json.dumps(exchange.body, default=str)) if exchange is not None else 0
-    return RawFailure(api=session.api, operation=str(failed.operation), check=failed.check, rule_id=failed.rule_id,
-                      level=failed.level, title=failed.title, message=failed.message, erratum=failed.erratum,
-                      exchange=exchange, response=getattr(failed, "response", None), size=size, basis=failed.basis)
+    return RawFailure(
+        api=session.api,
+        operation=str(failed.operation),
+        check=failed.check,
+        rule_id=failed.rule_id,
+        level=failed.level,
+        title=failed.title,
+        message=failed.message,
+        erratum=failed.erratum,
+        exchange=exchange,
+        response=getattr(failed, "response", None),
+        size=size,
+        basis=failed.basis,
+    )
 
 
-def _check_results(session: Session, outcome: EngineOutcome,
-                   probes: list[tuple[str, str]]) -> list[CheckResult]:
+def _check_results(
+    session: Session, outcome: EngineOutcome, probes: list[tuple[str, str]]
+) -> list[CheckResult]:
     out: list[CheckResult] = []
     for (check, operation), runs in sorted(outcome.check_runs.items()):
-        if check == RULES_CHECK or (check not in BUILTIN_CHECKS and check not in _CHECK_NAMES
-                                    and check != "max_response_time"):
+        if check == RULES_CHECK or (
+            check not in BUILTIN_CHECKS
+            and check not in _CHECK_NAMES
+            and check != "max_response_time"
+        ):
             continue
-        out.append(CheckResult(check=_CHECK_NAMES.get(check, check), operation=operation, api=session.api,
-                               message=f"{runs} responses"))
+        out.append(
+            CheckResult(
+                check=_CHECK_NAMES.get(check, check),
+                operation=operation,
+                api=session.api,
+                message=f"{runs} responses",
+            )
+        )
     for (rule_name, operation), runs in sorted(session.rule_runs.items()):
-        out.append(CheckResult(check=rule_name, operation=operation, api=session.api, message=f"{runs} responses"))
+        out.append(
+            CheckResult(
+                check=rule_name, operation=operation, api=session.api, message=f"{runs} responses"
+            )
+        )
     seen = {(c.check, c.operation) for c in out}
     for name, operation in probes:
         if (name, operation) not in seen:
-            out.append(CheckResult(check=name, operation=operation, api=session.api, message="probe"))
+            out.append(
+                CheckResult(check=name, operation=operation, api=session.api, message="probe")
+            )
     return out
 
 
 def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[CheckResult]:
     failing = {(f.check, f.operation) for f in findings if f.fails}
-    return [c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c for c in checks]
+    return [
+        c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c
+        for c in checks
+    ]
 
 
-def write_outputs(result: ConformanceSuiteResult, out_dir: Path, *, target_label: str, secrets: list[str],
-                  errata: list[Any] | None = None) -> None:
+def write_outputs(
+    result: ConformanceSuiteResult,
+    out_dir: Path,
+    *,
+    target_label: str,
+    secrets: list[str],
+    errata: list[Any] | None = None,
+) -> None:
     """``junit.xml``, ``findings.json`` and ``summary.json`` (with the readings observed) of a finished run."""
     from harness.report import write_junit, write_summary_json
 
     assert result.started_at is not None and result.finished_at is not None
-    summary = build_summary(target=target_label, started_at=result.started_at, finished_at=result.finished_at,
-                            suites=[result], merge=False, seed=result.seed, errata=errata or [])
+    summary = build_summary(
+        target=target_label,
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        suites=[result],
+        merge=False,
+        seed=result.seed,
+        errata=errata or [],
+    )
     write_junit(summary, out_dir / "junit.xml", secrets=secrets)
     write_summary_json(summary, out_dir / "summary.json", secrets)
     write_findings_json(result.findings, out_dir / "findings.json", secrets)

@@ -41,7 +41,9 @@ class Session:
     identity: tuple[str, str] | None
     raw_schema: dict[str, Any] = field(repr=False)
     timeout_s: float | None = None  # the total deadline every request is sent with
-    http: requests.Session = field(default_factory=deadline_session, repr=False)  # for the harness's own calls
+    http: requests.Session = field(
+        default_factory=deadline_session, repr=False
+    )  # for the harness's own calls
     injector: PayloadInjector = field(init=False, repr=False)
     probe_cases: set[str] = field(default_factory=set)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -50,7 +52,9 @@ class Session:
 
     def __post_init__(self) -> None:
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
-        self._ops = {op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()}
+        self._ops = {
+            op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
+        }
 
     # --- lookups ----------------------------------------------------------------------------
     def operation_id(self, case: Any) -> str | None:
@@ -70,12 +74,24 @@ class Session:
         return "negative" if meta.generation.mode.is_negative else "positive"
 
     def rule_context(self, case: Any, operation: str) -> RuleContext:
-        return RuleContext(contract=self.contract, api=self.api, operation=operation,
-                           mode=self.mode_of(case), facts=self.tracker.facts_for(case.id), readings=self.readings)
+        return RuleContext(
+            contract=self.contract,
+            api=self.api,
+            operation=operation,
+            mode=self.mode_of(case),
+            facts=self.tracker.facts_for(case.id),
+            readings=self.readings,
+        )
 
     def exchange(self, case: Any, operation: str, mode: str) -> Exchange:
-        return from_case(case, api=self.api, operation=operation, creds=self.creds, contract=self.contract,
-                         mode=mode)
+        return from_case(
+            case,
+            api=self.api,
+            operation=operation,
+            creds=self.creds,
+            contract=self.contract,
+            mode=mode,
+        )
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now, for a request meant to be valid under every reading
@@ -87,13 +103,26 @@ class Session:
             headers: dict[str, Any] = {}
             apply_token(headers, "fresh", self.creds)
             issue = self.contract.operation("liveCode")
-            answer = self.http.request(issue.method.upper(), self.target.rstrip("/") + issue.path, json={},
-                                       headers=headers, timeout=self.timeout_s or 30)
-            self.tracker.observe(api=self.api, operation="liveCode", case_id=f"fresh-liveCode-{id(answer)}", query={},
-                                 status=answer.status_code, content=answer.content)
+            answer = self.http.request(
+                issue.method.upper(),
+                self.target.rstrip("/") + issue.path,
+                json={},
+                headers=headers,
+                timeout=self.timeout_s or 30,
+            )
+            self.tracker.observe(
+                api=self.api,
+                operation="liveCode",
+                case_id=f"fresh-liveCode-{id(answer)}",
+                query={},
+                status=answer.status_code,
+                content=answer.content,
+            )
             data = answer.json().get("data") if answer.status_code == 200 else None
-        except BudgetExhausted:   # a BaseException: inside schemathesis' hook it would kill the worker
-            return None           # thread; the case's own send stops at the budget like any other
+        except (
+            BudgetExhausted
+        ):  # a BaseException: inside schemathesis' hook it would kill the worker
+            return None  # thread; the case's own send stops at the budget like any other
         except Exception:  # noqa: BLE001 - no code: the case goes without one; other rules report why
             return None
         result = data.get("result") if isinstance(data, dict) else None
@@ -105,8 +134,14 @@ class Session:
         operation = self.operation_id(case)
         if operation is None:
             return
-        self.tracker.observe(api=self.api, operation=operation, case_id=case.id, query=dict(case.query or {}),
-                             status=response.status_code, content=response.content)
+        self.tracker.observe(
+            api=self.api,
+            operation=operation,
+            case_id=case.id,
+            query=dict(case.query or {}),
+            status=response.status_code,
+            content=response.content,
+        )
 
 
 def register(session: Session) -> None:

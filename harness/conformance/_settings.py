@@ -39,21 +39,32 @@ def read_settings(config: Path | None) -> ConformanceSettings:
     if "id_num" in section or "name" in section:
         id_num, name = section.get("id_num"), section.get("name")
         if not isinstance(id_num, str) or not isinstance(name, str) or not id_num or not name:
-            raise ConfigError(f"config {config}: conformance.id_num and conformance.name go together, as strings")
+            raise ConfigError(
+                f"config {config}: conformance.id_num and conformance.name go together, as strings"
+            )
         identity = (id_num, name)
-    qps = tuple((api, _positive(config, f"{api}_qps", section[f"{api}_qps"]))
-                for api in ("jd", "match") if f"{api}_qps" in section)
+    qps = tuple(
+        (api, _positive(config, f"{api}_qps", section[f"{api}_qps"]))
+        for api in ("jd", "match")
+        if f"{api}_qps" in section
+    )
     limit = section.get("max_response_time_ms")
     include = section.get("include_extensions", False)
     if not isinstance(include, bool):
         raise ConfigError(f"config {config}: conformance.include_extensions must be true or false")
     return ConformanceSettings(
         identity=identity,
-        max_response_time_ms=None if limit is None else _positive(config, "max_response_time_ms", limit),
-        qps=qps, include_extensions=include)
+        max_response_time_ms=None
+        if limit is None
+        else _positive(config, "max_response_time_ms", limit),
+        qps=qps,
+        include_extensions=include,
+    )
 
 
 def _positive(config: Path, key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"config {config}: conformance.{key} -> {value!r} is not a positive number")
+        raise ConfigError(
+            f"config {config}: conformance.{key} -> {value!r} is not a positive number"
+        )
     return float(value)

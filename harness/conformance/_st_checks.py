@@ -85,18 +85,28 @@ def faceharness_negative_data_rejection(ctx: Any, response: Any, case: Any) -> b
         return True
     rejected, _, code = seen
     reading = _invalid_only_by_reading(session, case)
-    if reading is not None:   # a limit or format the documents do not give (E-043, E-012, E-032)
-        session.readings.observe(reading, "default" if rejected else "alternative",
-                                 f"{session.operation_id(case)}: Received: {code} for a request outside only "
-                                 f"faceharness' limits and formats\nDefault reading: refused ({reading})")
+    if reading is not None:  # a limit or format the documents do not give (E-043, E-012, E-032)
+        session.readings.observe(
+            reading,
+            "default" if rejected else "alternative",
+            f"{session.operation_id(case)}: Received: {code} for a request outside only "
+            f"faceharness' limits and formats\nDefault reading: refused ({reading})",
+        )
         if rejected or not session.readings.mismatch(reading, "alternative"):
             return None
     try:
-        _builtin("_openapi_negative_data_rejection", rejected)(ctx, _as_status(response, 400 if rejected else 200), case)
+        _builtin("_openapi_negative_data_rejection", rejected)(
+            ctx, _as_status(response, 400 if rejected else 200), case
+        )
     except Failure as exc:
-        raise _envelope_failure(session, case, NEGATIVE_RULE, exc,
-                                f"Received: {code}, a successful comparison\n"
-                                "Expected: an error code for a schema-violating request (E-015)") from None
+        raise _envelope_failure(
+            session,
+            case,
+            NEGATIVE_RULE,
+            exc,
+            f"Received: {code}, a successful comparison\n"
+            "Expected: an error code for a schema-violating request (E-015)",
+        ) from None
     return None
 
 
@@ -111,12 +121,18 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
         return True
     _, refused, code = seen
     try:
-        _builtin("_openapi_positive_data_acceptance", not refused)(ctx, _as_status(response, 400 if refused else 200),
-                                                                   case)
+        _builtin("_openapi_positive_data_acceptance", not refused)(
+            ctx, _as_status(response, 400 if refused else 200), case
+        )
     except Failure as exc:
-        raise _envelope_failure(session, case, POSITIVE_RULE, exc,
-                                f"Received: {code} (category input) for a schema-valid request\n"
-                                "Expected: any answer but an input error (E-015)") from None
+        raise _envelope_failure(
+            session,
+            case,
+            POSITIVE_RULE,
+            exc,
+            f"Received: {code} (category input) for a schema-valid request\n"
+            "Expected: any answer but an input error (E-015)",
+        ) from None
     return None
 
 
@@ -128,7 +144,11 @@ def _invalid_only_by_reading(session: Session, case: Any) -> str | None:
 
     negative = {loc for loc, part in case.meta.components.items() if part.mode.is_negative}
     operation = session.contract.operation(session.operation_id(case) or "")
-    if negative != {ParameterLocation.BODY} or not operation.request_schema or not isinstance(case.body, dict):
+    if (
+        negative != {ParameterLocation.BODY}
+        or not operation.request_schema
+        or not isinstance(case.body, dict)
+    ):
         return None
     spec = session.contract.spec(session.api)
     if not spec.validator(operation.request_schema, every_reading=True).is_valid(case.body):
@@ -145,25 +165,45 @@ def _negative_body_not_sent(case: Any) -> bool:
     negative = {loc for loc, part in meta.components.items() if part.mode.is_negative}
     if negative != {ParameterLocation.BODY} or case.body is not NOT_SET:
         return False
-    body = case.operation.definition.raw.get("requestBody", {}) if hasattr(case.operation, "definition") else {}
+    body = (
+        case.operation.definition.raw.get("requestBody", {})
+        if hasattr(case.operation, "definition")
+        else {}
+    )
     return not body.get("required", False)
 
 
-def _envelope_failure(session: Session, case: Any, rule: tuple[str, str], exc: Failure, head: str) -> CheckFailed:
+def _envelope_failure(
+    session: Session, case: Any, rule: tuple[str, str], exc: Failure, head: str
+) -> CheckFailed:
     detail = exc.message.split("Invalid component:", 1)
     tail = f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""
     operation = session.operation_id(case) or case.operation.label
-    return CheckFailed(rule_id=rule[0], check=rule[1], operation=operation, message=head + tail,
-                       severity="medium", erratum="E-015", basis="seed")
+    return CheckFailed(
+        rule_id=rule[0],
+        check=rule[1],
+        operation=operation,
+        message=head + tail,
+        severity="medium",
+        erratum="E-015",
+        basis="seed",
+    )
 
 
 def _as_status(response: Any, status: int) -> Any:
     """The same response with the envelope's verdict as its HTTP status."""
     from schemathesis.core.transport import Response
 
-    return Response(status_code=status, headers=response.headers, content=response.content,
-                    request=response.request, elapsed=response.elapsed, verify=response.verify,
-                    http_version=response.http_version, encoding=response.encoding)
+    return Response(
+        status_code=status,
+        headers=response.headers,
+        content=response.content,
+        request=response.request,
+        elapsed=response.elapsed,
+        verify=response.verify,
+        http_version=response.http_version,
+        encoding=response.encoding,
+    )
 
 
 def _builtin(name: str, passes: bool) -> Any:

@@ -33,30 +33,49 @@ def render_summary(result: SuiteResult, console: Console) -> None:
         table.add_column(column)
     requests = metrics.get("by_operation", {})
     for api, operation in sorted(set(by_op) | set(passed)):
-        failing = ", ".join(f"{c} ({counts[(api, operation, c)]})" if counts[(api, operation, c)] > 1 else c
-                            for c in sorted(by_op.get((api, operation), [])))
-        table.add_row(api, operation, str(requests.get(operation, "")), str(passed.get((api, operation), 0)),
-                      f"[red]{failing}[/red]" if failing else "[green]none[/green]")
+        failing = ", ".join(
+            f"{c} ({counts[(api, operation, c)]})" if counts[(api, operation, c)] > 1 else c
+            for c in sorted(by_op.get((api, operation), []))
+        )
+        table.add_row(
+            api,
+            operation,
+            str(requests.get(operation, "")),
+            str(passed.get((api, operation), 0)),
+            f"[red]{failing}[/red]" if failing else "[green]none[/green]",
+        )
     console.print(table)
     for finding in result.findings:
         fid = (finding.reproduce or "").rsplit("/", 1)[-1].removesuffix(".json")
         times = f" x{finding.count}" if finding.count > 1 else ""
-        console.print(f"[bold]{fid}[/bold] [{_STYLE[finding.severity]}]{finding.severity}[/] "
-                      f"{finding.rule_id or ''} {finding.check} ({finding.api} {finding.operation}){times}")
+        console.print(
+            f"[bold]{fid}[/bold] [{_STYLE[finding.severity]}]{finding.severity}[/] "
+            f"{finding.rule_id or ''} {finding.check} ({finding.api} {finding.operation}){times}"
+        )
         console.print("  " + finding.message, markup=False, highlight=False)
         if finding.reproduce:
             console.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
     for api, info in sorted(metrics.get("apis", {}).items()):
         for error in info.get("engine_errors", []):
-            console.print(f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}",
-                          markup=True, highlight=False)
+            console.print(
+                f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}",
+                markup=True,
+                highlight=False,
+            )
     for line in reading_lines(metrics.get("readings")):
         console.print(line, markup=False, highlight=False)
-    verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}.get(
-        result.status, result.status)
+    verdict = {
+        "pass": "[green]PASS[/green]",
+        "fail": "[red]FAIL[/red]",
+        "error": "[red]ERROR[/red]",
+    }.get(result.status, result.status)
     budget = " (request budget spent)" if metrics.get("budget_exhausted") else ""
     if metrics.get("time_budget_spent"):
-        budget = (f" (time budget of {metrics.get('max_seconds') or 0:g} s spent: stopped sending, "
-                  "results so far)")
-    console.print(f"{verdict}: {len(result.findings)} findings, {metrics.get('requests', 0)} requests in "
-                  f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}")
+        budget = (
+            f" (time budget of {metrics.get('max_seconds') or 0:g} s spent: stopped sending, "
+            "results so far)"
+        )
+    console.print(
+        f"{verdict}: {len(result.findings)} findings, {metrics.get('requests', 0)} requests in "
+        f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}"
+    )

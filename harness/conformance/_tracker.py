@@ -27,15 +27,23 @@ _MAX_FACTS = 20_000
 
 
 class RunTracker:
-    def __init__(self, contract: Contract, *, budget: int | None = None,
-                 on_budget: Callable[[], None] | None = None, max_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        contract: Contract,
+        *,
+        budget: int | None = None,
+        on_budget: Callable[[], None] | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
         self.contract = contract
         self.budget = budget
         self.max_seconds = max_seconds  # the whole run's wall-clock budget (None: none)
-        self.time_budget = Budget(max_seconds=max_seconds or 0)  # its time runs from the tracker's start
+        self.time_budget = Budget(
+            max_seconds=max_seconds or 0
+        )  # its time runs from the tracker's start
         self.time_budget.started = time.monotonic()
         self.time_hit = False
-        self.cap = budget          # the current phase's share; never above the budget
+        self.cap = budget  # the current phase's share; never above the budget
         self.on_budget = on_budget
         self.requests = 0
         self.by_operation: Counter[str] = Counter()
@@ -52,7 +60,11 @@ class RunTracker:
     # --- budget ------------------------------------------------------------------------
     def set_cap(self, share: int | None) -> None:
         """Let the next phase send at most ``share`` more requests (None: up to the budget)."""
-        limits = [x for x in (self.budget, None if share is None else self.requests + share) if x is not None]
+        limits = [
+            x
+            for x in (self.budget, None if share is None else self.requests + share)
+            if x is not None
+        ]
         self.cap = min(limits) if limits else None
 
     def seconds_left(self) -> float | None:
@@ -83,13 +95,23 @@ class RunTracker:
             with self._lock:
                 self._unordered -= 1
 
-    def observe(self, *, api: str, operation: str, case_id: str, query: dict[str, Any], status: int,
-                content: bytes) -> Facts:
+    def observe(
+        self,
+        *,
+        api: str,
+        operation: str,
+        case_id: str,
+        query: dict[str, Any],
+        status: int,
+        content: bytes,
+    ) -> Facts:
         """Record one answered request; returns (and keeps, by case id) the facts as of this call."""
         with self._lock:
             body = json_of(_Content(status, content)) if status == 200 else None
             self._count_codes(api, status, body)
-            facts = self._facts_jd(query, body) if api == "jd" else self._facts_match(operation, body)
+            facts = (
+                self._facts_jd(query, body) if api == "jd" else self._facts_match(operation, body)
+            )
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
             self._facts[case_id] = facts
@@ -154,15 +176,20 @@ class RunTracker:
         learnt = operating_threshold(result.get("msg"))
         if learnt is not None:
             self._threshold = learnt
-        return Facts(remain_before=before, similarity_conflict=self._similarity(result),
-                     operating_threshold=self._threshold)
+        return Facts(
+            remain_before=before,
+            similarity_conflict=self._similarity(result),
+            operating_threshold=self._threshold,
+        )
 
     def _similarity(self, result: dict[str, Any]) -> tuple[float, int] | None:
         score, sim = parse_score(result.get("score")), result.get("similarity")
         if score is None or not isinstance(sim, int) or isinstance(sim, bool):
             return None
-        conflict = next(((s, m) for s, m in self._points if (s < score and m > sim) or (s > score and m < sim)),
-                        None)
+        conflict = next(
+            ((s, m) for s, m in self._points if (s < score and m > sim) or (s > score and m < sim)),
+            None,
+        )
         if len(self._points) < _MAX_FACTS:
             self._points.append((score, sim))
         return conflict

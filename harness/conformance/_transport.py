@@ -43,7 +43,9 @@ from ._raw import RawFailure, exchange_size
 
 ANSWERED = "answered"
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
-    requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
 """What the target can cause below HTTP; other ``requests`` errors (a bad URL, a header that cannot
@@ -64,16 +66,30 @@ def is_transport_error(exc: BaseException) -> bool:
     return isinstance(exc, TRANSPORT_ERRORS)
 
 
-def no_answer(exc: BaseException, *, api: str, operation: str, exchange: Exchange,
-              timeout_s: float | None) -> RawFailure:
+def no_answer(
+    exc: BaseException, *, api: str, operation: str, exchange: Exchange, timeout_s: float | None
+) -> RawFailure:
     """The finding for one request that ``exc`` left without an answer."""
     kind = no_answer_kind(exc)
     seconds = _TIMEOUT.search(_chain_text(exc))
-    limit = float(seconds.group(1)) if seconds else timeout_s  # schemathesis shortens it for an operation that hangs
+    limit = (
+        float(seconds.group(1)) if seconds else timeout_s
+    )  # schemathesis shortens it for an operation that hangs
     detail = " ".join(_detail(exc).split())[:160]
     message = f"{no_answer_text(kind, limit)}\n{type(exc).__name__}: {detail}"
-    return RawFailure(api=api, operation=operation, check=ANSWERED, rule_id=None, level="high", title="no answer",
-                      message=message, erratum=None, exchange=exchange, response=None, size=exchange_size(exchange))
+    return RawFailure(
+        api=api,
+        operation=operation,
+        check=ANSWERED,
+        rule_id=None,
+        level="high",
+        title="no answer",
+        message=message,
+        erratum=None,
+        exchange=exchange,
+        response=None,
+        size=exchange_size(exchange),
+    )
 
 
 def _detail(exc: BaseException) -> str:
@@ -84,7 +100,6 @@ def _detail(exc: BaseException) -> str:
     args = getattr(inner, "args", ())
     text = args[0] if args and isinstance(args[0], str) else str(inner)
     return re.sub(r"HTTPS?ConnectionPool\([^)]*\):\s*", "", text)
-
 
 
 # --- one deadline per request -----------------------------------------------------------------
@@ -109,9 +124,13 @@ class _Watchdog:
         with self._cv:
             heapq.heappush(self._heap, (guard.deadline.at, next(self._seq), guard))
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="faceharness-deadlines", daemon=True)
+                self._thread = threading.Thread(
+                    target=self._run, name="faceharness-deadlines", daemon=True
+                )
                 self._thread.start()
-            if self._heap[0][2] is guard:  # the thread sleeps until the earliest deadline: wake it only for a new one
+            if (
+                self._heap[0][2] is guard
+            ):  # the thread sleeps until the earliest deadline: wake it only for a new one
                 self._cv.notify()
 
     def _run(self) -> None:
@@ -171,7 +190,9 @@ def _shutdown(conn: HTTPConnection) -> None:
             pass
 
 
-_GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar("faceharness_request_guard", default=None)
+_GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
+    "faceharness_request_guard", default=None
+)
 
 
 class _Watched:
@@ -224,16 +245,29 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = {"http": _Pool, "https": _TLSPool}
 
-    def send(self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-             verify: Any = True, cert: Any = None, proxies: Any = None) -> requests.Response:
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
         seconds = _seconds(timeout)
         guard = _Guard(Deadline(seconds))
         token = _GUARD.set(guard)
         _WATCHDOG.watch(guard)
         try:
             try:
-                response = super().send(request, stream=True, timeout=(min(5.0, seconds), seconds),
-                                        verify=verify, cert=cert, proxies=proxies)
+                response = super().send(
+                    request,
+                    stream=True,
+                    timeout=(min(5.0, seconds), seconds),
+                    verify=verify,
+                    cert=cert,
+                    proxies=proxies,
+                )
             except requests.RequestException as exc:
                 if guard.fired:
                     raise self._no_answer(request, seconds) from exc
@@ -246,11 +280,14 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
             except requests.RequestException as exc:
                 response.close()
                 if guard.fired:
-                    raise RequestDeadlineExceeded(guard.deadline.message(), request=request,
-                                                  response=response) from exc
+                    raise RequestDeadlineExceeded(
+                        guard.deadline.message(), request=request, response=response
+                    ) from exc
                 raise
             if guard.fired:  # a body read "to the end of the connection" ended by the shutdown
-                raise RequestDeadlineExceeded(guard.deadline.message(), request=request, response=response)
+                raise RequestDeadlineExceeded(
+                    guard.deadline.message(), request=request, response=response
+                )
             return response
         finally:
             guard.finish()

@@ -61,10 +61,10 @@ class Answer(NamedTuple):
     code: str | None = None
     meaning: Code | None = None
     typed: bool = False
-    refused: bool = False       # an error code (or, E-039, errcode 0 with a failed status)
+    refused: bool = False  # an error code (or, E-039, errcode 0 with a failed status)
     ran: bool = False
     processing: bool = False
-    score: float | None = None   # a usable (finite) score, None when there is none
+    score: float | None = None  # a usable (finite) score, None when there is none
     decision: bool | None = None
     trace_no: str | None = None
     serial_no: str | None = None
@@ -145,12 +145,37 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
     decision = True if success == "true" else False if success == "false" else None
     message = _text(body.get("errmsg"))
     if ok and isinstance(state, str) and state not in _RUNNING:
-        return Answer("match", status, body, "status", state, None, True, True, score=score, decision=decision,
-                      trace_no=trace, message=message)
+        return Answer(
+            "match",
+            status,
+            body,
+            "status",
+            state,
+            None,
+            True,
+            True,
+            score=score,
+            decision=decision,
+            trace_no=trace,
+            message=message,
+        )
     code = None if raw is None else str(raw)
-    return Answer("match", status, body, "errcode", code, contract.codes.get("match", "errcode", code), typed,
-                  refused=code != "0", ran=ok and state == "SUCCESS", processing=ok and state == "PROCESSING",
-                  score=score, decision=decision, trace_no=trace, message=message)
+    return Answer(
+        "match",
+        status,
+        body,
+        "errcode",
+        code,
+        contract.codes.get("match", "errcode", code),
+        typed,
+        refused=code != "0",
+        ran=ok and state == "SUCCESS",
+        processing=ok and state == "PROCESSING",
+        score=score,
+        decision=decision,
+        trace_no=trace,
+        message=message,
+    )
 
 
 def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
@@ -161,20 +186,40 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     text = None if gateway is None else str(gateway)
     if text != contract.jd_success_code or not isinstance(result, dict):
         refused = text != contract.jd_success_code
-        return Answer("jd", status, body, "gateway", text, contract.codes.get("jd", "gateway", text),
-                      isinstance(gateway, str) and refused, refused, remain_times=remain, message=_text(body.get("msg")))
+        return Answer(
+            "jd",
+            status,
+            body,
+            "gateway",
+            text,
+            contract.codes.get("jd", "gateway", text),
+            isinstance(gateway, str) and refused,
+            refused,
+            remain_times=remain,
+            message=_text(body.get("msg")),
+        )
     raw = result.get("code")
     typed = type(raw) is int
     code = None if raw is None else str(raw)
     serial = result.get("serialNo")
     verdict = result.get("result")
     ran = typed and raw in (0, contract.jd_not_same_person_code)
-    return Answer("jd", status, body, "business", code, contract.codes.get("jd", "business", code),
-                  typed and isinstance(gateway, str), refused=not ran, ran=ran,
-                  score=finite(parse_score(result.get("score"))),
-                  decision=verdict if isinstance(verdict, bool) else None,
-                  serial_no=serial if isinstance(serial, str) else None, remain_times=remain,
-                  message=_text(result.get("msg")))
+    return Answer(
+        "jd",
+        status,
+        body,
+        "business",
+        code,
+        contract.codes.get("jd", "business", code),
+        typed and isinstance(gateway, str),
+        refused=not ran,
+        ran=ran,
+        score=finite(parse_score(result.get("score"))),
+        decision=verdict if isinstance(verdict, bool) else None,
+        serial_no=serial if isinstance(serial, str) else None,
+        remain_times=remain,
+        message=_text(result.get("msg")),
+    )
 
 
 def _text(value: Any) -> str | None:

@@ -10,7 +10,16 @@ from harness.errors import SpecError
 
 Api = Literal["match", "jd"]
 Where = Literal["errcode", "gateway", "business"]
-CATEGORIES = ("success", "auth", "quota", "input", "image_quality", "liveness", "business", "internal")
+CATEGORIES = (
+    "success",
+    "auth",
+    "quota",
+    "input",
+    "image_quality",
+    "liveness",
+    "business",
+    "internal",
+)
 _WHERE_BY_API = {"match": {"errcode"}, "jd": {"gateway", "business"}}
 
 
@@ -25,8 +34,8 @@ class Code:
     retryable: bool
     documented: bool
     errata: str | None = None
-    variants: tuple[str, ...] = ()   # other published wordings of the text (E-040)
-    name: str | None = None          # symbolic name, unique within the api (None in a team's own table)
+    variants: tuple[str, ...] = ()  # other published wordings of the text (E-040)
+    name: str | None = None  # symbolic name, unique within the api (None in a team's own table)
 
     @property
     def value(self) -> int | str:
@@ -40,16 +49,18 @@ class Code:
 
     def describe(self) -> str:
         flag = "" if self.documented else " [decided by faceharness, " + (self.errata or "") + "]"
-        return f"{self.api} {self.where} {self.code}: {self.en} ({self.zh}); {self.category}, " + (
-            "retryable" if self.retryable else "not retryable"
-        ) + flag
+        return (
+            f"{self.api} {self.where} {self.code}: {self.en} ({self.zh}); {self.category}, "
+            + ("retryable" if self.retryable else "not retryable")
+            + flag
+        )
 
 
 class CodeTable:
     """Lookup by (api, where, code); codes are compared as strings so 1155 and "1155" agree."""
 
     def __init__(self, codes: list[Code], shadowed: tuple[Code, ...] = ()) -> None:
-        self.shadowed = shadowed   # codes.yaml rows a team's table replaced: still found by meaning
+        self.shadowed = shadowed  # codes.yaml rows a team's table replaced: still found by meaning
         self._by_key: dict[tuple[str, str, str], Code] = {}
         self._by_name: dict[tuple[str, str], Code] = {}
         for c in codes:
@@ -81,16 +92,22 @@ class CodeTable:
         return [
             c
             for c in self.codes
-            if c.api == api and (where is None or c.where == where)
+            if c.api == api
+            and (where is None or c.where == where)
             and (category is None or c.category == category)
         ]
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
         """The single entry whose English meaning starts with the text: lets code name codes by meaning."""
         hits = [c for c in self.of(api, where) if c.en.startswith(en_startswith)] or [
-            c for c in self.shadowed if c.api == api and c.where == where and c.en.startswith(en_startswith)]
+            c
+            for c in self.shadowed
+            if c.api == api and c.where == where and c.en.startswith(en_startswith)
+        ]
         if len(hits) != 1:
-            raise SpecError(f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found {len(hits)}")
+            raise SpecError(
+                f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found {len(hits)}"
+            )
         return hits[0]
 
     def __len__(self) -> int:
@@ -114,10 +131,12 @@ def merge_codes(table: CodeTable, path: Any) -> CodeTable:
                     row.setdefault("en", row.get("zh"))
     own = parse_codes(raw, f"--codes {path}")
     merged = {(c.api, c.where, c.code): c for c in table.codes}
-    shadowed = tuple(merged[k] for k in ((c.api, c.where, c.code) for c in own.codes) if k in merged)
+    shadowed = tuple(
+        merged[k] for k in ((c.api, c.where, c.code) for c in own.codes) if k in merged
+    )
     for c in own.codes:
         key = (c.api, c.where, c.code)
-        if c.name is None and key in merged:   # a replaced row keeps its name
+        if c.name is None and key in merged:  # a replaced row keeps its name
             c = dataclasses.replace(c, name=merged[key].name)
         merged[key] = c
     return CodeTable(list(merged.values()), shadowed)
@@ -131,20 +150,37 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
         where = f"{source}: entry {i + 1}"
         if not isinstance(row, dict):
             raise SpecError(f"{where} is not a mapping")
-        missing = {"api", "where", "code", "zh", "en", "category", "retryable", "documented"} - row.keys()
+        missing = {
+            "api",
+            "where",
+            "code",
+            "zh",
+            "en",
+            "category",
+            "retryable",
+            "documented",
+        } - row.keys()
         if missing:
             raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
         if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:
             raise SpecError(f"{where}: api/where {row['api']}/{row['where']} is not a known place")
         if row["category"] not in CATEGORIES:
-            raise SpecError(f"{where}: category {row['category']!r} is not one of {', '.join(CATEGORIES)}")
+            raise SpecError(
+                f"{where}: category {row['category']!r} is not one of {', '.join(CATEGORIES)}"
+            )
         if row["where"] == "gateway" and not isinstance(row["code"], str):
             raise SpecError(f"{where}: JD gateway codes are strings, got {row['code']!r}")
         out.append(
             Code(
-                api=row["api"], where=row["where"], code=str(row["code"]), zh=str(row["zh"]),
-                en=str(row["en"]), category=row["category"], retryable=bool(row["retryable"]),
-                documented=bool(row["documented"]), errata=row.get("errata"),
+                api=row["api"],
+                where=row["where"],
+                code=str(row["code"]),
+                zh=str(row["zh"]),
+                en=str(row["en"]),
+                category=row["category"],
+                retryable=bool(row["retryable"]),
+                documented=bool(row["documented"]),
+                errata=row.get("errata"),
                 variants=tuple(str(v) for v in row.get("variants", ()) or ()),
                 name=None if row.get("name") is None else str(row["name"]),
             )

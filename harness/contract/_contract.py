@@ -31,7 +31,9 @@ class Contract:
     jd: Spec
     codes: CodeTable
     errata: tuple[Erratum, ...]
-    readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)  # specs/readings.yaml, by erratum id
+    readings: dict[str, Reading] = field(
+        default_factory=dict, hash=False, compare=False
+    )  # specs/readings.yaml, by erratum id
 
     # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
@@ -145,7 +147,9 @@ def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> C
     default to false, and a row for a code codes.yaml has replaces it (E-014).
     """
     extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
-    return _load(str((specs_dir or default_specs_dir()).resolve()), str(extra.resolve()) if extra else None)
+    return _load(
+        str((specs_dir or default_specs_dir()).resolve()), str(extra.resolve()) if extra else None
+    )
 
 
 @lru_cache(maxsize=4)
@@ -167,7 +171,9 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     except OSError as exc:
         raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
     readings = _load_readings(root / "readings.yaml", {e.id for e in errata})
-    contract = Contract(specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings)
+    contract = Contract(
+        specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings
+    )
     _cross_check(contract)
     return contract
 
@@ -187,10 +193,14 @@ def _cross_check(c: Contract) -> None:
                 raise SpecError(f"{spec.path.name} cites {cited}, which ERRATA.md does not define")
         for cited in _cited_errata(spec.raw, "x-reading"):
             if cited not in c.readings:
-                raise SpecError(f"{spec.path.name} marks a limit as reading {cited}, which readings.yaml does not list")
+                raise SpecError(
+                    f"{spec.path.name} marks a limit as reading {cited}, which readings.yaml does not list"
+                )
     for code in c.codes.codes:
         if code.errata and code.errata not in known:
-            raise SpecError(f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not define")
+            raise SpecError(
+                f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not define"
+            )
     if c.codes.get("jd", "gateway", c.jd_success_code) is None:
         raise SpecError(f"JD success code {c.jd_success_code} is missing from codes.yaml")
     if c.codes.get("match", "errcode", c.match.facts["success_code"]) is None:

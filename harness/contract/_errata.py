@@ -30,7 +30,9 @@ def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
     out = []
     for i, m in enumerate(heads):
         end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        out.append(Erratum(id=m.group(1), title=m.group(2).strip(), body=text[m.end():end].strip()))
+        out.append(
+            Erratum(id=m.group(1), title=m.group(2).strip(), body=text[m.end() : end].strip())
+        )
     ids = [e.id for e in out]
     dupes = sorted({x for x in ids if ids.count(x) > 1})
     if dupes:

@@ -38,10 +38,13 @@ class Reading:
     alternatives: tuple[Alternative, ...]
     observed_by: tuple[str, ...] = ()
     emulator: bool = False
-    safe_limit: int | None = None   # a limit's largest value within every reading
-    emulator_serves: str = ""       # the concrete member of the alternative the emulator serves
-    suites: tuple[str, ...] = ("conformance", "fuzz")   # the suites whose requests tell the readings apart
-    family: bool = False            # independent limits: a lenient target may be seen "mixed"
+    safe_limit: int | None = None  # a limit's largest value within every reading
+    emulator_serves: str = ""  # the concrete member of the alternative the emulator serves
+    suites: tuple[str, ...] = (
+        "conformance",
+        "fuzz",
+    )  # the suites whose requests tell the readings apart
+    family: bool = False  # independent limits: a lenient target may be seen "mixed"
 
     def names(self) -> tuple[str, ...]:
         return (self.default.name, *(a.name for a in self.alternatives))
@@ -57,13 +60,21 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
         try:
             default = Alternative(**entry["default"])
             alternatives = tuple(Alternative(**a) for a in entry["alternatives"])
-            out[rid] = Reading(id=rid, title=str(entry["title"]), seed=str(entry["seed"]), default=default,
-                               alternatives=alternatives, observed_by=tuple(entry.get("observed_by", ())),
-                               emulator=bool(entry.get("emulator", False)),
-                               emulator_serves=str(entry.get("emulator_serves", "")),
-                               suites=tuple(entry.get("suites", ("conformance", "fuzz"))),
-                               family=bool(entry.get("family", False)),
-                               safe_limit=int(entry["safe_limit"]) if entry.get("safe_limit") is not None else None)
+            out[rid] = Reading(
+                id=rid,
+                title=str(entry["title"]),
+                seed=str(entry["seed"]),
+                default=default,
+                alternatives=alternatives,
+                observed_by=tuple(entry.get("observed_by", ())),
+                emulator=bool(entry.get("emulator", False)),
+                emulator_serves=str(entry.get("emulator_serves", "")),
+                suites=tuple(entry.get("suites", ("conformance", "fuzz"))),
+                family=bool(entry.get("family", False)),
+                safe_limit=int(entry["safe_limit"])
+                if entry.get("safe_limit") is not None
+                else None,
+            )
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
         if not alternatives:
@@ -71,20 +82,26 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
     return out
 
 
-def check_required(required: Mapping[str, str], readings: Mapping[str, Reading], source: str) -> dict[str, str]:
+def check_required(
+    required: Mapping[str, str], readings: Mapping[str, Reading], source: str
+) -> dict[str, str]:
     """A ``[readings]`` table: erratum id -> "default" | "alternative" (or a reading's name)."""
     out: dict[str, str] = {}
     for rid, value in required.items():
         if rid not in readings:
-            raise SpecError(f"{source}: [readings] {rid}: not an ambiguous erratum; known: {', '.join(sorted(readings))}")
+            raise SpecError(
+                f"{source}: [readings] {rid}: not an ambiguous erratum; known: {', '.join(sorted(readings))}"
+            )
         reading = readings[rid]
         if value == reading.default.name:
             value = "default"
         elif any(value == a.name for a in reading.alternatives):
             value = "alternative"
         if value not in WHICH:
-            raise SpecError(f"{source}: [readings] {rid} = {value!r}: expected 'default', 'alternative' "
-                            f"or one of {', '.join(reading.names())}")
+            raise SpecError(
+                f"{source}: [readings] {rid} = {value!r}: expected 'default', 'alternative' "
+                f"or one of {', '.join(reading.names())}"
+            )
         out[rid] = value
     return out
 
@@ -157,8 +174,15 @@ class ReadingLog:
         out = []
         for e in contract.errata:
             if e.id in contract.readings:
-                out.append(Entry(id=e.id, title=e.title, observed=self.observed(e.id), evidence=self.evidence(e.id),
-                                 required=self.required.get(e.id)))  # type: ignore[arg-type]
+                out.append(
+                    Entry(
+                        id=e.id,
+                        title=e.title,
+                        observed=self.observed(e.id),
+                        evidence=self.evidence(e.id),
+                        required=self.required.get(e.id),
+                    )
+                )  # type: ignore[arg-type]
             else:
                 out.append(Entry(id=e.id, title=e.title))
         return out
@@ -171,13 +195,21 @@ class ReadingLog:
             if seen == "not-exercised":
                 continue
             counts = self.evidence(rid).get("counts", {})
-            name = {"default": reading.default.name, "alternative": reading.alternatives[0].name}.get(seen, seen)
-            out.append(f"reading {rid}: {seen} ({name}), default x{counts.get('default', 0)} "
-                       f"alternative x{counts.get('alternative', 0)}: {reading.title}")
+            name = {
+                "default": reading.default.name,
+                "alternative": reading.alternatives[0].name,
+            }.get(seen, seen)
+            out.append(
+                f"reading {rid}: {seen} ({name}), default x{counts.get('default', 0)} "
+                f"alternative x{counts.get('alternative', 0)}: {reading.title}"
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {rid: {"observed": self.observed(rid), **self.evidence(rid)} for rid in sorted(self.snapshot())}
+        return {
+            rid: {"observed": self.observed(rid), **self.evidence(rid)}
+            for rid in sorted(self.snapshot())
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> ReadingLog:
@@ -190,7 +222,9 @@ class ReadingLog:
                 tally.counts[which] += int(counts.get(which, 0))
             example = entry.get("example") if isinstance(entry, dict) else None
             if example:
-                tally.example["alternative" if tally.counts["alternative"] else "default"] = str(example)
+                tally.example["alternative" if tally.counts["alternative"] else "default"] = str(
+                    example
+                )
         return log
 
 

@@ -16,7 +16,9 @@ def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:
     return hashlib.md5(f"{secretkey}{timestamp_ms}".encode()).hexdigest()
 
 
-def jd_auth_params(appkey: str, secretkey: str, *, clock: Callable[[], float] = time.time) -> dict[str, str]:
+def jd_auth_params(
+    appkey: str, secretkey: str, *, clock: Callable[[], float] = time.time
+) -> dict[str, str]:
     """Fresh query parameters for one request; a signature is valid for five minutes only."""
     ts = int(clock() * 1000)
     return {"appkey": appkey, "timestamp": str(ts), "sign": jd_sign(secretkey, ts)}

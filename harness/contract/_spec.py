@@ -22,7 +22,7 @@ class Operation:
     path: str
     request_schema: str | None
     response_schema: str | None
-    facts: dict[str, Any]          # the operation's `x-faceharness`
+    facts: dict[str, Any]  # the operation's `x-faceharness`
     extension: bool
 
     @property
@@ -57,10 +57,16 @@ class Spec:
                     continue
                 facts = dict(op.get("x-faceharness", {}))
                 ops[op["operationId"]] = Operation(
-                    api=self.api, operation_id=op["operationId"], method=method, path=path,
+                    api=self.api,
+                    operation_id=op["operationId"],
+                    method=method,
+                    path=path,
                     request_schema=_ref_name(op.get("requestBody", {}), "application/json"),
-                    response_schema=_ref_name(op.get("responses", {}).get("200", {}), "application/json"),
-                    facts=facts, extension=bool(facts.get("extension")),
+                    response_schema=_ref_name(
+                        op.get("responses", {}).get("200", {}), "application/json"
+                    ),
+                    facts=facts,
+                    extension=bool(facts.get("extension")),
                 )
         return ops
 
@@ -74,8 +80,14 @@ class Spec:
             "components": copy.deepcopy(self.raw["components"]),
         }
 
-    def validator(self, name: str, *, decode_base64: bool = False, every_reading: bool = False,
-                  lenient: frozenset[str] = frozenset()) -> Any:
+    def validator(
+        self,
+        name: str,
+        *,
+        decode_base64: bool = False,
+        every_reading: bool = False,
+        lenient: frozenset[str] = frozenset(),
+    ) -> Any:
         """A compiled validator (jsonschema-rs).
 
         With `decode_base64=True` the `pattern` of `contentEncoding: base64` strings is left out:
@@ -98,7 +110,12 @@ class Spec:
             body = raw_op.get("requestBody", {}).get("content", {}).get("application/json", {})
             for ex in body.get("examples", {}).values():
                 out.append((op_id, "request", op.request_schema or "", ex["value"]))
-            resp = raw_op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            resp = (
+                raw_op.get("responses", {})
+                .get("200", {})
+                .get("content", {})
+                .get("application/json", {})
+            )
             for ex in resp.get("examples", {}).values():
                 out.append((op_id, "response", op.response_schema or "", ex["value"]))
         return out
@@ -108,8 +125,13 @@ _VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
 _READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
 
 
-def _compiled(spec: Spec, name: str, decode_base64: bool, every_reading: bool = False,
-              lenient: frozenset[str] = frozenset()) -> Any:
+def _compiled(
+    spec: Spec,
+    name: str,
+    decode_base64: bool,
+    every_reading: bool = False,
+    lenient: frozenset[str] = frozenset(),
+) -> Any:
     key = (id(spec), name, decode_base64, every_reading, lenient)
     if key not in _VALIDATORS:
         schema = spec.schema(name)

@@ -31,14 +31,19 @@ def _loopback(request: Request) -> bool:
 def _guarded(handler: Any) -> Any:
     async def endpoint(request: Request) -> Response:
         if not _loopback(request):
-            return JSONResponse({"error": "admin endpoints answer loopback clients only"}, status_code=403)
+            return JSONResponse(
+                {"error": "admin endpoints answer loopback clients only"}, status_code=403
+            )
         return await handler(request)  # type: ignore[no-any-return]
+
     return endpoint
 
 
 async def health(request: Request) -> Response:
     emu = emulator_of(request)
-    return JSONResponse({"status": "ok", "engine": emu.settings.engine, "breaks": list(emu.settings.breaks)})
+    return JSONResponse(
+        {"status": "ok", "engine": emu.settings.engine, "breaks": list(emu.settings.breaks)}
+    )
 
 
 async def stats(request: Request) -> Response:
@@ -53,7 +58,9 @@ async def reset(request: Request) -> Response:
 def public_config(settings: EmulatorSettings) -> dict[str, Any]:
     """The settings without secrets (tokens, appkeys and secretkeys are only counted)."""
     data = settings.model_dump(mode="json", exclude={"tokens", "appkeys", "registry"})
-    data.update(tokens=len(settings.tokens), appkeys=len(settings.appkeys), registry=len(settings.registry))
+    data.update(
+        tokens=len(settings.tokens), appkeys=len(settings.appkeys), registry=len(settings.registry)
+    )
     return data
 
 
@@ -65,7 +72,9 @@ async def config(request: Request) -> Response:
         except ValueError:
             return JSONResponse({"error": "body is not JSON"}, status_code=400)
         if not isinstance(patch, dict) or set(patch) - set(MUTABLE):
-            return JSONResponse({"error": f"only these keys may change: {', '.join(MUTABLE)}"}, status_code=400)
+            return JSONResponse(
+                {"error": f"only these keys may change: {', '.join(MUTABLE)}"}, status_code=400
+            )
         try:
             merged = emu.settings.model_dump() | patch
             emu.settings = EmulatorSettings.model_validate(merged)

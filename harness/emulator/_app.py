@@ -40,12 +40,19 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": "method not allowed; the documented operations are POST"}, status_code=405,
-                        headers={"Allow": "POST"})
+    return JSONResponse(
+        {"error": "method not allowed; the documented operations are POST"},
+        status_code=405,
+        headers={"Allow": "POST"},
+    )
 
 
-def create_app(settings: EmulatorSettings | None = None, *, contract: Contract | None = None,
-               engine: Any = None) -> Starlette:
+def create_app(
+    settings: EmulatorSettings | None = None,
+    *,
+    contract: Contract | None = None,
+    engine: Any = None,
+) -> Starlette:
     contract = contract or load_contract()
     settings = settings or EmulatorSettings()
     routes = [
@@ -57,9 +64,14 @@ def create_app(settings: EmulatorSettings | None = None, *, contract: Contract |
         middleware=[Middleware(Misbehaviour, seed=settings.seed)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )
-    emu = Emulator(contract=contract, settings=settings, state=State(seed=settings.seed,
-                                                                   live_code_widths=live_code_widths(contract.livecode_pattern)),
-                   engine=engine or make_engine(settings.engine))
+    emu = Emulator(
+        contract=contract,
+        settings=settings,
+        state=State(
+            seed=settings.seed, live_code_widths=live_code_widths(contract.livecode_pattern)
+        ),
+        engine=engine or make_engine(settings.engine),
+    )
     emu.path_ops = {op.path: op_id for op_id, op in contract.operations.items()}
     app.state.emulator = emu
     return app

@@ -40,7 +40,10 @@ class Emulator:
                 try:
                     self._photos[key] = Path(identity.photo).read_bytes()
                 except OSError as exc:
-                    raise Answer(self.contract.code_named("match", "internal_error"), f"registry photo unreadable ({exc.strerror})") from None
+                    raise Answer(
+                        self.contract.code_named("match", "internal_error"),
+                        f"registry photo unreadable ({exc.strerror})",
+                    ) from None
             else:
                 from harness.imaging import builtin_faces
 

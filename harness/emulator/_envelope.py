@@ -26,7 +26,9 @@ class FastJSONResponse(JSONResponse):
     def render(self, content: Any) -> bytes:
         try:
             return orjson.dumps(content)
-        except orjson.JSONEncodeError:  # what orjson cannot write (ints over 64 bits): the stdlib's way
+        except (
+            orjson.JSONEncodeError
+        ):  # what orjson cannot write (ints over 64 bits): the stdlib's way
             return super().render(content)
 
 
@@ -43,11 +45,17 @@ def match_error(contract: Contract, code: int, detail: str = "") -> dict[str, An
     return {"errcode": code, "errmsg": text[:300]}
 
 
-def match_success(trace_no: str, result: dict[str, Any] | None, status: str = "SUCCESS") -> dict[str, Any]:
+def match_success(
+    trace_no: str, result: dict[str, Any] | None, status: str = "SUCCESS"
+) -> dict[str, Any]:
     data: dict[str, Any] = {"status": status, "traceNo": trace_no}
     if result is not None:
         data["result"] = result
-    return {"errcode": 0, "data": data, "errmsg": "SUCCESS"}  # errmsg as the examples have it (E-006)
+    return {
+        "errcode": 0,
+        "data": data,
+        "errmsg": "SUCCESS",
+    }  # errmsg as the examples have it (E-006)
 
 
 def jd_gateway_error(contract: Contract, code: str, detail: str = "") -> dict[str, Any]:

@@ -25,8 +25,13 @@ from ._settings import AppKey
 from ._validation import check_jd
 from .engines import FaceRejected
 
-_FACE_CODES = {"no_face": "no_face", "multiple_faces": "poor_quality", "face_too_small": "face_too_small",
-               "blurry": "face_blurred", "bad_pose": "bad_pose"}
+_FACE_CODES = {
+    "no_face": "no_face",
+    "multiple_faces": "poor_quality",
+    "face_too_small": "face_too_small",
+    "blurry": "face_blurred",
+    "bad_pose": "bad_pose",
+}
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 _UNKNOWN_CODE = 9999
 
@@ -52,7 +57,9 @@ async def face_compare_new(request: Request) -> Response:
     except Gateway as g:
         emu.state.codes[f"jd:gateway:{g.code}"] += 1
         body = jd_gateway_error(emu.contract, g.code, g.detail)
-        return json_response(alt.jd_gateway_body(emu, body, g.code) if emu.settings.readings else body)
+        return json_response(
+            alt.jd_gateway_body(emu, body, g.code) if emu.settings.readings else body
+        )
     serial = ""
     try:
         body = await _read_json(emu, request)
@@ -60,7 +67,10 @@ async def face_compare_new(request: Request) -> Response:
         _check(emu, body)
         result = await _limited(emu, _compare(emu, body))
     except Answer as ans:
-        result = {"code": int(ans.code), "msg": business_msg(emu.contract, int(ans.code), ans.detail)}
+        result = {
+            "code": int(ans.code),
+            "msg": business_msg(emu.contract, int(ans.code), ans.detail),
+        }
     return _respond(emu, appkey, remain, serial, result)
 
 
@@ -69,7 +79,10 @@ async def _limited(emu: Emulator, work: Any) -> Any:
     limit = emu.settings.throttle.max_concurrency
     if limit and emu.state.in_flight >= limit:
         work.close()
-        raise Answer(emu.contract.code_named("jd", "traffic_limited"), f"more than {limit} comparisons in flight")
+        raise Answer(
+            emu.contract.code_named("jd", "traffic_limited"),
+            f"more than {limit} comparisons in flight",
+        )
     emu.state.in_flight += 1
     try:
         return await work
@@ -108,13 +121,19 @@ def _authenticate(emu: Emulator, request: Request) -> AppKey:
         raise Gateway(emu.contract.code_named("jd", "timestamp_malformed"))
     window = emu.contract.jd_timestamp_window_ms
     if abs(time.time() * 1000 - int(ts)) > window and not emu.broken("accept-expired-timestamp"):
-        raise Gateway(emu.contract.code_named("jd", "timestamp_expired"), f"more than {window // 1000} s from server time")
+        raise Gateway(
+            emu.contract.code_named("jd", "timestamp_expired"),
+            f"more than {window // 1000} s from server time",
+        )
     sign = q.get("sign")
     if not sign:
         raise Gateway(emu.contract.code_named("jd", "sign_empty"))
     expected = jd_sign(key.secretkey, ts)
-    if not hmac.compare_digest(sign.encode(), expected.encode()) and not emu.broken("accept-bad-sign") \
-            and not alt.sign_matches(emu, sign, expected):
+    if (
+        not hmac.compare_digest(sign.encode(), expected.encode())
+        and not emu.broken("accept-bad-sign")
+        and not alt.sign_matches(emu, sign, expected)
+    ):
         raise Gateway(emu.contract.code_named("jd", "bad_sign"))
     return key
 
@@ -133,22 +152,29 @@ def _count(emu: Emulator, key: AppKey) -> int:
         return -1
     with emu.state.lock:
         left = emu.state.remaining.setdefault(key.appkey, key.daily_quota)
-        step = alt.remain_step(emu)   # 2 with an appkey shared with another caller (E-028)
+        step = alt.remain_step(emu)  # 2 with an appkey shared with another caller (E-028)
         if left < step:
             emu.state.remaining[key.appkey] = 0
-            raise Gateway(emu.contract.code_named("jd", "daily_limit") if key.plan == "free"
-                          else emu.contract.code_named("jd", "payment_required"))
+            raise Gateway(
+                emu.contract.code_named("jd", "daily_limit")
+                if key.plan == "free"
+                else emu.contract.code_named("jd", "payment_required")
+            )
         if not emu.broken("remaintimes-stuck"):
             emu.state.remaining[key.appkey] = left - step
         return emu.state.remaining[key.appkey]
 
 
 async def _read_json(emu: Emulator, request: Request) -> Any:
-    raw = await read_body(request, _body_limit(emu), emu.contract.code_named("jd", "invalid_parameter"))
+    raw = await read_body(
+        request, _body_limit(emu), emu.contract.code_named("jd", "invalid_parameter")
+    )
     try:
         return parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(emu.contract.code_named("jd", "invalid_parameter"), "body is not valid JSON") from None
+        raise Answer(
+            emu.contract.code_named("jd", "invalid_parameter"), "body is not valid JSON"
+        ) from None
 
 
 def _check(emu: Emulator, body: Any) -> None:
@@ -174,7 +200,10 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
         data = await asyncio.to_thread(fetch, emu.settings, "uri", item["imgUrl"], what)
     limit = alt.jd_image_max_bytes(emu)
     if len(data) >= limit:
-        raise Answer(emu.contract.code_named("jd", "invalid_parameter"), f"{what}: {len(data)} bytes, must be under {limit}")
+        raise Answer(
+            emu.contract.code_named("jd", "invalid_parameter"),
+            f"{what}: {len(data)} bytes, must be under {limit}",
+        )
     return data
 
 
@@ -183,25 +212,40 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     img_map: dict[str, dict[str, Any]] = {}
     try:
         ref_item = body["compareImageItem"]
-        reference = await template_of_image(emu, await _item_bytes(emu, ref_item, "compareImageItem"),
-                                            formats, "compareImageItem")
+        reference = await template_of_image(
+            emu, await _item_bytes(emu, ref_item, "compareImageItem"), formats, "compareImageItem"
+        )
         best = None
         for i, item in enumerate(body["collectionImageItems"]):
             what = f"collectionImageItems[{i}]"
             tpl = await template_of_image(emu, await _item_bytes(emu, item, what), formats, what)
-            img_map[item["imgType"]] = {"valid": True, "filename": f"COLLECTION_{body['serialNo']}_{i}"}
+            img_map[item["imgType"]] = {
+                "valid": True,
+                "filename": f"COLLECTION_{body['serialNo']}_{i}",
+            }
             d = emu.engine.distance(reference, tpl)
             best = d if best is None else min(best, d)
     except FaceRejected as exc:
         raise Answer(emu.contract.code_named("jd", _FACE_CODES[exc.reason]), exc.detail) from None
     except MediaError as exc:
-        code = emu.contract.code_named("jd", "unsupported_operation" if exc.kind == "not_enabled" else "upload_failed" if exc.kind == "fetch_failed" else "invalid_parameter")
+        code = emu.contract.code_named(
+            "jd",
+            "unsupported_operation"
+            if exc.kind == "not_enabled"
+            else "upload_failed"
+            if exc.kind == "fetch_failed"
+            else "invalid_parameter",
+        )
         raise Answer(code, exc.detail) from None
     assert best is not None
     s = jd_score(best)
     result = s.result != emu.broken("result-inconsistent")
     code = 0 if s.result else emu.contract.jd_not_same_person_code
-    detail = "" if s.result else f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
+    detail = (
+        ""
+        if s.result
+        else f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
+    )
     thresholds = s.thresholds
     if emu.broken("thresholds-out-of-order"):
         values = sorted(thresholds.values())
@@ -218,7 +262,9 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _respond(emu: Emulator, key: AppKey, remain: int, serial: str, result: dict[str, Any]) -> Response:
+def _respond(
+    emu: Emulator, key: AppKey, remain: int, serial: str, result: dict[str, Any]
+) -> Response:
     code = result["code"]
     if code != 0 and emu.broken("unknown-code"):
         result["code"] = _UNKNOWN_CODE

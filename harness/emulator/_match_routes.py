@@ -34,10 +34,20 @@ from ._scoring import match_score
 from ._validation import check_match
 from .engines import FaceRejected
 
-_FACE_CODES = {"no_face": "no_face", "multiple_faces": "multiple_faces", "face_too_small": "face_too_small",
-               "blurry": "face_blurred", "bad_pose": "bad_pose"}
-_MEDIA_CODES = {"undecodable": "media_unusable", "rejected": "media_unusable", "too_large": "too_large",
-                "not_enabled": "origin_not_enabled", "fetch_failed": "fetch_failed"}
+_FACE_CODES = {
+    "no_face": "no_face",
+    "multiple_faces": "multiple_faces",
+    "face_too_small": "face_too_small",
+    "blurry": "face_blurred",
+    "bad_pose": "bad_pose",
+}
+_MEDIA_CODES = {
+    "undecodable": "media_unusable",
+    "rejected": "media_unusable",
+    "too_large": "too_large",
+    "not_enabled": "origin_not_enabled",
+    "fetch_failed": "fetch_failed",
+}
 _IMAGE_FORMATS = ("jpeg", "png")
 
 
@@ -51,21 +61,35 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
     emu.state.requests[operation] += 1
     raw_token = request.headers.get("authorization")
     if not raw_token:
-        raise Answer(emu.contract.code_named("match", "token_missing"), "Authorization header missing")
+        raise Answer(
+            emu.contract.code_named("match", "token_missing"), "Authorization header missing"
+        )
     token = raw_token.removeprefix("Bearer ").strip()
     if token not in emu.settings.tokens:
-        raise Answer(emu.contract.code_named("match", "invalid_parameter") if emu.broken("wrong-code-bad-token") else emu.contract.code_named("match", "token_invalid"), "token not recognised")
+        raise Answer(
+            emu.contract.code_named("match", "invalid_parameter")
+            if emu.broken("wrong-code-bad-token")
+            else emu.contract.code_named("match", "token_invalid"),
+            "token not recognised",
+        )
     if not emu.state.allow("token:" + token, emu.settings.throttle.qps):
-        raise Answer(emu.contract.code_named("match", "too_many_requests"), f"over {emu.settings.throttle.qps:g} requests per second")
+        raise Answer(
+            emu.contract.code_named("match", "too_many_requests"),
+            f"over {emu.settings.throttle.qps:g} requests per second",
+        )
     raw = await read_body(request, _body_limit(emu), emu.contract.code_named("match", "too_large"))
     if not raw.strip():
         return emu, {}
     try:
         body = parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(emu.contract.code_named("match", "body_not_object"), "body is not valid JSON") from None
+        raise Answer(
+            emu.contract.code_named("match", "body_not_object"), "body is not valid JSON"
+        ) from None
     if not isinstance(body, dict):
-        raise Answer(emu.contract.code_named("match", "body_not_object"), "body is not a JSON object")
+        raise Answer(
+            emu.contract.code_named("match", "body_not_object"), "body is not a JSON object"
+        )
     return emu, body
 
 
@@ -115,7 +139,10 @@ async def live_code(request: Request) -> Response:
         check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
         code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
         if code is None:
-            raise Answer(emu.match_busy, f"{emu.state.max_live_codes} liveCodes are live; try again when some expire")
+            raise Answer(
+                emu.match_busy,
+                f"{emu.state.max_live_codes} liveCodes are live; try again when some expire",
+            )
         return _success(emu, {"code": code})
 
     return await _handle(request, "liveCode", work)
@@ -126,7 +153,10 @@ async def async_result(request: Request) -> Response:
         check_match(emu.contract, "AsyncResultRequest", body)
         job = emu.state.jobs.get(body["traceNo"])
         if job is None:
-            raise Answer(emu.contract.code_named("match", "unknown_trace"), "no async request with this traceNo")
+            raise Answer(
+                emu.contract.code_named("match", "unknown_trace"),
+                "no async request with this traceNo",
+            )
         if job.envelope is None:
             return match_success(body["traceNo"], None, status="PROCESSING")
         return job.envelope
@@ -134,8 +164,12 @@ async def async_result(request: Request) -> Response:
     return await _handle(request, "asyncResult", work)
 
 
-def _success(emu: Emulator, result: dict[str, Any] | None, status: str = "SUCCESS",
-             trace_no: str | None = None) -> dict[str, Any]:
+def _success(
+    emu: Emulator,
+    result: dict[str, Any] | None,
+    status: str = "SUCCESS",
+    trace_no: str | None = None,
+) -> dict[str, Any]:
     trace = trace_no or ("1" if emu.broken("duplicate-traceno") else emu.state.trace_no())
     body = match_success(trace, result, status=status)
     if emu.broken("missing-traceno"):
@@ -152,22 +186,33 @@ def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
     try:
         check_match(emu.contract, schema, body, emu.settings.lenient)
     except Answer as ans:
-        if not (ans.code == emu.contract.code_named("match", "livecode_missing") and emu.broken("lip-without-livecode")):
+        if not (
+            ans.code == emu.contract.code_named("match", "livecode_missing")
+            and emu.broken("lip-without-livecode")
+        ):
             raise
     if emu.settings.alternative("E-012"):
         for part in ("image", "faceData"):
             item = body.get(part)
-            if isinstance(item, dict) and (item.get("origin") or "self") == "self" \
-                    and len(str(item.get("data", ""))) > ALTERNATIVE_BASE64_MAX:
-                raise Answer(emu.contract.code_named("match", "too_large"), f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters")
+            if (
+                isinstance(item, dict)
+                and (item.get("origin") or "self") == "self"
+                and len(str(item.get("data", ""))) > ALTERNATIVE_BASE64_MAX
+            ):
+                raise Answer(
+                    emu.contract.code_named("match", "too_large"),
+                    f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters",
+                )
 
 
 def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     face = body["faceData"]
     if face.get("type") != "video" or face.get("videoType") != "LIP":
         return
-    outcome = emu.state.redeem_live_code(str(body.get("liveCode", "")),
-                                         consume=not emu.broken("livecode-reusable") and alt.redeem_consumes(emu))
+    outcome = emu.state.redeem_live_code(
+        str(body.get("liveCode", "")),
+        consume=not emu.broken("livecode-reusable") and alt.redeem_consumes(emu),
+    )
     codes = {"unknown": "livecode_unknown", "expired": "livecode_expired", "used": "livecode_used"}
     if outcome in codes and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
         raise Answer(emu.contract.code_named("match", codes[outcome]), "liveCode " + outcome)
@@ -187,8 +232,9 @@ async def _face_template(emu: Emulator, face: dict[str, Any]) -> Any:
     return await template_of_image(emu, data, _IMAGE_FORMATS, "faceData")
 
 
-async def _compare(emu: Emulator, operation: str, reference: Any, face: Any,
-                   include_score: str) -> dict[str, Any]:
+async def _compare(
+    emu: Emulator, operation: str, reference: Any, face: Any, include_score: str
+) -> dict[str, Any]:
     threshold = emu.contract.success_threshold(operation)
     if emu.settings.alternative("E-011"):
         threshold = 0.0 if operation == "match" else threshold + 10
@@ -212,7 +258,9 @@ async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> di
     trace = emu.state.trace_no()
     job = emu.state.add_job(trace, emu.settings.async_ttl_s)
     if job is None:
-        raise Answer(emu.match_busy, f"{emu.state.max_pending_jobs} async requests are processing; try later")
+        raise Answer(
+            emu.match_busy, f"{emu.state.max_pending_jobs} async requests are processing; try later"
+        )
 
     async def finish() -> None:
         envelope = None  # cancelled (shutdown): the job stays PROCESSING until it expires
@@ -233,7 +281,9 @@ async def _deferrable(emu: Emulator, compute: Any) -> dict[str, Any]:
     try:
         return await compute()  # type: ignore[no-any-return]
     except FaceRejected as exc:
-        raise Answer(emu.contract.code_named("match", _FACE_CODES[exc.reason]), exc.detail) from None
+        raise Answer(
+            emu.contract.code_named("match", _FACE_CODES[exc.reason]), exc.detail
+        ) from None
     except MediaError as exc:
         raise Answer(emu.contract.code_named("match", _MEDIA_CODES[exc.kind]), exc.detail) from None
 
@@ -255,18 +305,28 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "IdnoRequest", body)
     if not valid_id_number(body["idNum"]):
-        raise Answer(emu.contract.code_named("match", "bad_idnum"), "idNum check digit is wrong (GB 11643)")
-    identity = next((i for i in emu.settings.registry if i.idNum.upper() == body["idNum"].upper()), None)
+        raise Answer(
+            emu.contract.code_named("match", "bad_idnum"), "idNum check digit is wrong (GB 11643)"
+        )
+    identity = next(
+        (i for i in emu.settings.registry if i.idNum.upper() == body["idNum"].upper()), None
+    )
     if identity is None:
-        raise Answer(emu.contract.code_named("match", "identity_unknown"), "no registry photo for this idNum")
+        raise Answer(
+            emu.contract.code_named("match", "identity_unknown"), "no registry photo for this idNum"
+        )
     if identity.name != body["name"]:
-        raise Answer(emu.contract.code_named("match", "name_mismatch"), "name does not match the registry")
+        raise Answer(
+            emu.contract.code_named("match", "name_mismatch"), "name does not match the registry"
+        )
     alt.check_idno_live_code(emu, body)
     _redeem_live_code(emu, body)
     facts = emu.contract.operation("matchIdno").facts
 
     async def compute() -> dict[str, Any]:
-        reference = await template_of_image(emu, emu.registry_photo(identity), _IMAGE_FORMATS, "registry photo")
+        reference = await template_of_image(
+            emu, emu.registry_photo(identity), _IMAGE_FORMATS, "registry photo"
+        )
         face = await _face_template(emu, body["faceData"])
         return await _compare(emu, "matchIdno", reference, face, facts["score_returned"])
 

@@ -55,7 +55,9 @@ def fetch(settings: EmulatorSettings, origin: str, ref: str, what: str) -> bytes
         url = urljoin(o.fds_base_url.rstrip("/") + "/", ref.lstrip("/"))
     else:
         if not o.allow_hosts:
-            raise MediaError("not_enabled", f"{what}: origin {origin} is not enabled on this emulator")
+            raise MediaError(
+                "not_enabled", f"{what}: origin {origin} is not enabled on this emulator"
+            )
         url = ref
     host = urlsplit(url).hostname or ""
     if host not in o.allow_hosts:
@@ -76,7 +78,9 @@ def fetch(settings: EmulatorSettings, origin: str, ref: str, what: str) -> bytes
     return b"".join(chunks)
 
 
-def check_image(data: bytes, settings: EmulatorSettings, formats: tuple[str, ...], what: str) -> None:
+def check_image(
+    data: bytes, settings: EmulatorSettings, formats: tuple[str, ...], what: str
+) -> None:
     try:
         # without PIL: the fast engine decodes nothing, and dlib decodes fully afterwards
         inspect_image(data, max_pixels=settings.max_pixels, formats=formats, with_pil=False)

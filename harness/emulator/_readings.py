@@ -19,9 +19,9 @@ from ._context import Emulator
 from ._envelope import Answer
 from ._media import MediaError, from_base64
 
-OWN_CODE_OFFSET = 39_000         # E-014: the emulator's own numbering, errcode 40002 -> 1002
-SHARED_APPKEY_OTHER_CALLS = 1    # E-028: another caller of the appkey spends one call between ours
-MB = 5_000_000                   # E-020: "5M" as 5,000,000 decoded bytes
+OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
+SHARED_APPKEY_OTHER_CALLS = 1  # E-028: another caller of the appkey spends one call between ours
+MB = 5_000_000  # E-020: "5M" as 5,000,000 decoded bytes
 
 
 def served(emu: Emulator, erratum: str) -> bool:
@@ -36,9 +36,11 @@ def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         body = {**body, "errcode": errcode - OWN_CODE_OFFSET}
     if served(emu, "E-006"):
         if body.get("errcode") == 0:
-            body = {k: v for k, v in body.items() if k != "errmsg"}   # errmsg: 否, errcode不为0时有值
+            body = {
+                k: v for k, v in body.items() if k != "errmsg"
+            }  # errmsg: 否, errcode不为0时有值
         else:
-            body = {**body, "data": None}                             # data: - (not always returned)
+            body = {**body, "data": None}  # data: - (not always returned)
     return body
 
 
@@ -77,10 +79,15 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     if not served(emu, "E-008"):
         return
     if "videoType" not in body.get("faceData", {}):
-        raise Answer(emu.contract.code_named("match", "invalid_parameter"), "faceData.videoType is required (是)")
+        raise Answer(
+            emu.contract.code_named("match", "invalid_parameter"),
+            "faceData.videoType is required (是)",
+        )
     code = body.get("liveCode")
     if not isinstance(code, str) or not code:
-        raise Answer(emu.contract.code_named("match", "livecode_missing"), "liveCode is required (是)")
+        raise Answer(
+            emu.contract.code_named("match", "livecode_missing"), "liveCode is required (是)"
+        )
     outcome = emu.state.redeem_live_code(code, consume=False)
     if outcome in ("unknown", "expired"):
         raise Answer(emu.contract.code_named("match", "livecode_" + outcome), "liveCode " + outcome)
@@ -121,5 +128,7 @@ def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
     if served(emu, "E-023") and code not in (0, emu.contract.jd_not_same_person_code):
         return {"code": code, "msg": result["msg"]}
     if served(emu, "E-041"):
-        result["serialNo"] = str(uuid.uuid4())   # like the table's example 98a39e53-84d4-... (请求id)
+        result["serialNo"] = str(
+            uuid.uuid4()
+        )  # like the table's example 98a39e53-84d4-... (请求id)
     return result

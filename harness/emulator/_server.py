@@ -23,8 +23,8 @@ from harness.errors import TargetError, UsageError
 # Requests (and connections) served at once; beyond, uvicorn answers HTTP 503 at once, so a flood
 # of slow or hanging clients cannot hold request bodies without bound.
 MAX_CONCURRENCY = 1024
-GRACEFUL_S = 2       # in-flight requests get this long after SIGINT/SIGTERM, then are cancelled
-STOP_LIMIT_S = 5.0   # after a stop signal the process ends within this, whatever it is doing
+GRACEFUL_S = 2  # in-flight requests get this long after SIGINT/SIGTERM, then are cancelled
+STOP_LIMIT_S = 5.0  # after a stop signal the process ends within this, whatever it is doing
 
 
 class _QuietStop(logging.Filter):
@@ -45,16 +45,27 @@ def _quiet_stops() -> None:
 class EmulatorServer:
     """`with EmulatorServer(app) as url:` serves on 127.0.0.1, a free port, until the block ends."""
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, startup_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, startup_timeout_s: float = 30.0
+    ) -> None:
         self.app = app
         # "error": the suites send malformed HTTP on purpose, and uvicorn's warning about each
         # one would break into the gate's progress bars
-        config = uvicorn.Config(app, host=host, port=port, log_level="error", access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=GRACEFUL_S,
-                                limit_concurrency=MAX_CONCURRENCY)
+        config = uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level="error",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=GRACEFUL_S,
+            limit_concurrency=MAX_CONCURRENCY,
+        )
         self.server = uvicorn.Server(config)
         _quiet_stops()
-        self.thread = threading.Thread(target=self.server.run, name="faceharness-emulator", daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.run, name="faceharness-emulator", daemon=True
+        )
         self.startup_timeout_s = startup_timeout_s
         self.url = ""
 
@@ -78,13 +89,17 @@ class EmulatorServer:
     def __enter__(self) -> str:
         return self.start()
 
-    def __exit__(self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
 def check_bind_host(host: str) -> str:
     if host not in ("127.0.0.1", "localhost", "::1"):
-        raise UsageError(f"--host {host}: the emulator binds loopback addresses only (127.0.0.1, ::1)")
+        raise UsageError(
+            f"--host {host}: the emulator binds loopback addresses only (127.0.0.1, ::1)"
+        )
     return host
 
 
@@ -106,7 +121,9 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise UsageError(f"--port {port}: {host}:{port} is already in use; pick another port or 0") from None
+            raise UsageError(
+                f"--port {port}: {host}:{port} is already in use; pick another port or 0"
+            ) from None
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
@@ -121,7 +138,9 @@ class _ForegroundServer(uvicorn.Server):
     def capture_signals(self) -> Iterator[None]:
         # uvicorn's own version re-raises the signal afterwards, killing the process before the
         # CLI can say why it stopped
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             yield
         finally:
@@ -140,12 +159,19 @@ class _ForegroundServer(uvicorn.Server):
 
 
 def _hard_stop(name: str) -> None:
-    os.write(2, f"faceharness: emulator stopped ({name}; forced after {STOP_LIMIT_S:g} s)\n".encode())
+    os.write(
+        2, f"faceharness: emulator stopped ({name}; forced after {STOP_LIMIT_S:g} s)\n".encode()
+    )
     os._exit(130)
 
 
-def serve_forever(make_app: Callable[[], Any], *, host: str, port: int,
-                  announce: Callable[[str], None] | None = None) -> str | None:
+def serve_forever(
+    make_app: Callable[[], Any],
+    *,
+    host: str,
+    port: int,
+    announce: Callable[[str], None] | None = None,
+) -> str | None:
     """Foreground serving on a loopback address until SIGINT/SIGTERM; returns the signal's name.
 
     The port is bound before the app is built (an engine may take seconds to load) and before
@@ -158,8 +184,14 @@ def serve_forever(make_app: Callable[[], Any], *, host: str, port: int,
     except BaseException:
         sock.close()
         raise
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=GRACEFUL_S, limit_concurrency=MAX_CONCURRENCY)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_S,
+        limit_concurrency=MAX_CONCURRENCY,
+    )
     server = _ForegroundServer(config)
     _quiet_stops()
     if announce:

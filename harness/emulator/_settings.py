@@ -38,7 +38,7 @@ class AppKey(_Strict):
     appkey: str = Field(min_length=1)
     secretkey: str = Field(min_length=1, repr=False)
     plan: Literal["free", "paid"] = "free"
-    daily_quota: int = Field(default=-1, ge=-1)      # -1: unlimited
+    daily_quota: int = Field(default=-1, ge=-1)  # -1: unlimited
     remain_seconds: int = Field(default=-1, ge=-1)
     disabled: bool = False
 
@@ -46,18 +46,20 @@ class AppKey(_Strict):
 class Identity(_Strict):
     idNum: str
     name: str
-    photo: str | None = None          # path; None: the built-in demo face
+    photo: str | None = None  # path; None: the built-in demo face
 
 
 class Origins(_Strict):
-    fds_base_url: str | None = None   # fds paths are fetched below this URL (its host must be allowed)
+    fds_base_url: str | None = (
+        None  # fds paths are fetched below this URL (its host must be allowed)
+    )
     allow_hosts: tuple[str, ...] = ()  # the only hosts fds/uri may be fetched from
     max_bytes: int = 5 * 1024 * 1024
 
 
 class Throttle(_Strict):
-    qps: float = Field(default=0, ge=0)            # per token / per appkey; 0: off
-    cluster_qps: float = Field(default=0, ge=0)    # JD, all appkeys together (10044)
+    qps: float = Field(default=0, ge=0)  # per token / per appkey; 0: off
+    cluster_qps: float = Field(default=0, ge=0)  # JD, all appkeys together (10044)
     max_concurrency: int = Field(default=0, ge=0)  # JD business 43010; internal 42900
 
 
@@ -73,10 +75,12 @@ class EmulatorSettings(_Strict):
     async_ttl_s: float = Field(default=600, gt=0)
     max_pixels: int = Field(default=40_000_000, gt=0)
     video_frames: int = Field(default=5, ge=1, le=50)
-    latency: dict[str, str] = Field(default_factory=dict)   # operationId or "default" -> spec
+    latency: dict[str, str] = Field(default_factory=dict)  # operationId or "default" -> spec
     faults: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
-    readings: dict[str, Literal["default", "alternative"]] = Field(default_factory=dict)  # [emulator.readings]
+    readings: dict[str, Literal["default", "alternative"]] = Field(
+        default_factory=dict
+    )  # [emulator.readings]
 
     @field_validator("latency")
     @classmethod
@@ -99,7 +103,9 @@ class EmulatorSettings(_Strict):
 
         unknown = [b for b in v if b not in BREAKS]
         if unknown:
-            raise ValueError(f"unknown break mode {unknown[0]!r}; see `faceharness emulate --list-breaks`")
+            raise ValueError(
+                f"unknown break mode {unknown[0]!r}; see `faceharness emulate --list-breaks`"
+            )
         return v
 
     @field_validator("readings", mode="before")
@@ -114,7 +120,9 @@ class EmulatorSettings(_Strict):
         out = {}
         for rid, which in v.items():
             if rid not in served:
-                raise ValueError(f"reading {rid!r}: the emulator serves {', '.join(sorted(served))}")
+                raise ValueError(
+                    f"reading {rid!r}: the emulator serves {', '.join(sorted(served))}"
+                )
             reading = load_contract().readings[rid]
             if which == reading.default.name:
                 which = "default"
@@ -164,6 +172,8 @@ def _latency(spec: str) -> Latency:
 @functools.lru_cache(maxsize=64)
 def _faults(specs: tuple[str, ...]) -> tuple[Fault, ...]:
     return tuple(parse_fault(s) for s in specs)
+
+
 def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[str, str] | None:
     """``--reading E-011=alternative`` (repeatable) as a readings table; None when not given."""
     if not values:
@@ -172,7 +182,9 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
     for value in values:
         erratum, sep, which = value.partition("=")
         if not sep or not erratum.strip() or not which.strip():
-            raise ConfigError(f"--reading {value!r}: expected ERRATUM=default|alternative, e.g. E-011=alternative")
+            raise ConfigError(
+                f"--reading {value!r}: expected ERRATUM=default|alternative, e.g. E-011=alternative"
+            )
         out[erratum.strip()] = which.strip()
     return out
 
@@ -194,8 +206,14 @@ def _known_keys(loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, int):
             continue
         annotation = model.model_fields[part].annotation
-        model = next((a for a in (annotation, *get_args(annotation))
-                      if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        model = next(
+            (
+                a
+                for a in (annotation, *get_args(annotation))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
         if model is None:
             return []
     return [*model.model_fields, *(HARNESS_TABLES if model is EmulatorSettings else ())]
@@ -206,7 +224,9 @@ def build_settings(config: Path | None = None, **overrides: object) -> EmulatorS
     data: dict[str, object] = {}
     if config is not None:
         data = read_toml(config)
-        for table in HARNESS_TABLES:  # the harness side's tables (one config file serves both sides)
+        for (
+            table
+        ) in HARNESS_TABLES:  # the harness side's tables (one config file serves both sides)
             data.pop(table, None)  # credentials come from the environment, below
     _add_env_credentials(data)
     for key, value in overrides.items():
@@ -226,6 +246,11 @@ def _add_env_credentials(data: dict[str, object]) -> None:
         data["tokens"] = [token, *[t for t in tokens if t != token]]
     appkey, secret = os.environ.get(ENV_JD_APPKEY), os.environ.get(ENV_JD_SECRETKEY)
     if appkey and secret:
-        keys = [k for k in data.get("appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}])  # type: ignore[attr-defined]
-                if (k.get("appkey") if isinstance(k, dict) else k.appkey) != appkey]
+        keys = [
+            k
+            for k in data.get(
+                "appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}]
+            )  # type: ignore[attr-defined]
+            if (k.get("appkey") if isinstance(k, dict) else k.appkey) != appkey
+        ]
         data["appkeys"] = [{"appkey": appkey, "secretkey": secret}, *keys]

@@ -15,7 +15,17 @@ from dataclasses import dataclass
 
 from harness.errors import UsageError
 
-FAULT_KINDS = ("http500", "http502", "http503", "reset", "empty", "chunked", "badjson", "slow", "hang")
+FAULT_KINDS = (
+    "http500",
+    "http502",
+    "http503",
+    "reset",
+    "empty",
+    "chunked",
+    "badjson",
+    "slow",
+    "hang",
+)
 _ALIASES = {"500": "http500", "502": "http502", "503": "http503"}
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)?$")
 
@@ -33,8 +43,8 @@ class Latency:
     """Added service time; `sample` is seeded by the caller's RNG so runs repeat."""
 
     kind: str = "none"
-    a: float = 0.0          # fixed/median/mean seconds, or stall duration
-    b: float = 0.0          # sd seconds, lognormal sigma, or stall period
+    a: float = 0.0  # fixed/median/mean seconds, or stall duration
+    b: float = 0.0  # sd seconds, lognormal sigma, or stall period
 
     def sample(self, rng: random.Random, now: float) -> float:
         if self.kind == "fixed":
@@ -73,9 +83,13 @@ def parse_latency(text: str) -> tuple[str | None, Latency]:
             if not 0 < lat.a < lat.b:
                 raise UsageError(f"{what}: the stall must be shorter than its period")
         else:
-            raise UsageError(f"{what}: unknown kind {kind!r}; expected none, fixed, normal, lognormal or stall")
+            raise UsageError(
+                f"{what}: unknown kind {kind!r}; expected none, fixed, normal, lognormal or stall"
+            )
     except ValueError:
-        raise UsageError(f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, stall:1s/10s") from None
+        raise UsageError(
+            f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, stall:1s/10s"
+        ) from None
     return (op or None), lat
 
 
@@ -91,7 +105,9 @@ def parse_fault(text: str) -> Fault:
     kind, _, rate_text = spec.partition(":")
     kind = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
     if kind not in FAULT_KINDS:
-        raise UsageError(f"--fault {text!r}: unknown kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}")
+        raise UsageError(
+            f"--fault {text!r}: unknown kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+        )
     try:
         rate = float(rate_text) if rate_text else 1.0
     except ValueError:

@@ -33,9 +33,9 @@ from typing import Any
 
 from harness.errors import SpecError
 
-MAX_LIVE_CODES = 100_000        # ~22 MB of codes; 833 codes/s sustained at the default 120 s lifetime
-CROWDED = 0.5                   # a width's space is crowded when half of it is live
-DRAWS = 32                      # random draws per width: at most half taken, so 2**-32 to miss them all
+MAX_LIVE_CODES = 100_000  # ~22 MB of codes; 833 codes/s sustained at the default 120 s lifetime
+CROWDED = 0.5  # a width's space is crowded when half of it is live
+DRAWS = 32  # random draws per width: at most half taken, so 2**-32 to miss them all
 RETIRED_KEEP_S = 3600.0
 MAX_RETIRED_CODES = 10_000
 MAX_JOBS = 10_000
@@ -48,8 +48,10 @@ def live_code_widths(pattern: str) -> tuple[int, ...]:
     """The digit counts a liveCode pattern allows, shortest first: ``^[0-9]{4,6}$`` -> (4, 6)."""
     m = re.fullmatch(r"\^(?:\[0-9\]|\\d)\{(\d+)(?:,(\d+))?\}\$", pattern)
     if not m:
-        raise SpecError(f"LiveCode pattern {pattern!r}: the emulator issues codes for a digit run "
-                        "like ^[0-9]{4,6}$ only")
+        raise SpecError(
+            f"LiveCode pattern {pattern!r}: the emulator issues codes for a digit run "
+            "like ^[0-9]{4,6}$ only"
+        )
     lo, hi = int(m.group(1)), int(m.group(2) or m.group(1))
     if not 1 <= lo <= hi <= 18:
         raise SpecError(f"LiveCode pattern {pattern!r}: digit counts out of range")
@@ -84,7 +86,7 @@ class LiveCode:
 @dataclass
 class AsyncJob:
     expires_at: float
-    envelope: dict[str, Any] | None = None   # None while processing
+    envelope: dict[str, Any] | None = None  # None while processing
 
 
 @dataclass
@@ -95,11 +97,13 @@ class State:
     max_live_codes: int = MAX_LIVE_CODES
     max_jobs: int = MAX_JOBS
     max_pending_jobs: int = MAX_PENDING_JOBS
-    jobs: OrderedDict[str, AsyncJob] = field(default_factory=OrderedDict)   # traceNo -> job, oldest first
-    remaining: dict[str, int] = field(default_factory=dict)          # appkey -> remainTimes
+    jobs: OrderedDict[str, AsyncJob] = field(
+        default_factory=OrderedDict
+    )  # traceNo -> job, oldest first
+    remaining: dict[str, int] = field(default_factory=dict)  # appkey -> remainTimes
     buckets: OrderedDict[str, TokenBucket] = field(default_factory=OrderedDict)
-    requests: Counter[str] = field(default_factory=Counter)          # operation -> count
-    codes: Counter[str] = field(default_factory=Counter)             # "api:where:code" -> count
+    requests: Counter[str] = field(default_factory=Counter)  # operation -> count
+    codes: Counter[str] = field(default_factory=Counter)  # "api:where:code" -> count
     in_flight: int = 0
     started_at: float = field(default_factory=time.time)
 
@@ -107,8 +111,8 @@ class State:
         self.rng = random.Random(self.seed)
         self._trace = itertools.count(1)
         self.lock = threading.Lock()
-        self._live: OrderedDict[str, LiveCode] = OrderedDict()      # unexpired (lazily), issue order
-        self._retired: OrderedDict[str, LiveCode] = OrderedDict()   # expired, kept to say so
+        self._live: OrderedDict[str, LiveCode] = OrderedDict()  # unexpired (lazily), issue order
+        self._retired: OrderedDict[str, LiveCode] = OrderedDict()  # expired, kept to say so
         self._live_by_width: Counter[int] = Counter()
         self.pending_jobs = 0
 
@@ -172,8 +176,10 @@ class State:
             self._live_by_width[len(code)] -= 1
             self._retired[code] = entry
         horizon = now - RETIRED_KEEP_S
-        while self._retired and (len(self._retired) > MAX_RETIRED_CODES
-                                 or next(iter(self._retired.values())).expires_at < horizon):
+        while self._retired and (
+            len(self._retired) > MAX_RETIRED_CODES
+            or next(iter(self._retired.values())).expires_at < horizon
+        ):
             self._retired.popitem(last=False)
 
     # --- async jobs ------------------------------------------------------------------------
@@ -181,8 +187,9 @@ class State:
         """A new processing job, or None when ``max_pending_jobs`` are still computing (busy)."""
         with self.lock:
             now = self.clock()
-            while self.jobs and (len(self.jobs) >= self.max_jobs
-                                 or next(iter(self.jobs.values())).expires_at < now):
+            while self.jobs and (
+                len(self.jobs) >= self.max_jobs or next(iter(self.jobs.values())).expires_at < now
+            ):
                 self.jobs.popitem(last=False)
             if self.pending_jobs >= self.max_pending_jobs:
                 return None
@@ -197,9 +204,14 @@ class State:
 
     def sizes(self) -> dict[str, int]:
         """Every bounded collection's size (stats, tests and the soak watch these)."""
-        return {"live_codes": len(self._live), "retired_live_codes": len(self._retired),
-                "async_jobs": len(self.jobs), "pending_async_jobs": self.pending_jobs,
-                "rate_buckets": len(self.buckets), "quota_books": len(self.remaining)}
+        return {
+            "live_codes": len(self._live),
+            "retired_live_codes": len(self._retired),
+            "async_jobs": len(self.jobs),
+            "pending_async_jobs": self.pending_jobs,
+            "rate_buckets": len(self.buckets),
+            "quota_books": len(self.remaining),
+        }
 
     def reset(self) -> None:
         with self.lock:
@@ -220,6 +232,8 @@ class State:
             "in_flight": self.in_flight,
             **self.sizes(),
             # appkeys are secrets: stats name them by a short hash only
-            "remaining": {"appkey#" + hashlib.sha256(k.encode()).hexdigest()[:8]: v
-                          for k, v in self.remaining.items()},
+            "remaining": {
+                "appkey#" + hashlib.sha256(k.encode()).hexdigest()[:8]: v
+                for k, v in self.remaining.items()
+            },
         }

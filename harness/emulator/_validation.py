@@ -13,7 +13,7 @@ from harness.contract import Contract
 from ._envelope import Answer
 
 _KIND_TEXT = {
-    "Required": None,           # the validator's own text names the property
+    "Required": None,  # the validator's own text names the property
     "Enum": "not one of the allowed values",
     "Constant": "not the documented fixed value",
     "Type": "wrong type",
@@ -45,7 +45,9 @@ def _errors(validator: Any, body: Any) -> list[Any]:
     return list(validator.iter_errors(body))
 
 
-def check_match(contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()) -> None:
+def check_match(
+    contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()
+) -> None:
     """Raise Answer(invalid_parameter | media_unusable | too_large | livecode_missing) for the most telling violation (``lenient``: the
     errata whose alternative reading the emulator serves, their limits not enforced)."""
     errors = _errors(contract.match.validator(schema, decode_base64=True, lenient=lenient), body)
@@ -54,7 +56,12 @@ def check_match(contract: Contract, schema: str, body: Any, lenient: frozenset[s
     ranked: list[tuple[int, str]] = []
     for err in errors:
         ranked.append(_match_code(contract, err, body))
-    order = {contract.code_named("match", "invalid_parameter"): 0, contract.code_named("match", "too_large"): 1, contract.code_named("match", "media_unusable"): 2, contract.code_named("match", "livecode_missing"): 3}
+    order = {
+        contract.code_named("match", "invalid_parameter"): 0,
+        contract.code_named("match", "too_large"): 1,
+        contract.code_named("match", "media_unusable"): 2,
+        contract.code_named("match", "livecode_missing"): 3,
+    }
     code, detail = min(ranked, key=lambda x: order[x[0]])
     raise Answer(code, detail)
 
@@ -63,12 +70,16 @@ def _match_code(contract: Contract, err: Any, body: Any) -> tuple[int, str]:
     kind = type(err.kind).__name__
     path = list(err.instance_path)
     if "LipNeedsLiveCode" in [str(p) for p in err.schema_path]:
-        return contract.code_named("match", "livecode_missing"), "liveCode is required when faceData.videoType is LIP"
+        return contract.code_named(
+            "match", "livecode_missing"
+        ), "liveCode is required when faceData.videoType is LIP"
     if kind == "OneOfNotValid" and path == ["image"]:
         return _image_code(contract, body.get("image") if isinstance(body, dict) else None)
     if path and path[-1] == "data":
         if kind == "MaxLength":
-            return contract.code_named("match", "too_large"), f"{'.'.join(map(str, path))}: over {contract.match_base64_max_chars} characters"
+            return contract.code_named(
+                "match", "too_large"
+            ), f"{'.'.join(map(str, path))}: over {contract.match_base64_max_chars} characters"
         if kind in ("Pattern", "MinLength"):
             return contract.code_named("match", "media_unusable"), describe(err)
     return contract.code_named("match", "invalid_parameter"), describe(err)
@@ -78,13 +89,22 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
     """Re-judge `image` against the one shape its origin selects, so the code is specific."""
     if not isinstance(image, dict):
         return contract.code_named("match", "invalid_parameter"), "image: must be an object"
-    if image.get("origin") not in (None, "self", "fds", "uri"):  # before the lookup: may be unhashable
-        return contract.code_named("match", "invalid_parameter"), "image.origin: not one of the allowed values"
+    if image.get("origin") not in (
+        None,
+        "self",
+        "fds",
+        "uri",
+    ):  # before the lookup: may be unhashable
+        return contract.code_named(
+            "match", "invalid_parameter"
+        ), "image.origin: not one of the allowed values"
     shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
     for err in _errors(contract.match.validator(shape, decode_base64=True), image):
         kind = type(err.kind).__name__
         if list(err.instance_path) == ["data"] and kind == "MaxLength":
-            return contract.code_named("match", "too_large"), f"image.data: over {contract.match_base64_max_chars} characters"
+            return contract.code_named(
+                "match", "too_large"
+            ), f"image.data: over {contract.match_base64_max_chars} characters"
         if list(err.instance_path) == ["data"] and kind in ("Pattern", "MinLength"):
             return contract.code_named("match", "media_unusable"), "image.data: malformed"
         return contract.code_named("match", "invalid_parameter"), "image." + describe(err)
@@ -93,7 +113,9 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
 
 def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
     """Raise Answer(fixed_fields_wrong | invalid_parameter | out_of_range) for the most telling violation."""
-    errors = _errors(contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient), body)
+    errors = _errors(
+        contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient), body
+    )
     if not errors:
         return
     picked: list[tuple[int, str]] = []
@@ -107,6 +129,10 @@ def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset(
             picked.append((contract.code_named("jd", "out_of_range"), describe(err)))
         else:
             picked.append((contract.code_named("jd", "invalid_parameter"), describe(err)))
-    order = {contract.code_named("jd", "fixed_fields_wrong"): 0, contract.code_named("jd", "invalid_parameter"): 1, contract.code_named("jd", "out_of_range"): 2}
+    order = {
+        contract.code_named("jd", "fixed_fields_wrong"): 0,
+        contract.code_named("jd", "invalid_parameter"): 1,
+        contract.code_named("jd", "out_of_range"): 2,
+    }
     code, detail = min(picked, key=lambda x: order[x[0]])
     raise Answer(code, detail)

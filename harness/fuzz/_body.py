@@ -48,7 +48,7 @@ class Body:
         return True
 
     def _forget(self, path: JsonPath) -> None:
-        self.images = [p for p in self.images if p.path[:len(path)] != path]
+        self.images = [p for p in self.images if p.path[: len(path)] != path]
 
     def set(self, path: JsonPath, value: Any) -> None:
         self.touched.append(path)
@@ -80,8 +80,14 @@ class Body:
         return label(common)
 
     def build(self) -> FuzzRequest:
-        return replace(self.request, json=self.json, raw_body=self.raw_body, auth=self.auth,
-                       images=tuple(self.images), splice=self.splice)
+        return replace(
+            self.request,
+            json=self.json,
+            raw_body=self.raw_body,
+            auth=self.auth,
+            images=tuple(self.images),
+            splice=self.splice,
+        )
 
 
 def label(path: JsonPath) -> str:
@@ -131,7 +137,9 @@ def conforms(schema: dict[str, Any], value: Any) -> bool:
     key = repr(sorted((k, repr(v)) for k, v in schema.items()))
     validator = _VALIDATORS.get(key)
     if validator is None:
-        validator = _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+        validator = _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(
+            schema, validate_formats=False
+        )
     return bool(validator.is_valid(value))
 
 

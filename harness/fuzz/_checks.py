@@ -29,11 +29,13 @@ class Problem:
     severity: Severity
     message: str
     erratum: str | None = None
-    variant: str = ""   # tells apart bugs under one check (the kind of a missing answer)
+    variant: str = ""  # tells apart bugs under one check (the kind of a missing answer)
     basis: str = "seed"
 
 
-def record_reading(log: ReadingLog | None, erratum: str, follows_default: bool, problem: Problem) -> list[Problem]:
+def record_reading(
+    log: ReadingLog | None, erratum: str, follows_default: bool, problem: Problem
+) -> list[Problem]:
     """Record which reading of ``erratum`` an answer follows; a problem only when the policy requires
     the other one (then with basis ``reading``)."""
     which = "default" if follows_default else "alternative"
@@ -42,9 +44,16 @@ def record_reading(log: ReadingLog | None, erratum: str, follows_default: bool, 
     log.observe(erratum, which, "" if follows_default else problem.message)  # type: ignore[arg-type]
     if not log.mismatch(erratum, which):  # type: ignore[arg-type]
         return []
-    return [Problem(problem.check, problem.severity, problem.message + f" (the policy requires the "
-                    f"{'alternative' if follows_default else 'default'} reading of {erratum})", erratum,
-                    basis="reading")]
+    return [
+        Problem(
+            problem.check,
+            problem.severity,
+            problem.message + f" (the policy requires the "
+            f"{'alternative' if follows_default else 'default'} reading of {erratum})",
+            erratum,
+            basis="reading",
+        )
+    ]
 
 
 def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Answer | None:
@@ -61,40 +70,86 @@ def check_answer(exchange: Exchange) -> list[Problem]:
     problem of its kind.
     """
     if exchange.error:
-        return [Problem("answered", "high", f"no answer: {exchange.error}", variant=exchange.no_answer or "")]
+        return [
+            Problem(
+                "answered", "high", f"no answer: {exchange.error}", variant=exchange.no_answer or ""
+            )
+        ]
     out = []
     if exchange.status >= 500:
-        out.append(Problem("no_server_error", "high", f"HTTP {exchange.status}: a 5xx is always a finding", "E-015"))
+        out.append(
+            Problem(
+                "no_server_error",
+                "high",
+                f"HTTP {exchange.status}: a 5xx is always a finding",
+                "E-015",
+            )
+        )
     elif exchange.status != 200:
-        out.append(Problem("http_200", "low", f"HTTP {exchange.status}; every answer is HTTP 200 with the envelope", "E-015",
-                           basis="convention"))
+        out.append(
+            Problem(
+                "http_200",
+                "low",
+                f"HTTP {exchange.status}; every answer is HTTP 200 with the envelope",
+                "E-015",
+                basis="convention",
+            )
+        )
     if not isinstance(exchange.body, dict):
-        out.append(Problem("json_envelope", "high", f"the body is not a JSON object: {exchange.text[:80]!r}"))
+        out.append(
+            Problem(
+                "json_envelope", "high", f"the body is not a JSON object: {exchange.text[:80]!r}"
+            )
+        )
     elif not exchange.content_type.startswith("application/json"):
-        out.append(Problem("content_type", "low", f"Content-Type {exchange.content_type!r}, expected application/json",
-                           basis="convention"))
+        out.append(
+            Problem(
+                "content_type",
+                "low",
+                f"Content-Type {exchange.content_type!r}, expected application/json",
+                basis="convention",
+            )
+        )
     return out
 
 
-def check_spec(contract: Contract, request: FuzzRequest, exchange: Exchange, *, live: bool,
-               request_valid: bool = False, readings: ReadingLog | None = None) -> list[Problem]:
+def check_spec(
+    contract: Contract,
+    request: FuzzRequest,
+    exchange: Exchange,
+    *,
+    live: bool,
+    request_valid: bool = False,
+    readings: ReadingLog | None = None,
+) -> list[Problem]:
     """The response validator of the operation, the code table, and documented invariants."""
     if not isinstance(exchange.body, dict):
         return []
     op = contract.operation(request.operation)
     spec = contract.spec(request.api)
     out = []
-    errors = list(spec.validator(op.response_schema).iter_errors(exchange.body)) if op.response_schema else []
+    errors = (
+        list(spec.validator(op.response_schema).iter_errors(exchange.body))
+        if op.response_schema
+        else []
+    )
     if errors:
-        texts = "; ".join(f"{'.'.join(map(str, e.instance_path)) or 'body'}: {e.message[:100]}" for e in errors[:3])
+        texts = "; ".join(
+            f"{'.'.join(map(str, e.instance_path)) or 'body'}: {e.message[:100]}"
+            for e in errors[:3]
+        )
         out.append(Problem("response_schema", "high", f"{op.response_schema} violated: {texts}"))
-    return out + check_rules(contract, request, exchange, request_valid=request_valid, readings=readings)
+    return out + check_rules(
+        contract, request, exchange, request_valid=request_valid, readings=readings
+    )
 
 
 # what fuzz asks the conformance rule book on every answer: codes in the table, and the documented
 # invariants inside one answer (a rule is written once, as a registered function)
-BOOK = {"match": ("FH-M01", "FH-M02", "FH-M06", "FH-M08"),
-        "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14")}
+BOOK = {
+    "match": ("FH-M01", "FH-M02", "FH-M06", "FH-M08"),
+    "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
+}
 
 
 @dataclass(frozen=True)
@@ -109,25 +164,44 @@ class _Case:
     query: dict[str, str]
 
 
-def check_rules(contract: Contract, request: FuzzRequest, exchange: Exchange, *, request_valid: bool = False,
-                readings: ReadingLog | None = None) -> list[Problem]:
+def check_rules(
+    contract: Contract,
+    request: FuzzRequest,
+    exchange: Exchange,
+    *,
+    request_valid: bool = False,
+    readings: ReadingLog | None = None,
+) -> list[Problem]:
     """The rule book's verdicts on one answer, as problems (readings recorded in ``readings``).
     FH-J11 (serialNo echoed) judges only requests valid under every reading."""
     from harness.conformance import RULES, CheckFailed, RuleContext
 
-    ctx = RuleContext(contract=contract, api=request.api, operation=request.operation, readings=readings)
+    ctx = RuleContext(
+        contract=contract, api=request.api, operation=request.operation, readings=readings
+    )
     response = _Response(exchange.status, json.dumps(exchange.body).encode())
     case = _Case(request.json, dict(request.query))
     out = []
     for rule_id in BOOK[request.api]:
         entry = RULES.get(rule_id)
-        if not entry.applies_to(request.api, request.operation) or rule_id == "FH-J11" and not request_valid:
+        if (
+            not entry.applies_to(request.api, request.operation)
+            or rule_id == "FH-J11"
+            and not request_valid
+        ):
             continue
         try:
             entry.fn(ctx, response, case)
         except CheckFailed as exc:
-            out.append(Problem(entry.name, exc.level, exc.message.replace("\n", "; "), exc.erratum,
-                               basis=exc.basis or entry.basis))
+            out.append(
+                Problem(
+                    entry.name,
+                    exc.level,
+                    exc.message.replace("\n", "; "),
+                    exc.erratum,
+                    basis=exc.basis or entry.basis,
+                )
+            )
     return out
 
 
@@ -136,23 +210,47 @@ def check_trace_unique(seen: set[str], request: FuzzRequest, found: Answer | Non
     if found is None or found.trace_no is None or request.operation == "asyncResult":
         return []
     if found.trace_no in seen:
-        return [Problem("traceno_unique", "high", f"traceNo {found.trace_no} was already given to an earlier request")]
+        return [
+            Problem(
+                "traceno_unique",
+                "high",
+                f"traceNo {found.trace_no} was already given to an earlier request",
+            )
+        ]
     seen.add(found.trace_no)
     return []
 
 
 # rules whose requests break the request schema and nothing else: whether they are invalid under
 # every reading is decided by the spec's x-reading marks (faceharness' own limits and formats)
-SCHEMA_RULES = frozenset({"missing-field", "wrong-type", "enum-outside", "empty-string", "oversize", "out-of-range",
-                          "extra-field", "image-sources", "fixed-field", "unicode-control", "huge-json"})
+SCHEMA_RULES = frozenset(
+    {
+        "missing-field",
+        "wrong-type",
+        "enum-outside",
+        "empty-string",
+        "oversize",
+        "out-of-range",
+        "extra-field",
+        "image-sources",
+        "fixed-field",
+        "unicode-control",
+        "huge-json",
+    }
+)
 
 
 def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
     """The erratum whose reading alone makes ``case`` invalid (its body is valid once the limits and
     formats marked ``x-reading`` are left out); None when it is invalid under every reading."""
     request = case.request
-    if contract is None or case.rule not in SCHEMA_RULES or request.raw_body is not None \
-            or not isinstance(request.json, dict) or case.field in ("auth", "query"):
+    if (
+        contract is None
+        or case.rule not in SCHEMA_RULES
+        or request.raw_body is not None
+        or not isinstance(request.json, dict)
+        or case.field in ("auth", "query")
+    ):
         return None
     operation = contract.operation(request.operation)
     if not operation.request_schema:
@@ -160,13 +258,23 @@ def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
     body = request.json
     if body.get("liveCode") == FRESH_LIVE_CODE:
         body = {**body, "liveCode": "2312"}
-    if not contract.spec(request.api).validator(operation.request_schema, every_reading=True).is_valid(body):
+    if (
+        not contract.spec(request.api)
+        .validator(operation.request_schema, every_reading=True)
+        .is_valid(body)
+    ):
         return None
     return "E-032" if request.operation == "liveCode" else "E-043"
 
 
-def check_expected_code(case: InvalidCase, found: Answer | None, *, strict: bool,
-                        readings: ReadingLog | None = None, contract: Contract | None = None) -> list[Problem]:
+def check_expected_code(
+    case: InvalidCase,
+    found: Answer | None,
+    *,
+    strict: bool,
+    readings: ReadingLog | None = None,
+    contract: Contract | None = None,
+) -> list[Problem]:
     """An invalid request is refused with a documented code, the rule's own where known.
 
     A request invalid only under faceharness' reading of an erratum (an undocumented limit or
@@ -176,28 +284,50 @@ def check_expected_code(case: InvalidCase, found: Answer | None, *, strict: bool
     if found is None or found.code is None:
         return []
     if found.where == "gateway" and case.where == "business" and found.category == "quota":
-        return []   # throttled or out of quota before the rule could be judged: inconclusive
+        return []  # throttled or out of quota before the rule could be judged: inconclusive
     success = found.ran or found.processing or (found.where == "errcode" and found.code == "0")
     rule = rule_of(case.rule)
     severity: Severity = "low" if rule.basis == "convention" else "high"
     erratum = rule.reading_for(case.request.api) or reading_only(contract, case)
     if erratum is not None:
-        problem = Problem("invalid_refused", severity, f"accepted although faceharness' reading of {erratum} "
-                                                       f"calls it invalid ({case.rule}: {case.detail})", erratum)
+        problem = Problem(
+            "invalid_refused",
+            severity,
+            f"accepted although faceharness' reading of {erratum} "
+            f"calls it invalid ({case.rule}: {case.detail})",
+            erratum,
+        )
         observed = record_reading(readings, erratum, not success, problem)
         if success:
             return observed
     elif success:
-        return [Problem("invalid_refused", severity, f"accepted although it breaks {case.rule}: {case.detail}",
-                        basis=rule.basis)]
+        return [
+            Problem(
+                "invalid_refused",
+                severity,
+                f"accepted although it breaks {case.rule}: {case.detail}",
+                basis=rule.basis,
+            )
+        ]
     if found.where == "status":
-        return []   # errcode 0 with a failed status: a refusal under the two-level reading (E-039)
+        return []  # errcode 0 with a failed status: a refusal under the two-level reading (E-039)
     if found.where != case.where:
-        return [Problem("invalid_refused", severity,
-                        f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} was due ({case.rule}: {case.detail})")]
+        return [
+            Problem(
+                "invalid_refused",
+                severity,
+                f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} was due ({case.rule}: {case.detail})",
+            )
+        ]
     if found.category is None:
-        return []   # reported by code_documented already
+        return []  # reported by code_documented already
     if strict and found.code not in case.codes:
-        return [Problem("rule_code", "high", f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
-                                             f"the contract assigns {'/'.join(case.codes)}")]
+        return [
+            Problem(
+                "rule_code",
+                "high",
+                f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
+                f"the contract assigns {'/'.join(case.codes)}",
+            )
+        ]
     return []

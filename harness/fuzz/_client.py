@@ -25,12 +25,15 @@ from harness.pacing import Budget, Pacer
 from ._request import Exchange, FuzzRequest
 
 BAD_TOKEN = "faceharness-fuzz-not-a-token"
-FRESH_LIVE_CODE = "$fresh-liveCode"   # replaced at send time by a code validateData just issued (E-008)
+FRESH_LIVE_CODE = (
+    "$fresh-liveCode"  # replaced at send time by a code validateData just issued (E-008)
+)
 WRONG_APPKEY = "faceharnessfuzzwrongappkey"
 
 
 DEFAULT_TIMEOUT_S = 30.0
 """Client timeout of a fuzz request when the run names none (``--timeout``)."""
+
 
 class FuzzClient:
     """One HTTP client per run: sends :class:`FuzzRequest` objects and records what came back.
@@ -46,9 +49,18 @@ class FuzzClient:
         transport: an httpx transport (tests pass ``httpx.MockTransport``).
     """
 
-    def __init__(self, base_url: str, *, credentials: Credentials, max_rps: float = 0.0, max_requests: int = 0,
-                 max_seconds: float = 0.0, timeout_s: float = DEFAULT_TIMEOUT_S, clock: Callable[[], float] = time.time,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credentials: Credentials,
+        max_rps: float = 0.0,
+        max_requests: int = 0,
+        max_seconds: float = 0.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self.pacer = Pacer(max_rps)
@@ -56,14 +68,16 @@ class FuzzClient:
         self.budget.started = self.budget.clock()  # the run's time runs from its client
         self.clock = clock
         if not (math.isfinite(timeout_s) and timeout_s > 0):
-            raise UsageError(f"request timeout {timeout_s} s: expected a positive number of seconds")
+            raise UsageError(
+                f"request timeout {timeout_s} s: expected a positive number of seconds"
+            )
         self.timeout_s = timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
-        self.trace_nos: set[str] = set()        # every traceNo answered in this run
+        self.trace_nos: set[str] = set()  # every traceNo answered in this run
         self.consecutive_failures = 0
 
     def __repr__(self) -> str:
@@ -80,7 +94,9 @@ class FuzzClient:
         self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
 
     # --- auth ----------------------------------------------------------------------------
-    def _auth(self, request: FuzzRequest, credentials: Credentials) -> tuple[dict[str, str], dict[str, str], int]:
+    def _auth(
+        self, request: FuzzRequest, credentials: Credentials
+    ) -> tuple[dict[str, str], dict[str, str], int]:
         """(headers, query, timestamp sent) for the request's auth mode; secrets only here."""
         mode, _, variant = request.auth.partition(":")
         headers: dict[str, str] = {"Content-Type": "application/json"}
@@ -104,12 +120,18 @@ class FuzzClient:
             ts_text = variant
         elif mode == "no_timestamp":
             ts_text = ""
-        query: dict[str, str] = {"appkey": WRONG_APPKEY if mode == "wrong_appkey" else appkey,
-                                 "timestamp": ts_text, "sign": jd_sign(secret, ts_text)}
+        query: dict[str, str] = {
+            "appkey": WRONG_APPKEY if mode == "wrong_appkey" else appkey,
+            "timestamp": ts_text,
+            "sign": jd_sign(secret, ts_text),
+        }
         if mode == "bad_sign":
-            query["sign"] = {"other": jd_sign(secret + "x", ts_text), "upper": query["sign"].upper(),
-                             "swapped": hashlib.md5(f"{ts_text}{secret}".encode()).hexdigest(),
-                             "tsonly": hashlib.md5(ts_text.encode()).hexdigest()}[variant or "other"]
+            query["sign"] = {
+                "other": jd_sign(secret + "x", ts_text),
+                "upper": query["sign"].upper(),
+                "swapped": hashlib.md5(f"{ts_text}{secret}".encode()).hexdigest(),
+                "tsonly": hashlib.md5(ts_text.encode()).hexdigest(),
+            }[variant or "other"]
         if mode == "no_appkey":
             del query["appkey"]
         if mode == "no_timestamp" and variant != "empty":
@@ -122,7 +144,9 @@ class FuzzClient:
         return headers, {**request.query, **query}, ts
 
     # --- sending -------------------------------------------------------------------------
-    def send(self, request: FuzzRequest, *, paced: bool = True, credentials: Credentials | None = None) -> Exchange:
+    def send(
+        self, request: FuzzRequest, *, paced: bool = True, credentials: Credentials | None = None
+    ) -> Exchange:
         """Send one request; ``credentials`` overrides the run's (a second appkey), ``paced=False``
         is for bursts that must exceed a rate on purpose (the emulator only)."""
         if isinstance(request.json, dict) and request.json.get("liveCode") == FRESH_LIVE_CODE:
@@ -138,7 +162,9 @@ class FuzzClient:
         sent_at = int(self.clock() * 1000)
         start = time.perf_counter()
         try:
-            response = self._request_once_more(request.method, request.path, params=query, content=body, headers=headers)
+            response = self._request_once_more(
+                request.method, request.path, params=query, content=body, headers=headers
+            )
         except httpx.HTTPError as exc:
             return self._unanswered(exc, begun=False, start=start, sent_at=sent_at)
         try:
@@ -154,9 +180,14 @@ class FuzzClient:
             parsed = response.json()
         except (ValueError, UnicodeDecodeError):
             parsed = None
-        exchange = Exchange(status=response.status_code, content_type=response.headers.get("content-type", ""),
-                            body=parsed, text=response.text[:500] if parsed is None else "", elapsed_s=elapsed,
-                            sent_at_ms=sent_at)
+        exchange = Exchange(
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            body=parsed,
+            text=response.text[:500] if parsed is None else "",
+            elapsed_s=elapsed,
+            sent_at_ms=sent_at,
+        )
         self._count(request, exchange)
         return exchange
 
@@ -176,13 +207,19 @@ class FuzzClient:
             self.reconnects += 1
             return self.http.send(request, stream=True)
 
-    def _unanswered(self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int) -> Exchange:
+    def _unanswered(
+        self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int
+    ) -> Exchange:
         self.consecutive_failures += 1
         kind = no_answer_kind(exc, begun=begun)
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
-        return Exchange(status=0, error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
-                        elapsed_s=time.perf_counter() - start,
-                        sent_at_ms=sent_at, no_answer=kind)
+        return Exchange(
+            status=0,
+            error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
+            elapsed_s=time.perf_counter() - start,
+            sent_at_ms=sent_at,
+            no_answer=kind,
+        )
 
     def _count(self, request: FuzzRequest, exchange: Exchange) -> None:
         body = exchange.body if isinstance(exchange.body, dict) else {}
@@ -194,13 +231,20 @@ class FuzzClient:
             self.codes[f"jd:{code}" + (f"/{result.get('code')}" if result else "")] += 1
 
     # --- emulator admin (loopback only; never used against a live URL) --------------------
-    def _with_fresh_live_code(self, request: FuzzRequest, credentials: Credentials | None) -> FuzzRequest:
+    def _with_fresh_live_code(
+        self, request: FuzzRequest, credentials: Credentials | None
+    ) -> FuzzRequest:
         """/idno marks liveCode 是 (E-008): a request meant to be valid carries a code issued a moment ago,
         valid under every reading (one extra validateData call)."""
         import dataclasses
 
-        issue = FuzzRequest(api="match", operation="liveCode", method="POST", path="/tech/ai/face/match/validateData",
-                            json={})
+        issue = FuzzRequest(
+            api="match",
+            operation="liveCode",
+            method="POST",
+            path="/tech/ai/face/match/validateData",
+            json={},
+        )
         answer = self.send(issue, credentials=credentials)
         data = answer.body.get("data") if isinstance(answer.body, dict) else None
         result = data.get("result") if isinstance(data, dict) else None
@@ -209,13 +253,17 @@ class FuzzClient:
         if isinstance(code, str):
             body["liveCode"] = code
         else:
-            del body["liveCode"]   # no code issued (reported by the property that asked for one)
+            del body["liveCode"]  # no code issued (reported by the property that asked for one)
         return dataclasses.replace(request, json=body)
 
-    def admin(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def admin(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
         """`/_emulator/...`; None when the endpoint is absent (not an emulator)."""
         try:
-            response = self.http.request(method, "/_emulator/" + path, content=json.dumps(body) if body is not None else None)
+            response = self.http.request(
+                method, "/_emulator/" + path, content=json.dumps(body) if body is not None else None
+            )
         except httpx.HTTPError:
             return None
         if response.status_code != 200:

@@ -23,8 +23,16 @@ class PropertyFailed(AssertionError):
     apart and shrink each to its own minimal example.
     """
 
-    def __init__(self, problem: Problem, request: FuzzRequest, exchange: Exchange | None, *,
-                 property_name: str, case: InvalidCase | None = None, steps: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        request: FuzzRequest,
+        exchange: Exchange | None,
+        *,
+        property_name: str,
+        case: InvalidCase | None = None,
+        steps: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(f"{problem.check}: {problem.message}")
         self.problem, self.request, self.exchange = problem, request, exchange
         self.property_name, self.case, self.steps = property_name, case, steps
@@ -50,14 +58,16 @@ class Run:
     gen: Gen
     codes: Codes
     is_emulator: bool
-    engine: str | None           # the emulator's engine; None for a live target
+    engine: str | None  # the emulator's engine; None for a live target
     seed: int
     max_examples: int
     db_root: Path | None = None
     quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
     last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
-    steps: list[str] = field(default_factory=list)   # state-machine steps of the current example
-    readings: ReadingLog = field(default_factory=ReadingLog)  # which reading of each erratum answers follow
+    steps: list[str] = field(default_factory=list)  # state-machine steps of the current example
+    readings: ReadingLog = field(
+        default_factory=ReadingLog
+    )  # which reading of each erratum answers follow
 
     @property
     def live(self) -> bool:
@@ -67,22 +77,38 @@ class Run:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
 
-    def standard(self, request: FuzzRequest, exchange: Exchange, found: Answer | None, *,
-                 request_valid: bool) -> list[Problem]:
+    def standard(
+        self, request: FuzzRequest, exchange: Exchange, found: Answer | None, *, request_valid: bool
+    ) -> list[Problem]:
         """What every answer must satisfy, whatever the property."""
-        return (check_answer(exchange)
-                + check_spec(self.contract, request, exchange, live=self.live, request_valid=request_valid,
-                             readings=self.readings)
-                + check_trace_unique(self.client.trace_nos, request, found))
+        return (
+            check_answer(exchange)
+            + check_spec(
+                self.contract,
+                request,
+                exchange,
+                live=self.live,
+                request_valid=request_valid,
+                readings=self.readings,
+            )
+            + check_trace_unique(self.client.trace_nos, request, found)
+        )
 
-    def fail(self, prop: str, problems: list[Problem], request: FuzzRequest, exchange: Exchange | None,
-             case: InvalidCase | None = None) -> None:
+    def fail(
+        self,
+        prop: str,
+        problems: list[Problem],
+        request: FuzzRequest,
+        exchange: Exchange | None,
+        case: InvalidCase | None = None,
+    ) -> None:
         """Raise the first problem as a PropertyFailed (and remember it, in case the budget
         runs out while hypothesis is still shrinking)."""
         if not problems:
             return
         first = problems[0]
-        exc = failure_type(first.check, first.variant)(first, request, exchange, property_name=prop, case=case,
-                                                       steps=tuple(self.steps))
+        exc = failure_type(first.check, first.variant)(
+            first, request, exchange, property_name=prop, case=case, steps=tuple(self.steps)
+        )
         self.last_failure[prop] = exc
         raise exc

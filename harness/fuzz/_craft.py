@@ -21,7 +21,12 @@ _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    return (
+        struct.pack(">I", len(payload))
+        + kind
+        + payload
+        + struct.pack(">I", zlib.crc32(kind + payload))
+    )
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -34,7 +39,12 @@ def png_bomb(width: int, height: int) -> bytes:
         raise ValueError(f"PNG dimensions must be 1..2**31-1, got {width}x{height}")
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * min(width * 3 + 1, 4096), 9)
-    return _PNG_SIGNATURE + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return (
+        _PNG_SIGNATURE
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def with_dimensions(data: bytes, width: int, height: int) -> bytes:
@@ -48,9 +58,9 @@ def with_dimensions(data: bytes, width: int, height: int) -> bytes:
     if data.startswith(b"\xff\xd8"):
         i = 2
         while i + 9 < len(data) and data[i] == 0xFF:
-            marker, length = data[i + 1], int.from_bytes(data[i + 2:i + 4], "big")
+            marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
             if marker in _JPEG_SOF:
-                return data[:i + 5] + struct.pack(">HH", height, width) + data[i + 9:]
+                return data[: i + 5] + struct.pack(">HH", height, width) + data[i + 9 :]
             i += 2 + length
     raise ValueError("with_dimensions needs a JPEG with a frame header or a PNG")
 
@@ -76,7 +86,7 @@ def padded(data: bytes, total: int) -> bytes:
     if data.startswith(b"\xff\xd8"):
         while need >= 4:
             payload = min(need - 4, 65533)
-            if 0 < need - 4 - payload < 4:     # keep the remainder usable for one more segment
+            if 0 < need - 4 - payload < 4:  # keep the remainder usable for one more segment
                 payload -= 4
             segments.append(b"\xff\xfe" + (payload + 2).to_bytes(2, "big") + b"\x00" * payload)
             need -= payload + 4
@@ -92,8 +102,10 @@ def fit(data: bytes, max_side: int) -> bytes:
         image = im.convert("RGB")
     if max(image.size) > max_side:
         scale = max_side / max(image.size)
-        image = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-                             Image.Resampling.LANCZOS)
+        image = image.resize(
+            (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
+            Image.Resampling.LANCZOS,
+        )
     return encode(image, fmt, quality=85)
 
 

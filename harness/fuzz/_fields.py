@@ -24,7 +24,7 @@ class Field:
     path: JsonPath
     schema: dict[str, Any]
     required: bool
-    kind: str          # the JSON type the schema declares
+    kind: str  # the JSON type the schema declares
 
     @property
     def name(self) -> str:
@@ -54,13 +54,21 @@ def fields(spec: Spec, operation: str, body: Any) -> list[Field]:
         return []
     if operation == "match":
         top = _object_fields(spec, "MatchRequest", ())
-        return top + _object_fields(spec, "SelfImage", ("image",)) + _object_fields(spec, "FaceData", ("faceData",))
+        return (
+            top
+            + _object_fields(spec, "SelfImage", ("image",))
+            + _object_fields(spec, "FaceData", ("faceData",))
+        )
     if operation == "matchIdno":
-        return _object_fields(spec, "IdnoRequest", ()) + _object_fields(spec, "FaceData", ("faceData",))
+        return _object_fields(spec, "IdnoRequest", ()) + _object_fields(
+            spec, "FaceData", ("faceData",)
+        )
     if operation == "asyncResult":
         return _object_fields(spec, "AsyncResultRequest", ())
     if operation == "faceCompareNew":
-        out = _object_fields(spec, "CompareRequest", ()) + _object_fields(spec, "ImageItem", ("compareImageItem",))
+        out = _object_fields(spec, "CompareRequest", ()) + _object_fields(
+            spec, "ImageItem", ("compareImageItem",)
+        )
         for i in range(len(body.get("collectionImageItems") or [])):
             out += _object_fields(spec, "ImageItem", ("collectionImageItems", i))
         return out
@@ -94,5 +102,8 @@ def image_targets(operation: str, body: dict[str, Any]) -> list[JsonPath]:
     if operation == "matchIdno":
         return [("faceData",)]
     if operation == "faceCompareNew":
-        return [("compareImageItem",), *[("collectionImageItems", i) for i in range(len(body["collectionImageItems"]))]]
+        return [
+            ("compareImageItem",),
+            *[("collectionImageItems", i) for i in range(len(body["collectionImageItems"]))],
+        ]
     return []

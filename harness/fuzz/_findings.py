@@ -35,8 +35,9 @@ def _compact(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def request_view(request: FuzzRequest, case: InvalidCase | None, steps: tuple[str, ...],
-                 faces_dir: Path | None) -> dict[str, Any]:
+def request_view(
+    request: FuzzRequest, case: InvalidCase | None, steps: tuple[str, ...], faces_dir: Path | None
+) -> dict[str, Any]:
     """The request as a finding shows it: images as sha256 placeholders, credentials as a mode."""
     body = json_copy(request.json)
     for part in request.images:
@@ -49,7 +50,11 @@ def request_view(request: FuzzRequest, case: InvalidCase | None, steps: tuple[st
             node[part.path[-1]] = holder
         except (KeyError, IndexError, TypeError, ValueError, OSError):
             continue
-    view: dict[str, Any] = {"method": request.method, "path": request.path, "credentials": request.auth}
+    view: dict[str, Any] = {
+        "method": request.method,
+        "path": request.path,
+        "credentials": request.auth,
+    }
     if request.raw_body is not None:
         view["raw_body"] = request.raw_body[:120].decode("utf-8", "replace")
     else:
@@ -57,8 +62,12 @@ def request_view(request: FuzzRequest, case: InvalidCase | None, steps: tuple[st
     if request.splice:
         view["splice"] = f"{request.splice[0]} is replaced by {request.splice[1]} (nesting)"
     if case is not None:
-        view["broken_rule"] = {"rule": case.rule, "detail": case.detail, "field": case.field,
-                               "expected": f"{case.where} {'/'.join(case.codes)}"}
+        view["broken_rule"] = {
+            "rule": case.rule,
+            "detail": case.detail,
+            "field": case.field,
+            "expected": f"{case.where} {'/'.join(case.codes)}",
+        }
     if steps:
         view["steps"] = list(steps)
     return view
@@ -75,24 +84,53 @@ def unique_key(failure: PropertyFailed) -> str:
 
 def finding_of(failure: PropertyFailed, run: Run, flaky: bool) -> Finding:
     problem, case = failure.problem, failure.case
-    message = problem.message + (" (flaky: it did not fail again when hypothesis replayed it)" if flaky else "")
+    message = problem.message + (
+        " (flaky: it did not fail again when hypothesis replayed it)" if flaky else ""
+    )
     return Finding(
-        suite="fuzz", api=failure.request.api, operation=failure.request.operation, check=problem.check,
-        severity=problem.severity, message=message, rule_id=case.rule if case else None,
+        suite="fuzz",
+        api=failure.request.api,
+        operation=failure.request.operation,
+        check=problem.check,
+        severity=problem.severity,
+        message=message,
+        rule_id=case.rule if case else None,
         unique_key=unique_key(failure),
-        seed=run.seed, request=request_view(failure.request, case, failure.steps, run.gen.pool.faces_dir),
-        response=failure.exchange.excerpt() if failure.exchange else None, erratum=problem.erratum,
+        seed=run.seed,
+        request=request_view(failure.request, case, failure.steps, run.gen.pool.faces_dir),
+        response=failure.exchange.excerpt() if failure.exchange else None,
+        erratum=problem.erratum,
         basis=problem.basis,  # type: ignore[arg-type]
     )
 
 
-def write_findings(raw: list[tuple[PropertyFailed, bool]], *, run: Run, out_dir: Path, target: dict[str, Any],
-                   secrets: list[str]) -> list[Finding]:
+def write_findings(
+    raw: list[tuple[PropertyFailed, bool]],
+    *,
+    run: Run,
+    out_dir: Path,
+    target: dict[str, Any],
+    secrets: list[str],
+) -> list[Finding]:
     """Merge by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
-    def candidate(failure: PropertyFailed, flaky: bool) -> Candidate:
-        return Candidate(finding_of(failure, run, flaky), functools.partial(
-            replay_of, request=failure.request, case=failure.case, property_id=failure.property_name, seed=run.seed,
-            steps=failure.steps, target=target, contract=run.contract, faces_dir=run.gen.pool.faces_dir,
-            timeout_s=run.client.timeout_s))
 
-    return build_findings((candidate(f, flaky) for f, flaky in raw), out_dir=out_dir, secrets=secrets)
+    def candidate(failure: PropertyFailed, flaky: bool) -> Candidate:
+        return Candidate(
+            finding_of(failure, run, flaky),
+            functools.partial(
+                replay_of,
+                request=failure.request,
+                case=failure.case,
+                property_id=failure.property_name,
+                seed=run.seed,
+                steps=failure.steps,
+                target=target,
+                contract=run.contract,
+                faces_dir=run.gen.pool.faces_dir,
+                timeout_s=run.client.timeout_s,
+            ),
+        )
+
+    return build_findings(
+        (candidate(f, flaky) for f, flaky in raw), out_dir=out_dir, secrets=secrets
+    )

@@ -29,7 +29,11 @@ MATCH_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 
 def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[Field]:
     spec = ctx.gen.contract.spec(body.request.api)
-    return [f for f in fields(spec, body.request.operation, body.json) if parent_present(body.json, f.path) and keep(f)]
+    return [
+        f
+        for f in fields(spec, body.request.operation, body.json)
+        if parent_present(body.json, f.path) and keep(f)
+    ]
 
 
 def _expect_for(ctx: Ctx, body: Body, f: Field, detail: str) -> Expect:
@@ -50,7 +54,11 @@ def _touchable(body: Body, f: Field) -> bool:
 
 
 def wrong_type(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(st.sampled_from(_schema_fields(ctx, body, lambda f: f.kind in WRONG_VALUES and _touchable(body, f))))
+    f = draw(
+        st.sampled_from(
+            _schema_fields(ctx, body, lambda f: f.kind in WRONG_VALUES and _touchable(body, f))
+        )
+    )
     value = draw(st.sampled_from(WRONG_VALUES[f.kind]))
     body.set(f.path, value)
     return _expect_for(ctx, body, f, f"{label(f.path)} = {value!r} (a {f.kind} is documented)")
@@ -71,16 +79,28 @@ def enum_outside(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def empty_string(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(st.sampled_from(_schema_fields(ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty())))
+    f = draw(
+        st.sampled_from(
+            _schema_fields(
+                ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()
+            )
+        )
+    )
     body.set(f.path, "")
     return _expect_for(ctx, body, f, f"{label(f.path)} = ''")
 
 
 def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     req, gen = body.request, ctx.gen
-    def limited(f: Field) -> bool:   # images get their own branch below; an imgArr over 5 MiB is not sent
-        return ("maxLength" in f.schema and not f.is_image) or "maxProperties" in f.schema \
+
+    def limited(
+        f: Field,
+    ) -> bool:  # images get their own branch below; an imgArr over 5 MiB is not sent
+        return (
+            ("maxLength" in f.schema and not f.is_image)
+            or "maxProperties" in f.schema
             or ("maxItems" in f.schema and f.name != "imgArr")
+        )
 
     choices = _schema_fields(ctx, body, limited)
     targets = image_targets(req.operation, body.json)
@@ -89,13 +109,19 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         target = draw(st.sampled_from(targets))
         image = gen.pool.faces[0]
         if req.api == "jd":
-            total = gen.contract.jd_image_max_bytes   # "小于5M": exactly 5 MiB is already too big (E-020)
+            total = (
+                gen.contract.jd_image_max_bytes
+            )  # "小于5M": exactly 5 MiB is already too big (E-020)
             put_image(body, gen, target, f"{image.recipe}|pad:{total}", encoding="b64")
             return ctx.jd(f"{label(target)} image of {total} bytes", exact=False)
-        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(st.integers(1, 3))   # over 409,600: over every reading
+        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(
+            st.integers(1, 3)
+        )  # over 409,600: over every reading
         put_image(body, gen, target, f"{image.recipe}|pad:{total}")
-        return ctx.match(f"{label(target)}.data of {total} bytes: base64 over {gen.contract.match_base64_max_chars} chars",
-                         ctx.codes.match_oversize)
+        return ctx.match(
+            f"{label(target)}.data of {total} bytes: base64 over {gen.contract.match_base64_max_chars} chars",
+            ctx.codes.match_oversize,
+        )
     f = choices[pick]
     if "maxProperties" in f.schema:
         n = int(f.schema["maxProperties"]) + 1
@@ -116,11 +142,13 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int) -> None:
     """Items repeated to make a list too long carry their images' recipes along."""
-    by_index = {p.path[len(path)]: p for p in body.request.images if p.path[:len(path)] == path}
+    by_index = {p.path[len(path)]: p for p in body.request.images if p.path[: len(path)] == path}
     for i in range(n):
         src = by_index.get(i % have)
         if src is not None:
-            body.images.append(type(src)((*path, i, *src.path[len(path) + 1:]), src.recipe, src.encoding))
+            body.images.append(
+                type(src)((*path, i, *src.path[len(path) + 1 :]), src.recipe, src.encoding)
+            )
 
 
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
@@ -129,7 +157,10 @@ _INSERTS = ("\u200b", "\u0000", "\u202e", "\n", "\u00a0")
 
 def _unicode_variants(value: str) -> list[str]:
     mid = max(1, len(value) // 2)
-    return ["".join(_FULLWIDTH.get(c, c) for c in value), *[value[:mid] + ch + value[mid:] for ch in _INSERTS]]
+    return [
+        "".join(_FULLWIDTH.get(c, c) for c in value),
+        *[value[:mid] + ch + value[mid:] for ch in _INSERTS],
+    ]
 
 
 def _violates(f: Field, value: str) -> bool:
@@ -145,7 +176,9 @@ def unicode_control(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         return draw(live_codes(ctx.gen)) if f.name == "liveCode" else "abc123"
 
     candidates = []
-    for f in _schema_fields(ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()):
+    for f in _schema_fields(
+        ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()
+    ):
         variants = [v for v in _unicode_variants(base(f)) if _violates(f, v)]
         if variants:
             candidates.append((f, variants))
@@ -162,12 +195,14 @@ def deep_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     """Nesting no real parser accepts (Jackson 1000, Go 10000, CPython ~1000 levels)."""
     depth = draw(st.sampled_from([20_000, 50_000, 100_000]))
     if body.request.api == "jd":
-        body.set(("extData",), DEEP)   # not a documented field: the only thing wrong is the depth
+        body.set(("extData",), DEEP)  # not a documented field: the only thing wrong is the depth
         body.splice = (DEEP, f"arr:{depth}")
         return ctx.jd(f"extra property nested {depth} deep", exact=False)
-    body.set(("extData",), DEEP)       # extData is any JSON object (E-017); this one is absurdly deep
+    body.set(("extData",), DEEP)  # extData is any JSON object (E-017); this one is absurdly deep
     body.splice = (DEEP, f"obj:{depth}")
-    return ctx.match(f"extData nested {depth} deep", ctx.codes.match_not_json, ctx.codes.match_invalid)
+    return ctx.match(
+        f"extData nested {depth} deep", ctx.codes.match_not_json, ctx.codes.match_invalid
+    )
 
 
 def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -177,13 +212,25 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if body.request.api == "jd":
         props = gen.jd_schema("CompareRequest")["properties"]
         if draw(st.booleans()):
-            n = draw(st.integers(10 * int(props["collectionImageItems"]["maxItems"]), 100 * int(props["collectionImageItems"]["maxItems"])))
+            n = draw(
+                st.integers(
+                    10 * int(props["collectionImageItems"]["maxItems"]),
+                    100 * int(props["collectionImageItems"]["maxItems"]),
+                )
+            )
             small = min(gen.pool.images, key=lambda i: len(i.data))
             item = {"imgType": props_enum(gen), "imgBase64": encode_image(small.data, "b64")}
             body.set(("collectionImageItems",), [dict(item) for _ in range(n)])
-            body.images += [ImagePart(("collectionImageItems", i, "imgBase64"), small.recipe) for i in range(n)]
+            body.images += [
+                ImagePart(("collectionImageItems", i, "imgBase64"), small.recipe) for i in range(n)
+            ]
             return ctx.jd(f"collectionImageItems with {n} items")
-        n = draw(st.integers(1000 * int(props["serialNo"]["maxLength"]), 16_000 * int(props["serialNo"]["maxLength"])))
+        n = draw(
+            st.integers(
+                1000 * int(props["serialNo"]["maxLength"]),
+                16_000 * int(props["serialNo"]["maxLength"]),
+            )
+        )
         body.set(("serialNo",), "9" * n)
         return ctx.jd(f"serialNo of {n} characters")
     limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
@@ -196,7 +243,16 @@ def props_enum(gen: Gen) -> str:
     return str(gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0])
 
 
-_NOT_JSON = (b"{", b"[]", b'"face"', b"null", b"123", b"\xff\xfe{\x00}", b'{"image": }', b"{'image': 1}")
+_NOT_JSON = (
+    b"{",
+    b"[]",
+    b'"face"',
+    b"null",
+    b"123",
+    b"\xff\xfe{\x00}",
+    b'{"image": }',
+    b"{'image': 1}",
+)
 
 
 def not_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -208,7 +264,14 @@ def not_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    extra = draw(st.dictionaries(st.text(min_size=1, max_size=8), st.integers() | st.text(max_size=8), min_size=1, max_size=3))
+    extra = draw(
+        st.dictionaries(
+            st.text(min_size=1, max_size=8),
+            st.integers() | st.text(max_size=8),
+            min_size=1,
+            max_size=3,
+        )
+    )
     body.json = dict(extra)
     return ctx.match(f"validateData body {extra!r} (it takes no parameters)")
 
@@ -216,7 +279,9 @@ def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def bad_token(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     body.auth = draw(st.sampled_from(["no_token", "bad_token"]))
     code = ctx.codes.match_no_token if body.auth == "no_token" else ctx.codes.match_bad_token
-    return ctx.match(f"Authorization: {'absent' if body.auth == 'no_token' else 'an unknown token'}", code)
+    return ctx.match(
+        f"Authorization: {'absent' if body.auth == 'no_token' else 'an unknown token'}", code
+    )
 
 
 def bad_check_digit(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -225,7 +290,10 @@ def bad_check_digit(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     first17 = str(body.json["idNum"])[:17]
     wrong = draw(st.sampled_from([c for c in "0123456789X" if c != check_char(first17)]))
     body.set(("idNum",), first17 + wrong)
-    return ctx.match(f"idNum {first17}{wrong}: check digit should be {check_char(first17)}", ctx.codes.match_id_check)
+    return ctx.match(
+        f"idNum {first17}{wrong}: check digit should be {check_char(first17)}",
+        ctx.codes.match_id_check,
+    )
 
 
 def lip_without_livecode(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -251,17 +319,26 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     image = ctx.gen.pool.images[0]
     adds = extra if choice == "all" else [choice]
     for s in adds:
-        if s == "imgUrl":   # a reserved name (RFC 2606): it can never be fetched
+        if s == "imgUrl":  # a reserved name (RFC 2606): it can never be fetched
             body.set((*target, s), "https://faceharness.invalid/face.jpg")
         else:
-            body.set_image((*target, s), image.recipe, image.data, "b64" if s == "imgBase64" else "bytes")
+            body.set_image(
+                (*target, s), image.recipe, image.data, "b64" if s == "imgBase64" else "bytes"
+            )
     return ctx.jd(f"{label(target)} with {' + '.join(present + adds)}")
 
 
 def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     fixed = ctx.gen.contract.jd_fixed_fields
     name = draw(st.sampled_from(sorted(fixed)))
-    value = draw(st.sampled_from(sorted({fixed[name].lower(), fixed[name] + "X", "X" + fixed[name][1:], "other"} - {fixed[name]})))
+    value = draw(
+        st.sampled_from(
+            sorted(
+                {fixed[name].lower(), fixed[name] + "X", "X" + fixed[name][1:], "other"}
+                - {fixed[name]}
+            )
+        )
+    )
     body.set((name,), value)
     return ctx.jd(f"{name} is not its 固定值", (ctx.codes.jd_fixed,))
 
@@ -278,11 +355,28 @@ def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 _GATEWAY_MODES = {
     "bad-appkey": ["no_appkey", "wrong_appkey"],
-    "bad-timestamp": ["no_timestamp", "no_timestamp:empty", "malformed_timestamp:abc", "malformed_timestamp:-1000",
-                      "malformed_timestamp:1.5e12", "malformed_timestamp:\uff11\uff12\uff13", "malformed_timestamp:\u00b2",
-                      "malformed_timestamp: 1", "expired_timestamp", "future_timestamp"],
-    "bad-sign": ["no_sign", "no_sign:empty", "bad_sign:other", "bad_sign:swapped", "bad_sign:tsonly"],
-    "sign-case": ["bad_sign:upper"],   # the right MD5 in uppercase: invalid under the default reading only (E-018)
+    "bad-timestamp": [
+        "no_timestamp",
+        "no_timestamp:empty",
+        "malformed_timestamp:abc",
+        "malformed_timestamp:-1000",
+        "malformed_timestamp:1.5e12",
+        "malformed_timestamp:\uff11\uff12\uff13",
+        "malformed_timestamp:\u00b2",
+        "malformed_timestamp: 1",
+        "expired_timestamp",
+        "future_timestamp",
+    ],
+    "bad-sign": [
+        "no_sign",
+        "no_sign:empty",
+        "bad_sign:other",
+        "bad_sign:swapped",
+        "bad_sign:tsonly",
+    ],
+    "sign-case": [
+        "bad_sign:upper"
+    ],  # the right MD5 in uppercase: invalid under the default reading only (E-018)
 }
 
 
@@ -296,11 +390,14 @@ def _gateway(rule: str) -> Mutate:
         body.auth = mode
         base = mode.partition(":")[0]
         return Expect(f"auth {mode}", "gateway", (ctx.codes.jd_gateway[base],), exact=True)
+
     return mutate
 
 
 MUTATORS: tuple[Mutator, ...] = (
-    Mutator("missing-field", ("match", "matchIdno", "asyncResult", "faceCompareNew"), missing_field),
+    Mutator(
+        "missing-field", ("match", "matchIdno", "asyncResult", "faceCompareNew"), missing_field
+    ),
     Mutator("wrong-type", ("match", "matchIdno", "asyncResult", "faceCompareNew"), wrong_type),
     Mutator("enum-outside", ("match", "matchIdno", "faceCompareNew"), enum_outside),
     Mutator("empty-string", ("match", "matchIdno", "asyncResult", "faceCompareNew"), empty_string),
@@ -332,23 +429,43 @@ def base_request(gen: Gen, operation: str) -> st.SearchStrategy[FuzzRequest]:
     if operation == "liveCode":
         return st.just(gen.request("match", "liveCode", {}, []))
     if operation == "asyncResult":
-        return serial_numbers(gen).map(lambda t: gen.request("match", "asyncResult", {"traceNo": t}, []))
+        return serial_numbers(gen).map(
+            lambda t: gen.request("match", "asyncResult", {"traceNo": t}, [])
+        )
     return jd_requests(gen)
 
 
-def mutators_for(api: str, operations: tuple[str, ...], rules: tuple[str, ...] | None) -> list[tuple[str, Mutator]]:
-    return [(op, m) for m in MUTATORS for op in m.operations
-            if op in operations and (rules is None or m.rule in rules)
-            and (api == "all" or (api == "jd") == (op == "faceCompareNew"))]
+def mutators_for(
+    api: str, operations: tuple[str, ...], rules: tuple[str, ...] | None
+) -> list[tuple[str, Mutator]]:
+    return [
+        (op, m)
+        for m in MUTATORS
+        for op in m.operations
+        if op in operations
+        and (rules is None or m.rule in rules)
+        and (api == "all" or (api == "jd") == (op == "faceCompareNew"))
+    ]
 
 
 @st.composite
-def invalid_cases(draw: st.DrawFn, gen: Gen, codes: Codes, pairs: tuple[tuple[str, Mutator], ...]) -> InvalidCase:
-    rules = list(dict.fromkeys(m.rule for _, m in pairs))   # each rule equally likely, whatever its operations
+def invalid_cases(
+    draw: st.DrawFn, gen: Gen, codes: Codes, pairs: tuple[tuple[str, Mutator], ...]
+) -> InvalidCase:
+    rules = list(
+        dict.fromkeys(m.rule for _, m in pairs)
+    )  # each rule equally likely, whatever its operations
     rule = draw(st.sampled_from(rules))
     operation, mutator = draw(st.sampled_from([p for p in pairs if p[1].rule == rule]))
     base = draw(base_request(gen, operation))
     body = Body(base)
     expect = mutator.fn(draw, Ctx(gen, codes), body)
-    return InvalidCase(request=body.build(), rule=mutator.rule, detail=expect.detail, where=expect.where,
-                       codes=expect.codes, exact=expect.exact, field=body.field())
+    return InvalidCase(
+        request=body.build(),
+        rule=mutator.rule,
+        detail=expect.detail,
+        where=expect.where,
+        codes=expect.codes,
+        exact=expect.exact,
+        field=body.field(),
+    )

@@ -22,16 +22,30 @@ _BAD_ENCODINGS = ("datauri", "b64lines", "b64nopad")
 _OTHER_FORMATS = ("gif", "bmp", "webp", "tiff")
 
 
-def put_image(body: Body, gen: Gen, target: JsonPath, recipe: str, *, encoding: str = "b64",
-              face_type: str | None = "image") -> None:
+def put_image(
+    body: Body,
+    gen: Gen,
+    target: JsonPath,
+    recipe: str,
+    *,
+    encoding: str = "b64",
+    face_type: str | None = "image",
+) -> None:
     """Replace the image at ``target`` (match ``image``/``faceData``, a JD item) with a recipe's bytes."""
     data = render(recipe, gen.pool.faces_dir)
     if body.request.api == "jd":
         for source in JD_SOURCES:
             if source in body.get(target):
                 body.delete((*target, source))
-        body.set_image((*target, "imgBase64" if encoding.startswith("b64") or encoding == "datauri" else "imgArr"),
-                       recipe, data, encoding)
+        body.set_image(
+            (
+                *target,
+                "imgBase64" if encoding.startswith("b64") or encoding == "datauri" else "imgArr",
+            ),
+            recipe,
+            data,
+            encoding,
+        )
         return
     if target == ("faceData",) and face_type is not None:
         body.set(("faceData", "type"), face_type)
@@ -48,7 +62,9 @@ def _encoding(draw: st.DrawFn, body: Body) -> str:
     return draw(st.sampled_from(["b64", "bytes", "sbytes"])) if body.request.api == "jd" else "b64"
 
 
-def _expect(ctx: Ctx, body: Body, detail: str, *, exact_jd: bool = False, also: tuple[str, ...] = ()) -> Expect:
+def _expect(
+    ctx: Ctx, body: Body, detail: str, *, exact_jd: bool = False, also: tuple[str, ...] = ()
+) -> Expect:
     if body.request.api == "jd":
         return ctx.jd(detail, exact=exact_jd)
     return ctx.match(detail, ctx.codes.match_unusable, *also)
@@ -66,7 +82,7 @@ def bad_base64(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     encoding = draw(st.sampled_from(_BAD_ENCODINGS))
     image = draw(st.sampled_from(ctx.gen.pool.images))
     recipe = image.recipe
-    if encoding == "b64nopad" and len(image.data) % 3 == 0:   # make sure there is padding to drop
+    if encoding == "b64nopad" and len(image.data) % 3 == 0:  # make sure there is padding to drop
         recipe += f"|pad:{len(image.data) + 1}"
     put_image(body, ctx.gen, target, recipe, encoding=encoding, face_type=None)
     return _expect(ctx, body, f"{label(field)} as {encoding}", exact_jd=True)
@@ -77,13 +93,19 @@ def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     video = target == ("faceData",) and body.get(("faceData", "type")) == "video"
     kind = draw(st.sampled_from(["format", "noise", "other-media"]))
     if kind == "format":
-        recipe = f"synthetic:48x40:{draw(st.integers(0, 9))}:{draw(st.sampled_from(_OTHER_FORMATS))}"
+        recipe = (
+            f"synthetic:48x40:{draw(st.integers(0, 9))}:{draw(st.sampled_from(_OTHER_FORMATS))}"
+        )
     elif kind == "noise":
         recipe = f"noise:{draw(st.integers(0, 99))}:{draw(st.integers(16, 600))}"
-    else:   # an image where a video is expected, a video where an image is expected
+    else:  # an image where a video is expected, a video where an image is expected
         recipe = (ctx.gen.pool.images[0] if video else ctx.gen.pool.videos[0]).recipe
     put_image(body, ctx.gen, target, recipe, encoding=_encoding(draw, body), face_type=None)
-    return _expect(ctx, body, f"{label(target)} holds {recipe.split('|')[0] if kind != 'other-media' else recipe}")
+    return _expect(
+        ctx,
+        body,
+        f"{label(target)} holds {recipe.split('|')[0] if kind != 'other-media' else recipe}",
+    )
 
 
 def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -91,14 +113,22 @@ def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     image = draw(st.sampled_from(ctx.gen.pool.images))
     keep = draw(st.integers(64, len(image.data) - 2))
     put_image(body, ctx.gen, target, f"{image.recipe}|cut:{keep}", encoding=_encoding(draw, body))
-    return _expect(ctx, body, f"{label(target)}: first {keep} of {len(image.data)} bytes of {image.format}")
+    return _expect(
+        ctx, body, f"{label(target)}: first {keep} of {len(image.data)} bytes of {image.format}"
+    )
 
 
 def zero_byte_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     if body.request.api == "jd":
         source = draw(st.sampled_from(["imgBase64", "imgArr"]))
-        put_image(body, ctx.gen, target, ctx.gen.pool.images[0].recipe, encoding="b64" if source == "imgBase64" else "bytes")
+        put_image(
+            body,
+            ctx.gen,
+            target,
+            ctx.gen.pool.images[0].recipe,
+            encoding="b64" if source == "imgBase64" else "bytes",
+        )
         body.set((*target, source), "" if source == "imgBase64" else [])
         return ctx.jd(f"{label((*target, source))} empty")
     if target == ("faceData",):
@@ -111,7 +141,11 @@ def decompression_bomb(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     w, h = draw(st.integers(20_000, 100_000)), draw(st.integers(20_000, 100_000))
     put_image(body, ctx.gen, target, f"pngbomb:{w}x{h}", encoding=_encoding(draw, body))
-    return _expect(ctx, body, f"{label(target)}: {len(render(f'pngbomb:{w}x{h}'))}-byte PNG declaring {w}x{h} pixels")
+    return _expect(
+        ctx,
+        body,
+        f"{label(target)}: {len(render(f'pngbomb:{w}x{h}'))}-byte PNG declaring {w}x{h} pixels",
+    )
 
 
 def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:

@@ -27,8 +27,8 @@ from harness.imaging import (
 from . import _craft
 
 Kind = Literal["face", "synthetic", "nonface", "video", "crafted"]
-POOL_FIT = 320          # built-in portraits are scaled to this longer side: small, still a face to dlib
-FACES_DIR_LIMIT = 64    # at most this many files are read from --faces DIR
+POOL_FIT = 320  # built-in portraits are scaled to this longer side: small, still a face to dlib
+FACES_DIR_LIMIT = 64  # at most this many files are read from --faces DIR
 _SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
 
 
@@ -63,12 +63,16 @@ class ImagePool:
     def images(self) -> tuple[PoolImage, ...]:
         return self.faces + self.synthetic
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:   # hypothesis prints strategies with this
+    def _repr_pretty_(
+        self, printer: Any, cycle: bool
+    ) -> None:  # hypothesis prints strategies with this
         printer.text(repr(self))
 
     def __repr__(self) -> str:
-        return (f"ImagePool({len(self.faces)} faces, {len(self.synthetic)} synthetic, "
-                f"{len(self.videos)} videos{', faces_dir=' + str(self.faces_dir) if self.faces_dir else ''})")
+        return (
+            f"ImagePool({len(self.faces)} faces, {len(self.synthetic)} synthetic, "
+            f"{len(self.videos)} videos{', faces_dir=' + str(self.faces_dir) if self.faces_dir else ''})"
+        )
 
 
 def image_pool(faces_dir: Path | None = None) -> ImagePool:
@@ -82,15 +86,24 @@ def image_pool(faces_dir: Path | None = None) -> ImagePool:
 @functools.lru_cache(maxsize=4)
 def _pool(faces_dir: str) -> ImagePool:
     root = Path(faces_dir) if faces_dir else None
-    faces = [PoolImage(f"builtin:{f.name}|fit:{POOL_FIT}", "face", f.identity,
-                       render(f"builtin:{f.name}|fit:{POOL_FIT}"))
-             for f in builtin_faces() if sniff_format(f.data) == "jpeg"]
+    faces = [
+        PoolImage(
+            f"builtin:{f.name}|fit:{POOL_FIT}",
+            "face",
+            f.identity,
+            render(f"builtin:{f.name}|fit:{POOL_FIT}"),
+        )
+        for f in builtin_faces()
+        if sniff_format(f.data) == "jpeg"
+    ]
     if root is not None:
         faces.extend(_dir_faces(root))
     synthetic = [PoolImage(r, "synthetic", None, render(r)) for r in _SYNTHETIC]
     video_sources = [faces[0], faces[len(faces) // 2]] if faces else synthetic[:1]
-    videos = [PoolImage(v.recipe + "|mp4:3", "video", v.identity, render(v.recipe + "|mp4:3", root))
-              for v in video_sources]
+    videos = [
+        PoolImage(v.recipe + "|mp4:3", "video", v.identity, render(v.recipe + "|mp4:3", root))
+        for v in video_sources
+    ]
     return ImagePool(tuple(faces), tuple(synthetic), tuple(videos), root)
 
 
@@ -98,7 +111,9 @@ def _dir_faces(root: Path) -> list[PoolImage]:
     if not root.is_dir():
         raise InputError(f"--faces {root}: not a directory")
     found: list[PoolImage] = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")):
+    for path in sorted(
+        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")
+    ):
         rel = path.relative_to(root).as_posix()
         if "|" in rel:
             continue
@@ -107,7 +122,9 @@ def _dir_faces(root: Path) -> list[PoolImage]:
             data = render(recipe, root)
         except (OSError, ValueError):
             continue
-        found.append(PoolImage(recipe, "face", path.parent.name if path.parent != root else None, data))
+        found.append(
+            PoolImage(recipe, "face", path.parent.name if path.parent != root else None, data)
+        )
         if len(found) >= FACES_DIR_LIMIT:
             break
     if not found:

@@ -35,7 +35,7 @@ from ._valid import (
 )
 
 # Metamorphic tolerances (the documents give none; decided here, see the run's report):
-SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}   # score points (0..100) / similarity (0..1)
+SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}  # score points (0..100) / similarity (0..1)
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
 
 
@@ -46,10 +46,10 @@ class Property:
     name: str
     api: str
     title: str
-    build: Callable[[Run, str], Any]      # a test, a state machine class, or {part: test}
+    build: Callable[[Run, str], Any]  # a test, a state machine class, or {part: test}
     skip: Callable[[Run], str | None] = lambda run: None
     stateful: bool = False
-    share: float = 1.0          # fraction of --max-examples this property gets
+    share: float = 1.0  # fraction of --max-examples this property gets
 
     @property
     def id(self) -> str:
@@ -58,8 +58,13 @@ class Property:
 
 def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Problem]:
     if found is not None and found.category == "input":
-        return [Problem("valid_request_accepted", "high",
-                        f"{what} was refused as invalid: {found.where} code {found.code} ({found.meaning.en if found.meaning else '?'})")]
+        return [
+            Problem(
+                "valid_request_accepted",
+                "high",
+                f"{what} was refused as invalid: {found.where} code {found.code} ({found.meaning.en if found.meaning else '?'})",
+            )
+        ]
     return []
 
 
@@ -78,7 +83,9 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
     def valid_requests_answer_per_spec(request: FuzzRequest) -> None:
         exchange, found = run.send(request)
         problems = run.standard(request, exchange, found, request_valid=True)
-        run.fail(prop, problems + _refused_as_invalid(run, found, "a valid request"), request, exchange)
+        run.fail(
+            prop, problems + _refused_as_invalid(run, found, "a valid request"), request, exchange
+        )
 
     return valid_requests_answer_per_spec
 
@@ -94,8 +101,13 @@ def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
         def invalid_requests_get_their_code(case: InvalidCase) -> None:
             exchange, found = run.send(case.request)
             problems = run.standard(case.request, exchange, found, request_valid=False)
-            problems += check_expected_code(case, found, strict=case.exact or run.is_emulator, readings=run.readings,
-                                            contract=run.contract)
+            problems += check_expected_code(
+                case,
+                found,
+                strict=case.exact or run.is_emulator,
+                readings=run.readings,
+                contract=run.contract,
+            )
             run.fail(prop, problems, case.request, exchange, case)
 
         return invalid_requests_get_their_code
@@ -115,7 +127,9 @@ def _fresh_serial(request: FuzzRequest) -> FuzzRequest:
 
 def build_repeat(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
-    strategy = jd_requests(run.gen) if api == "jd" else match_requests(run.gen, lip=False, async_=False)
+    strategy = (
+        jd_requests(run.gen) if api == "jd" else match_requests(run.gen, lip=False, async_=False)
+    )
 
     @given(strategy)
     def same_request_same_score(request: FuzzRequest) -> None:
@@ -125,9 +139,18 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
         second, b = run.send(again)
         run.fail(prop, run.standard(again, second, b, request_valid=True), again, second)
         if a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision):
-            run.fail(prop, [Problem("same_request_same_score", "high",
-                                    f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})")],
-                     again, second)
+            run.fail(
+                prop,
+                [
+                    Problem(
+                        "same_request_same_score",
+                        "high",
+                        f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})",
+                    )
+                ],
+                again,
+                second,
+            )
 
     return same_request_same_score
 
@@ -147,11 +170,27 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
         run.fail(prop, run.standard(ab, first, x, request_valid=True), ab, first)
         second, y = run.send(ba)
         run.fail(prop, run.standard(ba, second, y, request_valid=True), ba, second)
-        if x and y and x.ran and y.ran and x.score is not None and y.score is not None \
-                and abs(x.score - y.score) > SWAP_TOLERANCE[api]:
-            run.fail(prop, [Problem("swap_symmetry", "medium",
-                                    f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})")],
-                     ba, second)
+        if (
+            x
+            and y
+            and x.ran
+            and y.ran
+            and x.score is not None
+            and y.score is not None
+            and abs(x.score - y.score) > SWAP_TOLERANCE[api]
+        ):
+            run.fail(
+                prop,
+                [
+                    Problem(
+                        "swap_symmetry",
+                        "medium",
+                        f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})",
+                    )
+                ],
+                ba,
+                second,
+            )
 
     return swapped_pair_agrees
 
@@ -166,9 +205,18 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
         exchange, found = run.send(request)
         problems = run.standard(request, exchange, found, request_valid=True)
         problems += _refused_as_invalid(run, found, "an image compared with itself")
-        if found and found.ran and (found.decision is not True or (api == "match" and (found.score or 0) < threshold)):
-            problems.append(Problem("self_match_passes", "high",
-                                    f"an image compared with itself did not pass: score {found.score}, result {found.decision}"))
+        if (
+            found
+            and found.ran
+            and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
+        ):
+            problems.append(
+                Problem(
+                    "self_match_passes",
+                    "high",
+                    f"an image compared with itself did not pass: score {found.score}, result {found.decision}",
+                )
+            )
         run.fail(prop, problems, request, exchange)
 
     return image_matches_itself
@@ -182,8 +230,15 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
     def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
         recipe = f"{image.recipe}|{op}"
         data = render(recipe, faces_dir)
-        if not _fits(run, api, data):   # a big face as PNG can outgrow the limit: re-encode a smaller copy
-            image = PoolImage(f"{image.recipe}|fit:320", "face", image.identity, render(f"{image.recipe}|fit:320", faces_dir))
+        if not _fits(
+            run, api, data
+        ):  # a big face as PNG can outgrow the limit: re-encode a smaller copy
+            image = PoolImage(
+                f"{image.recipe}|fit:320",
+                "face",
+                image.identity,
+                render(f"{image.recipe}|fit:320", faces_dir),
+            )
             recipe = f"{image.recipe}|{op}"
             data = render(recipe, faces_dir)
         other = PoolImage(recipe, "face", image.identity, data)
@@ -192,8 +247,13 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
         problems = run.standard(request, exchange, found, request_valid=True)
         problems += _refused_as_invalid(run, found, "a face and its re-encoding")
         if found and found.ran and found.decision is not True:
-            problems.append(Problem("reencoding_matches", "medium",
-                                    f"a face and its {op} re-encoding did not match: score {found.score}"))
+            problems.append(
+                Problem(
+                    "reencoding_matches",
+                    "medium",
+                    f"a face and its {op} re-encoding did not match: score {found.score}",
+                )
+            )
         run.fail(prop, problems, request, exchange)
 
     return reencoded_face_still_matches
@@ -208,8 +268,10 @@ def _fits(run: Run, api: str, data: bytes) -> bool:
 
 def skip_fast_engine(run: Run) -> str | None:
     if run.engine == "fast":
-        return ("the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to it "
-                "(run with --engine dlib or against a live target)")
+        return (
+            "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to it "
+            "(run with --engine dlib or against a live target)"
+        )
     return None
 
 
@@ -217,14 +279,46 @@ def stateless_properties() -> list[Property]:
     out = []
     for api in ("match", "jd"):
         out += [
-            Property("valid-requests", api, "every answer to a valid request matches the spec", build_valid),
-            Property("invalid-requests", api, "an invalid request gets its documented error code", build_invalid),
-            Property("same-request-same-score", api, "the same request twice gives the same score", build_repeat, share=0.5),
-            Property("swap-symmetry", api, "A vs B and B vs A agree within tolerance", build_swap, share=0.5),
-            Property("self-match", api, "an image compared with itself passes the documented threshold", build_self_match,
-                     share=0.5),
-            Property("reencoding-matches", api, "a re-encoded face (jpg<->png, mild resize) still matches",
-                     build_reencoding, skip=skip_fast_engine, share=0.5),
+            Property(
+                "valid-requests",
+                api,
+                "every answer to a valid request matches the spec",
+                build_valid,
+            ),
+            Property(
+                "invalid-requests",
+                api,
+                "an invalid request gets its documented error code",
+                build_invalid,
+            ),
+            Property(
+                "same-request-same-score",
+                api,
+                "the same request twice gives the same score",
+                build_repeat,
+                share=0.5,
+            ),
+            Property(
+                "swap-symmetry",
+                api,
+                "A vs B and B vs A agree within tolerance",
+                build_swap,
+                share=0.5,
+            ),
+            Property(
+                "self-match",
+                api,
+                "an image compared with itself passes the documented threshold",
+                build_self_match,
+                share=0.5,
+            ),
+            Property(
+                "reencoding-matches",
+                api,
+                "a re-encoded face (jpg<->png, mild resize) still matches",
+                build_reencoding,
+                skip=skip_fast_engine,
+                share=0.5,
+            ),
         ]
     return out
-

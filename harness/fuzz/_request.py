@@ -17,11 +17,19 @@ Api = Literal["match", "jd"]
 JsonPath = tuple[str | int, ...]
 
 MATCH_AUTH = ("token", "no_token", "bad_token")
-JD_AUTH = ("signed", "no_appkey", "wrong_appkey", "no_timestamp", "malformed_timestamp",
-           "expired_timestamp", "future_timestamp", "no_sign", "bad_sign")
+JD_AUTH = (
+    "signed",
+    "no_appkey",
+    "wrong_appkey",
+    "no_timestamp",
+    "malformed_timestamp",
+    "expired_timestamp",
+    "future_timestamp",
+    "no_sign",
+    "bad_sign",
+)
 AUTH_MODES: dict[str, tuple[str, ...]] = {"match": MATCH_AUTH, "jd": JD_AUTH}
 VALID_AUTH = {"match": "token", "jd": "signed"}
-
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,9 @@ class FuzzRequest:
         if not self.auth:
             object.__setattr__(self, "auth", VALID_AUTH.get(self.api, ""))
         if self.auth_mode not in AUTH_MODES.get(self.api, ()):
-            raise ValueError(f"auth {self.auth!r} is not one of {AUTH_MODES.get(self.api)} for api {self.api!r}")
+            raise ValueError(
+                f"auth {self.auth!r} is not one of {AUTH_MODES.get(self.api)} for api {self.api!r}"
+            )
 
     @property
     def auth_mode(self) -> str:
@@ -90,7 +100,7 @@ class FuzzRequest:
             text = text.replace(json.dumps(placeholder), splice_text(spec), 1)
         return text.encode("utf-8")
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:   # hypothesis' printer
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' printer
         printer.text(repr(self))
 
     def __repr__(self) -> str:
@@ -98,10 +108,16 @@ class FuzzRequest:
         body = f"raw {self.raw_body[:40]!r}" if self.raw_body is not None else _shape(self.json)
         if self.splice is not None:
             body += f" with {self.splice[0]} = {self.splice[1]}"
-        images = ", ".join(f"{'.'.join(map(str, p.path))}={p.recipe}" + ("" if p.encoding == "b64" else f" ({p.encoding})")
-                           for p in self.images)
-        return (f"FuzzRequest({self.operation}, auth={self.auth}, body={body}"
-                + (f", images=[{images}]" if images else "") + ")")
+        images = ", ".join(
+            f"{'.'.join(map(str, p.path))}={p.recipe}"
+            + ("" if p.encoding == "b64" else f" ({p.encoding})")
+            for p in self.images
+        )
+        return (
+            f"FuzzRequest({self.operation}, auth={self.auth}, body={body}"
+            + (f", images=[{images}]" if images else "")
+            + ")"
+        )
 
 
 def _shape(value: Any, depth: int = 0) -> str:
@@ -111,8 +127,15 @@ def _shape(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         from harness.report.redact import is_secret_key
 
-        return "{" + ", ".join(f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
-                               for k, v in list(value.items())[:12]) + (", …" if len(value) > 12 else "") + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
+                for k, v in list(value.items())[:12]
+            )
+            + (", …" if len(value) > 12 else "")
+            + "}"
+        )
     if isinstance(value, list):
         if len(value) > 8:
             return f"[{len(value)} items]"

@@ -29,7 +29,7 @@ class Rule:
     apis: tuple[str, ...]
     basis: str = "seed"
     erratum: str | None = None
-    readings: tuple[tuple[str, str], ...] = ()   # (api, erratum): a reading on that api only
+    readings: tuple[tuple[str, str], ...] = ()  # (api, erratum): a reading on that api only
 
     def reading_for(self, api: str) -> str | None:
         """The erratum whose reading makes this rule's requests invalid on ``api``; None: invalid under all."""
@@ -39,44 +39,103 @@ class Rule:
         return self.erratum if self.basis == "reading" else None
 
 
-RULES: dict[str, Rule] = {r.id: r for r in [
-    Rule("missing-field", "a required field is absent", ("match", "jd")),
-    Rule("wrong-type", "a field has the wrong JSON type", ("match", "jd")),
-    Rule("enum-outside", "a value outside its enum", ("match", "jd")),
-    Rule("empty-string", "an empty string where the documents forbid it (E-034)", ("match", "jd")),
-    Rule("oversize", "a value over its documented size (E-012, E-020, E-024); over faceharness' own limits "
-                     "(E-043) an observation", ("match", "jd")),
-    Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
-    Rule("extra-field", "validateData takes no parameters (E-032)", ("match",), "reading", "E-032"),
-    Rule("image-sources", "an ImageItem with two or three image sources, or none (E-023)", ("jd",)),
-    Rule("fixed-field", "a 固定值 field with another value", ("jd",)),
-    Rule("bad-base64", "image data that is not plain padded base64", ("match", "jd"), "reading", "E-043"),
-    Rule("wrong-magic", "bytes that are not jpg/png (or mp4 for a video)", ("match", "jd"),
-         readings=(("match", "E-043"),)),
-    Rule("truncated-image", "a JPEG/PNG stream cut short", ("match", "jd"), "convention"),
-    Rule("zero-byte-image", "an empty image", ("match", "jd")),
-    Rule("decompression-bomb", "a tiny PNG declaring a huge pixel count", ("match", "jd"), "convention"),
-    Rule("huge-dimensions", "a JPEG whose header declares 65000x65000 pixels", ("match", "jd"), "convention"),
-    Rule("unicode-control", "unicode look-alikes or control characters where a pattern forbids them", ("match", "jd"),
-         "reading", "E-043"),
-    Rule("deep-json", "JSON nested thousands of levels deep", ("match", "jd"), "convention"),
-    Rule("huge-json", "a body far larger than any valid one", ("match", "jd"), "convention"),
-    Rule("not-json", "a body that is not a JSON object", ("match", "jd")),
-    Rule("bad-token", "a missing or unknown Authorization token (E-016)", ("match",)),
-    Rule("bad-check-digit", "an idNum whose GB 11643 check digit is wrong (E-009)", ("match",)),
-    Rule("lip-without-livecode", "LIP mode without liveCode (E-008)", ("match",)),
-    Rule("bad-appkey", "a missing or unknown appkey", ("jd",)),
-    Rule("bad-timestamp", "a missing, malformed, expired or future timestamp (E-019)", ("jd",)),
-    Rule("bad-sign", "a missing or wrong sign (E-018)", ("jd",)),
-    Rule("sign-case", "the right sign in uppercase hex (E-018: the case is not stated)", ("jd",), "reading", "E-018"),
-]}
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in [
+        Rule("missing-field", "a required field is absent", ("match", "jd")),
+        Rule("wrong-type", "a field has the wrong JSON type", ("match", "jd")),
+        Rule("enum-outside", "a value outside its enum", ("match", "jd")),
+        Rule(
+            "empty-string", "an empty string where the documents forbid it (E-034)", ("match", "jd")
+        ),
+        Rule(
+            "oversize",
+            "a value over its documented size (E-012, E-020, E-024); over faceharness' own limits "
+            "(E-043) an observation",
+            ("match", "jd"),
+        ),
+        Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
+        Rule(
+            "extra-field",
+            "validateData takes no parameters (E-032)",
+            ("match",),
+            "reading",
+            "E-032",
+        ),
+        Rule(
+            "image-sources",
+            "an ImageItem with two or three image sources, or none (E-023)",
+            ("jd",),
+        ),
+        Rule("fixed-field", "a 固定值 field with another value", ("jd",)),
+        Rule(
+            "bad-base64",
+            "image data that is not plain padded base64",
+            ("match", "jd"),
+            "reading",
+            "E-043",
+        ),
+        Rule(
+            "wrong-magic",
+            "bytes that are not jpg/png (or mp4 for a video)",
+            ("match", "jd"),
+            readings=(("match", "E-043"),),
+        ),
+        Rule("truncated-image", "a JPEG/PNG stream cut short", ("match", "jd"), "convention"),
+        Rule("zero-byte-image", "an empty image", ("match", "jd")),
+        Rule(
+            "decompression-bomb",
+            "a tiny PNG declaring a huge pixel count",
+            ("match", "jd"),
+            "convention",
+        ),
+        Rule(
+            "huge-dimensions",
+            "a JPEG whose header declares 65000x65000 pixels",
+            ("match", "jd"),
+            "convention",
+        ),
+        Rule(
+            "unicode-control",
+            "unicode look-alikes or control characters where a pattern forbids them",
+            ("match", "jd"),
+            "reading",
+            "E-043",
+        ),
+        Rule("deep-json", "JSON nested thousands of levels deep", ("match", "jd"), "convention"),
+        Rule("huge-json", "a body far larger than any valid one", ("match", "jd"), "convention"),
+        Rule("not-json", "a body that is not a JSON object", ("match", "jd")),
+        Rule("bad-token", "a missing or unknown Authorization token (E-016)", ("match",)),
+        Rule("bad-check-digit", "an idNum whose GB 11643 check digit is wrong (E-009)", ("match",)),
+        Rule("lip-without-livecode", "LIP mode without liveCode (E-008)", ("match",)),
+        Rule("bad-appkey", "a missing or unknown appkey", ("jd",)),
+        Rule("bad-timestamp", "a missing, malformed, expired or future timestamp (E-019)", ("jd",)),
+        Rule("bad-sign", "a missing or wrong sign (E-018)", ("jd",)),
+        Rule(
+            "sign-case",
+            "the right sign in uppercase hex (E-018: the case is not stated)",
+            ("jd",),
+            "reading",
+            "E-018",
+        ),
+    ]
+}
 
 # rules of the stateful properties (not generated as invalid cases, named in their InvalidCase)
-STATE_RULES: dict[str, Rule] = {r.id: r for r in [
-    Rule("livecode-single-use", "a liveCode used a second time (E-042)", ("match",), "reading", "E-042"),
-    Rule("livecode-expiry", "a liveCode used after its lifetime (emulator only)", ("match",)),
-    Rule("quota-exhausted", "a call with remainTimes 0 (E-028)", ("jd",)),
-]}
+STATE_RULES: dict[str, Rule] = {
+    r.id: r
+    for r in [
+        Rule(
+            "livecode-single-use",
+            "a liveCode used a second time (E-042)",
+            ("match",),
+            "reading",
+            "E-042",
+        ),
+        Rule("livecode-expiry", "a liveCode used after its lifetime (emulator only)", ("match",)),
+        Rule("quota-exhausted", "a call with remainTimes 0 (E-028)", ("jd",)),
+    ]
+}
 
 
 def rule_of(rule_id: str) -> Rule:
@@ -88,19 +147,27 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
     if rules is None:
         return None
     if isinstance(rules, str) or not isinstance(rules, Iterable):
-        raise InvalidArgument(f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}")
+        raise InvalidArgument(
+            f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}"
+        )
     chosen = tuple(rules)
     if not all(isinstance(r, str) for r in chosen):
-        raise InvalidArgument(f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}")
+        raise InvalidArgument(
+            f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}"
+        )
     if not chosen:
         raise InvalidArgument("rules=[] selects nothing; pass None for every rule")
     for rule in chosen:
         if rule not in RULES:
             close = difflib.get_close_matches(rule, RULES, n=1)
-            raise InvalidArgument(f"unknown rule {rule!r}" + (f"; did you mean {close[0]!r}?" if close else
-                                  f"; known: {', '.join(RULES)}"))
+            raise InvalidArgument(
+                f"unknown rule {rule!r}"
+                + (f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(RULES)}")
+            )
         if api != "all" and api not in RULES[rule].apis:
-            raise InvalidArgument(f"rule {rule!r} does not apply to api {api!r} (it applies to {', '.join(RULES[rule].apis)})")
+            raise InvalidArgument(
+                f"rule {rule!r} does not apply to api {api!r} (it applies to {', '.join(RULES[rule].apis)})"
+            )
     return chosen
 
 
@@ -165,7 +232,14 @@ class Codes:
     # JD gateway codes, by auth mode
     @cached_property
     def jd_gateway(self) -> dict[str, str]:
-        g = {"no_appkey": "appkey empty", "wrong_appkey": "wrong appkey", "no_timestamp": "timestamp empty",
-             "malformed_timestamp": "timestamp malformed", "expired_timestamp": "timestamp outside",
-             "future_timestamp": "timestamp outside", "no_sign": "sign empty", "bad_sign": "invalid sign"}
+        g = {
+            "no_appkey": "appkey empty",
+            "wrong_appkey": "wrong appkey",
+            "no_timestamp": "timestamp empty",
+            "malformed_timestamp": "timestamp malformed",
+            "expired_timestamp": "timestamp outside",
+            "future_timestamp": "timestamp outside",
+            "no_sign": "sign empty",
+            "bad_sign": "invalid sign",
+        }
         return {mode: self._code("jd", "gateway", meaning) for mode, meaning in g.items()}

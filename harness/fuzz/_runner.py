@@ -45,8 +45,8 @@ LIVE_MAX_RPS = 5.0
 LIVE_MAX_REQUESTS = 2000
 DEFAULT_MAX_SECONDS = 900.0
 STATEFUL_STEPS = 8
-PART_DIVISOR = 5        # a property split in parts (one per rule) gives each max_examples / 5 ...
-PART_MIN_EXAMPLES = 4   # ... but at least this many
+PART_DIVISOR = 5  # a property split in parts (one per rule) gives each max_examples / 5 ...
+PART_MIN_EXAMPLES = 4  # ... but at least this many
 _QUIET_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
 
 Progress = Callable[[str, int, int], None]
@@ -63,17 +63,31 @@ def property_ids() -> list[str]:
 
 @dataclass
 class _Outcome:
-    failures: list[tuple[PropertyFailed, bool]] = field(default_factory=list)   # (failure, flaky)
+    failures: list[tuple[PropertyFailed, bool]] = field(default_factory=list)  # (failure, flaky)
     error: str | None = None
     stopped: str | None = None
 
 
-def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_examples: int = DEFAULT_MAX_EXAMPLES,
-             seed: int | None = None, max_rps: float | None = None, max_requests: int | None = None,
-             faces_dir: Path | None = None, credentials: Credentials | None = None, out_dir: Path,
-             progress: Progress | None = None, max_seconds: float | None = None, only: list[str] | None = None,
-             breaks: tuple[str, ...] = (), request_timeout_s: float = DEFAULT_TIMEOUT_S,
-             contract: Contract | None = None, required_readings: dict[str, str] | None = None) -> FuzzSuiteResult:
+def run_fuzz(
+    target_url: str,
+    *,
+    is_emulator: bool,
+    api: str = "all",
+    max_examples: int = DEFAULT_MAX_EXAMPLES,
+    seed: int | None = None,
+    max_rps: float | None = None,
+    max_requests: int | None = None,
+    faces_dir: Path | None = None,
+    credentials: Credentials | None = None,
+    out_dir: Path,
+    progress: Progress | None = None,
+    max_seconds: float | None = None,
+    only: list[str] | None = None,
+    breaks: tuple[str, ...] = (),
+    request_timeout_s: float = DEFAULT_TIMEOUT_S,
+    contract: Contract | None = None,
+    required_readings: dict[str, str] | None = None,
+) -> FuzzSuiteResult:
     """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
 
     Args:
@@ -113,50 +127,90 @@ def run_fuzz(target_url: str, *, is_emulator: bool, api: str = "all", max_exampl
     if api in ("jd", "all"):
         creds.require_jd()
     run_seed = seed if seed is not None else random.SystemRandom().getrandbits(32)
-    client = FuzzClient(target_url, credentials=creds,
-                        max_rps=(0.0 if is_emulator else LIVE_MAX_RPS) if max_rps is None else max_rps,
-                        max_requests=(0 if is_emulator else LIVE_MAX_REQUESTS) if max_requests is None else max_requests,
-                        max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds,
-                        timeout_s=request_timeout_s)
+    client = FuzzClient(
+        target_url,
+        credentials=creds,
+        max_rps=(0.0 if is_emulator else LIVE_MAX_RPS) if max_rps is None else max_rps,
+        max_requests=(0 if is_emulator else LIVE_MAX_REQUESTS)
+        if max_requests is None
+        else max_requests,
+        max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds,
+        timeout_s=request_timeout_s,
+    )
     out_dir = Path(out_dir)
     with client:
         unreachable = _reachable(target_url)
         if unreachable:
-            return FuzzSuiteResult(name="fuzz", seed=run_seed, started_at=started, status="error", error=unreachable,
-                                   finished_at=datetime.now(UTC),
-                                   duration_s=round(time.monotonic() - t0, 3))
+            return FuzzSuiteResult(
+                name="fuzz",
+                seed=run_seed,
+                started_at=started,
+                status="error",
+                error=unreachable,
+                finished_at=datetime.now(UTC),
+                duration_s=round(time.monotonic() - t0, 3),
+            )
         engine = _engine(client) if is_emulator else None
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         gen = Gen(contract, pool, ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ())
-        run = Run(contract=contract, client=client, gen=gen, codes=Codes(contract), is_emulator=is_emulator,
-                  engine=engine, seed=run_seed, max_examples=max_examples, db_root=out_dir / "hypothesis",
-                  quota_credentials=_quota_credentials(client, contract, creds, is_emulator)
-                  if any(p.name == "quota-countdown" for p, _ in chosen) else None,
-                  readings=ReadingLog(required))
+        run = Run(
+            contract=contract,
+            client=client,
+            gen=gen,
+            codes=Codes(contract),
+            is_emulator=is_emulator,
+            engine=engine,
+            seed=run_seed,
+            max_examples=max_examples,
+            db_root=out_dir / "hypothesis",
+            quota_credentials=_quota_credentials(client, contract, creds, is_emulator)
+            if any(p.name == "quota-countdown" for p, _ in chosen)
+            else None,
+            readings=ReadingLog(required),
+        )
         with warnings.catch_warnings():
             # a failing example's repr is its request, images and all; the finding keeps the
             # request in its replay file, so hypothesis's note about the size is noise here
             warnings.filterwarnings("ignore", "Generating overly large repr", HypothesisWarning)
             checks, raw, stopped, errors, stats = _run_all(run, chosen, progress)
-    target: dict[str, Any] = {"kind": "emulator" if is_emulator else "url", "url": target_url, "breaks": list(breaks),
-                              "engine": engine}
+    target: dict[str, Any] = {
+        "kind": "emulator" if is_emulator else "url",
+        "url": target_url,
+        "breaks": list(breaks),
+        "engine": engine,
+    }
     if required:
         target["readings_required"] = required
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
     metrics: dict[str, Any] = {
-        "seed": run_seed, "engine": engine, "api": api, "max_examples": max_examples,
-        "requests": client.sent, "requests_by_operation": dict(client.by_operation), "codes": dict(client.codes),
+        "seed": run_seed,
+        "engine": engine,
+        "api": api,
+        "max_examples": max_examples,
+        "requests": client.sent,
+        "requests_by_operation": dict(client.by_operation),
+        "codes": dict(client.codes),
         "reconnects": client.reconnects,
-        "properties": stats, "budget_exhausted": stopped,
-        "swap_tolerance": SWAP_TOLERANCE, "database": str(out_dir / "hypothesis"),
+        "properties": stats,
+        "budget_exhausted": stopped,
+        "swap_tolerance": SWAP_TOLERANCE,
+        "database": str(out_dir / "hypothesis"),
         "readings": run.readings.to_dict(),
     }
     error = "; ".join(errors) or None
-    return FuzzSuiteResult(name="fuzz", seed=run_seed, started_at=started, status=derive_status(findings, error),
-                           findings=findings, checks=checks,
-                           metrics=metrics, error=error, finished_at=datetime.now(UTC),
-                           duration_s=round(time.monotonic() - t0, 3))
+    return FuzzSuiteResult(
+        name="fuzz",
+        seed=run_seed,
+        started_at=started,
+        status=derive_status(findings, error),
+        findings=findings,
+        checks=checks,
+        metrics=metrics,
+        error=error,
+        finished_at=datetime.now(UTC),
+        duration_s=round(time.monotonic() - t0, 3),
+    )
 
 
 def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
@@ -171,12 +225,24 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
         pid, _, part = entry.partition("/")
         if pid not in by_id:
             close = difflib.get_close_matches(pid, by_id, n=1)
-            raise UsageError(f"unknown property {pid!r}" + (f"; did you mean {close[0]!r}?" if close else
-                             f"; known: {', '.join(sorted(by_id))}"))
-        if part and (not pid.endswith(":invalid-requests") or part not in RULES or by_id[pid].api not in RULES[part].apis):
-            raise UsageError(f"{entry!r}: only the invalid-requests properties have parts, one per rule of their api")
+            raise UsageError(
+                f"unknown property {pid!r}"
+                + (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; known: {', '.join(sorted(by_id))}"
+                )
+            )
+        if part and (
+            not pid.endswith(":invalid-requests")
+            or part not in RULES
+            or by_id[pid].api not in RULES[part].apis
+        ):
+            raise UsageError(
+                f"{entry!r}: only the invalid-requests properties have parts, one per rule of their api"
+            )
         if part and wanted.get(pid, set()) is not None:
-            wanted.setdefault(pid, set()).add(part)   # type: ignore[union-attr]
+            wanted.setdefault(pid, set()).add(part)  # type: ignore[union-attr]
         elif not part:
             wanted[pid] = None
     return [(p, wanted[p.id]) for p in everything if p.id in wanted]
@@ -197,15 +263,22 @@ def _engine(client: FuzzClient) -> str | None:
     return str(health["engine"]) if "engine" in health else None
 
 
-def _quota_credentials(client: FuzzClient, contract: Contract, creds: Credentials,
-                       is_emulator: bool) -> Credentials | None:
+def _quota_credentials(
+    client: FuzzClient, contract: Contract, creds: Credentials, is_emulator: bool
+) -> Credentials | None:
     """The emulator's small-quota appkey if it has one (a wrong sign tells, without spending quota)."""
     if not is_emulator:
         return creds
     from ._request import FuzzRequest
 
-    probe = FuzzRequest(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew", json={},
-                        auth="bad_sign:other")
+    probe = FuzzRequest(
+        api="jd",
+        operation="faceCompareNew",
+        method="POST",
+        path="/jdai/faceCompareNew",
+        json={},
+        auth="bad_sign:other",
+    )
     answer = client.send(probe, credentials=QUOTA_CREDENTIALS)
     read = read_answer(contract, "jd", answer.status, answer.body)
     known = read.code is not None and read.code != contract.code_named("jd", "wrong_appkey")
@@ -216,14 +289,25 @@ def _settings(run: Run, prop: Property, part: str = "", examples: int | None = N
     share = examples or max(1, round(run.max_examples * prop.share))
     database = None
     if run.db_root is not None:
-        database = DirectoryBasedExampleDatabase(str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else ""))))
-    return settings(max_examples=share, database=database, deadline=None, derandomize=False, print_blob=False,
-                    verbosity=Verbosity.quiet, report_multiple_bugs=True, suppress_health_check=_QUIET_CHECKS,
-                    stateful_step_count=STATEFUL_STEPS)
+        database = DirectoryBasedExampleDatabase(
+            str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
+        )
+    return settings(
+        max_examples=share,
+        database=database,
+        deadline=None,
+        derandomize=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=True,
+        suppress_health_check=_QUIET_CHECKS,
+        stateful_step_count=STATEFUL_STEPS,
+    )
 
 
-def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
-             ) -> tuple[list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, Any]]:
+def _run_all(
+    run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
+) -> tuple[list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, Any]]:
     """Each property in turn; (JUnit checks, failures, budget spent?, errors, per-property stats)."""
     stats: dict[str, Any] = {}
     checks: list[CheckResult] = []
@@ -235,7 +319,15 @@ def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress:
             progress(prop.id, index, len(chosen))
         reason = "the request budget or time limit was spent" if stopped else prop.skip(run)
         if reason:
-            checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status="skipped", message=reason))
+            checks.append(
+                CheckResult(
+                    check=prop.name,
+                    operation=prop.id,
+                    api=prop.api,
+                    status="skipped",
+                    message=reason,
+                )
+            )
             stats[prop.id] = {"status": "skipped", "requests": 0, "seconds": 0.0, "note": reason}
             continue
         began, sent = time.monotonic(), run.client.sent
@@ -243,24 +335,50 @@ def _run_all(run: Run, chosen: list[tuple[Property, set[str] | None]], progress:
             result = _execute(run, prop, parts)
         except KeyboardInterrupt:  # Ctrl-C: keep what the finished properties found
             interrupt.request()
-            checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status="interrupted",
-                                      message="interrupted", duration_s=round(time.monotonic() - began, 3)))
-            stats[prop.id] = {"status": "interrupted", "requests": run.client.sent - sent,
-                              "seconds": round(time.monotonic() - began, 3), "note": "interrupted"}
+            checks.append(
+                CheckResult(
+                    check=prop.name,
+                    operation=prop.id,
+                    api=prop.api,
+                    status="interrupted",
+                    message="interrupted",
+                    duration_s=round(time.monotonic() - began, 3),
+                )
+            )
+            stats[prop.id] = {
+                "status": "interrupted",
+                "requests": run.client.sent - sent,
+                "seconds": round(time.monotonic() - began, 3),
+                "note": "interrupted",
+            }
             break
         raw += result.failures
         status: SuiteStatus = "error" if result.error else "fail" if result.failures else "pass"
-        message = result.error or (f"{len(result.failures)} failure(s)" if result.failures else prop.title)
+        message = result.error or (
+            f"{len(result.failures)} failure(s)" if result.failures else prop.title
+        )
         if result.stopped:
             stopped = True
             message += f"; stopped: {result.stopped}"
         if result.error:
             errors.append(f"{prop.id}: {result.error}")
         seconds = round(time.monotonic() - began, 3)
-        checks.append(CheckResult(check=prop.name, operation=prop.id, api=prop.api, status=status, duration_s=seconds,
-                                  message=f"{message} ({run.client.sent - sent} requests)"))
-        stats[prop.id] = {"status": status, "requests": run.client.sent - sent, "seconds": seconds,
-                          "note": "" if status == "pass" else message}
+        checks.append(
+            CheckResult(
+                check=prop.name,
+                operation=prop.id,
+                api=prop.api,
+                status=status,
+                duration_s=seconds,
+                message=f"{message} ({run.client.sent - sent} requests)",
+            )
+        )
+        stats[prop.id] = {
+            "status": status,
+            "requests": run.client.sent - sent,
+            "seconds": seconds,
+            "note": "" if status == "pass" else message,
+        }
     return checks, raw, stopped, errors, stats
 
 
@@ -286,24 +404,24 @@ def _seeded(run: Run, prop: Property, built: Any, config: settings) -> Callable[
     if prop.stateful:
         machine = seed(run.seed)(built)
         return lambda: run_state_machine_as_test(machine, settings=config)
-    return config(seed(run.seed)(built))   # type: ignore[no-any-return]
+    return config(seed(run.seed)(built))  # type: ignore[no-any-return]
 
 
 def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outcome) -> None:
     run.last_failure.pop(prop.id, None)
-    run.steps.clear()   # only state machines record steps
+    run.steps.clear()  # only state machines record steps
     try:
         test()
     except PropertyFailed as exc:
         out.failures.append((exc, False))
     except BudgetExhausted as exc:
         out.stopped = str(exc)
-        if prop.id in run.last_failure:   # found, but not yet shrunk when the budget ran out
+        if prop.id in run.last_failure:  # found, but not yet shrunk when the budget ran out
             out.failures.append((run.last_failure[prop.id], False))
     except BaseExceptionGroup as group:  # several distinct bugs, or a flaky one
         flaky = isinstance(group, FlakyFailure)
         failed, rest = group.split(PropertyFailed)
-        out.failures += [(e, flaky) for e in _leaves(failed)]   # type: ignore[misc]
+        out.failures += [(e, flaky) for e in _leaves(failed)]  # type: ignore[misc]
         stops = [e for e in _leaves(rest) if isinstance(e, BudgetExhausted)]
         if stops:
             out.stopped = str(stops[0])

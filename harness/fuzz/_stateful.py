@@ -25,8 +25,8 @@ from ._properties import Property, _pair
 from ._request import FuzzRequest, InvalidCase
 from ._valid import jd_pair, lip_request, pool_image, serial_numbers
 
-SHORT_TTL_S = 0.005        # liveCode lifetime while the expiry rule issues its code (emulator)
-ASYNC_WAIT_S = 2.0         # how long an async result may take before it counts as lost
+SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)
+ASYNC_WAIT_S = 2.0  # how long an async result may take before it counts as lost
 FUZZ_QUOTA_APPKEY = "faceharnessfuzzquota"
 FUZZ_QUOTA_SECRETKEY = "faceharness-fuzz-quota-secretkey"
 FUZZ_QUOTA = 3
@@ -38,14 +38,31 @@ def emulator_overrides() -> dict[str, Any]:
     the demo appkey plus a small-quota one (``build_settings(**emulator_overrides())``)."""
     from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY
 
-    return {"appkeys": ({"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY},
-                        {"appkey": FUZZ_QUOTA_APPKEY, "secretkey": FUZZ_QUOTA_SECRETKEY, "daily_quota": FUZZ_QUOTA})}
+    return {
+        "appkeys": (
+            {"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY},
+            {
+                "appkey": FUZZ_QUOTA_APPKEY,
+                "secretkey": FUZZ_QUOTA_SECRETKEY,
+                "daily_quota": FUZZ_QUOTA,
+            },
+        )
+    }
 
 
-def _expect(run: Run, request: FuzzRequest, rule: str, detail: str, meaning: str, where: str = "errcode") -> InvalidCase:
+def _expect(
+    run: Run, request: FuzzRequest, rule: str, detail: str, meaning: str, where: str = "errcode"
+) -> InvalidCase:
     api = "match" if where == "errcode" else "jd"
     code = run.contract.codes.code_for(api, where, meaning).code
-    return InvalidCase(request=request, rule=rule, detail=detail, where=where, codes=(code,), exact=where != "errcode")
+    return InvalidCase(
+        request=request,
+        rule=rule,
+        detail=detail,
+        where=where,
+        codes=(code,),
+        exact=where != "errcode",
+    )
 
 
 def _step(run: Run, text: str) -> None:
@@ -55,8 +72,10 @@ def _step(run: Run, text: str) -> None:
 # --- liveCode ---------------------------------------------------------------------------------
 def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
-    rejections = {run.contract.codes.code_for("match", "errcode", m).code
-                  for m in ("liveCode unknown", "liveCode expired", "liveCode already used")}
+    rejections = {
+        run.contract.codes.code_for("match", "errcode", m).code
+        for m in ("liveCode unknown", "liveCode expired", "liveCode already used")
+    }
 
     class LiveCodeLifecycle(RuleBasedStateMachine):
         fresh = Bundle("fresh")
@@ -70,12 +89,29 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def _issue(self) -> str:
             request = gen.request("match", "liveCode", {}, [])
             exchange, found = run.send(request)
-            run.fail(prop, run.standard(request, exchange, found, request_valid=True), request, exchange)
+            run.fail(
+                prop, run.standard(request, exchange, found, request_valid=True), request, exchange
+            )
             data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
-            code = data.get("result", {}).get("code") if isinstance(data, dict) and isinstance(data.get("result"), dict) else None
+            code = (
+                data.get("result", {}).get("code")
+                if isinstance(data, dict) and isinstance(data.get("result"), dict)
+                else None
+            )
             if not isinstance(code, str):
-                run.fail(prop, [Problem("livecode_issued", "high", f"validateData gave no code ({found.where if found else 'no envelope'} "
-                                                                    f"{found.code if found else ''})")], request, exchange)
+                run.fail(
+                    prop,
+                    [
+                        Problem(
+                            "livecode_issued",
+                            "high",
+                            f"validateData gave no code ({found.where if found else 'no envelope'} "
+                            f"{found.code if found else ''})",
+                        )
+                    ],
+                    request,
+                    exchange,
+                )
             return str(code)
 
         @rule(target=fresh)
@@ -90,7 +126,13 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=True)
             if found is not None and found.code in rejections:
-                problems.append(Problem("livecode_first_use", "high", f"a fresh liveCode was refused on first use ({found.code})"))
+                problems.append(
+                    Problem(
+                        "livecode_first_use",
+                        "high",
+                        f"a fresh liveCode was refused on first use ({found.code})",
+                    )
+                )
             run.fail(prop, problems, request, exchange)
             return code
 
@@ -98,12 +140,27 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def reuse(self, code: str) -> None:
             _step(run, "use the same liveCode again")
             request = lip_request(gen, code)
-            case = _expect(run, request, "livecode-single-use", "a liveCode used a second time", "liveCode already used")
+            case = _expect(
+                run,
+                request,
+                "livecode-single-use",
+                "a liveCode used a second time",
+                "liveCode already used",
+            )
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings), request, exchange, case)
+            run.fail(
+                prop,
+                problems
+                + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings),
+                request,
+                exchange,
+                case,
+            )
 
-        @precondition(lambda self: run.is_emulator and not self.expired)   # it sleeps: once per example
+        @precondition(
+            lambda self: run.is_emulator and not self.expired
+        )  # it sleeps: once per example
         @rule()
         def expire(self) -> None:
             self.expired = True
@@ -113,13 +170,27 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             try:
                 code = self._issue()
             finally:
-                run.client.admin("PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)})
+                run.client.admin(
+                    "PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)}
+                )
             time.sleep(2 * SHORT_TTL_S)
             request = lip_request(gen, code)
-            case = _expect(run, request, "livecode-expiry", f"a liveCode used after its {SHORT_TTL_S} s lifetime", "liveCode expired")
+            case = _expect(
+                run,
+                request,
+                "livecode-expiry",
+                f"a liveCode used after its {SHORT_TTL_S} s lifetime",
+                "liveCode expired",
+            )
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(prop, problems + check_expected_code(case, found, strict=True, readings=run.readings), request, exchange, case)
+            run.fail(
+                prop,
+                problems + check_expected_code(case, found, strict=True, readings=run.readings),
+                request,
+                exchange,
+                case,
+            )
 
     return LiveCodeLifecycle
 
@@ -132,7 +203,9 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     def poll(trace: str) -> tuple[FuzzRequest, Any, Any]:
         request = gen.request("match", "asyncResult", {field: trace}, [])
         exchange, found = run.send(request)
-        run.fail(prop, run.standard(request, exchange, found, request_valid=True), request, exchange)
+        run.fail(
+            prop, run.standard(request, exchange, found, request_valid=True), request, exchange
+        )
         return request, exchange, found
 
     class AsyncResults(RuleBasedStateMachine):
@@ -149,10 +222,20 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             request = dataclasses.replace(plain, json={**plain.json, "async": True})
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=True)
-            if found is not None and found.code == "0":   # answered at once is a reading of E-013, not a defect
-                problems += record_reading(run.readings, "E-013", found.processing,
-                                     Problem("async_processing", "medium",
-                                             "async=true answered with a final result, not PROCESSING", "E-013"))
+            if (
+                found is not None and found.code == "0"
+            ):  # answered at once is a reading of E-013, not a defect
+                problems += record_reading(
+                    run.readings,
+                    "E-013",
+                    found.processing,
+                    Problem(
+                        "async_processing",
+                        "medium",
+                        "async=true answered with a final result, not PROCESSING",
+                        "E-013",
+                    ),
+                )
             run.fail(prop, problems, request, exchange)
             return (found.trace_no if found and found.processing and found.trace_no else ""), a, b
 
@@ -168,24 +251,65 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 time.sleep(0.05)
                 request, exchange, found = poll(trace)
             if found is not None and found.processing:
-                run.fail(prop, [Problem("async_completes", "medium", f"still PROCESSING after {ASYNC_WAIT_S:g} s", "E-013")],
-                         request, exchange)
+                run.fail(
+                    prop,
+                    [
+                        Problem(
+                            "async_completes",
+                            "medium",
+                            f"still PROCESSING after {ASYNC_WAIT_S:g} s",
+                            "E-013",
+                        )
+                    ],
+                    request,
+                    exchange,
+                )
             sync = _pair(run, "match", a, b)
             sync_exchange, direct = run.send(sync)
-            run.fail(prop, run.standard(sync, sync_exchange, direct, request_valid=True), sync, sync_exchange)
-            if found and direct and found.ran and direct.ran and (found.score, found.decision) != (direct.score, direct.decision):
-                run.fail(prop, [Problem("async_equals_sync", "high", f"async result {found.score} ({found.decision}) differs from "
-                                                                     f"the synchronous {direct.score} ({direct.decision})")],
-                         request, exchange)
+            run.fail(
+                prop,
+                run.standard(sync, sync_exchange, direct, request_valid=True),
+                sync,
+                sync_exchange,
+            )
+            if (
+                found
+                and direct
+                and found.ran
+                and direct.ran
+                and (found.score, found.decision) != (direct.score, direct.decision)
+            ):
+                run.fail(
+                    prop,
+                    [
+                        Problem(
+                            "async_equals_sync",
+                            "high",
+                            f"async result {found.score} ({found.decision}) differs from "
+                            f"the synchronous {direct.score} ({direct.decision})",
+                        )
+                    ],
+                    request,
+                    exchange,
+                )
 
         @rule(trace=serial_numbers(gen))
         def unknown(self, trace: str) -> None:
             _step(run, "fetch a traceNo nobody was given")
             request = gen.request("match", "asyncResult", {field: ("fuzz-" + trace)[:64]}, [])
-            case = _expect(run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo")
+            case = _expect(
+                run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo"
+            )
             exchange, found = run.send(request)
             problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(prop, problems + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings), request, exchange, case)
+            run.fail(
+                prop,
+                problems
+                + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings),
+                request,
+                exchange,
+                case,
+            )
 
     return AsyncResults
 
@@ -195,8 +319,12 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     creds = run.quota_credentials
     # the body does not matter to the count: small pairs keep shrinking cheap
-    requests = st.builds(lambda a, b, serial: jd_pair(gen, a, b, serial), pool_image(gen.pool), pool_image(gen.pool),
-                         serial_numbers(gen))
+    requests = st.builds(
+        lambda a, b, serial: jd_pair(gen, a, b, serial),
+        pool_image(gen.pool),
+        pool_image(gen.pool),
+        serial_numbers(gen),
+    )
     daily = run.contract.codes.code_for("jd", "gateway", "daily limit exceeded").code
 
     class QuotaCountdown(RuleBasedStateMachine):
@@ -205,30 +333,75 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             run.steps.clear()
             self.remain: int | None = None
             if run.is_emulator:
-                run.client.admin("POST", "reset")     # a fresh daily quota for every example
+                run.client.admin("POST", "reset")  # a fresh daily quota for every example
 
         def _counted(self, request: FuzzRequest) -> None:
             exchange, found = run.send(request, credentials=creds)
             problems = run.standard(request, exchange, found, request_valid=False)
             before = self.remain
             if before == 0:
-                case = InvalidCase(request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,), exact=False)
-                problems += check_expected_code(case, found, strict=run.is_emulator, readings=run.readings)
+                case = InvalidCase(
+                    request,
+                    "quota-exhausted",
+                    "a call with remainTimes 0",
+                    "gateway",
+                    (daily,),
+                    exact=False,
+                )
+                problems += check_expected_code(
+                    case, found, strict=run.is_emulator, readings=run.readings
+                )
                 if found is not None and found.where == "gateway" and found.category != "quota":
-                    problems.append(Problem("quota_stops", "high", f"at remainTimes 0 the gateway answered {found.code}", "E-028"))
+                    problems.append(
+                        Problem(
+                            "quota_stops",
+                            "high",
+                            f"at remainTimes 0 the gateway answered {found.code}",
+                            "E-028",
+                        )
+                    )
             elif found is not None and found.where != "gateway" and found.remain_times is not None:
                 now = found.remain_times
-                expected = FUZZ_QUOTA - 1 if before is None and run.is_emulator else None if before is None else before - 1
+                expected = (
+                    FUZZ_QUOTA - 1
+                    if before is None and run.is_emulator
+                    else None
+                    if before is None
+                    else before - 1
+                )
                 was = f"{before}" if before is not None else f"a fresh quota of {FUZZ_QUOTA}"
                 if expected is not None and before != -1 and not 0 <= now <= expected:
-                    problems.append(Problem("remaintimes_counts_down", "high",
-                                            f"remainTimes went from {was} to {now} on a counted call", "E-028"))
-                elif expected is not None and before != -1:   # faster than one per call: a shared appkey (E-028)
-                    problems += record_reading(run.readings, "E-028", now == expected,
-                                               Problem("remaintimes_counts_down", "high", f"remainTimes went from "
-                                                       f"{was} to {now} on one counted call", "E-028"))
+                    problems.append(
+                        Problem(
+                            "remaintimes_counts_down",
+                            "high",
+                            f"remainTimes went from {was} to {now} on a counted call",
+                            "E-028",
+                        )
+                    )
+                elif (
+                    expected is not None and before != -1
+                ):  # faster than one per call: a shared appkey (E-028)
+                    problems += record_reading(
+                        run.readings,
+                        "E-028",
+                        now == expected,
+                        Problem(
+                            "remaintimes_counts_down",
+                            "high",
+                            f"remainTimes went from {was} to {now} on one counted call",
+                            "E-028",
+                        ),
+                    )
                 if before == -1 and now != -1:
-                    problems.append(Problem("remaintimes_counts_down", "high", f"unlimited (-1) became {now}", "E-028"))
+                    problems.append(
+                        Problem(
+                            "remaintimes_counts_down",
+                            "high",
+                            f"unlimited (-1) became {now}",
+                            "E-028",
+                        )
+                    )
                 self.remain = now
             run.fail(prop, problems, request, exchange)
 
@@ -239,7 +412,10 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         @rule(request=requests)
         def counted_refusal(self, request: FuzzRequest) -> None:
-            _step(run, f"an invalid body, refused by the business layer (remainTimes was {self.remain})")
+            _step(
+                run,
+                f"an invalid body, refused by the business layer (remainTimes was {self.remain})",
+            )
             body = {k: v for k, v in request.json.items() if k != "serialNo"}
             self._counted(dataclasses.replace(request, json=body))
 
@@ -250,7 +426,13 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             exchange, found = run.send(bad, credentials=creds)
             problems = run.standard(bad, exchange, found, request_valid=False)
             case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")
-            run.fail(prop, problems + check_expected_code(case, found, strict=True, readings=run.readings), bad, exchange, case)
+            run.fail(
+                prop,
+                problems + check_expected_code(case, found, strict=True, readings=run.readings),
+                bad,
+                exchange,
+                case,
+            )
 
     return QuotaCountdown
 
@@ -276,14 +458,29 @@ def build_throttling(run: Run, prop: str) -> Callable[[], None]:
         finally:
             run.client.admin("PATCH", "config", {"throttle": throttle or {"qps": 0}})
         for exchange, found in answers:
-            run.fail(prop, run.standard(request, exchange, found, request_valid=False), request, exchange)
+            run.fail(
+                prop, run.standard(request, exchange, found, request_valid=False), request, exchange
+            )
         refused = sum(1 for _, found in answers if _throttled(found, code, api))
-        served = sum(1 for _, found in answers if found is not None and not _throttled(found, code, api)
-                     and found.category != "quota")
+        served = sum(
+            1
+            for _, found in answers
+            if found is not None and not _throttled(found, code, api) and found.category != "quota"
+        )
         if refused == 0 or served == 0:
-            run.fail(prop, [Problem("throttling", "high", f"{len(answers)} requests at once with a {qps} QPS limit: "
-                                                          f"{refused} refused with {code}, {served} served")],
-                     request, answers[-1][0])
+            run.fail(
+                prop,
+                [
+                    Problem(
+                        "throttling",
+                        "high",
+                        f"{len(answers)} requests at once with a {qps} QPS limit: "
+                        f"{refused} refused with {code}, {served} served",
+                    )
+                ],
+                request,
+                answers[-1][0],
+            )
 
     return throttled_above_configured_qps
 
@@ -293,38 +490,88 @@ def _throttled(found: Any, code: str, api: str) -> bool:
     numbering (E-014) whose throttling code only its table (--codes FILE) names."""
     if found is None:
         return False
-    return found.code == code or (api == "match" and found.where == "errcode" and found.category is None
-                                  and found.code not in ("0", None))
+    return found.code == code or (
+        api == "match"
+        and found.where == "errcode"
+        and found.category is None
+        and found.code not in ("0", None)
+    )
 
 
 def _emulator_only(what: str) -> Callable[[Run], str | None]:
-    return lambda run: None if run.is_emulator else f"{what} needs the emulator (it would load or reconfigure a live service)"
+    return lambda run: (
+        None
+        if run.is_emulator
+        else f"{what} needs the emulator (it would load or reconfigure a live service)"
+    )
 
 
 def _async_skip(run: Run) -> str | None:
-    return None if run.is_emulator else "the async result operation is a faceharness extension (E-013); live targets skip it"
+    return (
+        None
+        if run.is_emulator
+        else "the async result operation is a faceharness extension (E-013); live targets skip it"
+    )
 
 
 def _quota_skip(run: Run) -> str | None:
     if run.quota_credentials is None:
-        return ("no small-quota appkey: start the emulator with harness.fuzz.emulator_overrides() "
-                "(faceharness fuzz --target emulator does)" if run.is_emulator else "no JD credentials")
+        return (
+            "no small-quota appkey: start the emulator with harness.fuzz.emulator_overrides() "
+            "(faceharness fuzz --target emulator does)"
+            if run.is_emulator
+            else "no JD credentials"
+        )
     return None
 
 
 def stateful_properties() -> list[Property]:
-    def machine(factory: Callable[[Run, str], type[RuleBasedStateMachine]]) -> Callable[[Run, str], Any]:
+    def machine(
+        factory: Callable[[Run, str], type[RuleBasedStateMachine]],
+    ) -> Callable[[Run, str], Any]:
         return lambda run, prop: factory(run, prop)
 
     return [
-        Property("livecode-lifecycle", "match", "a liveCode is single-use and expires (40014, 40013)",
-                 machine(livecode_machine), stateful=True, share=0.3),
-        Property("async-result", "match", "an async request's result arrives and equals the synchronous one",
-                 machine(async_machine), skip=_async_skip, stateful=True, share=0.3),
-        Property("quota-countdown", "jd", "remainTimes falls by one per counted call; 10040 at zero (E-028)",
-                 machine(quota_machine), skip=_quota_skip, stateful=True, share=0.3),
-        Property("throttling", "match", "above the configured QPS the service refuses with 42900",
-                 build_throttling, skip=_emulator_only("throttling"), share=0.1),
-        Property("throttling", "jd", "above the configured QPS the gateway refuses with 10043",
-                 build_throttling, skip=_emulator_only("throttling"), share=0.1),
+        Property(
+            "livecode-lifecycle",
+            "match",
+            "a liveCode is single-use and expires (40014, 40013)",
+            machine(livecode_machine),
+            stateful=True,
+            share=0.3,
+        ),
+        Property(
+            "async-result",
+            "match",
+            "an async request's result arrives and equals the synchronous one",
+            machine(async_machine),
+            skip=_async_skip,
+            stateful=True,
+            share=0.3,
+        ),
+        Property(
+            "quota-countdown",
+            "jd",
+            "remainTimes falls by one per counted call; 10040 at zero (E-028)",
+            machine(quota_machine),
+            skip=_quota_skip,
+            stateful=True,
+            share=0.3,
+        ),
+        Property(
+            "throttling",
+            "match",
+            "above the configured QPS the service refuses with 42900",
+            build_throttling,
+            skip=_emulator_only("throttling"),
+            share=0.1,
+        ),
+        Property(
+            "throttling",
+            "jd",
+            "above the configured QPS the gateway refuses with 10043",
+            build_throttling,
+            skip=_emulator_only("throttling"),
+            share=0.1,
+        ),
     ]

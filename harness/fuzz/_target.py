@@ -30,7 +30,9 @@ class FuzzTarget:
     def __repr__(self) -> str:
         return f"FuzzTarget({self.url}{', emulator' if self.is_emulator else ''}, sent={self.client.sent})"
 
-    def _repr_pretty_(self, printer: object, cycle: bool) -> None:   # hypothesis prints test arguments
+    def _repr_pretty_(
+        self, printer: object, cycle: bool
+    ) -> None:  # hypothesis prints test arguments
         printer.text(repr(self))  # type: ignore[attr-defined]
 
     def send(self, request: FuzzRequest) -> Exchange:
@@ -41,24 +43,35 @@ class FuzzTarget:
         """The answer in API-neutral terms: code, category, whether the comparison ran, score."""
         return outcome(self.contract, request, exchange)
 
-    def problems(self, request: FuzzRequest, exchange: Exchange, *, request_valid: bool = True) -> list[Problem]:
+    def problems(
+        self, request: FuzzRequest, exchange: Exchange, *, request_valid: bool = True
+    ) -> list[Problem]:
         """What the fuzzer's checks find wrong with one answer (HTTP, envelope, spec, codes)."""
-        return check_answer(exchange) + check_spec(self.contract, request, exchange, live=not self.is_emulator,
-                                                   request_valid=request_valid)
+        return check_answer(exchange) + check_spec(
+            self.contract, request, exchange, live=not self.is_emulator, request_valid=request_valid
+        )
 
     def assert_conforms(self, request: FuzzRequest, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
         found = self.outcome(request, exchange)
         if found is not None and found.category == "input":
-            problems.append(Problem("valid_request_accepted", "high", f"a valid request was refused with {found.code}"))
+            problems.append(
+                Problem(
+                    "valid_request_accepted",
+                    "high",
+                    f"a valid request was refused with {found.code}",
+                )
+            )
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:
         """AssertionError unless an invalid request got a documented error (its rule's code
         where the documents say which, or always on the emulator)."""
         problems = self.problems(case.request, exchange, request_valid=False)
-        problems += check_expected_code(case, self.outcome(case.request, exchange), strict=case.exact or self.is_emulator)
+        problems += check_expected_code(
+            case, self.outcome(case.request, exchange), strict=case.exact or self.is_emulator
+        )
         assert not problems, _text(problems, exchange) + f" [{case.rule}: {case.detail}]"
 
 

@@ -29,20 +29,39 @@ class Gen:
     edge_sizes: bool = True
 
     def __repr__(self) -> str:
-        return f"Gen({self.pool!r}, identities={len(self.identities)}, edge_sizes={self.edge_sizes})"
+        return (
+            f"Gen({self.pool!r}, identities={len(self.identities)}, edge_sizes={self.edge_sizes})"
+        )
 
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:   # hypothesis prints strategies with this
+    def _repr_pretty_(
+        self, printer: Any, cycle: bool
+    ) -> None:  # hypothesis prints strategies with this
         printer.text(repr(self))
 
     def op(self, operation_id: str) -> tuple[str, str]:
         op = self.contract.operation(operation_id)
         return op.method.upper(), op.path
 
-    def request(self, api: str, operation_id: str, body: Any, images: list[ImagePart],
-                auth: str = "", raw_body: bytes | None = None) -> FuzzRequest:
+    def request(
+        self,
+        api: str,
+        operation_id: str,
+        body: Any,
+        images: list[ImagePart],
+        auth: str = "",
+        raw_body: bytes | None = None,
+    ) -> FuzzRequest:
         method, path = self.op(operation_id)
-        return FuzzRequest(api=api, operation=operation_id, method=method, path=path, json=body,
-                           raw_body=raw_body, auth=auth, images=tuple(images))
+        return FuzzRequest(
+            api=api,
+            operation=operation_id,
+            method=method,
+            path=path,
+            json=body,
+            raw_body=raw_body,
+            auth=auth,
+            images=tuple(images),
+        )
 
     @property
     def lip_condition(self) -> dict[str, str]:
@@ -89,30 +108,48 @@ def _image_bytes(draw: st.DrawFn, gen: Gen, at_limit: int | None = None) -> tupl
     return image.recipe, image.data
 
 
-def image_value(gen: Gen, path: tuple[str | int, ...], recipe: str, data: bytes,
-                encoding: str = "b64") -> tuple[Any, ImagePart]:
+def image_value(
+    gen: Gen, path: tuple[str | int, ...], recipe: str, data: bytes, encoding: str = "b64"
+) -> tuple[Any, ImagePart]:
     return encode_image(data, encoding), ImagePart(path, recipe, encoding)
 
 
 # --- internal API (seed 000) ---------------------------------------------------------------
 def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
     limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
-    scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(_TRICKY, max_size=12) | st.text(max_size=12)
-    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-                          max_leaves=6)
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**53), 2**53)
+        | st.text(_TRICKY, max_size=12)
+        | st.text(max_size=12)
+    )
+    values = st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
     keys = st.text(max_size=16) | st.text(_TRICKY, min_size=1, max_size=8)
     sized = st.dictionaries(keys, values, max_size=limit)
-    full = st.dictionaries(st.text(min_size=1, max_size=8), st.integers(), min_size=limit, max_size=limit)
+    full = st.dictionaries(
+        st.text(min_size=1, max_size=8), st.integers(), min_size=limit, max_size=limit
+    )
     return sized | full
 
 
 def live_codes(gen: Gen) -> st.SearchStrategy[str]:
     schema = gen.match_schema("LiveCode")
-    return st.from_regex(gen.contract.livecode_pattern, fullmatch=True).filter(lambda s: conforms(schema, s))
+    return st.from_regex(gen.contract.livecode_pattern, fullmatch=True).filter(
+        lambda s: conforms(schema, s)
+    )
 
 
 @st.composite
-def face_data(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True) -> tuple[dict[str, Any], list[ImagePart]]:
+def face_data(
+    draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True
+) -> tuple[dict[str, Any], list[ImagePart]]:
     """faceData: an image, or (``video``) an mp4 clip, SILENT or (``lip``) LIP mode."""
     enums = gen.match_schema("FaceData")["properties"]
     kind = draw(st.sampled_from(enums["type"]["enum"])) if video else "image"
@@ -120,11 +157,15 @@ def face_data(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True
     if kind == "video":
         clip = draw(st.sampled_from(gen.pool.videos))
         recipe, data = clip.recipe, clip.data
-        modes = [m for m in enums["videoType"]["enum"] if lip or m != gen.lip_condition["videoType"]]
+        modes = [
+            m for m in enums["videoType"]["enum"] if lip or m != gen.lip_condition["videoType"]
+        ]
         video_type = draw(st.none() | st.sampled_from(modes))
     else:
         recipe, data = draw(_image_bytes(gen))
-        video_type = draw(st.none() | st.sampled_from(enums["videoType"]["enum"]))  # ignored for images (E-010)
+        video_type = draw(
+            st.none() | st.sampled_from(enums["videoType"]["enum"])
+        )  # ignored for images (E-010)
     if video_type is not None:
         part["videoType"] = video_type
     if draw(st.booleans()):
@@ -144,13 +185,16 @@ def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> No
         body["async"] = draw(st.booleans())
     if draw(st.booleans()):
         body["extData"] = draw(ext_data(gen))
-    if needs_live_code(gen, body) or draw(st.booleans()):   # required in LIP mode (E-008), else ignored
+    if needs_live_code(gen, body) or draw(
+        st.booleans()
+    ):  # required in LIP mode (E-008), else ignored
         body["liveCode"] = draw(live_codes(gen))
 
 
 @st.composite
-def match_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True,
-                   async_: bool = True) -> FuzzRequest:
+def match_requests(
+    draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True, async_: bool = True
+) -> FuzzRequest:
     recipe, data = draw(_image_bytes(gen, gen.match_at_limit_bytes()))
     image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
     image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
@@ -169,8 +213,11 @@ def valid_id_numbers(lowercase_x: bool = True) -> st.SearchStrategy[str]:
         check = check_char(first17)
         return first17 + (check.lower() if lower else check)
 
-    return st.builds(finish, st.text("0123456789", min_size=17, max_size=17),
-                     st.booleans() if lowercase_x else st.just(False))
+    return st.builds(
+        finish,
+        st.text("0123456789", min_size=17, max_size=17),
+        st.booleans() if lowercase_x else st.just(False),
+    )
 
 
 def names(gen: Gen) -> st.SearchStrategy[str]:
@@ -180,25 +227,41 @@ def names(gen: Gen) -> st.SearchStrategy[str]:
         return st.text("张王李赵刘陈杨黄周吴三四明华伟芳", min_size=2, max_size=4)
     schema = gen.match_schema("IdnoRequest")["properties"]["name"]
     text = st.text(min_size=schema["minLength"], max_size=schema["maxLength"]) | st.text(
-        _TRICKY, min_size=schema["minLength"], max_size=schema["maxLength"])
+        _TRICKY, min_size=schema["minLength"], max_size=schema["maxLength"]
+    )
     return text.filter(lambda s: conforms(schema, s))
 
 
 @st.composite
-def idno_requests(draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True,
-                  async_: bool = True, known: bool = False) -> FuzzRequest:
+def idno_requests(
+    draw: st.DrawFn,
+    gen: Gen,
+    *,
+    video: bool = True,
+    lip: bool = True,
+    async_: bool = True,
+    known: bool = False,
+) -> FuzzRequest:
     """``known``: always an identity the target knows (so later checks are reached)."""
     if gen.identities and (known or draw(st.booleans())):
-        id_num, name = draw(st.sampled_from(gen.identities))   # X as GB 11643 writes it: valid under every reading (E-044)
+        id_num, name = draw(
+            st.sampled_from(gen.identities)
+        )  # X as GB 11643 writes it: valid under every reading (E-044)
     else:
         id_num, name = draw(valid_id_numbers(lowercase_x=bool(gen.identities))), draw(names(gen))
     face, parts = draw(face_data(gen, video=video, lip=lip))
-    face.setdefault("videoType", "SILENT")   # /idno marks videoType 是 (E-010): sent always, the documented default
+    face.setdefault(
+        "videoType", "SILENT"
+    )  # /idno marks videoType 是 (E-010): sent always, the documented default
     body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
     if draw(st.booleans()):
-        body["personType"] = draw(st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"]))
+        body["personType"] = draw(
+            st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"])
+        )
     draw(_common(gen, body, async_))
-    body["liveCode"] = FRESH_LIVE_CODE   # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
+    body["liveCode"] = (
+        FRESH_LIVE_CODE  # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
+    )
     return gen.request("match", "matchIdno", body, parts)
 
 
@@ -215,13 +278,18 @@ def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
     schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
     if not gen.identities:
-        return st.text("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", min_size=8, max_size=32)
+        return st.text(
+            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+            min_size=8,
+            max_size=32,
+        )
     return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
 
 
 @st.composite
-def image_item(draw: st.DrawFn, gen: Gen, path: tuple[str | int, ...],
-               at_limit: int | None = None) -> tuple[dict[str, Any], ImagePart]:
+def image_item(
+    draw: st.DrawFn, gen: Gen, path: tuple[str | int, ...], at_limit: int | None = None
+) -> tuple[dict[str, Any], ImagePart]:
     props = gen.jd_schema("ImageItem")["properties"]
     item: dict[str, Any] = {"imgType": draw(st.sampled_from(props["imgType"]["enum"]))}
     if draw(st.booleans()):
@@ -249,33 +317,67 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
         items.append(item)
         parts.append(part)
     compare, part = draw(image_item(gen, ("compareImageItem",), gen.jd_at_limit_bytes()))
-    body: dict[str, Any] = {**gen.contract.jd_fixed_fields, "collectionImageItems": items,
-                            "compareImageItem": compare, "serialNo": draw(serial_numbers(gen))}
+    body: dict[str, Any] = {
+        **gen.contract.jd_fixed_fields,
+        "collectionImageItems": items,
+        "compareImageItem": compare,
+        "serialNo": draw(serial_numbers(gen)),
+    }
     offset = draw(timestamp_offsets(gen))
-    return gen.request("jd", "faceCompareNew", body, [*parts, part], auth="signed" if offset == 0 else f"signed:{offset}")
+    return gen.request(
+        "jd",
+        "faceCompareNew",
+        body,
+        [*parts, part],
+        auth="signed" if offset == 0 else f"signed:{offset}",
+    )
 
 
 # --- plain pairs for the metamorphic properties --------------------------------------------
 def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -> FuzzRequest:
-    body = {"image": {"data": encode_image(a.data, "b64")}, "faceData": {"type": "image", "data": encode_image(b.data, "b64")}}
-    return gen.request("match", operation, body, [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)])
+    body = {
+        "image": {"data": encode_image(a.data, "b64")},
+        "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
+    }
+    return gen.request(
+        "match",
+        operation,
+        body,
+        [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)],
+    )
 
 
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> FuzzRequest:
     kinds = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"]
-    body = {**gen.contract.jd_fixed_fields,
-            "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
-            "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")}, "serialNo": serial}
-    return gen.request("jd", "faceCompareNew", body, [ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe),
-                                                       ImagePart(("compareImageItem", "imgBase64"), a.recipe)])
+    body = {
+        **gen.contract.jd_fixed_fields,
+        "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
+        "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
+        "serialNo": serial,
+    }
+    return gen.request(
+        "jd",
+        "faceCompareNew",
+        body,
+        [
+            ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe),
+            ImagePart(("compareImageItem", "imgBase64"), a.recipe),
+        ],
+    )
 
 
 def lip_request(gen: Gen, code: str | None) -> FuzzRequest:
     """A LIP-mode video comparison carrying ``code`` (or, with None, no liveCode at all)."""
     image, clip = gen.pool.images[0], gen.pool.videos[0]
-    body: dict[str, Any] = {"image": {"data": encode_image(image.data, "b64")},
-                            "faceData": {**gen.lip_condition, "data": encode_image(clip.data, "b64")}}
+    body: dict[str, Any] = {
+        "image": {"data": encode_image(image.data, "b64")},
+        "faceData": {**gen.lip_condition, "data": encode_image(clip.data, "b64")},
+    }
     if code is not None:
         body["liveCode"] = code
-    return gen.request("match", "match", body, [ImagePart(("image", "data"), image.recipe),
-                                                ImagePart(("faceData", "data"), clip.recipe)])
+    return gen.request(
+        "match",
+        "match",
+        body,
+        [ImagePart(("image", "data"), image.recipe), ImagePart(("faceData", "data"), clip.recipe)],
+    )

@@ -34,14 +34,32 @@ from ._target import FuzzTarget
 
 def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("faceharness", "faceharness fuzz target")
-    group.addoption("--faceharness-target", default=None, metavar="URL",
-                    help="'emulator' (embedded, for the session) or the service's base URL")
-    group.addoption("--faceharness-max-rps", type=float, default=None, metavar="R",
-                    help="requests per second to a URL target (default 5; 0: unlimited)")
-    group.addoption("--faceharness-max-requests", type=int, default=None, metavar="N",
-                    help="request budget for a URL target (default 2000; 0: unlimited)")
-    group.addoption("--faceharness-config", default=None, metavar="TOML",
-                    help="TOML file with [credentials] (never put secrets on the command line)")
+    group.addoption(
+        "--faceharness-target",
+        default=None,
+        metavar="URL",
+        help="'emulator' (embedded, for the session) or the service's base URL",
+    )
+    group.addoption(
+        "--faceharness-max-rps",
+        type=float,
+        default=None,
+        metavar="R",
+        help="requests per second to a URL target (default 5; 0: unlimited)",
+    )
+    group.addoption(
+        "--faceharness-max-requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help="request budget for a URL target (default 2000; 0: unlimited)",
+    )
+    group.addoption(
+        "--faceharness-config",
+        default=None,
+        metavar="TOML",
+        help="TOML file with [credentials] (never put secrets on the command line)",
+    )
 
 
 class _SkippingTarget(FuzzTarget):
@@ -72,11 +90,16 @@ def faceharness_target(pytestconfig: Any) -> Iterator[FuzzTarget]:
     budget = pytestconfig.getoption("faceharness_max_requests")
     try:
         with open_target(where, **(emulator_overrides() if where == "emulator" else {})) as t:
-            credentials = load_credentials(Path(config) if config else None, demo_defaults=t.is_emulator)
+            credentials = load_credentials(
+                Path(config) if config else None, demo_defaults=t.is_emulator
+            )
             live = not t.is_emulator
-            with FuzzClient(t.url, credentials=credentials,
-                            max_rps=(LIVE_MAX_RPS if live else 0.0) if rps is None else rps,
-                            max_requests=(LIVE_MAX_REQUESTS if live else 0) if budget is None else budget) as client:
+            with FuzzClient(
+                t.url,
+                credentials=credentials,
+                max_rps=(LIVE_MAX_RPS if live else 0.0) if rps is None else rps,
+                max_requests=(LIVE_MAX_REQUESTS if live else 0) if budget is None else budget,
+            ) as client:
                 yield _SkippingTarget(t.url, t.is_emulator, client, load_contract())
     except HarnessError as exc:
         raise pytest.UsageError(f"--faceharness-target: {exc}") from None

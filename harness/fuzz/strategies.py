@@ -61,7 +61,9 @@ def _contract(contract: object) -> Contract:
     if contract is None:
         return load_contract()
     if not isinstance(contract, Contract):
-        raise InvalidArgument(f"contract must be a harness.contract.Contract (from load_contract()), got {type(contract).__name__}")
+        raise InvalidArgument(
+            f"contract must be a harness.contract.Contract (from load_contract()), got {type(contract).__name__}"
+        )
     return contract
 
 
@@ -69,7 +71,9 @@ def _pool(pool: object) -> ImagePool:
     if pool is None:
         return image_pool()
     if not isinstance(pool, ImagePool):
-        raise InvalidArgument(f"pool must be an ImagePool, such as strategies.image_pool(faces_dir), got {type(pool).__name__}")
+        raise InvalidArgument(
+            f"pool must be an ImagePool, such as strategies.image_pool(faces_dir), got {type(pool).__name__}"
+        )
     return pool
 
 
@@ -77,10 +81,18 @@ def _identities(identities: object) -> tuple[tuple[str, str], ...]:
     if identities is None:
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
-        return ((DEMO_ID_NUM, DEMO_NAME),)   # the identity the emulator's registry holds by default
-    out = tuple(identities) if isinstance(identities, Iterable) and not isinstance(identities, str) else None
-    if out is None or not all(isinstance(i, tuple) and len(i) == 2 and all(isinstance(x, str) for x in i) for i in out):
-        raise InvalidArgument(f"identities must be (idNum, name) string pairs, e.g. [('11010519491231002X', '张三')], got {identities!r}")
+        return ((DEMO_ID_NUM, DEMO_NAME),)  # the identity the emulator's registry holds by default
+    out = (
+        tuple(identities)
+        if isinstance(identities, Iterable) and not isinstance(identities, str)
+        else None
+    )
+    if out is None or not all(
+        isinstance(i, tuple) and len(i) == 2 and all(isinstance(x, str) for x in i) for i in out
+    ):
+        raise InvalidArgument(
+            f"identities must be (idNum, name) string pairs, e.g. [('11010519491231002X', '张三')], got {identities!r}"
+        )
     return out
 
 
@@ -90,36 +102,61 @@ def _api(api: object) -> str:
     return str(api)
 
 
-def _gen(contract: object, pool: object, identities: object = None, edge_sizes: object = True) -> _valid.Gen:
+def _gen(
+    contract: object, pool: object, identities: object = None, edge_sizes: object = True
+) -> _valid.Gen:
     if not isinstance(edge_sizes, bool):
         raise InvalidArgument(f"edge_sizes must be True or False, got {edge_sizes!r}")
     return _valid.Gen(_contract(contract), _pool(pool), _identities(identities), edge_sizes)
 
 
-def images(*, pool: ImagePool | None = None, faces_only: bool = False) -> st.SearchStrategy[PoolImage]:
+def images(
+    *, pool: ImagePool | None = None, faces_only: bool = False
+) -> st.SearchStrategy[PoolImage]:
     """Images of the pool (faces and synthetic ones, or faces only)."""
     return _valid.pool_image(_pool(pool), faces_only=bool(faces_only))
 
 
-def image_pairs(*, pool: ImagePool | None = None, faces_only: bool = False,
-                distinct: bool = False) -> st.SearchStrategy[tuple[PoolImage, PoolImage]]:
+def image_pairs(
+    *, pool: ImagePool | None = None, faces_only: bool = False, distinct: bool = False
+) -> st.SearchStrategy[tuple[PoolImage, PoolImage]]:
     """Two pool images (``distinct``: different bytes)."""
     chosen = images(pool=pool, faces_only=faces_only)
     pairs = st.tuples(chosen, chosen)
     return pairs.filter(lambda p: p[0].sha256 != p[1].sha256) if distinct else pairs
 
 
-def valid_match_request(*, contract: Contract | None = None, pool: ImagePool | None = None, video: bool = True,
-                        lip: bool = True, async_: bool = True, edge_sizes: bool = True) -> st.SearchStrategy[FuzzRequest]:
+def valid_match_request(
+    *,
+    contract: Contract | None = None,
+    pool: ImagePool | None = None,
+    video: bool = True,
+    lip: bool = True,
+    async_: bool = True,
+    edge_sizes: bool = True,
+) -> st.SearchStrategy[FuzzRequest]:
     """POST /tech/ai/face/match: image + faceData (image or mp4, SILENT/LIP), optional fields."""
-    return _valid.match_requests(_gen(contract, pool, edge_sizes=edge_sizes), video=bool(video), lip=bool(lip), async_=bool(async_))
+    return _valid.match_requests(
+        _gen(contract, pool, edge_sizes=edge_sizes),
+        video=bool(video),
+        lip=bool(lip),
+        async_=bool(async_),
+    )
 
 
-def valid_idno_request(*, contract: Contract | None = None, pool: ImagePool | None = None,
-                       identities: Iterable[tuple[str, str]] | None = None, video: bool = True, lip: bool = True,
-                       async_: bool = True) -> st.SearchStrategy[FuzzRequest]:
+def valid_idno_request(
+    *,
+    contract: Contract | None = None,
+    pool: ImagePool | None = None,
+    identities: Iterable[tuple[str, str]] | None = None,
+    video: bool = True,
+    lip: bool = True,
+    async_: bool = True,
+) -> st.SearchStrategy[FuzzRequest]:
     """POST /tech/ai/face/match/idno: known identities (default: the emulator's) or valid random ID numbers."""
-    return _valid.idno_requests(_gen(contract, pool, identities), video=bool(video), lip=bool(lip), async_=bool(async_))
+    return _valid.idno_requests(
+        _gen(contract, pool, identities), video=bool(video), lip=bool(lip), async_=bool(async_)
+    )
 
 
 def valid_live_code_request(*, contract: Contract | None = None) -> st.SearchStrategy[FuzzRequest]:
@@ -127,27 +164,43 @@ def valid_live_code_request(*, contract: Contract | None = None) -> st.SearchStr
     return _valid.live_code_requests(_valid.Gen(_contract(contract), image_pool()))
 
 
-def valid_jd_request(*, contract: Contract | None = None, pool: ImagePool | None = None,
-                     edge_sizes: bool = True) -> st.SearchStrategy[FuzzRequest]:
+def valid_jd_request(
+    *, contract: Contract | None = None, pool: ImagePool | None = None, edge_sizes: bool = True
+) -> st.SearchStrategy[FuzzRequest]:
     """POST /jdai/faceCompareNew: 1..5 collection items, base64 or byte arrays, fresh or edge timestamps."""
     return _valid.jd_requests(_gen(contract, pool, edge_sizes=edge_sizes))
 
 
-def valid_requests(api: str = "all", *, contract: Contract | None = None, pool: ImagePool | None = None,
-                   identities: Iterable[tuple[str, str]] | None = None) -> st.SearchStrategy[FuzzRequest]:
+def valid_requests(
+    api: str = "all",
+    *,
+    contract: Contract | None = None,
+    pool: ImagePool | None = None,
+    identities: Iterable[tuple[str, str]] | None = None,
+) -> st.SearchStrategy[FuzzRequest]:
     """A valid request for any operation of the api (asyncResult needs a traceNo: see the state machines)."""
     gen = _gen(contract, pool, identities)
     parts = []
     if _api(api) in ("match", "all"):
-        parts += [_valid.match_requests(gen), _valid.idno_requests(gen), _valid.live_code_requests(gen)]
+        parts += [
+            _valid.match_requests(gen),
+            _valid.idno_requests(gen),
+            _valid.live_code_requests(gen),
+        ]
     if api in ("jd", "all"):
         parts.append(_valid.jd_requests(gen))
     return st.one_of(parts)
 
 
-def invalid_requests(api: str = "all", *, rules: Iterable[str] | None = None, operations: Iterable[str] | None = None,
-                     contract: Contract | None = None, pool: ImagePool | None = None,
-                     identities: Iterable[tuple[str, str]] | None = None) -> st.SearchStrategy[InvalidCase]:
+def invalid_requests(
+    api: str = "all",
+    *,
+    rules: Iterable[str] | None = None,
+    operations: Iterable[str] | None = None,
+    contract: Contract | None = None,
+    pool: ImagePool | None = None,
+    identities: Iterable[tuple[str, str]] | None = None,
+) -> st.SearchStrategy[InvalidCase]:
     """Requests that break exactly one rule (see ``RULES``), each an :class:`InvalidCase`.
 
     Args:
@@ -161,20 +214,28 @@ def invalid_requests(api: str = "all", *, rules: Iterable[str] | None = None, op
     ops = tuple(operations) if operations is not None else known
     unknown = [o for o in ops if o not in known]
     if unknown or not ops:
-        raise InvalidArgument(f"operations must be among {', '.join(known)} for api {api!r}, got {list(ops)!r}")
+        raise InvalidArgument(
+            f"operations must be among {', '.join(known)} for api {api!r}, got {list(ops)!r}"
+        )
     pairs = tuple(mutators_for(api, ops, chosen_rules))
     if not pairs:
-        raise InvalidArgument(f"no rule among {list(chosen_rules or ())} applies to operations {list(ops)}")
+        raise InvalidArgument(
+            f"no rule among {list(chosen_rules or ())} applies to operations {list(ops)}"
+        )
     gen = _gen(contract, pool, identities)
     return invalid_cases(gen, Codes(gen.contract), pairs)
 
 
-def invalid_match_request(*, rules: Iterable[str] | None = None, **kw: Any) -> st.SearchStrategy[InvalidCase]:
+def invalid_match_request(
+    *, rules: Iterable[str] | None = None, **kw: Any
+) -> st.SearchStrategy[InvalidCase]:
     """Invalid POST /tech/ai/face/match requests."""
     return invalid_requests("match", rules=rules, operations=("match",), **kw)
 
 
-def invalid_jd_request(*, rules: Iterable[str] | None = None, **kw: Any) -> st.SearchStrategy[InvalidCase]:
+def invalid_jd_request(
+    *, rules: Iterable[str] | None = None, **kw: Any
+) -> st.SearchStrategy[InvalidCase]:
     """Invalid POST /jdai/faceCompareNew requests (body rules and gateway auth rules)."""
     return invalid_requests("jd", rules=rules, **kw)
 

@@ -36,7 +36,10 @@ def load_baseline(path: str | os.PathLike[str]) -> tuple[Summary, str]:
 
 
 def compare_baseline(
-    current: Summary, baseline: Summary, *, policy: BaselinePolicy | None = None,
+    current: Summary,
+    baseline: Summary,
+    *,
+    policy: BaselinePolicy | None = None,
     source: str = "baseline",
 ) -> BaselineComparison:
     """Regressions and improvements of ``current`` against ``baseline``."""
@@ -52,8 +55,12 @@ def compare_baseline(
         new, fixed = _findings(current, baseline)
         regressions += new
         improvements += fixed
-    return BaselineComparison(baseline=source, baseline_started_at=baseline.started_at,
-                              regressions=regressions, improvements=improvements)
+    return BaselineComparison(
+        baseline=source,
+        baseline_started_at=baseline.started_at,
+        regressions=regressions,
+        improvements=improvements,
+    )
 
 
 def _load(summary: Summary) -> dict[str, Any]:
@@ -68,17 +75,26 @@ def _pct(current: float, base: float) -> float:
     return (current - base) / base * 100.0
 
 
-def _qps(current: Summary, baseline: Summary, policy: BaselinePolicy) -> tuple[str, Regression] | None:
+def _qps(
+    current: Summary, baseline: Summary, policy: BaselinePolicy
+) -> tuple[str, Regression] | None:
     now, then = _load(current).get("qps_limit"), _load(baseline).get("qps_limit")
     if now is None or then is None or then <= 0:
         return None
-    if {_load(current).get("qps_limit_bound"), _load(baseline).get("qps_limit_bound")} - {None, "exact"}:
+    if {_load(current).get("qps_limit_bound"), _load(baseline).get("qps_limit_bound")} - {
+        None,
+        "exact",
+    }:
         return None  # a search ceiling or "no rate passed" is not a limit to compare
     change = _pct(now, then)
-    row = Regression(metric="load.qps_limit", baseline=then, current=now, change_pct=round(change, 2))
+    row = Regression(
+        metric="load.qps_limit", baseline=then, current=now, change_pct=round(change, 2)
+    )
     if change < -policy.max_qps_drop_pct:
-        row.message = (f"QPS limit fell {-change:.1f}% ({then:g}/s -> {now:g}/s), more than "
-                       f"{policy.max_qps_drop_pct:g}%")
+        row.message = (
+            f"QPS limit fell {-change:.1f}% ({then:g}/s -> {now:g}/s), more than "
+            f"{policy.max_qps_drop_pct:g}%"
+        )
         return "regression", row
     if change > policy.max_qps_drop_pct:
         row.message = f"QPS limit rose {change:.1f}% ({then:g}/s -> {now:g}/s)"
@@ -86,7 +102,9 @@ def _qps(current: Summary, baseline: Summary, policy: BaselinePolicy) -> tuple[s
     return None
 
 
-def _p99(current: Summary, baseline: Summary, policy: BaselinePolicy) -> tuple[str, Regression] | None:
+def _p99(
+    current: Summary, baseline: Summary, policy: BaselinePolicy
+) -> tuple[str, Regression] | None:
     now_m, then_m = _load(current), _load(baseline)
     now = (now_m.get("latency_ms") or {}).get("p99")
     then = (then_m.get("latency_ms") or {}).get("p99")
@@ -97,10 +115,14 @@ def _p99(current: Summary, baseline: Summary, policy: BaselinePolicy) -> tuple[s
         return None
     change = _pct(now, then)
     at = f" at {now_rate:g}/s" if now_rate else ""
-    row = Regression(metric="load.latency_ms.p99", baseline=then, current=now, change_pct=round(change, 2))
+    row = Regression(
+        metric="load.latency_ms.p99", baseline=then, current=now, change_pct=round(change, 2)
+    )
     if change > policy.max_p99_increase_pct and now - then > policy.min_p99_increase_ms:
-        row.message = (f"p99{at} rose {change:.1f}% ({then:g} ms -> {now:g} ms), more than "
-                       f"{policy.max_p99_increase_pct:g}%")
+        row.message = (
+            f"p99{at} rose {change:.1f}% ({then:g} ms -> {now:g} ms), more than "
+            f"{policy.max_p99_increase_pct:g}%"
+        )
         return "regression", row
     if change < -policy.max_p99_increase_pct and then - now > policy.min_p99_increase_ms:
         row.message = f"p99{at} fell {-change:.1f}% ({then:g} ms -> {now:g} ms)"
@@ -109,14 +131,27 @@ def _p99(current: Summary, baseline: Summary, policy: BaselinePolicy) -> tuple[s
 
 
 def _findings(current: Summary, baseline: Summary) -> tuple[list[Regression], list[Regression]]:
-    both = [name for name, suite in current.suites.items()
-            if suite.status in _RAN and baseline.suites[name].status in _RAN]
+    both = [
+        name
+        for name, suite in current.suites.items()
+        if suite.status in _RAN and baseline.suites[name].status in _RAN
+    ]
     now = {f.unique_key: f for name in both for f in current.suites[name].findings if f.fails}
     then = {f.unique_key: f for name in both for f in baseline.suites[name].findings if f.fails}
-    new = [Regression(metric=f"finding {key}",
-                      message=f"new {f.severity} finding ({f.suite}/{f.check}): {f.message}")
-           for key, f in now.items() if key not in then]
-    fixed = [Regression(metric=f"finding {key}",
-                        message=f"fixed: {f.severity} finding ({f.suite}/{f.check}) is gone")
-             for key, f in then.items() if key not in now]
+    new = [
+        Regression(
+            metric=f"finding {key}",
+            message=f"new {f.severity} finding ({f.suite}/{f.check}): {f.message}",
+        )
+        for key, f in now.items()
+        if key not in then
+    ]
+    fixed = [
+        Regression(
+            metric=f"finding {key}",
+            message=f"fixed: {f.severity} finding ({f.suite}/{f.check}) is gone",
+        )
+        for key, f in then.items()
+        if key not in now
+    ]
     return new, fixed

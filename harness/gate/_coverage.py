@@ -99,19 +99,37 @@ class CoverageTally:
                 observed.update(self.op_codes[op.operation_id])
             if len(ops) == 1:
                 op = ops[0]
-                rows.append(OperationCoverage(
-                    operation=op.operation_id, api=api, method=op.method.upper(), path=op.path,
-                    requests=self.requests[op.operation_id], documented_codes=documented,
-                    observed_codes=_ordered(observed, documented)))
+                rows.append(
+                    OperationCoverage(
+                        operation=op.operation_id,
+                        api=api,
+                        method=op.method.upper(),
+                        path=op.path,
+                        requests=self.requests[op.operation_id],
+                        documented_codes=documented,
+                        observed_codes=_ordered(observed, documented),
+                    )
+                )
                 continue
             for op in ops:
-                rows.append(OperationCoverage(operation=op.operation_id, api=api,
-                                              method=op.method.upper(), path=op.path,
-                                              requests=self.requests[op.operation_id]))
-            rows.append(OperationCoverage(
-                operation=f"{api}: all operations", api=api,
-                requests=sum(self.requests[op.operation_id] for op in ops),
-                documented_codes=documented, observed_codes=_ordered(observed, documented)))
+                rows.append(
+                    OperationCoverage(
+                        operation=op.operation_id,
+                        api=api,
+                        method=op.method.upper(),
+                        path=op.path,
+                        requests=self.requests[op.operation_id],
+                    )
+                )
+            rows.append(
+                OperationCoverage(
+                    operation=f"{api}: all operations",
+                    api=api,
+                    requests=sum(self.requests[op.operation_id] for op in ops),
+                    documented_codes=documented,
+                    observed_codes=_ordered(observed, documented),
+                )
+            )
         return Coverage(operations=rows)
 
 

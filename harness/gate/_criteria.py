@@ -77,9 +77,18 @@ def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCrite
         passed = count <= limit
         kinds = Counter(f"{f.suite}/{f.check}" for f in findings if f.severity == severity)
         titles = "; ".join(name if n == 1 else f"{name} x{n}" for name, n in kinds.items())
-        reason = "" if passed else f"{count} {severity} finding(s), {expected} allowed: {_clip(titles)}"
-        out.append(GateCriterion(name=f"findings.{severity}", passed=passed, reason=reason,
-                                 expected=expected, actual=str(count)))
+        reason = (
+            "" if passed else f"{count} {severity} finding(s), {expected} allowed: {_clip(titles)}"
+        )
+        out.append(
+            GateCriterion(
+                name=f"findings.{severity}",
+                passed=passed,
+                reason=reason,
+                expected=expected,
+                actual=str(count),
+            )
+        )
     return out
 
 
@@ -94,9 +103,17 @@ def required_criteria(
         result = suites.get(name)
         status = result.status if result is not None else "skipped"
         if status == "inconclusive" and result is not None:
-            out.append(GateCriterion(name=f"suite.{name}", passed=False, inconclusive=True,
-                                     reason=result.reason or "", testable_when=result.testable_when,
-                                     expected="pass", actual=status))
+            out.append(
+                GateCriterion(
+                    name=f"suite.{name}",
+                    passed=False,
+                    inconclusive=True,
+                    reason=result.reason or "",
+                    testable_when=result.testable_when,
+                    expected="pass",
+                    actual=status,
+                )
+            )
             continue
         if status == "pass":
             reason = ""
@@ -109,8 +126,15 @@ def required_criteria(
             reason = f"did not run{': ' + why if why else ''}"
         else:
             reason = "failed (see its findings)"
-        out.append(GateCriterion(name=f"suite.{name}", passed=status == "pass", reason=reason,
-                                 expected="pass", actual=status))
+        out.append(
+            GateCriterion(
+                name=f"suite.{name}",
+                passed=status == "pass",
+                reason=reason,
+                expected="pass",
+                actual=status,
+            )
+        )
     return out
 
 
@@ -123,50 +147,98 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
         limit = metrics.get("qps_limit")
         expected = f">= {rules.min_qps_limit:g}/s"
         if limit is None:
-            out.append(GateCriterion(name="load.qps_limit", passed=False, expected=expected,
-                                     actual="not measured", reason=_why_missing(load, "no QPS limit was found")))
+            out.append(
+                GateCriterion(
+                    name="load.qps_limit",
+                    passed=False,
+                    expected=expected,
+                    actual="not measured",
+                    reason=_why_missing(load, "no QPS limit was found"),
+                )
+            )
         else:
-            out.append(qps_limit_criterion(rules.min_qps_limit, limit, metrics.get("qps_limit_bound"),
-                                           metrics.get("stopped_by")))
+            out.append(
+                qps_limit_criterion(
+                    rules.min_qps_limit,
+                    limit,
+                    metrics.get("qps_limit_bound"),
+                    metrics.get("stopped_by"),
+                )
+            )
     if rules.max_p99_ms is not None:
         p99 = (metrics.get("latency_ms") or {}).get("p99")
         at = metrics.get("offered_rps") or metrics.get("run_rate_rps")
         where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
         expected = f"<= {rules.max_p99_ms:g} ms{where}"
         if p99 is None:
-            out.append(GateCriterion(name="load.p99", passed=False, expected=expected,
-                                     actual="not measured", reason=_why_missing(load, "no latency was measured")))
+            out.append(
+                GateCriterion(
+                    name="load.p99",
+                    passed=False,
+                    expected=expected,
+                    actual="not measured",
+                    reason=_why_missing(load, "no latency was measured"),
+                )
+            )
         else:
             ok = p99 <= rules.max_p99_ms
             shown = f"{p99:g} ms" + (f" at {at:g}/s" if isinstance(at, (int, float)) else "")
-            out.append(GateCriterion(name="load.p99", passed=ok, expected=expected, actual=shown,
-                                     reason="" if ok else f"p99 {shown} is above {rules.max_p99_ms:g} ms"))
+            out.append(
+                GateCriterion(
+                    name="load.p99",
+                    passed=ok,
+                    expected=expected,
+                    actual=shown,
+                    reason="" if ok else f"p99 {shown} is above {rules.max_p99_ms:g} ms",
+                )
+            )
     if rules.max_error_rate is not None:
         rate = metrics.get("error_rate")
         expected = f"<= {rules.max_error_rate:.2%}"
         if rate is None:
-            out.append(GateCriterion(name="load.error_rate", passed=False, expected=expected,
-                                     actual="not measured", reason=_why_missing(load, "no error rate was measured")))
+            out.append(
+                GateCriterion(
+                    name="load.error_rate",
+                    passed=False,
+                    expected=expected,
+                    actual="not measured",
+                    reason=_why_missing(load, "no error rate was measured"),
+                )
+            )
         else:
             ok = rate <= rules.max_error_rate
-            out.append(GateCriterion(name="load.error_rate", passed=ok, expected=expected,
-                                     actual=f"{rate:.2%}",
-                                     reason="" if ok else f"error rate {rate:.2%} is above {expected[3:]}"))
+            out.append(
+                GateCriterion(
+                    name="load.error_rate",
+                    passed=ok,
+                    expected=expected,
+                    actual=f"{rate:.2%}",
+                    reason="" if ok else f"error rate {rate:.2%} is above {expected[3:]}",
+                )
+            )
     return out
 
 
 def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
     """FMR / FNMR at one operating point within the policy's maxima."""
     name = f"accuracy.{limit.claim}"
-    wanted = [f"FMR <= {limit.max_fmr:g}" if limit.max_fmr is not None else "",
-              f"FNMR <= {limit.max_fnmr:g}" if limit.max_fnmr is not None else ""]
-    expected = ", ".join(w for w in wanted if w) + (" (95% upper bound)" if limit.bound == "upper95" else "")
+    wanted = [
+        f"FMR <= {limit.max_fmr:g}" if limit.max_fmr is not None else "",
+        f"FNMR <= {limit.max_fnmr:g}" if limit.max_fnmr is not None else "",
+    ]
+    expected = ", ".join(w for w in wanted if w) + (
+        " (95% upper bound)" if limit.bound == "upper95" else ""
+    )
     rows = _metrics(accuracy).get("thresholds") or []
     row = next((r for r in rows if r.get("claim") == limit.claim), None)
     if row is None:
         known = ", ".join(str(r.get("claim")) for r in rows) or "none"
-        reason = _why_missing(accuracy, f"no operating point {limit.claim!r} was measured (measured: {known})")
-        return GateCriterion(name=name, passed=False, expected=expected, actual="not measured", reason=reason)
+        reason = _why_missing(
+            accuracy, f"no operating point {limit.claim!r} was measured (measured: {known})"
+        )
+        return GateCriterion(
+            name=name, passed=False, expected=expected, actual="not measured", reason=reason
+        )
     problems, shown = [], []
     for rate, maximum in (("fmr", limit.max_fmr), ("fnmr", limit.max_fnmr)):
         if maximum is None:
@@ -177,8 +249,13 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             problems.append(f"{rate.upper()} not measured")
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
-    return GateCriterion(name=name, passed=not problems, expected=expected, actual=", ".join(shown),
-                         reason="; ".join(problems))
+    return GateCriterion(
+        name=name,
+        passed=not problems,
+        expected=expected,
+        actual=", ".join(shown),
+        reason="; ".join(problems),
+    )
 
 
 def coverage_criteria(
@@ -186,30 +263,51 @@ def coverage_criteria(
 ) -> list[GateCriterion]:
     """Every documented operation (extensions aside) reached by a request, when conformance
     or fuzz ran: one they claim to test but never reached was not tested at all."""
-    if not any(suites.get(n) is not None and suites[n].status in ("pass", "fail")
-               for n in ("conformance", "fuzz")):
+    if not any(
+        suites.get(n) is not None and suites[n].status in ("pass", "fail")
+        for n in ("conformance", "fuzz")
+    ):
         return []
     rows = {op.operation: op for op in coverage.operations}
     claimed = [op for op in contract.operations.values() if not op.extension]
-    missed = [op.operation_id for op in claimed
-              if op.operation_id not in rows or not rows[op.operation_id].exercised]
+    missed = [
+        op.operation_id
+        for op in claimed
+        if op.operation_id not in rows or not rows[op.operation_id].exercised
+    ]
     expected = f"all {len(claimed)} documented operations"
     if not missed:
-        return [GateCriterion(name="coverage.operations", passed=True, expected=expected,
-                              actual=f"{len(claimed)} reached")]
-    return [GateCriterion(
-        name="coverage.operations", passed=False, inconclusive=True, expected=expected,
-        actual=f"{len(claimed) - len(missed)} reached",
-        reason=f"no request reached {', '.join(missed)}: untested, neither passed nor failed",
-        testable_when="credentials for the operation's API, and a request budget that reaches it",
-    )]
+        return [
+            GateCriterion(
+                name="coverage.operations",
+                passed=True,
+                expected=expected,
+                actual=f"{len(claimed)} reached",
+            )
+        ]
+    return [
+        GateCriterion(
+            name="coverage.operations",
+            passed=False,
+            inconclusive=True,
+            expected=expected,
+            actual=f"{len(claimed) - len(missed)} reached",
+            reason=f"no request reached {', '.join(missed)}: untested, neither passed nor failed",
+            testable_when="credentials for the operation's API, and a request budget that reaches it",
+        )
+    ]
 
 
 def baseline_criterion(baseline: BaselineComparison) -> GateCriterion:
     regressions = baseline.regressions
     reason = _clip("; ".join(r.message or r.metric for r in regressions))
-    return GateCriterion(name="baseline", passed=not regressions, expected="no regression",
-                         actual=f"{len(regressions)} regression(s)", reason=reason)
+    return GateCriterion(
+        name="baseline",
+        passed=not regressions,
+        expected="no regression",
+        actual=f"{len(regressions)} regression(s)",
+        reason=reason,
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -249,8 +347,9 @@ def _judged(row: Mapping[str, Any], rate: str, bound: str) -> float | None:
     return None if value is None else float(value)
 
 
-def qps_limit_criterion(minimum: float, limit: float, bound: str | None,
-                        stopped_by: str | None) -> GateCriterion:
+def qps_limit_criterion(
+    minimum: float, limit: float, bound: str | None, stopped_by: str | None
+) -> GateCriterion:
     """``min_qps_limit`` against a measured limit, read with its bound.
 
     A lower bound (the search stopped, at its ceiling or budget, before any rate failed) at
@@ -278,8 +377,13 @@ def qps_limit_criterion(minimum: float, limit: float, bound: str | None,
             "not tried; lower the search's start rate to measure it",
             testable_when=f"a search that starts at or below {minimum:g}/s")  # fmt: skip
     ok = limit >= minimum if bound != "upper" else False
-    return GateCriterion(name=name, passed=ok, expected=expected, actual=shown,
-                         reason="" if ok else f"sustainable rate {shown} is below {minimum:g}/s")
+    return GateCriterion(
+        name=name,
+        passed=ok,
+        expected=expected,
+        actual=shown,
+        reason="" if ok else f"sustainable rate {shown} is below {minimum:g}/s",
+    )
 
 
 def _why_missing(result: SuiteResult | None, default: str) -> str:

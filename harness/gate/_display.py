@@ -25,8 +25,14 @@ from harness.console import console as make_console
 from harness.console import shorten
 from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary, verdict_line
 
-_STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta", "skipped": "dim",
-                 "inconclusive": "bold", "interrupted": "bold yellow"}
+_STATUS_STYLE = {
+    "pass": "green",
+    "fail": "bold red",
+    "error": "bold magenta",
+    "skipped": "dim",
+    "inconclusive": "bold",
+    "interrupted": "bold yellow",
+}
 _VERDICT_STYLE = {**_STATUS_STYLE, "error": "bold magenta"}
 _TITLES = {"conformance": "conformance", "fuzz": "fuzz", "load": "load", "accuracy": "accuracy"}
 
@@ -38,10 +44,15 @@ class RichObserver:
         self.console = console or make_console(stderr=True)
         self.progress = Progress(
             TextColumn("{task.fields[stage]}", table_column=Column(width=11, no_wrap=True)),
-            BarColumn(bar_width=20), TimeElapsedColumn(),
-            TextColumn("{task.description}", table_column=Column(ratio=1, overflow="ellipsis",
-                                                                   no_wrap=True)),
-            console=self.console, transient=False, expand=True,
+            BarColumn(bar_width=20),
+            TimeElapsedColumn(),
+            TextColumn(
+                "{task.description}",
+                table_column=Column(ratio=1, overflow="ellipsis", no_wrap=True),
+            ),
+            console=self.console,
+            transient=False,
+            expand=True,
             disable=not self.console.is_terminal,
         )
         self.tasks: dict[str, TaskID] = {}
@@ -59,7 +70,9 @@ class RichObserver:
     def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
         task = self.tasks.get(name)
         if task is not None:
-            self.progress.update(task, completed=done, total=total, description=escape(shorten(text, 60)))
+            self.progress.update(
+                task, completed=done, total=total, description=escape(shorten(text, 60))
+            )
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
         task = self.tasks.get(name)
@@ -73,12 +86,16 @@ class RichObserver:
             detail = f": {shorten(result.reason or '', 180)}"
         if self.progress.disable:
             took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
-            self.console.print(f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}", soft_wrap=True)
+            self.console.print(
+                f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}",
+                soft_wrap=True,
+            )
             return
         detail = escape(detail)
         total = self.progress.tasks[task].total or 1
-        self.progress.update(task, total=total, completed=total,
-                             description=f"[{style}]{result.status}[/]{detail}")
+        self.progress.update(
+            task, total=total, completed=total, description=f"[{style}]{result.status}[/]{detail}"
+        )
 
     def note(self, text: str) -> None:
         self.progress.console.print(f"[yellow]note:[/] {escape(text)}")
@@ -86,14 +103,18 @@ class RichObserver:
 
 def summary_table(summary: Summary) -> Table:
     """Suites, findings and key metrics of a run, then the gate's criteria."""
-    table = Table(title=f"faceharness gate: {summary.verdict.upper() if summary.verdict else '?'}"
-                        f" ({summary.target})")
+    table = Table(
+        title=f"faceharness gate: {summary.verdict.upper() if summary.verdict else '?'}"
+        f" ({summary.target})"
+    )
     for col in ("suite", "status", "findings", "detail"):
         table.add_column(col, overflow="fold")
     for name in SUITE_NAMES:
         suite = summary.suites[name]
         style = _STATUS_STYLE.get(suite.status, "")
-        table.add_row(name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), escape(_detail(suite)))
+        table.add_row(
+            name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), escape(_detail(suite))
+        )
     return table
 
 
@@ -104,10 +125,15 @@ def criteria_table(summary: Summary) -> Table | None:
     for col in ("criterion", "result", "expected", "actual", "reason"):
         table.add_column(col, overflow="fold")
     for c in summary.gate.criteria:
-        mark = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
-                "inconclusive": "[bold]inconclusive[/]"}[c.outcome]
+        mark = {
+            "pass": "[green]pass[/]",
+            "fail": "[bold red]FAIL[/]",
+            "inconclusive": "[bold]inconclusive[/]",
+        }[c.outcome]
         reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
-        table.add_row(escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(reason))
+        table.add_row(
+            escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(reason)
+        )
     return table
 
 
@@ -119,16 +145,22 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         console.print(criteria)
     if summary.baseline is not None:
         b = summary.baseline
-        console.print(f"baseline {b.baseline}: {len(b.regressions)} regression(s), "
-                      f"{len(b.improvements)} improvement(s)")
+        console.print(
+            f"baseline {b.baseline}: {len(b.regressions)} regression(s), "
+            f"{len(b.improvements)} improvement(s)"
+        )
         for r in b.regressions:
             console.print(f"  [red]regression[/] {escape(r.message or r.metric)}")
-    for e in summary.errata:   # which reading of each ambiguous sentence the target followed
+    for e in summary.errata:  # which reading of each ambiguous sentence the target followed
         if e.observed and e.observed != "not-exercised":
             counts = e.evidence.get("counts", {})
             required = f", required {e.required}" if e.required else ""
-            console.print(f"reading {e.id}: {e.observed}, default x{counts.get('default', 0)} alternative "
-                          f"x{counts.get('alternative', 0)}{required}: {e.title}", markup=False, highlight=False)
+            console.print(
+                f"reading {e.id}: {e.observed}, default x{counts.get('default', 0)} alternative "
+                f"x{counts.get('alternative', 0)}{required}: {e.title}",
+                markup=False,
+                highlight=False,
+            )
     if summary.error:
         console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:

@@ -89,7 +89,9 @@ class BaselinePolicy(_Strict):
     min_p99_increase_ms: float = Field(
         default=10.0, ge=0, description="a p99 rise smaller than this is noise, whatever its %"
     )
-    new_findings: bool = Field(default=True, description="a finding absent from the baseline regresses")
+    new_findings: bool = Field(
+        default=True, description="a finding absent from the baseline regresses"
+    )
     fail_on_regression: bool = True
 
 
@@ -112,7 +114,8 @@ class Policy(_Strict):
     readings: dict[str, str] = Field(
         default_factory=dict,
         description="erratum id -> 'default' | 'alternative' (or a reading's name, specs/readings.yaml): a "
-                    "service you own must follow that reading; an answer following another is a finding")
+        "service you own must follow that reading; an answer following another is a finding",
+    )
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
 
@@ -168,8 +171,10 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
             if model is not None:
                 for field in row:
                     if field not in model.model_fields:
-                        raise ConfigError(f"{source}: {key}.{field} is not a setting"
-                                          f"{did_you_mean(field, model.model_fields)}")
+                        raise ConfigError(
+                            f"{source}: {key}.{field} is not a setting"
+                            f"{did_you_mean(field, model.model_fields)}"
+                        )
     try:
         policy = Policy.model_validate({**data, "source": source})
     except ValidationError as exc:
@@ -179,8 +184,11 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
         from harness.errors import SpecError
 
         try:
-            policy = policy.model_copy(update={"readings": check_required(
-                policy.readings, load_contract().readings, source)})
+            policy = policy.model_copy(
+                update={
+                    "readings": check_required(policy.readings, load_contract().readings, source)
+                }
+            )
         except SpecError as exc:
             raise ConfigError(str(exc)) from None
     if "run" in data:

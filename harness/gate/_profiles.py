@@ -31,7 +31,9 @@ class Profile(BaseModel):
     # conformance and fuzz
     conformance_examples: int = Field(default=10, ge=1)
     fuzz_examples: int = Field(default=20, ge=1)
-    max_requests: int | None = Field(default=None, ge=10, description="per suite, emulator; None: no cap")
+    max_requests: int | None = Field(
+        default=None, ge=10, description="per suite, emulator; None: no cap"
+    )
     url_max_requests: int | None = Field(
         default=None, ge=10, description="per suite, live target; None: each suite's live default"
     )
@@ -78,8 +80,10 @@ class Profile(BaseModel):
         if unknown:
             from harness.tomlfile import did_you_mean
 
-            raise ConfigError(f"{source}: [run] has no setting {unknown[0]!r}"
-                              f"{did_you_mean(unknown[0], Profile.model_fields)}")
+            raise ConfigError(
+                f"{source}: [run] has no setting {unknown[0]!r}"
+                f"{did_you_mean(unknown[0], Profile.model_fields)}"
+            )
         try:
             return Profile.model_validate({**self.model_dump(), **overrides})
         except ValidationError as exc:

@@ -98,22 +98,35 @@ def plan_gate(
     faces_dir = _faces(faces)
     config_path = _config(config)
     if target != "emulator" and not load_credentials(config_path).secrets():
-        raise UsageError("no credentials for a live target: set FACEHARNESS_TOKEN and/or "
-                         "FACEHARNESS_JD_APPKEY + FACEHARNESS_JD_SECRETKEY, or [credentials] in --config")
-    selected = tuple(n for n in SUITE_NAMES
-                     if n in prof.suites or n in pol.required_suites(prof.suites))
+        raise UsageError(
+            "no credentials for a live target: set FACEHARNESS_TOKEN and/or "
+            "FACEHARNESS_JD_APPKEY + FACEHARNESS_JD_SECRETKEY, or [credentials] in --config"
+        )
+    selected = tuple(
+        n for n in SUITE_NAMES if n in prof.suites or n in pol.required_suites(prof.suites)
+    )
     if prof.name == "full" and "accuracy" in selected and faces_dir is None:
-        raise UsageError("--profile full measures accuracy on --faces DIR; give one "
-                         "(or leave accuracy out with [run] suites in the policy)")
+        raise UsageError(
+            "--profile full measures accuracy on --faces DIR; give one "
+            "(or leave accuracy out with [run] suites in the policy)"
+        )
     base = load_baseline(baseline) if baseline is not None else None
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"cannot create {out}: {exc.strerror or exc}") from None
-    return GatePlan(out_dir=out, target=target, profile=prof, policy=pol, selected=selected,
-                    contract=contract or load_contract(), faces=faces_dir, config=config_path,
-                    baseline=base)
+    return GatePlan(
+        out_dir=out,
+        target=target,
+        profile=prof,
+        policy=pol,
+        selected=selected,
+        contract=contract or load_contract(),
+        faces=faces_dir,
+        config=config_path,
+        baseline=base,
+    )
 
 
 def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateOutcome:
@@ -131,22 +144,44 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     try:
         from harness.fuzz import emulator_overrides
 
-        with open_target(plan.target, engine=prof.engine, config=plan.config, contract=plan.contract,
-                         extra_appkeys=tuple(emulator_overrides().get("appkeys", ()))) as tgt:
+        with open_target(
+            plan.target,
+            engine=prof.engine,
+            config=plan.config,
+            contract=plan.contract,
+            extra_appkeys=tuple(emulator_overrides().get("appkeys", ())),
+        ) as tgt:
             label, secrets = tgt.label, (*tgt.secrets, *_contract_secrets(plan.contract))
-            preflight(tgt.url, apis=apis_with_credentials(tgt.credentials), credentials=tgt.credentials,
-                      contract=plan.contract, timeout_s=prof.request_timeout_s)
+            preflight(
+                tgt.url,
+                apis=apis_with_credentials(tgt.credentials),
+                credentials=tgt.credentials,
+                contract=plan.contract,
+                timeout_s=prof.request_timeout_s,
+            )
             ctx = SuiteContext(
-                target=plan.target, target_url=tgt.url, is_emulator=tgt.is_emulator,
-                credentials=tgt.credentials, out_dir=plan.out_dir, profile=prof,
-                policy=plan.policy, faces=plan.faces, config=plan.config, emulator=_forwarded(tgt.settings),
+                target=plan.target,
+                target_url=tgt.url,
+                is_emulator=tgt.is_emulator,
+                credentials=tgt.credentials,
+                out_dir=plan.out_dir,
+                profile=prof,
+                policy=plan.policy,
+                faces=plan.faces,
+                config=plan.config,
+                emulator=_forwarded(tgt.settings),
             )
             for name in plan.selected:
                 if interrupt.requested():
                     break
-                results[name] = run_stage(name, STAGES[name], ctx, observer=observer,
-                                          timeout_s=prof.stage_timeout_s,
-                                          grace_s=GRACE_S + prof.request_timeout_s)
+                results[name] = run_stage(
+                    name,
+                    STAGES[name],
+                    ctx,
+                    observer=observer,
+                    timeout_s=prof.stage_timeout_s,
+                    grace_s=GRACE_S + prof.request_timeout_s,
+                )
     except HarnessError as exc:
         run_error = str(exc)
     except KeyboardInterrupt:  # between stages, or while the target opened or closed
@@ -155,12 +190,22 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     for name in plan.selected:
         if name not in results:
             why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
-            results[name] = SuiteResult(name=name, status="skipped", skipped_reason=f"not run: {why}")
+            results[name] = SuiteResult(
+                name=name, status="skipped", skipped_reason=f"not run: {why}"
+            )
     summary = assemble(
-        contract=plan.contract, policy=plan.policy, selected=plan.selected, results=results,
-        target=label, started_at=started, finished_at=datetime.now(UTC),
-        baseline=plan.baseline, error=run_error, run_id=plan.out_dir.resolve().name,
-        seed=prof.seed, interrupted=stopped,
+        contract=plan.contract,
+        policy=plan.policy,
+        selected=plan.selected,
+        results=results,
+        target=label,
+        started_at=started,
+        finished_at=datetime.now(UTC),
+        baseline=plan.baseline,
+        error=run_error,
+        run_id=plan.out_dir.resolve().name,
+        seed=prof.seed,
+        interrupted=stopped,
     )
     from harness.report import write_reports
 
@@ -205,9 +250,17 @@ def run_gate(
         outcome = run_gate(out_dir="reports/ci", policy="examples/gate.toml")
         sys.exit(outcome.exit_code)
     """
-    plan = plan_gate(out_dir=out_dir, target=target, profile=profile, policy=policy,
-                     baseline=baseline, engine=engine, faces=faces, config=config,
-                     contract=contract)
+    plan = plan_gate(
+        out_dir=out_dir,
+        target=target,
+        profile=profile,
+        policy=policy,
+        baseline=baseline,
+        engine=engine,
+        faces=faces,
+        config=config,
+        contract=contract,
+    )
     return execute_gate(plan, observer)
 
 
@@ -227,22 +280,39 @@ def assemble(
     interrupted: str | None = None,
 ) -> Summary:
     """The run's summary: suites judged by the policy, coverage, errata, baseline."""
-    provisional = build_summary(target=target, started_at=started_at, finished_at=finished_at,
-                                suites=results.values(), error=error, interrupted=interrupted)
+    provisional = build_summary(
+        target=target,
+        started_at=started_at,
+        finished_at=finished_at,
+        suites=results.values(),
+        error=error,
+        interrupted=interrupted,
+    )
     comparison = None
     if baseline is not None:
-        comparison = compare_baseline(provisional, baseline[0], policy=policy.baseline,
-                                      source=baseline[1])
+        comparison = compare_baseline(
+            provisional, baseline[0], policy=policy.baseline, source=baseline[1]
+        )
     ran = {name: provisional.suites[name] for name in selected if name in results}
     coverage = build_coverage(contract, ran.values())
-    gate, judged = judge(policy, ran, ran=selected, baseline=comparison, coverage=coverage,
-                         contract=contract)
+    gate, judged = judge(
+        policy, ran, ran=selected, baseline=comparison, coverage=coverage, contract=contract
+    )
     return build_summary(
-        target=target, started_at=started_at, finished_at=finished_at, suites=judged.values(),
-        merge=False, error=error, interrupted=interrupted, coverage=coverage, gate=gate,
+        target=target,
+        started_at=started_at,
+        finished_at=finished_at,
+        suites=judged.values(),
+        merge=False,
+        error=error,
+        interrupted=interrupted,
+        coverage=coverage,
+        gate=gate,
         baseline=comparison,
         errata=observed_errata(contract, judged.values(), policy.readings),
-        run_id=run_id, seed=seed, harness_version=_version(),
+        run_id=run_id,
+        seed=seed,
+        harness_version=_version(),
     )
 
 
@@ -250,18 +320,25 @@ def assemble(
 
 
 def _resolve(
-    profile: str | Profile, policy: str | os.PathLike[str] | Policy | None, engine: str | None,
+    profile: str | Profile,
+    policy: str | os.PathLike[str] | Policy | None,
+    engine: str | None,
     target: str,
 ) -> tuple[Profile, Policy]:
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    pol = policy if isinstance(policy, Policy) else load_policy(
-        Path(policy) if policy is not None else None)
+    pol = (
+        policy
+        if isinstance(policy, Policy)
+        else load_policy(Path(policy) if policy is not None else None)
+    )
     prof = prof.with_overrides(pol.run, pol.source)
     if engine is not None:
         if engine not in ENGINES:
             raise UsageError(f"--engine {engine!r}: expected fast or dlib")
         if target != "emulator":
-            raise UsageError("--engine chooses the emulator's face engine; use it with --target emulator")
+            raise UsageError(
+                "--engine chooses the emulator's face engine; use it with --target emulator"
+            )
         prof = prof.model_copy(update={"engine": engine, "accuracy_engine": engine})
     return prof, pol
 
@@ -290,8 +367,12 @@ def _forwarded(settings: Any) -> dict[str, Any]:
     """What the gate's suites need to know of its emulator (its breaks, faults, latency, QPS limit)."""
     if settings is None:
         return {}
-    return {"faults": settings.faults, "breaks": settings.breaks, "latency": settings.latency,
-            "qps": settings.throttle.qps or None}
+    return {
+        "faults": settings.faults,
+        "breaks": settings.breaks,
+        "latency": settings.latency,
+        "qps": settings.throttle.qps or None,
+    }
 
 
 def _contract_secrets(contract: Contract) -> list[str]:
@@ -315,6 +396,10 @@ def observed_errata(contract: Any, suites: Any, required: dict[str, str]) -> lis
 
     log = ReadingLog(required)
     for suite in suites:
-        metrics = suite.metrics if isinstance(suite.metrics, dict) else getattr(suite.metrics, "model_extra", None) or {}
+        metrics = (
+            suite.metrics
+            if isinstance(suite.metrics, dict)
+            else getattr(suite.metrics, "model_extra", None) or {}
+        )
         log.merge(ReadingLog.from_dict(metrics.get("readings")))
     return log.errata(contract)

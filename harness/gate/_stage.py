@@ -34,7 +34,9 @@ class StageObserver(Protocol):
 
     def stage_started(self, name: SuiteName) -> None: ...
 
-    def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None: ...
+    def stage_progress(
+        self, name: SuiteName, done: float, total: float | None, text: str
+    ) -> None: ...
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None: ...
 
@@ -108,9 +110,13 @@ def run_stage(
         got = box.get("result")
         partial = got if isinstance(got, SuiteResult) else None
         result = interrupted_suite(name, partial, interrupt.requested())
-        result = result.model_copy(update={"started_at": result.started_at or started,
-                                           "finished_at": result.finished_at or datetime.now(UTC),
-                                           "duration_s": round(time.monotonic() - t0, 3)})
+        result = result.model_copy(
+            update={
+                "started_at": result.started_at or started,
+                "finished_at": result.finished_at or datetime.now(UTC),
+                "duration_s": round(time.monotonic() - t0, 3),
+            }
+        )
         observer.stage_finished(name, result)
         return result
     if worker.is_alive():
@@ -132,11 +138,13 @@ def run_stage(
             result = _error(name, f"the stage returned {type(got).__name__}, not a SuiteResult")
         else:
             result = got
-    result = result.model_copy(update={
-        "started_at": result.started_at or started,
-        "finished_at": result.finished_at or datetime.now(UTC),
-        "duration_s": result.duration_s if result.duration_s is not None else elapsed,
-    })
+    result = result.model_copy(
+        update={
+            "started_at": result.started_at or started,
+            "finished_at": result.finished_at or datetime.now(UTC),
+            "duration_s": result.duration_s if result.duration_s is not None else elapsed,
+        }
+    )
     observer.stage_finished(name, result)
     return result
 

@@ -68,12 +68,23 @@ def run_conformance_stage(ctx: SuiteContext) -> SuiteResult:
     p = ctx.profile
     settings = read_settings(ctx.config) if not ctx.is_emulator else None
     result = _call(
-        run_conformance, ctx.target_url, is_emulator=ctx.is_emulator, api="all",
-        examples=p.conformance_examples, seed=p.seed, max_rps=p.max_rps, max_requests=_budget(ctx),
-        faces_dir=ctx.faces, credentials=ctx.credentials, out_dir=ctx.suite_dir("conformance"),
-        progress=_tolerant(ctx.progress), timeout_s=p.request_timeout_s,
-        request_timeout_s=p.request_timeout_s, settings=settings,
-        emulator_breaks=tuple(ctx.emulator.get("breaks") or ()), max_seconds=STAGE_SHARE * p.stage_timeout_s,
+        run_conformance,
+        ctx.target_url,
+        is_emulator=ctx.is_emulator,
+        api="all",
+        examples=p.conformance_examples,
+        seed=p.seed,
+        max_rps=p.max_rps,
+        max_requests=_budget(ctx),
+        faces_dir=ctx.faces,
+        credentials=ctx.credentials,
+        out_dir=ctx.suite_dir("conformance"),
+        progress=_tolerant(ctx.progress),
+        timeout_s=p.request_timeout_s,
+        request_timeout_s=p.request_timeout_s,
+        settings=settings,
+        emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
+        max_seconds=STAGE_SHARE * p.stage_timeout_s,
         required_readings=dict(ctx.policy.readings),
     )
     return ConformanceSuiteResult.model_validate(_as_dict(result, "conformance"))
@@ -84,12 +95,23 @@ def run_fuzz_stage(ctx: SuiteContext) -> SuiteResult:
 
     p = ctx.profile
     result = _call(
-        run_fuzz, ctx.target_url, is_emulator=ctx.is_emulator, api="all",
-        max_examples=p.fuzz_examples, seed=p.seed, max_rps=p.max_rps, max_requests=_budget(ctx),
-        faces_dir=ctx.faces, credentials=ctx.credentials, out_dir=ctx.suite_dir("fuzz"),
-        progress=_tolerant(ctx.progress), timeout_s=p.request_timeout_s,
-        request_timeout_s=p.request_timeout_s, breaks=tuple(ctx.emulator.get("breaks") or ()),
-        max_seconds=STAGE_SHARE * p.stage_timeout_s, required_readings=dict(ctx.policy.readings),
+        run_fuzz,
+        ctx.target_url,
+        is_emulator=ctx.is_emulator,
+        api="all",
+        max_examples=p.fuzz_examples,
+        seed=p.seed,
+        max_rps=p.max_rps,
+        max_requests=_budget(ctx),
+        faces_dir=ctx.faces,
+        credentials=ctx.credentials,
+        out_dir=ctx.suite_dir("fuzz"),
+        progress=_tolerant(ctx.progress),
+        timeout_s=p.request_timeout_s,
+        request_timeout_s=p.request_timeout_s,
+        breaks=tuple(ctx.emulator.get("breaks") or ()),
+        max_seconds=STAGE_SHARE * p.stage_timeout_s,
+        required_readings=dict(ctx.policy.readings),
     )
     return FuzzSuiteResult.model_validate(_as_dict(result, "fuzz"))
 
@@ -103,12 +125,18 @@ def run_accuracy_stage(ctx: SuiteContext) -> SuiteResult:
         ctx.progress(done, total, f"{api} pairs")
 
     result = run_accuracy_suite(
-        out=ctx.suite_dir("accuracy"), target=ctx.target, faces=ctx.faces, apis=p.accuracy_apis,
-        max_pairs=p.accuracy_max_pairs, seed=p.seed, config=ctx.config,
+        out=ctx.suite_dir("accuracy"),
+        target=ctx.target,
+        faces=ctx.faces,
+        apis=p.accuracy_apis,
+        max_pairs=p.accuracy_max_pairs,
+        seed=p.seed,
+        config=ctx.config,
         engine=p.accuracy_engine if ctx.is_emulator else None,
         max_rps=p.max_rps if ctx.is_emulator else (p.max_rps or DEFAULT),
         max_requests=None if ctx.is_emulator else (p.url_max_requests or DEFAULT),
-        on_progress=on_progress, request_timeout_s=p.request_timeout_s,
+        on_progress=on_progress,
+        request_timeout_s=p.request_timeout_s,
         max_seconds=STAGE_SHARE * p.stage_timeout_s,
     )
     return AccuracySuiteResult.model_validate(_as_dict(result, "accuracy"))
@@ -132,9 +160,14 @@ def run_load_stage(ctx: SuiteContext) -> SuiteResult:
         common["config"] = ctx.config
         common["max_requests"] = p.url_max_requests
     run = run_load_suite(
-        ctx.target, out_dir=ctx.suite_dir("load") / "run", scenario=p.load_scenario, rate=rate,
-        duration_s=p.load_duration_s, slo_p99_ms=p.load_slo_p99_ms,
-        max_error_rate=p.load_max_error_rate, progress=_load_progress(ctx, "run", p.load_duration_s),
+        ctx.target,
+        out_dir=ctx.suite_dir("load") / "run",
+        scenario=p.load_scenario,
+        rate=rate,
+        duration_s=p.load_duration_s,
+        slo_p99_ms=p.load_slo_p99_ms,
+        max_error_rate=p.load_max_error_rate,
+        progress=_load_progress(ctx, "run", p.load_duration_s),
         **common,
     )
     search = None
@@ -148,13 +181,21 @@ def run_load_stage(ctx: SuiteContext) -> SuiteResult:
             ctx.progress(step, p.limit_max_steps, f"limit search: step {step} at {offered:.0f}/s")
 
         search = run_load_suite(
-            ctx.target, out_dir=ctx.suite_dir("load") / "limit", scenario=p.limit_scenario,
+            ctx.target,
+            out_dir=ctx.suite_dir("load") / "limit",
+            scenario=p.limit_scenario,
             search=LimitOptions(
-                slo_p99_ms=p.load_slo_p99_ms, max_error_rate=p.load_max_error_rate,
-                start_rate=start, max_rate=top, step_s=p.limit_step_s, warmup_s=p.limit_warmup_s,
-                max_steps=p.limit_max_steps, time_budget_s=p.limit_time_budget_s,
+                slo_p99_ms=p.load_slo_p99_ms,
+                max_error_rate=p.load_max_error_rate,
+                start_rate=start,
+                max_rate=top,
+                step_s=p.limit_step_s,
+                warmup_s=p.limit_warmup_s,
+                max_steps=p.limit_max_steps,
+                time_budget_s=p.limit_time_budget_s,
             ),
-            on_step=on_step, **common,
+            on_step=on_step,
+            **common,
         )
     return merge_load(run, search, notes)
 
@@ -177,14 +218,30 @@ def merge_load(
     """One load result from the run (latency, series) and the search (limit, evidence)."""
     parts = [r for r in (run, search) if r is not None]
     findings = [f for r in parts for f in r.findings]
-    errors = [f"{label}: {r.error}" for label, r in (("run", run), ("limit search", search))
-              if r is not None and r.status == "error"]
+    errors = [
+        f"{label}: {r.error}"
+        for label, r in (("run", run), ("limit search", search))
+        if r is not None and r.status == "error"
+    ]
     metrics: dict[str, Any] = _dump(run.metrics)
     if search is not None:
         found = _dump(search.metrics)
-        keep = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", "knee_rps", "plateau_rps", "saturation_rps",
-                "first_bad_rps", "converged", "stopped_by", "criteria", "search_elapsed_s",
-                "requests_budget", "requests_planned")
+        keep = (
+            "qps_limit",
+            "qps_limit_bound",
+            "inconclusive",
+            "limit_search",
+            "knee_rps",
+            "plateau_rps",
+            "saturation_rps",
+            "first_bad_rps",
+            "converged",
+            "stopped_by",
+            "criteria",
+            "search_elapsed_s",
+            "requests_budget",
+            "requests_planned",
+        )
         metrics.update({k: found[k] for k in keep if k in found})
         metrics["limit_notes"] = found.get("notes", [])
         metrics["limit_errors_by_code"] = found.get("errors_by_code", {})
@@ -194,10 +251,15 @@ def merge_load(
         metrics["notes"] = [*metrics.get("notes", []), *notes]
     error = "; ".join(errors) or None
     return LoadSuiteResult(
-        name="load", status=derive_status(findings, error), findings=findings, error=error,
+        name="load",
+        status=derive_status(findings, error),
+        findings=findings,
+        error=error,
         metrics=LoadMetrics.model_validate(metrics) if metrics else None,
-        started_at=run.started_at, finished_at=(search or run).finished_at,
-        duration_s=sum(r.duration_s or 0.0 for r in parts) or None, seed=run.seed,
+        started_at=run.started_at,
+        finished_at=(search or run).finished_at,
+        duration_s=sum(r.duration_s or 0.0 for r in parts) or None,
+        seed=run.seed,
     )
 
 
@@ -229,8 +291,10 @@ def _emulator_options(ctx: SuiteContext, engine: str, *, qps: float | None) -> A
         def settings(self) -> dict[str, Any]:
             return {**super().settings(), **forwarded}
 
-    latency = tuple(spec if op == "default" else f"{op}={spec}"
-                    for op, spec in (ctx.emulator.get("latency") or {}).items())
+    latency = tuple(
+        spec if op == "default" else f"{op}={spec}"
+        for op, spec in (ctx.emulator.get("latency") or {}).items()
+    )
     return _Forwarded(engine=engine, qps=qps, latency=latency)
 
 
@@ -239,7 +303,8 @@ def _load_progress(ctx: SuiteContext, label: str, duration_s: float) -> Callable
         elapsed = float(getattr(update, "elapsed_s", 0.0) or 0.0)
         rps = getattr(update, "last_second_rps", None)
         text = f"{label}: {getattr(update, 'completed', 0)} requests" + (
-            f", {rps:.0f}/s" if isinstance(rps, (int, float)) else "")
+            f", {rps:.0f}/s" if isinstance(rps, (int, float)) else ""
+        )
         ctx.progress(min(elapsed, duration_s), duration_s, text)
 
     return report

@@ -64,11 +64,13 @@ def encode_image(data: bytes, encoding: str) -> str | list[int]:
     if encoding == "datauri":
         return "data:image/jpeg;base64," + text
     if encoding == "b64lines":
-        return "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+        return "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
     if encoding == "b64nopad":
         return text.rstrip("=")
     if encoding == "bytes":
         return list(data)
     if encoding == "sbytes":
         return [b - 256 if b > 127 else b for b in data]
-    raise ValueError(f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}")
+    raise ValueError(
+        f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}"
+    )

@@ -69,7 +69,9 @@ def _jpeg(data: bytes) -> tuple[int, int]:
             i += 2
             continue
         if marker < 0xC0:  # Pillow's table names 0xC0-0xFE
-            raise ImageRejected("corrupt", f"JPEG has an unknown marker 0xFF{marker:02X} at offset {i}")
+            raise ImageRejected(
+                "corrupt", f"JPEG has an unknown marker 0xFF{marker:02X} at offset {i}"
+            )
         i += 2
         if marker in _JPEG_BARE:
             continue
@@ -80,7 +82,9 @@ def _jpeg(data: bytes) -> tuple[int, int]:
         if length < 0:  # Pillow reads nothing and goes on after the length field
             length = 0
         elif start + length > n:
-            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment")
+            raise ImageRejected(
+                "truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment"
+            )
         i = start + length
         if marker == 0xDA:  # start of scan: the header ends
             break
@@ -89,9 +93,12 @@ def _jpeg(data: bytes) -> tuple[int, int]:
         elif marker == 0xDB:
             _dqt(data, start, i)
         elif (marker == 0xE0 and data.startswith(b"JFIF", start, i)) or (
-                marker == 0xEE and data.startswith(b"Adobe", start, i)):
+            marker == 0xEE and data.startswith(b"Adobe", start, i)
+        ):
             if length < 7:  # Pillow reads a version at offset 5
-                raise ImageRejected("corrupt", f"JPEG APP{marker & 15} segment of {length} bytes is too short")
+                raise ImageRejected(
+                    "corrupt", f"JPEG APP{marker & 15} segment of {length} bytes is too short"
+                )
     if size is None:
         raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
     width, height = size
@@ -138,7 +145,9 @@ def _png(data: bytes) -> None:
             raise ImageRejected("truncated", f"PNG ends after {n} bytes, inside its {kind!r} chunk")
         body = data[i + 8 : end]
         if zlib.crc32(kind + body) != int.from_bytes(data[end : end + 4], "big"):
-            raise ImageRejected("corrupt", f"PNG chunk {kind.decode('latin-1')!r} has a bad checksum")
+            raise ImageRejected(
+                "corrupt", f"PNG chunk {kind.decode('latin-1')!r} has a bad checksum"
+            )
         if first:
             _ihdr(body)
         first, i = False, end + 4
@@ -149,6 +158,8 @@ def _ihdr(s: bytes) -> None:
         raise ImageRejected("corrupt", f"PNG header chunk of {len(s)} bytes is too short")
     depth, colour = s[8], s[9]
     if depth not in _PNG_MODES.get(colour, ()):
-        raise ImageRejected("corrupt", f"PNG colour type {colour} with {depth}-bit samples is not decodable")
+        raise ImageRejected(
+            "corrupt", f"PNG colour type {colour} with {depth}-bit samples is not decodable"
+        )
     if s[11] != 0:  # Pillow ignores the compression byte and checks the filter byte
         raise ImageRejected("corrupt", f"PNG filter method {s[11]} is unknown")

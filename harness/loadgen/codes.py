@@ -75,10 +75,18 @@ def api_classifier(
         return default_classifier(status_code, body, exception)
     answer = _reader(specs_dir)(body)
     if answer.where is None:
-        return SERVER_ERROR, "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope"
+        return (
+            SERVER_ERROR,
+            "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope",
+        )
     if answer.where == "status":
         return SERVER_ERROR, f"MATCH 0 status={answer.code}"
-    if answer.where == "business" and answer.code is None or answer.where == "gateway" and not answer.refused:
+    if (
+        answer.where == "business"
+        and answer.code is None
+        or answer.where == "gateway"
+        and not answer.refused
+    ):
         return SERVER_ERROR, f"JD {answer.body['code']} without result.code"
     label = f"{_LABEL[answer.where]} {answer.code}"
     meaning = answer.meaning

@@ -75,14 +75,17 @@ class ScenarioUser(FastHttpUser):
     @task
     def send(self) -> None:
         req = scenario_request(**self._kwargs)
-        with request_deadline(self.network_timeout), self.client.request(
-            req.method,
-            req.url_path(),
-            name=req.name,
-            data=req.body or None,  # type: ignore[arg-type]
-            headers=dict(req.headers),
-            catch_response=True,
-        ) as resp:
+        with (
+            request_deadline(self.network_timeout),
+            self.client.request(
+                req.method,
+                req.url_path(),
+                name=req.name,
+                data=req.body or None,  # type: ignore[arg-type]
+                headers=dict(req.headers),
+                catch_response=True,
+            ) as resp,
+        ):
             error = getattr(resp, "error", None) if not resp.status_code else None
             klass, code = api_classifier(int(resp.status_code or 0), resp.content or b"", error)
             if klass == SUCCESS:

@@ -181,8 +181,12 @@ def execute(
                 from harness.clients import load_credentials
                 from harness.preflight import apis_of, preflight
 
-                preflight(tgt.url, apis=apis_of(plan.scenario.operations),
-                          credentials=load_credentials(plan.config), timeout_s=plan.timeout_s)
+                preflight(
+                    tgt.url,
+                    apis=apis_of(plan.scenario.operations),
+                    credentials=load_credentials(plan.config),
+                    timeout_s=plan.timeout_s,
+                )
             if plan.search is not None:
                 _search(
                     plan, plan.search, tgt.url, scenario, env, limits, outcome, progress, on_step
@@ -507,7 +511,9 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
         status="inconclusive" if inconclusive else status,
         reason=why if inconclusive else None,
         testable_when="the search reaches the required rate (raise --max-rate, or --allow-costly-load "
-        "on a live target)" if inconclusive else None,
+        "on a live target)"
+        if inconclusive
+        else None,
         findings=findings,
         metrics=LoadMetrics.model_validate(metrics),
     )

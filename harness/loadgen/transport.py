@@ -47,7 +47,11 @@ def request_deadline(seconds: float | None) -> Any:
     timeouts are per socket operation, so an answer dripped byte by byte would never time out."""
     import gevent
 
-    error = RequestDeadline(f"no complete answer within the {seconds:g} s request deadline") if seconds else None
+    error = (
+        RequestDeadline(f"no complete answer within the {seconds:g} s request deadline")
+        if seconds
+        else None
+    )
     return gevent.Timeout(seconds or None, error)
 
 
@@ -91,7 +95,11 @@ class _Deadlines:
             if self.due.get(current, (None,))[0] == deadline and not current.dead:
                 del self.due[current]
                 with contextlib.suppress(Exception):  # the request handles it; nothing reaches here
-                    current.throw(RequestDeadline(f"no complete answer within the {seconds:g} s request deadline"))
+                    current.throw(
+                        RequestDeadline(
+                            f"no complete answer within the {seconds:g} s request deadline"
+                        )
+                    )
 
 
 class _Host:
@@ -114,7 +122,11 @@ class _Host:
             if len(self.heads) >= MAX_HEADS:
                 self.heads.clear()
             text = self.client._build_request(  # validates the method, target and headers
-                req.method, self.prefix + req.path, body=req.body, headers=req.headers, chunked=False
+                req.method,
+                self.prefix + req.path,
+                body=req.body,
+                headers=req.headers,
+                chunked=False,
             )
             line_end = text.index(" " + self.client.version + "\r\n")
             parts = self.heads[key] = (text[:line_end], text[line_end:], text.encode("latin-1"))
@@ -246,5 +258,7 @@ def _read_capped(response: Any) -> bytes:
             return b"".join(parts)
         size += len(part)
         if size > MAX_ANSWER_BYTES:
-            raise AnswerTooLarge(f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+            raise AnswerTooLarge(
+                f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
+            )
         parts.append(part)

@@ -83,8 +83,15 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_num, ms=_ms, rate=_rate, interval=_interval, pretty=_pretty, when=_when,
-                       qps_limit=_qps_limit)
+    env.filters.update(
+        num=_num,
+        ms=_ms,
+        rate=_rate,
+        interval=_interval,
+        pretty=_pretty,
+        when=_when,
+        qps_limit=_qps_limit,
+    )
     return env
 
 

@@ -61,7 +61,8 @@ def _findings_text(findings: list[Finding]) -> str:
 
 def _inconclusive(reason: str | None, testable_when: str | None) -> str:
     return f"inconclusive: {reason or 'could not be judged'}" + (
-        f"; testable when: {testable_when}" if testable_when else "")
+        f"; testable when: {testable_when}" if testable_when else ""
+    )
 
 
 _CHECK_OUTCOME = {"fail": "failure", "error": "error", "skipped": "skipped",
@@ -114,11 +115,24 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
             Case(classname, f"{name} (run)", outcome="error", message=suite.error or "error")
         )
     elif suite.status == "interrupted":
-        cases.append(Case(classname, f"{name} (interrupted)", outcome="error", kind="interrupted",
-                          message=suite.reason or "interrupted"))
+        cases.append(
+            Case(
+                classname,
+                f"{name} (interrupted)",
+                outcome="error",
+                kind="interrupted",
+                message=suite.reason or "interrupted",
+            )
+        )
     elif suite.status == "inconclusive":
-        cases.append(Case(classname, f"{name} (inconclusive)", outcome="skipped",
-                          message=_inconclusive(suite.reason, suite.testable_when)))
+        cases.append(
+            Case(
+                classname,
+                f"{name} (inconclusive)",
+                outcome="skipped",
+                message=_inconclusive(suite.reason, suite.testable_when),
+            )
+        )
     elif suite.status == "fail" and not any(c.outcome == "failure" for c in cases):
         cases.append(
             Case(classname, f"{name} (status)", outcome="failure", message="suite reported fail")
@@ -134,8 +148,14 @@ def _gate_cases(summary: Summary) -> list[Case]:
     cases = []
     for criterion in summary.gate.criteria:
         case = Case("faceharness.gate", criterion.name)
-        if not criterion.passed and not criterion.inconclusive and _restates_findings(summary, criterion.name):
-            case.out = [f"not met: {criterion.reason or criterion.name} (its findings are the failures above)"]
+        if (
+            not criterion.passed
+            and not criterion.inconclusive
+            and _restates_findings(summary, criterion.name)
+        ):
+            case.out = [
+                f"not met: {criterion.reason or criterion.name} (its findings are the failures above)"
+            ]
         elif criterion.inconclusive:
             case.outcome = "skipped"
             case.message = _inconclusive(criterion.reason, criterion.testable_when)
@@ -189,8 +209,12 @@ def _restates_findings(summary: Summary, criterion: str) -> bool:
     one failure: JUnit's failure count is the finding count)."""
     if criterion.startswith("findings."):
         return True
-    return any(criterion == f"suite.{name}" and suite.status == "fail" and any(f.fails for f in suite.findings)
-               for name, suite in summary.suites.items())
+    return any(
+        criterion == f"suite.{name}"
+        and suite.status == "fail"
+        and any(f.fails for f in suite.findings)
+        for name, suite in summary.suites.items()
+    )
 
 
 def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:

@@ -166,8 +166,16 @@ def _slo(ax: Axes, slo_ms: float | None, latencies: list[float]) -> None:
         ax.axhline(slo_ms, color=_COLOURS["p99"], ls=":", label="p99 SLO")
         return
     ax.set_ylim(0, top * 1.25)
-    ax.text(0.99, 0.97, f"p99 SLO {slo_ms:g} ms: above this scale", transform=ax.transAxes,
-            ha="right", va="top", fontsize="small", color=_COLOURS["p99"])
+    ax.text(
+        0.99,
+        0.97,
+        f"p99 SLO {slo_ms:g} ms: above this scale",
+        transform=ax.transAxes,
+        ha="right",
+        va="top",
+        fontsize="small",
+        color=_COLOURS["p99"],
+    )
 
 
 def _floor(values: list[float]) -> float:

@@ -76,7 +76,10 @@ def _missing_image(root: Path) -> list[str]:
         (_missing_image, "image 'ghost.jpg' not found"),
         (lambda root: ["--api", "both"], "--api 'both': expected match, jd or all"),
         (lambda root: ["--target", "http://127.0.0.1:9", "--engine", "fast"], "--engine applies"),
-        (lambda root: ["--max-rps", "-1"], "--max-rps -1: expected requests per second >= 0 (0: unlimited)"),
+        (
+            lambda root: ["--max-rps", "-1"],
+            "--max-rps -1: expected requests per second >= 0 (0: unlimited)",
+        ),
     ],
     ids=["missing-dir", "bad-labels", "missing-image", "unknown-api", "engine-with-url", "max-rps"],
 )

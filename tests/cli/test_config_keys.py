@@ -22,20 +22,71 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("reader, text, expected", [
-    (load_credentials, '[credentials]\ntokn = "t"\n', "credentials.tokn is not a known key; did you mean 'token'?"),
-    (load_credentials, '[credentials]\njd_secret = "s"\n', "credentials.jd_secret is not a known key; did you mean 'jd_secretkey'?"),
-    (load_credentials, '[credential]\ntoken = "t"\n', "unknown table [credential]; did you mean 'credentials'?"),
-    (load_credentials, '[credentials]\nwhatever = 1\n', "expected one of jd_appkey, jd_secretkey, token"),
-    (read_settings, '[conformance]\nmax_response_ms = 5\n', "did you mean 'max_response_time_ms'?"),
-    (read_settings, '[conformence]\njd_qps = 5\n', "unknown table [conformence]; did you mean 'conformance'?"),
-    (build_settings, 'enigne = "fast"\n', "enigne is not a known key; did you mean 'engine'?"),
-    (build_settings, '[throttle]\nqsp = 3\n', "throttle.qsp is not a known key; did you mean 'qps'?"),
-    (build_settings, '[[appkeys]]\nappkey = "a"\nsecretkey = "b"\nplna = "free"\n', "did you mean 'plan'?"),
-    (build_settings, '[credential]\ntoken = "t"\n', "did you mean 'credentials'?"),
-    (load_policy, '[findings]\nhihg = 1\n', "findings.hihg is not a setting; did you mean 'high'?"),
-], ids=["token", "jd-secret", "table-name", "no-close-key", "conformance-key", "conformance-table",
-        "emulator-top", "emulator-nested", "emulator-array", "emulator-credentials-table", "policy"])
+@pytest.mark.parametrize(
+    "reader, text, expected",
+    [
+        (
+            load_credentials,
+            '[credentials]\ntokn = "t"\n',
+            "credentials.tokn is not a known key; did you mean 'token'?",
+        ),
+        (
+            load_credentials,
+            '[credentials]\njd_secret = "s"\n',
+            "credentials.jd_secret is not a known key; did you mean 'jd_secretkey'?",
+        ),
+        (
+            load_credentials,
+            '[credential]\ntoken = "t"\n',
+            "unknown table [credential]; did you mean 'credentials'?",
+        ),
+        (
+            load_credentials,
+            "[credentials]\nwhatever = 1\n",
+            "expected one of jd_appkey, jd_secretkey, token",
+        ),
+        (
+            read_settings,
+            "[conformance]\nmax_response_ms = 5\n",
+            "did you mean 'max_response_time_ms'?",
+        ),
+        (
+            read_settings,
+            "[conformence]\njd_qps = 5\n",
+            "unknown table [conformence]; did you mean 'conformance'?",
+        ),
+        (build_settings, 'enigne = "fast"\n', "enigne is not a known key; did you mean 'engine'?"),
+        (
+            build_settings,
+            "[throttle]\nqsp = 3\n",
+            "throttle.qsp is not a known key; did you mean 'qps'?",
+        ),
+        (
+            build_settings,
+            '[[appkeys]]\nappkey = "a"\nsecretkey = "b"\nplna = "free"\n',
+            "did you mean 'plan'?",
+        ),
+        (build_settings, '[credential]\ntoken = "t"\n', "did you mean 'credentials'?"),
+        (
+            load_policy,
+            "[findings]\nhihg = 1\n",
+            "findings.hihg is not a setting; did you mean 'high'?",
+        ),
+    ],
+    ids=[
+        "token",
+        "jd-secret",
+        "table-name",
+        "no-close-key",
+        "conformance-key",
+        "conformance-table",
+        "emulator-top",
+        "emulator-nested",
+        "emulator-array",
+        "emulator-credentials-table",
+        "policy",
+    ],
+)
 def test_an_unknown_key_is_one_line_with_the_key_meant(tmp_path, reader, text, expected):
     with pytest.raises(ConfigError) as caught:
         reader(_write(tmp_path, text))
@@ -44,13 +95,18 @@ def test_an_unknown_key_is_one_line_with_the_key_meant(tmp_path, reader, text, e
 
 
 def test_known_keys_still_read(tmp_path):
-    path = _write(tmp_path, '[credentials]\ntoken = "tok"\njd_appkey = "ak"\njd_secretkey = "sk"\n'
-                            '[conformance]\njd_qps = 5\n')
+    path = _write(
+        tmp_path,
+        '[credentials]\ntoken = "tok"\njd_appkey = "ak"\njd_secretkey = "sk"\n'
+        "[conformance]\njd_qps = 5\n",
+    )
     creds = load_credentials(path)
     assert (creds.token, creds.jd_appkey, creds.jd_secretkey) == ("tok", "ak", "sk")
     assert read_settings(path).qps == (("jd", 5.0),)
     # one file serves both sides: the emulator leaves [credentials] and [conformance] to the harness
-    both = _write(tmp_path, '[credentials]\ntoken = "tok"\n[conformance]\njd_qps = 5\n[throttle]\nqps = 3\n')
+    both = _write(
+        tmp_path, '[credentials]\ntoken = "tok"\n[conformance]\njd_qps = 5\n[throttle]\nqps = 3\n'
+    )
     assert build_settings(both).throttle.qps == 3
     assert read_settings(both).qps == (("jd", 5.0),) and load_credentials(both).token == "tok"
 

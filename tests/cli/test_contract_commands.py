@@ -41,37 +41,90 @@ def test_codes_explains_a_code_in_every_place():
 
 
 def test_call_match_and_jd_against_the_emulator(images):
-    r = run_cli("call", "match", "--image", str(images["eileen_collins_jpeg"]), "--face", str(images["eileen_collins_rot"]))
+    r = run_cli(
+        "call",
+        "match",
+        "--image",
+        str(images["eileen_collins_jpeg"]),
+        "--face",
+        str(images["eileen_collins_rot"]),
+    )
     assert r.returncode == 0 and '"errcode": 0' in r.stdout and '"success"' in r.stdout
-    jd = run_cli("call", "jd", "--compare", str(images["eileen_collins_jpeg"]),
-             "--collection", str(images["eileen_collins_jpeg"]), "--as-array")
+    jd = run_cli(
+        "call",
+        "jd",
+        "--compare",
+        str(images["eileen_collins_jpeg"]),
+        "--collection",
+        str(images["eileen_collins_jpeg"]),
+        "--as-array",
+    )
     assert jd.returncode == 0 and '"code": "10000"' in jd.stdout and '"result": true' in jd.stdout
     code = run_cli("call", "livecode")
     assert code.returncode == 0 and '"code"' in code.stdout
-    idno = run_cli("call", "idno", "--id-num", "11010519491231002X", "--name", "李四", "--face", str(images["eileen_collins_jpeg"]))
+    idno = run_cli(
+        "call",
+        "idno",
+        "--id-num",
+        "11010519491231002X",
+        "--name",
+        "李四",
+        "--face",
+        str(images["eileen_collins_jpeg"]),
+    )
     assert idno.returncode == 1 and "40023" in idno.stderr and "name does not match" in idno.stderr
     for out in (r, jd, code, idno):
         for secret in (DEMO.token, DEMO.jd_appkey, DEMO.jd_secretkey):
             assert secret not in out.stdout + out.stderr
 
 
-@pytest.mark.parametrize("args, text", [
-    (("call", "match", "--image", "/nonexistent.jpg", "--face", "/nonexistent.jpg"), "no such file"),
-    (("call", "match", "--image", "NOTES", "--face", "NOTES"), "not an image"),
-    (("call", "jd", "--compare", "FACE", "--collection", "FACE", "--target", "http://127.0.0.1:9"), "cannot connect"),
-    (("call", "jd", "--compare", "FACE", "--collection", "FACE", "--target", "ftp://x"), "expected 'emulator'"),
-    (("specs", "validate", "--specs", "/nonexistent"), "does not exist"),
-    (("call", "match", "--bogus"), "No such option"),
-], ids=["missing-file", "not-image", "unreachable", "bad-target", "bad-specs", "bad-option"])
+@pytest.mark.parametrize(
+    "args, text",
+    [
+        (
+            ("call", "match", "--image", "/nonexistent.jpg", "--face", "/nonexistent.jpg"),
+            "no such file",
+        ),
+        (("call", "match", "--image", "NOTES", "--face", "NOTES"), "not an image"),
+        (
+            (
+                "call",
+                "jd",
+                "--compare",
+                "FACE",
+                "--collection",
+                "FACE",
+                "--target",
+                "http://127.0.0.1:9",
+            ),
+            "cannot connect",
+        ),
+        (
+            ("call", "jd", "--compare", "FACE", "--collection", "FACE", "--target", "ftp://x"),
+            "expected 'emulator'",
+        ),
+        (("specs", "validate", "--specs", "/nonexistent"), "does not exist"),
+        (("call", "match", "--bogus"), "No such option"),
+    ],
+    ids=["missing-file", "not-image", "unreachable", "bad-target", "bad-specs", "bad-option"],
+)
 def test_bad_input_is_one_line_and_exit_2(images, cli, args, text):
     """In-process through the entry point: a refusal needs no process of its own."""
-    args = tuple(str(images["notes"]) if a == "NOTES" else str(images["eileen_collins_jpeg"]) if a == "FACE" else a
-                 for a in args)
+    args = tuple(
+        str(images["notes"])
+        if a == "NOTES"
+        else str(images["eileen_collins_jpeg"])
+        if a == "FACE"
+        else a
+        for a in args
+    )
     env = {"FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
     one_line_error(cli(*args, env=env), text)
 
 
 def test_live_target_without_credentials_says_which_variable(images, cli):
-    env = {k: "" for k in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY")}
+    env = {
+        k: "" for k in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY")
+    }
     r = cli("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
     one_line_error(r, "FACEHARNESS_TOKEN")

@@ -12,8 +12,11 @@ import pytest
 from fixtures.cli import Ran, run_cli
 from fixtures.hostile_target import HostileTarget
 
-ENV = {"FACEHARNESS_TOKEN": "hostile-test-token-7f3a", "FACEHARNESS_JD_APPKEY": "hostiletestappkey9c2e",
-       "FACEHARNESS_JD_SECRETKEY": "hostile-test-secret-41b8"}
+ENV = {
+    "FACEHARNESS_TOKEN": "hostile-test-token-7f3a",
+    "FACEHARNESS_JD_APPKEY": "hostiletestappkey9c2e",
+    "FACEHARNESS_JD_SECRETKEY": "hostile-test-secret-41b8",
+}
 MIX = ("ok", "drip", "reset", "hang", "oversized")
 
 
@@ -47,9 +50,27 @@ def test_call_refuses_a_timeout_that_is_not_positive():
 def test_conform_against_a_hostile_target_ends_within_its_budget(tmp_path):
     # 12 s: the preflight and a /idno case's fresh liveCode come first; the budget must reach a reset
     with HostileTarget(MIX, drip_interval=0.5, oversized_bytes=2 * 1024 * 1024) as target:
-        r, took = run("conform", "--target", target.url, "--api", "match", "--phases", "examples",
-                      "--examples", "2", "--seed", "1", "--timeout", "2", "--max-seconds", "12",
-                      "--max-requests", "60", "--out", str(tmp_path / "run"))
+        r, took = run(
+            "conform",
+            "--target",
+            target.url,
+            "--api",
+            "match",
+            "--phases",
+            "examples",
+            "--examples",
+            "2",
+            "--seed",
+            "1",
+            "--timeout",
+            "2",
+            "--max-seconds",
+            "12",
+            "--max-requests",
+            "60",
+            "--out",
+            str(tmp_path / "run"),
+        )
     assert r.returncode == 1, r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
     assert took < 12 + 2 + 12, took  # budget, one last deadline, start and reports
@@ -62,9 +83,25 @@ def test_conform_against_a_hostile_target_ends_within_its_budget(tmp_path):
 @pytest.mark.slow
 def test_conform_stops_sending_when_its_time_budget_is_spent(tmp_path):
     with HostileTarget(("ok", "hang"), drip_interval=0.5) as target:
-        r, took = run("conform", "--target", target.url, "--api", "all", "--examples", "5", "--seed", "1",
-                      "--timeout", "1", "--max-seconds", "4", "--max-requests", "400",
-                      "--out", str(tmp_path / "run"))
+        r, took = run(
+            "conform",
+            "--target",
+            target.url,
+            "--api",
+            "all",
+            "--examples",
+            "5",
+            "--seed",
+            "1",
+            "--timeout",
+            "1",
+            "--max-seconds",
+            "4",
+            "--max-requests",
+            "400",
+            "--out",
+            str(tmp_path / "run"),
+        )
     assert r.returncode == 1, r.stdout + r.stderr
     assert took < 4 + 1 + 12, took
     assert "time budget of 4 s spent" in " ".join(r.stdout.split()), r.stdout
@@ -75,9 +112,27 @@ def test_conform_stops_sending_when_its_time_budget_is_spent(tmp_path):
 @pytest.mark.slow
 def test_fuzz_against_a_hostile_target_ends_within_its_budget(tmp_path):
     with HostileTarget(MIX, drip_interval=0.5, oversized_bytes=2 * 1024 * 1024) as target:
-        r, took = run("fuzz", "--target", target.url, "--api", "match", "--max-examples", "3", "--seed", "1",
-                      "--timeout", "2", "--max-seconds", "6", "--max-requests", "60", "--max-rps", "0",
-                      "--out", str(tmp_path / "run"))
+        r, took = run(
+            "fuzz",
+            "--target",
+            target.url,
+            "--api",
+            "match",
+            "--max-examples",
+            "3",
+            "--seed",
+            "1",
+            "--timeout",
+            "2",
+            "--max-seconds",
+            "6",
+            "--max-requests",
+            "60",
+            "--max-rps",
+            "0",
+            "--out",
+            str(tmp_path / "run"),
+        )
     assert r.returncode == 1, r.stdout + r.stderr
     assert "Traceback" not in r.stdout + r.stderr
     assert took < 6 + 2 + 12, took
@@ -93,13 +148,24 @@ def test_call_match_on_the_emulator_uses_the_real_face_engine(faces_dir):
     assert r.returncode == 0, r.stderr
     assert "face engine dlib" in r.stderr
     assert json.loads(r.stdout)["data"]["result"]["success"] == "true"
-    r, _ = run("call", "match", "--image", same[0], "--face", same[1], "--engine", "fast", timeout=300)
+    r, _ = run(
+        "call", "match", "--image", same[0], "--face", same[1], "--engine", "fast", timeout=300
+    )
     assert "face engine fast (not biometric)" in r.stderr
 
 
 @pytest.mark.parametrize("command", ["conform", "accuracy", "fuzz"])
 def test_a_run_budget_that_is_not_positive_is_refused(command, tmp_path, cli):
-    r = cli(command, "--target", "emulator", "--max-seconds", "0", "--out", str(tmp_path / "out"), env=ENV)
+    r = cli(
+        command,
+        "--target",
+        "emulator",
+        "--max-seconds",
+        "0",
+        "--out",
+        str(tmp_path / "out"),
+        env=ENV,
+    )
     assert r.returncode == 2, r.stdout + r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "--max-seconds" in lines[0] and "Traceback" not in r.stderr

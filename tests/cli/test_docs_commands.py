@@ -75,14 +75,21 @@ def _resolve(args: list[str]) -> tuple[Any, list[str], list[str]]:
     while hasattr(command, "commands") and rest and not rest[0].startswith("-"):
         name = rest.pop(0)
         sub = command.commands.get(name)  # type: ignore[attr-defined]
-        assert sub is not None, f"`faceharness {' '.join([*path, name])}`: no such command " \
-                                f"(have: {', '.join(command.commands)})"  # type: ignore[attr-defined]
+        assert sub is not None, (
+            f"`faceharness {' '.join([*path, name])}`: no such command "
+            f"(have: {', '.join(command.commands)})"
+        )  # type: ignore[attr-defined]
         command, path = sub, [*path, name]
     return command, path, rest
 
 
 def _options(command: Any) -> set[str]:
-    return {opt for param in command.params for opt in (*param.opts, *param.secondary_opts) if opt.startswith("--")}
+    return {
+        opt
+        for param in command.params
+        for opt in (*param.opts, *param.secondary_opts)
+        if opt.startswith("--")
+    }
 
 
 def _all_commands(command: Any = ROOT):
@@ -94,8 +101,20 @@ def _all_commands(command: Any = ROOT):
 def test_the_documents_have_commands_to_check():
     assert len(DOC_COMMANDS) >= 30
     named = {" ".join(_resolve(p.values[0])[1]) for p in DOC_COMMANDS}
-    assert {"conform", "fuzz", "load run", "load find-limit", "accuracy", "gate", "report", "replay",
-            "emulate", "codes", "specs validate", "call match"} <= named
+    assert {
+        "conform",
+        "fuzz",
+        "load run",
+        "load find-limit",
+        "accuracy",
+        "gate",
+        "report",
+        "replay",
+        "emulate",
+        "codes",
+        "specs validate",
+        "call match",
+    } <= named
 
 
 @pytest.mark.parametrize("args", DOC_COMMANDS)
@@ -107,7 +126,9 @@ def test_documented_command_parses(args):
     for word in rest:
         if word.startswith("--"):
             option = word.split("=", 1)[0]
-            assert option in known, f"`faceharness {' '.join(path)}`: no option {option} (have: {sorted(known)})"
+            assert option in known, (
+                f"`faceharness {' '.join(path)}`: no option {option} (have: {sorted(known)})"
+            )
     try:
         command.make_context(" ".join(["faceharness", *path]), list(rest))
     except Exception as exc:  # typer's click: UsageError, BadParameter, MissingParameter, Exit
@@ -137,11 +158,20 @@ def test_every_command_quoted_in_the_documents_exists():
             _resolve(words)
 
 
-@pytest.mark.parametrize("args", [
-    ["specs", "validate"], ["specs", "show"], ["codes", "10047"], ["emulate", "--list-breaks"],
-], ids=" ".join)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["specs", "validate"],
+        ["specs", "show"],
+        ["codes", "10047"],
+        ["emulate", "--list-breaks"],
+    ],
+    ids=" ".join,
+)
 def test_side_effect_free_documented_commands_run(args, cli):
-    assert any(p.values[0] == args for p in DOC_COMMANDS), f"`faceharness {' '.join(args)}` is no longer documented"
+    assert any(p.values[0] == args for p in DOC_COMMANDS), (
+        f"`faceharness {' '.join(args)}` is no longer documented"
+    )
     r = cli(*args)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() and "Traceback" not in r.stderr
@@ -164,6 +194,8 @@ def test_documented_code_explanations_are_what_the_command_prints(cli):
             found = re.match(r'^faceharness codes (\S+)\s+#.*"([^"]+)"', command)
             if found:
                 r = cli("codes", found.group(1))
-                assert r.returncode == 0 and found.group(2) in r.stdout, f"{path.name}: {found.group(2)!r} vs {r.stdout!r}"
+                assert r.returncode == 0 and found.group(2) in r.stdout, (
+                    f"{path.name}: {found.group(2)!r} vs {r.stdout!r}"
+                )
                 checked += 1
     assert checked

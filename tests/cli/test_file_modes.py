@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from fixtures.cli import Ran, run_python
 
-WRITE = textwrap.dedent('''
+WRITE = textwrap.dedent("""
     import sys
     from datetime import UTC, datetime
     from harness.report import write_reports
@@ -23,7 +23,7 @@ WRITE = textwrap.dedent('''
     now = datetime.now(UTC)
     suite = ConformanceSuiteResult(name="conformance", status="pass")
     write_reports(build_summary(target="emulator", started_at=now, finished_at=now, suites=[suite]), sys.argv[1])
-''')
+""")
 
 
 def _run(args: list[str], umask: int) -> Ran:

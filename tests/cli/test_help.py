@@ -29,7 +29,9 @@ LEAVES = [(path, cmd) for path, cmd in COMMANDS if not hasattr(cmd, "commands")]
 
 
 def _help(path: tuple[str, ...]) -> str:
-    result = CliRunner().invoke(app, [*path, "--help"], prog_name="faceharness", env={"COLUMNS": "80"})
+    result = CliRunner().invoke(
+        app, [*path, "--help"], prog_name="faceharness", env={"COLUMNS": "80"}
+    )
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -41,11 +43,25 @@ def _flat(text: str) -> str:
 
 def test_the_walk_finds_every_command():
     names = {" ".join(path) for path, _ in LEAVES}
-    assert {"conform", "fuzz", "gate", "replay", "report", "accuracy", "emulate", "codes", "specs validate",
-            "call idno", "load run", "load find-limit"} <= names
+    assert {
+        "conform",
+        "fuzz",
+        "gate",
+        "replay",
+        "report",
+        "accuracy",
+        "emulate",
+        "codes",
+        "specs validate",
+        "call idno",
+        "load run",
+        "load find-limit",
+    } <= names
 
 
-@pytest.mark.parametrize("path, command", COMMANDS, ids=[" ".join(p) or "faceharness" for p, _ in COMMANDS])
+@pytest.mark.parametrize(
+    "path, command", COMMANDS, ids=[" ".join(p) or "faceharness" for p, _ in COMMANDS]
+)
 def test_help_renders_every_word_and_the_exit_codes(path, command):
     shown = _flat(_help(path))
     for param in command.params:
@@ -96,21 +112,33 @@ def test_every_option_is_described_and_shows_its_default(path, command):
             continue
         entry = entries[param.opts[0]]
         assert _flat(param.help) in entry, f"{name}: {entry!r}"
-        if param.required or param.default is None or param.default is False:  # 0 is a default to show
+        if (
+            param.required or param.default is None or param.default is False
+        ):  # 0 is a default to show
             continue
         assert "[default: " in entry, f"{name}: default not shown: {entry!r}"
 
 
-@pytest.mark.parametrize("path, option", [
-    (("emulate",), "--engine"), (("emulate",), "--qps"), (("conform",), "--examples"),
-    (("fuzz",), "--max-examples"), (("gate",), "--engine"), (("accuracy",), "--max-pairs"),
-    (("load", "run"), "--qps"), (("load", "run"), "--weights"),
-])
+@pytest.mark.parametrize(
+    "path, option",
+    [
+        (("emulate",), "--engine"),
+        (("emulate",), "--qps"),
+        (("conform",), "--examples"),
+        (("fuzz",), "--max-examples"),
+        (("gate",), "--engine"),
+        (("accuracy",), "--max-pairs"),
+        (("load", "run"), "--qps"),
+        (("load", "run"), "--weights"),
+    ],
+)
 def test_options_without_a_fixed_default_say_what_happens_when_omitted(path, option):
     command = dict(LEAVES)[path]
     param = next(p for p in command.params if option in p.opts)
     assert param.default is None
-    assert "default" in param.help, f"{' '.join(path)} {option}: {param.help!r} does not say its default"
+    assert "default" in param.help, (
+        f"{' '.join(path)} {option}: {param.help!r} does not say its default"
+    )
 
 
 def test_stated_defaults_are_the_library_defaults():
@@ -140,4 +168,8 @@ def test_a_group_without_a_command_prints_its_help_as_laid_out(args):
     r = run_cli(*args, timeout=60)
     assert r.returncode == 2
     lines = r.stderr.splitlines()
-    assert lines[0].startswith("Usage: faceharness") and "Commands:" in lines and "Exit codes:" in r.stderr, r.stderr
+    assert (
+        lines[0].startswith("Usage: faceharness")
+        and "Commands:" in lines
+        and "Exit codes:" in r.stderr
+    ), r.stderr

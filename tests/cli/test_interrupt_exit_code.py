@@ -14,8 +14,14 @@ def test_sigint_while_waiting_for_an_answer_exits_130_with_one_line():
         server.listen(4)
         server.settimeout(60)
         port = server.getsockname()[1]
-        proc = start_cli("call", "livecode", "--target", f"http://127.0.0.1:{port}",
-                         env={"FACEHARNESS_TOKEN": "interrupt-test-token"}, clean=True)
+        proc = start_cli(
+            "call",
+            "livecode",
+            "--target",
+            f"http://127.0.0.1:{port}",
+            env={"FACEHARNESS_TOKEN": "interrupt-test-token"},
+            clean=True,
+        )
         try:
             conn, _ = server.accept()  # the request is on its way: the command is waiting
             conn.recv(65536)

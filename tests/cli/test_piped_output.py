@@ -26,9 +26,15 @@ def test_specs_show_piped_keeps_every_row_on_one_line():
     lines = r.stdout.splitlines()
     for code in load_contract().codes.codes:
         meaning = code.en + ("" if code.documented else " *")
-        rows = [line for line in lines if f" {code.code} " in line and code.api in line and code.where in line]
+        rows = [
+            line
+            for line in lines
+            if f" {code.code} " in line and code.api in line and code.where in line
+        ]
         assert rows, f"{code.api} {code.where} {code.code}: no row"
-        assert any(meaning in row for row in rows), f"{code.api} {code.code}: meaning folded or cut: {rows}"
+        assert any(meaning in row for row in rows), (
+            f"{code.api} {code.code}: meaning folded or cut: {rows}"
+        )
     for erratum in load_contract().errata:
         assert any(erratum.id in line and erratum.title in line for line in lines), erratum.id
     assert "\x1b[" not in r.stdout  # no colour codes in a log
@@ -36,7 +42,7 @@ def test_specs_show_piped_keeps_every_row_on_one_line():
 
 def test_gate_table_never_cuts_a_number_and_keeps_brackets():
     """The detail column is shortened at a word with an ellipsis, and markup-like text is shown as is."""
-    script = textwrap.dedent('''
+    script = textwrap.dedent("""
         from datetime import UTC, datetime
         from harness.console import console
         from harness.gate._display import print_outcome
@@ -52,7 +58,7 @@ def test_gate_table_never_cuts_a_number_and_keeps_brackets():
         now = datetime.now(UTC)
         summary = build_summary(target="http://127.0.0.1:9", started_at=now, finished_at=now, suites=[suite])
         print_outcome(console(), summary, None)
-    ''')
+    """)
     r = _piped("-c", script)
     assert r.returncode == 0, r.stderr
     out = r.stdout
@@ -72,7 +78,7 @@ def test_shorten_cuts_at_a_word_with_an_ellipsis():
 
 def test_accuracy_table_keeps_intervals_whole():
     """The issue's example: "[0.011,0.⏎28]" in a CI log."""
-    script = textwrap.dedent('''
+    script = textwrap.dedent("""
         from harness.commands.accuracy import _print_table
         from harness.results import AccuracyMetrics, ThresholdResult
 
@@ -82,9 +88,14 @@ def test_accuracy_table_keeps_intervals_whole():
                 for t, c in ((70, 0.001), (80, 0.0001))]
         _print_table(AccuracyMetrics(api="match", target="emulator", dataset="faces (12 identities)",
                                      thresholds=rows))
-    ''')
+    """)
     r = _piped("-c", script)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    for text in ("[0.011,0.28]", "[0.012,0.092]", "355/29956", "match: documented false-match claims"):
+    for text in (
+        "[0.011,0.28]",
+        "[0.012,0.092]",
+        "355/29956",
+        "match: documented false-match claims",
+    ):
         assert any(text in line for line in lines), f"{text!r} split across lines:\n{r.stdout}"

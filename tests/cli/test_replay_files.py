@@ -24,13 +24,22 @@ from harness.errors import InputError
 from harness.findings import read_replay
 from harness.fuzz import emulator_overrides, load_replay, run_fuzz
 
-DEMO_ENV = {"FACEHARNESS_TOKEN": DEMO.token, "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
-            "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey}
+DEMO_ENV = {
+    "FACEHARNESS_TOKEN": DEMO.token,
+    "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
+    "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey,
+}
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "harness.cli", *args], capture_output=True, text=True, check=False,
-                          timeout=180, env={**os.environ, **DEMO_ENV})
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+        env={**os.environ, **DEMO_ENV},
+    )
 
 
 def one_line_error(r: subprocess.CompletedProcess[str], text: str) -> None:
@@ -64,18 +73,28 @@ def _as_version_1(data: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def fuzz_finding(emulator: Callable[..., str], tmp_path: Path) -> tuple[str, Path]:
     url = emulator(breaks=("accept-bad-sign",), **emulator_overrides())
-    result = run_fuzz(url, out_dir=tmp_path / "run", is_emulator=True, credentials=DEMO, seed=1,
-                      only=["jd:invalid-requests/bad-sign"])
+    result = run_fuzz(
+        url,
+        out_dir=tmp_path / "run",
+        is_emulator=True,
+        credentials=DEMO,
+        seed=1,
+        only=["jd:invalid-requests/bad-sign"],
+    )
     assert result.status == "fail" and result.findings, result.error
     return url, tmp_path / "run" / "findings" / "F-001.json"
 
 
 @pytest.mark.slow
-def test_a_fuzz_file_has_the_shared_shape_and_replays_like_a_conformance_one(fuzz_finding, tmp_path):
+def test_a_fuzz_file_has_the_shared_shape_and_replays_like_a_conformance_one(
+    fuzz_finding, tmp_path
+):
     url, path = fuzz_finding
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
-    assert data["format"] == "faceharness-replay" and data["version"] == 2 and data["suite"] == "fuzz"
+    assert (
+        data["format"] == "faceharness-replay" and data["version"] == 2 and data["suite"] == "fuzz"
+    )
     image = data["exchange"]["body"]["compareImageItem"]["imgBase64"]
     assert set(image) == {"$image", "as", "sha256"} and len(image["sha256"]) == 64, image
     assert not re.search(r"[A-Za-z0-9+/]{300}", text), "image bytes in the replay file"
@@ -85,12 +104,20 @@ def test_a_fuzz_file_has_the_shared_shape_and_replays_like_a_conformance_one(fuz
     assert r.returncode == 1 and len(lines) == 2, r.stdout + r.stderr
     assert lines[0] == f"{data['id']} {data['check']['name']}: still failing", lines
 
-    old = tmp_path / "v1.json"   # a file written by an earlier release still replays
+    old = tmp_path / "v1.json"  # a file written by an earlier release still replays
     old.write_text(json.dumps(_as_version_1(data)), encoding="utf-8")
-    assert load_replay(old, __import__("harness.contract", fromlist=["x"]).load_contract()).request.json == \
-        load_replay(path, __import__("harness.contract", fromlist=["x"]).load_contract()).request.json
+    assert (
+        load_replay(
+            old, __import__("harness.contract", fromlist=["x"]).load_contract()
+        ).request.json
+        == load_replay(
+            path, __import__("harness.contract", fromlist=["x"]).load_contract()
+        ).request.json
+    )
     again = cli("replay", str(old), "--target", url)
-    assert again.returncode == 1 and again.stdout.splitlines()[0] == lines[0], again.stdout + again.stderr
+    assert again.returncode == 1 and again.stdout.splitlines()[0] == lines[0], (
+        again.stdout + again.stderr
+    )
 
 
 @pytest.mark.slow
@@ -106,11 +133,25 @@ def test_an_image_that_rebuilds_to_other_bytes_is_refused_in_one_line(fuzz_findi
 def test_a_version_1_conformance_file_reads_into_the_shared_references(contract, tmp_path):
     pool = PayloadPool(contract)
     face = pool.match_images[0]
-    body = {"image": {"data": {"$media": face.name, "as": "base64"}},
-            "faceData": {"type": "image", "data": {"$media": pool.small[0].name, "as": "bytes"}}}
-    old = {"format": "faceharness-replay", "version": 1, "id": "F-001", "target": {"kind": "emulator", "breaks": []},
-           "check": {"name": "rules", "rule_id": "FH-M02", "timeout_s": 7.5}, "finding": {},
-           "exchange": {"api": "match", "operation": "match", "method": "POST", "path": "/face/match", "body": body}}
+    body = {
+        "image": {"data": {"$media": face.name, "as": "base64"}},
+        "faceData": {"type": "image", "data": {"$media": pool.small[0].name, "as": "bytes"}},
+    }
+    old = {
+        "format": "faceharness-replay",
+        "version": 1,
+        "id": "F-001",
+        "target": {"kind": "emulator", "breaks": []},
+        "check": {"name": "rules", "rule_id": "FH-M02", "timeout_s": 7.5},
+        "finding": {},
+        "exchange": {
+            "api": "match",
+            "operation": "match",
+            "method": "POST",
+            "path": "/face/match",
+            "body": body,
+        },
+    }
     path = tmp_path / "F-001.json"
     path.write_text(json.dumps(old), encoding="utf-8")
     replay = read_replay(path)
@@ -125,14 +166,26 @@ def test_a_version_1_conformance_file_reads_into_the_shared_references(contract,
         from_refs({"image": {"data": bad}}, pool)
 
 
-@pytest.mark.parametrize(("change", "text"), [
-    ({"version": 9}, "version 9"),
-    ({"suite": "load"}, "suite 'load'"),
-    ({"exchange": "x"}, "is not a faceharness replay file"),
-], ids=["future-version", "unknown-suite", "no-exchange"])
+@pytest.mark.parametrize(
+    ("change", "text"),
+    [
+        ({"version": 9}, "version 9"),
+        ({"suite": "load"}, "suite 'load'"),
+        ({"exchange": "x"}, "is not a faceharness replay file"),
+    ],
+    ids=["future-version", "unknown-suite", "no-exchange"],
+)
 def test_files_this_release_cannot_read_are_one_line_exit_2(tmp_path, change, text):
-    data = {"format": "faceharness-replay", "version": 2, "id": "F-001", "suite": "fuzz", "target": {},
-            "check": {"name": "x"}, "exchange": {}, **change}
+    data = {
+        "format": "faceharness-replay",
+        "version": 2,
+        "id": "F-001",
+        "suite": "fuzz",
+        "target": {},
+        "check": {"name": "x"},
+        "exchange": {},
+        **change,
+    }
     path = tmp_path / "F-001.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     one_line_error(cli("replay", str(path)), text)

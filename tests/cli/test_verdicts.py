@@ -61,19 +61,28 @@ def _one_line(done: Ran) -> str:
     ("env", "api", "names"),
     [
         (_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN), "match", "match errcode 40002"),
-        (_demo_env(FACEHARNESS_JD_SECRETKEY=WRONG_SECRET), "jd", "jd gateway code 10047 (invalid sign)"),
+        (
+            _demo_env(FACEHARNESS_JD_SECRETKEY=WRONG_SECRET),
+            "jd",
+            "jd gateway code 10047 (invalid sign)",
+        ),
     ],
     ids=["wrong-token", "wrong-jd-secret"],
 )
 def test_rejected_credentials_stop_conform_before_it_spends_anything(
-    emulator: Callable[..., str], run: Callable[..., tuple[Ran, float]], tmp_path: Path, env: dict[str, str],
-    api: str, names: str
+    emulator: Callable[..., str],
+    run: Callable[..., tuple[Ran, float]],
+    tmp_path: Path,
+    env: dict[str, str],
+    api: str,
+    names: str,
 ) -> None:
     url = emulator()
     before = _requests(url)
     out = tmp_path / "run"
-    done, seconds = run("conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out),
-                        env=env)
+    done, seconds = run(
+        "conform", "--target", url, "--api", api, "--examples", "30", "--out", str(out), env=env
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert line.startswith(f"faceharness: credentials rejected by {url}: {names}"), line
@@ -94,8 +103,9 @@ def test_rejected_credentials_stop_conform_before_it_spends_anything(
     ],
     ids=["conform", "fuzz", "accuracy", "gate", "load-run"],
 )
-def test_a_closed_port_is_exit_2_with_one_line(run: Callable[..., tuple[Ran, float]], tmp_path: Path,
-                                               command: tuple[str, ...]) -> None:
+def test_a_closed_port_is_exit_2_with_one_line(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+) -> None:
     url = f"http://127.0.0.1:{closed_port()}"
     done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
     assert done.returncode == 2, done.stdout + done.stderr
@@ -117,22 +127,31 @@ def _stop(args: list[str], sig: int, after_s: float, out: Path) -> tuple[int, st
     return done.returncode, done.stdout, done.stderr, took
 
 
-def _assert_interrupted(out: Path, code: int, stdout: str, stderr: str, took: float, name: str) -> None:
+def _assert_interrupted(
+    out: Path, code: int, stdout: str, stderr: str, took: float, name: str
+) -> None:
     assert code == 130, stdout + stderr
     assert not stdout.strip(), stdout
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("interrupted after ") and \
-        lines[0].endswith(f": wrote {out}"), stderr
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("interrupted after ")
+        and lines[0].endswith(f": wrote {out}")
+    ), stderr
     assert took < 15, f"took {took:.1f} s to stop"
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    assert summary["verdict"] == "interrupted" and summary["suites"][name]["status"] == "interrupted"
+    assert (
+        summary["verdict"] == "interrupted" and summary["suites"][name]["status"] == "interrupted"
+    )
     root = ET.parse(out / "junit.xml").getroot()
     assert any(e.get("type") == "interrupted" for e in root.iter("error"))
     assert int(root.get("errors") or 0) >= 1 and "PASS" not in stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_conform_stopped_by_a_signal_writes_what_it_has_and_exits_130(tmp_path: Path, sig: int) -> None:
+def test_conform_stopped_by_a_signal_writes_what_it_has_and_exits_130(
+    tmp_path: Path, sig: int
+) -> None:
     out = tmp_path / "run"
     code, stdout, stderr, took = _stop(["conform", "--examples", "30"], sig, 6.0, out)
     _assert_interrupted(out, code, stdout, stderr, took, "conformance")
@@ -168,12 +187,21 @@ def test_every_suite_command_stops_the_same_way(tmp_path: Path, args: list[str],
     ids=["fuzz", "accuracy", "gate", "load-run"],
 )
 def test_every_suite_command_refuses_to_judge_with_a_rejected_token(
-    emulator: Callable[..., str], run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+    emulator: Callable[..., str],
+    run: Callable[..., tuple[Ran, float]],
+    tmp_path: Path,
+    command: tuple[str, ...],
 ) -> None:
     url = emulator()
     before = _requests(url)
-    done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"),
-                        env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    done, seconds = run(
+        *command,
+        "--target",
+        url,
+        "--out",
+        str(tmp_path / "run"),
+        env=_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN),
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert f"credentials rejected by {url}: match errcode 40002" in line, line

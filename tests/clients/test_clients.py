@@ -43,13 +43,25 @@ def capture():
 
     async def record(request: Request) -> Response:
         body = await request.body()
-        seen.append({"path": request.url.path, "headers": dict(request.headers),
-                     "query": dict(request.query_params), "json": json.loads(body) if body else None})
+        seen.append(
+            {
+                "path": request.url.path,
+                "headers": dict(request.headers),
+                "query": dict(request.query_params),
+                "json": json.loads(body) if body else None,
+            }
+        )
         answer = answers.get(request.url.path)
         if isinstance(answer, Response):
             return answer
-        return JSONResponse(answer or {"errcode": 0, "errmsg": "SUCCESS",
-                                       "data": {"status": "SUCCESS", "traceNo": "1", "result": {"code": "1234"}}})
+        return JSONResponse(
+            answer
+            or {
+                "errcode": 0,
+                "errmsg": "SUCCESS",
+                "data": {"status": "SUCCESS", "traceNo": "1", "result": {"code": "1234"}},
+            }
+        )
 
     app = Starlette(routes=[Route("/{path:path}", record, methods=["POST"])])
     with EmulatorServer(app) as url:
@@ -67,16 +79,32 @@ def test_match_client_sends_raw_token(capture, contract):
 
 def test_jd_client_signs_every_request_freshly(capture, contract):
     url, seen, answers = capture
-    answers["/jdai/faceCompareNew"] = {"code": "10000", "charge": False, "remainTimes": 1, "remainSeconds": -1,
-                                       "msg": "查询成功", "result": {"code": 0, "msg": "success", "serialNo": "x",
-                                                                  "timestamp": 1, "result": True, "score": 0.9}}
+    answers["/jdai/faceCompareNew"] = {
+        "code": "10000",
+        "charge": False,
+        "remainTimes": 1,
+        "remainSeconds": -1,
+        "msg": "查询成功",
+        "result": {
+            "code": 0,
+            "msg": "success",
+            "serialNo": "x",
+            "timestamp": 1,
+            "result": True,
+            "score": 0.9,
+        },
+    }
     clock = iter([1000.0, 1001.5])
-    with JdFaceCompareClient(url, appkey="ak", secretkey="sk", contract=contract, clock=lambda: next(clock)) as client:
+    with JdFaceCompareClient(
+        url, appkey="ak", secretkey="sk", contract=contract, clock=lambda: next(clock)
+    ) as client:
         client.compare(SAME_A, [SAME_B])
         client.compare(SAME_A, [SAME_B], as_array=True)
     q1, q2 = seen[0]["query"], seen[1]["query"]
     assert (q1["timestamp"], q2["timestamp"]) == ("1000000", "1001500")
-    assert q1["sign"] == hashlib.md5(b"sk1000000").hexdigest() and q2["sign"] == jd_sign("sk", 1001500)
+    assert q1["sign"] == hashlib.md5(b"sk1000000").hexdigest() and q2["sign"] == jd_sign(
+        "sk", 1001500
+    )
     body = seen[1]["json"]
     assert {k: body[k] for k in contract.jd_fixed_fields} == contract.jd_fixed_fields
     arr = body["compareImageItem"]["imgArr"]
@@ -154,8 +182,9 @@ def test_async_clients_work_against_the_emulator(emulator, contract):
         async with AsyncFaceMatchClient(url, token=DEMO.token, contract=contract) as m:
             code = await m.live_code()
             resp = await m.match(SAME_A, SAME_A)
-        async with AsyncJdFaceCompareClient(url, appkey=DEMO.jd_appkey, secretkey=DEMO.jd_secretkey,
-                                            contract=contract) as j:
+        async with AsyncJdFaceCompareClient(
+            url, appkey=DEMO.jd_appkey, secretkey=DEMO.jd_secretkey, contract=contract
+        ) as j:
             jd = await j.compare(SAME_A, [SAME_A])
         return code, resp, jd
 
@@ -187,7 +216,9 @@ def test_credentials_from_env_then_file_never_printed(tmp_path: Path, monkeypatc
     monkeypatch.delenv("FACEHARNESS_JD_APPKEY", raising=False)
     monkeypatch.delenv("FACEHARNESS_JD_SECRETKEY", raising=False)
     cfg = tmp_path / "c.toml"
-    cfg.write_text('[credentials]\ntoken = "file-token"\njd_appkey = "file-ak"\njd_secretkey = "file-sk"\n')
+    cfg.write_text(
+        '[credentials]\ntoken = "file-token"\njd_appkey = "file-ak"\njd_secretkey = "file-sk"\n'
+    )
     monkeypatch.setenv("FACEHARNESS_TOKEN", "env-token")
     creds = load_credentials(cfg)
     assert (creds.token, creds.jd_appkey, creds.jd_secretkey) == ("env-token", "file-ak", "file-sk")

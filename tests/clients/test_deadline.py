@@ -60,7 +60,10 @@ def test_a_hang_is_a_timeout_not_a_deadline():
 
 def test_match_client_turns_a_drip_into_one_line_transport_failure(drip):
     started = time.monotonic()
-    with FaceMatchClient(drip.url, token="t", timeout=1.5) as client, pytest.raises(TransportFailure) as caught:
+    with (
+        FaceMatchClient(drip.url, token="t", timeout=1.5) as client,
+        pytest.raises(TransportFailure) as caught,
+    ):
         client.live_code()
     assert time.monotonic() - started < 3.0
     text = str(caught.value)
@@ -122,7 +125,10 @@ def test_an_endless_body_is_cut_off_at_the_size_cap_not_read_into_memory():
 
 def test_requests_session_reuses_its_connection_after_a_deadline():
     """The connection a deadline shut is not handed to the next request."""
-    with HostileTarget(("drip", "ok"), drip_interval=DRIP_S) as target, deadline_session() as session:
+    with (
+        HostileTarget(("drip", "ok"), drip_interval=DRIP_S) as target,
+        deadline_session() as session,
+    ):
         with pytest.raises(requests.RequestException):
             session.post(target.url + "/x", json={}, timeout=1)
         assert session.post(target.url + "/x", json={}, timeout=2).content == BODY
@@ -133,6 +139,7 @@ def test_a_shorter_deadline_fires_on_time_behind_a_longer_one():
     import threading
 
     with HostileTarget(("drip",), drip_interval=0.2) as target:  # only the watchdog ends a drip
+
         def long_request() -> None:
             with deadline_session() as session, pytest.raises(requests.RequestException):
                 session.post(target.url + "/x", json={}, timeout=3)

@@ -17,8 +17,23 @@ from .conftest import conform, explain
 @pytest.mark.slow
 def test_conform_on_a_broken_emulator_then_replay_the_finding(tmp_path):
     out = tmp_path / "run"
-    r = run_cli("conform", "--target", "emulator", "--api", "jd", "--break", "accept-bad-sign", "--phases", "examples",
-            "--examples", "2", "--seed", "1", "--out", str(out))
+    r = run_cli(
+        "conform",
+        "--target",
+        "emulator",
+        "--api",
+        "jd",
+        "--break",
+        "accept-bad-sign",
+        "--phases",
+        "examples",
+        "--examples",
+        "2",
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 1, r.stdout + r.stderr
     assert "auth-wrong-sign" in r.stdout and "faceCompareNew" in r.stdout and "FAIL" in r.stdout
     assert (out / "junit.xml").is_file() and json.loads((out / "findings.json").read_text())
@@ -31,13 +46,23 @@ def test_conform_on_a_broken_emulator_then_replay_the_finding(tmp_path):
 
 @pytest.mark.slow
 def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path, monkeypatch):
-    demo = {"FACEHARNESS_TOKEN": DEMO.token, "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
-            "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey}
+    demo = {
+        "FACEHARNESS_TOKEN": DEMO.token,
+        "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
+        "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey,
+    }
     for name, value in demo.items():  # a URL target takes credentials from the environment only
         monkeypatch.setenv(name, value)
     broken = conformance_emulator("thresholds-out-of-order")
-    result = conform(broken, tmp_path, api="jd", seed=5, examples=2, phases=("examples",),
-                     emulator_breaks=("thresholds-out-of-order",))
+    result = conform(
+        broken,
+        tmp_path,
+        api="jd",
+        seed=5,
+        examples=2,
+        phases=("examples",),
+        emulator_breaks=("thresholds-out-of-order",),
+    )
     finding = next((f for f in result.findings if f.rule_id == "FH-J06"), None)
     assert finding is not None, explain(result)
     path = Path(finding.reproduce.split(" ", 2)[2])
@@ -52,12 +77,19 @@ def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path,
 CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
 
 
-@pytest.mark.parametrize(("args", "text"), [
-    (["--api", "both"], "--api 'both': expected match, jd or all"),
-    (["--target", "http://127.0.0.1:9", "--break", "accept-bad-sign"], "--break works with --target emulator only"),
-    (["--target", "http://127.0.0.1:9"], "is unreachable"),
-    (["--phases", "stateful"], "--phases"),
-], ids=["unknown-api", "break-with-url", "unreachable-target", "unknown-phase"])
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["--api", "both"], "--api 'both': expected match, jd or all"),
+        (
+            ["--target", "http://127.0.0.1:9", "--break", "accept-bad-sign"],
+            "--break works with --target emulator only",
+        ),
+        (["--target", "http://127.0.0.1:9"], "is unreachable"),
+        (["--phases", "stateful"], "--phases"),
+    ],
+    ids=["unknown-api", "break-with-url", "unreachable-target", "unknown-phase"],
+)
 def test_conform_bad_input_is_one_line_and_exit_2(tmp_path, cli, args, text):
     one_line_error(cli("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
 

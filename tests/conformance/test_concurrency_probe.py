@@ -32,19 +32,42 @@ class SlowEngine(FastEngine):
         return super().template(image_bytes)
 
 
-def probe(url: str, contract: Any, *, is_emulator: bool = True, may_burst: bool = True,
-          ) -> tuple[CheckFailed | None, RunTracker]:
+def probe(
+    url: str,
+    contract: Any,
+    *,
+    is_emulator: bool = True,
+    may_burst: bool = True,
+) -> tuple[CheckFailed | None, RunTracker]:
     """Run FH-L12 alone, as a conformance run's probe phase does; the answer rules' failures on
     the burst's answers are findings too, so they come back first when there are any."""
-    schema = load_schema(contract.spec("jd").raw, base_url=url, seed=0, examples=1, max_rps=None,
-                         request_timeout_s=30)
+    schema = load_schema(
+        contract.spec("jd").raw,
+        base_url=url,
+        seed=0,
+        examples=1,
+        max_rps=None,
+        request_timeout_s=30,
+    )
     tracker = RunTracker(contract, budget=100)
-    session = Session(contract=contract, api="jd", creds=DEMO, tracker=tracker, pool=PayloadPool(contract),
-                      is_emulator=is_emulator, target=url, identity=None, raw_schema=schema.raw_schema, timeout_s=30)
+    session = Session(
+        contract=contract,
+        api="jd",
+        creds=DEMO,
+        tracker=tracker,
+        pool=PayloadPool(contract),
+        is_emulator=is_emulator,
+        target=url,
+        identity=None,
+        raw_schema=schema.raw_schema,
+        timeout_s=30,
+    )
     register(session)
     try:
         install(session, schema)
-        ctx = ProbeContext(session=session, schema=schema, options=ProbeOptions(may_burst=may_burst))
+        ctx = ProbeContext(
+            session=session, schema=schema, options=ProbeOptions(may_burst=may_burst)
+        )
         try:
             RULES.get("FH-L12").fn(ctx)
         except CheckFailed as failed:
@@ -56,6 +79,7 @@ def probe(url: str, contract: Any, *, is_emulator: bool = True, may_burst: bool 
 
 def _limited_to(rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[bytes], bytes]:
     """Rewrite the JSON answers that carry business 43010, leave every other answer as it is."""
+
     def apply(body: bytes) -> bytes:
         try:
             data = json.loads(body)
@@ -65,6 +89,7 @@ def _limited_to(rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable
         if isinstance(result, dict) and result.get("code") == 43010:
             return json.dumps(rewrite(data)).encode()
         return body
+
     return apply
 
 
@@ -73,11 +98,17 @@ def _as_invalid_parameter(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _at_the_gateway(data: dict[str, Any]) -> dict[str, Any]:
-    return {"code": "43010", "charge": False, "remainTimes": data.get("remainTimes"), "msg": "流量受限"}
+    return {
+        "code": "43010",
+        "charge": False,
+        "remainTimes": data.get("remainTimes"),
+        "msg": "流量受限",
+    }
 
 
 def rewriting(app: Any, rewrite: Callable[[bytes], bytes]) -> Any:
     """An ASGI wrapper that rewrites complete answer bodies (the emulator's admin API passes through)."""
+
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
             await app(scope, receive, send)
@@ -94,16 +125,21 @@ def rewriting(app: Any, rewrite: Callable[[bytes], bytes]) -> Any:
                 return
             body = rewrite(b"".join(chunks))
             headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-            await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send(
+                {**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
+            )
             await send({"type": "http.response.body", "body": body})
 
         await app(scope, receive, capture)
+
     return wrapped
 
 
 @contextmanager
 def slow_emulator(contract: Any, rewrite: Callable[[bytes], bytes] | None = None) -> Iterator[str]:
-    app = create_app(build_settings(engine="dlib", **emulator_settings()), contract=contract, engine=SlowEngine())
+    app = create_app(
+        build_settings(engine="dlib", **emulator_settings()), contract=contract, engine=SlowEngine()
+    )
     with EmulatorServer(rewriting(app, rewrite) if rewrite else app) as url:
         yield url
 
@@ -112,16 +148,22 @@ def test_the_emulator_answers_its_limit_with_43010_and_the_probe_passes(contract
     with slow_emulator(contract) as url:
         failed, tracker = probe(url, contract)
         assert failed is None, failed.message
-        assert tracker.codes["jd:business:43010"] > 0, tracker.codes   # the limit was reached and observed
+        assert tracker.codes["jd:business:43010"] > 0, (
+            tracker.codes
+        )  # the limit was reached and observed
         assert tracker.requests <= 1 + 3 * 6
         throttle = httpx.get(url + "/_emulator/config").json()["throttle"]
-        assert not throttle.get("max_concurrency"), throttle          # the probe's limit is taken back
+        assert not throttle.get("max_concurrency"), throttle  # the probe's limit is taken back
 
 
-@pytest.mark.parametrize(("rewrite", "received"), [
-    (_as_invalid_parameter, "business code 100 (invalid parameter)"),
-    (_at_the_gateway, "gateway code 43010"),
-], ids=["refused-as-invalid-parameter", "43010-at-the-gateway"])
+@pytest.mark.parametrize(
+    ("rewrite", "received"),
+    [
+        (_as_invalid_parameter, "business code 100 (invalid parameter)"),
+        (_at_the_gateway, "gateway code 43010"),
+    ],
+    ids=["refused-as-invalid-parameter", "43010-at-the-gateway"],
+)
 def test_a_limit_answered_otherwise_than_the_code_table_is_a_finding(contract, rewrite, received):
     with slow_emulator(contract, _limited_to(rewrite)) as url:
         failed, _ = probe(url, contract)
@@ -132,7 +174,9 @@ def test_a_limit_answered_otherwise_than_the_code_table_is_a_finding(contract, r
 def test_without_a_limit_nothing_is_a_finding(emulator, contract):
     """The fast engine answers one comparison at a time: no limit is ever reached, and none is required."""
     failed, tracker = probe(emulator(**emulator_settings()), contract)
-    assert failed is None and tracker.codes["jd:business:43010"] == 0 and tracker.requests == 1 + 3 * 6
+    assert (
+        failed is None and tracker.codes["jd:business:43010"] == 0 and tracker.requests == 1 + 3 * 6
+    )
 
 
 def test_a_live_target_is_burst_only_when_the_run_allows_bursts(emulator, contract):
@@ -140,4 +184,4 @@ def test_a_live_target_is_burst_only_when_the_run_allows_bursts(emulator, contra
     _, held = probe(url, contract, is_emulator=False, may_burst=False)
     assert held.requests == 0
     failed, burst = probe(url, contract, is_emulator=False, may_burst=True)
-    assert failed is None and burst.requests == 1 + 6           # one round against a live target
+    assert failed is None and burst.requests == 1 + 6  # one round against a live target

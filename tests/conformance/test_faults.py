@@ -20,17 +20,32 @@ def _answered(result, operation):
     return [f for f in result.findings if f.check == "answered" and f.operation == operation]
 
 
-@pytest.mark.parametrize(("fault", "kind"), [("reset", "cut-off body"), ("chunked", "cut-off body")])
+@pytest.mark.parametrize(
+    ("fault", "kind"), [("reset", "cut-off body"), ("chunked", "cut-off body")]
+)
 def test_a_dropped_answer_is_one_finding_and_the_run_goes_on(emulator, tmp_path, fault, kind):
     url = emulator(faults=(f"liveCode={fault}:1.0",), **emulator_settings())
-    result = conform(url, tmp_path, api="match", seed=3, examples=2, phases=("examples", "coverage"),
-                     request_timeout_s=5.0)
+    result = conform(
+        url,
+        tmp_path,
+        api="match",
+        seed=3,
+        examples=2,
+        phases=("examples", "coverage"),
+        request_timeout_s=5.0,
+    )
     assert result.status == "fail", result.error
     found = _answered(result, "liveCode")
-    assert len(found) == 1, explain(result)  # one per operation and kind, however many requests it hit
+    assert len(found) == 1, explain(
+        result
+    )  # one per operation and kind, however many requests it hit
     finding = found[0]
     assert finding.message.startswith(f"no answer: {kind}, ") and finding.severity == "high"
-    assert "\n" not in finding.message and finding.response is None and finding.request["path"].endswith("/validateData")
+    assert (
+        "\n" not in finding.message
+        and finding.response is None
+        and finding.request["path"].endswith("/validateData")
+    )
     assert finding.count >= 2  # the engine's request and the probes' requests merged
     replay = Path(finding.reproduce.removeprefix("faceharness replay "))
     stored = json.loads(replay.read_text(encoding="utf-8"))
@@ -45,21 +60,38 @@ def test_a_dropped_answer_is_one_finding_and_the_run_goes_on(emulator, tmp_path,
 
 def test_a_hang_ends_by_the_client_timeout_as_a_finding(emulator, tmp_path):
     url = emulator(faults=("asyncResult=hang:1.0",), **emulator_settings())
-    result = conform(url, tmp_path, api="match", seed=3, examples=1, phases=("examples",), request_timeout_s=1.0)
+    result = conform(
+        url, tmp_path, api="match", seed=3, examples=1, phases=("examples",), request_timeout_s=1.0
+    )
     assert result.status == "fail"
     found = _answered(result, "asyncResult")
-    assert [f.message.split(" | ")[0] for f in found] == ["no answer: timeout, nothing within the 1 s client timeout"]
+    assert [f.message.split(" | ")[0] for f in found] == [
+        "no answer: timeout, nothing within the 1 s client timeout"
+    ]
     assert result.metrics["request_timeout_s"] == 1.0
     assert result.metrics["codes"]["no answer:timeout"] == found[0].count
 
 
 @pytest.mark.slow
-def test_replaying_a_dropped_answer_tells_whether_it_is_still_dropped(emulator, tmp_path, monkeypatch):
-    for name, value in {"FACEHARNESS_TOKEN": DEMO.token, "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
-                        "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey}.items():
+def test_replaying_a_dropped_answer_tells_whether_it_is_still_dropped(
+    emulator, tmp_path, monkeypatch
+):
+    for name, value in {
+        "FACEHARNESS_TOKEN": DEMO.token,
+        "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
+        "FACEHARNESS_JD_SECRETKEY": DEMO.jd_secretkey,
+    }.items():
         monkeypatch.setenv(name, value)  # a URL target takes credentials from the environment only
     faulty = emulator(faults=("liveCode=chunked:1.0",), **emulator_settings())
-    result = conform(faulty, tmp_path, api="match", seed=3, examples=1, phases=("examples",), request_timeout_s=5.0)
+    result = conform(
+        faulty,
+        tmp_path,
+        api="match",
+        seed=3,
+        examples=1,
+        phases=("examples",),
+        request_timeout_s=5.0,
+    )
     path = Path(_answered(result, "liveCode")[0].reproduce.removeprefix("faceharness replay "))
     still = replay_finding(path, target=faulty)
     assert still.still_failing and still.detail.startswith("no answer: cut-off body"), still.detail
@@ -68,25 +100,52 @@ def test_replaying_a_dropped_answer_tells_whether_it_is_still_dropped(emulator, 
     assert not fixed.still_failing and fixed.detail == "answered now: HTTP 200"
 
 
-@pytest.mark.parametrize(("exc", "kind"), [
-    (requests.ReadTimeout(ReadTimeoutError(None, "/x", "Read timed out. (read timeout=2.0)")), "timeout"),
-    (requests.exceptions.ChunkedEncodingError(ProtocolError("Response ended prematurely")), "cut-off body"),
-    (requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))), "reset"),
-    (requests.ConnectionError("Failed to establish a new connection: [Errno 111] Connection refused"), "connection"),
-], ids=["timeout", "cut-off", "reset", "refused"])
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (
+            requests.ReadTimeout(
+                ReadTimeoutError(None, "/x", "Read timed out. (read timeout=2.0)")
+            ),
+            "timeout",
+        ),
+        (
+            requests.exceptions.ChunkedEncodingError(ProtocolError("Response ended prematurely")),
+            "cut-off body",
+        ),
+        (
+            requests.ConnectionError(
+                ProtocolError("Connection aborted.", ConnectionResetError(104, "reset"))
+            ),
+            "reset",
+        ),
+        (
+            requests.ConnectionError(
+                "Failed to establish a new connection: [Errno 111] Connection refused"
+            ),
+            "connection",
+        ),
+    ],
+    ids=["timeout", "cut-off", "reset", "refused"],
+)
 def test_transport_errors_are_named_by_what_the_client_saw(exc, kind):
     assert no_answer_kind(exc) == kind
 
 
 @pytest.mark.slow
 def test_replaying_a_probe_finding_against_a_target_that_hangs_is_a_one_line_target_error(
-        conformance_emulator, emulator, tmp_path, monkeypatch):
+    conformance_emulator, emulator, tmp_path, monkeypatch
+):
     from harness.errors import TargetError
 
-    monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO.jd_appkey)  # a URL target: credentials from the environment
+    monkeypatch.setenv(
+        "FACEHARNESS_JD_APPKEY", DEMO.jd_appkey
+    )  # a URL target: credentials from the environment
     monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO.jd_secretkey)
     broken = conformance_emulator("accept-bad-sign")
-    result = conform(broken, tmp_path, api="jd", seed=1, examples=1, phases=("examples",), request_timeout_s=1.0)
+    result = conform(
+        broken, tmp_path, api="jd", seed=1, examples=1, phases=("examples",), request_timeout_s=1.0
+    )
     probe = next(f for f in result.findings if f.check == "auth-wrong-sign")
     path = Path(probe.reproduce.removeprefix("faceharness replay "))
     hanging = emulator(faults=("faceCompareNew=hang:1.0",), **emulator_settings())

@@ -26,28 +26,44 @@ def _errata(out) -> dict[str, dict]:
 
 def test_required_reading_turns_the_mismatch_into_findings(emulator, tmp_path):
     url = emulator(readings={"E-011": "alternative"}, **emulator_settings())
-    result = conform(url, tmp_path, api="match", seed=3, examples=4, required_readings={"E-011": "default"})
+    result = conform(
+        url, tmp_path, api="match", seed=3, examples=4, required_readings={"E-011": "default"}
+    )
     named = [f for f in result.findings if f.rule_id == "FH-M02"]
-    assert named and all(f.basis == "reading" and f.erratum == "E-011" for f in named), explain(result)
+    assert named and all(f.basis == "reading" and f.erratum == "E-011" for f in named), explain(
+        result
+    )
     assert _errata(tmp_path)["E-011"]["required"] == "default"
 
 
 def test_seed_break_is_still_a_finding_under_the_alternative_reading(emulator, tmp_path):
-    url = emulator(readings={"E-011": "alternative"}, breaks=("score-as-number",), **emulator_settings())
-    result = conform(url, tmp_path, api="match", seed=7, examples=2, phases=("examples",),
-                     emulator_breaks=("score-as-number",))
+    url = emulator(
+        readings={"E-011": "alternative"}, breaks=("score-as-number",), **emulator_settings()
+    )
+    result = conform(
+        url,
+        tmp_path,
+        api="match",
+        seed=7,
+        examples=2,
+        phases=("examples",),
+        emulator_breaks=("score-as-number",),
+    )
     named = {f.rule_id or f.check: f for f in result.findings}
     assert "FH-M03" in named and named["FH-M03"].basis == "seed", explain(result)
     # one defect, one finding: the schema failure on data.result.score is merged into FH-M03
-    assert not any(f.check == "response_schema_conformance" and "score" in f.message for f in result.findings), \
-        explain(result)
+    assert not any(
+        f.check == "response_schema_conformance" and "score" in f.message for f in result.findings
+    ), explain(result)
 
 
 def test_policy_readings_table_is_checked_and_names_are_accepted():
     from harness.errors import ConfigError
     from harness.gate import parse_policy
 
-    policy = parse_policy({"readings": {"E-011": "comparison-ran", "E-014": "default"}}, "gate.toml")
+    policy = parse_policy(
+        {"readings": {"E-011": "comparison-ran", "E-014": "default"}}, "gate.toml"
+    )
     assert policy.readings == {"E-011": "alternative", "E-014": "default"}
     with pytest.raises(ConfigError, match="E-001: not an ambiguous erratum"):
         parse_policy({"readings": {"E-001": "default"}}, "gate.toml")
@@ -66,25 +82,35 @@ def test_report_shows_the_readings_table(contract, tmp_path):
     log.observe("E-011", "alternative", "match: Received: score='35', success='true'")
     log.observe("E-011", "default")
     now = datetime.now(UTC)
-    summary = build_summary(target="t", started_at=now, finished_at=now, suites=[], errata=log.errata(contract))
+    summary = build_summary(
+        target="t", started_at=now, finished_at=now, suites=[], errata=log.errata(contract)
+    )
     html = render_html(summary)
     assert "Readings of the documents on this target" in html
-    row = html[html.index("<code>E-011</code>"):]
-    row = row[:row.index("</tr>")]
-    assert "mixed" in row and "score=&#39;35&#39;" in row and ">default<" in row   # required: default
-    assert "<code>E-001</code>" not in html[html.index('id="readings"'):html.index('id="errata"')]
+    row = html[html.index("<code>E-011</code>") :]
+    row = row[: row.index("</tr>")]
+    assert (
+        "mixed" in row and "score=&#39;35&#39;" in row and ">default<" in row
+    )  # required: default
+    assert "<code>E-001</code>" not in html[html.index('id="readings"') : html.index('id="errata"')]
 
 
 def test_emulate_reading_option_is_checked():
     from harness.emulator import build_settings, parse_readings_option
     from harness.errors import ConfigError
 
-    settings = build_settings(readings=parse_readings_option(["E-011=comparison-ran", "E-039=alternative"]))
-    assert settings.alternative("E-011") and settings.alternative("E-039") and not settings.alternative("E-012")
+    settings = build_settings(
+        readings=parse_readings_option(["E-011=comparison-ran", "E-039=alternative"])
+    )
+    assert (
+        settings.alternative("E-011")
+        and settings.alternative("E-039")
+        and not settings.alternative("E-012")
+    )
     with pytest.raises(ConfigError, match="expected ERRATUM=default"):
         parse_readings_option(["E-011"])
     with pytest.raises(ConfigError, match="the emulator serves"):
-        build_settings(readings={"E-001": "alternative"})   # a single decision, no reading to serve
+        build_settings(readings={"E-001": "alternative"})  # a single decision, no reading to serve
 
 
 @pytest.mark.slow
@@ -93,19 +119,39 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
     from fixtures.cli import run_cli as run
 
     out = tmp_path / "run"
-    r = run("conform", "--target", "emulator", "--api", "match", "--examples", "3", "--seed", "2",
-            "--reading", "E-011=alternative", "--out", str(out))
+    r = run(
+        "conform",
+        "--target",
+        "emulator",
+        "--api",
+        "match",
+        "--examples",
+        "3",
+        "--seed",
+        "2",
+        "--reading",
+        "E-011=alternative",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("reading E-011"))
     assert "alternative (comparison-ran)" in line, r.stdout
     assert _errata(out)["E-011"]["observed"] == "alternative"
 
 
-@pytest.mark.parametrize(("args", "text"), [
-    (["--target", "http://127.0.0.1:9", "--reading", "E-011=alternative"], "--reading works with --target emulator only"),
-    (["--reading", "E-001=alternative"], "the emulator serves E-006, E-008, E-011, E-012"),
-    (["--codes", "missing.yaml"], "--codes missing.yaml: no such file"),
-], ids=["reading-with-url", "reading-not-served", "codes-missing"])
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (
+            ["--target", "http://127.0.0.1:9", "--reading", "E-011=alternative"],
+            "--reading works with --target emulator only",
+        ),
+        (["--reading", "E-001=alternative"], "the emulator serves E-006, E-008, E-011, E-012"),
+        (["--codes", "missing.yaml"], "--codes missing.yaml: no such file"),
+    ],
+    ids=["reading-with-url", "reading-not-served", "codes-missing"],
+)
 def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
     from fixtures.cli import one_line_error
     from fixtures.cli import run_cli as run
@@ -115,10 +161,14 @@ def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
     one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
 
 
-@pytest.mark.parametrize(("mode", "rule_id"), [("missing-traceno", "FH-M01"), ("score-out-of-range", "FH-M04")])
+@pytest.mark.parametrize(
+    ("mode", "rule_id"), [("missing-traceno", "FH-M01"), ("score-out-of-range", "FH-M04")]
+)
 def test_one_defect_is_one_finding_under_its_named_rule(emulator, tmp_path, mode, rule_id):
     """Issue 17.10: the schema failure at a field a named rule owns is merged into that rule's finding."""
     url = emulator(breaks=(mode,), **emulator_settings())
     result = conform(url, tmp_path, api="match", seed=7, examples=3, emulator_breaks=(mode,))
-    checks = {f.rule_id or f.check for f in result.findings}   # one finding per operation, all this rule's
+    checks = {
+        f.rule_id or f.check for f in result.findings
+    }  # one finding per operation, all this rule's
     assert checks == {rule_id}, explain(result)

@@ -16,15 +16,43 @@ import pytest
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.contract import ReadingLog
 
-MATCH_OK = {"errcode": 0, "errmsg": "SUCCESS",
-            "data": {"status": "SUCCESS", "traceNo": "17000000000000001", "result": {"success": "true", "score": "99"}}}
+MATCH_OK = {
+    "errcode": 0,
+    "errmsg": "SUCCESS",
+    "data": {
+        "status": "SUCCESS",
+        "traceNo": "17000000000000001",
+        "result": {"success": "true", "score": "99"},
+    },
+}
 MATCH_ERR = {"errcode": 40004, "errmsg": "参数不合法: image: required"}
-JD_RESULT = {"code": 0, "msg": "success", "result": True, "score": 0.93, "similarity": 93,
-             "threshold": {"e4": 1.1477, "e5": 1.092, "e6": 1.0403, "e7": 0.9829},
-             "hacknessVo": {}, "serialNo": "s-1", "timestamp": 0}
-JD_BELOW = {**JD_RESULT, "code": 1155, "result": False, "score": 0.7060586, "similarity": 57,
-            "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false"}
-JD_OK = {"code": "10000", "charge": False, "remainTimes": 41, "remainSeconds": -1, "msg": "查询成功", "result": JD_RESULT}
+JD_RESULT = {
+    "code": 0,
+    "msg": "success",
+    "result": True,
+    "score": 0.93,
+    "similarity": 93,
+    "threshold": {"e4": 1.1477, "e5": 1.092, "e6": 1.0403, "e7": 0.9829},
+    "hacknessVo": {},
+    "serialNo": "s-1",
+    "timestamp": 0,
+}
+JD_BELOW = {
+    **JD_RESULT,
+    "code": 1155,
+    "result": False,
+    "score": 0.7060586,
+    "similarity": 57,
+    "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false",
+}
+JD_OK = {
+    "code": "10000",
+    "charge": False,
+    "remainTimes": 41,
+    "remainSeconds": -1,
+    "msg": "查询成功",
+    "result": JD_RESULT,
+}
 
 
 def jd(result: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
@@ -35,7 +63,9 @@ def jd(result: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
     return body
 
 
-def match(result: dict[str, Any] | None = None, data: dict[str, Any] | None = None, **top: Any) -> dict[str, Any]:
+def match(
+    result: dict[str, Any] | None = None, data: dict[str, Any] | None = None, **top: Any
+) -> dict[str, Any]:
     body = copy.deepcopy(MATCH_OK)
     if data is not None:
         body["data"] = {**body["data"], **data}
@@ -54,54 +84,223 @@ def _ts() -> int:
 # rule id -> (api, operation, conforming answer, violating answer, request body, facts ok, facts bad)
 CASES: dict[str, tuple[Any, ...]] = {
     "FH-M01": ("match", "match", MATCH_OK, match(data={"traceNo": ""}), {}, Facts(), Facts()),
-    "FH-M02": ("match", "match", match({"success": "false", "score": "79"}), match({"success": "false", "score": "85"}),
-               {}, Facts(), Facts()),
-    "FH-M03": ("match", "match", MATCH_OK, match({"success": "true", "score": 99}), {}, Facts(), Facts()),
-    "FH-M04": ("match", "match", MATCH_OK, match({"success": "true", "score": "101"}), {}, Facts(), Facts()),
+    "FH-M02": (
+        "match",
+        "match",
+        match({"success": "false", "score": "79"}),
+        match({"success": "false", "score": "85"}),
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-M03": (
+        "match",
+        "match",
+        MATCH_OK,
+        match({"success": "true", "score": 99}),
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-M04": (
+        "match",
+        "match",
+        MATCH_OK,
+        match({"success": "true", "score": "101"}),
+        {},
+        Facts(),
+        Facts(),
+    ),
     "FH-M05": ("match", "match", MATCH_OK, MATCH_OK, {}, Facts(), Facts(trace_seen=True)),
-    "FH-J01": ("jd", "faceCompareNew", JD_OK, {"code": "10000", "msg": "查询成功"}, {}, Facts(), Facts()),
-    "FH-J02": ("jd", "faceCompareNew", {"code": "10047", "msg": "sign签名无效"}, {"code": "19999", "msg": "?"},
-               {}, Facts(), Facts()),
-    "FH-J04": ("jd", "faceCompareNew", jd({"code": 100, "msg": "参数不合法 :x"}), jd({"code": 9999, "msg": "?"}),
-               {}, Facts(), Facts()),
-    "FH-J06": ("jd", "faceCompareNew", JD_OK, jd({"threshold": {"e4": 0.98, "e5": 1.04, "e6": 1.09, "e7": 1.14}}),
-               {}, Facts(), Facts()),
-    "FH-J07": ("jd", "faceCompareNew", jd(JD_BELOW), jd({**JD_BELOW, "code": 0, "msg": "success"}),
-               {}, Facts(), Facts()),
+    "FH-J01": (
+        "jd",
+        "faceCompareNew",
+        JD_OK,
+        {"code": "10000", "msg": "查询成功"},
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-J02": (
+        "jd",
+        "faceCompareNew",
+        {"code": "10047", "msg": "sign签名无效"},
+        {"code": "19999", "msg": "?"},
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-J04": (
+        "jd",
+        "faceCompareNew",
+        jd({"code": 100, "msg": "参数不合法 :x"}),
+        jd({"code": 9999, "msg": "?"}),
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-J06": (
+        "jd",
+        "faceCompareNew",
+        JD_OK,
+        jd({"threshold": {"e4": 0.98, "e5": 1.04, "e6": 1.09, "e7": 1.14}}),
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-J07": (
+        "jd",
+        "faceCompareNew",
+        jd(JD_BELOW),
+        jd({**JD_BELOW, "code": 0, "msg": "success"}),
+        {},
+        Facts(),
+        Facts(),
+    ),
     "FH-J08": ("jd", "faceCompareNew", JD_OK, jd({"score": 1.7}), {}, Facts(), Facts()),
     "FH-J09": ("jd", "faceCompareNew", JD_OK, jd({"similarity": 193}), {}, Facts(), Facts()),
-    "FH-J10": ("jd", "faceCompareNew", JD_OK, JD_OK, {}, Facts(), Facts(similarity_conflict=(0.5, 99))),
-    "FH-J12": ("jd", "faceCompareNew", JD_OK, JD_OK, {}, Facts(remain_before=42), Facts(remain_before=41)),
-    "FH-J13": ("jd", "faceCompareNew", jd({"timestamp": _ts()}), jd({"timestamp": _ts() // 1000}),
-               {}, Facts(), Facts()),
+    "FH-J10": (
+        "jd",
+        "faceCompareNew",
+        JD_OK,
+        JD_OK,
+        {},
+        Facts(),
+        Facts(similarity_conflict=(0.5, 99)),
+    ),
+    "FH-J12": (
+        "jd",
+        "faceCompareNew",
+        JD_OK,
+        JD_OK,
+        {},
+        Facts(remain_before=42),
+        Facts(remain_before=41),
+    ),
+    "FH-J13": (
+        "jd",
+        "faceCompareNew",
+        jd({"timestamp": _ts()}),
+        jd({"timestamp": _ts() // 1000}),
+        {},
+        Facts(),
+        Facts(),
+    ),
 }
 
 
 # rule id -> (api, operation, erratum, answer following the default reading, one following an alternative,
 #             request body, facts)
 READINGS: dict[str, tuple[Any, ...]] = {
-    "FH-M01": ("match", "match", "E-039", {"errcode": 40022, "errmsg": "公安库无此身份"},   # a business failure refused
-               match(data={"status": "FAIL", "result": None}), {}, Facts()),
-    "FH-M08": ("match", "match", "E-006", MATCH_OK, {k: v for k, v in MATCH_OK.items() if k != "errmsg"}, {}, Facts()),
-    "FH-M02": ("match", "match", "E-011", match({"success": "false", "score": "35"}),
-               match({"success": "true", "score": "35"}), {}, Facts()),
-    "FH-M06": ("match", "match", "E-014", MATCH_ERR, {"errcode": 49999, "errmsg": "x"}, {}, Facts()),
-    "FH-M07": ("match", "match", "E-014", MATCH_ERR, {"errcode": 40004, "errmsg": "bad input"}, {}, Facts()),
-    "FH-J03": ("jd", "faceCompareNew", "E-040", {"code": "10047", "msg": "sign签名无效"},
-               {"code": "10047", "msg": "bad sign"}, {}, Facts()),
-    "FH-J05": ("jd", "faceCompareNew", "E-027", jd(JD_BELOW), jd({**JD_BELOW, "msg": "success"}), {}, Facts()),
-    "FH-J11": ("jd", "faceCompareNew", "E-041", JD_OK, jd({"serialNo": "98a39e53-84d4-448e-9081-29f64a6cd984"}),
-               {"serialNo": "s-1"}, Facts()),
-    "FH-J12": ("jd", "faceCompareNew", "E-028", JD_OK, jd(remainTimes=38), {}, Facts(remain_before=42)),
-    "FH-J14": ("jd", "faceCompareNew", "E-023", {"code": "10047", "charge": False, "msg": "sign签名无效"},
-               {"code": "10047", "charge": False, "msg": "sign签名无效", "result": None}, {}, Facts()),
+    "FH-M01": (
+        "match",
+        "match",
+        "E-039",
+        {"errcode": 40022, "errmsg": "公安库无此身份"},  # a business failure refused
+        match(data={"status": "FAIL", "result": None}),
+        {},
+        Facts(),
+    ),
+    "FH-M08": (
+        "match",
+        "match",
+        "E-006",
+        MATCH_OK,
+        {k: v for k, v in MATCH_OK.items() if k != "errmsg"},
+        {},
+        Facts(),
+    ),
+    "FH-M02": (
+        "match",
+        "match",
+        "E-011",
+        match({"success": "false", "score": "35"}),
+        match({"success": "true", "score": "35"}),
+        {},
+        Facts(),
+    ),
+    "FH-M06": (
+        "match",
+        "match",
+        "E-014",
+        MATCH_ERR,
+        {"errcode": 49999, "errmsg": "x"},
+        {},
+        Facts(),
+    ),
+    "FH-M07": (
+        "match",
+        "match",
+        "E-014",
+        MATCH_ERR,
+        {"errcode": 40004, "errmsg": "bad input"},
+        {},
+        Facts(),
+    ),
+    "FH-J03": (
+        "jd",
+        "faceCompareNew",
+        "E-040",
+        {"code": "10047", "msg": "sign签名无效"},
+        {"code": "10047", "msg": "bad sign"},
+        {},
+        Facts(),
+    ),
+    "FH-J05": (
+        "jd",
+        "faceCompareNew",
+        "E-027",
+        jd(JD_BELOW),
+        jd({**JD_BELOW, "msg": "success"}),
+        {},
+        Facts(),
+    ),
+    "FH-J11": (
+        "jd",
+        "faceCompareNew",
+        "E-041",
+        JD_OK,
+        jd({"serialNo": "98a39e53-84d4-448e-9081-29f64a6cd984"}),
+        {"serialNo": "s-1"},
+        Facts(),
+    ),
+    "FH-J12": (
+        "jd",
+        "faceCompareNew",
+        "E-028",
+        JD_OK,
+        jd(remainTimes=38),
+        {},
+        Facts(remain_before=42),
+    ),
+    "FH-J14": (
+        "jd",
+        "faceCompareNew",
+        "E-023",
+        {"code": "10047", "charge": False, "msg": "sign签名无效"},
+        {"code": "10047", "charge": False, "msg": "sign签名无效", "result": None},
+        {},
+        Facts(),
+    ),
 }
 
 
-def judge(contract: Any, rule_id: str, api: str, operation: str, body: Any, request: Any, facts: Facts,
-          readings: ReadingLog | None = None) -> None:
-    ctx = RuleContext(contract=contract, api=api, operation=operation, facts=facts, readings=readings)
-    RULES.get(rule_id).fn(ctx, httpx.Response(200, json=body), SimpleNamespace(body=request, query={}))
+def judge(
+    contract: Any,
+    rule_id: str,
+    api: str,
+    operation: str,
+    body: Any,
+    request: Any,
+    facts: Facts,
+    readings: ReadingLog | None = None,
+) -> None:
+    ctx = RuleContext(
+        contract=contract, api=api, operation=operation, facts=facts, readings=readings
+    )
+    RULES.get(rule_id).fn(
+        ctx, httpx.Response(200, json=body), SimpleNamespace(body=request, query={})
+    )
 
 
 def test_every_rule_has_a_case():
@@ -126,14 +325,22 @@ def test_reading_rules_observe_instead_of_failing(contract, rule_id):
     log = ReadingLog()
     judge(contract, rule_id, api, operation, default, request, facts, log)
     assert log.observed(erratum) == "default"
-    judge(contract, rule_id, api, operation, alternative, request, facts, log)  # no CheckFailed: not a defect
+    judge(
+        contract, rule_id, api, operation, alternative, request, facts, log
+    )  # no CheckFailed: not a defect
     assert log.observed(erratum) == "mixed"
     assert log.evidence(erratum)["counts"] == {"default": 1, "alternative": 1}
     assert "Received" in log.evidence(erratum)["example"]
-    required = ReadingLog({erratum: "default"})  # a team requiring the default reading gets a finding
+    required = ReadingLog(
+        {erratum: "default"}
+    )  # a team requiring the default reading gets a finding
     with pytest.raises(CheckFailed) as failed:
         judge(contract, rule_id, api, operation, alternative, request, facts, required)
-    assert failed.value.basis == "reading" and failed.value.erratum == erratum and failed.value.rule_id == rule_id
+    assert (
+        failed.value.basis == "reading"
+        and failed.value.erratum == erratum
+        and failed.value.rule_id == rule_id
+    )
     wants_alternative = ReadingLog({erratum: "alternative"})
     with pytest.raises(CheckFailed):
         judge(contract, rule_id, api, operation, default, request, facts, wants_alternative)
@@ -142,10 +349,30 @@ def test_reading_rules_observe_instead_of_failing(contract, rule_id):
 def test_success_true_with_a_low_score_follows_the_document(contract):
     """Issue 14.1: {"success":"true","score":"35"} is 人脸比对成功 with a score the caller judges (E-011)."""
     log = ReadingLog()
-    judge(contract, "FH-M02", "match", "match", match({"success": "true", "score": "35"}), {}, Facts(), log)
+    judge(
+        contract,
+        "FH-M02",
+        "match",
+        "match",
+        match({"success": "true", "score": "35"}),
+        {},
+        Facts(),
+        log,
+    )
     assert log.observed("E-011") == "alternative"
-    with pytest.raises(CheckFailed) as failed:  # "false" (出错) with a passing score fits no reading
-        judge(contract, "FH-M02", "match", "match", match({"success": "false", "score": "95"}), {}, Facts(), log)
+    with pytest.raises(
+        CheckFailed
+    ) as failed:  # "false" (出错) with a passing score fits no reading
+        judge(
+            contract,
+            "FH-M02",
+            "match",
+            "match",
+            match({"success": "false", "score": "95"}),
+            {},
+            Facts(),
+            log,
+        )
     assert failed.value.basis == "seed"
 
 
@@ -159,11 +386,14 @@ def test_rule_passes_the_conforming_and_fails_the_violating_answer(contract, rul
     assert "Received" in failed.value.message and "Expected" in failed.value.message
 
 
-@pytest.mark.parametrize("body", [
-    match({"success": "false", "score": "0"}),           # boundary 0
-    match({"success": "true", "score": "100"}),          # boundary 100
-    match({"success": "true", "score": "80"}),           # exactly the /match threshold (E-011)
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        match({"success": "false", "score": "0"}),  # boundary 0
+        match({"success": "true", "score": "100"}),  # boundary 100
+        match({"success": "true", "score": "80"}),  # exactly the /match threshold (E-011)
+    ],
+)
 def test_match_boundaries_conform(contract, body):
     for rule_id in ("FH-M02", "FH-M03", "FH-M04"):
         judge(contract, rule_id, "match", "match", body, {}, Facts())
@@ -171,16 +401,47 @@ def test_match_boundaries_conform(contract, body):
 
 def test_idno_threshold_and_score_only_on_success(contract):
     log = ReadingLog()
-    judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "true", "score": "70"}), {}, Facts(), log)
-    judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "false"}), {}, Facts(), log)
+    judge(
+        contract,
+        "FH-M02",
+        "matchIdno",
+        "matchIdno",
+        match({"success": "true", "score": "70"}),
+        {},
+        Facts(),
+        log,
+    )
+    judge(
+        contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "false"}), {}, Facts(), log
+    )
     # a score with "false", or "true" at 65: the service's own threshold (70 is only 推荐), observed
-    judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "false", "score": "75"}), {}, Facts(), log)
-    judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "true", "score": "65"}), {}, Facts(), log)
+    judge(
+        contract,
+        "FH-M02",
+        "matchIdno",
+        "matchIdno",
+        match({"success": "false", "score": "75"}),
+        {},
+        Facts(),
+        log,
+    )
+    judge(
+        contract,
+        "FH-M02",
+        "matchIdno",
+        "matchIdno",
+        match({"success": "true", "score": "65"}),
+        {},
+        Facts(),
+        log,
+    )
     # "true" at 70 agrees with 70 and with a threshold of the service's own: it tells nothing, not counted
     assert log.evidence("E-011")["counts"] == {"default": 0, "alternative": 2}
     with pytest.raises(CheckFailed):  # 验证通过时返回: a passed verification carries its score
         judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "true"}), {}, Facts())
-    judge(contract, "FH-M02", "match", "match", match({"success": "false"}), {}, Facts())  # score is 否 on /match
+    judge(
+        contract, "FH-M02", "match", "match", match({"success": "false"}), {}, Facts()
+    )  # score is 否 on /match
 
 
 def test_processing_only_for_async_requests(contract):
@@ -189,30 +450,42 @@ def test_processing_only_for_async_requests(contract):
     log = ReadingLog()
     judge(contract, "FH-M01", "match", "match", queued, {"async": True}, Facts(), log)
     assert log.observed("E-013") == "default"
-    judge(contract, "FH-M01", "match", "match", queued, {"async": False}, Facts(), log)  # two-level status
+    judge(
+        contract, "FH-M01", "match", "match", queued, {"async": False}, Facts(), log
+    )  # two-level status
     assert log.observed("E-039") == "alternative"
-    judge(contract, "FH-M01", "match", "match", MATCH_OK, {"async": True}, Facts(), log)  # answered at once
+    judge(
+        contract, "FH-M01", "match", "match", MATCH_OK, {"async": True}, Facts(), log
+    )  # answered at once
     assert log.observed("E-013") == "mixed"
 
 
 def test_two_level_status_is_observed_not_failed(contract):
     """errcode 0 with status FAIL and no result (E-039); null and absent optional parts (issue 14.3)."""
     log = ReadingLog()
-    for body in (match(data={"status": "FAIL", "result": None}), {"errcode": 40004, "errmsg": "x", "data": None},
-                 {k: v for k, v in MATCH_OK.items() if k != "errmsg"}, {**MATCH_OK, "errmsg": None}):
+    for body in (
+        match(data={"status": "FAIL", "result": None}),
+        {"errcode": 40004, "errmsg": "x", "data": None},
+        {k: v for k, v in MATCH_OK.items() if k != "errmsg"},
+        {**MATCH_OK, "errmsg": None},
+    ):
         judge(contract, "FH-M01", "match", "match", body, {}, Facts(), log)
         errors = list(contract.match.validator("MatchResponse").iter_errors(body))
         assert errors == [], (body, errors)
     # a success fits both readings and an input error is no business failure: only FAIL tells
     assert log.observed("E-039") == "alternative"
     with pytest.raises(CheckFailed):  # a positive result under a failed status fits no reading
-        judge(contract, "FH-M01", "match", "match", match(data={"status": "FAIL"}), {}, Facts(), log)
+        judge(
+            contract, "FH-M01", "match", "match", match(data={"status": "FAIL"}), {}, Facts(), log
+        )
 
 
 def test_jd_partial_answers_are_within_the_document(contract):
     """E-023: a gateway error with result null, a business error holding only code and msg."""
-    for body in ({"code": "10047", "msg": "sign签名无效", "result": None},
-                 {"code": "10000", "msg": "查询成功", "result": {"code": 100, "msg": "参数不合法!"}}):
+    for body in (
+        {"code": "10047", "msg": "sign签名无效", "result": None},
+        {"code": "10000", "msg": "查询成功", "result": {"code": 100, "msg": "参数不合法!"}},
+    ):
         for rule_id in ("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J11", "FH-J13"):
             judge(contract, rule_id, "jd", "faceCompareNew", body, {"serialNo": "s-1"}, Facts())
         errors = list(contract.jd.validator("CompareResponse").iter_errors(body))
@@ -222,13 +495,31 @@ def test_jd_partial_answers_are_within_the_document(contract):
 def test_jd_gateway_text_variants_are_not_findings(contract):
     """E-040: JD's published wordings (full-width commas included) are the code's text too."""
     log = ReadingLog({"E-040": "default"})
-    for code, msg in (("10047", "请求签名sign无效，请检查签名信息"), ("10045", "timestamp参数无效，请检查timestamp距离当前时间是否超过5分钟"),
-                      ("10001", "错误的请求appkey"), ("10042", "URL上sign参数不能为空"), ("10047", "sign签名无效")):
-        judge(contract, "FH-J03", "jd", "faceCompareNew", {"code": code, "msg": msg}, {}, Facts(), log)
+    for code, msg in (
+        ("10047", "请求签名sign无效，请检查签名信息"),
+        ("10045", "timestamp参数无效，请检查timestamp距离当前时间是否超过5分钟"),
+        ("10001", "错误的请求appkey"),
+        ("10042", "URL上sign参数不能为空"),
+        ("10047", "sign签名无效"),
+    ):
+        judge(
+            contract, "FH-J03", "jd", "faceCompareNew", {"code": code, "msg": msg}, {}, Facts(), log
+        )
     assert log.observed("E-040") == "default"
     with pytest.raises(CheckFailed) as failed:
-        judge(contract, "FH-J03", "jd", "faceCompareNew", {"code": "10047", "msg": "bad"}, {}, Facts(), log)
-    assert failed.value.level == "low"  # the text is information: low even when a policy requires it
+        judge(
+            contract,
+            "FH-J03",
+            "jd",
+            "faceCompareNew",
+            {"code": "10047", "msg": "bad"},
+            {},
+            Facts(),
+            log,
+        )
+    assert (
+        failed.value.level == "low"
+    )  # the text is information: low even when a policy requires it
 
 
 def test_error_envelope_needs_errmsg(contract):
@@ -239,16 +530,27 @@ def test_error_envelope_needs_errmsg(contract):
 def test_unknown_internal_code_is_an_error_answer_not_a_finding(contract):
     log = ReadingLog()
     for rule_id in ("FH-M01", "FH-M06", "FH-M07"):
-        judge(contract, rule_id, "match", "match", {"errcode": 49999, "errmsg": "x"}, {}, Facts(), log)
+        judge(
+            contract, rule_id, "match", "match", {"errcode": 49999, "errmsg": "x"}, {}, Facts(), log
+        )
     assert log.observed("E-014") == "alternative"
 
 
 def test_jd_result_uses_the_threshold_learnt_earlier_in_the_run(contract):
     above = jd({"code": 1155, "result": False, "score": 0.95, "msg": "比对失败"})
-    judge(contract, "FH-J07", "jd", "faceCompareNew", above, {}, Facts())  # no threshold known: undecidable
+    judge(
+        contract, "FH-J07", "jd", "faceCompareNew", above, {}, Facts()
+    )  # no threshold known: undecidable
     with pytest.raises(CheckFailed):  # code 1155 says below, but 0.95 >= the operating 0.8179
-        judge(contract, "FH-J07", "jd", "faceCompareNew", {**above, "result": {**above["result"], "code": 1155}},
-              {}, Facts(operating_threshold=0.8179))
+        judge(
+            contract,
+            "FH-J07",
+            "jd",
+            "faceCompareNew",
+            {**above, "result": {**above["result"], "code": 1155}},
+            {},
+            Facts(operating_threshold=0.8179),
+        )
 
 
 def test_remaintimes_unlimited_stays_unlimited(contract):
@@ -256,10 +558,28 @@ def test_remaintimes_unlimited_stays_unlimited(contract):
     judge(contract, "FH-J12", "jd", "faceCompareNew", unlimited, {}, Facts(remain_before=-1))
     with pytest.raises(CheckFailed):
         judge(contract, "FH-J12", "jd", "faceCompareNew", jd(remainTimes=-3), {}, Facts())
-    with pytest.raises(CheckFailed):  # a count that does not fall after a counted call (剩余调用次数)
-        judge(contract, "FH-J12", "jd", "faceCompareNew", jd(remainTimes=42), {}, Facts(remain_before=42))
+    with pytest.raises(
+        CheckFailed
+    ):  # a count that does not fall after a counted call (剩余调用次数)
+        judge(
+            contract,
+            "FH-J12",
+            "jd",
+            "faceCompareNew",
+            jd(remainTimes=42),
+            {},
+            Facts(remain_before=42),
+        )
     with pytest.raises(CheckFailed):  # at 0 the next call must be refused (E-028)
-        judge(contract, "FH-J12", "jd", "faceCompareNew", jd(remainTimes=0), {}, Facts(remain_before=0))
+        judge(
+            contract,
+            "FH-J12",
+            "jd",
+            "faceCompareNew",
+            jd(remainTimes=0),
+            {},
+            Facts(remain_before=0),
+        )
 
 
 def test_rules_ignore_answers_that_are_not_envelopes(contract):
@@ -277,17 +597,27 @@ def test_readings_file_and_rule_book_agree(contract):
     for rid, reading in contract.readings.items():
         assert reading.observed_by, rid
         for rule_id in reading.observed_by:
-            if rule_id == "FH-S01":   # negative-data-rejected (_st_checks): limits marked x-reading in the specs
+            if (
+                rule_id == "FH-S01"
+            ):  # negative-data-rejected (_st_checks): limits marked x-reading in the specs
                 continue
             if rule_id.startswith("fuzz:"):
                 from harness.fuzz._rules import RULES as FUZZ_RULES
 
                 fuzz_rule = FUZZ_RULES[rule_id.removeprefix("fuzz:")]
-                assert rid in {fuzz_rule.erratum, *(e for _, e in fuzz_rule.readings)}, (rule_id, rid)
+                assert rid in {fuzz_rule.erratum, *(e for _, e in fuzz_rule.readings)}, (
+                    rule_id,
+                    rid,
+                )
                 continue
             assert rule_id in RULES, f"{rid}: no rule {rule_id}"
             entry = RULES.get(rule_id)
-            assert rid in entry.observes or entry.id in ("FH-A01", "FH-A02"), f"{rule_id} does not observe {rid}"
+            assert rid in entry.observes or entry.id in ("FH-A01", "FH-A02"), (
+                f"{rule_id} does not observe {rid}"
+            )
     for entry in RULES:
         for rid in entry.observes:
-            assert rid in contract.readings and entry.id in contract.readings[rid].observed_by, (entry.id, rid)
+            assert rid in contract.readings and entry.id in contract.readings[rid].observed_by, (
+                entry.id,
+                rid,
+            )

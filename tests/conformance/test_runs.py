@@ -15,7 +15,9 @@ from .conftest import conform, explain
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])  # each seed its own test, so that they run in parallel
-def test_unbroken_emulator_has_no_findings_over_three_seeds(conformance_emulator, contract, tmp_path, seed):
+def test_unbroken_emulator_has_no_findings_over_three_seeds(
+    conformance_emulator, contract, tmp_path, seed
+):
     url = conformance_emulator()
     if seed != 1:  # coverage is seed-independent; fuzzing is where another seed differs
         again = conform(url, tmp_path / f"seed{seed}", seed=seed, examples=8, phases=("fuzzing",))
@@ -49,9 +51,13 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("mode", "api", "rule_id"), BROKEN, ids=[b[0] for b in BROKEN])
-def test_each_break_fails_with_a_finding_naming_its_rule(conformance_emulator, tmp_path, mode, api, rule_id):
+def test_each_break_fails_with_a_finding_naming_its_rule(
+    conformance_emulator, tmp_path, mode, api, rule_id
+):
     url = conformance_emulator(mode)
-    result = conform(url, tmp_path, api=api, seed=7, examples=2, phases=("examples",), emulator_breaks=(mode,))
+    result = conform(
+        url, tmp_path, api=api, seed=7, examples=2, phases=("examples",), emulator_breaks=(mode,)
+    )
     assert result.status == "fail"
     named = {f.rule_id or f.check: f for f in result.findings}
     assert rule_id in named, explain(result)
@@ -62,16 +68,28 @@ def test_each_break_fails_with_a_finding_naming_its_rule(conformance_emulator, t
     for secret in (*DEMO.secrets(), "sADsk3+58E9yf/fUN9DmBA=="):
         assert secret not in text
     stored = json.loads(text)
-    assert stored["target"] == {"kind": "emulator", "breaks": [mode]} and stored["check"]["rule_id"] in (rule_id, None)
+    assert stored["target"] == {"kind": "emulator", "breaks": [mode]} and stored["check"][
+        "rule_id"
+    ] in (rule_id, None)
     listed = (tmp_path / "findings.json").read_text()
     assert len(json.loads(listed)) == len(result.findings)
-    assert not re.search(r"[A-Za-z0-9+/]{300,}", listed)  # images only as sha256 (the replay file names them)
+    assert not re.search(
+        r"[A-Za-z0-9+/]{300,}", listed
+    )  # images only as sha256 (the replay file names them)
 
 
 def test_url_targets_get_safe_defaults_and_skip_extensions(conformance_emulator, tmp_path):
     url = conformance_emulator()
-    result = conform(url, tmp_path, is_emulator=False, api="match", seed=3, examples=2, phases=("examples",),
-                     max_requests=20)
+    result = conform(
+        url,
+        tmp_path,
+        is_emulator=False,
+        api="match",
+        seed=3,
+        examples=2,
+        phases=("examples",),
+        max_requests=20,
+    )
     metrics = result.metrics
     assert metrics["max_rps"] == 5.0 and metrics["requests"] <= 20
     assert "asyncResult" not in metrics["by_operation"]

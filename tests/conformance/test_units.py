@@ -39,7 +39,11 @@ def test_registry_rejects_duplicate_ids_and_names():
         rule("X-2", "first", api="match", registry=registry, quote="q")(lambda ctx, r, c: None)
     with pytest.raises(CheckFailed) as failed:
         first(type("Ctx", (), {"operation": "match"})(), None, None)
-    assert failed.value.rule_id == "X-1" and failed.value.check == "first" and failed.value.operation == "match"
+    assert (
+        failed.value.rule_id == "X-1"
+        and failed.value.check == "first"
+        and failed.value.operation == "match"
+    )
     assert failed.value.basis == "seed"
 
 
@@ -48,10 +52,18 @@ def test_registry_requires_a_basis_it_can_state():
     with pytest.raises(ValueError, match="quotes the document"):
         rule("Y-1", "unquoted", api="match", registry=registry)(lambda ctx, r, c: None)
     with pytest.raises(ValueError, match="at most 'low'"):
-        rule("Y-2", "loud-norm", api="match", basis="convention", severity="medium", registry=registry)(
-            lambda ctx, r, c: None)
+        rule(
+            "Y-2",
+            "loud-norm",
+            api="match",
+            basis="convention",
+            severity="medium",
+            registry=registry,
+        )(lambda ctx, r, c: None)
     with pytest.raises(ValueError, match="names the erratum"):
-        rule("Y-3", "vague-reading", api="match", basis="reading", registry=registry)(lambda ctx, r, c: None)
+        rule("Y-3", "vague-reading", api="match", basis="reading", registry=registry)(
+            lambda ctx, r, c: None
+        )
 
 
 def test_every_registered_id_and_name_is_unique_and_documented():
@@ -62,8 +74,14 @@ def test_every_registered_id_and_name_is_unique_and_documented():
 
 # --- tracker --------------------------------------------------------------------------------
 def _observe(tracker, api, op, body, case_id, query=None):
-    return tracker.observe(api=api, operation=op, case_id=case_id, query=query or {}, status=200,
-                           content=json.dumps(body).encode())
+    return tracker.observe(
+        api=api,
+        operation=op,
+        case_id=case_id,
+        query=query or {},
+        status=200,
+        content=json.dumps(body).encode(),
+    )
 
 
 def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contract):
@@ -71,13 +89,28 @@ def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contr
     ok = {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "T1", "result": {}}}
     assert not _observe(t, "match", "match", ok, "a").trace_seen
     assert _observe(t, "match", "matchIdno", ok, "b").trace_seen
-    assert not _observe(t, "match", "asyncResult", ok, "c").trace_seen  # an async result repeats it (E-013)
-    jd = {"code": "10000", "remainTimes": 9, "result": {"score": 0.5, "similarity": 50,
-                                                        "msg": "比对失败 :分数:0.5 阈值:0.8179 结果:false"}}
+    assert not _observe(
+        t, "match", "asyncResult", ok, "c"
+    ).trace_seen  # an async result repeats it (E-013)
+    jd = {
+        "code": "10000",
+        "remainTimes": 9,
+        "result": {
+            "score": 0.5,
+            "similarity": 50,
+            "msg": "比对失败 :分数:0.5 阈值:0.8179 结果:false",
+        },
+    }
     first = _observe(t, "jd", "faceCompareNew", jd, "d", {"appkey": "k"})
     assert first.remain_before is None and first.operating_threshold == 0.8179
-    second = _observe(t, "jd", "faceCompareNew", {**jd, "remainTimes": 8,
-                                                  "result": {"score": 0.6, "similarity": 40}}, "e", {"appkey": "k"})
+    second = _observe(
+        t,
+        "jd",
+        "faceCompareNew",
+        {**jd, "remainTimes": 8, "result": {"score": 0.6, "similarity": 40}},
+        "e",
+        {"appkey": "k"},
+    )
     assert second.remain_before == 9 and second.similarity_conflict == (0.5, 50)
     assert _observe(t, "jd", "faceCompareNew", jd, "f", {"appkey": "other"}).remain_before is None
     assert t.facts_for("e") == second and t.requests == 6
@@ -99,22 +132,35 @@ def test_jd_directives_make_fresh_credentials_and_describe_them_without_secrets(
     window = contract.jd_timestamp_window_ms
     query: dict = {}
     apply_jd(query, {}, DEMO, window)
-    assert query["appkey"] == DEMO.jd_appkey and query["sign"] == jd_sign(DEMO.jd_secretkey, query["timestamp"])
-    assert jd_directive(query, DEMO, window) == {"appkey": "fresh", "timestamp": "fresh", "sign": "fresh"}
+    assert query["appkey"] == DEMO.jd_appkey and query["sign"] == jd_sign(
+        DEMO.jd_secretkey, query["timestamp"]
+    )
+    assert jd_directive(query, DEMO, window) == {
+        "appkey": "fresh",
+        "timestamp": "fresh",
+        "sign": "fresh",
+    }
     apply_jd(query, {"timestamp": "expired", "sign": "invalid", "appkey": "absent"}, DEMO, window)
     assert "appkey" not in query and query["sign"] != jd_sign(DEMO.jd_secretkey, query["timestamp"])
     described = jd_directive(query, DEMO, window)
     assert described["appkey"] == "absent" and described["sign"] == "invalid"
     assert described["timestamp"]["literal"] == query["timestamp"]
     assert token_directive({"Authorization": DEMO.token}, DEMO) == "fresh"
-    assert token_directive({"Authorization": DEMO.token + "x"}, DEMO) == "invalid"  # contains the secret
+    assert (
+        token_directive({"Authorization": DEMO.token + "x"}, DEMO) == "invalid"
+    )  # contains the secret
     assert token_directive({}, DEMO) == "absent"
 
 
 def test_exchange_round_trip_keeps_no_secret(contract):
     body = {**contract.jd_fixed_fields, "serialNo": "s"}
-    exchange = Exchange(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew",
-                        body={**body, "appAuthorityKey": MARK_VALID})
+    exchange = Exchange(
+        api="jd",
+        operation="faceCompareNew",
+        method="POST",
+        path="/jdai/faceCompareNew",
+        body={**body, "appAuthorityKey": MARK_VALID},
+    )
     text = json.dumps(exchange.to_dict())
     for secret in (*DEMO.secrets(), contract.jd_fixed_fields["appAuthorityKey"]):
         assert secret not in text
@@ -149,26 +195,52 @@ def test_injection_gives_valid_fields_real_media_and_keeps_invalid_ones(contract
     assert body["image"]["data"] == "AAAA"  # the original is never changed
     assert base64.b64decode(out["image"]["data"])[:3] == b"\xff\xd8\xff"
     assert out["faceData"]["data"] == pool.video.b64
-    broken = inject("match", {"image": {"data": "not base64!"}, "faceData": {"type": "image", "data": "AAAA"}},
-                    positive=False)
+    broken = inject(
+        "match",
+        {"image": {"data": "not base64!"}, "faceData": {"type": "image", "data": "AAAA"}},
+        positive=False,
+    )
     assert broken["image"]["data"] == "not base64!"
-    remote = inject("match", {"image": {"origin": "uri", "data": "http://example.com/a.jpg"},
-                              "faceData": {"type": "image", "data": "AAAA"}}, positive=True)
-    assert remote["image"]["origin"] == "self"  # a positive case never makes the service fetch a URL
-    negative = inject("match", {"image": {"origin": "uri", "data": "http://example.com/a.jpg"},
-                                "faceData": {"type": "bogus", "data": "AAAA"}}, positive=False)
+    remote = inject(
+        "match",
+        {
+            "image": {"origin": "uri", "data": "http://example.com/a.jpg"},
+            "faceData": {"type": "image", "data": "AAAA"},
+        },
+        positive=True,
+    )
+    assert (
+        remote["image"]["origin"] == "self"
+    )  # a positive case never makes the service fetch a URL
+    negative = inject(
+        "match",
+        {
+            "image": {"origin": "uri", "data": "http://example.com/a.jpg"},
+            "faceData": {"type": "bogus", "data": "AAAA"},
+        },
+        positive=False,
+    )
     assert negative["image"]["data"] == SAFE_URL
 
 
 def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
     inject = PayloadInjector(contract, pool, None).inject
-    out = inject("matchIdno", {"idNum": "110105194912310020", "name": "x",
-                               "faceData": {"type": "image", "data": "AAAA"}}, positive=True)
+    out = inject(
+        "matchIdno",
+        {"idNum": "110105194912310020", "name": "x", "faceData": {"type": "image", "data": "AAAA"}},
+        positive=True,
+    )
     assert valid_id_number(out["idNum"])
-    jd = inject("faceCompareNew", {**contract.jd_fixed_fields, "serialNo": "s",
-                                   "compareImageItem": {"imgType": "IDP", "imgUrl": "http://example.com/x.jpg"},
-                                   "collectionImageItems": [{"imgType": "SFF", "imgArr": [1, 2.0, -3]}]},
-                positive=True)
+    jd = inject(
+        "faceCompareNew",
+        {
+            **contract.jd_fixed_fields,
+            "serialNo": "s",
+            "compareImageItem": {"imgType": "IDP", "imgUrl": "http://example.com/x.jpg"},
+            "collectionImageItems": [{"imgType": "SFF", "imgArr": [1, 2.0, -3]}],
+        },
+        positive=True,
+    )
     assert "imgUrl" not in jd["compareImageItem"] and jd["compareImageItem"]["imgBase64"]
     assert bytes(v & 0xFF for v in jd["collectionImageItems"][0]["imgArr"])[:3] == b"\xff\xd8\xff"
 
@@ -177,12 +249,21 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
     """Issue 14: /idno gets videoType (是, E-010), JD a short alphanumeric serialNo (随机唯一, E-043), images
     stay under 400,000 characters (E-012); a negative case keeps what the generator made."""
     inject = PayloadInjector(contract, pool, None).inject
-    idno = inject("matchIdno", {"idNum": "110105194912310020", "name": "x", "faceData": {"type": "image", "data": "AAAA"}},
-                  positive=True)
+    idno = inject(
+        "matchIdno",
+        {"idNum": "110105194912310020", "name": "x", "faceData": {"type": "image", "data": "AAAA"}},
+        positive=True,
+    )
     assert idno["faceData"]["videoType"] == "SILENT" and len(idno["faceData"]["data"]) < 400_000
-    body = {**contract.jd_fixed_fields, "serialNo": "a:b.c-" + "x" * 58,
-            "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"}, "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}]}
-    assert re.fullmatch(r"[0-9A-Za-z]{1,32}", inject("faceCompareNew", body, positive=True)["serialNo"])
+    body = {
+        **contract.jd_fixed_fields,
+        "serialNo": "a:b.c-" + "x" * 58,
+        "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"},
+        "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}],
+    }
+    assert re.fullmatch(
+        r"[0-9A-Za-z]{1,32}", inject("faceCompareNew", body, positive=True)["serialNo"]
+    )
     assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
 
 
@@ -190,7 +271,9 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
 def test_public_names_are_sorted_and_resolve():
     import harness.conformance as package
 
-    def style(name: str) -> tuple[int, str]:  # isort style, as ruff's RUF022 sorts: CONSTANTS, Classes, functions
+    def style(
+        name: str,
+    ) -> tuple[int, str]:  # isort style, as ruff's RUF022 sorts: CONSTANTS, Classes, functions
         return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
     assert package.__all__ == sorted(package.__all__, key=style)
@@ -202,12 +285,18 @@ def test_config_section_is_validated(tmp_path):
     from harness.errors import ConfigError
 
     good = tmp_path / "good.toml"
-    good.write_text('[conformance]\nid_num = "11010519491231002X"\nname = "张三"\njd_qps = 5\n'
-                    'max_response_time_ms = 800\n', encoding="utf-8")
+    good.write_text(
+        '[conformance]\nid_num = "11010519491231002X"\nname = "张三"\njd_qps = 5\n'
+        "max_response_time_ms = 800\n",
+        encoding="utf-8",
+    )
     settings = read_settings(good)
     assert settings.identity == ("11010519491231002X", "张三") and dict(settings.qps) == {"jd": 5.0}
-    for text, fragment in (('[conformance]\nqps = 5\n', "not a known key"), ('[conformance]\njd_qps = "fast"\n',
-                           "not a positive number"), ('[conformance]\nname = "x"\n', "go together")):
+    for text, fragment in (
+        ("[conformance]\nqps = 5\n", "not a known key"),
+        ('[conformance]\njd_qps = "fast"\n', "not a positive number"),
+        ('[conformance]\nname = "x"\n', "go together"),
+    ):
         bad = tmp_path / "bad.toml"
         bad.write_text(text, encoding="utf-8")
         with pytest.raises(ConfigError, match=fragment):
@@ -227,5 +316,9 @@ def test_checks_do_nothing_in_somebody_elses_schemathesis_run(contract):
     foreign = schemathesis.openapi.from_dict(contract.match.raw)
     case = foreign["/tech/ai/face/match"]["POST"].Case(body={})
     answer = httpx.Response(200, json={"errcode": 0})
-    for check in (faceharness_rules, faceharness_negative_data_rejection, faceharness_positive_data_acceptance):
+    for check in (
+        faceharness_rules,
+        faceharness_negative_data_rejection,
+        faceharness_positive_data_acceptance,
+    ):
         assert check(None, answer, case) is True

@@ -30,15 +30,35 @@ def _jd(gateway: Any = "10000", **result: Any) -> dict[str, Any]:
 
 def test_a_match_comparison_that_ran(contract: Any) -> None:
     a = read_answer(contract, "match", 200, _match(0, success="true", score="91.5"))
-    assert (a.where, a.code, a.category, a.typed, a.refused) == ("errcode", "0", "success", True, False)
-    assert (a.ran, a.processing, a.score, a.decision, a.trace_no) == (True, False, 91.5, True, "t-1")
-    assert read_answer(contract, "match", 200, _match(0, success="false", score="3")).decision is False
+    assert (a.where, a.code, a.category, a.typed, a.refused) == (
+        "errcode",
+        "0",
+        "success",
+        True,
+        False,
+    )
+    assert (a.ran, a.processing, a.score, a.decision, a.trace_no) == (
+        True,
+        False,
+        91.5,
+        True,
+        "t-1",
+    )
+    assert (
+        read_answer(contract, "match", 200, _match(0, success="false", score="3")).decision is False
+    )
     assert read_answer(contract, "match", 200, _match(0, "PROCESSING")).processing
 
 
 def test_a_match_refusal_carries_its_code_table_entry(contract: Any) -> None:
     a = read_answer(contract, "match", 200, {"errcode": 42900, "errmsg": "请求过于频繁"})
-    assert (a.refused, a.ran, a.category, a.retryable, a.message) == (True, False, "quota", True, "请求过于频繁")
+    assert (a.refused, a.ran, a.category, a.retryable, a.message) == (
+        True,
+        False,
+        "quota",
+        True,
+        "请求过于频繁",
+    )
     assert a.label == "errcode 42900"
     unknown = read_answer(contract, "match", 200, {"errcode": 49999, "errmsg": "?"})
     assert unknown.refused and unknown.meaning is None and unknown.category is None
@@ -46,7 +66,13 @@ def test_a_match_refusal_carries_its_code_table_entry(contract: Any) -> None:
 
 def test_errcode_zero_with_a_failed_status_is_the_two_level_reading(contract: Any) -> None:
     a = read_answer(contract, "match", 200, _match(0, "FAIL", success="false", score="12"))
-    assert (a.where, a.code, a.refused, a.ran, a.label) == ("status", "FAIL", True, False, "errcode 0 with status FAIL")
+    assert (a.where, a.code, a.refused, a.ran, a.label) == (
+        "status",
+        "FAIL",
+        True,
+        False,
+        "errcode 0 with status FAIL",
+    )
     assert (a.score, a.decision) == (12.0, False)  # the answer still carries what it says (E-039)
 
 
@@ -61,15 +87,36 @@ def test_a_code_of_the_wrong_json_type_is_read_but_not_typed(contract: Any) -> N
 def test_jd_gateway_then_business(contract: Any) -> None:
     refused = read_answer(contract, "jd", 200, _jd("10047"))
     assert (refused.where, refused.code, refused.category, refused.refused, refused.label) == (
-        "gateway", "10047", "auth", True, "gateway code 10047")
+        "gateway",
+        "10047",
+        "auth",
+        True,
+        "gateway code 10047",
+    )
     same = read_answer(contract, "jd", 200, _jd(code=0, result=True, score=0.93))
-    assert (same.where, same.ran, same.refused, same.decision, same.score, same.serial_no, same.remain_times) == (
-        "business", True, False, True, 0.93, "s-1", 7)
-    other = read_answer(contract, "jd", 200, _jd(code=contract.jd_not_same_person_code, result=False, score=0.2))
-    assert other.ran and not other.refused and other.decision is False and other.category == "business"
+    assert (
+        same.where,
+        same.ran,
+        same.refused,
+        same.decision,
+        same.score,
+        same.serial_no,
+        same.remain_times,
+    ) == ("business", True, False, True, 0.93, "s-1", 7)
+    other = read_answer(
+        contract, "jd", 200, _jd(code=contract.jd_not_same_person_code, result=False, score=0.2)
+    )
+    assert (
+        other.ran and not other.refused and other.decision is False and other.category == "business"
+    )
     bad = read_answer(contract, "jd", 200, _jd(code=100, msg="参数不合法!"))
     assert (bad.refused, bad.ran, bad.label, bad.message, bad.calls_input_invalid) == (
-        True, False, "result.code 100", "参数不合法!", True)
+        True,
+        False,
+        "result.code 100",
+        "参数不合法!",
+        True,
+    )
 
 
 def test_gateway_success_without_a_result_is_neither_a_refusal_nor_a_result(contract: Any) -> None:
@@ -77,7 +124,9 @@ def test_gateway_success_without_a_result_is_neither_a_refusal_nor_a_result(cont
     assert (a.where, a.refused, a.ran, a.typed) == ("gateway", False, False, False)
 
 
-def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelope(contract: Any) -> None:
+def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelope(
+    contract: Any,
+) -> None:
     for body in (_match(40031), _jd(code=1152)):
         raw = json.dumps(body).encode()
         assert read_answer(contract, None, 200, raw) == read_answer(contract, None, 200, body)
@@ -93,7 +142,12 @@ def test_what_is_not_an_envelope_has_no_place(contract: Any, raw: bytes) -> None
 
 def test_json_the_fast_parser_refuses_still_parses(contract: Any) -> None:
     # NaN is JSON to Python's parser; a score of NaN is read, and is not a usable score
-    a = read_answer(contract, "jd", 200, b'{"code": "10000", "result": {"code": 0, "score": NaN, "result": true}}')
+    a = read_answer(
+        contract,
+        "jd",
+        200,
+        b'{"code": "10000", "result": {"code": 0, "score": NaN, "result": true}}',
+    )
     assert a.ran and a.score is None
     utf16 = read_answer(contract, "match", 200, json.dumps(_match(40004)).encode("utf-16"))
     assert utf16.code == "40004" and utf16.refused
@@ -103,13 +157,16 @@ def test_one_score_parser() -> None:
     assert parse_score("91") == 91.0 and parse_score(0.5) == 0.5 and parse_score(3) == 3.0
     assert parse_score(True) is None and parse_score(None) is None and parse_score("high") is None
     assert parse_score([1]) is None
-    assert math.isinf(parse_score("1e400") or 0.0)   # kept: the range rules report it
+    assert math.isinf(parse_score("1e400") or 0.0)  # kept: the range rules report it
 
 
 def test_no_answer_kinds_of_httpx_errors() -> None:
     request = httpx.Request("POST", "http://127.0.0.1/x")
     assert no_answer_kind(httpx.ReadTimeout("t", request=request)) == "timeout"
     assert no_answer_kind(httpx.RemoteProtocolError("r", request=request)) == "reset"
-    assert no_answer_kind(httpx.RemoteProtocolError("r", request=request), begun=True) == "cut-off body"
+    assert (
+        no_answer_kind(httpx.RemoteProtocolError("r", request=request), begun=True)
+        == "cut-off body"
+    )
     assert no_answer_kind(httpx.DecodingError("d", request=request)) == "undecodable body"
     assert no_answer_kind(httpx.ConnectError("c", request=request)) == "connection"

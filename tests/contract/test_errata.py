@@ -34,7 +34,11 @@ def test_errata_entries_quote_the_seeds(contract, seed_text):
         quote_line = next((ln for ln in erratum.body.splitlines() if ln.startswith("Quote:")), "")
         for quoted in re.findall(r"`([^`]+)`", quote_line):
             if re.search(r"[\u4e00-\u9fff]", quoted):  # Chinese text must appear in a seed verbatim
-                missing += [f"{erratum.id}: {p!r}" for p in quoted.split("...") if squash(p) not in squash(seeds)]
+                missing += [
+                    f"{erratum.id}: {p!r}"
+                    for p in quoted.split("...")
+                    if squash(p) not in squash(seeds)
+                ]
                 checked += 1
     assert not missing, f"quotes not in the seeds: {missing}"
     assert checked >= 15
@@ -62,7 +66,10 @@ def test_document_examples_are_invalid_json_and_match_spec_after_correction(cont
     for block in raw:
         with pytest.raises(json.JSONDecodeError):
             json.loads(block)
-    fixed = [json.loads(re.sub(r",(\s*})", r"\1", b.replace('"code":"2312\n', '"code":"2312"\n'))) for b in raw]
+    fixed = [
+        json.loads(re.sub(r",(\s*})", r"\1", b.replace('"code":"2312\n', '"code":"2312"\n')))
+        for b in raw
+    ]
     spec_examples = [v for _, kind, _, v in contract.match.examples() if kind == "response"]
     assert fixed == spec_examples
     assert isinstance(fixed[0]["data"]["result"], dict)  # E-030: typed String, really an object
@@ -70,8 +77,8 @@ def test_document_examples_are_invalid_json_and_match_spec_after_correction(cont
 
 def test_jd_example_is_valid_json_as_given_and_in_the_spec(contract, seed_text):
     text = seed_text("004")
-    block = text[text.index("2.返回示例"):]
-    block = block[block.index("{"):block.index("四、错误码信息")].strip()
+    block = text[text.index("2.返回示例") :]
+    block = block[block.index("{") : block.index("四、错误码信息")].strip()
     doc = json.loads(block)
     [spec_example] = [v for _, kind, _, v in contract.jd.examples() if kind == "response"]
     assert doc == spec_example
@@ -86,10 +93,14 @@ def test_readings_quote_the_seeds_and_name_an_alternative(contract, seed_text):
     for rid, reading in contract.readings.items():
         assert reading.alternatives, rid
         names = reading.names()
-        assert len(set(names)) == len(names) and "default" not in names and "alternative" not in names, rid
+        assert (
+            len(set(names)) == len(names) and "default" not in names and "alternative" not in names
+        ), rid
         for option in (reading.default, *reading.alternatives):
             assert option.says and option.quote, (rid, option.name)
-            assert squash(option.quote) in squash(seeds), f"{rid} {option.name}: quote not in the seeds: {option.quote!r}"
+            assert squash(option.quote) in squash(seeds), (
+                f"{rid} {option.name}: quote not in the seeds: {option.quote!r}"
+            )
 
 
 def test_errata_with_readings_are_in_the_readings_file(contract):

@@ -25,7 +25,11 @@ def flatten(spec_schemas: dict[str, Any], node: dict[str, Any]) -> tuple[set[str
         p, r = flatten(spec_schemas, part)
         props |= p
         required |= r
-    branches = [flatten(spec_schemas, b) for b in node.get("oneOf", []) if "properties" in _resolve(spec_schemas, b) or "$ref" in b]
+    branches = [
+        flatten(spec_schemas, b)
+        for b in node.get("oneOf", [])
+        if "properties" in _resolve(spec_schemas, b) or "$ref" in b
+    ]
     if branches:
         for p, _ in branches:
             props |= p
@@ -41,7 +45,9 @@ def test_model_fields_equal_spec_properties(contract, schema_name):
     fields = {f.alias or name: f for name, f in model.model_fields.items()}
     assert set(fields) == props, f"{schema_name}: model {sorted(fields)} vs spec {sorted(props)}"
     model_required = {name for name, f in fields.items() if f.is_required()}
-    assert model_required == required, f"{schema_name}: required {sorted(model_required)} vs {sorted(required)}"
+    assert model_required == required, (
+        f"{schema_name}: required {sorted(model_required)} vs {sorted(required)}"
+    )
 
 
 def test_every_request_and_response_schema_has_a_model(contract):
@@ -53,7 +59,10 @@ def test_every_request_and_response_schema_has_a_model(contract):
 
 def test_flatten_notices_a_field_added_to_the_spec(contract):
     schemas = dict(contract.jd.schemas)
-    schemas["Threshold"] = {**schemas["Threshold"], "properties": {**schemas["Threshold"]["properties"], "e8": {"type": "number"}}}
+    schemas["Threshold"] = {
+        **schemas["Threshold"],
+        "properties": {**schemas["Threshold"]["properties"], "e8": {"type": "number"}},
+    }
     props, _ = flatten(schemas, schemas["Threshold"])
     _, model = MODEL_SCHEMAS["Threshold"]
     assert props != set(model.model_fields)

@@ -29,26 +29,63 @@ def test_lip_without_livecode_is_invalid_and_silent_without_is_valid(contract):
 
 
 def test_videotype_optional_and_never_empty(contract):
-    assert _valid(contract, "match", "MatchRequest", _match(faceData={"type": "video", "data": B64}))
-    assert _valid(contract, "match", "MatchRequest", _match(faceData={"type": "image", "videoType": "SILENT", "data": B64}))
-    assert not _valid(contract, "match", "MatchRequest", _match(faceData={"type": "video", "videoType": "", "data": B64}))
-    assert not _valid(contract, "match", "MatchRequest", _match(faceData={"type": "image", "origin": "", "data": B64}))
+    assert _valid(
+        contract, "match", "MatchRequest", _match(faceData={"type": "video", "data": B64})
+    )
+    assert _valid(
+        contract,
+        "match",
+        "MatchRequest",
+        _match(faceData={"type": "image", "videoType": "SILENT", "data": B64}),
+    )
+    assert not _valid(
+        contract,
+        "match",
+        "MatchRequest",
+        _match(faceData={"type": "video", "videoType": "", "data": B64}),
+    )
+    assert not _valid(
+        contract,
+        "match",
+        "MatchRequest",
+        _match(faceData={"type": "image", "origin": "", "data": B64}),
+    )
     assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "", "data": B64}))
 
 
 def test_match_required_fields(contract):
-    assert not _valid(contract, "match", "MatchRequest", {"faceData": {"type": "image", "data": B64}})
+    assert not _valid(
+        contract, "match", "MatchRequest", {"faceData": {"type": "image", "data": B64}}
+    )
     assert not _valid(contract, "match", "MatchRequest", {"image": {"data": B64}})
     assert not _valid(contract, "match", "MatchRequest", _match(faceData={"data": B64}))
-    assert not _valid(contract, "match", "IdnoRequest", {"idNum": "11010519491231002X", "faceData": {"type": "image", "data": B64}})
+    assert not _valid(
+        contract,
+        "match",
+        "IdnoRequest",
+        {"idNum": "11010519491231002X", "faceData": {"type": "image", "data": B64}},
+    )
 
 
 def test_fds_and_uri_shapes(contract):
-    assert _valid(contract, "match", "MatchRequest", _match(image={"origin": "fds", "data": "bucket/a_1.jpg"}))
-    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "fds", "data": "a b.jpg"}))
-    assert _valid(contract, "match", "MatchRequest", _match(image={"origin": "uri", "data": "https://example.test/a.jpg"}))
-    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "uri", "data": "ftp://x/a.jpg"}))
-    assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "self", "data": "not base64!"}))
+    assert _valid(
+        contract, "match", "MatchRequest", _match(image={"origin": "fds", "data": "bucket/a_1.jpg"})
+    )
+    assert not _valid(
+        contract, "match", "MatchRequest", _match(image={"origin": "fds", "data": "a b.jpg"})
+    )
+    assert _valid(
+        contract,
+        "match",
+        "MatchRequest",
+        _match(image={"origin": "uri", "data": "https://example.test/a.jpg"}),
+    )
+    assert not _valid(
+        contract, "match", "MatchRequest", _match(image={"origin": "uri", "data": "ftp://x/a.jpg"})
+    )
+    assert not _valid(
+        contract, "match", "MatchRequest", _match(image={"origin": "self", "data": "not base64!"})
+    )
     assert _valid(contract, "match", "MatchRequest", _match(extData={"channel": "app", "n": 1}))
     assert not _valid(contract, "match", "MatchRequest", _match(extData=[1]))
 
@@ -56,14 +93,28 @@ def test_fds_and_uri_shapes(contract):
 def test_livecode_request_is_empty_object(contract):
     assert _valid(contract, "match", "LiveCodeRequest", {})
     assert not _valid(contract, "match", "LiveCodeRequest", {"x": 1})
-    assert not _valid(contract, "match", "LiveCodeResponse", {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "1", "result": {"code": "12"}}})
+    assert not _valid(
+        contract,
+        "match",
+        "LiveCodeResponse",
+        {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "1", "result": {"code": "12"}}},
+    )
 
 
 def test_match_response_rejects_numeric_score(contract):
-    ok = {"errcode": 0, "data": {"status": "SUCCESS", "traceNo": "1", "result": {"success": "true", "score": "99"}}}
+    ok = {
+        "errcode": 0,
+        "data": {"status": "SUCCESS", "traceNo": "1", "result": {"success": "true", "score": "99"}},
+    }
     assert _valid(contract, "match", "MatchResponse", ok)
-    for bad in ({"success": "true", "score": 99}, {"success": True, "score": "99"}, {"success": "true", "score": "101"}):
-        assert not _valid(contract, "match", "MatchResponse", {**ok, "data": {**ok["data"], "result": bad}})
+    for bad in (
+        {"success": "true", "score": 99},
+        {"success": True, "score": "99"},
+        {"success": "true", "score": "101"},
+    ):
+        assert not _valid(
+            contract, "match", "MatchResponse", {**ok, "data": {**ok["data"], "result": bad}}
+        )
 
 
 def test_success_thresholds_per_operation(contract):
@@ -75,15 +126,34 @@ def test_success_thresholds_per_operation(contract):
 
 def _jd(**over):
     item = {"imgType": "SFF", "imgBase64": B64}
-    body = {**{k: v for k, v in [("businessId", "JDT-NUEHUB-COM-FACE"), ("appName", "FACE_ALGORITHM"),
-                                  ("appAuthorityKey", "sADsk3+58E9yf/fUN9DmBA==")]},
-            "collectionImageItems": [item], "compareImageItem": {**item, "imgType": "IDP"}, "serialNo": "s-1"}
+    body = {
+        **{
+            k: v
+            for k, v in [
+                ("businessId", "JDT-NUEHUB-COM-FACE"),
+                ("appName", "FACE_ALGORITHM"),
+                ("appAuthorityKey", "sADsk3+58E9yf/fUN9DmBA=="),
+            ]
+        },
+        "collectionImageItems": [item],
+        "compareImageItem": {**item, "imgType": "IDP"},
+        "serialNo": "s-1",
+    }
     body.update(over)
     return body
 
 
-@pytest.mark.parametrize("field", ["businessId", "appName", "appAuthorityKey", "collectionImageItems",
-                                   "compareImageItem", "serialNo"])
+@pytest.mark.parametrize(
+    "field",
+    [
+        "businessId",
+        "appName",
+        "appAuthorityKey",
+        "collectionImageItems",
+        "compareImageItem",
+        "serialNo",
+    ],
+)
 def test_jd_required_fields(contract, field):
     assert _valid(contract, "jd", "CompareRequest", _jd())
     body = _jd()
@@ -106,8 +176,12 @@ def test_jd_image_item_needs_exactly_one_source(contract):
 
 
 def test_encryption_type_only_non(contract):
-    assert _valid(contract, "jd", "ImageItem", {"imgType": "SFF", "imgBase64": B64, "encryptionType": "NON"})
-    assert not _valid(contract, "jd", "ImageItem", {"imgType": "SFF", "imgBase64": B64, "encryptionType": "AES"})
+    assert _valid(
+        contract, "jd", "ImageItem", {"imgType": "SFF", "imgBase64": B64, "encryptionType": "NON"}
+    )
+    assert not _valid(
+        contract, "jd", "ImageItem", {"imgType": "SFF", "imgBase64": B64, "encryptionType": "AES"}
+    )
 
 
 def test_jd_collection_items_bounds(contract):

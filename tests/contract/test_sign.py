@@ -18,11 +18,18 @@ def test_jd_sign_known_answer() -> None:
 
 def test_auth_params_sign_the_timestamp_they_send() -> None:
     params = jd_auth_params("ak", "sk-test", clock=lambda: 1541491668.060)
-    assert params == {"appkey": "ak", "timestamp": "1541491668060", "sign": "3ddc4c29f9d7249fd090c282ead3d0b0"}
+    assert params == {
+        "appkey": "ak",
+        "timestamp": "1541491668060",
+        "sign": "3ddc4c29f9d7249fd090c282ead3d0b0",
+    }
 
 
 def test_client_and_emulator_both_cite_the_contracts_formula() -> None:
     # the emulator checking with the client's own function could never catch a wrong formula
     assert harness.clients.jd_sign is jd_sign
     assert emulator_jd.jd_sign is jd_sign
-    assert not any(str(getattr(v, "__module__", "")).startswith("harness.clients") for v in vars(emulator_jd).values())
+    assert not any(
+        str(getattr(v, "__module__", "")).startswith("harness.clients")
+        for v in vars(emulator_jd).values()
+    )

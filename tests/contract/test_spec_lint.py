@@ -22,8 +22,12 @@ METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 
 def _operations(spec: dict) -> list[tuple[str, dict]]:
-    return [(f"{method.upper()} {path}", op) for path, item in spec["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (f"{method.upper()} {path}", op)
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
 
 
 @pytest.fixture(params=SPECS, ids=lambda p: p.name)
@@ -56,18 +60,36 @@ def test_every_operation_is_described_and_tagged_with_a_declared_tag(spec):
 
 def test_info_has_a_contact(spec):
     contact = spec["info"].get("contact")
-    assert isinstance(contact, dict) and any(str(contact.get(k, "")).strip() for k in ("name", "url", "email"))
+    assert isinstance(contact, dict) and any(
+        str(contact.get(k, "")).strip() for k in ("name", "url", "email")
+    )
 
 
 def test_spectral_oas_ruleset_reports_nothing():
     spectral = shutil.which("spectral")
     if spectral is None:
-        pytest.skip("Spectral CLI not installed (npm install -g @stoplight/spectral-cli); "
-                    "its rules that failed before are checked above")
-    r = subprocess.run([spectral, "lint", "--ruleset", str(REPO / ".spectral.yaml"), "--format", "json",
-                        "--fail-severity", "hint", *map(str, SPECS)], capture_output=True, text=True,
-                       timeout=120, cwd=REPO)
+        pytest.skip(
+            "Spectral CLI not installed (npm install -g @stoplight/spectral-cli); "
+            "its rules that failed before are checked above"
+        )
+    r = subprocess.run(
+        [
+            spectral,
+            "lint",
+            "--ruleset",
+            str(REPO / ".spectral.yaml"),
+            "--format",
+            "json",
+            "--fail-severity",
+            "hint",
+            *map(str, SPECS),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     start = r.stdout.find("[")
-    results = json.loads(r.stdout[start:r.stdout.rfind("]") + 1]) if start >= 0 else None
+    results = json.loads(r.stdout[start : r.stdout.rfind("]") + 1]) if start >= 0 else None
     assert results == [], r.stdout + r.stderr
     assert r.returncode == 0, r.stdout + r.stderr

@@ -27,7 +27,9 @@ def test_specs_servers_are_loopback_only(contract):
         for server in spec.raw["servers"]:
             assert urlsplit(server["url"]).hostname in ("127.0.0.1", "localhost", "::1")
     text = "".join(p.read_text() for p in contract.specs_dir.glob("*.yaml"))
-    assert "172.20." not in text and "aiapi.jd.com" not in text  # documented hosts must never be targets
+    assert (
+        "172.20." not in text and "aiapi.jd.com" not in text
+    )  # documented hosts must never be targets
 
 
 def test_specs_document_only_http_200(contract):
@@ -62,8 +64,14 @@ def _copy_specs(tmp_path: Path, contract) -> Path:
     "mutate, message",
     [
         (lambda d: d["info"].pop("x-faceharness"), "lacks info.x-faceharness.api"),
-        (lambda d: d["paths"]["/tech/ai/face/match"]["post"].__setitem__("requestBody", 5), "not valid OpenAPI"),
-        (lambda d: d["components"]["schemas"]["MatchRequest"].__setitem__("x-errata", ["E-999"]), "cites E-999"),
+        (
+            lambda d: d["paths"]["/tech/ai/face/match"]["post"].__setitem__("requestBody", 5),
+            "not valid OpenAPI",
+        ),
+        (
+            lambda d: d["components"]["schemas"]["MatchRequest"].__setitem__("x-errata", ["E-999"]),
+            "cites E-999",
+        ),
     ],
     ids=["no-facts", "bad-request-body", "unknown-erratum"],
 )

@@ -24,7 +24,15 @@ NOW = lambda: int(time.time() * 1000)  # noqa: E731
         (lambda: {**jd_params(), "sign": "0" * 32}, "10047"),
         (lambda: jd_params(secret="not-the-secret"), "10047"),
     ],
-    ids=["no-appkey", "wrong-appkey", "no-timestamp", "bad-timestamp", "no-sign", "wrong-sign", "wrong-secret"],
+    ids=[
+        "no-appkey",
+        "wrong-appkey",
+        "no-timestamp",
+        "bad-timestamp",
+        "no-sign",
+        "wrong-sign",
+        "wrong-secret",
+    ],
 )
 def test_each_gateway_auth_failure_has_its_code(emulator, params, code):
     url = emulator()
@@ -43,16 +51,29 @@ def test_jd_timestamp_window_is_symmetric(emulator):
 
 
 def test_jd_quota_counts_down_and_stops(emulator):
-    url = emulator(appkeys=[{"appkey": "freekey", "secretkey": "s1", "daily_quota": 3},
-                            {"appkey": "paidkey", "secretkey": "s2", "plan": "paid", "daily_quota": 1,
-                             "remain_seconds": 3600},
-                            {"appkey": DEMO.jd_appkey, "secretkey": DEMO.jd_secretkey}])
+    url = emulator(
+        appkeys=[
+            {"appkey": "freekey", "secretkey": "s1", "daily_quota": 3},
+            {
+                "appkey": "paidkey",
+                "secretkey": "s2",
+                "plan": "paid",
+                "daily_quota": 1,
+                "remain_seconds": 3600,
+            },
+            {"appkey": DEMO.jd_appkey, "secretkey": DEMO.jd_secretkey},
+        ]
+    )
     seen = [post_jd(url, jd_body(), jd_params("freekey", "s1")).json() for _ in range(4)]
     assert [b.get("remainTimes") for b in seen[:3]] == [2, 1, 0]
     assert all(b["charge"] is False and b["remainSeconds"] == -1 for b in seen[:3])
     assert seen[3]["code"] == "10040"
     paid = [post_jd(url, jd_body(), jd_params("paidkey", "s2")).json() for _ in range(2)]
-    assert paid[0]["charge"] is True and paid[0]["remainTimes"] == 0 and paid[0]["remainSeconds"] == 3600
+    assert (
+        paid[0]["charge"] is True
+        and paid[0]["remainTimes"] == 0
+        and paid[0]["remainSeconds"] == 3600
+    )
     assert paid[1]["code"] == "10010"
     unlimited = post_jd(url, jd_body()).json()
     assert unlimited["remainTimes"] == -1
@@ -67,18 +88,31 @@ def test_throttling_codes_above_the_configured_qps(emulator):
     url = emulator(throttle={"qps": 2})
     jd_codes = [post_jd(url, jd_body(collection=(FACE_A,))).json()["code"] for _ in range(6)]
     assert jd_codes[:2] == ["10000", "10000"] and "10043" in jd_codes
-    match_codes = [post_match(url, "/tech/ai/face/match/validateData", {}).json()["errcode"] for _ in range(6)]
+    match_codes = [
+        post_match(url, "/tech/ai/face/match/validateData", {}).json()["errcode"] for _ in range(6)
+    ]
     assert match_codes[0] == 0 and 42900 in match_codes
-    cluster = emulator(throttle={"cluster_qps": 1}, appkeys=[{"appkey": "k2", "secretkey": "s"},
-                                                            {"appkey": DEMO.jd_appkey, "secretkey": DEMO.jd_secretkey}])
+    cluster = emulator(
+        throttle={"cluster_qps": 1},
+        appkeys=[
+            {"appkey": "k2", "secretkey": "s"},
+            {"appkey": DEMO.jd_appkey, "secretkey": DEMO.jd_secretkey},
+        ],
+    )
     first = post_jd(cluster, jd_body()).json()["code"]
     second = post_jd(cluster, jd_body(), jd_params("k2", "s")).json()["code"]
     assert (first, second) == ("10000", "10044")
 
 
-@pytest.mark.parametrize("headers, code", [({}, 40001), ({"Authorization": "nope"}, 40002),
-                                           ({"Authorization": "Bearer " + DEMO.token}, 0)],
-                         ids=["missing", "wrong", "bearer"])
+@pytest.mark.parametrize(
+    "headers, code",
+    [
+        ({}, 40001),
+        ({"Authorization": "nope"}, 40002),
+        ({"Authorization": "Bearer " + DEMO.token}, 0),
+    ],
+    ids=["missing", "wrong", "bearer"],
+)
 def test_internal_api_token(emulator, headers, code):
     import httpx
 
@@ -89,8 +123,10 @@ def test_internal_api_token(emulator, headers, code):
 
 def test_error_envelope_has_errmsg(emulator, contract):
     url = emulator()
-    for body in [post_match(url, "/tech/ai/face/match", None, token=None).json(),
-                 post_match(url, "/tech/ai/face/match", {"image": 1}).json()]:
+    for body in [
+        post_match(url, "/tech/ai/face/match", None, token=None).json(),
+        post_match(url, "/tech/ai/face/match", {"image": 1}).json(),
+    ]:
         assert body["errcode"] != 0 and body["errmsg"]
         assert body["errmsg"].startswith(contract.code("match", "errcode", body["errcode"]).zh)
     ok = post_match(url, "/tech/ai/face/match", match_body()).json()

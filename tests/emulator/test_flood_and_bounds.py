@@ -32,8 +32,12 @@ from harness.emulator._state import (
 
 from ._helpers import FACES, b64, jd_body, jd_params
 
-MATCH, IDNO, LIVE, RESULT = ("/tech/ai/face/match", "/tech/ai/face/match/idno",
-                             "/tech/ai/face/match/validateData", "/tech/ai/face/match/result")
+MATCH, IDNO, LIVE, RESULT = (
+    "/tech/ai/face/match",
+    "/tech/ai/face/match/idno",
+    "/tech/ai/face/match/validateData",
+    "/tech/ai/face/match/result",
+)
 SMALL_A, SMALL_B = FACES["eileen_collins_crop"], FACES["grace_hopper_crop"]
 
 
@@ -57,24 +61,24 @@ def test_live_codes_widen_to_six_digits_then_answer_busy(contract):
     assert time.monotonic() - started < 5
     assert None not in codes and len(set(codes)) == 12_000
     lengths = Counter(len(c) for c in codes if c)
-    assert lengths[4] == 5_000 and lengths[6] == 7_000, lengths   # 4 digits until half are live
+    assert lengths[4] == 5_000 and lengths[6] == 7_000, lengths  # 4 digits until half are live
     assert all(c and c.isdigit() for c in codes)
 
     more = [state.issue_live_code(120) for _ in range(8_000)]
     assert None not in more and state.sizes()["live_codes"] == 20_000
-    assert state.issue_live_code(120) is None                      # full: busy, at once
+    assert state.issue_live_code(120) is None  # full: busy, at once
     assert state.redeem_live_code(codes[0]) == "ok" and state.redeem_live_code(codes[0]) == "used"
 
-    clock.now += 121                                               # every code expires
+    clock.now += 121  # every code expires
     fresh = state.issue_live_code(120)
-    assert fresh is not None and len(fresh) == 4                   # back to 4 digits
+    assert fresh is not None and len(fresh) == 4  # back to 4 digits
     sizes = state.sizes()
     assert sizes["live_codes"] == 1 and sizes["retired_live_codes"] <= MAX_RETIRED_CODES
-    assert state.redeem_live_code(codes[-1]) == "expired"          # recently retired: still known
-    assert state.redeem_live_code(codes[1]) == "unknown"           # retired beyond the cap: forgotten
+    assert state.redeem_live_code(codes[-1]) == "expired"  # recently retired: still known
+    assert state.redeem_live_code(codes[1]) == "unknown"  # retired beyond the cap: forgotten
     clock.now += 3800
     state.issue_live_code(120)
-    assert state.sizes()["retired_live_codes"] == 0                # retired codes age out too
+    assert state.sizes()["retired_live_codes"] == 0  # retired codes age out too
 
 
 def test_live_code_pattern_must_be_a_digit_run():
@@ -90,7 +94,7 @@ def test_async_jobs_are_bounded_and_expire():
     clock = Clock()
     state = State(clock=clock, max_jobs=50, max_pending_jobs=5)
     pending = [state.add_job(f"t{i}", 600) for i in range(5)]
-    assert all(pending) and state.add_job("t5", 600) is None       # five computing: busy
+    assert all(pending) and state.add_job("t5", 600) is None  # five computing: busy
     for job in pending:
         assert job is not None
         state.finish_job(job, {"errcode": 0})
@@ -98,10 +102,12 @@ def test_async_jobs_are_bounded_and_expire():
         job = state.add_job(f"u{i}", 600)
         assert job is not None
         state.finish_job(job, {"errcode": 0})
-    assert len(state.jobs) == 50 and "u199" in state.jobs and "u0" not in state.jobs  # oldest dropped
+    assert (
+        len(state.jobs) == 50 and "u199" in state.jobs and "u0" not in state.jobs
+    )  # oldest dropped
     clock.now += 601
     job = state.add_job("late", 600)
-    assert job is not None and list(state.jobs) == ["late"]        # expired results dropped
+    assert job is not None and list(state.jobs) == ["late"]  # expired results dropped
 
 
 def test_rate_buckets_trace_numbers_and_quota_books_stay_bounded():
@@ -111,7 +117,7 @@ def test_rate_buckets_trace_numbers_and_quota_books_stay_bounded():
     assert len(state.buckets) == MAX_BUCKETS and "token:0" not in state.buckets
     state._trace = itertools.count(TRACE_WRAP - 2)
     lengths = {len(state.trace_no()) for _ in range(5)}
-    assert lengths == {21}                                         # 13-digit ms clock + 8 digits, wraps
+    assert lengths == {21}  # 13-digit ms clock + 8 digits, wraps
 
 
 # --- real HTTP floods ----------------------------------------------------------------------------
@@ -136,7 +142,9 @@ async def _send(client: httpx.AsyncClient, name: str, path: str, body: Any) -> d
     return r.json()  # type: ignore[no-any-return]
 
 
-async def _flood(url: str, seconds: float, workers: int, only: str | None = None) -> dict[str, Counter[str]]:
+async def _flood(
+    url: str, seconds: float, workers: int, only: str | None = None
+) -> dict[str, Counter[str]]:
     """Every route (or `only` one) at once, `workers` concurrent clients, for `seconds`; every
     answer recorded."""
     requests = _requests()
@@ -145,6 +153,7 @@ async def _flood(url: str, seconds: float, workers: int, only: str | None = None
     deadline = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=workers)
     async with httpx.AsyncClient(base_url=url, timeout=10, limits=limits) as client:
+
         async def worker(i: int) -> None:
             for n in itertools.count(i):
                 if time.monotonic() > deadline:
@@ -163,7 +172,7 @@ async def _flood(url: str, seconds: float, workers: int, only: str | None = None
 def test_flood_of_every_route_past_ten_thousand_live_codes_keeps_every_route_answering(emulator):
     url = emulator()
     state = emulator.app.state.emulator.state  # type: ignore[attr-defined]
-    for _ in range(10_500):                     # the flood that used to wedge it, issued directly
+    for _ in range(10_500):  # the flood that used to wedge it, issued directly
         assert state.issue_live_code(120) is not None
     answers = asyncio.run(_flood(url, seconds=4, workers=12))
     for name, counts in answers.items():
@@ -180,7 +189,11 @@ def test_flood_of_every_route_past_ten_thousand_live_codes_keeps_every_route_ans
     answers = asyncio.run(_flood(url, seconds=1.5, workers=8))
     busy = emulator.app.state.emulator.match_busy  # type: ignore[attr-defined]
     assert set(answers["liveCode"]) == {str(busy)}, answers["liveCode"]
-    assert busy == 42900 and set(answers["match"]) == {"0"} and set(answers["faceCompareNew"]) == {"10000"}
+    assert (
+        busy == 42900
+        and set(answers["match"]) == {"0"}
+        and set(answers["faceCompareNew"]) == {"10000"}
+    )
     r = httpx.post(url + LIVE, json={}, headers={"Authorization": DEMO.token}, timeout=5).json()
     assert r["errcode"] == busy and "liveCodes are live" in r["errmsg"]
     stats = httpx.get(url + "/_emulator/stats", timeout=5).json()
@@ -191,7 +204,7 @@ def test_flood_of_every_route_past_ten_thousand_live_codes_keeps_every_route_ans
 def test_a_flood_of_one_route_leaves_every_other_route_answering(emulator, route):
     url = emulator()
     state = emulator.app.state.emulator.state  # type: ignore[attr-defined]
-    for _ in range(10_000):                     # the 4-digit space's worth, as a long flood leaves it
+    for _ in range(10_000):  # the 4-digit space's worth, as a long flood leaves it
         state.issue_live_code(120)
     requests = _requests()
 
@@ -202,7 +215,9 @@ def test_a_flood_of_one_route_leaves_every_other_route_answering(emulator, route
         async with httpx.AsyncClient(base_url=url, timeout=5) as client:
             for name, (path, body) in requests.items():
                 started = time.monotonic()
-                assert "errcode" in await _send(client, name, path, body) or name == "faceCompareNew"
+                assert (
+                    "errcode" in await _send(client, name, path, body) or name == "faceCompareNew"
+                )
                 waited[name] = time.monotonic() - started
         return await flood, waited
 
@@ -223,7 +238,9 @@ def test_async_requests_answer_busy_beyond_the_pending_bound(emulator):
 
     async def burst() -> list[dict[str, Any]]:
         async with httpx.AsyncClient(base_url=url, timeout=10) as client:
-            return await asyncio.gather(*(_send(client, "matchAsync", path, body) for _ in range(60)))
+            return await asyncio.gather(
+                *(_send(client, "matchAsync", path, body) for _ in range(60))
+            )
 
     answers = asyncio.run(burst())
     codes = Counter(a["errcode"] for a in answers)
@@ -231,8 +248,11 @@ def test_async_requests_answer_busy_beyond_the_pending_bound(emulator):
     assert len(state.jobs) <= 20 and state.pending_jobs <= 4
     last = next(a for a in reversed(answers) if a["errcode"] == 0)["data"]["traceNo"]
     deadline = time.monotonic() + 5
-    while (result := httpx.post(url + RESULT, json={"traceNo": last}, headers={"Authorization": DEMO.token},
-                                timeout=5).json())["data"]["status"] == "PROCESSING":
+    while (
+        result := httpx.post(
+            url + RESULT, json={"traceNo": last}, headers={"Authorization": DEMO.token}, timeout=5
+        ).json()
+    )["data"]["status"] == "PROCESSING":
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert result["errcode"] == 0 and result["data"]["status"] == "SUCCESS"
@@ -264,7 +284,7 @@ def test_sigterm_under_flood_stops_emulate_within_seconds():
         for t in threads:
             t.start()
         time.sleep(2.5)
-        assert answered["ok"] > 20, answered   # a real flood is running, hung requests among it
+        assert answered["ok"] > 20, answered  # a real flood is running, hung requests among it
         sent = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         rc = proc.wait(timeout=15)
@@ -276,11 +296,13 @@ def test_sigterm_under_flood_stops_emulate_within_seconds():
         if proc.poll() is None:
             proc.kill()
     err = proc.stderr.read() if proc.stderr else ""
-    proc.__exit__(None, None, None)   # closes the pipes (warnings are errors)
+    proc.__exit__(None, None, None)  # closes the pipes (warnings are errors)
     assert took < 7, took
     assert rc == 130, (rc, err)
     assert err.strip().splitlines()[-1] == "faceharness: emulator stopped (SIGTERM)", err[-3000:]
-    assert "Traceback" not in err and "Exception in ASGI" not in err and "Cancel" not in err, err[-3000:]
+    assert "Traceback" not in err and "Exception in ASGI" not in err and "Cancel" not in err, err[
+        -3000:
+    ]
 
 
 WEDGED_APP = textwrap.dedent("""
@@ -297,8 +319,13 @@ WEDGED_APP = textwrap.dedent("""
 
 
 def test_sigterm_ends_even_a_wedged_event_loop():
-    proc = subprocess.Popen([sys.executable, "-c", WEDGED_APP], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=cli_env())
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WEDGED_APP],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
     try:
         assert proc.stderr is not None
         url = proc.stderr.readline().strip()
@@ -323,7 +350,9 @@ def test_emulate_on_a_busy_port_is_one_line_and_exit_2_before_announcing(cli):
         port = held.getsockname()[1]
         r = cli("emulate", "--engine", "fast", "--port", str(port))
     assert r.returncode == 2, r
-    assert r.stderr.count("\n") == 1 and "already in use" in r.stderr and str(port) in r.stderr, r.stderr
+    assert r.stderr.count("\n") == 1 and "already in use" in r.stderr and str(port) in r.stderr, (
+        r.stderr
+    )
     assert "emulator on" not in r.stderr and r.stdout == ""
 
 
@@ -331,7 +360,11 @@ def test_emulate_on_a_busy_port_is_one_line_and_exit_2_before_announcing(cli):
 def test_emulate_on_an_impossible_port_is_one_line_and_exit_2(port, cli):
     r = cli("emulate", "--engine", "fast", "--port", port)
     assert r.returncode == 2, r
-    assert r.stderr.count("\n") == 1 and f"--port {port}" in r.stderr and "0 (any free port) to 65535" in r.stderr
+    assert (
+        r.stderr.count("\n") == 1
+        and f"--port {port}" in r.stderr
+        and "0 (any free port) to 65535" in r.stderr
+    )
     assert "internal error" not in r.stderr and "emulator on" not in r.stderr and r.stdout == ""
 
 
@@ -348,4 +381,7 @@ def test_emulate_announces_the_port_it_bound_and_ctrl_c_stops_it():
             proc.kill()
     assert rc == 130
     with proc:
-        assert proc.stderr is not None and proc.stderr.read().strip() == "faceharness: emulator stopped (SIGINT)"
+        assert (
+            proc.stderr is not None
+            and proc.stderr.read().strip() == "faceharness: emulator stopped (SIGINT)"
+        )

@@ -32,8 +32,10 @@ def _accepts(text: str) -> bool:
 
 
 @settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet=ALPHABET + " \n-_.", max_size=14) | st.binary(max_size=10).map(
-    lambda b: __import__("base64").b64encode(b).decode()))
+@given(
+    st.text(alphabet=ALPHABET + " \n-_.", max_size=14)
+    | st.binary(max_size=10).map(lambda b: __import__("base64").b64encode(b).decode())
+)
 def test_base64_decoding_accepts_exactly_the_spec_pattern(contract, text):
     assert _accepts(text) == bool(_spec_pattern(contract).fullmatch(text)), text
 
@@ -42,17 +44,32 @@ def test_base64_decoding_refuses_text_beyond_ascii():
     assert not _accepts("QUJD\u00e9")
 
 
-@pytest.mark.parametrize("raw", [
-    b'{"a": NaN}', b'{"a": 123456789012345678901234567890}', b'\xef\xbb\xbf{"a": 1}',
-    b'{"a": "\\ud800"}', b'{"a": 1, "a": 2}', b'{"a": 1.0e400}', b'[' * 50 + b']' * 50,
-    b"null", b"7", b'"text"', b"123456789012345678901234567890", b"[]", b"{}",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": NaN}',
+        b'{"a": 123456789012345678901234567890}',
+        b'\xef\xbb\xbf{"a": 1}',
+        b'{"a": "\\ud800"}',
+        b'{"a": 1, "a": 2}',
+        b'{"a": 1.0e400}',
+        b"[" * 50 + b"]" * 50,
+        b"null",
+        b"7",
+        b'"text"',
+        b"123456789012345678901234567890",
+        b"[]",
+        b"{}",
+    ],
+)
 def test_json_corners_orjson_refuses_are_judged_by_the_standard_library(raw):
     assert parse_json(raw) == json.loads(raw) or repr(parse_json(raw)) == repr(json.loads(raw))
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"", b'{"a": 1} x', b"\xff\xfe", b'{"a": Infinity',
-                                 b"[" * 2000 + b"]" * 2000])
+@pytest.mark.parametrize(
+    "raw",
+    [b"{not json", b"", b'{"a": 1} x', b"\xff\xfe", b'{"a": Infinity', b"[" * 2000 + b"]" * 2000],
+)
 def test_what_neither_parser_accepts_is_refused(raw):
     with pytest.raises((ValueError, RecursionError)):
         json.loads(raw)
@@ -67,9 +84,16 @@ def test_a_huge_integer_deep_in_a_byte_array_is_read_as_the_standard_library_rea
 
 
 JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text()
-    | st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: f == 0 or 1e-5 < abs(f) < 1e15),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False).filter(
+        lambda f: f == 0 or 1e-5 < abs(f) < 1e15
+    ),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
     max_leaves=20,
 )
 

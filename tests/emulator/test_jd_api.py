@@ -32,7 +32,12 @@ def test_jd_result_follows_operating_threshold(emulator, contract):
             assert res["result"] is False
         seen.add(res["result"])
     same = _result(url, jd_body(collection=(FACE_A,)))
-    assert same["result"] is True and same["code"] == 0 and same["msg"] == "success" and same["score"] == 1.0
+    assert (
+        same["result"] is True
+        and same["code"] == 0
+        and same["msg"] == "success"
+        and same["score"] == 1.0
+    )
     t = same["threshold"]
     assert t["e4"] > t["e5"] > t["e6"] > t["e7"]
 
@@ -56,23 +61,46 @@ def test_business_msg_matches_code(emulator, contract):
     bad_type = jd_body()
     bad_type["compareImageItem"]["imgType"] = "XX"
     res = _result(url, bad_type)
-    assert res["code"] == 43011 and res["msg"].startswith(contract.code("jd", "business", 43011).msg_prefix)
+    assert res["code"] == 43011 and res["msg"].startswith(
+        contract.code("jd", "business", 43011).msg_prefix
+    )
     not_same = _result(url, jd_body(collection=(FACE_B,)))
     assert not_same["code"] == 1155 and not_same["msg"].startswith("比对失败")
 
 
-@pytest.mark.parametrize("mutate, code", [
-    (lambda b: b.__setitem__("collectionImageItems", []), 100),
-    (lambda b: b["compareImageItem"].__setitem__("imgUrl", "http://127.0.0.1:9/x.jpg"), 100),
-    (lambda b: b["compareImageItem"].pop("imgBase64"), 100),
-    (lambda b: b["compareImageItem"].__setitem__("imgBase64", "@@@@"), 100),
-    (lambda b: b["compareImageItem"].__setitem__("encryptionType", "AES"), 43011),
-    (lambda b: b.pop("serialNo"), 100),
-    (lambda b: b["compareImageItem"].__setitem__("imgBase64", b64(b"GIF89a" + b"\0" * 64)), 100),
-    (lambda b: b["compareImageItem"].__setitem__("imgBase64", b64(FACE_A[:5000])), 100),
-    (lambda b: b.__setitem__("compareImageItem", {"imgType": "IDP", "imgUrl": "http://127.0.0.1:9/x.jpg"}), 3000),
-], ids=["no-collection", "two-sources", "no-source", "bad-base64", "encryption", "no-serial", "gif", "truncated",
-        "imgurl-disabled"])
+@pytest.mark.parametrize(
+    "mutate, code",
+    [
+        (lambda b: b.__setitem__("collectionImageItems", []), 100),
+        (lambda b: b["compareImageItem"].__setitem__("imgUrl", "http://127.0.0.1:9/x.jpg"), 100),
+        (lambda b: b["compareImageItem"].pop("imgBase64"), 100),
+        (lambda b: b["compareImageItem"].__setitem__("imgBase64", "@@@@"), 100),
+        (lambda b: b["compareImageItem"].__setitem__("encryptionType", "AES"), 43011),
+        (lambda b: b.pop("serialNo"), 100),
+        (
+            lambda b: b["compareImageItem"].__setitem__("imgBase64", b64(b"GIF89a" + b"\0" * 64)),
+            100,
+        ),
+        (lambda b: b["compareImageItem"].__setitem__("imgBase64", b64(FACE_A[:5000])), 100),
+        (
+            lambda b: b.__setitem__(
+                "compareImageItem", {"imgType": "IDP", "imgUrl": "http://127.0.0.1:9/x.jpg"}
+            ),
+            3000,
+        ),
+    ],
+    ids=[
+        "no-collection",
+        "two-sources",
+        "no-source",
+        "bad-base64",
+        "encryption",
+        "no-serial",
+        "gif",
+        "truncated",
+        "imgurl-disabled",
+    ],
+)
 def test_jd_invalid_bodies_get_business_codes(emulator, mutate, code):
     url = emulator()
     body = jd_body()

@@ -17,7 +17,11 @@ def test_connections_accepted_on_the_emulate_socket_have_tcp_nodelay():
 
     class Probe(asyncio.Protocol):
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            seen.append(transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            seen.append(
+                transport.get_extra_info("socket").getsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY
+                )
+            )
             transport.close()
 
     async def main() -> None:

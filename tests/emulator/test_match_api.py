@@ -11,8 +11,12 @@ from harness.imaging import synthetic_image
 
 from ._helpers import FACE_A, FACE_B, b64, match_body, png_of_size, post_match
 
-MATCH, IDNO, LIVE, RESULT = ("/tech/ai/face/match", "/tech/ai/face/match/idno",
-                             "/tech/ai/face/match/validateData", "/tech/ai/face/match/result")
+MATCH, IDNO, LIVE, RESULT = (
+    "/tech/ai/face/match",
+    "/tech/ai/face/match/idno",
+    "/tech/ai/face/match/validateData",
+    "/tech/ai/face/match/result",
+)
 
 
 def test_gb11643_check_digit():
@@ -21,8 +25,12 @@ def test_gb11643_check_digit():
     assert not valid_id_number("110105194912310021")
     assert not valid_id_number("1101051949123100") and not valid_id_number("A1010519491231002X")
     # every digit position matters
-    assert all(not valid_id_number(f"{'11010519491231002'[:i]}{(int('11010519491231002'[i]) + 1) % 10}{'11010519491231002'[i + 1:]}X")
-               for i in range(17))
+    assert all(
+        not valid_id_number(
+            f"{'11010519491231002'[:i]}{(int('11010519491231002'[i]) + 1) % 10}{'11010519491231002'[i + 1 :]}X"
+        )
+        for i in range(17)
+    )
 
 
 def test_base64_limit_is_409600_characters(emulator):
@@ -50,17 +58,47 @@ def test_huge_body_is_refused_before_buffering(emulator):
         (b"[1, 2]", 40003),
         (b'{"faceData": {"type": "image", "data": "QUJD"}}', 40004),
         (b'{"image": {"data": "QUJD"}, "faceData": {"type": "photo", "data": "QUJD"}}', 40004),
-        (b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "", "data": "QUJD"}}', 40004),
-        (b'{"image": {"origin": "", "data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}}', 40004),
+        (
+            b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "", "data": "QUJD"}}',
+            40004,
+        ),
+        (
+            b'{"image": {"origin": "", "data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}}',
+            40004,
+        ),
         (b'{"image": {"data": "@@@@"}, "faceData": {"type": "image", "data": "QUJD"}}', 40005),
         (b'{"image": {"data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}}', 40005),
-        (b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "LIP", "data": "QUJD"}}', 40011),
-        (b'{"image": {"origin": "fds", "data": "a/b.jpg"}, "faceData": {"type": "image", "data": "QUJD"}}', 40007),
-        (b'{"image": {"origin": "uri", "data": "http://127.0.0.1:9/a.jpg"}, "faceData": {"type": "image", "data": "QUJD"}}', 40007),
-        (b'{"image": {"data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}, "async": "yes"}', 40004),
+        (
+            b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "LIP", "data": "QUJD"}}',
+            40011,
+        ),
+        (
+            b'{"image": {"origin": "fds", "data": "a/b.jpg"}, "faceData": {"type": "image", "data": "QUJD"}}',
+            40007,
+        ),
+        (
+            b'{"image": {"origin": "uri", "data": "http://127.0.0.1:9/a.jpg"}, "faceData": {"type": "image", "data": "QUJD"}}',
+            40007,
+        ),
+        (
+            b'{"image": {"data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}, "async": "yes"}',
+            40004,
+        ),
     ],
-    ids=["not-json", "not-object", "no-image", "bad-type", "empty-videotype", "empty-origin", "bad-base64",
-         "not-an-image", "lip-no-livecode", "fds-disabled", "uri-disabled", "async-not-bool"],
+    ids=[
+        "not-json",
+        "not-object",
+        "no-image",
+        "bad-type",
+        "empty-videotype",
+        "empty-origin",
+        "bad-base64",
+        "not-an-image",
+        "lip-no-livecode",
+        "fds-disabled",
+        "uri-disabled",
+        "async-not-bool",
+    ],
 )
 def test_malformed_requests_get_documented_codes(emulator, contract, body, code):
     url = emulator()
@@ -70,13 +108,23 @@ def test_malformed_requests_get_documented_codes(emulator, contract, body, code)
     assert contract.codes.get("match", "errcode", code) is not None
 
 
-@pytest.mark.parametrize("mutate, code", [
-    (lambda d: d[: len(d) // 2], 40005),                                   # truncated JPEG
-    (lambda d: b"GIF89a" + d[6:], 40005),                                  # wrong magic
-    (lambda d: b"", 40005),                                                # zero bytes (base64 "")
-    (lambda d: b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\xc3\x50\x00\x00\xc3\x50\x08\x02\x00\x00\x00"
-               + b"\x00" * 30 + b"IEND\xaeB`\x82", 40005),                # 50000 x 50000 declared
-], ids=["truncated", "gif-magic", "zero-bytes", "decompression-bomb"])
+@pytest.mark.parametrize(
+    "mutate, code",
+    [
+        (lambda d: d[: len(d) // 2], 40005),  # truncated JPEG
+        (lambda d: b"GIF89a" + d[6:], 40005),  # wrong magic
+        (lambda d: b"", 40005),  # zero bytes (base64 "")
+        (
+            lambda d: (
+                b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\xc3\x50\x00\x00\xc3\x50\x08\x02\x00\x00\x00"
+                + b"\x00" * 30
+                + b"IEND\xaeB`\x82"
+            ),
+            40005,
+        ),  # 50000 x 50000 declared
+    ],
+    ids=["truncated", "gif-magic", "zero-bytes", "decompression-bomb"],
+)
 def test_bad_images_never_500(emulator, mutate, code):
     url = emulator()
     r = post_match(url, MATCH, match_body(face=mutate(FACE_B)))
@@ -85,7 +133,14 @@ def test_bad_images_never_500(emulator, mutate, code):
 
 def test_livecode_single_use_expiry_and_unknown(emulator):
     url = emulator(livecode_ttl_s=0.5)
-    lip = lambda code: match_body(face=FACE_B, liveCode=code, faceData={"type": "video", "videoType": "LIP", "data": b64(FACE_B)})  # noqa: E731
+
+    def lip(code):
+        return match_body(
+            face=FACE_B,
+            liveCode=code,
+            faceData={"type": "video", "videoType": "LIP", "data": b64(FACE_B)},
+        )
+
     code = post_match(url, LIVE, {}).json()["data"]["result"]["code"]
     assert len(code) == 4 and code.isdigit()
     first = post_match(url, MATCH, lip(code)).json()["errcode"]
@@ -103,22 +158,57 @@ def test_idno_registry(emulator):
     url = emulator()
     face = {"type": "image", "data": b64(FACE_A)}
     bad_digit = DEMO_ID_NUM[:-1] + ("0" if DEMO_ID_NUM[-1] != "0" else "1")
-    assert post_match(url, IDNO, {"idNum": bad_digit, "name": DEMO_NAME, "faceData": face}).json()["errcode"] == 40021
-    assert post_match(url, IDNO, {"idNum": "110101199003074477", "name": DEMO_NAME, "faceData": face}).json()["errcode"] in (40021, 40022)
+    assert (
+        post_match(url, IDNO, {"idNum": bad_digit, "name": DEMO_NAME, "faceData": face}).json()[
+            "errcode"
+        ]
+        == 40021
+    )
+    assert post_match(
+        url, IDNO, {"idNum": "110101199003074477", "name": DEMO_NAME, "faceData": face}
+    ).json()["errcode"] in (40021, 40022)
     other = "11010119900307" + "447"
     other += check_char(other)
-    assert post_match(url, IDNO, {"idNum": other, "name": DEMO_NAME, "faceData": face}).json()["errcode"] == 40022
-    assert post_match(url, IDNO, {"idNum": DEMO_ID_NUM, "name": "李四", "faceData": face}).json()["errcode"] == 40023
-    ok = post_match(url, IDNO, {"idNum": DEMO_ID_NUM, "name": DEMO_NAME, "faceData": face, "personType": "vip"}).json()
-    assert ok["errcode"] == 0 and ok["data"]["result"]["success"] == "true"  # the registry photo itself
-    assert post_match(url, IDNO, {"idNum": DEMO_ID_NUM, "name": DEMO_NAME, "faceData": face, "personType": "boss"}).json()["errcode"] == 40004
+    assert (
+        post_match(url, IDNO, {"idNum": other, "name": DEMO_NAME, "faceData": face}).json()[
+            "errcode"
+        ]
+        == 40022
+    )
+    assert (
+        post_match(url, IDNO, {"idNum": DEMO_ID_NUM, "name": "李四", "faceData": face}).json()[
+            "errcode"
+        ]
+        == 40023
+    )
+    ok = post_match(
+        url, IDNO, {"idNum": DEMO_ID_NUM, "name": DEMO_NAME, "faceData": face, "personType": "vip"}
+    ).json()
+    assert (
+        ok["errcode"] == 0 and ok["data"]["result"]["success"] == "true"
+    )  # the registry photo itself
+    assert (
+        post_match(
+            url,
+            IDNO,
+            {"idNum": DEMO_ID_NUM, "name": DEMO_NAME, "faceData": face, "personType": "boss"},
+        ).json()["errcode"]
+        == 40004
+    )
 
 
 def test_idno_omits_score_when_verification_fails(emulator):
     url = emulator()
     other = synthetic_image(120, 120, seed=3)
-    r = post_match(url, IDNO, {"idNum": DEMO_ID_NUM, "name": DEMO_NAME,
-                               "faceData": {"type": "image", "data": b64(other)}}).json()
+    r = post_match(
+        url,
+        IDNO,
+        {
+            "idNum": DEMO_ID_NUM,
+            "name": DEMO_NAME,
+            "faceData": {"type": "image", "data": b64(other)},
+        },
+    ).json()
     assert r["errcode"] == 0
     result = r["data"]["result"]
     assert result["success"] == "false" and "score" not in result
@@ -127,7 +217,11 @@ def test_idno_omits_score_when_verification_fails(emulator):
 def test_async_request_then_result(emulator):
     url = emulator()
     queued = post_match(url, MATCH, match_body(image=FACE_A, face=FACE_A, **{"async": True})).json()
-    assert queued["errcode"] == 0 and queued["data"]["status"] == "PROCESSING" and "result" not in queued["data"]
+    assert (
+        queued["errcode"] == 0
+        and queued["data"]["status"] == "PROCESSING"
+        and "result" not in queued["data"]
+    )
     trace = queued["data"]["traceNo"]
     deadline = time.monotonic() + 10
     while True:
@@ -149,9 +243,13 @@ def test_trace_numbers_are_unique(emulator):
 def test_success_follows_threshold_per_operation(emulator, contract):
     url = emulator()
     for seed in range(12):
-        r = post_match(url, MATCH, match_body(image=FACE_A, face=synthetic_image(100, 100, seed=seed))).json()
+        r = post_match(
+            url, MATCH, match_body(image=FACE_A, face=synthetic_image(100, 100, seed=seed))
+        ).json()
         result = r["data"]["result"]
-        assert (result["success"] == "true") == (int(result["score"]) >= contract.success_threshold("match"))
+        assert (result["success"] == "true") == (
+            int(result["score"]) >= contract.success_threshold("match")
+        )
         assert 0 <= int(result["score"]) <= 100
 
 
@@ -162,7 +260,9 @@ def _mp4_of(jpeg: bytes, tmp_path) -> bytes:
     frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
     frame = cv2.resize(frame, (frame.shape[1] // 2 * 2 // 2, frame.shape[0] // 2 * 2 // 2))
     path = str(tmp_path / "clip.mp4")
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), 10, (frame.shape[1], frame.shape[0]))
+    writer = cv2.VideoWriter(
+        path, cv2.VideoWriter_fourcc(*"mp4v"), 10, (frame.shape[1], frame.shape[0])
+    )
     for _ in range(10):
         writer.write(frame)
     writer.release()

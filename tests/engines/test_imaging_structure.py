@@ -27,10 +27,12 @@ def _sof(data: bytes) -> int:
 
 
 def _patched(data: bytes, at: int, new: bytes) -> bytes:
-    return data[:at] + new + data[at + len(new):]
+    return data[:at] + new + data[at + len(new) :]
 
 
-def _png_ihdr(depth: int, colour: int, *, crc_ok: bool = True, compression: int = 0, filter_: int = 0) -> bytes:
+def _png_ihdr(
+    depth: int, colour: int, *, crc_ok: bool = True, compression: int = 0, filter_: int = 0
+) -> bytes:
     body = struct.pack(">IIBBBBB", 64, 48, depth, colour, compression, filter_, 0)
     crc = zlib.crc32(b"IHDR" + body) ^ (0 if crc_ok else 1)
     return PNG[:8] + struct.pack(">I", 13) + b"IHDR" + body + struct.pack(">I", crc) + PNG[33:]
@@ -41,12 +43,14 @@ JPEG = JPEGS[-1]
 
 def _after_sof(segment: bytes) -> bytes:
     """JPEG with ``segment`` (marker and all) inserted right after the frame header."""
-    at = _sof(JPEG) + 2 + int.from_bytes(JPEG[_sof(JPEG) + 2:_sof(JPEG) + 4], "big")
+    at = _sof(JPEG) + 2 + int.from_bytes(JPEG[_sof(JPEG) + 2 : _sof(JPEG) + 4], "big")
     return JPEG[:at] + segment + JPEG[at:]
 
 
 def _sof_segment(width: int, height: int, components: bytes = b"\x01\x11\x00") -> bytes:
-    body = bytes([8]) + struct.pack(">HH", height, width) + bytes([len(components) // 3]) + components
+    body = (
+        bytes([8]) + struct.pack(">HH", height, width) + bytes([len(components) // 3]) + components
+    )
     return b"\xff\xc0" + struct.pack(">H", len(body) + 2) + body
 
 
@@ -59,10 +63,14 @@ BROKEN = [
     pytest.param(_png_ihdr(3, 2), id="png-3-bit-rgb"),
     pytest.param(_patched(PNG, 37, b"I#AT"), id="png-malformed-chunk-type"),
     pytest.param(_png_ihdr(8, 2, filter_=1), id="png-unknown-filter"),
-    pytest.param(_after_sof(_sof_segment(64, 48, b"\x01\x11\x00\x02")), id="jpeg-frame-header-part-component"),
+    pytest.param(
+        _after_sof(_sof_segment(64, 48, b"\x01\x11\x00\x02")), id="jpeg-frame-header-part-component"
+    ),
     pytest.param(_after_sof(b"\xff\xe0\x00\x06JFIF"), id="jpeg-short-jfif"),
-    pytest.param(_after_sof(b"\xff\xde" + _sof_segment(64, 48)[2:4] + b"\x0c" + _sof_segment(64, 48)[5:]),
-                 id="jpeg-12-bit-dhp"),
+    pytest.param(
+        _after_sof(b"\xff\xde" + _sof_segment(64, 48)[2:4] + b"\x0c" + _sof_segment(64, 48)[5:]),
+        id="jpeg-12-bit-dhp",
+    ),
 ]
 
 

@@ -30,6 +30,11 @@ def fuzz(url: str, out: Path, **options: Any) -> Any:
 
 
 def explain(result: Any) -> str:
-    lines = [f"{f.severity} {f.operation} {f.check} {f.rule_id or ''}: {f.message}" for f in result.findings]
-    lines += [f"{c.operation}: {c.status} {c.message}" for c in result.checks if c.status == "error"]
+    lines = [
+        f"{f.severity} {f.operation} {f.check} {f.rule_id or ''}: {f.message}"
+        for f in result.findings
+    ]
+    lines += [
+        f"{c.operation}: {c.status} {c.message}" for c in result.checks if c.status == "error"
+    ]
     return "\n".join(lines) or "no findings"

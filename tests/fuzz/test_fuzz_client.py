@@ -21,30 +21,59 @@ def _client(seen: list[httpx.Request], **kw: Any) -> FuzzClient:
         seen.append(request)
         return httpx.Response(200, json={"code": "10047", "charge": False, "msg": "x"})
 
-    return FuzzClient("http://127.0.0.1:1", credentials=DEMO, transport=httpx.MockTransport(handler),
-                      clock=lambda: NOW_S, **kw)
+    return FuzzClient(
+        "http://127.0.0.1:1",
+        credentials=DEMO,
+        transport=httpx.MockTransport(handler),
+        clock=lambda: NOW_S,
+        **kw,
+    )
 
 
 def _jd(auth: str) -> FuzzRequest:
-    return FuzzRequest(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew", json={}, auth=auth)
+    return FuzzRequest(
+        api="jd",
+        operation="faceCompareNew",
+        method="POST",
+        path="/jdai/faceCompareNew",
+        json={},
+        auth=auth,
+    )
 
 
-@pytest.mark.parametrize(("auth", "expect"), [
-    ("signed", lambda ts, q: q["sign"] == jd_sign(DEMO.jd_secretkey, ts) and ts == str(int(NOW_S * 1000))),
-    ("signed:-250000", lambda ts, q: int(ts) == int(NOW_S * 1000) - 250_000 and q["sign"] == jd_sign(DEMO.jd_secretkey, ts)),
-    ("expired_timestamp:360000", lambda ts, q: int(ts) == int(NOW_S * 1000) - 360_000),
-    ("future_timestamp:360000", lambda ts, q: int(ts) == int(NOW_S * 1000) + 360_000),
-    ("malformed_timestamp:\uff11\uff12", lambda ts, q: ts == "\uff11\uff12"),
-    ("no_timestamp", lambda ts, q: ts is None and "sign" in q),
-    ("no_timestamp:empty", lambda ts, q: ts == ""),
-    ("no_appkey", lambda ts, q: "appkey" not in q),
-    ("wrong_appkey", lambda ts, q: q["appkey"] not in ("", DEMO.jd_appkey)),
-    ("no_sign", lambda ts, q: "sign" not in q),
-    ("no_sign:empty", lambda ts, q: q["sign"] == ""),
-    ("bad_sign:upper", lambda ts, q: q["sign"] == jd_sign(DEMO.jd_secretkey, ts).upper()),
-    ("bad_sign:swapped", lambda ts, q: q["sign"] == hashlib.md5(f"{ts}{DEMO.jd_secretkey}".encode()).hexdigest()),
-    ("bad_sign:other", lambda ts, q: q["sign"] not in ("", jd_sign(DEMO.jd_secretkey, ts))),
-])
+@pytest.mark.parametrize(
+    ("auth", "expect"),
+    [
+        (
+            "signed",
+            lambda ts, q: (
+                q["sign"] == jd_sign(DEMO.jd_secretkey, ts) and ts == str(int(NOW_S * 1000))
+            ),
+        ),
+        (
+            "signed:-250000",
+            lambda ts, q: (
+                int(ts) == int(NOW_S * 1000) - 250_000
+                and q["sign"] == jd_sign(DEMO.jd_secretkey, ts)
+            ),
+        ),
+        ("expired_timestamp:360000", lambda ts, q: int(ts) == int(NOW_S * 1000) - 360_000),
+        ("future_timestamp:360000", lambda ts, q: int(ts) == int(NOW_S * 1000) + 360_000),
+        ("malformed_timestamp:\uff11\uff12", lambda ts, q: ts == "\uff11\uff12"),
+        ("no_timestamp", lambda ts, q: ts is None and "sign" in q),
+        ("no_timestamp:empty", lambda ts, q: ts == ""),
+        ("no_appkey", lambda ts, q: "appkey" not in q),
+        ("wrong_appkey", lambda ts, q: q["appkey"] not in ("", DEMO.jd_appkey)),
+        ("no_sign", lambda ts, q: "sign" not in q),
+        ("no_sign:empty", lambda ts, q: q["sign"] == ""),
+        ("bad_sign:upper", lambda ts, q: q["sign"] == jd_sign(DEMO.jd_secretkey, ts).upper()),
+        (
+            "bad_sign:swapped",
+            lambda ts, q: q["sign"] == hashlib.md5(f"{ts}{DEMO.jd_secretkey}".encode()).hexdigest(),
+        ),
+        ("bad_sign:other", lambda ts, q: q["sign"] not in ("", jd_sign(DEMO.jd_secretkey, ts))),
+    ],
+)
 def test_jd_auth_modes_build_the_query_they_name(auth: str, expect: Any) -> None:
     seen: list[httpx.Request] = []
     with _client(seen) as client:
@@ -57,8 +86,16 @@ def test_match_token_modes() -> None:
     seen: list[httpx.Request] = []
     with _client(seen) as client:
         for auth in ("token", "no_token", "bad_token"):
-            client.send(FuzzRequest(api="match", operation="liveCode", method="POST",
-                                    path="/tech/ai/face/match/validateData", json={}, auth=auth))
+            client.send(
+                FuzzRequest(
+                    api="match",
+                    operation="liveCode",
+                    method="POST",
+                    path="/tech/ai/face/match/validateData",
+                    json={},
+                    auth=auth,
+                )
+            )
     tokens = [r.headers.get("authorization") for r in seen]
     assert tokens[0] == DEMO.token and tokens[1] is None and tokens[2] not in (None, DEMO.token)
 
@@ -107,9 +144,18 @@ def test_a_closed_keepalive_connection_is_retried_once() -> None:
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
         return httpx.Response(200, json={"errcode": 0})
 
-    with FuzzClient("http://127.0.0.1:1", credentials=DEMO, transport=httpx.MockTransport(handler)) as client:
-        answer = client.send(FuzzRequest(api="match", operation="liveCode", method="POST",
-                                         path="/tech/ai/face/match/validateData", json={}))
+    with FuzzClient(
+        "http://127.0.0.1:1", credentials=DEMO, transport=httpx.MockTransport(handler)
+    ) as client:
+        answer = client.send(
+            FuzzRequest(
+                api="match",
+                operation="liveCode",
+                method="POST",
+                path="/tech/ai/face/match/validateData",
+                json={},
+            )
+        )
     assert answer.status == 200 and calls[0] == 2 and client.reconnects == 1
 
 
@@ -118,13 +164,24 @@ class _CutOff(httpx.SyncByteStream):
 
     def __iter__(self) -> Any:
         yield b'{"errcode":'
-        raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+        raise httpx.RemoteProtocolError(
+            "peer closed connection without sending complete message body"
+        )
 
 
-@pytest.mark.parametrize(("fail", "kind"), [
-    (lambda: httpx.Response(200, headers={"content-type": "application/json"}, stream=_CutOff()), "cut-off body"),
-    (lambda: (_ for _ in ()).throw(httpx.ReadTimeout("timed out")), "timeout"),
-], ids=["cut-off body", "timeout"])
+@pytest.mark.parametrize(
+    ("fail", "kind"),
+    [
+        (
+            lambda: httpx.Response(
+                200, headers={"content-type": "application/json"}, stream=_CutOff()
+            ),
+            "cut-off body",
+        ),
+        (lambda: (_ for _ in ()).throw(httpx.ReadTimeout("timed out")), "timeout"),
+    ],
+    ids=["cut-off body", "timeout"],
+)
 def test_an_answer_cut_off_or_timed_out_is_not_retried_but_reported(fail: Any, kind: str) -> None:
     calls = [0]
 
@@ -132,12 +189,27 @@ def test_an_answer_cut_off_or_timed_out_is_not_retried_but_reported(fail: Any, k
         calls[0] += 1
         return fail()  # type: ignore[no-any-return]
 
-    with FuzzClient("http://127.0.0.1:1", credentials=DEMO, timeout_s=2.0,
-                    transport=httpx.MockTransport(handler)) as client:
-        answer = client.send(FuzzRequest(api="match", operation="liveCode", method="POST",
-                                         path="/tech/ai/face/match/validateData", json={}))
+    with FuzzClient(
+        "http://127.0.0.1:1",
+        credentials=DEMO,
+        timeout_s=2.0,
+        transport=httpx.MockTransport(handler),
+    ) as client:
+        answer = client.send(
+            FuzzRequest(
+                api="match",
+                operation="liveCode",
+                method="POST",
+                path="/tech/ai/face/match/validateData",
+                json={},
+            )
+        )
     assert calls[0] == 1 and answer.status == 0 and answer.no_answer == kind
-    assert answer.error is not None and answer.error.startswith(f"{kind}, ") and "\n" not in answer.error
+    assert (
+        answer.error is not None
+        and answer.error.startswith(f"{kind}, ")
+        and "\n" not in answer.error
+    )
     if kind == "timeout":
         assert "nothing within the 2 s client timeout" in answer.error
 

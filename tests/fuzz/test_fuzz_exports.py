@@ -19,6 +19,14 @@ def test_all_is_sorted_and_defined() -> None:
 
 
 def test_public_names_cover_the_entry_points() -> None:
-    for name in ("run_fuzz", "strategies", "FuzzRequest", "InvalidCase", "RULES", "emulator_overrides",
-                 "replay_finding", "FuzzTarget"):
+    for name in (
+        "run_fuzz",
+        "strategies",
+        "FuzzRequest",
+        "InvalidCase",
+        "RULES",
+        "emulator_overrides",
+        "replay_finding",
+        "FuzzTarget",
+    ):
         assert name in harness.fuzz.__all__

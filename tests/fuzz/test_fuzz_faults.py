@@ -18,10 +18,16 @@ def _answered(result, operation):
 
 @pytest.mark.parametrize("fault", ["reset", "chunked"])
 def test_a_dropped_answer_is_a_finding_per_operation_and_the_run_goes_on(
-        emulator: Callable[..., str], tmp_path: Path, fault: str) -> None:
+    emulator: Callable[..., str], tmp_path: Path, fault: str
+) -> None:
     url = emulator(faults=(f"liveCode={fault}:1.0",), **emulator_overrides())
-    result = fuzz(url, tmp_path, only=["match:valid-requests", "match:invalid-requests/extra-field"],
-                  max_examples=20, request_timeout_s=5.0)
+    result = fuzz(
+        url,
+        tmp_path,
+        only=["match:valid-requests", "match:invalid-requests/extra-field"],
+        max_examples=20,
+        request_timeout_s=5.0,
+    )
     assert result.status == "fail" and result.error is None, explain(result)
     found = _answered(result, "liveCode")
     assert len(found) == 1, explain(result)  # both properties hit it: still one finding
@@ -31,19 +37,29 @@ def test_a_dropped_answer_is_a_finding_per_operation_and_the_run_goes_on(
     assert finding.response["error"].startswith("cut-off body") and finding.reproduce
     assert {c.status for c in result.checks} == {"fail"}
     assert not [f for f in result.findings if f.operation != "liveCode"], explain(result)
-    assert result.metrics["requests_by_operation"]["match"] > 0  # the other operations were fuzzed too
+    assert (
+        result.metrics["requests_by_operation"]["match"] > 0
+    )  # the other operations were fuzzed too
 
 
-def test_a_hang_ends_by_the_client_timeout_as_a_finding(emulator: Callable[..., str], tmp_path: Path) -> None:
+def test_a_hang_ends_by_the_client_timeout_as_a_finding(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
     url = emulator(faults=("liveCode=hang:1.0",), **emulator_overrides())
-    result = fuzz(url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0)
+    result = fuzz(
+        url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0
+    )
     assert result.status == "fail" and result.error is None, explain(result)
     found = _answered(result, "liveCode")
-    assert [f.message.split(" (")[0] for f in found] == ["no answer: timeout, nothing within the 1 s client timeout"]
+    assert [f.message.split(" (")[0] for f in found] == [
+        "no answer: timeout, nothing within the 1 s client timeout"
+    ]
 
 
 @pytest.mark.slow
-def test_a_replay_waits_as_long_as_the_run_did(emulator: Callable[..., str], tmp_path: Path, monkeypatch) -> None:
+def test_a_replay_waits_as_long_as_the_run_did(
+    emulator: Callable[..., str], tmp_path: Path, monkeypatch
+) -> None:
     """A timeout finding from a 1 s run is judged with 1 s again, not the client's 30 s default."""
     import json
     import time
@@ -51,9 +67,13 @@ def test_a_replay_waits_as_long_as_the_run_did(emulator: Callable[..., str], tmp
     from harness.clients import DEMO
     from harness.fuzz import replay_finding
 
-    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token)  # a URL target: credentials from the environment
+    monkeypatch.setenv(
+        "FACEHARNESS_TOKEN", DEMO.token
+    )  # a URL target: credentials from the environment
     url = emulator(faults=("liveCode=hang:1.0",), **emulator_overrides())
-    result = fuzz(url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0)
+    result = fuzz(
+        url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0
+    )
     path = Path(_answered(result, "liveCode")[0].reproduce.removeprefix("faceharness replay "))
     assert json.loads(path.read_text(encoding="utf-8"))["check"]["timeout_s"] == 1.0
     started = time.monotonic()
@@ -63,12 +83,19 @@ def test_a_replay_waits_as_long_as_the_run_did(emulator: Callable[..., str], tmp
 
 
 def test_state_machines_under_random_faults_end_with_findings_not_errors(
-        emulator: Callable[..., str], tmp_path: Path) -> None:
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
     """A faulted answer changes what a state machine draws next, so hypothesis's replay differs
     ("flaky data generation"); the failure seen first is the finding, marked flaky."""
     url = emulator(faults=("http500:0.03", "reset:0.03", "badjson:0.03"), **emulator_overrides())
-    result = fuzz(url, tmp_path, only=["match:livecode-lifecycle", "match:async-result", "jd:quota-countdown"],
-                  max_examples=20, seed=1, request_timeout_s=2.0)
+    result = fuzz(
+        url,
+        tmp_path,
+        only=["match:livecode-lifecycle", "match:async-result", "jd:quota-countdown"],
+        max_examples=20,
+        seed=1,
+        request_timeout_s=2.0,
+    )
     assert result.status == "fail" and result.error is None, explain(result)
     assert {c.status for c in result.checks} == {"fail"}, explain(result)
     assert any("flaky" in f.message for f in result.findings), explain(result)

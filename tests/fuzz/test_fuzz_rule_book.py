@@ -8,14 +8,31 @@ from harness.contract import ReadingLog
 from harness.fuzz._checks import check_rules, check_spec
 from harness.fuzz._request import Exchange, FuzzRequest
 
-JD = FuzzRequest(api="jd", operation="faceCompareNew", method="POST", path="/jdai/faceCompareNew",
-                 json={"serialNo": "fh-1"})
-MATCH = FuzzRequest(api="match", operation="match", method="POST", path="/tech/ai/face/match", json={})
+JD = FuzzRequest(
+    api="jd",
+    operation="faceCompareNew",
+    method="POST",
+    path="/jdai/faceCompareNew",
+    json={"serialNo": "fh-1"},
+)
+MATCH = FuzzRequest(
+    api="match", operation="match", method="POST", path="/tech/ai/face/match", json={}
+)
 
 
 def _jd(**result: Any) -> Exchange:
-    body = {"code": "10000", "msg": "查询成功", "result": {"code": 0, "msg": "success", "result": True,
-                                                        "score": 0.93, "serialNo": "fh-1", **result}}
+    body = {
+        "code": "10000",
+        "msg": "查询成功",
+        "result": {
+            "code": 0,
+            "msg": "success",
+            "result": True,
+            "score": 0.93,
+            "serialNo": "fh-1",
+            **result,
+        },
+    }
     return Exchange(status=200, content_type="application/json", body=body)
 
 
@@ -28,8 +45,12 @@ def test_a_correct_answer_has_no_problem_and_records_the_readings_it_follows(con
 
 
 def test_the_rule_books_verdicts_come_back_as_fuzz_problems(contract: Any) -> None:
-    problems = check_rules(contract, JD, _jd(threshold={"e4": 0.5, "e5": 0.6, "e6": 0.7, "e7": 0.8}))
-    assert [(p.check, p.severity, p.erratum) for p in problems] == [("thresholds-fall", "high", "E-004")]
+    problems = check_rules(
+        contract, JD, _jd(threshold={"e4": 0.5, "e5": 0.6, "e6": 0.7, "e7": 0.8})
+    )
+    assert [(p.check, p.severity, p.erratum) for p in problems] == [
+        ("thresholds-fall", "high", "E-004")
+    ]
     assert "\n" not in problems[0].message
     wrong = check_rules(contract, JD, _jd(result=False))
     assert [p.check for p in wrong] == ["result-follows-threshold"]
@@ -40,14 +61,32 @@ def test_a_reading_is_a_problem_only_when_the_policy_requires_the_other(contract
     assert check_rules(contract, JD, echoed_not, request_valid=True, readings=ReadingLog()) == []
     required = ReadingLog({"E-041": "default"})
     [problem] = check_rules(contract, JD, echoed_not, request_valid=True, readings=required)
-    assert (problem.check, problem.basis, problem.erratum) == ("serialno-echoed", "reading", "E-041")
+    assert (problem.check, problem.basis, problem.erratum) == (
+        "serialno-echoed",
+        "reading",
+        "E-041",
+    )
     # an invalid request's serialNo is not judged
     assert check_rules(contract, JD, echoed_not, request_valid=False, readings=required) == []
 
 
 def test_false_at_the_top_of_the_spec_score_range_fits_no_reading(contract: Any) -> None:
     low, high = (float(v) for v in contract.match.facts["score_range"])
-    body = {"errcode": 0, "errmsg": "SUCCESS",
-            "data": {"status": "SUCCESS", "traceNo": "t", "result": {"success": "false", "score": f"{high:g}"}}}
-    problems = check_spec(contract, MATCH, Exchange(status=200, content_type="application/json", body=body), live=False)
-    assert [p.check for p in problems] == ["success-follows-threshold"]   # 'false' at a passing score fits no reading
+    body = {
+        "errcode": 0,
+        "errmsg": "SUCCESS",
+        "data": {
+            "status": "SUCCESS",
+            "traceNo": "t",
+            "result": {"success": "false", "score": f"{high:g}"},
+        },
+    }
+    problems = check_spec(
+        contract,
+        MATCH,
+        Exchange(status=200, content_type="application/json", body=body),
+        live=False,
+    )
+    assert [p.check for p in problems] == [
+        "success-follows-threshold"
+    ]  # 'false' at a passing score fits no reading

@@ -16,11 +16,13 @@ from harness.fuzz._stateful import FUZZ_QUOTA_SECRETKEY
 
 from .conftest import explain, fuzz
 
-CLEAN_EXAMPLES = 15   # the default is 50; two seeds at 15 keep this folder inside its time budget
+CLEAN_EXAMPLES = 15  # the default is 50; two seeds at 15 keep this folder inside its time budget
 
 
 @pytest.mark.parametrize("seed", [11, 12])
-def test_unbroken_emulator_gives_no_findings(fuzz_emulator: Callable[..., str], tmp_path: Path, seed: int) -> None:
+def test_unbroken_emulator_gives_no_findings(
+    fuzz_emulator: Callable[..., str], tmp_path: Path, seed: int
+) -> None:
     result = fuzz(fuzz_emulator(), tmp_path, seed=seed, max_examples=CLEAN_EXAMPLES)
     assert result.status == "pass", explain(result)
     statuses = {c.operation: c.status for c in result.checks}
@@ -34,72 +36,128 @@ def test_unbroken_emulator_gives_no_findings(fuzz_emulator: Callable[..., str], 
 
 # The modes issue 6 names; each is found by the property (or rule part) that owns the rule, at the
 # default example budget. benchmarks/bench_fuzz.py runs every mode against every property.
-@pytest.mark.parametrize(("mode", "prop", "check"), [
-    ("remaintimes-stuck", "jd:quota-countdown", "remaintimes_counts_down"),
-    ("score-out-of-range", "match:valid-requests", "response_schema"),
-    ("lip-without-livecode", "match:invalid-requests/lip-without-livecode", "invalid_refused"),
-])   # accept-bad-sign: test_findings_are_shrunk_replayable_secret_free_and_remembered
-def test_break_mode_is_found(fuzz_emulator: Callable[..., str], tmp_path: Path, mode: str, prop: str, check: str) -> None:
-    result = fuzz(fuzz_emulator(mode), tmp_path, only=[prop], breaks=(mode,), max_examples=DEFAULT_MAX_EXAMPLES)
+@pytest.mark.parametrize(
+    ("mode", "prop", "check"),
+    [
+        ("remaintimes-stuck", "jd:quota-countdown", "remaintimes_counts_down"),
+        ("score-out-of-range", "match:valid-requests", "response_schema"),
+        ("lip-without-livecode", "match:invalid-requests/lip-without-livecode", "invalid_refused"),
+    ],
+)  # accept-bad-sign: test_findings_are_shrunk_replayable_secret_free_and_remembered
+def test_break_mode_is_found(
+    fuzz_emulator: Callable[..., str], tmp_path: Path, mode: str, prop: str, check: str
+) -> None:
+    result = fuzz(
+        fuzz_emulator(mode),
+        tmp_path,
+        only=[prop],
+        breaks=(mode,),
+        max_examples=DEFAULT_MAX_EXAMPLES,
+    )
     assert result.status == "fail", f"{mode} was not found by {prop}"
     assert check in {f.check for f in result.findings}, explain(result)
     finding = result.findings[0]
-    assert finding.seed == 1 and finding.reproduce and finding.reproduce.startswith("faceharness replay ")
+    assert (
+        finding.seed == 1
+        and finding.reproduce
+        and finding.reproduce.startswith("faceharness replay ")
+    )
     assert finding.basis in ("seed", "convention")
 
 
-def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(fuzz_emulator: Callable[..., str],
-                                                                         tmp_path: Path) -> None:
+def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(
+    fuzz_emulator: Callable[..., str], tmp_path: Path
+) -> None:
     """The seed never says a liveCode is single-use (E-042): observed; a policy requiring it fails it."""
     url = fuzz_emulator("livecode-reusable")
-    seen = fuzz(url, tmp_path / "seen", only=["match:livecode-lifecycle"], breaks=("livecode-reusable",),
-                max_examples=DEFAULT_MAX_EXAMPLES)
+    seen = fuzz(
+        url,
+        tmp_path / "seen",
+        only=["match:livecode-lifecycle"],
+        breaks=("livecode-reusable",),
+        max_examples=DEFAULT_MAX_EXAMPLES,
+    )
     assert seen.status == "pass", explain(seen)
     assert seen.metrics["readings"]["E-042"]["observed"] in ("alternative", "mixed")
-    required = fuzz(url, tmp_path / "req", only=["match:livecode-lifecycle"], breaks=("livecode-reusable",),
-                    max_examples=DEFAULT_MAX_EXAMPLES, required_readings={"E-042": "default"})
+    required = fuzz(
+        url,
+        tmp_path / "req",
+        only=["match:livecode-lifecycle"],
+        breaks=("livecode-reusable",),
+        max_examples=DEFAULT_MAX_EXAMPLES,
+        required_readings={"E-042": "default"},
+    )
     assert required.status == "fail", explain(required)
     finding = required.findings[0]
-    assert finding.check == "invalid_refused" and finding.basis == "reading" and finding.erratum == "E-042"
-    replayed = replay_finding(tmp_path / "req" / "findings" / "F-001.json")   # a sequence: the machine re-runs
-    assert replayed.still_failing and "-step sequence was re-run" in replayed.detail, replayed.detail
+    assert (
+        finding.check == "invalid_refused"
+        and finding.basis == "reading"
+        and finding.erratum == "E-042"
+    )
+    replayed = replay_finding(
+        tmp_path / "req" / "findings" / "F-001.json"
+    )  # a sequence: the machine re-runs
+    assert replayed.still_failing and "-step sequence was re-run" in replayed.detail, (
+        replayed.detail
+    )
 
 
-def test_findings_are_shrunk_replayable_secret_free_and_remembered(fuzz_emulator: Callable[..., str],
-                                                                   tmp_path: Path) -> None:
+def test_findings_are_shrunk_replayable_secret_free_and_remembered(
+    fuzz_emulator: Callable[..., str], tmp_path: Path
+) -> None:
     url = fuzz_emulator("accept-bad-sign")
     first = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
     assert first.status == "fail", explain(first)
     finding = first.findings[0]
     # the same severity as conformance's FH-A10 (one defect, one severity, whichever suite finds it)
-    assert finding.check == "invalid_refused" and finding.severity == "high" and finding.rule_id == "bad-sign"
+    assert (
+        finding.check == "invalid_refused"
+        and finding.severity == "high"
+        and finding.rule_id == "bad-sign"
+    )
     assert finding.basis == "seed"
     # shrunk: the minimal request has one collection item and no optional field
     body = finding.request["body"]
-    assert len(body["collectionImageItems"]) == 1 and "encryptionType" not in body["compareImageItem"]
+    assert (
+        len(body["collectionImageItems"]) == 1 and "encryptionType" not in body["compareImageItem"]
+    )
 
     replay = tmp_path / "findings" / "F-001.json"
     data = json.loads(replay.read_text())
-    assert data["format"] == "faceharness-replay" and data["suite"] == "fuzz" and data["fuzz"]["seed"] == 1
+    assert (
+        data["format"] == "faceharness-replay"
+        and data["suite"] == "fuzz"
+        and data["fuzz"]["seed"] == 1
+    )
     for path in tmp_path.rglob("*.json"):
         text = path.read_text()
-        for secret in (DEMO.token, DEMO.jd_appkey, DEMO.jd_secretkey, FUZZ_QUOTA_SECRETKEY, "sADsk3+58E9yf/fUN9DmBA=="):
+        for secret in (
+            DEMO.token,
+            DEMO.jd_appkey,
+            DEMO.jd_secretkey,
+            FUZZ_QUOTA_SECRETKEY,
+            "sADsk3+58E9yf/fUN9DmBA==",
+        ):
             assert secret not in text, f"{secret[:6]}… leaked into {path.name}"
         assert not re.search(r"[A-Za-z0-9+/]{300}", text), f"image bytes in {path.name}"
     loaded = load_replay(replay, __import__("harness.contract", fromlist=["x"]).load_contract())
     assert loaded.request.auth.startswith("bad_sign") and loaded.case is not None
 
-    still = replay_finding(replay)                       # the recorded target: an emulator with the break
+    still = replay_finding(replay)  # the recorded target: an emulator with the break
     assert still.still_failing and still.exit_code == 1, still.detail
-    fixed = replay_finding(replay, target="emulator")    # an unbroken emulator
+    fixed = replay_finding(replay, target="emulator")  # an unbroken emulator
     assert not fixed.still_failing and "holds now" in fixed.detail
 
     again = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
     assert again.status == "fail"
-    assert again.metrics["requests"] < first.metrics["requests"] / 2, "the database should replay the failure first"
+    assert again.metrics["requests"] < first.metrics["requests"] / 2, (
+        "the database should replay the failure first"
+    )
 
 
-def test_request_budget_stops_the_run_cleanly(fuzz_emulator: Callable[..., str], tmp_path: Path) -> None:
+def test_request_budget_stops_the_run_cleanly(
+    fuzz_emulator: Callable[..., str], tmp_path: Path
+) -> None:
     result = fuzz(fuzz_emulator(), tmp_path, max_requests=40, max_examples=10)
     assert result.status == "pass" and result.metrics["budget_exhausted"] is True
     assert result.metrics["requests"] <= 40
@@ -109,7 +167,9 @@ def test_request_budget_stops_the_run_cleanly(fuzz_emulator: Callable[..., str],
 
 def test_unreachable_target_is_an_error_not_a_finding(tmp_path: Path) -> None:
     result = fuzz("http://127.0.0.1:9", tmp_path, is_emulator=False, max_examples=1)
-    assert result.status == "error" and "unreachable" in (result.error or "") and not result.findings
+    assert (
+        result.status == "error" and "unreachable" in (result.error or "") and not result.findings
+    )
 
 
 def test_unknown_property_is_a_usage_error(tmp_path: Path) -> None:

@@ -17,12 +17,18 @@ from harness.fuzz import RULES, FuzzRequest, InvalidCase, image_pool, render, st
 from harness.fuzz._client import FRESH_LIVE_CODE
 from harness.imaging import ImageRejected, inspect_image
 
-QUICK = settings(max_examples=40, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+QUICK = settings(
+    max_examples=40, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 MAX_PIXELS = EmulatorSettings().max_pixels
 
 AUTH_RULES = {"bad-token", "bad-appkey", "bad-timestamp", "bad-sign", "sign-case"}
-BYTE_RULES = {"wrong-magic": {"not_image", "unsupported_format"}, "truncated-image": {"truncated"},
-              "decompression-bomb": {"too_many_pixels"}, "huge-dimensions": {"too_many_pixels"}}
+BYTE_RULES = {
+    "wrong-magic": {"not_image", "unsupported_format"},
+    "truncated-image": {"truncated"},
+    "decompression-bomb": {"too_many_pixels"},
+    "huge-dimensions": {"too_many_pixels"},
+}
 
 
 def _label(path: Any) -> str:
@@ -87,18 +93,28 @@ def assert_breaks_exactly_its_rule(contract: Any, case: InvalidCase) -> None:
         assert not _errors(contract, request), [e.message[:80] for e in _errors(contract, request)]
         data, part = _image_bytes(case)
         face = request.json.get("faceData") if isinstance(request.json, dict) else None
-        if rule == "wrong-magic" and part.path == ("faceData", "data") and face.get("type") == "video":
+        if (
+            rule == "wrong-magic"
+            and part.path == ("faceData", "data")
+            and face.get("type") == "video"
+        ):
             assert data[4:8] != b"ftyp", "an image must stand where the video is expected"
         else:
             assert _reject_reason(data) in BYTE_RULES[rule], (case, _reject_reason(data))
     elif rule == "oversize" and not _errors(contract, request):
-        data, _ = _image_bytes(case)   # JD: schema-valid base64, decoded size not under 5 MiB (E-020)
+        data, _ = _image_bytes(
+            case
+        )  # JD: schema-valid base64, decoded size not under 5 MiB (E-020)
         assert api == "jd" and len(data) >= contract.jd_image_max_bytes
     else:
         errors = _errors(contract, request)
         assert errors, f"{case!r} validates, but should break {rule}"
         for error in errors:
-            assert _related(_label(error.instance_path), case.field), (case, _label(error.instance_path), error.message[:100])
+            assert _related(_label(error.instance_path), case.field), (
+                case,
+                _label(error.instance_path),
+                error.message[:100],
+            )
         if rule == "lip-without-livecode":
             assert all("LipNeedsLiveCode" in map(str, e.schema_path) for e in errors)
 
@@ -107,16 +123,20 @@ def assert_breaks_exactly_its_rule(contract: Any, case: InvalidCase) -> None:
 @given(strategies.valid_requests())
 def test_valid_requests_pass_the_spec_validators(contract: Any, request_: FuzzRequest) -> None:
     if request_.raw_body is not None:
-        assert request_.operation == "liveCode" and request_.raw_body == b""   # E-032: empty body
+        assert request_.operation == "liveCode" and request_.raw_body == b""  # E-032: empty body
         return
-    if request_.operation == "matchIdno":   # /idno marks liveCode and videoType 是 (E-008, E-010): always sent
-        assert request_.json["liveCode"] == FRESH_LIVE_CODE and request_.json["faceData"].get("videoType")
+    if (
+        request_.operation == "matchIdno"
+    ):  # /idno marks liveCode and videoType 是 (E-008, E-010): always sent
+        assert request_.json["liveCode"] == FRESH_LIVE_CODE and request_.json["faceData"].get(
+            "videoType"
+        )
     errors = _errors(contract, request_)
     assert not errors, [e.message[:100] for e in errors]
     for part in request_.images:
         data = render(part.recipe)
         if data[4:8] == b"ftyp":
-            continue   # an mp4 clip for faceData.type=video
+            continue  # an mp4 clip for faceData.type=video
         info = inspect_image(data, max_pixels=MAX_PIXELS, formats=contract.jd_image_formats)
         assert info.format in ("jpeg", "png")
     if request_.api == "jd":
@@ -126,7 +146,9 @@ def test_valid_requests_pass_the_spec_validators(contract: Any, request_: FuzzRe
 
 @pytest.mark.parametrize("rule", sorted(RULES))
 def test_every_rule_breaks_exactly_itself(contract: Any, rule: str) -> None:
-    @settings(max_examples=12, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(
+        max_examples=12, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
     @given(strategies.invalid_requests(rules=[rule]))
     def check(case: InvalidCase) -> None:
         assert case.rule == rule
@@ -164,20 +186,64 @@ def test_request_repr_is_short(request_: FuzzRequest) -> None:
     assert "sADsk3" not in text, "appAuthorityKey is masked like every credential"
 
 
-@pytest.mark.parametrize(("build", "message"), [
-    pytest.param(lambda: strategies.invalid_requests("both"), "api must be one of", id="unknown-api"),
-    pytest.param(lambda: strategies.invalid_requests(rules=["bad-sgin"]), "did you mean 'bad-sign'", id="misspelt-rule"),
-    pytest.param(lambda: strategies.invalid_requests("match", rules=["bad-sign"]), "does not apply to api 'match'", id="rule-of-other-api"),
-    pytest.param(lambda: strategies.invalid_requests(rules="bad-sign"), "list of rule ids", id="rules-as-string"),
-    pytest.param(lambda: strategies.invalid_requests(rules=[]), "selects nothing", id="no-rules"),
-    pytest.param(lambda: strategies.invalid_requests("jd", operations=["match"]), "operations must be among", id="operation-of-other-api"),
-    pytest.param(lambda: strategies.invalid_requests("match", rules=["bad-check-digit"], operations=["liveCode"]),
-                 "no rule among", id="rule-without-operation"),
-    pytest.param(lambda: strategies.valid_match_request(pool=[b"jpeg"]), "such as strategies.image_pool", id="pool-not-a-pool"),
-    pytest.param(lambda: strategies.valid_match_request(contract="specs/"), "load_contract()", id="contract-not-a-contract"),
-    pytest.param(lambda: strategies.valid_idno_request(identities=["110105"]), "(idNum, name) string pairs", id="bad-identities"),
-    pytest.param(lambda: strategies.valid_jd_request(edge_sizes="yes"), "True or False", id="edge-sizes-not-bool"),
-])
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        pytest.param(
+            lambda: strategies.invalid_requests("both"), "api must be one of", id="unknown-api"
+        ),
+        pytest.param(
+            lambda: strategies.invalid_requests(rules=["bad-sgin"]),
+            "did you mean 'bad-sign'",
+            id="misspelt-rule",
+        ),
+        pytest.param(
+            lambda: strategies.invalid_requests("match", rules=["bad-sign"]),
+            "does not apply to api 'match'",
+            id="rule-of-other-api",
+        ),
+        pytest.param(
+            lambda: strategies.invalid_requests(rules="bad-sign"),
+            "list of rule ids",
+            id="rules-as-string",
+        ),
+        pytest.param(
+            lambda: strategies.invalid_requests(rules=[]), "selects nothing", id="no-rules"
+        ),
+        pytest.param(
+            lambda: strategies.invalid_requests("jd", operations=["match"]),
+            "operations must be among",
+            id="operation-of-other-api",
+        ),
+        pytest.param(
+            lambda: strategies.invalid_requests(
+                "match", rules=["bad-check-digit"], operations=["liveCode"]
+            ),
+            "no rule among",
+            id="rule-without-operation",
+        ),
+        pytest.param(
+            lambda: strategies.valid_match_request(pool=[b"jpeg"]),
+            "such as strategies.image_pool",
+            id="pool-not-a-pool",
+        ),
+        pytest.param(
+            lambda: strategies.valid_match_request(contract="specs/"),
+            "load_contract()",
+            id="contract-not-a-contract",
+        ),
+        pytest.param(
+            lambda: strategies.valid_idno_request(identities=["110105"]),
+            "(idNum, name) string pairs",
+            id="bad-identities",
+        ),
+        pytest.param(
+            lambda: strategies.valid_jd_request(edge_sizes="yes"),
+            "True or False",
+            id="edge-sizes-not-bool",
+        ),
+    ],
+)
 def test_bad_arguments_fail_when_the_strategy_is_built(build: Any, message: str) -> None:
     with pytest.raises(InvalidArgument, match=message.replace("(", r"\(").replace(")", r"\)")):
         build()
@@ -190,5 +256,7 @@ def test_codes_are_read_from_the_code_table(contract: Any, data: st.DataObject) 
     case = data.draw(strategies.invalid_requests("jd", rules=["bad-sign"]))
     meaning = {"no_sign": "sign empty", "bad_sign": "invalid sign"}[case.request.auth_mode]
     assert [contract.codes.get("jd", "gateway", c).en for c in case.codes] == [meaning]
-    case = data.draw(strategies.invalid_requests("match", rules=["oversize"], operations=["asyncResult"]))
+    case = data.draw(
+        strategies.invalid_requests("match", rules=["oversize"], operations=["asyncResult"])
+    )
     assert [contract.codes.get("match", "errcode", c).category for c in case.codes] == ["input"]

@@ -21,27 +21,36 @@ SECRET_IN_CONFIG = "cfg-secret-V0c4aPq"
 TOKEN_IN_ENV = "env-token-Hq93TfZ"
 APPKEY_IN_ENV = "envappkeyP02xRk"
 SECRET_IN_ENV = "env-secret-Lm55NbY"
-SECRETS = [TOKEN_IN_CONFIG, APPKEY_IN_CONFIG, SECRET_IN_CONFIG, TOKEN_IN_ENV, APPKEY_IN_ENV, SECRET_IN_ENV]
+SECRETS = [
+    TOKEN_IN_CONFIG,
+    APPKEY_IN_CONFIG,
+    SECRET_IN_CONFIG,
+    TOKEN_IN_ENV,
+    APPKEY_IN_ENV,
+    SECRET_IN_ENV,
+]
 
-SMALL = QUICK.model_copy(update={
-    "name": "test-small",
-    "conformance_examples": 2,
-    "fuzz_examples": 3,
-    "max_requests": 150,
-    "load_rate_rps": 20.0,
-    "load_duration_s": 2.0,
-    "limit_search": "always",
-    "limit_start_rps": 40.0,
-    "limit_max_rps": 120.0,
-    "limit_step_s": 2.0,
-    "limit_warmup_s": 0.5,
-    "limit_max_steps": 3,
-    "limit_time_budget_s": 20.0,
-    "accuracy_engine": "fast",
-    "accuracy_max_pairs": 16,
-    "stage_timeout_s": 60.0,
-    "request_timeout_s": 5.0,
-})
+SMALL = QUICK.model_copy(
+    update={
+        "name": "test-small",
+        "conformance_examples": 2,
+        "fuzz_examples": 3,
+        "max_requests": 150,
+        "load_rate_rps": 20.0,
+        "load_duration_s": 2.0,
+        "limit_search": "always",
+        "limit_start_rps": 40.0,
+        "limit_max_rps": 120.0,
+        "limit_step_s": 2.0,
+        "limit_warmup_s": 0.5,
+        "limit_max_steps": 3,
+        "limit_time_budget_s": 20.0,
+        "accuracy_engine": "fast",
+        "accuracy_max_pairs": 16,
+        "stage_timeout_s": 60.0,
+        "request_timeout_s": 5.0,
+    }
+)
 """Every suite once, small: about 40 s on two cores."""
 
 
@@ -64,7 +73,9 @@ def secret_env() -> Iterator[None]:
 
 
 class Run:
-    def __init__(self, outcome: GateOutcome, out_dir: Path, seconds: float, profile: Profile) -> None:
+    def __init__(
+        self, outcome: GateOutcome, out_dir: Path, seconds: float, profile: Profile
+    ) -> None:
         self.outcome, self.out_dir, self.seconds, self.profile = outcome, out_dir, seconds, profile
 
 
@@ -75,8 +86,11 @@ def healthy_run(tmp_path_factory: pytest.TempPathFactory, secret_env: None) -> R
     root = tmp_path_factory.mktemp("gate")
     config = emulator_config(root / "emulator.toml")
     policy = root / "gate.toml"
-    policy.write_text('[findings]\nlow = "unlimited"\n[load]\nmin_qps_limit = 20\nmax_p99_ms = 2000\n'
-                      'p99_at_rps = 20\n', encoding="utf-8")
+    policy.write_text(
+        '[findings]\nlow = "unlimited"\n[load]\nmin_qps_limit = 20\nmax_p99_ms = 2000\n'
+        "p99_at_rps = 20\n",
+        encoding="utf-8",
+    )
     t0 = time.monotonic()
     outcome = run_gate(out_dir=root / "run", profile=SMALL, policy=policy, config=config)
     return Run(outcome, root / "run", time.monotonic() - t0, SMALL)

@@ -15,11 +15,14 @@ def metrics(comparison, kind="regressions"):
     return {r.metric: r for r in getattr(comparison, kind)}
 
 
-@pytest.mark.parametrize(("before", "after", "kind"), [
-    (100, 89, "regression"),     # -11%
-    (100, 90.5, None),           # -9.5%: within 10%
-    (100, 111, "improvement"),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "kind"),
+    [
+        (100, 89, "regression"),  # -11%
+        (100, 90.5, None),  # -9.5%: within 10%
+        (100, 111, "improvement"),
+    ],
+)
 def test_qps_limit(before, after, kind):
     result = compare_baseline(summary(load(qps=after)), summary(load(qps=before)))
     assert ("load.qps_limit" in metrics(result)) == (kind == "regression")
@@ -35,17 +38,22 @@ def test_a_search_ceiling_is_not_compared_as_a_limit():
     the search could not go higher: no regression is claimed."""
     ceiling = load(qps=20)
     assert ceiling.metrics is not None
-    ceiling = ceiling.model_copy(update={"metrics": ceiling.metrics.model_copy(update={"qps_limit_bound": "lower"})})
+    ceiling = ceiling.model_copy(
+        update={"metrics": ceiling.metrics.model_copy(update={"qps_limit_bound": "lower"})}
+    )
     result = compare_baseline(summary(ceiling), summary(load(qps=100)))
     assert "load.qps_limit" not in metrics(result)
 
 
-@pytest.mark.parametrize(("before", "after", "regressed"), [
-    (100.0, 121.0, True),   # +21%, +21 ms
-    (100.0, 119.0, False),  # +19%
-    (10.0, 19.0, False),    # +90% but only 9 ms: noise at this scale
-    (10.0, 21.0, True),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "regressed"),
+    [
+        (100.0, 121.0, True),  # +21%, +21 ms
+        (100.0, 119.0, False),  # +19%
+        (10.0, 19.0, False),  # +90% but only 9 ms: noise at this scale
+        (10.0, 21.0, True),
+    ],
+)
 def test_p99(before, after, regressed):
     result = compare_baseline(summary(load(p99=after)), summary(load(p99=before)))
     assert ("load.latency_ms.p99" in metrics(result)) is regressed
@@ -58,7 +66,9 @@ def test_p99_at_another_rate_is_not_compared():
 
 def test_thresholds_come_from_the_policy():
     policy = BaselinePolicy(max_qps_drop_pct=30, max_p99_increase_pct=100)
-    result = compare_baseline(summary(load(qps=75, p99=50)), summary(load(qps=100, p99=30)), policy=policy)
+    result = compare_baseline(
+        summary(load(qps=75, p99=50)), summary(load(qps=100, p99=30)), policy=policy
+    )
     assert result.regressions == []
     strict = BaselinePolicy(min_p99_increase_ms=0)
     result = compare_baseline(summary(load(p99=12.5)), summary(load(p99=10)), policy=strict)
@@ -67,14 +77,24 @@ def test_thresholds_come_from_the_policy():
 
 def test_new_and_fixed_findings_by_unique_key():
     before = summary(suite("conformance", [finding(key="old"), finding(key="kept")]), load())
-    after = summary(suite("conformance", [finding(key="kept"), finding(key="new", check="codes"),
-                                          finding("info", key="note")]), load())
+    after = summary(
+        suite(
+            "conformance",
+            [finding(key="kept"), finding(key="new", check="codes"), finding("info", key="note")],
+        ),
+        load(),
+    )
     result = compare_baseline(after, before, source="reports/prev/summary.json")
     assert [r.metric for r in result.regressions] == ["finding new"]
     assert result.regressions[0].message == "new high finding (conformance/codes): codes broke"
     assert [r.metric for r in result.improvements] == ["finding old"]
-    assert result.baseline == "reports/prev/summary.json" and result.baseline_started_at == before.started_at
-    assert compare_baseline(after, before, policy=BaselinePolicy(new_findings=False)).regressions == []
+    assert (
+        result.baseline == "reports/prev/summary.json"
+        and result.baseline_started_at == before.started_at
+    )
+    assert (
+        compare_baseline(after, before, policy=BaselinePolicy(new_findings=False)).regressions == []
+    )
 
 
 def test_suites_that_did_not_run_in_both_are_not_compared():

@@ -24,17 +24,34 @@ def one_line(result: Ran) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["--profile", "nightly"], "--profile 'nightly': expected one of quick, full"),
-    (["--engine", "slow"], "--engine 'slow': expected fast or dlib"),
-    (["--target", "ftp://x"], "--target 'ftp://x': expected 'emulator' or an http(s) URL"),
-    (["--target", "http://127.0.0.1:9"], "no credentials for a live target"),
-    (["--target", "http://127.0.0.1:9", "--engine", "dlib"], "--engine chooses the emulator's face engine"),
-    (["--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
-    (["--policy", "/nonexistent.toml"], "policy file not found: /nonexistent.toml"),
-    (["--baseline", "/nonexistent"], "summary not found"),
-    (["--profile", "full"], "--profile full measures accuracy on --faces DIR"),
-], ids=["profile", "engine", "target", "credentials", "engine-url", "faces", "policy", "baseline", "full"])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--profile", "nightly"], "--profile 'nightly': expected one of quick, full"),
+        (["--engine", "slow"], "--engine 'slow': expected fast or dlib"),
+        (["--target", "ftp://x"], "--target 'ftp://x': expected 'emulator' or an http(s) URL"),
+        (["--target", "http://127.0.0.1:9"], "no credentials for a live target"),
+        (
+            ["--target", "http://127.0.0.1:9", "--engine", "dlib"],
+            "--engine chooses the emulator's face engine",
+        ),
+        (["--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
+        (["--policy", "/nonexistent.toml"], "policy file not found: /nonexistent.toml"),
+        (["--baseline", "/nonexistent"], "summary not found"),
+        (["--profile", "full"], "--profile full measures accuracy on --faces DIR"),
+    ],
+    ids=[
+        "profile",
+        "engine",
+        "target",
+        "credentials",
+        "engine-url",
+        "faces",
+        "policy",
+        "baseline",
+        "full",
+    ],
+)
 def test_gate_refuses_bad_input_with_one_line_and_exit_2(cli, tmp_path, args, expected):
     result = cli("gate", "--out", str(tmp_path / "run"), *args)
     assert result.returncode == 2
@@ -54,7 +71,9 @@ def test_report_rerenders_from_summary_json(cli, tmp_path):
     from harness.report import write_summary_json
 
     run = tmp_path / "run"
-    write_summary_json(summary(suite("conformance", [finding("medium")]), load()), run / "summary.json")
+    write_summary_json(
+        summary(suite("conformance", [finding("medium")]), load()), run / "summary.json"
+    )
     result = cli("report", str(run))
     assert result.returncode == 0, result.stderr
     html = (run / "report.html").read_text(encoding="utf-8")
@@ -65,13 +84,27 @@ def test_report_rerenders_from_summary_json(cli, tmp_path):
     assert again.returncode == 0
 
 
-@pytest.mark.parametrize(("make", "expected"), [
-    (lambda d: d / "missing", "run directory not found"),
-    (lambda d: d, "summary not found"),
-    (lambda d: (d / "summary.json").write_text("{not json", encoding="utf-8") and d, "is not valid JSON"),
-    (lambda d: (d / "summary.json").write_text(json.dumps({"schema_version": "9"}), encoding="utf-8") and d,
-     "has schema_version '9'"),
-], ids=["missing", "empty-dir", "not-json", "wrong-version"])
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda d: d / "missing", "run directory not found"),
+        (lambda d: d, "summary not found"),
+        (
+            lambda d: (d / "summary.json").write_text("{not json", encoding="utf-8") and d,
+            "is not valid JSON",
+        ),
+        (
+            lambda d: (
+                (d / "summary.json").write_text(
+                    json.dumps({"schema_version": "9"}), encoding="utf-8"
+                )
+                and d
+            ),
+            "has schema_version '9'",
+        ),
+    ],
+    ids=["missing", "empty-dir", "not-json", "wrong-version"],
+)
 def test_report_on_a_bad_path_is_one_line_and_exit_2(cli, tmp_path, make, expected):
     result = cli("report", str(make(tmp_path)))
     assert result.returncode == 2
@@ -102,8 +135,15 @@ def test_gate_end_to_end_pass_then_fail_by_policy(cli, tmp_path):
     assert summary["verdict"] == "pass" and summary["suites"]["conformance"]["status"] == "skipped"
     assert [c["name"] for c in summary["gate"]["criteria"]][-1] == "accuracy.match.score>=80"
 
-    bad = cli("gate", "--policy", tiny_policy(tmp_path / "bad.toml", 0.0), "--out", str(run),
-              "--baseline", str(run))
+    bad = cli(
+        "gate",
+        "--policy",
+        tiny_policy(tmp_path / "bad.toml", 0.0),
+        "--out",
+        str(run),
+        "--baseline",
+        str(run),
+    )
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert bad.stderr.strip().splitlines()[-1] == "gate failed: accuracy.match.score>=80"
     summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))

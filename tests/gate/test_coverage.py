@@ -13,17 +13,31 @@ def rows(coverage):
 
 
 def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contract):
-    conformance = SuiteResult(name="conformance", status="pass", metrics={
-        "by_operation": {"match": 4, "faceCompareNew": 2, "_unknown": 9},
-        "codes": {"match:errcode:0": 3, "match:errcode:40002": 1, "jd:gateway:10000": 2,
-                  "jd:business:1155": 2, "jd:business:777": 1, "fault:reset": 5}})
+    conformance = SuiteResult(
+        name="conformance",
+        status="pass",
+        metrics={
+            "by_operation": {"match": 4, "faceCompareNew": 2, "_unknown": 9},
+            "codes": {
+                "match:errcode:0": 3,
+                "match:errcode:40002": 1,
+                "jd:gateway:10000": 2,
+                "jd:business:1155": 2,
+                "jd:business:777": 1,
+                "fault:reset": 5,
+            },
+        },
+    )
     cov = rows(build_coverage(contract, [conformance]))
     match_ops = [op.operation_id for op in contract.operations.values() if op.api == "match"]
     assert set(cov) == {*match_ops, "match: all operations", "faceCompareNew"}
     assert cov["match"].requests == 4 and cov["matchIdno"].requests == 0
     assert cov["match"].documented_codes == []  # the internal API's codes are per API
     everything = cov["match: all operations"]
-    assert everything.requests == 4 and everything.observed_codes == {"errcode:0": 3, "errcode:40002": 1}
+    assert everything.requests == 4 and everything.observed_codes == {
+        "errcode:0": 3,
+        "errcode:40002": 1,
+    }
     assert len(everything.documented_codes) == len(contract.codes.of("match"))
     assert "errcode:42900" in everything.never_triggered
     jd = cov["faceCompareNew"]
@@ -33,22 +47,45 @@ def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contra
 
 
 def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
-    conformance = SuiteResult(name="conformance", status="pass", metrics={
-        "by_operation": {"match": 3, "liveCode": 1},
-        "codes": {"match:errcode:40003": 2, "http:500": 1},
-    })
-    fuzz = SuiteResult(name="fuzz", status="pass", metrics={
-        "coverage": {"faceCompareNew": {"requests": 5, "codes": {"business:1162": 5}},
-                     "matchIdno": {"requests": 2, "codes": {"40021": 2}}},
-        "requests_by_operation": {"liveCode": 1},
-        "codes": {"match:40002": 1, "match:http502": 1, "jd:10043": 2, "jd:10000/1103": 1},
-    })
+    conformance = SuiteResult(
+        name="conformance",
+        status="pass",
+        metrics={
+            "by_operation": {"match": 3, "liveCode": 1},
+            "codes": {"match:errcode:40003": 2, "http:500": 1},
+        },
+    )
+    fuzz = SuiteResult(
+        name="fuzz",
+        status="pass",
+        metrics={
+            "coverage": {
+                "faceCompareNew": {"requests": 5, "codes": {"business:1162": 5}},
+                "matchIdno": {"requests": 2, "codes": {"40021": 2}},
+            },
+            "requests_by_operation": {"liveCode": 1},
+            "codes": {"match:40002": 1, "match:http502": 1, "jd:10043": 2, "jd:10000/1103": 1},
+        },
+    )
     cov = rows(build_coverage(contract, [conformance, fuzz, load()]))
-    assert cov["match"].requests == 3 and cov["liveCode"].requests == 2 and cov["matchIdno"].requests == 2
-    assert cov["match: all operations"].observed_codes == {"errcode:40002": 1, "errcode:40003": 2,
-                                                           "errcode:40021": 2, "errcode:42900": 3}
-    assert cov["faceCompareNew"].observed_codes == {"gateway:10000": 1, "gateway:10043": 2,
-                                                    "business:1103": 1, "business:1155": 2, "business:1162": 5}
+    assert (
+        cov["match"].requests == 3
+        and cov["liveCode"].requests == 2
+        and cov["matchIdno"].requests == 2
+    )
+    assert cov["match: all operations"].observed_codes == {
+        "errcode:40002": 1,
+        "errcode:40003": 2,
+        "errcode:40021": 2,
+        "errcode:42900": 3,
+    }
+    assert cov["faceCompareNew"].observed_codes == {
+        "gateway:10000": 1,
+        "gateway:10043": 2,
+        "business:1103": 1,
+        "business:1155": 2,
+        "business:1162": 5,
+    }
     # accuracy's requests are not contract coverage
     accuracy = SuiteResult(name="accuracy", status="pass", metrics={"by_operation": {"match": 99}})
     assert rows(build_coverage(contract, [conformance, accuracy]))["match"].requests == 3

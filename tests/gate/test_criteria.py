@@ -15,20 +15,32 @@ def failed(gate):
 
 
 def test_default_policy_any_finding_fails_and_lists_it():
-    suites = {"conformance": suite("conformance", [finding("medium", "msg-prefix")]),
-              "fuzz": suite("fuzz")}
+    suites = {
+        "conformance": suite("conformance", [finding("medium", "msg-prefix")]),
+        "fuzz": suite("fuzz"),
+    }
     gate, judged = judge(parse_policy({}), suites, ran=("conformance", "fuzz"))
     assert not gate.passed
     assert failed(gate) == {"findings.medium", "suite.conformance"}
     medium = next(c for c in gate.criteria if c.name == "findings.medium")
-    assert medium.actual == "1" and medium.expected == "<= 0" and "conformance/msg-prefix" in medium.reason
+    assert (
+        medium.actual == "1"
+        and medium.expected == "<= 0"
+        and "conformance/msg-prefix" in medium.reason
+    )
     assert judged["conformance"].status == "fail"
 
 
 def test_allowed_findings_pass_their_suite_and_the_gate():
-    findings = [finding("medium", "a", key="k1"), finding("medium", "b", key="k2"), finding("low", "c")]
+    findings = [
+        finding("medium", "a", key="k1"),
+        finding("medium", "b", key="k2"),
+        finding("low", "c"),
+    ]
     policy = parse_policy({"findings": {"medium": 2, "low": "unlimited"}})
-    gate, judged = judge(policy, {"conformance": suite("conformance", findings)}, ran=("conformance",))
+    gate, judged = judge(
+        policy, {"conformance": suite("conformance", findings)}, ran=("conformance",)
+    )
     assert gate.passed, failed(gate)
     assert judged["conformance"].status == "pass" and len(judged["conformance"].findings) == 3
 
@@ -37,8 +49,11 @@ def test_allowances_count_unique_findings_across_suites():
     repeated = [finding("medium", "a", key="same")] * 3
     other = [finding("medium", "b", suite="fuzz", key="other")]
     policy = parse_policy({"findings": {"medium": 1}})
-    gate, judged = judge(policy, {"conformance": suite("conformance", repeated), "fuzz": suite("fuzz", other)},
-                         ran=("conformance", "fuzz"))
+    gate, judged = judge(
+        policy,
+        {"conformance": suite("conformance", repeated), "fuzz": suite("fuzz", other)},
+        ran=("conformance", "fuzz"),
+    )
     assert "findings.medium" in failed(gate)
     medium = next(c for c in gate.criteria if c.name == "findings.medium")
     assert medium.actual == "2"
@@ -58,18 +73,25 @@ def test_required_suites_must_run_and_pass():
     }
     gate, _ = judge(parse_policy({}), suites, ran=("conformance", "fuzz", "load", "accuracy"))
     reasons = {c.name: c.reason for c in gate.criteria if not c.passed}
-    assert reasons == {"suite.fuzz": "could not run: boom",
-                       "suite.load": "did not run: not selected",
-                       "suite.accuracy": "did not run: no result recorded"}
+    assert reasons == {
+        "suite.fuzz": "could not run: boom",
+        "suite.load": "did not run: not selected",
+        "suite.accuracy": "did not run: no result recorded",
+    }
 
 
 def test_a_suite_the_policy_does_not_require_may_fail_to_run():
-    suites = {"conformance": suite("conformance"), "accuracy": suite("accuracy", status="error", error="no dlib")}
+    suites = {
+        "conformance": suite("conformance"),
+        "accuracy": suite("accuracy", status="error", error="no dlib"),
+    }
     policy = parse_policy({"suites": {"required": ["conformance"]}})
     gate, judged = judge(policy, suites, ran=("conformance", "accuracy"))
     assert gate.passed
     assert judged["accuracy"].status == "skipped"
-    assert "not required by the policy; it could not run: no dlib" == judged["accuracy"].skipped_reason
+    assert (
+        "not required by the policy; it could not run: no dlib" == judged["accuracy"].skipped_reason
+    )
     # listed as required, the same error fails the gate (and keeps status error)
     strict = parse_policy({"suites": {"required": ["conformance", "accuracy"]}})
     gate, judged = judge(strict, suites, ran=("conformance", "accuracy"))
@@ -77,13 +99,16 @@ def test_a_suite_the_policy_does_not_require_may_fail_to_run():
 
 
 def test_load_limits():
-    policy = parse_policy({"load": {"min_qps_limit": 60, "max_p99_ms": 15, "p99_at_rps": 20,
-                                    "max_error_rate": 0.01}})
+    policy = parse_policy(
+        {"load": {"min_qps_limit": 60, "max_p99_ms": 15, "p99_at_rps": 20, "max_error_rate": 0.01}}
+    )
     gate, _ = judge(policy, {"load": load(qps=50, p99=20, error_rate=0.05)}, ran=("load",))
     by = {c.name: c for c in gate.criteria}
     assert failed(gate) == {"load.qps_limit", "load.p99", "load.error_rate"}
     assert by["load.qps_limit"].reason == "sustainable rate 50/s is below 60/s"
-    assert by["load.p99"].actual == "20 ms at 20/s" and by["load.p99"].expected == "<= 15 ms at 20/s"
+    assert (
+        by["load.p99"].actual == "20 ms at 20/s" and by["load.p99"].expected == "<= 15 ms at 20/s"
+    )
     assert by["load.error_rate"].actual == "5.00%"
     gate, _ = judge(policy, {"load": load(qps=61, p99=15, error_rate=0.01)}, ran=("load",))
     assert gate.passed, failed(gate)
@@ -105,7 +130,11 @@ def test_a_search_ceiling_is_a_lower_bound_never_a_measured_failure():
     c = next(c for c in gate.criteria if c.name == "load.qps_limit")
     assert gate.passed and not c.passed and c.inconclusive  # inconclusive does not block by default
     assert c.actual == "at least 20/s (search ceiling)"
-    assert c.reason.startswith("inconclusive:") and "--max-rate" in c.reason and "--allow-costly-load" in c.reason
+    assert (
+        c.reason.startswith("inconclusive:")
+        and "--max-rate" in c.reason
+        and "--allow-costly-load" in c.reason
+    )
     gate, _ = judge(parse_policy({"load": {"min_qps_limit": 20}}), {"load": ceiling}, ran=("load",))
     c = next(c for c in gate.criteria if c.name == "load.qps_limit")
     assert gate.passed and c.passed and not c.inconclusive
@@ -130,30 +159,43 @@ def test_load_limit_not_measured_says_why():
     policy = parse_policy({"load": {"min_qps_limit": 10}})
     gate, _ = judge(policy, {"load": load(qps=None)}, ran=("load",))
     assert failed(gate) == {"load.qps_limit"}
-    gate, _ = judge(policy, {"load": suite("load", status="error", error="locust died")}, ran=("load",))
+    gate, _ = judge(
+        policy, {"load": suite("load", status="error", error="locust died")}, ran=("load",)
+    )
     reason = next(c.reason for c in gate.criteria if c.name == "load.qps_limit")
     assert reason == "no QPS limit was found: the suite could not run (locust died)"
 
 
 def test_accuracy_limits_estimate_and_upper_bound():
-    result = accuracy([row("match.score>=80", 0.01, 0.04, upper=0.08), row("jd.result", None, None)])
-    policy = parse_policy({"accuracy": [
-        {"claim": "match.score>=80", "max_fmr": 0.02, "max_fnmr": 0.05},
-        {"claim": "match.score>=80", "max_fmr": 0.05, "bound": "upper95"},
-        {"claim": "jd.result", "max_fnmr": 0.5},
-        {"claim": "match.score>=99", "max_fmr": 0.5},
-    ]})
+    result = accuracy(
+        [row("match.score>=80", 0.01, 0.04, upper=0.08), row("jd.result", None, None)]
+    )
+    policy = parse_policy(
+        {
+            "accuracy": [
+                {"claim": "match.score>=80", "max_fmr": 0.02, "max_fnmr": 0.05},
+                {"claim": "match.score>=80", "max_fmr": 0.05, "bound": "upper95"},
+                {"claim": "jd.result", "max_fnmr": 0.5},
+                {"claim": "match.score>=99", "max_fmr": 0.5},
+            ]
+        }
+    )
     gate, _ = judge(policy, {"accuracy": result}, ran=("accuracy",))
     crits = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert [c.passed for c in crits] == [True, False, False, False]
     assert crits[1].reason == "FMR 0.08 > 0.05"
     assert crits[2].reason == "FNMR not measured"
-    assert "no operating point 'match.score>=99' was measured (measured: match.score>=80, jd.result)" == crits[3].reason
+    assert (
+        "no operating point 'match.score>=99' was measured (measured: match.score>=80, jd.result)"
+        == crits[3].reason
+    )
 
 
 def test_baseline_regressions_fail_the_gate_unless_told_not_to():
-    comparison = BaselineComparison(baseline="prev", regressions=[Regression(metric="load.qps_limit",
-                                                                            message="QPS limit fell 20%")])
+    comparison = BaselineComparison(
+        baseline="prev",
+        regressions=[Regression(metric="load.qps_limit", message="QPS limit fell 20%")],
+    )
     gate, _ = judge(parse_policy({}), {"fuzz": suite("fuzz")}, ran=("fuzz",), baseline=comparison)
     assert failed(gate) == {"baseline"}
     assert next(c.reason for c in gate.criteria if c.name == "baseline") == "QPS limit fell 20%"
@@ -163,25 +205,38 @@ def test_baseline_regressions_fail_the_gate_unless_told_not_to():
 
 
 def test_a_failed_allowance_names_each_kind_of_finding_once_with_its_count():
-    findings = [finding("high", "answered", key=f"k{i}") for i in range(12)] + [finding("high", "auth-wrong-sign")]
-    gate, _ = judge(parse_policy({}), {"conformance": suite("conformance", findings)}, ran=("conformance",))
+    findings = [finding("high", "answered", key=f"k{i}") for i in range(12)] + [
+        finding("high", "auth-wrong-sign")
+    ]
+    gate, _ = judge(
+        parse_policy({}), {"conformance": suite("conformance", findings)}, ran=("conformance",)
+    )
     high = next(c for c in gate.criteria if c.name == "findings.high")
     assert high.actual == "13"
-    assert high.reason.endswith("allowed: conformance/answered x12; conformance/auth-wrong-sign"), high.reason
+    assert high.reason.endswith("allowed: conformance/answered x12; conformance/auth-wrong-sign"), (
+        high.reason
+    )
 
 
 def test_an_inconclusive_suite_is_neither_passed_nor_failed_unless_the_policy_blocks():
     from harness.results import SuiteResult
 
-    untested = SuiteResult(name="accuracy", status="inconclusive", reason="all claims untestable",
-                           testable_when="more impostor pairs")
+    untested = SuiteResult(
+        name="accuracy",
+        status="inconclusive",
+        reason="all claims untestable",
+        testable_when="more impostor pairs",
+    )
     suites = {"conformance": suite("conformance"), "accuracy": untested}
     gate, _ = judge(parse_policy({}), suites, ran=("conformance", "accuracy"))
     criterion = next(c for c in gate.criteria if c.name == "suite.accuracy")
     assert criterion.outcome == "inconclusive" and criterion.testable_when == "more impostor pairs"
     assert gate.passed and failed(gate) == {"suite.accuracy"}  # not passed, yet not blocking
-    blocking, _ = judge(parse_policy({"verdict": {"inconclusive_blocks": True}}), suites,
-                        ran=("conformance", "accuracy"))
+    blocking, _ = judge(
+        parse_policy({"verdict": {"inconclusive_blocks": True}}),
+        suites,
+        ran=("conformance", "accuracy"),
+    )
     assert blocking.passed is False and blocking.inconclusive_blocks
 
 
@@ -189,14 +244,25 @@ def test_an_operation_no_request_reached_is_inconclusive(contract):
     from harness.results import Coverage, OperationCoverage
 
     reached = [op for op in contract.operations.values() if not op.extension]
-    rows = [OperationCoverage(operation=op.operation_id, requests=0 if op.operation_id == "matchIdno" else 5)
-            for op in reached]
+    rows = [
+        OperationCoverage(
+            operation=op.operation_id, requests=0 if op.operation_id == "matchIdno" else 5
+        )
+        for op in reached
+    ]
     suites = {"conformance": suite("conformance")}
-    gate, _ = judge(parse_policy({}), suites, ran=("conformance",), coverage=Coverage(operations=rows),
-                    contract=contract)
+    gate, _ = judge(
+        parse_policy({}),
+        suites,
+        ran=("conformance",),
+        coverage=Coverage(operations=rows),
+        contract=contract,
+    )
     criterion = next(c for c in gate.criteria if c.name == "coverage.operations")
     assert criterion.inconclusive and "no request reached matchIdno" in criterion.reason
     assert gate.passed
     every = Coverage(operations=[row.model_copy(update={"requests": 1}) for row in rows])
-    gate, _ = judge(parse_policy({}), suites, ran=("conformance",), coverage=every, contract=contract)
+    gate, _ = judge(
+        parse_policy({}), suites, ran=("conformance",), coverage=every, contract=contract
+    )
     assert next(c for c in gate.criteria if c.name == "coverage.operations").passed

@@ -21,12 +21,14 @@ from .test_gate_run import leaks_in
 RATE = 0.04  # per kind; nine kinds: about 30% of requests are faulted
 BUDGET_S = 100.0
 
-FAULTY = SMALL.model_copy(update={
-    "name": "test-faults",
-    "limit_search": "never",
-    "request_timeout_s": 2.0,
-    "stage_timeout_s": 40.0,
-})
+FAULTY = SMALL.model_copy(
+    update={
+        "name": "test-faults",
+        "limit_search": "never",
+        "request_timeout_s": 2.0,
+        "stage_timeout_s": 40.0,
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,9 @@ def test_the_run_ends_within_its_budget_and_every_suite_with_a_verdict(faulty_ru
     summary = outcome.summary
     statuses = {name: (suite.status, suite.error) for name, suite in summary.suites.items()}
     # accuracy on the built-in faces tests no documented claim: inconclusive, whatever the faults
-    assert all(status in ("pass", "fail", "inconclusive") for status, _ in statuses.values()), statuses
+    assert all(status in ("pass", "fail", "inconclusive") for status, _ in statuses.values()), (
+        statuses
+    )
     assert seconds < BUDGET_S
     assert summary.verdict == "fail" and outcome.exit_code == 1
     validate_summary_data(json.loads((out_dir / "summary.json").read_text(encoding="utf-8")))
@@ -61,9 +65,12 @@ def test_conformance_and_fuzz_report_each_fault_as_a_finding(faulty_run):
     found = [f for suite in ("conformance", "fuzz") for f in _findings(outcome, suite)]
     answered = [f for f in found if f.check == "answered"]
     text = " ".join(f"{f.check} {f.message}".lower() for f in found)
-    assert any("no answer: timeout, nothing within the 2 s client timeout" in f.message for f in answered), \
-        "hangs end by the client timeout"
-    assert any("cut-off body" in f.message or "reset" in f.message for f in answered), "resets and cut-off bodies"
+    assert any(
+        "no answer: timeout, nothing within the 2 s client timeout" in f.message for f in answered
+    ), "hangs end by the client timeout"
+    assert any("cut-off body" in f.message or "reset" in f.message for f in answered), (
+        "resets and cut-off bodies"
+    )
     assert "5xx" in text or "server error" in text, "HTTP 500/502/503 faults"
     assert "json" in text, "invalid JSON and empty bodies"
     for finding in answered:

@@ -23,14 +23,25 @@ def test_every_suite_ran_and_a_healthy_emulator_passes(healthy_run):
     assert all(status == "pass" for status, _ in statuses.values()), statuses
     assert summary.verdict == "pass" and healthy_run.outcome.exit_code == 0
     assert verdict_line(summary) == "PASS, 1 inconclusive"
-    assert summary.gate is not None and summary.gate.passed  # inconclusive does not block by default
+    assert (
+        summary.gate is not None and summary.gate.passed
+    )  # inconclusive does not block by default
     accuracy = next(c for c in summary.gate.criteria if c.name == "suite.accuracy")
     assert accuracy.inconclusive and "untestable" in accuracy.reason and accuracy.testable_when
     names = {c.name for c in summary.gate.criteria}
-    assert {"findings.high", "suite.conformance", "suite.fuzz", "suite.load", "suite.accuracy",
-            "load.qps_limit", "load.p99"} <= names
+    assert {
+        "findings.high",
+        "suite.conformance",
+        "suite.fuzz",
+        "suite.load",
+        "suite.accuracy",
+        "load.qps_limit",
+        "load.p99",
+    } <= names
     load = summary.suites.load.metrics
-    assert load.qps_limit is not None and 35 <= load.qps_limit <= 55, load.limit_search  # throttled at 50/s
+    assert load.qps_limit is not None and 35 <= load.qps_limit <= 55, (
+        load.limit_search
+    )  # throttled at 50/s
     assert load.latency_ms.p99 is not None and load.limit_search
     assert healthy_run.seconds < 120
 
@@ -54,7 +65,9 @@ def test_coverage_counts_every_suites_traffic_and_errata_are_listed(healthy_run,
         # all of conformance's and fuzz's requests, even after fuzz resets the emulator
         assert rows[op].requests >= conformance.get(op, 0) + fuzz.get(op, 0) > 0, op
     match_codes = rows["match: all operations"].observed_codes
-    assert len([c for c in match_codes if c in rows["match: all operations"].documented_codes]) >= 10
+    assert (
+        len([c for c in match_codes if c in rows["match: all operations"].documented_codes]) >= 10
+    )
     seen = rows["faceCompareNew"].observed_codes
     assert seen.get("gateway:10000", 0) > 0 and rows["faceCompareNew"].never_triggered
     assert rows["match: all operations"].observed_codes.get("errcode:0", 0) > 0
@@ -75,7 +88,9 @@ def leaks_in(root, secrets):
 
 def test_the_leak_scan_finds_planted_leaks(tmp_path):
     face = builtin_faces()[0].data
-    (tmp_path / "a.json").write_text(f'{{"image": "{base64.b64encode(face).decode()}", "t": "{SECRETS[3]}"}}')
+    (tmp_path / "a.json").write_text(
+        f'{{"image": "{base64.b64encode(face).decode()}", "t": "{SECRETS[3]}"}}'
+    )
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.bin").write_bytes(b"xx" + face)
     kinds = {leak.split(": ", 1)[1].split(" ")[0] for leak in leaks_in(tmp_path, SECRETS)}
@@ -99,9 +114,18 @@ def test_a_baseline_with_a_higher_qps_limit_flags_a_regression(healthy_run, cont
     (tmp_path / "summary.json").write_text(better.model_dump_json(), encoding="utf-8")
     baseline = load_baseline(tmp_path)
     results = {name: suite for name, suite in summary.suites.items()}
-    again = assemble(contract=contract, policy=parse_policy({}), selected=tuple(results), results=results,
-                     target=summary.target, started_at=summary.started_at, finished_at=summary.finished_at,
-                     baseline=baseline)
+    again = assemble(
+        contract=contract,
+        policy=parse_policy({}),
+        selected=tuple(results),
+        results=results,
+        target=summary.target,
+        started_at=summary.started_at,
+        finished_at=summary.finished_at,
+        baseline=baseline,
+    )
     assert [r.metric for r in again.baseline.regressions] == ["load.qps_limit"]
     assert again.verdict == "fail" and not again.gate.passed
-    assert "QPS limit fell 33.3%" in next(c.reason for c in again.gate.criteria if c.name == "baseline")
+    assert "QPS limit fell 33.3%" in next(
+        c.reason for c in again.gate.criteria if c.name == "baseline"
+    )

@@ -11,8 +11,16 @@ import pytest
 from PIL import Image
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +33,21 @@ def chromium() -> str:
 
 def run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / "chromium-profile"
-    return subprocess.run([chromium, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
-                          text=True, timeout=90, check=False)
+    return subprocess.run(
+        [chromium, *FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
 
 
 def test_the_report_renders_and_shows_the_verdict(healthy_run, chromium, tmp_path):
     html = (healthy_run.out_dir / "report.html").resolve()
     png = tmp_path / "report.png"
-    shot = run_chromium(chromium, tmp_path, f"--screenshot={png}", "--window-size=1280,2000", html.as_uri())
+    shot = run_chromium(
+        chromium, tmp_path, f"--screenshot={png}", "--window-size=1280,2000", html.as_uri()
+    )
     assert png.is_file(), shot.stderr[-2000:]
     with Image.open(png) as shot_image:
         grey, rgb = shot_image.convert("L"), shot_image.convert("RGB")

@@ -13,8 +13,15 @@ from harness.results import SuiteResult
 
 
 def ctx(tmp_path: Path) -> SuiteContext:
-    return SuiteContext(target="emulator", target_url="http://127.0.0.1:9", is_emulator=True,
-                        credentials=DEMO, out_dir=tmp_path, profile=QUICK, policy=DEFAULT_POLICY)
+    return SuiteContext(
+        target="emulator",
+        target_url="http://127.0.0.1:9",
+        is_emulator=True,
+        credentials=DEMO,
+        out_dir=tmp_path,
+        profile=QUICK,
+        policy=DEFAULT_POLICY,
+    )
 
 
 class Recorder(QuietObserver):
@@ -39,7 +46,11 @@ def test_a_result_passes_through_with_timings(tmp_path):
     seen = Recorder()
     result = run_stage("fuzz", stage, ctx(tmp_path), observer=seen, timeout_s=5, grace_s=1)
     assert result.status == "pass" and result.duration_s is not None and result.started_at
-    assert seen.events == [("start", "fuzz"), ("progress", "fuzz", "half"), ("finish", "fuzz", "pass")]
+    assert seen.events == [
+        ("start", "fuzz"),
+        ("progress", "fuzz", "half"),
+        ("finish", "fuzz", "pass"),
+    ]
 
 
 def test_an_exception_becomes_a_one_line_error(tmp_path):
@@ -49,12 +60,30 @@ def test_an_exception_becomes_a_one_line_error(tmp_path):
     def bug(c):
         raise KeyError("missing\nfield")
 
-    a = run_stage("conformance", harness_error, ctx(tmp_path), observer=QuietObserver(), timeout_s=5, grace_s=1)
-    b = run_stage("conformance", bug, ctx(tmp_path), observer=QuietObserver(), timeout_s=5, grace_s=1)
-    assert a.status == "error" and a.error == "target http://127.0.0.1:9 is unreachable: connection refused"
+    a = run_stage(
+        "conformance",
+        harness_error,
+        ctx(tmp_path),
+        observer=QuietObserver(),
+        timeout_s=5,
+        grace_s=1,
+    )
+    b = run_stage(
+        "conformance", bug, ctx(tmp_path), observer=QuietObserver(), timeout_s=5, grace_s=1
+    )
+    assert (
+        a.status == "error"
+        and a.error == "target http://127.0.0.1:9 is unreachable: connection refused"
+    )
     assert b.status == "error" and b.error == "KeyError: 'missing\\nfield'"
-    wrong = run_stage("fuzz", lambda c: {"status": "pass"}, ctx(tmp_path), observer=QuietObserver(),
-                      timeout_s=5, grace_s=1)
+    wrong = run_stage(
+        "fuzz",
+        lambda c: {"status": "pass"},
+        ctx(tmp_path),
+        observer=QuietObserver(),
+        timeout_s=5,
+        grace_s=1,
+    )
     assert wrong.status == "error" and "not a SuiteResult" in wrong.error
 
 
@@ -66,7 +95,9 @@ def test_an_overrunning_stage_is_stopped_at_its_next_progress_report(tmp_path):
         return SuiteResult(name="load", status="pass")
 
     t0 = time.monotonic()
-    result = run_stage("load", stage, ctx(tmp_path), observer=QuietObserver(), timeout_s=0.3, grace_s=5)
+    result = run_stage(
+        "load", stage, ctx(tmp_path), observer=QuietObserver(), timeout_s=0.3, grace_s=5
+    )
     assert time.monotonic() - t0 < 2
     assert result.status == "error" and result.error == "stopped at its 0.3 s time limit"
 
@@ -80,7 +111,9 @@ def test_a_stage_that_never_reports_is_abandoned(tmp_path):
 
     t0 = time.monotonic()
     try:
-        result = run_stage("accuracy", stage, ctx(tmp_path), observer=QuietObserver(), timeout_s=0.2, grace_s=0.2)
+        result = run_stage(
+            "accuracy", stage, ctx(tmp_path), observer=QuietObserver(), timeout_s=0.2, grace_s=0.2
+        )
     finally:
         release.set()
     assert time.monotonic() - t0 < 2

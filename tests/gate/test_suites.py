@@ -32,32 +32,65 @@ def test_tolerant_progress_understands_every_shape():
     callback("match:valid-requests", 5, 17)
     callback(Update())
     callback(done="x", total=None)
-    assert seen == [(1.0, 4.0, ""), (2.0, 4.0, "half"), (0.0, None, "match: probes"),
-                    (5.0, 17.0, "match:valid-requests"), (3.0, 10.0, "steps"), (0.0, None, "")]
+    assert seen == [
+        (1.0, 4.0, ""),
+        (2.0, 4.0, "half"),
+        (0.0, None, "match: probes"),
+        (5.0, 17.0, "match:valid-requests"),
+        (3.0, 10.0, "steps"),
+        (0.0, None, ""),
+    ]
 
 
 def _load(metrics, findings=(), status=None, error=None):
     findings = list(findings)
-    return LoadSuiteResult(name="load", status=status or ("fail" if findings else "pass"), findings=findings,
-                           error=error, metrics=LoadMetrics.model_validate(metrics), duration_s=2.0)
+    return LoadSuiteResult(
+        name="load",
+        status=status or ("fail" if findings else "pass"),
+        findings=findings,
+        error=error,
+        metrics=LoadMetrics.model_validate(metrics),
+        duration_s=2.0,
+    )
 
 
 def test_merge_load_keeps_the_runs_latency_and_the_searchs_limit():
-    run = _load({"latency_ms": {"p99": 12.0}, "offered_rps": 20.0, "errors_by_code": {"MATCH 40003": 1}})
-    search = _load({"qps_limit": 50.5, "latency_ms": {"p99": 8.0}, "limit_search": [
-        {"offered": 40, "achieved": 40, "error_rate": 0, "ok": True}], "notes": ["n"],
-        "errors_by_code": {"MATCH 42900": 7}})
+    run = _load(
+        {"latency_ms": {"p99": 12.0}, "offered_rps": 20.0, "errors_by_code": {"MATCH 40003": 1}}
+    )
+    search = _load(
+        {
+            "qps_limit": 50.5,
+            "latency_ms": {"p99": 8.0},
+            "limit_search": [{"offered": 40, "achieved": 40, "error_rate": 0, "ok": True}],
+            "notes": ["n"],
+            "errors_by_code": {"MATCH 42900": 7},
+        }
+    )
     merged = merge_load(run, search, ["capped"])
     m = merged.metrics
     assert merged.status == "pass" and merged.duration_s == 4.0
     assert m.qps_limit == 50.5 and m.latency_ms.p99 == 12.0 and len(m.limit_search) == 1
     extra = m.model_extra
-    assert extra["limit_latency_ms"]["p99"] == 8.0 and extra["limit_errors_by_code"] == {"MATCH 42900": 7}
-    assert extra["limit_notes"] == ["n"] and extra["notes"] == ["capped"] and extra["offered_rps"] == 20.0
+    assert extra["limit_latency_ms"]["p99"] == 8.0 and extra["limit_errors_by_code"] == {
+        "MATCH 42900": 7
+    }
+    assert (
+        extra["limit_notes"] == ["n"]
+        and extra["notes"] == ["capped"]
+        and extra["offered_rps"] == 20.0
+    )
 
 
 def test_merge_load_carries_findings_and_errors_of_both():
-    slow = Finding(suite="load", api="match", operation="match", check="slo_p99", severity="high", message="slow")
+    slow = Finding(
+        suite="load",
+        api="match",
+        operation="match",
+        check="slo_p99",
+        severity="high",
+        message="slow",
+    )
     run = _load({"latency_ms": {"p99": 2000.0}}, [slow])
     broken = LoadSuiteResult(name="load", status="error", error="locust did not start")
     merged = merge_load(run, broken)

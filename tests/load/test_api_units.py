@@ -253,7 +253,9 @@ def test_max_rps_is_the_rate_ceiling_and_zero_means_unlimited() -> None:
     with pytest.raises(UsageError, match="--rate 50/s is above --max-rps 40"):
         _run(rate=50, max_rps=40)
     with pytest.raises(UsageError, match="--max-rps 5"):
-        _run(is_emulator=True, rate=10, max_rps=5)  # a ceiling the user chose binds the emulator too
+        _run(
+            is_emulator=True, rate=10, max_rps=5
+        )  # a ceiling the user chose binds the emulator too
 
 
 @pytest.mark.parametrize(

@@ -123,22 +123,46 @@ BAD_INPUT = [
     ),
     (["load", "find-limit", "--start-rate", "50", "--max-rate", "10"], "--start-rate"),
     # one validation of the pass criteria for both commands (issue 17, 9)
-    (["load", "run", "--rate", "5", "--max-error-rate", "2"], "--max-error-rate 2: expected a fraction"),
+    (
+        ["load", "run", "--rate", "5", "--max-error-rate", "2"],
+        "--max-error-rate 2: expected a fraction",
+    ),
     (["load", "run", "--rate", "5", "--slo-p99", "-1"], "--slo-p99 -1: expected a positive"),
     (["load", "find-limit", "--max-error-rate", "2"], "--max-error-rate 2: expected a fraction"),
     (["load", "find-limit", "--slo-p99", "-1"], "--slo-p99 -1: expected a positive"),
     (["load", "find-limit", "--required-rps", "0"], "--required-rps"),
     # --max-rps: the pacing convention of every command (0: unlimited)
-    (["load", "run", "--rate", "5", "--max-rps", "-1"], "--max-rps -1: expected requests per second >= 0"),
+    (
+        ["load", "run", "--rate", "5", "--max-rps", "-1"],
+        "--max-rps -1: expected requests per second >= 0",
+    ),
     (["load", "run", "--rate", "10", "--max-rps", "5"], "--rate 10/s is above --max-rps 5"),
-    (["load", "find-limit", "--max-rate", "10", "--max-rps", "5"], "--max-rate 10/s is above --max-rps 5"),
+    (
+        ["load", "find-limit", "--max-rate", "10", "--max-rps", "5"],
+        "--max-rate 10/s is above --max-rps 5",
+    ),
     (["load", "run", "--rate", "5", "--faces", "a", "--faces-dir", "b"], "--faces"),
-    (["load", "run", "--rate", "5", "--faces", "/nonexistent"], "--faces /nonexistent: not a directory"),
-    (["load", "find-limit", "--faces-dir", "/nonexistent"], "--faces /nonexistent: not a directory"),
+    (
+        ["load", "run", "--rate", "5", "--faces", "/nonexistent"],
+        "--faces /nonexistent: not a directory",
+    ),
+    (
+        ["load", "find-limit", "--faces-dir", "/nonexistent"],
+        "--faces /nonexistent: not a directory",
+    ),
     # workers on other machines
-    (["load", "run", "--rate", "5", "--expect-workers", "1", "--bind", "host:x"], "--bind 'host:x'"),
-    (["load", "run", "--rate", "5", "--expect-workers", "17"], "--expect-workers must be in [0, 16]"),
-    (["load", "run", "--rate", "5", "--expect-workers", "1", "--wait-workers", "soon"], "--wait-workers"),
+    (
+        ["load", "run", "--rate", "5", "--expect-workers", "1", "--bind", "host:x"],
+        "--bind 'host:x'",
+    ),
+    (
+        ["load", "run", "--rate", "5", "--expect-workers", "17"],
+        "--expect-workers must be in [0, 16]",
+    ),
+    (
+        ["load", "run", "--rate", "5", "--expect-workers", "1", "--wait-workers", "soon"],
+        "--wait-workers",
+    ),
     (["load", "worker", "--master", "h:0"], "--master 'h:0': expected HOST[:PORT]"),
     (["load", "worker", "--master", "h", "--wait", "soon"], "--wait"),
 ]
@@ -198,8 +222,17 @@ def test_a_master_and_two_workers_over_loopback_merge_exactly(
     url = emulator(engine="fast")
     port = free_port()
     workers = [
-        start_cli("load", "worker", "--master", f"127.0.0.1:{port}", "--wait", "10s",
-                  "--out", str(tmp_path / f"w{n}"), cwd=REPO)
+        start_cli(
+            "load",
+            "worker",
+            "--master",
+            f"127.0.0.1:{port}",
+            "--wait",
+            "10s",
+            "--out",
+            str(tmp_path / f"w{n}"),
+            cwd=REPO,
+        )
         for n in (1, 2)
     ]
     try:
@@ -247,14 +280,18 @@ def test_a_master_whose_workers_do_not_come_gives_up_in_one_line(tmp_path: Path)
 
 
 @pytest.mark.slow
-def test_a_dripped_answer_ends_at_the_request_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dripped_answer_ends_at_the_request_deadline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """geventhttpclient times each socket read; a whole request still ends within ``--timeout``."""
     from fixtures.hostile_target import HostileTarget
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     with HostileTarget(("drip",), drip_interval=0.5) as target:  # a whole answer would take 65 s
-        suite = run_load_suite(target.url, out_dir=tmp_path, scenario="match", rate=2, duration_s=3, timeout_s=1.0)
+        suite = run_load_suite(
+            target.url, out_dir=tmp_path, scenario="match", rate=2, duration_s=3, timeout_s=1.0
+        )
     load = json.loads((tmp_path / "load.json").read_text())
     assert load["codes"] and set(load["codes"]) == {"EXC timeout"}, load["codes"]
     assert load["by_class"]["timeout"] >= 4

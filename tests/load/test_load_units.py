@@ -413,7 +413,9 @@ def test_find_limit_says_how_its_limit_bounds_the_truth() -> None:
     assert ceiling.to_dict()["bound"] == "lower"
     exact = find_limit(throttling_service(15.0), start_rate=5, max_rate=20, slo_p99_ms=100,
                        max_error_rate=0.01)  # fmt: skip
-    assert exact.bound == "exact" and exact.reported_rps == exact.limit_rps == pytest.approx(15.0, rel=0.04)
+    assert exact.bound == "exact" and exact.reported_rps == exact.limit_rps == pytest.approx(
+        15.0, rel=0.04
+    )
     none = find_limit(throttling_service(0.001), start_rate=1, max_rate=20, slo_p99_ms=100,
                       max_error_rate=0.01)  # fmt: skip
     assert none.limit_rps is None and none.bound == "upper" and none.reported_rps == 1 / 16

@@ -141,7 +141,9 @@ def test_a_target_that_never_answers_http_could_not_run(mute_server: str, tmp_pa
     """TCP connects, every request is cut off: no answer can judge the service."""
     suite = run_load_suite(mute_server, out_dir=tmp_path, rate=4, duration_s=2)
     assert suite.status == "error", suite
-    assert suite.error is not None and suite.error.startswith(f"could not run: {mute_server} unreachable")
+    assert suite.error is not None and suite.error.startswith(
+        f"could not run: {mute_server} unreachable"
+    )
     assert "no HTTP answer to" in suite.error and "EXC" in suite.error
 
 
@@ -162,7 +164,9 @@ def test_rejected_credentials_are_could_not_run(emulator: Callable[..., str], tm
     monkeypatch.setenv("FACEHARNESS_TOKEN", "wrong-token-for-the-emulator")
     suite = run_load_suite(url, out_dir=tmp_path, rate=5, duration_s=2, abort_error_rate=None)
     assert suite.status == "error" and suite.error is not None, suite
-    assert suite.error.startswith(f"credentials rejected by {url}: match errcode 40002"), suite.error
+    assert suite.error.startswith(f"credentials rejected by {url}: match errcode 40002"), (
+        suite.error
+    )
     assert "wrong-token" not in suite.error  # the secret is never repeated
 
 

@@ -89,7 +89,9 @@ def test_time_budget_uses_the_clock_from_the_first_question() -> None:
         budget.check()
 
 
-@pytest.mark.parametrize("kwargs", [{"max_requests": -1}, {"max_seconds": -1}, {"max_seconds": float("nan")}])
+@pytest.mark.parametrize(
+    "kwargs", [{"max_requests": -1}, {"max_seconds": -1}, {"max_seconds": float("nan")}]
+)
 def test_invalid_budgets_are_usage_errors(kwargs: dict[str, float]) -> None:
     with pytest.raises(UsageError):
         Budget(**kwargs)  # type: ignore[arg-type]

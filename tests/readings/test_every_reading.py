@@ -32,8 +32,15 @@ SERIOUS = ("critical", "high", "medium")
 SUITE = {"conform": "conformance", "fuzz": "fuzz"}
 
 # fuzz properties that exercise the readings (the others judge scores, not readings)
-FUZZ_PROPERTIES = ["match:valid-requests", "match:invalid-requests", "jd:valid-requests", "jd:invalid-requests",
-                   "match:livecode-lifecycle", "match:async-result", "jd:quota-countdown"]
+FUZZ_PROPERTIES = [
+    "match:valid-requests",
+    "match:invalid-requests",
+    "jd:valid-requests",
+    "jd:invalid-requests",
+    "match:livecode-lifecycle",
+    "match:async-result",
+    "jd:quota-countdown",
+]
 
 
 def _summary(result: Any, out: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
@@ -41,9 +48,15 @@ def _summary(result: Any, out: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
     from harness.report import write_reports
 
     metrics = result.metrics if isinstance(result.metrics, dict) else {}
-    summary = build_summary(target="emulator", started_at=result.started_at or datetime.now(UTC),
-                            finished_at=result.finished_at or datetime.now(UTC), suites=[result], merge=False,
-                            seed=result.seed, errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()))
+    summary = build_summary(
+        target="emulator",
+        started_at=result.started_at or datetime.now(UTC),
+        finished_at=result.finished_at or datetime.now(UTC),
+        suites=[result],
+        merge=False,
+        seed=result.seed,
+        errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()),
+    )
     write_reports(summary, out, DEMO.secrets())
     errata = json.loads((out / "summary.json").read_text())["errata"]
     return summary, {e["id"]: e for e in errata}
@@ -54,23 +67,47 @@ def _conform(which: str, out: Path) -> Any:
     from harness.conformance._emulator import conformance_emulator
 
     served = {rid: "alternative" for rid in READINGS} if which == "alternative" else None
-    with conformance_emulator((), DEMO, served) as url:   # what `conform --target emulator --reading ...` starts
-        return run_conformance(url, is_emulator=True, api="all", examples=2, seed=3, credentials=DEMO,
-                               out_dir=out, phases=("examples", "coverage"))
+    with conformance_emulator(
+        (), DEMO, served
+    ) as url:  # what `conform --target emulator --reading ...` starts
+        return run_conformance(
+            url,
+            is_emulator=True,
+            api="all",
+            examples=2,
+            seed=3,
+            credentials=DEMO,
+            out_dir=out,
+            phases=("examples", "coverage"),
+        )
 
 
 def _fuzz(which: str, out: Path) -> Any:
     from harness.fuzz import emulator_overrides, run_fuzz
     from harness.target import open_target
 
-    served = {"readings": {rid: "alternative" for rid in READINGS}} if which == "alternative" else {}
-    with open_target("emulator", engine="fast", **emulator_overrides(), **served) as target:   # as `fuzz` does
-        return run_fuzz(target.url, is_emulator=True, api="all", seed=1, max_examples=5, credentials=DEMO,
-                        out_dir=out, only=FUZZ_PROPERTIES)
+    served = (
+        {"readings": {rid: "alternative" for rid in READINGS}} if which == "alternative" else {}
+    )
+    with open_target(
+        "emulator", engine="fast", **emulator_overrides(), **served
+    ) as target:  # as `fuzz` does
+        return run_fuzz(
+            target.url,
+            is_emulator=True,
+            api="all",
+            seed=1,
+            max_examples=5,
+            credentials=DEMO,
+            out_dir=out,
+            only=FUZZ_PROPERTIES,
+        )
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, str], tuple[Any, Any, dict[str, Any]]]]:
+def run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Callable[[str, str], tuple[Any, Any, dict[str, Any]]]]:
     """`result, summary, errata = run("alternative", "fuzz")`: one run per reading set and suite, shared."""
     done: dict[tuple[str, str], tuple[Any, Any, dict[str, Any]]] = {}
 
@@ -85,26 +122,43 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str, str
 
 
 def _explain(result: Any) -> str:
-    return "\n".join(f"{f.severity} {f.rule_id or f.check} {f.operation}: {f.message}" for f in result.findings)
+    return "\n".join(
+        f"{f.severity} {f.rule_id or f.check} {f.operation}: {f.message}" for f in result.findings
+    )
 
 
-CASES = [(rid, which, suite) for rid in sorted(READINGS) for which in ("default", "alternative")
-         for suite in ("conform", "fuzz")]
+CASES = [
+    (rid, which, suite)
+    for rid in sorted(READINGS)
+    for which in ("default", "alternative")
+    for suite in ("conform", "fuzz")
+]
 
 
-@pytest.mark.parametrize(("erratum", "which", "suite"), CASES, ids=[f"{r}-{w}-{s}" for r, w, s in CASES])
-def test_reading_is_observed_and_never_failed(run: Any, erratum: str, which: str, suite: str) -> None:
+@pytest.mark.parametrize(
+    ("erratum", "which", "suite"), CASES, ids=[f"{r}-{w}-{s}" for r, w, s in CASES]
+)
+def test_reading_is_observed_and_never_failed(
+    run: Any, erratum: str, which: str, suite: str
+) -> None:
     result, summary, errata = run(which, suite)
     assert [f for f in result.findings if f.severity in SERIOUS] == [], _explain(result)
     assert summary.exit_code == 0, (summary.verdict, _explain(result))
     entry = errata[erratum]
     if SUITE[suite] not in READINGS[erratum].suites:
-        assert entry["observed"] == "not-exercised", (entry, f"{suite} was thought blind to it (readings.yaml)")
-        entry = run(which, "conform")[2][erratum]   # the suite readings.yaml says tells them apart
-    seen = ("alternative", "mixed") if which == "alternative" and READINGS[erratum].family else (which,)
+        assert entry["observed"] == "not-exercised", (
+            entry,
+            f"{suite} was thought blind to it (readings.yaml)",
+        )
+        entry = run(which, "conform")[2][erratum]  # the suite readings.yaml says tells them apart
+    seen = (
+        ("alternative", "mixed")
+        if which == "alternative" and READINGS[erratum].family
+        else (which,)
+    )
     assert entry["observed"] in seen, entry
     assert entry["evidence"]["counts"][which] > 0, entry
-    if which == "alternative":   # the first answer that followed it, quoted
+    if which == "alternative":  # the first answer that followed it, quoted
         assert entry["evidence"]["example"], entry
 
 
@@ -118,34 +172,68 @@ def test_every_reading_is_served_by_the_emulator() -> None:
 
 
 # break modes that violate a seed rule, and the rule that must still name them under every alternative
-SEED_BREAKS = [("score-as-number", "match", "FH-M03"), ("errcode-status-mismatch", "match", "FH-M01"),
-               ("thresholds-out-of-order", "jd", "FH-J06"), ("accept-bad-sign", "jd", "FH-A10")]
+SEED_BREAKS = [
+    ("score-as-number", "match", "FH-M03"),
+    ("errcode-status-mismatch", "match", "FH-M01"),
+    ("thresholds-out-of-order", "jd", "FH-J06"),
+    ("accept-bad-sign", "jd", "FH-A10"),
+]
 
 
 @pytest.mark.parametrize(("mode", "api", "rule_id"), SEED_BREAKS, ids=[b[0] for b in SEED_BREAKS])
-def test_seed_break_is_a_finding_under_every_alternative(tmp_path: Path, mode: str, api: str, rule_id: str) -> None:
+def test_seed_break_is_a_finding_under_every_alternative(
+    tmp_path: Path, mode: str, api: str, rule_id: str
+) -> None:
     from harness.conformance import run_conformance
     from harness.conformance._emulator import conformance_emulator
 
     with conformance_emulator((mode,), DEMO, {rid: "alternative" for rid in READINGS}) as url:
-        result = run_conformance(url, is_emulator=True, api=api, examples=2, seed=7, credentials=DEMO,
-                                 out_dir=tmp_path, phases=("examples",), emulator_breaks=(mode,))
+        result = run_conformance(
+            url,
+            is_emulator=True,
+            api=api,
+            examples=2,
+            seed=7,
+            credentials=DEMO,
+            out_dir=tmp_path,
+            phases=("examples",),
+            emulator_breaks=(mode,),
+        )
     named = [f for f in result.findings if f.rule_id == rule_id]
-    assert named and all(f.basis == "seed" and f.severity in SERIOUS for f in named), _explain(result)
+    assert named and all(f.basis == "seed" and f.severity in SERIOUS for f in named), _explain(
+        result
+    )
     assert result.status != "pass"
 
 
-@pytest.mark.parametrize(("mode", "check"), [("score-out-of-range", "response_schema"),
-                                             ("errcode-status-mismatch", "envelope-consistent")])
-def test_fuzz_finds_a_seed_break_under_every_alternative(tmp_path: Path, mode: str, check: str) -> None:
+@pytest.mark.parametrize(
+    ("mode", "check"),
+    [("score-out-of-range", "response_schema"), ("errcode-status-mismatch", "envelope-consistent")],
+)
+def test_fuzz_finds_a_seed_break_under_every_alternative(
+    tmp_path: Path, mode: str, check: str
+) -> None:
     """errcode 0, status FAIL and a positive result fits no reading of E-039 (“SUCCESS”为业务成功),
     even against a service that takes the two-level reading."""
     from harness.fuzz import emulator_overrides, run_fuzz
     from harness.target import open_target
 
     served = {rid: "alternative" for rid in READINGS}
-    with open_target("emulator", engine="fast", breaks=(mode,), readings=served, **emulator_overrides()) as target:
-        result = run_fuzz(target.url, is_emulator=True, api="match", seed=1, max_examples=5, credentials=DEMO,
-                          out_dir=tmp_path, only=["match:valid-requests"], breaks=(mode,))
+    with open_target(
+        "emulator", engine="fast", breaks=(mode,), readings=served, **emulator_overrides()
+    ) as target:
+        result = run_fuzz(
+            target.url,
+            is_emulator=True,
+            api="match",
+            seed=1,
+            max_examples=5,
+            credentials=DEMO,
+            out_dir=tmp_path,
+            only=["match:valid-requests"],
+            breaks=(mode,),
+        )
     named = [f for f in result.findings if f.check == check]
-    assert named and all(f.severity in SERIOUS and f.basis == "seed" for f in named), _explain(result)
+    assert named and all(f.severity in SERIOUS and f.basis == "seed" for f in named), _explain(
+        result
+    )

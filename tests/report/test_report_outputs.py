@@ -121,7 +121,9 @@ def test_junit_failures_carry_finding_messages_and_reproduce(full_dir: Path) -> 
 
 
 def test_junit_for_not_run_and_error_suites(empty_dir: Path, error_dir: Path) -> None:
-    assert _suites(empty_dir) == {}  # a suite the run never selected is no test case of it (issue 17)
+    assert (
+        _suites(empty_dir) == {}
+    )  # a suite the run never selected is no test case of it (issue 17)
     suites = _suites(error_dir)
     assert _count(suites["load"], "errors") == 1
     error = suites["load"].find("testcase/error")
@@ -257,7 +259,9 @@ def test_junit_counts_one_failure_per_defect_in_a_gate_run(full: Summary) -> Non
     from harness.results import GateCriterion
 
     criteria = [
-        GateCriterion(name="findings.high", passed=False, reason="2 high findings", expected="0", actual="2"),
+        GateCriterion(
+            name="findings.high", passed=False, reason="2 high findings", expected="0", actual="2"
+        ),
         GateCriterion(name="suite.conformance", passed=False, reason="failed (see its findings)"),
         GateCriterion(name="load.p99", passed=False, reason="p99 480 ms over 200 ms"),
     ]
@@ -265,7 +269,8 @@ def test_junit_counts_one_failure_per_defect_in_a_gate_run(full: Summary) -> Non
     summary = full.model_copy(update={"gate": gate})
     root = ET.fromstring(junit_xml(summary).split("?>", 1)[1])
     finding_failures = sum(
-        sum(1 for c in suite_cases(name, suite) if c.outcome == "failure") for name, suite in summary.suites.items()
+        sum(1 for c in suite_cases(name, suite) if c.outcome == "failure")
+        for name, suite in summary.suites.items()
     )
     gate_suite = next(s for s in root.findall("testsuite") if s.get("name") == "gate")
     assert int(gate_suite.get("failures") or 0) == 1  # load.p99 only

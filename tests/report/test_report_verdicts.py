@@ -29,8 +29,13 @@ WHEN = "a --faces dataset with at least 29956 impostor pairs"
 
 
 def _summary(*suites: SuiteResult, **fields: object) -> Summary:
-    return build_summary(target="http://127.0.0.1:9", started_at=T0,
-                         finished_at=T0 + timedelta(seconds=5), suites=suites, **fields)
+    return build_summary(
+        target="http://127.0.0.1:9",
+        started_at=T0,
+        finished_at=T0 + timedelta(seconds=5),
+        suites=suites,
+        **fields,
+    )
 
 
 def _passed(name: str = "conformance") -> SuiteResult:
@@ -42,10 +47,15 @@ def _untested(name: str = "accuracy") -> SuiteResult:
 
 
 def _limit(passed: bool = False, inconclusive: bool = True) -> GateCriterion:
-    return GateCriterion(name="load.qps_limit", passed=passed, inconclusive=inconclusive,
-                         reason="the search stopped at its 20/s ceiling with every step good",
-                         testable_when="--allow-costly-load lifts the ceiling", expected=">= 50/s",
-                         actual=">= 20/s")
+    return GateCriterion(
+        name="load.qps_limit",
+        passed=passed,
+        inconclusive=inconclusive,
+        reason="the search stopped at its 20/s ceiling with every step good",
+        testable_when="--allow-costly-load lifts the ceiling",
+        expected=">= 50/s",
+        actual=">= 20/s",
+    )
 
 
 def test_inconclusive_does_not_block_by_default_and_is_counted() -> None:
@@ -61,8 +71,9 @@ def test_the_policy_can_make_inconclusive_block() -> None:
     summary = _summary(_passed(), gate=gate)
     assert gate.passed is False
     assert summary.verdict == "inconclusive" and summary.exit_code == 1
-    assert verdict_line(summary).startswith("INCONCLUSIVE (the policy says inconclusive blocks): "
-                                            "load.qps_limit: the search stopped")
+    assert verdict_line(summary).startswith(
+        "INCONCLUSIVE (the policy says inconclusive blocks): load.qps_limit: the search stopped"
+    )
 
 
 def test_a_run_that_concluded_nothing_is_inconclusive_not_pass() -> None:
@@ -72,7 +83,9 @@ def test_a_run_that_concluded_nothing_is_inconclusive_not_pass() -> None:
 
 
 def test_a_failure_on_evidence_still_fails() -> None:
-    gate = Gate(criteria=[_limit(), GateCriterion(name="load.p99", passed=False, reason="p99 900 ms")])
+    gate = Gate(
+        criteria=[_limit(), GateCriterion(name="load.p99", passed=False, reason="p99 900 ms")]
+    )
     summary = _summary(_passed(), gate=gate)
     assert summary.verdict == "fail" and summary.exit_code == 1
 
@@ -93,9 +106,13 @@ def test_an_interrupted_run_is_never_a_pass() -> None:
 
 
 def test_summary_json_carries_the_new_verdicts_and_matches_its_schema() -> None:
-    for summary in (_summary(_untested()),
-                    _summary(interrupted_suite("fuzz", None, "SIGTERM after 2.0 s"),
-                             interrupted="SIGTERM after 2.0 s")):
+    for summary in (
+        _summary(_untested()),
+        _summary(
+            interrupted_suite("fuzz", None, "SIGTERM after 2.0 s"),
+            interrupted="SIGTERM after 2.0 s",
+        ),
+    ):
         data = json.loads(summary_to_json(summary))
         validate_summary_data(data)
         assert data["verdict"] in ("inconclusive", "interrupted")
@@ -105,17 +122,22 @@ def test_summary_json_carries_the_new_verdicts_and_matches_its_schema() -> None:
 def test_junit_skips_what_could_not_be_judged_and_marks_an_interrupt() -> None:
     gate = Gate(criteria=[_limit()])
     root = ET.fromstring(junit_xml(_summary(_passed(), _untested(), gate=gate)))
-    skipped = {c.get("name"): c.find("skipped").get("message") for c in root.iter("testcase")
-               if c.find("skipped") is not None and "not run" not in (c.get("name") or "")}
+    skipped = {
+        c.get("name"): c.find("skipped").get("message")
+        for c in root.iter("testcase")
+        if c.find("skipped") is not None and "not run" not in (c.get("name") or "")
+    }
     assert skipped == {
         "accuracy (inconclusive)": f"inconclusive: {UNTESTED}; testable when: {WHEN}",
         "load.qps_limit": "inconclusive: the search stopped at its 20/s ceiling with every step good; "
-                          "testable when: --allow-costly-load lifts the ceiling",
+        "testable when: --allow-costly-load lifts the ceiling",
     }
     assert root.get("failures") == "0" and root.get("errors") == "0"
 
-    stopped = _summary(interrupted_suite("conformance", _passed(), "SIGINT after 4.2 s"),
-                       interrupted="SIGINT after 4.2 s")
+    stopped = _summary(
+        interrupted_suite("conformance", _passed(), "SIGINT after 4.2 s"),
+        interrupted="SIGINT after 4.2 s",
+    )
     root = ET.fromstring(junit_xml(stopped))
     errors = [e for e in root.iter("error") if e.get("type") == "interrupted"]
     assert [e.get("message") for e in errors] == [
@@ -130,6 +152,9 @@ def test_html_shows_inconclusive_grey_with_reason_and_remedy() -> None:
     assert '<header class="banner inconclusive"' in page and ">INCONCLUSIVE<" in page
     assert UNTESTED in page and f"Testable when: {WHEN}" in page
     assert 'class="badge pass"' not in page.split("<main>")[1].split('id="gate"')[0]
-    stopped = render_html(_summary(interrupted_suite("load", None, "SIGINT after 3.0 s"),
-                                   interrupted="SIGINT after 3.0 s"))
+    stopped = render_html(
+        _summary(
+            interrupted_suite("load", None, "SIGINT after 3.0 s"), interrupted="SIGINT after 3.0 s"
+        )
+    )
     assert '<header class="banner interrupted"' in stopped and "SIGINT after 3.0 s" in stopped

@@ -24,9 +24,18 @@ def run_dir(contract, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("shapes")
     app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
     with EmulatorServer(app) as url:
-        result = run_conformance(url, out_dir=out, is_emulator=True, credentials=DEMO, seed=1, examples=2,
-                                 phases=("examples",))
-    assert result.status == "pass", [f.message for f in result.findings]  # the snapshots are of a passing run
+        result = run_conformance(
+            url,
+            out_dir=out,
+            is_emulator=True,
+            credentials=DEMO,
+            seed=1,
+            examples=2,
+            phases=("examples",),
+        )
+    assert result.status == "pass", [
+        f.message for f in result.findings
+    ]  # the snapshots are of a passing run
     return out
 
 
@@ -40,18 +49,41 @@ def test_junit_xml_keeps_its_shape(run_dir):
 
 
 def test_the_shape_comparison_sees_renamed_dropped_and_retyped_fields():
-    before = json_shape({"verdict": "pass", "suites": {"load": {"qps_limit": 40.0, "codes": {"HTTP 429": 3}}},
-                         "checks": [{"name": "a", "duration_s": None}]})
+    before = json_shape(
+        {
+            "verdict": "pass",
+            "suites": {"load": {"qps_limit": 40.0, "codes": {"HTTP 429": 3}}},
+            "checks": [{"name": "a", "duration_s": None}],
+        }
+    )
     assert differences(before, before) == []
-    renamed = json_shape({"verdict": "pass", "suites": {"load": {"qps": 40.0, "codes": {"MATCH 1": 1}}},
-                          "checks": [{"name": "a", "duration_s": 1.5}]})
-    assert differences(before, renamed) == ["$.suites.load.qps_limit: missing", "$.suites.load.qps: new"]
-    retyped = json_shape({"verdict": True, "suites": {"load": {"qps_limit": "40", "codes": {}}}, "checks": []})
-    assert sorted(differences(before, retyped)) == ['$.suites.load.qps_limit: "number" became "string"',
-                                                   '$.verdict: "string" became "boolean"']
-    xml_before = xml_shape(ET.fromstring('<testsuites tests="1"><testsuite name="x"><testcase name="t"/>'
-                                         '</testsuite></testsuites>'))
-    xml_after = xml_shape(ET.fromstring('<testsuites><testsuite name="x"><case name="t"/></testsuite></testsuites>'))
+    renamed = json_shape(
+        {
+            "verdict": "pass",
+            "suites": {"load": {"qps": 40.0, "codes": {"MATCH 1": 1}}},
+            "checks": [{"name": "a", "duration_s": 1.5}],
+        }
+    )
+    assert differences(before, renamed) == [
+        "$.suites.load.qps_limit: missing",
+        "$.suites.load.qps: new",
+    ]
+    retyped = json_shape(
+        {"verdict": True, "suites": {"load": {"qps_limit": "40", "codes": {}}}, "checks": []}
+    )
+    assert sorted(differences(before, retyped)) == [
+        '$.suites.load.qps_limit: "number" became "string"',
+        '$.verdict: "string" became "boolean"',
+    ]
+    xml_before = xml_shape(
+        ET.fromstring(
+            '<testsuites tests="1"><testsuite name="x"><testcase name="t"/>'
+            "</testsuite></testsuites>"
+        )
+    )
+    xml_after = xml_shape(
+        ET.fromstring('<testsuites><testsuite name="x"><case name="t"/></testsuite></testsuites>')
+    )
     assert sorted(differences(xml_before, xml_after)) == [
         "$.testsuites.<testsuite>.<case>: new",
         "$.testsuites.<testsuite>.<testcase>: missing",

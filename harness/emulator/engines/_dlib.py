@@ -193,8 +193,13 @@ class DlibEngine:
             found = self._run_detector(small, upsample=1)
         return [
             Detection(
-                (round(left / scale), round(top / scale), round(right / scale),
-                 round(bottom / scale)), score
+                (
+                    round(left / scale),
+                    round(top / scale),
+                    round(right / scale),
+                    round(bottom / scale),
+                ),
+                score,
             )
             for (left, top, right, bottom), score in found
         ]

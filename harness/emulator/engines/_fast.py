@@ -66,6 +66,8 @@ class FastEngine:
 @functools.lru_cache(maxsize=4096)
 def _pair_distance(low: str, high: str, salt: bytes, model: ImpostorModel) -> float:
     """A pure function of the two digests: remembered, since load traffic repeats its pairs."""
-    draw = hashlib.blake2b(bytes.fromhex(low) + bytes.fromhex(high), digest_size=8, key=salt[:64]).digest()
+    draw = hashlib.blake2b(
+        bytes.fromhex(low) + bytes.fromhex(high), digest_size=8, key=salt[:64]
+    ).digest()
     uniform = (int.from_bytes(draw, "big") + 0.5) / _SCALE
     return max(_MIN_DISTANCE, model.distance_at_fmr(uniform))

@@ -58,31 +58,62 @@ class FaultInjection:
 
     async def _status(self, status: int, send: Any) -> None:
         body = f"injected HTTP {status}".encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/plain"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _reset(self, scope: Scope, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"errcode":', "more_body": True})
         raise AbortConnection("injected reset")
 
     async def _empty(self, scope: Scope, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"0")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"0")],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
     async def _chunked(self, scope: Scope, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send({"type": "http.response.body", "body": b'{"errcode":0,"da', "more_body": True})
         raise AbortConnection("injected malformed chunked body")
 
     async def _badjson(self, scope: Scope, receive: Any, send: Any) -> None:
         body = b'{"errcode": 0, "data": {"status": "SUCCESS",'
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _slow(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -103,7 +134,9 @@ class FaultInjection:
         step = max(1, len(body) // slices + 1)
         for i in range(0, len(body), step):
             await asyncio.sleep(SLOW_BODY_S / slices)
-            await send({"type": "http.response.body", "body": body[i:i + step], "more_body": True})
+            await send(
+                {"type": "http.response.body", "body": body[i : i + step], "more_body": True}
+            )
         await send({"type": "http.response.body", "body": b""})
 
     async def _hang(self, scope: Scope, receive: Any, send: Any) -> None:
