@@ -6,10 +6,16 @@ which breaks a blocking request at once; code that must unwind in its own way (a
 schemathesis engine catches the interrupt and returns) asks :func:`requested` before
 starting more work. The command then writes what it has with verdict ``interrupted`` and
 exits 130. A second signal exits 130 at once, writing nothing more.
+
+Python cannot raise out of some callbacks (a ``gc`` callback, a finaliser): an interrupt that
+lands there would be printed as "Exception ignored" with a traceback and then lost. While
+:func:`signals` is active such a swallowed interrupt is delivered again, silently, at the
+next point where the main thread can take it.
 """
 
 from __future__ import annotations
 
+import _thread
 import os
 import signal
 import sys
@@ -30,6 +36,7 @@ class _State:
     at: float | None = None
     started: float = 0.0
     reported: bool = False  # the command printed its closing line
+    redeliver: bool = False  # our KeyboardInterrupt was swallowed: the next SIGINT re-raises it
 
 
 _state = _State(started=time.monotonic())
@@ -71,9 +78,13 @@ def reset() -> None:
     """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
     with _lock:
         _state.signal, _state.at, _state.reported = None, None, False
+        _state.redeliver = False
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
+    if _state.redeliver:  # our own re-delivery of a swallowed interrupt (see _unraisable)
+        _state.redeliver = False
+        raise KeyboardInterrupt
     if _state.signal is not None:  # the second one: the user means it
         sys.stderr.write(f"faceharness: {_NAMES.get(signum, signum)} again: exiting now\n")
         sys.stderr.flush()
@@ -104,8 +115,20 @@ def signals() -> Iterator[None]:
         return
     reset()
     previous = {sig: signal.signal(sig, _handler) for sig in _NAMES}
+    previous_hook = sys.unraisablehook
+
+    def _unraisable(info: sys.UnraisableHookArgs) -> None:
+        """Our interrupt, raised where Python could not propagate it: deliver it again."""
+        if info.exc_type is KeyboardInterrupt and _state.signal is not None:
+            _state.redeliver = True  # from another thread: raising here would be swallowed too
+            threading.Timer(0.005, _thread.interrupt_main, (signal.SIGINT,)).start()
+            return
+        previous_hook(info)
+
+    sys.unraisablehook = _unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for sig, old in previous.items():
             signal.signal(sig, old)
