@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 from harness import interrupt
 
@@ -25,6 +26,11 @@ from rich.table import Table
 from harness.commands._options import add_exit_codes, typer_app
 from harness.console import console
 from harness.errors import HarnessError, UsageError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from harness.clients import Credentials
 
 app = typer_app(
     pretty_exceptions_enable=False,
@@ -157,7 +163,7 @@ def codes(
 
 
 # --- call ----------------------------------------------------------------------------------
-def _print_answer(parsed: Any) -> None:
+def _print_answer(parsed: BaseModel) -> None:
     out.print_json(
         json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
     )
@@ -180,7 +186,11 @@ CallEngineOpt = Annotated[
 
 
 def _run_call(
-    target: str, config: Path | None, fn: Any, timeout: float, engine: str | None = None
+    target: str,
+    config: Path | None,
+    fn: Callable[[str, Credentials], BaseModel],
+    timeout: float,
+    engine: str | None = None,
 ) -> None:
     """Run one client call against the target; a non-success code prints its meaning, exit 1.
 
@@ -230,7 +240,7 @@ def call_match(
     """POST /tech/ai/face/match with two local files."""
     from harness.clients import FaceMatchClient
 
-    def fn(url: str, creds: Any) -> Any:
+    def fn(url: str, creds: Credentials) -> BaseModel:
         with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             code = client.live_code() if lip else None
             return client.match(
@@ -257,7 +267,7 @@ def call_idno(
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
     from harness.clients import FaceMatchClient
 
-    def fn(url: str, creds: Any) -> Any:
+    def fn(url: str, creds: Credentials) -> BaseModel:
         with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
             return client.idno(id_num, name, face)
 
@@ -271,7 +281,7 @@ def call_livecode(
     """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
     from harness.clients import FaceMatchClient
 
-    def fn(url: str, creds: Any) -> Any:
+    def fn(url: str, creds: Credentials) -> BaseModel:
         from harness.contract import LiveCodeResult
 
         with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
@@ -295,7 +305,7 @@ def call_jd(
     """POST /jdai/faceCompareNew, freshly signed."""
     from harness.clients import JdFaceCompareClient
 
-    def fn(url: str, creds: Any) -> Any:
+    def fn(url: str, creds: Credentials) -> BaseModel:
         appkey, secret = creds.require_jd()
         with JdFaceCompareClient(url, appkey=appkey, secretkey=secret, timeout=timeout) as client:
             return client.compare(compare, collection, as_array=as_array)

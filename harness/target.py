@@ -13,11 +13,16 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from harness.clients import Credentials
 from harness.errors import UsageError
+
+if TYPE_CHECKING:
+    from harness.contract import Contract
+    from harness.emulator import EmulatorSettings
+    from harness.emulator.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Target:
     is_emulator: bool
     credentials: Credentials  # the emulator's own; for a URL, the caller's
     secrets: tuple[str, ...] = ()  # the credential values to keep out of reports
-    settings: Any = None  # the emulator's EmulatorSettings; None for a URL
+    settings: EmulatorSettings | None = None  # the emulator's EmulatorSettings; None for a URL
     engine: str | None = None  # the emulator's face engine
 
     @property
@@ -59,8 +64,8 @@ def open_target(
     *,
     engine: str | None = "fast",
     config: Path | None = None,
-    contract: Any = None,
-    engine_obj: Any = None,
+    contract: Contract | None = None,
+    engine_obj: Engine | None = None,
     extra_appkeys: tuple[Mapping[str, Any], ...] = (),
     credentials: Credentials | None = None,
     **settings: object,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
@@ -37,6 +37,9 @@ from ._result import AccuracyResult
 from ._runner import run_accuracy
 from ._services import JdCompare, MatchCompare, ServiceCompare, StopWhenHopeless
 from ._suite_result import demote, suite_result, write_accuracy_json
+
+if TYPE_CHECKING:
+    from harness.emulator.engines import Engine
 
 APIS: Final = ("match", "jd")
 CACHE_FILE: Final = "accuracy-cache.jsonl"
@@ -76,7 +79,7 @@ def run_accuracy_suite(
     config: Path | None = None,
     credentials: Credentials | None = None,
     contract: Contract | None = None,
-    emulator_engine: Any = None,
+    emulator_engine: Engine | None = None,
     emulator_settings: Mapping[str, Any] | None = None,
     on_progress: OnProgress | None = None,
     bootstrap_replicates: int = 1000,
@@ -319,7 +322,7 @@ class _Emulator:
     engine: str | None
     config: Path | None
     overrides: dict[str, Any]
-    engine_obj: Any
+    engine_obj: Engine | None
 
 
 def _label(tgt: Target) -> str:

@@ -6,9 +6,10 @@ Both share request building and answer interpretation (`_MatchCalls`); only send
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from harness.contract import (
     AsyncResultRequest,
@@ -27,6 +28,8 @@ from ._deadline import async_http_client, http_client
 from ._errors import raise_for_code as _raise_for_code
 from ._http import DEFAULT_TIMEOUT, describe_transport_error, json_body
 from ._images import Payload, check_base64_chars, load_payload
+
+M = TypeVar("M", bound=BaseModel)
 
 Source = str | Path | bytes | Payload
 
@@ -85,7 +88,7 @@ class _MatchCalls:
         face_type: str = "image",
         video_type: str | None = None,
         live_code: str | None = None,
-        person_type: str | None = None,
+        person_type: Literal["normal", "vip", "inner"] | None = None,
         async_: bool | None = None,
     ) -> tuple[str, dict[str, Any]]:
         req = IdnoRequest(
@@ -98,7 +101,7 @@ class _MatchCalls:
         )
         return self.contract.operation("matchIdno").path, req.to_json()
 
-    def _interpret(self, body: dict[str, Any], model: type[Any]) -> Any:
+    def _interpret(self, body: dict[str, Any], model: type[M]) -> M:
         parsed = model.model_validate(body)
         if self.raise_for_code:
             _raise_for_code(read_answer(self.contract, "match", 200, body))
@@ -131,10 +134,10 @@ class FaceMatchClient(_MatchCalls):
         return json_body(response)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
-        return self._interpret(self.post(*self.build_match(image, face, **kw)), MatchResponse)  # type: ignore[no-any-return]
+        return self._interpret(self.post(*self.build_match(image, face, **kw)), MatchResponse)
 
     def idno(self, id_num: str, name: str, face: Source, **kw: Any) -> MatchResponse:
-        return self._interpret(self.post(*self.build_idno(id_num, name, face, **kw)), MatchResponse)  # type: ignore[no-any-return]
+        return self._interpret(self.post(*self.build_idno(id_num, name, face, **kw)), MatchResponse)
 
     def live_code(self) -> str:
         body = self.post(self.contract.operation("liveCode").path, {})
@@ -149,7 +152,7 @@ class FaceMatchClient(_MatchCalls):
         path = self.contract.operation("asyncResult").path
         return self._interpret(
             self.post(path, AsyncResultRequest(traceNo=trace_no).to_json()), MatchResponse
-        )  # type: ignore[no-any-return]
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -187,12 +190,12 @@ class AsyncFaceMatchClient(_MatchCalls):
         return json_body(response)
 
     async def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
-        return self._interpret(await self.post(*self.build_match(image, face, **kw)), MatchResponse)  # type: ignore[no-any-return]
+        return self._interpret(await self.post(*self.build_match(image, face, **kw)), MatchResponse)
 
     async def idno(self, id_num: str, name: str, face: Source, **kw: Any) -> MatchResponse:
         return self._interpret(
             await self.post(*self.build_idno(id_num, name, face, **kw)), MatchResponse
-        )  # type: ignore[no-any-return]
+        )
 
     async def live_code(self) -> str:
         body = await self.post(self.contract.operation("liveCode").path, {})

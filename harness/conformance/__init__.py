@@ -5,12 +5,14 @@ carries a secret-free replay file that ``replay_finding`` (``faceharness replay`
 Rules and probes live in one registry (``RULES``) under stable ids.
 """
 
+from harness.results import ReplayOutcome
+
 from . import _probes, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
 from ._context import Facts, RuleContext
 from ._emulator import conformance_emulator, conformance_target, emulator_settings
 from ._failures import CheckFailed
 from ._registry import RULES, Registry, Rule, rule, violation
-from ._replay import ReplayOutcome, replay_finding
+from ._replay import replay_finding
 from ._run import DEFAULT_EXAMPLES, prepare_out_dir, run_conformance, validate_options
 from ._settings import ConformanceSettings, read_settings
 from ._summary import render_summary

@@ -14,11 +14,12 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract import Code, no_answer_kind
+from harness.contract import Code, Contract, Which, no_answer_kind
+from harness.findings import MARK_VALID
 
 from ._context import json_of
 from ._engine import excerpt
-from ._exchange import MARK_VALID, Exchange, to_case
+from ._exchange import Exchange, to_case
 from ._failures import CheckFailed
 from ._registry import violation
 from ._session import Session
@@ -46,7 +47,7 @@ class ProbeContext:
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
 
     @property
-    def contract(self) -> Any:
+    def contract(self) -> Contract:
         return self.session.contract
 
     @property
@@ -184,10 +185,10 @@ class ProbeContext:
             and (not self.session.is_emulator or meaning is None)
             and not self.session.readings.required.get("E-014") == "default"
         ):
-            which = "default" if str(code) == expected.code else "alternative"
+            which: Which = "default" if str(code) == expected.code else "alternative"
             self.session.readings.observe(
                 "E-014", which, f"{what}: errcode {code} (faceharness' table: {expected.code})"
-            )  # type: ignore[arg-type]
+            )
             return
         if where != expected.where or str(code) != expected.code:
             got = f"HTTP {code}" if where == "http" else f"{where} code {code}"

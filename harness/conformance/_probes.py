@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
@@ -28,7 +28,9 @@ _TOKEN = "Authorization ,值为授权token"
 _JD_AUTH = "公共请求参数 appkey / timestamp (timestamp有效期5分钟) / sign (签名,根据规则MD5(sectetkey+timestamp))"
 
 
-def probe(rule_id: str, name: str, **kw: Any) -> Any:
+def probe(
+    rule_id: str, name: str, **kw: Any
+) -> Callable[[Callable[..., Any]], Callable[..., None]]:
     return rule(rule_id, name, kind="probe", **kw)
 
 

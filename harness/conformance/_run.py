@@ -20,6 +20,7 @@ from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.findings import write_findings_json
+from harness.pacing import BudgetExhausted
 from harness.results import (
     CheckResult,
     ConformanceSuiteResult,
@@ -51,7 +52,7 @@ from ._registry import RULES
 from ._session import Session, register, unregister
 from ._settings import ConformanceSettings
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
-from ._tracker import BudgetExhausted, RunTracker
+from ._tracker import RunTracker
 from ._transport import NoAnswer
 
 APIS = ("match", "jd")

@@ -26,7 +26,7 @@ from ._models import (
     MatchResult,
     Threshold,
 )
-from ._readings import Alternative, Reading, ReadingLog, check_required, reading_lines
+from ._readings import Alternative, Reading, ReadingLog, Which, check_required, reading_lines
 from ._sign import jd_auth_params, jd_sign
 from ._spec import Operation, Spec
 
@@ -41,6 +41,7 @@ __all__ = [
     "Alternative",
     "Reading",
     "ReadingLog",
+    "Which",
     "check_required",
     "CATEGORIES",
     "MODEL_SCHEMAS",

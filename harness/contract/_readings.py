@@ -11,13 +11,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from harness.errors import SpecError
 
 Which = Literal["default", "alternative"]
 Observed = Literal["default", "alternative", "mixed", "not-exercised"]
 WHICH: tuple[str, ...] = ("default", "alternative")
+
+
+def is_which(value: object) -> TypeGuard[Which]:
+    return value in WHICH
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +178,16 @@ class ReadingLog:
         out = []
         for e in contract.errata:
             if e.id in contract.readings:
+                wanted = self.required.get(e.id)
                 out.append(
                     Entry(
                         id=e.id,
                         title=e.title,
                         observed=self.observed(e.id),
                         evidence=self.evidence(e.id),
-                        required=self.required.get(e.id),
+                        required=wanted if is_which(wanted) else None,
                     )
-                )  # type: ignore[arg-type]
+                )
             else:
                 out.append(Entry(id=e.id, title=e.title))
         return out

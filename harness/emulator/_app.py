@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -20,6 +20,9 @@ from ._settings import EmulatorSettings
 from ._state import State, live_code_widths
 from .middleware import Misbehaviour
 
+if TYPE_CHECKING:
+    from .engines import Engine
+
 _HANDLERS = {
     "match": match,
     "matchIdno": match_idno,
@@ -29,7 +32,7 @@ _HANDLERS = {
 }
 
 
-def make_engine(name: str) -> Any:
+def make_engine(name: str) -> Engine:
     from .engines import DlibEngine, FastEngine
 
     return FastEngine() if name == "fast" else DlibEngine()
@@ -51,7 +54,7 @@ def create_app(
     settings: EmulatorSettings | None = None,
     *,
     contract: Contract | None = None,
-    engine: Any = None,
+    engine: Engine | None = None,
 ) -> Starlette:
     contract = contract or load_contract()
     settings = settings or EmulatorSettings()

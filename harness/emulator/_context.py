@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -15,6 +16,12 @@ from harness.contract import Contract
 from ._envelope import Answer
 from ._settings import EmulatorSettings, Identity
 from ._state import State
+
+if TYPE_CHECKING:
+    from .engines import Engine
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 @dataclass
@@ -26,7 +33,7 @@ class Emulator:
     contract: Contract
     settings: EmulatorSettings
     state: State
-    engine: Any
+    engine: Engine
     engine_lock: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     background: set[Any] = field(default_factory=set)
     path_ops: dict[str, str] = field(default_factory=dict)
@@ -59,7 +66,7 @@ class Emulator:
     def broken(self, name: str) -> bool:
         return name in self.settings.breaks
 
-    async def run_engine(self, fn: Any, *args: Any) -> Any:
+    async def run_engine(self, fn: Callable[[*Ts], T], *args: *Ts) -> T:
         """The fast engine runs inline (it is microseconds); dlib goes to a worker thread."""
         if self.settings.engine == "fast":
             return fn(*args)

@@ -7,12 +7,13 @@ plugin's ``faceharness_target`` fixture).
 """
 
 from harness.pacing import BudgetExhausted
+from harness.results import ReplayOutcome
 
 from . import strategies
 from ._client import FuzzClient
 from ._pool import ImagePool, PoolImage, image_pool, render
 from ._replay import load_replay
-from ._replay_run import ReplayOutcome, replay_finding
+from ._replay_run import replay_finding
 from ._request import Exchange, FuzzRequest, ImagePart, InvalidCase
 from ._rules import RULES, Rule
 from ._runner import DEFAULT_MAX_EXAMPLES, LIVE_MAX_REQUESTS, LIVE_MAX_RPS, property_ids, run_fuzz

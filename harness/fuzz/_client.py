@@ -249,7 +249,7 @@ class FuzzClient:
         data = answer.body.get("data") if isinstance(answer.body, dict) else None
         result = data.get("result") if isinstance(data, dict) else None
         code = result.get("code") if isinstance(result, dict) else None
-        body = dict(request.json)  # type: ignore[arg-type]
+        body = dict(request.json)
         if isinstance(code, str):
             body["liveCode"] = code
         else:

@@ -62,7 +62,7 @@ def _configure(cfg: RunConfig) -> None:
     user = FaceharnessUser
     user.network_timeout = user.connection_timeout = cfg.timeout_s
     user.concurrency = cfg.max_inflight if cfg.mode == "open" else 1
-    user.wait_time = constant(cfg.think_time_s if cfg.mode == "closed" else 0)  # type: ignore[method-assign]
+    user.wait_time = constant(cfg.think_time_s if cfg.mode == "closed" else 0)
 
 
 def current_process() -> LoadProcess:
@@ -71,7 +71,6 @@ def current_process() -> LoadProcess:
     return _process
 
 
-@events.init.add_listener
 def _on_init(environment: Environment, **_kw: Any) -> None:
     global _master
     if _config is not None and isinstance(environment.runner, MasterRunner):
@@ -80,7 +79,6 @@ def _on_init(environment: Environment, **_kw: Any) -> None:
         setattr(environment.parsed_options, OPTION, _config.to_dict())
 
 
-@events.test_start.add_listener
 def _on_test_start(environment: Environment, **_kw: Any) -> None:
     global _process, _runs, _config
     runner = environment.runner
@@ -99,7 +97,6 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     _process = LoadProcess(_config, environment, index, _runs)
 
 
-@events.quitting.add_listener
 def _on_quitting(environment: Environment, **_kw: Any) -> None:
     if _process is not None:
         _process.on_quitting()
@@ -107,3 +104,9 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
         path = Path(_config.out_dir) / PARTS_DIR / LOCUST_STATS
         path.parent.mkdir(parents=True, exist_ok=True)
         write_json_atomic(path, locust_stats(environment))
+
+
+# Registered by call, not as decorators: locust's EventHook is untyped and would untype them.
+events.init.add_listener(_on_init)
+events.test_start.add_listener(_on_test_start)
+events.quitting.add_listener(_on_quitting)

@@ -12,6 +12,7 @@ import logging
 import random
 from typing import Any
 
+from .._specs import Fault
 from ._ops import operation_of
 
 Scope = dict[str, Any]
@@ -51,7 +52,8 @@ class FaultInjection:
         await _FAULTS[fault](self, scope, receive, send)
 
     def _pick(self, scope: Scope, op: str) -> str | None:
-        for fault in scope["app"].state.emulator.settings.fault_list():
+        faults: list[Fault] = scope["app"].state.emulator.settings.fault_list()
+        for fault in faults:
             if fault.operation in (None, op) and self.rng.random() < fault.rate:
                 return fault.kind
         return None
