@@ -1,5 +1,6 @@
 """`make bench`: every `benchmarks/bench_*.py` module's `main()`, in name order, then one table of
-every row they recorded (benchmarks/_table.py), also written to reports/bench/; exit 1 if any misses."""
+every row they recorded (benchmarks/_table.py), also written to reports/bench/; exit 1 if any
+misses."""
 
 from __future__ import annotations
 
@@ -42,7 +43,8 @@ def main() -> int:
         started = time.monotonic()
         rc = module.main()
         print(
-            f"=== {path.stem}: {'ok' if rc == 0 else 'MISSED'} in {time.monotonic() - started:.0f} s ===",
+            f"=== {path.stem}: {'ok' if rc == 0 else 'MISSED'} in {time.monotonic() - started:.0f} "
+            "s ===",
             flush=True,
         )
         if rc != 0:
@@ -51,7 +53,8 @@ def main() -> int:
     _table.print_table(_table.ROWS)
     if _table.READING_CELLS:
         print(
-            "\nreadings of the documents x suite (what summary.json observed against an emulator serving each):"
+            "\nreadings of the documents x suite (what summary.json observed against an emulator "
+            "serving each):"
         )
         _table.print_readings(_table.READING_CELLS)
     written = _table.write_json(

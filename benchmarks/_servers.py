@@ -18,7 +18,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 async def answer(request):
     body = orjson.loads(await request.body())
-    return Response(orjson.dumps({"code": 0, "msg": "ok", "keys": len(body)}), media_type="application/json")
+    answer = {"code": 0, "msg": "ok", "keys": len(body)}
+    return Response(orjson.dumps(answer), media_type="application/json")
 app = Starlette(routes=[Route("/{path:path}", answer, methods=["POST"])])
 """
 """The least a JSON API on the emulator's stack can do: read the body, parse it (orjson, the

@@ -103,7 +103,8 @@ def print_table(rows: list[Row]) -> None:
 
 
 def print_readings(cells: list[ReadingCell]) -> None:
-    """Readings x suite: one line per reading, one column per suite ("MISSED" where it is not as served)."""
+    """Readings x suite: one line per reading, one column per suite ("MISSED" where it is not as
+    served)."""
     suites = sorted({c.suite for c in cells})
     by_row: dict[tuple[str, str, str], dict[str, ReadingCell]] = {}
     for c in cells:
@@ -115,7 +116,8 @@ def print_readings(cells: list[ReadingCell]) -> None:
         extra = (
             ""
             if c.ok
-            else f" MISSED (expected {'/'.join(c.expected)}, exit {c.exit_code}, {c.serious} findings)"
+            else f" MISSED (expected {'/'.join(c.expected)}, exit {c.exit_code}, {c.serious} "
+            "findings)"
         )
         return c.observed + extra
 

@@ -50,7 +50,8 @@ def _run(root: Path, name: str, api: str, phases: tuple[str, ...], required: dic
 
 
 def _kills(root: Path, phases: tuple[str, ...]) -> tuple[int, list[str]]:
-    """Killed modes: a finding on an ordinary run, or (a reading's break) when the default readings are required."""
+    """Killed modes: a finding on an ordinary run, or (a reading's break) when the default readings
+    are required."""
     defaults = {rid: "default" for rid in load_contract().readings}
     killed, survivors = 0, []
     print(f"{'break mode':28s} {'api':5s} {'findings':>8s} {'s':>5s}  rules")
@@ -66,7 +67,8 @@ def _kills(root: Path, phases: tuple[str, ...]) -> tuple[int, list[str]]:
         if not result.findings:
             survivors.append(name)
         print(
-            f"{name:28s} {mode.api:5s} {len(result.findings):8d} {time.monotonic() - started:5.1f}  "
+            f"{name:28s} {mode.api:5s} {len(result.findings):8d} {time.monotonic() - started:5.1f} "
+            " "
             f"{', '.join(rules) or 'SURVIVED'}{how}",
             flush=True,
         )
@@ -80,7 +82,8 @@ def main() -> int:
         killed, survivors = _kills(root, phases)
         ratio = killed / len(BREAKS)
         print(
-            f"kill ratio: {killed}/{len(BREAKS)} = {ratio:.2f} (target {TARGET_KILL_RATIO:.2f}; phases "
+            f"kill ratio: {killed}/{len(BREAKS)} = {ratio:.2f} (target {TARGET_KILL_RATIO:.2f}; "
+            "phases "
             f"{'+'.join(phases)} + probes)"
             + (f"; survivors: {', '.join(survivors)}" if survivors else "")
         )
@@ -97,7 +100,8 @@ def main() -> int:
             )
             took = time.monotonic() - started
     print(
-        f"full run, both APIs, {DEFAULT_EXAMPLES} examples: {took:.1f} s, {full.metrics['requests']} requests, "
+        f"full run, both APIs, {DEFAULT_EXAMPLES} examples: {took:.1f} s, "
+        f"{full.metrics['requests']} requests, "
         f"{len(full.findings)} findings (target about {TARGET_FULL_RUN_S:.0f} s, 0 findings)"
     )
     _table.record(

@@ -68,7 +68,8 @@ def _hunt(
 def main() -> int:
     seed = int(os.environ.get("FACEHARNESS_BENCH_SEED", "1"))
     print(
-        f"fuzz kill ratio: {len(BREAKS)} break modes, default budget ({DEFAULT_MAX_EXAMPLES} examples), seed {seed}"
+        f"fuzz kill ratio: {len(BREAKS)} break modes, default budget ({DEFAULT_MAX_EXAMPLES} "
+        f"examples), seed {seed}"
     )
     print(f"{'mode':26} {'api':5} {'found by':34} {'requests':>8} {'s':>6}")
     found: dict[str, bool] = {}

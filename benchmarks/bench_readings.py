@@ -1,4 +1,5 @@
-"""Readings x suite: every reading of every ambiguous erratum, conform and fuzz against an emulator serving it.
+"""Readings x suite: every reading of every ambiguous erratum, conform and fuzz against an emulator
+serving it.
 
 One run per suite against the emulator serving every default reading, then, for each ambiguous
 erratum of specs/readings.yaml, one run per suite against the emulator serving that alternative

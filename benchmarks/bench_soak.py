@@ -3,7 +3,8 @@
 wrk drives a mix of every documented operation (sync and async /match, /idno, validateData as
 often as all the others together, so a minute passes the 10,000 codes that once wedged the
 emulator, /result on traceNos the flood just got, faceCompareNew) for FACEHARNESS_FLOOD_S seconds
-(default 60); a second wrk samples /match alone during the flood. Printed: the emulator's RSS before and after,
+(default 60); a second wrk samples /match alone during the flood. Printed: the emulator's RSS
+before and after,
 the p99 on /match before (quiet, the baseline of this run) and during the flood, the answers per
 operation and the sizes of its bounded state.
 
@@ -83,18 +84,24 @@ def _mix_script(tmp: Path, bodies: dict[str, bytes]) -> Path:
             f'do local f = io.open("{f}", "rb"); b["{n}"] = f:read("*a"); f:close() end\n'
             for n, f in files.items()
         )
-        + f'local auth = {{["Content-Type"] = "application/json", ["Authorization"] = "{DEMO.token}"}}\n'
+        + "local auth = "
+        f'{{["Content-Type"] = "application/json", ["Authorization"] = "{DEMO.token}"}}\n'
         + 'local plain = {["Content-Type"] = "application/json"}\n'
         + f'local jd = "{paths["faceCompareNew"]}?{query}"\n'
         + 'local trace, n = "0", 0\n'
-        + 'local plan = {"match", "live", "async", "live", "idno", "live", "result", "live", "jd", "live"}\n'
+        + 'local plan = {"match", "live", "async", "live", "idno", "live", "result", "live", "jd", '
+        '"live"}\n'
         + "request = function()\n"
         + "  n = n + 1\n"
         + "  local k = plan[(n % #plan) + 1]\n"
-        + f'  if k == "match" then return wrk.format("POST", "{paths["match"]}", auth, b.match) end\n'
-        + f'  if k == "async" then return wrk.format("POST", "{paths["match"]}", auth, b.async) end\n'
-        + f'  if k == "idno" then return wrk.format("POST", "{paths["matchIdno"]}", auth, b.idno) end\n'
-        + f'  if k == "live" then return wrk.format("POST", "{paths["liveCode"]}", auth, "{{}}") end\n'
+        + f'  if k == "match" then return wrk.format("POST", "{paths["match"]}", auth, b.match) '
+        "end\n"
+        + f'  if k == "async" then return wrk.format("POST", "{paths["match"]}", auth, b.async) '
+        "end\n"
+        + f'  if k == "idno" then return wrk.format("POST", "{paths["matchIdno"]}", auth, b.idno) '
+        "end\n"
+        + f'  if k == "live" then return wrk.format("POST", "{paths["liveCode"]}", auth, "{{}}") '
+        "end\n"
         + f'  if k == "result" then return wrk.format("POST", "{paths["asyncResult"]}", auth, '
         + "'{\"traceNo\":\"' .. trace .. '\"}') end\n"
         + '  return wrk.format("POST", jd, plain, b.jd)\n'
@@ -112,7 +119,8 @@ def _match_script(tmp: Path, bodies: dict[str, bytes]) -> Path:
     script = tmp / "match.lua"
     script.write_text(
         f'local f = io.open("{tmp / "m.json"}", "rb"); local body = f:read("*a"); f:close()\n'
-        + f'local h = {{["Content-Type"] = "application/json", ["Authorization"] = "{DEMO.token}"}}\n'
+        + "local h = "
+        f'{{["Content-Type"] = "application/json", ["Authorization"] = "{DEMO.token}"}}\n'
         + f'request = function() return wrk.format("POST", "{_paths()["match"]}", h, body) end\n'
     )
     return script
@@ -205,7 +213,8 @@ def main() -> int:
         f"{errors} timeouts or socket errors (target 0)"
     )
     print(
-        f"validateData answered {stats['requests'].get('liveCode', 0)} times (the 4-digit space holds 10,000)"
+        f"validateData answered {stats['requests'].get('liveCode', 0)} times (the 4-digit space "
+        "holds 10,000)"
     )
     print(
         "answers per operation: "

@@ -92,7 +92,8 @@ def specs_validate(specs: SpecsDir = None) -> None:
     """Load both specs, the code table and the errata, and cross-check them."""
     c = _contract(specs)
     out.print(
-        f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in {c.specs_dir}",
+        f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in "
+        f"{c.specs_dir}",
         markup=False,
     )
 
@@ -173,7 +174,8 @@ CallTimeoutOpt = Annotated[
     float,
     typer.Option(
         "--timeout",
-        help="seconds the whole request may take (connect, send, wait, read); past it: one line, exit 2",
+        help="seconds the whole request may take (connect, send, wait, read); past it: one line, "
+        "exit 2",
     ),
 ]
 CallEngineOpt = Annotated[
@@ -321,7 +323,8 @@ def emulate(
     engine: Annotated[
         str | None,
         typer.Option(
-            help="dlib (real face engine) or fast (not biometric) (default: the config's engine, else dlib)"
+            help="dlib (real face engine) or fast (not biometric) (default: the config's engine, "
+            "else dlib)"
         ),
     ] = None,
     qps: Annotated[
@@ -333,7 +336,8 @@ def emulate(
     latency: Annotated[
         list[str] | None,
         typer.Option(
-            help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4; repeatable (default: none)"
+            help="added latency, e.g. fixed:50ms or faceCompareNew=lognormal:40ms,0.4; repeatable "
+            "(default: none)"
         ),
     ] = None,
     fault: Annotated[

@@ -2,7 +2,8 @@
 
 Rich lays a non-terminal out at 80 columns, which folds numbers across lines in a CI log
 ("[0.011,0.⏎28]"). Piped, the console is wide and lines are never soft-wrapped; ``COLUMNS``
-still sets the width of tables when given. Text too long for its place is shortened with an ellipsis, never cut.
+still sets the width of tables when given. Text too long for its place is shortened with an
+ellipsis, never cut.
 """
 
 from __future__ import annotations

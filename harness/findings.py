@@ -38,7 +38,8 @@ JsonPath = tuple[str | int, ...]
 def image_ref(
     name: str, data: bytes | None, form: str = "b64", size: int | None = None
 ) -> dict[str, Any]:
-    """How a replay file writes an image: by name and sha256 (``size``: padded to that many bytes)."""
+    """How a replay file writes an image: by name and sha256 (``size``: padded to that many
+    bytes)."""
     ref: dict[str, Any] = {IMAGE_KEY: name, "as": form}
     if data is not None:
         ref["sha256"] = sha256_hex(data)
@@ -70,7 +71,8 @@ def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str
 
 
 def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any:
-    """The body with every reference replaced by its bytes (``fetch(name, size)``), encoded as written."""
+    """The body with every reference replaced by its bytes (``fetch(name, size)``), encoded as
+    written."""
     if is_image_ref(value):
         data = fetch(value[IMAGE_KEY], value.get("size"))
         if value.get("sha256") and sha256_hex(data) != value["sha256"]:
@@ -88,7 +90,8 @@ def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any
 
 @dataclass
 class Replay:
-    """One ``findings/F-NNN.json``: the finding, its check, the target and the request to re-send."""
+    """One ``findings/F-NNN.json``: the finding, its check, the target and the request to
+    re-send."""
 
     id: str
     suite: str
@@ -135,7 +138,8 @@ def write_replay(path: Path, replay: Replay, secrets: list[str]) -> None:
 
 
 def read_replay(path: Path | Replay) -> Replay:
-    """Read a replay file of any suite (also version 1, written before the suites shared one format)."""
+    """Read a replay file of any suite (also version 1, written before the suites shared one
+    format)."""
     if isinstance(path, Replay):
         return path
     what = "a faceharness replay file (findings/F-NNN.json of a conformance or fuzz run)"
@@ -155,7 +159,8 @@ def read_replay(path: Path | Replay) -> Replay:
     version = data.get("version")
     if suite not in SUITES or version not in (1, REPLAY_VERSION):
         raise InputError(
-            f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness reads "
+            f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness "
+            "reads "
             f"{', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}"
         )
     check: dict[str, Any] = data["check"] if isinstance(data.get("check"), dict) else {}
@@ -182,7 +187,8 @@ def read_replay(path: Path | Replay) -> Replay:
 
 
 def _upgrade_v1(value: Any) -> Any:
-    """Version 1 images: conformance ``{"$media": NAME, "as": "base64"|"bytes"}``, fuzz ``{"$image": {recipe...}}``."""
+    """Version 1 images: conformance ``{"$media": NAME, "as": "base64"|"bytes"}``, fuzz
+    ``{"$image": {recipe...}}``."""
     if isinstance(value, dict) and "$media" in value and set(value) <= {"$media", "as", "size"}:
         form = "b64" if value.get("as", "base64") == "base64" else str(value["as"])
         return image_ref(str(value["$media"]), None, form, value.get("size"))
@@ -216,7 +222,8 @@ class Candidate:
 def build_findings(
     candidates: Iterable[Candidate], *, out_dir: Path, secrets: list[str]
 ) -> list[Finding]:
-    """Merge examples by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
+    """Merge examples by bug, order by severity, write ``findings/F-NNN.json`` and
+    ``findings.json``."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         groups.setdefault(candidate.finding.unique_key, []).append(candidate)

@@ -67,7 +67,8 @@ class Budget:
             )
         if not (math.isfinite(max_seconds) and max_seconds >= 0):
             raise UsageError(
-                f"--max-seconds {max_seconds:g}: expected a positive number of seconds (0: unlimited)"
+                f"--max-seconds {max_seconds:g}: expected a positive number of seconds (0: "
+                "unlimited)"
             )
         self.max_requests, self.max_seconds = max_requests, max_seconds
         self.clock = clock
@@ -101,7 +102,8 @@ class Budget:
         return self.why_not(needed) is None
 
     def check(self, needed: int = 1) -> None:
-        """Raise :class:`BudgetExhausted` when the run was interrupted or ``needed`` more do not fit."""
+        """Raise :class:`BudgetExhausted` when the run was interrupted or ``needed`` more do not
+        fit."""
         if interrupt.requested():
             raise BudgetExhausted("the run was interrupted")
         why = self.why_not(needed)

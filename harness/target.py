@@ -36,7 +36,8 @@ class Target:
 
     @property
     def label(self) -> str:
-        """What reports (and caches) call the target: ``emulator`` or the URL without user info or query."""
+        """What reports (and caches) call the target: ``emulator`` or the URL without user info or
+        query."""
         return "emulator" if self.is_emulator else url_label(self.url)
 
 

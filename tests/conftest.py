@@ -1,4 +1,5 @@
-"""Fixtures shared by every test folder: the contract, the shared face set, emulator servers, the CLI.
+"""Fixtures shared by every test folder: the contract, the shared face set, emulator servers, the
+CLI.
 
 Helpers that are not fixtures (subprocess runners, servers, ports) live in tests/fixtures/.
 """
@@ -27,7 +28,8 @@ for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
 
 
-# --- scheduling `make test` over xdist workers (`-n 3 --dist loadfile --no-loadscope-reorder`) ----------
+# --- scheduling `make test` over xdist workers (`-n 3 --dist loadfile --no-loadscope-reorder`)
+# ----------
 DURATIONS = Path(__file__).with_name("durations.json")
 """Seconds each test took in a measured run: the order in which groups are handed out, nothing else.
 `FACEHARNESS_TEST_DURATIONS=update make test` (or pytest) rewrites it."""
@@ -44,7 +46,8 @@ SPLIT = {
     "tests/cli/test_deadlines.py",
     "tests/conformance/test_faults.py",
 }
-"""Files of independent slow tests: each test that uses no module-scoped fixture is a group of its own."""
+"""Files of independent slow tests: each test that uses no module-scoped fixture is a group of its
+own."""
 
 JOINED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py"}
 """Files that share the package-scoped `healthy_run` go to one worker, which runs the gate once."""
@@ -142,7 +145,8 @@ def seed_text() -> Callable[[str], str]:
 
 @pytest.fixture(scope="session")
 def dlib_engine() -> Any:
-    """One dlib engine per session: loading the models takes seconds, the cache makes repeats cheap."""
+    """One dlib engine per session: loading the models takes seconds, the cache makes repeats
+    cheap."""
     from harness.emulator import make_engine
 
     return make_engine("dlib")

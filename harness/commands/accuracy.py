@@ -56,7 +56,8 @@ def accuracy(
         Path | None,
         typer.Option(
             "--faces",
-            help="folder with images and labels.csv (file,identity[,faces]); default: the built-in set",
+            help="folder with images and labels.csv (file,identity[,faces]); default: the built-in "
+            "set",
         ),
     ] = None,
     api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
@@ -252,7 +253,8 @@ def _print_table(metrics: Any) -> None:
                 "-" if row.fnmr is None else f"{_num(row.fnmr)}\n{_ci(row.fnmr_ci95)}",
                 "-" if not fta else f"{fta.get('genuine', 0)}/{fta.get('impostor', 0)}",
                 f"[{_VERDICT_STYLE.get(row.verdict, '')}]{row.verdict}{direction}[/]",
-                f"{'-' if row.impostor is None else row.impostor}/{row.impostor_pairs_needed or '-'}",
+                f"{'-' if row.impostor is None else row.impostor}/"
+                f"{row.impostor_pairs_needed or '-'}",
             )
         out.print(table)
     for row in metrics.thresholds:

@@ -1,8 +1,10 @@
-"""`faceharness conform`: does the service keep its contract? schemathesis + business rules + probes.
+"""`faceharness conform`: does the service keep its contract? schemathesis + business rules +
+probes.
 
 Thin: options in, :func:`harness.conformance.run_conformance`, a summary and the run directory out.
 Exit 0 no findings, 1 findings, 2 could not run (bad options, config, unreachable target, rejected
-credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written, verdict ``interrupted``).
+credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written, verdict
+``interrupted``).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ def conform(
         Path | None,
         typer.Option(
             "--config",
-            help="TOML with [credentials] and [conformance] (never put secrets on the command line)",
+            help="TOML with [credentials] and [conformance] (never put secrets on the command "
+            "line)",
         ),
     ] = None,
     include_extensions: Annotated[
@@ -96,18 +99,21 @@ def conform(
         Path | None,
         typer.Option(
             "--codes",
-            help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
+            help="YAML table of your service's own codes, merged over specs/codes.yaml "
+            "(docs/readings.md)",
         ),
     ] = None,
     reading: Annotated[
         list[str] | None,
         typer.Option(
             "--reading",
-            help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)",
+            help="emulator only: serve another reading, e.g. E-011=alternative "
+            "(specs/readings.yaml)",
         ),
     ] = None,
 ) -> None:
-    """Run schemathesis and the contract's business rules against the target; findings come with replay files."""
+    """Run schemathesis and the contract's business rules against the target; findings come with
+    replay files."""
     from datetime import UTC, datetime
 
     from harness import interrupt
@@ -135,7 +141,8 @@ def conform(
         )
     if reading and not is_emulator:
         raise UsageError(
-            "--reading works with --target emulator only (a live service reads the documents its own way)"
+            "--reading works with --target emulator only (a live service reads the documents its "
+            "own way)"
         )
     served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())

@@ -1,4 +1,5 @@
-"""`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and replayable.
+"""`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and
+replayable.
 
 Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
 no property failed, 1 on findings, 2 when the run could not happen (bad options, unreachable
@@ -79,14 +80,16 @@ def fuzz(
         Path | None,
         typer.Option(
             "--codes",
-            help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
+            help="YAML table of your service's own codes, merged over specs/codes.yaml "
+            "(docs/readings.md)",
         ),
     ] = None,
     reading: Annotated[
         list[str] | None,
         typer.Option(
             "--reading",
-            help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)",
+            help="emulator only: serve another reading, e.g. E-011=alternative "
+            "(specs/readings.yaml)",
         ),
     ] = None,
     engine: Annotated[
@@ -130,7 +133,8 @@ def fuzz(
 
     if reading and target != "emulator":
         raise UsageError(
-            "--reading applies to --target emulator only (a live service reads the documents its own way)"
+            "--reading applies to --target emulator only (a live service reads the documents its "
+            "own way)"
         )
     served = parse_readings_option(reading)
     settings: dict[str, Any] = (
@@ -192,7 +196,8 @@ def fuzz(
         raise HarnessError(f"the fuzz run broke off: {result.error}")
     if result.status == "fail":
         err.print(
-            f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in its 'reproduce' field"
+            f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in its "
+            "'reproduce' field"
         )
         raise typer.Exit(1)
 
@@ -214,7 +219,8 @@ def _check_options(
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     if target != "emulator" and (breaks or engine):
         raise UsageError(
-            f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live service "
+            f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live "
+            "service "
             "cannot be broken or switched on purpose)"
         )
     for name in breaks:
@@ -275,7 +281,8 @@ class _Bar:
 def _print(result: Any) -> None:
     m = result.metrics or {}
     table = Table(
-        title=f"fuzz: seed {m.get('seed', result.seed)}, engine {m.get('engine') or 'live target'}, "
+        title=f"fuzz: seed {m.get('seed', result.seed)}, engine "
+        f"{m.get('engine') or 'live target'}, "
         f"{m.get('requests', 0)} requests",
         box=box.SIMPLE_HEAD,
         pad_edge=False,

@@ -53,7 +53,8 @@ def gate(
         str | None,
         typer.Option(
             "--engine",
-            help="emulator face engine for every stage: fast or dlib (default: the profile's; quick: fast, dlib for accuracy; full: dlib)",
+            help="emulator face engine for every stage: fast or dlib (default: the profile's; "
+            "quick: fast, dlib for accuracy; full: dlib)",
         ),
     ] = None,
     faces: Annotated[
@@ -73,7 +74,8 @@ def gate(
         Path | None,
         typer.Option(
             "--codes",
-            help="YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
+            help="YAML table of your service's own codes, merged over specs/codes.yaml "
+            "(docs/readings.md)",
         ),
     ] = None,
 ) -> None:

@@ -37,14 +37,16 @@ Target = Annotated[
     str,
     typer.Option(
         "--target",
-        help="'emulator' (embedded, loopback) or the service's base URL: the only address contacted",
+        help="'emulator' (embedded, loopback) or the service's base URL: the only address "
+        "contacted",
     ),
 ]
 Scenario = Annotated[
     str,
     typer.Option(
         "--scenario",
-        help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see --weights)",
+        help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see "
+        "--weights)",
     ),
 ]
 OutDir = Annotated[
@@ -60,14 +62,16 @@ ExpectWorkers = Annotated[
     int,
     typer.Option(
         "--expect-workers",
-        help="also wait for N workers on other machines (`faceharness load worker --master HOST:PORT`); with --workers, at most 16 in all",
+        help="also wait for N workers on other machines (`faceharness load worker --master "
+        "HOST:PORT`); with --workers, at most 16 in all",
     ),
 ]
 Bind = Annotated[
     str,
     typer.Option(
         "--bind",
-        help="HOST[:PORT] the master listens on for --expect-workers (port default 5557); 0.0.0.0 for other machines",
+        help="HOST[:PORT] the master listens on for --expect-workers (port default 5557); 0.0.0.0 "
+        "for other machines",
     ),
 ]
 WaitWorkers = Annotated[
@@ -97,7 +101,8 @@ Latency = Annotated[
     list[str] | None,
     typer.Option(
         "--latency",
-        help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; repeatable (default: none)",
+        help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; "
+        "repeatable (default: none)",
     ),
 ]
 Weights = Annotated[
@@ -111,7 +116,8 @@ Sizes = Annotated[
     str | None,
     typer.Option(
         "--sizes",
-        help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default small=1,medium=3,large=1",
+        help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default "
+        "small=1,medium=3,large=1",
     ),
 ]
 Faces = Annotated[
@@ -125,7 +131,8 @@ MaxRps = Annotated[
     float | None,
     typer.Option(
         "--max-rps",
-        help="highest request rate the command may send; 0: unlimited (live target default 20, emulator unlimited); request budgets still apply",
+        help="highest request rate the command may send; 0: unlimited (live target default 20, "
+        "emulator unlimited); request budgets still apply",
     ),
 ]
 Pairing = Annotated[
@@ -135,7 +142,8 @@ IdnoFace = Annotated[
     Path | None,
     typer.Option(
         "--idno-face",
-        help="matchIdno photo of the identity in FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: the emulator's demo identity)",
+        help="matchIdno photo of the identity in FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: "
+        "the emulator's demo identity)",
     ),
 ]
 Seed = Annotated[int, typer.Option("--seed", help="seed of the image draws")]
@@ -146,7 +154,8 @@ AbortRate = Annotated[
     float | None,
     typer.Option(
         "--abort-error-rate",
-        help="abort when more than this fraction of the recent answers failed: the last 5 s, or the last 10 answers at low rates (live target default 0.5)",
+        help="abort when more than this fraction of the recent answers failed: the last 5 s, or "
+        "the last 10 answers at low rates (live target default 0.5)",
     ),
 ]
 NoAbort = Annotated[bool, typer.Option("--no-abort", help="never abort on an error spike")]
@@ -154,7 +163,8 @@ Costly = Annotated[
     bool,
     typer.Option(
         "--allow-costly-load",
-        help="lift the live-target ceilings (20 req/s for --rate and find-limit's --max-rate, 5 users); the request budget stays; the service may bill every call",
+        help="lift the live-target ceilings (20 req/s for --rate and find-limit's --max-rate, 5 "
+        "users); the request budget stays; the service may bill every call",
     ),
 ]
 Config = Annotated[
@@ -211,7 +221,8 @@ def run(
         float | None,
         typer.Option(
             "--max-error-rate",
-            help="fail (exit 1) above this error fraction, in [0, 1); a run whose every answer is an error always fails (default: no error-rate criterion)",
+            help="fail (exit 1) above this error fraction, in [0, 1); a run whose every answer is "
+            "an error always fails (default: no error-rate criterion)",
         ),
     ] = None,
     config: Config = None,
@@ -224,7 +235,8 @@ def run(
     plan = LoadPlan(
         out_dir=_out(out_dir), target=target, users=users, rate=rate,
         duration_s=parse_duration(duration), **_common(
-            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine, qps, latency, weights, sizes,
+            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine,
+            qps, latency, weights, sizes,
             _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
             no_abort, allow_costly_load, max_rps, config),
         slo_p99_ms=slo_p99, max_error_rate=max_error_rate,
@@ -258,7 +270,8 @@ def find_limit(
         float | None,
         typer.Option(
             "--max-rate",
-            help="highest rate tried (default: the ceiling, live target 20; 2000 on the emulator or with --allow-costly-load or --max-rps 0)",
+            help="highest rate tried (default: the ceiling, live target 20; 2000 on the emulator "
+            "or with --allow-costly-load or --max-rps 0)",
         ),
     ] = None,
     step: Annotated[
@@ -271,7 +284,8 @@ def find_limit(
         float | None,
         typer.Option(
             "--required-rps",
-            help="fail (exit 1) when the limit is below this; a search stopped below it without failing is inconclusive, exit 0 (default: no minimum)",
+            help="fail (exit 1) when the limit is below this; a search stopped below it without "
+            "failing is inconclusive, exit 0 (default: no minimum)",
         ),
     ] = None,
     workers: Workers = 0,
@@ -312,7 +326,8 @@ def find_limit(
         raise UsageError(f"--step must be at least 1s, got {step!r}")
     plan = LoadPlan(
         out_dir=_out(out_dir), target=target, search=search, **_common(
-            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine, qps, latency, weights, sizes,
+            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine,
+            qps, latency, weights, sizes,
             _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
             no_abort, allow_costly_load, max_rps, config),
     )  # fmt: skip
@@ -329,7 +344,8 @@ def worker(
         str,
         typer.Option(
             "--master",
-            help="HOST[:PORT] of the master: a `load run` or `find-limit` with --expect-workers (port default 5557)",
+            help="HOST[:PORT] of the master: a `load run` or `find-limit` with --expect-workers "
+            "(port default 5557)",
         ),
     ],
     wait: Annotated[
@@ -383,7 +399,8 @@ def _out(out_dir: Path | None) -> Path:
 
 
 def _common(
-    target: str, scenario: str, workers: tuple[int, int, str, str], max_requests: int | None, engine: str | None,
+    target: str, scenario: str, workers: tuple[int, int, str, str], max_requests: int | None,
+    engine: str | None,
     qps: float | None, latency: list[str] | None, weights: str | None, sizes: str | None,
     faces_dir: Path | None, pairing: str, idno_face: Path | None, seed: int, timeout: float,
     abort_error_rate: float | None, no_abort: bool, allow_costly: bool, max_rps: float | None,
@@ -620,7 +637,8 @@ def _print_limit(outcome: Any) -> None:
         out.print(f"[bold]inconclusive:[/] {inconclusive}")
     elif found.bound == "lower":
         out.print(
-            f"no step failed, so this is a lower bound; to search higher, {search_higher(found.stopped_by)}"
+            "no step failed, so this is a lower bound; to search higher, "
+            f"{search_higher(found.stopped_by)}"
         )
 
 

@@ -1,4 +1,5 @@
-"""`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it still fail?
+"""`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it
+still fail?
 
 Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, missing credentials).
 """
@@ -16,7 +17,8 @@ out = console()
 
 
 def _replayer(suite: str) -> Any:
-    """The suite that judges a finding again (the file says which; :func:`harness.findings.read_replay`)."""
+    """The suite that judges a finding again (the file says which;
+    :func:`harness.findings.read_replay`)."""
     if suite == "fuzz":
         from harness.fuzz import replay_finding as fuzz_replay
 

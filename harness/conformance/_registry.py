@@ -51,13 +51,15 @@ class Violation(AssertionError):
 
 
 def violation(message: str, *, severity: Level | None = None, exchange: Any = None) -> Violation:
-    """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its request)."""
+    """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its
+    request)."""
     return Violation(message, severity=severity, exchange=exchange)
 
 
 def observed(erratum: str, message: str, *, exchange: Any = None) -> Violation:
     """``raise observed("E-011", "Received: ...\\nDefault reading: ...")``: the answer follows an
-    alternative reading of ``erratum`` (an observation, a finding only when the policy requires it)."""
+    alternative reading of ``erratum`` (an observation, a finding only when the policy requires
+    it)."""
     return Violation(message, exchange=exchange, reading=erratum)
 
 
@@ -146,7 +148,8 @@ def rule(
     rule names the erratum it observes (and raises a finding only for what fits no reading).
 
     Example:
-        ``@rule("FH-J06", "thresholds-fall", api="jd", erratum="E-004", quote="e4 ... 误识率为万分之一的阈值")``
+        ``@rule("FH-J06", "thresholds-fall", api="jd", erratum="E-004", quote="e4 ...
+        误识率为万分之一的阈值")``
     """
     if basis == "convention" and _ORDER.index(severity) < _ORDER.index("low"):
         raise ValueError(f"{rule_id}: a convention rule is at most 'low', not {severity!r}")

@@ -53,7 +53,8 @@ def operating_threshold(msg: Any) -> float | None:
     "gateway-envelope-consistent",
     api="jd",
     erratum="E-002",
-    quote='code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "code": "10000"',
+    quote="code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "
+    '"code": "10000"',
 )
 def gateway_envelope(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """The gateway code is a string; gateway success ("10000") carries the result (查询结果)."""
@@ -93,7 +94,8 @@ def gateway_code_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -
     "FH-J03", "gateway-msg-matches-code", api="jd", severity="low", basis="reading", erratum="E-040"
 )
 def gateway_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
-    """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the contract)."""
+    """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
+    contract)."""
     body = _gateway(response)
     code = body.get("code") if body else None
     meaning = ctx.code("gateway", code) if isinstance(code, str) else None
@@ -114,7 +116,8 @@ _PUNCT = str.maketrans({"，": ",", "！": "!", "：": ":", "（": "(", "）": "
 
 
 def _same_text(msg: str, meaning: Any) -> bool:
-    """msg begins with the code's text or a recorded variant, full- and half-width punctuation alike."""
+    """msg begins with the code's text or a recorded variant, full- and half-width punctuation
+    alike."""
     wanted = (meaning.msg_prefix, *getattr(meaning, "variants", ()))
     have = msg.translate(_PUNCT)
     return any(have.startswith(w.translate(_PUNCT)) for w in wanted if w)
@@ -145,7 +148,8 @@ def business_code_in_table(ctx: RuleContext, response: ResponseLike, case: Any) 
     erratum="E-027",
 )
 def business_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
-    """Whether result.msg begins with the table's text for its code ("success" for code 0; E-027)."""
+    """Whether result.msg begins with the table's text for its code ("success" for code 0;
+    E-027)."""
     result = _business(ctx, response)
     code = _int(result.get("code")) if result else None
     msg = result.get("msg") if result else None
@@ -169,7 +173,8 @@ def business_msg_matches_code(ctx: RuleContext, response: ResponseLike, case: An
     "thresholds-fall",
     api="jd",
     erratum="E-004",
-    quote='e4 误识率为万分之一的阈值 ... e7 误识率为千万分之一的阈值; example "e5": 1.092, "e6": 1.0403, "e7": 0.9829, "e4": 1.1477',
+    quote='e4 误识率为万分之一的阈值 ... e7 误识率为千万分之一的阈值; example "e5": 1.092, "e6": '
+    '1.0403, "e7": 0.9829, "e4": 1.1477',
 )
 def thresholds_fall(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     """Distance thresholds fall as the false-accept rate gets stricter: e4 > e5 > e6 > e7."""
@@ -191,10 +196,12 @@ def thresholds_fall(ctx: RuleContext, response: ResponseLike, case: Any) -> None
     "result-follows-threshold",
     api="jd",
     erratum="E-004",
-    quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false", "code": 1155; 0 成功',
+    quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 '
+    '结果:false", "code": 1155; 0 成功',
 )
 def result_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
-    """result is true exactly when score reaches the operating threshold; code 0 with true, 1155 with false."""
+    """result is true exactly when score reaches the operating threshold; code 0 with true, 1155
+    with false."""
     result = _business(ctx, response)
     if not result or not isinstance(result.get("result"), bool):
         return
@@ -277,7 +284,8 @@ def similarity_monotone(ctx: RuleContext, response: ResponseLike, case: Any) -> 
 
 @rule("FH-J11", "serialno-echoed", api="jd", severity="medium", basis="reading", erratum="E-041")
 def serialno_echoed(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
-    """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own request id."""
+    """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own
+    request id."""
     result = _business(ctx, response)
     request = body_of(case)
     sent = request.get("serialNo") if isinstance(request, dict) else None
@@ -304,10 +312,12 @@ def serialno_echoed(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     erratum="E-028",
     sends=2,
     observes=("E-028",),
-    quote="remainTimes long 1305 剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
+    quote="remainTimes long 1305 "
+    "剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
 )
 def remaintimes_counts_down(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
-    """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly one is E-028."""
+    """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly
+    one is E-028."""
     body = _gateway(response)
     if not body or body.get("code") != ctx.contract.jd_success_code:
         return
@@ -371,7 +381,8 @@ def result_timestamp_ms(ctx: RuleContext, response: ResponseLike, case: Any) -> 
 )
 def jd_optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
-    timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is empty)."""
+    timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is
+    empty)."""
     body = _gateway(response)
     code = body.get("code") if body else None
     if not isinstance(code, str):

@@ -2,7 +2,8 @@
 
 Every fact (thresholds, score range, which operation returns a score when) is read from the
 contract; the ids are stable and appear in findings as ``rule_id``. Each rule states its basis:
-the seed's sentence it enforces, or the erratum whose readings it observes (``specs/readings.yaml``),
+the seed's sentence it enforces, or the erratum whose readings it observes
+(``specs/readings.yaml``),
 so a service that reads an ambiguous sentence the other way is reported, not failed.
 """
 
@@ -46,14 +47,18 @@ _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
     operations=_ENVELOPE_OPS,
     severity="high",
     fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
-    quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; result | 是",
+    quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; "
+    "result | 是",
     observes=("E-039", "E-013"),
 )
 def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
-    """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status and traceNo.
+    """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status
+    and traceNo.
 
-    errcode 0 with a status other than SUCCESS is the two-level reading (E-039); async answered at once
-    is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the document
+    errcode 0 with a status other than SUCCESS is the two-level reading (E-039); async answered at
+    once
+    is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
+    document
     marks them optional (``-``, ``否``) are fine.
     """
     body = _envelope(response)
@@ -62,7 +67,8 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool):
         raise violation(
-            f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer ({_ERRCODE})"
+            f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer "
+            f"({_ERRCODE})"
         )
     data = body.get("data")
     if errcode != 0:
@@ -158,9 +164,11 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
     /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
-    "true" at or above 80 fits both (not counted); "false" at or above 80 fits none ("false" is 出错 or
+    "true" at or above 80 fits both (not counted); "false" at or above 80 fits none ("false" is
+    出错 or
     below the advised 80). /idno: a success decided at another threshold is the service's own
-    threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score breaks 验证通过时返回.
+    threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score breaks
+    验证通过时返回.
     """
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -185,12 +193,14 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:
         raise violation(
-            f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold reading "
+            f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold "
+            "reading "
             f"and 'false' (人脸比对出错) comes without a passing score under any reading (E-011)"
         )
     raise observed(
         "E-011",
-        f"Received: {shown}\nDefault reading: success='{'true' if score >= threshold else 'false'}' "
+        f"Received: {shown}\nDefault reading: "
+        f"success='{'true' if score >= threshold else 'false'}' "
         f"({ctx.operation} threshold {threshold:g}); the service follows another reading (E-011)",
     )
 
@@ -219,7 +229,8 @@ def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any)
     score = result.get("score")
     if score is not None and not (isinstance(score, str) and _DECIMAL.match(score)):
         raise violation(
-            f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string (E-007)"
+            f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
+            "(E-007)"
         )
 
 
@@ -309,9 +320,11 @@ def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     "FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006"
 )
 def optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
-    """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them out.
+    """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
+    out.
 
-    errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and an error
+    errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
+    an error
     with ``"data": null`` follow the document as well.
     """
     body = _envelope(response)

@@ -157,7 +157,8 @@ def _invalid_only_by_reading(session: Session, case: Any) -> str | None:
 
 
 def _negative_body_not_sent(case: Any) -> bool:
-    """A case negative only in a body it does not send, where no body is allowed: nothing to reject."""
+    """A case negative only in a body it does not send, where no body is allowed: nothing to
+    reject."""
     from schemathesis.core import NOT_SET
     from schemathesis.core.parameters import ParameterLocation
 

@@ -93,7 +93,8 @@ class Answer(NamedTuple):
 
     @property
     def label(self) -> str:
-        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code 100``."""
+        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code
+        100``."""
         if self.where == "status":
             return f"errcode 0 with status {self.code}"
         return f"{_LABELS.get(self.where or '', 'errcode')} {self.code}"
@@ -273,5 +274,6 @@ def _chain_text(exc: BaseException) -> str:
 
 
 def finite(value: float | None) -> float | None:
-    """``value`` when it is a usable number (scores a service gave as ``inf`` or ``nan`` are not)."""
+    """``value`` when it is a usable number (scores a service gave as ``inf`` or ``nan`` are
+    not)."""
     return value if value is not None and math.isfinite(value) else None

@@ -78,7 +78,8 @@ class CodeTable:
         return self._by_key.get((api, where, str(code)))
 
     def named(self, api: str, name: str) -> Code:
-        """The entry of that symbolic name (``named("jd", "bad_sign")``): code names codes this way."""
+        """The entry of that symbolic name (``named("jd", "bad_sign")``): code names codes this
+        way."""
         try:
             return self._by_name[(api, name)]
         except KeyError:
@@ -98,7 +99,8 @@ class CodeTable:
         ]
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
-        """The single entry whose English meaning starts with the text: lets code name codes by meaning."""
+        """The single entry whose English meaning starts with the text: lets code name codes by
+        meaning."""
         hits = [c for c in self.of(api, where) if c.en.startswith(en_startswith)] or [
             c
             for c in self.shadowed
@@ -106,7 +108,8 @@ class CodeTable:
         ]
         if len(hits) != 1:
             raise SpecError(
-                f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found {len(hits)}"
+                f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "
+                f"{len(hits)}"
             )
         return hits[0]
 
@@ -115,7 +118,8 @@ class CodeTable:
 
 
 def merge_codes(table: CodeTable, path: Any) -> CodeTable:
-    """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over it."""
+    """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over
+    it."""
     from ._spec import read_yaml
 
     raw = read_yaml(path, f"--codes {path}")

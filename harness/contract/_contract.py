@@ -69,7 +69,8 @@ class Contract:
 
     @property
     def match_base64_safe_chars(self) -> int:
-        """The most base64 text a request may carry and be within "400k" under every reading (E-012)."""
+        """The most base64 text a request may carry and be within "400k" under every reading
+        (E-012)."""
         safe = self.readings["E-012"].safe_limit if "E-012" in self.readings else None
         return min(self.match_base64_max_chars, safe or self.match_base64_max_chars)
 
@@ -125,7 +126,8 @@ class Contract:
         return int(s["minItems"]), int(s["maxItems"])
 
     def code_named(self, api: str, name: str) -> Any:
-        """The code of that symbolic name as the envelope carries it (``code_named("jd", "bad_sign")``
+        """The code of that symbolic name as the envelope carries it (``code_named("jd",
+        "bad_sign")``
         is ``"10047"``): code answers and looks codes up by name, never by a numeric literal."""
         return self.codes.named(api, name).value
 
@@ -185,7 +187,8 @@ def _load_readings(path: Path, errata_ids: set[str]) -> dict[str, Reading]:
 
 
 def _cross_check(c: Contract) -> None:
-    """Facts that must agree between files: errata ids cited exist; success codes are in the table."""
+    """Facts that must agree between files: errata ids cited exist; success codes are in the
+    table."""
     known = {e.id for e in c.errata}
     for spec in (c.match, c.jd):
         for cited in _cited_errata(spec.raw):
@@ -194,12 +197,14 @@ def _cross_check(c: Contract) -> None:
         for cited in _cited_errata(spec.raw, "x-reading"):
             if cited not in c.readings:
                 raise SpecError(
-                    f"{spec.path.name} marks a limit as reading {cited}, which readings.yaml does not list"
+                    f"{spec.path.name} marks a limit as reading {cited}, which readings.yaml does "
+                    "not list"
                 )
     for code in c.codes.codes:
         if code.errata and code.errata not in known:
             raise SpecError(
-                f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not define"
+                f"codes.yaml cites {code.errata} for code {code.code}, which ERRATA.md does not "
+                "define"
             )
     if c.codes.get("jd", "gateway", c.jd_success_code) is None:
         raise SpecError(f"JD success code {c.jd_success_code} is missing from codes.yaml")

@@ -94,7 +94,8 @@ def check_required(
     for rid, value in required.items():
         if rid not in readings:
             raise SpecError(
-                f"{source}: [readings] {rid}: not an ambiguous erratum; known: {', '.join(sorted(readings))}"
+                f"{source}: [readings] {rid}: not an ambiguous erratum; known: "
+                f"{', '.join(sorted(readings))}"
             )
         reading = readings[rid]
         if value == reading.default.name:
@@ -128,7 +129,8 @@ class ReadingLog:
         self._lock = threading.Lock()
 
     def observe(self, erratum: str, which: Which, example: str = "") -> None:
-        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No replay
+        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No
+        replay
         file is written for an observation: `conform --reading ID=alternative` reproduces one."""
         with self._lock:
             tally = self._tallies.setdefault(erratum, _Tally())
@@ -172,7 +174,8 @@ class ReadingLog:
         return out
 
     def errata(self, contract: Any) -> list[Any]:
-        """``summary.json`` errata: every erratum, the ambiguous ones with what this run observed."""
+        """``summary.json`` errata: every erratum, the ambiguous ones with what this run
+        observed."""
         from harness.results import Erratum as Entry
 
         out = []

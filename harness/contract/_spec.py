@@ -174,7 +174,8 @@ def _ref_name(container: dict[str, Any], media: str) -> str | None:
 
 
 def read_yaml(path: Path, label: str) -> Any:
-    """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line SpecError."""
+    """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line
+    SpecError."""
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

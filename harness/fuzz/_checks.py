@@ -36,7 +36,8 @@ class Problem:
 def record_reading(
     log: ReadingLog | None, erratum: str, follows_default: bool, problem: Problem
 ) -> list[Problem]:
-    """Record which reading of ``erratum`` an answer follows; a problem only when the policy requires
+    """Record which reading of ``erratum`` an answer follows; a problem only when the policy
+    requires
     the other one (then with basis ``reading``)."""
     which = "default" if follows_default else "alternative"
     if log is None:
@@ -316,7 +317,8 @@ def check_expected_code(
             Problem(
                 "invalid_refused",
                 severity,
-                f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} was due ({case.rule}: {case.detail})",
+                f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} "
+                f"was due ({case.rule}: {case.detail})",
             )
         ]
     if found.category is None:

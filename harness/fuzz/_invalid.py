@@ -119,7 +119,8 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         )  # over 409,600: over every reading
         put_image(body, gen, target, f"{image.recipe}|pad:{total}")
         return ctx.match(
-            f"{label(target)}.data of {total} bytes: base64 over {gen.contract.match_base64_max_chars} chars",
+            f"{label(target)}.data of {total} bytes: base64 over "
+            f"{gen.contract.match_base64_max_chars} chars",
             ctx.codes.match_oversize,
         )
     f = choices[pick]

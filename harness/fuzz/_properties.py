@@ -62,7 +62,8 @@ def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Probl
             Problem(
                 "valid_request_accepted",
                 "high",
-                f"{what} was refused as invalid: {found.where} code {found.code} ({found.meaning.en if found.meaning else '?'})",
+                f"{what} was refused as invalid: {found.where} code {found.code} "
+                f"({found.meaning.en if found.meaning else '?'})",
             )
         ]
     return []
@@ -145,7 +146,8 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
                     Problem(
                         "same_request_same_score",
                         "high",
-                        f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})",
+                        f"the same request scored {a.score} ({a.decision}) then {b.score} "
+                        f"({b.decision})",
                     )
                 ],
                 again,
@@ -185,7 +187,8 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
                     Problem(
                         "swap_symmetry",
                         "medium",
-                        f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})",
+                        f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance "
+                        f"{SWAP_TOLERANCE[api]:g})",
                     )
                 ],
                 ba,
@@ -214,7 +217,8 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
                 Problem(
                     "self_match_passes",
                     "high",
-                    f"an image compared with itself did not pass: score {found.score}, result {found.decision}",
+                    f"an image compared with itself did not pass: score {found.score}, result "
+                    f"{found.decision}",
                 )
             )
         run.fail(prop, problems, request, exchange)
@@ -269,7 +273,8 @@ def _fits(run: Run, api: str, data: bytes) -> bool:
 def skip_fast_engine(run: Run) -> str | None:
     if run.engine == "fast":
         return (
-            "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to it "
+            "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to "
+            "it "
             "(run with --engine dlib or against a live target)"
         )
     return None

@@ -222,7 +222,8 @@ def valid_id_numbers(lowercase_x: bool = True) -> st.SearchStrategy[str]:
 
 def names(gen: Gen) -> st.SearchStrategy[str]:
     """Names within the spec; against a live service (no known identities) plain 2-4 character
-    Chinese names only, since the spec's 64-character limit and alphabet are faceharness' (E-043)."""
+    Chinese names only, since the spec's 64-character limit and alphabet are faceharness'
+    (E-043)."""
     if not gen.identities:
         return st.text("张王李赵刘陈杨黄周吴三四明华伟芳", min_size=2, max_size=4)
     schema = gen.match_schema("IdnoRequest")["properties"]["name"]
@@ -260,7 +261,8 @@ def idno_requests(
         )
     draw(_common(gen, body, async_))
     body["liveCode"] = (
-        FRESH_LIVE_CODE  # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
+        # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
+        FRESH_LIVE_CODE
     )
     return gen.request("match", "matchIdno", body, parts)
 

@@ -209,7 +209,8 @@ def test_the_builtin_set_never_carries_a_verdict(tmp_path: Path) -> None:
         assert "measured: contradicted" in row.verdict_reason  # what was seen stays visible
     assert "cannot support" in suite.metrics.notes[0]
     assert "engine fast is not biometric" in " ".join(suite.metrics.notes)
-    # the claims stand in /idno's score row; testing them on /match is a reading, and it says so (E-044)
+    # the claims stand in /idno's score row; testing them on /match is a reading, and it says so
+    # (E-044)
     assert any("/idno's score row" in note and "E-044" in note for note in suite.metrics.notes)
 
 

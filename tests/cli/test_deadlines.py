@@ -1,6 +1,8 @@
-"""Every command that sends ends in time against a hostile target: a per-request deadline and a run budget.
+"""Every command that sends ends in time against a hostile target: a per-request deadline and a run
+budget.
 
-The target (tests/fixtures/hostile_target.py) is a raw asyncio server on 127.0.0.1 port 0 that drips its
+The target (tests/fixtures/hostile_target.py) is a raw asyncio server on 127.0.0.1 port 0 that
+drips its
 answers one byte every 0.5 s, resets connections, hangs, or sends 2 MB bodies, request by request.
 """
 
@@ -48,7 +50,8 @@ def test_call_refuses_a_timeout_that_is_not_positive():
 
 @pytest.mark.slow
 def test_conform_against_a_hostile_target_ends_within_its_budget(tmp_path):
-    # 12 s: the preflight and a /idno case's fresh liveCode come first; the budget must reach a reset
+    # 12 s: the preflight and a /idno case's fresh liveCode come first; the budget must reach a
+    # reset
     with HostileTarget(MIX, drip_interval=0.5, oversized_bytes=2 * 1024 * 1024) as target:
         r, took = run(
             "conform",

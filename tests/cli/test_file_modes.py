@@ -22,7 +22,8 @@ WRITE = textwrap.dedent("""
 
     now = datetime.now(UTC)
     suite = ConformanceSuiteResult(name="conformance", status="pass")
-    write_reports(build_summary(target="emulator", started_at=now, finished_at=now, suites=[suite]), sys.argv[1])
+    summary = build_summary(target="emulator", started_at=now, finished_at=now, suites=[suite])
+    write_reports(summary, sys.argv[1])
 """)
 
 

@@ -73,7 +73,8 @@ def test_help_renders_every_word_and_the_exit_codes(path, command):
 
 
 def test_bracketed_words_survive_in_every_config_option():
-    """The regression: console markup swallowed "[credentials]" ("TOML with  (never put secrets")."""
+    """The regression: console markup swallowed "[credentials]" ("TOML with  (never put
+    secrets")."""
     seen = 0
     for path, command in LEAVES:
         for param in command.params:

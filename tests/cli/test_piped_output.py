@@ -41,7 +41,8 @@ def test_specs_show_piped_keeps_every_row_on_one_line():
 
 
 def test_gate_table_never_cuts_a_number_and_keeps_brackets():
-    """The detail column is shortened at a word with an ellipsis, and markup-like text is shown as is."""
+    """The detail column is shortened at a word with an ellipsis, and markup-like text is shown as
+    is."""
     script = textwrap.dedent("""
         from datetime import UTC, datetime
         from harness.console import console
@@ -52,11 +53,12 @@ def test_gate_table_never_cuts_a_number_and_keeps_brackets():
         # "gateway-code: " + head + filler puts the code across column 120, where the old cut fell
         message = head + "x" * (116 - 28 - len(head)) + " gateway code 10047 (invalid sign)"
         assert ("gateway-code: " + message)[:120].endswith("1004")
-        finding = Finding(suite="conformance", api="jd", operation="faceCompareNew", check="gateway-code",
-                          severity="high", message=message)
+        finding = Finding(suite="conformance", api="jd", operation="faceCompareNew",
+                          check="gateway-code", severity="high", message=message)
         suite = ConformanceSuiteResult(name="conformance", status="fail", findings=[finding])
         now = datetime.now(UTC)
-        summary = build_summary(target="http://127.0.0.1:9", started_at=now, finished_at=now, suites=[suite])
+        summary = build_summary(target="http://127.0.0.1:9", started_at=now, finished_at=now,
+                                suites=[suite])
         print_outcome(console(), summary, None)
     """)
     r = _piped("-c", script)
@@ -82,12 +84,13 @@ def test_accuracy_table_keeps_intervals_whole():
         from harness.commands.accuracy import _print_table
         from harness.results import AccuracyMetrics, ThresholdResult
 
-        rows = [ThresholdResult(claim=f"match.score>={t}", rule="score>=", threshold=t, claimed_fmr=c,
-                                fmr=0.0112, fmr_ci95=(0.011, 0.28), fnmr=0.0431, fnmr_ci95=(0.0123, 0.0917),
-                                genuine=23, impostor=355, verdict="consistent", impostor_pairs_needed=29956)
+        rows = [ThresholdResult(claim=f"match.score>={t}", rule="score>=", threshold=t,
+                                claimed_fmr=c, fmr=0.0112, fmr_ci95=(0.011, 0.28), fnmr=0.0431,
+                                fnmr_ci95=(0.0123, 0.0917), genuine=23, impostor=355,
+                                verdict="consistent", impostor_pairs_needed=29956)
                 for t, c in ((70, 0.001), (80, 0.0001))]
-        _print_table(AccuracyMetrics(api="match", target="emulator", dataset="faces (12 identities)",
-                                     thresholds=rows))
+        _print_table(AccuracyMetrics(api="match", target="emulator",
+                                     dataset="faces (12 identities)", thresholds=rows))
     """)
     r = _piped("-c", script)
     assert r.returncode == 0, r.stderr

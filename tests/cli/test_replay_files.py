@@ -1,5 +1,7 @@
-"""One replay format for every suite: `faceharness replay FILE` reads a file of either suite (and the
-version-1 files of earlier releases), prints the same two lines, and never holds an image or a secret."""
+"""One replay format for every suite: `faceharness replay FILE` reads a file of either suite (and
+the
+version-1 files of earlier releases), prints the same two lines, and never holds an image or a
+secret."""
 
 from __future__ import annotations
 
@@ -49,7 +51,8 @@ def one_line_error(r: subprocess.CompletedProcess[str], text: str) -> None:
 
 
 def _as_version_1(data: dict[str, Any]) -> dict[str, Any]:
-    """A fuzz file as releases before the shared format wrote it: nested image entries, ``fuzz.images``."""
+    """A fuzz file as releases before the shared format wrote it: nested image entries,
+    ``fuzz.images``."""
     old = copy.deepcopy(data)
     old["version"] = 1
     images = []

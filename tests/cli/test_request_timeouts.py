@@ -1,4 +1,5 @@
-"""`--timeout` of conform, fuzz, accuracy and load: bad values refused in one line, a hang reported in time."""
+"""`--timeout` of conform, fuzz, accuracy and load: bad values refused in one line, a hang reported
+in time."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Runs that cannot judge, or are stopped, end honestly: real signals to real processes, loopback only.
+"""Runs that cannot judge, or are stopped, end honestly: real signals to real processes, loopback
+only.
 
 * wrong credentials or a dead target: exit 2 at once, one line naming the code, nothing filed;
 * Ctrl-C (SIGINT) or SIGTERM: exit 130 within seconds, one line, summary.json ``interrupted``,
@@ -33,7 +34,8 @@ def _demo_env(**extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def run(cli: InProcess) -> Callable[..., tuple[Ran, float]]:
-    """`faceharness ARGS` through its entry point, in-process (a refusal needs no process of its own),
+    """`faceharness ARGS` through its entry point, in-process (a refusal needs no process of its
+    own),
     with no FACEHARNESS_* but ``env``'s; (result, seconds)."""
 
     def run(*args: str, env: dict[str, str]) -> tuple[Ran, float]:

@@ -1,4 +1,5 @@
-"""Conformance runs against real emulators on 127.0.0.1, configured as `conform --target emulator` runs them."""
+"""Conformance runs against real emulators on 127.0.0.1, configured as `conform --target emulator`
+runs them."""
 
 from __future__ import annotations
 

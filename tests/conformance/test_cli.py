@@ -1,4 +1,5 @@
-"""`faceharness conform` and `faceharness replay` as a user runs them: real processes, exit codes 0/1/2."""
+"""`faceharness conform` and `faceharness replay` as a user runs them: real processes, exit codes
+0/1/2."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""FH-L12: the JD concurrency limit (43010 流量受限) probed against the emulator, planted defects and a live URL."""
+"""FH-L12: the JD concurrency limit (43010 流量受限) probed against the emulator, planted defects
+and a live URL."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ from harness.emulator.engines import FastEngine
 
 
 class SlowEngine(FastEngine):
-    """Comparisons that take long enough to overlap (the fast engine answers inline, one at a time)."""
+    """Comparisons that take long enough to overlap (the fast engine answers inline, one at a
+    time)."""
 
     def template(self, image_bytes: bytes) -> Any:
         time.sleep(0.15)
@@ -107,7 +109,8 @@ def _at_the_gateway(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def rewriting(app: Any, rewrite: Callable[[bytes], bytes]) -> Any:
-    """An ASGI wrapper that rewrites complete answer bodies (the emulator's admin API passes through)."""
+    """An ASGI wrapper that rewrites complete answer bodies (the emulator's admin API passes
+    through)."""
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
@@ -172,7 +175,8 @@ def test_a_limit_answered_otherwise_than_the_code_table_is_a_finding(contract, r
 
 
 def test_without_a_limit_nothing_is_a_finding(emulator, contract):
-    """The fast engine answers one comparison at a time: no limit is ever reached, and none is required."""
+    """The fast engine answers one comparison at a time: no limit is ever reached, and none is
+    required."""
     failed, tracker = probe(emulator(**emulator_settings()), contract)
     assert (
         failed is None and tracker.codes["jd:business:43010"] == 0 and tracker.requests == 1 + 3 * 6

@@ -1,4 +1,5 @@
-"""Emulator bugs conformance runs found (each was an HTTP 500); the documented answer is an envelope."""
+"""Emulator bugs conformance runs found (each was an HTTP 500); the documented answer is an
+envelope."""
 
 from __future__ import annotations
 

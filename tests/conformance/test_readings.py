@@ -21,7 +21,8 @@ def _errata(out) -> dict[str, dict]:
     return {e["id"]: e for e in summary["errata"]}
 
 
-# Each reading of each erratum, conform and fuzz, observed and never failed: tests/readings/test_every_reading.py
+# Each reading of each erratum, conform and fuzz, observed and never failed:
+# tests/readings/test_every_reading.py
 
 
 def test_required_reading_turns_the_mismatch_into_findings(emulator, tmp_path):
@@ -115,7 +116,8 @@ def test_emulate_reading_option_is_checked():
 
 @pytest.mark.slow
 def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
-    """`conform --reading E-011=alternative`: exit 0, one console line per reading, summary.json observed."""
+    """`conform --reading E-011=alternative`: exit 0, one console line per reading, summary.json
+    observed."""
     from fixtures.cli import run_cli as run
 
     out = tmp_path / "run"
@@ -165,7 +167,8 @@ def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
     ("mode", "rule_id"), [("missing-traceno", "FH-M01"), ("score-out-of-range", "FH-M04")]
 )
 def test_one_defect_is_one_finding_under_its_named_rule(emulator, tmp_path, mode, rule_id):
-    """Issue 17.10: the schema failure at a field a named rule owns is merged into that rule's finding."""
+    """Issue 17.10: the schema failure at a field a named rule owns is merged into that rule's
+    finding."""
     url = emulator(breaks=(mode,), **emulator_settings())
     result = conform(url, tmp_path, api="match", seed=7, examples=3, emulator_breaks=(mode,))
     checks = {

@@ -1,6 +1,8 @@
-"""Every business rule on constructed answers: a conforming one passes, a violating one fails with its id.
+"""Every business rule on constructed answers: a conforming one passes, a violating one fails with
+its id.
 
-Rules whose basis is a reading (an ambiguous sentence of a document) never fail an answer that follows
+Rules whose basis is a reading (an ambiguous sentence of a document) never fail an answer that
+follows
 another reading: they record it as observed, and fail only when the policy requires the default.
 """
 
@@ -81,7 +83,8 @@ def _ts() -> int:
     return int(time.time() * 1000)
 
 
-# rule id -> (api, operation, conforming answer, violating answer, request body, facts ok, facts bad)
+# rule id -> (api, operation, conforming answer, violating answer, request body, facts ok, facts
+# bad)
 CASES: dict[str, tuple[Any, ...]] = {
     "FH-M01": ("match", "match", MATCH_OK, match(data={"traceNo": ""}), {}, Facts(), Facts()),
     "FH-M02": (
@@ -189,7 +192,8 @@ CASES: dict[str, tuple[Any, ...]] = {
 }
 
 
-# rule id -> (api, operation, erratum, answer following the default reading, one following an alternative,
+# rule id -> (api, operation, erratum, answer following the default reading, one following an
+# alternative,
 #             request body, facts)
 READINGS: dict[str, tuple[Any, ...]] = {
     "FH-M01": (
@@ -347,7 +351,8 @@ def test_reading_rules_observe_instead_of_failing(contract, rule_id):
 
 
 def test_success_true_with_a_low_score_follows_the_document(contract):
-    """Issue 14.1: {"success":"true","score":"35"} is 人脸比对成功 with a score the caller judges (E-011)."""
+    """Issue 14.1: {"success":"true","score":"35"} is 人脸比对成功 with a score the caller judges
+    (E-011)."""
     log = ReadingLog()
     judge(
         contract,
@@ -435,7 +440,8 @@ def test_idno_threshold_and_score_only_on_success(contract):
         Facts(),
         log,
     )
-    # "true" at 70 agrees with 70 and with a threshold of the service's own: it tells nothing, not counted
+    # "true" at 70 agrees with 70 and with a threshold of the service's own: it tells nothing, not
+    # counted
     assert log.evidence("E-011")["counts"] == {"default": 0, "alternative": 2}
     with pytest.raises(CheckFailed):  # 验证通过时返回: a passed verification carries its score
         judge(contract, "FH-M02", "matchIdno", "matchIdno", match({"success": "true"}), {}, Facts())
@@ -461,7 +467,8 @@ def test_processing_only_for_async_requests(contract):
 
 
 def test_two_level_status_is_observed_not_failed(contract):
-    """errcode 0 with status FAIL and no result (E-039); null and absent optional parts (issue 14.3)."""
+    """errcode 0 with status FAIL and no result (E-039); null and absent optional parts (issue
+    14.3)."""
     log = ReadingLog()
     for body in (
         match(data={"status": "FAIL", "result": None}),

@@ -1,4 +1,5 @@
-"""One reader of both APIs' answers (harness.contract.read_answer): every suite sees the same answer."""
+"""One reader of both APIs' answers (harness.contract.read_answer): every suite sees the same
+answer."""
 
 from __future__ import annotations
 

@@ -164,7 +164,8 @@ def test_duplicate_codes_are_rejected():
 
 
 def test_a_teams_code_table_merges_over_codes_yaml(tmp_path):
-    """--codes FILE (E-014): a service's own codes get meanings and categories; codes.yaml stays the base."""
+    """--codes FILE (E-014): a service's own codes get meanings and categories; codes.yaml stays
+    the base."""
     from harness.contract import load_contract
     from harness.errors import SpecError
 
@@ -194,7 +195,8 @@ def test_a_teams_code_table_merges_over_codes_yaml(tmp_path):
 
 
 def test_1115_is_a_non_match_not_an_input_error(contract):
-    """E-044: a valid request answered 1115 (score too low) is a non-match, not data refused as invalid."""
+    """E-044: a valid request answered 1115 (score too low) is a non-match, not data refused as
+    invalid."""
     code = contract.codes.get("jd", "business", 1115)
     assert code is not None and code.category == "business" and not code.retryable
     assert (

@@ -1,4 +1,5 @@
-"""Break modes break their rule (and the unbroken emulator keeps it); faults; latency; admin; CLI."""
+"""Break modes break their rule (and the unbroken emulator keeps it); faults; latency; admin;
+CLI."""
 
 from __future__ import annotations
 

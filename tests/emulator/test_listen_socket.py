@@ -1,4 +1,5 @@
-"""`faceharness emulate`'s listening socket: its connections answer without waiting out delayed ACKs."""
+"""`faceharness emulate`'s listening socket: its connections answer without waiting out delayed
+ACKs."""
 
 from __future__ import annotations
 

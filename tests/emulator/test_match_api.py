@@ -25,10 +25,9 @@ def test_gb11643_check_digit():
     assert not valid_id_number("110105194912310021")
     assert not valid_id_number("1101051949123100") and not valid_id_number("A1010519491231002X")
     # every digit position matters
+    base = "11010519491231002"
     assert all(
-        not valid_id_number(
-            f"{'11010519491231002'[:i]}{(int('11010519491231002'[i]) + 1) % 10}{'11010519491231002'[i + 1 :]}X"
-        )
+        not valid_id_number(f"{base[:i]}{(int(base[i]) + 1) % 10}{base[i + 1 :]}X")
         for i in range(17)
     )
 
@@ -59,29 +58,35 @@ def test_huge_body_is_refused_before_buffering(emulator):
         (b'{"faceData": {"type": "image", "data": "QUJD"}}', 40004),
         (b'{"image": {"data": "QUJD"}, "faceData": {"type": "photo", "data": "QUJD"}}', 40004),
         (
-            b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "", "data": "QUJD"}}',
+            b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "", "data": '
+            b'"QUJD"}}',
             40004,
         ),
         (
-            b'{"image": {"origin": "", "data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}}',
+            b'{"image": {"origin": "", "data": "QUJD"}, "faceData": {"type": "image", "data": '
+            b'"QUJD"}}',
             40004,
         ),
         (b'{"image": {"data": "@@@@"}, "faceData": {"type": "image", "data": "QUJD"}}', 40005),
         (b'{"image": {"data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}}', 40005),
         (
-            b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "LIP", "data": "QUJD"}}',
+            b'{"image": {"data": "QUJD"}, "faceData": {"type": "video", "videoType": "LIP", '
+            b'"data": "QUJD"}}',
             40011,
         ),
         (
-            b'{"image": {"origin": "fds", "data": "a/b.jpg"}, "faceData": {"type": "image", "data": "QUJD"}}',
+            b'{"image": {"origin": "fds", "data": "a/b.jpg"}, "faceData": {"type": "image", '
+            b'"data": "QUJD"}}',
             40007,
         ),
         (
-            b'{"image": {"origin": "uri", "data": "http://127.0.0.1:9/a.jpg"}, "faceData": {"type": "image", "data": "QUJD"}}',
+            b'{"image": {"origin": "uri", "data": "http://127.0.0.1:9/a.jpg"}, "faceData": '
+            b'{"type": "image", "data": "QUJD"}}',
             40007,
         ),
         (
-            b'{"image": {"data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}, "async": "yes"}',
+            b'{"image": {"data": "QUJD"}, "faceData": {"type": "image", "data": "QUJD"}, "async": '
+            b'"yes"}',
             40004,
         ),
     ],

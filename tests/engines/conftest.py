@@ -1,4 +1,5 @@
-"""Fixtures for the engine tests, on top of tests/conftest.py (faces_dir, face_labels, dlib_engine)."""
+"""Fixtures for the engine tests, on top of tests/conftest.py (faces_dir, face_labels,
+dlib_engine)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The real dlib engine on real photos: package-shipped portraits always, the developer set when present."""
+"""The real dlib engine on real photos: package-shipped portraits always, the developer set when
+present."""
 
 from __future__ import annotations
 

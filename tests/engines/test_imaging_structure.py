@@ -1,4 +1,5 @@
-"""``inspect_image(with_pil=False)``: Pillow's header rules without Pillow, for the emulator's hot path."""
+"""``inspect_image(with_pil=False)``: Pillow's header rules without Pillow, for the emulator's hot
+path."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fuzz runs against real emulators on 127.0.0.1, configured as `faceharness fuzz --target emulator` runs them."""
+"""Fuzz runs against real emulators on 127.0.0.1, configured as `faceharness fuzz --target
+emulator` runs them."""
 
 from __future__ import annotations
 

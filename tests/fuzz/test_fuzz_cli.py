@@ -1,4 +1,5 @@
-"""`faceharness fuzz`: bad input is one line and exit 2; a run writes its reports and exits 0 or 1."""
+"""`faceharness fuzz`: bad input is one line and exit 2; a run writes its reports and exits 0 or
+1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The public surface: `harness.fuzz` and `harness.fuzz.strategies` export exactly their sorted names."""
+"""The public surface: `harness.fuzz` and `harness.fuzz.strategies` export exactly their sorted
+names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The pytest plugin: QA engineers' own @given tests against --faceharness-target, in a real pytest."""
+"""The pytest plugin: QA engineers' own @given tests against --faceharness-target, in a real
+pytest."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Fuzz asks the conformance rule book for its in-answer verdicts: one rule, one verdict, both suites."""
+"""Fuzz asks the conformance rule book for its in-answer verdicts: one rule, one verdict, both
+suites."""
 
 from __future__ import annotations
 

@@ -68,7 +68,8 @@ def test_break_mode_is_found(
 def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(
     fuzz_emulator: Callable[..., str], tmp_path: Path
 ) -> None:
-    """The seed never says a liveCode is single-use (E-042): observed; a policy requiring it fails it."""
+    """The seed never says a liveCode is single-use (E-042): observed; a policy requiring it fails
+    it."""
     url = fuzz_emulator("livecode-reusable")
     seen = fuzz(
         url,

@@ -46,7 +46,8 @@ def _related(a: str, b: str) -> bool:
 
 
 def _errors(contract: Any, request: FuzzRequest, body: Any = None) -> list[Any]:
-    """Spec errors of the body as sent: the fresh-liveCode placeholder becomes an issued code (FuzzClient)."""
+    """Spec errors of the body as sent: the fresh-liveCode placeholder becomes an issued code
+    (FuzzClient)."""
     op = contract.operation(request.operation)
     body = request.json if body is None else body
     if isinstance(body, dict) and body.get("liveCode") == FRESH_LIVE_CODE:

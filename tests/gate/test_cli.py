@@ -122,7 +122,8 @@ def tiny_policy(path, fnmr_max: float) -> str:
 
 
 def test_gate_end_to_end_pass_then_fail_by_policy(cli, tmp_path):
-    """The whole command on a one-suite policy: exit 0 and the report path, then exit 1 naming the criterion.
+    """The whole command on a one-suite policy: exit 0 and the report path, then exit 1 naming the
+    criterion.
 
     The fast engine scores different photos of one person as different (it hashes bytes), so
     its FNMR on the built-in faces is high: a policy allowing FNMR 1.0 passes, 0.0 fails.

@@ -180,8 +180,10 @@ def test_mixed_scenario_follows_its_weights() -> None:
 def test_credentials_come_from_the_environment_only(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
         monkeypatch.delenv(name, raising=False)
-    jd = Scenario(ScenarioOptions(scenario="faceCompareNew"), environ={
-        "FACEHARNESS_JD_APPKEY": "k1", "FACEHARNESS_JD_SECRETKEY": "s1"}).next_request()  # fmt: skip
+    jd = Scenario(
+        ScenarioOptions(scenario="faceCompareNew"),
+        environ={"FACEHARNESS_JD_APPKEY": "k1", "FACEHARNESS_JD_SECRETKEY": "s1"},
+    ).next_request()
     assert jd.query["appkey"] == "k1" and jd.query["sign"] == jd_sign("s1", jd.query["timestamp"])
     with pytest.raises(ConfigError, match="FACEHARNESS_TOKEN"):
         Scenario(ScenarioOptions(scenario="liveCode"), environ={})
@@ -222,8 +224,15 @@ def test_parse_weights() -> None:
 
 
 def _run(**kw: Any) -> Any:
-    base: dict[str, Any] = {"is_emulator": False, "users": None, "rate": None, "max_requests": None,
-                            "abort_error_rate": None, "abort_default": True, "allow_costly": False}  # fmt: skip
+    base: dict[str, Any] = {
+        "is_emulator": False,
+        "users": None,
+        "rate": None,
+        "max_requests": None,
+        "abort_error_rate": None,
+        "abort_default": True,
+        "allow_costly": False,
+    }
     return check_run(**{**base, **kw})
 
 

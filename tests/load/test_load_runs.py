@@ -259,10 +259,14 @@ def test_an_https_target_gets_whole_request_bodies(tmp_path: Path) -> None:
     if openssl is None:
         pytest.skip("openssl is not installed (it makes the test's self-signed certificate)")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
-                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True)  # fmt: skip
+    command = [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key)]
+    command += ["-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"]
+    subprocess.run(command, check=True, capture_output=True)
     bodies: list[dict[str, object]] = []
-    answer = b'{"errcode":0,"data":{"status":"SUCCESS","result":{"success":"true","score":"100"}},"errmsg":"SUCCESS"}'
+    answer = (
+        b'{"errcode":0,"data":{"status":"SUCCESS",'
+        b'"result":{"success":"true","score":"100"}},"errmsg":"SUCCESS"}'
+    )
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"

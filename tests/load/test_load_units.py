@@ -26,7 +26,8 @@ def test_importing_the_engine_leaves_locust_and_gevent_out() -> None:
     """Locust monkey-patches on import; the caller's process must never import it."""
     code = (
         "import sys, harness.loadgen, harness.loadgen.runner, harness.loadgen.measure\n"
-        "bad = [m for m in ('locust', 'gevent', 'geventhttpclient', 'requests') if m in sys.modules]\n"
+        "bad = [m for m in ('locust', 'gevent', 'geventhttpclient', 'requests') if m in "
+        "sys.modules]\n"
         "sys.exit(f'imported {bad}' if bad else 0)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
@@ -274,7 +275,8 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
 
 
 def throttling_service(limit: float, *, burst_hides_up_to: float = 0.0, p99_ms: float = 5.0):
-    """A token-bucket service: throttles the excess over ``limit``; a burst can hide small overloads."""
+    """A token-bucket service: throttles the excess over ``limit``; a burst can hide small
+    overloads."""
 
     calls: list[float] = []
 

@@ -150,15 +150,19 @@ def test_a_target_that_never_answers_http_could_not_run(mute_server: str, tmp_pa
 def test_a_limit_search_stops_at_its_first_step_when_nothing_answers(
     mute_server: str, tmp_path: Path, live_token: None
 ) -> None:
-    suite = run_load_suite(mute_server, out_dir=tmp_path,
-                           search=LimitOptions(step_s=1, warmup_s=0.5, start_rate=4, max_rate=8))  # fmt: skip
+    suite = run_load_suite(
+        mute_server,
+        out_dir=tmp_path,
+        search=LimitOptions(step_s=1, warmup_s=0.5, start_rate=4, max_rate=8),
+    )
     assert suite.status == "error" and suite.error is not None, suite
     assert "unreachable" in suite.error and suite.error.endswith("step 1 at 4/s")
     assert [p.name for p in tmp_path.glob("step-*")] == ["step-01-4.0rps"]
 
 
-def test_rejected_credentials_are_could_not_run(emulator: Callable[..., str], tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_rejected_credentials_are_could_not_run(
+    emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 17 (1): a wrong token is not a service failure, and never a pass."""
     url = emulator(engine="fast")  # knows the demo token only
     monkeypatch.setenv("FACEHARNESS_TOKEN", "wrong-token-for-the-emulator")
@@ -201,8 +205,8 @@ def test_the_error_spike_abort_fires_at_two_requests_per_second(
     """Issue 17 (1): at 2/s a 5 s window never held 20 answers, so the abort never fired.
     Now the last 10 answers are judged: the run stops after about 5 s, and it fails."""
     t0 = time.monotonic()
-    code, _, err = _cli(["load", "run", "--target", error_server, "--rate", "2", "--duration", "30s",
-                         "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
+    code, _, err = _cli(["load", "run", "--target", error_server, "--rate", "2", "--duration",
+                         "30s", "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
     assert code == 1, err
     assert time.monotonic() - t0 < 20
     load = json.loads((tmp_path / "load.json").read_text())
@@ -222,9 +226,9 @@ def test_a_ceiling_stopped_search_reports_a_lower_bound(
     takes far more than 4/s: summary.json says "at least 4/s", and a required 10/s that
     was never tried is inconclusive (exit 0), not a failure."""
     url = emulator(engine="fast")
-    code, out, err = _cli(["load", "find-limit", "--target", url, "--start-rate", "4", "--max-rate", "4",
-                           "--step", "1s", "--required-rps", "10", "--out", str(tmp_path)],
-                          monkeypatch, capsys)  # fmt: skip
+    code, out, err = _cli(["load", "find-limit", "--target", url, "--start-rate", "4",
+                           "--max-rate", "4", "--step", "1s", "--required-rps", "10",
+                           "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
     assert code == 0, (out, err)
     assert "limit: at least 4/s (search ceiling)" in out
     assert "inconclusive:" in out and "--max-rate" in out

@@ -1,4 +1,5 @@
-"""Every reading of every ambiguous erratum (specs/readings.yaml), conform and fuzz against an emulator serving it.
+"""Every reading of every ambiguous erratum (specs/readings.yaml), conform and fuzz against an
+emulator serving it.
 
 Issue 14's "Done means": for each ambiguous erratum and each of its readings, `conform` and `fuzz`
 against the emulator serving that reading exit 0 with no finding of medium severity or above, and
@@ -6,10 +7,12 @@ summary.json reports that reading as observed. Two emulators per suite, started 
 them (`--target emulator`, `--reading E-...=alternative` for every erratum at once): one serving
 every default reading, one serving every alternative. Serving all alternatives together is the
 stricter test (a service that reads the documents its own way reads many sentences its own way),
-and it keeps this module fast. `make bench` runs each alternative alone (benchmarks/bench_readings.py).
+and it keeps this module fast. `make bench` runs each alternative alone
+(benchmarks/bench_readings.py).
 
 A suite that cannot tell an erratum's readings apart is left out of its ``suites`` in readings.yaml
-(with the reason), and its summary must report ``not-exercised`` for it; the other suite must observe it.
+(with the reason), and its summary must report ``not-exercised`` for it; the other suite must
+observe it.
 An erratum marked ``family`` (independent limits) may be seen "mixed" on a lenient target.
 """
 
@@ -108,7 +111,8 @@ def _fuzz(which: str, out: Path) -> Any:
 def run(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[[str, str], tuple[Any, Any, dict[str, Any]]]]:
-    """`result, summary, errata = run("alternative", "fuzz")`: one run per reading set and suite, shared."""
+    """`result, summary, errata = run("alternative", "fuzz")`: one run per reading set and suite,
+    shared."""
     done: dict[tuple[str, str], tuple[Any, Any, dict[str, Any]]] = {}
 
     def get(which: str, suite: str) -> tuple[Any, Any, dict[str, Any]]:
@@ -163,7 +167,8 @@ def test_reading_is_observed_and_never_failed(
 
 
 def test_every_reading_is_served_by_the_emulator() -> None:
-    """`emulate --reading ID=alternative` accepts every ambiguous erratum and names what it serves."""
+    """`emulate --reading ID=alternative` accepts every ambiguous erratum and names what it
+    serves."""
     from harness.emulator import build_settings
 
     settings = build_settings(readings={rid: "alternative" for rid in READINGS})
@@ -171,7 +176,8 @@ def test_every_reading_is_served_by_the_emulator() -> None:
     assert all(r.emulator and r.emulator_serves for r in READINGS.values())
 
 
-# break modes that violate a seed rule, and the rule that must still name them under every alternative
+# break modes that violate a seed rule, and the rule that must still name them under every
+# alternative
 SEED_BREAKS = [
     ("score-as-number", "match", "FH-M03"),
     ("errcode-status-mismatch", "match", "FH-M01"),

@@ -1,4 +1,5 @@
-"""Inconclusive and interrupted runs: never a green PASS in summary.json, JUnit, HTML or exit code."""
+"""Inconclusive and interrupted runs: never a green PASS in summary.json, JUnit, HTML or exit
+code."""
 
 from __future__ import annotations
 
@@ -129,7 +130,8 @@ def test_junit_skips_what_could_not_be_judged_and_marks_an_interrupt() -> None:
     }
     assert skipped == {
         "accuracy (inconclusive)": f"inconclusive: {UNTESTED}; testable when: {WHEN}",
-        "load.qps_limit": "inconclusive: the search stopped at its 20/s ceiling with every step good; "
+        "load.qps_limit": "inconclusive: the search stopped at its 20/s ceiling with every step "
+        "good; "
         "testable when: --allow-costly-load lifts the ceiling",
     }
     assert root.get("failures") == "0" and root.get("errors") == "0"
