@@ -5,8 +5,8 @@
    reports none, so every finding is caused by the break). A mode that breaks only a reading of
    the documents (specs/readings.yaml) is observed, not failed, on an ordinary run; it counts as
    killed when a run that requires the default readings (a policy's ``[readings]``) finds it.
-   Target: 1.0. By default the kill
-   runs use the examples phase plus the probes (seconds each); ``--full`` uses every phase.
+   Target: 1.0. By default the kill runs use the examples phase plus the probes (seconds each);
+   ``--full`` uses every phase.
 2. A full run of both APIs at the default number of examples against the unbroken emulator:
    zero findings, and its wall time (target: about a minute; missed above twice that).
 

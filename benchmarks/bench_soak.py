@@ -4,9 +4,8 @@ wrk drives a mix of every documented operation (sync and async /match, /idno, va
 often as all the others together, so a minute passes the 10,000 codes that once wedged the
 emulator, /result on traceNos the flood just got, faceCompareNew) for FACEHARNESS_FLOOD_S seconds
 (default 60); a second wrk samples /match alone during the flood. Printed: the emulator's RSS
-before and after,
-the p99 on /match before (quiet, the baseline of this run) and during the flood, the answers per
-operation and the sizes of its bounded state.
+before and after, the p99 on /match before (quiet, the baseline of this run) and during the flood,
+the answers per operation and the sizes of its bounded state.
 
 Targets: no request timed out or lost its connection, every route answers within 2 s after the
 flood, and RSS grows less than MAX_GROWTH_MB (the state's bounds, README "The emulator").

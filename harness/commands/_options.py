@@ -50,8 +50,7 @@ def add_exit_codes(app: typer.Typer) -> None:
 
 def use_codes(codes: Path | None, config: Path | None = None) -> None:
     """``--codes FILE`` (or ``[codes] file`` in the config): the service's own code table, merged
-    over
-    codes.yaml for this process and the ones it starts (load workers), checked now (exit 2 on
+    over codes.yaml for this process and the ones it starts (load workers), checked now (exit 2 on
     error)."""
     import os
     import tomllib

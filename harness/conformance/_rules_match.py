@@ -56,10 +56,8 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     and traceNo.
 
     errcode 0 with a status other than SUCCESS is the two-level reading (E-039); async answered at
-    once
-    is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
-    document
-    marks them optional (``-``, ``否``) are fine.
+    once is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
+    document marks them optional (``-``, ``否``) are fine.
     """
     body = _envelope(response)
     if body is None:
@@ -165,10 +163,9 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
 
     /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
     "true" at or above 80 fits both (not counted); "false" at or above 80 fits none ("false" is
-    出错 or
-    below the advised 80). /idno: a success decided at another threshold is the service's own
-    threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score breaks
-    验证通过时返回.
+    出错 or below the advised 80). /idno: a success decided at another threshold is the service's
+    own threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score
+    breaks 验证通过时返回.
     """
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -324,8 +321,7 @@ def optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     out.
 
     errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
-    an error
-    with ``"data": null`` follow the document as well.
+    an error with ``"data": null`` follow the document as well.
     """
     body = _envelope(response)
     errcode = body.get("errcode") if body else None

@@ -127,8 +127,8 @@ class Contract:
 
     def code_named(self, api: str, name: str) -> Any:
         """The code of that symbolic name as the envelope carries it (``code_named("jd",
-        "bad_sign")``
-        is ``"10047"``): code answers and looks codes up by name, never by a numeric literal."""
+        "bad_sign")`` is ``"10047"``): code answers and looks codes up by name, never by a numeric
+        literal."""
         return self.codes.named(api, name).value
 
     def code(self, api: str, where: str, code: object) -> Code:

@@ -130,8 +130,8 @@ class ReadingLog:
 
     def observe(self, erratum: str, which: Which, example: str = "") -> None:
         """Count one answer; ``example`` quotes it (the answer and the reading it followed). No
-        replay
-        file is written for an observation: `conform --reading ID=alternative` reproduces one."""
+        replay file is written for an observation: `conform --reading ID=alternative` reproduces
+        one."""
         with self._lock:
             tally = self._tallies.setdefault(erratum, _Tally())
             tally.counts[which] += 1

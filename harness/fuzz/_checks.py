@@ -37,8 +37,7 @@ def record_reading(
     log: ReadingLog | None, erratum: str, follows_default: bool, problem: Problem
 ) -> list[Problem]:
     """Record which reading of ``erratum`` an answer follows; a problem only when the policy
-    requires
-    the other one (then with basis ``reading``)."""
+    requires the other one (then with basis ``reading``)."""
     which = "default" if follows_default else "alternative"
     if log is None:
         return []

@@ -2,8 +2,8 @@
 budget.
 
 The target (tests/fixtures/hostile_target.py) is a raw asyncio server on 127.0.0.1 port 0 that
-drips its
-answers one byte every 0.5 s, resets connections, hangs, or sends 2 MB bodies, request by request.
+drips its answers one byte every 0.5 s, resets connections, hangs, or sends 2 MB bodies, request by
+request.
 """
 
 from __future__ import annotations

@@ -1,6 +1,5 @@
 """One replay format for every suite: `faceharness replay FILE` reads a file of either suite (and
-the
-version-1 files of earlier releases), prints the same two lines, and never holds an image or a
+the version-1 files of earlier releases), prints the same two lines, and never holds an image or a
 secret."""
 
 from __future__ import annotations

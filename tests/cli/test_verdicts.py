@@ -35,8 +35,7 @@ def _demo_env(**extra: str) -> dict[str, str]:
 @pytest.fixture
 def run(cli: InProcess) -> Callable[..., tuple[Ran, float]]:
     """`faceharness ARGS` through its entry point, in-process (a refusal needs no process of its
-    own),
-    with no FACEHARNESS_* but ``env``'s; (result, seconds)."""
+    own), with no FACEHARNESS_* but ``env``'s; (result, seconds)."""
 
     def run(*args: str, env: dict[str, str]) -> tuple[Ran, float]:
         done = cli(*args, env=env)

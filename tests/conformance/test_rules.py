@@ -2,8 +2,8 @@
 its id.
 
 Rules whose basis is a reading (an ambiguous sentence of a document) never fail an answer that
-follows
-another reading: they record it as observed, and fail only when the policy requires the default.
+follows another reading: they record it as observed, and fail only when the policy requires the
+default.
 """
 
 from __future__ import annotations

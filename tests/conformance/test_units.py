@@ -247,8 +247,8 @@ def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
 
 def test_positive_cases_are_valid_under_every_reading(contract, pool):
     """Issue 14: /idno gets videoType (是, E-010), JD a short alphanumeric serialNo (随机唯一,
-    E-043), images
-    stay under 400,000 characters (E-012); a negative case keeps what the generator made."""
+    E-043), images stay under 400,000 characters (E-012); a negative case keeps what the generator
+    made."""
     inject = PayloadInjector(contract, pool, None).inject
     idno = inject(
         "matchIdno",

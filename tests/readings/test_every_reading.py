@@ -12,8 +12,8 @@ and it keeps this module fast. `make bench` runs each alternative alone
 
 A suite that cannot tell an erratum's readings apart is left out of its ``suites`` in readings.yaml
 (with the reason), and its summary must report ``not-exercised`` for it; the other suite must
-observe it.
-An erratum marked ``family`` (independent limits) may be seen "mixed" on a lenient target.
+observe it. An erratum marked ``family`` (independent limits) may be seen "mixed" on a lenient
+target.
 """
 
 from __future__ import annotations
