@@ -21,8 +21,8 @@ from harness.contract import Contract
 class Rule:
     """A rule an invalid request breaks, and why the request is invalid: ``seed`` (a document says
     so), ``convention`` (an HTTP/JSON/image norm: a finding at most ``low``) or ``reading`` (only
-    faceharness' reading of ``erratum`` makes it invalid: a service accepting it is observed following
-    the alternative, not failed). ``readings`` overrides the erratum per api."""
+    faceharness' reading of ``erratum`` makes it invalid: a service accepting it is observed
+    following the alternative, not failed). ``readings`` overrides the erratum per api."""
 
     id: str
     title: str
@@ -32,7 +32,8 @@ class Rule:
     readings: tuple[tuple[str, str], ...] = ()  # (api, erratum): a reading on that api only
 
     def reading_for(self, api: str) -> str | None:
-        """The erratum whose reading makes this rule's requests invalid on ``api``; None: invalid under all."""
+        """The erratum whose reading makes this rule's requests invalid on ``api``; None: invalid
+        under all."""
         for on, erratum in self.readings:
             if on == api:
                 return erratum
@@ -166,9 +167,25 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
             )
         if api != "all" and api not in RULES[rule].apis:
             raise InvalidArgument(
-                f"rule {rule!r} does not apply to api {api!r} (it applies to {', '.join(RULES[rule].apis)})"
+                f"rule {rule!r} does not apply to api {api!r} (it applies to "
+                f"{', '.join(RULES[rule].apis)})"
             )
     return chosen
+
+
+class _Code:
+    """A code of the contract's table, named by meaning; looked up on first use, then kept."""
+
+    def __init__(self, api: str, where: str, meaning: str) -> None:
+        self.key = (api, where, meaning)
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, codes: Codes, owner: type | None = None) -> str:
+        value: str = codes.contract.codes.code_for(*self.key).code
+        codes.__dict__[self.name] = value  # no __set__: the instance's value wins from now on
+        return value
 
 
 class Codes:
@@ -184,50 +201,18 @@ class Codes:
         return self.contract.codes.code_for(api, where, meaning).code
 
     # internal API (errcode; faceharness decisions, ERRATA E-014)
-    @cached_property
-    def match_invalid(self) -> str:
-        return self._code("match", "errcode", "invalid parameter")
-
-    @cached_property
-    def match_unusable(self) -> str:
-        return self._code("match", "errcode", "image or video data unusable")
-
-    @cached_property
-    def match_oversize(self) -> str:
-        return self._code("match", "errcode", "data over the size limit")
-
-    @cached_property
-    def match_not_json(self) -> str:
-        return self._code("match", "errcode", "request body is not a JSON object")
-
-    @cached_property
-    def match_lip(self) -> str:
-        return self._code("match", "errcode", "liveCode missing in LIP mode")
-
-    @cached_property
-    def match_no_token(self) -> str:
-        return self._code("match", "errcode", "Authorization header missing")
-
-    @cached_property
-    def match_bad_token(self) -> str:
-        return self._code("match", "errcode", "Authorization token invalid")
-
-    @cached_property
-    def match_id_check(self) -> str:
-        return self._code("match", "errcode", "ID number fails")
-
+    match_invalid = _Code("match", "errcode", "invalid parameter")
+    match_unusable = _Code("match", "errcode", "image or video data unusable")
+    match_oversize = _Code("match", "errcode", "data over the size limit")
+    match_not_json = _Code("match", "errcode", "request body is not a JSON object")
+    match_lip = _Code("match", "errcode", "liveCode missing in LIP mode")
+    match_no_token = _Code("match", "errcode", "Authorization header missing")
+    match_bad_token = _Code("match", "errcode", "Authorization token invalid")
+    match_id_check = _Code("match", "errcode", "ID number fails")
     # JD business codes (result.code)
-    @cached_property
-    def jd_invalid(self) -> str:
-        return self._code("jd", "business", "invalid parameter")
-
-    @cached_property
-    def jd_fixed(self) -> str:
-        return self._code("jd", "business", "business parameters wrong")
-
-    @cached_property
-    def jd_range(self) -> str:
-        return self._code("jd", "business", "request parameter outside")
+    jd_invalid = _Code("jd", "business", "invalid parameter")
+    jd_fixed = _Code("jd", "business", "business parameters wrong")
+    jd_range = _Code("jd", "business", "request parameter outside")
 
     # JD gateway codes, by auth mode
     @cached_property
