@@ -23,7 +23,7 @@ import typer  # noqa: E402 - after the startup handler: these imports take secon
 from rich.markup import escape  # noqa: E402
 from rich.table import Table
 
-from harness.commands._options import add_exit_codes, typer_app
+from harness.commands._options import Config, Target, add_exit_codes, typer_app
 from harness.console import console
 from harness.errors import HarnessError, UsageError
 
@@ -46,13 +46,6 @@ err = console(stderr=True)
 
 SpecsDir = Annotated[
     Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")
-]
-TargetOpt = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="TOML file with [credentials] (never put secrets on the command line)"
-    ),
 ]
 
 
@@ -234,8 +227,8 @@ def call_match(
     face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
     video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
     lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
-    target: TargetOpt = "emulator",
-    config: ConfigOpt = None,
+    target: Target = "emulator",
+    config: Config = None,
     timeout: CallTimeoutOpt = 30.0,
     engine: CallEngineOpt = "dlib",
 ) -> None:
@@ -261,8 +254,8 @@ def call_idno(
     id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
     name: Annotated[str, typer.Option(help="name registered with that ID number")],
     face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
-    target: TargetOpt = "emulator",
-    config: ConfigOpt = None,
+    target: Target = "emulator",
+    config: Config = None,
     timeout: CallTimeoutOpt = 30.0,
     engine: CallEngineOpt = "dlib",
 ) -> None:
@@ -278,7 +271,7 @@ def call_idno(
 
 @call_app.command("livecode")
 def call_livecode(
-    target: TargetOpt = "emulator", config: ConfigOpt = None, timeout: CallTimeoutOpt = 30.0
+    target: Target = "emulator", config: Config = None, timeout: CallTimeoutOpt = 30.0
 ) -> None:
     """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
     from harness.clients import FaceMatchClient
@@ -299,8 +292,8 @@ def call_jd(
     as_array: Annotated[
         bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")
     ] = False,
-    target: TargetOpt = "emulator",
-    config: ConfigOpt = None,
+    target: Target = "emulator",
+    config: Config = None,
     timeout: CallTimeoutOpt = 30.0,
     engine: CallEngineOpt = "dlib",
 ) -> None:

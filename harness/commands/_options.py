@@ -7,11 +7,51 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from harness.errors import UsageError
+
+# Options that mean the same in every command that has them, declared once.
+Target = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
+Api = Annotated[str, typer.Option("--api", help="match, jd or all")]
+Config = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="TOML with [credentials] (never put secrets on the command line)"
+    ),
+]
+FastEngine = Annotated[
+    str | None,
+    typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib"),
+]
+RequestTimeout = Annotated[
+    float,
+    typer.Option("--timeout", help="seconds a request may take before it is reported unanswered"),
+]
+Breaks = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--break",
+        help="emulator only: violate one documented rule (faceharness emulate --list-breaks)",
+    ),
+]
+Codes = Annotated[
+    Path | None,
+    typer.Option(
+        "--codes",
+        help="YAML table of your service's own codes, merged over specs/codes.yaml "
+        "(docs/readings.md)",
+    ),
+]
+Readings = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--reading",
+        help="emulator only: serve another reading, e.g. E-011=alternative (specs/readings.yaml)",
+    ),
+]
 
 # Shown under every command's --help (cli.py adds it to each command, once, in one place).
 # "\b" keeps click from re-flowing the lines.

@@ -26,8 +26,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from harness.commands._options import Api, Config, Target, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
-from harness.commands._options import positive_seconds
 from harness.console import console
 from harness.errors import UsageError
 
@@ -49,9 +49,7 @@ def accuracy(
             "--out", help="run directory: cache, accuracy.json, reports (reuse it to resume)"
         ),
     ],
-    target: Annotated[
-        str, typer.Option("--target", help="'emulator' or the service's base URL")
-    ] = "emulator",
+    target: Target = "emulator",
     faces: Annotated[
         Path | None,
         typer.Option(
@@ -60,7 +58,7 @@ def accuracy(
             "set",
         ),
     ] = None,
-    api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
+    api: Api = "all",
     max_pairs: Annotated[
         int | None,
         typer.Option(
@@ -86,12 +84,7 @@ def accuracy(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="pair sample and bootstrap seed")] = 0,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", help="TOML with [credentials] (never put secrets on the command line)"
-        ),
-    ] = None,
+    config: Config = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
     ] = 30.0,

@@ -14,7 +14,16 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import positive_seconds, use_codes
+from harness.commands._options import (
+    Api,
+    Breaks,
+    Codes,
+    Readings,
+    RequestTimeout,
+    Target,
+    positive_seconds,
+    use_codes,
+)
 from harness.console import console
 from harness.errors import UsageError
 
@@ -30,10 +39,8 @@ def conform(
     out_dir: Annotated[
         Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")
     ],
-    target: Annotated[
-        str, typer.Option("--target", help="'emulator' or the service's base URL")
-    ] = "emulator",
-    api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
+    target: Target = "emulator",
+    api: Api = "all",
     examples: Annotated[
         int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")
     ] = None,
@@ -54,13 +61,7 @@ def conform(
     faces: Annotated[
         Path | None, typer.Option("--faces", help="extra jpg/png images for generated requests")
     ] = None,
-    break_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--break",
-            help="emulator only: violate one documented rule (faceharness emulate --list-breaks)",
-        ),
-    ] = None,
+    break_: Breaks = None,
     config: Annotated[
         Path | None,
         typer.Option(
@@ -82,12 +83,7 @@ def conform(
             "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing"
         ),
     ] = "examples,coverage,fuzzing",
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout", help="seconds a request may take before it is reported unanswered"
-        ),
-    ] = 60.0,
+    timeout: RequestTimeout = 60.0,
     max_seconds: Annotated[
         float,
         typer.Option(
@@ -95,22 +91,8 @@ def conform(
             help="time budget of the whole run; past it the run stops sending and reports",
         ),
     ] = 1800.0,
-    codes: Annotated[
-        Path | None,
-        typer.Option(
-            "--codes",
-            help="YAML table of your service's own codes, merged over specs/codes.yaml "
-            "(docs/readings.md)",
-        ),
-    ] = None,
-    reading: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--reading",
-            help="emulator only: serve another reading, e.g. E-011=alternative "
-            "(specs/readings.yaml)",
-        ),
-    ] = None,
+    codes: Codes = None,
+    reading: Readings = None,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with
     replay files."""

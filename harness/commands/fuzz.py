@@ -19,8 +19,19 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from harness.commands._options import (
+    Api,
+    Breaks,
+    Codes,
+    Config,
+    FastEngine,
+    Readings,
+    RequestTimeout,
+    Target,
+    positive_seconds,
+    use_codes,
+)
 from harness.commands._options import max_rps as check_max_rps
-from harness.commands._options import positive_seconds, use_codes
 from harness.console import console
 from harness.errors import HarnessError, TargetError, UsageError
 
@@ -42,10 +53,8 @@ def fuzz(
             "summary.json, the hypothesis example database",
         ),
     ],
-    target: Annotated[
-        str, typer.Option("--target", help="'emulator' or the service's base URL")
-    ] = "emulator",
-    api: Annotated[str, typer.Option("--api", help="match, jd or all")] = "all",
+    target: Target = "emulator",
+    api: Api = "all",
     max_examples: Annotated[
         int | None,
         typer.Option("--max-examples", help="hypothesis examples per property (default 50)"),
@@ -68,52 +77,16 @@ def fuzz(
         Path | None,
         typer.Option("--faces", help="folder of extra face images (read, never copied)"),
     ] = None,
-    break_: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--break",
-            help="emulator only: violate one documented rule "
-            "(see faceharness emulate --list-breaks)",
-        ),
-    ] = None,
-    codes: Annotated[
-        Path | None,
-        typer.Option(
-            "--codes",
-            help="YAML table of your service's own codes, merged over specs/codes.yaml "
-            "(docs/readings.md)",
-        ),
-    ] = None,
-    reading: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--reading",
-            help="emulator only: serve another reading, e.g. E-011=alternative "
-            "(specs/readings.yaml)",
-        ),
-    ] = None,
-    engine: Annotated[
-        str | None,
-        typer.Option(
-            "--engine", help="emulator face engine: fast (default, not biometric) or dlib"
-        ),
-    ] = None,
+    break_: Breaks = None,
+    codes: Codes = None,
+    reading: Readings = None,
+    engine: FastEngine = None,
     prop: Annotated[
         list[str] | None,
         typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests"),
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option(
-            "--config", help="TOML with [credentials] (never put secrets on the command line)"
-        ),
-    ] = None,
-    timeout: Annotated[
-        float,
-        typer.Option(
-            "--timeout", help="seconds a request may take before it is reported unanswered"
-        ),
-    ] = 30.0,
+    config: Config = None,
+    timeout: RequestTimeout = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness import interrupt

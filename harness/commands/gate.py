@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from harness.commands._options import Codes, Target
 from harness.console import console
 
 out = console()
@@ -30,9 +31,7 @@ def gate(
             "--out", help="run directory: summary.json, junit.xml, report.html, suite folders"
         ),
     ],
-    target: Annotated[
-        str, typer.Option("--target", help="'emulator' or the service's base URL")
-    ] = "emulator",
+    target: Target = "emulator",
     profile: Annotated[
         str, typer.Option("--profile", help="quick (CI, minutes) or full (nightly)")
     ] = "quick",
@@ -70,14 +69,7 @@ def gate(
             help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]",
         ),
     ] = None,
-    codes: Annotated[
-        Path | None,
-        typer.Option(
-            "--codes",
-            help="YAML table of your service's own codes, merged over specs/codes.yaml "
-            "(docs/readings.md)",
-        ),
-    ] = None,
+    codes: Codes = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
     from harness.commands._options import use_codes

@@ -17,7 +17,7 @@ from rich import box
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import typer_app
+from harness.commands._options import Config, FastEngine, typer_app
 from harness.console import console
 
 out = console()
@@ -86,10 +86,6 @@ MaxRequests = Annotated[
     typer.Option(
         "--max-requests", help=f"request budget of the command (live target default {1000})"
     ),
-]
-Engine = Annotated[
-    str | None,
-    typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib"),
 ]
 Qps = Annotated[
     float | None,
@@ -167,12 +163,6 @@ Costly = Annotated[
         "users); the request budget stays; the service may bill every call",
     ),
 ]
-Config = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", help="TOML with [credentials] (never put secrets on the command line)"
-    ),
-]
 
 
 @load_app.command("run")
@@ -195,7 +185,7 @@ def run(
     bind: Bind = "127.0.0.1:5557",
     wait_workers: WaitWorkers = "60s",
     max_requests: MaxRequests = None,
-    engine: Engine = None,
+    engine: FastEngine = None,
     qps: Qps = None,
     latency: Latency = None,
     weights: Weights = None,
@@ -293,7 +283,7 @@ def find_limit(
     bind: Bind = "127.0.0.1:5557",
     wait_workers: WaitWorkers = "60s",
     max_requests: MaxRequests = None,
-    engine: Engine = None,
+    engine: FastEngine = None,
     qps: Qps = None,
     latency: Latency = None,
     weights: Weights = None,
