@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -76,6 +78,33 @@ def typer_app(**settings: Any) -> typer.Typer:
         epilog=EXIT_CODES,
         **settings,
     )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def shared_options(template: Callable[..., Any], **defaults: Any) -> Callable[[F], F]:
+    """Give a command the options ``template`` declares (its parameters that the command does not
+    declare itself, after the command's own, ``defaults`` replacing some defaults); the command
+    receives them in its ``**kwargs``.
+
+    Typer reads a function's ``__signature__``: several commands share one option list this way.
+    """
+    shared = [
+        p.replace(default=defaults.pop(p.name, p.default))
+        for p in inspect.signature(template, eval_str=True).parameters.values()
+    ]
+    if defaults:
+        raise TypeError(f"{template.__name__} has no option {', '.join(defaults)}")
+
+    def decorate(command: F) -> F:
+        own = inspect.signature(command, eval_str=True)
+        params = [p for p in own.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        more = [p for p in shared if p.name not in own.parameters]
+        setattr(command, "__signature__", own.replace(parameters=[*params, *more]))
+        return command
+
+    return decorate
 
 
 def add_exit_codes(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from rich import box
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import Config, FastEngine, typer_app
+from harness.commands._options import Config, FastEngine, shared_options, typer_app
 from harness.console import console
 
 out = console()
@@ -165,21 +165,9 @@ Costly = Annotated[
 ]
 
 
-@load_app.command("run")
-def run(
+def _common(
     target: Target = "emulator",
     scenario: Scenario = "match",
-    users: Annotated[
-        int | None,
-        typer.Option(
-            "--users",
-            help="closed model: N users, each waits for its answer (give --users, --rate or both)",
-        ),
-    ] = None,
-    rate: Annotated[
-        float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")
-    ] = None,
-    duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
     workers: Workers = 0,
     expect_workers: ExpectWorkers = 0,
     bind: Bind = "127.0.0.1:5557",
@@ -200,6 +188,76 @@ def run(
     no_abort: NoAbort = False,
     allow_costly_load: Costly = False,
     max_rps: MaxRps = None,
+    config: Config = None,
+    out_dir: OutDir = None,
+) -> dict[str, Any]:
+    """The options `run` and `find-limit` share (``shared_options`` gives them to both) and what a
+    LoadPlan makes of them."""
+    from harness.commands._options import max_rps as check_max_rps
+    from harness.commands._options import positive_seconds, use_codes
+    from harness.errors import UsageError
+    from harness.loadgen.runner import RemoteWorkers, parse_address
+    from harness.loadgen.safety import parse_duration
+    from harness.loadgen.scenarios import ScenarioOptions
+    from harness.loadgen.suite import EmulatorOptions
+
+    faces_dir = _faces(faces, faces_dir)
+    remote = None
+    if expect_workers:
+        host, port = parse_address(bind, "--bind")
+        remote = RemoteWorkers(
+            expect_workers, host, port, parse_duration(wait_workers, "--wait-workers")
+        )
+    if no_abort and abort_error_rate is not None:
+        raise UsageError("give --abort-error-rate or --no-abort, not both")
+    positive_seconds(timeout)
+    check_max_rps(max_rps)
+    use_codes(None, config)  # [codes] file = "...": the service's own codes, for classification
+    options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
+    if weights is not None:
+        options["weights"] = weights
+    if sizes is not None:
+        options["sizes"] = sizes
+    if faces_dir is not None:
+        options["faces_dir"] = str(faces_dir.resolve())
+    if idno_face is not None:
+        options["idno_face"] = str(idno_face.resolve())
+    shaped = engine is not None or qps is not None or bool(latency)
+    emulator = EmulatorOptions(engine=engine or "fast", qps=qps, latency=tuple(latency or ()))
+    return {
+        "out_dir": _out(out_dir),
+        "target": target,
+        "scenario": ScenarioOptions(**options),
+        "workers": workers,
+        "remote": remote,
+        "max_requests": max_requests,
+        "timeout_s": timeout,
+        "emulator": emulator if (shaped or target == "emulator") else None,
+        "config": config,
+        "allow_costly": allow_costly_load,
+        "max_rps": max_rps,
+        "abort_error_rate": None
+        if no_abort
+        else ("auto" if abort_error_rate is None else abort_error_rate),
+    }
+
+
+@load_app.command("run")
+@shared_options(_common)
+def run(
+    target: Target = "emulator",
+    scenario: Scenario = "match",
+    users: Annotated[
+        int | None,
+        typer.Option(
+            "--users",
+            help="closed model: N users, each waits for its answer (give --users, --rate or both)",
+        ),
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")
+    ] = None,
+    duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
     slo_p99: Annotated[
         float | None,
         typer.Option(
@@ -215,21 +273,15 @@ def run(
             "an error always fails (default: no error-rate criterion)",
         ),
     ] = None,
-    config: Config = None,
-    out_dir: OutDir = None,
+    **common: Any,
 ) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
     from harness.loadgen.safety import parse_duration
     from harness.loadgen.suite import LoadPlan
 
     plan = LoadPlan(
-        out_dir=_out(out_dir), target=target, users=users, rate=rate,
-        duration_s=parse_duration(duration), **_common(
-            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine,
-            qps, latency, weights, sizes,
-            _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
-            no_abort, allow_costly_load, max_rps, config),
-        slo_p99_ms=slo_p99, max_error_rate=max_error_rate,
+        users=users, rate=rate, duration_s=parse_duration(duration), slo_p99_ms=slo_p99,
+        max_error_rate=max_error_rate, **_common(target, scenario, **common),
     )  # fmt: skip
     outcome = _execute(plan, total_s=plan.duration_s * (2 if users and rate else 1))
     if outcome is None:
@@ -239,6 +291,7 @@ def run(
 
 
 @load_app.command("find-limit")
+@shared_options(_common, timeout=5.0)
 def find_limit(
     target: Target = "emulator",
     scenario: Scenario = "match",
@@ -278,28 +331,7 @@ def find_limit(
             "failing is inconclusive, exit 0 (default: no minimum)",
         ),
     ] = None,
-    workers: Workers = 0,
-    expect_workers: ExpectWorkers = 0,
-    bind: Bind = "127.0.0.1:5557",
-    wait_workers: WaitWorkers = "60s",
-    max_requests: MaxRequests = None,
-    engine: FastEngine = None,
-    qps: Qps = None,
-    latency: Latency = None,
-    weights: Weights = None,
-    sizes: Sizes = None,
-    faces: Faces = None,
-    faces_dir: FacesDir = None,
-    pairing: Pairing = "same",
-    idno_face: IdnoFace = None,
-    seed: Seed = 0,
-    timeout: Timeout = 5.0,
-    abort_error_rate: AbortRate = None,
-    no_abort: NoAbort = False,
-    allow_costly_load: Costly = False,
-    max_rps: MaxRps = None,
-    config: Config = None,
-    out_dir: OutDir = None,
+    **common: Any,
 ) -> None:
     """Step the open-model rate up, then bisect, to the highest rate meeting the SLO."""
     from harness.loadgen.safety import parse_duration
@@ -314,13 +346,7 @@ def find_limit(
         from harness.errors import UsageError
 
         raise UsageError(f"--step must be at least 1s, got {step!r}")
-    plan = LoadPlan(
-        out_dir=_out(out_dir), target=target, search=search, **_common(
-            target, scenario, (workers, expect_workers, bind, wait_workers), max_requests, engine,
-            qps, latency, weights, sizes,
-            _faces(faces, faces_dir), pairing, idno_face, seed, timeout, abort_error_rate,
-            no_abort, allow_costly_load, max_rps, config),
-    )  # fmt: skip
+    plan = LoadPlan(search=search, **_common(target, scenario, **common))
     outcome = _execute(plan, total_s=None)
     if outcome is None:
         _interrupted(None, plan)
@@ -386,59 +412,6 @@ def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
 
 def _out(out_dir: Path | None) -> Path:
     return out_dir or Path("reports") / datetime.now().strftime("load-%Y%m%d-%H%M%S")
-
-
-def _common(
-    target: str, scenario: str, workers: tuple[int, int, str, str], max_requests: int | None,
-    engine: str | None,
-    qps: float | None, latency: list[str] | None, weights: str | None, sizes: str | None,
-    faces_dir: Path | None, pairing: str, idno_face: Path | None, seed: int, timeout: float,
-    abort_error_rate: float | None, no_abort: bool, allow_costly: bool, max_rps: float | None,
-    config: Path | None,
-) -> dict[str, Any]:  # fmt: skip
-    from harness.commands._options import max_rps as check_max_rps
-    from harness.commands._options import positive_seconds, use_codes
-    from harness.errors import UsageError
-    from harness.loadgen.runner import RemoteWorkers, parse_address
-    from harness.loadgen.safety import parse_duration
-    from harness.loadgen.scenarios import ScenarioOptions
-    from harness.loadgen.suite import EmulatorOptions
-
-    local, expect, bind, wait = workers
-    remote = None
-    if expect:
-        host, port = parse_address(bind, "--bind")
-        remote = RemoteWorkers(expect, host, port, parse_duration(wait, "--wait-workers"))
-    if no_abort and abort_error_rate is not None:
-        raise UsageError("give --abort-error-rate or --no-abort, not both")
-    positive_seconds(timeout)
-    check_max_rps(max_rps)
-    use_codes(None, config)  # [codes] file = "...": the service's own codes, for classification
-    options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
-    if weights is not None:
-        options["weights"] = weights
-    if sizes is not None:
-        options["sizes"] = sizes
-    if faces_dir is not None:
-        options["faces_dir"] = str(faces_dir.resolve())
-    if idno_face is not None:
-        options["idno_face"] = str(idno_face.resolve())
-    shaped = engine is not None or qps is not None or bool(latency)
-    emulator = EmulatorOptions(engine=engine or "fast", qps=qps, latency=tuple(latency or ()))
-    return {
-        "scenario": ScenarioOptions(**options),
-        "workers": local,
-        "remote": remote,
-        "max_requests": max_requests,
-        "timeout_s": timeout,
-        "emulator": emulator if (shaped or target == "emulator") else None,
-        "config": config,
-        "allow_costly": allow_costly,
-        "max_rps": max_rps,
-        "abort_error_rate": None
-        if no_abort
-        else ("auto" if abort_error_rate is None else abort_error_rate),
-    }
 
 
 # -- running with progress -------------------------------------------------------------------
