@@ -28,6 +28,12 @@ FastEngine = Annotated[
     str | None,
     typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib"),
 ]
+MaxRps = Annotated[  # conform and fuzz (load's live ceiling is 20, accuracy's 2: their own)
+    float | None,
+    typer.Option(
+        "--max-rps", help="requests per second; 0: unlimited (URL default 5, emulator unlimited)"
+    ),
+]
 RequestTimeout = Annotated[
     float,
     typer.Option("--timeout", help="seconds a request may take before it is reported unanswered"),

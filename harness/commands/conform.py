@@ -18,6 +18,7 @@ from harness.commands._options import (
     Api,
     Breaks,
     Codes,
+    MaxRps,
     Readings,
     RequestTimeout,
     Target,
@@ -47,13 +48,7 @@ def conform(
     seed: Annotated[
         int | None, typer.Option("--seed", help="generation seed (default: random, reported)")
     ] = None,
-    max_rps: Annotated[
-        float | None,
-        typer.Option(
-            "--max-rps",
-            help="requests per second; 0: unlimited (URL default 5, emulator unlimited)",
-        ),
-    ] = None,
+    max_rps: MaxRps = None,
     max_requests: Annotated[
         int | None,
         typer.Option("--max-requests", help="request budget of the run (URL default 500)"),

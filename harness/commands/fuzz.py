@@ -25,6 +25,7 @@ from harness.commands._options import (
     Codes,
     Config,
     FastEngine,
+    MaxRps,
     Readings,
     RequestTimeout,
     Target,
@@ -62,10 +63,7 @@ def fuzz(
     seed: Annotated[
         int | None, typer.Option("--seed", help="hypothesis seed (default: random, reported)")
     ] = None,
-    max_rps: Annotated[
-        float | None,
-        typer.Option("--max-rps", help="requests per second; 0: unlimited (URL default 5)"),
-    ] = None,
+    max_rps: MaxRps = None,
     max_requests: Annotated[
         int | None,
         typer.Option("--max-requests", help="request budget; 0: unlimited (URL default 2000)"),
