@@ -28,6 +28,9 @@ FastEngine = Annotated[
     str | None,
     typer.Option("--engine", help="emulator face engine: fast (default, not biometric) or dlib"),
 ]
+Seed = Annotated[
+    int | None, typer.Option("--seed", help="generation seed (default: random, reported)")
+]
 MaxRps = Annotated[  # conform and fuzz (load's live ceiling is 20, accuracy's 2: their own)
     float | None,
     typer.Option(

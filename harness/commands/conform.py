@@ -21,6 +21,7 @@ from harness.commands._options import (
     MaxRps,
     Readings,
     RequestTimeout,
+    Seed,
     Target,
     positive_seconds,
     use_codes,
@@ -45,9 +46,7 @@ def conform(
     examples: Annotated[
         int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="generation seed (default: random, reported)")
-    ] = None,
+    seed: Seed = None,
     max_rps: MaxRps = None,
     max_requests: Annotated[
         int | None,

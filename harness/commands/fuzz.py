@@ -28,6 +28,7 @@ from harness.commands._options import (
     MaxRps,
     Readings,
     RequestTimeout,
+    Seed,
     Target,
     positive_seconds,
     use_codes,
@@ -60,9 +61,7 @@ def fuzz(
         int | None,
         typer.Option("--max-examples", help="hypothesis examples per property (default 50)"),
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option("--seed", help="hypothesis seed (default: random, reported)")
-    ] = None,
+    seed: Seed = None,
     max_rps: MaxRps = None,
     max_requests: Annotated[
         int | None,
