@@ -11,9 +11,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from harness.errors import SpecError
+
+if TYPE_CHECKING:
+    from harness.results import Erratum as Entry
+
+    from ._contract import Contract
 
 Which = Literal["default", "alternative"]
 Observed = Literal["default", "alternative", "mixed", "not-exercised"]
@@ -173,7 +178,7 @@ class ReadingLog:
             out["example"] = tally.example.get("alternative") or tally.example.get("default")
         return out
 
-    def errata(self, contract: Any) -> list[Any]:
+    def errata(self, contract: Contract) -> list[Entry]:
         """``summary.json`` errata: every erratum, the ambiguous ones with what this run
         observed."""
         from harness.results import Erratum as Entry
@@ -195,7 +200,7 @@ class ReadingLog:
                 out.append(Entry(id=e.id, title=e.title))
         return out
 
-    def lines(self, contract: Any) -> list[str]:
+    def lines(self, contract: Contract) -> list[str]:
         """One console line per reading this run exercised."""
         out = []
         for rid, reading in contract.readings.items():
