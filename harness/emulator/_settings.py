@@ -5,29 +5,26 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.clients import (
+from harness.config import (
     DEMO_JD_APPKEY,
     DEMO_JD_SECRETKEY,
     DEMO_TOKEN,
     ENV_JD_APPKEY,
     ENV_JD_SECRETKEY,
     ENV_TOKEN,
+    read_config,
+    validate,
 )
 from harness.errors import ConfigError
-from harness.tomlfile import did_you_mean, read_toml
 
 from ._specs import Fault, Latency, parse_fault, parse_latency
 
 DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
-
-
-# Tables of a config file that the harness's clients read, not the emulator.
-HARNESS_TABLES = ("credentials", "conformance")
 
 
 class _Strict(BaseModel):
@@ -189,53 +186,16 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
     return out
 
 
-def one_line(exc: ValidationError, source: str) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    if err["type"] == "extra_forbidden":  # a typo must not read as "Extra inputs are not permitted"
-        known = _known_keys(err["loc"][:-1])
-        return f"{source}: {loc} is not a known key{did_you_mean(str(err['loc'][-1]), known)}"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{source}: {loc}: {msg}"
-
-
-def _known_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed where ``loc`` points (nested tables and arrays of tables followed)."""
-    model: Any = EmulatorSettings
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation
-        model = next(
-            (
-                a
-                for a in (annotation, *get_args(annotation))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
-        if model is None:
-            return []
-    return [*model.model_fields, *(HARNESS_TABLES if model is EmulatorSettings else ())]
-
-
 def build_settings(config: Path | None = None, **overrides: object) -> EmulatorSettings:
-    """TOML file, then environment credentials, then CLI overrides (None means not given)."""
-    data: dict[str, object] = {}
-    if config is not None:
-        data = read_toml(config)
-        for (
-            table
-        ) in HARNESS_TABLES:  # the harness side's tables (one config file serves both sides)
-            data.pop(table, None)  # credentials come from the environment, below
+    """The config file's emulator keys, then environment credentials, then CLI overrides (None
+    means not given)."""
+    base = read_config(config).emulator
+    data: dict[str, object] = base.model_dump(exclude_unset=True) if base is not None else {}
     _add_env_credentials(data)
     for key, value in overrides.items():
         if value is not None and value != ():
             data[key] = value
-    try:
-        return EmulatorSettings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(one_line(exc, str(config) if config else "emulator settings")) from None
+    return validate(EmulatorSettings, data, str(config) if config else "emulator settings")
 
 
 def _add_env_credentials(data: dict[str, object]) -> None:

@@ -90,7 +90,7 @@ def plan_gate(
     Raises:
         HarnessError: one line naming the bad option, file or value (exit 2).
     """
-    prof, pol = _resolve(profile, policy, engine, target)
+    prof, pol = _resolve(profile, policy, engine, target, config)
     if target != "emulator":
         from harness.target import check_url
 
@@ -324,12 +324,16 @@ def _resolve(
     policy: str | os.PathLike[str] | Policy | None,
     engine: str | None,
     target: str,
+    config: str | os.PathLike[str] | None = None,
 ) -> tuple[Profile, Policy]:
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     pol = (
         policy
         if isinstance(policy, Policy)
-        else load_policy(Path(policy) if policy is not None else None)
+        else load_policy(
+            Path(policy) if policy is not None else None,
+            Path(config) if config is not None else None,
+        )
     )
     prof = prof.with_overrides(pol.run, pol.source)
     if engine is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.clients import load_credentials
-from harness.conformance import read_settings
+from harness.config import read_config
 from harness.emulator import build_settings
 from harness.errors import ConfigError
 from harness.gate import load_policy
@@ -46,12 +46,12 @@ def _write(tmp_path: Path, text: str) -> Path:
             "expected one of jd_appkey, jd_secretkey, token",
         ),
         (
-            read_settings,
+            read_config,
             "[conformance]\nmax_response_ms = 5\n",
             "did you mean 'max_response_time_ms'?",
         ),
         (
-            read_settings,
+            read_config,
             "[conformence]\njd_qps = 5\n",
             "unknown table [conformence]; did you mean 'conformance'?",
         ),
@@ -70,7 +70,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         (
             load_policy,
             "[findings]\nhihg = 1\n",
-            "findings.hihg is not a setting; did you mean 'high'?",
+            "findings.hihg is not a known key; did you mean 'high'?",
         ),
     ],
     ids=[
@@ -102,13 +102,16 @@ def test_known_keys_still_read(tmp_path):
     )
     creds = load_credentials(path)
     assert (creds.token, creds.jd_appkey, creds.jd_secretkey) == ("tok", "ak", "sk")
-    assert read_settings(path).qps == (("jd", 5.0),)
+    assert read_config(path).conformance.qps == (("jd", 5.0),)
     # one file serves both sides: the emulator leaves [credentials] and [conformance] to the harness
     both = _write(
         tmp_path, '[credentials]\ntoken = "tok"\n[conformance]\njd_qps = 5\n[throttle]\nqps = 3\n'
     )
     assert build_settings(both).throttle.qps == 3
-    assert read_settings(both).qps == (("jd", 5.0),) and load_credentials(both).token == "tok"
+    assert (
+        read_config(both).conformance.qps == (("jd", 5.0),)
+        and load_credentials(both).token == "tok"
+    )
 
 
 def test_a_typo_in_a_real_command_is_one_line_and_exit_2(tmp_path, cli):
