@@ -10,7 +10,7 @@ jd_secretkey = "..."
 id_num = "11010519491231002X"  # an identity the target's registry knows, for /idno successes
 name = "张三"
 max_response_time_ms = 5000    # enables schemathesis' max_response_time check
-jd_qps = 5                     # the appkey's contracted QPS: the throttling probe (needs --max-rps 0)
+jd_qps = 5                     # contracted QPS: enables the throttling probe (needs --max-rps 0)
 match_qps = 5
 include_extensions = false     # also test asyncResult (an extension, E-013) on URL targets
 

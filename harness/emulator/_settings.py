@@ -134,8 +134,9 @@ class EmulatorSettings(_Strict):
 
     @functools.cached_property
     def lenient(self) -> frozenset[str]:
-        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not enforce.
-        (Asked on every request; settings are frozen, a run-time change replaces them whole.)"""
+        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not
+        enforce. (Asked on every request; settings are frozen, a run-time change replaces them
+        whole.)"""
         return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
 
     def latency_for(self, operation_id: str) -> Latency:
@@ -199,7 +200,8 @@ def build_settings(config: Path | None = None, **overrides: object) -> EmulatorS
 
 
 def _add_env_credentials(data: dict[str, object]) -> None:
-    """The same variables that configure the clients configure the emulator (one environment, both sides)."""
+    """The same variables that configure the clients configure the emulator (one environment,
+    both sides)."""
     token = os.environ.get(ENV_TOKEN)
     if token:
         tokens = list(data.get("tokens", [DEMO_TOKEN]))  # type: ignore[call-overload]

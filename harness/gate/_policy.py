@@ -98,7 +98,8 @@ class BaselinePolicy(Section):
 class VerdictPolicy(Section):
     inconclusive_blocks: bool = Field(
         default=False,
-        description="an inconclusive suite or criterion fails the gate (verdict inconclusive, exit 1)",
+        description="an inconclusive suite or criterion fails the gate "
+        "(verdict inconclusive, exit 1)",
     )
 
 
@@ -113,8 +114,9 @@ class Policy(Section):
     verdict: VerdictPolicy = VerdictPolicy()
     readings: dict[str, str] = Field(
         default_factory=dict,
-        description="erratum id -> 'default' | 'alternative' (or a reading's name, specs/readings.yaml): a "
-        "service you own must follow that reading; an answer following another is a finding",
+        description="erratum id -> 'default' | 'alternative' (or a reading's name, "
+        "specs/readings.yaml): a service you own must follow that reading; an answer "
+        "following another is a finding",
     )
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)

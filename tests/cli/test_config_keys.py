@@ -121,3 +121,71 @@ def test_a_typo_in_a_real_command_is_one_line_and_exit_2(tmp_path, cli):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "did you mean 'token'?" in lines[0], r.stderr
     assert "not-a-secret-value" not in r.stderr + r.stdout
+
+
+ALL_SECTIONS = """
+[credentials]
+token = "tok"
+[conformance]
+jd_qps = 5
+[codes]
+file = "my-codes.yaml"
+[emulator]
+engine = "fast"
+[emulator.throttle]
+qps = 3
+[gate.findings]
+low = "unlimited"
+[gate.load]
+max_p99_ms = 300
+"""
+
+
+def test_one_file_holds_every_section(tmp_path, monkeypatch):
+    for name in ("FACEHARNESS_TOKEN", "FACEHARNESS_JD_APPKEY", "FACEHARNESS_JD_SECRETKEY"):
+        monkeypatch.delenv(name, raising=False)
+    path = _write(tmp_path, ALL_SECTIONS)
+    config = read_config(path)
+    assert load_credentials(path).token == "tok" and config.conformance.qps == (("jd", 5.0),)
+    assert config.codes == (tmp_path / "my-codes.yaml").resolve()
+    settings = build_settings(path)
+    assert settings.engine == "fast" and settings.throttle.qps == 3
+    # the gate reads [gate] of --config, or of a --policy file that has one
+    for policy in (load_policy(None, path), load_policy(path)):
+        assert policy.findings.limit("low") == float("inf") and policy.load.max_p99_ms == 300
+    assert load_policy(None, None).load.max_p99_ms is None  # no file: the default policy
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "[gate.findings]\nhihg = 1\n",
+            "gate.findings.hihg is not a known key; did you mean 'high'?",
+        ),
+        (
+            "[emulator]\nenigne = 'fast'\n",
+            "emulator.enigne is not a known key; did you mean 'engine'?",
+        ),
+        ("engine = 'fast'\n[emulator]\nseed = 1\n", "keep one"),
+        ("[gate.lod]\nmax_p99_ms = 1\n", "unknown table [gate.lod]; did you mean 'load'?"),
+    ],
+    ids=["gate-key", "emulator-key", "emulator-twice", "gate-table"],
+)
+def test_every_section_of_one_file_is_checked_by_every_reader(tmp_path, text, expected):
+    path = _write(tmp_path, text)
+    for reader in (read_config, load_credentials, build_settings):
+        with pytest.raises(ConfigError) as caught:
+            reader(path)
+        assert expected in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_mistyped_secret_is_named_never_shown(tmp_path):
+    path = _write(tmp_path, "[credentials]\ntoken = 123456789\n[emulator]\ntokens = [987654321]\n")
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert "credentials.token" in str(caught.value) and "123456789" not in str(caught.value)
+    path = _write(tmp_path, "tokens = [987654321]\n")
+    with pytest.raises(ConfigError) as caught:
+        read_config(path)
+    assert "tokens" in str(caught.value) and "987654321" not in str(caught.value)
