@@ -1,35 +1,10 @@
 """One config file for every command: :class:`HarnessConfig`, read from TOML and validated once.
 
-```toml
-[credentials]                  # never on the command line; the environment wins (README)
-token = "..."
-jd_appkey = "..."
-jd_secretkey = "..."
-
-[conformance]
-id_num = "11010519491231002X"  # an identity the target's registry knows, for /idno successes
-name = "张三"
-max_response_time_ms = 5000    # enables schemathesis' max_response_time check
-jd_qps = 5                     # contracted QPS: enables the throttling probe (needs --max-rps 0)
-match_qps = 5
-include_extensions = false     # also test asyncResult (an extension, E-013) on URL targets
-
-[codes]
-file = "my-codes.yaml"         # the service's own code table (as --codes), beside this file
-
-[emulator]                     # the embedded emulator (`emulate --config`, `--target emulator`)
-engine = "fast"
-[emulator.throttle]
-qps = 50
-
-[gate.findings]                # the gate policy (docs/gate.md), as in a --policy gate.toml
-low = "unlimited"
-```
-
-Every table is optional. Older forms stay valid: the emulator's keys at the top of the file
-(``engine = "fast"``, ``[throttle]``), and a ``--policy gate.toml`` whose tables are the gate's.
-A key nobody reads is refused with one line naming the closest known one, so a typo ("tokn")
-never quietly turns into "no token configured".
+Tables (all optional): ``[credentials]``, ``[conformance]``, ``[codes]``, ``[emulator]`` and
+``[gate]`` (README, "The config file"). Older forms stay valid: the emulator's keys at the top
+of the file (``engine = "fast"``, ``[throttle]``), and a ``--policy gate.toml`` whose tables are
+the gate's. A key nobody reads is refused with one line naming the closest known one, so a typo
+("tokn") never quietly turns into "no token configured".
 """
 
 from __future__ import annotations
@@ -73,14 +48,11 @@ class Section(BaseModel):
 
 
 class Credentials(Section):
+    """``repr`` and ``str`` show no field (``repr=False``): secrets never reach a log."""
+
     token: str | None = Field(default=None, min_length=1, repr=False)
     jd_appkey: str | None = Field(default=None, min_length=1, repr=False)
     jd_secretkey: str | None = Field(default=None, min_length=1, repr=False)
-
-    def __repr__(self) -> str:  # secrets never reach a log through repr
-        return "Credentials(token=***, jd_appkey=***, jd_secretkey=***)"
-
-    __str__ = __repr__
 
     def secrets(self) -> list[str]:
         """Values a report writer must redact."""
@@ -306,7 +278,7 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
         current = next(
             (
                 a
-                for a in (annotation, *_flat_args(annotation))
+                for a in (annotation, *get_args(annotation))
                 if isinstance(a, type) and issubclass(a, BaseModel)
             ),
             None,
@@ -314,14 +286,6 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
         if current is None:
             return []
     return list(current.model_fields)
-
-
-def _flat_args(annotation: Any) -> list[Any]:
-    """The types inside ``X | None``, ``tuple[X, ...]``, ``list[X]``."""
-    out: list[Any] = []
-    for arg in get_args(annotation):
-        out += [arg, *_flat_args(arg)]
-    return out
 
 
 def _pydantic_tag(part: object) -> bool:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -13,9 +12,7 @@ from harness.config import (
     DEMO_JD_APPKEY,
     DEMO_JD_SECRETKEY,
     DEMO_TOKEN,
-    ENV_JD_APPKEY,
-    ENV_JD_SECRETKEY,
-    ENV_TOKEN,
+    load_credentials,
     read_config,
     validate,
 )
@@ -63,7 +60,7 @@ class Throttle(_Strict):
 class EmulatorSettings(_Strict):
     engine: Literal["dlib", "fast"] = "dlib"
     seed: int = 0
-    tokens: tuple[str, ...] = (DEMO_TOKEN,)
+    tokens: tuple[Annotated[str, Field(min_length=1)], ...] = (DEMO_TOKEN,)
     appkeys: tuple[AppKey, ...] = (AppKey(appkey=DEMO_JD_APPKEY, secretkey=DEMO_JD_SECRETKEY),)
     registry: tuple[Identity, ...] = (Identity(idNum=DEMO_ID_NUM, name=DEMO_NAME),)
     origins: Origins = Origins()
@@ -191,7 +188,7 @@ def build_settings(config: Path | None = None, **overrides: object) -> EmulatorS
     """The config file's emulator keys, then environment credentials, then CLI overrides (None
     means not given)."""
     base = read_config(config).emulator
-    data: dict[str, object] = base.model_dump(exclude_unset=True) if base is not None else {}
+    data: dict[str, Any] = base.model_dump(exclude_unset=True) if base is not None else {}
     _add_env_credentials(data)
     for key, value in overrides.items():
         if value is not None and value != ():
@@ -199,20 +196,18 @@ def build_settings(config: Path | None = None, **overrides: object) -> EmulatorS
     return validate(EmulatorSettings, data, str(config) if config else "emulator settings")
 
 
-def _add_env_credentials(data: dict[str, object]) -> None:
+def _add_env_credentials(data: dict[str, Any]) -> None:
     """The same variables that configure the clients configure the emulator (one environment,
-    both sides)."""
-    token = os.environ.get(ENV_TOKEN)
-    if token:
-        tokens = list(data.get("tokens", [DEMO_TOKEN]))  # type: ignore[call-overload]
-        data["tokens"] = [token, *[t for t in tokens if t != token]]
-    appkey, secret = os.environ.get(ENV_JD_APPKEY), os.environ.get(ENV_JD_SECRETKEY)
-    if appkey and secret:
-        keys = [
-            k
-            for k in data.get(
-                "appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}]
-            )  # type: ignore[attr-defined]
-            if (k.get("appkey") if isinstance(k, dict) else k.appkey) != appkey
+    both sides): they go first, before the configured tokens and appkeys."""
+    env = load_credentials()  # no file: the environment's only
+    if env.token:
+        data["tokens"] = [
+            env.token,
+            *[t for t in data.get("tokens", [DEMO_TOKEN]) if t != env.token],
         ]
-        data["appkeys"] = [{"appkey": appkey, "secretkey": secret}, *keys]
+    if env.jd_appkey and env.jd_secretkey:
+        keys = data.get("appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}])
+        data["appkeys"] = [
+            {"appkey": env.jd_appkey, "secretkey": env.jd_secretkey},
+            *[k for k in keys if k["appkey"] != env.jd_appkey],
+        ]
