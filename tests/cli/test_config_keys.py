@@ -189,3 +189,19 @@ def test_a_mistyped_secret_is_named_never_shown(tmp_path):
     with pytest.raises(ConfigError) as caught:
         read_config(path)
     assert "tokens" in str(caught.value) and "987654321" not in str(caught.value)
+
+
+def test_the_gate_takes_its_policy_from_gate_of_the_config(tmp_path):
+    from harness.gate import plan_gate
+
+    path = _write(tmp_path, ALL_SECTIONS)
+    plan = plan_gate(out_dir=tmp_path / "out", target="emulator", config=path)
+    assert plan.policy.load.max_p99_ms == 300 and plan.config == path
+    policy = tmp_path / "gate.toml"  # --policy wins
+    policy.write_text("[load]\nmax_p99_ms = 900\n", encoding="utf-8")
+    assert (
+        plan_gate(
+            out_dir=tmp_path / "out", target="emulator", policy=policy, config=path
+        ).policy.load.max_p99_ms
+        == 900
+    )
