@@ -1,4 +1,4 @@
-"""One face pool over ``--faces DIR``: every suite draws the same single-face images of labels.csv."""
+"""One face pool over ``--faces DIR``: every suite draws the single-face images of labels.csv."""
 
 from __future__ import annotations
 
