@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -228,10 +229,11 @@ def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:
 def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: str = "") -> str:
     """The first error of ``exc`` as ``source: where (value): what``."""
     first = exc.errors()[0]
-    loc = [p for p in first["loc"] if not _pydantic_tag(p)]
+    kind = first["type"]  # an unknown key is the user's own spelling, tag-like or not
+    loc = [p for p in first["loc"] if kind == "extra_forbidden" or not _pydantic_tag(p)]
     where = prefix + ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
     where = where.replace(".[", "[")
-    value, kind = first.get("input"), first["type"]
+    value = first.get("input")
     if kind == "extra_forbidden":  # a typo must not read as "Extra inputs are not permitted"
         known = _known_keys(model, loc[:-1])
         what = (
@@ -289,8 +291,8 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
 
 
 def _pydantic_tag(part: object) -> bool:
-    """Union branch names pydantic puts in a location (``constrained-int``, ``literal[...]``)."""
-    text = str(part)
-    return isinstance(part, str) and (
-        "-" in text or "[" in text or text in ("int", "float", "str", "bool")
+    """Union branch names pydantic puts in a location (``constrained-int``, ``literal[...]``);
+    an erratum id (``E-011``) is a key."""
+    return isinstance(part, str) and bool(
+        re.fullmatch(r"[a-z]+(-[a-z]+)+|[\w-]+\[.*\]|int|float|str|bool", part)
     )
