@@ -22,9 +22,10 @@ from pathlib import Path
 
 import _table
 
-from harness.accuracy import iter_pairs, load_images, run_accuracy_suite
+from harness.accuracy import iter_pairs, run_accuracy_suite
 from harness.clients import DEMO, FaceMatchClient, load_payload
 from harness.emulator import EmulatorServer, build_settings, create_app
+from harness.faces import load_images
 from harness.imaging import builtin_faces, reencode
 
 MIN_RATE_RATIO = 0.7

@@ -1,6 +1,6 @@
 """Are documented false-match claims plausible? Biometric accuracy of a face-compare API.
 
-Pairs come from a labelled face folder (:func:`load_images`, :func:`build_pairs`); each is
+Pairs come from the face pool (:func:`harness.faces.load_images`, :func:`build_pairs`); each is
 compared once through an injected ``compare`` callable and cached (:class:`OutcomeCache`);
 :func:`run_accuracy` turns the outcomes into FMR/FNMR with exact intervals at every
 documented :class:`Claim`, a verdict per claim, the EER with a subject bootstrap, DET
@@ -23,14 +23,9 @@ from ._dataset import Dataset, builtin_dataset, load_dataset
 from ._documented import jd_documented_claims, match_documented_claims
 from ._outcome import Category, Outcome
 from ._pairs import (
-    FaceImage,
-    LabelRow,
     PairImages,
     build_pairs,
-    is_pairable,
     iter_pairs,
-    load_images,
-    load_labels,
     pair_quota,
     select_pairs,
 )
@@ -86,10 +81,8 @@ __all__ = [
     "DetCurve",
     "EerEstimate",
     "ErrorRates",
-    "FaceImage",
     "ImageLimits",
     "JdCompare",
-    "LabelRow",
     "MatchCompare",
     "OnProgress",
     "Outcome",
@@ -110,15 +103,12 @@ __all__ = [
     "eer",
     "eer_with_interval",
     "error_rates",
-    "is_pairable",
     "iter_pairs",
     "jd_claims",
     "jd_documented_claims",
     "judge_claim",
     "limits_for",
     "load_dataset",
-    "load_images",
-    "load_labels",
     "match_documented_claims",
     "n_needed_for_zero_failures",
     "outcome_of",

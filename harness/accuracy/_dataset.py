@@ -10,8 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError
-from ._pairs import FaceImage, load_images
+from harness.faces import FaceImage, load_images
 
 BUILTIN_CAVEAT = (
     "the built-in set (two public-domain portraits, seven variants each) cannot support or "
@@ -59,8 +58,6 @@ def load_dataset(faces: Path | None) -> Dataset:
     """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None``."""
     if faces is None:
         return builtin_dataset()
-    if not faces.is_dir():
-        raise InputError(f"faces directory not found: {faces}; expected a folder with labels.csv")
     return Dataset(images=load_images(faces), name="faces")
 
 

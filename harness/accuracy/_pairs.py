@@ -1,51 +1,16 @@
-"""Labelled face images and the genuine/impostor pairs built from them.
-
-Only images holding exactly one known person can form a pair whose ground truth is
-certain; group photos, crowds and face-less images test detection, not matching, so they
-are left to the conformance suites.
-"""
+"""The genuine/impostor pairs built from the single-face images of :mod:`harness.faces`."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import heapq
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from pathlib import Path
+
+from harness.faces import FaceImage
 
 from ..errors import InputError, UsageError
-
-REQUIRED_COLUMNS = ("file", "identity")
-_UNKNOWN_IDENTITIES = frozenset({"none", "unknown"})
-
-
-@dataclass(frozen=True, slots=True)
-class LabelRow:
-    """One row of ``labels.csv``; ``faces`` is ``None`` when the column is absent."""
-
-    line: int
-    file: str
-    identity: str
-    faces: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class FaceImage:
-    """A single-face image, identified by content so renamed files share cached results.
-
-    ``data`` holds the bytes of an image that has no file (the built-in set); ``path`` then
-    only names it.
-    """
-
-    path: Path
-    identity: str
-    sha256: str
-    data: bytes | None = field(default=None, repr=False, compare=False)
-
-    def read_bytes(self) -> bytes:
-        return self.data if self.data is not None else self.path.read_bytes()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,107 +36,6 @@ class PairImages:
     @property
     def subjects(self) -> tuple[str, str]:
         return (self.first.identity, self.second.identity)
-
-
-def load_labels(path: Path) -> list[LabelRow]:
-    """Read ``file,identity[,faces]`` rows; extra columns (provenance) are ignored."""
-    if not path.is_file():
-        raise InputError(
-            f"labels file not found: {path}; expected a CSV with header file,identity[,faces]"
-        )
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{path}: empty file; expected header file,identity[,faces]")
-            columns = [c.strip() for c in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
-                raise InputError(
-                    f"{path}: missing column {missing[0]!r}; header is {','.join(columns)!r}, "
-                    "expected file,identity[,faces]"
-                )
-            where = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, "faces") if c in columns}
-            rows = [
-                _parse_row(path, reader.line_num, cells, where, len(columns))
-                for cells in reader
-                if any(c.strip() for c in cells)
-            ]
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except csv.Error as exc:
-        raise InputError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
-    seen: dict[str, int] = {}
-    for row in rows:
-        if row.file in seen:
-            raise InputError(
-                f"{path} line {row.line}: file {row.file!r} is already listed on line "
-                f"{seen[row.file]}"
-            )
-        seen[row.file] = row.line
-    return rows
-
-
-def _parse_row(
-    path: Path, line: int, cells: list[str], where: dict[str, int], width: int
-) -> LabelRow:
-    if len(cells) != width:
-        raise InputError(f"{path} line {line}: {len(cells)} fields, header has {width}")
-    file = cells[where["file"]].strip()
-    identity = cells[where["identity"]].strip()
-    if not file:
-        raise InputError(f"{path} line {line}: empty 'file'")
-    if not identity:
-        raise InputError(f"{path} line {line}: empty 'identity' (use 'unknown' or 'none')")
-    faces: int | None = None
-    if "faces" in where:
-        raw = cells[where["faces"]].strip()
-        try:
-            faces = int(raw)
-        except ValueError:
-            raise InputError(f"{path} line {line}: faces {raw!r} is not a whole number") from None
-        if faces < 0:
-            raise InputError(f"{path} line {line}: faces {faces} is negative")
-    return LabelRow(line=line, file=file, identity=identity, faces=faces)
-
-
-def is_pairable(row: LabelRow) -> bool:
-    """One face of one named person: the only images whose pair truth is certain."""
-    identity = row.identity.lower()
-    return row.faces in (None, 1) and identity not in _UNKNOWN_IDENTITIES and "|" not in identity
-
-
-def load_images(faces_dir: Path, labels: Path | None = None) -> list[FaceImage]:
-    """Pairable images of ``faces_dir`` (labels default to ``faces_dir/labels.csv``).
-
-    Images are hashed here because the hash is the pair's identity in the cache; two files
-    with the same bytes are one image (and must then carry one identity).
-    """
-    labels = labels if labels is not None else faces_dir / "labels.csv"
-    root = faces_dir.resolve()
-    by_hash: dict[str, FaceImage] = {}
-    for row in load_labels(labels):
-        if not is_pairable(row):
-            continue
-        image = (faces_dir / row.file).resolve()
-        if not image.is_relative_to(root):
-            raise InputError(f"{labels} line {row.line}: {row.file!r} is outside {faces_dir}")
-        if not image.is_file():
-            raise InputError(
-                f"{labels} line {row.line}: image {row.file!r} not found in {faces_dir}"
-            )
-        digest = hashlib.sha256(image.read_bytes()).hexdigest()
-        known = by_hash.get(digest)
-        if known is not None:
-            if known.identity != row.identity:
-                raise InputError(
-                    f"{labels} line {row.line}: {row.file!r} has the same bytes as "
-                    f"{known.path.name!r} but identity {row.identity!r} != {known.identity!r}"
-                )
-            continue
-        by_hash[digest] = FaceImage(path=image, identity=row.identity, sha256=digest)
-    return sorted(by_hash.values(), key=lambda im: im.sha256)
 
 
 def iter_pairs(images: Sequence[FaceImage]) -> Iterator[PairImages]:

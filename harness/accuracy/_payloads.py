@@ -19,10 +19,10 @@ from PIL import Image, ImageOps
 
 from harness.clients import Payload
 from harness.contract import Contract
+from harness.faces import FaceImage
 from harness.imaging import encode, sniff_format
 
 from ..errors import InputError
-from ._pairs import FaceImage
 
 REENCODE_FORMAT = "jpeg"
 REENCODE_QUALITY = 90

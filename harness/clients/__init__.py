@@ -1,8 +1,6 @@
 """httpx clients of both APIs: auth, JD signing, image encoding, typed errors."""
 
-from harness.contract import jd_auth_params, jd_sign
-
-from ._credentials import (
+from harness.config import (
     DEMO,
     DEMO_JD_APPKEY,
     DEMO_JD_SECRETKEY,
@@ -13,6 +11,8 @@ from ._credentials import (
     Credentials,
     load_credentials,
 )
+from harness.contract import jd_auth_params, jd_sign
+
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
     MAX_ANSWER_BYTES,

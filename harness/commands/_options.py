@@ -131,18 +131,13 @@ def use_codes(codes: Path | None, config: Path | None = None) -> None:
     over codes.yaml for this process and the ones it starts (load workers), checked now (exit 2 on
     error)."""
     import os
-    import tomllib
 
+    from harness.config import read_config
     from harness.contract import load_contract
     from harness.contract._contract import ENV_CODES
 
-    if codes is None and config is not None and config.is_file():
-        try:
-            table = tomllib.loads(config.read_text(encoding="utf-8")).get("codes", {})
-        except (OSError, tomllib.TOMLDecodeError):
-            table = {}  # the command's own config reading reports a broken file
-        if isinstance(table, dict) and table.get("file"):
-            codes = (config.parent / str(table["file"])).resolve()
+    if codes is None:
+        codes = read_config(config).codes
     if codes is None:
         return
     if not codes.is_file():

@@ -93,13 +93,12 @@ def conform(
     from datetime import UTC, datetime
 
     from harness import interrupt
-    from harness.clients import load_credentials
     from harness.commands._verdict import conclude, interrupted_suite, interruptible
+    from harness.config import load_credentials, read_config
     from harness.conformance import (
         DEFAULT_EXAMPLES,
         conformance_target,
         prepare_out_dir,
-        read_settings,
         render_summary,
         run_conformance,
         validate_options,
@@ -128,7 +127,7 @@ def conform(
     positive_seconds(max_seconds, "--max-seconds")
     use_codes(codes, config)
     out_dir = prepare_out_dir(out_dir)
-    settings = read_settings(config)
+    settings = read_config(config).conformance
     creds = load_credentials(config, demo_defaults=is_emulator)
     started = datetime.now(UTC)
     result = None

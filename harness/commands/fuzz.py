@@ -184,6 +184,7 @@ def _check_options(
     faces: Path | None,
 ) -> None:
     from harness.emulator import BREAKS
+    from harness.faces import sample_faces
 
     if api not in ("match", "jd", "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
@@ -215,8 +216,8 @@ def _check_options(
         )
     if max_seconds is not None and max_seconds <= 0:
         raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
-    if faces is not None and not faces.is_dir():
-        raise UsageError(f"--faces {faces}: not a directory")
+    if faces is not None:
+        sample_faces(faces)  # the face pool, checked before any traffic
 
 
 class _Bar:

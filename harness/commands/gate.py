@@ -66,7 +66,8 @@ def gate(
         Path | None,
         typer.Option(
             "--config",
-            help="emulator TOML (faults, throttle, ...) or, for a URL, a TOML with [credentials]",
+            help="config TOML: [credentials], [conformance], [emulator] (faults, throttle, ...), "
+            "[gate] (the policy when --policy is not given)",
         ),
     ] = None,
     codes: Codes = None,

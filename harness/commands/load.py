@@ -401,12 +401,13 @@ def worker(
 def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
     """``--faces``, or ``--faces-dir`` (its old, hidden name): a folder, checked before any load."""
     from harness.errors import UsageError
+    from harness.faces import sample_faces
 
     if faces is not None and faces_dir is not None:
         raise UsageError("give --faces only (--faces-dir is its old name)")
     folder = faces if faces is not None else faces_dir
-    if folder is not None and not folder.is_dir():
-        raise UsageError(f"--faces {folder}: not a directory")
+    if folder is not None:
+        sample_faces(folder)  # a bad folder or labels.csv: one line now, not in a Locust process
     return folder
 
 

@@ -14,14 +14,12 @@ from ._failures import CheckFailed
 from ._registry import RULES, Registry, Rule, rule, violation
 from ._replay import replay_finding
 from ._run import DEFAULT_EXAMPLES, prepare_out_dir, run_conformance, validate_options
-from ._settings import ConformanceSettings, read_settings
 from ._summary import render_summary
 
 __all__ = [
     "DEFAULT_EXAMPLES",
     "RULES",
     "CheckFailed",
-    "ConformanceSettings",
     "Facts",
     "Registry",
     "ReplayOutcome",
@@ -31,7 +29,6 @@ __all__ = [
     "conformance_target",
     "emulator_settings",
     "prepare_out_dir",
-    "read_settings",
     "render_summary",
     "replay_finding",
     "rule",

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from harness.contract import Contract
 from harness.errors import InputError
+from harness.faces import sample_faces
 from harness.imaging import builtin_faces, reencode, sniff_format, synthetic_image
 
-MAX_DIR_IMAGES = 64
 _SMALL_BYTES = 100_000
 _COM_MAX = 65_537  # a COM segment: 2 marker bytes + 2 length bytes + up to 65,533 payload bytes
 
@@ -65,7 +65,8 @@ class PayloadPool:
         self._by_data = {m.data: m for m in self.media.values()}
 
     def identify(self, data: bytes) -> tuple[Media, int | None] | None:
-        """The pool's media ``data`` is, and the size it was padded to (``jpeg_of_size``) if it was."""
+        """The pool's media ``data`` is, and the size it was padded to (``jpeg_of_size``) if it
+        was."""
         found = self._by_data.get(data)
         if found is not None:
             return found, None
@@ -79,27 +80,15 @@ class PayloadPool:
 
 
 def load_faces_dir(path: Path) -> list[Media]:
-    """jpg/png files of a directory (sorted, at most MAX_DIR_IMAGES), large ones re-encoded smaller."""
-    if not path.is_dir():
-        raise InputError(f"--faces {path}: not a directory")
-    found: list[Media] = []
-    for file in sorted(p for p in path.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")):
-        if len(found) >= MAX_DIR_IMAGES:
-            break
-        try:
-            data = file.read_bytes()
-        except OSError:
-            continue
-        if sniff_format(data) not in ("jpeg", "png"):
-            continue
-        if len(data) > 280_000:
-            smaller = _shrink(data)
-            if smaller is None:
-                continue
-            data = smaller
-        found.append(
-            Media(f"faces:{file.relative_to(path).as_posix()}", data)
-        )  # unique in the tree
+    """The ``--faces`` sample (:func:`harness.faces.sample_faces`), large ones made smaller."""
+    found = []
+    for face in sample_faces(path):
+        data = face.read_bytes()
+        smaller = _shrink(data) if len(data) > 280_000 else data
+        if sniff_format(data) in ("jpeg", "png") and smaller is not None:
+            found.append(
+                Media(f"faces:{face.path.relative_to(path.resolve()).as_posix()}", smaller)
+            )
     if not found:
         raise InputError(f"--faces {path}: no readable jpg or png images")
     return found

@@ -17,6 +17,7 @@ import httpx
 from harness import interrupt
 from harness.clients import Credentials, http_client
 from harness.commands._options import max_rps as check_max_rps
+from harness.config import ConformanceSettings
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.findings import write_findings_json
@@ -50,7 +51,6 @@ from ._probe_context import ProbeContext, ProbeOptions
 from ._raw import RawFailure
 from ._registry import RULES
 from ._session import Session, register, unregister
-from ._settings import ConformanceSettings
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
 from ._tracker import RunTracker
 from ._transport import NoAnswer

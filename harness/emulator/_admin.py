@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from harness.config import one_line
 from harness.errors import HarnessError
 
 from ._context import emulator_of
-from ._settings import EmulatorSettings, one_line
+from ._settings import EmulatorSettings
 
 # What may change while running; credentials and the engine may not.
 MUTABLE = ("throttle", "latency", "faults", "breaks", "livecode_ttl_s", "origins")
@@ -79,7 +80,9 @@ async def config(request: Request) -> Response:
             merged = emu.settings.model_dump() | patch
             emu.settings = EmulatorSettings.model_validate(merged)
         except ValidationError as exc:
-            return JSONResponse({"error": one_line(exc, "config")}, status_code=400)
+            return JSONResponse(
+                {"error": one_line(exc, "config", EmulatorSettings)}, status_code=400
+            )
         except HarnessError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
     return JSONResponse(public_config(emu.settings))

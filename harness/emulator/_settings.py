@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.clients import (
+from harness.config import (
     DEMO_JD_APPKEY,
     DEMO_JD_SECRETKEY,
     DEMO_TOKEN,
-    ENV_JD_APPKEY,
-    ENV_JD_SECRETKEY,
-    ENV_TOKEN,
+    load_credentials,
+    read_config,
+    validate,
 )
 from harness.errors import ConfigError
-from harness.tomlfile import did_you_mean, read_toml
 
 from ._specs import Fault, Latency, parse_fault, parse_latency
 
 DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
-
-
-# Tables of a config file that the harness's clients read, not the emulator.
-HARNESS_TABLES = ("credentials", "conformance")
 
 
 class _Strict(BaseModel):
@@ -66,7 +60,7 @@ class Throttle(_Strict):
 class EmulatorSettings(_Strict):
     engine: Literal["dlib", "fast"] = "dlib"
     seed: int = 0
-    tokens: tuple[str, ...] = (DEMO_TOKEN,)
+    tokens: tuple[Annotated[str, Field(min_length=1)], ...] = (DEMO_TOKEN,)
     appkeys: tuple[AppKey, ...] = (AppKey(appkey=DEMO_JD_APPKEY, secretkey=DEMO_JD_SECRETKEY),)
     registry: tuple[Identity, ...] = (Identity(idNum=DEMO_ID_NUM, name=DEMO_NAME),)
     origins: Origins = Origins()
@@ -137,8 +131,9 @@ class EmulatorSettings(_Strict):
 
     @functools.cached_property
     def lenient(self) -> frozenset[str]:
-        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not enforce.
-        (Asked on every request; settings are frozen, a run-time change replaces them whole.)"""
+        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not
+        enforce. (Asked on every request; settings are frozen, a run-time change replaces them
+        whole.)"""
         return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
 
     def latency_for(self, operation_id: str) -> Latency:
@@ -189,68 +184,30 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
     return out
 
 
-def one_line(exc: ValidationError, source: str) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    if err["type"] == "extra_forbidden":  # a typo must not read as "Extra inputs are not permitted"
-        known = _known_keys(err["loc"][:-1])
-        return f"{source}: {loc} is not a known key{did_you_mean(str(err['loc'][-1]), known)}"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return f"{source}: {loc}: {msg}"
-
-
-def _known_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed where ``loc`` points (nested tables and arrays of tables followed)."""
-    model: Any = EmulatorSettings
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation
-        model = next(
-            (
-                a
-                for a in (annotation, *get_args(annotation))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
-        if model is None:
-            return []
-    return [*model.model_fields, *(HARNESS_TABLES if model is EmulatorSettings else ())]
-
-
 def build_settings(config: Path | None = None, **overrides: object) -> EmulatorSettings:
-    """TOML file, then environment credentials, then CLI overrides (None means not given)."""
-    data: dict[str, object] = {}
-    if config is not None:
-        data = read_toml(config)
-        for (
-            table
-        ) in HARNESS_TABLES:  # the harness side's tables (one config file serves both sides)
-            data.pop(table, None)  # credentials come from the environment, below
+    """The config file's emulator keys, then environment credentials, then CLI overrides (None
+    means not given)."""
+    base = read_config(config).emulator
+    data: dict[str, Any] = base.model_dump(exclude_unset=True) if base is not None else {}
     _add_env_credentials(data)
     for key, value in overrides.items():
         if value is not None and value != ():
             data[key] = value
-    try:
-        return EmulatorSettings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(one_line(exc, str(config) if config else "emulator settings")) from None
+    return validate(EmulatorSettings, data, str(config) if config else "emulator settings")
 
 
-def _add_env_credentials(data: dict[str, object]) -> None:
-    """The same variables that configure the clients configure the emulator (one environment, both sides)."""
-    token = os.environ.get(ENV_TOKEN)
-    if token:
-        tokens = list(data.get("tokens", [DEMO_TOKEN]))  # type: ignore[call-overload]
-        data["tokens"] = [token, *[t for t in tokens if t != token]]
-    appkey, secret = os.environ.get(ENV_JD_APPKEY), os.environ.get(ENV_JD_SECRETKEY)
-    if appkey and secret:
-        keys = [
-            k
-            for k in data.get(
-                "appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}]
-            )  # type: ignore[attr-defined]
-            if (k.get("appkey") if isinstance(k, dict) else k.appkey) != appkey
+def _add_env_credentials(data: dict[str, Any]) -> None:
+    """The same variables that configure the clients configure the emulator (one environment,
+    both sides): they go first, before the configured tokens and appkeys."""
+    env = load_credentials()  # no file: the environment's only
+    if env.token:
+        data["tokens"] = [
+            env.token,
+            *[t for t in data.get("tokens", [DEMO_TOKEN]) if t != env.token],
         ]
-        data["appkeys"] = [{"appkey": appkey, "secretkey": secret}, *keys]
+    if env.jd_appkey and env.jd_secretkey:
+        keys = data.get("appkeys", [{"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}])
+        data["appkeys"] = [
+            {"appkey": env.jd_appkey, "secretkey": env.jd_secretkey},
+            *[k for k in keys if k["appkey"] != env.jd_appkey],
+        ]

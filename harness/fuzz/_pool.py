@@ -1,10 +1,11 @@
 """The images fuzzing draws from, each named by a recipe that rebuilds it byte for byte.
 
 A recipe is ``source|op|op...``: sources are ``builtin:NAME`` (package-shipped portraits),
-``nonface:NAME``, ``synthetic:WxH:SEED:FMT``, ``faces:RELPATH`` (a file under ``--faces DIR``),
-``pngbomb:WxH`` and ``noise:SEED:SIZE``; ops are ``fit:N``, ``as:FMT``, ``scale:PCT``,
-``cut:N``, ``pad:N``, ``dims:WxH`` and ``mp4:FRAMES``. Replay files store recipes and
-sha256 digests, never image bytes (face images stay out of every output).
+``nonface:NAME``, ``synthetic:WxH:SEED:FMT``, ``faces:RELPATH`` (a file of the ``--faces DIR``
+pool, :mod:`harness.faces`), ``pngbomb:WxH`` and ``noise:SEED:SIZE``; ops are ``fit:N``,
+``as:FMT``, ``scale:PCT``, ``cut:N``, ``pad:N``, ``dims:WxH`` and ``mp4:FRAMES``. Replay
+files store recipes and sha256 digests, never image bytes (face images stay out of every
+output).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import InputError
+from harness.faces import sample_faces
 from harness.imaging import (
     builtin_faces,
     builtin_non_faces,
@@ -28,7 +30,6 @@ from . import _craft
 
 Kind = Literal["face", "synthetic", "nonface", "video", "crafted"]
 POOL_FIT = 320  # built-in portraits are scaled to this longer side: small, still a face to dlib
-FACES_DIR_LIMIT = 64  # at most this many files are read from --faces DIR
 _SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
 
 
@@ -71,7 +72,8 @@ class ImagePool:
     def __repr__(self) -> str:
         return (
             f"ImagePool({len(self.faces)} faces, {len(self.synthetic)} synthetic, "
-            f"{len(self.videos)} videos{', faces_dir=' + str(self.faces_dir) if self.faces_dir else ''})"
+            f"{len(self.videos)} videos"
+            f"{', faces_dir=' + str(self.faces_dir) if self.faces_dir else ''})"
         )
 
 
@@ -108,32 +110,21 @@ def _pool(faces_dir: str) -> ImagePool:
 
 
 def _dir_faces(root: Path) -> list[PoolImage]:
-    if not root.is_dir():
-        raise InputError(f"--faces {root}: not a directory")
-    found: list[PoolImage] = []
-    for path in sorted(
-        p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")
-    ):
-        rel = path.relative_to(root).as_posix()
-        if "|" in rel:
-            continue
-        recipe = f"faces:{rel}|fit:640"
+    out = []
+    for face in sample_faces(root):
+        recipe = f"faces:{face.path.relative_to(root.resolve()).as_posix()}|fit:640"
         try:
-            data = render(recipe, root)
+            out.append(PoolImage(recipe, "face", face.identity, render(recipe, root)))
         except (OSError, ValueError):
-            continue
-        found.append(
-            PoolImage(recipe, "face", path.parent.name if path.parent != root else None, data)
-        )
-        if len(found) >= FACES_DIR_LIMIT:
-            break
-    if not found:
+            continue  # not a picture PIL can scale: not a face to build requests from
+    if not out:
         raise InputError(f"--faces {root}: no readable .jpg/.jpeg/.png file")
-    return found
+    return out
 
 
 def render(recipe: str, faces_dir: Path | None = None) -> bytes:
-    """The bytes a recipe names; ValueError for a malformed recipe, InputError for a missing file."""
+    """The bytes a recipe names; ValueError for a malformed recipe, InputError for a missing
+    file."""
     return _render(recipe, str(faces_dir) if faces_dir else "")
 
 

@@ -13,23 +13,23 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_validator
 
+from harness.config import Section, read_config, validate
 from harness.errors import ConfigError
 from harness.results import SuiteName
-from harness.tomlfile import did_you_mean, read_toml
-
-Unlimited = Literal["unlimited"]
-Count = Annotated[int, Field(ge=0)] | Unlimited
 
 
-class _Strict(BaseModel):
-    """TOML has types: a string where a number or boolean belongs is a mistake, not coerced."""
+def _count(value: object) -> int | str:
+    if value == "unlimited" or (type(value) is int and value >= 0):
+        return value  # type: ignore[return-value]
+    raise ValueError('expected a count >= 0 or "unlimited"')
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+Count = Annotated[int | Literal["unlimited"], PlainValidator(_count)]
 
 
-class FindingAllowance(_Strict):
+class FindingAllowance(Section):
     """Most unique findings (after merging by ``unique_key``) allowed per severity.
 
     ``info`` findings never fail anything and are not counted.
@@ -45,7 +45,7 @@ class FindingAllowance(_Strict):
         return math.inf if value == "unlimited" else float(value)
 
 
-class LoadPolicy(_Strict):
+class LoadPolicy(Section):
     min_qps_limit: float | None = Field(default=None, gt=0, description="requests/s")
     max_p99_ms: float | None = Field(default=None, gt=0)
     p99_at_rps: float | None = Field(
@@ -60,7 +60,7 @@ class LoadPolicy(_Strict):
         return self
 
 
-class AccuracyLimit(_Strict):
+class AccuracyLimit(Section):
     """Highest FMR / FNMR allowed at one operating point (a claim id of the accuracy report)."""
 
     claim: str = Field(min_length=1, description="e.g. 'match.score>=80' or 'jd.result'")
@@ -77,13 +77,13 @@ class AccuracyLimit(_Strict):
         return self
 
 
-class SuitesPolicy(_Strict):
+class SuitesPolicy(Section):
     required: list[SuiteName] | None = Field(
         default=None, description="suites that must run and pass; None: those the profile runs"
     )
 
 
-class BaselinePolicy(_Strict):
+class BaselinePolicy(Section):
     max_qps_drop_pct: float = Field(default=10.0, ge=0)
     max_p99_increase_pct: float = Field(default=20.0, ge=0)
     min_p99_increase_ms: float = Field(
@@ -95,14 +95,15 @@ class BaselinePolicy(_Strict):
     fail_on_regression: bool = True
 
 
-class VerdictPolicy(_Strict):
+class VerdictPolicy(Section):
     inconclusive_blocks: bool = Field(
         default=False,
-        description="an inconclusive suite or criterion fails the gate (verdict inconclusive, exit 1)",
+        description="an inconclusive suite or criterion fails the gate "
+        "(verdict inconclusive, exit 1)",
     )
 
 
-class Policy(_Strict):
+class Policy(Section):
     """The parsed ``gate.toml``."""
 
     findings: FindingAllowance = FindingAllowance()
@@ -113,8 +114,9 @@ class Policy(_Strict):
     verdict: VerdictPolicy = VerdictPolicy()
     readings: dict[str, str] = Field(
         default_factory=dict,
-        description="erratum id -> 'default' | 'alternative' (or a reading's name, specs/readings.yaml): a "
-        "service you own must follow that reading; an answer following another is a finding",
+        description="erratum id -> 'default' | 'alternative' (or a reading's name, "
+        "specs/readings.yaml): a service you own must follow that reading; an answer "
+        "following another is a finding",
     )
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
@@ -131,54 +133,22 @@ class Policy(_Strict):
 
 DEFAULT_POLICY = Policy()
 
-_TABLES: dict[str, type[BaseModel]] = {
-    "findings": FindingAllowance,
-    "load": LoadPolicy,
-    "accuracy": AccuracyLimit,
-    "suites": SuitesPolicy,
-    "baseline": BaselinePolicy,
-    "verdict": VerdictPolicy,
-}
 
-
-def load_policy(path: Path | None) -> Policy:
-    """Read and validate ``path``; ``None`` gives the default policy.
+def load_policy(path: Path | None, config: Path | None = None) -> Policy:
+    """``--policy path`` (its tables, or its ``[gate]``), else the ``[gate]`` of ``--config``,
+    else the default policy.
 
     Raises:
         ConfigError: one line naming the file, the key and the fix.
     """
-    if path is None:
-        return DEFAULT_POLICY
-    return parse_policy(read_toml(path, "policy"), str(path))
+    if path is not None:
+        return read_config(path, "policy").gate or DEFAULT_POLICY
+    return read_config(config).gate or DEFAULT_POLICY
 
 
-def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
+def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "") -> Policy:
     """Validate parsed TOML into a :class:`Policy` (see :func:`load_policy`)."""
-    known = {*_TABLES, "run", "readings"}
-    for key, value in data.items():
-        if key not in known:
-            raise ConfigError(f"{source}: unknown table [{key}]{did_you_mean(key, known)}")
-        if key == "accuracy":
-            if not isinstance(value, list):
-                raise ConfigError(f"{source}: accuracy must be an array of tables: [[accuracy]]")
-        elif not isinstance(value, dict):
-            raise ConfigError(f"{source}: {key} must be a table: [{key}]")
-        rows = value if isinstance(value, list) else [value]
-        model: type[BaseModel] | None = _TABLES.get(key)
-        for row in rows:
-            if not isinstance(row, dict):
-                raise ConfigError(f"{source}: each [[{key}]] entry must be a table")
-            if model is not None:
-                for field in row:
-                    if field not in model.model_fields:
-                        raise ConfigError(
-                            f"{source}: {key}.{field} is not a setting"
-                            f"{did_you_mean(field, model.model_fields)}"
-                        )
-    try:
-        policy = Policy.model_validate({**data, "source": source})
-    except ValidationError as exc:
-        raise ConfigError(_one_line(exc, source)) from None
+    policy = validate(Policy, {**data, "source": source}, source, prefix)
     if "readings" in data:
         from harness.contract import check_required, load_contract
         from harness.errors import SpecError
@@ -196,22 +166,3 @@ def parse_policy(data: dict[str, Any], source: str = "policy") -> Policy:
 
         QUICK.with_overrides(policy.run, source)  # validates names and values now, not mid-run
     return policy
-
-
-def _one_line(exc: ValidationError, source: str) -> str:
-    first = exc.errors()[0]
-    loc = [str(p) for p in first["loc"] if not _pydantic_tag(str(p))]
-    where = ".".join(p if not p.isdigit() else f"[{p}]" for p in loc).replace(".[", "[")
-    value = first.get("input")
-    msg = str(first["msg"]).removeprefix("Value error, ")
-    if where.startswith("findings."):
-        msg = 'expected a count >= 0 or "unlimited"'
-    elif first["type"] in ("float_parsing", "float_type", "int_type"):
-        msg = "expected a number"
-    shown = "" if isinstance(value, dict) or value is None else f" ({value!r})"
-    return f"{source}: {where or '(top level)'}{shown}: {msg}"
-
-
-def _pydantic_tag(part: str) -> bool:
-    """Union branch names pydantic puts in a location (``constrained-int``, ``literal[...]``)."""
-    return "-" in part or "[" in part or part in ("int", "float", "str", "bool")

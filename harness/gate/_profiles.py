@@ -78,7 +78,7 @@ class Profile(BaseModel):
             return self
         unknown = sorted(set(overrides) - set(Profile.model_fields) - {"name"})
         if unknown:
-            from harness.tomlfile import did_you_mean
+            from harness.config import did_you_mean
 
             raise ConfigError(
                 f"{source}: [run] has no setting {unknown[0]!r}"

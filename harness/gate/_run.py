@@ -16,8 +16,10 @@ from typing import Any
 
 from harness import interrupt
 from harness.clients import load_credentials
+from harness.config import read_config
 from harness.contract import Contract, load_contract
 from harness.errors import HarnessError, InputError, UsageError
+from harness.faces import load_images
 from harness.gate._baseline import compare_baseline, load_baseline
 from harness.gate._coverage import build_coverage
 from harness.gate._criteria import judge
@@ -90,13 +92,14 @@ def plan_gate(
     Raises:
         HarnessError: one line naming the bad option, file or value (exit 2).
     """
-    prof, pol = _resolve(profile, policy, engine, target)
+    prof, pol = _resolve(profile, policy, engine, target, config)
     if target != "emulator":
         from harness.target import check_url
 
         target = check_url(target)
     faces_dir = _faces(faces)
-    config_path = _config(config)
+    config_path = Path(config) if config is not None else None
+    read_config(config_path)  # every section checked now (one line, exit 2), not mid-run
     if target != "emulator" and not load_credentials(config_path).secrets():
         raise UsageError(
             "no credentials for a live target: set FACEHARNESS_TOKEN and/or "
@@ -324,12 +327,16 @@ def _resolve(
     policy: str | os.PathLike[str] | Policy | None,
     engine: str | None,
     target: str,
+    config: str | os.PathLike[str] | None = None,
 ) -> tuple[Profile, Policy]:
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     pol = (
         policy
         if isinstance(policy, Policy)
-        else load_policy(Path(policy) if policy is not None else None)
+        else load_policy(
+            Path(policy) if policy is not None else None,
+            Path(config) if config is not None else None,
+        )
     )
     prof = prof.with_overrides(pol.run, pol.source)
     if engine is not None:
@@ -344,23 +351,10 @@ def _resolve(
 
 
 def _faces(faces: str | os.PathLike[str] | None) -> Path | None:
-    if faces is None:
-        return None
-    path = Path(faces)
-    if not path.is_dir():
-        raise UsageError(f"--faces {path}: not a directory")
-    if not (path / "labels.csv").is_file():
-        raise InputError(f"--faces {path}: no labels.csv (file,identity) in it")
-    return path
-
-
-def _config(config: str | os.PathLike[str] | None) -> Path | None:
-    if config is None:
-        return None
-    path = Path(config)
-    if not path.is_file():
-        raise UsageError(f"--config {path}: no such file")
-    return path
+    """``--faces``: the face pool and its labels.csv, checked before any traffic."""
+    if faces is not None:
+        load_images(Path(faces))
+    return Path(faces) if faces is not None else None
 
 
 def _forwarded(settings: Any) -> dict[str, Any]:

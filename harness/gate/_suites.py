@@ -63,10 +63,11 @@ class SuiteContext:
 
 
 def run_conformance_stage(ctx: SuiteContext) -> SuiteResult:
-    from harness.conformance import read_settings, run_conformance
+    from harness.config import read_config
+    from harness.conformance import run_conformance
 
     p = ctx.profile
-    settings = read_settings(ctx.config) if not ctx.is_emulator else None
+    settings = read_config(ctx.config).conformance if not ctx.is_emulator else None
     result = _call(
         run_conformance,
         ctx.target_url,

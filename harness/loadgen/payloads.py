@@ -2,9 +2,9 @@
 
 Built once per process from the package-shipped portraits (``harness.imaging.builtin_faces``
 JPEG variants, plus a smaller and a larger re-encode of each so every class has members)
-and, optionally, the JPEG/PNG files of a faces directory. Sizes matter for load: base64
-encoding, transfer and decoding cost grow with the upload, so a run states its size mix.
-Images never leave this module except inside request bodies; reports see sha256 only.
+and, optionally, the ``--faces`` sample (:func:`harness.faces.sample_faces`). Sizes matter
+for load: base64 encoding, transfer and decoding cost grow with the upload, so a run states
+its size mix. Images never leave this module except inside request bodies; reports see sha256 only.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import functools
 import hashlib
 import io
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,6 @@ SIZE_CLASSES: tuple[str, ...] = ("small", "medium", "large")
 SMALL_MAX_BYTES = 32 * 1024  # small < 32 KiB <= medium < 128 KiB <= large
 MEDIUM_MAX_BYTES = 128 * 1024
 DEFAULT_SIZES = "small=1,medium=3,large=1"
-MAX_DIR_FILES = 200  # a faces directory is read up to this many files (bounded start-up)
-_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
-_TRAILING_INDEX = re.compile(r"[_-]?\d+$")
 
 
 @dataclass(frozen=True)
@@ -157,24 +153,19 @@ def _builtin_images(max_bytes: int) -> list[PoolImage]:
 
 
 def _dir_images(faces_dir: Path, max_bytes: int) -> tuple[list[PoolImage], int]:
+    from harness.faces import sample_faces
     from harness.imaging import sniff_format
 
-    if not faces_dir.is_dir():
-        raise InputError(f"--faces {faces_dir}: not a directory")
-    files = sorted(p for p in faces_dir.iterdir() if p.suffix.lower() in _SUFFIXES)
     out: list[PoolImage] = []
-    skipped = 0
-    for path in files[:MAX_DIR_FILES]:
-        data = path.read_bytes()
+    sample = sample_faces(faces_dir)
+    for face in sample:
+        data = face.read_bytes()
         fmt = sniff_format(data)
-        if fmt not in ("jpeg", "png") or len(data) > max_bytes:
-            skipped += 1
-            continue
-        identity = _TRAILING_INDEX.sub("", path.stem) or path.stem
-        out.append(PoolImage(path.name, identity, data, fmt))
+        if fmt in ("jpeg", "png") and len(data) <= max_bytes:
+            out.append(PoolImage(face.path.name, face.identity, data, fmt))
     if not out:
         raise InputError(f"--faces {faces_dir}: no usable .jpg/.png face photos")
-    return out, skipped
+    return out, len(sample) - len(out)
 
 
 @functools.lru_cache(maxsize=4)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.accuracy import FaceImage, Outcome, PairImages, build_pairs, load_images
+from harness.accuracy import Outcome, PairImages, build_pairs
+from harness.faces import FaceImage, load_images
 from harness.imaging import builtin_faces
 
 SHARED_FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"

@@ -71,7 +71,10 @@ def _missing_image(root: Path) -> list[str]:
 @pytest.mark.parametrize(
     ("make_args", "message"),
     [
-        (lambda root: ["--faces", str(root / "absent")], "faces directory not found"),
+        (
+            lambda root: ["--faces", str(root / "absent")],
+            "not a directory (expected a folder with labels.csv)",
+        ),
         (_bad_labels, "missing column 'file'"),
         (_missing_image, "image 'ghost.jpg' not found"),
         (lambda root: ["--api", "both"], "--api 'both': expected match, jd or all"),

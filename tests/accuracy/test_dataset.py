@@ -35,7 +35,7 @@ def test_a_folder_is_described_by_counts_and_content_not_path(make_faces: MakeFa
 
 
 def test_a_missing_folder_is_one_input_error(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="faces directory not found"):
+    with pytest.raises(InputError, match="not a directory"):
         load_dataset(tmp_path / "absent")
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="labels file not found"):

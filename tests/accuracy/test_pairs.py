@@ -12,18 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.accuracy import (
-    LabelRow,
-    PairImages,
-    build_pairs,
-    is_pairable,
-    iter_pairs,
-    load_images,
-    load_labels,
-    pair_quota,
-    select_pairs,
-)
+from harness.accuracy import PairImages, build_pairs, iter_pairs, pair_quota, select_pairs
 from harness.errors import InputError, UsageError
+from harness.faces import LabelRow, is_pairable, load_images, load_labels
 
 from .conftest import SHARED_FACES, MakeFaces, image
 

@@ -75,7 +75,7 @@ BAD = [
     (
         "unknown-key",
         "[findings]\nmeduim = 1",
-        "findings.meduim is not a setting; did you mean 'medium'?",
+        "findings.meduim is not a known key; did you mean 'medium'?",
     ),
     (
         "negative-count",

@@ -13,7 +13,6 @@ image, crop or embedding is written anywhere. docs/calibration.md records one ru
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import math
 import os
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+
+from harness.faces import load_images
 
 from . import calibration
 from ._dlib import DlibEngine
@@ -70,15 +71,10 @@ def default_faces_dir() -> Path:
 
 
 def single_face_images(faces_dir: Path) -> list[Labelled]:
-    """Rows of labels.csv showing exactly one face of one named person."""
-    with (faces_dir / "labels.csv").open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
+    """The single-face images of labels.csv (:func:`harness.faces.load_images`)."""
+    root = faces_dir.resolve()
     return [
-        Labelled(r["file"], r["identity"])
-        for r in rows
-        if r["faces"] == "1"
-        and r["identity"] not in ("none", "unknown")
-        and "|" not in r["identity"]
+        Labelled(im.path.relative_to(root).as_posix(), im.identity) for im in load_images(faces_dir)
     ]
 
 

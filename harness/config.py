@@ -1,0 +1,298 @@
+"""One config file for every command: :class:`HarnessConfig`, read from TOML and validated once.
+
+Tables (all optional): ``[credentials]``, ``[conformance]``, ``[codes]``, ``[emulator]`` and
+``[gate]`` (README, "The config file"). Older forms stay valid: the emulator's keys at the top
+of the file (``engine = "fast"``, ``[throttle]``), and a ``--policy gate.toml`` whose tables are
+the gate's. A key nobody reads is refused with one line naming the closest known one, so a typo
+("tokn") never quietly turns into "no token configured".
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
+
+from harness.errors import ConfigError
+
+if TYPE_CHECKING:
+    from harness.emulator import EmulatorSettings
+    from harness.gate import Policy
+
+ENV_TOKEN = "FACEHARNESS_TOKEN"
+ENV_JD_APPKEY = "FACEHARNESS_JD_APPKEY"
+ENV_JD_SECRETKEY = "FACEHARNESS_JD_SECRETKEY"
+
+# Demo credentials shared by the emulator and the clients when nothing is configured (README).
+DEMO_TOKEN = "faceharness-demo-token"
+DEMO_JD_APPKEY = "faceharnessdemoappkey"
+DEMO_JD_SECRETKEY = "faceharness-demo-secretkey"
+
+SECTIONS = ("credentials", "conformance", "codes", "emulator", "gate")
+# Where a value may be a secret: an error names the key, never the value.
+_SECRET_KEYS = frozenset({"credentials", "tokens", "appkeys", "token", "secretkey", "jd_secretkey"})
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Section(BaseModel):
+    """TOML has types: a string where a number belongs is a mistake, not coerced."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Credentials(Section):
+    """``repr`` and ``str`` show no field (``repr=False``): secrets never reach a log."""
+
+    token: str | None = Field(default=None, min_length=1, repr=False)
+    jd_appkey: str | None = Field(default=None, min_length=1, repr=False)
+    jd_secretkey: str | None = Field(default=None, min_length=1, repr=False)
+
+    def secrets(self) -> list[str]:
+        """Values a report writer must redact."""
+        return [s for s in (self.token, self.jd_appkey, self.jd_secretkey) if s]
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(f"no token: set {ENV_TOKEN} or 'token' in the config file")
+        return self.token
+
+    def require_jd(self) -> tuple[str, str]:
+        if not self.jd_appkey or not self.jd_secretkey:
+            raise ConfigError(
+                f"no JD credentials: set {ENV_JD_APPKEY} and {ENV_JD_SECRETKEY} "
+                "or jd_appkey/jd_secretkey under [credentials] in the config file"
+            )
+        return self.jd_appkey, self.jd_secretkey
+
+
+DEMO = Credentials(token=DEMO_TOKEN, jd_appkey=DEMO_JD_APPKEY, jd_secretkey=DEMO_JD_SECRETKEY)
+
+
+class ConformanceSettings(Section):
+    id_num: str | None = Field(default=None, min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+    max_response_time_ms: PositiveFloat | None = None
+    jd_qps: PositiveFloat | None = None
+    match_qps: PositiveFloat | None = None
+    include_extensions: bool = False
+
+    @model_validator(mode="after")
+    def _identity_whole(self) -> ConformanceSettings:
+        if (self.id_num is None) != (self.name is None):
+            raise ValueError("id_num and name go together")
+        return self
+
+    @property
+    def identity(self) -> tuple[str, str] | None:
+        return (self.id_num, self.name) if self.id_num and self.name else None
+
+    @property
+    def qps(self) -> tuple[tuple[str, float], ...]:
+        """The contracted QPS per API, for the throttling probe."""
+        pairs = (("jd", self.jd_qps), ("match", self.match_qps))
+        return tuple((api, qps) for api, qps in pairs if qps is not None)
+
+
+class _Codes(Section):
+    file: str = Field(min_length=1)
+
+
+class _Sections(Section):
+    credentials: Credentials = Credentials()
+    conformance: ConformanceSettings = ConformanceSettings()
+    codes: _Codes | None = None
+
+
+@dataclass(frozen=True)
+class HarnessConfig:
+    """A config file, every section validated (absent ones at their defaults)."""
+
+    source: str = "no config file"
+    credentials: Credentials = Credentials()
+    conformance: ConformanceSettings = ConformanceSettings()
+    codes: Path | None = None  # [codes] file, resolved beside the config file
+    emulator: EmulatorSettings | None = None  # None: no emulator keys (the defaults)
+    gate: Policy | None = None  # None: no [gate] (the default policy, or --policy)
+
+
+def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
+    """``path`` read and validated (``None``: no file). ``what="policy"``: a ``--policy`` file,
+    whose tables are the gate section unless it has a ``[gate]`` table.
+
+    Raises:
+        ConfigError: one line naming the file, the key and the fix.
+    """
+    if path is None:
+        return HarnessConfig()
+    path = Path(path)
+    return parse_config(read_toml(path, what), str(path), path.parent, policy=what == "policy")
+
+
+def parse_config(
+    data: Mapping[str, Any], source: str, base: Path = Path(), *, policy: bool = False
+) -> HarnessConfig:
+    """Parsed TOML as a :class:`HarnessConfig` (``base``: where ``[codes] file`` is found;
+    ``policy``: a ``--policy`` file, see :func:`read_config`)."""
+    gate_prefix = "gate."
+    if policy and "gate" not in data:
+        data, gate_prefix = {"gate": data}, ""
+    top = {k: v for k, v in data.items() if k not in SECTIONS}  # the emulator's keys, old style
+    emulator: Any = data.get("emulator")
+    prefix = "emulator."
+    if top:
+        from harness.emulator import EmulatorSettings
+
+        known = [*SECTIONS, *EmulatorSettings.model_fields]
+        for key, value in top.items():
+            if key not in known:
+                what = (
+                    f"unknown table [{key}]"
+                    if isinstance(value, dict)
+                    else f"{key} is not a known key"
+                )
+                raise ConfigError(f"{source}: {what}{_hint(key, known)}")
+        if emulator is not None:
+            raise ConfigError(
+                f"{source}: emulator keys at the top and an [emulator] table; keep one"
+            )
+        emulator, prefix = top, ""
+    sections = validate(
+        _Sections, {k: data[k] for k in _Sections.model_fields if k in data}, source
+    )
+    settings = None
+    if emulator is not None:
+        from harness.emulator import EmulatorSettings
+
+        settings = validate(EmulatorSettings, _table(emulator, "emulator", source), source, prefix)
+    gate = None
+    if "gate" in data:
+        from harness.gate import parse_policy
+
+        gate = parse_policy(_table(data["gate"], "gate", source), source, gate_prefix)
+    return HarnessConfig(
+        source=source,
+        credentials=sections.credentials,
+        conformance=sections.conformance,
+        codes=(base / sections.codes.file).resolve() if sections.codes else None,
+        emulator=settings,
+        gate=gate,
+    )
+
+
+def load_credentials(config: Path | None = None, *, demo_defaults: bool = False) -> Credentials:
+    """Environment first, then ``[credentials]`` of the config file, then (emulator only) the
+    demo ones."""
+    given = read_config(config).credentials
+
+    def pick(env_name: str, key: str, demo: str) -> str | None:
+        value = os.environ.get(env_name) or getattr(given, key)
+        return value or (demo if demo_defaults else None)
+
+    return Credentials(
+        token=pick(ENV_TOKEN, "token", DEMO_TOKEN),
+        jd_appkey=pick(ENV_JD_APPKEY, "jd_appkey", DEMO_JD_APPKEY),
+        jd_secretkey=pick(ENV_JD_SECRETKEY, "jd_secretkey", DEMO_JD_SECRETKEY),
+    )
+
+
+def read_toml(path: Path, what: str = "config") -> dict[str, Any]:
+    """The parsed file; missing, unreadable or invalid TOML is a one-line :class:`ConfigError`
+    naming ``what`` the file is (a config, a policy)."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
+
+
+def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:
+    """``data`` as ``model``, or the first mistake as a one-line :class:`ConfigError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(one_line(exc, source, model, prefix)) from None
+
+
+def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: str = "") -> str:
+    """The first error of ``exc`` as ``source: where (value): what``."""
+    first = exc.errors()[0]
+    kind = first["type"]  # an unknown key is the user's own spelling, tag-like or not
+    loc = [p for p in first["loc"] if kind == "extra_forbidden" or not _pydantic_tag(p)]
+    where = prefix + ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
+    where = where.replace(".[", "[")
+    value = first.get("input")
+    if kind == "extra_forbidden":  # a typo must not read as "Extra inputs are not permitted"
+        known = _known_keys(model, loc[:-1])
+        what = (
+            f"unknown table [{where}]" if isinstance(value, dict) else f"{where} is not a known key"
+        )
+        return f"{source}: {what}{_hint(str(loc[-1]), known)}"
+    if kind in ("model_type", "dict_type"):
+        return f"{source}: {where} must be a table: [{where}]"
+    if kind in ("list_type", "tuple_type") and _known_keys(model, loc):
+        return f"{source}: {where} must be an array of tables: [[{where}]]"
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    if kind in ("float_parsing", "float_type", "int_type", "int_parsing"):
+        msg = "expected a number"
+    secret = _SECRET_KEYS.intersection(str(p) for p in loc)
+    shown = "" if isinstance(value, dict) or value is None or secret else f" ({value!r})"
+    return f"{source}: {where or '(top level)'}{shown}: {msg}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` for the closest choice, or ``""`` when nothing is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _hint(word: str, known: Iterable[str]) -> str:
+    choices = sorted(known)
+    return did_you_mean(word, choices) or f"; expected one of {', '.join(choices)}"
+
+
+def _table(value: Any, name: str, source: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: {name} must be a table: [{name}]")
+    return value
+
+
+def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
+    """The keys allowed where ``loc`` points (nested tables and arrays of tables followed)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = current.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        current = next(
+            (
+                a
+                for a in (annotation, *get_args(annotation))
+                if isinstance(a, type) and issubclass(a, BaseModel)
+            ),
+            None,
+        )
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+def _pydantic_tag(part: object) -> bool:
+    """Union branch names pydantic puts in a location (``constrained-int``, ``literal[...]``);
+    an erratum id (``E-011``) is a key."""
+    return isinstance(part, str) and bool(
+        re.fullmatch(r"[a-z]+(-[a-z]+)+|[\w-]+\[.*\]|int|float|str|bool", part)
+    )

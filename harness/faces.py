@@ -1,0 +1,191 @@
+"""The one face pool over ``--faces DIR``: a folder of images described by ``labels.csv``.
+
+``labels.csv`` has the columns ``file,identity[,faces]`` (extra columns, such as provenance,
+are ignored). A folder without it is read as if it listed its ``.jpg``/``.png`` files, each
+one face of the person its subfolder names (at the top: its name without a trailing
+number, ``bob_2.jpg`` is ``bob``). Every suite
+draws from it what it needs: accuracy every single-face image (:func:`load_images`; pairs by
+identity are built from them), conformance, fuzz and load a bounded sample of them
+(:func:`sample_faces`). Images are known by sha256; reports never carry their bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.errors import InputError
+
+SAMPLE_LIMIT = 64  # the images a sample reads at most (bounded start-up on a large set)
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+REQUIRED_COLUMNS = ("file", "identity")
+_UNKNOWN_IDENTITIES = frozenset({"none", "unknown"})
+
+
+@dataclass(frozen=True, slots=True)
+class LabelRow:
+    """One row of ``labels.csv``; ``faces`` is ``None`` when the column is absent."""
+
+    line: int
+    file: str
+    identity: str
+    faces: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FaceImage:
+    """A single-face image, identified by content so renamed files share cached results.
+
+    ``data`` holds the bytes of an image that has no file (the built-in set); ``path`` then
+    only names it.
+    """
+
+    path: Path
+    identity: str
+    sha256: str
+    data: bytes | None = field(default=None, repr=False, compare=False)
+
+    def read_bytes(self) -> bytes:
+        return self.data if self.data is not None else self.path.read_bytes()
+
+
+def load_labels(path: Path) -> list[LabelRow]:
+    """Read ``file,identity[,faces]`` rows; extra columns (provenance) are ignored."""
+    if not path.is_file():
+        raise InputError(
+            f"labels file not found: {path}; expected a CSV with header file,identity[,faces]"
+        )
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle, strict=True)
+            header = next(reader, None)
+            if header is None:
+                raise InputError(f"{path}: empty file; expected header file,identity[,faces]")
+            columns = [c.strip() for c in header]
+            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+            if missing:
+                raise InputError(
+                    f"{path}: missing column {missing[0]!r}; header is {','.join(columns)!r}, "
+                    "expected file,identity[,faces]"
+                )
+            where = {c: columns.index(c) for c in (*REQUIRED_COLUMNS, "faces") if c in columns}
+            rows = [
+                _parse_row(path, reader.line_num, cells, where, len(columns))
+                for cells in reader
+                if any(c.strip() for c in cells)
+            ]
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except csv.Error as exc:
+        raise InputError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
+    seen: dict[str, int] = {}
+    for row in rows:
+        if row.file in seen:
+            raise InputError(
+                f"{path} line {row.line}: file {row.file!r} is already listed on line "
+                f"{seen[row.file]}"
+            )
+        seen[row.file] = row.line
+    return rows
+
+
+def _parse_row(
+    path: Path, line: int, cells: list[str], where: dict[str, int], width: int
+) -> LabelRow:
+    if len(cells) != width:
+        raise InputError(f"{path} line {line}: {len(cells)} fields, header has {width}")
+    file = cells[where["file"]].strip()
+    identity = cells[where["identity"]].strip()
+    if not file:
+        raise InputError(f"{path} line {line}: empty 'file'")
+    if not identity:
+        raise InputError(f"{path} line {line}: empty 'identity' (use 'unknown' or 'none')")
+    faces: int | None = None
+    if "faces" in where:
+        raw = cells[where["faces"]].strip()
+        try:
+            faces = int(raw)
+        except ValueError:
+            raise InputError(f"{path} line {line}: faces {raw!r} is not a whole number") from None
+        if faces < 0:
+            raise InputError(f"{path} line {line}: faces {faces} is negative")
+    return LabelRow(line=line, file=file, identity=identity, faces=faces)
+
+
+def is_pairable(row: LabelRow) -> bool:
+    """One face of one named person: the only images whose pair truth is certain."""
+    identity = row.identity.lower()
+    return row.faces in (None, 1) and identity not in _UNKNOWN_IDENTITIES and "|" not in identity
+
+
+def load_images(
+    faces_dir: Path, labels: Path | None = None, *, limit: int | None = None
+) -> list[FaceImage]:
+    """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; the
+    first ``limit`` of them in label order (their bytes kept) when given.
+
+    Images are hashed here because the hash is an image's identity (in the accuracy cache, in
+    replay files); two files with the same bytes are one image (and must then carry one
+    identity). ``labels`` defaults to ``faces_dir/labels.csv``, which must exist.
+    """
+    if not faces_dir.is_dir():
+        raise InputError(
+            f"--faces {faces_dir}: not a directory (expected a folder with labels.csv)"
+        )
+    labels = labels if labels is not None else faces_dir / "labels.csv"
+    root = faces_dir.resolve()
+    by_hash: dict[str, FaceImage] = {}
+    for row in load_labels(labels) if labels.is_file() or limit is None else _unlabelled(root):
+        if not is_pairable(row):
+            continue
+        image = (faces_dir / row.file).resolve()
+        if not image.is_relative_to(root):
+            raise InputError(f"{labels} line {row.line}: {row.file!r} is outside {faces_dir}")
+        if not image.is_file():
+            raise InputError(
+                f"{labels} line {row.line}: image {row.file!r} not found in {faces_dir}"
+            )
+        data = image.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        known = by_hash.get(digest)
+        if known is not None:
+            if known.identity != row.identity:
+                raise InputError(
+                    f"{labels} line {row.line}: {row.file!r} has the same bytes as "
+                    f"{known.path.name!r} but identity {row.identity!r} != {known.identity!r}"
+                )
+            continue
+        kept = data if limit is not None else None
+        by_hash[digest] = FaceImage(path=image, identity=row.identity, sha256=digest, data=kept)
+        if limit is not None and len(by_hash) >= limit:
+            break
+    return sorted(by_hash.values(), key=lambda im: im.sha256)
+
+
+def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[FaceImage]:
+    """At most ``limit`` single-face images of ``faces_dir`` (bytes kept), for suites that
+    build requests from a few faces; none found is a one-line :class:`InputError`."""
+    found = load_images(faces_dir, limit=limit)
+    if not found:
+        raise InputError(f"--faces {faces_dir}: no readable .jpg/.png image of one face in it")
+    return found
+
+
+def _unlabelled(root: Path) -> list[LabelRow]:
+    """The rows a ``labels.csv`` of a folder without one would have."""
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    return [
+        LabelRow(
+            line=0,
+            file=p.relative_to(root).as_posix(),
+            identity=p.parent.relative_to(root).as_posix()
+            if p.parent != root
+            else re.sub(r"[_-]?\d+$", "", p.stem) or p.stem,
+            faces=None,
+        )
+        for p in files
+    ]
