@@ -21,8 +21,10 @@ from harness.results import SuiteName
 
 
 def _count(value: object) -> int | str:
-    if value == "unlimited" or (type(value) is int and value >= 0):
-        return value  # type: ignore[return-value]
+    if value == "unlimited":
+        return "unlimited"
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
     raise ValueError('expected a count >= 0 or "unlimited"')
 
 
