@@ -102,14 +102,12 @@ class ProbeContext:
             }
         else:
             body = {}
-        auth: Any = {} if api == "jd" else "fresh"
         return Exchange(
             api=api,
             operation=operation,
             method=op.method.upper(),
             path=op.path,
             body=body,
-            auth=auth,
             mode="probe",
         )
 

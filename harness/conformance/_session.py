@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from harness.clients import Credentials
+from harness.clients import VALID, Credentials
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
@@ -96,12 +96,9 @@ class Session:
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now, for a request meant to be valid under every reading
         (/idno marks liveCode 是, E-008); None when none is issued or the budget is spent."""
-        from ._auth import apply_token
-
         try:
             self.tracker.ensure_budget()
-            headers: dict[str, Any] = {}
-            apply_token(headers, "fresh", self.creds)
+            headers, _ = VALID.apply("match", self.creds, now_ms=0, window_ms=0)
             issue = self.contract.operation("liveCode")
             answer = self.http.request(
                 issue.method.upper(),
