@@ -22,7 +22,6 @@ from ._deadline import (
     AnswerTooLarge,
     Deadline,
     DeadlineExceeded,
-    DeadlineTransport,
     http_client,
 )
 from ._errors import (
@@ -35,15 +34,13 @@ from ._errors import (
     QuotaError,
     ServiceFailure,
     TransportFailure,
-    error_for,
     raise_for_code,
 )
-from ._http import DEFAULT_TIMEOUT, NO_ANSWER, Sender, no_answer_text, request_timeout
-from ._images import Payload, load_payload, sniff
+from ._http import NO_ANSWER, Sender, no_answer_text, request_timeout
+from ._images import Payload, load_payload
 from ._request import Exchange, ImagePart, Request
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "DEFAULT_TIMEOUT_S",
     "DEMO",
     "DEMO_JD_APPKEY",
@@ -63,7 +60,6 @@ __all__ = [
     "Credentials",
     "Deadline",
     "DeadlineExceeded",
-    "DeadlineTransport",
     "Exchange",
     "FaceMatchClient",
     "Given",
@@ -80,7 +76,6 @@ __all__ = [
     "ServiceFailure",
     "TransportFailure",
     "compare_body",
-    "error_for",
     "http_client",
     "idno_body",
     "jd_auth_params",
@@ -91,5 +86,4 @@ __all__ = [
     "no_answer_text",
     "raise_for_code",
     "request_timeout",
-    "sniff",
 ]

@@ -21,7 +21,6 @@ from harness.contract import (
     load_contract,
 )
 
-from ._auth import VALID
 from ._build import Source, compare_body, idno_body, match_body
 from ._credentials import Credentials
 from ._deadline import total_seconds
@@ -46,7 +45,6 @@ class _Client:
     ) -> None:
         self.contract = contract or load_contract()
         self.raise_for_code = raise_for_code
-        self._credentials = credentials
         self.sender = Sender(
             base_url,
             credentials=credentials,
@@ -59,15 +57,6 @@ class _Client:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sender.base_url})"
-
-    def credentials(self) -> tuple[dict[str, str], dict[str, str]]:
-        """(headers, query) of valid credentials, made now."""
-        return VALID.apply(
-            self.api,
-            self._credentials,
-            now_ms=int(self.sender.clock() * 1000),
-            window_ms=self.contract.jd_timestamp_window_ms,
-        )
 
     def post(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         """The envelope ``operation`` answers ``body`` with (a TransportFailure when none)."""
@@ -131,10 +120,6 @@ class FaceMatchClient(_Client):
             raise_for_code=raise_for_code,
         )
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return self.credentials()[0]
-
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
         body = self.post("match", match_body(self.contract, image, face, **kw))
         return MatchResponse.model_validate(body)
@@ -180,9 +165,6 @@ class JdFaceCompareClient(_Client):
             raise_for_code=raise_for_code,
             clock=clock,
         )
-
-    def auth_params(self) -> dict[str, str]:
-        return self.credentials()[1]
 
     def compare(
         self, compare_image: Source, collection: Sequence[Source], **kw: Any

@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from harness.clients import VALID, Auth, Credentials
+from harness.clients import VALID, Auth, Credentials, Request
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
 from harness.contract import Contract
 from harness.findings import AUTHORITY_KEY, MARK_INVALID, MARK_VALID
@@ -119,6 +119,22 @@ def resolve_body(body: Any, contract: Contract) -> Any:
             contract.jd_fixed_fields[AUTHORITY_KEY] if valid else INVALID_AUTHORITY
         )
     return body
+
+
+def to_request(exchange: Exchange, contract: Contract) -> Request:
+    """The request the one HTTP layer sends for ``exchange`` (credentials made when it is sent)."""
+    body = resolve_body(exchange.body, contract) if exchange.has_body else None
+    return Request(
+        api=exchange.api,
+        operation=exchange.operation,
+        method=exchange.method,
+        path=exchange.path,
+        json=None if isinstance(body, bytes) else body,
+        raw_body=body if isinstance(body, bytes) else None if exchange.has_body else b"",
+        auth=exchange.auth,
+        query={k: str(v) for k, v in exchange.query.items()},
+        headers=exchange.headers,
+    )
 
 
 def to_case(exchange: Exchange, operation: Any, *, creds: Credentials, contract: Contract) -> Any:

@@ -60,7 +60,7 @@ def record_reading(
 def outcome(contract: Contract, request: Request, exchange: Exchange) -> Answer | None:
     """The answer read by the contract; None when there is no envelope to read (transport error,
     non-JSON body, no code)."""
-    answer = read_answer(contract, request.api, exchange.status, exchange.body)
+    answer = exchange.answer or read_answer(contract, request.api, exchange.status, exchange.body)
     return answer if answer.where is not None else None
 
 
