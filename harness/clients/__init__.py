@@ -36,7 +36,7 @@ from ._errors import (
     TransportFailure,
     raise_for_code,
 )
-from ._http import NO_ANSWER, Sender, no_answer_text, request_timeout
+from ._http import NO_ANSWER, Sender, no_answer_text
 from ._images import Payload, load_payload
 from ._request import Exchange, ImagePart, Request
 
@@ -85,5 +85,4 @@ __all__ = [
     "match_body",
     "no_answer_text",
     "raise_for_code",
-    "request_timeout",
 ]

@@ -69,10 +69,6 @@ class Auth:
     sign: Part = How.VALID
     offset_ms: int = 0
 
-    @property
-    def valid(self) -> bool:
-        return self == VALID
-
     # --- sending ------------------------------------------------------------------------------
     def apply(
         self, api: str, creds: Credentials, *, now_ms: int, window_ms: int

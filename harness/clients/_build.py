@@ -86,9 +86,10 @@ def _item(contract: Contract, source: Source, img_type: str, as_array: bool) -> 
         else load_payload(source, allowed=contract.jd_image_formats)
     )
     check_bytes(payload, contract.jd_image_max_bytes, "ERRATA E-020: under 5 MiB")
-    if as_array:
-        return ImageItem(encryptionType="NON", imgType=img_type, imgArr=payload.byte_array())  # type: ignore[arg-type]
-    return ImageItem(encryptionType="NON", imgType=img_type, imgBase64=payload.base64())  # type: ignore[arg-type]
+    data: dict[str, Any] = (
+        {"imgArr": payload.byte_array()} if as_array else {"imgBase64": payload.base64()}
+    )
+    return ImageItem(encryptionType="NON", imgType=img_type, **data)  # type: ignore[arg-type]
 
 
 def compare_body(

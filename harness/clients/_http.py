@@ -32,9 +32,6 @@ from ._deadline import (
 from ._errors import TransportFailure
 from ._request import Exchange, Request
 
-request_timeout = per_operation
-"""httpx's per-operation timeouts under a total deadline of ``seconds`` (see ``http_client``)."""
-
 DEFAULT_TIMEOUT = per_operation(DEFAULT_TIMEOUT_S)
 
 NO_ANSWER: dict[str, str] = {

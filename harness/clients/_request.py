@@ -75,7 +75,7 @@ class Request:
 
     @property
     def auth_mode(self) -> str:
-        """``auth`` in the fuzz spelling without its variant (``bad_sign:upper`` -> ``bad_sign``)."""
+        """``auth``'s fuzz mode without its variant (``bad_sign:upper`` -> ``bad_sign``)."""
         return self.auth.mode(self.api).partition(":")[0]
 
     def body_bytes(self) -> bytes:

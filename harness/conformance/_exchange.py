@@ -37,7 +37,7 @@ class Exchange:
     mode: str = "unknown"
 
     def to_dict(self) -> dict[str, Any]:
-        """The replay file's form: credentials as a directive (``"fresh"``, ``{"sign": "upper"}``)."""
+        """The replay file's form: credentials as a directive (``"fresh"``, ``{"sign": ...}``)."""
         return {**asdict(replace(self, auth=VALID)), "auth": self.auth.directive(self.api)}
 
     @classmethod
