@@ -443,13 +443,19 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
     if not s.is_emulator:
         yield p.options.qps.get(s.api) if p.options.may_burst else None
         return
-    admin = s.target.rstrip("/") + "/_emulator/config"
+    with _throttle(p, qps=5.0):
+        yield 5.0
+
+
+@contextmanager
+def _throttle(p: ProbeContext, **changes: Any) -> Iterator[None]:
+    """The emulator's throttle settings changed for a probe and restored after."""
+    admin = p.session.target.rstrip("/") + "/_emulator/config"
     with http_client(timeout=10) as client:
         before = client.get(admin).json().get("throttle", {})
-        qps = 5.0
-        client.patch(admin, json={"throttle": {**before, "qps": qps}}).raise_for_status()
+        client.patch(admin, json={"throttle": {**before, **changes}}).raise_for_status()
         try:
-            yield qps
+            yield
         finally:
             client.patch(admin, json={"throttle": before})
 
@@ -527,16 +533,8 @@ def _concurrency(p: ProbeContext, limit: int) -> Iterator[None]:
     if not p.session.is_emulator:
         yield
         return
-    admin = p.session.target.rstrip("/") + "/_emulator/config"
-    with http_client(timeout=10) as client:
-        before = client.get(admin).json().get("throttle", {})
-        client.patch(
-            admin, json={"throttle": {**before, "max_concurrency": limit}}
-        ).raise_for_status()
-        try:
-            yield
-        finally:
-            client.patch(admin, json={"throttle": before})
+    with _throttle(p, max_concurrency=limit):
+        yield
 
 
 # --- identities -------------------------------------------------------------------------------
