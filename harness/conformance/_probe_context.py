@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import itertools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from harness.contract import Code
 
@@ -190,10 +190,12 @@ class ProbeContext:
             and (not self.session.is_emulator or meaning is None)
             and not self.session.readings.required.get("E-014") == "default"
         ):
-            which = "default" if str(code) == expected.code else "alternative"
+            which: Literal["default", "alternative"] = (
+                "default" if str(code) == expected.code else "alternative"
+            )
             self.session.readings.observe(
                 "E-014", which, f"{what}: errcode {code} (faceharness' table: {expected.code})"
-            )  # type: ignore[arg-type]
+            )
             return
         if where != expected.where or str(code) != expected.code:
             got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
