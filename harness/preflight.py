@@ -21,17 +21,11 @@ suite command calls :func:`preflight` first.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import httpx
 
-from harness.clients import (
-    Credentials,
-    FaceMatchClient,
-    JdFaceCompareClient,
-    request_timeout,
-)
-from harness.contract import Answer, Contract, load_contract, read_answer
+from harness.clients import Credentials, Exchange, Request, Sender
+from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
 
 __all__ = ["DEFAULT_TIMEOUT_S", "PreflightError", "apis_of", "apis_with_credentials", "preflight"]
@@ -83,78 +77,52 @@ def preflight(
     """
     contract = contract or load_contract()
     seconds = min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S)
-    timeout = request_timeout(seconds)
     secrets = credentials.secrets()
     proved = []
-    for api in dict.fromkeys(apis):
-        if api == "match":
-            proved.append(_match(url, credentials, contract, timeout, secrets))
-        elif api == "jd":
-            proved.append(_jd(url, credentials, contract, timeout, secrets))
-        else:
-            raise ValueError(f"unknown api {api!r}")
+    with Sender(url, credentials=credentials, contract=contract, timeout_s=seconds) as sender:
+        for api in dict.fromkeys(apis):
+            if api not in _FIX:
+                raise ValueError(f"unknown api {api!r}")
+            proved.append(_prove(sender, api, secrets))
     return proved
 
 
-def _match(
-    url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout, secrets: list[str]
-) -> str:
-    path = contract.operation("liveCode").path
-    with FaceMatchClient(
-        url, token=creds.require_token(), contract=contract, timeout=timeout
-    ) as client:
-        response = _send(
-            url, path, secrets, lambda: client.http.post(path, json={}, headers=client.headers)
-        )
-    if isinstance(response, str):
-        return _unproven("match", response)
-    answer = read_answer(contract, "match", response.status_code, _json(response))
-    where = f"POST {path}"
-    _judge(url, "match", where, response, answer, secrets)
-    return f"match: {where} answered HTTP {response.status_code}, errcode {answer.code}"
-
-
-def _jd(
-    url: str, creds: Credentials, contract: Contract, timeout: httpx.Timeout, secrets: list[str]
-) -> str:
-    appkey, secretkey = creds.require_jd()
-    path = contract.operation("faceCompareNew").path
-    with JdFaceCompareClient(
-        url, appkey=appkey, secretkey=secretkey, contract=contract, timeout=timeout
-    ) as client:
-        response = _send(
-            url, path, secrets, lambda: client.http.post(path, json={}, params=client.auth_params())
-        )
-    if isinstance(response, str):
-        return _unproven("jd", response)
-    answer = read_answer(contract, "jd", response.status_code, _json(response))
-    where = f"POST {path} (signed, empty body)"
-    _judge(url, "jd", where, response, answer, secrets)
+def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
+    """validateData (internal API) or a signed empty faceCompareNew (JD): what it proved."""
+    op = sender.contract.operation("liveCode" if api == "match" else "faceCompareNew")
+    exchange = _send(sender, Request(api, op.operation_id, "POST", op.path, json={}), secrets)
+    if isinstance(exchange, str):
+        return _unproven(api, exchange)
+    answer = exchange.answer
+    assert answer is not None
+    where = f"POST {op.path}" + ("" if api == "match" else " (signed, empty body)")
+    _judge(sender.base_url, api, where, exchange.status, answer, secrets)
+    if api == "match":
+        return f"match: {where} answered HTTP {exchange.status}, errcode {answer.code}"
     if answer.where == "gateway" and answer.refused:
         return f"jd: {where} answered gateway code {answer.code}"
     return f"jd: {where} passed the gateway, business code {answer.code}"
 
 
-def _send(url: str, path: str, secrets: list[str], post: Any) -> httpx.Response | str:
-    """The answer to ``post()``, or why there was none once the target took the connection.
+def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | str:
+    """The answer to ``request``, or why there was none once the target took the connection.
 
     No connection at all (refused, unroutable, connect timeout) is final: the target is
     unreachable. A reset is tried again (one transient fault must not stop a run); a request
     that got no answer in time is not: it hangs one operation, which is the suites' to judge.
     """
     for attempt in range(1, ATTEMPTS + 1):
-        try:
-            response: httpx.Response = post()
-            return response
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            reason = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
-            raise PreflightError(f"target {url} is unreachable: {reason}") from None
-        except httpx.TimeoutException:
-            return f"no answer to POST {path} within the timeout"
-        except httpx.HTTPError as exc:
-            last = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
-            if attempt == ATTEMPTS:
-                return f"POST {path}: {last} ({attempt} attempts)"
+        exchange = sender.send(request, paced=False)
+        exc = exchange.cause
+        if exc is None:
+            return exchange
+        text = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
+        if isinstance(exc, httpx.TimeoutException):
+            return f"no answer to POST {request.path} within the timeout"
+        if attempt == ATTEMPTS:
+            return f"POST {request.path}: {text} ({attempt} attempts)"
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -162,9 +130,7 @@ def _unproven(api: str, why: str) -> str:
     return f"{api}: {why}; credentials not proven, the suites judge the answers"
 
 
-def _judge(
-    url: str, api: str, where: str, response: httpx.Response, answer: Answer, secrets: list[str]
-) -> None:
+def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets: list[str]) -> None:
     """Raise when the answer says the run's credentials (or account) cannot be used."""
     meaning, said = answer.meaning, (answer.message or "")[:120]
     code = None if answer.code is None else answer.label
@@ -172,20 +138,12 @@ def _judge(
         why = f"{api} {code} ({meaning.en})"
     elif meaning is not None and meaning.category == "quota" and not meaning.retryable:
         why = f"{api} {code} ({meaning.en}): the account cannot make calls now"
-    elif response.status_code in _REJECTED_HTTP:
-        why = f"HTTP {response.status_code}" + (f" with {api} {code}" if code else "")
+    elif status in _REJECTED_HTTP:
+        why = f"HTTP {status}" + (f" with {api} {code}" if code else "")
     else:
         return
     quoted = f"; service said: {_clean(said, secrets)!r}" if said else ""
     raise PreflightError(f"credentials rejected by {url}: {why} on {where}{quoted}; {_FIX[api]}")
-
-
-def _json(response: httpx.Response) -> dict[str, Any] | None:
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
 
 
 def _clean(text: str, secrets: list[str]) -> str:

@@ -12,7 +12,14 @@ non-success code, a transport failure or an answer that does not parse is ``"err
 
 from __future__ import annotations
 
-from harness.clients import FaceMatchClient, JdFaceCompareClient, Payload, TransportFailure
+from harness.clients import (
+    FaceMatchClient,
+    JdFaceCompareClient,
+    Payload,
+    TransportFailure,
+    compare_body,
+    match_body,
+)
 from harness.contract import Answer, Code, Contract, read_answer
 
 from ..errors import TargetError
@@ -88,7 +95,7 @@ class MatchCompare(ServiceCompare):
         self.client = client
 
     def _send(self, first: Payload, second: Payload) -> Outcome:
-        body = self.client.post(*self.client.build_match(first, second))
+        body = self.client.post("match", match_body(self.client.contract, first, second))
         return outcome_of(read_answer(self.client.contract, "match", 200, body))
 
 
@@ -102,7 +109,9 @@ class JdCompare(ServiceCompare):
         self.client = client
 
     def _send(self, first: Payload, second: Payload) -> Outcome:
-        body = self.client.post(self.client.build_compare(first, [second]))
+        body = self.client.post(
+            "faceCompareNew", compare_body(self.client.contract, first, [second])
+        )
         return outcome_of(read_answer(self.client.contract, "jd", 200, body))
 
 

@@ -1,4 +1,4 @@
-"""httpx clients of both APIs: auth, JD signing, image encoding, typed errors."""
+"""The one request model and HTTP layer (httpx), and the clients of both APIs over it."""
 
 from harness.config import (
     DEMO,
@@ -13,15 +13,15 @@ from harness.config import (
 )
 from harness.contract import jd_auth_params, jd_sign
 
+from ._auth import VALID, Auth, Given, How
+from ._build import compare_body, idno_body, match_body
+from ._clients import FaceMatchClient, JdFaceCompareClient
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
     MAX_ANSWER_BYTES,
     AnswerTooLarge,
-    AsyncDeadlineTransport,
     Deadline,
     DeadlineExceeded,
-    DeadlineTransport,
-    async_http_client,
     http_client,
 )
 from ._errors import (
@@ -34,25 +34,14 @@ from ._errors import (
     QuotaError,
     ServiceFailure,
     TransportFailure,
-    error_for,
     raise_for_code,
 )
-from ._http import DEFAULT_TIMEOUT, NO_ANSWER, no_answer_text, request_timeout
-from ._images import Payload, load_payload, sniff
-from ._jd import AsyncJdFaceCompareClient, JdFaceCompareClient
-from ._match import AsyncFaceMatchClient, FaceMatchClient
+from ._http import NO_ANSWER, Sender, no_answer_text
+from ._images import Payload, load_payload
+from ._request import Exchange, ImagePart, Request
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "DEFAULT_TIMEOUT_S",
-    "MAX_ANSWER_BYTES",
-    "AnswerTooLarge",
-    "AsyncDeadlineTransport",
-    "Deadline",
-    "DeadlineExceeded",
-    "DeadlineTransport",
-    "async_http_client",
-    "http_client",
     "DEMO",
     "DEMO_JD_APPKEY",
     "DEMO_JD_SECRETKEY",
@@ -60,29 +49,40 @@ __all__ = [
     "ENV_JD_APPKEY",
     "ENV_JD_SECRETKEY",
     "ENV_TOKEN",
+    "MAX_ANSWER_BYTES",
     "NO_ANSWER",
+    "VALID",
+    "AnswerTooLarge",
     "ApiError",
-    "AsyncFaceMatchClient",
-    "AsyncJdFaceCompareClient",
+    "Auth",
     "AuthError",
     "BusinessError",
     "Credentials",
+    "Deadline",
+    "DeadlineExceeded",
+    "Exchange",
     "FaceMatchClient",
+    "Given",
+    "How",
+    "ImagePart",
     "ImageQualityError",
     "InputRejected",
     "JdFaceCompareClient",
     "LivenessError",
     "Payload",
     "QuotaError",
+    "Request",
+    "Sender",
     "ServiceFailure",
     "TransportFailure",
-    "error_for",
-    "raise_for_code",
+    "compare_body",
+    "http_client",
+    "idno_body",
     "jd_auth_params",
     "jd_sign",
     "load_credentials",
     "load_payload",
+    "match_body",
     "no_answer_text",
-    "request_timeout",
-    "sniff",
+    "raise_for_code",
 ]

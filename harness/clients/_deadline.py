@@ -7,8 +7,8 @@ most what is left of it. No answer begun by then is a timeout, as it always was;
 but not complete by then ends the request with :class:`DeadlineExceeded` (no-answer kind
 ``deadline``).
 
-Sync httpx clients get it through :class:`DeadlineTransport` (a network backend that clamps every
-read, write and connect to the time left), async ones through a cancel scope; the requests-based
+httpx clients get it through :class:`DeadlineTransport` (a network backend that clamps every
+read, write and connect to the time left); the requests-based
 transport schemathesis uses has its own adapter (``harness.conformance._transport``) on the same
 :class:`Deadline`.
 """
@@ -20,10 +20,9 @@ import math
 import ssl
 import time
 import typing
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import anyio
 import httpcore
 import httpx
 
@@ -238,58 +237,6 @@ class DeadlineTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-class _AsyncBody(httpx.AsyncByteStream):
-    def __init__(
-        self, inner: httpx.AsyncByteStream, deadline: Deadline, request: httpx.Request
-    ) -> None:
-        self._inner, self._deadline, self._request = inner, deadline, request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        chunks = self._inner.__aiter__()
-        size = 0
-        while True:
-            try:
-                with anyio.fail_after(max(0.0, self._deadline.remaining())):
-                    chunk = await chunks.__anext__()
-            except StopAsyncIteration:
-                return
-            except TimeoutError as exc:
-                raise _expired(self._deadline, self._request, exc) from exc
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-class AsyncDeadlineTransport(httpx.AsyncBaseTransport):
-    """The async twin of :class:`DeadlineTransport`: the request runs in a cancel scope."""
-
-    def __init__(self, seconds: float, inner: httpx.AsyncBaseTransport | None = None) -> None:
-        self.seconds = check_seconds(seconds, "request timeout")
-        self._inner = inner if inner is not None else httpx.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        deadline = Deadline(self.seconds)
-        try:
-            with anyio.fail_after(self.seconds):
-                response = await self._inner.handle_async_request(request)
-        except TimeoutError as exc:  # no answer began in time: a timeout, as in the sync client
-            raise httpx.ReadTimeout(deadline.message(), request=request) from exc
-        assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_AsyncBody(response.stream, deadline, request),
-            extensions=response.extensions,
-        )
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 def per_operation(seconds: float) -> httpx.Timeout:
     """httpx's own timeouts under a deadline of ``seconds``: connecting gets at most 5 s of it."""
     return httpx.Timeout(seconds, connect=min(5.0, seconds))
@@ -305,18 +252,4 @@ def http_client(
     seconds = total_seconds(timeout)
     return httpx.Client(
         timeout=per_operation(seconds), transport=DeadlineTransport(seconds, transport), **kwargs
-    )
-
-
-def async_http_client(
-    *,
-    timeout: httpx.Timeout | float | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-    **kwargs: typing.Any,
-) -> httpx.AsyncClient:
-    seconds = total_seconds(timeout)
-    return httpx.AsyncClient(
-        timeout=per_operation(seconds),
-        transport=AsyncDeadlineTransport(seconds, transport),
-        **kwargs,
     )

@@ -1,22 +1,36 @@
-"""What both clients share: sending, turning transport trouble into one-line errors, JSON parsing."""
+"""The one HTTP layer (httpx): sending a :class:`Request` and recording what came back.
+
+Every suite that sends requests itself (the clients behind ``call`` and accuracy, fuzz, the
+conformance probes) sends through :class:`Sender`: one total deadline per request
+(``_deadline``), pacing and a request/time budget (``harness.pacing``), credentials filled in
+at the last moment, one retry of a kept-alive connection the server closed, and the answer read
+once by the contract (``read_answer``) or the missing answer named (``no_answer_kind``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+import time
+from collections.abc import Callable
+from typing import Any, Self
 
 import httpx
+
+from harness.config import Credentials
+from harness.contract import Contract, load_contract, no_answer_kind, read_answer
+from harness.errors import UsageError
+from harness.pacing import Budget, Pacer
 
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
     AnswerTooLarge,
     DeadlineExceeded,
+    http_client,
     per_operation,
     too_large_message,
 )
 from ._errors import TransportFailure
-
-request_timeout = per_operation
-"""httpx's per-operation timeouts under a total deadline of ``seconds`` (see ``http_client``)."""
+from ._request import Exchange, Request
 
 DEFAULT_TIMEOUT = per_operation(DEFAULT_TIMEOUT_S)
 
@@ -39,7 +53,7 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
 
 
 def describe_transport_error(
-    exc: httpx.HTTPError, url: str, timeout: httpx.Timeout | None = None
+    exc: BaseException, url: str, timeout: httpx.Timeout | None = None
 ) -> TransportFailure:
     """One line for a request without a usable answer (``timeout``: the client's, to name it)."""
     if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
@@ -53,20 +67,149 @@ def describe_transport_error(
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")
 
 
-def json_body(response: httpx.Response) -> dict[str, Any]:
-    """The envelope as a dict, or a TransportFailure that says what came back instead."""
-    where = f"{response.request.method} {response.request.url.path}"
-    if response.status_code >= 500:
-        raise TransportFailure(f"{where}: HTTP {response.status_code} from the service")
-    try:
-        body = response.json()
-    except ValueError:
-        snippet = response.content[:60].decode("utf-8", "replace")
-        raise TransportFailure(
-            f"{where}: HTTP {response.status_code} with a body that is not JSON ({snippet!r})"
-        ) from None
-    if not isinstance(body, dict):
-        raise TransportFailure(
-            f"{where}: HTTP {response.status_code} with JSON that is not an object"
+class Sender:
+    """One httpx client per run: sends :class:`Request` objects, returns :class:`Exchange` records.
+
+    Args:
+        base_url: the target (emulator URL or a live base URL).
+        credentials: token and JD appkey/secretkey; never written anywhere.
+        contract: reads every answer (default: the bundled specs).
+        max_rps: pacing (0: unlimited).
+        max_requests: budget of requests (0: unlimited).
+        max_seconds: wall-time budget (0: unlimited).
+        timeout_s: the total deadline of every request; a request without an answer in time (or
+            whose connection breaks) comes back as an :class:`Exchange` with ``error`` set.
+        clock: the wall clock JD timestamps are made from.
+        transport: an httpx transport (tests pass ``httpx.MockTransport``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        credentials: Credentials,
+        contract: Contract | None = None,
+        max_rps: float = 0.0,
+        max_requests: int = 0,
+        max_seconds: float = 0.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        clock: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._credentials = credentials
+        self.contract = contract or load_contract()
+        self.pacer = Pacer(max_rps)
+        self.budget = Budget(max_requests, max_seconds)
+        self.budget.started = self.budget.clock()  # the run's time runs from its sender
+        self.clock = clock
+        if not (math.isfinite(timeout_s) and timeout_s > 0):
+            raise UsageError(
+                f"request timeout {timeout_s} s: expected a positive number of seconds"
+            )
+        self.timeout_s = timeout_s
+        self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
+        self.sent = 0
+        self.reconnects = 0  # requests sent again after a connection failed before any answer
+        self.consecutive_failures = 0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.base_url}, sent={self.sent})"
+
+    def secrets(self) -> list[str]:
+        return self._credentials.secrets()
+
+    def remaining(self) -> int | None:
+        return self.budget.requests_left()
+
+    def send(
+        self, request: Request, *, paced: bool = True, credentials: Credentials | None = None
+    ) -> Exchange:
+        """Send one request; ``credentials`` overrides the run's (a second appkey), ``paced=False``
+        is for bursts that must exceed a rate on purpose (the emulator only)."""
+        self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
+        if paced:
+            self.pacer.wait()
+        sent_at = int(self.clock() * 1000)
+        headers, query = request.auth.apply(
+            request.api,
+            credentials or self._credentials,
+            now_ms=sent_at,
+            window_ms=self.contract.jd_timestamp_window_ms,
         )
-    return body
+        self.sent += 1
+        self.budget.spend()
+        start = time.perf_counter()
+        try:
+            response = self._request_once_more(
+                request.method,
+                request.path,
+                params={**request.query, **query},
+                content=request.body_bytes(),
+                headers={"Content-Type": "application/json", **request.headers, **headers},
+            )
+        except httpx.HTTPError as exc:
+            return self._unanswered(exc, begun=False, start=start, sent_at=sent_at)
+        try:
+            response.read()
+        except httpx.HTTPError as exc:
+            return self._unanswered(exc, begun=True, start=start, sent_at=sent_at)
+        finally:
+            response.close()
+        self.consecutive_failures = 0
+        parsed: Any = None
+        try:
+            parsed = response.json()
+        except (ValueError, UnicodeDecodeError):
+            parsed = None
+        return Exchange(
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            body=parsed,
+            text=response.text[:500] if parsed is None else "",
+            elapsed_s=time.perf_counter() - start,
+            sent_at_ms=sent_at,
+            headers=dict(response.headers),
+            content=response.content,
+            answer=read_answer(self.contract, request.api, response.status_code, parsed),
+        )
+
+    def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        """The answer's status and headers (its body is read by the caller).
+
+        A kept-alive connection the server closed (typically right after a 5xx) fails the next
+        request before it is sent; that one is retried once, and counted (``reconnects`` in the
+        run's metrics: a target that drops connections before answering shows there). A timeout
+        is never retried, and neither is an answer that began and was then cut off (the caller
+        reads the body after this returns).
+        """
+        request = self.http.build_request(method, path, **kw)
+        try:
+            return self.http.send(request, stream=True)
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError):
+            self.reconnects += 1
+            return self.http.send(request, stream=True)
+
+    def _unanswered(
+        self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int
+    ) -> Exchange:
+        self.consecutive_failures += 1
+        kind = no_answer_kind(exc, begun=begun)
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+        return Exchange(
+            status=0,
+            error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
+            elapsed_s=time.perf_counter() - start,
+            sent_at_ms=sent_at,
+            no_answer=kind,
+            cause=exc,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -20,6 +20,8 @@ import schemathesis
 from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
+from harness.clients import VALID
+from harness.clients._auth import JD_AUTH_PARAMS
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
 
@@ -124,20 +126,17 @@ def install(session: Session, schema: Any) -> None:
             return creds
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
+            headers, query = dict(case.headers or {}), dict(case.query or {})
+            auth = (
+                VALID
+                if session.api == "match"
+                else _auth.kept_auth(query, _auth.negated_auth(case, JD_AUTH_PARAMS, "query"))
+            )
+            auth.put(session.api, headers, query, creds, window_ms=contract.jd_timestamp_window_ms)
             if session.api == "match":
-                headers = dict(case.headers or {})
-                _auth.apply_token(headers, "fresh", creds)
                 case.headers = headers
-                return
-            negated = _auth.negated_auth(case, _auth.JD_AUTH_PARAMS, "query")
-            query = dict(case.query or {})
-            kept = {
-                name: {"literal": str(query[name])} if name in query else "absent"
-                for name in _auth.JD_AUTH_PARAMS
-                if negated is None or name in negated
-            }
-            _auth.apply_jd(query, kept, creds, contract.jd_timestamp_window_ms)
-            case.query = query
+            else:
+                case.query = query
 
     def map_case(context: Any, case: Any) -> Any:
         operation = session.operation_id(case)

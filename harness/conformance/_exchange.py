@@ -9,10 +9,11 @@ from __future__ import annotations
 import base64
 import copy
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from harness.clients import Credentials
+from harness.clients import VALID, Auth, Credentials, Request
+from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
 from harness.contract import Contract
 from harness.findings import AUTHORITY_KEY, MARK_INVALID, MARK_VALID
 
@@ -32,15 +33,17 @@ class Exchange:
     body: Any = None
     has_body: bool = True
     media_type: str | None = "application/json"
-    auth: Any = "fresh"  # match: token directive; jd: {"appkey": .., "timestamp": .., "sign": ..}
+    auth: Auth = VALID
     mode: str = "unknown"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The replay file's form: credentials as a directive (``"fresh"``, ``{"sign": ...}``)."""
+        return {**asdict(replace(self, auth=VALID)), "auth": self.auth.directive(self.api)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Exchange:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known["auth"] = Auth.from_directive(str(known.get("api", "")), known.get("auth", "fresh"))
         return cls(**known)
 
     def redacted_view(self) -> dict[str, Any]:
@@ -48,7 +51,7 @@ class Exchange:
         view: dict[str, Any] = {
             "method": self.method.upper(),
             "path": self.path,
-            "credentials": _auth.describe(self.auth),
+            "credentials": self.auth.describe(self.api),
         }
         if self.query:
             view["query"] = self.query
@@ -68,12 +71,12 @@ def from_case(
     query = {str(k): v for k, v in dict(case.query or {}).items()}
     headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
     if api == "jd":
-        auth: Any = _auth.jd_directive(query, creds, contract.jd_timestamp_window_ms)
-        for name in _auth.JD_AUTH_PARAMS:
+        auth = _auth.jd_auth_of(query, creds, contract.jd_timestamp_window_ms)
+        for name in JD_AUTH_PARAMS:
             query.pop(name, None)
     else:
-        auth = _auth.token_directive(headers, creds)
-        headers = {k: v for k, v in headers.items() if k.lower() != _auth.TOKEN_HEADER.lower()}
+        auth = _auth.token_auth_of(headers, creds)
+        headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
     body = case.body
     has_body = body is not NOT_SET
     return Exchange(
@@ -118,21 +121,31 @@ def resolve_body(body: Any, contract: Contract) -> Any:
     return body
 
 
+def to_request(exchange: Exchange, contract: Contract) -> Request:
+    """The request the one HTTP layer sends for ``exchange`` (credentials made when it is sent)."""
+    body = resolve_body(exchange.body, contract) if exchange.has_body else None
+    return Request(
+        api=exchange.api,
+        operation=exchange.operation,
+        method=exchange.method,
+        path=exchange.path,
+        json=None if isinstance(body, bytes) else body,
+        raw_body=body if isinstance(body, bytes) else None if exchange.has_body else b"",
+        auth=exchange.auth,
+        query={k: str(v) for k, v in exchange.query.items()},
+        headers=exchange.headers,
+    )
+
+
 def to_case(exchange: Exchange, operation: Any, *, creds: Credentials, contract: Contract) -> Any:
     """A schemathesis case for ``operation`` that sends ``exchange`` with freshly made credentials."""
     from schemathesis.core import NOT_SET
 
     query = dict(exchange.query)
     headers = dict(exchange.headers)
-    if exchange.api == "jd":
-        _auth.apply_jd(
-            query,
-            exchange.auth if isinstance(exchange.auth, dict) else {},
-            creds,
-            contract.jd_timestamp_window_ms,
-        )
-    else:
-        _auth.apply_token(headers, exchange.auth, creds)
+    exchange.auth.put(
+        exchange.api, headers, query, creds, window_ms=contract.jd_timestamp_window_ms
+    )
     body = resolve_body(exchange.body, contract) if exchange.has_body else NOT_SET
     return operation.Case(
         method=exchange.method,

@@ -14,17 +14,17 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract import Code, Contract, Which, no_answer_kind
+from harness.contract import Code, Contract, Which
 from harness.findings import MARK_VALID
 
 from ._context import json_of
 from ._engine import excerpt
-from ._exchange import Exchange, to_case
+from ._exchange import Exchange, to_case, to_request
 from ._failures import CheckFailed
 from ._registry import violation
 from ._session import Session
 from ._st_checks import run_rules
-from ._transport import TRANSPORT_ERRORS, NoAnswer, no_answer
+from ._transport import NoAnswer, no_answer
 
 _serial = itertools.count(1)
 
@@ -103,14 +103,12 @@ class ProbeContext:
             }
         else:
             body = {}
-        auth: Any = {} if api == "jd" else "fresh"
         return Exchange(
             api=api,
             operation=operation,
             method=op.method.upper(),
             path=op.path,
             body=body,
-            auth=auth,
             mode="probe",
         )
 
@@ -134,19 +132,27 @@ class ProbeContext:
         self.session.probe_cases.add(case.id)
         if exchange.operation not in self.touched:
             self.touched.append(exchange.operation)
-        try:
-            response = case.call(session=self.session.http)
-        except TRANSPORT_ERRORS as exc:
-            self.session.tracker.unanswered(exchange.operation, no_answer_kind(exc))
+        response = self.session.sender.send(to_request(exchange, self.contract))
+        if response.cause is not None:
+            self.session.tracker.unanswered(exchange.operation, response.no_answer or "connection")
             raise NoAnswer(
                 no_answer(
-                    exc,
+                    response.cause,
                     api=self.session.api,
                     operation=exchange.operation,
                     exchange=copy.deepcopy(exchange),
                     timeout_s=self.session.timeout_s,
+                    kind=response.no_answer,
                 )
-            ) from None
+            )
+        self.session.tracker.observe(
+            api=self.session.api,
+            operation=exchange.operation,
+            case_id=case.id,
+            query=dict(case.query or {}),
+            status=response.status,
+            content=response.content,
+        )
         self.last_response = response
         for failed in run_rules(self.session, case, response, exchange.operation):
             failed.exchange = copy.deepcopy(exchange)

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-from harness.clients import http_client
+from harness.clients import Auth, How, http_client
 from harness.contract import Code
 
 from ._context import json_of
@@ -39,11 +39,11 @@ def _code(p: ProbeContext, where: str, meaning: str) -> Code:
 
 
 # --- internal API: token -------------------------------------------------------------------
-def _token_probe(p: ProbeContext, directive: str, expected: Code, what: str) -> None:
+def _token_probe(p: ProbeContext, token: How, expected: Code, what: str) -> None:
     for operation in p.operations():
         p.operation = operation
         exchange = p.canonical(operation)
-        exchange.auth = directive
+        exchange.auth = Auth(token=token)
         p.expect(exchange, p.send(exchange), expected, what)
 
 
@@ -52,7 +52,7 @@ def missing_token(p: ProbeContext) -> None:
     """A request without Authorization gets the missing-token code on every operation."""
     _token_probe(
         p,
-        "absent",
+        How.ABSENT,
         _code(p, "errcode", "Authorization header missing"),
         "a request without a token",
     )
@@ -62,64 +62,68 @@ def missing_token(p: ProbeContext) -> None:
 def bad_token(p: ProbeContext) -> None:
     """A request with an unknown token gets the invalid-token code on every operation."""
     _token_probe(
-        p, "invalid", _code(p, "errcode", "Authorization token invalid"), "an unknown token"
+        p, How.INVALID, _code(p, "errcode", "Authorization token invalid"), "an unknown token"
     )
 
 
 # --- JD: appkey, timestamp, sign -----------------------------------------------------------
-def _jd_probe(p: ProbeContext, directive: dict[str, Any], meaning: str, what: str) -> None:
+def _jd_probe(p: ProbeContext, auth: Auth, meaning: str, what: str) -> None:
     p.operation = "faceCompareNew"
     exchange = p.canonical("faceCompareNew")
-    exchange.auth = directive
+    exchange.auth = auth
     p.expect(exchange, p.send(exchange), _code(p, "gateway", meaning), what)
 
 
 @probe("FH-A03", "auth-missing-appkey", api="jd", quote=_JD_AUTH)
 def missing_appkey(p: ProbeContext) -> None:
     """No appkey: gateway 10004."""
-    _jd_probe(p, {"appkey": "absent"}, "appkey empty", "a request without appkey")
+    _jd_probe(p, Auth(appkey=How.ABSENT), "appkey empty", "a request without appkey")
 
 
 @probe("FH-A04", "auth-wrong-appkey", api="jd", quote=_JD_AUTH)
 def wrong_appkey(p: ProbeContext) -> None:
     """An unknown appkey: gateway 10001."""
-    _jd_probe(p, {"appkey": "invalid"}, "wrong appkey", "an unknown appkey")
+    _jd_probe(p, Auth(appkey=How.INVALID), "wrong appkey", "an unknown appkey")
 
 
 @probe("FH-A05", "auth-missing-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def missing_timestamp(p: ProbeContext) -> None:
     """No timestamp: gateway 10041."""
-    _jd_probe(p, {"timestamp": "absent"}, "timestamp empty", "a request without timestamp")
+    _jd_probe(p, Auth(timestamp=How.ABSENT), "timestamp empty", "a request without timestamp")
 
 
 @probe("FH-A06", "auth-malformed-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def malformed_timestamp(p: ProbeContext) -> None:
     """A non-numeric timestamp: gateway 10046."""
-    _jd_probe(p, {"timestamp": "malformed"}, "timestamp malformed", "a non-numeric timestamp")
+    _jd_probe(p, Auth(timestamp=How.MALFORMED), "timestamp malformed", "a non-numeric timestamp")
 
 
 @probe("FH-A07", "auth-expired-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def expired_timestamp(p: ProbeContext) -> None:
     """A correctly signed timestamp older than the window: gateway 10045."""
-    _jd_probe(p, {"timestamp": "expired"}, "timestamp outside", "a signed timestamp 6 minutes old")
+    _jd_probe(
+        p, Auth(timestamp=How.EXPIRED), "timestamp outside", "a signed timestamp 6 minutes old"
+    )
 
 
 @probe("FH-A08", "auth-future-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
 def future_timestamp(p: ProbeContext) -> None:
     """A correctly signed timestamp beyond the window ahead: gateway 10045."""
-    _jd_probe(p, {"timestamp": "future"}, "timestamp outside", "a signed timestamp 6 minutes ahead")
+    _jd_probe(
+        p, Auth(timestamp=How.FUTURE), "timestamp outside", "a signed timestamp 6 minutes ahead"
+    )
 
 
 @probe("FH-A09", "auth-missing-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
 def missing_sign(p: ProbeContext) -> None:
     """No sign: gateway 10042."""
-    _jd_probe(p, {"sign": "absent"}, "sign empty", "a request without sign")
+    _jd_probe(p, Auth(sign=How.ABSENT), "sign empty", "a request without sign")
 
 
 @probe("FH-A10", "auth-wrong-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
 def wrong_sign(p: ProbeContext) -> None:
     """A sign made with another secret: gateway 10047."""
-    _jd_probe(p, {"sign": "invalid"}, "invalid sign", "a sign made with the wrong secret")
+    _jd_probe(p, Auth(sign=How.INVALID), "invalid sign", "a sign made with the wrong secret")
 
 
 @probe("FH-A11", "auth-uppercase-sign", api="jd", basis="reading", erratum="E-018")
@@ -127,7 +131,7 @@ def uppercase_sign(p: ProbeContext) -> Any:
     """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the case)."""
     p.operation = "faceCompareNew"
     exchange = p.canonical("faceCompareNew")
-    exchange.auth = {"sign": "upper"}
+    exchange.auth = Auth(sign=How.UPPER)
     where, code, meaning = p.code_of(p.send(exchange))
     if where == "http":
         raise violation(
@@ -441,13 +445,19 @@ def _limit(p: ProbeContext) -> Iterator[float | None]:
     if not s.is_emulator:
         yield p.options.qps.get(s.api) if p.options.may_burst else None
         return
-    admin = s.target.rstrip("/") + "/_emulator/config"
+    with _throttle(p, qps=5.0):
+        yield 5.0
+
+
+@contextmanager
+def _throttle(p: ProbeContext, **changes: Any) -> Iterator[None]:
+    """The emulator's throttle settings changed for a probe and restored after."""
+    admin = p.session.target.rstrip("/") + "/_emulator/config"
     with http_client(timeout=10) as client:
         before = client.get(admin).json().get("throttle", {})
-        qps = 5.0
-        client.patch(admin, json={"throttle": {**before, "qps": qps}}).raise_for_status()
+        client.patch(admin, json={"throttle": {**before, **changes}}).raise_for_status()
         try:
-            yield qps
+            yield
         finally:
             client.patch(admin, json={"throttle": before})
 
@@ -525,16 +535,8 @@ def _concurrency(p: ProbeContext, limit: int) -> Iterator[None]:
     if not p.session.is_emulator:
         yield
         return
-    admin = p.session.target.rstrip("/") + "/_emulator/config"
-    with http_client(timeout=10) as client:
-        before = client.get(admin).json().get("throttle", {})
-        client.patch(
-            admin, json={"throttle": {**before, "max_concurrency": limit}}
-        ).raise_for_status()
-        try:
-            yield
-        finally:
-            client.patch(admin, json={"throttle": before})
+    with _throttle(p, max_concurrency=limit):
+        yield
 
 
 # --- identities -------------------------------------------------------------------------------

@@ -179,6 +179,7 @@ def run_conformance(
             identity=identity,
             raw_schema=schema.raw_schema,
             timeout_s=timeout_s,
+            max_rps=max_rps or 0.0,
             readings=readings,
         )
         register(session)

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from harness.clients import Credentials
+from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Request, Sender
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
@@ -41,9 +41,11 @@ class Session:
     identity: tuple[str, str] | None
     raw_schema: dict[str, Any] = field(repr=False)
     timeout_s: float | None = None  # the total deadline every request is sent with
+    max_rps: float = 0.0  # the run's pace, for the requests the harness sends itself
     http: requests.Session = field(
         default_factory=deadline_session, repr=False
-    )  # for the harness's own calls
+    )  # schemathesis' transport, for a replayed case
+    sender: Sender = field(init=False, repr=False)  # the probes' and the hooks' own requests
     injector: PayloadInjector = field(init=False, repr=False)
     probe_cases: set[str] = field(default_factory=set)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -52,6 +54,13 @@ class Session:
 
     def __post_init__(self) -> None:
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
+        self.sender = Sender(
+            self.target,
+            credentials=self.creds,
+            contract=self.contract,
+            max_rps=self.max_rps,
+            timeout_s=self.timeout_s or DEFAULT_TIMEOUT_S,
+        )
         self._ops = {
             op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
         }
@@ -96,29 +105,23 @@ class Session:
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now, for a request meant to be valid under every reading
         (/idno marks liveCode 是, E-008); None when none is issued or the budget is spent."""
-        from ._auth import apply_token
-
         try:
             self.tracker.ensure_budget()
-            headers: dict[str, Any] = {}
-            apply_token(headers, "fresh", self.creds)
             issue = self.contract.operation("liveCode")
-            answer = self.http.request(
-                issue.method.upper(),
-                self.target.rstrip("/") + issue.path,
-                json={},
-                headers=headers,
-                timeout=self.timeout_s or 30,
+            answer = self.sender.send(
+                Request("match", "liveCode", issue.method.upper(), issue.path, json={})
             )
+            if answer.cause is not None:
+                return None
             self.tracker.observe(
                 api=self.api,
                 operation="liveCode",
                 case_id=f"fresh-liveCode-{id(answer)}",
                 query={},
-                status=answer.status_code,
+                status=answer.status,
                 content=answer.content,
             )
-            data = answer.json().get("data") if answer.status_code == 200 else None
+            data = answer.body.get("data") if answer.status == 200 else None
         except (
             BudgetExhausted
         ):  # a BaseException: inside schemathesis' hook it would kill the worker
@@ -153,6 +156,7 @@ def unregister(session: Session) -> None:
     with _LOCK:
         _SESSIONS.pop(id(session.raw_schema), None)
     session.http.close()
+    session.sender.close()
 
 
 def session_of(case: Any) -> Session | None:

@@ -67,10 +67,17 @@ def is_transport_error(exc: BaseException) -> bool:
 
 
 def no_answer(
-    exc: BaseException, *, api: str, operation: str, exchange: Exchange, timeout_s: float | None
+    exc: BaseException,
+    *,
+    api: str,
+    operation: str,
+    exchange: Exchange,
+    timeout_s: float | None,
+    kind: str | None = None,
 ) -> RawFailure:
-    """The finding for one request that ``exc`` left without an answer."""
-    kind = no_answer_kind(exc)
+    """The finding for one request that ``exc`` left without an answer (``kind``: as the sender
+    named it, which knows whether the answer had begun)."""
+    kind = kind or no_answer_kind(exc)
     seconds = _TIMEOUT.search(_chain_text(exc))
     limit = (
         float(seconds.group(1)) if seconds else timeout_s

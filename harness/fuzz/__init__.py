@@ -6,6 +6,7 @@ same request generators to QA engineers writing their own properties (with the p
 plugin's ``faceharness_target`` fixture).
 """
 
+from harness.clients import Exchange, ImagePart, Request
 from harness.pacing import BudgetExhausted
 from harness.results import ReplayOutcome
 
@@ -14,7 +15,7 @@ from ._client import FuzzClient
 from ._pool import ImagePool, PoolImage, image_pool, render
 from ._replay import load_replay
 from ._replay_run import replay_finding
-from ._request import Exchange, FuzzRequest, ImagePart, InvalidCase
+from ._request import InvalidCase
 from ._rules import RULES, Rule
 from ._runner import DEFAULT_MAX_EXAMPLES, LIVE_MAX_REQUESTS, LIVE_MAX_RPS, property_ids, run_fuzz
 from ._stateful import emulator_overrides
@@ -28,13 +29,13 @@ __all__ = [
     "BudgetExhausted",
     "Exchange",
     "FuzzClient",
-    "FuzzRequest",
     "FuzzTarget",
     "ImagePart",
     "ImagePool",
     "InvalidCase",
     "PoolImage",
     "ReplayOutcome",
+    "Request",
     "Rule",
     "emulator_overrides",
     "image_pool",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from harness.clients import Auth
+from harness.clients._request import ImagePart, JsonPath, Request
 from harness.contract import Spec
 from harness.imaging import encode_image
-
-from ._request import FuzzRequest, ImagePart, JsonPath
 
 
 def json_copy(value: Any) -> Any:
@@ -25,11 +25,11 @@ def json_copy(value: Any) -> Any:
 class Body:
     """A deep copy of a request's body that a mutation edits; image provenance follows edits."""
 
-    def __init__(self, request: FuzzRequest) -> None:
+    def __init__(self, request: Request) -> None:
         self.request = request
         self.json: Any = json_copy(request.json)
         self.images: list[ImagePart] = list(request.images)
-        self.auth = request.auth
+        self.auth: Auth | str = request.auth  # a strategy names a broken one by its mode
         self.raw_body: bytes | None = None
         self.splice = request.splice
         self.touched: list[JsonPath] = []
@@ -79,12 +79,14 @@ class Body:
             common = common[:n]
         return label(common)
 
-    def build(self) -> FuzzRequest:
+    def build(self) -> Request:
         return replace(
             self.request,
             json=self.json,
             raw_body=self.raw_body,
-            auth=self.auth,
+            auth=self.auth
+            if isinstance(self.auth, Auth)
+            else Auth.from_mode(self.request.api, self.auth),
             images=tuple(self.images),
             splice=self.splice,
         )

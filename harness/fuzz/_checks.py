@@ -14,10 +14,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from harness.clients import Exchange, Request
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE
-from ._request import Exchange, FuzzRequest, InvalidCase
+from ._request import InvalidCase
 from ._rules import rule_of
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -56,10 +57,10 @@ def record_reading(
     ]
 
 
-def outcome(contract: Contract, request: FuzzRequest, exchange: Exchange) -> Answer | None:
+def outcome(contract: Contract, request: Request, exchange: Exchange) -> Answer | None:
     """The answer read by the contract; None when there is no envelope to read (transport error,
     non-JSON body, no code)."""
-    answer = read_answer(contract, request.api, exchange.status, exchange.body)
+    answer = exchange.answer or read_answer(contract, request.api, exchange.status, exchange.body)
     return answer if answer.where is not None else None
 
 
@@ -115,7 +116,7 @@ def check_answer(exchange: Exchange) -> list[Problem]:
 
 def check_spec(
     contract: Contract,
-    request: FuzzRequest,
+    request: Request,
     exchange: Exchange,
     *,
     live: bool,
@@ -166,7 +167,7 @@ class _Case:
 
 def check_rules(
     contract: Contract,
-    request: FuzzRequest,
+    request: Request,
     exchange: Exchange,
     *,
     request_valid: bool = False,
@@ -205,7 +206,7 @@ def check_rules(
     return out
 
 
-def check_trace_unique(seen: set[str], request: FuzzRequest, found: Answer | None) -> list[Problem]:
+def check_trace_unique(seen: set[str], request: Request, found: Answer | None) -> list[Problem]:
     """traceNo is 当前业务的唯一id: no two answers of a run may share one."""
     if found is None or found.trace_no is None or request.operation == "asyncResult":
         return []

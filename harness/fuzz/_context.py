@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.clients import Exchange, Request
 from harness.contract import Answer, Contract, ReadingLog
 
 from ._checks import Problem, check_answer, check_spec, check_trace_unique, outcome
 from ._client import FuzzClient
-from ._request import Exchange, FuzzRequest, InvalidCase
+from ._request import InvalidCase
 from ._rules import Codes
 from ._valid import Gen
 
@@ -26,7 +27,7 @@ class PropertyFailed(AssertionError):
     def __init__(
         self,
         problem: Problem,
-        request: FuzzRequest,
+        request: Request,
         exchange: Exchange | None,
         *,
         property_name: str,
@@ -73,12 +74,12 @@ class Run:
     def live(self) -> bool:
         return not self.is_emulator
 
-    def send(self, request: FuzzRequest, **kw: Any) -> tuple[Exchange, Answer | None]:
+    def send(self, request: Request, **kw: Any) -> tuple[Exchange, Answer | None]:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
 
     def standard(
-        self, request: FuzzRequest, exchange: Exchange, found: Answer | None, *, request_valid: bool
+        self, request: Request, exchange: Exchange, found: Answer | None, *, request_valid: bool
     ) -> list[Problem]:
         """What every answer must satisfy, whatever the property."""
         return (
@@ -98,7 +99,7 @@ class Run:
         self,
         prop: str,
         problems: list[Problem],
-        request: FuzzRequest,
+        request: Request,
         exchange: Exchange | None,
         case: InvalidCase | None = None,
     ) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.clients._request import JsonPath
 from harness.contract import Spec
 
 from ._body import conforms, declared_type, property_schema
-from ._request import JsonPath
 from ._rules import Codes
 
 IMAGE_FIELDS = frozenset({"data", "imgBase64", "imgArr", "imgUrl"})

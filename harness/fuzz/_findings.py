@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+from harness.clients import Request
 from harness.findings import Candidate, build_findings
 from harness.results import Finding
 
@@ -14,7 +15,7 @@ from ._body import json_copy
 from ._context import PropertyFailed, Run
 from ._pool import render
 from ._replay import replay_of
-from ._request import FuzzRequest, InvalidCase
+from ._request import InvalidCase
 
 
 def _compact(value: Any, depth: int = 0) -> Any:
@@ -36,7 +37,7 @@ def _compact(value: Any, depth: int = 0) -> Any:
 
 
 def request_view(
-    request: FuzzRequest, case: InvalidCase | None, steps: tuple[str, ...], faces_dir: Path | None
+    request: Request, case: InvalidCase | None, steps: tuple[str, ...], faces_dir: Path | None
 ) -> dict[str, Any]:
     """The request as a finding shows it: images as sha256 placeholders, credentials as a mode."""
     body = json_copy(request.json)
@@ -53,7 +54,7 @@ def request_view(
     view: dict[str, Any] = {
         "method": request.method,
         "path": request.path,
-        "credentials": request.auth,
+        "credentials": request.auth.mode(request.api),
     }
     if request.raw_body is not None:
         view["raw_body"] = request.raw_body[:120].decode("utf-8", "replace")

@@ -14,13 +14,14 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from harness.clients import ImagePart, Request
 from harness.imaging import encode_image
 
 from ._body import WRONG_VALUES, Body, conforms, label
 from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes, parent_present
 from ._invalid_media import MEDIA_MUTATORS, put_image
 from ._mutation import Ctx, Expect, Mutate, Mutator
-from ._request import FuzzRequest, ImagePart, InvalidCase
+from ._request import InvalidCase
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
@@ -419,7 +420,7 @@ MUTATORS: tuple[Mutator, ...] = (
 )
 
 
-def base_request(gen: Gen, operation: str) -> st.SearchStrategy[FuzzRequest]:
+def base_request(gen: Gen, operation: str) -> st.SearchStrategy[Request]:
     """A valid request that reaches every check: no async (errors would hide in the queue),
     no LIP (its liveCode cannot be known), an identity the target knows, no edge sizes."""
     gen = dataclasses.replace(gen, edge_sizes=False)

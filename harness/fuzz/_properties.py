@@ -17,13 +17,14 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.clients import Request
 from harness.contract import Answer
 
 from ._checks import Problem, check_expected_code
 from ._context import Run
 from ._invalid import MATCH_OPS, invalid_cases, mutators_for
 from ._pool import PoolImage, render
-from ._request import FuzzRequest, InvalidCase
+from ._request import InvalidCase
 from ._valid import (
     idno_requests,
     jd_pair,
@@ -70,7 +71,7 @@ def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Probl
 
 
 # --- valid and invalid requests -------------------------------------------------------------
-def valid_strategy(run: Run, api: str) -> st.SearchStrategy[FuzzRequest]:
+def valid_strategy(run: Run, api: str) -> st.SearchStrategy[Request]:
     gen = run.gen
     if api == "jd":
         return jd_requests(gen)
@@ -81,7 +82,7 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
 
     @given(valid_strategy(run, api))
-    def valid_requests_answer_per_spec(request: FuzzRequest) -> None:
+    def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.send(request)
         problems = run.standard(request, exchange, found, request_valid=True)
         run.fail(
@@ -117,7 +118,7 @@ def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
 
 
 # --- metamorphic ------------------------------------------------------------------------------
-def _fresh_serial(request: FuzzRequest) -> FuzzRequest:
+def _fresh_serial(request: Request) -> Request:
     """JD's serialNo is 随机唯一: the repeat gets its own."""
     if request.api != "jd" or not isinstance(request.json, dict):
         return request
@@ -133,7 +134,7 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
     )
 
     @given(strategy)
-    def same_request_same_score(request: FuzzRequest) -> None:
+    def same_request_same_score(request: Request) -> None:
         first, a = run.send(request)
         run.fail(prop, run.standard(request, first, a, request_valid=True), request, first)
         again = _fresh_serial(request)
@@ -157,7 +158,7 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
     return same_request_same_score
 
 
-def _pair(run: Run, api: str, a: PoolImage, b: PoolImage) -> FuzzRequest:
+def _pair(run: Run, api: str, a: PoolImage, b: PoolImage) -> Request:
     return jd_pair(run.gen, a, b) if api == "jd" else match_pair(run.gen, a, b)
 
 

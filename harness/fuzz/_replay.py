@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.clients import Auth, ImagePart, Request
 from harness.contract import Contract
 from harness.errors import InputError
 from harness.findings import (
@@ -28,7 +29,7 @@ from harness.results import Finding
 
 from ._body import json_copy
 from ._pool import render
-from ._request import FuzzRequest, ImagePart, InvalidCase
+from ._request import InvalidCase
 
 
 def _set(body: Any, path: tuple[Any, ...], value: Any) -> None:
@@ -38,7 +39,7 @@ def _set(body: Any, path: tuple[Any, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def request_body(request: FuzzRequest, contract: Contract, faces_dir: Path | None = None) -> Any:
+def request_body(request: Request, contract: Contract, faces_dir: Path | None = None) -> Any:
     """The request body without secrets or image bytes (each image a reference with its sha256)."""
     if request.raw_body is not None:
         return {"$bytes": base64.b64encode(request.raw_body).decode("ascii")}
@@ -63,7 +64,7 @@ def replay_of(
     fid: str,
     finding: Finding,
     *,
-    request: FuzzRequest,
+    request: Request,
     case: InvalidCase | None,
     property_id: str,
     seed: int,
@@ -83,13 +84,13 @@ def replay_of(
         "body": request_body(request, contract, faces_dir),
         "has_body": True,
         "media_type": "application/json",
-        "auth": _directive(request),
+        "auth": request.auth.directive(request.api),
         "mode": "negative" if case else "positive",
     }
     extra = {
         "property": property_id,
         "seed": seed,
-        "auth": request.auth,
+        "auth": request.auth.mode(request.api),
         "splice": list(request.splice) if request.splice else None,
         "steps": list(steps),
         "case": None
@@ -121,32 +122,9 @@ def replay_of(
     )
 
 
-def _directive(request: FuzzRequest) -> Any:
-    """The conformance suite's auth directive for the same credentials (so either can read it)."""
-    mode = request.auth_mode
-    if request.api == "match":
-        return {"token": "fresh", "no_token": "absent", "bad_token": "invalid"}[mode]
-    out: dict[str, Any] = {}
-    if mode == "no_appkey":
-        out["appkey"] = "absent"
-    elif mode == "wrong_appkey":
-        out["appkey"] = "invalid"
-    elif mode == "no_timestamp":
-        out["timestamp"] = "absent"
-    elif mode in ("expired_timestamp", "future_timestamp"):
-        out["timestamp"] = mode.split("_")[0]
-    elif mode == "malformed_timestamp":
-        out["timestamp"] = {"literal": request.auth.partition(":")[2]}
-    elif mode == "no_sign":
-        out["sign"] = "absent"
-    elif mode == "bad_sign":
-        out["sign"] = "invalid"
-    return out
-
-
 @dataclass(frozen=True)
 class LoadedReplay:
-    request: FuzzRequest
+    request: Request
     case: InvalidCase | None
     property_id: str
     check: str
@@ -179,14 +157,14 @@ def load_replay(
             body = resolve_images(json_copy(body), lambda name, _size: render(name, faces))
         if isinstance(body, dict) and body.get(AUTHORITY_KEY) == MARK_VALID:
             body[AUTHORITY_KEY] = contract.jd_fixed_fields[AUTHORITY_KEY]
-        request = FuzzRequest(
+        request = Request(
             api=ex["api"],
             operation=ex["operation"],
             method=ex["method"],
             path=ex["path"],
             json=None if raw is not None else body,
             raw_body=raw,
-            auth=fz["auth"],
+            auth=Auth.from_mode(ex["api"], fz["auth"]),
             query=dict(ex.get("query") or {}),
             images=parts,
             splice=tuple(fz["splice"]) if fz.get("splice") else None,

@@ -15,16 +15,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from harness.clients import load_credentials
+from harness.clients import DEFAULT_TIMEOUT_S, Request, load_credentials
 from harness.contract import Answer, Contract, ReadingLog, load_contract
 from harness.errors import InputError, UsageError
 from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
 from ._checks import Problem, check_answer, check_expected_code, check_spec, outcome
-from ._client import DEFAULT_TIMEOUT_S, FuzzClient
+from ._client import FuzzClient
 from ._replay import LoadedReplay, load_replay
-from ._request import FuzzRequest
 
 _PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
 
@@ -127,9 +126,7 @@ def _rerun_machine(
     )
 
 
-def _send(
-    client: FuzzClient, contract: Contract, request: FuzzRequest
-) -> tuple[Any, Answer | None]:
+def _send(client: FuzzClient, contract: Contract, request: Request) -> tuple[Any, Answer | None]:
     exchange = client.send(request)
     return exchange, outcome(contract, request, exchange)
 
@@ -189,7 +186,7 @@ def _judge(
     )
 
 
-def _swapped(request: FuzzRequest) -> FuzzRequest:
+def _swapped(request: Request) -> Request:
     """B vs A for a pair request (match image/faceData, JD compare/first collection item)."""
     body = dict(request.json)
     if request.api == "match":

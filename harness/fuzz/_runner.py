@@ -24,13 +24,13 @@ from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness import interrupt
-from harness.clients import Credentials, http_client, load_credentials
+from harness.clients import DEFAULT_TIMEOUT_S, Auth, Credentials, How, http_client, load_credentials
 from harness.contract import Contract, ReadingLog, check_required, load_contract, read_answer
 from harness.errors import UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
 
-from ._client import DEFAULT_TIMEOUT_S, FuzzClient
+from ._client import FuzzClient
 from ._context import PropertyFailed, Run
 from ._findings import write_findings
 from ._pool import image_pool
@@ -269,15 +269,15 @@ def _quota_credentials(
     """The emulator's small-quota appkey if it has one (a wrong sign tells, without spending quota)."""
     if not is_emulator:
         return creds
-    from ._request import FuzzRequest
+    from harness.clients import Request
 
-    probe = FuzzRequest(
+    probe = Request(
         api="jd",
         operation="faceCompareNew",
         method="POST",
         path="/jdai/faceCompareNew",
         json={},
-        auth="bad_sign:other",
+        auth=Auth(sign=How.INVALID),
     )
     answer = client.send(probe, credentials=QUOTA_CREDENTIALS)
     read = read_answer(contract, "jd", answer.status, answer.body)

@@ -17,12 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule
 
-from harness.clients import Credentials
+from harness.clients import Auth, Credentials, How, Request
 
 from ._checks import Problem, check_expected_code, record_reading
 from ._context import Run
 from ._properties import Property, _pair
-from ._request import FuzzRequest, InvalidCase
+from ._request import InvalidCase
 from ._valid import jd_pair, lip_request, pool_image, serial_numbers
 
 SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)
@@ -51,7 +51,7 @@ def emulator_overrides() -> dict[str, Any]:
 
 
 def _expect(
-    run: Run, request: FuzzRequest, rule: str, detail: str, meaning: str, where: str = "errcode"
+    run: Run, request: Request, rule: str, detail: str, meaning: str, where: str = "errcode"
 ) -> InvalidCase:
     api = "match" if where == "errcode" else "jd"
     code = run.contract.codes.code_for(api, where, meaning).code
@@ -200,7 +200,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     field = gen.match_schema("AsyncResultRequest")["required"][0]
 
-    def poll(trace: str) -> tuple[FuzzRequest, Any, Any]:
+    def poll(trace: str) -> tuple[Request, Any, Any]:
         request = gen.request("match", "asyncResult", {field: trace}, [])
         exchange, found = run.send(request)
         run.fail(
@@ -335,7 +335,7 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             if run.is_emulator:
                 run.client.admin("POST", "reset")  # a fresh daily quota for every example
 
-        def _counted(self, request: FuzzRequest) -> None:
+        def _counted(self, request: Request) -> None:
             exchange, found = run.send(request, credentials=creds)
             problems = run.standard(request, exchange, found, request_valid=False)
             before = self.remain
@@ -406,12 +406,12 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             run.fail(prop, problems, request, exchange)
 
         @rule(request=requests)
-        def counted_call(self, request: FuzzRequest) -> None:
+        def counted_call(self, request: Request) -> None:
             _step(run, f"a valid call (remainTimes was {self.remain})")
             self._counted(request)
 
         @rule(request=requests)
-        def counted_refusal(self, request: FuzzRequest) -> None:
+        def counted_refusal(self, request: Request) -> None:
             _step(
                 run,
                 f"an invalid body, refused by the business layer (remainTimes was {self.remain})",
@@ -420,9 +420,9 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             self._counted(dataclasses.replace(request, json=body))
 
         @rule(request=requests)
-        def gateway_refusal(self, request: FuzzRequest) -> None:
+        def gateway_refusal(self, request: Request) -> None:
             _step(run, f"a wrongly signed call, not counted (remainTimes was {self.remain})")
-            bad = dataclasses.replace(request, auth="bad_sign:other")
+            bad = dataclasses.replace(request, auth=Auth(sign=How.INVALID))
             exchange, found = run.send(bad, credentials=creds)
             problems = run.standard(bad, exchange, found, request_valid=False)
             case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.clients import Exchange, Request
 from harness.contract import Answer, Contract
 
 from ._checks import Problem, check_answer, check_expected_code, check_spec, outcome
 from ._client import FuzzClient
-from ._request import Exchange, FuzzRequest, InvalidCase
+from ._request import InvalidCase
 
 
 @dataclass
@@ -35,23 +36,23 @@ class FuzzTarget:
     ) -> None:  # hypothesis prints test arguments
         printer.text(repr(self))  # type: ignore[attr-defined]
 
-    def send(self, request: FuzzRequest) -> Exchange:
+    def send(self, request: Request) -> Exchange:
         """Send with credentials filled in (never stored in the request)."""
         return self.client.send(request)
 
-    def outcome(self, request: FuzzRequest, exchange: Exchange) -> Answer | None:
+    def outcome(self, request: Request, exchange: Exchange) -> Answer | None:
         """The answer in API-neutral terms: code, category, whether the comparison ran, score."""
         return outcome(self.contract, request, exchange)
 
     def problems(
-        self, request: FuzzRequest, exchange: Exchange, *, request_valid: bool = True
+        self, request: Request, exchange: Exchange, *, request_valid: bool = True
     ) -> list[Problem]:
         """What the fuzzer's checks find wrong with one answer (HTTP, envelope, spec, codes)."""
         return check_answer(exchange) + check_spec(
             self.contract, request, exchange, live=not self.is_emulator, request_valid=request_valid
         )
 
-    def assert_conforms(self, request: FuzzRequest, exchange: Exchange) -> None:
+    def assert_conforms(self, request: Request, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
         found = self.outcome(request, exchange)

@@ -7,13 +7,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from harness.clients import VALID, Auth, ImagePart, Request
 from harness.contract import Contract
 from harness.imaging import encode_image
 
 from ._body import conforms
 from ._client import FRESH_LIVE_CODE
 from ._pool import ImagePool, PoolImage, render
-from ._request import FuzzRequest, ImagePart
 
 # Characters that are legal in free-text fields and tend to break naive services.
 _TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"
@@ -48,11 +48,11 @@ class Gen:
         operation_id: str,
         body: Any,
         images: list[ImagePart],
-        auth: str = "",
+        auth: Auth = VALID,
         raw_body: bytes | None = None,
-    ) -> FuzzRequest:
+    ) -> Request:
         method, path = self.op(operation_id)
-        return FuzzRequest(
+        return Request(
             api=api,
             operation=operation_id,
             method=method,
@@ -194,7 +194,7 @@ def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> No
 @st.composite
 def match_requests(
     draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True, async_: bool = True
-) -> FuzzRequest:
+) -> Request:
     recipe, data = draw(_image_bytes(gen, gen.match_at_limit_bytes()))
     image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
     image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
@@ -242,7 +242,7 @@ def idno_requests(
     lip: bool = True,
     async_: bool = True,
     known: bool = False,
-) -> FuzzRequest:
+) -> Request:
     """``known``: always an identity the target knows (so later checks are reached)."""
     if gen.identities and (known or draw(st.booleans())):
         id_num, name = draw(
@@ -268,7 +268,7 @@ def idno_requests(
 
 
 @st.composite
-def live_code_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
+def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
     """``{}`` or an empty body (ERRATA E-032)."""
     empty = draw(st.booleans())
     return gen.request("match", "liveCode", {}, [], raw_body=b"" if empty else None)
@@ -310,7 +310,7 @@ def timestamp_offsets(gen: Gen) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def jd_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
+def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     lo, hi = gen.contract.jd_collection_bounds
     count = draw(st.integers(lo, hi))
     items, parts = [], []
@@ -331,12 +331,12 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> FuzzRequest:
         "faceCompareNew",
         body,
         [*parts, part],
-        auth="signed" if offset == 0 else f"signed:{offset}",
+        auth=Auth(offset_ms=offset),
     )
 
 
 # --- plain pairs for the metamorphic properties --------------------------------------------
-def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -> FuzzRequest:
+def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -> Request:
     body = {
         "image": {"data": encode_image(a.data, "b64")},
         "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
@@ -349,7 +349,7 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -
     )
 
 
-def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> FuzzRequest:
+def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
     kinds = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"]
     body = {
         **gen.contract.jd_fixed_fields,
@@ -368,7 +368,7 @@ def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -
     )
 
 
-def lip_request(gen: Gen, code: str | None) -> FuzzRequest:
+def lip_request(gen: Gen, code: str | None) -> Request:
     """A LIP-mode video comparison carrying ``code`` (or, with None, no liveCode at all)."""
     image, clip = gen.pool.images[0], gen.pool.videos[0]
     body: dict[str, Any] = {

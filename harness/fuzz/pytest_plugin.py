@@ -24,11 +24,11 @@ from typing import Any
 
 import pytest
 
+from harness.clients import Exchange, Request
 from harness.errors import HarnessError
 from harness.pacing import BudgetExhausted
 
 from ._client import FuzzClient
-from ._request import Exchange, FuzzRequest
 from ._target import FuzzTarget
 
 
@@ -65,7 +65,7 @@ def pytest_addoption(parser: Any) -> None:
 class _SkippingTarget(FuzzTarget):
     """A spent request budget skips the test instead of failing it."""
 
-    def send(self, request: FuzzRequest) -> Exchange:
+    def send(self, request: Request) -> Exchange:
         try:
             return super().send(request)
         except BudgetExhausted as exc:

@@ -28,12 +28,13 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from harness.clients import Request
 from harness.contract import Contract, load_contract
 
 from . import _valid
 from ._invalid import invalid_cases, mutators_for
 from ._pool import ImagePool, PoolImage, image_pool
-from ._request import FuzzRequest, InvalidCase
+from ._request import InvalidCase
 from ._rules import RULES, Codes, check_rules
 
 __all__ = [
@@ -134,7 +135,7 @@ def valid_match_request(
     lip: bool = True,
     async_: bool = True,
     edge_sizes: bool = True,
-) -> st.SearchStrategy[FuzzRequest]:
+) -> st.SearchStrategy[Request]:
     """POST /tech/ai/face/match: image + faceData (image or mp4, SILENT/LIP), optional fields."""
     return _valid.match_requests(
         _gen(contract, pool, edge_sizes=edge_sizes),
@@ -152,21 +153,21 @@ def valid_idno_request(
     video: bool = True,
     lip: bool = True,
     async_: bool = True,
-) -> st.SearchStrategy[FuzzRequest]:
+) -> st.SearchStrategy[Request]:
     """POST /tech/ai/face/match/idno: known identities (default: the emulator's) or valid random ID numbers."""
     return _valid.idno_requests(
         _gen(contract, pool, identities), video=bool(video), lip=bool(lip), async_=bool(async_)
     )
 
 
-def valid_live_code_request(*, contract: Contract | None = None) -> st.SearchStrategy[FuzzRequest]:
+def valid_live_code_request(*, contract: Contract | None = None) -> st.SearchStrategy[Request]:
     """POST /tech/ai/face/match/validateData with ``{}`` or an empty body (E-032)."""
     return _valid.live_code_requests(_valid.Gen(_contract(contract), image_pool()))
 
 
 def valid_jd_request(
     *, contract: Contract | None = None, pool: ImagePool | None = None, edge_sizes: bool = True
-) -> st.SearchStrategy[FuzzRequest]:
+) -> st.SearchStrategy[Request]:
     """POST /jdai/faceCompareNew: 1..5 collection items, base64 or byte arrays, fresh or edge timestamps."""
     return _valid.jd_requests(_gen(contract, pool, edge_sizes=edge_sizes))
 
@@ -177,7 +178,7 @@ def valid_requests(
     contract: Contract | None = None,
     pool: ImagePool | None = None,
     identities: Iterable[tuple[str, str]] | None = None,
-) -> st.SearchStrategy[FuzzRequest]:
+) -> st.SearchStrategy[Request]:
     """A valid request for any operation of the api (asyncResult needs a traceNo: see the state machines)."""
     gen = _gen(contract, pool, identities)
     parts = []

@@ -52,7 +52,6 @@ ENV_ID_NUM = "FACEHARNESS_ID_NUM"
 ENV_ID_NAME = "FACEHARNESS_ID_NAME"
 _SERIAL_SLOT = "fh-" + "0" * 32  # same length as the fresh serials spliced in per request
 _SERIAL_SLOT_BYTES = _SERIAL_SLOT.encode()
-_NOWHERE = "http://builder.invalid"  # the clients below only build bodies; nothing is sent
 _JSON = "application/json"
 MAX_BODIES = 256  # built request bodies kept per scenario (each up to ~0.8 MB)
 
@@ -233,23 +232,14 @@ class Scenario:
                 self._bodies.popitem(last=False)
         return body
 
-    @functools.cached_property
-    def _builder(self) -> tuple[Any, Any]:
-        """Request builders of the clients (used to build bodies only, never to send)."""
-        from harness.clients import FaceMatchClient, JdFaceCompareClient
-
-        match = FaceMatchClient(_NOWHERE, token="-", contract=self.contract)
-        jd = JdFaceCompareClient(_NOWHERE, appkey="-", secretkey="-", contract=self.contract)
-        match.close()
-        jd.close()
-        return match, jd
-
     def _match_headers(self) -> dict[str, str]:
         return {"Authorization": self._token, "Content-Type": _JSON}
 
     def _match_body(self, image: PoolImage, face: PoolImage) -> bytes:
         def build() -> dict[str, Any]:
-            return self._builder[0].build_match(_payload(image), _payload(face))[1]  # type: ignore[no-any-return]
+            from harness.clients import match_body
+
+            return match_body(self.contract, _payload(image), _payload(face))
 
         return self._body(("match", image.sha256, face.sha256), build)
 
@@ -259,15 +249,18 @@ class Scenario:
         id_num, name = self._id[0] or DEMO_ID_NUM, self._id[1] or DEMO_NAME
 
         def build() -> dict[str, Any]:
-            return self._builder[0].build_idno(id_num, name, _payload(face))[1]  # type: ignore[no-any-return]
+            from harness.clients import idno_body
+
+            return idno_body(self.contract, id_num, name, _payload(face))
 
         return self._body(("matchIdno", face.sha256, ""), build)
 
     def _jd_body(self, base: PoolImage, other: PoolImage) -> bytes:
         def build() -> dict[str, Any]:
-            builder = self._builder[1]
-            return builder.build_compare(  # type: ignore[no-any-return]
-                _payload(base), [_payload(other)], serial_no=_SERIAL_SLOT
+            from harness.clients import compare_body
+
+            return compare_body(
+                self.contract, _payload(base), [_payload(other)], serial_no=_SERIAL_SLOT
             )
 
         return self._body(("faceCompareNew", base.sha256, other.sha256), build)

@@ -6,7 +6,6 @@ socket read gets a byte well within any per-read timeout, so only a total deadli
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -16,7 +15,6 @@ from fixtures.hostile_target import BODY, HostileTarget
 from harness.clients import (
     MAX_ANSWER_BYTES,
     AnswerTooLarge,
-    AsyncFaceMatchClient,
     DeadlineExceeded,
     FaceMatchClient,
     TransportFailure,
@@ -68,17 +66,6 @@ def test_match_client_turns_a_drip_into_one_line_transport_failure(drip):
     assert time.monotonic() - started < 3.0
     text = str(caught.value)
     assert "\n" not in text and "did not complete within the 1.5 s request deadline" in text
-
-
-def test_async_match_client_has_the_same_deadline(drip):
-    async def call() -> None:
-        async with AsyncFaceMatchClient(drip.url, token="t", timeout=1.5) as client:
-            await client.live_code()
-
-    started = time.monotonic()
-    with pytest.raises(TransportFailure, match="1.5 s request deadline"):
-        asyncio.run(call())
-    assert time.monotonic() - started < 3.0
 
 
 def test_requests_session_of_conformance_ends_a_drip_at_its_deadline(drip):

@@ -10,9 +10,9 @@ import re
 import pytest
 from PIL import Image
 
-from harness.clients import DEMO, jd_sign
+from harness.clients import DEMO, VALID, Auth, How, jd_sign
 from harness.conformance import RULES, CheckFailed, Registry, rule, violation
-from harness.conformance._auth import apply_jd, jd_directive, token_directive
+from harness.conformance._auth import jd_auth_of, token_auth_of
 from harness.conformance._exchange import MARK_VALID, Exchange, resolve_body
 from harness.conformance._inject import SAFE_URL, PayloadInjector
 from harness.conformance._payloads import PayloadPool, jpeg_of_size
@@ -131,25 +131,39 @@ def test_tracker_budget_stops_the_run(contract):
 def test_jd_directives_make_fresh_credentials_and_describe_them_without_secrets(contract):
     window = contract.jd_timestamp_window_ms
     query: dict = {}
-    apply_jd(query, {}, DEMO, window)
+    VALID.put("jd", {}, query, DEMO, window_ms=window)
     assert query["appkey"] == DEMO.jd_appkey and query["sign"] == jd_sign(
         DEMO.jd_secretkey, query["timestamp"]
     )
-    assert jd_directive(query, DEMO, window) == {
-        "appkey": "fresh",
-        "timestamp": "fresh",
-        "sign": "fresh",
-    }
-    apply_jd(query, {"timestamp": "expired", "sign": "invalid", "appkey": "absent"}, DEMO, window)
+    assert jd_auth_of(query, DEMO, window) == VALID
+    assert jd_auth_of(query, DEMO, window).directive("jd") == {}
+    broken = Auth(timestamp=How.EXPIRED, sign=How.INVALID, appkey=How.ABSENT)
+    broken.put("jd", {}, query, DEMO, window_ms=window)
     assert "appkey" not in query and query["sign"] != jd_sign(DEMO.jd_secretkey, query["timestamp"])
-    described = jd_directive(query, DEMO, window)
-    assert described["appkey"] == "absent" and described["sign"] == "invalid"
-    assert described["timestamp"]["literal"] == query["timestamp"]
-    assert token_directive({"Authorization": DEMO.token}, DEMO) == "fresh"
+    described = jd_auth_of(query, DEMO, window)
+    assert described.appkey == How.ABSENT and described.sign == How.INVALID
+    assert described.directive("jd")["timestamp"] == {"literal": query["timestamp"]}
+    assert Auth.from_directive("jd", broken.directive("jd")) == broken
+    assert broken.describe("jd") == "absent appkey, expired timestamp, invalid sign"
+    assert token_auth_of({"Authorization": DEMO.token}, DEMO).directive("match") == "fresh"
     assert (
-        token_directive({"Authorization": DEMO.token + "x"}, DEMO) == "invalid"
+        token_auth_of({"Authorization": DEMO.token + "x"}, DEMO).directive("match") == "invalid"
     )  # contains the secret
-    assert token_directive({}, DEMO) == "absent"
+    assert token_auth_of({}, DEMO).directive("match") == "absent"
+
+
+def test_fuzz_modes_and_directives_name_the_same_credentials():
+    """The two spellings in replay files (fuzz modes, conformance directives) read back the same."""
+    for mode in ("signed", "signed:-250000", "no_appkey", "wrong_appkey", "no_timestamp",
+                 "no_timestamp:empty", "malformed_timestamp:abc", "expired_timestamp:360000",
+                 "future_timestamp:360000", "no_sign", "no_sign:empty", "bad_sign:other",
+                 "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly"):  # fmt: skip
+        assert Auth.from_mode("jd", mode).mode("jd") == mode
+    for mode in ("token", "no_token", "bad_token"):
+        assert Auth.from_mode("match", mode).mode("match") == mode
+    assert Auth.from_mode("jd", "bad_sign:upper") == Auth.from_directive("jd", {"sign": "upper"})
+    with pytest.raises(ValueError, match="not one of the auth modes"):
+        Auth.from_mode("jd", "token")
 
 
 def test_exchange_round_trip_keeps_no_secret(contract):

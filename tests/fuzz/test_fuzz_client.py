@@ -10,7 +10,7 @@ import pytest
 
 from harness.clients import DEMO, jd_sign
 from harness.errors import UsageError
-from harness.fuzz import BudgetExhausted, FuzzClient, FuzzRequest
+from harness.fuzz import BudgetExhausted, FuzzClient, Request
 from harness.pacing import Pacer
 
 NOW_S = 1_700_000_000.0
@@ -30,8 +30,8 @@ def _client(seen: list[httpx.Request], **kw: Any) -> FuzzClient:
     )
 
 
-def _jd(auth: str) -> FuzzRequest:
-    return FuzzRequest(
+def _jd(auth: str) -> Request:
+    return Request(
         api="jd",
         operation="faceCompareNew",
         method="POST",
@@ -87,7 +87,7 @@ def test_match_token_modes() -> None:
     with _client(seen) as client:
         for auth in ("token", "no_token", "bad_token"):
             client.send(
-                FuzzRequest(
+                Request(
                     api="match",
                     operation="liveCode",
                     method="POST",
@@ -105,7 +105,7 @@ def test_a_request_never_holds_a_secret() -> None:
     text = repr(request) + str(request.body_bytes()) + str(request.query)
     assert DEMO.jd_secretkey not in text and DEMO.jd_appkey not in text
     with pytest.raises(ValueError, match="auth 'token' is not one of"):
-        FuzzRequest(api="jd", operation="faceCompareNew", method="POST", path="/", auth="token")
+        Request(api="jd", operation="faceCompareNew", method="POST", path="/", auth="token")
 
 
 def test_budget_stops_sending() -> None:
@@ -148,7 +148,7 @@ def test_a_closed_keepalive_connection_is_retried_once() -> None:
         "http://127.0.0.1:1", credentials=DEMO, transport=httpx.MockTransport(handler)
     ) as client:
         answer = client.send(
-            FuzzRequest(
+            Request(
                 api="match",
                 operation="liveCode",
                 method="POST",
@@ -196,7 +196,7 @@ def test_an_answer_cut_off_or_timed_out_is_not_retried_but_reported(fail: Any, k
         transport=httpx.MockTransport(handler),
     ) as client:
         answer = client.send(
-            FuzzRequest(
+            Request(
                 api="match",
                 operation="liveCode",
                 method="POST",

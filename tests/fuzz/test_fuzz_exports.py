@@ -23,7 +23,7 @@ def test_public_names_cover_the_entry_points() -> None:
     for name in (
         "run_fuzz",
         "strategies",
-        "FuzzRequest",
+        "Request",
         "InvalidCase",
         "RULES",
         "emulator_overrides",

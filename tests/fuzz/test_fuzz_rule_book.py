@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.clients import Exchange, Request
 from harness.contract import ReadingLog
 from harness.fuzz._checks import check_rules, check_spec
-from harness.fuzz._request import Exchange, FuzzRequest
 
-JD = FuzzRequest(
+JD = Request(
     api="jd",
     operation="faceCompareNew",
     method="POST",
     path="/jdai/faceCompareNew",
     json={"serialNo": "fh-1"},
 )
-MATCH = FuzzRequest(
-    api="match", operation="match", method="POST", path="/tech/ai/face/match", json={}
-)
+MATCH = Request(api="match", operation="match", method="POST", path="/tech/ai/face/match", json={})
 
 
 def _jd(**result: Any) -> Exchange:

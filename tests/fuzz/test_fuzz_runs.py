@@ -142,7 +142,7 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
             assert secret not in text, f"{secret[:6]}… leaked into {path.name}"
         assert not re.search(r"[A-Za-z0-9+/]{300}", text), f"image bytes in {path.name}"
     loaded = load_replay(replay, __import__("harness.contract", fromlist=["x"]).load_contract())
-    assert loaded.request.auth.startswith("bad_sign") and loaded.case is not None
+    assert loaded.request.auth_mode == "bad_sign" and loaded.case is not None
 
     still = replay_finding(replay)  # the recorded target: an emulator with the break
     assert still.still_failing and still.exit_code == 1, still.detail

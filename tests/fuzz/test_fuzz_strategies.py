@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from harness.emulator import EmulatorSettings, valid_id_number
-from harness.fuzz import RULES, FuzzRequest, InvalidCase, image_pool, render, strategies
+from harness.fuzz import RULES, InvalidCase, Request, image_pool, render, strategies
 from harness.fuzz._client import FRESH_LIVE_CODE
 from harness.imaging import ImageRejected, inspect_image
 
@@ -45,7 +45,7 @@ def _related(a: str, b: str) -> bool:
     return any(x.startswith(y + sep) for x, y in ((a, b), (b, a)) for sep in (".", "["))
 
 
-def _errors(contract: Any, request: FuzzRequest, body: Any = None) -> list[Any]:
+def _errors(contract: Any, request: Request, body: Any = None) -> list[Any]:
     """Spec errors of the body as sent: the fresh-liveCode placeholder becomes an issued code
     (FuzzClient)."""
     op = contract.operation(request.operation)
@@ -122,7 +122,7 @@ def assert_breaks_exactly_its_rule(contract: Any, case: InvalidCase) -> None:
 
 @QUICK
 @given(strategies.valid_requests())
-def test_valid_requests_pass_the_spec_validators(contract: Any, request_: FuzzRequest) -> None:
+def test_valid_requests_pass_the_spec_validators(contract: Any, request_: Request) -> None:
     if request_.raw_body is not None:
         assert request_.operation == "liveCode" and request_.raw_body == b""  # E-032: empty body
         return
@@ -141,7 +141,7 @@ def test_valid_requests_pass_the_spec_validators(contract: Any, request_: FuzzRe
         info = inspect_image(data, max_pixels=MAX_PIXELS, formats=contract.jd_image_formats)
         assert info.format in ("jpeg", "png")
     if request_.api == "jd":
-        offset = int(request_.auth.partition(":")[2] or 0)
+        offset = request_.auth.offset_ms
         assert abs(offset) < contract.jd_timestamp_window_ms
 
 
@@ -180,7 +180,7 @@ def test_metamorphic_pairs_and_pool() -> None:
 
 @settings(max_examples=10, database=None, deadline=None)
 @given(strategies.valid_jd_request())
-def test_request_repr_is_short(request_: FuzzRequest) -> None:
+def test_request_repr_is_short(request_: Request) -> None:
     """Hypothesis prints examples; a repr must summarise megabytes of base64, not dump them."""
     text = repr(request_)
     assert len(text) < 2000 and re.search(r"[A-Za-z0-9+/]{200}", text) is None

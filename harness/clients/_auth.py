@@ -1,0 +1,255 @@
+"""How a request authenticates, as a typed value that never holds a secret.
+
+A request names *how* each credential is made (valid, absent, an unknown value, a timestamp
+outside the window, the right sign in uppercase, ... or a given non-secret value); the secrets are
+filled in only when it is sent (:meth:`Auth.apply`). Findings and replay files store the
+description, and a replay makes the credentials again from the environment or config.
+
+Two spellings are read and written, for the replay files of both suites: the conformance
+directive (``"fresh"`` / ``{"sign": "upper"}``, :meth:`Auth.directive`) and the fuzz mode
+(``"bad_sign:upper"``, :meth:`Auth.mode`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from harness.config import Credentials
+from harness.contract import jd_sign
+
+TOKEN_HEADER = "Authorization"
+JD_AUTH_PARAMS = ("appkey", "timestamp", "sign")
+INVALID_TOKEN = "faceharness-invalid-token"
+INVALID_APPKEY = "faceharnessnosuchappkey"
+MALFORMED_TIMESTAMP = "not-a-number"
+OUTSIDE_WINDOW_MS = 60_000  # expired/future without an offset: this far beyond the window
+
+
+class How(StrEnum):
+    """How one credential is made."""
+
+    VALID = "fresh"
+    ABSENT = "absent"
+    INVALID = "invalid"  # an unknown token or appkey; a sign made with another secret
+    EXPIRED = "expired"  # timestamp: before the window
+    FUTURE = "future"  # timestamp: beyond the window ahead
+    MALFORMED = "malformed"  # timestamp: not a number
+    UPPER = "upper"  # sign: the right MD5 in uppercase hex (E-018)
+    SWAPPED = "swapped"  # sign: MD5(timestamp + secret)
+    TS_ONLY = "tsonly"  # sign: MD5(timestamp)
+
+
+@dataclass(frozen=True)
+class Given:
+    """A credential sent as this (non-secret) text."""
+
+    value: str
+
+
+Part = How | Given
+
+
+@dataclass(frozen=True)
+class Auth:
+    """The internal API's ``token``; JD's ``appkey``, ``timestamp`` and ``sign``.
+
+    ``offset_ms`` moves the timestamp: within the window for a valid one, beyond it for
+    ``EXPIRED``/``FUTURE`` (0: the window plus a minute).
+    """
+
+    token: Part = How.VALID
+    appkey: Part = How.VALID
+    timestamp: Part = How.VALID
+    sign: Part = How.VALID
+    offset_ms: int = 0
+
+    # --- sending ------------------------------------------------------------------------------
+    def apply(
+        self, api: str, creds: Credentials, *, now_ms: int, window_ms: int
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """(headers, query) carrying the credentials this describes; secrets only here."""
+        if api != "jd":
+            token = _value(self.token, {How.VALID: creds.require_token, How.INVALID: INVALID_TOKEN})
+            return ({} if token is None else {TOKEN_HEADER: token}), {}
+        appkey, secret = creds.require_jd()
+        beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
+        stamp = _value(
+            self.timestamp,
+            {
+                How.VALID: lambda: str(now_ms + self.offset_ms),
+                How.EXPIRED: lambda: str(now_ms - beyond),
+                How.FUTURE: lambda: str(now_ms + beyond),
+                How.MALFORMED: MALFORMED_TIMESTAMP,
+            },
+        )
+        text = stamp or ""
+        values = {
+            "appkey": _value(self.appkey, {How.VALID: lambda: appkey, How.INVALID: INVALID_APPKEY}),
+            "timestamp": stamp,
+            "sign": _value(
+                self.sign,
+                {
+                    How.VALID: lambda: jd_sign(secret, text),
+                    How.INVALID: lambda: jd_sign(secret + "-wrong", text),
+                    How.UPPER: lambda: jd_sign(secret, text).upper(),
+                    How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
+                    How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
+                },
+            ),
+        }
+        return {}, {k: v for k, v in values.items() if v is not None}
+
+    def put(
+        self,
+        api: str,
+        headers: MutableMapping[str, Any],
+        query: MutableMapping[str, Any],
+        creds: Credentials,
+        *,
+        window_ms: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Replace the API's credentials in ``headers`` / ``query`` by the ones this describes."""
+        if api == "jd":
+            for name in JD_AUTH_PARAMS:
+                query.pop(name, None)
+        else:
+            for name in [k for k in headers if str(k).lower() == TOKEN_HEADER.lower()]:
+                del headers[name]
+        more_headers, more_query = self.apply(
+            api, creds, now_ms=int(clock() * 1000), window_ms=window_ms
+        )
+        headers.update(more_headers)
+        query.update(more_query)
+
+    # --- the conformance directive --------------------------------------------------------------
+    def directive(self, api: str) -> Any:
+        if api != "jd":
+            return _spelt(self.token)
+        return {
+            n: _spelt(getattr(self, n)) for n in JD_AUTH_PARAMS if getattr(self, n) != How.VALID
+        }
+
+    @classmethod
+    def from_directive(cls, api: str, directive: Any) -> Auth:
+        if api != "jd":
+            return cls(token=_read(directive))
+        parts = directive if isinstance(directive, dict) else {}
+        return cls(
+            appkey=_read(parts.get("appkey", "fresh")),
+            timestamp=_read(parts.get("timestamp", "fresh")),
+            sign=_read(parts.get("sign", "fresh")),
+        )
+
+    def describe(self, api: str) -> str:
+        """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""
+        if api != "jd":
+            plain: dict[Part, str] = {
+                How.VALID: "valid token",
+                How.ABSENT: "no Authorization header",
+                How.INVALID: "an unknown token",
+            }
+            return plain.get(self.token, "a generated token")
+        words = [
+            f"{how if isinstance(how, How) else 'generated'} {name}"
+            for name in JD_AUTH_PARAMS
+            if (how := getattr(self, name)) != How.VALID
+        ]
+        return ", ".join(words) or "valid appkey, timestamp and sign"
+
+    # --- the fuzz mode ------------------------------------------------------------------------
+    def mode(self, api: str) -> str:
+        """``token`` / ``signed`` for valid credentials, else the one broken part by name."""
+        if api != "jd":
+            modes: dict[Part, str] = {How.VALID: "token", How.ABSENT: "no_token"}
+            return modes.get(self.token, "bad_token")
+        for name, part in (
+            ("appkey", self.appkey),
+            ("timestamp", self.timestamp),
+            ("sign", self.sign),
+        ):
+            if part == How.VALID:
+                continue
+            if part == How.ABSENT:
+                return f"no_{name}"
+            if name == "appkey":
+                return "wrong_appkey"
+            if isinstance(part, Given):
+                return f"no_{name}:empty" if part.value == "" else f"malformed_{name}:{part.value}"
+            if name == "timestamp":
+                return f"{part}_timestamp" + (f":{self.offset_ms}" if self.offset_ms else "")
+            return f"bad_sign:{'other' if part == How.INVALID else part}"
+        return f"signed:{self.offset_ms}" if self.offset_ms else "signed"
+
+    @classmethod
+    def from_mode(cls, api: str, mode: str) -> Auth:
+        """The fuzz spelling back (ValueError for a mode the api does not have)."""
+        name, _, variant = mode.partition(":")
+        if not mode:
+            return VALID
+        if api != "jd":
+            token = {"token": How.VALID, "no_token": How.ABSENT, "bad_token": How.INVALID}
+            if name in token and not variant:
+                return cls(token=token[name])
+        elif name == "signed":
+            return cls(offset_ms=int(variant or 0))
+        elif name in ("no_appkey", "wrong_appkey") and not variant:
+            return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
+        elif name in ("no_timestamp", "no_sign"):
+            part = Given("") if variant == "empty" else How.ABSENT
+            return cls(timestamp=part) if name == "no_timestamp" else cls(sign=part)
+        elif name == "malformed_timestamp":
+            return cls(timestamp=Given(variant))
+        elif name in ("expired_timestamp", "future_timestamp"):
+            return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
+        elif name == "bad_sign" and variant in ("", "other", "upper", "swapped", "tsonly"):
+            return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
+        raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
+
+
+VALID = Auth()
+
+
+def _value(part: Part, made: dict[Part, Any]) -> str | None:
+    """The text sent for ``part`` (None: not sent); a way this credential has not is not sent."""
+    if isinstance(part, Given):
+        return part.value
+    make = made.get(part)
+    return make() if callable(make) else make
+
+
+def _spelt(part: Part) -> Any:
+    return {"literal": part.value} if isinstance(part, Given) else str(part)
+
+
+def _read(spelt: Any) -> Part:
+    if isinstance(spelt, dict):
+        return Given(str(spelt.get("literal", "")))
+    try:
+        return How(spelt)
+    except ValueError:
+        return How.ABSENT
+
+
+def token_of(headers: Any, creds: Credentials) -> Part:
+    """How a request's Authorization header was made (a value holding a secret: ``INVALID``)."""
+    value = next(
+        (str(v) for k, v in dict(headers or {}).items() if str(k).lower() == "authorization"), None
+    )
+    if value is None:
+        return How.ABSENT
+    if creds.token and value.removeprefix("Bearer ").strip() == creds.token:
+        return How.VALID
+    return given_or(value, How.INVALID, creds)
+
+
+def given_or(value: str, fallback: How, creds: Credentials) -> Part:
+    """A generated value is kept verbatim unless it contains a secret."""
+    if any(secret and secret in value for secret in creds.secrets()):
+        return fallback
+    return Given(value)

@@ -1,0 +1,174 @@
+"""The one request model and the one record of what came back, shared by every suite.
+
+A :class:`Request` is complete except for credentials: ``auth`` (:class:`Auth`) says *how* to
+authenticate and the sender fills in secrets at send time, so generated examples, shrunk examples,
+findings and replay files never hold a credential. An :class:`Exchange` is what came back: the
+status, headers and body, the :class:`~harness.contract.Answer` read from them, the time it took,
+or the kind of non-answer (timeout, reset, cut-off body, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.contract import Answer
+
+from ._auth import VALID, Auth
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ImagePart:
+    """Where an image sits in the body, which recipe built it and how it was encoded."""
+
+    path: JsonPath
+    recipe: str
+    encoding: str = "b64"
+
+
+def splice_text(spec: str) -> str:
+    """``obj:N`` -> ``{"a":{"a":...0...}}`` N deep; ``arr:N`` -> ``[[...]]`` N deep."""
+    kind, _, depth = spec.partition(":")
+    n = int(depth)
+    if not 1 <= n <= 1_000_000 or kind not in ("obj", "arr"):
+        raise ValueError(f"splice spec {spec!r}: expected obj:N or arr:N with N in 1..1000000")
+    return '{"a":' * n + "0" + "}" * n if kind == "obj" else "[" * n + "]" * n
+
+
+@dataclass(frozen=True)
+class Request:
+    """One request to send: operation, body (JSON value or raw bytes), how to authenticate.
+
+    Args:
+        api: ``match`` (internal API) or ``jd``.
+        operation: the operation id in the spec (``match``, ``matchIdno``, ``liveCode``,
+            ``asyncResult``, ``faceCompareNew``).
+        json: the body as a JSON value; ignored when ``raw_body`` is set.
+        raw_body: bytes sent as they are (malformed or very deeply nested JSON).
+        auth: an :class:`Auth`, or its fuzz spelling (``token``, ``signed``, ``bad_sign:upper``).
+        headers: headers besides the credentials and ``Content-Type: application/json``.
+        images: where the images in ``json`` came from (recipes, for replay files).
+        splice: ``(placeholder, spec)``: the JSON text of the string ``placeholder`` is
+            replaced by raw text built from ``spec`` (``obj:N``/``arr:N``: N levels of
+            nesting), for bodies no JSON library would write (see :func:`splice_text`).
+    """
+
+    api: str
+    operation: str
+    method: str
+    path: str
+    json: Any = None
+    raw_body: bytes | None = field(default=None, repr=False)
+    auth: Auth = VALID
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    images: tuple[ImagePart, ...] = ()
+    splice: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.auth, str):
+            object.__setattr__(self, "auth", Auth.from_mode(self.api, self.auth))
+
+    @property
+    def auth_mode(self) -> str:
+        """``auth``'s fuzz mode without its variant (``bad_sign:upper`` -> ``bad_sign``)."""
+        return self.auth.mode(self.api).partition(":")[0]
+
+    def body_bytes(self) -> bytes:
+        if self.raw_body is not None:
+            return self.raw_body
+        text = json.dumps(self.json, ensure_ascii=False, separators=(",", ":"))
+        if self.splice is not None:
+            placeholder, spec = self.splice
+            text = text.replace(json.dumps(placeholder), splice_text(spec), 1)
+        return text.encode("utf-8")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' printer
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
+        """Short: hypothesis prints examples, and a body may hold megabytes of base64."""
+        body = f"raw {self.raw_body[:40]!r}" if self.raw_body is not None else _shape(self.json)
+        if self.splice is not None:
+            body += f" with {self.splice[0]} = {self.splice[1]}"
+        images = ", ".join(
+            f"{'.'.join(map(str, p.path))}={p.recipe}"
+            + ("" if p.encoding == "b64" else f" ({p.encoding})")
+            for p in self.images
+        )
+        return (
+            f"Request({self.operation}, auth={self.auth.mode(self.api)}, body={body}"
+            + (f", images=[{images}]" if images else "")
+            + ")"
+        )
+
+
+def _shape(value: Any, depth: int = 0) -> str:
+    """A compact picture of a JSON value: long strings and arrays summarised."""
+    if depth > 4:
+        return "…"
+    if isinstance(value, dict):
+        from harness.report.redact import is_secret_key
+
+        return (
+            "{"
+            + ", ".join(
+                f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
+                for k, v in list(value.items())[:12]
+            )
+            + (", …" if len(value) > 12 else "")
+            + "}"
+        )
+    if isinstance(value, list):
+        if len(value) > 8:
+            return f"[{len(value)} items]"
+        return "[" + ", ".join(_shape(v, depth + 1) for v in value) + "]"
+    if isinstance(value, str) and len(value) > 40:
+        return f"<str {len(value)} chars>"
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What came back: HTTP status, headers, the raw body and its JSON (or None), the answer read
+    by the contract, or a transport error (``error``, one line, and its kind ``no_answer``:
+    timeout, reset, cut-off body, ...)."""
+
+    status: int
+    content_type: str = ""
+    body: Any = None
+    text: str = ""
+    elapsed_s: float = 0.0
+    error: str | None = None
+    sent_at_ms: int = 0
+    no_answer: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    content: bytes = field(default=b"", repr=False)
+    answer: Answer | None = field(default=None, repr=False)
+    cause: BaseException | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def answered(self) -> bool:
+        return self.error is None
+
+    @property
+    def status_code(self) -> int:
+        """httpx's name, for code written against a response (the rules' ``ResponseLike``)."""
+        return self.status
+
+    def json(self) -> Any:
+        return self.body
+
+    def excerpt(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status, "content_type": self.content_type}
+        if self.error:
+            out["error"] = self.error
+        elif self.body is not None:
+            out["body"] = self.body
+        else:
+            out["text"] = self.text[:300]
+        return out
