@@ -334,8 +334,8 @@ class _Launch:
         )  # fmt: skip
         local = "127.0.0.1" if host in ("*", "0.0.0.0") else host
         for index in range(self.workers):
-            self.spawn(f"worker{index}",
-                       ["--worker", "--master-host", local, "--master-port", str(port)])  # fmt: skip
+            worker = ["--worker", "--master-host", local, "--master-port", str(port)]
+            self.spawn(f"worker{index}", worker)
 
     def served(self) -> bool:
         """True when this launch's worker started a run (one that met a quitting master, which

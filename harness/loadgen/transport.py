@@ -124,7 +124,8 @@ class _Host:
 
     def get_socket(self) -> Any:
         """An idle keep-alive connection still open (an idle one that reads as ready was closed by
-        the server, or holds stray bytes: dropped, as geventhttpclient's pool does), else a new one."""
+        the server, or holds stray bytes: dropped, as geventhttpclient's pool does), else a new
+        one."""
         idle = self.idle
         while idle:
             sock = idle.pop()
