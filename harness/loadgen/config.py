@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from harness.errors import ConfigError, UsageError
 
 CONFIG_ENV = "FACEHARNESS_LOAD_CONFIG"
+RUN_STARTED = "faceharness run started"  # a worker's log line: it served a run (serve_worker)
 # Upper bound on any run when no duration is given (plain locust use): keeps loops bounded.
 MAX_DURATION_S = 24 * 3600.0
 

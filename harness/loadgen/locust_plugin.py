@@ -11,6 +11,7 @@ message carries to every worker, wherever it runs. The work is done by
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from pathlib import Path
@@ -22,7 +23,7 @@ from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
-from harness.loadgen.config import RunConfig, read_config
+from harness.loadgen.config import RUN_STARTED, RunConfig, read_config
 from harness.loadgen.coordinate import MasterCoordinator, locust_stats
 from harness.loadgen.parts import LOCUST_STATS, PARTS_DIR, write_json_atomic
 from harness.loadgen.process import LoadProcess
@@ -95,6 +96,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
         max(int(getattr(runner, "worker_index", 0)), 0) if isinstance(runner, WorkerRunner) else 0
     )
     _process = LoadProcess(_config, environment, index, _runs)
+    logging.getLogger("faceharness.loadgen").info("%s: %s", RUN_STARTED, _process.proc)
 
 
 def _on_quitting(environment: Environment, **_kw: Any) -> None:

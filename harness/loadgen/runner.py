@@ -27,7 +27,7 @@ from typing import IO
 from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
-from harness.loadgen.config import CONFIG_ENV, RunConfig
+from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
 from harness.loadgen.merge import LOCUST_CSV_PREFIX, collect, write_outputs
 from harness.loadgen.parts import PARTS_DIR, SeriesTail, write_json_atomic
 from harness.loadgen.result import LoadResult
@@ -203,6 +203,8 @@ def serve_worker(
             launch.stop_all()
         if code != 0:
             break
+        if not launch.served():  # met a master that was quitting: it sent no run
+            continue
         runs += 1
         if on_run is not None:
             on_run(runs)
@@ -332,8 +334,14 @@ class _Launch:
         )  # fmt: skip
         local = "127.0.0.1" if host in ("*", "0.0.0.0") else host
         for index in range(self.workers):
-            self.spawn(f"worker{index}",
-                       ["--worker", "--master-host", local, "--master-port", str(port)])  # fmt: skip
+            worker = ["--worker", "--master-host", local, "--master-port", str(port)]
+            self.spawn(f"worker{index}", worker)
+
+    def served(self) -> bool:
+        """True when this launch's worker started a run (one that met a quitting master, which
+        connects and is told to quit, exits 0 too)."""
+        log = self.out / LOGS_DIR / f"{self.procs[0][0]}.log"
+        return log.exists() and RUN_STARTED in log.read_text(errors="replace")
 
     def gave_up(self) -> bool:
         """True when the master ended because its workers did not all connect in time."""

@@ -8,11 +8,14 @@ share of the generator's CPU (``benchmarks/bench_load.py``). Below that, geventh
 ``HTTPClient.request`` merges and validates every header twice per call; a scenario sends the
 same few header sets over and over, so the request head is built by geventhttpclient once per
 distinct (method, path, headers, body length) and kept (only the query string, which a signed
-API renews per request, is spliced in per request). Connections, keep-alive, response parsing
-and the retry rules are geventhttpclient's, exactly as Locust configures them; its timeouts are
-per socket operation, so the whole request (connect, send, wait, read) also runs under one
-deadline of the user's ``network_timeout`` (``--timeout``, checked every 50 ms): a target that
-drips its answer cannot hold a user. Runs only inside Locust (gevent-patched).
+API renews per request, is spliced in per request). Connecting (address, TLS, proxy), response
+parsing and the retry rules are geventhttpclient's, exactly as Locust configures them; the idle
+keep-alive connections are kept here, in a plain list: the pool's queue, semaphore and gevent
+``select`` liveness check cost more per request than the rest of the send (``in_flight`` already
+bounds the connections). The whole request (connect, send, wait, read) runs under one deadline of
+the user's ``network_timeout`` (``--timeout``, checked every 50 ms), so the sockets themselves
+carry no timeout (a gevent ``Timeout`` armed per socket wait was a timer per request): a target
+that drips its answer cannot hold a user. Runs only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import time
-from typing import Any
+from typing import Any, cast
 
+from gevent.monkey import get_original
 from geventhttpclient.client import IDEMPOTENT_METHODS
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
@@ -30,6 +34,7 @@ from greenlet import getcurrent
 from harness.clients import MAX_ANSWER_BYTES
 from harness.loadgen.request import PreparedRequest
 
+_select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
 READ_BLOCK = 64 * 1024
 MAX_HEADS = 1024  # cached request heads per host (a scenario uses a handful)
 
@@ -103,16 +108,43 @@ class _Deadlines:
 
 
 class _Host:
-    """One target host's client (Locust's, from the user's pool) and its request heads."""
+    """One target host's client (Locust's, from the user's pool), its request heads and its idle
+    keep-alive connections (the ``pool`` geventhttpclient's responses hand them back to)."""
 
     def __init__(self, client: Any, prefix: str) -> None:
         self.client = client
         self.prefix = prefix
-        self.pool = client._connection_pool
+        self.connector = client._connection_pool  # connects: address, TLS, proxy
+        self.size = self.connector.size
+        self.idle: list[Any] = []
         self.plain = not client.use_proxy  # a proxy wants absolute URIs: geventhttpclient's path
         self.gather = not client.ssl  # TLS sockets have no sendmsg: one sendall(head + body)
         self.heads: dict[tuple[Any, ...], tuple[str, str, bytes]] = {}
         self.owner: Any = None  # the user's client pool this host's client came from
+
+    def get_socket(self) -> Any:
+        """An idle keep-alive connection still open (an idle one that reads as ready was closed by
+        the server, or holds stray bytes: dropped, as geventhttpclient's pool does), else a new
+        one."""
+        idle = self.idle
+        while idle:
+            sock = idle.pop()
+            try:
+                if sock.fileno() >= 0 and not _select([sock], (), (), 0.0)[0]:
+                    return sock
+            except (OSError, ValueError):
+                pass
+            sock.close()
+        sock = self.connector._create_socket()
+        sock.settimeout(None)  # the whole-request deadline bounds every wait
+        return sock
+
+    def return_socket(self, sock: Any) -> None:
+        self.idle.append(sock)
+
+    def release_socket(self, sock: Any) -> None:
+        with contextlib.suppress(Exception):
+            sock.close()
 
     def head(self, req: PreparedRequest) -> bytes:
         """``METHOD target HTTP/1.1`` and the headers, as geventhttpclient builds them."""
@@ -161,19 +193,19 @@ class Transport:
         error here: the run's own requests meet it and record it."""
         import gevent
 
-        pool = self._host(user).pool
+        host = self._host(user)
         opened: list[Any] = []
 
         def connect() -> None:
             with contextlib.suppress(Exception):
-                opened.append(pool.get_socket())  # a new one: none is idle yet
+                opened.append(host.get_socket())  # a new one: none is idle yet
 
         timeout = getattr(user, "connection_timeout", None) or 10.0
-        connecting = [gevent.spawn(connect) for _ in range(min(count, pool.size))]
+        connecting = [gevent.spawn(connect) for _ in range(min(count, host.size))]
         gevent.joinall(connecting, timeout=timeout)
-        gevent.killall(connecting)  # still connecting: given up (the pool takes its slot back)
+        gevent.killall(connecting)  # still connecting: given up
         for sock in opened:  # back as idle keep-alive connections
-            pool.return_socket(sock)
+            host.return_socket(sock)
         return len(opened)
 
     def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
@@ -199,19 +231,18 @@ def _exchange(host: _Host, req: PreparedRequest) -> Any:
     """``HTTPClient.request`` for a ready head and a bytes body: one write per request, a keep-alive
     connection closed under it retried as geventhttpclient does (idempotent methods only)."""
     head, body = host.head(req), req.body
-    pool = host.pool
     retry = req.method in IDEMPOTENT_METHODS
-    attempts_left = pool.size + 1
+    attempts_left = host.size + 1
     while True:
-        sock = pool.get_socket()
+        sock = host.get_socket()
         try:
             if host.gather:
                 _send(sock, head, body)
             else:
                 sock.sendall(head + body)
-        except OSError as exc:
-            if exc.errno not in (errno.ECONNRESET, errno.EPIPE):
-                pool.release_socket(sock)
+        except BaseException as exc:  # the deadline, or a send error: the connection is spent
+            if not isinstance(exc, OSError) or exc.errno not in (errno.ECONNRESET, errno.EPIPE):
+                host.release_socket(sock)
                 raise
             try:  # the server may have answered (e.g. 401 on a huge body) before it closed
                 return _response(sock, host, req.method)
@@ -244,7 +275,7 @@ def _send(sock: Any, head: bytes, body: bytes) -> None:
 
 def _response(sock: Any, host: _Host, method: str) -> Any:
     return HTTPSocketPoolResponse(
-        sock, host.pool, block_size=host.client.block_size, method=method,
+        sock, cast(Any, host), block_size=host.client.block_size, method=method,
         headers_type=host.client.headers_type,
     )  # fmt: skip
 
