@@ -189,6 +189,6 @@ def _json(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def _clean(text: str, secrets: list[str]) -> str:
-    from harness.report.redact import redact_text
+    from harness.redact import redact_text
 
     return " ".join(redact_text(text, secrets).split())

@@ -22,14 +22,14 @@ Skipped suites count for nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from harness.report.redact import redact
+from harness.redact import redact
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -819,21 +819,30 @@ def build_summary(
     started_at: datetime,
     finished_at: datetime,
     suites: Iterable[SuiteResult],
-    merge: bool = True,
+    contract: Any = None,
+    required_readings: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """Assemble a :class:`Summary` from the suites that ran (others become ``skipped``).
+    """The run's :class:`Summary`, built once, by a suite's command and the gate alike.
 
-    With ``merge`` the findings of each suite are merged by ``unique_key``. ``fields`` are
-    the remaining Summary fields (coverage, errata, gate, baseline, run_id, ...).
+    The suites that ran fill their slots (others are ``skipped``), each with its findings
+    merged by ``unique_key``. Given the ``contract``, ``errata`` lists every erratum and, for
+    each ambiguous one, the reading the suites saw the target follow (``metrics["readings"]``)
+    against ``required_readings``. ``fields`` are the other Summary fields (gate, coverage, ...).
     """
     slots: dict[str, Any] = {}
     for result in suites:
         if result.name in slots:
             raise ValueError(f"suite {result.name!r} given twice")
-        if merge:
-            result = result.model_copy(update={"findings": merge_findings(result.findings)})
-        slots[result.name] = result
+        slots[result.name] = result.model_copy(update={"findings": merge_findings(result.findings)})
+    if contract is not None:
+        from harness.contract import ReadingLog
+
+        log = ReadingLog(dict(required_readings or {}))
+        for result in slots.values():
+            if isinstance(result.metrics, dict):
+                log.merge(ReadingLog.from_dict(result.metrics.get("readings")))
+        fields["errata"] = log.errata(contract)
     return Summary(
         target=target,
         started_at=started_at,

@@ -11,7 +11,13 @@ from ._emulator import conformance_emulator, conformance_target, emulator_settin
 from ._failures import CheckFailed
 from ._registry import RULES, Registry, Rule, rule, violation
 from ._replay import ReplayOutcome, replay_finding
-from ._run import DEFAULT_EXAMPLES, prepare_out_dir, run_conformance, validate_options
+from ._run import (
+    DEFAULT_EXAMPLES,
+    ConformanceSuite,
+    prepare_out_dir,
+    run_conformance,
+    validate_options,
+)
 from ._settings import ConformanceSettings, read_settings
 from ._summary import render_summary
 
@@ -19,6 +25,7 @@ __all__ = [
     "DEFAULT_EXAMPLES",
     "RULES",
     "CheckFailed",
+    "ConformanceSuite",
     "ConformanceSettings",
     "Facts",
     "Registry",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from hypothesis import HealthCheck, Verbosity, seed, settings
@@ -29,6 +29,7 @@ from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
+from harness.suite import RunContext
 
 from ._client import DEFAULT_TIMEOUT_S, FuzzClient
 from ._context import PropertyFailed, Run
@@ -66,6 +67,38 @@ class _Outcome:
     failures: list[tuple[PropertyFailed, bool]] = field(default_factory=list)  # (failure, flaky)
     error: str | None = None
     stopped: str | None = None
+
+
+@dataclass(frozen=True)
+class FuzzSuite:
+    """Fuzz behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``."""
+
+    api: str = "all"
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    only: tuple[str, ...] = ()
+    contract: Contract | None = None
+    name: Literal["fuzz"] = field(default="fuzz", init=False)
+
+    def run(self, ctx: RunContext) -> FuzzSuiteResult:
+        return run_fuzz(
+            ctx.url,
+            is_emulator=ctx.is_emulator,
+            api=self.api,
+            max_examples=self.max_examples,
+            seed=ctx.seed,
+            max_rps=ctx.max_rps,
+            max_requests=ctx.max_requests,
+            faces_dir=ctx.faces,
+            credentials=ctx.credentials,
+            out_dir=ctx.out_dir,
+            progress=lambda prop, index, total: ctx.progress(index, total, prop),
+            max_seconds=ctx.max_seconds,
+            only=list(self.only) or None,
+            breaks=tuple(ctx.emulator.get("breaks") or ()),
+            request_timeout_s=ctx.request_timeout_s or DEFAULT_TIMEOUT_S,
+            contract=self.contract,
+            required_readings=dict(ctx.required_readings),
+        )
 
 
 def run_fuzz(
