@@ -1,4 +1,4 @@
-"""How every suite command ends: the run's summary built, its reports written, one verdict, one exit code.
+"""How every suite command ends: its summary built, its reports written, one verdict, one exit code.
 
 A suite runs through :func:`interruptible`: Ctrl-C or SIGTERM (see :mod:`harness.interrupt`)
 stops it, and :func:`summarize` marks what it has ``interrupted``; :func:`conclude` then

@@ -146,7 +146,10 @@ def accuracy(
     if (
         interrupt.requested() or result is None
     ):  # finished pairs stay cached: the same command resumes
-        resume = f"finished pairs are cached in {out_dir / CACHE_FILE}: run the same command again to resume"
+        resume = (
+            f"finished pairs are cached in {out_dir / CACHE_FILE}: "
+            "run the same command again to resume"
+        )
         label = "emulator" if target == "emulator" else target
         summary = summarize(result, "accuracy", target=label, started=started, resume=resume)
         conclude(summary, out_dir, console=out)

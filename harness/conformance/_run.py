@@ -1,4 +1,4 @@
-"""``run_conformance``: does the service keep its contract? Engine phases, then probes, then findings."""
+"""``run_conformance``: does the service keep its contract? Engine phases, probes, findings."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[
 
 @dataclass(frozen=True)
 class ConformanceSuite:
-    """Conformance behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``."""
+    """Conformance as a :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``."""
 
     api: str = "all"
     examples: int = DEFAULT_EXAMPLES
@@ -123,15 +123,16 @@ def run_conformance(
     """Run schemathesis and the business rules over the selected specs against ``target_url``.
 
     Writes ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir`` and returns
-    the suite result (its command or the gate writes the reports). URL targets default to 5 requests/s and a budget of
-    500 requests (``max_rps=0``: unlimited). Every request (engine and probes) is sent with the client
-    timeout ``request_timeout_s`` (default 60 s); one that gets no answer in time, or loses its
-    connection, is an ``answered`` finding and the run goes on. After ``max_seconds`` (default
+    the suite result (its command or the gate writes the reports). URL targets default to 5
+    requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
+    probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
+    no answer in time, or loses its connection, is an ``answered`` finding and the run goes on. After ``max_seconds`` (default
     1800 s; None: no limit) the run stops sending and reports what it has (``time_budget_spent``
     in the metrics). Raises HarnessError subclasses when it cannot run.
 
     Example:
-        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
+        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg),
+        out_dir=Path("reports/x"))``
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None and not (
@@ -320,7 +321,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 
 def check_reachable(url: str, timeout_s: float = 5.0) -> None:
-    """One request to the base URL; any HTTP answer will do, no answer means the run cannot start."""
+    """One request to the base URL: any HTTP answer will do; none means the run cannot start."""
     try:
         with http_client(timeout=timeout_s) as client, client.stream("GET", url):
             pass  # the status line is the answer; its body may be anything

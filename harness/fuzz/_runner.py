@@ -248,7 +248,8 @@ def run_fuzz(
 
 def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
     """The properties to run; ``only`` names ``api:property`` or ``api:property/part``
-    (the invalid-request properties have one part per rule, e.g. ``jd:invalid-requests/bad-sign``)."""
+    (the invalid-request properties have one part per rule, e.g.
+    ``jd:invalid-requests/bad-sign``)."""
     everything = [p for p in properties() if api == "all" or p.api == api]
     if not only:
         return [(p, None) for p in everything]
@@ -272,7 +273,8 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
             or by_id[pid].api not in RULES[part].apis
         ):
             raise UsageError(
-                f"{entry!r}: only the invalid-requests properties have parts, one per rule of their api"
+                f"{entry!r}: only the invalid-requests properties have parts, "
+                "one per rule of their api"
             )
         if part and wanted.get(pid, set()) is not None:
             wanted.setdefault(pid, set()).add(part)  # type: ignore[union-attr]
@@ -299,7 +301,7 @@ def _engine(client: FuzzClient) -> str | None:
 def _quota_credentials(
     client: FuzzClient, contract: Contract, creds: Credentials, is_emulator: bool
 ) -> Credentials | None:
-    """The emulator's small-quota appkey if it has one (a wrong sign tells, without spending quota)."""
+    """The emulator's small-quota appkey if it has one (a wrong sign tells, spending no quota)."""
     if not is_emulator:
         return creds
     from ._request import FuzzRequest
@@ -341,7 +343,7 @@ def _settings(run: Run, prop: Property, part: str = "", examples: int | None = N
 def _run_all(
     run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
 ) -> tuple[list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, Any]]:
-    """Each property in turn; (JUnit checks, failures, budget spent?, errors, per-property stats)."""
+    """Each property in turn: JUnit checks, failures, budget spent?, errors, per-property stats."""
     stats: dict[str, Any] = {}
     checks: list[CheckResult] = []
     raw: list[tuple[PropertyFailed, bool]] = []

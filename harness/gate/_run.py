@@ -367,7 +367,7 @@ def _config(config: str | os.PathLike[str] | None) -> Path | None:
 
 
 def _forwarded(settings: Any) -> dict[str, Any]:
-    """What the gate's suites need to know of its emulator (its breaks, faults, latency, QPS limit)."""
+    """What the gate's suites need to know of its emulator: breaks, faults, latency, QPS limit."""
     if settings is None:
         return {}
     return {

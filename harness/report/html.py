@@ -136,6 +136,6 @@ def _context(summary: Summary) -> dict[str, Any]:
 
 
 def render_html(summary: Summary) -> str:
-    """The HTML text of the report for ``summary`` (redacted by :func:`harness.report.write_reports`)."""
+    """The HTML report of ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     template = _environment().get_template("report.html.j2")
     return template.render(**_context(summary))

@@ -150,7 +150,8 @@ def _gate_cases(summary: Summary) -> list[Case]:
             and _restates_findings(summary, criterion.name)
         ):
             case.out = [
-                f"not met: {criterion.reason or criterion.name} (its findings are the failures above)"
+                f"not met: {criterion.reason or criterion.name} "
+                "(its findings are the failures above)"
             ]
         elif criterion.inconclusive:
             case.outcome = "skipped"
@@ -229,7 +230,8 @@ def junit_xml(summary: Summary) -> str:
         run = [Case("faceharness.run", "run", outcome="error", message=summary.error)]
         _testsuite(root, "run", run, 0.0, stamp)
     elif summary.verdict == "interrupted":
-        why = f"interrupted: {summary.interrupted or 'a suite was interrupted'}; the results are partial"
+        how = summary.interrupted or "a suite was interrupted"
+        why = f"interrupted: {how}; the results are partial"
         run = [Case("faceharness.run", "run", outcome="error", kind="interrupted", message=why)]
         _testsuite(root, "run", run, 0.0, stamp)
     for attr in ("tests", "failures", "errors", "skipped"):

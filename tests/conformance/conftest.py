@@ -27,7 +27,7 @@ def conformance_emulator(emulator: Callable[..., str]) -> Callable[..., str]:
 
 
 def conform(url: str, out: Path, **options: Any) -> Any:
-    """``run_conformance``, its reports written as `conform` writes them (summary.json, junit.xml)."""
+    """``run_conformance``, and its reports written as `conform` writes them (summary.json ...)."""
     options.setdefault("is_emulator", True)
     options.setdefault("credentials", DEMO)
     result = run_conformance(url, out_dir=out, **options)
