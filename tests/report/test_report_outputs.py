@@ -11,16 +11,9 @@ import pytest
 
 from harness.errors import InputError
 from harness.redact import redact_summary
-from harness.report import (
-    load_schema,
-    load_summary,
-    render_report,
-    summary_json_schema,
-    summary_to_json,
-    validate_summary_data,
-    write_reports,
-)
+from harness.report import load_summary, render_report, summary_to_json, write_reports
 from harness.report.junit import suite_cases
+from harness.report.schema import load_schema, summary_json_schema, validate_summary_data
 from harness.results import SCHEMA_VERSION, Summary
 
 from .builders import SCRIPT_MESSAGE, SECRETS, error_summary, full_summary
