@@ -35,7 +35,7 @@ from harness.results import (
     build_summary,
     merge_findings,
 )
-from harness.suite import RunContext
+from harness.suite import RunContext, Suite
 from harness.target import open_target, url_label
 
 ENGINES = ("fast", "dlib")
@@ -69,6 +69,7 @@ class GatePlan:
     profile: Profile
     policy: Policy
     selected: tuple[SuiteName, ...]
+    suites: tuple[Suite, ...]
     contract: Contract
     faces: Path | None = None
     config: Path | None = None
@@ -124,6 +125,9 @@ def plan_gate(
         profile=prof,
         policy=pol,
         selected=selected,
+        suites=tuple(
+            build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
+        ),
         contract=contract or load_contract(),
         faces=faces_dir,
         config=config_path,
@@ -176,10 +180,7 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 required_readings=dict(plan.policy.readings),
                 emulator=_forwarded(tgt.settings),
             )
-            suites = build_suites(
-                plan.selected, prof, plan.policy, is_emulator=tgt.is_emulator, config=plan.config
-            )
-            for suite in suites:
+            for suite in plan.suites:
                 if interrupt.requested():
                     break
                 results[suite.name] = run_stage(
