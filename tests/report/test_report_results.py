@@ -181,8 +181,8 @@ def test_load_metrics_are_built_in_the_summary_shape() -> None:
                "service_ms": latency, "throughput_rps": 9.0, "goodput_rps": 7.0,
                "offered_rps": 10.0, "totals": {"completed": 1000}, "elapsed_s": 1.0,
                "error_rate": 0.2, "by_class": {}, "errors_by_code": {}, "stop_reason": "duration",
-               "abort_reason": None, "series": [row],
-               "hdr": {"unit": "us", "latency": hist.encode().decode(), "service": "ignored"}}  # fmt: skip
+               "abort_reason": None, "series": [row], "hdr": {"unit": "us",
+               "latency": hist.encode().decode(), "service": "ignored"}}  # fmt: skip
     metrics = LoadMetrics.model_validate(
         run_metrics(LoadResult(mode="open-model", summary=summary, series=[], out_dir=Path(".")))
     )
