@@ -114,7 +114,8 @@ def plan_gate(
             "(or leave accuracy out with [run] suites in the policy)"
         )
     base = load_baseline(baseline) if baseline is not None else None
-    out = Path(out_dir)
+    suites = build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
+    out = Path(out_dir)  # created last: once it exists, the run has started (and can be stopped)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -125,9 +126,7 @@ def plan_gate(
         profile=prof,
         policy=pol,
         selected=selected,
-        suites=tuple(
-            build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
-        ),
+        suites=tuple(suites),
         contract=contract or load_contract(),
         faces=faces_dir,
         config=config_path,
