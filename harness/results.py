@@ -232,7 +232,7 @@ class LoadMetrics(_Metrics):
 # --------------------------------------------------------------------------- accuracy
 # Built by ``harness.accuracy`` (``AccuracyResult.to_dict()``) in exactly these shapes.
 
-ClaimVerdict = Literal["consistent", "contradicted", "untestable", "pass", "fail", "inconclusive"]
+ClaimVerdict = Literal["consistent", "contradicted", "untestable"]
 
 
 class ThresholdResult(_Metrics):
@@ -263,9 +263,6 @@ class ThresholdResult(_Metrics):
             "consistent": "pass",
             "contradicted": "fail",
             "untestable": "inconclusive",
-            "pass": "pass",
-            "fail": "fail",
-            "inconclusive": "inconclusive",
         }
         return mapping[self.verdict]
 
