@@ -50,6 +50,19 @@ class RunContext:
     emulator: Mapping[str, Any] = field(default_factory=dict)  # the gate's emulator settings
     progress: Progress = _quiet
 
+    def sender_options(self) -> dict[str, Any]:
+        """The options conformance's and fuzz's runners take alike (both send to ``url``)."""
+        return {
+            "is_emulator": self.is_emulator,
+            "seed": self.seed,
+            "max_rps": self.max_rps,
+            "max_requests": self.max_requests,
+            "faces_dir": self.faces,
+            "credentials": self.credentials,
+            "out_dir": self.out_dir,
+            "required_readings": dict(self.required_readings),
+        }
+
 
 class Suite(Protocol):
     """A suite: its name and one way to run it."""

@@ -77,15 +77,9 @@ class ConformanceSuite:
     def run(self, ctx: RunContext) -> ConformanceSuiteResult:
         return run_conformance(
             ctx.url,
-            is_emulator=ctx.is_emulator,
+            **ctx.sender_options(),
             api=self.api,
             examples=self.examples,
-            seed=ctx.seed,
-            max_rps=ctx.max_rps,
-            max_requests=ctx.max_requests,
-            faces_dir=ctx.faces,
-            credentials=ctx.credentials,
-            out_dir=ctx.out_dir,
             progress=lambda text: ctx.progress(0, None, text),
             settings=self.settings,
             include_extensions=self.include_extensions,
@@ -94,7 +88,6 @@ class ConformanceSuite:
             phases=self.phases,
             request_timeout_s=ctx.request_timeout_s,
             max_seconds=ctx.max_seconds or DEFAULT_MAX_SECONDS,
-            required_readings=dict(ctx.required_readings),
         )
 
 

@@ -82,22 +82,15 @@ class FuzzSuite:
     def run(self, ctx: RunContext) -> FuzzSuiteResult:
         return run_fuzz(
             ctx.url,
-            is_emulator=ctx.is_emulator,
+            **ctx.sender_options(),
             api=self.api,
             max_examples=self.max_examples,
-            seed=ctx.seed,
-            max_rps=ctx.max_rps,
-            max_requests=ctx.max_requests,
-            faces_dir=ctx.faces,
-            credentials=ctx.credentials,
-            out_dir=ctx.out_dir,
             progress=lambda prop, index, total: ctx.progress(index, total, prop),
             max_seconds=ctx.max_seconds,
             only=list(self.only) or None,
             breaks=tuple(ctx.emulator.get("breaks") or ()),
             request_timeout_s=ctx.request_timeout_s or DEFAULT_TIMEOUT_S,
             contract=self.contract,
-            required_readings=dict(ctx.required_readings),
         )
 
 
