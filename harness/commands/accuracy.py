@@ -143,9 +143,8 @@ def accuracy(
             progress=bars.update,
         )
         result = interruptible(suite.run, ctx)
-    if (
-        interrupt.requested() or result is None
-    ):  # finished pairs stay cached: the same command resumes
+    if interrupt.requested() or result is None:
+        # finished pairs stay cached: the same command resumes
         resume = (
             f"finished pairs are cached in {out_dir / CACHE_FILE}: "
             "run the same command again to resume"
