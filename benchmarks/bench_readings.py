@@ -90,9 +90,8 @@ def _record(result: Any, suite: str, errata: list[str], which: str) -> None:
         started_at=result.started_at or datetime.now(UTC),
         finished_at=result.finished_at or datetime.now(UTC),
         suites=[result],
-        merge=False,
+        contract=contract,
         seed=result.seed,
-        errata=log.errata(contract),
     )
     serious = sum(f.severity in SERIOUS for f in result.findings)
     for rid in errata:

@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.errors import InputError
 from harness.imaging import encode_image, sha256_hex
-from harness.report.redact import redact
+from harness.redact import redact
 from harness.results import SEVERITIES, Finding
 
 REPLAY_FORMAT = "faceharness-replay"

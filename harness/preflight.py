@@ -147,6 +147,6 @@ def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets:
 
 
 def _clean(text: str, secrets: list[str]) -> str:
-    from harness.report.redact import redact_text
+    from harness.redact import redact_text
 
     return " ".join(redact_text(text, secrets).split())

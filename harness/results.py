@@ -22,14 +22,14 @@ Skipped suites count for nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from harness.report.redact import redact
+from harness.redact import redact
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -69,7 +69,6 @@ __all__ = [
     "exit_code",
     "interrupted_suite",
     "merge_findings",
-    "redact",
     "verdict_line",
 ]
 
@@ -84,7 +83,6 @@ Verdict = Literal["pass", "fail", "error", "inconclusive", "interrupted"]
 
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 SUITE_NAMES: tuple[SuiteName, ...] = ("conformance", "fuzz", "load", "accuracy")
-_SEVERITY_ALIASES = {"error": "high", "warning": "medium", "warn": "medium", "note": "info"}
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "error", "inconclusive", "interrupted")
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
 _EXIT_CODES: dict[str, int] = {
@@ -141,17 +139,9 @@ class Finding(_Model):
     erratum: str | None = Field(default=None, description="id of a known erratum this matches")
     basis: Basis | None = Field(
         default=None,
-        description="why this is a defect: 'seed' (a document's sentence), 'convention' (an HTTP/JSON "
-        "norm, at most low) or 'reading' (a reading the gate policy requires)",
+        description="why this is a defect: 'seed' (a document's sentence), 'convention' (an "
+        "HTTP/JSON norm, at most low) or 'reading' (a reading the gate policy requires)",
     )
-
-    @field_validator("severity", mode="before")
-    @classmethod
-    def _severity_alias(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = value.strip().lower()
-            return _SEVERITY_ALIASES.get(value, value)
-        return value
 
     @model_validator(mode="after")
     def _normalise(self) -> Self:
@@ -193,12 +183,8 @@ class LatencyPercentiles(_Metrics):
     max: float | None = None
 
 
-_SERIES_ALIASES = {"offered_rps": "offered", "achieved_rps": "achieved", "p50_ms": "p50",
-                   "p99_ms": "p99"}  # fmt: skip
-
-
 class SeriesPoint(_Metrics):
-    """One second of a load run (``harness.loadgen`` rows are accepted as they are)."""
+    """One second of a load run."""
 
     t: float = Field(description="seconds since the start of the run")
     offered: float = Field(description="requests/s offered")
@@ -206,20 +192,6 @@ class SeriesPoint(_Metrics):
     p50: float | None = Field(default=None, description="ms")
     p99: float | None = Field(default=None, description="ms")
     errors: int = 0
-
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        for old, new in _SERIES_ALIASES.items():
-            if old in data and new not in data:
-                data[new] = data.pop(old)
-        by_class = data.get("errors_by_class")
-        if "errors" not in data and isinstance(by_class, dict):
-            data["errors"] = sum(by_class.values())
-        return data
 
 
 class LimitStep(_Metrics):
@@ -256,44 +228,11 @@ class LoadMetrics(_Metrics):
         description="[percentile in percent (0-100], latency_ms] pairs, HdrHistogram style",
     )
 
-    @field_validator("hdr", mode="before")
-    @classmethod
-    def _decode_hdr(cls, value: Any) -> Any:
-        """Accept ``harness.loadgen``'s ``{"unit": "us", "latency": <encoded histogram>}``.
-
-        The encoded histogram is replaced by its percentile distribution: reports show the
-        distribution, and the raw histogram stays in the run's ``load.hlog``.
-        """
-        if isinstance(value, dict):
-            encoded = value.get("latency")
-            return _hdr_percentiles(encoded, str(value.get("unit", "us"))) if encoded else []
-        return value
-
-
-HDR_PERCENTILES = (0.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.999, 100.0)
-_UNIT_TO_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
-
-
-def _hdr_percentiles(encoded: str, unit: str) -> list[tuple[float, float]]:
-    from hdrh.histogram import HdrHistogram  # only runs that recorded one pay the import
-
-    if unit not in _UNIT_TO_MS:
-        raise ValueError(f"unknown hdr unit {unit!r}")
-    try:
-        hist = HdrHistogram.decode(encoded)
-    except Exception as err:  # noqa: BLE001 - hdrh, zlib, binascii and struct all raise
-        raise ValueError(f"hdr.latency is not an encoded HdrHistogram: {err}") from None
-    if hist.get_total_count() == 0:
-        return []
-    values = hist.get_percentile_to_value_dict(list(HDR_PERCENTILES))
-    scale = _UNIT_TO_MS[unit]
-    return [(p, round(float(values[p]) * scale, 3)) for p in HDR_PERCENTILES]
-
 
 # --------------------------------------------------------------------------- accuracy
-# Shaped after ``harness.accuracy.AccuracyResult.to_dict()``, the producer of these metrics.
+# Built by ``harness.accuracy`` (``AccuracyResult.to_dict()``) in exactly these shapes.
 
-ClaimVerdict = Literal["consistent", "contradicted", "untestable", "pass", "fail", "inconclusive"]
+ClaimVerdict = Literal["consistent", "contradicted", "untestable"]
 
 
 class ThresholdResult(_Metrics):
@@ -317,12 +256,6 @@ class ThresholdResult(_Metrics):
     verdict_reason: str | None = None
     impostor_pairs_needed: int | None = None
 
-    @model_validator(mode="after")
-    def _pairs(self) -> Self:
-        if self.pairs is None and self.genuine is not None and self.impostor is not None:
-            self.pairs = self.genuine + self.impostor
-        return self
-
     @property
     def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
         """The verdict in pass/fail terms (a contradicted claim fails)."""
@@ -330,9 +263,6 @@ class ThresholdResult(_Metrics):
             "consistent": "pass",
             "contradicted": "fail",
             "untestable": "inconclusive",
-            "pass": "pass",
-            "fail": "fail",
-            "inconclusive": "inconclusive",
         }
         return mapping[self.verdict]
 
@@ -343,14 +273,6 @@ class DetCurve(_Metrics):
     fmr: list[float]
     fnmr: list[float]
     threshold: list[float] = Field(default_factory=list)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_pairs(cls, data: Any) -> Any:
-        """Also accept a list of ``[fmr, fnmr]`` pairs."""
-        if isinstance(data, (list, tuple)):
-            return {"fmr": [p[0] for p in data], "fnmr": [p[1] for p in data]}
-        return data
 
     @model_validator(mode="after")
     def _shape(self) -> Self:
@@ -403,21 +325,6 @@ class AccuracyMetrics(_Metrics):
     histogram: Histogram | None = None
     run: dict[str, Any] | None = None
     dataset: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _aliases(cls, data: Any) -> Any:
-        """Accept ``histograms`` (with ``edges``) for ``histogram``."""
-        if isinstance(data, dict) and "histograms" in data and "histogram" not in data:
-            data = dict(data)
-            hist = data.pop("histograms")
-            if isinstance(hist, dict) and "edges" in hist:
-                hist = {
-                    "bin_edges": hist["edges"],
-                    **{k: v for k, v in hist.items() if k != "edges"},
-                }
-            data["histogram"] = hist
-        return data
 
 
 # --------------------------------------------------------------------------- suites
@@ -565,7 +472,7 @@ class Coverage(_Model):
 
 
 class Erratum(_Model):
-    """An erratum of the documents; for an ambiguous one, which reading the target was seen to follow.
+    """An erratum of the documents; for an ambiguous one, the reading the target was seen to follow.
 
     ``observed`` is None for errata with a single decision (nothing to observe); ``evidence`` holds
     ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``.
@@ -819,21 +726,30 @@ def build_summary(
     started_at: datetime,
     finished_at: datetime,
     suites: Iterable[SuiteResult],
-    merge: bool = True,
+    contract: Any = None,
+    required_readings: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """Assemble a :class:`Summary` from the suites that ran (others become ``skipped``).
+    """The run's :class:`Summary`, built once, by a suite's command and the gate alike.
 
-    With ``merge`` the findings of each suite are merged by ``unique_key``. ``fields`` are
-    the remaining Summary fields (coverage, errata, gate, baseline, run_id, ...).
+    The suites that ran fill their slots (others are ``skipped``), each with its findings
+    merged by ``unique_key``. Given the ``contract``, ``errata`` lists every erratum and, for
+    each ambiguous one, the reading the suites saw the target follow (``metrics["readings"]``)
+    against ``required_readings``. ``fields`` are the other Summary fields (gate, coverage, ...).
     """
     slots: dict[str, Any] = {}
     for result in suites:
         if result.name in slots:
             raise ValueError(f"suite {result.name!r} given twice")
-        if merge:
-            result = result.model_copy(update={"findings": merge_findings(result.findings)})
-        slots[result.name] = result
+        slots[result.name] = result.model_copy(update={"findings": merge_findings(result.findings)})
+    if contract is not None:
+        from harness.contract import ReadingLog
+
+        log = ReadingLog(dict(required_readings or {}))
+        for result in slots.values():
+            if isinstance(result.metrics, dict):
+                log.merge(ReadingLog.from_dict(result.metrics.get("readings")))
+        fields["errata"] = log.errata(contract)
     return Summary(
         target=target,
         started_at=started_at,

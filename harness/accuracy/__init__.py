@@ -60,6 +60,7 @@ from ._suite import (
     RESULT_FILE,
     URL_DEFAULT_MAX_REQUESTS,
     URL_DEFAULT_MAX_RPS,
+    AccuracySuite,
     OnProgress,
     run_accuracy_suite,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "APIS",
     "CACHE_FILE",
     "DEFAULT",
+    "AccuracySuite",
     "FTA_CATEGORIES",
     "RESULT_FILE",
     "URL_DEFAULT_MAX_REQUESTS",

@@ -69,6 +69,7 @@ class ClaimMetrics:
             "false_non_matches": self.false_non_matches,
             "genuine": self.genuine,
             "impostor": self.impostor,
+            "pairs": self.genuine + self.impostor,
             "excluded": dict(self.excluded),
             "fta": dict(self.fta),
             "verdict": self.verdict.verdict,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
@@ -24,6 +24,7 @@ from harness.clients import (
 )
 from harness.contract import Contract, load_contract
 from harness.results import AccuracySuiteResult
+from harness.suite import RunContext
 from harness.target import Target, open_target, url_label
 
 from ..errors import UsageError
@@ -63,6 +64,39 @@ class _Default:
 
 DEFAULT: Final = _Default()
 """Not given: unlimited for the emulator, the URL defaults for a live target."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AccuracySuite:
+    """Accuracy behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``
+    (budgets None: the target's defaults; ``max_rps`` 0: no pacing). It opens its own target:
+    the emulator's engine matters (``engine``), and it does not take the gate's breaks."""
+
+    apis: Sequence[str] = APIS
+    max_pairs: int | None = None
+    engine: str | None = None
+    credentials: Credentials | None = None
+    emulator_settings: Mapping[str, Any] | None = None
+    name: Literal["accuracy"] = dataclasses.field(default="accuracy", init=False)
+
+    def run(self, ctx: RunContext) -> AccuracySuiteResult:
+        return run_accuracy_suite(
+            out=ctx.out_dir,
+            target=ctx.target,
+            faces=ctx.faces,
+            apis=self.apis,
+            max_pairs=self.max_pairs,
+            max_rps=DEFAULT if ctx.max_rps is None else (ctx.max_rps or None),
+            max_requests=DEFAULT if ctx.max_requests is None else ctx.max_requests,
+            engine=self.engine,
+            seed=ctx.seed or 0,
+            config=ctx.config,
+            credentials=self.credentials,
+            emulator_settings=self.emulator_settings,
+            on_progress=lambda api, done, total: ctx.progress(done, total, f"{api} pairs"),
+            request_timeout_s=ctx.request_timeout_s,
+            max_seconds=ctx.max_seconds,
+        )
 
 
 def run_accuracy_suite(

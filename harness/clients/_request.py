@@ -112,7 +112,7 @@ def _shape(value: Any, depth: int = 0) -> str:
     if depth > 4:
         return "…"
     if isinstance(value, dict):
-        from harness.report.redact import is_secret_key
+        from harness.redact import is_secret_key
 
         return (
             "{"

@@ -1,14 +1,15 @@
-"""How every suite command ends: the run's reports written, one verdict, one exit code.
+"""How every suite command ends: its summary built, its reports written, one verdict, one exit code.
 
 A suite runs through :func:`interruptible`: Ctrl-C or SIGTERM (see :mod:`harness.interrupt`)
-stops it, and :func:`conclude` then writes what it has with verdict ``interrupted``, prints
-one line and exits 130. Otherwise :func:`conclude` prints the verdict line ("PASS, 2
-inconclusive") and exits with the summary's exit code.
+stops it, and :func:`summarize` marks what it has ``interrupted``; :func:`conclude` then
+writes it, prints one line and exits 130. Otherwise :func:`conclude` prints the verdict line
+("PASS, 2 inconclusive") and exits with the summary's exit code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -16,8 +17,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from harness import interrupt, results
-from harness.results import SuiteName, SuiteResult, Summary, verdict_line
+from harness import interrupt
+from harness.results import (
+    SuiteName,
+    SuiteResult,
+    Summary,
+    build_summary,
+    interrupted_suite,
+    verdict_line,
+)
 
 T = TypeVar("T")
 
@@ -34,9 +42,33 @@ def interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         return None
 
 
-def interrupted_suite(name: SuiteName, partial: SuiteResult | None) -> SuiteResult:
-    """The suite as far as it got, marked ``interrupted`` (its findings so far kept)."""
-    return results.interrupted_suite(name, partial, interrupt.requested())
+def summarize(
+    result: SuiteResult | None,
+    name: SuiteName,
+    *,
+    target: str,
+    started: datetime,
+    resume: str = "",
+) -> Summary:
+    """The summary a suite's command writes, the gate's shape with one suite: the suite as far
+    as it got (``interrupted``, with ``resume`` saying how to go on, when the user stopped it)
+    and every erratum with the reading the suite saw the target follow."""
+    from harness.contract import load_contract
+
+    stopped = interrupt.requested()
+    if stopped or result is None:
+        result = interrupted_suite(name, result, stopped)
+        if resume:
+            result = result.model_copy(update={"reason": f"{result.reason}; {resume}"})
+    return build_summary(
+        target=target,
+        started_at=result.started_at or started,
+        finished_at=result.finished_at or datetime.now(UTC),
+        suites=[result],
+        contract=load_contract(),
+        seed=result.seed,
+        interrupted=stopped,
+    )
 
 
 def conclude(

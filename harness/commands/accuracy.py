@@ -99,18 +99,18 @@ def accuracy(
 ) -> None:
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
     from harness import interrupt
-    from harness.accuracy import CACHE_FILE, DEFAULT, run_accuracy_suite
-    from harness.commands._verdict import conclude, interrupted_suite, interruptible
+    from harness.accuracy import CACHE_FILE, RESULT_FILE, AccuracySuite
+    from harness.commands._verdict import conclude, interruptible, summarize
+    from harness.report import write_reports
+    from harness.suite import RunContext
 
     apis = API_CHOICES.get(api)
     if apis is None:
         raise UsageError(f"--api {api!r}: expected match, jd or all")
-    rps: Any = DEFAULT if max_rps is None else (None if max_rps == 0 else max_rps)
     check_max_rps(max_rps)
     positive_seconds(timeout)
     if max_seconds is not None:
         positive_seconds(max_seconds, "--max-seconds")
-    budget: Any = DEFAULT if max_requests is None else max_requests
     notice = (
         None
         if faces is not None
@@ -120,47 +120,49 @@ def accuracy(
         )
     )
     started = datetime.now(UTC)
+    suite = AccuracySuite(apis=apis, max_pairs=max_pairs, engine=engine)
     with _ProgressBars(notice) as bars:
-        suite = interruptible(
-            run_accuracy_suite,
-            out=out_dir,
+        ctx = RunContext(
             target=target,
-            faces=faces,
-            apis=apis,
-            max_pairs=max_pairs,
-            max_rps=rps,
-            max_requests=budget,
-            engine=engine,
+            url=target,
+            is_emulator=target == "emulator",
+            out_dir=out_dir,
             seed=seed,
+            faces=faces,
             config=config,
-            on_progress=bars.update,
-            request_timeout_s=timeout,
+            max_rps=max_rps,
+            max_requests=max_requests,
             max_seconds=max_seconds,
+            request_timeout_s=timeout,
+            progress=bars.update,
         )
-    stopped = interrupt.requested()
-    if stopped or suite is None:  # finished pairs stay cached: the same command resumes
-        partial = interrupted_suite("accuracy", suite)
-        partial = partial.model_copy(
-            update={
-                "reason": f"{partial.reason}; finished pairs are cached in {out_dir / CACHE_FILE}: "
-                "run the same command again to resume"
-            }
+        result = interruptible(suite.run, ctx)
+    if interrupt.requested() or result is None:
+        # finished pairs stay cached: the same command resumes
+        resume = (
+            f"finished pairs are cached in {out_dir / CACHE_FILE}: "
+            "run the same command again to resume"
         )
-        conclude(
-            _summary(partial, "emulator" if target == "emulator" else target, started, stopped),
-            out_dir,
-            console=out,
-        )
-    _print_table(suite.metrics)
-    written = _write_reports(suite, out_dir)
+        label = "emulator" if target == "emulator" else target
+        summary = summarize(result, "accuracy", target=label, started=started, resume=resume)
+        conclude(summary, out_dir, console=out)
+    metrics = result.metrics
+    assert metrics is not None  # a finished run always measured (or recomputed) something
+    _print_table(metrics)
+    summary = summarize(result, "accuracy", target=metrics.target or "", started=started)
+    written = [
+        out_dir / RESULT_FILE,
+        *write_reports(summary, out_dir).values(),
+        out_dir / CACHE_FILE,
+    ]
     out.print(f"written: {', '.join(str(p) for p in written)}")
-    if suite.status == "fail":
-        err.print(f"[bold red]{len(suite.findings)} documented claim(s) contradicted[/]")
+    if result.status == "fail":
+        err.print(f"[bold red]{len(result.findings)} documented claim(s) contradicted[/]")
         raise typer.Exit(1)
-    if suite.status == "inconclusive":
+    if result.status == "inconclusive":
         out.print(
-            f"[bold]INCONCLUSIVE[/]: {suite.reason}"
-            + (f"; testable when: {suite.testable_when}" if suite.testable_when else "")
+            f"[bold]INCONCLUSIVE[/]: {result.reason}"
+            + (f"; testable when: {result.testable_when}" if result.testable_when else "")
         )
 
 
@@ -185,14 +187,14 @@ class _ProgressBars:
         )
         self.tasks: dict[str, TaskID] = {}
 
-    def update(self, api: str, done: int, total: int) -> None:
-        task = self.tasks.get(api)
+    def update(self, done: float, total: float | None, text: str) -> None:
+        task = self.tasks.get(text)
         if not self.tasks:
             if self.notice:
                 err.print(self.notice)
             self.progress.start()
         if task is None:
-            task = self.tasks[api] = self.progress.add_task(f"{api} pairs", total=total)
+            task = self.tasks[text] = self.progress.add_task(text, total=total)
         self.progress.update(task, completed=done, total=total)
 
     def __enter__(self) -> Self:
@@ -257,26 +259,3 @@ def _print_table(metrics: Any) -> None:
         out.print(f"EER ({metrics.api}) {_num(metrics.eer.value)} {_ci(metrics.eer.ci95)}")
     for note in (metrics.model_extra or {}).get("notes", []):
         out.print(f"[yellow]note:[/] {note}")
-
-
-def _summary(suite: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
-    from harness.results import build_summary
-
-    return build_summary(
-        target=target,
-        started_at=suite.started_at or started,
-        finished_at=suite.finished_at or datetime.now(UTC),
-        suites=[suite],
-        seed=suite.seed,
-        interrupted=interrupted,
-    )
-
-
-def _write_reports(suite: Any, out_dir: Path) -> list[Path]:
-    """summary.json, junit.xml and report.html beside accuracy.json (all redacted)."""
-    from harness.accuracy import CACHE_FILE, RESULT_FILE
-    from harness.report import write_reports
-
-    summary = _summary(suite, suite.metrics.target or "", datetime.now(UTC))
-    paths = write_reports(summary, out_dir)
-    return [out_dir / RESULT_FILE, *paths.values(), out_dir / CACHE_FILE]

@@ -93,20 +93,19 @@ def conform(
     from datetime import UTC, datetime
 
     from harness import interrupt
-    from harness.commands._verdict import conclude, interrupted_suite, interruptible
+    from harness.commands._verdict import conclude, interruptible, summarize
     from harness.config import load_credentials, read_config
     from harness.conformance import (
         DEFAULT_EXAMPLES,
+        ConformanceSuite,
         conformance_target,
         prepare_out_dir,
         render_summary,
-        run_conformance,
         validate_options,
     )
-    from harness.contract import ReadingLog, load_contract
     from harness.emulator import parse_readings_option
     from harness.preflight import preflight
-    from harness.results import build_summary
+    from harness.suite import RunContext
 
     breaks = tuple(break_ or ())
     is_emulator = target == "emulator"
@@ -129,52 +128,44 @@ def conform(
     out_dir = prepare_out_dir(out_dir)
     settings = read_config(config).conformance
     creds = load_credentials(config, demo_defaults=is_emulator)
+    suite = ConformanceSuite(
+        api=api,
+        examples=examples,
+        phases=chosen,
+        settings=settings,
+        include_extensions=include_extensions or None,
+    )
     started = datetime.now(UTC)
     result = None
     try:  # an interrupt anywhere from here on still writes the run's summary
         with conformance_target(target, breaks, creds, served) as url:
             preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
             with err.status("conformance: starting") as status:
-                result = interruptible(
-                    run_conformance,
-                    url,
+                ctx = RunContext(
+                    target=target,
+                    url=url,
                     is_emulator=is_emulator,
-                    api=api,
-                    examples=examples,
-                    seed=seed,
-                    max_rps=max_rps,
-                    max_requests=max_requests,
-                    faces_dir=faces,
                     credentials=creds,
                     out_dir=out_dir,
-                    progress=lambda message: status.update(f"conformance: {message}"),
-                    settings=settings,
-                    include_extensions=include_extensions or None,
-                    emulator_breaks=breaks,
-                    phases=chosen,
-                    request_timeout_s=timeout,
+                    seed=seed,
+                    faces=faces,
+                    max_rps=max_rps,
+                    max_requests=max_requests,
                     max_seconds=max_seconds,
+                    request_timeout_s=timeout,
+                    emulator={"breaks": breaks},
+                    progress=lambda done, total, text: status.update(f"conformance: {text}"),
                 )
+                result = interruptible(suite.run, ctx)
     except KeyboardInterrupt:
         interrupt.request()
-    stopped = interrupt.requested()
-    suite = interrupted_suite("conformance", result) if stopped or result is None else result
-    observed = suite.metrics.get("readings") if isinstance(suite.metrics, dict) else None
-    summary = build_summary(
-        target=target,
-        started_at=suite.started_at or started,
-        finished_at=suite.finished_at or datetime.now(UTC),
-        suites=[suite],
-        merge=False,
-        seed=suite.seed,
-        interrupted=stopped,
-        errata=ReadingLog.from_dict(observed).errata(load_contract()),
-    )
+    summary = summarize(result, "conformance", target=target, started=started)
+    ran = summary.suites.conformance
 
     def written(paths: dict[str, Path]) -> None:
         out.print(
             f"reports: {', '.join(str(p) for p in paths.values())}, {out_dir / 'findings.json'}"
-            + (f", {out_dir / 'findings'}/F-*.json" if suite.findings else "")
+            + (f", {out_dir / 'findings'}/F-*.json" if ran.findings else "")
         )
 
     conclude(
@@ -182,7 +173,7 @@ def conform(
         out_dir,
         secrets=creds.secrets(),
         console=out,
-        details=lambda: render_summary(suite, out),
+        details=lambda: render_summary(ran, out),
         written=written,
         verdict=False,
     )

@@ -88,9 +88,11 @@ def fuzz(
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness import interrupt
     from harness.clients import load_credentials
-    from harness.commands._verdict import conclude, interrupted_suite, interruptible
-    from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, run_fuzz
+    from harness.commands._verdict import conclude, interruptible, summarize
+    from harness.fuzz import DEFAULT_MAX_EXAMPLES, FuzzSuite, emulator_overrides
     from harness.preflight import preflight
+    from harness.report import write_reports
+    from harness.suite import RunContext
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
@@ -115,6 +117,9 @@ def fuzz(
     from harness.fuzz._runner import _select
 
     _select(api, prop)  # unknown --property names are refused before the preflight's requests
+    suite = FuzzSuite(
+        api=api, max_examples=max_examples or DEFAULT_MAX_EXAMPLES, only=tuple(prop or ())
+    )
     started = datetime.now(UTC)
     credentials = load_credentials(config, demo_defaults=target == "emulator")
     result, label = None, target
@@ -128,31 +133,27 @@ def fuzz(
                 timeout_s=timeout,
             )
             with _Bar() as bar:
-                result = interruptible(
-                    run_fuzz,
-                    t.url,
+                ctx = RunContext(
+                    target=target,
+                    url=t.url,
                     is_emulator=t.is_emulator,
-                    api=api,
-                    max_examples=max_examples or DEFAULT_MAX_EXAMPLES,
+                    credentials=credentials,
+                    out_dir=out_dir,
                     seed=seed,
+                    faces=faces,
                     max_rps=max_rps,
                     max_requests=max_requests,
                     max_seconds=max_seconds,
-                    faces_dir=faces,
-                    credentials=credentials,
-                    out_dir=out_dir,
-                    progress=bar.update,
-                    only=prop,
-                    breaks=breaks,
                     request_timeout_s=timeout,
+                    emulator={"breaks": breaks},
+                    progress=bar.update,
                 )
+                result = interruptible(suite.run, ctx)
     except KeyboardInterrupt:
         interrupt.request()
-    stopped = interrupt.requested()
-    if stopped or result is None:
-        suite = interrupted_suite("fuzz", result)
+    if interrupt.requested() or result is None:
         conclude(
-            _summary(suite, label, started, stopped),
+            summarize(result, "fuzz", target=label, started=started),
             out_dir,
             secrets=credentials.secrets(),
             console=out,
@@ -160,7 +161,8 @@ def fuzz(
     if result.status == "error" and not result.checks:
         raise TargetError(result.error or "the fuzz run could not start")
     _print(result)
-    written = _write_reports(result, out_dir, label, credentials.secrets())
+    summary = summarize(result, "fuzz", target=label, started=started)
+    written = write_reports(summary, out_dir, credentials.secrets()).values()
     out.print(f"written: {out_dir / 'findings.json'}, {', '.join(str(p) for p in written)}")
     if result.status == "error":
         raise HarnessError(f"the fuzz run broke off: {result.error}")
@@ -235,7 +237,7 @@ class _Bar:
         )
         self.task: Any = None
 
-    def update(self, name: str, index: int, total: int) -> None:
+    def update(self, index: float, total: float | None, name: str) -> None:
         if self.task is None:
             self.progress.start()
             self.task = self.progress.add_task(name, total=total)
@@ -291,27 +293,3 @@ def _print(result: Any) -> None:
         out.print(
             "[yellow]the request budget or time limit ran out; later properties were skipped[/]"
         )
-
-
-def _summary(result: Any, target: str, started: datetime, interrupted: str | None = None) -> Any:
-    """The run's summary, with the readings of the documents the target was seen to follow."""
-    from harness.contract import ReadingLog, load_contract
-    from harness.results import build_summary
-
-    metrics = result.metrics if isinstance(result.metrics, dict) else {}
-    return build_summary(
-        target=target,
-        started_at=result.started_at or started,
-        finished_at=result.finished_at or datetime.now(UTC),
-        suites=[result],
-        seed=result.seed,
-        interrupted=interrupted,
-        errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()),
-    )
-
-
-def _write_reports(result: Any, out_dir: Path, target: str, secrets: list[str]) -> list[Path]:
-    from harness.report import write_reports
-
-    summary = _summary(result, target, datetime.now(UTC))
-    return list(write_reports(summary, out_dir, secrets).values())

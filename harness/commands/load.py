@@ -436,16 +436,10 @@ def _execute(plan: Any, *, total_s: float | None) -> Any:
 
 def _interrupted(outcome: Any, plan: Any) -> None:
     """Write what the interrupted run had (verdict ``interrupted``), one line, exit 130."""
-    from harness import interrupt
-    from harness.commands._verdict import conclude, interrupted_suite
-    from harness.results import build_summary
+    from harness.commands._verdict import conclude, summarize
 
-    suite = interrupted_suite("load", outcome.suite if outcome is not None else None)
-    summary = build_summary(
-        target=plan.target, started_at=suite.started_at or datetime.now(UTC),
-        finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], seed=suite.seed,
-        interrupted=interrupt.requested(),
-    )  # fmt: skip
+    suite = outcome.suite if outcome is not None else None
+    summary = summarize(suite, "load", target=plan.target, started=datetime.now(UTC))
     conclude(
         summary, plan.out_dir, secrets=outcome.secrets if outcome is not None else (), console=out
     )
@@ -608,15 +602,12 @@ def _print_limit(outcome: Any) -> None:
 
 def _finish(outcome: Any, plan: Any) -> None:
     """Write summary.json, junit.xml and report.html; exit by the suite's status."""
+    from harness.commands._verdict import summarize
     from harness.errors import HarnessError
     from harness.report import write_reports
-    from harness.results import build_summary
 
     suite = outcome.suite
-    summary = build_summary(
-        target=plan.target, started_at=suite.started_at or datetime.now(UTC),
-        finished_at=suite.finished_at or datetime.now(UTC), suites=[suite], seed=suite.seed,
-    )  # fmt: skip
+    summary = summarize(suite, "load", target=plan.target, started=datetime.now(UTC))
     write_reports(summary, plan.out_dir, outcome.secrets)
     entries = sorted(
         p.name + ("/" if p.is_dir() else "")

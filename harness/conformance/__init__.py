@@ -13,13 +13,20 @@ from ._emulator import conformance_emulator, conformance_target, emulator_settin
 from ._failures import CheckFailed
 from ._registry import RULES, Registry, Rule, rule, violation
 from ._replay import replay_finding
-from ._run import DEFAULT_EXAMPLES, prepare_out_dir, run_conformance, validate_options
+from ._run import (
+    DEFAULT_EXAMPLES,
+    ConformanceSuite,
+    prepare_out_dir,
+    run_conformance,
+    validate_options,
+)
 from ._summary import render_summary
 
 __all__ = [
     "DEFAULT_EXAMPLES",
     "RULES",
     "CheckFailed",
+    "ConformanceSuite",
     "Facts",
     "Registry",
     "ReplayOutcome",

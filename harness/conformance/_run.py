@@ -1,4 +1,4 @@
-"""``run_conformance``: does the service keep its contract? Engine phases, then probes, then findings."""
+"""``run_conformance``: does the service keep its contract? Engine phases, probes, findings."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import os
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -22,13 +23,8 @@ from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.findings import write_findings_json
 from harness.pacing import BudgetExhausted
-from harness.results import (
-    CheckResult,
-    ConformanceSuiteResult,
-    Finding,
-    build_summary,
-    derive_status,
-)
+from harness.results import CheckResult, ConformanceSuiteResult, Finding, derive_status
+from harness.suite import RunContext
 
 from . import (  # noqa: F401  (registers the rules)
     _probes,
@@ -67,6 +63,35 @@ DEFAULT_MAX_SECONDS = 1800.0
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
 
 
+@dataclass(frozen=True)
+class ConformanceSuite:
+    """Conformance as a :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``."""
+
+    api: str = "all"
+    examples: int = DEFAULT_EXAMPLES
+    phases: tuple[str, ...] = PHASES
+    settings: ConformanceSettings | None = None
+    include_extensions: bool | None = None
+    contract: Contract | None = None
+    name: Literal["conformance"] = field(default="conformance", init=False)
+
+    def run(self, ctx: RunContext) -> ConformanceSuiteResult:
+        return run_conformance(
+            ctx.url,
+            **ctx.sender_options(),
+            api=self.api,
+            examples=self.examples,
+            progress=lambda text: ctx.progress(0, None, text),
+            settings=self.settings,
+            include_extensions=self.include_extensions,
+            emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
+            contract=self.contract,
+            phases=self.phases,
+            request_timeout_s=ctx.request_timeout_s,
+            max_seconds=ctx.max_seconds or DEFAULT_MAX_SECONDS,
+        )
+
+
 def run_conformance(
     target_url: str,
     *,
@@ -91,16 +116,17 @@ def run_conformance(
 ) -> ConformanceSuiteResult:
     """Run schemathesis and the business rules over the selected specs against ``target_url``.
 
-    Writes ``junit.xml``, ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir``
-    and returns the suite result for the gate. URL targets default to 5 requests/s and a budget of
-    500 requests (``max_rps=0``: unlimited). Every request (engine and probes) is sent with the client
-    timeout ``request_timeout_s`` (default 60 s); one that gets no answer in time, or loses its
-    connection, is an ``answered`` finding and the run goes on. After ``max_seconds`` (default
+    Writes ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir`` and returns
+    the suite result (its command or the gate writes the reports). URL targets default to 5
+    requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
+    probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
+    no answer in time, or loses its connection, is an ``answered`` finding and the run goes on. After ``max_seconds`` (default
     1800 s; None: no limit) the run stops sending and reports what it has (``time_budget_spent``
     in the metrics). Raises HarnessError subclasses when it cannot run.
 
     Example:
-        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg), out_dir=Path("reports/x"))``
+        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg),
+        out_dir=Path("reports/x"))``
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None and not (
@@ -246,13 +272,7 @@ def run_conformance(
         duration_s=round(time.monotonic() - clock, 3),
         seed=seed,
     )
-    write_outputs(
-        result,
-        out_dir,
-        target_label="emulator" if is_emulator else target_url,
-        secrets=secrets,
-        errata=readings.errata(contract),
-    )
+    write_findings_json(findings, out_dir / "findings.json", secrets)
     return result
 
 
@@ -296,7 +316,7 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 
 def check_reachable(url: str, timeout_s: float = 5.0) -> None:
-    """One request to the base URL; any HTTP answer will do, no answer means the run cannot start."""
+    """One request to the base URL: any HTTP answer will do; none means the run cannot start."""
     try:
         with http_client(timeout=timeout_s) as client, client.stream("GET", url):
             pass  # the status line is the answer; its body may be anything
@@ -412,30 +432,4 @@ def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[Che
     ]
 
 
-def write_outputs(
-    result: ConformanceSuiteResult,
-    out_dir: Path,
-    *,
-    target_label: str,
-    secrets: list[str],
-    errata: list[Any] | None = None,
-) -> None:
-    """``junit.xml``, ``findings.json`` and ``summary.json`` (with the readings observed) of a finished run."""
-    from harness.report import write_junit, write_summary_json
-
-    assert result.started_at is not None and result.finished_at is not None
-    summary = build_summary(
-        target=target_label,
-        started_at=result.started_at,
-        finished_at=result.finished_at,
-        suites=[result],
-        merge=False,
-        seed=result.seed,
-        errata=errata or [],
-    )
-    write_junit(summary, out_dir / "junit.xml", secrets=secrets)
-    write_summary_json(summary, out_dir / "summary.json", secrets)
-    write_findings_json(result.findings, out_dir / "findings.json", secrets)
-
-
-__all__ = ["DEFAULT_EXAMPLES", "excerpt", "run_conformance"]
+__all__ = ["DEFAULT_EXAMPLES", "ConformanceSuite", "excerpt", "run_conformance"]

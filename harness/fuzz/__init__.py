@@ -17,11 +17,19 @@ from ._replay import load_replay
 from ._replay_run import replay_finding
 from ._request import InvalidCase
 from ._rules import RULES, Rule
-from ._runner import DEFAULT_MAX_EXAMPLES, LIVE_MAX_REQUESTS, LIVE_MAX_RPS, property_ids, run_fuzz
+from ._runner import (
+    DEFAULT_MAX_EXAMPLES,
+    LIVE_MAX_REQUESTS,
+    LIVE_MAX_RPS,
+    FuzzSuite,
+    property_ids,
+    run_fuzz,
+)
 from ._stateful import emulator_overrides
 from ._target import FuzzTarget
 
 __all__ = [
+    "FuzzSuite",
     "DEFAULT_MAX_EXAMPLES",
     "LIVE_MAX_REQUESTS",
     "LIVE_MAX_RPS",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from hypothesis import HealthCheck, Verbosity, seed, settings
@@ -29,6 +29,7 @@ from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
+from harness.suite import RunContext
 
 from ._client import FuzzClient
 from ._context import PropertyFailed, Run
@@ -66,6 +67,31 @@ class _Outcome:
     failures: list[tuple[PropertyFailed, bool]] = field(default_factory=list)  # (failure, flaky)
     error: str | None = None
     stopped: str | None = None
+
+
+@dataclass(frozen=True)
+class FuzzSuite:
+    """Fuzz behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``."""
+
+    api: str = "all"
+    max_examples: int = DEFAULT_MAX_EXAMPLES
+    only: tuple[str, ...] = ()
+    contract: Contract | None = None
+    name: Literal["fuzz"] = field(default="fuzz", init=False)
+
+    def run(self, ctx: RunContext) -> FuzzSuiteResult:
+        return run_fuzz(
+            ctx.url,
+            **ctx.sender_options(),
+            api=self.api,
+            max_examples=self.max_examples,
+            progress=lambda prop, index, total: ctx.progress(index, total, prop),
+            max_seconds=ctx.max_seconds,
+            only=list(self.only) or None,
+            breaks=tuple(ctx.emulator.get("breaks") or ()),
+            request_timeout_s=ctx.request_timeout_s or DEFAULT_TIMEOUT_S,
+            contract=self.contract,
+        )
 
 
 def run_fuzz(
@@ -215,7 +241,8 @@ def run_fuzz(
 
 def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
     """The properties to run; ``only`` names ``api:property`` or ``api:property/part``
-    (the invalid-request properties have one part per rule, e.g. ``jd:invalid-requests/bad-sign``)."""
+    (the invalid-request properties have one part per rule, e.g.
+    ``jd:invalid-requests/bad-sign``)."""
     everything = [p for p in properties() if api == "all" or p.api == api]
     if not only:
         return [(p, None) for p in everything]
@@ -239,7 +266,8 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
             or by_id[pid].api not in RULES[part].apis
         ):
             raise UsageError(
-                f"{entry!r}: only the invalid-requests properties have parts, one per rule of their api"
+                f"{entry!r}: only the invalid-requests properties have parts, "
+                "one per rule of their api"
             )
         if part and wanted.get(pid, set()) is not None:
             wanted.setdefault(pid, set()).add(part)  # type: ignore[union-attr]
@@ -266,7 +294,7 @@ def _engine(client: FuzzClient) -> str | None:
 def _quota_credentials(
     client: FuzzClient, contract: Contract, creds: Credentials, is_emulator: bool
 ) -> Credentials | None:
-    """The emulator's small-quota appkey if it has one (a wrong sign tells, without spending quota)."""
+    """The emulator's small-quota appkey if it has one (a wrong sign tells, spending no quota)."""
     if not is_emulator:
         return creds
     from harness.clients import Request
@@ -308,7 +336,7 @@ def _settings(run: Run, prop: Property, part: str = "", examples: int | None = N
 def _run_all(
     run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
 ) -> tuple[list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, Any]]:
-    """Each property in turn; (JUnit checks, failures, budget spent?, errors, per-property stats)."""
+    """Each property in turn: JUnit checks, failures, budget spent?, errors, per-property stats."""
     stats: dict[str, Any] = {}
     checks: list[CheckResult] = []
     raw: list[tuple[PropertyFailed, bool]] = []

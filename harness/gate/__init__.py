@@ -23,31 +23,31 @@ from harness.gate._policy import (
 from harness.gate._profiles import FULL, PROFILES, QUICK, Profile, get_profile
 from harness.gate._run import GateOutcome, GatePlan, assemble, execute_gate, plan_gate, run_gate
 from harness.gate._stage import QuietObserver, StageCancelled, StageObserver, run_stage
-from harness.gate._suites import STAGES, SuiteContext, merge_load
+from harness.gate._suites import LoadStage, build_suites, merge_load
 
 __all__ = [
     "DEFAULT_POLICY",
     "FULL",
     "PROFILES",
     "QUICK",
-    "STAGES",
     "AccuracyLimit",
     "BaselinePolicy",
     "FindingAllowance",
     "GateOutcome",
     "GatePlan",
     "LoadPolicy",
+    "LoadStage",
     "Policy",
     "Profile",
     "QuietObserver",
     "RichObserver",
     "StageCancelled",
     "StageObserver",
-    "SuiteContext",
     "SuitesPolicy",
     "VerdictPolicy",
     "assemble",
     "build_coverage",
+    "build_suites",
     "compare_baseline",
     "execute_gate",
     "get_profile",

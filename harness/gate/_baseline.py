@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.gate._policy import BaselinePolicy
-from harness.results import BaselineComparison, Regression, Summary
+from harness.results import BaselineComparison, Regression, Suites, Summary
 
 RATE_TOLERANCE = 0.10
 _RAN = ("pass", "fail")  # findings of a suite that did not run in both runs are not compared
@@ -36,23 +36,24 @@ def load_baseline(path: str | os.PathLike[str]) -> tuple[Summary, str]:
 
 
 def compare_baseline(
-    current: Summary,
+    current: Suites,
     baseline: Summary,
     *,
     policy: BaselinePolicy | None = None,
     source: str = "baseline",
 ) -> BaselineComparison:
-    """Regressions and improvements of ``current`` against ``baseline``."""
+    """Regressions and improvements of this run's suites against ``baseline``."""
     policy = policy or BaselinePolicy()
+    then = baseline.suites
     regressions: list[Regression] = []
     improvements: list[Regression] = []
-    for change in (_qps(current, baseline, policy), _p99(current, baseline, policy)):
+    for change in (_qps(current, then, policy), _p99(current, then, policy)):
         if change is None:
             continue
         kind, row = change
         (regressions if kind == "regression" else improvements).append(row)
     if policy.new_findings:
-        new, fixed = _findings(current, baseline)
+        new, fixed = _findings(current, then)
         regressions += new
         improvements += fixed
     return BaselineComparison(
@@ -63,8 +64,8 @@ def compare_baseline(
     )
 
 
-def _load(summary: Summary) -> dict[str, Any]:
-    suite = summary.suites.load
+def _load(suites: Suites) -> dict[str, Any]:
+    suite = suites.load
     if suite.status in ("skipped", "error") or suite.metrics is None:
         return {}
     dumped: dict[str, Any] = suite.metrics.model_dump(mode="json")
@@ -76,7 +77,7 @@ def _pct(current: float, base: float) -> float:
 
 
 def _qps(
-    current: Summary, baseline: Summary, policy: BaselinePolicy
+    current: Suites, baseline: Suites, policy: BaselinePolicy
 ) -> tuple[str, Regression] | None:
     now, then = _load(current).get("qps_limit"), _load(baseline).get("qps_limit")
     if now is None or then is None or then <= 0:
@@ -103,7 +104,7 @@ def _qps(
 
 
 def _p99(
-    current: Summary, baseline: Summary, policy: BaselinePolicy
+    current: Suites, baseline: Suites, policy: BaselinePolicy
 ) -> tuple[str, Regression] | None:
     now_m, then_m = _load(current), _load(baseline)
     now = (now_m.get("latency_ms") or {}).get("p99")
@@ -130,14 +131,14 @@ def _p99(
     return None
 
 
-def _findings(current: Summary, baseline: Summary) -> tuple[list[Regression], list[Regression]]:
+def _findings(current: Suites, baseline: Suites) -> tuple[list[Regression], list[Regression]]:
     both = [
         name
-        for name, suite in current.suites.items()
-        if suite.status in _RAN and baseline.suites[name].status in _RAN
+        for name, suite in current.items()
+        if suite.status in _RAN and baseline[name].status in _RAN
     ]
-    now = {f.unique_key: f for name in both for f in current.suites[name].findings if f.fails}
-    then = {f.unique_key: f for name in both for f in baseline.suites[name].findings if f.fails}
+    now = {f.unique_key: f for name in both for f in current[name].findings if f.fails}
+    then = {f.unique_key: f for name in both for f in baseline[name].findings if f.fails}
     new = [
         Regression(
             metric=f"finding {key}",

@@ -2,10 +2,9 @@
 
 Sources, the same for every target: what the client side saw, summed over the suites.
 
-* conformance and fuzz count their own requests and answers: a suite's
-  ``metrics["by_operation"]`` (or ``requests_by_operation``: requests by operationId) and ``metrics["codes"]``
-  (``api:where:code`` counters, as the conformance suite records them), or
-  ``metrics["coverage"]`` (``{operationId: {"requests": n, "codes": {code: n}}}``);
+* conformance and fuzz count their own requests and answers: requests by operationId
+  (conformance ``metrics["by_operation"]``, fuzz ``metrics["requests_by_operation"]``) and
+  codes (``metrics["codes"]``);
 * the load suite's ``errors_by_code`` labels (``"MATCH 42900"``, ``"JD 10043"``,
   ``"JD-BIZ 1155"``) add codes per API (load runs its own emulator).
 
@@ -31,16 +30,14 @@ from harness.results import Coverage, OperationCoverage, SuiteResult
 
 _LOAD_LABEL = re.compile(r"^(MATCH|JD|JD-BIZ) (-?\d+)\b")
 _LOAD_PLACE = {"MATCH": ("match", "errcode"), "JD": ("jd", "gateway"), "JD-BIZ": ("jd", "business")}
-_WHERE_OF = {"match": "errcode", "jd": "business"}  # a bare code in a suite report
 
 
 class CoverageTally:
-    """Requests per operation and codes per operation (when known) or per API."""
+    """Requests per operation and codes per API."""
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
         self.requests: Counter[str] = Counter()
-        self.op_codes: dict[str, Counter[str]] = defaultdict(Counter)
         self.api_codes: dict[str, Counter[str]] = defaultdict(Counter)
 
     def add_api_codes(self, codes: Mapping[str, Any]) -> None:
@@ -70,17 +67,6 @@ class CoverageTally:
             if op in self.contract.operations:
                 self.requests[op] += int(count)
         self.add_api_codes(metrics.get("codes") or {})
-        report = metrics.get("coverage")
-        if not isinstance(report, Mapping):
-            return
-        for op, entry in report.items():
-            if op not in self.contract.operations or not isinstance(entry, Mapping):
-                continue
-            self.requests[op] += int(entry.get("requests") or 0)
-            api = self.contract.operations[op].api
-            for code, count in (entry.get("codes") or {}).items():
-                text = str(code) if ":" in str(code) else f"{_WHERE_OF[api]}:{code}"
-                self.op_codes[op][text] += int(count)
 
     def add_load_codes(self, errors_by_code: Mapping[str, Any]) -> None:
         for label, count in errors_by_code.items():
@@ -95,8 +81,6 @@ class CoverageTally:
             ops = [op for op in self.contract.operations.values() if op.api == api]
             documented = [f"{c.where}:{c.code}" for c in self.contract.codes.of(api)]
             observed: Counter[str] = Counter(self.api_codes[api])
-            for op in ops:
-                observed.update(self.op_codes[op.operation_id])
             if len(ops) == 1:
                 op = ops[0]
                 rows.append(

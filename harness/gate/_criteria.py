@@ -293,7 +293,8 @@ def coverage_criteria(
             expected=expected,
             actual=f"{len(claimed) - len(missed)} reached",
             reason=f"no request reached {', '.join(missed)}: untested, neither passed nor failed",
-            testable_when="credentials for the operation's API, and a request budget that reaches it",
+            testable_when="credentials for the operation's API, and a request budget that "
+            "reaches it",
         )
     ]
 

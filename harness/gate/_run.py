@@ -26,16 +26,18 @@ from harness.gate._criteria import judge
 from harness.gate._policy import Policy, load_policy
 from harness.gate._profiles import Profile, get_profile
 from harness.gate._stage import QuietObserver, StageObserver, run_stage
-from harness.gate._suites import STAGES, SuiteContext
+from harness.gate._suites import STAGE_SHARE, build_suites, suite_context
 from harness.preflight import apis_with_credentials, preflight
 from harness.results import (
     SUITE_NAMES,
-    Erratum,
     SuiteName,
     SuiteResult,
+    Suites,
     Summary,
     build_summary,
+    merge_findings,
 )
+from harness.suite import RunContext, Suite
 from harness.target import open_target, url_label
 
 ENGINES = ("fast", "dlib")
@@ -69,6 +71,7 @@ class GatePlan:
     profile: Profile
     policy: Policy
     selected: tuple[SuiteName, ...]
+    suites: tuple[Suite, ...]
     contract: Contract
     faces: Path | None = None
     config: Path | None = None
@@ -114,7 +117,8 @@ def plan_gate(
             "(or leave accuracy out with [run] suites in the policy)"
         )
     base = load_baseline(baseline) if baseline is not None else None
-    out = Path(out_dir)
+    suites = build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
+    out = Path(out_dir)  # created last: once it exists, the run has started (and can be stopped)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -125,6 +129,7 @@ def plan_gate(
         profile=prof,
         policy=pol,
         selected=selected,
+        suites=tuple(suites),
         contract=contract or load_contract(),
         faces=faces_dir,
         config=config_path,
@@ -162,25 +167,27 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 contract=plan.contract,
                 timeout_s=prof.request_timeout_s,
             )
-            ctx = SuiteContext(
+            ctx = RunContext(
                 target=plan.target,
-                target_url=tgt.url,
+                url=tgt.url,
                 is_emulator=tgt.is_emulator,
                 credentials=tgt.credentials,
                 out_dir=plan.out_dir,
-                profile=prof,
-                policy=plan.policy,
+                seed=prof.seed,
                 faces=plan.faces,
                 config=plan.config,
+                max_rps=prof.max_rps,
+                max_seconds=STAGE_SHARE * prof.stage_timeout_s,
+                request_timeout_s=prof.request_timeout_s,
+                required_readings=dict(plan.policy.readings),
                 emulator=_forwarded(tgt.settings),
             )
-            for name in plan.selected:
+            for suite in plan.suites:
                 if interrupt.requested():
                     break
-                results[name] = run_stage(
-                    name,
-                    STAGES[name],
-                    ctx,
+                results[suite.name] = run_stage(
+                    suite,
+                    suite_context(ctx, suite.name, prof),
                     observer=observer,
                     timeout_s=prof.stage_timeout_s,
                     grace_s=GRACE_S + prof.request_timeout_s,
@@ -283,20 +290,16 @@ def assemble(
     interrupted: str | None = None,
 ) -> Summary:
     """The run's summary: suites judged by the policy, coverage, errata, baseline."""
-    provisional = build_summary(
-        target=target,
-        started_at=started_at,
-        finished_at=finished_at,
-        suites=results.values(),
-        error=error,
-        interrupted=interrupted,
-    )
+    merged = {
+        name: result.model_copy(update={"findings": merge_findings(result.findings)})
+        for name, result in results.items()
+    }
     comparison = None
     if baseline is not None:
         comparison = compare_baseline(
-            provisional, baseline[0], policy=policy.baseline, source=baseline[1]
+            Suites.model_validate(merged), baseline[0], policy=policy.baseline, source=baseline[1]
         )
-    ran = {name: provisional.suites[name] for name in selected if name in results}
+    ran = {name: merged[name] for name in selected if name in merged}
     coverage = build_coverage(contract, ran.values())
     gate, judged = judge(
         policy, ran, ran=selected, baseline=comparison, coverage=coverage, contract=contract
@@ -306,13 +309,13 @@ def assemble(
         started_at=started_at,
         finished_at=finished_at,
         suites=judged.values(),
-        merge=False,
+        contract=contract,
+        required_readings=policy.readings,
         error=error,
         interrupted=interrupted,
         coverage=coverage,
         gate=gate,
         baseline=comparison,
-        errata=observed_errata(contract, judged.values(), policy.readings),
         run_id=run_id,
         seed=seed,
         harness_version=_version(),
@@ -358,7 +361,7 @@ def _faces(faces: str | os.PathLike[str] | None) -> Path | None:
 
 
 def _forwarded(settings: Any) -> dict[str, Any]:
-    """What the gate's suites need to know of its emulator (its breaks, faults, latency, QPS limit)."""
+    """What the gate's suites need to know of its emulator: breaks, faults, latency, QPS limit."""
     if settings is None:
         return {}
     return {
@@ -382,18 +385,3 @@ def _version() -> str | None:
         return version("faceharness")
     except PackageNotFoundError:
         return None
-
-
-def observed_errata(contract: Any, suites: Any, required: dict[str, str]) -> list[Erratum]:
-    """Every erratum; for each ambiguous one, the reading conformance and fuzz saw the target follow."""
-    from harness.contract import ReadingLog
-
-    log = ReadingLog(required)
-    for suite in suites:
-        metrics = (
-            suite.metrics
-            if isinstance(suite.metrics, dict)
-            else getattr(suite.metrics, "model_extra", None) or {}
-        )
-        log.merge(ReadingLog.from_dict(metrics.get("readings")))
-    return log.errata(contract)

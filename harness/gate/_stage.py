@@ -1,6 +1,6 @@
-"""Running one stage so that nothing it does can crash or hang the gate.
+"""Running one suite (a stage of the gate) so that nothing it does can crash or hang the gate.
 
-A stage runs in a worker thread. Its progress callback doubles as a cancellation point:
+A suite runs in a worker thread. Its progress callback doubles as a cancellation point:
 after the stage's time limit the next progress report raises :class:`StageCancelled`
 inside the stage, which unwinds it (closing its clients, servers and subprocesses). A
 stage that reports nothing for a further grace period is abandoned (the thread is a
@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from harness import interrupt
 from harness.errors import HarnessError
-from harness.gate._suites import SuiteContext
 from harness.results import SuiteName, SuiteResult, interrupted_suite
+from harness.suite import RunContext, Suite
 
 INTERRUPT_GRACE_S = 5.0  # Ctrl-C: time a stage gets to unwind before it is abandoned
 
@@ -68,15 +67,15 @@ def one_line(exc: BaseException) -> str:
 
 
 def run_stage(
-    name: SuiteName,
-    stage: Callable[[SuiteContext], SuiteResult],
-    ctx: SuiteContext,
+    suite: Suite,
+    ctx: RunContext,
     *,
     observer: StageObserver,
     timeout_s: float,
     grace_s: float,
 ) -> SuiteResult:
-    """Run ``stage`` within ``timeout_s`` (+ ``grace_s`` to unwind); never raises."""
+    """Run ``suite`` within ``timeout_s`` (+ ``grace_s`` to unwind); never raises."""
+    name = suite.name
     cancel = threading.Event()
 
     def progress(done: float, total: float | None, text: str) -> None:
@@ -88,7 +87,7 @@ def run_stage(
 
     def work() -> None:
         try:
-            box["result"] = stage(replace(ctx, progress=progress))
+            box["result"] = suite.run(replace(ctx, progress=progress))
         except BaseException as exc:  # noqa: BLE001 - every failure becomes the stage's error
             box["error"] = exc
 

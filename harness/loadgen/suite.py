@@ -446,10 +446,33 @@ def run_metrics(result: LoadResult) -> dict[str, Any]:
         "errors_by_code": s["errors_by_code"],
         "stop_reason": s["stop_reason"],
         "abort_reason": s["abort_reason"],
-        "series": s["series"],
-        "hdr": s["hdr"],
+        "series": [_point(row) for row in s["series"]],
+        "hdr": _percentiles((s.get("hdr") or {}).get("latency")),
         "out_dir": str(result.out_dir),
     }
+
+
+_RENAMED = {"offered_rps": "offered", "achieved_rps": "achieved", "p50_ms": "p50", "p99_ms": "p99"}
+HDR_PERCENTILES = (0.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.999, 100.0)
+
+
+def _point(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A second of ``load.json``'s series as ``summary.json``'s ``SeriesPoint``."""
+    point = {_RENAMED.get(key, key): value for key, value in row.items()}
+    point["errors"] = sum(row["errors_by_class"].values())
+    return point
+
+
+def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
+    """The run's latency distribution as ``[percentile, ms]`` pairs (reports show these; the
+    histogram itself stays in the run's ``load.hlog``)."""
+    from harness.loadgen import hdr
+
+    hist = hdr.decode(encoded) if encoded else None
+    if hist is None or hist.get_total_count() == 0:
+        return []
+    values = hist.get_percentile_to_value_dict(list(HDR_PERCENTILES))
+    return [(p, round(float(values[p]) * 1e-3, 3)) for p in HDR_PERCENTILES]  # us -> ms
 
 
 def limit_metrics(found: LimitResult) -> dict[str, Any]:

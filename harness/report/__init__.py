@@ -1,51 +1,21 @@
-"""Report writers: ``summary.json``, ``junit.xml`` and a self-contained ``report.html``.
+"""Report files: ``summary.json``, ``junit.xml`` and a self-contained ``report.html``.
 
-Writers consume a :class:`harness.results.Summary` and never change it; all of them redact
-(configured secrets, credential fields, face images) before anything touches the disk.
-Names are imported lazily because :mod:`harness.results` itself imports
-:mod:`harness.report.redact`.
+:func:`write_reports` is their only writer: it redacts the summary once
+(:mod:`harness.redact`) and renders the three files from that copy; the renderers
+(:func:`summary_to_json`, :func:`junit_xml`, :func:`render_html`) never change a summary.
+The JSON Schema of ``summary.json`` is :mod:`harness.report.schema`.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "redact": "harness.report.redact",
-    "redact_text": "harness.report.redact",
-    "redact_summary": "harness.report.output",
-    "write_summary_json": "harness.report.summary_io",
-    "load_summary": "harness.report.summary_io",
-    "write_junit": "harness.report.junit",
-    "write_html": "harness.report.html",
-    "render_html": "harness.report.html",
-    "write_reports": "harness.report.render",
-    "render_report": "harness.report.render",
-    "summary_json_schema": "harness.report.schema",
-    "load_schema": "harness.report.schema",
-    "validate_summary_data": "harness.report.schema",
-}
+from harness.report.html import render_html
+from harness.report.junit import junit_xml
+from harness.report.render import render_report, write_reports
+from harness.report.summary_io import load_summary, summary_to_json
 
 __all__ = [
-    "load_schema",
+    "junit_xml",
     "load_summary",
-    "redact",
-    "redact_summary",
-    "redact_text",
     "render_html",
     "render_report",
-    "summary_json_schema",
-    "validate_summary_data",
-    "write_html",
-    "write_junit",
+    "summary_to_json",
     "write_reports",
-    "write_summary_json",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'harness.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)

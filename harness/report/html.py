@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections import Counter
-from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from harness.report import plots
-from harness.report.output import atomic_write_text, redact_summary
 from harness.results import SEVERITIES, SUITE_NAMES, Summary
 
 _SUITE_TITLES = {
@@ -139,13 +135,7 @@ def _context(summary: Summary) -> dict[str, Any]:
     }
 
 
-def render_html(summary: Summary, secrets: Iterable[str] = ()) -> str:
-    """The redacted HTML text of the report for ``summary``."""
-    summary = redact_summary(summary, secrets)
+def render_html(summary: Summary) -> str:
+    """The HTML report of ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     template = _environment().get_template("report.html.j2")
     return template.render(**_context(summary))
-
-
-def write_html(summary: Summary, path: str | os.PathLike[str], secrets: Iterable[str] = ()) -> Path:
-    """Write the self-contained ``report.html`` for ``summary`` (redacted) to ``path``."""
-    return atomic_write_text(path, render_html(summary, secrets))

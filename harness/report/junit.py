@@ -10,14 +10,10 @@ the job failed. What could not be judged (an ``inconclusive`` suite, check or cr
 
 from __future__ import annotations
 
-import os
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from harness.report.output import atomic_write_text, redact_summary
 from harness.results import Finding, SuiteResult, Summary
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -154,7 +150,8 @@ def _gate_cases(summary: Summary) -> list[Case]:
             and _restates_findings(summary, criterion.name)
         ):
             case.out = [
-                f"not met: {criterion.reason or criterion.name} (its findings are the failures above)"
+                f"not met: {criterion.reason or criterion.name} "
+                "(its findings are the failures above)"
             ]
         elif criterion.inconclusive:
             case.outcome = "skipped"
@@ -217,9 +214,8 @@ def _restates_findings(summary: Summary, criterion: str) -> bool:
     )
 
 
-def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:
-    """The redacted JUnit XML text for ``summary``."""
-    summary = redact_summary(summary, secrets)
+def junit_xml(summary: Summary) -> str:
+    """The JUnit XML text for ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     stamp = summary.started_at.strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name="faceharness")
     for name, suite in summary.suites.items():
@@ -234,7 +230,8 @@ def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:
         run = [Case("faceharness.run", "run", outcome="error", message=summary.error)]
         _testsuite(root, "run", run, 0.0, stamp)
     elif summary.verdict == "interrupted":
-        why = f"interrupted: {summary.interrupted or 'a suite was interrupted'}; the results are partial"
+        how = summary.interrupted or "a suite was interrupted"
+        why = f"interrupted: {how}; the results are partial"
         run = [Case("faceharness.run", "run", outcome="error", kind="interrupted", message=why)]
         _testsuite(root, "run", run, 0.0, stamp)
     for attr in ("tests", "failures", "errors", "skipped"):
@@ -243,10 +240,3 @@ def junit_xml(summary: Summary, secrets: Iterable[str] = ()) -> str:
     root.set("time", f"{max(total, 0.0):.3f}")
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
-
-
-def write_junit(
-    summary: Summary, path: str | os.PathLike[str], secrets: Iterable[str] = ()
-) -> Path:
-    """Write ``summary`` (redacted) as JUnit XML to ``path``."""
-    return atomic_write_text(path, junit_xml(summary, secrets))

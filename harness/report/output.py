@@ -1,54 +1,12 @@
-"""What every writer does before and while writing: redact the summary, write atomically."""
+"""How every report file is written: atomically, with the mode any new file gets."""
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, get_args
-
-from pydantic import BaseModel
 
 from harness.errors import InputError
-from harness.report.redact import redact
-from harness.results import Summary
-
-# Enumerated fields: a (silly) secret such as "pass" must not rewrite the verdict.
-KEEP_KEYS = frozenset({"schema_version", "verdict", "status", "severity", "suite", "name"})
-
-
-def model_field_names(model: type[BaseModel] = Summary) -> frozenset[str]:
-    """Every field name in ``model`` and the models it nests (the summary's own structure)."""
-    names: set[str] = set()
-    pending: list[type[BaseModel]] = [model]
-    seen: set[type[BaseModel]] = set()
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for name, info in current.model_fields.items():
-            names.add(name)
-            pending.extend(_models_in(info.annotation))
-    return frozenset(names)
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    return [m for arg in get_args(annotation) for m in _models_in(arg)]
-
-
-FIELD_NAMES = model_field_names()
-
-
-def redact_summary(summary: Summary, secrets: Iterable[str] = ()) -> Summary:
-    """A copy of ``summary`` with secrets, credential fields and images masked everywhere."""
-    data = redact(
-        summary.model_dump(mode="json"), secrets, keep_keys=KEEP_KEYS, field_names=FIELD_NAMES
-    )
-    return Summary.model_validate(data)
 
 
 def _umask() -> int:

@@ -1,5 +1,7 @@
 """A run directory's reports: write all three, or re-render from ``summary.json``.
 
+Only this module writes ``summary.json``, ``junit.xml`` and ``report.html``; it redacts the
+summary once (:func:`harness.redact.redact_summary`) and every renderer reads that copy.
 ``faceharness report reports/RUN`` calls :func:`render_report`, so reports can be rebuilt
 (after a harness upgrade, or when ``report.html`` was lost) without re-running anything.
 """
@@ -11,9 +13,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from harness.errors import InputError
-from harness.report.html import write_html
-from harness.report.junit import write_junit
-from harness.report.summary_io import load_summary, write_summary_json
+from harness.redact import redact_summary
+from harness.report.html import render_html
+from harness.report.junit import junit_xml
+from harness.report.output import atomic_write_text
+from harness.report.summary_io import load_summary, summary_to_json
 from harness.results import Summary
 
 SUMMARY_JSON = "summary.json"
@@ -26,11 +30,10 @@ def write_reports(
 ) -> dict[str, Path]:
     """Write summary.json, junit.xml and report.html (all redacted) into ``run_dir``."""
     directory = Path(run_dir)
-    secrets = list(secrets)
+    safe = redact_summary(summary, secrets)
     return {
-        "summary": write_summary_json(summary, directory / SUMMARY_JSON, secrets),
-        "junit": write_junit(summary, directory / JUNIT_XML, secrets),
-        "html": write_html(summary, directory / REPORT_HTML, secrets),
+        "summary": atomic_write_text(directory / SUMMARY_JSON, summary_to_json(safe)),
+        **_render(safe, directory),
     }
 
 
@@ -46,9 +49,11 @@ def render_report(run_dir: str | os.PathLike[str], secrets: Iterable[str] = ()) 
         summary_path, directory = path / SUMMARY_JSON, path
     else:
         raise InputError(f"run directory not found: {path}")
-    summary = load_summary(summary_path)
-    secrets = list(secrets)
+    return _render(redact_summary(load_summary(summary_path), secrets), directory)
+
+
+def _render(safe: Summary, directory: Path) -> dict[str, Path]:
     return {
-        "junit": write_junit(summary, directory / JUNIT_XML, secrets),
-        "html": write_html(summary, directory / REPORT_HTML, secrets),
+        "junit": atomic_write_text(directory / JUNIT_XML, junit_xml(safe)),
+        "html": atomic_write_text(directory / REPORT_HTML, render_html(safe)),
     }

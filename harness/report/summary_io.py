@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from harness.errors import InputError
-from harness.report.output import atomic_write_text, redact_summary
 from harness.results import SCHEMA_VERSION, Summary
 
 
-def summary_to_json(summary: Summary, secrets: Iterable[str] = ()) -> str:
-    """The redacted JSON text of ``summary`` (what :func:`write_summary_json` writes)."""
-    return redact_summary(summary, secrets).model_dump_json(indent=2) + "\n"
-
-
-def write_summary_json(
-    summary: Summary, path: str | os.PathLike[str], secrets: Iterable[str] = ()
-) -> Path:
-    """Write ``summary`` (redacted) as JSON to ``path``."""
-    return atomic_write_text(path, summary_to_json(summary, secrets))
+def summary_to_json(summary: Summary) -> str:
+    """The JSON text of ``summary`` (redacted by :func:`harness.report.write_reports`)."""
+    return summary.model_dump_json(indent=2) + "\n"
 
 
 def load_summary(path: str | os.PathLike[str]) -> Summary:

@@ -12,6 +12,9 @@ import pytest
 from harness.clients import DEMO
 from harness.conformance import run_conformance
 from harness.conformance._emulator import emulator_settings
+from harness.contract import load_contract
+from harness.report import write_reports
+from harness.results import build_summary
 
 
 @pytest.fixture
@@ -25,9 +28,21 @@ def conformance_emulator(emulator: Callable[..., str]) -> Callable[..., str]:
 
 
 def conform(url: str, out: Path, **options: Any) -> Any:
+    """``run_conformance``, and its reports written as `conform` writes them (summary.json ...)."""
     options.setdefault("is_emulator", True)
     options.setdefault("credentials", DEMO)
-    return run_conformance(url, out_dir=out, **options)
+    result = run_conformance(url, out_dir=out, **options)
+    summary = build_summary(
+        target="emulator",
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        suites=[result],
+        contract=options.get("contract") or load_contract(),
+        required_readings=options.get("required_readings"),
+        seed=result.seed,
+    )
+    write_reports(summary, out, DEMO.secrets())
+    return result
 
 
 def explain(result: Any) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from harness.errors import InputError
 from harness.gate import BaselinePolicy, compare_baseline, load_baseline
-from harness.report import write_summary_json
+from harness.report import write_reports
 
 from .builders import finding, load, suite, summary
 
@@ -24,7 +24,7 @@ def metrics(comparison, kind="regressions"):
     ],
 )
 def test_qps_limit(before, after, kind):
-    result = compare_baseline(summary(load(qps=after)), summary(load(qps=before)))
+    result = compare_baseline(summary(load(qps=after)).suites, summary(load(qps=before)))
     assert ("load.qps_limit" in metrics(result)) == (kind == "regression")
     assert ("load.qps_limit" in metrics(result, "improvements")) == (kind == "improvement")
     if kind == "regression":
@@ -41,7 +41,7 @@ def test_a_search_ceiling_is_not_compared_as_a_limit():
     ceiling = ceiling.model_copy(
         update={"metrics": ceiling.metrics.model_copy(update={"qps_limit_bound": "lower"})}
     )
-    result = compare_baseline(summary(ceiling), summary(load(qps=100)))
+    result = compare_baseline(summary(ceiling).suites, summary(load(qps=100)))
     assert "load.qps_limit" not in metrics(result)
 
 
@@ -55,23 +55,25 @@ def test_a_search_ceiling_is_not_compared_as_a_limit():
     ],
 )
 def test_p99(before, after, regressed):
-    result = compare_baseline(summary(load(p99=after)), summary(load(p99=before)))
+    result = compare_baseline(summary(load(p99=after)).suites, summary(load(p99=before)))
     assert ("load.latency_ms.p99" in metrics(result)) is regressed
 
 
 def test_p99_at_another_rate_is_not_compared():
-    result = compare_baseline(summary(load(p99=50.0, rate=40)), summary(load(p99=10.0, rate=20)))
+    result = compare_baseline(
+        summary(load(p99=50.0, rate=40)).suites, summary(load(p99=10.0, rate=20))
+    )
     assert result.regressions == [] and result.improvements == []
 
 
 def test_thresholds_come_from_the_policy():
     policy = BaselinePolicy(max_qps_drop_pct=30, max_p99_increase_pct=100)
     result = compare_baseline(
-        summary(load(qps=75, p99=50)), summary(load(qps=100, p99=30)), policy=policy
+        summary(load(qps=75, p99=50)).suites, summary(load(qps=100, p99=30)), policy=policy
     )
     assert result.regressions == []
     strict = BaselinePolicy(min_p99_increase_ms=0)
-    result = compare_baseline(summary(load(p99=12.5)), summary(load(p99=10)), policy=strict)
+    result = compare_baseline(summary(load(p99=12.5)).suites, summary(load(p99=10)), policy=strict)
     assert [r.metric for r in result.regressions] == ["load.latency_ms.p99"]
 
 
@@ -84,7 +86,7 @@ def test_new_and_fixed_findings_by_unique_key():
         ),
         load(),
     )
-    result = compare_baseline(after, before, source="reports/prev/summary.json")
+    result = compare_baseline(after.suites, before, source="reports/prev/summary.json")
     assert [r.metric for r in result.regressions] == ["finding new"]
     assert result.regressions[0].message == "new high finding (conformance/codes): codes broke"
     assert [r.metric for r in result.improvements] == ["finding old"]
@@ -93,19 +95,22 @@ def test_new_and_fixed_findings_by_unique_key():
         and result.baseline_started_at == before.started_at
     )
     assert (
-        compare_baseline(after, before, policy=BaselinePolicy(new_findings=False)).regressions == []
+        compare_baseline(
+            after.suites, before, policy=BaselinePolicy(new_findings=False)
+        ).regressions
+        == []
     )
 
 
 def test_suites_that_did_not_run_in_both_are_not_compared():
     before = summary(suite("fuzz", [finding(suite="fuzz", key="f")]))
     after = summary(suite("conformance", [finding(key="c")]))
-    result = compare_baseline(after, before)
+    result = compare_baseline(after.suites, before)
     assert result.regressions == [] and result.improvements == []
 
 
 def test_load_baseline_from_a_directory_or_file(tmp_path):
-    write_summary_json(summary(load()), tmp_path / "summary.json")
+    write_reports(summary(load()), tmp_path)
     loaded, source = load_baseline(tmp_path)
     assert loaded.suites.load.metrics.qps_limit == 50 and source.endswith("summary.json")
     with pytest.raises(InputError, match="summary not found"):

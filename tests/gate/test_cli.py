@@ -68,11 +68,12 @@ def test_gate_refuses_a_bad_policy_naming_the_key(cli, tmp_path):
 
 
 def test_report_rerenders_from_summary_json(cli, tmp_path):
-    from harness.report import write_summary_json
+    from harness.report import summary_to_json
 
     run = tmp_path / "run"
-    write_summary_json(
-        summary(suite("conformance", [finding("medium")]), load()), run / "summary.json"
+    run.mkdir()
+    (run / "summary.json").write_text(
+        summary_to_json(summary(suite("conformance", [finding("medium")]), load()))
     )
     result = cli("report", str(run))
     assert result.returncode == 0, result.stderr

@@ -59,12 +59,15 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
         name="fuzz",
         status="pass",
         metrics={
-            "coverage": {
-                "faceCompareNew": {"requests": 5, "codes": {"business:1162": 5}},
-                "matchIdno": {"requests": 2, "codes": {"40021": 2}},
+            "requests_by_operation": {"liveCode": 1, "faceCompareNew": 5, "matchIdno": 2},
+            "codes": {
+                "match:40002": 1,
+                "match:40021": 2,
+                "match:http502": 1,
+                "jd:10043": 2,
+                "jd:10000/1103": 1,
+                "jd:10000/1162": 5,
             },
-            "requests_by_operation": {"liveCode": 1},
-            "codes": {"match:40002": 1, "match:http502": 1, "jd:10043": 2, "jd:10000/1103": 1},
         },
     )
     cov = rows(build_coverage(contract, [conformance, fuzz, load()]))
@@ -80,7 +83,7 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
         "errcode:42900": 3,
     }
     assert cov["faceCompareNew"].observed_codes == {
-        "gateway:10000": 1,
+        "gateway:10000": 6,
         "gateway:10043": 2,
         "business:1103": 1,
         "business:1155": 2,

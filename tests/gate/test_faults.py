@@ -13,7 +13,7 @@ import pytest
 
 from harness.emulator import FAULT_KINDS
 from harness.gate import run_gate
-from harness.report import validate_summary_data
+from harness.report.schema import validate_summary_data
 
 from .conftest import SECRETS, SMALL, emulator_config
 from .test_gate_run import leaks_in

@@ -7,7 +7,7 @@ import json
 
 from harness.gate import assemble, load_baseline, parse_policy
 from harness.imaging import builtin_faces
-from harness.report import validate_summary_data
+from harness.report.schema import validate_summary_data
 from harness.results import Summary, verdict_line
 
 from .conftest import SECRETS

@@ -4,24 +4,37 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.clients import DEMO
 from harness.errors import TargetError
-from harness.gate import DEFAULT_POLICY, QUICK, QuietObserver, SuiteContext, run_stage
+from harness.gate import QuietObserver, run_stage
 from harness.results import SuiteResult
+from harness.suite import RunContext
 
 
-def ctx(tmp_path: Path) -> SuiteContext:
-    return SuiteContext(
+def ctx(tmp_path: Path) -> RunContext:
+    return RunContext(
         target="emulator",
-        target_url="http://127.0.0.1:9",
+        url="http://127.0.0.1:9",
         is_emulator=True,
         credentials=DEMO,
         out_dir=tmp_path,
-        profile=QUICK,
-        policy=DEFAULT_POLICY,
     )
+
+
+@dataclass
+class Stage:
+    """A suite whose run is the function under test."""
+
+    name: Any
+    fn: Callable[[RunContext], Any]
+
+    def run(self, c: RunContext) -> Any:
+        return self.fn(c)
 
 
 class Recorder(QuietObserver):
@@ -44,7 +57,7 @@ def test_a_result_passes_through_with_timings(tmp_path):
         return SuiteResult(name="fuzz", status="pass")
 
     seen = Recorder()
-    result = run_stage("fuzz", stage, ctx(tmp_path), observer=seen, timeout_s=5, grace_s=1)
+    result = run_stage(Stage("fuzz", stage), ctx(tmp_path), observer=seen, timeout_s=5, grace_s=1)
     assert result.status == "pass" and result.duration_s is not None and result.started_at
     assert seen.events == [
         ("start", "fuzz"),
@@ -61,15 +74,14 @@ def test_an_exception_becomes_a_one_line_error(tmp_path):
         raise KeyError("missing\nfield")
 
     a = run_stage(
-        "conformance",
-        harness_error,
+        Stage("conformance", harness_error),
         ctx(tmp_path),
         observer=QuietObserver(),
         timeout_s=5,
         grace_s=1,
     )
     b = run_stage(
-        "conformance", bug, ctx(tmp_path), observer=QuietObserver(), timeout_s=5, grace_s=1
+        Stage("conformance", bug), ctx(tmp_path), observer=QuietObserver(), timeout_s=5, grace_s=1
     )
     assert (
         a.status == "error"
@@ -77,8 +89,7 @@ def test_an_exception_becomes_a_one_line_error(tmp_path):
     )
     assert b.status == "error" and b.error == "KeyError: 'missing\\nfield'"
     wrong = run_stage(
-        "fuzz",
-        lambda c: {"status": "pass"},
+        Stage("fuzz", lambda c: {"status": "pass"}),
         ctx(tmp_path),
         observer=QuietObserver(),
         timeout_s=5,
@@ -96,7 +107,7 @@ def test_an_overrunning_stage_is_stopped_at_its_next_progress_report(tmp_path):
 
     t0 = time.monotonic()
     result = run_stage(
-        "load", stage, ctx(tmp_path), observer=QuietObserver(), timeout_s=0.3, grace_s=5
+        Stage("load", stage), ctx(tmp_path), observer=QuietObserver(), timeout_s=0.3, grace_s=5
     )
     assert time.monotonic() - t0 < 2
     assert result.status == "error" and result.error == "stopped at its 0.3 s time limit"
@@ -112,7 +123,11 @@ def test_a_stage_that_never_reports_is_abandoned(tmp_path):
     t0 = time.monotonic()
     try:
         result = run_stage(
-            "accuracy", stage, ctx(tmp_path), observer=QuietObserver(), timeout_s=0.2, grace_s=0.2
+            Stage("accuracy", stage),
+            ctx(tmp_path),
+            observer=QuietObserver(),
+            timeout_s=0.2,
+            grace_s=0.2,
         )
     finally:
         release.set()

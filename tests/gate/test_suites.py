@@ -1,45 +1,9 @@
-"""The adapter layer: optional arguments, tolerant progress, one load result from two runs."""
+"""The gate's load suite: one load result from the run and the limit search."""
 
 from __future__ import annotations
 
 from harness.gate import merge_load
-from harness.gate._suites import _call, _tolerant
 from harness.results import Finding, LoadMetrics, LoadSuiteResult
-
-
-def test_call_passes_only_the_arguments_a_runner_declares():
-    def runner(url, *, seed, timeout_s=1.0):
-        return url, seed, timeout_s
-
-    def open_runner(url, **kwargs):
-        return url, kwargs
-
-    assert _call(runner, "u", seed=3, timeout_s=2.0, breaks=("x",)) == ("u", 3, 2.0)
-    assert _call(runner, "u", seed=3, request_timeout_s=9) == ("u", 3, 1.0)
-    assert _call(open_runner, "u", a=1) == ("u", {"a": 1})
-
-
-def test_tolerant_progress_understands_every_shape():
-    seen = []
-    callback = _tolerant(lambda done, total, text: seen.append((done, total, text)))
-
-    class Update:
-        completed, total, description = 3, 10, "steps"
-
-    callback(1, 4)
-    callback(2, 4, "half")
-    callback("match: probes")
-    callback("match:valid-requests", 5, 17)
-    callback(Update())
-    callback(done="x", total=None)
-    assert seen == [
-        (1.0, 4.0, ""),
-        (2.0, 4.0, "half"),
-        (0.0, None, "match: probes"),
-        (5.0, 17.0, "match:valid-requests"),
-        (3.0, 10.0, "steps"),
-        (0.0, None, ""),
-    ]
 
 
 def _load(metrics, findings=(), status=None, error=None):

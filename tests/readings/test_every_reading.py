@@ -27,7 +27,7 @@ from typing import Any
 import pytest
 
 from harness.clients import DEMO
-from harness.contract import ReadingLog, load_contract
+from harness.contract import load_contract
 from harness.results import build_summary
 
 READINGS = load_contract().readings
@@ -50,15 +50,13 @@ def _summary(result: Any, out: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
     """summary.json as `conform`/`fuzz` write it (harness.commands), and its errata by id."""
     from harness.report import write_reports
 
-    metrics = result.metrics if isinstance(result.metrics, dict) else {}
     summary = build_summary(
         target="emulator",
         started_at=result.started_at or datetime.now(UTC),
         finished_at=result.finished_at or datetime.now(UTC),
         suites=[result],
-        merge=False,
+        contract=load_contract(),
         seed=result.seed,
-        errata=ReadingLog.from_dict(metrics.get("readings")).errata(load_contract()),
     )
     write_reports(summary, out, DEMO.secrets())
     errata = json.loads((out / "summary.json").read_text())["errata"]

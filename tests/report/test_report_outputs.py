@@ -10,16 +10,10 @@ from pathlib import Path
 import pytest
 
 from harness.errors import InputError
-from harness.report import (
-    load_schema,
-    load_summary,
-    redact_summary,
-    render_report,
-    summary_json_schema,
-    validate_summary_data,
-    write_summary_json,
-)
+from harness.redact import redact_summary
+from harness.report import load_summary, render_report, summary_to_json, write_reports
 from harness.report.junit import suite_cases
+from harness.report.schema import load_schema, summary_json_schema, validate_summary_data
 from harness.results import SCHEMA_VERSION, Summary
 
 from .builders import SCRIPT_MESSAGE, SECRETS, error_summary, full_summary
@@ -40,8 +34,7 @@ def test_written_summary_validates_and_round_trips(
     validate_summary_data(data)
     assert data["schema_version"] == SCHEMA_VERSION
     loaded = load_summary(path)
-    again = write_summary_json(loaded, tmp_path / "again.json")
-    assert again.read_text() == path.read_text()
+    assert summary_to_json(loaded) == path.read_text()
 
 
 def test_schema_rejects_a_broken_summary(full_dir: Path) -> None:
@@ -52,7 +45,7 @@ def test_schema_rejects_a_broken_summary(full_dir: Path) -> None:
 
 
 def test_round_trip_equals_the_redacted_summary(full: Summary, tmp_path: Path) -> None:
-    path = write_summary_json(full, tmp_path / "summary.json", SECRETS)
+    path = write_reports(full, tmp_path, SECRETS)["summary"]
     redacted = redact_summary(full, SECRETS)
     assert load_summary(path) == redacted == redact_summary(redacted, SECRETS)
     assert redacted.verdict == full.verdict and redacted.findings() != full.findings()
@@ -202,7 +195,7 @@ def test_html_for_suites_that_did_not_run(empty_dir: Path, error_dir: Path) -> N
 
 
 def test_render_report_rebuilds_from_summary_json(tmp_path: Path) -> None:
-    write_summary_json(error_summary(), tmp_path / "summary.json")
+    (tmp_path / "summary.json").write_text(summary_to_json(error_summary()))
     written = render_report(tmp_path)
     assert set(written) == {"junit", "html"}
     assert (tmp_path / "junit.xml").is_file() and ">ERROR<" in _html(tmp_path)

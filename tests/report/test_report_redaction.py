@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.report.redact import MASK, is_secret_key, redact, redact_text
+from harness.redact import MASK, is_secret_key, redact, redact_text
 
 from .builders import JPEG, JPEG_B64, SECRETS
 
@@ -129,19 +129,22 @@ def test_short_strings_and_numbers_untouched_and_redaction_idempotent() -> None:
 
 
 def test_enumerated_fields_survive_a_colliding_secret(tmp_path: Path) -> None:
-    from harness.report import load_summary, write_summary_json
+    from harness.report import load_summary, write_reports
 
     from .builders import empty_summary
 
     secrets = ["pass", "skipped", "reason", "conformance"]
-    path = write_summary_json(empty_summary(), tmp_path / "s.json", secrets=secrets)
+    path = write_reports(empty_summary(), tmp_path, secrets=secrets)["summary"]
     loaded = load_summary(path)
     assert loaded.verdict == "pass" and loaded.suites.load.status == "skipped"
 
 
 def test_summary_field_names_are_not_credential_names() -> None:
     """Otherwise key-based redaction would mask parts of the summary's own structure."""
-    from harness.report.output import FIELD_NAMES
+    from harness.redact import model_field_names
+    from harness.results import Summary
+
+    FIELD_NAMES = model_field_names(Summary)  # noqa: N806
 
     assert "verdict" in FIELD_NAMES and "p999" in FIELD_NAMES and "bin_edges" in FIELD_NAMES
     assert not [name for name in FIELD_NAMES if is_secret_key(name)]

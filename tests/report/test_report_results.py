@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -58,11 +59,11 @@ def test_merge_counts_occurrences_keeps_first_example_and_worst_severity() -> No
     ]
 
 
-def test_severity_aliases() -> None:
-    assert _finding(severity="ERROR").severity == "high"
-    assert _finding(severity="warning").severity == "medium"
-    with pytest.raises(ValidationError):
-        _finding(severity="catastrophic")
+def test_severity_is_one_of_the_five() -> None:
+    assert _finding(severity="medium").severity == "medium"
+    for other in ("catastrophic", "warning", "HIGH"):  # producers use the five names, no aliases
+        with pytest.raises(ValidationError):
+            _finding(severity=other)
 
 
 def test_finding_redacts_images_and_credentials_on_construction() -> None:
@@ -135,8 +136,8 @@ def test_load_and_accuracy_metrics_are_typed_from_plain_dicts() -> None:
             name="accuracy",
             status="pass",
             metrics={
-                "det": [[0.1, 0.2], [0.01, 0.3]],
-                "histograms": {"edges": [0, 1, 2], "genuine": [1, 2], "impostor": [3, 4]},
+                "det": {"fmr": [0.1, 0.01], "fnmr": [0.2, 0.3]},
+                "histogram": {"bin_edges": [0, 1, 2], "genuine": [1, 2], "impostor": [3, 4]},
                 "thresholds": [
                     {
                         "threshold": 70,
@@ -145,6 +146,7 @@ def test_load_and_accuracy_metrics_are_typed_from_plain_dicts() -> None:
                         "verdict": "consistent",
                         "genuine": 10,
                         "impostor": 100,
+                        "pairs": 110,
                         "fmr_ci95": [0, 0.01],
                     }
                 ],
@@ -159,37 +161,34 @@ def test_load_and_accuracy_metrics_are_typed_from_plain_dicts() -> None:
     assert accuracy.thresholds[0].pairs == 110 and accuracy.thresholds[0].outcome == "pass"
 
 
-def test_loadgen_shapes_are_accepted() -> None:
-    """``harness.loadgen`` rows and its encoded latency histogram validate as they are."""
+def test_load_metrics_are_built_in_the_summary_shape() -> None:
+    """``harness.loadgen``'s per-second rows and its encoded latency histogram become
+    ``SeriesPoint`` rows and a percentile distribution; the raw histogram never reaches a report."""
     from hdrh.histogram import HdrHistogram
 
+    from harness.loadgen.result import LoadResult
+    from harness.loadgen.suite import run_metrics
     from harness.results import LoadMetrics
 
     hist = HdrHistogram(1, 60_000_000, 3)
     for micros in range(1000, 101000, 100):  # 1..101 ms, uniform
         hist.record_value(micros)
+    latency = {"p50": 51.0, "p90": 91.0, "p99": 100.0, "p999": 101.0, "max": 101.0}
+    row = {"t": 0, "epoch_s": 1700000000, "offered_rps": 10, "achieved_rps": 9, "ok_rps": 7,
+           "p50_ms": 3.0, "p99_ms": 8.5, "errors_by_class": {"http_5xx": 2}, "errors_by_code": {},
+           "late": 0, "dropped": 0}  # fmt: skip
+    summary = {"mode": "open-model", "latency_ms": {**latency, "measured_from": "intended"},
+               "service_ms": latency, "throughput_rps": 9.0, "goodput_rps": 7.0,
+               "offered_rps": 10.0, "totals": {"completed": 1000}, "elapsed_s": 1.0,
+               "error_rate": 0.2, "by_class": {}, "errors_by_code": {}, "stop_reason": "duration",
+               "abort_reason": None, "series": [row], "hdr": {"unit": "us",
+               "latency": hist.encode().decode(), "service": "ignored"}}  # fmt: skip
     metrics = LoadMetrics.model_validate(
-        {
-            "hdr": {"unit": "us", "latency": hist.encode().decode(), "service": "ignored"},
-            "series": [
-                {
-                    "t": 0,
-                    "offered_rps": 10,
-                    "achieved_rps": 9,
-                    "p50_ms": 3.0,
-                    "p99_ms": 8.5,
-                    "errors_by_class": {"http_5xx": 2},
-                    "epoch_s": 1700000000,
-                },
-            ],
-            "latency_ms": {"p50": 51.0, "p99": 100.0, "count": 1000, "measured_from": "intended"},
-        }
+        run_metrics(LoadResult(mode="open-model", summary=summary, series=[], out_dir=Path(".")))
     )
     point = metrics.series[0]
     assert (point.offered, point.achieved, point.p50, point.p99, point.errors) == (10, 9, 3, 8.5, 2)
     by_pct = dict(metrics.hdr)
     assert by_pct[50.0] == pytest.approx(51.0, rel=0.01)
     assert by_pct[100.0] == pytest.approx(101.0, rel=0.01)
-    assert "service" not in metrics.model_dump_json()  # the raw histogram never reaches a report
-    with pytest.raises(ValidationError, match="not an encoded HdrHistogram"):
-        LoadMetrics.model_validate({"hdr": {"latency": "bm90IGEgaGlzdG9ncmFt"}})
+    assert "ignored" not in metrics.model_dump_json()  # the raw histograms never reach a report

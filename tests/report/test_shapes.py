@@ -13,29 +13,39 @@ import pytest
 from fixtures.shapes import check_snapshot, differences, json_shape, xml_shape
 
 from harness.clients import DEMO
-from harness.conformance import run_conformance
+from harness.conformance import ConformanceSuite
 from harness.conformance._emulator import emulator_settings
 from harness.emulator import EmulatorServer, build_settings, create_app
+from harness.report import write_reports
+from harness.results import build_summary
+from harness.suite import RunContext
 
 
 @pytest.fixture(scope="module")
 def run_dir(contract, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small conformance run (both APIs, the documented examples) on an unbroken emulator."""
+    """A small conformance run (both APIs, the documented examples) on an unbroken emulator,
+    summarised and written as `conform` does."""
     out = tmp_path_factory.mktemp("shapes")
     app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    suite = ConformanceSuite(examples=2, phases=("examples",))
     with EmulatorServer(app) as url:
-        result = run_conformance(
-            url,
-            out_dir=out,
-            is_emulator=True,
-            credentials=DEMO,
-            seed=1,
-            examples=2,
-            phases=("examples",),
+        ctx = RunContext(
+            target="emulator", url=url, is_emulator=True, credentials=DEMO, out_dir=out, seed=1
         )
+        result = suite.run(ctx)
     assert result.status == "pass", [
         f.message for f in result.findings
     ]  # the snapshots are of a passing run
+    assert result.started_at is not None and result.finished_at is not None
+    summary = build_summary(
+        target="emulator",
+        started_at=result.started_at,
+        finished_at=result.finished_at,
+        suites=[result],
+        contract=contract,
+        seed=result.seed,
+    )
+    write_reports(summary, out, DEMO.secrets())
     return out
 
 

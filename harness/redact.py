@@ -1,7 +1,8 @@
 """Redaction: secrets and face images must never reach a report, only a placeholder.
 
-Reports are shared (CI artefacts, tickets, chat), so everything a writer emits passes
-through :func:`redact` first. Three things are removed:
+Reports are shared (CI artefacts, tickets, chat): :func:`harness.report.write_reports`
+passes the run's summary through :func:`redact_summary` once, findings and replay files
+through :func:`redact`. Three things are removed:
 
 * configured secret values, wherever they occur inside a string (also URL-encoded);
 * values of keys that name credentials (``sign``, ``appkey``, ``token``, ``Authorization``
@@ -18,13 +19,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeVar, get_args
+
+from pydantic import BaseModel
 
 MASK = "***"
+# Enumerated fields: a (silly) secret such as "pass" must not rewrite the verdict.
+KEEP_KEYS = frozenset({"schema_version", "verdict", "status", "severity", "suite", "name"})
+M = TypeVar("M", bound=BaseModel)
 IMAGE_MIN_CHARS = 256
 
 # Compared after lower-casing and dropping "-" and "_": "X-Api-Key" -> "xapikey".
@@ -181,3 +188,38 @@ def redact(
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Redact one string (a curl line, a log message)."""
     return _redact_str(text, _secret_variants(secrets))
+
+
+@functools.cache
+def model_field_names(model: type[BaseModel]) -> frozenset[str]:
+    """Every field name in ``model`` and the models it nests (a report's own structure)."""
+    names: set[str] = set()
+    pending: list[type[BaseModel]] = [model]
+    seen: set[type[BaseModel]] = set()
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for name, info in current.model_fields.items():
+            names.add(name)
+            pending.extend(_models_in(info.annotation))
+    return frozenset(names)
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def redact_summary(summary: M, secrets: Iterable[str] = ()) -> M:
+    """A copy of ``summary`` with secrets, credential fields and images masked everywhere;
+    its field names and enumerated values (:data:`KEEP_KEYS`) are left as they are."""
+    data = redact(
+        summary.model_dump(mode="json"),
+        secrets,
+        keep_keys=KEEP_KEYS,
+        field_names=model_field_names(type(summary)),
+    )
+    return type(summary).model_validate(data)
