@@ -54,7 +54,10 @@ class Deadline:
         return self.remaining() <= 0
 
     def message(self) -> str:
-        return f"the answer began, then did not complete within the {self.seconds:g} s request deadline"
+        return (
+            f"the answer began, then did not complete within the {self.seconds:g} s request "
+            "deadline"
+        )
 
 
 class DeadlineExceeded(Exception):
@@ -66,7 +69,8 @@ class HttpxDeadlineExceeded(DeadlineExceeded, httpx.TimeoutException):
 
 
 class AnswerTooLarge(Exception):
-    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped (kind ``oversized body``)."""
+    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped (kind ``oversized
+    body``)."""
 
 
 class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
@@ -84,7 +88,8 @@ def check_seconds(seconds: float, option: str = "--timeout") -> float:
 
 
 def total_seconds(timeout: httpx.Timeout | float | None) -> float:
-    """The total budget a ``timeout`` argument stands for (an ``httpx.Timeout``: its longest part)."""
+    """The total budget a ``timeout`` argument stands for (an ``httpx.Timeout``: its longest
+    part)."""
     if timeout is None:
         return DEFAULT_TIMEOUT_S
     if isinstance(timeout, httpx.Timeout):
@@ -221,7 +226,8 @@ class DeadlineTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         deadline = Deadline(self.seconds)
         token = _CURRENT.set(deadline)
-        try:  # no answer began in time: the clamped read raises httpx's own ReadTimeout (kind "timeout")
+        # no answer began in time: the clamped read raises httpx's own ReadTimeout (kind "timeout")
+        try:
             response = self._inner.handle_request(request)
         finally:
             _CURRENT.reset(token)

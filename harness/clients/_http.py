@@ -47,7 +47,8 @@ NO_ANSWER: dict[str, str] = {
 
 
 def no_answer_text(kind: str, timeout_s: float | None) -> str:
-    """``"<kind>, <what happened>"``: the same line for every request of a kind, so findings merge."""
+    """``"<kind>, <what happened>"``: the same line for every request of a kind, so findings
+    merge."""
     limit = f"the {timeout_s:g} s client timeout" if timeout_s else "the client timeout"
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 

@@ -11,7 +11,8 @@ from harness.errors import InputError
 
 
 def sniff(data: bytes) -> str | None:
-    """Format by magic bytes: jpeg/png via harness.imaging, plus mp4 (ISO BMFF `ftyp`) for videos."""
+    """Format by magic bytes: jpeg/png via harness.imaging, plus mp4 (ISO BMFF `ftyp`) for
+    videos."""
     from harness.imaging import sniff_format
 
     if len(data) >= 12 and data[4:8] == b"ftyp":
@@ -37,7 +38,10 @@ class Payload:
         return [b - 256 if b > 127 else b for b in self.data]
 
     def __repr__(self) -> str:
-        return f"Payload({self.name}, {self.format}, {len(self.data)} bytes, sha256={self.sha256[:12]})"
+        return (
+            f"Payload({self.name}, {self.format}, {len(self.data)} bytes, "
+            f"sha256={self.sha256[:12]})"
+        )
 
 
 def load_payload(

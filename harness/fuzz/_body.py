@@ -12,7 +12,8 @@ from harness.imaging import encode_image
 
 
 def json_copy(value: Any) -> Any:
-    """A copy of a JSON value; flat lists (a 5 MB imgArr) are copied in C, not element by element."""
+    """A copy of a JSON value; flat lists (a 5 MB imgArr) are copied in C, not element by
+    element."""
     if isinstance(value, dict):
         return {k: json_copy(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -44,7 +44,10 @@ def request_view(
     for part in request.images:
         try:
             data = render(part.recipe, faces_dir)
-            holder = f"<image sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)} as {part.encoding}>"
+            holder = (
+                f"<image sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)} as "
+                f"{part.encoding}>"
+            )
             node = body
             for key in part.path[:-1]:
                 node = node[key]

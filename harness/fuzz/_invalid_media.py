@@ -32,7 +32,8 @@ def put_image(
     encoding: str = "b64",
     face_type: str | None = "image",
 ) -> None:
-    """Replace the image at ``target`` (match ``image``/``faceData``, a JD item) with a recipe's bytes."""
+    """Replace the image at ``target`` (match ``image``/``faceData``, a JD item) with a recipe's
+    bytes."""
     data = render(recipe, gen.pool.faces_dir)
     if body.request.api == "jd":
         for source in JD_SOURCES:

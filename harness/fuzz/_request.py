@@ -34,4 +34,7 @@ class InvalidCase:
         printer.text(repr(self))
 
     def __repr__(self) -> str:
-        return f"InvalidCase({self.rule}: {self.detail} -> {self.where} {'|'.join(self.codes)}, {self.request!r})"
+        return (
+            f"InvalidCase({self.rule}: {self.detail} -> {self.where} {'|'.join(self.codes)}, "
+            f"{self.request!r})"
+        )

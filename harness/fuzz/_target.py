@@ -29,7 +29,10 @@ class FuzzTarget:
     contract: Contract
 
     def __repr__(self) -> str:
-        return f"FuzzTarget({self.url}{', emulator' if self.is_emulator else ''}, sent={self.client.sent})"
+        return (
+            f"FuzzTarget({self.url}{', emulator' if self.is_emulator else ''}, "
+            f"sent={self.client.sent})"
+        )
 
     def _repr_pretty_(
         self, printer: object, cycle: bool

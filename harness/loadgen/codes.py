@@ -60,7 +60,8 @@ def klass_of(category: str, retryable: bool) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _reader(specs_dir: str | None) -> Callable[[bytes], Answer]:
-    """The contract's answer reader for HTTP 200 bodies (imported here: ``harness.loadgen`` stays light)."""
+    """The contract's answer reader for HTTP 200 bodies (imported here: ``harness.loadgen`` stays
+    light)."""
     from harness.contract import load_contract, read_answer
 
     contract = load_contract(Path(specs_dir)) if specs_dir else load_contract()

@@ -165,7 +165,8 @@ def judge(
         reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
     if result.achieved_rps < min_achieved_ratio * rate:
         reasons.append(
-            f"achieved {result.achieved_rps:.1f}/s < {min_achieved_ratio:.0%} of offered {rate:.1f}/s"
+            f"achieved {result.achieved_rps:.1f}/s < {min_achieved_ratio:.0%} of offered "
+            f"{rate:.1f}/s"
         )
     return tuple(reasons)
 
@@ -313,7 +314,8 @@ def find_limit(
         and limit > plateau * (1 + resolution)
     ):
         notes.append(
-            f"a step at {limit:.1f}/s passed but a throttled step delivered only {plateau:.1f} ok/s: "
+            f"a step at {limit:.1f}/s passed but a throttled step delivered only {plateau:.1f} "
+            "ok/s: "
             "the short step probably drained a token-bucket burst; limit capped at the plateau"
         )
         limit = plateau

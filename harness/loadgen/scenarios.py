@@ -2,7 +2,8 @@
 
 :func:`request_source` gives the load engine, inside each Locust process, the next-request
 function and the classifier of a run's requests: a scenario of the two APIs (the
-(non-secret) :class:`ScenarioOptions`) or plain GETs for the engine's own tests. Credentials come from the environment of that process only
+(non-secret) :class:`ScenarioOptions`) or plain GETs for the engine's own tests. Credentials come
+from the environment of that process only
 (``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``), so they
 never appear in the run's config file or in ``load.json``. Bodies are built once per
 image pair and reused; what must be fresh per request is fresh: JD's timestamp and

@@ -368,7 +368,10 @@ def _search(
 
     def precheck(rate: float) -> str | None:
         if limits.max_requests is not None and used + planned(rate) > limits.max_requests:
-            return f"request budget: {used} of {limits.max_requests} used, next step needs {planned(rate)}"
+            return (
+                f"request budget: {used} of {limits.max_requests} used, next step needs "
+                f"{planned(rate)}"
+            )
         return None
 
     def step(rate: float) -> StepResult:
@@ -410,7 +413,8 @@ def _search(
         raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
     if found.bound == "upper":
         findings.append(_finding(op, "qps_limit", f"no rate from {start:g}/s to {top:g}/s met the "
-                                 f"criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= {s.max_error_rate:.1%}); "
+                                 f"criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= "
+                                     f"{s.max_error_rate:.1%}); "
                                  f"stopped by {found.stopped_by}"))  # fmt: skip
     elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
         shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
@@ -533,7 +537,8 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
         name="load",
         status="inconclusive" if inconclusive else status,
         reason=why if inconclusive else None,
-        testable_when="the search reaches the required rate (raise --max-rate, or --allow-costly-load "
+        testable_when="the search reaches the required rate (raise --max-rate, or "
+        "--allow-costly-load "
         "on a live target)"
         if inconclusive
         else None,
