@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from harness.clients import Exchange, Request
+from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE
@@ -122,6 +123,7 @@ def check_spec(
     live: bool,
     request_valid: bool = False,
     readings: ReadingLog | None = None,
+    facts: Facts | None = None,
 ) -> list[Problem]:
     """The response validator of the operation, the code table, and documented invariants."""
     if not isinstance(exchange.body, dict):
@@ -141,14 +143,14 @@ def check_spec(
         )
         out.append(Problem("response_schema", "high", f"{op.response_schema} violated: {texts}"))
     return out + check_rules(
-        contract, request, exchange, request_valid=request_valid, readings=readings
+        contract, request, exchange, request_valid=request_valid, readings=readings, facts=facts
     )
 
 
 # what fuzz asks the conformance rule book on every answer: codes in the table, and the documented
 # invariants inside one answer (a rule is written once, as a registered function)
 BOOK = {
-    "match": ("FH-M01", "FH-M02", "FH-M06", "FH-M08"),
+    "match": ("FH-M01", "FH-M02", "FH-M05", "FH-M06", "FH-M08"),
     "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
 }
 
@@ -172,13 +174,17 @@ def check_rules(
     *,
     request_valid: bool = False,
     readings: ReadingLog | None = None,
+    facts: Facts | None = None,
 ) -> list[Problem]:
-    """The rule book's verdicts on one answer, as problems (readings recorded in ``readings``).
-    FH-J11 (serialNo echoed) judges only requests valid under every reading."""
-    from harness.conformance import RULES, CheckFailed, RuleContext
-
+    """The rule book's verdicts on one answer, as problems (readings recorded in ``readings``;
+    ``facts``: the run's history, for FH-M05). FH-J11 (serialNo echoed) judges only requests valid
+    under every reading."""
     ctx = RuleContext(
-        contract=contract, api=request.api, operation=request.operation, readings=readings
+        contract=contract,
+        api=request.api,
+        operation=request.operation,
+        readings=readings,
+        facts=facts or Facts(),
     )
     response = _Response(exchange.status, json.dumps(exchange.body).encode())
     case = _Case(request.json, dict(request.query))
@@ -204,22 +210,6 @@ def check_rules(
                 )
             )
     return out
-
-
-def check_trace_unique(seen: set[str], request: Request, found: Answer | None) -> list[Problem]:
-    """traceNo is 当前业务的唯一id: no two answers of a run may share one."""
-    if found is None or found.trace_no is None or request.operation == "asyncResult":
-        return []
-    if found.trace_no in seen:
-        return [
-            Problem(
-                "traceno_unique",
-                "high",
-                f"traceNo {found.trace_no} was already given to an earlier request",
-            )
-        ]
-    seen.add(found.trace_no)
-    return []
 
 
 # rules whose requests break the request schema and nothing else: whether they are invalid under
