@@ -21,7 +21,7 @@ from harness.errors import InputError, UsageError
 from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
-from ._checks import Problem, check_answer, check_expected_code, check_spec, outcome
+from ._checks import Problem, check_answer, check_expected_code, outcome
 from ._client import FuzzClient
 from ._replay import LoadedReplay, load_replay
 
@@ -139,11 +139,10 @@ def _judge(
     readings = ReadingLog(
         loaded.target.get("readings_required") or {}
     )  # a reading the run's policy required
-    problems: list[Problem] = check_answer(exchange) + check_spec(
+    problems: list[Problem] = check_answer(
         contract,
         request,
         exchange,
-        live=not is_emulator,
         request_valid=case is None,
         readings=readings,
     )
