@@ -89,7 +89,8 @@ def load_schema(
     request_timeout_s: float = 60.0,
 ) -> Any:
     cfg = SchemathesisConfig()
-    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping at `examples`
+    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping
+    # at `examples`
     cfg.update(seed=seed, max_failures=None, suppress_health_check=[HealthCheck.all])
     project = cfg.projects.override
     project.update(
@@ -218,7 +219,7 @@ def run_engine(
 
 def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
     """One defect, one finding: a response-schema failure at a field a failing rule of the same case
-    owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not another."""
+    owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding alone."""
     from ._registry import RULES
 
     case = outcome.failures[start:]

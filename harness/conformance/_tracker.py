@@ -105,7 +105,7 @@ class RunTracker:
         status: int,
         content: bytes,
     ) -> Facts:
-        """Record one answered request; returns (and keeps, by case id) the facts as of this call."""
+        """Record one answered request; returns (and keeps, by case id) its facts as of now."""
         answer = read_answer(self.contract, api, status, content if status == 200 else None)
         with self._lock:
             count_codes(self.codes, answer, self.contract.jd_success_code)
@@ -121,7 +121,7 @@ class RunTracker:
         return facts
 
     def unanswered(self, operation: str, kind: str) -> None:
-        """Record one request that got no answer (``kind``: timeout, reset, ...); it counts as sent."""
+        """Record one request without an answer (``kind``: timeout, reset...); it counts as sent."""
         with self._lock:
             self.codes[f"no answer:{kind}"] += 1
         self._sent(operation)
@@ -200,7 +200,6 @@ def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
     ok = answer.where == "status" or answer.where == "errcode" and answer.code == "0"
     if operation == "asyncResult" or not ok or not trace:
         return False
-    if trace in seen:
-        return True
+    before = trace in seen
     seen.add(trace)
-    return False
+    return before

@@ -36,7 +36,7 @@ def replay_finding(
     faces_dir: Path | None = None,
     contract: Contract | None = None,
 ) -> ReplayOutcome:
-    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to the run's target)."""
+    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
     from harness.target import open_target
 
     from ._stateful import emulator_overrides

@@ -29,7 +29,8 @@ class FuzzTarget:
     contract: Contract
 
     def __repr__(self) -> str:
-        return f"FuzzTarget({self.url}{', emulator' if self.is_emulator else ''}, sent={self.client.sent})"
+        emulator = ", emulator" if self.is_emulator else ""
+        return f"FuzzTarget({self.url}{emulator}, sent={self.client.sent})"
 
     def _repr_pretty_(
         self, printer: object, cycle: bool
