@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import SimpleNamespace
+from typing import Literal
 
 from harness.clients import Exchange, Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
@@ -116,19 +117,6 @@ BOOK = {
 }
 
 
-@dataclass(frozen=True)
-class _Response:
-    status_code: int
-    content: bytes
-    headers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class _Case:
-    body: Any
-    query: dict[str, str]
-
-
 def check_rules(
     contract: Contract,
     request: Request,
@@ -149,9 +137,12 @@ def check_rules(
         readings=readings,
         facts=facts or Facts(),
     )
-    content = exchange.content or json.dumps(exchange.body).encode()
-    response = _Response(exchange.status, content, {"content-type": exchange.content_type})
-    case = _Case(request.json, dict(request.query))
+    response = SimpleNamespace(  # what a rule reads, also of an exchange built in a test
+        status_code=exchange.status,
+        content=exchange.content or json.dumps(exchange.body).encode(),
+        headers={"content-type": exchange.content_type},
+    )
+    case = SimpleNamespace(body=request.json, query=dict(request.query))
     out = []
     for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
