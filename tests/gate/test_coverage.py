@@ -64,7 +64,13 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
                 "matchIdno": {"requests": 2, "codes": {"40021": 2}},
             },
             "requests_by_operation": {"liveCode": 1},
-            "codes": {"match:40002": 1, "match:http502": 1, "jd:10043": 2, "jd:10000/1103": 1},
+            "codes": {
+                "match:errcode:40002": 1,
+                "http:502": 1,
+                "jd:gateway:10043": 2,
+                "jd:gateway:10000": 1,
+                "jd:business:1103": 1,
+            },
         },
     )
     cov = rows(build_coverage(contract, [conformance, fuzz, load()]))
