@@ -7,7 +7,7 @@ Rules and probes live in one registry (``RULES``) under stable ids.
 
 from harness.results import ReplayOutcome
 
-from . import _probes, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
+from . import _probes, _rules_http, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
 from ._context import Facts, RuleContext
 from ._emulator import conformance_emulator, conformance_target, emulator_settings
 from ._failures import CheckFailed

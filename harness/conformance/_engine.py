@@ -34,25 +34,19 @@ from ._transport import install_in_schemathesis, is_transport_error, no_answer
 install_in_schemathesis()
 
 BUILTIN_CHECKS = (
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
     "response_schema_conformance",
     "response_headers_conformance",
     "unsupported_method",
 )
 """Built-in checks that judge these APIs correctly. The HTTP-status based negative_data_rejection,
 positive_data_acceptance, ignored_auth and missing_required_header are replaced by envelope-aware
-checks and probes (E-015)."""
+checks and probes (E-015); HTTP status and Content-Type are the rule book's (FH-H01..H03), which
+fuzz runs too."""
 
-BUILTIN_ERRATA = {"not_a_server_error": "E-015", "status_code_conformance": "E-015"}
 BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
     # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
     # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
-    "not_a_server_error": ("seed", None),
     "response_schema_conformance": ("seed", None),
-    "status_code_conformance": ("convention", "low"),
-    "content_type_conformance": ("convention", "low"),
     "response_headers_conformance": ("convention", "low"),
     "unsupported_method": ("convention", "low"),
     "max_response_time": ("convention", None),
@@ -95,7 +89,8 @@ def load_schema(
     request_timeout_s: float = 60.0,
 ) -> Any:
     cfg = SchemathesisConfig()
-    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping at `examples`
+    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping
+    # at `examples`
     cfg.update(seed=seed, max_failures=None, suppress_health_check=[HealthCheck.all])
     project = cfg.projects.override
     project.update(
@@ -224,7 +219,7 @@ def run_engine(
 
 def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
     """One defect, one finding: a response-schema failure at a field a failing rule of the same case
-    owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not another."""
+    owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding alone."""
     from ._registry import RULES
 
     case = outcome.failures[start:]
@@ -234,7 +229,6 @@ def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
         if raw.rule_id and raw.rule_id in RULES
         for f in RULES.get(raw.rule_id).fields
     }
-    server_error = any(raw.check == "not_a_server_error" for raw in case)
 
     def owned_by_rule(raw: RawFailure) -> bool:
         if raw.check != "response_schema_conformance" or raw.schema_path is None:
@@ -249,12 +243,7 @@ def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
             for f in owned
         )  # a field's own error, or its parent's "'traceNo' is a required property"
 
-    # a 5xx is one finding (not_a_server_error), not also an undocumented status code
-    outcome.failures[start:] = [
-        raw
-        for raw in case
-        if not owned_by_rule(raw) and not (server_error and raw.check == "status_code_conformance")
-    ]
+    outcome.failures[start:] = [raw for raw in case if not owned_by_rule(raw)]
 
 
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
@@ -351,7 +340,7 @@ def _raw(
         level=level,
         title=failure.title,
         message=failure.message or failure.title,
-        erratum=BUILTIN_ERRATA.get(check),
+        erratum=None,
         exchange=exchange,
         response=excerpt(response),
         size=exchange_size(exchange),

@@ -68,7 +68,7 @@ class Rule:
     id: str
     name: str
     kind: Kind
-    api: str
+    api: str  # "*": every API
     fn: Callable[..., None] = field(repr=False)
     operations: frozenset[str] = frozenset()  # empty: every operation of the api
     severity: Level = "high"
@@ -85,7 +85,7 @@ class Rule:
     ] = ()  # response fields it owns: a schema failure there is this rule's finding
 
     def applies_to(self, api: str, operation: str) -> bool:
-        return api == self.api and (not self.operations or operation in self.operations)
+        return self.api in (api, "*") and (not self.operations or operation in self.operations)
 
 
 class Registry:

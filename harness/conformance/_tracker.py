@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness import interrupt
-from harness.contract import Contract, parse_score
+from harness.contract import Answer, Contract, parse_score, read_answer
 from harness.pacing import Budget, BudgetExhausted
 
 from ._auth import appkey_key
-from ._context import Facts, json_of
+from ._context import Facts
 from ._rules_jd import operating_threshold
 
 _MAX_FACTS = 20_000
@@ -105,12 +105,14 @@ class RunTracker:
         status: int,
         content: bytes,
     ) -> Facts:
-        """Record one answered request; returns (and keeps, by case id) the facts as of this call."""
+        """Record one answered request; returns (and keeps, by case id) its facts as of now."""
+        answer = read_answer(self.contract, api, status, content if status == 200 else None)
         with self._lock:
-            body = json_of(_Content(status, content)) if status == 200 else None
-            self._count_codes(api, status, body)
+            count_codes(self.codes, answer, self.contract.jd_success_code)
             facts = (
-                self._facts_jd(query, body) if api == "jd" else self._facts_match(operation, body)
+                self._facts_jd(query, answer)
+                if api == "jd"
+                else Facts(trace_seen=trace_seen(self._traces, operation, answer))
             )
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
@@ -119,7 +121,7 @@ class RunTracker:
         return facts
 
     def unanswered(self, operation: str, kind: str) -> None:
-        """Record one request that got no answer (``kind``: timeout, reset, ...); it counts as sent."""
+        """Record one request without an answer (``kind``: timeout, reset...); it counts as sent."""
         with self._lock:
             self.codes[f"no answer:{kind}"] += 1
         self._sent(operation)
@@ -140,40 +142,19 @@ class RunTracker:
         with self._lock:
             return self._facts.get(case_id, Facts())
 
-    def _count_codes(self, api: str, status: int, body: Any) -> None:
-        if status != 200 or not isinstance(body, dict):
-            self.codes[f"http:{status}"] += 1
-        elif api == "match":
-            self.codes[f"match:errcode:{body.get('errcode')}"] += 1
-        else:
-            self.codes[f"jd:gateway:{body.get('code')}"] += 1
-            result = body.get("result")
-            if isinstance(result, dict):
-                self.codes[f"jd:business:{result.get('code')}"] += 1
-
-    def _facts_match(self, operation: str, body: Any) -> Facts:
-        data = body.get("data") if isinstance(body, dict) and body.get("errcode") == 0 else None
-        trace = data.get("traceNo") if isinstance(data, dict) else None
-        if operation == "asyncResult" or not isinstance(trace, str) or not trace:
-            return Facts()  # an async result repeats the traceNo it was queued under (E-013)
-        seen = trace in self._traces
-        self._traces.add(trace)
-        return Facts(trace_seen=seen)
-
-    def _facts_jd(self, query: dict[str, Any], body: Any) -> Facts:
-        if not isinstance(body, dict) or body.get("code") != self.contract.jd_success_code:
+    def _facts_jd(self, query: dict[str, Any], answer: Answer) -> Facts:
+        if answer.where != "business":
             return Facts(operating_threshold=self._threshold)
         before = None
-        remain = body.get("remainTimes")
-        if isinstance(remain, int) and not isinstance(remain, bool):
+        remain = answer.remain_times
+        if remain is not None:
             key = appkey_key(query)
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order
                 before, remain = None, min(remain, before) if before is not None else remain
             self._remain[key] = remain
-        found = body.get("result")
-        result: dict[str, Any] = found if isinstance(found, dict) else {}
-        learnt = operating_threshold(result.get("msg"))
+        result: dict[str, Any] = answer.body["result"]
+        learnt = operating_threshold(answer.message)
         if learnt is not None:
             self._threshold = learnt
         return Facts(
@@ -199,6 +180,26 @@ class RunTracker:
         self._points.append(point)
 
 
-class _Content:
-    def __init__(self, status: int, content: bytes) -> None:
-        self.status_code, self.content = status, content
+def count_codes(codes: Counter[str], answer: Answer, jd_success: str) -> None:
+    """Count an answer's deciding codes as ``api:where:code`` (what the gate's coverage reads);
+    ``http:STATUS`` for an answer that is not the API's envelope."""
+    if answer.where is None:
+        codes[f"http:{answer.status}"] += 1
+    elif answer.api == "match":
+        codes[f"match:errcode:{'0' if answer.where == 'status' else answer.code}"] += 1
+    else:
+        codes[f"jd:gateway:{answer.code if answer.where == 'gateway' else jd_success}"] += 1
+        if answer.where == "business":
+            codes[f"jd:business:{answer.code}"] += 1
+
+
+def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
+    """FH-M05's history: whether an errcode-0 answer's traceNo was given earlier in the run
+    (remembered in ``seen``). An async result repeats the traceNo it was queued under (E-013)."""
+    trace = answer.trace_no
+    ok = answer.where == "status" or answer.where == "errcode" and answer.code == "0"
+    if operation == "asyncResult" or not ok or not trace:
+        return False
+    before = trace in seen
+    seen.add(trace)
+    return before

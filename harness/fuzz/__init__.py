@@ -29,7 +29,6 @@ from ._stateful import emulator_overrides
 from ._target import FuzzTarget
 
 __all__ = [
-    "FuzzSuite",
     "DEFAULT_MAX_EXAMPLES",
     "LIVE_MAX_REQUESTS",
     "LIVE_MAX_RPS",
@@ -37,6 +36,7 @@ __all__ = [
     "BudgetExhausted",
     "Exchange",
     "FuzzClient",
+    "FuzzSuite",
     "FuzzTarget",
     "ImagePart",
     "ImagePool",

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from types import SimpleNamespace
+from typing import Literal
 
 from harness.clients import Exchange, Request
+from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE
@@ -64,8 +66,17 @@ def outcome(contract: Contract, request: Request, exchange: Exchange) -> Answer 
     return answer if answer.where is not None else None
 
 
-def check_answer(exchange: Exchange) -> list[Problem]:
-    """Transport, HTTP status and envelope: every answer is HTTP 200 JSON (ERRATA E-015).
+def check_answer(
+    contract: Contract,
+    request: Request,
+    exchange: Exchange,
+    *,
+    request_valid: bool = False,
+    readings: ReadingLog | None = None,
+    facts: Facts | None = None,
+) -> list[Problem]:
+    """Every answer: the rule book's HTTP rules (E-015), the operation's response schema (a body
+    that is not a JSON object breaks it), then the book's rules inside the answer.
 
     No answer at all (a hang past the client timeout, a reset, a body cut off) is an ``answered``
     problem of its kind.
@@ -76,93 +87,34 @@ def check_answer(exchange: Exchange) -> list[Problem]:
                 "answered", "high", f"no answer: {exchange.error}", variant=exchange.no_answer or ""
             )
         ]
-    out = []
-    if exchange.status >= 500:
-        out.append(
-            Problem(
-                "no_server_error",
-                "high",
-                f"HTTP {exchange.status}: a 5xx is always a finding",
-                "E-015",
-            )
-        )
-    elif exchange.status != 200:
-        out.append(
-            Problem(
-                "http_200",
-                "low",
-                f"HTTP {exchange.status}; every answer is HTTP 200 with the envelope",
-                "E-015",
-                basis="convention",
-            )
-        )
-    if not isinstance(exchange.body, dict):
-        out.append(
-            Problem(
-                "json_envelope", "high", f"the body is not a JSON object: {exchange.text[:80]!r}"
-            )
-        )
-    elif not exchange.content_type.startswith("application/json"):
-        out.append(
-            Problem(
-                "content_type",
-                "low",
-                f"Content-Type {exchange.content_type!r}, expected application/json",
-                basis="convention",
-            )
-        )
-    return out
-
-
-def check_spec(
-    contract: Contract,
-    request: Request,
-    exchange: Exchange,
-    *,
-    live: bool,
-    request_valid: bool = False,
-    readings: ReadingLog | None = None,
-) -> list[Problem]:
-    """The response validator of the operation, the code table, and documented invariants."""
-    if not isinstance(exchange.body, dict):
-        return []
     op = contract.operation(request.operation)
-    spec = contract.spec(request.api)
-    out = []
-    errors = (
-        list(spec.validator(op.response_schema).iter_errors(exchange.body))
-        if op.response_schema
-        else []
-    )
-    if errors:
+    out = check_rules(contract, request, exchange, book=HTTP)
+    if not isinstance(exchange.body, dict):
+        texts = f"the body is not a JSON object: {exchange.text[:80]!r}"
+    else:
+        errors = (
+            contract.spec(request.api).validator(op.response_schema).iter_errors(exchange.body)
+            if op.response_schema
+            else ()
+        )
         texts = "; ".join(
             f"{'.'.join(map(str, e.instance_path)) or 'body'}: {e.message[:100]}"
-            for e in errors[:3]
+            for e in list(errors)[:3]
         )
+    if texts:
         out.append(Problem("response_schema", "high", f"{op.response_schema} violated: {texts}"))
     return out + check_rules(
-        contract, request, exchange, request_valid=request_valid, readings=readings
+        contract, request, exchange, request_valid=request_valid, readings=readings, facts=facts
     )
 
 
-# what fuzz asks the conformance rule book on every answer: codes in the table, and the documented
-# invariants inside one answer (a rule is written once, as a registered function)
+# what fuzz asks the conformance rule book on every answer: HTTP status and Content-Type, codes in
+# the table, and the documented invariants inside one answer (a rule is written once)
+HTTP = ("FH-H01", "FH-H02", "FH-H03")
 BOOK = {
-    "match": ("FH-M01", "FH-M02", "FH-M06", "FH-M08"),
+    "match": ("FH-M01", "FH-M02", "FH-M05", "FH-M06", "FH-M08"),
     "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
 }
-
-
-@dataclass(frozen=True)
-class _Response:
-    status_code: int
-    content: bytes
-
-
-@dataclass(frozen=True)
-class _Case:
-    body: Any
-    query: dict[str, str]
 
 
 def check_rules(
@@ -172,18 +124,27 @@ def check_rules(
     *,
     request_valid: bool = False,
     readings: ReadingLog | None = None,
+    facts: Facts | None = None,
+    book: tuple[str, ...] | None = None,
 ) -> list[Problem]:
-    """The rule book's verdicts on one answer, as problems (readings recorded in ``readings``).
-    FH-J11 (serialNo echoed) judges only requests valid under every reading."""
-    from harness.conformance import RULES, CheckFailed, RuleContext
-
+    """The rule book's verdicts on one answer (``book``: these rules, default the API's in-answer
+    ones), as problems (readings recorded in ``readings``; ``facts``: the run's history, for
+    FH-M05). FH-J11 (serialNo echoed) judges only requests valid under every reading."""
     ctx = RuleContext(
-        contract=contract, api=request.api, operation=request.operation, readings=readings
+        contract=contract,
+        api=request.api,
+        operation=request.operation,
+        readings=readings,
+        facts=facts or Facts(),
     )
-    response = _Response(exchange.status, json.dumps(exchange.body).encode())
-    case = _Case(request.json, dict(request.query))
+    response = SimpleNamespace(  # what a rule reads, also of an exchange built in a test
+        status_code=exchange.status,
+        content=exchange.content or json.dumps(exchange.body).encode(),
+        headers={"content-type": exchange.content_type},
+    )
+    case = SimpleNamespace(body=request.json, query=dict(request.query))
     out = []
-    for rule_id in BOOK[request.api]:
+    for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
         if (
             not entry.applies_to(request.api, request.operation)
@@ -204,22 +165,6 @@ def check_rules(
                 )
             )
     return out
-
-
-def check_trace_unique(seen: set[str], request: Request, found: Answer | None) -> list[Problem]:
-    """traceNo is 当前业务的唯一id: no two answers of a run may share one."""
-    if found is None or found.trace_no is None or request.operation == "asyncResult":
-        return []
-    if found.trace_no in seen:
-        return [
-            Problem(
-                "traceno_unique",
-                "high",
-                f"traceNo {found.trace_no} was already given to an earlier request",
-            )
-        ]
-    seen.add(found.trace_no)
-    return []
 
 
 # rules whose requests break the request schema and nothing else: whether they are invalid under

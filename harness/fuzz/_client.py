@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from harness.clients import Credentials, Exchange, Request, Sender
+from harness.conformance._tracker import count_codes
 
 FRESH_LIVE_CODE = (
     "$fresh-liveCode"  # replaced at send time by a code validateData just issued (E-008)
@@ -29,7 +30,7 @@ class FuzzClient(Sender):
         super().__init__(base_url, **kw)
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
-        self.trace_nos: set[str] = set()  # every traceNo answered in this run
+        self.trace_nos: set[str] = set()  # every traceNo answered in this run (FH-M05's history)
 
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None
@@ -38,18 +39,9 @@ class FuzzClient(Sender):
             request = self._with_fresh_live_code(request, credentials)
         exchange = super().send(request, paced=paced, credentials=credentials)
         self.by_operation[request.operation] += 1
-        if exchange.answered:
-            self._count(request, exchange)
+        if exchange.answer is not None:
+            count_codes(self.codes, exchange.answer, self.contract.jd_success_code)
         return exchange
-
-    def _count(self, request: Request, exchange: Exchange) -> None:
-        body = exchange.body if isinstance(exchange.body, dict) else {}
-        if request.api == "match":
-            self.codes[f"match:{body.get('errcode', f'http{exchange.status}')}"] += 1
-        else:
-            code = body.get("code", f"http{exchange.status}")
-            result = body.get("result") if isinstance(body.get("result"), dict) else None
-            self.codes[f"jd:{code}" + (f"/{result.get('code')}" if result else "")] += 1
 
     def _with_fresh_live_code(self, request: Request, credentials: Credentials | None) -> Request:
         """/idno marks liveCode 是 (E-008): a request meant to be valid carries a code issued a

@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Exchange, Request
+from harness.conformance import Facts
+from harness.conformance._tracker import trace_seen
 from harness.contract import Answer, Contract, ReadingLog
 
-from ._checks import Problem, check_answer, check_spec, check_trace_unique, outcome
+from ._checks import Problem, check_answer, outcome
 from ._client import FuzzClient
 from ._request import InvalidCase
 from ._rules import Codes
@@ -70,10 +72,6 @@ class Run:
         default_factory=ReadingLog
     )  # which reading of each erratum answers follow
 
-    @property
-    def live(self) -> bool:
-        return not self.is_emulator
-
     def send(self, request: Request, **kw: Any) -> tuple[Exchange, Answer | None]:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
@@ -82,17 +80,16 @@ class Run:
         self, request: Request, exchange: Exchange, found: Answer | None, *, request_valid: bool
     ) -> list[Problem]:
         """What every answer must satisfy, whatever the property."""
-        return (
-            check_answer(exchange)
-            + check_spec(
-                self.contract,
-                request,
-                exchange,
-                live=self.live,
-                request_valid=request_valid,
-                readings=self.readings,
-            )
-            + check_trace_unique(self.client.trace_nos, request, found)
+        return check_answer(
+            self.contract,
+            request,
+            exchange,
+            request_valid=request_valid,
+            readings=self.readings,
+            facts=Facts(
+                trace_seen=found is not None
+                and trace_seen(self.client.trace_nos, request.operation, found)
+            ),
         )
 
     def fail(

@@ -21,7 +21,7 @@ from harness.errors import InputError, UsageError
 from harness.findings import Replay, read_replay
 from harness.results import ReplayOutcome
 
-from ._checks import Problem, check_answer, check_expected_code, check_spec, outcome
+from ._checks import Problem, check_answer, check_expected_code, outcome
 from ._client import FuzzClient
 from ._replay import LoadedReplay, load_replay
 
@@ -36,8 +36,7 @@ def replay_finding(
     faces_dir: Path | None = None,
     contract: Contract | None = None,
 ) -> ReplayOutcome:
-    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to the run's
-    target)."""
+    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
     from harness.target import open_target
 
     from ._stateful import emulator_overrides
@@ -140,11 +139,10 @@ def _judge(
     readings = ReadingLog(
         loaded.target.get("readings_required") or {}
     )  # a reading the run's policy required
-    problems: list[Problem] = check_answer(exchange) + check_spec(
+    problems: list[Problem] = check_answer(
         contract,
         request,
         exchange,
-        live=not is_emulator,
         request_valid=case is None,
         readings=readings,
     )

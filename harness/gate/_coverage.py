@@ -4,7 +4,7 @@ Sources, the same for every target: what the client side saw, summed over the su
 
 * conformance and fuzz count their own requests and answers: requests by operationId
   (conformance ``metrics["by_operation"]``, fuzz ``metrics["requests_by_operation"]``) and
-  codes (``metrics["codes"]``);
+  codes (``metrics["codes"]``: ``api:where:code`` counters, as both suites record them);
 * the load suite's ``errors_by_code`` labels (``"MATCH 42900"``, ``"JD 10043"``,
   ``"JD-BIZ 1155"``) add codes per API (load runs its own emulator).
 
@@ -41,23 +41,11 @@ class CoverageTally:
         self.api_codes: dict[str, Counter[str]] = defaultdict(Counter)
 
     def add_api_codes(self, codes: Mapping[str, Any]) -> None:
-        """Counters keyed ``api:where:code`` (the conformance suite's) or
-        ``match:CODE`` / ``jd:GATEWAY[/BUSINESS]`` (the fuzz suite's)."""
+        """Counters keyed ``api:where:code`` (conformance's and fuzz's ``count_codes``)."""
         for key, count in codes.items():
             api, _, rest = str(key).partition(":")
-            if api not in ("match", "jd"):
-                continue
-            if ":" in rest:
+            if api in ("match", "jd") and ":" in rest:
                 self.api_codes[api][rest] += int(count)
-            elif api == "match":
-                if _is_code(rest):
-                    self.api_codes[api][f"errcode:{rest}"] += int(count)
-            else:
-                gateway, _, business = rest.partition("/")
-                if _is_code(gateway):
-                    self.api_codes[api][f"gateway:{gateway}"] += int(count)
-                if _is_code(business):
-                    self.api_codes[api][f"business:{business}"] += int(count)
 
     def add_suite_report(self, result: SuiteResult) -> None:
         """What a suite counted itself (see the module docstring)."""
@@ -135,7 +123,3 @@ def _ordered(observed: Counter[str], documented: list[str]) -> dict[str, int]:
     first = {c: observed[c] for c in documented if observed[c]}
     rest = {c: n for c, n in sorted(observed.items()) if c not in first and n}
     return {**first, **rest}
-
-
-def _is_code(text: str) -> bool:
-    return text.lstrip("-").isdigit()

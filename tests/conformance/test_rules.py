@@ -308,7 +308,39 @@ def judge(
 
 
 def test_every_rule_has_a_case():
-    assert {r.id for r in RULES if r.kind == "rule"} == set(CASES) | set(READINGS)
+    in_answer = {r.id for r in RULES if r.kind == "rule" and r.api != "*"}
+    assert in_answer == set(CASES) | set(READINGS)
+    assert {r.id for r in RULES if r.api == "*"} == set(HTTP_CASES)
+
+
+# the HTTP rules (E-015) judge what an answer is before its envelope: (status, content type)
+# answers each must fail, with the severity and basis it states
+HTTP_CASES = {
+    "FH-H01": [(500, "application/json"), (503, "text/html")],
+    "FH-H02": [(404, "application/json"), (302, "application/json")],
+    "FH-H03": [(200, "text/plain"), (200, "")],
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(HTTP_CASES))
+@pytest.mark.parametrize("api", ["match", "jd"])
+def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contract, rule_id, api):
+    entry = RULES.get(rule_id)
+    operation = "faceCompareNew" if api == "jd" else "match"
+    ctx = RuleContext(contract=contract, api=api, operation=operation)
+    assert entry.applies_to(api, operation)
+    case = SimpleNamespace(body={}, query={})
+    entry.fn(ctx, httpx.Response(200, json={"errcode": 0}), case)
+    for status, ctype in HTTP_CASES[rule_id]:
+        response = httpx.Response(status, content=b"{}", headers={"content-type": ctype})
+        with pytest.raises(CheckFailed) as failed:
+            entry.fn(ctx, response, case)
+        assert (failed.value.rule_id, failed.value.basis) == (rule_id, entry.basis)
+    # a 5xx is FH-H01's finding alone, not also an undocumented status
+    if rule_id == "FH-H02":
+        entry.fn(ctx, httpx.Response(500, json={}), case)
+    expected = ("seed", "high") if rule_id == "FH-H01" else ("convention", "low")
+    assert (entry.basis, entry.severity) == expected
 
 
 def test_every_rule_states_its_basis():
@@ -591,7 +623,7 @@ def test_remaintimes_unlimited_stays_unlimited(contract):
 
 def test_rules_ignore_answers_that_are_not_envelopes(contract):
     for rule in RULES:
-        if rule.kind != "rule":
+        if rule.kind != "rule" or rule.api == "*":  # the HTTP rules judge exactly those
             continue
         operation = "faceCompareNew" if rule.api == "jd" else "match"
         ctx = RuleContext(contract=contract, api=rule.api, operation=operation)

@@ -42,7 +42,7 @@ BROKEN = [
     ("wrong-code-bad-token", "match", "FH-A02"),
     ("lip-without-livecode", "match", "FH-L06"),
     ("oversize-500", "match", "FH-L02"),
-    ("wrong-content-type", "match", "content_type_conformance"),
+    ("wrong-content-type", "match", "FH-H03"),
     ("accept-bad-sign", "jd", "FH-A10"),
     ("thresholds-out-of-order", "jd", "FH-J06"),
     ("remaintimes-stuck", "jd", "FH-J12"),

@@ -7,7 +7,7 @@ from typing import Any
 
 from harness.clients import Exchange, Request
 from harness.contract import ReadingLog
-from harness.fuzz._checks import check_rules, check_spec
+from harness.fuzz._checks import check_answer, check_rules
 
 JD = Request(
     api="jd",
@@ -80,11 +80,8 @@ def test_false_at_the_top_of_the_spec_score_range_fits_no_reading(contract: Any)
             "result": {"success": "false", "score": f"{high:g}"},
         },
     }
-    problems = check_spec(
-        contract,
-        MATCH,
-        Exchange(status=200, content_type="application/json", body=body),
-        live=False,
+    problems = check_answer(
+        contract, MATCH, Exchange(status=200, content_type="application/json", body=body)
     )
     assert [p.check for p in problems] == [
         "success-follows-threshold"

@@ -61,12 +61,13 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
         metrics={
             "requests_by_operation": {"liveCode": 1, "faceCompareNew": 5, "matchIdno": 2},
             "codes": {
-                "match:40002": 1,
-                "match:40021": 2,
-                "match:http502": 1,
-                "jd:10043": 2,
-                "jd:10000/1103": 1,
-                "jd:10000/1162": 5,
+                "match:errcode:40002": 1,
+                "match:errcode:40021": 2,
+                "http:502": 1,
+                "jd:gateway:10043": 2,
+                "jd:gateway:10000": 6,
+                "jd:business:1103": 1,
+                "jd:business:1162": 5,
             },
         },
     )
