@@ -74,9 +74,15 @@ def accuracy(
         int | None,
         typer.Option(
             "--max-requests",
-            help="calls this invocation may make; 0: recompute from the cache (URL default 1000)",
+            help="calls this invocation may make; 0: unlimited (URL default 1000)",
         ),
     ] = None,
+    from_cache: Annotated[
+        bool,
+        typer.Option(
+            "--from-cache", help="make no call: recompute the results from the cache in --out"
+        ),
+    ] = False,
     engine: Annotated[
         str | None,
         typer.Option(
@@ -130,6 +136,7 @@ def accuracy(
             max_pairs=max_pairs,
             max_rps=rps,
             max_requests=budget,
+            from_cache=from_cache,
             engine=engine,
             seed=seed,
             config=config,
