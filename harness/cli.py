@@ -109,7 +109,7 @@ def specs_show(specs: SpecsDir = None) -> None:
         schema = c.spec(op.api).schemas[op.request_schema] if op.request_schema else {}
         return ", ".join(schema.get("properties", {})) or "-"
 
-    ext = {True: " (extension)", False: ""}
+    ext, yes, star = {True: " (extension)", False: ""}, {True: "yes", False: "no"}, [" *", ""]
     _table(
         "Operations",
         "api|operation|method + path|request fields",
@@ -122,16 +122,9 @@ def specs_show(specs: SpecsDir = None) -> None:
         "Codes",
         "api|where|code|category|retryable|meaning",
         (
-            (
-                k.api,
-                k.where,
-                k.code,
-                k.category,
-                "yes" if k.retryable else "no",
-                k.en + ("" if k.documented else " *"),
-            )  # fmt: skip
+            (k.api, k.where, k.code, k.category, yes[k.retryable], k.en + star[k.documented])
             for k in c.codes.codes
-        ),
+        ),  # fmt: skip
     )
     out.print("* decided by faceharness where the document is silent (see ERRATA)")
     _table("Errata (specs/ERRATA.md)", "id|title", ((e.id, e.title) for e in c.errata))

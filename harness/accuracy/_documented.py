@@ -35,7 +35,7 @@ def jd_documented_claims(contract: Contract) -> tuple[list[Claim], tuple[Untesta
     """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable."""
     levels = contract.jd_threshold_fmr
     operating = max(levels, key=lambda level: levels[level])
-    claims = jd_claims({}, decision_fmr=levels[operating])
+    claims = jd_claims(levels[operating])
     untestable = tuple(
         UntestableClaim(
             name=f"jd.{level}",

@@ -31,9 +31,8 @@ class Contract:
     jd: Spec
     codes: CodeTable
     errata: tuple[Erratum, ...]
-    readings: dict[str, Reading] = field(
-        default_factory=dict, hash=False, compare=False
-    )  # specs/readings.yaml, by erratum id
+    # specs/readings.yaml, by erratum id
+    readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)
 
     # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:

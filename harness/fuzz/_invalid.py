@@ -94,9 +94,7 @@ def empty_string(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     req, gen = body.request, ctx.gen
 
-    def limited(
-        f: Field,
-    ) -> bool:  # images get their own branch below; an imgArr over 5 MiB is not sent
+    def limited(f: Field) -> bool:  # images: their own branch below; no imgArr over 5 MiB
         return (
             ("maxLength" in f.schema and not f.is_image)
             or "maxProperties" in f.schema
@@ -109,15 +107,12 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if pick == len(choices):  # an image over its limit
         target = draw(st.sampled_from(targets))
         image = gen.pool.faces[0]
-        if req.api == "jd":
-            total = (
-                gen.contract.jd_image_max_bytes
-            )  # "小于5M": exactly 5 MiB is already too big (E-020)
+        if req.api == "jd":  # "小于5M": exactly 5 MiB is already too big (E-020)
+            total = gen.contract.jd_image_max_bytes
             put_image(body, gen, target, f"{image.recipe}|pad:{total}", encoding="b64")
             return ctx.jd(f"{label(target)} image of {total} bytes", exact=False)
-        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(
-            st.integers(1, 3)
-        )  # over 409,600: over every reading
+        # over 409,600: over every reading
+        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(st.integers(1, 3))
         put_image(body, gen, target, f"{image.recipe}|pad:{total}")
         return ctx.match(
             f"{label(target)}.data of {total} bytes: base64 over "
@@ -333,13 +328,9 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     fixed = ctx.gen.contract.jd_fixed_fields
     name = draw(st.sampled_from(sorted(fixed)))
+    right = fixed[name]
     value = draw(
-        st.sampled_from(
-            sorted(
-                {fixed[name].lower(), fixed[name] + "X", "X" + fixed[name][1:], "other"}
-                - {fixed[name]}
-            )
-        )
+        st.sampled_from(sorted({right.lower(), right + "X", "X" + right[1:], "other"} - {right}))
     )
     body.set((name,), value)
     return ctx.jd(f"{name} is not its 固定值", (ctx.codes.jd_fixed,))
@@ -376,9 +367,8 @@ _GATEWAY_MODES = {
         "bad_sign:swapped",
         "bad_sign:tsonly",
     ],
-    "sign-case": [
-        "bad_sign:upper"
-    ],  # the right MD5 in uppercase: invalid under the default reading only (E-018)
+    # the right MD5 in uppercase: invalid under the default reading only (E-018)
+    "sign-case": ["bad_sign:upper"],
 }
 
 
@@ -454,9 +444,8 @@ def mutators_for(
 def invalid_cases(
     draw: st.DrawFn, gen: Gen, codes: Codes, pairs: tuple[tuple[str, Mutator], ...]
 ) -> InvalidCase:
-    rules = list(
-        dict.fromkeys(m.rule for _, m in pairs)
-    )  # each rule equally likely, whatever its operations
+    # each rule equally likely, whatever its operations
+    rules = list(dict.fromkeys(m.rule for _, m in pairs))
     rule = draw(st.sampled_from(rules))
     operation, mutator = draw(st.sampled_from([p for p in pairs if p[1].rule == rule]))
     base = draw(base_request(gen, operation))

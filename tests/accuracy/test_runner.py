@@ -265,7 +265,7 @@ def test_decision_claims_use_the_service_verdict(
         decision = None if pair.key.startswith("0") else outcome.decision
         return Outcome(score=None, decision=decision, code="0")
 
-    claims = jd_claims({}, decision_fmr=1e-4)
+    claims = jd_claims(1e-4)
     metrics = _run(synthetic_pairs, decisive, tmp_path / "c.jsonl", claims=claims).to_dict()
     (row,) = metrics["thresholds"]
     undecided = sum(1 for p in synthetic_pairs if p.key.startswith("0"))
