@@ -398,24 +398,26 @@ _register_commands()
 add_exit_codes(app)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    sys.stderr.write(f"faceharness: {' '.join(message.split())}\n")
-    sys.exit(code)
+def main(
+    application: typer.Typer = app, name: str = "faceharness", prog: str | None = "faceharness"
+) -> None:
+    """Entry point (also `python -m harness.demo`'s, as ``name``): every HarnessError becomes one
+    line on stderr and exit 2, never a traceback."""
 
+    def _fail(message: str) -> NoReturn:
+        sys.stderr.write(f"{name}: {' '.join(message.split())}\n")
+        sys.exit(2)
 
-def _interrupted() -> NoReturn:
-    """A stop before the command had anything to write (or outside a suite): one line, 130."""
-    if not interrupt.reported():
-        interrupt.report(f"faceharness: interrupted after {interrupt.stopped_after_s():.0f} s")
-    sys.exit(interrupt.EXIT_INTERRUPTED)
+    def _interrupted() -> NoReturn:
+        """A stop before the command had anything to write (or outside a suite): one line."""
+        if not interrupt.reported():
+            interrupt.report(f"{name}: interrupted after {interrupt.stopped_after_s():.0f} s")
+        sys.exit(interrupt.EXIT_INTERRUPTED)
 
-
-def main() -> None:
-    """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
         with interrupt.signals():
             # click returns typer.Exit's code instead of raising it
-            code = app(prog_name="faceharness", standalone_mode=False)
+            code = application(prog_name=prog, standalone_mode=False)
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
