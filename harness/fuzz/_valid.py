@@ -249,10 +249,8 @@ def idno_requests(
             st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"])
         )
     draw(_common(gen, body, async_))
-    body["liveCode"] = (
-        # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
-        FRESH_LIVE_CODE
-    )
+    # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
+    body["liveCode"] = FRESH_LIVE_CODE
     return gen.request("match", "matchIdno", body, parts)
 
 
@@ -315,13 +313,7 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
         "serialNo": draw(serial_numbers(gen)),
     }
     offset = draw(timestamp_offsets(gen))
-    return gen.request(
-        "jd",
-        "faceCompareNew",
-        body,
-        [*parts, part],
-        auth=Auth(offset_ms=offset),
-    )
+    return gen.request("jd", "faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
 
 
 # --- plain pairs for the metamorphic properties --------------------------------------------
