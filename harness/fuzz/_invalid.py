@@ -80,13 +80,7 @@ def enum_outside(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def empty_string(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(
-        st.sampled_from(
-            _schema_fields(
-                ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()
-            )
-        )
-    )
+    f = draw(st.sampled_from(_schema_fields(ctx, body, _nonempty_text)))
     body.set(f.path, "")
     return _expect_for(ctx, body, f, f"{label(f.path)} = ''")
 
@@ -160,8 +154,8 @@ def _unicode_variants(value: str) -> list[str]:
     ]
 
 
-def _violates(f: Field, value: str) -> bool:
-    return not conforms(f.schema, value)
+def _nonempty_text(f: Field) -> bool:
+    return f.kind == "string" and not f.is_image and f.rejects_empty()
 
 
 def unicode_control(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -173,10 +167,8 @@ def unicode_control(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         return draw(live_codes(ctx.gen)) if f.name == "liveCode" else "abc123"
 
     candidates = []
-    for f in _schema_fields(
-        ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()
-    ):
-        variants = [v for v in _unicode_variants(base(f)) if _violates(f, v)]
+    for f in _schema_fields(ctx, body, _nonempty_text):
+        variants = [v for v in _unicode_variants(base(f)) if not conforms(f.schema, v)]
         if variants:
             candidates.append((f, variants))
     f, variants = draw(st.sampled_from(candidates))
@@ -209,35 +201,24 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if body.request.api == "jd":
         props = gen.jd_schema("CompareRequest")["properties"]
         if draw(st.booleans()):
-            n = draw(
-                st.integers(
-                    10 * int(props["collectionImageItems"]["maxItems"]),
-                    100 * int(props["collectionImageItems"]["maxItems"]),
-                )
-            )
+            most = int(props["collectionImageItems"]["maxItems"])
+            n = draw(st.integers(10 * most, 100 * most))
             small = min(gen.pool.images, key=lambda i: len(i.data))
-            item = {"imgType": props_enum(gen), "imgBase64": encode_image(small.data, "b64")}
+            kind = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0]
+            item = {"imgType": str(kind), "imgBase64": encode_image(small.data, "b64")}
             body.set(("collectionImageItems",), [dict(item) for _ in range(n)])
             body.images += [
                 ImagePart(("collectionImageItems", i, "imgBase64"), small.recipe) for i in range(n)
             ]
             return ctx.jd(f"collectionImageItems with {n} items")
-        n = draw(
-            st.integers(
-                1000 * int(props["serialNo"]["maxLength"]),
-                16_000 * int(props["serialNo"]["maxLength"]),
-            )
-        )
+        longest = int(props["serialNo"]["maxLength"])
+        n = draw(st.integers(1000 * longest, 16_000 * longest))
         body.set(("serialNo",), "9" * n)
         return ctx.jd(f"serialNo of {n} characters")
     limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
     n = draw(st.integers(10 * limit, 100 * limit))
     body.set(("extData",), {f"key{i}": "v" * 16 for i in range(n)})
     return ctx.match(f"extData with {n} properties")
-
-
-def props_enum(gen: Gen) -> str:
-    return str(gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0])
 
 
 _NOT_JSON = (
