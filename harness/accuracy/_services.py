@@ -165,7 +165,8 @@ class StopWhenHopeless:
             )
         if self._streak >= self._limit:
             raise TargetError(
-                f"{self._target}: {self._limit} {self._api} errors in a row (last: {what}); {resume}"
+                f"{self._target}: {self._limit} {self._api} errors in a row (last: {what}); "
+                + resume
             )
         return outcome
 

@@ -110,7 +110,8 @@ class DlibEngine:
         """Euclidean distance between embeddings; 0.0 for the same image bytes."""
         if a.engine != self.name or b.engine != self.name:
             raise ValueError(
-                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with {self.name!r}"
+                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} "
+                f"with {self.name!r}"
             )
         if a.image_digest == b.image_digest:
             return 0.0
