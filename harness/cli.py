@@ -91,56 +91,43 @@ def specs_validate(specs: SpecsDir = None) -> None:
     )
 
 
+def _table(title: str, columns: str, rows: Any) -> None:
+    table = Table(title=title)
+    for col in columns.split("|"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*map(escape, row))
+    out.print(table)
+
+
 @specs_app.command("show")
 def specs_show(specs: SpecsDir = None) -> None:
     """Endpoints, fields, codes and errata at a glance."""
     c = _contract(specs)
-    ops = Table(title="Operations")
-    for col in ("api", "operation", "method + path", "request fields"):
-        ops.add_column(col)
-    for op in c.operations.values():
-        fields = (
-            ", ".join(c.spec(op.api).schemas[op.request_schema].get("properties", {}))
-            if op.request_schema
-            else ""
-        )
-        ops.add_row(
-            *map(
-                escape,
-                (
-                    op.api,
-                    op.operation_id + (" (extension)" if op.extension else ""),
-                    op.label,
-                    fields or "-",
-                ),
-            )
-        )
-    out.print(ops)
-    codes = Table(title="Codes")
-    for col in ("api", "where", "code", "category", "retryable", "meaning"):
-        codes.add_column(col)
-    for code in c.codes.codes:
-        codes.add_row(
-            *map(
-                escape,
-                (
-                    code.api,
-                    code.where,
-                    code.code,
-                    code.category,
-                    "yes" if code.retryable else "no",
-                    code.en + ("" if code.documented else " *"),
-                ),
-            )
-        )
-    out.print(codes)
+
+    def fields(op: Any) -> str:
+        schema = c.spec(op.api).schemas[op.request_schema] if op.request_schema else {}
+        return ", ".join(schema.get("properties", {})) or "-"
+
+    ext, yes, star = {True: " (extension)", False: ""}, {True: "yes", False: "no"}, [" *", ""]
+    _table(
+        "Operations",
+        "api|operation|method + path|request fields",
+        (
+            (o.api, o.operation_id + ext[o.extension], o.label, fields(o))
+            for o in c.operations.values()
+        ),
+    )
+    _table(
+        "Codes",
+        "api|where|code|category|retryable|meaning",
+        (
+            (k.api, k.where, k.code, k.category, yes[k.retryable], k.en + star[k.documented])
+            for k in c.codes.codes
+        ),  # fmt: skip
+    )
     out.print("* decided by faceharness where the document is silent (see ERRATA)")
-    errata = Table(title="Errata (specs/ERRATA.md)")
-    errata.add_column("id")
-    errata.add_column("title")
-    for e in c.errata:
-        errata.add_row(escape(e.id), escape(e.title))
-    out.print(errata)
+    _table("Errata (specs/ERRATA.md)", "id|title", ((e.id, e.title) for e in c.errata))
 
 
 @app.command("codes")
@@ -370,13 +357,7 @@ def emulate(
     )
 
     if list_breaks:
-        table = Table(title="Break modes")
-        for col in ("name", "api", "rule it violates"):
-            table.add_column(col)
-        for row in describe_breaks():
-            table.add_row(*map(escape, row))
-        out.print(table)
-        return
+        return _table("Break modes", "name|api|rule it violates", describe_breaks())
     check_bind_host(host)
     lat: dict[str, str] | None = None
     if latency:
@@ -417,39 +398,36 @@ _register_commands()
 add_exit_codes(app)
 
 
-def _fail(message: str, code: int = 2) -> NoReturn:
-    sys.stderr.write(f"faceharness: {' '.join(message.split())}\n")
-    sys.exit(code)
+def main(
+    application: typer.Typer = app, name: str = "faceharness", prog: str | None = "faceharness"
+) -> None:
+    """Entry point (also `python -m harness.demo`'s, as ``name``): every HarnessError becomes one
+    line on stderr and exit 2, never a traceback."""
 
+    def _fail(message: str) -> NoReturn:
+        sys.stderr.write(f"{name}: {' '.join(message.split())}\n")
+        sys.exit(2)
 
-def _interrupted() -> NoReturn:
-    """A stop before the command had anything to write (or outside a suite): one line, 130."""
-    if not interrupt.reported():
-        interrupt.report(f"faceharness: interrupted after {interrupt.stopped_after_s():.0f} s")
-    sys.exit(interrupt.EXIT_INTERRUPTED)
+    def _interrupted() -> NoReturn:
+        """A stop before the command had anything to write (or outside a suite): one line."""
+        if not interrupt.reported():
+            interrupt.report(f"{name}: interrupted after {interrupt.stopped_after_s():.0f} s")
+        sys.exit(interrupt.EXIT_INTERRUPTED)
 
-
-def main() -> None:
-    """Entry point: every HarnessError becomes one line on stderr and exit 2, never a traceback."""
     try:
         with interrupt.signals():
-            code = app(
-                prog_name="faceharness", standalone_mode=False
-            )  # click returns typer.Exit's code instead of raising it
+            # click returns typer.Exit's code instead of raising it
+            code = application(prog_name=prog, standalone_mode=False)
     except HarnessError as exc:
         _fail(str(exc))
     except typer.Exit as exc:
-        if isinstance(
-            exc.__cause__, KeyboardInterrupt
-        ):  # typer turns a Ctrl-C into a silent Exit(130)
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # typer: a Ctrl-C as a silent Exit(130)
             _interrupted()
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         _interrupted()
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
-        if (
-            type(exc).__name__ == "NoArgsIsHelpError"
-        ):  # `faceharness`, `faceharness load`: the help, as laid out
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `faceharness load`: the help, as laid out
             sys.stderr.write(f"{exc.format_message()}\n")  # type: ignore[attr-defined]
             sys.exit(2)
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors

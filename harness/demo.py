@@ -13,7 +13,6 @@ Usage::
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -58,34 +57,11 @@ def demo(
 
 def main() -> None:
     """Entry point with the CLI's error handling (one line, exit 2, no traceback)."""
-    from harness.errors import HarnessError
+    from harness.cli import main as run
 
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
     app.command()(demo)
-    from harness import interrupt
-
-    code: object = 0
-    try:
-        with interrupt.signals():
-            code = app(standalone_mode=False)  # click returns typer.Exit's code
-    except HarnessError as exc:
-        _fail(str(exc))
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, typer.Abort):
-        code = interrupt.EXIT_INTERRUPTED
-    except Exception as exc:  # click usage errors: one line, exit 2
-        if hasattr(exc, "format_message"):
-            _fail(exc.format_message())
-        raise
-    if code == interrupt.EXIT_INTERRUPTED and not interrupt.reported():  # stopped before a summary
-        interrupt.report(f"faceharness demo: interrupted after {interrupt.stopped_after_s():.0f} s")
-    sys.exit(code if isinstance(code, int) else 0)
-
-
-def _fail(message: str) -> None:
-    sys.stderr.write(f"faceharness demo: {' '.join(message.split())}\n")
-    sys.exit(2)
+    run(app, "faceharness demo", None)
 
 
 if __name__ == "__main__":

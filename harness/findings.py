@@ -102,9 +102,8 @@ class Replay:
     finding: dict[str, Any] = field(default_factory=dict)
     timeout_s: float | None = None  # the run's client timeout: a replay waits as long
     faces: str | None = None  # the run's --faces directory, when the request used one of its images
-    extra: dict[str, Any] = field(
-        default_factory=dict
-    )  # the suite's own section (fuzz: property, steps...)
+    # the suite's own section (fuzz: property, steps...)
+    extra: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # where it was read from (not written)
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,8 +159,7 @@ def read_replay(path: Path | Replay) -> Replay:
     if suite not in SUITES or version not in (1, REPLAY_VERSION):
         raise InputError(
             f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness "
-            "reads "
-            f"{', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}"
+            f"reads {', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}"
         )
     check: dict[str, Any] = data["check"] if isinstance(data.get("check"), dict) else {}
     exchange = dict(data["exchange"])

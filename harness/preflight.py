@@ -46,14 +46,8 @@ class PreflightError(TargetError):
 
 def apis_with_credentials(credentials: Credentials) -> tuple[str, ...]:
     """The APIs a run can call with these credentials (the gate tests only those)."""
-    return tuple(
-        api
-        for api, ok in (
-            ("match", credentials.token),
-            ("jd", credentials.jd_appkey and credentials.jd_secretkey),
-        )
-        if ok
-    )
+    usable = {"match": credentials.token, "jd": credentials.jd_appkey and credentials.jd_secretkey}
+    return tuple(api for api, ok in usable.items() if ok)
 
 
 def apis_of(operations: Iterable[str], contract: Contract | None = None) -> tuple[str, ...]:

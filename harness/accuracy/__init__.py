@@ -22,13 +22,7 @@ from ._claims import Claim, UntestableClaim, Verdict, jd_claims, judge_claim, sc
 from ._dataset import Dataset, builtin_dataset, load_dataset
 from ._documented import jd_documented_claims, match_documented_claims
 from ._outcome import Category, Outcome
-from ._pairs import (
-    PairImages,
-    build_pairs,
-    iter_pairs,
-    pair_quota,
-    select_pairs,
-)
+from ._pairs import PairImages, build_pairs, iter_pairs, pair_quota, select_pairs
 from ._payloads import ImageLimits, PayloadSource, limits_for
 from ._result import AccuracyResult, ClaimMetrics, RunStats, summarise
 from ._runner import Compare, Progress, run_accuracy

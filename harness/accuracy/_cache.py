@@ -8,7 +8,6 @@ dropped connection is expensive. Each finished pair is one line, flushed at once
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
@@ -31,9 +30,8 @@ class OutcomeCache:
         ``with OutcomeCache(run_dir / "accuracy-cache.jsonl") as cache: ...``
     """
 
-    def __init__(self, path: Path, *, fsync: bool = False) -> None:
+    def __init__(self, path: Path) -> None:
         self.path = path
-        self._fsync = fsync
         self._entries: dict[CacheKey, Outcome] = {}
         self._handle: IO[str] | None = None
         self._load()
@@ -87,15 +85,10 @@ class OutcomeCache:
         record = {"target": target, "api": api, "pair": pair, **outcome.to_dict()}
         self._handle.write(json.dumps(record, sort_keys=True, allow_nan=False) + "\n")
         self._handle.flush()
-        if self._fsync:
-            os.fsync(self._handle.fileno())
         self._entries[(target, api, pair)] = outcome
 
     def __len__(self) -> int:
         return len(self._entries)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._entries
 
     def close(self) -> None:
         if self._handle is not None:

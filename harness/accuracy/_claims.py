@@ -8,8 +8,7 @@ from here); the verdict logic is the same for all of them.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -137,43 +136,14 @@ def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Clai
     ]
 
 
-_LEVEL = re.compile(r"^e([1-9][0-9]?)$")
+def jd_claims(decision_fmr: float, *, api: str = "jd") -> list[Claim]:
+    """JD's own ``result``, judged as "FMR at most ``decision_fmr``".
 
-
-def jd_claims(
-    distance_thresholds: Mapping[str, float],
-    *,
-    distance_to_score: Callable[[float], float] | None = None,
-    decision_fmr: float | None = None,
-    api: str = "jd",
-) -> list[Claim]:
-    """Claims for JD's ``e4``..``e7`` levels (``e<k>`` documents FMR ``10**-k``).
-
-    The levels are *distance* thresholds (ERRATA decision) while the response's ``score`` is
-    a similarity the client sees without the distance, so a level becomes a score claim only
-    when ``distance_to_score`` is provided. The service's own ``result`` is judged when
-    ``decision_fmr`` says which FMR the default decision is claimed at, as an upper bound
-    (``at_most``: the document does not say which level the decision uses); without
-    either, there is nothing testable and the list is empty.
+    Its ``e4``..``e7`` levels are *distance* thresholds while a response carries only a
+    similarity whose mapping to distance is undocumented (ERRATA E-004), so no level becomes a
+    score claim; the document does not say which level the decision uses, hence ``at_most``.
     """
-    claims: list[Claim] = []
-    if distance_to_score is not None:
-        for level, distance in sorted(distance_thresholds.items()):
-            match = _LEVEL.match(level)
-            if match is None:
-                raise ValueError(f"JD threshold name {level!r} is not of the form e<k>")
-            claims.append(
-                Claim(
-                    name=f"{api}.{level}",
-                    claimed_fmr=10.0 ** -int(match.group(1)),
-                    threshold=float(distance_to_score(distance)),
-                )
-            )
-    if decision_fmr is not None:
-        claims.append(
-            Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision", at_most=True)
-        )
-    return claims
+    return [Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision", at_most=True)]
 
 
 def _fmt(value: float) -> str:

@@ -21,8 +21,9 @@ from ._claims import Claim, UntestableClaim, jd_claims, score_claims
 # The claims' basis is a reading: the sentence stands in /idno's score row only (ERRATA E-044).
 MATCH_CLAIMS_NOTE = (
     "the false-match claims of the internal API (70: 1e-3, 80: 1e-4) stand in /idno's score row "
-    "(推荐达到70时可判断为同一人(70的误通过率为千分之一,80的误通过率是万分之一)); this suite tests them "
-    "on /match by faceharness' reading (ERRATA E-044), where the document only advises 80"
+    "(推荐达到70时可判断为同一人(70的误通过率为千分之一,80的误通过率是万分之一)); "
+    "this suite tests them on /match by faceharness' reading (ERRATA E-044), "
+    "where the document only advises 80"
 )
 
 
@@ -35,7 +36,7 @@ def jd_documented_claims(contract: Contract) -> tuple[list[Claim], tuple[Untesta
     """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable."""
     levels = contract.jd_threshold_fmr
     operating = max(levels, key=lambda level: levels[level])
-    claims = jd_claims({}, decision_fmr=levels[operating])
+    claims = jd_claims(levels[operating])
     untestable = tuple(
         UntestableClaim(
             name=f"jd.{level}",

@@ -6,6 +6,7 @@ recomputed from a cache file without calling the service again.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from ._pairs import PairImages
 from ._stats import (
     DetCurve,
     EerEstimate,
+    ErrorRates,
     ScoreHistogram,
     clopper_pearson,
     det_curve,
@@ -28,7 +30,7 @@ _CLASSES = {True: "genuine", False: "impostor"}
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimMetrics:
+class ClaimMetrics(ErrorRates):
     """Measured error rates at one claimed operating point, and the verdict on the claim.
 
     Only ``"ok"`` outcomes count; ``excluded`` are ok outcomes that lack what the claim's
@@ -38,21 +40,9 @@ class ClaimMetrics:
     """
 
     claim: Claim
-    false_matches: int
-    impostor: int
-    false_non_matches: int
-    genuine: int
     excluded: dict[str, int]
     fta: dict[str, int]
     verdict: Verdict
-
-    @property
-    def fmr(self) -> float | None:
-        return self.false_matches / self.impostor if self.impostor else None
-
-    @property
-    def fnmr(self) -> float | None:
-        return self.false_non_matches / self.genuine if self.genuine else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -88,11 +78,7 @@ class RunStats:
     budget_exhausted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "calls": self.calls,
-            "from_cache": self.from_cache,
-            "budget_exhausted": self.budget_exhausted,
-        }
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,8 @@ def run_accuracy(
     max_pairs: int | None = None,
     seed: int = 0,
     max_rps: float | None = None,
-    max_requests: int | None = None,
+    max_requests: int = 0,
+    cache_only: bool = False,
     max_seconds: float | None = None,
     cache_errors: bool = False,
     bootstrap_replicates: int = 1000,
@@ -53,7 +54,8 @@ def run_accuracy(
         target, api: with the pair key, the cache key (a different target never reuses).
         progress: called with ``(done, total)`` after every pair, cached or not.
         max_rps: pacing of calls; ``max_requests`` / ``max_seconds``: this invocation's
-            budget. A spent budget stops the run early with ``complete`` false.
+            budget (0: unlimited). A spent budget stops the run early with ``complete`` false.
+        cache_only: make no call; recompute the result from the cache alone.
         cache_errors: ``"error"`` outcomes are normally not cached, so a re-run retries
             them (a 503 is about the moment, not the pair); set to keep them.
         bootstrap_replicates, seed, score_range: passed to the EER bootstrap, the pair
@@ -66,7 +68,7 @@ def run_accuracy(
     """
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
-    budget = Budget(max_requests or 0, max_seconds or 0, clock=clock)
+    budget = Budget(max_requests, max_seconds or 0, clock=clock)
     outcomes: dict[str, Outcome] = {}
     from_cache = 0
     exhausted = False
@@ -75,7 +77,7 @@ def run_accuracy(
         if outcome is not None:
             from_cache += 1
         else:
-            if exhausted or max_requests == 0 or not budget.allows():  # 0: recompute from the cache
+            if exhausted or cache_only or not budget.allows():
                 exhausted = True  # keep going: later pairs may still be in the cache
                 continue
             pacer.wait()

@@ -67,52 +67,47 @@ class ServiceCompare:
     exceptions), so one dropped connection costs one pair, not the run.
     """
 
-    def __init__(self, payloads: PayloadSource) -> None:
-        self.payloads = payloads
+    api = operation = ""
+
+    def __init__(self, client: FaceMatchClient | JdFaceCompareClient, payloads: PayloadSource):
+        if client.raise_for_code:
+            raise ValueError(
+                f"{type(self).__name__} needs a client built with raise_for_code=False"
+            )
+        self.client, self.payloads = client, payloads
         self.last_error: str | None = None
 
     def __call__(self, pair: PairImages) -> Outcome:
         first, second = self.payloads.payload(pair.first), self.payloads.payload(pair.second)
         try:
-            outcome = self._send(first, second)
+            body = self.client.post(self.operation, self._body(first, second))
         except TransportFailure as exc:
             self.last_error = str(exc)
             return Outcome(None, None, TRANSPORT, "error")
+        outcome = outcome_of(read_answer(self.client.contract, self.api, 200, body))
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
 
-    def _send(self, first: Payload, second: Payload) -> Outcome:
+    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
         raise NotImplementedError
 
 
 class MatchCompare(ServiceCompare):
     """``POST /tech/ai/face/match``: the first image as ``image``, the second as ``faceData``."""
 
-    def __init__(self, client: FaceMatchClient, payloads: PayloadSource) -> None:
-        if client.raise_for_code:
-            raise ValueError("MatchCompare needs a client built with raise_for_code=False")
-        super().__init__(payloads)
-        self.client = client
+    api = operation = "match"
 
-    def _send(self, first: Payload, second: Payload) -> Outcome:
-        body = self.client.post("match", match_body(self.client.contract, first, second))
-        return outcome_of(read_answer(self.client.contract, "match", 200, body))
+    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
+        return match_body(self.client.contract, first, second)
 
 
 class JdCompare(ServiceCompare):
     """faceCompareNew: the first image as ``compareImageItem``, the second as the collection."""
 
-    def __init__(self, client: JdFaceCompareClient, payloads: PayloadSource) -> None:
-        if client.raise_for_code:
-            raise ValueError("JdCompare needs a client built with raise_for_code=False")
-        super().__init__(payloads)
-        self.client = client
+    api, operation = "jd", "faceCompareNew"
 
-    def _send(self, first: Payload, second: Payload) -> Outcome:
-        body = self.client.post(
-            "faceCompareNew", compare_body(self.client.contract, first, [second])
-        )
-        return outcome_of(read_answer(self.client.contract, "jd", 200, body))
+    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
+        return compare_body(self.client.contract, first, [second])
 
 
 class StopWhenHopeless:
@@ -170,7 +165,8 @@ class StopWhenHopeless:
             )
         if self._streak >= self._limit:
             raise TargetError(
-                f"{self._target}: {self._limit} {self._api} errors in a row (last: {what}); {resume}"
+                f"{self._target}: {self._limit} {self._api} errors in a row (last: {what}); "
+                + resume
             )
         return outcome
 

@@ -75,6 +75,7 @@ class AccuracySuite:
     apis: Sequence[str] = APIS
     max_pairs: int | None = None
     engine: str | None = None
+    from_cache: bool = False
     credentials: Credentials | None = None
     emulator_settings: Mapping[str, Any] | None = None
     name: Literal["accuracy"] = dataclasses.field(default="accuracy", init=False)
@@ -88,6 +89,7 @@ class AccuracySuite:
             max_pairs=self.max_pairs,
             max_rps=DEFAULT if ctx.max_rps is None else (ctx.max_rps or None),
             max_requests=DEFAULT if ctx.max_requests is None else ctx.max_requests,
+            from_cache=self.from_cache,
             engine=self.engine,
             seed=ctx.seed or 0,
             config=ctx.config,
@@ -108,6 +110,7 @@ def run_accuracy_suite(
     max_pairs: int | None = None,
     max_rps: float | None | _Default = DEFAULT,
     max_requests: int | None | _Default = DEFAULT,
+    from_cache: bool = False,
     engine: str | None = None,
     seed: int = 0,
     config: Path | None = None,
@@ -130,8 +133,9 @@ def run_accuracy_suite(
         apis: any of ``"match"``, ``"jd"``; run in this order.
         max_pairs: seeded sample of at most this many pairs (genuine pairs first).
         max_rps: pacing (``None``: none); by default 2/s for a URL, none for the emulator.
-        max_requests: this invocation's call budget, shared by the APIs in order (``None``:
-            unlimited); by default 1,000 for a URL, unlimited for the emulator.
+        max_requests: this invocation's call budget, shared by the APIs in order (0 or
+            ``None``: unlimited); by default 1,000 for a URL, unlimited for the emulator.
+        from_cache: make no call; recompute the results from the cache in ``out``.
         engine: the emulator's face engine, ``"dlib"`` (default) or ``"fast"``.
         config: TOML with ``[credentials]`` for a URL target; the emulator's config file
             for ``target="emulator"``.
@@ -168,9 +172,9 @@ def run_accuracy_suite(
         raise UsageError("--engine applies to --target emulator only")
     is_emulator = target == "emulator"
     rps = _resolve(max_rps, None if is_emulator else URL_DEFAULT_MAX_RPS)
-    budget = _resolve(max_requests, None if is_emulator else URL_DEFAULT_MAX_REQUESTS)
-    if budget is not None and budget < 0:
-        raise UsageError(f"--max-requests must be 0 or more, got {budget}")
+    budget = _resolve(max_requests, 0 if is_emulator else URL_DEFAULT_MAX_REQUESTS) or 0
+    if budget < 0:
+        raise UsageError(f"--max-requests must be 0 (unlimited) or more, got {budget}")
     if rps is not None and not rps > 0:
         raise UsageError(f"--max-rps must be positive (or unset), got {rps}")
     if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
@@ -204,6 +208,7 @@ def run_accuracy_suite(
                     contract=contract,
                     max_rps=rps,
                     max_requests=budget,
+                    cache_only=from_cache,
                     seed=seed,
                     on_progress=on_progress,
                     bootstrap_replicates=bootstrap_replicates,
@@ -212,8 +217,9 @@ def run_accuracy_suite(
                     if max_seconds is None
                     else max(1e-3, max_seconds - (time.monotonic() - run_started)),
                 )
-                if budget is not None:
-                    budget = max(0, budget - result.run.calls)
+                if budget:  # spent by the APIs before: the next ones only read the cache
+                    budget -= result.run.calls
+                    from_cache = from_cache or budget <= 0
                 if not dataset.supports_claims and dataset.caveat:
                     result = demote(result, dataset.caveat)
                 results.append(result)
@@ -261,7 +267,8 @@ def _run_api(
     cache: OutcomeCache,
     contract: Contract,
     max_rps: float | None,
-    max_requests: int | None,
+    max_requests: int,
+    cache_only: bool,
     seed: int,
     on_progress: OnProgress | None,
     bootstrap_replicates: int,
@@ -287,6 +294,7 @@ def _run_api(
             seed=seed,
             max_rps=max_rps,
             max_requests=max_requests,
+            cache_only=cache_only,
             max_seconds=max_seconds,
             bootstrap_replicates=bootstrap_replicates,
             score_range=_score_range(api, contract),

@@ -74,9 +74,15 @@ def accuracy(
         int | None,
         typer.Option(
             "--max-requests",
-            help="calls this invocation may make; 0: recompute from the cache (URL default 1000)",
+            help="calls this invocation may make; 0: unlimited (URL default 1000)",
         ),
     ] = None,
+    from_cache: Annotated[
+        bool,
+        typer.Option(
+            "--from-cache", help="make no call: recompute the results from the cache in --out"
+        ),
+    ] = False,
     engine: Annotated[
         str | None,
         typer.Option(
@@ -120,7 +126,7 @@ def accuracy(
         )
     )
     started = datetime.now(UTC)
-    suite = AccuracySuite(apis=apis, max_pairs=max_pairs, engine=engine)
+    suite = AccuracySuite(apis=apis, max_pairs=max_pairs, engine=engine, from_cache=from_cache)
     with _ProgressBars(notice) as bars:
         ctx = RunContext(
             target=target,

@@ -9,17 +9,8 @@ from typing import Any, Literal
 from harness.errors import SpecError
 
 Api = Literal["match", "jd"]
-Where = Literal["errcode", "gateway", "business"]
-CATEGORIES = (
-    "success",
-    "auth",
-    "quota",
-    "input",
-    "image_quality",
-    "liveness",
-    "business",
-    "internal",
-)
+CATEGORIES = tuple("success auth quota input image_quality liveness business internal".split())
+_FIELDS = frozenset("api where code zh en category retryable documented".split())
 _WHERE_BY_API = {"match": {"errcode"}, "jd": {"gateway", "business"}}
 
 
@@ -154,16 +145,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
         where = f"{source}: entry {i + 1}"
         if not isinstance(row, dict):
             raise SpecError(f"{where} is not a mapping")
-        missing = {
-            "api",
-            "where",
-            "code",
-            "zh",
-            "en",
-            "category",
-            "retryable",
-            "documented",
-        } - row.keys()
+        missing = _FIELDS - row.keys()
         if missing:
             raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
         if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:

@@ -13,7 +13,7 @@ from harness.errors import SpecError
 from ._codes import Code, CodeTable, merge_codes, parse_codes
 from ._errata import Erratum, parse_errata
 from ._readings import Reading, parse_readings
-from ._spec import Operation, Spec, load_spec, read_yaml
+from ._spec import Operation, Spec, load_spec, mappings, read_yaml
 
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
 
@@ -31,9 +31,8 @@ class Contract:
     jd: Spec
     codes: CodeTable
     errata: tuple[Erratum, ...]
-    readings: dict[str, Reading] = field(
-        default_factory=dict, hash=False, compare=False
-    )  # specs/readings.yaml, by erratum id
+    # specs/readings.yaml, by erratum id
+    readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)
 
     # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
@@ -213,14 +212,4 @@ def _cross_check(c: Contract) -> None:
 
 
 def _cited_errata(node: Any, key: str = "x-errata") -> set[str]:
-    found: set[str] = set()
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == key and isinstance(v, list):
-                found.update(str(x) for x in v)
-            else:
-                found |= _cited_errata(v, key)
-    elif isinstance(node, list):
-        for v in node:
-            found |= _cited_errata(v, key)
-    return found
+    return {str(x) for n in mappings(node) if isinstance(n.get(key), list) for x in n[key]}

@@ -49,10 +49,7 @@ class Reading:
     emulator: bool = False
     safe_limit: int | None = None  # a limit's largest value within every reading
     emulator_serves: str = ""  # the concrete member of the alternative the emulator serves
-    suites: tuple[str, ...] = (
-        "conformance",
-        "fuzz",
-    )  # the suites whose requests tell the readings apart
+    suites: tuple[str, ...] = ("conformance", "fuzz")  # whose requests tell the readings apart
     family: bool = False  # independent limits: a lenient target may be seen "mixed"
 
     def names(self) -> tuple[str, ...]:

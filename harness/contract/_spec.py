@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -135,36 +136,27 @@ def _compiled(
     key = (id(spec), name, decode_base64, every_reading, lenient)
     if key not in _VALIDATORS:
         schema = spec.schema(name)
-        if decode_base64:
-            _drop_base64_patterns(schema)
-        if every_reading or lenient:
-            _drop_reading_limits(schema, None if every_reading else lenient)
+        for node in mappings(schema):
+            if decode_base64 and node.get("contentEncoding") == "base64":
+                node.pop("pattern", None)
+            marked = node.get("x-reading")
+            if marked and (every_reading or (lenient and set(marked) <= lenient)):
+                for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
+                    node.pop(keyword, None)
         _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
     return _VALIDATORS[key]
 
 
-def _drop_reading_limits(node: Any, only: frozenset[str] | None) -> None:
+def mappings(node: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in a YAML/JSON tree, parents first (a caller may edit one before its
+    children are visited)."""
     if isinstance(node, dict):
-        marked = node.get("x-reading")
-        if marked and (only is None or set(marked) <= only):
-            for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
-                node.pop(keyword, None)
+        yield node
         for v in node.values():
-            _drop_reading_limits(v, only)
+            yield from mappings(v)
     elif isinstance(node, list):
         for v in node:
-            _drop_reading_limits(v, only)
-
-
-def _drop_base64_patterns(node: Any) -> None:
-    if isinstance(node, dict):
-        if node.get("contentEncoding") == "base64":
-            node.pop("pattern", None)
-        for v in node.values():
-            _drop_base64_patterns(v)
-    elif isinstance(node, list):
-        for v in node:
-            _drop_base64_patterns(v)
+            yield from mappings(v)
 
 
 def _ref_name(container: dict[str, Any], media: str) -> str | None:

@@ -80,13 +80,7 @@ def enum_outside(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def empty_string(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(
-        st.sampled_from(
-            _schema_fields(
-                ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()
-            )
-        )
-    )
+    f = draw(st.sampled_from(_schema_fields(ctx, body, _nonempty_text)))
     body.set(f.path, "")
     return _expect_for(ctx, body, f, f"{label(f.path)} = ''")
 
@@ -94,9 +88,7 @@ def empty_string(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     req, gen = body.request, ctx.gen
 
-    def limited(
-        f: Field,
-    ) -> bool:  # images get their own branch below; an imgArr over 5 MiB is not sent
+    def limited(f: Field) -> bool:  # images: their own branch below; no imgArr over 5 MiB
         return (
             ("maxLength" in f.schema and not f.is_image)
             or "maxProperties" in f.schema
@@ -109,15 +101,12 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if pick == len(choices):  # an image over its limit
         target = draw(st.sampled_from(targets))
         image = gen.pool.faces[0]
-        if req.api == "jd":
-            total = (
-                gen.contract.jd_image_max_bytes
-            )  # "小于5M": exactly 5 MiB is already too big (E-020)
+        if req.api == "jd":  # "小于5M": exactly 5 MiB is already too big (E-020)
+            total = gen.contract.jd_image_max_bytes
             put_image(body, gen, target, f"{image.recipe}|pad:{total}", encoding="b64")
             return ctx.jd(f"{label(target)} image of {total} bytes", exact=False)
-        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(
-            st.integers(1, 3)
-        )  # over 409,600: over every reading
+        # over 409,600: over every reading
+        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(st.integers(1, 3))
         put_image(body, gen, target, f"{image.recipe}|pad:{total}")
         return ctx.match(
             f"{label(target)}.data of {total} bytes: base64 over "
@@ -165,8 +154,8 @@ def _unicode_variants(value: str) -> list[str]:
     ]
 
 
-def _violates(f: Field, value: str) -> bool:
-    return not conforms(f.schema, value)
+def _nonempty_text(f: Field) -> bool:
+    return f.kind == "string" and not f.is_image and f.rejects_empty()
 
 
 def unicode_control(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -178,10 +167,8 @@ def unicode_control(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         return draw(live_codes(ctx.gen)) if f.name == "liveCode" else "abc123"
 
     candidates = []
-    for f in _schema_fields(
-        ctx, body, lambda f: f.kind == "string" and not f.is_image and f.rejects_empty()
-    ):
-        variants = [v for v in _unicode_variants(base(f)) if _violates(f, v)]
+    for f in _schema_fields(ctx, body, _nonempty_text):
+        variants = [v for v in _unicode_variants(base(f)) if not conforms(f.schema, v)]
         if variants:
             candidates.append((f, variants))
     f, variants = draw(st.sampled_from(candidates))
@@ -214,35 +201,24 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if body.request.api == "jd":
         props = gen.jd_schema("CompareRequest")["properties"]
         if draw(st.booleans()):
-            n = draw(
-                st.integers(
-                    10 * int(props["collectionImageItems"]["maxItems"]),
-                    100 * int(props["collectionImageItems"]["maxItems"]),
-                )
-            )
+            most = int(props["collectionImageItems"]["maxItems"])
+            n = draw(st.integers(10 * most, 100 * most))
             small = min(gen.pool.images, key=lambda i: len(i.data))
-            item = {"imgType": props_enum(gen), "imgBase64": encode_image(small.data, "b64")}
+            kind = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0]
+            item = {"imgType": str(kind), "imgBase64": encode_image(small.data, "b64")}
             body.set(("collectionImageItems",), [dict(item) for _ in range(n)])
             body.images += [
                 ImagePart(("collectionImageItems", i, "imgBase64"), small.recipe) for i in range(n)
             ]
             return ctx.jd(f"collectionImageItems with {n} items")
-        n = draw(
-            st.integers(
-                1000 * int(props["serialNo"]["maxLength"]),
-                16_000 * int(props["serialNo"]["maxLength"]),
-            )
-        )
+        longest = int(props["serialNo"]["maxLength"])
+        n = draw(st.integers(1000 * longest, 16_000 * longest))
         body.set(("serialNo",), "9" * n)
         return ctx.jd(f"serialNo of {n} characters")
     limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
     n = draw(st.integers(10 * limit, 100 * limit))
     body.set(("extData",), {f"key{i}": "v" * 16 for i in range(n)})
     return ctx.match(f"extData with {n} properties")
-
-
-def props_enum(gen: Gen) -> str:
-    return str(gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0])
 
 
 _NOT_JSON = (
@@ -333,13 +309,9 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     fixed = ctx.gen.contract.jd_fixed_fields
     name = draw(st.sampled_from(sorted(fixed)))
+    right = fixed[name]
     value = draw(
-        st.sampled_from(
-            sorted(
-                {fixed[name].lower(), fixed[name] + "X", "X" + fixed[name][1:], "other"}
-                - {fixed[name]}
-            )
-        )
+        st.sampled_from(sorted({right.lower(), right + "X", "X" + right[1:], "other"} - {right}))
     )
     body.set((name,), value)
     return ctx.jd(f"{name} is not its 固定值", (ctx.codes.jd_fixed,))
@@ -376,9 +348,8 @@ _GATEWAY_MODES = {
         "bad_sign:swapped",
         "bad_sign:tsonly",
     ],
-    "sign-case": [
-        "bad_sign:upper"
-    ],  # the right MD5 in uppercase: invalid under the default reading only (E-018)
+    # the right MD5 in uppercase: invalid under the default reading only (E-018)
+    "sign-case": ["bad_sign:upper"],
 }
 
 
@@ -454,9 +425,8 @@ def mutators_for(
 def invalid_cases(
     draw: st.DrawFn, gen: Gen, codes: Codes, pairs: tuple[tuple[str, Mutator], ...]
 ) -> InvalidCase:
-    rules = list(
-        dict.fromkeys(m.rule for _, m in pairs)
-    )  # each rule equally likely, whatever its operations
+    # each rule equally likely, whatever its operations
+    rules = list(dict.fromkeys(m.rule for _, m in pairs))
     rule = draw(st.sampled_from(rules))
     operation, mutator = draw(st.sampled_from([p for p in pairs if p[1].rule == rule]))
     base = draw(base_request(gen, operation))

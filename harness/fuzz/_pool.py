@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -64,9 +65,7 @@ class ImagePool:
     def images(self) -> tuple[PoolImage, ...]:
         return self.faces + self.synthetic
 
-    def _repr_pretty_(
-        self, printer: Any, cycle: bool
-    ) -> None:  # hypothesis prints strategies with this
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
         printer.text(repr(self))
 
     def __repr__(self) -> str:
@@ -88,14 +87,10 @@ def image_pool(faces_dir: Path | None = None) -> ImagePool:
 @functools.lru_cache(maxsize=4)
 def _pool(faces_dir: str) -> ImagePool:
     root = Path(faces_dir) if faces_dir else None
+    builtin = {f"builtin:{f.name}|fit:{POOL_FIT}": f for f in builtin_faces()}
     faces = [
-        PoolImage(
-            f"builtin:{f.name}|fit:{POOL_FIT}",
-            "face",
-            f.identity,
-            render(f"builtin:{f.name}|fit:{POOL_FIT}"),
-        )
-        for f in builtin_faces()
+        PoolImage(recipe, "face", f.identity, render(recipe))
+        for recipe, f in builtin.items()
         if sniff_format(f.data) == "jpeg"
     ]
     if root is not None:
@@ -169,23 +164,22 @@ def _source(source: str, faces_dir: Path | None) -> bytes:
     return hit
 
 
+_OPS: dict[str, Callable[[bytes, str], bytes]] = {
+    "fit": lambda data, arg: _craft.fit(data, int(arg)),
+    "as": reencode,
+    "scale": lambda data, arg: _craft.scaled(data, int(arg)),
+    "cut": lambda data, arg: _craft.truncated(data, int(arg)),
+    "pad": lambda data, arg: _craft.padded(data, int(arg)),
+    "dims": lambda data, arg: _craft.with_dimensions(data, *_size(arg)),
+    "mp4": lambda data, arg: _craft.mp4_of(data, int(arg)),
+}
+
+
 def _apply(op: str, data: bytes) -> bytes:
     name, _, arg = op.partition(":")
-    if name == "fit":
-        return _craft.fit(data, int(arg))
-    if name == "as":
-        return reencode(data, arg)
-    if name == "scale":
-        return _craft.scaled(data, int(arg))
-    if name == "cut":
-        return _craft.truncated(data, int(arg))
-    if name == "pad":
-        return _craft.padded(data, int(arg))
-    if name == "dims":
-        return _craft.with_dimensions(data, *_size(arg))
-    if name == "mp4":
-        return _craft.mp4_of(data, int(arg))
-    raise ValueError(f"unknown recipe op {name!r}")
+    if name not in _OPS:
+        raise ValueError(f"unknown recipe op {name!r}")
+    return _OPS[name](data, arg)
 
 
 def _size(text: str) -> tuple[int, int]:

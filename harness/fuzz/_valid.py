@@ -33,9 +33,7 @@ class Gen:
             f"Gen({self.pool!r}, identities={len(self.identities)}, edge_sizes={self.edge_sizes})"
         )
 
-    def _repr_pretty_(
-        self, printer: Any, cycle: bool
-    ) -> None:  # hypothesis prints strategies with this
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
         printer.text(repr(self))
 
     def op(self, operation_id: str) -> tuple[str, str]:
@@ -86,10 +84,6 @@ class Gen:
         return self.contract.jd_image_safe_bytes
 
 
-def padded_recipe(image: PoolImage, total: int) -> str:
-    return f"{image.recipe}|pad:{total}"
-
-
 @st.composite
 def pool_image(draw: st.DrawFn, pool: ImagePool, *, faces_only: bool = False) -> PoolImage:
     choices = pool.faces if faces_only or not pool.synthetic else pool.images
@@ -102,7 +96,7 @@ def _image_bytes(draw: st.DrawFn, gen: Gen, at_limit: int | None = None) -> tupl
     to exactly ``at_limit`` bytes: valid, but at the documented size limit."""
     rare = 3 * len(gen.pool.images)
     if at_limit is not None and gen.edge_sizes and draw(st.integers(0, rare)) == rare:
-        recipe = padded_recipe(gen.pool.faces[0], at_limit)
+        recipe = f"{gen.pool.faces[0].recipe}|pad:{at_limit}"
         return recipe, render(recipe)
     image = draw(st.sampled_from(gen.pool.images))
     return image.recipe, image.data
@@ -163,9 +157,8 @@ def face_data(
         video_type = draw(st.none() | st.sampled_from(modes))
     else:
         recipe, data = draw(_image_bytes(gen))
-        video_type = draw(
-            st.none() | st.sampled_from(enums["videoType"]["enum"])
-        )  # ignored for images (E-010)
+        # ignored for images (E-010)
+        video_type = draw(st.none() | st.sampled_from(enums["videoType"]["enum"]))
     if video_type is not None:
         part["videoType"] = video_type
     if draw(st.booleans()):
@@ -185,9 +178,7 @@ def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> No
         body["async"] = draw(st.booleans())
     if draw(st.booleans()):
         body["extData"] = draw(ext_data(gen))
-    if needs_live_code(gen, body) or draw(
-        st.booleans()
-    ):  # required in LIP mode (E-008), else ignored
+    if needs_live_code(gen, body) or draw(st.booleans()):  # LIP requires it (E-008), else ignored
         body["liveCode"] = draw(live_codes(gen))
 
 
@@ -245,25 +236,21 @@ def idno_requests(
 ) -> Request:
     """``known``: always an identity the target knows (so later checks are reached)."""
     if gen.identities and (known or draw(st.booleans())):
-        id_num, name = draw(
-            st.sampled_from(gen.identities)
-        )  # X as GB 11643 writes it: valid under every reading (E-044)
+        # X as GB 11643 writes it: valid under every reading (E-044)
+        id_num, name = draw(st.sampled_from(gen.identities))
     else:
         id_num, name = draw(valid_id_numbers(lowercase_x=bool(gen.identities))), draw(names(gen))
     face, parts = draw(face_data(gen, video=video, lip=lip))
-    face.setdefault(
-        "videoType", "SILENT"
-    )  # /idno marks videoType 是 (E-010): sent always, the documented default
+    # /idno marks videoType 是 (E-010): sent always, the documented default
+    face.setdefault("videoType", "SILENT")
     body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
     if draw(st.booleans()):
         body["personType"] = draw(
             st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"])
         )
     draw(_common(gen, body, async_))
-    body["liveCode"] = (
-        # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
-        FRESH_LIVE_CODE
-    )
+    # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
+    body["liveCode"] = FRESH_LIVE_CODE
     return gen.request("match", "matchIdno", body, parts)
 
 
@@ -326,13 +313,7 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
         "serialNo": draw(serial_numbers(gen)),
     }
     offset = draw(timestamp_offsets(gen))
-    return gen.request(
-        "jd",
-        "faceCompareNew",
-        body,
-        [*parts, part],
-        auth=Auth(offset_ms=offset),
-    )
+    return gen.request("jd", "faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
 
 
 # --- plain pairs for the metamorphic properties --------------------------------------------

@@ -63,7 +63,8 @@ def _contract(contract: object) -> Contract:
         return load_contract()
     if not isinstance(contract, Contract):
         raise InvalidArgument(
-            f"contract must be a harness.contract.Contract (from load_contract()), got {type(contract).__name__}"
+            "contract must be a harness.contract.Contract (from load_contract()), "
+            f"got {type(contract).__name__}"
         )
     return contract
 
@@ -73,7 +74,8 @@ def _pool(pool: object) -> ImagePool:
         return image_pool()
     if not isinstance(pool, ImagePool):
         raise InvalidArgument(
-            f"pool must be an ImagePool, such as strategies.image_pool(faces_dir), got {type(pool).__name__}"
+            "pool must be an ImagePool, such as strategies.image_pool(faces_dir), "
+            f"got {type(pool).__name__}"
         )
     return pool
 
@@ -92,7 +94,8 @@ def _identities(identities: object) -> tuple[tuple[str, str], ...]:
         isinstance(i, tuple) and len(i) == 2 and all(isinstance(x, str) for x in i) for i in out
     ):
         raise InvalidArgument(
-            f"identities must be (idNum, name) string pairs, e.g. [('11010519491231002X', '张三')], got {identities!r}"
+            "identities must be (idNum, name) string pairs, e.g. [('11010519491231002X', '张三')], "
+            f"got {identities!r}"
         )
     return out
 
@@ -154,7 +157,8 @@ def valid_idno_request(
     lip: bool = True,
     async_: bool = True,
 ) -> st.SearchStrategy[Request]:
-    """POST /tech/ai/face/match/idno: known identities (default: the emulator's) or valid random ID numbers."""
+    """POST /tech/ai/face/match/idno: known identities (default: the emulator's) or valid
+    random ID numbers."""
     return _valid.idno_requests(
         _gen(contract, pool, identities), video=bool(video), lip=bool(lip), async_=bool(async_)
     )
@@ -168,7 +172,8 @@ def valid_live_code_request(*, contract: Contract | None = None) -> st.SearchStr
 def valid_jd_request(
     *, contract: Contract | None = None, pool: ImagePool | None = None, edge_sizes: bool = True
 ) -> st.SearchStrategy[Request]:
-    """POST /jdai/faceCompareNew: 1..5 collection items, base64 or byte arrays, fresh or edge timestamps."""
+    """POST /jdai/faceCompareNew: 1..5 collection items, base64 or byte arrays, fresh or edge
+    timestamps."""
     return _valid.jd_requests(_gen(contract, pool, edge_sizes=edge_sizes))
 
 
@@ -179,7 +184,8 @@ def valid_requests(
     pool: ImagePool | None = None,
     identities: Iterable[tuple[str, str]] | None = None,
 ) -> st.SearchStrategy[Request]:
-    """A valid request for any operation of the api (asyncResult needs a traceNo: see the state machines)."""
+    """A valid request for any operation of the api (asyncResult needs a traceNo: see the state
+    machines)."""
     gen = _gen(contract, pool, identities)
     parts = []
     if _api(api) in ("match", "all"):
@@ -239,12 +245,3 @@ def invalid_jd_request(
 ) -> st.SearchStrategy[InvalidCase]:
     """Invalid POST /jdai/faceCompareNew requests (body rules and gateway auth rules)."""
     return invalid_requests("jd", rules=rules, **kw)
-
-
-def _check_exports() -> None:
-    missing = [name for name in __all__ if name not in globals()]
-    if missing:
-        raise ImportError(f"strategies.__all__ names undefined {missing}")
-
-
-_check_exports()

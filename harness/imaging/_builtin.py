@@ -86,29 +86,16 @@ def _variants(original: bytes) -> list[tuple[str, bytes]]:
         formats = [("jpeg", encode(base, "jpeg", quality=92)), ("orig", original)]
     else:
         formats = [("orig", original), ("png", encode(base, "png"))]
+    bright = ImageEnhance.Contrast(ImageEnhance.Brightness(base).enhance(1.3)).enhance(0.9)
+    small = base.resize((base.width * 4 // 5, base.height * 4 // 5), Image.Resampling.LANCZOS)
+    rotated = base.rotate(6.0, resample=Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
     return [
         *formats,
-        ("rot", encode(_rotate(base, 6.0), "jpeg", quality=90)),
-        (
-            "bright",
-            encode(
-                ImageEnhance.Contrast(ImageEnhance.Brightness(base).enhance(1.3)).enhance(0.9),
-                "jpeg",
-            ),
-        ),
+        ("rot", encode(rotated, "jpeg", quality=90)),
+        ("bright", encode(bright, "jpeg")),
         ("mirror", encode(ImageOps.mirror(base), "jpeg", quality=88)),
-        (
-            "small",
-            encode(
-                base.resize((base.width * 4 // 5, base.height * 4 // 5), Image.Resampling.LANCZOS),
-                "jpeg",
-            ),
-        ),
+        ("small", encode(small, "jpeg")),
     ]
-
-
-def _rotate(image: Image.Image, degrees: float) -> Image.Image:
-    return image.rotate(degrees, resample=Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
 
 
 def _cropped(original: bytes, box: tuple[float, float, float, float]) -> bytes:

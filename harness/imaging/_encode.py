@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from typing import Final
 
 from PIL import Image, ImageOps
 
 from ._errors import ImageRejected
 
-WRITABLE_FORMATS: Final = {
-    "jpeg": "JPEG",
-    "png": "PNG",
-    "gif": "GIF",
-    "bmp": "BMP",
-    "webp": "WEBP",
-    "tiff": "TIFF",
-}
+WRITABLE_FORMATS: Final = {f: f.upper() for f in ("jpeg", "png", "gif", "bmp", "webp", "tiff")}
 
 
 def encode(image: Image.Image, fmt: str, *, quality: int = 90) -> bytes:
@@ -52,25 +46,26 @@ def reencode(data: bytes, fmt: str, *, quality: int = 90) -> bytes:
     return encode(upright, fmt, quality=quality)
 
 
-BODY_ENCODINGS = ("b64", "datauri", "b64lines", "b64nopad", "bytes", "sbytes")
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+_BODY_FORMS: Final[dict[str, Callable[[bytes], str | list[int]]]] = {
+    "b64": _b64,
+    "datauri": lambda data: "data:image/jpeg;base64," + _b64(data),
+    "b64lines": lambda data: base64.encodebytes(data).decode("ascii").rstrip("\n"),
+    "b64nopad": lambda data: _b64(data).rstrip("="),
+    "bytes": list,
+    "sbytes": lambda data: [b - 256 if b > 127 else b for b in data],
+}
+BODY_ENCODINGS = tuple(_BODY_FORMS)
 
 
 def encode_image(data: bytes, encoding: str) -> str | list[int]:
     """Image bytes as a body value: base64 text (well-formed or one of several broken forms)
     or a JD byte array (``bytes`` unsigned 0..255, ``sbytes`` Java-signed -128..127)."""
-    text = base64.b64encode(data).decode("ascii")
-    if encoding == "b64":
-        return text
-    if encoding == "datauri":
-        return "data:image/jpeg;base64," + text
-    if encoding == "b64lines":
-        return "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
-    if encoding == "b64nopad":
-        return text.rstrip("=")
-    if encoding == "bytes":
-        return list(data)
-    if encoding == "sbytes":
-        return [b - 256 if b > 127 else b for b in data]
-    raise ValueError(
-        f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}"
-    )
+    if encoding not in _BODY_FORMS:
+        raise ValueError(
+            f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}"
+        )
+    return _BODY_FORMS[encoding](data)

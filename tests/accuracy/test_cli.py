@@ -121,3 +121,9 @@ def test_a_contradicted_claim_exits_1_with_a_finding(
     assert data["verdict"] == "fail"
     assert [(f["check"], f["severity"]) for f in findings] == [("documented_fmr", "high")] * 2
     assert str(folder) not in (run / "summary.json").read_text()
+
+    again = _cli("--target", url, "--faces", str(folder), "--api", "match", "--from-cache",
+                 "--out", str(run), env=env)  # fmt: skip
+    assert again.returncode == 1, again.stderr  # the same verdict, judged from the cache alone
+    metrics = json.loads((run / "summary.json").read_text())["suites"]["accuracy"]["metrics"]
+    assert metrics["run"]["calls"] == 0 and metrics["run"]["from_cache"] > 0

@@ -209,6 +209,22 @@ def test_request_budget_stops_early_and_the_next_run_finishes(
     assert final["complete"] is True
 
 
+def test_zero_requests_is_unlimited_and_from_cache_makes_no_call(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    path = tmp_path / "c.jsonl"
+    _run(synthetic_pairs, Counting(scripted_compare()), path, max_requests=10)
+    none = Counting(scripted_compare())
+    partial = _run(synthetic_pairs, none, path, cache_only=True).to_dict()
+    assert none.keys == [] and partial["run"]["calls"] == 0
+    assert partial["run"]["from_cache"] == 10 and partial["complete"] is False
+
+    unlimited = Counting(scripted_compare())
+    final = _run(synthetic_pairs, unlimited, path, max_requests=0).to_dict()
+    assert len(unlimited.keys) == len(synthetic_pairs) - 10  # 0: the budget of every command
+    assert final["complete"] is True and final["run"]["budget_exhausted"] is False
+
+
 def test_rate_limit_paces_calls_on_the_injected_clock(
     tmp_path: Path, synthetic_pairs: list[PairImages]
 ) -> None:
@@ -249,7 +265,7 @@ def test_decision_claims_use_the_service_verdict(
         decision = None if pair.key.startswith("0") else outcome.decision
         return Outcome(score=None, decision=decision, code="0")
 
-    claims = jd_claims({}, decision_fmr=1e-4)
+    claims = jd_claims(1e-4)
     metrics = _run(synthetic_pairs, decisive, tmp_path / "c.jsonl", claims=claims).to_dict()
     (row,) = metrics["thresholds"]
     undecided = sum(1 for p in synthetic_pairs if p.key.startswith("0"))

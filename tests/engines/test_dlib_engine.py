@@ -270,4 +270,4 @@ def test_concurrent_calls_give_the_sequential_results(dlib_engine: DlibEngine) -
 def test_dlib_engine_satisfies_the_engine_protocol(dlib_engine: DlibEngine) -> None:
     assert isinstance(dlib_engine, Engine)
     with pytest.raises(ValueError):
-        DlibEngine(detector="sift")  # type: ignore[arg-type]
+        DlibEngine(comparable_face_ratio=0.0)

@@ -48,11 +48,6 @@ class LruCache(Generic[V]):
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
-
     def __len__(self) -> int:
         with self._lock:
             return len(self._data)

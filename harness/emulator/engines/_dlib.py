@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from types import MappingProxyType
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 import cv2
 import numpy as np
@@ -20,14 +20,11 @@ from numpy.typing import NDArray
 from harness.imaging import decode_image, inspect_image, sha256_hex
 
 from ._cache import LruCache
-from ._models import CNN_DETECTOR, RESNET_EMBEDDING, SHAPE_PREDICTOR_5, import_dlib, model_path
+from ._models import RESNET_EMBEDDING, SHAPE_PREDICTOR_5, import_dlib, model_path
 from ._quality import Detection, box_width, sharpness, single_face, yaw_ratio
 from ._types import Box, FaceRejected, FaceRejectReason, FaceTemplate
 
 DEFAULT_MAX_PIXELS: Final = 40_000_000
-HOG_MIN_FACE: Final = (
-    80  # dlib's HOG window: faces narrower than this (in detection pixels) are missed
-)
 CHIP_SIZE: Final = 80  # side of the aligned chip on which sharpness is measured
 
 
@@ -35,7 +32,6 @@ class DlibEngine:
     """dlib face engine; all thresholds are keyword arguments with measured defaults.
 
     Args:
-        detector: ``"hog"`` (fast, frontal faces) or ``"cnn"`` (MMOD, more poses, ~10x slower).
         min_face_px: narrowest accepted face (detector box width) in pixels of the upright
             original image; the smallest face in the developer set is 72 px. The detector
             itself misses faces under ~40 px, which then read as ``no_face``.
@@ -43,7 +39,7 @@ class DlibEngine:
             width make the image ``multiple_faces``; smaller ones are ignored as bystanders.
         confident_score: detector score above which a hit counts as a face for the
             one-face rule (HOG: real faces 0.5-3, texture false positives below 0.45); weaker
-            hits are used only when nothing else is found. Scale differs for ``"cnn"``.
+            hits are used only when nothing else is found.
         min_sharpness: minimum :func:`sharpness` of the aligned 80 px face chip. Sharp
             photos in the developer set measure 4.3-64; a Gaussian blur whose sigma is 2 %
             of the face width brings a face to about 2.
@@ -62,7 +58,6 @@ class DlibEngine:
     def __init__(
         self,
         *,
-        detector: Literal["hog", "cnn"] = "hog",
         min_face_px: int = 50,
         comparable_face_ratio: float = 0.5,
         confident_score: float = 0.5,
@@ -74,13 +69,10 @@ class DlibEngine:
         max_pixels: int = DEFAULT_MAX_PIXELS,
         cache_size: int = 1024,
     ) -> None:
-        if detector not in ("hog", "cnn"):
-            raise ValueError(f"detector must be 'hog' or 'cnn', got {detector!r}")
         if not 0.0 < comparable_face_ratio <= 1.0:
             raise ValueError(
                 f"comparable_face_ratio must be in (0, 1], got {comparable_face_ratio}"
             )
-        self.detector = detector
         self.min_face_px = min_face_px
         self.comparable_face_ratio = comparable_face_ratio
         self.confident_score = confident_score
@@ -94,12 +86,7 @@ class DlibEngine:
         dlib = import_dlib()
         self._dlib = dlib
         self._lock = threading.Lock()  # dlib's network keeps per-call state: one caller at a time
-        self._hog: Any = dlib.get_frontal_face_detector() if detector == "hog" else None
-        self._cnn: Any = (
-            dlib.cnn_face_detection_model_v1(str(model_path(CNN_DETECTOR)))
-            if detector == "cnn"
-            else None
-        )
+        self._hog: Any = dlib.get_frontal_face_detector()  # frontal faces, as the APIs take them
         self._shape: Any = dlib.shape_predictor(str(model_path(SHAPE_PREDICTOR_5)))
         self._net: Any = dlib.face_recognition_model_v1(str(model_path(RESNET_EMBEDDING)))
 
@@ -123,7 +110,8 @@ class DlibEngine:
         """Euclidean distance between embeddings; 0.0 for the same image bytes."""
         if a.engine != self.name or b.engine != self.name:
             raise ValueError(
-                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with {self.name!r}"
+                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} "
+                f"with {self.name!r}"
             )
         if a.image_digest == b.image_digest:
             return 0.0
@@ -205,13 +193,9 @@ class DlibEngine:
         ]
 
     def _run_detector(self, image: NDArray[np.uint8], *, upsample: int) -> list[Detection]:
-        if self._cnn is not None:
-            found = [(d.rect, float(d.confidence)) for d in self._cnn(image, upsample)]
-        else:
-            rects, scores, _ = self._hog.run(image, upsample, 0.0)
-            found = list(zip(rects, (float(s) for s in scores)))
+        rects, scores, _ = self._hog.run(image, upsample, 0.0)
         return [
-            Detection((r.left(), r.top(), r.right(), r.bottom()), score)
-            for r, score in found
+            Detection((r.left(), r.top(), r.right(), r.bottom()), float(score))
+            for r, score in zip(rects, scores, strict=True)
             if r.width() > 0 and r.height() > 0
         ]

@@ -16,7 +16,6 @@ from harness.errors import ConfigError
 MODELS_PACKAGE: Final = "face_recognition_models"
 SHAPE_PREDICTOR_5: Final = "shape_predictor_5_face_landmarks.dat"
 RESNET_EMBEDDING: Final = "dlib_face_recognition_resnet_model_v1.dat"
-CNN_DETECTOR: Final = "mmod_human_face_detector.dat"
 
 
 def model_path(filename: str) -> Path:

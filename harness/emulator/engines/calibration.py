@@ -43,11 +43,6 @@ _HIGH_SLOPE: Final = 10.0  # points per decade beyond, through the 80 <-> 1e-4 a
 _EPS: Final = 1e-9  # absorbs float error so a distance exactly at a threshold lands on it
 
 
-def fmr(distance: float, model: ImpostorModel = IMPOSTOR_MODEL) -> float:
-    """Modelled false-match rate of accepting every pair at or below ``distance``."""
-    return model.fmr(distance)
-
-
 def internal_score(distance: float, model: ImpostorModel = IMPOSTOR_MODEL) -> int:
     """Internal API score 0..100; never increases with distance."""
     rate = model.fmr(distance)
