@@ -8,7 +8,6 @@ package does nothing in somebody else's schemathesis run.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 import requests
 
 from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
-from harness.contract import Contract, ReadingLog, read_answer
+from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
 from . import _exchange
@@ -143,20 +142,13 @@ class Session:
         seen, found = self.answers.get(case.id, (None, None))
         if seen is response and found is not None:
             return found
-        headers = {k: ", ".join(v) for k, v in response.headers.items()}
-        try:
-            body = json.loads(response.content)
-        except (ValueError, TypeError):
-            body = None
-        found = Exchange(
-            status=response.status_code,
-            content_type=headers.get("content-type", ""),
-            body=body,
-            text="" if body is not None else response.content[:500].decode("utf-8", "replace"),
+        found = Exchange.read(
+            self.contract,
+            self.api,
+            response.status_code,
+            {k: ", ".join(v) for k, v in response.headers.items()},
+            response.content,
             elapsed_s=response.elapsed,
-            headers=headers,
-            content=response.content,
-            answer=read_answer(self.contract, self.api, response.status_code, body),
         )
         self.answers[case.id] = (response, found)
         return found
