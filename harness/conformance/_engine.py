@@ -276,15 +276,9 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
                 continue
             outcome.check_fails[key] += 1
             response = getattr(recorder.interactions.get(case_id), "response", None)
+            answer = None if response is None else session.answer_of(case, response)
             outcome.failures.append(
-                _raw(
-                    session,
-                    case,
-                    operation,
-                    node.name,
-                    node.failure_info.failure,
-                    None if response is None else session.answer_of(case, response),
-                )
+                _raw(session, case, operation, node.name, node.failure_info.failure, answer)
             )
         _merge_schema_into_rules(outcome, before)
     for case_id in recorder.cases:  # their checks have run: their answers are not needed again
@@ -328,12 +322,7 @@ def _collect_unanswered(
 
 
 def _raw(
-    session: Session,
-    case: Any,
-    operation: str,
-    check: str,
-    failure: Any,
-    response: Exchange | None,
+    session: Session, case: Any, operation: str, check: str, failure: Any, answer: Exchange | None
 ) -> RawFailure:
     exchange = (
         failure.exchange
@@ -351,7 +340,7 @@ def _raw(
             message=failure.message,
             erratum=failure.erratum,
             exchange=exchange,
-            response=excerpt(response),
+            response=excerpt(answer),
             size=exchange_size(exchange),
             basis=failure.basis,
         )
@@ -370,7 +359,7 @@ def _raw(
         message=failure.message or failure.title,
         erratum=BUILTIN_ERRATA.get(check),
         exchange=exchange,
-        response=excerpt(response),
+        response=excerpt(answer),
         size=exchange_size(exchange),
         basis=basis,
         schema_path=tuple(str(p) for p in path) if path is not None else None,

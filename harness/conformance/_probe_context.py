@@ -22,7 +22,7 @@ from ._engine import excerpt
 from ._exchange import Exchange, to_case, to_request
 from ._failures import CheckFailed
 from ._registry import violation
-from ._session import Session
+from ._session import Session, live_code_of
 from ._st_checks import run_rules
 from ._transport import NoAnswer, no_answer
 
@@ -114,12 +114,7 @@ class ProbeContext:
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now (None when it issues none: other rules report why)."""
-        answer = self.send(self.canonical("liveCode"))
-        body = answer.body if answer.status == 200 else None
-        data = body.get("data") if isinstance(body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        code = result.get("code") if isinstance(result, dict) else None
-        return code if isinstance(code, str) else None
+        return live_code_of(self.send(self.canonical("liveCode")))
 
     def send(self, exchange: Exchange) -> clients.Exchange:
         """Send one probe request; the answer is observed and judged by the per-response rules.

@@ -125,16 +125,13 @@ class Session:
                 status=answer.status,
                 content=answer.content,
             )
-            data = answer.body.get("data") if answer.status == 200 else None
-        except (
-            BudgetExhausted
-        ):  # a BaseException: inside schemathesis' hook it would kill the worker
-            return None  # thread; the case's own send stops at the budget like any other
-        except Exception:  # noqa: BLE001 - no code: the case goes without one; other rules report why
+        # a BaseException: inside schemathesis' hook it would kill the worker thread; the case's
+        # own send stops at the budget like any other
+        except BudgetExhausted:
             return None
-        result = data.get("result") if isinstance(data, dict) else None
-        code = result.get("code") if isinstance(result, dict) else None
-        return code if isinstance(code, str) else None
+        except Exception:  # noqa: BLE001 - no code: the case goes without one; rules report why
+            return None
+        return live_code_of(answer)
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
@@ -167,6 +164,15 @@ class Session:
             status=answer.status,
             content=answer.content,
         )
+
+
+def live_code_of(answer: Exchange) -> str | None:
+    """The liveCode a validateData answer issued (None: none; other rules report why)."""
+    body = answer.body if answer.status == 200 else None
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def register(session: Session) -> None:

@@ -14,6 +14,7 @@ Every check returns ``True`` (skipped) for cases that belong to no faceharness s
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import schemathesis
@@ -190,18 +191,9 @@ def _envelope_failure(
 
 def _as_status(response: Any, status: int) -> Any:
     """The same response with the envelope's verdict as its HTTP status."""
-    from schemathesis.core.transport import Response
-
-    return Response(
-        status_code=status,
-        headers=response.headers,
-        content=response.content,
-        request=response.request,
-        elapsed=response.elapsed,
-        verify=response.verify,
-        http_version=response.http_version,
-        encoding=response.encoding,
-    )
+    verdict_as_status = copy.copy(response)
+    verdict_as_status.status_code = status
+    return verdict_as_status
 
 
 def _builtin(name: str, passes: bool) -> Any:
