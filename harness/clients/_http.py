@@ -17,7 +17,7 @@ from typing import Any, Self
 import httpx
 
 from harness.config import Credentials
-from harness.contract import Contract, load_contract, no_answer_kind, read_answer
+from harness.contract import Contract, load_contract, no_answer_kind
 from harness.errors import UsageError
 from harness.pacing import Budget, Pacer
 
@@ -158,21 +158,14 @@ class Sender:
         finally:
             response.close()
         self.consecutive_failures = 0
-        parsed: Any = None
-        try:
-            parsed = response.json()
-        except (ValueError, UnicodeDecodeError):
-            parsed = None
-        return Exchange(
-            status=response.status_code,
-            content_type=response.headers.get("content-type", ""),
-            body=parsed,
-            text=response.text[:500] if parsed is None else "",
+        return Exchange.read(
+            self.contract,
+            request.api,
+            response.status_code,
+            dict(response.headers),
+            response.content,
             elapsed_s=time.perf_counter() - start,
             sent_at_ms=sent_at,
-            headers=dict(response.headers),
-            content=response.content,
-            answer=read_answer(self.contract, request.api, response.status_code, parsed),
         )
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:

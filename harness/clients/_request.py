@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract import Answer
+from harness.contract import Answer, Contract, read_answer
 
 from ._auth import VALID, Auth
 
@@ -150,6 +150,33 @@ class Exchange:
     content: bytes = field(default=b"", repr=False)
     answer: Answer | None = field(default=None, repr=False)
     cause: BaseException | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def read(
+        cls,
+        contract: Contract,
+        api: str,
+        status: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        **timing: Any,
+    ) -> Exchange:
+        """The record of an answer, whichever transport got it, its answer read once by the
+        contract (``timing``: ``elapsed_s``, ``sent_at_ms``)."""
+        try:
+            body = json.loads(content)
+        except (ValueError, TypeError):
+            body = None
+        return cls(
+            status=status,
+            content_type=headers.get("content-type", ""),
+            body=body,
+            text="" if body is not None else content[:500].decode("utf-8", "replace"),
+            headers=headers,
+            content=content,
+            answer=read_answer(contract, api, status, body),
+            **timing,
+        )
 
     @property
     def answered(self) -> bool:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
+from harness.clients import Exchange
 from harness.contract import Contract, ReadingLog
 
 Mode = Literal["positive", "negative", "probe", "unknown"]
 
 
-class ResponseLike(Protocol):
-    """What rules read from a response (schemathesis and httpx responses both have these)."""
-
-    status_code: int
-    content: bytes
+ResponseLike = Exchange
+"""What a rule judges: one :class:`~harness.clients.Exchange`, whoever sent the request (the
+probes' sender, or schemathesis, whose responses ``Session.answer_of`` converts once)."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class RuleContext:
         return self.contract.codes.get(self.api, where, code)
 
 
-def json_of(response: ResponseLike) -> Any:
+def json_of(response: Any) -> Any:
     """The parsed body, or None when it is not JSON (other checks report that)."""
     try:
         return json.loads(response.content)

@@ -9,6 +9,7 @@ answer to the run's tracker. Failures come back out of the engine's scenario rec
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ import schemathesis
 from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
-from harness.clients import VALID
+from harness.clients import VALID, Exchange
 from harness.clients._auth import JD_AUTH_PARAMS
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
@@ -200,9 +201,10 @@ def run_engine(
                     f"{event.label}: {type(event.value).__name__}: {str(event.value)[:200]}"
                 )
             elif isinstance(event, events.FatalError):
+                why = str(event.exception)
                 raise TargetError(
                     f"schemathesis could not run the {session.api} spec: "
-                    f"{str(event.exception).splitlines()[0] if str(event.exception) else event.exception}"
+                    f"{why.splitlines()[0] if why else event.exception}"
                 )
             elif isinstance(event, events.EngineFinished):
                 outcome.stop_reason = str(event.stop_reason.value)
@@ -218,8 +220,9 @@ def run_engine(
 
 
 def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
-    """One defect, one finding: a response-schema failure at a field a failing rule of the same case
-    owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding alone."""
+    """One defect, one finding: a response-schema failure at a field a failing rule of the same
+    case owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not
+    another."""
     from ._registry import RULES
 
     case = outcome.failures[start:]
@@ -260,12 +263,14 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
             if node.failure_info is None:
                 continue
             outcome.check_fails[key] += 1
-            interaction = recorder.interactions.get(case_id)
-            response = getattr(interaction, "response", None)
+            response = getattr(recorder.interactions.get(case_id), "response", None)
+            answer = None if response is None else session.answer_of(case, response)
             outcome.failures.append(
-                _raw(session, case, operation, node.name, node.failure_info.failure, response)
+                _raw(session, case, operation, node.name, node.failure_info.failure, answer)
             )
         _merge_schema_into_rules(outcome, before)
+    for case_id in recorder.cases:  # their checks have run: their answers are not needed again
+        session.answers.pop(case_id, None)
 
 
 def _collect_unanswered(
@@ -305,7 +310,7 @@ def _collect_unanswered(
 
 
 def _raw(
-    session: Session, case: Any, operation: str, check: str, failure: Any, response: Any
+    session: Session, case: Any, operation: str, check: str, failure: Any, answer: Exchange | None
 ) -> RawFailure:
     exchange = (
         failure.exchange
@@ -323,7 +328,7 @@ def _raw(
             message=failure.message,
             erratum=failure.erratum,
             exchange=exchange,
-            response=excerpt(response),
+            response=excerpt(answer),
             size=exchange_size(exchange),
             basis=failure.basis,
         )
@@ -342,26 +347,20 @@ def _raw(
         message=failure.message or failure.title,
         erratum=None,
         exchange=exchange,
-        response=excerpt(response),
+        response=excerpt(answer),
         size=exchange_size(exchange),
         basis=basis,
         schema_path=tuple(str(p) for p in path) if path is not None else None,
     )
 
 
-def excerpt(response: Any, limit: int = 2000) -> dict[str, Any] | None:
+def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | None:
     """Status, content type and (truncated) body of an answer, for a finding."""
     if response is None:
         return None
-    headers = getattr(response, "headers", {}) or {}
-    ctype = headers.get("content-type") or headers.get("Content-Type")
-    if isinstance(ctype, list):
-        ctype = ctype[0] if ctype else None
-    text = bytes(getattr(response, "content", b"") or b"").decode("utf-8", "replace")
-    out: dict[str, Any] = {"status": response.status_code, "content_type": ctype}
+    text = response.content.decode("utf-8", "replace")
+    out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
-        import json
-
         out["body"] = json.loads(text) if len(text) <= limit * 10 else text[:limit]
     except ValueError:
         out["body"] = text[:limit]

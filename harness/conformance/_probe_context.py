@@ -14,15 +14,15 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness import clients
 from harness.contract import Code, Contract, Which
 from harness.findings import MARK_VALID
 
-from ._context import json_of
 from ._engine import excerpt
 from ._exchange import Exchange, to_case, to_request
 from ._failures import CheckFailed
 from ._registry import violation
-from ._session import Session
+from ._session import Session, live_code_of
 from ._st_checks import run_rules
 from ._transport import NoAnswer, no_answer
 
@@ -43,7 +43,7 @@ class ProbeContext:
     options: ProbeOptions = field(default_factory=ProbeOptions)
     failures: list[CheckFailed] = field(default_factory=list)
     operation: str = ""  # the operation the current probe is about (for findings)
-    last_response: Any = field(default=None, repr=False)
+    last_response: clients.Exchange | None = field(default=None, repr=False)
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
 
     @property
@@ -72,8 +72,8 @@ class ProbeContext:
                 "faceData": {"type": "image", "data": face.b64},
             }
         elif operation == "matchIdno":
-            # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default mode,
-            # so the request is valid under every reading
+            # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default
+            # mode, so the request is valid under every reading
             id_num, name = self.session.identity or ("11010519491231002X", "张三")
             body = {
                 "idNum": id_num,
@@ -114,14 +114,9 @@ class ProbeContext:
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now (None when it issues none: other rules report why)."""
-        answer = self.send(self.canonical("liveCode"))
-        body = json_of(answer) if answer.status_code == 200 else None
-        data = body.get("data") if isinstance(body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        code = result.get("code") if isinstance(result, dict) else None
-        return code if isinstance(code, str) else None
+        return live_code_of(self.send(self.canonical("liveCode")))
 
-    def send(self, exchange: Exchange) -> Any:
+    def send(self, exchange: Exchange) -> clients.Exchange:
         """Send one probe request; the answer is observed and judged by the per-response rules.
 
         A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
@@ -161,9 +156,9 @@ class ProbeContext:
         return response
 
     # --- reading answers -----------------------------------------------------------------
-    def code_of(self, response: Any) -> tuple[str, Any, Code | None]:
-        """(where, code, meaning) of an answer: the errcode, the gateway code or the business code."""
-        body = json_of(response) if response.status_code == 200 else None
+    def code_of(self, response: clients.Exchange) -> tuple[str, Any, Code | None]:
+        """(where, code, meaning) of an answer: the errcode, the gateway or the business code."""
+        body = response.body if response.status == 200 else None
         codes, api = self.contract.codes, self.session.api
         if not isinstance(body, dict):
             return "http", response.status_code, None
@@ -179,10 +174,13 @@ class ProbeContext:
             return "gateway", gateway, codes.get("jd", "gateway", gateway)
         return "business", result.get("code"), codes.get("jd", "business", result.get("code"))
 
-    def expect(self, exchange: Exchange, response: Any, expected: Code, what: str) -> None:
-        """The answer carries ``expected``; for the internal API's codes (faceharness' decision, E-014)
-        any refusal will do on a live service, and the exact code is an observation of E-014. A code
-        outside the table is a service's own numbering (E-014 own-codes) on any target."""
+    def expect(
+        self, exchange: Exchange, response: clients.Exchange, expected: Code, what: str
+    ) -> None:
+        """The answer carries ``expected``; for the internal API's codes (faceharness' decision,
+        E-014) any refusal will do on a live service, and the exact code is an observation of
+        E-014. A code outside the table is a service's own numbering (E-014 own-codes) on any
+        target."""
         where, code, meaning = self.code_of(response)
         if (
             not expected.documented
@@ -204,7 +202,9 @@ class ProbeContext:
                 exchange=exchange,
             )
 
-    def expect_accepted(self, exchange: Exchange, response: Any, what: str, rule_text: str) -> None:
+    def expect_accepted(
+        self, exchange: Exchange, response: clients.Exchange, what: str, rule_text: str
+    ) -> None:
         where, code, meaning = self.code_of(response)
         if where != "http" and meaning is None and not self.session.is_emulator:
             return  # a code of unknown category (E-014): an error answer, not a finding by itself

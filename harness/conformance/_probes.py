@@ -18,14 +18,16 @@ from typing import Any
 from harness.clients import Auth, How, http_client
 from harness.contract import Code
 
-from ._context import json_of
 from ._payloads import jpeg_of_size
 from ._probe_context import ProbeContext, _named
 from ._registry import observed, rule, violation
 
 MAX_BURST = 200
 _TOKEN = "Authorization ,值为授权token"
-_JD_AUTH = "公共请求参数 appkey / timestamp (timestamp有效期5分钟) / sign (签名,根据规则MD5(sectetkey+timestamp))"
+_JD_AUTH = (
+    "公共请求参数 appkey / timestamp (timestamp有效期5分钟) / "
+    "sign (签名,根据规则MD5(sectetkey+timestamp))"
+)
 
 
 def probe(
@@ -128,7 +130,8 @@ def wrong_sign(p: ProbeContext) -> None:
 
 @probe("FH-A11", "auth-uppercase-sign", api="jd", basis="reading", erratum="E-018")
 def uppercase_sign(p: ProbeContext) -> Any:
-    """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the case)."""
+    """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the
+    case)."""
     p.operation = "faceCompareNew"
     exchange = p.canonical("faceCompareNew")
     exchange.auth = Auth(sign=How.UPPER)
@@ -245,7 +248,8 @@ def _jd_image(p: ProbeContext, size: int) -> Any:
 
 @probe("FH-L03", "jd-image-under-limit", api="jd", basis="reading", erratum="E-020")
 def jd_image_under_limit(p: ProbeContext) -> Any:
-    """Whether an image one byte under 5 MiB is accepted (E-020: "小于5M" may be 5,000,000 bytes)."""
+    """Whether an image one byte under 5 MiB is accepted (E-020: "小于5M" may be 5,000,000
+    bytes)."""
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes - 1
     exchange = _jd_image(p, size)
@@ -428,7 +432,8 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
 
 def _refused_as(seen: tuple[str, Any, Code | None], expected: Code) -> bool:
     """The expected code, or (internal API, E-014 own-codes) an error code outside the table: a
-    service's own throttling code is one of those, and without its table the probe cannot tell which."""
+    service's own throttling code is one of those, and without its table the probe cannot tell
+    which."""
     where, code, meaning = seen
     return str(code) == expected.code or (
         not expected.documented
@@ -440,7 +445,8 @@ def _refused_as(seen: tuple[str, Any, Code | None], expected: Code) -> bool:
 
 @contextmanager
 def _limit(p: ProbeContext) -> Iterator[float | None]:
-    """The QPS limit to test: the emulator's, set for the probe and restored after; else configured."""
+    """The QPS limit to test: the emulator's, set for the probe and restored after; else
+    configured."""
     s = p.session
     if not s.is_emulator:
         yield p.options.qps.get(s.api) if p.options.may_burst else None
@@ -500,7 +506,8 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
             for where, code, meaning in answers:
                 if str(code) == limited.code and where != limited.where:
                     raise violation(
-                        f"Received: {where} code {code} while {CONCURRENT} comparisons were in flight\n"
+                        f"Received: {where} code {code} while {CONCURRENT} comparisons were in "
+                        "flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
                         exchange=exchange,
@@ -510,7 +517,8 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     or meaning is None
                     or meaning.category in _SAME_OUTCOME + ("quota", "internal")
                 ):
-                    continue  # the same answer, a traffic limit, a failure; no envelope: the answer rules
+                    # the same answer, a traffic limit, a failure; no envelope: the answer rules
+                    continue
                 raise violation(
                     f"Received: {where} code {code}{_named(meaning)} for a request answered "
                     f"business {alone} when sent alone, while {CONCURRENT} were in flight\n"
@@ -541,7 +549,8 @@ def _concurrency(p: ProbeContext, limit: int) -> Iterator[None]:
 
 # --- identities -------------------------------------------------------------------------------
 def _unregistered_id() -> str:
-    """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely on."""
+    """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely
+    on."""
     from harness.emulator import check_char
 
     stem = "11010519000101000"
@@ -560,13 +569,14 @@ def _unregistered_id() -> str:
 def idno_unknown_identity(p: ProbeContext) -> None:
     """A well-formed ID number the registry does not hold is never verified (验证通过).
 
-    Refused with a non-zero errcode (the default reading) or answered errcode 0 with a failed status
-    (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true" is a defect.
+    Refused with a non-zero errcode (the default reading) or answered errcode 0 with a failed
+    status (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true"
+    is a defect.
     """
     p.operation = "matchIdno"
     exchange = p.canonical("matchIdno")
     exchange.body["idNum"] = _unregistered_id()
-    body = json_of(p.send(exchange))
+    body = p.send(exchange).body
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     if isinstance(result, dict) and result.get("success") == "true":
@@ -586,7 +596,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     erratum="E-008",
 )
 def idno_without_livecode(p: ProbeContext) -> Any:
-    """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks both 是)."""
+    """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
+    both 是)."""
     p.operation = "matchIdno"
     exchange = p.canonical("matchIdno")
     exchange.body.pop("liveCode", None)

@@ -130,7 +130,8 @@ def _judge(
 def _pool(
     data: Replay, exchange: Exchange, contract: Contract, faces_dir: Path | None
 ) -> PayloadPool:
-    """The run's payload pool, with its ``--faces`` directory when the request used one of its images."""
+    """The run's payload pool, with its ``--faces`` directory when the request used one of its
+    images."""
     faces = faces_dir or data.faces
     wanted = any(name.startswith("faces:") for name in names_in(exchange.body))
     return PayloadPool(contract, Path(str(faces)) if faces and wanted else None)
@@ -145,13 +146,13 @@ def _method(schema: Any, exchange: Exchange) -> str:
 
 
 def _send(exchange: Exchange, operation: Any, session: Session) -> tuple[Any, Any]:
-    exchange = _fresh_live_code(exchange, operation.schema, session)
+    exchange = _fresh_live_code(exchange, session)
     case = to_case(exchange, operation, creds=session.creds, contract=session.contract)
     session.probe_cases.discard(case.id)
     return case, case.call(session=session.http)
 
 
-def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Exchange:
+def _fresh_live_code(exchange: Exchange, session: Session) -> Exchange:
     """A LIP request's liveCode is single-use: a replay asks validateData for a new one first."""
     body = exchange.body
     face = body.get("faceData") if isinstance(body, dict) else None
@@ -161,17 +162,8 @@ def _fresh_live_code(exchange: Exchange, schema: Any, session: Session) -> Excha
         and isinstance(body.get("liveCode"), str)
     ):
         return exchange
-    issue = session.contract.operation("liveCode")
-    probe = Exchange(
-        api="match", operation="liveCode", method=issue.method.upper(), path=issue.path, body={}
-    )
-    case = to_case(
-        probe, schema[issue.path][probe.method], creds=session.creds, contract=session.contract
-    )
-    answer = case.call(session=session.http)
-    try:
-        code = answer.json()["data"]["result"]["code"]
-    except (ValueError, KeyError, TypeError):
+    code = session.fresh_live_code()
+    if code is None:
         return exchange
     fresh = copy.deepcopy(exchange)
     fresh.body["liveCode"] = code
@@ -185,7 +177,8 @@ def _replay_rule(
     for _ in range(entry.sends):
         case, response = _send(exchange, operation, session)
         try:
-            entry.fn(session.rule_context(case, exchange.operation), response, case)
+            answer = session.answer_of(case, response)
+            entry.fn(session.rule_context(case, exchange.operation), answer, case)
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
     return ReplayOutcome(
@@ -226,8 +219,8 @@ def _replay_envelope(
     fid: str, rule_id: str, exchange: Exchange, operation: Any, session: Session
 ) -> ReplayOutcome:
     name = NEGATIVE_RULE[1] if rule_id == NEGATIVE_RULE[0] else POSITIVE_RULE[1]
-    _, response = _send(exchange, operation, session)
-    seen = verdict(session, response)
+    case, response = _send(exchange, operation, session)
+    seen = verdict(session, case, response)
     if seen is None:
         return ReplayOutcome(fid, name, True, f"HTTP {response.status_code}: no envelope to judge")
     rejected, refused, code = seen

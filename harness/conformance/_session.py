@@ -1,4 +1,5 @@
-"""One API's part of a run: the contract, credentials, tracker and payloads its hooks and checks share.
+"""One API's part of a run: the contract, credentials, tracker and payloads its hooks and checks
+share.
 
 Schemathesis checks and hooks are global or per schema; they find their session through the raw
 schema dict of the case's operation (each run loads its own copy), so a check registered by this
@@ -14,12 +15,12 @@ from typing import Any
 
 import requests
 
-from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Request, Sender
+from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
+from . import _exchange
 from ._context import Mode, RuleContext
-from ._exchange import Exchange, from_case
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
 from ._tracker import RunTracker
@@ -51,6 +52,9 @@ class Session:
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
     readings: ReadingLog = field(default_factory=ReadingLog)  # shared by the run's sessions
+    answers: dict[str, tuple[Any, Exchange]] = field(  # case id -> (response, its Exchange)
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
@@ -92,8 +96,8 @@ class Session:
             readings=self.readings,
         )
 
-    def exchange(self, case: Any, operation: str, mode: str) -> Exchange:
-        return from_case(
+    def exchange(self, case: Any, operation: str, mode: str) -> _exchange.Exchange:
+        return _exchange.from_case(
             case,
             api=self.api,
             operation=operation,
@@ -121,30 +125,54 @@ class Session:
                 status=answer.status,
                 content=answer.content,
             )
-            data = answer.body.get("data") if answer.status == 200 else None
-        except (
-            BudgetExhausted
-        ):  # a BaseException: inside schemathesis' hook it would kill the worker
-            return None  # thread; the case's own send stops at the budget like any other
-        except Exception:  # noqa: BLE001 - no code: the case goes without one; other rules report why
+        # a BaseException: inside schemathesis' hook it would kill the worker thread; the case's
+        # own send stops at the budget like any other
+        except BudgetExhausted:
             return None
-        result = data.get("result") if isinstance(data, dict) else None
-        code = result.get("code") if isinstance(result, dict) else None
-        return code if isinstance(code, str) else None
+        except Exception:  # noqa: BLE001 - no code: the case goes without one; rules report why
+            return None
+        return live_code_of(answer)
+
+    def answer_of(self, case: Any, response: Any) -> Exchange:
+        """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
+        (by the ``after_call`` hook; the checks and the findings of the case reuse it)."""
+        seen, found = self.answers.get(case.id, (None, None))
+        if seen is response and found is not None:
+            return found
+        found = Exchange.read(
+            self.contract,
+            self.api,
+            response.status_code,
+            {k: ", ".join(v) for k, v in response.headers.items()},
+            response.content,
+            elapsed_s=response.elapsed,
+        )
+        self.answers[case.id] = (response, found)
+        return found
 
     # --- hooks ------------------------------------------------------------------------------
     def observe(self, case: Any, response: Any) -> None:
         operation = self.operation_id(case)
         if operation is None:
             return
+        answer = self.answer_of(case, response)
         self.tracker.observe(
             api=self.api,
             operation=operation,
             case_id=case.id,
             query=dict(case.query or {}),
-            status=response.status_code,
-            content=response.content,
+            status=answer.status,
+            content=answer.content,
         )
+
+
+def live_code_of(answer: Exchange) -> str | None:
+    """The liveCode a validateData answer issued (None: none; other rules report why)."""
+    body = answer.body if answer.status == 200 else None
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def register(session: Session) -> None:

@@ -14,14 +14,14 @@ Every check returns ``True`` (skipped) for cases that belong to no faceharness s
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
-from harness.contract import read_answer
+from harness.clients import Exchange
 
-from ._context import json_of
 from ._failures import CheckFailed
 from ._registry import RULES
 from ._session import Session, session_of
@@ -34,7 +34,7 @@ POSITIVE_CHECK = "faceharness_positive_data_acceptance"
 CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
 
 
-def run_rules(session: Session, case: Any, response: Any, operation: str) -> list[CheckFailed]:
+def run_rules(session: Session, case: Any, response: Exchange, operation: str) -> list[CheckFailed]:
     """Every rule of the operation on one answer; the failures, each counted in the session."""
     ctx = session.rule_context(case, operation)
     failed: list[CheckFailed] = []
@@ -48,13 +48,11 @@ def run_rules(session: Session, case: Any, response: Any, operation: str) -> lis
     return failed
 
 
-def verdict(session: Session, response: Any) -> tuple[bool, bool, str] | None:
+def verdict(session: Session, case: Any, response: Any) -> tuple[bool, bool, str] | None:
     """(rejected, refused_valid_data, code text) of an HTTP 200 envelope whose deciding code has its
     documented type; None otherwise (other checks report those)."""
-    if response.status_code != 200:
-        return None
-    answer = read_answer(session.contract, session.api, 200, json_of(response))
-    if not answer.typed:
+    answer = session.answer_of(case, response).answer
+    if response.status_code != 200 or answer is None or not answer.typed:
         return None
     return answer.refused, answer.calls_input_invalid, answer.label
 
@@ -66,7 +64,7 @@ def faceharness_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     operation = session.operation_id(case) if session else None
     if session is None or operation is None or not session.is_own_call(case, response):
         return True
-    failed = run_rules(session, case, response, operation)
+    failed = run_rules(session, case, session.answer_of(case, response), operation)
     if len(failed) == 1:
         raise failed[0]
     if failed:
@@ -80,7 +78,7 @@ def faceharness_negative_data_rejection(ctx: Any, response: Any, case: Any) -> b
     session = session_of(case)
     if session is None or session.operation_id(case) is None:
         return True
-    seen = verdict(session, response)
+    seen = verdict(session, case, response)
     if seen is None or session.mode_of(case) != "negative" or _negative_body_not_sent(case):
         return True
     rejected, _, code = seen
@@ -116,7 +114,7 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
     session = session_of(case)
     if session is None or session.operation_id(case) is None:
         return True
-    seen = verdict(session, response)
+    seen = verdict(session, case, response)
     if seen is None or session.mode_of(case) != "positive":
         return True
     _, refused, code = seen
@@ -193,18 +191,9 @@ def _envelope_failure(
 
 def _as_status(response: Any, status: int) -> Any:
     """The same response with the envelope's verdict as its HTTP status."""
-    from schemathesis.core.transport import Response
-
-    return Response(
-        status_code=status,
-        headers=response.headers,
-        content=response.content,
-        request=response.request,
-        elapsed=response.elapsed,
-        verify=response.verify,
-        http_version=response.http_version,
-        encoding=response.encoding,
-    )
+    verdict_as_status = copy.copy(response)
+    verdict_as_status.status_code = status
+    return verdict_as_status
 
 
 def _builtin(name: str, passes: bool) -> Any:
