@@ -21,7 +21,7 @@ from harness.findings import MARK_VALID
 from ._engine import excerpt
 from ._exchange import Exchange, to_case, to_request
 from ._failures import CheckFailed
-from ._registry import violation
+from ._registry import RULES, violation
 from ._session import Session, live_code_of
 from ._st_checks import run_rules
 from ._transport import NoAnswer, no_answer
@@ -44,6 +44,8 @@ class ProbeContext:
     failures: list[CheckFailed] = field(default_factory=list)
     operation: str = ""  # the operation the current probe is about (for findings)
     last_response: clients.Exchange | None = field(default=None, repr=False)
+    # the HTTP rules' failures on last_response: a failing probe's own finding replaces them
+    last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
 
     @property
@@ -149,10 +151,13 @@ class ProbeContext:
             content=response.content,
         )
         self.last_response = response
+        self.last_http_failures = []
         for failed in run_rules(self.session, case, response, exchange.operation):
             failed.exchange = copy.deepcopy(exchange)
             failed.response = excerpt(response)
             self.failures.append(failed)
+            if failed.rule_id in RULES and RULES.get(failed.rule_id).api == "*":
+                self.last_http_failures.append(failed)
         return response
 
     # --- reading answers -----------------------------------------------------------------

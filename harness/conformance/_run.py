@@ -356,6 +356,9 @@ def _run_probes(
             entry.fn(ctx)
         except CheckFailed as failed:
             failed.response = excerpt(ctx.last_response)
+            # one defect, one finding: the probe's verdict owns the answer it judged, so the
+            # both-APIs HTTP rules (a 5xx, a non-200) do not report that answer again
+            ctx.failures = [f for f in ctx.failures if f not in ctx.last_http_failures]
             ctx.failures.append(failed)
         except BudgetExhausted:
             skipped.append(entry.id)

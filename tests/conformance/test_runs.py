@@ -93,3 +93,23 @@ def test_url_targets_get_safe_defaults_and_skip_extensions(conformance_emulator,
     metrics = result.metrics
     assert metrics["max_rps"] == 5.0 and metrics["requests"] <= 20
     assert "asyncResult" not in metrics["by_operation"]
+
+
+def test_a_probe_that_fails_on_a_server_error_is_one_finding_not_two(
+    conformance_emulator, tmp_path
+):
+    """The both-APIs HTTP rules (FH-H01 no 5xx) run on probe answers too; when the probe's own
+    rule fails on that answer (oversize-500: FH-L02), the defect is reported once."""
+    url = conformance_emulator("oversize-500")
+    result = conform(
+        url,
+        tmp_path,
+        api="match",
+        seed=7,
+        examples=1,
+        phases=("examples",),
+        emulator_breaks=("oversize-500",),
+    )
+    rules = [f.rule_id for f in result.findings]
+    assert "FH-L02" in rules, explain(result)
+    assert "FH-H01" not in rules, explain(result)
