@@ -128,7 +128,8 @@ def inconclusive_reason(
     if not dataset.supports_claims and dataset.caveat:
         why += f"; {dataset.caveat}"
     when = (
-        f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many identities)"
+        f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many "
+        "identities)"
         if needed
         else "a --faces dataset large enough for the documented false-match rates"
     )

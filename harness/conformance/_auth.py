@@ -21,7 +21,8 @@ _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
 def negated_auth(case: Any, names: tuple[str, ...], location: str) -> set[str] | None:
-    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all of them)."""
+    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all of
+    them)."""
     meta = getattr(case, "_meta", None)
     if meta is None or not meta.generation.mode.is_negative:
         return set()

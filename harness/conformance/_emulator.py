@@ -1,4 +1,5 @@
-"""The embedded emulator as conformance runs it: fast engine, the run's credentials, a counted appkey.
+"""The embedded emulator as conformance runs it: fast engine, the run's credentials, a counted
+appkey.
 
 With the default unlimited appkey ``remainTimes`` stays -1 and E-028 ("falls by one per counted
 call") is never exercised, so conformance gives the appkey a large daily quota instead.
@@ -43,7 +44,8 @@ def conformance_target(
     with open_target(
         "emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds), **extra
     ) as emu:
-        # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns about each one
+        # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns about each
+        # one
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
         yield emu.url
 

@@ -138,7 +138,8 @@ def to_request(exchange: Exchange, contract: Contract) -> Request:
 
 
 def to_case(exchange: Exchange, operation: Any, *, creds: Credentials, contract: Contract) -> Any:
-    """A schemathesis case for ``operation`` that sends ``exchange`` with freshly made credentials."""
+    """A schemathesis case for ``operation`` that sends ``exchange`` with freshly made
+    credentials."""
     from schemathesis.core import NOT_SET
 
     query = dict(exchange.query)

@@ -1,6 +1,7 @@
 """`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``.
 
-Subclassing schemathesis' ``Failure`` lets a rule run inside the engine unchanged: the engine records
+Subclassing schemathesis' ``Failure`` lets a rule run inside the engine unchanged: the engine
+records
 it like a built-in failure, and the harness reads ``rule_id``, ``level`` and the request that showed
 the violation (``exchange``, for probes) back out of the recorder.
 """

@@ -120,7 +120,8 @@ def run_conformance(
     the suite result (its command or the gate writes the reports). URL targets default to 5
     requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
     probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
-    no answer in time, or loses its connection, is an ``answered`` finding and the run goes on. After ``max_seconds`` (default
+    no answer in time, or loses its connection, is an ``answered`` finding and the run goes on.
+    After ``max_seconds`` (default
     1800 s; None: no limit) the run stops sending and reports what it has (``time_budget_spent``
     in the metrics). Raises HarnessError subclasses when it cannot run.
 

@@ -1,4 +1,5 @@
-"""The console summary of a conformance run: per operation, which checks failed; then the findings."""
+"""The console summary of a conformance run: per operation, which checks failed; then the
+findings."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Requests that got no answer (a hang past the client timeout, a reset, a body cut off) as findings.
+"""Requests that got no answer (a hang past the client timeout, a reset, a body cut off) as
+findings.
 
 A fault below HTTP is the target's as much as a 5xx is, so it is reported under the ``answered``
 check like any other finding, not raised out of the run. The kind opens the message, whose first
@@ -119,7 +120,8 @@ class RequestAnswerTooLarge(AnswerTooLarge, requests.exceptions.ChunkedEncodingE
 
 
 class _Watchdog:
-    """One daemon thread that runs callbacks at their monotonic time (cancelled ones are skipped)."""
+    """One daemon thread that runs callbacks at their monotonic time (cancelled ones are
+    skipped)."""
 
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, _Guard]] = []
@@ -191,7 +193,8 @@ class _Guard:
 def _shutdown(conn: HTTPConnection) -> None:
     sock = getattr(conn, "sock", None)
     if sock is not None:
-        try:  # the plain socket's shutdown, also under TLS: it wakes a recv blocked in another thread
+        # the plain socket's shutdown, also under TLS: it wakes a recv blocked in another thread
+        try:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)
         except OSError:
             pass
@@ -337,7 +340,8 @@ def mount_deadline(session: requests.Session) -> requests.Session:
 
 
 def deadline_session() -> requests.Session:
-    """A session for ``case.call(session=...)``, with deadlines (cookies dropped after each call)."""
+    """A session for ``case.call(session=...)``, with deadlines (cookies dropped after each
+    call)."""
     from schemathesis.transport.requests import ManagedCookiesSession
 
     return mount_deadline(ManagedCookiesSession())
