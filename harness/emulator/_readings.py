@@ -1,4 +1,5 @@
-"""The alternative readings the emulator serves (``readings = {"E-014": "alternative"}``, ``emulate --reading``).
+"""The alternative readings the emulator serves (``readings = {"E-014": "alternative"}``, ``emulate
+--reading``).
 
 Each alternative is one concrete, plausible member of what ``specs/readings.yaml`` allows, so the
 harness's observation of it is tested against a server that really follows it. The routes call

@@ -104,7 +104,8 @@ def check_bind_host(host: str) -> str:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """The listening socket, or a one-line UsageError (bad port, port in use) before anything runs."""
+    """The listening socket, or a one-line UsageError (bad port, port in use) before anything
+    runs."""
     check_bind_host(host)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port}: a port is 0 (any free port) to 65535")

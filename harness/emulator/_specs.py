@@ -88,7 +88,8 @@ def parse_latency(text: str) -> tuple[str | None, Latency]:
             )
     except ValueError:
         raise UsageError(
-            f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, stall:1s/10s"
+            f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, "
+            "stall:1s/10s"
         ) from None
     return (op or None), lat
 

@@ -48,7 +48,8 @@ def _errors(validator: Any, body: Any) -> list[Any]:
 def check_match(
     contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()
 ) -> None:
-    """Raise Answer(invalid_parameter | media_unusable | too_large | livecode_missing) for the most telling violation (``lenient``: the
+    """Raise Answer(invalid_parameter | media_unusable | too_large | livecode_missing) for the most
+    telling violation (``lenient``: the
     errata whose alternative reading the emulator serves, their limits not enforced)."""
     errors = _errors(contract.match.validator(schema, decode_base64=True, lenient=lenient), body)
     if not errors:
@@ -112,7 +113,8 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
 
 
 def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
-    """Raise Answer(fixed_fields_wrong | invalid_parameter | out_of_range) for the most telling violation."""
+    """Raise Answer(fixed_fields_wrong | invalid_parameter | out_of_range) for the most telling
+    violation."""
     errors = _errors(
         contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient), body
     )

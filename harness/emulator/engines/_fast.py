@@ -55,7 +55,8 @@ class FastEngine:
         """0.0 for identical bytes, else the model quantile at a hash-derived uniform draw."""
         if a.engine != self.name or b.engine != self.name:
             raise ValueError(
-                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with {self.name!r}"
+                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with "
+                f"{self.name!r}"
             )
         if a.image_digest == b.image_digest:
             return 0.0

@@ -153,17 +153,21 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
     genuine, impostor = split_pairs(distances, labels)
     lines = [
         (
-            f"faces: {len(run.images)} usable single-face images, {len(set(labels.tolist()))} identities, "
+            f"faces: {len(run.images)} usable single-face images, {len(set(labels.tolist()))} "
+            "identities, "
             f"{len(genuine)} genuine and {len(impostor)} impostor pairs; "
             f"{run.seconds_per_image * 1000:.0f} ms/image"
         ),
         f"rejected: {run.rejected or 'none'}",
         (
-            f"impostor d: mean {impostor.mean():.4f} sd {impostor.std(ddof=1):.4f} min {impostor.min():.4f} "
-            f"max {impostor.max():.4f} skew {_skew(impostor):+.3f}; d^2 skew {_skew(impostor**2):+.3f}"
+            f"impostor d: mean {impostor.mean():.4f} sd {impostor.std(ddof=1):.4f} min "
+            f"{impostor.min():.4f} "
+            f"max {impostor.max():.4f} skew {_skew(impostor):+.3f}; d^2 skew "
+            f"{_skew(impostor**2):+.3f}"
         ),
         (
-            f"genuine d:  mean {genuine.mean():.4f} sd {genuine.std(ddof=1):.4f} min {genuine.min():.4f} "
+            f"genuine d:  mean {genuine.mean():.4f} sd {genuine.std(ddof=1):.4f} min "
+            f"{genuine.min():.4f} "
             f"max {genuine.max():.4f}"
         ),
     ]
@@ -175,8 +179,10 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
             for q in (0.005, 0.01, 0.05)
         )
         lines.append(
-            f"power {p:g}: mean {m.mean:.4f} sd {m.sd:.4f} loglik {scores[p]:.2f}; model vs data {quantiles}; "
-            f"pairs below 0.70: {int((impostor < 0.70).sum())} observed, {len(impostor) * m.fmr(0.70):.2f} expected"
+            f"power {p:g}: mean {m.mean:.4f} sd {m.sd:.4f} loglik {scores[p]:.2f}; model vs data "
+            f"{quantiles}; "
+            f"pairs below 0.70: {int((impostor < 0.70).sum())} observed, "
+            f"{len(impostor) * m.fmr(0.70):.2f} expected"
         )
     try:
         from scipy import stats
@@ -194,7 +200,8 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
     at80 = chosen.distance_at_fmr(calibration.fmr_at_internal_score(80))
     lines += [
         (
-            f"on this set at score 70 (d <= {at70:.4f}): {int((genuine > at70).sum())}/{len(genuine)} genuine "
+            f"on this set at score 70 (d <= {at70:.4f}): "
+            f"{int((genuine > at70).sum())}/{len(genuine)} genuine "
             f"refused, {int((impostor <= at70).sum())}/{len(impostor)} impostors accepted"
         ),
         (
@@ -203,7 +210,8 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
         ),
         f"FMR of dlib's customary 0.6 cut-off under the model: {chosen.fmr(0.6):.1e}",
         "paste into calibration.py:",
-        f"IMPOSTOR_MODEL: Final = ImpostorModel(mean={chosen.mean:.4f}, sd={chosen.sd:.4f}, power={power:g})",
+        f"IMPOSTOR_MODEL: Final = ImpostorModel(mean={chosen.mean:.4f}, sd={chosen.sd:.4f}, "
+        f"power={power:g})",
     ]
     return "\n".join(lines)
 
@@ -213,7 +221,8 @@ def _threshold_lines(model: ImpostorModel, boot: NDArray[np.float64]) -> list[st
     for k, p in enumerate(REPORT_FMRS):
         low, high = np.quantile(boot[:, k], [0.05, 0.95]) if len(boot) else (math.nan, math.nan)
         lines.append(
-            f"  distance at FMR {p:.0e}: {model.distance_at_fmr(p):.4f} (90% CI {low:.4f}-{high:.4f})"
+            f"  distance at FMR {p:.0e}: {model.distance_at_fmr(p):.4f} (90% CI "
+            f"{low:.4f}-{high:.4f})"
         )
     return lines
 
@@ -228,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not (args.faces / "labels.csv").is_file():
         print(
-            f"error: {args.faces / 'labels.csv'} not found; pass --faces DIR or set FACEHARNESS_FACES",
+            f"error: {args.faces / 'labels.csv'} not found; pass --faces DIR or set "
+            "FACEHARNESS_FACES",
             file=sys.stderr,
         )
         return 2

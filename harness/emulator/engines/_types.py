@@ -45,7 +45,8 @@ class FaceTemplate:
 
     ``vector`` is a read-only float64 embedding (DlibEngine) or a 16-byte digest
     (FastEngine). ``image_digest`` names the image bytes (hex; equal exactly when the bytes
-    are): SHA-256 for DlibEngine, XXH3-128 for FastEngine. ``box`` is None when the engine does not locate faces. ``quality`` holds
+    are): SHA-256 for DlibEngine, XXH3-128 for FastEngine. ``box`` is None when the engine does not
+    locate faces. ``quality`` holds
     the measurements behind the quality gates (names depend on the engine), for diagnostics.
     """
 

@@ -1,4 +1,5 @@
-"""Added service time per operation (none/fixed/normal/lognormal/stall), seeded, before the handler."""
+"""Added service time per operation (none/fixed/normal/lognormal/stall), seeded, before the
+handler."""
 
 from __future__ import annotations
 
