@@ -147,15 +147,7 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
         limit = metrics.get("qps_limit")
         expected = f">= {rules.min_qps_limit:g}/s"
         if limit is None:
-            out.append(
-                GateCriterion(
-                    name="load.qps_limit",
-                    passed=False,
-                    expected=expected,
-                    actual="not measured",
-                    reason=_why_missing(load, "no QPS limit was found"),
-                )
-            )
+            out.append(_not_measured("load.qps_limit", expected, load, "no QPS limit was found"))
         else:
             out.append(
                 qps_limit_criterion(
@@ -171,15 +163,7 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
         where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
         expected = f"<= {rules.max_p99_ms:g} ms{where}"
         if p99 is None:
-            out.append(
-                GateCriterion(
-                    name="load.p99",
-                    passed=False,
-                    expected=expected,
-                    actual="not measured",
-                    reason=_why_missing(load, "no latency was measured"),
-                )
-            )
+            out.append(_not_measured("load.p99", expected, load, "no latency was measured"))
         else:
             ok = p99 <= rules.max_p99_ms
             shown = f"{p99:g} ms" + (f" at {at:g}/s" if isinstance(at, (int, float)) else "")
@@ -197,13 +181,7 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
         expected = f"<= {rules.max_error_rate:.2%}"
         if rate is None:
             out.append(
-                GateCriterion(
-                    name="load.error_rate",
-                    passed=False,
-                    expected=expected,
-                    actual="not measured",
-                    reason=_why_missing(load, "no error rate was measured"),
-                )
+                _not_measured("load.error_rate", expected, load, "no error rate was measured")
             )
         else:
             ok = rate <= rules.max_error_rate
@@ -384,6 +362,18 @@ def qps_limit_criterion(
         expected=expected,
         actual=shown,
         reason="" if ok else f"sustainable rate {shown} is below {minimum:g}/s",
+    )
+
+
+def _not_measured(
+    name: str, expected: str, result: SuiteResult | None, default: str
+) -> GateCriterion:
+    return GateCriterion(
+        name=name,
+        passed=False,
+        expected=expected,
+        actual="not measured",
+        reason=_why_missing(result, default),
     )
 
 
