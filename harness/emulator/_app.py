@@ -29,6 +29,30 @@ _HANDLERS = {
 }
 
 
+class Operations:
+    """The documented operations, answered without Starlette's router on their way.
+
+    A POST on an operation's path goes straight to its handler: the router would match the
+    path against each route's pattern and wrap the handler in two more layers of exception
+    handling, work that every request would pay for and none of these handlers needs (each
+    answers its refusals itself; anything else is ServerErrorMiddleware's 500 either way).
+    Everything else (admin paths, other methods, 404 and 405, a root path) takes the router.
+    """
+
+    def __init__(self, app: Any, *, endpoints: dict[str, Any]) -> None:
+        self.app, self.endpoints = app, endpoints
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        endpoint = None
+        if scope["type"] == "http" and scope["method"] == "POST" and not scope.get("root_path"):
+            endpoint = self.endpoints.get(scope["path"])
+        if endpoint is None:
+            await self.app(scope, receive, send)
+            return
+        response = await endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
 def make_engine(name: str) -> Any:
     from .engines import DlibEngine, FastEngine
 
@@ -59,9 +83,13 @@ def create_app(
         Route(op.path, _HANDLERS[op_id], methods=[op.method.upper()])
         for op_id, op in contract.operations.items()
     ]
+    posts = {r.path: r.endpoint for r in routes if r.methods == {"POST"}}
     app = Starlette(
         routes=[*routes, *_admin.routes],
-        middleware=[Middleware(Misbehaviour, seed=settings.seed)],
+        middleware=[
+            Middleware(Misbehaviour, seed=settings.seed),
+            Middleware(Operations, endpoints=posts),
+        ],
         exception_handlers={404: _not_found, 405: _method_not_allowed},
     )
     emu = Emulator(
