@@ -11,6 +11,7 @@ length or CRC. Neither looks at pixel data: a full decode is the only proof an i
 
 from __future__ import annotations
 
+import struct
 import zlib
 from typing import Final
 
@@ -49,6 +50,7 @@ def check_structure(data: bytes, fmt: str) -> tuple[int, int] | None:
 # (never fill bytes, junk, bare markers, DHP: the two header readers treat those differently)
 _PLAIN: Final = _JPEG_SOF | {0xC4, 0xCC, *range(0xDA, 0xDE), 0xDF, *range(0xE0, 0xF0), 0xFE}
 _PLAIN_SKIP: Final = _PLAIN - _JPEG_SOF - {0xDA, 0xDB, 0xE0, 0xEE}  # nothing in them is read
+_SEGMENT_HEAD: Final = struct.Struct(">BBH").unpack_from  # 0xFF, marker, length
 
 
 def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -65,12 +67,12 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
     first: tuple[int, int] | None = None
     last = first
     while i + 4 <= n:
-        marker = data[i + 1]
-        if data[i] != 0xFF or marker not in _PLAIN:
+        ff, marker, length = _SEGMENT_HEAD(data, i)
+        if ff != 0xFF or marker not in _PLAIN:
             return None
         start = i + 4
-        i = start + (data[i + 2] << 8 | data[i + 3]) - 2
-        if i < start or i > n:
+        i += 2 + length
+        if length < 2 or i > n:
             return None
         if marker in _PLAIN_SKIP:
             continue
