@@ -91,7 +91,8 @@ def _lua(
         )
         + 'local n = 0\nwrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
         + "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in (headers or {}).items())
-        + "request = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, bodies[(n % #bodies) + 1])\nend\n"
+        + "request = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, bodies[(n % "
+        "#bodies) + 1])\nend\n"
         + (
             f"local marks = {marks}\nunexpected = 0\nlocal threads = {{}}\n"
             "setup = function(thread) table.insert(threads, thread) end\n"
@@ -230,9 +231,12 @@ def main() -> int:
                 pairs.ratio(),
             )
             print(
-                f"{api}: baseline {base_rps:.0f} req/s, emulator {emu_rps:.0f} req/s: ratio {ratio:.2f} "
-                f"(target >= {TARGET_RATIO}; pairs {', '.join(f'{e / b:.2f}' for e, b in zip(pairs.emu_rps, pairs.base_rps))}); "
-                f"server CPU per request: baseline {statistics.median(pairs.base_cpu_us):.0f} us, emulator "
+                f"{api}: baseline {base_rps:.0f} req/s, emulator {emu_rps:.0f} req/s: ratio "
+                f"{ratio:.2f} "
+                f"(target >= {TARGET_RATIO}; pairs "
+                f"{', '.join(f'{e / b:.2f}' for e, b in zip(pairs.emu_rps, pairs.base_rps))}); "
+                f"server CPU per request: baseline {statistics.median(pairs.base_cpu_us):.0f} us, "
+                "emulator "
                 f"{statistics.median(pairs.emu_cpu_us):.0f} us -> {pairs.cpu_ratio():.2f}x",
                 flush=True,
             )
@@ -259,7 +263,8 @@ def main() -> int:
                 ratio=pairs.cpu_ratio(),
                 goal="reported: the req/s ratio on an idle core",
                 ok=True,
-                note="server process user+sys time per request, median of the pairs; ratio baseline/emulator",
+                note="server process user+sys time per request, median of the pairs; ratio "
+                "baseline/emulator",
             )
             ok &= ratio >= TARGET_RATIO
 

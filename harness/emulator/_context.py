@@ -78,15 +78,19 @@ def emulator_of(request: Request) -> Emulator:
     return request.app.state.emulator  # type: ignore[no-any-return]
 
 
-async def read_body(request: Request, limit: int, code: int | str) -> bytes:
+class BodyTooLarge(Exception):
+    """The request body is over the operation's limit; each API answers it with its own code."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
     """Read at most `limit` bytes; a larger body is refused without being buffered whole."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Answer(code, f"request body of {declared} bytes is over the {limit}-byte limit")
+        raise BodyTooLarge(f"request body of {declared} bytes is over the {limit}-byte limit")
     chunks, total = [], 0
     async for chunk in request.stream():
         total += len(chunk)
         if total > limit:
-            raise Answer(code, f"request body is over the {limit}-byte limit")
+            raise BodyTooLarge(f"request body is over the {limit}-byte limit")
         chunks.append(chunk)
     return b"".join(chunks)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from harness.contract import jd_sign
 
 from . import _readings as alt
-from ._context import Emulator, emulator_of, read_body
+from ._context import BodyTooLarge, Emulator, emulator_of, read_body
 from ._envelope import Answer, business_msg, jd_gateway_error, json_response
 from ._faces import template_of_image
 from ._json import parse_json
@@ -166,9 +166,10 @@ def _count(emu: Emulator, key: AppKey) -> int:
 
 
 async def _read_json(emu: Emulator, request: Request) -> Any:
-    raw = await read_body(
-        request, _body_limit(emu), emu.contract.code_named("jd", "invalid_parameter")
-    )
+    try:
+        raw = await read_body(request, _body_limit(emu))
+    except BodyTooLarge as exc:
+        raise Answer(emu.contract.code_named("jd", "invalid_parameter"), str(exc)) from None
     try:
         return parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting

@@ -24,8 +24,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import _readings as alt
-from ._context import Emulator, emulator_of, read_body
-from ._envelope import Answer, json_response, match_error, match_success
+from ._context import BodyTooLarge, Emulator, emulator_of, read_body
+from ._envelope import Answer, FastJSONResponse, json_response, match_error, match_success
 from ._faces import template_of_image, template_of_video
 from ._idcard import valid_id_number
 from ._json import parse_json
@@ -55,9 +55,8 @@ def _body_limit(emu: Emulator) -> int:
     return 2 * emu.contract.match_base64_max_chars + 64 * 1024
 
 
-async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, Any]]:
+async def _guard(emu: Emulator, request: Request, operation: str) -> dict[str, Any]:
     """Auth, throttling, body size and JSON: the steps every operation shares."""
-    emu = emulator_of(request)
     emu.state.requests[operation] += 1
     raw_token = request.headers.get("authorization")
     if not raw_token:
@@ -72,14 +71,18 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
             else emu.contract.code_named("match", "token_invalid"),
             "token not recognised",
         )
-    if not emu.state.allow("token:" + token, emu.settings.throttle.qps):
+    qps = emu.settings.throttle.qps
+    if qps > 0 and not emu.state.allow("token:" + token, qps):
         raise Answer(
             emu.contract.code_named("match", "too_many_requests"),
-            f"over {emu.settings.throttle.qps:g} requests per second",
+            f"over {qps:g} requests per second",
         )
-    raw = await read_body(request, _body_limit(emu), emu.contract.code_named("match", "too_large"))
+    try:
+        raw = await read_body(request, _body_limit(emu))
+    except BodyTooLarge as exc:
+        raise Answer(emu.contract.code_named("match", "too_large"), str(exc)) from None
     if not raw.strip():
-        return emu, {}
+        return {}
     try:
         body = parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
@@ -90,22 +93,22 @@ async def _guard(request: Request, operation: str) -> tuple[Emulator, dict[str, 
         raise Answer(
             emu.contract.code_named("match", "body_not_object"), "body is not a JSON object"
         )
-    return emu, body
+    return body
 
 
 def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
     if emu.settings.readings:
         body = alt.match_body(emu, body)
     emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
-    ctype = "text/plain" if emu.broken("wrong-content-type") else "application/json"
-    return json_response(body, content_type=ctype)
+    if emu.broken("wrong-content-type"):
+        return json_response(body, content_type="text/plain")
+    return FastJSONResponse(body)
 
 
 async def _handle(request: Request, operation: str, work: Any) -> Response:
     emu = emulator_of(request)
     try:
-        emu, body = await _guard(request, operation)
-        return _answer(emu, await work(emu, body))
+        return _answer(emu, await work(emu, await _guard(emu, request, operation)))
     except Answer as ans:
         if ans.code == emu.contract.code_named("match", "too_large") and emu.broken("oversize-500"):
             return JSONResponse({"error": "internal"}, status_code=500)
@@ -120,7 +123,8 @@ def _business_failure(emu: Emulator, code: int) -> bool:
 
 
 def _failed_status(emu: Emulator, code: int, detail: str) -> dict[str, Any]:
-    """The two-level reading (E-039): the transaction went through (errcode 0), the business step failed."""
+    """The two-level reading (E-039): the transaction went through (errcode 0), the business
+    step failed."""
     body = match_success(emu.state.trace_no(), None, status="FAIL")
     body["errmsg"] = match_error(emu.contract, code, detail)["errmsg"]
     return body
@@ -232,7 +236,7 @@ async def _face_template(emu: Emulator, face: dict[str, Any]) -> Any:
     return await template_of_image(emu, data, _IMAGE_FORMATS, "faceData")
 
 
-async def _compare(
+def _compare(
     emu: Emulator, operation: str, reference: Any, face: Any, include_score: str
 ) -> dict[str, Any]:
     threshold = emu.contract.success_threshold(operation)
@@ -297,7 +301,7 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         image_bytes = await _source_bytes(emu, body["image"], "image")
         reference = await template_of_image(emu, image_bytes, _IMAGE_FORMATS, "image")
         face = await _face_template(emu, body["faceData"])
-        return await _compare(emu, "match", reference, face, facts["score_returned"])
+        return _compare(emu, "match", reference, face, facts["score_returned"])
 
     return await _run_or_queue(emu, body, compute)
 
@@ -328,6 +332,6 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
             emu, emu.registry_photo(identity), _IMAGE_FORMATS, "registry photo"
         )
         face = await _face_template(emu, body["faceData"])
-        return await _compare(emu, "matchIdno", reference, face, facts["score_returned"])
+        return _compare(emu, "matchIdno", reference, face, facts["score_returned"])
 
     return await _run_or_queue(emu, body, compute)

@@ -21,7 +21,7 @@ from PIL import Image, ImageOps
 from ._errors import ImageRejected
 from ._header import read_dimensions
 from ._sniff import SUPPORTED_FORMATS, looks_complete, sniff_format
-from ._structure import check_structure
+from ._structure import check_structure, plain_jpeg_sizes
 
 _PIL_NAMES: Final = {
     "jpeg": ("JPEG", "MPO"),
@@ -85,12 +85,18 @@ def inspect_image(
         raise ImageRejected(
             "unsupported_format", f"{fmt} is not accepted; expected {' or '.join(sorted(formats))}"
         )
-    if fmt in ("jpeg", "png"):
+    # a plain JPEG header (nearly all) is walked once for both of its sizes
+    plain = plain_jpeg_sizes(data) if not with_pil and fmt == "jpeg" else None
+    if plain is not None:
+        _check_budget(*plain[0], max_pixels)
+    elif fmt in ("jpeg", "png"):
         _check_budget(*read_dimensions(data, fmt), max_pixels)
     if not looks_complete(data, fmt):
         raise ImageRejected("truncated", f"{fmt} stream of {len(data)} bytes has no end marker")
     if not with_pil and fmt in ("jpeg", "png"):
-        width, height = check_structure(data, fmt) or read_dimensions(data, fmt)
+        width, height = (
+            plain[1] if plain else check_structure(data, fmt) or read_dimensions(data, fmt)
+        )
         _check_budget(width, height, max_pixels)
         return ImageInfo(fmt, width, height)
     try:

@@ -67,7 +67,7 @@ def looks_complete(data: bytes, fmt: str) -> bool:
     end marker return True.
     """
     if fmt == "jpeg":
-        return bytes(data[-4096:]).rstrip(_PADDING).endswith(_JPEG_EOI)
+        return data[-2:] == _JPEG_EOI or bytes(data[-4096:]).rstrip(_PADDING).endswith(_JPEG_EOI)
     if fmt == "png":
         return bytes(data[-4096:]).rstrip(_PADDING).endswith(_PNG_IEND)
     return True

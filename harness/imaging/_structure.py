@@ -11,6 +11,7 @@ length or CRC. Neither looks at pixel data: a full decode is the only proof an i
 
 from __future__ import annotations
 
+import struct
 import zlib
 from typing import Final
 
@@ -43,6 +44,59 @@ def check_structure(data: bytes, fmt: str) -> tuple[int, int] | None:
         _png(data)
         return None
     raise ValueError(f"no structure reader for format {fmt!r}; expected 'jpeg' or 'png'")
+
+
+# Segments a plain header may hold: frame headers, DHT, DAC, SOS, DQT, DNL, DRI, EXP, APPn, COM
+# (never fill bytes, junk, bare markers, DHP: the two header readers treat those differently)
+_PLAIN: Final = _JPEG_SOF | {0xC4, 0xCC, *range(0xDA, 0xDE), 0xDF, *range(0xE0, 0xF0), 0xFE}
+_PLAIN_SKIP: Final = _PLAIN - _JPEG_SOF - {0xDA, 0xDB, 0xE0, 0xEE}  # nothing in them is read
+_SEGMENT_HEAD: Final = struct.Struct(">BBH").unpack_from  # 0xFF, marker, length
+
+
+def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first and last frame sizes of a plainly laid out JPEG header, or None.
+
+    Plain: segments back to back from SOI to SOS, each a marker of ``_PLAIN`` with a length of
+    at least 2 inside the data, every check of ``_jpeg`` passing and no zero size. On such a
+    stream ``read_dimensions`` reads the first frame header and ``_jpeg`` walks the same segments
+    to the last one, so one walk answers both (the emulator reads every image it receives this
+    way). None (a damaged or unusual header) leaves the verdict to those two, which name the
+    fault.
+    """
+    n, i = len(data), 2
+    first: tuple[int, int] | None = None
+    last = first
+    while i + 4 <= n:
+        ff, marker, length = _SEGMENT_HEAD(data, i)
+        if ff != 0xFF or marker not in _PLAIN:
+            return None
+        start = i + 4
+        i += 2 + length
+        if length < 2 or i > n:
+            return None
+        if marker in _PLAIN_SKIP:
+            continue
+        if marker == 0xDA:
+            return None if first is None or last is None else (first, last)
+        if marker == 0xDB:
+            q = start
+            while q < i:
+                q += 65 if data[q] < 16 else 129
+            if q > i:
+                return None
+        elif marker == 0xE0 or marker == 0xEE:
+            if i - start < 7 and data.startswith(b"JFIF" if marker == 0xE0 else b"Adobe", start, i):
+                return None
+        else:  # a frame header
+            if i - start < 6 or (i - start - 6) % 3 or data[start] != 8:
+                return None
+            if data[start + 5] not in _JPEG_LAYERS:
+                return None
+            last = (data[start + 3] << 8 | data[start + 4], data[start + 1] << 8 | data[start + 2])
+            if not last[0] or not last[1]:
+                return None
+            first = first or last
+    return None
 
 
 def _jpeg(data: bytes) -> tuple[int, int]:

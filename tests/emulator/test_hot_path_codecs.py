@@ -104,3 +104,13 @@ def test_responses_carry_the_same_json_as_starlettes(body):
     fast, slow = FastJSONResponse(body).body, JSONResponse(body).body
     assert json.loads(fast) == json.loads(slow)
     assert parse_json(fast) == body
+
+
+def test_responses_carry_starlettes_status_headers_and_bytes():
+    body = {"errcode": 0, "data": {"status": "SUCCESS", "score": "81"}, "errmsg": "成功"}
+    fast, slow = FastJSONResponse(body), JSONResponse(body)
+    assert (fast.status_code, fast.raw_headers, fast.body) == (
+        slow.status_code,
+        slow.raw_headers,
+        slow.body,
+    )

@@ -1,5 +1,5 @@
-"""``inspect_image(with_pil=False)``: Pillow's header rules without Pillow, for the emulator's hot
-path."""
+"""``inspect_image(with_pil=False)``: Pillow's header rules without Pillow, for the emulator's
+hot path."""
 
 from __future__ import annotations
 
@@ -137,3 +137,36 @@ def test_without_pillow_never_refuses_what_pillow_accepts(original: bytes) -> No
             lenient += 1
     assert agree > 40, "the damage should make Pillow refuse some of these"
     assert lenient <= 0.05 * (agree + lenient), (lenient, agree)
+
+
+def _verdict(data: bytes, budget: int) -> object:
+    try:
+        return inspect_image(data, max_pixels=budget, with_pil=False)
+    except ImageRejected as exc:
+        return exc.reason, str(exc)
+
+
+PLAIN_JPEGS = [
+    f.data for f in builtin_faces() if f.name in ("grace_hopper_orig", "eileen_collins_crop")
+]
+
+
+@pytest.mark.parametrize("original", [*PLAIN_JPEGS, JPEG], ids=["face-0", "face-1", "jpeg"])
+def test_one_walk_of_a_plain_header_gives_the_two_walks_verdict(original, monkeypatch):
+    """The single walk over a plain JPEG header (the hot path) must answer exactly what the
+    dimension reader, the end-marker check and the structure walk answer in turn: same
+    reason, same message, same size, under a budget that every size passes or only some do."""
+    import harness.imaging._decode as decode
+
+    rng = random.Random(20261204)
+    cases = [original, original[:-2], original + b"\x00\xff", _after_sof(_sof_segment(200, 100))]
+    cases += [_damaged(original, rng) for _ in range(300)]
+    plain = 0
+    for data in cases:
+        for budget in (BUDGET, 64 * 48, 100):
+            fast = _verdict(data, budget)
+            with monkeypatch.context() as m:
+                m.setattr(decode, "plain_jpeg_sizes", lambda _data: None)
+                assert _verdict(data, budget) == fast, data[:64]
+        plain += decode.plain_jpeg_sizes(data) is not None
+    assert plain > 100, "most damage should leave the header plain, or the fast walk goes untested"
