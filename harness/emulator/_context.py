@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from harness.contract import Contract
 
@@ -82,15 +82,34 @@ class BodyTooLarge(Exception):
     """The request body is over the operation's limit; each API answers it with its own code."""
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of a header (``name`` in lower case, as ASGI servers give names),
+    read from the scope without building Starlette's Headers for one or two lookups."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
 async def read_body(request: Request, limit: int) -> bytes:
-    """Read at most `limit` bytes; a larger body is refused without being buffered whole."""
-    declared = request.headers.get("content-length")
+    """Read at most `limit` bytes; a larger body is refused without being buffered whole.
+
+    Straight from ``receive`` (Starlette's ``stream()`` loop without its async generator, which
+    asyncio registers and finalises on every request)."""
+    declared = header(request, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"request body of {declared} bytes is over the {limit}-byte limit")
-    chunks, total = [], 0
-    async for chunk in request.stream():
+    chunks, total, receive = [], 0, request.receive
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            continue
+        chunk = message.get("body", b"")
         total += len(chunk)
         if total > limit:
             raise BodyTooLarge(f"request body is over the {limit}-byte limit")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)

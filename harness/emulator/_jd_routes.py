@@ -190,10 +190,9 @@ def _check(emu: Emulator, body: Any) -> None:
 
 
 async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
-    source = next(s for s in _SOURCES if s in item)
-    if source == "imgBase64":
+    if "imgBase64" in item:  # the first of _SOURCES present
         data = alt.decode_base64(emu, item["imgBase64"], what)
-    elif source == "imgArr":
+    elif "imgArr" in item:
         data = from_byte_array(item["imgArr"])
     else:
         import asyncio

@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pybase64
 
-from harness.imaging import ImageRejected, inspect_image
+from harness.imaging import ImageRejected, check_header
 
 from ._settings import EmulatorSettings
 
@@ -83,7 +83,7 @@ def check_image(
 ) -> None:
     try:
         # without PIL: the fast engine decodes nothing, and dlib decodes fully afterwards
-        inspect_image(data, max_pixels=settings.max_pixels, formats=formats, with_pil=False)
+        check_header(data, max_pixels=settings.max_pixels, formats=formats)
     except ImageRejected as exc:
         raise MediaError("rejected", f"{what}: {exc}") from None
 

@@ -1,20 +1,11 @@
-"""From engine distance to each API's numbers, via the calibration (docs/calibration.md)."""
+"""From engine distance to JD's numbers, via the calibration (docs/calibration.md); the internal
+API's score is ``calibration.internal_score`` itself."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
 from .engines import calibration
-
-
-class MatchScore(NamedTuple):  # a tuple: built on every answer, in a fraction of a dataclass's time
-    score: int
-    success: bool
-
-
-def match_score(distance: float, threshold: float) -> MatchScore:
-    score = calibration.internal_score(distance)
-    return MatchScore(score=score, success=score >= threshold)
 
 
 class JdScore(NamedTuple):

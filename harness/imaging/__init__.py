@@ -8,7 +8,7 @@ inputs from images shipped in installed packages, never from the developer face 
 """
 
 from ._builtin import BuiltinFace, BuiltinImage, builtin_faces, builtin_non_faces, package_file
-from ._decode import ImageInfo, decode_image, inspect_image
+from ._decode import ImageInfo, check_header, decode_image, inspect_image
 from ._encode import BODY_ENCODINGS, WRITABLE_FORMATS, encode, encode_image, reencode
 from ._errors import IMAGE_REJECT_REASONS, ImageRejected, ImageRejectReason
 from ._hashing import sha256_hex
@@ -27,6 +27,7 @@ __all__ = [
     "ImageRejected",
     "builtin_faces",
     "builtin_non_faces",
+    "check_header",
     "decode_image",
     "encode",
     "encode_image",

@@ -39,7 +39,9 @@ class FaceRejected(Exception):
         return (type(self), (self.reason, self.detail))
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, about 8k instructions
+# per template, two templates per request on the fast engine; no code writes to a template.
+@dataclass(eq=False, slots=True)
 class FaceTemplate:
     """What an engine keeps of one image's face; comparable only within the same engine.
 
