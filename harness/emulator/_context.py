@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
@@ -56,6 +57,11 @@ class Emulator:
 
                 self._photos[key] = builtin_faces()[0].data
         return self._photos[key]
+
+    @cached_property
+    def jd_success_msg(self) -> str:
+        """The JD gateway's success text, in every JD answer (looked up once)."""
+        return self.contract.code("jd", "gateway", self.contract.jd_success_code).zh
 
     @property
     def match_busy(self) -> int:

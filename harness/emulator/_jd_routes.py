@@ -65,7 +65,7 @@ async def face_compare_new(request: Request) -> Response:
         body = await _read_json(emu, request)
         serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
         _check(emu, body)
-        result = await _limited(emu, _compare(emu, body))
+        result = await _limited(emu, body)
     except Answer as ans:
         result = {
             "code": int(ans.code),
@@ -74,18 +74,17 @@ async def face_compare_new(request: Request) -> Response:
     return _respond(emu, appkey, remain, serial, result)
 
 
-async def _limited(emu: Emulator, work: Any) -> Any:
+async def _limited(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     """Business-level concurrency limit: answered 43010 (流量受限) when saturated."""
     limit = emu.settings.throttle.max_concurrency
     if limit and emu.state.in_flight >= limit:
-        work.close()
         raise Answer(
             emu.contract.code_named("jd", "traffic_limited"),
             f"more than {limit} comparisons in flight",
         )
     emu.state.in_flight += 1
     try:
-        return await work
+        return await _compare(emu, body)
     finally:
         emu.state.in_flight -= 1
 
@@ -140,9 +139,13 @@ def _authenticate(emu: Emulator, request: Request) -> AppKey:
 
 def _throttle(emu: Emulator, key: AppKey) -> None:
     t = emu.settings.throttle
-    if not emu.state.allow("jd-cluster", t.cluster_qps):
+    if t.cluster_qps and not emu.state.allow("jd-cluster", t.cluster_qps):
         raise Gateway(emu.contract.code_named("jd", "cluster_qps_limit"))
-    if not emu.broken("ignore-qps") and not emu.state.allow("appkey:" + key.appkey, t.qps):
+    if (
+        t.qps
+        and not emu.broken("ignore-qps")
+        and not emu.state.allow("appkey:" + key.appkey, t.qps)
+    ):
         raise Gateway(emu.contract.code_named("jd", "qps_limit"))
 
 
@@ -239,38 +242,49 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         raise Answer(code, exc.detail) from None
     assert best is not None
     s = jd_score(best)
-    result = s.result != emu.broken("result-inconsistent")
     code = 0 if s.result else emu.contract.jd_not_same_person_code
     detail = (
         ""
         if s.result
         else f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
     )
-    thresholds = s.thresholds
-    if emu.broken("thresholds-out-of-order"):
-        values = sorted(thresholds.values())
-        thresholds = dict(zip(sorted(thresholds), values, strict=True))
-    return {
+    answer = {
         "code": code,
         "msg": "success" if code == 0 else business_msg(emu.contract, code, detail),
-        "result": result,
-        "score": s.score + (1.0 if emu.broken("jd-score-out-of-range") else 0.0),
-        "similarity": s.similarity + (101 if emu.broken("similarity-out-of-range") else 0),
-        "threshold": thresholds,
+        "result": s.result,
+        "score": s.score,
+        "similarity": s.similarity,
+        "threshold": s.thresholds,
         "hacknessVo": {},
         "imgMap": img_map,
     }
+    return _broken_result(emu, answer) if emu.settings.breaks else answer
+
+
+def _broken_result(emu: Emulator, answer: dict[str, Any]) -> dict[str, Any]:
+    """The comparison's deliberate defects, when a break asks for them."""
+    answer["result"] = answer["result"] != emu.broken("result-inconsistent")
+    if emu.broken("thresholds-out-of-order"):
+        thresholds = answer["threshold"]
+        values = sorted(thresholds.values())
+        answer["threshold"] = dict(zip(sorted(thresholds), values, strict=True))
+    answer["score"] += 1.0 if emu.broken("jd-score-out-of-range") else 0.0
+    answer["similarity"] += 101 if emu.broken("similarity-out-of-range") else 0
+    return answer
 
 
 def _respond(
     emu: Emulator, key: AppKey, remain: int, serial: str, result: dict[str, Any]
 ) -> Response:
     code = result["code"]
-    if code != 0 and emu.broken("unknown-code"):
-        result["code"] = _UNKNOWN_CODE
-    if code != 0 and emu.broken("msg-mismatch"):
-        result["msg"] = "success"
-    result["serialNo"] = uuid.uuid4().hex if emu.broken("serialno-not-echoed") else serial
+    if emu.settings.breaks:
+        if code != 0 and emu.broken("unknown-code"):
+            result["code"] = _UNKNOWN_CODE
+        if code != 0 and emu.broken("msg-mismatch"):
+            result["msg"] = "success"
+        if emu.broken("serialno-not-echoed"):
+            serial = uuid.uuid4().hex
+    result["serialNo"] = serial
     result["timestamp"] = int(time.time() * 1000)
     if emu.settings.readings:
         result = alt.jd_result(emu, result)
@@ -281,7 +295,7 @@ def _respond(
         "charge": key.plan == "paid",
         "remainTimes": remain,
         "remainSeconds": key.remain_seconds if key.plan == "paid" else -1,
-        "msg": emu.contract.code("jd", "gateway", emu.contract.jd_success_code).zh,
+        "msg": emu.jd_success_msg,
         "result": result,
     }
     return json_response(body)

@@ -19,9 +19,9 @@ class JdScore(NamedTuple):
 def jd_score(distance: float) -> JdScore:
     thresholds = calibration.jd_thresholds()  # a fresh dict: the answer's own
     return JdScore(
-        score=calibration.jd_similarity(distance),
-        similarity=calibration.jd_similarity_percent(distance),
-        result=distance <= thresholds["e4"],
-        operating_score=calibration.jd_operating_threshold_score(),
-        thresholds=thresholds,
+        calibration.jd_similarity(distance),
+        calibration.jd_similarity_percent(distance),
+        distance <= thresholds[calibration.JD_OPERATING_LEVEL],
+        calibration.jd_operating_threshold_score(),
+        thresholds,
     )
