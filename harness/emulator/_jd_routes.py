@@ -182,7 +182,7 @@ async def _read_json(emu: Emulator, request: Request) -> Any:
 
 
 def _check(emu: Emulator, body: Any) -> None:
-    if emu.broken("two-image-sources") and isinstance(body, dict):
+    if emu.settings.breaks and emu.broken("two-image-sources") and isinstance(body, dict):
         trimmed = json.loads(json.dumps(body))
         for item in [trimmed.get("compareImageItem"), *(trimmed.get("collectionImageItems") or [])]:
             if isinstance(item, dict) and sum(s in item for s in _SOURCES) > 1:
@@ -192,7 +192,7 @@ def _check(emu: Emulator, body: Any) -> None:
     check_jd(emu.contract, body, emu.settings.lenient)
 
 
-async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
+async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str, limit: int) -> bytes:
     if "imgBase64" in item:  # the first of _SOURCES present
         data = alt.decode_base64(emu, item["imgBase64"], what)
     elif "imgArr" in item:
@@ -201,7 +201,6 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
         import asyncio
 
         data = await asyncio.to_thread(fetch, emu.settings, "uri", item["imgUrl"], what)
-    limit = alt.jd_image_max_bytes(emu)
     if len(data) >= limit:
         raise Answer(
             emu.contract.code_named("jd", "invalid_parameter"),
@@ -211,17 +210,22 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str) -> bytes:
 
 
 async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    formats = emu.contract.jd_image_formats
+    formats, limit = emu.contract.jd_image_formats, alt.jd_image_max_bytes(emu)
     img_map: dict[str, dict[str, Any]] = {}
     try:
         ref_item = body["compareImageItem"]
         reference = await template_of_image(
-            emu, await _item_bytes(emu, ref_item, "compareImageItem"), formats, "compareImageItem"
+            emu,
+            await _item_bytes(emu, ref_item, "compareImageItem", limit),
+            formats,
+            "compareImageItem",
         )
         best = None
         for i, item in enumerate(body["collectionImageItems"]):
             what = f"collectionImageItems[{i}]"
-            tpl = await template_of_image(emu, await _item_bytes(emu, item, what), formats, what)
+            tpl = await template_of_image(
+                emu, await _item_bytes(emu, item, what, limit), formats, what
+            )
             img_map[item["imgType"]] = {
                 "valid": True,
                 "filename": f"COLLECTION_{body['serialNo']}_{i}",

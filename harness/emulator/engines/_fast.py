@@ -58,10 +58,14 @@ class FastEngine:
                 f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with "
                 f"{self.name!r}"
             )
-        if a.image_digest == b.image_digest:
+        x, y = a.image_digest, b.image_digest
+        if x == y:
             return 0.0
-        low, high = sorted((a.image_digest, b.image_digest))
-        return _pair_distance(low, high, self.salt, self.model)
+        return (
+            _pair_distance(x, y, self.salt, self.model)
+            if x < y
+            else _pair_distance(y, x, self.salt, self.model)
+        )
 
 
 @functools.lru_cache(maxsize=4096)
