@@ -38,5 +38,7 @@ def _has_huge_float(value: Any) -> bool:
         if float in kinds and any(type(v) is float and abs(v) >= _INT64 for v in values):
             return True
         if dict in kinds or list in kinds:
-            stack.extend(v for v in values if type(v) is dict or type(v) is list)
+            for v in values:  # a loop, not a generator: a request body nests a few containers
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
     return False

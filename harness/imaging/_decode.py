@@ -100,7 +100,8 @@ def _inspect(
     # a plain JPEG header (nearly all) is walked once for both of its sizes
     plain = plain_jpeg_sizes(data) if not with_pil and fmt == "jpeg" else None
     if plain is not None:
-        _check_budget(*plain[0], max_pixels)
+        if plain[0][0] * plain[0][1] > max_pixels:  # _check_budget's test, inline on this path
+            _check_budget(*plain[0], max_pixels)
     elif fmt in ("jpeg", "png"):
         _check_budget(*read_dimensions(data, fmt), max_pixels)
     if not looks_complete(data, fmt):
@@ -109,7 +110,8 @@ def _inspect(
         width, height = (
             plain[1] if plain else check_structure(data, fmt) or read_dimensions(data, fmt)
         )
-        _check_budget(width, height, max_pixels)
+        if width * height > max_pixels:
+            _check_budget(width, height, max_pixels)
         return fmt, width, height
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(fmt, ()))) as im:
