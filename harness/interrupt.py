@@ -93,6 +93,13 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _redeliver() -> None:
+    """Only while our handler is installed and the re-delivery still pending: a timer that fires
+    after :func:`signals` ended must not interrupt whatever the main thread does next."""
+    if _state.redeliver and signal.getsignal(signal.SIGINT) is _handler:
+        _thread.interrupt_main(signal.SIGINT)
+
+
 def _starting(signum: int, frame: FrameType | None) -> None:
     request(_NAMES.get(signum, str(signum)))
     sys.stderr.write(f"faceharness: interrupted after {stopped_after_s():.0f} s, while starting\n")
@@ -121,7 +128,9 @@ def signals() -> Iterator[None]:
         """Our interrupt, raised where Python could not propagate it: deliver it again."""
         if info.exc_type is KeyboardInterrupt and _state.signal is not None:
             _state.redeliver = True  # from another thread: raising here would be swallowed too
-            threading.Timer(0.005, _thread.interrupt_main, (signal.SIGINT,)).start()
+            timer = threading.Timer(0.005, _redeliver)
+            timer.daemon = True  # never keeps a finished command alive
+            timer.start()
             return
         previous_hook(info)
 
