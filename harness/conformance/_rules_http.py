@@ -51,5 +51,6 @@ def content_type_json(ctx: RuleContext, response: Any, case: Any) -> None:
     """A JSON answer says so in its Content-Type (httpx, schemathesis or harness headers)."""
     found = next((v for k, v in response.headers.items() if k.lower() == "content-type"), "")
     found = str(found[0] if isinstance(found, list) and found else found)
-    if not found.startswith("application/json"):
+    # media types are case-insensitive (RFC 9110 8.3.1): Application/JSON is as good
+    if found.split(";")[0].strip().lower() != "application/json":
         raise violation(f"Received: Content-Type {found!r}\nExpected: application/json")

@@ -318,8 +318,10 @@ def test_every_rule_has_a_case():
 HTTP_CASES = {
     "FH-H01": [(500, "application/json"), (503, "text/html")],
     "FH-H02": [(404, "application/json"), (302, "application/json")],
-    "FH-H03": [(200, "text/plain"), (200, "")],
+    "FH-H03": [(200, "text/plain"), (200, ""), (200, "application/jsonp")],
 }
+# JSON by any spelling HTTP allows: media types are case-insensitive, parameters may follow
+JSON_TYPES = ["application/json", "Application/JSON; charset=UTF-8", " application/json ;q=1"]
 
 
 @pytest.mark.parametrize("rule_id", sorted(HTTP_CASES))
@@ -336,6 +338,8 @@ def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contrac
         with pytest.raises(CheckFailed) as failed:
             entry.fn(ctx, response, case)
         assert (failed.value.rule_id, failed.value.basis) == (rule_id, entry.basis)
+    for ctype in JSON_TYPES:
+        entry.fn(ctx, httpx.Response(200, content=b"{}", headers={"content-type": ctype}), case)
     # a 5xx is FH-H01's finding alone, not also an undocumented status
     if rule_id == "FH-H02":
         entry.fn(ctx, httpx.Response(500, json={}), case)
