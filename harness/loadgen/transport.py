@@ -68,6 +68,9 @@ class _Deadlines:
     hub, exactly as ``gevent.Timeout`` does, so only a request still running can receive it."""
 
     TICK_S = 0.05
+    # the sockets carry no timeout, so a user without ``network_timeout`` still gets one:
+    # Locust FastHttpUser's default
+    DEFAULT_S = 60.0
 
     def __init__(self) -> None:
         self.due: dict[Any, tuple[float, float]] = {}  # greenlet -> (deadline, its seconds)
@@ -75,8 +78,7 @@ class _Deadlines:
 
     def arm(self, seconds: float | None) -> Any:
         """Start the current greenlet's deadline; pass what this returns to :meth:`disarm`."""
-        if not seconds:
-            return None
+        seconds = seconds or self.DEFAULT_S
         current = getcurrent()
         self.due[current] = (time.perf_counter() + seconds, seconds)
         if self.timer is None:
