@@ -5,8 +5,9 @@ are ignored). A folder without it is read as if it listed its ``.jpg``/``.png`` 
 one face of the person its subfolder names (at the top: its name without a trailing
 number, ``bob_2.jpg`` is ``bob``). Every suite
 draws from it what it needs: accuracy every single-face image (:func:`load_images`; pairs by
-identity are built from them), conformance, fuzz and load a bounded sample of them
-(:func:`sample_faces`). Images are known by sha256; reports never carry their bytes.
+identity are built from them), conformance, fuzz and load a bounded sample of them beside the
+built-in portraits (:func:`pool_faces`), shaped by :mod:`harness.imaging` (``resized``,
+``padded``, ``still_video``). Images are known by sha256; reports never carry their bytes.
 """
 
 from __future__ import annotations
@@ -41,13 +42,16 @@ class FaceImage:
     """A single-face image, identified by content so renamed files share cached results.
 
     ``data`` holds the bytes of an image that has no file (the built-in set); ``path`` then
-    only names it.
+    only names it. ``name`` is how a pool names it again: its path under ``--faces``, or the
+    built-in image's name.
     """
 
     path: Path
     identity: str
     sha256: str
     data: bytes | None = field(default=None, repr=False, compare=False)
+    name: str = ""
+    builtin: bool = False
 
     def read_bytes(self) -> bytes:
         return self.data if self.data is not None else self.path.read_bytes()
@@ -160,7 +164,8 @@ def load_images(
                 )
             continue
         kept = data if limit is not None else None
-        by_hash[digest] = FaceImage(path=image, identity=row.identity, sha256=digest, data=kept)
+        name = image.relative_to(root).as_posix()
+        by_hash[digest] = FaceImage(image, row.identity, digest, kept, name)
         if limit is not None and len(by_hash) >= limit:
             break
     return sorted(by_hash.values(), key=lambda im: im.sha256)
@@ -173,6 +178,22 @@ def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[FaceImage]:
     if not found:
         raise InputError(f"--faces {faces_dir}: no readable .jpg/.png image of one face in it")
     return found
+
+
+def builtin_images() -> list[FaceImage]:
+    """The built-in portraits (:func:`harness.imaging.builtin_faces`, bytes kept): the faces of
+    every suite without ``--faces``, and besides it but for accuracy."""
+    from harness.imaging import builtin_faces, sha256_hex
+
+    return [
+        FaceImage(Path("builtin") / f.name, f.identity, sha256_hex(f.data), f.data, f.name, True)
+        for f in builtin_faces()
+    ]
+
+
+def pool_faces(faces_dir: Path | None) -> list[FaceImage]:
+    """The built-in portraits, then the :func:`sample_faces` of ``faces_dir`` when given."""
+    return builtin_images() + (sample_faces(faces_dir) if faces_dir is not None else [])
 
 
 def _unlabelled(root: Path) -> list[LabelRow]:

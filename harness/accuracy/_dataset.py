@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.faces import FaceImage, load_images
+from harness.faces import FaceImage, builtin_images, load_images
 
 BUILTIN_CAVEAT = (
     "the built-in set (two public-domain portraits, seven variants each) cannot support or "
@@ -62,20 +62,7 @@ def load_dataset(faces: Path | None) -> Dataset:
 
 
 def builtin_dataset() -> Dataset:
-    """:func:`harness.imaging.builtin_faces` as in-memory images (nothing written to disk)."""
-    from harness.imaging import builtin_faces
-
-    by_hash: dict[str, FaceImage] = {}
-    for face in builtin_faces():
-        digest = hashlib.sha256(face.data).hexdigest()
-        by_hash.setdefault(
-            digest,
-            FaceImage(
-                path=Path("builtin") / face.name,
-                identity=face.identity,
-                sha256=digest,
-                data=face.data,
-            ),
-        )
+    """:func:`harness.faces.builtin_images` (nothing written to disk)."""
+    by_hash = {image.sha256: image for image in reversed(builtin_images())}
     images = sorted(by_hash.values(), key=lambda image: image.sha256)
     return Dataset(images=images, name="builtin", supports_claims=False, caveat=BUILTIN_CAVEAT)

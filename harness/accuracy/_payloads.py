@@ -10,17 +10,16 @@ API is measured on the same pairs and the cache stays valid.
 
 from __future__ import annotations
 
-import io
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from harness.clients import Payload
 from harness.contract import Contract
 from harness.faces import FaceImage
-from harness.imaging import encode, sniff_format
+from harness.imaging import ImageRejected, encode, picture, sniff_format, times
 
 from ..errors import InputError
 
@@ -106,20 +105,16 @@ class PayloadSource:
 
     def _fit(self, image: FaceImage, data: bytes) -> bytes:
         try:
-            with Image.open(io.BytesIO(data)) as opened:
-                opened.load()
-                picture = (ImageOps.exif_transpose(opened) or opened).convert("RGB")
-        except Exception as exc:  # noqa: BLE001 - any decoder failure means an unusable file
+            pixels, _ = picture(data, upright=True)
+        except ImageRejected as exc:
             raise InputError(
-                f"{image.path.name}: not a readable image ({type(exc).__name__}); "
-                "fix or remove it from labels.csv"
+                f"{image.path.name}: {exc.detail}; fix or remove it from labels.csv"
             ) from None
         for _ in range(_MAX_SHRINKS + 1):
-            out = encode(picture, REENCODE_FORMAT, quality=REENCODE_QUALITY)
+            out = encode(pixels, REENCODE_FORMAT, quality=REENCODE_QUALITY)
             if self.limits.fits(out, REENCODE_FORMAT):
                 return out
-            size = (max(1, round(picture.width * _SHRINK)), max(1, round(picture.height * _SHRINK)))
-            picture = picture.resize(size, Image.Resampling.LANCZOS)
+            pixels = pixels.resize(times(_SHRINK)(*pixels.size), Image.Resampling.LANCZOS)
         raise InputError(
             f"{image.path.name}: cannot be made to fit {self.limits.describe()}; "
             "remove it from labels.csv"

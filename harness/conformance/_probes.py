@@ -17,8 +17,8 @@ from typing import Any
 
 from harness.clients import Auth, How, http_client
 from harness.contract import Code
+from harness.imaging import padded
 
-from ._payloads import jpeg_of_size
 from ._probe_context import ProbeContext, _named
 from ._registry import observed, rule, violation
 
@@ -154,9 +154,7 @@ def uppercase_sign(p: ProbeContext) -> Any:
 # --- size limits ----------------------------------------------------------------------------
 def _b64_image(p: ProbeContext, chars: int) -> str:
     """A real JPEG whose base64 text is exactly ``chars`` long (a multiple of 4)."""
-    text = base64.b64encode(jpeg_of_size(p.session.pool.reference.data, chars // 4 * 3)).decode(
-        "ascii"
-    )
+    text = base64.b64encode(padded(p.session.pool.reference.data, chars // 4 * 3)).decode("ascii")
     assert len(text) == chars
     return text
 
@@ -241,7 +239,7 @@ def base64_over_limit(p: ProbeContext) -> Any:
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
     exchange = p.canonical("faceCompareNew")
-    data = jpeg_of_size(p.session.pool.reference.data, size)
+    data = padded(p.session.pool.reference.data, size)
     exchange.body["compareImageItem"]["imgBase64"] = base64.b64encode(data).decode("ascii")
     return exchange
 

@@ -6,15 +6,8 @@ rebuild an example exactly at replay time without storing the image.
 
 from __future__ import annotations
 
-import io
-import os
 import struct
-import tempfile
 import zlib
-
-from PIL import Image
-
-from harness.imaging import encode
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
@@ -70,82 +63,6 @@ def truncated(data: bytes, keep: int) -> bytes:
     if not 0 <= keep < len(data):
         raise ValueError(f"keep must be 0..{len(data) - 1}, got {keep}")
     return data[:keep]
-
-
-def padded(data: bytes, total: int) -> bytes:
-    """Exactly ``total`` bytes showing the same picture.
-
-    A JPEG grows by comment (COM) segments right after SOI, so it stays a complete,
-    well-formed file; 1-3 leftover bytes (and any other format) become zero bytes after the
-    end marker, which decoders and completeness checks tolerate.
-    """
-    need = total - len(data)
-    if need < 0:
-        raise ValueError(f"cannot pad {len(data)} bytes down to {total}")
-    segments = []
-    if data.startswith(b"\xff\xd8"):
-        while need >= 4:
-            payload = min(need - 4, 65533)
-            if 0 < need - 4 - payload < 4:  # keep the remainder usable for one more segment
-                payload -= 4
-            segments.append(b"\xff\xfe" + (payload + 2).to_bytes(2, "big") + b"\x00" * payload)
-            need -= payload + 4
-        return data[:2] + b"".join(segments) + data[2:] + b"\x00" * need
-    return data + b"\x00" * need
-
-
-def fit(data: bytes, max_side: int) -> bytes:
-    """Downscale so the longer side is at most ``max_side`` (JPEG stays JPEG, PNG stays PNG)."""
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        fmt = "png" if im.format == "PNG" else "jpeg"
-        image = im.convert("RGB")
-    if max(image.size) > max_side:
-        scale = max_side / max(image.size)
-        image = image.resize(
-            (max(1, round(image.width * scale)), max(1, round(image.height * scale))),
-            Image.Resampling.LANCZOS,
-        )
-    return encode(image, fmt, quality=85)
-
-
-def scaled(data: bytes, percent: int) -> bytes:
-    """A mild resize (``percent`` of each side), same format: a re-encoding of the same face."""
-    if not 10 <= percent <= 400:
-        raise ValueError(f"percent must be 10..400, got {percent}")
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        fmt = "png" if im.format == "PNG" else "jpeg"
-        image = im.convert("RGB")
-    size = (max(1, image.width * percent // 100), max(1, image.height * percent // 100))
-    return encode(image.resize(size, Image.Resampling.LANCZOS), fmt, quality=90)
-
-
-def mp4_of(data: bytes, frames: int) -> bytes:
-    """A short mp4 (MPEG-4 part 2) showing the image for ``frames`` frames at 5 fps."""
-    import cv2
-    import numpy as np
-
-    if not 1 <= frames <= 30:
-        raise ValueError(f"frames must be 1..30, got {frames}")
-    with Image.open(io.BytesIO(data)) as im:
-        rgb = im.convert("RGB")
-    width, height = rgb.width - rgb.width % 2, rgb.height - rgb.height % 2
-    bgr = np.ascontiguousarray(np.asarray(rgb.crop((0, 0, width, height)))[:, :, ::-1])
-    fd, path = tempfile.mkstemp(suffix=".mp4")
-    os.close(fd)
-    try:
-        fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
-        writer = cv2.VideoWriter(path, fourcc, 5, (width, height))
-        if not writer.isOpened():
-            raise RuntimeError("OpenCV cannot write mp4 on this machine (mp4v codec missing)")
-        for _ in range(frames):
-            writer.write(bgr)
-        writer.release()
-        with open(path, "rb") as fh:
-            return fh.read()
-    finally:
-        os.unlink(path)
 
 
 def noise_bytes(seed: int, size: int) -> bytes:

@@ -11,20 +11,25 @@ output).
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import InputError
-from harness.faces import sample_faces
+from harness.faces import pool_faces
 from harness.imaging import (
     builtin_faces,
     builtin_non_faces,
+    padded,
+    percent,
     reencode,
+    resized,
+    sha256_hex,
     sniff_format,
+    still_video,
     synthetic_image,
+    within,
 )
 
 from . import _craft
@@ -45,7 +50,7 @@ class PoolImage:
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return sha256_hex(self.data)
 
     @property
     def format(self) -> str:
@@ -87,14 +92,19 @@ def image_pool(faces_dir: Path | None = None) -> ImagePool:
 @functools.lru_cache(maxsize=4)
 def _pool(faces_dir: str) -> ImagePool:
     root = Path(faces_dir) if faces_dir else None
-    builtin = {f"builtin:{f.name}|fit:{POOL_FIT}": f for f in builtin_faces()}
-    faces = [
-        PoolImage(recipe, "face", f.identity, render(recipe))
-        for recipe, f in builtin.items()
-        if sniff_format(f.data) == "jpeg"
-    ]
-    if root is not None:
-        faces.extend(_dir_faces(root))
+    faces = []
+    for face in pool_faces(root):
+        if face.builtin and sniff_format(face.read_bytes()) != "jpeg":
+            continue
+        recipe = (
+            f"builtin:{face.name}|fit:{POOL_FIT}" if face.builtin else f"faces:{face.name}|fit:640"
+        )
+        try:
+            faces.append(PoolImage(recipe, "face", face.identity, render(recipe, root)))
+        except (OSError, ValueError):
+            continue  # not a picture PIL can scale: not a face to build requests from
+    if root is not None and not any(f.recipe.startswith("faces:") for f in faces):
+        raise InputError(f"--faces {root}: no readable .jpg/.jpeg/.png file")
     synthetic = [PoolImage(r, "synthetic", None, render(r)) for r in _SYNTHETIC]
     video_sources = [faces[0], faces[len(faces) // 2]] if faces else synthetic[:1]
     videos = [
@@ -102,19 +112,6 @@ def _pool(faces_dir: str) -> ImagePool:
         for v in video_sources
     ]
     return ImagePool(tuple(faces), tuple(synthetic), tuple(videos), root)
-
-
-def _dir_faces(root: Path) -> list[PoolImage]:
-    out = []
-    for face in sample_faces(root):
-        recipe = f"faces:{face.path.relative_to(root.resolve()).as_posix()}|fit:640"
-        try:
-            out.append(PoolImage(recipe, "face", face.identity, render(recipe, root)))
-        except (OSError, ValueError):
-            continue  # not a picture PIL can scale: not a face to build requests from
-    if not out:
-        raise InputError(f"--faces {root}: no readable .jpg/.jpeg/.png file")
-    return out
 
 
 def render(recipe: str, faces_dir: Path | None = None) -> bytes:
@@ -165,14 +162,20 @@ def _source(source: str, faces_dir: Path | None) -> bytes:
 
 
 _OPS: dict[str, Callable[[bytes, str], bytes]] = {
-    "fit": lambda data, arg: _craft.fit(data, int(arg)),
+    "fit": lambda data, arg: resized(data, within(int(arg)), quality=85),
     "as": reencode,
-    "scale": lambda data, arg: _craft.scaled(data, int(arg)),
+    "scale": lambda data, arg: resized(data, percent(_percent(arg))),
     "cut": lambda data, arg: _craft.truncated(data, int(arg)),
-    "pad": lambda data, arg: _craft.padded(data, int(arg)),
+    "pad": lambda data, arg: padded(data, int(arg)),
     "dims": lambda data, arg: _craft.with_dimensions(data, *_size(arg)),
-    "mp4": lambda data, arg: _craft.mp4_of(data, int(arg)),
+    "mp4": lambda data, arg: still_video(data, int(arg)),
 }
+
+
+def _percent(arg: str) -> int:
+    if not 10 <= int(arg) <= 400:
+        raise ValueError(f"percent must be 10..400, got {arg}")
+    return int(arg)
 
 
 def _apply(op: str, data: bytes) -> bytes:

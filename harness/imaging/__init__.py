@@ -4,7 +4,8 @@
 budget); ``decode_image`` is the full decode for engines that need pixels. Both raise only
 :class:`ImageRejected`, whose ``reason`` is one of :data:`IMAGE_REJECT_REASONS`.
 The generators (``builtin_faces``, ``synthetic_image``, ``reencode``) make test and demo
-inputs from images shipped in installed packages, never from the developer face set.
+inputs from images shipped in installed packages, never from the developer face set;
+``resized``, ``padded`` and ``still_video`` shape any pool image the same way for every suite.
 """
 
 from ._builtin import BuiltinFace, BuiltinImage, builtin_faces, builtin_non_faces, package_file
@@ -12,6 +13,7 @@ from ._decode import ImageInfo, check_header, decode_image, inspect_image
 from ._encode import BODY_ENCODINGS, WRITABLE_FORMATS, encode, encode_image, reencode
 from ._errors import IMAGE_REJECT_REASONS, ImageRejected, ImageRejectReason
 from ._hashing import sha256_hex
+from ._shape import Size, padded, percent, picture, resized, still_video, times, unpadded, within
 from ._sniff import SUPPORTED_FORMATS, looks_complete, sniff_format
 from ._synthetic import synthetic_image
 
@@ -25,6 +27,7 @@ __all__ = [
     "ImageInfo",
     "ImageRejectReason",
     "ImageRejected",
+    "Size",
     "builtin_faces",
     "builtin_non_faces",
     "check_header",
@@ -34,10 +37,18 @@ __all__ = [
     "inspect_image",
     "looks_complete",
     "package_file",
+    "padded",
+    "percent",
+    "picture",
     "reencode",
+    "resized",
     "sha256_hex",
     "sniff_format",
+    "still_video",
     "synthetic_image",
+    "times",
+    "unpadded",
+    "within",
 ]
 
 for _name in __all__:

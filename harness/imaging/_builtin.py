@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import io
 from pathlib import Path
 from typing import Final, NamedTuple
 
@@ -26,6 +25,7 @@ from PIL import Image, ImageEnhance, ImageOps
 from harness.errors import ConfigError
 
 from ._encode import encode
+from ._shape import percent, picture
 
 
 class BuiltinFace(NamedTuple):
@@ -79,15 +79,13 @@ def package_file(package: str, *parts: str) -> Path | None:
 
 
 def _variants(original: bytes) -> list[tuple[str, bytes]]:
-    with Image.open(io.BytesIO(original)) as im:
-        im.load()
-        base = (ImageOps.exif_transpose(im) or im).convert("RGB")
+    base, _ = picture(original, upright=True)
     if original.startswith(b"\x89PNG"):  # JPEG first: callers use item 0 as a small, typical upload
         formats = [("jpeg", encode(base, "jpeg", quality=92)), ("orig", original)]
     else:
         formats = [("orig", original), ("png", encode(base, "png"))]
     bright = ImageEnhance.Contrast(ImageEnhance.Brightness(base).enhance(1.3)).enhance(0.9)
-    small = base.resize((base.width * 4 // 5, base.height * 4 // 5), Image.Resampling.LANCZOS)
+    small = base.resize(percent(80)(*base.size), Image.Resampling.LANCZOS)
     rotated = base.rotate(6.0, resample=Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
     return [
         *formats,
@@ -99,8 +97,7 @@ def _variants(original: bytes) -> list[tuple[str, bytes]]:
 
 
 def _cropped(original: bytes, box: tuple[float, float, float, float]) -> bytes:
-    with Image.open(io.BytesIO(original)) as im:
-        base = im.convert("RGB")
+    base, _ = picture(original)
     w, h = base.size
     left, top, right, bottom = box
     return encode(

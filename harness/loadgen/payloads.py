@@ -1,8 +1,8 @@
 """The image pool load scenarios draw from: real face photos in three size classes.
 
-Built once per process from the package-shipped portraits (``harness.imaging.builtin_faces``
-JPEG variants, plus a smaller and a larger re-encode of each so every class has members)
-and, optionally, the ``--faces`` sample (:func:`harness.faces.sample_faces`). Sizes matter
+Built once per process from the package-shipped portraits (their JPEG variants, plus a smaller
+and a larger re-encode of each so every class has members) and, optionally, the ``--faces``
+sample (:func:`harness.faces.pool_faces`). Sizes matter
 for load: base64 encoding, transfer and decoding cost grow with the upload, so a run states
 its size mix. Images never leave this module except inside request bodies; reports see sha256 only.
 """
@@ -10,14 +10,14 @@ its size mix. Images never leave this module except inside request bodies; repor
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import InputError, UsageError
+from harness.faces import pool_faces
+from harness.imaging import resized, sha256_hex, sniff_format, times
 
 SIZE_CLASSES: tuple[str, ...] = ("small", "medium", "large")
 SMALL_MAX_BYTES = 32 * 1024  # small < 32 KiB <= medium < 128 KiB <= large
@@ -40,7 +40,7 @@ class PoolImage:
 
     @functools.cached_property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        return sha256_hex(self.data)
 
 
 def size_class_of(nbytes: int) -> str:
@@ -119,53 +119,41 @@ class ImagePool:
         return candidates[rng.randrange(len(candidates))]
 
 
-def _resized_jpeg(data: bytes, scale: float, quality: int) -> bytes:
-    from PIL import Image
+def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], int]:
+    """The built-in JPEGs in three sizes, then the ``--faces`` JPEGs and PNGs that fit
+    ``max_bytes``; and how many of these did not."""
+    builtin: list[PoolImage] = []
+    sample: list[PoolImage] = []
+    skipped = 0
+    for face in pool_faces(faces_dir):
+        data = face.read_bytes()
+        fmt = sniff_format(data)
+        if face.builtin:
+            builtin += _sizes(face.name, face.identity, data, max_bytes) if fmt == "jpeg" else []
+        elif fmt in ("jpeg", "png") and len(data) <= max_bytes:
+            sample.append(PoolImage(face.path.name, face.identity, data, fmt))
+        else:
+            skipped += 1
+    if faces_dir is not None and not sample:
+        raise InputError(f"--faces {faces_dir}: no usable .jpg/.png face photos")
+    return builtin + sample, skipped
 
-    from harness.imaging import encode
 
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        base = im.convert("RGB")
-    size = (max(16, round(base.width * scale)), max(16, round(base.height * scale)))
-    return encode(base.resize(size, Image.Resampling.BILINEAR), "jpeg", quality=quality)
-
-
-def _builtin_images(max_bytes: int) -> list[PoolImage]:
-    from harness.imaging import builtin_faces, sniff_format
-
-    out: list[PoolImage] = []
-    for face in builtin_faces():
-        if sniff_format(face.data) != "jpeg":
-            continue
-        out.append(PoolImage(face.name, face.identity, face.data, "jpeg"))
-        out.append(
-            PoolImage(
-                face.name + "@small", face.identity, _resized_jpeg(face.data, 0.45, 80), "jpeg"
-            )
-        )
-        for quality in (97, 92, 85):  # the largest re-encode that still fits every API
-            large = _resized_jpeg(face.data, 1.8, quality)
-            if len(large) <= max_bytes:
-                out.append(PoolImage(face.name + "@large", face.identity, large, "jpeg"))
-                break
+def _sizes(name: str, identity: str, data: bytes, max_bytes: int) -> list[PoolImage]:
+    """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``."""
+    out = [PoolImage(name, identity, data, "jpeg")]
+    out.append(PoolImage(name + "@small", identity, _bilinear(data, 0.45, 80), "jpeg"))
+    for quality in (97, 92, 85):  # the largest re-encode that still fits every API
+        large = _bilinear(data, 1.8, quality)
+        if len(large) <= max_bytes:
+            return [*out, PoolImage(name + "@large", identity, large, "jpeg")]
     return out
 
 
-def _dir_images(faces_dir: Path, max_bytes: int) -> tuple[list[PoolImage], int]:
-    from harness.faces import sample_faces
-    from harness.imaging import sniff_format
+def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
+    from PIL import Image
 
-    out: list[PoolImage] = []
-    sample = sample_faces(faces_dir)
-    for face in sample:
-        data = face.read_bytes()
-        fmt = sniff_format(data)
-        if fmt in ("jpeg", "png") and len(data) <= max_bytes:
-            out.append(PoolImage(face.path.name, face.identity, data, fmt))
-    if not out:
-        raise InputError(f"--faces {faces_dir}: no usable .jpg/.png face photos")
-    return out, len(sample) - len(out)
+    return resized(data, times(factor), "jpeg", quality=quality, resample=Image.Resampling.BILINEAR)
 
 
 @functools.lru_cache(maxsize=4)
@@ -177,9 +165,5 @@ def build_pool(faces_dir: str = "", max_bytes: int = 0) -> ImagePool:
 
         contract = load_contract()
         max_bytes = min(3 * contract.match_base64_max_chars // 4, contract.jd_image_max_bytes - 1)
-    images = _builtin_images(max_bytes)
-    skipped = 0
-    if faces_dir:
-        extra, skipped = _dir_images(Path(faces_dir), max_bytes)
-        images.extend(extra)
+    images, skipped = _images(Path(faces_dir) if faces_dir else None, max_bytes)
     return ImagePool(images, skipped=skipped)

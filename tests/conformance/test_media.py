@@ -12,8 +12,8 @@ import pytest
 
 from harness.conformance import replay_finding
 from harness.conformance._media import from_refs, to_refs
-from harness.conformance._payloads import PayloadPool, jpeg_of_size
-from harness.imaging import builtin_faces
+from harness.conformance._payloads import PayloadPool
+from harness.imaging import builtin_faces, padded
 
 from .conftest import conform, explain
 
@@ -27,12 +27,12 @@ def pool(contract):
 
 def test_pool_media_become_references_and_come_back_byte_for_byte(pool):
     face = pool.match_images[0]
-    padded = base64.b64encode(jpeg_of_size(pool.reference.data, 300_000)).decode("ascii")
+    grown = base64.b64encode(padded(pool.reference.data, 300_000)).decode("ascii")
     generated = base64.b64encode(bytes(range(256)) * 2).decode("ascii")  # not the pool's: kept
     body = {
         "image": {"data": face.b64},
         "faceData": {"type": "video", "data": pool.video.b64},
-        "items": [{"imgArr": pool.small[0].byte_list}, {"imgBase64": padded}],
+        "items": [{"imgArr": pool.small[0].byte_list}, {"imgBase64": grown}],
         "noise": generated,
         "short": "aGVsbG8=",
         "numbers": list(range(100)),
@@ -54,7 +54,7 @@ def test_pool_media_become_references_and_come_back_byte_for_byte(pool):
         "$image": pool.reference.name,
         "as": "b64",
         "size": 300_000,
-        "sha256": sha(base64.b64decode(padded)),
+        "sha256": sha(base64.b64decode(grown)),
     }
     assert (
         refs["noise"] == generated

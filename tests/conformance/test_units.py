@@ -15,9 +15,10 @@ from harness.conformance import RULES, CheckFailed, Registry, rule, violation
 from harness.conformance._auth import jd_auth_of, token_auth_of
 from harness.conformance._exchange import MARK_VALID, Exchange, resolve_body
 from harness.conformance._inject import SAFE_URL, PayloadInjector
-from harness.conformance._payloads import PayloadPool, jpeg_of_size
+from harness.conformance._payloads import PayloadPool
 from harness.conformance._tracker import BudgetExhausted, RunTracker
 from harness.emulator import valid_id_number
+from harness.imaging import padded
 
 
 @pytest.fixture(scope="module")
@@ -183,14 +184,15 @@ def test_exchange_round_trip_keeps_no_secret(contract):
 
 # --- payloads -------------------------------------------------------------------------------
 def test_jpeg_padding_hits_the_size_to_the_byte_and_stays_a_picture(pool):
-    for size in (307_200, 307_203, 200_001):
-        data = jpeg_of_size(pool.reference.data, size)
+    for size in (307_200, 307_203, 200_001, len(pool.reference.data) + 2):
+        data = padded(pool.reference.data, size)
         assert len(data) == size
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             assert im.size == Image.open(io.BytesIO(pool.reference.data)).size
+    assert pool.identify(padded(pool.reference.data, 307_203)) == (pool.reference, 307_203)
     with pytest.raises(ValueError):
-        jpeg_of_size(pool.reference.data, len(pool.reference.data) + 2)
+        padded(pool.reference.data, len(pool.reference.data) - 1)
 
 
 def test_pool_respects_each_api_limit_and_has_a_real_video(contract, pool):

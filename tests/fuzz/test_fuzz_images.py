@@ -9,8 +9,8 @@ import pytest
 
 from harness.errors import InputError
 from harness.fuzz import image_pool, render
-from harness.fuzz._craft import padded, png_bomb, with_dimensions
-from harness.imaging import ImageRejected, inspect_image, synthetic_image
+from harness.fuzz._craft import png_bomb, with_dimensions
+from harness.imaging import ImageRejected, inspect_image, padded, synthetic_image
 
 BUDGET = 40_000_000
 
