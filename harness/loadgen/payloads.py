@@ -2,9 +2,8 @@
 
 Built once per process from the package-shipped portraits (their JPEG variants, plus a smaller
 and a larger re-encode of each so every class has members) and, optionally, the ``--faces``
-sample (:func:`harness.faces.pool_faces`). Sizes matter
-for load: base64 encoding, transfer and decoding cost grow with the upload, so a run states
-its size mix. Images never leave this module except inside request bodies; reports see sha256 only.
+sample (:func:`harness.faces.pool_faces`). Sizes matter for load: base64 encoding, transfer
+and decoding cost grow with the upload, so a run states its size mix. Images never leave this module except inside request bodies; reports see sha256 only.
 """
 
 from __future__ import annotations
