@@ -17,8 +17,12 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.errors import InputError
+
+if TYPE_CHECKING:
+    from harness.contract import Contract
 
 SAMPLE_LIMIT = 64  # the images a sample reads at most (bounded start-up on a large set)
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
@@ -210,3 +214,47 @@ def _unlabelled(root: Path) -> list[LabelRow]:
         )
         for p in files
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageLimits:
+    """What one API accepts of the pool's images, read from the contract."""
+
+    formats: tuple[str, ...]
+    max_base64_chars: int | None = None
+    max_bytes_exclusive: int | None = None
+
+    def fits(self, data: bytes, fmt: str | None) -> bool:
+        return self.fits_size(len(data), fmt)
+
+    def fits_size(self, size: int, fmt: str | None) -> bool:
+        if fmt not in self.formats:
+            return False
+        if self.max_base64_chars is not None and 4 * ((size + 2) // 3) > self.max_base64_chars:
+            return False
+        return self.max_bytes_exclusive is None or size < self.max_bytes_exclusive
+
+    @property
+    def largest(self) -> int:
+        """The most bytes an image may have (0: no limit)."""
+        sizes = [self.max_base64_chars // 4 * 3] if self.max_base64_chars is not None else []
+        sizes += [self.max_bytes_exclusive - 1] if self.max_bytes_exclusive is not None else []
+        return min(sizes, default=0)
+
+    def describe(self) -> str:
+        parts = ["/".join(self.formats)]
+        if self.max_base64_chars is not None:
+            parts.append(f"at most {self.max_base64_chars} base64 characters")
+        if self.max_bytes_exclusive is not None:
+            parts.append(f"under {self.max_bytes_exclusive} bytes")
+        return ", ".join(parts)
+
+
+def limits_for(api: str, contract: Contract, *, safe: bool = False) -> ImageLimits:
+    """The upload limits of ``api`` (``"match"`` or ``"jd"``) as the contract states them;
+    ``safe``: within them under every reading of the documents (ERRATA E-012, E-020)."""
+    if api == "match":
+        chars = contract.match_base64_safe_chars if safe else contract.match_base64_max_chars
+        return ImageLimits(formats=("jpeg", "png"), max_base64_chars=chars)
+    under = contract.jd_image_safe_bytes + 1 if safe else contract.jd_image_max_bytes
+    return ImageLimits(formats=contract.jd_image_formats, max_bytes_exclusive=under)

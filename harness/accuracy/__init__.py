@@ -23,7 +23,7 @@ from ._dataset import Dataset, builtin_dataset, load_dataset
 from ._documented import jd_documented_claims, match_documented_claims
 from ._outcome import Category, Outcome
 from ._pairs import PairImages, build_pairs, iter_pairs, pair_quota, select_pairs
-from ._payloads import ImageLimits, PayloadSource, limits_for
+from ._payloads import PayloadSource
 from ._result import AccuracyResult, ClaimMetrics, RunStats, summarise
 from ._runner import Compare, Progress, run_accuracy
 from ._services import (
@@ -77,7 +77,6 @@ __all__ = [
     "DetCurve",
     "EerEstimate",
     "ErrorRates",
-    "ImageLimits",
     "JdCompare",
     "MatchCompare",
     "OnProgress",
@@ -103,7 +102,6 @@ __all__ = [
     "jd_claims",
     "jd_documented_claims",
     "judge_claim",
-    "limits_for",
     "load_dataset",
     "match_documented_claims",
     "n_needed_for_zero_failures",

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from PIL import Image
 
 from harness.clients import Payload
-from harness.contract import Contract
-from harness.faces import FaceImage
+from harness.faces import FaceImage, ImageLimits
 from harness.imaging import ImageRejected, encode, picture, sniff_format, times
 
 from ..errors import InputError
@@ -27,44 +25,6 @@ REENCODE_FORMAT = "jpeg"
 REENCODE_QUALITY = 90
 _SHRINK = 0.75
 _MAX_SHRINKS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class ImageLimits:
-    """What one API accepts, read from the contract."""
-
-    formats: tuple[str, ...]
-    max_base64_chars: int | None = None
-    max_bytes_exclusive: int | None = None
-
-    def fits(self, data: bytes, fmt: str | None) -> bool:
-        return self.fits_size(len(data), fmt)
-
-    def fits_size(self, size: int, fmt: str | None) -> bool:
-        if fmt not in self.formats:
-            return False
-        if self.max_base64_chars is not None and 4 * ((size + 2) // 3) > self.max_base64_chars:
-            return False
-        return self.max_bytes_exclusive is None or size < self.max_bytes_exclusive
-
-    def describe(self) -> str:
-        parts = ["/".join(self.formats)]
-        if self.max_base64_chars is not None:
-            parts.append(f"at most {self.max_base64_chars} base64 characters")
-        if self.max_bytes_exclusive is not None:
-            parts.append(f"under {self.max_bytes_exclusive} bytes")
-        return ", ".join(parts)
-
-
-def limits_for(api: str, contract: Contract) -> ImageLimits:
-    """The upload limits of ``api`` (``"match"`` or ``"jd"``) as the contract states them."""
-    if api == "match":
-        return ImageLimits(
-            formats=("jpeg", "png"), max_base64_chars=contract.match_base64_max_chars
-        )
-    return ImageLimits(
-        formats=contract.jd_image_formats, max_bytes_exclusive=contract.jd_image_max_bytes
-    )
 
 
 class PayloadSource:

@@ -23,6 +23,7 @@ from harness.clients import (
     JdFaceCompareClient,
 )
 from harness.contract import Contract, load_contract
+from harness.faces import limits_for
 from harness.results import AccuracySuiteResult
 from harness.suite import RunContext
 from harness.target import Target, open_target, url_label
@@ -33,7 +34,7 @@ from ._claims import Claim, UntestableClaim
 from ._dataset import load_dataset
 from ._documented import MATCH_CLAIMS_NOTE, jd_documented_claims, match_documented_claims
 from ._pairs import PairImages, build_pairs
-from ._payloads import PayloadSource, limits_for
+from ._payloads import PayloadSource
 from ._result import AccuracyResult
 from ._runner import run_accuracy
 from ._services import JdCompare, MatchCompare, ServiceCompare, StopWhenHopeless

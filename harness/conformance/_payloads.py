@@ -16,7 +16,7 @@ from pathlib import Path
 
 from harness.contract import Contract
 from harness.errors import InputError
-from harness.faces import FaceImage, pool_faces
+from harness.faces import FaceImage, limits_for, pool_faces
 from harness.imaging import (
     ImageRejected,
     encode,
@@ -58,10 +58,9 @@ class PayloadPool:
         ]
         everything = [*faces, *synthetic]
         self.reference = faces[0]  # the emulator's demo registry photo, for idno successes
-        self.match_images = [
-            m for m in everything if len(m.b64) <= contract.match_base64_safe_chars
-        ]
-        self.jd_images = [m for m in everything if len(m.data) <= contract.jd_image_safe_bytes]
+        match, jd = (limits_for(api, contract, safe=True) for api in ("match", "jd"))
+        self.match_images = [m for m in everything if match.fits(m.data, sniff_format(m.data))]
+        self.jd_images = [m for m in everything if jd.fits(m.data, sniff_format(m.data))]
         self.small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES] or self.jd_images[
             :1
         ]

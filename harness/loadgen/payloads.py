@@ -3,7 +3,8 @@
 Built once per process from the package-shipped portraits (their JPEG variants, plus a smaller
 and a larger re-encode of each so every class has members) and, optionally, the ``--faces``
 sample (:func:`harness.faces.pool_faces`). Sizes matter for load: base64 encoding, transfer
-and decoding cost grow with the upload, so a run states its size mix. Images never leave this module except inside request bodies; reports see sha256 only.
+and decoding cost grow with the upload, so a run states its size mix. Images never leave this
+module except inside request bodies; reports see sha256 only.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import InputError, UsageError
-from harness.faces import pool_faces
+from harness.faces import limits_for, pool_faces
 from harness.imaging import resized, sha256_hex, sniff_format, times
 
 SIZE_CLASSES: tuple[str, ...] = ("small", "medium", "large")
@@ -163,6 +164,6 @@ def build_pool(faces_dir: str = "", max_bytes: int = 0) -> ImagePool:
         from harness.contract import load_contract
 
         contract = load_contract()
-        max_bytes = min(3 * contract.match_base64_max_chars // 4, contract.jd_image_max_bytes - 1)
+        max_bytes = min(limits_for(api, contract).largest for api in ("match", "jd"))
     images, skipped = _images(Path(faces_dir) if faces_dir else None, max_bytes)
     return ImagePool(images, skipped=skipped)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from harness.accuracy import ImageLimits, PayloadSource, limits_for
+from harness.accuracy import PayloadSource
 from harness.errors import InputError
-from harness.faces import FaceImage
+from harness.faces import FaceImage, ImageLimits, limits_for
 from harness.imaging import builtin_faces, sniff_format
 
 

@@ -114,7 +114,8 @@ def test_load_size_classes_keep_their_images(faces: Path) -> None:
 
 
 def test_accuracy_sends_the_same_uploads(faces: Path, contract: Any) -> None:
-    from harness.accuracy import PayloadSource, limits_for, load_dataset
+    from harness.accuracy import PayloadSource, load_dataset
+    from harness.faces import limits_for
 
     builtin = load_dataset(None)
     named = {im.path.as_posix(): [im.sha256, im.identity] for im in builtin.images}
