@@ -45,8 +45,8 @@ class LabelRow:
 class FaceImage:
     """A single-face image, identified by content so renamed files share cached results.
 
-    ``data`` holds the bytes of an image that has no file (the built-in set); ``path`` then
-    only names it. ``name`` is how a pool names it again: its path under ``--faces``, or the
+    ``data`` holds its bytes when they are kept (a sample, the built-in set, whose ``path``
+    only names it). ``name`` is how a pool names it again: its path under ``--faces``, or the
     built-in image's name.
     """
 
@@ -54,8 +54,8 @@ class FaceImage:
     identity: str
     sha256: str
     data: bytes | None = field(default=None, repr=False, compare=False)
-    name: str = ""
-    builtin: bool = False
+    name: str = field(default="", compare=False)
+    builtin: bool = field(default=False, compare=False)
 
     def read_bytes(self) -> bytes:
         return self.data if self.data is not None else self.path.read_bytes()
