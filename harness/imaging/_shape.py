@@ -117,7 +117,7 @@ def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = No
         fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
         writer = cv2.VideoWriter(path, fourcc, fps, (width, height))
         if not writer.isOpened():
-            raise InputError("OpenCV cannot write mp4v video on this machine (opencv-python)")
+            raise InputError("OpenCV cannot write mp4v video here (opencv-python-headless)")
         for _ in range(frames):
             writer.write(bgr)
         writer.release()
