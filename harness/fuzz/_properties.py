@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from harness.clients import Request
 from harness.contract import Answer
+from harness.faces import limits_for
+from harness.imaging import sniff_format
 
 from ._checks import Problem, check_expected_code
 from ._context import Run
@@ -266,9 +268,7 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
 
 def _fits(run: Run, api: str, data: bytes) -> bool:
     """Within the documented size limit of the api (400 KiB of base64 / under 5 MiB)."""
-    if api == "match":
-        return 4 * ((len(data) + 2) // 3) <= run.contract.match_base64_safe_chars
-    return len(data) <= run.contract.jd_image_safe_bytes
+    return limits_for(api, run.contract, safe=True).fits(data, sniff_format(data))
 
 
 def skip_fast_engine(run: Run) -> str | None:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from harness.clients import VALID, Auth, ImagePart, Request
 from harness.contract import Contract
+from harness.faces import limits_for
 from harness.imaging import encode_image
 
 from ._body import conforms
@@ -77,11 +78,11 @@ class Gen:
     def match_at_limit_bytes(self) -> int:
         """Decoded bytes whose base64 is the most text within "400k" under every reading (E-012):
         a valid request must be valid whichever reading the service takes."""
-        return self.contract.match_base64_safe_chars // 4 * 3
+        return limits_for("match", self.contract, safe=True).largest
 
     def jd_at_limit_bytes(self) -> int:
         """The largest decoded size under "小于5M" under every reading (E-020)."""
-        return self.contract.jd_image_safe_bytes
+        return limits_for("jd", self.contract, safe=True).largest
 
 
 @st.composite
