@@ -31,6 +31,19 @@ def test_limits_come_from_the_contract(contract: Any) -> None:
         contract.jd_image_max_bytes,
         contract.jd_image_formats,
     )
+    largest = match.largest  # the most bytes whose base64 is within the limit
+    assert match.fits_size(largest, "jpeg") and not match.fits_size(largest + 1, "jpeg")
+    assert jd.largest == contract.jd_image_max_bytes - 1  # "小于5M": under, not up to
+
+
+def test_safe_limits_hold_under_every_reading(contract: Any) -> None:
+    """ERRATA E-012 ("400k" of base64) and E-020 ("小于5M"): what a request expected to be
+    accepted may carry whichever reading the service takes."""
+    match, jd = (limits_for(api, contract, safe=True) for api in ("match", "jd"))
+    assert match.largest == contract.match_base64_safe_chars // 4 * 3
+    assert jd.fits_size(contract.jd_image_safe_bytes, "png")
+    assert not jd.fits_size(contract.jd_image_safe_bytes + 1, "png")
+    assert match.largest < limits_for("match", contract).largest
 
 
 def test_oversized_images_are_reencoded_for_the_internal_api(contract: Any) -> None:
