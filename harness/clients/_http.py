@@ -172,17 +172,25 @@ class Sender:
         """The answer's status and headers (its body is read by the caller).
 
         A kept-alive connection the server closed (typically right after a 5xx) fails the next
-        request before it is sent; that one is retried once, and counted (``reconnects`` in the
-        run's metrics: a target that drops connections before answering shows there). A timeout
-        is never retried, and neither is an answer that began and was then cut off (the caller
-        reads the body after this returns).
+        request; that one is sent once more, and counted (``reconnects`` in the run's metrics: a
+        target that drops connections before answering shows there). A connection that could not
+        be made or written to did not deliver the request, so its retry is free; one that broke
+        after the request was written (``ReadError``, ``RemoteProtocolError``) may have reached
+        the service, which may charge for it: that retry is spent from the budget, and not made
+        when the budget has none left. A timeout is never retried, and neither is an answer that
+        began and was then cut off (the caller reads the body after this returns).
         """
         request = self.http.build_request(method, path, **kw)
         try:
             return self.http.send(request, stream=True)
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError):
-            self.reconnects += 1
-            return self.http.send(request, stream=True)
+        except (httpx.ConnectError, httpx.WriteError):
+            pass
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            if not self.budget.allows():
+                raise
+            self.budget.spend()
+        self.reconnects += 1
+        return self.http.send(request, stream=True)
 
     def _unanswered(
         self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int
