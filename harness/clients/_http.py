@@ -18,7 +18,7 @@ import httpx
 
 from harness.config import Credentials
 from harness.contract import Contract, load_contract, no_answer_kind
-from harness.errors import UsageError
+from harness.errors import TargetError, UsageError
 from harness.pacing import Budget, Pacer
 
 from ._deadline import (
@@ -66,6 +66,16 @@ def describe_transport_error(
     if isinstance(exc, httpx.ConnectError):
         return TransportFailure(f"{url}: cannot connect ({exc})")
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")
+
+
+def check_reachable(url: str, timeout_s: float = 5.0) -> None:
+    """One request to the base URL: any HTTP answer will do; none means the run cannot start."""
+    try:
+        with http_client(timeout=timeout_s) as client, client.stream("GET", url):
+            pass  # the status line is the answer; its body may be anything
+    except httpx.HTTPError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TargetError(f"target {url} is unreachable: {reason}") from None
 
 
 class Sender:
