@@ -99,40 +99,28 @@ def required_criteria(
 ) -> list[GateCriterion]:
     """Each required suite ran and passed (after allowances)."""
     out = []
-    for name in SUITE_NAMES:
-        if name not in required:
-            continue
+    for name in (n for n in SUITE_NAMES if n in required):
         result = suites.get(name)
         status = result.status if result is not None else "skipped"
-        if status == "inconclusive" and result is not None:
-            out.append(
-                GateCriterion(
-                    name=f"suite.{name}",
-                    passed=False,
-                    inconclusive=True,
-                    reason=result.reason or "",
-                    testable_when=result.testable_when,
-                    expected="pass",
-                    actual=status,
-                )
-            )
-            continue
-        if status == "pass":
-            reason = ""
-        elif status == "error" and result is not None:
-            reason = f"could not run: {result.error}"
-        elif status == "interrupted" and result is not None:
-            reason = result.reason or "interrupted"
-        elif status == "skipped":
+        when = None
+        if result is None or status == "skipped":
             why = result.skipped_reason if result is not None else "no result recorded"
             reason = f"did not run{': ' + why if why else ''}"
+        elif status == "inconclusive":
+            reason, when = result.reason or "", result.testable_when
+        elif status == "error":
+            reason = f"could not run: {result.error}"
+        elif status == "interrupted":
+            reason = result.reason or "interrupted"
         else:
-            reason = "failed (see its findings)"
+            reason = "" if status == "pass" else "failed (see its findings)"
         out.append(
             GateCriterion(
                 name=f"suite.{name}",
                 passed=status == "pass",
+                inconclusive=status == "inconclusive",
                 reason=reason,
+                testable_when=when,
                 expected="pass",
                 actual=status,
             )
