@@ -56,7 +56,11 @@ class Pacer:
 
 
 class Budget:
-    """A run's requests and wall time (``0``: unlimited); the clock starts at the first question."""
+    """A run's requests and wall time (``0``: unlimited); the clock starts at the first question.
+
+    :meth:`share` caps the next phase of a run (conformance: schemathesis, then the probes, per
+    API), so one phase cannot spend what a later one needs.
+    """
 
     def __init__(
         self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic
@@ -74,7 +78,12 @@ class Budget:
         self.clock = clock
         self.started: float | None = None
         self.used = 0
+        self._ceiling: int | None = None  # the current phase's share, as a total
         self._lock = threading.Lock()
+
+    def share(self, requests: int | None) -> None:
+        """Let the next phase send at most ``requests`` more (None: the rest of the budget)."""
+        self._ceiling = None if requests is None else self.used + requests
 
     def seconds_left(self) -> float | None:
         """Wall time left (None: unlimited)."""
@@ -85,15 +94,18 @@ class Budget:
         return self.max_seconds - (self.clock() - self.started)
 
     def requests_left(self) -> int | None:
-        return None if not self.max_requests else max(0, self.max_requests - self.used)
+        """Requests this phase may still send (None: unlimited)."""
+        limits = [x for x in (self.max_requests or None, self._ceiling) if x is not None]
+        return max(0, min(limits) - self.used) if limits else None
 
     def why_not(self, needed: int = 1) -> str | None:
         """Why ``needed`` more requests do not fit (None: they do)."""
         left = self.seconds_left()
         if left is not None and left <= 0:
             return f"time budget of {self.max_seconds:g} s spent"
-        if self.max_requests and self.used + needed > self.max_requests:
-            return f"request budget of {self.max_requests} spent"
+        requests = self.requests_left()
+        if requests is not None and needed > requests:
+            return f"request budget of {self.max_requests or self._ceiling} spent"
         if self.started is None:
             self.started = self.clock()
         return None

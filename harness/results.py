@@ -38,14 +38,18 @@ __all__ = [
     "VERDICTS",
     "AccuracyMetrics",
     "AccuracySuiteResult",
+    "ApiRun",
     "BaselineComparison",
     "CheckResult",
+    "ConformanceMetrics",
     "ConformanceSuiteResult",
+    "ContractMetrics",
     "Coverage",
     "DetCurve",
     "Eer",
     "Erratum",
     "Finding",
+    "FuzzMetrics",
     "FuzzSuiteResult",
     "Gate",
     "GateCriterion",
@@ -57,6 +61,7 @@ __all__ = [
     "LoadSuiteResult",
     "OperationCoverage",
     "PairCounts",
+    "PropertyRun",
     "Regression",
     "SeriesPoint",
     "SuiteResult",
@@ -327,11 +332,67 @@ class AccuracyMetrics(_Metrics):
     dataset: str | None = None
 
 
+# --------------------------------------------------------------------------- conformance, fuzz
+
+
+class ContractMetrics(_Metrics):
+    """What conformance and fuzz count alike (the gate's coverage reads it): requests, requests
+    per operationId, answers as ``api:where:code`` (``conformance._tracker.count_codes``)."""
+
+    seed: int | None = None
+    requests: int = 0
+    requests_by_operation: dict[str, int] = Field(default_factory=dict)
+    codes: dict[str, int] = Field(default_factory=dict)
+    budget_exhausted: bool = Field(default=False, description="the request budget ran out")
+    readings: dict[str, Any] = Field(default_factory=dict)  # ReadingLog.to_dict()
+
+
+class ApiRun(_Metrics):
+    """One API's part of a conformance run."""
+
+    requests: int = 0
+    engine_seconds: float = 0.0
+    stop_reason: str = ""
+    engine_errors: list[str] = Field(default_factory=list)
+    probes_skipped: list[str] = Field(default_factory=list)
+
+
+class ConformanceMetrics(ContractMetrics):
+    apis: dict[str, ApiRun] = Field(default_factory=dict)
+    examples: int | None = None
+    max_rps: float | None = None
+    max_requests: int | None = None
+    phases: list[str] = Field(default_factory=list)
+    request_timeout_s: float | None = None
+    max_seconds: float | None = None
+    time_budget_spent: bool = False
+    findings: int = 0
+
+
+class PropertyRun(_Metrics):
+    """One fuzz property: its outcome, the requests and seconds it took, why it did not pass."""
+
+    status: SuiteStatus
+    requests: int = 0
+    seconds: float = 0.0
+    note: str = ""
+
+
+class FuzzMetrics(ContractMetrics):
+    engine: str | None = Field(default=None, description="the emulator's face engine")
+    api: str | None = None
+    max_examples: int | None = None
+    reconnects: int = 0
+    properties: dict[str, PropertyRun] = Field(default_factory=dict)
+    swap_tolerance: dict[str, float] = Field(default_factory=dict)
+    database: str | None = Field(default=None, description="the hypothesis example database")
+
+
 # --------------------------------------------------------------------------- suites
 
 
 class SuiteResult(_Model):
-    """Outcome of one suite. ``metrics`` is free-form for conformance and fuzz."""
+    """Outcome of one suite; each suite's own result class types its ``metrics``."""
 
     name: SuiteName
     status: SuiteStatus
@@ -363,11 +424,11 @@ class SuiteResult(_Model):
 
 
 class ConformanceSuiteResult(SuiteResult):
-    metrics: dict[str, Any] = Field(default_factory=dict)
+    metrics: ConformanceMetrics | None = None
 
 
 class FuzzSuiteResult(SuiteResult):
-    metrics: dict[str, Any] = Field(default_factory=dict)
+    metrics: FuzzMetrics | None = None
 
 
 class LoadSuiteResult(SuiteResult):
@@ -378,41 +439,29 @@ class AccuracySuiteResult(SuiteResult):
     metrics: AccuracyMetrics | None = None
 
 
-def _not_run(name: SuiteName) -> dict[str, Any]:
-    return {"name": name, "status": "skipped", "skipped_reason": "not selected"}
-
-
 class Suites(_Model):
     """The four suites; a suite that was not selected is ``skipped``."""
 
-    conformance: ConformanceSuiteResult = Field(
-        default_factory=lambda: ConformanceSuiteResult.model_validate(_not_run("conformance"))
-    )
-    fuzz: FuzzSuiteResult = Field(
-        default_factory=lambda: FuzzSuiteResult.model_validate(_not_run("fuzz"))
-    )
-    load: LoadSuiteResult = Field(
-        default_factory=lambda: LoadSuiteResult.model_validate(_not_run("load"))
-    )
-    accuracy: AccuracySuiteResult = Field(
-        default_factory=lambda: AccuracySuiteResult.model_validate(_not_run("accuracy"))
-    )
+    conformance: ConformanceSuiteResult
+    fuzz: FuzzSuiteResult
+    load: LoadSuiteResult
+    accuracy: AccuracySuiteResult
 
     @model_validator(mode="before")
     @classmethod
     def _coerce(cls, data: Any) -> Any:
-        """Accept plain ``SuiteResult`` objects and fill ``name`` from the slot."""
+        """Accept plain ``SuiteResult`` objects, fill ``name`` from the slot, and skip a suite
+        that is not given."""
         if not isinstance(data, dict):
             return data
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {
+            name: {"name": name, "status": "skipped", "skipped_reason": "not selected"}
+            for name in SUITE_NAMES
+        }
         for key, value in data.items():
             if isinstance(value, SuiteResult):
                 value = value.model_dump()
-            if isinstance(value, dict) and key in SUITE_NAMES:
-                value = {"name": key, **value}
-                if value.get("metrics") is None:
-                    value.pop("metrics", None)
-            out[key] = value
+            out[key] = {"name": key, **value} if isinstance(value, dict) and key in out else value
         return out
 
     @model_validator(mode="after")
@@ -570,7 +619,7 @@ class Summary(_Model):
     interrupted: str | None = Field(
         default=None, description="how the run was cut short, e.g. 'SIGINT after 4.2 s'"
     )
-    suites: Suites = Field(default_factory=Suites)
+    suites: Suites = Field(default_factory=lambda: Suites.model_validate({}))
     coverage: Coverage | None = None
     errata: list[Erratum] = Field(default_factory=list)
     gate: Gate | None = None
@@ -734,7 +783,7 @@ def build_summary(
 
     The suites that ran fill their slots (others are ``skipped``), each with its findings
     merged by ``unique_key``. Given the ``contract``, ``errata`` lists every erratum and, for
-    each ambiguous one, the reading the suites saw the target follow (``metrics["readings"]``)
+    each ambiguous one, the reading the suites saw the target follow (``metrics.readings``)
     against ``required_readings``. ``fields`` are the other Summary fields (gate, coverage, ...).
     """
     slots: dict[str, Any] = {}
@@ -742,20 +791,17 @@ def build_summary(
         if result.name in slots:
             raise ValueError(f"suite {result.name!r} given twice")
         slots[result.name] = result.model_copy(update={"findings": merge_findings(result.findings)})
+    typed = Suites.model_validate(slots)
     if contract is not None:
         from harness.contract import ReadingLog
 
         log = ReadingLog(dict(required_readings or {}))
-        for result in slots.values():
-            if isinstance(result.metrics, dict):
-                log.merge(ReadingLog.from_dict(result.metrics.get("readings")))
+        for _, result in typed.items():
+            if isinstance(result.metrics, ContractMetrics):
+                log.merge(ReadingLog.from_dict(result.metrics.readings))
         fields["errata"] = log.errata(contract)
     return Summary(
-        target=target,
-        started_at=started_at,
-        finished_at=finished_at,
-        suites=Suites.model_validate(slots),
-        **fields,
+        target=target, started_at=started_at, finished_at=finished_at, suites=typed, **fields
     )
 
 

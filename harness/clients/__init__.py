@@ -36,7 +36,7 @@ from ._errors import (
     TransportFailure,
     raise_for_code,
 )
-from ._http import NO_ANSWER, Sender, no_answer_text
+from ._http import NO_ANSWER, Sender, check_reachable, no_answer_text
 from ._images import Payload, load_payload
 from ._request import Exchange, ImagePart, Request
 
@@ -75,6 +75,7 @@ __all__ = [
     "Sender",
     "ServiceFailure",
     "TransportFailure",
+    "check_reachable",
     "compare_body",
     "http_client",
     "idno_body",

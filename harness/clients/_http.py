@@ -18,7 +18,7 @@ import httpx
 
 from harness.config import Credentials
 from harness.contract import Contract, load_contract, no_answer_kind
-from harness.errors import UsageError
+from harness.errors import TargetError, UsageError
 from harness.pacing import Budget, Pacer
 
 from ._deadline import (
@@ -66,6 +66,16 @@ def describe_transport_error(
     if isinstance(exc, httpx.ConnectError):
         return TransportFailure(f"{url}: cannot connect ({exc})")
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")
+
+
+def check_reachable(url: str, timeout_s: float = 5.0) -> None:
+    """One request to the base URL: any HTTP answer will do; none means the run cannot start."""
+    try:
+        with http_client(timeout=timeout_s) as client, client.stream("GET", url):
+            pass  # the status line is the answer; its body may be anything
+    except httpx.HTTPError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TargetError(f"target {url} is unreachable: {reason}") from None
 
 
 class Sender:
@@ -172,17 +182,25 @@ class Sender:
         """The answer's status and headers (its body is read by the caller).
 
         A kept-alive connection the server closed (typically right after a 5xx) fails the next
-        request before it is sent; that one is retried once, and counted (``reconnects`` in the
-        run's metrics: a target that drops connections before answering shows there). A timeout
-        is never retried, and neither is an answer that began and was then cut off (the caller
-        reads the body after this returns).
+        request; that one is sent once more, and counted (``reconnects`` in the run's metrics: a
+        target that drops connections before answering shows there). A connection that could not
+        be made or written to did not deliver the request, so its retry is free; one that broke
+        after the request was written (``ReadError``, ``RemoteProtocolError``) may have reached
+        the service, which may charge for it: that retry is spent from the budget, and not made
+        when the budget has none left. A timeout is never retried, and neither is an answer that
+        began and was then cut off (the caller reads the body after this returns).
         """
         request = self.http.build_request(method, path, **kw)
         try:
             return self.http.send(request, stream=True)
-        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.ConnectError):
-            self.reconnects += 1
-            return self.http.send(request, stream=True)
+        except (httpx.ConnectError, httpx.WriteError):
+            pass
+        except (httpx.RemoteProtocolError, httpx.ReadError):
+            if not self.budget.allows():
+                raise
+            self.budget.spend()
+        self.reconnects += 1
+        return self.http.send(request, stream=True)
 
     def _unanswered(
         self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int

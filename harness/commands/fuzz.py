@@ -36,6 +36,7 @@ from harness.commands._options import (
 from harness.commands._options import max_rps as check_max_rps
 from harness.console import console
 from harness.errors import HarnessError, TargetError, UsageError
+from harness.results import FuzzMetrics, FuzzSuiteResult
 
 out = console()
 err = console(stderr=True)
@@ -251,12 +252,10 @@ class _Bar:
             self.progress.stop()
 
 
-def _print(result: Any) -> None:
-    m = result.metrics or {}
+def _print(result: FuzzSuiteResult) -> None:
+    m = result.metrics or FuzzMetrics(seed=result.seed)
     table = Table(
-        title=f"fuzz: seed {m.get('seed', result.seed)}, engine "
-        f"{m.get('engine') or 'live target'}, "
-        f"{m.get('requests', 0)} requests",
+        title=f"fuzz: seed {m.seed}, engine {m.engine or 'live target'}, {m.requests} requests",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
@@ -268,13 +267,13 @@ def _print(result: Any) -> None:
         ("note", "left"),
     ):
         table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
-    for name, row in (m.get("properties") or {}).items():
+    for name, row in m.properties.items():
         table.add_row(
             name,
-            f"[{_STYLE.get(row['status'], '')}]{row['status']}[/]",
-            str(row["requests"]),
-            f"{row['seconds']:.1f}",
-            escape(row.get("note") or ""),
+            f"[{_STYLE.get(row.status, '')}]{row.status}[/]",
+            str(row.requests),
+            f"{row.seconds:.1f}",
+            escape(row.note),
         )
     out.print(table)
     for number, finding in enumerate(result.findings, start=1):
@@ -287,9 +286,9 @@ def _print(result: Any) -> None:
             out.print(f"       {escape(finding.reproduce)}")
     from harness.contract import reading_lines
 
-    for line in reading_lines(m.get("readings")):
+    for line in reading_lines(m.readings):
         out.print(escape(line))
-    if m.get("budget_exhausted"):
+    if m.budget_exhausted:
         out.print(
             "[yellow]the request budget or time limit ran out; later properties were skipped[/]"
         )

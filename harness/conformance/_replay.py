@@ -12,7 +12,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from harness.clients import Credentials, load_credentials
+from harness.clients import Credentials, check_reachable, load_credentials
 from harness.contract import Contract, load_contract, no_answer_kind
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay
@@ -26,7 +26,7 @@ from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._registry import RULES
-from ._run import DEFAULT_TIMEOUT_S, check_reachable
+from ._run import DEFAULT_TIMEOUT_S
 from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker

@@ -13,17 +13,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
-
 from harness import interrupt
-from harness.clients import Credentials, http_client
+from harness.clients import Credentials, check_reachable
 from harness.commands._options import max_rps as check_max_rps
 from harness.config import ConformanceSettings
 from harness.contract import Contract, ReadingLog, check_required, load_contract
-from harness.errors import TargetError, UsageError
+from harness.errors import UsageError
 from harness.findings import write_findings_json
-from harness.pacing import BudgetExhausted
-from harness.results import CheckResult, ConformanceSuiteResult, Finding, derive_status
+from harness.pacing import Budget, BudgetExhausted
+from harness.results import (
+    ApiRun,
+    CheckResult,
+    ConformanceMetrics,
+    ConformanceSuiteResult,
+    Finding,
+    derive_status,
+)
 from harness.suite import RunContext
 
 from . import (  # noqa: F401  (registers the rules)
@@ -156,27 +161,20 @@ def run_conformance(
     check_reachable(target_url, min(5.0, timeout_s := request_timeout_s or DEFAULT_TIMEOUT_S))
     note = progress or (lambda _msg: None)
     pool = PayloadPool(contract, faces_dir)
-    tracker = RunTracker(contract, budget=max_requests, max_seconds=max_seconds)
+    budget = Budget(max_requests, max_seconds or 0)
+    budget.started = budget.clock()  # the run's time runs from here
+    tracker = RunTracker(contract, budget=budget)
     identity = _identity(is_emulator, settings)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
-    metrics: dict[str, Any] = {
-        "apis": {},
-        "seed": seed,
-        "examples": examples,
-        "max_rps": max_rps,
-        "max_requests": max_requests,
-        "phases": list(phases),
-        "request_timeout_s": timeout_s,
-        "max_seconds": max_seconds,
-    }
+    apis_run: dict[str, ApiRun] = {}
     share = max_requests // len(apis)
     for name in apis:
         if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
             break
-        session_started = tracker.requests
+        session_started = budget.used
         schema = load_schema(
             contract.spec(name).raw,
             base_url=target_url,
@@ -213,11 +211,11 @@ def run_conformance(
         try:
             install(session, schema)
             reserve = min(PROBE_RESERVE, share // 4)
-            tracker.set_cap(share - reserve)
+            budget.share(share - reserve)
             note(f"{name}: schemathesis ({', '.join(phases)}), seed {seed}")
             outcome = run_engine(session, schema, progress=note)
             tracker.on_budget = None
-            tracker.set_cap(share - (tracker.requests - session_started))
+            budget.share(share - (budget.used - session_started))
             note(f"{name}: probes")
             probed, probe_checks, skipped = (
                 ([], [], ["interrupted"])
@@ -228,13 +226,13 @@ def run_conformance(
             unregister(session)
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)
-        metrics["apis"][name] = {
-            "requests": tracker.requests - session_started,
-            "engine_seconds": round(outcome.seconds, 3),
-            "stop_reason": outcome.stop_reason,
-            "engine_errors": outcome.errors[:20],
-            "probes_skipped": skipped,
-        }
+        apis_run[name] = ApiRun(
+            requests=budget.used - session_started,
+            engine_seconds=round(outcome.seconds, 3),
+            stop_reason=outcome.stop_reason,
+            engine_errors=outcome.errors[:20],
+            probes_skipped=skipped,
+        )
     target = (
         {"kind": "emulator", "breaks": list(emulator_breaks)}
         if is_emulator
@@ -252,9 +250,17 @@ def run_conformance(
         timeout_s=timeout_s,
     )
     checks = _mark_failed(checks, findings)
-    metrics.update(
-        requests=tracker.requests,
-        by_operation=dict(tracker.by_operation),
+    metrics = ConformanceMetrics(
+        apis=apis_run,
+        seed=seed,
+        examples=examples,
+        max_rps=max_rps,
+        max_requests=max_requests,
+        phases=list(phases),
+        request_timeout_s=timeout_s,
+        max_seconds=max_seconds,
+        requests=budget.used,
+        requests_by_operation=dict(tracker.by_operation),
         codes=dict(tracker.codes),
         budget_exhausted=tracker.budget_hit,
         time_budget_spent=tracker.time_hit,
@@ -314,16 +320,6 @@ def prepare_out_dir(out_dir: Path) -> Path:
     for stale in (out_dir / "findings").glob("F-*.json"):
         stale.unlink()
     return out_dir
-
-
-def check_reachable(url: str, timeout_s: float = 5.0) -> None:
-    """One request to the base URL: any HTTP answer will do; none means the run cannot start."""
-    try:
-        with http_client(timeout=timeout_s) as client, client.stream("GET", url):
-            pass  # the status line is the answer; its body may be anything
-    except httpx.HTTPError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise TargetError(f"target {url} is unreachable: {reason}") from None
 
 
 def _identity(is_emulator: bool, settings: ConformanceSettings) -> tuple[str, str] | None:
@@ -397,35 +393,16 @@ def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
 def _check_results(
     session: Session, outcome: EngineOutcome, probes: list[tuple[str, str]]
 ) -> list[CheckResult]:
-    out: list[CheckResult] = []
-    for (check, operation), runs in sorted(outcome.check_runs.items()):
-        if check == RULES_CHECK or (
-            check not in BUILTIN_CHECKS
-            and check not in _CHECK_NAMES
-            and check != "max_response_time"
-        ):
-            continue
-        out.append(
-            CheckResult(
-                check=_CHECK_NAMES.get(check, check),
-                operation=operation,
-                api=session.api,
-                message=f"{runs} responses",
-            )
-        )
-    for (rule_name, operation), runs in sorted(session.rule_runs.items()):
-        out.append(
-            CheckResult(
-                check=rule_name, operation=operation, api=session.api, message=f"{runs} responses"
-            )
-        )
-    seen = {(c.check, c.operation) for c in out}
-    for name, operation in probes:
-        if (name, operation) not in seen:
-            out.append(
-                CheckResult(check=name, operation=operation, api=session.api, message="probe")
-            )
-    return out
+    reported = {*BUILTIN_CHECKS, *_CHECK_NAMES, "max_response_time"} - {RULES_CHECK}
+    runs = [
+        (_CHECK_NAMES.get(check, check), operation, f"{n} responses")
+        for (check, operation), n in sorted(outcome.check_runs.items())
+        if check in reported
+    ]
+    runs += [(name, op, f"{n} responses") for (name, op), n in sorted(session.rule_runs.items())]
+    seen = {(check, operation) for check, operation, _ in runs}
+    runs += [(name, op, "probe") for name, op in probes if (name, op) not in seen]
+    return [CheckResult(check=c, operation=op, api=session.api, message=m) for c, op, m in runs]
 
 
 def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[CheckResult]:

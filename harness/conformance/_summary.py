@@ -9,13 +9,13 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.contract import reading_lines
-from harness.results import SuiteResult
+from harness.results import ConformanceMetrics, ConformanceSuiteResult
 
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def render_summary(result: SuiteResult, console: Console) -> None:
-    metrics = result.metrics if isinstance(result.metrics, dict) else {}
+def render_summary(result: ConformanceSuiteResult, console: Console) -> None:
+    metrics = result.metrics or ConformanceMetrics()
     by_op: dict[tuple[str, str], list[str]] = defaultdict(list)
     passed: dict[tuple[str, str], int] = defaultdict(int)
     for check in result.checks:
@@ -32,7 +32,7 @@ def render_summary(result: SuiteResult, console: Console) -> None:
     table = Table(title="Conformance by operation and check")
     for column in ("api", "operation", "requests", "checks passed", "failing checks"):
         table.add_column(column)
-    requests = metrics.get("by_operation", {})
+    requests = metrics.requests_by_operation
     for api, operation in sorted(set(by_op) | set(passed)):
         failing = ", ".join(
             f"{c} ({counts[(api, operation, c)]})" if counts[(api, operation, c)] > 1 else c
@@ -56,27 +56,27 @@ def render_summary(result: SuiteResult, console: Console) -> None:
         console.print("  " + finding.message, markup=False, highlight=False)
         if finding.reproduce:
             console.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
-    for api, info in sorted(metrics.get("apis", {}).items()):
-        for error in info.get("engine_errors", []):
+    for api, info in sorted(metrics.apis.items()):
+        for error in info.engine_errors:
             console.print(
                 f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}",
                 markup=True,
                 highlight=False,
             )
-    for line in reading_lines(metrics.get("readings")):
+    for line in reading_lines(metrics.readings):
         console.print(line, markup=False, highlight=False)
     verdict = {
         "pass": "[green]PASS[/green]",
         "fail": "[red]FAIL[/red]",
         "error": "[red]ERROR[/red]",
     }.get(result.status, result.status)
-    budget = " (request budget spent)" if metrics.get("budget_exhausted") else ""
-    if metrics.get("time_budget_spent"):
+    budget = " (request budget spent)" if metrics.budget_exhausted else ""
+    if metrics.time_budget_spent:
         budget = (
-            f" (time budget of {metrics.get('max_seconds') or 0:g} s spent: stopped sending, "
+            f" (time budget of {metrics.max_seconds or 0:g} s spent: stopped sending, "
             "results so far)"
         )
     console.print(
-        f"{verdict}: {len(result.findings)} findings, {metrics.get('requests', 0)} requests in "
+        f"{verdict}: {len(result.findings)} findings, {metrics.requests} requests in "
         f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}"
     )

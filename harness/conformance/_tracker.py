@@ -1,15 +1,14 @@
-"""Everything the run remembers across calls, and the request budget.
+"""Everything the run remembers across calls, and what it spends of its budget.
 
 Every request the run sends (engine cases, probes, replay steps) is observed here in the order it
 was answered; the result is a frozen :class:`Facts` per call that history-dependent rules read.
-The tracker also counts requests per operation and codes seen, and stops the run when the request
-budget is spent.
+The tracker also counts requests per operation and codes seen, spends the run's
+:class:`harness.pacing.Budget` and stops the engine when its share is spent.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,28 +26,23 @@ _MAX_FACTS = 20_000
 
 
 class RunTracker:
+    """Observes the run's requests; ``budget`` (``harness.pacing``) caps them, phase by phase,
+    and ``on_budget`` stops the engine when the phase's share is spent or the run interrupted."""
+
     def __init__(
         self,
         contract: Contract,
         *,
-        budget: int | None = None,
+        budget: Budget | None = None,
         on_budget: Callable[[], None] | None = None,
-        max_seconds: float | None = None,
     ) -> None:
         self.contract = contract
-        self.budget = budget
-        self.max_seconds = max_seconds  # the whole run's wall-clock budget (None: none)
-        self.time_budget = Budget(
-            max_seconds=max_seconds or 0
-        )  # its time runs from the tracker's start
-        self.time_budget.started = time.monotonic()
-        self.time_hit = False
-        self.cap = budget  # the current phase's share; never above the budget
+        self.budget = budget or Budget()
         self.on_budget = on_budget
-        self.requests = 0
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.budget_hit = False
+        self.time_hit = False
         self._lock = threading.Lock()
         self._facts: dict[str, Facts] = {}
         self._traces: set[str] = set()
@@ -58,30 +52,24 @@ class RunTracker:
         self._threshold: float | None = None
 
     # --- budget ------------------------------------------------------------------------
-    def set_cap(self, share: int | None) -> None:
-        """Let the next phase send at most ``share`` more requests (None: up to the budget)."""
-        limits = [
-            x
-            for x in (self.budget, None if share is None else self.requests + share)
-            if x is not None
-        ]
-        self.cap = min(limits) if limits else None
+    @property
+    def requests(self) -> int:
+        return self.budget.used
 
     def seconds_left(self) -> float | None:
-        return self.time_budget.seconds_left()
+        return self.budget.seconds_left()
 
     def ensure_budget(self, needed: int = 1) -> None:
-        """Raise BudgetExhausted when ``needed`` more requests would exceed the current cap, the
-        run's time is up, or the run was interrupted."""
-        if interrupt.requested():  # Ctrl-C / SIGTERM: no new request, whichever thread asks
-            raise BudgetExhausted("the run was interrupted")
-        left = self.seconds_left()
-        if left is not None and left <= 0:
-            self.time_hit = True
-            raise BudgetExhausted(f"time budget of {self.max_seconds:g} s spent")
-        if self.cap is not None and self.requests + needed > self.cap:
-            self.budget_hit = True
-            raise BudgetExhausted(f"request budget of {self.budget} spent")
+        """Raise BudgetExhausted when ``needed`` more requests do not fit the phase's share, the
+        run's time is up, or the run was interrupted (and remember which budget ran out)."""
+        try:
+            self.budget.check(needed)
+        except BudgetExhausted:
+            if not interrupt.requested():
+                left = self.seconds_left()
+                self.time_hit |= left is not None and left <= 0
+                self.budget_hit |= not self.time_hit
+            raise
 
     # --- observation -------------------------------------------------------------------
     @contextmanager
@@ -127,14 +115,15 @@ class RunTracker:
         self._sent(operation)
 
     def _sent(self, operation: str) -> None:
-        """Count one request of ``operation``; at the cap, stop the engine (``on_budget``)."""
+        """Count one request of ``operation``; at the share's end, stop the engine."""
         with self._lock:
-            self.requests += 1
             self.by_operation[operation] += 1
-            exhausted = self.cap is not None and self.requests >= self.cap
-        if interrupt.requested() and self.on_budget is not None:
+        self.budget.spend()
+        if self.on_budget is None:
+            return
+        if interrupt.requested():
             self.on_budget()  # interrupted: stop the engine as a spent budget would
-        elif exhausted and self.on_budget is not None:
+        elif self.budget.requests_left() == 0:
             self.budget_hit = True
             self.on_budget()
 

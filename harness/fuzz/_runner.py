@@ -17,18 +17,31 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
 from hypothesis import HealthCheck, Verbosity, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
 
 from harness import interrupt
-from harness.clients import DEFAULT_TIMEOUT_S, Auth, Credentials, How, http_client, load_credentials
+from harness.clients import (
+    DEFAULT_TIMEOUT_S,
+    Auth,
+    Credentials,
+    How,
+    check_reachable,
+    load_credentials,
+)
 from harness.contract import Contract, ReadingLog, check_required, load_contract, read_answer
-from harness.errors import UsageError
+from harness.errors import TargetError, UsageError
 from harness.pacing import BudgetExhausted
-from harness.results import CheckResult, FuzzSuiteResult, SuiteStatus, derive_status
+from harness.results import (
+    CheckResult,
+    FuzzMetrics,
+    FuzzSuiteResult,
+    PropertyRun,
+    SuiteStatus,
+    derive_status,
+)
 from harness.suite import RunContext
 
 from ._client import FuzzClient
@@ -136,7 +149,7 @@ def run_fuzz(
             and kind, and the run goes on.
         required_readings: erratum id -> "default"|"alternative" (gate policy ``[readings]``): an
             answer following the other reading becomes a finding; otherwise it is only observed
-            (``metrics["readings"]``).
+            (``metrics.readings``).
     """
     if api not in APIS:
         raise UsageError(f"--api {api!r}: expected one of {', '.join(APIS)}")
@@ -165,14 +178,15 @@ def run_fuzz(
     )
     out_dir = Path(out_dir)
     with client:
-        unreachable = _reachable(target_url)
-        if unreachable:
+        try:
+            check_reachable(target_url)
+        except TargetError as unreachable:
             return FuzzSuiteResult(
                 name="fuzz",
                 seed=run_seed,
                 started_at=started,
                 status="error",
-                error=unreachable,
+                error=str(unreachable),
                 finished_at=datetime.now(UTC),
                 duration_s=round(time.monotonic() - t0, 3),
             )
@@ -209,21 +223,21 @@ def run_fuzz(
     if required:
         target["readings_required"] = required
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
-    metrics: dict[str, Any] = {
-        "seed": run_seed,
-        "engine": engine,
-        "api": api,
-        "max_examples": max_examples,
-        "requests": client.sent,
-        "requests_by_operation": dict(client.by_operation),
-        "codes": dict(client.codes),
-        "reconnects": client.reconnects,
-        "properties": stats,
-        "budget_exhausted": stopped,
-        "swap_tolerance": SWAP_TOLERANCE,
-        "database": str(out_dir / "hypothesis"),
-        "readings": run.readings.to_dict(),
-    }
+    metrics = FuzzMetrics(
+        seed=run_seed,
+        engine=engine,
+        api=api,
+        max_examples=max_examples,
+        requests=client.sent,
+        requests_by_operation=dict(client.by_operation),
+        codes=dict(client.codes),
+        reconnects=client.reconnects,
+        properties=stats,
+        budget_exhausted=stopped,
+        swap_tolerance=SWAP_TOLERANCE,
+        database=str(out_dir / "hypothesis"),
+        readings=run.readings.to_dict(),
+    )
     error = "; ".join(errors) or None
     return FuzzSuiteResult(
         name="fuzz",
@@ -276,16 +290,6 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
     return [(p, wanted[p.id]) for p in everything if p.id in wanted]
 
 
-def _reachable(url: str) -> str | None:
-    try:
-        with http_client(timeout=5.0) as probe, probe.stream("GET", url):
-            pass  # the status line is the answer; its body may be anything
-    except httpx.HTTPError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return f"target {url} is unreachable: {reason}"
-    return None
-
-
 def _engine(client: FuzzClient) -> str | None:
     health = client.admin("GET", "health") or {}
     return str(health["engine"]) if "engine" in health else None
@@ -335,50 +339,49 @@ def _settings(run: Run, prop: Property, part: str = "", examples: int | None = N
 
 def _run_all(
     run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
-) -> tuple[list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, Any]]:
+) -> tuple[
+    list[CheckResult], list[tuple[PropertyFailed, bool]], bool, list[str], dict[str, PropertyRun]
+]:
     """Each property in turn: JUnit checks, failures, budget spent?, errors, per-property stats."""
-    stats: dict[str, Any] = {}
+    stats: dict[str, PropertyRun] = {}
     checks: list[CheckResult] = []
     raw: list[tuple[PropertyFailed, bool]] = []
     errors: list[str] = []
     stopped = False
+
+    def record(prop: Property, row: PropertyRun, message: str, timed: bool = True) -> None:
+        stats[prop.id] = row
+        checks.append(
+            CheckResult(
+                check=prop.name,
+                operation=prop.id,
+                api=prop.api,
+                status=row.status,
+                message=message,
+                duration_s=row.seconds if timed else None,
+            )
+        )
+
     for index, (prop, parts) in enumerate(chosen):
         if progress is not None:
             progress(prop.id, index, len(chosen))
         reason = "the request budget or time limit was spent" if stopped else prop.skip(run)
         if reason:
-            checks.append(
-                CheckResult(
-                    check=prop.name,
-                    operation=prop.id,
-                    api=prop.api,
-                    status="skipped",
-                    message=reason,
-                )
-            )
-            stats[prop.id] = {"status": "skipped", "requests": 0, "seconds": 0.0, "note": reason}
+            record(prop, PropertyRun(status="skipped", note=reason), reason, timed=False)
             continue
         began, sent = time.monotonic(), run.client.sent
         try:
             result = _execute(run, prop, parts)
         except KeyboardInterrupt:  # Ctrl-C: keep what the finished properties found
             interrupt.request()
-            checks.append(
-                CheckResult(
-                    check=prop.name,
-                    operation=prop.id,
-                    api=prop.api,
-                    status="interrupted",
-                    message="interrupted",
-                    duration_s=round(time.monotonic() - began, 3),
-                )
+            seconds = round(time.monotonic() - began, 3)
+            row = PropertyRun(
+                status="interrupted",
+                requests=run.client.sent - sent,
+                seconds=seconds,
+                note="interrupted",
             )
-            stats[prop.id] = {
-                "status": "interrupted",
-                "requests": run.client.sent - sent,
-                "seconds": round(time.monotonic() - began, 3),
-                "note": "interrupted",
-            }
+            record(prop, row, "interrupted")
             break
         raw += result.failures
         status: SuiteStatus = "error" if result.error else "fail" if result.failures else "pass"
@@ -390,23 +393,10 @@ def _run_all(
             message += f"; stopped: {result.stopped}"
         if result.error:
             errors.append(f"{prop.id}: {result.error}")
-        seconds = round(time.monotonic() - began, 3)
-        checks.append(
-            CheckResult(
-                check=prop.name,
-                operation=prop.id,
-                api=prop.api,
-                status=status,
-                duration_s=seconds,
-                message=f"{message} ({run.client.sent - sent} requests)",
-            )
-        )
-        stats[prop.id] = {
-            "status": status,
-            "requests": run.client.sent - sent,
-            "seconds": seconds,
-            "note": "" if status == "pass" else message,
-        }
+        requests, seconds = run.client.sent - sent, round(time.monotonic() - began, 3)
+        note = "" if status == "pass" else message
+        row = PropertyRun(status=status, requests=requests, seconds=seconds, note=note)
+        record(prop, row, f"{message} ({requests} requests)")
     return checks, raw, stopped, errors, stats
 
 

@@ -2,9 +2,9 @@
 
 Sources, the same for every target: what the client side saw, summed over the suites.
 
-* conformance and fuzz count their own requests and answers: requests by operationId
-  (conformance ``metrics["by_operation"]``, fuzz ``metrics["requests_by_operation"]``) and
-  codes (``metrics["codes"]``: ``api:where:code`` counters, as both suites record them);
+* conformance and fuzz count their own requests and answers alike
+  (:class:`harness.results.ContractMetrics`): requests by operationId
+  (``requests_by_operation``) and codes (``codes``: ``api:where:code`` counters);
 * the load suite's ``errors_by_code`` labels (``"MATCH 42900"``, ``"JD 10043"``,
   ``"JD-BIZ 1155"``) add codes per API (load runs its own emulator).
 
@@ -22,100 +22,59 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from harness.contract import Contract
-from harness.results import Coverage, OperationCoverage, SuiteResult
+from harness.results import ContractMetrics, Coverage, LoadMetrics, OperationCoverage, SuiteResult
 
 _LOAD_LABEL = re.compile(r"^(MATCH|JD|JD-BIZ) (-?\d+)\b")
 _LOAD_PLACE = {"MATCH": ("match", "errcode"), "JD": ("jd", "gateway"), "JD-BIZ": ("jd", "business")}
 
 
-class CoverageTally:
-    """Requests per operation and codes per API."""
-
-    def __init__(self, contract: Contract) -> None:
-        self.contract = contract
-        self.requests: Counter[str] = Counter()
-        self.api_codes: dict[str, Counter[str]] = defaultdict(Counter)
-
-    def add_api_codes(self, codes: Mapping[str, Any]) -> None:
-        """Counters keyed ``api:where:code`` (conformance's and fuzz's ``count_codes``)."""
-        for key, count in codes.items():
-            api, _, rest = str(key).partition(":")
-            if api in ("match", "jd") and ":" in rest:
-                self.api_codes[api][rest] += int(count)
-
-    def add_suite_report(self, result: SuiteResult) -> None:
-        """What a suite counted itself (see the module docstring)."""
-        metrics = result.metrics if isinstance(result.metrics, dict) else {}
-        by_operation = metrics.get("by_operation") or metrics.get("requests_by_operation") or {}
-        for op, count in by_operation.items():
-            if op in self.contract.operations:
-                self.requests[op] += int(count)
-        self.add_api_codes(metrics.get("codes") or {})
-
-    def add_load_codes(self, errors_by_code: Mapping[str, Any]) -> None:
-        for label, count in errors_by_code.items():
-            m = _LOAD_LABEL.match(str(label))
-            if m:
-                api, where = _LOAD_PLACE[m.group(1)]
-                self.api_codes[api][f"{where}:{m.group(2)}"] += int(count)
-
-    def coverage(self) -> Coverage:
-        rows: list[OperationCoverage] = []
-        for api in ("match", "jd"):
-            ops = [op for op in self.contract.operations.values() if op.api == api]
-            documented = [f"{c.where}:{c.code}" for c in self.contract.codes.of(api)]
-            observed: Counter[str] = Counter(self.api_codes[api])
-            if len(ops) == 1:
-                op = ops[0]
-                rows.append(
-                    OperationCoverage(
-                        operation=op.operation_id,
-                        api=api,
-                        method=op.method.upper(),
-                        path=op.path,
-                        requests=self.requests[op.operation_id],
-                        documented_codes=documented,
-                        observed_codes=_ordered(observed, documented),
-                    )
-                )
-                continue
-            for op in ops:
-                rows.append(
-                    OperationCoverage(
-                        operation=op.operation_id,
-                        api=api,
-                        method=op.method.upper(),
-                        path=op.path,
-                        requests=self.requests[op.operation_id],
-                    )
-                )
+def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
+    """Coverage from what the suites report (see the module docstring)."""
+    requests: Counter[str] = Counter()
+    codes: dict[str, Counter[str]] = defaultdict(Counter)  # per API: "where:code" -> answers
+    for result in suites:
+        if isinstance(result.metrics, ContractMetrics):
+            requests.update(result.metrics.requests_by_operation)
+            for key, count in result.metrics.codes.items():
+                api, _, rest = key.partition(":")
+                if api in ("match", "jd") and ":" in rest:
+                    codes[api][rest] += count
+        elif isinstance(result.metrics, LoadMetrics):
+            for label, count in result.metrics.errors_by_code.items():
+                if m := _LOAD_LABEL.match(label):
+                    api, where = _LOAD_PLACE[m.group(1)]
+                    codes[api][f"{where}:{m.group(2)}"] += count
+    rows: list[OperationCoverage] = []
+    for api in ("match", "jd"):
+        ops = [op for op in contract.operations.values() if op.api == api]
+        documented = [f"{c.where}:{c.code}" for c in contract.codes.of(api)]
+        observed, single = _ordered(codes[api], documented), len(ops) == 1
+        rows += [
+            OperationCoverage(
+                operation=op.operation_id,
+                api=api,
+                method=op.method.upper(),
+                path=op.path,
+                requests=requests[op.operation_id],
+                documented_codes=documented if single else [],
+                observed_codes=observed if single else {},
+            )
+            for op in ops
+        ]
+        if not single:
             rows.append(
                 OperationCoverage(
                     operation=f"{api}: all operations",
                     api=api,
-                    requests=sum(self.requests[op.operation_id] for op in ops),
+                    requests=sum(requests[op.operation_id] for op in ops),
                     documented_codes=documented,
-                    observed_codes=_ordered(observed, documented),
+                    observed_codes=observed,
                 )
             )
-        return Coverage(operations=rows)
-
-
-def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
-    """Coverage from what the suites report."""
-    tally = CoverageTally(contract)
-    for result in suites:
-        if result.name in ("conformance", "fuzz"):
-            tally.add_suite_report(result)
-        if result.name == "load" and result.metrics is not None:
-            codes = getattr(result.metrics, "errors_by_code", None)
-            if isinstance(codes, Mapping):
-                tally.add_load_codes(codes)
-    return tally.coverage()
+    return Coverage(operations=rows)
 
 
 def _ordered(observed: Counter[str], documented: list[str]) -> dict[str, int]:

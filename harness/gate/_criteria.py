@@ -13,19 +13,21 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
 
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, Policy
 from harness.results import (
     SUITE_NAMES,
+    AccuracyMetrics,
     BaselineComparison,
     Coverage,
     Finding,
     Gate,
     GateCriterion,
+    LoadMetrics,
     SuiteName,
     SuiteResult,
+    ThresholdResult,
     merge_findings,
 )
 
@@ -97,40 +99,28 @@ def required_criteria(
 ) -> list[GateCriterion]:
     """Each required suite ran and passed (after allowances)."""
     out = []
-    for name in SUITE_NAMES:
-        if name not in required:
-            continue
+    for name in (n for n in SUITE_NAMES if n in required):
         result = suites.get(name)
         status = result.status if result is not None else "skipped"
-        if status == "inconclusive" and result is not None:
-            out.append(
-                GateCriterion(
-                    name=f"suite.{name}",
-                    passed=False,
-                    inconclusive=True,
-                    reason=result.reason or "",
-                    testable_when=result.testable_when,
-                    expected="pass",
-                    actual=status,
-                )
-            )
-            continue
-        if status == "pass":
-            reason = ""
-        elif status == "error" and result is not None:
-            reason = f"could not run: {result.error}"
-        elif status == "interrupted" and result is not None:
-            reason = result.reason or "interrupted"
-        elif status == "skipped":
+        when = None
+        if result is None or status == "skipped":
             why = result.skipped_reason if result is not None else "no result recorded"
             reason = f"did not run{': ' + why if why else ''}"
+        elif status == "inconclusive":
+            reason, when = result.reason or "", result.testable_when
+        elif status == "error":
+            reason = f"could not run: {result.error}"
+        elif status == "interrupted":
+            reason = result.reason or "interrupted"
         else:
-            reason = "failed (see its findings)"
+            reason = "" if status == "pass" else "failed (see its findings)"
         out.append(
             GateCriterion(
                 name=f"suite.{name}",
                 passed=status == "pass",
+                inconclusive=status == "inconclusive",
                 reason=reason,
+                testable_when=when,
                 expected="pass",
                 actual=status,
             )
@@ -141,25 +131,25 @@ def required_criteria(
 def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterion]:
     """Minimum QPS limit, maximum p99 (at the policy's rate) and maximum error rate."""
     rules = policy.load
-    metrics = _metrics(load)
+    metrics = load.metrics if load is not None else None
+    if not isinstance(metrics, LoadMetrics):
+        metrics = LoadMetrics()
+    extra = metrics.model_extra or {}  # what a run or a search adds (offered_rps, stopped_by)
     out = []
     if rules.min_qps_limit is not None:
-        limit = metrics.get("qps_limit")
+        limit = metrics.qps_limit
         expected = f">= {rules.min_qps_limit:g}/s"
         if limit is None:
             out.append(_not_measured("load.qps_limit", expected, load, "no QPS limit was found"))
         else:
             out.append(
                 qps_limit_criterion(
-                    rules.min_qps_limit,
-                    limit,
-                    metrics.get("qps_limit_bound"),
-                    metrics.get("stopped_by"),
+                    rules.min_qps_limit, limit, metrics.qps_limit_bound, extra.get("stopped_by")
                 )
             )
     if rules.max_p99_ms is not None:
-        p99 = (metrics.get("latency_ms") or {}).get("p99")
-        at = metrics.get("offered_rps") or metrics.get("run_rate_rps")
+        p99 = metrics.latency_ms.p99 if metrics.latency_ms is not None else None
+        at = extra.get("offered_rps")
         where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
         expected = f"<= {rules.max_p99_ms:g} ms{where}"
         if p99 is None:
@@ -177,7 +167,7 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
                 )
             )
     if rules.max_error_rate is not None:
-        rate = metrics.get("error_rate")
+        rate = extra.get("error_rate")
         expected = f"<= {rules.max_error_rate:.2%}"
         if rate is None:
             out.append(
@@ -207,10 +197,11 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
     expected = ", ".join(w for w in wanted if w) + (
         " (95% upper bound)" if limit.bound == "upper95" else ""
     )
-    rows = _metrics(accuracy).get("thresholds") or []
-    row = next((r for r in rows if r.get("claim") == limit.claim), None)
+    metrics = accuracy.metrics if accuracy is not None else None
+    rows = metrics.thresholds if isinstance(metrics, AccuracyMetrics) else []
+    row = next((r for r in rows if r.claim == limit.claim), None)
     if row is None:
-        known = ", ".join(str(r.get("claim")) for r in rows) or "none"
+        known = ", ".join(str(r.claim) for r in rows) or "none"
         reason = _why_missing(
             accuracy, f"no operating point {limit.claim!r} was measured (measured: {known})"
         )
@@ -253,26 +244,17 @@ def coverage_criteria(
         for op in claimed
         if op.operation_id not in rows or not rows[op.operation_id].exercised
     ]
-    expected = f"all {len(claimed)} documented operations"
-    if not missed:
-        return [
-            GateCriterion(
-                name="coverage.operations",
-                passed=True,
-                expected=expected,
-                actual=f"{len(claimed)} reached",
-            )
-        ]
+    why = f"no request reached {', '.join(missed)}: untested, neither passed nor failed"
+    when = "credentials for the operation's API, and a request budget that reaches it"
     return [
         GateCriterion(
             name="coverage.operations",
-            passed=False,
-            inconclusive=True,
-            expected=expected,
+            passed=not missed,
+            inconclusive=bool(missed),
+            expected=f"all {len(claimed)} documented operations",
             actual=f"{len(claimed) - len(missed)} reached",
-            reason=f"no request reached {', '.join(missed)}: untested, neither passed nor failed",
-            testable_when="credentials for the operation's API, and a request budget that "
-            "reaches it",
+            reason=why if missed else "",
+            testable_when=when if missed else None,
         )
     ]
 
@@ -308,22 +290,11 @@ def _optional(policy: Policy, name: SuiteName, result: SuiteResult) -> SuiteResu
     return result.model_copy(update={"status": "skipped", "skipped_reason": reason, "error": None})
 
 
-def _metrics(result: SuiteResult | None) -> dict[str, Any]:
-    if result is None or result.metrics is None:
-        return {}
-    metrics = result.metrics
-    if hasattr(metrics, "model_dump"):
-        dumped: dict[str, Any] = metrics.model_dump(mode="json")
-        return dumped
-    return dict(metrics) if isinstance(metrics, dict) else {}
-
-
-def _judged(row: Mapping[str, Any], rate: str, bound: str) -> float | None:
+def _judged(row: ThresholdResult, rate: str, bound: str) -> float | None:
     if bound == "upper95":
-        interval = row.get(f"{rate}_ci95")
-        return float(interval[1]) if interval else None
-    value = row.get(rate)
-    return None if value is None else float(value)
+        interval = row.fmr_ci95 if rate == "fmr" else row.fnmr_ci95
+        return interval[1] if interval else None
+    return row.fmr if rate == "fmr" else row.fnmr
 
 
 def qps_limit_criterion(

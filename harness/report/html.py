@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from harness.report import plots
-from harness.results import SEVERITIES, SUITE_NAMES, Summary
+from harness.results import SEVERITIES, SUITE_NAMES, LoadMetrics, Summary
 
 _SUITE_TITLES = {
     "conformance": "Contract conformance",
@@ -35,13 +35,12 @@ def _num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def _qps_limit(metrics: Any) -> str:
+def _qps_limit(metrics: LoadMetrics) -> str:
     """The load suite's limit with its bound: "37.5/s", "at least 20/s (search ceiling)"."""
     from harness.loadgen.limit import describe_limit
 
-    extra = getattr(metrics, "model_extra", None) or {}
-    bound = getattr(metrics, "qps_limit_bound", None)
-    return describe_limit(getattr(metrics, "qps_limit", None), bound, extra.get("stopped_by"))
+    stopped_by = (metrics.model_extra or {}).get("stopped_by")
+    return describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped_by)
 
 
 def _ms(value: float | None) -> str:
@@ -93,13 +92,7 @@ def _environment() -> Environment:
 
 def _plots(summary: Summary) -> dict[str, Markup | None]:
     """Inline SVG per plot; ``Markup`` because we produced it, not the service."""
-    made: dict[str, str | None] = {
-        "series": None,
-        "rate": None,
-        "hdr": None,
-        "det": None,
-        "hist": None,
-    }
+    made: dict[str, str | None] = dict.fromkeys(("series", "rate", "hdr", "det", "hist"))
     load = summary.suites.load.metrics
     if summary.suites.load.status != "skipped" and load is not None:
         made.update(

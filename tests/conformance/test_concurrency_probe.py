@@ -23,6 +23,7 @@ from harness.conformance._session import Session, register, unregister
 from harness.conformance._tracker import RunTracker
 from harness.emulator import EmulatorServer, build_settings, create_app
 from harness.emulator.engines import FastEngine
+from harness.pacing import Budget
 
 
 class SlowEngine(FastEngine):
@@ -51,7 +52,7 @@ def probe(
         max_rps=None,
         request_timeout_s=30,
     )
-    tracker = RunTracker(contract, budget=100)
+    tracker = RunTracker(contract, budget=Budget(100))
     session = Session(
         contract=contract,
         api="jd",

@@ -52,10 +52,10 @@ def test_a_dropped_answer_is_one_finding_and_the_run_goes_on(emulator, tmp_path,
     assert stored["check"] == {"name": "answered", "rule_id": None, "timeout_s": 5.0}
     assert DEMO.token not in replay.read_text(encoding="utf-8")
     metrics = result.metrics
-    assert metrics["codes"][f"no answer:{kind}"] == finding.count
+    assert metrics.codes[f"no answer:{kind}"] == finding.count
     for operation in ("match", "matchIdno", "asyncResult"):  # the others were tested as usual
-        assert metrics["by_operation"][operation] > 5 and not _answered(result, operation)
-    assert not any("Error" in e for api in metrics["apis"].values() for e in api["engine_errors"])
+        assert metrics.requests_by_operation[operation] > 5 and not _answered(result, operation)
+    assert not any("Error" in e for api in metrics.apis.values() for e in api.engine_errors)
 
 
 def test_a_hang_ends_by_the_client_timeout_as_a_finding(emulator, tmp_path):
@@ -68,8 +68,8 @@ def test_a_hang_ends_by_the_client_timeout_as_a_finding(emulator, tmp_path):
     assert [f.message.split(" | ")[0] for f in found] == [
         "no answer: timeout, nothing within the 1 s client timeout"
     ]
-    assert result.metrics["request_timeout_s"] == 1.0
-    assert result.metrics["codes"]["no answer:timeout"] == found[0].count
+    assert result.metrics.request_timeout_s == 1.0
+    assert result.metrics.codes["no answer:timeout"] == found[0].count
 
 
 @pytest.mark.slow

@@ -27,10 +27,10 @@ def test_unbroken_emulator_has_no_findings_over_three_seeds(
     assert full.findings == [], explain(full)
     assert full.status == "pass"
     metrics = full.metrics
-    assert set(metrics["by_operation"]) == {op for op in contract.operations}
+    assert set(metrics.requests_by_operation) == {op for op in contract.operations}
     # positive cases reached the face engine: successful comparisons, both verdicts on JD
     for code in ("match:errcode:0", "jd:business:0", "jd:business:1155"):
-        assert metrics["codes"].get(code, 0) > 0, code
+        assert metrics.codes.get(code, 0) > 0, code
     junit = ET.parse(tmp_path / "seed1" / "junit.xml").getroot()
     assert junit.get("failures") == "0" and int(junit.get("tests")) > 40
     assert json.loads((tmp_path / "seed1" / "findings.json").read_text()) == []
@@ -91,8 +91,8 @@ def test_url_targets_get_safe_defaults_and_skip_extensions(conformance_emulator,
         max_requests=20,
     )
     metrics = result.metrics
-    assert metrics["max_rps"] == 5.0 and metrics["requests"] <= 20
-    assert "asyncResult" not in metrics["by_operation"]
+    assert metrics.max_rps == 5.0 and metrics.requests <= 20
+    assert "asyncResult" not in metrics.requests_by_operation
 
 
 def test_a_probe_that_fails_on_a_server_error_is_one_finding_not_two(

@@ -16,9 +16,10 @@ from harness.conformance._auth import jd_auth_of, token_auth_of
 from harness.conformance._exchange import MARK_VALID, Exchange, resolve_body
 from harness.conformance._inject import SAFE_URL, PayloadInjector
 from harness.conformance._payloads import PayloadPool
-from harness.conformance._tracker import BudgetExhausted, RunTracker
+from harness.conformance._tracker import RunTracker
 from harness.emulator import valid_id_number
 from harness.imaging import padded
+from harness.pacing import Budget, BudgetExhausted
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +120,31 @@ def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contr
 
 def test_tracker_budget_stops_the_run(contract):
     stopped = []
-    t = RunTracker(contract, budget=3, on_budget=lambda: stopped.append(True))
+    t = RunTracker(contract, budget=Budget(3), on_budget=lambda: stopped.append(True))
     for i in range(3):
         t.ensure_budget()
         _observe(t, "match", "liveCode", {"errcode": 0}, str(i))
-    assert stopped and t.budget_hit
+    assert stopped and t.budget_hit and not t.time_hit and t.requests == 3
     with pytest.raises(BudgetExhausted):
         t.ensure_budget()
+
+
+def test_tracker_stops_the_engine_at_its_share_and_the_probes_still_get_theirs(contract):
+    stopped = []
+    budget = Budget(10)
+    t = RunTracker(contract, budget=budget, on_budget=lambda: stopped.append(t.requests))
+    budget.share(6)  # schemathesis' share
+    for i in range(6):
+        _observe(t, "match", "liveCode", {"errcode": 0}, str(i))
+    assert stopped == [6] and t.budget_hit
+    t.on_budget = None
+    budget.share(2)  # the probes' part
+    for i in range(2):
+        t.ensure_budget()
+        _observe(t, "match", "liveCode", {"errcode": 0}, f"p{i}")
+    with pytest.raises(BudgetExhausted, match="request budget of 10 spent"):
+        t.ensure_budget()
+    assert t.requests == 8 and t.by_operation["liveCode"] == 8
 
 
 # --- credentials and exchanges --------------------------------------------------------------

@@ -30,7 +30,7 @@ def test_unbroken_emulator_gives_no_findings(
     skipped = {c.operation: c.message for c in result.checks if c.status == "skipped"}
     assert set(skipped) == {"match:reencoding-matches", "jd:reencoding-matches"}
     assert all("fast engine compares byte hashes" in reason for reason in skipped.values())
-    assert result.metrics["requests"] > 300 and result.metrics["seed"] == seed
+    assert result.metrics.requests > 300 and result.metrics.seed == seed
     assert (tmp_path / "findings.json").read_text() == "[]"
 
 
@@ -79,7 +79,7 @@ def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(
         max_examples=DEFAULT_MAX_EXAMPLES,
     )
     assert seen.status == "pass", explain(seen)
-    assert seen.metrics["readings"]["E-042"]["observed"] in ("alternative", "mixed")
+    assert seen.metrics.readings["E-042"]["observed"] in ("alternative", "mixed")
     required = fuzz(
         url,
         tmp_path / "req",
@@ -151,7 +151,7 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
 
     again = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
     assert again.status == "fail"
-    assert again.metrics["requests"] < first.metrics["requests"] / 2, (
+    assert again.metrics.requests < first.metrics.requests / 2, (
         "the database should replay the failure first"
     )
 
@@ -160,8 +160,8 @@ def test_request_budget_stops_the_run_cleanly(
     fuzz_emulator: Callable[..., str], tmp_path: Path
 ) -> None:
     result = fuzz(fuzz_emulator(), tmp_path, max_requests=40, max_examples=10)
-    assert result.status == "pass" and result.metrics["budget_exhausted"] is True
-    assert result.metrics["requests"] <= 40
+    assert result.status == "pass" and result.metrics.budget_exhausted is True
+    assert result.metrics.requests <= 40
     skipped = [c for c in result.checks if c.status == "skipped" and "budget" in (c.message or "")]
     assert skipped, "properties after the budget ran out are skipped with the reason"
 

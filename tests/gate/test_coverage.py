@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from harness.gate import build_coverage
-from harness.results import SuiteResult
+from harness.results import AccuracyMetrics, ConformanceMetrics, FuzzMetrics, SuiteResult
 
 from .builders import load
 
@@ -16,9 +16,9 @@ def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contra
     conformance = SuiteResult(
         name="conformance",
         status="pass",
-        metrics={
-            "by_operation": {"match": 4, "faceCompareNew": 2, "_unknown": 9},
-            "codes": {
+        metrics=ConformanceMetrics(
+            requests_by_operation={"match": 4, "faceCompareNew": 2, "_unknown": 9},
+            codes={
                 "match:errcode:0": 3,
                 "match:errcode:40002": 1,
                 "jd:gateway:10000": 2,
@@ -26,7 +26,7 @@ def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contra
                 "jd:business:777": 1,
                 "fault:reset": 5,
             },
-        },
+        ),
     )
     cov = rows(build_coverage(contract, [conformance]))
     match_ops = [op.operation_id for op in contract.operations.values() if op.api == "match"]
@@ -50,17 +50,17 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
     conformance = SuiteResult(
         name="conformance",
         status="pass",
-        metrics={
-            "by_operation": {"match": 3, "liveCode": 1},
-            "codes": {"match:errcode:40003": 2, "http:500": 1},
-        },
+        metrics=ConformanceMetrics(
+            requests_by_operation={"match": 3, "liveCode": 1},
+            codes={"match:errcode:40003": 2, "http:500": 1},
+        ),
     )
     fuzz = SuiteResult(
         name="fuzz",
         status="pass",
-        metrics={
-            "requests_by_operation": {"liveCode": 1, "faceCompareNew": 5, "matchIdno": 2},
-            "codes": {
+        metrics=FuzzMetrics(
+            requests_by_operation={"liveCode": 1, "faceCompareNew": 5, "matchIdno": 2},
+            codes={
                 "match:errcode:40002": 1,
                 "match:errcode:40021": 2,
                 "http:502": 1,
@@ -69,7 +69,7 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
                 "jd:business:1103": 1,
                 "jd:business:1162": 5,
             },
-        },
+        ),
     )
     cov = rows(build_coverage(contract, [conformance, fuzz, load()]))
     assert (
@@ -91,5 +91,6 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
         "business:1162": 5,
     }
     # accuracy's requests are not contract coverage
-    accuracy = SuiteResult(name="accuracy", status="pass", metrics={"by_operation": {"match": 99}})
+    counted = AccuracyMetrics.model_validate({"requests_by_operation": {"match": 99}})
+    accuracy = SuiteResult(name="accuracy", status="pass", metrics=counted)
     assert rows(build_coverage(contract, [conformance, accuracy]))["match"].requests == 3

@@ -59,8 +59,8 @@ def test_summary_json_matches_its_schema_and_reloads(healthy_run):
 def test_coverage_counts_every_suites_traffic_and_errata_are_listed(healthy_run, contract):
     summary = healthy_run.outcome.summary
     rows = {op.operation: op for op in summary.coverage.operations}
-    conformance = summary.suites.conformance.metrics["by_operation"]
-    fuzz = summary.suites.fuzz.metrics["requests_by_operation"]
+    conformance = summary.suites.conformance.metrics.requests_by_operation
+    fuzz = summary.suites.fuzz.metrics.requests_by_operation
     for op in contract.operations:
         # all of conformance's and fuzz's requests, even after fuzz resets the emulator
         assert rows[op].requests >= conformance.get(op, 0) + fuzz.get(op, 0) > 0, op

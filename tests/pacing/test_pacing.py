@@ -89,6 +89,30 @@ def test_time_budget_uses_the_clock_from_the_first_question() -> None:
         budget.check()
 
 
+def test_a_phase_share_caps_the_next_phase_within_the_budget() -> None:
+    """Conformance gives schemathesis a share and keeps the rest of an API's part for the
+    probes: a phase that spends its share stops, and the next one still gets its own."""
+    budget = Budget(max_requests=10)
+    budget.share(4)
+    budget.spend(4)
+    assert budget.requests_left() == 0 and not budget.allows()
+    with pytest.raises(BudgetExhausted, match="request budget of 10 spent"):
+        budget.check()
+    budget.share(3)  # the probes' part
+    assert budget.requests_left() == 3 and budget.allows(3) and not budget.allows(4)
+    budget.share(100)  # a share never goes past the budget
+    assert budget.requests_left() == 6
+    budget.share(None)
+    budget.spend(6)
+    assert budget.requests_left() == 0 and not budget.allows()
+    unlimited = Budget()
+    unlimited.share(2)
+    unlimited.spend(2)
+    assert not unlimited.allows()
+    unlimited.share(None)
+    assert unlimited.allows() and unlimited.requests_left() is None
+
+
 @pytest.mark.parametrize(
     "kwargs", [{"max_requests": -1}, {"max_seconds": -1}, {"max_seconds": float("nan")}]
 )
