@@ -33,7 +33,7 @@ from harness.loadgen.coordinate import MSG_DONE, MasterWriter, end_run
 from harness.loadgen.openloop import OpenLoop
 from harness.loadgen.parts import PartWriter
 from harness.loadgen.recorder import Recorder
-from harness.loadgen.request import PreparedRequest
+from harness.loadgen.result import PreparedRequest
 from harness.loadgen.scenarios import request_source
 from harness.loadgen.transport import Transport
 

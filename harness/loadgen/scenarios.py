@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, UsageError
-from harness.loadgen.classify import Classifier, default_classifier
+from harness.loadgen.classify import Classifier, api_classifier, default_classifier
 from harness.loadgen.payloads import (
     DEFAULT_SIZES,
     SIZE_CLASSES,
@@ -41,7 +41,7 @@ from harness.loadgen.payloads import (
     build_pool,
     parse_weights,
 )
-from harness.loadgen.request import PreparedRequest
+from harness.loadgen.result import PreparedRequest
 
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
 MIXED = "mixed"
@@ -104,8 +104,6 @@ def request_source(
             raise UsageError(f"paths must be a non-empty list of paths starting with '/': {paths}")
         cycle = itertools.cycle([PreparedRequest(p, "GET", p) for p in paths])
         return (lambda: next(cycle)), default_classifier
-    from harness.loadgen.codes import api_classifier
-
     return Scenario(ScenarioOptions(**spec), index=index).next_request, api_classifier
 
 
