@@ -42,16 +42,8 @@ SERVER_ERROR = "server_error"
 TIMEOUT = "timeout"
 CONNECTION_ERROR = "connection_error"
 
-KLASSES: tuple[str, ...] = (
-    SUCCESS,
-    BUSINESS_FAILURE,
-    THROTTLED,
-    AUTH_ERROR,
-    INPUT_ERROR,
-    SERVER_ERROR,
-    TIMEOUT,
-    CONNECTION_ERROR,
-)
+KLASSES: tuple[str, ...] = (SUCCESS, BUSINESS_FAILURE, THROTTLED, AUTH_ERROR, INPUT_ERROR,
+                            SERVER_ERROR, TIMEOUT, CONNECTION_ERROR)  # fmt: skip
 
 Classification = tuple[str, str]
 Classifier = Callable[[int, bytes, "BaseException | None"], Classification]

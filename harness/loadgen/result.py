@@ -117,10 +117,6 @@ class LoadResult:
         return dict(self.summary["latency_ms"])
 
     @property
-    def throughput_rps(self) -> float:
-        return float(self.summary["throughput_rps"])
-
-    @property
     def errors_by_code(self) -> dict[str, int]:
         return dict(self.summary["errors_by_code"])
 

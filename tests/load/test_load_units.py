@@ -15,8 +15,7 @@ from harness.loadgen import PreparedRequest, StepResult, default_classifier, fin
 from harness.loadgen.classify import api_classifier
 from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
 from harness.loadgen.control import ErrorSpike, RunControl, planned_sends
-from harness.loadgen.merge import collect
-from harness.loadgen.parts import PartWriter
+from harness.loadgen.merge import PartWriter, collect
 from harness.loadgen.recorder import Recorder
 from harness.loadgen.runner import parse_address
 from harness.loadgen.scenarios import request_source
