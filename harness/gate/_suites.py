@@ -18,7 +18,7 @@ from typing import Any, Literal
 from harness.gate._policy import Policy
 from harness.gate._profiles import Profile
 from harness.results import LoadMetrics, LoadSuiteResult, SuiteName, SuiteResult, derive_status
-from harness.suite import RunContext, Suite
+from harness.suite import Progress, RunContext, Suite
 
 STAGE_SHARE = 0.8  # of a stage's time limit, for suites that stop themselves in time
 
@@ -94,7 +94,6 @@ class LoadStage:
             which = "live-target" if ctx.max_rps is None else "max_rps"
             notes.append(f"run rate capped at the {which} ceiling {ceiling:g}/s")
             rate = ceiling
-        ctx = replace(ctx, request_timeout_s=p.request_timeout_s)
         run = LoadSuite(
             scenario=ScenarioOptions(p.load_scenario),
             rate=rate,
@@ -194,6 +193,6 @@ def _emulator_options(ctx: RunContext, engine: str, *, qps: float | None) -> Any
     return EmulatorOptions(engine=engine, qps=qps, latency=latency, faults=faults, breaks=breaks)
 
 
-def _prefixed(progress: Any) -> Any:
+def _prefixed(progress: Progress) -> Progress:
     """The limit search's progress, named as such on the gate's load line."""
     return lambda done, total, text: progress(done, total, f"limit search: {text}")
