@@ -20,7 +20,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import Config, FastEngine, shared_options, typer_app
+from harness.commands._options import (
+    Config,
+    FastEngine,
+    RequestTimeout,
+    Target,
+    shared_options,
+    typer_app,
+)
 from harness.console import console
 from harness.suite import RunContext
 
@@ -37,14 +44,6 @@ def register(app: typer.Typer) -> None:
 
 
 # Options shared by both commands (typer reads them from the signatures).
-Target = Annotated[
-    str,
-    typer.Option(
-        "--target",
-        help="'emulator' (embedded, loopback) or the service's base URL: the only address "
-        "contacted",
-    ),
-]
 Scenario = Annotated[
     str,
     typer.Option(
@@ -147,9 +146,6 @@ IdnoFace = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option("--seed", help="seed of the image draws")]
-Timeout = Annotated[
-    float, typer.Option("--timeout", help="seconds before a request counts as timed out")
-]
 AbortRate = Annotated[
     float | None,
     typer.Option(
@@ -187,7 +183,7 @@ def _common(
     pairing: Pairing = "same",
     idno_face: IdnoFace = None,
     seed: Seed = 0,
-    timeout: Timeout = 10.0,
+    timeout: RequestTimeout = 10.0,
     abort_error_rate: AbortRate = None,
     no_abort: NoAbort = False,
     allow_costly_load: Costly = False,

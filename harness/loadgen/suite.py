@@ -249,7 +249,7 @@ def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
 
 
 class _Run:
-    """One :meth:`LoadSuite.run`: its runs or its search, its metrics as far as they got."""
+    """One :meth:`LoadSuite.run` on the opened target: its runs, or its search."""
 
     def __init__(
         self, suite: LoadSuite, ctx: RunContext, scenario: ScenarioOptions, limits: safety.Limits
