@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -30,6 +30,9 @@ from harness.commands._options import (
 )
 from harness.console import console
 from harness.suite import RunContext
+
+if TYPE_CHECKING:
+    from harness.loadgen.suite import LoadSuite
 
 out = console()
 err = console(stderr=True)
@@ -399,7 +402,7 @@ def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
     return folder
 
 
-def _run(suite: Any, ctx: RunContext) -> None:
+def _run(suite: LoadSuite, ctx: RunContext) -> None:
     """Run the suite with a progress line, print its tables, write the reports, exit by the
     verdict (0, 1, 2; 130 with what it had when interrupted)."""
     from dataclasses import replace
