@@ -1,6 +1,6 @@
 """`faceharness gate`: every suite a profile names, judged by a policy, as one exit code.
 
-Thin: options in, :func:`harness.gate.run_gate` (with rich progress on stderr), the
+Thin: options in, one :func:`harness.gate.run_gate` call (rich progress on stderr), the
 summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run
 (unreachable target, rejected credentials: one line), 130 interrupted (one line; what ran is
 written with verdict ``interrupted``).
@@ -15,6 +15,7 @@ import typer
 
 from harness.commands._options import Codes, Target
 from harness.console import console
+from harness.results import Summary
 
 out = console()
 err = console(stderr=True)
@@ -74,56 +75,36 @@ def gate(
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
     from harness.commands._options import use_codes
-    from harness.gate import RichObserver, execute_gate, plan_gate, print_outcome
+    from harness.gate import RichObserver, print_outcome, run_gate
 
     use_codes(codes, config)
-
-    plan = plan_gate(
-        out_dir=out_dir,
-        target=target,
-        profile=profile,
-        policy=policy,
-        baseline=baseline,
-        engine=engine,
-        faces=faces,
-        config=config,
-    )
     with RichObserver(err) as observer:
-        outcome = execute_gate(plan, observer)
+        outcome = run_gate(
+            out_dir=out_dir, target=target, profile=profile, policy=policy, baseline=baseline,
+            engine=engine, faces=faces, config=config, observer=observer,
+        )  # fmt: skip
     summary, code = outcome.summary, outcome.exit_code
     if summary.verdict == "interrupted":
         from harness import interrupt
 
         interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
         raise typer.Exit(code)
-    if (
-        code == 2 and summary.error
-    ):  # nothing ran (unreachable target, rejected credentials, bad config)
+    if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, ...)
         err.print(f"could not run: {summary.error}", markup=False, soft_wrap=True)
         raise typer.Exit(code)
     print_outcome(out, summary, outcome.report)
     if code == 1:
         criteria = summary.gate.criteria if summary.gate else []
-        failed = [
-            c.name for c in criteria if c.outcome == "fail"
-        ] or [  # else a blocking inconclusive
-            f"{c.name} (inconclusive)" for c in criteria if c.inconclusive
-        ]
+        failed = [c.name for c in criteria if c.outcome == "fail"]  # else a blocking inconclusive
+        failed = failed or [f"{c.name} (inconclusive)" for c in criteria if c.inconclusive]
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
     elif code == 2:
         err.print(f"could not run: {_why(summary)}")
     raise typer.Exit(code)
 
 
-def _why(summary: object) -> str:
-    from harness.results import Summary
-
-    assert isinstance(summary, Summary)
+def _why(summary: Summary) -> str:
     if summary.error:
         return summary.error
-    broken = [
-        f"{name}: {suite.error}"
-        for name, suite in summary.suites.items()
-        if suite.status == "error"
-    ]
+    broken = [f"{n}: {s.error}" for n, s in summary.suites.items() if s.status == "error"]
     return "; ".join(broken) or "see the report"

@@ -1,24 +1,38 @@
 """`faceharness load run | find-limit | worker`: load a target with a scenario of real requests.
 
-Thin: options in, :func:`harness.loadgen.suite.execute`, tables and the run directory's
-reports out. Exit 0 when the run met its criteria (or found a limit, or a lower bound of
-it), 1 when it did not (SLO, errors, an aborted run, no rate passing), 2 when it could not
-run (bad options, missing credentials, an unreachable target, rejected credentials).
+Thin: options in, a :class:`~harness.suite.RunContext` and a
+:class:`~harness.loadgen.suite.LoadSuite` run as ``suite.run(ctx)``, its tables and the run
+directory's reports (``harness.report``) out. Exit 0 when the run met its criteria (or found a
+limit, or a lower bound of it), 1 when it did not (SLO, errors, an aborted run, no rate
+passing), 2 when it could not run (bad options, missing credentials, an unreachable target,
+rejected credentials).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import Config, FastEngine, shared_options, typer_app
+from harness.commands._options import (
+    Config,
+    FastEngine,
+    RequestTimeout,
+    Target,
+    shared_options,
+    typer_app,
+)
 from harness.console import console
+from harness.suite import RunContext
+
+if TYPE_CHECKING:
+    from harness.loadgen.suite import LoadSuite
 
 out = console()
 err = console(stderr=True)
@@ -33,14 +47,6 @@ def register(app: typer.Typer) -> None:
 
 
 # Options shared by both commands (typer reads them from the signatures).
-Target = Annotated[
-    str,
-    typer.Option(
-        "--target",
-        help="'emulator' (embedded, loopback) or the service's base URL: the only address "
-        "contacted",
-    ),
-]
 Scenario = Annotated[
     str,
     typer.Option(
@@ -143,9 +149,6 @@ IdnoFace = Annotated[
     ),
 ]
 Seed = Annotated[int, typer.Option("--seed", help="seed of the image draws")]
-Timeout = Annotated[
-    float, typer.Option("--timeout", help="seconds before a request counts as timed out")
-]
 AbortRate = Annotated[
     float | None,
     typer.Option(
@@ -183,25 +186,26 @@ def _common(
     pairing: Pairing = "same",
     idno_face: IdnoFace = None,
     seed: Seed = 0,
-    timeout: Timeout = 10.0,
+    timeout: RequestTimeout = 10.0,
     abort_error_rate: AbortRate = None,
     no_abort: NoAbort = False,
     allow_costly_load: Costly = False,
     max_rps: MaxRps = None,
     config: Config = None,
     out_dir: OutDir = None,
-) -> dict[str, Any]:
-    """The options `run` and `find-limit` share (``shared_options`` gives them to both) and what a
-    LoadPlan makes of them."""
+) -> tuple[RunContext, dict[str, Any]]:
+    """The options `run` and `find-limit` share (``shared_options`` gives them to both): the
+    run's context, and the :class:`LoadSuite` options they make."""
     from harness.commands._options import max_rps as check_max_rps
     from harness.commands._options import positive_seconds, use_codes
+    from harness.config import load_credentials
     from harness.errors import UsageError
     from harness.loadgen.runner import RemoteWorkers, parse_address
     from harness.loadgen.safety import parse_duration
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
 
-    faces_dir = _faces(faces, faces_dir)
+    faces = _faces(faces, faces_dir)
     remote = None
     if expect_workers:
         host, port = parse_address(bind, "--bind")
@@ -218,24 +222,23 @@ def _common(
         options["weights"] = weights
     if sizes is not None:
         options["sizes"] = sizes
-    if faces_dir is not None:
-        options["faces_dir"] = str(faces_dir.resolve())
     if idno_face is not None:
         options["idno_face"] = str(idno_face.resolve())
     shaped = engine is not None or qps is not None or bool(latency)
     emulator = EmulatorOptions(engine=engine or "fast", qps=qps, latency=tuple(latency or ()))
-    return {
-        "out_dir": _out(out_dir),
-        "target": target,
+    is_emulator = target == "emulator"
+    ctx = RunContext(
+        target=target, url=target, is_emulator=is_emulator,
+        out_dir=out_dir or Path("reports") / datetime.now().strftime("load-%Y%m%d-%H%M%S"),
+        credentials=load_credentials(config, demo_defaults=is_emulator), seed=seed, faces=faces,
+        config=config, max_rps=max_rps, max_requests=max_requests, request_timeout_s=timeout,
+    )  # fmt: skip
+    return ctx, {
         "scenario": ScenarioOptions(**options),
         "workers": workers,
         "remote": remote,
-        "max_requests": max_requests,
-        "timeout_s": timeout,
-        "emulator": emulator if (shaped or target == "emulator") else None,
-        "config": config,
+        "emulator": emulator if (shaped or is_emulator) else None,
         "allow_costly": allow_costly_load,
-        "max_rps": max_rps,
         "abort_error_rate": None
         if no_abort
         else ("auto" if abort_error_rate is None else abort_error_rate),
@@ -277,17 +280,12 @@ def run(
 ) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
     from harness.loadgen.safety import parse_duration
-    from harness.loadgen.suite import LoadPlan
+    from harness.loadgen.suite import LoadSuite
 
-    plan = LoadPlan(
-        users=users, rate=rate, duration_s=parse_duration(duration), slo_p99_ms=slo_p99,
-        max_error_rate=max_error_rate, **_common(target, scenario, **common),
-    )  # fmt: skip
-    outcome = _execute(plan, total_s=plan.duration_s * (2 if users and rate else 1))
-    if outcome is None:
-        _interrupted(None, plan)
-    _print_runs(outcome)
-    _finish(outcome, plan)
+    ctx, options = _common(target, scenario, **common)
+    suite = LoadSuite(users=users, rate=rate, duration_s=parse_duration(duration),
+                      slo_p99_ms=slo_p99, max_error_rate=max_error_rate, **options)  # fmt: skip
+    _run(suite, ctx)
 
 
 @load_app.command("find-limit")
@@ -334,8 +332,9 @@ def find_limit(
     **common: Any,
 ) -> None:
     """Step the open-model rate up, then bisect, to the highest rate meeting the SLO."""
+    from harness.errors import UsageError
     from harness.loadgen.safety import parse_duration
-    from harness.loadgen.suite import LimitOptions, LoadPlan
+    from harness.loadgen.suite import LimitOptions, LoadSuite
 
     search = LimitOptions(
         slo_p99_ms=slo_p99, max_error_rate=max_error_rate, start_rate=start_rate,
@@ -343,15 +342,9 @@ def find_limit(
         time_budget_s=parse_duration(time_budget, "--time-budget"), required_rps=required_rps,
     )  # fmt: skip
     if search.step_s < 1:
-        from harness.errors import UsageError
-
         raise UsageError(f"--step must be at least 1s, got {step!r}")
-    plan = LoadPlan(search=search, **_common(target, scenario, **common))
-    outcome = _execute(plan, total_s=None)
-    if outcome is None:
-        _interrupted(None, plan)
-    _print_limit(outcome)
-    _finish(outcome, plan)
+    ctx, options = _common(target, scenario, **common)
+    _run(LoadSuite(search=search, **options), ctx)
 
 
 @load_app.command("worker")
@@ -382,6 +375,7 @@ def worker(
     returns its HDR histograms to the master, which merges them exactly. Credentials come
     from the environment or --config here, as for any command.
     """
+    from harness.config import load_credentials
     from harness.loadgen.runner import serve_worker
     from harness.loadgen.safety import parse_duration
     from harness.loadgen.suite import credential_env
@@ -389,13 +383,10 @@ def worker(
     wait_s = parse_duration(wait, "--wait")
     folder = out_dir or Path("reports") / datetime.now().strftime("load-worker-%Y%m%d-%H%M%S")
     runs = serve_worker(
-        master, out_dir=folder, wait_s=wait_s, env=credential_env(config, demo=False),
+        master, out_dir=folder, wait_s=wait_s, env=credential_env(load_credentials(config)),
         on_run=lambda n: err.print(f"run {n} done; waiting up to {wait} for the next master"),
     )  # fmt: skip
     out.print(f"served {runs} run(s) for {master}; logs in {folder}/logs")
-
-
-# -- option assembly -------------------------------------------------------------------------
 
 
 def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
@@ -411,84 +402,73 @@ def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
     return folder
 
 
-def _out(out_dir: Path | None) -> Path:
-    return out_dir or Path("reports") / datetime.now().strftime("load-%Y%m%d-%H%M%S")
+def _run(suite: LoadSuite, ctx: RunContext) -> None:
+    """Run the suite with a progress line, print its tables, write the reports, exit by the
+    verdict (0, 1, 2; 130 with what it had when interrupted)."""
+    from dataclasses import replace
 
-
-# -- running with progress -------------------------------------------------------------------
-
-
-def _execute(plan: Any, *, total_s: float | None) -> Any:
-    """The run's outcome; None when it was interrupted before it had one (Ctrl-C, SIGTERM)."""
     from harness import interrupt
-    from harness.commands._verdict import interruptible
-    from harness.loadgen.suite import execute
+    from harness.commands._verdict import conclude, interruptible, summarize
 
-    bar = _Bar(total_s)
+    started = datetime.now(UTC)
+    bar = _Bar(steps=suite.search is not None)
     try:
-        outcome = interruptible(execute, plan, progress=bar.update, on_step=bar.step)
+        result = interruptible(suite.run, replace(ctx, progress=bar.update))
     finally:
         bar.stop(quiet=interrupt.requested() is not None)
-    if outcome is not None and interrupt.requested():
-        _interrupted(outcome, plan)
-    return outcome
+    summary = summarize(result, "load", target=ctx.target, started=started)
+    ran = summary.suites.load
 
+    def details() -> None:
+        if ran.status == "error":  # could not run: one line, exit 2
+            return
+        if suite.search is None:
+            _print_runs(ran.metrics)
+        else:
+            _print_limit(ran.metrics)
+        for finding in ran.findings:
+            err.print(f"[bold red]{finding.check}:[/] {finding.message}")
 
-def _interrupted(outcome: Any, plan: Any) -> None:
-    """Write what the interrupted run had (verdict ``interrupted``), one line, exit 130."""
-    from harness.commands._verdict import conclude, summarize
+    def written(paths: dict[str, Path]) -> None:
+        out_dir = ctx.out_dir
+        entries = sorted(
+            p.name + ("/" if p.is_dir() else "")
+            for p in out_dir.iterdir()
+            if p.name not in ("parts", "logs", "run-config.json")
+            and not p.name.startswith("locust_")
+        )
+        out.print(f"written: {out_dir}/ {' '.join(entries)}")
+        if ran.status == "error":
+            from harness.errors import HarnessError
 
-    suite = outcome.suite if outcome is not None else None
-    summary = summarize(suite, "load", target=plan.target, started=datetime.now(UTC))
-    conclude(
-        summary, plan.out_dir, secrets=outcome.secrets if outcome is not None else (), console=out
-    )
+            raise HarnessError(ran.error or "the load run failed")
+
+    conclude(summary, ctx.out_dir, secrets=ctx.credentials.secrets(), console=out,
+             details=details, written=written,
+             verdict=bool(summary.inconclusive_items()))  # fmt: skip
 
 
 class _Bar:
-    """A rich progress line on stderr: elapsed, answers, last-second rate and p99."""
+    """A rich progress line on stderr (``ctx.progress``); a limit search's finished steps
+    (``done`` grown by one) also stay as lines."""
 
-    def __init__(self, total_s: float | None) -> None:
-        self.total_s = total_s
+    def __init__(self, *, steps: bool) -> None:
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-            TextColumn("{task.fields[info]}"), console=err, transient=False,
+            TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+            transient=False,
         )  # fmt: skip
+        self.steps = steps
         self.task: TaskID | None = None
-        self.offset = 0.0
-        self.mode: str | None = None
-        self.last_elapsed = 0.0
-        self.label: str | None = None  # "step N: R/s" during a limit search
+        self.done = 0.0
 
-    def _ensure(self, label: str) -> TaskID:
+    def update(self, done: float, total: float | None, text: str) -> None:
         if self.task is None:
             self.progress.start()
-            self.task = self.progress.add_task(label, total=self.total_s, info="")
-        return self.task
-
-    def update(self, p: Any) -> None:
-        task = self._ensure(p.mode)
-        rps = "-" if p.last_second_rps is None else f"{p.last_second_rps:.0f}/s"
-        p99 = "-" if p.last_second_p99_ms is None else f"{p.last_second_p99_ms:.1f} ms"
-        info = f"{p.completed} answers, {p.errors} not ok, last second {rps}, p99 {p99}"
-        if self.mode is not None and p.mode != self.mode:  # the second model of a compared run
-            self.offset += self.last_elapsed
-        self.mode, self.last_elapsed = p.mode, p.elapsed_s
-        completed = None if self.total_s is None else min(self.total_s, self.offset + p.elapsed_s)
-        self.progress.update(task, description=self.label or p.mode, info=info, completed=completed)
-
-    def step(self, index: int, rate: float, result: Any) -> None:
-        task = self._ensure("find-limit")
-        if result is None:
-            self.label = f"step {index}: {rate:.1f}/s"
-            self.progress.update(task, description=self.label, info="")
-            return
-        p99 = "-" if result.p99_ms is None else f"{result.p99_ms:.1f} ms"
-        self.progress.console.print(
-            f"step {index}: offered {rate:.1f}/s, achieved {result.achieved_rps:.1f}/s, "
-            f"ok {result.ok_rps:.1f}/s, p99 {p99}, errors {result.error_rate:.1%}, "
-            f"throttled {result.throttled_rate:.1%}"
-        )
+            self.task = self.progress.add_task(text, total=total)
+        if self.steps and done > self.done:
+            self.progress.console.print(text, markup=False, highlight=False)
+        self.done = done
+        self.progress.update(self.task, description=escape(text), completed=done, total=total)
 
     def stop(self, quiet: bool = False) -> None:
         if self.task is not None:
@@ -498,131 +478,82 @@ class _Bar:
             console.quiet = False
 
 
-# -- output ----------------------------------------------------------------------------------
-
-_ROWS = (
-    ("throughput_rps", "answers/s"), ("goodput_rps", "successful answers/s"),
-    ("offered_rps", "offered/s"), ("error_rate", "non-success fraction"),
-    ("latency_ms.p50", "p50 ms"), ("latency_ms.p90", "p90 ms"), ("latency_ms.p99", "p99 ms"),
-    ("latency_ms.p999", "p99.9 ms"), ("latency_ms.max", "max ms"),
-    ("late_sends", "late sends"), ("dropped_sends", "dropped sends"), ("stop_reason", "stopped by"),
-)  # fmt: skip
-
-
-def _get(data: dict[str, Any], dotted: str) -> Any:
-    value: Any = data
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}" if abs(value) < 1 else f"{value:,.1f}"
     return "-" if value is None else str(value)
 
 
-def _print_runs(outcome: Any) -> None:
-    if not outcome.runs:
+def _print_runs(metrics: Any) -> None:
+    """Each model in its own column (the open model's service time too), never blended."""
+    from harness.loadgen.suite import COMPARED, side_by_side
+
+    if metrics is None:
         return
+    extra = metrics.model_extra or {}
+    last = metrics.model_dump()
+    runs = [r for r in (extra.get("closed_model"), last) if r]
+    columns = list(runs)
+    if last["mode"] == "open-model":  # what a closed-loop tool would have reported
+        columns.append({**last, "mode": "service", "latency_ms": last["service_ms"]})
     table = Table(title="Load run (each column is one model, never blended)", box=box.SIMPLE_HEAD)
     table.add_column("metric")
-    columns: list[tuple[str, dict[str, Any]]] = []
-    for run in outcome.runs:
-        s = run.summary
-        columns.append((f"{s['mode']}\n(latency from {s['latency_ms']['measured_from']})", s))
-    last = outcome.runs[-1].summary
-    if last["mode"] == "open-model":  # what a closed-loop tool would have reported
-        service = {**last, "latency_ms": last["service_ms"]}
-        columns.append(("open-model service time\n(from actual send)", service))
-    for label, _ in columns:
-        table.add_column(label, justify="right")
-    for key, text in _ROWS:
-        table.add_row(text, *[_fmt(_get(s, key)) for _, s in columns])
+    for run in columns:
+        table.add_column(
+            "open-model service time\n(from actual send)" if run["mode"] == "service"
+            else f"{run['mode']}\n(latency from {run['latency_ms']['measured_from']})",
+            justify="right",
+        )  # fmt: skip
+    compared = side_by_side(*columns)
+    for (key, text), row in zip(COMPARED, compared["rows"], strict=True):
+        if key != "latency_ms.measured_from":
+            table.add_row(text, *[_fmt(row[c]) for c in compared["columns"]])
     out.print(table)
-    for run in outcome.runs:
-        s = run.summary
-        codes = ", ".join(f"{c} x{n}" for c, n in s["errors_by_code"].items()) or "none"
-        out.print(f"{s['mode']}: {s['totals']['completed']} answers; not ok by code: {codes}")
-        if s.get("abort_reason"):
-            err.print(f"[bold red]aborted:[/] {s['abort_reason']}")
-        for warning in s.get("warnings", []):
+    for run in runs:
+        codes = ", ".join(f"{c} x{n}" for c, n in run["errors_by_code"].items()) or "none"
+        out.print(f"{run['mode']}: {run['requests']} answers; not ok by code: {codes}")
+        if run.get("abort_reason"):
+            err.print(f"[bold red]aborted:[/] {run['abort_reason']}")
+        for warning in run.get("warnings") or []:
             err.print(f"[yellow]warning:[/] {warning}")
-    metrics = outcome.suite.metrics
-    for note in (metrics.model_extra or {}).get("notes", []) if metrics is not None else []:
+    for note in extra.get("notes", []):
         err.print(f"[yellow]note:[/] {note}")
 
 
-def _print_limit(outcome: Any) -> None:
+def _print_limit(metrics: Any) -> None:
+    """The search's evidence, one row per step, then the limit and how sure it is."""
     from harness.loadgen.limit import describe_limit, search_higher
 
-    found = outcome.limit
-    if found is None:
+    if metrics is None or metrics.qps_limit_bound is None:
         return
+    extra = metrics.model_extra or {}
     table = Table(
         title="Limit search evidence (open model, steady-state window)", box=box.SIMPLE_HEAD
     )
-    for col in (
-        "step",
-        "phase",
-        "offered/s",
-        "achieved/s",
-        "ok/s",
-        "p99 ms",
-        "errors",
-        "throttled",
-        "verdict",
-    ):
-        table.add_column(col, justify="right" if col not in ("phase", "verdict") else "left")
-    for row in found.table():
-        verdict = "good" if row["verdict"] == "good" else "bad: " + "; ".join(row["reasons"])
+    for col in ("step", "phase", "offered/s", "achieved/s", "ok/s", "p99 ms", "errors",
+                "throttled", "verdict"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("phase", "verdict") else "right")
+    for n, st in enumerate(metrics.limit_search, 1):
+        step = st.model_dump()
+        throttled = step["throttled_rate"]
+        verdict = "good" if st.ok else "bad: " + "; ".join(step["reasons"])
         table.add_row(
-            str(row["step"]), row["phase"], _fmt(row["offered_rps"]), _fmt(row["achieved_rps"]),
-            _fmt(row["ok_rps"]), _fmt(row["p99_ms"]), f"{row['error_rate']:.1%}",
-            f"{row['throttled_rate']:.1%}", verdict,
+            str(n), step["phase"], _fmt(st.offered), _fmt(st.achieved), _fmt(step["ok_rps"]),
+            _fmt(st.p99), f"{max(0.0, st.error_rate - throttled):.1%}",  # error_rate has both
+            f"{throttled:.1%}", verdict,
         )  # fmt: skip
     out.print(table)
-    limit = describe_limit(found.reported_rps, found.bound, found.stopped_by)
-    knee = "-" if found.knee_rps is None else f"{found.knee_rps:.1f}/s"
-    out.print(f"limit: {limit}; open model, stopped by {found.stopped_by}; knee: {knee}")
-    if found.plateau_rps is not None:
-        out.print(f"throttle plateau: {found.plateau_rps:.1f} ok/s")
-    for note in found.notes:
+    stopped, knee = extra.get("stopped_by"), extra.get("knee_rps")
+    limit = describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped)
+    shown = "-" if knee is None else f"{knee:.1f}/s"
+    out.print(f"limit: {limit}; open model, stopped by {stopped}; knee: {shown}")
+    if extra.get("plateau_rps") is not None:
+        out.print(f"throttle plateau: {extra['plateau_rps']:.1f} ok/s")
+    for note in extra.get("notes", []):
         out.print(f"[yellow]note:[/] {note}")
-    metrics = outcome.suite.metrics
-    inconclusive = (metrics.model_extra or {}).get("inconclusive") if metrics is not None else None
-    if inconclusive:
-        out.print(f"[bold]inconclusive:[/] {inconclusive}")
-    elif found.bound == "lower":
+    if extra.get("inconclusive"):
+        out.print(f"[bold]inconclusive:[/] {extra['inconclusive']}")
+    elif metrics.qps_limit_bound == "lower":
         out.print(
-            "no step failed, so this is a lower bound; to search higher, "
-            f"{search_higher(found.stopped_by)}"
+            f"no step failed, so this is a lower bound; to search higher, {search_higher(stopped)}"
         )
-
-
-def _finish(outcome: Any, plan: Any) -> None:
-    """Write summary.json, junit.xml and report.html; exit by the suite's status."""
-    from harness.commands._verdict import summarize
-    from harness.errors import HarnessError
-    from harness.report import write_reports
-
-    suite = outcome.suite
-    summary = summarize(suite, "load", target=plan.target, started=datetime.now(UTC))
-    write_reports(summary, plan.out_dir, outcome.secrets)
-    entries = sorted(
-        p.name + ("/" if p.is_dir() else "")
-        for p in plan.out_dir.iterdir()
-        if p.name not in ("parts", "logs", "run-config.json") and not p.name.startswith("locust_")
-    )
-    out.print(f"written: {plan.out_dir}/ {' '.join(entries)}")
-    if suite.status == "error":
-        raise HarnessError(suite.error or "the load run failed")
-    for finding in suite.findings:
-        err.print(f"[bold red]{finding.check}:[/] {finding.message}")
-    if suite.status == "fail":
-        raise typer.Exit(1)
-    if summary.inconclusive_items():  # e.g. a limit only bounded: never a plain PASS
-        from harness.results import verdict_line
-
-        out.print(verdict_line(summary), markup=False)
-        raise typer.Exit(summary.exit_code)

@@ -58,13 +58,14 @@ class RichObserver:
         self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> Self:
-        self.progress.start()
-        return self
+        return self  # the display starts with the first stage: bad input prints its one line only
 
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
     def stage_started(self, name: SuiteName) -> None:
+        if not self.progress.live.is_started:
+            self.progress.start()
         self.tasks[name] = self.progress.add_task("starting", total=None, stage=_TITLES[name])
 
     def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:

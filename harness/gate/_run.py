@@ -90,7 +90,18 @@ def plan_gate(
     config: str | os.PathLike[str] | None = None,
     contract: Contract | None = None,
 ) -> GatePlan:
-    """Check every input of a gate run before any traffic (arguments as :func:`run_gate`).
+    """Check every input of a gate run before any traffic.
+
+    Args:
+        out_dir: run directory: summary.json, junit.xml, report.html, one folder per suite.
+        target: ``"emulator"`` (started on a free loopback port) or the service's base URL.
+        profile: ``"quick"``, ``"full"`` or a :class:`Profile`.
+        policy: a ``gate.toml`` path or a :class:`Policy`; None: the default policy.
+        baseline: an earlier run's directory or summary.json, to flag regressions.
+        engine: the emulator's face engine for every stage (overrides the profile).
+        faces: folder of face images with ``labels.csv`` (fuzz, conformance, accuracy, load).
+        config: for the emulator its TOML config (faults, throttle, tokens, ...); for a URL
+            a TOML file with ``[credentials]``.
 
     Raises:
         HarnessError: one line naming the bad option, file or value (exit 2).
@@ -223,55 +234,19 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     return GateOutcome(summary=summary, paths=paths)
 
 
-def run_gate(
-    *,
-    out_dir: str | os.PathLike[str],
-    target: str = "emulator",
-    profile: str | Profile = "quick",
-    policy: str | os.PathLike[str] | Policy | None = None,
-    baseline: str | os.PathLike[str] | None = None,
-    engine: str | None = None,
-    faces: str | os.PathLike[str] | None = None,
-    config: str | os.PathLike[str] | None = None,
-    observer: StageObserver | None = None,
-    contract: Contract | None = None,
-) -> GateOutcome:
-    """Run the profile's suites against ``target``, judge them, write the reports.
+def run_gate(*, observer: StageObserver | None = None, **options: Any) -> GateOutcome:
+    """Run the profile's suites against the target, judge them, write the reports:
+    :func:`plan_gate` (``options`` are its arguments), then :func:`execute_gate`.
 
-    Args:
-        out_dir: run directory: summary.json, junit.xml, report.html, one folder per suite.
-        target: ``"emulator"`` (started on a free loopback port) or the service's base URL.
-        profile: ``"quick"``, ``"full"`` or a :class:`Profile`.
-        policy: a ``gate.toml`` path or a :class:`Policy`; None: the default policy.
-        baseline: an earlier run's directory or summary.json, to flag regressions.
-        engine: the emulator's face engine for every stage (overrides the profile).
-        faces: folder of face images with ``labels.csv`` (fuzz, conformance, accuracy).
-        config: for the emulator its TOML config (faults, throttle, tokens, ...); for a URL
-            a TOML file with ``[credentials]``.
-        observer: receives stage progress (the CLI's rich display); None shows nothing.
-
-    Returns:
-        The outcome; ``outcome.exit_code`` is the command's exit code.
-
-    Raises:
-        HarnessError: bad options or inputs, found before any traffic (exit 2).
+    ``observer`` receives stage progress (the CLI's rich display); None shows nothing. The
+    outcome's ``exit_code`` is the command's exit code. Raises :class:`HarnessError` for bad
+    options or inputs, found before any traffic (exit 2).
 
     Example:
         outcome = run_gate(out_dir="reports/ci", policy="examples/gate.toml")
         sys.exit(outcome.exit_code)
     """
-    plan = plan_gate(
-        out_dir=out_dir,
-        target=target,
-        profile=profile,
-        policy=policy,
-        baseline=baseline,
-        engine=engine,
-        faces=faces,
-        config=config,
-        contract=contract,
-    )
-    return execute_gate(plan, observer)
+    return execute_gate(plan_gate(**options), observer)
 
 
 def assemble(

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from harness.gate._policy import Policy
 from harness.gate._profiles import Profile
 from harness.results import LoadMetrics, LoadSuiteResult, SuiteName, SuiteResult, derive_status
-from harness.suite import RunContext, Suite
+from harness.suite import Progress, RunContext, Suite
 
 STAGE_SHARE = 0.8  # of a stage's time limit, for suites that stop themselves in time
 
@@ -81,51 +81,33 @@ class LoadStage:
 
     def run(self, ctx: RunContext) -> SuiteResult:
         from harness.loadgen import safety
-        from harness.loadgen.suite import LimitOptions, run_load_suite
+        from harness.loadgen.scenarios import ScenarioOptions
+        from harness.loadgen.suite import LimitOptions, LoadSuite
 
         p = self.profile
         rate = self.policy.load.p99_at_rps or p.load_rate_rps
         notes: list[str] = []
-        if not ctx.is_emulator and rate > safety.URL_MAX_RATE:
-            notes.append(f"run rate capped at the live-target ceiling {safety.URL_MAX_RATE:g}/s")
-            rate = safety.URL_MAX_RATE
-        common: dict[str, Any] = {"timeout_s": p.request_timeout_s}
-        if ctx.is_emulator:
-            common["emulator"] = _emulator_options(ctx, p.engine, qps=ctx.emulator.get("qps"))
-        else:
-            common["config"] = ctx.config
-            common["max_requests"] = ctx.max_requests
-
-        def running(update: Any) -> None:
-            rps = update.last_second_rps
-            text = f"run: {update.completed} requests" + ("" if rps is None else f", {rps:.0f}/s")
-            ctx.progress(min(update.elapsed_s, p.load_duration_s), p.load_duration_s, text)
-
-        run = run_load_suite(
-            ctx.target,
-            out_dir=ctx.out_dir / "run",
-            scenario=p.load_scenario,
+        ceiling = safety.rate_ceiling(
+            is_emulator=ctx.is_emulator, allow_costly=False, max_rps=ctx.max_rps
+        )
+        if ceiling is not None and rate > ceiling:
+            which = "live-target" if ctx.max_rps is None else "max_rps"
+            notes.append(f"run rate capped at the {which} ceiling {ceiling:g}/s")
+            rate = ceiling
+        run = LoadSuite(
+            scenario=ScenarioOptions(p.load_scenario),
             rate=rate,
             duration_s=p.load_duration_s,
             slo_p99_ms=p.load_slo_p99_ms,
             max_error_rate=p.load_max_error_rate,
-            progress=running,
-            **common,
-        )
+            emulator=_emulator_options(ctx, p.engine, qps=ctx.emulator.get("qps")),
+        ).run(replace(ctx, out_dir=ctx.out_dir / "run"))
         if not self._search_due(ctx):
             return merge_load(run, None, notes)
-        start, top = self._search_range(ctx)
-        if ctx.is_emulator:
-            qps = ctx.emulator.get("qps") or p.limit_emulator_qps
-            common["emulator"] = _emulator_options(ctx, p.engine, qps=qps)
-
-        def on_step(step: int, offered: float, result: Any) -> None:
-            ctx.progress(step, p.limit_max_steps, f"limit search: step {step} at {offered:.0f}/s")
-
-        search = run_load_suite(
-            ctx.target,
-            out_dir=ctx.out_dir / "limit",
-            scenario=p.limit_scenario,
+        start, top = self._search_range(ctx, ceiling)
+        qps = ctx.emulator.get("qps") or p.limit_emulator_qps
+        search = LoadSuite(
+            scenario=ScenarioOptions(p.limit_scenario),
             search=LimitOptions(
                 slo_p99_ms=p.load_slo_p99_ms,
                 max_error_rate=p.load_max_error_rate,
@@ -136,9 +118,8 @@ class LoadStage:
                 max_steps=p.limit_max_steps,
                 time_budget_s=p.limit_time_budget_s,
             ),
-            on_step=on_step,
-            **common,
-        )
+            emulator=_emulator_options(ctx, p.engine, qps=qps),
+        ).run(replace(ctx, out_dir=ctx.out_dir / "limit", progress=_prefixed(ctx.progress)))
         return merge_load(run, search, notes)
 
     def _search_due(self, ctx: RunContext) -> bool:
@@ -147,13 +128,13 @@ class LoadStage:
             return mode == "always"
         return ctx.is_emulator or self.policy.load.min_qps_limit is not None
 
-    def _search_range(self, ctx: RunContext) -> tuple[float | None, float | None]:
-        from harness.loadgen import safety
-
+    def _search_range(
+        self, ctx: RunContext, ceiling: float | None
+    ) -> tuple[float | None, float | None]:
         p = self.profile
-        if ctx.is_emulator:
-            return p.limit_start_rps, p.limit_max_rps
-        top = min(p.limit_max_rps or safety.URL_MAX_RATE, safety.URL_MAX_RATE)
+        top = p.limit_max_rps if ceiling is None else min(p.limit_max_rps or ceiling, ceiling)
+        if ctx.is_emulator or top is None:
+            return p.limit_start_rps, top
         return min(1.0, top), top  # a live service is approached from 1/s, whatever the profile
 
 
@@ -198,18 +179,20 @@ def merge_load(
 
 
 def _emulator_options(ctx: RunContext, engine: str, *, qps: float | None) -> Any:
-    """The load suite's emulator options, carrying the gate's faults and breaks too."""
+    """The load suite's emulator (``--target emulator``): the gate's faults, breaks and latency
+    too."""
     from harness.loadgen.suite import EmulatorOptions
 
-    forwarded = {k: tuple(v) for k, v in ctx.emulator.items() if k in ("faults", "breaks") and v}
-
-    @dataclass(frozen=True)
-    class _Forwarded(EmulatorOptions):
-        def settings(self) -> dict[str, Any]:
-            return {**super().settings(), **forwarded}
-
+    if not ctx.is_emulator:
+        return None
     latency = tuple(
         spec if op == "default" else f"{op}={spec}"
         for op, spec in (ctx.emulator.get("latency") or {}).items()
     )
-    return _Forwarded(engine=engine, qps=qps, latency=latency)
+    faults, breaks = (tuple(ctx.emulator.get(k) or ()) for k in ("faults", "breaks"))
+    return EmulatorOptions(engine=engine, qps=qps, latency=latency, faults=faults, breaks=breaks)
+
+
+def _prefixed(progress: Progress) -> Progress:
+    """The limit search's progress, named as such on the gate's load line."""
+    return lambda done, total, text: progress(done, total, f"limit search: {text}")

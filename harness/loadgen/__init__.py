@@ -1,32 +1,35 @@
 """Load engine: closed- and open-model runs on Locust, and a limit search.
 
 A run sends a scenario of the two APIs (:class:`ScenarioOptions`, judged by their codes
-with :func:`api_classifier`), or plain GETs for the engine's own tests;
-:func:`run_load_suite` runs it as the load suite. Importing this package never imports
+with :func:`api_classifier`), or plain GETs for the engine's own tests; :class:`LoadSuite`
+runs it as the load suite (``suite.run(ctx)``). Importing this package never imports
 Locust or gevent: runs happen in subprocesses (see :mod:`harness.loadgen.runner`).
 """
 
 from __future__ import annotations
 
-from harness.loadgen.classify import KLASSES, default_classifier
-from harness.loadgen.codes import api_classifier
-from harness.loadgen.compare import side_by_side
+from harness.loadgen.classify import KLASSES, api_classifier, default_classifier
 from harness.loadgen.limit import LimitResult, StepRecord, StepResult, find_limit
-from harness.loadgen.measure import open_model_measure
-from harness.loadgen.request import PreparedRequest
-from harness.loadgen.result import LoadResult, SecondRow, WindowStats
+from harness.loadgen.result import LoadResult, PreparedRequest, SecondRow, WindowStats
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, run_load, serve_worker
 from harness.loadgen.scenarios import ScenarioOptions, scenario_request
-from harness.loadgen.suite import EmulatorOptions, LimitOptions, LoadPlan, run_load_suite
+from harness.loadgen.suite import (
+    EmulatorOptions,
+    LimitOptions,
+    LoadSuite,
+    open_model_measure,
+    run_load_suite,
+    side_by_side,
+)
 
 __all__ = [
     "KLASSES",
     "EmulatorOptions",
     "LimitOptions",
     "LimitResult",
-    "LoadPlan",
     "LoadProgress",
     "LoadResult",
+    "LoadSuite",
     "PreparedRequest",
     "RemoteWorkers",
     "ScenarioOptions",

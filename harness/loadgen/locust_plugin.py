@@ -6,7 +6,7 @@ gevent on import. The local process and the master read the run's config from th
 ``run_load`` wrote; the master puts it in its parsed options, which Locust's own spawn
 message carries to every worker, wherever it runs. The work is done by
 :class:`~harness.loadgen.process.LoadProcess` (load-generating processes) and
-:class:`~harness.loadgen.coordinate.MasterCoordinator` (the master of a distributed run).
+:class:`~harness.loadgen.process.MasterCoordinator` (the master of a distributed run).
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
 from harness.loadgen.config import RUN_STARTED, RunConfig, read_config
-from harness.loadgen.coordinate import MasterCoordinator, locust_stats
-from harness.loadgen.parts import LOCUST_STATS, PARTS_DIR, write_json_atomic
-from harness.loadgen.process import LoadProcess
+from harness.loadgen.merge import LOCUST_STATS, PARTS_DIR, write_json_atomic
+from harness.loadgen.process import LoadProcess, MasterCoordinator, locust_stats
 
 OPTION = "faceharness_run"  # the config in Locust's parsed options (sent to workers)
 MASTER_GONE_S = 10  # a worker quits after this long without its master's heartbeat

@@ -1,11 +1,12 @@
 """Plain-Locust user classes, one per operation plus a mixed one, for ``load/locustfile.py``.
 
 For people who run ``locust`` themselves (web UI, their own shapes, distributed with
-``--master-host``). Each user sends the same requests as the harness's scenarios and
-marks an answer failed unless its JSON code is a success (:mod:`harness.loadgen.codes`),
-so Locust's failure table lists codes such as ``throttled: JD 10043``. Locust's own
-statistics apply (bucketed percentiles, closed model); ``faceharness load`` gives exact
-and open-model numbers. Imported only inside Locust (gevent-patched).
+``--master-host``). Each user sends the same requests as the harness's scenarios and marks
+an answer failed unless its JSON code is a success
+(:func:`~harness.loadgen.classify.api_classifier`), so Locust's failure table lists codes
+such as ``throttled: JD 10043``. Locust's own statistics apply (bucketed percentiles, closed
+model); ``faceharness load`` gives exact and open-model numbers. Imported only inside Locust
+(gevent-patched).
 
 Environment: ``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``
 (credentials), or ``FACEHARNESS_LOAD_DEMO_CREDENTIALS=1`` for ``faceharness emulate``;
@@ -22,8 +23,7 @@ from typing import Any
 import gevent
 from locust import FastHttpUser, constant_throughput, task
 
-from harness.loadgen.classify import SUCCESS
-from harness.loadgen.codes import api_classifier
+from harness.loadgen.classify import SUCCESS, api_classifier
 from harness.loadgen.scenarios import ScenarioOptions, scenario_request
 from harness.loadgen.transport import request_deadline
 

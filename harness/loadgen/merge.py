@@ -1,14 +1,20 @@
-"""Merge the per-process part files of a run into one result and its output files.
+"""Per-process part files under ``<out_dir>/parts``, and their merge into one result.
 
-HDR histograms are added, never averaged, so merged percentiles are exact to the
-histogram's 3 significant digits whatever the number of worker processes.
+Each load process appends one JSON line per closed second to ``<proc>.series.jsonl``
+(the caller tails these for progress) and writes ``<proc>.final.json`` when it stops:
+files, not Locust messages, so results survive however the master shuts down. HDR
+histograms are added, never averaged, so merged percentiles are exact to the histogram's
+3 significant digits whatever the number of worker processes.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
+import os
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +26,6 @@ from harness.loadgen import hdr
 from harness.loadgen.classify import KLASSES, SUCCESS
 from harness.loadgen.config import MAX_DURATION_S, RunConfig
 from harness.loadgen.control import STOP_ABORT
-from harness.loadgen.parts import read_finals, read_locust_stats, read_series, write_json_atomic
 from harness.loadgen.result import LoadResult, SecondRow
 
 SCHEMA = "faceharness.load/1"
@@ -28,6 +33,9 @@ LOAD_JSON = "load.json"
 LOAD_CSV = "load.csv"
 LOAD_HLOG = "load.hlog"
 LOCUST_CSV_PREFIX = "locust"
+TOTALS = ("offered", "sent", "completed", "late", "dropped", "harness_errors", "clamped")
+CSV_COLUMNS = ("t", "epoch_s", "offered_rps", "achieved_rps", "ok_rps", "p50_ms", "p99_ms",
+               "late", "dropped")  # fmt: skip
 MAX_SERIES_S = int(MAX_DURATION_S) + 3600  # bounds the per-second loop
 
 MODE_NOTES = {
@@ -47,6 +55,91 @@ LOCUST_LABELS = {
     "open-model": "open-model: Locust measures from the actual send (service time), not "
     "from the intended start; use latency_ms. Percentiles bucketed to ~2 significant digits",
 }
+
+
+PARTS_DIR = "parts"
+SERIES_SUFFIX = ".series.jsonl"
+FINAL_SUFFIX = ".final.json"
+LOCUST_STATS = "locust_stats.json"
+
+
+class PartWriter:
+    """Writes one process's files; every write is flushed so a crash loses at most a second."""
+
+    def __init__(self, out_dir: str | Path, proc: str) -> None:
+        self.dir = Path(out_dir) / PARTS_DIR
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.proc = proc
+        self.series_path = self.dir / f"{proc}{SERIES_SUFFIX}"
+        self.final_path = self.dir / f"{proc}{FINAL_SUFFIX}"
+
+    def append_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        lines = [json.dumps(row, separators=(",", ":")) + "\n" for row in rows]
+        if lines:
+            with self.series_path.open("a", encoding="utf-8") as fh:
+                fh.writelines(lines)
+
+    def write_final(self, data: dict[str, Any]) -> None:
+        write_json_atomic(self.final_path, data)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_finals(out_dir: str | Path) -> list[dict[str, Any]]:
+    base = Path(out_dir) / PARTS_DIR
+    return [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted(base.glob(f"*{FINAL_SUFFIX}"))
+    ]
+
+
+def read_series(out_dir: str | Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for path in sorted((Path(out_dir) / PARTS_DIR).glob(f"*{SERIES_SUFFIX}")):
+        rows.extend(_complete_lines(path.read_text(encoding="utf-8")))
+    return rows
+
+
+def read_locust_stats(out_dir: str | Path) -> dict[str, Any] | None:
+    path = Path(out_dir) / PARTS_DIR / LOCUST_STATS
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+class SeriesTail:
+    """Incrementally reads new complete lines from all series files (for progress)."""
+
+    def __init__(self, out_dir: str | Path) -> None:
+        self.dir = Path(out_dir) / PARTS_DIR
+        self._offsets: dict[Path, int] = {}
+
+    def poll(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for path in sorted(self.dir.glob(f"*{SERIES_SUFFIX}")):
+            start = self._offsets.get(path, 0)
+            with path.open("rb") as fh:
+                fh.seek(start)
+                chunk = fh.read()
+            end = chunk.rfind(b"\n") + 1
+            if end:
+                self._offsets[path] = start + end
+                rows.extend(_complete_lines(chunk[:end].decode("utf-8")))
+        return rows
+
+
+def _complete_lines(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue  # a torn last line from a killed process
+    return out
 
 
 def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str]) -> LoadResult:
@@ -87,19 +180,7 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "elapsed_s": round(elapsed, 3),
         "stop_reason": _stop_reason(finals),
         "abort_reason": next((f["abort_reason"] for f in finals if f.get("abort_reason")), None),
-        "totals": {
-            key: totals[key]
-            for key in (
-                "offered",
-                "sent",
-                "completed",
-                "late",
-                "dropped",
-                "harness_errors",
-                "clamped",
-            )
-        }
-        | {"success": success},
+        "totals": {key: totals[key] for key in TOTALS} | {"success": success},
         "offered_rps": cfg.rate if cfg.mode == "open" else per_s(totals["sent"]),
         "throughput_rps": per_s(completed),
         "goodput_rps": per_s(success),
@@ -226,17 +307,7 @@ def _locust_block(out_dir: Path, label: str) -> dict[str, Any] | None:
 
 def _write_csv(path: Path, series: list[SecondRow]) -> None:
     error_klasses = [k for k in KLASSES if k != SUCCESS]
-    header = [
-        "t",
-        "epoch_s",
-        "offered_rps",
-        "achieved_rps",
-        "ok_rps",
-        "p50_ms",
-        "p99_ms",
-        "late",
-        "dropped",
-    ]
+    header = list(CSV_COLUMNS)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(header + error_klasses + ["errors_by_code"])

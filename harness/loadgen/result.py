@@ -1,17 +1,47 @@
-"""What a load run returns: the ``load.json`` summary plus per-second rows kept in memory.
+"""What a load run sends (:class:`PreparedRequest`) and returns: the ``load.json`` summary plus
+per-second rows kept in memory.
 
 Per-second latency histograms stay encoded in memory so a steady-state window (say,
 seconds 1-5 of a limit-search step) can be re-summarised exactly, not averaged.
+
+A scenario builds a fresh request per call where anything in it is per request (a signed
+API stamps each request with a timestamp and nonce) and may hand out the same object again
+where nothing is; the load engine never caches or replays these objects itself.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS, THROTTLED
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRequest:
+    """One request, relative to the run's target URL.
+
+    ``name`` groups requests in statistics (Locust's request name); ``path`` starts with
+    ``/`` and is appended to the target URL's base path.
+    """
+
+    name: str
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def url_path(self) -> str:
+        """Path plus encoded query string, as sent on the request line."""
+        if not self.query:
+            return self.path
+        sep = "&" if "?" in self.path else "?"
+        return f"{self.path}{sep}{urlencode(dict(self.query))}"
 
 
 @dataclass(frozen=True)
@@ -85,10 +115,6 @@ class LoadResult:
     @property
     def latency_ms(self) -> dict[str, Any]:
         return dict(self.summary["latency_ms"])
-
-    @property
-    def throughput_rps(self) -> float:
-        return float(self.summary["throughput_rps"])
 
     @property
     def errors_by_code(self) -> dict[str, int]:

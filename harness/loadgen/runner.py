@@ -18,8 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -28,8 +27,14 @@ from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
 from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
-from harness.loadgen.merge import LOCUST_CSV_PREFIX, collect, write_outputs
-from harness.loadgen.parts import PARTS_DIR, SeriesTail, write_json_atomic
+from harness.loadgen.merge import (
+    LOCUST_CSV_PREFIX,
+    PARTS_DIR,
+    SeriesTail,
+    collect,
+    write_json_atomic,
+    write_outputs,
+)
 from harness.loadgen.result import LoadResult
 from harness.loadgen.scenarios import ScenarioOptions, request_source
 
@@ -145,8 +150,7 @@ def run_load(
         abort_min_samples=abort_min_samples,
     )
     extra_env = dict(env or {})
-    with _environ(extra_env):
-        preflight(cfg)
+    preflight(cfg, {**os.environ, **extra_env})
     _prepare_out_dir(out)
     write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
 
@@ -216,29 +220,15 @@ def serve_worker(
     return runs
 
 
-def preflight(cfg: RunConfig) -> None:
-    """Build one request here: missing credentials or bad images fail before Locust starts."""
+def preflight(cfg: RunConfig, environ: Mapping[str, str]) -> None:
+    """Build one request here, with the Locust processes' environment: missing credentials or
+    bad images fail before Locust starts."""
     try:
-        request_source(cfg.requests)[0]()
+        request_source(cfg.requests, environ=environ)[0]()
     except HarnessError:
         raise  # already one line for a person (e.g. missing credentials)
     except Exception as exc:
         raise UsageError(f"the request source failed: {exc!r}") from exc
-
-
-@contextmanager
-def _environ(extra: Mapping[str, str]) -> Iterator[None]:
-    """Set ``extra`` in ``os.environ`` for the block only (the preflight's factory call)."""
-    saved = {k: os.environ.get(k) for k in extra}
-    os.environ.update(extra)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _prepare_out_dir(out: Path) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, UsageError
-from harness.loadgen.classify import Classifier, default_classifier
+from harness.loadgen.classify import Classifier, api_classifier, default_classifier
 from harness.loadgen.payloads import (
     DEFAULT_SIZES,
     SIZE_CLASSES,
@@ -41,7 +41,7 @@ from harness.loadgen.payloads import (
     build_pool,
     parse_weights,
 )
-from harness.loadgen.request import PreparedRequest
+from harness.loadgen.result import PreparedRequest
 
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
 MIXED = "mixed"
@@ -95,18 +95,17 @@ class ScenarioOptions:
 
 
 def request_source(
-    spec: Mapping[str, Any], index: int = 0
+    spec: Mapping[str, Any], index: int = 0, environ: Mapping[str, str] | None = None
 ) -> tuple[Callable[[], PreparedRequest], Classifier]:
-    """The next-request function and the classifier of a run's ``requests`` in process ``index``."""
+    """The next-request function and the classifier of a run's ``requests`` in process ``index``
+    (credentials from ``environ``, default the process's environment)."""
     if "paths" in spec:  # plain GETs in turn, judged by status: the engine's tests and bench
         paths = spec["paths"]
         if not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
             raise UsageError(f"paths must be a non-empty list of paths starting with '/': {paths}")
         cycle = itertools.cycle([PreparedRequest(p, "GET", p) for p in paths])
         return (lambda: next(cycle)), default_classifier
-    from harness.loadgen.codes import api_classifier
-
-    return Scenario(ScenarioOptions(**spec), index=index).next_request, api_classifier
+    return Scenario(ScenarioOptions(**spec), environ, index).next_request, api_classifier
 
 
 def scenario_request(**options: Any) -> PreparedRequest:

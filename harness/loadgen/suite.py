@@ -1,14 +1,16 @@
 """The load suite: a scenario against a target, as a run or a limit search, as a SuiteResult.
 
-This is what ``faceharness load run``/``find-limit`` and the gate call. It opens the
-target (the embedded emulator on loopback, or a URL: the only address contacted),
-applies the live-target safety defaults (:mod:`harness.loadgen.safety`), hands the
-credentials to the Locust processes through their environment (never the config file)
-and shapes the numbers as ``summary.json``'s ``LoadMetrics``.
+:class:`LoadSuite` is what ``faceharness load run``/``find-limit`` and the gate run
+(``suite.run(ctx)``). It opens the target (the embedded emulator on loopback, or a URL: the
+only address contacted), applies the live-target safety defaults
+(:mod:`harness.loadgen.safety`), hands the credentials to the Locust processes through their
+environment (never the config file) and shapes the numbers as ``summary.json``'s
+``LoadMetrics``. A limit search measures each step with :func:`open_model_measure`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -18,30 +20,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.clients import Credentials
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import safety
-from harness.loadgen.classify import AUTH_ERROR, BUSINESS_FAILURE, SUCCESS
-from harness.loadgen.compare import side_by_side
-from harness.loadgen.limit import (
-    LimitResult,
-    StepResult,
-    describe_limit,
-    find_limit,
-    search_higher,
-)
-from harness.loadgen.measure import open_model_measure
+from harness.loadgen.classify import AUTH_ERROR, BUSINESS_FAILURE, SUCCESS, THROTTLED
+from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
 from harness.loadgen.result import LoadResult
-from harness.loadgen.runner import LoadProgress, RemoteWorkers, run_load
+from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions
 from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
+from harness.suite import RunContext
 
 LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 ENGINES = ("fast", "dlib")
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
-
-StepCallback = Callable[[int, float, StepResult | None], None]
 
 
 @dataclass(frozen=True)
@@ -51,6 +45,8 @@ class EmulatorOptions:
     engine: str = "fast"
     qps: float | None = None  # per token / appkey throttle (JD 10043, MATCH 42900)
     latency: tuple[str, ...] = ()  # e.g. "fixed:50ms", "stall:1s/10s", "match=fixed:5ms"
+    faults: tuple[Any, ...] = ()  # the gate's emulator faults and breaks, passed on as they are
+    breaks: tuple[Any, ...] = ()
 
     def settings(self) -> dict[str, Any]:
         from harness.emulator import parse_latency
@@ -63,10 +59,12 @@ class EmulatorOptions:
         for spec in self.latency:
             op, _ = parse_latency(spec)
             latency[op or "default"] = spec.rpartition("=")[2] if op else spec
+        extra = {k: v for k, v in (("faults", self.faults), ("breaks", self.breaks)) if v}
         return {
             "engine": self.engine,
             "throttle": None if self.qps is None else {"qps": self.qps},
             "latency": latency or None,
+            **extra,
         }
 
 
@@ -88,165 +86,146 @@ class LimitOptions:
 
 
 @dataclass(frozen=True)
-class LoadPlan:
-    """One load command: what to send, where, how hard and for how long."""
+class LoadSuite:
+    """The load suite, run as ``suite.run(ctx)`` by ``load run``/``find-limit`` and the gate:
+    one bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
+    ``search``, a limit search. The context gives the target, the run directory, credentials,
+    the request budget and deadline, ``max_rps``, the seed and the face pool; progress goes to
+    ``ctx.progress`` (a search's finished step as ``(steps done, max steps, its line)``).
+    """
 
-    out_dir: Path
-    target: str = "emulator"
     scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
     users: int | None = None
     rate: float | None = None
     duration_s: float = 30.0
+    search: LimitOptions | None = None  # set: find the limit instead of one run
     workers: int = 0
     remote: RemoteWorkers | None = None  # workers on other machines the master waits for
-    max_requests: int | None = None
-    timeout_s: float = 10.0
-    search: LimitOptions | None = None  # set: find the limit instead of one run
     emulator: EmulatorOptions | None = None
-    config: Path | None = None  # TOML with [credentials]; env vars win
     allow_costly: bool = False
     abort_error_rate: float | None | Literal["auto"] = "auto"
     slo_p99_ms: float | None = None  # run mode: a p99 above this is a finding
     max_error_rate: float | None = None  # run mode: an error rate above this is a finding
-    max_rps: float | None = None  # highest rate sent (0: unlimited; default: the target's ceiling)
+    name: Literal["load"] = field(default="load", init=False)
 
-    @property
-    def is_emulator(self) -> bool:
-        return self.target == "emulator"
+    def check(self, ctx: RunContext) -> safety.Limits:
+        """Everything checked before any traffic (one-line :class:`UsageError`); the run's
+        effective bounds."""
+        from harness.target import check_url
 
+        if not ctx.is_emulator:
+            check_url(ctx.target)
+            if self.emulator is not None:
+                raise UsageError(
+                    "--engine, --qps and --latency shape the emulator; use --target emulator"
+                )
+        remote = self.remote.count if self.remote else 0
+        if not (0 <= self.workers and 0 <= remote and self.workers + remote <= 16):
+            raise UsageError(f"--workers plus --expect-workers must be in [0, 16], got "
+                             f"{self.workers} + {remote}")  # fmt: skip
+        auto = self.abort_error_rate == "auto"
+        abort = None if self.abort_error_rate == "auto" else self.abort_error_rate
+        if self.search is None:
+            if self.duration_s <= 0:
+                raise UsageError(f"--duration must be > 0, got {self.duration_s}")
+            safety.check_criteria(self.slo_p99_ms, self.max_error_rate)
+            return safety.check_run(
+                is_emulator=ctx.is_emulator, users=self.users, rate=self.rate,
+                max_requests=ctx.max_requests, abort_error_rate=abort, abort_default=auto,
+                allow_costly=self.allow_costly, max_rps=ctx.max_rps,
+            )  # fmt: skip
+        if self.users is not None or self.rate is not None:
+            raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
+        s = self.search
+        safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
+        if s.required_rps is not None and not (
+            math.isfinite(s.required_rps) and s.required_rps > 0
+        ):
+            raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
+        safety.check_rate_ceiling(
+            s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
+            allow_costly=self.allow_costly, max_rps=ctx.max_rps,
+        )  # fmt: skip
+        start, top = self.search_rates(ctx)
+        if not (0 < start <= top):
+            raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
+        return safety.check_run(
+            is_emulator=ctx.is_emulator, users=None, rate=top, max_requests=ctx.max_requests,
+            abort_error_rate=abort, abort_default=auto, allow_costly=True,
+        )  # fmt: skip
 
-@dataclass
-class LoadOutcome:
-    """The suite result plus the raw results the CLI prints from."""
+    def search_rates(self, ctx: RunContext) -> tuple[float, float]:
+        """First and highest rate of a search: the ceiling (live 20/s, lifted by
+        ``--allow-costly-load`` or ``--max-rps 0``) is the default top, else 2000/s."""
+        s = self.search or LimitOptions()
+        ceiling = safety.rate_ceiling(
+            is_emulator=ctx.is_emulator, allow_costly=self.allow_costly, max_rps=ctx.max_rps
+        )
+        top = s.max_rate or (SEARCH_MAX_RATE if ceiling is None else ceiling)
+        return s.start_rate or min(10.0 if ctx.is_emulator else 1.0, top), top
 
-    suite: LoadSuiteResult
-    runs: list[LoadResult] = field(default_factory=list)
-    limit: LimitResult | None = None
-    secrets: list[str] = field(default_factory=list)
+    def run(self, ctx: RunContext) -> LoadSuiteResult:
+        """Check, then run; a failure while running is a suite with status ``error``."""
+        from harness.target import open_target
+
+        limits = self.check(ctx)
+        emulator = (self.emulator or EmulatorOptions()).settings() if ctx.is_emulator else {}
+        scenario = replace(
+            self.scenario, demo_credentials=ctx.is_emulator,
+            seed=self.scenario.seed if ctx.seed is None else ctx.seed,
+            faces_dir=str(ctx.faces.resolve()) if ctx.faces else self.scenario.faces_dir,
+        )  # fmt: skip
+        run = _Run(self, ctx, scenario, limits)
+        started, t0 = datetime.now(UTC), time.monotonic()
+        try:
+            with open_target(ctx.target, **emulator) as tgt:
+                if not ctx.is_emulator:  # the target answers and accepts the credentials, or exit 2
+                    from harness.preflight import apis_of, preflight
+
+                    preflight(tgt.url, apis=apis_of(scenario.operations),
+                              credentials=ctx.credentials, timeout_s=run.timeout_s)  # fmt: skip
+                result = run.search(tgt.url) if self.search is not None else run.runs(tgt.url)
+        except UsageError:
+            raise
+        except HarnessError as exc:
+            result = LoadSuiteResult(name="load", status="error", error=str(exc))
+        return result.model_copy(
+            update={"started_at": started, "finished_at": datetime.now(UTC),
+                    "duration_s": round(time.monotonic() - t0, 3), "seed": scenario.seed}
+        )  # fmt: skip
 
 
 def run_load_suite(
-    target: str = "emulator",
-    *,
-    out_dir: str | Path,
-    scenario: str | ScenarioOptions = "match",
-    progress: Callable[[LoadProgress], None] | None = None,
-    on_step: StepCallback | None = None,
-    **options: Any,
-) -> LoadSuiteResult:
-    """Run the load suite and return its ``SuiteResult`` (metrics shaped as ``LoadMetrics``).
-
-    ``options`` are :class:`LoadPlan` fields: ``users``/``rate`` for a run (both: a
-    closed- then an open-model run), or ``search=LimitOptions(...)`` for a limit search.
+    target: str = "emulator", *, out_dir: str | Path, scenario: str | ScenarioOptions = "match",
+    config: Path | None = None, timeout_s: float = 10.0, max_requests: int | None = None,
+    max_rps: float | None = None, **options: Any,
+) -> LoadSuiteResult:  # fmt: skip
+    """:class:`LoadSuite` ``(scenario=..., **options)`` run against ``target`` with the
+    environment's (or ``config``'s) credentials, as the command does.
 
     Example:
         run_load_suite("emulator", out_dir="reports/x", scenario="mixed", rate=20,
                        duration_s=10, emulator=EmulatorOptions(qps=200))
     """
+    from harness.clients import load_credentials
+
     opts = scenario if isinstance(scenario, ScenarioOptions) else ScenarioOptions(scenario=scenario)
-    plan = LoadPlan(out_dir=Path(out_dir), target=target, scenario=opts, **options)
-    return execute(plan, progress=progress, on_step=on_step).suite
-
-
-def execute(
-    plan: LoadPlan,
-    *,
-    progress: Callable[[LoadProgress], None] | None = None,
-    on_step: StepCallback | None = None,
-) -> LoadOutcome:
-    """Validate ``plan`` (raising :class:`UsageError`), then run it; a failure while running
-    becomes a suite with status ``error`` rather than an exception."""
-    from harness.target import check_url, open_target
-
-    if not plan.is_emulator:
-        check_url(plan.target)
-        if plan.emulator is not None:
-            raise UsageError(
-                "--engine, --qps and --latency shape the emulator; use --target emulator"
-            )
-    emulator_settings = (plan.emulator or EmulatorOptions()).settings() if plan.is_emulator else {}
-    remote = plan.remote.count if plan.remote else 0
-    if not (0 <= plan.workers and 0 <= remote and plan.workers + remote <= 16):
-        raise UsageError(f"--workers plus --expect-workers must be in [0, 16], got "
-                         f"{plan.workers} + {remote}")  # fmt: skip
-    limits = _check(plan)
-    env, secrets = _credentials(plan)
-    scenario = replace(plan.scenario, demo_credentials=plan.is_emulator)
-    started = datetime.now(UTC)
-    t0 = time.monotonic()
-    outcome = LoadOutcome(suite=LoadSuiteResult(name="load", status="pass"), secrets=secrets)
-    try:
-        with open_target(plan.target, **emulator_settings) as tgt:
-            if not plan.is_emulator:  # the target answers and accepts the credentials, or exit 2
-                from harness.clients import load_credentials
-                from harness.preflight import apis_of, preflight
-
-                preflight(
-                    tgt.url,
-                    apis=apis_of(plan.scenario.operations),
-                    credentials=load_credentials(plan.config),
-                    timeout_s=plan.timeout_s,
-                )
-            if plan.search is not None:
-                _search(
-                    plan, plan.search, tgt.url, scenario, env, limits, outcome, progress, on_step
-                )
-            else:
-                _runs(plan, tgt.url, scenario, env, limits, outcome, progress)
-    except UsageError:
-        raise
-    except HarnessError as exc:
-        outcome.suite = LoadSuiteResult(name="load", status="error", error=str(exc),
-                                        metrics=outcome.suite.metrics)  # fmt: skip
-    outcome.suite = outcome.suite.model_copy(
-        update={"started_at": started, "finished_at": datetime.now(UTC),
-                "duration_s": round(time.monotonic() - t0, 3), "seed": plan.scenario.seed}
+    is_emulator = target == "emulator"
+    ctx = RunContext(
+        target=target, url=target, is_emulator=is_emulator, out_dir=Path(out_dir), config=config,
+        credentials=load_credentials(config, demo_defaults=is_emulator), max_rps=max_rps,
+        max_requests=max_requests, request_timeout_s=timeout_s,
     )  # fmt: skip
-    return outcome
+    return LoadSuite(scenario=opts, **options).run(ctx)
 
 
-# -- checks and credentials --------------------------------------------------------------------
+def credential_env(creds: Credentials) -> dict[str, str]:
+    """Credentials as variables for the Locust processes (never in their config file)."""
+    from harness.clients import ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN
 
-
-def _check(plan: LoadPlan) -> safety.Limits:
-    auto = plan.abort_error_rate == "auto"
-    abort = None if plan.abort_error_rate == "auto" else plan.abort_error_rate
-    if plan.search is None:
-        if plan.duration_s <= 0:
-            raise UsageError(f"--duration must be > 0, got {plan.duration_s}")
-        safety.check_criteria(plan.slo_p99_ms, plan.max_error_rate)
-        return safety.check_run(
-            is_emulator=plan.is_emulator, users=plan.users, rate=plan.rate,
-            max_requests=plan.max_requests, abort_error_rate=abort, abort_default=auto,
-            allow_costly=plan.allow_costly, max_rps=plan.max_rps,
-        )  # fmt: skip
-    if plan.users is not None or plan.rate is not None:
-        raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
-    s = plan.search
-    safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
-    if s.required_rps is not None and not (math.isfinite(s.required_rps) and s.required_rps > 0):
-        raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
-    safety.check_rate_ceiling(
-        s.max_rate, "--max-rate", is_emulator=plan.is_emulator, allow_costly=plan.allow_costly,
-        max_rps=plan.max_rps,
-    )  # fmt: skip
-    start, top = _search_rates(plan, s)
-    if not (0 < start <= top):
-        raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-    return safety.check_run(
-        is_emulator=plan.is_emulator, users=None, rate=top, max_requests=plan.max_requests,
-        abort_error_rate=abort, abort_default=auto, allow_costly=True,
-    )  # fmt: skip
-
-
-def _search_rates(plan: LoadPlan, s: LimitOptions) -> tuple[float, float]:
-    """First and highest rate of a search: the ceiling (live 20/s, lifted by
-    ``--allow-costly-load`` or ``--max-rps 0``) is the default top, else 2000/s."""
-    ceiling = safety.rate_ceiling(
-        is_emulator=plan.is_emulator, allow_costly=plan.allow_costly, max_rps=plan.max_rps
-    )
-    top = s.max_rate or (SEARCH_MAX_RATE if ceiling is None else ceiling)
-    return s.start_rate or min(10.0 if plan.is_emulator else 1.0, top), top
+    values = ((ENV_TOKEN, creds.token), (ENV_JD_APPKEY, creds.jd_appkey),
+              (ENV_JD_SECRETKEY, creds.jd_secretkey))  # fmt: skip
+    return {name: value for name, value in values if value}
 
 
 def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
@@ -269,164 +248,153 @@ def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
     return None
 
 
-def _credentials(plan: LoadPlan) -> tuple[dict[str, str], list[str]]:
-    """Variables for the Locust processes, and the values every report must redact.
+class _Run:
+    """One :meth:`LoadSuite.run` on the opened target: its runs, or its search."""
 
-    The emulator accepts the demo credentials (and any set in the environment, which the
-    Locust processes inherit anyway); a live target gets environment or config-file values.
-    """
-    from harness.clients import load_credentials
+    def __init__(
+        self, suite: LoadSuite, ctx: RunContext, scenario: ScenarioOptions, limits: safety.Limits
+    ) -> None:
+        self.suite, self.ctx, self.scenario, self.limits = suite, ctx, scenario, limits
+        self.timeout_s = ctx.request_timeout_s or 10.0
+        self.env = {} if ctx.is_emulator else credential_env(ctx.credentials)
+        self.offset = 0.0  # seconds of the models already run (progress)
+        self.label = ""  # a search's current step
 
-    secrets = load_credentials(plan.config, demo_defaults=plan.is_emulator).secrets()
-    return ({} if plan.is_emulator else credential_env(plan.config, demo=False)), secrets
+    def _options(self) -> dict[str, Any]:
+        """What every run_load of the suite shares."""
+        return {"workers": self.suite.workers, "remote": self.suite.remote, "env": self.env,
+                "timeout_s": self.timeout_s,
+                "abort_error_rate": self.limits.abort_error_rate}  # fmt: skip
 
+    def _progress(
+        self, done: Callable[[float], float], total: float | None
+    ) -> Callable[[LoadProgress], None]:
+        """``run_load``'s progress as ``ctx.progress``: done (``done(elapsed)``), total, a line."""
 
-def credential_env(config: Path | None, *, demo: bool) -> dict[str, str]:
-    """The credentials (environment, else ``config``) as variables for Locust processes."""
-    from harness.clients import ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, load_credentials
+        def report(p: LoadProgress) -> None:
+            rps = "-" if p.last_second_rps is None else f"{p.last_second_rps:.0f}/s"
+            p99 = "-" if p.last_second_p99_ms is None else f"{p.last_second_p99_ms:.1f} ms"
+            text = (f"{self.label or p.mode}: {p.completed} answers, {p.errors} not ok, "
+                    f"last second {rps}, p99 {p99}")  # fmt: skip
+            self.ctx.progress(done(p.elapsed_s), total, text)
 
-    creds = load_credentials(config, demo_defaults=demo)
-    values = ((ENV_TOKEN, creds.token), (ENV_JD_APPKEY, creds.jd_appkey),
-              (ENV_JD_SECRETKEY, creds.jd_secretkey))  # fmt: skip
-    return {name: value for name, value in values if value}
+        return report
 
+    def runs(self, url: str) -> LoadSuiteResult:
+        suite, out = self.suite, self.ctx.out_dir
+        both = suite.users is not None and suite.rate is not None
+        models = [(label, load) for label, load in (("closed-model", {"users": suite.users}),
+                  ("open-model", {"rate": suite.rate})) if None not in load.values()]  # fmt: skip
+        total = suite.duration_s * len(models)
+        budget = self.limits.max_requests  # for the whole command, both runs together
+        runs: list[LoadResult] = []
+        for label, load in models:
+            if budget is not None and budget < 1:
+                break
+            result = run_load(
+                url, self.scenario, **load, duration_s=suite.duration_s, max_requests=budget,
+                out_dir=out / label if both else out,
+                progress_callback=self._progress(lambda e: min(total, self.offset + e), total),
+                **self._options(),
+            )  # fmt: skip
+            self.offset += suite.duration_s
+            runs.append(result)
+            _judgeable(self.ctx.target, result)
+            if budget is not None:
+                budget -= int(result.summary["totals"]["sent"])
+            if result.stop_reason == "aborted":
+                break  # an error spike: do not start the second model against the same trouble
+        primary = runs[-1]  # the open-model run when both ran: it does not hide queueing
+        metrics = run_metrics(primary)
+        if both and len(runs) == 1:
+            why = "aborted" if primary.stop_reason == "aborted" else "used up the request budget"
+            metrics["notes"] = [f"the closed-model run {why}; the open-model run was skipped"]
+        if len(runs) == 2:
+            metrics["closed_model"] = {k: v for k, v in run_metrics(runs[0]).items()
+                                       if k not in ("series", "hdr")}  # fmt: skip
+            comparison = side_by_side(*(r.summary for r in runs))
+            metrics["comparison"] = comparison
+            _write_json(out / COMPARE_JSON, comparison)
+        metrics["slo_p99_ms"] = suite.slo_p99_ms
+        metrics["slo_error_rate"] = suite.max_error_rate
+        return _suite(_slo_findings(suite, runs), metrics)
 
-# -- the two kinds of command ----------------------------------------------------------------
+    def search(self, url: str) -> LoadSuiteResult:
+        s, ctx, limits = self.suite.search, self.ctx, self.limits
+        assert s is not None
+        start, top = self.suite.search_rates(ctx)
+        used = 0
+        steps = 0
+        judged: list[float] = []  # rates whose answers could judge the service
 
+        def planned(rate: float) -> int:
+            return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
 
-def _runs(
-    plan: LoadPlan,
-    url: str,
-    scenario: ScenarioOptions,
-    env: Mapping[str, str],
-    limits: safety.Limits,
-    outcome: LoadOutcome,
-    progress: Callable[[LoadProgress], None] | None,
-) -> None:
-    both = plan.users is not None and plan.rate is not None
-    models: list[tuple[str, dict[str, Any]]] = []
-    if plan.users is not None:
-        models.append(("closed-model", {"users": plan.users}))
-    if plan.rate is not None:
-        models.append(("open-model", {"rate": plan.rate}))
-    budget = limits.max_requests  # for the whole command, both runs together
-    for label, load in models:
-        if budget is not None and budget < 1:
-            break
-        result = run_load(
-            url, scenario, **load, duration_s=plan.duration_s,
-            max_requests=budget, workers=plan.workers, remote=plan.remote,
-            out_dir=plan.out_dir / label if both else plan.out_dir, progress_callback=progress,
-            timeout_s=plan.timeout_s, abort_error_rate=limits.abort_error_rate, env=env,
+        def precheck(rate: float) -> str | None:
+            if limits.max_requests is not None and used + planned(rate) > limits.max_requests:
+                return (f"request budget: {used} of {limits.max_requests} used, next step needs "
+                        f"{planned(rate)}")  # fmt: skip
+            return None
+
+        measure = open_model_measure(
+            url, self.scenario, out_dir=ctx.out_dir, step_s=s.step_s, warmup_s=s.warmup_s,
+            progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self._options(),
         )  # fmt: skip
-        outcome.runs.append(result)
-        _judgeable(plan, result)
-        if budget is not None:
-            budget -= int(result.summary["totals"]["sent"])
-        if result.stop_reason == "aborted":
-            break  # an error spike: do not start the second model against the same trouble
-    primary = outcome.runs[-1]  # the open-model run when both ran: it does not hide queueing
-    metrics = run_metrics(primary)
-    if both and len(outcome.runs) == 1:
-        why = "aborted" if primary.stop_reason == "aborted" else "used up the request budget"
-        metrics["notes"] = [f"the closed-model run {why}; the open-model run was skipped"]
-    if len(outcome.runs) == 2:
-        metrics["closed_model"] = {k: v for k, v in run_metrics(outcome.runs[0]).items()
-                                   if k not in ("series", "hdr")}  # fmt: skip
-        comparison = side_by_side(*outcome.runs)
-        metrics["comparison"] = comparison
-        _write_json(plan.out_dir / COMPARE_JSON, comparison)
-    findings = _slo_findings(plan, outcome.runs)
-    metrics["slo_p99_ms"] = plan.slo_p99_ms
-    metrics["slo_error_rate"] = plan.max_error_rate
-    outcome.suite = _suite(findings, metrics)
 
+        def step(rate: float) -> StepResult:
+            nonlocal used, steps
+            steps += 1
+            self.label = f"step {steps}: {rate:.1f}/s"
+            ctx.progress(steps - 1, s.max_steps, self.label)
+            result = measure(rate)
+            used += planned(rate)
+            p99 = "-" if result.p99_ms is None else f"{result.p99_ms:.1f} ms"
+            ctx.progress(steps, s.max_steps, (
+                f"step {steps}: offered {rate:.1f}/s, achieved {result.achieved_rps:.1f}/s, "
+                f"ok {result.ok_rps:.1f}/s, p99 {p99}, errors {result.error_rate:.1%}, "
+                f"throttled {result.throttled_rate:.1%}"))  # fmt: skip
+            run = result.detail
+            reason = unjudgeable(ctx.target, run["run_completed"], run["run_codes"],
+                                 run["run_by_class"])  # fmt: skip
+            if reason is None:
+                judged.append(rate)
+            elif not judged:  # nothing can judge the service: stop now, not at 1/16 of the rate
+                raise TargetError(f"{reason}; step {steps} at {rate:g}/s")
+            return result
 
-def _search(
-    plan: LoadPlan,
-    s: LimitOptions,
-    url: str,
-    scenario: ScenarioOptions,
-    env: Mapping[str, str],
-    limits: safety.Limits,
-    outcome: LoadOutcome,
-    progress: Callable[[LoadProgress], None] | None,
-    on_step: StepCallback | None,
-) -> None:
-    start, top = _search_rates(plan, s)
-    measure = open_model_measure(
-        url, scenario, out_dir=plan.out_dir, step_s=s.step_s, warmup_s=s.warmup_s,
-        workers=plan.workers, remote=plan.remote, timeout_s=plan.timeout_s,
-        progress_callback=progress, env=env, abort_error_rate=limits.abort_error_rate,
-    )  # fmt: skip
-    used = 0
-    steps = 0
-    judged: list[float] = []  # rates whose answers could judge the service
-
-    def planned(rate: float) -> int:
-        return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
-
-    def precheck(rate: float) -> str | None:
-        if limits.max_requests is not None and used + planned(rate) > limits.max_requests:
-            return (
-                f"request budget: {used} of {limits.max_requests} used, next step needs "
-                f"{planned(rate)}"
-            )
-        return None
-
-    def step(rate: float) -> StepResult:
-        nonlocal used, steps
-        steps += 1
-        if on_step is not None:
-            on_step(steps, rate, None)
-        result = measure(rate)
-        used += planned(rate)
-        if on_step is not None:
-            on_step(steps, rate, result)
-        run = result.detail
-        reason = unjudgeable(plan.target, run.get("run_completed", result.completed),
-                             run.get("run_codes", {}), run.get("run_by_class", {}))  # fmt: skip
-        if reason is None:
-            judged.append(rate)
-        elif not judged:  # nothing can judge the service: stop now, not at 1/16 of the rate
-            raise TargetError(f"{reason}; step {steps} at {rate:g}/s")
-        return result
-
-    found = find_limit(
-        step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
-        max_error_rate=s.max_error_rate, max_throttled_rate=s.max_throttled_rate,
-        resolution=s.resolution, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
-        precheck=precheck,
-    )  # fmt: skip
-    outcome.limit = found
-    _write_json(plan.out_dir / LIMIT_JSON, found.to_dict())
-    metrics = limit_metrics(found)
-    best = _limit_step_run(found)
-    if best is not None:
-        outcome.runs.append(best)
-        metrics = {**run_metrics(best), **metrics}
-    metrics["requests_budget"] = limits.max_requests
-    metrics["requests_planned"] = used
-    findings: list[Finding] = []
-    op = _operation(plan.scenario)
-    if found.bound is None:
-        raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
-    if found.bound == "upper":
-        findings.append(_finding(op, "qps_limit", f"no rate from {start:g}/s to {top:g}/s met the "
-                                 f"criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= "
-                                     f"{s.max_error_rate:.1%}); "
-                                 f"stopped by {found.stopped_by}"))  # fmt: skip
-    elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
-        shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
-        if found.bound == "exact":
-            findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below the "
-                                     f"required {s.required_rps:g}/s"))  # fmt: skip
-        else:  # the search stopped below the requirement without failing: not a measurement
-            metrics["inconclusive"] = (
-                f"the limit is {shown}: the required {s.required_rps:g}/s was not tried; "
-                f"to search higher, {search_higher(found.stopped_by)}"
-            )
-    outcome.suite = _suite(findings, metrics)
+        found = find_limit(
+            step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
+            max_error_rate=s.max_error_rate, max_throttled_rate=s.max_throttled_rate,
+            resolution=s.resolution, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
+            precheck=precheck,
+        )  # fmt: skip
+        _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
+        metrics = limit_metrics(found)
+        best = _limit_step_run(found)
+        if best is not None:
+            metrics = {**run_metrics(best), **metrics}
+        metrics["requests_budget"] = limits.max_requests
+        metrics["requests_planned"] = used
+        findings: list[Finding] = []
+        op = _operation(self.scenario)
+        if found.bound is None:
+            raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
+        if found.bound == "upper":
+            findings.append(_finding(op, "qps_limit", f"no rate from {start:g}/s to {top:g}/s met "
+                                     f"the criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= "
+                                     f"{s.max_error_rate:.1%}); stopped by "
+                                     f"{found.stopped_by}"))  # fmt: skip
+        elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
+            shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
+            if found.bound == "exact":
+                findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below "
+                                         f"the required {s.required_rps:g}/s"))  # fmt: skip
+            else:  # the search stopped below the requirement without failing: not a measurement
+                metrics["inconclusive"] = (
+                    f"the limit is {shown}: the required {s.required_rps:g}/s was not tried; "
+                    f"to search higher, {search_higher(found.stopped_by)}"
+                )
+        return _suite(findings, metrics)
 
 
 # -- metrics -----------------------------------------------------------------------------------
@@ -450,6 +418,9 @@ def run_metrics(result: LoadResult) -> dict[str, Any]:
         "errors_by_code": s["errors_by_code"],
         "stop_reason": s["stop_reason"],
         "abort_reason": s["abort_reason"],
+        "late_sends": s.get("late_sends"),
+        "dropped_sends": s.get("dropped_sends"),
+        "warnings": s.get("warnings", []),
         "series": [_point(row) for row in s["series"]],
         "hdr": _percentiles((s.get("hdr") or {}).get("latency")),
         "out_dir": str(result.out_dir),
@@ -547,11 +518,11 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
     )
 
 
-def _judgeable(plan: LoadPlan, result: LoadResult) -> None:
+def _judgeable(target: str, result: LoadResult) -> None:
     """Raise "could not run" when a run's answers cannot judge the service (:func:`unjudgeable`),
     or when the harness itself aborted the run."""
     s = result.summary
-    reason = unjudgeable(plan.target, s["totals"]["completed"], s["codes"], s["by_class"])
+    reason = unjudgeable(target, s["totals"]["completed"], s["codes"], s["by_class"])
     if reason is not None:
         raise TargetError(reason)
     abort = s.get("abort_reason") or ""
@@ -559,7 +530,7 @@ def _judgeable(plan: LoadPlan, result: LoadResult) -> None:
         raise HarnessError(f"{s['mode']}: aborted: {abort}")
 
 
-def _slo_findings(plan: LoadPlan, runs: list[LoadResult]) -> list[Finding]:
+def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
     """SLO breaches, and the run's own failures: an aborted run (error spike), a run whose
     answers were all errors, or above ``--max-error-rate``; one finding per run and kind."""
     findings: list[Finding] = []
@@ -605,3 +576,119 @@ def _finding(operation: str, check: str, message: str) -> Finding:
 def _write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+# -- measuring a step, comparing the models ------------------------------------------------------
+
+
+def open_model_measure(
+    target_url: str,
+    requests: Requests,
+    *,
+    out_dir: str | Path,
+    step_s: float = 3.0,
+    warmup_s: float = 1.0,
+    timeout_s: float = 5.0,
+    **options: Any,
+) -> Callable[[float], StepResult]:
+    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` per step
+    (``options`` are its own), written into ``out_dir/step-NN-<rate>``.
+
+    Each step runs ``warmup_s + step_s + 1`` seconds at a constant rate and is judged on the
+    whole seconds after the warm-up only (connection set-up, the first token-bucket burst),
+    from the per-second HDR histograms, so p99 is exact for that window.
+    """
+    if step_s < 1 or warmup_s < 0:
+        raise ValueError("step_s must be >= 1 and warmup_s >= 0")
+    counter = itertools.count(1)
+
+    def measure(rate: float) -> StepResult:
+        duration = warmup_s + step_s + 1.0
+        result = run_load(
+            target_url, requests, rate=rate, duration_s=duration,
+            max_requests=math.ceil(rate * duration) + 1,
+            out_dir=Path(out_dir) / f"step-{next(counter):02d}-{rate:.1f}rps", timeout_s=timeout_s,
+            **options,
+        )  # fmt: skip
+        return step_from_result(result, warmup_s=warmup_s, step_s=step_s)
+
+    return measure
+
+
+def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> StepResult:
+    """Judge a run on whole seconds starting ``warmup_s`` after its first send.
+
+    The success rate of the window's second half is reported too (``tail_ok_rps``): the
+    throttle plateau. A business failure (a served request answered "no match") is not an
+    error here: the service did the work; ``error_rate`` counts everything but success,
+    business failure and throttling, which has its own bound.
+    """
+    start = result.summary.get("started_at_epoch")
+    offset = float(start) - result.series[0].sec if (start is not None and result.series) else 0.0
+    first = math.ceil(offset + warmup_s)
+    window = result.window(first, first + math.floor(step_s))
+    tail = result.window(window.end_s - max(1, math.floor(step_s) // 2), window.end_s)
+    by_class = window.by_class
+    completed = window.completed
+    served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
+    return StepResult(
+        offered_rps=window.offered_rps,
+        achieved_rps=window.achieved_rps,
+        ok_rps=window.ok_rps,
+        p99_ms=window.latency_ms["p99"],
+        error_rate=(completed - served) / completed if completed else 0.0,
+        throttled_rate=window.throttled_rate,
+        completed=completed,
+        dropped=window.dropped,
+        late=window.late,
+        duration_s=float(window.end_s - window.start_s),
+        tail_ok_rps=tail.ok_rps,
+        detail={
+            "out_dir": str(result.out_dir),
+            "window_s": [window.start_s, window.end_s],
+            "by_class": by_class,
+            "latency_ms": window.latency_ms,
+            "stop_reason": result.stop_reason,
+            "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
+            "run_codes": result.summary.get("codes", {}),
+            "run_by_class": result.summary.get("by_class", {}),
+        },
+    )
+
+
+COMPARED: tuple[tuple[str, str], ...] = (
+    ("throughput_rps", "answers per second"),
+    ("goodput_rps", "successful answers per second"),
+    ("offered_rps", "offered requests per second"),
+    ("error_rate", "non-success fraction"),
+    ("latency_ms.p50", "p50 latency (ms)"),
+    ("latency_ms.p90", "p90 latency (ms)"),
+    ("latency_ms.p99", "p99 latency (ms)"),
+    ("latency_ms.p999", "p99.9 latency (ms)"),
+    ("latency_ms.max", "max latency (ms)"),
+    ("latency_ms.measured_from", "latency measured from"),
+    ("late_sends", "late sends"),
+    ("dropped_sends", "dropped sends"),
+    ("stop_reason", "stopped by"),
+)
+
+
+def side_by_side(*runs: Mapping[str, Any]) -> dict[str, Any]:
+    """Runs (``load.json`` or ``run_metrics``) side by side, each column labelled by its mode
+    (numbered if a mode repeats), never blended: ``{"columns": [...], "rows": [{"metric",
+    "label", <column>: value}]}``. The two models answer different questions (a fixed set of
+    users vs arrivals at a given rate), so their numbers are never averaged or merged."""
+    columns: list[str] = []
+    for run in runs:
+        n = sum(1 for c in columns if c == run["mode"] or c.startswith(run["mode"] + " #"))
+        columns.append(run["mode"] if n == 0 else f"{run['mode']} #{n + 1}")
+    rows = []
+    for key, text in COMPARED:
+        row: dict[str, Any] = {"metric": key, "label": text}
+        for column, run in zip(columns, runs, strict=True):
+            value: Any = run
+            for part in key.split("."):
+                value = value.get(part) if isinstance(value, Mapping) else None
+            row[column] = value
+        rows.append(row)
+    return {"columns": columns, "rows": rows}

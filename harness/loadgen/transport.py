@@ -32,7 +32,7 @@ from geventhttpclient.url import URL
 from greenlet import getcurrent
 
 from harness.clients import MAX_ANSWER_BYTES
-from harness.loadgen.request import PreparedRequest
+from harness.loadgen.result import PreparedRequest
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
 READ_BLOCK = 64 * 1024

@@ -16,8 +16,7 @@ import pytest
 from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, jd_sign
 from harness.errors import ConfigError, UsageError
 from harness.loadgen import StepResult, find_limit
-from harness.loadgen.classify import KLASSES
-from harness.loadgen.codes import api_classifier, klass_of
+from harness.loadgen.classify import KLASSES, api_classifier, klass_of
 from harness.loadgen.payloads import SMALL_MAX_BYTES, build_pool, parse_weights
 from harness.loadgen.safety import (
     OVERRIDE_FLAG,
@@ -276,13 +275,14 @@ def test_find_limit_ceiling_on_a_live_target(
     costly: bool, max_rps: float | None, max_rate: float | None, top: float, tmp_path: Path
 ) -> None:
     """--allow-costly-load (or --max-rps 0) lifts find-limit's --max-rate ceiling too."""
-    from harness.loadgen.suite import LimitOptions, LoadPlan, _check, _search_rates
+    from harness.loadgen.suite import LimitOptions, LoadSuite
+    from harness.suite import RunContext
 
-    plan = LoadPlan(out_dir=tmp_path, target="http://127.0.0.1:9", allow_costly=costly,
-                    max_rps=max_rps, search=LimitOptions(max_rate=max_rate))  # fmt: skip
-    assert plan.search is not None
-    assert _search_rates(plan, plan.search) == (1.0, top)
-    assert _check(plan).max_requests == URL_MAX_REQUESTS
+    url = "http://127.0.0.1:9"
+    ctx = RunContext(target=url, url=url, is_emulator=False, out_dir=tmp_path, max_rps=max_rps)
+    suite = LoadSuite(allow_costly=costly, search=LimitOptions(max_rate=max_rate))
+    assert suite.search_rates(ctx) == (1.0, top)
+    assert suite.check(ctx).max_requests == URL_MAX_REQUESTS
 
 
 @pytest.mark.parametrize(

@@ -151,7 +151,7 @@ def test_open_model_sees_a_stall_the_closed_model_hides(
     # ...but only the open model's p99 carries it: ~100 sends were due during the freeze.
     assert open_ms["p99"] >= 0.9 * stall_s * 1000
     assert closed_ms["p99"] < 0.1 * stall_s * 1000
-    table = side_by_side(closed_run, open_run)
+    table = side_by_side(closed_run.summary, open_run.summary)
     assert table["columns"] == ["closed-model", "open-model"]
     p99_row = next(row for row in table["rows"] if row["metric"] == "latency_ms.p99")
     assert p99_row["closed-model"] == closed_ms["p99"] and p99_row["open-model"] == open_ms["p99"]

@@ -12,11 +12,10 @@ import pytest
 
 from harness.errors import ConfigError, UsageError
 from harness.loadgen import PreparedRequest, StepResult, default_classifier, find_limit
-from harness.loadgen.codes import api_classifier
+from harness.loadgen.classify import api_classifier
 from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
 from harness.loadgen.control import ErrorSpike, RunControl, planned_sends
-from harness.loadgen.merge import collect
-from harness.loadgen.parts import PartWriter
+from harness.loadgen.merge import PartWriter, collect
 from harness.loadgen.recorder import Recorder
 from harness.loadgen.runner import parse_address
 from harness.loadgen.scenarios import request_source
@@ -25,7 +24,7 @@ from harness.loadgen.scenarios import request_source
 def test_importing_the_engine_leaves_locust_and_gevent_out() -> None:
     """Locust monkey-patches on import; the caller's process must never import it."""
     code = (
-        "import sys, harness.loadgen, harness.loadgen.runner, harness.loadgen.measure\n"
+        "import sys, harness.loadgen, harness.loadgen.runner, harness.loadgen.suite\n"
         "bad = [m for m in ('locust', 'gevent', 'geventhttpclient', 'requests') if m in "
         "sys.modules]\n"
         "sys.exit(f'imported {bad}' if bad else 0)"
