@@ -1,28 +1,26 @@
 """A fuzz finding as a replay file (:mod:`harness.findings`), and the request rebuilt from one.
 
-Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied);
-credentials are an auth mode (``signed``, ``bad_sign:upper``...), never values. The ``fuzz``
-section adds what only fuzz needs: the property, the seed, the auth mode, the broken rule, and
-the steps of a state machine.
+Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied).
+The ``fuzz`` section adds what only fuzz needs: the property, the seed, the broken rule, and the
+steps of a state machine.
 """
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.clients import Auth, ImagePart, Request
+from harness.clients import Auth, Request
 from harness.contract import Contract
 from harness.errors import InputError
 from harness.findings import (
-    AUTHORITY_KEY,
-    MARK_VALID,
     Replay,
+    exchange_of,
+    faces_of,
     image_ref,
-    image_refs,
     read_replay,
+    request_of,
     resolve_images,
 )
 from harness.results import Finding
@@ -32,17 +30,8 @@ from ._pool import render
 from ._request import InvalidCase
 
 
-def _set(body: Any, path: tuple[Any, ...], value: Any) -> None:
-    node = body
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
-
-
-def request_body(request: Request, contract: Contract, faces_dir: Path | None = None) -> Any:
-    """The request body without secrets or image bytes (each image a reference with its sha256)."""
-    if request.raw_body is not None:
-        return {"$bytes": base64.b64encode(request.raw_body).decode("ascii")}
+def _with_refs(request: Request, faces_dir: Path | None) -> Any:
+    """The body with each image the request records as a reference (its recipe and sha256)."""
     body = json_copy(request.json)
     for part in request.images:
         try:
@@ -50,13 +39,12 @@ def request_body(request: Request, contract: Contract, faces_dir: Path | None = 
         except (ValueError, OSError, InputError):
             data = None
         try:
-            _set(body, part.path, image_ref(part.recipe, data, part.encoding))
+            node = body
+            for key in part.path[:-1]:
+                node = node[key]
+            node[part.path[-1]] = image_ref(part.recipe, data, part.encoding)
         except (KeyError, IndexError, TypeError):
             pass
-    if isinstance(body, dict) and body.get(AUTHORITY_KEY) == contract.jd_fixed_fields.get(
-        AUTHORITY_KEY
-    ):
-        body[AUTHORITY_KEY] = MARK_VALID
     return body
 
 
@@ -74,24 +62,10 @@ def replay_of(
     faces_dir: Path | None = None,
     timeout_s: float | None = None,
 ) -> Replay:
-    exchange = {
-        "api": request.api,
-        "operation": request.operation,
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "headers": {},
-        "body": request_body(request, contract, faces_dir),
-        "has_body": True,
-        "media_type": "application/json",
-        "auth": request.auth.directive(request.api),
-        "mode": "negative" if case else "positive",
-    }
+    exchange = exchange_of(request, contract, lambda r: _with_refs(r, faces_dir))
     extra = {
         "property": property_id,
         "seed": seed,
-        "auth": request.auth.mode(request.api),
-        "splice": list(request.splice) if request.splice else None,
         "steps": list(steps),
         "case": None
         if case is None
@@ -104,11 +78,6 @@ def replay_of(
             "field": case.field,
         },
     }
-    faces = (
-        str(faces_dir.resolve())
-        if faces_dir and any(p.recipe.startswith("faces:") for p in request.images)
-        else None
-    )
     return Replay(
         id=fid,
         suite="fuzz",
@@ -117,7 +86,7 @@ def replay_of(
         target=target,
         exchange=exchange,
         timeout_s=timeout_s,
-        faces=faces,
+        faces=faces_of(exchange, faces_dir),
         extra=extra,
     )
 
@@ -141,34 +110,17 @@ def load_replay(
     """Rebuild the exact request of a fuzz replay file (images re-rendered and sha256-checked)."""
     replay = read_replay(replay)
     faces = faces_dir or (Path(replay.faces) if replay.faces else None)
+    fz = replay.extra
     try:
-        ex, fz = replay.exchange, replay.extra
-        body = ex["body"]
-        raw = (
-            base64.b64decode(body["$bytes"])
-            if isinstance(body, dict) and set(body) == {"$bytes"}
-            else None
+        request = request_of(
+            replay.exchange,
+            contract,
+            lambda body: resolve_images(body, lambda name, _size: render(name, faces)),
         )
-        parts = tuple(
-            ImagePart(path, ref["$image"], str(ref.get("as") or "b64"))
-            for path, ref in image_refs(body)
-        )
-        if raw is None:
-            body = resolve_images(json_copy(body), lambda name, _size: render(name, faces))
-        if isinstance(body, dict) and body.get(AUTHORITY_KEY) == MARK_VALID:
-            body[AUTHORITY_KEY] = contract.jd_fixed_fields[AUTHORITY_KEY]
-        request = Request(
-            api=ex["api"],
-            operation=ex["operation"],
-            method=ex["method"],
-            path=ex["path"],
-            json=None if raw is not None else body,
-            raw_body=raw,
-            auth=Auth.from_mode(ex["api"], fz["auth"]),
-            query=dict(ex.get("query") or {}),
-            images=parts,
-            splice=tuple(fz["splice"]) if fz.get("splice") else None,
-        )
+        if fz.get("auth"):  # written before the exchange held the auth's offset and the splice
+            splice = tuple(fz["splice"]) if fz.get("splice") else None
+            auth = Auth.from_mode(request.api, fz["auth"])
+            request = replace(request, auth=auth, splice=splice)
         c = fz.get("case")
         case = (
             None
