@@ -1,19 +1,28 @@
-"""A fuzz finding as a replay file (:mod:`harness.findings`), and the request rebuilt from one.
+"""A fuzz finding as a replay file (:mod:`harness.findings`), and a replay of it.
 
 Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied).
 The ``fuzz`` section adds what only fuzz needs: the property, the seed, the broken rule, and the
 steps of a state machine.
+
+A replay re-sends the request and judges the new answer with the same check. Checks on one
+answer (shape, codes, the broken rule's code, self-match, re-encoding) are judged again exactly;
+"same request twice" and "A vs B = B vs A" re-send both requests. A finding from a state machine
+is a sequence whose values the service made up (liveCodes, traceNos), so its steps are re-run,
+not re-sent: the machine replays the saved example from the run's hypothesis database
+(``RUN/hypothesis/<property>``), then judges it again.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.clients import Auth, Request
-from harness.contract import Contract
-from harness.errors import InputError
+from harness.clients import DEFAULT_TIMEOUT_S, Auth, Request, load_credentials
+from harness.contract import Answer, Contract, ReadingLog, load_contract
+from harness.errors import InputError, UsageError
 from harness.findings import (
     Replay,
     exchange_of,
@@ -23,11 +32,15 @@ from harness.findings import (
     request_of,
     resolve_images,
 )
-from harness.results import Finding
+from harness.results import Finding, ReplayOutcome
 
 from ._body import json_copy
+from ._checks import Problem, check_answer, check_expected_code, outcome
+from ._client import FuzzClient
 from ._pool import render
 from ._request import InvalidCase
+
+_PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
 
 
 def _with_refs(request: Request, faces_dir: Path | None) -> Any:
@@ -152,3 +165,176 @@ def load_replay(
         int(fz["seed"]) if isinstance(fz.get("seed"), int) else None,
         replay.timeout_s,
     )
+
+
+def replay_finding(
+    path: Path | Replay,
+    *,
+    target: str | None = None,
+    config: Path | None = None,
+    faces_dir: Path | None = None,
+    contract: Contract | None = None,
+) -> ReplayOutcome:
+    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
+    from harness.target import open_target
+
+    from ._stateful import emulator_overrides
+
+    contract = contract or load_contract()
+    replay = read_replay(path)
+    if replay.suite != "fuzz":
+        raise InputError(f"{replay.path or replay.id} is a {replay.suite} finding, not a fuzz one")
+    path = replay.path or Path(replay.id)
+    faces_dir = faces_dir or (Path(replay.faces) if replay.faces else None)
+    loaded = load_replay(replay, contract, faces_dir)
+    recorded = loaded.target
+    where = target or (
+        "emulator" if recorded.get("kind") == "emulator" else str(recorded.get("url") or "")
+    )
+    if not where:
+        raise UsageError(f"{path} records no target; pass --target emulator or a URL")
+    settings: dict[str, Any] = {}
+    if where == "emulator":
+        settings = {
+            **emulator_overrides(),
+            "breaks": tuple(recorded.get("breaks") or ()) if target is None else (),
+        }
+    engine = str(recorded.get("engine") or "fast")
+    with open_target(where, engine=engine, **settings) as t:
+        creds = load_credentials(config, demo_defaults=t.is_emulator)
+        if loaded.steps:
+            return _rerun_machine(
+                Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract
+            )
+        with FuzzClient(
+            t.url, credentials=creds, timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S
+        ) as client:
+            return _judge(loaded, client, contract, t.is_emulator)
+
+
+def _rerun_machine(
+    path: Path,
+    loaded: LoadedReplay,
+    url: str,
+    is_emulator: bool,
+    creds: Any,
+    faces_dir: Path | None,
+    contract: Contract,
+) -> ReplayOutcome:
+    """Run the finding's state machine again with its saved examples (and one new one)."""
+    from ._runner import run_fuzz
+
+    database = path.resolve().parents[1] / "hypothesis" / loaded.property_id.replace(":", "-")
+    if not database.is_dir():
+        raise UsageError(
+            f"{path}: the finding is a {len(loaded.steps)}-step sequence and its example database "
+            f"{database} is gone; run `faceharness fuzz --property {loaded.property_id}` again"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(database, Path(tmp) / "hypothesis" / database.name)
+        result = run_fuzz(
+            url,
+            is_emulator=is_emulator,
+            api=loaded.request.api,
+            max_examples=1,
+            seed=loaded.seed,
+            credentials=creds,
+            out_dir=Path(tmp),
+            only=[loaded.property_id],
+            faces_dir=faces_dir,
+            max_rps=0 if is_emulator else None,
+            contract=contract,
+            request_timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S,
+            required_readings=loaded.target.get("readings_required") or None,
+        )
+    same = [f for f in result.findings if f.check == loaded.check]
+    if same:
+        return ReplayOutcome(
+            loaded.fid,
+            loaded.check,
+            True,
+            f"{same[0].message} (the {len(loaded.steps)}-step sequence was re-run)",
+        )
+    if result.status == "error":
+        raise UsageError(f"{path}: the state machine could not run again: {result.error}")
+    return ReplayOutcome(
+        loaded.fid,
+        loaded.check,
+        False,
+        f"{loaded.check} holds now: the saved {len(loaded.steps)}-step sequence passes",
+    )
+
+
+def _send(client: FuzzClient, contract: Contract, request: Request) -> tuple[Any, Answer | None]:
+    exchange = client.send(request)
+    return exchange, outcome(contract, request, exchange)
+
+
+def _judge(
+    loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emulator: bool
+) -> ReplayOutcome:
+    request, case = loaded.request, loaded.case
+    exchange, found = _send(client, contract, request)
+    readings = ReadingLog(
+        loaded.target.get("readings_required") or {}
+    )  # a reading the run's policy required
+    problems: list[Problem] = check_answer(
+        contract,
+        request,
+        exchange,
+        request_valid=case is None,
+        readings=readings,
+    )
+    if case is not None:
+        problems += check_expected_code(
+            case, found, strict=case.exact or is_emulator, readings=readings, contract=contract
+        )
+    if loaded.check in _PAIR_CHECKS:
+        other = request if loaded.check == "same_request_same_score" else _swapped(request)
+        _, again = _send(client, contract, other)
+        if (
+            found
+            and again
+            and found.ran
+            and again.ran
+            and (found.score, found.decision) != (again.score, again.decision)
+        ):
+            problems.append(
+                Problem(loaded.check, "high", f"scores {found.score} and {again.score}")
+            )
+    if loaded.check == "self_match_passes" and found and found.ran and found.decision is not True:
+        problems.append(
+            Problem(loaded.check, "high", f"score {found.score}, result {found.decision}")
+        )
+    if loaded.check == "reencoding_matches" and found and found.ran and found.decision is not True:
+        problems.append(Problem(loaded.check, "medium", f"score {found.score}"))
+    same = [p for p in problems if p.check == loaded.check]
+    note = (
+        f" (from a {len(loaded.steps)}-step sequence; only its last request was re-sent)"
+        if loaded.steps
+        else ""
+    )
+    answer = (
+        f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
+    )
+    if same:
+        return ReplayOutcome(loaded.fid, loaded.check, True, same[0].message + note)
+    return ReplayOutcome(
+        loaded.fid, loaded.check, False, f"{loaded.check} holds now (answer: {answer}){note}"
+    )
+
+
+def _swapped(request: Request) -> Request:
+    """B vs A for a pair request (match image/faceData, JD compare/first collection item)."""
+    body = dict(request.json)
+    if request.api == "match":
+        body["image"], body["faceData"] = (
+            {"data": body["faceData"]["data"]},
+            {**body["faceData"], "data": body["image"]["data"]},
+        )
+    else:
+        first = body["collectionImageItems"][0]
+        compare = body["compareImageItem"]
+        body["compareImageItem"] = {**compare, "imgBase64": first["imgBase64"]}
+        body["collectionImageItems"] = [{**first, "imgBase64": compare["imgBase64"]}]
+    return replace(request, json=body, images=())
