@@ -42,6 +42,7 @@ class ProbeContext:
     options: ProbeOptions = field(default_factory=ProbeOptions)
     failures: list[CheckFailed] = field(default_factory=list)
     operation: str = ""  # the operation the current probe is about (for findings)
+    last_request: Request | None = field(default=None, repr=False)
     last_response: clients.Exchange | None = field(default=None, repr=False)
     # the HTTP rules' failures on last_response: a failing probe's own finding replaces them
     last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
@@ -140,7 +141,7 @@ class ProbeContext:
             status=response.status,
             content=response.content,
         )
-        self.last_response = response
+        self.last_request, self.last_response = request, response
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, "probe", facts, session.readings)
         for failed in run_rules(session, ctx, response, request):

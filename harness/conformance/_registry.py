@@ -220,7 +220,7 @@ def rule(
                         f"Required: the alternative reading (gate policy [readings])",
                         entry.severity,
                         "reading",
-                        None,
+                        getattr(ctx, "last_request", None),  # a probe's: it showed the reading
                         erratum_,
                     )
 

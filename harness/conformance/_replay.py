@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Credentials, Request, load_credentials
-from harness.contract import Contract, load_contract, no_answer_kind
+from harness.contract import Contract, ReadingLog, load_contract, no_answer_kind
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay, request_of
 from harness.results import ReplayOutcome
@@ -96,6 +96,7 @@ def _judge(
         identity=_identity(is_emulator),
         raw_schema=schema.raw_schema,
         timeout_s=timeout_s,
+        readings=ReadingLog(data.target.get("readings_required") or {}),
     )
     register(session)
     try:

@@ -234,11 +234,13 @@ def run_conformance(
             "engine_errors": outcome.errors[:20],
             "probes_skipped": skipped,
         }
-    target = (
+    target: dict[str, Any] = (
         {"kind": "emulator", "breaks": list(emulator_breaks)}
         if is_emulator
         else {"kind": "url", "url": target_url}
     )
+    if readings.required:  # a replay judges a reading's finding by the same policy
+        target["readings_required"] = dict(readings.required)
     secrets = [*credentials.secrets(), contract.jd_fixed_fields.get("appAuthorityKey", "")]
     findings = build_findings(
         raws,
