@@ -178,6 +178,23 @@ def test_replay_exchange_round_trip_keeps_no_secret(contract):
     assert request_of(json.loads(text), contract, lambda b: b) == request
 
 
+def test_a_probe_derives_a_changed_request_and_leaves_the_original_as_it_was():
+    from harness.clients import ImagePart
+
+    face = ImagePart(("faceData", "data"), "builtin:x")
+    body = {"image": {"data": "a"}, "faceData": {"videoType": "LIP", "data": "b"}, "liveCode": "1"}
+    request = Request("match", "match", "POST", "/m", json=body, images=(face,))
+    changed = request.with_json(("image", "data"), "c").with_json(("liveCode",))
+    dropped = request.with_json(("faceData",), {"type": "video"})
+    assert changed.json == {"image": {"data": "c"}, "faceData": body["faceData"]}
+    assert changed.images == (face,) and dropped.images == ()
+    assert request.json == {
+        "image": {"data": "a"},
+        "faceData": {"videoType": "LIP", "data": "b"},
+        "liveCode": "1",
+    }
+
+
 # --- payloads -------------------------------------------------------------------------------
 def test_jpeg_padding_hits_the_size_to_the_byte_and_stays_a_picture(pool):
     for size in (307_200, 307_203, 200_001):
