@@ -3,20 +3,24 @@
 Every suite (conformance, fuzz) turns its failures into :class:`~harness.results.Finding` s and
 hands them here: repeated examples of one bug (one ``unique_key``) become one finding with a
 ``count``, the smallest example is kept, and each finding gets ``findings/F-NNN.json`` for
-``faceharness replay``. A replay file holds the complete request but never a secret (credentials
-are a directive, the JD fixed ``appAuthorityKey`` a marker) and never an image: every image is
+``faceharness replay``. A replay file holds the complete request (one mapping for every suite,
+:func:`exchange_of` and :func:`request_of`) but never a secret (credentials are a directive, the
+JD fixed ``appAuthorityKey`` a marker) and never an image: every image is
 ``{"$image": NAME, "as": ENCODING, "sha256": HEX}`` and a replay rebuilds the bytes from NAME
 (a built-in, a ``--faces`` file, a recipe) and refuses them when the sha256 differs.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.clients import Auth, ImagePart, Request
+from harness.contract import Contract
 from harness.errors import InputError
 from harness.imaging import encode_image, sha256_hex
 from harness.redact import redact
@@ -28,7 +32,9 @@ SUITES = ("conformance", "fuzz")
 AUTHORITY_KEY = "appAuthorityKey"
 MARK_VALID = "<faceharness:appAuthorityKey>"
 MARK_INVALID = "<faceharness:appAuthorityKey:invalid>"
+INVALID_AUTHORITY = "faceharness-invalid-authority-key"
 IMAGE_KEY = "$image"
+BYTES_KEY = "$bytes"
 _REF_KEYS = {IMAGE_KEY, "as", "sha256", "size"}
 FINDINGS_JSON = "findings.json"
 
@@ -86,6 +92,84 @@ def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any
     if isinstance(value, list):
         return [resolve_images(v, fetch) for v in value]
     return value
+
+
+def exchange_of(
+    request: Request, contract: Contract, refs: Callable[[Request], Any]
+) -> dict[str, Any]:
+    """A request as its replay file holds it (``exchange``): credentials as a directive, the JD
+    fixed ``appAuthorityKey`` (or a value holding it) as a marker, raw bytes as ``{"$bytes":
+    BASE64}``, no body as ``has_body: false``, images as references (``refs``: the request's body
+    with each image replaced by an :func:`image_ref`)."""
+    body: Any = None
+    if request.raw_body:
+        body = {BYTES_KEY: base64.b64encode(request.raw_body).decode("ascii")}
+    elif request.raw_body is None:
+        body = refs(request)
+    key, fixed = AUTHORITY_KEY, contract.jd_fixed_fields.get(AUTHORITY_KEY)
+    if isinstance(body, dict) and fixed and isinstance(body.get(key), str) and fixed in body[key]:
+        body = {**body, key: MARK_VALID if body[key] == fixed else MARK_INVALID}
+    exchange = {
+        "api": request.api,
+        "operation": request.operation,
+        "method": request.method.upper(),
+        "path": request.path,
+        "query": dict(request.query),
+        "headers": dict(request.headers),
+        "body": body,
+        "has_body": request.raw_body != b"",
+        "auth": request.auth.directive(request.api),
+    }
+    return exchange | ({"splice": list(request.splice)} if request.splice else {})
+
+
+def request_of(
+    exchange: dict[str, Any], contract: Contract, images: Callable[[Any], Any]
+) -> Request:
+    """The request of a replay file's ``exchange`` (of either suite and version): markers put back,
+    image references rebuilt (``images``: the body with each reference replaced by its bytes,
+    see :func:`resolve_images`); credentials are made fresh when it is sent."""
+    try:
+        api, body, raw = str(exchange["api"]), exchange.get("body"), None
+        if api not in ("match", "jd"):
+            raise InputError(f"unknown api {api!r}")
+        if exchange.get("has_body") is False:
+            raw = b""
+        elif isinstance(body, dict) and set(body) == {BYTES_KEY}:
+            raw = base64.b64decode(body[BYTES_KEY], validate=True)
+        parts = tuple(
+            ImagePart(path, str(ref[IMAGE_KEY]), str(ref.get("as") or "b64"))
+            for path, ref in (image_refs(body) if raw is None else ())
+        )
+        body = images(body) if raw is None else None
+        if isinstance(body, dict) and body.get(AUTHORITY_KEY) in (MARK_VALID, MARK_INVALID):
+            valid = body[AUTHORITY_KEY] == MARK_VALID
+            fixed = contract.jd_fixed_fields[AUTHORITY_KEY] if valid else INVALID_AUTHORITY
+            body = {**body, AUTHORITY_KEY: fixed}
+        return Request(
+            api=api,
+            operation=str(exchange["operation"]),
+            method=str(exchange["method"]).upper(),
+            path=str(exchange["path"]),
+            json=body,
+            raw_body=raw,
+            auth=Auth.from_directive(api, exchange.get("auth", "fresh")),
+            query={str(k): str(v) for k, v in (exchange.get("query") or {}).items()},
+            headers={str(k): str(v) for k, v in (exchange.get("headers") or {}).items()},
+            images=parts,
+            splice=(str(exchange["splice"][0]), str(exchange["splice"][1]))
+            if exchange.get("splice")
+            else None,
+        )
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"malformed replay file ({type(exc).__name__}: {exc})") from None
+
+
+def faces_of(exchange: dict[str, Any], faces_dir: Path | None) -> str | None:
+    """The run's ``--faces`` directory, for a replay file whose request uses one of its images."""
+    refs = image_refs(exchange.get("body"))
+    used = any(str(ref[IMAGE_KEY]).startswith("faces:") for _, ref in refs)
+    return str(faces_dir.resolve()) if faces_dir is not None and used else None
 
 
 @dataclass

@@ -5,9 +5,9 @@ outside the window, the right sign in uppercase, ... or a given non-secret value
 filled in only when it is sent (:meth:`Auth.apply`). Findings and replay files store the
 description, and a replay makes the credentials again from the environment or config.
 
-Two spellings are read and written, for the replay files of both suites: the conformance
-directive (``"fresh"`` / ``{"sign": "upper"}``, :meth:`Auth.directive`) and the fuzz mode
-(``"bad_sign:upper"``, :meth:`Auth.mode`).
+Two spellings: the replay file's directive (``"fresh"`` / ``{"sign": "upper"}``,
+:meth:`Auth.directive`) and the fuzz mode (``"bad_sign:upper"``, :meth:`Auth.mode`), which fuzz
+strategies and findings name and older fuzz replay files hold.
 """
 
 from __future__ import annotations
@@ -127,13 +127,14 @@ class Auth:
         headers.update(more_headers)
         query.update(more_query)
 
-    # --- the conformance directive --------------------------------------------------------------
+    # --- the replay file's directive ------------------------------------------------------------
     def directive(self, api: str) -> Any:
         if api != "jd":
             return _spelt(self.token)
-        return {
+        parts: dict[str, Any] = {
             n: _spelt(getattr(self, n)) for n in JD_AUTH_PARAMS if getattr(self, n) != How.VALID
         }
+        return parts | ({"offset_ms": self.offset_ms} if self.offset_ms else {})
 
     @classmethod
     def from_directive(cls, api: str, directive: Any) -> Auth:
@@ -144,6 +145,7 @@ class Auth:
             appkey=_read(parts.get("appkey", "fresh")),
             timestamp=_read(parts.get("timestamp", "fresh")),
             sign=_read(parts.get("sign", "fresh")),
+            offset_ms=int(parts.get("offset_ms", 0)),
         )
 
     def describe(self, api: str) -> str:

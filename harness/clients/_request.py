@@ -9,9 +9,10 @@ or the kind of non-answer (timeout, reset, cut-off body, ...).
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.contract import Answer, Contract, read_answer
@@ -19,6 +20,7 @@ from harness.contract import Answer, Contract, read_answer
 from ._auth import VALID, Auth
 
 JsonPath = tuple[str | int, ...]
+_DROP: Any = object()
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,20 @@ class Request:
     def auth_mode(self) -> str:
         """``auth``'s fuzz mode without its variant (``bad_sign:upper`` -> ``bad_sign``)."""
         return self.auth.mode(self.api).partition(":")[0]
+
+    def with_json(self, path: JsonPath, value: Any = _DROP) -> Request:
+        """A copy whose body holds ``value`` at ``path`` (no value: lacks ``path``); the images
+        recorded under ``path`` are forgotten. This request is left as it is."""
+        body = copy.deepcopy(self.json)
+        node = body
+        for key in path[:-1]:
+            node = node[key]
+        if value is _DROP:
+            node.pop(path[-1], None)
+        else:
+            node[path[-1]] = value
+        images = tuple(p for p in self.images if p.path[: len(path)] != path)
+        return replace(self, json=body, images=images)
 
     def body_bytes(self) -> bytes:
         if self.raw_body is not None:
@@ -184,7 +200,7 @@ class Exchange:
 
     @property
     def status_code(self) -> int:
-        """httpx's name, for code written against a response (the rules' ``ResponseLike``)."""
+        """httpx's name, for code written against a response (the rules, their tests)."""
         return self.status
 
     def json(self) -> Any:

@@ -69,5 +69,6 @@ def replay(
     )
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")
-    out.print(" | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip()))
+    detail = " | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip())
+    out.print(detail, markup=False)  # the target's words and rule texts ("[readings]") as written
     raise typer.Exit(outcome.exit_code)

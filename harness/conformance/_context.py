@@ -12,15 +12,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness.clients import Exchange
+from harness.clients import Request
 from harness.contract import Contract, ReadingLog
 
 Mode = Literal["positive", "negative", "probe", "unknown"]
-
-
-ResponseLike = Exchange
-"""What a rule judges: one :class:`~harness.clients.Exchange`, whoever sent the request (the
-probes' sender, or schemathesis, whose responses ``Session.answer_of`` converts once)."""
 
 
 @dataclass(frozen=True)
@@ -57,10 +52,6 @@ def json_of(response: Any) -> Any:
 
 
 def body_of(case: Any) -> Any:
-    body = getattr(case, "body", None)
+    """The JSON body of the request judged: a schemathesis case's, or a probe's :class:`Request`."""
+    body = case.json if isinstance(case, Request) else getattr(case, "body", None)
     return body if isinstance(body, (dict, list, str, int, float, bool)) or body is None else None
-
-
-def query_of(case: Any) -> dict[str, Any]:
-    query: Any = getattr(case, "query", None)
-    return dict(query) if isinstance(query, dict) or hasattr(query, "items") else {}

@@ -28,7 +28,7 @@ from harness.errors import TargetError
 
 from . import _auth
 from ._failures import FROM_ST, CheckFailed
-from ._raw import RawFailure, exchange_size
+from ._raw import RawFailure, request_size
 from ._session import Session
 from ._transport import install_in_schemathesis, is_transport_error, no_answer
 
@@ -292,13 +292,12 @@ def _collect_unanswered(
         operation = session.operation_id(case)
         if operation is None:
             continue
-        exchange = session.exchange(case, operation, session.mode_of(case))
         outcome.failures.append(
             no_answer(
                 exc,
                 api=session.api,
                 operation=operation,
-                exchange=exchange,
+                request=session.request_of(case, operation),
                 timeout_s=session.timeout_s,
             )
         )
@@ -312,10 +311,10 @@ def _collect_unanswered(
 def _raw(
     session: Session, case: Any, operation: str, check: str, failure: Any, answer: Exchange | None
 ) -> RawFailure:
-    exchange = (
-        failure.exchange
-        if isinstance(failure, CheckFailed) and failure.exchange is not None
-        else session.exchange(case, operation, session.mode_of(case))
+    request = (
+        failure.request
+        if isinstance(failure, CheckFailed) and failure.request is not None
+        else session.request_of(case, operation)
     )
     if isinstance(failure, CheckFailed):
         return RawFailure(
@@ -327,9 +326,9 @@ def _raw(
             title=failure.title,
             message=failure.message,
             erratum=failure.erratum,
-            exchange=exchange,
+            request=request,
             response=excerpt(answer),
-            size=exchange_size(exchange),
+            size=request_size(request),
             basis=failure.basis,
         )
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
@@ -346,9 +345,9 @@ def _raw(
         title=failure.title,
         message=failure.message or failure.title,
         erratum=None,
-        exchange=exchange,
+        request=request,
         response=excerpt(answer),
-        size=exchange_size(exchange),
+        size=request_size(request),
         basis=basis,
         schema_path=tuple(str(p) for p in path) if path is not None else None,
     )

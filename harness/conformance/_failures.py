@@ -3,7 +3,7 @@
 Subclassing schemathesis' ``Failure`` lets a rule run inside the engine unchanged: the engine
 records
 it like a built-in failure, and the harness reads ``rule_id``, ``level`` and the request that showed
-the violation (``exchange``, for probes) back out of the recorder.
+the violation (``request``, for probes) back out of the recorder.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ FROM_ST: dict[Severity, Level] = {
 class CheckFailed(Failure):
     """One violated rule: ``rule_id`` names it, ``message`` says Received/Expected.
 
-    ``exchange`` is set when the violating request is not the case the engine generated (probes),
+    ``request`` is set when the violating request is not the case the engine generated (probes),
     so the finding replays the request that actually showed the violation.
     """
 
@@ -48,7 +48,7 @@ class CheckFailed(Failure):
         message: str,
         severity: Level = "high",
         erratum: str | None = None,
-        exchange: Any = None,
+        request: Any = None,
         case_id: str | None = None,
         basis: str | None = None,
     ) -> None:
@@ -64,7 +64,7 @@ class CheckFailed(Failure):
         self.level: Level = severity
         self.erratum = erratum
         self.basis = basis
-        self.exchange = exchange
+        self.request = request
         self.response: dict[str, Any] | None = None  # excerpt of the answer, for probe findings
 
     @property
@@ -81,7 +81,7 @@ class CheckFailed(Failure):
                 self.message,
                 self.level,
                 self.erratum,
-                self.exchange,
+                self.request,
                 self.case_id,
                 self.basis,
             ),
@@ -89,7 +89,7 @@ class CheckFailed(Failure):
 
 
 def _rebuild(*args: Any) -> CheckFailed:
-    rule_id, check, operation, message, level, erratum, exchange, case_id, basis = args
+    rule_id, check, operation, message, level, erratum, request, case_id, basis = args
     return CheckFailed(
         rule_id=rule_id,
         check=check,
@@ -97,7 +97,7 @@ def _rebuild(*args: Any) -> CheckFailed:
         message=message,
         severity=level,
         erratum=erratum,
-        exchange=exchange,
+        request=request,
         case_id=case_id,
         basis=basis,
     )

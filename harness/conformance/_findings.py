@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from harness.findings import Candidate, Replay
+from harness.clients import Request
+from harness.contract import Contract
+from harness.findings import Candidate, Replay, exchange_of, faces_of
 from harness.findings import build_findings as _build
 from harness.results import Finding
 
-from ._media import names_in, to_refs
+from ._media import to_refs
 from ._payloads import PayloadPool
 from ._raw import RawFailure
 
@@ -38,6 +40,7 @@ def build_findings(
     target: dict[str, Any],
     secrets: list[str],
     pool: PayloadPool,
+    contract: Contract,
     faces_dir: Path | None = None,
     timeout_s: float | None = None,
 ) -> list[Finding]:
@@ -60,16 +63,14 @@ def build_findings(
             rule_id=raw.rule_id,
             unique_key=group_key(raw),
             seed=seed,
-            request=raw.exchange.redacted_view(),
+            request=request_view(raw.request, contract),
             response=raw.response,
             erratum=raw.erratum,
             basis=raw.basis,  # type: ignore[arg-type]
         )
 
         def replay(fid: str, merged: Finding) -> Replay:
-            exchange = raw.exchange.to_dict()
-            exchange["body"] = to_refs(exchange["body"], pool)
-            used = any(name.startswith("faces:") for name in names_in(exchange["body"]))
+            exchange = exchange_of(raw.request, contract, lambda r: to_refs(r.json, pool))
             return Replay(
                 id=fid,
                 suite="conformance",
@@ -78,9 +79,18 @@ def build_findings(
                 target=target,
                 exchange=exchange,
                 timeout_s=timeout_s,
-                faces=str(faces_dir.resolve()) if faces_dir is not None and used else None,
+                faces=faces_of(exchange, faces_dir),
             )
 
         return Candidate(finding, replay, raw.size)
 
     return _build((candidate(raw) for raw in raws), out_dir=out_dir, secrets=secrets)
+
+
+def request_view(request: Request, contract: Contract) -> dict[str, Any]:
+    """The request for a Finding (``Finding`` itself masks images and credential keys)."""
+    exchange = exchange_of(request, contract, lambda r: r.json)
+    view = {"method": exchange["method"], "path": request.path}
+    view["credentials"] = request.auth.describe(request.api)
+    view |= {k: exchange[k] for k in ("query", "headers") if exchange[k]}
+    return view | ({"body": exchange["body"]} if exchange["has_body"] else {})

@@ -1,25 +1,25 @@
 """What a probe needs: canonical valid requests, a sender that runs the rules, expectations.
 
 Probes send requests the generator would only find by luck (a wrong signature with everything else
-valid, an image of exactly the documented size). Every send goes through schemathesis' transport
-(so the run's rate limit applies) and the run's tracker, and every answer is also judged by the
-per-response rules; a failure keeps the probe's request so its finding replays exactly that. A
-request without an answer stops its probe and becomes an ``answered`` finding (see ``_transport``).
+valid, an image of exactly the documented size): each builds a :class:`~harness.clients.Request`
+and derives the changed ones from it. Every send goes through the session's sender (so the run's
+pace applies) and the run's tracker, and every answer is also judged by the per-response rules; a
+failure keeps the probe's request so its finding replays exactly that. A request without an
+answer stops its probe and becomes an ``answered`` finding (see ``_transport``).
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 from harness import clients
+from harness.clients import Request
 from harness.contract import Code, Contract, Which
-from harness.findings import MARK_VALID
 
+from ._context import RuleContext
 from ._engine import excerpt
-from ._exchange import Exchange, to_case, to_request
 from ._failures import CheckFailed
 from ._registry import RULES, violation
 from ._session import Session, live_code_of
@@ -39,10 +39,10 @@ class ProbeOptions:
 @dataclass
 class ProbeContext:
     session: Session
-    schema: Any = field(repr=False)
     options: ProbeOptions = field(default_factory=ProbeOptions)
     failures: list[CheckFailed] = field(default_factory=list)
     operation: str = ""  # the operation the current probe is about (for findings)
+    last_request: Request | None = field(default=None, repr=False)
     last_response: clients.Exchange | None = field(default=None, repr=False)
     # the HTTP rules' failures on last_response: a failing probe's own finding replaces them
     last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
@@ -63,7 +63,7 @@ class ProbeContext:
             op.operation_id for op in ops if self.options.include_extensions or not op.extension
         ]
 
-    def canonical(self, operation: str) -> Exchange:
+    def canonical(self, operation: str) -> Request:
         """A valid request for ``operation`` with fresh credentials and real images."""
         pool, api = self.session.pool, self.session.api
         face = pool.reference
@@ -89,7 +89,6 @@ class ProbeContext:
             body = {"traceNo": "faceharness-unknown-trace"}
         elif operation == "faceCompareNew":
             fixed = dict(self.contract.jd_fixed_fields)
-            fixed["appAuthorityKey"] = MARK_VALID
             types = self.contract.enum("jd", "ImageItem", "imgType")
             body = {
                 **fixed,
@@ -105,55 +104,48 @@ class ProbeContext:
             }
         else:
             body = {}
-        return Exchange(
-            api=api,
-            operation=operation,
-            method=op.method.upper(),
-            path=op.path,
-            body=body,
-            mode="probe",
-        )
+        return Request(api, operation, op.method.upper(), op.path, json=body)
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now (None when it issues none: other rules report why)."""
         return live_code_of(self.send(self.canonical("liveCode")))
 
-    def send(self, exchange: Exchange) -> clients.Exchange:
+    def send(self, request: Request) -> clients.Exchange:
         """Send one probe request; the answer is observed and judged by the per-response rules.
 
         A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
         """
-        self.session.tracker.ensure_budget()
-        operation = self.schema[exchange.path][exchange.method]
-        case = to_case(exchange, operation, creds=self.session.creds, contract=self.contract)
-        self.session.probe_cases.add(case.id)
-        if exchange.operation not in self.touched:
-            self.touched.append(exchange.operation)
-        response = self.session.sender.send(to_request(exchange, self.contract))
+        session, operation = self.session, request.operation
+        session.tracker.ensure_budget()
+        if operation not in self.touched:
+            self.touched.append(operation)
+        response = session.sender.send(request)
         if response.cause is not None:
-            self.session.tracker.unanswered(exchange.operation, response.no_answer or "connection")
+            session.tracker.unanswered(operation, response.no_answer or "connection")
             raise NoAnswer(
                 no_answer(
                     response.cause,
-                    api=self.session.api,
-                    operation=exchange.operation,
-                    exchange=copy.deepcopy(exchange),
-                    timeout_s=self.session.timeout_s,
+                    api=session.api,
+                    operation=operation,
+                    request=request,
+                    timeout_s=session.timeout_s,
                     kind=response.no_answer,
                 )
             )
-        self.session.tracker.observe(
-            api=self.session.api,
-            operation=exchange.operation,
-            case_id=case.id,
-            query=dict(case.query or {}),
+        _, sent = request.auth.apply(session.api, session.creds, now_ms=0, window_ms=0)
+        facts = session.tracker.observe(
+            api=session.api,
+            operation=operation,
+            case_id=f"probe-{id(response)}",
+            query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
             status=response.status,
             content=response.content,
         )
-        self.last_response = response
+        self.last_request, self.last_response = request, response
         self.last_http_failures = []
-        for failed in run_rules(self.session, case, response, exchange.operation):
-            failed.exchange = copy.deepcopy(exchange)
+        ctx = RuleContext(self.contract, session.api, operation, "probe", facts, session.readings)
+        for failed in run_rules(session, ctx, response, request):
+            failed.request = request
             failed.response = excerpt(response)
             self.failures.append(failed)
             if failed.rule_id in RULES and RULES.get(failed.rule_id).api == "*":
@@ -180,7 +172,7 @@ class ProbeContext:
         return "business", result.get("code"), codes.get("jd", "business", result.get("code"))
 
     def expect(
-        self, exchange: Exchange, response: clients.Exchange, expected: Code, what: str
+        self, request: Request, response: clients.Exchange, expected: Code, what: str
     ) -> None:
         """The answer carries ``expected``; for the internal API's codes (faceharness' decision,
         E-014) any refusal will do on a live service, and the exact code is an observation of
@@ -204,11 +196,11 @@ class ProbeContext:
             raise violation(
                 f"Received: {got}{_named(meaning)} for {what}\n"
                 f"Expected: {expected.where} code {expected.code} ({expected.en})",
-                exchange=exchange,
+                request=request,
             )
 
     def expect_accepted(
-        self, exchange: Exchange, response: clients.Exchange, what: str, rule_text: str
+        self, request: Request, response: clients.Exchange, what: str, rule_text: str
     ) -> None:
         where, code, meaning = self.code_of(response)
         if where != "http" and meaning is None and not self.session.is_emulator:
@@ -221,7 +213,7 @@ class ProbeContext:
             got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
             raise violation(
                 f"Received: {got}{_named(meaning)} for {what}\nExpected: {rule_text}",
-                exchange=exchange,
+                request=request,
             )
 
 

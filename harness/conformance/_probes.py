@@ -8,11 +8,11 @@ sources and throttling. Expected codes are looked up in the code table by meanin
 from __future__ import annotations
 
 import base64
-import copy
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from harness.clients import Auth, How, http_client
@@ -44,9 +44,8 @@ def _code(p: ProbeContext, where: str, meaning: str) -> Code:
 def _token_probe(p: ProbeContext, token: How, expected: Code, what: str) -> None:
     for operation in p.operations():
         p.operation = operation
-        exchange = p.canonical(operation)
-        exchange.auth = Auth(token=token)
-        p.expect(exchange, p.send(exchange), expected, what)
+        request = replace(p.canonical(operation), auth=Auth(token=token))
+        p.expect(request, p.send(request), expected, what)
 
 
 @probe("FH-A01", "auth-missing-token", api="match", erratum="E-016", quote=_TOKEN)
@@ -71,9 +70,8 @@ def bad_token(p: ProbeContext) -> None:
 # --- JD: appkey, timestamp, sign -----------------------------------------------------------
 def _jd_probe(p: ProbeContext, auth: Auth, meaning: str, what: str) -> None:
     p.operation = "faceCompareNew"
-    exchange = p.canonical("faceCompareNew")
-    exchange.auth = auth
-    p.expect(exchange, p.send(exchange), _code(p, "gateway", meaning), what)
+    request = replace(p.canonical("faceCompareNew"), auth=auth)
+    p.expect(request, p.send(request), _code(p, "gateway", meaning), what)
 
 
 @probe("FH-A03", "auth-missing-appkey", api="jd", quote=_JD_AUTH)
@@ -133,20 +131,19 @@ def uppercase_sign(p: ProbeContext) -> Any:
     """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the
     case)."""
     p.operation = "faceCompareNew"
-    exchange = p.canonical("faceCompareNew")
-    exchange.auth = Auth(sign=How.UPPER)
-    where, code, meaning = p.code_of(p.send(exchange))
+    request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=How.UPPER))
+    where, code, meaning = p.code_of(p.send(request))
     if where == "http":
         raise violation(
             f"Received: HTTP {code} for a sign in uppercase hex\nExpected: an envelope",
-            exchange=exchange,
+            request=request,
         )
     if where == "business":
         raise observed(
             "E-018",
             "Received: the gateway accepted the right sign in uppercase hex\n"
             "Default reading: lowercase hex only (10047 for the uppercase digits)",
-            exchange=exchange,
+            request=request,
         )
     return "E-018" if meaning is not None and meaning.category == "auth" else None
 
@@ -171,14 +168,13 @@ def base64_at_limit(p: ProbeContext) -> Any:
     """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
     p.operation = "match"
     limit = p.contract.match_base64_max_chars // 4 * 4
-    exchange = p.canonical("match")
-    exchange.body["image"]["data"] = _b64_image(p, limit)
-    where, code, meaning = p.code_of(p.send(exchange))
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit))
+    where, code, meaning = p.code_of(p.send(request))
     if where == "http":
         raise violation(
             f"Received: HTTP {code} for image.data of {limit} characters\n"
             "Expected: an envelope (errcode 是)",
-            exchange=exchange,
+            request=request,
         )
     if str(code) != "0" and (meaning is None or meaning.category == "input"):
         raise observed(
@@ -186,7 +182,7 @@ def base64_at_limit(p: ProbeContext) -> Any:
             f"Received: errcode {code} for image.data of exactly {limit} characters\n"
             "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
             "limit is lower (400,000 characters, or decoded bytes)",
-            exchange=exchange,
+            request=request,
         )
     return "E-012"
 
@@ -208,15 +204,14 @@ def base64_over_limit(p: ProbeContext) -> Any:
     """
     p.operation = "match"
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
-    exchange = p.canonical("match")
-    exchange.body["image"]["data"] = _b64_image(p, chars)
-    response = p.send(exchange)
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars))
+    response = p.send(request)
     where, code, meaning = p.code_of(response)
     if where == "http":
         raise violation(
             f"Received: HTTP {code} for image.data of {chars} characters\n"
             "Expected: an envelope with an errcode (errcode 是), never a server error",
-            exchange=exchange,
+            request=request,
         )
     if str(code) == "0":
         raise observed(
@@ -224,10 +219,10 @@ def base64_over_limit(p: ProbeContext) -> Any:
             f"Received: errcode 0 for image.data of {chars} characters\n"
             "Default reading: refused, over 400 KiB of text; the service's limit is larger "
             "or counts decoded bytes",
-            exchange=exchange,
+            request=request,
         )
     p.expect(
-        exchange,
+        request,
         response,
         _code(p, "errcode", "data over the size limit"),
         f"image.data of {chars} characters",
@@ -238,10 +233,9 @@ def base64_over_limit(p: ProbeContext) -> Any:
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
-    exchange = p.canonical("faceCompareNew")
     data = padded(p.session.pool.reference.data, size)
-    exchange.body["compareImageItem"]["imgBase64"] = base64.b64encode(data).decode("ascii")
-    return exchange
+    image = base64.b64encode(data).decode("ascii")
+    return p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
 
 
 @probe("FH-L03", "jd-image-under-limit", api="jd", basis="reading", erratum="E-020")
@@ -250,19 +244,19 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
     bytes)."""
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes - 1
-    exchange = _jd_image(p, size)
-    where, code, meaning = p.code_of(p.send(exchange))
+    request = _jd_image(p, size)
+    where, code, meaning = p.code_of(p.send(request))
     if where == "http":
         raise violation(
             f"Received: HTTP {code} for an image of {size} bytes\nExpected: an envelope",
-            exchange=exchange,
+            request=request,
         )
     if where == "business" and meaning is not None and meaning.category == "input":
         raise observed(
             "E-020",
             f"Received: business code {code} for an image of {size} bytes\n"
             "Default reading: accepted (under 5 MiB); the service's 5M is smaller",
-            exchange=exchange,
+            request=request,
         )
     return "E-020"
 
@@ -278,10 +272,10 @@ def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused as an invalid parameter."""
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes
-    exchange = _jd_image(p, size)
+    request = _jd_image(p, size)
     p.expect(
-        exchange,
-        p.send(exchange),
+        request,
+        p.send(request),
         _code(p, "business", "invalid parameter"),
         f"an image of {size} bytes",
     )
@@ -297,29 +291,24 @@ def jd_image_at_limit(p: ProbeContext) -> None:
 def jd_one_image_source(p: ProbeContext) -> None:
     """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input."""
     p.operation = "faceCompareNew"
-    exchange = p.canonical("faceCompareNew")
-    exchange.body["compareImageItem"]["imgArr"] = p.session.pool.small[0].byte_list
-    response = p.send(exchange)
+    request = p.canonical("faceCompareNew").with_json(
+        ("compareImageItem", "imgArr"), p.session.pool.small[0].byte_list
+    )
+    response = p.send(request)
     where, code, meaning = p.code_of(response)
     if where != "business" or meaning is None or meaning.category != "input":
         raise violation(
             f"Received: {where} code {code} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
-            exchange=exchange,
+            request=request,
         )
 
 
 # --- liveness -------------------------------------------------------------------------------
 def _lip(p: ProbeContext, live_code: str | None) -> Any:
-    exchange = p.canonical("match")
-    exchange.body["faceData"] = {
-        "type": "video",
-        "videoType": "LIP",
-        "data": p.session.pool.video.b64,
-    }
-    if live_code is not None:
-        exchange.body["liveCode"] = live_code
-    return exchange
+    video = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
+    request = p.canonical("match").with_json(("faceData",), video)
+    return request if live_code is None else request.with_json(("liveCode",), live_code)
 
 
 @probe(
@@ -333,10 +322,10 @@ def _lip(p: ProbeContext, live_code: str | None) -> Any:
 def lip_needs_livecode(p: ProbeContext) -> None:
     """A LIP video without liveCode gets the missing-liveCode code."""
     p.operation = "match"
-    exchange = _lip(p, None)
+    request = _lip(p, None)
     p.expect(
-        exchange,
-        p.send(exchange),
+        request,
+        p.send(request),
         _code(p, "errcode", "liveCode missing in LIP mode"),
         "a LIP video without liveCode",
     )
@@ -361,21 +350,21 @@ def livecode_single_use(p: ProbeContext) -> Any:
     if not isinstance(code, str):
         return  # no code issued: other rules report why
     p.operation = "match"
-    exchange = _lip(p, code)
-    where, first, meaning = p.code_of(p.send(exchange))
+    request = _lip(p, code)
+    where, first, meaning = p.code_of(p.send(request))
     if meaning is not None and meaning.category == "liveness":
         raise violation(
             f"Received: errcode {first} ({meaning.en}) for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
-            exchange=exchange,
+            request=request,
         )
-    where, again, _ = p.code_of(p.send(exchange))
+    where, again, _ = p.code_of(p.send(request))
     if str(again) == "0":
         raise observed(
             "E-042",
             "Received: errcode 0 for the same liveCode sent a second time\n"
             "Default reading: a liveCode is single-use",
-            exchange=exchange,
+            request=request,
         )
     return "E-042"
 
@@ -414,17 +403,16 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
             return
         burst = min(MAX_BURST, int(3 * qps) + 5)
         p.session.tracker.ensure_budget(burst)
-        exchange = p.canonical(operation)
-        exchange.body = body
+        request = replace(p.canonical(operation), json=body)
         started = time.monotonic()
-        hits = sum(_refused_as(p.code_of(p.send(exchange)), expected) for _ in range(burst))
+        hits = sum(_refused_as(p.code_of(p.send(request)), expected) for _ in range(burst))
         took = time.monotonic() - started
     if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
         raise violation(
             f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
             f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
-            exchange=exchange,
+            request=request,
         )
 
 
@@ -494,13 +482,13 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     if not (p.session.is_emulator or p.options.may_burst):
         return
     p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
-    exchange = p.canonical("faceCompareNew")
-    where, alone, meaning = p.code_of(p.send(exchange))
+    request = p.canonical("faceCompareNew")
+    where, alone, meaning = p.code_of(p.send(request))
     if where != "business" or meaning is None or meaning.category not in _SAME_OUTCOME:
         return  # not accepted alone: the answer rules say why
     with _concurrency(p, 1), p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
         for _ in range(rounds):
-            answers = list(pool.map(lambda n: _in_flight(p, exchange, n), range(CONCURRENT)))
+            answers = list(pool.map(lambda n: _in_flight(p, request, n), range(CONCURRENT)))
             for where, code, meaning in answers:
                 if str(code) == limited.code and where != limited.where:
                     raise violation(
@@ -508,7 +496,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                         "flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
-                        exchange=exchange,
+                        request=request,
                     )
                 if (
                     where == "http"
@@ -522,16 +510,15 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     f"business {alone} when sent alone, while {CONCURRENT} were in flight\n"
                     f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
                     "limited",
-                    exchange=exchange,
+                    request=request,
                 )
             if any(str(code) == limited.code for _, code, _ in answers):
                 return
 
 
-def _in_flight(p: ProbeContext, exchange: Any, n: int) -> Any:
+def _in_flight(p: ProbeContext, request: Any, n: int) -> Any:
     """The same request with its own serialNo (the document asks one per call)."""
-    again = copy.deepcopy(exchange)
-    again.body["serialNo"] = f"{exchange.body['serialNo']}-{n}"
+    again = request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}")
     return p.code_of(p.send(again))
 
 
@@ -572,16 +559,15 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     is a defect.
     """
     p.operation = "matchIdno"
-    exchange = p.canonical("matchIdno")
-    exchange.body["idNum"] = _unregistered_id()
-    body = p.send(exchange).body
+    request = p.canonical("matchIdno").with_json(("idNum",), _unregistered_id())
+    body = p.send(request).body
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     if isinstance(result, dict) and result.get("success") == "true":
         raise violation(
-            f"Received: success 'true' for ID number {exchange.body['idNum']}, in no registry\n"
+            f"Received: success 'true' for ID number {request.json['idNum']}, in no registry\n"
             "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
-            exchange=exchange,
+            request=request,
         )
 
 
@@ -597,15 +583,13 @@ def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
     both 是)."""
     p.operation = "matchIdno"
-    exchange = p.canonical("matchIdno")
-    exchange.body.pop("liveCode", None)
-    exchange.body["faceData"].pop("videoType", None)
-    where, code, meaning = p.code_of(p.send(exchange))
+    request = p.canonical("matchIdno").with_json(("liveCode",)).with_json(("faceData", "videoType"))
+    where, code, meaning = p.code_of(p.send(request))
     if where == "http":
         raise violation(
             f"Received: HTTP {code} for /idno without liveCode and videoType\n"
             "Expected: an envelope (errcode 是)",
-            exchange=exchange,
+            request=request,
         )
     if str(code) == "0":
         return "E-008"
@@ -615,6 +599,6 @@ def idno_without_livecode(p: ProbeContext) -> Any:
             f"Received: errcode {code} for /idno without liveCode and videoType\n"
             "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
             "the service enforces the table's 是",
-            exchange=exchange,
+            request=request,
         )
     return None  # refused for another reason (throttled, the identity): nothing to tell

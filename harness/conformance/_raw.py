@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ._exchange import Exchange
+from harness.clients import Request
+
 from ._failures import Level
 
 
@@ -20,7 +21,7 @@ class RawFailure:
     title: str
     message: str
     erratum: str | None
-    exchange: Exchange
+    request: Request
     response: dict[str, Any] | None
     size: int = 0  # serialised request size: the smallest example of a bug is the one kept
     basis: str | None = None
@@ -29,10 +30,9 @@ class RawFailure:
     )
 
 
-def exchange_size(exchange: Exchange) -> int:
-    try:
-        return len(json.dumps(exchange.body, default=str)) + len(
-            json.dumps(exchange.query, default=str)
-        )
-    except (TypeError, ValueError):
+def request_size(request: Request | None) -> int:
+    if request is None:
         return 0
+    if request.raw_body is not None:
+        return len(request.raw_body)
+    return len(json.dumps(request.json, default=str)) + len(json.dumps(dict(request.query)))

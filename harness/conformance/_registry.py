@@ -38,29 +38,29 @@ class Violation(AssertionError):
         message: str,
         *,
         severity: Level | None = None,
-        exchange: Any = None,
+        request: Any = None,
         reading: str | None = None,
     ) -> None:
         super().__init__(message)
-        self.message, self.severity, self.exchange, self.reading = (
+        self.message, self.severity, self.request, self.reading = (
             message,
             severity,
-            exchange,
+            request,
             reading,
         )
 
 
-def violation(message: str, *, severity: Level | None = None, exchange: Any = None) -> Violation:
+def violation(message: str, *, severity: Level | None = None, request: Any = None) -> Violation:
     """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its
     request)."""
-    return Violation(message, severity=severity, exchange=exchange)
+    return Violation(message, severity=severity, request=request)
 
 
-def observed(erratum: str, message: str, *, exchange: Any = None) -> Violation:
+def observed(erratum: str, message: str, *, request: Any = None) -> Violation:
     """``raise observed("E-011", "Received: ...\\nDefault reading: ...")``: the answer follows an
     alternative reading of ``erratum`` (an observation, a finding only when the policy requires
     it)."""
-    return Violation(message, exchange=exchange, reading=erratum)
+    return Violation(message, request=request, reading=erratum)
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def rule(
             message: str,
             severity: Level,
             basis_: Basis,
-            exchange: Any,
+            request: Any,
             erratum_: str | None,
         ) -> CheckFailed:
             return CheckFailed(
@@ -177,7 +177,7 @@ def rule(
                 message=message,
                 severity=severity,
                 erratum=erratum_,
-                exchange=exchange,
+                request=request,
                 basis=basis_,
             )
 
@@ -193,7 +193,7 @@ def rule(
                         v.message,
                         v.severity or entry.severity,
                         "seed" if entry.basis == "reading" else entry.basis,
-                        v.exchange,
+                        v.request,
                         entry.erratum,
                     ) from None
                 if log is not None:
@@ -205,7 +205,7 @@ def rule(
                             "(gate policy [readings])",
                             v.severity or entry.severity,
                             "reading",
-                            v.exchange,
+                            v.request,
                             v.reading,
                         ) from None
                 return
@@ -220,7 +220,7 @@ def rule(
                         f"Required: the alternative reading (gate policy [readings])",
                         entry.severity,
                         "reading",
-                        None,
+                        getattr(ctx, "last_request", None),  # a probe's: it showed the reading
                         erratum_,
                     )
 

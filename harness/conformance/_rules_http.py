@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._context import ResponseLike, RuleContext
+from harness.clients import Exchange
+
+from ._context import RuleContext
 from ._registry import rule, violation
 
 
@@ -18,7 +20,7 @@ from ._registry import rule, violation
     erratum="E-015",
     quote="errcode | Num | 是 (000); code | String | 是 (004): every answer carries the envelope",
 )
-def no_server_error(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """No answer is a 5xx: every answer, success or error, carries the envelope."""
     if response.status_code >= 500:
         raise violation(f"Received: HTTP {response.status_code}\nExpected: never a server error")
@@ -33,7 +35,7 @@ def no_server_error(ctx: RuleContext, response: ResponseLike, case: Any) -> None
     basis="convention",
     quote="the documents give no HTTP status: every answer is HTTP 200 with the envelope",
 )
-def http_200(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+def http_200(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every answer is HTTP 200 with the envelope (a 5xx is FH-H01's finding alone)."""
     if response.status_code != 200 and response.status_code < 500:
         raise violation(f"Received: HTTP {response.status_code}\nExpected: HTTP 200")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from harness.clients import Exchange
 from harness.contract import parse_score
 
-from ._context import ResponseLike, RuleContext, body_of, json_of
+from ._context import RuleContext, body_of, json_of
 from ._registry import observed, rule, violation
 
 _COMPARE_OPS = ("match", "matchIdno")
@@ -22,7 +23,7 @@ _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
-def _envelope(response: ResponseLike) -> dict[str, Any] | None:
+def _envelope(response: Exchange) -> dict[str, Any] | None:
     body = json_of(response) if response.status_code == 200 else None
     return body if isinstance(body, dict) else None
 
@@ -51,7 +52,7 @@ _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
     "result | 是",
     observes=("E-039", "E-013"),
 )
-def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+def envelope_consistent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status
     and traceNo.
 
@@ -158,7 +159,7 @@ def envelope_consistent(ctx: RuleContext, response: ResponseLike, case: Any) -> 
     erratum="E-011",
     quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
 )
-def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+def success_follows_threshold(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
     /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
@@ -211,7 +212,7 @@ def success_follows_threshold(ctx: RuleContext, response: ResponseLike, case: An
     quote='success | String | 否; score | String | 否 | 匹配分数; example "score":"99"',
     fields=("data.result.success", "data.result.score"),
 )
-def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+def score_is_decimal_string(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """success is the string "true"/"false" and score a decimal string, as documented."""
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -241,7 +242,7 @@ def score_is_decimal_string(ctx: RuleContext, response: ResponseLike, case: Any)
     quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)",
     fields=("data.result.score",),
 )
-def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+def score_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """score lies in the documented range 0..100."""
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -261,7 +262,7 @@ def score_in_range(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
     sends=2,
     quote="traceNo | String | 是 | 当前业务的唯一id",
 )
-def traceno_unique(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
+def traceno_unique(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every answered request has its own traceNo (当前业务的唯一id)."""
     body = _envelope(response)
     data = body.get("data") if body else None
@@ -275,7 +276,7 @@ def traceno_unique(ctx: RuleContext, response: ResponseLike, case: Any) -> None:
 
 
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
-def errcode_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+def errcode_in_table(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
     body = _envelope(response)
     errcode = body.get("errcode") if body else None
@@ -294,7 +295,7 @@ def errcode_in_table(ctx: RuleContext, response: ResponseLike, case: Any) -> Any
 @rule(
     "FH-M07", "errmsg-matches-code", api="match", severity="low", basis="reading", erratum="E-014"
 )
-def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+def errmsg_matches_code(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
     body = _envelope(response)
     errcode = body.get("errcode") if body else None
@@ -316,7 +317,7 @@ def errmsg_matches_code(ctx: RuleContext, response: ResponseLike, case: Any) -> 
 @rule(
     "FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006"
 )
-def optional_parts_sent(ctx: RuleContext, response: ResponseLike, case: Any) -> Any:
+def optional_parts_sent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
     out.
 

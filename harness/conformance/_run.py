@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -49,7 +48,7 @@ from ._failures import CheckFailed
 from ._findings import build_findings
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
-from ._raw import RawFailure
+from ._raw import RawFailure, request_size
 from ._registry import RULES
 from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
@@ -220,7 +219,7 @@ def run_conformance(
             probed, probe_checks, skipped = (
                 ([], [], ["interrupted"])
                 if interrupt.requested()
-                else _run_probes(session, schema, settings, extensions, max_rps)
+                else _run_probes(session, settings, extensions, max_rps)
             )
         finally:
             unregister(session)
@@ -233,11 +232,13 @@ def run_conformance(
             engine_errors=outcome.errors[:20],
             probes_skipped=skipped,
         )
-    target = (
+    target: dict[str, Any] = (
         {"kind": "emulator", "breaks": list(emulator_breaks)}
         if is_emulator
         else {"kind": "url", "url": target_url}
     )
+    if readings.required:  # a replay judges a reading's finding by the same policy
+        target["readings_required"] = dict(readings.required)
     secrets = [*credentials.secrets(), contract.jd_fixed_fields.get("appAuthorityKey", "")]
     findings = build_findings(
         raws,
@@ -246,6 +247,7 @@ def run_conformance(
         target=target,
         secrets=secrets,
         pool=pool,
+        contract=contract,
         faces_dir=faces_dir,
         timeout_s=timeout_s,
     )
@@ -337,7 +339,7 @@ def _seconds(ms: float | None) -> float | None:
 
 
 def _run_probes(
-    session: Session, schema: Any, settings: ConformanceSettings, extensions: bool, max_rps: float
+    session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
 ) -> tuple[list[RawFailure], list[tuple[str, str]], list[str]]:
     options = ProbeOptions(
         include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps
@@ -348,7 +350,7 @@ def _run_probes(
     for entry in RULES:
         if entry.kind != "probe" or entry.api != session.api:
             continue
-        ctx = ProbeContext(session=session, schema=schema, options=options)
+        ctx = ProbeContext(session=session, options=options)
         try:
             entry.fn(ctx)
         except CheckFailed as failed:
@@ -372,8 +374,6 @@ def _run_probes(
 
 
 def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
-    exchange = failed.exchange
-    size = len(json.dumps(exchange.body, default=str)) if exchange is not None else 0
     return RawFailure(
         api=session.api,
         operation=str(failed.operation),
@@ -383,9 +383,9 @@ def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
         title=failed.title,
         message=failed.message,
         erratum=failed.erratum,
-        exchange=exchange,
+        request=failed.request,
         response=getattr(failed, "response", None),
-        size=size,
+        size=request_size(failed.request),
         basis=failed.basis,
     )
 

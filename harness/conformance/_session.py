@@ -8,6 +8,8 @@ package does nothing in somebody else's schemathesis run.
 
 from __future__ import annotations
 
+import copy
+import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -16,10 +18,11 @@ from typing import Any
 import requests
 
 from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
+from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
-from . import _exchange
+from . import _auth
 from ._context import Mode, RuleContext
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
@@ -48,7 +51,6 @@ class Session:
     )  # schemathesis' transport, for a replayed case
     sender: Sender = field(init=False, repr=False)  # the probes' and the hooks' own requests
     injector: PayloadInjector = field(init=False, repr=False)
-    probe_cases: set[str] = field(default_factory=set)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
     readings: ReadingLog = field(default_factory=ReadingLog)  # shared by the run's sessions
@@ -79,8 +81,6 @@ class Session:
         return str(method).upper() == str(case.operation.method).upper()
 
     def mode_of(self, case: Any, *, settled: bool = True) -> Mode:
-        if case.id in self.probe_cases:
-            return "probe"
         meta = case.meta if settled else getattr(case, "_meta", None)
         if meta is None:
             return "unknown"
@@ -96,14 +96,35 @@ class Session:
             readings=self.readings,
         )
 
-    def exchange(self, case: Any, operation: str, mode: str) -> _exchange.Exchange:
-        return _exchange.from_case(
-            case,
-            api=self.api,
-            operation=operation,
-            creds=self.creds,
-            contract=self.contract,
-            mode=mode,
+    def request_of(self, case: Any, operation: str) -> Request:
+        """A schemathesis case that was (or is about to be) sent, as the one :class:`Request`:
+        how its credentials were made instead of their values."""
+        from schemathesis.core import NOT_SET
+
+        query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
+        headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
+        if self.api == "jd":
+            auth = _auth.jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
+            query = {k: v for k, v in query.items() if k not in JD_AUTH_PARAMS}
+        else:
+            auth = _auth.token_auth_of(headers, self.creds)
+            headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
+        body = case.body
+        raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
+        try:
+            json.dumps(body)
+        except (TypeError, ValueError):
+            body = repr(body)
+        return Request(
+            self.api,
+            operation,
+            str(case.method).upper(),
+            str(getattr(case, "formatted_path", case.path)),
+            json=None if raw is not None else copy.deepcopy(body),
+            raw_body=raw,
+            auth=auth,
+            query=query,
+            headers=headers,
         )
 
     def fresh_live_code(self) -> str | None:

@@ -22,6 +22,7 @@ from schemathesis.core.failures import Failure, FailureGroup
 
 from harness.clients import Exchange
 
+from ._context import RuleContext
 from ._failures import CheckFailed
 from ._registry import RULES
 from ._session import Session, session_of
@@ -34,16 +35,18 @@ POSITIVE_CHECK = "faceharness_positive_data_acceptance"
 CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
 
 
-def run_rules(session: Session, case: Any, response: Exchange, operation: str) -> list[CheckFailed]:
-    """Every rule of the operation on one answer; the failures, each counted in the session."""
-    ctx = session.rule_context(case, operation)
+def run_rules(
+    session: Session, ctx: RuleContext, response: Exchange, case: Any
+) -> list[CheckFailed]:
+    """Every rule of the operation on one answer to ``case`` (a schemathesis case, or a probe's
+    :class:`~harness.clients.Request`); the failures, each counted in the session."""
     failed: list[CheckFailed] = []
-    for entry in RULES.rules_for(session.api, operation):
-        session.rule_runs[(entry.name, operation)] += 1
+    for entry in RULES.rules_for(session.api, ctx.operation):
+        session.rule_runs[(entry.name, ctx.operation)] += 1
         try:
             entry.fn(ctx, response, case)
         except CheckFailed as exc:
-            session.rule_fails[(entry.name, operation)] += 1
+            session.rule_fails[(entry.name, ctx.operation)] += 1
             failed.append(exc)
     return failed
 
@@ -64,7 +67,8 @@ def faceharness_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     operation = session.operation_id(case) if session else None
     if session is None or operation is None or not session.is_own_call(case, response):
         return True
-    failed = run_rules(session, case, session.answer_of(case, response), operation)
+    ctx = session.rule_context(case, operation)
+    failed = run_rules(session, ctx, session.answer_of(case, response), case)
     if len(failed) == 1:
         raise failed[0]
     if failed:

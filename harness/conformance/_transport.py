@@ -33,14 +33,14 @@ from harness.clients import (
     AnswerTooLarge,
     Deadline,
     DeadlineExceeded,
+    Request,
     no_answer_text,
 )
 from harness.clients._deadline import too_large_message
 from harness.contract import no_answer_kind
 from harness.contract._answer import _chain_text
 
-from ._exchange import Exchange
-from ._raw import RawFailure, exchange_size
+from ._raw import RawFailure, request_size
 
 ANSWERED = "answered"
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
@@ -72,7 +72,7 @@ def no_answer(
     *,
     api: str,
     operation: str,
-    exchange: Exchange,
+    request: Request,
     timeout_s: float | None,
     kind: str | None = None,
 ) -> RawFailure:
@@ -94,9 +94,9 @@ def no_answer(
         title="no answer",
         message=message,
         erratum=None,
-        exchange=exchange,
+        request=request,
         response=None,
-        size=exchange_size(exchange),
+        size=request_size(request),
     )
 
 

@@ -13,8 +13,7 @@ from harness.results import ReplayOutcome
 from . import strategies
 from ._client import FuzzClient
 from ._pool import ImagePool, PoolImage, image_pool, render
-from ._replay import load_replay
-from ._replay_run import replay_finding
+from ._replay import load_replay, replay_finding
 from ._request import InvalidCase
 from ._rules import RULES, Rule
 from ._runner import (

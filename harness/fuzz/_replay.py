@@ -1,48 +1,50 @@
-"""A fuzz finding as a replay file (:mod:`harness.findings`), and the request rebuilt from one.
+"""A fuzz finding as a replay file (:mod:`harness.findings`), and a replay of it.
 
-Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied);
-credentials are an auth mode (``signed``, ``bad_sign:upper``...), never values. The ``fuzz``
-section adds what only fuzz needs: the property, the seed, the auth mode, the broken rule, and
-the steps of a state machine.
+Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied).
+The ``fuzz`` section adds what only fuzz needs: the property, the seed, the broken rule, and the
+steps of a state machine.
+
+A replay re-sends the request and judges the new answer with the same check. Checks on one
+answer (shape, codes, the broken rule's code, self-match, re-encoding) are judged again exactly;
+"same request twice" and "A vs B = B vs A" re-send both requests. A finding from a state machine
+is a sequence whose values the service made up (liveCodes, traceNos), so its steps are re-run,
+not re-sent: the machine replays the saved example from the run's hypothesis database
+(``RUN/hypothesis/<property>``), then judges it again.
 """
 
 from __future__ import annotations
 
-import base64
-from dataclasses import dataclass
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.clients import Auth, ImagePart, Request
-from harness.contract import Contract
-from harness.errors import InputError
+from harness.clients import DEFAULT_TIMEOUT_S, Auth, Request, load_credentials
+from harness.contract import Answer, Contract, ReadingLog, load_contract
+from harness.errors import InputError, UsageError
 from harness.findings import (
-    AUTHORITY_KEY,
-    MARK_VALID,
     Replay,
+    exchange_of,
+    faces_of,
     image_ref,
-    image_refs,
     read_replay,
+    request_of,
     resolve_images,
 )
-from harness.results import Finding
+from harness.results import Finding, ReplayOutcome
 
 from ._body import json_copy
+from ._checks import Problem, check_answer, check_expected_code, outcome
+from ._client import FuzzClient
 from ._pool import render
 from ._request import InvalidCase
 
-
-def _set(body: Any, path: tuple[Any, ...], value: Any) -> None:
-    node = body
-    for key in path[:-1]:
-        node = node[key]
-    node[path[-1]] = value
+_PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
 
 
-def request_body(request: Request, contract: Contract, faces_dir: Path | None = None) -> Any:
-    """The request body without secrets or image bytes (each image a reference with its sha256)."""
-    if request.raw_body is not None:
-        return {"$bytes": base64.b64encode(request.raw_body).decode("ascii")}
+def _with_refs(request: Request, faces_dir: Path | None) -> Any:
+    """The body with each image the request records as a reference (its recipe and sha256)."""
     body = json_copy(request.json)
     for part in request.images:
         try:
@@ -50,13 +52,12 @@ def request_body(request: Request, contract: Contract, faces_dir: Path | None = 
         except (ValueError, OSError, InputError):
             data = None
         try:
-            _set(body, part.path, image_ref(part.recipe, data, part.encoding))
+            node = body
+            for key in part.path[:-1]:
+                node = node[key]
+            node[part.path[-1]] = image_ref(part.recipe, data, part.encoding)
         except (KeyError, IndexError, TypeError):
             pass
-    if isinstance(body, dict) and body.get(AUTHORITY_KEY) == contract.jd_fixed_fields.get(
-        AUTHORITY_KEY
-    ):
-        body[AUTHORITY_KEY] = MARK_VALID
     return body
 
 
@@ -74,24 +75,10 @@ def replay_of(
     faces_dir: Path | None = None,
     timeout_s: float | None = None,
 ) -> Replay:
-    exchange = {
-        "api": request.api,
-        "operation": request.operation,
-        "method": request.method,
-        "path": request.path,
-        "query": dict(request.query),
-        "headers": {},
-        "body": request_body(request, contract, faces_dir),
-        "has_body": True,
-        "media_type": "application/json",
-        "auth": request.auth.directive(request.api),
-        "mode": "negative" if case else "positive",
-    }
+    exchange = exchange_of(request, contract, lambda r: _with_refs(r, faces_dir))
     extra = {
         "property": property_id,
         "seed": seed,
-        "auth": request.auth.mode(request.api),
-        "splice": list(request.splice) if request.splice else None,
         "steps": list(steps),
         "case": None
         if case is None
@@ -104,11 +91,6 @@ def replay_of(
             "field": case.field,
         },
     }
-    faces = (
-        str(faces_dir.resolve())
-        if faces_dir and any(p.recipe.startswith("faces:") for p in request.images)
-        else None
-    )
     return Replay(
         id=fid,
         suite="fuzz",
@@ -117,7 +99,7 @@ def replay_of(
         target=target,
         exchange=exchange,
         timeout_s=timeout_s,
-        faces=faces,
+        faces=faces_of(exchange, faces_dir),
         extra=extra,
     )
 
@@ -141,34 +123,17 @@ def load_replay(
     """Rebuild the exact request of a fuzz replay file (images re-rendered and sha256-checked)."""
     replay = read_replay(replay)
     faces = faces_dir or (Path(replay.faces) if replay.faces else None)
+    fz = replay.extra
     try:
-        ex, fz = replay.exchange, replay.extra
-        body = ex["body"]
-        raw = (
-            base64.b64decode(body["$bytes"])
-            if isinstance(body, dict) and set(body) == {"$bytes"}
-            else None
+        request = request_of(
+            replay.exchange,
+            contract,
+            lambda body: resolve_images(body, lambda name, _size: render(name, faces)),
         )
-        parts = tuple(
-            ImagePart(path, ref["$image"], str(ref.get("as") or "b64"))
-            for path, ref in image_refs(body)
-        )
-        if raw is None:
-            body = resolve_images(json_copy(body), lambda name, _size: render(name, faces))
-        if isinstance(body, dict) and body.get(AUTHORITY_KEY) == MARK_VALID:
-            body[AUTHORITY_KEY] = contract.jd_fixed_fields[AUTHORITY_KEY]
-        request = Request(
-            api=ex["api"],
-            operation=ex["operation"],
-            method=ex["method"],
-            path=ex["path"],
-            json=None if raw is not None else body,
-            raw_body=raw,
-            auth=Auth.from_mode(ex["api"], fz["auth"]),
-            query=dict(ex.get("query") or {}),
-            images=parts,
-            splice=tuple(fz["splice"]) if fz.get("splice") else None,
-        )
+        if fz.get("auth"):  # written before the exchange held the auth's offset and the splice
+            splice = tuple(fz["splice"]) if fz.get("splice") else None
+            auth = Auth.from_mode(request.api, fz["auth"])
+            request = replace(request, auth=auth, splice=splice)
         c = fz.get("case")
         case = (
             None
@@ -200,3 +165,176 @@ def load_replay(
         int(fz["seed"]) if isinstance(fz.get("seed"), int) else None,
         replay.timeout_s,
     )
+
+
+def replay_finding(
+    path: Path | Replay,
+    *,
+    target: str | None = None,
+    config: Path | None = None,
+    faces_dir: Path | None = None,
+    contract: Contract | None = None,
+) -> ReplayOutcome:
+    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
+    from harness.target import open_target
+
+    from ._stateful import emulator_overrides
+
+    contract = contract or load_contract()
+    replay = read_replay(path)
+    if replay.suite != "fuzz":
+        raise InputError(f"{replay.path or replay.id} is a {replay.suite} finding, not a fuzz one")
+    path = replay.path or Path(replay.id)
+    faces_dir = faces_dir or (Path(replay.faces) if replay.faces else None)
+    loaded = load_replay(replay, contract, faces_dir)
+    recorded = loaded.target
+    where = target or (
+        "emulator" if recorded.get("kind") == "emulator" else str(recorded.get("url") or "")
+    )
+    if not where:
+        raise UsageError(f"{path} records no target; pass --target emulator or a URL")
+    settings: dict[str, Any] = {}
+    if where == "emulator":
+        settings = {
+            **emulator_overrides(),
+            "breaks": tuple(recorded.get("breaks") or ()) if target is None else (),
+        }
+    engine = str(recorded.get("engine") or "fast")
+    with open_target(where, engine=engine, **settings) as t:
+        creds = load_credentials(config, demo_defaults=t.is_emulator)
+        if loaded.steps:
+            return _rerun_machine(
+                Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract
+            )
+        with FuzzClient(
+            t.url, credentials=creds, timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S
+        ) as client:
+            return _judge(loaded, client, contract, t.is_emulator)
+
+
+def _rerun_machine(
+    path: Path,
+    loaded: LoadedReplay,
+    url: str,
+    is_emulator: bool,
+    creds: Any,
+    faces_dir: Path | None,
+    contract: Contract,
+) -> ReplayOutcome:
+    """Run the finding's state machine again with its saved examples (and one new one)."""
+    from ._runner import run_fuzz
+
+    database = path.resolve().parents[1] / "hypothesis" / loaded.property_id.replace(":", "-")
+    if not database.is_dir():
+        raise UsageError(
+            f"{path}: the finding is a {len(loaded.steps)}-step sequence and its example database "
+            f"{database} is gone; run `faceharness fuzz --property {loaded.property_id}` again"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(database, Path(tmp) / "hypothesis" / database.name)
+        result = run_fuzz(
+            url,
+            is_emulator=is_emulator,
+            api=loaded.request.api,
+            max_examples=1,
+            seed=loaded.seed,
+            credentials=creds,
+            out_dir=Path(tmp),
+            only=[loaded.property_id],
+            faces_dir=faces_dir,
+            max_rps=0 if is_emulator else None,
+            contract=contract,
+            request_timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S,
+            required_readings=loaded.target.get("readings_required") or None,
+        )
+    same = [f for f in result.findings if f.check == loaded.check]
+    if same:
+        return ReplayOutcome(
+            loaded.fid,
+            loaded.check,
+            True,
+            f"{same[0].message} (the {len(loaded.steps)}-step sequence was re-run)",
+        )
+    if result.status == "error":
+        raise UsageError(f"{path}: the state machine could not run again: {result.error}")
+    return ReplayOutcome(
+        loaded.fid,
+        loaded.check,
+        False,
+        f"{loaded.check} holds now: the saved {len(loaded.steps)}-step sequence passes",
+    )
+
+
+def _send(client: FuzzClient, contract: Contract, request: Request) -> tuple[Any, Answer | None]:
+    exchange = client.send(request)
+    return exchange, outcome(contract, request, exchange)
+
+
+def _judge(
+    loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emulator: bool
+) -> ReplayOutcome:
+    request, case = loaded.request, loaded.case
+    exchange, found = _send(client, contract, request)
+    readings = ReadingLog(
+        loaded.target.get("readings_required") or {}
+    )  # a reading the run's policy required
+    problems: list[Problem] = check_answer(
+        contract,
+        request,
+        exchange,
+        request_valid=case is None,
+        readings=readings,
+    )
+    if case is not None:
+        problems += check_expected_code(
+            case, found, strict=case.exact or is_emulator, readings=readings, contract=contract
+        )
+    if loaded.check in _PAIR_CHECKS:
+        other = request if loaded.check == "same_request_same_score" else _swapped(request)
+        _, again = _send(client, contract, other)
+        if (
+            found
+            and again
+            and found.ran
+            and again.ran
+            and (found.score, found.decision) != (again.score, again.decision)
+        ):
+            problems.append(
+                Problem(loaded.check, "high", f"scores {found.score} and {again.score}")
+            )
+    if loaded.check == "self_match_passes" and found and found.ran and found.decision is not True:
+        problems.append(
+            Problem(loaded.check, "high", f"score {found.score}, result {found.decision}")
+        )
+    if loaded.check == "reencoding_matches" and found and found.ran and found.decision is not True:
+        problems.append(Problem(loaded.check, "medium", f"score {found.score}"))
+    same = [p for p in problems if p.check == loaded.check]
+    note = (
+        f" (from a {len(loaded.steps)}-step sequence; only its last request was re-sent)"
+        if loaded.steps
+        else ""
+    )
+    answer = (
+        f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
+    )
+    if same:
+        return ReplayOutcome(loaded.fid, loaded.check, True, same[0].message + note)
+    return ReplayOutcome(
+        loaded.fid, loaded.check, False, f"{loaded.check} holds now (answer: {answer}){note}"
+    )
+
+
+def _swapped(request: Request) -> Request:
+    """B vs A for a pair request (match image/faceData, JD compare/first collection item)."""
+    body = dict(request.json)
+    if request.api == "match":
+        body["image"], body["faceData"] = (
+            {"data": body["faceData"]["data"]},
+            {**body["faceData"], "data": body["image"]["data"]},
+        )
+    else:
+        first = body["collectionImageItems"][0]
+        compare = body["compareImageItem"]
+        body["compareImageItem"] = {**compare, "imgBase64": first["imgBase64"]}
+        body["collectionImageItems"] = [{**first, "imgBase64": compare["imgBase64"]}]
+    return replace(request, json=body, images=())

@@ -68,9 +68,7 @@ def probe(
     register(session)
     try:
         install(session, schema)
-        ctx = ProbeContext(
-            session=session, schema=schema, options=ProbeOptions(may_burst=may_burst)
-        )
+        ctx = ProbeContext(session=session, options=ProbeOptions(may_burst=may_burst))
         try:
             RULES.get("FH-L12").fn(ctx)
         except CheckFailed as failed:

@@ -8,9 +8,11 @@ that violate a seed rule are still findings under an alternative reading.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from harness.conformance import replay_finding
 from harness.conformance._emulator import emulator_settings
 
 from .conftest import conform, explain
@@ -35,6 +37,30 @@ def test_required_reading_turns_the_mismatch_into_findings(emulator, tmp_path):
         result
     )
     assert _errata(tmp_path)["E-011"]["required"] == "default"
+
+
+@pytest.mark.slow
+def test_a_probe_following_the_default_against_a_required_alternative_replays_as_found(
+    emulator, tmp_path
+):
+    """FH-A11 sees the default reading of E-018 (uppercase sign refused) where the policy requires
+    the alternative: a finding with the probe's request, and its replay (the policy recorded in
+    the file) still fails."""
+    url = emulator(**emulator_settings())
+    result = conform(
+        url,
+        tmp_path,
+        api="jd",
+        seed=3,
+        examples=1,
+        phases=("examples",),
+        required_readings={"E-018": "alternative"},
+    )
+    finding = next((f for f in result.findings if f.rule_id == "FH-A11"), None)
+    assert finding is not None and finding.basis == "reading", explain(result)
+    assert finding.request and finding.request["credentials"] == "upper sign", finding.request
+    replayed = replay_finding(Path(finding.reproduce.removeprefix("faceharness replay ")))
+    assert replayed.still_failing and "alternative reading" in replayed.detail, replayed.detail
 
 
 def test_seed_break_is_still_a_finding_under_the_alternative_reading(emulator, tmp_path):

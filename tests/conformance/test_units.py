@@ -10,14 +10,14 @@ import re
 import pytest
 from PIL import Image
 
-from harness.clients import DEMO, VALID, Auth, How, jd_sign
+from harness.clients import DEMO, VALID, Auth, How, Request, jd_sign
 from harness.conformance import RULES, CheckFailed, Registry, rule, violation
 from harness.conformance._auth import jd_auth_of, token_auth_of
-from harness.conformance._exchange import MARK_VALID, Exchange, resolve_body
 from harness.conformance._inject import SAFE_URL, PayloadInjector
 from harness.conformance._payloads import PayloadPool
 from harness.conformance._tracker import RunTracker
 from harness.emulator import valid_id_number
+from harness.findings import MARK_VALID, exchange_of, request_of
 from harness.imaging import padded
 from harness.pacing import Budget, BudgetExhausted
 
@@ -186,19 +186,33 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
         Auth.from_mode("jd", "token")
 
 
-def test_exchange_round_trip_keeps_no_secret(contract):
+def test_replay_exchange_round_trip_keeps_no_secret(contract):
     body = {**contract.jd_fixed_fields, "serialNo": "s"}
-    exchange = Exchange(
-        api="jd",
-        operation="faceCompareNew",
-        method="POST",
-        path="/jdai/faceCompareNew",
-        body={**body, "appAuthorityKey": MARK_VALID},
+    request = Request(
+        "jd", "faceCompareNew", "POST", "/jdai/faceCompareNew", json=body, auth=Auth(sign=How.UPPER)
     )
-    text = json.dumps(exchange.to_dict())
+    text = json.dumps(exchange_of(request, contract, lambda r: r.json))
     for secret in (*DEMO.secrets(), contract.jd_fixed_fields["appAuthorityKey"]):
         assert secret not in text
-    assert resolve_body(Exchange.from_dict(json.loads(text)).body, contract) == body
+    assert MARK_VALID in text
+    assert request_of(json.loads(text), contract, lambda b: b) == request
+
+
+def test_a_probe_derives_a_changed_request_and_leaves_the_original_as_it_was():
+    from harness.clients import ImagePart
+
+    face = ImagePart(("faceData", "data"), "builtin:x")
+    body = {"image": {"data": "a"}, "faceData": {"videoType": "LIP", "data": "b"}, "liveCode": "1"}
+    request = Request("match", "match", "POST", "/m", json=body, images=(face,))
+    changed = request.with_json(("image", "data"), "c").with_json(("liveCode",))
+    dropped = request.with_json(("faceData",), {"type": "video"})
+    assert changed.json == {"image": {"data": "c"}, "faceData": body["faceData"]}
+    assert changed.images == (face,) and dropped.images == ()
+    assert request.json == {
+        "image": {"data": "a"},
+        "faceData": {"videoType": "LIP", "data": "b"},
+        "liveCode": "1",
+    }
 
 
 # --- payloads -------------------------------------------------------------------------------
