@@ -232,6 +232,15 @@ class LoadMetrics(_Metrics):
         default_factory=list,
         description="[percentile in percent (0-100], latency_ms] pairs, HdrHistogram style",
     )
+    offered_rps: float | None = Field(default=None, description="a run's offered requests/s")
+    error_rate: float | None = Field(default=None, description="a run's non-success fraction")
+    stopped_by: str | None = Field(default=None, description="why a limit search stopped")
+    knee_rps: float | None = Field(default=None, description="a search's latency knee")
+    plateau_rps: float | None = Field(default=None, description="a throttle's ok/s plateau")
+    notes: list[str] = Field(default_factory=list)
+    inconclusive: str | None = Field(
+        default=None, description="why a search that failed no step is not a pass"
+    )
 
 
 # --------------------------------------------------------------------------- accuracy

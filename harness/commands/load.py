@@ -29,6 +29,7 @@ from harness.commands._options import (
     typer_app,
 )
 from harness.console import console
+from harness.results import LoadMetrics
 from harness.suite import RunContext
 
 if TYPE_CHECKING:
@@ -516,17 +517,16 @@ def _print_runs(metrics: Any) -> None:
             err.print(f"[bold red]aborted:[/] {run['abort_reason']}")
         for warning in run.get("warnings") or []:
             err.print(f"[yellow]warning:[/] {warning}")
-    for note in extra.get("notes", []):
+    for note in metrics.notes:
         err.print(f"[yellow]note:[/] {note}")
 
 
-def _print_limit(metrics: Any) -> None:
+def _print_limit(metrics: LoadMetrics | None) -> None:
     """The search's evidence, one row per step, then the limit and how sure it is."""
     from harness.loadgen.limit import describe_limit, search_higher
 
     if metrics is None or metrics.qps_limit_bound is None:
         return
-    extra = metrics.model_extra or {}
     table = Table(
         title="Limit search evidence (open model, steady-state window)", box=box.SIMPLE_HEAD
     )
@@ -543,16 +543,16 @@ def _print_limit(metrics: Any) -> None:
             f"{throttled:.1%}", verdict,
         )  # fmt: skip
     out.print(table)
-    stopped, knee = extra.get("stopped_by"), extra.get("knee_rps")
+    stopped, knee = metrics.stopped_by, metrics.knee_rps
     limit = describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped)
     shown = "-" if knee is None else f"{knee:.1f}/s"
     out.print(f"limit: {limit}; open model, stopped by {stopped}; knee: {shown}")
-    if extra.get("plateau_rps") is not None:
-        out.print(f"throttle plateau: {extra['plateau_rps']:.1f} ok/s")
-    for note in extra.get("notes", []):
+    if metrics.plateau_rps is not None:
+        out.print(f"throttle plateau: {metrics.plateau_rps:.1f} ok/s")
+    for note in metrics.notes:
         out.print(f"[yellow]note:[/] {note}")
-    if extra.get("inconclusive"):
-        out.print(f"[bold]inconclusive:[/] {extra['inconclusive']}")
+    if metrics.inconclusive:
+        out.print(f"[bold]inconclusive:[/] {metrics.inconclusive}")
     elif metrics.qps_limit_bound == "lower":
         out.print(
             f"no step failed, so this is a lower bound; to search higher, {search_higher(stopped)}"

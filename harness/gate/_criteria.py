@@ -134,7 +134,6 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
     metrics = load.metrics if load is not None else None
     if not isinstance(metrics, LoadMetrics):
         metrics = LoadMetrics()
-    extra = metrics.model_extra or {}  # what a run or a search adds (offered_rps, stopped_by)
     out = []
     if rules.min_qps_limit is not None:
         limit = metrics.qps_limit
@@ -144,12 +143,12 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
         else:
             out.append(
                 qps_limit_criterion(
-                    rules.min_qps_limit, limit, metrics.qps_limit_bound, extra.get("stopped_by")
+                    rules.min_qps_limit, limit, metrics.qps_limit_bound, metrics.stopped_by
                 )
             )
     if rules.max_p99_ms is not None:
         p99 = metrics.latency_ms.p99 if metrics.latency_ms is not None else None
-        at = extra.get("offered_rps")
+        at = metrics.offered_rps
         where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
         expected = f"<= {rules.max_p99_ms:g} ms{where}"
         if p99 is None:
@@ -167,7 +166,7 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
                 )
             )
     if rules.max_error_rate is not None:
-        rate = extra.get("error_rate")
+        rate = metrics.error_rate
         expected = f"<= {rules.max_error_rate:.2%}"
         if rate is None:
             out.append(

@@ -184,12 +184,12 @@ def _detail(suite: SuiteResult) -> str:
         if getattr(metrics, "qps_limit", None) is not None:
             from harness.loadgen.limit import describe_limit
 
-            stopped = (metrics.model_extra or {}).get("stopped_by")
+            stopped = getattr(metrics, "stopped_by", None)
             bound = getattr(metrics, "qps_limit_bound", None)
             parts.append(f"QPS limit {describe_limit(metrics.qps_limit, bound, stopped)}")
         latency = getattr(metrics, "latency_ms", None)
         if latency is not None and latency.p99 is not None:
-            rate = (metrics.model_extra or {}).get("offered_rps")
+            rate = getattr(metrics, "offered_rps", None)
             parts.append(f"p99 {latency.p99:g} ms" + (f" at {rate:.0f}/s" if rate else ""))
         return ", ".join(parts)
     if suite.name == "accuracy" and metrics is not None:

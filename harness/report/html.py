@@ -39,7 +39,7 @@ def _qps_limit(metrics: LoadMetrics) -> str:
     """The load suite's limit with its bound: "37.5/s", "at least 20/s (search ceiling)"."""
     from harness.loadgen.limit import describe_limit
 
-    stopped_by = (metrics.model_extra or {}).get("stopped_by")
+    stopped_by = metrics.stopped_by
     return describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped_by)
 
 

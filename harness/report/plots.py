@@ -104,9 +104,7 @@ def rate_svg(load: LoadMetrics) -> str | None:
     colours = ["#2ca02c" if o else "#d62728" if o is False else _COLOURS["achieved"] for o in ok]
     ax.scatter(offered, achieved, c=colours, s=28, zorder=3, label="measured")
     if load.qps_limit is not None:
-        shown = describe_limit(
-            load.qps_limit, load.qps_limit_bound, (load.model_extra or {}).get("stopped_by")
-        )
+        shown = describe_limit(load.qps_limit, load.qps_limit_bound, load.stopped_by)
         ax.axvline(load.qps_limit, color="#9467bd", lw=1.5, label=f"QPS limit = {shown}")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)

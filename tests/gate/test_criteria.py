@@ -117,8 +117,7 @@ def test_load_limits():
 def _bounded(qps: float, bound: str, stopped_by: str) -> SuiteResult:
     result = load(qps=qps)
     assert result.metrics is not None
-    metrics = result.metrics.model_copy(update={"qps_limit_bound": bound})
-    metrics.__pydantic_extra__["stopped_by"] = stopped_by
+    metrics = result.metrics.model_copy(update={"qps_limit_bound": bound, "stopped_by": stopped_by})
     return result.model_copy(update={"metrics": metrics})
 
 

@@ -39,11 +39,7 @@ def test_merge_load_keeps_the_runs_latency_and_the_searchs_limit():
     assert extra["limit_latency_ms"]["p99"] == 8.0 and extra["limit_errors_by_code"] == {
         "MATCH 42900": 7
     }
-    assert (
-        extra["limit_notes"] == ["n"]
-        and extra["notes"] == ["capped"]
-        and extra["offered_rps"] == 20.0
-    )
+    assert extra["limit_notes"] == ["n"] and m.notes == ["capped"] and m.offered_rps == 20.0
 
 
 def test_merge_load_carries_findings_and_errors_of_both():
