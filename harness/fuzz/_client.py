@@ -22,6 +22,14 @@ FRESH_LIVE_CODE = (
 )
 
 
+def issued_code(exchange: Exchange) -> str | None:
+    """The liveCode of a validateData answer (``data.result.code``), if it carries one."""
+    data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    return code if isinstance(code, str) else None
+
+
 class FuzzClient(Sender):
     """A :class:`~harness.clients.Sender` that counts operations, codes and traceNos for the run's
     metrics, and gives a request marked :data:`FRESH_LIVE_CODE` a liveCode issued a moment ago."""
@@ -48,12 +56,9 @@ class FuzzClient(Sender):
         moment ago, valid under every reading (one extra validateData call)."""
         op = self.contract.operation("liveCode")
         issue = Request("match", "liveCode", op.method.upper(), op.path, json={})
-        answer = self.send(issue, credentials=credentials)
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        code = result.get("code") if isinstance(result, dict) else None
+        code = issued_code(self.send(issue, credentials=credentials))
         body = dict(request.json)
-        if isinstance(code, str):
+        if code is not None:
             body["liveCode"] = code
         else:
             del body["liveCode"]  # no code issued (reported by the property that asked for one)

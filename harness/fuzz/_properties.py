@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from harness.clients import Request
 from harness.contract import Answer
 
-from ._checks import Problem, check_expected_code
+from ._checks import Problem
 from ._context import Run
 from ._invalid import MATCH_OPS, invalid_cases, mutators_for
 from ._pool import PoolImage, render
@@ -83,11 +83,8 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
 
     @given(valid_strategy(run, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
-        exchange, found = run.send(request)
-        problems = run.standard(request, exchange, found, request_valid=True)
-        run.fail(
-            prop, problems + _refused_as_invalid(run, found, "a valid request"), request, exchange
-        )
+        exchange, found = run.answer(prop, request)
+        run.fail(prop, _refused_as_invalid(run, found, "a valid request"), request, exchange)
 
     return valid_requests_answer_per_spec
 
@@ -101,16 +98,7 @@ def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
     def for_rule(rule: str) -> Callable[[], None]:
         @given(invalid_cases(run.gen, run.codes, tuple(p for p in pairs if p[1].rule == rule)))
         def invalid_requests_get_their_code(case: InvalidCase) -> None:
-            exchange, found = run.send(case.request)
-            problems = run.standard(case.request, exchange, found, request_valid=False)
-            problems += check_expected_code(
-                case,
-                found,
-                strict=case.exact or run.is_emulator,
-                readings=run.readings,
-                contract=run.contract,
-            )
-            run.fail(prop, problems, case.request, exchange, case)
+            run.refused(prop, case, strict=case.exact or run.is_emulator)
 
         return invalid_requests_get_their_code
 
@@ -135,25 +123,14 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
 
     @given(strategy)
     def same_request_same_score(request: Request) -> None:
-        first, a = run.send(request)
-        run.fail(prop, run.standard(request, first, a, request_valid=True), request, first)
+        _, a = run.answer(prop, request)
         again = _fresh_serial(request)
-        second, b = run.send(again)
-        run.fail(prop, run.standard(again, second, b, request_valid=True), again, second)
+        second, b = run.answer(prop, again)
         if a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision):
-            run.fail(
-                prop,
-                [
-                    Problem(
-                        "same_request_same_score",
-                        "high",
-                        f"the same request scored {a.score} ({a.decision}) then {b.score} "
-                        f"({b.decision})",
-                    )
-                ],
-                again,
-                second,
+            message = (
+                f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
             )
+            run.violated(prop, "same_request_same_score", "high", message, again, second)
 
     return same_request_same_score
 
@@ -169,10 +146,8 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
     @given(st.tuples(images, images).filter(lambda p: p[0].sha256 != p[1].sha256))
     def swapped_pair_agrees(pair: tuple[PoolImage, PoolImage]) -> None:
         ab, ba = _pair(run, api, *pair), _pair(run, api, pair[1], pair[0])
-        first, x = run.send(ab)
-        run.fail(prop, run.standard(ab, first, x, request_valid=True), ab, first)
-        second, y = run.send(ba)
-        run.fail(prop, run.standard(ba, second, y, request_valid=True), ba, second)
+        _, x = run.answer(prop, ab)
+        second, y = run.answer(prop, ba)
         if (
             x
             and y
@@ -182,19 +157,10 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
             and y.score is not None
             and abs(x.score - y.score) > SWAP_TOLERANCE[api]
         ):
-            run.fail(
-                prop,
-                [
-                    Problem(
-                        "swap_symmetry",
-                        "medium",
-                        f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance "
-                        f"{SWAP_TOLERANCE[api]:g})",
-                    )
-                ],
-                ba,
-                second,
+            message = (
+                f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
             )
+            run.violated(prop, "swap_symmetry", "medium", message, ba, second)
 
     return swapped_pair_agrees
 
@@ -206,9 +172,8 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     @given(pool_image(run.gen.pool))
     def image_matches_itself(image: PoolImage) -> None:
         request = _pair(run, api, image, image)
-        exchange, found = run.send(request)
-        problems = run.standard(request, exchange, found, request_valid=True)
-        problems += _refused_as_invalid(run, found, "an image compared with itself")
+        exchange, found = run.answer(prop, request)
+        problems = _refused_as_invalid(run, found, "an image compared with itself")
         if (
             found
             and found.ran
@@ -248,9 +213,8 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
             data = render(recipe, faces_dir)
         other = PoolImage(recipe, "face", image.identity, data)
         request = _pair(run, api, image, other)
-        exchange, found = run.send(request)
-        problems = run.standard(request, exchange, found, request_valid=True)
-        problems += _refused_as_invalid(run, found, "a face and its re-encoding")
+        exchange, found = run.answer(prop, request)
+        problems = _refused_as_invalid(run, found, "a face and its re-encoding")
         if found and found.ran and found.decision is not True:
             problems.append(
                 Problem(
@@ -275,8 +239,7 @@ def skip_fast_engine(run: Run) -> str | None:
     if run.engine == "fast":
         return (
             "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to "
-            "it "
-            "(run with --engine dlib or against a live target)"
+            "it (run with --engine dlib or against a live target)"
         )
     return None
 
