@@ -75,16 +75,6 @@ def fields(spec: Spec, operation: str, body: Any) -> list[Field]:
     return []
 
 
-def parent_present(body: Any, path: JsonPath) -> bool:
-    node = body
-    for key in path[:-1]:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(node, dict)
-
-
 def jd_business_codes(codes: Codes, field: Field) -> tuple[str, ...]:
     """100 (参数不合法) for any schema violation; a 固定值 field may get 1162 and an enum 43011."""
     out = [codes.jd_invalid]

@@ -18,7 +18,7 @@ from harness.clients import ImagePart, Request
 from harness.imaging import encode_image
 
 from ._body import WRONG_VALUES, Body, conforms, label
-from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes, parent_present
+from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes
 from ._invalid_media import MEDIA_MUTATORS, put_image
 from ._mutation import Ctx, Expect, Mutate, Mutator
 from ._request import InvalidCase
@@ -33,7 +33,7 @@ def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[
     return [
         f
         for f in fields(spec, body.request.operation, body.json)
-        if parent_present(body.json, f.path) and keep(f)
+        if body.has(f.path[:-1]) and isinstance(body.get(f.path[:-1]), dict) and keep(f)
     ]
 
 

@@ -7,13 +7,13 @@ silently; a renamed meaning fails loudly as a SpecError.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from hypothesis.errors import InvalidArgument
 
+from harness.config import did_you_mean
 from harness.contract import Contract
 
 
@@ -147,12 +147,8 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
     """Eager argument check for ``rules=``: known ids that apply to ``api``; None means all."""
     if rules is None:
         return None
-    if isinstance(rules, str) or not isinstance(rules, Iterable):
-        raise InvalidArgument(
-            f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}"
-        )
-    chosen = tuple(rules)
-    if not all(isinstance(r, str) for r in chosen):
+    chosen = tuple(rules) if isinstance(rules, Iterable) and not isinstance(rules, str) else None
+    if chosen is None or not all(isinstance(r, str) for r in chosen):
         raise InvalidArgument(
             f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}"
         )
@@ -160,11 +156,8 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
         raise InvalidArgument("rules=[] selects nothing; pass None for every rule")
     for rule in chosen:
         if rule not in RULES:
-            close = difflib.get_close_matches(rule, RULES, n=1)
-            raise InvalidArgument(
-                f"unknown rule {rule!r}"
-                + (f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(RULES)}")
-            )
+            hint = did_you_mean(rule, RULES) or f"; known: {', '.join(RULES)}"
+            raise InvalidArgument(f"unknown rule {rule!r}{hint}")
         if api != "all" and api not in RULES[rule].apis:
             raise InvalidArgument(
                 f"rule {rule!r} does not apply to api {api!r} (it applies to "
