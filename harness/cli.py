@@ -144,12 +144,6 @@ def codes(
 
 
 # --- call ----------------------------------------------------------------------------------
-def _print_answer(parsed: BaseModel) -> None:
-    out.print_json(
-        json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
-    )
-
-
 CallTimeoutOpt = Annotated[
     float,
     typer.Option(
@@ -205,7 +199,8 @@ def _run_call(
             client = FaceMatchClient(t.url, token=creds.require_token(), timeout=timeout)
         try:
             with client:
-                _print_answer(call(client))
+                answer = call(client).model_dump(mode="json", exclude_none=True)
+            out.print_json(json.dumps(answer, ensure_ascii=False))
         except ApiError as exc:
             err.print(
                 f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
@@ -352,12 +347,8 @@ def emulate(
     if list_breaks:
         return _table("Break modes", "name|api|rule it violates", describe_breaks())
     check_bind_host(host)
-    lat: dict[str, str] | None = None
-    if latency:
-        lat = {}
-        for spec in latency:
-            op, _ = parse_latency(spec)
-            lat[op or "default"] = spec.rpartition("=")[2] if op else spec
+    ops = [(parse_latency(spec)[0], spec) for spec in latency or ()]  # checks each spec
+    lat = {op or "default": spec.rpartition("=")[2] if op else spec for op, spec in ops} or None
     settings = build_settings(
         config,
         engine=engine,

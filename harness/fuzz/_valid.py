@@ -36,10 +36,6 @@ class Gen:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
         printer.text(repr(self))
 
-    def op(self, operation_id: str) -> tuple[str, str]:
-        op = self.contract.operation(operation_id)
-        return op.method.upper(), op.path
-
     def request(
         self,
         api: str,
@@ -49,12 +45,12 @@ class Gen:
         auth: Auth = VALID,
         raw_body: bytes | None = None,
     ) -> Request:
-        method, path = self.op(operation_id)
+        op = self.contract.operation(operation_id)
         return Request(
             api=api,
             operation=operation_id,
-            method=method,
-            path=path,
+            method=op.method.upper(),
+            path=op.path,
             json=body,
             raw_body=raw_body,
             auth=auth,
@@ -72,16 +68,6 @@ class Gen:
 
     def jd_schema(self, name: str) -> dict[str, Any]:
         return dict(self.contract.jd.schemas[name])
-
-    # --- size edges (ERRATA E-012, E-020) ---------------------------------------------
-    def match_at_limit_bytes(self) -> int:
-        """Decoded bytes whose base64 is the most text within "400k" under every reading (E-012):
-        a valid request must be valid whichever reading the service takes."""
-        return self.contract.match_base64_safe_chars // 4 * 3
-
-    def jd_at_limit_bytes(self) -> int:
-        """The largest decoded size under "小于5M" under every reading (E-020)."""
-        return self.contract.jd_image_safe_bytes
 
 
 @st.composite
@@ -167,18 +153,15 @@ def face_data(
     return part, [image]
 
 
-def needs_live_code(gen: Gen, body: dict[str, Any]) -> bool:
-    face = body.get("faceData") or {}
-    return all(face.get(k) == v for k, v in gen.lip_condition.items())
-
-
 @st.composite
 def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> None:
     if async_ and draw(st.booleans()):
         body["async"] = draw(st.booleans())
     if draw(st.booleans()):
         body["extData"] = draw(ext_data(gen))
-    if needs_live_code(gen, body) or draw(st.booleans()):  # LIP requires it (E-008), else ignored
+    face = body.get("faceData") or {}
+    lip = all(face.get(k) == v for k, v in gen.lip_condition.items())
+    if lip or draw(st.booleans()):  # LIP requires it (E-008), else ignored
         body["liveCode"] = draw(live_codes(gen))
 
 
@@ -186,7 +169,8 @@ def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> No
 def match_requests(
     draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True, async_: bool = True
 ) -> Request:
-    recipe, data = draw(_image_bytes(gen, gen.match_at_limit_bytes()))
+    # at the limit: the most base64 within "400k" under every reading (E-012)
+    recipe, data = draw(_image_bytes(gen, gen.contract.match_base64_safe_chars // 4 * 3))
     image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
     image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
     face, parts = draw(face_data(gen, video=video, lip=lip))
@@ -290,12 +274,6 @@ def image_item(
     return item, part
 
 
-def timestamp_offsets(gen: Gen) -> st.SearchStrategy[int]:
-    """Mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew."""
-    edge = gen.contract.jd_timestamp_window_ms - 30_000
-    return st.sampled_from([0, 0, 0, -edge, edge])
-
-
 @st.composite
 def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     lo, hi = gen.contract.jd_collection_bounds
@@ -305,14 +283,17 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
         item, part = draw(image_item(gen, ("collectionImageItems", i)))
         items.append(item)
         parts.append(part)
-    compare, part = draw(image_item(gen, ("compareImageItem",), gen.jd_at_limit_bytes()))
+    # at the limit: the largest image "小于5M" under every reading (E-020)
+    compare, part = draw(image_item(gen, ("compareImageItem",), gen.contract.jd_image_safe_bytes))
     body: dict[str, Any] = {
         **gen.contract.jd_fixed_fields,
         "collectionImageItems": items,
         "compareImageItem": compare,
         "serialNo": draw(serial_numbers(gen)),
     }
-    offset = draw(timestamp_offsets(gen))
+    # mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew
+    edge = gen.contract.jd_timestamp_window_ms - 30_000
+    offset = draw(st.sampled_from([0, 0, 0, -edge, edge]))
     return gen.request("jd", "faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
 
 
