@@ -176,15 +176,9 @@ def summarise(
     ]
     eer = det = histogram = None
     if genuine_scores and impostor_scores:
-        g = [s for s, _ in genuine_scores]
-        i = [s for s, _ in impostor_scores]
+        (g, g_subjects), (i, i_subjects) = zip(*genuine_scores), zip(*impostor_scores)
         eer = eer_with_interval(
-            g,
-            [subj for _, subj in genuine_scores],
-            i,
-            [subj for _, subj in impostor_scores],
-            replicates=bootstrap_replicates,
-            seed=seed,
+            g, g_subjects, i, i_subjects, replicates=bootstrap_replicates, seed=seed
         )
         det = det_curve(g, i)
         histogram = score_histogram(g, i, score_range=score_range)
