@@ -224,14 +224,10 @@ def _print(result: Any) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for col, justify in (
-        ("property", "left"),
-        ("status", "left"),
-        ("requests", "right"),
-        ("s", "right"),
-        ("note", "left"),
-    ):
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for col in ("property", "status", "requests", "s", "note"):
+        table.add_column(
+            col, justify="right" if col in ("requests", "s") else "left", overflow="fold"
+        )
     for name, row in (m.get("properties") or {}).items():
         table.add_row(
             name,
