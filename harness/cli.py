@@ -84,11 +84,8 @@ def _contract(specs: Path | None) -> Any:
 def specs_validate(specs: SpecsDir = None) -> None:
     """Load both specs, the code table and the errata, and cross-check them."""
     c = _contract(specs)
-    out.print(
-        f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in "
-        f"{c.specs_dir}",
-        markup=False,
-    )
+    counts = f"{len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata"
+    out.print(f"ok: {counts} in {c.specs_dir}", markup=False)
 
 
 def _table(title: str, columns: str, rows: Any) -> None:
@@ -202,11 +199,10 @@ def _run_call(
                 answer = call(client).model_dump(mode="json", exclude_none=True)
             out.print_json(json.dumps(answer, ensure_ascii=False))
         except ApiError as exc:
-            err.print(
-                f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
-                f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}",
-                markup=False,
+            en, zh = (
+                (exc.meaning.en, exc.meaning.zh) if exc.meaning else ("not in the code table", "?")
             )
+            err.print(f"{exc.code}: {en} ({zh}); category {exc.category}", markup=False)
             if answered_by:
                 err.print(answered_by)
             raise typer.Exit(1) from None

@@ -59,14 +59,9 @@ class Property:
 
 def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Problem]:
     if found is not None and found.category == "input":
-        return [
-            Problem(
-                "valid_request_accepted",
-                "high",
-                f"{what} was refused as invalid: {found.where} code {found.code} "
-                f"({found.meaning.en if found.meaning else '?'})",
-            )
-        ]
+        meaning = found.meaning.en if found.meaning else "?"
+        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
+        return [Problem("valid_request_accepted", "high", message)]
     return []
 
 
@@ -173,21 +168,18 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     def image_matches_itself(image: PoolImage) -> None:
         request = _pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        problems = _refused_as_invalid(run, found, "an image compared with itself")
+        refused = _refused_as_invalid(run, found, "an image compared with itself")
+        run.fail(prop, refused, request, exchange)
         if (
             found
             and found.ran
             and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
         ):
-            problems.append(
-                Problem(
-                    "self_match_passes",
-                    "high",
-                    f"an image compared with itself did not pass: score {found.score}, result "
-                    f"{found.decision}",
-                )
+            message = (
+                f"an image compared with itself did not pass: score {found.score}, result "
+                f"{found.decision}"
             )
-        run.fail(prop, problems, request, exchange)
+            run.violated(prop, "self_match_passes", "high", message, request, exchange)
 
     return image_matches_itself
 
@@ -200,30 +192,19 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
     def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
         recipe = f"{image.recipe}|{op}"
         data = render(recipe, faces_dir)
-        if not _fits(
-            run, api, data
-        ):  # a big face as PNG can outgrow the limit: re-encode a smaller copy
-            image = PoolImage(
-                f"{image.recipe}|fit:320",
-                "face",
-                image.identity,
-                render(f"{image.recipe}|fit:320", faces_dir),
-            )
+        if not _fits(run, api, data):  # a big face as PNG can outgrow the limit: a smaller copy
+            smaller = f"{image.recipe}|fit:320"
+            image = PoolImage(smaller, "face", image.identity, render(smaller, faces_dir))
             recipe = f"{image.recipe}|{op}"
             data = render(recipe, faces_dir)
         other = PoolImage(recipe, "face", image.identity, data)
         request = _pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
-        problems = _refused_as_invalid(run, found, "a face and its re-encoding")
+        refused = _refused_as_invalid(run, found, "a face and its re-encoding")
+        run.fail(prop, refused, request, exchange)
         if found and found.ran and found.decision is not True:
-            problems.append(
-                Problem(
-                    "reencoding_matches",
-                    "medium",
-                    f"a face and its {op} re-encoding did not match: score {found.score}",
-                )
-            )
-        run.fail(prop, problems, request, exchange)
+            message = f"a face and its {op} re-encoding did not match: score {found.score}"
+            run.violated(prop, "reencoding_matches", "medium", message, request, exchange)
 
     return reencoded_face_still_matches
 

@@ -85,15 +85,9 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             exchange, found = run.answer(prop, request)
             code = issued_code(exchange)
             if code is None:
-                run.violated(
-                    prop,
-                    "livecode_issued",
-                    "high",
-                    f"validateData gave no code ({found.where if found else 'no envelope'} "
-                    f"{found.code if found else ''})",
-                    request,
-                    exchange,
-                )
+                seen = f"{found.where} {found.code}" if found else "no envelope "
+                message = f"validateData gave no code ({seen})"
+                run.violated(prop, "livecode_issued", "high", message, request, exchange)
             return str(code)
 
         @rule(target=fresh)
@@ -356,19 +350,14 @@ def _throttled(found: Any, code: str, api: str) -> bool:
 
 
 def _emulator_only(what: str) -> Callable[[Run], str | None]:
-    return lambda run: (
-        None
-        if run.is_emulator
-        else f"{what} needs the emulator (it would load or reconfigure a live service)"
-    )
+    why = f"{what} needs the emulator (it would load or reconfigure a live service)"
+    return lambda run: None if run.is_emulator else why
 
 
 def _async_skip(run: Run) -> str | None:
-    return (
-        None
-        if run.is_emulator
-        else "the async result operation is a faceharness extension (E-013); live targets skip it"
-    )
+    if run.is_emulator:
+        return None
+    return "the async result operation is a faceharness extension (E-013); live targets skip it"
 
 
 def _quota_skip(run: Run) -> str | None:

@@ -55,13 +55,8 @@ class FuzzTarget:
         problems = self.problems(request, exchange)
         found = self.outcome(request, exchange)
         if found is not None and found.category == "input":
-            problems.append(
-                Problem(
-                    "valid_request_accepted",
-                    "high",
-                    f"a valid request was refused with {found.code}",
-                )
-            )
+            message = f"a valid request was refused with {found.code}"
+            problems.append(Problem("valid_request_accepted", "high", message))
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,13 +48,13 @@ class Gen:
     ) -> Request:
         op = self.contract.operation(operation_id)
         return Request(
-            api=api,
-            operation=operation_id,
-            method=op.method.upper(),
-            path=op.path,
-            json=body,
-            raw_body=raw_body,
-            auth=auth,
+            api,
+            operation_id,
+            op.method.upper(),
+            op.path,
+            body,
+            raw_body,
+            auth,
             images=tuple(images),
         )
 
@@ -251,11 +252,8 @@ def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
     schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
     if not gen.identities:
-        return st.text(
-            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-            min_size=8,
-            max_size=32,
-        )
+        alphanumeric = string.digits + string.ascii_uppercase + string.ascii_lowercase
+        return st.text(alphanumeric, min_size=8, max_size=32)
     return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
 
 
@@ -303,12 +301,8 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -
         "image": {"data": encode_image(a.data, "b64")},
         "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
     }
-    return gen.request(
-        "match",
-        operation,
-        body,
-        [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)],
-    )
+    parts = [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)]
+    return gen.request("match", operation, body, parts)
 
 
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
@@ -319,15 +313,9 @@ def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -
         "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
         "serialNo": serial,
     }
-    return gen.request(
-        "jd",
-        "faceCompareNew",
-        body,
-        [
-            ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe),
-            ImagePart(("compareImageItem", "imgBase64"), a.recipe),
-        ],
-    )
+    collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe)
+    compare = ImagePart(("compareImageItem", "imgBase64"), a.recipe)
+    return gen.request("jd", "faceCompareNew", body, [collection, compare])
 
 
 def lip_request(gen: Gen, code: str | None) -> Request:
@@ -339,9 +327,8 @@ def lip_request(gen: Gen, code: str | None) -> Request:
     }
     if code is not None:
         body["liveCode"] = code
-    return gen.request(
-        "match",
-        "match",
-        body,
-        [ImagePart(("image", "data"), image.recipe), ImagePart(("faceData", "data"), clip.recipe)],
-    )
+    parts = [
+        ImagePart(("image", "data"), image.recipe),
+        ImagePart(("faceData", "data"), clip.recipe),
+    ]
+    return gen.request("match", "match", body, parts)
