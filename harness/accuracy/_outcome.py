@@ -53,9 +53,5 @@ class Outcome:
             raise TypeError(f"code {code!r} is not a string")
         if category not in _CATEGORIES:
             raise ValueError(f"category {category!r} is not one of {_CATEGORIES}")
-        return cls(
-            score=None if score is None else float(score),
-            decision=decision,
-            code=code,
-            category=cast(Category, category),
-        )
+        number = None if score is None else float(score)
+        return cls(number, decision, code, cast(Category, category))
