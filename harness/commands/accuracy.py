@@ -138,8 +138,7 @@ def accuracy(
             f"finished pairs are cached in {out_dir / CACHE_FILE}: "
             "run the same command again to resume"
         )
-        label = "emulator" if target == "emulator" else target
-        summary = summarize(result, "accuracy", target=label, started=started, resume=resume)
+        summary = summarize(result, "accuracy", target=target, started=started, resume=resume)
         conclude(summary, out_dir, console=out)
     metrics = result.metrics
     assert metrics is not None  # a finished run always measured (or recomputed) something
