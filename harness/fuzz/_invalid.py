@@ -20,8 +20,7 @@ from harness.imaging import encode_image
 from ._body import WRONG_VALUES, Body, conforms, label
 from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes
 from ._invalid_media import IMAGE_OPS, MEDIA_MUTATORS, put_image
-from ._mutation import Ctx, Expect, Mutate, Mutator
-from ._request import InvalidCase
+from ._request import Ctx, Expect, InvalidCase, Mutate, Mutator
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 

@@ -14,8 +14,8 @@ from harness.clients._request import JsonPath
 
 from ._body import Body, label
 from ._fields import JD_SOURCES
-from ._mutation import Ctx, Expect, Mutator
 from ._pool import render
+from ._request import Ctx, Expect, Mutator
 from ._valid import Gen
 
 _BAD_TEXT = ("not base64!", "====", "YWJj*ZGVm", "YW Jj ZGVm", "\u00e9t\u00e9AAAA", "abc")
