@@ -183,13 +183,11 @@ def summarise(
         det = det_curve(g, i)
         histogram = score_histogram(g, i, score_range=score_range)
 
+    n_genuine = sum(p.genuine for p in planned)
     return AccuracyResult(
         api=api,
         target=target,
-        planned={
-            "genuine": sum(1 for p in planned if p.genuine),
-            "impostor": sum(1 for p in planned if not p.genuine),
-        },
+        planned={"genuine": n_genuine, "impostor": len(planned) - n_genuine},
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in done)),
         claims=[_claim_metrics(c, ok, fta) for c in claims],

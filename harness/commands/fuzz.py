@@ -186,6 +186,7 @@ def _check_options(
     from harness.config import did_you_mean
     from harness.emulator import BREAKS
     from harness.faces import sample_faces
+    from harness.pacing import Budget
 
     if api not in ("match", "jd", "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
@@ -205,12 +206,9 @@ def _check_options(
     if max_examples is not None and max_examples < 1:
         raise UsageError(f"--max-examples {max_examples}: expected at least 1")
     check_max_rps(max_rps)
-    if max_requests is not None and max_requests < 0:
-        raise UsageError(
-            f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget"
-        )
-    if max_seconds is not None and max_seconds <= 0:
-        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    Budget(max_requests or 0)  # the budget's own check of --max-requests, before any traffic
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
     if faces is not None:
         sample_faces(faces)  # the face pool, checked before any traffic
 

@@ -69,16 +69,10 @@ class FuzzClient(Sender):
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any] | None:
         """`/_emulator/...`; None when the endpoint is absent (not an emulator)."""
+        content = json.dumps(body) if body is not None else None
         try:
-            response = self.http.request(
-                method, "/_emulator/" + path, content=json.dumps(body) if body is not None else None
-            )
-        except httpx.HTTPError:
-            return None
-        if response.status_code != 200:
-            return None
-        try:
-            data = response.json()
-        except ValueError:
+            response = self.http.request(method, "/_emulator/" + path, content=content)
+            data = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
             return None
         return data if isinstance(data, dict) else None

@@ -88,10 +88,7 @@ def padded(data: bytes, total: int) -> bytes:
 
 def fit(data: bytes, max_side: int) -> bytes:
     """Downscale so the longer side is at most ``max_side`` (JPEG stays JPEG, PNG stays PNG)."""
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        fmt = "png" if im.format == "PNG" else "jpeg"
-        image = im.convert("RGB")
+    image, fmt = _rgb(data)
     if max(image.size) > max_side:
         scale = max_side / max(image.size)
         image = image.resize(
@@ -105,12 +102,15 @@ def scaled(data: bytes, percent: int) -> bytes:
     """A mild resize (``percent`` of each side), same format: a re-encoding of the same face."""
     if not 10 <= percent <= 400:
         raise ValueError(f"percent must be 10..400, got {percent}")
-    with Image.open(io.BytesIO(data)) as im:
-        im.load()
-        fmt = "png" if im.format == "PNG" else "jpeg"
-        image = im.convert("RGB")
+    image, fmt = _rgb(data)
     size = (max(1, image.width * percent // 100), max(1, image.height * percent // 100))
     return encode(image.resize(size, Image.Resampling.LANCZOS), fmt, quality=90)
+
+
+def _rgb(data: bytes) -> tuple[Image.Image, str]:
+    """The decoded picture in RGB, and the format to write it back in (PNG stays PNG)."""
+    with Image.open(io.BytesIO(data)) as im:
+        return im.convert("RGB"), "png" if im.format == "PNG" else "jpeg"
 
 
 def mp4_of(data: bytes, frames: int) -> bytes:

@@ -39,16 +39,13 @@ def emulator_overrides() -> dict[str, Any]:
     the demo appkey plus a small-quota one (``build_settings(**emulator_overrides())``)."""
     from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY
 
-    return {
-        "appkeys": (
-            {"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY},
-            {
-                "appkey": FUZZ_QUOTA_APPKEY,
-                "secretkey": FUZZ_QUOTA_SECRETKEY,
-                "daily_quota": FUZZ_QUOTA,
-            },
-        )
+    demo = {"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}
+    quota = {
+        "appkey": FUZZ_QUOTA_APPKEY,
+        "secretkey": FUZZ_QUOTA_SECRETKEY,
+        "daily_quota": FUZZ_QUOTA,
     }
+    return {"appkeys": (demo, quota)}
 
 
 def _expect(
