@@ -68,9 +68,8 @@ class Run:
     quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
     last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)  # state-machine steps of the current example
-    readings: ReadingLog = field(
-        default_factory=ReadingLog
-    )  # which reading of each erratum answers follow
+    # which reading of each erratum the answers follow
+    readings: ReadingLog = field(default_factory=ReadingLog)
 
     def send(self, request: Request, **kw: Any) -> tuple[Exchange, Answer | None]:
         exchange = self.client.send(request, **kw)

@@ -114,9 +114,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             )
             run.refused(prop, case, strict=run.is_emulator)
 
-        @precondition(
-            lambda self: run.is_emulator and not self.expired
-        )  # it sleeps: once per example
+        @precondition(lambda self: run.is_emulator and not self.expired)  # sleeps: once per example
         @rule()
         def expire(self) -> None:
             self.expired = True
