@@ -19,7 +19,7 @@ from harness.imaging import encode_image
 
 from ._body import WRONG_VALUES, Body, conforms, label
 from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes
-from ._invalid_media import IMAGE_OPS, MEDIA_MUTATORS, put_image
+from ._invalid_media import MEDIA_RULES, put_image
 from ._request import Ctx, Expect, InvalidCase, Mutate, Mutator
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
@@ -358,6 +358,7 @@ def _gateway(rule: str) -> Mutate:
 
 
 _ALL_BODIES = ("match", "matchIdno", "asyncResult", "faceCompareNew")
+IMAGE_OPS = ("match", "matchIdno", "faceCompareNew")  # the operations whose bodies carry images
 MUTATORS: tuple[Mutator, ...] = (
     Mutator("missing-field", _ALL_BODIES, missing_field),
     Mutator("wrong-type", _ALL_BODIES, wrong_type),
@@ -376,7 +377,7 @@ MUTATORS: tuple[Mutator, ...] = (
     Mutator("fixed-field", ("faceCompareNew",), fixed_field),
     Mutator("out-of-range", ("faceCompareNew",), out_of_range),
     *(Mutator(rule, ("faceCompareNew",), _gateway(rule)) for rule in _GATEWAY_MODES),
-    *MEDIA_MUTATORS,
+    *(Mutator(rule, IMAGE_OPS, fn) for rule, fn in MEDIA_RULES.items()),
 )
 
 

@@ -15,7 +15,7 @@ from harness.clients._request import JsonPath
 from ._body import Body, label
 from ._fields import JD_SOURCES
 from ._pool import render
-from ._request import Ctx, Expect, Mutator
+from ._request import Ctx, Expect, Mutate
 from ._valid import Gen
 
 _BAD_TEXT = ("not base64!", "====", "YWJj*ZGVm", "YW Jj ZGVm", "\u00e9t\u00e9AAAA", "abc")
@@ -139,12 +139,12 @@ def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return _expect(ctx, body, f"{label(target)}: JPEG header declares {w}x{h} pixels")
 
 
-IMAGE_OPS = ("match", "matchIdno", "faceCompareNew")  # the operations whose bodies carry images
-MEDIA_MUTATORS: tuple[Mutator, ...] = (
-    Mutator("bad-base64", IMAGE_OPS, bad_base64),
-    Mutator("wrong-magic", IMAGE_OPS, wrong_magic),
-    Mutator("truncated-image", IMAGE_OPS, truncated_image),
-    Mutator("zero-byte-image", IMAGE_OPS, zero_byte_image),
-    Mutator("decompression-bomb", IMAGE_OPS, decompression_bomb),
-    Mutator("huge-dimensions", IMAGE_OPS, huge_dimensions),
-)
+# rule id -> the mutation that breaks it, in any operation whose body carries an image
+MEDIA_RULES: dict[str, Mutate] = {
+    "bad-base64": bad_base64,
+    "wrong-magic": wrong_magic,
+    "truncated-image": truncated_image,
+    "zero-byte-image": zero_byte_image,
+    "decompression-bomb": decompression_bomb,
+    "huge-dimensions": huge_dimensions,
+}
