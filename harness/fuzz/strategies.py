@@ -137,12 +137,8 @@ def valid_match_request(
     edge_sizes: bool = True,
 ) -> st.SearchStrategy[Request]:
     """POST /tech/ai/face/match: image + faceData (image or mp4, SILENT/LIP), optional fields."""
-    return _valid.match_requests(
-        _gen(contract, pool, edge_sizes=edge_sizes),
-        video=bool(video),
-        lip=bool(lip),
-        async_=bool(async_),
-    )
+    gen = _gen(contract, pool, edge_sizes=edge_sizes)
+    return _valid.match_requests(gen, video=bool(video), lip=bool(lip), async_=bool(async_))
 
 
 def valid_idno_request(
