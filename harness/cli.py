@@ -30,7 +30,7 @@ from harness.errors import HarnessError, UsageError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from harness.clients import Credentials
+    from harness.clients import FaceMatchClient, JdFaceCompareClient
 
 app = typer_app(
     pretty_exceptions_enable=False,
@@ -84,11 +84,8 @@ def _contract(specs: Path | None) -> Any:
 def specs_validate(specs: SpecsDir = None) -> None:
     """Load both specs, the code table and the errata, and cross-check them."""
     c = _contract(specs)
-    out.print(
-        f"ok: {len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata in "
-        f"{c.specs_dir}",
-        markup=False,
-    )
+    counts = f"{len(c.operations)} operations, {len(c.codes)} codes, {len(c.errata)} errata"
+    out.print(f"ok: {counts} in {c.specs_dir}", markup=False)
 
 
 def _table(title: str, columns: str, rows: Any) -> None:
@@ -144,12 +141,6 @@ def codes(
 
 
 # --- call ----------------------------------------------------------------------------------
-def _print_answer(parsed: BaseModel) -> None:
-    out.print_json(
-        json.dumps(parsed.model_dump(mode="json", exclude_none=True), ensure_ascii=False)
-    )
-
-
 CallTimeoutOpt = Annotated[
     float,
     typer.Option(
@@ -170,15 +161,18 @@ CallEngineOpt = Annotated[
 def _run_call(
     target: str,
     config: Path | None,
-    fn: Callable[[str, Credentials], BaseModel],
+    call: Callable[[Any], BaseModel],
     timeout: float,
     engine: str | None = None,
+    *,
+    jd: bool = False,
 ) -> None:
-    """Run one client call against the target; a non-success code prints its meaning, exit 1.
+    """``call`` with a client of the internal API (``jd``: of JD) for the target; a non-success
+    code prints its meaning, exit 1.
 
     ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
     so nobody reads a score of the non-biometric engine as a verdict on two faces)."""
-    from harness.clients import ApiError, load_credentials
+    from harness.clients import ApiError, FaceMatchClient, JdFaceCompareClient, load_credentials
     from harness.commands._options import positive_seconds
     from harness.target import open_target
 
@@ -193,14 +187,22 @@ def _run_call(
             if t.is_emulator and engine
             else ""
         )
-        try:
-            _print_answer(fn(t.url, creds))
-        except ApiError as exc:
-            err.print(
-                f"{exc.code}: {exc.meaning.en if exc.meaning else 'not in the code table'}"
-                f" ({exc.meaning.zh if exc.meaning else '?'}); category {exc.category}",
-                markup=False,
+        if jd:
+            appkey, secret = creds.require_jd()
+            client: Any = JdFaceCompareClient(
+                t.url, appkey=appkey, secretkey=secret, timeout=timeout
             )
+        else:
+            client = FaceMatchClient(t.url, token=creds.require_token(), timeout=timeout)
+        try:
+            with client:
+                answer = call(client).model_dump(mode="json", exclude_none=True)
+            out.print_json(json.dumps(answer, ensure_ascii=False))
+        except ApiError as exc:
+            en, zh = (
+                (exc.meaning.en, exc.meaning.zh) if exc.meaning else ("not in the code table", "?")
+            )
+            err.print(f"{exc.code}: {en} ({zh}); category {exc.category}", markup=False)
             if answered_by:
                 err.print(answered_by)
             raise typer.Exit(1) from None
@@ -220,20 +222,17 @@ def call_match(
     engine: CallEngineOpt = "dlib",
 ) -> None:
     """POST /tech/ai/face/match with two local files."""
-    from harness.clients import FaceMatchClient
 
-    def fn(url: str, creds: Credentials) -> BaseModel:
-        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
-            code = client.live_code() if lip else None
-            return client.match(
-                image,
-                face,
-                face_type="video" if video else "image",
-                video_type=("LIP" if lip else "SILENT") if video else None,
-                live_code=code,
-            )
+    def call(client: FaceMatchClient) -> BaseModel:
+        return client.match(
+            image,
+            face,
+            face_type="video" if video else "image",
+            video_type=("LIP" if lip else "SILENT") if video else None,
+            live_code=client.live_code() if lip else None,
+        )
 
-    _run_call(target, config, fn, timeout, engine)
+    _run_call(target, config, call, timeout, engine)
 
 
 @call_app.command("idno")
@@ -247,13 +246,7 @@ def call_idno(
     engine: CallEngineOpt = "dlib",
 ) -> None:
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
-    from harness.clients import FaceMatchClient
-
-    def fn(url: str, creds: Credentials) -> BaseModel:
-        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
-            return client.idno(id_num, name, face)
-
-    _run_call(target, config, fn, timeout, engine)
+    _run_call(target, config, lambda client: client.idno(id_num, name, face), timeout, engine)
 
 
 @call_app.command("livecode")
@@ -261,15 +254,9 @@ def call_livecode(
     target: Target = "emulator", config: Config = None, timeout: CallTimeoutOpt = 30.0
 ) -> None:
     """POST /tech/ai/face/match/validateData: get a digit code for a LIP video."""
-    from harness.clients import FaceMatchClient
+    from harness.contract import LiveCodeResult
 
-    def fn(url: str, creds: Credentials) -> BaseModel:
-        from harness.contract import LiveCodeResult
-
-        with FaceMatchClient(url, token=creds.require_token(), timeout=timeout) as client:
-            return LiveCodeResult(code=client.live_code())
-
-    _run_call(target, config, fn, timeout)
+    _run_call(target, config, lambda client: LiveCodeResult(code=client.live_code()), timeout)
 
 
 @call_app.command("jd")
@@ -285,14 +272,11 @@ def call_jd(
     engine: CallEngineOpt = "dlib",
 ) -> None:
     """POST /jdai/faceCompareNew, freshly signed."""
-    from harness.clients import JdFaceCompareClient
 
-    def fn(url: str, creds: Credentials) -> BaseModel:
-        appkey, secret = creds.require_jd()
-        with JdFaceCompareClient(url, appkey=appkey, secretkey=secret, timeout=timeout) as client:
-            return client.compare(compare, collection, as_array=as_array)
+    def call(client: JdFaceCompareClient) -> BaseModel:
+        return client.compare(compare, collection, as_array=as_array)
 
-    _run_call(target, config, fn, timeout, engine)
+    _run_call(target, config, call, timeout, engine, jd=True)
 
 
 # --- emulate -------------------------------------------------------------------------------
@@ -359,12 +343,8 @@ def emulate(
     if list_breaks:
         return _table("Break modes", "name|api|rule it violates", describe_breaks())
     check_bind_host(host)
-    lat: dict[str, str] | None = None
-    if latency:
-        lat = {}
-        for spec in latency:
-            op, _ = parse_latency(spec)
-            lat[op or "default"] = spec.rpartition("=")[2] if op else spec
+    ops = [(parse_latency(spec)[0], spec) for spec in latency or ()]  # checks each spec
+    lat = {op or "default": spec.rpartition("=")[2] if op else spec for op, spec in ops} or None
     settings = build_settings(
         config,
         engine=engine,

@@ -153,12 +153,7 @@ def parse_config(
         known = [*SECTIONS, *EmulatorSettings.model_fields]
         for key, value in top.items():
             if key not in known:
-                what = (
-                    f"unknown table [{key}]"
-                    if isinstance(value, dict)
-                    else f"{key} is not a known key"
-                )
-                raise ConfigError(f"{source}: {what}{_hint(key, known)}")
+                raise ConfigError(f"{source}: {_unknown(key, value)}{_hint(key, known)}")
         if emulator is not None:
             raise ConfigError(
                 f"{source}: emulator keys at the top and an [emulator] table; keep one"
@@ -236,10 +231,7 @@ def one_line(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
     value = first.get("input")
     if kind == "extra_forbidden":  # a typo must not read as "Extra inputs are not permitted"
         known = _known_keys(model, loc[:-1])
-        what = (
-            f"unknown table [{where}]" if isinstance(value, dict) else f"{where} is not a known key"
-        )
-        return f"{source}: {what}{_hint(str(loc[-1]), known)}"
+        return f"{source}: {_unknown(where, value)}{_hint(str(loc[-1]), known)}"
     if kind in ("model_type", "dict_type"):
         return f"{source}: {where} must be a table: [{where}]"
     if kind in ("list_type", "tuple_type") and _known_keys(model, loc):
@@ -256,6 +248,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``"; did you mean 'x'?"`` for the closest choice, or ``""`` when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown(where: str, value: Any) -> str:
+    return f"unknown table [{where}]" if isinstance(value, dict) else f"{where} is not a known key"
 
 
 def _hint(word: str, known: Iterable[str]) -> str:

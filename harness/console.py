@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any, Self
 
 from rich.console import Console
 
@@ -41,3 +42,45 @@ def shorten(text: str, width: int) -> str:
     if flat[width - 1] != " " and " " in cut:
         cut = cut.rsplit(" ", 1)[0]  # never inside a word or a number: "code 1004…" reads as a code
     return cut.rstrip(" ,;:") + "…"
+
+
+class ProgressBars:
+    """Bars on ``console`` (stderr), started at the first update so that a run refused for bad
+    input prints only its one line; nothing when it is not a terminal.
+
+    One bar per text given to :meth:`update`, or with ``label`` (``"fuzz {}"``) one bar that
+    names the current text; ``eta`` adds the time remaining; ``notice`` is printed at the start.
+    """
+
+    def __init__(
+        self, console: Console, *, eta: bool = False, label: str = "", notice: str = ""
+    ) -> None:
+        from rich import progress as bar
+
+        columns: list[Any] = [bar.TextColumn("{task.description}"), bar.BarColumn()]
+        columns += [bar.MofNCompleteColumn(), bar.TimeElapsedColumn()]
+        if eta:
+            columns += [bar.TextColumn("eta"), bar.TimeRemainingColumn()]
+        self.progress = bar.Progress(
+            *columns, console=console, transient=True, disable=not console.is_terminal
+        )
+        self.label, self.notice = label, notice
+        self.tasks: dict[str, Any] = {}
+
+    def update(self, done: float, total: float | None, text: str) -> None:
+        if not self.tasks:
+            if self.notice:
+                self.progress.console.print(self.notice)
+            self.progress.start()
+        key = "" if self.label else text
+        if key not in self.tasks:
+            self.tasks[key] = self.progress.add_task(text, total=total)
+        description = self.label.format(text) if self.label else text
+        self.progress.update(self.tasks[key], completed=done, total=total, description=description)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.tasks:
+            self.progress.stop()

@@ -86,7 +86,7 @@ def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
     op = sender.contract.operation("liveCode" if api == "match" else "faceCompareNew")
     exchange = _send(sender, Request(api, op.operation_id, "POST", op.path, json={}), secrets)
     if isinstance(exchange, str):
-        return _unproven(api, exchange)
+        return f"{api}: {exchange}; credentials not proven, the suites judge the answers"
     answer = exchange.answer
     assert answer is not None
     where = f"POST {op.path}" + ("" if api == "match" else " (signed, empty body)")
@@ -118,10 +118,6 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
         if attempt == ATTEMPTS:
             return f"POST {request.path}: {text} ({attempt} attempts)"
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _unproven(api: str, why: str) -> str:
-    return f"{api}: {why}; credentials not proven, the suites judge the answers"
 
 
 def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets: list[str]) -> None:

@@ -22,9 +22,9 @@ import binascii
 import functools
 import hashlib
 import re
-import urllib.parse
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, get_args
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel
 
@@ -104,13 +104,8 @@ def _image_for_match(text: str) -> str:
 
 
 def _secret_variants(secrets: Iterable[str]) -> list[str]:
-    found: set[str] = set()
-    for secret in secrets:
-        if not isinstance(secret, str) or not secret.strip():
-            continue
-        found.add(secret)
-        for variant in (urllib.parse.quote(secret, safe=""), urllib.parse.quote_plus(secret)):
-            found.add(variant)
+    usable = [s for s in secrets if isinstance(s, str) and s.strip()]
+    found = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
     # Longest first, so a secret containing another one is masked whole.
     return sorted(found, key=len, reverse=True)
 
@@ -194,16 +189,13 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 def model_field_names(model: type[BaseModel]) -> frozenset[str]:
     """Every field name in ``model`` and the models it nests (a report's own structure)."""
     names: set[str] = set()
-    pending: list[type[BaseModel]] = [model]
-    seen: set[type[BaseModel]] = set()
+    pending, seen = [model], set()
     while pending:
         current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for name, info in current.model_fields.items():
-            names.add(name)
-            pending.extend(_models_in(info.annotation))
+        if current not in seen:
+            seen.add(current)
+            names.update(current.model_fields)
+            pending += [m for f in current.model_fields.values() for m in _models_in(f.annotation)]
     return frozenset(names)
 
 

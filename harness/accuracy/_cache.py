@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Self
 
 from ..errors import InputError
@@ -44,10 +43,10 @@ class OutcomeCache:
         tail = lines.pop()  # b"" when the file ends with a newline
         for number, raw in enumerate(lines, start=1):
             if raw.strip():
-                self._add(self._parse(raw, number))
+                self._entries.update([self._parse(raw, number)])
         if tail.strip():
             try:
-                self._add(self._parse(tail, len(lines) + 1))
+                self._entries.update([self._parse(tail, len(lines) + 1)])
             except InputError:
                 with self.path.open("r+b") as handle:  # interrupted write: drop the fragment
                     handle.truncate(len(data) - len(tail))
@@ -69,10 +68,6 @@ class OutcomeCache:
                 f"{self.path} line {number}: not an outcome record ({exc}); "
                 "delete the file to start the run afresh"
             ) from None
-
-    def _add(self, entry: tuple[CacheKey, Outcome]) -> None:
-        key, outcome = entry
-        self._entries[key] = outcome
 
     def get(self, target: str, api: str, pair: str) -> Outcome | None:
         return self._entries.get((target, api, pair))
@@ -98,10 +93,5 @@ class OutcomeCache:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()

@@ -115,13 +115,7 @@ def judge_claim(
         reason = f"{seen}: {interval} lies below the bound {claimed_fmr:g}"
     else:
         reason = f"{seen}: {interval} holds the claimed {claimed_fmr:g}"
-    return Verdict(
-        verdict=verdict,
-        direction=direction,
-        reason=reason,
-        impostor_pairs_needed=needed,
-        ci95=(lo, hi),
-    )
+    return Verdict(verdict, direction, reason, needed, (lo, hi))
 
 
 def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:

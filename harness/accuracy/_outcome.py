@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
@@ -37,12 +38,7 @@ class Outcome:
             raise ValueError(f"score must be finite, got {self.score!r}")
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "score": self.score,
-            "decision": self.decision,
-            "code": self.code,
-            "category": self.category,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Outcome:
@@ -57,9 +53,5 @@ class Outcome:
             raise TypeError(f"code {code!r} is not a string")
         if category not in _CATEGORIES:
             raise ValueError(f"category {category!r} is not one of {_CATEGORIES}")
-        return cls(
-            score=None if score is None else float(score),
-            decision=decision,
-            code=code,
-            category=cast(Category, category),
-        )
+        number = None if score is None else float(score)
+        return cls(number, decision, code, cast(Category, category))

@@ -1,18 +1,28 @@
-"""Turning raw outcomes into the accuracy metrics that go into ``summary.json``.
+"""Raw outcomes -> each API's accuracy metrics -> the suite result the gate reads, and
+``accuracy.json``.
 
-Pure: pairs and outcomes in, an :class:`AccuracyResult` out, so the figures can be
-recomputed from a cache file without calling the service again.
+:func:`summarise` is pure (pairs and outcomes in, an :class:`AccuracyResult` out), so the figures
+can be recomputed from a cache file without calling the service again. Findings are raised only
+for *contradicted* claims (severity high): an untestable claim is a statement about the sample
+size, not about the service. When no claim could be tested the suite is ``inconclusive`` (never a
+pass that tested nothing), with what would make it testable.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
+
 from ._claims import Claim, UntestableClaim, Verdict, judge_claim
+from ._dataset import Dataset
 from ._outcome import Outcome
 from ._pairs import PairImages
 from ._stats import (
@@ -166,26 +176,18 @@ def summarise(
     ]
     eer = det = histogram = None
     if genuine_scores and impostor_scores:
-        g = [s for s, _ in genuine_scores]
-        i = [s for s, _ in impostor_scores]
+        (g, g_subjects), (i, i_subjects) = zip(*genuine_scores), zip(*impostor_scores)
         eer = eer_with_interval(
-            g,
-            [subj for _, subj in genuine_scores],
-            i,
-            [subj for _, subj in impostor_scores],
-            replicates=bootstrap_replicates,
-            seed=seed,
+            g, g_subjects, i, i_subjects, replicates=bootstrap_replicates, seed=seed
         )
         det = det_curve(g, i)
         histogram = score_histogram(g, i, score_range=score_range)
 
+    n_genuine = sum(p.genuine for p in planned)
     return AccuracyResult(
         api=api,
         target=target,
-        planned={
-            "genuine": sum(1 for p in planned if p.genuine),
-            "impostor": sum(1 for p in planned if not p.genuine),
-        },
+        planned={"genuine": n_genuine, "impostor": len(planned) - n_genuine},
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in done)),
         claims=[_claim_metrics(c, ok, fta) for c in claims],
@@ -215,3 +217,169 @@ def _claim_metrics(
         fta=dict(fta),
         verdict=judge_claim(false_matches, impostor, claim.claimed_fmr, at_most=claim.at_most),
     )
+
+
+OPERATIONS = {"match": "match", "jd": "faceCompareNew"}
+"""The operation each API's pairs go through (contract operation ids)."""
+ERRATA = {"jd": "E-004"}
+_CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "inconclusive"}
+
+
+def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
+    """Every verdict becomes ``untestable`` with ``caveat``, keeping what was measured.
+
+    For datasets that cannot carry a verdict (the built-in set: one pair of people), so a
+    demo never fails a gate on evidence that is not evidence.
+    """
+    claims = []
+    for metrics in result.claims:
+        old = metrics.verdict
+        if old.verdict != "untestable":
+            reason = f"{caveat} (measured: {old.verdict}, {old.reason})"
+            new = Verdict("untestable", None, reason, old.impostor_pairs_needed, old.ci95)
+            metrics = dataclasses.replace(metrics, verdict=new)
+        claims.append(metrics)
+    return dataclasses.replace(result, claims=claims)
+
+
+def build_metrics(
+    results: Sequence[AccuracyResult], dataset: Dataset, notes: Sequence[str]
+) -> dict[str, Any]:
+    """``suites.accuracy.metrics``: the first API's figures, every API's operating points.
+
+    Top-level ``pairs``/``outcomes``/``eer``/``det``/``histogram`` describe the first API
+    of the run (the internal API when both ran); ``thresholds`` lists the operating points
+    of every API (claim names carry the API); ``apis`` holds each API's full metrics.
+    """
+    document = _document(results, dataset, notes)
+    per_api = document["apis"]
+    metrics = dict(per_api[results[0].api])
+    metrics["thresholds"] = [row for r in results for row in per_api[r.api]["thresholds"]]
+    metrics["complete"] = all(r.complete for r in results)
+    metrics["run"] = {
+        "calls": sum(r.run.calls for r in results),
+        "from_cache": sum(r.run.from_cache for r in results),
+        "budget_exhausted": any(r.run.budget_exhausted for r in results),
+    }
+    metrics.update(document)
+    return metrics
+
+
+def _document(
+    results: Sequence[AccuracyResult], dataset: Dataset, notes: Sequence[str]
+) -> dict[str, Any]:
+    return {
+        "dataset": dataset.describe(),
+        "supports_claims": dataset.supports_claims,
+        "apis": {r.api: r.to_dict() for r in results},
+        "notes": list(notes),
+    }
+
+
+def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
+    """One high-severity finding per contradicted claim."""
+    found = []
+    for metrics in result.claims:
+        verdict = metrics.verdict
+        if verdict.verdict != "contradicted":
+            continue
+        found.append(
+            Finding(
+                suite="accuracy",
+                api=result.api,
+                operation=OPERATIONS[result.api],
+                check="documented_fmr",
+                severity="high",
+                message=(
+                    f"{metrics.claim.name}: documented FMR {metrics.claim.claimed_fmr:g} is "
+                    f"contradicted ({verdict.direction}): {verdict.reason}"
+                ),
+                unique_key=f"accuracy:{metrics.claim.name}:{result.target}",
+                reproduce=reproduce,
+                erratum=ERRATA.get(result.api),
+            )
+        )
+    return found
+
+
+def checks_for(result: AccuracyResult) -> list[CheckResult]:
+    """One check per operating point: consistent passes, contradicted fails, else skipped."""
+    rows = [(m.claim.name, m.verdict.verdict, m.verdict.reason) for m in result.claims]
+    rows += [(u.name, "untestable", u.reason) for u in result.by_design]
+    return [
+        CheckResult(
+            check=name,
+            operation=OPERATIONS[result.api],
+            api=result.api,
+            status=_CHECK_STATUS[verdict],  # type: ignore[arg-type]
+            message=reason,
+        )
+        for name, verdict, reason in rows
+    ]
+
+
+def inconclusive_reason(
+    results: Sequence[AccuracyResult], dataset: Dataset
+) -> tuple[str, str] | None:
+    """(why, what would make it testable) when not one documented claim could be tested."""
+    measured = [m for r in results for m in r.claims]
+    if any(m.verdict.verdict != "untestable" for m in measured):
+        return None
+    total = len(measured) + sum(len(r.by_design) for r in results)
+    impostor = max((m.impostor for m in measured), default=0)
+    needed = max((m.verdict.impostor_pairs_needed for m in measured), default=0)
+    why = (
+        f"all {total} documented claims are untestable at this data size ({impostor} impostor pairs"
+    )
+    why += f", {needed} needed for the strictest claim)" if needed else ")"
+    if not dataset.supports_claims and dataset.caveat:
+        why += f"; {dataset.caveat}"
+    when = (
+        f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many "
+        "identities)"
+        if needed
+        else "a --faces dataset large enough for the documented false-match rates"
+    )
+    return why, when
+
+
+def suite_result(
+    results: Sequence[AccuracyResult],
+    dataset: Dataset,
+    notes: Sequence[str],
+    *,
+    reproduce: dict[str, str],
+    started_at: datetime,
+    finished_at: datetime,
+    seed: int,
+) -> AccuracySuiteResult:
+    findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
+    status = derive_status(findings)
+    untested = inconclusive_reason(results, dataset) if status == "pass" else None
+    return AccuracySuiteResult.model_validate(
+        {
+            "name": "accuracy",
+            "status": "inconclusive" if untested else status,
+            "reason": untested[0] if untested else None,
+            "testable_when": untested[1] if untested else None,
+            "findings": findings,
+            "checks": [c for r in results for c in checks_for(r)],
+            "metrics": build_metrics(results, dataset, notes),
+            "started_at": started_at,
+            "finished_at": finished_at,
+            "duration_s": (finished_at - started_at).total_seconds(),
+            "seed": seed,
+        }
+    )
+
+
+def write_accuracy_json(
+    path: Path, results: Sequence[AccuracyResult], dataset: Dataset, notes: Sequence[str]
+) -> Path:
+    """``accuracy.json``: every API's ``AccuracyResult.to_dict()``, written atomically."""
+    from harness.report.output import atomic_write_text
+
+    document = {"target": results[0].target if results else None}
+    document.update(_document(results, dataset, notes))
+    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return atomic_write_text(path, text)

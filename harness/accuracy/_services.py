@@ -12,6 +12,8 @@ non-success code, a transport failure or an answer that does not parse is ``"err
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass, field
+
 from harness.clients import (
     FaceMatchClient,
     JdFaceCompareClient,
@@ -110,6 +112,7 @@ class JdCompare(ServiceCompare):
         return compare_body(self.client.contract, first, [second])
 
 
+@dataclass
 class StopWhenHopeless:
     """Wraps a compare callable and stops the run when more calls cannot succeed.
 
@@ -121,27 +124,18 @@ class StopWhenHopeless:
       and a metered service should not be billed for a run of failures.
     """
 
-    def __init__(
-        self,
-        compare: ServiceCompare,
-        *,
-        api: str,
-        contract: Contract,
-        target: str,
-        max_consecutive_errors: int = 10,
-        max_errors_before_an_answer: int = 3,
-    ) -> None:
-        self._compare = compare
-        self._api = api
-        self._contract = contract
-        self._target = target
-        self._limit = max_consecutive_errors
-        self._first_limit = max_errors_before_an_answer
-        self._streak = 0
-        self._answered = False
+    compare: ServiceCompare
+    _: KW_ONLY
+    api: str
+    contract: Contract
+    target: str
+    max_consecutive_errors: int = 10
+    max_errors_before_an_answer: int = 3
+    _streak: int = field(default=0, init=False)
+    _answered: bool = field(default=False, init=False)
 
     def __call__(self, pair: PairImages) -> Outcome:
-        outcome = self._compare(pair)
+        outcome = self.compare(pair)
         if outcome.category != "error":
             self._streak = 0
             self._answered = True
@@ -150,29 +144,28 @@ class StopWhenHopeless:
         meaning = self._meaning(outcome.code)
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
-                f"{self._target}: {self._api} refused the credentials ({meaning.describe()}); "
+                f"{self.target}: {self.api} refused the credentials ({meaning.describe()}); "
                 "check FACEHARNESS_TOKEN / FACEHARNESS_JD_APPKEY / FACEHARNESS_JD_SECRETKEY "
                 "or --config"
             )
         if meaning is not None and meaning.category == "quota" and not meaning.retryable:
-            raise TargetError(f"{self._target}: {self._api} quota spent ({meaning.en}); {resume}")
+            raise TargetError(f"{self.target}: {self.api} quota spent ({meaning.en}); {resume}")
         self._streak += 1
-        what = meaning.en if meaning is not None else self._compare.last_error or outcome.code
-        if not self._answered and self._streak >= self._first_limit:
+        what = meaning.en if meaning is not None else self.compare.last_error or outcome.code
+        if not self._answered and self._streak >= self.max_errors_before_an_answer:
             raise TargetError(
-                f"{self._target}: no usable {self._api} answer in {self._streak} calls "
+                f"{self.target}: no usable {self.api} answer in {self._streak} calls "
                 f"(last: {what}); is the URL right and the service up?"
             )
-        if self._streak >= self._limit:
+        if self._streak >= self.max_consecutive_errors:
             raise TargetError(
-                f"{self._target}: {self._limit} {self._api} errors in a row (last: {what}); "
-                + resume
+                f"{self.target}: {self._streak} {self.api} errors in a row (last: {what}); {resume}"
             )
         return outcome
 
     def _meaning(self, code: str) -> Code | None:
-        codes = self._contract.codes
-        if self._api == "match":
+        codes = self.contract.codes
+        if self.api == "match":
             return codes.get("match", "errcode", code)
         if code.startswith("gateway:"):
             return codes.get("jd", "gateway", code.removeprefix("gateway:"))

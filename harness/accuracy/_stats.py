@@ -232,11 +232,7 @@ def det_curve(
     fmr, fnmr = rates[0][:-1], rates[1][:-1]  # drop +inf: JSON has no infinity
     size = sweep.thresholds.size
     keep = np.unique(np.linspace(0, size - 1, num=min(size, max_points)).round().astype(int))
-    return DetCurve(
-        threshold=[float(x) for x in sweep.thresholds[keep]],
-        fmr=[float(x) for x in fmr[keep]],
-        fnmr=[float(x) for x in fnmr[keep]],
-    )
+    return DetCurve(sweep.thresholds[keep].tolist(), fmr[keep].tolist(), fnmr[keep].tolist())
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,11 +273,7 @@ def score_histogram(
     edges = np.linspace(lo, hi, bins + 1)
     g_counts, _ = np.histogram(np.clip(g, lo, hi), bins=edges)
     i_counts, _ = np.histogram(np.clip(i, lo, hi), bins=edges)
-    return ScoreHistogram(
-        bin_edges=[float(e) for e in edges],
-        genuine=[int(c) for c in g_counts],
-        impostor=[int(c) for c in i_counts],
-    )
+    return ScoreHistogram(edges.tolist(), g_counts.tolist(), i_counts.tolist())
 
 
 def _check_confidence(confidence: float) -> None:

@@ -35,10 +35,9 @@ from ._dataset import load_dataset
 from ._documented import MATCH_CLAIMS_NOTE, jd_documented_claims, match_documented_claims
 from ._pairs import PairImages, build_pairs
 from ._payloads import PayloadSource
-from ._result import AccuracyResult
+from ._result import AccuracyResult, demote, suite_result, write_accuracy_json
 from ._runner import run_accuracy
 from ._services import JdCompare, MatchCompare, ServiceCompare, StopWhenHopeless
-from ._suite_result import demote, suite_result, write_accuracy_json
 
 if TYPE_CHECKING:
     from harness.emulator.engines import Engine

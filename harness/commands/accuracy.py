@@ -11,24 +11,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from harness.commands._options import Api, Config, Target, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
-from harness.console import console
+from harness.console import ProgressBars, console
 from harness.errors import UsageError
 
 out = console()
@@ -118,16 +109,14 @@ def accuracy(
     if max_seconds is not None:
         positive_seconds(max_seconds, "--max-seconds")
     notice = (
-        None
+        ""
         if faces is not None
-        else (
-            "[yellow]No --faces DIR: using the built-in set (2 identities); it cannot support or "
-            "contradict the documented claims.[/]"
-        )
+        else "[yellow]No --faces DIR: using the built-in set (2 identities); it cannot support or "
+        "contradict the documented claims.[/]"
     )
     started = datetime.now(UTC)
     suite = AccuracySuite(apis=apis, max_pairs=max_pairs, engine=engine, from_cache=from_cache)
-    with _ProgressBars(notice) as bars:
+    with ProgressBars(err, eta=True, notice=notice) as bars:
         ctx = RunContext(
             target=target,
             url=target,
@@ -149,8 +138,7 @@ def accuracy(
             f"finished pairs are cached in {out_dir / CACHE_FILE}: "
             "run the same command again to resume"
         )
-        label = "emulator" if target == "emulator" else target
-        summary = summarize(result, "accuracy", target=label, started=started, resume=resume)
+        summary = summarize(result, "accuracy", target=target, started=started, resume=resume)
         conclude(summary, out_dir, console=out)
     metrics = result.metrics
     assert metrics is not None  # a finished run always measured (or recomputed) something
@@ -170,45 +158,6 @@ def accuracy(
             f"[bold]INCONCLUSIVE[/]: {result.reason}"
             + (f"; testable when: {result.testable_when}" if result.testable_when else "")
         )
-
-
-class _ProgressBars:
-    """One rich bar per API with an ETA, on stderr so stdout keeps only the results.
-
-    Started at the first pair, so a run refused for bad input prints only its one line.
-    """
-
-    def __init__(self, notice: str | None = None) -> None:
-        self.notice = notice
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
-        self.tasks: dict[str, TaskID] = {}
-
-    def update(self, done: float, total: float | None, text: str) -> None:
-        task = self.tasks.get(text)
-        if not self.tasks:
-            if self.notice:
-                err.print(self.notice)
-            self.progress.start()
-        if task is None:
-            task = self.tasks[text] = self.progress.add_task(text, total=total)
-        self.progress.update(task, completed=done, total=total)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.tasks:
-            self.progress.stop()
 
 
 def _num(value: float | None) -> str:

@@ -8,15 +8,13 @@ target, rejected credentials), 130 when interrupted (what ran is written).
 
 from __future__ import annotations
 
-import difflib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import typer
 from rich import box
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from harness.commands._options import (
@@ -34,7 +32,7 @@ from harness.commands._options import (
     use_codes,
 )
 from harness.commands._options import max_rps as check_max_rps
-from harness.console import console
+from harness.console import ProgressBars, console
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.results import FuzzMetrics, FuzzSuiteResult
 
@@ -133,7 +131,7 @@ def fuzz(
                 credentials=credentials,
                 timeout_s=timeout,
             )
-            with _Bar() as bar:
+            with ProgressBars(err, label="fuzz {}") as bar:
                 ctx = RunContext(
                     target=target,
                     url=t.url,
@@ -186,70 +184,34 @@ def _check_options(
     max_seconds: float | None,
     faces: Path | None,
 ) -> None:
+    from harness.config import did_you_mean
     from harness.emulator import BREAKS
     from harness.faces import sample_faces
+    from harness.pacing import Budget
 
     if api not in ("match", "jd", "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     if target != "emulator" and (breaks or engine):
         raise UsageError(
             f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live "
-            "service "
-            "cannot be broken or switched on purpose)"
+            "service cannot be broken or switched on purpose)"
         )
     for name in breaks:
         if name not in BREAKS:
-            close = difflib.get_close_matches(name, BREAKS, n=1)
             raise UsageError(
                 f"--break {name!r} is not a break mode"
-                + (
-                    f"; did you mean {close[0]!r}?"
-                    if close
-                    else "; see faceharness emulate --list-breaks"
-                )
+                + (did_you_mean(name, BREAKS) or "; see faceharness emulate --list-breaks")
             )
     if engine not in (None, "fast", "dlib"):
         raise UsageError(f"--engine {engine!r}: expected fast or dlib")
     if max_examples is not None and max_examples < 1:
         raise UsageError(f"--max-examples {max_examples}: expected at least 1")
     check_max_rps(max_rps)
-    if max_requests is not None and max_requests < 0:
-        raise UsageError(
-            f"--max-requests {max_requests}: expected 0 (unlimited) or a positive budget"
-        )
-    if max_seconds is not None and max_seconds <= 0:
-        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    Budget(max_requests or 0)  # the budget's own check of --max-requests, before any traffic
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
     if faces is not None:
         sample_faces(faces)  # the face pool, checked before any traffic
-
-
-class _Bar:
-    """One bar over the properties, on stderr, started at the first property."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        )
-        self.task: Any = None
-
-    def update(self, index: float, total: float | None, name: str) -> None:
-        if self.task is None:
-            self.progress.start()
-            self.task = self.progress.add_task(name, total=total)
-        self.progress.update(self.task, completed=index, description=f"fuzz {name}")
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.task is not None:
-            self.progress.stop()
 
 
 def _print(result: FuzzSuiteResult) -> None:
@@ -259,14 +221,10 @@ def _print(result: FuzzSuiteResult) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for col, justify in (
-        ("property", "left"),
-        ("status", "left"),
-        ("requests", "right"),
-        ("s", "right"),
-        ("note", "left"),
-    ):
-        table.add_column(col, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for col in ("property", "status", "requests", "s", "note"):
+        table.add_column(
+            col, justify="right" if col in ("requests", "s") else "left", overflow="fold"
+        )
     for name, row in m.properties.items():
         table.add_row(
             name,

@@ -171,18 +171,14 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
         errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
     except OSError as exc:
         raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
-    readings = _load_readings(root / "readings.yaml", {e.id for e in errata})
+    path = root / "readings.yaml"
+    ids = {e.id for e in errata}
+    readings = parse_readings(read_yaml(path, path.name), path.name, ids) if path.is_file() else {}
     contract = Contract(
         specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings
     )
     _cross_check(contract)
     return contract
-
-
-def _load_readings(path: Path, errata_ids: set[str]) -> dict[str, Reading]:
-    if not path.is_file():
-        return {}
-    return parse_readings(read_yaml(path, path.name), path.name, errata_ids)
 
 
 def _cross_check(c: Contract) -> None:

@@ -142,12 +142,15 @@ class ReadingLog:
 
     def merge(self, other: ReadingLog) -> None:
         for rid, tally in other.snapshot().items():
-            with self._lock:
-                mine = self._tallies.setdefault(rid, _Tally())
-                for which in WHICH:
-                    mine.counts[which] += tally.counts[which]
-                for which, text in tally.example.items():
-                    mine.example.setdefault(which, text)
+            self._add(rid, tally.counts, tally.example)
+
+    def _add(self, rid: str, counts: Mapping[str, Any], examples: Mapping[str, str]) -> None:
+        with self._lock:
+            mine = self._tallies.setdefault(rid, _Tally())
+            for which in WHICH:
+                mine.counts[which] += int(counts.get(which, 0))
+            for which, text in examples.items():
+                mine.example.setdefault(which, text)
 
     def snapshot(self) -> dict[str, _Tally]:
         with self._lock:
@@ -227,14 +230,9 @@ class ReadingLog:
         log = cls()
         for rid, entry in (data or {}).items():
             counts = entry.get("counts", {}) if isinstance(entry, dict) else {}
-            tally = log._tallies.setdefault(rid, _Tally())
-            for which in WHICH:
-                tally.counts[which] += int(counts.get(which, 0))
             example = entry.get("example") if isinstance(entry, dict) else None
-            if example:
-                tally.example["alternative" if tally.counts["alternative"] else "default"] = str(
-                    example
-                )
+            which = "alternative" if int(counts.get("alternative", 0)) else "default"
+            log._add(rid, counts, {which: str(example)} if example else {})
         return log
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import replace
 from typing import Any
 
@@ -36,10 +38,7 @@ class Body:
         self.touched: list[JsonPath] = []
 
     def get(self, path: JsonPath) -> Any:
-        node = self.json
-        for key in path:
-            node = node[key]
-        return node
+        return functools.reduce(operator.getitem, path, self.json)
 
     def has(self, path: JsonPath) -> bool:
         try:

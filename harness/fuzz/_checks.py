@@ -82,11 +82,8 @@ def check_answer(
     problem of its kind.
     """
     if exchange.error:
-        return [
-            Problem(
-                "answered", "high", f"no answer: {exchange.error}", variant=exchange.no_answer or ""
-            )
-        ]
+        kind = exchange.no_answer or ""
+        return [Problem("answered", "high", f"no answer: {exchange.error}", variant=kind)]
     op = contract.operation(request.operation)
     out = check_rules(contract, request, exchange, book=HTTP)
     if not isinstance(exchange.body, dict):
@@ -155,15 +152,8 @@ def check_rules(
         try:
             entry.fn(ctx, response, case)
         except CheckFailed as exc:
-            out.append(
-                Problem(
-                    entry.name,
-                    exc.level,
-                    exc.message.replace("\n", "; "),
-                    exc.erratum,
-                    basis=exc.basis or entry.basis,
-                )
-            )
+            message, basis = exc.message.replace("\n", "; "), exc.basis or entry.basis
+            out.append(Problem(entry.name, exc.level, message, exc.erratum, basis=basis))
     return out
 
 
@@ -204,11 +194,8 @@ def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
     body = request.json
     if body.get("liveCode") == FRESH_LIVE_CODE:
         body = {**body, "liveCode": "2312"}
-    if (
-        not contract.spec(request.api)
-        .validator(operation.request_schema, every_reading=True)
-        .is_valid(body)
-    ):
+    validator = contract.spec(request.api).validator(operation.request_schema, every_reading=True)
+    if not validator.is_valid(body):
         return None
     return "E-032" if request.operation == "liveCode" else "E-043"
 
@@ -236,45 +223,31 @@ def check_expected_code(
     severity: Severity = "low" if rule.basis == "convention" else "high"
     erratum = rule.reading_for(case.request.api) or reading_only(contract, case)
     if erratum is not None:
-        problem = Problem(
-            "invalid_refused",
-            severity,
-            f"accepted although faceharness' reading of {erratum} "
-            f"calls it invalid ({case.rule}: {case.detail})",
-            erratum,
+        message = (
+            f"accepted although faceharness' reading of {erratum} calls it invalid "
+            f"({case.rule}: {case.detail})"
         )
+        problem = Problem("invalid_refused", severity, message, erratum)
         observed = record_reading(readings, erratum, not success, problem)
         if success:
             return observed
     elif success:
-        return [
-            Problem(
-                "invalid_refused",
-                severity,
-                f"accepted although it breaks {case.rule}: {case.detail}",
-                basis=rule.basis,
-            )
-        ]
+        message = f"accepted although it breaks {case.rule}: {case.detail}"
+        return [Problem("invalid_refused", severity, message, basis=rule.basis)]
     if found.where == "status":
         return []  # errcode 0 with a failed status: a refusal under the two-level reading (E-039)
     if found.where != case.where:
-        return [
-            Problem(
-                "invalid_refused",
-                severity,
-                f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} "
-                f"was due ({case.rule}: {case.detail})",
-            )
-        ]
+        message = (
+            f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} "
+            f"was due ({case.rule}: {case.detail})"
+        )
+        return [Problem("invalid_refused", severity, message)]
     if found.category is None:
         return []  # reported by code_documented already
     if strict and found.code not in case.codes:
-        return [
-            Problem(
-                "rule_code",
-                "high",
-                f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
-                f"the contract assigns {'/'.join(case.codes)}",
-            )
-        ]
+        message = (
+            f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
+            f"the contract assigns {'/'.join(case.codes)}"
+        )
+        return [Problem("rule_code", "high", message)]
     return []

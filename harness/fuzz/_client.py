@@ -22,6 +22,14 @@ FRESH_LIVE_CODE = (
 )
 
 
+def issued_code(exchange: Exchange) -> str | None:
+    """The liveCode of a validateData answer (``data.result.code``), if it carries one."""
+    data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    return code if isinstance(code, str) else None
+
+
 class FuzzClient(Sender):
     """A :class:`~harness.clients.Sender` that counts operations, codes and traceNos for the run's
     metrics, and gives a request marked :data:`FRESH_LIVE_CODE` a liveCode issued a moment ago."""
@@ -48,12 +56,9 @@ class FuzzClient(Sender):
         moment ago, valid under every reading (one extra validateData call)."""
         op = self.contract.operation("liveCode")
         issue = Request("match", "liveCode", op.method.upper(), op.path, json={})
-        answer = self.send(issue, credentials=credentials)
-        data = answer.body.get("data") if isinstance(answer.body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        code = result.get("code") if isinstance(result, dict) else None
+        code = issued_code(self.send(issue, credentials=credentials))
         body = dict(request.json)
-        if isinstance(code, str):
+        if code is not None:
             body["liveCode"] = code
         else:
             del body["liveCode"]  # no code issued (reported by the property that asked for one)
@@ -64,16 +69,10 @@ class FuzzClient(Sender):
         self, method: str, path: str, body: dict[str, Any] | None = None
     ) -> dict[str, Any] | None:
         """`/_emulator/...`; None when the endpoint is absent (not an emulator)."""
+        content = json.dumps(body) if body is not None else None
         try:
-            response = self.http.request(
-                method, "/_emulator/" + path, content=json.dumps(body) if body is not None else None
-            )
-        except httpx.HTTPError:
-            return None
-        if response.status_code != 200:
-            return None
-        try:
-            data = response.json()
-        except ValueError:
+            response = self.http.request(method, "/_emulator/" + path, content=content)
+            data = response.json() if response.status_code == 200 else None
+        except (httpx.HTTPError, ValueError):
             return None
         return data if isinstance(data, dict) else None

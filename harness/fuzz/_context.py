@@ -12,7 +12,7 @@ from harness.conformance import Facts
 from harness.conformance._tracker import trace_seen
 from harness.contract import Answer, Contract, ReadingLog
 
-from ._checks import Problem, check_answer, outcome
+from ._checks import Problem, Severity, check_answer, check_expected_code, outcome
 from ._client import FuzzClient
 from ._request import InvalidCase
 from ._rules import Codes
@@ -68,9 +68,8 @@ class Run:
     quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
     last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)  # state-machine steps of the current example
-    readings: ReadingLog = field(
-        default_factory=ReadingLog
-    )  # which reading of each erratum answers follow
+    # which reading of each erratum the answers follow
+    readings: ReadingLog = field(default_factory=ReadingLog)
 
     def send(self, request: Request, **kw: Any) -> tuple[Exchange, Answer | None]:
         exchange = self.client.send(request, **kw)
@@ -110,3 +109,36 @@ class Run:
         )
         self.last_failure[prop] = exc
         raise exc
+
+    def answer(
+        self, prop: str, request: Request, *, valid: bool = True, **kw: Any
+    ) -> tuple[Exchange, Answer | None]:
+        """Send ``request`` and fail on anything every answer must satisfy."""
+        exchange, found = self.send(request, **kw)
+        self.fail(
+            prop, self.standard(request, exchange, found, request_valid=valid), request, exchange
+        )
+        return exchange, found
+
+    def refused(self, prop: str, case: InvalidCase, *, strict: bool, **kw: Any) -> Answer | None:
+        """Send ``case``'s request and fail unless it is refused with its documented code."""
+        exchange, found = self.send(case.request, **kw)
+        problems = self.standard(case.request, exchange, found, request_valid=False)
+        problems += check_expected_code(
+            case, found, strict=strict, readings=self.readings, contract=self.contract
+        )
+        self.fail(prop, problems, case.request, exchange, case)
+        return found
+
+    def violated(
+        self,
+        prop: str,
+        check: str,
+        severity: Severity,
+        message: str,
+        request: Request,
+        exchange: Exchange | None,
+        erratum: str | None = None,
+    ) -> None:
+        """Fail with one problem found beyond the standard checks."""
+        self.fail(prop, [Problem(check, severity, message, erratum)], request, exchange)

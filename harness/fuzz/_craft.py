@@ -14,12 +14,8 @@ _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
 
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(payload))
-        + kind
-        + payload
-        + struct.pack(">I", zlib.crc32(kind + payload))
-    )
+    crc = struct.pack(">I", zlib.crc32(kind + payload))
+    return struct.pack(">I", len(payload)) + kind + payload + crc
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -32,12 +28,8 @@ def png_bomb(width: int, height: int) -> bytes:
         raise ValueError(f"PNG dimensions must be 1..2**31-1, got {width}x{height}")
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * min(width * 3 + 1, 4096), 9)
-    return (
-        _PNG_SIGNATURE
-        + png_chunk(b"IHDR", ihdr)
-        + png_chunk(b"IDAT", idat)
-        + png_chunk(b"IEND", b"")
-    )
+    chunks = png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return _PNG_SIGNATURE + chunks
 
 
 def with_dimensions(data: bytes, width: int, height: int) -> bytes:

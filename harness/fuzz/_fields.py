@@ -48,41 +48,24 @@ def _object_fields(spec: Spec, schema_name: str, prefix: JsonPath) -> list[Field
     return out
 
 
+# where each operation's nested objects sit (JD's collection items are added per item)
+_LAYOUT: dict[str, tuple[tuple[str, JsonPath], ...]] = {
+    "match": (("MatchRequest", ()), ("SelfImage", ("image",)), ("FaceData", ("faceData",))),
+    "matchIdno": (("IdnoRequest", ()), ("FaceData", ("faceData",))),
+    "asyncResult": (("AsyncResultRequest", ()),),
+    "faceCompareNew": (("CompareRequest", ()), ("ImageItem", ("compareImageItem",))),
+}
+
+
 def fields(spec: Spec, operation: str, body: Any) -> list[Field]:
     """Every documented field of the operation's body (present or not) with its schema."""
     if not isinstance(body, dict):
         return []
-    if operation == "match":
-        top = _object_fields(spec, "MatchRequest", ())
-        return (
-            top
-            + _object_fields(spec, "SelfImage", ("image",))
-            + _object_fields(spec, "FaceData", ("faceData",))
-        )
-    if operation == "matchIdno":
-        return _object_fields(spec, "IdnoRequest", ()) + _object_fields(
-            spec, "FaceData", ("faceData",)
-        )
-    if operation == "asyncResult":
-        return _object_fields(spec, "AsyncResultRequest", ())
+    layout = list(_LAYOUT.get(operation, ()))
     if operation == "faceCompareNew":
-        out = _object_fields(spec, "CompareRequest", ()) + _object_fields(
-            spec, "ImageItem", ("compareImageItem",)
-        )
-        for i in range(len(body.get("collectionImageItems") or [])):
-            out += _object_fields(spec, "ImageItem", ("collectionImageItems", i))
-        return out
-    return []
-
-
-def parent_present(body: Any, path: JsonPath) -> bool:
-    node = body
-    for key in path[:-1]:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            return False
-    return isinstance(node, dict)
+        items = range(len(body.get("collectionImageItems") or []))
+        layout += [("ImageItem", ("collectionImageItems", i)) for i in items]
+    return [f for name, prefix in layout for f in _object_fields(spec, name, prefix)]
 
 
 def jd_business_codes(codes: Codes, field: Field) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,7 @@ def request_view(
                 f"<image sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)} as "
                 f"{part.encoding}>"
             )
-            node = body
-            for key in part.path[:-1]:
-                node = node[key]
-            node[part.path[-1]] = holder
+            functools.reduce(operator.getitem, part.path[:-1], body)[part.path[-1]] = holder
         except (KeyError, IndexError, TypeError, ValueError, OSError):
             continue
     view: dict[str, Any] = {

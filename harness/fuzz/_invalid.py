@@ -18,10 +18,9 @@ from harness.clients import ImagePart, Request
 from harness.imaging import encode_image
 
 from ._body import WRONG_VALUES, Body, conforms, label
-from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes, parent_present
-from ._invalid_media import MEDIA_MUTATORS, put_image
-from ._mutation import Ctx, Expect, Mutate, Mutator
-from ._request import InvalidCase
+from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes
+from ._invalid_media import MEDIA_RULES, put_image
+from ._request import Ctx, Expect, InvalidCase, Mutate, Mutator
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
@@ -33,7 +32,7 @@ def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[
     return [
         f
         for f in fields(spec, body.request.operation, body.json)
-        if parent_present(body.json, f.path) and keep(f)
+        if body.has(f.path[:-1]) and isinstance(body.get(f.path[:-1]), dict) and keep(f)
     ]
 
 
@@ -55,11 +54,8 @@ def _touchable(body: Body, f: Field) -> bool:
 
 
 def wrong_type(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(
-        st.sampled_from(
-            _schema_fields(ctx, body, lambda f: f.kind in WRONG_VALUES and _touchable(body, f))
-        )
-    )
+    choices = _schema_fields(ctx, body, lambda f: f.kind in WRONG_VALUES and _touchable(body, f))
+    f = draw(st.sampled_from(choices))
     value = draw(st.sampled_from(WRONG_VALUES[f.kind]))
     body.set(f.path, value)
     return _expect_for(ctx, body, f, f"{label(f.path)} = {value!r} (a {f.kind} is documented)")
@@ -183,11 +179,12 @@ DEEP = "__fuzz_deep__"
 def deep_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     """Nesting no real parser accepts (Jackson 1000, Go 10000, CPython ~1000 levels)."""
     depth = draw(st.sampled_from([20_000, 50_000, 100_000]))
+    # JD: not a documented field, the only thing wrong is the depth; the internal API: extData is
+    # any JSON object (E-017), this one is absurdly deep
+    body.set(("extData",), DEEP)
     if body.request.api == "jd":
-        body.set(("extData",), DEEP)  # not a documented field: the only thing wrong is the depth
         body.splice = (DEEP, f"arr:{depth}")
         return ctx.jd(f"extra property nested {depth} deep", exact=False)
-    body.set(("extData",), DEEP)  # extData is any JSON object (E-017); this one is absurdly deep
     body.splice = (DEEP, f"obj:{depth}")
     return ctx.match(
         f"extData nested {depth} deep", ctx.codes.match_not_json, ctx.codes.match_invalid
@@ -242,14 +239,8 @@ def not_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    extra = draw(
-        st.dictionaries(
-            st.text(min_size=1, max_size=8),
-            st.integers() | st.text(max_size=8),
-            min_size=1,
-            max_size=3,
-        )
-    )
+    values = st.integers() | st.text(max_size=8)
+    extra = draw(st.dictionaries(st.text(min_size=1, max_size=8), values, min_size=1, max_size=3))
     body.json = dict(extra)
     return ctx.match(f"validateData body {extra!r} (it takes no parameters)")
 
@@ -310,9 +301,8 @@ def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     fixed = ctx.gen.contract.jd_fixed_fields
     name = draw(st.sampled_from(sorted(fixed)))
     right = fixed[name]
-    value = draw(
-        st.sampled_from(sorted({right.lower(), right + "X", "X" + right[1:], "other"} - {right}))
-    )
+    wrong = sorted({right.lower(), right + "X", "X" + right[1:], "other"} - {right})
+    value = draw(st.sampled_from(wrong))
     body.set((name,), value)
     return ctx.jd(f"{name} is not its 固定值", (ctx.codes.jd_fixed,))
 
@@ -367,17 +357,17 @@ def _gateway(rule: str) -> Mutate:
     return mutate
 
 
+_ALL_BODIES = ("match", "matchIdno", "asyncResult", "faceCompareNew")
+IMAGE_OPS = ("match", "matchIdno", "faceCompareNew")  # the operations whose bodies carry images
 MUTATORS: tuple[Mutator, ...] = (
-    Mutator(
-        "missing-field", ("match", "matchIdno", "asyncResult", "faceCompareNew"), missing_field
-    ),
-    Mutator("wrong-type", ("match", "matchIdno", "asyncResult", "faceCompareNew"), wrong_type),
-    Mutator("enum-outside", ("match", "matchIdno", "faceCompareNew"), enum_outside),
-    Mutator("empty-string", ("match", "matchIdno", "asyncResult", "faceCompareNew"), empty_string),
-    Mutator("oversize", ("match", "matchIdno", "asyncResult", "faceCompareNew"), oversize),
-    Mutator("unicode-control", ("match", "matchIdno", "faceCompareNew"), unicode_control),
-    Mutator("deep-json", ("match", "matchIdno", "faceCompareNew"), deep_json),
-    Mutator("huge-json", ("match", "matchIdno", "faceCompareNew"), huge_json),
+    Mutator("missing-field", _ALL_BODIES, missing_field),
+    Mutator("wrong-type", _ALL_BODIES, wrong_type),
+    Mutator("enum-outside", IMAGE_OPS, enum_outside),
+    Mutator("empty-string", _ALL_BODIES, empty_string),
+    Mutator("oversize", _ALL_BODIES, oversize),
+    Mutator("unicode-control", IMAGE_OPS, unicode_control),
+    Mutator("deep-json", IMAGE_OPS, deep_json),
+    Mutator("huge-json", IMAGE_OPS, huge_json),
     Mutator("not-json", (*MATCH_OPS, "faceCompareNew"), not_json),
     Mutator("extra-field", ("liveCode",), extra_field),
     Mutator("bad-token", MATCH_OPS, bad_token),
@@ -387,7 +377,7 @@ MUTATORS: tuple[Mutator, ...] = (
     Mutator("fixed-field", ("faceCompareNew",), fixed_field),
     Mutator("out-of-range", ("faceCompareNew",), out_of_range),
     *(Mutator(rule, ("faceCompareNew",), _gateway(rule)) for rule in _GATEWAY_MODES),
-    *MEDIA_MUTATORS,
+    *(Mutator(rule, IMAGE_OPS, fn) for rule, fn in MEDIA_RULES.items()),
 )
 
 

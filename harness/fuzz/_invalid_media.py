@@ -14,8 +14,8 @@ from harness.clients._request import JsonPath
 
 from ._body import Body, label
 from ._fields import JD_SOURCES
-from ._mutation import Ctx, Expect, Mutator
 from ._pool import render
+from ._request import Ctx, Expect, Mutate
 from ._valid import Gen
 
 _BAD_TEXT = ("not base64!", "====", "YWJj*ZGVm", "YW Jj ZGVm", "\u00e9t\u00e9AAAA", "abc")
@@ -39,15 +39,8 @@ def put_image(
         for source in JD_SOURCES:
             if source in body.get(target):
                 body.delete((*target, source))
-        body.set_image(
-            (
-                *target,
-                "imgBase64" if encoding.startswith("b64") or encoding == "datauri" else "imgArr",
-            ),
-            recipe,
-            data,
-            encoding,
-        )
+        source = "imgBase64" if encoding.startswith("b64") or encoding == "datauri" else "imgArr"
+        body.set_image((*target, source), recipe, data, encoding)
         return
     if target == ("faceData",) and face_type is not None:
         body.set(("faceData", "type"), face_type)
@@ -103,11 +96,8 @@ def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     else:  # an image where a video is expected, a video where an image is expected
         recipe = (ctx.gen.pool.images[0] if video else ctx.gen.pool.videos[0]).recipe
     put_image(body, ctx.gen, target, recipe, encoding=_encoding(draw, body), face_type=None)
-    return _expect(
-        ctx,
-        body,
-        f"{label(target)} holds {recipe.split('|')[0] if kind != 'other-media' else recipe}",
-    )
+    shown = recipe if kind == "other-media" else recipe.split("|")[0]
+    return _expect(ctx, body, f"{label(target)} holds {shown}")
 
 
 def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -115,22 +105,16 @@ def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     image = draw(st.sampled_from(ctx.gen.pool.images))
     keep = draw(st.integers(64, len(image.data) - 2))
     put_image(body, ctx.gen, target, f"{image.recipe}|cut:{keep}", encoding=_encoding(draw, body))
-    return _expect(
-        ctx, body, f"{label(target)}: first {keep} of {len(image.data)} bytes of {image.format}"
-    )
+    detail = f"{label(target)}: first {keep} of {len(image.data)} bytes of {image.format}"
+    return _expect(ctx, body, detail)
 
 
 def zero_byte_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     if body.request.api == "jd":
         source = draw(st.sampled_from(["imgBase64", "imgArr"]))
-        put_image(
-            body,
-            ctx.gen,
-            target,
-            ctx.gen.pool.images[0].recipe,
-            encoding="b64" if source == "imgBase64" else "bytes",
-        )
+        encoding = "b64" if source == "imgBase64" else "bytes"
+        put_image(body, ctx.gen, target, ctx.gen.pool.images[0].recipe, encoding=encoding)
         body.set((*target, source), "" if source == "imgBase64" else [])
         return ctx.jd(f"{label((*target, source))} empty")
     if target == ("faceData",):
@@ -143,11 +127,8 @@ def decompression_bomb(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     w, h = draw(st.integers(20_000, 100_000)), draw(st.integers(20_000, 100_000))
     put_image(body, ctx.gen, target, f"pngbomb:{w}x{h}", encoding=_encoding(draw, body))
-    return _expect(
-        ctx,
-        body,
-        f"{label(target)}: {len(render(f'pngbomb:{w}x{h}'))}-byte PNG declaring {w}x{h} pixels",
-    )
+    size = len(render(f"pngbomb:{w}x{h}"))
+    return _expect(ctx, body, f"{label(target)}: {size}-byte PNG declaring {w}x{h} pixels")
 
 
 def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -158,12 +139,12 @@ def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return _expect(ctx, body, f"{label(target)}: JPEG header declares {w}x{h} pixels")
 
 
-_OPS = ("match", "matchIdno", "faceCompareNew")
-MEDIA_MUTATORS: tuple[Mutator, ...] = (
-    Mutator("bad-base64", _OPS, bad_base64),
-    Mutator("wrong-magic", _OPS, wrong_magic),
-    Mutator("truncated-image", _OPS, truncated_image),
-    Mutator("zero-byte-image", _OPS, zero_byte_image),
-    Mutator("decompression-bomb", _OPS, decompression_bomb),
-    Mutator("huge-dimensions", _OPS, huge_dimensions),
-)
+# rule id -> the mutation that breaks it, in any operation whose body carries an image
+MEDIA_RULES: dict[str, Mutate] = {
+    "bad-base64": bad_base64,
+    "wrong-magic": wrong_magic,
+    "truncated-image": truncated_image,
+    "zero-byte-image": zero_byte_image,
+    "decompression-bomb": decompression_bomb,
+    "huge-dimensions": huge_dimensions,
+}

@@ -22,7 +22,7 @@ from harness.contract import Answer
 from harness.faces import limits_for
 from harness.imaging import sniff_format
 
-from ._checks import Problem, check_expected_code
+from ._checks import Problem
 from ._context import Run
 from ._invalid import MATCH_OPS, invalid_cases, mutators_for
 from ._pool import PoolImage, render
@@ -61,14 +61,9 @@ class Property:
 
 def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Problem]:
     if found is not None and found.category == "input":
-        return [
-            Problem(
-                "valid_request_accepted",
-                "high",
-                f"{what} was refused as invalid: {found.where} code {found.code} "
-                f"({found.meaning.en if found.meaning else '?'})",
-            )
-        ]
+        meaning = found.meaning.en if found.meaning else "?"
+        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
+        return [Problem("valid_request_accepted", "high", message)]
     return []
 
 
@@ -85,11 +80,8 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
 
     @given(valid_strategy(run, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
-        exchange, found = run.send(request)
-        problems = run.standard(request, exchange, found, request_valid=True)
-        run.fail(
-            prop, problems + _refused_as_invalid(run, found, "a valid request"), request, exchange
-        )
+        exchange, found = run.answer(prop, request)
+        run.fail(prop, _refused_as_invalid(run, found, "a valid request"), request, exchange)
 
     return valid_requests_answer_per_spec
 
@@ -103,16 +95,7 @@ def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
     def for_rule(rule: str) -> Callable[[], None]:
         @given(invalid_cases(run.gen, run.codes, tuple(p for p in pairs if p[1].rule == rule)))
         def invalid_requests_get_their_code(case: InvalidCase) -> None:
-            exchange, found = run.send(case.request)
-            problems = run.standard(case.request, exchange, found, request_valid=False)
-            problems += check_expected_code(
-                case,
-                found,
-                strict=case.exact or run.is_emulator,
-                readings=run.readings,
-                contract=run.contract,
-            )
-            run.fail(prop, problems, case.request, exchange, case)
+            run.refused(prop, case, strict=case.exact or run.is_emulator)
 
         return invalid_requests_get_their_code
 
@@ -137,25 +120,14 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
 
     @given(strategy)
     def same_request_same_score(request: Request) -> None:
-        first, a = run.send(request)
-        run.fail(prop, run.standard(request, first, a, request_valid=True), request, first)
+        _, a = run.answer(prop, request)
         again = _fresh_serial(request)
-        second, b = run.send(again)
-        run.fail(prop, run.standard(again, second, b, request_valid=True), again, second)
+        second, b = run.answer(prop, again)
         if a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision):
-            run.fail(
-                prop,
-                [
-                    Problem(
-                        "same_request_same_score",
-                        "high",
-                        f"the same request scored {a.score} ({a.decision}) then {b.score} "
-                        f"({b.decision})",
-                    )
-                ],
-                again,
-                second,
+            message = (
+                f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
             )
+            run.violated(prop, "same_request_same_score", "high", message, again, second)
 
     return same_request_same_score
 
@@ -171,10 +143,8 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
     @given(st.tuples(images, images).filter(lambda p: p[0].sha256 != p[1].sha256))
     def swapped_pair_agrees(pair: tuple[PoolImage, PoolImage]) -> None:
         ab, ba = _pair(run, api, *pair), _pair(run, api, pair[1], pair[0])
-        first, x = run.send(ab)
-        run.fail(prop, run.standard(ab, first, x, request_valid=True), ab, first)
-        second, y = run.send(ba)
-        run.fail(prop, run.standard(ba, second, y, request_valid=True), ba, second)
+        _, x = run.answer(prop, ab)
+        second, y = run.answer(prop, ba)
         if (
             x
             and y
@@ -184,19 +154,10 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
             and y.score is not None
             and abs(x.score - y.score) > SWAP_TOLERANCE[api]
         ):
-            run.fail(
-                prop,
-                [
-                    Problem(
-                        "swap_symmetry",
-                        "medium",
-                        f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance "
-                        f"{SWAP_TOLERANCE[api]:g})",
-                    )
-                ],
-                ba,
-                second,
+            message = (
+                f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
             )
+            run.violated(prop, "swap_symmetry", "medium", message, ba, second)
 
     return swapped_pair_agrees
 
@@ -208,23 +169,19 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     @given(pool_image(run.gen.pool))
     def image_matches_itself(image: PoolImage) -> None:
         request = _pair(run, api, image, image)
-        exchange, found = run.send(request)
-        problems = run.standard(request, exchange, found, request_valid=True)
-        problems += _refused_as_invalid(run, found, "an image compared with itself")
+        exchange, found = run.answer(prop, request)
+        refused = _refused_as_invalid(run, found, "an image compared with itself")
+        run.fail(prop, refused, request, exchange)
         if (
             found
             and found.ran
             and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
         ):
-            problems.append(
-                Problem(
-                    "self_match_passes",
-                    "high",
-                    f"an image compared with itself did not pass: score {found.score}, result "
-                    f"{found.decision}",
-                )
+            message = (
+                f"an image compared with itself did not pass: score {found.score}, result "
+                f"{found.decision}"
             )
-        run.fail(prop, problems, request, exchange)
+            run.violated(prop, "self_match_passes", "high", message, request, exchange)
 
     return image_matches_itself
 
@@ -237,31 +194,19 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
     def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
         recipe = f"{image.recipe}|{op}"
         data = render(recipe, faces_dir)
-        if not _fits(
-            run, api, data
-        ):  # a big face as PNG can outgrow the limit: re-encode a smaller copy
-            image = PoolImage(
-                f"{image.recipe}|fit:320",
-                "face",
-                image.identity,
-                render(f"{image.recipe}|fit:320", faces_dir),
-            )
+        if not _fits(run, api, data):  # a big face as PNG can outgrow the limit: a smaller copy
+            smaller = f"{image.recipe}|fit:320"
+            image = PoolImage(smaller, "face", image.identity, render(smaller, faces_dir))
             recipe = f"{image.recipe}|{op}"
             data = render(recipe, faces_dir)
         other = PoolImage(recipe, "face", image.identity, data)
         request = _pair(run, api, image, other)
-        exchange, found = run.send(request)
-        problems = run.standard(request, exchange, found, request_valid=True)
-        problems += _refused_as_invalid(run, found, "a face and its re-encoding")
+        exchange, found = run.answer(prop, request)
+        refused = _refused_as_invalid(run, found, "a face and its re-encoding")
+        run.fail(prop, refused, request, exchange)
         if found and found.ran and found.decision is not True:
-            problems.append(
-                Problem(
-                    "reencoding_matches",
-                    "medium",
-                    f"a face and its {op} re-encoding did not match: score {found.score}",
-                )
-            )
-        run.fail(prop, problems, request, exchange)
+            message = f"a face and its {op} re-encoding did not match: score {found.score}"
+            run.violated(prop, "reencoding_matches", "medium", message, request, exchange)
 
     return reencoded_face_still_matches
 
@@ -275,8 +220,7 @@ def skip_fast_engine(run: Run) -> str | None:
     if run.engine == "fast":
         return (
             "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to "
-            "it "
-            "(run with --engine dlib or against a live target)"
+            "it (run with --engine dlib or against a live target)"
         )
     return None
 

@@ -1,11 +1,19 @@
-"""What the invalid-request strategies generate: a request and the one documented rule it breaks."""
+"""What the invalid-request strategies generate: a request and the one documented rule it breaks,
+and the shape of a mutation that breaks it (which codes the contract assigns to that)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import strategies as st
+
 from harness.clients import Request
+
+from ._body import Body
+from ._rules import Codes
+from ._valid import Gen
 
 
 @dataclass(frozen=True)
@@ -38,3 +46,34 @@ class InvalidCase:
             f"InvalidCase({self.rule}: {self.detail} -> {self.where} {'|'.join(self.codes)}, "
             f"{self.request!r})"
         )
+
+
+@dataclass(frozen=True)
+class Expect:
+    detail: str
+    where: str
+    codes: tuple[str, ...]
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Ctx:
+    gen: Gen
+    codes: Codes
+
+    def match(self, detail: str, *codes: str) -> Expect:
+        """Internal API: its codes are faceharness decisions (E-014), so never exact."""
+        return Expect(detail, "errcode", codes or (self.codes.match_invalid,))
+
+    def jd(self, detail: str, codes: tuple[str, ...] | None = None, exact: bool = True) -> Expect:
+        return Expect(detail, "business", codes or (self.codes.jd_invalid,), exact)
+
+
+Mutate = Callable[[st.DrawFn, Ctx, Body], Expect]
+
+
+@dataclass(frozen=True)
+class Mutator:
+    rule: str
+    operations: tuple[str, ...]
+    fn: Mutate

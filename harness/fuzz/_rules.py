@@ -7,13 +7,13 @@ silently; a renamed meaning fails loudly as a SpecError.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 from hypothesis.errors import InvalidArgument
 
+from harness.config import did_you_mean
 from harness.contract import Contract
 
 
@@ -40,20 +40,19 @@ class Rule:
         return self.erratum if self.basis == "reading" else None
 
 
+BOTH = ("match", "jd")
 RULES: dict[str, Rule] = {
     r.id: r
     for r in [
-        Rule("missing-field", "a required field is absent", ("match", "jd")),
-        Rule("wrong-type", "a field has the wrong JSON type", ("match", "jd")),
-        Rule("enum-outside", "a value outside its enum", ("match", "jd")),
-        Rule(
-            "empty-string", "an empty string where the documents forbid it (E-034)", ("match", "jd")
-        ),
+        Rule("missing-field", "a required field is absent", BOTH),
+        Rule("wrong-type", "a field has the wrong JSON type", BOTH),
+        Rule("enum-outside", "a value outside its enum", BOTH),
+        Rule("empty-string", "an empty string where the documents forbid it (E-034)", BOTH),
         Rule(
             "oversize",
             "a value over its documented size (E-012, E-020, E-024); over faceharness' own limits "
             "(E-043) an observation",
-            ("match", "jd"),
+            BOTH,
         ),
         Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
         Rule(
@@ -69,43 +68,29 @@ RULES: dict[str, Rule] = {
             ("jd",),
         ),
         Rule("fixed-field", "a 固定值 field with another value", ("jd",)),
-        Rule(
-            "bad-base64",
-            "image data that is not plain padded base64",
-            ("match", "jd"),
-            "reading",
-            "E-043",
-        ),
+        Rule("bad-base64", "image data that is not plain padded base64", BOTH, "reading", "E-043"),
         Rule(
             "wrong-magic",
             "bytes that are not jpg/png (or mp4 for a video)",
-            ("match", "jd"),
+            BOTH,
             readings=(("match", "E-043"),),
         ),
-        Rule("truncated-image", "a JPEG/PNG stream cut short", ("match", "jd"), "convention"),
-        Rule("zero-byte-image", "an empty image", ("match", "jd")),
+        Rule("truncated-image", "a JPEG/PNG stream cut short", BOTH, "convention"),
+        Rule("zero-byte-image", "an empty image", BOTH),
+        Rule("decompression-bomb", "a tiny PNG declaring a huge pixel count", BOTH, "convention"),
         Rule(
-            "decompression-bomb",
-            "a tiny PNG declaring a huge pixel count",
-            ("match", "jd"),
-            "convention",
-        ),
-        Rule(
-            "huge-dimensions",
-            "a JPEG whose header declares 65000x65000 pixels",
-            ("match", "jd"),
-            "convention",
+            "huge-dimensions", "a JPEG whose header declares 65000x65000 pixels", BOTH, "convention"
         ),
         Rule(
             "unicode-control",
             "unicode look-alikes or control characters where a pattern forbids them",
-            ("match", "jd"),
+            BOTH,
             "reading",
             "E-043",
         ),
-        Rule("deep-json", "JSON nested thousands of levels deep", ("match", "jd"), "convention"),
-        Rule("huge-json", "a body far larger than any valid one", ("match", "jd"), "convention"),
-        Rule("not-json", "a body that is not a JSON object", ("match", "jd")),
+        Rule("deep-json", "JSON nested thousands of levels deep", BOTH, "convention"),
+        Rule("huge-json", "a body far larger than any valid one", BOTH, "convention"),
+        Rule("not-json", "a body that is not a JSON object", BOTH),
         Rule("bad-token", "a missing or unknown Authorization token (E-016)", ("match",)),
         Rule("bad-check-digit", "an idNum whose GB 11643 check digit is wrong (E-009)", ("match",)),
         Rule("lip-without-livecode", "LIP mode without liveCode (E-008)", ("match",)),
@@ -147,12 +132,8 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
     """Eager argument check for ``rules=``: known ids that apply to ``api``; None means all."""
     if rules is None:
         return None
-    if isinstance(rules, str) or not isinstance(rules, Iterable):
-        raise InvalidArgument(
-            f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}"
-        )
-    chosen = tuple(rules)
-    if not all(isinstance(r, str) for r in chosen):
+    chosen = tuple(rules) if isinstance(rules, Iterable) and not isinstance(rules, str) else None
+    if chosen is None or not all(isinstance(r, str) for r in chosen):
         raise InvalidArgument(
             f"rules must be a list of rule ids such as ['bad-sign'], got rules={rules!r}"
         )
@@ -160,11 +141,8 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
         raise InvalidArgument("rules=[] selects nothing; pass None for every rule")
     for rule in chosen:
         if rule not in RULES:
-            close = difflib.get_close_matches(rule, RULES, n=1)
-            raise InvalidArgument(
-                f"unknown rule {rule!r}"
-                + (f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(RULES)}")
-            )
+            hint = did_you_mean(rule, RULES) or f"; known: {', '.join(RULES)}"
+            raise InvalidArgument(f"unknown rule {rule!r}{hint}")
         if api != "all" and api not in RULES[rule].apis:
             raise InvalidArgument(
                 f"rule {rule!r} does not apply to api {api!r} (it applies to "

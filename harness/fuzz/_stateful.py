@@ -20,6 +20,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precond
 from harness.clients import Auth, Credentials, How, Request
 
 from ._checks import Problem, check_expected_code, record_reading
+from ._client import issued_code
 from ._context import Run
 from ._properties import Property, _pair
 from ._request import InvalidCase
@@ -38,16 +39,13 @@ def emulator_overrides() -> dict[str, Any]:
     the demo appkey plus a small-quota one (``build_settings(**emulator_overrides())``)."""
     from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY
 
-    return {
-        "appkeys": (
-            {"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY},
-            {
-                "appkey": FUZZ_QUOTA_APPKEY,
-                "secretkey": FUZZ_QUOTA_SECRETKEY,
-                "daily_quota": FUZZ_QUOTA,
-            },
-        )
+    demo = {"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}
+    quota = {
+        "appkey": FUZZ_QUOTA_APPKEY,
+        "secretkey": FUZZ_QUOTA_SECRETKEY,
+        "daily_quota": FUZZ_QUOTA,
     }
+    return {"appkeys": (demo, quota)}
 
 
 def _expect(
@@ -55,14 +53,7 @@ def _expect(
 ) -> InvalidCase:
     api = "match" if where == "errcode" else "jd"
     code = run.contract.codes.code_for(api, where, meaning).code
-    return InvalidCase(
-        request=request,
-        rule=rule,
-        detail=detail,
-        where=where,
-        codes=(code,),
-        exact=where != "errcode",
-    )
+    return InvalidCase(request, rule, detail, where, (code,), exact=where != "errcode")
 
 
 def _step(run: Run, text: str) -> None:
@@ -88,30 +79,12 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         def _issue(self) -> str:
             request = gen.request("match", "liveCode", {}, [])
-            exchange, found = run.send(request)
-            run.fail(
-                prop, run.standard(request, exchange, found, request_valid=True), request, exchange
-            )
-            data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
-            code = (
-                data.get("result", {}).get("code")
-                if isinstance(data, dict) and isinstance(data.get("result"), dict)
-                else None
-            )
-            if not isinstance(code, str):
-                run.fail(
-                    prop,
-                    [
-                        Problem(
-                            "livecode_issued",
-                            "high",
-                            f"validateData gave no code ({found.where if found else 'no envelope'} "
-                            f"{found.code if found else ''})",
-                        )
-                    ],
-                    request,
-                    exchange,
-                )
+            exchange, found = run.answer(prop, request)
+            code = issued_code(exchange)
+            if code is None:
+                seen = f"{found.where} {found.code}" if found else "no envelope "
+                message = f"validateData gave no code ({seen})"
+                run.violated(prop, "livecode_issued", "high", message, request, exchange)
             return str(code)
 
         @rule(target=fresh)
@@ -123,44 +96,25 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def use(self, code: str) -> str:
             _step(run, "use it in a LIP comparison")
             request = lip_request(gen, code)
-            exchange, found = run.send(request)
-            problems = run.standard(request, exchange, found, request_valid=True)
+            exchange, found = run.answer(prop, request)
             if found is not None and found.code in rejections:
-                problems.append(
-                    Problem(
-                        "livecode_first_use",
-                        "high",
-                        f"a fresh liveCode was refused on first use ({found.code})",
-                    )
-                )
-            run.fail(prop, problems, request, exchange)
+                message = f"a fresh liveCode was refused on first use ({found.code})"
+                run.violated(prop, "livecode_first_use", "high", message, request, exchange)
             return code
 
         @rule(code=used)
         def reuse(self, code: str) -> None:
             _step(run, "use the same liveCode again")
-            request = lip_request(gen, code)
             case = _expect(
                 run,
-                request,
+                lip_request(gen, code),
                 "livecode-single-use",
                 "a liveCode used a second time",
                 "liveCode already used",
             )
-            exchange, found = run.send(request)
-            problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(
-                prop,
-                problems
-                + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings),
-                request,
-                exchange,
-                case,
-            )
+            run.refused(prop, case, strict=run.is_emulator)
 
-        @precondition(
-            lambda self: run.is_emulator and not self.expired
-        )  # it sleeps: once per example
+        @precondition(lambda self: run.is_emulator and not self.expired)  # sleeps: once per example
         @rule()
         def expire(self) -> None:
             self.expired = True
@@ -174,23 +128,14 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                     "PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)}
                 )
             time.sleep(2 * SHORT_TTL_S)
-            request = lip_request(gen, code)
             case = _expect(
                 run,
-                request,
+                lip_request(gen, code),
                 "livecode-expiry",
                 f"a liveCode used after its {SHORT_TTL_S} s lifetime",
                 "liveCode expired",
             )
-            exchange, found = run.send(request)
-            problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(
-                prop,
-                problems + check_expected_code(case, found, strict=True, readings=run.readings),
-                request,
-                exchange,
-                case,
-            )
+            run.refused(prop, case, strict=True)
 
     return LiveCodeLifecycle
 
@@ -199,14 +144,6 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     field = gen.match_schema("AsyncResultRequest")["required"][0]
-
-    def poll(trace: str) -> tuple[Request, Any, Any]:
-        request = gen.request("match", "asyncResult", {field: trace}, [])
-        exchange, found = run.send(request)
-        run.fail(
-            prop, run.standard(request, exchange, found, request_valid=True), request, exchange
-        )
-        return request, exchange, found
 
     class AsyncResults(RuleBasedStateMachine):
         jobs = Bundle("jobs")
@@ -220,23 +157,13 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             _step(run, "submit an async comparison")
             plain = _pair(run, "match", a, b)
             request = dataclasses.replace(plain, json={**plain.json, "async": True})
-            exchange, found = run.send(request)
-            problems = run.standard(request, exchange, found, request_valid=True)
-            if (
-                found is not None and found.code == "0"
-            ):  # answered at once is a reading of E-013, not a defect
-                problems += record_reading(
-                    run.readings,
-                    "E-013",
-                    found.processing,
-                    Problem(
-                        "async_processing",
-                        "medium",
-                        "async=true answered with a final result, not PROCESSING",
-                        "E-013",
-                    ),
-                )
-            run.fail(prop, problems, request, exchange)
+            exchange, found = run.answer(prop, request)
+            if found is not None and found.code == "0":
+                # answered at once is a reading of E-013, not a defect
+                message = "async=true answered with a final result, not PROCESSING"
+                problem = Problem("async_processing", "medium", message, "E-013")
+                observed = record_reading(run.readings, "E-013", found.processing, problem)
+                run.fail(prop, observed, request, exchange)
             return (found.trace_no if found and found.processing and found.trace_no else ""), a, b
 
         @rule(job=jobs)
@@ -246,32 +173,15 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 return
             _step(run, "fetch its result")
             deadline = time.monotonic() + ASYNC_WAIT_S
-            request, exchange, found = poll(trace)
+            request = gen.request("match", "asyncResult", {field: trace}, [])
+            exchange, found = run.answer(prop, request)
             while found is not None and found.processing and time.monotonic() < deadline:
                 time.sleep(0.05)
-                request, exchange, found = poll(trace)
+                exchange, found = run.answer(prop, request)
             if found is not None and found.processing:
-                run.fail(
-                    prop,
-                    [
-                        Problem(
-                            "async_completes",
-                            "medium",
-                            f"still PROCESSING after {ASYNC_WAIT_S:g} s",
-                            "E-013",
-                        )
-                    ],
-                    request,
-                    exchange,
-                )
-            sync = _pair(run, "match", a, b)
-            sync_exchange, direct = run.send(sync)
-            run.fail(
-                prop,
-                run.standard(sync, sync_exchange, direct, request_valid=True),
-                sync,
-                sync_exchange,
-            )
+                message = f"still PROCESSING after {ASYNC_WAIT_S:g} s"
+                run.violated(prop, "async_completes", "medium", message, request, exchange, "E-013")
+            _, direct = run.answer(prop, _pair(run, "match", a, b))
             if (
                 found
                 and direct
@@ -279,19 +189,11 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 and direct.ran
                 and (found.score, found.decision) != (direct.score, direct.decision)
             ):
-                run.fail(
-                    prop,
-                    [
-                        Problem(
-                            "async_equals_sync",
-                            "high",
-                            f"async result {found.score} ({found.decision}) differs from "
-                            f"the synchronous {direct.score} ({direct.decision})",
-                        )
-                    ],
-                    request,
-                    exchange,
+                message = (
+                    f"async result {found.score} ({found.decision}) differs from "
+                    f"the synchronous {direct.score} ({direct.decision})"
                 )
+                run.violated(prop, "async_equals_sync", "high", message, request, exchange)
 
         @rule(trace=serial_numbers(gen))
         def unknown(self, trace: str) -> None:
@@ -300,16 +202,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             case = _expect(
                 run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo"
             )
-            exchange, found = run.send(request)
-            problems = run.standard(request, exchange, found, request_valid=False)
-            run.fail(
-                prop,
-                problems
-                + check_expected_code(case, found, strict=run.is_emulator, readings=run.readings),
-                request,
-                exchange,
-                case,
-            )
+            run.refused(prop, case, strict=run.is_emulator)
 
     return AsyncResults
 
@@ -336,74 +229,44 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 run.client.admin("POST", "reset")  # a fresh daily quota for every example
 
         def _counted(self, request: Request) -> None:
-            exchange, found = run.send(request, credentials=creds)
-            problems = run.standard(request, exchange, found, request_valid=False)
+            exchange, found = run.answer(prop, request, valid=False, credentials=creds)
             before = self.remain
             if before == 0:
                 case = InvalidCase(
-                    request,
-                    "quota-exhausted",
-                    "a call with remainTimes 0",
-                    "gateway",
-                    (daily,),
-                    exact=False,
+                    request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,)
                 )
-                problems += check_expected_code(
+                problems = check_expected_code(
                     case, found, strict=run.is_emulator, readings=run.readings
                 )
                 if found is not None and found.where == "gateway" and found.category != "quota":
-                    problems.append(
-                        Problem(
-                            "quota_stops",
-                            "high",
-                            f"at remainTimes 0 the gateway answered {found.code}",
-                            "E-028",
-                        )
+                    message = f"at remainTimes 0 the gateway answered {found.code}"
+                    problems.append(Problem("quota_stops", "high", message, "E-028"))
+                run.fail(prop, problems, request, exchange)
+                return
+            if found is None or found.where == "gateway" or found.remain_times is None:
+                return
+            now = self.remain = found.remain_times
+            if before == -1:
+                if now != -1:
+                    message = f"unlimited (-1) became {now}"
+                    run.violated(
+                        prop, "remaintimes_counts_down", "high", message, request, exchange, "E-028"
                     )
-            elif found is not None and found.where != "gateway" and found.remain_times is not None:
-                now = found.remain_times
-                expected = (
-                    FUZZ_QUOTA - 1
-                    if before is None and run.is_emulator
-                    else None
-                    if before is None
-                    else before - 1
+                return
+            if before is None and not run.is_emulator:
+                return
+            expected = FUZZ_QUOTA - 1 if before is None else before - 1
+            was = f"{before}" if before is not None else f"a fresh quota of {FUZZ_QUOTA}"
+            if not 0 <= now <= expected:
+                message = f"remainTimes went from {was} to {now} on a counted call"
+                run.violated(
+                    prop, "remaintimes_counts_down", "high", message, request, exchange, "E-028"
                 )
-                was = f"{before}" if before is not None else f"a fresh quota of {FUZZ_QUOTA}"
-                if expected is not None and before != -1 and not 0 <= now <= expected:
-                    problems.append(
-                        Problem(
-                            "remaintimes_counts_down",
-                            "high",
-                            f"remainTimes went from {was} to {now} on a counted call",
-                            "E-028",
-                        )
-                    )
-                elif (
-                    expected is not None and before != -1
-                ):  # faster than one per call: a shared appkey (E-028)
-                    problems += record_reading(
-                        run.readings,
-                        "E-028",
-                        now == expected,
-                        Problem(
-                            "remaintimes_counts_down",
-                            "high",
-                            f"remainTimes went from {was} to {now} on one counted call",
-                            "E-028",
-                        ),
-                    )
-                if before == -1 and now != -1:
-                    problems.append(
-                        Problem(
-                            "remaintimes_counts_down",
-                            "high",
-                            f"unlimited (-1) became {now}",
-                            "E-028",
-                        )
-                    )
-                self.remain = now
-            run.fail(prop, problems, request, exchange)
+            # faster than one per call: a shared appkey (E-028)
+            message = f"remainTimes went from {was} to {now} on one counted call"
+            problem = Problem("remaintimes_counts_down", "high", message, "E-028")
+            observed = record_reading(run.readings, "E-028", now == expected, problem)
+            run.fail(prop, observed, request, exchange)
 
         @rule(request=requests)
         def counted_call(self, request: Request) -> None:
@@ -423,16 +286,8 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def gateway_refusal(self, request: Request) -> None:
             _step(run, f"a wrongly signed call, not counted (remainTimes was {self.remain})")
             bad = dataclasses.replace(request, auth=Auth(sign=How.INVALID))
-            exchange, found = run.send(bad, credentials=creds)
-            problems = run.standard(bad, exchange, found, request_valid=False)
             case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")
-            run.fail(
-                prop,
-                problems + check_expected_code(case, found, strict=True, readings=run.readings),
-                bad,
-                exchange,
-                case,
-            )
+            run.refused(prop, case, strict=True, credentials=creds)
 
     return QuotaCountdown
 
@@ -458,9 +313,8 @@ def build_throttling(run: Run, prop: str) -> Callable[[], None]:
         finally:
             run.client.admin("PATCH", "config", {"throttle": throttle or {"qps": 0}})
         for exchange, found in answers:
-            run.fail(
-                prop, run.standard(request, exchange, found, request_valid=False), request, exchange
-            )
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems, request, exchange)
         refused = sum(1 for _, found in answers if _throttled(found, code, api))
         served = sum(
             1
@@ -468,19 +322,11 @@ def build_throttling(run: Run, prop: str) -> Callable[[], None]:
             if found is not None and not _throttled(found, code, api) and found.category != "quota"
         )
         if refused == 0 or served == 0:
-            run.fail(
-                prop,
-                [
-                    Problem(
-                        "throttling",
-                        "high",
-                        f"{len(answers)} requests at once with a {qps} QPS limit: "
-                        f"{refused} refused with {code}, {served} served",
-                    )
-                ],
-                request,
-                answers[-1][0],
+            message = (
+                f"{len(answers)} requests at once with a {qps} QPS limit: "
+                f"{refused} refused with {code}, {served} served"
             )
+            run.violated(prop, "throttling", "high", message, request, answers[-1][0])
 
     return throttled_above_configured_qps
 
@@ -499,19 +345,14 @@ def _throttled(found: Any, code: str, api: str) -> bool:
 
 
 def _emulator_only(what: str) -> Callable[[Run], str | None]:
-    return lambda run: (
-        None
-        if run.is_emulator
-        else f"{what} needs the emulator (it would load or reconfigure a live service)"
-    )
+    why = f"{what} needs the emulator (it would load or reconfigure a live service)"
+    return lambda run: None if run.is_emulator else why
 
 
 def _async_skip(run: Run) -> str | None:
-    return (
-        None
-        if run.is_emulator
-        else "the async result operation is a faceharness extension (E-013); live targets skip it"
-    )
+    if run.is_emulator:
+        return None
+    return "the async result operation is a faceharness extension (E-013); live targets skip it"
 
 
 def _quota_skip(run: Run) -> str | None:
@@ -526,17 +367,12 @@ def _quota_skip(run: Run) -> str | None:
 
 
 def stateful_properties() -> list[Property]:
-    def machine(
-        factory: Callable[[Run, str], type[RuleBasedStateMachine]],
-    ) -> Callable[[Run, str], Any]:
-        return lambda run, prop: factory(run, prop)
-
     return [
         Property(
             "livecode-lifecycle",
             "match",
             "a liveCode is single-use and expires (40014, 40013)",
-            machine(livecode_machine),
+            livecode_machine,
             stateful=True,
             share=0.3,
         ),
@@ -544,7 +380,7 @@ def stateful_properties() -> list[Property]:
             "async-result",
             "match",
             "an async request's result arrives and equals the synchronous one",
-            machine(async_machine),
+            async_machine,
             skip=_async_skip,
             stateful=True,
             share=0.3,
@@ -553,7 +389,7 @@ def stateful_properties() -> list[Property]:
             "quota-countdown",
             "jd",
             "remainTimes falls by one per counted call; 10040 at zero (E-028)",
-            machine(quota_machine),
+            quota_machine,
             skip=_quota_skip,
             stateful=True,
             share=0.3,

@@ -10,6 +10,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from harness.clients import Exchange, Request
 from harness.contract import Answer, Contract
@@ -32,10 +33,8 @@ class FuzzTarget:
         emulator = ", emulator" if self.is_emulator else ""
         return f"FuzzTarget({self.url}{emulator}, sent={self.client.sent})"
 
-    def _repr_pretty_(
-        self, printer: object, cycle: bool
-    ) -> None:  # hypothesis prints test arguments
-        printer.text(repr(self))  # type: ignore[attr-defined]
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints arguments
+        printer.text(repr(self))
 
     def send(self, request: Request) -> Exchange:
         """Send with credentials filled in (never stored in the request)."""
@@ -56,13 +55,8 @@ class FuzzTarget:
         problems = self.problems(request, exchange)
         found = self.outcome(request, exchange)
         if found is not None and found.category == "input":
-            problems.append(
-                Problem(
-                    "valid_request_accepted",
-                    "high",
-                    f"a valid request was refused with {found.code}",
-                )
-            )
+            message = f"a valid request was refused with {found.code}"
+            problems.append(Problem("valid_request_accepted", "high", message))
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

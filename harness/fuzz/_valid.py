@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,6 @@ from hypothesis import strategies as st
 
 from harness.clients import VALID, Auth, ImagePart, Request
 from harness.contract import Contract
-from harness.faces import limits_for
 from harness.imaging import encode_image
 
 from ._body import conforms
@@ -37,10 +37,6 @@ class Gen:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
         printer.text(repr(self))
 
-    def op(self, operation_id: str) -> tuple[str, str]:
-        op = self.contract.operation(operation_id)
-        return op.method.upper(), op.path
-
     def request(
         self,
         api: str,
@@ -50,15 +46,15 @@ class Gen:
         auth: Auth = VALID,
         raw_body: bytes | None = None,
     ) -> Request:
-        method, path = self.op(operation_id)
+        op = self.contract.operation(operation_id)
         return Request(
-            api=api,
-            operation=operation_id,
-            method=method,
-            path=path,
-            json=body,
-            raw_body=raw_body,
-            auth=auth,
+            api,
+            operation_id,
+            op.method.upper(),
+            op.path,
+            body,
+            raw_body,
+            auth,
             images=tuple(images),
         )
 
@@ -73,16 +69,6 @@ class Gen:
 
     def jd_schema(self, name: str) -> dict[str, Any]:
         return dict(self.contract.jd.schemas[name])
-
-    # --- size edges (ERRATA E-012, E-020) ---------------------------------------------
-    def match_at_limit_bytes(self) -> int:
-        """Decoded bytes whose base64 is the most text within "400k" under every reading (E-012):
-        a valid request must be valid whichever reading the service takes."""
-        return limits_for("match", self.contract, safe=True).largest
-
-    def jd_at_limit_bytes(self) -> int:
-        """The largest decoded size under "小于5M" under every reading (E-020)."""
-        return limits_for("jd", self.contract, safe=True).largest
 
 
 @st.composite
@@ -168,18 +154,15 @@ def face_data(
     return part, [image]
 
 
-def needs_live_code(gen: Gen, body: dict[str, Any]) -> bool:
-    face = body.get("faceData") or {}
-    return all(face.get(k) == v for k, v in gen.lip_condition.items())
-
-
 @st.composite
 def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> None:
     if async_ and draw(st.booleans()):
         body["async"] = draw(st.booleans())
     if draw(st.booleans()):
         body["extData"] = draw(ext_data(gen))
-    if needs_live_code(gen, body) or draw(st.booleans()):  # LIP requires it (E-008), else ignored
+    face = body.get("faceData") or {}
+    lip = all(face.get(k) == v for k, v in gen.lip_condition.items())
+    if lip or draw(st.booleans()):  # LIP requires it (E-008), else ignored
         body["liveCode"] = draw(live_codes(gen))
 
 
@@ -187,7 +170,8 @@ def _common(draw: st.DrawFn, gen: Gen, body: dict[str, Any], async_: bool) -> No
 def match_requests(
     draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True, async_: bool = True
 ) -> Request:
-    recipe, data = draw(_image_bytes(gen, gen.match_at_limit_bytes()))
+    # at the limit: the most base64 within "400k" under every reading (E-012)
+    recipe, data = draw(_image_bytes(gen, gen.contract.match_base64_safe_chars // 4 * 3))
     image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
     image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
     face, parts = draw(face_data(gen, video=video, lip=lip))
@@ -268,11 +252,8 @@ def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
     schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
     if not gen.identities:
-        return st.text(
-            "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-            min_size=8,
-            max_size=32,
-        )
+        alphanumeric = string.digits + string.ascii_uppercase + string.ascii_lowercase
+        return st.text(alphanumeric, min_size=8, max_size=32)
     return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
 
 
@@ -291,12 +272,6 @@ def image_item(
     return item, part
 
 
-def timestamp_offsets(gen: Gen) -> st.SearchStrategy[int]:
-    """Mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew."""
-    edge = gen.contract.jd_timestamp_window_ms - 30_000
-    return st.sampled_from([0, 0, 0, -edge, edge])
-
-
 @st.composite
 def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     lo, hi = gen.contract.jd_collection_bounds
@@ -306,14 +281,17 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
         item, part = draw(image_item(gen, ("collectionImageItems", i)))
         items.append(item)
         parts.append(part)
-    compare, part = draw(image_item(gen, ("compareImageItem",), gen.jd_at_limit_bytes()))
+    # at the limit: the largest image "小于5M" under every reading (E-020)
+    compare, part = draw(image_item(gen, ("compareImageItem",), gen.contract.jd_image_safe_bytes))
     body: dict[str, Any] = {
         **gen.contract.jd_fixed_fields,
         "collectionImageItems": items,
         "compareImageItem": compare,
         "serialNo": draw(serial_numbers(gen)),
     }
-    offset = draw(timestamp_offsets(gen))
+    # mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew
+    edge = gen.contract.jd_timestamp_window_ms - 30_000
+    offset = draw(st.sampled_from([0, 0, 0, -edge, edge]))
     return gen.request("jd", "faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
 
 
@@ -323,12 +301,8 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -
         "image": {"data": encode_image(a.data, "b64")},
         "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
     }
-    return gen.request(
-        "match",
-        operation,
-        body,
-        [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)],
-    )
+    parts = [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)]
+    return gen.request("match", operation, body, parts)
 
 
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
@@ -339,15 +313,9 @@ def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -
         "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
         "serialNo": serial,
     }
-    return gen.request(
-        "jd",
-        "faceCompareNew",
-        body,
-        [
-            ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe),
-            ImagePart(("compareImageItem", "imgBase64"), a.recipe),
-        ],
-    )
+    collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe)
+    compare = ImagePart(("compareImageItem", "imgBase64"), a.recipe)
+    return gen.request("jd", "faceCompareNew", body, [collection, compare])
 
 
 def lip_request(gen: Gen, code: str | None) -> Request:
@@ -359,9 +327,8 @@ def lip_request(gen: Gen, code: str | None) -> Request:
     }
     if code is not None:
         body["liveCode"] = code
-    return gen.request(
-        "match",
-        "match",
-        body,
-        [ImagePart(("image", "data"), image.recipe), ImagePart(("faceData", "data"), clip.recipe)],
-    )
+    parts = [
+        ImagePart(("image", "data"), image.recipe),
+        ImagePart(("faceData", "data"), clip.recipe),
+    ]
+    return gen.request("match", "match", body, parts)

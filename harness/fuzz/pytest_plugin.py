@@ -31,35 +31,20 @@ from harness.pacing import BudgetExhausted
 from ._client import FuzzClient
 from ._target import FuzzTarget
 
+_OPTIONS = (  # --faceharness-NAME, its type, metavar and help
+    ("target", str, "URL", "'emulator' (embedded, for the session) or the service's base URL"),
+    ("max-rps", float, "R", "requests per second to a URL target (default 5; 0: unlimited)"),
+    ("max-requests", int, "N", "request budget for a URL target (default 2000; 0: unlimited)"),
+    ("config", str, "TOML", "TOML file with [credentials] (never put secrets on the command line)"),
+)
+
 
 def pytest_addoption(parser: Any) -> None:
     group = parser.getgroup("faceharness", "faceharness fuzz target")
-    group.addoption(
-        "--faceharness-target",
-        default=None,
-        metavar="URL",
-        help="'emulator' (embedded, for the session) or the service's base URL",
-    )
-    group.addoption(
-        "--faceharness-max-rps",
-        type=float,
-        default=None,
-        metavar="R",
-        help="requests per second to a URL target (default 5; 0: unlimited)",
-    )
-    group.addoption(
-        "--faceharness-max-requests",
-        type=int,
-        default=None,
-        metavar="N",
-        help="request budget for a URL target (default 2000; 0: unlimited)",
-    )
-    group.addoption(
-        "--faceharness-config",
-        default=None,
-        metavar="TOML",
-        help="TOML file with [credentials] (never put secrets on the command line)",
-    )
+    for name, kind, metavar, text in _OPTIONS:
+        group.addoption(
+            f"--faceharness-{name}", type=kind, default=None, metavar=metavar, help=text
+        )
 
 
 class _SkippingTarget(FuzzTarget):

@@ -22,8 +22,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -54,30 +54,27 @@ __all__ = [
     "valid_requests",
 ]
 
+T = TypeVar("T")
 APIS = ("match", "jd", "all")
 OPERATIONS = {"match": ("match", "matchIdno", "liveCode", "asyncResult"), "jd": ("faceCompareNew",)}
 
 
 def _contract(contract: object) -> Contract:
-    if contract is None:
-        return load_contract()
-    if not isinstance(contract, Contract):
-        raise InvalidArgument(
-            "contract must be a harness.contract.Contract (from load_contract()), "
-            f"got {type(contract).__name__}"
-        )
-    return contract
+    what = "a harness.contract.Contract (from load_contract())"
+    return _given(contract, Contract, load_contract, f"contract must be {what}")
 
 
 def _pool(pool: object) -> ImagePool:
-    if pool is None:
-        return image_pool()
-    if not isinstance(pool, ImagePool):
-        raise InvalidArgument(
-            "pool must be an ImagePool, such as strategies.image_pool(faces_dir), "
-            f"got {type(pool).__name__}"
-        )
-    return pool
+    what = "an ImagePool, such as strategies.image_pool(faces_dir)"
+    return _given(pool, ImagePool, image_pool, f"pool must be {what}")
+
+
+def _given(value: object, kind: type[T], default: Callable[[], T], must: str) -> T:
+    if value is None:
+        return default()
+    if not isinstance(value, kind):
+        raise InvalidArgument(f"{must}, got {type(value).__name__}")
+    return value
 
 
 def _identities(identities: object) -> tuple[tuple[str, str], ...]:
@@ -140,12 +137,8 @@ def valid_match_request(
     edge_sizes: bool = True,
 ) -> st.SearchStrategy[Request]:
     """POST /tech/ai/face/match: image + faceData (image or mp4, SILENT/LIP), optional fields."""
-    return _valid.match_requests(
-        _gen(contract, pool, edge_sizes=edge_sizes),
-        video=bool(video),
-        lip=bool(lip),
-        async_=bool(async_),
-    )
+    gen = _gen(contract, pool, edge_sizes=edge_sizes)
+    return _valid.match_requests(gen, video=bool(video), lip=bool(lip), async_=bool(async_))
 
 
 def valid_idno_request(
