@@ -81,14 +81,12 @@ def check_header(data: bytes, *, max_pixels: int, formats: Collection[str]) -> N
     emulator, on every image it receives): building the ImageInfo costs a sixth of the check."""
     # a complete, plainly laid out JPEG within the budget (nearly every upload) passes every check
     # of _inspect in one header walk; anything else takes _inspect's order to name its fault
-    if data[:3] == b"\xff\xd8\xff" and data[-2:] == b"\xff\xd9" and max_pixels >= 1:
+    if "jpeg" in formats and data[:3] == b"\xff\xd8\xff" and data[-2:] == b"\xff\xd9":
         plain = plain_jpeg_sizes(data)
-        if (
-            plain is not None
-            and "jpeg" in normalise_formats(formats)
-            and plain[0][0] * plain[0][1] <= max_pixels >= plain[1][0] * plain[1][1]
-        ):
-            return
+        if plain is not None:
+            (w0, h0), (w1, h1) = plain
+            if 1 <= w0 * h0 <= max_pixels and w1 * h1 <= max_pixels:
+                return
     _inspect(data, max_pixels, formats, False)
 
 
