@@ -52,20 +52,11 @@ _PLAIN: Final = _JPEG_SOF | {0xC4, 0xCC, *range(0xDA, 0xDE), 0xDF, *range(0xE0, 
 _PLAIN_SKIP: Final = _PLAIN - _JPEG_SOF - {0xDA, 0xDB, 0xE0, 0xEE}  # nothing in them is read
 _SKIP, _SCAN, _TABLES, _FRAME, _JFIF, _ADOBE = range(6)
 # what the walk does with a plain segment, by its first two bytes (0xFF, marker); -1: not plain
-_KIND: Final = {
-    0xFF00 | m: _SKIP
-    if m in _PLAIN_SKIP
-    else _SCAN
-    if m == 0xDA
-    else _TABLES
-    if m == 0xDB
-    else _JFIF
-    if m == 0xE0
-    else _ADOBE
-    if m == 0xEE
-    else _FRAME
-    for m in _PLAIN
-}.get
+_KIND: Final = (
+    {0xFF00 | m: _SKIP for m in _PLAIN_SKIP}
+    | {0xFF00 | m: _FRAME for m in _JPEG_SOF}
+    | {0xFFDA: _SCAN, 0xFFDB: _TABLES, 0xFFE0: _JFIF, 0xFFEE: _ADOBE}
+).get
 _SEGMENT_HEAD: Final = struct.Struct(">HH").unpack_from  # 0xFF and marker, length
 _FRAME_HEAD: Final = struct.Struct(">BHHB").unpack_from  # precision, height, width, components
 
