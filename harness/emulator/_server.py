@@ -178,10 +178,12 @@ def _keep_heap() -> None:
     and a sixth of its CPU time, depended on where a process's first allocations fell. Fixed
     thresholds make every serving process keep it. Not glibc (no ``mallopt``): nothing to do.
     """
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    if mallopt is not None:
-        mallopt(-3, HEAP_MMAP_BYTES)  # M_MMAP_THRESHOLD
-        mallopt(-1, HEAP_TRIM_BYTES)  # M_TRIM_THRESHOLD
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError, TypeError):  # no such C library call here
+        return
+    mallopt(-3, HEAP_MMAP_BYTES)  # M_MMAP_THRESHOLD
+    mallopt(-1, HEAP_TRIM_BYTES)  # M_TRIM_THRESHOLD
 
 
 def serve_forever(
