@@ -24,7 +24,8 @@ app = Starlette(routes=[Route("/{path:path}", answer, methods=["POST"])])
 """
 """The least a JSON API on the emulator's stack can do: read the body, parse it (orjson, the
 emulator's parser), answer a small envelope. Served by the emulator's own `serve_forever`, so
-every uvicorn setting (loop, HTTP implementation, concurrency limit, logging) is the same."""
+every uvicorn setting (loop, HTTP implementation, concurrency limit, logging) and the process's
+heap thresholds (``_server._keep_heap``) are the same."""
 
 
 def free_port() -> int:

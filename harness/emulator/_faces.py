@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.imaging import ImageRejected
+from harness.imaging import ImageRejected, check_header
 
 from ._context import Emulator
-from ._media import MediaError, check_image, video_frames
+from ._media import MediaError, video_frames
 from .engines import FaceRejected
 
 
 async def template_of_image(emu: Emulator, data: bytes, formats: tuple[str, ...], what: str) -> Any:
-    check_image(data, emu.settings, formats, what)
+    try:  # without PIL: the fast engine decodes nothing, and dlib decodes fully afterwards
+        check_header(data, max_pixels=emu.settings.max_pixels, formats=formats)
+    except ImageRejected as exc:
+        raise MediaError("rejected", f"{what}: {exc}") from None
     if emu.settings.engine == "fast":  # microseconds: inline, without run_engine's await
         return _template(emu, data, what)
     return await emu.run_engine(_template, emu, data, what)

@@ -6,6 +6,7 @@ import hmac
 import json
 import time
 import uuid
+from operator import methodcaller
 from typing import Any
 from urllib.parse import unquote
 
@@ -34,6 +35,7 @@ _FACE_CODES = {
 }
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 _UNKNOWN_CODE = 9999
+_NAME_VALUE = methodcaller("split", "=", 1)
 
 
 class Gateway(Exception):
@@ -92,8 +94,14 @@ async def _limited(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 def _query(request: Request) -> dict[str, str]:
     """The query as Starlette reads it (``parse_qsl`` keeping blanks, the last value of a name
     wins), without building its multidict: only fields with ``+`` or ``%`` need unquoting."""
+    query = request.scope["query_string"].decode("latin-1")
+    if "%" not in query and "+" not in query:
+        try:  # every field name=value, nothing to unquote (nearly every request): at C speed
+            return dict(map(_NAME_VALUE, query.split("&")))
+        except ValueError:  # a field without "=", or an empty one
+            pass
     fields: dict[str, str] = {}
-    for field in request.scope["query_string"].decode("latin-1").split("&"):
+    for field in query.split("&"):
         if not field:
             continue
         name, _, value = field.partition("=")

@@ -9,11 +9,13 @@ goes to ``json.loads``, so the emulator sees exactly what the standard library s
 from __future__ import annotations
 
 import json
+from itertools import compress
 from typing import Any
 
 import orjson
 
 _INT64 = 2.0**63  # orjson reads larger integers as floats
+_NESTED = frozenset((dict, list)).__contains__
 
 
 def parse_json(raw: bytes) -> Any:
@@ -26,19 +28,17 @@ def parse_json(raw: bytes) -> Any:
 
 
 def _has_huge_float(value: Any) -> bool:
-    """Whether orjson produced a float of integer size; lists are scanned at C speed
-    (``set(map(type, ...))``), since a JD ``imgArr`` holds one number per image byte."""
-    if type(value) is not dict and type(value) is not list:
+    """Whether orjson produced a float of integer size; every container is scanned at C speed
+    (``set(map(type, ...))``, nested ones picked by ``compress``), since a JD ``imgArr`` holds
+    one number per image byte and each request's body is scanned."""
+    if not _NESTED(type(value)):
         return type(value) is float and abs(value) >= _INT64
     stack = [value]
-    while stack:
-        item = stack.pop()
+    for item in stack:  # the nested containers found are appended, and scanned in turn
         values = item.values() if type(item) is dict else item
         kinds = set(map(type, values))
         if float in kinds and any(type(v) is float and abs(v) >= _INT64 for v in values):
             return True
         if dict in kinds or list in kinds:
-            for v in values:  # a loop, not a generator: a request body nests a few containers
-                if type(v) is dict or type(v) is list:
-                    stack.append(v)
+            stack.extend(compress(values, map(_NESTED, map(type, values))))
     return False

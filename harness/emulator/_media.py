@@ -15,8 +15,6 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 import pybase64
 
-from harness.imaging import ImageRejected, check_header
-
 from ._settings import EmulatorSettings
 
 
@@ -76,16 +74,6 @@ def fetch(settings: EmulatorSettings, origin: str, ref: str, what: str) -> bytes
     except httpx.HTTPError as exc:
         raise MediaError("fetch_failed", f"{what}: {type(exc).__name__}") from None
     return b"".join(chunks)
-
-
-def check_image(
-    data: bytes, settings: EmulatorSettings, formats: tuple[str, ...], what: str
-) -> None:
-    try:
-        # without PIL: the fast engine decodes nothing, and dlib decodes fully afterwards
-        check_header(data, max_pixels=settings.max_pixels, formats=formats)
-    except ImageRejected as exc:
-        raise MediaError("rejected", f"{what}: {exc}") from None
 
 
 def video_frames(data: bytes, count: int, what: str) -> list[bytes]:

@@ -16,12 +16,17 @@ class JdScore(NamedTuple):
     thresholds: dict[str, float]
 
 
+# the calibrated model's, fixed: looked up once rather than per answer
+_THRESHOLDS = calibration.jd_thresholds()
+_OPERATING_DISTANCE = _THRESHOLDS[calibration.JD_OPERATING_LEVEL]
+_OPERATING_SCORE = calibration.jd_operating_threshold_score()
+
+
 def jd_score(distance: float) -> JdScore:
-    thresholds = calibration.jd_thresholds()  # a fresh dict: the answer's own
     return JdScore(
         calibration.jd_similarity(distance),
         calibration.jd_similarity_percent(distance),
-        distance <= thresholds[calibration.JD_OPERATING_LEVEL],
-        calibration.jd_operating_threshold_score(),
-        thresholds,
+        distance <= _OPERATING_DISTANCE,
+        _OPERATING_SCORE,
+        dict(_THRESHOLDS),  # a fresh dict: the answer's own
     )

@@ -50,7 +50,15 @@ def check_structure(data: bytes, fmt: str) -> tuple[int, int] | None:
 # (never fill bytes, junk, bare markers, DHP: the two header readers treat those differently)
 _PLAIN: Final = _JPEG_SOF | {0xC4, 0xCC, *range(0xDA, 0xDE), 0xDF, *range(0xE0, 0xF0), 0xFE}
 _PLAIN_SKIP: Final = _PLAIN - _JPEG_SOF - {0xDA, 0xDB, 0xE0, 0xEE}  # nothing in them is read
-_SEGMENT_HEAD: Final = struct.Struct(">BBH").unpack_from  # 0xFF, marker, length
+_SKIP, _SCAN, _TABLES, _FRAME, _JFIF, _ADOBE = range(6)
+# what the walk does with a plain segment, by its first two bytes (0xFF, marker); -1: not plain
+_KIND: Final = (
+    {0xFF00 | m: _SKIP for m in _PLAIN_SKIP}
+    | {0xFF00 | m: _FRAME for m in _JPEG_SOF}
+    | {0xFFDA: _SCAN, 0xFFDB: _TABLES, 0xFFE0: _JFIF, 0xFFEE: _ADOBE}
+).get
+_SEGMENT_HEAD: Final = struct.Struct(">HH").unpack_from  # 0xFF and marker, length
+_FRAME_HEAD: Final = struct.Struct(">BHHB").unpack_from  # precision, height, width, components
 
 
 def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -67,35 +75,33 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
     first: tuple[int, int] | None = None
     last = first
     while i + 4 <= n:
-        ff, marker, length = _SEGMENT_HEAD(data, i)
-        if ff != 0xFF or marker not in _PLAIN:
-            return None
-        start = i + 4
+        word, length = _SEGMENT_HEAD(data, i)
+        kind = _KIND(word, -1)
         i += 2 + length
-        if length < 2 or i > n:
-            return None
-        if marker in _PLAIN_SKIP:
+        if not kind and length >= 2:  # _SKIP; past the data, the loop ends: None
             continue
-        if marker == 0xDA:
-            return None if first is None or last is None else (first, last)
-        if marker == 0xDB:
+        if kind < 0 or length < 2 or i > n:
+            return None
+        start = i + 2 - length
+        if kind == _TABLES:
             q = start
             while q < i:
                 q += 65 if data[q] < 16 else 129
             if q > i:
                 return None
-        elif marker == 0xE0 or marker == 0xEE:
-            if i - start < 7 and data.startswith(b"JFIF" if marker == 0xE0 else b"Adobe", start, i):
+        elif kind == _FRAME:
+            if length < 8 or (length - 8) % 3:
                 return None
-        else:  # a frame header
-            if i - start < 6 or (i - start - 6) % 3 or data[start] != 8:
+            depth, height, width, layers = _FRAME_HEAD(data, start)
+            if depth != 8 or layers not in _JPEG_LAYERS or not width or not height:
                 return None
-            if data[start + 5] not in _JPEG_LAYERS:
-                return None
-            last = (data[start + 3] << 8 | data[start + 4], data[start + 1] << 8 | data[start + 2])
-            if not last[0] or not last[1]:
-                return None
-            first = first or last
+            last = (width, height)
+            if first is None:
+                first = last
+        elif kind == _SCAN:
+            return None if first is None or last is None else (first, last)
+        elif length < 9 and data.startswith(b"JFIF" if kind == _JFIF else b"Adobe", start, i):
+            return None
     return None
 
 

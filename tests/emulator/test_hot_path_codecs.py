@@ -114,3 +114,20 @@ def test_responses_carry_starlettes_status_headers_and_bytes():
         slow.raw_headers,
         slow.body,
     )
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "=", "&", "%41", "%zz", "+", "%", "é", "sign", ""]), max_size=12
+    )
+)
+def test_jd_query_reads_as_starlette_does(parts):
+    """The JD route's own query reader (the auth fields of every request) must give what
+    Starlette's query_params give for any query string, the last value of a name winning."""
+    from starlette.requests import Request
+
+    from harness.emulator._jd_routes import _query
+
+    scope = {"type": "http", "query_string": "".join(parts).encode("utf-8")}
+    assert _query(Request(scope)) == dict(Request(scope).query_params)

@@ -9,7 +9,14 @@ import zlib
 
 import pytest
 
-from harness.imaging import ImageRejected, builtin_faces, inspect_image, synthetic_image
+from harness.imaging import (
+    ImageInfo,
+    ImageRejected,
+    builtin_faces,
+    check_header,
+    inspect_image,
+    synthetic_image,
+)
 
 BUDGET = 10_000_000
 JPEGS = [face.data for face in builtin_faces()][:2] + [synthetic_image(64, 48, seed=2, fmt="jpeg")]
@@ -146,6 +153,14 @@ def _verdict(data: bytes, budget: int) -> object:
         return exc.reason, str(exc)
 
 
+def _header_verdict(data: bytes, budget: int) -> object:
+    try:
+        check_header(data, max_pixels=budget, formats=("jpeg", "png"))
+    except ImageRejected as exc:
+        return exc.reason, str(exc)
+    return None
+
+
 PLAIN_JPEGS = [
     f.data for f in builtin_faces() if f.name in ("grace_hopper_orig", "eileen_collins_crop")
 ]
@@ -155,7 +170,8 @@ PLAIN_JPEGS = [
 def test_one_walk_of_a_plain_header_gives_the_two_walks_verdict(original, monkeypatch):
     """The single walk over a plain JPEG header (the hot path) must answer exactly what the
     dimension reader, the end-marker check and the structure walk answer in turn: same
-    reason, same message, same size, under a budget that every size passes or only some do."""
+    reason, same message, same size, under a budget that every size passes or only some do;
+    and check_header (the emulator's verdict-only check) the same verdict."""
     import harness.imaging._decode as decode
 
     rng = random.Random(20261204)
@@ -165,6 +181,7 @@ def test_one_walk_of_a_plain_header_gives_the_two_walks_verdict(original, monkey
     for data in cases:
         for budget in (BUDGET, 64 * 48, 100):
             fast = _verdict(data, budget)
+            assert _header_verdict(data, budget) == (None if isinstance(fast, ImageInfo) else fast)
             with monkeypatch.context() as m:
                 m.setattr(decode, "plain_jpeg_sizes", lambda _data: None)
                 assert _verdict(data, budget) == fast, data[:64]

@@ -46,6 +46,9 @@ class FastEngine:
     ) -> None:
         self.model = model
         self.salt = bytes(salt)
+        # a pure function of the two digests, remembered (load traffic repeats its pairs); keyed
+        # by the digests alone, since hashing the model as well cost more than the draw's lookup
+        self._pair = functools.lru_cache(maxsize=4096)(self._draw)
 
     def template(self, image_bytes: bytes) -> FaceTemplate:
         digest = xxhash.xxh3_128_digest(image_bytes)
@@ -61,18 +64,11 @@ class FastEngine:
         x, y = a.image_digest, b.image_digest
         if x == y:
             return 0.0
-        return (
-            _pair_distance(x, y, self.salt, self.model)
-            if x < y
-            else _pair_distance(y, x, self.salt, self.model)
-        )
+        return self._pair(x, y) if x < y else self._pair(y, x)
 
-
-@functools.lru_cache(maxsize=4096)
-def _pair_distance(low: str, high: str, salt: bytes, model: ImpostorModel) -> float:
-    """A pure function of the two digests: remembered, since load traffic repeats its pairs."""
-    draw = hashlib.blake2b(
-        bytes.fromhex(low) + bytes.fromhex(high), digest_size=8, key=salt[:64]
-    ).digest()
-    uniform = (int.from_bytes(draw, "big") + 0.5) / _SCALE
-    return max(_MIN_DISTANCE, model.distance_at_fmr(uniform))
+    def _draw(self, low: str, high: str) -> float:
+        draw = hashlib.blake2b(
+            bytes.fromhex(low) + bytes.fromhex(high), digest_size=8, key=self.salt[:64]
+        ).digest()
+        uniform = (int.from_bytes(draw, "big") + 0.5) / _SCALE
+        return max(_MIN_DISTANCE, self.model.distance_at_fmr(uniform))
