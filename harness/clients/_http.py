@@ -88,6 +88,8 @@ class Sender:
         max_rps: pacing (0: unlimited).
         max_requests: budget of requests (0: unlimited).
         max_seconds: wall-time budget (0: unlimited).
+        budget: the run's budget, shared with what else spends it (conformance's tracker); then
+            ``max_requests`` and ``max_seconds`` are not used.
         timeout_s: the total deadline of every request; a request without an answer in time (or
             whose connection breaks) comes back as an :class:`Exchange` with ``error`` set.
         clock: the wall clock JD timestamps are made from.
@@ -103,6 +105,7 @@ class Sender:
         max_rps: float = 0.0,
         max_requests: int = 0,
         max_seconds: float = 0.0,
+        budget: Budget | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         clock: Callable[[], float] = time.time,
         transport: httpx.BaseTransport | None = None,
@@ -111,8 +114,10 @@ class Sender:
         self._credentials = credentials
         self.contract = contract or load_contract()
         self.pacer = Pacer(max_rps)
-        self.budget = Budget(max_requests, max_seconds)
-        self.budget.started = self.budget.clock()  # the run's time runs from its sender
+        if budget is None:
+            budget = Budget(max_requests, max_seconds)
+            budget.started = budget.clock()  # the run's time runs from its sender
+        self.budget = budget
         self.clock = clock
         if not (math.isfinite(timeout_s) and timeout_s > 0):
             raise UsageError(

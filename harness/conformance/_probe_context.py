@@ -121,7 +121,7 @@ class ProbeContext:
             self.touched.append(operation)
         response = session.sender.send(request)
         if response.cause is not None:
-            session.tracker.unanswered(operation, response.no_answer or "connection")
+            session.tracker.unanswered(operation, response.no_answer or "connection", spent=True)
             raise NoAnswer(
                 no_answer(
                     response.cause,
@@ -134,6 +134,7 @@ class ProbeContext:
             )
         _, sent = request.auth.apply(session.api, session.creds, now_ms=0, window_ms=0)
         facts = session.tracker.observe(
+            spent=True,
             api=session.api,
             operation=operation,
             case_id=f"probe-{id(response)}",

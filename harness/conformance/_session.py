@@ -65,6 +65,7 @@ class Session:
             credentials=self.creds,
             contract=self.contract,
             max_rps=self.max_rps,
+            budget=self.tracker.budget,  # one budget: a paid reconnect retry is spent from it too
             timeout_s=self.timeout_s or DEFAULT_TIMEOUT_S,
         )
         self._ops = {
@@ -139,6 +140,7 @@ class Session:
             if answer.cause is not None:
                 return None
             self.tracker.observe(
+                spent=True,
                 api=self.api,
                 operation="liveCode",
                 case_id=f"fresh-liveCode-{id(answer)}",

@@ -92,8 +92,10 @@ class RunTracker:
         query: dict[str, Any],
         status: int,
         content: bytes,
+        spent: bool = False,
     ) -> Facts:
-        """Record one answered request; returns (and keeps, by case id) its facts as of now."""
+        """Record one answered request; returns (and keeps, by case id) its facts as of now.
+        ``spent``: the sender sharing the budget has spent it already (with any paid retry)."""
         answer = read_answer(self.contract, api, status, content if status == 200 else None)
         with self._lock:
             count_codes(self.codes, answer, self.contract.jd_success_code)
@@ -105,20 +107,21 @@ class RunTracker:
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
             self._facts[case_id] = facts
-        self._sent(operation)
+        self._sent(operation, spent)
         return facts
 
-    def unanswered(self, operation: str, kind: str) -> None:
+    def unanswered(self, operation: str, kind: str, spent: bool = False) -> None:
         """Record one request without an answer (``kind``: timeout, reset...); it counts as sent."""
         with self._lock:
             self.codes[f"no answer:{kind}"] += 1
-        self._sent(operation)
+        self._sent(operation, spent)
 
-    def _sent(self, operation: str) -> None:
+    def _sent(self, operation: str, spent: bool) -> None:
         """Count one request of ``operation``; at the share's end, stop the engine."""
         with self._lock:
             self.by_operation[operation] += 1
-        self.budget.spend()
+        if not spent:
+            self.budget.spend()
         if self.on_budget is None:
             return
         if interrupt.requested():
