@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 
-from harness.pacing import Budget, Clock, Pacer, Sleep
+from harness import interrupt
+from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 
 from ._cache import OutcomeCache
 from ._claims import Claim
@@ -37,6 +38,7 @@ def run_accuracy(
     cache_only: bool = False,
     max_seconds: float | None = None,
     cache_errors: bool = False,
+    budget: Budget | None = None,
     bootstrap_replicates: int = 1000,
     score_range: tuple[float, float] | None = None,
     clock: Clock = time.monotonic,
@@ -58,6 +60,9 @@ def run_accuracy(
         cache_only: make no call; recompute the result from the cache alone.
         cache_errors: ``"error"`` outcomes are normally not cached, so a re-run retries
             them (a 503 is about the moment, not the pair); set to keep them.
+        budget: the budget ``compare``'s sender shares and spends, one per request and one per
+            reconnect retry that may have reached the service (instead of ``max_requests`` /
+            ``max_seconds``, spent here one per call).
         bootstrap_replicates, seed, score_range: passed to the EER bootstrap, the pair
             sample and the histogram.
         clock, sleep: injectable for tests.
@@ -68,7 +73,9 @@ def run_accuracy(
     """
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
-    budget = Budget(max_requests, max_seconds or 0, clock=clock)
+    spends = budget is None  # else compare's sender spends it
+    if budget is None:
+        budget = Budget(max_requests, max_seconds or 0, clock=clock)
     outcomes: dict[str, Outcome] = {}
     from_cache = 0
     exhausted = False
@@ -81,8 +88,15 @@ def run_accuracy(
                 exhausted = True  # keep going: later pairs may still be in the cache
                 continue
             pacer.wait()
-            budget.spend()
-            outcome = compare(pair)
+            if spends:
+                budget.spend()
+            try:
+                outcome = compare(pair)
+            except BudgetExhausted:  # the time ran out while pacing (an interrupt goes on up)
+                if interrupt.requested():
+                    raise
+                exhausted = True
+                continue
             if not isinstance(outcome, Outcome):
                 raise TypeError(f"compare() must return an Outcome, got {type(outcome).__name__}")
             if outcome.category != "error" or cache_errors:

@@ -24,6 +24,7 @@ from harness.clients import (
 )
 from harness.contract import Contract, load_contract
 from harness.faces import limits_for
+from harness.pacing import Budget
 from harness.results import AccuracySuiteResult
 from harness.suite import RunContext
 from harness.target import Target, open_target, url_label
@@ -281,7 +282,8 @@ def _run_api(
     reencoded = len(payloads.unfit(in_pairs.values()))
     claims, by_design = _claims(api, contract)
     progress = None if on_progress is None else lambda done, total: on_progress(api, done, total)
-    with _client(api, tgt, contract, payloads, request_timeout_s) as compare:
+    budget = Budget(max_requests, max_seconds or 0)
+    with _client(api, tgt, contract, payloads, budget, request_timeout_s) as compare:
         guarded = StopWhenHopeless(compare, api=api, contract=contract, target=_label(tgt))
         result = run_accuracy(
             pairs,
@@ -293,9 +295,8 @@ def _run_api(
             progress=progress,
             seed=seed,
             max_rps=max_rps,
-            max_requests=max_requests,
+            budget=budget,  # shared with the client's sender: a paid retry is spent from it too
             cache_only=cache_only,
-            max_seconds=max_seconds,
             bootstrap_replicates=bootstrap_replicates,
             score_range=_score_range(api, contract),
         )
@@ -332,6 +333,7 @@ def _client(
     tgt: Target,
     contract: Contract,
     payloads: PayloadSource,
+    budget: Budget,
     timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
     timeout = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
@@ -342,6 +344,7 @@ def _client(
             contract=contract,
             raise_for_code=False,
             timeout=timeout,
+            budget=budget,
         ) as match:
             yield MatchCompare(match, payloads)
     else:
@@ -353,6 +356,7 @@ def _client(
             contract=contract,
             raise_for_code=False,
             timeout=timeout,
+            budget=budget,
         ) as jd:
             yield JdCompare(jd, payloads)
 

@@ -21,6 +21,7 @@ from harness.contract import (
     MatchResponse,
     load_contract,
 )
+from harness.pacing import Budget
 
 from ._build import Source, compare_body, idno_body, match_body
 from ._deadline import total_seconds
@@ -42,6 +43,7 @@ class _Client:
         transport: httpx.BaseTransport | None,
         raise_for_code: bool,
         clock: Callable[[], float] = time.time,
+        budget: Budget | None = None,
     ) -> None:
         self.contract = contract or load_contract()
         self.raise_for_code = raise_for_code
@@ -52,6 +54,7 @@ class _Client:
             timeout_s=total_seconds(timeout),
             clock=clock,
             transport=transport,
+            budget=budget,
         )
         self.http = self.sender.http
 
@@ -110,6 +113,7 @@ class FaceMatchClient(_Client):
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         raise_for_code: bool = True,
+        budget: Budget | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -118,6 +122,7 @@ class FaceMatchClient(_Client):
             timeout=timeout,
             transport=transport,
             raise_for_code=raise_for_code,
+            budget=budget,
         )
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
@@ -155,6 +160,7 @@ class JdFaceCompareClient(_Client):
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         transport: httpx.BaseTransport | None = None,
         raise_for_code: bool = True,
+        budget: Budget | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -164,6 +170,7 @@ class JdFaceCompareClient(_Client):
             transport=transport,
             raise_for_code=raise_for_code,
             clock=clock,
+            budget=budget,
         )
 
     def compare(

@@ -297,3 +297,40 @@ def test_claim_objects_round_trip_into_rows(
         synthetic_pairs, scripted_compare(), tmp_path / "c.jsonl", claims=[claim]
     ).to_dict()["thresholds"]
     assert (row["claim"], row["threshold"], row["claimed_fmr"]) == ("custom", 55.5, 0.2)
+
+
+def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path: Path) -> None:
+    """The client's sender shares the run's budget: the request the service saw twice (its
+    connection dropped after reading it, then the reconnect) costs two of a budget of two."""
+    from fixtures.servers import DropsFirstConnection
+
+    from harness.accuracy import MatchCompare, PayloadSource, build_pairs
+    from harness.clients import DEMO, FaceMatchClient
+    from harness.contract import load_contract
+    from harness.faces import builtin_images, limits_for
+    from harness.pacing import Budget
+
+    contract, budget, server = load_contract(), Budget(2), DropsFirstConnection()
+    try:
+        with FaceMatchClient(
+            server.url,
+            token=DEMO.require_token(),
+            raise_for_code=False,
+            timeout=10,
+            budget=budget,
+        ) as client:
+            compare = MatchCompare(client, PayloadSource(limits_for("match", contract)))
+            result = run_accuracy(
+                build_pairs(builtin_images()),
+                compare,
+                cache=OutcomeCache(tmp_path / "c.jsonl"),
+                claims=CLAIMS,
+                target="dropping",
+                api="match",
+                budget=budget,
+            ).to_dict()
+    finally:
+        server.close()
+    assert server.requests == 2 and client.sender.reconnects == 1
+    assert result["run"]["calls"] == 2 and result["run"]["budget_exhausted"] is True
+    assert sum(result["pairs"]["measured"].values()) == 1
