@@ -39,6 +39,38 @@ from ._valid import (
 
 # Metamorphic tolerances (the documents give none; decided here, see the run's report):
 SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}  # score points (0..100) / similarity (0..1)
+
+
+# The verdicts of the pair and self properties, shared by the run and its replay (a replay must
+# judge a finding exactly as the run that found it).
+def disagree(a: Answer | None, b: Answer | None) -> bool:
+    """Two answers that both ran and differ in score or decision (the same request twice, an
+    async result and its synchronous twin)."""
+    return bool(a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision))
+
+
+def swap_disagrees(api: str, x: Answer | None, y: Answer | None) -> bool:
+    """A vs B and B vs A scored further apart than ``SWAP_TOLERANCE``."""
+    return bool(
+        x
+        and y
+        and x.ran
+        and y.ran
+        and x.score is not None
+        and y.score is not None
+        and abs(x.score - y.score) > SWAP_TOLERANCE[api]
+    )
+
+
+def self_match_fails(api: str, found: Answer | None, threshold: float) -> bool:
+    """An image compared with itself did not pass (the internal API: nor reach ``threshold``)."""
+    return bool(
+        found
+        and found.ran
+        and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
+    )
+
+
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
 
 
@@ -123,7 +155,8 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
         _, a = run.answer(prop, request)
         again = _fresh_serial(request)
         second, b = run.answer(prop, again)
-        if a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision):
+        if disagree(a, b):
+            assert a and b
             message = (
                 f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
             )
@@ -145,15 +178,8 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
         ab, ba = _pair(run, api, *pair), _pair(run, api, pair[1], pair[0])
         _, x = run.answer(prop, ab)
         second, y = run.answer(prop, ba)
-        if (
-            x
-            and y
-            and x.ran
-            and y.ran
-            and x.score is not None
-            and y.score is not None
-            and abs(x.score - y.score) > SWAP_TOLERANCE[api]
-        ):
+        if swap_disagrees(api, x, y):
+            assert x and y
             message = (
                 f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
             )
@@ -172,11 +198,8 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
         exchange, found = run.answer(prop, request)
         refused = _refused_as_invalid(run, found, "an image compared with itself")
         run.fail(prop, refused, request, exchange)
-        if (
-            found
-            and found.ran
-            and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
-        ):
+        if self_match_fails(api, found, threshold):
+            assert found
             message = (
                 f"an image compared with itself did not pass: score {found.score}, result "
                 f"{found.decision}"

@@ -38,9 +38,8 @@ from ._body import json_copy
 from ._checks import Problem, check_answer, check_expected_code, outcome
 from ._client import FuzzClient
 from ._pool import render
+from ._properties import disagree, self_match_fails, swap_disagrees
 from ._request import InvalidCase
-
-_PAIR_CHECKS = ("same_request_same_score", "swap_symmetry")
 
 
 def _with_refs(request: Request, faces_dir: Path | None) -> Any:
@@ -289,20 +288,23 @@ def _judge(
         problems += check_expected_code(
             case, found, strict=case.exact or is_emulator, readings=readings, contract=contract
         )
-    if loaded.check in _PAIR_CHECKS:
-        other = request if loaded.check == "same_request_same_score" else _swapped(request)
-        _, again = _send(client, contract, other)
-        if (
-            found
-            and again
-            and found.ran
-            and again.ran
-            and (found.score, found.decision) != (again.score, again.decision)
-        ):
+    if loaded.check == "same_request_same_score":
+        _, again = _send(client, contract, request)
+        if disagree(found, again):
+            assert found and again
             problems.append(
                 Problem(loaded.check, "high", f"scores {found.score} and {again.score}")
             )
-    if loaded.check == "self_match_passes" and found and found.ran and found.decision is not True:
+    if loaded.check == "swap_symmetry":
+        _, again = _send(client, contract, _swapped(request))
+        if swap_disagrees(request.api, found, again):
+            assert found and again
+            problems.append(
+                Problem(loaded.check, "medium", f"scores {found.score} and {again.score}")
+            )
+    threshold = contract.success_threshold("match")
+    if loaded.check == "self_match_passes" and self_match_fails(request.api, found, threshold):
+        assert found
         problems.append(
             Problem(loaded.check, "high", f"score {found.score}, result {found.decision}")
         )

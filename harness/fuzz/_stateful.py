@@ -22,7 +22,7 @@ from harness.clients import Auth, Credentials, How, Request
 from ._checks import Problem, check_expected_code, record_reading
 from ._client import issued_code
 from ._context import Run
-from ._properties import Property, _pair
+from ._properties import Property, _pair, disagree
 from ._request import InvalidCase
 from ._valid import jd_pair, lip_request, pool_image, serial_numbers
 
@@ -182,13 +182,8 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 message = f"still PROCESSING after {ASYNC_WAIT_S:g} s"
                 run.violated(prop, "async_completes", "medium", message, request, exchange, "E-013")
             _, direct = run.answer(prop, _pair(run, "match", a, b))
-            if (
-                found
-                and direct
-                and found.ran
-                and direct.ran
-                and (found.score, found.decision) != (direct.score, direct.decision)
-            ):
+            if disagree(found, direct):
+                assert found and direct
                 message = (
                     f"async result {found.score} ({found.decision}) differs from "
                     f"the synchronous {direct.score} ({direct.decision})"

@@ -86,3 +86,37 @@ def test_false_at_the_top_of_the_spec_score_range_fits_no_reading(contract: Any)
     assert [p.check for p in problems] == [
         "success-follows-threshold"
     ]  # 'false' at a passing score fits no reading
+
+
+def _match_answer(score: str, success: str) -> Any:
+    from harness.contract import load_contract, read_answer
+
+    body = {
+        "errcode": 0,
+        "errmsg": "SUCCESS",
+        "data": {
+            "status": "SUCCESS",
+            "traceNo": "1",
+            "result": {"success": success, "score": score},
+        },
+    }
+    return read_answer(load_contract(), "match", 200, body)
+
+
+def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
+    """One verdict per property, shared by the run and `replay` (the replay once compared swapped
+    scores exactly and ignored the internal API's threshold, so it could call a fixed finding
+    still failing, or a failing one fixed)."""
+    from harness.fuzz._properties import disagree, self_match_fails, swap_disagrees
+
+    high, low, near = (
+        _match_answer("95", "true"),
+        _match_answer("60", "false"),
+        _match_answer("95.5", "true"),
+    )
+    assert disagree(high, low) and not disagree(high, _match_answer("95", "true"))
+    assert not swap_disagrees("match", high, near)  # within the 1-point tolerance
+    assert swap_disagrees("match", high, low)
+    assert self_match_fails("match", _match_answer("70", "true"), 80.0)  # passed under threshold
+    assert not self_match_fails("match", high, 80.0) and self_match_fails("match", low, 80.0)
+    assert not disagree(high, None) and not swap_disagrees("match", None, low)
