@@ -127,7 +127,6 @@ class Sender:
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
-        self.consecutive_failures = 0
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url}, sent={self.sent})"
@@ -172,7 +171,6 @@ class Sender:
             return self._unanswered(exc, begun=True, start=start, sent_at=sent_at)
         finally:
             response.close()
-        self.consecutive_failures = 0
         return Exchange.read(
             self.contract,
             request.api,
@@ -210,7 +208,6 @@ class Sender:
     def _unanswered(
         self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int
     ) -> Exchange:
-        self.consecutive_failures += 1
         kind = no_answer_kind(exc, begun=begun)
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
         return Exchange(

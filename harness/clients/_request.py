@@ -195,10 +195,6 @@ class Exchange:
         )
 
     @property
-    def answered(self) -> bool:
-        return self.error is None
-
-    @property
     def status_code(self) -> int:
         """httpx's name, for code written against a response (the rules, their tests)."""
         return self.status

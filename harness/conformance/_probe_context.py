@@ -200,23 +200,6 @@ class ProbeContext:
                 request=request,
             )
 
-    def expect_accepted(
-        self, request: Request, response: clients.Exchange, what: str, rule_text: str
-    ) -> None:
-        where, code, meaning = self.code_of(response)
-        if where != "http" and meaning is None and not self.session.is_emulator:
-            return  # a code of unknown category (E-014): an error answer, not a finding by itself
-        if (
-            where == "http"
-            or meaning is None
-            or (meaning.category == "input" and not meaning.retryable)
-        ):
-            got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
-            raise violation(
-                f"Received: {got}{_named(meaning)} for {what}\nExpected: {rule_text}",
-                request=request,
-            )
-
 
 def _named(meaning: Code | None) -> str:
     return f" ({meaning.en})" if meaning is not None else ""

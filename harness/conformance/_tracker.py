@@ -167,10 +167,6 @@ class RunTracker:
             self._points.append((score, sim))
         return conflict
 
-    def seed_similarity(self, point: tuple[float, int]) -> None:
-        """Replay: start from the earlier observation a finding recorded."""
-        self._points.append(point)
-
 
 def count_codes(codes: Counter[str], answer: Answer, jd_success: str) -> None:
     """Count an answer's deciding codes as ``api:where:code`` (what the gate's coverage reads);
