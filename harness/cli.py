@@ -172,7 +172,7 @@ def _run_call(
 
     ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
     so nobody reads a score of the non-biometric engine as a verdict on two faces)."""
-    from harness.clients import ApiError, FaceMatchClient, JdFaceCompareClient, load_credentials
+    from harness.clients import ApiError, client_for, load_credentials
     from harness.commands._options import positive_seconds
     from harness.target import open_target
 
@@ -187,13 +187,7 @@ def _run_call(
             if t.is_emulator and engine
             else ""
         )
-        if jd:
-            appkey, secret = creds.require_jd()
-            client: Any = JdFaceCompareClient(
-                t.url, appkey=appkey, secretkey=secret, timeout=timeout
-            )
-        else:
-            client = FaceMatchClient(t.url, token=creds.require_token(), timeout=timeout)
+        client: Any = client_for("jd" if jd else "match", t.url, creds, timeout=timeout)
         try:
             with client:
                 answer = call(client).model_dump(mode="json", exclude_none=True)

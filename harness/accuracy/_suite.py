@@ -16,12 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from harness.clients import (
-    DEFAULT_TIMEOUT_S,
-    Credentials,
-    FaceMatchClient,
-    JdFaceCompareClient,
-)
+from harness.clients import DEFAULT_TIMEOUT_S, Credentials, FaceMatchClient, client_for
 from harness.contract import Contract, load_contract
 from harness.faces import limits_for
 from harness.pacing import Budget
@@ -337,28 +332,19 @@ def _client(
     timeout_s: float | None = None,
 ) -> Iterator[ServiceCompare]:
     timeout = DEFAULT_TIMEOUT_S if timeout_s is None else timeout_s
-    if api == "match":
-        with FaceMatchClient(
-            tgt.url,
-            token=tgt.credentials.require_token(),
-            contract=contract,
-            raise_for_code=False,
-            timeout=timeout,
-            budget=budget,
-        ) as match:
-            yield MatchCompare(match, payloads)
-    else:
-        appkey, secret = tgt.credentials.require_jd()
-        with JdFaceCompareClient(
-            tgt.url,
-            appkey=appkey,
-            secretkey=secret,
-            contract=contract,
-            raise_for_code=False,
-            timeout=timeout,
-            budget=budget,
-        ) as jd:
-            yield JdCompare(jd, payloads)
+    with client_for(
+        api,
+        tgt.url,
+        tgt.credentials,
+        contract=contract,
+        raise_for_code=False,
+        timeout=timeout,
+        budget=budget,
+    ) as client:
+        if isinstance(client, FaceMatchClient):
+            yield MatchCompare(client, payloads)
+        else:
+            yield JdCompare(client, payloads)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from harness.contract import jd_auth_params, jd_sign
 
 from ._auth import VALID, Auth, Given, How
 from ._build import compare_body, idno_body, match_body
-from ._clients import FaceMatchClient, JdFaceCompareClient
+from ._clients import FaceMatchClient, JdFaceCompareClient, client_for
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
     MAX_ANSWER_BYTES,
@@ -76,6 +76,7 @@ __all__ = [
     "ServiceFailure",
     "TransportFailure",
     "check_reachable",
+    "client_for",
     "compare_body",
     "http_client",
     "idno_body",

@@ -178,3 +178,14 @@ class JdFaceCompareClient(_Client):
     ) -> CompareResponse:
         body = compare_body(self.contract, compare_image, collection, **kw)
         return CompareResponse.model_validate(self.post("faceCompareNew", body))
+
+
+def client_for(
+    api: str, base_url: str, credentials: Credentials, **kw: Any
+) -> FaceMatchClient | JdFaceCompareClient:
+    """The client of ``api`` ("match" or "jd") with the credentials it needs from ``credentials``
+    (one missing: a one-line UsageError before anything is sent)."""
+    if api == "match":
+        return FaceMatchClient(base_url, token=credentials.require_token(), **kw)
+    appkey, secret = credentials.require_jd()
+    return JdFaceCompareClient(base_url, appkey=appkey, secretkey=secret, **kw)
