@@ -146,6 +146,17 @@ def use_codes(codes: Path | None, config: Path | None = None) -> None:
     load_contract()  # a malformed table is one line now, before any traffic
 
 
+def emulator_only(target: str, **options: object) -> None:
+    """Options that shape the embedded emulator (``break_=...``, ``engine=...``) are refused with
+    a URL target: a live service cannot be broken, switched or told how to read its documents."""
+    given = [name.rstrip("_") for name, value in options.items() if value]
+    if target != "emulator" and given:
+        raise UsageError(
+            f"--{given[0]} applies to --target emulator only (a live service cannot be broken, "
+            "switched or told how to read its documents)"
+        )
+
+
 def positive_seconds(value: float, option: str = "--timeout") -> float:
     """A duration in seconds that can bound a request: finite and above zero (not nan, not inf)."""
     if not (math.isfinite(value) and value > 0):

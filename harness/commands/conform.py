@@ -23,11 +23,11 @@ from harness.commands._options import (
     RequestTimeout,
     Seed,
     Target,
+    emulator_only,
     positive_seconds,
     use_codes,
 )
 from harness.console import console
-from harness.errors import UsageError
 
 out = console()
 err = console(stderr=True)
@@ -109,15 +109,7 @@ def conform(
 
     breaks = tuple(break_ or ())
     is_emulator = target == "emulator"
-    if breaks and not is_emulator:
-        raise UsageError(
-            "--break works with --target emulator only (it breaks the embedded emulator on purpose)"
-        )
-    if reading and not is_emulator:
-        raise UsageError(
-            "--reading works with --target emulator only (a live service reads the documents its "
-            "own way)"
-        )
+    emulator_only(target, break_=breaks, reading=reading)
     served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples

@@ -28,6 +28,7 @@ from harness.commands._options import (
     RequestTimeout,
     Seed,
     Target,
+    emulator_only,
     positive_seconds,
     use_codes,
 )
@@ -102,11 +103,7 @@ def fuzz(
     use_codes(codes, config)
     from harness.emulator import parse_readings_option
 
-    if reading and target != "emulator":
-        raise UsageError(
-            "--reading applies to --target emulator only (a live service reads the documents its "
-            "own way)"
-        )
+    emulator_only(target, reading=reading)
     served = parse_readings_option(reading)
     settings: dict[str, Any] = (
         {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})}
@@ -191,11 +188,7 @@ def _check_options(
 
     if api not in ("match", "jd", "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
-    if target != "emulator" and (breaks or engine):
-        raise UsageError(
-            f"--{'break' if breaks else 'engine'} applies to --target emulator only (a live "
-            "service cannot be broken or switched on purpose)"
-        )
+    emulator_only(target, break_=breaks, engine=engine)
     for name in breaks:
         if name not in BREAKS:
             raise UsageError(

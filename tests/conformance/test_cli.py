@@ -84,7 +84,7 @@ CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD
         (["--api", "both"], "--api 'both': expected match, jd or all"),
         (
             ["--target", "http://127.0.0.1:9", "--break", "accept-bad-sign"],
-            "--break works with --target emulator only",
+            "--break applies to --target emulator only",
         ),
         (["--target", "http://127.0.0.1:9"], "is unreachable"),
         (["--phases", "stateful"], "--phases"),
