@@ -28,8 +28,6 @@ from harness.clients import Credentials, Exchange, Request, Sender
 from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
 
-__all__ = ["DEFAULT_TIMEOUT_S", "PreflightError", "apis_of", "apis_with_credentials", "preflight"]
-
 DEFAULT_TIMEOUT_S = 10.0  # at most, per attempt: validateData and an empty JD body are cheap
 ATTEMPTS = 4  # a reset is tried again (a faulty target may drop one request)
 _REJECTED_HTTP = (401, 403)  # HTTP convention: the request's credentials were refused

@@ -24,8 +24,8 @@ from ._documented import jd_documented_claims, match_documented_claims
 from ._outcome import Category, Outcome
 from ._pairs import PairImages, build_pairs, iter_pairs, pair_quota, select_pairs
 from ._payloads import PayloadSource
-from ._result import AccuracyResult, ClaimMetrics, RunStats, summarise
-from ._runner import Compare, Progress, run_accuracy
+from ._result import AccuracyResult, ClaimMetrics, RunStats
+from ._runner import Compare, run_accuracy
 from ._services import (
     FTA_CATEGORIES,
     JdCompare,
@@ -47,26 +47,12 @@ from ._stats import (
     n_needed_for_zero_failures,
     score_histogram,
 )
-from ._suite import (
-    APIS,
-    CACHE_FILE,
-    DEFAULT,
-    RESULT_FILE,
-    URL_DEFAULT_MAX_REQUESTS,
-    URL_DEFAULT_MAX_RPS,
-    AccuracySuite,
-    OnProgress,
-    run_accuracy_suite,
-)
+from ._suite import CACHE_FILE, RESULT_FILE, AccuracySuite, run_accuracy_suite
 
 __all__ = [
-    "APIS",
     "CACHE_FILE",
-    "DEFAULT",
     "FTA_CATEGORIES",
     "RESULT_FILE",
-    "URL_DEFAULT_MAX_REQUESTS",
-    "URL_DEFAULT_MAX_RPS",
     "AccuracyResult",
     "AccuracySuite",
     "Category",
@@ -79,12 +65,10 @@ __all__ = [
     "ErrorRates",
     "JdCompare",
     "MatchCompare",
-    "OnProgress",
     "Outcome",
     "OutcomeCache",
     "PairImages",
     "PayloadSource",
-    "Progress",
     "RunStats",
     "ScoreHistogram",
     "ServiceCompare",
@@ -112,7 +96,6 @@ __all__ = [
     "score_claims",
     "score_histogram",
     "select_pairs",
-    "summarise",
 ]
 
 for _name in __all__:  # show users harness.accuracy.X, not the private module

@@ -85,13 +85,8 @@ _BY_CATEGORY: dict[str, type[ApiError]] = {
 }
 
 
-def error_for(answer: Answer) -> ApiError:
-    """The typed error of a refused answer, its class by the code's category."""
-    return _BY_CATEGORY.get(answer.category or "internal", ServiceFailure)(answer)
-
-
 def raise_for_code(answer: Answer) -> None:
     """A refusal by code raises its typed error; "not the same person" (JD 1155) is a result, and so
     is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
     if answer.refused and answer.where != "status":
-        raise error_for(answer)
+        raise _BY_CATEGORY.get(answer.category or "internal", ServiceFailure)(answer)

@@ -411,6 +411,3 @@ def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[Che
         c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c
         for c in checks
     ]
-
-
-__all__ = ["DEFAULT_EXAMPLES", "ConformanceSuite", "excerpt", "run_conformance"]
