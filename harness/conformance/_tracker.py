@@ -52,10 +52,6 @@ class RunTracker:
         self._threshold: float | None = None
 
     # --- budget ------------------------------------------------------------------------
-    @property
-    def requests(self) -> int:
-        return self.budget.used
-
     def seconds_left(self) -> float | None:
         return self.budget.seconds_left()
 

@@ -153,7 +153,7 @@ def test_the_emulator_answers_its_limit_with_43010_and_the_probe_passes(contract
         assert tracker.codes["jd:business:43010"] > 0, (
             tracker.codes
         )  # the limit was reached and observed
-        assert tracker.requests <= 1 + 3 * 6
+        assert tracker.budget.used <= 1 + 3 * 6
         throttle = httpx.get(url + "/_emulator/config").json()["throttle"]
         assert not throttle.get("max_concurrency"), throttle  # the probe's limit is taken back
 
@@ -178,13 +178,15 @@ def test_without_a_limit_nothing_is_a_finding(emulator, contract):
     required."""
     failed, tracker = probe(emulator(**emulator_settings()), contract)
     assert (
-        failed is None and tracker.codes["jd:business:43010"] == 0 and tracker.requests == 1 + 3 * 6
+        failed is None
+        and tracker.codes["jd:business:43010"] == 0
+        and tracker.budget.used == 1 + 3 * 6
     )
 
 
 def test_a_live_target_is_burst_only_when_the_run_allows_bursts(emulator, contract):
     url = emulator(**emulator_settings())
     _, held = probe(url, contract, is_emulator=False, may_burst=False)
-    assert held.requests == 0
+    assert held.budget.used == 0
     failed, burst = probe(url, contract, is_emulator=False, may_burst=True)
-    assert failed is None and burst.requests == 1 + 6  # one round against a live target
+    assert failed is None and burst.budget.used == 1 + 6  # one round against a live target

@@ -115,7 +115,7 @@ def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contr
     )
     assert second.remain_before == 9 and second.similarity_conflict == (0.5, 50)
     assert _observe(t, "jd", "faceCompareNew", jd, "f", {"appkey": "other"}).remain_before is None
-    assert t.facts_for("e") == second and t.requests == 6
+    assert t.facts_for("e") == second and t.budget.used == 6
 
 
 def test_tracker_budget_stops_the_run(contract):
@@ -124,7 +124,7 @@ def test_tracker_budget_stops_the_run(contract):
     for i in range(3):
         t.ensure_budget()
         _observe(t, "match", "liveCode", {"errcode": 0}, str(i))
-    assert stopped and t.budget_hit and not t.time_hit and t.requests == 3
+    assert stopped and t.budget_hit and not t.time_hit and t.budget.used == 3
     with pytest.raises(BudgetExhausted):
         t.ensure_budget()
 
@@ -132,7 +132,7 @@ def test_tracker_budget_stops_the_run(contract):
 def test_tracker_stops_the_engine_at_its_share_and_the_probes_still_get_theirs(contract):
     stopped = []
     budget = Budget(10)
-    t = RunTracker(contract, budget=budget, on_budget=lambda: stopped.append(t.requests))
+    t = RunTracker(contract, budget=budget, on_budget=lambda: stopped.append(t.budget.used))
     budget.share(6)  # schemathesis' share
     for i in range(6):
         _observe(t, "match", "liveCode", {"errcode": 0}, str(i))
@@ -144,7 +144,7 @@ def test_tracker_stops_the_engine_at_its_share_and_the_probes_still_get_theirs(c
         _observe(t, "match", "liveCode", {"errcode": 0}, f"p{i}")
     with pytest.raises(BudgetExhausted, match="request budget of 10 spent"):
         t.ensure_budget()
-    assert t.requests == 8 and t.by_operation["liveCode"] == 8
+    assert t.budget.used == 8 and t.by_operation["liveCode"] == 8
 
 
 # --- credentials and exchanges --------------------------------------------------------------
