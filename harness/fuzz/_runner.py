@@ -7,7 +7,6 @@ file ``OUT/findings/F-NNN.json`` and the run's seed.
 
 from __future__ import annotations
 
-import difflib
 import random
 import time
 import warnings
@@ -31,6 +30,7 @@ from harness.clients import (
     check_reachable,
     load_credentials,
 )
+from harness.config import did_you_mean
 from harness.contract import Contract, ReadingLog, check_required, load_contract, read_answer
 from harness.errors import TargetError, UsageError
 from harness.pacing import BudgetExhausted
@@ -265,15 +265,8 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
     for entry in only:
         pid, _, part = entry.partition("/")
         if pid not in by_id:
-            close = difflib.get_close_matches(pid, by_id, n=1)
-            raise UsageError(
-                f"unknown property {pid!r}"
-                + (
-                    f"; did you mean {close[0]!r}?"
-                    if close
-                    else f"; known: {', '.join(sorted(by_id))}"
-                )
-            )
+            known = f"; known: {', '.join(sorted(by_id))}"
+            raise UsageError(f"unknown property {pid!r}{did_you_mean(pid, by_id) or known}")
         if part and (
             not pid.endswith(":invalid-requests")
             or part not in RULES
