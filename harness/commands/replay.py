@@ -7,25 +7,13 @@ Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, mi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from harness.console import console
 
 out = console()
-
-
-def _replayer(suite: str) -> Any:
-    """The suite that judges a finding again (the file says which;
-    :func:`harness.findings.read_replay`)."""
-    if suite == "fuzz":
-        from harness.fuzz import replay_finding as fuzz_replay
-
-        return fuzz_replay
-    from harness.conformance import replay_finding
-
-    return replay_finding
 
 
 def register(app: typer.Typer) -> None:
@@ -63,10 +51,12 @@ def replay(
     """Re-send a conformance or fuzz finding's request and judge the answer with the same check."""
     from harness.findings import read_replay
 
-    replay_file = read_replay(finding)
-    outcome = _replayer(replay_file.suite)(
-        replay_file, target=target, config=config, faces_dir=faces
-    )
+    replay_file = read_replay(finding)  # the file says which suite judges it again
+    if replay_file.suite == "fuzz":
+        from harness.fuzz import replay_finding
+    else:
+        from harness.conformance import replay_finding
+    outcome = replay_finding(replay_file, target=target, config=config, faces_dir=faces)
     state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
     out.print(f"{outcome.finding_id} {outcome.check}: {state}")
     detail = " | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip())
