@@ -183,14 +183,13 @@ def run_accuracy_suite(
     started = datetime.now(UTC)
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
-    emulator = _Emulator(engine, config, dict(emulator_settings or {}), emulator_engine)
     with open_target(
         target,
-        config=emulator.config,
+        config=config,
         contract=contract,
-        engine_obj=emulator.engine_obj,
+        engine_obj=emulator_engine,
         credentials=credentials,
-        **{**emulator.overrides, "engine": emulator.engine},
+        **{**(emulator_settings or {}), "engine": engine},
     ) as tgt:
         if tgt.is_emulator and tgt.engine == "fast":
             notes.append(FAST_ENGINE_NOTE)
@@ -345,16 +344,6 @@ def _client(
             yield MatchCompare(client, payloads)
         else:
             yield JdCompare(client, payloads)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Emulator:
-    """How to start the emulator when the target is ``"emulator"``."""
-
-    engine: str | None
-    config: Path | None
-    overrides: dict[str, Any]
-    engine_obj: Engine | None
 
 
 def _label(tgt: Target) -> str:
