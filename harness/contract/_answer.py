@@ -92,6 +92,19 @@ class Answer(NamedTuple):
         return not m.en.lower().startswith(("unknown ", "no such "))
 
     @property
+    def code_keys(self) -> tuple[str, ...]:
+        """The codes every suite counts this answer under, ``api:where:code``, the deciding one
+        last: ``match:errcode:42900`` (errcode 0 with a failed status: ``match:errcode:0``),
+        ``jd:gateway:10043``, JD's gateway success then ``jd:business:1155``; ``http:503`` for a
+        body that is not the API's envelope."""
+        if self.where is None:
+            return (f"http:{self.status}",)
+        if self.where == "status":
+            return ("match:errcode:0",)
+        key = f"{self.api}:{self.where}:{self.code}"
+        return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
+
+    @property
     def label(self) -> str:
         """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code
         100``."""
