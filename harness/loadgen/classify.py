@@ -8,7 +8,7 @@ categories of ``codes.yaml``: both APIs answer HTTP 200 with the outcome in the 
 E-015), so the status-only :func:`default_classifier` would call every refusal a success.
 The envelope tells the API apart: ``errcode`` is the internal API, a top-level ``code`` is
 JD (gateway code, then ``result.code`` for the business code). Code labels are the deciding
-code as every suite counts it (:attr:`harness.contract.Answer.code_keys`), then load's qualifier
+code as every suite counts it (:attr:`harness.contract.Answer.code_key`), then load's qualifier
 if any: ``"match:errcode:40031"``, ``"jd:gateway:10043"``, ``"jd:business:1155"``,
 ``"match:errcode:0 success=false"`` (no match); non-200 answers keep ``"HTTP 503"``.
 
@@ -142,7 +142,7 @@ def api_classifier(
             SERVER_ERROR,
             "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope",
         )
-    label = answer.code_keys[-1]
+    label = answer.code_key
     if answer.where == "status":
         return SERVER_ERROR, f"{label} status={answer.code}"
     if (

@@ -134,7 +134,9 @@ def test_every_suite_counts_an_answer_under_its_codes_the_deciding_one_last(cont
         "jd:gateway:10000 jd:business:1155": _jd(code=1155, result=False),
     }
     for expected, body in keys.items():
-        assert " ".join(read_answer(contract, None, 200, body).code_keys) == expected
+        answer = read_answer(contract, None, 200, body)
+        assert " ".join(answer.code_keys) == expected
+        assert answer.code_key == answer.code_keys[-1]  # the deciding code, load's label
     assert read_answer(contract, None, 200, b"<html>").code_keys == ("http:200",)
     assert read_answer(contract, "jd", 503, None).code_keys == ("http:503",)
 
