@@ -32,21 +32,18 @@ def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverag
     """Coverage from what the suites report (see the module docstring)."""
     requests: Counter[str] = Counter()
     codes: dict[str, Counter[str]] = defaultdict(Counter)  # per API: "where:code" -> answers
+    seen: Counter[str] = Counter()  # "api:where:code" -> answers
     for result in suites:
-        seen: Iterable[tuple[str, int]]
         if isinstance(result.metrics, ContractMetrics):
             requests.update(result.metrics.requests_by_operation)
-            seen = result.metrics.codes.items()
+            seen.update(result.metrics.codes)
         elif isinstance(result.metrics, LoadMetrics):  # a label: the code, then load's qualifier
-            seen = (
-                (label.partition(" ")[0], n) for label, n in result.metrics.errors_by_code.items()
-            )
-        else:
-            continue
-        for key, count in seen:
-            api, _, rest = key.partition(":")
-            if api in ("match", "jd") and ":" in rest:
-                codes[api][rest] += count
+            for label, count in result.metrics.errors_by_code.items():
+                seen[label.partition(" ")[0]] += count
+    for key, count in seen.items():
+        api, _, rest = key.partition(":")
+        if api in ("match", "jd") and ":" in rest:
+            codes[api][rest] += count
     rows: list[OperationCoverage] = []
     for api in ("match", "jd"):
         ops = [op for op in contract.operations.values() if op.api == api]
