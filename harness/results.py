@@ -223,7 +223,11 @@ class LoadMetrics(_Metrics):
     throughput_rps: float | None = None
     requests: int | None = None
     duration_s: float | None = None
-    errors_by_code: dict[str, int] = Field(default_factory=dict)
+    errors_by_code: dict[str, int] = Field(
+        default_factory=dict,
+        description="requests not a success, by code: api:where:code as in a suite's codes "
+        "(then any qualifier: match:errcode:0 success=false), HTTP <status>, EXC <error>",
+    )
     series: list[SeriesPoint] = Field(default_factory=list)
     limit_search: list[LimitStep] = Field(default_factory=list)
     slo_p99_ms: float | None = None
@@ -346,7 +350,7 @@ class AccuracyMetrics(_Metrics):
 
 class ContractMetrics(_Metrics):
     """What conformance and fuzz count alike (the gate's coverage reads it): requests, requests
-    per operationId, answers as ``api:where:code`` (``conformance._tracker.count_codes``)."""
+    per operationId, answers as ``api:where:code`` (``harness.contract.Answer.code_keys``)."""
 
     seed: int | None = None
     requests: int = 0

@@ -94,7 +94,7 @@ class RunTracker:
         ``spent``: the sender sharing the budget has spent it already (with any paid retry)."""
         answer = read_answer(self.contract, api, status, content if status == 200 else None)
         with self._lock:
-            count_codes(self.codes, answer, self.contract.jd_success_code)
+            self.codes.update(answer.code_keys)
             facts = (
                 self._facts_jd(query, answer)
                 if api == "jd"
@@ -162,19 +162,6 @@ class RunTracker:
         if len(self._points) < _MAX_FACTS:
             self._points.append((score, sim))
         return conflict
-
-
-def count_codes(codes: Counter[str], answer: Answer, jd_success: str) -> None:
-    """Count an answer's deciding codes as ``api:where:code`` (what the gate's coverage reads);
-    ``http:STATUS`` for an answer that is not the API's envelope."""
-    if answer.where is None:
-        codes[f"http:{answer.status}"] += 1
-    elif answer.api == "match":
-        codes[f"match:errcode:{'0' if answer.where == 'status' else answer.code}"] += 1
-    else:
-        codes[f"jd:gateway:{answer.code if answer.where == 'gateway' else jd_success}"] += 1
-        if answer.where == "business":
-            codes[f"jd:business:{answer.code}"] += 1
 
 
 def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:

@@ -92,6 +92,24 @@ class Answer(NamedTuple):
         return not m.en.lower().startswith(("unknown ", "no such "))
 
     @property
+    def code_key(self) -> str:
+        """The deciding code as every suite counts it, ``api:where:code``: ``match:errcode:42900``
+        (errcode 0 with a failed status: ``match:errcode:0``), ``jd:gateway:10043``,
+        ``jd:business:1155``; ``http:503`` for a body that is not the API's envelope."""
+        if self.where is None:
+            return f"http:{self.status}"
+        return (
+            "match:errcode:0" if self.where == "status" else f"{self.api}:{self.where}:{self.code}"
+        )
+
+    @property
+    def code_keys(self) -> tuple[str, ...]:
+        """What an answer counts for: :attr:`code_key`, after JD's gateway success for a business
+        code."""
+        key = self.code_key
+        return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
+
+    @property
     def label(self) -> str:
         """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code
         100``."""

@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 
 from harness.clients import Credentials, Exchange, Request, Sender
-from harness.conformance._tracker import count_codes
 
 FRESH_LIVE_CODE = (
     "$fresh-liveCode"  # replaced at send time by a code validateData just issued (E-008)
@@ -48,7 +47,7 @@ class FuzzClient(Sender):
         exchange = super().send(request, paced=paced, credentials=credentials)
         self.by_operation[request.operation] += 1
         if exchange.answer is not None:
-            count_codes(self.codes, exchange.answer, self.contract.jd_success_code)
+            self.codes.update(exchange.answer.code_keys)
         return exchange
 
     def _with_fresh_live_code(self, request: Request, credentials: Credentials | None) -> Request:

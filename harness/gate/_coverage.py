@@ -5,8 +5,9 @@ Sources, the same for every target: what the client side saw, summed over the su
 * conformance and fuzz count their own requests and answers alike
   (:class:`harness.results.ContractMetrics`): requests by operationId
   (``requests_by_operation``) and codes (``codes``: ``api:where:code`` counters);
-* the load suite's ``errors_by_code`` labels (``"MATCH 42900"``, ``"JD 10043"``,
-  ``"JD-BIZ 1155"``) add codes per API (load runs its own emulator).
+* the load suite's ``errors_by_code`` labels, the same ``api:where:code`` then load's
+  qualifier (``"match:errcode:0 success=false"``), add codes per API (load runs its own
+  emulator).
 
 The emulator's own counters (``/_emulator/stats``) are not used: a suite may reset them
 (fuzz's quota machine does, for a fresh daily quota), and a live service has none, so one
@@ -20,33 +21,29 @@ An API with one operation gets its codes on that operation's row; an API with se
 
 from __future__ import annotations
 
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from harness.contract import Contract
 from harness.results import ContractMetrics, Coverage, LoadMetrics, OperationCoverage, SuiteResult
 
-_LOAD_LABEL = re.compile(r"^(MATCH|JD|JD-BIZ) (-?\d+)\b")
-_LOAD_PLACE = {"MATCH": ("match", "errcode"), "JD": ("jd", "gateway"), "JD-BIZ": ("jd", "business")}
-
 
 def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
     """Coverage from what the suites report (see the module docstring)."""
     requests: Counter[str] = Counter()
     codes: dict[str, Counter[str]] = defaultdict(Counter)  # per API: "where:code" -> answers
+    seen: Counter[str] = Counter()  # "api:where:code" -> answers
     for result in suites:
         if isinstance(result.metrics, ContractMetrics):
             requests.update(result.metrics.requests_by_operation)
-            for key, count in result.metrics.codes.items():
-                api, _, rest = key.partition(":")
-                if api in ("match", "jd") and ":" in rest:
-                    codes[api][rest] += count
-        elif isinstance(result.metrics, LoadMetrics):
+            seen.update(result.metrics.codes)
+        elif isinstance(result.metrics, LoadMetrics):  # a label: the code, then load's qualifier
             for label, count in result.metrics.errors_by_code.items():
-                if m := _LOAD_LABEL.match(label):
-                    api, where = _LOAD_PLACE[m.group(1)]
-                    codes[api][f"{where}:{m.group(2)}"] += count
+                seen[label.partition(" ")[0]] += count
+    for key, count in seen.items():
+        api, _, rest = key.partition(":")
+        if api in ("match", "jd") and ":" in rest:
+            codes[api][rest] += count
     rows: list[OperationCoverage] = []
     for api in ("match", "jd"):
         ops = [op for op in contract.operations.values() if op.api == api]

@@ -2,14 +2,15 @@
 
 A classifier is ``(status_code, body, exception) -> (klass, code)``: ``status_code`` is 0
 when no HTTP response arrived (then ``exception`` says why); ``code`` is a short label
-such as ``"HTTP 429"`` or ``"JD 10043"`` used for the ``errors_by_code`` breakdown.
+such as ``"HTTP 429"`` or ``"jd:gateway:10043"`` used for the ``errors_by_code`` breakdown.
 :func:`api_classifier` classifies both APIs' answers by their JSON codes, using the
 categories of ``codes.yaml``: both APIs answer HTTP 200 with the outcome in the body (ERRATA
 E-015), so the status-only :func:`default_classifier` would call every refusal a success.
 The envelope tells the API apart: ``errcode`` is the internal API, a top-level ``code`` is
-JD (gateway code, then ``result.code`` for the business code). Code labels:
-``"MATCH 40031"``, ``"JD 10043"`` (gateway), ``"JD-BIZ 1155"`` (business),
-``"MATCH 0 success=false"`` (no match); non-200 answers keep ``"HTTP 503"``.
+JD (gateway code, then ``result.code`` for the business code). Code labels are the deciding
+code as every suite counts it (:attr:`harness.contract.Answer.code_key`), then load's qualifier
+if any: ``"match:errcode:40031"``, ``"jd:gateway:10043"``, ``"jd:business:1155"``,
+``"match:errcode:0 success=false"`` (no match); non-200 answers keep ``"HTTP 503"``.
 
 Category -> class (decided here, see docs/load.md):
 
@@ -110,7 +111,6 @@ _BY_CATEGORY: dict[str, str] = {
     "image_quality": BUSINESS_FAILURE,
     "liveness": BUSINESS_FAILURE,
 }
-_LABEL = {"errcode": "MATCH", "gateway": "JD", "business": "JD-BIZ"}
 
 
 def klass_of(category: str, retryable: bool) -> str:
@@ -142,16 +142,16 @@ def api_classifier(
             SERVER_ERROR,
             "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope",
         )
+    label = answer.code_key
     if answer.where == "status":
-        return SERVER_ERROR, f"MATCH 0 status={answer.code}"
+        return SERVER_ERROR, f"{label} status={answer.code}"
     if (
         answer.where == "business"
         and answer.code is None
         or answer.where == "gateway"
         and not answer.refused
     ):
-        return SERVER_ERROR, f"JD {answer.body['code']} without result.code"
-    label = f"{_LABEL[answer.where]} {answer.code}"
+        return SERVER_ERROR, f"{answer.code_keys[0]} without result.code"
     meaning = answer.meaning
     if meaning is None:
         return SERVER_ERROR, f"{label} (undocumented)"

@@ -4,7 +4,7 @@ For people who run ``locust`` themselves (web UI, their own shapes, distributed 
 ``--master-host``). Each user sends the same requests as the harness's scenarios and marks
 an answer failed unless its JSON code is a success
 (:func:`~harness.loadgen.classify.api_classifier`), so Locust's failure table lists codes
-such as ``throttled: JD 10043``. Locust's own statistics apply (bucketed percentiles, closed
+such as ``throttled: jd:gateway:10043``. Locust's own statistics apply (bucketed percentiles, closed
 model); ``faceharness load`` gives exact and open-model numbers. Imported only inside Locust
 (gevent-patched).
 

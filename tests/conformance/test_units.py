@@ -118,6 +118,19 @@ def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contr
     assert t.facts_for("e") == second and t.budget.used == 6
 
 
+def test_tracker_counts_codes_as_every_suite_spells_them(contract):
+    t = RunTracker(contract)
+    _observe(t, "match", "match", {"errcode": 42900, "errmsg": "x"}, "a")
+    _observe(t, "jd", "faceCompareNew", {"code": "10000", "result": {"code": 1155}}, "b")
+    t.observe(api="jd", operation="faceCompareNew", case_id="c", query={}, status=503, content=b"")
+    assert t.codes == {
+        "match:errcode:42900": 1,
+        "jd:gateway:10000": 1,
+        "jd:business:1155": 1,
+        "http:503": 1,
+    }
+
+
 def test_tracker_budget_stops_the_run(contract):
     stopped = []
     t = RunTracker(contract, budget=Budget(3), on_budget=lambda: stopped.append(True))

@@ -125,6 +125,22 @@ def test_gateway_success_without_a_result_is_neither_a_refusal_nor_a_result(cont
     assert (a.where, a.refused, a.ran, a.typed) == ("gateway", False, False, False)
 
 
+def test_every_suite_counts_an_answer_under_its_codes_the_deciding_one_last(contract: Any) -> None:
+    keys = {
+        "match:errcode:42900": _match(42900),
+        "match:errcode:0": _match(0, "FAIL"),  # errcode 0 with a failed status (E-039)
+        "jd:gateway:10043": _jd("10043"),
+        "jd:gateway:10000": _jd("10000"),  # gateway success without a result
+        "jd:gateway:10000 jd:business:1155": _jd(code=1155, result=False),
+    }
+    for expected, body in keys.items():
+        answer = read_answer(contract, None, 200, body)
+        assert " ".join(answer.code_keys) == expected
+        assert answer.code_key == answer.code_keys[-1]  # the deciding code, load's label
+    assert read_answer(contract, None, 200, b"<html>").code_keys == ("http:200",)
+    assert read_answer(contract, "jd", 503, None).code_keys == ("http:503",)
+
+
 def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelope(
     contract: Any,
 ) -> None:

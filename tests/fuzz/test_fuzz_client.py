@@ -108,6 +108,13 @@ def test_a_request_never_holds_a_secret() -> None:
         Request(api="jd", operation="faceCompareNew", method="POST", path="/", auth="token")
 
 
+def test_the_client_counts_operations_and_codes_as_every_suite_spells_them() -> None:
+    client = _client([])
+    for _ in range(2):
+        client.send(_jd("signed"))
+    assert client.by_operation == {"faceCompareNew": 2} and client.codes == {"jd:gateway:10047": 2}
+
+
 def test_budget_stops_sending() -> None:
     seen: list[httpx.Request] = []
     with _client(seen, max_requests=2) as client:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from harness.gate import build_coverage
 from harness.results import AccuracyMetrics, ConformanceMetrics, FuzzMetrics, SuiteResult
 
@@ -94,3 +96,64 @@ def test_a_live_target_sums_what_suites_report_and_load_adds_codes(contract):
     counted = AccuracyMetrics.model_validate({"requests_by_operation": {"match": 99}})
     accuracy = SuiteResult(name="accuracy", status="pass", metrics=counted)
     assert rows(build_coverage(contract, [conformance, accuracy]))["match"].requests == 3
+
+
+def test_load_credits_the_codes_its_classifier_saw_business_and_system_alike(contract):
+    """What a load run observed, classified by load's own classifier and counted by its recorder,
+    is credited to the documented code it answered with (the label's qualifiers do not matter)."""
+    from harness.loadgen.classify import api_classifier
+    from harness.loadgen.recorder import Recorder
+    from harness.results import LoadMetrics
+
+    def match(errcode, success="true", status="SUCCESS"):
+        data = {"status": status, "traceNo": "t1", "result": {"success": success, "score": "9"}}
+        return json.dumps({"errcode": errcode, "errmsg": "x", "data": data}).encode()
+
+    def jd(gateway, business=None, result=True):
+        body = {"code": gateway, "msg": "x"}
+        if business is not None:
+            body["result"] = {"code": business, "msg": "x", "result": result, "score": 0.9}
+        return json.dumps(body).encode()
+
+    answers = [
+        (match(42900), 3),  # quota
+        (match(50000), 2),  # system error
+        (match(40031), 1),  # no face: a business failure
+        (match(0), 4),  # success: not an error, not in errors_by_code
+        (match(0, "false"), 2),  # compared, no match
+        (match(0, "true", "FAIL"), 1),  # errcode 0 with a failed status (E-039)
+        (match(12345), 1),  # undocumented
+        (jd("10043"), 2),  # gateway quota
+        (jd("10020"), 1),  # gateway system busy
+        (jd("10000", 1155, False), 5),  # business: not the same person
+        (jd("10000", 50), 1),  # business system error
+        (jd("10000", 0), 3),  # success
+        (jd("10000", 0, False), 1),  # ran, result false
+        (jd("10000"), 1),  # gateway success without result.code
+        (b"<html>", 1),  # not the API's envelope
+    ]
+    recorder = Recorder(proc="p", late_s=0.01, origin=(0.0, 1000.0))
+    for body, times in answers:
+        for _ in range(times):
+            recorder.done(1.0, 1.0, 1.1, *api_classifier(200, body, None))
+    for status in (503, 429):
+        recorder.done(1.0, 1.0, 1.1, *api_classifier(status, b"{}", None))
+    recorder.done(1.0, 1.0, 1.1, *api_classifier(0, b"", ConnectionRefusedError()))
+    metrics = LoadMetrics(errors_by_code=dict(recorder.err_codes))
+    cov = rows(build_coverage(contract, [SuiteResult(name="load", status="pass", metrics=metrics)]))
+    assert cov["match: all operations"].observed_codes == {
+        "errcode:0": 3,
+        "errcode:40031": 1,
+        "errcode:42900": 3,
+        "errcode:50000": 2,
+        "errcode:12345": 1,
+    }
+    assert cov["faceCompareNew"].observed_codes == {
+        "gateway:10000": 1,
+        "gateway:10020": 1,
+        "gateway:10043": 2,
+        "business:0": 1,
+        "business:50": 1,
+        "business:1155": 5,
+    }
+    assert sum(op.requests for op in cov.values()) == 0  # load's requests are not counted

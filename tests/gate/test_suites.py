@@ -20,7 +20,11 @@ def _load(metrics, findings=(), status=None, error=None):
 
 def test_merge_load_keeps_the_runs_latency_and_the_searchs_limit():
     run = _load(
-        {"latency_ms": {"p99": 12.0}, "offered_rps": 20.0, "errors_by_code": {"MATCH 40003": 1}}
+        {
+            "latency_ms": {"p99": 12.0},
+            "offered_rps": 20.0,
+            "errors_by_code": {"match:errcode:40003": 1},
+        }
     )
     search = _load(
         {
@@ -28,7 +32,7 @@ def test_merge_load_keeps_the_runs_latency_and_the_searchs_limit():
             "latency_ms": {"p99": 8.0},
             "limit_search": [{"offered": 40, "achieved": 40, "error_rate": 0, "ok": True}],
             "notes": ["n"],
-            "errors_by_code": {"MATCH 42900": 7},
+            "errors_by_code": {"match:errcode:42900": 7},
         }
     )
     merged = merge_load(run, search, ["capped"])
@@ -37,7 +41,7 @@ def test_merge_load_keeps_the_runs_latency_and_the_searchs_limit():
     assert m.qps_limit == 50.5 and m.latency_ms.p99 == 12.0 and len(m.limit_search) == 1
     extra = m.model_extra
     assert extra["limit_latency_ms"]["p99"] == 8.0 and extra["limit_errors_by_code"] == {
-        "MATCH 42900": 7
+        "match:errcode:42900": 7
     }
     assert extra["limit_notes"] == ["n"] and m.notes == ["capped"] and m.offered_rps == 20.0
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, jd_sign
+from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
 from harness.loadgen import StepResult, find_limit
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
@@ -43,29 +44,44 @@ def _jd(gateway: str, business: int | None = None, result: bool = True) -> bytes
 
 
 CASES = [
-    ("match ok", 200, _match(0), ("success", "MATCH 0")),
-    ("match no match", 200, _match(0, "false"), ("business_failure", "MATCH 0 success=false")),
-    ("match livecode", 200, _match(0, None), ("success", "MATCH 0")),
-    ("match async accepted", 200, _match(0, None, "PROCESSING"), ("success", "MATCH 0")),
-    ("match status FAIL", 200, _match(0, "true", "FAIL"), ("server_error", "MATCH 0 status=FAIL")),
-    ("match qps", 200, _match(42900), ("throttled", "MATCH 42900")),
-    ("match token", 200, _match(40002), ("auth_error", "MATCH 40002")),
-    ("match param", 200, _match(40004), ("input_error", "MATCH 40004")),
-    ("match no face", 200, _match(40031), ("business_failure", "MATCH 40031")),
-    ("match internal", 200, _match(50000), ("server_error", "MATCH 50000")),
-    ("match unknown", 200, _match(12345), ("server_error", "MATCH 12345 (undocumented)")),
-    ("jd qps", 200, _jd("10043"), ("throttled", "JD 10043")),
-    ("jd cluster qps", 200, _jd("10044"), ("throttled", "JD 10044")),
-    ("jd sign", 200, _jd("10047"), ("auth_error", "JD 10047")),
-    ("jd daily limit", 200, _jd("10040"), ("auth_error", "JD 10040")),
-    ("jd busy", 200, _jd("10020"), ("server_error", "JD 10020")),
-    ("jd ok", 200, _jd("10000", 0), ("success", "JD-BIZ 0")),
-    ("jd not same", 200, _jd("10000", 1155, False), ("business_failure", "JD-BIZ 1155")),
-    ("jd traffic", 200, _jd("10000", 43010), ("throttled", "JD-BIZ 43010")),
-    ("jd param", 200, _jd("10000", 100), ("input_error", "JD-BIZ 100")),
-    ("jd system", 200, _jd("10000", 50), ("server_error", "JD-BIZ 50")),
-    ("jd ok but false", 200, _jd("10000", 0, False), ("business_failure", "JD-BIZ 0 result=false")),
-    ("jd no result", 200, _jd("10000"), ("server_error", "JD 10000 without result.code")),
+    ("match ok", 200, _match(0), ("success", "match:errcode:0")),
+    (
+        "match no match",
+        200,
+        _match(0, "false"),
+        ("business_failure", "match:errcode:0 success=false"),
+    ),
+    ("match livecode", 200, _match(0, None), ("success", "match:errcode:0")),
+    ("match async accepted", 200, _match(0, None, "PROCESSING"), ("success", "match:errcode:0")),
+    (
+        "match status FAIL",
+        200,
+        _match(0, "true", "FAIL"),
+        ("server_error", "match:errcode:0 status=FAIL"),
+    ),
+    ("match qps", 200, _match(42900), ("throttled", "match:errcode:42900")),
+    ("match token", 200, _match(40002), ("auth_error", "match:errcode:40002")),
+    ("match param", 200, _match(40004), ("input_error", "match:errcode:40004")),
+    ("match no face", 200, _match(40031), ("business_failure", "match:errcode:40031")),
+    ("match internal", 200, _match(50000), ("server_error", "match:errcode:50000")),
+    ("match unknown", 200, _match(12345), ("server_error", "match:errcode:12345 (undocumented)")),
+    ("jd qps", 200, _jd("10043"), ("throttled", "jd:gateway:10043")),
+    ("jd cluster qps", 200, _jd("10044"), ("throttled", "jd:gateway:10044")),
+    ("jd sign", 200, _jd("10047"), ("auth_error", "jd:gateway:10047")),
+    ("jd daily limit", 200, _jd("10040"), ("auth_error", "jd:gateway:10040")),
+    ("jd busy", 200, _jd("10020"), ("server_error", "jd:gateway:10020")),
+    ("jd ok", 200, _jd("10000", 0), ("success", "jd:business:0")),
+    ("jd not same", 200, _jd("10000", 1155, False), ("business_failure", "jd:business:1155")),
+    ("jd traffic", 200, _jd("10000", 43010), ("throttled", "jd:business:43010")),
+    ("jd param", 200, _jd("10000", 100), ("input_error", "jd:business:100")),
+    ("jd system", 200, _jd("10000", 50), ("server_error", "jd:business:50")),
+    (
+        "jd ok but false",
+        200,
+        _jd("10000", 0, False),
+        ("business_failure", "jd:business:0 result=false"),
+    ),
+    ("jd no result", 200, _jd("10000"), ("server_error", "jd:gateway:10000 without result.code")),
     ("http 429", 429, b"{}", ("throttled", "HTTP 429")),
     ("http 503", 503, b"busy", ("server_error", "HTTP 503")),
     ("not json", 200, b"<html>", ("server_error", "HTTP 200 not JSON")),
@@ -78,6 +94,17 @@ CASES = [
 )
 def test_api_classifier(status: int, body: bytes, expected: tuple[str, str]) -> None:
     assert api_classifier(status, body, None) == expected
+
+
+ENVELOPES = [c for c in CASES if c[1] == 200 and c[2][:1] == b"{"]
+
+
+@pytest.mark.parametrize("body", [c[2] for c in ENVELOPES], ids=[c[0] for c in ENVELOPES])
+def test_a_code_label_is_the_code_every_suite_counts(contract: Any, body: bytes) -> None:
+    """``errors_by_code`` spells a code as conformance's and fuzz's ``codes`` do (the gate's
+    coverage reads both alike); what follows the first space is load's qualifier."""
+    label = api_classifier(200, body, None)[1]
+    assert label.partition(" ")[0] in read_answer(contract, None, 200, body).code_keys
 
 
 def test_api_classifier_transport_failures() -> None:
@@ -327,11 +354,11 @@ def test_no_match_verdicts_are_served_requests_not_an_error_spike() -> None:
     spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=5)
     recorder = Recorder(proc="p", late_s=0.01, spike=spike, origin=(0.0, 1000.0))
     for i in range(20):
-        recorder.done(1.0, 1.0, 1.0 + i / 100, "business_failure", "JD-BIZ 1155")
+        recorder.done(1.0, 1.0, 1.0 + i / 100, "business_failure", "jd:business:1155")
     assert spike.check(1.5) is None
-    assert recorder.err_codes == {"JD-BIZ 1155": 20}  # still counted by code
+    assert recorder.err_codes == {"jd:business:1155": 20}  # still counted by code
     for i in range(30):
-        recorder.done(1.0, 1.0, 1.3 + i / 100, "auth_error", "JD 10047")
+        recorder.done(1.0, 1.0, 1.3 + i / 100, "auth_error", "jd:gateway:10047")
     assert spike.check(1.7) is not None  # 30 of 50 failed
 
 

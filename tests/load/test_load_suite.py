@@ -39,8 +39,8 @@ def test_throttled_answers_are_counted_by_code(tmp_path: Path) -> None:
     metrics = suite.metrics
     extra = metrics.model_extra
     codes = metrics.errors_by_code
-    assert codes.get("JD 10043", 0) > 0 and codes.get("MATCH 42900", 0) > 0, codes
-    assert set(codes) <= {"JD 10043", "MATCH 42900"}
+    assert codes.get("jd:gateway:10043", 0) > 0 and codes.get("match:errcode:42900", 0) > 0, codes
+    assert set(codes) <= {"jd:gateway:10043", "match:errcode:42900"}
     assert extra["by_class"]["throttled"] == sum(codes.values())
     # two buckets (the token, the appkey) of 4/s with a one-second burst, over ~3 s
     assert 0 < extra["by_class"]["success"] <= 2 * (4 + 4 * 3.5)
@@ -102,6 +102,22 @@ def test_cli_run_writes_load_json_and_no_secret_anywhere(contract: Any, tmp_path
         assert b"/9j/" not in data, f"{path.relative_to(out)} contains a JPEG in base64"
     for text in (proc.stdout, proc.stderr):
         assert not any(v in text for v in SECRETS.values())
+
+
+def test_the_codes_of_errors_are_spelled_as_every_suite_spells_them(tmp_path: Path) -> None:
+    """The console, summary.json's ``errors_by_code``, junit.xml (the finding) and report.html
+    name a refusal as conformance and fuzz count it (``match:errcode:42900``)."""
+    out = tmp_path / "run"
+    proc = _cli(
+        ["load", "run", "--target", "emulator", "--scenario", "match", "--rate", "20", "--qps",
+         "2", "--duration", "2s", "--max-error-rate", "0", "--out", str(out)],
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["suites"]["load"]["metrics"]["errors_by_code"]) == {"match:errcode:42900"}
+    assert "not ok by code: match:errcode:42900 x" in proc.stdout
+    assert "(match:errcode:42900 x" in (out / "junit.xml").read_text()
+    assert "<code>match:errcode:42900</code>" in (out / "report.html").read_text()
 
 
 BAD_INPUT = [

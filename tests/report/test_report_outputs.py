@@ -155,6 +155,7 @@ def test_html_has_verdict_findings_and_plots(full: Summary, full_dir: Path) -> N
     assert html.count("<svg") == 5  # series, rate, hdr, det, histograms
     for text in ("QPS limit = 130/s", "99.9%", "false match rate (FMR)"):
         assert text in html
+    assert "<code>match:errcode:42900</code>" in html  # load's errors by code
     for text in (
         "never triggered",
         "222202",

@@ -70,7 +70,7 @@ def test_the_shape_comparison_sees_renamed_dropped_and_retyped_fields():
     renamed = json_shape(
         {
             "verdict": "pass",
-            "suites": {"load": {"qps": 40.0, "codes": {"MATCH 1": 1}}},
+            "suites": {"load": {"qps": 40.0, "codes": {"match:errcode:1": 1}}},
             "checks": [{"name": "a", "duration_s": 1.5}],
         }
     )
