@@ -20,7 +20,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import InputError
 
@@ -80,6 +80,9 @@ class PoolImage:
     @functools.cached_property
     def b64(self) -> str:
         return base64.b64encode(self.data).decode("ascii")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis: no image bytes
+        printer.text(repr(self))
 
 
 def load_labels(path: Path) -> list[LabelRow]:
