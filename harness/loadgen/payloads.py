@@ -24,12 +24,6 @@ MEDIUM_MAX_BYTES = 128 * 1024
 DEFAULT_SIZES = "small=1,medium=3,large=1"
 
 
-def size_class_of(nbytes: int) -> str:
-    if nbytes < SMALL_MAX_BYTES:
-        return "small"
-    return "medium" if nbytes < MEDIUM_MAX_BYTES else "large"
-
-
 def parse_weights(text: str, allowed: Sequence[str], what: str) -> dict[str, float]:
     """``"a=3,b=1"`` -> ``{"a": 3.0, "b": 1.0}``; names must be in ``allowed``, sum > 0."""
     weights: dict[str, float] = {}
@@ -131,7 +125,9 @@ def _sizes(face: PoolImage, max_bytes: int) -> list[PoolImage]:
 
 
 def _sized(name: str, data: bytes, identity: str) -> PoolImage:
-    return PoolImage(name, data, identity, size_class=size_class_of(len(data)))
+    n = len(data)
+    size = "small" if n < SMALL_MAX_BYTES else "medium" if n < MEDIUM_MAX_BYTES else "large"
+    return PoolImage(name, data, identity, size_class=size)
 
 
 def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
