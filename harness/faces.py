@@ -7,17 +7,20 @@ number, ``bob_2.jpg`` is ``bob``). Every suite
 draws from it what it needs: accuracy every single-face image (:func:`load_images`; pairs by
 identity are built from them), conformance, fuzz and load a bounded sample of them beside the
 built-in portraits (:func:`pool_faces`), shaped by :mod:`harness.imaging` (``resized``,
-``padded``, ``still_video``). Images are known by sha256; reports never carry their bytes.
+``padded``, ``still_video``), each holding its images as :class:`PoolImage`. Images are known
+by sha256; reports never carry their bytes.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harness.errors import InputError
 
@@ -41,24 +44,45 @@ class LabelRow:
     faces: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class FaceImage:
-    """A single-face image, identified by content so renamed files share cached results.
+@dataclass(frozen=True)
+class PoolImage:
+    """One image of the pool, as every suite sees it: known by its sha256, never reported by
+    its bytes.
 
-    ``data`` holds its bytes when they are kept (a sample, the built-in set, whose ``path``
-    only names it). ``name`` is how a pool names it again: its path under ``--faces``, or the
-    built-in image's name.
+    ``name`` is how its suite makes or finds it again (a fuzz recipe, a conformance media name,
+    a path under ``--faces``): replay files store it with the sha256. ``identity`` is the
+    person shown ("": no one known). An image of a whole labelled set keeps no ``data`` and is
+    read again from ``path`` (built-ins: ``builtin/NAME``, always kept). ``size_class`` is the
+    class its suite sorted it into (load's), if any.
     """
 
-    path: Path
-    identity: str
-    sha256: str
-    data: bytes | None = field(default=None, repr=False, compare=False)
-    name: str = field(default="", compare=False)
+    name: str
+    data: bytes = field(default=b"", repr=False, compare=False)
+    identity: str = ""
+    sha256: str = ""
+    path: Path | None = field(default=None, compare=False)
     builtin: bool = field(default=False, compare=False)
+    size_class: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.sha256:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
 
     def read_bytes(self) -> bytes:
-        return self.data if self.data is not None else self.path.read_bytes()
+        return self.data if self.data or self.path is None else self.path.read_bytes()
+
+    @functools.cached_property
+    def format(self) -> str:
+        from harness.imaging import sniff_format
+
+        return sniff_format(self.data) or "unknown"
+
+    @functools.cached_property
+    def b64(self) -> str:
+        return base64.b64encode(self.data).decode("ascii")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis: no image bytes
+        printer.text(repr(self))
 
 
 def load_labels(path: Path) -> list[LabelRow]:
@@ -132,7 +156,7 @@ def is_pairable(row: LabelRow) -> bool:
 
 def load_images(
     faces_dir: Path, labels: Path | None = None, *, limit: int | None = None
-) -> list[FaceImage]:
+) -> list[PoolImage]:
     """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; the
     first ``limit`` of them in label order (their bytes kept) when given.
 
@@ -146,7 +170,7 @@ def load_images(
         )
     labels = labels if labels is not None else faces_dir / "labels.csv"
     root = faces_dir.resolve()
-    by_hash: dict[str, FaceImage] = {}
+    by_hash: dict[str, PoolImage] = {}
     for row in load_labels(labels) if labels.is_file() or limit is None else _unlabelled(root):
         if not is_pairable(row):
             continue
@@ -164,18 +188,18 @@ def load_images(
             if known.identity != row.identity:
                 raise InputError(
                     f"{labels} line {row.line}: {row.file!r} has the same bytes as "
-                    f"{known.path.name!r} but identity {row.identity!r} != {known.identity!r}"
+                    f"{known.name!r} but identity {row.identity!r} != {known.identity!r}"
                 )
             continue
-        kept = data if limit is not None else None
+        kept = data if limit is not None else b""
         name = image.relative_to(root).as_posix()
-        by_hash[digest] = FaceImage(image, row.identity, digest, kept, name)
+        by_hash[digest] = PoolImage(name, kept, row.identity, digest, image)
         if limit is not None and len(by_hash) >= limit:
             break
     return sorted(by_hash.values(), key=lambda im: im.sha256)
 
 
-def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[FaceImage]:
+def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[PoolImage]:
     """At most ``limit`` single-face images of ``faces_dir`` (bytes kept), for suites that
     build requests from a few faces; none found is a one-line :class:`InputError`."""
     found = load_images(faces_dir, limit=limit)
@@ -184,18 +208,18 @@ def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[FaceImage]:
     return found
 
 
-def builtin_images() -> list[FaceImage]:
+def builtin_images() -> list[PoolImage]:
     """The built-in portraits (:func:`harness.imaging.builtin_faces`, bytes kept): the faces of
     every suite without ``--faces``, and besides it but for accuracy."""
-    from harness.imaging import builtin_faces, sha256_hex
+    from harness.imaging import builtin_faces
 
     return [
-        FaceImage(Path("builtin") / f.name, f.identity, sha256_hex(f.data), f.data, f.name, True)
+        PoolImage(f.name, f.data, f.identity, path=Path("builtin") / f.name, builtin=True)
         for f in builtin_faces()
     ]
 
 
-def pool_faces(faces_dir: Path | None) -> list[FaceImage]:
+def pool_faces(faces_dir: Path | None) -> list[PoolImage]:
     """The built-in portraits, then the :func:`sample_faces` of ``faces_dir`` when given."""
     return builtin_images() + (sample_faces(faces_dir) if faces_dir is not None else [])
 

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.faces import FaceImage, builtin_images, load_images
+from harness.faces import PoolImage, builtin_images, load_images
 
 BUILTIN_CAVEAT = (
     "the built-in set (two public-domain portraits, seven variants each) cannot support or "
@@ -31,7 +31,7 @@ class Dataset:
         caveat: why, for the console and the report.
     """
 
-    images: list[FaceImage]
+    images: list[PoolImage]
     name: str
     supports_claims: bool = True
     caveat: str | None = None

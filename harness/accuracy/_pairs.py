@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from harness.faces import FaceImage
+from harness.faces import PoolImage
 
 from ..errors import InputError, UsageError
 
@@ -21,8 +21,8 @@ class PairImages:
     pair the same way, and ``key`` names it in the cache whatever the files are called.
     """
 
-    first: FaceImage
-    second: FaceImage
+    first: PoolImage
+    second: PoolImage
     genuine: bool
     key: str = field(init=False)
 
@@ -38,7 +38,7 @@ class PairImages:
         return (self.first.identity, self.second.identity)
 
 
-def iter_pairs(images: Sequence[FaceImage]) -> Iterator[PairImages]:
+def iter_pairs(images: Sequence[PoolImage]) -> Iterator[PairImages]:
     """Every unordered pair once: genuine when both images show the same identity."""
     for a, b in combinations(images, 2):
         if a.sha256 != b.sha256:
@@ -99,7 +99,7 @@ def select_pairs(
 
 
 def build_pairs(
-    images: Sequence[FaceImage], *, max_pairs: int | None = None, seed: int = 0
+    images: Sequence[PoolImage], *, max_pairs: int | None = None, seed: int = 0
 ) -> list[PairImages]:
     """Pairs for an accuracy run; raises when either class is empty (nothing to measure)."""
     if max_pairs is not None and max_pairs < 2:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from PIL import Image
 
 from harness.clients import Payload
-from harness.faces import FaceImage, ImageLimits
+from harness.faces import ImageLimits, PoolImage
 from harness.imaging import ImageRejected, encode, picture, sniff_format, times
 
 from ..errors import InputError
@@ -41,11 +41,11 @@ class PayloadSource:
         self._cache: OrderedDict[str, Payload] = OrderedDict()
         self._cache_size = cache_size
 
-    def unfit(self, images: Iterable[FaceImage]) -> list[FaceImage]:
+    def unfit(self, images: Iterable[PoolImage]) -> list[PoolImage]:
         """The images that will be re-encoded (from sizes and headers; no decoding)."""
         return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
 
-    def payload(self, image: FaceImage) -> Payload:
+    def payload(self, image: PoolImage) -> Payload:
         cached = self._cache.get(image.sha256)
         if cached is not None:
             self._cache.move_to_end(image.sha256)
@@ -63,12 +63,12 @@ class PayloadSource:
             self._cache.popitem(last=False)
         return payload
 
-    def _fit(self, image: FaceImage, data: bytes) -> bytes:
+    def _fit(self, image: PoolImage, data: bytes) -> bytes:
         try:
             pixels, _ = picture(data, upright=True)
         except ImageRejected as exc:
             raise InputError(
-                f"{image.path.name}: {exc.detail}; fix or remove it from labels.csv"
+                f"{image.name}: {exc.detail}; fix or remove it from labels.csv"
             ) from None
         for _ in range(_MAX_SHRINKS + 1):
             out = encode(pixels, REENCODE_FORMAT, quality=REENCODE_QUALITY)
@@ -76,13 +76,13 @@ class PayloadSource:
                 return out
             pixels = pixels.resize(times(_SHRINK)(*pixels.size), Image.Resampling.LANCZOS)
         raise InputError(
-            f"{image.path.name}: cannot be made to fit {self.limits.describe()}; "
+            f"{image.name}: cannot be made to fit {self.limits.describe()}; "
             "remove it from labels.csv"
         )
 
 
-def _size_and_format(image: FaceImage) -> tuple[int, str | None]:
-    if image.data is not None:
+def _size_and_format(image: PoolImage) -> tuple[int, str | None]:
+    if image.data or image.path is None:
         return len(image.data), sniff_format(image.data)
     with image.path.open("rb") as handle:
         head = handle.read(32)

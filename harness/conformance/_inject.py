@@ -23,8 +23,9 @@ import jsonschema_rs
 
 from harness.contract import Contract
 from harness.emulator import check_char
+from harness.faces import PoolImage
 
-from ._payloads import Media, PayloadPool
+from ._payloads import PayloadPool
 
 SAFE_URL = "http://127.0.0.1:9/faceharness-not-fetched.jpg"
 _ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
@@ -106,7 +107,7 @@ class PayloadInjector:
                     "SILENT"  # /idno marks videoType 是 (E-010): valid under every reading
                 )
 
-    def _source(self, part: Any, media: Media, positive: bool) -> None:
+    def _source(self, part: Any, media: PoolImage, positive: bool) -> None:
         if not isinstance(part, dict):
             return
         origin, data = part.get("origin"), part.get("data")
@@ -142,13 +143,13 @@ class PayloadInjector:
             media = first if same or index == 0 else self.pool.pick(images, key, index % 6 + 1)
             self._item(item, media, positive)
 
-    def _item(self, item: dict[str, Any], media: Media, positive: bool) -> None:
+    def _item(self, item: dict[str, Any], media: PoolImage, positive: bool) -> None:
         if isinstance(item.get("imgBase64"), str) and self._jd_b64.is_valid(item["imgBase64"]):
             item["imgBase64"] = media.b64
         array = item.get("imgArr")
         if isinstance(array, list) and array and all(_byte(v) for v in array):
             source = media if len(media.data) <= 100_000 else self.pool.small[0]
-            item["imgArr"] = source.byte_list
+            item["imgArr"] = list(source.data)
         url = item.get("imgUrl")
         if isinstance(url, str) and self._uri.is_valid(url):
             if positive and not any(s in item for s in _SOURCES if s != "imgUrl"):

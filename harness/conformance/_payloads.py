@@ -4,24 +4,20 @@ A schema can only say "base64 text"; random base64 dies at image decoding and ne
 comparison. The pool holds the package-shipped portraits and the ``--faces DIR`` sample
 (:func:`harness.faces.pool_faces`), a few synthetic pictures, and one small mp4 made from a
 built-in face. Every pick is a pure function of a key, so a run with the same seed sends the
-same images. Media keep their names (replay files name them), whatever shapes them.
+same images. Images keep their names (replay files name them), whatever shapes them.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.contract import Contract
 from harness.errors import InputError
-from harness.faces import FaceImage, limits_for, pool_faces
+from harness.faces import PoolImage, limits_for, pool_faces
 from harness.imaging import (
     ImageRejected,
     encode,
     picture,
-    sniff_format,
     still_video,
     synthetic_image,
     unpadded,
@@ -29,20 +25,6 @@ from harness.imaging import (
 
 _SMALL_BYTES = 100_000
 _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG of <= 1024 px
-
-
-@dataclass(frozen=True)
-class Media:
-    name: str
-    data: bytes = field(repr=False)
-
-    @functools.cached_property
-    def b64(self) -> str:
-        return base64.b64encode(self.data).decode("ascii")
-
-    @property
-    def byte_list(self) -> list[int]:
-        return list(self.data)
 
 
 class PayloadPool:
@@ -53,24 +35,25 @@ class PayloadPool:
         if faces_dir is not None and not any(m.name.startswith("faces:") for m in faces):
             raise InputError(f"--faces {faces_dir}: no readable jpg or png images")
         synthetic = [
-            Media(f"synthetic_{w}x{h}", synthetic_image(w, h, seed=i))
+            PoolImage(f"synthetic_{w}x{h}", synthetic_image(w, h, seed=i))
             for i, (w, h) in enumerate(((320, 240), (160, 160), (640, 480)))
         ]
         everything = [*faces, *synthetic]
         self.reference = faces[0]  # the emulator's demo registry photo, for idno successes
         match, jd = (limits_for(api, contract, safe=True) for api in ("match", "jd"))
-        self.match_images = [m for m in everything if match.fits(m.data, sniff_format(m.data))]
-        self.jd_images = [m for m in everything if jd.fits(m.data, sniff_format(m.data))]
+        self.match_images = [m for m in everything if match.fits(m.data, m.format)]
+        self.jd_images = [m for m in everything if jd.fits(m.data, m.format)]
         self.small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES] or self.jd_images[
             :1
         ]
-        self.video = Media("builtin_face_video", still_video(faces[0].data, 10, fps=10, side=320))
+        video = still_video(faces[0].data, 10, fps=10, side=320)
+        self.video = PoolImage("builtin_face_video", video)
         if not self.match_images or not self.jd_images:
             raise InputError("no image small enough for the documented limits; check --faces")
         self.media = {m.name: m for m in (*everything, self.video)}
         self._by_data = {m.data: m for m in self.media.values()}
 
-    def identify(self, data: bytes) -> tuple[Media, int | None] | None:
+    def identify(self, data: bytes) -> tuple[PoolImage, int | None] | None:
         """The pool's media ``data`` is, and the size it was padded to
         (:func:`harness.imaging.padded`) if it was."""
         found = self._by_data.get(data)
@@ -81,16 +64,16 @@ class PayloadPool:
         return (found, len(data)) if found is not None else None
 
     @staticmethod
-    def pick(images: list[Media], key: bytes, slot: int = 0) -> Media:
+    def pick(images: list[PoolImage], key: bytes, slot: int = 0) -> PoolImage:
         return images[int.from_bytes(key[2 * slot : 2 * slot + 2], "big") % len(images)]
 
 
-def _media(face: FaceImage) -> Media | None:
+def _media(face: PoolImage) -> PoolImage | None:
     """A built-in portrait as it is; a ``--faces`` JPEG or PNG, made smaller when large."""
-    data = face.read_bytes()
     if face.builtin:
-        return Media(face.name, data)
-    if sniff_format(data) not in ("jpeg", "png"):
+        return face
+    data = face.data
+    if face.format not in ("jpeg", "png"):
         return None
     if len(data) > _SHRINK_OVER:
         try:
@@ -99,4 +82,4 @@ def _media(face: FaceImage) -> Media | None:
             return None  # an unreadable file is skipped, not fatal
         image.thumbnail((1024, 1024))
         data = encode(image, "jpeg", quality=88)
-    return Media(f"faces:{face.name}", data)
+    return PoolImage(f"faces:{face.name}", data, face.identity)

@@ -292,7 +292,7 @@ def jd_one_image_source(p: ProbeContext) -> None:
     """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input."""
     p.operation = "faceCompareNew"
     request = p.canonical("faceCompareNew").with_json(
-        ("compareImageItem", "imgArr"), p.session.pool.small[0].byte_list
+        ("compareImageItem", "imgArr"), list(p.session.pool.small[0].data)
     )
     response = p.send(request)
     where, code, meaning = p.code_of(response)

@@ -12,7 +12,7 @@ from harness.results import ReplayOutcome
 
 from . import strategies
 from ._client import FuzzClient
-from ._pool import ImagePool, PoolImage, image_pool, render
+from ._pool import ImagePool, image_pool, render
 from ._replay import load_replay, replay_finding
 from ._request import InvalidCase
 from ._rules import RULES, Rule
@@ -40,7 +40,6 @@ __all__ = [
     "ImagePart",
     "ImagePool",
     "InvalidCase",
-    "PoolImage",
     "ReplayOutcome",
     "Request",
     "Rule",

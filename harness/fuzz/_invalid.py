@@ -99,11 +99,11 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         image = gen.pool.faces[0]
         if req.api == "jd":  # "小于5M": exactly 5 MiB is already too big (E-020)
             total = gen.contract.jd_image_max_bytes
-            put_image(body, gen, target, f"{image.recipe}|pad:{total}", encoding="b64")
+            put_image(body, gen, target, f"{image.name}|pad:{total}", encoding="b64")
             return ctx.jd(f"{label(target)} image of {total} bytes", exact=False)
         # over 409,600: over every reading
         total = gen.contract.match_base64_max_chars // 4 * 3 + draw(st.integers(1, 3))
-        put_image(body, gen, target, f"{image.recipe}|pad:{total}")
+        put_image(body, gen, target, f"{image.name}|pad:{total}")
         return ctx.match(
             f"{label(target)}.data of {total} bytes: base64 over "
             f"{gen.contract.match_base64_max_chars} chars",
@@ -205,7 +205,7 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
             item = {"imgType": str(kind), "imgBase64": encode_image(small.data, "b64")}
             body.set(("collectionImageItems",), [dict(item) for _ in range(n)])
             body.images += [
-                ImagePart(("collectionImageItems", i, "imgBase64"), small.recipe) for i in range(n)
+                ImagePart(("collectionImageItems", i, "imgBase64"), small.name) for i in range(n)
             ]
             return ctx.jd(f"collectionImageItems with {n} items")
         longest = int(props["serialNo"]["maxLength"])
@@ -269,7 +269,7 @@ def lip_without_livecode(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     gen = ctx.gen
     clip = draw(st.sampled_from(gen.pool.videos))
     body.set(("faceData",), dict(gen.lip_condition))
-    body.set_image(("faceData", "data"), clip.recipe, clip.data)
+    body.set_image(("faceData", "data"), clip.name, clip.data)
     if body.has(("liveCode",)):
         body.delete(("liveCode",))
     return ctx.match("faceData LIP video without liveCode", ctx.codes.match_lip)
@@ -292,7 +292,7 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
             body.set((*target, s), "https://faceharness.invalid/face.jpg")
         else:
             body.set_image(
-                (*target, s), image.recipe, image.data, "b64" if s == "imgBase64" else "bytes"
+                (*target, s), image.name, image.data, "b64" if s == "imgBase64" else "bytes"
             )
     return ctx.jd(f"{label(target)} with {' + '.join(present + adds)}")
 
@@ -310,7 +310,7 @@ def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = draw(st.sampled_from(image_targets("faceCompareNew", body.json)))
     image = draw(st.sampled_from(ctx.gen.pool.images))
-    put_image(body, ctx.gen, target, image.recipe, encoding="bytes")
+    put_image(body, ctx.gen, target, image.name, encoding="bytes")
     index = draw(st.integers(0, len(image.data) - 1))
     value = draw(st.integers(256, 100_000) | st.integers(-100_000, -129))
     body.get((*target, "imgArr"))[index] = value

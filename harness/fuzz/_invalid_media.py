@@ -71,12 +71,12 @@ def bad_base64(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if draw(st.booleans()):
         text = draw(st.sampled_from(_BAD_TEXT))
         if body.request.api == "jd":
-            put_image(body, ctx.gen, target, ctx.gen.pool.images[0].recipe)
+            put_image(body, ctx.gen, target, ctx.gen.pool.images[0].name)
         body.set(field, text)
         return _expect(ctx, body, f"{label(field)} = {text!r}", exact_jd=True)
     encoding = draw(st.sampled_from(_BAD_ENCODINGS))
     image = draw(st.sampled_from(ctx.gen.pool.images))
-    recipe = image.recipe
+    recipe = image.name
     if encoding == "b64nopad" and len(image.data) % 3 == 0:  # make sure there is padding to drop
         recipe += f"|pad:{len(image.data) + 1}"
     put_image(body, ctx.gen, target, recipe, encoding=encoding, face_type=None)
@@ -94,7 +94,7 @@ def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     elif kind == "noise":
         recipe = f"noise:{draw(st.integers(0, 99))}:{draw(st.integers(16, 600))}"
     else:  # an image where a video is expected, a video where an image is expected
-        recipe = (ctx.gen.pool.images[0] if video else ctx.gen.pool.videos[0]).recipe
+        recipe = (ctx.gen.pool.images[0] if video else ctx.gen.pool.videos[0]).name
     put_image(body, ctx.gen, target, recipe, encoding=_encoding(draw, body), face_type=None)
     shown = recipe if kind == "other-media" else recipe.split("|")[0]
     return _expect(ctx, body, f"{label(target)} holds {shown}")
@@ -104,7 +104,7 @@ def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     image = draw(st.sampled_from(ctx.gen.pool.images))
     keep = draw(st.integers(64, len(image.data) - 2))
-    put_image(body, ctx.gen, target, f"{image.recipe}|cut:{keep}", encoding=_encoding(draw, body))
+    put_image(body, ctx.gen, target, f"{image.name}|cut:{keep}", encoding=_encoding(draw, body))
     detail = f"{label(target)}: first {keep} of {len(image.data)} bytes of {image.format}"
     return _expect(ctx, body, detail)
 
@@ -114,7 +114,7 @@ def zero_byte_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     if body.request.api == "jd":
         source = draw(st.sampled_from(["imgBase64", "imgArr"]))
         encoding = "b64" if source == "imgBase64" else "bytes"
-        put_image(body, ctx.gen, target, ctx.gen.pool.images[0].recipe, encoding=encoding)
+        put_image(body, ctx.gen, target, ctx.gen.pool.images[0].name, encoding=encoding)
         body.set((*target, source), "" if source == "imgBase64" else [])
         return ctx.jd(f"{label((*target, source))} empty")
     if target == ("faceData",):
@@ -135,7 +135,7 @@ def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     image = draw(st.sampled_from([i for i in ctx.gen.pool.images if i.format == "jpeg"]))
     w, h = draw(st.integers(40_000, 65_535)), draw(st.integers(40_000, 65_535))
-    put_image(body, ctx.gen, target, f"{image.recipe}|dims:{w}x{h}", encoding=_encoding(draw, body))
+    put_image(body, ctx.gen, target, f"{image.name}|dims:{w}x{h}", encoding=_encoding(draw, body))
     return _expect(ctx, body, f"{label(target)}: JPEG header declares {w}x{h} pixels")
 
 

@@ -1,4 +1,5 @@
-"""The images fuzzing draws from, each named by a recipe that rebuilds it byte for byte.
+"""The images fuzzing draws from, each named by a recipe that rebuilds it byte for byte
+(:class:`harness.faces.PoolImage` ``name``).
 
 A recipe is ``source|op|op...``: sources are ``builtin:NAME`` (package-shipped portraits),
 ``nonface:NAME``, ``synthetic:WxH:SEED:FMT``, ``faces:RELPATH`` (a file of the ``--faces DIR``
@@ -12,12 +13,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from harness.errors import InputError
-from harness.faces import pool_faces
+from harness.faces import PoolImage, pool_faces
 from harness.imaging import (
     builtin_faces,
     builtin_non_faces,
@@ -25,8 +26,6 @@ from harness.imaging import (
     percent,
     reencode,
     resized,
-    sha256_hex,
-    sniff_format,
     still_video,
     synthetic_image,
     within,
@@ -34,27 +33,8 @@ from harness.imaging import (
 
 from . import _craft
 
-Kind = Literal["face", "synthetic", "nonface", "video", "crafted"]
 POOL_FIT = 320  # built-in portraits are scaled to this longer side: small, still a face to dlib
 _SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
-
-
-@dataclass(frozen=True)
-class PoolImage:
-    """One image: its recipe, what it shows, and (not in repr) its bytes."""
-
-    recipe: str
-    kind: Kind
-    identity: str | None = None
-    data: bytes = field(default=b"", repr=False, compare=False)
-
-    @property
-    def sha256(self) -> str:
-        return sha256_hex(self.data)
-
-    @property
-    def format(self) -> str:
-        return "mp4" if self.kind == "video" else (sniff_format(self.data) or "unknown")
 
 
 @dataclass(frozen=True)
@@ -94,21 +74,21 @@ def _pool(faces_dir: str) -> ImagePool:
     root = Path(faces_dir) if faces_dir else None
     faces = []
     for face in pool_faces(root):
-        if face.builtin and sniff_format(face.read_bytes()) != "jpeg":
+        if face.builtin and face.format != "jpeg":
             continue
         recipe = (
             f"builtin:{face.name}|fit:{POOL_FIT}" if face.builtin else f"faces:{face.name}|fit:640"
         )
         try:
-            faces.append(PoolImage(recipe, "face", face.identity, render(recipe, root)))
+            faces.append(PoolImage(recipe, render(recipe, root), face.identity))
         except (OSError, ValueError):
             continue  # not a picture PIL can scale: not a face to build requests from
-    if root is not None and not any(f.recipe.startswith("faces:") for f in faces):
+    if root is not None and not any(f.name.startswith("faces:") for f in faces):
         raise InputError(f"--faces {root}: no readable .jpg/.jpeg/.png file")
-    synthetic = [PoolImage(r, "synthetic", None, render(r)) for r in _SYNTHETIC]
+    synthetic = [PoolImage(r, render(r)) for r in _SYNTHETIC]
     video_sources = [faces[0], faces[len(faces) // 2]] if faces else synthetic[:1]
     videos = [
-        PoolImage(v.recipe + "|mp4:3", "video", v.identity, render(v.recipe + "|mp4:3", root))
+        PoolImage(f"{v.name}|mp4:3", render(f"{v.name}|mp4:3", root), v.identity)
         for v in video_sources
     ]
     return ImagePool(tuple(faces), tuple(synthetic), tuple(videos), root)

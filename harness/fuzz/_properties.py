@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 
 from harness.clients import Request
 from harness.contract import Answer
-from harness.faces import limits_for
+from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
 from ._checks import Problem
 from ._context import Run
 from ._invalid import MATCH_OPS, invalid_cases, mutators_for
-from ._pool import PoolImage, render
+from ._pool import render
 from ._request import InvalidCase
 from ._valid import (
     idno_requests,
@@ -215,14 +215,14 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
 
     @given(pool_image(run.gen.pool, faces_only=True), st.sampled_from(REENCODINGS))
     def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
-        recipe = f"{image.recipe}|{op}"
+        recipe = f"{image.name}|{op}"
         data = render(recipe, faces_dir)
         if not _fits(run, api, data):  # a big face as PNG can outgrow the limit: a smaller copy
-            smaller = f"{image.recipe}|fit:320"
-            image = PoolImage(smaller, "face", image.identity, render(smaller, faces_dir))
-            recipe = f"{image.recipe}|{op}"
+            smaller = f"{image.name}|fit:320"
+            image = PoolImage(smaller, render(smaller, faces_dir), image.identity)
+            recipe = f"{image.name}|{op}"
             data = render(recipe, faces_dir)
-        other = PoolImage(recipe, "face", image.identity, data)
+        other = PoolImage(recipe, data, image.identity)
         request = _pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
         refused = _refused_as_invalid(run, found, "a face and its re-encoding")

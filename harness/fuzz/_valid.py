@@ -10,11 +10,12 @@ from hypothesis import strategies as st
 
 from harness.clients import VALID, Auth, ImagePart, Request
 from harness.contract import Contract
+from harness.faces import PoolImage
 from harness.imaging import encode_image
 
 from ._body import conforms
 from ._client import FRESH_LIVE_CODE
-from ._pool import ImagePool, PoolImage, render
+from ._pool import ImagePool, render
 
 # Characters that are legal in free-text fields and tend to break naive services.
 _TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"
@@ -83,10 +84,10 @@ def _image_bytes(draw: st.DrawFn, gen: Gen, at_limit: int | None = None) -> tupl
     to exactly ``at_limit`` bytes: valid, but at the documented size limit."""
     rare = 3 * len(gen.pool.images)
     if at_limit is not None and gen.edge_sizes and draw(st.integers(0, rare)) == rare:
-        recipe = f"{gen.pool.faces[0].recipe}|pad:{at_limit}"
+        recipe = f"{gen.pool.faces[0].name}|pad:{at_limit}"
         return recipe, render(recipe)
     image = draw(st.sampled_from(gen.pool.images))
-    return image.recipe, image.data
+    return image.name, image.data
 
 
 def image_value(
@@ -137,7 +138,7 @@ def face_data(
     part: dict[str, Any] = {"type": kind}
     if kind == "video":
         clip = draw(st.sampled_from(gen.pool.videos))
-        recipe, data = clip.recipe, clip.data
+        recipe, data = clip.name, clip.data
         modes = [
             m for m in enums["videoType"]["enum"] if lip or m != gen.lip_condition["videoType"]
         ]
@@ -301,7 +302,7 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -
         "image": {"data": encode_image(a.data, "b64")},
         "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
     }
-    parts = [ImagePart(("image", "data"), a.recipe), ImagePart(("faceData", "data"), b.recipe)]
+    parts = [ImagePart(("image", "data"), a.name), ImagePart(("faceData", "data"), b.name)]
     return gen.request("match", operation, body, parts)
 
 
@@ -313,8 +314,8 @@ def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -
         "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
         "serialNo": serial,
     }
-    collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.recipe)
-    compare = ImagePart(("compareImageItem", "imgBase64"), a.recipe)
+    collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.name)
+    compare = ImagePart(("compareImageItem", "imgBase64"), a.name)
     return gen.request("jd", "faceCompareNew", body, [collection, compare])
 
 
@@ -328,7 +329,7 @@ def lip_request(gen: Gen, code: str | None) -> Request:
     if code is not None:
         body["liveCode"] = code
     parts = [
-        ImagePart(("image", "data"), image.recipe),
-        ImagePart(("faceData", "data"), clip.recipe),
+        ImagePart(("image", "data"), image.name),
+        ImagePart(("faceData", "data"), clip.name),
     ]
     return gen.request("match", "match", body, parts)

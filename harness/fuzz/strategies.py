@@ -30,10 +30,11 @@ from hypothesis.errors import InvalidArgument
 
 from harness.clients import Request
 from harness.contract import Contract, load_contract
+from harness.faces import PoolImage
 
 from . import _valid
 from ._invalid import invalid_cases, mutators_for
-from ._pool import ImagePool, PoolImage, image_pool
+from ._pool import ImagePool, image_pool
 from ._request import InvalidCase
 from ._rules import RULES, Codes, check_rules
 

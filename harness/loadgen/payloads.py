@@ -12,41 +12,16 @@ from __future__ import annotations
 import functools
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from harness.errors import InputError, UsageError
-from harness.faces import limits_for, pool_faces
-from harness.imaging import resized, sha256_hex, sniff_format, times
+from harness.faces import PoolImage, limits_for, pool_faces
+from harness.imaging import resized, times
 
 SIZE_CLASSES: tuple[str, ...] = ("small", "medium", "large")
 SMALL_MAX_BYTES = 32 * 1024  # small < 32 KiB <= medium < 128 KiB <= large
 MEDIUM_MAX_BYTES = 128 * 1024
 DEFAULT_SIZES = "small=1,medium=3,large=1"
-
-
-@dataclass(frozen=True)
-class PoolImage:
-    """One upload: ``identity`` groups photos of one person (genuine/impostor pairing)."""
-
-    name: str
-    identity: str
-    data: bytes
-    format: str
-
-    @functools.cached_property
-    def size_class(self) -> str:
-        return size_class_of(len(self.data))
-
-    @functools.cached_property
-    def sha256(self) -> str:
-        return sha256_hex(self.data)
-
-
-def size_class_of(nbytes: int) -> str:
-    if nbytes < SMALL_MAX_BYTES:
-        return "small"
-    return "medium" if nbytes < MEDIUM_MAX_BYTES else "large"
 
 
 def parse_weights(text: str, allowed: Sequence[str], what: str) -> dict[str, float]:
@@ -126,12 +101,10 @@ def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], in
     sample: list[PoolImage] = []
     skipped = 0
     for face in pool_faces(faces_dir):
-        data = face.read_bytes()
-        fmt = sniff_format(data)
         if face.builtin:
-            builtin += _sizes(face.name, face.identity, data, max_bytes) if fmt == "jpeg" else []
-        elif fmt in ("jpeg", "png") and len(data) <= max_bytes:
-            sample.append(PoolImage(face.path.name, face.identity, data, fmt))
+            builtin += _sizes(face, max_bytes) if face.format == "jpeg" else []
+        elif face.format in ("jpeg", "png") and len(face.data) <= max_bytes:
+            sample.append(_sized(Path(face.name).name, face.data, face.identity))
         else:
             skipped += 1
     if faces_dir is not None and not sample:
@@ -139,15 +112,22 @@ def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], in
     return builtin + sample, skipped
 
 
-def _sizes(name: str, identity: str, data: bytes, max_bytes: int) -> list[PoolImage]:
+def _sizes(face: PoolImage, max_bytes: int) -> list[PoolImage]:
     """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``."""
-    out = [PoolImage(name, identity, data, "jpeg")]
-    out.append(PoolImage(name + "@small", identity, _bilinear(data, 0.45, 80), "jpeg"))
+    name, data = face.name, face.data
+    out = [_sized(name, data, face.identity)]
+    out.append(_sized(name + "@small", _bilinear(data, 0.45, 80), face.identity))
     for quality in (97, 92, 85):  # the largest re-encode that still fits every API
         large = _bilinear(data, 1.8, quality)
         if len(large) <= max_bytes:
-            return [*out, PoolImage(name + "@large", identity, large, "jpeg")]
+            return [*out, _sized(name + "@large", large, face.identity)]
     return out
+
+
+def _sized(name: str, data: bytes, identity: str) -> PoolImage:
+    n = len(data)
+    size = "small" if n < SMALL_MAX_BYTES else "medium" if n < MEDIUM_MAX_BYTES else "large"
+    return PoolImage(name, data, identity, size_class=size)
 
 
 def _bilinear(data: bytes, factor: float, quality: int) -> bytes:

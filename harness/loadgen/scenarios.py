@@ -32,12 +32,12 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import InputError, UsageError
+from harness.faces import PoolImage
 from harness.loadgen.classify import Classifier, api_classifier, default_classifier
 from harness.loadgen.payloads import (
     DEFAULT_SIZES,
     SIZE_CLASSES,
     ImagePool,
-    PoolImage,
     build_pool,
     parse_weights,
 )
@@ -215,11 +215,11 @@ class Scenario:
             fmt = sniff_format(data)
             if fmt not in ("jpeg", "png"):
                 raise InputError(f"--idno-face {path}: not a JPEG or PNG image")
-            return PoolImage(Path(path).name, "registry", data, fmt)
+            return PoolImage(Path(path).name, data, "registry")
         from harness.imaging import builtin_faces
 
         face = builtin_faces()[0]  # the emulator's registry photo of its demo identity
-        return PoolImage(face.name, face.identity, face.data, "jpeg")
+        return PoolImage(face.name, face.data, face.identity)
 
     # -- the four operations ---------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.accuracy import Outcome, PairImages, build_pairs
-from harness.faces import FaceImage, load_images
+from harness.faces import PoolImage, load_images
 from harness.imaging import builtin_faces
 
 SHARED_FACES = Path(__file__).resolve().parents[3] / "shared" / "data" / "faces"
@@ -72,9 +72,10 @@ def synthetic_pairs(make_faces: MakeFaces) -> list[PairImages]:
     return build_pairs(load_images(folder))
 
 
-def image(identity: str, blob: str, folder: Path = Path("/nonexistent")) -> FaceImage:
-    """A FaceImage without a file, for tests that only need identities and hashes."""
-    return FaceImage(
+def image(identity: str, blob: str, folder: Path = Path("/nonexistent")) -> PoolImage:
+    """A PoolImage without a file, for tests that only need identities and hashes."""
+    return PoolImage(
+        f"{blob}.jpg",
         path=folder / f"{blob}.jpg",
         identity=identity,
         sha256=hashlib.sha256(blob.encode()).hexdigest(),

@@ -19,7 +19,7 @@ def test_builtin_set_is_in_memory_and_cannot_support_claims() -> None:
     assert data.caveat and "cannot support" in data.caveat and "--faces" in data.caveat
     assert data.identities == 2
     assert len(data.images) == len({f.data for f in builtin_faces()})
-    assert all(image.data is not None and not image.path.exists() for image in data.images)
+    assert all(image.data and not image.path.exists() for image in data.images)
     assert builtin_dataset().fingerprint == data.fingerprint  # stable: the cache can resume
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 from typing import Any
@@ -12,16 +11,13 @@ from PIL import Image
 
 from harness.accuracy import PayloadSource
 from harness.errors import InputError
-from harness.faces import FaceImage, ImageLimits, limits_for
+from harness.faces import ImageLimits, PoolImage, limits_for
 from harness.imaging import builtin_faces, sniff_format
 
 
-def _face(name: str) -> FaceImage:
+def _face(name: str) -> PoolImage:
     data = next(f.data for f in builtin_faces() if f.name == name)
-    sha = hashlib.sha256(data).hexdigest()
-    return FaceImage(
-        path=Path("builtin") / name, identity=name.split("_")[0], sha256=sha, data=data
-    )
+    return PoolImage(name, data, name.split("_")[0], path=Path("builtin") / name)
 
 
 def test_limits_come_from_the_contract(contract: Any) -> None:
@@ -77,7 +73,7 @@ def test_images_are_shrunk_until_they_fit() -> None:
 def test_unreadable_or_unfittable_images_are_input_errors(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.gif"
     bogus.write_bytes(b"GIF89a" + b"\0" * 100)
-    image = FaceImage(path=bogus, identity="x", sha256="0" * 64)
+    image = PoolImage("bogus.gif", identity="x", sha256="0" * 64, path=bogus)
     with pytest.raises(InputError, match="bogus.gif: not a readable image"):
         PayloadSource(ImageLimits(formats=("jpeg",))).payload(image)
     impossible = PayloadSource(ImageLimits(formats=("jpeg",), max_bytes_exclusive=10))

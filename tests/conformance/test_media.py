@@ -32,7 +32,7 @@ def test_pool_media_become_references_and_come_back_byte_for_byte(pool):
     body = {
         "image": {"data": face.b64},
         "faceData": {"type": "video", "data": pool.video.b64},
-        "items": [{"imgArr": pool.small[0].byte_list}, {"imgBase64": grown}],
+        "items": [{"imgArr": list(pool.small[0].data)}, {"imgBase64": grown}],
         "noise": generated,
         "short": "aGVsbG8=",
         "numbers": list(range(100)),

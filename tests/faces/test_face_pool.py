@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -32,9 +34,9 @@ def test_every_suite_draws_the_single_face_images_of_labels_csv(faces_dir, face_
     identity = {row["file"]: row["identity"] for row in face_labels}
     accuracy = load_dataset(faces_dir).images
     assert {im.path.name: im.identity for im in accuracy} == {f: identity[f] for f in single}
-    fuzz = [f for f in image_pool(faces_dir).faces if f.recipe.startswith("faces:")]
-    assert {f.recipe.removeprefix("faces:").split("|")[0] for f in fuzz} == single
-    assert all(f.identity == identity[f.recipe[6:].split("|")[0]] for f in fuzz)
+    fuzz = [f for f in image_pool(faces_dir).faces if f.name.startswith("faces:")]
+    assert {f.name.removeprefix("faces:").split("|")[0] for f in fuzz} == single
+    assert all(f.identity == identity[f.name[6:].split("|")[0]] for f in fuzz)
     conformance = {n.removeprefix("faces:") for n in PayloadPool(contract, faces_dir).media}
     assert single <= conformance and not conformance & (set(identity) - single)
     load = [im for im in build_pool(str(faces_dir)).images if im.name in identity]
@@ -51,7 +53,23 @@ def test_a_sample_is_bounded_and_keeps_its_bytes(tmp_path: Path) -> None:
     sample = sample_faces(tmp_path, limit=4)
     assert len(sample) == 4 and all(f.data for f in sample)
     assert {f.identity for f in sample} == {f"person{n}" for n in range(4)}  # label order
-    assert len(load_images(tmp_path)) == 6 and all(f.data is None for f in load_images(tmp_path))
+    assert len(load_images(tmp_path)) == 6 and not any(f.data for f in load_images(tmp_path))
+
+
+def test_an_image_is_its_bytes_by_sha256_and_never_prints_them(tmp_path: Path) -> None:
+    """Kept or read again from its file, an image is the same bytes under one sha256; no
+    printer (repr, hypothesis' falsifying examples) shows the bytes."""
+    from hypothesis.vendor.pretty import pretty
+
+    data = synthetic_image(40, 30, seed=1, fmt="png")
+    (tmp_path / "a.png").write_bytes(data)
+    (tmp_path / "labels.csv").write_text("file,identity\na.png,ann\n", encoding="utf-8")
+    (lazy,), (kept,) = load_images(tmp_path), sample_faces(tmp_path)
+    assert lazy == kept and not lazy.data and lazy.read_bytes() == kept.data == data
+    assert kept.sha256 == hashlib.sha256(data).hexdigest() and kept.format == "png"
+    assert base64.b64decode(kept.b64) == data and kept.name == "a.png"
+    for text in (repr(kept), pretty(kept), pretty((kept, lazy))):
+        assert "\\x" not in text and kept.sha256 in text, text[:200]
 
 
 def test_a_folder_without_labels_names_people_by_subfolder_or_file_name(tmp_path: Path) -> None:

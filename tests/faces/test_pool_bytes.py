@@ -81,7 +81,7 @@ def test_fuzz_recipes_make_the_same_bytes(faces: Path) -> None:
     for key, root in (("fuzz", None), ("fuzz_dir", faces)):
         pool = image_pool(root)
         images = (*pool.faces, *pool.synthetic, *pool.videos)
-        assert _digest({im.recipe: im.sha256 for im in images}) == POOLS[key], key
+        assert _digest({im.name: im.sha256 for im in images}) == POOLS[key], key
 
 
 def test_conformance_media_keep_their_names_and_bytes(faces: Path, contract: Any) -> None:

@@ -80,9 +80,9 @@ def test_faces_dir_is_read_never_copied(tmp_path: Path) -> None:
     (tmp_path / "alice" / "1.jpg").write_bytes(synthetic_image(300, 200, 3, "jpeg"))
     (tmp_path / "notes.txt").write_text("not an image")
     pool = image_pool(tmp_path)
-    mine = [f for f in pool.faces if f.recipe.startswith("faces:")]
-    assert [f.recipe for f in mine] == ["faces:alice/1.jpg|fit:640"] and mine[0].identity == "alice"
-    assert render(mine[0].recipe, tmp_path) == mine[0].data
+    mine = [f for f in pool.faces if f.name.startswith("faces:")]
+    assert [f.name for f in mine] == ["faces:alice/1.jpg|fit:640"] and mine[0].identity == "alice"
+    assert render(mine[0].name, tmp_path) == mine[0].data
     with pytest.raises(ValueError, match="leaves the faces directory"):
         render("faces:../etc/passwd", tmp_path)
     empty = tmp_path / "empty"

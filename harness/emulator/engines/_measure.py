@@ -72,10 +72,7 @@ def default_faces_dir() -> Path:
 
 def single_face_images(faces_dir: Path) -> list[Labelled]:
     """The single-face images of labels.csv (:func:`harness.faces.load_images`)."""
-    root = faces_dir.resolve()
-    return [
-        Labelled(im.path.relative_to(root).as_posix(), im.identity) for im in load_images(faces_dir)
-    ]
+    return [Labelled(im.name, im.identity) for im in load_images(faces_dir)]
 
 
 def measure(engine: DlibEngine, faces_dir: Path) -> Measurement:
