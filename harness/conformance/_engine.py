@@ -192,6 +192,9 @@ def run_engine(
                 _collect_unanswered(
                     session, event.recorder, outcome, unanswered.pop(event.label or "", [])
                 )
+                for case_id in event.recorder.cases:  # judged: their records are not needed again
+                    session.answers.pop(case_id, None)
+                    session.requests.pop(case_id, None)
             elif isinstance(event, events.PhaseStarted) and progress:
                 progress(f"{session.api}: {event.phase.name.value} phase")
             elif isinstance(event, events.NonFatalError) and is_transport_error(event.value):
@@ -269,8 +272,6 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
                 _raw(session, case, operation, node.name, node.failure_info.failure, answer)
             )
         _merge_schema_into_rules(outcome, before)
-    for case_id in recorder.cases:  # their checks have run: their answers are not needed again
-        session.answers.pop(case_id, None)
 
 
 def _collect_unanswered(
