@@ -298,7 +298,7 @@ def _collect_unanswered(
                 exc,
                 api=session.api,
                 operation=operation,
-                request=session.request_of(case, operation),
+                request=session.recorded(case, operation),
                 timeout_s=session.timeout_s,
             )
         )
@@ -315,7 +315,7 @@ def _raw(
     request = (
         failure.request
         if isinstance(failure, CheckFailed) and failure.request is not None
-        else session.request_of(case, operation)
+        else session.recorded(case, operation)
     )
     if isinstance(failure, CheckFailed):
         return RawFailure(

@@ -12,7 +12,7 @@ import copy
 import json
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
@@ -93,12 +93,22 @@ class Session:
         )
 
     def request_of(self, case: Any, operation: str) -> Request:
-        """A schemathesis case that was sent, as the one :class:`Request` (made once: its rules
-        and its findings share it): how its credentials were made instead of their values."""
+        """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
+        once, with the case's body): how its credentials were made instead of their values."""
         found = self.requests.get(case.id)
         if found is None:
             found = self.requests[case.id] = self._request_of(case, operation)
         return found
+
+    def recorded(self, case: Any, operation: str) -> Request:
+        """The case's :class:`Request` as its finding keeps it: the body copied (a value JSON
+        cannot hold: its repr). Only findings pay for the copy, of bodies up to megabytes."""
+        request = self.request_of(case, operation)
+        try:
+            json.dumps(request.json)
+        except (TypeError, ValueError):
+            return replace(request, json=repr(request.json))
+        return replace(request, json=copy.deepcopy(request.json))
 
     def _request_of(self, case: Any, operation: str) -> Request:
         from schemathesis.core import NOT_SET
@@ -113,16 +123,12 @@ class Session:
             headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
         body = case.body
         raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
-        try:
-            json.dumps(body)
-        except (TypeError, ValueError):
-            body = repr(body)
         return Request(
             self.api,
             operation,
             str(case.method).upper(),
             str(getattr(case, "formatted_path", case.path)),
-            json=None if raw is not None else copy.deepcopy(body),
+            json=None if raw is not None else body,
             raw_body=raw,
             auth=auth,
             query=query,
