@@ -19,6 +19,7 @@ import pytest
 from harness.clients import DEMO
 from harness.conformance import replay_finding
 from harness.conformance._emulator import emulator_settings
+from harness.errors import TargetError
 
 FILES = Path(__file__).parent / "replay_files"
 EXPECTED: dict[str, dict[str, list[object]]] = json.loads(
@@ -56,3 +57,22 @@ def test_a_kept_replay_file_replays_with_the_same_verdict(
     assert [failing for failing, _ in seen.values()] == (
         [False, False] if "unsupported_method" in name else [True, False]
     )  # the emulator answers an undeclared method as documented, with or without the break
+
+
+def test_a_rule_whose_request_now_gets_no_answer_cannot_be_judged(
+    emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay's request goes through the run's sender with the run's client timeout (kept in
+    the file): a target that hangs is a one-line target error naming it, as for a probe."""
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token)
+    kept = json.loads((FILES / "rule-FH-M01.json").read_text(encoding="utf-8"))
+    kept["check"]["timeout_s"] = 1.0
+    path = tmp_path / "F-002.json"
+    path.write_text(json.dumps(kept), encoding="utf-8")
+    hanging = emulator(faults=("match=hang:1.0",), **emulator_settings())
+    with pytest.raises(TargetError) as failed:
+        replay_finding(path, target=hanging)
+    assert str(failed.value) == (
+        "F-002: the target gave no answer (timeout, nothing within the 1 s client timeout), "
+        "so the finding cannot be judged"
+    )
