@@ -1,4 +1,4 @@
-"""What a rule sees besides the response and the case: the contract, the operation, the run so far.
+"""What a rule sees besides the answer and the request: the contract, the operation, the run so far.
 
 Rules never keep state of their own. Facts that need the history of the run (was this traceNo
 seen before? what was remainTimes on the previous counted call?) are computed once per call by the
@@ -12,7 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from harness.clients import Request
 from harness.contract import Contract, ReadingLog
 
 Mode = Literal["positive", "negative", "probe", "unknown"]
@@ -49,9 +48,3 @@ def json_of(response: Any) -> Any:
         return json.loads(response.content)
     except (ValueError, TypeError):
         return None
-
-
-def body_of(case: Any) -> Any:
-    """The JSON body of the request judged: a schemathesis case's, or a probe's :class:`Request`."""
-    body = case.json if isinstance(case, Request) else getattr(case, "body", None)
-    return body if isinstance(body, (dict, list, str, int, float, bool)) or body is None else None

@@ -192,6 +192,9 @@ def run_engine(
                 _collect_unanswered(
                     session, event.recorder, outcome, unanswered.pop(event.label or "", [])
                 )
+                for case_id in event.recorder.cases:  # judged: their records are not needed again
+                    session.answers.pop(case_id, None)
+                    session.requests.pop(case_id, None)
             elif isinstance(event, events.PhaseStarted) and progress:
                 progress(f"{session.api}: {event.phase.name.value} phase")
             elif isinstance(event, events.NonFatalError) and is_transport_error(event.value):
@@ -269,8 +272,6 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
                 _raw(session, case, operation, node.name, node.failure_info.failure, answer)
             )
         _merge_schema_into_rules(outcome, before)
-    for case_id in recorder.cases:  # their checks have run: their answers are not needed again
-        session.answers.pop(case_id, None)
 
 
 def _collect_unanswered(
@@ -297,7 +298,7 @@ def _collect_unanswered(
                 exc,
                 api=session.api,
                 operation=operation,
-                request=session.request_of(case, operation),
+                request=session.recorded(case, operation),
                 timeout_s=session.timeout_s,
             )
         )
@@ -314,7 +315,7 @@ def _raw(
     request = (
         failure.request
         if isinstance(failure, CheckFailed) and failure.request is not None
-        else session.request_of(case, operation)
+        else session.recorded(case, operation)
     )
     if isinstance(failure, CheckFailed):
         return RawFailure(

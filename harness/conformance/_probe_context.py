@@ -132,16 +132,7 @@ class ProbeContext:
                     kind=response.no_answer,
                 )
             )
-        _, sent = request.auth.apply(session.api, session.creds, now_ms=0, window_ms=0)
-        facts = session.tracker.observe(
-            spent=True,
-            api=session.api,
-            operation=operation,
-            case_id=f"probe-{id(response)}",
-            query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
-            status=response.status,
-            content=response.content,
-        )
+        facts = session.observe_sent(request, response, f"probe-{id(response)}")
         self.last_request, self.last_response = request, response
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, "probe", facts, session.readings)

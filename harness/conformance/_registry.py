@@ -1,6 +1,6 @@
 """Rule registry: business rules and probes under stable ids, duplicates rejected.
 
-A rule is a plain function ``(ctx, response, case)`` (schemathesis' argument order) that raises
+A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order) that raises
 :class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its id and
 wraps it so that a bare :func:`violation` inside becomes a ``CheckFailed`` carrying the rule's id,
 name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document), ``convention``

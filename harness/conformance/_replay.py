@@ -3,7 +3,8 @@
 Credentials are made fresh from the environment or config (the file holds none). The verdict is
 the finding's own check: a rule runs on the new answer (history rules get the request sent twice),
 a probe runs again, a schemathesis check validates the new response, and a request that got no
-answer is sent again with the run's client timeout.
+answer is sent again. Every request goes through the run's :class:`~harness.clients.Sender`, with
+the run's client timeout, as the probes' do.
 """
 
 from __future__ import annotations
@@ -11,24 +12,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.clients import Credentials, Request, check_reachable, load_credentials
-from harness.contract import Contract, ReadingLog, load_contract, no_answer_kind
+from harness.clients import Credentials, Exchange, Request, check_reachable, load_credentials
+from harness.contract import Contract, ReadingLog, load_contract
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay, request_of
 from harness.results import ReplayOutcome
 
+from ._context import RuleContext
 from ._emulator import conformance_target
-from ._engine import install, load_schema
+from ._engine import load_schema
 from ._failures import CheckFailed
 from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._registry import RULES
 from ._run import DEFAULT_TIMEOUT_S
-from ._session import Session, register, unregister
+from ._session import Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
-from ._transport import ANSWERED, TRANSPORT_ERRORS, NoAnswer, no_answer
+from ._transport import ANSWERED, NoAnswer, no_answer
 
 
 def replay_finding(
@@ -76,15 +78,7 @@ def _judge(
     pool: PayloadPool,
 ) -> ReplayOutcome:
     name, rule_id, fid = data.check, data.rule_id or "", data.id
-    timeout_s = data.timeout_s or DEFAULT_TIMEOUT_S
-    schema = load_schema(
-        contract.spec(request.api).raw,
-        base_url=url,
-        seed=0,
-        examples=1,
-        max_rps=None,
-        request_timeout_s=timeout_s,
-    )
+    spec = contract.spec(request.api)
     session = Session(
         contract=contract,
         api=request.api,
@@ -94,62 +88,34 @@ def _judge(
         is_emulator=is_emulator,
         target=url,
         identity=_identity(is_emulator),
-        raw_schema=schema.raw_schema,
-        timeout_s=timeout_s,
+        raw_schema=spec.raw,
+        timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
         readings=ReadingLog(data.target.get("readings_required") or {}),
     )
-    register(session)
     try:
-        install(session, schema)
         if rule_id in RULES and RULES.get(rule_id).kind == "probe":
             return _replay_probe(fid, RULES.get(rule_id), session)
-        operation = schema[request.path][_method(schema, request)]
+        if not any(op.path == request.path for op in spec.operations.values()):
+            raise InputError(f"replay file names {request.path}, which the spec does not document")
         if name == ANSWERED and not rule_id:
-            return _replay_answered(fid, request, operation, session)
+            return _replay_answered(fid, request, session)
         if rule_id in RULES:
-            return _replay_rule(fid, rule_id, request, operation, session)
+            return _replay_rule(fid, rule_id, request, session)
         if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
-            return _replay_envelope(fid, rule_id, request, operation, session)
-        return _replay_builtin(fid, name, request, operation, session)
-    except TRANSPORT_ERRORS as exc:  # a finding about the answer cannot be judged without one
-        raise TargetError(
-            f"{fid}: the target gave no answer ({no_answer_kind(exc)}: {type(exc).__name__}), "
-            "so the finding cannot be judged"
-        ) from None
-    except NoAnswer as exc:  # a probe's request, turned into a finding during a run
+            return _replay_envelope(fid, rule_id, request, session)
+        return _replay_builtin(fid, name, request, session)
+    except NoAnswer as exc:  # a finding about the answer cannot be judged without one
         raise TargetError(
             f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "
             "so the finding cannot be judged"
         ) from None
     finally:
-        unregister(session)
+        session.sender.close()
 
 
-def _method(schema: Any, request: Request) -> str:
-    """The documented method of the path (a finding about an undeclared method still has one)."""
-    methods = list(schema[request.path])
-    if not methods:
-        raise InputError(f"replay file names {request.path}, which the spec does not document")
-    return request.method if request.method in methods else methods[0]
-
-
-def _case(request: Request, operation: Any, session: Session) -> Any:
-    """A schemathesis case for ``operation`` that sends ``request`` with fresh credentials (over
-    schemathesis' transport: its checks judge its responses)."""
-    from schemathesis.core import NOT_SET
-
-    headers, query = dict(request.headers), dict(request.query)
-    window = session.contract.jd_timestamp_window_ms
-    request.auth.put(request.api, headers, query, session.creds, window_ms=window)
-    body = request.json if request.raw_body is None else request.raw_body or NOT_SET
-    media_type = None if body is NOT_SET else "application/json"
-    return operation.Case(
-        method=request.method, query=query, headers=headers, body=body, media_type=media_type
-    )
-
-
-def _send(request: Request, operation: Any, session: Session) -> tuple[Any, Any]:
-    """Send ``request`` (a LIP request with a new liveCode: it is single-use)."""
+def _send(request: Request, session: Session) -> Exchange:
+    """Send ``request`` through the run's sender, as the probes send theirs (a LIP request with a
+    new liveCode: it is single-use); no answer raises :class:`NoAnswer`."""
     body = request.json
     face = body.get("faceData") if isinstance(body, dict) else None
     if (
@@ -159,19 +125,33 @@ def _send(request: Request, operation: Any, session: Session) -> tuple[Any, Any]
     ):
         code = session.fresh_live_code()
         request = request if code is None else request.with_json(("liveCode",), code)
-    case = _case(request, operation, session)
-    return case, case.call(session=session.http)
+    session.tracker.ensure_budget()
+    answer = session.sender.send(request)
+    if answer.cause is not None:
+        session.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
+        raise NoAnswer(
+            no_answer(
+                answer.cause,
+                api=request.api,
+                operation=request.operation,
+                request=request,
+                timeout_s=session.timeout_s,
+                kind=answer.no_answer,
+            )
+        )
+    return answer
 
 
-def _replay_rule(
-    fid: str, rule_id: str, request: Request, operation: Any, session: Session
-) -> ReplayOutcome:
+def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
     entry = RULES.get(rule_id)
-    for _ in range(entry.sends):
-        case, response = _send(request, operation, session)
+    for n in range(entry.sends):
+        answer = _send(request, session)
+        facts = session.observe_sent(request, answer, f"replay-{n}")
+        ctx = RuleContext(
+            session.contract, session.api, request.operation, "unknown", facts, session.readings
+        )
         try:
-            answer = session.answer_of(case, response)
-            entry.fn(session.rule_context(case, request.operation), answer, case)
+            entry.fn(ctx, answer, request)
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
     return ReplayOutcome(
@@ -179,20 +159,13 @@ def _replay_rule(
     )
 
 
-def _replay_answered(fid: str, request: Request, operation: Any, session: Session) -> ReplayOutcome:
+def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutcome:
     """Send the request once more with the run's client timeout: does it get an answer now?"""
     try:
-        _, response = _send(request, operation, session)
-    except TRANSPORT_ERRORS as exc:
-        again = no_answer(
-            exc,
-            api=request.api,
-            operation=request.operation,
-            request=request,
-            timeout_s=session.timeout_s,
-        )
-        return ReplayOutcome(fid, ANSWERED, True, f"no answer: {again.message.splitlines()[0]}")
-    return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {response.status_code}")
+        answer = _send(request, session)
+    except NoAnswer as again:
+        return ReplayOutcome(fid, ANSWERED, True, f"no answer: {str(again).splitlines()[0]}")
+    return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {answer.status}")
 
 
 def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
@@ -204,45 +177,55 @@ def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
     return ReplayOutcome(fid, entry.name, False, f"probe {entry.name} passes")
 
 
-def _replay_envelope(
-    fid: str, rule_id: str, request: Request, operation: Any, session: Session
-) -> ReplayOutcome:
+def _replay_envelope(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
     name = NEGATIVE_RULE[1] if rule_id == NEGATIVE_RULE[0] else POSITIVE_RULE[1]
-    case, response = _send(request, operation, session)
-    seen = verdict(session, case, response)
+    answer = _send(request, session)
+    seen = verdict(answer)
     if seen is None:
-        return ReplayOutcome(fid, name, True, f"HTTP {response.status_code}: no envelope to judge")
+        return ReplayOutcome(fid, name, True, f"HTTP {answer.status}: no envelope to judge")
     rejected, refused, code = seen
     failing = not rejected if rule_id == NEGATIVE_RULE[0] else refused
     what = "accepted" if not rejected else "rejected"
     return ReplayOutcome(fid, name, failing, f"{code}: the request was {what}")
 
 
-def _replay_builtin(
-    fid: str, name: str, request: Request, operation: Any, session: Session
-) -> ReplayOutcome:
+def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> ReplayOutcome:
+    """A schemathesis check's finding, judged by that check: the answer as schemathesis' response
+    to a case of the documented operation (which is all the check reads of the case)."""
+    import requests
     from schemathesis.checks import CHECKS, load_all_checks
     from schemathesis.core.failures import FailureGroup
+    from schemathesis.core.transport import Response
 
-    _, response = _send(request, operation, session)
+    answer = _send(request, session)
     if name == "unsupported_method":
-        ok = response.status_code == 405 and "allow" in response.headers
+        ok = answer.status == 405 and "allow" in answer.headers
         return ReplayOutcome(
-            fid,
-            name,
-            not ok,
-            f"HTTP {response.status_code}" + ("" if ok else ", expected 405 with Allow"),
+            fid, name, not ok, f"HTTP {answer.status}" + ("" if ok else ", expected 405 with Allow")
         )
     load_all_checks()
     if name not in CHECKS.get_all_names():
         raise UsageError(f"replay file names check {name!r}, which this schemathesis does not have")
-    case = _case(request, operation, session)
+    schema = load_schema(session.raw_schema, base_url=session.target, seed=0, examples=1, max_rps=0)
+    methods = list(schema[request.path])
+    operation = schema[request.path][request.method if request.method in methods else methods[0]]
+    sent = requests.Request(request.method, session.target.rstrip("/") + request.path).prepare()
+    response = Response(
+        status_code=answer.status,
+        headers={k.lower(): [v] for k, v in answer.headers.items()},
+        content=answer.content,
+        request=sent,
+        elapsed=answer.elapsed_s,
+        verify=True,
+    )
     try:
-        case.validate_response(response, checks=[CHECKS.get_one(name)])
+        operation.Case(method=request.method).validate_response(
+            response, checks=[CHECKS.get_one(name)]
+        )
     except FailureGroup as group:
         first = group.exceptions[0]
         return ReplayOutcome(fid, name, True, f"{first.title}: {first.message}".strip())
-    return ReplayOutcome(fid, name, False, f"{name} passes (HTTP {response.status_code})")
+    return ReplayOutcome(fid, name, False, f"{name} passes (HTTP {answer.status})")
 
 
 def _identity(is_emulator: bool) -> tuple[str, str] | None:

@@ -13,10 +13,10 @@ import re
 import time
 from typing import Any
 
-from harness.clients import Exchange
+from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, body_of, json_of
+from ._context import RuleContext, json_of
 from ._registry import observed, rule, violation
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
@@ -57,7 +57,7 @@ def operating_threshold(msg: Any) -> float | None:
     quote="code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "
     '"code": "10000"',
 )
-def gateway_envelope(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """The gateway code is a string; gateway success ("10000") carries the result (查询结果)."""
     body = _gateway(response)
     if body is None:
@@ -81,7 +81,7 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, case: Any) -> None:
     severity="medium",
     quote="code string 1000 参见下方错误码-系统级错误码; 1.系统级错误码 详见返回码",
 )
-def gateway_code_in_table(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every gateway code is in JD's published return-code table."""
     body = _gateway(response)
     code = body.get("code") if body else None
@@ -94,7 +94,7 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, case: Any) -> No
 @rule(
     "FH-J03", "gateway-msg-matches-code", api="jd", severity="low", basis="reading", erratum="E-040"
 )
-def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
     contract)."""
     body = _gateway(response)
@@ -130,7 +130,7 @@ def _same_text(msg: str, meaning: Any) -> bool:
     api="jd",
     quote="2.业务错误码 (the table of result.code values)",
 )
-def business_code_in_table(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def business_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every business code (result.code) is in the document's table."""
     result = _business(ctx, response)
     code = _int(result.get("code")) if result else None
@@ -148,7 +148,7 @@ def business_code_in_table(ctx: RuleContext, response: Exchange, case: Any) -> N
     basis="reading",
     erratum="E-027",
 )
-def business_msg_matches_code(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def business_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.msg begins with the table's text for its code ("success" for code 0;
     E-027)."""
     result = _business(ctx, response)
@@ -177,7 +177,7 @@ def business_msg_matches_code(ctx: RuleContext, response: Exchange, case: Any) -
     quote='e4 误识率为万分之一的阈值 ... e7 误识率为千万分之一的阈值; example "e5": 1.092, "e6": '
     '1.0403, "e7": 0.9829, "e4": 1.1477',
 )
-def thresholds_fall(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def thresholds_fall(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Distance thresholds fall as the false-accept rate gets stricter: e4 > e5 > e6 > e7."""
     result = _business(ctx, response)
     threshold = result.get("threshold") if result else None
@@ -200,7 +200,7 @@ def thresholds_fall(ctx: RuleContext, response: Exchange, case: Any) -> None:
     quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 '
     '结果:false", "code": 1155; 0 成功',
 )
-def result_follows_threshold(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """result is true exactly when score reaches the operating threshold; code 0 with true, 1155
     with false."""
     result = _business(ctx, response)
@@ -233,7 +233,7 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, case: Any) ->
     quote='score Float 0.70605 得分; example "score": 0.7060586214065552',
     fields=("result.score",),
 )
-def jd_score_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def jd_score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """score is a similarity in [0, 1]."""
     result = _business(ctx, response)
     if not result or result.get("score") is None:
@@ -251,7 +251,7 @@ def jd_score_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None:
     quote="similarity Integer 76 个图片相似度(百分制)",
     fields=("result.similarity",),
 )
-def similarity_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def similarity_in_range(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """similarity is an integer percentage 0..100."""
     result = _business(ctx, response)
     if not result or result.get("similarity") is None:
@@ -270,7 +270,7 @@ def similarity_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None
     severity="medium",
     quote="similarity 个图片相似度(百分制); score 得分 (two measures of one likeness)",
 )
-def similarity_monotone(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def similarity_monotone(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """similarity never falls when score rises (across the run)."""
     conflict = ctx.facts.similarity_conflict
     result = _business(ctx, response)
@@ -284,12 +284,12 @@ def similarity_monotone(ctx: RuleContext, response: Exchange, case: Any) -> None
 
 
 @rule("FH-J11", "serialno-echoed", api="jd", severity="medium", basis="reading", erratum="E-041")
-def serialno_echoed(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own
     request id."""
     result = _business(ctx, response)
-    request = body_of(case)
-    sent = request.get("serialNo") if isinstance(request, dict) else None
+    body = request.json
+    sent = body.get("serialNo") if isinstance(body, dict) else None
     if (
         not result
         or not isinstance(sent, str)
@@ -316,7 +316,7 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     quote="remainTimes long 1305 "
     "剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
 )
-def remaintimes_counts_down(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly
     one is E-028."""
     body = _gateway(response)
@@ -364,7 +364,7 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, case: Any) -> 
     erratum="E-029",
     quote='timestamp long 时间戳; example "timestamp": 1627977407152',
 )
-def result_timestamp_ms(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def result_timestamp_ms(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """result.timestamp is milliseconds since the epoch, close to now."""
     result = _business(ctx, response)
     stamp = _int(result.get("timestamp")) if result else None
@@ -380,7 +380,7 @@ def result_timestamp_ms(ctx: RuleContext, response: Exchange, case: Any) -> None
 @rule(
     "FH-J14", "jd-optional-parts-sent", api="jd", severity="low", basis="reading", erratum="E-023"
 )
-def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is
     empty)."""

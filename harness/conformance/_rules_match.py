@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from harness.clients import Exchange
+from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, body_of, json_of
+from ._context import RuleContext, json_of
 from ._registry import observed, rule, violation
 
 _COMPARE_OPS = ("match", "matchIdno")
@@ -52,7 +52,7 @@ _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
     "result | 是",
     observes=("E-039", "E-013"),
 )
-def envelope_consistent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status
     and traceNo.
 
@@ -111,9 +111,9 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
         raise violation(
             f"Received: errcode=0 with status={status!r}\nExpected: a status string (是)"
         )
-    request = body_of(case)
+    sent = request.json
     asked_async = (
-        ctx.operation in _COMPARE_OPS and isinstance(request, dict) and request.get("async") is True
+        ctx.operation in _COMPARE_OPS and isinstance(sent, dict) and sent.get("async") is True
     )
     if status == "SUCCESS":
         if not isinstance(result, dict):
@@ -159,7 +159,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
     erratum="E-011",
     quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
 )
-def success_follows_threshold(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
     /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
@@ -212,7 +212,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, case: Any) -
     quote='success | String | 否; score | String | 否 | 匹配分数; example "score":"99"',
     fields=("data.result.success", "data.result.score"),
 )
-def score_is_decimal_string(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """success is the string "true"/"false" and score a decimal string, as documented."""
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -242,7 +242,7 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, case: Any) -> 
     quote="score | 匹配分数,建议达到80分可认为是同一人照片 (a score in points, 0..100)",
     fields=("data.result.score",),
 )
-def score_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """score lies in the documented range 0..100."""
     body = _envelope(response)
     result = _success_result(body) if body else None
@@ -262,7 +262,7 @@ def score_in_range(ctx: RuleContext, response: Exchange, case: Any) -> None:
     sends=2,
     quote="traceNo | String | 是 | 当前业务的唯一id",
 )
-def traceno_unique(ctx: RuleContext, response: Exchange, case: Any) -> None:
+def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every answered request has its own traceNo (当前业务的唯一id)."""
     body = _envelope(response)
     data = body.get("data") if body else None
@@ -276,7 +276,7 @@ def traceno_unique(ctx: RuleContext, response: Exchange, case: Any) -> None:
 
 
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
-def errcode_in_table(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
     body = _envelope(response)
     errcode = body.get("errcode") if body else None
@@ -295,7 +295,7 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, case: Any) -> Any:
 @rule(
     "FH-M07", "errmsg-matches-code", api="match", severity="low", basis="reading", erratum="E-014"
 )
-def errmsg_matches_code(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
     body = _envelope(response)
     errcode = body.get("errcode") if body else None
@@ -317,7 +317,7 @@ def errmsg_matches_code(ctx: RuleContext, response: Exchange, case: Any) -> Any:
 @rule(
     "FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006"
 )
-def optional_parts_sent(ctx: RuleContext, response: Exchange, case: Any) -> Any:
+def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
     out.
 

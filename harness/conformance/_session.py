@@ -12,10 +12,8 @@ import copy
 import json
 import threading
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-
-import requests
 
 from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
@@ -23,11 +21,10 @@ from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
 from . import _auth
-from ._context import Mode, RuleContext
+from ._context import Facts, Mode, RuleContext
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
 from ._tracker import RunTracker
-from ._transport import deadline_session
 
 _SESSIONS: dict[int, Session] = {}
 _LOCK = threading.Lock()
@@ -46,10 +43,7 @@ class Session:
     raw_schema: dict[str, Any] = field(repr=False)
     timeout_s: float | None = None  # the total deadline every request is sent with
     max_rps: float = 0.0  # the run's pace, for the requests the harness sends itself
-    http: requests.Session = field(
-        default_factory=deadline_session, repr=False
-    )  # schemathesis' transport, for a replayed case
-    sender: Sender = field(init=False, repr=False)  # the probes' and the hooks' own requests
+    sender: Sender = field(init=False, repr=False)  # the probes', hooks' and replays' requests
     injector: PayloadInjector = field(init=False, repr=False)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -57,6 +51,7 @@ class Session:
     answers: dict[str, tuple[Any, Exchange]] = field(  # case id -> (response, its Exchange)
         default_factory=dict, repr=False
     )
+    requests: dict[str, Request] = field(default_factory=dict, repr=False)  # case id -> Request
 
     def __post_init__(self) -> None:
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
@@ -98,8 +93,24 @@ class Session:
         )
 
     def request_of(self, case: Any, operation: str) -> Request:
-        """A schemathesis case that was (or is about to be) sent, as the one :class:`Request`:
-        how its credentials were made instead of their values."""
+        """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
+        once, with the case's body): how its credentials were made instead of their values."""
+        found = self.requests.get(case.id)
+        if found is None:
+            found = self.requests[case.id] = self._request_of(case, operation)
+        return found
+
+    def recorded(self, case: Any, operation: str) -> Request:
+        """The case's :class:`Request` as its finding keeps it: the body copied (a value JSON
+        cannot hold: its repr). Only findings pay for the copy, of bodies up to megabytes."""
+        request = self.request_of(case, operation)
+        try:
+            json.dumps(request.json)
+        except (TypeError, ValueError):
+            return replace(request, json=repr(request.json))
+        return replace(request, json=copy.deepcopy(request.json))
+
+    def _request_of(self, case: Any, operation: str) -> Request:
         from schemathesis.core import NOT_SET
 
         query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
@@ -112,16 +123,12 @@ class Session:
             headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
         body = case.body
         raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
-        try:
-            json.dumps(body)
-        except (TypeError, ValueError):
-            body = repr(body)
         return Request(
             self.api,
             operation,
             str(case.method).upper(),
             str(getattr(case, "formatted_path", case.path)),
-            json=None if raw is not None else copy.deepcopy(body),
+            json=None if raw is not None else body,
             raw_body=raw,
             auth=auth,
             query=query,
@@ -134,20 +141,11 @@ class Session:
         try:
             self.tracker.ensure_budget()
             issue = self.contract.operation("liveCode")
-            answer = self.sender.send(
-                Request("match", "liveCode", issue.method.upper(), issue.path, json={})
-            )
+            request = Request("match", "liveCode", issue.method.upper(), issue.path, json={})
+            answer = self.sender.send(request)
             if answer.cause is not None:
                 return None
-            self.tracker.observe(
-                spent=True,
-                api=self.api,
-                operation="liveCode",
-                case_id=f"fresh-liveCode-{id(answer)}",
-                query={},
-                status=answer.status,
-                content=answer.content,
-            )
+            self.observe_sent(request, answer, f"fresh-liveCode-{id(answer)}")
         # a BaseException: inside schemathesis' hook it would kill the worker thread; the case's
         # own send stops at the budget like any other
         except BudgetExhausted:
@@ -172,6 +170,20 @@ class Session:
         )
         self.answers[case.id] = (response, found)
         return found
+
+    def observe_sent(self, request: Request, answer: Exchange, case_id: str) -> Facts:
+        """Record an answer to a request the harness sent itself (its sender spent the budget);
+        the run's facts as of it, kept under ``case_id``."""
+        _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
+        return self.tracker.observe(
+            spent=True,
+            api=self.api,
+            operation=request.operation,
+            case_id=case_id,
+            query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
+            status=answer.status,
+            content=answer.content,
+        )
 
     # --- hooks ------------------------------------------------------------------------------
     def observe(self, case: Any, response: Any) -> None:
@@ -206,7 +218,6 @@ def register(session: Session) -> None:
 def unregister(session: Session) -> None:
     with _LOCK:
         _SESSIONS.pop(id(session.raw_schema), None)
-    session.http.close()
     session.sender.close()
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
-from harness.clients import Exchange
+from harness.clients import Exchange, Request
 
 from ._context import RuleContext
 from ._failures import CheckFailed
@@ -36,26 +36,26 @@ CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
 
 
 def run_rules(
-    session: Session, ctx: RuleContext, response: Exchange, case: Any
+    session: Session, ctx: RuleContext, response: Exchange, request: Request
 ) -> list[CheckFailed]:
-    """Every rule of the operation on one answer to ``case`` (a schemathesis case, or a probe's
-    :class:`~harness.clients.Request`); the failures, each counted in the session."""
+    """Every rule of the operation on one answer to ``request``; the failures, each counted in the
+    session."""
     failed: list[CheckFailed] = []
     for entry in RULES.rules_for(session.api, ctx.operation):
         session.rule_runs[(entry.name, ctx.operation)] += 1
         try:
-            entry.fn(ctx, response, case)
+            entry.fn(ctx, response, request)
         except CheckFailed as exc:
             session.rule_fails[(entry.name, ctx.operation)] += 1
             failed.append(exc)
     return failed
 
 
-def verdict(session: Session, case: Any, response: Any) -> tuple[bool, bool, str] | None:
+def verdict(exchange: Exchange) -> tuple[bool, bool, str] | None:
     """(rejected, refused_valid_data, code text) of an HTTP 200 envelope whose deciding code has its
     documented type; None otherwise (other checks report those)."""
-    answer = session.answer_of(case, response).answer
-    if response.status_code != 200 or answer is None or not answer.typed:
+    answer = exchange.answer
+    if exchange.status != 200 or answer is None or not answer.typed:
         return None
     return answer.refused, answer.calls_input_invalid, answer.label
 
@@ -68,7 +68,8 @@ def faceharness_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     if session is None or operation is None or not session.is_own_call(case, response):
         return True
     ctx = session.rule_context(case, operation)
-    failed = run_rules(session, ctx, session.answer_of(case, response), case)
+    answer, request = session.answer_of(case, response), session.request_of(case, operation)
+    failed = run_rules(session, ctx, answer, request)
     if len(failed) == 1:
         raise failed[0]
     if failed:
@@ -82,7 +83,7 @@ def faceharness_negative_data_rejection(ctx: Any, response: Any, case: Any) -> b
     session = session_of(case)
     if session is None or session.operation_id(case) is None:
         return True
-    seen = verdict(session, case, response)
+    seen = verdict(session.answer_of(case, response))
     if seen is None or session.mode_of(case) != "negative" or _negative_body_not_sent(case):
         return True
     rejected, _, code = seen
@@ -118,7 +119,7 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
     session = session_of(case)
     if session is None or session.operation_id(case) is None:
         return True
-    seen = verdict(session, case, response)
+    seen = verdict(session.answer_of(case, response))
     if seen is None or session.mode_of(case) != "positive":
         return True
     _, refused, code = seen

@@ -339,14 +339,6 @@ def mount_deadline(session: requests.Session) -> requests.Session:
     return session
 
 
-def deadline_session() -> requests.Session:
-    """A session for ``case.call(session=...)``, with deadlines (cookies dropped after each
-    call)."""
-    from schemathesis.transport.requests import ManagedCookiesSession
-
-    return mount_deadline(ManagedCookiesSession())
-
-
 def install_in_schemathesis() -> None:
     """Every requests session schemathesis' engine makes (cases and its own probes) gets deadlines.
 

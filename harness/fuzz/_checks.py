@@ -139,7 +139,6 @@ def check_rules(
         content=exchange.content or json.dumps(exchange.body).encode(),
         headers={"content-type": exchange.content_type},
     )
-    case = SimpleNamespace(body=request.json, query=dict(request.query))
     out = []
     for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
@@ -150,7 +149,7 @@ def check_rules(
         ):
             continue
         try:
-            entry.fn(ctx, response, case)
+            entry.fn(ctx, response, request)
         except CheckFailed as exc:
             message, basis = exc.message.replace("\n", "; "), exc.basis or entry.basis
             out.append(Problem(entry.name, exc.level, message, exc.erratum, basis=basis))

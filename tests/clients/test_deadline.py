@@ -20,7 +20,7 @@ from harness.clients import (
     TransportFailure,
     http_client,
 )
-from harness.conformance._transport import deadline_session
+from harness.conformance._transport import mount_deadline
 from harness.contract import no_answer_kind
 
 DRIP_S = 0.3  # the whole body would take 130 * 0.3 = 39 s
@@ -139,3 +139,8 @@ def test_a_shorter_deadline_fires_on_time_behind_a_longer_one():
             session.post(target.url + "/x", json={}, timeout=0.8)
         assert time.monotonic() - started < 1.8
         worker.join(10)
+
+
+def deadline_session() -> requests.Session:
+    """A requests session with deadlines, as schemathesis' engine sessions get them."""
+    return mount_deadline(requests.Session())

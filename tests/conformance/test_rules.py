@@ -9,12 +9,12 @@ default.
 from __future__ import annotations
 
 import copy
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 
+from harness.clients import Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.contract import ReadingLog
 
@@ -302,9 +302,12 @@ def judge(
     ctx = RuleContext(
         contract=contract, api=api, operation=operation, facts=facts, readings=readings
     )
-    RULES.get(rule_id).fn(
-        ctx, httpx.Response(200, json=body), SimpleNamespace(body=request, query={})
-    )
+    RULES.get(rule_id).fn(ctx, httpx.Response(200, json=body), sent(api, operation, request))
+
+
+def sent(api: str, operation: str, body: Any = None) -> Request:
+    """The request a rule judges (every rule's third argument)."""
+    return Request(api, operation, "POST", f"/{operation}", json=body)
 
 
 def test_every_rule_has_a_case():
@@ -331,7 +334,7 @@ def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contrac
     operation = "faceCompareNew" if api == "jd" else "match"
     ctx = RuleContext(contract=contract, api=api, operation=operation)
     assert entry.applies_to(api, operation)
-    case = SimpleNamespace(body={}, query={})
+    case = sent(api, operation, {})
     entry.fn(ctx, httpx.Response(200, json={"errcode": 0}), case)
     for status, ctype in HTTP_CASES[rule_id]:
         response = httpx.Response(status, content=b"{}", headers={"content-type": ctype})
@@ -631,8 +634,8 @@ def test_rules_ignore_answers_that_are_not_envelopes(contract):
             continue
         operation = "faceCompareNew" if rule.api == "jd" else "match"
         ctx = RuleContext(contract=contract, api=rule.api, operation=operation)
-        rule.fn(ctx, httpx.Response(500, text="boom"), SimpleNamespace(body={}, query={}))
-        rule.fn(ctx, httpx.Response(200, text="<html>"), SimpleNamespace(body={}, query={}))
+        rule.fn(ctx, httpx.Response(500, text="boom"), sent(rule.api, operation, {}))
+        rule.fn(ctx, httpx.Response(200, text="<html>"), sent(rule.api, operation, {}))
 
 
 def test_readings_file_and_rule_book_agree(contract):
