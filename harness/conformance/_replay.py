@@ -104,7 +104,7 @@ def _judge(
         if rule_id in RULES and RULES.get(rule_id).kind == "probe":
             return _replay_probe(fid, RULES.get(rule_id), session)
         operation = schema[request.path][_method(schema, request)]
-        if name == ANSWERED and not rule_id:
+        if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
             return _replay_answered(fid, request, operation, session)
         if rule_id in RULES:
             return _replay_rule(fid, rule_id, request, operation, session)
@@ -191,7 +191,7 @@ def _replay_answered(fid: str, request: Request, operation: Any, session: Sessio
             request=request,
             timeout_s=session.timeout_s,
         )
-        return ReplayOutcome(fid, ANSWERED, True, f"no answer: {again.message.splitlines()[0]}")
+        return ReplayOutcome(fid, ANSWERED, True, again.message.splitlines()[0])
     return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {response.status_code}")
 
 

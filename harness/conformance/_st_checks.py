@@ -27,6 +27,7 @@ from ._failures import CheckFailed
 from ._registry import RULES
 from ._session import Session, session_of
 
+SCHEMA_RULE = "FH-H05"  # response_schema (_rules_http)
 NEGATIVE_RULE = ("FH-S01", "negative-data-rejected")
 POSITIVE_RULE = ("FH-S02", "positive-data-accepted")
 RULES_CHECK = "faceharness_rules"
@@ -39,7 +40,10 @@ def run_rules(
     session: Session, ctx: RuleContext, response: Exchange, case: Any
 ) -> list[CheckFailed]:
     """Every rule of the operation on one answer to ``case`` (a schemathesis case, or a probe's
-    :class:`~harness.clients.Request`); the failures, each counted in the session."""
+    :class:`~harness.clients.Request`); the failures, each counted in the session.
+
+    One defect, one finding: a response-schema failure only at fields a failing rule owns (e.g.
+    ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not another."""
     failed: list[CheckFailed] = []
     for entry in RULES.rules_for(session.api, ctx.operation):
         session.rule_runs[(entry.name, ctx.operation)] += 1
@@ -48,7 +52,12 @@ def run_rules(
         except CheckFailed as exc:
             session.rule_fails[(entry.name, ctx.operation)] += 1
             failed.append(exc)
-    return failed
+    owned = tuple(f for exc in failed for f in RULES.get(exc.rule_id).fields)
+    return [
+        exc
+        for exc in failed
+        if not (exc.rule_id == SCHEMA_RULE and exc.at and all(p.startswith(owned) for p in exc.at))
+    ]
 
 
 def verdict(session: Session, case: Any, response: Any) -> tuple[bool, bool, str] | None:
