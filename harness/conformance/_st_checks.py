@@ -21,6 +21,7 @@ import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
 from harness.clients import Exchange
+from harness.contract import Contract
 
 from ._context import RuleContext
 from ._failures import CheckFailed
@@ -148,23 +149,28 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
 
 
 def _invalid_only_by_reading(session: Session, case: Any) -> str | None:
-    """The erratum whose reading alone makes this negative case invalid: its body breaks only limits
-    and formats marked ``x-reading`` in the spec (valid under every reading), its other parts are
-    valid. None when the case is invalid under every reading."""
+    """The erratum whose reading alone makes this negative case invalid: only its body is negative
+    and it breaks only limits and formats marked ``x-reading``."""
     from schemathesis.core.parameters import ParameterLocation
 
     negative = {loc for loc, part in case.meta.components.items() if part.mode.is_negative}
-    operation = session.contract.operation(session.operation_id(case) or "")
-    if (
-        negative != {ParameterLocation.BODY}
-        or not operation.request_schema
-        or not isinstance(case.body, dict)
-    ):
+    if negative != {ParameterLocation.BODY}:
         return None
-    spec = session.contract.spec(session.api)
-    if not spec.validator(operation.request_schema, every_reading=True).is_valid(case.body):
+    return invalid_only_by_reading(
+        session.contract, session.api, session.operation_id(case) or "", case.body
+    )
+
+
+def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: Any) -> str | None:
+    """The erratum whose reading alone makes ``body`` invalid: it is valid once the limits and
+    formats marked ``x-reading`` in the spec (faceharness' own) are left out. None when it is
+    invalid under every reading (conformance's negative cases, fuzz's invalid ones)."""
+    schema = contract.operation(operation).request_schema
+    if not schema or not isinstance(body, dict):
         return None
-    return "E-032" if session.operation_id(case) == "liveCode" else "E-043"
+    if not contract.spec(api).validator(schema, every_reading=True).is_valid(body):
+        return None
+    return "E-032" if operation == "liveCode" else "E-043"
 
 
 def _negative_body_not_sent(case: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import Literal
 
 from harness.clients import Exchange, Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext, rule, violation
+from harness.conformance._st_checks import invalid_only_by_reading
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE
@@ -167,28 +168,20 @@ SCHEMA_RULES = frozenset(
 )
 
 
-def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
-    """The erratum whose reading alone makes ``case`` invalid (its body is valid once the limits and
-    formats marked ``x-reading`` are left out); None when it is invalid under every reading."""
+def reading_only(contract: Contract, case: InvalidCase) -> str | None:
+    """The erratum whose reading alone makes ``case`` invalid (a schema rule broken only in the
+    body's limits and formats marked ``x-reading``); None when it is invalid under every reading."""
     request = case.request
     if (
-        contract is None
-        or case.rule not in SCHEMA_RULES
+        case.rule not in SCHEMA_RULES
         or request.raw_body is not None
-        or not isinstance(request.json, dict)
         or case.field in ("auth", "query")
     ):
         return None
-    operation = contract.operation(request.operation)
-    if not operation.request_schema:
-        return None
     body = request.json
-    if body.get("liveCode") == FRESH_LIVE_CODE:
+    if isinstance(body, dict) and body.get("liveCode") == FRESH_LIVE_CODE:
         body = {**body, "liveCode": "2312"}
-    validator = contract.spec(request.api).validator(operation.request_schema, every_reading=True)
-    if not validator.is_valid(body):
-        return None
-    return "E-032" if request.operation == "liveCode" else "E-043"
+    return invalid_only_by_reading(contract, request.api, request.operation, body)
 
 
 @dataclass(frozen=True)
