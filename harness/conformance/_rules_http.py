@@ -86,21 +86,21 @@ _REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
     quote="返回参数 (000, 004): the fields of every answer, transcribed as the spec's 200 schema",
 )
 def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
-    """An HTTP 200 answer (the only status the specs document) that is JSON or unlabelled fits
-    its operation's response schema; another status or media type is FH-H01..H03's finding."""
-    media = _content_type(response).split(";")[0].strip().lower()
+    """An HTTP 200 answer (the only status the specs document) read as JSON (so labelled, or
+    unlabelled) fits its operation's response schema; another status or media type is
+    FH-H01..H03's finding."""
     name = ctx.contract.operation(ctx.operation).response_schema
-    if response.status_code != 200 or media not in ("", "application/json") or not name:
+    if response.status_code != 200 or not name or not _read_as_json(_content_type(response)):
         return
     try:
         body = json.loads(response.content)
-    except (ValueError, TypeError):
+        errors = list(ctx.contract.spec(ctx.api).validator(name).iter_errors(body))
+    except (ValueError, TypeError):  # not JSON, or JSON no validator reads (a lone surrogate)
         text = bytes(response.content)[:80].decode("utf-8", "replace")
         # schemathesis' severity for a malformed JSON answer (one defect, one severity)
         raise violation(
             f"{name} violated: the body is not a JSON object: {text!r}", severity="medium"
         ) from None
-    errors = list(ctx.contract.spec(ctx.api).validator(name).iter_errors(body))
     if errors:
         paths = [".".join(map(str, e.instance_path)) for e in errors]
         texts = "; ".join(f"{p or 'body'}: {e.message[:100]}" for p, e in zip(paths, errors[:3]))
@@ -109,3 +109,10 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
             for p, e in zip(paths, errors)
         )
         raise violation(f"{name} violated: {texts}", at=at)
+
+
+def _read_as_json(content_type: str) -> bool:
+    """As schemathesis reads an answer's media type: JSON when it says so (any case, or by a
+    wildcard), and when it is absent or malformed; anything else has no documented schema."""
+    kind, slash, sub = content_type.split(";")[0].strip().lower().partition("/")
+    return not slash or (kind in ("application", "*") and sub in ("json", "*"))
