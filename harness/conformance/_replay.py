@@ -117,9 +117,9 @@ def _judge(
             "so the finding cannot be judged"
         ) from None
     except NoAnswer as exc:  # a probe's request, turned into a finding during a run
+        why = str(exc).splitlines()[0].removeprefix("no answer: ")
         raise TargetError(
-            f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "
-            "so the finding cannot be judged"
+            f"{fid}: the target gave no answer ({why}), so the finding cannot be judged"
         ) from None
     finally:
         unregister(session)
