@@ -229,7 +229,7 @@ def _accepted(found: Answer) -> bool:
     "invalid_refused",
     api="*",
     kind="refusal",
-    quote="错误码 (000), 返回码 (004): a request the documents call invalid gets an error code",
+    quote="errcode | 0交易成功 其它为异常情况 (000); 四、错误码信息 (004): invalid is refused",
 )
 def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """An invalid request is refused with a documented code of its kind; the basis is its broken
@@ -272,7 +272,7 @@ def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> N
     "rule_code",
     api="*",
     kind="refusal",
-    quote="错误码 (000), 返回码 (004): each fault has its own code in the tables",
+    quote="系统级错误码 详见返回码; 业务错误码(code) 说明 (004): each fault its code (000: E-014)",
 )
 def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """A refused invalid request carries its broken rule's own code, where the documents name it
