@@ -41,8 +41,9 @@ BUILTIN_CHECKS = (
 )
 """Built-in checks that judge these APIs correctly. The HTTP-status based negative_data_rejection,
 positive_data_acceptance, ignored_auth and missing_required_header are replaced by envelope-aware
-checks and probes (E-015); HTTP status and Content-Type are the rule book's (FH-H01..H03), which
-fuzz runs too."""
+checks and probes (E-015); HTTP status, Content-Type and the response schema are the rule book's
+(FH-H01..H03, FH-H05), which fuzz runs too: schemathesis' response_schema_conformance reports only
+what the book does not judge (a missing Content-Type)."""
 
 BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
     # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
@@ -222,39 +223,8 @@ def run_engine(
     return outcome
 
 
-def _merge_schema_into_rules(outcome: EngineOutcome, start: int) -> None:
-    """One defect, one finding: a response-schema failure at a field a failing rule of the same
-    case owns (e.g. ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not
-    another."""
-    from ._registry import RULES
-
-    case = outcome.failures[start:]
-    owned = {
-        f
-        for raw in case
-        if raw.rule_id and raw.rule_id in RULES
-        for f in RULES.get(raw.rule_id).fields
-    }
-
-    def owned_by_rule(raw: RawFailure) -> bool:
-        if raw.check != "response_schema_conformance" or raw.schema_path is None:
-            return False
-        path = ".".join(raw.schema_path)
-        return any(
-            path.startswith(f)
-            or (
-                f.rpartition(".")[0] == path
-                and any(f"{q}{f.rpartition('.')[2]}{q}" in raw.message for q in "'\"")
-            )
-            for f in owned
-        )  # a field's own error, or its parent's "'traceNo' is a required property"
-
-    outcome.failures[start:] = [raw for raw in case if not owned_by_rule(raw)]
-
-
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
     for case_id, nodes in recorder.checks.items():
-        before = len(outcome.failures)
         node_case = recorder.cases.get(case_id)
         case = node_case.value if node_case is not None else None
         operation = session.operation_id(case) if case is not None else None
@@ -263,7 +233,7 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
         for node in nodes:
             key = (node.name, operation)
             outcome.check_runs[key] += 1
-            if node.failure_info is None:
+            if node.failure_info is None or _judged_by_the_book(node):
                 continue
             outcome.check_fails[key] += 1
             response = getattr(recorder.interactions.get(case_id), "response", None)
@@ -271,7 +241,18 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
             outcome.failures.append(
                 _raw(session, case, operation, node.name, node.failure_info.failure, answer)
             )
-        _merge_schema_into_rules(outcome, before)
+
+
+def _judged_by_the_book(node: Any) -> bool:
+    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding
+    (``response_schema``, which fuzz runs too); schemathesis' check keeps its other failures."""
+    from schemathesis.core.failures import MalformedJson
+    from schemathesis.openapi.checks import JsonSchemaError
+
+    failure = node.failure_info.failure
+    return node.name == "response_schema_conformance" and isinstance(
+        failure, JsonSchemaError | MalformedJson
+    )
 
 
 def _collect_unanswered(
@@ -336,7 +317,6 @@ def _raw(
     level = FROM_ST.get(failure.severity, "medium")
     if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
         level = cap  # type: ignore[assignment]
-    path = getattr(failure, "instance_path", None)
     return RawFailure(
         api=session.api,
         operation=operation,
@@ -350,7 +330,6 @@ def _raw(
         response=excerpt(answer),
         size=request_size(request),
         basis=basis,
-        schema_path=tuple(str(p) for p in path) if path is not None else None,
     )
 
 

@@ -51,6 +51,7 @@ class CheckFailed(Failure):
         request: Any = None,
         case_id: str | None = None,
         basis: str | None = None,
+        at: tuple[str, ...] = (),
     ) -> None:
         super().__init__(
             operation=operation,
@@ -65,6 +66,7 @@ class CheckFailed(Failure):
         self.erratum = erratum
         self.basis = basis
         self.request = request
+        self.at = at  # the answer's fields it is about (dotted), where the rule names them
         self.response: dict[str, Any] | None = None  # excerpt of the answer, for probe findings
 
     @property
@@ -84,12 +86,13 @@ class CheckFailed(Failure):
                 self.request,
                 self.case_id,
                 self.basis,
+                self.at,
             ),
         )
 
 
 def _rebuild(*args: Any) -> CheckFailed:
-    rule_id, check, operation, message, level, erratum, request, case_id, basis = args
+    rule_id, check, operation, message, level, erratum, request, case_id, basis, at = args
     return CheckFailed(
         rule_id=rule_id,
         check=check,
@@ -100,4 +103,5 @@ def _rebuild(*args: Any) -> CheckFailed:
         request=request,
         case_id=case_id,
         basis=basis,
+        at=at,
     )

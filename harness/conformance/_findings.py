@@ -25,10 +25,16 @@ from ._raw import RawFailure
 _DIGITS = re.compile(r"\d+(\.\d+)?")
 
 
+# rules whose findings stay apart by what their message's first line names: the kind of a
+# missing answer, the schema errors of an answer
+BY_FIRST_LINE = frozenset({"FH-H04", "FH-H05"})
+
+
 def group_key(raw: RawFailure) -> str:
-    if raw.rule_id:
-        return f"conformance:{raw.api}:{raw.operation}:{raw.rule_id}"
     first = _DIGITS.sub("#", (raw.message or raw.title).splitlines()[0])[:120]
+    if raw.rule_id:
+        tail = f":{first}" if raw.rule_id in BY_FIRST_LINE else ""
+        return f"conformance:{raw.api}:{raw.operation}:{raw.rule_id}{tail}"
     return f"conformance:{raw.api}:{raw.operation}:{raw.check}:{raw.title}:{first}"
 
 

@@ -25,9 +25,6 @@ class RawFailure:
     response: dict[str, Any] | None
     size: int = 0  # serialised request size: the smallest example of a bug is the one kept
     basis: str | None = None
-    schema_path: tuple[str, ...] | None = (
-        None  # where a response-schema failure is (to merge it into a rule)
-    )
 
 
 def request_size(request: Request | None) -> int:

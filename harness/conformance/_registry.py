@@ -13,7 +13,9 @@ the gate policy requires turns an alternative into a finding (basis ``reading``)
 ``violation`` in such a rule means the answer fits no reading at all.
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
-finding's ``rule_id`` always names exactly one function.
+finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
+request built to break one rule (fuzz's invalid cases, its third argument); the suite that built
+the request asks for it by id.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any, Literal
 
 from ._failures import CheckFailed, Level
 
-Kind = Literal["rule", "probe"]
+Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
 _ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 
@@ -40,6 +42,9 @@ class Violation(AssertionError):
         severity: Level | None = None,
         request: Any = None,
         reading: str | None = None,
+        basis: Basis | None = None,
+        at: tuple[str, ...] = (),
+        erratum: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message, self.severity, self.request, self.reading = (
@@ -48,12 +53,24 @@ class Violation(AssertionError):
             request,
             reading,
         )
+        self.basis, self.at, self.erratum = basis, at, erratum
 
 
-def violation(message: str, *, severity: Level | None = None, request: Any = None) -> Violation:
+def violation(
+    message: str,
+    *,
+    severity: Level | None = None,
+    request: Any = None,
+    basis: Basis | None = None,
+    at: tuple[str, ...] = (),
+    erratum: str | None = None,
+) -> Violation:
     """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its
-    request)."""
-    return Violation(message, severity=severity, request=request)
+    request; ``basis`` and ``erratum``: this case's own, where they differ by case; ``at``: the
+    answer's fields it is about, dotted)."""
+    return Violation(
+        message, severity=severity, request=request, basis=basis, at=at, erratum=erratum
+    )
 
 
 def observed(erratum: str, message: str, *, request: Any = None) -> Violation:
@@ -169,6 +186,7 @@ def rule(
             basis_: Basis,
             request: Any,
             erratum_: str | None,
+            at: tuple[str, ...] = (),
         ) -> CheckFailed:
             return CheckFailed(
                 rule_id=entry.id,
@@ -179,6 +197,7 @@ def rule(
                 erratum=erratum_,
                 request=request,
                 basis=basis_,
+                at=at,
             )
 
         @functools.wraps(fn)
@@ -192,9 +211,10 @@ def rule(
                         ctx,
                         v.message,
                         v.severity or entry.severity,
-                        "seed" if entry.basis == "reading" else entry.basis,
+                        v.basis or ("seed" if entry.basis == "reading" else entry.basis),
                         v.request,
-                        entry.erratum,
+                        v.erratum or entry.erratum,
+                        v.at,
                     ) from None
                 if log is not None:
                     log.observe(v.reading, "alternative", f"{_operation_of(ctx)}: {v.message}")

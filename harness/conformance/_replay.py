@@ -97,7 +97,7 @@ def _judge(
             return _replay_probe(fid, RULES.get(rule_id), session)
         if not any(op.path == request.path for op in spec.operations.values()):
             raise InputError(f"replay file names {request.path}, which the spec does not document")
-        if name == ANSWERED and not rule_id:
+        if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
             return _replay_answered(fid, request, session)
         if rule_id in RULES:
             return _replay_rule(fid, rule_id, request, session)
@@ -106,7 +106,8 @@ def _judge(
         return _replay_builtin(fid, name, request, session)
     except NoAnswer as exc:  # a finding about the answer cannot be judged without one
         raise TargetError(
-            f"{fid}: the target gave no answer ({str(exc).splitlines()[0]}), "
+            f"{fid}: the target gave no answer "
+            f"({str(exc).splitlines()[0].removeprefix('no answer: ')}), "
             "so the finding cannot be judged"
         ) from None
     finally:
@@ -164,7 +165,7 @@ def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutc
     try:
         answer = _send(request, session)
     except NoAnswer as again:
-        return ReplayOutcome(fid, ANSWERED, True, f"no answer: {str(again).splitlines()[0]}")
+        return ReplayOutcome(fid, ANSWERED, True, str(again).splitlines()[0])
     return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {answer.status}")
 
 

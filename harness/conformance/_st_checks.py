@@ -21,12 +21,14 @@ import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
 from harness.clients import Exchange, Request
+from harness.contract import Contract
 
 from ._context import RuleContext
 from ._failures import CheckFailed
 from ._registry import RULES
 from ._session import Session, session_of
 
+SCHEMA_RULE = "FH-H05"  # response_schema (_rules_http)
 NEGATIVE_RULE = ("FH-S01", "negative-data-rejected")
 POSITIVE_RULE = ("FH-S02", "positive-data-accepted")
 RULES_CHECK = "faceharness_rules"
@@ -39,7 +41,10 @@ def run_rules(
     session: Session, ctx: RuleContext, response: Exchange, request: Request
 ) -> list[CheckFailed]:
     """Every rule of the operation on one answer to ``request``; the failures, each counted in the
-    session."""
+    session.
+
+    One defect, one finding: a response-schema failure only at fields a failing rule owns (e.g.
+    ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not another."""
     failed: list[CheckFailed] = []
     for entry in RULES.rules_for(session.api, ctx.operation):
         session.rule_runs[(entry.name, ctx.operation)] += 1
@@ -48,7 +53,12 @@ def run_rules(
         except CheckFailed as exc:
             session.rule_fails[(entry.name, ctx.operation)] += 1
             failed.append(exc)
-    return failed
+    owned = tuple(f for exc in failed for f in RULES.get(exc.rule_id).fields)
+    return [
+        exc
+        for exc in failed
+        if not (exc.rule_id == SCHEMA_RULE and exc.at and all(p.startswith(owned) for p in exc.at))
+    ]
 
 
 def verdict(exchange: Exchange) -> tuple[bool, bool, str] | None:
@@ -140,23 +150,28 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
 
 
 def _invalid_only_by_reading(session: Session, case: Any) -> str | None:
-    """The erratum whose reading alone makes this negative case invalid: its body breaks only limits
-    and formats marked ``x-reading`` in the spec (valid under every reading), its other parts are
-    valid. None when the case is invalid under every reading."""
+    """The erratum whose reading alone makes this negative case invalid: only its body is negative
+    and it breaks only limits and formats marked ``x-reading``."""
     from schemathesis.core.parameters import ParameterLocation
 
     negative = {loc for loc, part in case.meta.components.items() if part.mode.is_negative}
-    operation = session.contract.operation(session.operation_id(case) or "")
-    if (
-        negative != {ParameterLocation.BODY}
-        or not operation.request_schema
-        or not isinstance(case.body, dict)
-    ):
+    if negative != {ParameterLocation.BODY}:
         return None
-    spec = session.contract.spec(session.api)
-    if not spec.validator(operation.request_schema, every_reading=True).is_valid(case.body):
+    return invalid_only_by_reading(
+        session.contract, session.api, session.operation_id(case) or "", case.body
+    )
+
+
+def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: Any) -> str | None:
+    """The erratum whose reading alone makes ``body`` invalid: it is valid once the limits and
+    formats marked ``x-reading`` in the spec (faceharness' own) are left out. None when it is
+    invalid under every reading (conformance's negative cases, fuzz's invalid ones)."""
+    schema = contract.operation(operation).request_schema
+    if not schema or not isinstance(body, dict):
         return None
-    return "E-032" if session.operation_id(case) == "liveCode" else "E-043"
+    if not contract.spec(api).validator(schema, every_reading=True).is_valid(body):
+        return None
+    return "E-032" if operation == "liveCode" else "E-043"
 
 
 def _negative_body_not_sent(case: Any) -> bool:

@@ -1,10 +1,10 @@
 """Requests that got no answer (a hang past the client timeout, a reset, a body cut off) as
 findings.
 
-A fault below HTTP is the target's as much as a 5xx is, so it is reported under the ``answered``
-check like any other finding, not raised out of the run. The kind opens the message, whose first
-line is the same for every request of that kind, so findings merge to one per operation and kind
-(see ``group_key``).
+A fault below HTTP is the target's as much as a 5xx is, so it is reported by the rule book's
+``answered`` rule (FH-H04, which fuzz runs too) like any other finding, not raised out of the run.
+The kind opens the message, whose first line is the same for every request of that kind, so
+findings merge to one per operation and kind (see ``group_key``).
 
 Every request schemathesis and the probes send has one total deadline (:class:`DeadlineAdapter`):
 requests, like httpx, times each socket read on its own, so a target that drips its answer would
@@ -33,16 +33,21 @@ from harness.clients import (
     AnswerTooLarge,
     Deadline,
     DeadlineExceeded,
+    Exchange,
     Request,
     no_answer_text,
 )
 from harness.clients._deadline import too_large_message
-from harness.contract import no_answer_kind
+from harness.contract import load_contract, no_answer_kind
 from harness.contract._answer import _chain_text
 
+from ._context import RuleContext
+from ._failures import CheckFailed
 from ._raw import RawFailure, request_size
+from ._registry import RULES
 
 ANSWERED = "answered"
+ANSWERED_RULE = "FH-H04"
 TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
     requests.ConnectionError,
     requests.Timeout,
@@ -84,20 +89,30 @@ def no_answer(
         float(seconds.group(1)) if seconds else timeout_s
     )  # schemathesis shortens it for an operation that hangs
     detail = " ".join(_detail(exc).split())[:160]
-    message = f"{no_answer_text(kind, limit)}\n{type(exc).__name__}: {detail}"
-    return RawFailure(
-        api=api,
-        operation=operation,
-        check=ANSWERED,
-        rule_id=None,
-        level="high",
-        title="no answer",
-        message=message,
-        erratum=None,
-        request=request,
-        response=None,
-        size=request_size(request),
-    )
+    error = f"{no_answer_text(kind, limit)}\n{type(exc).__name__}: {detail}"
+    entry = RULES.get(ANSWERED_RULE)
+    try:  # the rule book's verdict (FH-H04), as fuzz asks it
+        entry.fn(
+            RuleContext(load_contract(), api, operation),
+            Exchange(status=0, error=error, no_answer=kind, cause=exc),
+            request,
+        )
+    except CheckFailed as failed:
+        return RawFailure(
+            api=api,
+            operation=operation,
+            check=failed.check,
+            rule_id=failed.rule_id,
+            level=failed.level,
+            title=failed.title,
+            message=failed.message,
+            erratum=failed.erratum,
+            request=request,
+            response=None,
+            size=request_size(request),
+            basis=failed.basis,
+        )
+    raise AssertionError(f"{ANSWERED_RULE} passed a request without an answer")
 
 
 def _detail(exc: BaseException) -> str:

@@ -1,22 +1,22 @@
-"""What every answer must satisfy, and what an answer means: pure functions over one exchange.
+"""What every answer must satisfy, asked of the one rule book (``harness.conformance.RULES``).
 
-The spec's response validators judge the shape; the code table judges the codes; a few
-documented invariants (cited by erratum) judge consistency inside one answer. Each problem states
-its basis (``seed``, ``convention`` at most ``low``, ``reading``); where the documents allow several
-readings the check records which one the answer follows in the run's ``ReadingLog`` and reports a
-problem only when a policy requires the other reading. Severities are the conformance rules' own
-(one defect has one severity whichever suite finds it).
+Fuzz runs the book's rules of both APIs (an answer at all, HTTP, the response schema), its rules
+inside one answer, and its refusal rules on the answer to an invalid case (FH-S03, FH-S04), each
+stating its basis (``seed``, ``convention`` at most ``low``, ``reading``); where the documents
+allow several readings the answer's is recorded in the run's ``ReadingLog`` and a problem reported
+only when a policy requires the other reading. Severities are the book's (one defect has one
+severity whichever suite finds it).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from types import SimpleNamespace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from harness.clients import Exchange, Request
-from harness.conformance import RULES, CheckFailed, Facts, RuleContext
+from harness.conformance import RULES, CheckFailed, Facts, RuleContext, rule, violation
+from harness.conformance._st_checks import invalid_only_by_reading
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE
@@ -75,43 +75,31 @@ def check_answer(
     readings: ReadingLog | None = None,
     facts: Facts | None = None,
 ) -> list[Problem]:
-    """Every answer: the rule book's HTTP rules (E-015), the operation's response schema (a body
-    that is not a JSON object breaks it), then the book's rules inside the answer.
-
-    No answer at all (a hang past the client timeout, a reset, a body cut off) is an ``answered``
-    problem of its kind.
-    """
+    """Every answer: the rule book's rules of both APIs (an answer at all, HTTP status and
+    Content-Type, the response schema), then its rules inside the answer."""
     if exchange.error:
-        kind = exchange.no_answer or ""
-        return [Problem("answered", "high", f"no answer: {exchange.error}", variant=kind)]
-    op = contract.operation(request.operation)
-    out = check_rules(contract, request, exchange, book=HTTP)
-    if not isinstance(exchange.body, dict):
-        texts = f"the body is not a JSON object: {exchange.text[:80]!r}"
-    else:
-        errors = (
-            contract.spec(request.api).validator(op.response_schema).iter_errors(exchange.body)
-            if op.response_schema
-            else ()
-        )
-        texts = "; ".join(
-            f"{'.'.join(map(str, e.instance_path)) or 'body'}: {e.message[:100]}"
-            for e in list(errors)[:3]
-        )
-    if texts:
-        out.append(Problem("response_schema", "high", f"{op.response_schema} violated: {texts}"))
-    return out + check_rules(
-        contract, request, exchange, request_valid=request_valid, readings=readings, facts=facts
+        return check_rules(contract, request, exchange, book=(ANSWERED,))
+    return check_rules(
+        contract,
+        request,
+        exchange,
+        request_valid=request_valid,
+        readings=readings,
+        facts=facts,
+        book=HTTP + BOOK[request.api],
     )
 
 
-# what fuzz asks the conformance rule book on every answer: HTTP status and Content-Type, codes in
-# the table, and the documented invariants inside one answer (a rule is written once)
-HTTP = ("FH-H01", "FH-H02", "FH-H03")
+# what fuzz asks the conformance rule book on every answer: an answer at all (FH-H04), HTTP status
+# and Content-Type, the response schema, codes in the table, and the documented invariants inside
+# one answer (a rule is written once)
+ANSWERED = "FH-H04"
+HTTP = ("FH-H01", "FH-H02", "FH-H03", "FH-H05")
 BOOK = {
     "match": ("FH-M01", "FH-M02", "FH-M05", "FH-M06", "FH-M08"),
     "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
 }
+REFUSAL = ("FH-S03", "FH-S04")
 
 
 def check_rules(
@@ -119,14 +107,16 @@ def check_rules(
     request: Request,
     exchange: Exchange,
     *,
+    book: tuple[str, ...] | None = None,
     request_valid: bool = False,
     readings: ReadingLog | None = None,
     facts: Facts | None = None,
-    book: tuple[str, ...] | None = None,
+    case: object = None,
 ) -> list[Problem]:
-    """The rule book's verdicts on one answer (``book``: these rules, default the API's in-answer
-    ones), as problems (readings recorded in ``readings``; ``facts``: the run's history, for
-    FH-M05). FH-J11 (serialNo echoed) judges only requests valid under every reading."""
+    """The rule book's verdicts (``book``: these rules, default the API's in-answer ones) on one
+    answer, as problems (readings recorded in ``readings``; ``facts``: the run's history, for
+    FH-M05; ``case``: the rules' third argument, default the request). FH-J11 (serialNo echoed)
+    judges only requests valid under every reading."""
     ctx = RuleContext(
         contract=contract,
         api=request.api,
@@ -134,11 +124,13 @@ def check_rules(
         readings=readings,
         facts=facts or Facts(),
     )
-    response = SimpleNamespace(  # what a rule reads, also of an exchange built in a test
-        status_code=exchange.status,
-        content=exchange.content or json.dumps(exchange.body).encode(),
-        headers={"content-type": exchange.content_type},
+    body = b"" if exchange.body is None else json.dumps(exchange.body).encode()
+    content, headers = (
+        exchange.content or body,
+        exchange.headers or {"content-type": exchange.content_type},
     )
+    if content is not exchange.content or headers is not exchange.headers:  # built in a test
+        exchange = replace(exchange, content=content, headers=headers)
     out = []
     for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
@@ -149,10 +141,11 @@ def check_rules(
         ):
             continue
         try:
-            entry.fn(ctx, response, request)
+            entry.fn(ctx, exchange, request if case is None else case)
         except CheckFailed as exc:
             message, basis = exc.message.replace("\n", "; "), exc.basis or entry.basis
-            out.append(Problem(entry.name, exc.level, message, exc.erratum, basis=basis))
+            variant = exchange.no_answer or ""  # the kind of a missing answer
+            out.append(Problem(entry.name, exc.level, message, exc.erratum, variant, basis))
     return out
 
 
@@ -175,78 +168,126 @@ SCHEMA_RULES = frozenset(
 )
 
 
-def reading_only(contract: Contract | None, case: InvalidCase) -> str | None:
-    """The erratum whose reading alone makes ``case`` invalid (its body is valid once the limits and
-    formats marked ``x-reading`` are left out); None when it is invalid under every reading."""
+def reading_only(contract: Contract, case: InvalidCase) -> str | None:
+    """The erratum whose reading alone makes ``case`` invalid (a schema rule broken only in the
+    body's limits and formats marked ``x-reading``); None when it is invalid under every reading."""
     request = case.request
     if (
-        contract is None
-        or case.rule not in SCHEMA_RULES
+        case.rule not in SCHEMA_RULES
         or request.raw_body is not None
-        or not isinstance(request.json, dict)
         or case.field in ("auth", "query")
     ):
         return None
-    operation = contract.operation(request.operation)
-    if not operation.request_schema:
-        return None
     body = request.json
-    if body.get("liveCode") == FRESH_LIVE_CODE:
+    if isinstance(body, dict) and body.get("liveCode") == FRESH_LIVE_CODE:
         body = {**body, "liveCode": "2312"}
-    validator = contract.spec(request.api).validator(operation.request_schema, every_reading=True)
-    if not validator.is_valid(body):
-        return None
-    return "E-032" if request.operation == "liveCode" else "E-043"
+    return invalid_only_by_reading(contract, request.api, request.operation, body)
 
 
-def check_expected_code(
+@dataclass(frozen=True)
+class Refusal:
+    """What the refusal rules judge besides the answer: the invalid case, and whether its rule's
+    own code is due (the documents name it, or the target is the emulator)."""
+
+    case: InvalidCase
+    strict: bool
+
+
+def check_refusal(
+    contract: Contract,
     case: InvalidCase,
-    found: Answer | None,
+    exchange: Exchange,
     *,
     strict: bool,
     readings: ReadingLog | None = None,
-    contract: Contract | None = None,
 ) -> list[Problem]:
-    """An invalid request is refused with a documented code, the rule's own where known.
+    """The rule book's verdicts on the answer to an invalid case (FH-S03, FH-S04)."""
+    refusal = Refusal(case, strict)
+    return check_rules(
+        contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal
+    )
 
-    A request invalid only under faceharness' reading of an erratum (an undocumented limit or
-    format) is an observation when accepted; one invalid by an HTTP/JSON/image convention is
-    at most ``low``. An accepted bad sign is ``high`` here as in conformance (FH-A10).
-    """
+
+def _judged(ctx: RuleContext, response: Exchange, refusal: Refusal) -> Answer | None:
+    """The answer, when it can judge the case: it has a code, and no quota stopped the request
+    before its rule could be judged (inconclusive)."""
+    found = outcome(ctx.contract, refusal.case.request, response)
     if found is None or found.code is None:
-        return []
+        return None
+    case = refusal.case
     if found.where == "gateway" and case.where == "business" and found.category == "quota":
-        return []  # throttled or out of quota before the rule could be judged: inconclusive
-    success = found.ran or found.processing or (found.where == "errcode" and found.code == "0")
-    rule = rule_of(case.rule)
-    severity: Severity = "low" if rule.basis == "convention" else "high"
-    erratum = rule.reading_for(case.request.api) or reading_only(contract, case)
+        return None
+    return found
+
+
+def _accepted(found: Answer) -> bool:
+    return found.ran or found.processing or (found.where == "errcode" and found.code == "0")
+
+
+@rule(
+    "FH-S03",
+    "invalid_refused",
+    api="*",
+    kind="refusal",
+    quote="errcode | 0交易成功 其它为异常情况 (000); 四、错误码信息 (004): invalid is refused",
+)
+def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
+    """An invalid request is refused with a documented code of its kind; the basis is its broken
+    rule's: seed, an HTTP/JSON/image convention (at most ``low``), or faceharness' reading of an
+    erratum (an undocumented limit or format: observed when accepted). An accepted bad sign is
+    ``high`` here as in conformance (FH-A10)."""
+    case, found = refusal.case, _judged(ctx, response, refusal)
+    if found is None:
+        return
+    accepted, rule_ = _accepted(found), rule_of(case.rule)
+    severity: Severity = "low" if rule_.basis == "convention" else "high"
+    erratum = rule_.reading_for(case.request.api) or reading_only(ctx.contract, case)
     if erratum is not None:
         message = (
             f"accepted although faceharness' reading of {erratum} calls it invalid "
             f"({case.rule}: {case.detail})"
         )
         problem = Problem("invalid_refused", severity, message, erratum)
-        observed = record_reading(readings, erratum, not success, problem)
-        if success:
-            return observed
-    elif success:
-        message = f"accepted although it breaks {case.rule}: {case.detail}"
-        return [Problem("invalid_refused", severity, message, basis=rule.basis)]
-    if found.where == "status":
-        return []  # errcode 0 with a failed status: a refusal under the two-level reading (E-039)
-    if found.where != case.where:
-        message = (
-            f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} "
-            f"was due ({case.rule}: {case.detail})"
+        for mismatch in record_reading(ctx.readings, erratum, not accepted, problem):
+            raise violation(mismatch.message, severity=severity, basis="reading", erratum=erratum)
+        if accepted:
+            return
+    elif accepted:
+        raise violation(
+            f"accepted although it breaks {case.rule}: {case.detail}",
+            severity=severity,
+            basis=rule_.basis,  # type: ignore[arg-type]
         )
-        return [Problem("invalid_refused", severity, message)]
-    if found.category is None:
-        return []  # reported by code_documented already
-    if strict and found.code not in case.codes:
-        message = (
+    # errcode 0 with a failed status: a refusal under the two-level reading (E-039)
+    if found.where not in ("status", case.where):
+        raise violation(
+            f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} "
+            f"was due ({case.rule}: {case.detail})",
+            severity=severity,
+        )
+
+
+@rule(
+    "FH-S04",
+    "rule_code",
+    api="*",
+    kind="refusal",
+    quote="系统级错误码 详见返回码; 业务错误码(code) 说明 (004): each fault its code (000: E-014)",
+)
+def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
+    """A refused invalid request carries its broken rule's own code, where the documents name it
+    or the target is the emulator (a code outside the table is FH-M06/FH-J02/FH-J04's)."""
+    case, found = refusal.case, _judged(ctx, response, refusal)
+    if (
+        not refusal.strict
+        or found is None
+        or _accepted(found)
+        or found.where != case.where
+        or found.category is None
+    ):
+        return
+    if found.code not in case.codes:
+        raise violation(
             f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
             f"the contract assigns {'/'.join(case.codes)}"
         )
-        return [Problem("rule_code", "high", message)]
-    return []

@@ -12,7 +12,7 @@ from harness.conformance import Facts
 from harness.conformance._tracker import trace_seen
 from harness.contract import Answer, Contract, ReadingLog
 
-from ._checks import Problem, Severity, check_answer, check_expected_code, outcome
+from ._checks import Problem, Severity, check_answer, check_refusal, outcome
 from ._client import FuzzClient
 from ._request import InvalidCase
 from ._rules import Codes
@@ -124,8 +124,8 @@ class Run:
         """Send ``case``'s request and fail unless it is refused with its documented code."""
         exchange, found = self.send(case.request, **kw)
         problems = self.standard(case.request, exchange, found, request_valid=False)
-        problems += check_expected_code(
-            case, found, strict=strict, readings=self.readings, contract=self.contract
+        problems += check_refusal(
+            self.contract, case, exchange, strict=strict, readings=self.readings
         )
         self.fail(prop, problems, case.request, exchange, case)
         return found

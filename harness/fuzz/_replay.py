@@ -35,7 +35,7 @@ from harness.findings import (
 from harness.results import Finding, ReplayOutcome
 
 from ._body import json_copy
-from ._checks import Problem, check_answer, check_expected_code, outcome
+from ._checks import Problem, check_answer, check_refusal, outcome
 from ._client import FuzzClient
 from ._pool import render
 from ._properties import disagree, self_match_fails, swap_disagrees
@@ -285,8 +285,8 @@ def _judge(
         readings=readings,
     )
     if case is not None:
-        problems += check_expected_code(
-            case, found, strict=case.exact or is_emulator, readings=readings, contract=contract
+        problems += check_refusal(
+            contract, case, exchange, strict=case.exact or is_emulator, readings=readings
         )
     if loaded.check == "same_request_same_score":
         _, again = _send(client, contract, request)

@@ -19,7 +19,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precond
 
 from harness.clients import Auth, Credentials, How, Request
 
-from ._checks import Problem, check_expected_code, record_reading
+from ._checks import Problem, check_refusal, record_reading
 from ._client import issued_code
 from ._context import Run
 from ._properties import Property, _pair, disagree
@@ -230,8 +230,8 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 case = InvalidCase(
                     request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,)
                 )
-                problems = check_expected_code(
-                    case, found, strict=run.is_emulator, readings=run.readings
+                problems = check_refusal(
+                    run.contract, case, exchange, strict=run.is_emulator, readings=run.readings
                 )
                 if found is not None and found.where == "gateway" and found.category != "quota":
                     message = f"at remainTimes 0 the gateway answered {found.code}"

@@ -15,7 +15,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import Answer, Contract
 
-from ._checks import Problem, check_answer, check_expected_code, outcome
+from ._checks import Problem, check_answer, check_refusal, outcome
 from ._client import FuzzClient
 from ._request import InvalidCase
 
@@ -63,8 +63,8 @@ class FuzzTarget:
         """AssertionError unless an invalid request got a documented error (its rule's code
         where the documents say which, or always on the emulator)."""
         problems = self.problems(case.request, exchange, request_valid=False)
-        problems += check_expected_code(
-            case, self.outcome(case.request, exchange), strict=case.exact or self.is_emulator
+        problems += check_refusal(
+            self.contract, case, exchange, strict=case.exact or self.is_emulator
         )
         assert not problems, _text(problems, exchange) + f" [{case.rule}: {case.detail}]"
 

@@ -49,7 +49,7 @@ def test_a_dropped_answer_is_one_finding_and_the_run_goes_on(emulator, tmp_path,
     assert finding.count >= 2  # the engine's request and the probes' requests merged
     replay = Path(finding.reproduce.removeprefix("faceharness replay "))
     stored = json.loads(replay.read_text(encoding="utf-8"))
-    assert stored["check"] == {"name": "answered", "rule_id": None, "timeout_s": 5.0}
+    assert stored["check"] == {"name": "answered", "rule_id": "FH-H04", "timeout_s": 5.0}
     assert DEMO.token not in replay.read_text(encoding="utf-8")
     metrics = result.metrics
     assert metrics.codes[f"no answer:{kind}"] == finding.count

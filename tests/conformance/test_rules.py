@@ -9,6 +9,8 @@ default.
 from __future__ import annotations
 
 import copy
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -313,7 +315,8 @@ def sent(api: str, operation: str, body: Any = None) -> Request:
 def test_every_rule_has_a_case():
     in_answer = {r.id for r in RULES if r.kind == "rule" and r.api != "*"}
     assert in_answer == set(CASES) | set(READINGS)
-    assert {r.id for r in RULES if r.api == "*"} == set(HTTP_CASES)
+    both = {r.id for r in RULES if r.kind == "rule" and r.api == "*"}
+    assert both == set(HTTP_CASES) | {"FH-H04", "FH-H05"}
 
 
 # the HTTP rules (E-015) judge what an answer is before its envelope: (status, content type)
@@ -348,6 +351,67 @@ def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contrac
         entry.fn(ctx, httpx.Response(500, json={}), case)
     expected = ("seed", "high") if rule_id == "FH-H01" else ("convention", "low")
     assert (entry.basis, entry.severity) == expected
+
+
+def test_a_request_without_an_answer_is_fh_h04_of_its_kind(contract):
+    from harness.clients import Exchange
+
+    entry = RULES.get("FH-H04")
+    ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")
+    lost = Exchange(status=0, error="reset, the connection was reset", no_answer="reset")
+    with pytest.raises(CheckFailed) as failed:
+        entry.fn(ctx, lost, SimpleNamespace(body={}, query={}))
+    assert (failed.value.rule_id, failed.value.check, failed.value.level) == (
+        "FH-H04",
+        "answered",
+        "high",
+    )
+    assert failed.value.basis == "seed" and failed.value.message.startswith("no answer: reset, ")
+    for answered in (Exchange(status=500), httpx.Response(200, json={})):  # others judge those
+        entry.fn(ctx, answered, SimpleNamespace(body={}, query={}))
+
+
+@pytest.mark.parametrize("api", ["match", "jd"])
+def test_the_response_schema_is_fh_h05_read_through_the_contract(contract, api):
+    """Every documented response example fits; a missing field, a wrong type and a body that is
+    not JSON do not; another status or media type is the HTTP rules' finding, not this one's."""
+    entry = RULES.get("FH-H05")
+    case = SimpleNamespace(body={}, query={})
+    examples = [e for e in contract.spec(api).examples() if e[1] == "response"]
+    assert examples
+    for operation, _, _, body in examples:
+        ctx = RuleContext(contract=contract, api=api, operation=operation)
+        entry.fn(ctx, httpx.Response(200, json=body), case)
+        entry.fn(ctx, httpx.Response(200, content=json.dumps(body).encode()), case)  # unlabelled
+    operation, body = examples[0][0], copy.deepcopy(examples[0][3])
+    ctx = RuleContext(contract=contract, api=api, operation=operation)
+    missing = next(iter(body))
+    del body[missing]
+    with pytest.raises(CheckFailed) as failed:
+        entry.fn(ctx, httpx.Response(200, json=body), case)
+    assert (failed.value.rule_id, failed.value.level, failed.value.basis) == (
+        "FH-H05",
+        "high",
+        "seed",
+    )
+    assert missing in failed.value.message and set(failed.value.at) == {missing}
+    with pytest.raises(CheckFailed) as failed:
+        entry.fn(ctx, httpx.Response(200, json=[]), case)
+    assert failed.value.level == "high"
+    for content, ctype in [
+        (b"<html>", "application/json"),
+        (b"<html>", "json"),  # malformed: read as the documented JSON, as schemathesis does
+        (b'{"errcode": "\\udcf3"}', "Application/JSON"),  # a lone surrogate no validator reads
+    ]:
+        garbage = httpx.Response(200, content=content, headers={"content-type": ctype})
+        with pytest.raises(CheckFailed) as failed:
+            entry.fn(ctx, garbage, case)
+        assert failed.value.level == "medium" and "not a JSON object" in failed.value.message
+    for other in (
+        httpx.Response(500, text="boom"),
+        httpx.Response(200, content=b"<html>", headers={"content-type": "text/html"}),
+    ):
+        entry.fn(ctx, other, case)
 
 
 def test_every_rule_states_its_basis():

@@ -7,7 +7,8 @@ from typing import Any
 
 from harness.clients import Exchange, Request
 from harness.contract import ReadingLog
-from harness.fuzz._checks import check_answer, check_rules
+from harness.fuzz._checks import check_answer, check_refusal, check_rules
+from harness.fuzz._request import InvalidCase
 
 JD = Request(
     api="jd",
@@ -120,3 +121,70 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
     assert self_match_fails("match", _match_answer("70", "true"), 80.0)  # passed under threshold
     assert not self_match_fails("match", high, 80.0) and self_match_fails("match", low, 80.0)
     assert not disagree(high, None) and not swap_disagrees("match", None, low)
+
+
+def _gateway(code: str) -> Exchange:
+    return Exchange(status=200, content_type="application/json", body={"code": code, "msg": "x"})
+
+
+def test_an_answer_that_never_came_and_a_broken_schema_are_the_books_verdicts(contract: Any):
+    lost = Exchange(status=0, error="reset, the connection was reset (X)", no_answer="reset")
+    [problem] = check_answer(contract, JD, lost)
+    assert (problem.check, problem.severity, problem.variant, problem.basis) == (
+        "answered",
+        "high",
+        "reset",
+        "seed",
+    )
+    assert problem.message == "no answer: reset, the connection was reset (X)"
+    broken = _jd()
+    del broken.body["result"]["code"]
+    assert [p.check for p in check_answer(contract, JD, broken)] == ["response_schema"]
+    garbage = Exchange(status=200, content_type="application/json", text="<", content=b"<")
+    [problem] = check_answer(contract, JD, garbage)
+    assert (problem.check, problem.severity) == ("response_schema", "medium")
+
+
+def test_the_refusal_of_an_invalid_case_is_the_books_verdict(contract: Any) -> None:
+    """FH-S03 (refused with a code of its kind, by the broken rule's basis) and FH-S04 (the rule's
+    own code where it is due)."""
+    sign = contract.codes.named("jd", "bad_sign").code
+    bad_sign = InvalidCase(JD, "bad-sign", "sign wrong", "gateway", (sign,), exact=True)
+    [accepted] = check_refusal(contract, bad_sign, _jd(), strict=True)
+    assert (accepted.check, accepted.severity, accepted.basis) == (
+        "invalid_refused",
+        "high",
+        "seed",
+    )
+    assert check_refusal(contract, bad_sign, _gateway(sign), strict=True) == []
+    other = contract.codes.named("jd", "wrong_appkey").code
+    [wrong] = check_refusal(contract, bad_sign, _gateway(other), strict=True)
+    assert (wrong.check, wrong.severity) == ("rule_code", "high")
+    assert check_refusal(contract, bad_sign, _gateway(other), strict=False) == []
+    business = InvalidCase(JD, "wrong-type", "serialNo = 1", "business", ("1",))
+    [where] = check_refusal(contract, business, _gateway(sign), strict=True)
+    assert where.check == "invalid_refused" and "gateway code" in where.message
+    # a convention: at most low; a quota before the rule is judged: inconclusive
+    truncated = InvalidCase(JD, "truncated-image", "cut", "business", ("1",))
+    [low] = check_refusal(contract, truncated, _jd(), strict=True)
+    assert (low.severity, low.basis) == ("low", "convention")
+    daily = contract.codes.named("jd", "daily_limit").code
+    assert check_refusal(contract, truncated, _gateway(daily), strict=True) == []
+
+
+def test_an_invalid_case_only_by_a_reading_is_observed_when_accepted(contract: Any) -> None:
+    ok = {"errcode": 0, "errmsg": "SUCCESS", "data": {"result": {"code": "2312"}}}
+    live = Request("match", "liveCode", "POST", "/tech/ai/face/validateData", json={"x": 1})
+    extra = InvalidCase(live, "extra-field", "x = 1", "errcode", ("40004",))
+    answer = Exchange(status=200, content_type="application/json", body=ok)
+    log = ReadingLog()
+    assert check_refusal(contract, extra, answer, strict=True, readings=log) == []
+    assert log.observed("E-032") == "alternative"
+    required = ReadingLog({"E-032": "default"})
+    [problem] = check_refusal(contract, extra, answer, strict=True, readings=required)
+    assert (problem.check, problem.basis, problem.erratum) == (
+        "invalid_refused",
+        "reading",
+        "E-032",
+    )
+    assert "the policy requires the default reading of E-032" in problem.message
