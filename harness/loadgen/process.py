@@ -85,9 +85,12 @@ class MasterCoordinator:
 
     def _writer(self, msg: Any) -> PartWriter | None:
         proc = str(msg.data.get("proc", ""))
+        if (writer := self.writers.get(proc)) is not None:
+            return writer
         if not self.cfg.out_dir or not proc.replace("-", "").isalnum():
             return None  # a name unfit for a file name never comes from our workers
-        return self.writers.setdefault(proc, PartWriter(self.cfg.out_dir, proc))
+        writer = self.writers[proc] = PartWriter(self.cfg.out_dir, proc)
+        return writer
 
     def _on_rows(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         if (writer := self._writer(msg)) is not None:
