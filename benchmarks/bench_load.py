@@ -24,6 +24,7 @@ Run alone: ``python -m benchmarks bench_load`` (about 7 minutes).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -457,36 +458,56 @@ def _run_queue_s(procs: list[psutil.Process]) -> float:
 
 
 def _traffic_window(
-    url: str, procs: Callable[[], list[psutil.Process]], span_s: float
-) -> tuple[float, float, float]:
+    url: str,
+    procs: Callable[[], list[psutil.Process]],
+    span_s: float,
+    started: Callable[[], bool] | None = None,
+) -> tuple[float, float, float, float]:
     """(requests/s the sink answered, CPU seconds the generator processes used per request, the
-    share of wall time they waited for a CPU) over ``span_s``, starting one second after the
-    first request arrived (start-up excluded). A generator that waits for a CPU sends late
-    whatever its code does: the wait says how busy the machine was."""
+    share of wall time they waited for a CPU, the share of that CPU used by a Locust master)
+    over ``span_s``, in the steady state: start-up (imports, pools, spawning) excluded. The
+    window opens one second after the first request arrived, and not before ``started()``
+    says every generator process is sending (a second worker still building its pool while
+    the first sends would be start-up charged to the run's requests). A generator that waits
+    for a CPU sends late whatever its code does: the wait says how busy the machine was."""
     base = _sink_count(url)
     for _ in range(1200):
         if _sink_count(url) > base:
             break
         time.sleep(0.05)
     time.sleep(1.0)
+    for _ in range(600):
+        if started is None or started():
+            break
+        time.sleep(0.05)
     watched = procs()
+    masters = {p.pid for p in watched if "--master" in p.cmdline()}
 
-    def cpu() -> float:
-        total = 0.0
+    def cpu() -> tuple[float, float]:
+        total = master = 0.0
         for proc in watched:
             with contextlib.suppress(psutil.Error):
                 times = proc.cpu_times()
                 total += times.user + times.system
-        return total
+                if proc.pid in masters:
+                    master += times.user + times.system
+        return total, master
 
-    q0, c0, n0, t0 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
+    q0, (c0, m0), n0, t0 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
     time.sleep(span_s)
-    q1, c1, n1, t1 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
+    q1, (c1, m1), n1, t1 = _run_queue_s(watched), cpu(), _sink_count(url), time.monotonic()
     return (
         (n1 - n0) / (t1 - t0),
         (c1 - c0) / max(n1 - n0, 1),
         (q1 - q0) / (t1 - t0) / max(len(watched), 1),
+        (m1 - m0) / max(c1 - c0, 1e-9),
     )
+
+
+def _all_sending(out: Path, processes: int) -> Callable[[], bool]:
+    """True once each of ``processes`` load processes has written the row of its first second
+    of sending (a process writes it one to two seconds into its schedule)."""
+    return lambda: len(list((out / "parts").glob("*.series.jsonl"))) >= processes
 
 
 def _locust_children(exclude: int) -> list[psutil.Process]:
@@ -509,6 +530,7 @@ class OpenRun:
     window_rps: float
     cpu_per_request_s: float
     cpu_wait: float  # share of wall time the generator processes waited for a CPU
+    master_share: float  # of the generator CPU in the window
     success: int
     completed: int
     load: float  # the machine's 1-minute load average at the end of the window
@@ -530,7 +552,8 @@ class OpenRun:
             f"offered {self.rate:7.0f}/s with {max(self.workers, 1)} process(es): "
             f"completed {self.achieved:7.0f}/s ({self.kept_share:.1%}), {self.late} late + "
             f"{self.dropped} dropped of {self.offered} ({self.off:.2%}); "
-            f"{self.cpu_per_request_s * 1e6:.0f} us generator CPU per request, waited for a CPU "
+            f"{self.cpu_per_request_s * 1e6:.0f} us generator CPU per request "
+            f"({self.master_share:.1%} of it the master's), waited for a CPU "
             f"{self.cpu_wait:.0%} of the time; machine load {self.load:.1f}"
         )
 
@@ -559,15 +582,22 @@ def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -
     thread = threading.Thread(target=go)
     thread.start()
     try:
-        rps, cpu, wait = _traffic_window(
-            url, lambda: _locust_children(server_pid), SCHEDULE_RUN_S - 6.0
+        rps, cpu, wait, master = _traffic_window(
+            url,
+            lambda: _locust_children(server_pid),
+            SCHEDULE_RUN_S - 6.0,
+            _all_sending(out, max(workers, 1)),
         )
-        load = os.getloadavg()[0]
+        load, window_end = os.getloadavg()[0], time.time()
     finally:
         thread.join(timeout=SCHEDULE_RUN_S + 120)
     if errors:
         raise errors[0]
     result = results[0]
+    finals = [json.loads(f.read_text()) for f in (out / "parts").glob("*.final.json")]
+    ends = [f["run_started_wall"] + SCHEDULE_RUN_S for f in finals if f.get("run_started_wall")]
+    if len(ends) < max(workers, 1) or window_end > min(ends):
+        print("    (the CPU window was not inside every process's schedule: not steady state)")
     totals = result.summary["totals"]
     return OpenRun(
         rate,
@@ -579,6 +609,7 @@ def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -
         rps,
         cpu,
         wait,
+        master,
         result.by_class["success"],
         totals["completed"],
         load,
@@ -610,7 +641,7 @@ def bench_schedule(out: Path) -> tuple[str, str, bool]:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=out,
         )  # fmt: skip
         try:
-            plain_rps, plain_cpu, plain_wait = _traffic_window(
+            plain_rps, plain_cpu, plain_wait, _ = _traffic_window(
                 url, lambda: [psutil.Process(plain.pid)], SCHEDULE_RUN_S - 6.0
             )
         finally:

@@ -25,7 +25,7 @@ from locust.runners import MasterRunner, WorkerRunner
 
 from harness.loadgen.config import RUN_STARTED, RunConfig, read_config
 from harness.loadgen.merge import LOCUST_STATS, PARTS_DIR, write_json_atomic
-from harness.loadgen.process import LoadProcess, MasterCoordinator, locust_stats
+from harness.loadgen.process import MSG_GO, LoadProcess, MasterCoordinator, locust_stats
 
 OPTION = "faceharness_run"  # the config in Locust's parsed options (sent to workers)
 MASTER_GONE_S = 10  # a worker quits after this long without its master's heartbeat
@@ -71,8 +71,15 @@ def current_process() -> LoadProcess:
     return _process
 
 
+def _on_go(environment: Environment, msg: Any, **_kw: Any) -> None:
+    if _process is not None:
+        _process.go(dict(msg.data or {}))
+
+
 def _on_init(environment: Environment, **_kw: Any) -> None:
     global _master
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(MSG_GO, _on_go)
     if _config is not None and isinstance(environment.runner, MasterRunner):
         _master = MasterCoordinator(_config, environment)
         assert environment.parsed_options is not None

@@ -46,6 +46,7 @@ class OpenLoop:
         recorder: Recorder,
         send: Callable[[float], None],
         clock: Callable[[], float] = time.perf_counter,
+        start: float | None = None,
     ) -> None:
         self.rate = rate
         self.phase_s = phase_s
@@ -54,6 +55,7 @@ class OpenLoop:
         self.recorder = recorder
         self.send = send
         self.clock = clock
+        self.start = start  # a start shared with other processes (``clock`` time), if any
         self.planned = planned_sends(rate, phase_s, duration_s, None)
         self.count = planned_sends(rate, phase_s, duration_s, quota)
         self.quota_limited = self.count < self.planned
@@ -87,7 +89,7 @@ class OpenLoop:
         hub = gevent.get_hub()
         loop = hub.loop
         resume = getcurrent().switch  # the hub switches back here once a send has blocked
-        t0 = self.clock() + START_LEAD_S
+        t0 = max(self.clock() + START_LEAD_S, self.start or 0.0)
         self.control.start(t0)
         interval = 1.0 / self.rate
         for i in range(self.count):

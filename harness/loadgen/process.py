@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import gevent
+from gevent.event import Event
 from locust import FastHttpUser
 from locust.env import Environment
 from locust.exception import CatchResponseError, StopUser
@@ -51,6 +52,10 @@ log = logging.getLogger("faceharness.loadgen")
 MSG_DONE = "faceharness_load_done"
 MSG_ROWS = "faceharness_load_rows"
 MSG_FINAL = "faceharness_load_final"
+MSG_READY = "faceharness_load_ready"  # worker -> master: pool built, connections open
+MSG_GO = "faceharness_load_go"  # master -> workers, once all are ready: start the schedule
+GO_LEAD_S = 0.2  # the schedules start this long after the word to go arrives
+GO_WAIT_S = 30.0  # a worker whose peers are not ready by then starts alone
 STATS_WAIT_TICKS = 40  # tenths of a second
 
 
@@ -78,16 +83,21 @@ class MasterCoordinator:
         self.ended = False
         self.writers: dict[str, PartWriter] = {}
         self.completed: dict[str, int] = {}  # answers per worker, from its final part
+        self.ready: set[str] = set()
         assert environment.runner is not None
+        environment.runner.register_message(MSG_READY, self._on_ready)
         environment.runner.register_message(MSG_DONE, self._on_done)
         environment.runner.register_message(MSG_ROWS, self._on_rows)
         environment.runner.register_message(MSG_FINAL, self._on_final)
 
     def _writer(self, msg: Any) -> PartWriter | None:
         proc = str(msg.data.get("proc", ""))
+        if (writer := self.writers.get(proc)) is not None:
+            return writer
         if not self.cfg.out_dir or not proc.replace("-", "").isalnum():
             return None  # a name unfit for a file name never comes from our workers
-        return self.writers.setdefault(proc, PartWriter(self.cfg.out_dir, proc))
+        writer = self.writers[proc] = PartWriter(self.cfg.out_dir, proc)
+        return writer
 
     def _on_rows(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         if (writer := self._writer(msg)) is not None:
@@ -99,11 +109,23 @@ class MasterCoordinator:
         if (writer := self._writer(msg)) is not None:
             writer.write_final(final)
 
+    def _expected(self, environment: Environment) -> int:
+        return max(self.cfg.processes, getattr(environment.runner, "worker_count", 0) or 0)
+
+    def _on_ready(self, environment: Environment, msg: Any, **_kw: Any) -> None:
+        """The open schedules start together once the slowest worker is ready: their slots
+        interleave as planned (each worker is offset by its phase) and the run offers its whole
+        rate from its first second, not one worker's share while another still builds."""
+        self.ready.add(str((msg.data or {}).get("proc")))
+        if len(self.ready) >= self._expected(environment):
+            self.ready.clear()  # a next run (web UI) gathers its own
+            assert environment.runner is not None
+            environment.runner.send_message(MSG_GO, {"in_s": GO_LEAD_S})
+
     def _on_done(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         data = dict(msg.data or {})
         self.done[str(data.get("proc"))] = data
-        runner = environment.runner
-        expected = max(self.cfg.processes, getattr(runner, "worker_count", 0) or 0)
+        expected = self._expected(environment)
         if data.get("abort_reason"):
             log.warning("worker %s aborted: %s", data.get("proc"), data["abort_reason"])
         if not self.ended and (data.get("abort_reason") or len(self.done) >= expected):
@@ -199,6 +221,8 @@ class LoadProcess:
         self.finished = False
         self.open_claimed = False
         self._stopping_since: float | None = None
+        self._go = Event()
+        self._start: float | None = None  # the common schedule start (perf_counter), if told
         self.ticker = gevent.spawn(self._tick_loop)
 
     def _warm_up(self) -> tuple[Callable[[], PreparedRequest], Classifier]:
@@ -243,6 +267,9 @@ class LoadProcess:
         rate = self.cfg.rate / self.cfg.processes
         self.transport.warm(user, min(self.cfg.max_inflight, math.ceil(rate * WARM_S)))
         gc.freeze()  # what the warm-up built lives all run: out of the collector's way
+        if isinstance(self.env.runner, WorkerRunner):
+            self.env.runner.send_message(MSG_READY, {"proc": self.proc})
+            self._go.wait(timeout=GO_WAIT_S)
         loop = OpenLoop(
             rate=rate,
             phase_s=(self.index % self.cfg.processes) / self.cfg.rate,
@@ -252,9 +279,15 @@ class LoadProcess:
             control=self.control,
             recorder=self.recorder,
             send=lambda intended: self.execute(user, intended),
+            start=self._start,
         )
         loop.run(drain_s=self.cfg.drain_s)
         raise StopUser()
+
+    def go(self, data: dict[str, Any]) -> None:
+        """The master's word that every worker is ready (:data:`MSG_GO`)."""
+        self._start = time.perf_counter() + float(data.get("in_s", 0.0))
+        self._go.set()
 
     # -- one request -----------------------------------------------------------------------
 

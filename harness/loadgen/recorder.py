@@ -79,6 +79,7 @@ class Recorder:
         self.harness_error_sample: str | None = None
         self._open: dict[int, _Interval] = {}
         self._last: _Interval = _Interval(-1)  # the second most recently looked up
+        self._cutoff = -1  # due_rows's last cutoff second
 
     def wall(self, t: float) -> float:
         """Map a ``perf_counter`` reading to epoch seconds."""
@@ -152,9 +153,15 @@ class Recorder:
             self.harness_error_sample = message[:500]
 
     def due_rows(self, now: float, grace_s: float = 1.0) -> list[dict[str, Any]]:
-        """Rows for seconds that ended more than ``grace_s`` ago (a late event for an
-        already emitted second simply produces a second row for it; merging sums rows)."""
+        """Rows for seconds that ended more than ``grace_s`` ago, once per second: a late event
+        for an already emitted second produces a second row for it (merging sums rows) at the
+        next second, not at the next tick (a process behind its schedule records into past
+        seconds all the time, and a row per tick would be ten rows, messages and writes a
+        second where one does)."""
         cutoff = int(self.wall(now) - grace_s)
+        if cutoff == self._cutoff:
+            return []
+        self._cutoff = cutoff
         due = sorted(sec for sec in self._open if sec < cutoff)
         return [self._emit(sec) for sec in due]
 

@@ -227,6 +227,21 @@ def test_recorder_run_histogram_is_the_sum_of_its_seconds() -> None:
     assert hdr.decode(rec.summary()["latency_hist"]).get_total_count() == 300  # all emitted now
 
 
+def test_recorder_emits_rows_once_a_second_even_when_behind() -> None:
+    """A process behind its schedule records into already emitted seconds at every send: those
+    late events come out as one more row per second (merged by summing), not one per tick."""
+    rec = Recorder(proc="local0", late_s=0.010, origin=(0.0, 1_800_000_000.0))
+    rec.offered(0.5)
+    assert [r["sec"] for r in rec.due_rows(now=2.05)] == [1_800_000_000]
+    rec.offered(0.6)  # late slots of second 0, offered at every tick of second 2
+    assert rec.due_rows(now=2.15) == []
+    rec.offered(0.7)
+    assert rec.due_rows(now=2.95) == []
+    late = rec.due_rows(now=3.05)
+    assert [(r["sec"], r["offered"]) for r in late] == [(1_800_000_000, 2)]
+    assert rec.totals["offered"] == 3 and rec.all_rows() == []
+
+
 def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     """Two processes' parts merge into exact totals, histograms and aligned seconds."""
     base = 1_800_000_000.0
