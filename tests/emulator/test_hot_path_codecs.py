@@ -83,6 +83,24 @@ def test_a_huge_integer_deep_in_a_byte_array_is_read_as_the_standard_library_rea
     assert type(parse_json(raw)["imgArr"][2][1]["x"][0]) is int
 
 
+HUGE = "123456789012345678901234567890"
+FILLER = ", ".join(["7", '"s"', "0.5"] * 10)  # a container over the small-container loop's size
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f'{{"a": "x", "b": {HUGE}}}',  # a small dict
+        f'{{"a": [{FILLER}, {HUGE}]}}',  # a large list, at C speed
+        f'{{"a": [{FILLER}, {{"b": [1, -{HUGE}]}}]}}',  # small, inside a large one
+        f'{{"a": [1, [{FILLER}, [{HUGE}]]]}}',  # large, inside a small one
+        f"[{FILLER}, [{FILLER}, {HUGE}.0]]",  # a float as large, spelled as one
+    ],
+)
+def test_a_huge_integer_in_any_container_is_read_as_the_standard_library_reads_it(raw):
+    assert repr(parse_json(raw.encode())) == repr(json.loads(raw))
+
+
 JSONISH = st.recursive(
     st.none()
     | st.booleans()
