@@ -27,7 +27,7 @@ _new = tuple.__new__  # JdScore's own __new__ is one more Python call per answer
 
 def jd_score(distance: float) -> JdScore:
     score = calibration.jd_similarity(distance)
-    return _new(  # type: ignore[no-any-return]
+    return _new(
         JdScore,
         (
             score,
