@@ -16,7 +16,7 @@ from harness.contract import jd_sign
 
 from . import _readings as alt
 from ._context import BodyTooLarge, Emulator, emulator_of, read_body
-from ._envelope import Answer, business_msg, jd_gateway_error, json_response
+from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error, json_response
 from ._faces import template_of_image
 from ._json import parse_json
 from ._media import MediaError, fetch, from_byte_array
@@ -312,4 +312,4 @@ def _respond(
         "msg": emu.jd_success_msg,
         "result": result,
     }
-    return json_response(body)
+    return FastJSONResponse(body)

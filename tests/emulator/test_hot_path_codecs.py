@@ -149,3 +149,39 @@ def test_jd_query_reads_as_starlette_does(parts):
 
     scope = {"type": "http", "query_string": "".join(parts).encode("utf-8")}
     assert _query(Request(scope)) == dict(Request(scope).query_params)
+
+
+@pytest.mark.parametrize("path", ["/match", "/jdai/faceCompareNew"])
+def test_operations_send_the_messages_starlettes_response_sends(contract, path):
+    """The operations' answers skip Response.__call__: the ASGI messages must be its own."""
+    import asyncio
+
+    from harness.emulator import create_app
+
+    path = next(op.path for op in contract.operations.values() if op.path.endswith(path))
+    app = create_app(contract=contract)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def run(target, scope):
+        sent: list = []
+
+        async def send(message):
+            sent.append(message)
+
+        await target(scope, receive, send)
+        return sent
+
+    sent = asyncio.run(run(app, dict(scope)))
+    answer = FastJSONResponse(json.loads(sent[1]["body"]))
+    assert sent == asyncio.run(run(answer, dict(scope)))
+    assert [k for k, _ in sent[0]["headers"]] == [b"content-length", b"content-type"]
