@@ -22,11 +22,18 @@ _OPERATING_DISTANCE = _THRESHOLDS[calibration.JD_OPERATING_LEVEL]
 _OPERATING_SCORE = calibration.jd_operating_threshold_score()
 
 
+_new = tuple.__new__  # JdScore's own __new__ is one more Python call per answer
+
+
 def jd_score(distance: float) -> JdScore:
-    return JdScore(
-        calibration.jd_similarity(distance),
-        calibration.jd_similarity_percent(distance),
-        distance <= _OPERATING_DISTANCE,
-        _OPERATING_SCORE,
-        dict(_THRESHOLDS),  # a fresh dict: the answer's own
+    score = calibration.jd_similarity(distance)
+    return _new(
+        JdScore,
+        (
+            score,
+            calibration.jd_similarity_percent(distance, score),
+            distance <= _OPERATING_DISTANCE,
+            _OPERATING_SCORE,
+            _THRESHOLDS.copy(),  # a fresh dict: the answer's own
+        ),
     )

@@ -83,6 +83,24 @@ def test_a_huge_integer_deep_in_a_byte_array_is_read_as_the_standard_library_rea
     assert type(parse_json(raw)["imgArr"][2][1]["x"][0]) is int
 
 
+HUGE = "123456789012345678901234567890"
+FILLER = ", ".join(["7", '"s"', "0.5"] * 10)  # a container over the small-container loop's size
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        f'{{"a": "x", "b": {HUGE}}}',  # a small dict
+        f'{{"a": [{FILLER}, {HUGE}]}}',  # a large list, at C speed
+        f'{{"a": [{FILLER}, {{"b": [1, -{HUGE}]}}]}}',  # small, inside a large one
+        f'{{"a": [1, [{FILLER}, [{HUGE}]]]}}',  # large, inside a small one
+        f"[{FILLER}, [{FILLER}, {HUGE}.0]]",  # a float as large, spelled as one
+    ],
+)
+def test_a_huge_integer_in_any_container_is_read_as_the_standard_library_reads_it(raw):
+    assert repr(parse_json(raw.encode())) == repr(json.loads(raw))
+
+
 JSONISH = st.recursive(
     st.none()
     | st.booleans()
@@ -131,3 +149,39 @@ def test_jd_query_reads_as_starlette_does(parts):
 
     scope = {"type": "http", "query_string": "".join(parts).encode("utf-8")}
     assert _query(Request(scope)) == dict(Request(scope).query_params)
+
+
+@pytest.mark.parametrize("path", ["/match", "/jdai/faceCompareNew"])
+def test_operations_send_the_messages_starlettes_response_sends(contract, path):
+    """The operations' answers skip Response.__call__: the ASGI messages must be its own."""
+    import asyncio
+
+    from harness.emulator import create_app
+
+    path = next(op.path for op in contract.operations.values() if op.path.endswith(path))
+    app = create_app(contract=contract)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json")],
+    }
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def run(target, scope):
+        sent: list = []
+
+        async def send(message):
+            sent.append(message)
+
+        await target(scope, receive, send)
+        return sent
+
+    sent = asyncio.run(run(app, dict(scope)))
+    answer = FastJSONResponse(json.loads(sent[1]["body"]))
+    assert sent == asyncio.run(run(answer, dict(scope)))
+    assert [k for k, _ in sent[0]["headers"]] == [b"content-length", b"content-type"]

@@ -92,9 +92,10 @@ def jd_similarity(distance: float) -> float:
     return min(1.0, max(0.0, 1.0 - distance * distance / 2.0))
 
 
-def jd_similarity_percent(distance: float) -> int:
-    """JD ``similarity`` 0..100: ``score`` as a percentage, rounded half up."""
-    return math.floor(100.0 * jd_similarity(distance) + 0.5)
+def jd_similarity_percent(distance: float, score: float | None = None) -> int:
+    """JD ``similarity`` 0..100: ``score`` as a percentage, rounded half up (``score``: the
+    distance's ``jd_similarity``, when the caller has it already)."""
+    return math.floor(100.0 * (jd_similarity(distance) if score is None else score) + 0.5)
 
 
 @functools.lru_cache(maxsize=8)
