@@ -101,7 +101,7 @@ def main() -> int:
             took = time.monotonic() - started
     print(
         f"full run, both APIs, {DEFAULT_EXAMPLES} examples: {took:.1f} s, "
-        f"{full.metrics['requests']} requests, "
+        f"{full.metrics.requests if full.metrics else 0} requests, "
         f"{len(full.findings)} findings (target about {TARGET_FULL_RUN_S:.0f} s, 0 findings)"
     )
     _table.record(

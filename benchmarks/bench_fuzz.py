@@ -57,9 +57,7 @@ def _hunt(
                 max_examples=DEFAULT_MAX_EXAMPLES,
                 required_readings=required,
             )
-            sent += (
-                int(result.metrics.get("requests", 0)) if isinstance(result.metrics, dict) else 0
-            )
+            sent += result.metrics.requests if result.metrics else 0
             if result.findings:
                 return prop, sent, time.monotonic() - started
     return None, sent, time.monotonic() - started

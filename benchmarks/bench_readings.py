@@ -83,8 +83,7 @@ def _fuzz(api: str, served: dict[str, str], out: Path) -> Any:
 
 def _record(result: Any, suite: str, errata: list[str], which: str) -> None:
     contract = load_contract()
-    metrics = result.metrics if isinstance(result.metrics, dict) else {}
-    log = ReadingLog.from_dict(metrics.get("readings"))
+    log = ReadingLog.from_dict(result.metrics.readings if result.metrics else None)
     summary = build_summary(
         target="emulator",
         started_at=result.started_at or datetime.now(UTC),
