@@ -299,19 +299,12 @@ def _raw(
         else session.recorded(case, operation)
     )
     if isinstance(failure, CheckFailed):
-        return RawFailure(
+        return RawFailure.of(
+            failure,
             api=session.api,
             operation=operation,
-            check=failure.check,
-            rule_id=failure.rule_id,
-            level=failure.level,
-            title=failure.title,
-            message=failure.message,
-            erratum=failure.erratum,
             request=request,
             response=excerpt(answer),
-            size=request_size(request),
-            basis=failure.basis,
         )
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
     level = FROM_ST.get(failure.severity, "medium")

@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.clients import Request
 
-from ._failures import Level
+from ._failures import CheckFailed, Level
 
 
 @dataclass
@@ -25,6 +25,32 @@ class RawFailure:
     response: dict[str, Any] | None
     size: int = 0  # serialised request size: the smallest example of a bug is the one kept
     basis: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        failed: CheckFailed,
+        *,
+        api: str,
+        operation: str,
+        request: Request,
+        response: dict[str, Any] | None = None,
+    ) -> RawFailure:
+        """A violated rule, recorded with the request that showed it."""
+        return cls(
+            api=api,
+            operation=operation,
+            check=failed.check,
+            rule_id=failed.rule_id,
+            level=failed.level,
+            title=failed.title,
+            message=failed.message,
+            erratum=failed.erratum,
+            request=request,
+            response=response,
+            size=request_size(request),
+            basis=failed.basis,
+        )
 
 
 def request_size(request: Request | None) -> int:

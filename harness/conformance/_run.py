@@ -48,7 +48,7 @@ from ._failures import CheckFailed
 from ._findings import build_findings
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
-from ._raw import RawFailure, request_size
+from ._raw import RawFailure
 from ._registry import RULES
 from ._session import Session, register, unregister
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
@@ -374,19 +374,12 @@ def _run_probes(
 
 
 def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
-    return RawFailure(
+    return RawFailure.of(
+        failed,
         api=session.api,
         operation=str(failed.operation),
-        check=failed.check,
-        rule_id=failed.rule_id,
-        level=failed.level,
-        title=failed.title,
-        message=failed.message,
-        erratum=failed.erratum,
         request=failed.request,
         response=getattr(failed, "response", None),
-        size=request_size(failed.request),
-        basis=failed.basis,
     )
 
 

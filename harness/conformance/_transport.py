@@ -43,7 +43,7 @@ from harness.contract._answer import _chain_text
 
 from ._context import RuleContext
 from ._failures import CheckFailed
-from ._raw import RawFailure, request_size
+from ._raw import RawFailure
 from ._registry import RULES
 
 ANSWERED = "answered"
@@ -98,20 +98,7 @@ def no_answer(
             request,
         )
     except CheckFailed as failed:
-        return RawFailure(
-            api=api,
-            operation=operation,
-            check=failed.check,
-            rule_id=failed.rule_id,
-            level=failed.level,
-            title=failed.title,
-            message=failed.message,
-            erratum=failed.erratum,
-            request=request,
-            response=None,
-            size=request_size(request),
-            basis=failed.basis,
-        )
+        return RawFailure.of(failed, api=api, operation=operation, request=request)
     raise AssertionError(f"{ANSWERED_RULE} passed a request without an answer")
 
 
