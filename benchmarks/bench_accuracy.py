@@ -49,7 +49,7 @@ def _folder(root: Path) -> Path:
 
 def _bare_loop(url: str, folder: Path) -> tuple[int, float]:
     images = load_images(folder)
-    payloads = {im.sha256: load_payload(im.path, allowed=("jpeg",)) for im in images}
+    payloads = {im.sha256: load_payload(im.path, allowed=("jpeg",)) for im in images if im.path}
     pairs = list(iter_pairs(images))
     with FaceMatchClient(url, token=DEMO.require_token(), raise_for_code=False) as client:
         started = time.perf_counter()

@@ -27,13 +27,16 @@ from harness.conformance import DEFAULT_EXAMPLES, run_conformance
 from harness.conformance._emulator import conformance_emulator
 from harness.contract import load_contract
 from harness.emulator import BREAKS
+from harness.results import ConformanceSuiteResult
 
 TARGET_KILL_RATIO = 1.0
 TARGET_FULL_RUN_S = 60.0
 SEED = 11
 
 
-def _run(root: Path, name: str, api: str, phases: tuple[str, ...], required: dict[str, str] | None):
+def _run(
+    root: Path, name: str, api: str, phases: tuple[str, ...], required: dict[str, str] | None
+) -> ConformanceSuiteResult:
     with conformance_emulator((name,)) as url:
         return run_conformance(
             url,

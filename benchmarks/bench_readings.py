@@ -63,12 +63,10 @@ def _fuzz(api: str, served: dict[str, str], out: Path) -> Any:
         for p in property_ids()
         if p.split(":")[1] in FUZZ_PROPERTIES and api in ("all", p.split(":")[0])
     ]
-    with open_target(
-        "emulator",
-        engine="fast",
-        **emulator_overrides(),
-        **({"readings": served} if served else {}),
-    ) as t:
+    overrides = emulator_overrides()
+    if served:
+        overrides["readings"] = served
+    with open_target("emulator", engine="fast", **overrides) as t:
         return run_fuzz(
             t.url,
             is_emulator=True,

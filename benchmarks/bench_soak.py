@@ -73,9 +73,7 @@ def _mix_script(tmp: Path, bodies: dict[str, bytes]) -> Path:
         files[name] = tmp / f"{name}.json"
         files[name].write_bytes(body)
     paths = _paths()
-    query = "&".join(
-        f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items()
-    )
+    query = "&".join(f"{k}={v}" for k, v in jd_auth_params(*DEMO.require_jd()).items())
     script = tmp / "mix.lua"
     script.write_text(
         "local b = {}\n"
@@ -157,8 +155,11 @@ def _requests(out: str) -> int:
 
 def _every_route_answers(url: str, bodies: dict[str, bytes]) -> list[str]:
     """The operations that did not answer an envelope within 2 s."""
-    paths, auth = _paths(), {"Authorization": DEMO.token, "content-type": "application/json"}
-    sends = {
+    paths, auth = (
+        _paths(),
+        {"Authorization": DEMO.require_token(), "content-type": "application/json"},
+    )
+    sends: dict[str, tuple[str, bytes, dict[str, str], dict[str, str] | None]] = {
         "match": (paths["match"], bodies["match"], auth, None),
         "matchIdno": (paths["matchIdno"], bodies["idno"], auth, None),
         "liveCode": (paths["liveCode"], b"{}", auth, None),
@@ -167,7 +168,7 @@ def _every_route_answers(url: str, bodies: dict[str, bytes]) -> list[str]:
             paths["faceCompareNew"],
             bodies["jd"],
             {"content-type": "application/json"},
-            jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey),
+            jd_auth_params(*DEMO.require_jd()),
         ),
     }
     silent = []
