@@ -309,7 +309,7 @@ def test_a_dripped_answer_ends_at_the_request_deadline(
             target.url, out_dir=tmp_path, scenario="match", rate=2, duration_s=3, timeout_s=1.0
         )
     load = json.loads((tmp_path / "load.json").read_text())
-    assert load["codes"] and set(load["codes"]) == {"EXC timeout"}, load["codes"]
+    assert load["codes"] and set(load["codes"]) == {"no answer:timeout"}, load["codes"]
     assert load["by_class"]["timeout"] >= 4
     assert load["service_ms"]["max"] < 1500, load["service_ms"]
     assert suite.metrics.requests == load["by_class"]["timeout"]
