@@ -224,6 +224,23 @@ def test_plain_locust_users(emulator: Callable[..., str], tmp_path: Path) -> Non
     assert "faceCompareNew" in rows
 
 
+def test_plain_locust_failures_spell_a_missing_answer_as_every_suite(
+    closed_port: int, tmp_path: Path
+) -> None:
+    """Locust's own failure table names a request without an answer as conformance counts it."""
+    env = {"FACEHARNESS_LOAD_DEMO_CREDENTIALS": "1", "FACEHARNESS_LOAD_USER_RPS": "5"}
+    proc = _locust(
+        ["LiveCodeUser", "--host", f"http://127.0.0.1:{closed_port}", "--headless", "-u", "1",
+         "-r", "1", "-t", "8s", "--only-summary", "--csv", str(tmp_path / "plain")],
+        env, tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]  # Locust's exit code when requests failed
+    rows = list(csv.DictReader((tmp_path / "plain_failures.csv").read_text().splitlines()))
+    assert rows and {r["Error"] for r in rows} == {
+        "CatchResponseError('connection_error: no answer:connection')"
+    }, rows
+
+
 @pytest.mark.slow
 def test_a_master_and_two_workers_over_loopback_merge_exactly(
     emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
