@@ -330,3 +330,30 @@ def test_a_dripped_answer_ends_at_the_request_deadline(
     assert load["by_class"]["timeout"] >= 4
     assert load["service_ms"]["max"] < 1500, load["service_ms"]
     assert suite.metrics.requests == load["by_class"]["timeout"]
+
+
+@pytest.mark.slow
+def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset, an answer past the size cap and a hang are ``no answer:reset``,
+    ``no answer:oversized body`` and ``no answer:timeout``, the kinds conformance counts."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.clients import MAX_ANSWER_BYTES
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    behaviours = ("reset", "oversized", "hang")
+    with HostileTarget(behaviours, oversized_bytes=MAX_ANSWER_BYTES + 1024 * 1024) as target:
+        suite = run_load_suite(
+            target.url, out_dir=tmp_path, scenario="liveCode", rate=3, duration_s=3, timeout_s=1.0
+        )
+    load = json.loads((tmp_path / "load.json").read_text())
+    assert set(load["codes"]) == {
+        "no answer:reset",
+        "no answer:oversized body",
+        "no answer:timeout",
+    }, load["codes"]
+    assert load["by_class"]["timeout"] == load["codes"]["no answer:timeout"]
+    assert suite.status == "fail", suite.error  # measured failures, not an unreachable target
