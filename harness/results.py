@@ -225,8 +225,8 @@ class LoadMetrics(_Metrics):
     duration_s: float | None = None
     errors_by_code: dict[str, int] = Field(
         default_factory=dict,
-        description="requests not a success, by code: api:where:code as in a suite's codes "
-        "(then any qualifier: match:errcode:0 success=false), HTTP <status>, EXC <error>",
+        description="requests not a success, spelled as a suite's codes: api:where:code (then "
+        "any qualifier: match:errcode:0 success=false), http:<status>, no answer:<kind>",
     )
     series: list[SeriesPoint] = Field(default_factory=list)
     limit_search: list[LimitStep] = Field(default_factory=list)

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness import interrupt
-from harness.contract import Answer, Contract, parse_score, read_answer
+from harness.contract import Answer, Contract, no_answer_key, parse_score, read_answer
 from harness.pacing import Budget, BudgetExhausted
 
 from ._auth import appkey_key
@@ -109,7 +109,7 @@ class RunTracker:
     def unanswered(self, operation: str, kind: str, spent: bool = False) -> None:
         """Record one request without an answer (``kind``: timeout, reset...); it counts as sent."""
         with self._lock:
-            self.codes[f"no answer:{kind}"] += 1
+            self.codes[no_answer_key(kind)] += 1
         self._sent(operation, spent)
 
     def _sent(self, operation: str, spent: bool) -> None:

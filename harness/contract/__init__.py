@@ -1,6 +1,6 @@
 """The contract: the two documents as specs, codes and errata, read in this one place."""
 
-from ._answer import Answer, finite, no_answer_kind, parse_score, read_answer
+from ._answer import Answer, finite, no_answer_key, no_answer_kind, parse_score, read_answer
 from ._codes import CATEGORIES, Code, CodeTable
 from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
 from ._errata import Erratum
@@ -70,6 +70,7 @@ __all__ = [
     "jd_auth_params",
     "jd_sign",
     "load_contract",
+    "no_answer_key",
     "no_answer_kind",
     "parse_score",
     "read_answer",

@@ -246,12 +246,12 @@ def _text(value: Any) -> str | None:
 
 
 def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
-    """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx or requests).
+    """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx, requests, gevent).
 
     ``deadline`` (begun, not complete in time), ``oversized body``, ``timeout``, ``undecodable
     body``, ``cut-off body`` (the answer had begun: ``begun``, or requests' chunked-read error),
     ``reset`` or ``connection``; the texts are ``harness.clients.NO_ANSWER``. A stack that was
-    never imported raised nothing, so neither is imported here.
+    never imported raised nothing, so none is imported here.
     """
     from harness.clients._deadline import AnswerTooLarge, DeadlineExceeded
 
@@ -274,12 +274,27 @@ def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
         return "timeout"
     if requests is not None and isinstance(exc, requests.exceptions.ContentDecodingError):
         return "undecodable body"
+    # load's geventhttpclient: socket errors as they are, or in RetriesExceeded's ``original``
+    root = getattr(exc, "original", None) or exc
+    gevent, parser = sys.modules.get("gevent"), sys.modules.get("geventhttpclient.response")
+    if isinstance(root, TimeoutError) or gevent is not None and isinstance(root, gevent.Timeout):
+        return "timeout"
     if begun or requests is not None and isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "cut-off body"
+    if isinstance(root, ConnectionResetError | BrokenPipeError) or (
+        parser is not None and isinstance(root, parser.HTTPParseError)
+    ):
+        return "reset"
     text = _chain_text(exc)
     if any(mark in text for mark in ("reset", "aborted", "RemoteDisconnected", "Errno 104")):
         return "reset"
     return "connection"
+
+
+def no_answer_key(kind: str) -> str:
+    """A request without an answer as every suite counts it, beside :attr:`Answer.code_key`:
+    ``no answer:timeout`` (``kind``: :func:`no_answer_kind`)."""
+    return f"no answer:{kind}"
 
 
 def _chain_text(exc: BaseException) -> str:

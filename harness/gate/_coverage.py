@@ -5,9 +5,8 @@ Sources, the same for every target: what the client side saw, summed over the su
 * conformance and fuzz count their own requests and answers alike
   (:class:`harness.results.ContractMetrics`): requests by operationId
   (``requests_by_operation``) and codes (``codes``: ``api:where:code`` counters);
-* the load suite's ``errors_by_code`` labels, the same ``api:where:code`` then load's
-  qualifier (``"match:errcode:0 success=false"``), add codes per API (load runs its own
-  emulator).
+* the load suite's ``errors_by_code`` labels, spelled as ``codes`` (then load's qualifier:
+  ``"match:errcode:0 success=false"``), add codes per API (load runs its own emulator).
 
 The emulator's own counters (``/_emulator/stats``) are not used: a suite may reset them
 (fuzz's quota machine does, for a fresh daily quota), and a live service has none, so one

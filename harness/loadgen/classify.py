@@ -1,16 +1,17 @@
 """Outcome classes for load requests and the default, HTTP-status-only classifier.
 
 A classifier is ``(status_code, body, exception) -> (klass, code)``: ``status_code`` is 0
-when no HTTP response arrived (then ``exception`` says why); ``code`` is a short label
-such as ``"HTTP 429"`` or ``"jd:gateway:10043"`` used for the ``errors_by_code`` breakdown.
+when no HTTP response arrived (then ``exception`` says why). ``code``, the label of the
+``errors_by_code`` breakdown, spells every outcome as the other suites' ``codes`` do: the
+deciding code (:attr:`harness.contract.Answer.code_key`: ``"match:errcode:40031"``,
+``"jd:gateway:10043"``, ``"jd:business:1155"``; ``"http:503"`` for an answer without the API's
+envelope) then load's qualifier if any (``"match:errcode:0 success=false"``, no match), or the
+kind of non-answer (:func:`harness.contract.no_answer_key`: ``"no answer:timeout"``).
 :func:`api_classifier` classifies both APIs' answers by their JSON codes, using the
 categories of ``codes.yaml``: both APIs answer HTTP 200 with the outcome in the body (ERRATA
 E-015), so the status-only :func:`default_classifier` would call every refusal a success.
 The envelope tells the API apart: ``errcode`` is the internal API, a top-level ``code`` is
-JD (gateway code, then ``result.code`` for the business code). Code labels are the deciding
-code as every suite counts it (:attr:`harness.contract.Answer.code_key`), then load's qualifier
-if any: ``"match:errcode:40031"``, ``"jd:gateway:10043"``, ``"jd:business:1155"``,
-``"match:errcode:0 success=false"`` (no match); non-200 answers keep ``"HTTP 503"``.
+JD (gateway code, then ``result.code`` for the business code).
 
 Category -> class (decided here, see docs/load.md):
 
@@ -25,14 +26,11 @@ Category -> class (decided here, see docs/load.md):
 
 from __future__ import annotations
 
-import errno
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from harness.contract import Answer
+from harness.contract import Answer, load_contract, no_answer_key, no_answer_kind, read_answer
 
 SUCCESS = "success"
 BUSINESS_FAILURE = "business_failure"
@@ -49,35 +47,6 @@ KLASSES: tuple[str, ...] = (SUCCESS, BUSINESS_FAILURE, THROTTLED, AUTH_ERROR, IN
 Classification = tuple[str, str]
 Classifier = Callable[[int, bytes, "BaseException | None"], Classification]
 
-_TIMEOUT_NAMES = frozenset({"Timeout", "TimeoutError", "timeout", "ReadTimeout", "ConnectTimeout"})
-
-
-def root_exception(exc: BaseException) -> BaseException:
-    """Unwrap geventhttpclient's ``RetriesExceeded(original=...)`` and chained causes."""
-    seen = 0
-    while seen < 8:
-        inner = getattr(exc, "original", None) or exc.__cause__
-        if not isinstance(inner, BaseException) or inner is exc:
-            break
-        exc = inner
-        seen += 1
-    return exc
-
-
-def is_timeout(exc: BaseException) -> bool:
-    """True for socket, gevent and errno-style timeouts (checked by name: no gevent import)."""
-    root = root_exception(exc)
-    if isinstance(root, TimeoutError):
-        return True
-    if any(cls.__name__ in _TIMEOUT_NAMES for cls in type(root).__mro__):
-        return True
-    return isinstance(root, OSError) and root.errno == errno.ETIMEDOUT
-
-
-def exception_code(exc: BaseException) -> str:
-    """Short code label for a transport failure, e.g. ``"EXC ConnectionRefusedError"``."""
-    return f"EXC {type(root_exception(exc)).__name__}"
-
 
 def default_classifier(
     status_code: int, body: bytes, exception: BaseException | None
@@ -85,10 +54,10 @@ def default_classifier(
     """Classify by HTTP status only; never reports ``business_failure``."""
     del body  # the status-only classifier does not look at payloads
     if status_code == 0:
-        if exception is not None and is_timeout(exception):
-            return TIMEOUT, "EXC timeout"
-        return CONNECTION_ERROR, exception_code(exception) if exception else "EXC none"
-    code = f"HTTP {status_code}"
+        kind = "connection" if exception is None else no_answer_kind(exception)
+        klass = TIMEOUT if kind in ("timeout", "deadline") else CONNECTION_ERROR
+        return klass, no_answer_key(kind)
+    code = Answer("", status_code).code_key  # an answer without the API's envelope: http:503
     if 200 <= status_code < 300:
         return SUCCESS, code
     if status_code == 429:
@@ -122,10 +91,7 @@ def klass_of(category: str, retryable: bool) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _reader(specs_dir: str | None) -> Callable[[bytes], Answer]:
-    """The contract's answer reader for HTTP 200 bodies (imported here: ``harness.loadgen`` stays
-    light)."""
-    from harness.contract import load_contract, read_answer
-
+    """The contract's answer reader for HTTP 200 bodies."""
     contract = load_contract(Path(specs_dir)) if specs_dir else load_contract()
     return functools.partial(read_answer, contract, None, 200)
 
@@ -137,12 +103,10 @@ def api_classifier(
     if status_code != 200:
         return default_classifier(status_code, body, exception)
     answer = _reader(specs_dir)(body)
-    if answer.where is None:
-        return (
-            SERVER_ERROR,
-            "HTTP 200 not JSON" if answer.body is None else "HTTP 200 not the API's envelope",
-        )
     label = answer.code_key
+    if answer.where is None:
+        what = "not JSON" if answer.body is None else "not the API's envelope"
+        return SERVER_ERROR, f"{label} {what}"
     if answer.where == "status":
         return SERVER_ERROR, f"{label} status={answer.code}"
     if (

@@ -21,9 +21,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness.clients import Credentials
+from harness.contract import no_answer_key
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import safety
-from harness.loadgen.classify import AUTH_ERROR, BUSINESS_FAILURE, SUCCESS, THROTTLED
+from harness.loadgen.classify import (
+    AUTH_ERROR,
+    BUSINESS_FAILURE,
+    CONNECTION_ERROR,
+    SUCCESS,
+    THROTTLED,
+)
 from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
 from harness.loadgen.result import LoadResult
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
@@ -238,11 +245,12 @@ def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
     say nothing about the service's load.
     """
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
-    http = completed - sum(n for c, n in codes.items() if c.startswith("EXC "))
-    if http + codes.get("EXC timeout", 0) <= 0:
+    unreached = by_class.get(CONNECTION_ERROR, 0)  # no answer, timeouts aside
+    if unreached >= completed:
         return (
             f"could not run: {target} unreachable (no HTTP answer to {completed} requests: {top})"
         )
+    http = completed - unreached - codes.get(no_answer_key("timeout"), 0)
     if http > 0 and by_class.get(AUTH_ERROR, 0) >= http:
         return f"could not run: {target} refused the credentials or the account ({top})"
     return None

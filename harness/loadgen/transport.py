@@ -31,7 +31,7 @@ from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTP
 from geventhttpclient.url import URL
 from greenlet import getcurrent
 
-from harness.clients import MAX_ANSWER_BYTES
+from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge
 from harness.loadgen.result import PreparedRequest
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -41,10 +41,6 @@ MAX_HEADS = 1024  # cached request heads per host (a scenario uses a handful)
 
 class RequestDeadline(TimeoutError):
     """The whole request did not end within its deadline (classified as a timeout)."""
-
-
-class AnswerTooLarge(Exception):
-    """The answer's body ran past ``MAX_ANSWER_BYTES``; reading stopped (memory stays bounded)."""
 
 
 def request_deadline(seconds: float | None) -> Any:

@@ -55,7 +55,7 @@ def load(
             "latency_ms": {"p50": 5.0, "p99": p99},
             "offered_rps": rate,
             "error_rate": error_rate,
-            "errors_by_code": {"match:errcode:42900": 3, "jd:business:1155": 2, "HTTP 503": 1},
+            "errors_by_code": {"match:errcode:42900": 3, "jd:business:1155": 2, "http:503": 1},
         }
     )
     findings = findings or []

@@ -82,10 +82,10 @@ CASES = [
         ("business_failure", "jd:business:0 result=false"),
     ),
     ("jd no result", 200, _jd("10000"), ("server_error", "jd:gateway:10000 without result.code")),
-    ("http 429", 429, b"{}", ("throttled", "HTTP 429")),
-    ("http 503", 503, b"busy", ("server_error", "HTTP 503")),
-    ("not json", 200, b"<html>", ("server_error", "HTTP 200 not JSON")),
-    ("not an envelope", 200, b"[1, 2]", ("server_error", "HTTP 200 not the API's envelope")),
+    ("http 429", 429, b"{}", ("throttled", "http:429")),
+    ("http 503", 503, b"busy", ("server_error", "http:503")),
+    ("not json", 200, b"<html>", ("server_error", "http:200 not JSON")),
+    ("not an envelope", 200, b"[1, 2]", ("server_error", "http:200 not the API's envelope")),
 ]
 
 
@@ -108,11 +108,30 @@ def test_a_code_label_is_the_code_every_suite_counts(contract: Any, body: bytes)
 
 
 def test_api_classifier_transport_failures() -> None:
-    assert api_classifier(0, b"", TimeoutError("read"))[0] == "timeout"
+    assert api_classifier(0, b"", TimeoutError("read")) == ("timeout", "no answer:timeout")
     assert api_classifier(0, b"", ConnectionRefusedError(111, "refused")) == (
         "connection_error",
-        "EXC ConnectionRefusedError",
+        "no answer:connection",
     )
+
+
+def test_outcomes_without_a_code_are_labelled_as_conformance_counts_them(contract: Any) -> None:
+    """An answer that is not the API's envelope and a request without an answer: load's
+    ``errors_by_code`` and conformance's ``codes`` spell them alike (``http:503``,
+    ``no answer:timeout``)."""
+    from harness.conformance._tracker import RunTracker
+
+    tracker = RunTracker(contract)
+    tracker.observe(api="jd", operation="faceCompareNew", case_id="1", query={}, status=503,
+                    content=b"busy")  # fmt: skip
+    tracker.unanswered("faceCompareNew", "timeout")
+    tracker.unanswered("faceCompareNew", "connection")
+    labels = [
+        api_classifier(503, b"busy", None)[1],
+        api_classifier(0, b"", TimeoutError("read"))[1],
+        api_classifier(0, b"", ConnectionRefusedError(111, "refused"))[1],
+    ]
+    assert sorted(labels) == sorted(tracker.codes), (labels, tracker.codes)
 
 
 def test_every_code_has_a_class_and_only_rate_limits_throttle(contract: Any) -> None:

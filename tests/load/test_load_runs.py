@@ -50,11 +50,11 @@ def test_closed_model_classifies_each_outcome(fresh_server: LoadServer, tmp_path
         "connection_error": 0,
     }
     assert result.errors_by_code == {
-        "HTTP 400": 2,
-        "HTTP 401": 2,
-        "HTTP 429": 2,
-        "HTTP 500": 2,
-        "EXC timeout": 2,
+        "http:400": 2,
+        "http:401": 2,
+        "http:429": 2,
+        "http:500": 2,
+        "no answer:timeout": 2,
     }
     summary = json.loads((tmp_path / "load.json").read_text())
     assert summary["mode"] == "closed-model"
@@ -73,7 +73,7 @@ def test_connection_errors_are_classified(closed_port: int, tmp_path: Path) -> N
         out_dir=tmp_path,
     )
     assert result.by_class["connection_error"] == 5
-    assert result.errors_by_code == {"EXC ConnectionRefusedError": 5}
+    assert result.errors_by_code == {"no answer:connection": 5}
 
 
 @pytest.mark.parametrize("model", ["closed", "open"])

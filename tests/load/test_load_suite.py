@@ -224,6 +224,23 @@ def test_plain_locust_users(emulator: Callable[..., str], tmp_path: Path) -> Non
     assert "faceCompareNew" in rows
 
 
+def test_plain_locust_failures_spell_a_missing_answer_as_every_suite(
+    closed_port: int, tmp_path: Path
+) -> None:
+    """Locust's own failure table names a request without an answer as conformance counts it."""
+    env = {"FACEHARNESS_LOAD_DEMO_CREDENTIALS": "1", "FACEHARNESS_LOAD_USER_RPS": "5"}
+    proc = _locust(
+        ["LiveCodeUser", "--host", f"http://127.0.0.1:{closed_port}", "--headless", "-u", "1",
+         "-r", "1", "-t", "8s", "--only-summary", "--csv", str(tmp_path / "plain")],
+        env, tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-2000:]  # Locust's exit code when requests failed
+    rows = list(csv.DictReader((tmp_path / "plain_failures.csv").read_text().splitlines()))
+    assert rows and {r["Error"] for r in rows} == {
+        "CatchResponseError('connection_error: no answer:connection')"
+    }, rows
+
+
 @pytest.mark.slow
 def test_a_master_and_two_workers_over_loopback_merge_exactly(
     emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -309,7 +326,34 @@ def test_a_dripped_answer_ends_at_the_request_deadline(
             target.url, out_dir=tmp_path, scenario="match", rate=2, duration_s=3, timeout_s=1.0
         )
     load = json.loads((tmp_path / "load.json").read_text())
-    assert load["codes"] and set(load["codes"]) == {"EXC timeout"}, load["codes"]
+    assert load["codes"] and set(load["codes"]) == {"no answer:timeout"}, load["codes"]
     assert load["by_class"]["timeout"] >= 4
     assert load["service_ms"]["max"] < 1500, load["service_ms"]
     assert suite.metrics.requests == load["by_class"]["timeout"]
+
+
+@pytest.mark.slow
+def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset, an answer past the size cap and a hang are ``no answer:reset``,
+    ``no answer:oversized body`` and ``no answer:timeout``, the kinds conformance counts."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.clients import MAX_ANSWER_BYTES
+
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    behaviours = ("reset", "oversized", "hang")
+    with HostileTarget(behaviours, oversized_bytes=MAX_ANSWER_BYTES + 1024 * 1024) as target:
+        suite = run_load_suite(
+            target.url, out_dir=tmp_path, scenario="liveCode", rate=3, duration_s=3, timeout_s=1.0
+        )
+    load = json.loads((tmp_path / "load.json").read_text())
+    assert set(load["codes"]) == {
+        "no answer:reset",
+        "no answer:oversized body",
+        "no answer:timeout",
+    }, load["codes"]
+    assert load["by_class"]["timeout"] == load["codes"]["no answer:timeout"]
+    assert suite.status == "fail", suite.error  # measured failures, not an unreachable target

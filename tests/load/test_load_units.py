@@ -6,10 +6,12 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from harness.clients import AnswerTooLarge
 from harness.errors import ConfigError, UsageError
 from harness.loadgen import PreparedRequest, StepResult, default_classifier, find_limit
 from harness.loadgen.classify import api_classifier
@@ -32,49 +34,69 @@ def test_importing_the_engine_leaves_locust_and_gevent_out() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
-class FakeTimeout(Exception):
-    pass
+def _gevent_timeout() -> BaseException:
+    import gevent
+
+    return gevent.Timeout()
 
 
-FakeTimeout.__name__ = "Timeout"  # what gevent.Timeout looks like, by name
+def _retries_exceeded(original: BaseException) -> BaseException:
+    from geventhttpclient.useragent import RetriesExceeded
+
+    return RetriesExceeded("http://127.0.0.1:1/", 0, original=original)
 
 
-class Wrapped(Exception):
-    """Like geventhttpclient's RetriesExceeded: the real error sits in ``original``."""
+def _connection_closed() -> BaseException:
+    from geventhttpclient.response import HTTPConnectionClosed
 
-    def __init__(self, original: BaseException) -> None:
-        super().__init__("retries exceeded")
-        self.original = original
+    return HTTPConnectionClosed("connection closed.")
 
 
 @pytest.mark.parametrize(
     ("status", "exc", "expected"),
     [
-        (200, None, ("success", "HTTP 200")),
-        (204, None, ("success", "HTTP 204")),
-        (429, None, ("throttled", "HTTP 429")),
-        (401, None, ("auth_error", "HTTP 401")),
-        (403, None, ("auth_error", "HTTP 403")),
-        (400, None, ("input_error", "HTTP 400")),
-        (413, None, ("input_error", "HTTP 413")),
-        (408, None, ("timeout", "HTTP 408")),
-        (500, None, ("server_error", "HTTP 500")),
-        (503, None, ("server_error", "HTTP 503")),
+        (200, None, ("success", "http:200")),
+        (204, None, ("success", "http:204")),
+        (429, None, ("throttled", "http:429")),
+        (401, None, ("auth_error", "http:401")),
+        (403, None, ("auth_error", "http:403")),
+        (400, None, ("input_error", "http:400")),
+        (413, None, ("input_error", "http:413")),
+        (408, None, ("timeout", "http:408")),
+        (500, None, ("server_error", "http:500")),
+        (503, None, ("server_error", "http:503")),
+        (0, None, ("connection_error", "no answer:connection")),
         (
             0,
-            ConnectionRefusedError(111, "refused"),
-            ("connection_error", "EXC ConnectionRefusedError"),
+            lambda: ConnectionRefusedError(111, "refused"),
+            ("connection_error", "no answer:connection"),
         ),
-        (0, TimeoutError("timed out"), ("timeout", "EXC timeout")),
-        (0, FakeTimeout(), ("timeout", "EXC timeout")),
-        (0, Wrapped(TimeoutError()), ("timeout", "EXC timeout")),
-        (0, Wrapped(ConnectionResetError()), ("connection_error", "EXC ConnectionResetError")),
+        (0, lambda: TimeoutError("timed out"), ("timeout", "no answer:timeout")),
+        (0, _gevent_timeout, ("timeout", "no answer:timeout")),
+        (0, lambda: _retries_exceeded(TimeoutError()), ("timeout", "no answer:timeout")),
+        (
+            0,
+            lambda: _retries_exceeded(ConnectionResetError()),
+            ("connection_error", "no answer:reset"),
+        ),
+        (0, lambda: BrokenPipeError(32, "Broken pipe"), ("connection_error", "no answer:reset")),
+        (0, _connection_closed, ("connection_error", "no answer:reset")),
+        (
+            0,
+            lambda: AnswerTooLarge("the answer's body ran past 16 MiB"),
+            ("connection_error", "no answer:oversized body"),
+        ),
     ],
 )
 def test_default_classifier(
-    status: int, exc: BaseException | None, expected: tuple[str, str]
+    status: int,
+    exc: Callable[[], BaseException] | None,
+    expected: tuple[str, str],
 ) -> None:
-    assert default_classifier(status, b"", exc) == expected
+    """Every outcome is labelled as the other suites count it: ``http:STATUS`` for an answer,
+    ``no answer:KIND`` (the kinds of ``harness.contract.no_answer_kind``) for none, whichever
+    of Locust's stacks (geventhttpclient, gevent, the socket) raised."""
+    assert default_classifier(status, b"", exc() if exc else None) == expected
 
 
 def test_prepared_request_url_path() -> None:
@@ -216,7 +238,7 @@ def test_recorder_run_histogram_is_the_sum_of_its_seconds() -> None:
         t = 0.25 + i * 0.01
         rec.offered(t)
         rec.sent(t, t)
-        rec.done(t, t, t + 0.001 * (1 + i % 7), "success", "HTTP 200")
+        rec.done(t, t, t + 0.001 * (1 + i % 7), "success", "http:200")
     first = rec.due_rows(now=3.5)  # seconds 0 and 1 are emitted, 2 and 3 stay open
     assert [r["sec"] for r in first] == [1_800_000_000, 1_800_000_001]
     summary = hdr.decode(rec.summary()["latency_hist"])
@@ -252,7 +274,7 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
             rec.offered(intended)
             sent = intended + (0.02 if i == 0 else 0.001)  # the first send is late
             rec.sent(intended, sent)
-            klass, code = ("success", "HTTP 200") if i % 10 else ("throttled", "HTTP 429")
+            klass, code = ("success", "http:200") if i % 10 else ("throttled", "http:429")
             rec.done(intended, sent, sent + 0.005 * (index + 1), klass, code)
         writer = PartWriter(tmp_path, rec.proc)
         writer.append_rows(rec.due_rows(now=2.2))  # second 0 only (1 s grace)
@@ -266,7 +288,7 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     result = collect(tmp_path, cfg, workers=2, warnings=[])
     s = result.summary
     assert (s["totals"]["completed"], s["totals"]["late"], s["totals"]["dropped"]) == (200, 2, 2)
-    assert s["by_class"]["throttled"] == 20 and s["errors_by_code"] == {"HTTP 429": 20}
+    assert s["by_class"]["throttled"] == 20 and s["errors_by_code"] == {"http:429": 20}
     assert s["latency_ms"]["count"] == 200
     # 99 sends at 1+5 ms, one late at 20+5 ms (process 0); 99 at 1+10 ms, one at 30 ms (1)
     assert s["latency_ms"]["min"] == pytest.approx(6.0, rel=0.01)

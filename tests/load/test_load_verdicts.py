@@ -7,6 +7,7 @@ each ends with the exit code and the words a CI job relies on. Runs are a few se
 
 from __future__ import annotations
 
+import csv
 import json
 import socket
 import sys
@@ -144,7 +145,7 @@ def test_a_target_that_never_answers_http_could_not_run(mute_server: str, tmp_pa
     assert suite.error is not None and suite.error.startswith(
         f"could not run: {mute_server} unreachable"
     )
-    assert "no HTTP answer to" in suite.error and "EXC" in suite.error
+    assert "no HTTP answer to" in suite.error and "no answer:reset x" in suite.error, suite.error
 
 
 def test_a_limit_search_stops_at_its_first_step_when_nothing_answers(
@@ -181,12 +182,25 @@ def test_a_run_whose_every_answer_is_an_error_fails(
     error_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str], live_token: None,
 ) -> None:  # fmt: skip
-    code, _, err = _cli(["load", "run", "--target", error_server, "--rate", "2", "--duration", "3s",
-                         "--no-abort", "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
+    """Every output spells an answer without the API's envelope as conformance and fuzz count it
+    (``http:503``): the console, summary.json, load.json, load.csv, junit.xml, report.html and
+    Locust's failure table."""
+    argv = ["load", "run", "--target", error_server, "--rate", "2", "--duration", "3s",
+            "--no-abort", "--out", str(tmp_path)]  # fmt: skip
+    code, out, err = _cli(argv, monkeypatch, capsys)
     assert code == 1, err
-    assert "every answer was an error (HTTP 503 x" in err
-    summary = _summary(tmp_path)
+    assert "every answer was an error (http:503 x" in err
+    assert "not ok by code: http:503 x" in out
+    summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["verdict"] == "fail"
+    assert set(summary["suites"]["load"]["metrics"]["errors_by_code"]) == {"http:503"}
+    assert set(json.loads((tmp_path / "load.json").read_text())["errors_by_code"]) == {"http:503"}
+    rows = list(csv.DictReader((tmp_path / "load.csv").read_text().splitlines()))
+    assert rows and {r["errors_by_code"].partition("=")[0] for r in rows} == {"http:503"}
+    assert "(http:503 x" in (tmp_path / "junit.xml").read_text()
+    assert "<code>http:503</code>" in (tmp_path / "report.html").read_text()
+    failures = list(csv.DictReader((tmp_path / "locust_failures.csv").read_text().splitlines()))
+    assert failures and all("server_error: http:503" in f["Error"] for f in failures), failures
 
 
 def test_an_error_rate_above_the_bound_fails(half_error_server: str, tmp_path: Path,
@@ -195,7 +209,7 @@ def test_an_error_rate_above_the_bound_fails(half_error_server: str, tmp_path: P
                            max_error_rate=0.2, abort_error_rate=None)  # fmt: skip
     assert suite.status == "fail"
     assert [f.check for f in suite.findings] == ["error_rate"]
-    assert "errors 50.00% > 20.00% (HTTP 503 x4)" in suite.findings[0].message
+    assert "errors 50.00% > 20.00% (http:503 x4)" in suite.findings[0].message
 
 
 def test_the_error_spike_abort_fires_at_two_requests_per_second(

@@ -170,7 +170,7 @@ def _load() -> SuiteResult:
         requests=3852,
         duration_s=30.0,
         latency_ms=LatencyPercentiles(p50=21.5, p90=48.0, p99=95.2, p999=240.0, max=410.0),
-        errors_by_code={"match:errcode:42900": 31, "HTTP 503": 4},
+        errors_by_code={"match:errcode:42900": 31, "http:503": 4},
         series=series,
         limit_search=steps,
         hdr=hdr,

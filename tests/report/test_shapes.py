@@ -62,7 +62,7 @@ def test_the_shape_comparison_sees_renamed_dropped_and_retyped_fields():
     before = json_shape(
         {
             "verdict": "pass",
-            "suites": {"load": {"qps_limit": 40.0, "codes": {"HTTP 429": 3}}},
+            "suites": {"load": {"qps_limit": 40.0, "codes": {"http:429": 3}}},
             "checks": [{"name": "a", "duration_s": None}],
         }
     )
