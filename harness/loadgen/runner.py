@@ -27,7 +27,9 @@ from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
 from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
+from harness.loadgen.control import STOP_ABORT
 from harness.loadgen.merge import (
+    LOAD_JSON,
     LOCUST_CSV_PREFIX,
     PARTS_DIR,
     SeriesTail,
@@ -171,13 +173,17 @@ def run_load(
                 f"{remote.host}:{remote.port} within {remote.wait_s:g}s (start each with "
                 f"`faceharness load worker --master HOST:{remote.port}`)"
             )
-        raise HarnessError(f"the load run produced no results; {launch.log_hint()}")
+        why = f" ({result.summary['partial']['reason']})" if cfg.processes > 1 else ""
+        raise HarnessError(f"the load run produced no results{why}; {launch.log_hint()}")
     totals = result.summary["totals"]
     if totals["completed"] == 0 and totals["harness_errors"]:
         raise HarnessError(
             f"every request failed inside the harness: {result.summary['harness_error_sample']}"
         )
     write_outputs(result)
+    partial = result.summary["partial"]
+    if partial is not None and result.stop_reason != STOP_ABORT:  # an abort is the verdict
+        raise HarnessError(f"could not run: {partial['reason']} (written to {out / LOAD_JSON})")
     return result
 
 
