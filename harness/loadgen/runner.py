@@ -48,6 +48,7 @@ POLL_S = 0.2
 WORKER_EXIT_GRACE_S = 10.0  # after the master/local process exits
 TERM_GRACE_S = 5.0  # SIGTERM (Locust writes its files) before SIGKILL
 SAFETY_MARGIN_S = 15.0  # Locust's own --run-time backstop beyond duration + drain
+START_ALLOWANCE_S = 30.0  # and beyond the start: the processes build their pools on its clock
 MASTER_PORT = 5557  # Locust's own default
 WORKER_WAIT_ENV = "FACEHARNESS_LOAD_WORKER_WAIT_S"
 
@@ -310,7 +311,7 @@ class _Launch:
         cfg = self.cfg
         assert cfg is not None
         user_count = cfg.users if cfg.users is not None else cfg.processes
-        backstop = math.ceil(cfg.duration_s + cfg.drain_s + SAFETY_MARGIN_S)
+        backstop = math.ceil(cfg.duration_s + cfg.drain_s + START_ALLOWANCE_S + SAFETY_MARGIN_S)
         headless = [
             "--headless", "--only-summary", "-u", str(user_count), "-r", str(user_count),
             "-t", f"{backstop}s", "--stop-timeout", "0", "--csv", str(self.out / LOCUST_CSV_PREFIX),
@@ -349,7 +350,7 @@ class _Launch:
         cfg = self.cfg
         assert cfg is not None
         wait = max(self.startup_timeout_s, self.remote.wait_s if self.remote else 0.0)
-        budget = wait + cfg.duration_s + cfg.drain_s + 2 * SAFETY_MARGIN_S
+        budget = wait + cfg.duration_s + cfg.drain_s + START_ALLOWANCE_S + 2 * SAFETY_MARGIN_S
         deadline = time.monotonic() + budget
         main_exited_at: float | None = None
         for _ in range(int(budget / POLL_S) + 2):

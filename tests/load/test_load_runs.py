@@ -373,8 +373,9 @@ def _frozen(*procs: psutil.Process) -> Iterator[None]:
 
 @pytest.fixture()
 def short_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Locust's -t for the master is duration + drain + a margin: make it RUN_TIME_S here."""
+    """Locust's -t for the master is duration + drain + margins: make it RUN_TIME_S here."""
     duration_s, drain_s = 0.5, 2.0  # drain: timeout_s=1 plus 1 s
+    monkeypatch.setattr(runner, "START_ALLOWANCE_S", 0.0)
     monkeypatch.setattr(runner, "SAFETY_MARGIN_S", RUN_TIME_S - duration_s - drain_s)
 
 
