@@ -322,7 +322,7 @@ def test_an_https_target_gets_whole_request_bodies(tmp_path: Path) -> None:
 # lost, and a run that did not send its load never reads as a result. Real Locust master and
 # workers over loopback; a frozen worker is always resumed (SIGCONT) before its test ends.
 
-RUN_TIME_S = 4  # the master's run-time limit (Locust's -t) in these tests
+RUN_TIME_S = 6  # the master's run-time limit (Locust's -t) in these tests
 SLOW = "/sleep/400"  # each request is still in flight while its worker is frozen
 
 
