@@ -13,6 +13,10 @@ STOP_DURATION = "duration"
 STOP_MAX_REQUESTS = "max_requests"
 STOP_ABORT = "aborted"
 STOP_LOCUST = "stopped by locust"
+STOP_RUN_TIME = "run-time limit"  # the master's run ended before this worker's schedule did
+STOP_HEARTBEATS = "missed heartbeats"  # the master ended the run while it heard nothing from it
+REPORT_WAIT_S = 5.0  # how long a master whose run ends waits for its workers' reports
+FINISH_DRAIN_S = 2.0  # how long a worker told to report gives its in-flight requests
 
 
 def planned_sends(rate: float, phase_s: float, duration_s: float, quota: int | None) -> int:

@@ -24,8 +24,15 @@ from locust.exception import StopUser
 from locust.runners import MasterRunner, WorkerRunner
 
 from harness.loadgen.config import RUN_STARTED, RunConfig, read_config
+from harness.loadgen.control import STOP_RUN_TIME
 from harness.loadgen.merge import LOCUST_STATS, PARTS_DIR, write_json_atomic
-from harness.loadgen.process import MSG_GO, LoadProcess, MasterCoordinator, locust_stats
+from harness.loadgen.process import (
+    MSG_FINISH,
+    MSG_GO,
+    LoadProcess,
+    MasterCoordinator,
+    locust_stats,
+)
 
 OPTION = "faceharness_run"  # the config in Locust's parsed options (sent to workers)
 MASTER_GONE_S = 10  # a worker quits after this long without its master's heartbeat
@@ -76,10 +83,21 @@ def _on_go(environment: Environment, msg: Any, **_kw: Any) -> None:
         _process.go(dict(msg.data or {}))
 
 
+def _on_finish(environment: Environment, msg: Any, **_kw: Any) -> None:
+    if _process is not None:
+        _process.finish_soon(str((msg.data or {}).get("reason") or STOP_RUN_TIME))
+
+
+def _on_stopping(environment: Environment, **_kw: Any) -> None:
+    if _process is not None and isinstance(environment.runner, WorkerRunner):
+        _process.on_stopping()
+
+
 def _on_init(environment: Environment, **_kw: Any) -> None:
     global _master
     if isinstance(environment.runner, WorkerRunner):
         environment.runner.register_message(MSG_GO, _on_go)
+        environment.runner.register_message(MSG_FINISH, _on_finish)
     if _config is not None and isinstance(environment.runner, MasterRunner):
         _master = MasterCoordinator(_config, environment)
         assert environment.parsed_options is not None
@@ -117,4 +135,5 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
 # Registered by call, not as decorators: locust's EventHook is untyped and would untype them.
 events.init.add_listener(_on_init)
 events.test_start.add_listener(_on_test_start)
+events.test_stopping.add_listener(_on_stopping)
 events.quitting.add_listener(_on_quitting)

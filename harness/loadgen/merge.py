@@ -25,7 +25,14 @@ from harness.errors import HarnessError
 from harness.loadgen import hdr
 from harness.loadgen.classify import KLASSES, SUCCESS
 from harness.loadgen.config import MAX_DURATION_S, RunConfig
-from harness.loadgen.control import STOP_ABORT
+from harness.loadgen.control import (
+    REPORT_WAIT_S,
+    STOP_ABORT,
+    STOP_HEARTBEATS,
+    STOP_LOCUST,
+    STOP_RUN_TIME,
+    planned_sends,
+)
 from harness.loadgen.result import LoadResult, SecondRow
 
 SCHEMA = "faceharness.load/1"
@@ -146,8 +153,11 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
     """Read ``out_dir/parts`` and build the merged :class:`LoadResult`."""
     finals = read_finals(out_dir)
     label = cfg.label
-    if len(finals) < cfg.processes:
-        warnings.append(f"expected {cfg.processes} load process result(s), found {len(finals)}")
+    rows = read_series(out_dir)
+    reported = {f.get("proc") for f in finals}
+    partial = _partial(cfg, workers, finals, [r for r in rows if r.get("proc") not in reported])
+    if partial is not None:
+        warnings.append(partial["reason"])
     totals: Counter[str] = Counter()
     by_class: Counter[str] = Counter()
     codes: Counter[str] = Counter()
@@ -164,7 +174,7 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
     ends = [f["last_done_wall"] for f in finals if f.get("last_done_wall")]
     start_wall = min(starts) if starts else None
     elapsed = max(ends) - start_wall if (ends and start_wall is not None) else 0.0
-    series = _series(read_series(out_dir), start_wall)
+    series = _series([r for r in rows if r.get("proc") in reported], start_wall)
 
     completed = totals["completed"]
     success = by_class[SUCCESS]
@@ -181,6 +191,7 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "stop_reason": _stop_reason(finals),
         "abort_reason": next((f["abort_reason"] for f in finals if f.get("abort_reason")), None),
         "totals": {key: totals[key] for key in TOTALS} | {"success": success},
+        "partial": partial,
         "offered_rps": cfg.rate if cfg.mode == "open" else per_s(totals["sent"]),
         "throughput_rps": per_s(completed),
         "goodput_rps": per_s(success),
@@ -261,6 +272,59 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
             )
         )
     return out
+
+
+def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
+             orphan_rows: list[dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
+    """Which load processes did not send their share of the run, and what that loses (None:
+    every one did). A run cut short, or summed from fewer processes than it had, must not
+    read as the load that was asked for.
+
+    *missing*: its final report never came (the master had quit); what its per-second rows
+    showed is counted here, not in the results. *cut short*: it reported, but its schedule
+    was ended from outside (the master's run-time limit, its missed heartbeats, Locust
+    stopping its users) rather than by its duration, request budget or an abort (which stops
+    every process: the abort is the run's verdict).
+    """
+    aborted = any(f.get("stop_reason") == STOP_ABORT for f in finals)
+
+    def name(index: int) -> str:
+        return f"worker {index}" if workers else "the load process"
+
+    reported = {f.get("index") for f in finals}
+    missing = [i for i in range(cfg.processes) if i not in reported]
+    cut = [
+        f for f in finals
+        if not aborted and f.get("stop_reason") in (STOP_LOCUST, STOP_RUN_TIME, STOP_HEARTBEATS)
+        and f.get("quota") != 0
+    ]  # fmt: skip
+    if not missing and not cut:
+        return None
+    sent = sum(int(r.get("sent", 0)) for r in orphan_rows)
+    done = sum(int(r.get("completed", 0)) for r in orphan_rows)
+    why = [
+        f"{', '.join(map(name, missing))} sent no report within {REPORT_WAIT_S:g}s of the run's "
+        f"end ({sent} request(s) sent and {done} answered per its per-second rows are not counted)"
+    ] if missing else []  # fmt: skip
+    for final in cut:
+        index = int(final.get("index") or 0)
+        share = ""
+        if cfg.rate is not None:  # open model: its planned slots
+            rate, quota = cfg.rate / cfg.processes, final.get("quota")
+            share = f" of {planned_sends(rate, index / cfg.rate, cfg.duration_s, quota)}"
+        offered = int(final.get("totals", {}).get("offered", 0))
+        why.append(f"{name(index)} was stopped ({final['stop_reason']}) after offering "
+                   f"{offered}{share} request(s)")  # fmt: skip
+    if any(f["stop_reason"] == STOP_HEARTBEATS for f in cut):
+        why[-1] += " (the master drops a worker silent for 3 s: an overloaded machine?)"
+    return {
+        "expected_processes": cfg.processes,
+        "reported_processes": len(finals),
+        "unreported_sent": sent,
+        "unreported_completed": done,
+        "reason": f"partial run, {len(missing) + len(cut)} of {cfg.processes} load process(es) "
+        f"did not send their share: {'; '.join(why)}",
+    }
 
 
 def _stop_reason(finals: list[dict[str, Any]]) -> str:

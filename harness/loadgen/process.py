@@ -5,7 +5,10 @@ Both load models share the request path here; the process stops sending by itsel
 its part files and then ends the run (local runner) or reports to the master (worker).
 A worker may run on another machine, so it sends its parts to the master as Locust
 messages (:class:`MasterWriter`) and the master (:class:`MasterCoordinator`) writes them
-where a local process would have, then quits once every worker reported done.
+where a local process would have, then quits once every worker reported done. A run that
+ends otherwise (Locust's run-time limit, workers gone missing) first asks every worker for
+its report and waits :data:`REPORT_WAIT_S` for them: what a worker sends after the master
+quit is lost, and the merge says so (:func:`harness.loadgen.merge.collect`).
 Runs only inside Locust (gevent-patched).
 """
 
@@ -25,7 +28,7 @@ from gevent.event import Event
 from locust import FastHttpUser
 from locust.env import Environment
 from locust.exception import CatchResponseError, StopUser
-from locust.runners import WorkerRunner
+from locust.runners import STATE_MISSING, STATE_STOPPING, MasterRunner, WorkerRunner
 
 from harness.loadgen.classify import (
     SUCCESS,
@@ -33,7 +36,16 @@ from harness.loadgen.classify import (
     default_classifier,
 )
 from harness.loadgen.config import RunConfig
-from harness.loadgen.control import STOP_LOCUST, ErrorSpike, RunControl
+from harness.loadgen.control import (
+    FINISH_DRAIN_S,
+    REPORT_WAIT_S,
+    STOP_ABORT,
+    STOP_HEARTBEATS,
+    STOP_LOCUST,
+    STOP_RUN_TIME,
+    ErrorSpike,
+    RunControl,
+)
 from harness.loadgen.merge import PartWriter
 from harness.loadgen.openloop import OpenLoop
 from harness.loadgen.recorder import Recorder
@@ -54,6 +66,7 @@ MSG_ROWS = "faceharness_load_rows"
 MSG_FINAL = "faceharness_load_final"
 MSG_READY = "faceharness_load_ready"  # worker -> master: pool built, connections open
 MSG_GO = "faceharness_load_go"  # master -> workers, once all are ready: start the schedule
+MSG_FINISH = "faceharness_load_finish"  # master -> workers: the run is ending, report now
 GO_LEAD_S = 0.2  # the schedules start this long after the word to go arrives
 GO_WAIT_S = 30.0  # a worker whose peers are not ready by then starts alone
 STATS_WAIT_TICKS = 40  # tenths of a second
@@ -89,6 +102,7 @@ class MasterCoordinator:
         environment.runner.register_message(MSG_DONE, self._on_done)
         environment.runner.register_message(MSG_ROWS, self._on_rows)
         environment.runner.register_message(MSG_FINAL, self._on_final)
+        environment.events.test_stopping.add_listener(self._on_stopping)
 
     def _writer(self, msg: Any) -> PartWriter | None:
         proc = str(msg.data.get("proc", ""))
@@ -131,6 +145,32 @@ class MasterCoordinator:
         if not self.ended and (data.get("abort_reason") or len(self.done) >= expected):
             self.ended = True
             gevent.spawn(self._end_when_counted, environment)
+
+    def _on_stopping(self, environment: Environment, **_kw: Any) -> None:
+        """The run is ending before every worker reported (Locust's run-time limit, an aborting
+        worker, the last worker gone missing): tell the workers to stop sending and report, and
+        wait for them, bounded. Runs inside Locust's ``stop``, before its quit message. Workers
+        that all went missing are not waited for: they report when they come back (Locust
+        stops their users, :meth:`LoadProcess.on_stopping`), if the master is still there."""
+        expected = self._expected(environment)
+        runner = environment.runner
+        if len(self.completed) >= expected or not isinstance(runner, MasterRunner):
+            return
+        for client in runner.clients.all:  # why, in its report: an abort, its silence, the time
+            silent = client.state == STATE_MISSING
+            reason = STOP_ABORT if self.ended else STOP_HEARTBEATS if silent else STOP_RUN_TIME
+            runner.send_message(MSG_FINISH, {"reason": reason}, client_id=client.id)
+        if not runner.worker_count:
+            return
+        runner.update_state(STATE_STOPPING)  # a worker healing meanwhile is not sent users again
+        for _ in range(int(REPORT_WAIT_S / TICK_S)):
+            if len(self.completed) >= expected:
+                return
+            gevent.sleep(TICK_S)
+        log.warning(
+            "%d of %d load process(es) did not report within %gs; reported: %s",
+            expected - len(self.completed), expected, REPORT_WAIT_S, sorted(self.completed),
+        )  # fmt: skip
 
     def _end_when_counted(self, environment: Environment) -> None:
         """Give Locust's own statistics (workers report every 3 s, and once more when the
@@ -221,6 +261,7 @@ class LoadProcess:
         self.finished = False
         self.open_claimed = False
         self._stopping_since: float | None = None
+        self.drain_s = cfg.drain_s
         self._go = Event()
         self._start: float | None = None  # the common schedule start (perf_counter), if told
         self.ticker = gevent.spawn(self._tick_loop)
@@ -283,6 +324,18 @@ class LoadProcess:
         )
         loop.run(drain_s=self.cfg.drain_s)
         raise StopUser()
+
+    def finish_soon(self, reason: str) -> None:
+        """The master's run is ending (:data:`MSG_FINISH`): stop sending, report shortly."""
+        self.control.stop(reason)
+        self.drain_s = min(self.drain_s, FINISH_DRAIN_S)
+
+    def on_stopping(self) -> None:
+        """Locust stops this worker's users (its master stopped or quit): report now, before
+        the worker's quit message, or the master may be gone when the report comes."""
+        if not self.finished:
+            self.control.stop(STOP_LOCUST)
+            self.finish()
 
     def go(self, data: dict[str, Any]) -> None:
         """The master's word that every worker is ready (:data:`MSG_GO`)."""
@@ -370,7 +423,7 @@ class LoadProcess:
         if ctl.stopping:
             if self._stopping_since is None:
                 self._stopping_since = now
-            if ctl.inflight == 0 or now - self._stopping_since > self.cfg.drain_s:
+            if ctl.inflight == 0 or now - self._stopping_since > self.drain_s:
                 self.finish()
 
     def finish(self) -> None:

@@ -27,7 +27,9 @@ from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
 from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
+from harness.loadgen.control import STOP_ABORT
 from harness.loadgen.merge import (
+    LOAD_JSON,
     LOCUST_CSV_PREFIX,
     PARTS_DIR,
     SeriesTail,
@@ -46,6 +48,7 @@ POLL_S = 0.2
 WORKER_EXIT_GRACE_S = 10.0  # after the master/local process exits
 TERM_GRACE_S = 5.0  # SIGTERM (Locust writes its files) before SIGKILL
 SAFETY_MARGIN_S = 15.0  # Locust's own --run-time backstop beyond duration + drain
+START_ALLOWANCE_S = 30.0  # and beyond the start: the processes build their pools on its clock
 MASTER_PORT = 5557  # Locust's own default
 WORKER_WAIT_ENV = "FACEHARNESS_LOAD_WORKER_WAIT_S"
 
@@ -171,13 +174,17 @@ def run_load(
                 f"{remote.host}:{remote.port} within {remote.wait_s:g}s (start each with "
                 f"`faceharness load worker --master HOST:{remote.port}`)"
             )
-        raise HarnessError(f"the load run produced no results; {launch.log_hint()}")
+        why = f" ({result.summary['partial']['reason']})" if cfg.processes > 1 else ""
+        raise HarnessError(f"the load run produced no results{why}; {launch.log_hint()}")
     totals = result.summary["totals"]
     if totals["completed"] == 0 and totals["harness_errors"]:
         raise HarnessError(
             f"every request failed inside the harness: {result.summary['harness_error_sample']}"
         )
     write_outputs(result)
+    partial = result.summary["partial"]
+    if partial is not None and result.stop_reason != STOP_ABORT:  # an abort is the verdict
+        raise HarnessError(f"could not run: {partial['reason']} (written to {out / LOAD_JSON})")
     return result
 
 
@@ -304,7 +311,7 @@ class _Launch:
         cfg = self.cfg
         assert cfg is not None
         user_count = cfg.users if cfg.users is not None else cfg.processes
-        backstop = math.ceil(cfg.duration_s + cfg.drain_s + SAFETY_MARGIN_S)
+        backstop = math.ceil(cfg.duration_s + cfg.drain_s + START_ALLOWANCE_S + SAFETY_MARGIN_S)
         headless = [
             "--headless", "--only-summary", "-u", str(user_count), "-r", str(user_count),
             "-t", f"{backstop}s", "--stop-timeout", "0", "--csv", str(self.out / LOCUST_CSV_PREFIX),
@@ -343,7 +350,7 @@ class _Launch:
         cfg = self.cfg
         assert cfg is not None
         wait = max(self.startup_timeout_s, self.remote.wait_s if self.remote else 0.0)
-        budget = wait + cfg.duration_s + cfg.drain_s + 2 * SAFETY_MARGIN_S
+        budget = wait + cfg.duration_s + cfg.drain_s + START_ALLOWANCE_S + 2 * SAFETY_MARGIN_S
         deadline = time.monotonic() + budget
         main_exited_at: float | None = None
         for _ in range(int(budget / POLL_S) + 2):

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import json
+import re
+import signal
 import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
 import pytest
 from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogReader
 
-from harness.errors import UsageError
-from harness.loadgen import LoadProgress, find_limit, open_model_measure, run_load, side_by_side
+from harness.errors import HarnessError, UsageError
+from harness.loadgen import (
+    LoadProgress,
+    LoadResult,
+    find_limit,
+    open_model_measure,
+    run_load,
+    runner,
+    side_by_side,
+)
+from harness.loadgen.config import RUN_STARTED
+from harness.loadgen.control import REPORT_WAIT_S
 
 if TYPE_CHECKING:
     from conftest import LoadServer
@@ -299,3 +316,147 @@ def test_an_https_target_gets_whole_request_bodies(tmp_path: Path) -> None:
     sent = {json.dumps(b, sort_keys=True) for b in bodies}  # as the scenario built them, whole
     built = {json.dumps(json.loads(b), sort_keys=True) for b in Scenario(options)._bodies.values()}
     assert sent and sent <= built
+
+
+# -- workers that stall (SIGSTOP, as an overloaded machine or a profiler does it): nothing sent is
+# lost, and a run that did not send its load never reads as a result. Real Locust master and
+# workers over loopback; a frozen worker is always resumed (SIGCONT) before its test ends.
+
+RUN_TIME_S = 6  # the master's run-time limit (Locust's -t) in these tests
+SLOW = "/sleep/400"  # each request is still in flight while its worker is frozen
+
+
+def _wait_for(what: str, ready: Callable[[], object], timeout_s: float = 30.0) -> None:
+    end = time.monotonic() + timeout_s
+    while not ready():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def _log(out: Path, role: str) -> str:
+    path = out / "logs" / f"{role}.log"
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _workers(out: Path, count: int) -> dict[int, psutil.Process]:
+    """The local worker processes by the index their master gave them (from their logs)."""
+    found: dict[int, psutil.Process] = {}
+
+    def started() -> bool:
+        for role in (f"worker{n}" for n in range(count)):
+            if m := re.search(RUN_STARTED + r": worker(\d+)-p(\d+)", _log(out, role)):
+                found[int(m[1])] = psutil.Process(int(m[2]))
+        return len(found) == count
+
+    _wait_for("the workers' runs to start", started)
+    return found
+
+
+def _run_time_ends(out: Path) -> float:
+    """When the master's run-time limit fires (epoch seconds), from its log."""
+    line = next(x for x in _log(out, "master").splitlines() if "Run time limit set" in x)
+    stamp = datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S,%f").timestamp()
+    return stamp + float(re.findall(r"set to (\d+) seconds", line)[0])
+
+
+@contextmanager
+def _frozen(*procs: psutil.Process) -> Iterator[None]:
+    for proc in procs:
+        proc.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture()
+def short_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Locust's -t for the master is duration + drain + margins: make it RUN_TIME_S here."""
+    duration_s, drain_s = 0.5, 2.0  # drain: timeout_s=1 plus 1 s
+    monkeypatch.setattr(runner, "START_ALLOWANCE_S", 0.0)
+    monkeypatch.setattr(runner, "SAFETY_MARGIN_S", RUN_TIME_S - duration_s - drain_s)
+
+
+def _start(pool: ThreadPoolExecutor, server: LoadServer, out: Path) -> Future[LoadResult]:
+    """Two workers, one slow request each (4/s for 0.5 s: one slot per worker)."""
+    return pool.submit(
+        run_load, server.url, [SLOW], rate=4, duration_s=0.5, timeout_s=1, workers=2, out_dir=out
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("short_run_time")
+def test_a_worker_that_reports_late_is_waited_for(fresh_server: LoadServer, tmp_path: Path) -> None:
+    """A worker frozen while its request is in flight, past the master's run-time limit: the
+    master waits for its report instead of quitting without it."""
+    with ThreadPoolExecutor(1) as pool:
+        future = _start(pool, fresh_server, tmp_path)
+        workers = _workers(tmp_path, 2)
+        _wait_for("both requests", lambda: fresh_server.state.hits["sleep"] == 2)
+        with _frozen(workers[1]):
+            assert time.time() < _run_time_ends(tmp_path), "the run started too late to test"
+            _wait_for("the run-time limit", lambda: time.time() > _run_time_ends(tmp_path) + 1)
+        result = future.result(timeout=60)
+    assert "--run-time limit reached" in _log(tmp_path, "master")  # the limit did end the run
+    s = result.summary
+    assert s["partial"] is None and not s["warnings"]
+    assert s["totals"]["sent"] == s["totals"]["completed"] == 2
+    assert sorted((p["index"], p["stop_reason"]) for p in s["processes"]) == [
+        (0, "duration"),
+        (1, "duration"),
+    ]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("short_run_time")
+def test_a_worker_that_never_reports_fails_the_run_and_says_what_was_lost(
+    fresh_server: LoadServer, tmp_path: Path
+) -> None:
+    """Frozen until the master is gone: exit 2 naming the worker; load.json keeps what arrived,
+    marked partial, instead of a result that silently counts half the requests."""
+    with ThreadPoolExecutor(1) as pool:
+        future = _start(pool, fresh_server, tmp_path)
+        workers = _workers(tmp_path, 2)
+        _wait_for("both requests", lambda: fresh_server.state.hits["sleep"] == 2)
+        with _frozen(workers[1]):
+            ends = _run_time_ends(tmp_path) + REPORT_WAIT_S
+            _wait_for("the master to quit", lambda: "Shutting down" in _log(tmp_path, "master"),
+                  timeout_s=ends - time.time() + 10)  # fmt: skip
+        with pytest.raises(HarnessError) as raised:
+            future.result(timeout=60)
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith("could not run: partial run, 1 of 2")
+    assert f"worker 1 sent no report within {REPORT_WAIT_S:g}s of the run's end" in message
+    s = json.loads((tmp_path / "load.json").read_text())
+    assert s["partial"]["expected_processes"] == 2 and s["partial"]["reported_processes"] == 1
+    assert s["totals"]["sent"] == 1 and [p["index"] for p in s["processes"]] == [0]
+    assert s["partial"]["reason"] in message and s["partial"]["reason"] in s["warnings"]
+
+
+@pytest.mark.slow
+def test_workers_that_miss_their_heartbeats_at_start_up_are_no_result(
+    fresh_server: LoadServer, tmp_path: Path
+) -> None:
+    """Both workers frozen as the run starts (missing heartbeats for 3 s make Locust's master
+    stop the run): one line and exit 2, never a run of zero requests reported as a result."""
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(run_load, fresh_server.url, ["/echo"], rate=20, duration_s=2,
+                             timeout_s=1, workers=2, out_dir=tmp_path)  # fmt: skip
+        _wait_for("the workers", lambda: "2 workers connected" in _log(tmp_path, "master"))
+        procs = [
+            p
+            for p in psutil.Process().children(recursive=True)
+            if "--worker" in p.cmdline() and str(tmp_path) in p.cwd()
+        ]
+        assert len(procs) == 2
+        with _frozen(*procs):
+            _wait_for("the master to drop them", lambda: "went missing" in _log(tmp_path, "master"))
+        with pytest.raises(HarnessError) as raised:
+            future.result(timeout=60)
+    message = str(raised.value)
+    assert message.startswith("could not run: partial run, 2 of 2 load process(es)"), message
+    assert "worker 0 was stopped (missed heartbeats) after offering 0 of 20" in message
+    assert "worker 1 was stopped (missed heartbeats) after offering 0 of 20" in message
+    assert fresh_server.state.hits["echo"] == 0

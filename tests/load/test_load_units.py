@@ -304,7 +304,58 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     ].completed and window.throttled_rate == pytest.approx(0.1)
     assert result.series[0].dropped == 2
     short = collect(tmp_path, _cfg(rate=100.0, processes=3), workers=3, warnings=[])
-    assert "expected 3" in short.summary["warnings"][0]
+    assert short.summary["partial"] == {
+        "expected_processes": 3,
+        "reported_processes": 2,
+        "unreported_sent": 0,
+        "unreported_completed": 0,
+        "reason": "partial run, 1 of 3 load process(es) did not send their share: worker 2 sent "
+        "no report within 5s of the run's end (0 request(s) sent and 0 answered per its "
+        "per-second rows are not counted)",
+    }
+    assert short.summary["warnings"] == [short.summary["partial"]["reason"]]
+    assert result.summary["partial"] is None
+
+
+def _part(out: Path, index: int, sends: int, *, final: dict[str, object] | None) -> None:
+    """One worker's parts: ``sends`` answered requests, and its final report (None: lost)."""
+    rec = Recorder(proc=f"worker{index}-p{100 + index}", late_s=0.01, origin=(0.0, 1.8e9))
+    for i in range(sends):
+        rec.offered(0.1 * i)
+        rec.sent(0.1 * i, 0.1 * i)
+        rec.done(0.1 * i, 0.1 * i, 0.1 * i + 0.01, "success", "HTTP 200")
+    writer = PartWriter(out, rec.proc)
+    writer.append_rows(rec.all_rows())
+    if final is not None:
+        writer.write_final(rec.summary() | {"role": "worker", "index": index} | final)
+
+
+def test_a_run_short_of_a_process_share_is_partial_and_says_what(tmp_path: Path) -> None:
+    """Reports lost, and schedules ended from outside, are named with what they lose; the lost
+    worker's rows are counted there, not in the series (the totals have only the reports)."""
+    cfg = _cfg(rate=20.0, duration_s=2.0, processes=3)
+    _part(tmp_path, 0, 10, final={"stop_reason": "duration", "quota": None})
+    _part(tmp_path, 1, 4, final=None)  # the master quit before its report came
+    _part(tmp_path, 2, 0, final={"stop_reason": "missed heartbeats", "quota": None})
+    s = collect(tmp_path, cfg, workers=3, warnings=[]).summary
+    assert s["totals"]["completed"] == 10 == sum(r["achieved_rps"] for r in s["series"])
+    assert (s["partial"]["unreported_sent"], s["partial"]["unreported_completed"]) == (4, 4)
+    assert s["partial"]["reason"] == (
+        "partial run, 2 of 3 load process(es) did not send their share: worker 1 sent no report "
+        "within 5s of the run's end (4 request(s) sent and 4 answered per its per-second rows "
+        "are not counted); worker 2 was stopped (missed heartbeats) after offering 0 of 13 "
+        "request(s) (the master drops a worker silent for 3 s: an overloaded machine?)"
+    )
+    # An abort stops every process: that is the run's verdict, not a share left unsent.
+    _part(tmp_path, 0, 10, final={"stop_reason": "aborted", "quota": None})
+    _part(tmp_path, 1, 3, final={"stop_reason": "stopped by locust", "quota": None})
+    assert collect(tmp_path, cfg, workers=3, warnings=[]).summary["partial"] is None
+    # A process whose share of the request budget is nothing had nothing to send.
+    cfg = _cfg(rate=20.0, duration_s=2.0, processes=3, max_requests=2)
+    _part(tmp_path, 0, 1, final={"stop_reason": "max_requests", "quota": 1})
+    _part(tmp_path, 1, 1, final={"stop_reason": "max_requests", "quota": 1})
+    _part(tmp_path, 2, 0, final={"stop_reason": "run-time limit", "quota": 0})
+    assert collect(tmp_path, cfg, workers=3, warnings=[]).summary["partial"] is None
 
 
 # -- find_limit against fake services ------------------------------------------------------
