@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import schemathesis
 from schemathesis.config import HealthCheck, SchemathesisConfig
@@ -25,9 +25,10 @@ from harness.clients import VALID, Exchange
 from harness.clients._auth import JD_AUTH_PARAMS
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
+from harness.results import Severity as Level
 
 from . import _auth
-from ._failures import FROM_ST, CheckFailed
+from ._failures import CheckFailed
 from ._raw import RawFailure, request_size
 from ._session import Session
 from ._transport import install_in_schemathesis, is_transport_error, no_answer
@@ -45,7 +46,7 @@ checks and probes (E-015); HTTP status, Content-Type and the response schema are
 (FH-H01..H03, FH-H05), which fuzz runs too: schemathesis' response_schema_conformance reports only
 what the book does not judge (a missing Content-Type)."""
 
-BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
+BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
     # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
     "response_schema_conformance": ("seed", None),
@@ -53,7 +54,7 @@ BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
     "unsupported_method": ("convention", "low"),
     "max_response_time": ("convention", None),
 }
-_LEVELS = ("critical", "high", "medium", "low", "info")
+_LEVELS = get_args(Level)
 
 
 @dataclass
@@ -139,16 +140,10 @@ def install(session: Session, schema: Any) -> None:
         operation = session.operation_id(case)
         if operation is not None:
             positive = session.mode_of(case, settled=False) != "negative"
-            case.body = (
-                session.injector.inject(operation, case.body, positive=positive)
-                if isinstance(case.body, dict)
-                else case.body
-            )
+            case.body = session.injector.inject(operation, case.body, positive=positive)
             if operation == "matchIdno" and positive and isinstance(case.body, dict):
-                code = (
-                    session.fresh_live_code()
-                )  # liveCode 是 on /idno (E-008): valid under every reading
-                if code is not None:
+                # liveCode 是 on /idno (E-008): valid under every reading
+                if (code := session.fresh_live_code()) is not None:
                     case.body["liveCode"] = code
         return case
 
@@ -174,18 +169,14 @@ def run_engine(
     left = session.tracker.seconds_left()
     limit = ENGINE_MAX_SECONDS if left is None else max(0.0, min(ENGINE_MAX_SECONDS, left))
 
-    def out_of_time() -> (
-        None
-    ):  # a hard stop even for a slow target; the run's time budget ends here
+    def out_of_time() -> None:  # a hard stop even for a slow target; the run's time budget ends
         session.tracker.time_hit = left is not None and limit == left
         stream.stop()
 
     watchdog = threading.Timer(limit, out_of_time)
     watchdog.daemon = True
     watchdog.start()
-    unanswered: dict[
-        str, list[BaseException]
-    ] = {}  # operation label -> transport errors of its scenario
+    unanswered: dict[str, list[BaseException]] = {}  # scenario label -> its transport errors
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
@@ -307,9 +298,9 @@ def _raw(
             response=excerpt(answer),
         )
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
-    level = FROM_ST.get(failure.severity, "medium")
+    level: Level = failure.severity.value
     if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
-        level = cap  # type: ignore[assignment]
+        level = cap
     return RawFailure(
         api=session.api,
         operation=operation,

@@ -26,7 +26,7 @@ from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._registry import RULES
-from ._run import DEFAULT_TIMEOUT_S
+from ._run import DEFAULT_TIMEOUT_S, emulator_identity
 from ._session import Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
@@ -87,7 +87,7 @@ def _judge(
         pool=pool,
         is_emulator=is_emulator,
         target=url,
-        identity=_identity(is_emulator),
+        identity=emulator_identity(is_emulator),
         raw_schema=spec.raw,
         timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
         readings=ReadingLog(data.target.get("readings_required") or {}),
@@ -227,11 +227,3 @@ def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> 
         first = group.exceptions[0]
         return ReplayOutcome(fid, name, True, f"{first.title}: {first.message}".strip())
     return ReplayOutcome(fid, name, False, f"{name} passes (HTTP {answer.status})")
-
-
-def _identity(is_emulator: bool) -> tuple[str, str] | None:
-    if not is_emulator:
-        return None
-    from harness.emulator import DEMO_ID_NUM, DEMO_NAME
-
-    return DEMO_ID_NUM, DEMO_NAME

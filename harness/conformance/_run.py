@@ -15,6 +15,7 @@ from typing import Any, Literal
 from harness import interrupt
 from harness.clients import Credentials, check_reachable
 from harness.commands._options import max_rps as check_max_rps
+from harness.commands._options import positive_seconds
 from harness.config import ConformanceSettings
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
@@ -140,8 +141,8 @@ def run_conformance(
         raise UsageError(
             f"request timeout {request_timeout_s:g} s: expected a positive number of seconds"
         )
-    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
-        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
     settings = settings or ConformanceSettings()
     if max_rps is None:
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
@@ -163,7 +164,7 @@ def run_conformance(
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
     tracker = RunTracker(contract, budget=budget)
-    identity = _identity(is_emulator, settings)
+    identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
@@ -180,7 +181,9 @@ def run_conformance(
             seed=seed,
             examples=examples,
             max_rps=max_rps,
-            max_response_time_s=_seconds(settings.max_response_time_ms),
+            max_response_time_s=(
+                None if (ms := settings.max_response_time_ms) is None else ms / 1000.0
+            ),
             phases=phases,
             request_timeout_s=timeout_s,
         )
@@ -324,18 +327,15 @@ def prepare_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def _identity(is_emulator: bool, settings: ConformanceSettings) -> tuple[str, str] | None:
-    if settings.identity is not None:
-        return settings.identity
-    if is_emulator:
+def emulator_identity(
+    is_emulator: bool, identity: tuple[str, str] | None = None
+) -> tuple[str, str] | None:
+    """The registered identity /idno cases use: the configured one, else the emulator's demo."""
+    if identity is None and is_emulator:
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         return DEMO_ID_NUM, DEMO_NAME
-    return None
-
-
-def _seconds(ms: float | None) -> float | None:
-    return None if ms is None else ms / 1000.0
+    return identity
 
 
 def _run_probes(
@@ -369,18 +369,17 @@ def _run_probes(
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
-        raws += [_probe_raw(session, f) for f in ctx.failures]
+        raws += [
+            RawFailure.of(
+                f,
+                api=session.api,
+                operation=str(f.operation),
+                request=f.request,
+                response=f.response,
+            )
+            for f in ctx.failures
+        ]
     return raws, ran, skipped
-
-
-def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
-    return RawFailure.of(
-        failed,
-        api=session.api,
-        operation=str(failed.operation),
-        request=failed.request,
-        response=getattr(failed, "response", None),
-    )
 
 
 def _check_results(
