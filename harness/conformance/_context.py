@@ -8,10 +8,10 @@ constructed inputs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.clients import Exchange
 from harness.contract import Contract, ReadingLog
 
 Mode = Literal["positive", "negative", "probe", "unknown"]
@@ -42,9 +42,7 @@ class RuleContext:
         return self.contract.codes.get(self.api, where, code)
 
 
-def json_of(response: Any) -> Any:
-    """The parsed body, or None when it is not JSON (other checks report that)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, TypeError):
-        return None
+def envelope(response: Exchange) -> dict[str, Any] | None:
+    """The JSON object of an HTTP 200 answer (the HTTP rules judge every other answer)."""
+    body = response.body if response.status == 200 else None
+    return body if isinstance(body, dict) else None

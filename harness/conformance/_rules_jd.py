@@ -16,7 +16,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, json_of
+from ._context import RuleContext, envelope
 from ._registry import observed, rule, violation
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
@@ -25,14 +25,9 @@ _DAY_MS = 86_400_000
 _EPS = 5e-5  # msg prints the threshold with 4 decimals
 
 
-def _gateway(response: Exchange) -> dict[str, Any] | None:
-    body = json_of(response) if response.status_code == 200 else None
-    return body if isinstance(body, dict) else None
-
-
 def _business(ctx: RuleContext, response: Exchange) -> dict[str, Any] | None:
     """`result` of a gateway-success answer, else None."""
-    body = _gateway(response)
+    body = envelope(response)
     if not body or body.get("code") != ctx.contract.jd_success_code:
         return None
     result = body.get("result")
@@ -59,7 +54,7 @@ def operating_threshold(msg: Any) -> float | None:
 )
 def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """The gateway code is a string; gateway success ("10000") carries the result (查询结果)."""
-    body = _gateway(response)
+    body = envelope(response)
     if body is None:
         return
     code, ok = body.get("code"), ctx.contract.jd_success_code
@@ -83,7 +78,7 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every gateway code is in JD's published return-code table."""
-    body = _gateway(response)
+    body = envelope(response)
     code = body.get("code") if body else None
     if isinstance(code, str) and ctx.code("gateway", code) is None:
         raise violation(
@@ -97,7 +92,7 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request
 def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
     contract)."""
-    body = _gateway(response)
+    body = envelope(response)
     code = body.get("code") if body else None
     meaning = ctx.code("gateway", code) if isinstance(code, str) else None
     msg = body.get("msg") if body else None
@@ -319,7 +314,7 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
 def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly
     one is E-028."""
-    body = _gateway(response)
+    body = envelope(response)
     if not body or body.get("code") != ctx.contract.jd_success_code:
         return
     now, before = _int(body.get("remainTimes")), ctx.facts.remain_before
@@ -384,7 +379,7 @@ def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Reques
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is
     empty)."""
-    body = _gateway(response)
+    body = envelope(response)
     code = body.get("code") if body else None
     if not isinstance(code, str):
         return None

@@ -15,17 +15,12 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, json_of
+from ._context import RuleContext, envelope
 from ._registry import observed, rule, violation
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-
-
-def _envelope(response: Exchange) -> dict[str, Any] | None:
-    body = json_of(response) if response.status_code == 200 else None
-    return body if isinstance(body, dict) else None
 
 
 def _success_result(body: dict[str, Any]) -> dict[str, Any] | None:
@@ -60,7 +55,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     once is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
     document marks them optional (``-``, ``否``) are fine.
     """
-    body = _envelope(response)
+    body = envelope(response)
     if body is None:
         return None
     errcode = body.get("errcode")
@@ -168,7 +163,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     own threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score
     breaks 验证通过时返回.
     """
-    body = _envelope(response)
+    body = envelope(response)
     result = _success_result(body) if body else None
     if result is None or result.get("success") not in ("true", "false"):
         return None
@@ -214,7 +209,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
 )
 def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """success is the string "true"/"false" and score a decimal string, as documented."""
-    body = _envelope(response)
+    body = envelope(response)
     result = _success_result(body) if body else None
     if result is None:
         return
@@ -244,7 +239,7 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
 )
 def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """score lies in the documented range 0..100."""
-    body = _envelope(response)
+    body = envelope(response)
     result = _success_result(body) if body else None
     score = parse_score(result.get("score")) if result else None
     if score is None:
@@ -264,7 +259,7 @@ def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> No
 )
 def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every answered request has its own traceNo (当前业务的唯一id)."""
-    body = _envelope(response)
+    body = envelope(response)
     data = body.get("data") if body else None
     if not body or body.get("errcode") != 0 or not isinstance(data, dict):
         return
@@ -278,7 +273,7 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
 def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
-    body = _envelope(response)
+    body = envelope(response)
     errcode = body.get("errcode") if body else None
     if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
         return None
@@ -297,7 +292,7 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
-    body = _envelope(response)
+    body = envelope(response)
     errcode = body.get("errcode") if body else None
     if not isinstance(errcode, int) or errcode == 0:
         return None
@@ -324,7 +319,7 @@ def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) 
     errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
     an error with ``"data": null`` follow the document as well.
     """
-    body = _envelope(response)
+    body = envelope(response)
     errcode = body.get("errcode") if body else None
     if not isinstance(errcode, int) or isinstance(errcode, bool):
         return None
