@@ -27,8 +27,8 @@ _EPS = 5e-5  # msg prints the threshold with 4 decimals
 
 def _business(ctx: RuleContext, response: Exchange) -> dict[str, Any] | None:
     """`result` of a gateway-success answer, else None."""
-    body = envelope(response)
-    if not body or body.get("code") != ctx.contract.jd_success_code:
+    body = envelope(response) or {}
+    if body.get("code") != ctx.contract.jd_success_code:
         return None
     result = body.get("result")
     return result if isinstance(result, dict) else None
@@ -78,8 +78,8 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every gateway code is in JD's published return-code table."""
-    body = envelope(response)
-    code = body.get("code") if body else None
+    body = envelope(response) or {}
+    code = body.get("code")
     if isinstance(code, str) and ctx.code("gateway", code) is None:
         raise violation(
             f"Received: gateway code {code}\nExpected: a code of JD's return-code table"
@@ -92,10 +92,10 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request
 def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
     contract)."""
-    body = envelope(response)
-    code = body.get("code") if body else None
+    body = envelope(response) or {}
+    code = body.get("code")
     meaning = ctx.code("gateway", code) if isinstance(code, str) else None
-    msg = body.get("msg") if body else None
+    msg = body.get("msg")
     if meaning is None or not isinstance(msg, str) or code == ctx.contract.jd_success_code:
         return None
     if not _same_text(msg, meaning):
@@ -314,8 +314,8 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
 def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly
     one is E-028."""
-    body = envelope(response)
-    if not body or body.get("code") != ctx.contract.jd_success_code:
+    body = envelope(response) or {}
+    if body.get("code") != ctx.contract.jd_success_code:
         return
     now, before = _int(body.get("remainTimes")), ctx.facts.remain_before
     if now is None:
@@ -379,27 +379,27 @@ def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Reques
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is
     empty)."""
-    body = envelope(response)
-    code = body.get("code") if body else None
+    body = envelope(response) or {}
+    code = body.get("code")
     if not isinstance(code, str):
         return None
     if code != ctx.contract.jd_success_code:
-        if "result" in body and body["result"] is None:  # type: ignore[operator,index]
+        if "result" in body and body["result"] is None:
             raise observed(
                 "E-023",
                 f'Received: gateway {code} with "result": null\n'
                 "Default reading: no result part on a gateway error",
             )
         return "E-023"
-    result = body.get("result")  # type: ignore[union-attr]
+    result = body.get("result")
     business = _int(result.get("code")) if isinstance(result, dict) else None
-    if business is None or business in (0, ctx.contract.jd_not_same_person_code):
+    if not isinstance(result, dict) or business in (None, 0, ctx.contract.jd_not_same_person_code):
         return None
-    if "serialNo" not in result and "timestamp" not in result:  # type: ignore[operator]
+    if "serialNo" not in result and "timestamp" not in result:
         raise observed(
             "E-023",
             f"Received: business code {business} whose result holds only "
-            f"{', '.join(sorted(result))}\n"  # type: ignore[arg-type]
+            f"{', '.join(sorted(result))}\n"
             "Default reading: serialNo and timestamp beside code and msg",
         )
     return "E-023"
