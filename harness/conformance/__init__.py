@@ -9,7 +9,7 @@ from harness.results import ReplayOutcome
 
 from . import _probes, _rules_http, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
 from ._context import Facts, RuleContext
-from ._emulator import conformance_emulator, conformance_target, emulator_settings
+from ._emulator import conformance_target, emulator_settings
 from ._failures import CheckFailed
 from ._registry import RULES, Registry, Rule, rule, violation
 from ._replay import replay_finding
@@ -32,7 +32,6 @@ __all__ = [
     "ReplayOutcome",
     "Rule",
     "RuleContext",
-    "conformance_emulator",
     "conformance_target",
     "emulator_settings",
     "prepare_out_dir",

@@ -48,10 +48,3 @@ def conformance_target(
         # one
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
         yield emu.url
-
-
-def conformance_emulator(
-    breaks: tuple[str, ...] = (), creds: Credentials = DEMO, readings: dict[str, str] | None = None
-) -> Any:
-    """``with conformance_emulator(("accept-bad-sign",)) as url:`` a real server on 127.0.0.1:0."""
-    return conformance_target("emulator", breaks, creds, readings)

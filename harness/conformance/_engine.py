@@ -31,7 +31,7 @@ from . import _auth
 from ._failures import CheckFailed
 from ._raw import RawFailure, request_size
 from ._session import Session
-from ._transport import install_in_schemathesis, is_transport_error, no_answer
+from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
 
@@ -166,7 +166,7 @@ def run_engine(
     started = time.monotonic()
     stream = from_schema(schema).execute()
     session.tracker.on_budget = stream.stop
-    left = session.tracker.seconds_left()
+    left = session.tracker.budget.seconds_left()
     limit = ENGINE_MAX_SECONDS if left is None else max(0.0, min(ENGINE_MAX_SECONDS, left))
 
     def out_of_time() -> None:  # a hard stop even for a slow target; the run's time budget ends
@@ -189,7 +189,9 @@ def run_engine(
                     session.requests.pop(case_id, None)
             elif isinstance(event, events.PhaseStarted) and progress:
                 progress(f"{session.api}: {event.phase.name.value} phase")
-            elif isinstance(event, events.NonFatalError) and is_transport_error(event.value):
+            elif isinstance(event, events.NonFatalError) and isinstance(
+                event.value, TRANSPORT_ERRORS
+            ):
                 unanswered.setdefault(event.label, []).append(event.value)
             elif isinstance(event, events.NonFatalError):
                 outcome.errors.append(

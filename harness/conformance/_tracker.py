@@ -52,9 +52,6 @@ class RunTracker:
         self._threshold: float | None = None
 
     # --- budget ------------------------------------------------------------------------
-    def seconds_left(self) -> float | None:
-        return self.budget.seconds_left()
-
     def ensure_budget(self, needed: int = 1) -> None:
         """Raise BudgetExhausted when ``needed`` more requests do not fit the phase's share, the
         run's time is up, or the run was interrupted (and remember which budget ran out)."""
@@ -62,7 +59,7 @@ class RunTracker:
             self.budget.check(needed)
         except BudgetExhausted:
             if not interrupt.requested():
-                left = self.seconds_left()
+                left = self.budget.seconds_left()
                 self.time_hit |= left is not None and left <= 0
                 self.budget_hit |= not self.time_hit
             raise

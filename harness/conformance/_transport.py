@@ -68,10 +68,6 @@ class NoAnswer(Exception):
         self.raw = raw
 
 
-def is_transport_error(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSPORT_ERRORS)
-
-
 def no_answer(
     exc: BaseException,
     *,
