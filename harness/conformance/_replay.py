@@ -30,7 +30,7 @@ from ._run import DEFAULT_TIMEOUT_S, emulator_identity
 from ._session import Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
-from ._transport import ANSWERED, NoAnswer, no_answer
+from ._transport import ANSWERED, NoAnswer
 
 
 def replay_finding(
@@ -127,20 +127,7 @@ def _send(request: Request, session: Session) -> Exchange:
         code = session.fresh_live_code()
         request = request if code is None else request.with_json(("liveCode",), code)
     session.tracker.ensure_budget()
-    answer = session.sender.send(request)
-    if answer.cause is not None:
-        session.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
-        raise NoAnswer(
-            no_answer(
-                answer.cause,
-                api=request.api,
-                operation=request.operation,
-                request=request,
-                timeout_s=session.timeout_s,
-                kind=answer.no_answer,
-            )
-        )
-    return answer
+    return session.send(request)
 
 
 def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:

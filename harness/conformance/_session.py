@@ -25,6 +25,7 @@ from ._context import Facts, Mode, RuleContext
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
 from ._tracker import RunTracker
+from ._transport import NoAnswer, no_answer
 
 _SESSIONS: dict[int, Session] = {}
 _LOCK = threading.Lock()
@@ -46,7 +47,6 @@ class Session:
     sender: Sender = field(init=False, repr=False)  # the probes', hooks' and replays' requests
     injector: PayloadInjector = field(init=False, repr=False)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
     readings: ReadingLog = field(default_factory=ReadingLog)  # shared by the run's sessions
     answers: dict[str, tuple[Any, Exchange]] = field(  # case id -> (response, its Exchange)
         default_factory=dict, repr=False
@@ -154,6 +154,24 @@ class Session:
             return None
         return live_code_of(answer)
 
+    def send(self, request: Request) -> Exchange:
+        """Send a request of the harness's own (a probe's, a replay's) through the run's sender;
+        one that gets no answer is counted and raises :class:`NoAnswer`, its finding."""
+        answer = self.sender.send(request)
+        if answer.cause is None:
+            return answer
+        self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
+        raise NoAnswer(
+            no_answer(
+                answer.cause,
+                api=self.api,
+                operation=request.operation,
+                request=request,
+                timeout_s=self.timeout_s,
+                kind=answer.no_answer,
+            )
+        )
+
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
         (by the ``after_call`` hook; the checks and the findings of the case reuse it)."""
@@ -176,13 +194,12 @@ class Session:
         the run's facts as of it, kept under ``case_id``."""
         _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
         return self.tracker.observe(
+            answer,
             spent=True,
             api=self.api,
             operation=request.operation,
             case_id=case_id,
             query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
-            status=answer.status,
-            content=answer.content,
         )
 
     # --- hooks ------------------------------------------------------------------------------
@@ -190,14 +207,12 @@ class Session:
         operation = self.operation_id(case)
         if operation is None:
             return
-        answer = self.answer_of(case, response)
         self.tracker.observe(
+            self.answer_of(case, response),
             api=self.api,
             operation=operation,
             case_id=case.id,
             query=dict(case.query or {}),
-            status=answer.status,
-            content=answer.content,
         )
 
 

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness import interrupt
-from harness.contract import Answer, Contract, parse_score, read_answer
+from harness.clients import Exchange
+from harness.contract import Answer, Contract, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
 from ._auth import appkey_key
@@ -78,24 +79,24 @@ class RunTracker:
 
     def observe(
         self,
+        answer: Exchange,
         *,
         api: str,
         operation: str,
         case_id: str,
         query: dict[str, Any],
-        status: int,
-        content: bytes,
         spent: bool = False,
     ) -> Facts:
         """Record one answered request; returns (and keeps, by case id) its facts as of now.
         ``spent``: the sender sharing the budget has spent it already (with any paid retry)."""
-        answer = read_answer(self.contract, api, status, content if status == 200 else None)
+        read = answer.answer if answer.status == 200 else None  # the envelope only at 200 (E-015)
+        read = read or Answer(api, answer.status)
         with self._lock:
-            self.codes.update(answer.code_keys)
+            self.codes.update(read.code_keys)
             facts = (
-                self._facts_jd(query, answer)
+                self._facts_jd(query, read)
                 if api == "jd"
-                else Facts(trace_seen=trace_seen(self._traces, operation, answer))
+                else Facts(trace_seen=trace_seen(self._traces, operation, read))
             )
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
