@@ -23,9 +23,7 @@ class Facts:
 
     trace_seen: bool = False  # this traceNo was answered before in the run
     remain_before: int | None = None  # remainTimes of the previous counted call, same appkey
-    similarity_conflict: tuple[float, int] | None = (
-        None  # an earlier (score, similarity) contradicting this one
-    )
+    similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) against
     operating_threshold: float | None = None  # JD operating threshold learnt from msg so far
 
 

@@ -29,7 +29,7 @@ from harness.results import Severity as Level
 
 from . import _auth
 from ._failures import CheckFailed
-from ._raw import RawFailure, request_size
+from ._raw import RawFailure
 from ._session import Session
 from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
@@ -61,7 +61,6 @@ _LEVELS = get_args(Level)
 class EngineOutcome:
     failures: list[RawFailure] = field(default_factory=list)
     check_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    check_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     stop_reason: str = ""
     seconds: float = 0.0
@@ -224,11 +223,9 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
         if case is None or operation is None:
             continue
         for node in nodes:
-            key = (node.name, operation)
-            outcome.check_runs[key] += 1
+            outcome.check_runs[(node.name, operation)] += 1
             if node.failure_info is None or _judged_by_the_book(node):
                 continue
-            outcome.check_fails[key] += 1
             response = getattr(recorder.interactions.get(case_id), "response", None)
             answer = None if response is None else session.answer_of(case, response)
             outcome.failures.append(
@@ -314,7 +311,6 @@ def _raw(
         erratum=None,
         request=request,
         response=excerpt(answer),
-        size=request_size(request),
         basis=basis,
     )
 

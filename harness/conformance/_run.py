@@ -31,11 +31,6 @@ from harness.results import (
 )
 from harness.suite import RunContext
 
-from . import (  # noqa: F401  (registers the rules)
-    _probes,
-    _rules_jd,
-    _rules_match,
-)
 from ._engine import (
     BUILTIN_CHECKS,
     PHASES,
@@ -126,13 +121,9 @@ def run_conformance(
     requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
     probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
     no answer in time, or loses its connection, is an ``answered`` finding and the run goes on.
-    After ``max_seconds`` (default
-    1800 s; None: no limit) the run stops sending and reports what it has (``time_budget_spent``
-    in the metrics). Raises HarnessError subclasses when it cannot run.
-
-    Example:
-        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg),
-        out_dir=Path("reports/x"))``
+    After ``max_seconds`` (default 1800 s; None: no limit) the run stops sending and reports what
+    it has (``time_budget_spent`` in the metrics). Raises HarnessError subclasses when it cannot
+    run.
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None and not (
