@@ -72,7 +72,7 @@ class Session:
         return self._ops.get(case.operation.path)
 
     def is_own_call(self, case: Any, response: Any) -> bool:
-        """An answer to the documented method (not a probe of an undeclared one), HTTP 200."""
+        """An answer to the documented method, not to schemathesis' probe of an undeclared one."""
         method = getattr(getattr(response, "request", None), "method", None) or case.method
         return str(method).upper() == str(case.operation.method).upper()
 
@@ -95,10 +95,9 @@ class Session:
     def request_of(self, case: Any, operation: str) -> Request:
         """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
         once, with the case's body): how its credentials were made instead of their values."""
-        found = self.requests.get(case.id)
-        if found is None:
-            found = self.requests[case.id] = self._request_of(case, operation)
-        return found
+        if case.id not in self.requests:
+            self.requests[case.id] = self._request_of(case, operation)
+        return self.requests[case.id]
 
     def recorded(self, case: Any, operation: str) -> Request:
         """The case's :class:`Request` as its finding keeps it: the body copied (a value JSON
