@@ -26,8 +26,8 @@ from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._registry import RULES
-from ._run import DEFAULT_TIMEOUT_S, emulator_identity
-from ._session import Session
+from ._run import emulator_identity
+from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
 from ._transport import ANSWERED, NoAnswer

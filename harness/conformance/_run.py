@@ -46,7 +46,7 @@ from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._raw import RawFailure
 from ._registry import RULES
-from ._session import Session, register, unregister
+from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
 from ._tracker import RunTracker
 from ._transport import NoAnswer
@@ -57,7 +57,6 @@ URL_DEFAULT_MAX_RPS = 5.0
 URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 PROBE_RESERVE = 80
-DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_SECONDS = 1800.0
 """The whole run's wall-clock budget when none is named (``--max-seconds``)."""
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
+from harness.clients import Credentials, Exchange, Request, Sender
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
@@ -27,6 +27,7 @@ from ._payloads import PayloadPool
 from ._tracker import RunTracker
 from ._transport import NoAnswer, no_answer
 
+DEFAULT_TIMEOUT_S = 60.0  # conformance's request deadline when a run names none
 _SESSIONS: dict[int, Session] = {}
 _LOCK = threading.Lock()
 
@@ -42,7 +43,7 @@ class Session:
     target: str
     identity: tuple[str, str] | None
     raw_schema: dict[str, Any] = field(repr=False)
-    timeout_s: float | None = None  # the total deadline every request is sent with
+    timeout_s: float = DEFAULT_TIMEOUT_S  # the total deadline every request is sent with
     max_rps: float = 0.0  # the run's pace, for the requests the harness sends itself
     sender: Sender = field(init=False, repr=False)  # the probes', hooks' and replays' requests
     injector: PayloadInjector = field(init=False, repr=False)
@@ -61,7 +62,7 @@ class Session:
             contract=self.contract,
             max_rps=self.max_rps,
             budget=self.tracker.budget,  # one budget: a paid reconnect retry is spent from it too
-            timeout_s=self.timeout_s or DEFAULT_TIMEOUT_S,
+            timeout_s=self.timeout_s,
         )
         self._ops = {
             op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
