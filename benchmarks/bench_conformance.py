@@ -23,8 +23,7 @@ from pathlib import Path
 import _table
 
 from harness.clients import DEMO
-from harness.conformance import DEFAULT_EXAMPLES, run_conformance
-from harness.conformance._emulator import conformance_emulator
+from harness.conformance import DEFAULT_EXAMPLES, conformance_target, run_conformance
 from harness.contract import load_contract
 from harness.emulator import BREAKS
 from harness.results import ConformanceSuiteResult
@@ -37,7 +36,7 @@ SEED = 11
 def _run(
     root: Path, name: str, api: str, phases: tuple[str, ...], required: dict[str, str] | None
 ) -> ConformanceSuiteResult:
-    with conformance_emulator((name,)) as url:
+    with conformance_target("emulator", (name,)) as url:
         return run_conformance(
             url,
             is_emulator=True,
@@ -90,7 +89,7 @@ def main() -> int:
             f"{'+'.join(phases)} + probes)"
             + (f"; survivors: {', '.join(survivors)}" if survivors else "")
         )
-        with conformance_emulator(()) as url:
+        with conformance_target("emulator") as url:
             started = time.monotonic()
             full = run_conformance(
                 url,

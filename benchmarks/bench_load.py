@@ -431,7 +431,11 @@ def bench_overhead(out: Path, users: int = 20, run_s: int = 12) -> tuple[str, st
 
 SCHEDULE_SHARES = (0.9, 1.0)  # of plain Locust's rate: the goal, and the aim (issue 16)
 SCHEDULE_USERS = 32
-SCHEDULE_SCENARIO: dict[str, Any] = {"scenario": "match", "sizes": "medium=1", "demo_credentials": True}
+SCHEDULE_SCENARIO: dict[str, Any] = {
+    "scenario": "match",
+    "sizes": "medium=1",
+    "demo_credentials": True,
+}
 SCHEDULE_RUN_S = 15
 SCALING_GOAL = 0.9  # 2 workers' requests per generator CPU-second, against 1 worker's
 

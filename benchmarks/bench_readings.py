@@ -38,10 +38,9 @@ FUZZ_PROPERTIES = [
 
 
 def _conform(api: str, served: dict[str, str], out: Path) -> Any:
-    from harness.conformance import run_conformance
-    from harness.conformance._emulator import conformance_emulator
+    from harness.conformance import conformance_target, run_conformance
 
-    with conformance_emulator((), DEMO, served or None) as url:
+    with conformance_target("emulator", (), DEMO, served or None) as url:
         return run_conformance(
             url,
             is_emulator=True,

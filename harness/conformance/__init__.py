@@ -5,13 +5,11 @@ carries a secret-free replay file that ``replay_finding`` (``faceharness replay`
 Rules and probes live in one registry (``RULES``) under stable ids.
 """
 
-from harness.results import ReplayOutcome
-
 from . import _probes, _rules_http, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
 from ._context import Facts, RuleContext
-from ._emulator import conformance_emulator, conformance_target, emulator_settings
+from ._emulator import conformance_target, emulator_settings
 from ._failures import CheckFailed
-from ._registry import RULES, Registry, Rule, rule, violation
+from ._registry import RULES, Registry, rule, violation
 from ._replay import replay_finding
 from ._run import (
     DEFAULT_EXAMPLES,
@@ -29,10 +27,7 @@ __all__ = [
     "ConformanceSuite",
     "Facts",
     "Registry",
-    "ReplayOutcome",
-    "Rule",
     "RuleContext",
-    "conformance_emulator",
     "conformance_target",
     "emulator_settings",
     "prepare_out_dir",

@@ -8,10 +8,10 @@ constructed inputs.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.clients import Exchange
 from harness.contract import Contract, ReadingLog
 
 Mode = Literal["positive", "negative", "probe", "unknown"]
@@ -23,9 +23,7 @@ class Facts:
 
     trace_seen: bool = False  # this traceNo was answered before in the run
     remain_before: int | None = None  # remainTimes of the previous counted call, same appkey
-    similarity_conflict: tuple[float, int] | None = (
-        None  # an earlier (score, similarity) contradicting this one
-    )
+    similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) against
     operating_threshold: float | None = None  # JD operating threshold learnt from msg so far
 
 
@@ -42,9 +40,7 @@ class RuleContext:
         return self.contract.codes.get(self.api, where, code)
 
 
-def json_of(response: Any) -> Any:
-    """The parsed body, or None when it is not JSON (other checks report that)."""
-    try:
-        return json.loads(response.content)
-    except (ValueError, TypeError):
-        return None
+def envelope(response: Exchange) -> dict[str, Any] | None:
+    """The JSON object of an HTTP 200 answer (the HTTP rules judge every other answer)."""
+    body = response.body if response.status == 200 else None
+    return body if isinstance(body, dict) else None

@@ -36,22 +36,11 @@ def conformance_target(
     the alternative readings it serves, ``{"E-011": "alternative"}``)."""
     from harness.target import open_target
 
-    if target != "emulator":
-        with open_target(target) as url_target:
-            yield url_target.url
-        return
-    extra: dict[str, Any] = {"readings": readings} if readings else {}
-    with open_target(
-        "emulator", engine="fast", breaks=tuple(breaks), **emulator_settings(creds), **extra
-    ) as emu:
-        # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns about each
-        # one
+    settings: dict[str, Any] = {}
+    if target == "emulator":
+        settings = {"engine": "fast", "breaks": tuple(breaks), **emulator_settings(creds)}
+        settings |= {"readings": readings} if readings else {}
+    with open_target(target, **settings) as opened:
+        # schemathesis probes the server with malformed HTTP on purpose; uvicorn warns of each
         logging.getLogger("uvicorn.error").setLevel(logging.ERROR)
-        yield emu.url
-
-
-def conformance_emulator(
-    breaks: tuple[str, ...] = (), creds: Credentials = DEMO, readings: dict[str, str] | None = None
-) -> Any:
-    """``with conformance_emulator(("accept-bad-sign",)) as url:`` a real server on 127.0.0.1:0."""
-    return conformance_target("emulator", breaks, creds, readings)
+        yield opened.url

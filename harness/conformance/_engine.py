@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import schemathesis
 from schemathesis.config import HealthCheck, SchemathesisConfig
@@ -25,12 +25,13 @@ from harness.clients import VALID, Exchange
 from harness.clients._auth import JD_AUTH_PARAMS
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
+from harness.results import Severity as Level
 
 from . import _auth
-from ._failures import FROM_ST, CheckFailed
-from ._raw import RawFailure, request_size
+from ._failures import CheckFailed
+from ._raw import RawFailure
 from ._session import Session
-from ._transport import install_in_schemathesis, is_transport_error, no_answer
+from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
 
@@ -45,7 +46,7 @@ checks and probes (E-015); HTTP status, Content-Type and the response schema are
 (FH-H01..H03, FH-H05), which fuzz runs too: schemathesis' response_schema_conformance reports only
 what the book does not judge (a missing Content-Type)."""
 
-BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
+BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
     # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
     "response_schema_conformance": ("seed", None),
@@ -53,14 +54,13 @@ BUILTIN_BASIS: dict[str, tuple[str, str | None]] = {
     "unsupported_method": ("convention", "low"),
     "max_response_time": ("convention", None),
 }
-_LEVELS = ("critical", "high", "medium", "low", "info")
+_LEVELS = get_args(Level)
 
 
 @dataclass
 class EngineOutcome:
     failures: list[RawFailure] = field(default_factory=list)
     check_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    check_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     stop_reason: str = ""
     seconds: float = 0.0
@@ -139,16 +139,10 @@ def install(session: Session, schema: Any) -> None:
         operation = session.operation_id(case)
         if operation is not None:
             positive = session.mode_of(case, settled=False) != "negative"
-            case.body = (
-                session.injector.inject(operation, case.body, positive=positive)
-                if isinstance(case.body, dict)
-                else case.body
-            )
+            case.body = session.injector.inject(operation, case.body, positive=positive)
             if operation == "matchIdno" and positive and isinstance(case.body, dict):
-                code = (
-                    session.fresh_live_code()
-                )  # liveCode 是 on /idno (E-008): valid under every reading
-                if code is not None:
+                # liveCode 是 on /idno (E-008): valid under every reading
+                if (code := session.fresh_live_code()) is not None:
                     case.body["liveCode"] = code
         return case
 
@@ -171,21 +165,17 @@ def run_engine(
     started = time.monotonic()
     stream = from_schema(schema).execute()
     session.tracker.on_budget = stream.stop
-    left = session.tracker.seconds_left()
+    left = session.tracker.budget.seconds_left()
     limit = ENGINE_MAX_SECONDS if left is None else max(0.0, min(ENGINE_MAX_SECONDS, left))
 
-    def out_of_time() -> (
-        None
-    ):  # a hard stop even for a slow target; the run's time budget ends here
+    def out_of_time() -> None:  # a hard stop even for a slow target; the run's time budget ends
         session.tracker.time_hit = left is not None and limit == left
         stream.stop()
 
     watchdog = threading.Timer(limit, out_of_time)
     watchdog.daemon = True
     watchdog.start()
-    unanswered: dict[
-        str, list[BaseException]
-    ] = {}  # operation label -> transport errors of its scenario
+    unanswered: dict[str, list[BaseException]] = {}  # scenario label -> its transport errors
     try:
         for event in stream:
             if isinstance(event, events.ScenarioFinished):
@@ -198,7 +188,9 @@ def run_engine(
                     session.requests.pop(case_id, None)
             elif isinstance(event, events.PhaseStarted) and progress:
                 progress(f"{session.api}: {event.phase.name.value} phase")
-            elif isinstance(event, events.NonFatalError) and is_transport_error(event.value):
+            elif isinstance(event, events.NonFatalError) and isinstance(
+                event.value, TRANSPORT_ERRORS
+            ):
                 unanswered.setdefault(event.label, []).append(event.value)
             elif isinstance(event, events.NonFatalError):
                 outcome.errors.append(
@@ -231,11 +223,9 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
         if case is None or operation is None:
             continue
         for node in nodes:
-            key = (node.name, operation)
-            outcome.check_runs[key] += 1
+            outcome.check_runs[(node.name, operation)] += 1
             if node.failure_info is None or _judged_by_the_book(node):
                 continue
-            outcome.check_fails[key] += 1
             response = getattr(recorder.interactions.get(case_id), "response", None)
             answer = None if response is None else session.answer_of(case, response)
             outcome.failures.append(
@@ -307,9 +297,9 @@ def _raw(
             response=excerpt(answer),
         )
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
-    level = FROM_ST.get(failure.severity, "medium")
+    level: Level = failure.severity.value
     if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
-        level = cap  # type: ignore[assignment]
+        level = cap
     return RawFailure(
         api=session.api,
         operation=operation,
@@ -321,7 +311,6 @@ def _raw(
         erratum=None,
         request=request,
         response=excerpt(answer),
-        size=request_size(request),
         basis=basis,
     )
 

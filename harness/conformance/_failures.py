@@ -1,32 +1,16 @@
-"""`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``.
-
-Subclassing schemathesis' ``Failure`` lets a rule run inside the engine unchanged: the engine
-records
-it like a built-in failure, and the harness reads ``rule_id``, ``level`` and the request that showed
-the violation (``request``, for probes) back out of the recorder.
-"""
+"""`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``, so a rule runs
+inside the engine unchanged and the harness reads ``rule_id``, ``level`` and ``request`` back out
+of its recorder."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from schemathesis.core.failures import Failure, Severity
 
-Level = Literal["critical", "high", "medium", "low", "info"]
+from harness import results
 
-_TO_ST = {
-    "critical": Severity.CRITICAL,
-    "high": Severity.HIGH,
-    "medium": Severity.MEDIUM,
-    "low": Severity.LOW,
-    "info": Severity.LOW,
-}
-FROM_ST: dict[Severity, Level] = {
-    Severity.CRITICAL: "critical",
-    Severity.HIGH: "high",
-    Severity.MEDIUM: "medium",
-    Severity.LOW: "low",
-}
+Level = results.Severity
 
 
 class CheckFailed(Failure):
@@ -37,7 +21,6 @@ class CheckFailed(Failure):
     """
 
     code = "FH900"
-    kind_title = "Contract rule violated"
 
     def __init__(
         self,
@@ -58,7 +41,7 @@ class CheckFailed(Failure):
             title=f"{rule_id} {check}",
             message=message,
             case_id=case_id,
-            severity=_TO_ST[severity],
+            severity=Severity("low" if severity == "info" else severity),
         )
         self.rule_id = rule_id
         self.check = check
@@ -72,36 +55,3 @@ class CheckFailed(Failure):
     @property
     def _unique_key(self) -> str:  # one failure per rule per case in the engine's bookkeeping
         return self.rule_id
-
-    def __reduce__(self) -> Any:  # keeps keyword-only construction picklable
-        return (
-            _rebuild,
-            (
-                self.rule_id,
-                self.check,
-                self.operation,
-                self.message,
-                self.level,
-                self.erratum,
-                self.request,
-                self.case_id,
-                self.basis,
-                self.at,
-            ),
-        )
-
-
-def _rebuild(*args: Any) -> CheckFailed:
-    rule_id, check, operation, message, level, erratum, request, case_id, basis, at = args
-    return CheckFailed(
-        rule_id=rule_id,
-        check=check,
-        operation=operation,
-        message=message,
-        severity=level,
-        erratum=erratum,
-        request=request,
-        case_id=case_id,
-        basis=basis,
-        at=at,
-    )

@@ -57,15 +57,14 @@ def build_findings(
 
     def candidate(raw: RawFailure) -> Candidate:
         message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"
+        lines = (line.strip() for line in message.splitlines())
         finding = Finding(
             suite="conformance",
             api=raw.api,
             operation=raw.operation,
             check=raw.check,
             severity=raw.level,
-            message=" | ".join(line.strip() for line in message.splitlines() if line.strip())[
-                :1000
-            ],
+            message=" | ".join(line for line in lines if line)[:1000],
             rule_id=raw.rule_id,
             unique_key=group_key(raw),
             seed=seed,

@@ -7,9 +7,8 @@ so. In positive cases ``fds``/``uri`` sources become inline base64: a live servi
 fetch arbitrary generated URLs; in negative cases a generated URL is pointed at an unroutable
 loopback port for the same reason. For ``/idno`` a well-formed ID number gets a correct check digit
 (the schema cannot express GB 11643) or, every other case, the configured registry identity.
-Positive
-cases are made valid under every reading of the documents: /idno gets ``videoType`` (and, from the
-engine's hook, a fresh liveCode), JD a short alphanumeric ``serialNo``.
+Positive cases are made valid under every reading of the documents: /idno gets ``videoType`` (and,
+from the engine's hook, a fresh liveCode), JD a short alphanumeric ``serialNo``.
 """
 
 from __future__ import annotations
@@ -71,16 +70,10 @@ class PayloadInjector:
                 self._jd(body, key, convert)
             else:
                 self._match(operation, body, key, convert)
-        serial = body.get("serialNo")
-        if (
-            positive
-            and operation == "faceCompareNew"
-            and isinstance(serial, str)
-            and not _SHORT_ALNUM.match(serial)
-        ):
-            body["serialNo"] = (
-                "fh" + key.hex()[:20]
-            )  # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
+        serial = body.get("serialNo") if operation == "faceCompareNew" else None
+        if positive and isinstance(serial, str) and not _SHORT_ALNUM.match(serial):
+            # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
+            body["serialNo"] = "fh" + key.hex()[:20]
         return body
 
     # --- internal API -------------------------------------------------------------------
@@ -103,9 +96,7 @@ class PayloadInjector:
         if operation == "matchIdno":
             self._idno(body, key)
             if positive and isinstance(face, dict) and "videoType" not in face:
-                face["videoType"] = (
-                    "SILENT"  # /idno marks videoType 是 (E-010): valid under every reading
-                )
+                face["videoType"] = "SILENT"  # /idno marks videoType 是 (E-010): valid everywhere
 
     def _source(self, part: Any, media: PoolImage, positive: bool) -> None:
         if not isinstance(part, dict):

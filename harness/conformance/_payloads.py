@@ -43,9 +43,8 @@ class PayloadPool:
         match, jd = (limits_for(api, contract, safe=True) for api in ("match", "jd"))
         self.match_images = [m for m in everything if match.fits(m.data, m.format)]
         self.jd_images = [m for m in everything if jd.fits(m.data, m.format)]
-        self.small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES] or self.jd_images[
-            :1
-        ]
+        small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES]
+        self.small = small or self.jd_images[:1]
         video = still_video(faces[0].data, 10, fps=10, side=320)
         self.video = PoolImage("builtin_face_video", video)
         if not self.match_images or not self.jd_images:

@@ -24,7 +24,6 @@ from ._failures import CheckFailed
 from ._registry import RULES, violation
 from ._session import Session, live_code_of
 from ._st_checks import run_rules
-from ._transport import NoAnswer, no_answer
 
 _serial = itertools.count(1)
 
@@ -119,19 +118,7 @@ class ProbeContext:
         session.tracker.ensure_budget()
         if operation not in self.touched:
             self.touched.append(operation)
-        response = session.sender.send(request)
-        if response.cause is not None:
-            session.tracker.unanswered(operation, response.no_answer or "connection", spent=True)
-            raise NoAnswer(
-                no_answer(
-                    response.cause,
-                    api=session.api,
-                    operation=operation,
-                    request=request,
-                    timeout_s=session.timeout_s,
-                    kind=response.no_answer,
-                )
-            )
+        response = session.send(request)
         facts = session.observe_sent(request, response, f"probe-{id(response)}")
         self.last_request, self.last_response = request, response
         self.last_http_failures = []

@@ -23,8 +23,15 @@ class RawFailure:
     erratum: str | None
     request: Request
     response: dict[str, Any] | None
-    size: int = 0  # serialised request size: the smallest example of a bug is the one kept
     basis: str | None = None
+
+    @property
+    def size(self) -> int:
+        """The serialised request's size: the smallest example of a bug is the one kept."""
+        request = self.request
+        if request.raw_body is not None:
+            return len(request.raw_body)
+        return len(json.dumps(request.json, default=str)) + len(json.dumps(dict(request.query)))
 
     @classmethod
     def of(
@@ -48,14 +55,5 @@ class RawFailure:
             erratum=failed.erratum,
             request=request,
             response=response,
-            size=request_size(request),
             basis=failed.basis,
         )
-
-
-def request_size(request: Request | None) -> int:
-    if request is None:
-        return 0
-    if request.raw_body is not None:
-        return len(request.raw_body)
-    return len(json.dumps(request.json, default=str)) + len(json.dumps(dict(request.query)))

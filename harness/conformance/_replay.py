@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.clients import Credentials, Exchange, Request, check_reachable, load_credentials
+from harness.clients import Exchange, Request, check_reachable, load_credentials
 from harness.contract import Contract, ReadingLog, load_contract
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay, request_of
@@ -26,11 +26,11 @@ from ._media import from_refs, names_in
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._registry import RULES
-from ._run import DEFAULT_TIMEOUT_S
-from ._session import Session
+from ._run import emulator_identity
+from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
-from ._transport import ANSWERED, NoAnswer, no_answer
+from ._transport import ANSWERED, NoAnswer
 
 
 def replay_finding(
@@ -63,55 +63,45 @@ def replay_finding(
     creds = load_credentials(config, demo_defaults=is_emulator)
     creds.require_token() if request.api == "match" else creds.require_jd()
     breaks = tuple(recorded.get("breaks") or ()) if target is None else ()
-    with conformance_target(target or "emulator", breaks, creds) as url:
-        check_reachable(url)
-        return _judge(data, request, url, is_emulator, creds, contract, pool)
-
-
-def _judge(
-    data: Replay,
-    request: Request,
-    url: str,
-    is_emulator: bool,
-    creds: Credentials,
-    contract: Contract,
-    pool: PayloadPool,
-) -> ReplayOutcome:
     name, rule_id, fid = data.check, data.rule_id or "", data.id
     spec = contract.spec(request.api)
-    session = Session(
-        contract=contract,
-        api=request.api,
-        creds=creds,
-        tracker=RunTracker(contract),
-        pool=pool,
-        is_emulator=is_emulator,
-        target=url,
-        identity=_identity(is_emulator),
-        raw_schema=spec.raw,
-        timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
-        readings=ReadingLog(data.target.get("readings_required") or {}),
-    )
-    try:
-        if rule_id in RULES and RULES.get(rule_id).kind == "probe":
-            return _replay_probe(fid, RULES.get(rule_id), session)
-        if not any(op.path == request.path for op in spec.operations.values()):
-            raise InputError(f"replay file names {request.path}, which the spec does not document")
-        if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
-            return _replay_answered(fid, request, session)
-        if rule_id in RULES:
-            return _replay_rule(fid, rule_id, request, session)
-        if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
-            return _replay_envelope(fid, rule_id, request, session)
-        return _replay_builtin(fid, name, request, session)
-    except NoAnswer as exc:  # a finding about the answer cannot be judged without one
-        raise TargetError(
-            f"{fid}: the target gave no answer "
-            f"({str(exc).splitlines()[0].removeprefix('no answer: ')}), "
-            "so the finding cannot be judged"
-        ) from None
-    finally:
-        session.sender.close()
+    with conformance_target(target or "emulator", breaks, creds) as url:
+        check_reachable(url)
+        session = Session(
+            contract=contract,
+            api=request.api,
+            creds=creds,
+            tracker=RunTracker(contract),
+            pool=pool,
+            is_emulator=is_emulator,
+            target=url,
+            identity=emulator_identity(is_emulator),
+            raw_schema=spec.raw,
+            timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
+            readings=ReadingLog(recorded.get("readings_required") or {}),
+        )
+        try:
+            if rule_id in RULES and RULES.get(rule_id).kind == "probe":
+                return _replay_probe(fid, RULES.get(rule_id), session)
+            if not any(op.path == request.path for op in spec.operations.values()):
+                raise InputError(
+                    f"replay file names {request.path}, which the spec does not document"
+                )
+            if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
+                return _replay_answered(fid, request, session)
+            if rule_id in RULES:
+                return _replay_rule(fid, rule_id, request, session)
+            if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
+                return _replay_envelope(fid, rule_id, request, session)
+            return _replay_builtin(fid, name, request, session)
+        except NoAnswer as exc:  # a finding about the answer cannot be judged without one
+            raise TargetError(
+                f"{fid}: the target gave no answer "
+                f"({str(exc).splitlines()[0].removeprefix('no answer: ')}), "
+                "so the finding cannot be judged"
+            ) from None
+        finally:
+            session.sender.close()
 
 
 def _send(request: Request, session: Session) -> Exchange:
@@ -127,20 +117,7 @@ def _send(request: Request, session: Session) -> Exchange:
         code = session.fresh_live_code()
         request = request if code is None else request.with_json(("liveCode",), code)
     session.tracker.ensure_budget()
-    answer = session.sender.send(request)
-    if answer.cause is not None:
-        session.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
-        raise NoAnswer(
-            no_answer(
-                answer.cause,
-                api=request.api,
-                operation=request.operation,
-                request=request,
-                timeout_s=session.timeout_s,
-                kind=answer.no_answer,
-            )
-        )
-    return answer
+    return session.send(request)
 
 
 def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
@@ -227,11 +204,3 @@ def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> 
         first = group.exceptions[0]
         return ReplayOutcome(fid, name, True, f"{first.title}: {first.message}".strip())
     return ReplayOutcome(fid, name, False, f"{name} passes (HTTP {answer.status})")
-
-
-def _identity(is_emulator: bool) -> tuple[str, str] | None:
-    if not is_emulator:
-        return None
-    from harness.emulator import DEMO_ID_NUM, DEMO_NAME
-
-    return DEMO_ID_NUM, DEMO_NAME

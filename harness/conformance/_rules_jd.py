@@ -16,7 +16,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, json_of
+from ._context import RuleContext, envelope
 from ._registry import observed, rule, violation
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
@@ -25,15 +25,10 @@ _DAY_MS = 86_400_000
 _EPS = 5e-5  # msg prints the threshold with 4 decimals
 
 
-def _gateway(response: Exchange) -> dict[str, Any] | None:
-    body = json_of(response) if response.status_code == 200 else None
-    return body if isinstance(body, dict) else None
-
-
 def _business(ctx: RuleContext, response: Exchange) -> dict[str, Any] | None:
     """`result` of a gateway-success answer, else None."""
-    body = _gateway(response)
-    if not body or body.get("code") != ctx.contract.jd_success_code:
+    body = envelope(response) or {}
+    if body.get("code") != ctx.contract.jd_success_code:
         return None
     result = body.get("result")
     return result if isinstance(result, dict) else None
@@ -59,7 +54,7 @@ def operating_threshold(msg: Any) -> float | None:
 )
 def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """The gateway code is a string; gateway success ("10000") carries the result (查询结果)."""
-    body = _gateway(response)
+    body = envelope(response)
     if body is None:
         return
     code, ok = body.get("code"), ctx.contract.jd_success_code
@@ -83,8 +78,8 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every gateway code is in JD's published return-code table."""
-    body = _gateway(response)
-    code = body.get("code") if body else None
+    body = envelope(response) or {}
+    code = body.get("code")
     if isinstance(code, str) and ctx.code("gateway", code) is None:
         raise violation(
             f"Received: gateway code {code}\nExpected: a code of JD's return-code table"
@@ -97,10 +92,10 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request
 def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
     contract)."""
-    body = _gateway(response)
-    code = body.get("code") if body else None
+    body = envelope(response) or {}
+    code = body.get("code")
     meaning = ctx.code("gateway", code) if isinstance(code, str) else None
-    msg = body.get("msg") if body else None
+    msg = body.get("msg")
     if meaning is None or not isinstance(msg, str) or code == ctx.contract.jd_success_code:
         return None
     if not _same_text(msg, meaning):
@@ -319,8 +314,8 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
 def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly
     one is E-028."""
-    body = _gateway(response)
-    if not body or body.get("code") != ctx.contract.jd_success_code:
+    body = envelope(response) or {}
+    if body.get("code") != ctx.contract.jd_success_code:
         return
     now, before = _int(body.get("remainTimes")), ctx.facts.remain_before
     if now is None:
@@ -384,27 +379,27 @@ def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Reques
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is
     empty)."""
-    body = _gateway(response)
-    code = body.get("code") if body else None
+    body = envelope(response) or {}
+    code = body.get("code")
     if not isinstance(code, str):
         return None
     if code != ctx.contract.jd_success_code:
-        if "result" in body and body["result"] is None:  # type: ignore[operator,index]
+        if "result" in body and body["result"] is None:
             raise observed(
                 "E-023",
                 f'Received: gateway {code} with "result": null\n'
                 "Default reading: no result part on a gateway error",
             )
         return "E-023"
-    result = body.get("result")  # type: ignore[union-attr]
+    result = body.get("result")
     business = _int(result.get("code")) if isinstance(result, dict) else None
-    if business is None or business in (0, ctx.contract.jd_not_same_person_code):
+    if not isinstance(result, dict) or business in (None, 0, ctx.contract.jd_not_same_person_code):
         return None
-    if "serialNo" not in result and "timestamp" not in result:  # type: ignore[operator]
+    if "serialNo" not in result and "timestamp" not in result:
         raise observed(
             "E-023",
             f"Received: business code {business} whose result holds only "
-            f"{', '.join(sorted(result))}\n"  # type: ignore[arg-type]
+            f"{', '.join(sorted(result))}\n"
             "Default reading: serialNo and timestamp beside code and msg",
         )
     return "E-023"

@@ -3,8 +3,8 @@
 Every fact (thresholds, score range, which operation returns a score when) is read from the
 contract; the ids are stable and appear in findings as ``rule_id``. Each rule states its basis:
 the seed's sentence it enforces, or the erratum whose readings it observes
-(``specs/readings.yaml``),
-so a service that reads an ambiguous sentence the other way is reported, not failed.
+(``specs/readings.yaml``), so a service that reads an ambiguous sentence the other way is
+reported, not failed.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, json_of
+from ._context import RuleContext, envelope
 from ._registry import observed, rule, violation
 
 _COMPARE_OPS = ("match", "matchIdno")
@@ -23,13 +23,9 @@ _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
-def _envelope(response: Exchange) -> dict[str, Any] | None:
-    body = json_of(response) if response.status_code == 200 else None
-    return body if isinstance(body, dict) else None
-
-
-def _success_result(body: dict[str, Any]) -> dict[str, Any] | None:
+def _success_result(response: Exchange) -> dict[str, Any] | None:
     """`data.result` of an errcode-0, status-SUCCESS envelope; None otherwise."""
+    body = envelope(response) or {}
     data = body.get("data")
     if body.get("errcode") != 0 or not isinstance(data, dict) or data.get("status") != "SUCCESS":
         return None
@@ -60,7 +56,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     once is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
     document marks them optional (``-``, ``否``) are fine.
     """
-    body = _envelope(response)
+    body = envelope(response)
     if body is None:
         return None
     errcode = body.get("errcode")
@@ -89,14 +85,10 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
                 + ")",
                 severity="medium",
             )
-        meaning = ctx.code(
-            "errcode", errcode
-        )  # a business failure refused by errcode: E-039's default
-        return (
-            "E-039"
-            if meaning is not None and meaning.category in ("business", "image_quality")
-            else None
-        )
+        # a business failure refused by errcode: E-039's default
+        meaning = ctx.code("errcode", errcode)
+        business = meaning is not None and meaning.category in ("business", "image_quality")
+        return "E-039" if business else None
     if not isinstance(data, dict):
         raise violation(
             "Received: errcode=0 without a data object\n"
@@ -131,9 +123,8 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
                 "Received: async=true answered at once with status SUCCESS and a result\n"
                 "Default reading: PROCESSING now, the result later (E-013)",
             )
-        return (
-            "E-013" if ctx.operation == "asyncResult" else None
-        )  # a success fits either reading of E-039
+        # a success fits either reading of E-039
+        return "E-013" if ctx.operation == "asyncResult" else None
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
         return "E-013"
     if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
@@ -168,8 +159,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     own threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score
     breaks 验证通过时返回.
     """
-    body = _envelope(response)
-    result = _success_result(body) if body else None
+    result = _success_result(response)
     if result is None or result.get("success") not in ("true", "false"):
         return None
     success = result["success"] == "true"
@@ -184,16 +174,14 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
     if score is None or not low <= score <= high:
         return None  # a score outside 0..100 is FH-M04's finding, not a reading
-    if success == (
-        score >= threshold
-    ):  # only /match "false" below 80 contradicts the other reading
+    if success == (score >= threshold):  # only /match "false" below 80 contradicts a reading
         return "E-011" if ctx.operation == "match" and not success else None
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:
         raise violation(
             f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold "
-            "reading "
-            f"and 'false' (人脸比对出错) comes without a passing score under any reading (E-011)"
+            "reading and 'false' (人脸比对出错) comes without a passing score under any "
+            "reading (E-011)"
         )
     raise observed(
         "E-011",
@@ -214,8 +202,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
 )
 def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """success is the string "true"/"false" and score a decimal string, as documented."""
-    body = _envelope(response)
-    result = _success_result(body) if body else None
+    result = _success_result(response)
     if result is None:
         return
     success = result.get("success")
@@ -244,14 +231,11 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
 )
 def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """score lies in the documented range 0..100."""
-    body = _envelope(response)
-    result = _success_result(body) if body else None
+    result = _success_result(response)
     score = parse_score(result.get("score")) if result else None
-    if score is None:
-        return
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
-    if not low <= score <= high:
-        raise violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")  # type: ignore[union-attr]
+    if result and score is not None and not low <= score <= high:
+        raise violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")
 
 
 @rule(
@@ -264,9 +248,9 @@ def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> No
 )
 def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every answered request has its own traceNo (当前业务的唯一id)."""
-    body = _envelope(response)
-    data = body.get("data") if body else None
-    if not body or body.get("errcode") != 0 or not isinstance(data, dict):
+    body = envelope(response) or {}
+    data = body.get("data")
+    if body.get("errcode") != 0 or not isinstance(data, dict):
         return
     if ctx.facts.trace_seen:
         raise violation(
@@ -278,14 +262,14 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
 def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
-    body = _envelope(response)
-    errcode = body.get("errcode") if body else None
+    body = envelope(response) or {}
+    errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
         return None
     if ctx.code("errcode", errcode) is None:
         raise observed(
             "E-014",
-            f"Received: errcode {errcode} ({str(body.get('errmsg'))[:60]!r})\n"  # type: ignore[union-attr]
+            f"Received: errcode {errcode} ({str(body.get('errmsg'))[:60]!r})\n"
             "Default reading: a code of specs/codes.yaml; this is an error answer of unknown "
             "category (give the service's table with --codes FILE)",
         )
@@ -297,12 +281,12 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
-    body = _envelope(response)
-    errcode = body.get("errcode") if body else None
+    body = envelope(response) or {}
+    errcode = body.get("errcode")
     if not isinstance(errcode, int) or errcode == 0:
         return None
     meaning = ctx.code("errcode", errcode)
-    errmsg = body.get("errmsg")  # type: ignore[union-attr]
+    errmsg = body.get("errmsg")
     if meaning is None or not isinstance(errmsg, str):
         return None
     if not errmsg.startswith(meaning.msg_prefix):
@@ -324,17 +308,17 @@ def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) 
     errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
     an error with ``"data": null`` follow the document as well.
     """
-    body = _envelope(response)
-    errcode = body.get("errcode") if body else None
+    body = envelope(response) or {}
+    errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool):
         return None
-    if errcode == 0 and body.get("errmsg") is None:  # type: ignore[union-attr]
+    if errcode == 0 and body.get("errmsg") is None:
         raise observed(
             "E-006",
             "Received: errcode 0 without errmsg\n"
             "Default reading: errmsg 'SUCCESS' as the examples have it (errmsg 否)",
         )
-    if errcode != 0 and "data" in body and body["data"] is None:  # type: ignore[operator,index]
+    if errcode != 0 and "data" in body and body["data"] is None:
         raise observed(
             "E-006",
             f'Received: errcode {errcode} with "data": null\n'

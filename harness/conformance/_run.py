@@ -15,6 +15,7 @@ from typing import Any, Literal
 from harness import interrupt
 from harness.clients import Credentials, check_reachable
 from harness.commands._options import max_rps as check_max_rps
+from harness.commands._options import positive_seconds
 from harness.config import ConformanceSettings
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
@@ -30,11 +31,6 @@ from harness.results import (
 )
 from harness.suite import RunContext
 
-from . import (  # noqa: F401  (registers the rules)
-    _probes,
-    _rules_jd,
-    _rules_match,
-)
 from ._engine import (
     BUILTIN_CHECKS,
     PHASES,
@@ -50,7 +46,7 @@ from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
 from ._raw import RawFailure
 from ._registry import RULES
-from ._session import Session, register, unregister
+from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
 from ._tracker import RunTracker
 from ._transport import NoAnswer
@@ -61,7 +57,6 @@ URL_DEFAULT_MAX_RPS = 5.0
 URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 PROBE_RESERVE = 80
-DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_SECONDS = 1800.0
 """The whole run's wall-clock budget when none is named (``--max-seconds``)."""
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
@@ -125,13 +120,9 @@ def run_conformance(
     requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
     probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
     no answer in time, or loses its connection, is an ``answered`` finding and the run goes on.
-    After ``max_seconds`` (default
-    1800 s; None: no limit) the run stops sending and reports what it has (``time_budget_spent``
-    in the metrics). Raises HarnessError subclasses when it cannot run.
-
-    Example:
-        ``run_conformance(url, is_emulator=False, credentials=load_credentials(cfg),
-        out_dir=Path("reports/x"))``
+    After ``max_seconds`` (default 1800 s; None: no limit) the run stops sending and reports what
+    it has (``time_budget_spent`` in the metrics). Raises HarnessError subclasses when it cannot
+    run.
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None and not (
@@ -140,8 +131,8 @@ def run_conformance(
         raise UsageError(
             f"request timeout {request_timeout_s:g} s: expected a positive number of seconds"
         )
-    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
-        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
     settings = settings or ConformanceSettings()
     if max_rps is None:
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
@@ -163,7 +154,7 @@ def run_conformance(
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
     tracker = RunTracker(contract, budget=budget)
-    identity = _identity(is_emulator, settings)
+    identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[RawFailure] = []
     checks: list[CheckResult] = []
@@ -180,7 +171,9 @@ def run_conformance(
             seed=seed,
             examples=examples,
             max_rps=max_rps,
-            max_response_time_s=_seconds(settings.max_response_time_ms),
+            max_response_time_s=(
+                None if (ms := settings.max_response_time_ms) is None else ms / 1000.0
+            ),
             phases=phases,
             request_timeout_s=timeout_s,
         )
@@ -324,18 +317,15 @@ def prepare_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def _identity(is_emulator: bool, settings: ConformanceSettings) -> tuple[str, str] | None:
-    if settings.identity is not None:
-        return settings.identity
-    if is_emulator:
+def emulator_identity(
+    is_emulator: bool, identity: tuple[str, str] | None = None
+) -> tuple[str, str] | None:
+    """The registered identity /idno cases use: the configured one, else the emulator's demo."""
+    if identity is None and is_emulator:
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         return DEMO_ID_NUM, DEMO_NAME
-    return None
-
-
-def _seconds(ms: float | None) -> float | None:
-    return None if ms is None else ms / 1000.0
+    return identity
 
 
 def _run_probes(
@@ -369,18 +359,17 @@ def _run_probes(
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
-        raws += [_probe_raw(session, f) for f in ctx.failures]
+        raws += [
+            RawFailure.of(
+                f,
+                api=session.api,
+                operation=str(f.operation),
+                request=f.request,
+                response=f.response,
+            )
+            for f in ctx.failures
+        ]
     return raws, ran, skipped
-
-
-def _probe_raw(session: Session, failed: CheckFailed) -> RawFailure:
-    return RawFailure.of(
-        failed,
-        api=session.api,
-        operation=str(failed.operation),
-        request=failed.request,
-        response=getattr(failed, "response", None),
-    )
 
 
 def _check_results(

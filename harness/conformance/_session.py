@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import DEFAULT_TIMEOUT_S, Credentials, Exchange, Request, Sender
+from harness.clients import Credentials, Exchange, Request, Sender
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
@@ -25,7 +25,9 @@ from ._context import Facts, Mode, RuleContext
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
 from ._tracker import RunTracker
+from ._transport import NoAnswer, no_answer
 
+DEFAULT_TIMEOUT_S = 60.0  # conformance's request deadline when a run names none
 _SESSIONS: dict[int, Session] = {}
 _LOCK = threading.Lock()
 
@@ -41,12 +43,11 @@ class Session:
     target: str
     identity: tuple[str, str] | None
     raw_schema: dict[str, Any] = field(repr=False)
-    timeout_s: float | None = None  # the total deadline every request is sent with
+    timeout_s: float = DEFAULT_TIMEOUT_S  # the total deadline every request is sent with
     max_rps: float = 0.0  # the run's pace, for the requests the harness sends itself
     sender: Sender = field(init=False, repr=False)  # the probes', hooks' and replays' requests
     injector: PayloadInjector = field(init=False, repr=False)
     rule_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
-    rule_fails: Counter[tuple[str, str]] = field(default_factory=Counter)
     readings: ReadingLog = field(default_factory=ReadingLog)  # shared by the run's sessions
     answers: dict[str, tuple[Any, Exchange]] = field(  # case id -> (response, its Exchange)
         default_factory=dict, repr=False
@@ -61,7 +62,7 @@ class Session:
             contract=self.contract,
             max_rps=self.max_rps,
             budget=self.tracker.budget,  # one budget: a paid reconnect retry is spent from it too
-            timeout_s=self.timeout_s or DEFAULT_TIMEOUT_S,
+            timeout_s=self.timeout_s,
         )
         self._ops = {
             op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
@@ -72,7 +73,7 @@ class Session:
         return self._ops.get(case.operation.path)
 
     def is_own_call(self, case: Any, response: Any) -> bool:
-        """An answer to the documented method (not a probe of an undeclared one), HTTP 200."""
+        """An answer to the documented method, not to schemathesis' probe of an undeclared one."""
         method = getattr(getattr(response, "request", None), "method", None) or case.method
         return str(method).upper() == str(case.operation.method).upper()
 
@@ -95,10 +96,9 @@ class Session:
     def request_of(self, case: Any, operation: str) -> Request:
         """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
         once, with the case's body): how its credentials were made instead of their values."""
-        found = self.requests.get(case.id)
-        if found is None:
-            found = self.requests[case.id] = self._request_of(case, operation)
-        return found
+        if case.id not in self.requests:
+            self.requests[case.id] = self._request_of(case, operation)
+        return self.requests[case.id]
 
     def recorded(self, case: Any, operation: str) -> Request:
         """The case's :class:`Request` as its finding keeps it: the body copied (a value JSON
@@ -154,6 +154,24 @@ class Session:
             return None
         return live_code_of(answer)
 
+    def send(self, request: Request) -> Exchange:
+        """Send a request of the harness's own (a probe's, a replay's) through the run's sender;
+        one that gets no answer is counted and raises :class:`NoAnswer`, its finding."""
+        answer = self.sender.send(request)
+        if answer.cause is None:
+            return answer
+        self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
+        raise NoAnswer(
+            no_answer(
+                answer.cause,
+                api=self.api,
+                operation=request.operation,
+                request=request,
+                timeout_s=self.timeout_s,
+                kind=answer.no_answer,
+            )
+        )
+
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
         (by the ``after_call`` hook; the checks and the findings of the case reuse it)."""
@@ -176,13 +194,12 @@ class Session:
         the run's facts as of it, kept under ``case_id``."""
         _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
         return self.tracker.observe(
+            answer,
             spent=True,
             api=self.api,
             operation=request.operation,
             case_id=case_id,
             query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
-            status=answer.status,
-            content=answer.content,
         )
 
     # --- hooks ------------------------------------------------------------------------------
@@ -190,14 +207,12 @@ class Session:
         operation = self.operation_id(case)
         if operation is None:
             return
-        answer = self.answer_of(case, response)
         self.tracker.observe(
+            self.answer_of(case, response),
             api=self.api,
             operation=operation,
             case_id=case.id,
             query=dict(case.query or {}),
-            status=answer.status,
-            content=answer.content,
         )
 
 

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from harness import interrupt
-from harness.contract import Answer, Contract, no_answer_key, parse_score, read_answer
+from harness.clients import Exchange
+from harness.contract import Answer, Contract, no_answer_key, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
 from ._auth import appkey_key
@@ -52,9 +53,6 @@ class RunTracker:
         self._threshold: float | None = None
 
     # --- budget ------------------------------------------------------------------------
-    def seconds_left(self) -> float | None:
-        return self.budget.seconds_left()
-
     def ensure_budget(self, needed: int = 1) -> None:
         """Raise BudgetExhausted when ``needed`` more requests do not fit the phase's share, the
         run's time is up, or the run was interrupted (and remember which budget ran out)."""
@@ -62,7 +60,7 @@ class RunTracker:
             self.budget.check(needed)
         except BudgetExhausted:
             if not interrupt.requested():
-                left = self.seconds_left()
+                left = self.budget.seconds_left()
                 self.time_hit |= left is not None and left <= 0
                 self.budget_hit |= not self.time_hit
             raise
@@ -81,24 +79,24 @@ class RunTracker:
 
     def observe(
         self,
+        answer: Exchange,
         *,
         api: str,
         operation: str,
         case_id: str,
         query: dict[str, Any],
-        status: int,
-        content: bytes,
         spent: bool = False,
     ) -> Facts:
         """Record one answered request; returns (and keeps, by case id) its facts as of now.
         ``spent``: the sender sharing the budget has spent it already (with any paid retry)."""
-        answer = read_answer(self.contract, api, status, content if status == 200 else None)
+        read = answer.answer if answer.status == 200 else None  # the envelope only at 200 (E-015)
+        read = read or Answer(api, answer.status)
         with self._lock:
-            self.codes.update(answer.code_keys)
+            self.codes.update(read.code_keys)
             facts = (
-                self._facts_jd(query, answer)
+                self._facts_jd(query, read)
                 if api == "jd"
-                else Facts(trace_seen=trace_seen(self._traces, operation, answer))
+                else Facts(trace_seen=trace_seen(self._traces, operation, read))
             )
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))

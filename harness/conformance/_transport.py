@@ -20,6 +20,7 @@ import logging
 import re
 import socket
 import threading
+import time
 from typing import Any
 
 import requests
@@ -68,10 +69,6 @@ class NoAnswer(Exception):
         self.raw = raw
 
 
-def is_transport_error(exc: BaseException) -> bool:
-    return isinstance(exc, TRANSPORT_ERRORS)
-
-
 def no_answer(
     exc: BaseException,
     *,
@@ -85,9 +82,8 @@ def no_answer(
     named it, which knows whether the answer had begun)."""
     kind = kind or no_answer_kind(exc)
     seconds = _TIMEOUT.search(_chain_text(exc))
-    limit = (
-        float(seconds.group(1)) if seconds else timeout_s
-    )  # schemathesis shortens it for an operation that hangs
+    # schemathesis shortens the timeout for an operation that hangs
+    limit = float(seconds.group(1)) if seconds else timeout_s
     detail = " ".join(_detail(exc).split())[:160]
     error = f"{no_answer_text(kind, limit)}\n{type(exc).__name__}: {detail}"
     entry = RULES.get(ANSWERED_RULE)
@@ -139,14 +135,11 @@ class _Watchdog:
                     target=self._run, name="faceharness-deadlines", daemon=True
                 )
                 self._thread.start()
-            if (
-                self._heap[0][2] is guard
-            ):  # the thread sleeps until the earliest deadline: wake it only for a new one
+            # the thread sleeps until the earliest deadline: wake it only for a new one
+            if self._heap[0][2] is guard:
                 self._cv.notify()
 
     def _run(self) -> None:
-        import time
-
         while True:
             with self._cv:
                 while not self._heap:

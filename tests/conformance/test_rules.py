@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.clients import Request
+from harness.clients import Exchange, Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.contract import ReadingLog
 
@@ -304,7 +304,13 @@ def judge(
     ctx = RuleContext(
         contract=contract, api=api, operation=operation, facts=facts, readings=readings
     )
-    RULES.get(rule_id).fn(ctx, httpx.Response(200, json=body), sent(api, operation, request))
+    RULES.get(rule_id).fn(ctx, answer(contract, api, 200, body), sent(api, operation, request))
+
+
+def answer(contract: Any, api: str, status: int, body: Any) -> Exchange:
+    """A JSON (or, for ``bytes``, raw) answer as the sender records it: its body read once."""
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return Exchange.read(contract, api, status, {"content-type": "application/json"}, content)
 
 
 def sent(api: str, operation: str, body: Any = None) -> Request:
@@ -354,8 +360,6 @@ def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contrac
 
 
 def test_a_request_without_an_answer_is_fh_h04_of_its_kind(contract):
-    from harness.clients import Exchange
-
     entry = RULES.get("FH-H04")
     ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")
     lost = Exchange(status=0, error="reset, the connection was reset", no_answer="reset")
@@ -698,8 +702,8 @@ def test_rules_ignore_answers_that_are_not_envelopes(contract):
             continue
         operation = "faceCompareNew" if rule.api == "jd" else "match"
         ctx = RuleContext(contract=contract, api=rule.api, operation=operation)
-        rule.fn(ctx, httpx.Response(500, text="boom"), sent(rule.api, operation, {}))
-        rule.fn(ctx, httpx.Response(200, text="<html>"), sent(rule.api, operation, {}))
+        rule.fn(ctx, answer(contract, rule.api, 500, b"boom"), sent(rule.api, operation, {}))
+        rule.fn(ctx, answer(contract, rule.api, 200, b"<html>"), sent(rule.api, operation, {}))
 
 
 def test_readings_file_and_rule_book_agree(contract):

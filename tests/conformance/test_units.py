@@ -10,7 +10,7 @@ import re
 import pytest
 from PIL import Image
 
-from harness.clients import DEMO, VALID, Auth, How, Request, jd_sign
+from harness.clients import DEMO, VALID, Auth, Exchange, How, Request, jd_sign
 from harness.conformance import RULES, CheckFailed, Registry, rule, violation
 from harness.conformance._auth import jd_auth_of, token_auth_of
 from harness.conformance._inject import SAFE_URL, PayloadInjector
@@ -75,15 +75,11 @@ def test_every_registered_id_and_name_is_unique_and_documented():
 
 
 # --- tracker --------------------------------------------------------------------------------
-def _observe(tracker, api, op, body, case_id, query=None):
-    return tracker.observe(
-        api=api,
-        operation=op,
-        case_id=case_id,
-        query=query or {},
-        status=200,
-        content=json.dumps(body).encode(),
-    )
+def _observe(tracker, api, op, body, case_id, query=None, status=200):
+    """One answer observed as the runs record it: an Exchange its sender read once."""
+    content = json.dumps(body).encode()
+    answer = Exchange.read(tracker.contract, api, status, {}, content)
+    return tracker.observe(answer, api=api, operation=op, case_id=case_id, query=query or {})
 
 
 def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contract):
@@ -122,7 +118,7 @@ def test_tracker_counts_codes_as_every_suite_spells_them(contract):
     t = RunTracker(contract)
     _observe(t, "match", "match", {"errcode": 42900, "errmsg": "x"}, "a")
     _observe(t, "jd", "faceCompareNew", {"code": "10000", "result": {"code": 1155}}, "b")
-    t.observe(api="jd", operation="faceCompareNew", case_id="c", query={}, status=503, content=b"")
+    _observe(t, "jd", "faceCompareNew", {"code": "10000", "result": {"code": 0}}, "c", status=503)
     assert t.codes == {
         "match:errcode:42900": 1,
         "jd:gateway:10000": 1,

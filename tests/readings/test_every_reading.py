@@ -64,13 +64,11 @@ def _summary(result: Any, out: Path) -> tuple[Any, dict[str, dict[str, Any]]]:
 
 
 def _conform(which: str, out: Path) -> Any:
-    from harness.conformance import run_conformance
-    from harness.conformance._emulator import conformance_emulator
+    from harness.conformance import conformance_target, run_conformance
 
     served = {rid: "alternative" for rid in READINGS} if which == "alternative" else None
-    with conformance_emulator(
-        (), DEMO, served
-    ) as url:  # what `conform --target emulator --reading ...` starts
+    # what `conform --target emulator --reading ...` starts
+    with conformance_target("emulator", (), DEMO, served) as url:
         return run_conformance(
             url,
             is_emulator=True,
@@ -188,10 +186,11 @@ SEED_BREAKS = [
 def test_seed_break_is_a_finding_under_every_alternative(
     tmp_path: Path, mode: str, api: str, rule_id: str
 ) -> None:
-    from harness.conformance import run_conformance
-    from harness.conformance._emulator import conformance_emulator
+    from harness.conformance import conformance_target, run_conformance
 
-    with conformance_emulator((mode,), DEMO, {rid: "alternative" for rid in READINGS}) as url:
+    with conformance_target(
+        "emulator", (mode,), DEMO, {rid: "alternative" for rid in READINGS}
+    ) as url:
         result = run_conformance(
             url,
             is_emulator=True,
