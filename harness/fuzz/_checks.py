@@ -10,8 +10,7 @@ severity whichever suite finds it).
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from harness.clients import Exchange, Request
@@ -124,13 +123,6 @@ def check_rules(
         readings=readings,
         facts=facts or Facts(),
     )
-    body = b"" if exchange.body is None else json.dumps(exchange.body).encode()
-    content, headers = (
-        exchange.content or body,
-        exchange.headers or {"content-type": exchange.content_type},
-    )
-    if content is not exchange.content or headers is not exchange.headers:  # built in a test
-        exchange = replace(exchange, content=content, headers=headers)
     out = []
     for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
