@@ -193,3 +193,42 @@ def test_an_invalid_case_only_by_a_reading_is_observed_when_accepted(contract: A
         "E-032",
     )
     assert "the policy requires the default reading of E-032" in problem.message
+
+
+def test_the_internal_apis_codes_are_faceharness_numbering_observed_as_e014(contract: Any):
+    """E-014, judged once for every suite: on a live service (not strict) another errcode refuses
+    as well and is an observation; the emulator (strict) is held to the table, except for a code
+    outside it (its own numbering). JD's codes are documented: its code is due, known or not."""
+    token = contract.codes.named("match", "token_missing").code
+    invalid = contract.codes.named("match", "invalid_parameter").code
+    case = InvalidCase(MATCH, "bad-token", "no token", "errcode", (token,))
+    right = _answer("match", {"errcode": int(token), "errmsg": "x"})
+    other = _answer("match", {"errcode": int(invalid), "errmsg": "x"})
+    own = _answer("match", {"errcode": 1001, "errmsg": "x"})
+    log = ReadingLog()
+    assert check_refusal(contract, case, right, strict=True, readings=log) == []
+    assert check_refusal(contract, case, other, strict=False, readings=log) == []
+    assert log.observed("E-014") == "alternative"
+    [wrong] = check_refusal(contract, case, other, strict=True, readings=ReadingLog())
+    assert (wrong.check, wrong.severity, wrong.basis) == ("rule_code", "high", "seed")
+    assert (
+        wrong.message
+        == f"errcode code {invalid} for bad-token (no token); the contract assigns {token}"
+    )
+    log = ReadingLog()
+    assert check_refusal(contract, case, own, strict=True, readings=log) == []
+    assert log.observed("E-014") == "alternative"
+    required = ReadingLog({"E-014": "default"})
+    [problem] = check_refusal(contract, case, other, strict=False, readings=required)
+    assert (problem.check, problem.severity, problem.basis, problem.erratum) == (
+        "rule_code",
+        "high",
+        "reading",
+        "E-014",
+    )
+    sign = contract.codes.named("jd", "bad_sign").code
+    bad_sign = InvalidCase(JD, "bad-sign", "sign wrong", "gateway", (sign,), exact=True)
+    log = ReadingLog()
+    [unknown] = check_refusal(contract, bad_sign, _gateway("19999"), strict=True, readings=log)
+    assert (unknown.check, unknown.basis) == ("rule_code", "seed")
+    assert log.observed("E-014") == "not-exercised"
