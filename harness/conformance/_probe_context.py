@@ -181,13 +181,14 @@ class ProbeContext:
         if failed is None and where == expected.where and code is not None:
             return
         got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
-        reading = failed is not None and failed.basis == "reading"  # a policy requires E-014's
+        # a policy requiring E-014's default made another code a finding: of that reading
+        reading = failed.erratum if failed is not None and failed.basis == "reading" else None
         raise violation(
             f"Received: {got}{_named(meaning)} for {what}\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en})",
             request=request,
             basis="reading" if reading else None,
-            erratum=failed.erratum if failed is not None and reading else None,
+            erratum=reading,
         )
 
 

@@ -138,10 +138,6 @@ class Refusal:
     basis: Basis = "seed"
     reading: str | None = None
 
-    @property
-    def what(self) -> str:
-        return f"{self.rule} ({self.detail})" if self.rule else self.detail
-
 
 def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> CheckFailed | None:
     """The book's verdict on an answer due to refuse: the refusal rule it fails, or None."""
@@ -231,16 +227,15 @@ def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     ):
         return
     due = "/".join(refusal.codes)
+    what = f"{refusal.rule} ({refusal.detail})" if refusal.rule else refusal.detail
     decided = not any(
         getattr(ctx.code(refusal.where, c), "documented", True) for c in refusal.codes
     )
     if decided and (not refusal.strict or found.meaning is None):
         raise observed(
             "E-014",
-            f"Received: {found.label} for {refusal.what}\n"
+            f"Received: {found.label} for {what}\n"
             f"Default reading: {refusal.where} {due} (faceharness' table)",
         )
     if refusal.strict:
-        raise violation(
-            f"{refusal.where} code {found.code} for {refusal.what}; the contract assigns {due}"
-        )
+        raise violation(f"{refusal.where} code {found.code} for {what}; the contract assigns {due}")
