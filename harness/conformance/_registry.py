@@ -14,8 +14,8 @@ the gate policy requires turns an alternative into a finding (basis ``reading``)
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
 finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
-request built to break one rule (fuzz's invalid cases, its third argument); the suite that built
-the request asks for it by id.
+request built to be refused (its third argument, a ``Refusal``: fuzz's invalid cases, the probes'
+expected codes); the suite that built the request asks for it.
 """
 
 from __future__ import annotations
