@@ -16,12 +16,13 @@ from typing import Any
 
 from harness import clients
 from harness.clients import Request
-from harness.contract import Code, Contract, Which
+from harness.contract import Code, Contract
 
 from ._context import RuleContext
 from ._engine import excerpt
 from ._failures import CheckFailed
 from ._registry import RULES, violation
+from ._rules_http import Refusal, refusal_failure
 from ._session import Session, live_code_of
 from ._st_checks import run_rules
 
@@ -153,30 +154,29 @@ class ProbeContext:
     def expect(
         self, request: Request, response: clients.Exchange, expected: Code, what: str
     ) -> None:
-        """The answer carries ``expected``; for the internal API's codes (faceharness' decision,
-        E-014) any refusal will do on a live service, and the exact code is an observation of
-        E-014. A code outside the table is a service's own numbering (E-014 own-codes) on any
-        target."""
+        """The answer carries ``expected`` at its place, as the rule book's refusal rules judge
+        it (FH-S03, FH-S04: on a live service any refusal will do for the internal API's codes,
+        faceharness' decision, and the code is an observation of E-014). The probe owns its
+        answer: one without a code at that place (HTTP, the gateway's quota) fails it too."""
+        ctx = RuleContext(
+            self.contract, self.session.api, request.operation, "probe", readings=self.readings
+        )
+        strict = expected.documented or self.session.is_emulator
+        refusal = Refusal(expected.where, (expected.code,), what, strict)
+        failed = refusal_failure(ctx, response, refusal)
         where, code, meaning = self.code_of(response)
-        if (
-            not expected.documented
-            and where == expected.where
-            and str(code) not in ("0", "None")
-            and (not self.session.is_emulator or meaning is None)
-            and not self.session.readings.required.get("E-014") == "default"
-        ):
-            which: Which = "default" if str(code) == expected.code else "alternative"
-            self.session.readings.observe(
-                "E-014", which, f"{what}: errcode {code} (faceharness' table: {expected.code})"
-            )
+        if failed is None and where == expected.where and code is not None:
             return
-        if where != expected.where or str(code) != expected.code:
-            got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
-            raise violation(
-                f"Received: {got}{_named(meaning)} for {what}\n"
-                f"Expected: {expected.where} code {expected.code} ({expected.en})",
-                request=request,
-            )
+        got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
+        # a policy requiring E-014's default made another code a finding: of that reading
+        reading = failed.erratum if failed is not None and failed.basis == "reading" else None
+        raise violation(
+            f"Received: {got}{_named(meaning)} for {what}\n"
+            f"Expected: {expected.where} code {expected.code} ({expected.en})",
+            request=request,
+            basis="reading" if reading else None,
+            erratum=reading,
+        )
 
 
 def _named(meaning: Code | None) -> str:

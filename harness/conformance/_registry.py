@@ -14,8 +14,8 @@ the gate policy requires turns an alternative into a finding (basis ``reading``)
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
 finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
-request built to break one rule (fuzz's invalid cases, its third argument); the suite that built
-the request asks for it by id.
+request built to be refused (its third argument, a ``Refusal``: fuzz's invalid cases, the probes'
+expected codes); the suite that built the request asks for it.
 """
 
 from __future__ import annotations
@@ -23,9 +23,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ._failures import CheckFailed, Level
+
+if TYPE_CHECKING:
+    from harness.contract import ReadingLog, Which
 
 Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
@@ -71,6 +74,21 @@ def violation(
     return Violation(
         message, severity=severity, request=request, basis=basis, at=at, erratum=erratum
     )
+
+
+def observe_reading(
+    log: ReadingLog | None, erratum: str, follows_default: bool, example: str
+) -> str | None:
+    """Record which reading of ``erratum`` an answer follows (``example`` quotes an alternative);
+    the words a finding adds when the policy requires the other reading, else None."""
+    if log is None:
+        return None
+    which: Which = "default" if follows_default else "alternative"
+    log.observe(erratum, which, "" if follows_default else example)
+    if not log.mismatch(erratum, which):
+        return None
+    other = "alternative" if follows_default else "default"
+    return f" (the policy requires the {other} reading of {erratum})"
 
 
 def observed(erratum: str, message: str, *, request: Any = None) -> Violation:

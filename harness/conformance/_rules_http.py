@@ -2,18 +2,22 @@
 mentions HTTP status, both promise the envelope in every answer, so no answer at all or a 5xx is
 always a finding and another status or Content-Type only breaks a convention; an HTTP 200 JSON
 answer fits the operation's response schema (the spec's, read through the contract). Conformance
-and fuzz both run these."""
+and fuzz both run these, and the refusal rules on an answer due to refuse a request (fuzz's invalid
+cases, conformance's probes)."""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from harness.clients import Exchange
+from harness.contract import Answer, read_answer
 
 from ._context import RuleContext
-from ._registry import rule, violation
+from ._failures import CheckFailed, Level
+from ._registry import Basis, observe_reading, observed, rule, violation
 
 ENVELOPE = "errcode | Num | 是 (000); code | String | 是 (004): every answer carries the envelope"
 
@@ -116,3 +120,122 @@ def _read_as_json(content_type: str) -> bool:
     wildcard), and when it is absent or malformed; anything else has no documented schema."""
     kind, slash, sub = content_type.split(";")[0].strip().lower().partition("/")
     return not slash or (kind in ("application", "*") and sub in ("json", "*"))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """What the refusal rules judge an answer against: the place and codes due (``where``:
+    errcode, gateway or business), what was broken (``detail``, of the fuzz ``rule``), whether that
+    code itself is due (``strict``: the documents name it, or the target is the emulator, which
+    implements faceharness' decisions), and why the request is invalid (``basis``, its broken
+    rule's; ``reading``: the erratum whose reading alone makes it invalid)."""
+
+    where: str
+    codes: tuple[str, ...]
+    detail: str
+    strict: bool
+    rule: str = ""
+    basis: Basis = "seed"
+    reading: str | None = None
+
+
+def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> CheckFailed | None:
+    """The book's verdict on an answer due to refuse: the refusal rule it fails, or None."""
+    try:
+        invalid_refused(ctx, response, refusal)
+        rule_code(ctx, response, refusal)
+    except CheckFailed as failed:
+        return failed
+    return None
+
+
+def _judged(ctx: RuleContext, response: Exchange, refusal: Refusal) -> Answer | None:
+    """The answer, when it can judge the refusal: it has a code, and no quota stopped the request
+    before its rule could be judged (inconclusive; the answer rules judge the rest)."""
+    found = response.answer or read_answer(ctx.contract, ctx.api, response.status, response.body)
+    if found.where is None or found.code is None:
+        return None
+    if found.where == "gateway" and refusal.where == "business" and found.category == "quota":
+        return None
+    return found
+
+
+def _accepted(found: Answer) -> bool:
+    return found.ran or found.processing or (found.where == "errcode" and found.code == "0")
+
+
+@rule(
+    "FH-S03",
+    "invalid_refused",
+    api="*",
+    kind="refusal",
+    quote="errcode | 0交易成功 其它为异常情况 (000); 四、错误码信息 (004): invalid is refused",
+)
+def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
+    """An invalid request is refused with a code of its kind; the basis is its broken rule's:
+    seed, an HTTP/JSON/image convention (at most ``low``), or faceharness' reading of an erratum
+    (an undocumented limit or format: observed when accepted). An accepted bad sign is ``high``
+    here as in conformance (FH-A10). errcode 0 with a failed status is a refusal under the
+    two-level reading (E-039)."""
+    found = _judged(ctx, response, refusal)
+    if found is None:
+        return
+    accepted = _accepted(found)
+    severity: Level = "low" if refusal.basis == "convention" else "high"
+    broken = f"{refusal.rule}: {refusal.detail}"
+    if refusal.reading is not None:
+        erratum = refusal.reading
+        message = f"accepted although faceharness' reading of {erratum} calls it invalid ({broken})"
+        required = observe_reading(ctx.readings, erratum, not accepted, message)
+        if required is not None:
+            raise violation(message + required, severity=severity, basis="reading", erratum=erratum)
+        if accepted:
+            return
+    elif accepted:
+        raise violation(
+            f"accepted although it breaks {broken}", severity=severity, basis=refusal.basis
+        )
+    if found.where not in ("status", refusal.where):
+        raise violation(
+            f"{found.where} code {found.code} where a {refusal.where} code "
+            f"{'/'.join(refusal.codes)} was due ({broken})",
+            severity=severity,
+        )
+
+
+@rule(
+    "FH-S04",
+    "rule_code",
+    api="*",
+    kind="refusal",
+    quote="系统级错误码 详见返回码; 业务错误码(code) 说明 (004): each fault its code (000: E-014)",
+    observes=("E-014",),
+)
+def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
+    """A refused request carries its broken rule's own code where that code is due (``strict``).
+
+    The internal API's codes are faceharness' decision (E-014): another code there is the
+    service's own numbering, an observation of E-014, never a finding by itself, on a live service
+    for any code, on the emulator for a code outside the table (the emulator is held to the table).
+    """
+    found = _judged(ctx, response, refusal)
+    if (
+        found is None
+        or _accepted(found)
+        or found.where != refusal.where
+        or found.code in refusal.codes
+    ):
+        return
+    due = "/".join(refusal.codes)
+    what = f"{refusal.rule} ({refusal.detail})" if refusal.rule else refusal.detail
+    decided = not any(
+        getattr(ctx.code(refusal.where, c), "documented", True) for c in refusal.codes
+    )
+    if decided and (not refusal.strict or found.meaning is None):
+        raise observed(
+            "E-014",
+            f"Received: {found.label} for {what}\n"
+            f"Default reading: {refusal.where} {due} (faceharness' table)",
+        )
+    if refusal.strict:
+        raise violation(f"{refusal.where} code {found.code} for {what}; the contract assigns {due}")

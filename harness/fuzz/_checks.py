@@ -10,12 +10,13 @@ severity whichever suite finds it).
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 from harness.clients import Exchange, Request
-from harness.conformance import RULES, CheckFailed, Facts, RuleContext, rule, violation
+from harness.conformance import RULES, CheckFailed, Facts, RuleContext
+from harness.conformance._registry import observe_reading
+from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
@@ -41,20 +42,12 @@ def record_reading(
 ) -> list[Problem]:
     """Record which reading of ``erratum`` an answer follows; a problem only when the policy
     requires the other one (then with basis ``reading``)."""
-    which = "default" if follows_default else "alternative"
-    if log is None:
-        return []
-    log.observe(erratum, which, "" if follows_default else problem.message)  # type: ignore[arg-type]
-    if not log.mismatch(erratum, which):  # type: ignore[arg-type]
+    required = observe_reading(log, erratum, follows_default, problem.message)
+    if required is None:
         return []
     return [
         Problem(
-            problem.check,
-            problem.severity,
-            problem.message + f" (the policy requires the "
-            f"{'alternative' if follows_default else 'default'} reading of {erratum})",
-            erratum,
-            basis="reading",
+            problem.check, problem.severity, problem.message + required, erratum, basis="reading"
         )
     ]
 
@@ -124,13 +117,6 @@ def check_rules(
         readings=readings,
         facts=facts or Facts(),
     )
-    body = b"" if exchange.body is None else json.dumps(exchange.body).encode()
-    content, headers = (
-        exchange.content or body,
-        exchange.headers or {"content-type": exchange.content_type},
-    )
-    if content is not exchange.content or headers is not exchange.headers:  # built in a test
-        exchange = replace(exchange, content=content, headers=headers)
     out = []
     for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
@@ -184,15 +170,6 @@ def reading_only(contract: Contract, case: InvalidCase) -> str | None:
     return invalid_only_by_reading(contract, request.api, request.operation, body)
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """What the refusal rules judge besides the answer: the invalid case, and whether its rule's
-    own code is due (the documents name it, or the target is the emulator)."""
-
-    case: InvalidCase
-    strict: bool
-
-
 def check_refusal(
     contract: Contract,
     case: InvalidCase,
@@ -201,93 +178,11 @@ def check_refusal(
     strict: bool,
     readings: ReadingLog | None = None,
 ) -> list[Problem]:
-    """The rule book's verdicts on the answer to an invalid case (FH-S03, FH-S04)."""
-    refusal = Refusal(case, strict)
+    """The rule book's verdicts on the answer to an invalid case (FH-S03, FH-S04), by the basis of
+    the rule it breaks (``strict``: its own code is due)."""
+    broken = rule_of(case.rule)
+    reading = broken.reading_for(case.request.api) or reading_only(contract, case)
+    refusal = Refusal(case.where, case.codes, case.detail, strict, case.rule, broken.basis, reading)
     return check_rules(
         contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal
     )
-
-
-def _judged(ctx: RuleContext, response: Exchange, refusal: Refusal) -> Answer | None:
-    """The answer, when it can judge the case: it has a code, and no quota stopped the request
-    before its rule could be judged (inconclusive)."""
-    found = outcome(ctx.contract, refusal.case.request, response)
-    if found is None or found.code is None:
-        return None
-    case = refusal.case
-    if found.where == "gateway" and case.where == "business" and found.category == "quota":
-        return None
-    return found
-
-
-def _accepted(found: Answer) -> bool:
-    return found.ran or found.processing or (found.where == "errcode" and found.code == "0")
-
-
-@rule(
-    "FH-S03",
-    "invalid_refused",
-    api="*",
-    kind="refusal",
-    quote="errcode | 0交易成功 其它为异常情况 (000); 四、错误码信息 (004): invalid is refused",
-)
-def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
-    """An invalid request is refused with a documented code of its kind; the basis is its broken
-    rule's: seed, an HTTP/JSON/image convention (at most ``low``), or faceharness' reading of an
-    erratum (an undocumented limit or format: observed when accepted). An accepted bad sign is
-    ``high`` here as in conformance (FH-A10)."""
-    case, found = refusal.case, _judged(ctx, response, refusal)
-    if found is None:
-        return
-    accepted, rule_ = _accepted(found), rule_of(case.rule)
-    severity: Severity = "low" if rule_.basis == "convention" else "high"
-    erratum = rule_.reading_for(case.request.api) or reading_only(ctx.contract, case)
-    if erratum is not None:
-        message = (
-            f"accepted although faceharness' reading of {erratum} calls it invalid "
-            f"({case.rule}: {case.detail})"
-        )
-        problem = Problem("invalid_refused", severity, message, erratum)
-        for mismatch in record_reading(ctx.readings, erratum, not accepted, problem):
-            raise violation(mismatch.message, severity=severity, basis="reading", erratum=erratum)
-        if accepted:
-            return
-    elif accepted:
-        raise violation(
-            f"accepted although it breaks {case.rule}: {case.detail}",
-            severity=severity,
-            basis=rule_.basis,  # type: ignore[arg-type]
-        )
-    # errcode 0 with a failed status: a refusal under the two-level reading (E-039)
-    if found.where not in ("status", case.where):
-        raise violation(
-            f"{found.where} code {found.code} where a {case.where} code {'/'.join(case.codes)} "
-            f"was due ({case.rule}: {case.detail})",
-            severity=severity,
-        )
-
-
-@rule(
-    "FH-S04",
-    "rule_code",
-    api="*",
-    kind="refusal",
-    quote="系统级错误码 详见返回码; 业务错误码(code) 说明 (004): each fault its code (000: E-014)",
-)
-def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
-    """A refused invalid request carries its broken rule's own code, where the documents name it
-    or the target is the emulator (a code outside the table is FH-M06/FH-J02/FH-J04's)."""
-    case, found = refusal.case, _judged(ctx, response, refusal)
-    if (
-        not refusal.strict
-        or found is None
-        or _accepted(found)
-        or found.where != case.where
-        or found.category is None
-    ):
-        return
-    if found.code not in case.codes:
-        raise violation(
-            f"{case.where} code {found.code} for {case.rule} ({case.detail}); "
-            f"the contract assigns {'/'.join(case.codes)}"
-        )

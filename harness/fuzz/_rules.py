@@ -14,6 +14,7 @@ from functools import cached_property
 from hypothesis.errors import InvalidArgument
 
 from harness.config import did_you_mean
+from harness.conformance._registry import Basis
 from harness.contract import Contract
 
 
@@ -27,7 +28,7 @@ class Rule:
     id: str
     title: str
     apis: tuple[str, ...]
-    basis: str = "seed"
+    basis: Basis = "seed"
     erratum: str | None = None
     readings: tuple[tuple[str, str], ...] = ()  # (api, erratum): a reading on that api only
 

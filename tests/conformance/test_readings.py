@@ -63,6 +63,34 @@ def test_a_probe_following_the_default_against_a_required_alternative_replays_as
     assert replayed.still_failing and "alternative reading" in replayed.detail, replayed.detail
 
 
+@pytest.mark.slow
+def test_a_live_service_may_refuse_with_its_own_internal_code(
+    conformance_emulator, contract, tmp_path
+):
+    """The internal API's codes are faceharness' decision (E-014): a URL target answering an
+    unknown token with another refusal code passes the token probe (FH-A02), an observation of
+    the alternative; a policy requiring the default makes it a finding of that
+    reading, in the probe's words."""
+    url = conformance_emulator("wrong-code-bad-token")
+    options = {"api": "match", "seed": 3, "examples": 1, "phases": ("examples",), "max_rps": 0}
+    result = conform(url, tmp_path / "any", is_emulator=False, **options)
+    assert "FH-A02" not in {f.rule_id for f in result.findings}, explain(result)
+    # the probe's other code and its errmsg (FH-M07) follow the alternative; FH-M06 sees table codes
+    assert _errata(tmp_path / "any")["E-014"]["observed"] == "mixed"
+    required = {"E-014": "default"}
+    result = conform(
+        url, tmp_path / "req", is_emulator=False, required_readings=required, **options
+    )
+    named = [f for f in result.findings if f.rule_id == "FH-A02"]
+    assert named and all(f.basis == "reading" and f.erratum == "E-014" for f in named), explain(
+        result
+    )
+    given = contract.codes.named("match", "invalid_parameter").code
+    assert named[0].message.startswith(f"Received: errcode code {given} (invalid parameter"), named[
+        0
+    ]
+
+
 def test_seed_break_is_still_a_finding_under_the_alternative_reading(emulator, tmp_path):
     url = emulator(
         readings={"E-011": "alternative"}, breaks=("score-as-number",), **emulator_settings()

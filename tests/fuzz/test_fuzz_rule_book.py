@@ -3,10 +3,11 @@ suites."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import ReadingLog
+from harness.contract import ReadingLog, load_contract
 from harness.fuzz._checks import check_answer, check_refusal, check_rules
 from harness.fuzz._request import InvalidCase
 
@@ -18,6 +19,12 @@ JD = Request(
     json={"serialNo": "fh-1"},
 )
 MATCH = Request(api="match", operation="match", method="POST", path="/tech/ai/face/match", json={})
+
+
+def _answer(api: str, body: Any) -> Exchange:
+    """An HTTP 200 JSON answer as the sender records one: headers, bytes, the answer read."""
+    headers = {"content-type": "application/json"}
+    return Exchange.read(load_contract(), api, 200, headers, json.dumps(body).encode())
 
 
 def _jd(**result: Any) -> Exchange:
@@ -33,7 +40,7 @@ def _jd(**result: Any) -> Exchange:
             **result,
         },
     }
-    return Exchange(status=200, content_type="application/json", body=body)
+    return _answer("jd", body)
 
 
 def test_a_correct_answer_has_no_problem_and_records_the_readings_it_follows(contract: Any) -> None:
@@ -81,9 +88,7 @@ def test_false_at_the_top_of_the_spec_score_range_fits_no_reading(contract: Any)
             "result": {"success": "false", "score": f"{high:g}"},
         },
     }
-    problems = check_answer(
-        contract, MATCH, Exchange(status=200, content_type="application/json", body=body)
-    )
+    problems = check_answer(contract, MATCH, _answer("match", body))
     assert [p.check for p in problems] == [
         "success-follows-threshold"
     ]  # 'false' at a passing score fits no reading
@@ -124,7 +129,7 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
 
 
 def _gateway(code: str) -> Exchange:
-    return Exchange(status=200, content_type="application/json", body={"code": code, "msg": "x"})
+    return _answer("jd", {"code": code, "msg": "x"})
 
 
 def test_an_answer_that_never_came_and_a_broken_schema_are_the_books_verdicts(contract: Any):
@@ -137,10 +142,10 @@ def test_an_answer_that_never_came_and_a_broken_schema_are_the_books_verdicts(co
         "seed",
     )
     assert problem.message == "no answer: reset, the connection was reset (X)"
-    broken = _jd()
-    del broken.body["result"]["code"]
-    assert [p.check for p in check_answer(contract, JD, broken)] == ["response_schema"]
-    garbage = Exchange(status=200, content_type="application/json", text="<", content=b"<")
+    body = _jd().body
+    del body["result"]["code"]
+    assert [p.check for p in check_answer(contract, JD, _answer("jd", body))] == ["response_schema"]
+    garbage = Exchange.read(contract, "jd", 200, {"content-type": "application/json"}, b"<")
     [problem] = check_answer(contract, JD, garbage)
     assert (problem.check, problem.severity) == ("response_schema", "medium")
 
@@ -176,7 +181,7 @@ def test_an_invalid_case_only_by_a_reading_is_observed_when_accepted(contract: A
     ok = {"errcode": 0, "errmsg": "SUCCESS", "data": {"result": {"code": "2312"}}}
     live = Request("match", "liveCode", "POST", "/tech/ai/face/validateData", json={"x": 1})
     extra = InvalidCase(live, "extra-field", "x = 1", "errcode", ("40004",))
-    answer = Exchange(status=200, content_type="application/json", body=ok)
+    answer = _answer("match", ok)
     log = ReadingLog()
     assert check_refusal(contract, extra, answer, strict=True, readings=log) == []
     assert log.observed("E-032") == "alternative"
@@ -188,3 +193,42 @@ def test_an_invalid_case_only_by_a_reading_is_observed_when_accepted(contract: A
         "E-032",
     )
     assert "the policy requires the default reading of E-032" in problem.message
+
+
+def test_the_internal_apis_codes_are_faceharness_numbering_observed_as_e014(contract: Any):
+    """E-014, judged once for every suite: on a live service (not strict) another errcode refuses
+    as well and is an observation; the emulator (strict) is held to the table, except for a code
+    outside it (its own numbering). JD's codes are documented: its code is due, known or not."""
+    token = contract.codes.named("match", "token_missing").code
+    invalid = contract.codes.named("match", "invalid_parameter").code
+    case = InvalidCase(MATCH, "bad-token", "no token", "errcode", (token,))
+    right = _answer("match", {"errcode": int(token), "errmsg": "x"})
+    other = _answer("match", {"errcode": int(invalid), "errmsg": "x"})
+    own = _answer("match", {"errcode": 1001, "errmsg": "x"})
+    log = ReadingLog()
+    assert check_refusal(contract, case, right, strict=True, readings=log) == []
+    assert check_refusal(contract, case, other, strict=False, readings=log) == []
+    assert log.observed("E-014") == "alternative"
+    [wrong] = check_refusal(contract, case, other, strict=True, readings=ReadingLog())
+    assert (wrong.check, wrong.severity, wrong.basis) == ("rule_code", "high", "seed")
+    assert (
+        wrong.message
+        == f"errcode code {invalid} for bad-token (no token); the contract assigns {token}"
+    )
+    log = ReadingLog()
+    assert check_refusal(contract, case, own, strict=True, readings=log) == []
+    assert log.observed("E-014") == "alternative"
+    required = ReadingLog({"E-014": "default"})
+    [problem] = check_refusal(contract, case, other, strict=False, readings=required)
+    assert (problem.check, problem.severity, problem.basis, problem.erratum) == (
+        "rule_code",
+        "high",
+        "reading",
+        "E-014",
+    )
+    sign = contract.codes.named("jd", "bad_sign").code
+    bad_sign = InvalidCase(JD, "bad-sign", "sign wrong", "gateway", (sign,), exact=True)
+    log = ReadingLog()
+    [unknown] = check_refusal(contract, bad_sign, _gateway("19999"), strict=True, readings=log)
+    assert (unknown.check, unknown.basis) == ("rule_code", "seed")
+    assert log.observed("E-014") == "not-exercised"
