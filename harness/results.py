@@ -31,52 +31,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.redact import redact
 
-__all__ = [
-    "SCHEMA_VERSION",
-    "SEVERITIES",
-    "SUITE_NAMES",
-    "VERDICTS",
-    "AccuracyMetrics",
-    "AccuracySuiteResult",
-    "ApiRun",
-    "BaselineComparison",
-    "CheckResult",
-    "ConformanceMetrics",
-    "ConformanceSuiteResult",
-    "ContractMetrics",
-    "Coverage",
-    "DetCurve",
-    "Eer",
-    "Erratum",
-    "Finding",
-    "FuzzMetrics",
-    "FuzzSuiteResult",
-    "Gate",
-    "GateCriterion",
-    "Histogram",
-    "InconclusiveItem",
-    "LatencyPercentiles",
-    "LimitStep",
-    "LoadMetrics",
-    "LoadSuiteResult",
-    "OperationCoverage",
-    "PairCounts",
-    "PropertyRun",
-    "Regression",
-    "SeriesPoint",
-    "SuiteResult",
-    "Suites",
-    "Summary",
-    "ThresholdResult",
-    "build_summary",
-    "compute_verdict",
-    "derive_status",
-    "exit_code",
-    "interrupted_suite",
-    "merge_findings",
-    "verdict_line",
-]
-
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
