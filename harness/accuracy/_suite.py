@@ -53,19 +53,10 @@ OnProgress = Callable[[str, int, int], None]
 """``(api, done, total)`` after every pair, cached or not."""
 
 
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT: Final = _Default()
-"""Not given: unlimited for the emulator, the URL defaults for a live target."""
-
-
 @dataclasses.dataclass(frozen=True)
 class AccuracySuite:
     """Accuracy behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``
-    (budgets None: the target's defaults; ``max_rps`` 0: no pacing). It opens its own target:
+    (budgets None: the target's defaults; 0: unlimited). It opens its own target:
     the emulator's engine matters (``engine``), and it does not take the gate's breaks."""
 
     apis: Sequence[str] = APIS
@@ -83,8 +74,8 @@ class AccuracySuite:
             faces=ctx.faces,
             apis=self.apis,
             max_pairs=self.max_pairs,
-            max_rps=DEFAULT if ctx.max_rps is None else (ctx.max_rps or None),
-            max_requests=DEFAULT if ctx.max_requests is None else ctx.max_requests,
+            max_rps=ctx.max_rps,
+            max_requests=ctx.max_requests,
             from_cache=self.from_cache,
             engine=self.engine,
             seed=ctx.seed or 0,
@@ -104,8 +95,8 @@ def run_accuracy_suite(
     faces: Path | None = None,
     apis: Sequence[str] = APIS,
     max_pairs: int | None = None,
-    max_rps: float | None | _Default = DEFAULT,
-    max_requests: int | None | _Default = DEFAULT,
+    max_rps: float | None = None,
+    max_requests: int | None = None,
     from_cache: bool = False,
     engine: str | None = None,
     seed: int = 0,
@@ -128,9 +119,9 @@ def run_accuracy_suite(
             built-in set, which cannot support the claims (every verdict is untestable).
         apis: any of ``"match"``, ``"jd"``; run in this order.
         max_pairs: seeded sample of at most this many pairs (genuine pairs first).
-        max_rps: pacing (``None``: none); by default 2/s for a URL, none for the emulator.
-        max_requests: this invocation's call budget, shared by the APIs in order (0 or
-            ``None``: unlimited); by default 1,000 for a URL, unlimited for the emulator.
+        max_rps: pacing (0: none); by default (``None``) 2/s for a URL, none for the emulator.
+        max_requests: this invocation's call budget, shared by the APIs in order (0:
+            unlimited); by default (``None``) 1,000 for a URL, unlimited for the emulator.
         from_cache: make no call; recompute the results from the cache in ``out``.
         engine: the emulator's face engine, ``"dlib"`` (default) or ``"fast"``.
         config: TOML with ``[credentials]`` for a URL target; the emulator's config file
@@ -167,12 +158,14 @@ def run_accuracy_suite(
     if target != "emulator" and engine is not None:
         raise UsageError("--engine applies to --target emulator only")
     is_emulator = target == "emulator"
-    rps = _resolve(max_rps, None if is_emulator else URL_DEFAULT_MAX_RPS)
-    budget = _resolve(max_requests, 0 if is_emulator else URL_DEFAULT_MAX_REQUESTS) or 0
+    rps = (0.0 if is_emulator else URL_DEFAULT_MAX_RPS) if max_rps is None else max_rps
+    budget = (
+        (0 if is_emulator else URL_DEFAULT_MAX_REQUESTS) if max_requests is None else max_requests
+    )
     if budget < 0:
         raise UsageError(f"--max-requests must be 0 (unlimited) or more, got {budget}")
-    if rps is not None and not rps > 0:
-        raise UsageError(f"--max-rps must be positive (or unset), got {rps}")
+    if not (math.isfinite(rps) and rps >= 0):
+        raise UsageError(f"--max-rps must be 0 (unlimited) or more, got {rps}")
     if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
         raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
     run_started = time.monotonic()
@@ -235,10 +228,6 @@ def run_accuracy_suite(
     )
 
 
-def _resolve(value: Any, default: Any) -> Any:
-    return default if isinstance(value, _Default) else value
-
-
 def _claims(api: str, contract: Contract) -> tuple[list[Claim], tuple[UntestableClaim, ...]]:
     if api == "match":
         return match_documented_claims(contract), ()
@@ -261,7 +250,7 @@ def _run_api(
     *,
     cache: OutcomeCache,
     contract: Contract,
-    max_rps: float | None,
+    max_rps: float,
     max_requests: int,
     cache_only: bool,
     seed: int,
