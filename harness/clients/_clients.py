@@ -31,6 +31,8 @@ from ._request import Exchange, Request
 
 
 class _Client:
+    """What both clients share: the sender, the contract, whether a refusal raises."""
+
     api = ""
 
     def __init__(
@@ -38,10 +40,10 @@ class _Client:
         base_url: str,
         credentials: Credentials,
         *,
-        contract: Contract | None,
-        timeout: httpx.Timeout | float,
-        transport: httpx.BaseTransport | None,
-        raise_for_code: bool,
+        contract: Contract | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+        raise_for_code: bool = True,
         clock: Callable[[], float] = time.time,
         budget: Budget | None = None,
     ) -> None:
@@ -56,7 +58,6 @@ class _Client:
             transport=transport,
             budget=budget,
         )
-        self.http = self.sender.http
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sender.base_url})"
@@ -72,7 +73,7 @@ class _Client:
     def _envelope(self, exchange: Exchange, where: str) -> dict[str, Any]:
         if exchange.cause is not None:
             raise describe_transport_error(
-                exchange.cause, str(self.http.base_url), self.http.timeout
+                exchange.cause, str(self.sender.http.base_url), self.sender.http.timeout
             )
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
@@ -104,26 +105,8 @@ class FaceMatchClient(_Client):
 
     api = "match"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: str,
-        contract: Contract | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
-        raise_for_code: bool = True,
-        budget: Budget | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            Credentials(token=token),
-            contract=contract,
-            timeout=timeout,
-            transport=transport,
-            raise_for_code=raise_for_code,
-            budget=budget,
-        )
+    def __init__(self, base_url: str, *, token: str, **options: Any) -> None:
+        super().__init__(base_url, Credentials(token=token), **options)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
         body = self.post("match", match_body(self.contract, image, face, **kw))
@@ -149,29 +132,8 @@ class JdFaceCompareClient(_Client):
 
     api = "jd"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        appkey: str,
-        secretkey: str,
-        contract: Contract | None = None,
-        clock: Callable[[], float] = time.time,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
-        raise_for_code: bool = True,
-        budget: Budget | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            Credentials(jd_appkey=appkey, jd_secretkey=secretkey),
-            contract=contract,
-            timeout=timeout,
-            transport=transport,
-            raise_for_code=raise_for_code,
-            clock=clock,
-            budget=budget,
-        )
+    def __init__(self, base_url: str, *, appkey: str, secretkey: str, **options: Any) -> None:
+        super().__init__(base_url, Credentials(jd_appkey=appkey, jd_secretkey=secretkey), **options)
 
     def compare(
         self, compare_image: Source, collection: Sequence[Source], **kw: Any

@@ -83,7 +83,7 @@ def too_large_message() -> str:
 
 def check_seconds(seconds: float, option: str = "--timeout") -> float:
     if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"{option} {seconds}: expected a positive number of seconds")
+        raise UsageError(f"{option} {seconds:g} s: expected a positive number of seconds")
     return float(seconds)
 
 

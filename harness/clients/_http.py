@@ -9,7 +9,6 @@ once by the contract (``read_answer``) or the missing answer named (``no_answer_
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any, Self
@@ -18,7 +17,7 @@ import httpx
 
 from harness.config import Credentials
 from harness.contract import Contract, load_contract, no_answer_kind
-from harness.errors import TargetError, UsageError
+from harness.errors import TargetError
 from harness.pacing import Budget, Pacer
 
 from ._deadline import (
@@ -119,10 +118,6 @@ class Sender:
             budget.started = budget.clock()  # the run's time runs from its sender
         self.budget = budget
         self.clock = clock
-        if not (math.isfinite(timeout_s) and timeout_s > 0):
-            raise UsageError(
-                f"request timeout {timeout_s} s: expected a positive number of seconds"
-            )
         self.timeout_s = timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
