@@ -8,7 +8,6 @@ continued by running the same command again.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -17,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 from harness.clients import DEFAULT_TIMEOUT_S, Credentials, FaceMatchClient, client_for
+from harness.commands._options import emulator_only, positive_seconds
+from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, load_contract
 from harness.faces import limits_for
 from harness.pacing import Budget
@@ -153,21 +154,17 @@ def run_accuracy_suite(
     unknown = [api for api in apis if api not in APIS]
     if unknown or not apis:
         raise UsageError(f"--api {unknown[0] if unknown else ''!r}: expected match, jd or all")
-    if engine is not None and engine not in ENGINES:
+    if engine not in (None, *ENGINES):
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
-    if target != "emulator" and engine is not None:
-        raise UsageError("--engine applies to --target emulator only")
+    emulator_only(target, engine=engine)
+    check_max_rps(max_rps)
+    for seconds, option in ((request_timeout_s, "--timeout"), (max_seconds, "--max-seconds")):
+        if seconds is not None:
+            positive_seconds(seconds, option)
     is_emulator = target == "emulator"
     rps = (0.0 if is_emulator else URL_DEFAULT_MAX_RPS) if max_rps is None else max_rps
-    budget = (
-        (0 if is_emulator else URL_DEFAULT_MAX_REQUESTS) if max_requests is None else max_requests
-    )
-    if budget < 0:
-        raise UsageError(f"--max-requests must be 0 (unlimited) or more, got {budget}")
-    if not (math.isfinite(rps) and rps >= 0):
-        raise UsageError(f"--max-rps must be 0 (unlimited) or more, got {rps}")
-    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
-        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    default = 0 if is_emulator else URL_DEFAULT_MAX_REQUESTS
+    budget = Budget(default if max_requests is None else max_requests).max_requests  # checked
     run_started = time.monotonic()
 
     contract = contract or load_contract()
