@@ -17,12 +17,12 @@ from dataclasses import KW_ONLY, dataclass, field
 from harness.clients import (
     FaceMatchClient,
     JdFaceCompareClient,
-    Payload,
     TransportFailure,
     compare_body,
     match_body,
 )
 from harness.contract import Answer, Code, Contract, read_answer
+from harness.faces import PoolImage
 
 from ..errors import TargetError
 from ._outcome import Category, Outcome
@@ -90,7 +90,7 @@ class ServiceCompare:
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
 
-    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
+    def _body(self, first: PoolImage, second: PoolImage) -> dict[str, object]:
         raise NotImplementedError
 
 
@@ -99,7 +99,7 @@ class MatchCompare(ServiceCompare):
 
     api = operation = "match"
 
-    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
+    def _body(self, first: PoolImage, second: PoolImage) -> dict[str, object]:
         return match_body(self.client.contract, first, second)
 
 
@@ -108,7 +108,7 @@ class JdCompare(ServiceCompare):
 
     api, operation = "jd", "faceCompareNew"
 
-    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
+    def _body(self, first: PoolImage, second: PoolImage) -> dict[str, object]:
         return compare_body(self.client.contract, first, [second])
 
 
