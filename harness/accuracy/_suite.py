@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from harness.clients import DEFAULT_TIMEOUT_S, Credentials, FaceMatchClient, client_for
+from harness.clients import DEFAULT_TIMEOUT_S, Credentials, client_for
 from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, load_contract
@@ -34,7 +34,7 @@ from ._pairs import PairImages, build_pairs
 from ._payloads import PayloadSource
 from ._result import AccuracyResult, demote, suite_result, write_accuracy_json
 from ._runner import run_accuracy
-from ._services import JdCompare, MatchCompare, ServiceCompare, StopWhenHopeless
+from ._services import ServiceCompare, StopWhenHopeless
 
 if TYPE_CHECKING:
     from harness.emulator.engines import Engine
@@ -326,10 +326,7 @@ def _client(
         timeout=timeout,
         budget=budget,
     ) as client:
-        if isinstance(client, FaceMatchClient):
-            yield MatchCompare(client, payloads)
-        else:
-            yield JdCompare(client, payloads)
+        yield ServiceCompare(client, payloads)
 
 
 def _label(tgt: Target) -> str:
