@@ -29,6 +29,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harness.interrupt import EXIT_INTERRUPTED
 from harness.redact import redact
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
@@ -43,7 +44,6 @@ Verdict = Literal["pass", "fail", "error", "inconclusive", "interrupted"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 SUITE_NAMES: tuple[SuiteName, ...] = ("conformance", "fuzz", "load", "accuracy")
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "error", "inconclusive", "interrupted")
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
 _EXIT_CODES: dict[str, int] = {
     "pass": 0,
     "fail": 1,
