@@ -24,9 +24,9 @@ from harness.contract import (
 from harness.pacing import Budget
 
 from ._build import Source, compare_body, idno_body, match_body
-from ._deadline import total_seconds
+from ._deadline import DEFAULT_TIMEOUT_S
 from ._errors import TransportFailure, raise_for_code
-from ._http import DEFAULT_TIMEOUT, Sender, describe_transport_error
+from ._http import Sender, describe_transport_error
 from ._request import Exchange, Request
 
 
@@ -41,7 +41,7 @@ class _Client:
         credentials: Credentials,
         *,
         contract: Contract | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
         raise_for_code: bool = True,
         clock: Callable[[], float] = time.time,
@@ -53,7 +53,7 @@ class _Client:
             base_url,
             credentials=credentials,
             contract=self.contract,
-            timeout_s=total_seconds(timeout),
+            timeout_s=timeout,
             clock=clock,
             transport=transport,
             budget=budget,
@@ -73,7 +73,7 @@ class _Client:
     def _envelope(self, exchange: Exchange, where: str) -> dict[str, Any]:
         if exchange.cause is not None:
             raise describe_transport_error(
-                exchange.cause, str(self.sender.http.base_url), self.sender.http.timeout
+                exchange.cause, self.sender.base_url, self.sender.timeout_s
             )
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")

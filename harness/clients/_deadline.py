@@ -87,17 +87,6 @@ def check_seconds(seconds: float, option: str = "--timeout") -> float:
     return float(seconds)
 
 
-def total_seconds(timeout: httpx.Timeout | float | None) -> float:
-    """The total budget a ``timeout`` argument stands for (an ``httpx.Timeout``: its longest
-    part)."""
-    if timeout is None:
-        return DEFAULT_TIMEOUT_S
-    if isinstance(timeout, httpx.Timeout):
-        parts = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
-        return max(parts) if parts else DEFAULT_TIMEOUT_S
-    return check_seconds(float(timeout), "request timeout")
-
-
 _CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "faceharness_deadline", default=None
 )
@@ -243,19 +232,17 @@ class DeadlineTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def per_operation(seconds: float) -> httpx.Timeout:
-    """httpx's own timeouts under a deadline of ``seconds``: connecting gets at most 5 s of it."""
-    return httpx.Timeout(seconds, connect=min(5.0, seconds))
-
-
 def http_client(
     *,
-    timeout: httpx.Timeout | float | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
     transport: httpx.BaseTransport | None = None,
     **kwargs: typing.Any,
 ) -> httpx.Client:
-    """The harness's httpx client: every request ends within ``timeout`` seconds in total."""
-    seconds = total_seconds(timeout)
+    """The harness's httpx client: every request ends within ``timeout`` seconds in total
+    (connecting gets at most 5 s of it)."""
+    seconds = check_seconds(timeout, "request timeout")
     return httpx.Client(
-        timeout=per_operation(seconds), transport=DeadlineTransport(seconds, transport), **kwargs
+        timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)),
+        transport=DeadlineTransport(seconds, transport),
+        **kwargs,
     )

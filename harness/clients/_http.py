@@ -25,13 +25,10 @@ from ._deadline import (
     AnswerTooLarge,
     DeadlineExceeded,
     http_client,
-    per_operation,
     too_large_message,
 )
 from ._errors import TransportFailure
 from ._request import Exchange, Request
-
-DEFAULT_TIMEOUT = per_operation(DEFAULT_TIMEOUT_S)
 
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
@@ -52,16 +49,14 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
-def describe_transport_error(
-    exc: BaseException, url: str, timeout: httpx.Timeout | None = None
-) -> TransportFailure:
-    """One line for a request without a usable answer (``timeout``: the client's, to name it)."""
+def describe_transport_error(exc: BaseException, url: str, seconds: float) -> TransportFailure:
+    """One line for a request without a usable answer within the client's ``seconds``."""
     if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
         return TransportFailure(f"{url}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
-        seconds = timeout.read if timeout is not None else None
-        within = f"the {seconds:g} s timeout" if seconds else "the timeout"
-        return TransportFailure(f"{url}: no answer within {within} ({type(exc).__name__})")
+        return TransportFailure(
+            f"{url}: no answer within the {seconds:g} s timeout ({type(exc).__name__})"
+        )
     if isinstance(exc, httpx.ConnectError):
         return TransportFailure(f"{url}: cannot connect ({exc})")
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")
