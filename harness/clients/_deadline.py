@@ -156,12 +156,6 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def _expired(
-    deadline: Deadline, request: httpx.Request, exc: BaseException
-) -> HttpxDeadlineExceeded:
-    return HttpxDeadlineExceeded(deadline.message(), request=request)
-
-
 class _Body(httpx.SyncByteStream):
     """The answer's body, read under the request's deadline (one chunk per socket read)."""
 
@@ -181,7 +175,7 @@ class _Body(httpx.SyncByteStream):
                 return
             except httpx.HTTPError as exc:
                 if self._deadline.expired:
-                    raise _expired(self._deadline, self._request, exc) from exc
+                    raise self._expired() from exc
                 raise
             finally:
                 _CURRENT.reset(token)
@@ -190,7 +184,10 @@ class _Body(httpx.SyncByteStream):
                 raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
             yield chunk
             if self._deadline.expired:
-                raise _expired(self._deadline, self._request, TimeoutError())
+                raise self._expired()
+
+    def _expired(self) -> HttpxDeadlineExceeded:
+        return HttpxDeadlineExceeded(self._deadline.message(), request=self._request)
 
     def close(self) -> None:
         self._inner.close()
