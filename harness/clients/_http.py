@@ -121,12 +121,6 @@ class Sender:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url}, sent={self.sent})"
 
-    def secrets(self) -> list[str]:
-        return self._credentials.secrets()
-
-    def remaining(self) -> int | None:
-        return self.budget.requests_left()
-
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None
     ) -> Exchange:
