@@ -14,7 +14,6 @@ import httpx
 
 from harness.config import Credentials
 from harness.contract import (
-    AsyncResultRequest,
     CompareResponse,
     Contract,
     LiveCodeResponse,
@@ -121,10 +120,6 @@ class FaceMatchClient(_Client):
         if parsed.data is None or parsed.data.result is None:
             raise TransportFailure("validateData answered success without data.result.code")
         return parsed.data.result.code
-
-    def async_result(self, trace_no: str) -> MatchResponse:
-        body = self.post("asyncResult", AsyncResultRequest(traceNo=trace_no).to_json())
-        return MatchResponse.model_validate(body)
 
 
 class JdFaceCompareClient(_Client):
