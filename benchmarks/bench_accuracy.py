@@ -66,7 +66,7 @@ def main() -> int:
         def suite(out: Path) -> float:
             started = time.perf_counter()
             run_accuracy_suite(out=out, target=url, faces=folder, apis=("match",),
-                               max_rps=None, max_requests=None, credentials=DEMO)  # fmt: skip
+                               max_rps=0, max_requests=0, credentials=DEMO)  # fmt: skip
             return time.perf_counter() - started
 
         bare, fresh, cached = [], [], []

@@ -103,7 +103,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
     unreachable. A reset is tried again (one transient fault must not stop a run); a request
     that got no answer in time is not: it hangs one operation, which is the suites' to judge.
     """
-    for attempt in range(1, ATTEMPTS + 1):
+    for _ in range(ATTEMPTS):
         exchange = sender.send(request, paced=False)
         exc = exchange.cause
         if exc is None:
@@ -113,9 +113,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
             return f"no answer to POST {request.path} within the timeout"
-        if attempt == ATTEMPTS:
-            return f"POST {request.path}: {text} ({attempt} attempts)"
-    raise AssertionError("unreachable")  # pragma: no cover
+    return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
 
 
 def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets: list[str]) -> None:

@@ -29,53 +29,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from harness.interrupt import EXIT_INTERRUPTED
 from harness.redact import redact
-
-__all__ = [
-    "SCHEMA_VERSION",
-    "SEVERITIES",
-    "SUITE_NAMES",
-    "VERDICTS",
-    "AccuracyMetrics",
-    "AccuracySuiteResult",
-    "ApiRun",
-    "BaselineComparison",
-    "CheckResult",
-    "ConformanceMetrics",
-    "ConformanceSuiteResult",
-    "ContractMetrics",
-    "Coverage",
-    "DetCurve",
-    "Eer",
-    "Erratum",
-    "Finding",
-    "FuzzMetrics",
-    "FuzzSuiteResult",
-    "Gate",
-    "GateCriterion",
-    "Histogram",
-    "InconclusiveItem",
-    "LatencyPercentiles",
-    "LimitStep",
-    "LoadMetrics",
-    "LoadSuiteResult",
-    "OperationCoverage",
-    "PairCounts",
-    "PropertyRun",
-    "Regression",
-    "SeriesPoint",
-    "SuiteResult",
-    "Suites",
-    "Summary",
-    "ThresholdResult",
-    "build_summary",
-    "compute_verdict",
-    "derive_status",
-    "exit_code",
-    "interrupted_suite",
-    "merge_findings",
-    "verdict_line",
-]
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -89,7 +44,6 @@ Verdict = Literal["pass", "fail", "error", "inconclusive", "interrupted"]
 SEVERITIES: tuple[Severity, ...] = ("critical", "high", "medium", "low", "info")
 SUITE_NAMES: tuple[SuiteName, ...] = ("conformance", "fuzz", "load", "accuracy")
 VERDICTS: tuple[Verdict, ...] = ("pass", "fail", "error", "inconclusive", "interrupted")
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
 _EXIT_CODES: dict[str, int] = {
     "pass": 0,
     "fail": 1,

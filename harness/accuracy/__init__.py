@@ -8,7 +8,7 @@ points and histograms (``AccuracyResult.to_dict()`` is ``suites.accuracy.metrics
 
 :func:`run_accuracy_suite` is the whole suite (what ``faceharness accuracy`` and the gate
 call): the dataset (:func:`load_dataset`), the target, the real clients
-(:class:`MatchCompare`, :class:`JdCompare`), the claims read from the contract
+(:class:`ServiceCompare`), the claims read from the contract
 (:func:`match_documented_claims`, :func:`jd_documented_claims`), one high-severity
 finding per contradicted claim, and ``accuracy.json`` in the run directory.
 """
@@ -26,14 +26,7 @@ from ._pairs import PairImages, build_pairs, iter_pairs, pair_quota, select_pair
 from ._payloads import PayloadSource
 from ._result import AccuracyResult, ClaimMetrics, RunStats
 from ._runner import Compare, run_accuracy
-from ._services import (
-    FTA_CATEGORIES,
-    JdCompare,
-    MatchCompare,
-    ServiceCompare,
-    StopWhenHopeless,
-    outcome_of,
-)
+from ._services import FTA_CATEGORIES, ServiceCompare, StopWhenHopeless, outcome_of
 from ._stats import (
     DetCurve,
     EerEstimate,
@@ -63,8 +56,6 @@ __all__ = [
     "DetCurve",
     "EerEstimate",
     "ErrorRates",
-    "JdCompare",
-    "MatchCompare",
     "Outcome",
     "OutcomeCache",
     "PairImages",

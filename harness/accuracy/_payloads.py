@@ -15,7 +15,6 @@ from collections.abc import Iterable
 
 from PIL import Image
 
-from harness.clients import Payload
 from harness.faces import ImageLimits, PoolImage
 from harness.imaging import ImageRejected, encode, picture, sniff_format, times
 
@@ -38,26 +37,23 @@ class PayloadSource:
     def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
         self.limits = limits
         self.reencoded: set[str] = set()
-        self._cache: OrderedDict[str, Payload] = OrderedDict()
+        self._cache: OrderedDict[str, PoolImage] = OrderedDict()
         self._cache_size = cache_size
 
     def unfit(self, images: Iterable[PoolImage]) -> list[PoolImage]:
         """The images that will be re-encoded (from sizes and headers; no decoding)."""
         return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
 
-    def payload(self, image: PoolImage) -> Payload:
+    def payload(self, image: PoolImage) -> PoolImage:
         cached = self._cache.get(image.sha256)
         if cached is not None:
             self._cache.move_to_end(image.sha256)
             return cached
         data = image.read_bytes()
-        fmt = sniff_format(data)
-        if not self.limits.fits(data, fmt):
+        if not self.limits.fits(data, sniff_format(data)):
             data = self._fit(image, data)
-            fmt = REENCODE_FORMAT
             self.reencoded.add(image.sha256)
-        assert fmt is not None
-        payload = Payload(data=data, format=fmt, name=f"image {image.sha256[:12]}")
+        payload = PoolImage(f"image {image.sha256[:12]}", data)
         self._cache[image.sha256] = payload
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)

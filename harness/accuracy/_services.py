@@ -17,7 +17,6 @@ from dataclasses import KW_ONLY, dataclass, field
 from harness.clients import (
     FaceMatchClient,
     JdFaceCompareClient,
-    Payload,
     TransportFailure,
     compare_body,
     match_body,
@@ -28,6 +27,7 @@ from ..errors import TargetError
 from ._outcome import Category, Outcome
 from ._pairs import PairImages
 from ._payloads import PayloadSource
+from ._result import OPERATIONS
 
 FTA_CATEGORIES = frozenset({"image_quality"})
 """Code categories that mean "the service declined to compare these images"."""
@@ -65,51 +65,33 @@ def outcome_of(answer: Answer) -> Outcome:
 class ServiceCompare:
     """A compare callable over one client; ``last_error`` says why the last call failed.
 
-    Transport failures and unparsable answers become ``"error"`` outcomes (never
-    exceptions), so one dropped connection costs one pair, not the run.
+    The first image goes as the internal API's ``image`` or JD's ``compareImageItem``, the second
+    as ``faceData`` or the collection. Transport failures and unparsable answers become
+    ``"error"`` outcomes (never exceptions), so one dropped connection costs one pair, not the
+    run.
     """
-
-    api = operation = ""
 
     def __init__(self, client: FaceMatchClient | JdFaceCompareClient, payloads: PayloadSource):
         if client.raise_for_code:
-            raise ValueError(
-                f"{type(self).__name__} needs a client built with raise_for_code=False"
-            )
+            raise ValueError("ServiceCompare needs a client built with raise_for_code=False")
         self.client, self.payloads = client, payloads
         self.last_error: str | None = None
 
     def __call__(self, pair: PairImages) -> Outcome:
         first, second = self.payloads.payload(pair.first), self.payloads.payload(pair.second)
+        contract, api = self.client.contract, self.client.api
+        if api == "match":
+            body = match_body(contract, first, second)
+        else:
+            body = compare_body(contract, first, [second])
         try:
-            body = self.client.post(self.operation, self._body(first, second))
+            answer = self.client.post(OPERATIONS[api], body)
         except TransportFailure as exc:
             self.last_error = str(exc)
             return Outcome(None, None, TRANSPORT, "error")
-        outcome = outcome_of(read_answer(self.client.contract, self.api, 200, body))
+        outcome = outcome_of(read_answer(contract, api, 200, answer))
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
-
-    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
-        raise NotImplementedError
-
-
-class MatchCompare(ServiceCompare):
-    """``POST /tech/ai/face/match``: the first image as ``image``, the second as ``faceData``."""
-
-    api = operation = "match"
-
-    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
-        return match_body(self.client.contract, first, second)
-
-
-class JdCompare(ServiceCompare):
-    """faceCompareNew: the first image as ``compareImageItem``, the second as the collection."""
-
-    api, operation = "jd", "faceCompareNew"
-
-    def _body(self, first: Payload, second: Payload) -> dict[str, object]:
-        return compare_body(self.client.contract, first, [second])
 
 
 @dataclass

@@ -8,7 +8,6 @@ continued by running the same command again.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
-from harness.clients import DEFAULT_TIMEOUT_S, Credentials, FaceMatchClient, client_for
+from harness.clients import DEFAULT_TIMEOUT_S, Credentials, client_for
+from harness.commands._options import emulator_only, positive_seconds
+from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Contract, load_contract
 from harness.faces import limits_for
 from harness.pacing import Budget
@@ -33,7 +34,7 @@ from ._pairs import PairImages, build_pairs
 from ._payloads import PayloadSource
 from ._result import AccuracyResult, demote, suite_result, write_accuracy_json
 from ._runner import run_accuracy
-from ._services import JdCompare, MatchCompare, ServiceCompare, StopWhenHopeless
+from ._services import ServiceCompare, StopWhenHopeless
 
 if TYPE_CHECKING:
     from harness.emulator.engines import Engine
@@ -53,19 +54,10 @@ OnProgress = Callable[[str, int, int], None]
 """``(api, done, total)`` after every pair, cached or not."""
 
 
-class _Default:
-    def __repr__(self) -> str:
-        return "DEFAULT"
-
-
-DEFAULT: Final = _Default()
-"""Not given: unlimited for the emulator, the URL defaults for a live target."""
-
-
 @dataclasses.dataclass(frozen=True)
 class AccuracySuite:
     """Accuracy behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``
-    (budgets None: the target's defaults; ``max_rps`` 0: no pacing). It opens its own target:
+    (budgets None: the target's defaults; 0: unlimited). It opens its own target:
     the emulator's engine matters (``engine``), and it does not take the gate's breaks."""
 
     apis: Sequence[str] = APIS
@@ -83,8 +75,8 @@ class AccuracySuite:
             faces=ctx.faces,
             apis=self.apis,
             max_pairs=self.max_pairs,
-            max_rps=DEFAULT if ctx.max_rps is None else (ctx.max_rps or None),
-            max_requests=DEFAULT if ctx.max_requests is None else ctx.max_requests,
+            max_rps=ctx.max_rps,
+            max_requests=ctx.max_requests,
             from_cache=self.from_cache,
             engine=self.engine,
             seed=ctx.seed or 0,
@@ -104,8 +96,8 @@ def run_accuracy_suite(
     faces: Path | None = None,
     apis: Sequence[str] = APIS,
     max_pairs: int | None = None,
-    max_rps: float | None | _Default = DEFAULT,
-    max_requests: int | None | _Default = DEFAULT,
+    max_rps: float | None = None,
+    max_requests: int | None = None,
     from_cache: bool = False,
     engine: str | None = None,
     seed: int = 0,
@@ -128,9 +120,9 @@ def run_accuracy_suite(
             built-in set, which cannot support the claims (every verdict is untestable).
         apis: any of ``"match"``, ``"jd"``; run in this order.
         max_pairs: seeded sample of at most this many pairs (genuine pairs first).
-        max_rps: pacing (``None``: none); by default 2/s for a URL, none for the emulator.
-        max_requests: this invocation's call budget, shared by the APIs in order (0 or
-            ``None``: unlimited); by default 1,000 for a URL, unlimited for the emulator.
+        max_rps: pacing (0: none); by default (``None``) 2/s for a URL, none for the emulator.
+        max_requests: this invocation's call budget, shared by the APIs in order (0:
+            unlimited); by default (``None``) 1,000 for a URL, unlimited for the emulator.
         from_cache: make no call; recompute the results from the cache in ``out``.
         engine: the emulator's face engine, ``"dlib"`` (default) or ``"fast"``.
         config: TOML with ``[credentials]`` for a URL target; the emulator's config file
@@ -162,19 +154,17 @@ def run_accuracy_suite(
     unknown = [api for api in apis if api not in APIS]
     if unknown or not apis:
         raise UsageError(f"--api {unknown[0] if unknown else ''!r}: expected match, jd or all")
-    if engine is not None and engine not in ENGINES:
+    if engine not in (None, *ENGINES):
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
-    if target != "emulator" and engine is not None:
-        raise UsageError("--engine applies to --target emulator only")
+    emulator_only(target, engine=engine)
+    check_max_rps(max_rps)
+    for seconds, option in ((request_timeout_s, "--timeout"), (max_seconds, "--max-seconds")):
+        if seconds is not None:
+            positive_seconds(seconds, option)
     is_emulator = target == "emulator"
-    rps = _resolve(max_rps, None if is_emulator else URL_DEFAULT_MAX_RPS)
-    budget = _resolve(max_requests, 0 if is_emulator else URL_DEFAULT_MAX_REQUESTS) or 0
-    if budget < 0:
-        raise UsageError(f"--max-requests must be 0 (unlimited) or more, got {budget}")
-    if rps is not None and not rps > 0:
-        raise UsageError(f"--max-rps must be positive (or unset), got {rps}")
-    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds > 0):
-        raise UsageError(f"--max-seconds {max_seconds:g}: expected a positive number of seconds")
+    rps = (0.0 if is_emulator else URL_DEFAULT_MAX_RPS) if max_rps is None else max_rps
+    default = 0 if is_emulator else URL_DEFAULT_MAX_REQUESTS
+    budget = Budget(default if max_requests is None else max_requests).max_requests  # checked
     run_started = time.monotonic()
 
     contract = contract or load_contract()
@@ -235,10 +225,6 @@ def run_accuracy_suite(
     )
 
 
-def _resolve(value: Any, default: Any) -> Any:
-    return default if isinstance(value, _Default) else value
-
-
 def _claims(api: str, contract: Contract) -> tuple[list[Claim], tuple[UntestableClaim, ...]]:
     if api == "match":
         return match_documented_claims(contract), ()
@@ -261,7 +247,7 @@ def _run_api(
     *,
     cache: OutcomeCache,
     contract: Contract,
-    max_rps: float | None,
+    max_rps: float,
     max_requests: int,
     cache_only: bool,
     seed: int,
@@ -340,10 +326,7 @@ def _client(
         timeout=timeout,
         budget=budget,
     ) as client:
-        if isinstance(client, FaceMatchClient):
-            yield MatchCompare(client, payloads)
-        else:
-            yield JdCompare(client, payloads)
+        yield ServiceCompare(client, payloads)
 
 
 def _label(tgt: Target) -> str:

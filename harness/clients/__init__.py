@@ -37,7 +37,7 @@ from ._errors import (
     raise_for_code,
 )
 from ._http import NO_ANSWER, Sender, check_reachable, no_answer_text
-from ._images import Payload, load_payload
+from ._images import load_payload
 from ._request import Exchange, ImagePart, Request
 
 __all__ = [
@@ -69,7 +69,6 @@ __all__ = [
     "InputRejected",
     "JdFaceCompareClient",
     "LivenessError",
-    "Payload",
     "QuotaError",
     "Request",
     "Sender",

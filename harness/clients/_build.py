@@ -17,21 +17,23 @@ from harness.contract import (
     ImageRef,
     MatchRequest,
 )
+from harness.faces import PoolImage
+from harness.imaging import encode_image
 
-from ._images import Payload, check_base64_chars, check_bytes, load_payload
+from ._images import check_base64_chars, check_bytes, load_payload
 
-Source = str | Path | bytes | Payload
+Source = str | Path | bytes | PoolImage
 
 
-def _match_payload(contract: Contract, source: Source, kind: str) -> Payload:
+def _match_payload(contract: Contract, source: Source, kind: str) -> PoolImage:
     allowed = ("mp4",) if kind == "video" else ("jpeg", "png")
-    payload = source if isinstance(source, Payload) else load_payload(source, allowed=allowed)
+    payload = source if isinstance(source, PoolImage) else load_payload(source, allowed=allowed)
     check_base64_chars(payload, contract.match_base64_max_chars, "ERRATA E-012: 400k of base64")
     return payload
 
 
 def _face_data(contract: Contract, face: Source, face_type: str, video_type: str | None) -> Any:
-    data = _match_payload(contract, face, face_type).base64()
+    data = _match_payload(contract, face, face_type).b64
     return FaceData(type=face_type, videoType=video_type, data=data)  # type: ignore[arg-type]
 
 
@@ -48,7 +50,7 @@ def match_body(
 ) -> dict[str, Any]:
     """``POST /tech/ai/face/match``: ``image`` against ``face`` (a photo or an mp4)."""
     return MatchRequest(
-        image=ImageRef(data=_match_payload(contract, image, "image").base64()),
+        image=ImageRef(data=_match_payload(contract, image, "image").b64),
         faceData=_face_data(contract, face, face_type, video_type),
         liveCode=live_code,
         extData=ext_data,
@@ -82,12 +84,12 @@ def idno_body(
 def _item(contract: Contract, source: Source, img_type: str, as_array: bool) -> ImageItem:
     payload = (
         source
-        if isinstance(source, Payload)
+        if isinstance(source, PoolImage)
         else load_payload(source, allowed=contract.jd_image_formats)
     )
     check_bytes(payload, contract.jd_image_max_bytes, "ERRATA E-020: under 5 MiB")
-    data: dict[str, Any] = (
-        {"imgArr": payload.byte_array()} if as_array else {"imgBase64": payload.base64()}
+    data: dict[str, Any] = (  # imgArr: Java-signed bytes, as a Java SDK's byte[] (ERRATA E-021)
+        {"imgArr": encode_image(payload.data, "sbytes")} if as_array else {"imgBase64": payload.b64}
     )
     return ImageItem(encryptionType="NON", imgType=img_type, **data)  # type: ignore[arg-type]
 

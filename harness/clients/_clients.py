@@ -14,7 +14,6 @@ import httpx
 
 from harness.config import Credentials
 from harness.contract import (
-    AsyncResultRequest,
     CompareResponse,
     Contract,
     LiveCodeResponse,
@@ -24,13 +23,15 @@ from harness.contract import (
 from harness.pacing import Budget
 
 from ._build import Source, compare_body, idno_body, match_body
-from ._deadline import total_seconds
+from ._deadline import DEFAULT_TIMEOUT_S
 from ._errors import TransportFailure, raise_for_code
-from ._http import DEFAULT_TIMEOUT, Sender, describe_transport_error
+from ._http import Sender, describe_transport_error
 from ._request import Exchange, Request
 
 
 class _Client:
+    """What both clients share: the sender, the contract, whether a refusal raises."""
+
     api = ""
 
     def __init__(
@@ -38,10 +39,10 @@ class _Client:
         base_url: str,
         credentials: Credentials,
         *,
-        contract: Contract | None,
-        timeout: httpx.Timeout | float,
-        transport: httpx.BaseTransport | None,
-        raise_for_code: bool,
+        contract: Contract | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+        raise_for_code: bool = True,
         clock: Callable[[], float] = time.time,
         budget: Budget | None = None,
     ) -> None:
@@ -51,12 +52,11 @@ class _Client:
             base_url,
             credentials=credentials,
             contract=self.contract,
-            timeout_s=total_seconds(timeout),
+            timeout_s=timeout,
             clock=clock,
             transport=transport,
             budget=budget,
         )
-        self.http = self.sender.http
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.sender.base_url})"
@@ -72,7 +72,7 @@ class _Client:
     def _envelope(self, exchange: Exchange, where: str) -> dict[str, Any]:
         if exchange.cause is not None:
             raise describe_transport_error(
-                exchange.cause, str(self.http.base_url), self.http.timeout
+                exchange.cause, self.sender.base_url, self.sender.timeout_s
             )
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
@@ -104,26 +104,8 @@ class FaceMatchClient(_Client):
 
     api = "match"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        token: str,
-        contract: Contract | None = None,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
-        raise_for_code: bool = True,
-        budget: Budget | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            Credentials(token=token),
-            contract=contract,
-            timeout=timeout,
-            transport=transport,
-            raise_for_code=raise_for_code,
-            budget=budget,
-        )
+    def __init__(self, base_url: str, *, token: str, **options: Any) -> None:
+        super().__init__(base_url, Credentials(token=token), **options)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
         body = self.post("match", match_body(self.contract, image, face, **kw))
@@ -139,39 +121,14 @@ class FaceMatchClient(_Client):
             raise TransportFailure("validateData answered success without data.result.code")
         return parsed.data.result.code
 
-    def async_result(self, trace_no: str) -> MatchResponse:
-        body = self.post("asyncResult", AsyncResultRequest(traceNo=trace_no).to_json())
-        return MatchResponse.model_validate(body)
-
 
 class JdFaceCompareClient(_Client):
     """JD faceCompareNew. A "not the same person" answer (1155) is a result, not an error."""
 
     api = "jd"
 
-    def __init__(
-        self,
-        base_url: str,
-        *,
-        appkey: str,
-        secretkey: str,
-        contract: Contract | None = None,
-        clock: Callable[[], float] = time.time,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
-        transport: httpx.BaseTransport | None = None,
-        raise_for_code: bool = True,
-        budget: Budget | None = None,
-    ) -> None:
-        super().__init__(
-            base_url,
-            Credentials(jd_appkey=appkey, jd_secretkey=secretkey),
-            contract=contract,
-            timeout=timeout,
-            transport=transport,
-            raise_for_code=raise_for_code,
-            clock=clock,
-            budget=budget,
-        )
+    def __init__(self, base_url: str, *, appkey: str, secretkey: str, **options: Any) -> None:
+        super().__init__(base_url, Credentials(jd_appkey=appkey, jd_secretkey=secretkey), **options)
 
     def compare(
         self, compare_image: Source, collection: Sequence[Source], **kw: Any

@@ -83,19 +83,8 @@ def too_large_message() -> str:
 
 def check_seconds(seconds: float, option: str = "--timeout") -> float:
     if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"{option} {seconds}: expected a positive number of seconds")
+        raise UsageError(f"{option} {seconds:g} s: expected a positive number of seconds")
     return float(seconds)
-
-
-def total_seconds(timeout: httpx.Timeout | float | None) -> float:
-    """The total budget a ``timeout`` argument stands for (an ``httpx.Timeout``: its longest
-    part)."""
-    if timeout is None:
-        return DEFAULT_TIMEOUT_S
-    if isinstance(timeout, httpx.Timeout):
-        parts = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
-        return max(parts) if parts else DEFAULT_TIMEOUT_S
-    return check_seconds(float(timeout), "request timeout")
 
 
 _CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
@@ -167,12 +156,6 @@ class _Backend(httpcore.NetworkBackend):
         self._inner.sleep(seconds)
 
 
-def _expired(
-    deadline: Deadline, request: httpx.Request, exc: BaseException
-) -> HttpxDeadlineExceeded:
-    return HttpxDeadlineExceeded(deadline.message(), request=request)
-
-
 class _Body(httpx.SyncByteStream):
     """The answer's body, read under the request's deadline (one chunk per socket read)."""
 
@@ -192,7 +175,7 @@ class _Body(httpx.SyncByteStream):
                 return
             except httpx.HTTPError as exc:
                 if self._deadline.expired:
-                    raise _expired(self._deadline, self._request, exc) from exc
+                    raise self._expired() from exc
                 raise
             finally:
                 _CURRENT.reset(token)
@@ -201,7 +184,10 @@ class _Body(httpx.SyncByteStream):
                 raise HttpxAnswerTooLarge(too_large_message(), request=self._request)
             yield chunk
             if self._deadline.expired:
-                raise _expired(self._deadline, self._request, TimeoutError())
+                raise self._expired()
+
+    def _expired(self) -> HttpxDeadlineExceeded:
+        return HttpxDeadlineExceeded(self._deadline.message(), request=self._request)
 
     def close(self) -> None:
         self._inner.close()
@@ -243,19 +229,17 @@ class DeadlineTransport(httpx.BaseTransport):
         self._inner.close()
 
 
-def per_operation(seconds: float) -> httpx.Timeout:
-    """httpx's own timeouts under a deadline of ``seconds``: connecting gets at most 5 s of it."""
-    return httpx.Timeout(seconds, connect=min(5.0, seconds))
-
-
 def http_client(
     *,
-    timeout: httpx.Timeout | float | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
     transport: httpx.BaseTransport | None = None,
     **kwargs: typing.Any,
 ) -> httpx.Client:
-    """The harness's httpx client: every request ends within ``timeout`` seconds in total."""
-    seconds = total_seconds(timeout)
+    """The harness's httpx client: every request ends within ``timeout`` seconds in total
+    (connecting gets at most 5 s of it)."""
+    seconds = check_seconds(timeout, "request timeout")
     return httpx.Client(
-        timeout=per_operation(seconds), transport=DeadlineTransport(seconds, transport), **kwargs
+        timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)),
+        transport=DeadlineTransport(seconds, transport),
+        **kwargs,
     )

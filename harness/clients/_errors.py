@@ -23,15 +23,9 @@ class ApiError(Exception):
     category = "unknown"
 
     def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-        self.api, self.where, self.code, self.meaning, self.body = (
-            answer.api,
-            answer.where,
-            answer.code,
-            answer.meaning,
-            answer.body,
-        )
-        self.retryable = answer.retryable
+        self.answer, self.code, self.meaning, self.retryable = (
+            answer, answer.code, answer.meaning, answer.retryable
+        )  # fmt: skip
         text = answer.meaning.en if answer.meaning else "not in the code table"
         super().__init__(
             f"{answer.api} {answer.where} code {answer.code}: {text} "

@@ -9,7 +9,6 @@ once by the contract (``read_answer``) or the missing answer named (``no_answer_
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from typing import Any, Self
@@ -18,7 +17,7 @@ import httpx
 
 from harness.config import Credentials
 from harness.contract import Contract, load_contract, no_answer_kind
-from harness.errors import TargetError, UsageError
+from harness.errors import TargetError
 from harness.pacing import Budget, Pacer
 
 from ._deadline import (
@@ -26,13 +25,10 @@ from ._deadline import (
     AnswerTooLarge,
     DeadlineExceeded,
     http_client,
-    per_operation,
     too_large_message,
 )
 from ._errors import TransportFailure
 from ._request import Exchange, Request
-
-DEFAULT_TIMEOUT = per_operation(DEFAULT_TIMEOUT_S)
 
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
@@ -53,16 +49,14 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
-def describe_transport_error(
-    exc: BaseException, url: str, timeout: httpx.Timeout | None = None
-) -> TransportFailure:
-    """One line for a request without a usable answer (``timeout``: the client's, to name it)."""
+def describe_transport_error(exc: BaseException, url: str, seconds: float) -> TransportFailure:
+    """One line for a request without a usable answer within the client's ``seconds``."""
     if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
         return TransportFailure(f"{url}: {exc}")
     if isinstance(exc, httpx.TimeoutException):
-        seconds = timeout.read if timeout is not None else None
-        within = f"the {seconds:g} s timeout" if seconds else "the timeout"
-        return TransportFailure(f"{url}: no answer within {within} ({type(exc).__name__})")
+        return TransportFailure(
+            f"{url}: no answer within the {seconds:g} s timeout ({type(exc).__name__})"
+        )
     if isinstance(exc, httpx.ConnectError):
         return TransportFailure(f"{url}: cannot connect ({exc})")
     return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")
@@ -119,10 +113,6 @@ class Sender:
             budget.started = budget.clock()  # the run's time runs from its sender
         self.budget = budget
         self.clock = clock
-        if not (math.isfinite(timeout_s) and timeout_s > 0):
-            raise UsageError(
-                f"request timeout {timeout_s} s: expected a positive number of seconds"
-            )
         self.timeout_s = timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
@@ -130,12 +120,6 @@ class Sender:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url}, sent={self.sent})"
-
-    def secrets(self) -> list[str]:
-        return self._credentials.secrets()
-
-    def remaining(self) -> int | None:
-        return self.budget.requests_left()
 
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.errors import InputError
+from harness.faces import PoolImage
 
 
 def sniff(data: bytes) -> str | None:
@@ -20,33 +18,9 @@ def sniff(data: bytes) -> str | None:
     return sniff_format(data)
 
 
-@dataclass(frozen=True)
-class Payload:
-    data: bytes = field(repr=False)
-    format: str
-    name: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-    def base64(self) -> str:
-        return base64.b64encode(self.data).decode("ascii")
-
-    def byte_array(self) -> list[int]:
-        """Java-style signed bytes, the form a Java SDK's byte[] takes (ERRATA E-021)."""
-        return [b - 256 if b > 127 else b for b in self.data]
-
-    def __repr__(self) -> str:
-        return (
-            f"Payload({self.name}, {self.format}, {len(self.data)} bytes, "
-            f"sha256={self.sha256[:12]})"
-        )
-
-
 def load_payload(
     source: str | Path | bytes, *, allowed: tuple[str, ...], name: str | None = None
-) -> Payload:
+) -> PoolImage:
     """Read a file (or take bytes) and insist its magic bytes are one of `allowed`."""
     if isinstance(source, bytes):
         data, label = source, name or "<bytes>"
@@ -67,10 +41,10 @@ def load_payload(
     if fmt not in allowed:
         found = fmt or "not an image or video"
         raise InputError(f"{label}: {found}; expected {' or '.join(allowed)}")
-    return Payload(data=data, format=fmt, name=label)
+    return PoolImage(label, data)
 
 
-def check_base64_chars(payload: Payload, limit: int, rule: str) -> None:
+def check_base64_chars(payload: PoolImage, limit: int, rule: str) -> None:
     size = 4 * ((len(payload.data) + 2) // 3)
     if size > limit:
         raise InputError(
@@ -78,7 +52,7 @@ def check_base64_chars(payload: Payload, limit: int, rule: str) -> None:
         )
 
 
-def check_bytes(payload: Payload, limit_exclusive: int, rule: str) -> None:
+def check_bytes(payload: PoolImage, limit_exclusive: int, rule: str) -> None:
     if len(payload.data) >= limit_exclusive:
         raise InputError(
             f"{payload.name}: {len(payload.data)} bytes, must be under {limit_exclusive} ({rule})"

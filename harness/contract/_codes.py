@@ -80,23 +80,21 @@ class CodeTable:
         """Every entry with this code, in any api and place (for `faceharness codes CODE`)."""
         return [c for c in self.codes if c.code == str(code)]
 
-    def of(self, api: str, where: str | None = None, category: str | None = None) -> list[Code]:
-        return [
-            c
-            for c in self.codes
-            if c.api == api
-            and (where is None or c.where == where)
-            and (category is None or c.category == category)
-        ]
+    def of(self, api: str, where: str | None = None) -> list[Code]:
+        return [c for c in self.codes if c.api == api and where in (None, c.where)]
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
         """The single entry whose English meaning starts with the text: lets code name codes by
-        meaning."""
-        hits = [c for c in self.of(api, where) if c.en.startswith(en_startswith)] or [
-            c
-            for c in self.shadowed
-            if c.api == api and c.where == where and c.en.startswith(en_startswith)
-        ]
+        meaning (a row a team's table replaced is found when nothing else means it)."""
+
+        def meaning(rows: tuple[Code, ...]) -> list[Code]:
+            return [
+                c
+                for c in rows
+                if (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
+            ]
+
+        hits = meaning(self.codes) or meaning(self.shadowed)
         if len(hits) != 1:
             raise SpecError(
                 f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "

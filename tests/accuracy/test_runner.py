@@ -304,7 +304,7 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
     connection dropped after reading it, then the reconnect) costs two of a budget of two."""
     from fixtures.servers import DropsFirstConnection
 
-    from harness.accuracy import MatchCompare, PayloadSource, build_pairs
+    from harness.accuracy import PayloadSource, ServiceCompare, build_pairs
     from harness.clients import DEMO, FaceMatchClient
     from harness.contract import load_contract
     from harness.faces import builtin_images, limits_for
@@ -319,7 +319,7 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
             timeout=10,
             budget=budget,
         ) as client:
-            compare = MatchCompare(client, PayloadSource(limits_for("match", contract)))
+            compare = ServiceCompare(client, PayloadSource(limits_for("match", contract)))
             result = run_accuracy(
                 build_pairs(builtin_images()),
                 compare,

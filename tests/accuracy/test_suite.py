@@ -39,8 +39,8 @@ def _delta(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
 
 
 def _run(url: str, out: Path, **kwargs: Any) -> Any:
-    kwargs.setdefault("max_rps", None)  # a URL target is paced by default; this is loopback
-    kwargs.setdefault("max_requests", None)
+    kwargs.setdefault("max_rps", 0)  # a URL target is paced by default; this is loopback
+    kwargs.setdefault("max_requests", 0)
     kwargs.setdefault("bootstrap_replicates", 200)
     kwargs.setdefault("credentials", DEMO)  # what the emulator accepts; a URL has no default
     return run_accuracy_suite(out=out, target=url, **kwargs)

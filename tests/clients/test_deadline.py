@@ -57,11 +57,11 @@ def test_a_hang_is_a_timeout_not_a_deadline():
 
 
 def test_match_client_turns_a_drip_into_one_line_transport_failure(drip):
-    started = time.monotonic()
     with (
         FaceMatchClient(drip.url, token="t", timeout=1.5) as client,
         pytest.raises(TransportFailure) as caught,
     ):
+        started = time.monotonic()  # after the client is built: loading the contract takes seconds
         client.live_code()
     assert time.monotonic() - started < 3.0
     text = str(caught.value)
