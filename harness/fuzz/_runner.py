@@ -50,7 +50,7 @@ from ._findings import write_findings
 from ._pool import image_pool
 from ._properties import SWAP_TOLERANCE, Property, stateless_properties
 from ._rules import RULES, Codes
-from ._stateful import QUOTA_CREDENTIALS, stateful_properties
+from ._stateful import QUOTA_CREDENTIALS, STATEFUL
 from ._valid import Gen
 
 APIS = ("match", "jd", "all")
@@ -68,7 +68,7 @@ Progress = Callable[[str, int, int], None]
 
 def properties() -> list[Property]:
     """Every property, in run order (cheap stateless ones first)."""
-    return stateless_properties() + stateful_properties()
+    return stateless_properties() + STATEFUL
 
 
 def property_ids() -> list[str]:
