@@ -390,11 +390,9 @@ def base_request(gen: Gen, operation: str) -> st.SearchStrategy[Request]:
     if operation == "matchIdno":
         return idno_requests(gen, lip=False, async_=False, known=True)
     if operation == "liveCode":
-        return st.just(gen.request("match", "liveCode", {}, []))
+        return st.just(gen.request("liveCode", {}))
     if operation == "asyncResult":
-        return serial_numbers(gen).map(
-            lambda t: gen.request("match", "asyncResult", {"traceNo": t}, [])
-        )
+        return serial_numbers(gen).map(lambda t: gen.request("asyncResult", {"traceNo": t}))
     return jd_requests(gen)
 
 

@@ -188,9 +188,8 @@ def replay_finding(
             return _rerun_machine(
                 Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract
             )
-        with FuzzClient(
-            t.url, credentials=creds, timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S
-        ) as client:
+        timeout_s = loaded.timeout_s or DEFAULT_TIMEOUT_S
+        with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as client:
             return _judge(loaded, client, contract, t.is_emulator)
 
 

@@ -85,7 +85,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             self.expired = False
 
         def _issue(self) -> str:
-            request = gen.request("match", "liveCode", {}, [])
+            request = gen.request("liveCode", {})
             exchange, found = run.answer(prop, request)
             code = issued_code(exchange)
             if code is None:
@@ -195,7 +195,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 return
             run.steps.append("fetch its result")
             deadline = time.monotonic() + ASYNC_WAIT_S
-            request = gen.request("match", "asyncResult", {field: trace}, [])
+            request = gen.request("asyncResult", {field: trace})
             exchange, found = run.answer(prop, request)
             while found is not None and found.processing and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -215,7 +215,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         @rule(trace=serial_numbers(gen))
         def unknown(self, trace: str) -> None:
             run.steps.append("fetch a traceNo nobody was given")
-            request = gen.request("match", "asyncResult", {field: ("fuzz-" + trace)[:64]}, [])
+            request = gen.request("asyncResult", {field: ("fuzz-" + trace)[:64]})
             case = _expect(
                 run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo"
             )
@@ -355,7 +355,7 @@ def build_throttling(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
     if api == "match":
         code = run.contract.codes.code_for("match", "errcode", "too many requests").code
-        request = run.gen.request("match", "liveCode", {}, [])
+        request = run.gen.request("liveCode", {})
     else:
         code = run.contract.codes.code_for("jd", "gateway", "QPS limit exceeded").code
         faces = run.gen.pool.faces

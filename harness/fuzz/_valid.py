@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,23 +42,16 @@ class Gen:
 
     def request(
         self,
-        api: str,
         operation_id: str,
         body: Any,
-        images: list[ImagePart],
+        images: Sequence[ImagePart] = (),
         auth: Auth = VALID,
         raw_body: bytes | None = None,
     ) -> Request:
         op = self.contract.operation(operation_id)
+        method = op.method.upper()
         return Request(
-            api,
-            operation_id,
-            op.method.upper(),
-            op.path,
-            body,
-            raw_body,
-            auth,
-            images=tuple(images),
+            op.api, operation_id, method, op.path, body, raw_body, auth, images=(*images,)
         )
 
     @property
@@ -91,7 +86,7 @@ def _image_bytes(draw: st.DrawFn, gen: Gen, at_limit: int | None = None) -> tupl
 
 
 def image_value(
-    gen: Gen, path: tuple[str | int, ...], recipe: str, data: bytes, encoding: str = "b64"
+    path: tuple[str | int, ...], recipe: str, data: bytes, encoding: str = "b64"
 ) -> tuple[Any, ImagePart]:
     return encode_image(data, encoding), ImagePart(path, recipe, encoding)
 
@@ -151,7 +146,7 @@ def face_data(
         part["videoType"] = video_type
     if draw(st.booleans()):
         part["origin"] = "self"
-    part["data"], image = image_value(gen, ("faceData", "data"), recipe, data)
+    part["data"], image = image_value(("faceData", "data"), recipe, data)
     return part, [image]
 
 
@@ -174,11 +169,11 @@ def match_requests(
     # at the limit: the most base64 within "400k" under every reading (E-012)
     recipe, data = draw(_image_bytes(gen, gen.contract.match_base64_safe_chars // 4 * 3))
     image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
-    image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
+    image["data"], ref = image_value(("image", "data"), recipe, data)
     face, parts = draw(face_data(gen, video=video, lip=lip))
     body: dict[str, Any] = {"image": image, "faceData": face}
     draw(_common(gen, body, async_))
-    return gen.request("match", "match", body, [ref, *parts])
+    return gen.request("match", body, [ref, *parts])
 
 
 def valid_id_numbers(lowercase_x: bool = True) -> st.SearchStrategy[str]:
@@ -237,14 +232,14 @@ def idno_requests(
     draw(_common(gen, body, async_))
     # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
     body["liveCode"] = FRESH_LIVE_CODE
-    return gen.request("match", "matchIdno", body, parts)
+    return gen.request("matchIdno", body, parts)
 
 
 @st.composite
 def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
     """``{}`` or an empty body (ERRATA E-032)."""
     empty = draw(st.booleans())
-    return gen.request("match", "liveCode", {}, [], raw_body=b"" if empty else None)
+    return gen.request("liveCode", {}, raw_body=b"" if empty else None)
 
 
 # --- JD faceCompareNew (seed 004) ----------------------------------------------------------
@@ -269,7 +264,7 @@ def image_item(
     recipe, data = draw(_image_bytes(gen, at_limit))
     source = "imgBase64" if len(data) > 200_000 else draw(st.sampled_from(["imgBase64", "imgArr"]))
     encoding = "b64" if source == "imgBase64" else draw(st.sampled_from(["bytes", "sbytes"]))
-    item[source], part = image_value(gen, (*path, source), recipe, data, encoding)
+    item[source], part = image_value((*path, source), recipe, data, encoding)
     return item, part
 
 
@@ -293,17 +288,17 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     # mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew
     edge = gen.contract.jd_timestamp_window_ms - 30_000
     offset = draw(st.sampled_from([0, 0, 0, -edge, edge]))
-    return gen.request("jd", "faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
+    return gen.request("faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
 
 
 # --- plain pairs for the metamorphic properties --------------------------------------------
-def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -> Request:
+def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
     body = {
         "image": {"data": encode_image(a.data, "b64")},
         "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
     }
     parts = [ImagePart(("image", "data"), a.name), ImagePart(("faceData", "data"), b.name)]
-    return gen.request("match", operation, body, parts)
+    return gen.request("match", body, parts)
 
 
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
@@ -316,20 +311,11 @@ def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -
     }
     collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.name)
     compare = ImagePart(("compareImageItem", "imgBase64"), a.name)
-    return gen.request("jd", "faceCompareNew", body, [collection, compare])
+    return gen.request("faceCompareNew", body, [collection, compare])
 
 
 def lip_request(gen: Gen, code: str | None) -> Request:
     """A LIP-mode video comparison carrying ``code`` (or, with None, no liveCode at all)."""
-    image, clip = gen.pool.images[0], gen.pool.videos[0]
-    body: dict[str, Any] = {
-        "image": {"data": encode_image(image.data, "b64")},
-        "faceData": {**gen.lip_condition, "data": encode_image(clip.data, "b64")},
-    }
-    if code is not None:
-        body["liveCode"] = code
-    parts = [
-        ImagePart(("image", "data"), image.name),
-        ImagePart(("faceData", "data"), clip.name),
-    ]
-    return gen.request("match", "match", body, parts)
+    plain = match_pair(gen, gen.pool.images[0], gen.pool.videos[0])
+    body = {**plain.json, "faceData": {**gen.lip_condition, "data": plain.json["faceData"]["data"]}}
+    return dataclasses.replace(plain, json=body | ({} if code is None else {"liveCode": code}))
