@@ -41,6 +41,15 @@ class PropertyFailed(AssertionError):
         self.property_name, self.case, self.steps = property_name, case, steps
 
 
+def refused_as_invalid(found: Answer | None, what: str) -> list[Problem]:
+    """A request valid under every reading must not be refused as invalid."""
+    if found is not None and found.category == "input":
+        meaning = found.meaning.en if found.meaning else "?"
+        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
+        return [Problem("valid_request_accepted", "high", message)]
+    return []
+
+
 _FAILURE_TYPES: dict[str, type[PropertyFailed]] = {}
 
 

@@ -25,6 +25,7 @@ from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
 MATCH_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
+OPERATIONS = {"match": MATCH_OPS, "jd": ("faceCompareNew",)}  # what each api's bodies are
 
 
 def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[Field]:
@@ -196,12 +197,12 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     internal API an extData with hundreds of properties."""
     gen = ctx.gen
     if body.request.api == "jd":
-        props = gen.jd_schema("CompareRequest")["properties"]
+        props = gen.contract.jd.schemas["CompareRequest"]["properties"]
         if draw(st.booleans()):
             most = int(props["collectionImageItems"]["maxItems"])
             n = draw(st.integers(10 * most, 100 * most))
             small = min(gen.pool.images, key=lambda i: len(i.data))
-            kind = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0]
+            kind = gen.contract.enum("jd", "ImageItem", "imgType")[0]
             item = {"imgType": str(kind), "imgBase64": encode_image(small.data, "b64")}
             body.set(("collectionImageItems",), [dict(item) for _ in range(n)])
             body.images += [
@@ -212,7 +213,7 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         n = draw(st.integers(1000 * longest, 16_000 * longest))
         body.set(("serialNo",), "9" * n)
         return ctx.jd(f"serialNo of {n} characters")
-    limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
+    limit = int(gen.contract.match.schemas["ExtData"].get("maxProperties", 32))
     n = draw(st.integers(10 * limit, 100 * limit))
     body.set(("extData",), {f"key{i}": "v" * 16 for i in range(n)})
     return ctx.match(f"extData with {n} properties")
@@ -420,12 +421,4 @@ def invalid_cases(
     base = draw(base_request(gen, operation))
     body = Body(base)
     expect = mutator.fn(draw, Ctx(gen, codes), body)
-    return InvalidCase(
-        request=body.build(),
-        rule=mutator.rule,
-        detail=expect.detail,
-        where=expect.where,
-        codes=expect.codes,
-        exact=expect.exact,
-        field=body.field(),
-    )
+    return InvalidCase(body.build(), mutator.rule, **vars(expect), field=body.field())

@@ -23,8 +23,8 @@ from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
 from ._checks import Problem
-from ._context import Run
-from ._invalid import MATCH_OPS, invalid_cases, mutators_for
+from ._context import Run, refused_as_invalid
+from ._invalid import OPERATIONS, invalid_cases, mutators_for
 from ._pool import render
 from ._request import InvalidCase
 from ._valid import (
@@ -138,14 +138,6 @@ def register(
 STATELESS: list[Property] = []
 
 
-def _refused_as_invalid(found: Answer | None, what: str) -> list[Problem]:
-    if found is not None and found.category == "input":
-        meaning = found.meaning.en if found.meaning else "?"
-        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
-        return [Problem("valid_request_accepted", "high", message)]
-    return []
-
-
 # --- valid and invalid requests -------------------------------------------------------------
 def valid_strategy(run: Run, api: str) -> st.SearchStrategy[Request]:
     gen = run.gen
@@ -161,7 +153,7 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
     @given(valid_strategy(run, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
-        run.fail(prop, _refused_as_invalid(found, "a valid request"), request, exchange)
+        run.fail(prop, refused_as_invalid(found, "a valid request"), request, exchange)
 
     return valid_requests_answer_per_spec
 
@@ -170,8 +162,7 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
 def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
     """One test per rule, so every rule gets its share of the budget (not 1/25 of it on average)."""
     api = prop.split(":")[0]
-    ops = MATCH_OPS if api == "match" else ("faceCompareNew",)
-    pairs = tuple(mutators_for(api, ops, None))
+    pairs = tuple(mutators_for(api, OPERATIONS[api], None))
 
     def for_rule(rule: str) -> Callable[[], None]:
         @given(invalid_cases(run.gen, run.codes, tuple(p for p in pairs if p[1].rule == rule)))
@@ -245,7 +236,7 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     def image_matches_itself(image: PoolImage) -> None:
         request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        problems = _refused_as_invalid(found, "an image compared with itself")
+        problems = refused_as_invalid(found, "an image compared with itself")
         run.fail(prop, problems + self_match(api, found, threshold), request, exchange)
 
     return image_matches_itself
@@ -282,7 +273,7 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
         other = PoolImage(f"{image.name}|{op}", data, image.identity)
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
-        problems = _refused_as_invalid(found, "a face and its re-encoding")
+        problems = refused_as_invalid(found, "a face and its re-encoding")
         run.fail(prop, problems + reencoding(found, op), request, exchange)
 
     return reencoded_face_still_matches

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule
 
 from harness.clients import Auth, Credentials, How, Request
+from harness.conformance._session import live_code_of
 
 from ._checks import Problem, check_refusal, record_reading
-from ._client import issued_code
 from ._context import Run
 from ._properties import Property, disagree, pair, register
 from ._request import InvalidCase
@@ -87,7 +87,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def _issue(self) -> str:
             request = gen.request("liveCode", {})
             exchange, found = run.answer(prop, request)
-            code = issued_code(exchange)
+            code = live_code_of(exchange)
             if code is None:
                 seen = f"{found.where} {found.code}" if found else "no envelope "
                 message = f"validateData gave no code ({seen})"
@@ -165,7 +165,7 @@ def _async_skip(run: Run) -> str | None:
 )
 def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
-    field = gen.match_schema("AsyncResultRequest")["required"][0]
+    field = gen.contract.match.schemas["AsyncResultRequest"]["required"][0]
 
     class AsyncResults(RuleBasedStateMachine):
         jobs = Bundle("jobs")

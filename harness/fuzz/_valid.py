@@ -57,14 +57,9 @@ class Gen:
     @property
     def lip_condition(self) -> dict[str, str]:
         """The faceData values that make liveCode required (the spec's LipNeedsLiveCode)."""
-        props = self.match_schema("LipNeedsLiveCode")["if"]["properties"]["faceData"]["properties"]
+        lip = self.contract.match.schemas["LipNeedsLiveCode"]
+        props = lip["if"]["properties"]["faceData"]["properties"]
         return {k: str(v["const"]) for k, v in props.items()}
-
-    def match_schema(self, name: str) -> dict[str, Any]:
-        return dict(self.contract.match.schemas[name])
-
-    def jd_schema(self, name: str) -> dict[str, Any]:
-        return dict(self.contract.jd.schemas[name])
 
 
 @st.composite
@@ -93,7 +88,7 @@ def image_value(
 
 # --- internal API (seed 000) ---------------------------------------------------------------
 def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
-    limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
+    limit = int(gen.contract.match.schemas["ExtData"].get("maxProperties", 32))
     scalars = (
         st.none()
         | st.booleans()
@@ -117,7 +112,7 @@ def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def live_codes(gen: Gen) -> st.SearchStrategy[str]:
-    schema = gen.match_schema("LiveCode")
+    schema = gen.contract.match.schemas["LiveCode"]
     return st.from_regex(gen.contract.livecode_pattern, fullmatch=True).filter(
         lambda s: conforms(schema, s)
     )
@@ -128,20 +123,20 @@ def face_data(
     draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True
 ) -> tuple[dict[str, Any], list[ImagePart]]:
     """faceData: an image, or (``video``) an mp4 clip, SILENT or (``lip``) LIP mode."""
-    enums = gen.match_schema("FaceData")["properties"]
-    kind = draw(st.sampled_from(enums["type"]["enum"])) if video else "image"
+    kind = (
+        draw(st.sampled_from(gen.contract.enum("match", "FaceData", "type"))) if video else "image"
+    )
+    video_types = gen.contract.enum("match", "FaceData", "videoType")
     part: dict[str, Any] = {"type": kind}
     if kind == "video":
         clip = draw(st.sampled_from(gen.pool.videos))
         recipe, data = clip.name, clip.data
-        modes = [
-            m for m in enums["videoType"]["enum"] if lip or m != gen.lip_condition["videoType"]
-        ]
+        modes = [m for m in video_types if lip or m != gen.lip_condition["videoType"]]
         video_type = draw(st.none() | st.sampled_from(modes))
     else:
         recipe, data = draw(_image_bytes(gen))
         # ignored for images (E-010)
-        video_type = draw(st.none() | st.sampled_from(enums["videoType"]["enum"]))
+        video_type = draw(st.none() | st.sampled_from(video_types))
     if video_type is not None:
         part["videoType"] = video_type
     if draw(st.booleans()):
@@ -198,7 +193,7 @@ def names(gen: Gen) -> st.SearchStrategy[str]:
     (E-043)."""
     if not gen.identities:
         return st.text("张王李赵刘陈杨黄周吴三四明华伟芳", min_size=2, max_size=4)
-    schema = gen.match_schema("IdnoRequest")["properties"]["name"]
+    schema = gen.contract.property_schema("match", "IdnoRequest", "name")
     text = st.text(min_size=schema["minLength"], max_size=schema["maxLength"]) | st.text(
         _TRICKY, min_size=schema["minLength"], max_size=schema["maxLength"]
     )
@@ -227,7 +222,7 @@ def idno_requests(
     body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
     if draw(st.booleans()):
         body["personType"] = draw(
-            st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"])
+            st.sampled_from(gen.contract.enum("match", "IdnoRequest", "personType"))
         )
     draw(_common(gen, body, async_))
     # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
@@ -246,7 +241,7 @@ def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     """serialNo is only 随机唯一: the spec's pattern is faceharness' (E-043), so a live service gets
     short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
-    schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
+    schema = gen.contract.property_schema("jd", "CompareRequest", "serialNo")
     if not gen.identities:
         alphanumeric = string.digits + string.ascii_uppercase + string.ascii_lowercase
         return st.text(alphanumeric, min_size=8, max_size=32)
@@ -257,10 +252,10 @@ def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
 def image_item(
     draw: st.DrawFn, gen: Gen, path: tuple[str | int, ...], at_limit: int | None = None
 ) -> tuple[dict[str, Any], ImagePart]:
-    props = gen.jd_schema("ImageItem")["properties"]
-    item: dict[str, Any] = {"imgType": draw(st.sampled_from(props["imgType"]["enum"]))}
+    enum = gen.contract.enum
+    item: dict[str, Any] = {"imgType": draw(st.sampled_from(enum("jd", "ImageItem", "imgType")))}
     if draw(st.booleans()):
-        item["encryptionType"] = draw(st.sampled_from(props["encryptionType"]["enum"]))
+        item["encryptionType"] = draw(st.sampled_from(enum("jd", "ImageItem", "encryptionType")))
     recipe, data = draw(_image_bytes(gen, at_limit))
     source = "imgBase64" if len(data) > 200_000 else draw(st.sampled_from(["imgBase64", "imgArr"]))
     encoding = "b64" if source == "imgBase64" else draw(st.sampled_from(["bytes", "sbytes"]))
@@ -302,7 +297,7 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
 
 
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
-    kinds = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"]
+    kinds = gen.contract.enum("jd", "ImageItem", "imgType")
     body = {
         **gen.contract.jd_fixed_fields,
         "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],

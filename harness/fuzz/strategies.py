@@ -33,7 +33,7 @@ from harness.contract import Contract, load_contract
 from harness.faces import PoolImage
 
 from . import _valid
-from ._invalid import invalid_cases, mutators_for
+from ._invalid import OPERATIONS, invalid_cases, mutators_for
 from ._pool import ImagePool, image_pool
 from ._request import InvalidCase
 from ._rules import RULES, Codes, check_rules
@@ -57,7 +57,6 @@ __all__ = [
 
 T = TypeVar("T")
 APIS = ("match", "jd", "all")
-OPERATIONS = {"match": ("match", "matchIdno", "liveCode", "asyncResult"), "jd": ("faceCompareNew",)}
 
 
 def _contract(contract: object) -> Contract:
