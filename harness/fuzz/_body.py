@@ -35,7 +35,7 @@ class Body:
         self.request = request
         self.json: Any = json_copy(request.json)
         self.images: list[ImagePart] = list(request.images)
-        self.auth: Auth | str = request.auth  # a strategy names a broken one by its mode
+        self.auth: Auth = request.auth
         self.raw_body: bytes | None = None
         self.splice = request.splice
         self.touched: list[JsonPath] = []
@@ -87,9 +87,7 @@ class Body:
             self.request,
             json=self.json,
             raw_body=self.raw_body,
-            auth=self.auth
-            if isinstance(self.auth, Auth)
-            else Auth.from_mode(self.request.api, self.auth),
+            auth=self.auth,
             images=tuple(self.images),
             splice=self.splice,
         )

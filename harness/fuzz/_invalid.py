@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.clients import ImagePart, Request
+from harness.clients import Auth, ImagePart, Request
 from harness.imaging import encode_image
 
 from ._body import WRONG_VALUES, Body, conforms, label
@@ -135,7 +135,7 @@ def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int
         src = by_index.get(i % have)
         if src is not None:
             body.images.append(
-                type(src)((*path, i, *src.path[len(path) + 1 :]), src.recipe, src.encoding)
+                dataclasses.replace(src, path=(*path, i, *src.path[len(path) + 1 :]))
             )
 
 
@@ -247,11 +247,10 @@ def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def bad_token(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    body.auth = draw(st.sampled_from(["no_token", "bad_token"]))
-    code = ctx.codes.match_no_token if body.auth == "no_token" else ctx.codes.match_bad_token
-    return ctx.match(
-        f"Authorization: {'absent' if body.auth == 'no_token' else 'an unknown token'}", code
-    )
+    absent = draw(st.sampled_from(["no_token", "bad_token"])) == "no_token"
+    body.auth = Auth.from_mode("match", "no_token" if absent else "bad_token")
+    code = ctx.codes.match_no_token if absent else ctx.codes.match_bad_token
+    return ctx.match(f"Authorization: {'absent' if absent else 'an unknown token'}", code)
 
 
 def bad_check_digit(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -351,7 +350,7 @@ def _gateway(rule: str) -> Mutate:
             window = ctx.gen.contract.jd_timestamp_window_ms
             offset = draw(st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
-        body.auth = mode
+        body.auth = Auth.from_mode("jd", mode)
         base = mode.partition(":")[0]
         return Expect(f"auth {mode}", "gateway", (ctx.codes.jd_gateway[base],), exact=True)
 

@@ -1,11 +1,5 @@
-"""A target for hand-written properties: send generated requests, assert the fuzzer's checks.
-
-Example::
-
-    @given(strategies.invalid_requests("jd", rules=["bad-sign"]))
-    def test_bad_sign_refused(faceharness_target, case):
-        faceharness_target.assert_refused(case, faceharness_target.send(case.request))
-"""
+"""A target for hand-written properties (the pytest plugin's ``faceharness_target``): send
+generated requests, assert the fuzzer's checks."""
 
 from __future__ import annotations
 
