@@ -27,15 +27,7 @@ from ._context import Run, refused_as_invalid
 from ._invalid import OPERATIONS, invalid_cases, mutators_for
 from ._pool import render
 from ._request import InvalidCase
-from ._valid import (
-    idno_requests,
-    jd_pair,
-    jd_requests,
-    live_code_requests,
-    match_pair,
-    match_requests,
-    pool_image,
-)
+from ._valid import jd_pair, jd_requests, match_pair, match_requests, pool_image, valid_requests
 
 Builder = TypeVar("Builder", bound=Callable[[Run, str], Any])
 
@@ -139,18 +131,11 @@ STATELESS: list[Property] = []
 
 
 # --- valid and invalid requests -------------------------------------------------------------
-def valid_strategy(run: Run, api: str) -> st.SearchStrategy[Request]:
-    gen = run.gen
-    if api == "jd":
-        return jd_requests(gen)
-    return st.one_of(match_requests(gen), idno_requests(gen), live_code_requests(gen))
-
-
 @register(STATELESS, "valid-requests", "every answer to a valid request matches the spec")
 def build_valid(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
 
-    @given(valid_strategy(run, api))
+    @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
         run.fail(prop, refused_as_invalid(found, "a valid request"), request, exchange)

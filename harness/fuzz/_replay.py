@@ -185,9 +185,7 @@ def replay_finding(
     with open_target(where, engine=engine, **settings) as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         if loaded.steps:
-            return _rerun_machine(
-                Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract
-            )
+            return _rerun_machine(path, loaded, t.url, t.is_emulator, creds, faces_dir, contract)
         timeout_s = loaded.timeout_s or DEFAULT_TIMEOUT_S
         with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as client:
             return _judge(loaded, client, contract, t.is_emulator)

@@ -286,6 +286,17 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     return gen.request("faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
 
 
+def valid_requests(gen: Gen, api: str) -> st.SearchStrategy[Request]:
+    """A valid request for any operation of ``api`` (``all``: both) but asyncResult (it needs a
+    traceNo: see the state machines)."""
+    parts = []
+    if api in ("match", "all"):
+        parts += [match_requests(gen), idno_requests(gen), live_code_requests(gen)]
+    if api in ("jd", "all"):
+        parts.append(jd_requests(gen))
+    return st.one_of(parts)
+
+
 # --- plain pairs for the metamorphic properties --------------------------------------------
 def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
     body = {

@@ -179,17 +179,7 @@ def valid_requests(
 ) -> st.SearchStrategy[Request]:
     """A valid request for any operation of the api (asyncResult needs a traceNo: see the state
     machines)."""
-    gen = _gen(contract, pool, identities)
-    parts = []
-    if _api(api) in ("match", "all"):
-        parts += [
-            _valid.match_requests(gen),
-            _valid.idno_requests(gen),
-            _valid.live_code_requests(gen),
-        ]
-    if api in ("jd", "all"):
-        parts.append(_valid.jd_requests(gen))
-    return st.one_of(parts)
+    return _valid.valid_requests(_gen(contract, pool, identities), _api(api))
 
 
 def invalid_requests(
