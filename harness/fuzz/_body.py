@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 import operator
 from dataclasses import replace
 from typing import Any
+
+import jsonschema_rs
 
 from harness.clients import Auth
 from harness.clients._request import ImagePart, JsonPath, Request
@@ -32,7 +35,7 @@ class Body:
         self.request = request
         self.json: Any = json_copy(request.json)
         self.images: list[ImagePart] = list(request.images)
-        self.auth: Auth | str = request.auth  # a strategy names a broken one by its mode
+        self.auth: Auth = request.auth
         self.raw_body: bytes | None = None
         self.splice = request.splice
         self.touched: list[JsonPath] = []
@@ -84,9 +87,7 @@ class Body:
             self.request,
             json=self.json,
             raw_body=self.raw_body,
-            auth=self.auth
-            if isinstance(self.auth, Auth)
-            else Auth.from_mode(self.request.api, self.auth),
+            auth=self.auth,
             images=tuple(self.images),
             splice=self.splice,
         )
@@ -134,15 +135,9 @@ WRONG_VALUES: dict[str, tuple[Any, ...]] = {
 def conforms(schema: dict[str, Any], value: Any) -> bool:
     """Whether ``value`` satisfies a (resolved) property schema, judged like the spec validators
     judge it (ECMA regex semantics: Python's ``re`` disagrees on e.g. U+FEFF and ``\\s``)."""
-    import jsonschema_rs
-
-    key = repr(sorted((k, repr(v)) for k, v in schema.items()))
-    validator = _VALIDATORS.get(key)
-    if validator is None:
-        validator = _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(
-            schema, validate_formats=False
-        )
-    return bool(validator.is_valid(value))
+    return bool(_validator(json.dumps(schema, sort_keys=True)).is_valid(value))
 
 
-_VALIDATORS: dict[str, Any] = {}
+@functools.cache
+def _validator(schema: str) -> Any:
+    return jsonschema_rs.Draft202012Validator(json.loads(schema), validate_formats=False)

@@ -15,18 +15,11 @@ from typing import Any
 import httpx
 
 from harness.clients import Credentials, Exchange, Request, Sender
+from harness.conformance._session import live_code_of
 
 FRESH_LIVE_CODE = (
     "$fresh-liveCode"  # replaced at send time by a code validateData just issued (E-008)
 )
-
-
-def issued_code(exchange: Exchange) -> str | None:
-    """The liveCode of a validateData answer (``data.result.code``), if it carries one."""
-    data = exchange.body.get("data") if isinstance(exchange.body, dict) else None
-    result = data.get("result") if isinstance(data, dict) else None
-    code = result.get("code") if isinstance(result, dict) else None
-    return code if isinstance(code, str) else None
 
 
 class FuzzClient(Sender):
@@ -55,7 +48,7 @@ class FuzzClient(Sender):
         moment ago, valid under every reading (one extra validateData call)."""
         op = self.contract.operation("liveCode")
         issue = Request("match", "liveCode", op.method.upper(), op.path, json={})
-        code = issued_code(self.send(issue, credentials=credentials))
+        code = live_code_of(self.send(issue, credentials=credentials))
         body = dict(request.json)
         if code is not None:
             body["liveCode"] = code

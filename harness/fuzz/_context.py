@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,15 +42,20 @@ class PropertyFailed(AssertionError):
         self.property_name, self.case, self.steps = property_name, case, steps
 
 
-_FAILURE_TYPES: dict[str, type[PropertyFailed]] = {}
+def refused_as_invalid(found: Answer | None, what: str) -> list[Problem]:
+    """A request valid under every reading must not be refused as invalid."""
+    if found is not None and found.category == "input":
+        meaning = found.meaning.en if found.meaning else "?"
+        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
+        return [Problem("valid_request_accepted", "high", message)]
+    return []
 
 
-def failure_type(check: str, variant: str = "") -> type[PropertyFailed]:
-    key = f"{check}:{variant}" if variant else check
-    if key not in _FAILURE_TYPES:
-        name = "".join(part.title() for part in re.split(r"[_\W]+", key) if part) + "Failed"
-        _FAILURE_TYPES[key] = type(name, (PropertyFailed,), {"__module__": __name__})
-    return _FAILURE_TYPES[key]
+@functools.cache
+def failure_type(check: str, variant: str) -> type[PropertyFailed]:
+    words = re.split(r"[_\W]+", f"{check}:{variant}")
+    name = "".join(word.title() for word in words if word) + "Failed"
+    return type(name, (PropertyFailed,), {"__module__": __name__})
 
 
 @dataclass

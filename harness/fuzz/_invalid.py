@@ -14,7 +14,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.clients import ImagePart, Request
+from harness.clients import Auth, ImagePart, Request
 from harness.imaging import encode_image
 
 from ._body import WRONG_VALUES, Body, conforms, label
@@ -25,6 +25,7 @@ from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
 MATCH_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
+OPERATIONS = {"match": MATCH_OPS, "jd": ("faceCompareNew",)}  # what each api's bodies are
 
 
 def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[Field]:
@@ -134,7 +135,7 @@ def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int
         src = by_index.get(i % have)
         if src is not None:
             body.images.append(
-                type(src)((*path, i, *src.path[len(path) + 1 :]), src.recipe, src.encoding)
+                dataclasses.replace(src, path=(*path, i, *src.path[len(path) + 1 :]))
             )
 
 
@@ -196,12 +197,12 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     internal API an extData with hundreds of properties."""
     gen = ctx.gen
     if body.request.api == "jd":
-        props = gen.jd_schema("CompareRequest")["properties"]
+        props = gen.contract.jd.schemas["CompareRequest"]["properties"]
         if draw(st.booleans()):
             most = int(props["collectionImageItems"]["maxItems"])
             n = draw(st.integers(10 * most, 100 * most))
             small = min(gen.pool.images, key=lambda i: len(i.data))
-            kind = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"][0]
+            kind = gen.contract.enum("jd", "ImageItem", "imgType")[0]
             item = {"imgType": str(kind), "imgBase64": encode_image(small.data, "b64")}
             body.set(("collectionImageItems",), [dict(item) for _ in range(n)])
             body.images += [
@@ -212,7 +213,7 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         n = draw(st.integers(1000 * longest, 16_000 * longest))
         body.set(("serialNo",), "9" * n)
         return ctx.jd(f"serialNo of {n} characters")
-    limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
+    limit = int(gen.contract.match.schemas["ExtData"].get("maxProperties", 32))
     n = draw(st.integers(10 * limit, 100 * limit))
     body.set(("extData",), {f"key{i}": "v" * 16 for i in range(n)})
     return ctx.match(f"extData with {n} properties")
@@ -246,11 +247,10 @@ def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 def bad_token(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    body.auth = draw(st.sampled_from(["no_token", "bad_token"]))
-    code = ctx.codes.match_no_token if body.auth == "no_token" else ctx.codes.match_bad_token
-    return ctx.match(
-        f"Authorization: {'absent' if body.auth == 'no_token' else 'an unknown token'}", code
-    )
+    absent = draw(st.sampled_from(["no_token", "bad_token"])) == "no_token"
+    body.auth = Auth.from_mode("match", "no_token" if absent else "bad_token")
+    code = ctx.codes.match_no_token if absent else ctx.codes.match_bad_token
+    return ctx.match(f"Authorization: {'absent' if absent else 'an unknown token'}", code)
 
 
 def bad_check_digit(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -350,7 +350,7 @@ def _gateway(rule: str) -> Mutate:
             window = ctx.gen.contract.jd_timestamp_window_ms
             offset = draw(st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
-        body.auth = mode
+        body.auth = Auth.from_mode("jd", mode)
         base = mode.partition(":")[0]
         return Expect(f"auth {mode}", "gateway", (ctx.codes.jd_gateway[base],), exact=True)
 
@@ -390,11 +390,9 @@ def base_request(gen: Gen, operation: str) -> st.SearchStrategy[Request]:
     if operation == "matchIdno":
         return idno_requests(gen, lip=False, async_=False, known=True)
     if operation == "liveCode":
-        return st.just(gen.request("match", "liveCode", {}, []))
+        return st.just(gen.request("liveCode", {}))
     if operation == "asyncResult":
-        return serial_numbers(gen).map(
-            lambda t: gen.request("match", "asyncResult", {"traceNo": t}, [])
-        )
+        return serial_numbers(gen).map(lambda t: gen.request("asyncResult", {"traceNo": t}))
     return jd_requests(gen)
 
 
@@ -422,12 +420,4 @@ def invalid_cases(
     base = draw(base_request(gen, operation))
     body = Body(base)
     expect = mutator.fn(draw, Ctx(gen, codes), body)
-    return InvalidCase(
-        request=body.build(),
-        rule=mutator.rule,
-        detail=expect.detail,
-        where=expect.where,
-        codes=expect.codes,
-        exact=expect.exact,
-        field=body.field(),
-    )
+    return InvalidCase(body.build(), mutator.rule, **vars(expect), field=body.field())

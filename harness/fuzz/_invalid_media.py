@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from harness.clients._request import JsonPath
 
 from ._body import Body, label
-from ._fields import JD_SOURCES
+from ._fields import JD_SOURCES, image_targets
 from ._pool import render
 from ._request import Ctx, Expect, Mutate
 from ._valid import Gen
@@ -48,8 +48,6 @@ def put_image(
 
 
 def _target(draw: st.DrawFn, body: Body) -> JsonPath:
-    from ._fields import image_targets
-
     return draw(st.sampled_from(image_targets(body.request.operation, body.json)))
 
 

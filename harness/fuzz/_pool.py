@@ -66,12 +66,11 @@ def image_pool(faces_dir: Path | None = None) -> ImagePool:
 
     Raises InputError when ``faces_dir`` is given but holds no readable JPEG/PNG.
     """
-    return _pool(str(Path(faces_dir).resolve()) if faces_dir else "")
+    return _pool(Path(faces_dir).resolve() if faces_dir else None)
 
 
 @functools.lru_cache(maxsize=4)
-def _pool(faces_dir: str) -> ImagePool:
-    root = Path(faces_dir) if faces_dir else None
+def _pool(root: Path | None) -> ImagePool:
     faces = []
     for face in pool_faces(root):
         if face.builtin and face.format != "jpeg":
@@ -94,16 +93,12 @@ def _pool(faces_dir: str) -> ImagePool:
     return ImagePool(tuple(faces), tuple(synthetic), tuple(videos), root)
 
 
+@functools.lru_cache(maxsize=96)
 def render(recipe: str, faces_dir: Path | None = None) -> bytes:
     """The bytes a recipe names; ValueError for a malformed recipe, InputError for a missing
     file."""
-    return _render(recipe, str(faces_dir) if faces_dir else "")
-
-
-@functools.lru_cache(maxsize=96)
-def _render(recipe: str, faces_dir: str) -> bytes:
     source, *ops = recipe.split("|")
-    data = _source(source, Path(faces_dir) if faces_dir else None)
+    data = _source(source, faces_dir)
     for op in ops:
         data = _apply(op, data)
     return data

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,19 +23,13 @@ from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
 from ._checks import Problem
-from ._context import Run
-from ._invalid import MATCH_OPS, invalid_cases, mutators_for
+from ._context import Run, refused_as_invalid
+from ._invalid import OPERATIONS, invalid_cases, mutators_for
 from ._pool import render
 from ._request import InvalidCase
-from ._valid import (
-    idno_requests,
-    jd_pair,
-    jd_requests,
-    live_code_requests,
-    match_pair,
-    match_requests,
-    pool_image,
-)
+from ._valid import jd_pair, jd_requests, match_pair, match_requests, pool_image, valid_requests
+
+Builder = TypeVar("Builder", bound=Callable[[Run, str], Any])
 
 # Metamorphic tolerances (the documents give none; decided here, see the run's report):
 SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}  # score points (0..100) / similarity (0..1)
@@ -71,6 +65,36 @@ def self_match_fails(api: str, found: Answer | None, threshold: float) -> bool:
     )
 
 
+def same_score(a: Answer | None, b: Answer | None) -> list[Problem]:
+    if not (a and b and disagree(a, b)):
+        return []
+    message = f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
+    return [Problem("same_request_same_score", "high", message)]
+
+
+def swap_symmetry(api: str, x: Answer | None, y: Answer | None) -> list[Problem]:
+    if not (x and y and swap_disagrees(api, x, y)):
+        return []
+    message = f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
+    return [Problem("swap_symmetry", "medium", message)]
+
+
+def self_match(api: str, found: Answer | None, threshold: float) -> list[Problem]:
+    if not (found and self_match_fails(api, found, threshold)):
+        return []
+    message = (
+        f"an image compared with itself did not pass: score {found.score}, result {found.decision}"
+    )
+    return [Problem("self_match_passes", "high", message)]
+
+
+def reencoding(found: Answer | None, op: str) -> list[Problem]:
+    if not (found and found.ran and found.decision is not True):
+        return []
+    message = f"a face and its {op} re-encoding did not match: score {found.score}"
+    return [Problem("reencoding_matches", "medium", message)]
+
+
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
 
 
@@ -91,38 +115,39 @@ class Property:
         return f"{self.api}:{self.name}"
 
 
-def _refused_as_invalid(run: Run, found: Answer | None, what: str) -> list[Problem]:
-    if found is not None and found.category == "input":
-        meaning = found.meaning.en if found.meaning else "?"
-        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
-        return [Problem("valid_request_accepted", "high", message)]
-    return []
+def register(
+    into: list[Property], name: str, title: str, *apis: str, **kw: Any
+) -> Callable[[Builder], Builder]:
+    """Declare the decorated builder the property ``name`` of each of ``apis`` (default both)."""
+
+    def add(build: Builder) -> Builder:
+        into.extend(Property(name, api, title, build, **kw) for api in apis or ("match", "jd"))
+        return build
+
+    return add
+
+
+STATELESS: list[Property] = []
 
 
 # --- valid and invalid requests -------------------------------------------------------------
-def valid_strategy(run: Run, api: str) -> st.SearchStrategy[Request]:
-    gen = run.gen
-    if api == "jd":
-        return jd_requests(gen)
-    return st.one_of(match_requests(gen), idno_requests(gen), live_code_requests(gen))
-
-
+@register(STATELESS, "valid-requests", "every answer to a valid request matches the spec")
 def build_valid(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
 
-    @given(valid_strategy(run, api))
+    @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
-        run.fail(prop, _refused_as_invalid(run, found, "a valid request"), request, exchange)
+        run.fail(prop, refused_as_invalid(found, "a valid request"), request, exchange)
 
     return valid_requests_answer_per_spec
 
 
+@register(STATELESS, "invalid-requests", "an invalid request gets its documented error code")
 def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
     """One test per rule, so every rule gets its share of the budget (not 1/25 of it on average)."""
     api = prop.split(":")[0]
-    ops = MATCH_OPS if api == "match" else ("faceCompareNew",)
-    pairs = tuple(mutators_for(api, ops, None))
+    pairs = tuple(mutators_for(api, OPERATIONS[api], None))
 
     def for_rule(rule: str) -> Callable[[], None]:
         @given(invalid_cases(run.gen, run.codes, tuple(p for p in pairs if p[1].rule == rule)))
@@ -144,6 +169,9 @@ def _fresh_serial(request: Request) -> Request:
     return dataclasses.replace(request, json=body)
 
 
+@register(
+    STATELESS, "same-request-same-score", "the same request twice gives the same score", share=0.5
+)
 def build_repeat(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
     strategy = (
@@ -155,88 +183,48 @@ def build_repeat(run: Run, prop: str) -> Callable[[], None]:
         _, a = run.answer(prop, request)
         again = _fresh_serial(request)
         second, b = run.answer(prop, again)
-        if disagree(a, b):
-            assert a and b
-            message = (
-                f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
-            )
-            run.violated(prop, "same_request_same_score", "high", message, again, second)
+        run.fail(prop, same_score(a, b), again, second)
 
     return same_request_same_score
 
 
-def _pair(run: Run, api: str, a: PoolImage, b: PoolImage) -> Request:
+def pair(run: Run, api: str, a: PoolImage, b: PoolImage) -> Request:
     return jd_pair(run.gen, a, b) if api == "jd" else match_pair(run.gen, a, b)
 
 
+@register(STATELESS, "swap-symmetry", "A vs B and B vs A agree within tolerance", share=0.5)
 def build_swap(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
     images = pool_image(run.gen.pool)
 
     @given(st.tuples(images, images).filter(lambda p: p[0].sha256 != p[1].sha256))
-    def swapped_pair_agrees(pair: tuple[PoolImage, PoolImage]) -> None:
-        ab, ba = _pair(run, api, *pair), _pair(run, api, pair[1], pair[0])
+    def swapped_pair_agrees(images: tuple[PoolImage, PoolImage]) -> None:
+        ab, ba = pair(run, api, *images), pair(run, api, images[1], images[0])
         _, x = run.answer(prop, ab)
         second, y = run.answer(prop, ba)
-        if swap_disagrees(api, x, y):
-            assert x and y
-            message = (
-                f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
-            )
-            run.violated(prop, "swap_symmetry", "medium", message, ba, second)
+        run.fail(prop, swap_symmetry(api, x, y), ba, second)
 
     return swapped_pair_agrees
 
 
+@register(
+    STATELESS,
+    "self-match",
+    "an image compared with itself passes the documented threshold",
+    share=0.5,
+)
 def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
     threshold = run.contract.success_threshold("match")
 
     @given(pool_image(run.gen.pool))
     def image_matches_itself(image: PoolImage) -> None:
-        request = _pair(run, api, image, image)
+        request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        refused = _refused_as_invalid(run, found, "an image compared with itself")
-        run.fail(prop, refused, request, exchange)
-        if self_match_fails(api, found, threshold):
-            assert found
-            message = (
-                f"an image compared with itself did not pass: score {found.score}, result "
-                f"{found.decision}"
-            )
-            run.violated(prop, "self_match_passes", "high", message, request, exchange)
+        problems = refused_as_invalid(found, "an image compared with itself")
+        run.fail(prop, problems + self_match(api, found, threshold), request, exchange)
 
     return image_matches_itself
-
-
-def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
-    faces_dir = run.gen.pool.faces_dir
-
-    @given(pool_image(run.gen.pool, faces_only=True), st.sampled_from(REENCODINGS))
-    def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
-        recipe = f"{image.name}|{op}"
-        data = render(recipe, faces_dir)
-        if not _fits(run, api, data):  # a big face as PNG can outgrow the limit: a smaller copy
-            smaller = f"{image.name}|fit:320"
-            image = PoolImage(smaller, render(smaller, faces_dir), image.identity)
-            recipe = f"{image.name}|{op}"
-            data = render(recipe, faces_dir)
-        other = PoolImage(recipe, data, image.identity)
-        request = _pair(run, api, image, other)
-        exchange, found = run.answer(prop, request)
-        refused = _refused_as_invalid(run, found, "a face and its re-encoding")
-        run.fail(prop, refused, request, exchange)
-        if found and found.ran and found.decision is not True:
-            message = f"a face and its {op} re-encoding did not match: score {found.score}"
-            run.violated(prop, "reencoding_matches", "medium", message, request, exchange)
-
-    return reencoded_face_still_matches
-
-
-def _fits(run: Run, api: str, data: bytes) -> bool:
-    """Within the documented size limit of the api (400 KiB of base64 / under 5 MiB)."""
-    return limits_for(api, run.contract, safe=True).fits(data, sniff_format(data))
 
 
 def skip_fast_engine(run: Run) -> str | None:
@@ -248,50 +236,34 @@ def skip_fast_engine(run: Run) -> str | None:
     return None
 
 
+@register(
+    STATELESS,
+    "reencoding-matches",
+    "a re-encoded face (jpg<->png, mild resize) still matches",
+    skip=skip_fast_engine,
+    share=0.5,
+)
+def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
+    api = prop.split(":")[0]
+    faces_dir = run.gen.pool.faces_dir
+    limits = limits_for(api, run.contract, safe=True)
+
+    @given(pool_image(run.gen.pool, faces_only=True), st.sampled_from(REENCODINGS))
+    def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
+        data = render(f"{image.name}|{op}", faces_dir)
+        if not limits.fits(data, sniff_format(data)):  # a big face as PNG can outgrow the limit
+            smaller = f"{image.name}|fit:320"
+            image = PoolImage(smaller, render(smaller, faces_dir), image.identity)
+            data = render(f"{image.name}|{op}", faces_dir)
+        other = PoolImage(f"{image.name}|{op}", data, image.identity)
+        request = pair(run, api, image, other)
+        exchange, found = run.answer(prop, request)
+        problems = refused_as_invalid(found, "a face and its re-encoding")
+        run.fail(prop, problems + reencoding(found, op), request, exchange)
+
+    return reencoded_face_still_matches
+
+
 def stateless_properties() -> list[Property]:
-    out = []
-    for api in ("match", "jd"):
-        out += [
-            Property(
-                "valid-requests",
-                api,
-                "every answer to a valid request matches the spec",
-                build_valid,
-            ),
-            Property(
-                "invalid-requests",
-                api,
-                "an invalid request gets its documented error code",
-                build_invalid,
-            ),
-            Property(
-                "same-request-same-score",
-                api,
-                "the same request twice gives the same score",
-                build_repeat,
-                share=0.5,
-            ),
-            Property(
-                "swap-symmetry",
-                api,
-                "A vs B and B vs A agree within tolerance",
-                build_swap,
-                share=0.5,
-            ),
-            Property(
-                "self-match",
-                api,
-                "an image compared with itself passes the documented threshold",
-                build_self_match,
-                share=0.5,
-            ),
-            Property(
-                "reencoding-matches",
-                api,
-                "a re-encoded face (jpg<->png, mild resize) still matches",
-                build_reencoding,
-                skip=skip_fast_engine,
-                share=0.5,
-            ),
-        ]
-    return out
+    """Each api's in turn, cheap ones first."""
+    return sorted(STATELESS, key=lambda p: p.api != "match")

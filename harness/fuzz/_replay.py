@@ -14,13 +14,15 @@ not re-sent: the machine replays the saved example from the run's hypothesis dat
 
 from __future__ import annotations
 
+import functools
+import operator
 import shutil
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from harness.clients import DEFAULT_TIMEOUT_S, Auth, Request, load_credentials
+from harness.clients import DEFAULT_TIMEOUT_S, Auth, Exchange, Request, load_credentials
 from harness.contract import Answer, Contract, ReadingLog, load_contract
 from harness.errors import InputError, UsageError
 from harness.findings import (
@@ -35,10 +37,10 @@ from harness.findings import (
 from harness.results import Finding, ReplayOutcome
 
 from ._body import json_copy
-from ._checks import Problem, check_answer, check_refusal, outcome
+from ._checks import check_answer, check_refusal, outcome
 from ._client import FuzzClient
 from ._pool import render
-from ._properties import disagree, self_match_fails, swap_disagrees
+from ._properties import REENCODINGS, reencoding, same_score, self_match, swap_symmetry
 from ._request import InvalidCase
 
 
@@ -51,13 +53,14 @@ def _with_refs(request: Request, faces_dir: Path | None) -> Any:
         except (ValueError, OSError, InputError):
             data = None
         try:
-            node = body
-            for key in part.path[:-1]:
-                node = node[key]
+            node = functools.reduce(operator.getitem, part.path[:-1], body)
             node[part.path[-1]] = image_ref(part.recipe, data, part.encoding)
         except (KeyError, IndexError, TypeError):
             pass
     return body
+
+
+_CASE = ("rule", "detail", "where", "codes", "exact", "field")  # InvalidCase in the fuzz section
 
 
 def replay_of(
@@ -75,21 +78,6 @@ def replay_of(
     timeout_s: float | None = None,
 ) -> Replay:
     exchange = exchange_of(request, contract, lambda r: _with_refs(r, faces_dir))
-    extra = {
-        "property": property_id,
-        "seed": seed,
-        "steps": list(steps),
-        "case": None
-        if case is None
-        else {
-            "rule": case.rule,
-            "detail": case.detail,
-            "where": case.where,
-            "codes": list(case.codes),
-            "exact": case.exact,
-            "field": case.field,
-        },
-    }
     return Replay(
         id=fid,
         suite="fuzz",
@@ -99,7 +87,12 @@ def replay_of(
         exchange=exchange,
         timeout_s=timeout_s,
         faces=faces_of(exchange, faces_dir),
-        extra=extra,
+        extra={
+            "property": property_id,
+            "seed": seed,
+            "steps": list(steps),
+            "case": None if case is None else {k: getattr(case, k) for k in _CASE},
+        },
     )
 
 
@@ -133,20 +126,10 @@ def load_replay(
             splice = tuple(fz["splice"]) if fz.get("splice") else None
             auth = Auth.from_mode(request.api, fz["auth"])
             request = replace(request, auth=auth, splice=splice)
-        c = fz.get("case")
-        case = (
-            None
-            if not c
-            else InvalidCase(
-                request=request,
-                rule=c["rule"],
-                detail=c["detail"],
-                where=c["where"],
-                codes=tuple(c["codes"]),
-                exact=bool(c["exact"]),
-                field=c.get("field", ""),
-            )
-        )
+        c, case = fz.get("case"), None
+        if c:
+            fields = (c["rule"], c["detail"], c["where"], tuple(c["codes"]), bool(c["exact"]))
+            case = InvalidCase(request, *fields, c.get("field", ""))
     except InputError as exc:
         raise InputError(f"{replay.id}: {exc}") from None
     except (KeyError, TypeError, ValueError) as exc:
@@ -202,12 +185,9 @@ def replay_finding(
     with open_target(where, engine=engine, **settings) as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         if loaded.steps:
-            return _rerun_machine(
-                Path(path), loaded, t.url, t.is_emulator, creds, faces_dir, contract
-            )
-        with FuzzClient(
-            t.url, credentials=creds, timeout_s=loaded.timeout_s or DEFAULT_TIMEOUT_S
-        ) as client:
+            return _rerun_machine(path, loaded, t.url, t.is_emulator, creds, faces_dir, contract)
+        timeout_s = loaded.timeout_s or DEFAULT_TIMEOUT_S
+        with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as client:
             return _judge(loaded, client, contract, t.is_emulator)
 
 
@@ -264,66 +244,44 @@ def _rerun_machine(
     )
 
 
-def _send(client: FuzzClient, contract: Contract, request: Request) -> tuple[Any, Answer | None]:
-    exchange = client.send(request)
-    return exchange, outcome(contract, request, exchange)
-
-
 def _judge(
     loaded: LoadedReplay, client: FuzzClient, contract: Contract, is_emulator: bool
 ) -> ReplayOutcome:
-    request, case = loaded.request, loaded.case
-    exchange, found = _send(client, contract, request)
-    readings = ReadingLog(
-        loaded.target.get("readings_required") or {}
-    )  # a reading the run's policy required
-    problems: list[Problem] = check_answer(
-        contract,
-        request,
-        exchange,
-        request_valid=case is None,
-        readings=readings,
+    request, case, check = loaded.request, loaded.case, loaded.check
+
+    def send(request: Request) -> tuple[Exchange, Answer | None]:
+        exchange = client.send(request)
+        return exchange, outcome(contract, request, exchange)
+
+    exchange, found = send(request)
+    readings = ReadingLog(loaded.target.get("readings_required") or {})  # the run's policy's
+    problems = check_answer(
+        contract, request, exchange, request_valid=case is None, readings=readings
     )
     if case is not None:
-        problems += check_refusal(
-            contract, case, exchange, strict=case.exact or is_emulator, readings=readings
-        )
-    if loaded.check == "same_request_same_score":
-        _, again = _send(client, contract, request)
-        if disagree(found, again):
-            assert found and again
-            problems.append(
-                Problem(loaded.check, "high", f"scores {found.score} and {again.score}")
-            )
-    if loaded.check == "swap_symmetry":
-        _, again = _send(client, contract, _swapped(request))
-        if swap_disagrees(request.api, found, again):
-            assert found and again
-            problems.append(
-                Problem(loaded.check, "medium", f"scores {found.score} and {again.score}")
-            )
-    threshold = contract.success_threshold("match")
-    if loaded.check == "self_match_passes" and self_match_fails(request.api, found, threshold):
-        assert found
-        problems.append(
-            Problem(loaded.check, "high", f"score {found.score}, result {found.decision}")
-        )
-    if loaded.check == "reencoding_matches" and found and found.ran and found.decision is not True:
-        problems.append(Problem(loaded.check, "medium", f"score {found.score}"))
-    same = [p for p in problems if p.check == loaded.check]
+        strict = case.exact or is_emulator
+        problems += check_refusal(contract, case, exchange, strict=strict, readings=readings)
+    if check == "same_request_same_score":
+        problems += same_score(found, send(request)[1])
+    elif check == "swap_symmetry":
+        problems += swap_symmetry(request.api, found, send(_swapped(request))[1])
+    elif check == "self_match_passes":
+        problems += self_match(request.api, found, contract.success_threshold("match"))
+    elif check == "reencoding_matches":
+        ops = [p.recipe.rpartition("|")[2] for p in request.images]
+        problems += reencoding(found, next((op for op in ops if op in REENCODINGS), "?"))
+    same = [p for p in problems if p.check == check]
     note = (
         f" (from a {len(loaded.steps)}-step sequence; only its last request was re-sent)"
         if loaded.steps
         else ""
     )
+    if same:
+        return ReplayOutcome(loaded.fid, check, True, same[0].message + note)
     answer = (
         f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
     )
-    if same:
-        return ReplayOutcome(loaded.fid, loaded.check, True, same[0].message + note)
-    return ReplayOutcome(
-        loaded.fid, loaded.check, False, f"{loaded.check} holds now (answer: {answer}){note}"
-    )
+    return ReplayOutcome(loaded.fid, check, False, f"{check} holds now (answer: {answer}){note}")
 
 
 def _swapped(request: Request) -> Request:

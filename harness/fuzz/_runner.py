@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,11 +27,12 @@ from harness.clients import (
     Auth,
     Credentials,
     How,
+    Request,
     check_reachable,
     load_credentials,
 )
 from harness.config import did_you_mean
-from harness.contract import Contract, ReadingLog, check_required, load_contract, read_answer
+from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import (
@@ -50,7 +51,7 @@ from ._findings import write_findings
 from ._pool import image_pool
 from ._properties import SWAP_TOLERANCE, Property, stateless_properties
 from ._rules import RULES, Codes
-from ._stateful import QUOTA_CREDENTIALS, stateful_properties
+from ._stateful import QUOTA_CREDENTIALS, STATEFUL
 from ._valid import Gen
 
 APIS = ("match", "jd", "all")
@@ -68,7 +69,7 @@ Progress = Callable[[str, int, int], None]
 
 def properties() -> list[Property]:
     """Every property, in run order (cheap stateless ones first)."""
-    return stateless_properties() + stateful_properties()
+    return stateless_properties() + STATEFUL
 
 
 def property_ids() -> list[str]:
@@ -169,6 +170,7 @@ def run_fuzz(
     client = FuzzClient(
         target_url,
         credentials=creds,
+        contract=contract,
         max_rps=(0.0 if is_emulator else LIVE_MAX_RPS) if max_rps is None else max_rps,
         max_requests=(0 if is_emulator else LIVE_MAX_REQUESTS)
         if max_requests is None
@@ -177,20 +179,18 @@ def run_fuzz(
         timeout_s=request_timeout_s,
     )
     out_dir = Path(out_dir)
+
+    def result(**kw: Any) -> FuzzSuiteResult:
+        kw |= {"finished_at": datetime.now(UTC), "duration_s": round(time.monotonic() - t0, 3)}
+        return FuzzSuiteResult(name="fuzz", seed=run_seed, started_at=started, **kw)
+
     with client:
         try:
             check_reachable(target_url)
         except TargetError as unreachable:
-            return FuzzSuiteResult(
-                name="fuzz",
-                seed=run_seed,
-                started_at=started,
-                status="error",
-                error=str(unreachable),
-                finished_at=datetime.now(UTC),
-                duration_s=round(time.monotonic() - t0, 3),
-            )
-        engine = _engine(client) if is_emulator else None
+            return result(status="error", error=str(unreachable))
+        health = (client.admin("GET", "health") if is_emulator else None) or {}
+        engine = str(health["engine"]) if "engine" in health else None
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         gen = Gen(contract, pool, ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ())
@@ -239,18 +239,8 @@ def run_fuzz(
         readings=run.readings.to_dict(),
     )
     error = "; ".join(errors) or None
-    return FuzzSuiteResult(
-        name="fuzz",
-        seed=run_seed,
-        started_at=started,
-        status=derive_status(findings, error),
-        findings=findings,
-        checks=checks,
-        metrics=metrics,
-        error=error,
-        finished_at=datetime.now(UTC),
-        duration_s=round(time.monotonic() - t0, 3),
-    )
+    status = derive_status(findings, error)
+    return result(status=status, findings=findings, checks=checks, metrics=metrics, error=error)
 
 
 def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
@@ -283,31 +273,17 @@ def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] |
     return [(p, wanted[p.id]) for p in everything if p.id in wanted]
 
 
-def _engine(client: FuzzClient) -> str | None:
-    health = client.admin("GET", "health") or {}
-    return str(health["engine"]) if "engine" in health else None
-
-
 def _quota_credentials(
     client: FuzzClient, contract: Contract, creds: Credentials, is_emulator: bool
 ) -> Credentials | None:
     """The emulator's small-quota appkey if it has one (a wrong sign tells, spending no quota)."""
     if not is_emulator:
         return creds
-    from harness.clients import Request
-
-    probe = Request(
-        api="jd",
-        operation="faceCompareNew",
-        method="POST",
-        path="/jdai/faceCompareNew",
-        json={},
-        auth=Auth(sign=How.INVALID),
-    )
-    answer = client.send(probe, credentials=QUOTA_CREDENTIALS)
-    read = read_answer(contract, "jd", answer.status, answer.body)
-    known = read.code is not None and read.code != contract.code_named("jd", "wrong_appkey")
-    return QUOTA_CREDENTIALS if known and not answer.error else None
+    op = contract.operation("faceCompareNew")
+    probe = Request("jd", op.operation_id, "POST", op.path, json={}, auth=Auth(sign=How.INVALID))
+    found = client.send(probe, credentials=QUOTA_CREDENTIALS).answer
+    wrong_appkey = contract.code_named("jd", "wrong_appkey")
+    return QUOTA_CREDENTIALS if found and found.code not in (None, wrong_appkey) else None
 
 
 def _settings(run: Run, prop: Property, part: str = "", examples: int | None = None) -> settings:
@@ -452,13 +428,9 @@ def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outco
         out.error = _describe(exc)
 
 
-def _leaves(group: BaseExceptionGroup[Any] | None) -> list[BaseException]:
-    if group is None:
-        return []
-    found: list[BaseException] = []
-    for exc in group.exceptions:
-        found += _leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc]
-    return found
+def _leaves(group: BaseExceptionGroup[Any] | None) -> Iterator[BaseException]:
+    for exc in group.exceptions if group else ():
+        yield from _leaves(exc) if isinstance(exc, BaseExceptionGroup) else (exc,)
 
 
 def _describe(exc: BaseException) -> str:

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule
 
 from harness.clients import Auth, Credentials, How, Request
+from harness.conformance._session import live_code_of
 
 from ._checks import Problem, check_refusal, record_reading
-from ._client import issued_code
 from ._context import Run
-from ._properties import Property, _pair, disagree
+from ._properties import Property, disagree, pair, register
 from ._request import InvalidCase
 from ._valid import jd_pair, lip_request, pool_image, serial_numbers
 
@@ -56,11 +56,18 @@ def _expect(
     return InvalidCase(request, rule, detail, where, (code,), exact=where != "errcode")
 
 
-def _step(run: Run, text: str) -> None:
-    run.steps.append(text)
+STATEFUL: list[Property] = []
 
 
 # --- liveCode ---------------------------------------------------------------------------------
+@register(
+    STATEFUL,
+    "livecode-lifecycle",
+    "a liveCode is single-use and expires (40014, 40013)",
+    "match",
+    stateful=True,
+    share=0.3,
+)
 def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     rejections = {
@@ -78,9 +85,9 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             self.expired = False
 
         def _issue(self) -> str:
-            request = gen.request("match", "liveCode", {}, [])
+            request = gen.request("liveCode", {})
             exchange, found = run.answer(prop, request)
-            code = issued_code(exchange)
+            code = live_code_of(exchange)
             if code is None:
                 seen = f"{found.where} {found.code}" if found else "no envelope "
                 message = f"validateData gave no code ({seen})"
@@ -89,12 +96,12 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         @rule(target=fresh)
         def issue(self) -> str:
-            _step(run, "issue a liveCode")
+            run.steps.append("issue a liveCode")
             return self._issue()
 
         @rule(target=used, code=consumes(fresh))
         def use(self, code: str) -> str:
-            _step(run, "use it in a LIP comparison")
+            run.steps.append("use it in a LIP comparison")
             request = lip_request(gen, code)
             exchange, found = run.answer(prop, request)
             if found is not None and found.code in rejections:
@@ -104,7 +111,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         @rule(code=used)
         def reuse(self, code: str) -> None:
-            _step(run, "use the same liveCode again")
+            run.steps.append("use the same liveCode again")
             case = _expect(
                 run,
                 lip_request(gen, code),
@@ -118,7 +125,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         @rule()
         def expire(self) -> None:
             self.expired = True
-            _step(run, f"issue a liveCode living {SHORT_TTL_S} s, wait, use it")
+            run.steps.append(f"issue a liveCode living {SHORT_TTL_S} s, wait, use it")
             config = run.client.admin("GET", "config") or {}
             run.client.admin("PATCH", "config", {"livecode_ttl_s": SHORT_TTL_S})
             try:
@@ -141,9 +148,24 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
 
 # --- async results (ERRATA E-013) -------------------------------------------------------------
+def _async_skip(run: Run) -> str | None:
+    if run.is_emulator:
+        return None
+    return "the async result operation is a faceharness extension (E-013); live targets skip it"
+
+
+@register(
+    STATEFUL,
+    "async-result",
+    "an async request's result arrives and equals the synchronous one",
+    "match",
+    skip=_async_skip,
+    stateful=True,
+    share=0.3,
+)
 def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
-    field = gen.match_schema("AsyncResultRequest")["required"][0]
+    field = gen.contract.match.schemas["AsyncResultRequest"]["required"][0]
 
     class AsyncResults(RuleBasedStateMachine):
         jobs = Bundle("jobs")
@@ -154,8 +176,8 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         @rule(target=jobs, a=pool_image(gen.pool), b=pool_image(gen.pool))
         def submit(self, a: Any, b: Any) -> tuple[str, Any, Any]:
-            _step(run, "submit an async comparison")
-            plain = _pair(run, "match", a, b)
+            run.steps.append("submit an async comparison")
+            plain = pair(run, "match", a, b)
             request = dataclasses.replace(plain, json={**plain.json, "async": True})
             exchange, found = run.answer(prop, request)
             if found is not None and found.code == "0":
@@ -171,9 +193,9 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             trace, a, b = job
             if not trace:
                 return
-            _step(run, "fetch its result")
+            run.steps.append("fetch its result")
             deadline = time.monotonic() + ASYNC_WAIT_S
-            request = gen.request("match", "asyncResult", {field: trace}, [])
+            request = gen.request("asyncResult", {field: trace})
             exchange, found = run.answer(prop, request)
             while found is not None and found.processing and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -181,7 +203,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             if found is not None and found.processing:
                 message = f"still PROCESSING after {ASYNC_WAIT_S:g} s"
                 run.violated(prop, "async_completes", "medium", message, request, exchange, "E-013")
-            _, direct = run.answer(prop, _pair(run, "match", a, b))
+            _, direct = run.answer(prop, pair(run, "match", a, b))
             if disagree(found, direct):
                 assert found and direct
                 message = (
@@ -192,8 +214,8 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         @rule(trace=serial_numbers(gen))
         def unknown(self, trace: str) -> None:
-            _step(run, "fetch a traceNo nobody was given")
-            request = gen.request("match", "asyncResult", {field: ("fuzz-" + trace)[:64]}, [])
+            run.steps.append("fetch a traceNo nobody was given")
+            request = gen.request("asyncResult", {field: ("fuzz-" + trace)[:64]})
             case = _expect(
                 run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo"
             )
@@ -203,6 +225,26 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
 
 # --- JD quota (ERRATA E-028) ------------------------------------------------------------------
+def _quota_skip(run: Run) -> str | None:
+    if run.quota_credentials is None:
+        return (
+            "no small-quota appkey: start the emulator with harness.fuzz.emulator_overrides() "
+            "(faceharness fuzz --target emulator does)"
+            if run.is_emulator
+            else "no JD credentials"
+        )
+    return None
+
+
+@register(
+    STATEFUL,
+    "quota-countdown",
+    "remainTimes falls by one per counted call; 10040 at zero (E-028)",
+    "jd",
+    skip=_quota_skip,
+    stateful=True,
+    share=0.3,
+)
 def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     creds = run.quota_credentials
@@ -265,21 +307,20 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
         @rule(request=requests)
         def counted_call(self, request: Request) -> None:
-            _step(run, f"a valid call (remainTimes was {self.remain})")
+            run.steps.append(f"a valid call (remainTimes was {self.remain})")
             self._counted(request)
 
         @rule(request=requests)
         def counted_refusal(self, request: Request) -> None:
-            _step(
-                run,
-                f"an invalid body, refused by the business layer (remainTimes was {self.remain})",
+            run.steps.append(
+                f"an invalid body, refused by the business layer (remainTimes was {self.remain})"
             )
             body = {k: v for k, v in request.json.items() if k != "serialNo"}
             self._counted(dataclasses.replace(request, json=body))
 
         @rule(request=requests)
         def gateway_refusal(self, request: Request) -> None:
-            _step(run, f"a wrongly signed call, not counted (remainTimes was {self.remain})")
+            run.steps.append(f"a wrongly signed call, not counted (remainTimes was {self.remain})")
             bad = dataclasses.replace(request, auth=Auth(sign=How.INVALID))
             case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")
             run.refused(prop, case, strict=True, credentials=creds)
@@ -288,15 +329,37 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
 
 # --- throttling -------------------------------------------------------------------------------
+def _emulator_only(run: Run) -> str | None:
+    if run.is_emulator:
+        return None
+    return "throttling needs the emulator (it would load or reconfigure a live service)"
+
+
+@register(
+    STATEFUL,
+    "throttling",
+    "above the configured QPS the gateway refuses with 10043",
+    "jd",
+    skip=_emulator_only,
+    share=0.1,
+)
+@register(
+    STATEFUL,
+    "throttling",
+    "above the configured QPS the service refuses with 42900",
+    "match",
+    skip=_emulator_only,
+    share=0.1,
+)
 def build_throttling(run: Run, prop: str) -> Callable[[], None]:
     api = prop.split(":")[0]
     if api == "match":
         code = run.contract.codes.code_for("match", "errcode", "too many requests").code
-        request = run.gen.request("match", "liveCode", {}, [])
+        request = run.gen.request("liveCode", {})
     else:
         code = run.contract.codes.code_for("jd", "gateway", "QPS limit exceeded").code
         faces = run.gen.pool.faces
-        request = _pair(run, "jd", faces[0], faces[-1])
+        request = pair(run, "jd", faces[0], faces[-1])
 
     @given(st.integers(2, 6))
     def throttled_above_configured_qps(qps: int) -> None:
@@ -337,72 +400,3 @@ def _throttled(found: Any, code: str, api: str) -> bool:
         and found.category is None
         and found.code not in ("0", None)
     )
-
-
-def _emulator_only(what: str) -> Callable[[Run], str | None]:
-    why = f"{what} needs the emulator (it would load or reconfigure a live service)"
-    return lambda run: None if run.is_emulator else why
-
-
-def _async_skip(run: Run) -> str | None:
-    if run.is_emulator:
-        return None
-    return "the async result operation is a faceharness extension (E-013); live targets skip it"
-
-
-def _quota_skip(run: Run) -> str | None:
-    if run.quota_credentials is None:
-        return (
-            "no small-quota appkey: start the emulator with harness.fuzz.emulator_overrides() "
-            "(faceharness fuzz --target emulator does)"
-            if run.is_emulator
-            else "no JD credentials"
-        )
-    return None
-
-
-def stateful_properties() -> list[Property]:
-    return [
-        Property(
-            "livecode-lifecycle",
-            "match",
-            "a liveCode is single-use and expires (40014, 40013)",
-            livecode_machine,
-            stateful=True,
-            share=0.3,
-        ),
-        Property(
-            "async-result",
-            "match",
-            "an async request's result arrives and equals the synchronous one",
-            async_machine,
-            skip=_async_skip,
-            stateful=True,
-            share=0.3,
-        ),
-        Property(
-            "quota-countdown",
-            "jd",
-            "remainTimes falls by one per counted call; 10040 at zero (E-028)",
-            quota_machine,
-            skip=_quota_skip,
-            stateful=True,
-            share=0.3,
-        ),
-        Property(
-            "throttling",
-            "match",
-            "above the configured QPS the service refuses with 42900",
-            build_throttling,
-            skip=_emulator_only("throttling"),
-            share=0.1,
-        ),
-        Property(
-            "throttling",
-            "jd",
-            "above the configured QPS the gateway refuses with 10043",
-            build_throttling,
-            skip=_emulator_only("throttling"),
-            share=0.1,
-        ),
-    ]

@@ -1,11 +1,5 @@
-"""A target for hand-written properties: send generated requests, assert the fuzzer's checks.
-
-Example::
-
-    @given(strategies.invalid_requests("jd", rules=["bad-sign"]))
-    def test_bad_sign_refused(faceharness_target, case):
-        faceharness_target.assert_refused(case, faceharness_target.send(case.request))
-"""
+"""A target for hand-written properties (the pytest plugin's ``faceharness_target``): send
+generated requests, assert the fuzzer's checks."""
 
 from __future__ import annotations
 
@@ -17,6 +11,7 @@ from harness.contract import Answer, Contract
 
 from ._checks import Problem, check_answer, check_refusal, outcome
 from ._client import FuzzClient
+from ._context import refused_as_invalid
 from ._request import InvalidCase
 
 
@@ -53,10 +48,7 @@ class FuzzTarget:
     def assert_conforms(self, request: Request, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
-        found = self.outcome(request, exchange)
-        if found is not None and found.category == "input":
-            message = f"a valid request was refused with {found.code}"
-            problems.append(Problem("valid_request_accepted", "high", message))
+        problems += refused_as_invalid(self.outcome(request, exchange), "a valid request")
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,36 +42,24 @@ class Gen:
 
     def request(
         self,
-        api: str,
         operation_id: str,
         body: Any,
-        images: list[ImagePart],
+        images: Sequence[ImagePart] = (),
         auth: Auth = VALID,
         raw_body: bytes | None = None,
     ) -> Request:
         op = self.contract.operation(operation_id)
+        method = op.method.upper()
         return Request(
-            api,
-            operation_id,
-            op.method.upper(),
-            op.path,
-            body,
-            raw_body,
-            auth,
-            images=tuple(images),
+            op.api, operation_id, method, op.path, body, raw_body, auth, images=(*images,)
         )
 
     @property
     def lip_condition(self) -> dict[str, str]:
         """The faceData values that make liveCode required (the spec's LipNeedsLiveCode)."""
-        props = self.match_schema("LipNeedsLiveCode")["if"]["properties"]["faceData"]["properties"]
+        lip = self.contract.match.schemas["LipNeedsLiveCode"]
+        props = lip["if"]["properties"]["faceData"]["properties"]
         return {k: str(v["const"]) for k, v in props.items()}
-
-    def match_schema(self, name: str) -> dict[str, Any]:
-        return dict(self.contract.match.schemas[name])
-
-    def jd_schema(self, name: str) -> dict[str, Any]:
-        return dict(self.contract.jd.schemas[name])
 
 
 @st.composite
@@ -91,14 +81,14 @@ def _image_bytes(draw: st.DrawFn, gen: Gen, at_limit: int | None = None) -> tupl
 
 
 def image_value(
-    gen: Gen, path: tuple[str | int, ...], recipe: str, data: bytes, encoding: str = "b64"
+    path: tuple[str | int, ...], recipe: str, data: bytes, encoding: str = "b64"
 ) -> tuple[Any, ImagePart]:
     return encode_image(data, encoding), ImagePart(path, recipe, encoding)
 
 
 # --- internal API (seed 000) ---------------------------------------------------------------
 def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
-    limit = int(gen.match_schema("ExtData").get("maxProperties", 32))
+    limit = int(gen.contract.match.schemas["ExtData"].get("maxProperties", 32))
     scalars = (
         st.none()
         | st.booleans()
@@ -122,7 +112,7 @@ def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
 
 
 def live_codes(gen: Gen) -> st.SearchStrategy[str]:
-    schema = gen.match_schema("LiveCode")
+    schema = gen.contract.match.schemas["LiveCode"]
     return st.from_regex(gen.contract.livecode_pattern, fullmatch=True).filter(
         lambda s: conforms(schema, s)
     )
@@ -133,25 +123,25 @@ def face_data(
     draw: st.DrawFn, gen: Gen, *, video: bool = True, lip: bool = True
 ) -> tuple[dict[str, Any], list[ImagePart]]:
     """faceData: an image, or (``video``) an mp4 clip, SILENT or (``lip``) LIP mode."""
-    enums = gen.match_schema("FaceData")["properties"]
-    kind = draw(st.sampled_from(enums["type"]["enum"])) if video else "image"
+    kind = (
+        draw(st.sampled_from(gen.contract.enum("match", "FaceData", "type"))) if video else "image"
+    )
+    video_types = gen.contract.enum("match", "FaceData", "videoType")
     part: dict[str, Any] = {"type": kind}
     if kind == "video":
         clip = draw(st.sampled_from(gen.pool.videos))
         recipe, data = clip.name, clip.data
-        modes = [
-            m for m in enums["videoType"]["enum"] if lip or m != gen.lip_condition["videoType"]
-        ]
+        modes = [m for m in video_types if lip or m != gen.lip_condition["videoType"]]
         video_type = draw(st.none() | st.sampled_from(modes))
     else:
         recipe, data = draw(_image_bytes(gen))
         # ignored for images (E-010)
-        video_type = draw(st.none() | st.sampled_from(enums["videoType"]["enum"]))
+        video_type = draw(st.none() | st.sampled_from(video_types))
     if video_type is not None:
         part["videoType"] = video_type
     if draw(st.booleans()):
         part["origin"] = "self"
-    part["data"], image = image_value(gen, ("faceData", "data"), recipe, data)
+    part["data"], image = image_value(("faceData", "data"), recipe, data)
     return part, [image]
 
 
@@ -174,11 +164,11 @@ def match_requests(
     # at the limit: the most base64 within "400k" under every reading (E-012)
     recipe, data = draw(_image_bytes(gen, gen.contract.match_base64_safe_chars // 4 * 3))
     image: dict[str, Any] = {"origin": "self"} if draw(st.booleans()) else {}
-    image["data"], ref = image_value(gen, ("image", "data"), recipe, data)
+    image["data"], ref = image_value(("image", "data"), recipe, data)
     face, parts = draw(face_data(gen, video=video, lip=lip))
     body: dict[str, Any] = {"image": image, "faceData": face}
     draw(_common(gen, body, async_))
-    return gen.request("match", "match", body, [ref, *parts])
+    return gen.request("match", body, [ref, *parts])
 
 
 def valid_id_numbers(lowercase_x: bool = True) -> st.SearchStrategy[str]:
@@ -203,7 +193,7 @@ def names(gen: Gen) -> st.SearchStrategy[str]:
     (E-043)."""
     if not gen.identities:
         return st.text("张王李赵刘陈杨黄周吴三四明华伟芳", min_size=2, max_size=4)
-    schema = gen.match_schema("IdnoRequest")["properties"]["name"]
+    schema = gen.contract.property_schema("match", "IdnoRequest", "name")
     text = st.text(min_size=schema["minLength"], max_size=schema["maxLength"]) | st.text(
         _TRICKY, min_size=schema["minLength"], max_size=schema["maxLength"]
     )
@@ -232,26 +222,26 @@ def idno_requests(
     body: dict[str, Any] = {"idNum": id_num, "name": name, "faceData": face}
     if draw(st.booleans()):
         body["personType"] = draw(
-            st.sampled_from(gen.match_schema("IdnoRequest")["properties"]["personType"]["enum"])
+            st.sampled_from(gen.contract.enum("match", "IdnoRequest", "personType"))
         )
     draw(_common(gen, body, async_))
     # /idno marks liveCode 是 (E-008): a freshly issued one, valid under every reading
     body["liveCode"] = FRESH_LIVE_CODE
-    return gen.request("match", "matchIdno", body, parts)
+    return gen.request("matchIdno", body, parts)
 
 
 @st.composite
 def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
     """``{}`` or an empty body (ERRATA E-032)."""
     empty = draw(st.booleans())
-    return gen.request("match", "liveCode", {}, [], raw_body=b"" if empty else None)
+    return gen.request("liveCode", {}, raw_body=b"" if empty else None)
 
 
 # --- JD faceCompareNew (seed 004) ----------------------------------------------------------
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     """serialNo is only 随机唯一: the spec's pattern is faceharness' (E-043), so a live service gets
     short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
-    schema = gen.jd_schema("CompareRequest")["properties"]["serialNo"]
+    schema = gen.contract.property_schema("jd", "CompareRequest", "serialNo")
     if not gen.identities:
         alphanumeric = string.digits + string.ascii_uppercase + string.ascii_lowercase
         return st.text(alphanumeric, min_size=8, max_size=32)
@@ -262,14 +252,14 @@ def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
 def image_item(
     draw: st.DrawFn, gen: Gen, path: tuple[str | int, ...], at_limit: int | None = None
 ) -> tuple[dict[str, Any], ImagePart]:
-    props = gen.jd_schema("ImageItem")["properties"]
-    item: dict[str, Any] = {"imgType": draw(st.sampled_from(props["imgType"]["enum"]))}
+    enum = gen.contract.enum
+    item: dict[str, Any] = {"imgType": draw(st.sampled_from(enum("jd", "ImageItem", "imgType")))}
     if draw(st.booleans()):
-        item["encryptionType"] = draw(st.sampled_from(props["encryptionType"]["enum"]))
+        item["encryptionType"] = draw(st.sampled_from(enum("jd", "ImageItem", "encryptionType")))
     recipe, data = draw(_image_bytes(gen, at_limit))
     source = "imgBase64" if len(data) > 200_000 else draw(st.sampled_from(["imgBase64", "imgArr"]))
     encoding = "b64" if source == "imgBase64" else draw(st.sampled_from(["bytes", "sbytes"]))
-    item[source], part = image_value(gen, (*path, source), recipe, data, encoding)
+    item[source], part = image_value((*path, source), recipe, data, encoding)
     return item, part
 
 
@@ -293,21 +283,32 @@ def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     # mostly now; sometimes near either end of the window (E-019), with 30 s for clock skew
     edge = gen.contract.jd_timestamp_window_ms - 30_000
     offset = draw(st.sampled_from([0, 0, 0, -edge, edge]))
-    return gen.request("jd", "faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
+    return gen.request("faceCompareNew", body, [*parts, part], auth=Auth(offset_ms=offset))
+
+
+def valid_requests(gen: Gen, api: str) -> st.SearchStrategy[Request]:
+    """A valid request for any operation of ``api`` (``all``: both) but asyncResult (it needs a
+    traceNo: see the state machines)."""
+    parts = []
+    if api in ("match", "all"):
+        parts += [match_requests(gen), idno_requests(gen), live_code_requests(gen)]
+    if api in ("jd", "all"):
+        parts.append(jd_requests(gen))
+    return st.one_of(parts)
 
 
 # --- plain pairs for the metamorphic properties --------------------------------------------
-def match_pair(gen: Gen, a: PoolImage, b: PoolImage, operation: str = "match") -> Request:
+def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
     body = {
         "image": {"data": encode_image(a.data, "b64")},
         "faceData": {"type": "image", "data": encode_image(b.data, "b64")},
     }
     parts = [ImagePart(("image", "data"), a.name), ImagePart(("faceData", "data"), b.name)]
-    return gen.request("match", operation, body, parts)
+    return gen.request("match", body, parts)
 
 
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
-    kinds = gen.jd_schema("ImageItem")["properties"]["imgType"]["enum"]
+    kinds = gen.contract.enum("jd", "ImageItem", "imgType")
     body = {
         **gen.contract.jd_fixed_fields,
         "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
@@ -316,20 +317,11 @@ def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -
     }
     collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.name)
     compare = ImagePart(("compareImageItem", "imgBase64"), a.name)
-    return gen.request("jd", "faceCompareNew", body, [collection, compare])
+    return gen.request("faceCompareNew", body, [collection, compare])
 
 
 def lip_request(gen: Gen, code: str | None) -> Request:
     """A LIP-mode video comparison carrying ``code`` (or, with None, no liveCode at all)."""
-    image, clip = gen.pool.images[0], gen.pool.videos[0]
-    body: dict[str, Any] = {
-        "image": {"data": encode_image(image.data, "b64")},
-        "faceData": {**gen.lip_condition, "data": encode_image(clip.data, "b64")},
-    }
-    if code is not None:
-        body["liveCode"] = code
-    parts = [
-        ImagePart(("image", "data"), image.name),
-        ImagePart(("faceData", "data"), clip.name),
-    ]
-    return gen.request("match", "match", body, parts)
+    plain = match_pair(gen, gen.pool.images[0], gen.pool.videos[0])
+    body = {**plain.json, "faceData": {**gen.lip_condition, "data": plain.json["faceData"]["data"]}}
+    return dataclasses.replace(plain, json=body | ({} if code is None else {"liveCode": code}))

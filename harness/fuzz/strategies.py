@@ -33,7 +33,7 @@ from harness.contract import Contract, load_contract
 from harness.faces import PoolImage
 
 from . import _valid
-from ._invalid import invalid_cases, mutators_for
+from ._invalid import OPERATIONS, invalid_cases, mutators_for
 from ._pool import ImagePool, image_pool
 from ._request import InvalidCase
 from ._rules import RULES, Codes, check_rules
@@ -57,7 +57,6 @@ __all__ = [
 
 T = TypeVar("T")
 APIS = ("match", "jd", "all")
-OPERATIONS = {"match": ("match", "matchIdno", "liveCode", "asyncResult"), "jd": ("faceCompareNew",)}
 
 
 def _contract(contract: object) -> Contract:
@@ -180,17 +179,7 @@ def valid_requests(
 ) -> st.SearchStrategy[Request]:
     """A valid request for any operation of the api (asyncResult needs a traceNo: see the state
     machines)."""
-    gen = _gen(contract, pool, identities)
-    parts = []
-    if _api(api) in ("match", "all"):
-        parts += [
-            _valid.match_requests(gen),
-            _valid.idno_requests(gen),
-            _valid.live_code_requests(gen),
-        ]
-    if api in ("jd", "all"):
-        parts.append(_valid.jd_requests(gen))
-    return st.one_of(parts)
+    return _valid.valid_requests(_gen(contract, pool, identities), _api(api))
 
 
 def invalid_requests(
