@@ -16,6 +16,7 @@ import httpx
 
 from harness.clients import Credentials, Exchange, Request, Sender
 from harness.conformance._session import live_code_of
+from harness.contract import no_answer_key
 
 FRESH_LIVE_CODE = (
     "$fresh-liveCode"  # replaced at send time by a code validateData just issued (E-008)
@@ -41,6 +42,8 @@ class FuzzClient(Sender):
         self.by_operation[request.operation] += 1
         if exchange.answer is not None:
             self.codes.update(exchange.answer.code_keys)
+        elif exchange.no_answer is not None:  # counted as conformance and load count it
+            self.codes[no_answer_key(exchange.no_answer)] += 1
         return exchange
 
     def _with_fresh_live_code(self, request: Request, credentials: Credentials | None) -> Request:

@@ -212,6 +212,7 @@ def test_an_answer_cut_off_or_timed_out_is_not_retried_but_reported(fail: Any, k
             )
         )
     assert calls[0] == 1 and answer.status == 0 and answer.no_answer == kind
+    assert client.codes == {f"no answer:{kind}": 1}  # counted as conformance and load count it
     assert (
         answer.error is not None
         and answer.error.startswith(f"{kind}, ")
