@@ -14,7 +14,7 @@ HEADERS_KEPT = 4096  # images whose header passed, remembered by digest (oldest 
 
 
 async def template_of_image(emu: Emulator, data: bytes, formats: tuple[str, ...], what: str) -> Any:
-    if emu.engine.name == "fast":
+    if emu.settings.engine == "fast" and emu.engine.name == "fast":  # inline: microseconds
         # its template is the digest of the bytes (it never refuses), so an image whose header
         # passed these limits before (load traffic resends the same few) is not walked again
         template = emu.engine.template(data)
