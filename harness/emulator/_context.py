@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive, Scope
 
 from harness.contract import Contract
 
@@ -29,7 +30,7 @@ Ts = TypeVarTuple("Ts")
 class Emulator:
     """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
     ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
-    own cache is an LRU (dlib: 1,024 images)."""
+    own cache is an LRU (dlib: 1,024 images); `headers_passed` at most ``_faces.HEADERS_KEPT``."""
 
     contract: Contract
     settings: EmulatorSettings
@@ -38,6 +39,7 @@ class Emulator:
     engine_lock: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     background: set[Any] = field(default_factory=set)
     path_ops: dict[str, str] = field(default_factory=dict)
+    headers_passed: dict[tuple[Any, ...], None] = field(default_factory=dict)  # see _faces.py
     _photos: dict[str, bytes] = field(default_factory=dict)
 
     def registry_photo(self, identity: Identity) -> bytes:
@@ -88,24 +90,24 @@ class BodyTooLarge(Exception):
     """The request body is over the operation's limit; each API answers it with its own code."""
 
 
-def header(request: Request, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
     """The first value of a header (``name`` in lower case, as ASGI servers give names),
     read from the scope without building Starlette's Headers for one or two lookups."""
-    for key, value in request.scope["headers"]:
+    for key, value in scope["headers"]:
         if key == name:
             return value.decode("latin-1")  # type: ignore[no-any-return]
     return None
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """Read at most `limit` bytes; a larger body is refused without being buffered whole.
 
     Straight from ``receive`` (Starlette's ``stream()`` loop without its async generator, which
     asyncio registers and finalises on every request)."""
-    declared = header(request, b"content-length")
+    declared = header(scope, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise BodyTooLarge(f"request body of {declared} bytes is over the {limit}-byte limit")
-    chunks, total, receive = [], 0, request.receive
+    chunks, total = [], 0
     while True:
         message = await receive()
         if message["type"] != "http.request":

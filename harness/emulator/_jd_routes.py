@@ -9,13 +9,13 @@ import uuid
 from typing import Any
 from urllib.parse import unquote
 
-from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope
 
 from harness.contract import jd_sign
 
 from . import _readings as alt
-from ._context import BodyTooLarge, Emulator, emulator_of, read_body
+from ._context import BodyTooLarge, Emulator, read_body
 from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error, json_response
 from ._faces import template_of_image
 from ._json import parse_json
@@ -47,11 +47,10 @@ def _body_limit(emu: Emulator) -> int:
     return (hi + 1) * per_item + 64 * 1024
 
 
-async def face_compare_new(request: Request) -> Response:
-    emu = emulator_of(request)
+async def face_compare_new(emu: Emulator, scope: Scope, receive: Receive) -> Response:
     emu.state.requests["faceCompareNew"] += 1
     try:
-        appkey = _authenticate(emu, request)
+        appkey = _authenticate(emu, scope)
         _throttle(emu, appkey)
         remain = _count(emu, appkey)
     except Gateway as g:
@@ -62,7 +61,7 @@ async def face_compare_new(request: Request) -> Response:
         )
     serial = ""
     try:
-        body = await _read_json(emu, request)
+        body = await _read_json(emu, scope, receive)
         serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
         _check(emu, body)
         result = await _limited(emu, body)
@@ -89,10 +88,10 @@ async def _limited(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         emu.state.in_flight -= 1
 
 
-def _query(request: Request) -> dict[str, str]:
+def _query(scope: Scope) -> dict[str, str]:
     """The query as Starlette reads it (``parse_qsl`` keeping blanks, the last value of a name
     wins), without building its multidict: only fields with ``+`` or ``%`` need unquoting."""
-    query = request.scope["query_string"].decode("latin-1")
+    query = scope["query_string"].decode("latin-1")
     fields: dict[str, str] = {}
     if "%" not in query and "+" not in query:  # nothing to unquote (nearly every request)
         for field in query.split("&"):
@@ -113,8 +112,8 @@ def _query(request: Request) -> dict[str, str]:
     return fields
 
 
-def _authenticate(emu: Emulator, request: Request) -> AppKey:
-    q = _query(request)
+def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
+    q = _query(scope)
     appkey = q.get("appkey")
     if not appkey:
         raise Gateway(emu.contract.code_named("jd", "appkey_empty"))
@@ -178,9 +177,9 @@ def _count(emu: Emulator, key: AppKey) -> int:
         return emu.state.remaining[key.appkey]
 
 
-async def _read_json(emu: Emulator, request: Request) -> Any:
+async def _read_json(emu: Emulator, scope: Scope, receive: Receive) -> Any:
     try:
-        raw = await read_body(request, _body_limit(emu))
+        raw = await read_body(scope, receive, _body_limit(emu))
     except BodyTooLarge as exc:
         raise Answer(emu.contract.code_named("jd", "invalid_parameter"), str(exc)) from None
     try:

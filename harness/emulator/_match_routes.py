@@ -20,11 +20,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope
 
 from . import _readings as alt
-from ._context import BodyTooLarge, Emulator, emulator_of, header, read_body
+from ._context import BodyTooLarge, Emulator, header, read_body
 from ._envelope import Answer, FastJSONResponse, json_response, match_error, match_success
 from ._faces import template_of_image, template_of_video
 from ._idcard import valid_id_number
@@ -54,10 +54,10 @@ def _body_limit(emu: Emulator) -> int:
     return 2 * emu.contract.match_base64_max_chars + 64 * 1024
 
 
-async def _guard(emu: Emulator, request: Request, operation: str) -> dict[str, Any]:
+async def _guard(emu: Emulator, scope: Scope, receive: Receive, operation: str) -> dict[str, Any]:
     """Auth, throttling, body size and JSON: the steps every operation shares."""
     emu.state.requests[operation] += 1
-    raw_token = header(request, b"authorization")
+    raw_token = header(scope, b"authorization")
     if not raw_token:
         raise Answer(
             emu.contract.code_named("match", "token_missing"), "Authorization header missing"
@@ -77,7 +77,7 @@ async def _guard(emu: Emulator, request: Request, operation: str) -> dict[str, A
             f"over {qps:g} requests per second",
         )
     try:
-        raw = await read_body(request, _body_limit(emu))
+        raw = await read_body(scope, receive, _body_limit(emu))
     except BodyTooLarge as exc:
         raise Answer(emu.contract.code_named("match", "too_large"), str(exc)) from None
     if not raw.strip():
@@ -104,10 +104,11 @@ def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
     return FastJSONResponse(body)
 
 
-async def _handle(request: Request, operation: str, work: Any) -> Response:
-    emu = emulator_of(request)
+async def _handle(
+    emu: Emulator, scope: Scope, receive: Receive, operation: str, work: Any
+) -> Response:
     try:
-        return _answer(emu, await work(emu, await _guard(emu, request, operation)))
+        return _answer(emu, await work(emu, await _guard(emu, scope, receive, operation)))
     except Answer as ans:
         if ans.code == emu.contract.code_named("match", "too_large") and emu.broken("oversize-500"):
             return JSONResponse({"error": "internal"}, status_code=500)
@@ -129,15 +130,15 @@ def _failed_status(emu: Emulator, code: int, detail: str) -> dict[str, Any]:
     return body
 
 
-async def match(request: Request) -> Response:
-    return await _handle(request, "match", _match)
+async def match(emu: Emulator, scope: Scope, receive: Receive) -> Response:
+    return await _handle(emu, scope, receive, "match", _match)
 
 
-async def match_idno(request: Request) -> Response:
-    return await _handle(request, "matchIdno", _idno)
+async def match_idno(emu: Emulator, scope: Scope, receive: Receive) -> Response:
+    return await _handle(emu, scope, receive, "matchIdno", _idno)
 
 
-async def live_code(request: Request) -> Response:
+async def live_code(emu: Emulator, scope: Scope, receive: Receive) -> Response:
     async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
         code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
@@ -148,10 +149,10 @@ async def live_code(request: Request) -> Response:
             )
         return _success(emu, {"code": code})
 
-    return await _handle(request, "liveCode", work)
+    return await _handle(emu, scope, receive, "liveCode", work)
 
 
-async def async_result(request: Request) -> Response:
+async def async_result(emu: Emulator, scope: Scope, receive: Receive) -> Response:
     async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         check_match(emu.contract, "AsyncResultRequest", body)
         job = emu.state.jobs.get(body["traceNo"])
@@ -164,7 +165,7 @@ async def async_result(request: Request) -> Response:
             return match_success(body["traceNo"], None, status="PROCESSING")
         return job.envelope
 
-    return await _handle(request, "asyncResult", work)
+    return await _handle(emu, scope, receive, "asyncResult", work)
 
 
 def _success(

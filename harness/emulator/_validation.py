@@ -39,23 +39,17 @@ def describe(error: Any) -> str:
     return f"{path}: {error.message[:120] if text is None else text}"
 
 
-def _errors(validator: Any, body: Any) -> list[Any]:
-    if validator.is_valid(body):
-        return []
-    return list(validator.iter_errors(body))
-
-
 def check_match(
     contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()
 ) -> None:
     """Raise Answer(invalid_parameter | media_unusable | too_large | livecode_missing) for the most
     telling violation (``lenient``: the
     errata whose alternative reading the emulator serves, their limits not enforced)."""
-    errors = _errors(contract.match.validator(schema, decode_base64=True, lenient=lenient), body)
-    if not errors:
+    validator = contract.match.validator(schema, decode_base64=True, lenient=lenient)
+    if validator.is_valid(body):
         return
     ranked: list[tuple[int, str]] = []
-    for err in errors:
+    for err in validator.iter_errors(body):
         ranked.append(_match_code(contract, err, body))
     order = {
         contract.code_named("match", "invalid_parameter"): 0,
@@ -100,7 +94,7 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
             "match", "invalid_parameter"
         ), "image.origin: not one of the allowed values"
     shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
-    for err in _errors(contract.match.validator(shape, decode_base64=True), image):
+    for err in contract.match.validator(shape, decode_base64=True).iter_errors(image):
         kind = type(err.kind).__name__
         if list(err.instance_path) == ["data"] and kind == "MaxLength":
             return contract.code_named(
@@ -115,14 +109,12 @@ def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
 def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
     """Raise Answer(fixed_fields_wrong | invalid_parameter | out_of_range) for the most telling
     violation."""
-    errors = _errors(
-        contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient), body
-    )
-    if not errors:
+    validator = contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient)
+    if validator.is_valid(body):
         return
     picked: list[tuple[int, str]] = []
     fixed = set(contract.jd_fixed_fields)
-    for err in errors:
+    for err in validator.iter_errors(body):
         kind = type(err.kind).__name__
         path = list(err.instance_path)
         if kind == "Constant" and len(path) == 1 and path[0] in fixed:

@@ -148,7 +148,7 @@ def test_jd_query_reads_as_starlette_does(parts):
     from harness.emulator._jd_routes import _query
 
     scope = {"type": "http", "query_string": "".join(parts).encode("utf-8")}
-    assert _query(Request(scope)) == dict(Request(scope).query_params)
+    assert _query(scope) == dict(Request(scope).query_params)
 
 
 @pytest.mark.parametrize("path", ["/match", "/jdai/faceCompareNew"])
@@ -185,3 +185,73 @@ def test_operations_send_the_messages_starlettes_response_sends(contract, path):
     answer = FastJSONResponse(json.loads(sent[1]["body"]))
     assert sent == asyncio.run(run(answer, dict(scope)))
     assert [k for k, _ in sent[0]["headers"]] == [b"content-length", b"content-type"]
+
+
+@pytest.mark.parametrize("faults", [(), ("http500:0.0",)])
+def test_an_unexpected_error_answers_starlettes_500_and_is_raised_on(contract, faults, monkeypatch):
+    """The operations answered ahead of Starlette's middleware (no faults configured) and those
+    taking the stack (faults configured, none drawn) fail alike: ServerErrorMiddleware's 500,
+    byte for byte, and the exception raised on for the server to log."""
+    import asyncio
+
+    from starlette.middleware.errors import ServerErrorMiddleware
+
+    from harness.emulator import _app, build_settings, create_app
+
+    class Boom(Exception):
+        pass
+
+    async def boom(*args):
+        raise Boom
+
+    monkeypatch.setitem(_app._HANDLERS, "faceCompareNew", boom)
+    path = contract.operation("faceCompareNew").path
+    app = create_app(build_settings(engine="fast", faults=faults), contract=contract)
+    scope = {"type": "http", "method": "POST", "path": path, "root_path": "", "headers": []}
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    def sent_by(target) -> list:
+        sent: list = []
+
+        async def send(message):
+            sent.append(message)
+
+        with pytest.raises(Boom):
+            asyncio.run(target(dict(scope), receive, send))
+        return sent
+
+    sent = sent_by(app)
+    assert sent == sent_by(ServerErrorMiddleware(boom))
+    assert sent[0]["status"] == 500 and sent[1]["body"] == b"Internal Server Error"
+
+
+def test_a_remembered_header_is_judged_again_under_other_limits(contract, monkeypatch):
+    """The fast engine's memo of passed headers is keyed by the bytes' digest and the limits:
+    the same image is refused once the pixel budget or the formats no longer allow it, and the
+    memo stays within its bound."""
+    import asyncio
+
+    from harness.emulator import _faces, build_settings, create_app
+    from harness.imaging import synthetic_image
+
+    emu = create_app(build_settings(engine="fast"), contract=contract).emulator
+    image = synthetic_image(64, 48)
+
+    def judge(formats: tuple[str, ...] = ("jpeg", "png")) -> object:
+        return asyncio.run(_faces.template_of_image(emu, image, formats, "image"))
+
+    first = judge()
+    assert judge().vector == first.vector and len(emu.headers_passed) == 1  # remembered
+    emu.settings = emu.settings.model_copy(update={"max_pixels": 64 * 48 - 1})
+    with pytest.raises(MediaError, match="exceeds the limit"):
+        judge()
+    emu.settings = emu.settings.model_copy(update={"max_pixels": 64 * 48})
+    with pytest.raises(MediaError, match="jpeg is not accepted"):
+        judge(("png",))
+    monkeypatch.setattr(_faces, "HEADERS_KEPT", 2)
+    for seed in range(1, 4):
+        image = synthetic_image(64, 48, seed=seed)
+        judge()
+    assert len(emu.headers_passed) == 2
