@@ -8,9 +8,8 @@
    each, and the ratio is the median of the pairs' ratios. Printed beside it: each server's CPU
    time per request, whose ratio is what the throughput ratio becomes on an idle core (on a
    busy machine the pairs' ratios swing with other processes). Every request sends the same
-   body; the emulator parses, validates, strictly decodes and hashes its images afresh on
-   every request; only the header walk of an image already accepted under the same limits is
-   remembered by its digest (``_faces.HEADERS_KEPT``), as in any load that resends its images.
+   body; the emulator checks and hashes its images afresh on every request (no memo of
+   accepted images), so the figure is the real per-request work.
 2. Memory stays flat under a soak of mixed valid and invalid requests (FACEHARNESS_SOAK_S,
    default 600 s): RSS growth after warm-up under 25 MB.
 """
@@ -177,9 +176,7 @@ def _interleaved(baseline: tuple[str, int], target: tuple[str, int], script: Pat
 
 
 def _jd_url(emu: str) -> str:
-    query = "&".join(
-        f"{k}={v}" for k, v in jd_auth_params(DEMO.jd_appkey, DEMO.jd_secretkey).items()
-    )
+    query = "&".join(f"{k}={v}" for k, v in jd_auth_params(*DEMO.require_jd()).items())
     return f"{emu}/jdai/faceCompareNew?{query}"
 
 

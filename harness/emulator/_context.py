@@ -30,7 +30,7 @@ Ts = TypeVarTuple("Ts")
 class Emulator:
     """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
     ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
-    own cache is an LRU (dlib: 1,024 images); `headers_passed` at most ``_faces.HEADERS_KEPT``."""
+    own cache is an LRU (dlib: 1,024 images)."""
 
     contract: Contract
     settings: EmulatorSettings
@@ -39,7 +39,6 @@ class Emulator:
     engine_lock: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
     background: set[Any] = field(default_factory=set)
     path_ops: dict[str, str] = field(default_factory=dict)
-    headers_passed: dict[tuple[Any, ...], None] = field(default_factory=dict)  # see _faces.py
     _photos: dict[str, bytes] = field(default_factory=dict)
 
     def registry_photo(self, identity: Identity) -> bytes:

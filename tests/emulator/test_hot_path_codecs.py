@@ -225,33 +225,3 @@ def test_an_unexpected_error_answers_starlettes_500_and_is_raised_on(contract, f
     sent = sent_by(app)
     assert sent == sent_by(ServerErrorMiddleware(boom))
     assert sent[0]["status"] == 500 and sent[1]["body"] == b"Internal Server Error"
-
-
-def test_a_remembered_header_is_judged_again_under_other_limits(contract, monkeypatch):
-    """The fast engine's memo of passed headers is keyed by the bytes' digest and the limits:
-    the same image is refused once the pixel budget or the formats no longer allow it, and the
-    memo stays within its bound."""
-    import asyncio
-
-    from harness.emulator import _faces, build_settings, create_app
-    from harness.imaging import synthetic_image
-
-    emu = create_app(build_settings(engine="fast"), contract=contract).emulator
-    image = synthetic_image(64, 48)
-
-    def judge(formats: tuple[str, ...] = ("jpeg", "png")) -> object:
-        return asyncio.run(_faces.template_of_image(emu, image, formats, "image"))
-
-    first = judge()
-    assert judge().vector == first.vector and len(emu.headers_passed) == 1  # remembered
-    emu.settings = emu.settings.model_copy(update={"max_pixels": 64 * 48 - 1})
-    with pytest.raises(MediaError, match="exceeds the limit"):
-        judge()
-    emu.settings = emu.settings.model_copy(update={"max_pixels": 64 * 48})
-    with pytest.raises(MediaError, match="jpeg is not accepted"):
-        judge(("png",))
-    monkeypatch.setattr(_faces, "HEADERS_KEPT", 2)
-    for seed in range(1, 4):
-        image = synthetic_image(64, 48, seed=seed)
-        judge()
-    assert len(emu.headers_passed) == 2
