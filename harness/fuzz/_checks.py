@@ -186,3 +186,18 @@ def check_refusal(
     return check_rules(
         contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal
     )
+
+
+def check_invalid(
+    contract: Contract,
+    case: InvalidCase,
+    exchange: Exchange,
+    *,
+    strict: bool,
+    readings: ReadingLog | None = None,
+    facts: Facts | None = None,
+) -> list[Problem]:
+    """The answer to an invalid case, judged alike by the run, the pytest plugin and a replay:
+    what every answer must satisfy, then the refusal rules."""
+    problems = check_answer(contract, case.request, exchange, readings=readings, facts=facts)
+    return problems + check_refusal(contract, case, exchange, strict=strict, readings=readings)

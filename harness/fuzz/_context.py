@@ -13,7 +13,7 @@ from harness.conformance import Facts
 from harness.conformance._tracker import trace_seen
 from harness.contract import Answer, Contract, ReadingLog
 
-from ._checks import Problem, Severity, check_answer, check_refusal, outcome
+from ._checks import Problem, Severity, check_answer, check_invalid, outcome
 from ._client import FuzzClient
 from ._request import InvalidCase
 from ._rules import Codes
@@ -81,20 +81,31 @@ class Run:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
 
+    def _facts(self, request: Request, found: Answer | None) -> Facts:
+        seen = found is not None and trace_seen(self.client.trace_nos, request.operation, found)
+        return Facts(trace_seen=seen)
+
     def standard(
         self, request: Request, exchange: Exchange, found: Answer | None, *, request_valid: bool
     ) -> list[Problem]:
         """What every answer must satisfy, whatever the property."""
+        facts = self._facts(request, found)
         return check_answer(
             self.contract,
             request,
             exchange,
             request_valid=request_valid,
             readings=self.readings,
-            facts=Facts(
-                trace_seen=found is not None
-                and trace_seen(self.client.trace_nos, request.operation, found)
-            ),
+            facts=facts,
+        )
+
+    def invalid(
+        self, case: InvalidCase, exchange: Exchange, found: Answer | None, *, strict: bool
+    ) -> list[Problem]:
+        """What the answer to an invalid case must satisfy (:func:`check_invalid`)."""
+        facts = self._facts(case.request, found)
+        return check_invalid(
+            self.contract, case, exchange, strict=strict, readings=self.readings, facts=facts
         )
 
     def fail(
@@ -129,11 +140,9 @@ class Run:
     def refused(self, prop: str, case: InvalidCase, *, strict: bool, **kw: Any) -> Answer | None:
         """Send ``case``'s request and fail unless it is refused with its documented code."""
         exchange, found = self.send(case.request, **kw)
-        problems = self.standard(case.request, exchange, found, request_valid=False)
-        problems += check_refusal(
-            self.contract, case, exchange, strict=strict, readings=self.readings
+        self.fail(
+            prop, self.invalid(case, exchange, found, strict=strict), case.request, exchange, case
         )
-        self.fail(prop, problems, case.request, exchange, case)
         return found
 
     def violated(

@@ -37,7 +37,7 @@ from harness.findings import (
 from harness.results import Finding, ReplayOutcome
 
 from ._body import json_copy
-from ._checks import check_answer, check_refusal, outcome
+from ._checks import check_answer, check_invalid, outcome
 from ._client import FuzzClient
 from ._pool import render
 from ._properties import REENCODINGS, reencoding, same_score, self_match, swap_symmetry
@@ -255,12 +255,11 @@ def _judge(
 
     exchange, found = send(request)
     readings = ReadingLog(loaded.target.get("readings_required") or {})  # the run's policy's
-    problems = check_answer(
-        contract, request, exchange, request_valid=case is None, readings=readings
-    )
-    if case is not None:
+    if case is None:
+        problems = check_answer(contract, request, exchange, request_valid=True, readings=readings)
+    else:
         strict = case.exact or is_emulator
-        problems += check_refusal(contract, case, exchange, strict=strict, readings=readings)
+        problems = check_invalid(contract, case, exchange, strict=strict, readings=readings)
     if check == "same_request_same_score":
         problems += same_score(found, send(request)[1])
     elif check == "swap_symmetry":
@@ -271,17 +270,12 @@ def _judge(
         ops = [p.recipe.rpartition("|")[2] for p in request.images]
         problems += reencoding(found, next((op for op in ops if op in REENCODINGS), "?"))
     same = [p for p in problems if p.check == check]
-    note = (
-        f" (from a {len(loaded.steps)}-step sequence; only its last request was re-sent)"
-        if loaded.steps
-        else ""
-    )
     if same:
-        return ReplayOutcome(loaded.fid, check, True, same[0].message + note)
+        return ReplayOutcome(loaded.fid, check, True, same[0].message)
     answer = (
         f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
     )
-    return ReplayOutcome(loaded.fid, check, False, f"{check} holds now (answer: {answer}){note}")
+    return ReplayOutcome(loaded.fid, check, False, f"{check} holds now (answer: {answer})")
 
 
 def _swapped(request: Request) -> Request:

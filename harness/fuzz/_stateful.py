@@ -20,7 +20,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precond
 from harness.clients import Auth, Credentials, How, Request
 from harness.conformance._session import live_code_of
 
-from ._checks import Problem, check_refusal, record_reading
+from ._checks import Problem, record_reading
 from ._context import Run
 from ._properties import Property, disagree, pair, register
 from ._request import InvalidCase
@@ -266,20 +266,20 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 run.client.admin("POST", "reset")  # a fresh daily quota for every example
 
         def _counted(self, request: Request) -> None:
-            exchange, found = run.answer(prop, request, valid=False, credentials=creds)
+            exchange, found = run.send(request, credentials=creds)
             before = self.remain
             if before == 0:
                 case = InvalidCase(
                     request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,)
                 )
-                problems = check_refusal(
-                    run.contract, case, exchange, strict=run.is_emulator, readings=run.readings
-                )
+                problems = run.invalid(case, exchange, found, strict=run.is_emulator)
                 if found is not None and found.where == "gateway" and found.category != "quota":
                     message = f"at remainTimes 0 the gateway answered {found.code}"
                     problems.append(Problem("quota_stops", "high", message, "E-028"))
                 run.fail(prop, problems, request, exchange)
                 return
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems, request, exchange)
             if found is None or found.where == "gateway" or found.remain_times is None:
                 return
             now = self.remain = found.remain_times
