@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.clients import Exchange, Request
 from harness.contract import ReadingLog, load_contract
-from harness.fuzz._checks import check_answer, check_refusal, check_rules
+from harness.fuzz._checks import check_answer, check_invalid, check_refusal, check_rules
 from harness.fuzz._request import InvalidCase
 
 JD = Request(
@@ -175,6 +175,23 @@ def test_the_refusal_of_an_invalid_case_is_the_books_verdict(contract: Any) -> N
     assert (low.severity, low.basis) == ("low", "convention")
     daily = contract.codes.named("jd", "daily_limit").code
     assert check_refusal(contract, truncated, _gateway(daily), strict=True) == []
+
+
+def test_an_invalid_case_is_judged_by_every_answers_rules_then_by_the_refusal_rules(
+    contract: Any,
+) -> None:
+    """One judgement of an invalid case for the run, the pytest plugin and a replay: what every
+    answer must satisfy first (a run reports the first problem), then FH-S03/FH-S04."""
+    sign = contract.codes.named("jd", "bad_sign").code
+    bad_sign = InvalidCase(JD, "bad-sign", "sign wrong", "gateway", (sign,), exact=True)
+    accepted = _jd(msg=5)  # a success, and one that breaks the response schema
+    problems = check_invalid(contract, bad_sign, accepted, strict=True)
+    assert [p.check for p in problems] == ["response_schema", "invalid_refused"]
+    assert check_invalid(contract, bad_sign, _gateway(sign), strict=True) == []
+    other = contract.codes.named("jd", "wrong_appkey").code
+    [wrong] = check_invalid(contract, bad_sign, _gateway(other), strict=True)
+    assert wrong.check == "rule_code"
+    assert check_invalid(contract, bad_sign, _gateway(other), strict=False) == []
 
 
 def test_an_invalid_case_only_by_a_reading_is_observed_when_accepted(contract: Any) -> None:
