@@ -96,6 +96,12 @@ def reencoding(found: Answer | None, op: str) -> list[Problem]:
 
 
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
+# what each property's request is when it is refused as invalid (valid_request_accepted)
+VALID_AS = {
+    "valid-requests": "a valid request",
+    "self-match": "an image compared with itself",
+    "reencoding-matches": "a face and its re-encoding",
+}
 
 
 @dataclass(frozen=True)
@@ -138,7 +144,7 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
     @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
-        run.fail(prop, refused_as_invalid(found, "a valid request"), request, exchange)
+        run.fail(prop, refused_as_invalid(found, VALID_AS["valid-requests"]), request, exchange)
 
     return valid_requests_answer_per_spec
 
@@ -221,7 +227,7 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     def image_matches_itself(image: PoolImage) -> None:
         request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, "an image compared with itself")
+        problems = refused_as_invalid(found, VALID_AS["self-match"])
         run.fail(prop, problems + self_match(api, found, threshold), request, exchange)
 
     return image_matches_itself
@@ -258,7 +264,7 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
         other = PoolImage(f"{image.name}|{op}", data, image.identity)
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, "a face and its re-encoding")
+        problems = refused_as_invalid(found, VALID_AS["reencoding-matches"])
         run.fail(prop, problems + reencoding(found, op), request, exchange)
 
     return reencoded_face_still_matches

@@ -39,8 +39,16 @@ from harness.results import Finding, ReplayOutcome
 from ._body import json_copy
 from ._checks import check_answer, check_invalid, outcome
 from ._client import FuzzClient
+from ._context import refused_as_invalid
 from ._pool import render
-from ._properties import REENCODINGS, reencoding, same_score, self_match, swap_symmetry
+from ._properties import (
+    REENCODINGS,
+    VALID_AS,
+    reencoding,
+    same_score,
+    self_match,
+    swap_symmetry,
+)
 from ._request import InvalidCase
 
 
@@ -257,6 +265,8 @@ def _judge(
     readings = ReadingLog(loaded.target.get("readings_required") or {})  # the run's policy's
     if case is None:
         problems = check_answer(contract, request, exchange, request_valid=True, readings=readings)
+        what = VALID_AS.get(loaded.property_id.partition(":")[2], VALID_AS["valid-requests"])
+        problems += refused_as_invalid(found, what)
     else:
         strict = case.exact or is_emulator
         problems = check_invalid(contract, case, exchange, strict=strict, readings=readings)

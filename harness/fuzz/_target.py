@@ -12,6 +12,7 @@ from harness.contract import Answer, Contract
 from ._checks import Problem, check_answer, check_invalid, outcome
 from ._client import FuzzClient
 from ._context import refused_as_invalid
+from ._properties import VALID_AS
 from ._request import InvalidCase
 
 
@@ -48,7 +49,7 @@ class FuzzTarget:
     def assert_conforms(self, request: Request, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
-        problems += refused_as_invalid(self.outcome(request, exchange), "a valid request")
+        problems += refused_as_invalid(self.outcome(request, exchange), VALID_AS["valid-requests"])
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

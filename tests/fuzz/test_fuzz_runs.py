@@ -156,6 +156,28 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
     )
 
 
+def test_a_valid_request_refused_as_invalid_replays_as_still_failing(
+    fuzz_emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    """A replay judges a valid request's refusal as the run does (it once never judged it, and
+    called every `valid_request_accepted` finding fixed)."""
+    url = fuzz_emulator("accept-bad-sign")
+    run = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    assert run.status == "fail", explain(run)
+    path = tmp_path / "findings" / "F-001.json"
+    data = json.loads(path.read_text())
+    # the file a valid-requests finding writes, for a request this target refuses as invalid
+    data["check"]["name"] = "valid_request_accepted"
+    data["fuzz"].update(property="jd:valid-requests", case=None)
+    data["exchange"]["body"]["serialNo"] = ""
+    path.write_text(json.dumps(data))
+    still = replay_finding(path)  # the recorded emulator (its break accepts the bad sign)
+    assert still.still_failing, still.detail
+    assert still.detail.startswith("a valid request was refused as invalid: business code"), (
+        still.detail
+    )
+
+
 def test_request_budget_stops_the_run_cleanly(
     fuzz_emulator: Callable[..., str], tmp_path: Path
 ) -> None:
