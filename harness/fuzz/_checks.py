@@ -67,20 +67,26 @@ def check_answer(
     request_valid: bool = False,
     readings: ReadingLog | None = None,
     facts: Facts | None = None,
+    case: InvalidCase | None = None,
+    strict: bool = False,
 ) -> list[Problem]:
     """Every answer: the rule book's rules of both APIs (an answer at all, HTTP status and
-    Content-Type, the response schema), then its rules inside the answer."""
-    if exchange.error:
-        return check_rules(contract, request, exchange, book=(ANSWERED,))
-    return check_rules(
+    Content-Type, the response schema), then its rules inside the answer; the answer to an invalid
+    ``case`` then its refusal rules (:func:`check_refusal`). One judgement for the run, the pytest
+    plugin and a replay."""
+    book = (ANSWERED,) if exchange.error else HTTP + BOOK[request.api]  # no answer: FH-H04 alone
+    problems = check_rules(
         contract,
         request,
         exchange,
+        book=book,
         request_valid=request_valid,
         readings=readings,
         facts=facts,
-        book=HTTP + BOOK[request.api],
     )
+    if case is not None:
+        problems += check_refusal(contract, case, exchange, strict=strict, readings=readings)
+    return problems
 
 
 # what fuzz asks the conformance rule book on every answer: an answer at all (FH-H04), HTTP status
@@ -186,18 +192,3 @@ def check_refusal(
     return check_rules(
         contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal
     )
-
-
-def check_invalid(
-    contract: Contract,
-    case: InvalidCase,
-    exchange: Exchange,
-    *,
-    strict: bool,
-    readings: ReadingLog | None = None,
-    facts: Facts | None = None,
-) -> list[Problem]:
-    """The answer to an invalid case, judged alike by the run, the pytest plugin and a replay:
-    what every answer must satisfy, then the refusal rules."""
-    problems = check_answer(contract, case.request, exchange, readings=readings, facts=facts)
-    return problems + check_refusal(contract, case, exchange, strict=strict, readings=readings)

@@ -13,7 +13,7 @@ from harness.conformance import Facts
 from harness.conformance._tracker import trace_seen
 from harness.contract import Answer, Contract, ReadingLog
 
-from ._checks import Problem, Severity, check_answer, check_invalid, outcome
+from ._checks import Problem, Severity, check_answer, outcome
 from ._client import FuzzClient
 from ._request import InvalidCase
 from ._rules import Codes
@@ -81,31 +81,28 @@ class Run:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
 
-    def _facts(self, request: Request, found: Answer | None) -> Facts:
-        seen = found is not None and trace_seen(self.client.trace_nos, request.operation, found)
-        return Facts(trace_seen=seen)
-
     def standard(
-        self, request: Request, exchange: Exchange, found: Answer | None, *, request_valid: bool
+        self,
+        request: Request,
+        exchange: Exchange,
+        found: Answer | None,
+        *,
+        request_valid: bool = False,
+        case: InvalidCase | None = None,
+        strict: bool = False,
     ) -> list[Problem]:
-        """What every answer must satisfy, whatever the property."""
-        facts = self._facts(request, found)
+        """What every answer must satisfy, whatever the property (and the answer to an invalid
+        ``case``: its refusal rules)."""
+        seen = found is not None and trace_seen(self.client.trace_nos, request.operation, found)
         return check_answer(
             self.contract,
             request,
             exchange,
             request_valid=request_valid,
             readings=self.readings,
-            facts=facts,
-        )
-
-    def invalid(
-        self, case: InvalidCase, exchange: Exchange, found: Answer | None, *, strict: bool
-    ) -> list[Problem]:
-        """What the answer to an invalid case must satisfy (:func:`check_invalid`)."""
-        facts = self._facts(case.request, found)
-        return check_invalid(
-            self.contract, case, exchange, strict=strict, readings=self.readings, facts=facts
+            facts=Facts(trace_seen=seen),
+            case=case,
+            strict=strict,
         )
 
     def fail(
@@ -140,9 +137,8 @@ class Run:
     def refused(self, prop: str, case: InvalidCase, *, strict: bool, **kw: Any) -> Answer | None:
         """Send ``case``'s request and fail unless it is refused with its documented code."""
         exchange, found = self.send(case.request, **kw)
-        self.fail(
-            prop, self.invalid(case, exchange, found, strict=strict), case.request, exchange, case
-        )
+        problems = self.standard(case.request, exchange, found, case=case, strict=strict)
+        self.fail(prop, problems, case.request, exchange, case)
         return found
 
     def violated(

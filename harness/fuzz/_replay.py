@@ -37,7 +37,7 @@ from harness.findings import (
 from harness.results import Finding, ReplayOutcome
 
 from ._body import json_copy
-from ._checks import check_answer, check_invalid, outcome
+from ._checks import check_answer, outcome
 from ._client import FuzzClient
 from ._context import refused_as_invalid
 from ._pool import render
@@ -263,13 +263,19 @@ def _judge(
 
     exchange, found = send(request)
     readings = ReadingLog(loaded.target.get("readings_required") or {})  # the run's policy's
+    strict = case is not None and (case.exact or is_emulator)
+    problems = check_answer(
+        contract,
+        request,
+        exchange,
+        request_valid=case is None,
+        readings=readings,
+        case=case,
+        strict=strict,
+    )
     if case is None:
-        problems = check_answer(contract, request, exchange, request_valid=True, readings=readings)
         what = VALID_AS.get(loaded.property_id.partition(":")[2], VALID_AS["valid-requests"])
         problems += refused_as_invalid(found, what)
-    else:
-        strict = case.exact or is_emulator
-        problems = check_invalid(contract, case, exchange, strict=strict, readings=readings)
     if check == "same_request_same_score":
         problems += same_score(found, send(request)[1])
     elif check == "swap_symmetry":

@@ -272,7 +272,7 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 case = InvalidCase(
                     request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,)
                 )
-                problems = run.invalid(case, exchange, found, strict=run.is_emulator)
+                problems = run.standard(request, exchange, found, case=case, strict=run.is_emulator)
                 if found is not None and found.where == "gateway" and found.category != "quota":
                     message = f"at remainTimes 0 the gateway answered {found.code}"
                     problems.append(Problem("quota_stops", "high", message, "E-028"))

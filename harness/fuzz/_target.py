@@ -9,7 +9,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import Answer, Contract
 
-from ._checks import Problem, check_answer, check_invalid, outcome
+from ._checks import Problem, check_answer, outcome
 from ._client import FuzzClient
 from ._context import refused_as_invalid
 from ._properties import VALID_AS
@@ -55,9 +55,8 @@ class FuzzTarget:
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:
         """AssertionError unless an invalid request got a documented error (its rule's code
         where the documents say which, or always on the emulator)."""
-        problems = check_invalid(
-            self.contract, case, exchange, strict=case.exact or self.is_emulator
-        )
+        strict = case.exact or self.is_emulator
+        problems = check_answer(self.contract, case.request, exchange, case=case, strict=strict)
         assert not problems, _text(problems, exchange) + f" [{case.rule}: {case.detail}]"
 
 

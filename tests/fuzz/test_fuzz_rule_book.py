@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.clients import Exchange, Request
 from harness.contract import ReadingLog, load_contract
-from harness.fuzz._checks import check_answer, check_invalid, check_refusal, check_rules
+from harness.fuzz._checks import check_answer, check_refusal, check_rules
 from harness.fuzz._request import InvalidCase
 
 JD = Request(
@@ -185,13 +185,13 @@ def test_an_invalid_case_is_judged_by_every_answers_rules_then_by_the_refusal_ru
     sign = contract.codes.named("jd", "bad_sign").code
     bad_sign = InvalidCase(JD, "bad-sign", "sign wrong", "gateway", (sign,), exact=True)
     accepted = _jd(msg=5)  # a success, and one that breaks the response schema
-    problems = check_invalid(contract, bad_sign, accepted, strict=True)
+    problems = check_answer(contract, JD, accepted, case=bad_sign, strict=True)
     assert [p.check for p in problems] == ["response_schema", "invalid_refused"]
-    assert check_invalid(contract, bad_sign, _gateway(sign), strict=True) == []
+    assert check_answer(contract, JD, _gateway(sign), case=bad_sign, strict=True) == []
     other = contract.codes.named("jd", "wrong_appkey").code
-    [wrong] = check_invalid(contract, bad_sign, _gateway(other), strict=True)
+    [wrong] = check_answer(contract, JD, _gateway(other), case=bad_sign, strict=True)
     assert wrong.check == "rule_code"
-    assert check_invalid(contract, bad_sign, _gateway(other), strict=False) == []
+    assert check_answer(contract, JD, _gateway(other), case=bad_sign) == []
 
 
 def test_an_invalid_case_only_by_a_reading_is_observed_when_accepted(contract: Any) -> None:
