@@ -42,15 +42,6 @@ class PropertyFailed(AssertionError):
         self.property_name, self.case, self.steps = property_name, case, steps
 
 
-def refused_as_invalid(found: Answer | None, what: str) -> list[Problem]:
-    """A request valid under every reading must not be refused as invalid."""
-    if found is not None and found.category == "input":
-        meaning = found.meaning.en if found.meaning else "?"
-        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
-        return [Problem("valid_request_accepted", "high", message)]
-    return []
-
-
 @functools.cache
 def failure_type(check: str, variant: str) -> type[PropertyFailed]:
     words = re.split(r"[_\W]+", f"{check}:{variant}")

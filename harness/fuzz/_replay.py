@@ -39,12 +39,11 @@ from harness.results import Finding, ReplayOutcome
 from ._body import json_copy
 from ._checks import check_answer, outcome
 from ._client import FuzzClient
-from ._context import refused_as_invalid
 from ._pool import render
 from ._properties import (
     REENCODINGS,
-    VALID_AS,
     reencoding,
+    refused_as_invalid,
     same_score,
     self_match,
     swap_symmetry,
@@ -274,8 +273,7 @@ def _judge(
         strict=strict,
     )
     if case is None:
-        what = VALID_AS.get(loaded.property_id.partition(":")[2], VALID_AS["valid-requests"])
-        problems += refused_as_invalid(found, what)
+        problems += refused_as_invalid(found, loaded.property_id.partition(":")[2])
     if check == "same_request_same_score":
         problems += same_score(found, send(request)[1])
     elif check == "swap_symmetry":

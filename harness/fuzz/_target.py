@@ -11,8 +11,7 @@ from harness.contract import Answer, Contract
 
 from ._checks import Problem, check_answer, outcome
 from ._client import FuzzClient
-from ._context import refused_as_invalid
-from ._properties import VALID_AS
+from ._properties import refused_as_invalid
 from ._request import InvalidCase
 
 
@@ -49,7 +48,7 @@ class FuzzTarget:
     def assert_conforms(self, request: Request, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
-        problems += refused_as_invalid(self.outcome(request, exchange), VALID_AS["valid-requests"])
+        problems += refused_as_invalid(self.outcome(request, exchange))
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:
