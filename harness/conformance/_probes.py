@@ -511,7 +511,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     "limited",
                     request=request,
                 )
-            if any(business(b) and b.code == limited.code for b in answers):
+            if any(enveloped(b) and business(b) and b.code == limited.code for b in answers):
                 return
 
 
