@@ -16,7 +16,7 @@ from typing import Any
 
 from harness import clients
 from harness.clients import Request
-from harness.contract import Code, Contract
+from harness.contract import Answer, Code, Contract
 
 from ._context import RuleContext
 from ._engine import excerpt
@@ -132,24 +132,11 @@ class ProbeContext:
                 self.last_http_failures.append(failed)
         return response
 
-    # --- reading answers -----------------------------------------------------------------
-    def code_of(self, response: clients.Exchange) -> tuple[str, Any, Code | None]:
-        """(where, code, meaning) of an answer: the errcode, the gateway or the business code."""
-        body = response.body if response.status == 200 else None
-        codes, api = self.contract.codes, self.session.api
-        if not isinstance(body, dict):
-            return "http", response.status_code, None
-        if api == "match":
-            return (
-                "errcode",
-                body.get("errcode"),
-                codes.get("match", "errcode", body.get("errcode")),
-            )
-        gateway = body.get("code")
-        result = body.get("result")
-        if gateway != self.contract.jd_success_code or not isinstance(result, dict):
-            return "gateway", gateway, codes.get("jd", "gateway", gateway)
-        return "business", result.get("code"), codes.get("jd", "business", result.get("code"))
+    def ask(self, request: Request) -> Answer:
+        """Send one probe request (:meth:`send`); its answer, read once by the contract."""
+        answer = self.send(request).answer
+        assert answer is not None  # the session raises NoAnswer for a request without one
+        return answer
 
     def expect(
         self, request: Request, response: clients.Exchange, expected: Code, what: str
@@ -164,19 +151,47 @@ class ProbeContext:
         strict = expected.documented or self.session.is_emulator
         refusal = Refusal(expected.where, (expected.code,), what, strict)
         failed = refusal_failure(ctx, response, refusal)
-        where, code, meaning = self.code_of(response)
-        if failed is None and where == expected.where and code is not None:
+        a = response.answer
+        assert a is not None
+        # errcode 0 with a failed status is a refusal at the errcode (E-039, judged by the book)
+        where, coded = "errcode" if a.where == "status" else a.where, a.code is not None
+        if where == "business" and not business(a):
+            where, coded = "gateway", True  # the gateway's own code: a number, 10000
+        if failed is None and enveloped(a) and where == expected.where and coded:
             return
-        got = f"HTTP {code}" if where == "http" else f"{where} code {code}"
         # a policy requiring E-014's default made another code a finding: of that reading
         reading = failed.erratum if failed is not None and failed.basis == "reading" else None
         raise violation(
-            f"Received: {got}{_named(meaning)} for {what}\n"
+            f"Received: {received(a)}{_named(a.meaning)} for {what}\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en})",
             request=request,
             basis="reading" if reading else None,
             erratum=reading,
         )
+
+
+def enveloped(answer: Answer) -> bool:
+    """An HTTP 200 JSON object: the probes judge its codes, the HTTP rules any other answer."""
+    return answer.status == 200 and isinstance(answer.body, dict)
+
+
+def business(answer: Answer) -> bool:
+    """A business result under the gateway's success as documented, a string: under a number
+    (``10000``, the JD rules' finding) the probes take the answer for the gateway's."""
+    return answer.where == "business" and isinstance(answer.body["code"], str)
+
+
+def received(answer: Answer) -> str:
+    """``HTTP 500`` without an envelope, else the code and its place (``business code 100``)."""
+    if not enveloped(answer):
+        return f"HTTP {answer.status}"
+    return answer.label if answer.where == "status" else f"{answer.where} code {answer.code}"
+
+
+def zero(answer: Answer) -> bool:
+    """errcode 0 (the JSON 0 or "0"), whatever ``data.status`` says: E-039's two-level reading
+    is FH-M01's to observe."""
+    return answer.where == "status" or answer.code == "0" and answer.where == "errcode"
 
 
 def _named(meaning: Code | None) -> str:

@@ -16,11 +16,12 @@ from dataclasses import replace
 from typing import Any
 
 from harness.clients import Auth, How, http_client
-from harness.contract import Code
+from harness.contract import Answer, Code
 from harness.imaging import padded
 
-from ._probe_context import ProbeContext, _named
+from ._probe_context import ProbeContext, _named, business, enveloped, received, zero
 from ._registry import observed, rule, violation
+from ._session import live_code_of
 
 MAX_BURST = 200
 _TOKEN = "Authorization ,值为授权token"
@@ -132,20 +133,20 @@ def uppercase_sign(p: ProbeContext) -> Any:
     case)."""
     p.operation = "faceCompareNew"
     request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=How.UPPER))
-    where, code, meaning = p.code_of(p.send(request))
-    if where == "http":
+    a = p.ask(request)
+    if not enveloped(a):
         raise violation(
-            f"Received: HTTP {code} for a sign in uppercase hex\nExpected: an envelope",
+            f"Received: HTTP {a.status} for a sign in uppercase hex\nExpected: an envelope",
             request=request,
         )
-    if where == "business":
+    if business(a):
         raise observed(
             "E-018",
             "Received: the gateway accepted the right sign in uppercase hex\n"
             "Default reading: lowercase hex only (10047 for the uppercase digits)",
             request=request,
         )
-    return "E-018" if meaning is not None and meaning.category == "auth" else None
+    return "E-018" if a.where == "gateway" and a.category == "auth" else None
 
 
 # --- size limits ----------------------------------------------------------------------------
@@ -169,17 +170,17 @@ def base64_at_limit(p: ProbeContext) -> Any:
     p.operation = "match"
     limit = p.contract.match_base64_max_chars // 4 * 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit))
-    where, code, meaning = p.code_of(p.send(request))
-    if where == "http":
+    a = p.ask(request)
+    if not enveloped(a):
         raise violation(
-            f"Received: HTTP {code} for image.data of {limit} characters\n"
+            f"Received: HTTP {a.status} for image.data of {limit} characters\n"
             "Expected: an envelope (errcode 是)",
             request=request,
         )
-    if str(code) != "0" and (meaning is None or meaning.category == "input"):
+    if not zero(a) and (a.meaning is None or a.category == "input"):
         raise observed(
             "E-012",
-            f"Received: errcode {code} for image.data of exactly {limit} characters\n"
+            f"Received: {a.label} for image.data of exactly {limit} characters\n"
             "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
             "limit is lower (400,000 characters, or decoded bytes)",
             request=request,
@@ -206,14 +207,15 @@ def base64_over_limit(p: ProbeContext) -> Any:
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars))
     response = p.send(request)
-    where, code, meaning = p.code_of(response)
-    if where == "http":
+    a = response.answer
+    assert a is not None
+    if not enveloped(a):
         raise violation(
-            f"Received: HTTP {code} for image.data of {chars} characters\n"
+            f"Received: HTTP {a.status} for image.data of {chars} characters\n"
             "Expected: an envelope with an errcode (errcode 是), never a server error",
             request=request,
         )
-    if str(code) == "0":
+    if zero(a):
         raise observed(
             "E-012",
             f"Received: errcode 0 for image.data of {chars} characters\n"
@@ -245,16 +247,16 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes - 1
     request = _jd_image(p, size)
-    where, code, meaning = p.code_of(p.send(request))
-    if where == "http":
+    a = p.ask(request)
+    if not enveloped(a):
         raise violation(
-            f"Received: HTTP {code} for an image of {size} bytes\nExpected: an envelope",
+            f"Received: HTTP {a.status} for an image of {size} bytes\nExpected: an envelope",
             request=request,
         )
-    if where == "business" and meaning is not None and meaning.category == "input":
+    if business(a) and a.category == "input":
         raise observed(
             "E-020",
-            f"Received: business code {code} for an image of {size} bytes\n"
+            f"Received: business code {a.code} for an image of {size} bytes\n"
             "Default reading: accepted (under 5 MiB); the service's 5M is smaller",
             request=request,
         )
@@ -294,11 +296,10 @@ def jd_one_image_source(p: ProbeContext) -> None:
     request = p.canonical("faceCompareNew").with_json(
         ("compareImageItem", "imgArr"), list(p.session.pool.small[0].data)
     )
-    response = p.send(request)
-    where, code, meaning = p.code_of(response)
-    if where != "business" or meaning is None or meaning.category != "input":
+    a = p.ask(request)
+    if not (enveloped(a) and business(a) and a.category == "input"):
         raise violation(
-            f"Received: {where} code {code} for an image item with imgBase64 and imgArr\n"
+            f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
             request=request,
         )
@@ -343,23 +344,23 @@ def livecode_single_use(p: ProbeContext) -> Any:
     """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042)."""
     p.operation = "liveCode"
     answer = p.send(p.canonical("liveCode"))
-    where, errcode, _ = p.code_of(answer)
-    body = answer.json() if where == "errcode" and errcode == 0 else None
-    result = (body.get("data") or {}).get("result") if isinstance(body, dict) else None
-    code = result.get("code") if isinstance(result, dict) else None
-    if not isinstance(code, str):
+    a = answer.answer
+    # errcode 0 as Python compares it: a JSON 0, 0.0 or false, not "0" (the answer rules judge it)
+    issued = a is not None and enveloped(a) and (zero(a) and a.typed or a.code in _ZEROS)
+    code = live_code_of(answer) if issued else None
+    if code is None:
         return  # no code issued: other rules report why
     p.operation = "match"
     request = _lip(p, code)
-    where, first, meaning = p.code_of(p.send(request))
-    if meaning is not None and meaning.category == "liveness":
+    a = p.ask(request)
+    if enveloped(a) and a.where == "errcode" and a.category == "liveness":
         raise violation(
-            f"Received: errcode {first} ({meaning.en}) for a liveCode issued a moment ago\n"
+            f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
             request=request,
         )
-    where, again, _ = p.code_of(p.send(request))
-    if str(again) == "0":
+    a = p.ask(request)
+    if enveloped(a) and zero(a):
         raise observed(
             "E-042",
             "Received: errcode 0 for the same liveCode sent a second time\n"
@@ -405,7 +406,7 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
         p.session.tracker.ensure_budget(burst)
         request = replace(p.canonical(operation), json=body)
         started = time.monotonic()
-        hits = sum(_refused_as(p.code_of(p.send(request)), expected) for _ in range(burst))
+        hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
         took = time.monotonic() - started
     if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
         raise violation(
@@ -416,16 +417,17 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
         )
 
 
-def _refused_as(seen: tuple[str, Any, Code | None], expected: Code) -> bool:
+def _refused_as(a: Answer, expected: Code) -> bool:
     """The expected code, or (internal API, E-014 own-codes) an error code outside the table: a
     service's own throttling code is one of those, and without its table the probe cannot tell
     which."""
-    where, code, meaning = seen
-    return str(code) == expected.code or (
+    if not enveloped(a) or a.where == "status" or a.where == "business" and not business(a):
+        return False  # no code, errcode 0, or the gateway's success
+    return a.code == expected.code or (
         not expected.documented
-        and where == expected.where
-        and meaning is None
-        and str(code) not in ("0", "None")
+        and a.where == expected.where
+        and a.meaning is None
+        and a.code not in ("0", None)
     )
 
 
@@ -454,6 +456,7 @@ def _throttle(p: ProbeContext, **changes: Any) -> Iterator[None]:
             client.patch(admin, json={"throttle": before})
 
 
+_ZEROS = ("0.0", "-0.0", "False")  # errcodes Python finds equal to 0, besides 0 itself
 CONCURRENT = 6  # requests in flight at once in one round of the concurrency probe
 ROUNDS = 3  # rounds against the emulator (a live target gets one)
 _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: match or not (1155)
@@ -483,43 +486,38 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
         return
     p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
     request = p.canonical("faceCompareNew")
-    where, alone, meaning = p.code_of(p.send(request))
-    if where != "business" or meaning is None or meaning.category not in _SAME_OUTCOME:
+    a = p.ask(request)
+    if not (enveloped(a) and business(a) and a.category in _SAME_OUTCOME):
         return  # not accepted alone: the answer rules say why
     with _concurrency(p, 1), p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
         for _ in range(rounds):
             answers = list(pool.map(lambda n: _in_flight(p, request, n), range(CONCURRENT)))
-            for where, code, meaning in answers:
-                if str(code) == limited.code and where != limited.where:
+            for b in answers:
+                if not enveloped(b) or b.where == "business" and not business(b):
+                    continue  # no envelope: the answer rules; a result under a number: FH-J's
+                if b.code == limited.code and b.where != limited.where:
                     raise violation(
-                        f"Received: {where} code {code} while {CONCURRENT} comparisons were in "
-                        "flight\n"
+                        f"Received: {received(b)} while {CONCURRENT} comparisons were in flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
                         request=request,
                     )
-                if (
-                    where == "http"
-                    or meaning is None
-                    or meaning.category in _SAME_OUTCOME + ("quota", "internal")
-                ):
-                    # the same answer, a traffic limit, a failure; no envelope: the answer rules
-                    continue
+                if b.meaning is None or b.category in _SAME_OUTCOME + ("quota", "internal"):
+                    continue  # the same answer, a traffic limit, a failure
                 raise violation(
-                    f"Received: {where} code {code}{_named(meaning)} for a request answered "
-                    f"business {alone} when sent alone, while {CONCURRENT} were in flight\n"
+                    f"Received: {received(b)}{_named(b.meaning)} for a request answered "
+                    f"business {a.code} when sent alone, while {CONCURRENT} were in flight\n"
                     f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
                     "limited",
                     request=request,
                 )
-            if any(str(code) == limited.code for _, code, _ in answers):
+            if any(enveloped(b) and business(b) and b.code == limited.code for b in answers):
                 return
 
 
-def _in_flight(p: ProbeContext, request: Any, n: int) -> Any:
+def _in_flight(p: ProbeContext, request: Any, n: int) -> Answer:
     """The same request with its own serialNo (the document asks one per call)."""
-    again = request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}")
-    return p.code_of(p.send(again))
+    return p.ask(request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}"))
 
 
 @contextmanager
@@ -584,19 +582,19 @@ def idno_without_livecode(p: ProbeContext) -> Any:
     both 是)."""
     p.operation = "matchIdno"
     request = p.canonical("matchIdno").with_json(("liveCode",)).with_json(("faceData", "videoType"))
-    where, code, meaning = p.code_of(p.send(request))
-    if where == "http":
+    a = p.ask(request)
+    if not enveloped(a):
         raise violation(
-            f"Received: HTTP {code} for /idno without liveCode and videoType\n"
+            f"Received: HTTP {a.status} for /idno without liveCode and videoType\n"
             "Expected: an envelope (errcode 是)",
             request=request,
         )
-    if str(code) == "0":
+    if zero(a):
         return "E-008"
-    if meaning is None or meaning.category in ("input", "liveness"):
+    if a.meaning is None or a.category in ("input", "liveness"):
         raise observed(
             "E-008",
-            f"Received: errcode {code} for /idno without liveCode and videoType\n"
+            f"Received: {a.label} for /idno without liveCode and videoType\n"
             "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
             "the service enforces the table's 是",
             request=request,

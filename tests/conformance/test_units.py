@@ -381,3 +381,56 @@ def test_checks_do_nothing_in_somebody_elses_schemathesis_run(contract):
         faceharness_positive_data_acceptance,
     ):
         assert check(None, answer, case) is True
+
+
+# --- how the probes read an answer ----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("api", "status", "body", "place"),
+    [
+        ("match", 500, {"errcode": 0}, "none"),  # another HTTP status: the HTTP rules judge it
+        ("match", 200, [1], "none"),
+        ("match", 200, {"errcode": 0, "data": {"status": "FAIL"}}, "zero"),  # E-039: FH-M01's
+        ("match", 200, {"errcode": "0"}, "zero"),
+        ("match", 200, {"errcode": 0.0}, "errcode"),  # not 0: the answer rules judge the type
+        ("jd", 200, {"code": "10000", "result": {"code": 0}}, "business"),
+        ("jd", 200, {"code": 10000, "result": {"code": 0}}, "gateway"),  # a number: the gateway's
+        ("jd", 200, {"code": "10000", "result": "x"}, "gateway"),
+    ],
+)
+def test_probes_read_the_shared_answer_as_before(contract, api, status, body, place):
+    """The probes read the contract's ``Answer`` and keep the places they judged before."""
+    from harness.conformance._probe_context import business, enveloped, zero
+    from harness.contract import read_answer
+
+    a = read_answer(contract, api, status, body)
+    seen = (
+        "none"
+        if not enveloped(a)
+        else "zero"
+        if zero(a)
+        else "business"
+        if business(a)
+        else "gateway"
+        if api == "jd"
+        else a.where
+    )
+    assert seen == place
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "hit"),
+    [
+        (200, {"errcode": 42900}, True),
+        (200, {"errcode": 49999}, True),  # the service's own code, outside the table (E-014)
+        (429, {"errcode": 42900}, False),  # not an envelope: no code to count
+        (200, {"errcode": 0, "data": {"status": "42900"}}, False),  # errcode 0, a failed status
+        (200, {"errcode": 0}, False),
+        (200, {}, False),
+    ],
+)
+def test_qps_probe_counts_throttling_answers(contract, status, body, hit):
+    from harness.conformance._probes import _refused_as
+    from harness.contract import read_answer
+
+    expected = contract.codes.code_for("match", "errcode", "too many requests")
+    assert _refused_as(read_answer(contract, "match", status, body), expected) is hit
