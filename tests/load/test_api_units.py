@@ -119,11 +119,12 @@ def test_outcomes_without_a_code_are_labelled_as_conformance_counts_them(contrac
     """An answer that is not the API's envelope and a request without an answer: load's
     ``errors_by_code`` and conformance's ``codes`` spell them alike (``http:503``,
     ``no answer:timeout``)."""
+    from harness.clients import Exchange
     from harness.conformance._tracker import RunTracker
 
     tracker = RunTracker(contract)
-    tracker.observe(api="jd", operation="faceCompareNew", case_id="1", query={}, status=503,
-                    content=b"busy")  # fmt: skip
+    busy = Exchange.read(contract, "jd", 503, {}, b"busy")
+    tracker.observe(busy, api="jd", operation="faceCompareNew", case_id="1", query={})
     tracker.unanswered("faceCompareNew", "timeout")
     tracker.unanswered("faceCompareNew", "connection")
     labels = [
