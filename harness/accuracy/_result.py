@@ -1,8 +1,8 @@
 """Raw outcomes -> each API's accuracy metrics -> the suite result the gate reads, and
 ``accuracy.json``.
 
-:func:`summarise` is pure (pairs and outcomes in, an :class:`AccuracyResult` out), so the figures
-can be recomputed from a cache file without calling the service again. Findings are raised only
+:func:`run_accuracy` recomputes the figures from the cache alone with ``cache_only``, without
+calling the service again. Findings are raised only
 for *contradicted* claims (severity high): an untestable claim is a statement about the sample
 size, not about the service. When no claim could be tested the suite is ``inconclusive`` (never a
 pass that tested nothing), with what would make it testable.
@@ -12,27 +12,28 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from harness import interrupt
+from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
-from ._claims import Claim, UntestableClaim, Verdict, judge_claim
-from ._dataset import Dataset
-from ._outcome import Outcome
-from ._pairs import PairImages
+from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
 from ._stats import (
-    DetCurve,
-    EerEstimate,
+    Claim,
     ErrorRates,
-    ScoreHistogram,
+    UntestableClaim,
+    Verdict,
     clopper_pearson,
     det_curve,
     eer_with_interval,
+    judge_claim,
     score_histogram,
 )
 
@@ -87,9 +88,6 @@ class RunStats:
     from_cache: int = 0
     budget_exhausted: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
 class AccuracyResult:
@@ -105,9 +103,9 @@ class AccuracyResult:
     outcomes: dict[str, dict[str, int]]
     codes: dict[str, int]
     claims: list[ClaimMetrics]
-    eer: EerEstimate | None
-    det: DetCurve | None
-    histogram: ScoreHistogram | None
+    eer: dict[str, Any] | None
+    det: dict[str, list[float]] | None
+    histogram: dict[str, list[float]] | None
     run: RunStats = field(default_factory=RunStats)
     by_design: tuple[UntestableClaim, ...] = ()
 
@@ -139,34 +137,86 @@ class AccuracyResult:
             "codes": dict(sorted(self.codes.items())),
             "thresholds": [m.to_dict() for m in self.claims]
             + [u.to_dict() for u in self.by_design],
-            "eer": self.eer.to_dict() if self.eer is not None else None,
-            "det": self.det.to_dict() if self.det is not None else None,
-            "histogram": self.histogram.to_dict() if self.histogram is not None else None,
-            "run": self.run.to_dict(),
+            "eer": self.eer,
+            "det": self.det,
+            "histogram": self.histogram,
+            "run": dataclasses.asdict(self.run),
         }
 
 
-def summarise(
-    planned: Sequence[PairImages],
-    outcomes: dict[str, Outcome],
-    claims: Sequence[Claim],
+def run_accuracy(
+    pairs: Iterable[PairImages],
+    compare: Callable[[PairImages], Outcome],
     *,
-    api: str,
+    cache: OutcomeCache,
+    claims: Sequence[Claim],
     target: str,
-    run: RunStats | None = None,
-    bootstrap_replicates: int = 1000,
+    api: str,
+    progress: Callable[[int, int], None] | None = None,
+    max_pairs: int | None = None,
     seed: int = 0,
+    max_rps: float | None = None,
+    max_requests: int = 0,
+    cache_only: bool = False,
+    max_seconds: float | None = None,
+    cache_errors: bool = False,
+    budget: Budget | None = None,
+    bootstrap_replicates: int = 1000,
     score_range: tuple[float, float] | None = None,
+    clock: Clock = time.monotonic,
+    sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
-    """Metrics over the ``planned`` pairs that have an outcome (keyed by pair key)."""
-    done = [(p, outcomes[p.key]) for p in planned if p.key in outcomes]
+    """Measure one API on one target and judge its claims.
+
+    ``pairs`` are sampled to ``max_pairs`` (seeded, :func:`select_pairs`). ``compare`` returns an
+    :class:`Outcome` for every answer (transport failures are ``"error"``); an exception aborts the
+    run with the outcomes so far already in ``cache``, keyed by ``(target, api, pair key)``, so a
+    different target never reuses them. ``"error"`` outcomes are not cached unless
+    ``cache_errors`` (a 503 is about the moment, not the pair), so a re-run retries them.
+    ``cache_only`` makes no call. The budget is ``budget`` when ``compare``'s sender shares and
+    spends it (one per request and per paid reconnect), else ``max_requests``/``max_seconds``
+    spent here one per call (0: unlimited); once spent the run stops early, ``complete`` false.
+    """
+    planned = select_pairs(pairs, max_pairs, seed=seed)
+    pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
+    spends = budget is None  # else compare's sender spends it
+    if budget is None:
+        budget = Budget(max_requests, max_seconds or 0, clock=clock)
+    measured: list[tuple[PairImages, Outcome]] = []
+    from_cache = 0
+    exhausted = False
+    for done, pair in enumerate(planned, start=1):
+        outcome = cache.get(target, api, pair.key)
+        if outcome is not None:
+            from_cache += 1
+        else:
+            if exhausted or cache_only or not budget.allows():
+                exhausted = True  # keep going: later pairs may still be in the cache
+                continue
+            pacer.wait()
+            if spends:
+                budget.spend()
+            try:
+                outcome = compare(pair)
+            except BudgetExhausted:  # the time ran out while pacing (an interrupt goes on up)
+                if interrupt.requested():
+                    raise
+                exhausted = True
+                continue
+            if not isinstance(outcome, Outcome):
+                raise TypeError(f"compare() must return an Outcome, got {type(outcome).__name__}")
+            if outcome.category != "error" or cache_errors:
+                cache.put(target, api, pair.key, outcome)
+        measured.append((pair, outcome))
+        if progress is not None:
+            progress(done, len(planned))
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
-    for pair, outcome in done:
+    for pair, outcome in measured:
         counts[_CLASSES[pair.genuine]][outcome.category] += 1
     fta = {cls: c["fta"] for cls, c in counts.items()}
-    ok = [(p, o) for p, o in done if o.category == "ok"]
+    ok = [(p, o) for p, o in measured if o.category == "ok"]
 
     genuine_scores = [
         (o.score, p.first.identity) for p, o in ok if p.genuine and o.score is not None
@@ -189,12 +239,12 @@ def summarise(
         target=target,
         planned={"genuine": n_genuine, "impostor": len(planned) - n_genuine},
         outcomes=counts,
-        codes=dict(Counter(o.code for _, o in done)),
+        codes=dict(Counter(o.code for _, o in measured)),
         claims=[_claim_metrics(c, ok, fta) for c in claims],
         eer=eer,
         det=det,
         histogram=histogram,
-        run=run or RunStats(),
+        run=RunStats(calls=budget.used, from_cache=from_cache, budget_exhausted=exhausted),
     )
 
 
@@ -240,40 +290,6 @@ def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
             metrics = dataclasses.replace(metrics, verdict=new)
         claims.append(metrics)
     return dataclasses.replace(result, claims=claims)
-
-
-def build_metrics(
-    results: Sequence[AccuracyResult], dataset: Dataset, notes: Sequence[str]
-) -> dict[str, Any]:
-    """``suites.accuracy.metrics``: the first API's figures, every API's operating points.
-
-    Top-level ``pairs``/``outcomes``/``eer``/``det``/``histogram`` describe the first API
-    of the run (the internal API when both ran); ``thresholds`` lists the operating points
-    of every API (claim names carry the API); ``apis`` holds each API's full metrics.
-    """
-    document = _document(results, dataset, notes)
-    per_api = document["apis"]
-    metrics = dict(per_api[results[0].api])
-    metrics["thresholds"] = [row for r in results for row in per_api[r.api]["thresholds"]]
-    metrics["complete"] = all(r.complete for r in results)
-    metrics["run"] = {
-        "calls": sum(r.run.calls for r in results),
-        "from_cache": sum(r.run.from_cache for r in results),
-        "budget_exhausted": any(r.run.budget_exhausted for r in results),
-    }
-    metrics.update(document)
-    return metrics
-
-
-def _document(
-    results: Sequence[AccuracyResult], dataset: Dataset, notes: Sequence[str]
-) -> dict[str, Any]:
-    return {
-        "dataset": dataset.describe(),
-        "supports_claims": dataset.supports_claims,
-        "apis": {r.api: r.to_dict() for r in results},
-        "notes": list(notes),
-    }
 
 
 def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
@@ -348,11 +364,37 @@ def suite_result(
     dataset: Dataset,
     notes: Sequence[str],
     *,
+    out: Path,
     reproduce: dict[str, str],
     started_at: datetime,
     finished_at: datetime,
     seed: int,
 ) -> AccuracySuiteResult:
+    """Writes ``out`` (``accuracy.json``: every API's ``AccuracyResult.to_dict()``, atomically) and
+    returns the suite result, whose metrics hold the first API's figures at the top (the internal
+    API when both ran), every API's operating points in ``thresholds`` (claim names carry the API)
+    and each API's full metrics in ``apis``."""
+    from harness.report.output import atomic_write_text
+
+    document: dict[str, Any] = {
+        "dataset": dataset.describe(),
+        "supports_claims": dataset.supports_claims,
+        "apis": {r.api: r.to_dict() for r in results},
+        "notes": list(notes),
+    }
+    whole = {"target": results[0].target, **document}
+    atomic_write_text(out, json.dumps(whole, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    metrics = {
+        **document["apis"][results[0].api],
+        "thresholds": [row for r in results for row in document["apis"][r.api]["thresholds"]],
+        "complete": all(r.complete for r in results),
+        "run": {
+            "calls": sum(r.run.calls for r in results),
+            "from_cache": sum(r.run.from_cache for r in results),
+            "budget_exhausted": any(r.run.budget_exhausted for r in results),
+        },
+        **document,
+    }
     findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
     status = derive_status(findings)
     untested = inconclusive_reason(results, dataset) if status == "pass" else None
@@ -364,22 +406,10 @@ def suite_result(
             "testable_when": untested[1] if untested else None,
             "findings": findings,
             "checks": [c for r in results for c in checks_for(r)],
-            "metrics": build_metrics(results, dataset, notes),
+            "metrics": metrics,
             "started_at": started_at,
             "finished_at": finished_at,
             "duration_s": (finished_at - started_at).total_seconds(),
             "seed": seed,
         }
     )
-
-
-def write_accuracy_json(
-    path: Path, results: Sequence[AccuracyResult], dataset: Dataset, notes: Sequence[str]
-) -> Path:
-    """``accuracy.json``: every API's ``AccuracyResult.to_dict()``, written atomically."""
-    from harness.report.output import atomic_write_text
-
-    document = {"target": results[0].target if results else None}
-    document.update(_document(results, dataset, notes))
-    text = json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return atomic_write_text(path, text)

@@ -1,19 +1,22 @@
-"""Biometric error statistics: exact binomial intervals, error rates, EER, DET, histograms.
+"""Biometric error statistics and the documented false-match claims they judge.
 
-Scores are similarities: a comparison is a *match* when ``score >= threshold``. Everything
-here is pure (numbers in, numbers out) so it can be checked against known answers without
-a service. Results are plain floats and lists so they go straight into ``summary.json``.
+Scores are similarities: a comparison is a *match* when ``score >= threshold``. Everything here is
+pure (numbers in, numbers out), so it is checked against known answers without a service; the
+claims' numbers come from the contract, the verdict logic is the same for every API.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import beta
+
+from harness.contract import Contract
 
 FloatArray = NDArray[np.float64]
 
@@ -67,32 +70,6 @@ class ErrorRates:
         return self.false_non_matches / self.genuine if self.genuine else None
 
 
-def error_rates(
-    genuine: Sequence[float], impostor: Sequence[float], threshold: float
-) -> ErrorRates:
-    """FMR and FNMR when a pair is accepted at ``score >= threshold``."""
-    g = np.asarray(genuine, dtype=float)
-    i = np.asarray(impostor, dtype=float)
-    return ErrorRates(
-        false_matches=int(np.count_nonzero(i >= threshold)),
-        impostor=int(i.size),
-        false_non_matches=int(np.count_nonzero(g < threshold)),
-        genuine=int(g.size),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class DetCurve:
-    """FMR and FNMR at every distinct observed score, ascending threshold (plain lists)."""
-
-    threshold: list[float]
-    fmr: list[float]
-    fnmr: list[float]
-
-    def to_dict(self) -> dict[str, list[float]]:
-        return {"threshold": self.threshold, "fmr": self.fmr, "fnmr": self.fnmr}
-
-
 class _Sweep:
     """Scores binned once by distinct threshold, so weighted re-evaluation is O(n).
 
@@ -140,31 +117,6 @@ def _crossing(fmr: FloatArray, fnmr: FloatArray) -> float:
     return float(fmr[k - 1] + alpha * (fmr[k] - fmr[k - 1]))
 
 
-def eer(genuine: Sequence[float], impostor: Sequence[float]) -> float:
-    """Equal error rate of similarity scores (0 = perfectly separated, 1 = inverted)."""
-    sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
-    rates = sweep.rates()
-    assert rates is not None
-    return _crossing(*rates)
-
-
-@dataclass(frozen=True, slots=True)
-class EerEstimate:
-    """EER with a percentile interval from a subject-level bootstrap."""
-
-    eer: float
-    ci95: tuple[float, float] | None
-    replicates: int
-    seed: int
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "value": self.eer,
-            "ci95": list(self.ci95) if self.ci95 is not None else None,
-            "bootstrap": {"unit": "subject", "replicates": self.replicates, "seed": self.seed},
-        }
-
-
 def eer_with_interval(
     genuine: Sequence[float],
     genuine_subjects: Sequence[Hashable],
@@ -174,8 +126,9 @@ def eer_with_interval(
     replicates: int = 1000,
     seed: int = 0,
     confidence: float = 0.95,
-) -> EerEstimate:
-    """EER plus a bootstrap interval that resamples *subjects*, not pairs.
+) -> dict[str, Any]:
+    """EER (``value``) and a percentile interval (``ci95``) from a bootstrap that resamples
+    *subjects*, not pairs.
 
     Pairs sharing a person are correlated, so resampling pairs overstates precision. Each
     replicate draws subjects with replacement (multiplicity ``c_s``); a genuine pair of
@@ -209,21 +162,17 @@ def eer_with_interval(
         rates = sweep.rates(counts[g_subj], counts[i_a] * counts[i_b])
         if rates is not None:
             values.append(_crossing(*rates))
-    ci: tuple[float, float] | None = None
-    if values:
-        alpha = 1.0 - confidence
-        lo, hi = np.quantile(np.asarray(values), [alpha / 2, 1 - alpha / 2])
-        ci = (float(lo), float(hi))
-    return EerEstimate(eer=point, ci95=ci, replicates=replicates, seed=seed)
+    alpha = 1.0 - confidence
+    ci = np.quantile(np.asarray(values), [alpha / 2, 1 - alpha / 2]).tolist() if values else None
+    bootstrap = {"unit": "subject", "replicates": replicates, "seed": seed}
+    return {"value": point, "ci95": ci, "bootstrap": bootstrap}
 
 
 def det_curve(
     genuine: Sequence[float], impostor: Sequence[float], *, max_points: int = 256
-) -> DetCurve:
-    """DET points at distinct thresholds, thinned evenly to ``max_points`` for the report.
-
-    The ends are always kept so the plotted curve spans the whole observed range.
-    """
+) -> dict[str, list[float]]:
+    """FMR and FNMR at distinct thresholds (ascending), thinned evenly to ``max_points`` for the
+    report; the ends are kept so the plotted curve spans the whole observed range."""
     if max_points < 2:
         raise ValueError(f"max_points must be >= 2, got {max_points}")
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
@@ -232,19 +181,11 @@ def det_curve(
     fmr, fnmr = rates[0][:-1], rates[1][:-1]  # drop +inf: JSON has no infinity
     size = sweep.thresholds.size
     keep = np.unique(np.linspace(0, size - 1, num=min(size, max_points)).round().astype(int))
-    return DetCurve(sweep.thresholds[keep].tolist(), fmr[keep].tolist(), fnmr[keep].tolist())
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreHistogram:
-    """Genuine and impostor counts over shared bins (``len(bin_edges) == bins + 1``)."""
-
-    bin_edges: list[float]
-    genuine: list[int]
-    impostor: list[int]
-
-    def to_dict(self) -> dict[str, list[float] | list[int]]:
-        return {"bin_edges": self.bin_edges, "genuine": self.genuine, "impostor": self.impostor}
+    return {
+        "threshold": sweep.thresholds[keep].tolist(),
+        "fmr": fmr[keep].tolist(),
+        "fnmr": fnmr[keep].tolist(),
+    }
 
 
 def score_histogram(
@@ -253,8 +194,9 @@ def score_histogram(
     *,
     bins: int = 20,
     score_range: tuple[float, float] | None = None,
-) -> ScoreHistogram:
-    """Both score distributions on the same bins, so overlap is visible in the report.
+) -> dict[str, list[float]]:
+    """Genuine and impostor counts on the same ``bins`` (``bin_edges``: ``bins + 1``), so overlap
+    is visible in the report.
 
     Pass the API's documented scale as ``score_range`` (0..100, 0..1) to make runs
     comparable; otherwise the observed range is used. Scores outside the range are counted
@@ -273,9 +215,215 @@ def score_histogram(
     edges = np.linspace(lo, hi, bins + 1)
     g_counts, _ = np.histogram(np.clip(g, lo, hi), bins=edges)
     i_counts, _ = np.histogram(np.clip(i, lo, hi), bins=edges)
-    return ScoreHistogram(edges.tolist(), g_counts.tolist(), i_counts.tolist())
+    return {
+        "bin_edges": edges.tolist(),
+        "genuine": g_counts.tolist(),
+        "impostor": i_counts.tolist(),
+    }
 
 
 def _check_confidence(confidence: float) -> None:
     if not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must be in (0, 1), got {confidence}")
+
+
+Rule = Literal["score>=", "decision"]
+VerdictName = Literal["contradicted", "consistent", "untestable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One documented operating point.
+
+    Args:
+        name: stable id for reports, e.g. ``"match.score>=70"``.
+        claimed_fmr: the documented false-match rate, e.g. ``1e-3``.
+        threshold: the score threshold for ``rule="score>="``; ``None`` for ``"decision"``.
+        rule: ``"score>="`` accepts a pair when its score reaches ``threshold``;
+            ``"decision"`` uses the service's own true/false verdict, for APIs whose
+            documented thresholds live on a scale the client cannot see (JD distances).
+        at_most: the document bounds the rate ("no more than") rather than stating it, so
+            far fewer false matches than claimed is consistent, never a contradiction
+            (JD's ``result``, whose operating level is not documented; ERRATA E-004).
+    """
+
+    name: str
+    claimed_fmr: float
+    threshold: float | None = None
+    rule: Rule = "score>="
+    at_most: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.claimed_fmr < 1.0:
+            raise ValueError(f"claim {self.name!r}: claimed_fmr must be in (0, 1)")
+        if self.rule == "score>=" and (self.threshold is None or not math.isfinite(self.threshold)):
+            raise ValueError(f"claim {self.name!r}: rule 'score>=' needs a finite threshold")
+        if self.rule == "decision" and self.threshold is not None:
+            raise ValueError(f"claim {self.name!r}: rule 'decision' takes no threshold")
+
+    def accepts(self, score: float | None, decision: bool | None) -> bool | None:
+        """Whether this operating point accepts a pair; ``None`` when the outcome lacks it."""
+        if self.rule == "decision":
+            return decision
+        if score is None:
+            return None
+        assert self.threshold is not None
+        return score >= self.threshold
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The judgement of one claim, with the figures a reader needs to check it.
+
+    ``direction`` is ``"worse"`` (more false matches than claimed) or ``"better"`` (so few
+    that the documented rate is implausible the other way: the threshold does not mean what
+    the document says, and genuine users are rejected for nothing) when contradicted,
+    otherwise ``None``.
+    """
+
+    verdict: VerdictName
+    direction: Literal["worse", "better"] | None
+    reason: str
+    impostor_pairs_needed: int
+    ci95: tuple[float, float]
+
+
+def judge_claim(
+    false_matches: int, impostor: int, claimed_fmr: float, *, at_most: bool = False
+) -> Verdict:
+    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons.
+
+    With the exact 95% Clopper-Pearson interval ``[lo, hi]`` and
+    ``needed = n_needed_for_zero_failures(claimed_fmr)`` (rule of three), in this order:
+
+    1. ``lo > claimed_fmr``: **contradicted**, ``direction="worse"``. Possible at any sample
+       size once enough false matches are seen.
+    2. ``hi < claimed_fmr``: **contradicted**, ``direction="better"``. Needs more pairs than
+       ``needed`` (3,688 for 1e-3, since the two-sided bound is 2.5%). Skipped when
+       ``at_most``: a bound that holds with room to spare is consistent.
+    3. ``impostor < needed``: **untestable**. Even zero false matches in this many pairs
+       could not show the claim; this also covers a few false matches whose interval still
+       holds the claim (1 in 100 for a 1e-3 claim is suggestive, not evidence).
+    4. otherwise **consistent**: enough pairs, and the interval holds the claimed rate.
+    """
+    needed = n_needed_for_zero_failures(claimed_fmr)
+    lo, hi = clopper_pearson(false_matches, impostor)
+    seen = f"{false_matches} false matches in {impostor} impostor pairs"
+    interval = f"95% CI [{lo:.3g}, {hi:.3g}]"
+    verdict: VerdictName = "consistent"
+    direction: Literal["worse", "better"] | None = None
+    if lo > claimed_fmr:
+        verdict, direction = "contradicted", "worse"
+        reason = f"{seen}: {interval} lies above the claimed {claimed_fmr:g}"
+    elif hi < claimed_fmr and not at_most:
+        verdict, direction = "contradicted", "better"
+        reason = (
+            f"{seen}: {interval} lies below the claimed {claimed_fmr:g}; "
+            "the documented rate does not describe this threshold"
+        )
+    elif impostor < needed:
+        verdict = "untestable"
+        reason = f"{seen}: {needed} impostor pairs are needed to test a claim of {claimed_fmr:g}"
+    elif hi < claimed_fmr:
+        reason = f"{seen}: {interval} lies below the bound {claimed_fmr:g}"
+    else:
+        reason = f"{seen}: {interval} holds the claimed {claimed_fmr:g}"
+    return Verdict(verdict, direction, reason, needed, (lo, hi))
+
+
+def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3).
+
+    Example:
+        ``score_claims("match", {70: 1e-3, 80: 1e-4})``
+    """
+    return [
+        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t))
+        for t, p in sorted(fmr_by_threshold.items())
+    ]
+
+
+def jd_claims(decision_fmr: float, *, api: str = "jd") -> list[Claim]:
+    """JD's own ``result``, judged as "FMR at most ``decision_fmr``".
+
+    Its ``e4``..``e7`` levels are *distance* thresholds while a response carries only a
+    similarity whose mapping to distance is undocumented (ERRATA E-004), so no level becomes a
+    score claim; the document does not say which level the decision uses, hence ``at_most``.
+    """
+    return [Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision", at_most=True)]
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class UntestableClaim:
+    """A documented operating point no client-side measurement can reach, and why.
+
+    Reported beside the measured claims (same row shape, verdict ``"untestable"``) so a
+    reader sees every documented number was considered, e.g. JD's ``e5``..``e7``: distance
+    thresholds, while responses carry only a similarity (ERRATA E-004).
+    """
+
+    name: str
+    claimed_fmr: float
+    reason: str
+    rule: str = "distance<="
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "claim": self.name,
+            "rule": self.rule,
+            "threshold": None,
+            "claimed_fmr": self.claimed_fmr,
+            "fmr": None,
+            "fnmr": None,
+            "verdict": "untestable",
+            "verdict_direction": None,
+            "verdict_reason": self.reason,
+            "impostor_pairs_needed": n_needed_for_zero_failures(self.claimed_fmr),
+            "by_design": True,
+        }
+
+
+# The claims' basis is a reading: the sentence stands in /idno's score row only (ERRATA E-044).
+MATCH_CLAIMS_NOTE = (
+    "the false-match claims of the internal API (70: 1e-3, 80: 1e-4) stand in /idno's score row "
+    "(推荐达到70时可判断为同一人(70的误通过率为千分之一,80的误通过率是万分之一)); "
+    "this suite tests them on /match by faceharness' reading (ERRATA E-044), "
+    "where the document only advises 80"
+)
+
+
+def match_documented_claims(contract: Contract) -> list[Claim]:
+    """Judged as stated (exact rates): "70的误通过率为千分之一,80的误通过率是万分之一".
+    ``match.score>=70`` (1e-3) and ``match.score>=80`` (1e-4), from the contract."""
+    return score_claims("match", dict(contract.match_far_claims))
+
+
+def jd_documented_claims(contract: Contract) -> tuple[list[Claim], tuple[UntestableClaim, ...]]:
+    """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable.
+
+    ``threshold.e4``..``e7`` are *distance* thresholds at FMR 10^-k while a response carries only
+    a similarity whose mapping to distance is undocumented (ERRATA E-004, E-036), so no client can
+    apply "distance <= e_k". The one observable decision is ``result``, at an operating level the
+    document does not name; the loosest level bounds it.
+    """
+    levels = contract.jd_threshold_fmr
+    operating = max(levels, key=lambda level: levels[level])
+    claims = jd_claims(levels[operating])
+    untestable = tuple(
+        UntestableClaim(
+            name=f"jd.{level}",
+            claimed_fmr=fmr,
+            reason=(
+                f"{level} is a distance threshold (ERRATA E-004) and responses carry no "
+                f"distance, only a similarity whose mapping to distance is undocumented; "
+                f"the only observable decision, result, is judged at {operating} (jd.result)"
+            ),
+        )
+        for level, fmr in sorted(levels.items(), key=lambda item: -item[1])
+        if level != operating
+    )
+    return claims, untestable

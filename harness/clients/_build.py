@@ -1,5 +1,6 @@
 """Request bodies of both APIs from local images: the one builder the clients, accuracy and the
-load scenarios share (images read, sniffed and size-checked before anything is sent)."""
+load scenarios share (images read, sniffed and size-checked before anything is sent).
+"""
 
 from __future__ import annotations
 
@@ -17,23 +18,54 @@ from harness.contract import (
     ImageRef,
     MatchRequest,
 )
+from harness.errors import InputError
 from harness.faces import PoolImage
-from harness.imaging import encode_image
+from harness.imaging import encode_image, sniff_format
 
-from ._images import check_base64_chars, check_bytes, load_payload
+
+def load_payload(
+    source: str | Path | bytes, *, allowed: tuple[str, ...], name: str | None = None
+) -> PoolImage:
+    """Read a file (or take bytes) and insist its magic bytes are one of `allowed`."""
+    if isinstance(source, bytes):
+        data, label = source, name or "<bytes>"
+    else:
+        path = Path(source)
+        label = name or path.name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory, expected an image file") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not data:
+        raise InputError(f"{label}: file is empty")
+    fmt = "mp4" if len(data) >= 12 and data[4:8] == b"ftyp" else sniff_format(data)  # ISO BMFF
+    if fmt not in allowed:
+        found = fmt or "not an image or video"
+        raise InputError(f"{label}: {found}; expected {' or '.join(allowed)}")
+    return PoolImage(label, data)
+
 
 Source = str | Path | bytes | PoolImage
 
 
-def _match_payload(contract: Contract, source: Source, kind: str) -> PoolImage:
+def _b64(contract: Contract, source: Source, kind: str = "image") -> str:
     allowed = ("mp4",) if kind == "video" else ("jpeg", "png")
     payload = source if isinstance(source, PoolImage) else load_payload(source, allowed=allowed)
-    check_base64_chars(payload, contract.match_base64_max_chars, "ERRATA E-012: 400k of base64")
-    return payload
+    size, limit = len(payload.b64), contract.match_base64_max_chars
+    if size > limit:
+        rule = "ERRATA E-012: 400k of base64"
+        raise InputError(
+            f"{payload.name}: {size} base64 characters, over the {limit} limit ({rule})"
+        )
+    return payload.b64
 
 
 def _face_data(contract: Contract, face: Source, face_type: str, video_type: str | None) -> Any:
-    data = _match_payload(contract, face, face_type).b64
+    data = _b64(contract, face, face_type)
     return FaceData(type=face_type, videoType=video_type, data=data)  # type: ignore[arg-type]
 
 
@@ -50,7 +82,7 @@ def match_body(
 ) -> dict[str, Any]:
     """``POST /tech/ai/face/match``: ``image`` against ``face`` (a photo or an mp4)."""
     return MatchRequest(
-        image=ImageRef(data=_match_payload(contract, image, "image").b64),
+        image=ImageRef(data=_b64(contract, image)),
         faceData=_face_data(contract, face, face_type, video_type),
         liveCode=live_code,
         extData=ext_data,
@@ -87,7 +119,11 @@ def _item(contract: Contract, source: Source, img_type: str, as_array: bool) -> 
         if isinstance(source, PoolImage)
         else load_payload(source, allowed=contract.jd_image_formats)
     )
-    check_bytes(payload, contract.jd_image_max_bytes, "ERRATA E-020: under 5 MiB")
+    if len(payload.data) >= (limit := contract.jd_image_max_bytes):
+        raise InputError(
+            f"{payload.name}: {len(payload.data)} bytes, must be under {limit} "
+            "(ERRATA E-020: under 5 MiB)"
+        )
     data: dict[str, Any] = (  # imgArr: Java-signed bytes, as a Java SDK's byte[] (ERRATA E-021)
         {"imgArr": encode_image(payload.data, "sbytes")} if as_array else {"imgBase64": payload.b64}
     )

@@ -103,34 +103,15 @@ def _clamp(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _Stream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
+class _Clamped:
+    """A network backend or stream of httpcore whose socket operations get at most the time left
+    of the current request's deadline; what it opens (a connection, its TLS) is clamped too."""
+
+    def __init__(self, inner: typing.Any) -> None:
         self._inner = inner
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._inner.read(max_bytes, _clamp(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._inner.write(buffer, _clamp(timeout))
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._inner.get_extra_info(info)
-
-
-class _Backend(httpcore.NetworkBackend):
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
-        self._inner = inner
+    def __getattr__(self, name: str) -> typing.Any:  # close, get_extra_info, sleep, ...
+        return getattr(self._inner, name)
 
     def connect_tcp(
         self,
@@ -139,21 +120,24 @@ class _Backend(httpcore.NetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: typing.Iterable[typing.Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(
+    ) -> _Clamped:
+        return _Clamped(
             self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
         )
 
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        return _Stream(self._inner.connect_unix_socket(path, _clamp(timeout), socket_options))
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return typing.cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
 
-    def sleep(self, seconds: float) -> None:
-        self._inner.sleep(seconds)
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _clamp(timeout))
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> _Clamped:
+        return _Clamped(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
 
 
 class _Body(httpx.SyncByteStream):
@@ -206,8 +190,8 @@ class DeadlineTransport(httpx.BaseTransport):
         self._inner = inner if inner is not None else httpx.HTTPTransport()
         pool = getattr(self._inner, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
-        if backend is not None and not isinstance(backend, _Backend):
-            pool._network_backend = _Backend(backend)  # type: ignore[union-attr]
+        if backend is not None and not isinstance(backend, _Clamped):
+            pool._network_backend = _Clamped(backend)  # type: ignore[union-attr]
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         deadline = Deadline(self.seconds)

@@ -1,25 +1,37 @@
-"""The one HTTP layer (httpx): sending a :class:`Request` and recording what came back.
+"""The one HTTP layer (httpx), its typed errors, and the clients of both APIs over it.
 
 Every suite that sends requests itself (the clients behind ``call`` and accuracy, fuzz, the
 conformance probes) sends through :class:`Sender`: one total deadline per request
 (``_deadline``), pacing and a request/time budget (``harness.pacing``), credentials filled in
 at the last moment, one retry of a kept-alive connection the server closed, and the answer read
 once by the contract (``read_answer``) or the missing answer named (``no_answer_kind``).
+``FaceMatchClient`` (seed 000, raw token, ERRATA E-016) and ``JdFaceCompareClient`` (seed 004,
+every request freshly signed) turn answers into typed results or typed errors (``ApiError`` by
+the code's ``codes.yaml`` category; ``TransportFailure`` when there is no usable answer).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Self
 
 import httpx
 
 from harness.config import Credentials
-from harness.contract import Contract, load_contract, no_answer_kind
+from harness.contract import (
+    Answer,
+    CompareResponse,
+    Contract,
+    LiveCodeResponse,
+    MatchResponse,
+    load_contract,
+    no_answer_kind,
+)
 from harness.errors import TargetError
 from harness.pacing import Budget, Pacer
 
+from ._build import Source, compare_body, idno_body, match_body
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
     AnswerTooLarge,
@@ -27,8 +39,75 @@ from ._deadline import (
     http_client,
     too_large_message,
 )
-from ._errors import TransportFailure
 from ._request import Exchange, Request
+
+
+class ApiError(Exception):
+    category = "unknown"
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer, self.code, self.meaning, self.retryable = (
+            answer, answer.code, answer.meaning, answer.retryable
+        )  # fmt: skip
+        text = answer.meaning.en if answer.meaning else "not in the code table"
+        super().__init__(
+            f"{answer.api} {answer.where} code {answer.code}: {text} "
+            f"(service said: {answer.message or ''})"
+        )
+
+
+class AuthError(ApiError):
+    category = "auth"
+
+
+class QuotaError(ApiError):
+    category = "quota"
+
+
+class InputRejected(ApiError):
+    category = "input"
+
+
+class ImageQualityError(ApiError):
+    category = "image_quality"
+
+
+class LivenessError(ApiError):
+    category = "liveness"
+
+
+class BusinessError(ApiError):
+    category = "business"
+
+
+class ServiceFailure(ApiError):
+    category = "internal"
+
+
+class TransportFailure(TargetError):
+    """No usable answer at all; the CLI maps it to exit 2 like any unreachable target."""
+
+
+_BY_CATEGORY: dict[str, type[ApiError]] = {
+    cls.category: cls
+    for cls in (
+        AuthError,
+        QuotaError,
+        InputRejected,
+        ImageQualityError,
+        LivenessError,
+        BusinessError,
+        ServiceFailure,
+    )
+}
+
+
+def raise_for_code(answer: Answer) -> None:
+    """A refusal by code raises its typed error; "not the same person" (JD 1155) is a result, and so
+    is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
+    if answer.refused and answer.where != "status":
+        raise _BY_CATEGORY.get(answer.category or "internal", ServiceFailure)(answer)
+
 
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
@@ -47,19 +126,6 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     merge."""
     limit = f"the {timeout_s:g} s client timeout" if timeout_s else "the client timeout"
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
-
-
-def describe_transport_error(exc: BaseException, url: str, seconds: float) -> TransportFailure:
-    """One line for a request without a usable answer within the client's ``seconds``."""
-    if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
-        return TransportFailure(f"{url}: {exc}")
-    if isinstance(exc, httpx.TimeoutException):
-        return TransportFailure(
-            f"{url}: no answer within the {seconds:g} s timeout ({type(exc).__name__})"
-        )
-    if isinstance(exc, httpx.ConnectError):
-        return TransportFailure(f"{url}: cannot connect ({exc})")
-    return TransportFailure(f"{url}: {type(exc).__name__}: {exc}")
 
 
 def check_reachable(url: str, timeout_s: float = 5.0) -> None:
@@ -211,3 +277,104 @@ class Sender:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _Client(Sender):
+    """What both clients share: a sender of their API's operations, and whether a refusal raises."""
+
+    api = ""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        raise_for_code: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(base_url, credentials=credentials, timeout_s=timeout, **options)
+        self.raise_for_code = raise_for_code
+
+    def post(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The envelope ``operation`` answers ``body`` with (a TransportFailure when none)."""
+        op = self.contract.operation(operation)
+        exchange = self.send(Request(self.api, operation, op.method.upper(), op.path, json=body))
+        return self._envelope(exchange, f"{op.method.upper()} {op.path}")
+
+    def _envelope(self, exchange: Exchange, where: str) -> dict[str, Any]:
+        exc = exchange.cause
+        if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
+            raise TransportFailure(f"{self.base_url}: {exc}")
+        if isinstance(exc, httpx.TimeoutException):
+            raise TransportFailure(
+                f"{self.base_url}: no answer within the {self.timeout_s:g} s timeout "
+                f"({type(exc).__name__})"
+            )
+        if isinstance(exc, httpx.ConnectError):
+            raise TransportFailure(f"{self.base_url}: cannot connect ({exc})")
+        if exc is not None:
+            raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {exc}")
+        if exchange.status >= 500:
+            raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
+        if exchange.body is None:
+            snippet = exchange.content[:60].decode("utf-8", "replace")
+            raise TransportFailure(
+                f"{where}: HTTP {exchange.status} with a body that is not JSON ({snippet!r})"
+            )
+        if not isinstance(exchange.body, dict):
+            raise TransportFailure(
+                f"{where}: HTTP {exchange.status} with JSON that is not an object"
+            )
+        if self.raise_for_code and exchange.answer is not None:
+            raise_for_code(exchange.answer)
+        return exchange.body
+
+
+class FaceMatchClient(_Client):
+    """The internal face-match API."""
+
+    api = "match"
+
+    def __init__(self, base_url: str, *, token: str, **options: Any) -> None:
+        super().__init__(base_url, Credentials(token=token), **options)
+
+    def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
+        body = self.post("match", match_body(self.contract, image, face, **kw))
+        return MatchResponse.model_validate(body)
+
+    def idno(self, id_num: str, name: str, face: Source, **kw: Any) -> MatchResponse:
+        body = self.post("matchIdno", idno_body(self.contract, id_num, name, face, **kw))
+        return MatchResponse.model_validate(body)
+
+    def live_code(self) -> str:
+        parsed = LiveCodeResponse.model_validate(self.post("liveCode", {}))
+        if parsed.data is None or parsed.data.result is None:
+            raise TransportFailure("validateData answered success without data.result.code")
+        return parsed.data.result.code
+
+
+class JdFaceCompareClient(_Client):
+    """JD faceCompareNew. A "not the same person" answer (1155) is a result, not an error."""
+
+    api = "jd"
+
+    def __init__(self, base_url: str, *, appkey: str, secretkey: str, **options: Any) -> None:
+        super().__init__(base_url, Credentials(jd_appkey=appkey, jd_secretkey=secretkey), **options)
+
+    def compare(
+        self, compare_image: Source, collection: Sequence[Source], **kw: Any
+    ) -> CompareResponse:
+        body = compare_body(self.contract, compare_image, collection, **kw)
+        return CompareResponse.model_validate(self.post("faceCompareNew", body))
+
+
+def client_for(
+    api: str, base_url: str, credentials: Credentials, **kw: Any
+) -> FaceMatchClient | JdFaceCompareClient:
+    """The client of ``api`` ("match" or "jd") with the credentials it needs from ``credentials``
+    (one missing: a one-line UsageError before anything is sent)."""
+    if api == "match":
+        return FaceMatchClient(base_url, token=credentials.require_token(), **kw)
+    appkey, secret = credentials.require_jd()
+    return JdFaceCompareClient(base_url, appkey=appkey, secretkey=secret, **kw)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.accuracy import Outcome, PairImages, build_pairs
+from harness.accuracy._data import Outcome, PairImages, build_pairs
 from harness.faces import PoolImage, load_images
 from harness.imaging import builtin_faces
 

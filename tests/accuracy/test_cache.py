@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.accuracy import Outcome, OutcomeCache
+from harness.accuracy._data import Outcome, OutcomeCache
 from harness.errors import InputError
 
 OK = Outcome(score=71.5, decision=True, code="0000")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.accuracy import (
+from harness.accuracy._stats import (
     Claim,
     clopper_pearson,
     jd_claims,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.accuracy import builtin_dataset, load_dataset
+from harness.accuracy._data import builtin_dataset, load_dataset
 from harness.errors import InputError
 from harness.imaging import builtin_faces
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.accuracy import (
+from harness.accuracy._stats import (
     jd_documented_claims,
     judge_claim,
     match_documented_claims,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.accuracy import PairImages, build_pairs, iter_pairs, pair_quota, select_pairs
+from harness.accuracy._data import PairImages, build_pairs, iter_pairs, pair_quota, select_pairs
 from harness.errors import InputError, UsageError
 from harness.faces import LabelRow, is_pairable, load_images, load_labels
 

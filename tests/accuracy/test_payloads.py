@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from harness.accuracy import PayloadSource
+from harness.accuracy._data import PayloadSource
 from harness.errors import InputError
 from harness.faces import ImageLimits, PoolImage, limits_for
 from harness.imaging import builtin_faces, sniff_format

@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 
-from harness.accuracy import (
-    Claim,
-    Outcome,
-    OutcomeCache,
-    PairImages,
-    jd_claims,
-    run_accuracy,
-    score_claims,
-)
+from harness.accuracy._data import Outcome, OutcomeCache, PairImages
+from harness.accuracy._result import run_accuracy
+from harness.accuracy._stats import Claim, jd_claims, score_claims
 
 from .conftest import scripted_compare
 
@@ -304,7 +298,8 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
     connection dropped after reading it, then the reconnect) costs two of a budget of two."""
     from fixtures.servers import DropsFirstConnection
 
-    from harness.accuracy import PayloadSource, ServiceCompare, build_pairs
+    from harness.accuracy._data import PayloadSource, build_pairs
+    from harness.accuracy._run import ServiceCompare
     from harness.clients import DEMO, FaceMatchClient
     from harness.contract import load_contract
     from harness.faces import builtin_images, limits_for
@@ -331,6 +326,6 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
             ).to_dict()
     finally:
         server.close()
-    assert server.requests == 2 and client.sender.reconnects == 1
+    assert server.requests == 2 and client.reconnects == 1
     assert result["run"]["calls"] == 2 and result["run"]["budget_exhausted"] is True
     assert sum(result["pairs"]["measured"].values()) == 1

@@ -6,14 +6,8 @@ from typing import Any
 
 import pytest
 
-from harness.accuracy import (
-    FTA_CATEGORIES,
-    Outcome,
-    PairImages,
-    ServiceCompare,
-    StopWhenHopeless,
-    outcome_of,
-)
+from harness.accuracy._data import Outcome, PairImages
+from harness.accuracy._run import FTA_CATEGORIES, ServiceCompare, StopWhenHopeless, outcome_of
 from harness.contract import read_answer
 from harness.errors import TargetError
 

@@ -10,12 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import binomtest, norm
 
-from harness.accuracy import (
+from harness.accuracy._stats import (
+    ErrorRates,
     clopper_pearson,
     det_curve,
-    eer,
     eer_with_interval,
-    error_rates,
     n_needed_for_zero_failures,
     score_histogram,
 )
@@ -95,18 +94,17 @@ def test_n_needed_rejects_rates_outside_the_open_unit_interval(bad: float) -> No
         n_needed_for_zero_failures(bad)
 
 
-def test_error_rates_accept_at_threshold_inclusive() -> None:
-    rates = error_rates([60, 70, 80, 90], [10, 69.9, 70, 75], threshold=70)
-    assert (rates.false_matches, rates.impostor) == (2, 4)
-    assert (rates.false_non_matches, rates.genuine) == (1, 4)
-    assert rates.fmr == 0.5
-    assert rates.fnmr == 0.25
-
-
 def test_error_rates_of_an_empty_class_are_none() -> None:
-    rates = error_rates([], [1.0], threshold=0.5)
+    rates = ErrorRates(false_matches=1, impostor=1, false_non_matches=0, genuine=0)
     assert rates.fnmr is None
     assert rates.fmr == 1.0
+
+
+def eer(genuine: list[float], impostor: list[float]) -> float:
+    """The point estimate alone (no bootstrap); each score its own subject."""
+    g_subjects = [f"g{n}" for n in range(len(genuine))]
+    i_subjects = [(f"i{n}", f"j{n}") for n in range(len(impostor))]
+    return eer_with_interval(genuine, g_subjects, impostor, i_subjects, replicates=0)["value"]
 
 
 @pytest.mark.parametrize(
@@ -164,15 +162,15 @@ def test_bootstrap_is_reproducible_with_a_seed() -> None:
     again = eer_with_interval(*data, replicates=200, seed=42)
     other = eer_with_interval(*data, replicates=200, seed=43)
     assert first == again
-    assert first.ci95 != other.ci95
-    assert first.eer == other.eer
+    assert first["ci95"] != other["ci95"]
+    assert first["value"] == other["value"]
 
 
 def test_bootstrap_interval_brackets_the_estimate() -> None:
     est = eer_with_interval(*_subject_data(2), replicates=300, seed=0)
-    assert est.ci95 is not None
-    lo, hi = est.ci95
-    assert 0.0 <= lo < est.eer < hi <= 1.0
+    assert est["ci95"] is not None
+    lo, hi = est["ci95"]
+    assert 0.0 <= lo < est["value"] < hi <= 1.0
     assert lo < norm.cdf(-1.0) < hi
 
 
@@ -186,41 +184,41 @@ def test_bootstrap_resamples_subjects_not_pairs() -> None:
     impostor = [0.5] * 45
     i_subj = [(a, b) for n, a in enumerate(others) for b in others[n + 1 :]]
     est = eer_with_interval(genuine, g_subj, impostor, i_subj, replicates=400, seed=3)
-    assert est.eer == pytest.approx(0.5)
-    assert est.ci95 is not None
-    assert est.ci95[0] == pytest.approx(0.0)
-    assert est.ci95[1] == pytest.approx(1.0)
+    assert est["value"] == pytest.approx(0.5)
+    assert est["ci95"] is not None
+    assert est["ci95"][0] == pytest.approx(0.0)
+    assert est["ci95"][1] == pytest.approx(1.0)
 
 
 def test_bootstrap_without_replicates_has_no_interval() -> None:
     est = eer_with_interval([1.0], ["a"], [0.0], [("a", "b")], replicates=0)
-    assert est.ci95 is None
-    assert est.to_dict()["ci95"] is None
+    assert est["ci95"] is None
+    assert est["bootstrap"] == {"unit": "subject", "replicates": 0, "seed": 0}
 
 
 def test_det_curve_known_points_and_shape() -> None:
     det = det_curve([0.5, 0.8, 0.9], [0.1, 0.6])
-    assert det.threshold == [0.1, 0.5, 0.6, 0.8, 0.9]
-    assert det.fmr == [1.0, 0.5, 0.5, 0.0, 0.0]
-    assert det.fnmr == pytest.approx([0.0, 0.0, 1 / 3, 1 / 3, 2 / 3])
+    assert det["threshold"] == [0.1, 0.5, 0.6, 0.8, 0.9]
+    assert det["fmr"] == [1.0, 0.5, 0.5, 0.0, 0.0]
+    assert det["fnmr"] == pytest.approx([0.0, 0.0, 1 / 3, 1 / 3, 2 / 3])
 
 
 def test_det_curve_is_thinned_but_keeps_both_ends() -> None:
     rng = np.random.default_rng(0)
     g, i = rng.normal(2, 1, 2000).tolist(), rng.normal(0, 1, 2000).tolist()
     det = det_curve(g, i, max_points=50)
-    assert len(det.threshold) == 50
-    assert det.threshold[0] == min(g + i)
-    assert det.threshold[-1] == max(g + i)
-    assert all(a >= b for a, b in zip(det.fmr, det.fmr[1:], strict=False))
-    assert all(a <= b for a, b in zip(det.fnmr, det.fnmr[1:], strict=False))
+    assert len(det["threshold"]) == 50
+    assert det["threshold"][0] == min(g + i)
+    assert det["threshold"][-1] == max(g + i)
+    assert all(a >= b for a, b in zip(det["fmr"], det["fmr"][1:], strict=False))
+    assert all(a <= b for a, b in zip(det["fnmr"], det["fnmr"][1:], strict=False))
 
 
 def test_histogram_counts_every_score_on_shared_bins() -> None:
     hist = score_histogram([95, 100, 80], [0, 5, 50, 120], bins=10, score_range=(0, 100))
-    assert len(hist.bin_edges) == 11
-    assert hist.bin_edges[0] == 0 and hist.bin_edges[-1] == 100
-    assert sum(hist.genuine) == 3 and sum(hist.impostor) == 4
-    assert hist.genuine[-1] == 2  # 95 and 100 (the last bin is closed)
-    assert hist.impostor[-1] == 1  # 120 clipped into the last bin
-    assert hist.impostor[0] == 2
+    assert len(hist["bin_edges"]) == 11
+    assert hist["bin_edges"][0] == 0 and hist["bin_edges"][-1] == 100
+    assert sum(hist["genuine"]) == 3 and sum(hist["impostor"]) == 4
+    assert hist["genuine"][-1] == 2  # 95 and 100 (the last bin is closed)
+    assert hist["impostor"][-1] == 1  # 120 clipped into the last bin
+    assert hist["impostor"][0] == 2

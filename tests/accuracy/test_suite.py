@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.accuracy import CACHE_FILE, RESULT_FILE, run_accuracy_suite
+from harness.accuracy._run import CACHE_FILE, RESULT_FILE, run_accuracy_suite
 from harness.clients import DEMO, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, Credentials
 from harness.errors import TargetError
 from harness.imaging import builtin_non_faces

@@ -15,10 +15,7 @@ from starlette.routing import Route
 
 from harness.clients import (
     DEMO,
-    AuthError,
     FaceMatchClient,
-    ImageQualityError,
-    InputRejected,
     JdFaceCompareClient,
     TransportFailure,
     jd_sign,
@@ -26,6 +23,7 @@ from harness.clients import (
     load_payload,
     match_body,
 )
+from harness.clients._http import AuthError, ImageQualityError, InputRejected
 from harness.emulator import EmulatorServer
 from harness.errors import ConfigError, InputError
 from harness.imaging import builtin_faces, builtin_non_faces, synthetic_image

@@ -1,0 +1,394 @@
+"""What a run compares and remembers: outcomes, their resumable cache, the dataset, the pairs and
+the bytes sent for each image.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import heapq
+import json
+import math
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from pathlib import Path
+from typing import IO, Literal, Self, cast, get_args
+
+from PIL import Image
+
+from harness.faces import ImageLimits, PoolImage, builtin_images, load_images
+from harness.imaging import ImageRejected, encode, picture, sniff_format, times
+
+from ..errors import InputError, UsageError
+
+Category = Literal["ok", "fta", "error"]
+_CATEGORIES: tuple[str, ...] = get_args(Category)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the service said about one pair, before any threshold is applied.
+
+    Args:
+        score: the similarity as a number (string scores are parsed by the caller), or
+            ``None`` when the response carried none.
+        decision: the service's own same-person verdict, when it gives one.
+        code: the service's result code, kept for the report's breakdown.
+        category: ``"ok"`` when a comparison happened; ``"fta"`` (failure to acquire: no
+            face, several faces, poor quality) when the service declined to compare, counted
+            apart from FNMR as NIST FRTE does; ``"error"`` for anything else (5xx,
+            timeouts, unparsable answers), which measures the service, not the algorithm.
+    """
+
+    score: float | None
+    decision: bool | None
+    code: str
+    category: Category = "ok"
+
+    def __post_init__(self) -> None:
+        if self.category not in _CATEGORIES:
+            raise ValueError(f"category must be one of {_CATEGORIES}, got {self.category!r}")
+        if self.score is not None and not math.isfinite(self.score):
+            raise ValueError(f"score must be finite, got {self.score!r}")
+
+    def to_dict(self) -> dict[str, object]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Outcome:
+        """Inverse of :meth:`to_dict`; raises ``TypeError``/``ValueError`` on a malformed record."""
+        score, decision, code = data.get("score"), data.get("decision"), data.get("code")
+        category = data.get("category")
+        if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+            raise TypeError(f"score {score!r} is not a number")
+        if decision is not None and not isinstance(decision, bool):
+            raise TypeError(f"decision {decision!r} is not a boolean")
+        if not isinstance(code, str):
+            raise TypeError(f"code {code!r} is not a string")
+        if category not in _CATEGORIES:
+            raise ValueError(f"category {category!r} is not one of {_CATEGORIES}")
+        number = None if score is None else float(score)
+        return cls(number, decision, code, cast(Category, category))
+
+
+CacheKey = tuple[str, str, str]
+
+
+class OutcomeCache:
+    """Outcomes by ``(target, api, pair key)``, loaded from and appended to ``path``.
+
+    Accuracy runs need thousands of calls to a metered service; losing them to a Ctrl-C or a
+    dropped connection is expensive, so each finished pair is one line, flushed at once.
+
+    A last line cut short by an interrupted write is dropped (and trimmed from the file, so
+    the next append starts on a fresh line); a bad line anywhere else means the file is not
+    ours or was edited, and loading stops with an :class:`InputError`. A key seen twice
+    keeps its latest outcome.
+
+    Example:
+        ``with OutcomeCache(run_dir / "accuracy-cache.jsonl") as cache: ...``
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._entries: dict[CacheKey, Outcome] = {}
+        self._handle: IO[str] | None = None
+        self._load()
+
+    def _load(self) -> None:
+        if not self.path.exists():
+            return
+        data = self.path.read_bytes()
+        lines = data.split(b"\n")
+        tail = lines.pop()  # b"" when the file ends with a newline
+        for number, raw in enumerate(lines, start=1):
+            if raw.strip():
+                self._entries.update([self._parse(raw, number)])
+        if tail.strip():
+            try:
+                self._entries.update([self._parse(tail, len(lines) + 1)])
+            except InputError:
+                with self.path.open("r+b") as handle:  # interrupted write: drop the fragment
+                    handle.truncate(len(data) - len(tail))
+            else:
+                with self.path.open("ab") as handle:  # complete record, newline lost
+                    handle.write(b"\n")
+
+    def _parse(self, raw: bytes, number: int) -> tuple[CacheKey, Outcome]:
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict):
+                raise TypeError("not an object")
+            key = (record["target"], record["api"], record["pair"])
+            if not all(isinstance(part, str) for part in key):
+                raise TypeError("target, api and pair must be strings")
+            return key, Outcome.from_dict(record)
+        except (ValueError, TypeError, KeyError) as exc:
+            raise InputError(
+                f"{self.path} line {number}: not an outcome record ({exc}); "
+                "delete the file to start the run afresh"
+            ) from None
+
+    def get(self, target: str, api: str, pair: str) -> Outcome | None:
+        return self._entries.get((target, api, pair))
+
+    def put(self, target: str, api: str, pair: str, outcome: Outcome) -> None:
+        """Record and persist one outcome before returning, so a crash right after keeps it."""
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
+        record = {"target": target, "api": api, "pair": pair, **outcome.to_dict()}
+        self._handle.write(json.dumps(record, sort_keys=True, allow_nan=False) + "\n")
+        self._handle.flush()
+        self._entries[(target, api, pair)] = outcome
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+BUILTIN_CAVEAT = (
+    "the built-in set (two public-domain portraits, seven variants each) cannot support or "
+    "contradict the documented false-match claims: every impostor pair shows the same two "
+    "people; run with --faces DIR for evidence"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """Pairable images plus what a report may say about them: counts and a content fingerprint,
+    never a path (the folder is the user's; its location says nothing about the result).
+
+    Args:
+        images: single-face images, sorted by sha256.
+        name: ``"builtin"`` or ``"faces"``.
+        supports_claims: ``False`` when the set is too narrow for any verdict to mean
+            anything (the built-in set); every verdict is then reported as untestable.
+        caveat: why, for the console and the report.
+    """
+
+    images: list[PoolImage]
+    name: str
+    supports_claims: bool = True
+    caveat: str | None = None
+
+    @property
+    def identities(self) -> int:
+        return len({image.identity for image in self.images})
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the sorted image hashes: the same faces give the same fingerprint."""
+        joined = "\n".join(sorted(image.sha256 for image in self.images))
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    def describe(self) -> str:
+        """One line for ``summary.json`` (no path, no file name)."""
+        return (
+            f"{self.name}: {len(self.images)} single-face images of {self.identities} "
+            f"identities (sha256 {self.fingerprint[:16]})"
+        )
+
+
+def load_dataset(faces: Path | None) -> Dataset:
+    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None``."""
+    if faces is None:
+        return builtin_dataset()
+    return Dataset(images=load_images(faces), name="faces")
+
+
+def builtin_dataset() -> Dataset:
+    """:func:`harness.faces.builtin_images` (nothing written to disk)."""
+    by_hash = {image.sha256: image for image in reversed(builtin_images())}
+    images = sorted(by_hash.values(), key=lambda image: image.sha256)
+    return Dataset(images=images, name="builtin", supports_claims=False, caveat=BUILTIN_CAVEAT)
+
+
+@dataclass(frozen=True, slots=True)
+class PairImages:
+    """Two images to compare, in a canonical order (``first.sha256 <= second.sha256``).
+
+    The order is fixed by content so a service with an asymmetric score always sees a given
+    pair the same way, and ``key`` names it in the cache whatever the files are called.
+    """
+
+    first: PoolImage
+    second: PoolImage
+    genuine: bool
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.first.sha256 > self.second.sha256:
+            first, second = self.second, self.first
+            object.__setattr__(self, "first", first)
+            object.__setattr__(self, "second", second)
+        object.__setattr__(self, "key", f"{self.first.sha256}-{self.second.sha256}")
+
+    @property
+    def subjects(self) -> tuple[str, str]:
+        return (self.first.identity, self.second.identity)
+
+
+def iter_pairs(images: Sequence[PoolImage]) -> Iterator[PairImages]:
+    """Every unordered pair once: genuine when both images show the same identity."""
+    for a, b in combinations(images, 2):
+        if a.sha256 != b.sha256:
+            yield PairImages(a, b, genuine=a.identity == b.identity)
+
+
+def pair_quota(genuine: int, impostor: int, max_pairs: int | None) -> tuple[int, int]:
+    """How many genuine and impostor pairs a run of at most ``max_pairs`` keeps.
+
+    Genuine pairs are scarce (they grow with images per person, impostors with the square
+    of the dataset) and every one of them informs FNMR and the EER, so they are kept first:
+    all of them while they fit in half of ``max_pairs`` (rounded up), and impostors fill the
+    rest. Whichever class runs short leaves its share to the other.
+    """
+    if max_pairs is None or genuine + impostor <= max_pairs:
+        return genuine, impostor
+    n_gen = min(genuine, -(-max_pairs // 2))
+    n_imp = min(impostor, max_pairs - n_gen)
+    n_gen = min(genuine, max_pairs - n_imp)
+    return n_gen, n_imp
+
+
+def select_pairs(
+    pairs: Iterable[PairImages], max_pairs: int | None = None, *, seed: int = 0
+) -> list[PairImages]:
+    """All pairs, or a seeded sample following :func:`pair_quota`, sorted by key.
+
+    One pass with a seeded priority per pair (bottom-k sampling, uniform without
+    replacement), so memory stays at ``max_pairs`` however many impostor pairs a large
+    dataset yields. The priority depends on the seed and the pair key only, so the sample
+    does not depend on the order pairs arrive in. Sorting by key (a hash) interleaves the
+    classes, so a run cut short by its budget still measures both.
+    """
+    if max_pairs is not None and max_pairs < 1:
+        raise UsageError(f"max_pairs must be at least 1, got {max_pairs}")
+    if max_pairs is None:
+        return sorted(pairs, key=lambda p: p.key)
+    kept: dict[bool, list[tuple[int, str, PairImages]]] = {True: [], False: []}
+    totals = {True: 0, False: 0}
+    for pair in pairs:
+        totals[pair.genuine] += 1
+        priority = _priority(seed, pair.key)
+        heap = kept[pair.genuine]
+        item = (-priority, pair.key, pair)  # max-heap on priority: drop the largest
+        if len(heap) < max_pairs:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
+    n_gen, n_imp = pair_quota(totals[True], totals[False], max_pairs)
+    chosen = [
+        pair
+        for genuine, n in ((True, n_gen), (False, n_imp))
+        for _, _, pair in heapq.nlargest(n, kept[genuine])
+    ]
+    return sorted(chosen, key=lambda p: p.key)
+
+
+def build_pairs(
+    images: Sequence[PoolImage], *, max_pairs: int | None = None, seed: int = 0
+) -> list[PairImages]:
+    """Pairs for an accuracy run; raises when either class is empty (nothing to measure)."""
+    if max_pairs is not None and max_pairs < 2:
+        raise UsageError(
+            f"max_pairs must be at least 2 (one genuine and one impostor pair), got {max_pairs}"
+        )
+    pairs = select_pairs(iter_pairs(images), max_pairs, seed=seed)
+    if not any(p.genuine for p in pairs):
+        raise InputError(
+            "no genuine pairs: the labels need at least one identity with two single-face images"
+        )
+    if all(p.genuine for p in pairs):
+        raise InputError("no impostor pairs: the labels need single-face images of two identities")
+    return pairs
+
+
+def _priority(seed: int, key: str) -> int:
+    """A uniform pseudo-random rank that depends only on the seed and the pair."""
+    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+REENCODE_FORMAT = "jpeg"
+REENCODE_QUALITY = 90
+_SHRINK = 0.75
+_MAX_SHRINKS = 8
+
+
+class PayloadSource:
+    """Payloads by image, re-encoded where the limits demand, with a small LRU of results.
+
+    A face set is gathered for its faces, not for an API's upload rules (a 500 KB PNG is over the
+    internal API's 400k of base64, ERRATA E-012); refusing such a pair would measure the upload
+    limit, not matching. So an image that does not fit is re-encoded as JPEG, shrunk by steps if
+    it still does not fit, and counted; its pair keeps the original sha256 as its key, so every
+    API is measured on the same pairs and the cache stays valid.
+
+    Pairs arrive in hash order, so an image comes back at random; keeping the last
+    ``cache_size`` payloads avoids re-reading (and re-encoding) most of them while memory
+    stays bounded for large sets.
+    """
+
+    def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
+        self.limits = limits
+        self.reencoded: set[str] = set()
+        self._cache: OrderedDict[str, PoolImage] = OrderedDict()
+        self._cache_size = cache_size
+
+    def unfit(self, images: Iterable[PoolImage]) -> list[PoolImage]:
+        """The images that will be re-encoded (from sizes and headers; no decoding)."""
+        return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
+
+    def payload(self, image: PoolImage) -> PoolImage:
+        cached = self._cache.get(image.sha256)
+        if cached is not None:
+            self._cache.move_to_end(image.sha256)
+            return cached
+        data = image.read_bytes()
+        if not self.limits.fits(data, sniff_format(data)):
+            data = self._fit(image, data)
+            self.reencoded.add(image.sha256)
+        payload = PoolImage(f"image {image.sha256[:12]}", data)
+        self._cache[image.sha256] = payload
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return payload
+
+    def _fit(self, image: PoolImage, data: bytes) -> bytes:
+        try:
+            pixels, _ = picture(data, upright=True)
+        except ImageRejected as exc:
+            raise InputError(
+                f"{image.name}: {exc.detail}; fix or remove it from labels.csv"
+            ) from None
+        for _ in range(_MAX_SHRINKS + 1):
+            out = encode(pixels, REENCODE_FORMAT, quality=REENCODE_QUALITY)
+            if self.limits.fits(out, REENCODE_FORMAT):
+                return out
+            pixels = pixels.resize(times(_SHRINK)(*pixels.size), Image.Resampling.LANCZOS)
+        raise InputError(
+            f"{image.name}: cannot be made to fit {self.limits.describe()}; "
+            "remove it from labels.csv"
+        )
+
+
+def _size_and_format(image: PoolImage) -> tuple[int, str | None]:
+    if image.data or image.path is None:
+        return len(image.data), sniff_format(image.data)
+    with image.path.open("rb") as handle:
+        head = handle.read(32)
+    return image.path.stat().st_size, sniff_format(head)

@@ -1,0 +1,440 @@
+"""The accuracy run: each planned pair compared once through the real clients, cached, summarised.
+
+Everything a run learns goes into ``<out>/accuracy-cache.jsonl`` as it happens, so an interrupted or
+budget-capped run is continued by running the same command again. The comparison is injected into
+:func:`run_accuracy` (``compare``), so the loop knows nothing about HTTP.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Literal
+
+from harness.clients import (
+    DEFAULT_TIMEOUT_S,
+    Credentials,
+    FaceMatchClient,
+    JdFaceCompareClient,
+    TransportFailure,
+    client_for,
+    compare_body,
+    match_body,
+)
+from harness.commands._options import emulator_only, positive_seconds
+from harness.commands._options import max_rps as check_max_rps
+from harness.contract import Answer, Code, Contract, load_contract, read_answer
+from harness.faces import limits_for
+from harness.pacing import Budget
+from harness.preflight import preflight
+from harness.results import AccuracySuiteResult
+from harness.suite import RunContext
+from harness.target import open_target, url_label
+
+from ..errors import TargetError, UsageError
+from ._data import (
+    Category,
+    Outcome,
+    OutcomeCache,
+    PairImages,
+    PayloadSource,
+    build_pairs,
+    load_dataset,
+)
+from ._result import (
+    OPERATIONS,
+    AccuracyResult,
+    demote,
+    run_accuracy,
+    suite_result,
+)
+from ._stats import (
+    MATCH_CLAIMS_NOTE,
+    jd_documented_claims,
+    match_documented_claims,
+)
+
+FTA_CATEGORIES = frozenset({"image_quality"})
+"""Code categories that mean "the service declined to compare these images"."""
+
+TRANSPORT = "transport"
+MALFORMED = "malformed"
+
+
+def outcome_of(answer: Answer) -> Outcome:
+    """A comparison that ran (internal API: errcode 0, whatever ``data.status`` says, E-039; JD:
+    business 0 or "not the same person") is ``ok`` with its score and decision; otherwise the
+    code's category decides (``fta`` or ``error``).
+
+    A comparison without a usable score is ``error`` (/match always returns one, ERRATA E-011),
+    so a broken service is not mistaken for a rejecting one. ``image_quality`` codes (no face,
+    several faces, too small, blurred, pose, ...) are failures to acquire; any other refusal, a
+    transport failure or an answer that does not parse is ``error``.
+    """
+    if answer.where is None or answer.code is None:
+        return Outcome(None, None, MALFORMED, "error")
+    compared = (
+        answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
+    )
+    if compared:
+        code = "0" if answer.where == "status" else str(answer.code)
+        if answer.score is None and answer.api == "match":
+            return Outcome(None, None, code, "error")
+        return Outcome(score=answer.score, decision=answer.decision, code=code)
+    if answer.where == "gateway":
+        return Outcome(
+            None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error"
+        )
+    category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
+    return Outcome(None, None, str(answer.code), category)
+
+
+class ServiceCompare:
+    """A compare callable over one client; ``last_error`` says why the last call failed.
+
+    ``preflight`` (:mod:`harness.preflight`) runs before the first call, so a run served from the
+    cache sends nothing. Transport failures and unparsable answers become ``"error"`` outcomes
+    (never exceptions), so one dropped connection costs one pair, not the run.
+    """
+
+    def __init__(
+        self,
+        client: FaceMatchClient | JdFaceCompareClient,
+        payloads: PayloadSource,
+        preflight: Callable[[], object] | None = None,
+    ):
+        if client.raise_for_code:
+            raise ValueError("ServiceCompare needs a client built with raise_for_code=False")
+        self.client, self.payloads, self.preflight = client, payloads, preflight
+        self.last_error: str | None = None
+
+    def __call__(self, pair: PairImages) -> Outcome:
+        if self.preflight is not None:  # proves the target and the credentials before pair one
+            self.preflight()
+            self.preflight = None
+        first, second = self.payloads.payload(pair.first), self.payloads.payload(pair.second)
+        contract, api = self.client.contract, self.client.api
+        if api == "match":
+            body = match_body(contract, first, second)
+        else:
+            body = compare_body(contract, first, [second])
+        try:
+            answer = self.client.post(OPERATIONS[api], body)
+        except TransportFailure as exc:
+            self.last_error = str(exc)
+            return Outcome(None, None, TRANSPORT, "error")
+        outcome = outcome_of(read_answer(contract, api, 200, answer))
+        self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
+        return outcome
+
+
+@dataclass
+class StopWhenHopeless:
+    """Wraps a compare callable and stops the run when more calls cannot succeed.
+
+    - an ``auth`` code: credentials are wrong; every further call would be refused;
+    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
+    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
+      or the service is down;
+    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
+      and a metered service should not be billed for a run of failures.
+    """
+
+    compare: ServiceCompare
+    _: KW_ONLY
+    api: str
+    contract: Contract
+    target: str
+    max_consecutive_errors: int = 10
+    max_errors_before_an_answer: int = 3
+    _streak: int = field(default=0, init=False)
+    _answered: bool = field(default=False, init=False)
+
+    def __call__(self, pair: PairImages) -> Outcome:
+        outcome = self.compare(pair)
+        if outcome.category != "error":
+            self._streak = 0
+            self._answered = True
+            return outcome
+        resume = "outcomes so far are cached; re-run the same command to resume"
+        meaning = self._meaning(outcome.code)
+        if meaning is not None and meaning.category == "auth":
+            raise TargetError(
+                f"{self.target}: {self.api} refused the credentials ({meaning.describe()}); "
+                "check FACEHARNESS_TOKEN / FACEHARNESS_JD_APPKEY / FACEHARNESS_JD_SECRETKEY "
+                "or --config"
+            )
+        if meaning is not None and meaning.category == "quota" and not meaning.retryable:
+            raise TargetError(f"{self.target}: {self.api} quota spent ({meaning.en}); {resume}")
+        self._streak += 1
+        what = meaning.en if meaning is not None else self.compare.last_error or outcome.code
+        if not self._answered and self._streak >= self.max_errors_before_an_answer:
+            raise TargetError(
+                f"{self.target}: no usable {self.api} answer in {self._streak} calls "
+                f"(last: {what}); is the URL right and the service up?"
+            )
+        if self._streak >= self.max_consecutive_errors:
+            raise TargetError(
+                f"{self.target}: {self._streak} {self.api} errors in a row (last: {what}); {resume}"
+            )
+        return outcome
+
+    def _meaning(self, code: str) -> Code | None:
+        codes = self.contract.codes
+        if self.api == "match":
+            return codes.get("match", "errcode", code)
+        if code.startswith("gateway:"):
+            return codes.get("jd", "gateway", code.removeprefix("gateway:"))
+        return codes.get("jd", "business", code)
+
+
+if TYPE_CHECKING:
+    from harness.emulator.engines import Engine
+
+APIS: Final = ("match", "jd")
+CACHE_FILE: Final = "accuracy-cache.jsonl"
+RESULT_FILE: Final = "accuracy.json"
+URL_DEFAULT_MAX_RPS: Final = 2.0
+URL_DEFAULT_MAX_REQUESTS: Final = 1000
+ENGINES: Final = ("dlib", "fast")
+FAST_ENGINE_NOTE: Final = (
+    "engine fast is not biometric: it ignores faces, so FNMR is meaningless and FMR follows "
+    "the calibrated impostor model by construction; use --engine dlib to measure matching"
+)
+
+OnProgress = Callable[[str, int, int], None]
+"""``(api, done, total)`` after every pair, cached or not."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AccuracySuite:
+    """Accuracy behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``
+    (budgets None: the target's defaults; 0: unlimited). It opens its own target:
+    the emulator's engine matters (``engine``), and it does not take the gate's breaks."""
+
+    apis: Sequence[str] = APIS
+    max_pairs: int | None = None
+    engine: str | None = None
+    from_cache: bool = False
+    credentials: Credentials | None = None
+    emulator_settings: Mapping[str, Any] | None = None
+    name: Literal["accuracy"] = dataclasses.field(default="accuracy", init=False)
+
+    def run(self, ctx: RunContext) -> AccuracySuiteResult:
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.init}
+        return run_accuracy_suite(
+            out=ctx.out_dir,
+            target=ctx.target,
+            faces=ctx.faces,
+            max_rps=ctx.max_rps,
+            max_requests=ctx.max_requests,
+            seed=ctx.seed or 0,
+            config=ctx.config,
+            on_progress=lambda api, done, total: ctx.progress(done, total, f"{api} pairs"),
+            request_timeout_s=ctx.request_timeout_s,
+            max_seconds=ctx.max_seconds,
+            **own,
+        )
+
+
+def run_accuracy_suite(
+    *,
+    out: Path,
+    target: str = "emulator",
+    faces: Path | None = None,
+    apis: Sequence[str] = APIS,
+    max_pairs: int | None = None,
+    max_rps: float | None = None,
+    max_requests: int | None = None,
+    from_cache: bool = False,
+    engine: str | None = None,
+    seed: int = 0,
+    config: Path | None = None,
+    credentials: Credentials | None = None,
+    contract: Contract | None = None,
+    emulator_engine: Engine | None = None,
+    emulator_settings: Mapping[str, Any] | None = None,
+    on_progress: OnProgress | None = None,
+    bootstrap_replicates: int = 1000,
+    request_timeout_s: float | None = None,
+    max_seconds: float | None = None,
+) -> AccuracySuiteResult:
+    """Measure FMR/FNMR of each API in ``apis`` (in order) on ``target``, judge the documented
+    claims: one high-severity finding per contradicted claim; the cache and ``accuracy.json`` in
+    ``out``. Raises :class:`~harness.errors.HarnessError` for bad options or inputs.
+
+    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast,
+    ``emulator_engine`` a loaded one, ``emulator_settings`` as ``harness.emulator.build_settings``
+    takes them) or a base URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
+    built-in set, on which every verdict is untestable. Budgets ``None`` take the target's defaults
+    (a URL: 2/s, 1,000 calls), 0 is unlimited; the calls are shared by the APIs in order; once
+    ``max_seconds`` is spent the run stops calling, judges what it measured and says so
+    (``budget_exhausted``). ``from_cache`` makes no call.
+    """
+    if max_pairs is not None and max_pairs < 2:
+        raise UsageError(
+            f"--max-pairs must be at least 2 (a genuine and an impostor pair), got {max_pairs}"
+        )
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a directory")
+    apis = tuple(dict.fromkeys(apis))  # each API once, in the order given
+    unknown = [api for api in apis if api not in APIS]
+    if unknown or not apis:
+        raise UsageError(f"--api {unknown[0] if unknown else ''!r}: expected match, jd or all")
+    if engine not in (None, *ENGINES):
+        raise UsageError(f"--engine {engine!r}: expected dlib or fast")
+    emulator_only(target, engine=engine)
+    check_max_rps(max_rps)
+    for seconds, option in ((request_timeout_s, "--timeout"), (max_seconds, "--max-seconds")):
+        if seconds is not None:
+            positive_seconds(seconds, option)
+    is_emulator = target == "emulator"
+    rps = (0.0 if is_emulator else URL_DEFAULT_MAX_RPS) if max_rps is None else max_rps
+    default = 0 if is_emulator else URL_DEFAULT_MAX_REQUESTS
+    budget = Budget(default if max_requests is None else max_requests).max_requests  # checked
+    timeout = DEFAULT_TIMEOUT_S if request_timeout_s is None else request_timeout_s
+    run_started = time.monotonic()
+
+    contract = contract or load_contract()
+    dataset = load_dataset(faces)
+    pairs = build_pairs(dataset.images, max_pairs=max_pairs, seed=seed)
+    images = {image.sha256: image for pair in pairs for image in (pair.first, pair.second)}
+    started = datetime.now(UTC)
+    results: list[AccuracyResult] = []
+    notes: list[str] = [dataset.caveat] if dataset.caveat else []
+    settings = {**(emulator_settings or {}), "engine": engine}
+    with (
+        open_target(
+            target,
+            config=config,
+            contract=contract,
+            engine_obj=emulator_engine,
+            credentials=credentials,
+            **settings,
+        ) as tgt,
+        OutcomeCache(out / CACHE_FILE) as cache,
+    ):
+        if tgt.is_emulator and tgt.engine == "fast":
+            notes.append(FAST_ENGINE_NOTE)
+        label = f"emulator:{tgt.engine}" if tgt.is_emulator else tgt.label  # the cache key
+        for api in apis:
+            payloads = PayloadSource(limits_for(api, contract))
+            reencoded = len(payloads.unfit(images.values()))
+            claims, by_design = (
+                (match_documented_claims(contract), ())
+                if api == "match"
+                else jd_documented_claims(contract)
+            )
+            elapsed = time.monotonic() - run_started
+            left = 0.0 if max_seconds is None else max(1e-3, max_seconds - elapsed)
+            api_budget = Budget(budget, left)  # the client's sender spends paid retries from it
+            proof = partial(
+                preflight,
+                tgt.url,
+                apis=(api,),
+                credentials=tgt.credentials,
+                contract=contract,
+                timeout_s=request_timeout_s,
+            )
+            with client_for(
+                api,
+                tgt.url,
+                tgt.credentials,
+                contract=contract,
+                raise_for_code=False,
+                timeout=timeout,
+                budget=api_budget,
+            ) as client:
+                result = run_accuracy(
+                    pairs,
+                    StopWhenHopeless(
+                        ServiceCompare(client, payloads, proof),
+                        api=api,
+                        contract=contract,
+                        target=label,
+                    ),
+                    cache=cache,
+                    claims=claims,
+                    target=label,
+                    api=api,
+                    progress=None if on_progress is None else partial(on_progress, api),
+                    seed=seed,
+                    max_rps=rps,
+                    budget=api_budget,
+                    cache_only=from_cache,
+                    bootstrap_replicates=bootstrap_replicates,
+                    score_range=_score_range(api, contract),
+                )
+            result = dataclasses.replace(result, by_design=by_design)
+            if budget:  # spent by the APIs before: the next ones only read the cache
+                budget -= result.run.calls
+                from_cache = from_cache or budget <= 0
+            if not dataset.supports_claims and dataset.caveat:
+                result = demote(result, dataset.caveat)
+            results.append(result)
+            notes += _notes(result, reencoded, api, contract)
+            if api == "match":
+                notes.append(MATCH_CLAIMS_NOTE)
+    finished = datetime.now(UTC)
+    reproduce = {api: _reproduce(target, faces, api, max_pairs, seed) for api in apis}
+    return suite_result(
+        results,
+        dataset,
+        notes,
+        out=out / RESULT_FILE,
+        reproduce=reproduce,
+        started_at=started,
+        finished_at=finished,
+        seed=seed,
+    )
+
+
+def _score_range(api: str, contract: Contract) -> tuple[float, float]:
+    if api == "match":
+        lo, hi = contract.match.facts["score_range"]
+    else:
+        score = contract.property_schema("jd", "BusinessResult", "score")
+        lo, hi = score["minimum"], score["maximum"]
+    return float(lo), float(hi)
+
+
+def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract) -> list[str]:
+    notes = []
+    if reencoded:
+        notes.append(
+            f"{api}: {reencoded} image(s) re-encoded as JPEG to fit "
+            f"{limits_for(api, contract).describe()} (pairs keep the original image's sha256)"
+        )
+    errors = sum(counts["error"] for counts in result.outcomes.values())
+    if errors:
+        notes.append(
+            f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "
+            "and are retried by the next run"
+        )
+    pending = sum(result.planned.values()) - sum(result.measured.values())
+    if pending:
+        notes.append(
+            f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
+            "command again to continue from the cache"
+        )
+    return notes
+
+
+def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:
+    """The command that re-runs one API (the faces folder is named, not its path)."""
+    parts = [
+        "faceharness accuracy",
+        f"--target {url_label(target) if target != 'emulator' else target}",
+    ]
+    if faces is not None:
+        parts.append("--faces <faces-dir>")
+    parts.append(f"--api {api}")
+    if max_pairs is not None:
+        parts.append(f"--max-pairs {max_pairs}")
+    parts += [f"--seed {seed}", "--out <run-dir>"]
+    return " ".join(parts)
