@@ -203,14 +203,10 @@ class Dataset:
 
 
 def load_dataset(faces: Path | None) -> Dataset:
-    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None``."""
-    if faces is None:
-        return builtin_dataset()
-    return Dataset(images=load_images(faces), name="faces")
-
-
-def builtin_dataset() -> Dataset:
-    """:func:`harness.faces.builtin_images` (nothing written to disk)."""
+    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None`` (nothing
+    written to disk)."""
+    if faces is not None:
+        return Dataset(images=load_images(faces), name="faces")
     by_hash = {image.sha256: image for image in reversed(builtin_images())}
     images = sorted(by_hash.values(), key=lambda image: image.sha256)
     return Dataset(images=images, name="builtin", supports_claims=False, caveat=BUILTIN_CAVEAT)

@@ -294,28 +294,24 @@ def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
 
 def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
     """One high-severity finding per contradicted claim."""
-    found = []
-    for metrics in result.claims:
-        verdict = metrics.verdict
-        if verdict.verdict != "contradicted":
-            continue
-        found.append(
-            Finding(
-                suite="accuracy",
-                api=result.api,
-                operation=OPERATIONS[result.api],
-                check="documented_fmr",
-                severity="high",
-                message=(
-                    f"{metrics.claim.name}: documented FMR {metrics.claim.claimed_fmr:g} is "
-                    f"contradicted ({verdict.direction}): {verdict.reason}"
-                ),
-                unique_key=f"accuracy:{metrics.claim.name}:{result.target}",
-                reproduce=reproduce,
-                erratum=ERRATA.get(result.api),
-            )
+    return [
+        Finding(
+            suite="accuracy",
+            api=result.api,
+            operation=OPERATIONS[result.api],
+            check="documented_fmr",
+            severity="high",
+            message=(
+                f"{m.claim.name}: documented FMR {m.claim.claimed_fmr:g} is "
+                f"contradicted ({m.verdict.direction}): {m.verdict.reason}"
+            ),
+            unique_key=f"accuracy:{m.claim.name}:{result.target}",
+            reproduce=reproduce,
+            erratum=ERRATA.get(result.api),
         )
-    return found
+        for m in result.claims
+        if m.verdict.verdict == "contradicted"
+    ]
 
 
 def checks_for(result: AccuracyResult) -> list[CheckResult]:

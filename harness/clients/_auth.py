@@ -170,12 +170,8 @@ class Auth:
         if api != "jd":
             modes: dict[Part, str] = {How.VALID: "token", How.ABSENT: "no_token"}
             return modes.get(self.token, "bad_token")
-        for name, part in (
-            ("appkey", self.appkey),
-            ("timestamp", self.timestamp),
-            ("sign", self.sign),
-        ):
-            if part == How.VALID:
+        for name in JD_AUTH_PARAMS:
+            if (part := getattr(self, name)) == How.VALID:
                 continue
             if part == How.ABSENT:
                 return f"no_{name}"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.accuracy._data import builtin_dataset, load_dataset
+from harness.accuracy._data import load_dataset
 from harness.errors import InputError
 from harness.imaging import builtin_faces
 
@@ -14,13 +14,13 @@ from .conftest import MakeFaces
 
 
 def test_builtin_set_is_in_memory_and_cannot_support_claims() -> None:
-    data = builtin_dataset()
+    data = load_dataset(None)
     assert data.name == "builtin" and data.supports_claims is False
     assert data.caveat and "cannot support" in data.caveat and "--faces" in data.caveat
     assert data.identities == 2
     assert len(data.images) == len({f.data for f in builtin_faces()})
     assert all(image.data and not image.path.exists() for image in data.images)
-    assert builtin_dataset().fingerprint == data.fingerprint  # stable: the cache can resume
+    assert load_dataset(None).fingerprint == data.fingerprint  # stable: the cache can resume
 
 
 def test_a_folder_is_described_by_counts_and_content_not_path(make_faces: MakeFaces) -> None:
