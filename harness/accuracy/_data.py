@@ -341,7 +341,6 @@ class PayloadSource:
 
     def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
         self.limits = limits
-        self.reencoded: set[str] = set()
         self._cache: OrderedDict[str, PoolImage] = OrderedDict()
         self._cache_size = cache_size
 
@@ -357,7 +356,6 @@ class PayloadSource:
         data = image.read_bytes()
         if not self.limits.fits(data, sniff_format(data)):
             data = self._fit(image, data)
-            self.reencoded.add(image.sha256)
         payload = PoolImage(f"image {image.sha256[:12]}", data)
         self._cache[image.sha256] = payload
         if len(self._cache) > self._cache_size:

@@ -221,8 +221,6 @@ class AccuracySuite:
     max_pairs: int | None = None
     engine: str | None = None
     from_cache: bool = False
-    credentials: Credentials | None = None
-    emulator_settings: Mapping[str, Any] | None = None
     name: Literal["accuracy"] = dataclasses.field(default="accuracy", init=False)
 
     def run(self, ctx: RunContext) -> AccuracySuiteResult:

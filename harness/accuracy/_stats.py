@@ -28,7 +28,6 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     normal approximations give negative or far too narrow bounds. ``n == 0`` carries no
     information, so the interval is the whole of ``[0, 1]``.
     """
-    _check_confidence(confidence)
     if n < 0 or k < 0 or k > n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
     if n == 0:
@@ -46,7 +45,6 @@ def n_needed_for_zero_failures(p: float, confidence: float = 0.95) -> int:
     three" (about ``3 / p``): 2,995 impostor pairs for 1e-3, 29,956 for 1e-4. Fewer pairs
     cannot support a claim even if no false match is seen.
     """
-    _check_confidence(confidence)
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be in (0, 1), got {p}")
     return math.ceil(math.log(1.0 - confidence) / math.log1p(-p))
@@ -125,7 +123,6 @@ def eer_with_interval(
     *,
     replicates: int = 1000,
     seed: int = 0,
-    confidence: float = 0.95,
 ) -> dict[str, Any]:
     """EER (``value``) and a percentile interval (``ci95``) from a bootstrap that resamples
     *subjects*, not pairs.
@@ -136,7 +133,6 @@ def eer_with_interval(
     ``c_s * c_t`` times (Bolle et al.'s subsets bootstrap). Replicates that lose every
     genuine or every impostor pair are dropped; the interval is ``None`` if all are.
     """
-    _check_confidence(confidence)
     if len(genuine) != len(genuine_subjects) or len(impostor) != len(impostor_subjects):
         raise ValueError("every score needs its subject(s)")
     if replicates < 0:
@@ -162,7 +158,7 @@ def eer_with_interval(
         rates = sweep.rates(counts[g_subj], counts[i_a] * counts[i_b])
         if rates is not None:
             values.append(_crossing(*rates))
-    alpha = 1.0 - confidence
+    alpha = 1.0 - 0.95  # a two-sided 95% interval
     ci = np.quantile(np.asarray(values), [alpha / 2, 1 - alpha / 2]).tolist() if values else None
     bootstrap = {"unit": "subject", "replicates": replicates, "seed": seed}
     return {"value": point, "ci95": ci, "bootstrap": bootstrap}
@@ -220,11 +216,6 @@ def score_histogram(
         "genuine": g_counts.tolist(),
         "impostor": i_counts.tolist(),
     }
-
-
-def _check_confidence(confidence: float) -> None:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence}")
 
 
 Rule = Literal["score>=", "decision"]

@@ -55,7 +55,6 @@ def test_oversized_images_are_reencoded_for_the_internal_api(contract: Any) -> N
     with Image.open(io.BytesIO(sent.data)) as im, Image.open(io.BytesIO(big.data)) as orig:
         assert im.size == orig.size  # re-encoded, not shrunk, when that is enough
     assert match.payload(small).data == small.data  # fits: sent as it is
-    assert match.reencoded == {big.sha256}
     assert "grace_hopper" not in sent.name  # payload names (in client errors) are hashes
 
     jd = PayloadSource(limits_for("jd", contract))
