@@ -360,12 +360,11 @@ class UntestableClaim:
     name: str
     claimed_fmr: float
     reason: str
-    rule: str = "distance<="
 
     def to_dict(self) -> dict[str, object]:
         return {
             "claim": self.name,
-            "rule": self.rule,
+            "rule": "distance<=",
             "threshold": None,
             "claimed_fmr": self.claimed_fmr,
             "fmr": None,

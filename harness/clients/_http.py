@@ -195,11 +195,10 @@ class Sender:
         self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
         if paced:
             self.pacer.wait()
-        sent_at = int(self.clock() * 1000)
         headers, query = request.auth.apply(
             request.api,
             credentials or self._credentials,
-            now_ms=sent_at,
+            now_ms=int(self.clock() * 1000),
             window_ms=self.contract.jd_timestamp_window_ms,
         )
         self.sent += 1
@@ -214,11 +213,11 @@ class Sender:
                 headers={"Content-Type": "application/json", **request.headers, **headers},
             )
         except httpx.HTTPError as exc:
-            return self._unanswered(exc, begun=False, start=start, sent_at=sent_at)
+            return self._unanswered(exc, begun=False, start=start)
         try:
             response.read()
         except httpx.HTTPError as exc:
-            return self._unanswered(exc, begun=True, start=start, sent_at=sent_at)
+            return self._unanswered(exc, begun=True, start=start)
         finally:
             response.close()
         return Exchange.read(
@@ -228,7 +227,6 @@ class Sender:
             dict(response.headers),
             response.content,
             elapsed_s=time.perf_counter() - start,
-            sent_at_ms=sent_at,
         )
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
@@ -255,16 +253,13 @@ class Sender:
         self.reconnects += 1
         return self.http.send(request, stream=True)
 
-    def _unanswered(
-        self, exc: httpx.HTTPError, *, begun: bool, start: float, sent_at: int
-    ) -> Exchange:
+    def _unanswered(self, exc: httpx.HTTPError, *, begun: bool, start: float) -> Exchange:
         kind = no_answer_kind(exc, begun=begun)
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
         return Exchange(
             status=0,
             error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
             elapsed_s=time.perf_counter() - start,
-            sent_at_ms=sent_at,
             no_answer=kind,
             cause=exc,
         )

@@ -160,7 +160,6 @@ class Exchange:
     text: str = ""
     elapsed_s: float = 0.0
     error: str | None = None
-    sent_at_ms: int = 0
     no_answer: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict, repr=False)
     content: bytes = field(default=b"", repr=False)
@@ -175,10 +174,10 @@ class Exchange:
         status: int,
         headers: Mapping[str, str],
         content: bytes,
-        **timing: Any,
+        elapsed_s: float = 0.0,
     ) -> Exchange:
         """The record of an answer, whichever transport got it, its answer read once by the
-        contract (``timing``: ``elapsed_s``, ``sent_at_ms``)."""
+        contract."""
         try:
             body = json.loads(content)
         except (ValueError, TypeError):
@@ -191,7 +190,7 @@ class Exchange:
             headers=headers,
             content=content,
             answer=read_answer(contract, api, status, body),
-            **timing,
+            elapsed_s=elapsed_s,
         )
 
     @property
