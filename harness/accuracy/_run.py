@@ -59,6 +59,9 @@ from ._stats import (
     match_documented_claims,
 )
 
+if TYPE_CHECKING:
+    from harness.emulator.engines import Engine
+
 FTA_CATEGORIES = frozenset({"image_quality"})
 """Code categories that mean "the service declined to compare these images"."""
 
@@ -192,9 +195,6 @@ class StopWhenHopeless:
             return codes.get("jd", "gateway", code.removeprefix("gateway:"))
         return codes.get("jd", "business", code)
 
-
-if TYPE_CHECKING:
-    from harness.emulator.engines import Engine
 
 APIS: Final = ("match", "jd")
 CACHE_FILE: Final = "accuracy-cache.jsonl"
