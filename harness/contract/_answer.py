@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 if TYPE_CHECKING:
-    from ._codes import Code
-    from ._contract import Contract
+    from ._contract import Code, Contract
 
 _RUNNING = ("SUCCESS", "PROCESSING")
 _LABELS = {"gateway": "gateway code", "business": "result.code"}

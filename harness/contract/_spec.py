@@ -17,6 +17,8 @@ from harness.errors import SpecError
 # libyaml's loader when PyYAML was built with it: the same documents, about 8x faster to read
 # (every process of a load run reads the whole contract at start-up).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
+_READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +68,8 @@ class Spec:
                     operation_id=op["operationId"],
                     method=method,
                     path=path,
-                    request_schema=_ref_name(op.get("requestBody", {}), "application/json"),
-                    response_schema=_ref_name(
-                        op.get("responses", {}).get("200", {}), "application/json"
-                    ),
+                    request_schema=_ref_name(op.get("requestBody", {})),
+                    response_schema=_ref_name(op.get("responses", {}).get("200", {})),
                     facts=facts,
                     extension=bool(facts.get("extension")),
                 )
@@ -105,50 +105,33 @@ class Spec:
         out only the limits marked with no other erratum than those given (the emulator serving an
         alternative reading).
         """
-        return _compiled(self, name, decode_base64, every_reading, lenient)
+        key = (id(self), name, decode_base64, every_reading, lenient)
+        if key not in _VALIDATORS:
+            schema = self.schema(name)
+            for node in mappings(schema):
+                if decode_base64 and node.get("contentEncoding") == "base64":
+                    node.pop("pattern", None)
+                marked = node.get("x-reading")
+                if marked and (every_reading or (lenient and set(marked) <= lenient)):
+                    for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
+                        node.pop(keyword, None)
+            _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+        return _VALIDATORS[key]
 
     def examples(self) -> list[tuple[str, str, str, Any]]:
         """(operation_id, 'request'|'response', schema name, example value) for every example."""
         out = []
         for op_id, op in self.operations.items():
             raw_op = self.raw["paths"][op.path][op.method]
-            body = raw_op.get("requestBody", {}).get("content", {}).get("application/json", {})
-            for ex in body.get("examples", {}).values():
-                out.append((op_id, "request", op.request_schema or "", ex["value"]))
-            resp = (
-                raw_op.get("responses", {})
-                .get("200", {})
-                .get("content", {})
-                .get("application/json", {})
-            )
-            for ex in resp.get("examples", {}).values():
-                out.append((op_id, "response", op.response_schema or "", ex["value"]))
+            request = raw_op.get("requestBody", {})
+            response = raw_op.get("responses", {}).get("200", {})
+            for side, container, schema in (
+                ("request", request, op.request_schema),
+                ("response", response, op.response_schema),
+            ):
+                for ex in _json(container).get("examples", {}).values():
+                    out.append((op_id, side, schema or "", ex["value"]))
         return out
-
-
-_VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
-_READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
-
-
-def _compiled(
-    spec: Spec,
-    name: str,
-    decode_base64: bool,
-    every_reading: bool = False,
-    lenient: frozenset[str] = frozenset(),
-) -> Any:
-    key = (id(spec), name, decode_base64, every_reading, lenient)
-    if key not in _VALIDATORS:
-        schema = spec.schema(name)
-        for node in mappings(schema):
-            if decode_base64 and node.get("contentEncoding") == "base64":
-                node.pop("pattern", None)
-            marked = node.get("x-reading")
-            if marked and (every_reading or (lenient and set(marked) <= lenient)):
-                for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
-                    node.pop(keyword, None)
-        _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
-    return _VALIDATORS[key]
 
 
 def mappings(node: Any) -> Iterator[dict[str, Any]]:
@@ -163,9 +146,12 @@ def mappings(node: Any) -> Iterator[dict[str, Any]]:
             yield from mappings(v)
 
 
-def _ref_name(container: dict[str, Any], media: str) -> str | None:
-    schema = container.get("content", {}).get(media, {}).get("schema", {})
-    ref = schema.get("$ref")
+def _json(container: dict[str, Any]) -> dict[str, Any]:
+    return dict(container.get("content", {}).get("application/json", {}))
+
+
+def _ref_name(container: dict[str, Any]) -> str | None:
+    ref = _json(container).get("schema", {}).get("$ref")
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
