@@ -185,16 +185,13 @@ def parse_config(
 def load_credentials(config: Path | None = None, *, demo_defaults: bool = False) -> Credentials:
     """Environment first, then ``[credentials]`` of the config file, then (emulator only) the
     demo ones."""
-    given = read_config(config).credentials
-
-    def pick(env_name: str, key: str, demo: str) -> str | None:
-        value = os.environ.get(env_name) or getattr(given, key)
-        return value or (demo if demo_defaults else None)
-
+    given, fallback = read_config(config).credentials, DEMO if demo_defaults else Credentials()
+    env = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
     return Credentials(
-        token=pick(ENV_TOKEN, "token", DEMO_TOKEN),
-        jd_appkey=pick(ENV_JD_APPKEY, "jd_appkey", DEMO_JD_APPKEY),
-        jd_secretkey=pick(ENV_JD_SECRETKEY, "jd_secretkey", DEMO_JD_SECRETKEY),
+        **{
+            k: os.environ.get(v) or getattr(given, k) or getattr(fallback, k)
+            for k, v in env.items()
+        }
     )
 
 
