@@ -7,8 +7,10 @@ config, spec, input, unreachable target), with one line on stderr, 130 interrupt
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +25,7 @@ import typer  # noqa: E402 - after the startup handler: these imports take secon
 from rich.markup import escape  # noqa: E402
 from rich.table import Table
 
-from harness.commands import register_all
+from harness import commands
 from harness.commands._options import Config, Target, add_exit_codes, typer_app
 from harness.console import console
 from harness.errors import HarnessError, UsageError
@@ -358,7 +360,9 @@ def emulate(
     raise typer.Exit(130 if stopped else 2)
 
 
-register_all(app)
+for _command in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+    if not _command.name.startswith("_"):  # harness/commands: one module per capability command
+        importlib.import_module(f"{commands.__name__}.{_command.name}").register(app)
 add_exit_codes(app)
 
 

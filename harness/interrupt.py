@@ -77,8 +77,7 @@ def request(name: str = "SIGINT") -> None:
 def reset() -> None:
     """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
     with _lock:
-        _state.signal, _state.at, _state.reported = None, None, False
-        _state.redeliver = False
+        _state.signal, _state.at, _state.reported, _state.redeliver = None, None, False, False
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:

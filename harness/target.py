@@ -93,12 +93,8 @@ def open_target(
         built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
     key = built.appkeys[0]
     own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
-    secrets = (
-        *built.tokens,
-        *(k.appkey for k in built.appkeys),
-        *(k.secretkey for k in built.appkeys),
-        *given.secrets(),
-    )
+    keys = [(k.appkey, k.secretkey) for k in built.appkeys]
+    secrets = (*built.tokens, *(s for pair in keys for s in pair), *given.secrets())
     app = create_app(built, contract=contract, engine=engine_obj)
     with EmulatorServer(app) as url:
         yield Target(

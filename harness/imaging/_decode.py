@@ -375,10 +375,6 @@ class ImageInfo:
     width: int
     height: int
 
-    @property
-    def pixels(self) -> int:
-        return self.width * self.height
-
 
 def inspect_image(
     data: bytes,

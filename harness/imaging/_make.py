@@ -1,20 +1,13 @@
 """Images made for requests: encoded, shaped, synthesised, or shipped inside installed packages.
 
 Deterministic (same input and arguments, same bytes): replay files name an image by how it
-was made and its sha256, and a replay makes it again. Each suite states its own sizes,
-qualities and formats; the ways of applying them live here once.
+was made and its sha256, and a replay makes it again.
 
-The demo and the tests must work on a fresh machine without the developer face set, and
-must never redistribute photos of unknown licence. Two public-domain portraits are
-installed with the project's own dependencies:
-
-- ``skimage/data/astronaut.png``: NASA portrait of astronaut Eileen Collins (scikit-image).
-- ``matplotlib/mpl-data/sample_data/grace_hopper.jpg``: US Navy portrait of Grace Hopper.
-
-(scikit-image's ``camera()`` shows a man in three-quarter view whose face dlib's frontal
-HOG detector does not find, and its ``lfw_subset`` faces are 25x25 px, so neither is used.)
-Each portrait yields several variants (crop, rotation, brightness, mirror, resize and a
-JPEG<->PNG re-encode) so that genuine pairs with real appearance change exist.
+The demo and the tests must work on a fresh machine without the developer face set and never
+redistribute photos of unknown licence: the built-in faces are two public-domain portraits
+installed with our dependencies (scikit-image's astronaut Eileen Collins, matplotlib's Grace
+Hopper; scikit-image's ``camera()`` face is in three-quarter view, which dlib's frontal detector
+misses), each in several variants so that genuine pairs with real appearance change exist.
 """
 
 from __future__ import annotations
@@ -180,9 +173,8 @@ def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = No
         rgb.thumbnail((side, side))
     width, height = rgb.width - rgb.width % 2, rgb.height - rgb.height % 2
     bgr = np.ascontiguousarray(np.asarray(rgb.crop((0, 0, width, height)))[:, :, ::-1])
-    fd, path = tempfile.mkstemp(suffix=".mp4")
-    os.close(fd)
-    try:
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "still.mp4")
         fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
         writer = cv2.VideoWriter(path, fourcc, fps, (width, height))
         if not writer.isOpened():
@@ -190,10 +182,7 @@ def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = No
         for _ in range(frames):
             writer.write(bgr)
         writer.release()
-        with open(path, "rb") as fh:
-            return fh.read()
-    finally:
-        os.unlink(path)
+        return Path(path).read_bytes()
 
 
 def synthetic_image(
@@ -239,16 +228,10 @@ class BuiltinImage(NamedTuple):
     data: bytes
 
 
-class _Source(NamedTuple):
-    identity: str
-    package: str
-    parts: tuple[str, ...]
-    crop: tuple[float, float, float, float]  # face-centred crop, fractions of width/height
-
-
+# identity, package, file, face-centred crop (fractions of width and height)
 _SOURCES: Final = (
-    _Source("eileen_collins", "skimage", ("data", "astronaut.png"), (0.16, 0.0, 0.80, 0.64)),
-    _Source(
+    ("eileen_collins", "skimage", ("data", "astronaut.png"), (0.16, 0.0, 0.80, 0.64)),
+    (
         "grace_hopper",
         "matplotlib",
         ("mpl-data", "sample_data", "grace_hopper.jpg"),
@@ -265,17 +248,14 @@ _NON_FACES: Final = (
 def package_file(package: str, *parts: str) -> Path | None:
     """Path of a data file inside an installed package, found without importing the package."""
     spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for root in spec.submodule_search_locations:
-        candidate = Path(root).joinpath(*parts)
-        if candidate.is_file():
-            return candidate
-    return None
+    roots = (spec.submodule_search_locations if spec is not None else None) or ()
+    return next((p for root in roots if (p := Path(root).joinpath(*parts)).is_file()), None)
 
 
-def _variants(original: bytes) -> list[tuple[str, bytes]]:
+def _variants(original: bytes, crop: tuple[float, ...]) -> list[tuple[str, bytes]]:
     base, _ = picture(original, upright=True)
+    stored, _ = picture(original)
+    left, top, right, bottom = (round(f * n) for f, n in zip(crop, stored.size * 2, strict=True))
     if original.startswith(b"\x89PNG"):  # JPEG first: callers use item 0 as a small, typical upload
         formats = [("jpeg", encode(base, "jpeg", quality=92)), ("orig", original)]
     else:
@@ -289,31 +269,17 @@ def _variants(original: bytes) -> list[tuple[str, bytes]]:
         ("bright", encode(bright, "jpeg")),
         ("mirror", encode(ImageOps.mirror(base), "jpeg", quality=88)),
         ("small", encode(small, "jpeg")),
+        ("crop", encode(stored.crop((left, top, right, bottom)), "jpeg")),
     ]
-
-
-def _cropped(original: bytes, box: tuple[float, float, float, float]) -> bytes:
-    base, _ = picture(original)
-    w, h = base.size
-    left, top, right, bottom = box
-    return encode(
-        base.crop((round(left * w), round(top * h), round(right * w), round(bottom * h))), "jpeg"
-    )
 
 
 @functools.lru_cache(maxsize=1)
 def _builtin_faces() -> tuple[BuiltinFace, ...]:
     faces: list[BuiltinFace] = []
-    for source in _SOURCES:
-        path = package_file(source.package, *source.parts)
-        if path is None:
-            continue
-        original = path.read_bytes()
-        named = [*_variants(original), ("crop", _cropped(original, source.crop))]
-        faces.extend(
-            BuiltinFace(f"{source.identity}_{variant}", source.identity, data)
-            for variant, data in named
-        )
+    for identity, package, parts, crop in _SOURCES:
+        path = package_file(package, *parts)
+        named = _variants(path.read_bytes(), crop) if path is not None else []
+        faces += [BuiltinFace(f"{identity}_{variant}", identity, data) for variant, data in named]
     if not faces:
         raise ConfigError(
             "no built-in face images found; install scikit-image or matplotlib (pip install -e .)"
@@ -333,12 +299,8 @@ def builtin_faces() -> list[BuiltinFace]:
 
 @functools.lru_cache(maxsize=1)
 def _builtin_non_faces() -> tuple[BuiltinImage, ...]:
-    found: list[BuiltinImage] = []
-    for name, package, parts in _NON_FACES:
-        path = package_file(package, *parts)
-        if path is not None:
-            found.append(BuiltinImage(name, path.read_bytes()))
-    return tuple(found)
+    found = ((name, package_file(package, *parts)) for name, package, parts in _NON_FACES)
+    return tuple(BuiltinImage(name, path.read_bytes()) for name, path in found if path is not None)
 
 
 def builtin_non_faces() -> list[BuiltinImage]:
