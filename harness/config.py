@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
@@ -133,16 +133,9 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     if path is None:
         return HarnessConfig()
     path = Path(path)
-    return parse_config(read_toml(path, what), str(path), path.parent, policy=what == "policy")
-
-
-def parse_config(
-    data: Mapping[str, Any], source: str, base: Path = Path(), *, policy: bool = False
-) -> HarnessConfig:
-    """Parsed TOML as a :class:`HarnessConfig` (``base``: where ``[codes] file`` is found;
-    ``policy``: a ``--policy`` file, see :func:`read_config`)."""
+    source, data = str(path), read_toml(path, what)
     gate_prefix = "gate."
-    if policy and "gate" not in data:
+    if what == "policy" and "gate" not in data:
         data, gate_prefix = {"gate": data}, ""
     top = {k: v for k, v in data.items() if k not in SECTIONS}  # the emulator's keys, old style
     emulator: Any = data.get("emulator")
@@ -176,7 +169,7 @@ def parse_config(
         source=source,
         credentials=sections.credentials,
         conformance=sections.conformance,
-        codes=(base / sections.codes.file).resolve() if sections.codes else None,
+        codes=(path.parent / sections.codes.file).resolve() if sections.codes else None,
         emulator=settings,
         gate=gate,
     )

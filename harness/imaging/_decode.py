@@ -39,11 +39,7 @@ IMAGE_REJECT_REASONS: Final[tuple[ImageRejectReason, ...]] = get_args(ImageRejec
 
 
 class ImageRejected(ValueError):
-    """The bytes are not an image the caller accepts.
-
-    ``reason`` is one of :data:`IMAGE_REJECT_REASONS` so callers can map it to an API error
-    code; ``detail`` is a short human explanation. ``str(err)`` is one line.
-    """
+    """Not an image the caller accepts; ``reason`` lets an HTTP layer map it to a code."""
 
     def __init__(self, reason: ImageRejectReason, detail: str) -> None:
         if reason not in IMAGE_REJECT_REASONS:
@@ -76,12 +72,8 @@ _SIGNATURES: Final = re.compile(
 
 
 def sniff_format(data: bytes) -> str | None:
-    """Name the image format from its signature, or None if no known image starts ``data``.
-
-    Returns ``"jpeg"`` and ``"png"`` (accepted) and also ``"gif"``, ``"bmp"``, ``"webp"``,
-    ``"tiff"``, ``"heic"``, ``"avif"``, ``"ico"`` so callers can say *unsupported* rather than
-    *not an image*.
-    """
+    """The image format by its signature (also the ones not accepted, so that callers can say
+    *unsupported* rather than *not an image*), or None."""
     found = _SIGNATURES.match(bytes(data[:32]))
     return found.lastgroup if found else None
 
@@ -366,10 +358,7 @@ _HIGH_BIT_MODES: Final = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
-    """What the header says: format name (as :func:`sniff_format`) and stored size in pixels.
-
-    ``width``/``height`` are as stored, before any EXIF rotation.
-    """
+    """What the header says: format (:func:`sniff_format`), size as stored (before EXIF turns)."""
 
     format: str
     width: int
