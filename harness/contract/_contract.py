@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from harness.errors import SpecError
 
@@ -132,9 +132,7 @@ def merge_codes(table: CodeTable, path: Any) -> CodeTable:
     if isinstance(raw, dict) and isinstance(raw.get("codes"), list):
         for row in raw["codes"]:
             if isinstance(row, dict):
-                row.setdefault("documented", False)
-                row.setdefault("retryable", False)
-                row.setdefault("api", "match")
+                row.update({"documented": False, "retryable": False, "api": "match"} | row)
                 row.setdefault("where", "errcode" if row["api"] == "match" else row.get("where"))
                 if "zh" in row or "en" in row:
                     row.setdefault("zh", row.get("en"))
@@ -171,21 +169,12 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
             )
         if row["where"] == "gateway" and not isinstance(row["code"], str):
             raise SpecError(f"{where}: JD gateway codes are strings, got {row['code']!r}")
-        out.append(
-            Code(
-                api=row["api"],
-                where=row["where"],
-                code=str(row["code"]),
-                zh=str(row["zh"]),
-                en=str(row["en"]),
-                category=row["category"],
-                retryable=bool(row["retryable"]),
-                documented=bool(row["documented"]),
-                errata=row.get("errata"),
-                variants=tuple(str(v) for v in row.get("variants", ()) or ()),
-                name=None if row.get("name") is None else str(row["name"]),
-            )
-        )
+        fields: dict[str, Any] = {k: row[k] for k in ("api", "where", "category")}
+        fields |= {k: str(row[k]) for k in ("code", "zh", "en")}
+        fields |= {k: bool(row[k]) for k in ("retryable", "documented")}
+        variants = tuple(str(v) for v in row.get("variants", ()) or ())
+        name = None if row.get("name") is None else str(row["name"])
+        out.append(Code(**fields, errata=row.get("errata"), variants=variants, name=name))
     return CodeTable(out)
 
 
@@ -209,12 +198,8 @@ def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
     heads = list(_HEADING.finditer(text))
     if not heads:
         raise SpecError(f"{source}: no '## E-NNN title' entries found")
-    out = []
-    for i, m in enumerate(heads):
-        end = heads[i + 1].start() if i + 1 < len(heads) else len(text)
-        out.append(
-            Erratum(id=m.group(1), title=m.group(2).strip(), body=text[m.end() : end].strip())
-        )
+    ends = [m.start() for m in heads[1:]] + [len(text)]
+    out = [Erratum(m[1], m[2].strip(), text[m.end() : end].strip()) for m, end in zip(heads, ends)]
     ids = [e.id for e in out]
     dupes = sorted({x for x in ids if ids.count(x) > 1})
     if dupes:
@@ -235,6 +220,7 @@ def jd_auth_params(
     return {"appkey": appkey, "timestamp": str(ts), "sign": jd_sign(secretkey, ts)}
 
 
+T = TypeVar("T")
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
 
 
@@ -242,6 +228,11 @@ def default_specs_dir() -> Path:
     """`$FACEHARNESS_SPECS`, else the repository's `specs/` beside the `harness` package."""
     env = os.environ.get("FACEHARNESS_SPECS")
     return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+
+
+def _fact(api: str, key: str, read: Callable[[Any], T]) -> cached_property[T]:
+    """A document-level fact of the ``api``'s spec (``info.x-faceharness``), read once."""
+    return cached_property(lambda self: read(getattr(self, api).facts[key]))
 
 
 @dataclass(frozen=True)
@@ -280,9 +271,11 @@ class Contract:
 
     # --- facts the rest of the code needs, each read from the specs ----------------------
     # (the immutable ones cached: the emulator reads several on every request)
-    @cached_property
-    def match_base64_max_chars(self) -> int:
-        return int(self.match.facts["base64_max_chars"])
+    match_base64_max_chars = _fact("match", "base64_max_chars", int)
+    jd_image_max_bytes = _fact("jd", "image_max_bytes", int)
+    jd_image_formats = _fact("jd", "image_formats", tuple)
+    jd_success_code = _fact("jd", "success_code", str)
+    jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
 
     @property
     def match_base64_safe_chars(self) -> int:
@@ -314,28 +307,12 @@ class Contract:
         return {k: v["const"] for k, v in props.items() if "const" in v}
 
     @cached_property
-    def jd_image_max_bytes(self) -> int:
-        return int(self.jd.facts["image_max_bytes"])
-
-    @cached_property
-    def jd_image_formats(self) -> tuple[str, ...]:
-        return tuple(self.jd.facts["image_formats"])
-
-    @cached_property
     def jd_timestamp_window_ms(self) -> int:
         return int(self.jd.facts["timestamp_window_s"]) * 1000
 
     @property
     def jd_threshold_fmr(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
-
-    @cached_property
-    def jd_success_code(self) -> str:
-        return str(self.jd.facts["success_code"])
-
-    @cached_property
-    def jd_not_same_person_code(self) -> int:
-        return int(self.jd.facts["not_same_person_code"])
 
     @cached_property
     def jd_collection_bounds(self) -> tuple[int, int]:
