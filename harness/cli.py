@@ -92,9 +92,7 @@ def specs_validate(specs: SpecsDir = None) -> None:
 
 
 def _table(title: str, columns: str, rows: Any) -> None:
-    table = Table(title=title)
-    for col in columns.split("|"):
-        table.add_column(col)
+    table = Table(*columns.split("|"), title=title)
     for row in rows:
         table.add_row(*map(escape, row))
     out.print(table)
@@ -184,12 +182,6 @@ def _run_call(
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
     with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
-        answered_by = (
-            f"answered by the embedded emulator, face engine {engine}"
-            + (" (not biometric)" if engine == "fast" else "")
-            if t.is_emulator and engine
-            else ""
-        )
         client: Any = client_for("jd" if jd else "match", t.url, creds, timeout=timeout)
         refused = None
         try:
@@ -200,8 +192,9 @@ def _run_call(
             m, refused = exc.meaning, exc
             en, zh = (m.en, m.zh) if m else ("not in the code table", "?")
             err.print(f"{exc.code}: {en} ({zh}); category {exc.category}", markup=False)
-        if answered_by:
-            err.print(answered_by)
+        if t.is_emulator and engine:
+            biometric = " (not biometric)" if engine == "fast" else ""
+            err.print(f"answered by the embedded emulator, face engine {engine}{biometric}")
         if refused is not None:
             raise typer.Exit(1)
 

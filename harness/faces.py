@@ -225,17 +225,12 @@ def pool_faces(faces_dir: Path | None) -> list[PoolImage]:
 def _unlabelled(root: Path) -> list[LabelRow]:
     """The rows a ``labels.csv`` of a folder without one would have."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    return [
-        LabelRow(
-            line=0,
-            file=p.relative_to(root).as_posix(),
-            identity=p.parent.relative_to(root).as_posix()
-            if p.parent != root
-            else re.sub(r"[_-]?\d+$", "", p.stem) or p.stem,
-            faces=None,
-        )
-        for p in files
-    ]
+
+    def person(p: Path) -> str:  # the subfolder, else the name without a trailing number
+        top = re.sub(r"[_-]?\d+$", "", p.stem) or p.stem
+        return p.parent.relative_to(root).as_posix() if p.parent != root else top
+
+    return [LabelRow(0, p.relative_to(root).as_posix(), person(p), None) for p in files]
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,8 +112,7 @@ def _secret_variants(secrets: Iterable[str]) -> list[str]:
 
 def _redact_str(text: str, secrets: list[str]) -> str:
     for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
+        text = text.replace(secret, MASK)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
     if "=" in text:

@@ -30,16 +30,12 @@ def parse_score(value: Any) -> float | None:
     Non-finite values are kept (``1e400`` is ``inf``): the range rules report them, and a consumer
     that needs a usable number checks ``math.isfinite``.
     """
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
+    try:
         return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    except ValueError:  # a string that is no number
+        return None
 
 
 class Answer(NamedTuple):

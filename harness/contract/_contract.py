@@ -353,9 +353,8 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     root = Path(specs_dir)
     if not root.is_dir():
         raise SpecError(f"specs directory {root} does not exist (set --specs or FACEHARNESS_SPECS)")
-    match = load_spec(root / SPEC_FILES["match"])
-    jd = load_spec(root / SPEC_FILES["jd"])
-    for api, spec in (("match", match), ("jd", jd)):
+    specs = {api: load_spec(root / name) for api, name in SPEC_FILES.items()}
+    for api, spec in specs.items():
         if spec.api != api:
             raise SpecError(f"{spec.path.name} declares api {spec.api!r}, expected {api!r}")
     codes = parse_codes(read_yaml(root / "codes.yaml", "codes.yaml"), "codes.yaml")
@@ -369,9 +368,7 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     path = root / "readings.yaml"
     ids = {e.id for e in errata}
     readings = parse_readings(read_yaml(path, path.name), path.name, ids) if path.is_file() else {}
-    contract = Contract(
-        specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings
-    )
+    contract = Contract(root, specs["match"], specs["jd"], codes, errata, readings)
     _cross_check(contract)
     return contract
 

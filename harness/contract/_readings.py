@@ -183,19 +183,12 @@ class ReadingLog:
 
         out = []
         for e in contract.errata:
+            seen: dict[str, Any] = {}
             if e.id in contract.readings:
                 wanted = self.required.get(e.id)
-                out.append(
-                    Entry(
-                        id=e.id,
-                        title=e.title,
-                        observed=self.observed(e.id),
-                        evidence=self.evidence(e.id),
-                        required=wanted if is_which(wanted) else None,
-                    )
-                )
-            else:
-                out.append(Entry(id=e.id, title=e.title))
+                seen = {"observed": self.observed(e.id), "evidence": self.evidence(e.id)}
+                seen["required"] = wanted if is_which(wanted) else None
+            out.append(Entry(id=e.id, title=e.title, **seen))
         return out
 
     def lines(self, contract: Contract) -> list[str]:
