@@ -263,14 +263,8 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
             continue
         field = current.model_fields.get(part)
         annotation = field.annotation if field is not None else None
-        current = next(
-            (
-                a
-                for a in (annotation, *get_args(annotation))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
+        args = (annotation, *get_args(annotation))
+        current = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if current is None:
             return []
     return list(current.model_fields)

@@ -186,7 +186,7 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
 
     Plain: segments back to back from SOI to SOS, each a marker of ``_PLAIN`` with a length of
     at least 2 inside the data, every check of ``_jpeg`` passing and no zero size. On such a
-    stream ``read_dimensions`` reads the first frame header and ``_jpeg`` walks the same segments
+    stream ``_jpeg_dimensions`` reads the first frame header and ``_jpeg`` walks the same segments
     to the last one, so one walk answers both (the emulator reads every image it receives this
     way). None (a damaged or unusual header) leaves the verdict to those two, which name the
     fault.
