@@ -7,8 +7,10 @@ config, spec, input, unreachable target), with one line on stderr, 130 interrupt
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,7 @@ import typer  # noqa: E402 - after the startup handler: these imports take secon
 from rich.markup import escape  # noqa: E402
 from rich.table import Table
 
+from harness import commands
 from harness.commands._options import Config, Target, add_exit_codes, typer_app
 from harness.console import console
 from harness.errors import HarnessError, UsageError
@@ -89,9 +92,7 @@ def specs_validate(specs: SpecsDir = None) -> None:
 
 
 def _table(title: str, columns: str, rows: Any) -> None:
-    table = Table(title=title)
-    for col in columns.split("|"):
-        table.add_column(col)
+    table = Table(*columns.split("|"), title=title)
     for row in rows:
         table.add_row(*map(escape, row))
     out.print(table)
@@ -181,27 +182,21 @@ def _run_call(
         raise UsageError(f"--engine {engine!r}: expected dlib or fast")
     with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
-        answered_by = (
-            f"answered by the embedded emulator, face engine {engine}"
-            + (" (not biometric)" if engine == "fast" else "")
-            if t.is_emulator and engine
-            else ""
-        )
         client: Any = client_for("jd" if jd else "match", t.url, creds, timeout=timeout)
+        refused = None
         try:
             with client:
                 answer = call(client).model_dump(mode="json", exclude_none=True)
             out.print_json(json.dumps(answer, ensure_ascii=False))
         except ApiError as exc:
-            en, zh = (
-                (exc.meaning.en, exc.meaning.zh) if exc.meaning else ("not in the code table", "?")
-            )
+            m, refused = exc.meaning, exc
+            en, zh = (m.en, m.zh) if m else ("not in the code table", "?")
             err.print(f"{exc.code}: {en} ({zh}); category {exc.category}", markup=False)
-            if answered_by:
-                err.print(answered_by)
-            raise typer.Exit(1) from None
-        if answered_by:
-            err.print(answered_by)
+        if t.is_emulator and engine:
+            biometric = " (not biometric)" if engine == "fast" else ""
+            err.print(f"answered by the embedded emulator, face engine {engine}{biometric}")
+        if refused is not None:
+            raise typer.Exit(1)
 
 
 @call_app.command("match")
@@ -218,12 +213,10 @@ def call_match(
     """POST /tech/ai/face/match with two local files."""
 
     def call(client: FaceMatchClient) -> BaseModel:
+        mode = ("LIP" if lip else "SILENT") if video else None
+        code = client.live_code() if lip else None
         return client.match(
-            image,
-            face,
-            face_type="video" if video else "image",
-            video_type=("LIP" if lip else "SILENT") if video else None,
-            live_code=client.live_code() if lip else None,
+            image, face, face_type="video" if video else "image", video_type=mode, live_code=code
         )
 
     _run_call(target, config, call, timeout, engine)
@@ -356,19 +349,13 @@ def emulate(
             f"faceharness emulator on {url} (engine {settings.engine}); Ctrl-C stops it"
         ),
     )
-    from harness import interrupt
-
     interrupt.report(f"faceharness: emulator stopped ({stopped or 'server ended'})")  # the one line
     raise typer.Exit(130 if stopped else 2)
 
 
-def _register_commands() -> None:
-    from harness.commands import register_all
-
-    register_all(app)
-
-
-_register_commands()
+for _command in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+    if not _command.name.startswith("_"):  # harness/commands: one module per capability command
+        importlib.import_module(f"{commands.__name__}.{_command.name}").register(app)
 add_exit_codes(app)
 
 

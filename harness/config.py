@@ -13,7 +13,7 @@ import difflib
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
@@ -133,16 +133,9 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     if path is None:
         return HarnessConfig()
     path = Path(path)
-    return parse_config(read_toml(path, what), str(path), path.parent, policy=what == "policy")
-
-
-def parse_config(
-    data: Mapping[str, Any], source: str, base: Path = Path(), *, policy: bool = False
-) -> HarnessConfig:
-    """Parsed TOML as a :class:`HarnessConfig` (``base``: where ``[codes] file`` is found;
-    ``policy``: a ``--policy`` file, see :func:`read_config`)."""
+    source, data = str(path), read_toml(path, what)
     gate_prefix = "gate."
-    if policy and "gate" not in data:
+    if what == "policy" and "gate" not in data:
         data, gate_prefix = {"gate": data}, ""
     top = {k: v for k, v in data.items() if k not in SECTIONS}  # the emulator's keys, old style
     emulator: Any = data.get("emulator")
@@ -176,7 +169,7 @@ def parse_config(
         source=source,
         credentials=sections.credentials,
         conformance=sections.conformance,
-        codes=(base / sections.codes.file).resolve() if sections.codes else None,
+        codes=(path.parent / sections.codes.file).resolve() if sections.codes else None,
         emulator=settings,
         gate=gate,
     )
@@ -185,16 +178,13 @@ def parse_config(
 def load_credentials(config: Path | None = None, *, demo_defaults: bool = False) -> Credentials:
     """Environment first, then ``[credentials]`` of the config file, then (emulator only) the
     demo ones."""
-    given = read_config(config).credentials
-
-    def pick(env_name: str, key: str, demo: str) -> str | None:
-        value = os.environ.get(env_name) or getattr(given, key)
-        return value or (demo if demo_defaults else None)
-
+    given, fallback = read_config(config).credentials, DEMO if demo_defaults else Credentials()
+    env = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
     return Credentials(
-        token=pick(ENV_TOKEN, "token", DEMO_TOKEN),
-        jd_appkey=pick(ENV_JD_APPKEY, "jd_appkey", DEMO_JD_APPKEY),
-        jd_secretkey=pick(ENV_JD_SECRETKEY, "jd_secretkey", DEMO_JD_SECRETKEY),
+        **{
+            k: os.environ.get(v) or getattr(given, k) or getattr(fallback, k)
+            for k, v in env.items()
+        }
     )
 
 
@@ -273,14 +263,8 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
             continue
         field = current.model_fields.get(part)
         annotation = field.annotation if field is not None else None
-        current = next(
-            (
-                a
-                for a in (annotation, *get_args(annotation))
-                if isinstance(a, type) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
+        args = (annotation, *get_args(annotation))
+        current = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if current is None:
             return []
     return list(current.model_fields)

@@ -116,12 +116,10 @@ def load_labels(path: Path) -> list[LabelRow]:
         raise InputError(f"{path} line {reader.line_num}: not valid CSV ({exc})") from None
     seen: dict[str, int] = {}
     for row in rows:
-        if row.file in seen:
+        if (first := seen.setdefault(row.file, row.line)) != row.line:
             raise InputError(
-                f"{path} line {row.line}: file {row.file!r} is already listed on line "
-                f"{seen[row.file]}"
+                f"{path} line {row.line}: file {row.file!r} is already listed on line {first}"
             )
-        seen[row.file] = row.line
     return rows
 
 
@@ -227,17 +225,12 @@ def pool_faces(faces_dir: Path | None) -> list[PoolImage]:
 def _unlabelled(root: Path) -> list[LabelRow]:
     """The rows a ``labels.csv`` of a folder without one would have."""
     files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    return [
-        LabelRow(
-            line=0,
-            file=p.relative_to(root).as_posix(),
-            identity=p.parent.relative_to(root).as_posix()
-            if p.parent != root
-            else re.sub(r"[_-]?\d+$", "", p.stem) or p.stem,
-            faces=None,
-        )
-        for p in files
-    ]
+
+    def person(p: Path) -> str:  # the subfolder, else the name without a trailing number
+        top = re.sub(r"[_-]?\d+$", "", p.stem) or p.stem
+        return p.parent.relative_to(root).as_posix() if p.parent != root else top
+
+    return [LabelRow(0, p.relative_to(root).as_posix(), person(p), None) for p in files]
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,25 +245,22 @@ class ImageLimits:
         return self.fits_size(len(data), fmt)
 
     def fits_size(self, size: int, fmt: str | None) -> bool:
-        if fmt not in self.formats:
-            return False
-        if self.max_base64_chars is not None and 4 * ((size + 2) // 3) > self.max_base64_chars:
-            return False
-        return self.max_bytes_exclusive is None or size < self.max_bytes_exclusive
+        chars, under = self.max_base64_chars, self.max_bytes_exclusive
+        too_long = chars is not None and 4 * ((size + 2) // 3) > chars
+        return fmt in self.formats and not too_long and (under is None or size < under)
 
     @property
     def largest(self) -> int:
         """The most bytes an image may have (0: no limit)."""
-        sizes = [self.max_base64_chars // 4 * 3] if self.max_base64_chars is not None else []
-        sizes += [self.max_bytes_exclusive - 1] if self.max_bytes_exclusive is not None else []
-        return min(sizes, default=0)
+        chars, under = self.max_base64_chars, self.max_bytes_exclusive
+        sizes = [chars // 4 * 3] if chars is not None else []
+        return min(sizes + ([under - 1] if under is not None else []), default=0)
 
     def describe(self) -> str:
+        chars, under = self.max_base64_chars, self.max_bytes_exclusive
         parts = ["/".join(self.formats)]
-        if self.max_base64_chars is not None:
-            parts.append(f"at most {self.max_base64_chars} base64 characters")
-        if self.max_bytes_exclusive is not None:
-            parts.append(f"under {self.max_bytes_exclusive} bytes")
+        parts += [f"at most {chars} base64 characters"] if chars is not None else []
+        parts += [f"under {under} bytes"] if under is not None else []
         return ", ".join(parts)
 
 

@@ -77,8 +77,7 @@ def request(name: str = "SIGINT") -> None:
 def reset() -> None:
     """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
     with _lock:
-        _state.signal, _state.at, _state.reported = None, None, False
-        _state.redeliver = False
+        _state.signal, _state.at, _state.reported, _state.redeliver = None, None, False, False
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
@@ -86,8 +85,7 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         _state.redeliver = False
         raise KeyboardInterrupt
     if _state.signal is not None:  # the second one: the user means it
-        sys.stderr.write(f"faceharness: {_NAMES.get(signum, signum)} again: exiting now\n")
-        sys.stderr.flush()
+        report(f"faceharness: {_NAMES.get(signum, signum)} again: exiting now")
         os._exit(EXIT_INTERRUPTED)
     request(_NAMES.get(signum, str(signum)))
     raise KeyboardInterrupt
@@ -102,8 +100,7 @@ def _redeliver() -> None:
 
 def _starting(signum: int, frame: FrameType | None) -> None:
     request(_NAMES.get(signum, str(signum)))
-    sys.stderr.write(f"faceharness: interrupted after {stopped_after_s():.0f} s, while starting\n")
-    sys.stderr.flush()
+    report(f"faceharness: interrupted after {stopped_after_s():.0f} s, while starting")
     raise SystemExit(EXIT_INTERRUPTED)  # unwinds the imports in progress without a traceback
 
 

@@ -1,21 +1,11 @@
 """Before a suite judges a service, the run proves it can judge: the target answers, and the
-run's credentials are accepted.
+run's credentials are accepted (exit 2 otherwise: nothing could be judged).
 
-One cheap authenticated request per API the run will use, sent before any budget is
-counted:
-
-* internal API: ``validateData`` (asks for a live code; no comparison);
-* JD: a freshly signed ``faceCompareNew`` with an empty body. The gateway checks appkey,
-  timestamp and sign before the body; business validation then refuses the empty body, so
-  credentials are proven without a billable comparison.
-
-No connection (refused, unroutable) means the target is unreachable. An answer whose code
-has category ``auth`` in ``specs/codes.yaml`` (or HTTP 401/403), or a quota code that is not
-retryable (payment required, daily limit spent), means the credentials cannot be used.
-Either way the run cannot judge: :class:`PreflightError` (exit 2) with one line naming the
-code and the service's message, secrets masked. Any other answer, even a wrong one, and a
-request the target took but never answered, pass: judging those is the suites' work. Every
-suite command calls :func:`preflight` first.
+One cheap authenticated request per API, before any budget is counted: ``validateData`` (no
+comparison), and for JD a signed ``faceCompareNew`` with an empty body: the gateway checks
+appkey, timestamp and sign before the body, so credentials are proven without a billable
+comparison. Any other answer than a refusal of the credentials, even a wrong one, passes:
+judging it is the suites' work.
 """
 
 from __future__ import annotations
@@ -62,11 +52,7 @@ def preflight(
     contract: Contract | None = None,
     timeout_s: float | None = None,
 ) -> list[str]:
-    """One authenticated request per API in ``apis``; returns what each proved, one line each.
-
-    Raises:
-        PreflightError: no answer, or credentials refused (exit 2, one line, no secrets).
-    """
+    """One authenticated request per API in ``apis``; what each proved, one line each."""
     contract = contract or load_contract()
     seconds = min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S)
     secrets = credentials.secrets()
@@ -80,7 +66,6 @@ def preflight(
 
 
 def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
-    """validateData (internal API) or a signed empty faceCompareNew (JD): what it proved."""
     op = sender.contract.operation("liveCode" if api == "match" else "faceCompareNew")
     exchange = _send(sender, Request(api, op.operation_id, "POST", op.path, json={}), secrets)
     if isinstance(exchange, str):

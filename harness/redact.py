@@ -112,8 +112,7 @@ def _secret_variants(secrets: Iterable[str]) -> list[str]:
 
 def _redact_str(text: str, secrets: list[str]) -> str:
     for secret in secrets:
-        if secret in text:
-            text = text.replace(secret, MASK)
+        text = text.replace(secret, MASK)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
     if "=" in text:
@@ -142,21 +141,18 @@ def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[s
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
-            if isinstance(key, str) and key in keep:
-                out[key] = value
-            elif isinstance(key, str) and is_secret_key(key) and value is not None:
-                out[key if key in names else _redact_str(key, secrets)] = MASK
-            else:
-                new_key = (
-                    key if not isinstance(key, str) or key in names else _redact_str(key, secrets)
-                )
-                out[new_key] = _walk(value, secrets, keep, names)
+            if not isinstance(key, str) or key in keep:
+                out[key] = value if key in keep else _walk(value, secrets, keep, names)
+                continue
+            secret = is_secret_key(key) and value is not None
+            new_key = key if key in names else _redact_str(key, secrets)
+            out[new_key] = MASK if secret else _walk(value, secrets, keep, names)
         return out
     if isinstance(obj, (list, tuple)):
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
-            pair = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
-            return tuple(pair) if isinstance(obj, tuple) else pair
-        items = [_walk(item, secrets, keep, names) for item in obj]
+            items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
+        else:
+            items = [_walk(item, secrets, keep, names) for item in obj]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
         return [_walk(item, secrets, keep, names) for item in sorted(obj, key=repr)]

@@ -93,19 +93,9 @@ def open_target(
         built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
     key = built.appkeys[0]
     own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)
-    secrets = (
-        *built.tokens,
-        *(k.appkey for k in built.appkeys),
-        *(k.secretkey for k in built.appkeys),
-        *given.secrets(),
-    )
+    keys = [(k.appkey, k.secretkey) for k in built.appkeys]
+    secrets = (*built.tokens, *(s for pair in keys for s in pair), *given.secrets())
     app = create_app(built, contract=contract, engine=engine_obj)
+    name = str(getattr(engine_obj, "name", built.engine))
     with EmulatorServer(app) as url:
-        yield Target(
-            url=url,
-            is_emulator=True,
-            credentials=own,
-            secrets=tuple(dict.fromkeys(secrets)),
-            settings=built,
-            engine=str(getattr(engine_obj, "name", built.engine)),
-        )
+        yield Target(url, True, own, tuple(dict.fromkeys(secrets)), built, name)

@@ -136,8 +136,7 @@ def use_codes(codes: Path | None, config: Path | None = None) -> None:
     from harness.contract import load_contract
     from harness.contract._contract import ENV_CODES
 
-    if codes is None:
-        codes = read_config(config).codes
+    codes = codes or read_config(config).codes
     if codes is None:
         return
     if not codes.is_file():

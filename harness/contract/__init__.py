@@ -1,72 +1,41 @@
 """The contract: the two documents as specs, codes and errata, read in this one place."""
 
-from ._answer import Answer, finite, no_answer_key, no_answer_kind, parse_score, read_answer
-from ._codes import CATEGORIES, Code, CodeTable
-from ._contract import SPEC_FILES, Contract, default_specs_dir, load_contract
-from ._errata import Erratum
+from ._answer import Answer, no_answer_key, no_answer_kind, parse_score, read_answer
+from ._contract import Code, Contract, Spec, jd_auth_params, jd_sign, load_contract
 from ._models import (
     MODEL_SCHEMAS,
-    AsyncResultRequest,
-    BusinessResult,
     CompareRequest,
     CompareResponse,
     FaceData,
-    HacknessVo,
     IdnoRequest,
     ImageItem,
     ImageRef,
-    ImgMapEntry,
-    LiveCodeData,
-    LiveCodeRequest,
     LiveCodeResponse,
     LiveCodeResult,
-    MatchData,
     MatchRequest,
     MatchResponse,
-    MatchResult,
-    Threshold,
 )
-from ._readings import Alternative, Reading, ReadingLog, Which, check_required, reading_lines
-from ._sign import jd_auth_params, jd_sign
-from ._spec import Operation, Spec
+from ._readings import ReadingLog, Which, check_required, reading_lines
 
 __all__ = [
-    "CATEGORIES",
     "MODEL_SCHEMAS",
-    "SPEC_FILES",
-    "Alternative",
     "Answer",
-    "AsyncResultRequest",
-    "BusinessResult",
     "Code",
-    "CodeTable",
     "CompareRequest",
     "CompareResponse",
     "Contract",
-    "Erratum",
     "FaceData",
-    "HacknessVo",
     "IdnoRequest",
     "ImageItem",
     "ImageRef",
-    "ImgMapEntry",
-    "LiveCodeData",
-    "LiveCodeRequest",
     "LiveCodeResponse",
     "LiveCodeResult",
-    "MatchData",
     "MatchRequest",
     "MatchResponse",
-    "MatchResult",
-    "Operation",
-    "Reading",
     "ReadingLog",
     "Spec",
-    "Threshold",
     "Which",
     "check_required",
-    "default_specs_dir",
-    "finite",
     "jd_auth_params",
     "jd_sign",
     "load_contract",

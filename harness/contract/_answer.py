@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 if TYPE_CHECKING:
-    from ._codes import Code
-    from ._contract import Contract
+    from ._contract import Code, Contract
 
 _RUNNING = ("SUCCESS", "PROCESSING")
 _LABELS = {"gateway": "gateway code", "business": "result.code"}
@@ -31,16 +30,12 @@ def parse_score(value: Any) -> float | None:
     Non-finite values are kept (``1e400`` is ``inf``): the range rules report them, and a consumer
     that needs a usable number checks ``math.isfinite``.
     """
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    if isinstance(value, int | float):
+    try:
         return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value)
-        except ValueError:
-            return None
-    return None
+    except ValueError:  # a string that is no number
+        return None
 
 
 class Answer(NamedTuple):
@@ -160,40 +155,19 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
     result = data.get("result")
     result = result if isinstance(result, dict) else {}
     success = result.get("success")
-    score = finite(parse_score(result.get("score")))
-    decision = True if success == "true" else False if success == "false" else None
-    message = _text(body.get("errmsg"))
+    seen: dict[str, Any] = {
+        "score": finite(parse_score(result.get("score"))),
+        "decision": {"true": True, "false": False}.get(success) if type(success) is str else None,
+        "trace_no": trace,
+        "message": _text(body.get("errmsg")),
+    }
     if ok and isinstance(state, str) and state not in _RUNNING:
-        return Answer(
-            "match",
-            status,
-            body,
-            "status",
-            state,
-            None,
-            True,
-            True,
-            score=score,
-            decision=decision,
-            trace_no=trace,
-            message=message,
-        )
+        return Answer("match", status, body, "status", state, None, True, True, **seen)
     code = None if raw is None else str(raw)
+    meaning = contract.codes.get("match", "errcode", code)
+    ran, processing = ok and state == "SUCCESS", ok and state == "PROCESSING"
     return Answer(
-        "match",
-        status,
-        body,
-        "errcode",
-        code,
-        contract.codes.get("match", "errcode", code),
-        typed,
-        refused=code != "0",
-        ran=ok and state == "SUCCESS",
-        processing=ok and state == "PROCESSING",
-        score=score,
-        decision=decision,
-        trace_no=trace,
-        message=message,
+        "match", status, body, "errcode", code, meaning, typed, code != "0", ran, processing, **seen
     )
 
 
@@ -205,32 +179,35 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     text = None if gateway is None else str(gateway)
     if text != contract.jd_success_code or not isinstance(result, dict):
         refused = text != contract.jd_success_code
+        meaning = contract.codes.get("jd", "gateway", text)
+        typed = isinstance(gateway, str) and refused
+        msg = _text(body.get("msg"))
         return Answer(
             "jd",
             status,
             body,
             "gateway",
             text,
-            contract.codes.get("jd", "gateway", text),
-            isinstance(gateway, str) and refused,
+            meaning,
+            typed,
             refused,
             remain_times=remain,
-            message=_text(body.get("msg")),
+            message=msg,
         )
     raw = result.get("code")
-    typed = type(raw) is int
     code = None if raw is None else str(raw)
-    serial = result.get("serialNo")
-    verdict = result.get("result")
-    ran = typed and raw in (0, contract.jd_not_same_person_code)
+    meaning = contract.codes.get("jd", "business", code)
+    typed = type(raw) is int and isinstance(gateway, str)
+    ran = type(raw) is int and raw in (0, contract.jd_not_same_person_code)
+    serial, verdict = result.get("serialNo"), result.get("result")
     return Answer(
         "jd",
         status,
         body,
         "business",
         code,
-        contract.codes.get("jd", "business", code),
-        typed and isinstance(gateway, str),
+        meaning,
+        typed,
         refused=not ran,
         ran=ran,
         score=finite(parse_score(result.get("score"))),

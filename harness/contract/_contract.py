@@ -1,20 +1,408 @@
-"""The contract object: both specs, the code table and the errata, loaded once and passed down."""
+"""The contract object: both OpenAPI documents (loaded, validated, asked for schemas and
+operation facts), the code table (`specs/codes.yaml`: what every code means and how to treat
+it), the errata and the readings, loaded once and passed down.
+
+It also owns JD's request signature (seed 004: ``签名,根据规则MD5(sectetkey+timestamp)``, ERRATA
+E-018): the clients sign with it and the emulator checks with it, so a wrong formula is caught
+by the known-answer test, not agreed on by both sides.
+"""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
+import re
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import jsonschema_rs
+import yaml
 
 from harness.errors import SpecError
 
-from ._codes import Code, CodeTable, merge_codes, parse_codes
-from ._errata import Erratum, parse_errata
 from ._readings import Reading, parse_readings
-from ._spec import Operation, Spec, load_spec, mappings, read_yaml
 
+try:  # CPython's own MD5: hashlib's (OpenSSL 3) looks the digest up afresh on every call, 3-5x
+    from _md5 import md5  # the time of the whole hash, and the emulator checks every JD request
+except ImportError:  # a build without it
+    from hashlib import md5
+
+# libyaml's loader when PyYAML was built with it: the same documents, about 8x faster to read
+# (every process of a load run reads the whole contract at start-up).
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
+_READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    api: str
+    operation_id: str
+    method: str
+    path: str
+    request_schema: str | None
+    response_schema: str | None
+    facts: dict[str, Any]  # the operation's `x-faceharness`
+    extension: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True)
+class Spec:
+    path: Path
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def api(self) -> str:
+        return str(self.facts["api"])
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """The document-level `info.x-faceharness` facts (limits, claims, code fields)."""
+        return dict(self.raw["info"].get("x-faceharness", {}))
+
+    @property
+    def schemas(self) -> dict[str, Any]:
+        return dict(self.raw["components"]["schemas"])
+
+    @cached_property
+    def operations(self) -> dict[str, Operation]:
+        ops: dict[str, Operation] = {}
+        for path, item in self.raw["paths"].items():
+            for method, op in item.items():
+                if method not in {"get", "post", "put", "delete", "patch"}:
+                    continue
+                facts = dict(op.get("x-faceharness", {}))
+                ops[op["operationId"]] = Operation(
+                    api=self.api,
+                    operation_id=op["operationId"],
+                    method=method,
+                    path=path,
+                    request_schema=_ref_name(op.get("requestBody", {})),
+                    response_schema=_ref_name(op.get("responses", {}).get("200", {})),
+                    facts=facts,
+                    extension=bool(facts.get("extension")),
+                )
+        return ops
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """A self-contained JSON Schema (2020-12) for a component, refs still resolvable."""
+        if name not in self.raw["components"]["schemas"]:
+            raise SpecError(f"{self.path.name}: no schema named {name!r}")
+        return {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": f"#/components/schemas/{name}",
+            "components": copy.deepcopy(self.raw["components"]),
+        }
+
+    def validator(
+        self,
+        name: str,
+        *,
+        decode_base64: bool = False,
+        every_reading: bool = False,
+        lenient: frozenset[str] = frozenset(),
+    ) -> Any:
+        """A compiled validator (jsonschema-rs).
+
+        With `decode_base64=True` the `pattern` of `contentEncoding: base64` strings is left out:
+        for a caller that strictly decodes them anyway (the emulator) the regex over hundreds of
+        kilobytes is the same rule checked twice, and the slowest step of a request.
+
+        With `every_reading=True` the limits and formats marked `x-reading` (faceharness' reading
+        of what the documents leave open: lengths, patterns, property counts) are left out: a value
+        this validator rejects is invalid under every reading of the documents. ``lenient`` leaves
+        out only the limits marked with no other erratum than those given (the emulator serving an
+        alternative reading).
+        """
+        key = (id(self), name, decode_base64, every_reading, lenient)
+        if key not in _VALIDATORS:
+            schema = self.schema(name)
+            for node in mappings(schema):
+                if decode_base64 and node.get("contentEncoding") == "base64":
+                    node.pop("pattern", None)
+                marked = node.get("x-reading")
+                if marked and (every_reading or (lenient and set(marked) <= lenient)):
+                    for keyword in node.get("x-reading-keywords") or _READING_KEYWORDS:
+                        node.pop(keyword, None)
+            _VALIDATORS[key] = jsonschema_rs.Draft202012Validator(schema, validate_formats=False)
+        return _VALIDATORS[key]
+
+    def examples(self) -> list[tuple[str, str, str, Any]]:
+        """(operation_id, 'request'|'response', schema name, example value) for every example."""
+        out = []
+        for op_id, op in self.operations.items():
+            raw_op = self.raw["paths"][op.path][op.method]
+            request = raw_op.get("requestBody", {})
+            response = raw_op.get("responses", {}).get("200", {})
+            for side, container, schema in (
+                ("request", request, op.request_schema),
+                ("response", response, op.response_schema),
+            ):
+                for ex in _json(container).get("examples", {}).values():
+                    out.append((op_id, side, schema or "", ex["value"]))
+        return out
+
+
+def mappings(node: Any) -> Iterator[dict[str, Any]]:
+    """Every mapping in a YAML/JSON tree, parents first (a caller may edit one before its
+    children are visited)."""
+    if isinstance(node, dict):
+        yield node
+        for v in node.values():
+            yield from mappings(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from mappings(v)
+
+
+def _json(container: dict[str, Any]) -> dict[str, Any]:
+    return dict(container.get("content", {}).get("application/json", {}))
+
+
+def _ref_name(container: dict[str, Any]) -> str | None:
+    ref = _json(container).get("schema", {}).get("$ref")
+    return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
+
+
+def read_yaml(path: Path, label: str) -> Any:
+    """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line
+    SpecError."""
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+    except OSError as exc:
+        raise SpecError(f"cannot read {label}: {exc.strerror or exc}") from None
+    except yaml.YAMLError:
+        raise SpecError(f"{label} is not valid YAML") from None
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate one spec; every failure is a one-line SpecError."""
+    from openapi_spec_validator import validate as validate_openapi
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    try:
+        raw = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise SpecError(f"spec {path.name} is not valid YAML{where}") from None
+    if not isinstance(raw, dict):
+        raise SpecError(f"spec {path.name} is not a mapping")
+    try:
+        validate_openapi(raw)
+    except Exception as exc:  # the validator raises several unrelated types
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SpecError(f"spec {path.name} is not valid OpenAPI: {first}") from None
+    if "api" not in raw.get("info", {}).get("x-faceharness", {}):
+        raise SpecError(f"spec {path.name} lacks info.x-faceharness.api")
+    return Spec(path=path, raw=raw)
+
+
+CATEGORIES = tuple("success auth quota input image_quality liveness business internal".split())
+_FIELDS = frozenset("api where code zh en category retryable documented".split())
+_WHERE_BY_API = {"match": {"errcode"}, "jd": {"gateway", "business"}}
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    api: str
+    where: str
+    code: str
+    zh: str
+    en: str
+    category: str
+    retryable: bool
+    documented: bool
+    errata: str | None = None
+    variants: tuple[str, ...] = ()  # other published wordings of the text (E-040)
+    name: str | None = None  # symbolic name, unique within the api (None in a team's own table)
+
+    @property
+    def value(self) -> int | str:
+        """The code as the envelope carries it: a string for JD gateway codes, else an integer."""
+        return self.code if self.where == "gateway" else int(self.code)
+
+    @property
+    def msg_prefix(self) -> str:
+        """The text a message must begin with: the document text without a trailing "!" (E-027)."""
+        return self.zh.split(" / ")[0].rstrip("!！")
+
+    def describe(self) -> str:
+        flag = "" if self.documented else " [decided by faceharness, " + (self.errata or "") + "]"
+        return (
+            f"{self.api} {self.where} {self.code}: {self.en} ({self.zh}); {self.category}, "
+            + ("retryable" if self.retryable else "not retryable")
+            + flag
+        )
+
+
+class CodeTable:
+    """Lookup by (api, where, code); codes are compared as strings so 1155 and "1155" agree."""
+
+    def __init__(self, codes: list[Code], shadowed: tuple[Code, ...] = ()) -> None:
+        self.shadowed = shadowed  # codes.yaml rows a team's table replaced: still found by meaning
+        self._by_key: dict[tuple[str, str, str], Code] = {}
+        self._by_name: dict[tuple[str, str], Code] = {}
+        for c in codes:
+            key = (c.api, c.where, c.code)
+            if key in self._by_key:
+                raise SpecError(f"codes.yaml: code {c.code} appears twice for {c.api} {c.where}")
+            self._by_key[key] = c
+            if c.name is not None:
+                if (c.api, c.name) in self._by_name:
+                    raise SpecError(f"codes.yaml: name {c.name!r} appears twice for {c.api}")
+                self._by_name[(c.api, c.name)] = c
+        self.codes: tuple[Code, ...] = tuple(codes)
+
+    def get(self, api: str, where: str, code: object) -> Code | None:
+        return self._by_key.get((api, where, str(code)))
+
+    def named(self, api: str, name: str) -> Code:
+        """The entry of that symbolic name (``named("jd", "bad_sign")``): code names codes this
+        way."""
+        try:
+            return self._by_name[(api, name)]
+        except KeyError:
+            raise SpecError(f"codes.yaml: no {api} code named {name!r}") from None
+
+    def find(self, code: object) -> list[Code]:
+        """Every entry with this code, in any api and place (for `faceharness codes CODE`)."""
+        return [c for c in self.codes if c.code == str(code)]
+
+    def of(self, api: str, where: str | None = None) -> list[Code]:
+        return [c for c in self.codes if c.api == api and where in (None, c.where)]
+
+    def code_for(self, api: str, where: str, en_startswith: str) -> Code:
+        """The single entry whose English meaning starts with the text: lets code name codes by
+        meaning (a row a team's table replaced is found when nothing else means it)."""
+
+        def meaning(rows: tuple[Code, ...]) -> list[Code]:
+            return [
+                c
+                for c in rows
+                if (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
+            ]
+
+        hits = meaning(self.codes) or meaning(self.shadowed)
+        if len(hits) != 1:
+            raise SpecError(
+                f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "
+                f"{len(hits)}"
+            )
+        return hits[0]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
+def merge_codes(table: CodeTable, path: Any) -> CodeTable:
+    """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over
+    it."""
+    raw = read_yaml(path, f"--codes {path}")
+    if isinstance(raw, dict) and isinstance(raw.get("codes"), list):
+        for row in raw["codes"]:
+            if isinstance(row, dict):
+                row.update({"documented": False, "retryable": False, "api": "match"} | row)
+                row.setdefault("where", "errcode" if row["api"] == "match" else row.get("where"))
+                if "zh" in row or "en" in row:
+                    row.setdefault("zh", row.get("en"))
+                    row.setdefault("en", row.get("zh"))
+    own = parse_codes(raw, f"--codes {path}")
+    merged = {(c.api, c.where, c.code): c for c in table.codes}
+    shadowed = tuple(
+        merged[k] for k in ((c.api, c.where, c.code) for c in own.codes) if k in merged
+    )
+    for c in own.codes:
+        key = (c.api, c.where, c.code)
+        if c.name is None and key in merged:  # a replaced row keeps its name
+            c = dataclasses.replace(c, name=merged[key].name)
+        merged[key] = c
+    return CodeTable(list(merged.values()), shadowed)
+
+
+def parse_codes(raw: Any, source: str) -> CodeTable:
+    if not isinstance(raw, dict) or not isinstance(raw.get("codes"), list):
+        raise SpecError(f"{source}: expected a mapping with a 'codes' list")
+    out: list[Code] = []
+    for i, row in enumerate(raw["codes"]):
+        where = f"{source}: entry {i + 1}"
+        if not isinstance(row, dict):
+            raise SpecError(f"{where} is not a mapping")
+        missing = _FIELDS - row.keys()
+        if missing:
+            raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
+        if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:
+            raise SpecError(f"{where}: api/where {row['api']}/{row['where']} is not a known place")
+        if row["category"] not in CATEGORIES:
+            raise SpecError(
+                f"{where}: category {row['category']!r} is not one of {', '.join(CATEGORIES)}"
+            )
+        if row["where"] == "gateway" and not isinstance(row["code"], str):
+            raise SpecError(f"{where}: JD gateway codes are strings, got {row['code']!r}")
+        fields: dict[str, Any] = {k: row[k] for k in ("api", "where", "category")}
+        fields |= {k: str(row[k]) for k in ("code", "zh", "en")}
+        fields |= {k: bool(row[k]) for k in ("retryable", "documented")}
+        variants = tuple(str(v) for v in row.get("variants", ()) or ())
+        name = None if row.get("name") is None else str(row["name"])
+        out.append(Code(**fields, errata=row.get("errata"), variants=variants, name=name))
+    return CodeTable(out)
+
+
+_HEADING = re.compile(r"^## (E-\d{3}) (.+)$", re.M)
+_PINNED = re.compile(r"`(test_[A-Za-z0-9_]+)`")
+
+
+@dataclass(frozen=True, slots=True)
+class Erratum:
+    id: str
+    title: str
+    body: str
+
+    @property
+    def pinned_by(self) -> list[str]:
+        line = next((ln for ln in self.body.splitlines() if ln.startswith("Pinned by:")), "")
+        return _PINNED.findall(line)
+
+
+def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
+    heads = list(_HEADING.finditer(text))
+    if not heads:
+        raise SpecError(f"{source}: no '## E-NNN title' entries found")
+    ends = [m.start() for m in heads[1:]] + [len(text)]
+    out = [Erratum(m[1], m[2].strip(), text[m.end() : end].strip()) for m, end in zip(heads, ends)]
+    ids = [e.id for e in out]
+    dupes = sorted({x for x in ids if ids.count(x) > 1})
+    if dupes:
+        raise SpecError(f"{source}: errata ids used twice: {', '.join(dupes)}")
+    return tuple(out)
+
+
+def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:
+    """Lowercase hex MD5 of the secretkey immediately followed by the decimal timestamp as sent."""
+    return str(md5(f"{secretkey}{timestamp_ms}".encode()).hexdigest())
+
+
+def jd_auth_params(
+    appkey: str, secretkey: str, *, clock: Callable[[], float] = time.time
+) -> dict[str, str]:
+    """Fresh query parameters for one request; a signature is valid for five minutes only."""
+    ts = int(clock() * 1000)
+    return {"appkey": appkey, "timestamp": str(ts), "sign": jd_sign(secretkey, ts)}
+
+
+T = TypeVar("T")
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
 
 
@@ -22,6 +410,11 @@ def default_specs_dir() -> Path:
     """`$FACEHARNESS_SPECS`, else the repository's `specs/` beside the `harness` package."""
     env = os.environ.get("FACEHARNESS_SPECS")
     return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+
+
+def _fact(api: str, key: str, read: Callable[[Any], T]) -> cached_property[T]:
+    """A document-level fact of the ``api``'s spec (``info.x-faceharness``), read once."""
+    return cached_property(lambda self: read(getattr(self, api).facts[key]))
 
 
 @dataclass(frozen=True)
@@ -36,11 +429,9 @@ class Contract:
 
     # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
-        if api == "match":
-            return self.match
-        if api == "jd":
-            return self.jd
-        raise SpecError(f"unknown api {api!r}; expected 'match' or 'jd'")
+        if api not in ("match", "jd"):
+            raise SpecError(f"unknown api {api!r}; expected 'match' or 'jd'")
+        return self.match if api == "match" else self.jd
 
     @cached_property
     def operations(self) -> dict[str, Operation]:
@@ -62,9 +453,11 @@ class Contract:
 
     # --- facts the rest of the code needs, each read from the specs ----------------------
     # (the immutable ones cached: the emulator reads several on every request)
-    @cached_property
-    def match_base64_max_chars(self) -> int:
-        return int(self.match.facts["base64_max_chars"])
+    match_base64_max_chars = _fact("match", "base64_max_chars", int)
+    jd_image_max_bytes = _fact("jd", "image_max_bytes", int)
+    jd_image_formats = _fact("jd", "image_formats", tuple)
+    jd_success_code = _fact("jd", "success_code", str)
+    jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
 
     @property
     def match_base64_safe_chars(self) -> int:
@@ -96,28 +489,12 @@ class Contract:
         return {k: v["const"] for k, v in props.items() if "const" in v}
 
     @cached_property
-    def jd_image_max_bytes(self) -> int:
-        return int(self.jd.facts["image_max_bytes"])
-
-    @cached_property
-    def jd_image_formats(self) -> tuple[str, ...]:
-        return tuple(self.jd.facts["image_formats"])
-
-    @cached_property
     def jd_timestamp_window_ms(self) -> int:
         return int(self.jd.facts["timestamp_window_s"]) * 1000
 
     @property
     def jd_threshold_fmr(self) -> dict[str, float]:
         return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
-
-    @cached_property
-    def jd_success_code(self) -> str:
-        return str(self.jd.facts["success_code"])
-
-    @cached_property
-    def jd_not_same_person_code(self) -> int:
-        return int(self.jd.facts["not_same_person_code"])
 
     @cached_property
     def jd_collection_bounds(self) -> tuple[int, int]:
@@ -158,9 +535,8 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     root = Path(specs_dir)
     if not root.is_dir():
         raise SpecError(f"specs directory {root} does not exist (set --specs or FACEHARNESS_SPECS)")
-    match = load_spec(root / SPEC_FILES["match"])
-    jd = load_spec(root / SPEC_FILES["jd"])
-    for api, spec in (("match", match), ("jd", jd)):
+    specs = {api: load_spec(root / name) for api, name in SPEC_FILES.items()}
+    for api, spec in specs.items():
         if spec.api != api:
             raise SpecError(f"{spec.path.name} declares api {spec.api!r}, expected {api!r}")
     codes = parse_codes(read_yaml(root / "codes.yaml", "codes.yaml"), "codes.yaml")
@@ -174,9 +550,7 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     path = root / "readings.yaml"
     ids = {e.id for e in errata}
     readings = parse_readings(read_yaml(path, path.name), path.name, ids) if path.is_file() else {}
-    contract = Contract(
-        specs_dir=root, match=match, jd=jd, codes=codes, errata=errata, readings=readings
-    )
+    contract = Contract(root, specs["match"], specs["jd"], codes, errata, readings)
     _cross_check(contract)
     return contract
 

@@ -161,24 +161,14 @@ class CompareResponse(_Response):
 
 
 # Which spec schema each model transcribes (the agreement test walks this table).
-MODEL_SCHEMAS: dict[str, tuple[str, type[BaseModel]]] = {
-    "Image": ("match", ImageRef),
-    "FaceData": ("match", FaceData),
-    "MatchRequest": ("match", MatchRequest),
-    "IdnoRequest": ("match", IdnoRequest),
-    "LiveCodeRequest": ("match", LiveCodeRequest),
-    "AsyncResultRequest": ("match", AsyncResultRequest),
-    "MatchResult": ("match", MatchResult),
-    "LiveCodeResult": ("match", LiveCodeResult),
-    "MatchData": ("match", MatchData),
-    "LiveCodeData": ("match", LiveCodeData),
-    "MatchResponse": ("match", MatchResponse),
-    "LiveCodeResponse": ("match", LiveCodeResponse),
-    "ImageItem": ("jd", ImageItem),
-    "CompareRequest": ("jd", CompareRequest),
-    "Threshold": ("jd", Threshold),
-    "HacknessVo": ("jd", HacknessVo),
-    "ImgMapEntry": ("jd", ImgMapEntry),
-    "BusinessResult": ("jd", BusinessResult),
-    "CompareResponse": ("jd", CompareResponse),
+MODEL_SCHEMAS: dict[str, tuple[str, type[BaseModel]]] = {"Image": ("match", ImageRef)} | {
+    model.__name__: (api, model)
+    for api, models in (
+        ("match", (FaceData, MatchRequest, IdnoRequest, LiveCodeRequest, AsyncResultRequest)),
+        ("match", (MatchResult, LiveCodeResult, MatchData, LiveCodeData)),
+        ("match", (MatchResponse, LiveCodeResponse)),
+        ("jd", (ImageItem, CompareRequest, Threshold, HacknessVo, ImgMapEntry, BusinessResult)),
+        ("jd", (CompareResponse,)),
+    )
+    for model in models
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard, get_args
 
 from harness.errors import SpecError
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 Which = Literal["default", "alternative"]
 Observed = Literal["default", "alternative", "mixed", "not-exercised"]
-WHICH: tuple[str, ...] = ("default", "alternative")
+WHICH: tuple[str, ...] = get_args(Which)
 
 
 def is_which(value: object) -> TypeGuard[Which]:
@@ -77,9 +77,7 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
                 emulator_serves=str(entry.get("emulator_serves", "")),
                 suites=tuple(entry.get("suites", ("conformance", "fuzz"))),
                 family=bool(entry.get("family", False)),
-                safe_limit=int(entry["safe_limit"])
-                if entry.get("safe_limit") is not None
-                else None,
+                safe_limit=None if entry.get("safe_limit") is None else int(entry["safe_limit"]),
             )
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
@@ -185,19 +183,12 @@ class ReadingLog:
 
         out = []
         for e in contract.errata:
+            seen: dict[str, Any] = {}
             if e.id in contract.readings:
                 wanted = self.required.get(e.id)
-                out.append(
-                    Entry(
-                        id=e.id,
-                        title=e.title,
-                        observed=self.observed(e.id),
-                        evidence=self.evidence(e.id),
-                        required=wanted if is_which(wanted) else None,
-                    )
-                )
-            else:
-                out.append(Entry(id=e.id, title=e.title))
+                seen = {"observed": self.observed(e.id), "evidence": self.evidence(e.id)}
+                seen["required"] = wanted if is_which(wanted) else None
+            out.append(Entry(id=e.id, title=e.title, **seen))
         return out
 
     def lines(self, contract: Contract) -> list[str]:

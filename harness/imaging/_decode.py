@@ -1,41 +1,355 @@
-"""Validate (header only) and decode (full) the image bytes a client uploaded.
+"""Image bytes in, a verdict (and pixels) out: the one place that parses client uploads.
 
-Both entry points raise only :class:`ImageRejected` for bad input, never a raw PIL error,
-so an HTTP layer can map every failure to a documented code. ``decode_image`` runs
-``inspect_image`` first: the fast path and the full path accept exactly the same inputs
-except streams whose pixel data turns out to be broken.
+The format is named from its magic bytes, the size read from the JPEG / PNG header and the
+pixel budget enforced before any decoder runs (so PIL's global decompression-bomb limit never
+fires for these formats), then Pillow's own header rules are applied, read straight from the
+bytes (``Image.open`` builds Python objects for every segment: about 80 µs for a JPEG, where
+walking the same segments costs a few). The walk is never stricter than Pillow; it can be more
+lenient where Pillow reads the *content* of an optional segment (a PNG's ancillary chunks, an
+ICC profile's sequence header), which it checks only for length or CRC. Neither looks at pixel
+data: a full decode (:func:`decode_image`) is the only proof an image is usable. Every entry
+point raises only :class:`ImageRejected` for bad input, never a raw PIL error, so an HTTP layer
+can map every failure to a documented code.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import re
+import struct
+import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
-from ._errors import ImageRejected
-from ._header import read_dimensions
-from ._sniff import SUPPORTED_FORMATS, looks_complete, sniff_format
-from ._structure import check_structure, plain_jpeg_sizes
+ImageRejectReason = Literal[
+    "not_image",  # no known image signature (empty, text, random bytes)
+    "unsupported_format",  # a real image, but not one of the accepted formats (gif, bmp, webp, ...)
+    "too_many_pixels",  # width * height over the budget: refused before any pixel is decoded
+    "truncated",  # the byte stream stops early (no JPEG EOI / PNG IEND, or data ran out)
+    "corrupt",  # the signature is right but the content cannot be parsed or decoded
+]
+IMAGE_REJECT_REASONS: Final[tuple[ImageRejectReason, ...]] = get_args(ImageRejectReason)
 
-_PIL_NAMES: Final = {
-    "jpeg": ("JPEG", "MPO"),
-    "png": ("PNG",),
-    "gif": ("GIF",),
-    "bmp": ("BMP",),
-    "webp": ("WEBP",),
-    "tiff": ("TIFF",),
-    "ico": ("ICO",),
+
+class ImageRejected(ValueError):
+    """Not an image the caller accepts; ``reason`` lets an HTTP layer map it to a code."""
+
+    def __init__(self, reason: ImageRejectReason, detail: str) -> None:
+        if reason not in IMAGE_REJECT_REASONS:
+            raise ValueError(
+                f"unknown image reject reason {reason!r}; expected one of {IMAGE_REJECT_REASONS}"
+            )
+        self.reason: ImageRejectReason = reason
+        self.detail = " ".join(detail.split())
+        super().__init__(f"{reason}: {self.detail}")
+
+    def __reduce__(self) -> tuple[type[ImageRejected], tuple[ImageRejectReason, str]]:
+        return (type(self), (self.reason, self.detail))
+
+
+SUPPORTED_FORMATS: Final[frozenset[str]] = frozenset({"jpeg", "png"})
+"""The formats the documented APIs accept; everything else is ``unsupported_format``."""
+
+_PNG_IEND: Final = b"IEND\xaeB`\x82"  # IEND chunk type + its fixed CRC
+_JPEG_EOI: Final = b"\xff\xd9"
+_PADDING: Final = b"\x00\xff\r\n\t "  # what some encoders and uploaders append after the end
+# Signatures, tried in order; a BMP's DIB header size is one of 12, 16, 40, 52, 56, 64, 108, 124
+_SIGNATURES: Final = re.compile(
+    rb"(?P<jpeg>\xff\xd8\xff)|(?P<png>\x89PNG\r\n\x1a\n)|(?P<gif>GIF8[79]a)"
+    rb"|(?P<webp>RIFF.{4}WEBP)|(?P<tiff>II\*\x00|MM\x00\*)"
+    rb"|(?P<bmp>BM.{12}[\x0c\x10\x28\x34\x38\x40\x6c\x7c]\x00\x00\x00)"
+    rb"|(?P<heic>.{4}ftyp(?:heic|heix|mif1))|(?P<avif>.{4}ftypavi[fs])"
+    rb"|(?P<ico>\x00\x00\x01\x00(?!\x00\x00)..)",
+    re.S,
+)
+
+
+def sniff_format(data: bytes) -> str | None:
+    """The image format by its signature (also the ones not accepted, so that callers can say
+    *unsupported* rather than *not an image*), or None."""
+    found = _SIGNATURES.match(bytes(data[:32]))
+    return found.lastgroup if found else None
+
+
+def looks_complete(data: bytes, fmt: str) -> bool:
+    """True if the stream ends with the format's end marker (JPEG EOI, PNG IEND).
+
+    Trailing padding (NUL, 0xFF, whitespace) is tolerated; any other trailing data (for
+    example a video appended to a "motion photo") reads as incomplete, which is deliberate:
+    the fast path cannot tell such data from a cut-off upload. Formats without a checked
+    end marker return True.
+    """
+    if fmt == "jpeg":
+        return data[-2:] == _JPEG_EOI or bytes(data[-4096:]).rstrip(_PADDING).endswith(_JPEG_EOI)
+    if fmt == "png":
+        return bytes(data[-4096:]).rstrip(_PADDING).endswith(_PNG_IEND)
+    return True
+
+
+# SOFn markers carry the frame size; C4 (DHT), C8 (JPG) and CC (DAC) share the range but do not.
+_JPEG_SOF: Final = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+_JPEG_STANDALONE: Final = frozenset(range(0xD0, 0xD8)) | {0x01, 0xD8}
+
+
+def _png_dimensions(data: bytes) -> tuple[int, int]:
+    """The IHDR's size (read before the budget check, so before the structure walk)."""
+    if len(data) < 24:
+        raise ImageRejected(
+            "truncated", f"PNG stops after {len(data)} bytes, inside the IHDR chunk"
+        )
+    if data[12:16] != b"IHDR":
+        raise ImageRejected("corrupt", "PNG does not start with an IHDR chunk")
+    width = int.from_bytes(data[16:20], "big")
+    height = int.from_bytes(data[20:24], "big")
+    return _checked(width, height, "PNG")
+
+
+def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
+    """The first frame header's size (Pillow reports the last one's: see :func:`_jpeg`)."""
+    n = len(data)
+    i = 2  # after SOI
+    while True:
+        if i >= n:
+            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, before its frame header")
+        if data[i] != 0xFF:
+            raise ImageRejected("corrupt", f"JPEG has no marker at offset {i}")
+        i += 1
+        while i < n and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= n:
+            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a marker")
+        marker = data[i]
+        i += 1
+        if marker in _JPEG_STANDALONE:
+            continue
+        if marker == 0xD9 or marker == 0xDA:
+            raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
+        if i + 2 > n:
+            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
+        length = data[i] << 8 | data[i + 1]
+        if length < 2:
+            raise ImageRejected(
+                "corrupt", f"JPEG segment at offset {i} has invalid length {length}"
+            )
+        if marker in _JPEG_SOF:
+            if i + 7 > n:
+                raise ImageRejected(
+                    "truncated", f"JPEG ends after {n} bytes, inside the frame header"
+                )
+            height = data[i + 3] << 8 | data[i + 4]
+            width = data[i + 5] << 8 | data[i + 6]
+            return _checked(width, height, "JPEG")
+        i += length
+
+
+def _checked(width: int, height: int, name: str) -> tuple[int, int]:
+    if width <= 0 or height <= 0:
+        raise ImageRejected("corrupt", f"{name} header declares a {width}x{height} image")
+    return width, height
+
+
+_JPEG_BARE: Final = frozenset({0xC8, *range(0xD0, 0xDA), *range(0xF0, 0xFE)})  # no segment read
+_JPEG_LAYERS: Final = frozenset({1, 3, 4})  # L, RGB, CMYK: the modes Pillow maps
+_PNG_MODES: Final = {  # (colour type, bit depths) Pillow can open
+    0: {1, 2, 4, 8, 16},
+    2: {8, 16},
+    3: {1, 2, 4, 8},
+    4: {8, 16},
+    6: {8, 16},
 }
-_ALIASES: Final = {
-    "jpg": "jpeg",
-    "jpe": "jpeg",
-    "tif": "tiff",
+
+
+# Segments a plain header may hold: frame headers, DHT, DAC, SOS, DQT, DNL, DRI, EXP, APPn, COM
+# (never fill bytes, junk, bare markers, DHP: the two header readers treat those differently)
+_PLAIN: Final = _JPEG_SOF | {0xC4, 0xCC, *range(0xDA, 0xDE), 0xDF, *range(0xE0, 0xF0), 0xFE}
+_PLAIN_SKIP: Final = _PLAIN - _JPEG_SOF - {0xDA, 0xDB, 0xE0, 0xEE}  # nothing in them is read
+_SKIP, _SCAN, _TABLES, _FRAME, _JFIF, _ADOBE = range(6)
+# what the walk does with a plain segment, by its first two bytes (0xFF, marker); -1: not plain
+_KIND: Final = (
+    {0xFF00 | m: _SKIP for m in _PLAIN_SKIP}
+    | {0xFF00 | m: _FRAME for m in _JPEG_SOF}
+    | {0xFFDA: _SCAN, 0xFFDB: _TABLES, 0xFFE0: _JFIF, 0xFFEE: _ADOBE}
+).get
+_SEGMENT_HEAD: Final = struct.Struct(">HH").unpack_from  # 0xFF and marker, length
+_FRAME_HEAD: Final = struct.Struct(">BHHB").unpack_from  # precision, height, width, components
+
+
+def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The first and last frame sizes of a plainly laid out JPEG header, or None.
+
+    Plain: segments back to back from SOI to SOS, each a marker of ``_PLAIN`` with a length of
+    at least 2 inside the data, every check of ``_jpeg`` passing and no zero size. On such a
+    stream ``_jpeg_dimensions`` reads the first frame header and ``_jpeg`` walks the same segments
+    to the last one, so one walk answers both (the emulator reads every image it receives this
+    way). None (a damaged or unusual header) leaves the verdict to those two, which name the
+    fault.
+    """
+    n, i = len(data), 2
+    first: tuple[int, int] | None = None
+    last = first
+    while i + 4 <= n:
+        word, length = _SEGMENT_HEAD(data, i)
+        kind = _KIND(word, -1)
+        i += 2 + length
+        if not kind and length >= 2:  # _SKIP; past the data, the loop ends: None
+            continue
+        if kind < 0 or length < 2 or i > n:
+            return None
+        start = i + 2 - length
+        if kind == _TABLES:
+            q = start
+            while q < i:
+                q += 65 if data[q] < 16 else 129
+            if q > i:
+                return None
+        elif kind == _FRAME:
+            if length < 8 or (length - 8) % 3:
+                return None
+            depth, height, width, layers = _FRAME_HEAD(data, start)
+            if depth != 8 or layers not in _JPEG_LAYERS or not width or not height:
+                return None
+            last = (width, height)
+            if first is None:
+                first = last
+        elif kind == _SCAN:
+            return None if first is None or last is None else (first, last)
+        elif length < 9 and data.startswith(b"JFIF" if kind == _JFIF else b"Adobe", start, i):
+            return None
+    return None
+
+
+def _jpeg(data: bytes) -> tuple[int, int]:
+    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required.
+
+    Walked by offsets (no segment copies, no helper calls but for the frame header): it runs
+    for every image the emulator receives.
+    """
+    n, i = len(data), 2
+    size: tuple[int, int] | None = None
+    while i < n:
+        if data[i] != 0xFF:
+            i = data.find(b"\xff", i + 1)  # Pillow skips non-0xFF junk, a byte at a time
+            if i < 0:
+                break
+            continue
+        if i + 1 >= n:
+            break
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill: move on
+            i += 1
+            continue
+        if marker == 0x00:  # escaped 0xFF
+            i += 2
+            continue
+        if marker < 0xC0:  # Pillow's table names 0xC0-0xFE
+            raise ImageRejected(
+                "corrupt", f"JPEG has an unknown marker 0xFF{marker:02X} at offset {i}"
+            )
+        i += 2
+        if marker in _JPEG_BARE:
+            continue
+        if i + 2 > n:
+            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
+        start = i + 2
+        length = (data[i] << 8 | data[i + 1]) - 2
+        if length < 0:  # Pillow reads nothing and goes on after the length field
+            length = 0
+        elif start + length > n:
+            raise ImageRejected(
+                "truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment"
+            )
+        i = start + length
+        if marker == 0xDA:  # start of scan: the header ends
+            break
+        if marker in _JPEG_SOF or marker == 0xDE:  # Pillow reads DHP as a frame header too
+            size = _sof(data[start:i])
+        elif marker == 0xDB:
+            _dqt(data, start, i)
+        elif (marker == 0xE0 and data.startswith(b"JFIF", start, i)) or (
+            marker == 0xEE and data.startswith(b"Adobe", start, i)
+        ):
+            if length < 7:  # Pillow reads a version at offset 5
+                raise ImageRejected(
+                    "corrupt", f"JPEG APP{marker & 15} segment of {length} bytes is too short"
+                )
+    if size is None:
+        raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
+    width, height = size
+    if not width or not height:
+        raise ImageRejected("corrupt", f"JPEG header declares a {width}x{height} image")
+    return size
+
+
+def _sof(s: bytes) -> tuple[int, int]:
+    """(width, height) of one frame header; Pillow keeps the last one it reads."""
+    if len(s) < 6 or (len(s) - 6) % 3:  # Pillow reads every component as a 3-byte triple
+        raise ImageRejected("corrupt", f"JPEG frame header of {len(s)} bytes is malformed")
+    if s[0] != 8:
+        raise ImageRejected("corrupt", f"JPEG has {s[0]}-bit samples; only 8-bit is decodable")
+    if s[5] not in _JPEG_LAYERS:
+        raise ImageRejected("corrupt", f"JPEG has {s[5]} colour components; expected 1, 3 or 4")
+    return s[3] << 8 | s[4], s[1] << 8 | s[2]
+
+
+def _dqt(data: bytes, i: int, end: int) -> None:
+    """The quantization tables in ``data[i:end]``: each a precision byte and 64 or 128 bytes."""
+    while i < end:
+        i += 65 if data[i] < 16 else 129
+        if i > end:
+            raise ImageRejected("corrupt", "JPEG has a bad quantization table")
+
+
+def _png(data: bytes) -> tuple[int, int]:
+    """Chunks from IHDR to the first IDAT (or IEND): lengths in bounds, CRCs right, IHDR usable;
+    the IHDR's size."""
+    n, i, first = len(data), 8, True
+    while True:
+        if i + 8 > n:
+            raise ImageRejected("truncated", f"PNG ends after {n} bytes, before its image data")
+        length = int.from_bytes(data[i : i + 4], "big")
+        kind = data[i + 4 : i + 8]
+        if first and kind != b"IHDR":
+            raise ImageRejected("corrupt", "PNG does not start with an IHDR chunk")
+        if not all(c < 128 and (chr(c).isalnum() or c == 0x5F) for c in kind):
+            raise ImageRejected("corrupt", f"PNG has a malformed chunk type at offset {i + 4}")
+        if kind in (b"IDAT", b"IEND"):  # Pillow stops here and leaves the rest to the decoder
+            return _png_dimensions(data)
+        end = i + 8 + length
+        if end + 4 > n:
+            raise ImageRejected("truncated", f"PNG ends after {n} bytes, inside its {kind!r} chunk")
+        body = data[i + 8 : end]
+        if zlib.crc32(kind + body) != int.from_bytes(data[end : end + 4], "big"):
+            raise ImageRejected(
+                "corrupt", f"PNG chunk {kind.decode('latin-1')!r} has a bad checksum"
+            )
+        if first:
+            _ihdr(body)
+        first, i = False, end + 4
+
+
+def _ihdr(s: bytes) -> None:
+    if len(s) < 13:
+        raise ImageRejected("corrupt", f"PNG header chunk of {len(s)} bytes is too short")
+    depth, colour = s[8], s[9]
+    if depth not in _PNG_MODES.get(colour, ()):
+        raise ImageRejected(
+            "corrupt", f"PNG colour type {colour} with {depth}-bit samples is not decodable"
+        )
+    if s[11] != 0:  # Pillow ignores the compression byte and checks the filter byte
+        raise ImageRejected("corrupt", f"PNG filter method {s[11]} is unknown")
+
+
+_PIL_NAMES: Final = {"jpeg": ("JPEG", "MPO")} | {
+    f: (f.upper(),) for f in ("png", "gif", "bmp", "webp", "tiff", "ico")
+}
+_ALIASES: Final = dict(jpg="jpeg", jpe="jpeg", tif="tiff") | {
     "image/jpeg": "jpeg",
     "image/png": "png",
 }
@@ -44,18 +358,11 @@ _HIGH_BIT_MODES: Final = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 @dataclass(frozen=True, slots=True)
 class ImageInfo:
-    """What the header says: format name (as :func:`sniff_format`) and stored size in pixels.
-
-    ``width``/``height`` are as stored, before any EXIF rotation.
-    """
+    """What the header says: format (:func:`sniff_format`), size as stored (before EXIF turns)."""
 
     format: str
     width: int
     height: int
-
-    @property
-    def pixels(self) -> int:
-        return self.width * self.height
 
 
 def inspect_image(
@@ -70,7 +377,7 @@ def inspect_image(
     Order of checks (first failure wins): ``not_image`` -> ``unsupported_format`` ->
     ``too_many_pixels`` -> ``truncated`` (no end marker) -> ``corrupt`` (PIL cannot parse
     the header). About 100 µs for a typical JPEG. ``with_pil=False`` reads JPEG and PNG
-    headers by Pillow's rules without Pillow (``_structure``), in a few µs: for hot paths
+    headers by Pillow's rules without Pillow (see above), in a few µs: for hot paths
     that decode nothing or decode later anyway (the emulator).
     """
     return ImageInfo(*_inspect(data, max_pixels, formats, with_pil))
@@ -95,7 +402,7 @@ def _inspect(
 ) -> tuple[str, int, int]:
     if max_pixels < 1:
         raise ValueError(f"max_pixels must be >= 1, got {max_pixels}")
-    formats = normalise_formats(formats)
+    formats = _normalised(formats if isinstance(formats, tuple | frozenset) else tuple(formats))
     fmt = sniff_format(data)
     if fmt is None:
         raise ImageRejected(
@@ -111,13 +418,11 @@ def _inspect(
         if plain[0][0] * plain[0][1] > max_pixels:  # _check_budget's test, inline on this path
             _check_budget(*plain[0], max_pixels)
     elif fmt in ("jpeg", "png"):
-        _check_budget(*read_dimensions(data, fmt), max_pixels)
+        _check_budget(*(_png_dimensions if fmt == "png" else _jpeg_dimensions)(data), max_pixels)
     if not looks_complete(data, fmt):
         raise ImageRejected("truncated", f"{fmt} stream of {len(data)} bytes has no end marker")
     if not with_pil and fmt in ("jpeg", "png"):
-        width, height = (
-            plain[1] if plain else check_structure(data, fmt) or read_dimensions(data, fmt)
-        )
+        width, height = plain[1] if plain else (_jpeg if fmt == "jpeg" else _png)(data)
         if width * height > max_pixels:
             _check_budget(width, height, max_pixels)
         return fmt, width, height
@@ -165,9 +470,7 @@ def decode_image(
                     reducing_gap=2.0,
                 )
             array = np.asarray(rgb, dtype=np.uint8)
-    except ImageRejected:
-        raise
-    except MemoryError:
+    except (ImageRejected, MemoryError):
         raise
     except Image.DecompressionBombError as exc:
         raise ImageRejected("too_many_pixels", _one_line(exc)) from None
@@ -176,15 +479,9 @@ def decode_image(
     return np.ascontiguousarray(array)
 
 
-def normalise_formats(formats: Collection[str]) -> frozenset[str]:
-    """Lower-case format names with the usual aliases folded: jpg -> jpeg, tif -> tiff."""
-    if isinstance(formats, (tuple, frozenset)):  # the callers' constants: folded once
-        return _normalised(formats)
-    return frozenset(_ALIASES.get(f.lower(), f.lower()) for f in formats)
-
-
 @functools.lru_cache(maxsize=64)
 def _normalised(formats: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+    """Lower-case format names with the usual aliases folded: jpg -> jpeg, tif -> tiff."""
     return frozenset(_ALIASES.get(f.lower(), f.lower()) for f in formats)
 
 
@@ -232,3 +529,8 @@ def _rejection(data: bytes, fmt: str, exc: BaseException) -> ImageRejected:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex SHA-256 of ``data``; used as cache key and template id (about 0.4 µs per KB)."""
+    return hashlib.sha256(data).hexdigest()

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from harness.contract._codes import parse_codes
+from harness.contract._contract import parse_codes
 from harness.errors import SpecError
 
 

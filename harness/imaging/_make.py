@@ -1,0 +1,308 @@
+"""Images made for requests: encoded, shaped, synthesised, or shipped inside installed packages.
+
+Deterministic (same input and arguments, same bytes): replay files name an image by how it
+was made and its sha256, and a replay makes it again.
+
+The demo and the tests must work on a fresh machine without the developer face set and never
+redistribute photos of unknown licence: the built-in faces are two public-domain portraits
+installed with our dependencies (scikit-image's astronaut Eileen Collins, matplotlib's Grace
+Hopper; scikit-image's ``camera()`` face is in three-quarter view, which dlib's frontal detector
+misses), each in several variants so that genuine pairs with real appearance change exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import importlib.util
+import io
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final, NamedTuple
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageOps
+
+from harness.errors import ConfigError, InputError
+
+from ._decode import ImageRejected
+
+WRITABLE_FORMATS: Final = {f: f.upper() for f in ("jpeg", "png", "gif", "bmp", "webp", "tiff")}
+
+
+def encode(image: Image.Image, fmt: str, *, quality: int = 90) -> bytes:
+    """Serialise ``image`` as ``fmt`` deterministically (no timestamps, no random salts)."""
+    if fmt not in WRITABLE_FORMATS:
+        raise ValueError(f"cannot write format {fmt!r}; expected one of {sorted(WRITABLE_FORMATS)}")
+    if fmt in ("jpeg", "bmp") and image.mode not in ("RGB", "L"):
+        image = image.convert("RGB")
+    quality_of = {"quality": quality} if fmt in ("jpeg", "webp") else {}
+    buffer = io.BytesIO()
+    image.save(buffer, WRITABLE_FORMATS[fmt], optimize=False, **quality_of)
+    return buffer.getvalue()
+
+
+def reencode(data: bytes, fmt: str, *, quality: int = 90) -> bytes:
+    """Decode ``data`` (any format PIL reads) and write it again as ``fmt``.
+
+    EXIF orientation is baked into the pixels, so the result shows the same upright picture.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            upright = ImageOps.exif_transpose(im) or im
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means the input is unusable
+        raise ImageRejected(
+            "corrupt", f"cannot decode input to re-encode it ({type(exc).__name__})"
+        ) from None
+    return encode(upright, fmt, quality=quality)
+
+
+_b64: Final = base64.b64encode
+_BODY_FORMS: Final[dict[str, Callable[[bytes], str | list[int]]]] = {
+    "b64": lambda data: _b64(data).decode("ascii"),
+    "datauri": lambda data: "data:image/jpeg;base64," + _b64(data).decode("ascii"),
+    "b64lines": lambda data: base64.encodebytes(data).decode("ascii").rstrip("\n"),
+    "b64nopad": lambda data: _b64(data).decode("ascii").rstrip("="),
+    "bytes": list,
+    "sbytes": lambda data: [b - 256 if b > 127 else b for b in data],
+}
+BODY_ENCODINGS = tuple(_BODY_FORMS)
+
+
+def encode_image(data: bytes, encoding: str) -> str | list[int]:
+    """Image bytes as a body value: base64 text (well-formed or one of several broken forms)
+    or a JD byte array (``bytes`` unsigned 0..255, ``sbytes`` Java-signed -128..127)."""
+    if encoding not in _BODY_FORMS:
+        raise ValueError(
+            f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}"
+        )
+    return _BODY_FORMS[encoding](data)
+
+
+Size = Callable[[int, int], tuple[int, int]]
+"""A new (width, height) from the old one."""
+
+_COM_MAX = 65_533  # the payload of one JPEG comment (COM) segment
+
+
+def picture(data: bytes, *, upright: bool = False) -> tuple[Image.Image, str]:
+    """The RGB pixels of ``data`` and the format a resize keeps (PNG stays PNG, else JPEG);
+    ``upright`` bakes EXIF orientation into the pixels."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.load()
+            fmt = "png" if im.format == "PNG" else "jpeg"
+            turned = (ImageOps.exif_transpose(im) or im) if upright else im
+            return turned.convert("RGB"), fmt
+    except Exception as exc:  # noqa: BLE001 - any decoder failure means the input is unusable
+        raise ImageRejected("corrupt", f"not a readable image ({type(exc).__name__})") from None
+
+
+def times(factor: float) -> Size:
+    """Each side times ``factor``, rounded (at least 1 pixel)."""
+    return lambda w, h: (max(1, round(w * factor)), max(1, round(h * factor)))
+
+
+def percent(pct: int) -> Size:
+    """Each side at ``pct`` percent, rounded down (at least 1 pixel)."""
+    return lambda w, h: (max(1, w * pct // 100), max(1, h * pct // 100))
+
+
+def within(side: int) -> Size:
+    """The longer side at most ``side`` (a smaller picture keeps its size)."""
+    return lambda w, h: (w, h) if max(w, h) <= side else times(side / max(w, h))(w, h)
+
+
+def resized(
+    data: bytes,
+    size: Size,
+    fmt: str | None = None,
+    *,
+    quality: int = 90,
+    resample: Image.Resampling = Image.Resampling.LANCZOS,
+) -> bytes:
+    """``data`` resized by ``size`` and written as ``fmt`` (``None``: the format it keeps)."""
+    image, kept = picture(data)
+    return encode(image.resize(size(*image.size), resample), fmt or kept, quality=quality)
+
+
+def padded(data: bytes, total: int) -> bytes:
+    """Exactly ``total`` bytes showing the same picture.
+
+    A JPEG grows by comment (COM) segments right after SOI, so it stays a complete,
+    well-formed file (:func:`unpadded` takes them out again); 1-3 leftover bytes (and any
+    other format) become zero bytes after the end, which decoders tolerate.
+    """
+    need = total - len(data)
+    if need < 0:
+        raise ValueError(f"cannot pad {len(data)} bytes down to {total}")
+    segments = []
+    if data.startswith(b"\xff\xd8"):
+        while need >= 4:
+            payload = min(need - 4, _COM_MAX)
+            if 0 < need - 4 - payload < 4:  # keep the remainder usable for one more segment
+                payload -= 4
+            segments.append(b"\xff\xfe" + (payload + 2).to_bytes(2, "big") + b"\x00" * payload)
+            need -= payload + 4
+        return data[:2] + b"".join(segments) + data[2:] + b"\x00" * need
+    return data + b"\x00" * need
+
+
+def unpadded(data: bytes) -> bytes | None:
+    """The JPEG :func:`padded` grew (its leading comment segments removed); None if none."""
+    if not data.startswith(b"\xff\xd8\xff\xfe"):
+        return None
+    at = 2
+    while data[at : at + 2] == b"\xff\xfe" and at + 4 <= len(data):
+        at += 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+    return data[:2] + data[at:] if at <= len(data) else None
+
+
+def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = None) -> bytes:
+    """A short mp4 (MPEG-4 part 2) showing the picture for ``frames`` frames; ``side`` makes
+    it a thumbnail first."""
+    import cv2
+
+    if not 1 <= frames <= 30:
+        raise ValueError(f"frames must be 1..30, got {frames}")
+    rgb, _ = picture(data)
+    if side is not None:
+        rgb.thumbnail((side, side))
+    width, height = rgb.width - rgb.width % 2, rgb.height - rgb.height % 2
+    bgr = np.ascontiguousarray(np.asarray(rgb.crop((0, 0, width, height)))[:, :, ::-1])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "still.mp4")
+        fourcc = cv2.VideoWriter_fourcc(*"mp4v")  # type: ignore[attr-defined]
+        writer = cv2.VideoWriter(path, fourcc, fps, (width, height))
+        if not writer.isOpened():
+            raise InputError("OpenCV cannot write mp4v video here (opencv-python-headless)")
+        for _ in range(frames):
+            writer.write(bgr)
+        writer.release()
+        return Path(path).read_bytes()
+
+
+def synthetic_image(
+    width: int, height: int, seed: int = 0, fmt: str = "jpeg", *, quality: int = 90
+) -> bytes:
+    """A ``width`` x ``height`` picture with no face: smooth colour field, shapes and grain.
+
+    Same arguments, same bytes. The grain gives JPEG sizes close to photographs
+    (about 80 KB at 640x480, quality 90) so payload-size effects in load tests are realistic.
+    """
+    if width < 1 or height < 1:
+        raise ValueError(f"image size must be positive, got {width}x{height}")
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, size=(4, 4, 3), dtype=np.uint8)
+    field = Image.fromarray(coarse, "RGB").resize((width, height), Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(field)
+    for _ in range(int(rng.integers(3, 9))):
+        x0, x1 = sorted(int(v) for v in rng.integers(0, width, size=2))
+        y0, y1 = sorted(int(v) for v in rng.integers(0, height, size=2))
+        colour = tuple(int(c) for c in rng.integers(0, 256, size=3))
+        if rng.random() < 0.5:
+            draw.rectangle((x0, y0, x1, y1), fill=colour)
+        else:
+            draw.line((x0, y0, x1, y1), fill=colour, width=int(rng.integers(1, 6)))
+    pixels = np.asarray(field, dtype=np.int16)
+    grain = rng.normal(0.0, 6.0, size=pixels.shape)
+    noisy = np.clip(pixels + grain, 0, 255).astype(np.uint8)
+    return encode(Image.fromarray(noisy, "RGB"), fmt, quality=quality)
+
+
+class BuiltinFace(NamedTuple):
+    """One image: unique ``name``, ``identity`` shared by all variants of a portrait, bytes."""
+
+    name: str
+    identity: str
+    data: bytes
+
+
+class BuiltinImage(NamedTuple):
+    """A real photograph without any human face (for ``no_face`` paths)."""
+
+    name: str
+    data: bytes
+
+
+# identity, package, file, face-centred crop (fractions of width and height)
+_SOURCES: Final = (
+    ("eileen_collins", "skimage", ("data", "astronaut.png"), (0.16, 0.0, 0.80, 0.64)),
+    (
+        "grace_hopper",
+        "matplotlib",
+        ("mpl-data", "sample_data", "grace_hopper.jpg"),
+        (0.12, 0.08, 0.92, 0.80),
+    ),
+)
+_NON_FACES: Final = (
+    ("cat_chelsea", "skimage", ("data", "chelsea.png")),
+    ("coffee", "skimage", ("data", "coffee.png")),
+    ("rocket", "skimage", ("data", "rocket.jpg")),
+)
+
+
+def package_file(package: str, *parts: str) -> Path | None:
+    """Path of a data file inside an installed package, found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    roots = (spec.submodule_search_locations if spec is not None else None) or ()
+    return next((p for root in roots if (p := Path(root).joinpath(*parts)).is_file()), None)
+
+
+def _variants(original: bytes, crop: tuple[float, ...]) -> list[tuple[str, bytes]]:
+    base, _ = picture(original, upright=True)
+    stored, _ = picture(original)
+    left, top, right, bottom = (round(f * n) for f, n in zip(crop, stored.size * 2, strict=True))
+    if original.startswith(b"\x89PNG"):  # JPEG first: callers use item 0 as a small, typical upload
+        formats = [("jpeg", encode(base, "jpeg", quality=92)), ("orig", original)]
+    else:
+        formats = [("orig", original), ("png", encode(base, "png"))]
+    bright = ImageEnhance.Contrast(ImageEnhance.Brightness(base).enhance(1.3)).enhance(0.9)
+    small = base.resize(percent(80)(*base.size), Image.Resampling.LANCZOS)
+    rotated = base.rotate(6.0, resample=Image.Resampling.BICUBIC, fillcolor=(128, 128, 128))
+    return [
+        *formats,
+        ("rot", encode(rotated, "jpeg", quality=90)),
+        ("bright", encode(bright, "jpeg")),
+        ("mirror", encode(ImageOps.mirror(base), "jpeg", quality=88)),
+        ("small", encode(small, "jpeg")),
+        ("crop", encode(stored.crop((left, top, right, bottom)), "jpeg")),
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_faces() -> tuple[BuiltinFace, ...]:
+    faces: list[BuiltinFace] = []
+    for identity, package, parts, crop in _SOURCES:
+        path = package_file(package, *parts)
+        named = _variants(path.read_bytes(), crop) if path is not None else []
+        faces += [BuiltinFace(f"{identity}_{variant}", identity, data) for variant, data in named]
+    if not faces:
+        raise ConfigError(
+            "no built-in face images found; install scikit-image or matplotlib (pip install -e .)"
+        )
+    return tuple(faces)
+
+
+def builtin_faces() -> list[BuiltinFace]:
+    """All built-in face images, grouped by identity; identical bytes on every call.
+
+    Two identities, seven images each (the shipped file, its JPEG<->PNG re-encode,
+    a 6 degree rotation, brighter/flatter, mirrored, 80 % size, face-centred crop).
+    Item 0 is a JPEG of about 75 KB. An identity whose package is missing is left out.
+    """
+    return list(_builtin_faces())
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_non_faces() -> tuple[BuiltinImage, ...]:
+    found = ((name, package_file(package, *parts)) for name, package, parts in _NON_FACES)
+    return tuple(BuiltinImage(name, path.read_bytes()) for name, path in found if path is not None)
+
+
+def builtin_non_faces() -> list[BuiltinImage]:
+    """Real photographs with no human face (a cat, a coffee cup, a rocket) from scikit-image."""
+    return list(_builtin_non_faces())
