@@ -22,11 +22,9 @@ from harness.contract import Answer
 from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
-from ._checks import Problem
-from ._context import Run
-from ._invalid import OPERATIONS, invalid_cases, mutators_for
+from ._checks import Problem, Run, refused_as_invalid
+from ._invalid import OPERATIONS, InvalidCase, invalid_cases, mutators_for
 from ._pool import render
-from ._request import InvalidCase
 from ._valid import jd_pair, jd_requests, match_pair, match_requests, pool_image, valid_requests
 
 Builder = TypeVar("Builder", bound=Callable[[Run, str], Any])
@@ -96,22 +94,6 @@ def reencoding(found: Answer | None, op: str) -> list[Problem]:
 
 
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
-# what each property's request is called when it is refused as invalid (by the run and a replay)
-VALID_AS = {
-    "valid-requests": "a valid request",
-    "self-match": "an image compared with itself",
-    "reencoding-matches": "a face and its re-encoding",
-}
-
-
-def refused_as_invalid(found: Answer | None, name: str = "valid-requests") -> list[Problem]:
-    """A request valid under every reading (of the property ``name``) is not refused as invalid."""
-    if found is not None and found.category == "input":
-        meaning = found.meaning.en if found.meaning else "?"
-        what = VALID_AS.get(name, VALID_AS["valid-requests"])
-        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
-        return [Problem("valid_request_accepted", "high", message)]
-    return []
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 
 from hypothesis.errors import InvalidArgument
 
@@ -152,23 +151,34 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
     return chosen
 
 
-class _Code:
-    """A code of the contract's table, named by meaning; looked up on first use, then kept."""
-
-    def __init__(self, api: str, where: str, meaning: str) -> None:
-        self.key = (api, where, meaning)
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, codes: Codes, owner: type | None = None) -> str:
-        value: str = codes.contract.codes.code_for(*self.key).code
-        codes.__dict__[self.name] = value  # no __set__: the instance's value wins from now on
-        return value
+# the codes the rules earn, by meaning in the code table: the internal API's errcode (faceharness
+# decisions, ERRATA E-014), JD's business result.code, and JD's gateway code by auth mode
+_CODES = {
+    "match_invalid": ("match", "errcode", "invalid parameter"),
+    "match_unusable": ("match", "errcode", "image or video data unusable"),
+    "match_oversize": ("match", "errcode", "data over the size limit"),
+    "match_not_json": ("match", "errcode", "request body is not a JSON object"),
+    "match_lip": ("match", "errcode", "liveCode missing in LIP mode"),
+    "match_no_token": ("match", "errcode", "Authorization header missing"),
+    "match_bad_token": ("match", "errcode", "Authorization token invalid"),
+    "match_id_check": ("match", "errcode", "ID number fails"),
+    "jd_invalid": ("jd", "business", "invalid parameter"),
+    "jd_fixed": ("jd", "business", "business parameters wrong"),
+    "jd_range": ("jd", "business", "request parameter outside"),
+    "no_appkey": ("jd", "gateway", "appkey empty"),
+    "wrong_appkey": ("jd", "gateway", "wrong appkey"),
+    "no_timestamp": ("jd", "gateway", "timestamp empty"),
+    "malformed_timestamp": ("jd", "gateway", "timestamp malformed"),
+    "expired_timestamp": ("jd", "gateway", "timestamp outside"),
+    "future_timestamp": ("jd", "gateway", "timestamp outside"),
+    "no_sign": ("jd", "gateway", "sign empty"),
+    "bad_sign": ("jd", "gateway", "invalid sign"),
+}
 
 
 class Codes:
-    """The codes each rule earns, looked up by meaning in the contract's code table."""
+    """The codes each rule earns (``codes.match_invalid``, ``codes.code("bad_sign")``), looked up
+    by meaning in the contract's code table."""
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
@@ -176,34 +186,10 @@ class Codes:
     def __repr__(self) -> str:
         return "Codes(contract)"
 
-    def _code(self, api: str, where: str, meaning: str) -> str:
-        return self.contract.codes.code_for(api, where, meaning).code
+    def code(self, name: str) -> str:
+        return self.contract.codes.code_for(*_CODES[name]).code
 
-    # internal API (errcode; faceharness decisions, ERRATA E-014)
-    match_invalid = _Code("match", "errcode", "invalid parameter")
-    match_unusable = _Code("match", "errcode", "image or video data unusable")
-    match_oversize = _Code("match", "errcode", "data over the size limit")
-    match_not_json = _Code("match", "errcode", "request body is not a JSON object")
-    match_lip = _Code("match", "errcode", "liveCode missing in LIP mode")
-    match_no_token = _Code("match", "errcode", "Authorization header missing")
-    match_bad_token = _Code("match", "errcode", "Authorization token invalid")
-    match_id_check = _Code("match", "errcode", "ID number fails")
-    # JD business codes (result.code)
-    jd_invalid = _Code("jd", "business", "invalid parameter")
-    jd_fixed = _Code("jd", "business", "business parameters wrong")
-    jd_range = _Code("jd", "business", "request parameter outside")
-
-    # JD gateway codes, by auth mode
-    @cached_property
-    def jd_gateway(self) -> dict[str, str]:
-        g = {
-            "no_appkey": "appkey empty",
-            "wrong_appkey": "wrong appkey",
-            "no_timestamp": "timestamp empty",
-            "malformed_timestamp": "timestamp malformed",
-            "expired_timestamp": "timestamp outside",
-            "future_timestamp": "timestamp outside",
-            "no_sign": "sign empty",
-            "bad_sign": "invalid sign",
-        }
-        return {mode: self._code("jd", "gateway", meaning) for mode, meaning in g.items()}
+    def __getattr__(self, name: str) -> str:
+        if name not in _CODES:
+            raise AttributeError(name)
+        return self.code(name)

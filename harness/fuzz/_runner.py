@@ -45,8 +45,8 @@ from harness.results import (
 )
 from harness.suite import RunContext
 
+from ._checks import PropertyFailed, Run
 from ._client import FuzzClient
-from ._context import PropertyFailed, Run
 from ._findings import write_findings
 from ._pool import image_pool
 from ._properties import SWAP_TOLERANCE, Property, stateless_properties

@@ -20,10 +20,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precond
 from harness.clients import Auth, Credentials, How, Request
 from harness.conformance._session import live_code_of
 
-from ._checks import Problem, record_reading
-from ._context import Run
+from ._checks import Problem, Run, record_reading
+from ._invalid import InvalidCase
 from ._properties import Property, disagree, pair, register
-from ._request import InvalidCase
 from ._valid import jd_pair, lip_request, pool_image, serial_numbers
 
 SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)

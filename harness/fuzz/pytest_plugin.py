@@ -28,8 +28,8 @@ from harness.clients import Exchange, Request
 from harness.errors import HarnessError
 from harness.pacing import BudgetExhausted
 
+from ._checks import FuzzTarget
 from ._client import FuzzClient
-from ._target import FuzzTarget
 
 _OPTIONS = (  # --faceharness-NAME, its type, metavar and help
     ("target", str, "URL", "'emulator' (embedded, for the session) or the service's base URL"),

@@ -33,9 +33,8 @@ from harness.contract import Contract, load_contract
 from harness.faces import PoolImage
 
 from . import _valid
-from ._invalid import OPERATIONS, invalid_cases, mutators_for
+from ._invalid import OPERATIONS, InvalidCase, invalid_cases, mutators_for
 from ._pool import ImagePool, image_pool
-from ._request import InvalidCase
 from ._rules import RULES, Codes, check_rules
 
 __all__ = [

@@ -9,7 +9,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import ReadingLog, load_contract
 from harness.fuzz._checks import check_answer, check_refusal, check_rules
-from harness.fuzz._request import InvalidCase
+from harness.fuzz import InvalidCase
 
 JD = Request(
     api="jd",
