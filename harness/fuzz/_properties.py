@@ -35,50 +35,30 @@ SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}  # score points (0..100) / similarit
 
 # The verdicts of the pair and self properties, shared by the run and its replay (a replay must
 # judge a finding exactly as the run that found it).
-def disagree(a: Answer | None, b: Answer | None) -> bool:
+def same_score(a: Answer | None, b: Answer | None) -> list[Problem]:
     """Two answers that both ran and differ in score or decision (the same request twice, an
     async result and its synchronous twin)."""
-    return bool(a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision))
-
-
-def swap_disagrees(api: str, x: Answer | None, y: Answer | None) -> bool:
-    """A vs B and B vs A scored further apart than ``SWAP_TOLERANCE``."""
-    return bool(
-        x
-        and y
-        and x.ran
-        and y.ran
-        and x.score is not None
-        and y.score is not None
-        and abs(x.score - y.score) > SWAP_TOLERANCE[api]
-    )
-
-
-def self_match_fails(api: str, found: Answer | None, threshold: float) -> bool:
-    """An image compared with itself did not pass (the internal API: nor reach ``threshold``)."""
-    return bool(
-        found
-        and found.ran
-        and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
-    )
-
-
-def same_score(a: Answer | None, b: Answer | None) -> list[Problem]:
-    if not (a and b and disagree(a, b)):
+    if not (a and b and a.ran and b.ran) or (a.score, a.decision) == (b.score, b.decision):
         return []
     message = f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
     return [Problem("same_request_same_score", "high", message)]
 
 
 def swap_symmetry(api: str, x: Answer | None, y: Answer | None) -> list[Problem]:
-    if not (x and y and swap_disagrees(api, x, y)):
+    """A vs B and B vs A scored further apart than ``SWAP_TOLERANCE``."""
+    if not (x and y and x.ran and y.ran and x.score is not None and y.score is not None):
+        return []
+    if abs(x.score - y.score) <= SWAP_TOLERANCE[api]:
         return []
     message = f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
     return [Problem("swap_symmetry", "medium", message)]
 
 
 def self_match(api: str, found: Answer | None, threshold: float) -> list[Problem]:
-    if not (found and self_match_fails(api, found, threshold)):
+    """An image compared with itself did not pass (the internal API: nor reach ``threshold``)."""
+    if not (found and found.ran):
+        return []
+    if found.decision is True and (api != "match" or (found.score or 0) >= threshold):
         return []
     message = (
         f"an image compared with itself did not pass: score {found.score}, result {found.decision}"

@@ -130,33 +130,16 @@ def run_fuzz(
 ) -> FuzzSuiteResult:
     """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
 
-    Args:
-        is_emulator: the target is the faceharness emulator (its admin endpoints may be used,
-            faceharness-decided codes are enforced, emulator-only properties run).
-        api: ``match``, ``jd`` or ``all``.
-        max_examples: hypothesis examples per property (stateful ones get a share).
-        seed: hypothesis seed; a random one is drawn (and reported) when None.
-        max_rps: pacing; default unlimited for the emulator, 5 for a URL; 0 means unlimited.
-        max_requests: request budget; default unlimited for the emulator, 2000 for a URL.
-        faces_dir: extra face images (read, never copied).
-        credentials: default: environment/config, demo credentials for the emulator.
-        out_dir: findings.json, findings/F-NNN.json and the hypothesis database go here.
-        progress: called as ``progress(property_id, index, total)`` before each property.
-        max_seconds: wall-time limit of the run (default 900 s); what ran is reported.
-        only: property ids (``match:valid-requests``...) to run instead of all.
-        breaks: the emulator's break modes, recorded in replay files.
-        request_timeout_s: the client timeout of every request; a request that gets no answer
-            within it (or whose connection breaks) is an ``answered`` finding, one per operation
-            and kind, and the run goes on.
-        required_readings: erratum id -> "default"|"alternative" (gate policy ``[readings]``): an
-            answer following the other reading becomes a finding; otherwise it is only observed
-            (``metrics.readings``).
+    ``is_emulator``: its admin endpoints may be used, faceharness-decided codes are enforced and
+    emulator-only properties run. ``max_rps``/``max_requests`` default to unlimited for the
+    emulator, 5/s and 2000 for a URL (0: unlimited). ``only``: property ids
+    (``match:valid-requests``, ``jd:invalid-requests/bad-sign``). ``breaks`` are recorded in
+    replay files. A request unanswered within ``request_timeout_s`` is an ``answered`` finding,
+    and the run goes on. ``required_readings`` (erratum id -> "default"|"alternative", the gate
+    policy's ``[readings]``): an answer following the other reading becomes a finding; otherwise
+    it is only observed (``metrics.readings``).
     """
-    if api not in APIS:
-        raise UsageError(f"--api {api!r}: expected one of {', '.join(APIS)}")
-    if max_examples < 1:
-        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
-    chosen = _select(api, only)
+    chosen = check_options(api, max_examples, only)
     started, t0 = datetime.now(UTC), time.monotonic()
     contract = contract or load_contract()
     required = check_required(required_readings or {}, contract.readings, "readings")
@@ -243,10 +226,16 @@ def run_fuzz(
     return result(status=status, findings=findings, checks=checks, metrics=metrics, error=error)
 
 
-def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
-    """The properties to run; ``only`` names ``api:property`` or ``api:property/part``
-    (the invalid-request properties have one part per rule, e.g.
+def check_options(
+    api: str, max_examples: int | None, only: list[str] | None
+) -> list[tuple[Property, set[str] | None]]:
+    """The properties to run (a UsageError for a bad option); ``only`` names ``api:property`` or
+    ``api:property/part`` (the invalid-request properties have one part per rule, e.g.
     ``jd:invalid-requests/bad-sign``)."""
+    if api not in APIS:
+        raise UsageError(f"--api {api!r}: expected match, jd or all")
+    if max_examples is not None and max_examples < 1:
+        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
     everything = [p for p in properties() if api == "all" or p.api == api]
     if not only:
         return [(p, None) for p in everything]

@@ -22,7 +22,7 @@ from harness.conformance._session import live_code_of
 
 from ._checks import Problem, Run, record_reading
 from ._invalid import InvalidCase
-from ._properties import Property, disagree, pair, register
+from ._properties import Property, pair, register, same_score
 from ._valid import jd_pair, lip_request, pool_image, serial_numbers
 
 SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)
@@ -203,7 +203,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                 message = f"still PROCESSING after {ASYNC_WAIT_S:g} s"
                 run.violated(prop, "async_completes", "medium", message, request, exchange, "E-013")
             _, direct = run.answer(prop, pair(run, "match", a, b))
-            if disagree(found, direct):
+            if same_score(found, direct):
                 assert found and direct
                 message = (
                     f"async result {found.score} ({found.decision}) differs from "
