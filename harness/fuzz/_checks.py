@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,11 +50,7 @@ def record_reading(
     required = observe_reading(log, erratum, follows_default, problem.message)
     if required is None:
         return []
-    return [
-        Problem(
-            problem.check, problem.severity, problem.message + required, erratum, basis="reading"
-        )
-    ]
+    return [replace(problem, message=problem.message + required, erratum=erratum, basis="reading")]
 
 
 def outcome(contract: Contract, request: Request, exchange: Exchange) -> Answer | None:
@@ -149,19 +145,8 @@ def check_rules(
 # rules whose requests break the request schema and nothing else: whether they are invalid under
 # every reading is decided by the spec's x-reading marks (faceharness' own limits and formats)
 SCHEMA_RULES = frozenset(
-    {
-        "missing-field",
-        "wrong-type",
-        "enum-outside",
-        "empty-string",
-        "oversize",
-        "out-of-range",
-        "extra-field",
-        "image-sources",
-        "fixed-field",
-        "unicode-control",
-        "huge-json",
-    }
+    "missing-field wrong-type enum-outside empty-string oversize out-of-range extra-field "
+    "image-sources fixed-field unicode-control huge-json".split()
 )
 
 
@@ -258,7 +243,7 @@ class Run:
     engine: str | None  # the emulator's engine; None for a live target
     seed: int
     max_examples: int
-    db_root: Path | None = None
+    db_root: Path  # the hypothesis example databases, one per property (and part)
     quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
     last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)  # state-machine steps of the current example

@@ -83,9 +83,8 @@ class Property:
     name: str
     api: str
     title: str
-    build: Callable[[Run, str], Any]  # a test, a state machine class, or {part: test}
+    build: Callable[[Run, str], Any]  # a test, a state machine (a class), or {part: test}
     skip: Callable[[Run], str | None] = lambda run: None
-    stateful: bool = False
     share: float = 1.0  # fraction of --max-examples this property gets
 
     @property

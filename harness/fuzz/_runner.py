@@ -275,26 +275,6 @@ def _quota_credentials(
     return QUOTA_CREDENTIALS if found and found.code not in (None, wrong_appkey) else None
 
 
-def _settings(run: Run, prop: Property, part: str = "", examples: int | None = None) -> settings:
-    share = examples or max(1, round(run.max_examples * prop.share))
-    database = None
-    if run.db_root is not None:
-        database = DirectoryBasedExampleDatabase(
-            str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
-        )
-    return settings(
-        max_examples=share,
-        database=database,
-        deadline=None,
-        derandomize=False,
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=True,
-        suppress_health_check=_QUIET_CHECKS,
-        stateful_step_count=STATEFUL_STEPS,
-    )
-
-
 def _run_all(
     run: Run, chosen: list[tuple[Property, set[str] | None]], progress: Progress | None
 ) -> tuple[
@@ -363,21 +343,37 @@ def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcom
     out = _Outcome()
     built = prop.build(run, prop.id)
     if not isinstance(built, dict):
-        _execute_one(run, prop, _seeded(run, prop, built, _settings(run, prop)), out)
+        _execute_one(run, prop, _seeded(run, prop, built), out)
         return out
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
     for part, test in built.items():
         if parts is not None and part not in parts:
             continue
-        _execute_one(run, prop, _seeded(run, prop, test, _settings(run, prop, part, per_part)), out)
+        _execute_one(run, prop, _seeded(run, prop, test, part, per_part), out)
         if out.stopped or out.error:
             break
     return out
 
 
-def _seeded(run: Run, prop: Property, built: Any, config: settings) -> Callable[[], None]:
+def _seeded(
+    run: Run, prop: Property, built: Any, part: str = "", examples: int | None = None
+) -> Callable[[], None]:
+    """The test with the run's seed and its own example database."""
+    config = settings(
+        max_examples=examples or max(1, round(run.max_examples * prop.share)),
+        database=DirectoryBasedExampleDatabase(
+            str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
+        ),
+        deadline=None,
+        derandomize=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=True,
+        suppress_health_check=_QUIET_CHECKS,
+        stateful_step_count=STATEFUL_STEPS,
+    )
     # seed first, settings after: @seed alone would switch the example database off
-    if prop.stateful:
+    if isinstance(built, type):  # a state machine
         machine = seed(run.seed)(built)
         return lambda: run_state_machine_as_test(machine, settings=config)
     return config(seed(run.seed)(built))  # type: ignore[no-any-return]

@@ -64,7 +64,6 @@ STATEFUL: list[Property] = []
     "livecode-lifecycle",
     "a liveCode is single-use and expires (40014, 40013)",
     "match",
-    stateful=True,
     share=0.3,
 )
 def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
@@ -159,7 +158,6 @@ def _async_skip(run: Run) -> str | None:
     "an async request's result arrives and equals the synchronous one",
     "match",
     skip=_async_skip,
-    stateful=True,
     share=0.3,
 )
 def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
@@ -241,7 +239,6 @@ def _quota_skip(run: Run) -> str | None:
     "remainTimes falls by one per counted call; 10040 at zero (E-028)",
     "jd",
     skip=_quota_skip,
-    stateful=True,
     share=0.3,
 )
 def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
