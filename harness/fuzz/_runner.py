@@ -56,8 +56,6 @@ from ._valid import Gen
 
 APIS = ("match", "jd", "all")
 DEFAULT_MAX_EXAMPLES = 50
-LIVE_MAX_RPS = 5.0
-LIVE_MAX_REQUESTS = 2000
 DEFAULT_MAX_SECONDS = 900.0
 STATEFUL_STEPS = 8
 PART_DIVISOR = 5  # a property split in parts (one per rule) gives each max_examples / 5 ...
@@ -150,14 +148,13 @@ def run_fuzz(
     if api in ("jd", "all"):
         creds.require_jd()
     run_seed = seed if seed is not None else random.SystemRandom().getrandbits(32)
-    client = FuzzClient(
+    client = FuzzClient.paced(
         target_url,
+        is_emulator,
+        max_rps,
+        max_requests,
         credentials=creds,
         contract=contract,
-        max_rps=(0.0 if is_emulator else LIVE_MAX_RPS) if max_rps is None else max_rps,
-        max_requests=(0 if is_emulator else LIVE_MAX_REQUESTS)
-        if max_requests is None
-        else max_requests,
         max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds,
         timeout_s=request_timeout_s,
     )

@@ -47,9 +47,21 @@ def emulator_overrides() -> dict[str, Any]:
     return {"appkeys": (demo, quota)}
 
 
-def _expect(
-    run: Run, request: Request, rule: str, detail: str, meaning: str, where: str = "errcode"
-) -> InvalidCase:
+# the refusals the machines expect: rule -> (what was broken, where the code is, its meaning)
+_REFUSALS = {
+    "livecode-single-use": ("a liveCode used a second time", "errcode", "liveCode already used"),
+    "livecode-expiry": (
+        f"a liveCode used after its {SHORT_TTL_S} s lifetime",
+        "errcode",
+        "liveCode expired",
+    ),
+    "async-unknown-trace": ("an unknown traceNo", "errcode", "unknown async traceNo"),
+    "bad-sign": ("a wrong sign", "gateway", "invalid sign"),
+}
+
+
+def _expect(run: Run, request: Request, rule: str) -> InvalidCase:
+    detail, where, meaning = _REFUSALS[rule]
     api = "match" if where == "errcode" else "jd"
     code = run.contract.codes.code_for(api, where, meaning).code
     return InvalidCase(request, rule, detail, where, (code,), exact=where != "errcode")
@@ -110,13 +122,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         @rule(code=used)
         def reuse(self, code: str) -> None:
             run.steps.append("use the same liveCode again")
-            case = _expect(
-                run,
-                lip_request(gen, code),
-                "livecode-single-use",
-                "a liveCode used a second time",
-                "liveCode already used",
-            )
+            case = _expect(run, lip_request(gen, code), "livecode-single-use")
             run.refused(prop, case, strict=run.is_emulator)
 
         @precondition(lambda self: run.is_emulator and not self.expired)  # sleeps: once per example
@@ -133,13 +139,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
                     "PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)}
                 )
             time.sleep(2 * SHORT_TTL_S)
-            case = _expect(
-                run,
-                lip_request(gen, code),
-                "livecode-expiry",
-                f"a liveCode used after its {SHORT_TTL_S} s lifetime",
-                "liveCode expired",
-            )
+            case = _expect(run, lip_request(gen, code), "livecode-expiry")
             run.refused(prop, case, strict=True)
 
     return LiveCodeLifecycle
@@ -213,9 +213,7 @@ def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def unknown(self, trace: str) -> None:
             run.steps.append("fetch a traceNo nobody was given")
             request = gen.request("asyncResult", {field: ("fuzz-" + trace)[:64]})
-            case = _expect(
-                run, request, "async-unknown-trace", "an unknown traceNo", "unknown async traceNo"
-            )
+            case = _expect(run, request, "async-unknown-trace")
             run.refused(prop, case, strict=run.is_emulator)
 
     return AsyncResults
@@ -318,7 +316,7 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
         def gateway_refusal(self, request: Request) -> None:
             run.steps.append(f"a wrongly signed call, not counted (remainTimes was {self.remain})")
             bad = dataclasses.replace(request, auth=Auth(sign=How.INVALID))
-            case = _expect(run, bad, "bad-sign", "a wrong sign", "invalid sign", where="gateway")
+            case = _expect(run, bad, "bad-sign")
             run.refused(prop, case, strict=True, credentials=creds)
 
     return QuotaCountdown
