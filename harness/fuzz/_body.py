@@ -200,5 +200,6 @@ def image_targets(operation: str, body: dict[str, Any]) -> list[JsonPath]:
     if operation == "faceCompareNew":
         items = range(len(body["collectionImageItems"]))
         return [("compareImageItem",), *[("collectionImageItems", i) for i in items]]
-    targets: dict[str, list[JsonPath]] = {"match": [("image",), ("faceData",)]}
-    return targets.get(operation, [("faceData",)] if operation == "matchIdno" else [])
+    if operation == "match":
+        return [("image",), ("faceData",)]
+    return [("faceData",)] if operation == "matchIdno" else []
