@@ -15,9 +15,9 @@ from ._client import FuzzClient
 from ._findings import load_replay, replay_finding
 from ._invalid import InvalidCase
 from ._pool import ImagePool, image_pool, render
+from ._properties import emulator_overrides
 from ._rules import RULES
 from ._runner import DEFAULT_MAX_EXAMPLES, FuzzSuite, property_ids, run_fuzz
-from ._stateful import emulator_overrides
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",

@@ -224,7 +224,7 @@ def replay_finding(
     """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
     from harness.target import open_target
 
-    from ._stateful import emulator_overrides
+    from ._properties import emulator_overrides
 
     contract = contract or load_contract()
     replay = read_replay(path)

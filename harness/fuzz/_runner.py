@@ -49,9 +49,8 @@ from ._checks import PropertyFailed, Run
 from ._client import FuzzClient
 from ._findings import write_findings
 from ._pool import image_pool
-from ._properties import SWAP_TOLERANCE, Property, stateless_properties
+from ._properties import QUOTA_CREDENTIALS, STATEFUL, SWAP_TOLERANCE, Property, stateless_properties
 from ._rules import RULES, Codes
-from ._stateful import QUOTA_CREDENTIALS, STATEFUL
 from ._valid import Gen
 
 APIS = ("match", "jd", "all")

@@ -64,7 +64,7 @@ def faceharness_target(pytestconfig: Any) -> Iterator[FuzzTarget]:
     from harness.contract import load_contract
     from harness.target import open_target
 
-    from ._stateful import emulator_overrides
+    from ._properties import emulator_overrides
 
     where = pytestconfig.getoption("faceharness_target")
     if not where:
