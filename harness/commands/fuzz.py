@@ -89,20 +89,37 @@ def fuzz(
     from harness import interrupt
     from harness.clients import load_credentials
     from harness.commands._verdict import conclude, interruptible, summarize
+    from harness.config import did_you_mean
+    from harness.emulator import BREAKS, parse_readings_option
+    from harness.faces import sample_faces
     from harness.fuzz import DEFAULT_MAX_EXAMPLES, FuzzSuite, emulator_overrides
+    from harness.fuzz._runner import check_options
+    from harness.pacing import Budget
     from harness.preflight import preflight
     from harness.report import write_reports
     from harness.suite import RunContext
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
-    _check_options(
-        target, api, breaks, engine, max_examples, max_rps, max_requests, max_seconds, faces
-    )
+    # every option checked before any traffic (unknown --property names too)
+    check_options(api, max_examples, prop)
+    emulator_only(target, break_=breaks, engine=engine)
+    for name in breaks:
+        if name not in BREAKS:
+            raise UsageError(
+                f"--break {name!r} is not a break mode"
+                + (did_you_mean(name, BREAKS) or "; see faceharness emulate --list-breaks")
+            )
+    if engine not in (None, "fast", "dlib"):
+        raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+    check_max_rps(max_rps)
+    Budget(max_requests or 0)  # the budget's own check of --max-requests
+    if max_seconds is not None:
+        positive_seconds(max_seconds, "--max-seconds")
+    if faces is not None:
+        sample_faces(faces)  # the face pool
     positive_seconds(timeout)
     use_codes(codes, config)
-    from harness.emulator import parse_readings_option
-
     emulator_only(target, reading=reading)
     served = parse_readings_option(reading)
     settings: dict[str, Any] = (
@@ -110,9 +127,6 @@ def fuzz(
         if target == "emulator"
         else {}
     )
-    from harness.fuzz._runner import _select
-
-    _select(api, prop)  # unknown --property names are refused before the preflight's requests
     suite = FuzzSuite(
         api=api, max_examples=max_examples or DEFAULT_MAX_EXAMPLES, only=tuple(prop or ())
     )
@@ -168,43 +182,6 @@ def fuzz(
             "'reproduce' field"
         )
         raise typer.Exit(1)
-
-
-def _check_options(
-    target: str,
-    api: str,
-    breaks: tuple[str, ...],
-    engine: str | None,
-    max_examples: int | None,
-    max_rps: float | None,
-    max_requests: int | None,
-    max_seconds: float | None,
-    faces: Path | None,
-) -> None:
-    from harness.config import did_you_mean
-    from harness.emulator import BREAKS
-    from harness.faces import sample_faces
-    from harness.pacing import Budget
-
-    if api not in ("match", "jd", "all"):
-        raise UsageError(f"--api {api!r}: expected match, jd or all")
-    emulator_only(target, break_=breaks, engine=engine)
-    for name in breaks:
-        if name not in BREAKS:
-            raise UsageError(
-                f"--break {name!r} is not a break mode"
-                + (did_you_mean(name, BREAKS) or "; see faceharness emulate --list-breaks")
-            )
-    if engine not in (None, "fast", "dlib"):
-        raise UsageError(f"--engine {engine!r}: expected fast or dlib")
-    if max_examples is not None and max_examples < 1:
-        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
-    check_max_rps(max_rps)
-    Budget(max_requests or 0)  # the budget's own check of --max-requests, before any traffic
-    if max_seconds is not None:
-        positive_seconds(max_seconds, "--max-seconds")
-    if faces is not None:
-        sample_faces(faces)  # the face pool, checked before any traffic
 
 
 def _print(result: FuzzSuiteResult) -> None:

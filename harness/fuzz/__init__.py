@@ -6,43 +6,29 @@ same request generators to QA engineers writing their own properties (with the p
 plugin's ``faceharness_target`` fixture).
 """
 
-from harness.clients import Exchange, ImagePart, Request
+from harness.clients import Request
 from harness.pacing import BudgetExhausted
-from harness.results import ReplayOutcome
 
 from . import strategies
+from ._checks import FuzzTarget
 from ._client import FuzzClient
+from ._findings import load_replay, replay_finding
+from ._invalid import InvalidCase
 from ._pool import ImagePool, image_pool, render
-from ._replay import load_replay, replay_finding
-from ._request import InvalidCase
-from ._rules import RULES, Rule
-from ._runner import (
-    DEFAULT_MAX_EXAMPLES,
-    LIVE_MAX_REQUESTS,
-    LIVE_MAX_RPS,
-    FuzzSuite,
-    property_ids,
-    run_fuzz,
-)
-from ._stateful import emulator_overrides
-from ._target import FuzzTarget
+from ._properties import emulator_overrides
+from ._rules import RULES
+from ._runner import DEFAULT_MAX_EXAMPLES, FuzzSuite, property_ids, run_fuzz
 
 __all__ = [
     "DEFAULT_MAX_EXAMPLES",
-    "LIVE_MAX_REQUESTS",
-    "LIVE_MAX_RPS",
     "RULES",
     "BudgetExhausted",
-    "Exchange",
     "FuzzClient",
     "FuzzSuite",
     "FuzzTarget",
-    "ImagePart",
     "ImagePool",
     "InvalidCase",
-    "ReplayOutcome",
     "Request",
-    "Rule",
     "emulator_overrides",
     "image_pool",
     "load_replay",

@@ -1,11 +1,15 @@
-"""Editing one request body for one mutation, and reading field facts from the spec schemas."""
+"""Editing one request body for one mutation, and the facts the spec schemas state of its fields.
+
+Fields come from the spec schemas (properties, ``required``, enums, limits); the only
+hand-written knowledge here is where nested objects sit in each operation's body.
+"""
 
 from __future__ import annotations
 
 import functools
 import json
 import operator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jsonschema_rs
@@ -14,6 +18,16 @@ from harness.clients import Auth
 from harness.clients._request import ImagePart, JsonPath, Request
 from harness.contract import Spec
 from harness.imaging import encode_image
+
+IMAGE_FIELDS = frozenset({"data", "imgBase64", "imgArr", "imgUrl"})
+JD_SOURCES = ("imgBase64", "imgArr", "imgUrl")
+WRONG_VALUES: dict[str, tuple[Any, ...]] = {
+    "string": (12345, True, None, ["x"], {"x": 1}),
+    "boolean": ("true", 1, None, [True]),
+    "integer": ("1", 1.5, None, [1]),
+    "object": ("{}", [], 0, None, True),
+    "array": ({}, "[]", 1, None),
+}
 
 
 def json_copy(value: Any) -> Any:
@@ -26,6 +40,18 @@ def json_copy(value: Any) -> Any:
             return [json_copy(e) for e in value]
         return value.copy()
     return value
+
+
+def with_images(request: Request, image: Any) -> Any:
+    """The body with each image replaced by ``image(part)`` (left as it is where that raises)."""
+    body = json_copy(request.json)
+    for part in request.images:
+        try:
+            value = image(part)
+            functools.reduce(operator.getitem, part.path[:-1], body)[part.path[-1]] = value
+        except (KeyError, IndexError, TypeError, ValueError, OSError):
+            continue
+    return body
 
 
 class Body:
@@ -50,19 +76,16 @@ class Body:
             return False
         return True
 
-    def _forget(self, path: JsonPath) -> None:
-        self.images = [p for p in self.images if p.path[: len(path)] != path]
-
-    def set(self, path: JsonPath, value: Any) -> None:
+    def set(self, path: JsonPath, value: Any = None, *, delete: bool = False) -> None:
         self.touched.append(path)
-        self._forget(path)
-        parent = self.get(path[:-1])
-        parent[path[-1]] = value
+        self.images = [p for p in self.images if p.path[: len(path)] != path]
+        if delete:
+            del self.get(path[:-1])[path[-1]]
+        else:
+            self.get(path[:-1])[path[-1]] = value
 
     def delete(self, path: JsonPath) -> None:
-        self.touched.append(path)
-        self._forget(path)
-        del self.get(path[:-1])[path[-1]]
+        self.set(path, delete=True)
 
     def set_image(self, path: JsonPath, recipe: str, data: bytes, encoding: str = "b64") -> None:
         self.set(path, encode_image(data, encoding))
@@ -100,38 +123,6 @@ def label(path: JsonPath) -> str:
     return out or "body"
 
 
-def resolve(spec: Spec, schema: dict[str, Any]) -> dict[str, Any]:
-    """Follow ``$ref`` chains inside the spec's components."""
-    seen = 0
-    while "$ref" in schema and seen < 16:
-        schema = spec.schemas[str(schema["$ref"]).rsplit("/", 1)[-1]]
-        seen += 1
-    return schema
-
-
-def declared_type(spec: Spec, schema: dict[str, Any]) -> str:
-    """The JSON type a property schema declares (a ``oneOf`` of objects counts as object)."""
-    schema = resolve(spec, schema)
-    if "type" in schema:
-        return str(schema["type"])
-    branches = schema.get("oneOf") or schema.get("anyOf") or []
-    kinds = {declared_type(spec, b) for b in branches}
-    return kinds.pop() if len(kinds) == 1 else "object"
-
-
-def property_schema(spec: Spec, schema_name: str, prop: str) -> dict[str, Any]:
-    return resolve(spec, dict(spec.schemas[schema_name]["properties"][prop]))
-
-
-WRONG_VALUES: dict[str, tuple[Any, ...]] = {
-    "string": (12345, True, None, ["x"], {"x": 1}),
-    "boolean": ("true", 1, None, [True]),
-    "integer": ("1", 1.5, None, [1]),
-    "object": ("{}", [], 0, None, True),
-    "array": ({}, "[]", 1, None),
-}
-
-
 def conforms(schema: dict[str, Any], value: Any) -> bool:
     """Whether ``value`` satisfies a (resolved) property schema, judged like the spec validators
     judge it (ECMA regex semantics: Python's ``re`` disagrees on e.g. U+FEFF and ``\\s``)."""
@@ -141,3 +132,74 @@ def conforms(schema: dict[str, Any], value: Any) -> bool:
 @functools.cache
 def _validator(schema: str) -> Any:
     return jsonschema_rs.Draft202012Validator(json.loads(schema), validate_formats=False)
+
+
+@dataclass(frozen=True)
+class Field:
+    path: JsonPath
+    schema: dict[str, Any]
+    required: bool
+    kind: str  # the JSON type the schema declares
+
+    @property
+    def name(self) -> str:
+        return str(self.path[-1])
+
+    @property
+    def is_image(self) -> bool:
+        return self.name in IMAGE_FIELDS
+
+
+def _resolve(spec: Spec, schema: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref`` chains inside the spec's components."""
+    for _ in range(16):
+        if "$ref" not in schema:
+            break
+        schema = spec.schemas[str(schema["$ref"]).rsplit("/", 1)[-1]]
+    return schema
+
+
+def _declared_type(spec: Spec, schema: dict[str, Any]) -> str:
+    """The JSON type a property schema declares (a ``oneOf`` of objects counts as object)."""
+    schema = _resolve(spec, schema)
+    if "type" in schema:
+        return str(schema["type"])
+    kinds = {_declared_type(spec, b) for b in schema.get("oneOf") or schema.get("anyOf") or []}
+    return kinds.pop() if len(kinds) == 1 else "object"
+
+
+# where each operation's nested objects sit (JD's collection items are added per item)
+_LAYOUT: dict[str, tuple[tuple[str, JsonPath], ...]] = {
+    "match": (("MatchRequest", ()), ("SelfImage", ("image",)), ("FaceData", ("faceData",))),
+    "matchIdno": (("IdnoRequest", ()), ("FaceData", ("faceData",))),
+    "asyncResult": (("AsyncResultRequest", ()),),
+    "faceCompareNew": (("CompareRequest", ()), ("ImageItem", ("compareImageItem",))),
+}
+
+
+def fields(spec: Spec, operation: str, body: Any) -> list[Field]:
+    """Every documented field of the operation's body (present or not) with its schema."""
+    if not isinstance(body, dict):
+        return []
+    layout = list(_LAYOUT.get(operation, ()))
+    if operation == "faceCompareNew":
+        items = range(len(body.get("collectionImageItems") or []))
+        layout += [("ImageItem", ("collectionImageItems", i)) for i in items]
+    out = []
+    for name, prefix in layout:
+        schema = spec.schemas[name]
+        for prop in schema.get("properties", {}):
+            resolved = _resolve(spec, dict(schema["properties"][prop]))
+            required = prop in schema.get("required", ())
+            out.append(Field((*prefix, prop), resolved, required, _declared_type(spec, resolved)))
+    return out
+
+
+def image_targets(operation: str, body: dict[str, Any]) -> list[JsonPath]:
+    """Where an image sits in this body: match image/faceData, JD compare/collection items."""
+    if operation == "faceCompareNew":
+        items = range(len(body["collectionImageItems"]))
+        return [("compareImageItem",), *[("collectionImageItems", i) for i in items]]
+    if operation == "match":
+        return [("image",), ("faceData",)]
+    return [("faceData",)] if operation == "matchIdno" else []

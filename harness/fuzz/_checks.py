@@ -10,19 +10,24 @@ severity whichever suite finds it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+import functools
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
 
 from harness.clients import Exchange, Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
+from harness.conformance._tracker import trace_seen
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
-from ._client import FRESH_LIVE_CODE
-from ._request import InvalidCase
-from ._rules import rule_of
+from ._client import FRESH_LIVE_CODE, FuzzClient
+from ._invalid import InvalidCase
+from ._rules import Codes, rule_of
+from ._valid import Gen
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
@@ -45,11 +50,7 @@ def record_reading(
     required = observe_reading(log, erratum, follows_default, problem.message)
     if required is None:
         return []
-    return [
-        Problem(
-            problem.check, problem.severity, problem.message + required, erratum, basis="reading"
-        )
-    ]
+    return [replace(problem, message=problem.message + required, erratum=erratum, basis="reading")]
 
 
 def outcome(contract: Contract, request: Request, exchange: Exchange) -> Answer | None:
@@ -144,19 +145,8 @@ def check_rules(
 # rules whose requests break the request schema and nothing else: whether they are invalid under
 # every reading is decided by the spec's x-reading marks (faceharness' own limits and formats)
 SCHEMA_RULES = frozenset(
-    {
-        "missing-field",
-        "wrong-type",
-        "enum-outside",
-        "empty-string",
-        "oversize",
-        "out-of-range",
-        "extra-field",
-        "image-sources",
-        "fixed-field",
-        "unicode-control",
-        "huge-json",
-    }
+    "missing-field wrong-type enum-outside empty-string oversize out-of-range extra-field "
+    "image-sources fixed-field unicode-control huge-json".split()
 )
 
 
@@ -192,3 +182,196 @@ def check_refusal(
     return check_rules(
         contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal
     )
+
+
+# what each property's request is called when it is refused as invalid (by the run and a replay)
+VALID_AS = {
+    "valid-requests": "a valid request",
+    "self-match": "an image compared with itself",
+    "reencoding-matches": "a face and its re-encoding",
+}
+
+
+def refused_as_invalid(found: Answer | None, name: str = "valid-requests") -> list[Problem]:
+    """A request valid under every reading (of the property ``name``) is not refused as invalid."""
+    if found is not None and found.category == "input":
+        meaning = found.meaning.en if found.meaning else "?"
+        what = VALID_AS.get(name, VALID_AS["valid-requests"])
+        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
+        return [Problem("valid_request_accepted", "high", message)]
+    return []
+
+
+class PropertyFailed(AssertionError):
+    """One exchange violated a property; carries everything a Finding and a replay file need.
+
+    A distinct subclass per check (``failure_type``) lets hypothesis tell different bugs
+    apart and shrink each to its own minimal example.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        request: Request,
+        exchange: Exchange | None,
+        *,
+        property_name: str,
+        case: InvalidCase | None = None,
+        steps: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(f"{problem.check}: {problem.message}")
+        self.problem, self.request, self.exchange = problem, request, exchange
+        self.property_name, self.case, self.steps = property_name, case, steps
+
+
+@functools.cache
+def failure_type(check: str, variant: str) -> type[PropertyFailed]:
+    words = re.split(r"[_\W]+", f"{check}:{variant}")
+    name = "".join(word.title() for word in words if word) + "Failed"
+    return type(name, (PropertyFailed,), {"__module__": __name__})
+
+
+@dataclass
+class Run:
+    """One fuzz run: the contract, the client, generation settings and what the target is."""
+
+    contract: Contract
+    client: FuzzClient
+    gen: Gen
+    codes: Codes
+    is_emulator: bool
+    engine: str | None  # the emulator's engine; None for a live target
+    seed: int
+    max_examples: int
+    db_root: Path  # the hypothesis example databases, one per property (and part)
+    quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
+    last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
+    steps: list[str] = field(default_factory=list)  # state-machine steps of the current example
+    # which reading of each erratum the answers follow
+    readings: ReadingLog = field(default_factory=ReadingLog)
+
+    def send(self, request: Request, **kw: Any) -> tuple[Exchange, Answer | None]:
+        exchange = self.client.send(request, **kw)
+        return exchange, outcome(self.contract, request, exchange)
+
+    def standard(
+        self,
+        request: Request,
+        exchange: Exchange,
+        found: Answer | None,
+        *,
+        request_valid: bool = False,
+        case: InvalidCase | None = None,
+        strict: bool = False,
+    ) -> list[Problem]:
+        """What every answer must satisfy, whatever the property (and the answer to an invalid
+        ``case``: its refusal rules)."""
+        seen = found is not None and trace_seen(self.client.trace_nos, request.operation, found)
+        return check_answer(
+            self.contract,
+            request,
+            exchange,
+            request_valid=request_valid,
+            readings=self.readings,
+            facts=Facts(trace_seen=seen),
+            case=case,
+            strict=strict,
+        )
+
+    def fail(
+        self,
+        prop: str,
+        problems: list[Problem],
+        request: Request,
+        exchange: Exchange | None,
+        case: InvalidCase | None = None,
+    ) -> None:
+        """Raise the first problem as a PropertyFailed (and remember it, in case the budget
+        runs out while hypothesis is still shrinking)."""
+        if not problems:
+            return
+        first = problems[0]
+        exc = failure_type(first.check, first.variant)(
+            first, request, exchange, property_name=prop, case=case, steps=tuple(self.steps)
+        )
+        self.last_failure[prop] = exc
+        raise exc
+
+    def answer(
+        self, prop: str, request: Request, *, valid: bool = True, **kw: Any
+    ) -> tuple[Exchange, Answer | None]:
+        """Send ``request`` and fail on anything every answer must satisfy."""
+        exchange, found = self.send(request, **kw)
+        self.fail(
+            prop, self.standard(request, exchange, found, request_valid=valid), request, exchange
+        )
+        return exchange, found
+
+    def refused(self, prop: str, case: InvalidCase, *, strict: bool, **kw: Any) -> Answer | None:
+        """Send ``case``'s request and fail unless it is refused with its documented code."""
+        exchange, found = self.send(case.request, **kw)
+        problems = self.standard(case.request, exchange, found, case=case, strict=strict)
+        self.fail(prop, problems, case.request, exchange, case)
+        return found
+
+    def violated(
+        self,
+        prop: str,
+        check: str,
+        severity: Severity,
+        message: str,
+        request: Request,
+        exchange: Exchange | None,
+        erratum: str | None = None,
+    ) -> None:
+        """Fail with one problem found beyond the standard checks."""
+        self.fail(prop, [Problem(check, severity, message, erratum)], request, exchange)
+
+
+@dataclass
+class FuzzTarget:
+    """The service under test: its URL, whether it is the emulator, and a paced client."""
+
+    url: str
+    is_emulator: bool
+    client: FuzzClient
+    contract: Contract
+
+    def __repr__(self) -> str:
+        emulator = ", emulator" if self.is_emulator else ""
+        return f"FuzzTarget({self.url}{emulator}, sent={self.client.sent})"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints arguments
+        printer.text(repr(self))
+
+    def send(self, request: Request) -> Exchange:
+        """Send with credentials filled in (never stored in the request)."""
+        return self.client.send(request)
+
+    def outcome(self, request: Request, exchange: Exchange) -> Answer | None:
+        """The answer in API-neutral terms: code, category, whether the comparison ran, score."""
+        return outcome(self.contract, request, exchange)
+
+    def problems(
+        self, request: Request, exchange: Exchange, *, request_valid: bool = True
+    ) -> list[Problem]:
+        """What the fuzzer's checks find wrong with one answer (HTTP, envelope, spec, codes)."""
+        return check_answer(self.contract, request, exchange, request_valid=request_valid)
+
+    def assert_conforms(self, request: Request, exchange: Exchange) -> None:
+        """AssertionError naming every problem of an answer to a valid request."""
+        problems = self.problems(request, exchange)
+        problems += refused_as_invalid(self.outcome(request, exchange))
+        assert not problems, _text(problems, exchange)
+
+    def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:
+        """AssertionError unless an invalid request got a documented error (its rule's code
+        where the documents say which, or always on the emulator)."""
+        strict = case.exact or self.is_emulator
+        problems = check_answer(self.contract, case.request, exchange, case=case, strict=strict)
+        assert not problems, _text(problems, exchange) + f" [{case.rule}: {case.detail}]"
+
+
+def _text(problems: list[Problem], exchange: Exchange) -> str:
+    body = exchange.excerpt()
+    return "; ".join(f"{p.check}: {p.message}" for p in problems) + f" (answer: {str(body)[:300]})"

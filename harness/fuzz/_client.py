@@ -18,6 +18,8 @@ from harness.clients import Credentials, Exchange, Request, Sender
 from harness.conformance._session import live_code_of
 from harness.contract import no_answer_key
 
+LIVE_MAX_RPS = 5.0  # a URL target's pace and request budget unless given (the emulator: unlimited)
+LIVE_MAX_REQUESTS = 2000
 FRESH_LIVE_CODE = (
     "$fresh-liveCode"  # replaced at send time by a code validateData just issued (E-008)
 )
@@ -32,6 +34,16 @@ class FuzzClient(Sender):
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.trace_nos: set[str] = set()  # every traceNo answered in this run (FH-M05's history)
+
+    @classmethod
+    def paced(
+        cls, url: str, is_emulator: bool, max_rps: float | None, max_requests: int | None, **kw: Any
+    ) -> FuzzClient:
+        """A client paced and budgeted as its target needs (None: the target's default)."""
+        live = not is_emulator
+        rps = (LIVE_MAX_RPS if live else 0.0) if max_rps is None else max_rps
+        budget = (LIVE_MAX_REQUESTS if live else 0) if max_requests is None else max_requests
+        return cls(url, max_rps=rps, max_requests=budget, **kw)
 
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None

@@ -1,22 +1,58 @@
-"""Property failures -> findings (merged, ordered), one replay file each, and ``findings.json``."""
+"""Property failures -> findings (merged, ordered) with one replay file each
+(:mod:`harness.findings`), and the replay of one.
+
+Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied).
+The ``fuzz`` section adds what only fuzz needs: the property, the seed, the broken rule, and the
+steps of a state machine.
+
+A replay re-sends the request and judges the new answer with the same check. Checks on one
+answer (shape, codes, the broken rule's code, self-match, re-encoding) are judged again exactly;
+"same request twice" and "A vs B = B vs A" re-send both requests. A finding from a state machine
+is a sequence whose values the service made up (liveCodes, traceNos), so its steps are re-run,
+not re-sent: the machine replays the saved example from the run's hypothesis database
+(``RUN/hypothesis/<property>``), then judges it again.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import operator
+import shutil
+import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from harness.clients import Request
-from harness.findings import Candidate, build_findings
-from harness.results import Finding
+from harness.clients import DEFAULT_TIMEOUT_S, Auth, Exchange, Request, load_credentials
+from harness.contract import Answer, Contract, ReadingLog, load_contract
+from harness.errors import InputError, UsageError
+from harness.findings import (
+    Candidate,
+    Replay,
+    build_findings,
+    exchange_of,
+    faces_of,
+    image_ref,
+    read_replay,
+    request_of,
+    resolve_images,
+)
+from harness.results import Finding, ReplayOutcome
 
-from ._body import json_copy
-from ._context import PropertyFailed, Run
+from ._body import with_images
+from ._checks import PropertyFailed, Run, check_answer, outcome, refused_as_invalid
+from ._client import FuzzClient
+from ._invalid import InvalidCase
 from ._pool import render
-from ._replay import replay_of
-from ._request import InvalidCase
+from ._properties import (
+    REENCODINGS,
+    reencoding,
+    same_score,
+    self_match,
+    swap_symmetry,
+)
+
+_CASE = ("rule", "detail", "where", "codes", "exact", "field")  # InvalidCase in the fuzz section
 
 
 def _compact(value: Any, depth: int = 0) -> Any:
@@ -41,17 +77,12 @@ def request_view(
     request: Request, case: InvalidCase | None, steps: tuple[str, ...], faces_dir: Path | None
 ) -> dict[str, Any]:
     """The request as a finding shows it: images as sha256 placeholders, credentials as a mode."""
-    body = json_copy(request.json)
-    for part in request.images:
-        try:
-            data = render(part.recipe, faces_dir)
-            holder = (
-                f"<image sha256={hashlib.sha256(data).hexdigest()} bytes={len(data)} as "
-                f"{part.encoding}>"
-            )
-            functools.reduce(operator.getitem, part.path[:-1], body)[part.path[-1]] = holder
-        except (KeyError, IndexError, TypeError, ValueError, OSError):
-            continue
+
+    def holder(part: Any) -> str:
+        data = render(part.recipe, faces_dir)
+        digest = hashlib.sha256(data).hexdigest()
+        return f"<image sha256={digest} bytes={len(data)} as {part.encoding}>"
+
     view: dict[str, Any] = {
         "method": request.method,
         "path": request.path,
@@ -60,7 +91,7 @@ def request_view(
     if request.raw_body is not None:
         view["raw_body"] = request.raw_body[:120].decode("utf-8", "replace")
     else:
-        view["body"] = _compact(body)
+        view["body"] = _compact(with_images(request, holder))
     if request.splice:
         view["splice"] = f"{request.splice[0]} is replaced by {request.splice[1]} (nesting)"
     if case is not None:
@@ -84,28 +115,6 @@ def unique_key(failure: PropertyFailed) -> str:
     return f"fuzz:{failure.property_name}:{problem.check}:{case.rule if case else ''}:{operation}"
 
 
-def finding_of(failure: PropertyFailed, run: Run, flaky: bool) -> Finding:
-    problem, case = failure.problem, failure.case
-    message = problem.message + (
-        " (flaky: it did not fail again when hypothesis replayed it)" if flaky else ""
-    )
-    return Finding(
-        suite="fuzz",
-        api=failure.request.api,
-        operation=failure.request.operation,
-        check=problem.check,
-        severity=problem.severity,
-        message=message,
-        rule_id=case.rule if case else None,
-        unique_key=unique_key(failure),
-        seed=run.seed,
-        request=request_view(failure.request, case, failure.steps, run.gen.pool.faces_dir),
-        response=failure.exchange.excerpt() if failure.exchange else None,
-        erratum=problem.erratum,
-        basis=problem.basis,  # type: ignore[arg-type]
-    )
-
-
 def write_findings(
     raw: list[tuple[PropertyFailed, bool]],
     *,
@@ -115,24 +124,236 @@ def write_findings(
     secrets: list[str],
 ) -> list[Finding]:
     """Merge by bug, order by severity, write ``findings/F-NNN.json`` and ``findings.json``."""
+    faces_dir = run.gen.pool.faces_dir
 
-    def candidate(failure: PropertyFailed, flaky: bool) -> Candidate:
-        return Candidate(
-            finding_of(failure, run, flaky),
-            functools.partial(
-                replay_of,
-                request=failure.request,
-                case=failure.case,
-                property_id=failure.property_name,
-                seed=run.seed,
-                steps=failure.steps,
-                target=target,
-                contract=run.contract,
-                faces_dir=run.gen.pool.faces_dir,
-                timeout_s=run.client.timeout_s,
-            ),
+    def refs(request: Request) -> Any:
+        def ref(part: Any) -> dict[str, Any]:
+            try:
+                data: bytes | None = render(part.recipe, faces_dir)
+            except (ValueError, OSError, InputError):
+                data = None
+            return image_ref(part.recipe, data, part.encoding)
+
+        return with_images(request, ref)
+
+    def replay(failure: PropertyFailed, fid: str, finding: Finding) -> Replay:
+        exchange = exchange_of(failure.request, run.contract, refs)
+        case = failure.case
+        extra = {
+            "property": failure.property_name,
+            "seed": run.seed,
+            "steps": list(failure.steps),
+            "case": None if case is None else {k: getattr(case, k) for k in _CASE},
+        }
+        return Replay(
+            id=fid,
+            suite="fuzz",
+            check=finding.check,
+            rule_id=finding.rule_id,
+            target=target,
+            exchange=exchange,
+            timeout_s=run.client.timeout_s,
+            faces=faces_of(exchange, faces_dir),
+            extra=extra,
         )
 
-    return build_findings(
-        (candidate(f, flaky) for f, flaky in raw), out_dir=out_dir, secrets=secrets
+    def candidate(failure: PropertyFailed, flaky: bool) -> Candidate:
+        problem, case = failure.problem, failure.case
+        finding = Finding(
+            suite="fuzz",
+            api=failure.request.api,
+            operation=failure.request.operation,
+            check=problem.check,
+            severity=problem.severity,
+            message=problem.message
+            + (" (flaky: it did not fail again when hypothesis replayed it)" if flaky else ""),
+            rule_id=case.rule if case else None,
+            unique_key=unique_key(failure),
+            seed=run.seed,
+            request=request_view(failure.request, case, failure.steps, faces_dir),
+            response=failure.exchange.excerpt() if failure.exchange else None,
+            erratum=problem.erratum,
+            basis=problem.basis,  # type: ignore[arg-type]
+        )
+        return Candidate(finding, functools.partial(replay, failure))
+
+    return build_findings((candidate(*f) for f in raw), out_dir=out_dir, secrets=secrets)
+
+
+class Loaded(NamedTuple):
+    request: Request
+    case: InvalidCase | None
+
+
+def load_replay(replay: Replay | Path, contract: Contract, faces_dir: Path | None = None) -> Loaded:
+    """Rebuild the exact request of a fuzz replay file (images re-rendered and sha256-checked)."""
+    replay = read_replay(replay)
+    faces = faces_dir or (Path(replay.faces) if replay.faces else None)
+    fz = replay.extra
+    try:
+        request = request_of(
+            replay.exchange,
+            contract,
+            lambda body: resolve_images(body, lambda name, _size: render(name, faces)),
+        )
+        if fz.get("auth"):  # written before the exchange held the auth's offset and the splice
+            splice = tuple(fz["splice"]) if fz.get("splice") else None
+            auth = Auth.from_mode(request.api, fz["auth"])
+            request = replace(request, auth=auth, splice=splice)
+        c, case = fz.get("case"), None
+        if c:
+            fields = (c["rule"], c["detail"], c["where"], tuple(c["codes"]), bool(c["exact"]))
+            case = InvalidCase(request, *fields, c.get("field", ""))
+    except InputError as exc:
+        raise InputError(f"{replay.id}: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(
+            f"{replay.id}: malformed fuzz replay file ({type(exc).__name__}: {exc})"
+        ) from None
+    return Loaded(request, case)
+
+
+def replay_finding(
+    path: Path | Replay,
+    *,
+    target: str | None = None,
+    config: Path | None = None,
+    faces_dir: Path | None = None,
+    contract: Contract | None = None,
+) -> ReplayOutcome:
+    """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
+    from harness.target import open_target
+
+    from ._properties import emulator_overrides
+
+    contract = contract or load_contract()
+    replay = read_replay(path)
+    if replay.suite != "fuzz":
+        raise InputError(f"{replay.path or replay.id} is a {replay.suite} finding, not a fuzz one")
+    path = replay.path or Path(replay.id)
+    faces_dir = faces_dir or (Path(replay.faces) if replay.faces else None)
+    loaded = load_replay(replay, contract, faces_dir)
+    recorded = replay.target
+    where = target or (
+        "emulator" if recorded.get("kind") == "emulator" else str(recorded.get("url") or "")
     )
+    if not where:
+        raise UsageError(f"{path} records no target; pass --target emulator or a URL")
+    settings: dict[str, Any] = {}
+    if where == "emulator":
+        settings = {
+            **emulator_overrides(),
+            "breaks": tuple(recorded.get("breaks") or ()) if target is None else (),
+        }
+    engine = str(recorded.get("engine") or "fast")
+    with open_target(where, engine=engine, **settings) as t:
+        creds = load_credentials(config, demo_defaults=t.is_emulator)
+        timeout_s = replay.timeout_s or DEFAULT_TIMEOUT_S
+        if replay.extra.get("steps"):
+            rerun = (path, replay, loaded, t.url, t.is_emulator, creds, faces_dir, contract)
+            return _rerun_machine(*rerun)
+        with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as client:
+            return _judge(replay, loaded, client, t.is_emulator)
+
+
+def _rerun_machine(
+    path: Path,
+    replay: Replay,
+    loaded: Loaded,
+    url: str,
+    is_emulator: bool,
+    creds: Any,
+    faces_dir: Path | None,
+    contract: Contract,
+) -> ReplayOutcome:
+    """Run the finding's state machine again with its saved examples (and one new one)."""
+    from ._runner import run_fuzz
+
+    prop, steps = str(replay.extra.get("property", "")), len(replay.extra["steps"])
+    database = path.resolve().parents[1] / "hypothesis" / prop.replace(":", "-")
+    if not database.is_dir():
+        raise UsageError(
+            f"{path}: the finding is a {steps}-step sequence and its example database "
+            f"{database} is gone; run `faceharness fuzz --property {prop}` again"
+        )
+    seed = replay.extra.get("seed")
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(database, Path(tmp) / "hypothesis" / database.name)
+        result = run_fuzz(
+            url,
+            is_emulator=is_emulator,
+            api=loaded.request.api,
+            max_examples=1,
+            seed=seed if isinstance(seed, int) else None,
+            credentials=creds,
+            out_dir=Path(tmp),
+            only=[prop],
+            faces_dir=faces_dir,
+            max_rps=0 if is_emulator else None,
+            contract=contract,
+            request_timeout_s=replay.timeout_s or DEFAULT_TIMEOUT_S,
+            required_readings=replay.target.get("readings_required") or None,
+        )
+    same = [f for f in result.findings if f.check == replay.check]
+    if same:
+        message = f"{same[0].message} (the {steps}-step sequence was re-run)"
+        return ReplayOutcome(replay.id, replay.check, True, message)
+    if result.status == "error":
+        raise UsageError(f"{path}: the state machine could not run again: {result.error}")
+    message = f"{replay.check} holds now: the saved {steps}-step sequence passes"
+    return ReplayOutcome(replay.id, replay.check, False, message)
+
+
+def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool) -> ReplayOutcome:
+    (request, case), check, contract = loaded, replay.check, client.contract
+
+    def send(request: Request) -> tuple[Exchange, Answer | None]:
+        exchange = client.send(request)
+        return exchange, outcome(contract, request, exchange)
+
+    exchange, found = send(request)
+    problems = check_answer(
+        contract,
+        request,
+        exchange,
+        request_valid=case is None,
+        readings=ReadingLog(replay.target.get("readings_required") or {}),  # the run's policy's
+        case=case,
+        strict=case is not None and (case.exact or is_emulator),
+    )
+    if case is None:
+        problems += refused_as_invalid(
+            found, str(replay.extra.get("property", "")).partition(":")[2]
+        )
+    if check == "same_request_same_score":
+        problems += same_score(found, send(request)[1])
+    elif check == "swap_symmetry":
+        problems += swap_symmetry(request.api, found, send(_swapped(request))[1])
+    elif check == "self_match_passes":
+        problems += self_match(request.api, found, contract.success_threshold("match"))
+    elif check == "reencoding_matches":
+        ops = [p.recipe.rpartition("|")[2] for p in request.images]
+        problems += reencoding(found, next((op for op in ops if op in REENCODINGS), "?"))
+    same = [p for p in problems if p.check == check]
+    if same:
+        return ReplayOutcome(replay.id, check, True, same[0].message)
+    answer = (
+        f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
+    )
+    return ReplayOutcome(replay.id, check, False, f"{check} holds now (answer: {answer})")
+
+
+def _swapped(request: Request) -> Request:
+    """B vs A for a pair request (match image/faceData, JD compare/first collection item)."""
+    body = dict(request.json)
+    if request.api == "match":
+        body["image"], body["faceData"] = (
+            {"data": body["faceData"]["data"]},
+            {**body["faceData"], "data": body["image"]["data"]},
+        )
+    else:
+        first = body["collectionImageItems"][0]
+        compare = body["compareImageItem"]
+        body["compareImageItem"] = {**compare, "imgBase64": first["imgBase64"]}
+        body["collectionImageItems"] = [{**first, "imgBase64": compare["imgBase64"]}]
+    return replace(request, json=body, images=())

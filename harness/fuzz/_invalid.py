@@ -2,7 +2,9 @@
 
 Each mutator takes a freshly drawn valid request, breaks one rule and says which code(s)
 the contract assigns (read from the code table by meaning, see ``_rules.Codes``). Schema
-rules pick their field from the spec; image rules replace one image; auth rules change
+rules pick their field from the spec; image rules replace one image's bytes (or its base64
+text) and are judged by the service after decoding, so the documents name no code for them
+(``exact=False``) except where the schema itself already refuses the value; auth rules change
 only how the request authenticates.
 """
 
@@ -10,22 +12,94 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
 
 from harness.clients import Auth, ImagePart, Request
+from harness.clients._request import JsonPath
 from harness.imaging import encode_image
 
-from ._body import WRONG_VALUES, Body, conforms, label
-from ._fields import JD_SOURCES, Field, fields, image_targets, jd_business_codes
-from ._invalid_media import MEDIA_RULES, put_image
-from ._request import Ctx, Expect, InvalidCase, Mutate, Mutator
+from ._body import JD_SOURCES, WRONG_VALUES, Body, Field, conforms, fields, image_targets, label
+from ._pool import render
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
 MATCH_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 OPERATIONS = {"match": MATCH_OPS, "jd": ("faceCompareNew",)}  # what each api's bodies are
+
+
+@dataclass(frozen=True)
+class InvalidCase:
+    """A request that breaks exactly one documented rule, and the code(s) it must get.
+
+    Args:
+        rule: the rule id (see :data:`harness.fuzz.RULES`).
+        detail: what exactly was broken, e.g. ``faceData.videoType = ''``.
+        where: ``errcode`` (internal API), ``gateway`` or ``business`` (JD).
+        codes: the acceptable codes, read from the contract's code table.
+        exact: the documents name the code for this rule; otherwise only the emulator
+            (which implements faceharness's decisions) is held to ``codes``.
+        field: what was changed: a JSON path such as ``faceData.videoType``, ``auth`` or ``body``.
+    """
+
+    request: Request
+    rule: str
+    detail: str
+    where: str
+    codes: tuple[str, ...]
+    exact: bool = False
+    field: str = ""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def __repr__(self) -> str:
+        return (
+            f"InvalidCase({self.rule}: {self.detail} -> {self.where} {'|'.join(self.codes)}, "
+            f"{self.request!r})"
+        )
+
+
+@dataclass(frozen=True)
+class Expect:
+    detail: str
+    where: str
+    codes: tuple[str, ...]
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Ctx:
+    gen: Gen
+    codes: Codes
+
+    def match(self, detail: str, *codes: str) -> Expect:
+        """Internal API: its codes are faceharness decisions (E-014), so never exact."""
+        return Expect(detail, "errcode", codes or (self.codes.match_invalid,))
+
+    def jd(self, detail: str, codes: tuple[str, ...] | None = None, exact: bool = True) -> Expect:
+        return Expect(detail, "business", codes or (self.codes.jd_invalid,), exact)
+
+    def either(self, body: Body, detail: str, f: Field | None = None, *codes: str) -> Expect:
+        """The api's invalid-parameter answer; on JD a 固定值 field may get 1162, an enum 43011."""
+        if body.request.api != "jd":
+            return self.match(detail, *codes)
+        if f is None:
+            return self.jd(detail)
+        extra = ("const", self.codes.jd_fixed), ("enum", self.codes.jd_range)
+        return self.jd(detail, (self.codes.jd_invalid, *[c for k, c in extra if k in f.schema]))
+
+
+Mutate = Callable[[st.DrawFn, Ctx, Body], Expect]
+
+
+@dataclass(frozen=True)
+class Mutator:
+    rule: str
+    operations: tuple[str, ...]
+    fn: Mutate
 
 
 def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[Field]:
@@ -37,29 +111,8 @@ def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[
     ]
 
 
-def _expect_for(ctx: Ctx, body: Body, f: Field, detail: str) -> Expect:
-    if body.request.api == "jd":
-        return ctx.jd(detail, jd_business_codes(ctx.codes, f))
-    return ctx.match(detail)
-
-
-def missing_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(st.sampled_from(_schema_fields(ctx, body, lambda f: f.required and body.has(f.path))))
-    body.delete(f.path)
-    return _expect_for(ctx, body, f, f"{label(f.path)} removed")
-
-
-def _touchable(body: Body, f: Field) -> bool:
-    """Image sources are only changed where present (adding one would break a second rule)."""
-    return not f.is_image or body.has(f.path)
-
-
-def wrong_type(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    choices = _schema_fields(ctx, body, lambda f: f.kind in WRONG_VALUES and _touchable(body, f))
-    f = draw(st.sampled_from(choices))
-    value = draw(st.sampled_from(WRONG_VALUES[f.kind]))
-    body.set(f.path, value)
-    return _expect_for(ctx, body, f, f"{label(f.path)} = {value!r} (a {f.kind} is documented)")
+def _nonempty_text(f: Field) -> bool:
+    return f.kind == "string" and not f.is_image and not conforms(f.schema, "")
 
 
 def _outside(values: list[Any]) -> list[str]:
@@ -69,17 +122,63 @@ def _outside(values: list[Any]) -> list[str]:
     return sorted({o for o in out if o and o not in values})
 
 
-def enum_outside(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(st.sampled_from(_schema_fields(ctx, body, lambda f: "enum" in f.schema)))
-    value = draw(st.sampled_from(_outside(f.schema["enum"])))
-    body.set(f.path, value)
-    return _expect_for(ctx, body, f, f"{label(f.path)} = {value!r}, not one of {f.schema['enum']}")
+_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
+_INSERTS = ("\u200b", "\u0000", "\u202e", "\n", "\u00a0")
 
 
-def empty_string(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    f = draw(st.sampled_from(_schema_fields(ctx, body, _nonempty_text)))
-    body.set(f.path, "")
-    return _expect_for(ctx, body, f, f"{label(f.path)} = ''")
+def _unicode_variants(draw: st.DrawFn, ctx: Ctx, body: Body, f: Field) -> list[str]:
+    """Look-alikes and control characters in the field's value that its schema refuses."""
+    if body.has(f.path) and isinstance(body.get(f.path), str):
+        value = str(body.get(f.path))
+    elif "enum" in f.schema:
+        value = str(f.schema["enum"][0])
+    else:
+        value = draw(live_codes(ctx.gen)) if f.name == "liveCode" else "abc123"
+    mid = max(1, len(value) // 2)
+    variants = ["".join(_FULLWIDTH.get(c, c) for c in value)]
+    variants += [value[:mid] + ch + value[mid:] for ch in _INSERTS]
+    return [v for v in variants if not conforms(f.schema, v)]
+
+
+_REMOVED = object()
+# rule -> (the fields it may break, their wrong values, what the detail says after the field);
+# image sources are only changed where present (adding one would break a second rule)
+_FIELD_RULES: dict[str, tuple[Callable[[Body, Field], bool], Any, str]] = {
+    "missing-field": (
+        lambda body, f: f.required and body.has(f.path),
+        lambda *_: [_REMOVED],
+        " removed",
+    ),
+    "wrong-type": (
+        lambda body, f: f.kind in WRONG_VALUES and (not f.is_image or body.has(f.path)),
+        lambda draw, ctx, body, f: WRONG_VALUES[f.kind],
+        " = {v!r} (a {f.kind} is documented)",
+    ),
+    "enum-outside": (
+        lambda body, f: "enum" in f.schema,
+        lambda draw, ctx, body, f: _outside(f.schema["enum"]),
+        " = {v!r}, not one of {f.schema[enum]}",
+    ),
+    "empty-string": (lambda body, f: _nonempty_text(f), lambda *_: [""], " = {v!r}"),
+    "unicode-control": (lambda body, f: _nonempty_text(f), _unicode_variants, " = {v!r}"),
+}
+
+
+def _field_rule(rule: str) -> Mutate:
+    keep, values, detail = _FIELD_RULES[rule]
+
+    def mutate(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+        eligible = _schema_fields(ctx, body, lambda f: keep(body, f))
+        choices = [(f, wrong) for f in eligible if (wrong := values(draw, ctx, body, f))]
+        f, wrong = draw(st.sampled_from(choices))
+        value = draw(st.sampled_from(wrong))
+        if value is _REMOVED:
+            body.delete(f.path)
+        else:
+            body.set(f.path, value)
+        return ctx.either(body, label(f.path) + detail.format(v=value, f=f), f)
+
+    return mutate
 
 
 def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -125,7 +224,7 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         n = int(f.schema["maxLength"]) + draw(st.integers(1, 40))
         body.set(f.path, "7" * n)
         what = f"{n} characters"
-    return _expect_for(ctx, body, f, f"{label(f.path)}: {what}, over its limit")
+    return ctx.either(body, f"{label(f.path)}: {what}, over its limit", f)
 
 
 def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int) -> None:
@@ -137,41 +236,6 @@ def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int
             body.images.append(
                 dataclasses.replace(src, path=(*path, i, *src.path[len(path) + 1 :]))
             )
-
-
-_FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}
-_INSERTS = ("\u200b", "\u0000", "\u202e", "\n", "\u00a0")
-
-
-def _unicode_variants(value: str) -> list[str]:
-    mid = max(1, len(value) // 2)
-    return [
-        "".join(_FULLWIDTH.get(c, c) for c in value),
-        *[value[:mid] + ch + value[mid:] for ch in _INSERTS],
-    ]
-
-
-def _nonempty_text(f: Field) -> bool:
-    return f.kind == "string" and not f.is_image and f.rejects_empty()
-
-
-def unicode_control(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    def base(f: Field) -> str:
-        if body.has(f.path) and isinstance(body.get(f.path), str):
-            return str(body.get(f.path))
-        if "enum" in f.schema:
-            return str(f.schema["enum"][0])
-        return draw(live_codes(ctx.gen)) if f.name == "liveCode" else "abc123"
-
-    candidates = []
-    for f in _schema_fields(ctx, body, _nonempty_text):
-        variants = [v for v in _unicode_variants(base(f)) if not conforms(f.schema, v)]
-        if variants:
-            candidates.append((f, variants))
-    f, variants = draw(st.sampled_from(candidates))
-    value = draw(st.sampled_from(variants))
-    body.set(f.path, value)
-    return _expect_for(ctx, body, f, f"{label(f.path)} = {value!r}")
 
 
 DEEP = "__fuzz_deep__"
@@ -317,6 +381,125 @@ def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return ctx.jd(f"{label(target)}.imgArr[{index}] = {value} (outside -128..255, E-021)")
 
 
+_BAD_TEXT = ("not base64!", "====", "YWJj*ZGVm", "YW Jj ZGVm", "\u00e9t\u00e9AAAA", "abc")
+_BAD_ENCODINGS = ("datauri", "b64lines", "b64nopad")
+_OTHER_FORMATS = ("gif", "bmp", "webp", "tiff")
+
+
+def put_image(
+    body: Body,
+    gen: Gen,
+    target: JsonPath,
+    recipe: str,
+    *,
+    encoding: str = "b64",
+    face_type: str | None = "image",
+) -> None:
+    """Replace the image at ``target`` (match ``image``/``faceData``, a JD item) with a recipe's
+    bytes."""
+    data = render(recipe, gen.pool.faces_dir)
+    if body.request.api == "jd":
+        for source in JD_SOURCES:
+            if source in body.get(target):
+                body.delete((*target, source))
+        source = "imgBase64" if encoding.startswith("b64") or encoding == "datauri" else "imgArr"
+        body.set_image((*target, source), recipe, data, encoding)
+        return
+    if target == ("faceData",) and face_type is not None:
+        body.set(("faceData", "type"), face_type)
+    body.set_image((*target, "data"), recipe, data, encoding)
+
+
+def _target(draw: st.DrawFn, body: Body) -> JsonPath:
+    return draw(st.sampled_from(image_targets(body.request.operation, body.json)))
+
+
+def _encoding(draw: st.DrawFn, body: Body) -> str:
+    return draw(st.sampled_from(["b64", "bytes", "sbytes"])) if body.request.api == "jd" else "b64"
+
+
+def _expect(
+    ctx: Ctx, body: Body, detail: str, *, exact_jd: bool = False, also: tuple[str, ...] = ()
+) -> Expect:
+    if body.request.api == "jd":
+        return ctx.jd(detail, exact=exact_jd)
+    return ctx.match(detail, ctx.codes.match_unusable, *also)
+
+
+def bad_base64(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+    target = _target(draw, body)
+    field = (*target, "imgBase64") if body.request.api == "jd" else (*target, "data")
+    if draw(st.booleans()):
+        text = draw(st.sampled_from(_BAD_TEXT))
+        if body.request.api == "jd":
+            put_image(body, ctx.gen, target, ctx.gen.pool.images[0].name)
+        body.set(field, text)
+        return _expect(ctx, body, f"{label(field)} = {text!r}", exact_jd=True)
+    encoding = draw(st.sampled_from(_BAD_ENCODINGS))
+    image = draw(st.sampled_from(ctx.gen.pool.images))
+    recipe = image.name
+    if encoding == "b64nopad" and len(image.data) % 3 == 0:  # make sure there is padding to drop
+        recipe += f"|pad:{len(image.data) + 1}"
+    put_image(body, ctx.gen, target, recipe, encoding=encoding, face_type=None)
+    return _expect(ctx, body, f"{label(field)} as {encoding}", exact_jd=True)
+
+
+def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+    target = _target(draw, body)
+    video = target == ("faceData",) and body.get(("faceData", "type")) == "video"
+    kind = draw(st.sampled_from(["format", "noise", "other-media"]))
+    if kind == "format":
+        recipe = (
+            f"synthetic:48x40:{draw(st.integers(0, 9))}:{draw(st.sampled_from(_OTHER_FORMATS))}"
+        )
+    elif kind == "noise":
+        recipe = f"noise:{draw(st.integers(0, 99))}:{draw(st.integers(16, 600))}"
+    else:  # an image where a video is expected, a video where an image is expected
+        recipe = (ctx.gen.pool.images[0] if video else ctx.gen.pool.videos[0]).name
+    put_image(body, ctx.gen, target, recipe, encoding=_encoding(draw, body), face_type=None)
+    shown = recipe if kind == "other-media" else recipe.split("|")[0]
+    return _expect(ctx, body, f"{label(target)} holds {shown}")
+
+
+def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+    target = _target(draw, body)
+    image = draw(st.sampled_from(ctx.gen.pool.images))
+    keep = draw(st.integers(64, len(image.data) - 2))
+    put_image(body, ctx.gen, target, f"{image.name}|cut:{keep}", encoding=_encoding(draw, body))
+    detail = f"{label(target)}: first {keep} of {len(image.data)} bytes of {image.format}"
+    return _expect(ctx, body, detail)
+
+
+def zero_byte_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+    target = _target(draw, body)
+    if body.request.api == "jd":
+        source = draw(st.sampled_from(["imgBase64", "imgArr"]))
+        encoding = "b64" if source == "imgBase64" else "bytes"
+        put_image(body, ctx.gen, target, ctx.gen.pool.images[0].name, encoding=encoding)
+        body.set((*target, source), "" if source == "imgBase64" else [])
+        return ctx.jd(f"{label((*target, source))} empty")
+    if target == ("faceData",):
+        body.set(("faceData", "type"), "image")
+    body.set((*target, "data"), "")
+    return _expect(ctx, body, f"{label(target)}.data = ''", also=(ctx.codes.match_invalid,))
+
+
+def decompression_bomb(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+    target = _target(draw, body)
+    w, h = draw(st.integers(20_000, 100_000)), draw(st.integers(20_000, 100_000))
+    put_image(body, ctx.gen, target, f"pngbomb:{w}x{h}", encoding=_encoding(draw, body))
+    size = len(render(f"pngbomb:{w}x{h}"))
+    return _expect(ctx, body, f"{label(target)}: {size}-byte PNG declaring {w}x{h} pixels")
+
+
+def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
+    target = _target(draw, body)
+    image = draw(st.sampled_from([i for i in ctx.gen.pool.images if i.format == "jpeg"]))
+    w, h = draw(st.integers(40_000, 65_535)), draw(st.integers(40_000, 65_535))
+    put_image(body, ctx.gen, target, f"{image.name}|dims:{w}x{h}", encoding=_encoding(draw, body))
+    return _expect(ctx, body, f"{label(target)}: JPEG header declares {w}x{h} pixels")
+
+
 _GATEWAY_MODES = {
     "bad-appkey": ["no_appkey", "wrong_appkey"],
     "bad-timestamp": [
@@ -352,7 +535,7 @@ def _gateway(rule: str) -> Mutate:
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
         base = mode.partition(":")[0]
-        return Expect(f"auth {mode}", "gateway", (ctx.codes.jd_gateway[base],), exact=True)
+        return Expect(f"auth {mode}", "gateway", (ctx.codes.code(base),), exact=True)
 
     return mutate
 
@@ -360,12 +543,12 @@ def _gateway(rule: str) -> Mutate:
 _ALL_BODIES = ("match", "matchIdno", "asyncResult", "faceCompareNew")
 IMAGE_OPS = ("match", "matchIdno", "faceCompareNew")  # the operations whose bodies carry images
 MUTATORS: tuple[Mutator, ...] = (
-    Mutator("missing-field", _ALL_BODIES, missing_field),
-    Mutator("wrong-type", _ALL_BODIES, wrong_type),
-    Mutator("enum-outside", IMAGE_OPS, enum_outside),
-    Mutator("empty-string", _ALL_BODIES, empty_string),
+    Mutator("missing-field", _ALL_BODIES, _field_rule("missing-field")),
+    Mutator("wrong-type", _ALL_BODIES, _field_rule("wrong-type")),
+    Mutator("enum-outside", IMAGE_OPS, _field_rule("enum-outside")),
+    Mutator("empty-string", _ALL_BODIES, _field_rule("empty-string")),
     Mutator("oversize", _ALL_BODIES, oversize),
-    Mutator("unicode-control", IMAGE_OPS, unicode_control),
+    Mutator("unicode-control", IMAGE_OPS, _field_rule("unicode-control")),
     Mutator("deep-json", IMAGE_OPS, deep_json),
     Mutator("huge-json", IMAGE_OPS, huge_json),
     Mutator("not-json", (*MATCH_OPS, "faceCompareNew"), not_json),
@@ -377,7 +560,12 @@ MUTATORS: tuple[Mutator, ...] = (
     Mutator("fixed-field", ("faceCompareNew",), fixed_field),
     Mutator("out-of-range", ("faceCompareNew",), out_of_range),
     *(Mutator(rule, ("faceCompareNew",), _gateway(rule)) for rule in _GATEWAY_MODES),
-    *(Mutator(rule, IMAGE_OPS, fn) for rule, fn in MEDIA_RULES.items()),
+    Mutator("bad-base64", IMAGE_OPS, bad_base64),
+    Mutator("wrong-magic", IMAGE_OPS, wrong_magic),
+    Mutator("truncated-image", IMAGE_OPS, truncated_image),
+    Mutator("zero-byte-image", IMAGE_OPS, zero_byte_image),
+    Mutator("decompression-bomb", IMAGE_OPS, decompression_bomb),
+    Mutator("huge-dimensions", IMAGE_OPS, huge_dimensions),
 )
 
 

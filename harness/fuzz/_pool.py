@@ -12,6 +12,9 @@ output).
 from __future__ import annotations
 
 import functools
+import random
+import struct
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +34,46 @@ from harness.imaging import (
     within,
 )
 
-from . import _craft
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def png_chunk(kind: bytes, payload: bytes) -> bytes:
+    crc = struct.pack(">I", zlib.crc32(kind + payload))
+    return struct.pack(">I", len(payload)) + kind + payload + crc
+
+
+def png_bomb(width: int, height: int) -> bytes:
+    """A complete, tiny PNG whose header declares ``width`` x ``height`` RGB pixels.
+
+    The IDAT holds one compressed row of zeros: a decoder that trusts the header and
+    allocates first is the victim (a decompression bomb); a careful one refuses on the header.
+    """
+    if width < 1 or height < 1 or width >= 2**31 or height >= 2**31:
+        raise ValueError(f"PNG dimensions must be 1..2**31-1, got {width}x{height}")
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * min(width * 3 + 1, 4096), 9)
+    chunks = png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return _PNG_SIGNATURE + chunks
+
+
+def with_dimensions(data: bytes, width: int, height: int) -> bytes:
+    """The same JPEG or PNG stream with its header rewritten to claim another size."""
+    if not 1 <= width <= 65535 or not 1 <= height <= 65535:
+        raise ValueError(f"declared dimensions must be 1..65535, got {width}x{height}")
+    if data.startswith(_PNG_SIGNATURE):
+        ihdr = bytearray(data[16:29])
+        ihdr[0:8] = struct.pack(">II", width, height)
+        return data[:8] + png_chunk(b"IHDR", bytes(ihdr)) + data[33:]
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data) and data[i] == 0xFF:
+            marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+            if marker in _JPEG_SOF:
+                return data[: i + 5] + struct.pack(">HH", height, width) + data[i + 9 :]
+            i += 2 + length
+    raise ValueError("with_dimensions needs a JPEG with a frame header or a PNG")
+
 
 POOL_FIT = 320  # built-in portraits are scaled to this longer side: small, still a face to dlib
 _SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
@@ -104,45 +146,70 @@ def render(recipe: str, faces_dir: Path | None = None) -> bytes:
     return data
 
 
+def _builtin(images: list[Any], name: str) -> bytes:
+    hit = next((f.data for f in images if f.name == name), None)
+    if hit is None:
+        raise ValueError(f"no built-in image named {name!r}")
+    return bytes(hit)
+
+
+def _from_faces(arg: str, faces_dir: Path | None) -> bytes:
+    if faces_dir is None:
+        source = f"faces:{arg}"
+        raise InputError(f"recipe {source!r} needs --faces DIR (the face set is never copied)")
+    path = (faces_dir / arg).resolve()
+    if faces_dir.resolve() not in path.parents:
+        raise ValueError(f"recipe path {arg!r} leaves the faces directory")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _synthetic(arg: str) -> bytes:
+    size, seed, fmt = arg.split(":")
+    return synthetic_image(*_size(size), int(seed), fmt)
+
+
+def _noise(arg: str) -> bytes:
+    """Deterministic bytes with no image signature (the first byte is never 0xFF or 0x89)."""
+    seed, size = arg.split(":")
+    rng = random.Random(int(seed))
+    body = bytes(rng.randrange(256) for _ in range(int(size)))
+    return (b"~" + body[1:]) if body else b""
+
+
+_SOURCES: dict[str, Callable[[str, Path | None], bytes]] = {
+    "builtin": lambda arg, _: _builtin(builtin_faces(), arg),
+    "nonface": lambda arg, _: _builtin(builtin_non_faces(), arg),
+    "synthetic": lambda arg, _: _synthetic(arg),
+    "faces": _from_faces,
+    "pngbomb": lambda arg, _: png_bomb(*_size(arg)),
+    "noise": lambda arg, _: _noise(arg),
+}
+
+
 def _source(source: str, faces_dir: Path | None) -> bytes:
     kind, _, arg = source.partition(":")
-    if kind == "builtin":
-        hit = next((f.data for f in builtin_faces() if f.name == arg), None)
-    elif kind == "nonface":
-        hit = next((f.data for f in builtin_non_faces() if f.name == arg), None)
-    elif kind == "synthetic":
-        size, seed, fmt = arg.split(":")
-        w, h = _size(size)
-        return synthetic_image(w, h, int(seed), fmt)
-    elif kind == "faces":
-        if faces_dir is None:
-            raise InputError(f"recipe {source!r} needs --faces DIR (the face set is never copied)")
-        path = (faces_dir / arg).resolve()
-        if faces_dir.resolve() not in path.parents:
-            raise ValueError(f"recipe path {arg!r} leaves the faces directory")
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    elif kind == "pngbomb":
-        return _craft.png_bomb(*_size(arg))
-    elif kind == "noise":
-        seed, size = arg.split(":")
-        return _craft.noise_bytes(int(seed), int(size))
-    else:
+    if kind not in _SOURCES:
         raise ValueError(f"unknown recipe source {kind!r}")
-    if hit is None:
-        raise ValueError(f"no built-in image named {arg!r}")
-    return hit
+    return _SOURCES[kind](arg, faces_dir)
+
+
+def _cut(data: bytes, keep: int) -> bytes:
+    """The first ``keep`` bytes (a stream cut off in transit)."""
+    if not 0 <= keep < len(data):
+        raise ValueError(f"keep must be 0..{len(data) - 1}, got {keep}")
+    return data[:keep]
 
 
 _OPS: dict[str, Callable[[bytes, str], bytes]] = {
     "fit": lambda data, arg: resized(data, within(int(arg)), quality=85),
     "as": reencode,
     "scale": lambda data, arg: resized(data, percent(_percent(arg))),
-    "cut": lambda data, arg: _craft.truncated(data, int(arg)),
+    "cut": lambda data, arg: _cut(data, int(arg)),
     "pad": lambda data, arg: padded(data, int(arg)),
-    "dims": lambda data, arg: _craft.with_dimensions(data, *_size(arg)),
+    "dims": lambda data, arg: with_dimensions(data, *_size(arg)),
     "mp4": lambda data, arg: still_video(data, int(arg)),
 }
 

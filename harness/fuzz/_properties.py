@@ -1,33 +1,48 @@
-"""The stateless properties: each builds one hypothesis test over a :class:`Run`.
+"""The properties: each builds one hypothesis test (or state machine) over a :class:`Run`.
 
 - valid requests: every answer matches the spec, and a valid request is never refused as invalid;
 - invalid requests: refused with a documented code (never 5xx, never success), the rule's own
   code where the contract says which;
 - metamorphic: the same request twice gives the same score; A-vs-B agrees with B-vs-A (a warning
-  when not); an image matches itself; a re-encoded face still matches (not on the fast engine).
+  when not); an image matches itself; a re-encoded face still matches (not on the fast engine);
+- state machines over the target's documented state: a liveCode is issued, used once, refused
+  when reused (40014) or expired (40013); ``async=true`` answers PROCESSING and the result, when
+  it arrives, equals the synchronous answer; JD's ``remainTimes`` falls by one per counted call,
+  never below 0, 10040 at zero (E-028); above a configured QPS the service refuses (42900 /
+  10043) (emulator only).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule
 
-from harness.clients import Request
+from harness.clients import Auth, Credentials, How, Request
+from harness.conformance._session import live_code_of
 from harness.contract import Answer
 from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
-from ._checks import Problem
-from ._context import Run
-from ._invalid import OPERATIONS, invalid_cases, mutators_for
+from ._checks import Problem, Run, record_reading, refused_as_invalid
+from ._invalid import OPERATIONS, InvalidCase, invalid_cases, mutators_for
 from ._pool import render
-from ._request import InvalidCase
-from ._valid import jd_pair, jd_requests, match_pair, match_requests, pool_image, valid_requests
+from ._valid import (
+    jd_pair,
+    jd_requests,
+    lip_request,
+    match_pair,
+    match_requests,
+    pool_image,
+    serial_numbers,
+    valid_requests,
+)
 
 Builder = TypeVar("Builder", bound=Callable[[Run, str], Any])
 
@@ -37,50 +52,30 @@ SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}  # score points (0..100) / similarit
 
 # The verdicts of the pair and self properties, shared by the run and its replay (a replay must
 # judge a finding exactly as the run that found it).
-def disagree(a: Answer | None, b: Answer | None) -> bool:
+def same_score(a: Answer | None, b: Answer | None) -> list[Problem]:
     """Two answers that both ran and differ in score or decision (the same request twice, an
     async result and its synchronous twin)."""
-    return bool(a and b and a.ran and b.ran and (a.score, a.decision) != (b.score, b.decision))
-
-
-def swap_disagrees(api: str, x: Answer | None, y: Answer | None) -> bool:
-    """A vs B and B vs A scored further apart than ``SWAP_TOLERANCE``."""
-    return bool(
-        x
-        and y
-        and x.ran
-        and y.ran
-        and x.score is not None
-        and y.score is not None
-        and abs(x.score - y.score) > SWAP_TOLERANCE[api]
-    )
-
-
-def self_match_fails(api: str, found: Answer | None, threshold: float) -> bool:
-    """An image compared with itself did not pass (the internal API: nor reach ``threshold``)."""
-    return bool(
-        found
-        and found.ran
-        and (found.decision is not True or (api == "match" and (found.score or 0) < threshold))
-    )
-
-
-def same_score(a: Answer | None, b: Answer | None) -> list[Problem]:
-    if not (a and b and disagree(a, b)):
+    if not (a and b and a.ran and b.ran) or (a.score, a.decision) == (b.score, b.decision):
         return []
     message = f"the same request scored {a.score} ({a.decision}) then {b.score} ({b.decision})"
     return [Problem("same_request_same_score", "high", message)]
 
 
 def swap_symmetry(api: str, x: Answer | None, y: Answer | None) -> list[Problem]:
-    if not (x and y and swap_disagrees(api, x, y)):
+    """A vs B and B vs A scored further apart than ``SWAP_TOLERANCE``."""
+    if not (x and y and x.ran and y.ran and x.score is not None and y.score is not None):
+        return []
+    if abs(x.score - y.score) <= SWAP_TOLERANCE[api]:
         return []
     message = f"A vs B scored {x.score:g}, B vs A {y.score:g} (tolerance {SWAP_TOLERANCE[api]:g})"
     return [Problem("swap_symmetry", "medium", message)]
 
 
 def self_match(api: str, found: Answer | None, threshold: float) -> list[Problem]:
-    if not (found and self_match_fails(api, found, threshold)):
+    """An image compared with itself did not pass (the internal API: nor reach ``threshold``)."""
+    if not (found and found.ran):
+        return []
+    if found.decision is True and (api != "match" or (found.score or 0) >= threshold):
         return []
     message = (
         f"an image compared with itself did not pass: score {found.score}, result {found.decision}"
@@ -96,22 +91,6 @@ def reencoding(found: Answer | None, op: str) -> list[Problem]:
 
 
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
-# what each property's request is called when it is refused as invalid (by the run and a replay)
-VALID_AS = {
-    "valid-requests": "a valid request",
-    "self-match": "an image compared with itself",
-    "reencoding-matches": "a face and its re-encoding",
-}
-
-
-def refused_as_invalid(found: Answer | None, name: str = "valid-requests") -> list[Problem]:
-    """A request valid under every reading (of the property ``name``) is not refused as invalid."""
-    if found is not None and found.category == "input":
-        meaning = found.meaning.en if found.meaning else "?"
-        what = VALID_AS.get(name, VALID_AS["valid-requests"])
-        message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
-        return [Problem("valid_request_accepted", "high", message)]
-    return []
 
 
 @dataclass(frozen=True)
@@ -121,9 +100,8 @@ class Property:
     name: str
     api: str
     title: str
-    build: Callable[[Run, str], Any]  # a test, a state machine class, or {part: test}
+    build: Callable[[Run, str], Any]  # a test, a state machine (a class), or {part: test}
     skip: Callable[[Run], str | None] = lambda run: None
-    stateful: bool = False
     share: float = 1.0  # fraction of --max-examples this property gets
 
     @property
@@ -283,3 +261,374 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
 def stateless_properties() -> list[Property]:
     """Each api's in turn, cheap ones first."""
     return sorted(STATELESS, key=lambda p: p.api != "match")
+
+
+SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)
+ASYNC_WAIT_S = 2.0  # how long an async result may take before it counts as lost
+FUZZ_QUOTA_APPKEY = "faceharnessfuzzquota"
+FUZZ_QUOTA_SECRETKEY = "faceharness-fuzz-quota-secretkey"
+FUZZ_QUOTA = 3
+QUOTA_CREDENTIALS = Credentials(jd_appkey=FUZZ_QUOTA_APPKEY, jd_secretkey=FUZZ_QUOTA_SECRETKEY)
+
+
+def emulator_overrides() -> dict[str, Any]:
+    """Settings for an emulator that the fuzzer can drive through every documented state:
+    the demo appkey plus a small-quota one (``build_settings(**emulator_overrides())``)."""
+    from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY
+
+    demo = {"appkey": DEMO_JD_APPKEY, "secretkey": DEMO_JD_SECRETKEY}
+    quota = {
+        "appkey": FUZZ_QUOTA_APPKEY,
+        "secretkey": FUZZ_QUOTA_SECRETKEY,
+        "daily_quota": FUZZ_QUOTA,
+    }
+    return {"appkeys": (demo, quota)}
+
+
+# the refusals the machines expect: rule -> (what was broken, where the code is, its meaning)
+_REFUSALS = {
+    "livecode-single-use": ("a liveCode used a second time", "errcode", "liveCode already used"),
+    "livecode-expiry": (
+        f"a liveCode used after its {SHORT_TTL_S} s lifetime",
+        "errcode",
+        "liveCode expired",
+    ),
+    "async-unknown-trace": ("an unknown traceNo", "errcode", "unknown async traceNo"),
+    "bad-sign": ("a wrong sign", "gateway", "invalid sign"),
+}
+
+
+def _expect(run: Run, request: Request, rule: str) -> InvalidCase:
+    detail, where, meaning = _REFUSALS[rule]
+    api = "match" if where == "errcode" else "jd"
+    code = run.contract.codes.code_for(api, where, meaning).code
+    return InvalidCase(request, rule, detail, where, (code,), exact=where != "errcode")
+
+
+STATEFUL: list[Property] = []
+
+
+# --- liveCode ---------------------------------------------------------------------------------
+@register(
+    STATEFUL,
+    "livecode-lifecycle",
+    "a liveCode is single-use and expires (40014, 40013)",
+    "match",
+    share=0.3,
+)
+def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+    gen = run.gen
+    rejections = {
+        run.contract.codes.code_for("match", "errcode", m).code
+        for m in ("liveCode unknown", "liveCode expired", "liveCode already used")
+    }
+
+    class LiveCodeLifecycle(RuleBasedStateMachine):
+        fresh = Bundle("fresh")
+        used = Bundle("used")
+
+        def __init__(self) -> None:
+            super().__init__()
+            run.steps.clear()
+            self.expired = False
+
+        def _issue(self) -> str:
+            request = gen.request("liveCode", {})
+            exchange, found = run.answer(prop, request)
+            code = live_code_of(exchange)
+            if code is None:
+                seen = f"{found.where} {found.code}" if found else "no envelope "
+                message = f"validateData gave no code ({seen})"
+                run.violated(prop, "livecode_issued", "high", message, request, exchange)
+            return str(code)
+
+        @rule(target=fresh)
+        def issue(self) -> str:
+            run.steps.append("issue a liveCode")
+            return self._issue()
+
+        @rule(target=used, code=consumes(fresh))
+        def use(self, code: str) -> str:
+            run.steps.append("use it in a LIP comparison")
+            request = lip_request(gen, code)
+            exchange, found = run.answer(prop, request)
+            if found is not None and found.code in rejections:
+                message = f"a fresh liveCode was refused on first use ({found.code})"
+                run.violated(prop, "livecode_first_use", "high", message, request, exchange)
+            return code
+
+        @rule(code=used)
+        def reuse(self, code: str) -> None:
+            run.steps.append("use the same liveCode again")
+            case = _expect(run, lip_request(gen, code), "livecode-single-use")
+            run.refused(prop, case, strict=run.is_emulator)
+
+        @precondition(lambda self: run.is_emulator and not self.expired)  # sleeps: once per example
+        @rule()
+        def expire(self) -> None:
+            self.expired = True
+            run.steps.append(f"issue a liveCode living {SHORT_TTL_S} s, wait, use it")
+            config = run.client.admin("GET", "config") or {}
+            run.client.admin("PATCH", "config", {"livecode_ttl_s": SHORT_TTL_S})
+            try:
+                code = self._issue()
+            finally:
+                run.client.admin(
+                    "PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)}
+                )
+            time.sleep(2 * SHORT_TTL_S)
+            case = _expect(run, lip_request(gen, code), "livecode-expiry")
+            run.refused(prop, case, strict=True)
+
+    return LiveCodeLifecycle
+
+
+# --- async results (ERRATA E-013) -------------------------------------------------------------
+def _async_skip(run: Run) -> str | None:
+    if run.is_emulator:
+        return None
+    return "the async result operation is a faceharness extension (E-013); live targets skip it"
+
+
+@register(
+    STATEFUL,
+    "async-result",
+    "an async request's result arrives and equals the synchronous one",
+    "match",
+    skip=_async_skip,
+    share=0.3,
+)
+def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+    gen = run.gen
+    field = gen.contract.match.schemas["AsyncResultRequest"]["required"][0]
+
+    class AsyncResults(RuleBasedStateMachine):
+        jobs = Bundle("jobs")
+
+        def __init__(self) -> None:
+            super().__init__()
+            run.steps.clear()
+
+        @rule(target=jobs, a=pool_image(gen.pool), b=pool_image(gen.pool))
+        def submit(self, a: Any, b: Any) -> tuple[str, Any, Any]:
+            run.steps.append("submit an async comparison")
+            plain = pair(run, "match", a, b)
+            request = dataclasses.replace(plain, json={**plain.json, "async": True})
+            exchange, found = run.answer(prop, request)
+            if found is not None and found.code == "0":
+                # answered at once is a reading of E-013, not a defect
+                message = "async=true answered with a final result, not PROCESSING"
+                problem = Problem("async_processing", "medium", message, "E-013")
+                observed = record_reading(run.readings, "E-013", found.processing, problem)
+                run.fail(prop, observed, request, exchange)
+            return (found.trace_no if found and found.processing and found.trace_no else ""), a, b
+
+        @rule(job=jobs)
+        def fetch(self, job: tuple[str, Any, Any]) -> None:
+            trace, a, b = job
+            if not trace:
+                return
+            run.steps.append("fetch its result")
+            deadline = time.monotonic() + ASYNC_WAIT_S
+            request = gen.request("asyncResult", {field: trace})
+            exchange, found = run.answer(prop, request)
+            while found is not None and found.processing and time.monotonic() < deadline:
+                time.sleep(0.05)
+                exchange, found = run.answer(prop, request)
+            if found is not None and found.processing:
+                message = f"still PROCESSING after {ASYNC_WAIT_S:g} s"
+                run.violated(prop, "async_completes", "medium", message, request, exchange, "E-013")
+            _, direct = run.answer(prop, pair(run, "match", a, b))
+            if same_score(found, direct):
+                assert found and direct
+                message = (
+                    f"async result {found.score} ({found.decision}) differs from "
+                    f"the synchronous {direct.score} ({direct.decision})"
+                )
+                run.violated(prop, "async_equals_sync", "high", message, request, exchange)
+
+        @rule(trace=serial_numbers(gen))
+        def unknown(self, trace: str) -> None:
+            run.steps.append("fetch a traceNo nobody was given")
+            request = gen.request("asyncResult", {field: ("fuzz-" + trace)[:64]})
+            case = _expect(run, request, "async-unknown-trace")
+            run.refused(prop, case, strict=run.is_emulator)
+
+    return AsyncResults
+
+
+# --- JD quota (ERRATA E-028) ------------------------------------------------------------------
+def _quota_skip(run: Run) -> str | None:
+    if run.quota_credentials is None:
+        return (
+            "no small-quota appkey: start the emulator with harness.fuzz.emulator_overrides() "
+            "(faceharness fuzz --target emulator does)"
+            if run.is_emulator
+            else "no JD credentials"
+        )
+    return None
+
+
+@register(
+    STATEFUL,
+    "quota-countdown",
+    "remainTimes falls by one per counted call; 10040 at zero (E-028)",
+    "jd",
+    skip=_quota_skip,
+    share=0.3,
+)
+def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+    gen = run.gen
+    creds = run.quota_credentials
+    # the body does not matter to the count: small pairs keep shrinking cheap
+    requests = st.builds(
+        lambda a, b, serial: jd_pair(gen, a, b, serial),
+        pool_image(gen.pool),
+        pool_image(gen.pool),
+        serial_numbers(gen),
+    )
+    daily = run.contract.codes.code_for("jd", "gateway", "daily limit exceeded").code
+
+    class QuotaCountdown(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            run.steps.clear()
+            self.remain: int | None = None
+            if run.is_emulator:
+                run.client.admin("POST", "reset")  # a fresh daily quota for every example
+
+        def _counted(self, request: Request) -> None:
+            exchange, found = run.send(request, credentials=creds)
+            before = self.remain
+            if before == 0:
+                case = InvalidCase(
+                    request, "quota-exhausted", "a call with remainTimes 0", "gateway", (daily,)
+                )
+                problems = run.standard(request, exchange, found, case=case, strict=run.is_emulator)
+                if found is not None and found.where == "gateway" and found.category != "quota":
+                    message = f"at remainTimes 0 the gateway answered {found.code}"
+                    problems.append(Problem("quota_stops", "high", message, "E-028"))
+                run.fail(prop, problems, request, exchange)
+                return
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems, request, exchange)
+            if found is None or found.where == "gateway" or found.remain_times is None:
+                return
+            now = self.remain = found.remain_times
+            if before == -1:
+                if now != -1:
+                    message = f"unlimited (-1) became {now}"
+                    run.violated(
+                        prop, "remaintimes_counts_down", "high", message, request, exchange, "E-028"
+                    )
+                return
+            if before is None and not run.is_emulator:
+                return
+            expected = FUZZ_QUOTA - 1 if before is None else before - 1
+            was = f"{before}" if before is not None else f"a fresh quota of {FUZZ_QUOTA}"
+            if not 0 <= now <= expected:
+                message = f"remainTimes went from {was} to {now} on a counted call"
+                run.violated(
+                    prop, "remaintimes_counts_down", "high", message, request, exchange, "E-028"
+                )
+            # faster than one per call: a shared appkey (E-028)
+            message = f"remainTimes went from {was} to {now} on one counted call"
+            problem = Problem("remaintimes_counts_down", "high", message, "E-028")
+            observed = record_reading(run.readings, "E-028", now == expected, problem)
+            run.fail(prop, observed, request, exchange)
+
+        @rule(request=requests)
+        def counted_call(self, request: Request) -> None:
+            run.steps.append(f"a valid call (remainTimes was {self.remain})")
+            self._counted(request)
+
+        @rule(request=requests)
+        def counted_refusal(self, request: Request) -> None:
+            run.steps.append(
+                f"an invalid body, refused by the business layer (remainTimes was {self.remain})"
+            )
+            body = {k: v for k, v in request.json.items() if k != "serialNo"}
+            self._counted(dataclasses.replace(request, json=body))
+
+        @rule(request=requests)
+        def gateway_refusal(self, request: Request) -> None:
+            run.steps.append(f"a wrongly signed call, not counted (remainTimes was {self.remain})")
+            bad = dataclasses.replace(request, auth=Auth(sign=How.INVALID))
+            case = _expect(run, bad, "bad-sign")
+            run.refused(prop, case, strict=True, credentials=creds)
+
+    return QuotaCountdown
+
+
+# --- throttling -------------------------------------------------------------------------------
+def _emulator_only(run: Run) -> str | None:
+    if run.is_emulator:
+        return None
+    return "throttling needs the emulator (it would load or reconfigure a live service)"
+
+
+@register(
+    STATEFUL,
+    "throttling",
+    "above the configured QPS the gateway refuses with 10043",
+    "jd",
+    skip=_emulator_only,
+    share=0.1,
+)
+@register(
+    STATEFUL,
+    "throttling",
+    "above the configured QPS the service refuses with 42900",
+    "match",
+    skip=_emulator_only,
+    share=0.1,
+)
+def build_throttling(run: Run, prop: str) -> Callable[[], None]:
+    api = prop.split(":")[0]
+    if api == "match":
+        code = run.contract.codes.code_for("match", "errcode", "too many requests").code
+        request = run.gen.request("liveCode", {})
+    else:
+        code = run.contract.codes.code_for("jd", "gateway", "QPS limit exceeded").code
+        faces = run.gen.pool.faces
+        request = pair(run, "jd", faces[0], faces[-1])
+
+    @given(st.integers(2, 6))
+    def throttled_above_configured_qps(qps: int) -> None:
+        config = run.client.admin("GET", "config") or {}
+        throttle = dict(config.get("throttle") or {})
+        run.client.admin("PATCH", "config", {"throttle": {**throttle, "qps": qps}})
+        try:
+            answers = [run.send(request, paced=False) for _ in range(3 * qps + 2)]
+        finally:
+            run.client.admin("PATCH", "config", {"throttle": throttle or {"qps": 0}})
+        for exchange, found in answers:
+            problems = run.standard(request, exchange, found, request_valid=False)
+            run.fail(prop, problems, request, exchange)
+        refused = sum(1 for _, found in answers if _throttled(found, code, api))
+        served = sum(
+            1
+            for _, found in answers
+            if found is not None and not _throttled(found, code, api) and found.category != "quota"
+        )
+        if refused == 0 or served == 0:
+            message = (
+                f"{len(answers)} requests at once with a {qps} QPS limit: "
+                f"{refused} refused with {code}, {served} served"
+            )
+            run.violated(prop, "throttling", "high", message, request, answers[-1][0])
+
+    return throttled_above_configured_qps
+
+
+def _throttled(found: Any, code: str, api: str) -> bool:
+    """The throttling code, or on the internal API an error code outside the table: a service's own
+    numbering (E-014) whose throttling code only its table (--codes FILE) names."""
+    if found is None:
+        return False
+    return found.code == code or (
+        api == "match"
+        and found.where == "errcode"
+        and found.category is None
+        and found.code not in ("0", None)
+    )

@@ -7,9 +7,9 @@ silently; a renamed meaning fails loudly as a SpecError.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 
 from hypothesis.errors import InvalidArgument
 
@@ -41,88 +41,69 @@ class Rule:
         return self.erratum if self.basis == "reading" else None
 
 
-BOTH = ("match", "jd")
-RULES: dict[str, Rule] = {
-    r.id: r
-    for r in [
-        Rule("missing-field", "a required field is absent", BOTH),
-        Rule("wrong-type", "a field has the wrong JSON type", BOTH),
-        Rule("enum-outside", "a value outside its enum", BOTH),
-        Rule("empty-string", "an empty string where the documents forbid it (E-034)", BOTH),
-        Rule(
-            "oversize",
-            "a value over its documented size (E-012, E-020, E-024); over faceharness' own limits "
-            "(E-043) an observation",
-            BOTH,
-        ),
-        Rule("out-of-range", "an imgArr element outside -128..255 (E-021)", ("jd",)),
-        Rule(
-            "extra-field",
-            "validateData takes no parameters (E-032)",
-            ("match",),
-            "reading",
-            "E-032",
-        ),
-        Rule(
-            "image-sources",
-            "an ImageItem with two or three image sources, or none (E-023)",
-            ("jd",),
-        ),
-        Rule("fixed-field", "a 固定值 field with another value", ("jd",)),
-        Rule("bad-base64", "image data that is not plain padded base64", BOTH, "reading", "E-043"),
-        Rule(
-            "wrong-magic",
-            "bytes that are not jpg/png (or mp4 for a video)",
-            BOTH,
-            readings=(("match", "E-043"),),
-        ),
-        Rule("truncated-image", "a JPEG/PNG stream cut short", BOTH, "convention"),
-        Rule("zero-byte-image", "an empty image", BOTH),
-        Rule("decompression-bomb", "a tiny PNG declaring a huge pixel count", BOTH, "convention"),
-        Rule(
-            "huge-dimensions", "a JPEG whose header declares 65000x65000 pixels", BOTH, "convention"
-        ),
-        Rule(
-            "unicode-control",
-            "unicode look-alikes or control characters where a pattern forbids them",
-            BOTH,
-            "reading",
-            "E-043",
-        ),
-        Rule("deep-json", "JSON nested thousands of levels deep", BOTH, "convention"),
-        Rule("huge-json", "a body far larger than any valid one", BOTH, "convention"),
-        Rule("not-json", "a body that is not a JSON object", BOTH),
-        Rule("bad-token", "a missing or unknown Authorization token (E-016)", ("match",)),
-        Rule("bad-check-digit", "an idNum whose GB 11643 check digit is wrong (E-009)", ("match",)),
-        Rule("lip-without-livecode", "LIP mode without liveCode (E-008)", ("match",)),
-        Rule("bad-appkey", "a missing or unknown appkey", ("jd",)),
-        Rule("bad-timestamp", "a missing, malformed, expired or future timestamp (E-019)", ("jd",)),
-        Rule("bad-sign", "a missing or wrong sign (E-018)", ("jd",)),
-        Rule(
-            "sign-case",
-            "the right sign in uppercase hex (E-018: the case is not stated)",
-            ("jd",),
-            "reading",
-            "E-018",
-        ),
-    ]
-}
+# id | apis | basis | erratum (API:E-NNN: a reading on that api only) | title (an indented line
+# goes on with the title above)
+_TABLE = """
+missing-field        | match jd | seed       |             | a required field is absent
+wrong-type           | match jd | seed       |             | a field has the wrong JSON type
+enum-outside         | match jd | seed       |             | a value outside its enum
+empty-string         | match jd | seed       |             | an empty string where the documents
+                                                             forbid it (E-034)
+oversize             | match jd | seed       |             | a value over its documented size
+                                                             (E-012, E-020, E-024); over
+                                                             faceharness' own limits (E-043) an
+                                                             observation
+out-of-range         | jd       | seed       |             | an imgArr element outside -128..255
+                                                             (E-021)
+extra-field          | match    | reading    | E-032       | validateData takes no parameters
+                                                             (E-032)
+image-sources        | jd       | seed       |             | an ImageItem with two or three image
+                                                             sources, or none (E-023)
+fixed-field          | jd       | seed       |             | a 固定值 field with another value
+bad-base64           | match jd | reading    | E-043       | image data that is not plain padded
+                                                             base64
+wrong-magic          | match jd | seed       | match:E-043 | bytes that are not jpg/png (or mp4 for
+                                                             a video)
+truncated-image      | match jd | convention |             | a JPEG/PNG stream cut short
+zero-byte-image      | match jd | seed       |             | an empty image
+decompression-bomb   | match jd | convention |             | a tiny PNG declaring a huge pixel count
+huge-dimensions      | match jd | convention |             | a JPEG whose header declares
+                                                             65000x65000 pixels
+unicode-control      | match jd | reading    | E-043       | unicode look-alikes or control
+                                                             characters where a pattern forbids them
+deep-json            | match jd | convention |             | JSON nested thousands of levels deep
+huge-json            | match jd | convention |             | a body far larger than any valid one
+not-json             | match jd | seed       |             | a body that is not a JSON object
+bad-token            | match    | seed       |             | a missing or unknown Authorization
+                                                             token (E-016)
+bad-check-digit      | match    | seed       |             | an idNum whose GB 11643 check digit is
+                                                             wrong (E-009)
+lip-without-livecode | match    | seed       |             | LIP mode without liveCode (E-008)
+bad-appkey           | jd       | seed       |             | a missing or unknown appkey
+bad-timestamp        | jd       | seed       |             | a missing, malformed, expired or future
+                                                             timestamp (E-019)
+bad-sign             | jd       | seed       |             | a missing or wrong sign (E-018)
+sign-case            | jd       | reading    | E-018       | the right sign in uppercase hex (E-018:
+                                                             the case is not stated)
+livecode-single-use  | match    | reading    | E-042       | a liveCode used a second time (E-042)
+livecode-expiry      | match    | seed       |             | a liveCode used after its lifetime
+                                                             (emulator only)
+quota-exhausted      | jd       | seed       |             | a call with remainTimes 0 (E-028)
+"""
 
-# rules of the stateful properties (not generated as invalid cases, named in their InvalidCase)
-STATE_RULES: dict[str, Rule] = {
-    r.id: r
-    for r in [
-        Rule(
-            "livecode-single-use",
-            "a liveCode used a second time (E-042)",
-            ("match",),
-            "reading",
-            "E-042",
-        ),
-        Rule("livecode-expiry", "a liveCode used after its lifetime (emulator only)", ("match",)),
-        Rule("quota-exhausted", "a call with remainTimes 0 (E-028)", ("jd",)),
-    ]
-}
+
+def _rule(row: str) -> Rule:
+    rid, apis, basis, erratum, title = (cell.strip() for cell in row.split("|"))
+    on, _, which = erratum.rpartition(":")
+    readings = ((on, which),) if on else ()
+    erratum = "" if on else erratum
+    return Rule(rid, title, tuple(apis.split()), basis, erratum or None, readings)  # type: ignore[arg-type]
+
+
+_ALL = {r.id: r for r in map(_rule, re.sub(r"\n\s+", " ", _TABLE.strip()).splitlines())}
+# the rules invalid requests break; the last three are the state machines' (named in their cases)
+RULES = dict(list(_ALL.items())[:-3])
+STATE_RULES = dict(list(_ALL.items())[-3:])
 
 
 def rule_of(rule_id: str) -> Rule:
@@ -152,23 +133,34 @@ def check_rules(rules: object, api: str) -> tuple[str, ...] | None:
     return chosen
 
 
-class _Code:
-    """A code of the contract's table, named by meaning; looked up on first use, then kept."""
-
-    def __init__(self, api: str, where: str, meaning: str) -> None:
-        self.key = (api, where, meaning)
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, codes: Codes, owner: type | None = None) -> str:
-        value: str = codes.contract.codes.code_for(*self.key).code
-        codes.__dict__[self.name] = value  # no __set__: the instance's value wins from now on
-        return value
+# the codes the rules earn, by meaning in the code table: the internal API's errcode (faceharness
+# decisions, ERRATA E-014), JD's business result.code, and JD's gateway code by auth mode
+_CODES = {
+    "match_invalid": ("match", "errcode", "invalid parameter"),
+    "match_unusable": ("match", "errcode", "image or video data unusable"),
+    "match_oversize": ("match", "errcode", "data over the size limit"),
+    "match_not_json": ("match", "errcode", "request body is not a JSON object"),
+    "match_lip": ("match", "errcode", "liveCode missing in LIP mode"),
+    "match_no_token": ("match", "errcode", "Authorization header missing"),
+    "match_bad_token": ("match", "errcode", "Authorization token invalid"),
+    "match_id_check": ("match", "errcode", "ID number fails"),
+    "jd_invalid": ("jd", "business", "invalid parameter"),
+    "jd_fixed": ("jd", "business", "business parameters wrong"),
+    "jd_range": ("jd", "business", "request parameter outside"),
+    "no_appkey": ("jd", "gateway", "appkey empty"),
+    "wrong_appkey": ("jd", "gateway", "wrong appkey"),
+    "no_timestamp": ("jd", "gateway", "timestamp empty"),
+    "malformed_timestamp": ("jd", "gateway", "timestamp malformed"),
+    "expired_timestamp": ("jd", "gateway", "timestamp outside"),
+    "future_timestamp": ("jd", "gateway", "timestamp outside"),
+    "no_sign": ("jd", "gateway", "sign empty"),
+    "bad_sign": ("jd", "gateway", "invalid sign"),
+}
 
 
 class Codes:
-    """The codes each rule earns, looked up by meaning in the contract's code table."""
+    """The codes each rule earns (``codes.match_invalid``, ``codes.code("bad_sign")``), looked up
+    by meaning in the contract's code table."""
 
     def __init__(self, contract: Contract) -> None:
         self.contract = contract
@@ -176,34 +168,10 @@ class Codes:
     def __repr__(self) -> str:
         return "Codes(contract)"
 
-    def _code(self, api: str, where: str, meaning: str) -> str:
-        return self.contract.codes.code_for(api, where, meaning).code
+    def code(self, name: str) -> str:
+        return self.contract.codes.code_for(*_CODES[name]).code
 
-    # internal API (errcode; faceharness decisions, ERRATA E-014)
-    match_invalid = _Code("match", "errcode", "invalid parameter")
-    match_unusable = _Code("match", "errcode", "image or video data unusable")
-    match_oversize = _Code("match", "errcode", "data over the size limit")
-    match_not_json = _Code("match", "errcode", "request body is not a JSON object")
-    match_lip = _Code("match", "errcode", "liveCode missing in LIP mode")
-    match_no_token = _Code("match", "errcode", "Authorization header missing")
-    match_bad_token = _Code("match", "errcode", "Authorization token invalid")
-    match_id_check = _Code("match", "errcode", "ID number fails")
-    # JD business codes (result.code)
-    jd_invalid = _Code("jd", "business", "invalid parameter")
-    jd_fixed = _Code("jd", "business", "business parameters wrong")
-    jd_range = _Code("jd", "business", "request parameter outside")
-
-    # JD gateway codes, by auth mode
-    @cached_property
-    def jd_gateway(self) -> dict[str, str]:
-        g = {
-            "no_appkey": "appkey empty",
-            "wrong_appkey": "wrong appkey",
-            "no_timestamp": "timestamp empty",
-            "malformed_timestamp": "timestamp malformed",
-            "expired_timestamp": "timestamp outside",
-            "future_timestamp": "timestamp outside",
-            "no_sign": "sign empty",
-            "bad_sign": "invalid sign",
-        }
-        return {mode: self._code("jd", "gateway", meaning) for mode, meaning in g.items()}
+    def __getattr__(self, name: str) -> str:
+        if name not in _CODES:
+            raise AttributeError(name)
+        return self.code(name)

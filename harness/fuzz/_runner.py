@@ -45,19 +45,16 @@ from harness.results import (
 )
 from harness.suite import RunContext
 
+from ._checks import PropertyFailed, Run
 from ._client import FuzzClient
-from ._context import PropertyFailed, Run
 from ._findings import write_findings
 from ._pool import image_pool
-from ._properties import SWAP_TOLERANCE, Property, stateless_properties
+from ._properties import QUOTA_CREDENTIALS, STATEFUL, SWAP_TOLERANCE, Property, stateless_properties
 from ._rules import RULES, Codes
-from ._stateful import QUOTA_CREDENTIALS, STATEFUL
 from ._valid import Gen
 
 APIS = ("match", "jd", "all")
 DEFAULT_MAX_EXAMPLES = 50
-LIVE_MAX_RPS = 5.0
-LIVE_MAX_REQUESTS = 2000
 DEFAULT_MAX_SECONDS = 900.0
 STATEFUL_STEPS = 8
 PART_DIVISOR = 5  # a property split in parts (one per rule) gives each max_examples / 5 ...
@@ -130,33 +127,16 @@ def run_fuzz(
 ) -> FuzzSuiteResult:
     """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
 
-    Args:
-        is_emulator: the target is the faceharness emulator (its admin endpoints may be used,
-            faceharness-decided codes are enforced, emulator-only properties run).
-        api: ``match``, ``jd`` or ``all``.
-        max_examples: hypothesis examples per property (stateful ones get a share).
-        seed: hypothesis seed; a random one is drawn (and reported) when None.
-        max_rps: pacing; default unlimited for the emulator, 5 for a URL; 0 means unlimited.
-        max_requests: request budget; default unlimited for the emulator, 2000 for a URL.
-        faces_dir: extra face images (read, never copied).
-        credentials: default: environment/config, demo credentials for the emulator.
-        out_dir: findings.json, findings/F-NNN.json and the hypothesis database go here.
-        progress: called as ``progress(property_id, index, total)`` before each property.
-        max_seconds: wall-time limit of the run (default 900 s); what ran is reported.
-        only: property ids (``match:valid-requests``...) to run instead of all.
-        breaks: the emulator's break modes, recorded in replay files.
-        request_timeout_s: the client timeout of every request; a request that gets no answer
-            within it (or whose connection breaks) is an ``answered`` finding, one per operation
-            and kind, and the run goes on.
-        required_readings: erratum id -> "default"|"alternative" (gate policy ``[readings]``): an
-            answer following the other reading becomes a finding; otherwise it is only observed
-            (``metrics.readings``).
+    ``is_emulator``: its admin endpoints may be used, faceharness-decided codes are enforced and
+    emulator-only properties run. ``max_rps``/``max_requests`` default to unlimited for the
+    emulator, 5/s and 2000 for a URL (0: unlimited). ``only``: property ids
+    (``match:valid-requests``, ``jd:invalid-requests/bad-sign``). ``breaks`` are recorded in
+    replay files. A request unanswered within ``request_timeout_s`` is an ``answered`` finding,
+    and the run goes on. ``required_readings`` (erratum id -> "default"|"alternative", the gate
+    policy's ``[readings]``): an answer following the other reading becomes a finding; otherwise
+    it is only observed (``metrics.readings``).
     """
-    if api not in APIS:
-        raise UsageError(f"--api {api!r}: expected one of {', '.join(APIS)}")
-    if max_examples < 1:
-        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
-    chosen = _select(api, only)
+    chosen = check_options(api, max_examples, only)
     started, t0 = datetime.now(UTC), time.monotonic()
     contract = contract or load_contract()
     required = check_required(required_readings or {}, contract.readings, "readings")
@@ -167,14 +147,13 @@ def run_fuzz(
     if api in ("jd", "all"):
         creds.require_jd()
     run_seed = seed if seed is not None else random.SystemRandom().getrandbits(32)
-    client = FuzzClient(
+    client = FuzzClient.paced(
         target_url,
+        is_emulator,
+        max_rps,
+        max_requests,
         credentials=creds,
         contract=contract,
-        max_rps=(0.0 if is_emulator else LIVE_MAX_RPS) if max_rps is None else max_rps,
-        max_requests=(0 if is_emulator else LIVE_MAX_REQUESTS)
-        if max_requests is None
-        else max_requests,
         max_seconds=DEFAULT_MAX_SECONDS if max_seconds is None else max_seconds,
         timeout_s=request_timeout_s,
     )
@@ -243,10 +222,16 @@ def run_fuzz(
     return result(status=status, findings=findings, checks=checks, metrics=metrics, error=error)
 
 
-def _select(api: str, only: list[str] | None) -> list[tuple[Property, set[str] | None]]:
-    """The properties to run; ``only`` names ``api:property`` or ``api:property/part``
-    (the invalid-request properties have one part per rule, e.g.
+def check_options(
+    api: str, max_examples: int | None, only: list[str] | None
+) -> list[tuple[Property, set[str] | None]]:
+    """The properties to run (a UsageError for a bad option); ``only`` names ``api:property`` or
+    ``api:property/part`` (the invalid-request properties have one part per rule, e.g.
     ``jd:invalid-requests/bad-sign``)."""
+    if api not in APIS:
+        raise UsageError(f"--api {api!r}: expected match, jd or all")
+    if max_examples is not None and max_examples < 1:
+        raise UsageError(f"--max-examples {max_examples}: expected at least 1")
     everything = [p for p in properties() if api == "all" or p.api == api]
     if not only:
         return [(p, None) for p in everything]
@@ -284,26 +269,6 @@ def _quota_credentials(
     found = client.send(probe, credentials=QUOTA_CREDENTIALS).answer
     wrong_appkey = contract.code_named("jd", "wrong_appkey")
     return QUOTA_CREDENTIALS if found and found.code not in (None, wrong_appkey) else None
-
-
-def _settings(run: Run, prop: Property, part: str = "", examples: int | None = None) -> settings:
-    share = examples or max(1, round(run.max_examples * prop.share))
-    database = None
-    if run.db_root is not None:
-        database = DirectoryBasedExampleDatabase(
-            str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
-        )
-    return settings(
-        max_examples=share,
-        database=database,
-        deadline=None,
-        derandomize=False,
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=True,
-        suppress_health_check=_QUIET_CHECKS,
-        stateful_step_count=STATEFUL_STEPS,
-    )
 
 
 def _run_all(
@@ -374,21 +339,37 @@ def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcom
     out = _Outcome()
     built = prop.build(run, prop.id)
     if not isinstance(built, dict):
-        _execute_one(run, prop, _seeded(run, prop, built, _settings(run, prop)), out)
+        _execute_one(run, prop, _seeded(run, prop, built), out)
         return out
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
     for part, test in built.items():
         if parts is not None and part not in parts:
             continue
-        _execute_one(run, prop, _seeded(run, prop, test, _settings(run, prop, part, per_part)), out)
+        _execute_one(run, prop, _seeded(run, prop, test, part, per_part), out)
         if out.stopped or out.error:
             break
     return out
 
 
-def _seeded(run: Run, prop: Property, built: Any, config: settings) -> Callable[[], None]:
+def _seeded(
+    run: Run, prop: Property, built: Any, part: str = "", examples: int | None = None
+) -> Callable[[], None]:
+    """The test with the run's seed and its own example database."""
+    config = settings(
+        max_examples=examples or max(1, round(run.max_examples * prop.share)),
+        database=DirectoryBasedExampleDatabase(
+            str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
+        ),
+        deadline=None,
+        derandomize=False,
+        print_blob=False,
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=True,
+        suppress_health_check=_QUIET_CHECKS,
+        stateful_step_count=STATEFUL_STEPS,
+    )
     # seed first, settings after: @seed alone would switch the example database off
-    if prop.stateful:
+    if isinstance(built, type):  # a state machine
         machine = seed(run.seed)(built)
         return lambda: run_state_machine_as_test(machine, settings=config)
     return config(seed(run.seed)(built))  # type: ignore[no-any-return]

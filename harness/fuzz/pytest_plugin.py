@@ -28,8 +28,8 @@ from harness.clients import Exchange, Request
 from harness.errors import HarnessError
 from harness.pacing import BudgetExhausted
 
+from ._checks import FuzzTarget
 from ._client import FuzzClient
-from ._target import FuzzTarget
 
 _OPTIONS = (  # --faceharness-NAME, its type, metavar and help
     ("target", str, "URL", "'emulator' (embedded, for the session) or the service's base URL"),
@@ -64,8 +64,7 @@ def faceharness_target(pytestconfig: Any) -> Iterator[FuzzTarget]:
     from harness.contract import load_contract
     from harness.target import open_target
 
-    from ._runner import LIVE_MAX_REQUESTS, LIVE_MAX_RPS
-    from ._stateful import emulator_overrides
+    from ._properties import emulator_overrides
 
     where = pytestconfig.getoption("faceharness_target")
     if not where:
@@ -78,12 +77,8 @@ def faceharness_target(pytestconfig: Any) -> Iterator[FuzzTarget]:
             credentials = load_credentials(
                 Path(config) if config else None, demo_defaults=t.is_emulator
             )
-            live = not t.is_emulator
-            with FuzzClient(
-                t.url,
-                credentials=credentials,
-                max_rps=(LIVE_MAX_RPS if live else 0.0) if rps is None else rps,
-                max_requests=(LIVE_MAX_REQUESTS if live else 0) if budget is None else budget,
+            with FuzzClient.paced(
+                t.url, t.is_emulator, rps, budget, credentials=credentials
             ) as client:
                 yield _SkippingTarget(t.url, t.is_emulator, client, load_contract())
     except HarnessError as exc:

@@ -22,8 +22,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -33,82 +33,54 @@ from harness.contract import Contract, load_contract
 from harness.faces import PoolImage
 
 from . import _valid
-from ._invalid import OPERATIONS, invalid_cases, mutators_for
+from ._invalid import OPERATIONS, InvalidCase, invalid_cases, mutators_for
 from ._pool import ImagePool, image_pool
-from ._request import InvalidCase
-from ._rules import RULES, Codes, check_rules
+from ._rules import RULES as RULES  # the rule ids, for QA properties
+from ._rules import Codes, check_rules
 
-__all__ = [
-    "APIS",
-    "OPERATIONS",
-    "RULES",
-    "image_pairs",
-    "image_pool",
-    "images",
-    "invalid_jd_request",
-    "invalid_match_request",
-    "invalid_requests",
-    "valid_idno_request",
-    "valid_jd_request",
-    "valid_live_code_request",
-    "valid_match_request",
-    "valid_requests",
-]
-
-T = TypeVar("T")
 APIS = ("match", "jd", "all")
 
 
-def _contract(contract: object) -> Contract:
-    what = "a harness.contract.Contract (from load_contract())"
-    return _given(contract, Contract, load_contract, f"contract must be {what}")
-
-
-def _pool(pool: object) -> ImagePool:
-    what = "an ImagePool, such as strategies.image_pool(faces_dir)"
-    return _given(pool, ImagePool, image_pool, f"pool must be {what}")
-
-
-def _given(value: object, kind: type[T], default: Callable[[], T], must: str) -> T:
-    if value is None:
-        return default()
-    if not isinstance(value, kind):
-        raise InvalidArgument(f"{must}, got {type(value).__name__}")
-    return value
-
-
-def _identities(identities: object) -> tuple[tuple[str, str], ...]:
+def _gen(
+    contract: object, pool: object, identities: object = None, edge_sizes: object = True
+) -> _valid.Gen:
+    """Generation settings from the arguments, checked when the strategy is built."""
+    if not isinstance(edge_sizes, bool):
+        raise InvalidArgument(f"edge_sizes must be True or False, got {edge_sizes!r}")
+    if contract is not None and not isinstance(contract, Contract):
+        what = "a harness.contract.Contract (from load_contract())"
+        raise InvalidArgument(f"contract must be {what}, got {type(contract).__name__}")
+    images = _pool(pool)
     if identities is None:
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
-        return ((DEMO_ID_NUM, DEMO_NAME),)  # the identity the emulator's registry holds by default
-    out = (
+        identities = ((DEMO_ID_NUM, DEMO_NAME),)  # the emulator's registry holds it by default
+    pairs = (
         tuple(identities)
         if isinstance(identities, Iterable) and not isinstance(identities, str)
         else None
     )
-    if out is None or not all(
-        isinstance(i, tuple) and len(i) == 2 and all(isinstance(x, str) for x in i) for i in out
+    if pairs is None or not all(
+        isinstance(i, tuple) and len(i) == 2 and all(isinstance(x, str) for x in i) for i in pairs
     ):
         raise InvalidArgument(
             "identities must be (idNum, name) string pairs, e.g. [('11010519491231002X', '张三')], "
             f"got {identities!r}"
         )
-    return out
+    return _valid.Gen(contract or load_contract(), images, pairs, edge_sizes)
+
+
+def _pool(pool: object) -> ImagePool:
+    if pool is not None and not isinstance(pool, ImagePool):
+        what = "an ImagePool, such as strategies.image_pool(faces_dir)"
+        raise InvalidArgument(f"pool must be {what}, got {type(pool).__name__}")
+    return pool or image_pool()
 
 
 def _api(api: object) -> str:
     if api not in APIS:
         raise InvalidArgument(f"api must be one of {', '.join(APIS)}, got api={api!r}")
     return str(api)
-
-
-def _gen(
-    contract: object, pool: object, identities: object = None, edge_sizes: object = True
-) -> _valid.Gen:
-    if not isinstance(edge_sizes, bool):
-        raise InvalidArgument(f"edge_sizes must be True or False, got {edge_sizes!r}")
-    return _valid.Gen(_contract(contract), _pool(pool), _identities(identities), edge_sizes)
 
 
 def images(
@@ -159,7 +131,7 @@ def valid_idno_request(
 
 def valid_live_code_request(*, contract: Contract | None = None) -> st.SearchStrategy[Request]:
     """POST /tech/ai/face/match/validateData with ``{}`` or an empty body (E-032)."""
-    return _valid.live_code_requests(_valid.Gen(_contract(contract), image_pool()))
+    return _valid.live_code_requests(_gen(contract, None))
 
 
 def valid_jd_request(

@@ -9,7 +9,7 @@ import pytest
 
 from harness.errors import InputError
 from harness.fuzz import image_pool, render
-from harness.fuzz._craft import png_bomb, with_dimensions
+from harness.fuzz._pool import png_bomb, with_dimensions
 from harness.imaging import ImageRejected, inspect_image, padded, synthetic_image
 
 BUDGET = 40_000_000

@@ -8,8 +8,8 @@ from typing import Any
 
 from harness.clients import Exchange, Request
 from harness.contract import ReadingLog, load_contract
+from harness.fuzz import InvalidCase
 from harness.fuzz._checks import check_answer, check_refusal, check_rules
-from harness.fuzz._request import InvalidCase
 
 JD = Request(
     api="jd",
@@ -113,7 +113,16 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
     """One verdict per property, shared by the run and `replay` (the replay once compared swapped
     scores exactly and ignored the internal API's threshold, so it could call a fixed finding
     still failing, or a failing one fixed)."""
-    from harness.fuzz._properties import disagree, self_match_fails, swap_disagrees
+    from harness.fuzz._properties import same_score, self_match, swap_symmetry
+
+    def disagree(a: Any, b: Any) -> bool:
+        return bool(same_score(a, b))
+
+    def swap_disagrees(api: str, x: Any, y: Any) -> bool:
+        return bool(swap_symmetry(api, x, y))
+
+    def self_match_fails(api: str, found: Any, threshold: float) -> bool:
+        return bool(self_match(api, found, threshold))
 
     high, low, near = (
         _match_answer("95", "true"),

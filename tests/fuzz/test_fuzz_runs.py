@@ -12,7 +12,7 @@ import pytest
 
 from harness.clients import DEMO
 from harness.fuzz import DEFAULT_MAX_EXAMPLES, load_replay, replay_finding
-from harness.fuzz._stateful import FUZZ_QUOTA_SECRETKEY
+from harness.fuzz._properties import FUZZ_QUOTA_SECRETKEY
 
 from .conftest import explain, fuzz
 
