@@ -28,8 +28,7 @@ from harness.errors import TargetError
 from harness.results import Severity as Level
 
 from . import _auth
-from ._failures import CheckFailed
-from ._raw import RawFailure
+from ._failures import CheckFailed, RawFailure
 from ._session import Session
 from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 

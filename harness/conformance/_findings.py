@@ -18,9 +18,9 @@ from harness.findings import Candidate, Replay, exchange_of, faces_of
 from harness.findings import build_findings as _build
 from harness.results import Finding
 
+from ._failures import RawFailure
 from ._media import to_refs
 from ._payloads import PayloadPool
-from ._raw import RawFailure
 
 _DIGITS = re.compile(r"\d+(\.\d+)?")
 

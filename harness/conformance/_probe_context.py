@@ -21,7 +21,7 @@ from harness.contract import Answer, Code, Contract
 from ._context import RuleContext
 from ._engine import excerpt
 from ._failures import CheckFailed
-from ._registry import RULES, violation
+from ._registry import RULES, Violation
 from ._rules_http import Refusal, refusal_failure
 from ._session import Session, live_code_of
 from ._st_checks import run_rules
@@ -138,6 +138,15 @@ class ProbeContext:
         assert answer is not None  # the session raises NoAnswer for a request without one
         return answer
 
+    def ask_envelope(self, request: Request, what: str, expected: str = "an envelope") -> Answer:
+        """:meth:`ask`, failing the probe for an answer without an envelope."""
+        a = self.ask(request)
+        if not enveloped(a):
+            raise Violation(
+                f"Received: HTTP {a.status} for {what}\nExpected: {expected}", request=request
+            )
+        return a
+
     def expect(
         self, request: Request, response: clients.Exchange, expected: Code, what: str
     ) -> None:
@@ -161,7 +170,7 @@ class ProbeContext:
             return
         # a policy requiring E-014's default made another code a finding: of that reading
         reading = failed.erratum if failed is not None and failed.basis == "reading" else None
-        raise violation(
+        raise Violation(
             f"Received: {received(a)}{_named(a.meaning)} for {what}\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en})",
             request=request,

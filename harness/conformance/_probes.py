@@ -20,7 +20,7 @@ from harness.contract import Answer, Code
 from harness.imaging import padded
 
 from ._probe_context import ProbeContext, _named, business, enveloped, received, zero
-from ._registry import observed, rule, violation
+from ._registry import Violation, observed, rule
 from ._session import live_code_of
 
 MAX_BURST = 200
@@ -41,90 +41,46 @@ def _code(p: ProbeContext, where: str, meaning: str) -> Code:
     return p.contract.codes.code_for(p.session.api, where, meaning)
 
 
-# --- internal API: token -------------------------------------------------------------------
-def _token_probe(p: ProbeContext, token: How, expected: Code, what: str) -> None:
-    for operation in p.operations():
-        p.operation = operation
-        request = replace(p.canonical(operation), auth=Auth(token=token))
-        p.expect(request, p.send(request), expected, what)
+# --- credentials: one defect at a time -------------------------------------------------------
+def _auth_probe(auth: Auth, where: str, meaning: str, what: str) -> Callable[[ProbeContext], None]:
+    """``what`` gets the ``meaning`` code on every operation (the JD gateway: its one operation)."""
+
+    def run(p: ProbeContext) -> None:
+        expected = _code(p, where, meaning)
+        for operation in p.operations() if where == "errcode" else ["faceCompareNew"]:
+            p.operation = operation
+            request = replace(p.canonical(operation), auth=auth)
+            p.expect(request, p.send(request), expected, what)
+
+    run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
+    return run
 
 
-@probe("FH-A01", "auth-missing-token", api="match", erratum="E-016", quote=_TOKEN)
-def missing_token(p: ProbeContext) -> None:
-    """A request without Authorization gets the missing-token code on every operation."""
-    _token_probe(
-        p,
-        How.ABSENT,
-        _code(p, "errcode", "Authorization header missing"),
-        "a request without a token",
-    )
-
-
-@probe("FH-A02", "auth-bad-token", api="match", erratum="E-016", quote=_TOKEN)
-def bad_token(p: ProbeContext) -> None:
-    """A request with an unknown token gets the invalid-token code on every operation."""
-    _token_probe(
-        p, How.INVALID, _code(p, "errcode", "Authorization token invalid"), "an unknown token"
-    )
-
-
-# --- JD: appkey, timestamp, sign -----------------------------------------------------------
-def _jd_probe(p: ProbeContext, auth: Auth, meaning: str, what: str) -> None:
-    p.operation = "faceCompareNew"
-    request = replace(p.canonical("faceCompareNew"), auth=auth)
-    p.expect(request, p.send(request), _code(p, "gateway", meaning), what)
-
-
-@probe("FH-A03", "auth-missing-appkey", api="jd", quote=_JD_AUTH)
-def missing_appkey(p: ProbeContext) -> None:
-    """No appkey: gateway 10004."""
-    _jd_probe(p, Auth(appkey=How.ABSENT), "appkey empty", "a request without appkey")
-
-
-@probe("FH-A04", "auth-wrong-appkey", api="jd", quote=_JD_AUTH)
-def wrong_appkey(p: ProbeContext) -> None:
-    """An unknown appkey: gateway 10001."""
-    _jd_probe(p, Auth(appkey=How.INVALID), "wrong appkey", "an unknown appkey")
-
-
-@probe("FH-A05", "auth-missing-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def missing_timestamp(p: ProbeContext) -> None:
-    """No timestamp: gateway 10041."""
-    _jd_probe(p, Auth(timestamp=How.ABSENT), "timestamp empty", "a request without timestamp")
-
-
-@probe("FH-A06", "auth-malformed-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def malformed_timestamp(p: ProbeContext) -> None:
-    """A non-numeric timestamp: gateway 10046."""
-    _jd_probe(p, Auth(timestamp=How.MALFORMED), "timestamp malformed", "a non-numeric timestamp")
-
-
-@probe("FH-A07", "auth-expired-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def expired_timestamp(p: ProbeContext) -> None:
-    """A correctly signed timestamp older than the window: gateway 10045."""
-    _jd_probe(
-        p, Auth(timestamp=How.EXPIRED), "timestamp outside", "a signed timestamp 6 minutes old"
-    )
-
-
-@probe("FH-A08", "auth-future-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def future_timestamp(p: ProbeContext) -> None:
-    """A correctly signed timestamp beyond the window ahead: gateway 10045."""
-    _jd_probe(
-        p, Auth(timestamp=How.FUTURE), "timestamp outside", "a signed timestamp 6 minutes ahead"
-    )
-
-
-@probe("FH-A09", "auth-missing-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
-def missing_sign(p: ProbeContext) -> None:
-    """No sign: gateway 10042."""
-    _jd_probe(p, Auth(sign=How.ABSENT), "sign empty", "a request without sign")
-
-
-@probe("FH-A10", "auth-wrong-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
-def wrong_sign(p: ProbeContext) -> None:
-    """A sign made with another secret: gateway 10047."""
-    _jd_probe(p, Auth(sign=How.INVALID), "invalid sign", "a sign made with the wrong secret")
+_ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
+for _n, (_name, _how, _meaning, _what) in enumerate(
+    (
+        ("missing-token", How.ABSENT, "Authorization header missing", "a request without a token"),
+        ("bad-token", How.INVALID, "Authorization token invalid", "an unknown token"),
+        ("missing-appkey", How.ABSENT, "appkey empty", "a request without appkey"),
+        ("wrong-appkey", How.INVALID, "wrong appkey", "an unknown appkey"),
+        ("missing-timestamp", How.ABSENT, "timestamp empty", "a request without timestamp"),
+        ("malformed-timestamp", How.MALFORMED, "timestamp malformed", "a non-numeric timestamp"),
+        ("expired-timestamp", How.EXPIRED, "timestamp outside", "a signed timestamp 6 minutes old"),
+        ("future-timestamp", How.FUTURE, "timestamp outside", "a signed timestamp 6 minutes ahead"),
+        ("missing-sign", How.ABSENT, "sign empty", "a request without sign"),
+        ("wrong-sign", How.INVALID, "invalid sign", "a sign made with the wrong secret"),
+    ),
+    start=1,
+):
+    _part = _name.rsplit("-", 1)[1]
+    _token, _kw = _part == "token", dict[str, Any]({_part: _how})
+    probe(
+        f"FH-A{_n:02d}",
+        f"auth-{_name}",
+        api="match" if _token else "jd",
+        erratum=_ERRATA[_part],
+        quote=_TOKEN if _token else _JD_AUTH,
+    )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what))
 
 
 @probe("FH-A11", "auth-uppercase-sign", api="jd", basis="reading", erratum="E-018")
@@ -133,12 +89,7 @@ def uppercase_sign(p: ProbeContext) -> Any:
     case)."""
     p.operation = "faceCompareNew"
     request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=How.UPPER))
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for a sign in uppercase hex\nExpected: an envelope",
-            request=request,
-        )
+    a = p.ask_envelope(request, "a sign in uppercase hex")
     if business(a):
         raise observed(
             "E-018",
@@ -170,13 +121,7 @@ def base64_at_limit(p: ProbeContext) -> Any:
     p.operation = "match"
     limit = p.contract.match_base64_max_chars // 4 * 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit))
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for image.data of {limit} characters\n"
-            "Expected: an envelope (errcode 是)",
-            request=request,
-        )
+    a = p.ask_envelope(request, f"image.data of {limit} characters", "an envelope (errcode 是)")
     if not zero(a) and (a.meaning is None or a.category == "input"):
         raise observed(
             "E-012",
@@ -206,15 +151,10 @@ def base64_over_limit(p: ProbeContext) -> Any:
     p.operation = "match"
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars))
-    response = p.send(request)
-    a = response.answer
-    assert a is not None
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for image.data of {chars} characters\n"
-            "Expected: an envelope with an errcode (errcode 是), never a server error",
-            request=request,
-        )
+    what = f"image.data of {chars} characters"
+    a = p.ask_envelope(
+        request, what, "an envelope with an errcode (errcode 是), never a server error"
+    )
     if zero(a):
         raise observed(
             "E-012",
@@ -223,15 +163,10 @@ def base64_over_limit(p: ProbeContext) -> Any:
             "or counts decoded bytes",
             request=request,
         )
-    p.expect(
-        request,
-        response,
-        _code(p, "errcode", "data over the size limit"),
-        f"image.data of {chars} characters",
-    )
-    return (
-        None  # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
-    )
+    assert p.last_response is not None
+    p.expect(request, p.last_response, _code(p, "errcode", "data over the size limit"), what)
+    # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
+    return None
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
@@ -247,12 +182,7 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
     p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes - 1
     request = _jd_image(p, size)
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for an image of {size} bytes\nExpected: an envelope",
-            request=request,
-        )
+    a = p.ask_envelope(request, f"an image of {size} bytes")
     if business(a) and a.category == "input":
         raise observed(
             "E-020",
@@ -298,7 +228,7 @@ def jd_one_image_source(p: ProbeContext) -> None:
     )
     a = p.ask(request)
     if not (enveloped(a) and business(a) and a.category == "input"):
-        raise violation(
+        raise Violation(
             f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
             request=request,
@@ -354,7 +284,7 @@ def livecode_single_use(p: ProbeContext) -> Any:
     request = _lip(p, code)
     a = p.ask(request)
     if enveloped(a) and a.where == "errcode" and a.category == "liveness":
-        raise violation(
+        raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
             request=request,
@@ -409,7 +339,7 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> No
         hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
         took = time.monotonic() - started
     if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
-        raise violation(
+        raise Violation(
             f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
             f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
@@ -496,7 +426,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                 if not enveloped(b) or b.where == "business" and not business(b):
                     continue  # no envelope: the answer rules; a result under a number: FH-J's
                 if b.code == limited.code and b.where != limited.where:
-                    raise violation(
+                    raise Violation(
                         f"Received: {received(b)} while {CONCURRENT} comparisons were in flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
@@ -504,7 +434,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     )
                 if b.meaning is None or b.category in _SAME_OUTCOME + ("quota", "internal"):
                     continue  # the same answer, a traffic limit, a failure
-                raise violation(
+                raise Violation(
                     f"Received: {received(b)}{_named(b.meaning)} for a request answered "
                     f"business {a.code} when sent alone, while {CONCURRENT} were in flight\n"
                     f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
@@ -562,7 +492,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     if isinstance(result, dict) and result.get("success") == "true":
-        raise violation(
+        raise Violation(
             f"Received: success 'true' for ID number {request.json['idNum']}, in no registry\n"
             "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
             request=request,
@@ -582,13 +512,7 @@ def idno_without_livecode(p: ProbeContext) -> Any:
     both 是)."""
     p.operation = "matchIdno"
     request = p.canonical("matchIdno").with_json(("liveCode",)).with_json(("faceData", "videoType"))
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for /idno without liveCode and videoType\n"
-            "Expected: an envelope (errcode 是)",
-            request=request,
-        )
+    a = p.ask_envelope(request, "/idno without liveCode and videoType", "an envelope (errcode 是)")
     if zero(a):
         return "E-008"
     if a.meaning is None or a.category in ("input", "liveness"):

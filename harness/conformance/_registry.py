@@ -2,7 +2,7 @@
 
 A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order) that raises
 :class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its id and
-wraps it so that a bare :func:`violation` inside becomes a ``CheckFailed`` carrying the rule's id,
+wraps it so that a bare :class:`Violation` inside becomes a ``CheckFailed`` carrying the rule's id,
 name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document), ``convention``
 (an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings differ).
 
@@ -10,7 +10,7 @@ Where the documents allow several readings, a rule does not enforce one: it rais
 :func:`observed` when an answer follows an alternative reading, and returns the ids of the readings
 whose default it saw followed. The wrapper records both in the run's ``ReadingLog``; only a reading
 the gate policy requires turns an alternative into a finding (basis ``reading``). A plain
-``violation`` in such a rule means the answer fits no reading at all.
+``Violation`` in such a rule means the answer fits no reading at all.
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
 finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
@@ -35,45 +35,22 @@ Basis = Literal["seed", "convention", "reading"]
 _ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 
 
+@dataclass(eq=False)
 class Violation(AssertionError):
-    """Raised by a rule body; the registry wrapper turns it into a CheckFailed."""
+    """``raise Violation("Received: ...\\nExpected: ...")`` inside a rule; the registry wrapper
+    turns it into a CheckFailed (a probe adds its request; ``basis`` and ``erratum``: this case's
+    own, where they differ by case; ``at``: the answer's fields it is about, dotted)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        severity: Level | None = None,
-        request: Any = None,
-        reading: str | None = None,
-        basis: Basis | None = None,
-        at: tuple[str, ...] = (),
-        erratum: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message, self.severity, self.request, self.reading = (
-            message,
-            severity,
-            request,
-            reading,
-        )
-        self.basis, self.at, self.erratum = basis, at, erratum
+    message: str
+    severity: Level | None = None
+    request: Any = None
+    basis: Basis | None = None
+    at: tuple[str, ...] = ()
+    erratum: str | None = None
+    reading: str | None = None  # set by :func:`observed`
 
-
-def violation(
-    message: str,
-    *,
-    severity: Level | None = None,
-    request: Any = None,
-    basis: Basis | None = None,
-    at: tuple[str, ...] = (),
-    erratum: str | None = None,
-) -> Violation:
-    """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its
-    request; ``basis`` and ``erratum``: this case's own, where they differ by case; ``at``: the
-    answer's fields it is about, dotted)."""
-    return Violation(
-        message, severity=severity, request=request, basis=basis, at=at, erratum=erratum
-    )
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
 
 def observe_reading(
@@ -111,13 +88,11 @@ class Rule:
     sends: int = 1  # how many sends a replay needs to show it (2 for run-history rules)
     doc: str = ""
     basis: Basis = "seed"
-    quote: str = (
-        ""  # the seed's words (seed), the norm (convention); readings quote in readings.yaml
-    )
+    # the seed's words (seed), the norm (convention); readings quote in readings.yaml
+    quote: str = ""
     observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
-    fields: tuple[
-        str, ...
-    ] = ()  # response fields it owns: a schema failure there is this rule's finding
+    # response fields it owns: a schema failure there is this rule's finding
+    fields: tuple[str, ...] = ()
 
     def applies_to(self, api: str, operation: str) -> bool:
         return self.api in (api, "*") and (not self.operations or operation in self.operations)
@@ -200,7 +175,7 @@ def rule(
         def failed(
             ctx: Any,
             message: str,
-            severity: Level,
+            severity: Level | None,
             basis_: Basis,
             request: Any,
             erratum_: str | None,
@@ -211,7 +186,7 @@ def rule(
                 check=entry.name,
                 operation=_operation_of(ctx),
                 message=message,
-                severity=severity,
+                severity=severity or entry.severity,
                 erratum=erratum_,
                 request=request,
                 basis=basis_,
@@ -228,7 +203,7 @@ def rule(
                     raise failed(
                         ctx,
                         v.message,
-                        v.severity or entry.severity,
+                        v.severity,
                         v.basis or ("seed" if entry.basis == "reading" else entry.basis),
                         v.request,
                         v.erratum or entry.erratum,
@@ -241,7 +216,7 @@ def rule(
                             ctx,
                             f"{v.message}\nRequired: the default reading of {v.reading} "
                             "(gate policy [readings])",
-                            v.severity or entry.severity,
+                            v.severity,
                             "reading",
                             v.request,
                             v.reading,
@@ -256,7 +231,7 @@ def rule(
                         ctx,
                         f"Received: an answer following the default reading of {erratum_}\n"
                         f"Required: the alternative reading (gate policy [readings])",
-                        entry.severity,
+                        None,
                         "reading",
                         getattr(ctx, "last_request", None),  # a probe's: it showed the reading
                         erratum_,

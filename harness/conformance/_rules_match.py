@@ -16,7 +16,7 @@ from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
 from ._context import RuleContext, envelope
-from ._registry import observed, rule, violation
+from ._registry import Violation, observed, rule
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
@@ -61,7 +61,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         return None
     errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool):
-        raise violation(
+        raise Violation(
             f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer "
             f"({_ERRCODE})"
         )
@@ -69,7 +69,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     if errcode != 0:
         errmsg = body.get("errmsg")
         if not isinstance(errmsg, str) or not errmsg.strip():
-            raise violation(
+            raise Violation(
                 f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
                 f"Expected: a non-empty errmsg whenever errcode is not 0 ({_ERRMSG})"
             )
@@ -78,7 +78,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
             and data.get("status") == "SUCCESS"
             and data.get("result") is not None
         ):
-            raise violation(
+            raise Violation(
                 f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
                 "Expected: no business success in an answer whose errcode says 异常 ("
                 + _ERRCODE
@@ -90,17 +90,17 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         business = meaning is not None and meaning.category in ("business", "image_quality")
         return "E-039" if business else None
     if not isinstance(data, dict):
-        raise violation(
+        raise Violation(
             "Received: errcode=0 without a data object\n"
             "Expected: data with status and traceNo (both 是 in the document)"
         )
     status, trace, result = data.get("status"), data.get("traceNo"), data.get("result")
     if not isinstance(trace, str) or not trace:
-        raise violation(
+        raise Violation(
             f"Received: errcode=0 with traceNo={trace!r}\nExpected: a non-empty traceNo (是)"
         )
     if not isinstance(status, str) or not status:
-        raise violation(
+        raise Violation(
             f"Received: errcode=0 with status={status!r}\nExpected: a status string (是)"
         )
     sent = request.json
@@ -109,12 +109,12 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     )
     if status == "SUCCESS":
         if not isinstance(result, dict):
-            raise violation(
+            raise Violation(
                 "Received: errcode=0, status SUCCESS, no result\n"
                 "Expected: result (业务结果, 是) on business success"
             )
         if ctx.operation == "liveCode" and not result.get("code"):
-            raise violation(
+            raise Violation(
                 "Received: validateData success without result.code\nExpected: result.code (是)"
             )
         if asked_async:
@@ -128,7 +128,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
         return "E-013"
     if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
-        raise violation(
+        raise Violation(
             f"Received: errcode=0, status {status!r} with a positive result {str(result)[:80]}\n"
             "Expected: a positive business result only with status SUCCESS (“SUCCESS”为业务成功)",
             severity="medium",
@@ -166,7 +166,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     threshold = ctx.contract.success_threshold(ctx.operation)
     score = parse_score(result.get("score"))
     if ctx.operation == "matchIdno" and success and result.get("score") is None:
-        raise violation(
+        raise Violation(
             "Received: success='true' without a score\n"
             "Expected: a score when verification passes (score: 验证通过时返回)",
             severity="medium",
@@ -178,7 +178,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
         return "E-011" if ctx.operation == "match" and not success else None
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:
-        raise violation(
+        raise Violation(
             f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold "
             "reading and 'false' (人脸比对出错) comes without a passing score under any "
             "reading (E-011)"
@@ -207,13 +207,13 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
         return
     success = result.get("success")
     if success is not None and success not in ("true", "false"):
-        raise violation(
+        raise Violation(
             f"Received: success={success!r} ({type(success).__name__})\n"
             "Expected: the string 'true' or 'false' (E-007)"
         )
     score = result.get("score")
     if score is not None and not (isinstance(score, str) and _DECIMAL.match(score)):
-        raise violation(
+        raise Violation(
             f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
             "(E-007)"
         )
@@ -235,7 +235,7 @@ def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> No
     score = parse_score(result.get("score")) if result else None
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
     if result and score is not None and not low <= score <= high:
-        raise violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")
+        raise Violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")
 
 
 @rule(
@@ -253,7 +253,7 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
     if body.get("errcode") != 0 or not isinstance(data, dict):
         return
     if ctx.facts.trace_seen:
-        raise violation(
+        raise Violation(
             f"Received: traceNo {data.get('traceNo')!r}, already returned earlier in this run\n"
             "Expected: a traceNo unique to each request"
         )

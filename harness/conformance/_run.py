@@ -40,11 +40,10 @@ from ._engine import (
     load_schema,
     run_engine,
 )
-from ._failures import CheckFailed
+from ._failures import CheckFailed, RawFailure
 from ._findings import build_findings
 from ._payloads import PayloadPool
 from ._probe_context import ProbeContext, ProbeOptions
-from ._raw import RawFailure
 from ._registry import RULES
 from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK

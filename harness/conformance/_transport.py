@@ -43,8 +43,7 @@ from harness.contract import load_contract, no_answer_kind
 from harness.contract._answer import _chain_text
 
 from ._context import RuleContext
-from ._failures import CheckFailed
-from ._raw import RawFailure
+from ._failures import CheckFailed, RawFailure
 from ._registry import RULES
 
 ANSWERED = "answered"

@@ -11,10 +11,11 @@ import pytest
 from PIL import Image
 
 from harness.clients import DEMO, VALID, Auth, Exchange, How, Request, jd_sign
-from harness.conformance import RULES, CheckFailed, Registry, rule, violation
+from harness.conformance import RULES, CheckFailed
 from harness.conformance._auth import jd_auth_of, token_auth_of
 from harness.conformance._inject import SAFE_URL, PayloadInjector
 from harness.conformance._payloads import PayloadPool
+from harness.conformance._registry import Registry, Violation, rule
 from harness.conformance._tracker import RunTracker
 from harness.emulator import valid_id_number
 from harness.findings import MARK_VALID, exchange_of, request_of
@@ -33,7 +34,7 @@ def test_registry_rejects_duplicate_ids_and_names():
 
     @rule("X-1", "first", api="match", registry=registry, quote="a sentence of the document")
     def first(ctx, response, case):
-        raise violation("Received: a\nExpected: b")
+        raise Violation("Received: a\nExpected: b")
 
     with pytest.raises(ValueError, match="X-1"):
         rule("X-1", "other", api="match", registry=registry, quote="q")(lambda ctx, r, c: None)
