@@ -9,7 +9,7 @@ credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated
 
@@ -180,34 +180,30 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 def render_summary(result: ConformanceSuiteResult, console: Console) -> None:
     metrics = result.metrics or ConformanceMetrics()
-    by_op: dict[tuple[str, str], list[str]] = defaultdict(list)
-    passed: dict[tuple[str, str], int] = defaultdict(int)
+    # (api, operation) -> its failing checks, each with its number of findings
+    failing: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    passed: Counter[tuple[str, str]] = Counter()
     for check in result.checks:
         key = (check.api or "", check.operation)
         if check.status == "fail":
-            by_op[key].append(check.check)
+            failing[key][check.check] += 0
         else:
             passed[key] += 1
-    counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for finding in result.findings:
-        counts[(finding.api, finding.operation, finding.check)] += 1
-        if finding.check not in by_op[(finding.api, finding.operation)]:
-            by_op[(finding.api, finding.operation)].append(finding.check)
+        failing[(finding.api, finding.operation)][finding.check] += 1
     table = Table(title="Conformance by operation and check")
     for column in ("api", "operation", "requests", "checks passed", "failing checks"):
         table.add_column(column)
-    requests = metrics.requests_by_operation
-    for api, operation in sorted(set(by_op) | set(passed)):
-        failing = ", ".join(
-            f"{c} ({counts[(api, operation, c)]})" if counts[(api, operation, c)] > 1 else c
-            for c in sorted(by_op.get((api, operation), []))
+    for api, operation in sorted(set(failing) | set(passed)):
+        shown = ", ".join(
+            f"{c} ({n})" if n > 1 else c for c, n in sorted(failing[(api, operation)].items())
         )
         table.add_row(
             api,
             operation,
-            str(requests.get(operation, "")),
-            str(passed.get((api, operation), 0)),
-            f"[red]{failing}[/red]" if failing else "[green]none[/green]",
+            str(metrics.requests_by_operation.get(operation, "")),
+            str(passed[(api, operation)]),
+            f"[red]{shown}[/red]" if shown else "[green]none[/green]",
         )
     console.print(table)
     for finding in result.findings:
@@ -222,18 +218,16 @@ def render_summary(result: ConformanceSuiteResult, console: Console) -> None:
             console.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
     for api, info in sorted(metrics.apis.items()):
         for error in info.engine_errors:
-            console.print(
-                f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}",
-                markup=True,
-                highlight=False,
-            )
+            warning = f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}"
+            console.print(warning, highlight=False)
     for line in reading_lines(metrics.readings):
         console.print(line, markup=False, highlight=False)
-    verdict = {
+    verdicts = {
         "pass": "[green]PASS[/green]",
         "fail": "[red]FAIL[/red]",
         "error": "[red]ERROR[/red]",
-    }.get(result.status, result.status)
+    }
+    verdict = verdicts.get(result.status, result.status)
     budget = " (request budget spent)" if metrics.budget_exhausted else ""
     if metrics.time_budget_spent:
         budget = (

@@ -18,7 +18,7 @@ from harness.findings import Candidate, Replay, exchange_of, faces_of
 from harness.findings import build_findings as _build
 from harness.results import Finding
 
-from ._failures import RawFailure
+from ._failures import CheckFailed
 from ._media import to_refs
 from ._payloads import PayloadPool
 
@@ -30,7 +30,7 @@ _DIGITS = re.compile(r"\d+(\.\d+)?")
 BY_FIRST_LINE = frozenset({"FH-H04", "FH-H05"})
 
 
-def group_key(raw: RawFailure) -> str:
+def group_key(raw: CheckFailed) -> str:
     first = _DIGITS.sub("#", (raw.message or raw.title).splitlines()[0])[:120]
     if raw.rule_id:
         tail = f":{first}" if raw.rule_id in BY_FIRST_LINE else ""
@@ -39,7 +39,7 @@ def group_key(raw: RawFailure) -> str:
 
 
 def build_findings(
-    raws: Iterable[RawFailure],
+    raws: Iterable[CheckFailed],
     *,
     seed: int | None,
     out_dir: Path,
@@ -55,7 +55,7 @@ def build_findings(
     ``timeout_s`` (the run's client timeout) goes into every replay file, so a replay waits as
     long as the run did."""
 
-    def candidate(raw: RawFailure) -> Candidate:
+    def candidate(raw: CheckFailed) -> Candidate:
         message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"
         lines = (line.strip() for line in message.splitlines())
         finding = Finding(

@@ -112,9 +112,9 @@ class Registry:
         self._by_id[entry.id] = entry
         return entry
 
-    def get(self, rule_id: str) -> Rule:
+    def get(self, rule_id: str | None) -> Rule:
         try:
-            return self._by_id[rule_id]
+            return self._by_id[str(rule_id)]
         except KeyError:
             raise KeyError(
                 f"no rule {rule_id!r}; known: {', '.join(sorted(self._by_id))}"

@@ -24,7 +24,7 @@ from ._engine import load_schema
 from ._failures import CheckFailed
 from ._media import from_refs, names_in
 from ._payloads import PayloadPool
-from ._probe_context import ProbeContext, ProbeOptions
+from ._probes import ProbeContext, ProbeOptions
 from ._registry import RULES
 from ._run import emulator_identity
 from ._session import DEFAULT_TIMEOUT_S, Session

@@ -33,6 +33,13 @@ def _success_result(response: Exchange) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
+def _errcode(response: Exchange) -> tuple[dict[str, Any], int | None]:
+    """The envelope of an HTTP 200 answer, and its errcode when that is an integer."""
+    body = envelope(response) or {}
+    errcode = body.get("errcode")
+    return body, errcode if isinstance(errcode, int) and not isinstance(errcode, bool) else None
+
+
 _ERRCODE = "errcode | Num | 是 | 0交易成功 其它为异常情况"
 _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
 
@@ -262,9 +269,8 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
 def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
-    body = envelope(response) or {}
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
+    body, errcode = _errcode(response)
+    if not errcode:
         return None
     if ctx.code("errcode", errcode) is None:
         raise observed(
@@ -281,11 +287,8 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
-    body = envelope(response) or {}
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or errcode == 0:
-        return None
-    meaning = ctx.code("errcode", errcode)
+    body, errcode = _errcode(response)
+    meaning = ctx.code("errcode", errcode) if errcode else None
     errmsg = body.get("errmsg")
     if meaning is None or not isinstance(errmsg, str):
         return None
@@ -308,9 +311,8 @@ def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) 
     errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
     an error with ``"data": null`` follow the document as well.
     """
-    body = envelope(response) or {}
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or isinstance(errcode, bool):
+    body, errcode = _errcode(response)
+    if errcode is None:
         return None
     if errcode == 0 and body.get("errmsg") is None:
         raise observed(

@@ -32,7 +32,7 @@ from harness.results import (
 from harness.suite import RunContext
 
 from ._engine import (
-    BUILTIN_CHECKS,
+    BUILTIN_BASIS,
     PHASES,
     EngineOutcome,
     excerpt,
@@ -40,13 +40,13 @@ from ._engine import (
     load_schema,
     run_engine,
 )
-from ._failures import CheckFailed, RawFailure
+from ._failures import CheckFailed
 from ._findings import build_findings
 from ._payloads import PayloadPool
-from ._probe_context import ProbeContext, ProbeOptions
+from ._probes import ProbeContext, ProbeOptions
 from ._registry import RULES
 from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
-from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
+from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE
 from ._tracker import RunTracker
 from ._transport import NoAnswer
 
@@ -155,7 +155,7 @@ def run_conformance(
     tracker = RunTracker(contract, budget=budget)
     identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
-    raws: list[RawFailure] = []
+    raws: list[CheckFailed] = []
     checks: list[CheckResult] = []
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     apis_run: dict[str, ApiRun] = {}
@@ -329,11 +329,11 @@ def emulator_identity(
 
 def _run_probes(
     session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
-) -> tuple[list[RawFailure], list[tuple[str, str]], list[str]]:
+) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str]]:
     options = ProbeOptions(
         include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps
     )
-    raws: list[RawFailure] = []
+    raws: list[CheckFailed] = []
     ran: list[tuple[str, str]] = []
     skipped: list[str] = []
     for entry in RULES:
@@ -343,11 +343,13 @@ def _run_probes(
         try:
             entry.fn(ctx)
         except CheckFailed as failed:
-            failed.response = excerpt(ctx.last_response)
+            answer = excerpt(ctx.last_response)
             # one defect, one finding: the probe's verdict owns the answer it judged, so the
             # both-APIs HTTP rules (a 5xx, a non-200) do not report that answer again
             ctx.failures = [f for f in ctx.failures if f not in ctx.last_http_failures]
-            ctx.failures.append(failed)
+            ctx.failures.append(
+                failed.recorded(session.api, failed.operation, failed.request, answer)
+            )
         except BudgetExhausted:
             skipped.append(entry.id)
             continue
@@ -358,23 +360,14 @@ def _run_probes(
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
-        raws += [
-            RawFailure.of(
-                f,
-                api=session.api,
-                operation=str(f.operation),
-                request=f.request,
-                response=f.response,
-            )
-            for f in ctx.failures
-        ]
+        raws += ctx.failures
     return raws, ran, skipped
 
 
 def _check_results(
     session: Session, outcome: EngineOutcome, probes: list[tuple[str, str]]
 ) -> list[CheckResult]:
-    reported = {*BUILTIN_CHECKS, *_CHECK_NAMES, "max_response_time"} - {RULES_CHECK}
+    reported = {*BUILTIN_BASIS, *_CHECK_NAMES}
     runs = [
         (_CHECK_NAMES.get(check, check), operation, f"{n} responses")
         for (check, operation), n in sorted(outcome.check_runs.items())

@@ -17,7 +17,7 @@ from harness.conformance._emulator import emulator_settings
 from harness.conformance._engine import install, load_schema
 from harness.conformance._failures import CheckFailed
 from harness.conformance._payloads import PayloadPool
-from harness.conformance._probe_context import ProbeContext, ProbeOptions
+from harness.conformance._probes import ProbeContext, ProbeOptions
 from harness.conformance._registry import RULES
 from harness.conformance._session import Session, register, unregister
 from harness.conformance._tracker import RunTracker
