@@ -6,10 +6,9 @@ Rules and probes live in one registry (``RULES``) under stable ids.
 """
 
 from . import _probes, _rules_http, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
-from ._context import Facts, RuleContext
 from ._emulator import conformance_target
 from ._failures import CheckFailed
-from ._registry import RULES
+from ._registry import RULES, Facts, RuleContext
 from ._replay import replay_finding
 from ._run import (
     DEFAULT_EXAMPLES,

@@ -259,13 +259,7 @@ def _collect_unanswered(
         if operation is None:
             continue
         outcome.failures.append(
-            no_answer(
-                exc,
-                api=session.api,
-                operation=operation,
-                request=session.recorded(case, operation),
-                timeout_s=session.timeout_s,
-            )
+            no_answer(exc, session.recorded(case, operation), session.timeout_s)
         )
         session.tracker.unanswered(operation, no_answer_kind(exc))
     for exc in errors[len(cases) :]:

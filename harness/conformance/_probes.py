@@ -26,10 +26,9 @@ from harness.clients import Auth, Exchange, How, Request, http_client
 from harness.contract import Answer, Code, Contract
 from harness.imaging import padded
 
-from ._context import RuleContext
 from ._engine import excerpt
 from ._failures import CheckFailed
-from ._registry import RULES, Violation, observed, rule
+from ._registry import RULES, RuleContext, Violation, observed, rule
 from ._rules_http import Refusal, refusal_failure
 from ._session import Session, live_code_of
 from ._st_checks import run_rules
@@ -132,7 +131,7 @@ class ProbeContext:
         facts = session.observe_sent(request, response, f"probe-{id(response)}")
         self.last_request, self.last_response = request, response
         self.last_http_failures = []
-        ctx = RuleContext(self.contract, session.api, operation, "probe", facts, session.readings)
+        ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
         for failed in run_rules(session, ctx, response, request):
             self.failures.append(
                 failed.recorded(session.api, operation, request, excerpt(response))
@@ -167,7 +166,7 @@ class ProbeContext:
         response = sent or self.send(request)
         expected = self.contract.codes.code_for(self.session.api, where, meaning)
         ctx = RuleContext(
-            self.contract, self.session.api, request.operation, "probe", readings=self.readings
+            self.contract, self.session.api, request.operation, readings=self.readings
         )
         strict = expected.documented or self.session.is_emulator
         refusal = Refusal(expected.where, (expected.code,), what, strict)

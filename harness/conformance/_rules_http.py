@@ -15,9 +15,8 @@ from typing import Any
 from harness.clients import Exchange
 from harness.contract import Answer, read_answer
 
-from ._context import RuleContext
 from ._failures import CheckFailed, Level
-from ._registry import Basis, Violation, observe_reading, observed, rule
+from ._registry import Basis, RuleContext, Violation, observe_reading, observed, rule
 
 ENVELOPE = "errcode | Num | 是 (000); code | String | 是 (004): every answer carries the envelope"
 

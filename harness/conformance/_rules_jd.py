@@ -1,9 +1,8 @@
 """Business rules of JD faceCompareNew (seed 004) that its schema cannot express.
 
-Codes, texts, the threshold keys and the success code come from the contract; the ids are stable.
-Each rule states its basis: a sentence or example of the document, or the erratum whose readings it
-observes (``specs/readings.yaml``). The JD tables have no 必填 values (E-023): parts the harness
-cannot read (``result: null`` on a gateway error, a business error with only code and msg) are fine.
+Codes, texts, the threshold keys and the success code come from the contract. The JD tables have
+no 必填 values (E-023): parts the harness cannot read (``result: null`` on a gateway error, a
+business error with only code and msg) are fine.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, envelope
-from ._registry import Violation, observed, rule
+from ._registry import RuleContext, Violation, envelope, observed, rule
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
 _SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")

@@ -1,10 +1,7 @@
 """Business rules of the internal face-match API (seed 000) that its schema cannot express.
 
 Every fact (thresholds, score range, which operation returns a score when) is read from the
-contract; the ids are stable and appear in findings as ``rule_id``. Each rule states its basis:
-the seed's sentence it enforces, or the erratum whose readings it observes
-(``specs/readings.yaml``), so a service that reads an ambiguous sentence the other way is
-reported, not failed.
+contract; a service that reads an ambiguous sentence the other way is reported, not failed.
 """
 
 from __future__ import annotations
@@ -15,8 +12,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, envelope
-from ._registry import Violation, observed, rule
+from ._registry import RuleContext, Violation, envelope, observed, rule
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
@@ -49,7 +45,6 @@ _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
     "envelope-consistent",
     api="match",
     operations=_ENVELOPE_OPS,
-    severity="high",
     fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
     quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; "
     "result | 是",

@@ -7,7 +7,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -74,17 +74,13 @@ class ConformanceSuite:
     name: Literal["conformance"] = field(default="conformance", init=False)
 
     def run(self, ctx: RunContext) -> ConformanceSuiteResult:
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
         return run_conformance(
             ctx.url,
             **ctx.sender_options(),
-            api=self.api,
-            examples=self.examples,
+            **own,
             progress=lambda text: ctx.progress(0, None, text),
-            settings=self.settings,
-            include_extensions=self.include_extensions,
             emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
-            contract=self.contract,
-            phases=self.phases,
             request_timeout_s=ctx.request_timeout_s,
             max_seconds=ctx.max_seconds or DEFAULT_MAX_SECONDS,
         )

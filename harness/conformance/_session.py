@@ -25,9 +25,9 @@ from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER, given_or, token_
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
-from ._context import Facts, Mode, RuleContext
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
+from ._registry import Facts, RuleContext
 from ._tracker import RunTracker
 from ._transport import NoAnswer, no_answer
 
@@ -82,7 +82,7 @@ class Session:
         method = getattr(getattr(response, "request", None), "method", None) or case.method
         return str(method).upper() == str(case.operation.method).upper()
 
-    def mode_of(self, case: Any, *, settled: bool = True) -> Mode:
+    def mode_of(self, case: Any, *, settled: bool = True) -> str:
         meta = case.meta if settled else getattr(case, "_meta", None)
         if meta is None:
             return "unknown"
@@ -93,7 +93,6 @@ class Session:
             contract=self.contract,
             api=self.api,
             operation=operation,
-            mode=self.mode_of(case),
             facts=self.tracker.facts_for(case.id),
             readings=self.readings,
         )
@@ -166,16 +165,7 @@ class Session:
         if answer.cause is None:
             return answer
         self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
-        raise NoAnswer(
-            no_answer(
-                answer.cause,
-                api=self.api,
-                operation=request.operation,
-                request=request,
-                timeout_s=self.timeout_s,
-                kind=answer.no_answer,
-            )
-        )
+        raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
@@ -266,16 +256,12 @@ def negated_auth(case: Any, names: tuple[str, ...], location: str) -> set[str] |
 
 def kept_auth(query: dict[str, Any], negated: set[str] | None) -> Auth:
     """Fresh credentials, except the ones a negative case negated: those as generated."""
-    kept = {
+    kept: dict[str, Any] = {
         name: Given(str(query[name])) if name in query else How.ABSENT
         for name in JD_AUTH_PARAMS
         if negated is None or name in negated
     }
-    return Auth(
-        appkey=kept.get("appkey", How.VALID),
-        timestamp=kept.get("timestamp", How.VALID),
-        sign=kept.get("sign", How.VALID),
-    )
+    return Auth(**kept)
 
 
 def jd_auth_of(

@@ -23,9 +23,8 @@ from schemathesis.core.failures import Failure, FailureGroup
 from harness.clients import Exchange, Request
 from harness.contract import Contract
 
-from ._context import RuleContext
 from ._failures import CheckFailed
-from ._registry import RULES
+from ._registry import RULES, RuleContext
 from ._session import Session, session_of
 
 SCHEMA_RULE = "FH-H05"  # response_schema (_rules_http)

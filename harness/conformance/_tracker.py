@@ -20,7 +20,7 @@ from harness.clients import Exchange
 from harness.contract import Answer, Contract, no_answer_key, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
-from ._context import Facts
+from ._registry import Facts
 from ._rules_jd import operating_threshold
 
 _MAX_FACTS = 20_000

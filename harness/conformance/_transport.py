@@ -39,9 +39,8 @@ from harness.clients._deadline import too_large_message
 from harness.contract import load_contract, no_answer_kind
 from harness.contract._answer import _chain_text
 
-from ._context import RuleContext
 from ._failures import CheckFailed
-from ._registry import RULES
+from ._registry import RULES, RuleContext
 
 ANSWERED = "answered"
 ANSWERED_RULE = "FH-H04"
@@ -66,13 +65,7 @@ class NoAnswer(Exception):
 
 
 def no_answer(
-    exc: BaseException,
-    *,
-    api: str,
-    operation: str,
-    request: Request,
-    timeout_s: float | None,
-    kind: str | None = None,
+    exc: BaseException, request: Request, timeout_s: float | None, kind: str | None = None
 ) -> CheckFailed:
     """The finding for one request that ``exc`` left without an answer (``kind``: as the sender
     named it, which knows whether the answer had begun)."""
@@ -85,12 +78,12 @@ def no_answer(
     entry = RULES.get(ANSWERED_RULE)
     try:  # the rule book's verdict (FH-H04), as fuzz asks it
         entry.fn(
-            RuleContext(load_contract(), api, operation),
+            RuleContext(load_contract(), request.api, request.operation),
             Exchange(status=0, error=error, no_answer=kind, cause=exc),
             request,
         )
     except CheckFailed as failed:
-        return failed.recorded(api, operation, request)
+        return failed.recorded(request.api, request.operation, request)
     raise AssertionError(f"{ANSWERED_RULE} passed a request without an answer")
 
 
