@@ -1,16 +1,30 @@
 """`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``, so a rule runs
 inside the engine unchanged and the harness reads ``rule_id``, ``level`` and ``request`` back out
 of its recorder. Every failure a run records (a rule's, a probe's, a schemathesis check's, a
-request without an answer) is one, with the request that showed it, until findings are merged."""
+request without an answer) is one, with the request that showed it, until findings are merged:
+a finding holds the reproducing request redacted (images as sha256, credentials masked); its
+replay file holds it complete but secret-free, face images as references to the run's payload
+pool (see ``_media``), for ``faceharness replay``."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from schemathesis.core.failures import Failure, Severity
 
 from harness import results
+from harness.clients import Request
+from harness.contract import Contract
+from harness.findings import Candidate, Replay, exchange_of, faces_of
+from harness.findings import build_findings as _build
+from harness.results import Finding
+
+from ._media import to_refs
+from ._payloads import PayloadPool
 
 Level = results.Severity
 
@@ -44,7 +58,7 @@ class CheckFailed(Failure):
     ) -> None:
         super().__init__(
             operation=operation,
-            title=title or f"{rule_id} {check}",
+            title=f"{rule_id} {check}" if title is None else title,
             message=message,
             severity=Severity("low" if severity == "info" else severity),
         )
@@ -76,3 +90,82 @@ class CheckFailed(Failure):
         if request.raw_body is not None:
             return len(request.raw_body)
         return len(json.dumps(request.json, default=str)) + len(json.dumps(dict(request.query)))
+
+
+_DIGITS = re.compile(r"\d+(\.\d+)?")
+
+
+# rules whose findings stay apart by what their message's first line names: the kind of a
+# missing answer, the schema errors of an answer
+BY_FIRST_LINE = frozenset({"FH-H04", "FH-H05"})
+
+
+def group_key(raw: CheckFailed) -> str:
+    first = _DIGITS.sub("#", (raw.message or raw.title).splitlines()[0])[:120]
+    if raw.rule_id:
+        tail = f":{first}" if raw.rule_id in BY_FIRST_LINE else ""
+        return f"conformance:{raw.api}:{raw.operation}:{raw.rule_id}{tail}"
+    return f"conformance:{raw.api}:{raw.operation}:{raw.check}:{raw.title}:{first}"
+
+
+def build_findings(
+    raws: Iterable[CheckFailed],
+    *,
+    seed: int | None,
+    out_dir: Path,
+    target: dict[str, Any],
+    secrets: list[str],
+    pool: PayloadPool,
+    contract: Contract,
+    faces_dir: Path | None = None,
+    timeout_s: float | None = None,
+) -> list[Finding]:
+    """Merge, order by severity, write one replay file per finding; returns the findings.
+
+    ``timeout_s`` (the run's client timeout) goes into every replay file, so a replay waits as
+    long as the run did."""
+
+    def candidate(raw: CheckFailed) -> Candidate:
+        message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"
+        lines = (line.strip() for line in message.splitlines())
+        finding = Finding(
+            suite="conformance",
+            api=raw.api,
+            operation=raw.operation,
+            check=raw.check,
+            severity=raw.level,
+            message=" | ".join(line for line in lines if line)[:1000],
+            rule_id=raw.rule_id,
+            unique_key=group_key(raw),
+            seed=seed,
+            request=request_view(raw.request, contract),
+            response=raw.response,
+            erratum=raw.erratum,
+            basis=raw.basis,  # type: ignore[arg-type]
+        )
+
+        def replay(fid: str, merged: Finding) -> Replay:
+            exchange = exchange_of(raw.request, contract, lambda r: to_refs(r.json, pool))
+            return Replay(
+                id=fid,
+                suite="conformance",
+                check=raw.check,
+                rule_id=raw.rule_id,
+                target=target,
+                exchange=exchange,
+                timeout_s=timeout_s,
+                faces=faces_of(exchange, faces_dir),
+            )
+
+        return Candidate(finding, replay, raw.size)
+
+    return _build((candidate(raw) for raw in raws), out_dir=out_dir, secrets=secrets)
+
+
+def request_view(request: Request, contract: Contract) -> dict[str, Any]:
+    """The request for a Finding (``Finding`` itself masks images and credential keys)."""
+    exchange = exchange_of(request, contract, lambda r: r.json)
+    view = {"method": exchange["method"], "path": request.path}
+    view["credentials"] = request.auth.describe(request.api)
+    view |= {k: exchange[k] for k in ("query", "headers") if exchange[k]}
+    return view | ({"body": exchange["body"]} if exchange["has_body"] else {})

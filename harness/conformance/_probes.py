@@ -163,8 +163,8 @@ class ProbeContext:
         it (FH-S03, FH-S04: on a live service any refusal will do for the internal API's codes,
         faceharness' decision, and the code is an observation of E-014). The probe owns its
         answer: one without a code at that place (HTTP, the gateway's quota) fails it too."""
-        response = sent or self.send(request)
         expected = self.contract.codes.code_for(self.session.api, where, meaning)
+        response = sent or self.send(request)
         ctx = RuleContext(
             self.contract, self.session.api, request.operation, readings=self.readings
         )

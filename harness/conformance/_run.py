@@ -40,8 +40,7 @@ from ._engine import (
     load_schema,
     run_engine,
 )
-from ._failures import CheckFailed
-from ._findings import build_findings
+from ._failures import CheckFailed, build_findings
 from ._payloads import PayloadPool
 from ._probes import ProbeContext, ProbeOptions
 from ._registry import RULES
@@ -282,8 +281,7 @@ def validate_options(
 ) -> tuple[str, ...]:
     if api not in (*APIS, "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
-    unknown = [p for p in phases if p not in PHASES]
-    if unknown or not phases:
+    if not phases or not set(phases) <= set(PHASES):
         raise UsageError(f"--phases {','.join(phases)!r}: expected some of {', '.join(PHASES)}")
     if examples < 1:
         raise UsageError(
