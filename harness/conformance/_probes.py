@@ -37,16 +37,11 @@ _serial = itertools.count(1)
 
 
 @dataclass
-class ProbeOptions:
+class ProbeContext:
+    session: Session
     include_extensions: bool = True
     qps: dict[str, float] = field(default_factory=dict)  # api -> configured limit (URL targets)
     may_burst: bool = False  # no client-side rate limit in the way
-
-
-@dataclass
-class ProbeContext:
-    session: Session
-    options: ProbeOptions = field(default_factory=ProbeOptions)
     failures: list[CheckFailed] = field(default_factory=list)
     operation: str = ""  # the operation the current probe is about (for findings)
     last_request: Request | None = field(default=None, repr=False)
@@ -66,9 +61,7 @@ class ProbeContext:
     # --- requests -----------------------------------------------------------------------
     def operations(self) -> list[str]:
         ops = self.contract.spec(self.session.api).operations.values()
-        return [
-            op.operation_id for op in ops if self.options.include_extensions or not op.extension
-        ]
+        return [op.operation_id for op in ops if self.include_extensions or not op.extension]
 
     def canonical(self, operation: str) -> Request:
         """A valid request for ``operation`` with fresh credentials and real images."""
@@ -503,7 +496,7 @@ def _qps_probe(p: ProbeContext, operation: str, expected: Code) -> None:
     """The QPS limit to test: the emulator's, set for the probe and restored after; else
     configured."""
     s = p.session
-    qps = 5.0 if s.is_emulator else p.options.qps.get(s.api) if p.options.may_burst else None
+    qps = 5.0 if s.is_emulator else p.qps.get(s.api) if p.may_burst else None
     if qps is None:
         return
     with _throttle(p, qps=qps):
@@ -577,7 +570,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     """
     limited = _code(p, "business", "traffic limited")
     rounds = ROUNDS if p.session.is_emulator else 1
-    if not (p.session.is_emulator or p.options.may_burst):
+    if not (p.session.is_emulator or p.may_burst):
         return
     p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
     request = p.canonical("faceCompareNew")

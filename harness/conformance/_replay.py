@@ -23,7 +23,7 @@ from ._engine import load_schema
 from ._failures import CheckFailed
 from ._media import from_refs, names_in
 from ._payloads import PayloadPool
-from ._probes import ProbeContext, ProbeOptions
+from ._probes import ProbeContext
 from ._registry import RULES, RuleContext
 from ._run import emulator_identity
 from ._session import DEFAULT_TIMEOUT_S, Session
@@ -144,7 +144,7 @@ def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutc
 
 
 def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
-    ctx = ProbeContext(session=session, options=ProbeOptions(may_burst=session.is_emulator))
+    ctx = ProbeContext(session, may_burst=session.is_emulator)
     try:
         entry.fn(ctx)
     except CheckFailed as failed:

@@ -42,7 +42,7 @@ from ._engine import (
 )
 from ._failures import CheckFailed, build_findings
 from ._payloads import PayloadPool
-from ._probes import ProbeContext, ProbeOptions
+from ._probes import ProbeContext
 from ._registry import RULES
 from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE
@@ -324,16 +324,13 @@ def emulator_identity(
 def _run_probes(
     session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
 ) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str]]:
-    options = ProbeOptions(
-        include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps
-    )
     raws: list[CheckFailed] = []
     ran: list[tuple[str, str]] = []
     skipped: list[str] = []
     for entry in RULES:
         if entry.kind != "probe" or entry.api != session.api:
             continue
-        ctx = ProbeContext(session=session, options=options)
+        ctx = ProbeContext(session, extensions, dict(settings.qps), may_burst=not max_rps)
         try:
             entry.fn(ctx)
         except CheckFailed as failed:
