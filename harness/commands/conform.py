@@ -9,10 +9,13 @@ credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from harness.commands._options import (
     Api,
@@ -28,6 +31,8 @@ from harness.commands._options import (
     use_codes,
 )
 from harness.console import console
+from harness.contract import reading_lines
+from harness.results import ConformanceMetrics, ConformanceSuiteResult
 
 out = console()
 err = console(stderr=True)
@@ -100,7 +105,6 @@ def conform(
         ConformanceSuite,
         conformance_target,
         prepare_out_dir,
-        render_summary,
         validate_options,
     )
     from harness.emulator import parse_readings_option
@@ -168,4 +172,69 @@ def conform(
         details=lambda: render_summary(ran, out),
         written=written,
         verdict=False,
+    )
+
+
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def render_summary(result: ConformanceSuiteResult, console: Console) -> None:
+    metrics = result.metrics or ConformanceMetrics()
+    # (api, operation) -> its failing checks, each with its number of findings
+    failing: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    passed: Counter[tuple[str, str]] = Counter()
+    for check in result.checks:
+        key = (check.api or "", check.operation)
+        if check.status == "fail":
+            failing[key][check.check] += 0
+        else:
+            passed[key] += 1
+    for finding in result.findings:
+        failing[(finding.api, finding.operation)][finding.check] += 1
+    table = Table(title="Conformance by operation and check")
+    for column in ("api", "operation", "requests", "checks passed", "failing checks"):
+        table.add_column(column)
+    for api, operation in sorted(set(failing) | set(passed)):
+        shown = ", ".join(
+            f"{c} ({n})" if n > 1 else c for c, n in sorted(failing[(api, operation)].items())
+        )
+        table.add_row(
+            api,
+            operation,
+            str(metrics.requests_by_operation.get(operation, "")),
+            str(passed[(api, operation)]),
+            f"[red]{shown}[/red]" if shown else "[green]none[/green]",
+        )
+    console.print(table)
+    for finding in result.findings:
+        fid = (finding.reproduce or "").rsplit("/", 1)[-1].removesuffix(".json")
+        times = f" x{finding.count}" if finding.count > 1 else ""
+        console.print(
+            f"[bold]{fid}[/bold] [{_STYLE[finding.severity]}]{finding.severity}[/] "
+            f"{finding.rule_id or ''} {finding.check} ({finding.api} {finding.operation}){times}"
+        )
+        console.print("  " + finding.message, markup=False, highlight=False)
+        if finding.reproduce:
+            console.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
+    for api, info in sorted(metrics.apis.items()):
+        for error in info.engine_errors:
+            warning = f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}"
+            console.print(warning, highlight=False)
+    for line in reading_lines(metrics.readings):
+        console.print(line, markup=False, highlight=False)
+    verdicts = {
+        "pass": "[green]PASS[/green]",
+        "fail": "[red]FAIL[/red]",
+        "error": "[red]ERROR[/red]",
+    }
+    verdict = verdicts.get(result.status, result.status)
+    budget = " (request budget spent)" if metrics.budget_exhausted else ""
+    if metrics.time_budget_spent:
+        budget = (
+            f" (time budget of {metrics.max_seconds or 0:g} s spent: stopped sending, "
+            "results so far)"
+        )
+    console.print(
+        f"{verdict}: {len(result.findings)} findings, {metrics.requests} requests in "
+        f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}"
     )

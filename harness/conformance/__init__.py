@@ -6,10 +6,9 @@ Rules and probes live in one registry (``RULES``) under stable ids.
 """
 
 from . import _probes, _rules_http, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)
-from ._context import Facts, RuleContext
-from ._emulator import conformance_target, emulator_settings
+from ._emulator import conformance_target
 from ._failures import CheckFailed
-from ._registry import RULES, Registry, rule, violation
+from ._registry import RULES, Facts, RuleContext
 from ._replay import replay_finding
 from ._run import (
     DEFAULT_EXAMPLES,
@@ -18,7 +17,6 @@ from ._run import (
     run_conformance,
     validate_options,
 )
-from ._summary import render_summary
 
 __all__ = [
     "DEFAULT_EXAMPLES",
@@ -26,15 +24,10 @@ __all__ = [
     "CheckFailed",
     "ConformanceSuite",
     "Facts",
-    "Registry",
     "RuleContext",
     "conformance_target",
-    "emulator_settings",
     "prepare_out_dir",
-    "render_summary",
     "replay_finding",
-    "rule",
     "run_conformance",
     "validate_options",
-    "violation",
 ]

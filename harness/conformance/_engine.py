@@ -27,24 +27,11 @@ from harness.contract import no_answer_kind
 from harness.errors import TargetError
 from harness.results import Severity as Level
 
-from . import _auth
 from ._failures import CheckFailed
-from ._raw import RawFailure
-from ._session import Session
+from ._session import Session, kept_auth, negated_auth
 from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
-
-BUILTIN_CHECKS = (
-    "response_schema_conformance",
-    "response_headers_conformance",
-    "unsupported_method",
-)
-"""Built-in checks that judge these APIs correctly. The HTTP-status based negative_data_rejection,
-positive_data_acceptance, ignored_auth and missing_required_header are replaced by envelope-aware
-checks and probes (E-015); HTTP status, Content-Type and the response schema are the rule book's
-(FH-H01..H03, FH-H05), which fuzz runs too: schemathesis' response_schema_conformance reports only
-what the book does not judge (a missing Content-Type)."""
 
 BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
@@ -54,12 +41,19 @@ BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     "unsupported_method": ("convention", "low"),
     "max_response_time": ("convention", None),
 }
+BUILTIN_CHECKS = tuple(c for c in BUILTIN_BASIS if c != "max_response_time")
+"""Built-in checks that judge these APIs correctly (``max_response_time`` runs when a limit is
+set). The HTTP-status based negative_data_rejection, positive_data_acceptance, ignored_auth and
+missing_required_header are replaced by envelope-aware checks and probes (E-015); HTTP status,
+Content-Type and the response schema are the rule book's (FH-H01..H03, FH-H05), which fuzz runs
+too: schemathesis' response_schema_conformance reports only what the book does not judge (a missing
+Content-Type)."""
 _LEVELS = get_args(Level)
 
 
 @dataclass
 class EngineOutcome:
-    failures: list[RawFailure] = field(default_factory=list)
+    failures: list[CheckFailed] = field(default_factory=list)
     check_runs: Counter[tuple[str, str]] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
     stop_reason: str = ""
@@ -127,7 +121,7 @@ def install(session: Session, schema: Any) -> None:
             auth = (
                 VALID
                 if session.api == "match"
-                else _auth.kept_auth(query, _auth.negated_auth(case, JD_AUTH_PARAMS, "query"))
+                else kept_auth(query, negated_auth(case, JD_AUTH_PARAMS, "query"))
             )
             auth.put(session.api, headers, query, creds, window_ms=contract.jd_timestamp_window_ms)
             if session.api == "match":
@@ -265,13 +259,7 @@ def _collect_unanswered(
         if operation is None:
             continue
         outcome.failures.append(
-            no_answer(
-                exc,
-                api=session.api,
-                operation=operation,
-                request=session.recorded(case, operation),
-                timeout_s=session.timeout_s,
-            )
+            no_answer(exc, session.recorded(case, operation), session.timeout_s)
         )
         session.tracker.unanswered(operation, no_answer_kind(exc))
     for exc in errors[len(cases) :]:
@@ -282,36 +270,25 @@ def _collect_unanswered(
 
 def _raw(
     session: Session, case: Any, operation: str, check: str, failure: Any, answer: Exchange | None
-) -> RawFailure:
-    request = (
-        failure.request
-        if isinstance(failure, CheckFailed) and failure.request is not None
-        else session.recorded(case, operation)
-    )
+) -> CheckFailed:
     if isinstance(failure, CheckFailed):
-        return RawFailure.of(
-            failure,
-            api=session.api,
-            operation=operation,
-            request=request,
-            response=excerpt(answer),
-        )
+        request = failure.request or session.recorded(case, operation)
+        return failure.recorded(session.api, operation, request, excerpt(answer))
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
     level: Level = failure.severity.value
     if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
         level = cap
-    return RawFailure(
-        api=session.api,
-        operation=operation,
-        check=check,
+    return CheckFailed(
         rule_id=None,
-        level=level,
-        title=failure.title,
+        check=check,
+        operation=operation,
         message=failure.message or failure.title,
-        erratum=None,
-        request=request,
-        response=excerpt(answer),
+        severity=level,
+        request=session.recorded(case, operation),
         basis=basis,
+        title=failure.title,
+        api=session.api,
+        response=excerpt(answer),
     )
 
 

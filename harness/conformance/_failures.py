@@ -1,46 +1,65 @@
 """`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``, so a rule runs
 inside the engine unchanged and the harness reads ``rule_id``, ``level`` and ``request`` back out
-of its recorder."""
+of its recorder. Every failure a run records (a rule's, a probe's, a schemathesis check's, a
+request without an answer) is one, with the request that showed it, until findings are merged:
+a finding holds the reproducing request redacted (images as sha256, credentials masked); its
+replay file holds it complete but secret-free, face images as references to the run's payload
+pool (see ``_media``), for ``faceharness replay``."""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from schemathesis.core.failures import Failure, Severity
 
 from harness import results
+from harness.clients import Request
+from harness.contract import Contract
+from harness.findings import Candidate, Replay, exchange_of, faces_of
+from harness.findings import build_findings as _build
+from harness.results import Finding
+
+from ._media import to_refs
+from ._payloads import PayloadPool
 
 Level = results.Severity
 
 
 class CheckFailed(Failure):
-    """One violated rule: ``rule_id`` names it, ``message`` says Received/Expected.
+    """One violated rule: ``rule_id`` names it (None: a schemathesis check, ``title`` its own),
+    ``message`` says Received/Expected.
 
     ``request`` is set when the violating request is not the case the engine generated (probes),
     so the finding replays the request that actually showed the violation.
     """
 
     code = "FH900"
+    operation: str
 
     def __init__(
         self,
         *,
-        rule_id: str,
+        rule_id: str | None,
         check: str,
         operation: str,
         message: str,
         severity: Level = "high",
         erratum: str | None = None,
         request: Any = None,
-        case_id: str | None = None,
         basis: str | None = None,
         at: tuple[str, ...] = (),
+        title: str | None = None,
+        api: str = "",
+        response: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
             operation=operation,
-            title=f"{rule_id} {check}",
+            title=f"{rule_id} {check}" if title is None else title,
             message=message,
-            case_id=case_id,
             severity=Severity("low" if severity == "info" else severity),
         )
         self.rule_id = rule_id
@@ -50,8 +69,103 @@ class CheckFailed(Failure):
         self.basis = basis
         self.request = request
         self.at = at  # the answer's fields it is about (dotted), where the rule names them
-        self.response: dict[str, Any] | None = None  # excerpt of the answer, for probe findings
+        self.api = api
+        self.response = response  # excerpt of the answer
 
     @property
     def _unique_key(self) -> str:  # one failure per rule per case in the engine's bookkeeping
-        return self.rule_id
+        return self.rule_id or self.title
+
+    def recorded(
+        self, api: str, operation: str, request: Any, response: dict[str, Any] | None = None
+    ) -> CheckFailed:
+        """This failure as the run records it: with its API, operation, request and answer."""
+        self.api, self.operation, self.request, self.response = api, operation, request, response
+        return self
+
+    @property
+    def size(self) -> int:
+        """The serialised request's size: the smallest example of a bug is the one kept."""
+        request = self.request
+        if request.raw_body is not None:
+            return len(request.raw_body)
+        return len(json.dumps(request.json, default=str)) + len(json.dumps(dict(request.query)))
+
+
+_DIGITS = re.compile(r"\d+(\.\d+)?")
+
+
+# rules whose findings stay apart by what their message's first line names: the kind of a
+# missing answer, the schema errors of an answer
+BY_FIRST_LINE = frozenset({"FH-H04", "FH-H05"})
+
+
+def group_key(raw: CheckFailed) -> str:
+    first = _DIGITS.sub("#", (raw.message or raw.title).splitlines()[0])[:120]
+    if raw.rule_id:
+        tail = f":{first}" if raw.rule_id in BY_FIRST_LINE else ""
+        return f"conformance:{raw.api}:{raw.operation}:{raw.rule_id}{tail}"
+    return f"conformance:{raw.api}:{raw.operation}:{raw.check}:{raw.title}:{first}"
+
+
+def build_findings(
+    raws: Iterable[CheckFailed],
+    *,
+    seed: int | None,
+    out_dir: Path,
+    target: dict[str, Any],
+    secrets: list[str],
+    pool: PayloadPool,
+    contract: Contract,
+    faces_dir: Path | None = None,
+    timeout_s: float | None = None,
+) -> list[Finding]:
+    """Merge, order by severity, write one replay file per finding; returns the findings.
+
+    ``timeout_s`` (the run's client timeout) goes into every replay file, so a replay waits as
+    long as the run did."""
+
+    def candidate(raw: CheckFailed) -> Candidate:
+        message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"
+        lines = (line.strip() for line in message.splitlines())
+        finding = Finding(
+            suite="conformance",
+            api=raw.api,
+            operation=raw.operation,
+            check=raw.check,
+            severity=raw.level,
+            message=" | ".join(line for line in lines if line)[:1000],
+            rule_id=raw.rule_id,
+            unique_key=group_key(raw),
+            seed=seed,
+            request=request_view(raw.request, contract),
+            response=raw.response,
+            erratum=raw.erratum,
+            basis=raw.basis,  # type: ignore[arg-type]
+        )
+
+        def replay(fid: str, merged: Finding) -> Replay:
+            exchange = exchange_of(raw.request, contract, lambda r: to_refs(r.json, pool))
+            return Replay(
+                id=fid,
+                suite="conformance",
+                check=raw.check,
+                rule_id=raw.rule_id,
+                target=target,
+                exchange=exchange,
+                timeout_s=timeout_s,
+                faces=faces_of(exchange, faces_dir),
+            )
+
+        return Candidate(finding, replay, raw.size)
+
+    return _build((candidate(raw) for raw in raws), out_dir=out_dir, secrets=secrets)
+
+
+def request_view(request: Request, contract: Contract) -> dict[str, Any]:
+    """The request for a Finding (``Finding`` itself masks images and credential keys)."""
+    exchange = exchange_of(request, contract, lambda r: r.json)
+    view = {"method": exchange["method"], "path": request.path}
+    view["credentials"] = request.auth.describe(request.api)
+    view |= {k: exchange[k] for k in ("query", "headers") if exchange[k]}
+    return view | ({"body": exchange["body"]} if exchange["has_body"] else {})

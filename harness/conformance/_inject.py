@@ -36,7 +36,6 @@ class PayloadInjector:
     def __init__(
         self, contract: Contract, pool: PayloadPool, identity: tuple[str, str] | None
     ) -> None:
-        self.contract = contract
         self.pool = pool
         self.identity = identity
         self._match_b64 = contract.match.validator("Base64Data")

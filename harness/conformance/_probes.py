@@ -1,27 +1,215 @@
 """Probes: requests built on purpose to test one documented rule each.
 
-Auth probes send one defect at a time on an otherwise valid request and expect the defect's own
-code; size probes hit the documented limits to the byte; the rest test liveness codes, image
-sources and throttling. Expected codes are looked up in the code table by meaning.
+Probes send requests the generator would only find by luck (a wrong signature with everything else
+valid, an image of exactly the documented size): each builds a :class:`~harness.clients.Request`
+and derives the changed ones from it. Auth probes send one defect at a time on an otherwise valid
+request and expect the defect's own code; size probes hit the documented limits to the byte; the
+rest test liveness codes, image sources and throttling. Expected codes are looked up in the code
+table by meaning. Every send goes through the session's sender (so the run's pace applies) and the
+run's tracker, and every answer is also judged by the per-response rules; a failure keeps the
+probe's request so its finding replays exactly that. A request without an answer stops its probe
+and becomes an ``answered`` finding (see ``_transport``).
 """
 
 from __future__ import annotations
 
 import base64
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import Auth, How, http_client
-from harness.contract import Answer, Code
+from harness.clients import Auth, Exchange, How, Request, http_client
+from harness.contract import Answer, Code, Contract
 from harness.imaging import padded
 
-from ._probe_context import ProbeContext, _named, business, enveloped, received, zero
-from ._registry import observed, rule, violation
-from ._session import live_code_of
+from ._engine import excerpt
+from ._failures import CheckFailed
+from ._registry import RULES, RuleContext, Violation, observed, rule
+from ._rules_http import Refusal, refusal_failure
+from ._session import Session, live_code_of
+from ._st_checks import run_rules
+
+_serial = itertools.count(1)
+
+
+@dataclass
+class ProbeContext:
+    session: Session
+    include_extensions: bool = True
+    qps: dict[str, float] = field(default_factory=dict)  # api -> configured limit (URL targets)
+    may_burst: bool = False  # no client-side rate limit in the way
+    failures: list[CheckFailed] = field(default_factory=list)
+    operation: str = ""  # the operation the current probe is about (for findings)
+    last_request: Request | None = field(default=None, repr=False)
+    last_response: Exchange | None = field(default=None, repr=False)
+    # the HTTP rules' failures on last_response: a failing probe's own finding replaces them
+    last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
+    touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
+
+    @property
+    def contract(self) -> Contract:
+        return self.session.contract
+
+    @property
+    def readings(self) -> Any:
+        return self.session.readings
+
+    # --- requests -----------------------------------------------------------------------
+    def operations(self) -> list[str]:
+        ops = self.contract.spec(self.session.api).operations.values()
+        return [op.operation_id for op in ops if self.include_extensions or not op.extension]
+
+    def canonical(self, operation: str) -> Request:
+        """A valid request for ``operation`` with fresh credentials and real images."""
+        pool, api = self.session.pool, self.session.api
+        face = pool.reference
+        op = self.contract.operation(operation)
+        if operation == "match":
+            body: Any = {
+                "image": {"origin": "self", "data": face.b64},
+                "faceData": {"type": "image", "data": face.b64},
+            }
+        elif operation == "matchIdno":
+            # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default
+            # mode, so the request is valid under every reading
+            id_num, name = self.session.identity or ("11010519491231002X", "张三")
+            body = {
+                "idNum": id_num,
+                "name": name,
+                "faceData": {"type": "image", "videoType": "SILENT", "data": face.b64},
+            }
+            code = self.fresh_live_code()
+            if code is not None:
+                body["liveCode"] = code
+        elif operation == "asyncResult":
+            body = {"traceNo": "faceharness-unknown-trace"}
+        elif operation == "faceCompareNew":
+            fixed = dict(self.contract.jd_fixed_fields)
+            types = self.contract.enum("jd", "ImageItem", "imgType")
+            body = {
+                **fixed,
+                "collectionImageItems": [
+                    {"imgType": types[0], "encryptionType": "NON", "imgBase64": face.b64}
+                ],
+                "compareImageItem": {
+                    "imgType": "IDP" if "IDP" in types else types[0],
+                    "encryptionType": "NON",
+                    "imgBase64": face.b64,
+                },
+                "serialNo": f"fh-probe-{next(_serial)}",
+            }
+        else:
+            body = {}
+        return Request(api, operation, op.method.upper(), op.path, json=body)
+
+    def fresh_live_code(self) -> str | None:
+        """A liveCode validateData issues now (None when it issues none: other rules report why)."""
+        return live_code_of(self.send(self.canonical("liveCode")))
+
+    def send(self, request: Request) -> Exchange:
+        """Send one probe request; the answer is observed and judged by the per-response rules.
+
+        A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
+        """
+        session, operation = self.session, request.operation
+        session.tracker.ensure_budget()
+        self.operation = operation  # a probe's finding is about the request it sent last
+        if operation not in self.touched:
+            self.touched.append(operation)
+        response = session.send(request)
+        facts = session.observe_sent(request, response, f"probe-{id(response)}")
+        self.last_request, self.last_response = request, response
+        self.last_http_failures = []
+        ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
+        for failed in run_rules(session, ctx, response, request):
+            self.failures.append(
+                failed.recorded(session.api, operation, request, excerpt(response))
+            )
+            if failed.rule_id in RULES and RULES.get(failed.rule_id).api == "*":
+                self.last_http_failures.append(failed)
+        return response
+
+    def ask(self, request: Request) -> Answer:
+        """Send one probe request (:meth:`send`); its answer, read once by the contract."""
+        answer = self.send(request).answer
+        assert answer is not None  # the session raises NoAnswer for a request without one
+        return answer
+
+    def ask_envelope(self, request: Request, what: str, expected: str = "an envelope") -> Answer:
+        """:meth:`ask`, failing the probe for an answer without an envelope."""
+        a = self.ask(request)
+        if not enveloped(a):
+            raise Violation(
+                f"Received: HTTP {a.status} for {what}\nExpected: {expected}", request=request
+            )
+        return a
+
+    def expect(
+        self, request: Request, where: str, meaning: str, what: str, sent: Exchange | None = None
+    ) -> None:
+        """The answer to ``request`` (sent now, or ``sent``) carries the code of ``meaning`` at
+        ``where``, as the rule book's refusal rules judge
+        it (FH-S03, FH-S04: on a live service any refusal will do for the internal API's codes,
+        faceharness' decision, and the code is an observation of E-014). The probe owns its
+        answer: one without a code at that place (HTTP, the gateway's quota) fails it too."""
+        expected = self.contract.codes.code_for(self.session.api, where, meaning)
+        response = sent or self.send(request)
+        ctx = RuleContext(
+            self.contract, self.session.api, request.operation, readings=self.readings
+        )
+        strict = expected.documented or self.session.is_emulator
+        refusal = Refusal(expected.where, (expected.code,), what, strict)
+        failed = refusal_failure(ctx, response, refusal)
+        a = response.answer
+        assert a is not None
+        # errcode 0 with a failed status is a refusal at the errcode (E-039, judged by the book)
+        place, coded = "errcode" if a.where == "status" else a.where, a.code is not None
+        if place == "business" and not business(a):
+            place, coded = "gateway", True  # the gateway's own code: a number, 10000
+        if failed is None and enveloped(a) and place == where and coded:
+            return
+        # a policy requiring E-014's default made another code a finding: of that reading
+        reading = failed.erratum if failed is not None and failed.basis == "reading" else None
+        raise Violation(
+            f"Received: {received(a)}{_named(a.meaning)} for {what}\n"
+            f"Expected: {expected.where} code {expected.code} ({expected.en})",
+            request=request,
+            basis="reading" if reading else None,
+            erratum=reading,
+        )
+
+
+def enveloped(answer: Answer) -> bool:
+    """An HTTP 200 JSON object: the probes judge its codes, the HTTP rules any other answer."""
+    return answer.status == 200 and isinstance(answer.body, dict)
+
+
+def business(answer: Answer) -> bool:
+    """A business result under the gateway's success as documented, a string: under a number
+    (``10000``, the JD rules' finding) the probes take the answer for the gateway's."""
+    return answer.where == "business" and isinstance(answer.body["code"], str)
+
+
+def received(answer: Answer) -> str:
+    """``HTTP 500`` without an envelope, else the code and its place (``business code 100``)."""
+    if not enveloped(answer):
+        return f"HTTP {answer.status}"
+    return answer.label if answer.where == "status" else f"{answer.where} code {answer.code}"
+
+
+def zero(answer: Answer) -> bool:
+    """errcode 0 (the JSON 0 or "0"), whatever ``data.status`` says: E-039's two-level reading
+    is FH-M01's to observe."""
+    return answer.where == "status" or answer.code == "0" and answer.where == "errcode"
+
+
+def _named(meaning: Code | None) -> str:
+    return f" ({meaning.en})" if meaning is not None else ""
+
 
 MAX_BURST = 200
 _TOKEN = "Authorization ,值为授权token"
@@ -41,104 +229,51 @@ def _code(p: ProbeContext, where: str, meaning: str) -> Code:
     return p.contract.codes.code_for(p.session.api, where, meaning)
 
 
-# --- internal API: token -------------------------------------------------------------------
-def _token_probe(p: ProbeContext, token: How, expected: Code, what: str) -> None:
-    for operation in p.operations():
-        p.operation = operation
-        request = replace(p.canonical(operation), auth=Auth(token=token))
-        p.expect(request, p.send(request), expected, what)
+# --- credentials: one defect at a time -------------------------------------------------------
+def _auth_probe(auth: Auth, where: str, meaning: str, what: str) -> Callable[[ProbeContext], None]:
+    """``what`` gets the ``meaning`` code on every operation (the JD gateway: its one operation)."""
+
+    def run(p: ProbeContext) -> None:
+        for operation in p.operations() if where == "errcode" else ["faceCompareNew"]:
+            p.expect(replace(p.canonical(operation), auth=auth), where, meaning, what)
+
+    run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
+    return run
 
 
-@probe("FH-A01", "auth-missing-token", api="match", erratum="E-016", quote=_TOKEN)
-def missing_token(p: ProbeContext) -> None:
-    """A request without Authorization gets the missing-token code on every operation."""
-    _token_probe(
-        p,
-        How.ABSENT,
-        _code(p, "errcode", "Authorization header missing"),
-        "a request without a token",
-    )
-
-
-@probe("FH-A02", "auth-bad-token", api="match", erratum="E-016", quote=_TOKEN)
-def bad_token(p: ProbeContext) -> None:
-    """A request with an unknown token gets the invalid-token code on every operation."""
-    _token_probe(
-        p, How.INVALID, _code(p, "errcode", "Authorization token invalid"), "an unknown token"
-    )
-
-
-# --- JD: appkey, timestamp, sign -----------------------------------------------------------
-def _jd_probe(p: ProbeContext, auth: Auth, meaning: str, what: str) -> None:
-    p.operation = "faceCompareNew"
-    request = replace(p.canonical("faceCompareNew"), auth=auth)
-    p.expect(request, p.send(request), _code(p, "gateway", meaning), what)
-
-
-@probe("FH-A03", "auth-missing-appkey", api="jd", quote=_JD_AUTH)
-def missing_appkey(p: ProbeContext) -> None:
-    """No appkey: gateway 10004."""
-    _jd_probe(p, Auth(appkey=How.ABSENT), "appkey empty", "a request without appkey")
-
-
-@probe("FH-A04", "auth-wrong-appkey", api="jd", quote=_JD_AUTH)
-def wrong_appkey(p: ProbeContext) -> None:
-    """An unknown appkey: gateway 10001."""
-    _jd_probe(p, Auth(appkey=How.INVALID), "wrong appkey", "an unknown appkey")
-
-
-@probe("FH-A05", "auth-missing-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def missing_timestamp(p: ProbeContext) -> None:
-    """No timestamp: gateway 10041."""
-    _jd_probe(p, Auth(timestamp=How.ABSENT), "timestamp empty", "a request without timestamp")
-
-
-@probe("FH-A06", "auth-malformed-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def malformed_timestamp(p: ProbeContext) -> None:
-    """A non-numeric timestamp: gateway 10046."""
-    _jd_probe(p, Auth(timestamp=How.MALFORMED), "timestamp malformed", "a non-numeric timestamp")
-
-
-@probe("FH-A07", "auth-expired-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def expired_timestamp(p: ProbeContext) -> None:
-    """A correctly signed timestamp older than the window: gateway 10045."""
-    _jd_probe(
-        p, Auth(timestamp=How.EXPIRED), "timestamp outside", "a signed timestamp 6 minutes old"
-    )
-
-
-@probe("FH-A08", "auth-future-timestamp", api="jd", erratum="E-019", quote=_JD_AUTH)
-def future_timestamp(p: ProbeContext) -> None:
-    """A correctly signed timestamp beyond the window ahead: gateway 10045."""
-    _jd_probe(
-        p, Auth(timestamp=How.FUTURE), "timestamp outside", "a signed timestamp 6 minutes ahead"
-    )
-
-
-@probe("FH-A09", "auth-missing-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
-def missing_sign(p: ProbeContext) -> None:
-    """No sign: gateway 10042."""
-    _jd_probe(p, Auth(sign=How.ABSENT), "sign empty", "a request without sign")
-
-
-@probe("FH-A10", "auth-wrong-sign", api="jd", erratum="E-018", quote=_JD_AUTH)
-def wrong_sign(p: ProbeContext) -> None:
-    """A sign made with another secret: gateway 10047."""
-    _jd_probe(p, Auth(sign=How.INVALID), "invalid sign", "a sign made with the wrong secret")
+_ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
+for _n, (_name, _how, _meaning, _what) in enumerate(
+    (
+        ("missing-token", How.ABSENT, "Authorization header missing", "a request without a token"),
+        ("bad-token", How.INVALID, "Authorization token invalid", "an unknown token"),
+        ("missing-appkey", How.ABSENT, "appkey empty", "a request without appkey"),
+        ("wrong-appkey", How.INVALID, "wrong appkey", "an unknown appkey"),
+        ("missing-timestamp", How.ABSENT, "timestamp empty", "a request without timestamp"),
+        ("malformed-timestamp", How.MALFORMED, "timestamp malformed", "a non-numeric timestamp"),
+        ("expired-timestamp", How.EXPIRED, "timestamp outside", "a signed timestamp 6 minutes old"),
+        ("future-timestamp", How.FUTURE, "timestamp outside", "a signed timestamp 6 minutes ahead"),
+        ("missing-sign", How.ABSENT, "sign empty", "a request without sign"),
+        ("wrong-sign", How.INVALID, "invalid sign", "a sign made with the wrong secret"),
+    ),
+    start=1,
+):
+    _part = _name.rsplit("-", 1)[1]
+    _token, _kw = _part == "token", dict[str, Any]({_part: _how})
+    probe(
+        f"FH-A{_n:02d}",
+        f"auth-{_name}",
+        api="match" if _token else "jd",
+        erratum=_ERRATA[_part],
+        quote=_TOKEN if _token else _JD_AUTH,
+    )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what))
 
 
 @probe("FH-A11", "auth-uppercase-sign", api="jd", basis="reading", erratum="E-018")
 def uppercase_sign(p: ProbeContext) -> Any:
     """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the
     case)."""
-    p.operation = "faceCompareNew"
     request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=How.UPPER))
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for a sign in uppercase hex\nExpected: an envelope",
-            request=request,
-        )
+    a = p.ask_envelope(request, "a sign in uppercase hex")
     if business(a):
         raise observed(
             "E-018",
@@ -167,16 +302,9 @@ def _b64_image(p: ProbeContext, chars: int) -> str:
 )
 def base64_at_limit(p: ProbeContext) -> Any:
     """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
-    p.operation = "match"
     limit = p.contract.match_base64_max_chars // 4 * 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit))
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for image.data of {limit} characters\n"
-            "Expected: an envelope (errcode 是)",
-            request=request,
-        )
+    a = p.ask_envelope(request, f"image.data of {limit} characters", "an envelope (errcode 是)")
     if not zero(a) and (a.meaning is None or a.category == "input"):
         raise observed(
             "E-012",
@@ -203,18 +331,12 @@ def base64_over_limit(p: ProbeContext) -> Any:
     Accepted is another limit (larger, or on decoded bytes), an observation of E-012; refused fits
     either reading (FH-L01 tells them apart at the limit).
     """
-    p.operation = "match"
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars))
-    response = p.send(request)
-    a = response.answer
-    assert a is not None
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for image.data of {chars} characters\n"
-            "Expected: an envelope with an errcode (errcode 是), never a server error",
-            request=request,
-        )
+    what = f"image.data of {chars} characters"
+    a = p.ask_envelope(
+        request, what, "an envelope with an errcode (errcode 是), never a server error"
+    )
     if zero(a):
         raise observed(
             "E-012",
@@ -223,15 +345,9 @@ def base64_over_limit(p: ProbeContext) -> Any:
             "or counts decoded bytes",
             request=request,
         )
-    p.expect(
-        request,
-        response,
-        _code(p, "errcode", "data over the size limit"),
-        f"image.data of {chars} characters",
-    )
-    return (
-        None  # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
-    )
+    p.expect(request, "errcode", "data over the size limit", what, sent=p.last_response)
+    # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
+    return None
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
@@ -244,15 +360,9 @@ def _jd_image(p: ProbeContext, size: int) -> Any:
 def jd_image_under_limit(p: ProbeContext) -> Any:
     """Whether an image one byte under 5 MiB is accepted (E-020: "小于5M" may be 5,000,000
     bytes)."""
-    p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes - 1
     request = _jd_image(p, size)
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for an image of {size} bytes\nExpected: an envelope",
-            request=request,
-        )
+    a = p.ask_envelope(request, f"an image of {size} bytes")
     if business(a) and a.category == "input":
         raise observed(
             "E-020",
@@ -272,15 +382,9 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
 )
 def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused as an invalid parameter."""
-    p.operation = "faceCompareNew"
     size = p.contract.jd_image_max_bytes
     request = _jd_image(p, size)
-    p.expect(
-        request,
-        p.send(request),
-        _code(p, "business", "invalid parameter"),
-        f"an image of {size} bytes",
-    )
+    p.expect(request, "business", "invalid parameter", f"an image of {size} bytes")
 
 
 @probe(
@@ -292,13 +396,12 @@ def jd_image_at_limit(p: ProbeContext) -> None:
 )
 def jd_one_image_source(p: ProbeContext) -> None:
     """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input."""
-    p.operation = "faceCompareNew"
     request = p.canonical("faceCompareNew").with_json(
         ("compareImageItem", "imgArr"), list(p.session.pool.small[0].data)
     )
     a = p.ask(request)
     if not (enveloped(a) and business(a) and a.category == "input"):
-        raise violation(
+        raise Violation(
             f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
             request=request,
@@ -322,14 +425,8 @@ def _lip(p: ProbeContext, live_code: str | None) -> Any:
 )
 def lip_needs_livecode(p: ProbeContext) -> None:
     """A LIP video without liveCode gets the missing-liveCode code."""
-    p.operation = "match"
     request = _lip(p, None)
-    p.expect(
-        request,
-        p.send(request),
-        _code(p, "errcode", "liveCode missing in LIP mode"),
-        "a LIP video without liveCode",
-    )
+    p.expect(request, "errcode", "liveCode missing in LIP mode", "a LIP video without liveCode")
 
 
 @probe(
@@ -342,7 +439,6 @@ def lip_needs_livecode(p: ProbeContext) -> None:
 )
 def livecode_single_use(p: ProbeContext) -> Any:
     """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042)."""
-    p.operation = "liveCode"
     answer = p.send(p.canonical("liveCode"))
     a = answer.answer
     # errcode 0 as Python compares it: a JSON 0, 0.0 or false, not "0" (the answer rules judge it)
@@ -350,11 +446,10 @@ def livecode_single_use(p: ProbeContext) -> Any:
     code = live_code_of(answer) if issued else None
     if code is None:
         return  # no code issued: other rules report why
-    p.operation = "match"
     request = _lip(p, code)
     a = p.ask(request)
     if enveloped(a) and a.where == "errcode" and a.category == "liveness":
-        raise violation(
+        raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
             request=request,
@@ -380,7 +475,7 @@ def livecode_single_use(p: ProbeContext) -> Any:
 )
 def jd_qps_limit(p: ProbeContext) -> None:
     """Above the configured QPS the gateway answers 10043."""
-    _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"), body={})
+    _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"))
 
 
 @probe(
@@ -394,22 +489,25 @@ def jd_qps_limit(p: ProbeContext) -> None:
 )
 def match_qps_limit(p: ProbeContext) -> None:
     """Above the configured QPS the internal API answers 42900."""
-    _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"), body={})
+    _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"))
 
 
-def _qps_probe(p: ProbeContext, operation: str, expected: Code, body: Any) -> None:
-    p.operation = operation
-    with _limit(p) as qps:
-        if qps is None:
-            return
+def _qps_probe(p: ProbeContext, operation: str, expected: Code) -> None:
+    """The QPS limit to test: the emulator's, set for the probe and restored after; else
+    configured."""
+    s = p.session
+    qps = 5.0 if s.is_emulator else p.qps.get(s.api) if p.may_burst else None
+    if qps is None:
+        return
+    with _throttle(p, qps=qps):
         burst = min(MAX_BURST, int(3 * qps) + 5)
         p.session.tracker.ensure_budget(burst)
-        request = replace(p.canonical(operation), json=body)
+        request = replace(p.canonical(operation), json={})
         started = time.monotonic()
         hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
         took = time.monotonic() - started
     if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
-        raise violation(
+        raise Violation(
             f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
             f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
@@ -432,20 +530,11 @@ def _refused_as(a: Answer, expected: Code) -> bool:
 
 
 @contextmanager
-def _limit(p: ProbeContext) -> Iterator[float | None]:
-    """The QPS limit to test: the emulator's, set for the probe and restored after; else
-    configured."""
-    s = p.session
-    if not s.is_emulator:
-        yield p.options.qps.get(s.api) if p.options.may_burst else None
-        return
-    with _throttle(p, qps=5.0):
-        yield 5.0
-
-
-@contextmanager
 def _throttle(p: ProbeContext, **changes: Any) -> Iterator[None]:
-    """The emulator's throttle settings changed for a probe and restored after."""
+    """The emulator's throttle settings changed for a probe and restored after; a URL as it is."""
+    if not p.session.is_emulator:
+        yield
+        return
     admin = p.session.target.rstrip("/") + "/_emulator/config"
     with http_client(timeout=10) as client:
         before = client.get(admin).json().get("throttle", {})
@@ -479,24 +568,27 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     result contradicts the code table. A live target is burst only when the run allows bursts
     (``--max-rps 0``) and its request budget holds the rounds.
     """
-    p.operation = "faceCompareNew"
     limited = _code(p, "business", "traffic limited")
     rounds = ROUNDS if p.session.is_emulator else 1
-    if not (p.session.is_emulator or p.options.may_burst):
+    if not (p.session.is_emulator or p.may_burst):
         return
     p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
     request = p.canonical("faceCompareNew")
     a = p.ask(request)
     if not (enveloped(a) and business(a) and a.category in _SAME_OUTCOME):
         return  # not accepted alone: the answer rules say why
-    with _concurrency(p, 1), p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+    with (
+        _throttle(p, max_concurrency=1),
+        p.session.tracker.unordered(),
+        ThreadPoolExecutor(CONCURRENT) as pool,
+    ):
         for _ in range(rounds):
             answers = list(pool.map(lambda n: _in_flight(p, request, n), range(CONCURRENT)))
             for b in answers:
                 if not enveloped(b) or b.where == "business" and not business(b):
                     continue  # no envelope: the answer rules; a result under a number: FH-J's
                 if b.code == limited.code and b.where != limited.where:
-                    raise violation(
+                    raise Violation(
                         f"Received: {received(b)} while {CONCURRENT} comparisons were in flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
@@ -504,7 +596,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     )
                 if b.meaning is None or b.category in _SAME_OUTCOME + ("quota", "internal"):
                     continue  # the same answer, a traffic limit, a failure
-                raise violation(
+                raise Violation(
                     f"Received: {received(b)}{_named(b.meaning)} for a request answered "
                     f"business {a.code} when sent alone, while {CONCURRENT} were in flight\n"
                     f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
@@ -518,16 +610,6 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
 def _in_flight(p: ProbeContext, request: Any, n: int) -> Answer:
     """The same request with its own serialNo (the document asks one per call)."""
     return p.ask(request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}"))
-
-
-@contextmanager
-def _concurrency(p: ProbeContext, limit: int) -> Iterator[None]:
-    """The emulator's concurrency limit set for the probe and restored after; a URL as it is."""
-    if not p.session.is_emulator:
-        yield
-        return
-    with _throttle(p, max_concurrency=limit):
-        yield
 
 
 # --- identities -------------------------------------------------------------------------------
@@ -556,13 +638,12 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     status (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true"
     is a defect.
     """
-    p.operation = "matchIdno"
     request = p.canonical("matchIdno").with_json(("idNum",), _unregistered_id())
     body = p.send(request).body
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     if isinstance(result, dict) and result.get("success") == "true":
-        raise violation(
+        raise Violation(
             f"Received: success 'true' for ID number {request.json['idNum']}, in no registry\n"
             "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
             request=request,
@@ -580,15 +661,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
     both 是)."""
-    p.operation = "matchIdno"
     request = p.canonical("matchIdno").with_json(("liveCode",)).with_json(("faceData", "videoType"))
-    a = p.ask(request)
-    if not enveloped(a):
-        raise violation(
-            f"Received: HTTP {a.status} for /idno without liveCode and videoType\n"
-            "Expected: an envelope (errcode 是)",
-            request=request,
-        )
+    a = p.ask_envelope(request, "/idno without liveCode and videoType", "an envelope (errcode 是)")
     if zero(a):
         return "E-008"
     if a.meaning is None or a.category in ("input", "liveness"):

@@ -2,7 +2,7 @@
 
 A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order) that raises
 :class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its id and
-wraps it so that a bare :func:`violation` inside becomes a ``CheckFailed`` carrying the rule's id,
+wraps it so that a bare :class:`Violation` inside becomes a ``CheckFailed`` carrying the rule's id,
 name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document), ``convention``
 (an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings differ).
 
@@ -10,7 +10,13 @@ Where the documents allow several readings, a rule does not enforce one: it rais
 :func:`observed` when an answer follows an alternative reading, and returns the ids of the readings
 whose default it saw followed. The wrapper records both in the run's ``ReadingLog``; only a reading
 the gate policy requires turns an alternative into a finding (basis ``reading``). A plain
-``violation`` in such a rule means the answer fits no reading at all.
+``Violation`` in such a rule means the answer fits no reading at all.
+
+What a rule sees besides the answer and the request (:class:`RuleContext`): the contract, the
+operation, the run so far. Rules never keep state of their own: facts that need the history of the
+run (was this traceNo seen before? what was remainTimes on the previous counted call?) are computed
+once per call by the tracker and handed over frozen (:class:`Facts`), so a rule is a pure function
+and can be unit-tested with constructed inputs.
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
 finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
@@ -22,58 +28,65 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._failures import CheckFailed, Level
 
 if TYPE_CHECKING:
-    from harness.contract import ReadingLog, Which
+    from harness.clients import Exchange
+    from harness.contract import Contract, ReadingLog, Which
+
+
+@dataclass(frozen=True)
+class Facts:
+    """History of the run as of one call (filled by ``RunTracker.observe``)."""
+
+    trace_seen: bool = False  # this traceNo was answered before in the run
+    remain_before: int | None = None  # remainTimes of the previous counted call, same appkey
+    similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) against
+    operating_threshold: float | None = None  # JD operating threshold learnt from msg so far
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    contract: Contract
+    api: str
+    operation: str  # operation id
+    facts: Facts = field(default_factory=Facts)
+    readings: ReadingLog | None = None  # where reading rules record what the answer followed
+
+    def code(self, where: str, code: object) -> Any:
+        return self.contract.codes.get(self.api, where, code)
+
+
+def envelope(response: Exchange) -> dict[str, Any] | None:
+    """The JSON object of an HTTP 200 answer (the HTTP rules judge every other answer)."""
+    body = response.body if response.status == 200 else None
+    return body if isinstance(body, dict) else None
+
 
 Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
 _ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 
 
+@dataclass(eq=False)
 class Violation(AssertionError):
-    """Raised by a rule body; the registry wrapper turns it into a CheckFailed."""
+    """``raise Violation("Received: ...\\nExpected: ...")`` inside a rule; the registry wrapper
+    turns it into a CheckFailed (a probe adds its request; ``basis`` and ``erratum``: this case's
+    own, where they differ by case; ``at``: the answer's fields it is about, dotted)."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        severity: Level | None = None,
-        request: Any = None,
-        reading: str | None = None,
-        basis: Basis | None = None,
-        at: tuple[str, ...] = (),
-        erratum: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message, self.severity, self.request, self.reading = (
-            message,
-            severity,
-            request,
-            reading,
-        )
-        self.basis, self.at, self.erratum = basis, at, erratum
+    message: str
+    severity: Level | None = None
+    request: Any = None
+    basis: Basis | None = None
+    at: tuple[str, ...] = ()
+    erratum: str | None = None
+    reading: str | None = None  # set by :func:`observed`
 
-
-def violation(
-    message: str,
-    *,
-    severity: Level | None = None,
-    request: Any = None,
-    basis: Basis | None = None,
-    at: tuple[str, ...] = (),
-    erratum: str | None = None,
-) -> Violation:
-    """``raise violation("Received: ...\\nExpected: ...")`` inside a rule (a probe adds its
-    request; ``basis`` and ``erratum``: this case's own, where they differ by case; ``at``: the
-    answer's fields it is about, dotted)."""
-    return Violation(
-        message, severity=severity, request=request, basis=basis, at=at, erratum=erratum
-    )
+    def __post_init__(self) -> None:
+        super().__init__(self.message)
 
 
 def observe_reading(
@@ -111,13 +124,11 @@ class Rule:
     sends: int = 1  # how many sends a replay needs to show it (2 for run-history rules)
     doc: str = ""
     basis: Basis = "seed"
-    quote: str = (
-        ""  # the seed's words (seed), the norm (convention); readings quote in readings.yaml
-    )
+    # the seed's words (seed), the norm (convention); readings quote in readings.yaml
+    quote: str = ""
     observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
-    fields: tuple[
-        str, ...
-    ] = ()  # response fields it owns: a schema failure there is this rule's finding
+    # response fields it owns: a schema failure there is this rule's finding
+    fields: tuple[str, ...] = ()
 
     def applies_to(self, api: str, operation: str) -> bool:
         return self.api in (api, "*") and (not self.operations or operation in self.operations)
@@ -137,9 +148,9 @@ class Registry:
         self._by_id[entry.id] = entry
         return entry
 
-    def get(self, rule_id: str) -> Rule:
+    def get(self, rule_id: str | None) -> Rule:
         try:
-            return self._by_id[rule_id]
+            return self._by_id[str(rule_id)]
         except KeyError:
             raise KeyError(
                 f"no rule {rule_id!r}; known: {', '.join(sorted(self._by_id))}"
@@ -151,11 +162,8 @@ class Registry:
     def __iter__(self) -> Iterator[Rule]:
         return iter(sorted(self._by_id.values(), key=lambda r: r.id))
 
-    def __len__(self) -> int:
-        return len(self._by_id)
-
-    def rules_for(self, api: str, operation: str, kind: Kind = "rule") -> list[Rule]:
-        return [r for r in self if r.kind == kind and r.applies_to(api, operation)]
+    def rules_for(self, api: str, operation: str) -> list[Rule]:
+        return [r for r in self if r.kind == "rule" and r.applies_to(api, operation)]
 
 
 RULES = Registry()
@@ -177,15 +185,9 @@ def rule(
     fields: tuple[str, ...] = (),
     registry: Registry = RULES,
 ) -> Callable[[Callable[..., Any]], Callable[..., None]]:
-    """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``.
-
-    A ``seed`` rule quotes the document; a ``convention`` rule is at most ``low``; a ``reading``
-    rule names the erratum it observes (and raises a finding only for what fits no reading).
-
-    Example:
-        ``@rule("FH-J06", "thresholds-fall", api="jd", erratum="E-004", quote="e4 ...
-        误识率为万分之一的阈值")``
-    """
+    """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``; the basis is
+    checked here: a ``seed`` rule quotes the document, a ``convention`` rule is at most ``low``, a
+    ``reading`` rule names the erratum it observes."""
     if basis == "convention" and _ORDER.index(severity) < _ORDER.index("low"):
         raise ValueError(f"{rule_id}: a convention rule is at most 'low', not {severity!r}")
     if basis == "seed" and not quote:
@@ -197,25 +199,17 @@ def rule(
     def decorate(fn: Callable[..., Any]) -> Callable[..., None]:
         entry: Rule
 
-        def failed(
-            ctx: Any,
-            message: str,
-            severity: Level,
-            basis_: Basis,
-            request: Any,
-            erratum_: str | None,
-            at: tuple[str, ...] = (),
-        ) -> CheckFailed:
+        def failed(ctx: Any, v: Violation) -> CheckFailed:
             return CheckFailed(
                 rule_id=entry.id,
                 check=entry.name,
                 operation=_operation_of(ctx),
-                message=message,
-                severity=severity,
-                erratum=erratum_,
-                request=request,
-                basis=basis_,
-                at=at,
+                message=v.message,
+                severity=v.severity or entry.severity,
+                erratum=v.erratum,
+                request=v.request,
+                basis=v.basis,
+                at=v.at,
             )
 
         @functools.wraps(fn)
@@ -225,26 +219,16 @@ def rule(
                 followed = fn(ctx, *args)
             except Violation as v:
                 if v.reading is None:
-                    raise failed(
-                        ctx,
-                        v.message,
-                        v.severity or entry.severity,
-                        v.basis or ("seed" if entry.basis == "reading" else entry.basis),
-                        v.request,
-                        v.erratum or entry.erratum,
-                        v.at,
-                    ) from None
+                    basis_ = v.basis or ("seed" if entry.basis == "reading" else entry.basis)
+                    erratum_ = v.erratum or entry.erratum
+                    raise failed(ctx, replace(v, basis=basis_, erratum=erratum_)) from None
                 if log is not None:
                     log.observe(v.reading, "alternative", f"{_operation_of(ctx)}: {v.message}")
                     if log.mismatch(v.reading, "alternative"):
+                        required = f"Required: the default reading of {v.reading}"
+                        message = f"{v.message}\n{required} (gate policy [readings])"
                         raise failed(
-                            ctx,
-                            f"{v.message}\nRequired: the default reading of {v.reading} "
-                            "(gate policy [readings])",
-                            v.severity or entry.severity,
-                            "reading",
-                            v.request,
-                            v.reading,
+                            ctx, Violation(message, v.severity, v.request, "reading", (), v.reading)
                         ) from None
                 return
             for erratum_ in (followed,) if isinstance(followed, str) else (followed or ()):
@@ -252,15 +236,13 @@ def rule(
                     continue
                 log.observe(erratum_, "default")
                 if log.mismatch(erratum_, "default"):
-                    raise failed(
-                        ctx,
+                    message = (
                         f"Received: an answer following the default reading of {erratum_}\n"
-                        f"Required: the alternative reading (gate policy [readings])",
-                        entry.severity,
-                        "reading",
-                        getattr(ctx, "last_request", None),  # a probe's: it showed the reading
-                        erratum_,
+                        "Required: the alternative reading (gate policy [readings])"
                     )
+                    # a probe's last request: it showed the reading
+                    request = getattr(ctx, "last_request", None)
+                    raise failed(ctx, Violation(message, None, request, "reading", (), erratum_))
 
         entry = Rule(
             id=rule_id,
@@ -279,7 +261,6 @@ def rule(
             fields=fields,
         )
         registry.add(entry)
-        wrapped.rule = entry  # type: ignore[attr-defined]
         return wrapped
 
     return decorate

@@ -18,14 +18,13 @@ from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, read_replay, request_of
 from harness.results import ReplayOutcome
 
-from ._context import RuleContext
 from ._emulator import conformance_target
 from ._engine import load_schema
 from ._failures import CheckFailed
 from ._media import from_refs, names_in
 from ._payloads import PayloadPool
-from ._probe_context import ProbeContext, ProbeOptions
-from ._registry import RULES
+from ._probes import ProbeContext
+from ._registry import RULES, RuleContext
 from ._run import emulator_identity
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
@@ -125,9 +124,7 @@ def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> 
     for n in range(entry.sends):
         answer = _send(request, session)
         facts = session.observe_sent(request, answer, f"replay-{n}")
-        ctx = RuleContext(
-            session.contract, session.api, request.operation, "unknown", facts, session.readings
-        )
+        ctx = RuleContext(session.contract, session.api, request.operation, facts, session.readings)
         try:
             entry.fn(ctx, answer, request)
         except CheckFailed as failed:
@@ -147,7 +144,7 @@ def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutc
 
 
 def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
-    ctx = ProbeContext(session=session, options=ProbeOptions(may_burst=session.is_emulator))
+    ctx = ProbeContext(session, may_burst=session.is_emulator)
     try:
         entry.fn(ctx)
     except CheckFailed as failed:

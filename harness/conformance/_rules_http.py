@@ -15,9 +15,8 @@ from typing import Any
 from harness.clients import Exchange
 from harness.contract import Answer, read_answer
 
-from ._context import RuleContext
 from ._failures import CheckFailed, Level
-from ._registry import Basis, observe_reading, observed, rule, violation
+from ._registry import Basis, RuleContext, Violation, observe_reading, observed, rule
 
 ENVELOPE = "errcode | Num | 是 (000); code | String | 是 (004): every answer carries the envelope"
 
@@ -28,7 +27,7 @@ def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
     the target's as much as a 5xx (the kind opens the message, so findings merge by kind)."""
     error = getattr(response, "error", None)
     if error:
-        raise violation(f"no answer: {error}")
+        raise Violation(f"no answer: {error}")
 
 
 @rule(
@@ -41,7 +40,7 @@ def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
 def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """No answer is a 5xx: every answer, success or error, carries the envelope."""
     if response.status_code >= 500:
-        raise violation(f"Received: HTTP {response.status_code}\nExpected: never a server error")
+        raise Violation(f"Received: HTTP {response.status_code}\nExpected: never a server error")
 
 
 @rule(
@@ -56,7 +55,7 @@ def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
 def http_200(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every answer is HTTP 200 with the envelope (a 5xx is FH-H01's finding alone)."""
     if response.status_code != 200 and response.status_code < 500:
-        raise violation(f"Received: HTTP {response.status_code}\nExpected: HTTP 200")
+        raise Violation(f"Received: HTTP {response.status_code}\nExpected: HTTP 200")
 
 
 @rule(
@@ -72,7 +71,7 @@ def content_type_json(ctx: RuleContext, response: Any, case: Any) -> None:
     found = _content_type(response)
     # media types are case-insensitive (RFC 9110 8.3.1): Application/JSON is as good
     if found.split(";")[0].strip().lower() != "application/json":
-        raise violation(f"Received: Content-Type {found!r}\nExpected: application/json")
+        raise Violation(f"Received: Content-Type {found!r}\nExpected: application/json")
 
 
 def _content_type(response: Any) -> str:
@@ -102,7 +101,7 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
     except (ValueError, TypeError):  # not JSON, or JSON no validator reads (a lone surrogate)
         text = bytes(response.content)[:80].decode("utf-8", "replace")
         # schemathesis' severity for a malformed JSON answer (one defect, one severity)
-        raise violation(
+        raise Violation(
             f"{name} violated: the body is not a JSON object: {text!r}", severity="medium"
         ) from None
     if errors:
@@ -112,7 +111,7 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
             ".".join(filter(None, (p, m.group(1)))) if (m := _REQUIRED.match(e.message)) else p
             for p, e in zip(paths, errors)
         )
-        raise violation(f"{name} violated: {texts}", at=at)
+        raise Violation(f"{name} violated: {texts}", at=at)
 
 
 def _read_as_json(content_type: str) -> bool:
@@ -188,15 +187,15 @@ def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> N
         message = f"accepted although faceharness' reading of {erratum} calls it invalid ({broken})"
         required = observe_reading(ctx.readings, erratum, not accepted, message)
         if required is not None:
-            raise violation(message + required, severity=severity, basis="reading", erratum=erratum)
+            raise Violation(message + required, severity=severity, basis="reading", erratum=erratum)
         if accepted:
             return
     elif accepted:
-        raise violation(
+        raise Violation(
             f"accepted although it breaks {broken}", severity=severity, basis=refusal.basis
         )
     if found.where not in ("status", refusal.where):
-        raise violation(
+        raise Violation(
             f"{found.where} code {found.code} where a {refusal.where} code "
             f"{'/'.join(refusal.codes)} was due ({broken})",
             severity=severity,
@@ -238,4 +237,4 @@ def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
             f"Default reading: {refusal.where} {due} (faceharness' table)",
         )
     if refusal.strict:
-        raise violation(f"{refusal.where} code {found.code} for {what}; the contract assigns {due}")
+        raise Violation(f"{refusal.where} code {found.code} for {what}; the contract assigns {due}")

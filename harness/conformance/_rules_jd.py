@@ -1,9 +1,8 @@
 """Business rules of JD faceCompareNew (seed 004) that its schema cannot express.
 
-Codes, texts, the threshold keys and the success code come from the contract; the ids are stable.
-Each rule states its basis: a sentence or example of the document, or the erratum whose readings it
-observes (``specs/readings.yaml``). The JD tables have no 必填 values (E-023): parts the harness
-cannot read (``result: null`` on a gateway error, a business error with only code and msg) are fine.
+Codes, texts, the threshold keys and the success code come from the contract. The JD tables have
+no 必填 values (E-023): parts the harness cannot read (``result: null`` on a gateway error, a
+business error with only code and msg) are fine.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, envelope
-from ._registry import observed, rule, violation
+from ._registry import RuleContext, Violation, envelope, observed, rule
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
 _SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
@@ -59,11 +57,11 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
         return
     code, ok = body.get("code"), ctx.contract.jd_success_code
     if not isinstance(code, str):
-        raise violation(
+        raise Violation(
             f"Received: code={code!r}\nExpected: the gateway code as a string, e.g. {ok!r} (E-002)"
         )
     if code == ok and not isinstance(body.get("result"), dict):
-        raise violation(
+        raise Violation(
             f"Received: gateway {code} with result={body.get('result')!r}\n"
             "Expected: the result object (查询结果) on gateway success"
         )
@@ -81,7 +79,7 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request
     body = envelope(response) or {}
     code = body.get("code")
     if isinstance(code, str) and ctx.code("gateway", code) is None:
-        raise violation(
+        raise Violation(
             f"Received: gateway code {code}\nExpected: a code of JD's return-code table"
         )
 
@@ -130,7 +128,7 @@ def business_code_in_table(ctx: RuleContext, response: Exchange, request: Reques
     result = _business(ctx, response)
     code = _int(result.get("code")) if result else None
     if code is not None and ctx.code("business", code) is None:
-        raise violation(
+        raise Violation(
             f"Received: result.code {code}\nExpected: a code of the document's 业务错误码 table"
         )
 
@@ -184,7 +182,7 @@ def thresholds_fall(ctx: RuleContext, response: Exchange, request: Request) -> N
         return
     if any(a <= b for a, b in itertools.pairwise(values)):  # type: ignore[operator]
         shown = ", ".join(f"{k}={threshold.get(k)}" for k in keys)
-        raise violation(f"Received: {shown}\nExpected: {' > '.join(keys)} (E-004)")
+        raise Violation(f"Received: {shown}\nExpected: {' > '.join(keys)} (E-004)")
 
 
 @rule(
@@ -204,7 +202,7 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Requ
     verdict, code = result["result"], _int(result.get("code"))
     not_same = ctx.contract.jd_not_same_person_code
     if code == 0 and not verdict or code == not_same and verdict:
-        raise violation(
+        raise Violation(
             f"Received: result.code {code} with result={str(verdict).lower()}\n"
             f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)"
         )
@@ -213,7 +211,7 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Requ
     if score is None or limit is None or abs(score - limit) < _EPS or not 0.0 <= score <= 1.0:
         return  # a score outside [0, 1] is FH-J08's finding
     if verdict != (score >= limit):
-        raise violation(
+        raise Violation(
             f"Received: score={score:.7f}, result={str(verdict).lower()}\n"
             f"Expected: result={str(score >= limit).lower()} at operating threshold {limit} (E-004)"
         )
@@ -235,7 +233,7 @@ def jd_score_in_range(ctx: RuleContext, response: Exchange, request: Request) ->
         return
     score = result["score"]
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
-        raise violation(f"Received: score={score!r}\nExpected: a number in [0, 1] (E-004)")
+        raise Violation(f"Received: score={score!r}\nExpected: a number in [0, 1] (E-004)")
 
 
 @rule(
@@ -253,7 +251,7 @@ def similarity_in_range(ctx: RuleContext, response: Exchange, request: Request) 
         return
     value = result["similarity"]
     if _int(value) is None or not 0 <= value <= 100:
-        raise violation(f"Received: similarity={value!r}\nExpected: an integer 0..100 (E-005)")
+        raise Violation(f"Received: similarity={value!r}\nExpected: an integer 0..100 (E-005)")
 
 
 @rule(
@@ -271,7 +269,7 @@ def similarity_monotone(ctx: RuleContext, response: Exchange, request: Request) 
     result = _business(ctx, response)
     if conflict is None or not result:
         return
-    raise violation(
+    raise Violation(
         f"Received: score={result.get('score')}, similarity={result.get('similarity')}; "
         f"earlier score={conflict[0]}, similarity={conflict[1]}\n"
         "Expected: similarity non-decreasing in score (E-005)"
@@ -321,24 +319,24 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
     if now is None:
         return None
     if now < -1:
-        raise violation(
+        raise Violation(
             f"Received: remainTimes={now}\nExpected: -1 (unlimited) or a count >= 0 (E-028)"
         )
     if before is None:
         return None
     if before == 0:
-        raise violation(
+        raise Violation(
             "Received: gateway success after remainTimes reached 0\n"
             "Expected: 10040 (free) or 10010 (paid) once no calls remain (E-028)"
         )
     if before == -1:
         if now != -1:
-            raise violation(
+            raise Violation(
                 f"Received: remainTimes={now} after -1\nExpected: -1 (无限制时为-1) stays -1"
             )
         return None
     if now >= before:
-        raise violation(
+        raise Violation(
             f"Received: remainTimes={now} after {before}\n"
             "Expected: fewer calls remaining after a counted call (剩余调用次数)"
         )
@@ -366,7 +364,7 @@ def result_timestamp_ms(ctx: RuleContext, response: Exchange, request: Request) 
     if stamp is None:
         return
     if abs(stamp - time.time() * 1000) > _DAY_MS:
-        raise violation(
+        raise Violation(
             f"Received: result.timestamp={stamp}\nExpected: milliseconds since the epoch, "
             "within a day of now (E-029)"
         )

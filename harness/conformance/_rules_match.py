@@ -1,10 +1,7 @@
 """Business rules of the internal face-match API (seed 000) that its schema cannot express.
 
 Every fact (thresholds, score range, which operation returns a score when) is read from the
-contract; the ids are stable and appear in findings as ``rule_id``. Each rule states its basis:
-the seed's sentence it enforces, or the erratum whose readings it observes
-(``specs/readings.yaml``), so a service that reads an ambiguous sentence the other way is
-reported, not failed.
+contract; a service that reads an ambiguous sentence the other way is reported, not failed.
 """
 
 from __future__ import annotations
@@ -15,8 +12,7 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import parse_score
 
-from ._context import RuleContext, envelope
-from ._registry import observed, rule, violation
+from ._registry import RuleContext, Violation, envelope, observed, rule
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
@@ -33,6 +29,13 @@ def _success_result(response: Exchange) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
+def _errcode(response: Exchange) -> tuple[dict[str, Any], int | None]:
+    """The envelope of an HTTP 200 answer, and its errcode when that is an integer."""
+    body = envelope(response) or {}
+    errcode = body.get("errcode")
+    return body, errcode if isinstance(errcode, int) and not isinstance(errcode, bool) else None
+
+
 _ERRCODE = "errcode | Num | 是 | 0交易成功 其它为异常情况"
 _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
 
@@ -42,7 +45,6 @@ _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
     "envelope-consistent",
     api="match",
     operations=_ENVELOPE_OPS,
-    severity="high",
     fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
     quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; "
     "result | 是",
@@ -61,7 +63,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         return None
     errcode = body.get("errcode")
     if not isinstance(errcode, int) or isinstance(errcode, bool):
-        raise violation(
+        raise Violation(
             f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer "
             f"({_ERRCODE})"
         )
@@ -69,7 +71,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     if errcode != 0:
         errmsg = body.get("errmsg")
         if not isinstance(errmsg, str) or not errmsg.strip():
-            raise violation(
+            raise Violation(
                 f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
                 f"Expected: a non-empty errmsg whenever errcode is not 0 ({_ERRMSG})"
             )
@@ -78,7 +80,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
             and data.get("status") == "SUCCESS"
             and data.get("result") is not None
         ):
-            raise violation(
+            raise Violation(
                 f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
                 "Expected: no business success in an answer whose errcode says 异常 ("
                 + _ERRCODE
@@ -90,17 +92,17 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         business = meaning is not None and meaning.category in ("business", "image_quality")
         return "E-039" if business else None
     if not isinstance(data, dict):
-        raise violation(
+        raise Violation(
             "Received: errcode=0 without a data object\n"
             "Expected: data with status and traceNo (both 是 in the document)"
         )
     status, trace, result = data.get("status"), data.get("traceNo"), data.get("result")
     if not isinstance(trace, str) or not trace:
-        raise violation(
+        raise Violation(
             f"Received: errcode=0 with traceNo={trace!r}\nExpected: a non-empty traceNo (是)"
         )
     if not isinstance(status, str) or not status:
-        raise violation(
+        raise Violation(
             f"Received: errcode=0 with status={status!r}\nExpected: a status string (是)"
         )
     sent = request.json
@@ -109,12 +111,12 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     )
     if status == "SUCCESS":
         if not isinstance(result, dict):
-            raise violation(
+            raise Violation(
                 "Received: errcode=0, status SUCCESS, no result\n"
                 "Expected: result (业务结果, 是) on business success"
             )
         if ctx.operation == "liveCode" and not result.get("code"):
-            raise violation(
+            raise Violation(
                 "Received: validateData success without result.code\nExpected: result.code (是)"
             )
         if asked_async:
@@ -128,7 +130,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
         return "E-013"
     if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
-        raise violation(
+        raise Violation(
             f"Received: errcode=0, status {status!r} with a positive result {str(result)[:80]}\n"
             "Expected: a positive business result only with status SUCCESS (“SUCCESS”为业务成功)",
             severity="medium",
@@ -166,7 +168,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     threshold = ctx.contract.success_threshold(ctx.operation)
     score = parse_score(result.get("score"))
     if ctx.operation == "matchIdno" and success and result.get("score") is None:
-        raise violation(
+        raise Violation(
             "Received: success='true' without a score\n"
             "Expected: a score when verification passes (score: 验证通过时返回)",
             severity="medium",
@@ -178,7 +180,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
         return "E-011" if ctx.operation == "match" and not success else None
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:
-        raise violation(
+        raise Violation(
             f"Received: {shown}\nExpected: a score of {score:g} is 'true' under the threshold "
             "reading and 'false' (人脸比对出错) comes without a passing score under any "
             "reading (E-011)"
@@ -207,13 +209,13 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
         return
     success = result.get("success")
     if success is not None and success not in ("true", "false"):
-        raise violation(
+        raise Violation(
             f"Received: success={success!r} ({type(success).__name__})\n"
             "Expected: the string 'true' or 'false' (E-007)"
         )
     score = result.get("score")
     if score is not None and not (isinstance(score, str) and _DECIMAL.match(score)):
-        raise violation(
+        raise Violation(
             f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
             "(E-007)"
         )
@@ -235,7 +237,7 @@ def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> No
     score = parse_score(result.get("score")) if result else None
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
     if result and score is not None and not low <= score <= high:
-        raise violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")
+        raise Violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")
 
 
 @rule(
@@ -253,7 +255,7 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
     if body.get("errcode") != 0 or not isinstance(data, dict):
         return
     if ctx.facts.trace_seen:
-        raise violation(
+        raise Violation(
             f"Received: traceNo {data.get('traceNo')!r}, already returned earlier in this run\n"
             "Expected: a traceNo unique to each request"
         )
@@ -262,9 +264,8 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
 @rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
 def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
-    body = envelope(response) or {}
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or isinstance(errcode, bool) or errcode == 0:
+    body, errcode = _errcode(response)
+    if not errcode:
         return None
     if ctx.code("errcode", errcode) is None:
         raise observed(
@@ -281,11 +282,8 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> 
 )
 def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
-    body = envelope(response) or {}
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or errcode == 0:
-        return None
-    meaning = ctx.code("errcode", errcode)
+    body, errcode = _errcode(response)
+    meaning = ctx.code("errcode", errcode) if errcode else None
     errmsg = body.get("errmsg")
     if meaning is None or not isinstance(errmsg, str):
         return None
@@ -308,9 +306,8 @@ def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) 
     errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
     an error with ``"data": null`` follow the document as well.
     """
-    body = envelope(response) or {}
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or isinstance(errcode, bool):
+    body, errcode = _errcode(response)
+    if errcode is None:
         return None
     if errcode == 0 and body.get("errmsg") is None:
         raise observed(

@@ -7,7 +7,7 @@ import os
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +32,7 @@ from harness.results import (
 from harness.suite import RunContext
 
 from ._engine import (
-    BUILTIN_CHECKS,
+    BUILTIN_BASIS,
     PHASES,
     EngineOutcome,
     excerpt,
@@ -40,14 +40,12 @@ from ._engine import (
     load_schema,
     run_engine,
 )
-from ._failures import CheckFailed
-from ._findings import build_findings
+from ._failures import CheckFailed, build_findings
 from ._payloads import PayloadPool
-from ._probe_context import ProbeContext, ProbeOptions
-from ._raw import RawFailure
+from ._probes import ProbeContext
 from ._registry import RULES
 from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
-from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE, RULES_CHECK
+from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE
 from ._tracker import RunTracker
 from ._transport import NoAnswer
 
@@ -75,17 +73,13 @@ class ConformanceSuite:
     name: Literal["conformance"] = field(default="conformance", init=False)
 
     def run(self, ctx: RunContext) -> ConformanceSuiteResult:
+        own = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
         return run_conformance(
             ctx.url,
             **ctx.sender_options(),
-            api=self.api,
-            examples=self.examples,
+            **own,
             progress=lambda text: ctx.progress(0, None, text),
-            settings=self.settings,
-            include_extensions=self.include_extensions,
             emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
-            contract=self.contract,
-            phases=self.phases,
             request_timeout_s=ctx.request_timeout_s,
             max_seconds=ctx.max_seconds or DEFAULT_MAX_SECONDS,
         )
@@ -156,7 +150,7 @@ def run_conformance(
     tracker = RunTracker(contract, budget=budget)
     identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
-    raws: list[RawFailure] = []
+    raws: list[CheckFailed] = []
     checks: list[CheckResult] = []
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     apis_run: dict[str, ApiRun] = {}
@@ -287,8 +281,7 @@ def validate_options(
 ) -> tuple[str, ...]:
     if api not in (*APIS, "all"):
         raise UsageError(f"--api {api!r}: expected match, jd or all")
-    unknown = [p for p in phases if p not in PHASES]
-    if unknown or not phases:
+    if not phases or not set(phases) <= set(PHASES):
         raise UsageError(f"--phases {','.join(phases)!r}: expected some of {', '.join(PHASES)}")
     if examples < 1:
         raise UsageError(
@@ -330,25 +323,24 @@ def emulator_identity(
 
 def _run_probes(
     session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
-) -> tuple[list[RawFailure], list[tuple[str, str]], list[str]]:
-    options = ProbeOptions(
-        include_extensions=extensions, qps=dict(settings.qps), may_burst=not max_rps
-    )
-    raws: list[RawFailure] = []
+) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str]]:
+    raws: list[CheckFailed] = []
     ran: list[tuple[str, str]] = []
     skipped: list[str] = []
     for entry in RULES:
         if entry.kind != "probe" or entry.api != session.api:
             continue
-        ctx = ProbeContext(session=session, options=options)
+        ctx = ProbeContext(session, extensions, dict(settings.qps), may_burst=not max_rps)
         try:
             entry.fn(ctx)
         except CheckFailed as failed:
-            failed.response = excerpt(ctx.last_response)
+            answer = excerpt(ctx.last_response)
             # one defect, one finding: the probe's verdict owns the answer it judged, so the
             # both-APIs HTTP rules (a 5xx, a non-200) do not report that answer again
             ctx.failures = [f for f in ctx.failures if f not in ctx.last_http_failures]
-            ctx.failures.append(failed)
+            ctx.failures.append(
+                failed.recorded(session.api, failed.operation, failed.request, answer)
+            )
         except BudgetExhausted:
             skipped.append(entry.id)
             continue
@@ -359,23 +351,14 @@ def _run_probes(
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
         ran += [(entry.name, operation) for operation in ctx.touched]
-        raws += [
-            RawFailure.of(
-                f,
-                api=session.api,
-                operation=str(f.operation),
-                request=f.request,
-                response=f.response,
-            )
-            for f in ctx.failures
-        ]
+        raws += ctx.failures
     return raws, ran, skipped
 
 
 def _check_results(
     session: Session, outcome: EngineOutcome, probes: list[tuple[str, str]]
 ) -> list[CheckResult]:
-    reported = {*BUILTIN_CHECKS, *_CHECK_NAMES, "max_response_time"} - {RULES_CHECK}
+    reported = {*BUILTIN_BASIS, *_CHECK_NAMES}
     runs = [
         (_CHECK_NAMES.get(check, check), operation, f"{n} responses")
         for (check, operation), n in sorted(outcome.check_runs.items())

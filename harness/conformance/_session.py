@@ -1,5 +1,7 @@
 """One API's part of a run: the contract, credentials, tracker and payloads its hooks and checks
-share.
+share; how the credentials a schemathesis case carried were made (a typed
+:class:`harness.clients.Auth`, never the secrets: findings and replay files store that, and a
+replay makes the credentials again), and which ones a negative case broke on purpose.
 
 Schemathesis checks and hooks are global or per schema; they find their session through the raw
 schema dict of the case's operation (each run loads its own copy), so a check registered by this
@@ -10,26 +12,29 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import Credentials, Exchange, Request, Sender
-from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER
+from harness.clients import Auth, Credentials, Exchange, Given, How, Request, Sender, jd_sign
+from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER, given_or, token_of
 from harness.contract import Contract, ReadingLog
 from harness.pacing import BudgetExhausted
 
-from . import _auth
-from ._context import Facts, Mode, RuleContext
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
+from ._registry import Facts, RuleContext
 from ._tracker import RunTracker
 from ._transport import NoAnswer, no_answer
 
 DEFAULT_TIMEOUT_S = 60.0  # conformance's request deadline when a run names none
 _SESSIONS: dict[int, Session] = {}
 _LOCK = threading.Lock()
+_HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass
@@ -77,7 +82,7 @@ class Session:
         method = getattr(getattr(response, "request", None), "method", None) or case.method
         return str(method).upper() == str(case.operation.method).upper()
 
-    def mode_of(self, case: Any, *, settled: bool = True) -> Mode:
+    def mode_of(self, case: Any, *, settled: bool = True) -> str:
         meta = case.meta if settled else getattr(case, "_meta", None)
         if meta is None:
             return "unknown"
@@ -88,7 +93,6 @@ class Session:
             contract=self.contract,
             api=self.api,
             operation=operation,
-            mode=self.mode_of(case),
             facts=self.tracker.facts_for(case.id),
             readings=self.readings,
         )
@@ -116,10 +120,10 @@ class Session:
         query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
         headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
         if self.api == "jd":
-            auth = _auth.jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
+            auth = jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
             query = {k: v for k, v in query.items() if k not in JD_AUTH_PARAMS}
         else:
-            auth = _auth.token_auth_of(headers, self.creds)
+            auth = Auth(token=token_of(headers, self.creds))
             headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
         body = case.body
         raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
@@ -146,11 +150,10 @@ class Session:
             if answer.cause is not None:
                 return None
             self.observe_sent(request, answer, f"fresh-liveCode-{id(answer)}")
-        # a BaseException: inside schemathesis' hook it would kill the worker thread; the case's
-        # own send stops at the budget like any other
-        except BudgetExhausted:
-            return None
-        except Exception:  # noqa: BLE001 - no code: the case goes without one; rules report why
+        # BudgetExhausted, a BaseException, would kill schemathesis' worker thread inside its hook
+        # (the case's own send stops at the budget like any other); no code on any other error:
+        # the case goes without one, and the rules report why
+        except (BudgetExhausted, Exception):
             return None
         return live_code_of(answer)
 
@@ -161,16 +164,7 @@ class Session:
         if answer.cause is None:
             return answer
         self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
-        raise NoAnswer(
-            no_answer(
-                answer.cause,
-                api=self.api,
-                operation=request.operation,
-                request=request,
-                timeout_s=self.timeout_s,
-                kind=answer.no_answer,
-            )
-        )
+        raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
@@ -241,3 +235,66 @@ def session_of(case: Any) -> Session | None:
     schema = getattr(operation, "schema", None)
     raw = getattr(schema, "raw_schema", None)
     return _SESSIONS.get(id(raw)) if raw is not None else None
+
+
+def negated_auth(case: Any, names: tuple[str, ...], location: str) -> set[str] | None:
+    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all of
+    them)."""
+    meta = getattr(case, "_meta", None)
+    if meta is None or not meta.generation.mode.is_negative:
+        return set()
+    from schemathesis.core.parameters import ParameterLocation
+    from schemathesis.generation.meta import negated_parameters
+
+    loc = ParameterLocation(location)
+    named = {name for name, where in negated_parameters(meta) if where == loc}
+    if meta.is_negative_at(loc) and not named:
+        return None
+    return named & set(names)
+
+
+def kept_auth(query: dict[str, Any], negated: set[str] | None) -> Auth:
+    """Fresh credentials, except the ones a negative case negated: those as generated."""
+    kept: dict[str, Any] = {
+        name: Given(str(query[name])) if name in query else How.ABSENT
+        for name in JD_AUTH_PARAMS
+        if negated is None or name in negated
+    }
+    return Auth(**kept)
+
+
+def jd_auth_of(
+    query: dict[str, Any],
+    creds: Credentials,
+    window_ms: int,
+    clock: Callable[[], float] = time.time,
+) -> Auth:
+    """How the JD credentials a request carried were made, without any secret in the description."""
+    appkey, secret = creds.jd_appkey or "", creds.jd_secretkey or ""
+    value = query.get("appkey")
+    key = (
+        How.ABSENT
+        if value is None
+        else How.VALID
+        if str(value) == appkey
+        else given_or(str(value), How.INVALID, creds)
+    )
+    stamp = query.get("timestamp")
+    when: How | Given
+    if stamp is None:
+        when = How.ABSENT
+    elif str(stamp).isdigit() and abs(int(str(stamp)) - clock() * 1000) <= window_ms:
+        when = How.VALID
+    else:
+        when = Given(str(stamp))
+    sign = query.get("sign")
+    made: How | Given
+    if sign is None:
+        made = How.ABSENT
+    elif secret and str(sign) == jd_sign(secret, str(stamp or "")):
+        made = How.VALID
+    elif _HEX32.match(str(sign)):
+        made = How.INVALID
+    else:
+        made = given_or(str(sign), How.INVALID, creds)
+    return Auth(appkey=key, timestamp=when, sign=made)

@@ -23,9 +23,8 @@ from schemathesis.core.failures import Failure, FailureGroup
 from harness.clients import Exchange, Request
 from harness.contract import Contract
 
-from ._context import RuleContext
 from ._failures import CheckFailed
-from ._registry import RULES
+from ._registry import RULES, RuleContext
 from ._session import Session, session_of
 
 SCHEMA_RULE = "FH-H05"  # response_schema (_rules_http)
@@ -89,76 +88,73 @@ def faceharness_rules(ctx: Any, response: Any, case: Any) -> bool | None:
 @schemathesis.check
 def faceharness_negative_data_rejection(ctx: Any, response: Any, case: Any) -> bool | None:
     """Schema-violating requests get an error code in the envelope (E-015)."""
-    session = session_of(case)
-    if session is None or session.operation_id(case) is None:
-        return True
-    seen = verdict(session.answer_of(case, response))
-    if seen is None or session.mode_of(case) != "negative" or _negative_body_not_sent(case):
-        return True
-    rejected, _, code = seen
-    reading = _invalid_only_by_reading(session, case)
-    if reading is not None:  # a limit or format the documents do not give (E-043, E-012, E-032)
-        session.readings.observe(
-            reading,
-            "default" if rejected else "alternative",
-            f"{session.operation_id(case)}: Received: {code} for a request outside only "
-            f"faceharness' limits and formats\nDefault reading: refused ({reading})",
-        )
-        if rejected or not session.readings.mismatch(reading, "alternative"):
-            return None
-    try:
-        _builtin("_openapi_negative_data_rejection", rejected)(
-            ctx, _as_status(response, 400 if rejected else 200), case
-        )
-    except Failure as exc:
-        raise _envelope_failure(
-            session,
-            case,
-            NEGATIVE_RULE,
-            exc,
-            f"Received: {code}, a successful comparison\n"
-            "Expected: an error code for a schema-violating request (E-015)",
-        ) from None
-    return None
+    return _envelope_check(ctx, response, case, negative=True)
 
 
 @schemathesis.check
 def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> bool | None:
     """Schema-valid requests never get an input-category code (the service calling them invalid)."""
+    return _envelope_check(ctx, response, case, negative=False)
+
+
+def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bool | None:
+    """The envelope's verdict handed to schemathesis' own status-based check, which carries its
+    exemptions: 400 for a rejected (negative) or refused (positive) request, else 200."""
     session = session_of(case)
-    if session is None or session.operation_id(case) is None:
+    operation = session.operation_id(case) if session else None
+    if session is None or operation is None:
         return True
     seen = verdict(session.answer_of(case, response))
-    if seen is None or session.mode_of(case) != "positive":
+    mode = "negative" if negative else "positive"
+    if seen is None or session.mode_of(case) != mode or negative and _body_not_sent(case):
         return True
-    _, refused, code = seen
-    try:
-        _builtin("_openapi_positive_data_acceptance", not refused)(
-            ctx, _as_status(response, 400 if refused else 200), case
+    rejected, refused, code = seen
+    reading = (  # only the body is negative, and only by faceharness' limits and formats
+        invalid_only_by_reading(session.contract, session.api, operation, case.body)
+        if negative and _negative_body_only(case)
+        else None
+    )
+    if reading is not None:  # a limit or format the documents do not give (E-043, E-012, E-032)
+        session.readings.observe(
+            reading,
+            "default" if rejected else "alternative",
+            f"{operation}: Received: {code} for a request outside only "
+            f"faceharness' limits and formats\nDefault reading: refused ({reading})",
         )
+        if rejected or not session.readings.mismatch(reading, "alternative"):
+            return None
+    status = 400 if (rejected if negative else refused) else 200
+    name = "_openapi_negative_data_rejection" if negative else "_openapi_positive_data_acceptance"
+    try:
+        _builtin(name, (status == 400) == negative)(ctx, _as_status(response, status), case)
     except Failure as exc:
-        raise _envelope_failure(
-            session,
-            case,
-            POSITIVE_RULE,
-            exc,
-            f"Received: {code} (category input) for a schema-valid request\n"
-            "Expected: any answer but an input error (E-015)",
+        detail = exc.message.split("Invalid component:", 1)
+        head = (
+            f"Received: {code}, a successful comparison\n"
+            "Expected: an error code for a schema-violating request (E-015)"
+            if negative
+            else f"Received: {code} (category input) for a schema-valid request\n"
+            "Expected: any answer but an input error (E-015)"
+        )
+        rule_id, check = NEGATIVE_RULE if negative else POSITIVE_RULE
+        raise CheckFailed(
+            rule_id=rule_id,
+            check=check,
+            operation=operation,
+            message=head + (f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""),
+            severity="medium",
+            erratum="E-015",
+            basis="seed",
         ) from None
     return None
 
 
-def _invalid_only_by_reading(session: Session, case: Any) -> str | None:
-    """The erratum whose reading alone makes this negative case invalid: only its body is negative
-    and it breaks only limits and formats marked ``x-reading``."""
+def _negative_body_only(case: Any) -> bool:
+    """Only the case's body is negative."""
     from schemathesis.core.parameters import ParameterLocation
 
     negative = {loc for loc, part in case.meta.components.items() if part.mode.is_negative}
-    if negative != {ParameterLocation.BODY}:
-        return None
-    return invalid_only_by_reading(
-        session.contract, session.api, session.operation_id(case) or "", case.body
-    )
+    return negative == {ParameterLocation.BODY}
 
 
 def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: Any) -> str | None:
@@ -173,15 +169,12 @@ def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: 
     return "E-032" if operation == "liveCode" else "E-043"
 
 
-def _negative_body_not_sent(case: Any) -> bool:
+def _body_not_sent(case: Any) -> bool:
     """A case negative only in a body it does not send, where no body is allowed: nothing to
     reject."""
     from schemathesis.core import NOT_SET
-    from schemathesis.core.parameters import ParameterLocation
 
-    meta = case.meta
-    negative = {loc for loc, part in meta.components.items() if part.mode.is_negative}
-    if negative != {ParameterLocation.BODY} or case.body is not NOT_SET:
+    if not _negative_body_only(case) or case.body is not NOT_SET:
         return False
     body = (
         case.operation.definition.raw.get("requestBody", {})
@@ -189,23 +182,6 @@ def _negative_body_not_sent(case: Any) -> bool:
         else {}
     )
     return not body.get("required", False)
-
-
-def _envelope_failure(
-    session: Session, case: Any, rule: tuple[str, str], exc: Failure, head: str
-) -> CheckFailed:
-    detail = exc.message.split("Invalid component:", 1)
-    tail = f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""
-    operation = session.operation_id(case) or case.operation.label
-    return CheckFailed(
-        rule_id=rule[0],
-        check=rule[1],
-        operation=operation,
-        message=head + tail,
-        severity="medium",
-        erratum="E-015",
-        basis="seed",
-    )
 
 
 def _as_status(response: Any, status: int) -> Any:

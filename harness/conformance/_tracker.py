@@ -8,6 +8,7 @@ The tracker also counts requests per operation and codes seen, spends the run's
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -19,8 +20,7 @@ from harness.clients import Exchange
 from harness.contract import Answer, Contract, no_answer_key, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
-from ._auth import appkey_key
-from ._context import Facts
+from ._registry import Facts
 from ._rules_jd import operating_threshold
 
 _MAX_FACTS = 20_000
@@ -172,3 +172,7 @@ def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
     before = trace in seen
     seen.add(trace)
     return before
+
+
+def appkey_key(query: dict[str, Any]) -> str:
+    return hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]

@@ -14,13 +14,10 @@ otherwise hold the run for ever.
 from __future__ import annotations
 
 import contextvars
-import heapq
-import itertools
 import logging
 import re
 import socket
 import threading
-import time
 from typing import Any
 
 import requests
@@ -42,10 +39,8 @@ from harness.clients._deadline import too_large_message
 from harness.contract import load_contract, no_answer_kind
 from harness.contract._answer import _chain_text
 
-from ._context import RuleContext
 from ._failures import CheckFailed
-from ._raw import RawFailure
-from ._registry import RULES
+from ._registry import RULES, RuleContext
 
 ANSWERED = "answered"
 ANSWERED_RULE = "FH-H04"
@@ -64,20 +59,14 @@ _TIMEOUT = re.compile(r"timeout=([0-9.]+)")
 class NoAnswer(Exception):
     """A probe's request got no answer; the probe stops, its request becomes a finding."""
 
-    def __init__(self, raw: RawFailure) -> None:
+    def __init__(self, raw: CheckFailed) -> None:
         super().__init__(raw.message)
         self.raw = raw
 
 
 def no_answer(
-    exc: BaseException,
-    *,
-    api: str,
-    operation: str,
-    request: Request,
-    timeout_s: float | None,
-    kind: str | None = None,
-) -> RawFailure:
+    exc: BaseException, request: Request, timeout_s: float | None, kind: str | None = None
+) -> CheckFailed:
     """The finding for one request that ``exc`` left without an answer (``kind``: as the sender
     named it, which knows whether the answer had begun)."""
     kind = kind or no_answer_kind(exc)
@@ -89,12 +78,12 @@ def no_answer(
     entry = RULES.get(ANSWERED_RULE)
     try:  # the rule book's verdict (FH-H04), as fuzz asks it
         entry.fn(
-            RuleContext(load_contract(), api, operation),
+            RuleContext(load_contract(), request.api, request.operation),
             Exchange(status=0, error=error, no_answer=kind, cause=exc),
             request,
         )
     except CheckFailed as failed:
-        return RawFailure.of(failed, api=api, operation=operation, request=request)
+        return failed.recorded(request.api, request.operation, request)
     raise AssertionError(f"{ANSWERED_RULE} passed a request without an answer")
 
 
@@ -117,45 +106,6 @@ class RequestAnswerTooLarge(AnswerTooLarge, requests.exceptions.ChunkedEncodingE
     """The answer's body ran past ``MAX_ANSWER_BYTES`` (kind ``oversized body``)."""
 
 
-class _Watchdog:
-    """One daemon thread that runs callbacks at their monotonic time (cancelled ones are
-    skipped)."""
-
-    def __init__(self) -> None:
-        self._heap: list[tuple[float, int, _Guard]] = []
-        self._seq = itertools.count()
-        self._cv = threading.Condition()
-        self._thread: threading.Thread | None = None
-
-    def watch(self, guard: _Guard) -> None:
-        with self._cv:
-            heapq.heappush(self._heap, (guard.deadline.at, next(self._seq), guard))
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="faceharness-deadlines", daemon=True
-                )
-                self._thread.start()
-            # the thread sleeps until the earliest deadline: wake it only for a new one
-            if self._heap[0][2] is guard:
-                self._cv.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cv:
-                while not self._heap:
-                    self._cv.wait()
-                at, _, guard = self._heap[0]
-                wait = at - time.monotonic()
-                if wait > 0:
-                    self._cv.wait(wait)
-                    continue
-                heapq.heappop(self._heap)
-            guard.fire()
-
-
-_WATCHDOG = _Watchdog()
-
-
 class _Guard:
     """One request's deadline: when it passes, the request's connection is shut down, which ends
     whatever socket operation the request is blocked in (connect, send, headers or body)."""
@@ -165,6 +115,9 @@ class _Guard:
         self.fired = self.done = False
         self._conns: list[HTTPConnection] = []
         self._lock = threading.Lock()
+        self._timer = threading.Timer(deadline.remaining(), self.fire)
+        self._timer.daemon = True
+        self._timer.start()
 
     def attach(self, conn: HTTPConnection) -> None:
         with self._lock:
@@ -181,6 +134,7 @@ class _Guard:
                 _shutdown(conn)
 
     def finish(self) -> None:
+        self._timer.cancel()
         with self._lock:
             self.done = True
 
@@ -262,7 +216,6 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
         seconds = _seconds(timeout)
         guard = _Guard(Deadline(seconds))
         token = _GUARD.set(guard)
-        _WATCHDOG.watch(guard)
         try:
             try:
                 response = super().send(

@@ -17,7 +17,7 @@ from harness.conformance._emulator import emulator_settings
 from harness.conformance._engine import install, load_schema
 from harness.conformance._failures import CheckFailed
 from harness.conformance._payloads import PayloadPool
-from harness.conformance._probe_context import ProbeContext, ProbeOptions
+from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 from harness.conformance._session import Session, register, unregister
 from harness.conformance._tracker import RunTracker
@@ -68,7 +68,7 @@ def probe(
     register(session)
     try:
         install(session, schema)
-        ctx = ProbeContext(session=session, options=ProbeOptions(may_burst=may_burst))
+        ctx = ProbeContext(session=session, may_burst=may_burst)
         try:
             RULES.get("FH-L12").fn(ctx)
         except CheckFailed as failed:

@@ -10,7 +10,8 @@ import requests
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from harness.clients import DEMO
-from harness.conformance import emulator_settings, replay_finding
+from harness.conformance import replay_finding
+from harness.conformance._emulator import emulator_settings
 from harness.contract import no_answer_kind
 
 from .conftest import conform, explain

@@ -8,7 +8,7 @@ from fixtures.servers import DropsFirstConnection
 from harness.clients import DEMO
 from harness.conformance._engine import load_schema
 from harness.conformance._payloads import PayloadPool
-from harness.conformance._probe_context import ProbeContext, ProbeOptions
+from harness.conformance._probes import ProbeContext
 from harness.conformance._session import Session, register, unregister
 from harness.conformance._tracker import RunTracker
 from harness.contract import load_contract
@@ -41,7 +41,7 @@ def test_a_probe_retry_that_reached_the_service_is_spent_from_the_runs_budget():
         )
         register(session)
         try:
-            ctx = ProbeContext(session=session, options=ProbeOptions())
+            ctx = ProbeContext(session=session)
             answer = ctx.send(ctx.canonical("liveCode"))
         finally:
             unregister(session)

@@ -11,10 +11,12 @@ import pytest
 from PIL import Image
 
 from harness.clients import DEMO, VALID, Auth, Exchange, How, Request, jd_sign
-from harness.conformance import RULES, CheckFailed, Registry, rule, violation
-from harness.conformance._auth import jd_auth_of, token_auth_of
+from harness.clients._auth import token_of
+from harness.conformance import RULES, CheckFailed
 from harness.conformance._inject import SAFE_URL, PayloadInjector
 from harness.conformance._payloads import PayloadPool
+from harness.conformance._registry import Registry, Violation, rule
+from harness.conformance._session import jd_auth_of
 from harness.conformance._tracker import RunTracker
 from harness.emulator import valid_id_number
 from harness.findings import MARK_VALID, exchange_of, request_of
@@ -33,7 +35,7 @@ def test_registry_rejects_duplicate_ids_and_names():
 
     @rule("X-1", "first", api="match", registry=registry, quote="a sentence of the document")
     def first(ctx, response, case):
-        raise violation("Received: a\nExpected: b")
+        raise Violation("Received: a\nExpected: b")
 
     with pytest.raises(ValueError, match="X-1"):
         rule("X-1", "other", api="match", registry=registry, quote="q")(lambda ctx, r, c: None)
@@ -174,11 +176,12 @@ def test_jd_directives_make_fresh_credentials_and_describe_them_without_secrets(
     assert described.directive("jd")["timestamp"] == {"literal": query["timestamp"]}
     assert Auth.from_directive("jd", broken.directive("jd")) == broken
     assert broken.describe("jd") == "absent appkey, expired timestamp, invalid sign"
-    assert token_auth_of({"Authorization": DEMO.token}, DEMO).directive("match") == "fresh"
+    assert Auth(token=token_of({"Authorization": DEMO.token}, DEMO)).directive("match") == "fresh"
     assert (
-        token_auth_of({"Authorization": DEMO.token + "x"}, DEMO).directive("match") == "invalid"
+        Auth(token=token_of({"Authorization": DEMO.token + "x"}, DEMO)).directive("match")
+        == "invalid"
     )  # contains the secret
-    assert token_auth_of({}, DEMO).directive("match") == "absent"
+    assert Auth(token=token_of({}, DEMO)).directive("match") == "absent"
 
 
 def test_fuzz_modes_and_directives_name_the_same_credentials():
@@ -399,7 +402,7 @@ def test_checks_do_nothing_in_somebody_elses_schemathesis_run(contract):
 )
 def test_probes_read_the_shared_answer_as_before(contract, api, status, body, place):
     """The probes read the contract's ``Answer`` and keep the places they judged before."""
-    from harness.conformance._probe_context import business, enveloped, zero
+    from harness.conformance._probes import business, enveloped, zero
     from harness.contract import read_answer
 
     a = read_answer(contract, api, status, body)
