@@ -23,7 +23,16 @@ from rich.table import Column, Table
 
 from harness.console import console as make_console
 from harness.console import shorten
-from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary, verdict_line
+from harness.gate._run import StageObserver
+from harness.results import (
+    SUITE_NAMES,
+    AccuracyMetrics,
+    LoadMetrics,
+    SuiteName,
+    SuiteResult,
+    Summary,
+    verdict_line,
+)
 
 _STATUS_STYLE = {
     "pass": "green",
@@ -33,12 +42,10 @@ _STATUS_STYLE = {
     "inconclusive": "bold",
     "interrupted": "bold yellow",
 }
-_VERDICT_STYLE = {**_STATUS_STYLE, "error": "bold magenta"}
-_TITLES = {"conformance": "conformance", "fuzz": "fuzz", "load": "load", "accuracy": "accuracy"}
 
 
-class RichObserver:
-    """Rich progress bars for the gate's stages (a :class:`StageObserver`)."""
+class RichObserver(StageObserver):
+    """Rich progress bars for the gate's stages."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or make_console(stderr=True)
@@ -66,7 +73,7 @@ class RichObserver:
     def stage_started(self, name: SuiteName) -> None:
         if not self.progress.live.is_started:
             self.progress.start()
-        self.tasks[name] = self.progress.add_task("starting", total=None, stage=_TITLES[name])
+        self.tasks[name] = self.progress.add_task("starting", total=None, stage=name)
 
     def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
         task = self.tasks.get(name)
@@ -88,7 +95,7 @@ class RichObserver:
         if self.progress.disable:
             took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
             self.console.print(
-                f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}",
+                f"{name}: [{style}]{result.status}[/]{took}{escape(detail)}",
                 soft_wrap=True,
             )
             return
@@ -166,7 +173,7 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:
         console.print(f"report: {report}")
-    style = _VERDICT_STYLE.get(summary.verdict or "", "")
+    style = _STATUS_STYLE.get(summary.verdict or "", "")
     console.print(f"[{style}]{escape(verdict_line(summary))}[/]")
 
 
@@ -178,24 +185,22 @@ def _detail(suite: SuiteResult) -> str:
         return f"{suite.reason or ''}{when}"
     if suite.status == "error":
         return suite.error or ""
-    metrics = suite.metrics
-    if suite.name == "load" and metrics is not None:
+    m = suite.metrics
+    if isinstance(m, LoadMetrics):
         parts = []
-        if getattr(metrics, "qps_limit", None) is not None:
+        if m.qps_limit is not None:
             from harness.loadgen.limit import describe_limit
 
-            stopped = getattr(metrics, "stopped_by", None)
-            bound = getattr(metrics, "qps_limit_bound", None)
-            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, bound, stopped)}")
-        latency = getattr(metrics, "latency_ms", None)
-        if latency is not None and latency.p99 is not None:
-            rate = getattr(metrics, "offered_rps", None)
-            parts.append(f"p99 {latency.p99:g} ms" + (f" at {rate:.0f}/s" if rate else ""))
+            parts.append(
+                f"QPS limit {describe_limit(m.qps_limit, m.qps_limit_bound, m.stopped_by)}"
+            )
+        if m.latency_ms is not None and m.latency_ms.p99 is not None:
+            rate = m.offered_rps
+            parts.append(f"p99 {m.latency_ms.p99:g} ms" + (f" at {rate:.0f}/s" if rate else ""))
         return ", ".join(parts)
-    if suite.name == "accuracy" and metrics is not None:
-        rows = getattr(metrics, "thresholds", [])
-        verdicts = ", ".join(f"{r.claim} {r.verdict}" for r in rows[:3])
-        return verdicts + (" ..." if len(rows) > 3 else "")
+    if isinstance(m, AccuracyMetrics):
+        verdicts = ", ".join(f"{r.claim} {r.verdict}" for r in m.thresholds[:3])
+        return verdicts + (" ..." if len(m.thresholds) > 3 else "")
     if suite.findings:
         first = suite.findings[0]
         return shorten(f"{first.check}: {first.message}", 120)
