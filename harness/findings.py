@@ -66,13 +66,8 @@ def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str
     """Every image reference in a body, with where it sits."""
     if is_image_ref(value):
         return [(path, value)]
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
+    items: Iterable[tuple[Any, Any]] = enumerate(value) if isinstance(value, list) else ()
+    items = value.items() if isinstance(value, dict) else items
     return [found for key, item in items for found in image_refs(item, (*path, key))]
 
 

@@ -42,6 +42,8 @@ _STATUS_STYLE = {
     "inconclusive": "bold",
     "interrupted": "bold yellow",
 }
+_MARKS = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
+          "inconclusive": "[bold]inconclusive[/]"}  # fmt: skip
 
 
 class RichObserver(StageObserver):
@@ -88,69 +90,47 @@ class RichObserver(StageObserver):
             return
         style = _STATUS_STYLE.get(result.status, "")
         detail = f" ({len(result.findings)} findings)" if result.findings else ""
-        if result.status == "error":
-            detail = f": {shorten(result.error or '', 180)}"
-        elif result.status == "inconclusive":
-            detail = f": {shorten(result.reason or '', 180)}"
+        if result.status in ("error", "inconclusive"):
+            why = result.error if result.status == "error" else result.reason
+            detail = f": {shorten(why or '', 180)}"
+        detail = escape(detail)
         if self.progress.disable:
             took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
-            self.console.print(
-                f"{name}: [{style}]{result.status}[/]{took}{escape(detail)}",
-                soft_wrap=True,
-            )
+            self.console.print(f"{name}: [{style}]{result.status}[/]{took}{detail}", soft_wrap=True)
             return
-        detail = escape(detail)
         total = self.progress.tasks[task].total or 1
         self.progress.update(
             task, total=total, completed=total, description=f"[{style}]{result.status}[/]{detail}"
         )
 
-    def note(self, text: str) -> None:
-        self.progress.console.print(f"[yellow]note:[/] {escape(text)}")
 
-
-def summary_table(summary: Summary) -> Table:
-    """Suites, findings and key metrics of a run, then the gate's criteria."""
-    table = Table(
-        title=f"faceharness gate: {summary.verdict.upper() if summary.verdict else '?'}"
-        f" ({summary.target})"
-    )
-    for col in ("suite", "status", "findings", "detail"):
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title)
+    for col in columns:
         table.add_column(col, overflow="fold")
+    return table
+
+
+def print_outcome(console: Console, summary: Summary, report: Path | None) -> None:
+    """Suites, findings and key metrics of a run, the gate's criteria, the baseline's
+    regressions, the readings seen, and one line pointing at the report."""
+    verdict = summary.verdict.upper() if summary.verdict else "?"
+    columns = ("suite", "status", "findings", "detail")
+    table = _table(f"faceharness gate: {verdict} ({summary.target})", *columns)
     for name in SUITE_NAMES:
         suite = summary.suites[name]
         style = _STATUS_STYLE.get(suite.status, "")
         table.add_row(
             name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), escape(_detail(suite))
         )
-    return table
-
-
-def criteria_table(summary: Summary) -> Table | None:
-    if summary.gate is None or not summary.gate.criteria:
-        return None
-    table = Table(title="Gate criteria")
-    for col in ("criterion", "result", "expected", "actual", "reason"):
-        table.add_column(col, overflow="fold")
-    for c in summary.gate.criteria:
-        mark = {
-            "pass": "[green]pass[/]",
-            "fail": "[bold red]FAIL[/]",
-            "inconclusive": "[bold]inconclusive[/]",
-        }[c.outcome]
-        reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
-        table.add_row(
-            escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(reason)
-        )
-    return table
-
-
-def print_outcome(console: Console, summary: Summary, report: Path | None) -> None:
-    """The tables, the baseline's regressions, and one line pointing at the report."""
-    console.print(summary_table(summary))
-    criteria = criteria_table(summary)
-    if criteria is not None:
-        console.print(criteria)
+    console.print(table)
+    if summary.gate is not None and summary.gate.criteria:
+        table = _table("Gate criteria", "criterion", "result", "expected", "actual", "reason")
+        for c in summary.gate.criteria:
+            reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
+            cells = (c.name, c.expected or "-", c.actual or "-", reason)
+            table.add_row(escape(cells[0]), _MARKS[c.outcome], *(escape(x) for x in cells[1:]))
+        console.print(table)
     if summary.baseline is not None:
         b = summary.baseline
         console.print(

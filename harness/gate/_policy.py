@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from harness.config import Section, did_you_mean, read_config, validate
-from harness.errors import ConfigError, UsageError
+from harness.errors import ConfigError, SpecError, UsageError
 from harness.results import SUITE_NAMES, SuiteName
 
 
@@ -132,14 +132,9 @@ class Policy(Section):
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
 
-    @field_validator("run", mode="before")
-    @classmethod
-    def _run_table(cls, value: Any) -> Any:
-        return dict(value) if isinstance(value, dict) else value
-
     def required_suites(self, profile_suites: Iterable[SuiteName]) -> tuple[SuiteName, ...]:
-        chosen = self.suites.required if self.suites.required is not None else profile_suites
-        return tuple(chosen)
+        required = self.suites.required
+        return tuple(required if required is not None else profile_suites)
 
 
 DEFAULT_POLICY = Policy()
@@ -162,16 +157,12 @@ def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "")
     policy = validate(Policy, {**data, "source": source}, source, prefix)
     if "readings" in data:
         from harness.contract import check_required, load_contract
-        from harness.errors import SpecError
 
         try:
-            policy = policy.model_copy(
-                update={
-                    "readings": check_required(policy.readings, load_contract().readings, source)
-                }
-            )
+            readings = check_required(policy.readings, load_contract().readings, source)
         except SpecError as exc:
             raise ConfigError(str(exc)) from None
+        policy = policy.model_copy(update={"readings": readings})
     if "run" in data:
         QUICK.with_overrides(policy.run, source)  # validates names and values now, not mid-run
     return policy

@@ -219,9 +219,17 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
             for suite in plan.suites:
                 if interrupt.requested():
                     break
+                # its own folder and request budget: on the emulator the profile caps
+                # conformance and fuzz (load and accuracy are bounded by duration, steps, pairs)
+                folder = ctx.out_dir / suite.name
+                folder.mkdir(parents=True, exist_ok=True)
+                if not ctx.is_emulator:
+                    cap = prof.url_max_requests
+                else:
+                    cap = prof.max_requests if suite.name in ("conformance", "fuzz") else None
                 results[suite.name] = run_stage(
                     suite,
-                    suite_context(ctx, suite.name, prof),
+                    replace(ctx, out_dir=folder, max_requests=cap),
                     observer=observer,
                     timeout_s=prof.stage_timeout_s,
                     grace_s=GRACE_S + prof.request_timeout_s,
@@ -231,12 +239,9 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     except KeyboardInterrupt:  # between stages, or while the target opened or closed
         interrupt.request()
     stopped = interrupt.requested()
-    for name in plan.selected:
-        if name not in results:
-            why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
-            results[name] = SuiteResult(
-                name=name, status="skipped", skipped_reason=f"not run: {why}"
-            )
+    why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
+    for name in (n for n in plan.selected if n not in results):
+        results[name] = SuiteResult(name=name, status="skipped", skipped_reason=f"not run: {why}")
     summary = assemble(
         contract=plan.contract,
         policy=plan.policy,
@@ -353,19 +358,6 @@ def build_suites(
     return suites
 
 
-def suite_context(ctx: RunContext, name: SuiteName, profile: Profile) -> RunContext:
-    """``ctx`` for one suite: its own folder, and its request budget (on the emulator the
-    profile caps conformance and fuzz; load and accuracy are bounded by their duration, steps
-    and pairs there)."""
-    folder = ctx.out_dir / name
-    folder.mkdir(parents=True, exist_ok=True)
-    if ctx.is_emulator:
-        cap = profile.max_requests if name in ("conformance", "fuzz") else None
-    else:
-        cap = profile.url_max_requests
-    return replace(ctx, out_dir=folder, max_requests=cap)
-
-
 @dataclass(frozen=True)
 class LoadStage:
     """The gate's load suite: an open-model run at the policy's (or profile's) rate, then a
@@ -404,6 +396,9 @@ class LoadStage:
                 engine=p.engine, qps=qps, latency=latency, faults=faults, breaks=breaks
             )
 
+        def limit_progress(done: float, total: float | None, text: str) -> None:
+            ctx.progress(done, total, f"limit search: {text}")  # named so on the gate's load line
+
         run = LoadSuite(
             scenario=ScenarioOptions(p.load_scenario),
             rate=rate,
@@ -412,12 +407,8 @@ class LoadStage:
             max_error_rate=p.load_max_error_rate,
             emulator=emulator(ctx.emulator.get("qps")),
         ).run(replace(ctx, out_dir=ctx.out_dir / "run"))
-        mode = p.limit_search
-        if mode == "auto":
-            due = ctx.is_emulator or self.policy.load.min_qps_limit is not None
-        else:
-            due = mode == "always"
-        if not due:
+        needed = ctx.is_emulator or self.policy.load.min_qps_limit is not None
+        if p.limit_search == "never" or p.limit_search == "auto" and not needed:
             return merge_load(run, None, notes)
         top = p.limit_max_rps if ceiling is None else min(p.limit_max_rps or ceiling, ceiling)
         # a live service is approached from 1/s, whatever the profile
@@ -435,15 +426,7 @@ class LoadStage:
                 time_budget_s=p.limit_time_budget_s,
             ),
             emulator=emulator(ctx.emulator.get("qps") or p.limit_emulator_qps),
-        ).run(
-            replace(
-                ctx,
-                out_dir=ctx.out_dir / "limit",
-                progress=lambda done, total, text: ctx.progress(
-                    done, total, f"limit search: {text}"
-                ),
-            )
-        )
+        ).run(replace(ctx, out_dir=ctx.out_dir / "limit", progress=limit_progress))
         return merge_load(run, search, notes)
 
 
@@ -505,9 +488,6 @@ class StageObserver:
         pass
 
     def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
-        pass
-
-    def note(self, text: str) -> None:
         pass
 
 
