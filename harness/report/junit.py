@@ -59,10 +59,12 @@ def _inconclusive(reason: str | None, testable_when: str | None) -> str:
     )
 
 
-def _check_case(classname: str, check: str, operation: str, found: list[Finding]) -> Case:
+def _check_case(
+    classname: str, check: str, operation: str, found: list[Finding], time: float | None = None
+) -> Case:
     """The case of one check on one operation: failed by its failing findings, the others
     (``info``) as its output."""
-    case = Case(classname, f"{operation} :: {check}" if operation else check)
+    case = Case(classname, f"{operation} :: {check}" if operation else check, time or 0.0)
     failing = [f for f in found if f.fails]
     case.out = [_findings_text([f]) for f in found if not f.fails]
     if failing:
@@ -85,13 +87,8 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
         by_key.setdefault((finding.check, finding.operation), []).append(finding)
     cases: list[Case] = []
     for check in suite.checks:
-        case = _check_case(
-            classname,
-            check.check,
-            check.operation,
-            by_key.pop((check.check, check.operation), []),
-        )
-        case.time = check.duration_s or 0.0
+        found = by_key.pop((check.check, check.operation), [])
+        case = _check_case(classname, check.check, check.operation, found, check.duration_s)
         if case.outcome is None and check.status in _CHECK_OUTCOME:
             case.outcome = _CHECK_OUTCOME[check.status]
             case.message = check.message or f"check {check.status}"

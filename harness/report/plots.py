@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from harness.loadgen.limit import describe_limit
-from harness.results import AccuracyMetrics, LoadMetrics
+from harness.results import AccuracyMetrics, LimitStep, LoadMetrics, SeriesPoint
 
 _PREAMBLE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
@@ -99,16 +99,11 @@ def series_svg(load: LoadMetrics) -> str | None:
 
 def rate_svg(load: LoadMetrics) -> str | None:
     """Achieved vs offered rate (limit-search steps, else the series), QPS limit marked."""
-    if load.limit_search:
-        offered = [s.offered for s in load.limit_search]
-        achieved = [s.achieved for s in load.limit_search]
-        ok: Sequence[bool | None] = [s.ok for s in load.limit_search]
-    elif len(load.series) >= 2:
-        offered = [p.offered for p in load.series]
-        achieved = [p.achieved for p in load.series]
-        ok = [None] * len(offered)
-    else:
+    points: Sequence[LimitStep | SeriesPoint] = load.limit_search or load.series
+    if len(points) < (1 if load.limit_search else 2):
         return None
+    offered, achieved = [p.offered for p in points], [p.achieved for p in points]
+    ok = [p.ok if isinstance(p, LimitStep) else None for p in points]
     fig = _figure(3.6)
     ax = fig.add_subplot()
     top = max(max(offered), max(achieved), load.qps_limit or 0.0) * 1.05 or 1.0
