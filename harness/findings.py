@@ -186,16 +186,15 @@ class Replay:
     path: Path | None = None  # where it was read from (not written)
 
     def to_dict(self) -> dict[str, Any]:
-        check: dict[str, Any] = {"name": self.check, "rule_id": self.rule_id}
-        if self.timeout_s is not None:
-            check["timeout_s"] = self.timeout_s
+        check = {"name": self.check, "rule_id": self.rule_id}
+        timeout = {} if self.timeout_s is None else {"timeout_s": self.timeout_s}
         data: dict[str, Any] = {
             "format": REPLAY_FORMAT,
             "version": REPLAY_VERSION,
             "id": self.id,
             "suite": self.suite,
             "target": self.target,
-            "check": check,
+            "check": check | timeout,
             "finding": self.finding,
             "exchange": self.exchange,
         }

@@ -428,15 +428,12 @@ class Suites(_Model):
         for key, value in data.items():
             if isinstance(value, SuiteResult):
                 value = value.model_dump()
-            out[key] = {"name": key, **value} if isinstance(value, dict) and key in out else value
+            if isinstance(value, dict) and key in out:
+                value = {"name": key, **value}
+                if value["name"] != key:
+                    raise ValueError(f"suites.{key} holds the result of suite {value['name']!r}")
+            out[key] = value
         return out
-
-    @model_validator(mode="after")
-    def _names_match(self) -> Self:
-        for name in SUITE_NAMES:
-            if self[name].name != name:
-                raise ValueError(f"suites.{name} holds the result of suite {self[name].name!r}")
-        return self
 
     def __getitem__(self, name: str) -> SuiteResult:
         if name not in SUITE_NAMES:
