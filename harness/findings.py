@@ -66,13 +66,8 @@ def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str
     """Every image reference in a body, with where it sits."""
     if is_image_ref(value):
         return [(path, value)]
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
+    items: Iterable[tuple[Any, Any]] = enumerate(value) if isinstance(value, list) else ()
+    items = value.items() if isinstance(value, dict) else items
     return [found for key, item in items for found in image_refs(item, (*path, key))]
 
 
@@ -191,16 +186,15 @@ class Replay:
     path: Path | None = None  # where it was read from (not written)
 
     def to_dict(self) -> dict[str, Any]:
-        check: dict[str, Any] = {"name": self.check, "rule_id": self.rule_id}
-        if self.timeout_s is not None:
-            check["timeout_s"] = self.timeout_s
+        check = {"name": self.check, "rule_id": self.rule_id}
+        timeout = {} if self.timeout_s is None else {"timeout_s": self.timeout_s}
         data: dict[str, Any] = {
             "format": REPLAY_FORMAT,
             "version": REPLAY_VERSION,
             "id": self.id,
             "suite": self.suite,
             "target": self.target,
-            "check": check,
+            "check": check | timeout,
             "finding": self.finding,
             "exchange": self.exchange,
         }

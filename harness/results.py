@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal, NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -205,6 +205,11 @@ class LoadMetrics(_Metrics):
 # Built by ``harness.accuracy`` (``AccuracyResult.to_dict()``) in exactly these shapes.
 
 ClaimVerdict = Literal["consistent", "contradicted", "untestable"]
+_CLAIM_OUTCOMES: dict[str, Literal["pass", "fail", "inconclusive"]] = {
+    "consistent": "pass",
+    "contradicted": "fail",
+    "untestable": "inconclusive",
+}
 
 
 class ThresholdResult(_Metrics):
@@ -231,12 +236,7 @@ class ThresholdResult(_Metrics):
     @property
     def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
         """The verdict in pass/fail terms (a contradicted claim fails)."""
-        mapping: dict[str, Literal["pass", "fail", "inconclusive"]] = {
-            "consistent": "pass",
-            "contradicted": "fail",
-            "untestable": "inconclusive",
-        }
-        return mapping[self.verdict]
+        return _CLAIM_OUTCOMES[self.verdict]
 
 
 class DetCurve(_Metrics):
@@ -428,15 +428,12 @@ class Suites(_Model):
         for key, value in data.items():
             if isinstance(value, SuiteResult):
                 value = value.model_dump()
-            out[key] = {"name": key, **value} if isinstance(value, dict) and key in out else value
+            if isinstance(value, dict) and key in out:
+                value = {"name": key, **value}
+                if value["name"] != key:
+                    raise ValueError(f"suites.{key} holds the result of suite {value['name']!r}")
+            out[key] = value
         return out
-
-    @model_validator(mode="after")
-    def _names_match(self) -> Self:
-        for name in SUITE_NAMES:
-            if self[name].name != name:
-                raise ValueError(f"suites.{name} holds the result of suite {self[name].name!r}")
-        return self
 
     def __getitem__(self, name: str) -> SuiteResult:
         if name not in SUITE_NAMES:
@@ -608,16 +605,14 @@ class Summary(_Model):
     def inconclusive_items(self) -> list[InconclusiveItem]:
         """Suites and gate criteria that could not test what they claim, with their reasons."""
         items = [
-            InconclusiveItem(
-                name=name, reason=suite.reason or "", testable_when=suite.testable_when
-            )
+            InconclusiveItem(name, suite.reason or "", suite.testable_when)
             for name, suite in self.suites.items()
             if suite.status == "inconclusive"
         ]
         criteria = self.gate.criteria if self.gate is not None else []
         suites = {item.name for item in items}
         items += [
-            InconclusiveItem(name=c.name, reason=c.reason, testable_when=c.testable_when)
+            InconclusiveItem(c.name, c.reason, c.testable_when)
             for c in criteria
             if c.inconclusive and c.name.removeprefix("suite.") not in suites
         ]
@@ -630,15 +625,15 @@ class Summary(_Model):
         verdict = self.verdict or compute_verdict(self)
         if verdict == "inconclusive" and self.gate is not None and self.gate.passed is False:
             return 1
-        return exit_code(verdict)
+        return _EXIT_CODES[verdict]
 
 
-class InconclusiveItem(_Model):
+class InconclusiveItem(NamedTuple):
     """One thing the run could not judge (not persisted: derived from suites and the gate)."""
 
     name: str
     reason: str
-    testable_when: str | None = None
+    testable_when: str | None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -706,13 +701,6 @@ def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
         return True
     criteria = summary.gate.criteria if summary.gate is not None else []
     return any(c.passed and not c.name.startswith(("findings.", "suite.")) for c in criteria)
-
-
-def exit_code(verdict: str) -> int:
-    """CLI exit code of a verdict: 0 pass (and a non-blocking inconclusive), 1 findings or
-    gate failed, 2 could not run, 130 interrupted. A blocking inconclusive exits 1: use
-    :attr:`Summary.exit_code`, which knows the policy."""
-    return _EXIT_CODES[verdict]
 
 
 def verdict_line(summary: Summary) -> str:

@@ -21,10 +21,6 @@ Progress = Callable[[float, float | None, str], None]
 callback raises inside the suite once its time is up (the suite unwinds)."""
 
 
-def _quiet(done: float, total: float | None, text: str) -> None:
-    pass
-
-
 @dataclass(frozen=True)
 class RunContext:
     """What a suite is run against and within.
@@ -48,7 +44,7 @@ class RunContext:
     request_timeout_s: float | None = None
     required_readings: Mapping[str, str] = field(default_factory=dict)
     emulator: Mapping[str, Any] = field(default_factory=dict)  # the gate's emulator settings
-    progress: Progress = _quiet
+    progress: Progress = lambda done, total, text: None
 
     def sender_options(self) -> dict[str, Any]:
         """The options conformance's and fuzz's runners take alike (both send to ``url``)."""

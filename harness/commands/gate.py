@@ -15,7 +15,7 @@ import typer
 
 from harness.commands._options import Codes, Target
 from harness.console import console
-from harness.results import Summary
+from harness.results import verdict_line
 
 out = console()
 err = console(stderr=True)
@@ -98,13 +98,7 @@ def gate(
         failed = [c.name for c in criteria if c.outcome == "fail"]  # else a blocking inconclusive
         failed = failed or [f"{c.name} (inconclusive)" for c in criteria if c.inconclusive]
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
-    elif code == 2:
-        err.print(f"could not run: {_why(summary)}")
+    elif code == 2:  # a suite could not run: the verdict line names it
+        why = verdict_line(summary).removeprefix("ERROR: ")
+        err.print(f"could not run: {why or 'see the report'}")
     raise typer.Exit(code)
-
-
-def _why(summary: Summary) -> str:
-    if summary.error:
-        return summary.error
-    broken = [f"{n}: {s.error}" for n, s in summary.suites.items() if s.status == "error"]
-    return "; ".join(broken) or "see the report"

@@ -23,7 +23,16 @@ from rich.table import Column, Table
 
 from harness.console import console as make_console
 from harness.console import shorten
-from harness.results import SUITE_NAMES, SuiteName, SuiteResult, Summary, verdict_line
+from harness.gate._run import StageObserver
+from harness.results import (
+    SUITE_NAMES,
+    AccuracyMetrics,
+    LoadMetrics,
+    SuiteName,
+    SuiteResult,
+    Summary,
+    verdict_line,
+)
 
 _STATUS_STYLE = {
     "pass": "green",
@@ -33,12 +42,12 @@ _STATUS_STYLE = {
     "inconclusive": "bold",
     "interrupted": "bold yellow",
 }
-_VERDICT_STYLE = {**_STATUS_STYLE, "error": "bold magenta"}
-_TITLES = {"conformance": "conformance", "fuzz": "fuzz", "load": "load", "accuracy": "accuracy"}
+_MARKS = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
+          "inconclusive": "[bold]inconclusive[/]"}  # fmt: skip
 
 
-class RichObserver:
-    """Rich progress bars for the gate's stages (a :class:`StageObserver`)."""
+class RichObserver(StageObserver):
+    """Rich progress bars for the gate's stages."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or make_console(stderr=True)
@@ -66,7 +75,7 @@ class RichObserver:
     def stage_started(self, name: SuiteName) -> None:
         if not self.progress.live.is_started:
             self.progress.start()
-        self.tasks[name] = self.progress.add_task("starting", total=None, stage=_TITLES[name])
+        self.tasks[name] = self.progress.add_task("starting", total=None, stage=name)
 
     def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
         task = self.tasks.get(name)
@@ -81,69 +90,47 @@ class RichObserver:
             return
         style = _STATUS_STYLE.get(result.status, "")
         detail = f" ({len(result.findings)} findings)" if result.findings else ""
-        if result.status == "error":
-            detail = f": {shorten(result.error or '', 180)}"
-        elif result.status == "inconclusive":
-            detail = f": {shorten(result.reason or '', 180)}"
+        if result.status in ("error", "inconclusive"):
+            why = result.error if result.status == "error" else result.reason
+            detail = f": {shorten(why or '', 180)}"
+        detail = escape(detail)
         if self.progress.disable:
             took = f" in {result.duration_s:.1f} s" if result.duration_s is not None else ""
-            self.console.print(
-                f"{_TITLES[name]}: [{style}]{result.status}[/]{took}{escape(detail)}",
-                soft_wrap=True,
-            )
+            self.console.print(f"{name}: [{style}]{result.status}[/]{took}{detail}", soft_wrap=True)
             return
-        detail = escape(detail)
         total = self.progress.tasks[task].total or 1
         self.progress.update(
             task, total=total, completed=total, description=f"[{style}]{result.status}[/]{detail}"
         )
 
-    def note(self, text: str) -> None:
-        self.progress.console.print(f"[yellow]note:[/] {escape(text)}")
 
-
-def summary_table(summary: Summary) -> Table:
-    """Suites, findings and key metrics of a run, then the gate's criteria."""
-    table = Table(
-        title=f"faceharness gate: {summary.verdict.upper() if summary.verdict else '?'}"
-        f" ({summary.target})"
-    )
-    for col in ("suite", "status", "findings", "detail"):
+def _table(title: str, *columns: str) -> Table:
+    table = Table(title=title)
+    for col in columns:
         table.add_column(col, overflow="fold")
+    return table
+
+
+def print_outcome(console: Console, summary: Summary, report: Path | None) -> None:
+    """Suites, findings and key metrics of a run, the gate's criteria, the baseline's
+    regressions, the readings seen, and one line pointing at the report."""
+    verdict = summary.verdict.upper() if summary.verdict else "?"
+    columns = ("suite", "status", "findings", "detail")
+    table = _table(f"faceharness gate: {verdict} ({summary.target})", *columns)
     for name in SUITE_NAMES:
         suite = summary.suites[name]
         style = _STATUS_STYLE.get(suite.status, "")
         table.add_row(
             name, f"[{style}]{suite.status}[/]", str(len(suite.findings)), escape(_detail(suite))
         )
-    return table
-
-
-def criteria_table(summary: Summary) -> Table | None:
-    if summary.gate is None or not summary.gate.criteria:
-        return None
-    table = Table(title="Gate criteria")
-    for col in ("criterion", "result", "expected", "actual", "reason"):
-        table.add_column(col, overflow="fold")
-    for c in summary.gate.criteria:
-        mark = {
-            "pass": "[green]pass[/]",
-            "fail": "[bold red]FAIL[/]",
-            "inconclusive": "[bold]inconclusive[/]",
-        }[c.outcome]
-        reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
-        table.add_row(
-            escape(c.name), mark, escape(c.expected or "-"), escape(c.actual or "-"), escape(reason)
-        )
-    return table
-
-
-def print_outcome(console: Console, summary: Summary, report: Path | None) -> None:
-    """The tables, the baseline's regressions, and one line pointing at the report."""
-    console.print(summary_table(summary))
-    criteria = criteria_table(summary)
-    if criteria is not None:
-        console.print(criteria)
+    console.print(table)
+    if summary.gate is not None and summary.gate.criteria:
+        table = _table("Gate criteria", "criterion", "result", "expected", "actual", "reason")
+        for c in summary.gate.criteria:
+            reason = c.reason + (f" (testable when: {c.testable_when})" if c.testable_when else "")
+            cells = (c.name, c.expected or "-", c.actual or "-", reason)
+            table.add_row(escape(cells[0]), _MARKS[c.outcome], *(escape(x) for x in cells[1:]))
+        console.print(table)
     if summary.baseline is not None:
         b = summary.baseline
         console.print(
@@ -166,7 +153,7 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:
         console.print(f"report: {report}")
-    style = _VERDICT_STYLE.get(summary.verdict or "", "")
+    style = _STATUS_STYLE.get(summary.verdict or "", "")
     console.print(f"[{style}]{escape(verdict_line(summary))}[/]")
 
 
@@ -178,24 +165,22 @@ def _detail(suite: SuiteResult) -> str:
         return f"{suite.reason or ''}{when}"
     if suite.status == "error":
         return suite.error or ""
-    metrics = suite.metrics
-    if suite.name == "load" and metrics is not None:
+    m = suite.metrics
+    if isinstance(m, LoadMetrics):
         parts = []
-        if getattr(metrics, "qps_limit", None) is not None:
+        if m.qps_limit is not None:
             from harness.loadgen.limit import describe_limit
 
-            stopped = getattr(metrics, "stopped_by", None)
-            bound = getattr(metrics, "qps_limit_bound", None)
-            parts.append(f"QPS limit {describe_limit(metrics.qps_limit, bound, stopped)}")
-        latency = getattr(metrics, "latency_ms", None)
-        if latency is not None and latency.p99 is not None:
-            rate = getattr(metrics, "offered_rps", None)
-            parts.append(f"p99 {latency.p99:g} ms" + (f" at {rate:.0f}/s" if rate else ""))
+            parts.append(
+                f"QPS limit {describe_limit(m.qps_limit, m.qps_limit_bound, m.stopped_by)}"
+            )
+        if m.latency_ms is not None and m.latency_ms.p99 is not None:
+            rate = m.offered_rps
+            parts.append(f"p99 {m.latency_ms.p99:g} ms" + (f" at {rate:.0f}/s" if rate else ""))
         return ", ".join(parts)
-    if suite.name == "accuracy" and metrics is not None:
-        rows = getattr(metrics, "thresholds", [])
-        verdicts = ", ".join(f"{r.claim} {r.verdict}" for r in rows[:3])
-        return verdicts + (" ..." if len(rows) > 3 else "")
+    if isinstance(m, AccuracyMetrics):
+        verdicts = ", ".join(f"{r.claim} {r.verdict}" for r in m.thresholds[:3])
+        return verdicts + (" ..." if len(m.thresholds) > 3 else "")
     if suite.findings:
         first = suite.findings[0]
         return shorten(f"{first.check}: {first.message}", 120)

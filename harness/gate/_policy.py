@@ -1,6 +1,7 @@
-"""``gate.toml``: what a run must show to pass the gate, validated once into a :class:`Policy`.
+"""What a gate run does (a :class:`Profile`: suites and budgets) and what it must show to pass
+(``gate.toml``, validated once into a :class:`Policy`).
 
-Every table is optional; an empty file (or no ``--policy``) is the default policy: no
+Every policy table is optional; an empty file (or no ``--policy``) is the default policy: no
 finding above ``info`` is allowed, every suite the profile runs is required, a baseline (if
 given) fails the gate on any regression, and what is inconclusive (a suite or criterion that
 could not test what it claims) is reported but does not block. See ``docs/gate.md``.
@@ -13,11 +14,19 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PlainValidator, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from harness.config import Section, read_config, validate
-from harness.errors import ConfigError
-from harness.results import SuiteName
+from harness.config import Section, did_you_mean, read_config, validate
+from harness.errors import ConfigError, SpecError, UsageError
+from harness.results import SUITE_NAMES, SuiteName
 
 
 def _count(value: object) -> int | str:
@@ -123,14 +132,9 @@ class Policy(Section):
     run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
     source: str = Field(default="default policy", exclude=True)
 
-    @field_validator("run", mode="before")
-    @classmethod
-    def _run_table(cls, value: Any) -> Any:
-        return dict(value) if isinstance(value, dict) else value
-
     def required_suites(self, profile_suites: Iterable[SuiteName]) -> tuple[SuiteName, ...]:
-        chosen = self.suites.required if self.suites.required is not None else profile_suites
-        return tuple(chosen)
+        required = self.suites.required
+        return tuple(required if required is not None else profile_suites)
 
 
 DEFAULT_POLICY = Policy()
@@ -153,18 +157,133 @@ def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "")
     policy = validate(Policy, {**data, "source": source}, source, prefix)
     if "readings" in data:
         from harness.contract import check_required, load_contract
-        from harness.errors import SpecError
 
         try:
-            policy = policy.model_copy(
-                update={
-                    "readings": check_required(policy.readings, load_contract().readings, source)
-                }
-            )
+            readings = check_required(policy.readings, load_contract().readings, source)
         except SpecError as exc:
             raise ConfigError(str(exc)) from None
+        policy = policy.model_copy(update={"readings": readings})
     if "run" in data:
-        from harness.gate._profiles import QUICK
-
         QUICK.with_overrides(policy.run, source)  # validates names and values now, not mid-run
     return policy
+
+
+# --------------------------------------------------------------------------- profiles
+
+Engine = Literal["fast", "dlib"]
+
+
+class Profile(BaseModel):
+    """Budgets of one gate run. Every loop a stage runs is bounded by these numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    suites: tuple[SuiteName, ...] = SUITE_NAMES
+    seed: int = 0
+    engine: Engine = Field(default="fast", description="emulator engine: conformance, fuzz, load")
+    accuracy_engine: Engine = Field(default="dlib", description="emulator engine for accuracy")
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120, description="client timeout")
+    stage_timeout_s: float = Field(default=240.0, gt=0, description="wall time per stage")
+    # conformance and fuzz
+    conformance_examples: int = Field(default=10, ge=1)
+    fuzz_examples: int = Field(default=20, ge=1)
+    max_requests: int | None = Field(
+        default=None, ge=10, description="per suite, emulator; None: no cap"
+    )
+    url_max_requests: int | None = Field(
+        default=None, ge=10, description="per suite, live target; None: each suite's live default"
+    )
+    max_rps: float | None = Field(
+        default=None, gt=0, description="pacing; None: emulator unpaced, live target suite defaults"
+    )
+    # load: one open-model run, then (optionally) a limit search
+    load_scenario: str = "mixed"
+    load_rate_rps: float = Field(default=20.0, gt=0)
+    load_duration_s: float = Field(default=4.0, gt=0, le=3600)
+    load_slo_p99_ms: float = Field(default=1000.0, gt=0)
+    load_max_error_rate: float = Field(default=0.01, ge=0, lt=1)
+    limit_search: Literal["auto", "always", "never"] = Field(
+        default="auto", description="auto: against the emulator, or when the policy needs a limit"
+    )
+    limit_scenario: str = "match"
+    limit_emulator_qps: float | None = Field(
+        default=50.0, ge=0, description="emulator throttle during the search, so it ends fast"
+    )
+    limit_start_rps: float | None = Field(default=None, gt=0)
+    limit_max_rps: float | None = Field(default=None, gt=0)
+    limit_step_s: float = Field(default=2.0, gt=0)
+    limit_warmup_s: float = Field(default=0.5, ge=0)
+    limit_max_steps: int = Field(default=8, ge=1, le=40)
+    limit_time_budget_s: float = Field(default=60.0, gt=0)
+    # accuracy
+    accuracy_max_pairs: int | None = Field(default=None, ge=1)
+    accuracy_apis: tuple[Literal["match", "jd"], ...] = ("match", "jd")
+
+    @field_validator("suites", "accuracy_apis")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one")
+        if len(set(value)) != len(value):
+            raise ValueError("a name is given twice")
+        return value
+
+    def with_overrides(self, overrides: dict[str, Any], source: str) -> Profile:
+        """This profile with a policy's ``[run]`` values; bad values raise one-line ConfigError."""
+        if not overrides:
+            return self
+        unknown = sorted(set(overrides) - set(Profile.model_fields) - {"name"})
+        if unknown:
+            raise ConfigError(
+                f"{source}: [run] has no setting {unknown[0]!r}"
+                f"{did_you_mean(unknown[0], Profile.model_fields)}"
+            )
+        try:
+            return Profile.model_validate({**self.model_dump(), **overrides})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            msg = str(first["msg"]).removeprefix("Value error, ")
+            raise ConfigError(f"{source}: run.{where}: {msg}") from None
+
+
+QUICK = Profile(  # the class defaults, plus:
+    name="quick",
+    fuzz_examples=40,
+    max_requests=2000,
+    stage_timeout_s=120.0,
+    limit_start_rps=20.0,
+    limit_max_rps=400.0,
+)
+"""CI gate, about three minutes on two cores: small budgets, built-in faces."""
+
+FULL = Profile(
+    name="full",
+    engine="dlib",
+    conformance_examples=50,
+    fuzz_examples=200,
+    max_requests=5000,
+    request_timeout_s=30.0,
+    stage_timeout_s=1800.0,
+    load_rate_rps=50.0,
+    load_duration_s=30.0,
+    limit_search="always",
+    limit_start_rps=10.0,
+    limit_max_rps=2000.0,
+    limit_step_s=5.0,
+    limit_warmup_s=1.0,
+    limit_max_steps=16,
+    limit_time_budget_s=600.0,
+)
+"""Nightly / pre-release: bigger budgets, the dlib engine, accuracy on ``--faces``."""
+
+PROFILES: dict[str, Profile] = {"quick": QUICK, "full": FULL}
+
+
+def get_profile(name: str) -> Profile:
+    """The named profile, or a one-line UsageError listing the valid names."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise UsageError(f"--profile {name!r}: expected one of {', '.join(PROFILES)}") from None

@@ -2,17 +2,25 @@
 
 Everything that can be checked before traffic is checked first (profile, policy, baseline,
 faces, engine), so a bad option costs nothing and exits 2 with one line. Once running,
-nothing a suite does can crash the gate: a failing stage is recorded as status ``error``.
+nothing a suite does can crash the gate: each suite is one stage, run as ``suite.run(ctx)``
+in a worker thread, and a failing stage is recorded as status ``error``.
+
+Targets: conformance and fuzz share the gate's target (for ``--target emulator`` the gate's
+own emulator). Load and accuracy open the embedded emulator themselves when the target is
+the emulator, because they need other settings (a throttle so the limit search ends fast;
+the dlib engine); load gets the gate's faults, breaks and latency too.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harness import interrupt
 from harness.clients import load_credentials
@@ -20,21 +28,20 @@ from harness.config import read_config
 from harness.contract import Contract, load_contract
 from harness.errors import HarnessError, InputError, UsageError
 from harness.faces import load_images
-from harness.gate._baseline import compare_baseline, load_baseline
-from harness.gate._coverage import build_coverage
-from harness.gate._criteria import judge
-from harness.gate._policy import Policy, load_policy
-from harness.gate._profiles import Profile, get_profile
-from harness.gate._stage import QuietObserver, StageObserver, run_stage
-from harness.gate._suites import STAGE_SHARE, build_suites, suite_context
+from harness.gate._judge import build_coverage, compare_baseline, judge, load_baseline
+from harness.gate._policy import Policy, Profile, get_profile, load_policy
 from harness.preflight import apis_with_credentials, preflight
 from harness.results import (
     SUITE_NAMES,
+    LoadMetrics,
+    LoadSuiteResult,
     SuiteName,
     SuiteResult,
     Suites,
     Summary,
     build_summary,
+    derive_status,
+    interrupted_suite,
     merge_findings,
 )
 from harness.suite import RunContext, Suite
@@ -42,19 +49,19 @@ from harness.target import open_target, url_label
 
 ENGINES = ("fast", "dlib")
 GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
+INTERRUPT_GRACE_S = 5.0  # Ctrl-C: time a stage gets to unwind before it is abandoned
+STAGE_SHARE = 0.8  # of a stage's time limit, for suites that stop themselves in time
 
 
 @dataclass
 class GateOutcome:
-    """The run's summary and the report files written for it."""
+    """The run's summary and the report files written for it; ``exit_code`` is the command's."""
 
     summary: Summary
     paths: dict[str, Path] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        """0 pass, 1 gate failed (or findings, or a blocking inconclusive), 2 could not run,
-        130 interrupted."""
         return self.summary.exit_code
 
     @property
@@ -90,29 +97,31 @@ def plan_gate(
     config: str | os.PathLike[str] | None = None,
     contract: Contract | None = None,
 ) -> GatePlan:
-    """Check every input of a gate run before any traffic.
-
-    Args:
-        out_dir: run directory: summary.json, junit.xml, report.html, one folder per suite.
-        target: ``"emulator"`` (started on a free loopback port) or the service's base URL.
-        profile: ``"quick"``, ``"full"`` or a :class:`Profile`.
-        policy: a ``gate.toml`` path or a :class:`Policy`; None: the default policy.
-        baseline: an earlier run's directory or summary.json, to flag regressions.
-        engine: the emulator's face engine for every stage (overrides the profile).
-        faces: folder of face images with ``labels.csv`` (fuzz, conformance, accuracy, load).
-        config: for the emulator its TOML config (faults, throttle, tokens, ...); for a URL
-            a TOML file with ``[credentials]``.
+    """Check every input of a gate run before any traffic (the options of ``faceharness gate``;
+    ``target`` "emulator" or a base URL, ``policy`` a gate.toml or a :class:`Policy`).
 
     Raises:
         HarnessError: one line naming the bad option, file or value (exit 2).
     """
-    prof, pol = _resolve(profile, policy, engine, target, config)
+    config_path = Path(config) if config is not None else None
+    prof = profile if isinstance(profile, Profile) else get_profile(profile)
+    pol = policy if isinstance(policy, Policy) else load_policy(_path(policy), config_path)
+    prof = prof.with_overrides(pol.run, pol.source)
+    if engine is not None:
+        if engine not in ENGINES:
+            raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+        if target != "emulator":
+            raise UsageError(
+                "--engine chooses the emulator's face engine; use it with --target emulator"
+            )
+        prof = prof.model_copy(update={"engine": engine, "accuracy_engine": engine})
     if target != "emulator":
         from harness.target import check_url
 
         target = check_url(target)
-    faces_dir = _faces(faces)
-    config_path = Path(config) if config is not None else None
+    faces_dir = _path(faces)
+    if faces_dir is not None:
+        load_images(faces_dir)  # the face pool and its labels.csv, checked before any traffic
     read_config(config_path)  # every section checked now (one line, exit 2), not mid-run
     if target != "emulator" and not load_credentials(config_path).secrets():
         raise UsageError(
@@ -148,10 +157,14 @@ def plan_gate(
     )
 
 
+def _path(value: str | os.PathLike[str] | None) -> Path | None:
+    return Path(value) if value is not None else None
+
+
 def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateOutcome:
     """Run a planned gate: stages, judgement, reports. Never raises for a suite's failure;
     a target that cannot be opened becomes a summary with ``error`` (exit 2)."""
-    observer = observer or QuietObserver()
+    observer = observer or StageObserver()
     if interrupt.requested() and threading.current_thread() is threading.main_thread():
         interrupt.reset()  # a library caller's earlier, caught Ctrl-C must not stop this run
     prof = plan.profile
@@ -170,7 +183,9 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
             contract=plan.contract,
             extra_appkeys=tuple(emulator_overrides().get("appkeys", ())),
         ) as tgt:
-            label, secrets = tgt.label, (*tgt.secrets, *_contract_secrets(plan.contract))
+            # the contract itself fixes one credential value: JD's documented appAuthorityKey
+            fixed = plan.contract.jd_fixed_fields.get("appAuthorityKey")
+            label, secrets = tgt.label, (*tgt.secrets, *([fixed] if fixed else []))
             preflight(
                 tgt.url,
                 apis=apis_with_credentials(tgt.credentials),
@@ -178,6 +193,7 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 contract=plan.contract,
                 timeout_s=prof.request_timeout_s,
             )
+            settings = tgt.settings  # what the suites need to know of the gate's emulator
             ctx = RunContext(
                 target=plan.target,
                 url=tgt.url,
@@ -191,14 +207,29 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 max_seconds=STAGE_SHARE * prof.stage_timeout_s,
                 request_timeout_s=prof.request_timeout_s,
                 required_readings=dict(plan.policy.readings),
-                emulator=_forwarded(tgt.settings),
+                emulator={}
+                if settings is None
+                else {
+                    "faults": settings.faults,
+                    "breaks": settings.breaks,
+                    "latency": settings.latency,
+                    "qps": settings.throttle.qps or None,
+                },
             )
             for suite in plan.suites:
                 if interrupt.requested():
                     break
+                # its own folder and request budget: on the emulator the profile caps
+                # conformance and fuzz (load and accuracy are bounded by duration, steps, pairs)
+                folder = ctx.out_dir / suite.name
+                folder.mkdir(parents=True, exist_ok=True)
+                if not ctx.is_emulator:
+                    cap = prof.url_max_requests
+                else:
+                    cap = prof.max_requests if suite.name in ("conformance", "fuzz") else None
                 results[suite.name] = run_stage(
                     suite,
-                    suite_context(ctx, suite.name, prof),
+                    replace(ctx, out_dir=folder, max_requests=cap),
                     observer=observer,
                     timeout_s=prof.stage_timeout_s,
                     grace_s=GRACE_S + prof.request_timeout_s,
@@ -208,12 +239,9 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
     except KeyboardInterrupt:  # between stages, or while the target opened or closed
         interrupt.request()
     stopped = interrupt.requested()
-    for name in plan.selected:
-        if name not in results:
-            why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
-            results[name] = SuiteResult(
-                name=name, status="skipped", skipped_reason=f"not run: {why}"
-            )
+    why = f"interrupted ({stopped})" if stopped else run_error or "the run stopped"
+    for name in (n for n in plan.selected if n not in results):
+        results[name] = SuiteResult(name=name, status="skipped", skipped_reason=f"not run: {why}")
     summary = assemble(
         contract=plan.contract,
         policy=plan.policy,
@@ -235,12 +263,8 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
 
 
 def run_gate(*, observer: StageObserver | None = None, **options: Any) -> GateOutcome:
-    """Run the profile's suites against the target, judge them, write the reports:
-    :func:`plan_gate` (``options`` are its arguments), then :func:`execute_gate`.
-
-    ``observer`` receives stage progress (the CLI's rich display); None shows nothing. The
-    outcome's ``exit_code`` is the command's exit code. Raises :class:`HarnessError` for bad
-    options or inputs, found before any traffic (exit 2).
+    """:func:`plan_gate` (``options`` are its arguments), then :func:`execute_gate`; ``observer``
+    receives stage progress (None shows nothing).
 
     Example:
         outcome = run_gate(out_dir="reports/ci", policy="examples/gate.toml")
@@ -259,12 +283,10 @@ def assemble(
     started_at: datetime,
     finished_at: datetime,
     baseline: tuple[Summary, str] | None = None,
-    error: str | None = None,
-    run_id: str | None = None,
-    seed: int | None = None,
-    interrupted: str | None = None,
+    **fields: Any,
 ) -> Summary:
-    """The run's summary: suites judged by the policy, coverage, errata, baseline."""
+    """The run's summary: suites judged by the policy, coverage, errata, baseline; ``fields``
+    are the other Summary fields (error, run_id, seed, interrupted)."""
     merged = {
         name: result.model_copy(update={"findings": merge_findings(result.findings)})
         for name, result in results.items()
@@ -279,6 +301,10 @@ def assemble(
     gate, judged = judge(
         policy, ran, ran=selected, baseline=comparison, coverage=coverage, contract=contract
     )
+    try:
+        harness_version: str | None = version("faceharness")
+    except PackageNotFoundError:
+        harness_version = None
     return build_summary(
         target=target,
         started_at=started_at,
@@ -286,77 +312,266 @@ def assemble(
         suites=judged.values(),
         contract=contract,
         required_readings=policy.readings,
-        error=error,
-        interrupted=interrupted,
         coverage=coverage,
         gate=gate,
         baseline=comparison,
-        run_id=run_id,
-        seed=seed,
-        harness_version=_version(),
+        harness_version=harness_version,
+        **fields,
     )
 
 
-# --------------------------------------------------------------------------- inputs
+# --------------------------------------------------------------------------- the suites
 
 
-def _resolve(
-    profile: str | Profile,
-    policy: str | os.PathLike[str] | Policy | None,
-    engine: str | None,
-    target: str,
-    config: str | os.PathLike[str] | None = None,
-) -> tuple[Profile, Policy]:
-    prof = profile if isinstance(profile, Profile) else get_profile(profile)
-    pol = (
-        policy
-        if isinstance(policy, Policy)
-        else load_policy(
-            Path(policy) if policy is not None else None,
-            Path(config) if config is not None else None,
-        )
-    )
-    prof = prof.with_overrides(pol.run, pol.source)
-    if engine is not None:
-        if engine not in ENGINES:
-            raise UsageError(f"--engine {engine!r}: expected fast or dlib")
-        if target != "emulator":
-            raise UsageError(
-                "--engine chooses the emulator's face engine; use it with --target emulator"
+def build_suites(
+    names: tuple[SuiteName, ...],
+    profile: Profile,
+    policy: Policy,
+    *,
+    is_emulator: bool,
+    config: Path | None,
+) -> list[Suite]:
+    """The selected suites with the profile's options, in the order the gate runs them. A suite
+    package is imported only when its suite is selected: a gate that does not run a suite never
+    pays for (or breaks on) its imports."""
+    p = profile
+    suites: list[Suite] = []
+    for name in names:
+        if name == "conformance":
+            from harness.conformance import ConformanceSuite
+
+            settings = None if is_emulator else read_config(config).conformance
+            suites.append(ConformanceSuite(examples=p.conformance_examples, settings=settings))
+        elif name == "fuzz":
+            from harness.fuzz import FuzzSuite
+
+            suites.append(FuzzSuite(max_examples=p.fuzz_examples))
+        elif name == "load":
+            suites.append(LoadStage(p, policy))
+        else:
+            from harness.accuracy import AccuracySuite
+
+            engine = p.accuracy_engine if is_emulator else None
+            suites.append(
+                AccuracySuite(apis=p.accuracy_apis, max_pairs=p.accuracy_max_pairs, engine=engine)
             )
-        prof = prof.model_copy(update={"engine": engine, "accuracy_engine": engine})
-    return prof, pol
+    return suites
 
 
-def _faces(faces: str | os.PathLike[str] | None) -> Path | None:
-    """``--faces``: the face pool and its labels.csv, checked before any traffic."""
-    if faces is not None:
-        load_images(Path(faces))
-    return Path(faces) if faces is not None else None
+@dataclass(frozen=True)
+class LoadStage:
+    """The gate's load suite: an open-model run at the policy's (or profile's) rate, then a
+    limit search when due, as one result."""
+
+    profile: Profile
+    policy: Policy
+    name: Literal["load"] = field(default="load", init=False)
+
+    def run(self, ctx: RunContext) -> SuiteResult:
+        from harness.loadgen import safety
+        from harness.loadgen.scenarios import ScenarioOptions
+        from harness.loadgen.suite import EmulatorOptions, LimitOptions, LoadSuite
+
+        p = self.profile
+        rate = self.policy.load.p99_at_rps or p.load_rate_rps
+        notes: list[str] = []
+        ceiling = safety.rate_ceiling(
+            is_emulator=ctx.is_emulator, allow_costly=False, max_rps=ctx.max_rps
+        )
+        if ceiling is not None and rate > ceiling:
+            which = "live-target" if ctx.max_rps is None else "max_rps"
+            notes.append(f"run rate capped at the {which} ceiling {ceiling:g}/s")
+            rate = ceiling
+
+        def emulator(qps: float | None) -> EmulatorOptions | None:
+            """``--target emulator``: load's own, with the gate's faults, breaks and latency."""
+            if not ctx.is_emulator:
+                return None
+            latency = tuple(
+                spec if op == "default" else f"{op}={spec}"
+                for op, spec in (ctx.emulator.get("latency") or {}).items()
+            )
+            faults, breaks = (tuple(ctx.emulator.get(k) or ()) for k in ("faults", "breaks"))
+            return EmulatorOptions(
+                engine=p.engine, qps=qps, latency=latency, faults=faults, breaks=breaks
+            )
+
+        def limit_progress(done: float, total: float | None, text: str) -> None:
+            ctx.progress(done, total, f"limit search: {text}")  # named so on the gate's load line
+
+        run = LoadSuite(
+            scenario=ScenarioOptions(p.load_scenario),
+            rate=rate,
+            duration_s=p.load_duration_s,
+            slo_p99_ms=p.load_slo_p99_ms,
+            max_error_rate=p.load_max_error_rate,
+            emulator=emulator(ctx.emulator.get("qps")),
+        ).run(replace(ctx, out_dir=ctx.out_dir / "run"))
+        needed = ctx.is_emulator or self.policy.load.min_qps_limit is not None
+        if p.limit_search == "never" or p.limit_search == "auto" and not needed:
+            return merge_load(run, None, notes)
+        top = p.limit_max_rps if ceiling is None else min(p.limit_max_rps or ceiling, ceiling)
+        # a live service is approached from 1/s, whatever the profile
+        start = p.limit_start_rps if ctx.is_emulator or top is None else min(1.0, top)
+        search = LoadSuite(
+            scenario=ScenarioOptions(p.limit_scenario),
+            search=LimitOptions(
+                slo_p99_ms=p.load_slo_p99_ms,
+                max_error_rate=p.load_max_error_rate,
+                start_rate=start,
+                max_rate=top,
+                step_s=p.limit_step_s,
+                warmup_s=p.limit_warmup_s,
+                max_steps=p.limit_max_steps,
+                time_budget_s=p.limit_time_budget_s,
+            ),
+            emulator=emulator(ctx.emulator.get("qps") or p.limit_emulator_qps),
+        ).run(replace(ctx, out_dir=ctx.out_dir / "limit", progress=limit_progress))
+        return merge_load(run, search, notes)
 
 
-def _forwarded(settings: Any) -> dict[str, Any]:
-    """What the gate's suites need to know of its emulator: breaks, faults, latency, QPS limit."""
-    if settings is None:
-        return {}
-    return {
-        "faults": settings.faults,
-        "breaks": settings.breaks,
-        "latency": settings.latency,
-        "qps": settings.throttle.qps or None,
-    }
+_SEARCH_KEYS = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", "knee_rps",
+                "plateau_rps", "saturation_rps", "first_bad_rps", "converged", "stopped_by",
+                "criteria", "search_elapsed_s", "requests_budget", "requests_planned")  # fmt: skip
 
 
-def _contract_secrets(contract: Contract) -> list[str]:
-    """Credential values the contract itself fixes (JD's documented ``appAuthorityKey``)."""
-    value = contract.jd_fixed_fields.get("appAuthorityKey")
-    return [value] if value else []
+def merge_load(
+    run: SuiteResult, search: SuiteResult | None, notes: list[str] | None = None
+) -> LoadSuiteResult:
+    """One load result from the run (latency, series) and the search (limit, evidence)."""
+    parts = [r for r in (run, search) if r is not None]
+    findings = [f for r in parts for f in r.findings]
+    errors = [
+        f"{label}: {r.error}"
+        for label, r in (("run", run), ("limit search", search))
+        if r is not None and r.status == "error"
+    ]
+    metrics: dict[str, Any] = run.metrics.model_dump() if run.metrics is not None else {}
+    if search is not None and search.metrics is not None:
+        found = search.metrics.model_dump()
+        metrics.update({k: found[k] for k in _SEARCH_KEYS if k in found})
+        metrics["limit_notes"] = found.get("notes", [])
+        metrics["limit_errors_by_code"] = found.get("errors_by_code", {})
+        if found.get("latency_ms"):
+            metrics["limit_latency_ms"] = found["latency_ms"]
+    if notes:
+        metrics["notes"] = [*metrics.get("notes", []), *notes]
+    error = "; ".join(errors) or None
+    return LoadSuiteResult(
+        name="load",
+        status=derive_status(findings, error),
+        findings=findings,
+        error=error,
+        metrics=LoadMetrics.model_validate(metrics) if metrics else None,
+        started_at=run.started_at,
+        finished_at=(search or run).finished_at,
+        duration_s=sum(r.duration_s or 0.0 for r in parts) or None,
+        seed=run.seed,
+    )
 
 
-def _version() -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
+# --------------------------------------------------------------------------- one stage
 
+
+class StageCancelled(Exception):
+    """Raised inside a stage, from its progress callback, once its time is up."""
+
+
+class StageObserver:
+    """What the gate tells a display (see :mod:`harness.gate._display`); this one shows
+    nothing (library use, tests)."""
+
+    def stage_started(self, name: SuiteName) -> None:
+        pass
+
+    def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
+        pass
+
+    def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
+        pass
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: the harness's own message, else its type and text."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, HarnessError):
+        return text or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def run_stage(
+    suite: Suite,
+    ctx: RunContext,
+    *,
+    observer: StageObserver,
+    timeout_s: float,
+    grace_s: float,
+) -> SuiteResult:
+    """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind); never
+    raises. After the time limit the suite's next progress report raises
+    :class:`StageCancelled` inside it, which unwinds it (closing its clients, servers and
+    subprocesses); a stage that reports nothing for the grace period is abandoned (the thread
+    is a daemon) and recorded as an error. Any exception becomes status ``error``."""
+    name = suite.name
+    cancel = threading.Event()
+
+    def progress(done: float, total: float | None, text: str) -> None:
+        if cancel.is_set():
+            raise StageCancelled(f"stopped at its {timeout_s:g} s time limit")
+        observer.stage_progress(name, done, total, text)
+
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["result"] = suite.run(replace(ctx, progress=progress))
+        except BaseException as exc:  # noqa: BLE001 - every failure becomes the stage's error
+            box["error"] = exc
+
+    started = datetime.now(UTC)
+    t0 = time.monotonic()
+    observer.stage_started(name)
+    worker = threading.Thread(target=work, name=f"faceharness-gate-{name}", daemon=True)
+    worker.start()
     try:
-        return version("faceharness")
-    except PackageNotFoundError:
-        return None
+        worker.join(timeout_s)
+    except KeyboardInterrupt:  # let the stage unwind (stop its subprocesses), keep what it had
+        interrupt.request()
+        cancel.set()
+    message: str | None = None
+    stopped = interrupt.requested()
+    if stopped:
+        try:
+            worker.join(min(grace_s, INTERRUPT_GRACE_S))
+        except KeyboardInterrupt:
+            pass
+        got = box.get("result")
+        partial = got if isinstance(got, SuiteResult) else None
+        result = interrupted_suite(name, partial, interrupt.requested())
+    else:
+        if worker.is_alive():
+            cancel.set()
+            worker.join(grace_s)
+        got, error = box.get("result"), box.get("error")
+        if worker.is_alive():
+            message = f"did not finish within its {timeout_s:g} s time limit; abandoned"
+        elif isinstance(error, BaseException):
+            message = str(error) if isinstance(error, StageCancelled) else one_line(error)
+            if cancel.is_set() and not isinstance(error, StageCancelled):
+                message = f"stopped at its {timeout_s:g} s time limit ({message})"
+        elif not isinstance(got, SuiteResult):
+            message = f"the stage returned {type(got).__name__}, not a SuiteResult"
+        if isinstance(got, SuiteResult) and message is None:
+            result = got
+        else:
+            result = SuiteResult(name=name, status="error", error=message)
+    elapsed = round(time.monotonic() - t0, 3)
+    result = result.model_copy(
+        update={
+            "started_at": result.started_at or started,
+            "finished_at": result.finished_at or datetime.now(UTC),
+            "duration_s": elapsed if stopped or result.duration_s is None else result.duration_s,
+        }
+    )
+    observer.stage_finished(name, result)
+    return result

@@ -1,21 +1,96 @@
 """Report files: ``summary.json``, ``junit.xml`` and a self-contained ``report.html``.
 
 :func:`write_reports` is their only writer: it redacts the summary once
-(:mod:`harness.redact`) and renders the three files from that copy; the renderers
-(:func:`summary_to_json`, :func:`junit_xml`, :func:`render_html`) never change a summary.
-The JSON Schema of ``summary.json`` is :mod:`harness.report.schema`.
+(:func:`harness.redact.redact_summary`) and renders the three files from that copy; the
+renderers (:func:`summary_to_json`, :func:`harness.report.junit.junit_xml`,
+:func:`harness.report.html.render_html`) never change a summary. ``faceharness report RUN``
+calls :func:`render_report`, so reports can be rebuilt (after a harness upgrade, or when
+``report.html`` was lost) without re-running anything. The JSON Schema of ``summary.json`` is
+:mod:`harness.report.schema`.
 """
 
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from harness.errors import InputError
+from harness.redact import redact_summary
 from harness.report.html import render_html
 from harness.report.junit import junit_xml
-from harness.report.render import render_report, write_reports
-from harness.report.summary_io import load_summary, summary_to_json
+from harness.report.output import atomic_write_text
+from harness.results import SCHEMA_VERSION, Summary
 
-__all__ = [
-    "junit_xml",
-    "load_summary",
-    "render_html",
-    "render_report",
-    "summary_to_json",
-    "write_reports",
-]
+__all__ = ["load_summary", "render_html", "render_report", "summary_to_json", "write_reports"]
+
+
+def write_reports(
+    summary: Summary, run_dir: str | os.PathLike[str], secrets: Iterable[str] = ()
+) -> dict[str, Path]:
+    """Write summary.json, junit.xml and report.html (all redacted) into ``run_dir``."""
+    directory = Path(run_dir)
+    safe = redact_summary(summary, secrets)
+    return {
+        "summary": atomic_write_text(directory / "summary.json", summary_to_json(safe)),
+        **_render(safe, directory),
+    }
+
+
+def render_report(run_dir: str | os.PathLike[str], secrets: Iterable[str] = ()) -> dict[str, Path]:
+    """Rewrite junit.xml and report.html of ``run_dir`` (or of the summary.json given) from its
+    summary.json; returns the written paths."""
+    path = Path(run_dir)
+    if path.is_file():
+        summary_path, directory = path, path.parent
+    elif path.is_dir():
+        summary_path, directory = path / "summary.json", path
+    else:
+        raise InputError(f"run directory not found: {path}")
+    return _render(redact_summary(load_summary(summary_path), secrets), directory)
+
+
+def _render(safe: Summary, directory: Path) -> dict[str, Path]:
+    return {
+        "junit": atomic_write_text(directory / "junit.xml", junit_xml(safe)),
+        "html": atomic_write_text(directory / "report.html", render_html(safe)),
+    }
+
+
+def summary_to_json(summary: Summary) -> str:
+    """The JSON text of ``summary`` (redacted by :func:`write_reports`)."""
+    return summary.model_dump_json(indent=2) + "\n"
+
+
+def load_summary(path: str | os.PathLike[str]) -> Summary:
+    """Read a ``summary.json``; any problem becomes a one-line :class:`InputError`."""
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"summary not found: {source}") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read summary {source}: {err}") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"{source} is not valid JSON: {err.msg} (line {err.lineno})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{source} is not a summary: expected a JSON object")
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{source} has schema_version {version!r}; this faceharness reads {SCHEMA_VERSION!r}"
+        )
+    try:
+        return Summary.model_validate(data)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        raise InputError(
+            f"{source} is not a valid summary: {where}: {first['msg']}{more}"
+        ) from None

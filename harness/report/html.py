@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from datetime import datetime
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from harness.loadgen.limit import describe_limit
 from harness.report import plots
-from harness.results import SEVERITIES, SUITE_NAMES, LoadMetrics, Summary
+from harness.results import SEVERITIES, SUITE_NAMES, Summary
 
 _SUITE_TITLES = {
     "conformance": "Contract conformance",
@@ -35,18 +35,6 @@ def _num(value: float | None, digits: int = 4) -> str:
     return f"{value:.{digits}g}"
 
 
-def _qps_limit(metrics: LoadMetrics) -> str:
-    """The load suite's limit with its bound: "37.5/s", "at least 20/s (search ceiling)"."""
-    from harness.loadgen.limit import describe_limit
-
-    stopped_by = metrics.stopped_by
-    return describe_limit(metrics.qps_limit, metrics.qps_limit_bound, stopped_by)
-
-
-def _ms(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.1f} ms"
-
-
 def _rate(value: float | None) -> str:
     """Error rates spanning 1e-6..1: scientific below 0.1 %, else a percentage."""
     if value is None:
@@ -54,20 +42,6 @@ def _rate(value: float | None) -> str:
     if value == 0:
         return "0"
     return f"{value:.2e}" if value < 1e-3 else f"{value * 100:.3g}%"
-
-
-def _interval(pair: tuple[float, float] | list[float] | None) -> str:
-    if not pair:
-        return "–"
-    return f"[{_rate(pair[0])}, {_rate(pair[1])}]"
-
-
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False, default=str)
-
-
-def _when(value: datetime | None) -> str:
-    return "–" if value is None else value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
 def _environment() -> Environment:
@@ -80,12 +54,12 @@ def _environment() -> Environment:
     )
     env.filters.update(
         num=_num,
-        ms=_ms,
+        ms=lambda v: "–" if v is None else f"{v:,.1f} ms",
         rate=_rate,
-        interval=_interval,
-        pretty=_pretty,
-        when=_when,
-        qps_limit=_qps_limit,
+        interval=lambda pair: f"[{_rate(pair[0])}, {_rate(pair[1])}]" if pair else "–",
+        pretty=lambda v: json.dumps(v, indent=2, ensure_ascii=False, sort_keys=False, default=str),
+        when=lambda t: "–" if t is None else t.strftime("%Y-%m-%d %H:%M:%S %Z").strip(),
+        qps_limit=lambda m: describe_limit(m.qps_limit, m.qps_limit_bound, m.stopped_by),
     )
     return env
 
@@ -96,7 +70,9 @@ def _plots(summary: Summary) -> dict[str, Markup | None]:
     load = summary.suites.load.metrics
     if summary.suites.load.status != "skipped" and load is not None:
         made.update(
-            series=plots.series_svg(load), rate=plots.rate_svg(load), hdr=plots.hdr_svg(load)
+            series=plots.series_svg(load),
+            rate=plots.rate_svg(load),
+            hdr=plots.hdr_svg(load),
         )
     accuracy = summary.suites.accuracy.metrics
     if summary.suites.accuracy.status != "skipped" and accuracy is not None:
@@ -107,12 +83,7 @@ def _plots(summary: Summary) -> dict[str, Markup | None]:
 def _context(summary: Summary) -> dict[str, Any]:
     findings = summary.findings()
     severity_counts = Counter(f.severity for f in findings)
-    coverage = summary.coverage
-    documented = observed = 0
-    if coverage is not None:
-        for op in coverage.operations:
-            documented += len(op.documented_codes)
-            observed += len(op.documented_codes) - len(op.never_triggered)
+    operations = summary.coverage.operations if summary.coverage is not None else []
     duration = (summary.finished_at - summary.started_at).total_seconds()
     return {
         "s": summary,
@@ -120,8 +91,10 @@ def _context(summary: Summary) -> dict[str, Any]:
         "findings": sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.suite)),
         "severities": [(sev, severity_counts.get(sev, 0)) for sev in SEVERITIES],
         "occurrences": sum(f.count for f in findings),
-        "codes_documented": documented,
-        "codes_observed": observed,
+        "codes_documented": sum(len(op.documented_codes) for op in operations),
+        "codes_observed": sum(
+            len(op.documented_codes) - len(op.never_triggered) for op in operations
+        ),
         "duration_s": max(duration, 0.0),
         "plots": _plots(summary),
         "inconclusive": summary.inconclusive_items(),

@@ -18,6 +18,8 @@ from harness.results import Finding, SuiteResult, Summary
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_MESSAGE = 500
+_CHECK_OUTCOME = {"fail": "failure", "error": "error", "skipped": "skipped",
+                  "inconclusive": "skipped", "interrupted": "skipped"}  # fmt: skip
 
 
 def _clean(text: str) -> str:
@@ -36,10 +38,6 @@ class Case:
     kind: str = ""  # the failure's type attribute: rule id or check name
     text: str = ""
     out: list[str] = field(default_factory=list)
-
-
-def _case_name(check: str, operation: str) -> str:
-    return f"{operation} :: {check}" if operation else check
 
 
 def _findings_text(findings: list[Finding]) -> str:
@@ -61,15 +59,21 @@ def _inconclusive(reason: str | None, testable_when: str | None) -> str:
     )
 
 
-_CHECK_OUTCOME = {"fail": "failure", "error": "error", "skipped": "skipped",
-                  "inconclusive": "skipped", "interrupted": "skipped"}  # fmt: skip
-
-
-def _fail(case: Case, findings: list[Finding]) -> None:
-    case.outcome = "failure"
-    case.kind = findings[0].rule_id or findings[0].check
-    case.message = findings[0].message[:_MAX_MESSAGE]
-    case.text = _findings_text(findings)
+def _check_case(
+    classname: str, check: str, operation: str, found: list[Finding], time: float | None = None
+) -> Case:
+    """The case of one check on one operation: failed by its failing findings, the others
+    (``info``) as its output."""
+    case = Case(classname, f"{operation} :: {check}" if operation else check, time or 0.0)
+    failing = [f for f in found if f.fails]
+    case.out = [_findings_text([f]) for f in found if not f.fails]
+    if failing:
+        case.outcome, case.kind = "failure", failing[0].rule_id or failing[0].check
+        case.message, case.text = (
+            failing[0].message[:_MAX_MESSAGE],
+            _findings_text(failing),
+        )
+    return case
 
 
 def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
@@ -78,84 +82,58 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
     if suite.status == "skipped":
         reason = suite.skipped_reason or "not run"
         return [Case(classname, f"{name} (not run)", outcome="skipped", message=reason)]
-
     by_key: dict[tuple[str, str], list[Finding]] = {}
     for finding in suite.findings:
         by_key.setdefault((finding.check, finding.operation), []).append(finding)
-
     cases: list[Case] = []
     for check in suite.checks:
-        key = (check.check, check.operation)
-        case = Case(classname, _case_name(*key), time=check.duration_s or 0.0)
-        found = by_key.pop(key, [])
-        failing = [f for f in found if f.fails]
-        case.out = [_findings_text([f]) for f in found if not f.fails]
-        if failing:
-            _fail(case, failing)
-        elif check.status in _CHECK_OUTCOME:
+        found = by_key.pop((check.check, check.operation), [])
+        case = _check_case(classname, check.check, check.operation, found, check.duration_s)
+        if case.outcome is None and check.status in _CHECK_OUTCOME:
             case.outcome = _CHECK_OUTCOME[check.status]
             case.message = check.message or f"check {check.status}"
             if check.status in ("inconclusive", "interrupted"):
                 case.message = f"{check.status}: {case.message}"
         cases.append(case)
-    for (check_name, operation), found in by_key.items():  # findings without a check record
-        case = Case(classname, _case_name(check_name, operation))
-        failing = [f for f in found if f.fails]
-        case.out = [_findings_text([f]) for f in found if not f.fails]
-        if failing:
-            _fail(case, failing)
-        cases.append(case)
-
+    # findings without a check record
+    cases += [_check_case(classname, *key, found) for key, found in by_key.items()]
     if suite.status == "error":
-        cases.append(
-            Case(classname, f"{name} (run)", outcome="error", message=suite.error or "error")
-        )
+        why = suite.error or "error"
+        cases.append(Case(classname, f"{name} (run)", outcome="error", message=why))
     elif suite.status == "interrupted":
+        why = suite.reason or "interrupted"
         cases.append(
             Case(
                 classname,
                 f"{name} (interrupted)",
                 outcome="error",
                 kind="interrupted",
-                message=suite.reason or "interrupted",
+                message=why,
             )
         )
     elif suite.status == "inconclusive":
-        cases.append(
-            Case(
-                classname,
-                f"{name} (inconclusive)",
-                outcome="skipped",
-                message=_inconclusive(suite.reason, suite.testable_when),
-            )
-        )
+        why = _inconclusive(suite.reason, suite.testable_when)
+        cases.append(Case(classname, f"{name} (inconclusive)", outcome="skipped", message=why))
     elif suite.status == "fail" and not any(c.outcome == "failure" for c in cases):
-        cases.append(
-            Case(classname, f"{name} (status)", outcome="failure", message="suite reported fail")
-        )
+        why = "suite reported fail"
+        cases.append(Case(classname, f"{name} (status)", outcome="failure", message=why))
     elif not cases:
         cases.append(Case(classname, f"{name} (run)", time=suite.duration_s or 0.0))
     return cases
 
 
 def _gate_cases(summary: Summary) -> list[Case]:
-    if summary.gate is None:
-        return []
     cases = []
-    for criterion in summary.gate.criteria:
+    for criterion in summary.gate.criteria if summary.gate is not None else []:
         case = Case("faceharness.gate", criterion.name)
-        if (
-            not criterion.passed
-            and not criterion.inconclusive
-            and _restates_findings(summary, criterion.name)
-        ):
+        if criterion.inconclusive:
+            case.outcome = "skipped"
+            case.message = _inconclusive(criterion.reason, criterion.testable_when)
+        elif not criterion.passed and _restates_findings(summary, criterion.name):
             case.out = [
                 f"not met: {criterion.reason or criterion.name} "
                 "(its findings are the failures above)"
             ]
-        elif criterion.inconclusive:
-            case.outcome = "skipped"
-            case.message = _inconclusive(criterion.reason, criterion.testable_when)
         elif not criterion.passed:
             case.outcome = "failure"
             case.message = criterion.reason or "criterion not met"
@@ -164,25 +142,29 @@ def _gate_cases(summary: Summary) -> list[Case]:
     return cases
 
 
-def _suite_seconds(suite: SuiteResult, cases: list[Case]) -> float:
-    if suite.duration_s is not None:
-        return suite.duration_s
-    if suite.started_at and suite.finished_at:
-        return max((suite.finished_at - suite.started_at).total_seconds(), 0.0)
-    return sum(c.time for c in cases)
+def _restates_findings(summary: Summary, criterion: str) -> bool:
+    """A criterion that fails only because of findings already counted as failures (one defect,
+    one failure: JUnit's failure count is the finding count)."""
+    if criterion.startswith("findings."):
+        return True
+    return any(
+        criterion == f"suite.{name}"
+        and suite.status == "fail"
+        and any(f.fails for f in suite.findings)
+        for name, suite in summary.suites.items()
+    )
 
 
 def _testsuite(
     parent: ET.Element, name: str, cases: list[Case], seconds: float, stamp: str
 ) -> None:
-    node = ET.SubElement(parent, "testsuite", name=name, timestamp=stamp)
-    counts = {
-        kind: sum(c.outcome == kind for c in cases) for kind in ("failure", "error", "skipped")
-    }
-    node.set("tests", str(len(cases)))
-    node.set("failures", str(counts["failure"]))
-    node.set("errors", str(counts["error"]))
-    node.set("skipped", str(counts["skipped"]))
+    node = ET.SubElement(parent, "testsuite", name=name, timestamp=stamp, tests=str(len(cases)))
+    for kind, attr in (
+        ("failure", "failures"),
+        ("error", "errors"),
+        ("skipped", "skipped"),
+    ):
+        node.set(attr, str(sum(c.outcome == kind for c in cases)))
     node.set("time", f"{seconds:.3f}")
     for case in cases:
         element = ET.SubElement(
@@ -201,19 +183,6 @@ def _testsuite(
             ET.SubElement(element, "system-out").text = _clean("\n".join(case.out))
 
 
-def _restates_findings(summary: Summary, criterion: str) -> bool:
-    """A criterion that fails only because of findings already counted as failures (one defect,
-    one failure: JUnit's failure count is the finding count)."""
-    if criterion.startswith("findings."):
-        return True
-    return any(
-        criterion == f"suite.{name}"
-        and suite.status == "fail"
-        and any(f.fails for f in suite.findings)
-        for name, suite in summary.suites.items()
-    )
-
-
 def junit_xml(summary: Summary) -> str:
     """The JUnit XML text for ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     stamp = summary.started_at.strftime("%Y-%m-%dT%H:%M:%S")
@@ -222,17 +191,21 @@ def junit_xml(summary: Summary) -> str:
         if suite.status == "skipped" and suite.skipped_reason == "not selected":
             continue  # a suite this run never meant to run is no test case of it
         cases = suite_cases(name, suite)
-        _testsuite(root, name, cases, _suite_seconds(suite, cases), stamp)
+        if suite.duration_s is not None:
+            seconds = suite.duration_s
+        elif suite.started_at and suite.finished_at:
+            seconds = max((suite.finished_at - suite.started_at).total_seconds(), 0.0)
+        else:
+            seconds = sum(c.time for c in cases)
+        _testsuite(root, name, cases, seconds, stamp)
     gate = _gate_cases(summary)
     if gate:
         _testsuite(root, "gate", gate, 0.0, stamp)
-    if summary.error:
-        run = [Case("faceharness.run", "run", outcome="error", message=summary.error)]
-        _testsuite(root, "run", run, 0.0, stamp)
-    elif summary.verdict == "interrupted":
+    if summary.error or summary.verdict == "interrupted":
         how = summary.interrupted or "a suite was interrupted"
-        why = f"interrupted: {how}; the results are partial"
-        run = [Case("faceharness.run", "run", outcome="error", kind="interrupted", message=why)]
+        why = summary.error or f"interrupted: {how}; the results are partial"
+        kind = "" if summary.error else "interrupted"
+        run = [Case("faceharness.run", "run", outcome="error", kind=kind, message=why)]
         _testsuite(root, "run", run, 0.0, stamp)
     for attr in ("tests", "failures", "errors", "skipped"):
         root.set(attr, str(sum(int(s.get(attr, "0")) for s in root)))

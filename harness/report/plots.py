@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
+from typing import Literal
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -18,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from harness.loadgen.limit import describe_limit
-from harness.results import AccuracyMetrics, LoadMetrics
+from harness.results import AccuracyMetrics, LimitStep, LoadMetrics, SeriesPoint
 
 _PREAMBLE = re.compile(r"^.*?(?=<svg\b)", re.DOTALL)
 _NAMESPACES = re.compile(r'\s+xmlns(?::\w+)?="[^"]*"')
@@ -52,6 +53,25 @@ def to_svg(fig: Figure, name: str, title: str) -> str:
     return svg.replace("<svg", f'<svg class="plot" role="img" aria-label="{title}"', 1)
 
 
+_Legend = Literal["best", "upper left"] | None
+
+
+def _label(
+    ax: Axes,
+    xlabel: str | None,
+    ylabel: str,
+    legend: _Legend = "best",
+    which: Literal["major", "both"] = "major",
+) -> None:
+    """Axis labels, a light grid and a small legend: every plot's finish."""
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, which=which)
+    if legend is not None:
+        ax.legend(loc=legend, fontsize="small")
+
+
 def series_svg(load: LoadMetrics) -> str | None:
     """Per-second offered/achieved rate, errors and p50/p99 latency."""
     points = load.series
@@ -66,35 +86,24 @@ def series_svg(load: LoadMetrics) -> str | None:
         rate.bar(
             t, [p.errors for p in points], width=0.8, color="#ff7f0e", alpha=0.6, label="errors"
         )
-    rate.set_ylabel("requests/s")
-    rate.legend(loc="best", fontsize="small")
-    rate.grid(alpha=0.3)
+    _label(rate, None, "requests/s")
     for key in ("p50", "p99"):
         xs = [p.t for p in points if getattr(p, key) is not None]
         ys = [getattr(p, key) for p in points if getattr(p, key) is not None]
         if xs:
             latency.plot(xs, ys, label=key, color=_COLOURS[key])
     _slo(latency, load.slo_p99_ms, [y for line in latency.lines for y in line.get_ydata()])
-    latency.set_ylabel("latency (ms)")
-    latency.set_xlabel("time (s)")
-    latency.grid(alpha=0.3)
-    if latency.lines:
-        latency.legend(loc="best", fontsize="small")
+    _label(latency, "time (s)", "latency (ms)", legend="best" if latency.lines else None)
     return to_svg(fig, "series", "Per-second load series")
 
 
 def rate_svg(load: LoadMetrics) -> str | None:
     """Achieved vs offered rate (limit-search steps, else the series), QPS limit marked."""
-    if load.limit_search:
-        offered = [s.offered for s in load.limit_search]
-        achieved = [s.achieved for s in load.limit_search]
-        ok: Sequence[bool | None] = [s.ok for s in load.limit_search]
-    elif len(load.series) >= 2:
-        offered = [p.offered for p in load.series]
-        achieved = [p.achieved for p in load.series]
-        ok = [None] * len(offered)
-    else:
+    points: Sequence[LimitStep | SeriesPoint] = load.limit_search or load.series
+    if len(points) < (1 if load.limit_search else 2):
         return None
+    offered, achieved = [p.offered for p in points], [p.achieved for p in points]
+    ok = [p.ok if isinstance(p, LimitStep) else None for p in points]
     fig = _figure(3.6)
     ax = fig.add_subplot()
     top = max(max(offered), max(achieved), load.qps_limit or 0.0) * 1.05 or 1.0
@@ -108,22 +117,11 @@ def rate_svg(load: LoadMetrics) -> str | None:
         ax.axvline(load.qps_limit, color="#9467bd", lw=1.5, label=f"QPS limit = {shown}")
     ax.set_xlim(0, top)
     ax.set_ylim(0, top)
-    ax.set_xlabel("offered (requests/s)")
-    ax.set_ylabel("achieved (responses/s)")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    _label(ax, "offered (requests/s)", "achieved (responses/s)", legend="upper left")
     return to_svg(fig, "rate", "Achieved versus offered rate")
 
 
-_HDR_TICKS = [
-    (2.0, "50%"),
-    (10.0, "90%"),
-    (100.0, "99%"),
-    (1e3, "99.9%"),
-    (1e4, "99.99%"),
-    (1e5, "99.999%"),
-    (1e6, "99.9999%"),
-]
+_HDR_TICKS = [(2.0, "50%")] + [(10.0**k, f"{100 - 10.0 ** (2 - k):g}%") for k in range(1, 7)]
 
 
 def hdr_svg(load: LoadMetrics) -> str | None:
@@ -143,11 +141,8 @@ def hdr_svg(load: LoadMetrics) -> str | None:
     ax.set_xticklabels([label for _, label in ticks])
     ax.set_xlim(1.0, max(top, ticks[-1][0]))
     _slo(ax, load.slo_p99_ms, [ms for _, ms in pairs])
-    if ax.lines[1:]:
-        ax.legend(loc="upper left", fontsize="small")
-    ax.set_xlabel("percentile")
-    ax.set_ylabel("latency (ms)")
-    ax.grid(alpha=0.3, which="both")
+    legend: _Legend = "upper left" if ax.lines[1:] else None
+    _label(ax, "percentile", "latency (ms)", legend=legend, which="both")
     return to_svg(fig, "hdr", "Latency percentile distribution")
 
 
@@ -215,10 +210,7 @@ def det_svg(accuracy: AccuracyMetrics) -> str | None:
     ax.set_xscale("log")
     ax.set_yscale("log")
     note = " (zero rates drawn at the axis floor)" if clipped else ""
-    ax.set_xlabel(f"false match rate (FMR){note}")
-    ax.set_ylabel("false non-match rate (FNMR)")
-    ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="best", fontsize="small")
+    _label(ax, f"false match rate (FMR){note}", "false non-match rate (FNMR)", which="both")
     return to_svg(fig, "det", "DET curve")
 
 
@@ -245,8 +237,5 @@ def histogram_svg(accuracy: AccuracyMetrics) -> str | None:
     thresholds = sorted({r.threshold for r in accuracy.thresholds if r.threshold is not None})
     for i, threshold in enumerate(thresholds):
         ax.axvline(threshold, color="#333333", ls=":", lw=1, label="thresholds" if i == 0 else None)
-    ax.set_xlabel("score")
-    ax.set_ylabel("fraction of pairs")
-    ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+    _label(ax, "score", "fraction of pairs")
     return to_svg(fig, "hist", "Score distributions")

@@ -18,7 +18,7 @@ import jsonschema
 from harness.errors import InputError
 from harness.results import SCHEMA_VERSION, VERDICTS, Summary
 
-SCHEMA_FILENAME = "summary.schema.json"
+SCHEMA_FILE = Path(str(resources.files("harness.report") / "templates" / "summary.schema.json"))
 
 
 def summary_json_schema() -> dict[str, Any]:
@@ -37,13 +37,9 @@ def summary_json_schema() -> dict[str, Any]:
     return schema
 
 
-def schema_path() -> Path:
-    return Path(str(resources.files("harness.report") / "templates" / SCHEMA_FILENAME))
-
-
 def load_schema() -> dict[str, Any]:
     """The shipped schema file."""
-    loaded: dict[str, Any] = json.loads(schema_path().read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return loaded
 
 
@@ -58,11 +54,6 @@ def validate_summary_data(data: Any) -> None:
         raise InputError(f"summary does not match its schema at {where}: {error.message}")
 
 
-def main() -> None:
-    path = schema_path()
-    path.write_text(json.dumps(summary_json_schema(), indent=2, sort_keys=True) + "\n")
-    print(f"wrote {path}")
-
-
 if __name__ == "__main__":
-    main()
+    SCHEMA_FILE.write_text(json.dumps(summary_json_schema(), indent=2, sort_keys=True) + "\n")
+    print(f"wrote {SCHEMA_FILE}")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.gate import QUICK, GateOutcome, Profile
+from harness.gate._policy import QUICK, Profile
+from harness.gate._run import GateOutcome
 
 TOKEN_IN_CONFIG = "cfg-token-7Q2xv9Lr"
 APPKEY_IN_CONFIG = "cfgappkeyZ81kWq"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.errors import InputError
-from harness.gate import BaselinePolicy, compare_baseline, load_baseline
+from harness.gate._judge import compare_baseline, load_baseline
+from harness.gate._policy import BaselinePolicy
 from harness.report import write_reports
 
 from .builders import finding, load, suite, summary

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from harness.gate import build_coverage
+from harness.gate._judge import build_coverage
 from harness.results import AccuracyMetrics, ConformanceMetrics, FuzzMetrics, SuiteResult
 
 from .builders import load

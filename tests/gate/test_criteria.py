@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from harness.gate import judge, parse_policy
+from harness.gate import parse_policy
+from harness.gate._judge import judge
 from harness.results import BaselineComparison, Regression, SuiteResult
 
 from .builders import accuracy, finding, load, row, suite

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from harness.gate import assemble, load_baseline, parse_policy
+from harness.gate import parse_policy
+from harness.gate._judge import load_baseline
+from harness.gate._run import assemble
 from harness.imaging import builtin_faces
 from harness.report.schema import validate_summary_data
 from harness.results import Summary, verdict_line

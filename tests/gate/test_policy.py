@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ConfigError
-from harness.gate import DEFAULT_POLICY, QUICK, load_policy, parse_policy
+from harness.gate import load_policy, parse_policy
+from harness.gate._policy import DEFAULT_POLICY, QUICK
 
 REPO = Path(__file__).resolve().parents[2]
 

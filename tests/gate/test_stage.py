@@ -11,7 +11,7 @@ from typing import Any
 
 from harness.clients import DEMO
 from harness.errors import TargetError
-from harness.gate import QuietObserver, run_stage
+from harness.gate._run import StageObserver, run_stage
 from harness.results import SuiteResult
 from harness.suite import RunContext
 
@@ -37,7 +37,7 @@ class Stage:
         return self.fn(c)
 
 
-class Recorder(QuietObserver):
+class Recorder(StageObserver):
     def __init__(self) -> None:
         self.events: list[tuple[str, ...]] = []
 
@@ -76,12 +76,12 @@ def test_an_exception_becomes_a_one_line_error(tmp_path):
     a = run_stage(
         Stage("conformance", harness_error),
         ctx(tmp_path),
-        observer=QuietObserver(),
+        observer=StageObserver(),
         timeout_s=5,
         grace_s=1,
     )
     b = run_stage(
-        Stage("conformance", bug), ctx(tmp_path), observer=QuietObserver(), timeout_s=5, grace_s=1
+        Stage("conformance", bug), ctx(tmp_path), observer=StageObserver(), timeout_s=5, grace_s=1
     )
     assert (
         a.status == "error"
@@ -91,7 +91,7 @@ def test_an_exception_becomes_a_one_line_error(tmp_path):
     wrong = run_stage(
         Stage("fuzz", lambda c: {"status": "pass"}),
         ctx(tmp_path),
-        observer=QuietObserver(),
+        observer=StageObserver(),
         timeout_s=5,
         grace_s=1,
     )
@@ -107,7 +107,7 @@ def test_an_overrunning_stage_is_stopped_at_its_next_progress_report(tmp_path):
 
     t0 = time.monotonic()
     result = run_stage(
-        Stage("load", stage), ctx(tmp_path), observer=QuietObserver(), timeout_s=0.3, grace_s=5
+        Stage("load", stage), ctx(tmp_path), observer=StageObserver(), timeout_s=0.3, grace_s=5
     )
     assert time.monotonic() - t0 < 2
     assert result.status == "error" and result.error == "stopped at its 0.3 s time limit"
@@ -125,7 +125,7 @@ def test_a_stage_that_never_reports_is_abandoned(tmp_path):
         result = run_stage(
             Stage("accuracy", stage),
             ctx(tmp_path),
-            observer=QuietObserver(),
+            observer=StageObserver(),
             timeout_s=0.2,
             grace_s=0.2,
         )

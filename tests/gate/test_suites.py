@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.gate import merge_load
+from harness.gate._run import merge_load
 from harness.results import Finding, LoadMetrics, LoadSuiteResult
 
 

@@ -21,7 +21,6 @@ from harness.results import (
     build_summary,
     compute_verdict,
     derive_status,
-    exit_code,
     merge_findings,
 )
 
@@ -100,7 +99,7 @@ def test_verdict_rules(statuses: tuple[str, ...], gate_ok: bool | None, verdict:
     gate = None if gate_ok is None else Gate(criteria=[GateCriterion(name="g", passed=gate_ok)])
     summary = _summary(*suites, gate=gate)
     assert summary.verdict == compute_verdict(summary) == verdict
-    assert exit_code(summary.verdict) == {"pass": 0, "fail": 1, "error": 2}[verdict]
+    assert summary.exit_code == {"pass": 0, "fail": 1, "error": 2}[verdict]
 
 
 def test_run_level_error_is_an_error_verdict() -> None:

@@ -10,10 +10,9 @@ from datetime import timedelta
 import pytest
 from pydantic import ValidationError
 
-from harness.report import render_html
+from harness.report import render_html, summary_to_json
 from harness.report.junit import junit_xml
 from harness.report.schema import validate_summary_data
-from harness.report.summary_io import summary_to_json
 from harness.results import (
     Gate,
     GateCriterion,

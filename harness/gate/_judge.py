@@ -1,0 +1,487 @@
+"""The gate's judgement: a :class:`Policy` applied to the suites of a run, as criteria, with the
+run's contract coverage and its comparison against a baseline run.
+
+Pure functions over results (no I/O), so every rule is unit-tested with hand-made results.
+Each criterion names what was expected and what was measured; the gate passes when all do.
+
+Findings the policy allows do not fail their suite: when every severity is within its
+allowance, a suite whose only problem was findings is reported as ``pass`` (its findings
+stay listed). Without a policy every allowance is 0, which changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from harness.contract import Contract
+from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
+from harness.results import (
+    SUITE_NAMES,
+    AccuracyMetrics,
+    BaselineComparison,
+    ContractMetrics,
+    Coverage,
+    Finding,
+    Gate,
+    GateCriterion,
+    LoadMetrics,
+    OperationCoverage,
+    Regression,
+    SuiteName,
+    SuiteResult,
+    Suites,
+    Summary,
+    merge_findings,
+)
+
+COUNTED_SEVERITIES = ("critical", "high", "medium", "low")
+
+
+def judge(
+    policy: Policy,
+    suites: Mapping[SuiteName, SuiteResult],
+    *,
+    ran: tuple[SuiteName, ...],
+    baseline: BaselineComparison | None = None,
+    coverage: Coverage | None = None,
+    contract: Contract | None = None,
+) -> tuple[Gate, dict[SuiteName, SuiteResult]]:
+    """The gate for these suite results (suites that did not run may be missing; ``ran``: the
+    suites the run selected), and the suites with the policy's allowances applied. Given the
+    ``coverage`` and ``contract``, an operation conformance and fuzz claim to test but no
+    request reached makes ``coverage.operations`` inconclusive."""
+    findings = merge_findings(f for s in suites.values() for f in s.findings)
+    criteria = findings_criteria(policy, findings)
+    within = all(c.passed for c in criteria)
+    adjusted = {name: _adjusted(policy, name, r, within) for name, r in suites.items()}
+    criteria += required_criteria(policy.required_suites(ran), adjusted)
+    criteria += load_criteria(policy, adjusted.get("load"))
+    criteria += [accuracy_criterion(limit, adjusted.get("accuracy")) for limit in policy.accuracy]
+    if baseline is not None and policy.baseline.fail_on_regression:
+        criteria.append(
+            GateCriterion(
+                name="baseline",
+                passed=not baseline.regressions,
+                expected="no regression",
+                actual=f"{len(baseline.regressions)} regression(s)",
+                reason=_clip("; ".join(r.message or r.metric for r in baseline.regressions)),
+            )
+        )
+    if coverage is not None and contract is not None:
+        criteria += coverage_criteria(contract, coverage, adjusted)
+    return Gate(criteria=criteria, inconclusive_blocks=policy.verdict.inconclusive_blocks), adjusted
+
+
+def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCriterion]:
+    """One criterion per severity: unique findings at most the allowance."""
+    counts: Counter[str] = Counter(f.severity for f in findings)
+    out = []
+    for severity in COUNTED_SEVERITIES:
+        limit = policy.findings.limit(severity)
+        count = counts.get(severity, 0)
+        expected = "any number" if math.isinf(limit) else f"<= {int(limit)}"
+        kinds = Counter(f"{f.suite}/{f.check}" for f in findings if f.severity == severity)
+        titles = "; ".join(name if n == 1 else f"{name} x{n}" for name, n in kinds.items())
+        out.append(
+            GateCriterion(
+                name=f"findings.{severity}",
+                passed=count <= limit,
+                reason=""
+                if count <= limit
+                else f"{count} {severity} finding(s), {expected} allowed: {_clip(titles)}",
+                expected=expected,
+                actual=str(count),
+            )
+        )
+    return out
+
+
+def required_criteria(
+    required: tuple[SuiteName, ...], suites: Mapping[SuiteName, SuiteResult]
+) -> list[GateCriterion]:
+    """Each required suite ran and passed (after allowances)."""
+    out = []
+    for name in (n for n in SUITE_NAMES if n in required):
+        result = suites.get(name)
+        status = result.status if result is not None else "skipped"
+        if result is None or status == "skipped":
+            why = result.skipped_reason if result is not None else "no result recorded"
+            reason = f"did not run{': ' + why if why else ''}"
+        elif status in ("inconclusive", "interrupted"):
+            reason = result.reason or ("" if status == "inconclusive" else "interrupted")
+        elif status == "error":
+            reason = f"could not run: {result.error}"
+        else:
+            reason = "" if status == "pass" else "failed (see its findings)"
+        out.append(
+            GateCriterion(
+                name=f"suite.{name}",
+                passed=status == "pass",
+                inconclusive=status == "inconclusive",
+                reason=reason,
+                testable_when=result.testable_when if result and status == "inconclusive" else None,
+                expected="pass",
+                actual=status,
+            )
+        )
+    return out
+
+
+def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterion]:
+    """Minimum QPS limit, maximum p99 (at the policy's rate) and maximum error rate."""
+    rules = policy.load
+    m = load.metrics if load is not None else None
+    if not isinstance(m, LoadMetrics):
+        m = LoadMetrics()
+    out = []
+    if rules.min_qps_limit is not None:
+        if m.qps_limit is None:
+            expected = f">= {rules.min_qps_limit:g}/s"
+            out.append(_missing("load.qps_limit", expected, load, "no QPS limit was found"))
+        else:
+            out.append(
+                qps_limit_criterion(
+                    rules.min_qps_limit, m.qps_limit, m.qps_limit_bound, m.stopped_by
+                )
+            )
+    if rules.max_p99_ms is not None:
+        where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
+        at = f" at {m.offered_rps:g}/s" if m.offered_rps is not None else ""
+        out.append(
+            _at_most(
+                "load.p99", m.latency_ms.p99 if m.latency_ms is not None else None, load,
+                rules.max_p99_ms, f"{rules.max_p99_ms:g} ms", where, lambda v: f"{v:g} ms{at}",
+                what="p99", missing="no latency was measured",
+            )
+        )  # fmt: skip
+    if rules.max_error_rate is not None:
+        out.append(
+            _at_most(
+                "load.error_rate", m.error_rate, load, rules.max_error_rate,
+                f"{rules.max_error_rate:.2%}", "", lambda v: f"{v:.2%}",
+                what="error rate", missing="no error rate was measured",
+            )
+        )  # fmt: skip
+    return out
+
+
+def _at_most(
+    name: str,
+    value: float | None,
+    load: SuiteResult | None,
+    maximum: float,
+    limit: str,
+    where: str,
+    show: Callable[[float], str],
+    *,
+    what: str,
+    missing: str,
+) -> GateCriterion:
+    expected = f"<= {limit}{where}"
+    if value is None:
+        return _missing(name, expected, load, missing)
+    ok, shown = value <= maximum, show(value)
+    reason = "" if ok else f"{what} {shown} is above {limit}"
+    return GateCriterion(name=name, passed=ok, expected=expected, actual=shown, reason=reason)
+
+
+def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
+    """FMR / FNMR at one operating point within the policy's maxima."""
+    maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr}
+    expected = ", ".join(f"{k.upper()} <= {v:g}" for k, v in maxima.items() if v is not None)
+    expected += " (95% upper bound)" if limit.bound == "upper95" else ""
+    metrics = accuracy.metrics if accuracy is not None else None
+    rows = metrics.thresholds if isinstance(metrics, AccuracyMetrics) else []
+    row = next((r for r in rows if r.claim == limit.claim), None)
+    name = f"accuracy.{limit.claim}"
+    if row is None:
+        known = ", ".join(str(r.claim) for r in rows) or "none"
+        why = f"no operating point {limit.claim!r} was measured (measured: {known})"
+        return _missing(name, expected, accuracy, why)
+    problems, shown = [], []
+    for rate, maximum in maxima.items():
+        if maximum is None:
+            continue
+        if limit.bound == "upper95":
+            interval = row.fmr_ci95 if rate == "fmr" else row.fnmr_ci95
+            value = interval[1] if interval else None
+        else:
+            value = row.fmr if rate == "fmr" else row.fnmr
+        shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
+        if value is None:
+            problems.append(f"{rate.upper()} not measured")
+        elif value > maximum:
+            problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+    return GateCriterion(
+        name=name,
+        passed=not problems,
+        expected=expected,
+        actual=", ".join(shown),
+        reason="; ".join(problems),
+    )
+
+
+def coverage_criteria(
+    contract: Contract, coverage: Coverage, suites: Mapping[SuiteName, SuiteResult]
+) -> list[GateCriterion]:
+    """Every documented operation (extensions aside) reached by a request, when conformance
+    or fuzz ran: one they claim to test but never reached was not tested at all."""
+    if not any(
+        s.status in ("pass", "fail") for n, s in suites.items() if n in ("conformance", "fuzz")
+    ):
+        return []
+    rows = {op.operation: op for op in coverage.operations}
+    claimed = [op for op in contract.operations.values() if not op.extension]
+    missed = [
+        op.operation_id
+        for op in claimed
+        if op.operation_id not in rows or not rows[op.operation_id].exercised
+    ]
+    why = f"no request reached {', '.join(missed)}: untested, neither passed nor failed"
+    when = "credentials for the operation's API, and a request budget that reaches it"
+    return [
+        GateCriterion(
+            name="coverage.operations",
+            passed=not missed,
+            inconclusive=bool(missed),
+            expected=f"all {len(claimed)} documented operations",
+            actual=f"{len(claimed) - len(missed)} reached",
+            reason=why if missed else "",
+            testable_when=when if missed else None,
+        )
+    ]
+
+
+def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool) -> SuiteResult:
+    """A suite that failed only through findings the policy allows passes; one the policy
+    explicitly does not require may fail to run without ending the gate."""
+    if within and result.status == "fail" and result.findings:
+        return result.model_copy(update={"status": "pass"})
+    required = policy.suites.required
+    if required is None or name in required or result.status != "error":
+        return result
+    reason = f"not required by the policy; it could not run: {result.error}"
+    return result.model_copy(update={"status": "skipped", "skipped_reason": reason, "error": None})
+
+
+def qps_limit_criterion(
+    minimum: float, limit: float, bound: str | None, stopped_by: str | None
+) -> GateCriterion:
+    """``min_qps_limit`` against a measured limit, read with its bound.
+
+    A lower bound (the search stopped, at its ceiling or budget, before any rate failed) at
+    or above the minimum passes; below it the minimum was never tried: inconclusive, not a
+    failure. An upper bound (no rate passed, down to ``limit``) at or below the minimum
+    fails; above it the search did not go low enough to say: inconclusive.
+    """
+    from harness.loadgen.limit import describe_limit, search_higher, stop_label
+
+    bound = bound or "exact"  # summaries written before bounds were recorded
+    shown = describe_limit(limit, bound, stopped_by)
+    when = None
+    if bound == "lower" and limit < minimum:
+        reason = (
+            f"inconclusive: the search stopped at {limit:g}/s ({stop_label(stopped_by)}) before "
+            f"any rate failed, so {minimum:g}/s was never tried; to search higher, run "
+            f"`faceharness load find-limit` and {search_higher(stopped_by)}"
+        )
+        when = f"a search that reaches {minimum:g}/s"
+    elif bound == "upper" and limit > minimum:
+        reason = (
+            f"inconclusive: no rate down to {limit:g}/s passed, and {minimum:g}/s was not "
+            "tried; lower the search's start rate to measure it"
+        )
+        when = f"a search that starts at or below {minimum:g}/s"
+    ok = limit >= minimum and bound != "upper" and when is None
+    if when is None:
+        reason = "" if ok else f"sustainable rate {shown} is below {minimum:g}/s"
+    return GateCriterion(
+        name="load.qps_limit",
+        passed=ok,
+        inconclusive=when is not None,
+        expected=f">= {minimum:g}/s",
+        actual=shown,
+        reason=reason,
+        testable_when=when,
+    )
+
+
+def _missing(name: str, expected: str, result: SuiteResult | None, why: str) -> GateCriterion:
+    """A criterion whose measurement is missing, and why (the suite's own reason first)."""
+    if result is None or result.status == "skipped":
+        skipped = result.skipped_reason if result is not None else "not selected"
+        why += f": the suite did not run ({skipped})"
+    elif result.status == "error":
+        why += f": the suite could not run ({result.error})"
+    return GateCriterion(
+        name=name, passed=False, expected=expected, actual="not measured", reason=why
+    )
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --------------------------------------------------------------------------- baseline
+# Regressions (defaults from BaselinePolicy): the QPS limit down by more than 10%, p99 up by more
+# than 20% and by more than 10 ms (a few milliseconds on a p99 of 10 ms is scheduling noise), any
+# finding whose unique_key the baseline did not have; the same the other way round are
+# improvements. p99 is compared only when both runs measured it at about the same offered rate.
+
+RATE_TOLERANCE = 0.10
+_RAN = ("pass", "fail")  # findings of a suite that did not run in both runs are not compared
+
+
+def load_baseline(path: str | os.PathLike[str]) -> tuple[Summary, str]:
+    """The baseline summary (a run directory or its summary.json) and how to name it; a missing
+    or invalid file is a one-line InputError."""
+    from harness.report import load_summary
+
+    source = Path(path)
+    file = source / "summary.json" if source.is_dir() else source
+    return load_summary(file), str(file)
+
+
+def compare_baseline(
+    current: Suites,
+    baseline: Summary,
+    *,
+    policy: BaselinePolicy | None = None,
+    source: str = "baseline",
+) -> BaselineComparison:
+    """Regressions and improvements of this run's suites against ``baseline``."""
+    policy = policy or BaselinePolicy()
+    comparison = BaselineComparison(baseline=source, baseline_started_at=baseline.started_at)
+    now, then = _load(current), _load(baseline.suites)
+    q_now, q_then = now.qps_limit, then.qps_limit
+    # a search ceiling or "no rate passed" (a bound) is not a limit to compare
+    bounds = {now.qps_limit_bound, then.qps_limit_bound}
+    if q_now is not None and q_then is not None and q_then > 0 and bounds <= {None, "exact"}:
+        _change(comparison, "load.qps_limit", "QPS limit", "/s", q_then, q_now,
+                policy.max_qps_drop_pct, -math.inf, worse=-1)  # fmt: skip
+    p_now, p_then = (m.latency_ms.p99 if m.latency_ms is not None else None for m in (now, then))
+    r_now, r_then = now.offered_rps, then.offered_rps
+    if (
+        p_now is not None
+        and p_then is not None
+        and p_then > 0
+        and not (r_now and r_then and abs(r_now - r_then) > RATE_TOLERANCE * r_then)
+    ):
+        at = f" at {r_now:g}/s" if r_now else ""
+        _change(comparison, "load.latency_ms.p99", f"p99{at}", " ms", p_then, p_now,
+                policy.max_p99_increase_pct, policy.min_p99_increase_ms, worse=1)  # fmt: skip
+    if policy.new_findings:
+        both = [
+            n for n, s in current.items() if s.status in _RAN and baseline.suites[n].status in _RAN
+        ]
+        found = [
+            {f.unique_key: f for name in both for f in suites[name].findings if f.fails}
+            for suites in (current, baseline.suites)
+        ]
+        for key, f in found[0].items():
+            if key not in found[1]:
+                message = f"new {f.severity} finding ({f.suite}/{f.check}): {f.message}"
+                comparison.regressions.append(Regression(metric=f"finding {key}", message=message))
+        for key, f in found[1].items():
+            if key not in found[0]:
+                message = f"fixed: {f.severity} finding ({f.suite}/{f.check}) is gone"
+                comparison.improvements.append(Regression(metric=f"finding {key}", message=message))
+    return comparison
+
+
+def _load(suites: Suites) -> LoadMetrics:
+    metrics = suites.load.metrics
+    if suites.load.status not in ("skipped", "error") and isinstance(metrics, LoadMetrics):
+        return metrics
+    return LoadMetrics()
+
+
+def _change(
+    comparison: BaselineComparison,
+    metric: str,
+    label: str,
+    unit: str,
+    then: float,
+    now: float,
+    limit: float,
+    floor: float,
+    *,
+    worse: int,
+) -> None:
+    """Record ``metric`` moving from ``then`` to ``now`` by more than ``limit`` % and ``floor``
+    units: a regression in direction ``worse`` (1: a rise, -1: a fall), else an improvement."""
+    change = (now - then) / then * 100.0
+    verb, sign = "rose" if change > 0 else "fell", worse
+    moved = f"{label} {verb} {abs(change):.1f}% ({then:g}{unit} -> {now:g}{unit})"
+    row = Regression(metric=metric, baseline=then, current=now, change_pct=round(change, 2))
+    if sign * change > limit and sign * (now - then) > floor:
+        row.message = f"{moved}, more than {limit:g}%"
+        comparison.regressions.append(row)
+    elif -sign * change > limit and -sign * (now - then) > floor:
+        row.message = moved
+        comparison.improvements.append(row)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
+    """Contract coverage from what the client side saw, summed over the suites, the same for
+    every target: conformance's and fuzz's requests by operationId and answers
+    (:class:`ContractMetrics`), and load's ``errors_by_code`` labels (the code, then load's
+    qualifier). The emulator's own counters are not used: a suite may reset them, and a live
+    service has none.
+
+    Codes are written ``where:code``. An API with one operation gets its codes on that
+    operation's row; an API with several (the internal API shares one ``errcode`` table) gets
+    a row ``"<api>: all operations"`` holding its codes, after rows with each operation's
+    requests.
+    """
+    requests: Counter[str] = Counter()
+    codes: dict[str, Counter[str]] = defaultdict(Counter)  # per API: "where:code" -> answers
+    seen: Counter[str] = Counter()  # "api:where:code" -> answers
+    for result in suites:
+        if isinstance(result.metrics, ContractMetrics):
+            requests.update(result.metrics.requests_by_operation)
+            seen.update(result.metrics.codes)
+        elif isinstance(result.metrics, LoadMetrics):
+            for label, count in result.metrics.errors_by_code.items():
+                seen[label.partition(" ")[0]] += count
+    for key, count in seen.items():
+        api, _, rest = key.partition(":")
+        if api in ("match", "jd") and ":" in rest:
+            codes[api][rest] += count
+    rows: list[OperationCoverage] = []
+    for api in ("match", "jd"):
+        ops = [op for op in contract.operations.values() if op.api == api]
+        documented = [f"{c.where}:{c.code}" for c in contract.codes.of(api)]
+        first = {c: codes[api][c] for c in documented if codes[api][c]}  # the table's order first
+        extra = {c: n for c, n in sorted(codes[api].items()) if c not in first and n}
+        observed, single = {**first, **extra}, len(ops) == 1
+        rows += [
+            OperationCoverage(
+                operation=op.operation_id,
+                api=api,
+                method=op.method.upper(),
+                path=op.path,
+                requests=requests[op.operation_id],
+                documented_codes=documented if single else [],
+                observed_codes=observed if single else {},
+            )
+            for op in ops
+        ]
+        if not single:
+            rows.append(
+                OperationCoverage(
+                    operation=f"{api}: all operations",
+                    api=api,
+                    requests=sum(requests[op.operation_id] for op in ops),
+                    documented_codes=documented,
+                    observed_codes=observed,
+                )
+            )
+    return Coverage(operations=rows)
