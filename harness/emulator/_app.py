@@ -19,9 +19,9 @@ from ._context import Emulator
 from ._envelope import FastJSONResponse
 from ._jd_routes import face_compare_new
 from ._match_routes import async_result, live_code, match, match_idno
+from ._misbehaviour import Misbehaviour
 from ._settings import EmulatorSettings
 from ._state import State, live_code_widths
-from .middleware import Misbehaviour
 
 if TYPE_CHECKING:
     from .engines import Engine

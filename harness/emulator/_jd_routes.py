@@ -20,10 +20,10 @@ from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error,
 from ._faces import template_of_image
 from ._json import parse_json
 from ._media import MediaError, fetch, from_byte_array
-from ._scoring import jd_score
 from ._settings import AppKey
 from ._validation import check_jd
 from .engines import FaceRejected
+from .engines.calibration import jd_score
 
 _FACE_CODES = {
     "no_face": "no_face",
@@ -117,7 +117,7 @@ def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
     appkey = q.get("appkey")
     if not appkey:
         raise Gateway(emu.contract.code_named("jd", "appkey_empty"))
-    key = emu.settings.appkey(appkey)
+    key = emu.settings.appkey.get(appkey)
     if key is None:
         raise Gateway(emu.contract.code_named("jd", "wrong_appkey"))
     if key.disabled:

@@ -21,6 +21,8 @@ import uvicorn
 
 from harness.errors import TargetError, UsageError
 
+from ._misbehaviour import AbortConnection
+
 # Requests (and connections) served at once; beyond, uvicorn answers HTTP 503 at once, so a flood
 # of slow or hanging clients cannot hold request bodies without bound.
 MAX_CONCURRENCY = 1024
@@ -30,19 +32,31 @@ HEAP_MMAP_BYTES = 4 << 20  # blocks up to this come from the heap, not a fresh m
 HEAP_TRIM_BYTES = 16 << 20  # free memory at the heap's top kept up to this, not handed back
 
 
-class _QuietStop(logging.Filter):
-    """Requests cut off when a stop's grace time ends are the stop working: no traceback each."""
+class _Quiet(logging.Filter):
+    """No traceback for an injected abort (the fault working) or a request cut off when a stop's
+    grace time ends (the stop working)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+        if record.exc_info and isinstance(record.exc_info[1], _EXPECTED):
             return False
         return not str(record.msg).startswith("Cancel %s running task")
 
 
-def _quiet_stops() -> None:
+_EXPECTED = (asyncio.CancelledError, AbortConnection)
+
+
+def _config(app: Any, **kw: Any) -> uvicorn.Config:
     errors = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _QuietStop) for f in errors.filters):
-        errors.addFilter(_QuietStop())
+    if not any(isinstance(f, _Quiet) for f in errors.filters):
+        errors.addFilter(_Quiet())
+    return uvicorn.Config(
+        app,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_S,
+        limit_concurrency=MAX_CONCURRENCY,
+        **kw,
+    )
 
 
 class EmulatorServer:
@@ -54,18 +68,7 @@ class EmulatorServer:
         self.app = app
         # "error": the suites send malformed HTTP on purpose, and uvicorn's warning about each
         # one would break into the gate's progress bars
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level="error",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=GRACEFUL_S,
-            limit_concurrency=MAX_CONCURRENCY,
-        )
-        self.server = uvicorn.Server(config)
-        _quiet_stops()
+        self.server = uvicorn.Server(_config(app, host=host, port=port, log_level="error"))
         self.thread = threading.Thread(
             target=self.server.run, name="faceharness-emulator", daemon=True
         )
@@ -205,16 +208,7 @@ def serve_forever(
     except BaseException:
         sock.close()
         raise
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=GRACEFUL_S,
-        limit_concurrency=MAX_CONCURRENCY,
-    )
-    server = _ForegroundServer(config)
-    _quiet_stops()
+    server = _ForegroundServer(_config(app, log_level="warning"))
     _keep_heap()
     if announce:
         announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
