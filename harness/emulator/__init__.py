@@ -5,8 +5,6 @@ from ._app import create_app as create_app
 from ._app import make_engine as make_engine
 from ._breaks import BREAKS as BREAKS
 from ._breaks import describe_breaks as describe_breaks
-from ._idcard import check_char as check_char
-from ._idcard import valid_id_number as valid_id_number
 from ._misbehaviour import FAULT_KINDS as FAULT_KINDS
 from ._misbehaviour import parse_latency as parse_latency
 from ._server import EmulatorServer as EmulatorServer
@@ -18,3 +16,5 @@ from ._settings import AppKey as AppKey
 from ._settings import EmulatorSettings as EmulatorSettings
 from ._settings import build_settings as build_settings
 from ._settings import parse_readings_option as parse_readings_option
+from ._validation import check_char as check_char
+from ._validation import valid_id_number as valid_id_number

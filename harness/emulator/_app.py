@@ -1,10 +1,14 @@
-"""The emulator app factory: both APIs on their documented paths, one Starlette app."""
+"""The emulator app factory: both APIs on their documented paths, one Starlette app, and
+`/_emulator/*` (health, stats, reset and run-time config) for loopback clients only."""
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -12,9 +16,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from harness.config import one_line
 from harness.contract import Contract, load_contract
+from harness.errors import HarnessError
 
-from . import _admin
 from ._context import Emulator
 from ._envelope import FastJSONResponse
 from ._jd_routes import face_compare_new
@@ -92,6 +97,76 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
+# What may change while running; credentials and the engine may not.
+MUTABLE = ("throttle", "latency", "faults", "breaks", "livecode_ttl_s", "origins")
+
+
+async def _admin(request: Request) -> Response:
+    host = request.client.host if request.client else ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return JSONResponse(
+            {"error": "admin endpoints answer loopback clients only"}, status_code=403
+        )
+    emu = request.app.state.emulator
+    what = request.url.path.rpartition("/")[2]
+    if what == "health":
+        return JSONResponse(
+            {"status": "ok", "engine": emu.settings.engine, "breaks": list(emu.settings.breaks)}
+        )
+    if what == "stats":
+        return JSONResponse(emu.state.stats())
+    if what == "reset":
+        emu.state.reset()
+        return JSONResponse({"status": "reset"})
+    return await config(emu, request)
+
+
+def public_config(settings: EmulatorSettings) -> dict[str, Any]:
+    """The settings without secrets (tokens, appkeys and secretkeys are only counted)."""
+    data = settings.model_dump(mode="json", exclude={"tokens", "appkeys", "registry"})
+    data.update(
+        tokens=len(settings.tokens), appkeys=len(settings.appkeys), registry=len(settings.registry)
+    )
+    return data
+
+
+async def config(emu: Any, request: Request) -> Response:
+    if request.method == "PATCH":
+        try:
+            patch = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        if not isinstance(patch, dict) or set(patch) - set(MUTABLE):
+            return JSONResponse(
+                {"error": f"only these keys may change: {', '.join(MUTABLE)}"}, status_code=400
+            )
+        try:
+            merged = emu.settings.model_dump() | patch
+            emu.settings = EmulatorSettings.model_validate(merged)
+        except ValidationError as exc:
+            return JSONResponse(
+                {"error": one_line(exc, "config", EmulatorSettings)}, status_code=400
+            )
+        except HarnessError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+    return JSONResponse(public_config(emu.settings))
+
+
+_ADMIN_ROUTES = [
+    Route(f"/_emulator/{name}", _admin, methods=methods)
+    for name, methods in [
+        ("health", ["GET"]),
+        ("stats", ["GET"]),
+        ("reset", ["POST"]),
+        ("config", ["GET", "PATCH"]),
+    ]
+]
+
+
 def make_engine(name: str) -> Engine:
     from .engines import DlibEngine, FastEngine
 
@@ -136,7 +211,7 @@ def create_app(
                 Route(op.path, _endpoint(_HANDLERS[op.operation_id]), methods=[op.method.upper()])
                 for op in ops
             ),
-            *_admin.routes,
+            *_ADMIN_ROUTES,
         ],
         middleware=[Middleware(Misbehaviour, seed=settings.seed)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},

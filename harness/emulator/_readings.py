@@ -21,8 +21,6 @@ from ._envelope import Answer
 from ._media import MediaError, from_base64
 
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
-SHARED_APPKEY_OTHER_CALLS = 1  # E-028: another caller of the appkey spends one call between ours
-MB = 5_000_000  # E-020: "5M" as 5,000,000 decoded bytes
 
 
 def served(emu: Emulator, erratum: str) -> bool:
@@ -64,16 +62,6 @@ def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
             raise MediaError("undecodable", f"{what}: not base64 in any spelling") from None
 
 
-def redeem_consumes(emu: Emulator) -> bool:
-    """E-042 reusable: a liveCode stays good until it expires."""
-    return not served(emu, "E-042")
-
-
-def answers_async_at_once(emu: Emulator) -> bool:
-    """E-013 answered-synchronously: async=true is answered like a synchronous request."""
-    return served(emu, "E-013")
-
-
 def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     """E-008 idno-requires-both: /idno marks liveCode and videoType 是; both must be sent, the
     liveCode one validateData issued and not yet expired (single use stays LIP's, E-042)."""
@@ -92,21 +80,6 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     outcome = emu.state.redeem_live_code(code, consume=False)
     if outcome in ("unknown", "expired"):
         raise Answer(emu.contract.code_named("match", "livecode_" + outcome), "liveCode " + outcome)
-
-
-def sign_matches(emu: Emulator, sign: str, expected: str) -> bool:
-    """E-018 case-insensitive: the MD5 in upper- or lowercase hex."""
-    return served(emu, "E-018") and sign.lower() == expected
-
-
-def remain_step(emu: Emulator) -> int:
-    """E-028 shared-appkey: the count falls by our call and another caller's; when one call is left
-    the other caller takes it and ours is refused as over quota."""
-    return 1 + SHARED_APPKEY_OTHER_CALLS if served(emu, "E-028") else 1
-
-
-def jd_image_max_bytes(emu: Emulator) -> int:
-    return MB if served(emu, "E-020") else emu.contract.jd_image_max_bytes
 
 
 def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:

@@ -173,14 +173,11 @@ def _hard_stop(name: str) -> None:
 
 
 def _keep_heap() -> None:
-    """Have glibc keep the memory one request frees for the next one.
-
-    Every request allocates and frees its body (~100 KB and more) and what is parsed from it.
-    glibc's defaults (blocks over 128 KB mmapped, free heap over 128 KB at the top handed back)
-    adapt at run time, so whether each request faults that memory in afresh, 20-50 page faults
-    and a sixth of its CPU time, depended on where a process's first allocations fell. Fixed
-    thresholds make every serving process keep it. Not glibc (no ``mallopt``): nothing to do.
-    """
+    """Have glibc keep the memory one request frees for the next one: each request allocates and
+    frees ~100 KB and more, and glibc's adaptive thresholds (blocks over 128 KB mmapped, free
+    heap over 128 KB handed back) made whether it faulted that memory in afresh (20-50 page
+    faults, a sixth of its CPU time) depend on where a process's first allocations fell. Fixed
+    thresholds make every serving process keep it. Not glibc (no ``mallopt``): nothing to do."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, OSError, TypeError):  # no such C library call here

@@ -100,17 +100,16 @@ class EmulatorSettings(_Strict):
 
         if not isinstance(v, dict):
             return v
-        served = {rid for rid, r in load_contract().readings.items() if r.emulator}
+        served = {rid: r for rid, r in load_contract().readings.items() if r.emulator}
         out = {}
         for rid, which in v.items():
             if rid not in served:
                 raise ValueError(
                     f"reading {rid!r}: the emulator serves {', '.join(sorted(served))}"
                 )
-            reading = load_contract().readings[rid]
-            if which == reading.default.name:
+            if which == served[rid].default.name:
                 which = "default"
-            elif any(which == a.name for a in reading.alternatives):
+            elif any(which == a.name for a in served[rid].alternatives):
                 which = "alternative"
             out[rid] = which
         return out

@@ -20,7 +20,6 @@ JD faceCompareNew:
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from statistics import NormalDist
@@ -116,13 +115,7 @@ def internal_threshold_distance(score: float, model: ImpostorModel = IMPOSTOR_MO
 
 def jd_thresholds(model: ImpostorModel = IMPOSTOR_MODEL) -> dict[str, float]:
     """JD ``threshold``: distance at FMR 1e-4..1e-7, keys e4..e7 (a fresh dict each call)."""
-    return dict(_jd_thresholds(model))
-
-
-@functools.lru_cache(maxsize=8)
-def _jd_thresholds(model: ImpostorModel) -> tuple[tuple[str, float], ...]:
-    # every JD answer carries these; a model is frozen, so they are computed once per model
-    return tuple((key, model.distance_at_fmr(rate)) for key, rate in JD_FMR_LEVELS.items())
+    return {key: model.distance_at_fmr(rate) for key, rate in JD_FMR_LEVELS.items()}
 
 
 def jd_similarity(distance: float) -> float:
@@ -136,10 +129,8 @@ def jd_similarity_percent(distance: float, score: float | None = None) -> int:
     return math.floor(100.0 * (jd_similarity(distance) if score is None else score) + 0.5)
 
 
-@functools.lru_cache(maxsize=8)
 def jd_operating_threshold_score(model: ImpostorModel = IMPOSTOR_MODEL) -> float:
-    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value
-    (every JD answer quotes it; a model is frozen, so it is computed once per model)."""
+    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value."""
     return jd_similarity(jd_thresholds(model)[JD_OPERATING_LEVEL])
 
 
