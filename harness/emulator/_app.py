@@ -23,7 +23,7 @@ from harness.errors import HarnessError
 from ._context import Emulator
 from ._envelope import FastJSONResponse
 from ._jd_routes import face_compare_new
-from ._match_routes import async_result, live_code, match, match_idno
+from ._match_routes import HANDLERS
 from ._misbehaviour import Misbehaviour
 from ._settings import EmulatorSettings
 from ._state import State, live_code_widths
@@ -31,13 +31,7 @@ from ._state import State, live_code_widths
 if TYPE_CHECKING:
     from .engines import Engine
 
-_HANDLERS = {
-    "match": match,
-    "matchIdno": match_idno,
-    "liveCode": live_code,
-    "asyncResult": async_result,
-    "faceCompareNew": face_compare_new,
-}
+_HANDLERS = {**HANDLERS, "faceCompareNew": face_compare_new}
 
 
 Handler = Callable[[Emulator, Scope, Receive], Awaitable[Response]]
@@ -101,17 +95,20 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 MUTABLE = ("throttle", "latency", "faults", "breaks", "livecode_ttl_s", "origins")
 
 
+def _error(text: str, status: int = 400, **kw: Any) -> Response:
+    return JSONResponse({"error": text}, status_code=status, **kw)
+
+
 async def _admin(request: Request) -> Response:
+    """`/_emulator/*`; the settings shown without secrets (tokens, appkeys and registry counted)."""
     host = request.client.host if request.client else ""
     try:
         loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback:
-        return JSONResponse(
-            {"error": "admin endpoints answer loopback clients only"}, status_code=403
-        )
-    emu = request.app.state.emulator
+        return _error("admin endpoints answer loopback clients only", 403)
+    emu = request.app.emulator
     what = request.url.path.rpartition("/")[2]
     if what == "health":
         return JSONResponse(
@@ -122,38 +119,23 @@ async def _admin(request: Request) -> Response:
     if what == "reset":
         emu.state.reset()
         return JSONResponse({"status": "reset"})
-    return await config(emu, request)
-
-
-def public_config(settings: EmulatorSettings) -> dict[str, Any]:
-    """The settings without secrets (tokens, appkeys and secretkeys are only counted)."""
-    data = settings.model_dump(mode="json", exclude={"tokens", "appkeys", "registry"})
-    data.update(
-        tokens=len(settings.tokens), appkeys=len(settings.appkeys), registry=len(settings.registry)
-    )
-    return data
-
-
-async def config(emu: Any, request: Request) -> Response:
     if request.method == "PATCH":
         try:
             patch = json.loads(await request.body())
         except ValueError:
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+            return _error("body is not JSON")
         if not isinstance(patch, dict) or set(patch) - set(MUTABLE):
-            return JSONResponse(
-                {"error": f"only these keys may change: {', '.join(MUTABLE)}"}, status_code=400
-            )
+            return _error(f"only these keys may change: {', '.join(MUTABLE)}")
         try:
-            merged = emu.settings.model_dump() | patch
-            emu.settings = EmulatorSettings.model_validate(merged)
+            emu.settings = EmulatorSettings.model_validate(emu.settings.model_dump() | patch)
         except ValidationError as exc:
-            return JSONResponse(
-                {"error": one_line(exc, "config", EmulatorSettings)}, status_code=400
-            )
+            return _error(one_line(exc, "config", EmulatorSettings))
         except HarnessError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-    return JSONResponse(public_config(emu.settings))
+            return _error(str(exc))
+    settings = emu.settings
+    data = settings.model_dump(mode="json", exclude={"tokens", "appkeys", "registry"})
+    counted = {k: len(getattr(settings, k)) for k in ("tokens", "appkeys", "registry")}
+    return JSONResponse(data | counted)
 
 
 _ADMIN_ROUTES = [
@@ -174,15 +156,12 @@ def make_engine(name: str) -> Engine:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": "no such path"}, status_code=404)
+    return _error("no such path", 404)
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
-    return JSONResponse(
-        {"error": "method not allowed; the documented operations are POST"},
-        status_code=405,
-        headers={"Allow": "POST"},
-    )
+    text = "method not allowed; the documented operations are POST"
+    return _error(text, 405, headers={"Allow": "POST"})
 
 
 def create_app(

@@ -67,71 +67,56 @@ def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
     return FastJSONResponse(body)
 
 
-async def _handle(
-    emu: Emulator, scope: Scope, receive: Receive, operation: str, work: Any
-) -> Response:
-    try:
-        return _answer(emu, await work(emu, await _guard(emu, scope, receive, operation)))
-    except Answer as ans:
-        if ans.code == emu.contract.code_named("match", "too_large") and emu.broken("oversize-500"):
-            return JSONResponse({"error": "internal"}, status_code=500)
-        code = int(ans.code)
-        error = match_error(emu.contract, code, ans.detail)
-        if emu.settings.alternative("E-039") and getattr(
-            emu.contract.codes.get("match", "errcode", code), "category", None
-        ) in ("business", "image_quality"):
-            # the two-level reading: the transaction went through, the business step failed
-            body = match_success(emu.state.trace_no(), None, status="FAIL")
-            return _answer(emu, {**body, "errmsg": error["errmsg"]})
-        return _answer(emu, error)
+def _operation(operation: str, work: Any) -> Any:
+    """The handler of one operation: ``work`` turns the guarded body into the answer."""
+
+    async def handle(emu: Emulator, scope: Scope, receive: Receive) -> Response:
+        try:
+            return _answer(emu, await work(emu, await _guard(emu, scope, receive, operation)))
+        except Answer as ans:
+            too_large = emu.contract.code_named("match", "too_large")
+            if ans.code == too_large and emu.broken("oversize-500"):
+                return JSONResponse({"error": "internal"}, status_code=500)
+            code = int(ans.code)
+            error = match_error(emu.contract, code, ans.detail)
+            if emu.settings.alternative("E-039") and getattr(
+                emu.contract.codes.get("match", "errcode", code), "category", None
+            ) in ("business", "image_quality"):
+                # the two-level reading: the transaction went through, the business step failed
+                body = match_success(emu.state.trace_no(), None, status="FAIL")
+                return _answer(emu, {**body, "errmsg": error["errmsg"]})
+            return _answer(emu, error)
+
+    return handle
 
 
-async def match(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    return await _handle(emu, scope, receive, "match", _match)
+async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
+    code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
+    if code is None:
+        live = emu.state.max_live_codes
+        raise Answer(emu.match_busy, f"{live} liveCodes are live; try again when some expire")
+    return _success(emu, {"code": code})
 
 
-async def match_idno(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    return await _handle(emu, scope, receive, "matchIdno", _idno)
+async def _async_result(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    check_match(emu.contract, "AsyncResultRequest", body)
+    job = emu.state.jobs.get(body["traceNo"])
+    if job is None:
+        raise _refuse(emu, "unknown_trace", "no async request with this traceNo")
+    if job.envelope is None:
+        return match_success(body["traceNo"], None, status="PROCESSING")
+    return job.envelope
 
 
-async def live_code(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-        check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
-        code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
-        if code is None:
-            live = emu.state.max_live_codes
-            raise Answer(emu.match_busy, f"{live} liveCodes are live; try again when some expire")
-        return _success(emu, {"code": code})
-
-    return await _handle(emu, scope, receive, "liveCode", work)
-
-
-async def async_result(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-        check_match(emu.contract, "AsyncResultRequest", body)
-        job = emu.state.jobs.get(body["traceNo"])
-        if job is None:
-            raise _refuse(emu, "unknown_trace", "no async request with this traceNo")
-        if job.envelope is None:
-            return match_success(body["traceNo"], None, status="PROCESSING")
-        return job.envelope
-
-    return await _handle(emu, scope, receive, "asyncResult", work)
-
-
-def _success(
-    emu: Emulator,
-    result: dict[str, Any] | None,
-    status: str = "SUCCESS",
-    trace_no: str | None = None,
-) -> dict[str, Any]:
+def _success(emu: Emulator, result: dict[str, Any], trace_no: str | None = None) -> dict[str, Any]:
     if not emu.settings.breaks:
-        return match_success(trace_no or emu.state.trace_no(), result, status=status)
+        return match_success(trace_no or emu.state.trace_no(), result)
     trace = trace_no or ("1" if emu.broken("duplicate-traceno") else emu.state.trace_no())
-    body = match_success(trace, result, status=status)
+    body = match_success(trace, result)
     if emu.broken("missing-traceno"):
         del body["data"]["traceNo"]
-    if emu.broken("errcode-status-mismatch") and status == "SUCCESS":
+    if emu.broken("errcode-status-mismatch"):
         body["data"]["status"] = "FAIL"
     return body
 
@@ -267,3 +252,14 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         return await _compare(emu, "matchIdno", photo, "registry photo", body["faceData"])
 
     return await _run_or_queue(emu, body, compute)
+
+
+HANDLERS = {
+    op: _operation(op, work)
+    for op, work in [
+        ("match", _match),
+        ("matchIdno", _idno),
+        ("liveCode", _live_code),
+        ("asyncResult", _async_result),
+    ]
+}

@@ -150,7 +150,7 @@ class Misbehaviour:
         fault = next(
             (
                 f.kind
-                for f in emu.settings.fault_list()
+                for f in emu.settings.fault_list
                 if f.operation in (None, op) and self.fault_rng.random() < f.rate
             ),
             None,

@@ -4,6 +4,7 @@
 Each alternative is one concrete, plausible member of what ``specs/readings.yaml`` allows, so the
 harness's observation of it is tested against a server that really follows it. The routes call
 these functions only on their reading's own path; with the default readings nothing here runs.
+The one-line alternatives (E-013, E-018, E-020, E-028, E-042) are tested in the routes.
 Where an alternative is a family (a service's "own codes", "other wording") the member served is
 named in readings.yaml (``emulator_serves``).
 """
@@ -35,9 +36,8 @@ def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         body = {**body, "errcode": errcode - OWN_CODE_OFFSET}
     if served(emu, "E-006"):
         if body.get("errcode") == 0:
-            body = {
-                k: v for k, v in body.items() if k != "errmsg"
-            }  # errmsg: 否, errcode不为0时有值
+            # errmsg: 否, errcode不为0时有值
+            body = {k: v for k, v in body.items() if k != "errmsg"}
         else:
             body = {**body, "data": None}  # data: - (not always returned)
     return body
@@ -67,19 +67,16 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     liveCode one validateData issued and not yet expired (single use stays LIP's, E-042)."""
     if not served(emu, "E-008"):
         return
-    if "videoType" not in body.get("faceData", {}):
-        raise Answer(
-            emu.contract.code_named("match", "invalid_parameter"),
-            "faceData.videoType is required (是)",
-        )
     code = body.get("liveCode")
-    if not isinstance(code, str) or not code:
-        raise Answer(
-            emu.contract.code_named("match", "livecode_missing"), "liveCode is required (是)"
-        )
-    outcome = emu.state.redeem_live_code(code, consume=False)
-    if outcome in ("unknown", "expired"):
-        raise Answer(emu.contract.code_named("match", "livecode_" + outcome), "liveCode " + outcome)
+    if "videoType" not in body.get("faceData", {}):
+        name, detail = "invalid_parameter", "faceData.videoType is required (是)"
+    elif not isinstance(code, str) or not code:
+        name, detail = "livecode_missing", "liveCode is required (是)"
+    elif (outcome := emu.state.redeem_live_code(code, consume=False)) in ("unknown", "expired"):
+        name, detail = "livecode_" + outcome, "liveCode " + outcome
+    else:
+        return
+    raise Answer(emu.contract.code_named("match", name), detail)
 
 
 def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:
@@ -102,7 +99,5 @@ def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
     if served(emu, "E-023") and code not in (0, emu.contract.jd_not_same_person_code):
         return {"code": code, "msg": result["msg"]}
     if served(emu, "E-041"):
-        result["serialNo"] = str(
-            uuid.uuid4()
-        )  # like the table's example 98a39e53-84d4-... (请求id)
+        result["serialNo"] = str(uuid.uuid4())  # like the example 98a39e53-84d4-... (请求id)
     return result

@@ -120,36 +120,25 @@ class EmulatorSettings(_Strict):
 
     @functools.cached_property
     def lenient(self) -> frozenset[str]:
-        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not
-        enforce. (Asked on every request; settings are frozen, a run-time change replaces them
-        whole.)"""
+        """Errata whose limits and formats (``x-reading`` in the specs) it does not enforce."""
         return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
 
-    def latency_for(self, operation_id: str) -> Latency:
-        spec = self.latency.get(operation_id) or self.latency.get("default")
-        return _latency(spec) if spec else _NO_LATENCY
+    @functools.cached_property
+    def latencies(self) -> dict[str, Latency]:
+        return {op: parse_latency(spec)[1] for op, spec in self.latency.items()}
 
-    def fault_list(self) -> list[Fault]:
-        return list(_faults(tuple(self.faults)))
+    def latency_for(self, operation_id: str) -> Latency:
+        return self.latencies.get(operation_id) or self.latencies.get("default") or Latency()
+
+    @functools.cached_property
+    def fault_list(self) -> tuple[Fault, ...]:
+        """Parsed once (asked per request): settings are frozen, a change replaces them whole."""
+        return tuple(parse_fault(s) for s in self.faults)
 
     @functools.cached_property
     def appkey(self) -> dict[str, AppKey]:
         """The first entry of each appkey (as a walk of ``appkeys`` finds it), by key."""
         return {a.appkey: a for a in reversed(self.appkeys)}
-
-
-# asked on every request by the middleware; a spec's meaning never changes (both are frozen)
-_NO_LATENCY = Latency()
-
-
-@functools.lru_cache(maxsize=256)
-def _latency(spec: str) -> Latency:
-    return parse_latency(spec)[1]
-
-
-@functools.lru_cache(maxsize=64)
-def _faults(specs: tuple[str, ...]) -> tuple[Fault, ...]:
-    return tuple(parse_fault(s) for s in specs)
 
 
 def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[str, str] | None:

@@ -28,7 +28,6 @@ from harness.imaging import decode_image, inspect_image, sha256_hex
 
 from ._types import Box, FaceRejected, FaceRejectReason, FaceTemplate
 
-DEFAULT_MAX_PIXELS: Final = 40_000_000
 CHIP_SIZE: Final = 80  # side of the aligned chip on which sharpness is measured
 # shipped by face_recognition_models, found with find_spec and never imported: its __init__
 # does `from pkg_resources import ...`, which fails on current setuptools
@@ -172,7 +171,7 @@ class DlibEngine:
     # a detection image this small that shows no face is searched again at 2x (faces ~40 px)
     upsample_max_pixels: int = 500_000
     decode_max_side: int = 2048  # landmarks and the embedding use the image decoded at this
-    max_pixels: int = DEFAULT_MAX_PIXELS  # decoding budget (harness.imaging.decode_image)
+    max_pixels: int = 40_000_000  # decoding budget (harness.imaging.decode_image)
     cache_size: int = 1024  # image outcomes (template or rejection) kept, by sha256
     cache: LruCache[FaceTemplate | tuple[FaceRejectReason, str]] = field(init=False)
     name: str = field(default="dlib", init=False)
@@ -257,21 +256,10 @@ class DlibEngine:
             vector = np.array(self._net.compute_face_descriptor(rgb, shape), dtype=np.float64)
         vector.setflags(write=False)
         height, width = (round(side * to_original) for side in rgb.shape[:2])
-        original_box: Box = (
-            max(0, round(box[0] * to_original)),
-            max(0, round(box[1] * to_original)),
-            min(width, round(box[2] * to_original)),
-            min(height, round(box[3] * to_original)),
-        )
-        quality = MappingProxyType(
-            {
-                "face_px": float(face_px),
-                "yaw": yaw,
-                "sharpness": sharp,
-                "detector_score": face.score,
-            }
-        )
-        return FaceTemplate(self.name, vector, key, original_box, quality)
+        left, top, right, bottom = (round(side * to_original) for side in box)
+        original_box: Box = (max(0, left), max(0, top), min(width, right), min(height, bottom))
+        quality = dict(face_px=float(face_px), yaw=yaw, sharpness=sharp, detector_score=face.score)
+        return FaceTemplate(self.name, vector, key, original_box, MappingProxyType(quality))
 
     def _detect(self, rgb: NDArray[np.uint8]) -> list[Detection]:
         """Faces in ``rgb`` coordinates, found on a reduced copy, with a 2x retry if none."""
@@ -285,16 +273,7 @@ class DlibEngine:
         if not found and small.shape[0] * small.shape[1] <= self.upsample_max_pixels:
             found = self._run_detector(small, upsample=1)
         return [
-            Detection(
-                (
-                    round(left / scale),
-                    round(top / scale),
-                    round(right / scale),
-                    round(bottom / scale),
-                ),
-                score,
-            )
-            for (left, top, right, bottom), score in found
+            Detection(tuple(round(side / scale) for side in box), score) for box, score in found
         ]
 
     def _run_detector(self, image: NDArray[np.uint8], *, upsample: int) -> list[Detection]:
