@@ -64,12 +64,9 @@ class EmulatorApp(Starlette):
                     response = await handler(self.emulator, scope, receive)
                     started = True
                     if type(response) is FastJSONResponse:  # Response.__call__'s messages, inline
+                        headers = response.raw_headers
                         await send(
-                            {
-                                "type": "http.response.start",
-                                "status": 200,
-                                "headers": response.raw_headers,
-                            }
+                            {"type": "http.response.start", "status": 200, "headers": headers}
                         )
                         await send({"type": "http.response.body", "body": response.body})
                     else:

@@ -14,7 +14,7 @@ from itertools import compress
 from typing import Any
 
 import orjson
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
 from harness.contract import Contract
 
@@ -43,13 +43,6 @@ class FastJSONResponse(JSONResponse):
             (b"content-length", str(len(self.body)).encode()),
             (b"content-type", b"application/json"),
         ]
-
-
-def json_response(body: dict[str, Any], *, content_type: str = "application/json") -> Response:
-    response = FastJSONResponse(body)
-    if content_type != "application/json":
-        response.headers["content-type"] = content_type
-    return response
 
 
 def match_error(contract: Contract, code: int, detail: str = "") -> dict[str, Any]:

@@ -17,7 +17,7 @@ from harness.contract import jd_sign
 
 from . import _readings as alt
 from ._context import Emulator, read_json
-from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error, json_response
+from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error
 from ._media import MediaError, fetch, from_byte_array, refusal, template_of_image
 from ._settings import AppKey
 from ._validation import check_jd
@@ -43,13 +43,12 @@ async def face_compare_new(emu: Emulator, scope: Scope, receive: Receive) -> Res
     emu.state.requests["faceCompareNew"] += 1
     try:
         appkey = _authenticate(emu, scope)
-        _throttle(emu, appkey)
         remain = _count(emu, appkey)
     except Gateway as g:
         code = _code(emu, g.name)
         emu.state.codes[f"jd:gateway:{code}"] += 1
         body = jd_gateway_error(emu.contract, code, g.detail)
-        return json_response(
+        return FastJSONResponse(
             alt.jd_gateway_body(emu, body, code) if emu.settings.readings else body
         )
     serial = ""
@@ -60,23 +59,18 @@ async def face_compare_new(emu: Emulator, scope: Scope, receive: Receive) -> Res
         body = await read_json(emu, scope, receive, limit, refusals)
         serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
         _check(emu, body)
-        result = await _limited(emu, body)
+        most = emu.settings.throttle.max_concurrency  # the business level's (43010 流量受限)
+        if most and emu.state.in_flight >= most:
+            raise Answer(_code(emu, "traffic_limited"), f"more than {most} comparisons in flight")
+        emu.state.in_flight += 1
+        try:
+            result = await _compare(emu, body)
+        finally:
+            emu.state.in_flight -= 1
     except Answer as ans:
         code = int(ans.code)
         result = {"code": code, "msg": business_msg(emu.contract, code, ans.detail)}
     return _respond(emu, appkey, remain, serial, result)
-
-
-async def _limited(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    """Business-level concurrency limit: answered 43010 (流量受限) when saturated."""
-    limit = emu.settings.throttle.max_concurrency
-    if limit and emu.state.in_flight >= limit:
-        raise Answer(_code(emu, "traffic_limited"), f"more than {limit} comparisons in flight")
-    emu.state.in_flight += 1
-    try:
-        return await _compare(emu, body)
-    finally:
-        emu.state.in_flight -= 1
 
 
 def _query(scope: Scope) -> dict[str, str]:
@@ -104,6 +98,7 @@ def _query(scope: Scope) -> dict[str, str]:
 
 
 def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
+    """The appkey of a signed, timely request within the gateway's rate limits."""
     q = _query(scope)
     appkey = q.get("appkey")
     if not appkey:
@@ -131,10 +126,6 @@ def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
         and not (alt.served(emu, "E-018") and sign.lower() == expected)  # case-insensitive
     ):
         raise Gateway("bad_sign")
-    return key
-
-
-def _throttle(emu: Emulator, key: AppKey) -> None:
     t = emu.settings.throttle
     if t.cluster_qps and not emu.state.allow("jd-cluster", t.cluster_qps):
         raise Gateway("cluster_qps_limit")
@@ -144,6 +135,7 @@ def _throttle(emu: Emulator, key: AppKey) -> None:
         and not emu.state.allow("appkey:" + key.appkey, t.qps)
     ):
         raise Gateway("qps_limit")
+    return key
 
 
 def _count(emu: Emulator, key: AppKey) -> int:

@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope
 
 from . import _readings as alt
 from ._context import Emulator, header, read_json
-from ._envelope import Answer, FastJSONResponse, json_response, match_error, match_success
+from ._envelope import Answer, FastJSONResponse, match_error, match_success
 from ._media import MediaError, fetch, refusal, template_of_image, template_of_video
 from ._validation import check_match, valid_id_number
 from .engines import FaceRejected, calibration
@@ -63,7 +63,9 @@ def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
         body = alt.match_body(emu, body)
     emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
     if emu.settings.breaks and emu.broken("wrong-content-type"):
-        return json_response(body, content_type="text/plain")
+        response = FastJSONResponse(body)
+        response.headers["content-type"] = "text/plain"
+        return response
     return FastJSONResponse(body)
 
 
@@ -255,11 +257,8 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 HANDLERS = {
-    op: _operation(op, work)
-    for op, work in [
-        ("match", _match),
-        ("matchIdno", _idno),
-        ("liveCode", _live_code),
-        ("asyncResult", _async_result),
-    ]
+    "match": _operation("match", _match),
+    "matchIdno": _operation("matchIdno", _idno),
+    "liveCode": _operation("liveCode", _live_code),
+    "asyncResult": _operation("asyncResult", _async_result),
 }

@@ -8,7 +8,6 @@ Videos (mp4): decoded with OpenCV, a few frames sampled; the first with a usable
 from __future__ import annotations
 
 import binascii
-import os
 import tempfile
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -106,11 +105,10 @@ def video_frames(data: bytes, count: int, what: str) -> list[bytes]:
 
     if len(data) < 12 or data[4:8] != b"ftyp":
         raise MediaError("undecodable", f"{what}: not an mp4 video")
-    fd, path = tempfile.mkstemp(suffix=".mp4")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        cap = cv2.VideoCapture(path)
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as fh:
+        fh.write(data)
+        fh.flush()
+        cap = cv2.VideoCapture(fh.name)
         try:
             total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
             if not cap.isOpened() or total <= 0:
@@ -126,8 +124,6 @@ def video_frames(data: bytes, count: int, what: str) -> list[bytes]:
                         frames.append(buf.tobytes())
         finally:
             cap.release()
-    finally:
-        os.unlink(path)
     if not frames:
         raise MediaError("undecodable", f"{what}: no frame could be decoded")
     return frames

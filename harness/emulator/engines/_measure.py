@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from harness.faces import load_images
+from harness.faces import PoolImage, load_images
 
 from ._dlib import DlibEngine
 from ._types import FaceRejected, FaceTemplate
@@ -36,17 +36,11 @@ CANDIDATE_POWERS = (1.0, 2.0)
 REPORT_FMRS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
 
 
-@dataclass(frozen=True)
-class Labelled:
-    file: str
-    identity: str
-
-
 @dataclass
 class Measurement:
     """Distances of every pair of usable single-face images, split by same identity."""
 
-    images: list[Labelled]
+    images: list[PoolImage]
     templates: list[FaceTemplate]
     rejected: dict[str, str] = field(default_factory=dict)
     seconds_per_image: float = 0.0
@@ -71,13 +65,13 @@ def measure(engine: DlibEngine, faces_dir: Path) -> Measurement:
     """Templates of the single-face images of labels.csv (:func:`harness.faces.load_images`)."""
     run = Measurement([], [])
     started = time.perf_counter()
-    wanted = [Labelled(im.name, im.identity) for im in load_images(faces_dir)]
+    wanted = load_images(faces_dir)
     for item in wanted:
         try:
-            run.templates.append(engine.template((faces_dir / item.file).read_bytes()))
+            run.templates.append(engine.template((faces_dir / item.name).read_bytes()))
             run.images.append(item)
         except FaceRejected as exc:
-            run.rejected[item.file] = str(exc)
+            run.rejected[item.name] = str(exc)
     run.seconds_per_image = (time.perf_counter() - started) / max(1, len(wanted))
     return run
 
