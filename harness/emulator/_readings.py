@@ -53,13 +53,12 @@ def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
     if not emu.settings.readings or not served(emu, "E-043"):
         return from_base64(text, what)
     cleaned = _SPACE.sub("", _DATA_URI.sub("", text)).rstrip("=")
-    try:
-        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
+    for altchars in (b"-_", None):  # the URL-safe alphabet, then the standard one
         try:
-            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars, validate=True)
         except (binascii.Error, ValueError):
-            raise MediaError("undecodable", f"{what}: not base64 in any spelling") from None
+            pass
+    raise MediaError("undecodable", f"{what}: not base64 in any spelling")
 
 
 def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:

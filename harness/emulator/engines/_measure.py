@@ -160,7 +160,13 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
     power = max(scores, key=lambda p: scores[p])
     chosen = models[power]
     lines.append(f"chosen: power {power:g} (higher likelihood)")
-    lines += _threshold_lines(chosen, bootstrap(distances, labels, power, reps, seed))
+    boot = bootstrap(distances, labels, power, reps, seed)
+    for k, p in enumerate(REPORT_FMRS):
+        low, high = np.quantile(boot[:, k], [0.05, 0.95]) if len(boot) else (math.nan, math.nan)
+        lines.append(
+            f"  distance at FMR {p:.0e}: {chosen.distance_at_fmr(p):.4f} (90% CI "
+            f"{low:.4f}-{high:.4f})"
+        )
     at70 = chosen.distance_at_fmr(fmr_at_internal_score(70))
     at80 = chosen.distance_at_fmr(fmr_at_internal_score(80))
     lines += [
@@ -179,17 +185,6 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
         f"power={power:g})",
     ]
     return "\n".join(lines)
-
-
-def _threshold_lines(model: ImpostorModel, boot: NDArray[np.float64]) -> list[str]:
-    lines = []
-    for k, p in enumerate(REPORT_FMRS):
-        low, high = np.quantile(boot[:, k], [0.05, 0.95]) if len(boot) else (math.nan, math.nan)
-        lines.append(
-            f"  distance at FMR {p:.0e}: {model.distance_at_fmr(p):.4f} (90% CI "
-            f"{low:.4f}-{high:.4f})"
-        )
-    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
