@@ -57,11 +57,7 @@ def match_success(
     data: dict[str, Any] = {"status": status, "traceNo": trace_no}
     if result is not None:
         data["result"] = result
-    return {
-        "errcode": 0,
-        "data": data,
-        "errmsg": "SUCCESS",
-    }  # errmsg as the examples have it (E-006)
+    return {"errcode": 0, "data": data, "errmsg": "SUCCESS"}  # errmsg as the examples (E-006)
 
 
 def jd_gateway_error(contract: Contract, code: str, detail: str = "") -> dict[str, Any]:
