@@ -80,8 +80,9 @@ def parse_latency(text: str) -> tuple[str | None, Latency]:
             lat = Latency("fixed", parse_duration_s(args, what))
         elif kind in _TWO_ARGS:
             first, second = args.split(_TWO_ARGS[kind])
+            a = parse_duration_s(first, what)  # the first argument's error first
             b = float(second) if kind == "lognormal" else parse_duration_s(second, what)
-            lat = Latency(kind, parse_duration_s(first, what), b)
+            lat = Latency(kind, a, b)
             if kind == "lognormal" and (lat.a <= 0 or lat.b < 0):
                 raise ValueError
             if kind == "stall" and not 0 < lat.a < lat.b:
