@@ -1,10 +1,14 @@
-"""The emulator app factory: both APIs on their documented paths, one Starlette app."""
+"""The emulator app factory: both APIs on their documented paths, one Starlette app, and
+`/_emulator/*` (health, stats, reset and run-time config) for loopback clients only."""
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -12,27 +16,22 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from harness.config import one_line
 from harness.contract import Contract, load_contract
+from harness.errors import HarnessError
 
-from . import _admin
 from ._context import Emulator
 from ._envelope import FastJSONResponse
 from ._jd_routes import face_compare_new
-from ._match_routes import async_result, live_code, match, match_idno
+from ._match_routes import HANDLERS
+from ._misbehaviour import Misbehaviour
 from ._settings import EmulatorSettings
 from ._state import State, live_code_widths
-from .middleware import Misbehaviour
 
 if TYPE_CHECKING:
     from .engines import Engine
 
-_HANDLERS = {
-    "match": match,
-    "matchIdno": match_idno,
-    "liveCode": live_code,
-    "asyncResult": async_result,
-    "faceCompareNew": face_compare_new,
-}
+_HANDLERS = {**HANDLERS, "faceCompareNew": face_compare_new}
 
 
 Handler = Callable[[Emulator, Scope, Receive], Awaitable[Response]]
@@ -65,12 +64,9 @@ class EmulatorApp(Starlette):
                     response = await handler(self.emulator, scope, receive)
                     started = True
                     if type(response) is FastJSONResponse:  # Response.__call__'s messages, inline
+                        headers = response.raw_headers
                         await send(
-                            {
-                                "type": "http.response.start",
-                                "status": 200,
-                                "headers": response.raw_headers,
-                            }
+                            {"type": "http.response.start", "status": 200, "headers": headers}
                         )
                         await send({"type": "http.response.body", "body": response.body})
                     else:
@@ -92,6 +88,64 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return endpoint
 
 
+# What may change while running; credentials and the engine may not.
+MUTABLE = ("throttle", "latency", "faults", "breaks", "livecode_ttl_s", "origins")
+
+
+def _error(text: str, status: int = 400, **kw: Any) -> Response:
+    return JSONResponse({"error": text}, status_code=status, **kw)
+
+
+async def _admin(request: Request) -> Response:
+    """`/_emulator/*`; the settings shown without secrets (tokens, appkeys and registry counted)."""
+    host = request.client.host if request.client else ""
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return _error("admin endpoints answer loopback clients only", 403)
+    emu = request.app.emulator
+    what = request.url.path.rpartition("/")[2]
+    if what == "health":
+        return JSONResponse(
+            {"status": "ok", "engine": emu.settings.engine, "breaks": list(emu.settings.breaks)}
+        )
+    if what == "stats":
+        return JSONResponse(emu.state.stats())
+    if what == "reset":
+        emu.state.reset()
+        return JSONResponse({"status": "reset"})
+    if request.method == "PATCH":
+        try:
+            patch = json.loads(await request.body())
+        except ValueError:
+            return _error("body is not JSON")
+        if not isinstance(patch, dict) or set(patch) - set(MUTABLE):
+            return _error(f"only these keys may change: {', '.join(MUTABLE)}")
+        try:
+            emu.settings = EmulatorSettings.model_validate(emu.settings.model_dump() | patch)
+        except ValidationError as exc:
+            return _error(one_line(exc, "config", EmulatorSettings))
+        except HarnessError as exc:
+            return _error(str(exc))
+    settings = emu.settings
+    data = settings.model_dump(mode="json", exclude={"tokens", "appkeys", "registry"})
+    counted = {k: len(getattr(settings, k)) for k in ("tokens", "appkeys", "registry")}
+    return JSONResponse(data | counted)
+
+
+_ADMIN_ROUTES = [
+    Route(f"/_emulator/{name}", _admin, methods=methods)
+    for name, methods in [
+        ("health", ["GET"]),
+        ("stats", ["GET"]),
+        ("reset", ["POST"]),
+        ("config", ["GET", "PATCH"]),
+    ]
+]
+
+
 def make_engine(name: str) -> Engine:
     from .engines import DlibEngine, FastEngine
 
@@ -99,15 +153,12 @@ def make_engine(name: str) -> Engine:
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return JSONResponse({"error": "no such path"}, status_code=404)
+    return _error("no such path", 404)
 
 
 async def _method_not_allowed(request: Request, exc: Exception) -> Response:
-    return JSONResponse(
-        {"error": "method not allowed; the documented operations are POST"},
-        status_code=405,
-        headers={"Allow": "POST"},
-    )
+    text = "method not allowed; the documented operations are POST"
+    return _error(text, 405, headers={"Allow": "POST"})
 
 
 def create_app(
@@ -136,7 +187,7 @@ def create_app(
                 Route(op.path, _endpoint(_HANDLERS[op.operation_id]), methods=[op.method.upper()])
                 for op in ops
             ),
-            *_admin.routes,
+            *_ADMIN_ROUTES,
         ],
         middleware=[Middleware(Misbehaviour, seed=settings.seed)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
 from harness.contract import Contract
 
-from ._envelope import Answer
+from ._envelope import Answer, parse_json
 from ._settings import EmulatorSettings, Identity
 from ._state import State
 
@@ -81,14 +81,6 @@ class Emulator:
             return await run_in_threadpool(fn, *args)
 
 
-def emulator_of(request: Request) -> Emulator:
-    return request.app.state.emulator  # type: ignore[no-any-return]
-
-
-class BodyTooLarge(Exception):
-    """The request body is over the operation's limit; each API answers it with its own code."""
-
-
 def header(scope: Scope, name: bytes) -> str | None:
     """The first value of a header (``name`` in lower case, as ASGI servers give names),
     read from the scope without building Starlette's Headers for one or two lookups."""
@@ -98,14 +90,22 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
-    """Read at most `limit` bytes; a larger body is refused without being buffered whole.
+async def read_json(
+    emu: Emulator, scope: Scope, receive: Receive, limit: int, refusals: tuple[str, str, str]
+) -> Any:
+    """The body as JSON ({} for a blank one if the API allows it), read without buffering more
+    than ``limit`` bytes; ``refusals``: the API and its code names for a body too large and one
+    not JSON.
 
     Straight from ``receive`` (Starlette's ``stream()`` loop without its async generator, which
     asyncio registers and finalises on every request)."""
+    api, too_large, not_json = refusals
     declared = header(scope, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge(f"request body of {declared} bytes is over the {limit}-byte limit")
+        raise Answer(
+            emu.contract.code_named(api, too_large),
+            f"request body of {declared} bytes is over the {limit}-byte limit",
+        )
     chunks, total = [], 0
     while True:
         message = await receive()
@@ -116,7 +116,17 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         total += len(chunk)
         if total > limit:
-            raise BodyTooLarge(f"request body is over the {limit}-byte limit")
+            raise Answer(
+                emu.contract.code_named(api, too_large),
+                f"request body is over the {limit}-byte limit",
+            )
         chunks.append(chunk)
         if not message.get("more_body", False):
-            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            break
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    if api == "match" and not raw.strip():
+        return {}
+    try:
+        return parse_json(raw)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise Answer(emu.contract.code_named(api, not_json), "body is not valid JSON") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import time
@@ -15,77 +16,61 @@ from starlette.types import Receive, Scope
 from harness.contract import jd_sign
 
 from . import _readings as alt
-from ._context import BodyTooLarge, Emulator, read_body
-from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error, json_response
-from ._faces import template_of_image
-from ._json import parse_json
-from ._media import MediaError, fetch, from_byte_array
-from ._scoring import jd_score
+from ._context import Emulator, read_json
+from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error
+from ._media import MediaError, fetch, from_byte_array, refusal, template_of_image
 from ._settings import AppKey
 from ._validation import check_jd
 from .engines import FaceRejected
+from .engines.calibration import jd_score
 
-_FACE_CODES = {
-    "no_face": "no_face",
-    "multiple_faces": "poor_quality",
-    "face_too_small": "face_too_small",
-    "blurry": "face_blurred",
-    "bad_pose": "bad_pose",
-}
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 _UNKNOWN_CODE = 9999
 
 
 class Gateway(Exception):
-    def __init__(self, code: str, detail: str = "") -> None:
-        self.code, self.detail = code, detail
+    """A refusal by the gateway, by its code's name (codes.yaml)."""
+
+    def __init__(self, name: str, detail: str = "") -> None:
+        self.name, self.detail = name, detail
 
 
-def _body_limit(emu: Emulator) -> int:
-    lo, hi = emu.contract.jd_collection_bounds
-    per_item = 4 * emu.contract.jd_image_max_bytes // 3 + 1024
-    return (hi + 1) * per_item + 64 * 1024
+def _code(emu: Emulator, name: str) -> Any:
+    return emu.contract.code_named("jd", name)
 
 
 async def face_compare_new(emu: Emulator, scope: Scope, receive: Receive) -> Response:
     emu.state.requests["faceCompareNew"] += 1
     try:
         appkey = _authenticate(emu, scope)
-        _throttle(emu, appkey)
         remain = _count(emu, appkey)
     except Gateway as g:
-        emu.state.codes[f"jd:gateway:{g.code}"] += 1
-        body = jd_gateway_error(emu.contract, g.code, g.detail)
-        return json_response(
-            alt.jd_gateway_body(emu, body, g.code) if emu.settings.readings else body
+        code = _code(emu, g.name)
+        emu.state.codes[f"jd:gateway:{code}"] += 1
+        body = jd_gateway_error(emu.contract, code, g.detail)
+        return FastJSONResponse(
+            alt.jd_gateway_body(emu, body, code) if emu.settings.readings else body
         )
     serial = ""
     try:
-        body = await _read_json(emu, scope, receive)
+        per_item = 4 * emu.contract.jd_image_max_bytes // 3 + 1024
+        limit = (emu.contract.jd_collection_bounds[1] + 1) * per_item + 64 * 1024
+        refusals = ("jd", "invalid_parameter", "invalid_parameter")
+        body = await read_json(emu, scope, receive, limit, refusals)
         serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
         _check(emu, body)
-        result = await _limited(emu, body)
+        most = emu.settings.throttle.max_concurrency  # the business level's (43010 流量受限)
+        if most and emu.state.in_flight >= most:
+            raise Answer(_code(emu, "traffic_limited"), f"more than {most} comparisons in flight")
+        emu.state.in_flight += 1
+        try:
+            result = await _compare(emu, body)
+        finally:
+            emu.state.in_flight -= 1
     except Answer as ans:
-        result = {
-            "code": int(ans.code),
-            "msg": business_msg(emu.contract, int(ans.code), ans.detail),
-        }
+        code = int(ans.code)
+        result = {"code": code, "msg": business_msg(emu.contract, code, ans.detail)}
     return _respond(emu, appkey, remain, serial, result)
-
-
-async def _limited(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    """Business-level concurrency limit: answered 43010 (流量受限) when saturated."""
-    limit = emu.settings.throttle.max_concurrency
-    if limit and emu.state.in_flight >= limit:
-        raise Answer(
-            emu.contract.code_named("jd", "traffic_limited"),
-            f"more than {limit} comparisons in flight",
-        )
-    emu.state.in_flight += 1
-    try:
-        return await _compare(emu, body)
-    finally:
-        emu.state.in_flight -= 1
 
 
 def _query(scope: Scope) -> dict[str, str]:
@@ -113,49 +98,44 @@ def _query(scope: Scope) -> dict[str, str]:
 
 
 def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
+    """The appkey of a signed, timely request within the gateway's rate limits."""
     q = _query(scope)
     appkey = q.get("appkey")
     if not appkey:
-        raise Gateway(emu.contract.code_named("jd", "appkey_empty"))
-    key = emu.settings.appkey(appkey)
+        raise Gateway("appkey_empty")
+    key = emu.settings.appkey.get(appkey)
     if key is None:
-        raise Gateway(emu.contract.code_named("jd", "wrong_appkey"))
+        raise Gateway("wrong_appkey")
     if key.disabled:
-        raise Gateway(emu.contract.code_named("jd", "user_disabled"))
+        raise Gateway("user_disabled")
     ts = q.get("timestamp")
     if not ts:
-        raise Gateway(emu.contract.code_named("jd", "timestamp_empty"))
+        raise Gateway("timestamp_empty")
     if not (ts.isascii() and ts.isdigit()):  # "０１２" and "²" are str.isdigit() too
-        raise Gateway(emu.contract.code_named("jd", "timestamp_malformed"))
+        raise Gateway("timestamp_malformed")
     window = emu.contract.jd_timestamp_window_ms
     if abs(time.time() * 1000 - int(ts)) > window and not emu.broken("accept-expired-timestamp"):
-        raise Gateway(
-            emu.contract.code_named("jd", "timestamp_expired"),
-            f"more than {window // 1000} s from server time",
-        )
+        raise Gateway("timestamp_expired", f"more than {window // 1000} s from server time")
     sign = q.get("sign")
     if not sign:
-        raise Gateway(emu.contract.code_named("jd", "sign_empty"))
+        raise Gateway("sign_empty")
     expected = jd_sign(key.secretkey, ts)
     if (
         not (sign.isascii() and hmac.compare_digest(sign, expected))
         and not emu.broken("accept-bad-sign")
-        and not alt.sign_matches(emu, sign, expected)
+        and not (alt.served(emu, "E-018") and sign.lower() == expected)  # case-insensitive
     ):
-        raise Gateway(emu.contract.code_named("jd", "bad_sign"))
-    return key
-
-
-def _throttle(emu: Emulator, key: AppKey) -> None:
+        raise Gateway("bad_sign")
     t = emu.settings.throttle
     if t.cluster_qps and not emu.state.allow("jd-cluster", t.cluster_qps):
-        raise Gateway(emu.contract.code_named("jd", "cluster_qps_limit"))
+        raise Gateway("cluster_qps_limit")
     if (
         t.qps
         and not emu.broken("ignore-qps")
         and not emu.state.allow("appkey:" + key.appkey, t.qps)
     ):
-        raise Gateway(emu.contract.code_named("jd", "qps_limit"))
+        raise Gateway("qps_limit")
+    return key
 
 
 def _count(emu: Emulator, key: AppKey) -> int:
@@ -164,30 +144,15 @@ def _count(emu: Emulator, key: AppKey) -> int:
         return -1
     with emu.state.lock:
         left = emu.state.remaining.setdefault(key.appkey, key.daily_quota)
-        step = alt.remain_step(emu)  # 2 with an appkey shared with another caller (E-028)
+        # E-028 shared-appkey: another caller of the appkey spends one call between ours; when
+        # one call is left that caller takes it and ours is refused as over quota
+        step = 2 if alt.served(emu, "E-028") else 1
         if left < step:
             emu.state.remaining[key.appkey] = 0
-            raise Gateway(
-                emu.contract.code_named("jd", "daily_limit")
-                if key.plan == "free"
-                else emu.contract.code_named("jd", "payment_required")
-            )
+            raise Gateway("daily_limit" if key.plan == "free" else "payment_required")
         if not emu.broken("remaintimes-stuck"):
             emu.state.remaining[key.appkey] = left - step
         return emu.state.remaining[key.appkey]
-
-
-async def _read_json(emu: Emulator, scope: Scope, receive: Receive) -> Any:
-    try:
-        raw = await read_body(scope, receive, _body_limit(emu))
-    except BodyTooLarge as exc:
-        raise Answer(emu.contract.code_named("jd", "invalid_parameter"), str(exc)) from None
-    try:
-        return parse_json(raw)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(
-            emu.contract.code_named("jd", "invalid_parameter"), "body is not valid JSON"
-        ) from None
 
 
 def _check(emu: Emulator, body: Any) -> None:
@@ -207,53 +172,33 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str, limit: int
     elif "imgArr" in item:
         data = from_byte_array(item["imgArr"])
     else:
-        import asyncio
-
         data = await asyncio.to_thread(fetch, emu.settings, "uri", item["imgUrl"], what)
     if len(data) >= limit:
         raise Answer(
-            emu.contract.code_named("jd", "invalid_parameter"),
-            f"{what}: {len(data)} bytes, must be under {limit}",
+            _code(emu, "invalid_parameter"), f"{what}: {len(data)} bytes, must be under {limit}"
         )
     return data
 
 
 async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    formats, limit = emu.contract.jd_image_formats, alt.jd_image_max_bytes(emu)
-    img_map: dict[str, dict[str, Any]] = {}
+    # E-020 alternative: "5M" as 5,000,000 decoded bytes
+    limit = 5_000_000 if alt.served(emu, "E-020") else emu.contract.jd_image_max_bytes
+    formats = emu.contract.jd_image_formats
+    collection = body["collectionImageItems"]
+    items = [("compareImageItem", body["compareImageItem"])]
+    items += [(f"collectionImageItems[{i}]", item) for i, item in enumerate(collection)]
+    templates = []
     try:
-        ref_item = body["compareImageItem"]
-        reference = await template_of_image(
-            emu,
-            await _item_bytes(emu, ref_item, "compareImageItem", limit),
-            formats,
-            "compareImageItem",
-        )
-        best = None
-        for i, item in enumerate(body["collectionImageItems"]):
-            what = f"collectionImageItems[{i}]"
-            tpl = await template_of_image(
-                emu, await _item_bytes(emu, item, what, limit), formats, what
-            )
-            img_map[item["imgType"]] = {
-                "valid": True,
-                "filename": f"COLLECTION_{body['serialNo']}_{i}",
-            }
-            d = emu.engine.distance(reference, tpl)
-            best = d if best is None else min(best, d)
-    except FaceRejected as exc:
-        raise Answer(emu.contract.code_named("jd", _FACE_CODES[exc.reason]), exc.detail) from None
-    except MediaError as exc:
-        code = emu.contract.code_named(
-            "jd",
-            "unsupported_operation"
-            if exc.kind == "not_enabled"
-            else "upload_failed"
-            if exc.kind == "fetch_failed"
-            else "invalid_parameter",
-        )
-        raise Answer(code, exc.detail) from None
-    assert best is not None
+        for what, item in items:
+            data = await _item_bytes(emu, item, what, limit)
+            templates.append(await template_of_image(emu, data, formats, what))
+    except (FaceRejected, MediaError) as exc:
+        raise refusal(emu.contract, "jd", exc) from None
+    best = min(emu.engine.distance(templates[0], t) for t in templates[1:])
+    img_map = {
+        item["imgType"]: {"valid": True, "filename": f"COLLECTION_{body['serialNo']}_{i}"}
+        for i, item in enumerate(collection)
+    }
     s = jd_score(best)
     code = 0 if s.result else emu.contract.jd_not_same_person_code
     detail = (

@@ -24,34 +24,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope
 
 from . import _readings as alt
-from ._context import BodyTooLarge, Emulator, header, read_body
-from ._envelope import Answer, FastJSONResponse, json_response, match_error, match_success
-from ._faces import template_of_image, template_of_video
-from ._idcard import valid_id_number
-from ._json import parse_json
-from ._media import MediaError, fetch
-from ._validation import check_match
+from ._context import Emulator, header, read_json
+from ._envelope import Answer, FastJSONResponse, match_error, match_success
+from ._media import MediaError, fetch, refusal, template_of_image, template_of_video
+from ._validation import check_match, valid_id_number
 from .engines import FaceRejected, calibration
 
-_FACE_CODES = {
-    "no_face": "no_face",
-    "multiple_faces": "multiple_faces",
-    "face_too_small": "face_too_small",
-    "blurry": "face_blurred",
-    "bad_pose": "bad_pose",
-}
-_MEDIA_CODES = {
-    "undecodable": "media_unusable",
-    "rejected": "media_unusable",
-    "too_large": "too_large",
-    "not_enabled": "origin_not_enabled",
-    "fetch_failed": "fetch_failed",
-}
 _IMAGE_FORMATS = ("jpeg", "png")
+ALTERNATIVE_BASE64_MAX = 400_000  # E-012's other reading of "400k"
 
 
-def _body_limit(emu: Emulator) -> int:
-    return 2 * emu.contract.match_base64_max_chars + 64 * 1024
+def _refuse(emu: Emulator, name: str, detail: str) -> Answer:
+    return Answer(emu.contract.code_named("match", name), detail)
 
 
 async def _guard(emu: Emulator, scope: Scope, receive: Receive, operation: str) -> dict[str, Any]:
@@ -59,39 +43,18 @@ async def _guard(emu: Emulator, scope: Scope, receive: Receive, operation: str) 
     emu.state.requests[operation] += 1
     raw_token = header(scope, b"authorization")
     if not raw_token:
-        raise Answer(
-            emu.contract.code_named("match", "token_missing"), "Authorization header missing"
-        )
+        raise _refuse(emu, "token_missing", "Authorization header missing")
     token = raw_token.removeprefix("Bearer ").strip()
     if token not in emu.settings.tokens:
-        raise Answer(
-            emu.contract.code_named("match", "invalid_parameter")
-            if emu.broken("wrong-code-bad-token")
-            else emu.contract.code_named("match", "token_invalid"),
-            "token not recognised",
-        )
+        bad = "invalid_parameter" if emu.broken("wrong-code-bad-token") else "token_invalid"
+        raise _refuse(emu, bad, "token not recognised")
     qps = emu.settings.throttle.qps
     if qps > 0 and not emu.state.allow("token:" + token, qps):
-        raise Answer(
-            emu.contract.code_named("match", "too_many_requests"),
-            f"over {qps:g} requests per second",
-        )
-    try:
-        raw = await read_body(scope, receive, _body_limit(emu))
-    except BodyTooLarge as exc:
-        raise Answer(emu.contract.code_named("match", "too_large"), str(exc)) from None
-    if not raw.strip():
-        return {}
-    try:
-        body = parse_json(raw)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(
-            emu.contract.code_named("match", "body_not_object"), "body is not valid JSON"
-        ) from None
+        raise _refuse(emu, "too_many_requests", f"over {qps:g} requests per second")
+    limit = 2 * emu.contract.match_base64_max_chars + 64 * 1024
+    body = await read_json(emu, scope, receive, limit, ("match", "too_large", "body_not_object"))
     if not isinstance(body, dict):
-        raise Answer(
-            emu.contract.code_named("match", "body_not_object"), "body is not a JSON object"
-        )
+        raise _refuse(emu, "body_not_object", "body is not a JSON object")
     return body
 
 
@@ -100,92 +63,64 @@ def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
         body = alt.match_body(emu, body)
     emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
     if emu.settings.breaks and emu.broken("wrong-content-type"):
-        return json_response(body, content_type="text/plain")
+        response = FastJSONResponse(body)
+        response.headers["content-type"] = "text/plain"
+        return response
     return FastJSONResponse(body)
 
 
-async def _handle(
-    emu: Emulator, scope: Scope, receive: Receive, operation: str, work: Any
-) -> Response:
-    try:
-        return _answer(emu, await work(emu, await _guard(emu, scope, receive, operation)))
-    except Answer as ans:
-        if ans.code == emu.contract.code_named("match", "too_large") and emu.broken("oversize-500"):
-            return JSONResponse({"error": "internal"}, status_code=500)
-        if emu.settings.alternative("E-039") and _business_failure(emu, int(ans.code)):
-            return _answer(emu, _failed_status(emu, int(ans.code), ans.detail))
-        return _answer(emu, match_error(emu.contract, int(ans.code), ans.detail))
+def _operation(operation: str, work: Any) -> Any:
+    """The handler of one operation: ``work`` turns the guarded body into the answer."""
+
+    async def handle(emu: Emulator, scope: Scope, receive: Receive) -> Response:
+        try:
+            return _answer(emu, await work(emu, await _guard(emu, scope, receive, operation)))
+        except Answer as ans:
+            too_large = emu.contract.code_named("match", "too_large")
+            if ans.code == too_large and emu.broken("oversize-500"):
+                return JSONResponse({"error": "internal"}, status_code=500)
+            code = int(ans.code)
+            error = match_error(emu.contract, code, ans.detail)
+            if emu.settings.alternative("E-039") and getattr(
+                emu.contract.codes.get("match", "errcode", code), "category", None
+            ) in ("business", "image_quality"):
+                # the two-level reading: the transaction went through, the business step failed
+                body = match_success(emu.state.trace_no(), None, status="FAIL")
+                return _answer(emu, {**body, "errmsg": error["errmsg"]})
+            return _answer(emu, error)
+
+    return handle
 
 
-def _business_failure(emu: Emulator, code: int) -> bool:
-    meaning = emu.contract.codes.get("match", "errcode", code)
-    return meaning is not None and meaning.category in ("business", "image_quality")
+async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
+    code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
+    if code is None:
+        live = emu.state.max_live_codes
+        raise Answer(emu.match_busy, f"{live} liveCodes are live; try again when some expire")
+    return _success(emu, {"code": code})
 
 
-def _failed_status(emu: Emulator, code: int, detail: str) -> dict[str, Any]:
-    """The two-level reading (E-039): the transaction went through (errcode 0), the business
-    step failed."""
-    body = match_success(emu.state.trace_no(), None, status="FAIL")
-    body["errmsg"] = match_error(emu.contract, code, detail)["errmsg"]
-    return body
+async def _async_result(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    check_match(emu.contract, "AsyncResultRequest", body)
+    job = emu.state.jobs.get(body["traceNo"])
+    if job is None:
+        raise _refuse(emu, "unknown_trace", "no async request with this traceNo")
+    if job.envelope is None:
+        return match_success(body["traceNo"], None, status="PROCESSING")
+    return job.envelope
 
 
-async def match(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    return await _handle(emu, scope, receive, "match", _match)
-
-
-async def match_idno(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    return await _handle(emu, scope, receive, "matchIdno", _idno)
-
-
-async def live_code(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-        check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
-        code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
-        if code is None:
-            raise Answer(
-                emu.match_busy,
-                f"{emu.state.max_live_codes} liveCodes are live; try again when some expire",
-            )
-        return _success(emu, {"code": code})
-
-    return await _handle(emu, scope, receive, "liveCode", work)
-
-
-async def async_result(emu: Emulator, scope: Scope, receive: Receive) -> Response:
-    async def work(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-        check_match(emu.contract, "AsyncResultRequest", body)
-        job = emu.state.jobs.get(body["traceNo"])
-        if job is None:
-            raise Answer(
-                emu.contract.code_named("match", "unknown_trace"),
-                "no async request with this traceNo",
-            )
-        if job.envelope is None:
-            return match_success(body["traceNo"], None, status="PROCESSING")
-        return job.envelope
-
-    return await _handle(emu, scope, receive, "asyncResult", work)
-
-
-def _success(
-    emu: Emulator,
-    result: dict[str, Any] | None,
-    status: str = "SUCCESS",
-    trace_no: str | None = None,
-) -> dict[str, Any]:
+def _success(emu: Emulator, result: dict[str, Any], trace_no: str | None = None) -> dict[str, Any]:
     if not emu.settings.breaks:
-        return match_success(trace_no or emu.state.trace_no(), result, status=status)
+        return match_success(trace_no or emu.state.trace_no(), result)
     trace = trace_no or ("1" if emu.broken("duplicate-traceno") else emu.state.trace_no())
-    body = match_success(trace, result, status=status)
+    body = match_success(trace, result)
     if emu.broken("missing-traceno"):
         del body["data"]["traceNo"]
-    if emu.broken("errcode-status-mismatch") and status == "SUCCESS":
+    if emu.broken("errcode-status-mismatch"):
         body["data"]["status"] = "FAIL"
     return body
-
-
-ALTERNATIVE_BASE64_MAX = 400_000  # E-012's other reading of "400k"
 
 
 def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
@@ -205,9 +140,8 @@ def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
                 and (item.get("origin") or "self") == "self"
                 and len(str(item.get("data", ""))) > ALTERNATIVE_BASE64_MAX
             ):
-                raise Answer(
-                    emu.contract.code_named("match", "too_large"),
-                    f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters",
+                raise _refuse(
+                    emu, "too_large", f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters"
                 )
 
 
@@ -217,11 +151,10 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
         return
     outcome = emu.state.redeem_live_code(
         str(body.get("liveCode", "")),
-        consume=not emu.broken("livecode-reusable") and alt.redeem_consumes(emu),
+        consume=not emu.broken("livecode-reusable") and not alt.served(emu, "E-042"),
     )
-    codes = {"unknown": "livecode_unknown", "expired": "livecode_expired", "used": "livecode_used"}
-    if outcome in codes and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
-        raise Answer(emu.contract.code_named("match", codes[outcome]), "liveCode " + outcome)
+    if outcome != "ok" and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
+        raise _refuse(emu, "livecode_" + outcome, "liveCode " + outcome)
 
 
 async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
@@ -231,20 +164,20 @@ async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes
     return await asyncio.to_thread(fetch, emu.settings, origin, part["data"], what)
 
 
-async def _face_template(emu: Emulator, face: dict[str, Any]) -> Any:
+async def _compare(
+    emu: Emulator, operation: str, reference: bytes, what: str, face: dict[str, Any]
+) -> dict[str, Any]:
+    """Compare the face in ``reference`` with faceData's, as ``operation`` decides and scores."""
+    ref = await template_of_image(emu, reference, _IMAGE_FORMATS, what)
     data = await _source_bytes(emu, face, "faceData")
     if face["type"] == "video":
-        return await template_of_video(emu, data, "faceData")
-    return await template_of_image(emu, data, _IMAGE_FORMATS, "faceData")
-
-
-def _compare(
-    emu: Emulator, operation: str, reference: Any, face: Any, include_score: str
-) -> dict[str, Any]:
+        probe = await template_of_video(emu, data, "faceData")
+    else:
+        probe = await template_of_image(emu, data, _IMAGE_FORMATS, "faceData")
     threshold = emu.contract.success_threshold(operation)
     if emu.settings.alternative("E-011"):
         threshold = 0.0 if operation == "match" else threshold + 10
-    points = calibration.internal_score(emu.engine.distance(reference, face))
+    points = calibration.internal_score(emu.engine.distance(ref, probe))
     success = points >= threshold
     score: Any = str(points)
     if emu.settings.breaks:  # each test of a break costs a call: none unless one is on
@@ -254,21 +187,21 @@ def _compare(
         elif emu.broken("score-as-number"):
             score = points
     result: dict[str, Any] = {"success": "true" if success else "false"}
-    if include_score == "always" or success:
+    if emu.contract.operation(operation).facts["score_returned"] == "always" or success:
         result["score"] = score
     return result
 
 
 async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> dict[str, Any]:
-    """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013)."""
-    if not body.get("async") or alt.answers_async_at_once(emu):
+    """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013;
+    the alternative reading, E-013 answered-synchronously, answers it like a synchronous one)."""
+    if not body.get("async") or alt.served(emu, "E-013"):
         return _success(emu, await _deferrable(emu, compute))
     trace = emu.state.trace_no()
     job = emu.state.add_job(trace, emu.settings.async_ttl_s)
     if job is None:
-        raise Answer(
-            emu.match_busy, f"{emu.state.max_pending_jobs} async requests are processing; try later"
-        )
+        pending = emu.state.max_pending_jobs
+        raise Answer(emu.match_busy, f"{pending} async requests are processing; try later")
 
     async def finish() -> None:
         envelope = None  # cancelled (shutdown): the job stays PROCESSING until it expires
@@ -288,24 +221,17 @@ async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> di
 async def _deferrable(emu: Emulator, compute: Any) -> dict[str, Any]:
     try:
         return await compute()  # type: ignore[no-any-return]
-    except FaceRejected as exc:
-        raise Answer(
-            emu.contract.code_named("match", _FACE_CODES[exc.reason]), exc.detail
-        ) from None
-    except MediaError as exc:
-        raise Answer(emu.contract.code_named("match", _MEDIA_CODES[exc.kind]), exc.detail) from None
+    except (FaceRejected, MediaError) as exc:
+        raise refusal(emu.contract, "match", exc) from None
 
 
 async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "MatchRequest", body)
     _redeem_live_code(emu, body)
-    facts = emu.contract.operation("match").facts
 
     async def compute() -> dict[str, Any]:
-        image_bytes = await _source_bytes(emu, body["image"], "image")
-        reference = await template_of_image(emu, image_bytes, _IMAGE_FORMATS, "image")
-        face = await _face_template(emu, body["faceData"])
-        return _compare(emu, "match", reference, face, facts["score_returned"])
+        reference = await _source_bytes(emu, body["image"], "image")
+        return await _compare(emu, "match", reference, "image", body["faceData"])
 
     return await _run_or_queue(emu, body, compute)
 
@@ -313,29 +239,26 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "IdnoRequest", body)
     if not valid_id_number(body["idNum"]):
-        raise Answer(
-            emu.contract.code_named("match", "bad_idnum"), "idNum check digit is wrong (GB 11643)"
-        )
-    identity = next(
-        (i for i in emu.settings.registry if i.idNum.upper() == body["idNum"].upper()), None
-    )
+        raise _refuse(emu, "bad_idnum", "idNum check digit is wrong (GB 11643)")
+    wanted = body["idNum"].upper()
+    identity = next((i for i in emu.settings.registry if i.idNum.upper() == wanted), None)
     if identity is None:
-        raise Answer(
-            emu.contract.code_named("match", "identity_unknown"), "no registry photo for this idNum"
-        )
+        raise _refuse(emu, "identity_unknown", "no registry photo for this idNum")
     if identity.name != body["name"]:
-        raise Answer(
-            emu.contract.code_named("match", "name_mismatch"), "name does not match the registry"
-        )
+        raise _refuse(emu, "name_mismatch", "name does not match the registry")
     alt.check_idno_live_code(emu, body)
     _redeem_live_code(emu, body)
-    facts = emu.contract.operation("matchIdno").facts
 
     async def compute() -> dict[str, Any]:
-        reference = await template_of_image(
-            emu, emu.registry_photo(identity), _IMAGE_FORMATS, "registry photo"
-        )
-        face = await _face_template(emu, body["faceData"])
-        return _compare(emu, "matchIdno", reference, face, facts["score_returned"])
+        photo = emu.registry_photo(identity)
+        return await _compare(emu, "matchIdno", photo, "registry photo", body["faceData"])
 
     return await _run_or_queue(emu, body, compute)
+
+
+HANDLERS = {
+    "match": _operation("match", _match),
+    "matchIdno": _operation("matchIdno", _idno),
+    "liveCode": _operation("liveCode", _live_code),
+    "asyncResult": _operation("asyncResult", _async_result),
+}

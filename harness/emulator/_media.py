@@ -1,21 +1,44 @@
-"""Turning request fields into image bytes the engine can use, with the documented refusals.
+"""Request fields -> image bytes -> face templates, every refusal an API-neutral reason until
+:func:`refusal` names each API's code for it.
 
 Images: base64 (`self`) or a JD byte array; `fds`/`uri`/`imgUrl` only from allow-listed hosts.
-Videos (mp4): decoded with OpenCV, a few frames sampled; the engine picks the usable one.
+Videos (mp4): decoded with OpenCV, a few frames sampled; the first with a usable face is used.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
-import os
 import tempfile
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 import pybase64
 
+from harness.contract import Contract
+from harness.imaging import ImageRejected, check_header
+
+from ._context import Emulator
+from ._envelope import Answer
 from ._settings import EmulatorSettings
+from .engines import FaceRejected
+
+# each API's code for a reason, where its name differs from the reason's (jd: invalid_parameter)
+_CODES = {
+    "match": {
+        "blurry": "face_blurred",
+        "undecodable": "media_unusable",
+        "rejected": "media_unusable",
+        "not_enabled": "origin_not_enabled",
+    },
+    "jd": {
+        "blurry": "face_blurred",
+        "multiple_faces": "poor_quality",
+        "not_enabled": "unsupported_operation",
+        "fetch_failed": "upload_failed",
+        **dict.fromkeys(("undecodable", "rejected", "too_large"), "invalid_parameter"),
+    },
+}
 
 
 class MediaError(Exception):
@@ -82,11 +105,10 @@ def video_frames(data: bytes, count: int, what: str) -> list[bytes]:
 
     if len(data) < 12 or data[4:8] != b"ftyp":
         raise MediaError("undecodable", f"{what}: not an mp4 video")
-    fd, path = tempfile.mkstemp(suffix=".mp4")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        cap = cv2.VideoCapture(path)
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as fh:
+        fh.write(data)
+        fh.flush()
+        cap = cv2.VideoCapture(fh.name)
         try:
             total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
             if not cap.isOpened() or total <= 0:
@@ -102,12 +124,41 @@ def video_frames(data: bytes, count: int, what: str) -> list[bytes]:
                         frames.append(buf.tobytes())
         finally:
             cap.release()
-    finally:
-        os.unlink(path)
     if not frames:
         raise MediaError("undecodable", f"{what}: no frame could be decoded")
     return frames
 
 
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
+def refusal(contract: Contract, api: str, exc: FaceRejected | MediaError) -> Answer:
+    kind = exc.reason if isinstance(exc, FaceRejected) else exc.kind
+    return Answer(contract.code_named(api, _CODES[api].get(kind, kind)), exc.detail)
+
+
+async def template_of_image(emu: Emulator, data: bytes, formats: tuple[str, ...], what: str) -> Any:
+    try:  # without PIL: the fast engine decodes nothing, and dlib decodes fully afterwards
+        check_header(data, max_pixels=emu.settings.max_pixels, formats=formats)
+    except ImageRejected as exc:
+        raise MediaError("rejected", f"{what}: {exc}") from None
+    if emu.settings.engine == "fast":  # microseconds: inline, without run_engine's await
+        return _template(emu, data, what)
+    return await emu.run_engine(_template, emu, data, what)
+
+
+async def template_of_video(emu: Emulator, data: bytes, what: str) -> Any:
+    """The first sampled frame with one usable face; if none, the first frame's refusal."""
+    frames = await emu.run_engine(video_frames, data, emu.settings.video_frames, what)
+    first: FaceRejected | None = None
+    for frame in frames:
+        try:
+            return await emu.run_engine(_template, emu, frame, what)
+        except FaceRejected as exc:
+            first = first or exc
+    assert first is not None
+    raise first
+
+
+def _template(emu: Emulator, data: bytes, what: str) -> Any:
+    try:
+        return emu.engine.template(data)
+    except ImageRejected as exc:
+        raise MediaError("rejected", f"{what}: {exc}") from None

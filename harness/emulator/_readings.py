@@ -4,6 +4,7 @@
 Each alternative is one concrete, plausible member of what ``specs/readings.yaml`` allows, so the
 harness's observation of it is tested against a server that really follows it. The routes call
 these functions only on their reading's own path; with the default readings nothing here runs.
+The one-line alternatives (E-013, E-018, E-020, E-028, E-042) are tested in the routes.
 Where an alternative is a family (a service's "own codes", "other wording") the member served is
 named in readings.yaml (``emulator_serves``).
 """
@@ -21,8 +22,6 @@ from ._envelope import Answer
 from ._media import MediaError, from_base64
 
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
-SHARED_APPKEY_OTHER_CALLS = 1  # E-028: another caller of the appkey spends one call between ours
-MB = 5_000_000  # E-020: "5M" as 5,000,000 decoded bytes
 
 
 def served(emu: Emulator, erratum: str) -> bool:
@@ -37,9 +36,8 @@ def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         body = {**body, "errcode": errcode - OWN_CODE_OFFSET}
     if served(emu, "E-006"):
         if body.get("errcode") == 0:
-            body = {
-                k: v for k, v in body.items() if k != "errmsg"
-            }  # errmsg: 否, errcode不为0时有值
+            # errmsg: 否, errcode不为0时有值
+            body = {k: v for k, v in body.items() if k != "errmsg"}
         else:
             body = {**body, "data": None}  # data: - (not always returned)
     return body
@@ -55,23 +53,12 @@ def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
     if not emu.settings.readings or not served(emu, "E-043"):
         return from_base64(text, what)
     cleaned = _SPACE.sub("", _DATA_URI.sub("", text)).rstrip("=")
-    try:
-        return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars=b"-_", validate=True)
-    except (binascii.Error, ValueError):
+    for altchars in (b"-_", None):  # the URL-safe alphabet, then the standard one
         try:
-            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), validate=True)
+            return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4), altchars, validate=True)
         except (binascii.Error, ValueError):
-            raise MediaError("undecodable", f"{what}: not base64 in any spelling") from None
-
-
-def redeem_consumes(emu: Emulator) -> bool:
-    """E-042 reusable: a liveCode stays good until it expires."""
-    return not served(emu, "E-042")
-
-
-def answers_async_at_once(emu: Emulator) -> bool:
-    """E-013 answered-synchronously: async=true is answered like a synchronous request."""
-    return served(emu, "E-013")
+            pass
+    raise MediaError("undecodable", f"{what}: not base64 in any spelling")
 
 
 def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
@@ -79,34 +66,16 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     liveCode one validateData issued and not yet expired (single use stays LIP's, E-042)."""
     if not served(emu, "E-008"):
         return
-    if "videoType" not in body.get("faceData", {}):
-        raise Answer(
-            emu.contract.code_named("match", "invalid_parameter"),
-            "faceData.videoType is required (是)",
-        )
     code = body.get("liveCode")
-    if not isinstance(code, str) or not code:
-        raise Answer(
-            emu.contract.code_named("match", "livecode_missing"), "liveCode is required (是)"
-        )
-    outcome = emu.state.redeem_live_code(code, consume=False)
-    if outcome in ("unknown", "expired"):
-        raise Answer(emu.contract.code_named("match", "livecode_" + outcome), "liveCode " + outcome)
-
-
-def sign_matches(emu: Emulator, sign: str, expected: str) -> bool:
-    """E-018 case-insensitive: the MD5 in upper- or lowercase hex."""
-    return served(emu, "E-018") and sign.lower() == expected
-
-
-def remain_step(emu: Emulator) -> int:
-    """E-028 shared-appkey: the count falls by our call and another caller's; when one call is left
-    the other caller takes it and ours is refused as over quota."""
-    return 1 + SHARED_APPKEY_OTHER_CALLS if served(emu, "E-028") else 1
-
-
-def jd_image_max_bytes(emu: Emulator) -> int:
-    return MB if served(emu, "E-020") else emu.contract.jd_image_max_bytes
+    if "videoType" not in body.get("faceData", {}):
+        name, detail = "invalid_parameter", "faceData.videoType is required (是)"
+    elif not isinstance(code, str) or not code:
+        name, detail = "livecode_missing", "liveCode is required (是)"
+    elif (outcome := emu.state.redeem_live_code(code, consume=False)) in ("unknown", "expired"):
+        name, detail = "livecode_" + outcome, "liveCode " + outcome
+    else:
+        return
+    raise Answer(emu.contract.code_named("match", name), detail)
 
 
 def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:
@@ -129,7 +98,5 @@ def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
     if served(emu, "E-023") and code not in (0, emu.contract.jd_not_same_person_code):
         return {"code": code, "msg": result["msg"]}
     if served(emu, "E-041"):
-        result["serialNo"] = str(
-            uuid.uuid4()
-        )  # like the table's example 98a39e53-84d4-... (请求id)
+        result["serialNo"] = str(uuid.uuid4())  # like the example 98a39e53-84d4-... (请求id)
     return result

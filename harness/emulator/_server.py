@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from types import FrameType, TracebackType
+from types import FrameType
 from typing import Any
 
 import uvicorn
 
 from harness.errors import TargetError, UsageError
+
+from ._misbehaviour import AbortConnection
 
 # Requests (and connections) served at once; beyond, uvicorn answers HTTP 503 at once, so a flood
 # of slow or hanging clients cannot hold request bodies without bound.
@@ -30,19 +32,31 @@ HEAP_MMAP_BYTES = 4 << 20  # blocks up to this come from the heap, not a fresh m
 HEAP_TRIM_BYTES = 16 << 20  # free memory at the heap's top kept up to this, not handed back
 
 
-class _QuietStop(logging.Filter):
-    """Requests cut off when a stop's grace time ends are the stop working: no traceback each."""
+class _Quiet(logging.Filter):
+    """No traceback for an injected abort (the fault working) or a request cut off when a stop's
+    grace time ends (the stop working)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+        if record.exc_info and isinstance(record.exc_info[1], _EXPECTED):
             return False
         return not str(record.msg).startswith("Cancel %s running task")
 
 
-def _quiet_stops() -> None:
+_EXPECTED = (asyncio.CancelledError, AbortConnection)
+
+
+def _config(app: Any, **kw: Any) -> uvicorn.Config:
     errors = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _QuietStop) for f in errors.filters):
-        errors.addFilter(_QuietStop())
+    if not any(isinstance(f, _Quiet) for f in errors.filters):
+        errors.addFilter(_Quiet())
+    return uvicorn.Config(
+        app,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_S,
+        limit_concurrency=MAX_CONCURRENCY,
+        **kw,
+    )
 
 
 class EmulatorServer:
@@ -54,18 +68,7 @@ class EmulatorServer:
         self.app = app
         # "error": the suites send malformed HTTP on purpose, and uvicorn's warning about each
         # one would break into the gate's progress bars
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_level="error",
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=GRACEFUL_S,
-            limit_concurrency=MAX_CONCURRENCY,
-        )
-        self.server = uvicorn.Server(config)
-        _quiet_stops()
+        self.server = uvicorn.Server(_config(app, host=host, port=port, log_level="error"))
         self.thread = threading.Thread(
             target=self.server.run, name="faceharness-emulator", daemon=True
         )
@@ -89,12 +92,9 @@ class EmulatorServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
-    def __enter__(self) -> str:
-        return self.start()
+    __enter__ = start
 
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
@@ -170,14 +170,11 @@ def _hard_stop(name: str) -> None:
 
 
 def _keep_heap() -> None:
-    """Have glibc keep the memory one request frees for the next one.
-
-    Every request allocates and frees its body (~100 KB and more) and what is parsed from it.
-    glibc's defaults (blocks over 128 KB mmapped, free heap over 128 KB at the top handed back)
-    adapt at run time, so whether each request faults that memory in afresh, 20-50 page faults
-    and a sixth of its CPU time, depended on where a process's first allocations fell. Fixed
-    thresholds make every serving process keep it. Not glibc (no ``mallopt``): nothing to do.
-    """
+    """Have glibc keep the memory one request frees for the next one: each request allocates and
+    frees ~100 KB and more, and glibc's adaptive thresholds (blocks over 128 KB mmapped, free
+    heap over 128 KB handed back) made whether it faulted that memory in afresh (20-50 page
+    faults, a sixth of its CPU time) depend on where a process's first allocations fell. Fixed
+    thresholds make every serving process keep it. Not glibc (no ``mallopt``): nothing to do."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, OSError, TypeError):  # no such C library call here
@@ -205,16 +202,7 @@ def serve_forever(
     except BaseException:
         sock.close()
         raise
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        timeout_graceful_shutdown=GRACEFUL_S,
-        limit_concurrency=MAX_CONCURRENCY,
-    )
-    server = _ForegroundServer(config)
-    _quiet_stops()
+    server = _ForegroundServer(_config(app, log_level="warning"))
     _keep_heap()
     if announce:
         announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")

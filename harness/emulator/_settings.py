@@ -6,7 +6,7 @@ import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from harness.config import (
     DEMO_JD_APPKEY,
@@ -18,7 +18,7 @@ from harness.config import (
 )
 from harness.errors import ConfigError
 
-from ._specs import Fault, Latency, parse_fault, parse_latency
+from ._misbehaviour import Fault, Latency, parse_fault, parse_latency
 
 DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
@@ -44,9 +44,7 @@ class Identity(_Strict):
 
 
 class Origins(_Strict):
-    fds_base_url: str | None = (
-        None  # fds paths are fetched below this URL (its host must be allowed)
-    )
+    fds_base_url: str | None = None  # fds paths are fetched below it (its host must be allowed)
     allow_hosts: tuple[str, ...] = ()  # the only hosts fds/uri may be fetched from
     max_bytes: int = 5 * 1024 * 1024
 
@@ -72,22 +70,14 @@ class EmulatorSettings(_Strict):
     latency: dict[str, str] = Field(default_factory=dict)  # operationId or "default" -> spec
     faults: tuple[str, ...] = ()
     breaks: tuple[str, ...] = ()
-    readings: dict[str, Literal["default", "alternative"]] = Field(
-        default_factory=dict
-    )  # [emulator.readings]
+    readings: dict[str, Literal["default", "alternative"]] = Field(default_factory=dict)
 
-    @field_validator("latency")
+    @field_validator("latency", "faults")
     @classmethod
-    def _check_latency(cls, v: dict[str, str]) -> dict[str, str]:
-        for spec in v.values():
-            parse_latency(spec)
-        return v
-
-    @field_validator("faults")
-    @classmethod
-    def _check_faults(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for spec in v:
-            parse_fault(spec)
+    def _check_specs(cls, v: Any, info: ValidationInfo) -> Any:
+        parse = parse_latency if info.field_name == "latency" else parse_fault
+        for spec in v.values() if isinstance(v, dict) else v:
+            parse(spec)
         return v
 
     @field_validator("breaks")
@@ -110,17 +100,16 @@ class EmulatorSettings(_Strict):
 
         if not isinstance(v, dict):
             return v
-        served = {rid for rid, r in load_contract().readings.items() if r.emulator}
+        served = {rid: r for rid, r in load_contract().readings.items() if r.emulator}
         out = {}
         for rid, which in v.items():
             if rid not in served:
                 raise ValueError(
                     f"reading {rid!r}: the emulator serves {', '.join(sorted(served))}"
                 )
-            reading = load_contract().readings[rid]
-            if which == reading.default.name:
+            if which == served[rid].default.name:
                 which = "default"
-            elif any(which == a.name for a in reading.alternatives):
+            elif any(which == a.name for a in served[rid].alternatives):
                 which = "alternative"
             out[rid] = which
         return out
@@ -131,42 +120,25 @@ class EmulatorSettings(_Strict):
 
     @functools.cached_property
     def lenient(self) -> frozenset[str]:
-        """Errata whose limits and formats (``x-reading`` in the specs) the emulator does not
-        enforce. (Asked on every request; settings are frozen, a run-time change replaces them
-        whole.)"""
+        """Errata whose limits and formats (``x-reading`` in the specs) it does not enforce."""
         return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
 
+    @functools.cached_property
+    def latencies(self) -> dict[str, Latency]:
+        return {op: parse_latency(spec)[1] for op, spec in self.latency.items()}
+
     def latency_for(self, operation_id: str) -> Latency:
-        spec = self.latency.get(operation_id) or self.latency.get("default")
-        return _latency(spec) if spec else _NO_LATENCY
-
-    def fault_list(self) -> list[Fault]:
-        return list(_faults(tuple(self.faults)))
-
-    def appkey(self, key: str) -> AppKey | None:
-        return self._appkeys.get(key)
+        return self.latencies.get(operation_id) or self.latencies.get("default") or Latency()
 
     @functools.cached_property
-    def _appkeys(self) -> dict[str, AppKey]:
+    def fault_list(self) -> tuple[Fault, ...]:
+        """Parsed once (asked per request): settings are frozen, a change replaces them whole."""
+        return tuple(parse_fault(s) for s in self.faults)
+
+    @functools.cached_property
+    def appkey(self) -> dict[str, AppKey]:
         """The first entry of each appkey (as a walk of ``appkeys`` finds it), by key."""
-        table: dict[str, AppKey] = {}
-        for a in self.appkeys:
-            table.setdefault(a.appkey, a)
-        return table
-
-
-# asked on every request by the middleware; a spec's meaning never changes (both are frozen)
-_NO_LATENCY = Latency()
-
-
-@functools.lru_cache(maxsize=256)
-def _latency(spec: str) -> Latency:
-    return parse_latency(spec)[1]
-
-
-@functools.lru_cache(maxsize=64)
-def _faults(specs: tuple[str, ...]) -> tuple[Fault, ...]:
-    return tuple(parse_fault(s) for s in specs)
+        return {a.appkey: a for a in reversed(self.appkeys)}
 
 
 def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[str, str] | None:

@@ -97,9 +97,7 @@ class State:
     max_live_codes: int = MAX_LIVE_CODES
     max_jobs: int = MAX_JOBS
     max_pending_jobs: int = MAX_PENDING_JOBS
-    jobs: OrderedDict[str, AsyncJob] = field(
-        default_factory=OrderedDict
-    )  # traceNo -> job, oldest first
+    jobs: OrderedDict[str, AsyncJob] = field(default_factory=OrderedDict)  # by traceNo, oldest 1st
     remaining: dict[str, int] = field(default_factory=dict)  # appkey -> remainTimes
     buckets: OrderedDict[str, TokenBucket] = field(default_factory=OrderedDict)
     requests: Counter[str] = field(default_factory=Counter)  # operation -> count
@@ -194,8 +192,8 @@ class State:
             if self.pending_jobs >= self.max_pending_jobs:
                 return None
             self.pending_jobs += 1
-            job = self.jobs[trace] = AsyncJob(expires_at=now + ttl_s)
-            return job
+            self.jobs[trace] = AsyncJob(expires_at=now + ttl_s)
+            return self.jobs[trace]
 
     def finish_job(self, job: AsyncJob, envelope: dict[str, Any] | None) -> None:
         with self.lock:
@@ -215,14 +213,9 @@ class State:
 
     def reset(self) -> None:
         with self.lock:
-            self._live.clear()
-            self._retired.clear()
-            self._live_by_width.clear()
-            self.jobs.clear()
-            self.remaining.clear()
-            self.buckets.clear()
-            self.requests.clear()
-            self.codes.clear()
+            stores: tuple[Any, ...] = (self._live, self._retired, self._live_by_width, self.jobs)
+            for store in (*stores, self.remaining, self.buckets, self.requests, self.codes):
+                store.clear()
 
     def stats(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,10 @@ from harness.contract import Contract
 
 from ._envelope import Answer
 
+# GB 11643-1999 resident ID numbers: 17 digits and an ISO 7064 MOD 11-2 check character
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
 _KIND_TEXT = {
     "Required": None,  # the validator's own text names the property
     "Enum": "not one of the allowed values",
@@ -42,91 +46,78 @@ def describe(error: Any) -> str:
 def check_match(
     contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()
 ) -> None:
-    """Raise Answer(invalid_parameter | media_unusable | too_large | livecode_missing) for the most
-    telling violation (``lenient``: the
-    errata whose alternative reading the emulator serves, their limits not enforced)."""
+    """Raise Answer for the most telling violation (``lenient``: the errata whose alternative
+    reading the emulator serves, their limits not enforced)."""
     validator = contract.match.validator(schema, decode_base64=True, lenient=lenient)
+    ranks = ("invalid_parameter", "too_large", "media_unusable", "livecode_missing")
+    _most_telling(contract, "match", validator, body, ranks, _match_code)
+
+
+def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
+    validator = contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient)
+    ranks = ("fixed_fields_wrong", "invalid_parameter", "out_of_range")
+    _most_telling(contract, "jd", validator, body, ranks, _jd_code)
+
+
+def _most_telling(
+    contract: Contract, api: str, validator: Any, body: Any, ranks: tuple[str, ...], code: Any
+) -> None:
+    """Raise Answer with the code each violation earns (``code``), the first of ``ranks`` first."""
     if validator.is_valid(body):
         return
-    ranked: list[tuple[int, str]] = []
-    for err in validator.iter_errors(body):
-        ranked.append(_match_code(contract, err, body))
-    order = {
-        contract.code_named("match", "invalid_parameter"): 0,
-        contract.code_named("match", "too_large"): 1,
-        contract.code_named("match", "media_unusable"): 2,
-        contract.code_named("match", "livecode_missing"): 3,
-    }
-    code, detail = min(ranked, key=lambda x: order[x[0]])
-    raise Answer(code, detail)
+    found = [code(contract, err, body) for err in validator.iter_errors(body)]
+    name, detail = min(found, key=lambda x: ranks.index(x[0]))
+    raise Answer(contract.code_named(api, name), detail)
 
 
-def _match_code(contract: Contract, err: Any, body: Any) -> tuple[int, str]:
+def _match_code(contract: Contract, err: Any, body: Any) -> tuple[str, str]:
     kind = type(err.kind).__name__
     path = list(err.instance_path)
     if "LipNeedsLiveCode" in [str(p) for p in err.schema_path]:
-        return contract.code_named(
-            "match", "livecode_missing"
-        ), "liveCode is required when faceData.videoType is LIP"
+        return "livecode_missing", "liveCode is required when faceData.videoType is LIP"
     if kind == "OneOfNotValid" and path == ["image"]:
         return _image_code(contract, body.get("image") if isinstance(body, dict) else None)
     if path and path[-1] == "data":
         if kind == "MaxLength":
-            return contract.code_named(
-                "match", "too_large"
-            ), f"{'.'.join(map(str, path))}: over {contract.match_base64_max_chars} characters"
+            where = ".".join(map(str, path))
+            return "too_large", f"{where}: over {contract.match_base64_max_chars} characters"
         if kind in ("Pattern", "MinLength"):
-            return contract.code_named("match", "media_unusable"), describe(err)
-    return contract.code_named("match", "invalid_parameter"), describe(err)
+            return "media_unusable", describe(err)
+    return "invalid_parameter", describe(err)
 
 
-def _image_code(contract: Contract, image: Any) -> tuple[int, str]:
+def _image_code(contract: Contract, image: Any) -> tuple[str, str]:
     """Re-judge `image` against the one shape its origin selects, so the code is specific."""
     if not isinstance(image, dict):
-        return contract.code_named("match", "invalid_parameter"), "image: must be an object"
-    if image.get("origin") not in (
-        None,
-        "self",
-        "fds",
-        "uri",
-    ):  # before the lookup: may be unhashable
-        return contract.code_named(
-            "match", "invalid_parameter"
-        ), "image.origin: not one of the allowed values"
+        return "invalid_parameter", "image: must be an object"
+    if image.get("origin") not in (None, "self", "fds", "uri"):  # before the lookup: unhashable?
+        return "invalid_parameter", "image.origin: not one of the allowed values"
     shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
     for err in contract.match.validator(shape, decode_base64=True).iter_errors(image):
         kind = type(err.kind).__name__
         if list(err.instance_path) == ["data"] and kind == "MaxLength":
-            return contract.code_named(
-                "match", "too_large"
-            ), f"image.data: over {contract.match_base64_max_chars} characters"
+            return "too_large", f"image.data: over {contract.match_base64_max_chars} characters"
         if list(err.instance_path) == ["data"] and kind in ("Pattern", "MinLength"):
-            return contract.code_named("match", "media_unusable"), "image.data: malformed"
-        return contract.code_named("match", "invalid_parameter"), "image." + describe(err)
-    return contract.code_named("match", "invalid_parameter"), "image: invalid"
+            return "media_unusable", "image.data: malformed"
+        return "invalid_parameter", "image." + describe(err)
+    return "invalid_parameter", "image: invalid"
 
 
-def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
-    """Raise Answer(fixed_fields_wrong | invalid_parameter | out_of_range) for the most telling
-    violation."""
-    validator = contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient)
-    if validator.is_valid(body):
-        return
-    picked: list[tuple[int, str]] = []
-    fixed = set(contract.jd_fixed_fields)
-    for err in validator.iter_errors(body):
-        kind = type(err.kind).__name__
-        path = list(err.instance_path)
-        if kind == "Constant" and len(path) == 1 and path[0] in fixed:
-            picked.append((contract.code_named("jd", "fixed_fields_wrong"), describe(err)))
-        elif kind == "Enum" and path and path[-1] in ("imgType", "encryptionType"):
-            picked.append((contract.code_named("jd", "out_of_range"), describe(err)))
-        else:
-            picked.append((contract.code_named("jd", "invalid_parameter"), describe(err)))
-    order = {
-        contract.code_named("jd", "fixed_fields_wrong"): 0,
-        contract.code_named("jd", "invalid_parameter"): 1,
-        contract.code_named("jd", "out_of_range"): 2,
-    }
-    code, detail = min(picked, key=lambda x: order[x[0]])
-    raise Answer(code, detail)
+def _jd_code(contract: Contract, err: Any, body: Any) -> tuple[str, str]:
+    kind = type(err.kind).__name__
+    path = list(err.instance_path)
+    if kind == "Constant" and len(path) == 1 and path[0] in contract.jd_fixed_fields:
+        return "fixed_fields_wrong", describe(err)
+    if kind == "Enum" and path and path[-1] in ("imgType", "encryptionType"):
+        return "out_of_range", describe(err)
+    return "invalid_parameter", describe(err)
+
+
+def check_char(first17: str) -> str:
+    return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def valid_id_number(value: str) -> bool:
+    if len(value) != 18 or not value[:17].isdigit():
+        return False
+    return value[17].upper() == check_char(value[:17])

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.responses import JSONResponse
 
-from harness.emulator._envelope import FastJSONResponse
-from harness.emulator._json import parse_json
+from harness.emulator._envelope import FastJSONResponse, parse_json
 from harness.emulator._media import MediaError, from_base64
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="

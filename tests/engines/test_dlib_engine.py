@@ -62,7 +62,7 @@ def test_face_set_genuine_pairs_match_and_impostors_do_not(
     assert not run.rejected, f"single-face photos refused: {run.rejected}"
     distances = run.matrix(dlib_engine)
     labels = run.labels()
-    names = [im.file for im in run.images]
+    names = [im.name for im in run.images]
     refused, accepted = [], []
     for i, j in itertools.combinations(range(len(names)), 2):
         score = calibration.internal_score(float(distances[i, j]))

@@ -5,7 +5,6 @@ from types import ModuleType
 import pytest
 
 from harness import imaging
-from harness.emulator import engines
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -13,7 +12,7 @@ def _isort_key(name: str) -> tuple[int, str]:
     return (0 if name.isupper() else 1 if name[0].isupper() else 2, name)
 
 
-@pytest.mark.parametrize("package", [imaging, engines], ids=lambda p: p.__name__)
+@pytest.mark.parametrize("package", [imaging], ids=lambda p: p.__name__)
 def test_all_is_complete_and_sorted(package: ModuleType) -> None:
     public = {
         name
@@ -24,8 +23,3 @@ def test_all_is_complete_and_sorted(package: ModuleType) -> None:
     }
     assert set(package.__all__) == public
     assert package.__all__ == sorted(package.__all__, key=_isort_key)
-
-
-@pytest.mark.parametrize("name", ["DlibEngine", "FastEngine", "FaceRejected", "FaceTemplate"])
-def test_engine_classes_present_under_the_package_name(name: str) -> None:
-    assert getattr(engines, name).__module__ == "harness.emulator.engines"

@@ -5,33 +5,16 @@
 - :mod:`calibration`: distance -> internal score, JD score/similarity/thresholds.
 """
 
-from . import calibration
-from ._cache import LruCache
-from ._dlib import DlibEngine
-from ._fast import FastEngine
-from ._impostor import ImpostorModel
-from ._quality import Detection, sharpness, single_face, yaw_ratio
-from ._types import FACE_REJECT_REASONS, Box, Engine, FaceRejected, FaceRejectReason, FaceTemplate
-
-__all__ = [
-    "FACE_REJECT_REASONS",
-    "Box",
-    "Detection",
-    "DlibEngine",
-    "Engine",
-    "FaceRejectReason",
-    "FaceRejected",
-    "FaceTemplate",
-    "FastEngine",
-    "ImpostorModel",
-    "LruCache",
-    "calibration",
-    "sharpness",
-    "single_face",
-    "yaw_ratio",
-]
-
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and _obj.__module__.startswith(__name__ + "._"):
-        _obj.__module__ = __name__
+from . import calibration as calibration
+from ._dlib import Detection as Detection
+from ._dlib import DlibEngine as DlibEngine
+from ._dlib import LruCache as LruCache
+from ._dlib import sharpness as sharpness
+from ._dlib import single_face as single_face
+from ._dlib import yaw_ratio as yaw_ratio
+from ._fast import FastEngine as FastEngine
+from ._types import FACE_REJECT_REASONS as FACE_REJECT_REASONS
+from ._types import Engine as Engine
+from ._types import FaceRejected as FaceRejected
+from ._types import FaceTemplate as FaceTemplate
+from .calibration import ImpostorModel as ImpostorModel

@@ -1,90 +1,194 @@
 """The real engine: dlib face detection, 5-point alignment and 128-d ResNet embedding.
 
 Pipeline per image (about 150-250 ms on one core, cached by sha256 afterwards):
-decode -> downscale for detection -> HOG (or CNN) detection -> one-face rule -> size gate
+decode -> downscale for detection -> HOG detection -> one-face rule -> size gate
 -> landmarks -> pose gate -> blur gate -> embedding. Gates run before the embedding so a
 rejected image costs only detection. Distances are Euclidean between embeddings (dlib's
 own convention; ~0.6 is its usual same-person cut-off), calibrated in ``calibration``.
+The quality measurements are pure functions of their inputs, testable without dlib.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, Generic, NamedTuple, TypeVar
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.errors import ConfigError
 from harness.imaging import decode_image, inspect_image, sha256_hex
 
-from ._cache import LruCache
-from ._models import RESNET_EMBEDDING, SHAPE_PREDICTOR_5, import_dlib, model_path
-from ._quality import Detection, box_width, sharpness, single_face, yaw_ratio
 from ._types import Box, FaceRejected, FaceRejectReason, FaceTemplate
 
-DEFAULT_MAX_PIXELS: Final = 40_000_000
 CHIP_SIZE: Final = 80  # side of the aligned chip on which sharpness is measured
+# shipped by face_recognition_models, found with find_spec and never imported: its __init__
+# does `from pkg_resources import ...`, which fails on current setuptools
+MODELS_PACKAGE: Final = "face_recognition_models"
+SHAPE_PREDICTOR_5: Final = "shape_predictor_5_face_landmarks.dat"
+RESNET_EMBEDDING: Final = "dlib_face_recognition_resnet_model_v1.dat"
+V = TypeVar("V")
 
 
-class DlibEngine:
-    """dlib face engine; all thresholds are keyword arguments with measured defaults.
+def model_path(filename: str) -> Path:
+    """Absolute path of one model file; ConfigError with the install command if missing."""
+    spec = importlib.util.find_spec(MODELS_PACKAGE)
+    for root in list(spec.submodule_search_locations or []) if spec is not None else []:
+        candidate = Path(root) / "models" / filename
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"dlib model {filename} not found in package {MODELS_PACKAGE}; "
+        "install it with: pip install face-recognition-models"
+    )
 
-    Args:
-        min_face_px: narrowest accepted face (detector box width) in pixels of the upright
-            original image; the smallest face in the developer set is 72 px. The detector
-            itself misses faces under ~40 px, which then read as ``no_face``.
-        comparable_face_ratio: other faces at least this fraction of the largest face's
-            width make the image ``multiple_faces``; smaller ones are ignored as bystanders.
-        confident_score: detector score above which a hit counts as a face for the
-            one-face rule (HOG: real faces 0.5-3, texture false positives below 0.45); weaker
-            hits are used only when nothing else is found.
-        min_sharpness: minimum :func:`sharpness` of the aligned 80 px face chip. Sharp
-            photos in the developer set measure 4.3-64; a Gaussian blur whose sigma is 2 %
-            of the face width brings a face to about 2.
-        max_yaw: largest accepted ``|yaw_ratio|``: 0.35 is roughly 35 degrees; frontal
-            photos in the developer set measure at most 0.16.
-        detect_max_side: images are shrunk to this longer side for detection only.
-        upsample_max_pixels: when the detection image has at most this many pixels and the
-            first pass found nothing, detection reruns at 2x to reach faces down to ~40 px.
-        decode_max_side: longer side the image is decoded at (landmarks and embedding use it).
-        max_pixels: decoding budget passed to :func:`harness.imaging.decode_image`.
-        cache_size: number of image outcomes (template or rejection) kept, by sha256.
+
+class LruCache(Generic[V]):
+    """Thread-safe least-recently-used map (image sha256 -> outcome); ``maxsize=0`` disables it.
+
+    Load tests resend the same few images: a hit turns a ~185 ms dlib pass into a lookup. Values
+    are computed outside the lock, so two threads missing on one key both compute it (harmless:
+    engines are deterministic) instead of serialising all misses.
     """
 
-    name: str = "dlib"
+    def __init__(self, maxsize: int) -> None:
+        if maxsize < 0:
+            raise ValueError(f"cache maxsize must be >= 0, got {maxsize}")
+        self.maxsize, self.hits, self.misses = maxsize, 0, 0
+        self._data: OrderedDict[str, V] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def __init__(
-        self,
-        *,
-        min_face_px: int = 50,
-        comparable_face_ratio: float = 0.5,
-        confident_score: float = 0.5,
-        min_sharpness: float = 2.5,
-        max_yaw: float = 0.35,
-        detect_max_side: int = 1024,
-        upsample_max_pixels: int = 500_000,
-        decode_max_side: int = 2048,
-        max_pixels: int = DEFAULT_MAX_PIXELS,
-        cache_size: int = 1024,
-    ) -> None:
-        if not 0.0 < comparable_face_ratio <= 1.0:
+    def get(self, key: str) -> V | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return value
+
+    def put(self, key: str, value: V) -> None:
+        if self.maxsize == 0:
+            return
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.maxsize:
+                self._data.popitem(last=False)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._data)
+
+
+class Detection(NamedTuple):
+    """One detector hit: box in image pixels and the detector's confidence (higher = surer)."""
+
+    box: Box
+    score: float
+
+
+def box_width(box: Box) -> int:
+    return box[2] - box[0]
+
+
+def single_face(
+    detections: Sequence[Detection], *, comparable_ratio: float, confident_score: float
+) -> Detection:
+    """The one face to use, or FaceRejected when there is none or several comparable ones.
+
+    Hits under ``confident_score`` are often texture (a badge, a pattern): used only when
+    nothing confident was found. The face is the widest confident hit; another confident face
+    makes the image ``multiple_faces`` only if at least ``comparable_ratio`` times as wide
+    (smaller ones are bystanders: wrongly rejecting a portrait costs more).
+    """
+    if not detections:
+        raise FaceRejected("no_face", "no human face found in the image")
+    confident = [d for d in detections if d.score >= confident_score]
+    pool = confident or [max(detections, key=lambda d: d.score)]
+    face = max(pool, key=lambda d: box_width(d.box))
+    minimum = comparable_ratio * box_width(face.box)
+    others = sorted(
+        (box_width(d.box) for d in confident if d is not face and box_width(d.box) >= minimum),
+        reverse=True,
+    )
+    if others:
+        widths = ", ".join(str(w) for w in [box_width(face.box), *others])
+        raise FaceRejected(
+            "multiple_faces", f"{len(others) + 1} faces of comparable size (widths {widths} px)"
+        )
+    return face
+
+
+def yaw_ratio(landmarks: NDArray[np.float64]) -> float:
+    """Sideways head turn from dlib's 5 landmarks (2 corners per eye, then the nose base): the
+    nose's offset from the eyes' midpoint along the eye line over the eye distance, roughly
+    0.5 * tan(yaw), signed (0.3 is about 30-35 degrees)."""
+    points = np.asarray(landmarks, dtype=np.float64).reshape(5, 2)
+    eye_a, eye_b = points[0:2].mean(axis=0), points[2:4].mean(axis=0)
+    axis = eye_b - eye_a
+    eye_distance = float(np.hypot(*axis))
+    if eye_distance == 0.0:
+        return float("inf")
+    offset = points[4] - (eye_a + eye_b) / 2.0
+    return float(np.dot(offset, axis) / eye_distance**2)
+
+
+def sharpness(chip: NDArray[np.uint8]) -> float:
+    """100 * var(Laplacian) / var(intensity) of an aligned face chip: independent of exposure,
+    contrast and the face's pixel size, so one threshold fits passport photos and webcams."""
+    gray = cv2.cvtColor(np.ascontiguousarray(chip), cv2.COLOR_RGB2GRAY).astype(np.float64)
+    contrast = float(gray.var())
+    if contrast == 0.0:
+        return 0.0
+    return 100.0 * float(cv2.Laplacian(gray, cv2.CV_64F).var()) / contrast
+
+
+@dataclass(eq=False, repr=False, kw_only=True)
+class DlibEngine:
+    """dlib face engine; every threshold is a keyword argument with a measured default."""
+
+    # narrowest face (box width, upright original pixels); the developer set's smallest is 72 px
+    # and the detector misses faces under ~40 px (they read as no_face)
+    min_face_px: int = 50
+    # other faces at least this fraction of the largest one's width make it multiple_faces
+    comparable_face_ratio: float = 0.5
+    # HOG: real faces score 0.5-3, texture false positives below 0.45
+    confident_score: float = 0.5
+    # sharp developer-set photos measure 4.3-64; a blur of sigma 2 % of the face width about 2
+    min_sharpness: float = 2.5
+    # |yaw_ratio| limit: 0.35 is roughly 35 degrees; frontal developer-set photos measure <= 0.16
+    max_yaw: float = 0.35
+    detect_max_side: int = 1024  # images are shrunk to this longer side for detection only
+    # a detection image this small that shows no face is searched again at 2x (faces ~40 px)
+    upsample_max_pixels: int = 500_000
+    decode_max_side: int = 2048  # landmarks and the embedding use the image decoded at this
+    max_pixels: int = 40_000_000  # decoding budget (harness.imaging.decode_image)
+    cache_size: int = 1024  # image outcomes (template or rejection) kept, by sha256
+    cache: LruCache[FaceTemplate | tuple[FaceRejectReason, str]] = field(init=False)
+    name: str = field(default="dlib", init=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.comparable_face_ratio <= 1.0:
             raise ValueError(
-                f"comparable_face_ratio must be in (0, 1], got {comparable_face_ratio}"
+                f"comparable_face_ratio must be in (0, 1], got {self.comparable_face_ratio}"
             )
-        self.min_face_px = min_face_px
-        self.comparable_face_ratio = comparable_face_ratio
-        self.confident_score = confident_score
-        self.min_sharpness = min_sharpness
-        self.max_yaw = max_yaw
-        self.detect_max_side = detect_max_side
-        self.upsample_max_pixels = upsample_max_pixels
-        self.decode_max_side = decode_max_side
-        self.max_pixels = max_pixels
-        self.cache = LruCache[FaceTemplate | tuple[FaceRejectReason, str]](cache_size)
-        dlib = import_dlib()
-        self._dlib = dlib
+        self.cache = LruCache(self.cache_size)
+        try:
+            import dlib
+        except ImportError as exc:
+            raise ConfigError(
+                f"the dlib engine needs dlib ({exc}); install it with: pip install dlib-bin"
+            ) from None
+        self._dlib: Any = dlib
         self._lock = threading.Lock()  # dlib's network keeps per-call state: one caller at a time
         self._hog: Any = dlib.get_frontal_face_detector()  # frontal faces, as the APIs take them
         self._shape: Any = dlib.shape_predictor(str(model_path(SHAPE_PREDICTOR_5)))
@@ -152,21 +256,10 @@ class DlibEngine:
             vector = np.array(self._net.compute_face_descriptor(rgb, shape), dtype=np.float64)
         vector.setflags(write=False)
         height, width = (round(side * to_original) for side in rgb.shape[:2])
-        original_box: Box = (
-            max(0, round(box[0] * to_original)),
-            max(0, round(box[1] * to_original)),
-            min(width, round(box[2] * to_original)),
-            min(height, round(box[3] * to_original)),
-        )
-        quality = MappingProxyType(
-            {
-                "face_px": float(face_px),
-                "yaw": yaw,
-                "sharpness": sharp,
-                "detector_score": face.score,
-            }
-        )
-        return FaceTemplate(self.name, vector, key, original_box, quality)
+        left, top, right, bottom = (round(side * to_original) for side in box)
+        original_box: Box = (max(0, left), max(0, top), min(width, right), min(height, bottom))
+        quality = dict(face_px=float(face_px), yaw=yaw, sharpness=sharp, detector_score=face.score)
+        return FaceTemplate(self.name, vector, key, original_box, MappingProxyType(quality))
 
     def _detect(self, rgb: NDArray[np.uint8]) -> list[Detection]:
         """Faces in ``rgb`` coordinates, found on a reduced copy, with a 2x retry if none."""
@@ -180,16 +273,7 @@ class DlibEngine:
         if not found and small.shape[0] * small.shape[1] <= self.upsample_max_pixels:
             found = self._run_detector(small, upsample=1)
         return [
-            Detection(
-                (
-                    round(left / scale),
-                    round(top / scale),
-                    round(right / scale),
-                    round(bottom / scale),
-                ),
-                score,
-            )
-            for (left, top, right, bottom), score in found
+            Detection(tuple(round(side / scale) for side in box), score) for box, score in found
         ]
 
     def _run_detector(self, image: NDArray[np.uint8], *, upsample: int) -> list[Detection]:

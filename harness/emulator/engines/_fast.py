@@ -24,7 +24,6 @@ from typing import Final
 import xxhash
 
 from . import calibration
-from ._impostor import ImpostorModel
 from ._types import FaceTemplate
 
 _SCALE: Final = float(2**64)
@@ -42,7 +41,7 @@ class FastEngine:
     name: str = "fast"
 
     def __init__(
-        self, *, model: ImpostorModel = calibration.IMPOSTOR_MODEL, salt: bytes = b""
+        self, *, model: calibration.ImpostorModel = calibration.IMPOSTOR_MODEL, salt: bytes = b""
     ) -> None:
         self.model = model
         self.salt = bytes(salt)

@@ -24,29 +24,23 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
-from harness.faces import load_images
+from harness.faces import PoolImage, load_images
 
-from . import calibration
 from ._dlib import DlibEngine
-from ._impostor import ImpostorModel
 from ._types import FaceRejected, FaceTemplate
+from .calibration import ImpostorModel, fmr_at_internal_score
 
 CANDIDATE_POWERS = (1.0, 2.0)
 REPORT_FMRS = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
-
-
-@dataclass(frozen=True)
-class Labelled:
-    file: str
-    identity: str
 
 
 @dataclass
 class Measurement:
     """Distances of every pair of usable single-face images, split by same identity."""
 
-    images: list[Labelled]
+    images: list[PoolImage]
     templates: list[FaceTemplate]
     rejected: dict[str, str] = field(default_factory=dict)
     seconds_per_image: float = 0.0
@@ -59,34 +53,27 @@ class Measurement:
         return out
 
     def labels(self) -> NDArray[np.int64]:
-        names = sorted({im.identity for im in self.images})
-        return np.array([names.index(im.identity) for im in self.images])
+        return np.unique([im.identity for im in self.images], return_inverse=True)[1]
 
 
 def default_faces_dir() -> Path:
     env = os.environ.get("FACEHARNESS_FACES")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3].parent / "shared" / "data" / "faces"
-
-
-def single_face_images(faces_dir: Path) -> list[Labelled]:
-    """The single-face images of labels.csv (:func:`harness.faces.load_images`)."""
-    return [Labelled(im.name, im.identity) for im in load_images(faces_dir)]
+    return Path(env) if env else Path(__file__).resolve().parents[4] / "shared" / "data" / "faces"
 
 
 def measure(engine: DlibEngine, faces_dir: Path) -> Measurement:
-    images, templates, rejected = [], [], {}
+    """Templates of the single-face images of labels.csv (:func:`harness.faces.load_images`)."""
+    run = Measurement([], [])
     started = time.perf_counter()
-    wanted = single_face_images(faces_dir)
+    wanted = load_images(faces_dir)
     for item in wanted:
         try:
-            templates.append(engine.template((faces_dir / item.file).read_bytes()))
-            images.append(item)
+            run.templates.append(engine.template((faces_dir / item.name).read_bytes()))
+            run.images.append(item)
         except FaceRejected as exc:
-            rejected[item.file] = str(exc)
-    elapsed = (time.perf_counter() - started) / max(1, len(wanted))
-    return Measurement(images, templates, rejected, elapsed)
+            run.rejected[item.name] = str(exc)
+    run.seconds_per_image = (time.perf_counter() - started) / max(1, len(wanted))
+    return run
 
 
 def split_pairs(
@@ -128,9 +115,7 @@ def bootstrap(
         drawn = rng.choice(len(identities), size=len(identities), replace=True)
         index = np.concatenate([members[k] for k in drawn])
         owner = np.concatenate([np.full(len(members[k]), k) for k in drawn])
-        sub = distances[np.ix_(index, index)]
-        upper = np.triu(np.ones_like(sub, dtype=bool), k=1)
-        impostor = sub[upper & (owner[:, None] != owner[None, :])]
+        impostor = split_pairs(distances[np.ix_(index, index)], owner)[1]
         if len(impostor) < 10:
             continue
         model = fit(impostor, power)
@@ -138,9 +123,8 @@ def bootstrap(
     return np.array(rows)
 
 
-def _skew(values: NDArray[np.float64]) -> float:
-    centred = values - values.mean()
-    return float((centred**3).mean() / (centred**2).mean() ** 1.5)
+def _summary(d: NDArray[np.float64]) -> str:
+    return f"mean {d.mean():.4f} sd {d.std(ddof=1):.4f} min {d.min():.4f} max {d.max():.4f}"
 
 
 def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
@@ -148,25 +132,14 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
     distances = run.matrix(engine)
     labels = run.labels()
     genuine, impostor = split_pairs(distances, labels)
+    pairs = f"{len(genuine)} genuine and {len(impostor)} impostor pairs"
     lines = [
-        (
-            f"faces: {len(run.images)} usable single-face images, {len(set(labels.tolist()))} "
-            "identities, "
-            f"{len(genuine)} genuine and {len(impostor)} impostor pairs; "
-            f"{run.seconds_per_image * 1000:.0f} ms/image"
-        ),
+        f"faces: {len(run.images)} usable single-face images, {len(set(labels.tolist()))} "
+        f"identities, {pairs}; {run.seconds_per_image * 1000:.0f} ms/image",
         f"rejected: {run.rejected or 'none'}",
-        (
-            f"impostor d: mean {impostor.mean():.4f} sd {impostor.std(ddof=1):.4f} min "
-            f"{impostor.min():.4f} "
-            f"max {impostor.max():.4f} skew {_skew(impostor):+.3f}; d^2 skew "
-            f"{_skew(impostor**2):+.3f}"
-        ),
-        (
-            f"genuine d:  mean {genuine.mean():.4f} sd {genuine.std(ddof=1):.4f} min "
-            f"{genuine.min():.4f} "
-            f"max {genuine.max():.4f}"
-        ),
+        f"impostor d: {_summary(impostor)} skew {stats.skew(impostor):+.3f}; "
+        f"d^2 skew {stats.skew(impostor**2):+.3f}",
+        f"genuine d:  {_summary(genuine)}",
     ]
     models = {p: fit(impostor, p) for p in CANDIDATE_POWERS}
     scores = {p: log_likelihood(m, impostor) for p, m in models.items()}
@@ -181,20 +154,21 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
             f"pairs below 0.70: {int((impostor < 0.70).sum())} observed, "
             f"{len(impostor) * m.fmr(0.70):.2f} expected"
         )
-    try:
-        from scipy import stats
-
-        lines.append(
-            f"Box-Cox normalising power (MLE): {stats.boxcox_normmax(impostor, method='mle'):.2f}"
-        )
-    except ImportError:  # scipy is a project dependency; the report just loses one line without it
-        pass
+    lines.append(
+        f"Box-Cox normalising power (MLE): {stats.boxcox_normmax(impostor, method='mle'):.2f}"
+    )
     power = max(scores, key=lambda p: scores[p])
     chosen = models[power]
     lines.append(f"chosen: power {power:g} (higher likelihood)")
-    lines += _threshold_lines(chosen, bootstrap(distances, labels, power, reps, seed))
-    at70 = chosen.distance_at_fmr(calibration.fmr_at_internal_score(70))
-    at80 = chosen.distance_at_fmr(calibration.fmr_at_internal_score(80))
+    boot = bootstrap(distances, labels, power, reps, seed)
+    for k, p in enumerate(REPORT_FMRS):
+        low, high = np.quantile(boot[:, k], [0.05, 0.95]) if len(boot) else (math.nan, math.nan)
+        lines.append(
+            f"  distance at FMR {p:.0e}: {chosen.distance_at_fmr(p):.4f} (90% CI "
+            f"{low:.4f}-{high:.4f})"
+        )
+    at70 = chosen.distance_at_fmr(fmr_at_internal_score(70))
+    at80 = chosen.distance_at_fmr(fmr_at_internal_score(80))
     lines += [
         (
             f"on this set at score 70 (d <= {at70:.4f}): "
@@ -211,17 +185,6 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
         f"power={power:g})",
     ]
     return "\n".join(lines)
-
-
-def _threshold_lines(model: ImpostorModel, boot: NDArray[np.float64]) -> list[str]:
-    lines = []
-    for k, p in enumerate(REPORT_FMRS):
-        low, high = np.quantile(boot[:, k], [0.05, 0.95]) if len(boot) else (math.nan, math.nan)
-        lines.append(
-            f"  distance at FMR {p:.0e}: {model.distance_at_fmr(p):.4f} (90% CI "
-            f"{low:.4f}-{high:.4f})"
-        )
-    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

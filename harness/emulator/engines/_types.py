@@ -19,8 +19,7 @@ FACE_REJECT_REASONS: Final[tuple[FaceRejectReason, ...]] = (
     "bad_pose",  # head turned too far sideways for a reliable comparison
 )
 
-Box = tuple[int, int, int, int]
-"""(left, top, right, bottom) in pixels of the upright (EXIF-rotated) image."""
+Box = tuple[int, int, int, int]  # (left, top, right, bottom) in the upright (EXIF-rotated) image
 
 
 class FaceRejected(Exception):
@@ -43,14 +42,10 @@ class FaceRejected(Exception):
 # per template, two templates per request on the fast engine; no code writes to a template.
 @dataclass(eq=False, slots=True)
 class FaceTemplate:
-    """What an engine keeps of one image's face; comparable only within the same engine.
-
-    ``vector`` is a read-only float64 embedding (DlibEngine) or a 16-byte digest
-    (FastEngine). ``image_digest`` names the image bytes (hex; equal exactly when the bytes
-    are): SHA-256 for DlibEngine, XXH3-128 for FastEngine. ``box`` is None when the engine does not
-    locate faces. ``quality`` holds
-    the measurements behind the quality gates (names depend on the engine), for diagnostics.
-    """
+    """One image's face, comparable only within its engine: ``vector`` a read-only embedding
+    (dlib) or a digest (fast); ``image_digest`` the image bytes' hex digest (SHA-256 for dlib,
+    XXH3-128 for fast); ``box`` None when the engine does not locate faces; ``quality`` the
+    measurements behind the quality gates, for diagnostics."""
 
     engine: str
     vector: NDArray[np.float64] | bytes

@@ -20,11 +20,48 @@ JD faceCompareNew:
 
 from __future__ import annotations
 
-import functools
 import math
-from typing import Final
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Final, NamedTuple
 
-from ._impostor import ImpostorModel
+_STANDARD: NormalDist = NormalDist()
+
+
+@dataclass(frozen=True, slots=True)
+class ImpostorModel:
+    """Impostor distances d with ``d ** power ~ Normal(mean, sd)``.
+
+    ``power=2`` (the calibrated choice) models the squared Euclidean distance, a sum over
+    128 embedding dimensions, as normal; docs/calibration.md shows it fits the measured
+    impostor pairs better than a normal on ``d`` itself. FMR(t) = P(impostor d <= t).
+    """
+
+    mean: float
+    sd: float
+    power: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not (
+            math.isfinite(self.mean)
+            and math.isfinite(self.sd)
+            and self.sd > 0.0
+            and self.power > 0.0
+        ):
+            raise ValueError(f"impostor model needs finite mean, sd > 0 and power > 0; got {self}")
+
+    def fmr(self, distance: float) -> float:
+        """False-match rate of "match if distance <= ``distance``"; 0.0 once it underflows."""
+        z = (max(0.0, distance) ** self.power - self.mean) / self.sd
+        return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+    def distance_at_fmr(self, fmr: float) -> float:
+        """The distance threshold with false-match rate ``fmr`` (0 < fmr < 1); >= 0."""
+        if not 0.0 < fmr < 1.0:
+            raise ValueError(f"fmr must be strictly between 0 and 1, got {fmr}")
+        value = self.mean + self.sd * _STANDARD.inv_cdf(fmr)
+        return value ** (1.0 / self.power) if value > 0.0 else 0.0
+
 
 # -- measured constants (python -m harness.emulator.engines._measure) ---------------------
 IMPOSTOR_MODEL: Final = ImpostorModel(mean=0.8056, sd=0.1377, power=2)
@@ -78,13 +115,7 @@ def internal_threshold_distance(score: float, model: ImpostorModel = IMPOSTOR_MO
 
 def jd_thresholds(model: ImpostorModel = IMPOSTOR_MODEL) -> dict[str, float]:
     """JD ``threshold``: distance at FMR 1e-4..1e-7, keys e4..e7 (a fresh dict each call)."""
-    return dict(_jd_thresholds(model))
-
-
-@functools.lru_cache(maxsize=8)
-def _jd_thresholds(model: ImpostorModel) -> tuple[tuple[str, float], ...]:
-    # every JD answer carries these; a model is frozen, so they are computed once per model
-    return tuple((key, model.distance_at_fmr(rate)) for key, rate in JD_FMR_LEVELS.items())
+    return {key: model.distance_at_fmr(rate) for key, rate in JD_FMR_LEVELS.items()}
 
 
 def jd_similarity(distance: float) -> float:
@@ -98,8 +129,36 @@ def jd_similarity_percent(distance: float, score: float | None = None) -> int:
     return math.floor(100.0 * (jd_similarity(distance) if score is None else score) + 0.5)
 
 
-@functools.lru_cache(maxsize=8)
 def jd_operating_threshold_score(model: ImpostorModel = IMPOSTOR_MODEL) -> float:
-    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value
-    (every JD answer quotes it; a model is frozen, so it is computed once per model)."""
+    """The ``score`` at e4: JD ``result`` is true exactly when ``score`` >= this value."""
     return jd_similarity(jd_thresholds(model)[JD_OPERATING_LEVEL])
+
+
+class JdScore(NamedTuple):
+    score: float
+    similarity: int
+    result: bool
+    operating_score: float
+    thresholds: dict[str, float]
+
+
+# the calibrated model's, fixed: looked up once rather than per answer
+_THRESHOLDS = jd_thresholds()
+_OPERATING_DISTANCE = _THRESHOLDS[JD_OPERATING_LEVEL]
+_OPERATING_SCORE = jd_operating_threshold_score()
+_new = tuple.__new__  # JdScore's own __new__ is one more Python call per answer
+
+
+def jd_score(distance: float) -> JdScore:
+    """Every number a JD answer gives for ``distance``."""
+    score = jd_similarity(distance)
+    return _new(
+        JdScore,
+        (
+            score,
+            jd_similarity_percent(distance, score),
+            distance <= _OPERATING_DISTANCE,
+            _OPERATING_SCORE,
+            _THRESHOLDS.copy(),  # a fresh dict: the answer's own
+        ),
+    )

@@ -1,0 +1,222 @@
+"""Misbehaviour on request, seeded so runs repeat: `--latency SPEC` and `--fault SPEC`.
+
+Latency:  `none` | `fixed:50ms` | `normal:50ms,10ms` | `lognormal:50ms,0.5` | `stall:1s/10s`
+          optionally prefixed by an operation and `=`: `faceCompareNew=fixed:20ms`.
+Fault:    `KIND:RATE` optionally prefixed by an operation, e.g. `500:0.1`, `match=reset:0.05`,
+          KIND in http500 http502 http503 reset empty chunked badjson slow hang.
+
+`reset` and `chunked` abort the connection mid-response (uvicorn closes it when the app raises
+after the response started); `hang` holds the request until the client gives up (at most
+`HANG_LIMIT_S`), so a client without a timeout still gets an end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import re
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import UsageError
+
+FAULT_KINDS = tuple("http500 http502 http503 reset empty chunked badjson slow hang".split())
+HANG_LIMIT_S = 120.0
+SLOW_BODY_S = 3.0
+_ALIASES = {"500": "http500", "502": "http502", "503": "http503"}
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s)?$")
+_JSON = b"application/json"
+# kind: status, content-type, body, content-length (-1: the body's; None: none), abort message
+_CANNED: dict[str, tuple[Any, ...]] = {
+    **{f"http{s}": (s, b"text/plain", f"injected HTTP {s}".encode()) for s in (500, 502, 503)},
+    "reset": (200, _JSON, b'{"errcode":', 4096, "injected reset"),
+    "empty": (200, _JSON, b""),
+    "chunked": (200, _JSON, b'{"errcode":0,"da', None, "injected malformed chunked body"),
+    "badjson": (200, _JSON, b'{"errcode": 0, "data": {"status": "SUCCESS",'),
+}
+_TWO_ARGS = {"normal": ",", "lognormal": ",", "stall": "/"}  # their separators
+
+
+def parse_duration_s(text: str, what: str) -> float:
+    m = _DURATION.match(text.strip())
+    if not m:
+        raise UsageError(f"{what}: {text!r} is not a duration; expected e.g. 50ms or 1.5s")
+    value = float(m.group(1))
+    return value / 1000 if m.group(2) in (None, "ms") else value
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Added service time; `sample` is seeded by the caller's RNG so runs repeat."""
+
+    kind: str = "none"
+    a: float = 0.0  # fixed/median/mean seconds, or stall duration
+    b: float = 0.0  # sd seconds, lognormal sigma, or stall period
+
+    def sample(self, rng: random.Random, now: float) -> float:
+        if self.kind == "fixed":
+            return self.a
+        if self.kind == "normal":
+            return max(0.0, rng.gauss(self.a, self.b))
+        if self.kind == "lognormal":
+            return rng.lognormvariate(math.log(self.a), self.b)
+        if self.kind == "stall":
+            into = now % self.b
+            return self.a - into if into < self.a else 0.0
+        return 0.0
+
+
+def parse_latency(text: str) -> tuple[str | None, Latency]:
+    op, _, spec = text.rpartition("=")
+    kind, _, args = spec.partition(":")
+    kind = kind.strip().lower()
+    what = f"--latency {text!r}"
+    try:
+        if kind == "none":
+            lat = Latency()
+        elif kind == "fixed":
+            lat = Latency("fixed", parse_duration_s(args, what))
+        elif kind in _TWO_ARGS:
+            first, second = args.split(_TWO_ARGS[kind])
+            a = parse_duration_s(first, what)  # the first argument's error first
+            b = float(second) if kind == "lognormal" else parse_duration_s(second, what)
+            lat = Latency(kind, a, b)
+            if kind == "lognormal" and (lat.a <= 0 or lat.b < 0):
+                raise ValueError
+            if kind == "stall" and not 0 < lat.a < lat.b:
+                raise UsageError(f"{what}: the stall must be shorter than its period")
+        else:
+            raise UsageError(
+                f"{what}: unknown kind {kind!r}; expected none, fixed, normal, lognormal or stall"
+            )
+    except ValueError:
+        raise UsageError(
+            f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, "
+            "stall:1s/10s"
+        ) from None
+    return (op or None), lat
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    rate: float
+    operation: str | None = None
+
+
+def parse_fault(text: str) -> Fault:
+    op, _, spec = text.rpartition("=")
+    kind, _, rate_text = spec.partition(":")
+    kind = _ALIASES.get(kind.strip().lower(), kind.strip().lower())
+    if kind not in FAULT_KINDS:
+        raise UsageError(
+            f"--fault {text!r}: unknown kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}"
+        )
+    try:
+        rate = float(rate_text) if rate_text else 1.0
+    except ValueError:
+        raise UsageError(f"--fault {text!r}: rate {rate_text!r} is not a number") from None
+    if not 0.0 <= rate <= 1.0:
+        raise UsageError(f"--fault {text!r}: rate must be between 0 and 1")
+    return Fault(kind=kind, rate=rate, operation=op or None)
+
+
+class AbortConnection(Exception):
+    """Raised after the response started: the server drops the connection."""
+
+
+class Misbehaviour:
+    """ASGI middleware: injected faults, then added latency, around the documented operations.
+
+    With neither configured (every run that does not ask for them) a request goes straight to
+    the routes: the two would cost a path lookup and a settings walk each, per request, to do
+    nothing. Neither draws from its seeded RNG when nothing is configured, so skipping them
+    leaves every later draw (after a run-time config change) as it was.
+    """
+
+    def __init__(self, app: Any, *, seed: int = 0) -> None:
+        self.app = app
+        self.fault_rng, self.latency_rng = random.Random(seed), random.Random(seed)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        emu: Any = scope["app"].state.emulator if scope["type"] == "http" else None
+        op = None
+        if emu is not None and (emu.settings.faults or emu.settings.latency):
+            op = emu.path_ops.get(scope.get("path", ""))
+        if op is None:
+            await self.app(scope, receive, send)
+            return
+        fault = next(
+            (
+                f.kind
+                for f in emu.settings.fault_list
+                if f.operation in (None, op) and self.fault_rng.random() < f.rate
+            ),
+            None,
+        )
+        if fault is None:
+            await self._delayed(op, scope, receive, send)
+            return
+        emu.state.codes[f"fault:{fault}"] += 1
+        if fault in _CANNED:
+            await _canned(send, *_CANNED[fault])
+        elif fault == "slow":
+            await self._slow(op, scope, receive, send)
+        else:
+            await _hang(receive)
+
+    async def _delayed(self, op: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        settings = scope["app"].state.emulator.settings
+        delay = settings.latency_for(op).sample(self.latency_rng, time.monotonic())
+        if delay > 0:
+            await asyncio.sleep(delay)
+        await self.app(scope, receive, send)
+
+    async def _slow(self, op: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """The real answer, delivered a slice at a time over SLOW_BODY_S seconds."""
+        started: dict[str, Any] = {}
+        parts: list[bytes] = []
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            else:
+                parts.append(message.get("body", b""))
+
+        await self._delayed(op, scope, receive, capture)
+        body = b"".join(parts)
+        await send(started)
+        slices = 10
+        step = max(1, len(body) // slices + 1)
+        for i in range(0, len(body), step):
+            await asyncio.sleep(SLOW_BODY_S / slices)
+            await send(
+                {"type": "http.response.body", "body": body[i : i + step], "more_body": True}
+            )
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _canned(
+    send: Any, status: int, ctype: bytes, body: bytes, length: int | None = -1, abort: str = ""
+) -> None:
+    headers = [(b"content-type", ctype)]
+    if length is not None:
+        headers.append((b"content-length", str(len(body) if length < 0 else length).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": bool(abort)})
+    if abort:
+        raise AbortConnection(abort)
+
+
+async def _hang(receive: Any) -> None:
+    async def until_disconnect() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    try:
+        await asyncio.wait_for(until_disconnect(), HANG_LIMIT_S)
+    except TimeoutError:
+        pass
+    raise AbortConnection("injected hang ended")
