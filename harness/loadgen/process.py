@@ -40,7 +40,7 @@ from locust.runners import STATE_MISSING, STATE_STOPPING, MasterRunner, WorkerRu
 
 from harness.loadgen.classify import SUCCESS, Classifier, default_classifier
 from harness.loadgen.config import RUN_STARTED, RunConfig, read_config
-from harness.loadgen.control import (
+from harness.loadgen.recorder import (
     FINISH_DRAIN_S,
     REPORT_WAIT_S,
     STOP_ABORT,
@@ -50,12 +50,17 @@ from harness.loadgen.control import (
     STOP_MAX_REQUESTS,
     STOP_RUN_TIME,
     ErrorSpike,
+    Recorder,
     RunControl,
     planned_sends,
 )
-from harness.loadgen.merge import LOCUST_STATS, PARTS_DIR, PartWriter, write_json_atomic
-from harness.loadgen.recorder import Recorder
-from harness.loadgen.result import PreparedRequest
+from harness.loadgen.result import (
+    LOCUST_STATS,
+    PARTS_DIR,
+    PartWriter,
+    PreparedRequest,
+    write_json_atomic,
+)
 from harness.loadgen.scenarios import request_source
 from harness.loadgen.transport import Transport
 

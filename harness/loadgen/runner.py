@@ -27,17 +27,17 @@ from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
 from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
-from harness.loadgen.control import STOP_ABORT
-from harness.loadgen.merge import (
+from harness.loadgen.recorder import STOP_ABORT
+from harness.loadgen.result import (
     LOAD_JSON,
     LOCUST_CSV_PREFIX,
     PARTS_DIR,
+    LoadResult,
     SeriesTail,
     collect,
     write_json_atomic,
     write_outputs,
 )
-from harness.loadgen.result import LoadResult
 from harness.loadgen.scenarios import ScenarioOptions, request_source
 
 ENTRY_LOCUSTFILE = Path(__file__).resolve().parent / "_entry" / "locustfile.py"
@@ -118,7 +118,7 @@ def run_load(
     of paths (plain GETs classified by HTTP status). Exactly one of ``users`` (closed
     model) or ``rate`` (open model, requests/s in total) is given. The run stops by itself
     after ``duration_s`` or ``max_requests`` sends, or when the non-success rate of the
-    recent answers (:class:`~harness.loadgen.control.ErrorSpike`: the last
+    recent answers (:class:`~harness.loadgen.recorder.ErrorSpike`: the last
     ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds
     ``abort_error_rate`` (off by default: turn it on for live targets). ``workers=W`` runs
     a Locust master plus W worker processes on loopback, ``remote`` makes that master wait

@@ -368,8 +368,7 @@ def test_find_limit_precheck_stops_the_search() -> None:
 
 
 def test_no_match_verdicts_are_served_requests_not_an_error_spike() -> None:
-    from harness.loadgen.control import ErrorSpike
-    from harness.loadgen.recorder import Recorder
+    from harness.loadgen.recorder import ErrorSpike, Recorder
 
     spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=5)
     recorder = Recorder(proc="p", late_s=0.01, spike=spike, origin=(0.0, 1000.0))

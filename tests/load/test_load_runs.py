@@ -29,7 +29,7 @@ from harness.loadgen import (
     side_by_side,
 )
 from harness.loadgen.config import RUN_STARTED
-from harness.loadgen.control import REPORT_WAIT_S
+from harness.loadgen.recorder import REPORT_WAIT_S
 
 if TYPE_CHECKING:
     from conftest import LoadServer

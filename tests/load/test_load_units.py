@@ -16,9 +16,8 @@ from harness.errors import ConfigError, UsageError
 from harness.loadgen import PreparedRequest, StepResult, default_classifier, find_limit
 from harness.loadgen.classify import api_classifier
 from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
-from harness.loadgen.control import ErrorSpike, RunControl, planned_sends
-from harness.loadgen.merge import PartWriter, collect
-from harness.loadgen.recorder import Recorder
+from harness.loadgen.recorder import ErrorSpike, Recorder, RunControl, planned_sends
+from harness.loadgen.result import PartWriter, collect
 from harness.loadgen.runner import parse_address
 from harness.loadgen.scenarios import request_source
 
