@@ -16,8 +16,8 @@ import pytest
 from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, jd_sign
 from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
-from harness.loadgen import StepResult, find_limit
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
+from harness.loadgen.limit import StepResult, find_limit
 from harness.loadgen.payloads import SMALL_MAX_BYTES, build_pool, parse_weights
 from harness.loadgen.safety import (
     OVERRIDE_FLAG,

@@ -19,17 +19,13 @@ from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogReader
 
 from harness.errors import HarnessError, UsageError
-from harness.loadgen import (
-    LoadProgress,
-    LoadResult,
-    find_limit,
-    open_model_measure,
-    run_load,
-    runner,
-    side_by_side,
-)
+from harness.loadgen import runner
 from harness.loadgen.config import RUN_STARTED
+from harness.loadgen.limit import find_limit
 from harness.loadgen.recorder import REPORT_WAIT_S
+from harness.loadgen.result import LoadResult
+from harness.loadgen.runner import LoadProgress, run_load
+from harness.loadgen.suite import open_model_measure, side_by_side
 
 if TYPE_CHECKING:
     from conftest import LoadServer

@@ -13,11 +13,11 @@ import pytest
 
 from harness.clients import AnswerTooLarge
 from harness.errors import ConfigError, UsageError
-from harness.loadgen import PreparedRequest, StepResult, default_classifier, find_limit
-from harness.loadgen.classify import api_classifier
+from harness.loadgen.classify import api_classifier, default_classifier
 from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
+from harness.loadgen.limit import StepResult, find_limit
 from harness.loadgen.recorder import ErrorSpike, Recorder, RunControl, planned_sends
-from harness.loadgen.result import PartWriter, collect
+from harness.loadgen.result import PartWriter, PreparedRequest, collect
 from harness.loadgen.runner import parse_address
 from harness.loadgen.scenarios import request_source
 
