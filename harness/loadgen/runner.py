@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
@@ -97,20 +97,13 @@ def run_load(
     users: int | None = None,
     rate: float | None = None,
     duration_s: float,
-    max_requests: int | None = None,
     workers: int = 0,
     remote: RemoteWorkers | None = None,
     out_dir: str | Path,
     progress_callback: Callable[[LoadProgress], None] | None = None,
-    timeout_s: float = 10.0,
-    late_ms: float = 10.0,
-    max_inflight: int = 512,
-    think_time_s: float = 0.0,
-    abort_error_rate: float | None = None,
-    abort_window_s: float = 5.0,
-    abort_min_samples: int = 10,
     startup_timeout_s: float = 60.0,
     env: Mapping[str, str] | None = None,
+    **options: Any,
 ) -> LoadResult:
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
@@ -120,7 +113,8 @@ def run_load(
     after ``duration_s`` or ``max_requests`` sends, or when the non-success rate of the
     recent answers (:class:`~harness.loadgen.recorder.ErrorSpike`: the last
     ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds
-    ``abort_error_rate`` (off by default: turn it on for live targets). ``workers=W`` runs
+    ``abort_error_rate`` (off by default: turn it on for live targets); ``options`` are these
+    and the other :class:`RunConfig` fields. ``workers=W`` runs
     a Locust master plus W worker processes on loopback, ``remote`` makes that master wait
     for workers on other machines too; all share users/rate/max_requests. ``env`` adds
     variables to the Locust processes' environment (and to the preflight): the way to hand
@@ -135,23 +129,11 @@ def run_load(
         requests.to_kwargs() if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
     )
     cfg = RunConfig(
-        mode="closed" if users is not None else "open",
-        target_url=target_url.rstrip("/"),
-        requests=spec,
-        users=users,
-        rate=float(rate) if rate is not None else None,
-        duration_s=float(duration_s),
-        max_requests=max_requests,
-        processes=max(workers + (remote.count if remote else 0), 1),
-        out_dir=str(out),
-        timeout_s=timeout_s,
-        late_ms=late_ms,
-        max_inflight=max_inflight,
-        think_time_s=think_time_s,
-        abort_error_rate=abort_error_rate,
-        abort_window_s=abort_window_s,
-        abort_min_samples=abort_min_samples,
-    )
+        mode="closed" if users is not None else "open", target_url=target_url.rstrip("/"),
+        requests=spec, users=users, rate=float(rate) if rate is not None else None,
+        duration_s=float(duration_s), out_dir=str(out),
+        processes=max(workers + (remote.count if remote else 0), 1), **options,
+    )  # fmt: skip
     extra_env = dict(env or {})
     preflight(cfg, {**os.environ, **extra_env})
     _prepare_out_dir(out)
