@@ -24,7 +24,7 @@ import gevent
 from locust import FastHttpUser, constant_throughput, task
 
 from harness.loadgen.classify import SUCCESS, api_classifier
-from harness.loadgen.scenarios import ScenarioOptions, scenario_request
+from harness.loadgen.scenarios import MIXED, OPERATIONS, ScenarioOptions, scenario_request
 from harness.loadgen.transport import request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
@@ -94,36 +94,14 @@ class ScenarioUser(FastHttpUser):
                 resp.failure(f"{klass}: {code}")
 
 
-class MatchUser(ScenarioUser):
-    """The internal API's ``match`` operation (one photo against another)."""
-
-    abstract = False
-    scenario = "match"
-
-
-class MatchIdnoUser(ScenarioUser):
-    """``matchIdno``: a photo against an identity's registry photo."""
-
-    abstract = False
-    scenario = "matchIdno"
+def _user(scenario: str) -> type[ScenarioUser]:
+    name = f"{scenario[0].upper()}{scenario[1:]}User"
+    return type(
+        name, (ScenarioUser,), {"abstract": False, "scenario": scenario, "__module__": __name__}
+    )
 
 
-class LiveCodeUser(ScenarioUser):
-    """``liveCode``: fetch a digit code for a LIP video."""
-
-    abstract = False
-    scenario = "liveCode"
-
-
-class FaceCompareNewUser(ScenarioUser):
-    """JD ``faceCompareNew``, freshly signed per request."""
-
-    abstract = False
-    scenario = "faceCompareNew"
-
-
-class MixedUser(ScenarioUser):
-    """All four operations by ``FACEHARNESS_LOAD_WEIGHTS`` (default match=4,matchIdno=2,...)."""
-
-    abstract = False
-    scenario = "mixed"
+# one per operation (JD's freshly signed per request), and all four by FACEHARNESS_LOAD_WEIGHTS
+MatchUser, MatchIdnoUser, LiveCodeUser, FaceCompareNewUser, MixedUser = map(
+    _user, (*OPERATIONS, MIXED)
+)

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,10 +142,10 @@ def run_load(
 
     warnings: list[str] = []
     launch = _Launch(cfg, workers, remote, out, startup_timeout_s, extra_env)
-    progress = _Progress(cfg.label, out, progress_callback)
+    poll = _progress(cfg.label, out, progress_callback)
     try:
         launch.start()
-        launch.wait(progress.poll, warnings)
+        launch.wait(poll, warnings)
     finally:
         launch.stop_all()
     result = collect(out, cfg, workers=workers + (remote.count if remote else 0),
@@ -391,39 +392,31 @@ class _Launch:
         return f"logs in {logs}"
 
 
-class _Progress:
-    """Tails the series files and reports cumulative counts to the callback."""
+def _progress(
+    mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
+) -> Callable[[], None]:
+    """A poll that tails the series files and reports cumulative counts to ``callback``."""
+    tail, started, seen = SeriesTail(out), time.monotonic(), Counter[str]()
 
-    def __init__(
-        self, mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
-    ) -> None:
-        self.mode = mode
-        self.callback = callback
-        self.tail = SeriesTail(out)
-        self.started = time.monotonic()
-        self.completed = 0
-        self.success = 0
-
-    def poll(self) -> None:
-        if self.callback is None:
-            return
-        rows = self.tail.poll()
-        if not rows:
+    def poll() -> None:
+        rows = tail.poll() if callback is not None else []
+        if not rows or callback is None:
             return
         for row in rows:
-            self.completed += int(row.get("completed", 0))
-            self.success += int(row.get("by_class", {}).get(SUCCESS, 0))
+            seen["completed"] += int(row.get("completed", 0))
+            seen["success"] += int(row.get("by_class", {}).get(SUCCESS, 0))
         last_sec = max(int(r["sec"]) for r in rows)
         last = [r for r in rows if int(r["sec"]) == last_sec]
-        hist = hdr.merge(r.get("hist") for r in last)
-        self.callback(
+        callback(
             LoadProgress(
-                mode=self.mode,
-                elapsed_s=round(time.monotonic() - self.started, 3),
-                completed=self.completed,
-                success=self.success,
-                errors=self.completed - self.success,
+                mode=mode,
+                elapsed_s=round(time.monotonic() - started, 3),
+                completed=seen["completed"],
+                success=seen["success"],
+                errors=seen["completed"] - seen["success"],
                 last_second_rps=float(sum(int(r.get("completed", 0)) for r in last)),
-                last_second_p99_ms=hdr.percentile_ms(hist, 99.0),
+                last_second_p99_ms=hdr.percentile_ms(hdr.merge(r.get("hist") for r in last), 99.0),
             )
         )
+
+    return poll
