@@ -31,7 +31,7 @@ from hdrh.log import HistogramLogWriter
 
 from harness.errors import HarnessError
 from harness.loadgen import hdr
-from harness.loadgen.classify import KLASSES, SUCCESS, THROTTLED
+from harness.loadgen.classify import KLASSES, SUCCESS
 from harness.loadgen.config import MAX_DURATION_S, RunConfig
 from harness.loadgen.recorder import (
     REPORT_WAIT_S,
@@ -454,23 +454,6 @@ class SecondRow:
         }
 
 
-@dataclass(frozen=True)
-class WindowStats:
-    """Rates and latency over whole seconds ``[start_s, end_s)`` of a run."""
-
-    start_s: int
-    end_s: int
-    offered_rps: float
-    achieved_rps: float
-    ok_rps: float
-    throttled_rate: float
-    completed: int
-    by_class: dict[str, int]
-    late: int
-    dropped: int
-    latency_ms: dict[str, Any]
-
-
 @dataclass
 class LoadResult:
     """Outcome of :func:`harness.loadgen.run_load`; ``summary`` is exactly ``load.json``."""
@@ -496,28 +479,9 @@ class LoadResult:
     def stop_reason(self) -> str:
         return str(self.summary["stop_reason"])
 
-    def window(self, start_s: int, end_s: int) -> WindowStats:
-        """Summarise seconds ``start_s <= t < end_s`` (clamped to the recorded range)."""
-        rows = [r for r in self.series if start_s <= r.t < end_s]
+    def window(self, start_s: int, end_s: int) -> tuple[list[SecondRow], int]:
+        """Seconds ``start_s <= t < end_s``, and the window's end clamped to the recorded range
+        (at least one second)."""
         last = max((r.t for r in self.series), default=start_s - 1)
-        end = max(start_s + 1, min(end_s, last + 1))
-        seconds = end - start_s
-        by_class: dict[str, int] = {}
-        for row in rows:
-            for klass, n in row.by_class.items():
-                by_class[klass] = by_class.get(klass, 0) + n
-        completed = sum(r.completed for r in rows)
-        ok = by_class.get(SUCCESS, 0)
-        return WindowStats(
-            start_s=start_s,
-            end_s=end,
-            offered_rps=sum(r.offered for r in rows) / seconds,
-            achieved_rps=completed / seconds,
-            ok_rps=ok / seconds,
-            throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
-            completed=completed,
-            by_class=by_class,
-            late=sum(r.late for r in rows),
-            dropped=sum(r.dropped for r in rows),
-            latency_ms=hdr.summarize_ms(hdr.merge(r.hist for r in rows)),
-        )
+        rows = [r for r in self.series if start_s <= r.t < end_s]
+        return rows, max(start_s + 1, min(end_s, last + 1))
