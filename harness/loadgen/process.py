@@ -39,7 +39,6 @@ from locust.exception import CatchResponseError, StopUser
 from locust.runners import STATE_MISSING, STATE_STOPPING, MasterRunner, WorkerRunner
 
 from harness.loadgen.classify import SUCCESS, Classifier, default_classifier
-from harness.loadgen.config import RUN_STARTED, RunConfig, read_config
 from harness.loadgen.recorder import (
     FINISH_DRAIN_S,
     REPORT_WAIT_S,
@@ -57,8 +56,11 @@ from harness.loadgen.recorder import (
 from harness.loadgen.result import (
     LOCUST_STATS,
     PARTS_DIR,
+    RUN_STARTED,
     PartWriter,
     PreparedRequest,
+    RunConfig,
+    read_config,
     write_json_atomic,
 )
 from harness.loadgen.scenarios import request_source

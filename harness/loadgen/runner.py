@@ -27,13 +27,15 @@ from typing import IO, Any
 from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
-from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
 from harness.loadgen.recorder import STOP_ABORT
 from harness.loadgen.result import (
+    CONFIG_ENV,
     LOAD_JSON,
     LOCUST_CSV_PREFIX,
     PARTS_DIR,
+    RUN_STARTED,
     LoadResult,
+    RunConfig,
     SeriesTail,
     collect,
     write_json_atomic,

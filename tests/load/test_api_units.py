@@ -18,7 +18,6 @@ from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
 from harness.loadgen.limit import StepResult, find_limit
-from harness.loadgen.payloads import SMALL_MAX_BYTES, build_pool, parse_weights
 from harness.loadgen.safety import (
     OVERRIDE_FLAG,
     URL_ABORT_ERROR_RATE,
@@ -26,7 +25,15 @@ from harness.loadgen.safety import (
     check_run,
     parse_duration,
 )
-from harness.loadgen.scenarios import OPERATIONS, Scenario, ScenarioOptions, scenario_request
+from harness.loadgen.scenarios import (
+    OPERATIONS,
+    SMALL_MAX_BYTES,
+    Scenario,
+    ScenarioOptions,
+    build_pool,
+    parse_weights,
+    scenario_request,
+)
 
 
 def _match(errcode: int, success: str | None = "true", status: str = "SUCCESS") -> bytes:

@@ -14,10 +14,16 @@ import pytest
 from harness.clients import AnswerTooLarge
 from harness.errors import ConfigError, UsageError
 from harness.loadgen.classify import api_classifier, default_classifier
-from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
 from harness.loadgen.limit import StepResult, find_limit
 from harness.loadgen.recorder import ErrorSpike, Recorder, RunControl, planned_sends
-from harness.loadgen.result import PartWriter, PreparedRequest, collect
+from harness.loadgen.result import (
+    CONFIG_ENV,
+    PartWriter,
+    PreparedRequest,
+    RunConfig,
+    collect,
+    read_config,
+)
 from harness.loadgen.runner import parse_address
 from harness.loadgen.scenarios import request_source
 
@@ -297,10 +303,9 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     assert sum(row.completed for row in result.series) == 200
     assert sum(row.offered for row in result.series) == 200
     assert result.series[1].offered == 100  # both processes' slots in second 1
-    window = result.window(1, 2)
-    assert window.completed == result.series[
-        1
-    ].completed and window.throttled_rate == pytest.approx(0.1)
+    rows, end = result.window(1, 2)  # a limit step's window: exactly its seconds
+    assert (rows, end) == ([result.series[1]], 2)
+    assert rows[0].by_class["throttled"] / rows[0].completed == pytest.approx(0.1)
     assert result.series[0].dropped == 2
     short = collect(tmp_path, _cfg(rate=100.0, processes=3), workers=3, warnings=[])
     assert short.summary["partial"] == {
