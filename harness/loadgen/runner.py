@@ -20,7 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -153,7 +153,7 @@ def run_load(
     result = collect(out, cfg, workers=workers + (remote.count if remote else 0),
                      warnings=warnings)  # fmt: skip
     if not result.summary["processes"]:
-        if remote and launch.gave_up():
+        if remote and launch.logged("master", "Gave up waiting for workers"):
             raise HarnessError(
                 f"could not run: the {remote.count} remote worker(s) did not all connect to "
                 f"{remote.host}:{remote.port} within {remote.wait_s:g}s (start each with "
@@ -199,7 +199,7 @@ def serve_worker(
             launch.stop_all()
         if code != 0:
             break
-        if not launch.served():  # met a master that was quitting: it sent no run
+        if not launch.logged(launch.procs[0][0], RUN_STARTED):  # a quitting master: no run
             continue
         runs += 1
         if on_run is not None:
@@ -236,29 +236,22 @@ def _free_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
 class _Launch:
     """The Locust processes of one run (local, or master + workers), or one worker's."""
 
-    def __init__(
-        self,
-        cfg: RunConfig | None,
-        workers: int,
-        remote: RemoteWorkers | None,
-        out: Path,
-        startup_timeout_s: float,
-        extra_env: Mapping[str, str] | None = None,
-    ) -> None:
-        self.cfg = cfg
-        self.extra_env = dict(extra_env or {})
-        self.workers = workers
-        self.remote = remote
-        self.out = out
-        self.startup_timeout_s = startup_timeout_s
-        self.procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
+    cfg: RunConfig | None
+    workers: int
+    remote: RemoteWorkers | None
+    out: Path
+    startup_timeout_s: float
+    extra_env: Mapping[str, str]
+    procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = field(default_factory=list)
 
     def _env(self, config: bool) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
-        env.pop(CONFIG_ENV, None)
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("LOCUST_") and k != CONFIG_ENV
+        }
         env.update(self.extra_env)
         if config:  # a worker gets the config from its master
             env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
@@ -282,14 +275,9 @@ class _Launch:
             "--loglevel", "INFO", "--logfile", str(logs / f"{role}.log"),
             "--exit-code-on-error", "0", *args,
         ]  # fmt: skip
-        proc = subprocess.Popen(
-            cmd,
-            cwd=self.out,
-            env=self._env(config="--worker" not in args),
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-        )
+        env = self._env(config="--worker" not in args)
+        proc = subprocess.Popen(cmd, cwd=self.out, env=env, stdin=subprocess.DEVNULL,
+                                stdout=console, stderr=subprocess.STDOUT)  # fmt: skip
         self.procs.append((role, proc, console))
 
     def start(self) -> None:
@@ -319,16 +307,11 @@ class _Launch:
             worker = ["--worker", "--master-host", local, "--master-port", str(port)]
             self.spawn(f"worker{index}", worker)
 
-    def served(self) -> bool:
-        """True when this launch's worker started a run (one that met a quitting master, which
-        connects and is told to quit, exits 0 too)."""
-        log = self.out / LOGS_DIR / f"{self.procs[0][0]}.log"
-        return log.exists() and RUN_STARTED in log.read_text(errors="replace")
-
-    def gave_up(self) -> bool:
-        """True when the master ended because its workers did not all connect in time."""
-        log = self.out / LOGS_DIR / "master.log"
-        return log.exists() and "Gave up waiting for workers" in log.read_text(errors="replace")
+    def logged(self, role: str, text: str) -> bool:
+        """Whether ``role``'s Locust log holds ``text``: a worker that served a run (one that met
+        a quitting master exits 0 too), a master that gave up waiting for its workers."""
+        log = self.out / LOGS_DIR / f"{role}.log"
+        return log.exists() and text in log.read_text(errors="replace")
 
     def wait(self, poll: Callable[[], None], warnings: list[str]) -> None:
         """Wait (bounded) until every process exits; stragglers are terminated."""

@@ -367,34 +367,32 @@ class Scenario:
         return {"Authorization": self._token, "Content-Type": _JSON}
 
     def _match_body(self, image: PoolImage, face: PoolImage) -> bytes:
-        def build() -> dict[str, Any]:
-            from harness.clients import match_body
+        from harness.clients import match_body
 
-            return match_body(self.contract, _payload(image), _payload(face))
-
-        return self._body(("match", image.sha256, face.sha256), build)
+        return self._body(
+            ("match", image.sha256, face.sha256),
+            lambda: match_body(self.contract, _payload(image), _payload(face)),
+        )
 
     def _idno_body(self, face: PoolImage) -> bytes:
+        from harness.clients import idno_body
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         id_num, name = self._id[0] or DEMO_ID_NUM, self._id[1] or DEMO_NAME
-
-        def build() -> dict[str, Any]:
-            from harness.clients import idno_body
-
-            return idno_body(self.contract, id_num, name, _payload(face))
-
-        return self._body(("matchIdno", face.sha256, ""), build)
+        return self._body(
+            ("matchIdno", face.sha256, ""),
+            lambda: idno_body(self.contract, id_num, name, _payload(face)),
+        )
 
     def _jd_body(self, base: PoolImage, other: PoolImage) -> bytes:
-        def build() -> dict[str, Any]:
-            from harness.clients import compare_body
+        from harness.clients import compare_body
 
-            return compare_body(
+        return self._body(
+            ("faceCompareNew", base.sha256, other.sha256),
+            lambda: compare_body(
                 self.contract, _payload(base), [_payload(other)], serial_no=_SERIAL_SLOT
-            )
-
-        return self._body(("faceCompareNew", base.sha256, other.sha256), build)
+            ),
+        )
 
     def _unsigned(self, operation: str, body: bytes) -> PreparedRequest:
         """The internal API's request for ``body``: nothing in it is per request, so the one
