@@ -162,6 +162,7 @@ LOAD_JSON = "load.json"
 LOAD_CSV = "load.csv"
 LOAD_HLOG = "load.hlog"
 LOCUST_CSV_PREFIX = "locust"
+COUNTS = ("offered", "sent", "completed", "late", "dropped")  # a second's counts
 TOTALS = ("offered", "sent", "completed", "late", "dropped", "harness_errors", "clamped")
 CSV_COLUMNS = ("t", "epoch_s", "offered_rps", "achieved_rps", "ok_rps", "p50_ms", "p99_ms",
                "late", "dropped")  # fmt: skip
@@ -340,31 +341,26 @@ def write_outputs(result: LoadResult) -> None:
 def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[SecondRow]:
     if not rows:
         return []
-    by_sec: dict[int, dict[str, Any]] = {}
+    by_sec: dict[int, tuple[Counter[str], Counter[str], Counter[str], list[str]]] = {}
     for row in rows:
-        agg = by_sec.setdefault(
-            int(row["sec"]),
-            {"counts": Counter(), "by_class": Counter(), "err": Counter(), "hists": []},
+        counts, by_class, err, hists = by_sec.setdefault(
+            int(row["sec"]), (Counter(), Counter(), Counter(), [])
         )
-        agg["counts"].update(
-            {k: row.get(k, 0) for k in ("offered", "sent", "late", "dropped", "completed")}
-        )
-        agg["by_class"].update(row.get("by_class", {}))
-        agg["err"].update(row.get("err_codes", {}))
+        counts.update({k: row.get(k, 0) for k in COUNTS})
+        by_class.update(row.get("by_class", {}))
+        err.update(row.get("err_codes", {}))
         if row.get("hist"):
-            agg["hists"].append(row["hist"])
-    first = math.floor(start_wall) if start_wall is not None else min(by_sec)
-    first = min(first, min(by_sec))
+            hists.append(row["hist"])
+    first = min(math.floor(start_wall) if start_wall is not None else min(by_sec), min(by_sec))
     if max(by_sec) - first > MAX_SERIES_S:
         raise HarnessError(f"part files span {max(by_sec) - first} s; stale files in the output?")
     out: list[SecondRow] = []
     for sec in range(first, max(by_sec) + 1):  # gaps (a full stall) become empty seconds
-        found = by_sec.get(sec)
-        if found is None:
+        if (found := by_sec.get(sec)) is None:
             out.append(SecondRow(t=sec - first, sec=sec))
             continue
-        hist = hdr.merge(found["hists"])
-        counts = found["counts"]
+        counts, by_class, err, hists = found
+        hist = hdr.merge(hists)
         out.append(
             SecondRow(
                 t=sec - first,
@@ -374,12 +370,12 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
                 completed=counts["completed"],
                 late=counts["late"],
                 dropped=counts["dropped"],
-                by_class=dict(found["by_class"]),
-                errors_by_code=dict(found["err"]),
+                by_class=dict(by_class),
+                errors_by_code=dict(err),
                 p50_ms=hdr.percentile_ms(hist, 50.0),
                 p99_ms=hdr.percentile_ms(hist, 99.0),
                 hist=hdr.encode(hist) if hist.get_total_count() else None,
-            )
+            )  # fmt: skip
         )
     return out
 
