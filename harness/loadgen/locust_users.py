@@ -1,18 +1,7 @@
-"""Plain-Locust user classes, one per operation plus a mixed one, for ``load/locustfile.py``.
-
-For people who run ``locust`` themselves (web UI, their own shapes, distributed with
-``--master-host``). Each user sends the same requests as the harness's scenarios and marks
-an answer failed unless its JSON code is a success
-(:func:`~harness.loadgen.classify.api_classifier`), so Locust's failure table lists codes
-such as ``throttled: jd:gateway:10043``. Locust's own statistics apply (bucketed percentiles, closed
-model); ``faceharness load`` gives exact and open-model numbers. Imported only inside Locust
-(gevent-patched).
-
-Environment: ``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``
-(credentials), or ``FACEHARNESS_LOAD_DEMO_CREDENTIALS=1`` for ``faceharness emulate``;
-optional ``FACEHARNESS_LOAD_WEIGHTS``, ``_SIZES``, ``_PAIRING``, ``_FACES_DIR``, ``_SEED``
-(see :class:`~harness.loadgen.scenarios.ScenarioOptions`) and ``FACEHARNESS_LOAD_USER_RPS``
-(requests per second per user, default 1).
+"""Plain-Locust user classes for ``load/locustfile.py`` (its docstring says how to run them):
+the harness's scenario requests, an answer failed unless its JSON code is a success, so
+Locust's failure table lists codes such as ``throttled: jd:gateway:10043``. Imported only
+inside Locust (gevent-patched).
 """
 
 from __future__ import annotations

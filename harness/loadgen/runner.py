@@ -111,17 +111,13 @@ def run_load(
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
     ``requests`` is a :class:`ScenarioOptions` (classified by the APIs' codes) or a list
-    of paths (plain GETs classified by HTTP status). Exactly one of ``users`` (closed
-    model) or ``rate`` (open model, requests/s in total) is given. The run stops by itself
-    after ``duration_s`` or ``max_requests`` sends, or when the non-success rate of the
-    recent answers (:class:`~harness.loadgen.recorder.ErrorSpike`: the last
-    ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds
-    ``abort_error_rate`` (off by default: turn it on for live targets); ``options`` are these
-    and the other :class:`RunConfig` fields. ``workers=W`` runs
-    a Locust master plus W worker processes on loopback, ``remote`` makes that master wait
-    for workers on other machines too; all share users/rate/max_requests. ``env`` adds
-    variables to the Locust processes' environment (and to the preflight): the way to hand
-    credentials to the scenario without writing them into the run's config file.
+    of paths (plain GETs classified by HTTP status); exactly one of ``users`` (closed model)
+    or ``rate`` (open model, requests/s in total). ``options`` are the other :class:`RunConfig`
+    fields (``max_requests``, ``abort_error_rate``: off by default, turn it on for live
+    targets, ...). ``workers=W`` runs a Locust master plus W worker processes on loopback,
+    ``remote`` makes that master wait for workers on other machines too. ``env`` adds variables
+    to the Locust processes' environment (and the preflight's): credentials never go into the
+    run's config file.
     """
     if (users is None) == (rate is None):
         raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")

@@ -508,21 +508,14 @@ def _limit_step_run(found: LimitResult) -> LoadResult | None:
 def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
     """A search that stopped below the requirement without failing (``metrics["inconclusive"]``)
     is an inconclusive suite, never a pass."""
-    status = derive_status(findings)
-    why = metrics.get("inconclusive")
-    inconclusive = status == "pass" and bool(why)
-    return LoadSuiteResult(
-        name="load",
-        status="inconclusive" if inconclusive else status,
-        reason=why if inconclusive else None,
-        testable_when="the search reaches the required rate (raise --max-rate, or "
-        "--allow-costly-load "
-        "on a live target)"
-        if inconclusive
-        else None,
-        findings=findings,
-        metrics=LoadMetrics.model_validate(metrics),
-    )
+    status, why = derive_status(findings), metrics.get("inconclusive")
+    result = LoadSuiteResult(name="load", status=status, findings=findings,
+                             metrics=LoadMetrics.model_validate(metrics))  # fmt: skip
+    if status != "pass" or not why:
+        return result
+    when = "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a "
+    return result.model_copy(update={"status": "inconclusive", "reason": why,
+                                     "testable_when": when + "live target)"})  # fmt: skip
 
 
 def _judgeable(target: str, result: LoadResult) -> None:
