@@ -107,8 +107,7 @@ class MasterCoordinator:
 
     def __init__(self, cfg: RunConfig, environment: Environment) -> None:
         self.cfg = cfg
-        self.env = environment
-        self.done: dict[str, dict[str, Any]] = {}
+        self.done: set[str] = set()  # workers that reported done
         self.ended = False
         self.writers: dict[str, PartWriter] = {}
         self.completed: dict[str, int] = {}  # answers per worker, from its final part
@@ -154,7 +153,7 @@ class MasterCoordinator:
 
     def _on_done(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         data = dict(msg.data or {})
-        self.done[str(data.get("proc"))] = data
+        self.done.add(str(data.get("proc")))
         expected = self._expected(environment)
         if data.get("abort_reason"):
             log.warning("worker %s aborted: %s", data.get("proc"), data["abort_reason"])
