@@ -100,9 +100,6 @@ class RunControl:
             self.abort_reason = reason
         self.stop_reason = STOP_ABORT
 
-    def finished(self) -> bool:
-        return self.stopping and self.inflight == 0
-
 
 class ErrorSpike:
     """Non-success fraction of the recent answers, judged at any request rate.

@@ -174,10 +174,10 @@ def test_planned_sends_and_run_control() -> None:
     assert planned_sends(3.0, 0.0, 0.01, None) == 1
     ctl = RunControl(duration_s=10.0, quota=2)
     assert ctl.try_acquire(0.0) and ctl.try_acquire(1.0) and not ctl.try_acquire(2.0)
-    assert ctl.stop_reason == "max_requests" and not ctl.finished()
+    assert ctl.stop_reason == "max_requests" and ctl.stopping and ctl.inflight == 2
     ctl.release()
     ctl.release()
-    assert ctl.finished()
+    assert ctl.stopping and ctl.inflight == 0  # the process may finish now
     timed = RunControl(duration_s=1.0, quota=None)
     assert timed.try_acquire(5.0) and not timed.try_acquire(6.0) and timed.stop_reason == "duration"
 
