@@ -441,28 +441,16 @@ class LoadProcess:
             klass, code = "", "harness classifier failed"
         else:
             self.recorder.done(intended, sent, done, klass, code)
-        self._tell_locust(req, sent, done, len(body), klass, code)
-
-    def _tell_locust(
-        self, req: PreparedRequest, sent: float, done: float, length: int, klass: str, code: str
-    ) -> None:
-        """Feed Locust's own statistics (and any listener) through its request event.
-
-        ``url`` is the path without the query string: a signed API carries credentials there.
-        """
-        self.env.events.request.fire(
-            request_type=req.method,
-            name=req.name,
-            response_time=(done - sent) * 1000.0,
-            response_length=length,
-            exception=None
-            if klass == SUCCESS
-            else CatchResponseError(f"{klass}: {code}" if klass else code),
-            context={},
-            url=req.path,
-            start_time=self.recorder.wall(sent),
-            response=None,
+        # Locust's own statistics (and any listener) through its request event; ``url`` is the
+        # path without the query string: a signed API carries credentials there
+        failed = (
+            None if klass == SUCCESS else CatchResponseError(f"{klass}: {code}" if klass else code)
         )
+        self.env.events.request.fire(
+            request_type=req.method, name=req.name, response_time=(done - sent) * 1000.0,
+            response_length=len(body), exception=failed,
+            context={}, url=req.path, start_time=self.recorder.wall(sent), response=None,
+        )  # fmt: skip
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -363,9 +363,6 @@ class Scenario:
                 self._bodies.popitem(last=False)
         return body
 
-    def _match_headers(self) -> dict[str, str]:
-        return {"Authorization": self._token, "Content-Type": _JSON}
-
     def _match_body(self, image: PoolImage, face: PoolImage) -> bytes:
         from harness.clients import match_body
 
@@ -402,7 +399,12 @@ class Scenario:
             if len(self._requests) >= MAX_BODIES:
                 self._requests.clear()
             req = self._requests[body] = PreparedRequest(
-                operation, "POST", self._paths[operation], {}, self._match_headers(), body
+                operation,
+                "POST",
+                self._paths[operation],
+                {},
+                {"Authorization": self._token, "Content-Type": _JSON},
+                body,
             )
         return req
 
