@@ -10,7 +10,9 @@ rejected credentials).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from inspect import Parameter, Signature
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,14 +22,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import (
-    Config,
-    FastEngine,
-    RequestTimeout,
-    Target,
-    shared_options,
-    typer_app,
-)
+from harness.commands._options import Config, F, FastEngine, RequestTimeout, Target, typer_app
 from harness.console import console
 from harness.results import LoadMetrics
 from harness.suite import RunContext
@@ -47,304 +42,188 @@ def register(app: typer.Typer) -> None:
     app.add_typer(load_app, name="load")
 
 
-# Options shared by both commands (typer reads them from the signatures).
-Scenario = Annotated[
-    str,
-    typer.Option(
-        "--scenario",
-        help="one operation: match, matchIdno, liveCode, faceCompareNew (alias jd); or mixed (see "
-        "--weights)",
-    ),
-]
-OutDir = Annotated[
-    Path | None, typer.Option("--out", help="run directory (default reports/load-<time>)")
-]
-Workers = Annotated[
-    int,
-    typer.Option(
-        "--workers", help="Locust worker processes on this machine (0: one local process)"
-    ),
-]
-ExpectWorkers = Annotated[
-    int,
-    typer.Option(
-        "--expect-workers",
-        help="also wait for N workers on other machines (`faceharness load worker --master "
-        "HOST:PORT`); with --workers, at most 16 in all",
-    ),
-]
-Bind = Annotated[
-    str,
-    typer.Option(
-        "--bind",
-        help="HOST[:PORT] the master listens on for --expect-workers (port default 5557); 0.0.0.0 "
-        "for other machines",
-    ),
-]
-WaitWorkers = Annotated[
-    str,
-    typer.Option(
-        "--wait-workers",
-        help="how long the master waits for all --expect-workers; then it gives up (exit 2)",
-    ),
-]
-MaxRequests = Annotated[
-    int | None,
-    typer.Option(
-        "--max-requests", help=f"request budget of the command (live target default {1000})"
-    ),
-]
-Qps = Annotated[
-    float | None,
-    typer.Option(
-        "--qps", help="emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)"
-    ),
-]
-Latency = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--latency",
-        help="emulator added latency, e.g. fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; "
-        "repeatable (default: none)",
-    ),
-]
-Weights = Annotated[
-    str | None,
-    typer.Option(
-        "--weights",
-        help="mixed scenario weights (default: match=4,matchIdno=2,liveCode=1,faceCompareNew=3)",
-    ),
-]
-Sizes = Annotated[
-    str | None,
-    typer.Option(
-        "--sizes",
-        help="image size mix: small(<32KiB)=W,medium(<128KiB)=W,large=W; default "
-        "small=1,medium=3,large=1",
-    ),
-]
-Faces = Annotated[
-    Path | None,
-    typer.Option("--faces", help="add the .jpg/.png photos of this folder to the built-in pool"),
-]
-FacesDir = Annotated[
-    Path | None, typer.Option("--faces-dir", hidden=True, help="deprecated name of --faces")
-]
-MaxRps = Annotated[
-    float | None,
-    typer.Option(
-        "--max-rps",
-        help="highest request rate the command may send; 0: unlimited (live target default 20, "
-        "emulator unlimited); request budgets still apply",
-    ),
-]
-Pairing = Annotated[
-    str, typer.Option("--pairing", help="same (one photo both sides), genuine or impostor")
-]
-IdnoFace = Annotated[
-    Path | None,
-    typer.Option(
-        "--idno-face",
-        help="matchIdno photo of the identity in FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: "
-        "the emulator's demo identity)",
-    ),
-]
-Seed = Annotated[int, typer.Option("--seed", help="seed of the image draws")]
-AbortRate = Annotated[
-    float | None,
-    typer.Option(
-        "--abort-error-rate",
-        help="abort when more than this fraction of the recent answers failed: the last 5 s, or "
-        "the last 10 answers at low rates (live target default 0.5)",
-    ),
-]
-NoAbort = Annotated[bool, typer.Option("--no-abort", help="never abort on an error spike")]
-Costly = Annotated[
-    bool,
-    typer.Option(
-        "--allow-costly-load",
-        help="lift the live-target ceilings (20 req/s for --rate and find-limit's --max-rate, 5 "
-        "users); the request budget stays; the service may bill every call",
-    ),
-]
+def _option(name: str, kind: Any, default: Any, flag: str = "", help: str = "", **more: Any
+            ) -> Parameter:  # fmt: skip
+    """A command option; ``kind`` is the whole annotation when ``flag`` is not given."""
+    annotation = Annotated[kind, typer.Option(flag, help=help, **more)] if flag else kind
+    return Parameter(name, Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
 
 
-def _common(
-    target: Target = "emulator",
-    scenario: Scenario = "match",
-    workers: Workers = 0,
-    expect_workers: ExpectWorkers = 0,
-    bind: Bind = "127.0.0.1:5557",
-    wait_workers: WaitWorkers = "60s",
-    max_requests: MaxRequests = None,
-    engine: FastEngine = None,
-    qps: Qps = None,
-    latency: Latency = None,
-    weights: Weights = None,
-    sizes: Sizes = None,
-    faces: Faces = None,
-    faces_dir: FacesDir = None,
-    pairing: Pairing = "same",
-    idno_face: IdnoFace = None,
-    seed: Seed = 0,
-    timeout: RequestTimeout = 10.0,
-    abort_error_rate: AbortRate = None,
-    no_abort: NoAbort = False,
-    allow_costly_load: Costly = False,
-    max_rps: MaxRps = None,
-    config: Config = None,
-    out_dir: OutDir = None,
-) -> tuple[RunContext, dict[str, Any]]:
-    """The options `run` and `find-limit` share (``shared_options`` gives them to both): the
-    run's context, and the :class:`LoadSuite` options they make."""
+def _options(*params: Parameter) -> Callable[[F], F]:
+    """Give a command these options (typer reads its ``__signature__``; it gets them as
+    keywords)."""
+
+    def decorate(command: F) -> F:
+        setattr(command, "__signature__", Signature(list(params)))
+        return command
+
+    return decorate
+
+
+_HEAD = (
+    _option("target", Target, "emulator"),
+    _option("scenario", str, "match", "--scenario", "one operation: match, matchIdno, liveCode, "
+            "faceCompareNew (alias jd); or mixed (see --weights)"),
+)  # fmt: skip
+# The options `run` and `find-limit` share, after their own (:func:`_common` reads them).
+_SHARED = (
+    _option("workers", int, 0, "--workers",
+            "Locust worker processes on this machine (0: one local process)"),
+    _option("expect_workers", int, 0, "--expect-workers", "also wait for N workers on other "
+            "machines (`faceharness load worker --master HOST:PORT`); with --workers, at most 16 "
+            "in all"),
+    _option("bind", str, "127.0.0.1:5557", "--bind", "HOST[:PORT] the master listens on for "
+            "--expect-workers (port default 5557); 0.0.0.0 for other machines"),
+    _option("wait_workers", str, "60s", "--wait-workers",
+            "how long the master waits for all --expect-workers; then it gives up (exit 2)"),
+    _option("max_requests", int | None, None, "--max-requests",
+            "request budget of the command (live target default 1000)"),
+    _option("engine", FastEngine, None),
+    _option("qps", float | None, None, "--qps",
+            "emulator throttle per token/appkey (JD 10043, MATCH 42900) (default: off)"),
+    _option("latency", list[str] | None, None, "--latency", "emulator added latency, e.g. "
+            "fixed:50ms, stall:1s/10s, faceCompareNew=fixed:20ms; repeatable (default: none)"),
+    _option("weights", str | None, None, "--weights", "mixed scenario weights (default: "
+            "match=4,matchIdno=2,liveCode=1,faceCompareNew=3)"),
+    _option("sizes", str | None, None, "--sizes", "image size mix: "
+            "small(<32KiB)=W,medium(<128KiB)=W,large=W; default small=1,medium=3,large=1"),
+    _option("faces", Path | None, None, "--faces",
+            "add the .jpg/.png photos of this folder to the built-in pool"),
+    _option("faces_dir", Path | None, None, "--faces-dir", "deprecated name of --faces",
+            hidden=True),
+    _option("pairing", str, "same", "--pairing",
+            "same (one photo both sides), genuine or impostor"),
+    _option("idno_face", Path | None, None, "--idno-face", "matchIdno photo of the identity in "
+            "FACEHARNESS_ID_NUM/FACEHARNESS_ID_NAME (default: the emulator's demo identity)"),
+    _option("seed", int, 0, "--seed", "seed of the image draws"),
+    _option("timeout", RequestTimeout, 10.0),
+    _option("abort_error_rate", float | None, None, "--abort-error-rate", "abort when more than "
+            "this fraction of the recent answers failed: the last 5 s, or the last 10 answers at "
+            "low rates (live target default 0.5)"),
+    _option("no_abort", bool, False, "--no-abort", "never abort on an error spike"),
+    _option("allow_costly_load", bool, False, "--allow-costly-load", "lift the live-target "
+            "ceilings (20 req/s for --rate and find-limit's --max-rate, 5 users); the request "
+            "budget stays; the service may bill every call"),
+    _option("max_rps", float | None, None, "--max-rps", "highest request rate the command may "
+            "send; 0: unlimited (live target default 20, emulator unlimited); request budgets "
+            "still apply"),
+    _option("config", Config, None),
+    _option("out_dir", Path | None, None, "--out", "run directory (default reports/load-<time>)"),
+)  # fmt: skip
+
+
+def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
+    """The run's context, and the :class:`LoadSuite` options, from the shared options."""
     from harness.commands._options import max_rps as check_max_rps
     from harness.commands._options import positive_seconds, use_codes
     from harness.config import load_credentials
     from harness.errors import UsageError
+    from harness.faces import sample_faces
     from harness.loadgen.runner import RemoteWorkers, parse_address
     from harness.loadgen.safety import parse_duration
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
 
-    faces = _faces(faces, faces_dir)
+    if o["faces"] is not None and o["faces_dir"] is not None:
+        raise UsageError("give --faces only (--faces-dir is its old name)")
+    faces = o["faces"] if o["faces"] is not None else o["faces_dir"]
+    if faces is not None:
+        sample_faces(faces)  # a bad folder or labels.csv: one line now, not in a Locust process
     remote = None
-    if expect_workers:
-        host, port = parse_address(bind, "--bind")
-        remote = RemoteWorkers(
-            expect_workers, host, port, parse_duration(wait_workers, "--wait-workers")
-        )
-    if no_abort and abort_error_rate is not None:
+    if o["expect_workers"]:
+        host, port = parse_address(o["bind"], "--bind")
+        wait_s = parse_duration(o["wait_workers"], "--wait-workers")
+        remote = RemoteWorkers(o["expect_workers"], host, port, wait_s)
+    if o["no_abort"] and o["abort_error_rate"] is not None:
         raise UsageError("give --abort-error-rate or --no-abort, not both")
-    positive_seconds(timeout)
-    check_max_rps(max_rps)
-    use_codes(None, config)  # [codes] file = "...": the service's own codes, for classification
-    options: dict[str, Any] = {"scenario": scenario, "pairing": pairing, "seed": seed}
-    if weights is not None:
-        options["weights"] = weights
-    if sizes is not None:
-        options["sizes"] = sizes
-    if idno_face is not None:
-        options["idno_face"] = str(idno_face.resolve())
-    shaped = engine is not None or qps is not None or bool(latency)
-    emulator = EmulatorOptions(engine=engine or "fast", qps=qps, latency=tuple(latency or ()))
-    is_emulator = target == "emulator"
+    positive_seconds(o["timeout"])
+    check_max_rps(o["max_rps"])
+    use_codes(None, o["config"])  # [codes] file = "...": the service's own codes, to classify
+    scenario = {k: o[k] for k in ("scenario", "pairing", "seed", "weights", "sizes")
+                if o[k] is not None}  # fmt: skip
+    if o["idno_face"] is not None:
+        scenario["idno_face"] = str(o["idno_face"].resolve())
+    shaped = o["engine"] is not None or o["qps"] is not None or bool(o["latency"])
+    is_emulator = o["target"] == "emulator"
     ctx = RunContext(
-        target=target, url=target, is_emulator=is_emulator,
-        out_dir=out_dir or Path("reports") / datetime.now().strftime("load-%Y%m%d-%H%M%S"),
-        credentials=load_credentials(config, demo_defaults=is_emulator), seed=seed, faces=faces,
-        config=config, max_rps=max_rps, max_requests=max_requests, request_timeout_s=timeout,
+        target=o["target"], url=o["target"], is_emulator=is_emulator,
+        out_dir=o["out_dir"] or Path("reports") / datetime.now().strftime("load-%Y%m%d-%H%M%S"),
+        credentials=load_credentials(o["config"], demo_defaults=is_emulator), seed=o["seed"],
+        faces=faces, config=o["config"], max_rps=o["max_rps"], max_requests=o["max_requests"],
+        request_timeout_s=o["timeout"],
     )  # fmt: skip
+    emulator = EmulatorOptions(o["engine"] or "fast", o["qps"], tuple(o["latency"] or ()))
+    abort = o["abort_error_rate"]
     return ctx, {
-        "scenario": ScenarioOptions(**options),
-        "workers": workers,
+        "scenario": ScenarioOptions(**scenario),
+        "workers": o["workers"],
         "remote": remote,
         "emulator": emulator if (shaped or is_emulator) else None,
-        "allow_costly": allow_costly_load,
-        "abort_error_rate": None
-        if no_abort
-        else ("auto" if abort_error_rate is None else abort_error_rate),
+        "allow_costly": o["allow_costly_load"],
+        "abort_error_rate": None if o["no_abort"] else ("auto" if abort is None else abort),
     }
 
 
 @load_app.command("run")
-@shared_options(_common)
-def run(
-    target: Target = "emulator",
-    scenario: Scenario = "match",
-    users: Annotated[
-        int | None,
-        typer.Option(
-            "--users",
-            help="closed model: N users, each waits for its answer (give --users, --rate or both)",
-        ),
-    ] = None,
-    rate: Annotated[
-        float | None, typer.Option("--rate", help="open model: R requests/s on a fixed schedule")
-    ] = None,
-    duration: Annotated[str, typer.Option("--duration", help="e.g. 30s, 2m")] = "30s",
-    slo_p99: Annotated[
-        float | None,
-        typer.Option(
-            "--slo-p99",
-            help="fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)",
-        ),
-    ] = None,
-    max_error_rate: Annotated[
-        float | None,
-        typer.Option(
-            "--max-error-rate",
-            help="fail (exit 1) above this error fraction, in [0, 1); a run whose every answer is "
-            "an error always fails (default: no error-rate criterion)",
-        ),
-    ] = None,
-    **common: Any,
-) -> None:
+@_options(
+    *_HEAD,
+    _option("users", int | None, None, "--users",
+            "closed model: N users, each waits for its answer (give --users, --rate or both)"),
+    _option("rate", float | None, None, "--rate", "open model: R requests/s on a fixed schedule"),
+    _option("duration", str, "30s", "--duration", "e.g. 30s, 2m"),
+    _option("slo_p99", float | None, None, "--slo-p99",
+            "fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)"),
+    _option("max_error_rate", float | None, None, "--max-error-rate", "fail (exit 1) above this "
+            "error fraction, in [0, 1); a run whose every answer is an error always fails "
+            "(default: no error-rate criterion)"),
+    *_SHARED,
+)  # fmt: skip
+def run(**o: Any) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
     from harness.loadgen.safety import parse_duration
     from harness.loadgen.suite import LoadSuite
 
-    ctx, options = _common(target, scenario, **common)
-    suite = LoadSuite(users=users, rate=rate, duration_s=parse_duration(duration),
-                      slo_p99_ms=slo_p99, max_error_rate=max_error_rate, **options)  # fmt: skip
+    ctx, options = _common(o)
+    suite = LoadSuite(users=o["users"], rate=o["rate"], duration_s=parse_duration(o["duration"]),
+                      slo_p99_ms=o["slo_p99"], max_error_rate=o["max_error_rate"],
+                      **options)  # fmt: skip
     _run(suite, ctx)
 
 
 @load_app.command("find-limit")
-@shared_options(_common, timeout=5.0)
-def find_limit(
-    target: Target = "emulator",
-    scenario: Scenario = "match",
-    slo_p99: Annotated[
-        float, typer.Option("--slo-p99", help="a step passes only with p99 at or below this (ms)")
-    ] = 1000.0,
-    max_error_rate: Annotated[
-        float,
-        typer.Option(
-            "--max-error-rate",
-            help="a step passes only with errors (and throttling) at or below this fraction",
-        ),
-    ] = 0.01,
-    start_rate: Annotated[
-        float | None,
-        typer.Option("--start-rate", help="first step, requests/s (emulator 10, live 1)"),
-    ] = None,
-    max_rate: Annotated[
-        float | None,
-        typer.Option(
-            "--max-rate",
-            help="highest rate tried (default: the ceiling, live target 20; 2000 on the emulator "
-            "or with --allow-costly-load or --max-rps 0)",
-        ),
-    ] = None,
-    step: Annotated[
-        str, typer.Option("--step", help="measured seconds per step (after a 1 s warm-up)")
-    ] = "3s",
-    time_budget: Annotated[
-        str, typer.Option("--time-budget", help="stop searching after about this long")
-    ] = "5m",
-    required_rps: Annotated[
-        float | None,
-        typer.Option(
-            "--required-rps",
-            help="fail (exit 1) when the limit is below this; a search stopped below it without "
-            "failing is inconclusive, exit 0 (default: no minimum)",
-        ),
-    ] = None,
-    **common: Any,
-) -> None:
+@_options(
+    *_HEAD,
+    _option("slo_p99", float, 1000.0, "--slo-p99",
+            "a step passes only with p99 at or below this (ms)"),
+    _option("max_error_rate", float, 0.01, "--max-error-rate",
+            "a step passes only with errors (and throttling) at or below this fraction"),
+    _option("start_rate", float | None, None, "--start-rate",
+            "first step, requests/s (emulator 10, live 1)"),
+    _option("max_rate", float | None, None, "--max-rate", "highest rate tried (default: the "
+            "ceiling, live target 20; 2000 on the emulator or with --allow-costly-load or "
+            "--max-rps 0)"),
+    _option("step", str, "3s", "--step", "measured seconds per step (after a 1 s warm-up)"),
+    _option("time_budget", str, "5m", "--time-budget", "stop searching after about this long"),
+    _option("required_rps", float | None, None, "--required-rps", "fail (exit 1) when the limit "
+            "is below this; a search stopped below it without failing is inconclusive, exit 0 "
+            "(default: no minimum)"),
+    *(p.replace(default=5.0) if p.name == "timeout" else p for p in _SHARED),
+)  # fmt: skip
+def find_limit(**o: Any) -> None:
     """Step the open-model rate up, then bisect, to the highest rate meeting the SLO."""
     from harness.errors import UsageError
     from harness.loadgen.safety import parse_duration
     from harness.loadgen.suite import LimitOptions, LoadSuite
 
     search = LimitOptions(
-        slo_p99_ms=slo_p99, max_error_rate=max_error_rate, start_rate=start_rate,
-        max_rate=max_rate, step_s=parse_duration(step, "--step"),
-        time_budget_s=parse_duration(time_budget, "--time-budget"), required_rps=required_rps,
+        slo_p99_ms=o["slo_p99"], max_error_rate=o["max_error_rate"], start_rate=o["start_rate"],
+        max_rate=o["max_rate"], step_s=parse_duration(o["step"], "--step"),
+        time_budget_s=parse_duration(o["time_budget"], "--time-budget"),
+        required_rps=o["required_rps"],
     )  # fmt: skip
     if search.step_s < 1:
-        raise UsageError(f"--step must be at least 1s, got {step!r}")
-    ctx, options = _common(target, scenario, **common)
+        raise UsageError(f"--step must be at least 1s, got {o['step']!r}")
+    ctx, options = _common(o)
     _run(LoadSuite(search=search, **options), ctx)
 
 
@@ -388,19 +267,6 @@ def worker(
         on_run=lambda n: err.print(f"run {n} done; waiting up to {wait} for the next master"),
     )  # fmt: skip
     out.print(f"served {runs} run(s) for {master}; logs in {folder}/logs")
-
-
-def _faces(faces: Path | None, faces_dir: Path | None) -> Path | None:
-    """``--faces``, or ``--faces-dir`` (its old, hidden name): a folder, checked before any load."""
-    from harness.errors import UsageError
-    from harness.faces import sample_faces
-
-    if faces is not None and faces_dir is not None:
-        raise UsageError("give --faces only (--faces-dir is its old name)")
-    folder = faces if faces is not None else faces_dir
-    if folder is not None:
-        sample_faces(folder)  # a bad folder or labels.csv: one line now, not in a Locust process
-    return folder
 
 
 def _run(suite: LoadSuite, ctx: RunContext) -> None:

@@ -20,6 +20,7 @@ PERCENTILES: tuple[tuple[str, float], ...] = (
     ("p99", 99.0),
     ("p999", 99.9),
 )
+KEYS = tuple(key for key, _ in PERCENTILES)
 
 
 def new_histogram() -> HdrHistogram:
@@ -79,20 +80,14 @@ def summarize_ms(hist: HdrHistogram) -> dict[str, Any]:
     """Full-precision percentiles in milliseconds (microsecond resolution)."""
     count = int(hist.get_total_count())
     if count == 0:
-        return {
-            "count": 0,
-            "min": None,
-            "mean": None,
-            **{k: None for k, _ in PERCENTILES},
-            "max": None,
-        }
+        return {"count": 0, "min": None, "mean": None} | dict.fromkeys(KEYS) | {"max": None}
     values = hist.get_percentile_to_value_dict([p for _, p in PERCENTILES])
-    out: dict[str, Any] = {"count": count, "min": _ms(hist.get_min_value())}
-    out["mean"] = round(float(hist.get_mean_value()) / 1000.0, 3)
-    for key, pct in PERCENTILES:
-        out[key] = _ms(values[pct])
-    out["max"] = _ms(hist.get_max_value())
-    return out
+    mean = round(float(hist.get_mean_value()) / 1000.0, 3)
+    return (
+        {"count": count, "min": _ms(hist.get_min_value()), "mean": mean}
+        | {key: _ms(values[pct]) for key, pct in PERCENTILES}
+        | {"max": _ms(hist.get_max_value())}
+    )
 
 
 def percentile_ms(hist: HdrHistogram, pct: float) -> float | None:

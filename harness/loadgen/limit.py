@@ -144,33 +144,6 @@ class LimitResult:
         }
 
 
-def judge(
-    rate: float,
-    result: StepResult,
-    *,
-    slo_p99_ms: float,
-    max_error_rate: float,
-    max_throttled_rate: float,
-    min_achieved_ratio: float,
-) -> tuple[str, ...]:
-    """Reasons a step is not sustainable (empty tuple = good)."""
-    reasons: list[str] = []
-    if result.completed == 0:
-        return ("no responses",)
-    if result.throttled_rate > max_throttled_rate:
-        reasons.append(f"throttled {result.throttled_rate:.1%} > {max_throttled_rate:.1%}")
-    if result.error_rate > max_error_rate:
-        reasons.append(f"errors {result.error_rate:.1%} > {max_error_rate:.1%}")
-    if result.p99_ms is None or result.p99_ms > slo_p99_ms:
-        reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
-    if result.achieved_rps < min_achieved_ratio * rate:
-        reasons.append(
-            f"achieved {result.achieved_rps:.1f}/s < {min_achieved_ratio:.0%} of offered "
-            f"{rate:.1f}/s"
-        )
-    return tuple(reasons)
-
-
 def find_limit(
     measure: Callable[[float], StepResult],
     *,
@@ -237,16 +210,23 @@ def find_limit(
             return None
         t0 = clock()
         result = measure(rate)
-        reasons = judge(
-            rate,
-            result,
-            slo_p99_ms=slo_p99_ms,
-            max_error_rate=max_error_rate,
-            max_throttled_rate=throttle_bound,
-            min_achieved_ratio=min_achieved_ratio,
-        )
+        reasons: list[str] = []  # why the step is not sustainable (none: good)
+        if result.completed == 0:
+            reasons.append("no responses")
+        else:
+            if result.throttled_rate > throttle_bound:
+                reasons.append(f"throttled {result.throttled_rate:.1%} > {throttle_bound:.1%}")
+            if result.error_rate > max_error_rate:
+                reasons.append(f"errors {result.error_rate:.1%} > {max_error_rate:.1%}")
+            if result.p99_ms is None or result.p99_ms > slo_p99_ms:
+                reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
+            if result.achieved_rps < min_achieved_ratio * rate:
+                reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
+                               f"{min_achieved_ratio:.0%} of offered {rate:.1f}/s")  # fmt: skip
         steps.append(
-            StepRecord(len(steps) + 1, phase, rate, result, not reasons, reasons, clock() - t0)
+            StepRecord(
+                len(steps) + 1, phase, rate, result, not reasons, tuple(reasons), clock() - t0
+            )
         )
         return not reasons
 

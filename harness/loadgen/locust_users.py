@@ -1,18 +1,7 @@
-"""Plain-Locust user classes, one per operation plus a mixed one, for ``load/locustfile.py``.
-
-For people who run ``locust`` themselves (web UI, their own shapes, distributed with
-``--master-host``). Each user sends the same requests as the harness's scenarios and marks
-an answer failed unless its JSON code is a success
-(:func:`~harness.loadgen.classify.api_classifier`), so Locust's failure table lists codes
-such as ``throttled: jd:gateway:10043``. Locust's own statistics apply (bucketed percentiles, closed
-model); ``faceharness load`` gives exact and open-model numbers. Imported only inside Locust
-(gevent-patched).
-
-Environment: ``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``
-(credentials), or ``FACEHARNESS_LOAD_DEMO_CREDENTIALS=1`` for ``faceharness emulate``;
-optional ``FACEHARNESS_LOAD_WEIGHTS``, ``_SIZES``, ``_PAIRING``, ``_FACES_DIR``, ``_SEED``
-(see :class:`~harness.loadgen.scenarios.ScenarioOptions`) and ``FACEHARNESS_LOAD_USER_RPS``
-(requests per second per user, default 1).
+"""Plain-Locust user classes for ``load/locustfile.py`` (its docstring says how to run them):
+the harness's scenario requests, an answer failed unless its JSON code is a success, so
+Locust's failure table lists codes such as ``throttled: jd:gateway:10043``. Imported only
+inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
@@ -24,7 +13,7 @@ import gevent
 from locust import FastHttpUser, constant_throughput, task
 
 from harness.loadgen.classify import SUCCESS, api_classifier
-from harness.loadgen.scenarios import ScenarioOptions, scenario_request
+from harness.loadgen.scenarios import MIXED, OPERATIONS, ScenarioOptions, scenario_request
 from harness.loadgen.transport import request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
@@ -94,36 +83,14 @@ class ScenarioUser(FastHttpUser):
                 resp.failure(f"{klass}: {code}")
 
 
-class MatchUser(ScenarioUser):
-    """The internal API's ``match`` operation (one photo against another)."""
-
-    abstract = False
-    scenario = "match"
-
-
-class MatchIdnoUser(ScenarioUser):
-    """``matchIdno``: a photo against an identity's registry photo."""
-
-    abstract = False
-    scenario = "matchIdno"
+def _user(scenario: str) -> type[ScenarioUser]:
+    name = f"{scenario[0].upper()}{scenario[1:]}User"
+    return type(
+        name, (ScenarioUser,), {"abstract": False, "scenario": scenario, "__module__": __name__}
+    )
 
 
-class LiveCodeUser(ScenarioUser):
-    """``liveCode``: fetch a digit code for a LIP video."""
-
-    abstract = False
-    scenario = "liveCode"
-
-
-class FaceCompareNewUser(ScenarioUser):
-    """JD ``faceCompareNew``, freshly signed per request."""
-
-    abstract = False
-    scenario = "faceCompareNew"
-
-
-class MixedUser(ScenarioUser):
-    """All four operations by ``FACEHARNESS_LOAD_WEIGHTS`` (default match=4,matchIdno=2,...)."""
-
-    abstract = False
-    scenario = "mixed"
+# one per operation (JD's freshly signed per request), and all four by FACEHARNESS_LOAD_WEIGHTS
+MatchUser, MatchIdnoUser, LiveCodeUser, FaceCompareNewUser, MixedUser = map(
+    _user, (*OPERATIONS, MIXED)
+)

@@ -1,4 +1,5 @@
-"""One load-generating Locust process, and the master's side of a distributed run.
+"""One load-generating Locust process, the master's side of a distributed run, and the Locust
+glue (the user class and the event hooks) that gives each process its state.
 
 Both load models share the request path here; the process stops sending by itself
 (duration, quota, error spike, harness failures), waits for in-flight requests, writes
@@ -8,8 +9,12 @@ messages (:class:`MasterWriter`) and the master (:class:`MasterCoordinator`) wri
 where a local process would have, then quits once every worker reported done. A run that
 ends otherwise (Locust's run-time limit, workers gone missing) first asks every worker for
 its report and waits :data:`REPORT_WAIT_S` for them: what a worker sends after the master
-quit is lost, and the merge says so (:func:`harness.loadgen.merge.collect`).
-Runs only inside Locust (gevent-patched).
+quit is lost, and the merge says so (:func:`harness.loadgen.result.collect`).
+
+The local process and the master read the run's config from the file ``run_load`` wrote; the
+master puts it in its parsed options, which Locust's own spawn message carries to every worker,
+wherever it runs. Imported only inside Locust processes (by the entry locustfile): Locust
+monkey-patches the interpreter with gevent on import.
 """
 
 from __future__ import annotations
@@ -21,38 +26,49 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import gevent
+import locust.runners
 from gevent.event import Event
-from locust import FastHttpUser
+from greenlet import getcurrent, greenlet
+from locust import FastHttpUser, constant, events, task
 from locust.env import Environment
 from locust.exception import CatchResponseError, StopUser
 from locust.runners import STATE_MISSING, STATE_STOPPING, MasterRunner, WorkerRunner
 
-from harness.loadgen.classify import (
-    SUCCESS,
-    Classifier,
-    default_classifier,
-)
-from harness.loadgen.config import RunConfig
-from harness.loadgen.control import (
+from harness.loadgen.classify import SUCCESS, Classifier, default_classifier
+from harness.loadgen.recorder import (
     FINISH_DRAIN_S,
     REPORT_WAIT_S,
     STOP_ABORT,
+    STOP_DURATION,
     STOP_HEARTBEATS,
     STOP_LOCUST,
+    STOP_MAX_REQUESTS,
     STOP_RUN_TIME,
     ErrorSpike,
+    Recorder,
     RunControl,
+    planned_sends,
 )
-from harness.loadgen.merge import PartWriter
-from harness.loadgen.openloop import OpenLoop
-from harness.loadgen.recorder import Recorder
-from harness.loadgen.result import PreparedRequest
+from harness.loadgen.result import (
+    LOCUST_STATS,
+    PARTS_DIR,
+    RUN_STARTED,
+    PartWriter,
+    PreparedRequest,
+    RunConfig,
+    read_config,
+    write_json_atomic,
+)
 from harness.loadgen.scenarios import request_source
 from harness.loadgen.transport import Transport
 
+START_LEAD_S = 0.02  # first slot slightly in the future so slot 0 is not born late
+YIELD_EVERY = 32  # when catching up (and dropping at the cap), still let answers be read
+TIMER_PRIORITY = 2  # libev's highest (EV_MAXPRI)
 TICK_S = 0.1
 STARTUP_ALLOWANCE_S = 120.0  # ticker bound beyond duration+drain: covers slow user spawning
 HARNESS_ERROR_ABORT = 20  # factory/classifier failures before the run is aborted
@@ -91,8 +107,7 @@ class MasterCoordinator:
 
     def __init__(self, cfg: RunConfig, environment: Environment) -> None:
         self.cfg = cfg
-        self.env = environment
-        self.done: dict[str, dict[str, Any]] = {}
+        self.done: set[str] = set()  # workers that reported done
         self.ended = False
         self.writers: dict[str, PartWriter] = {}
         self.completed: dict[str, int] = {}  # answers per worker, from its final part
@@ -138,7 +153,7 @@ class MasterCoordinator:
 
     def _on_done(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         data = dict(msg.data or {})
-        self.done[str(data.get("proc"))] = data
+        self.done.add(str(data.get("proc")))
         expected = self._expected(environment)
         if data.get("abort_reason"):
             log.warning("worker %s aborted: %s", data.get("proc"), data["abort_reason"])
@@ -264,6 +279,9 @@ class LoadProcess:
         self.drain_s = cfg.drain_s
         self._go = Event()
         self._start: float | None = None  # the common schedule start (perf_counter), if told
+        self.running: set[object] = set()  # open model: the send greenlets not yet ended
+        self.scheduled = False
+        self.idle = Event()  # set when the schedule is over and no send is running
         self.ticker = gevent.spawn(self._tick_loop)
 
     def _warm_up(self) -> tuple[Callable[[], PreparedRequest], Classifier]:
@@ -311,19 +329,70 @@ class LoadProcess:
         if isinstance(self.env.runner, WorkerRunner):
             self.env.runner.send_message(MSG_READY, {"proc": self.proc})
             self._go.wait(timeout=GO_WAIT_S)
-        loop = OpenLoop(
-            rate=rate,
-            phase_s=(self.index % self.cfg.processes) / self.cfg.rate,
-            duration_s=self.cfg.duration_s,
-            quota=self.cfg.quota(self.index),
-            max_inflight=self.cfg.max_inflight,
-            control=self.control,
-            recorder=self.recorder,
-            send=lambda intended: self.execute(user, intended),
-            start=self._start,
-        )
-        loop.run(drain_s=self.cfg.drain_s)
+        phase_s = (self.index % self.cfg.processes) / self.cfg.rate
+        try:
+            self._schedule(user, rate, phase_s)
+        finally:
+            self.scheduled = True
+            if not self.running:
+                self.idle.set()
+        try:
+            self.idle.wait(timeout=self.cfg.drain_s)
+        finally:
+            if self.running:
+                gevent.killall(list(self.running), block=False)
         raise StopUser()
+
+    def _schedule(self, user: FastHttpUser, rate: float, phase_s: float) -> None:
+        """Open model: walk the intended send times ``t0 + phase + i / rate`` and start one
+        greenlet per send, so a slow or stalled service cannot slow the arrival rate (the
+        "coordinated omission" a closed loop suffers). The schedule goes first in the process:
+        its timer has the loop's highest priority (a burst of answers ready at the same moment
+        is read after the send that is due, not before it) and it switches straight into each
+        new send greenlet, which builds and writes its request before anything else runs (a
+        greenlet spawned the usual way starts only after every other event of the loop's pass:
+        measured, that wait was about half of the lateness of a busy process). The send
+        greenlets are raw ones (no links, no group bookkeeping); ``running`` keeps them to wait
+        for and, past the drain, kill. Slots that find ``max_inflight`` requests outstanding
+        are dropped and counted."""
+        cfg, control = self.cfg, self.control
+        count = planned_sends(rate, phase_s, cfg.duration_s, control.quota)
+        quota_limited = count < planned_sends(rate, phase_s, cfg.duration_s, None)
+        hub = gevent.get_hub()
+        loop = hub.loop
+        resume = getcurrent().switch  # the hub switches back here once a send has blocked
+        t0 = max(time.perf_counter() + START_LEAD_S, self._start or 0.0)
+        control.start(t0)
+        interval = 1.0 / rate
+        for i in range(count):
+            if control.stopping:
+                return
+            intended = t0 + phase_s + i * interval
+            delay = intended - time.perf_counter()
+            if delay > 0:
+                with loop.timer(delay, 0.0, True, TIMER_PRIORITY) as timer:
+                    loop.update_now()  # the timer counts from now, not the loop's last pass
+                    hub.wait(timer)
+            elif i % YIELD_EVERY == 0:
+                gevent.sleep(0)
+            self.recorder.offered(intended)
+            if control.inflight >= cfg.max_inflight:
+                self.recorder.dropped(intended)
+                continue
+            control.begin()
+            send = greenlet(self._send_one, hub)
+            self.running.add(send)
+            loop.run_callback(resume)
+            send.switch(user, intended)  # back here by ``resume``, after the other ready callbacks
+        control.stop(STOP_MAX_REQUESTS if quota_limited else STOP_DURATION)
+
+    def _send_one(self, user: FastHttpUser, intended: float) -> None:
+        try:
+            self.execute(user, intended)
+        finally:
+            self.running.discard(getcurrent())
+            if self.scheduled and not self.running:
+                self.idle.set()
 
     def finish_soon(self, reason: str) -> None:
         """The master's run is ending (:data:`MSG_FINISH`): stop sending, report shortly."""
@@ -372,28 +441,16 @@ class LoadProcess:
             klass, code = "", "harness classifier failed"
         else:
             self.recorder.done(intended, sent, done, klass, code)
-        self._tell_locust(req, sent, done, len(body), klass, code)
-
-    def _tell_locust(
-        self, req: PreparedRequest, sent: float, done: float, length: int, klass: str, code: str
-    ) -> None:
-        """Feed Locust's own statistics (and any listener) through its request event.
-
-        ``url`` is the path without the query string: a signed API carries credentials there.
-        """
-        self.env.events.request.fire(
-            request_type=req.method,
-            name=req.name,
-            response_time=(done - sent) * 1000.0,
-            response_length=length,
-            exception=None
-            if klass == SUCCESS
-            else CatchResponseError(f"{klass}: {code}" if klass else code),
-            context={},
-            url=req.path,
-            start_time=self.recorder.wall(sent),
-            response=None,
+        # Locust's own statistics (and any listener) through its request event; ``url`` is the
+        # path without the query string: a signed API carries credentials there
+        failed = (
+            None if klass == SUCCESS else CatchResponseError(f"{klass}: {code}" if klass else code)
         )
+        self.env.events.request.fire(
+            request_type=req.method, name=req.name, response_time=(done - sent) * 1000.0,
+            response_length=len(body), exception=failed,
+            context={}, url=req.path, start_time=self.recorder.wall(sent), response=None,
+        )  # fmt: skip
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -475,3 +532,97 @@ class LoadProcess:
                 "abort_reason": self.control.abort_reason,
             }
         )
+
+
+OPTION = "faceharness_run"  # the config in Locust's parsed options (sent to workers)
+MASTER_GONE_S = 10  # a worker quits after this long without its master's heartbeat
+
+_config: RunConfig | None = read_config()
+_process: LoadProcess | None = None
+_runs = 0
+
+if wait := os.environ.get("FACEHARNESS_LOAD_WORKER_WAIT_S"):  # `faceharness load worker`
+    tries = math.ceil(float(wait) / locust.runners.CONNECT_TIMEOUT)  # 5 s each
+    locust.runners.CONNECT_RETRY_COUNT = max(tries - 1, 0)
+    locust.runners.MASTER_HEARTBEAT_TIMEOUT = MASTER_GONE_S
+
+
+class FaceharnessUser(FastHttpUser):
+    """Closed model: each user sends, waits for the answer, (thinks,) sends again. Open
+    model: one user per process runs that process's arrival schedule. Configured when the run
+    starts (a worker learns its config only then)."""
+
+    max_retries = 0
+    wait_time = constant(0)
+
+    @task
+    def one_request(self) -> None:
+        if _process is None:
+            raise StopUser()
+        if _process.cfg.mode == "open":
+            _process.open_run(self)
+        else:
+            _process.closed_step(self)
+
+
+def _on_go(environment: Environment, msg: Any, **_kw: Any) -> None:
+    if _process is not None:
+        _process.go(dict(msg.data or {}))
+
+
+def _on_finish(environment: Environment, msg: Any, **_kw: Any) -> None:
+    if _process is not None:
+        _process.finish_soon(str((msg.data or {}).get("reason") or STOP_RUN_TIME))
+
+
+def _on_stopping(environment: Environment, **_kw: Any) -> None:
+    if _process is not None and isinstance(environment.runner, WorkerRunner):
+        _process.on_stopping()
+
+
+def _on_init(environment: Environment, **_kw: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(MSG_GO, _on_go)
+        environment.runner.register_message(MSG_FINISH, _on_finish)
+    if _config is not None and isinstance(environment.runner, MasterRunner):
+        MasterCoordinator(_config, environment)  # lives on in the listeners it registers
+        assert environment.parsed_options is not None
+        setattr(environment.parsed_options, OPTION, _config.to_dict())
+
+
+def _on_test_start(environment: Environment, **_kw: Any) -> None:
+    global _process, _runs, _config
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        return
+    if isinstance(runner, WorkerRunner):  # a master that is not faceharness's sends none
+        data = getattr(environment.parsed_options, OPTION, None)
+        _config = RunConfig.from_dict(data) if data else None
+    if _config is None or (_process is not None and not _process.finished):
+        return
+    user, cfg = FaceharnessUser, _config
+    user.network_timeout = user.connection_timeout = cfg.timeout_s
+    user.concurrency = cfg.max_inflight if cfg.mode == "open" else 1
+    user.wait_time = constant(cfg.think_time_s if cfg.mode == "closed" else 0)
+    _runs += 1
+    index = (
+        max(int(getattr(runner, "worker_index", 0)), 0) if isinstance(runner, WorkerRunner) else 0
+    )
+    _process = LoadProcess(_config, environment, index, _runs)
+    logging.getLogger("faceharness.loadgen").info("%s: %s", RUN_STARTED, _process.proc)
+
+
+def _on_quitting(environment: Environment, **_kw: Any) -> None:
+    if _process is not None:
+        _process.on_quitting()
+    if _config is not None and _config.out_dir and not isinstance(environment.runner, WorkerRunner):
+        path = Path(_config.out_dir) / PARTS_DIR / LOCUST_STATS
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(path, locust_stats(environment))
+
+
+# Registered by call, not as decorators: locust's EventHook is untyped and would untype them.
+events.init.add_listener(_on_init)
+events.test_start.add_listener(_on_test_start)
+events.test_stopping.add_listener(_on_stopping)
+events.quitting.add_listener(_on_quitting)

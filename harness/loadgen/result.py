@@ -1,8 +1,17 @@
-"""What a load run sends (:class:`PreparedRequest`) and returns: the ``load.json`` summary plus
-per-second rows kept in memory.
+"""What a load run is given (:class:`RunConfig`), sends (:class:`PreparedRequest`) and returns
+(:class:`LoadResult`: the ``load.json`` summary plus its per-second rows), and how the
+processes' part files become it.
 
-Per-second latency histograms stay encoded in memory so a steady-state window (say,
-seconds 1-5 of a limit-search step) can be re-summarised exactly, not averaged.
+``run_load`` writes the config as JSON and points the local process or the master at the file
+(``FACEHARNESS_LOAD_CONFIG``); the master hands it to its workers with Locust's own spawn
+message, so a worker on another machine needs nothing but the master's address.
+
+Each load process appends one JSON line per closed second to ``parts/<proc>.series.jsonl``
+(the caller tails these for progress) and writes ``parts/<proc>.final.json`` when it stops:
+files, so results survive however the master shuts down. HDR histograms are added, never
+averaged, so merged percentiles are exact to the histogram's 3 significant digits whatever the
+number of worker processes; per-second histograms stay encoded in memory so a steady-state
+window (say, seconds 1-5 of a limit-search step) can be re-summarised exactly.
 
 A scenario builds a fresh request per call where anything in it is per request (a signed
 API stamps each request with a timestamp and nonce) and may hand out the same object again
@@ -11,14 +20,485 @@ where nothing is; the load engine never caches or replays these objects itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import csv
+import json
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlencode
+from typing import Any, Literal
+from urllib.parse import urlencode, urlsplit
 
+from hdrh.log import HistogramLogWriter
+
+from harness.errors import ConfigError, HarnessError, UsageError
 from harness.loadgen import hdr
-from harness.loadgen.classify import SUCCESS, THROTTLED
+from harness.loadgen.classify import KLASSES, SUCCESS
+from harness.loadgen.recorder import (
+    REPORT_WAIT_S,
+    STOP_ABORT,
+    STOP_HEARTBEATS,
+    STOP_LOCUST,
+    STOP_RUN_TIME,
+    planned_sends,
+)
+
+CONFIG_ENV = "FACEHARNESS_LOAD_CONFIG"
+RUN_STARTED = "faceharness run started"  # a worker's log line: it served a run (serve_worker)
+# Upper bound on any run when no duration is given (plain locust use): keeps loops bounded.
+MAX_DURATION_S = 24 * 3600.0
+
+Mode = Literal["closed", "open"]
+MODE_LABELS: dict[str, str] = {"closed": "closed-model", "open": "open-model"}
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything a load process needs; JSON round-trips via :meth:`to_dict`/:meth:`from_dict`.
+
+    ``processes`` is the number of load-generating processes (1 locally, W with workers);
+    ``users``, ``rate`` and ``max_requests`` are totals over all of them.
+    """
+
+    mode: Mode
+    target_url: str
+    requests: Mapping[str, Any]  # ScenarioOptions fields, or {"paths": [...]} (plain GETs)
+    users: int | None = None
+    rate: float | None = None
+    duration_s: float = MAX_DURATION_S
+    max_requests: int | None = None
+    processes: int = 1
+    out_dir: str | None = None
+    timeout_s: float = 10.0
+    late_ms: float = 10.0
+    max_inflight: int = 512
+    think_time_s: float = 0.0
+    abort_error_rate: float | None = None
+    abort_window_s: float = 5.0
+    abort_min_samples: int = 10
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    @property
+    def label(self) -> str:
+        return MODE_LABELS[self.mode]
+
+    @property
+    def drain_s(self) -> float:
+        """How long a process waits for in-flight requests after it stops sending."""
+        return self.timeout_s + 1.0
+
+    def quota(self, index: int) -> int | None:
+        """This process's share of ``max_requests`` (shares differ by at most one)."""
+        if self.max_requests is None:
+            return None
+        base, extra = divmod(self.max_requests, self.processes)
+        return base + (1 if index < extra else 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"requests": dict(self.requests)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown load config keys: {', '.join(unknown)}")
+        return cls(**dict(data))
+
+
+def validate(cfg: RunConfig) -> None:
+    """Reject configurations that cannot run, with one-line :class:`UsageError` messages."""
+    parts = urlsplit(cfg.target_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"target URL {cfg.target_url!r} must look like http://host:port[/base]")
+    if cfg.mode == "closed":
+        if cfg.users is None or cfg.rate is not None:
+            raise UsageError("closed model needs users=N and no rate")
+        if cfg.users < 1:
+            raise UsageError(f"users must be >= 1, got {cfg.users}")
+        if cfg.users < cfg.processes:
+            raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
+    elif cfg.mode == "open":
+        if cfg.rate is None or cfg.users is not None:
+            raise UsageError("open model needs rate=R and no users")
+        if not math.isfinite(cfg.rate) or cfg.rate <= 0:
+            raise UsageError(f"rate must be a positive number, got {cfg.rate}")
+    else:
+        raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
+    if not (0 < cfg.duration_s <= MAX_DURATION_S):
+        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
+    if cfg.max_requests is not None and cfg.max_requests < 1:
+        raise UsageError(f"max_requests must be >= 1, got {cfg.max_requests}")
+    if cfg.processes < 1:
+        raise UsageError(f"processes must be >= 1, got {cfg.processes}")
+    if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
+        raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
+    if cfg.abort_error_rate is not None and not (0 < cfg.abort_error_rate <= 1):
+        raise UsageError(f"abort_error_rate must be in (0, 1], got {cfg.abort_error_rate}")
+    if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
+        raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
+
+
+def read_config(environ: Mapping[str, str] | None = None) -> RunConfig | None:
+    """The config file named by ``FACEHARNESS_LOAD_CONFIG`` (None for a worker: its master
+    sends the config)."""
+    path = (os.environ if environ is None else environ).get(CONFIG_ENV)
+    if not path:
+        return None
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read load config {path}: {exc}") from exc
+    return RunConfig.from_dict(data)
+
+
+SCHEMA = "faceharness.load/1"
+LOAD_JSON = "load.json"
+LOAD_CSV = "load.csv"
+LOAD_HLOG = "load.hlog"
+LOCUST_CSV_PREFIX = "locust"
+COUNTS = ("offered", "sent", "completed", "late", "dropped")  # a second's counts
+TOTALS = ("offered", "sent", "completed", "late", "dropped", "harness_errors", "clamped")
+CSV_COLUMNS = ("t", "epoch_s", "offered_rps", "achieved_rps", "ok_rps", "p50_ms", "p99_ms",
+               "late", "dropped")  # fmt: skip
+MAX_SERIES_S = int(MAX_DURATION_S) + 3600  # bounds the per-second loop
+
+MODE_NOTES = {
+    "open-model": (
+        "Open model: requests start on a fixed arrival schedule independent of responses; "
+        "latency_ms is measured from each request's intended start (coordinated-omission "
+        "corrected); service_ms from the actual send."
+    ),
+    "closed-model": (
+        "Closed model: each user waits for its answer before sending again, so a slow "
+        "service lowers the offered rate and latency_ms (from the actual send) hides queueing."
+    ),
+}
+LOCUST_LABELS = {
+    "closed-model": "closed-model: Locust's own statistics; response-time percentiles are "
+    "bucketed to ~2 significant digits",
+    "open-model": "open-model: Locust measures from the actual send (service time), not "
+    "from the intended start; use latency_ms. Percentiles bucketed to ~2 significant digits",
+}
+
+
+PARTS_DIR = "parts"
+SERIES_SUFFIX = ".series.jsonl"
+FINAL_SUFFIX = ".final.json"
+LOCUST_STATS = "locust_stats.json"
+
+
+class PartWriter:
+    """Writes one process's files; every write is flushed so a crash loses at most a second."""
+
+    def __init__(self, out_dir: str | Path, proc: str) -> None:
+        self.dir = Path(out_dir) / PARTS_DIR
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.proc = proc
+        self.series_path = self.dir / f"{proc}{SERIES_SUFFIX}"
+        self.final_path = self.dir / f"{proc}{FINAL_SUFFIX}"
+
+    def append_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        lines = [json.dumps(row, separators=(",", ":")) + "\n" for row in rows]
+        if lines:
+            with self.series_path.open("a", encoding="utf-8") as fh:
+                fh.writelines(lines)
+
+    def write_final(self, data: dict[str, Any]) -> None:
+        write_json_atomic(self.final_path, data)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class SeriesTail:
+    """Incrementally reads new complete lines from all series files (for progress)."""
+
+    def __init__(self, out_dir: str | Path) -> None:
+        self.dir = Path(out_dir) / PARTS_DIR
+        self._offsets: dict[Path, int] = {}
+
+    def poll(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for path in sorted(self.dir.glob(f"*{SERIES_SUFFIX}")):
+            start = self._offsets.get(path, 0)
+            with path.open("rb") as fh:
+                fh.seek(start)
+                chunk = fh.read()
+            end = chunk.rfind(b"\n") + 1
+            if end:
+                self._offsets[path] = start + end
+                rows.extend(_complete_lines(chunk[:end].decode("utf-8")))
+        return rows
+
+
+def _complete_lines(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue  # a torn last line from a killed process
+    return out
+
+
+def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str]) -> LoadResult:
+    """Read ``out_dir/parts`` and build the merged :class:`LoadResult`."""
+    parts = out_dir / PARTS_DIR
+    finals = [json.loads(p.read_text("utf-8")) for p in sorted(parts.glob(f"*{FINAL_SUFFIX}"))]
+    label = cfg.label
+    rows = [row for path in sorted(parts.glob(f"*{SERIES_SUFFIX}"))
+            for row in _complete_lines(path.read_text("utf-8"))]  # fmt: skip
+    reported = {f.get("proc") for f in finals}
+    partial = _partial(cfg, workers, finals, [r for r in rows if r.get("proc") not in reported])
+    if partial is not None:
+        warnings.append(partial["reason"])
+    totals: Counter[str] = Counter()
+    by_class: Counter[str] = Counter()
+    codes: Counter[str] = Counter()
+    err_codes: Counter[str] = Counter()
+    for final in finals:
+        totals.update(final.get("totals", {}))
+        by_class.update(final.get("by_class", {}))
+        codes.update(final.get("codes", {}))
+        err_codes.update(final.get("err_codes", {}))
+    latency = hdr.merge(f.get("latency_hist") for f in finals)
+    service = hdr.merge(f.get("service_hist") for f in finals)
+
+    starts = [f["first_intended_wall"] for f in finals if f.get("first_intended_wall")]
+    ends = [f["last_done_wall"] for f in finals if f.get("last_done_wall")]
+    start_wall = min(starts) if starts else None
+    elapsed = max(ends) - start_wall if (ends and start_wall is not None) else 0.0
+    series = _series([r for r in rows if r.get("proc") in reported], start_wall)
+
+    completed = totals["completed"]
+    success = by_class[SUCCESS]
+    per_s = (lambda n: round(n / elapsed, 3)) if elapsed > 0 else (lambda n: 0.0)
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "mode": label,
+        "mode_note": MODE_NOTES[label],
+        "target_url": cfg.target_url,
+        "config": {k: v for k, v in cfg.to_dict().items() if k not in ("out_dir", "target_url")}
+        | {"workers": workers},
+        "started_at": _iso(start_wall),
+        "started_at_epoch": start_wall,
+        "elapsed_s": round(elapsed, 3),
+        "stop_reason": _stop_reason(finals),
+        "abort_reason": next((f["abort_reason"] for f in finals if f.get("abort_reason")), None),
+        "totals": {key: totals[key] for key in TOTALS} | {"success": success},
+        "partial": partial,
+        "offered_rps": cfg.rate if cfg.mode == "open" else per_s(totals["sent"]),
+        "throughput_rps": per_s(completed),
+        "goodput_rps": per_s(success),
+        "error_rate": round((completed - success) / completed, 6) if completed else 0.0,
+        "latency_ms": hdr.summarize_ms(latency)
+        | {"measured_from": "intended start" if cfg.mode == "open" else "actual send"},
+        "service_ms": hdr.summarize_ms(service) | {"measured_from": "actual send"},
+        "by_class": {k: by_class.get(k, 0) for k in KLASSES},
+        "errors_by_class": {k: n for k, n in by_class.items() if k != SUCCESS and n},
+        "errors_by_code": dict(err_codes.most_common()),
+        "codes": dict(codes.most_common()),
+        "late_sends": totals["late"],
+        "late_threshold_ms": cfg.late_ms,
+        "dropped_sends": totals["dropped"],
+        "harness_error_sample": next(
+            (f["harness_error_sample"] for f in finals if f.get("harness_error_sample")), None
+        ),
+        "series": [row.to_dict() for row in series],
+        "locust": {
+            "label": LOCUST_LABELS[label],
+            **json.loads(stats.read_text("utf-8")),
+            "csv_prefix": LOCUST_CSV_PREFIX,
+        }
+        if (stats := parts / LOCUST_STATS).exists()
+        else None,  # fmt: skip
+        "processes": [_process_echo(f) for f in finals],
+        "hdr": {"unit": "us", "latency": hdr.encode(latency), "service": hdr.encode(service)},
+        "files": {"json": LOAD_JSON, "csv": LOAD_CSV, "hdr_log": LOAD_HLOG},
+        "warnings": warnings,
+    }
+    return LoadResult(mode=label, summary=summary, series=series, out_dir=out_dir)
+
+
+def write_outputs(result: LoadResult) -> None:
+    """Write ``load.json``, the per-second ``load.csv`` and the interval ``load.hlog``."""
+    out = result.out_dir
+    write_json_atomic(out / LOAD_JSON, result.summary)
+    _write_csv(out / LOAD_CSV, result.series)
+    _write_hlog(out / LOAD_HLOG, result)
+
+
+def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[SecondRow]:
+    if not rows:
+        return []
+    by_sec: dict[int, tuple[Counter[str], Counter[str], Counter[str], list[str]]] = {}
+    for row in rows:
+        counts, by_class, err, hists = by_sec.setdefault(
+            int(row["sec"]), (Counter(), Counter(), Counter(), [])
+        )
+        counts.update({k: row.get(k, 0) for k in COUNTS})
+        by_class.update(row.get("by_class", {}))
+        err.update(row.get("err_codes", {}))
+        if row.get("hist"):
+            hists.append(row["hist"])
+    first = min(math.floor(start_wall) if start_wall is not None else min(by_sec), min(by_sec))
+    if max(by_sec) - first > MAX_SERIES_S:
+        raise HarnessError(f"part files span {max(by_sec) - first} s; stale files in the output?")
+    out: list[SecondRow] = []
+    for sec in range(first, max(by_sec) + 1):  # gaps (a full stall) become empty seconds
+        if (found := by_sec.get(sec)) is None:
+            out.append(SecondRow(t=sec - first, sec=sec))
+            continue
+        counts, by_class, err, hists = found
+        hist = hdr.merge(hists)
+        out.append(
+            SecondRow(
+                t=sec - first,
+                sec=sec,
+                offered=counts["offered"],
+                sent=counts["sent"],
+                completed=counts["completed"],
+                late=counts["late"],
+                dropped=counts["dropped"],
+                by_class=dict(by_class),
+                errors_by_code=dict(err),
+                p50_ms=hdr.percentile_ms(hist, 50.0),
+                p99_ms=hdr.percentile_ms(hist, 99.0),
+                hist=hdr.encode(hist) if hist.get_total_count() else None,
+            )  # fmt: skip
+        )
+    return out
+
+
+def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
+             orphan_rows: list[dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
+    """Which load processes did not send their share of the run, and what that loses (None:
+    every one did). A run cut short, or summed from fewer processes than it had, must not
+    read as the load that was asked for.
+
+    *missing*: its final report never came (the master had quit); what its per-second rows
+    showed is counted here, not in the results. *cut short*: it reported, but its schedule
+    was ended from outside (the master's run-time limit, its missed heartbeats, Locust
+    stopping its users) rather than by its duration, request budget or an abort (which stops
+    every process: the abort is the run's verdict).
+    """
+    aborted = any(f.get("stop_reason") == STOP_ABORT for f in finals)
+
+    def name(index: int) -> str:
+        return f"worker {index}" if workers else "the load process"
+
+    reported = {f.get("index") for f in finals}
+    missing = [i for i in range(cfg.processes) if i not in reported]
+    cut = [
+        f for f in finals
+        if not aborted and f.get("stop_reason") in (STOP_LOCUST, STOP_RUN_TIME, STOP_HEARTBEATS)
+        and f.get("quota") != 0
+    ]  # fmt: skip
+    if not missing and not cut:
+        return None
+    sent = sum(int(r.get("sent", 0)) for r in orphan_rows)
+    done = sum(int(r.get("completed", 0)) for r in orphan_rows)
+    why = [
+        f"{', '.join(map(name, missing))} sent no report within {REPORT_WAIT_S:g}s of the run's "
+        f"end ({sent} request(s) sent and {done} answered per its per-second rows are not counted)"
+    ] if missing else []  # fmt: skip
+    for final in cut:
+        index = int(final.get("index") or 0)
+        share = ""
+        if cfg.rate is not None:  # open model: its planned slots
+            rate, quota = cfg.rate / cfg.processes, final.get("quota")
+            share = f" of {planned_sends(rate, index / cfg.rate, cfg.duration_s, quota)}"
+        offered = int(final.get("totals", {}).get("offered", 0))
+        why.append(f"{name(index)} was stopped ({final['stop_reason']}) after offering "
+                   f"{offered}{share} request(s)")  # fmt: skip
+    if any(f["stop_reason"] == STOP_HEARTBEATS for f in cut):
+        why[-1] += " (the master drops a worker silent for 3 s: an overloaded machine?)"
+    return {
+        "expected_processes": cfg.processes,
+        "reported_processes": len(finals),
+        "unreported_sent": sent,
+        "unreported_completed": done,
+        "reason": f"partial run, {len(missing) + len(cut)} of {cfg.processes} load process(es) "
+        f"did not send their share: {'; '.join(why)}",
+    }
+
+
+def _stop_reason(finals: list[dict[str, Any]]) -> str:
+    reasons = [str(f.get("stop_reason")) for f in finals]
+    if not reasons:
+        return "no results"
+    if STOP_ABORT in reasons:
+        return STOP_ABORT
+    unique = sorted(set(reasons))
+    return unique[0] if len(unique) == 1 else ", ".join(unique)
+
+
+def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
+    latency = (
+        hdr.decode(final["latency_hist"]) if final.get("latency_hist") else hdr.new_histogram()
+    )
+    totals = final.get("totals", {})
+    return {
+        "proc": final.get("proc"),
+        "role": final.get("role"),
+        "index": final.get("index"),
+        "sent": totals.get("sent", 0),
+        "completed": totals.get("completed", 0),
+        "p99_ms": hdr.percentile_ms(latency, 99.0),
+        "stop_reason": final.get("stop_reason"),
+        "abort_reason": final.get("abort_reason"),
+    }
+
+
+def _write_csv(path: Path, series: list[SecondRow]) -> None:
+    error_klasses = [k for k in KLASSES if k != SUCCESS]
+    header = list(CSV_COLUMNS)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header + error_klasses + ["errors_by_code"])
+        for row in series:
+            d = row.to_dict()
+            codes = ";".join(f"{code}={n}" for code, n in sorted(row.errors_by_code.items()))
+            writer.writerow(
+                [d[h] if d[h] is not None else "" for h in header]
+                + [row.by_class.get(k, 0) for k in error_klasses]
+                + [codes]
+            )
+
+
+def _write_hlog(path: Path, result: LoadResult) -> None:
+    start = result.series[0].sec if result.series else 0
+    with path.open("w", encoding="utf-8") as fh:
+        writer = HistogramLogWriter(fh)
+        writer.output_log_format_version()
+        writer.output_comment(f"[StartTime: {start:.3f} (seconds since epoch), {_iso(start)}]")
+        writer.output_comment(
+            f"[faceharness {result.mode}: latency in microseconds from "
+            f"{result.summary['latency_ms']['measured_from']}; one interval per second]"
+        )
+        writer.output_legend()
+        for row in result.series:
+            if row.hist:
+                hist = hdr.decode(row.hist)
+                hist.set_start_time_stamp(row.t * 1000)
+                hist.set_end_time_stamp((row.t + 1) * 1000)
+                writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,24 +565,6 @@ class SecondRow:
         }
 
 
-@dataclass(frozen=True)
-class WindowStats:
-    """Rates and latency over whole seconds ``[start_s, end_s)`` of a run."""
-
-    start_s: int
-    end_s: int
-    offered_rps: float
-    achieved_rps: float
-    ok_rps: float
-    error_rate: float
-    throttled_rate: float
-    completed: int
-    by_class: dict[str, int]
-    late: int
-    dropped: int
-    latency_ms: dict[str, Any]
-
-
 @dataclass
 class LoadResult:
     """Outcome of :func:`harness.loadgen.run_load`; ``summary`` is exactly ``load.json``."""
@@ -128,29 +590,9 @@ class LoadResult:
     def stop_reason(self) -> str:
         return str(self.summary["stop_reason"])
 
-    def window(self, start_s: int, end_s: int) -> WindowStats:
-        """Summarise seconds ``start_s <= t < end_s`` (clamped to the recorded range)."""
-        rows = [r for r in self.series if start_s <= r.t < end_s]
+    def window(self, start_s: int, end_s: int) -> tuple[list[SecondRow], int]:
+        """Seconds ``start_s <= t < end_s``, and the window's end clamped to the recorded range
+        (at least one second)."""
         last = max((r.t for r in self.series), default=start_s - 1)
-        end = max(start_s + 1, min(end_s, last + 1))
-        seconds = end - start_s
-        by_class: dict[str, int] = {}
-        for row in rows:
-            for klass, n in row.by_class.items():
-                by_class[klass] = by_class.get(klass, 0) + n
-        completed = sum(r.completed for r in rows)
-        ok = by_class.get(SUCCESS, 0)
-        return WindowStats(
-            start_s=start_s,
-            end_s=end,
-            offered_rps=sum(r.offered for r in rows) / seconds,
-            achieved_rps=completed / seconds,
-            ok_rps=ok / seconds,
-            error_rate=(completed - ok) / completed if completed else 0.0,
-            throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
-            completed=completed,
-            by_class=by_class,
-            late=sum(r.late for r in rows),
-            dropped=sum(r.dropped for r in rows),
-            latency_ms=hdr.summarize_ms(hdr.merge(r.hist for r in rows)),
-        )
+        rows = [r for r in self.series if start_s <= r.t < end_s]
+        return rows, max(start_s + 1, min(end_s, last + 1))

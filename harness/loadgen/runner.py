@@ -18,26 +18,29 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
-from harness.loadgen.config import CONFIG_ENV, RUN_STARTED, RunConfig
-from harness.loadgen.control import STOP_ABORT
-from harness.loadgen.merge import (
+from harness.loadgen.recorder import STOP_ABORT
+from harness.loadgen.result import (
+    CONFIG_ENV,
     LOAD_JSON,
     LOCUST_CSV_PREFIX,
     PARTS_DIR,
+    RUN_STARTED,
+    LoadResult,
+    RunConfig,
     SeriesTail,
     collect,
     write_json_atomic,
     write_outputs,
 )
-from harness.loadgen.result import LoadResult
 from harness.loadgen.scenarios import ScenarioOptions, request_source
 
 ENTRY_LOCUSTFILE = Path(__file__).resolve().parent / "_entry" / "locustfile.py"
@@ -97,34 +100,24 @@ def run_load(
     users: int | None = None,
     rate: float | None = None,
     duration_s: float,
-    max_requests: int | None = None,
     workers: int = 0,
     remote: RemoteWorkers | None = None,
     out_dir: str | Path,
     progress_callback: Callable[[LoadProgress], None] | None = None,
-    timeout_s: float = 10.0,
-    late_ms: float = 10.0,
-    max_inflight: int = 512,
-    think_time_s: float = 0.0,
-    abort_error_rate: float | None = None,
-    abort_window_s: float = 5.0,
-    abort_min_samples: int = 10,
     startup_timeout_s: float = 60.0,
     env: Mapping[str, str] | None = None,
+    **options: Any,
 ) -> LoadResult:
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
     ``requests`` is a :class:`ScenarioOptions` (classified by the APIs' codes) or a list
-    of paths (plain GETs classified by HTTP status). Exactly one of ``users`` (closed
-    model) or ``rate`` (open model, requests/s in total) is given. The run stops by itself
-    after ``duration_s`` or ``max_requests`` sends, or when the non-success rate of the
-    recent answers (:class:`~harness.loadgen.control.ErrorSpike`: the last
-    ``abort_window_s``, or the last ``abort_min_samples`` answers at low rates) exceeds
-    ``abort_error_rate`` (off by default: turn it on for live targets). ``workers=W`` runs
-    a Locust master plus W worker processes on loopback, ``remote`` makes that master wait
-    for workers on other machines too; all share users/rate/max_requests. ``env`` adds
-    variables to the Locust processes' environment (and to the preflight): the way to hand
-    credentials to the scenario without writing them into the run's config file.
+    of paths (plain GETs classified by HTTP status); exactly one of ``users`` (closed model)
+    or ``rate`` (open model, requests/s in total). ``options`` are the other :class:`RunConfig`
+    fields (``max_requests``, ``abort_error_rate``: off by default, turn it on for live
+    targets, ...). ``workers=W`` runs a Locust master plus W worker processes on loopback,
+    ``remote`` makes that master wait for workers on other machines too. ``env`` adds variables
+    to the Locust processes' environment (and the preflight's): credentials never go into the
+    run's config file.
     """
     if (users is None) == (rate is None):
         raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
@@ -135,23 +128,11 @@ def run_load(
         requests.to_kwargs() if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
     )
     cfg = RunConfig(
-        mode="closed" if users is not None else "open",
-        target_url=target_url.rstrip("/"),
-        requests=spec,
-        users=users,
-        rate=float(rate) if rate is not None else None,
-        duration_s=float(duration_s),
-        max_requests=max_requests,
-        processes=max(workers + (remote.count if remote else 0), 1),
-        out_dir=str(out),
-        timeout_s=timeout_s,
-        late_ms=late_ms,
-        max_inflight=max_inflight,
-        think_time_s=think_time_s,
-        abort_error_rate=abort_error_rate,
-        abort_window_s=abort_window_s,
-        abort_min_samples=abort_min_samples,
-    )
+        mode="closed" if users is not None else "open", target_url=target_url.rstrip("/"),
+        requests=spec, users=users, rate=float(rate) if rate is not None else None,
+        duration_s=float(duration_s), out_dir=str(out),
+        processes=max(workers + (remote.count if remote else 0), 1), **options,
+    )  # fmt: skip
     extra_env = dict(env or {})
     preflight(cfg, {**os.environ, **extra_env})
     _prepare_out_dir(out)
@@ -159,16 +140,16 @@ def run_load(
 
     warnings: list[str] = []
     launch = _Launch(cfg, workers, remote, out, startup_timeout_s, extra_env)
-    progress = _Progress(cfg.label, out, progress_callback)
+    poll = _progress(cfg.label, out, progress_callback)
     try:
         launch.start()
-        launch.wait(progress.poll, warnings)
+        launch.wait(poll, warnings)
     finally:
         launch.stop_all()
     result = collect(out, cfg, workers=workers + (remote.count if remote else 0),
                      warnings=warnings)  # fmt: skip
     if not result.summary["processes"]:
-        if remote and launch.gave_up():
+        if remote and launch.logged("master", "Gave up waiting for workers"):
             raise HarnessError(
                 f"could not run: the {remote.count} remote worker(s) did not all connect to "
                 f"{remote.host}:{remote.port} within {remote.wait_s:g}s (start each with "
@@ -214,7 +195,7 @@ def serve_worker(
             launch.stop_all()
         if code != 0:
             break
-        if not launch.served():  # met a master that was quitting: it sent no run
+        if not launch.logged(launch.procs[0][0], RUN_STARTED):  # a quitting master: no run
             continue
         runs += 1
         if on_run is not None:
@@ -251,29 +232,22 @@ def _free_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass
 class _Launch:
     """The Locust processes of one run (local, or master + workers), or one worker's."""
 
-    def __init__(
-        self,
-        cfg: RunConfig | None,
-        workers: int,
-        remote: RemoteWorkers | None,
-        out: Path,
-        startup_timeout_s: float,
-        extra_env: Mapping[str, str] | None = None,
-    ) -> None:
-        self.cfg = cfg
-        self.extra_env = dict(extra_env or {})
-        self.workers = workers
-        self.remote = remote
-        self.out = out
-        self.startup_timeout_s = startup_timeout_s
-        self.procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []
+    cfg: RunConfig | None
+    workers: int
+    remote: RemoteWorkers | None
+    out: Path
+    startup_timeout_s: float
+    extra_env: Mapping[str, str]
+    procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = field(default_factory=list)
 
     def _env(self, config: bool) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
-        env.pop(CONFIG_ENV, None)
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith("LOCUST_") and k != CONFIG_ENV
+        }
         env.update(self.extra_env)
         if config:  # a worker gets the config from its master
             env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
@@ -297,14 +271,9 @@ class _Launch:
             "--loglevel", "INFO", "--logfile", str(logs / f"{role}.log"),
             "--exit-code-on-error", "0", *args,
         ]  # fmt: skip
-        proc = subprocess.Popen(
-            cmd,
-            cwd=self.out,
-            env=self._env(config="--worker" not in args),
-            stdin=subprocess.DEVNULL,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-        )
+        env = self._env(config="--worker" not in args)
+        proc = subprocess.Popen(cmd, cwd=self.out, env=env, stdin=subprocess.DEVNULL,
+                                stdout=console, stderr=subprocess.STDOUT)  # fmt: skip
         self.procs.append((role, proc, console))
 
     def start(self) -> None:
@@ -334,16 +303,11 @@ class _Launch:
             worker = ["--worker", "--master-host", local, "--master-port", str(port)]
             self.spawn(f"worker{index}", worker)
 
-    def served(self) -> bool:
-        """True when this launch's worker started a run (one that met a quitting master, which
-        connects and is told to quit, exits 0 too)."""
-        log = self.out / LOGS_DIR / f"{self.procs[0][0]}.log"
-        return log.exists() and RUN_STARTED in log.read_text(errors="replace")
-
-    def gave_up(self) -> bool:
-        """True when the master ended because its workers did not all connect in time."""
-        log = self.out / LOGS_DIR / "master.log"
-        return log.exists() and "Gave up waiting for workers" in log.read_text(errors="replace")
+    def logged(self, role: str, text: str) -> bool:
+        """Whether ``role``'s Locust log holds ``text``: a worker that served a run (one that met
+        a quitting master exits 0 too), a master that gave up waiting for its workers."""
+        log = self.out / LOGS_DIR / f"{role}.log"
+        return log.exists() and text in log.read_text(errors="replace")
 
     def wait(self, poll: Callable[[], None], warnings: list[str]) -> None:
         """Wait (bounded) until every process exits; stragglers are terminated."""
@@ -409,39 +373,31 @@ class _Launch:
         return f"logs in {logs}"
 
 
-class _Progress:
-    """Tails the series files and reports cumulative counts to the callback."""
+def _progress(
+    mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
+) -> Callable[[], None]:
+    """A poll that tails the series files and reports cumulative counts to ``callback``."""
+    tail, started, seen = SeriesTail(out), time.monotonic(), Counter[str]()
 
-    def __init__(
-        self, mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
-    ) -> None:
-        self.mode = mode
-        self.callback = callback
-        self.tail = SeriesTail(out)
-        self.started = time.monotonic()
-        self.completed = 0
-        self.success = 0
-
-    def poll(self) -> None:
-        if self.callback is None:
-            return
-        rows = self.tail.poll()
-        if not rows:
+    def poll() -> None:
+        rows = tail.poll() if callback is not None else []
+        if not rows or callback is None:
             return
         for row in rows:
-            self.completed += int(row.get("completed", 0))
-            self.success += int(row.get("by_class", {}).get(SUCCESS, 0))
+            seen["completed"] += int(row.get("completed", 0))
+            seen["success"] += int(row.get("by_class", {}).get(SUCCESS, 0))
         last_sec = max(int(r["sec"]) for r in rows)
         last = [r for r in rows if int(r["sec"]) == last_sec]
-        hist = hdr.merge(r.get("hist") for r in last)
-        self.callback(
+        callback(
             LoadProgress(
-                mode=self.mode,
-                elapsed_s=round(time.monotonic() - self.started, 3),
-                completed=self.completed,
-                success=self.success,
-                errors=self.completed - self.success,
+                mode=mode,
+                elapsed_s=round(time.monotonic() - started, 3),
+                completed=seen["completed"],
+                success=seen["success"],
+                errors=seen["completed"] - seen["success"],
                 last_second_rps=float(sum(int(r.get("completed", 0)) for r in last)),
-                last_second_p99_ms=hdr.percentile_ms(hist, 99.0),
+                last_second_p99_ms=hdr.percentile_ms(hdr.merge(r.get("hist") for r in last), 99.0),
             )
         )
+
+    return poll

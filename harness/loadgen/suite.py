@@ -14,6 +14,7 @@ import itertools
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from typing import Any, Literal
 from harness.clients import Credentials
 from harness.contract import no_answer_key
 from harness.errors import HarnessError, TargetError, UsageError
-from harness.loadgen import safety
+from harness.loadgen import hdr, safety
 from harness.loadgen.classify import (
     AUTH_ERROR,
     BUSINESS_FAILURE,
@@ -449,8 +450,6 @@ def _point(row: Mapping[str, Any]) -> dict[str, Any]:
 def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
     """The run's latency distribution as ``[percentile, ms]`` pairs (reports show these; the
     histogram itself stays in the run's ``load.hlog``)."""
-    from harness.loadgen import hdr
-
     hist = hdr.decode(encoded) if encoded else None
     if hist is None or hist.get_total_count() == 0:
         return []
@@ -509,21 +508,14 @@ def _limit_step_run(found: LimitResult) -> LoadResult | None:
 def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
     """A search that stopped below the requirement without failing (``metrics["inconclusive"]``)
     is an inconclusive suite, never a pass."""
-    status = derive_status(findings)
-    why = metrics.get("inconclusive")
-    inconclusive = status == "pass" and bool(why)
-    return LoadSuiteResult(
-        name="load",
-        status="inconclusive" if inconclusive else status,
-        reason=why if inconclusive else None,
-        testable_when="the search reaches the required rate (raise --max-rate, or "
-        "--allow-costly-load "
-        "on a live target)"
-        if inconclusive
-        else None,
-        findings=findings,
-        metrics=LoadMetrics.model_validate(metrics),
-    )
+    status, why = derive_status(findings), metrics.get("inconclusive")
+    result = LoadSuiteResult(name="load", status=status, findings=findings,
+                             metrics=LoadMetrics.model_validate(metrics))  # fmt: skip
+    if status != "pass" or not why:
+        return result
+    when = "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a "
+    return result.model_copy(update={"status": "inconclusive", "reason": why,
+                                     "testable_when": when + "live target)"})  # fmt: skip
 
 
 def _judgeable(target: str, result: LoadResult) -> None:
@@ -634,28 +626,33 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     start = result.summary.get("started_at_epoch")
     offset = float(start) - result.series[0].sec if (start is not None and result.series) else 0.0
     first = math.ceil(offset + warmup_s)
-    window = result.window(first, first + math.floor(step_s))
-    tail = result.window(window.end_s - max(1, math.floor(step_s) // 2), window.end_s)
-    by_class = window.by_class
-    completed = window.completed
+    rows, end = result.window(first, first + math.floor(step_s))
+    tail_start = end - max(1, math.floor(step_s) // 2)
+    tail, tail_end = result.window(tail_start, end)
+    seconds = end - first
+    by_class: Counter[str] = Counter()
+    for row in rows:
+        by_class.update(row.by_class)
+    completed = sum(r.completed for r in rows)
     served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
+    latency = hdr.summarize_ms(hdr.merge(r.hist for r in rows))
     return StepResult(
-        offered_rps=window.offered_rps,
-        achieved_rps=window.achieved_rps,
-        ok_rps=window.ok_rps,
-        p99_ms=window.latency_ms["p99"],
+        offered_rps=sum(r.offered for r in rows) / seconds,
+        achieved_rps=completed / seconds,
+        ok_rps=by_class.get(SUCCESS, 0) / seconds,
+        p99_ms=latency["p99"],
         error_rate=(completed - served) / completed if completed else 0.0,
-        throttled_rate=window.throttled_rate,
+        throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
         completed=completed,
-        dropped=window.dropped,
-        late=window.late,
-        duration_s=float(window.end_s - window.start_s),
-        tail_ok_rps=tail.ok_rps,
+        dropped=sum(r.dropped for r in rows),
+        late=sum(r.late for r in rows),
+        duration_s=float(seconds),
+        tail_ok_rps=sum(r.success for r in tail) / (tail_end - tail_start),
         detail={
             "out_dir": str(result.out_dir),
-            "window_s": [window.start_s, window.end_s],
-            "by_class": by_class,
-            "latency_ms": window.latency_ms,
+            "window_s": [first, end],
+            "by_class": dict(by_class),
+            "latency_ms": latency,
             "stop_reason": result.stop_reason,
             "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
             "run_codes": result.summary.get("codes", {}),

@@ -25,7 +25,7 @@ def test_every_suite_draws_the_single_face_images_of_labels_csv(faces_dir, face_
     from harness.accuracy import load_dataset
     from harness.conformance._payloads import PayloadPool
     from harness.fuzz import image_pool
-    from harness.loadgen.payloads import build_pool
+    from harness.loadgen.scenarios import build_pool
 
     single = _single_faces(face_labels)
     assert "group_selfie_1.jpg" not in single and "no_face_cat_1.jpg" not in single

@@ -101,7 +101,7 @@ def test_conformance_media_keep_their_names_and_bytes(faces: Path, contract: Any
 
 
 def test_load_size_classes_keep_their_images(faces: Path) -> None:
-    from harness.loadgen.payloads import build_pool
+    from harness.loadgen.scenarios import build_pool
 
     for key, root in (("load", ""), ("load_dir", str(faces))):
         pool = build_pool(root)

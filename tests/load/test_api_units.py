@@ -16,9 +16,8 @@ import pytest
 from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, jd_sign
 from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
-from harness.loadgen import StepResult, find_limit
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
-from harness.loadgen.payloads import SMALL_MAX_BYTES, build_pool, parse_weights
+from harness.loadgen.limit import StepResult, find_limit
 from harness.loadgen.safety import (
     OVERRIDE_FLAG,
     URL_ABORT_ERROR_RATE,
@@ -26,7 +25,15 @@ from harness.loadgen.safety import (
     check_run,
     parse_duration,
 )
-from harness.loadgen.scenarios import OPERATIONS, Scenario, ScenarioOptions, scenario_request
+from harness.loadgen.scenarios import (
+    OPERATIONS,
+    SMALL_MAX_BYTES,
+    Scenario,
+    ScenarioOptions,
+    build_pool,
+    parse_weights,
+    scenario_request,
+)
 
 
 def _match(errcode: int, success: str | None = "true", status: str = "SUCCESS") -> bytes:
@@ -368,8 +375,7 @@ def test_find_limit_precheck_stops_the_search() -> None:
 
 
 def test_no_match_verdicts_are_served_requests_not_an_error_spike() -> None:
-    from harness.loadgen.control import ErrorSpike
-    from harness.loadgen.recorder import Recorder
+    from harness.loadgen.recorder import ErrorSpike, Recorder
 
     spike = ErrorSpike(threshold=0.5, window_s=5.0, min_samples=5)
     recorder = Recorder(proc="p", late_s=0.01, spike=spike, origin=(0.0, 1000.0))

@@ -13,12 +13,17 @@ import pytest
 
 from harness.clients import AnswerTooLarge
 from harness.errors import ConfigError, UsageError
-from harness.loadgen import PreparedRequest, StepResult, default_classifier, find_limit
-from harness.loadgen.classify import api_classifier
-from harness.loadgen.config import CONFIG_ENV, RunConfig, read_config
-from harness.loadgen.control import ErrorSpike, RunControl, planned_sends
-from harness.loadgen.merge import PartWriter, collect
-from harness.loadgen.recorder import Recorder
+from harness.loadgen.classify import api_classifier, default_classifier
+from harness.loadgen.limit import StepResult, find_limit
+from harness.loadgen.recorder import ErrorSpike, Recorder, RunControl, planned_sends
+from harness.loadgen.result import (
+    CONFIG_ENV,
+    PartWriter,
+    PreparedRequest,
+    RunConfig,
+    collect,
+    read_config,
+)
 from harness.loadgen.runner import parse_address
 from harness.loadgen.scenarios import request_source
 
@@ -169,10 +174,10 @@ def test_planned_sends_and_run_control() -> None:
     assert planned_sends(3.0, 0.0, 0.01, None) == 1
     ctl = RunControl(duration_s=10.0, quota=2)
     assert ctl.try_acquire(0.0) and ctl.try_acquire(1.0) and not ctl.try_acquire(2.0)
-    assert ctl.stop_reason == "max_requests" and not ctl.finished()
+    assert ctl.stop_reason == "max_requests" and ctl.stopping and ctl.inflight == 2
     ctl.release()
     ctl.release()
-    assert ctl.finished()
+    assert ctl.stopping and ctl.inflight == 0  # the process may finish now
     timed = RunControl(duration_s=1.0, quota=None)
     assert timed.try_acquire(5.0) and not timed.try_acquire(6.0) and timed.stop_reason == "duration"
 
@@ -298,10 +303,9 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     assert sum(row.completed for row in result.series) == 200
     assert sum(row.offered for row in result.series) == 200
     assert result.series[1].offered == 100  # both processes' slots in second 1
-    window = result.window(1, 2)
-    assert window.completed == result.series[
-        1
-    ].completed and window.throttled_rate == pytest.approx(0.1)
+    rows, end = result.window(1, 2)  # a limit step's window: exactly its seconds
+    assert (rows, end) == ([result.series[1]], 2)
+    assert rows[0].by_class["throttled"] / rows[0].completed == pytest.approx(0.1)
     assert result.series[0].dropped == 2
     short = collect(tmp_path, _cfg(rate=100.0, processes=3), workers=3, warnings=[])
     assert short.summary["partial"] == {

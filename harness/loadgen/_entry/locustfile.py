@@ -3,4 +3,4 @@
 Kept in its own directory because Locust puts the locustfile's directory on ``sys.path``.
 """
 
-from harness.loadgen.locust_plugin import FaceharnessUser as FaceharnessUser
+from harness.loadgen.process import FaceharnessUser as FaceharnessUser
