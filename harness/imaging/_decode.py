@@ -252,9 +252,24 @@ def _jpeg(data: bytes, first: bool = False) -> tuple[int, int]:
         if marker == 0xDA:  # start of scan: the header ends
             break
         if marker in _JPEG_SOF or marker == 0xDE:  # Pillow reads DHP as a frame header too
-            size = _sof(data[start:i])
-        elif marker == 0xDB:
-            _dqt(data, start, i)
+            if length < 6 or (length - 6) % 3:  # Pillow reads every component as a 3-byte triple
+                raise ImageRejected("corrupt", f"JPEG frame header of {length} bytes is malformed")
+            depth, height, width, layers = _FRAME_HEAD(data, start)
+            if depth != 8:
+                raise ImageRejected(
+                    "corrupt", f"JPEG has {depth}-bit samples; only 8-bit is decodable"
+                )
+            if layers not in _JPEG_LAYERS:
+                raise ImageRejected(
+                    "corrupt", f"JPEG has {layers} colour components; expected 1, 3 or 4"
+                )
+            size = width, height  # Pillow keeps the last frame header it reads
+        elif marker == 0xDB:  # quantization tables: each a precision byte and 64 or 128 bytes
+            q = start
+            while q < i:
+                q += 65 if data[q] < 16 else 129
+            if q > i:
+                raise ImageRejected("corrupt", "JPEG has a bad quantization table")
         elif (marker == 0xE0 and data.startswith(b"JFIF", start, i)) or (
             marker == 0xEE and data.startswith(b"Adobe", start, i)
         ):
@@ -270,25 +285,6 @@ def _jpeg(data: bytes, first: bool = False) -> tuple[int, int]:
     if not width or not height:
         raise ImageRejected("corrupt", f"JPEG header declares a {width}x{height} image")
     return size
-
-
-def _sof(s: bytes) -> tuple[int, int]:
-    """(width, height) of one frame header; Pillow keeps the last one it reads."""
-    if len(s) < 6 or (len(s) - 6) % 3:  # Pillow reads every component as a 3-byte triple
-        raise ImageRejected("corrupt", f"JPEG frame header of {len(s)} bytes is malformed")
-    if s[0] != 8:
-        raise ImageRejected("corrupt", f"JPEG has {s[0]}-bit samples; only 8-bit is decodable")
-    if s[5] not in _JPEG_LAYERS:
-        raise ImageRejected("corrupt", f"JPEG has {s[5]} colour components; expected 1, 3 or 4")
-    return s[3] << 8 | s[4], s[1] << 8 | s[2]
-
-
-def _dqt(data: bytes, i: int, end: int) -> None:
-    """The quantization tables in ``data[i:end]``: each a precision byte and 64 or 128 bytes."""
-    while i < end:
-        i += 65 if data[i] < 16 else 129
-        if i > end:
-            raise ImageRejected("corrupt", "JPEG has a bad quantization table")
 
 
 def _png(data: bytes) -> tuple[int, int]:
