@@ -290,14 +290,10 @@ class CodeTable:
         """The single entry whose English meaning starts with the text: lets code name codes by
         meaning (a row a team's table replaced is found when nothing else means it)."""
 
-        def meaning(rows: tuple[Code, ...]) -> list[Code]:
-            return [
-                c
-                for c in rows
-                if (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
-            ]
+        def means(c: Code) -> bool:
+            return (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
 
-        hits = meaning(self.codes) or meaning(self.shadowed)
+        hits = [*filter(means, self.codes)] or [*filter(means, self.shadowed)]
         if len(hits) != 1:
             raise SpecError(
                 f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "
@@ -431,6 +427,17 @@ class Reading:
         return (self.default.name, *(a.name for a in self.alternatives))
 
 
+# the optional keys of a readings.yaml entry, each read as its Reading field
+_READING_FIELDS: dict[str, Callable[[Any], Any]] = dict(
+    observed_by=tuple,
+    emulator=bool,
+    emulator_serves=str,
+    suites=tuple,
+    family=bool,
+    safe_limit=lambda v: None if v is None else int(v),
+)
+
+
 def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Reading]:
     if not isinstance(raw, dict) or not isinstance(raw.get("readings"), dict):
         raise SpecError(f"{source}: expected a mapping with 'readings'")
@@ -442,17 +449,12 @@ def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Rea
             default = Alternative(**entry["default"])
             alternatives = tuple(Alternative(**a) for a in entry["alternatives"])
             out[rid] = Reading(
-                id=rid,
-                title=str(entry["title"]),
-                seed=str(entry["seed"]),
-                default=default,
-                alternatives=alternatives,
-                observed_by=tuple(entry.get("observed_by", ())),
-                emulator=bool(entry.get("emulator", False)),
-                emulator_serves=str(entry.get("emulator_serves", "")),
-                suites=tuple(entry.get("suites", ("conformance", "fuzz"))),
-                family=bool(entry.get("family", False)),
-                safe_limit=None if entry.get("safe_limit") is None else int(entry["safe_limit"]),
+                rid,
+                str(entry["title"]),
+                str(entry["seed"]),
+                default,
+                alternatives,
+                **{k: read(entry[k]) for k, read in _READING_FIELDS.items() if k in entry},
             )
         except (KeyError, TypeError) as exc:
             raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
@@ -676,6 +678,7 @@ class Contract:
     jd_image_formats = _fact("jd", "image_formats", tuple)
     jd_success_code = _fact("jd", "success_code", str)
     jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
+    jd_timestamp_window_ms = _fact("jd", "timestamp_window_s", lambda s: int(s) * 1000)
 
     @property
     def match_base64_safe_chars(self) -> int:
@@ -705,10 +708,6 @@ class Contract:
     def jd_fixed_fields(self) -> dict[str, str]:
         props = self.jd.schemas["CompareRequest"]["properties"]
         return {k: v["const"] for k, v in props.items() if "const" in v}
-
-    @cached_property
-    def jd_timestamp_window_ms(self) -> int:
-        return int(self.jd.facts["timestamp_window_s"]) * 1000
 
     @property
     def jd_threshold_fmr(self) -> dict[str, float]:
