@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeGuard, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 import jsonschema_rs
 import yaml
@@ -396,10 +396,6 @@ Observed = Literal["default", "alternative", "mixed", "not-exercised"]
 WHICH: tuple[str, ...] = get_args(Which)
 
 
-def is_which(value: object) -> TypeGuard[Which]:
-    return value in WHICH
-
-
 @dataclass(frozen=True, slots=True)
 class Alternative:
     name: str
@@ -564,7 +560,7 @@ class ReadingLog:
             if e.id in contract.readings:
                 wanted = self.required.get(e.id)
                 seen = {"observed": self.observed(e.id), "evidence": self.evidence(e.id)}
-                seen["required"] = wanted if is_which(wanted) else None
+                seen["required"] = wanted if wanted in WHICH else None
             out.append(Entry(id=e.id, title=e.title, **seen))
         return out
 

@@ -310,21 +310,15 @@ def _png(data: bytes) -> tuple[int, int]:
             raise ImageRejected(
                 "corrupt", f"PNG chunk {kind.decode('latin-1')!r} has a bad checksum"
             )
-        if first:
-            _ihdr(body)
+        if first and length < 13:
+            raise ImageRejected("corrupt", f"PNG header chunk of {length} bytes is too short")
+        if first and body[8] not in _PNG_MODES.get(body[9], ()):
+            raise ImageRejected(
+                "corrupt", f"PNG colour type {body[9]} with {body[8]}-bit samples is not decodable"
+            )
+        if first and body[11] != 0:  # Pillow ignores the compression byte, checks the filter byte
+            raise ImageRejected("corrupt", f"PNG filter method {body[11]} is unknown")
         first, i = False, end + 4
-
-
-def _ihdr(s: bytes) -> None:
-    if len(s) < 13:
-        raise ImageRejected("corrupt", f"PNG header chunk of {len(s)} bytes is too short")
-    depth, colour = s[8], s[9]
-    if depth not in _PNG_MODES.get(colour, ()):
-        raise ImageRejected(
-            "corrupt", f"PNG colour type {colour} with {depth}-bit samples is not decodable"
-        )
-    if s[11] != 0:  # Pillow ignores the compression byte and checks the filter byte
-        raise ImageRejected("corrupt", f"PNG filter method {s[11]} is unknown")
 
 
 _PIL_NAMES: Final = {"jpeg": ("JPEG", "MPO")} | {
