@@ -181,19 +181,8 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
         refused = text != contract.jd_success_code
         meaning = contract.codes.get("jd", "gateway", text)
         typed = isinstance(gateway, str) and refused
-        msg = _text(body.get("msg"))
-        return Answer(
-            "jd",
-            status,
-            body,
-            "gateway",
-            text,
-            meaning,
-            typed,
-            refused,
-            remain_times=remain,
-            message=msg,
-        )
+        head = ("jd", status, body, "gateway", text, meaning, typed, refused)
+        return Answer(*head, remain_times=remain, message=_text(body.get("msg")))
     raw = result.get("code")
     code = None if raw is None else str(raw)
     meaning = contract.codes.get("jd", "business", code)
