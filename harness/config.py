@@ -140,9 +140,9 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     top = {k: v for k, v in data.items() if k not in SECTIONS}  # the emulator's keys, old style
     emulator: Any = data.get("emulator")
     prefix = "emulator."
-    if top:
+    if top or emulator is not None:
         from harness.emulator import EmulatorSettings
-
+    if top:
         known = [*SECTIONS, *EmulatorSettings.model_fields]
         for key, value in top.items():
             if key not in known:
@@ -157,8 +157,6 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     )
     settings = None
     if emulator is not None:
-        from harness.emulator import EmulatorSettings
-
         settings = validate(EmulatorSettings, _table(emulator, "emulator", source), source, prefix)
     gate = None
     if "gate" in data:
