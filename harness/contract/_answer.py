@@ -181,22 +181,17 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
         refused = text != contract.jd_success_code
         meaning = contract.codes.get("jd", "gateway", text)
         typed = isinstance(gateway, str) and refused
-        head = ("jd", status, body, "gateway", text, meaning, typed, refused)
-        return Answer(*head, remain_times=remain, message=_text(body.get("msg")))
+        at_gateway = ("jd", status, body, "gateway", text, meaning, typed, refused)
+        return Answer(*at_gateway, remain_times=remain, message=_text(body.get("msg")))
     raw = result.get("code")
     code = None if raw is None else str(raw)
     meaning = contract.codes.get("jd", "business", code)
     typed = type(raw) is int and isinstance(gateway, str)
     ran = type(raw) is int and raw in (0, contract.jd_not_same_person_code)
     serial, verdict = result.get("serialNo"), result.get("result")
+    head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
-        "jd",
-        status,
-        body,
-        "business",
-        code,
-        meaning,
-        typed,
+        *head,
         refused=not ran,
         ran=ran,
         score=finite(parse_score(result.get("score"))),
