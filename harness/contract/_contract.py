@@ -419,9 +419,6 @@ class Reading:
     suites: tuple[str, ...] = ("conformance", "fuzz")  # whose requests tell the readings apart
     family: bool = False  # independent limits: a lenient target may be seen "mixed"
 
-    def names(self) -> tuple[str, ...]:
-        return (self.default.name, *(a.name for a in self.alternatives))
-
 
 # the optional keys of a readings.yaml entry, each read as its Reading field
 _READING_FIELDS: dict[str, Callable[[Any], Any]] = dict(
@@ -478,7 +475,7 @@ def check_required(
         if value not in WHICH:
             raise SpecError(
                 f"{source}: [readings] {rid} = {value!r}: expected 'default', 'alternative' "
-                f"or one of {', '.join(reading.names())}"
+                f"or one of {', '.join(a.name for a in (reading.default, *reading.alternatives))}"
             )
         out[rid] = value
     return out
