@@ -619,12 +619,6 @@ T = TypeVar("T")
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
 
 
-def default_specs_dir() -> Path:
-    """`$FACEHARNESS_SPECS`, else the repository's `specs/` beside the `harness` package."""
-    env = os.environ.get("FACEHARNESS_SPECS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
-
-
 def _fact(api: str, key: str, read: Callable[[Any], T]) -> cached_property[T]:
     """A document-level fact of the ``api``'s spec (``info.x-faceharness``), read once."""
     return cached_property(lambda self: read(getattr(self, api).facts[key]))
@@ -735,9 +729,10 @@ def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> C
     default to false, and a row for a code codes.yaml has replaces it (E-014).
     """
     extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
-    return _load(
-        str((specs_dir or default_specs_dir()).resolve()), str(extra.resolve()) if extra else None
-    )
+    if not specs_dir:  # $FACEHARNESS_SPECS, else the repository's specs/ beside `harness`
+        env = os.environ.get("FACEHARNESS_SPECS")
+        specs_dir = Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+    return _load(str(specs_dir.resolve()), str(extra.resolve()) if extra else None)
 
 
 @lru_cache(maxsize=4)
