@@ -419,6 +419,9 @@ class Reading:
     suites: tuple[str, ...] = ("conformance", "fuzz")  # whose requests tell the readings apart
     family: bool = False  # independent limits: a lenient target may be seen "mixed"
 
+    def names(self) -> tuple[str, ...]:
+        return (self.default.name, *(a.name for a in self.alternatives))
+
 
 # the optional keys of a readings.yaml entry, each read as its Reading field
 _READING_FIELDS: dict[str, Callable[[Any], Any]] = dict(
@@ -475,7 +478,7 @@ def check_required(
         if value not in WHICH:
             raise SpecError(
                 f"{source}: [readings] {rid} = {value!r}: expected 'default', 'alternative' "
-                f"or one of {', '.join(a.name for a in (reading.default, *reading.alternatives))}"
+                f"or one of {', '.join(reading.names())}"
             )
         out[rid] = value
     return out
@@ -569,10 +572,8 @@ class ReadingLog:
             if seen == "not-exercised":
                 continue
             counts = self.evidence(rid).get("counts", {})
-            name = {
-                "default": reading.default.name,
-                "alternative": reading.alternatives[0].name,
-            }.get(seen, seen)
+            names = {"default": reading.default.name, "alternative": reading.alternatives[0].name}
+            name = names.get(seen, seen)
             out.append(
                 f"reading {rid}: {seen} ({name}), default x{counts.get('default', 0)} "
                 f"alternative x{counts.get('alternative', 0)}: {reading.title}"
