@@ -144,10 +144,15 @@ _FRAME_HEAD: Final = struct.Struct(">BHHB").unpack_from  # precision, height, wi
 
 
 def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The first and last frame sizes of a plainly laid out JPEG header (segments of ``_PLAIN``
-    back to back from SOI to SOS, every check of ``_jpeg`` passing), or None: one walk answers
-    both of ``_jpeg``'s readings for nearly every upload; None leaves the verdict to them, which
-    name the fault."""
+    """The first and last frame sizes of a plainly laid out JPEG header, or None.
+
+    Plain: segments back to back from SOI to SOS, each a marker of ``_PLAIN`` with a length of
+    at least 2 inside the data, every check of ``_jpeg`` passing and no zero size. On such a
+    stream ``_jpeg(data, True)`` reads the first frame header and ``_jpeg`` walks the same segments
+    to the last one, so one walk answers both (the emulator reads every image it receives this
+    way). None (a damaged or unusual header) leaves the verdict to those two, which name the
+    fault.
+    """
     n, i = len(data), 2
     first: tuple[int, int] | None = None
     last = first
@@ -183,9 +188,13 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
 
 
 def _jpeg(data: bytes, first: bool = False) -> tuple[int, int]:
-    """Pillow's loop (markers from SOI to SOS, junk skipped, SOF required): the last frame
-    header's size, as Pillow reports it; ``first``: the first one's by a strict walk that checks
-    only lengths, for the pixel budget, which is checked before the end marker."""
+    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required; the last
+    frame header's size, as Pillow reports it.
+
+    ``first``: the first frame header's size by a strict walk (no junk, no escapes, nothing
+    checked but lengths), read before the pixel budget and the end marker are. Walked by
+    offsets (no segment copies): it runs for every image the emulator receives.
+    """
     n, i = len(data), 2
     size: tuple[int, int] | None = None
     while i < n:
