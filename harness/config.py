@@ -133,16 +133,26 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     if path is None:
         return HarnessConfig()
     path = Path(path)
-    source, data = str(path), read_toml(path, what)
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{what} file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{what} {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
     gate_prefix = "gate."
     if what == "policy" and "gate" not in data:
         data, gate_prefix = {"gate": data}, ""
     top = {k: v for k, v in data.items() if k not in SECTIONS}  # the emulator's keys, old style
     emulator: Any = data.get("emulator")
     prefix = "emulator."
-    if top:
+    if top or emulator is not None:
         from harness.emulator import EmulatorSettings
-
+    if top:
         known = [*SECTIONS, *EmulatorSettings.model_fields]
         for key, value in top.items():
             if key not in known:
@@ -157,8 +167,6 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     )
     settings = None
     if emulator is not None:
-        from harness.emulator import EmulatorSettings
-
         settings = validate(EmulatorSettings, _table(emulator, "emulator", source), source, prefix)
     gate = None
     if "gate" in data:
@@ -186,21 +194,6 @@ def load_credentials(config: Path | None = None, *, demo_defaults: bool = False)
             for k, v in env.items()
         }
     )
-
-
-def read_toml(path: Path, what: str = "config") -> dict[str, Any]:
-    """The parsed file; missing, unreadable or invalid TOML is a one-line :class:`ConfigError`
-    naming ``what`` the file is (a config, a policy)."""
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{what} file not found: {path}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{what} {path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
 
 
 def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:

@@ -36,18 +36,9 @@ IMAGE_MIN_CHARS = 256
 
 # Compared after lower-casing and dropping "-" and "_": "X-Api-Key" -> "xapikey".
 _EXACT_KEYS = frozenset({"sign", "signature", "sig", "auth", "cookie", "setcookie"})
-_KEY_SUFFIXES = (
-    "token",
-    "secret",
-    "secretkey",
-    "appkey",
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "authoritykey",
-    "authorization",
-    "password",
-    "passwd",
+_KEY_SUFFIXES = tuple(
+    "token secret secretkey appkey apikey accesskey privatekey authoritykey authorization "
+    "password passwd".split()
 )
 
 # The same names as they appear in free text (query strings, header lines, JSON text).

@@ -146,20 +146,16 @@ def _parse(raw: bytes | bytearray) -> Any:
 def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     raw = body["errcode"]
     typed = type(raw) is int
-    data = body.get("data")
-    data = data if isinstance(data, dict) else {}
-    trace = data.get("traceNo")
-    trace = trace if isinstance(trace, str) else None
+    data = _of(dict, body.get("data"), {})
     state = data.get("status")
     ok = typed and raw == 0
-    result = data.get("result")
-    result = result if isinstance(result, dict) else {}
+    result = _of(dict, data.get("result"), {})
     success = result.get("success")
     seen: dict[str, Any] = {
         "score": finite(parse_score(result.get("score"))),
         "decision": {"true": True, "false": False}.get(success) if type(success) is str else None,
-        "trace_no": trace,
-        "message": _text(body.get("errmsg")),
+        "trace_no": _of(str, data.get("traceNo")),
+        "message": _of(str, body.get("errmsg")),
     }
     if ok and isinstance(state, str) and state not in _RUNNING:
         return Answer("match", status, body, "status", state, None, True, True, **seen)
@@ -181,45 +177,29 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
         refused = text != contract.jd_success_code
         meaning = contract.codes.get("jd", "gateway", text)
         typed = isinstance(gateway, str) and refused
-        msg = _text(body.get("msg"))
-        return Answer(
-            "jd",
-            status,
-            body,
-            "gateway",
-            text,
-            meaning,
-            typed,
-            refused,
-            remain_times=remain,
-            message=msg,
-        )
+        at_gateway = ("jd", status, body, "gateway", text, meaning, typed, refused)
+        return Answer(*at_gateway, remain_times=remain, message=_of(str, body.get("msg")))
     raw = result.get("code")
     code = None if raw is None else str(raw)
     meaning = contract.codes.get("jd", "business", code)
     typed = type(raw) is int and isinstance(gateway, str)
     ran = type(raw) is int and raw in (0, contract.jd_not_same_person_code)
-    serial, verdict = result.get("serialNo"), result.get("result")
+    head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
-        "jd",
-        status,
-        body,
-        "business",
-        code,
-        meaning,
-        typed,
+        *head,
         refused=not ran,
         ran=ran,
         score=finite(parse_score(result.get("score"))),
-        decision=verdict if isinstance(verdict, bool) else None,
-        serial_no=serial if isinstance(serial, str) else None,
+        decision=_of(bool, result.get("result")),
+        serial_no=_of(str, result.get("serialNo")),
         remain_times=remain,
-        message=_text(result.get("msg")),
+        message=_of(str, result.get("msg")),
     )
 
 
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _of(kind: type, value: Any, default: Any = None) -> Any:
+    """``value`` if it has the JSON type ``kind``, else ``default`` (a body is never trusted)."""
+    return value if isinstance(value, kind) else default
 
 
 def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:

@@ -13,19 +13,21 @@ import copy
 import dataclasses
 import os
 import re
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
 
 import jsonschema_rs
 import yaml
 
 from harness.errors import SpecError
 
-from ._readings import Reading, parse_readings
+if TYPE_CHECKING:
+    from harness.results import Erratum as Entry
 
 try:  # CPython's own MD5: hashlib's (OpenSSL 3) looks the digest up afresh on every call, 3-5x
     from _md5 import md5  # the time of the whole hash, and the emulator checks every JD request
@@ -48,11 +50,14 @@ class Operation:
     request_schema: str | None
     response_schema: str | None
     facts: dict[str, Any]  # the operation's `x-faceharness`
-    extension: bool
 
     @property
     def label(self) -> str:
         return f"{self.method.upper()} {self.path}"
+
+    @property
+    def extension(self) -> bool:
+        return bool(self.facts.get("extension"))
 
 
 @dataclass(frozen=True)
@@ -75,23 +80,20 @@ class Spec:
 
     @cached_property
     def operations(self) -> dict[str, Operation]:
-        ops: dict[str, Operation] = {}
-        for path, item in self.raw["paths"].items():
-            for method, op in item.items():
-                if method not in {"get", "post", "put", "delete", "patch"}:
-                    continue
-                facts = dict(op.get("x-faceharness", {}))
-                ops[op["operationId"]] = Operation(
-                    api=self.api,
-                    operation_id=op["operationId"],
-                    method=method,
-                    path=path,
-                    request_schema=_ref_name(op.get("requestBody", {})),
-                    response_schema=_ref_name(op.get("responses", {}).get("200", {})),
-                    facts=facts,
-                    extension=bool(facts.get("extension")),
-                )
-        return ops
+        return {
+            op["operationId"]: Operation(
+                api=self.api,
+                operation_id=op["operationId"],
+                method=method,
+                path=path,
+                request_schema=_ref_name(op.get("requestBody", {})),
+                response_schema=_ref_name(op.get("responses", {}).get("200", {})),
+                facts=dict(op.get("x-faceharness", {})),
+            )
+            for path, item in self.raw["paths"].items()
+            for method, op in item.items()
+            if method in {"get", "post", "put", "delete", "patch"}
+        }
 
     def schema(self, name: str) -> dict[str, Any]:
         """A self-contained JSON Schema (2020-12) for a component, refs still resolvable."""
@@ -140,15 +142,15 @@ class Spec:
         """(operation_id, 'request'|'response', schema name, example value) for every example."""
         out = []
         for op_id, op in self.operations.items():
-            raw_op = self.raw["paths"][op.path][op.method]
-            request = raw_op.get("requestBody", {})
-            response = raw_op.get("responses", {}).get("200", {})
-            for side, container, schema in (
-                ("request", request, op.request_schema),
-                ("response", response, op.response_schema),
+            raw = self.raw["paths"][op.path][op.method]
+            for side, body, schema in (
+                ("request", raw.get("requestBody", {}), op.request_schema),
+                ("response", raw.get("responses", {}).get("200", {}), op.response_schema),
             ):
-                for ex in _json(container).get("examples", {}).values():
-                    out.append((op_id, side, schema or "", ex["value"]))
+                out += [
+                    (op_id, side, schema or "", ex["value"])
+                    for ex in _json(body).get("examples", {}).values()
+                ]
         return out
 
 
@@ -288,14 +290,10 @@ class CodeTable:
         """The single entry whose English meaning starts with the text: lets code name codes by
         meaning (a row a team's table replaced is found when nothing else means it)."""
 
-        def meaning(rows: tuple[Code, ...]) -> list[Code]:
-            return [
-                c
-                for c in rows
-                if (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
-            ]
+        def means(c: Code) -> bool:
+            return (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
 
-        hits = meaning(self.codes) or meaning(self.shadowed)
+        hits = [*filter(means, self.codes)] or [*filter(means, self.shadowed)]
         if len(hits) != 1:
             raise SpecError(
                 f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "
@@ -389,6 +387,222 @@ def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
     return tuple(out)
 
 
+# --- readings (`specs/readings.yaml`) -------------------------------------------------------
+# Where a seed allows more than one meaning, rules with basis ``reading`` report which reading each
+# answer follows into a ReadingLog, and the log becomes the ``errata[].observed`` / ``evidence`` of
+# ``summary.json``. Only a reading a policy *requires* turns a mismatch into a finding.
+Which = Literal["default", "alternative"]
+Observed = Literal["default", "alternative", "mixed", "not-exercised"]
+WHICH: tuple[str, ...] = get_args(Which)
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    name: str
+    says: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One ambiguous erratum: the default reading and the plausible alternatives."""
+
+    id: str
+    title: str
+    seed: str
+    default: Alternative
+    alternatives: tuple[Alternative, ...]
+    observed_by: tuple[str, ...] = ()
+    emulator: bool = False
+    safe_limit: int | None = None  # a limit's largest value within every reading
+    emulator_serves: str = ""  # the concrete member of the alternative the emulator serves
+    suites: tuple[str, ...] = ("conformance", "fuzz")  # whose requests tell the readings apart
+    family: bool = False  # independent limits: a lenient target may be seen "mixed"
+
+    def names(self) -> tuple[str, ...]:
+        return (self.default.name, *(a.name for a in self.alternatives))
+
+
+# the optional keys of a readings.yaml entry, each read as its Reading field
+_READING_FIELDS: dict[str, Callable[[Any], Any]] = dict(
+    observed_by=tuple,
+    emulator=bool,
+    emulator_serves=str,
+    suites=tuple,
+    family=bool,
+    safe_limit=lambda v: None if v is None else int(v),
+)
+
+
+def parse_readings(raw: Any, source: str, errata_ids: set[str]) -> dict[str, Reading]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("readings"), dict):
+        raise SpecError(f"{source}: expected a mapping with 'readings'")
+    out: dict[str, Reading] = {}
+    for rid, entry in raw["readings"].items():
+        if rid not in errata_ids:
+            raise SpecError(f"{source}: {rid} is not an erratum of ERRATA.md")
+        try:
+            default = Alternative(**entry["default"])
+            alternatives = tuple(Alternative(**a) for a in entry["alternatives"])
+            out[rid] = Reading(
+                rid,
+                str(entry["title"]),
+                str(entry["seed"]),
+                default,
+                alternatives,
+                **{k: read(entry[k]) for k, read in _READING_FIELDS.items() if k in entry},
+            )
+        except (KeyError, TypeError) as exc:
+            raise SpecError(f"{source}: {rid}: malformed entry ({exc})") from None
+        if not alternatives:
+            raise SpecError(f"{source}: {rid} lists no alternative reading")
+    return out
+
+
+def check_required(
+    required: Mapping[str, str], readings: Mapping[str, Reading], source: str
+) -> dict[str, str]:
+    """A ``[readings]`` table: erratum id -> "default" | "alternative" (or a reading's name)."""
+    out: dict[str, str] = {}
+    for rid, value in required.items():
+        if rid not in readings:
+            raise SpecError(
+                f"{source}: [readings] {rid}: not an ambiguous erratum; known: "
+                f"{', '.join(sorted(readings))}"
+            )
+        reading = readings[rid]
+        if value == reading.default.name:
+            value = "default"
+        elif any(value == a.name for a in reading.alternatives):
+            value = "alternative"
+        if value not in WHICH:
+            raise SpecError(
+                f"{source}: [readings] {rid} = {value!r}: expected 'default', 'alternative' "
+                f"or one of {', '.join(reading.names())}"
+            )
+        out[rid] = value
+    return out
+
+
+@dataclass
+class _Tally:
+    counts: dict[str, int] = field(default_factory=lambda: {"default": 0, "alternative": 0})
+    example: dict[str, str] = field(default_factory=dict)
+
+
+class ReadingLog:
+    """What one run saw of each reading: counts per side and the first example of each.
+
+    Thread-safe (schemathesis may call rules from worker threads); cheap enough for every answer.
+    """
+
+    def __init__(self, required: Mapping[str, str] | None = None) -> None:
+        self.required: dict[str, str] = dict(required or {})
+        self._tallies: dict[str, _Tally] = {}
+        self._lock = threading.Lock()
+
+    def observe(self, erratum: str, which: Which, example: str = "") -> None:
+        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No
+        replay file is written for an observation: `conform --reading ID=alternative` reproduces
+        one."""
+        with self._lock:
+            tally = self._tallies.setdefault(erratum, _Tally())
+            tally.counts[which] += 1
+            if example and which not in tally.example:
+                tally.example[which] = example[:300]
+
+    def merge(self, other: ReadingLog) -> None:
+        for rid, tally in other.snapshot().items():
+            self._add(rid, tally.counts, tally.example)
+
+    def _add(self, rid: str, counts: Mapping[str, Any], examples: Mapping[str, str]) -> None:
+        with self._lock:
+            mine = self._tallies.setdefault(rid, _Tally())
+            for which in WHICH:
+                mine.counts[which] += int(counts.get(which, 0))
+            for which, text in examples.items():
+                mine.example.setdefault(which, text)
+
+    def snapshot(self) -> dict[str, _Tally]:
+        with self._lock:
+            return {k: _Tally(dict(v.counts), dict(v.example)) for k, v in self._tallies.items()}
+
+    def mismatch(self, erratum: str, which: Which) -> bool:
+        """Whether ``which`` contradicts a reading the policy requires."""
+        wanted = self.required.get(erratum)
+        return wanted is not None and wanted != which
+
+    def observed(self, erratum: str) -> Observed:
+        tally = self.snapshot().get(erratum)
+        if tally is None or not any(tally.counts.values()):
+            return "not-exercised"
+        if tally.counts["default"] and tally.counts["alternative"]:
+            return "mixed"
+        return "default" if tally.counts["default"] else "alternative"
+
+    def evidence(self, erratum: str) -> dict[str, Any]:
+        tally = self.snapshot().get(erratum)
+        if tally is None:
+            return {}
+        out: dict[str, Any] = {"counts": dict(tally.counts)}
+        if tally.example:
+            out["example"] = tally.example.get("alternative") or tally.example.get("default")
+        return out
+
+    def errata(self, contract: Contract) -> list[Entry]:
+        """``summary.json`` errata: every erratum, the ambiguous ones with what this run
+        observed."""
+        from harness.results import Erratum as Entry
+
+        out = []
+        for e in contract.errata:
+            seen: dict[str, Any] = {}
+            if e.id in contract.readings:
+                wanted = self.required.get(e.id)
+                seen = {"observed": self.observed(e.id), "evidence": self.evidence(e.id)}
+                seen["required"] = wanted if wanted in WHICH else None
+            out.append(Entry(id=e.id, title=e.title, **seen))
+        return out
+
+    def lines(self, contract: Contract) -> list[str]:
+        """One console line per reading this run exercised."""
+        out = []
+        for rid, reading in contract.readings.items():
+            seen = self.observed(rid)
+            if seen == "not-exercised":
+                continue
+            counts = self.evidence(rid).get("counts", {})
+            names = {"default": reading.default.name, "alternative": reading.alternatives[0].name}
+            name = names.get(seen, seen)
+            out.append(
+                f"reading {rid}: {seen} ({name}), default x{counts.get('default', 0)} "
+                f"alternative x{counts.get('alternative', 0)}: {reading.title}"
+            )
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            rid: {"observed": self.observed(rid), **self.evidence(rid)}
+            for rid in sorted(self.snapshot())
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> ReadingLog:
+        """Back from ``to_dict`` (suite metrics), so the gate can merge suites' logs."""
+        log = cls()
+        for rid, entry in (data or {}).items():
+            counts = entry.get("counts", {}) if isinstance(entry, dict) else {}
+            example = entry.get("example") if isinstance(entry, dict) else None
+            which = "alternative" if int(counts.get("alternative", 0)) else "default"
+            log._add(rid, counts, {which: str(example)} if example else {})
+        return log
+
+
+def reading_lines(readings: Mapping[str, Any] | None) -> list[str]:
+    """Console lines, one per reading a run exercised, from suite metrics ``readings``."""
+    return ReadingLog.from_dict(readings).lines(load_contract()) if readings else []
+
+
 def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:
     """Lowercase hex MD5 of the secretkey immediately followed by the decimal timestamp as sent."""
     return str(md5(f"{secretkey}{timestamp_ms}".encode()).hexdigest())
@@ -404,12 +618,6 @@ def jd_auth_params(
 
 T = TypeVar("T")
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
-
-
-def default_specs_dir() -> Path:
-    """`$FACEHARNESS_SPECS`, else the repository's `specs/` beside the `harness` package."""
-    env = os.environ.get("FACEHARNESS_SPECS")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
 
 
 def _fact(api: str, key: str, read: Callable[[Any], T]) -> cached_property[T]:
@@ -458,6 +666,7 @@ class Contract:
     jd_image_formats = _fact("jd", "image_formats", tuple)
     jd_success_code = _fact("jd", "success_code", str)
     jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
+    jd_timestamp_window_ms = _fact("jd", "timestamp_window_s", lambda s: int(s) * 1000)
 
     @property
     def match_base64_safe_chars(self) -> int:
@@ -487,10 +696,6 @@ class Contract:
     def jd_fixed_fields(self) -> dict[str, str]:
         props = self.jd.schemas["CompareRequest"]["properties"]
         return {k: v["const"] for k, v in props.items() if "const" in v}
-
-    @cached_property
-    def jd_timestamp_window_ms(self) -> int:
-        return int(self.jd.facts["timestamp_window_s"]) * 1000
 
     @property
     def jd_threshold_fmr(self) -> dict[str, float]:
@@ -525,9 +730,10 @@ def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> C
     default to false, and a row for a code codes.yaml has replaces it (E-014).
     """
     extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
-    return _load(
-        str((specs_dir or default_specs_dir()).resolve()), str(extra.resolve()) if extra else None
-    )
+    if not specs_dir:  # $FACEHARNESS_SPECS, else the repository's specs/ beside `harness`
+        env = os.environ.get("FACEHARNESS_SPECS")
+        specs_dir = Path(env) if env else Path(__file__).resolve().parents[2] / "specs"
+    return _load(str(specs_dir.resolve()), str(extra.resolve()) if extra else None)
 
 
 @lru_cache(maxsize=4)

@@ -111,44 +111,6 @@ def _png_dimensions(data: bytes) -> tuple[int, int]:
     return _checked(width, height, "PNG")
 
 
-def _jpeg_dimensions(data: bytes) -> tuple[int, int]:
-    """The first frame header's size (Pillow reports the last one's: see :func:`_jpeg`)."""
-    n = len(data)
-    i = 2  # after SOI
-    while True:
-        if i >= n:
-            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, before its frame header")
-        if data[i] != 0xFF:
-            raise ImageRejected("corrupt", f"JPEG has no marker at offset {i}")
-        i += 1
-        while i < n and data[i] == 0xFF:  # fill bytes
-            i += 1
-        if i >= n:
-            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a marker")
-        marker = data[i]
-        i += 1
-        if marker in _JPEG_STANDALONE:
-            continue
-        if marker == 0xD9 or marker == 0xDA:
-            raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
-        if i + 2 > n:
-            raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
-        length = data[i] << 8 | data[i + 1]
-        if length < 2:
-            raise ImageRejected(
-                "corrupt", f"JPEG segment at offset {i} has invalid length {length}"
-            )
-        if marker in _JPEG_SOF:
-            if i + 7 > n:
-                raise ImageRejected(
-                    "truncated", f"JPEG ends after {n} bytes, inside the frame header"
-                )
-            height = data[i + 3] << 8 | data[i + 4]
-            width = data[i + 5] << 8 | data[i + 6]
-            return _checked(width, height, "JPEG")
-        i += length
-
-
 def _checked(width: int, height: int, name: str) -> tuple[int, int]:
     if width <= 0 or height <= 0:
         raise ImageRejected("corrupt", f"{name} header declares a {width}x{height} image")
@@ -186,7 +148,7 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
 
     Plain: segments back to back from SOI to SOS, each a marker of ``_PLAIN`` with a length of
     at least 2 inside the data, every check of ``_jpeg`` passing and no zero size. On such a
-    stream ``_jpeg_dimensions`` reads the first frame header and ``_jpeg`` walks the same segments
+    stream ``_jpeg(data, True)`` reads the first frame header and ``_jpeg`` walks the same segments
     to the last one, so one walk answers both (the emulator reads every image it receives this
     way). None (a damaged or unusual header) leaves the verdict to those two, which name the
     fault.
@@ -225,43 +187,64 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
     return None
 
 
-def _jpeg(data: bytes) -> tuple[int, int]:
-    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required.
+def _jpeg(data: bytes, first: bool = False) -> tuple[int, int]:
+    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required; the last
+    frame header's size, as Pillow reports it.
 
-    Walked by offsets (no segment copies, no helper calls but for the frame header): it runs
-    for every image the emulator receives.
+    ``first``: the first frame header's size by a strict walk (no junk, no escapes, nothing
+    checked but lengths), read before the pixel budget and the end marker are. Walked by
+    offsets (no segment copies): it runs for every image the emulator receives.
     """
     n, i = len(data), 2
     size: tuple[int, int] | None = None
     while i < n:
         if data[i] != 0xFF:
+            if first:
+                raise ImageRejected("corrupt", f"JPEG has no marker at offset {i}")
             i = data.find(b"\xff", i + 1)  # Pillow skips non-0xFF junk, a byte at a time
             if i < 0:
                 break
             continue
         if i + 1 >= n:
+            if first:
+                raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a marker")
             break
         marker = data[i + 1]
         if marker == 0xFF:  # fill: move on
             i += 1
             continue
-        if marker == 0x00:  # escaped 0xFF
+        if marker == 0x00 and not first:  # escaped 0xFF
             i += 2
             continue
-        if marker < 0xC0:  # Pillow's table names 0xC0-0xFE
+        if marker < 0xC0 and not first:  # Pillow's table names 0xC0-0xFE
             raise ImageRejected(
                 "corrupt", f"JPEG has an unknown marker 0xFF{marker:02X} at offset {i}"
             )
         i += 2
-        if marker in _JPEG_BARE:
+        if marker in (_JPEG_STANDALONE if first else _JPEG_BARE):
             continue
+        if first and (marker == 0xD9 or marker == 0xDA):
+            raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
         if i + 2 > n:
             raise ImageRejected("truncated", f"JPEG ends after {n} bytes, inside a segment length")
+        length = data[i] << 8 | data[i + 1]
+        if first:
+            if length < 2:
+                raise ImageRejected(
+                    "corrupt", f"JPEG segment at offset {i} has invalid length {length}"
+                )
+            if marker in _JPEG_SOF:
+                if i + 7 > n:
+                    raise ImageRejected(
+                        "truncated", f"JPEG ends after {n} bytes, inside the frame header"
+                    )
+                width, height = data[i + 5] << 8 | data[i + 6], data[i + 3] << 8 | data[i + 4]
+                return _checked(width, height, "JPEG")
+            i += length
+            continue
         start = i + 2
-        length = (data[i] << 8 | data[i + 1]) - 2
-        if length < 0:  # Pillow reads nothing and goes on after the length field
-            length = 0
-        elif start + length > n:
+        length = max(length - 2, 0)  # under 2, Pillow reads nothing and goes on after it
+        if start + length > n:
             raise ImageRejected(
                 "truncated", f"JPEG ends after {n} bytes, inside a {length}-byte segment"
             )
@@ -269,9 +252,24 @@ def _jpeg(data: bytes) -> tuple[int, int]:
         if marker == 0xDA:  # start of scan: the header ends
             break
         if marker in _JPEG_SOF or marker == 0xDE:  # Pillow reads DHP as a frame header too
-            size = _sof(data[start:i])
-        elif marker == 0xDB:
-            _dqt(data, start, i)
+            if length < 6 or (length - 6) % 3:  # Pillow reads every component as a 3-byte triple
+                raise ImageRejected("corrupt", f"JPEG frame header of {length} bytes is malformed")
+            depth, height, width, layers = _FRAME_HEAD(data, start)
+            if depth != 8:
+                raise ImageRejected(
+                    "corrupt", f"JPEG has {depth}-bit samples; only 8-bit is decodable"
+                )
+            if layers not in _JPEG_LAYERS:
+                raise ImageRejected(
+                    "corrupt", f"JPEG has {layers} colour components; expected 1, 3 or 4"
+                )
+            size = width, height  # Pillow keeps the last frame header it reads
+        elif marker == 0xDB:  # quantization tables: each a precision byte and 64 or 128 bytes
+            q = start
+            while q < i:
+                q += 65 if data[q] < 16 else 129
+            if q > i:
+                raise ImageRejected("corrupt", "JPEG has a bad quantization table")
         elif (marker == 0xE0 and data.startswith(b"JFIF", start, i)) or (
             marker == 0xEE and data.startswith(b"Adobe", start, i)
         ):
@@ -279,31 +277,14 @@ def _jpeg(data: bytes) -> tuple[int, int]:
                 raise ImageRejected(
                     "corrupt", f"JPEG APP{marker & 15} segment of {length} bytes is too short"
                 )
+    if first:
+        raise ImageRejected("truncated", f"JPEG ends after {n} bytes, before its frame header")
     if size is None:
         raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
     width, height = size
     if not width or not height:
         raise ImageRejected("corrupt", f"JPEG header declares a {width}x{height} image")
     return size
-
-
-def _sof(s: bytes) -> tuple[int, int]:
-    """(width, height) of one frame header; Pillow keeps the last one it reads."""
-    if len(s) < 6 or (len(s) - 6) % 3:  # Pillow reads every component as a 3-byte triple
-        raise ImageRejected("corrupt", f"JPEG frame header of {len(s)} bytes is malformed")
-    if s[0] != 8:
-        raise ImageRejected("corrupt", f"JPEG has {s[0]}-bit samples; only 8-bit is decodable")
-    if s[5] not in _JPEG_LAYERS:
-        raise ImageRejected("corrupt", f"JPEG has {s[5]} colour components; expected 1, 3 or 4")
-    return s[3] << 8 | s[4], s[1] << 8 | s[2]
-
-
-def _dqt(data: bytes, i: int, end: int) -> None:
-    """The quantization tables in ``data[i:end]``: each a precision byte and 64 or 128 bytes."""
-    while i < end:
-        i += 65 if data[i] < 16 else 129
-        if i > end:
-            raise ImageRejected("corrupt", "JPEG has a bad quantization table")
 
 
 def _png(data: bytes) -> tuple[int, int]:
@@ -329,21 +310,15 @@ def _png(data: bytes) -> tuple[int, int]:
             raise ImageRejected(
                 "corrupt", f"PNG chunk {kind.decode('latin-1')!r} has a bad checksum"
             )
-        if first:
-            _ihdr(body)
+        if first and length < 13:
+            raise ImageRejected("corrupt", f"PNG header chunk of {length} bytes is too short")
+        if first and body[8] not in _PNG_MODES.get(body[9], ()):
+            raise ImageRejected(
+                "corrupt", f"PNG colour type {body[9]} with {body[8]}-bit samples is not decodable"
+            )
+        if first and body[11] != 0:  # Pillow ignores the compression byte, checks the filter byte
+            raise ImageRejected("corrupt", f"PNG filter method {body[11]} is unknown")
         first, i = False, end + 4
-
-
-def _ihdr(s: bytes) -> None:
-    if len(s) < 13:
-        raise ImageRejected("corrupt", f"PNG header chunk of {len(s)} bytes is too short")
-    depth, colour = s[8], s[9]
-    if depth not in _PNG_MODES.get(colour, ()):
-        raise ImageRejected(
-            "corrupt", f"PNG colour type {colour} with {depth}-bit samples is not decodable"
-        )
-    if s[11] != 0:  # Pillow ignores the compression byte and checks the filter byte
-        raise ImageRejected("corrupt", f"PNG filter method {s[11]} is unknown")
 
 
 _PIL_NAMES: Final = {"jpeg": ("JPEG", "MPO")} | {
@@ -418,7 +393,7 @@ def _inspect(
         if plain[0][0] * plain[0][1] > max_pixels:  # _check_budget's test, inline on this path
             _check_budget(*plain[0], max_pixels)
     elif fmt in ("jpeg", "png"):
-        _check_budget(*(_png_dimensions if fmt == "png" else _jpeg_dimensions)(data), max_pixels)
+        _check_budget(*(_png_dimensions(data) if fmt == "png" else _jpeg(data, True)), max_pixels)
     if not looks_complete(data, fmt):
         raise ImageRejected("truncated", f"{fmt} stream of {len(data)} bytes has no end marker")
     if not with_pil and fmt in ("jpeg", "png"):
