@@ -73,6 +73,17 @@ class Session:
             op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
         }
 
+    def __enter__(self) -> Session:
+        """Registered for the engine's checks (found by the raw schema) until closed."""
+        with _LOCK:
+            _SESSIONS[id(self.raw_schema)] = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with _LOCK:
+            _SESSIONS.pop(id(self.raw_schema), None)
+        self.sender.close()
+
     # --- lookups ----------------------------------------------------------------------------
     def operation_id(self, case: Any) -> str | None:
         return self._ops.get(case.operation.path)
@@ -217,17 +228,6 @@ def live_code_of(answer: Exchange) -> str | None:
     result = data.get("result") if isinstance(data, dict) else None
     code = result.get("code") if isinstance(result, dict) else None
     return code if isinstance(code, str) else None
-
-
-def register(session: Session) -> None:
-    with _LOCK:
-        _SESSIONS[id(session.raw_schema)] = session
-
-
-def unregister(session: Session) -> None:
-    with _LOCK:
-        _SESSIONS.pop(id(session.raw_schema), None)
-    session.sender.close()
 
 
 def session_of(case: Any) -> Session | None:
