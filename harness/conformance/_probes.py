@@ -14,6 +14,7 @@ and becomes an ``answered`` finding (see ``_transport``).
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -219,10 +220,7 @@ _JD_AUTH = (
 )
 
 
-def probe(
-    rule_id: str, name: str, **kw: Any
-) -> Callable[[Callable[..., Any]], Callable[..., None]]:
-    return rule(rule_id, name, kind="probe", **kw)
+probe = functools.partial(rule, kind="probe")
 
 
 def _code(p: ProbeContext, where: str, meaning: str) -> Code:

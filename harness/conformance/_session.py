@@ -27,7 +27,7 @@ from harness.pacing import BudgetExhausted
 
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
-from ._registry import Facts, RuleContext
+from ._registry import Facts
 from ._tracker import RunTracker
 from ._transport import NoAnswer, no_answer
 
@@ -98,15 +98,6 @@ class Session:
         if meta is None:
             return "unknown"
         return "negative" if meta.generation.mode.is_negative else "positive"
-
-    def rule_context(self, case: Any, operation: str) -> RuleContext:
-        return RuleContext(
-            contract=self.contract,
-            api=self.api,
-            operation=operation,
-            facts=self.tracker.facts_for(case.id),
-            readings=self.readings,
-        )
 
     def request_of(self, case: Any, operation: str) -> Request:
         """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
