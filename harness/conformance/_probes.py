@@ -14,6 +14,7 @@ and becomes an ``answered`` finding (see ``_transport``).
 from __future__ import annotations
 
 import base64
+import functools
 import itertools
 import time
 from collections.abc import Callable, Iterator
@@ -219,10 +220,7 @@ _JD_AUTH = (
 )
 
 
-def probe(
-    rule_id: str, name: str, **kw: Any
-) -> Callable[[Callable[..., Any]], Callable[..., None]]:
-    return rule(rule_id, name, kind="probe", **kw)
+probe = functools.partial(rule, kind="probe")
 
 
 def _code(p: ProbeContext, where: str, meaning: str) -> Code:
@@ -268,7 +266,7 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what))
 
 
-@probe("FH-A11", "auth-uppercase-sign", api="jd", basis="reading", erratum="E-018")
+@probe("FH-A11", "auth-uppercase-sign", api="jd", reading="E-018")
 def uppercase_sign(p: ProbeContext) -> Any:
     """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the
     case)."""
@@ -292,14 +290,7 @@ def _b64_image(p: ProbeContext, chars: int) -> str:
     return text
 
 
-@probe(
-    "FH-L01",
-    "base64-limit-inclusive",
-    api="match",
-    operations=("match",),
-    basis="reading",
-    erratum="E-012",
-)
+@probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), reading="E-012")
 def base64_at_limit(p: ProbeContext) -> Any:
     """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
     limit = p.contract.match_base64_max_chars // 4 * 4
@@ -356,7 +347,7 @@ def _jd_image(p: ProbeContext, size: int) -> Any:
     return p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
 
 
-@probe("FH-L03", "jd-image-under-limit", api="jd", basis="reading", erratum="E-020")
+@probe("FH-L03", "jd-image-under-limit", api="jd", reading="E-020")
 def jd_image_under_limit(p: ProbeContext) -> Any:
     """Whether an image one byte under 5 MiB is accepted (E-020: "小于5M" may be 5,000,000
     bytes)."""
@@ -429,14 +420,7 @@ def lip_needs_livecode(p: ProbeContext) -> None:
     p.expect(request, "errcode", "liveCode missing in LIP mode", "a LIP video without liveCode")
 
 
-@probe(
-    "FH-L07",
-    "livecode-single-use",
-    api="match",
-    operations=("match",),
-    basis="reading",
-    erratum="E-042",
-)
+@probe("FH-L07", "livecode-single-use", api="match", operations=("match",), reading="E-042")
 def livecode_single_use(p: ProbeContext) -> Any:
     """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042)."""
     answer = p.send(p.canonical("liveCode"))
@@ -650,14 +634,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         )
 
 
-@probe(
-    "FH-L11",
-    "idno-without-livecode",
-    api="match",
-    operations=("matchIdno",),
-    basis="reading",
-    erratum="E-008",
-)
+@probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
     both 是)."""

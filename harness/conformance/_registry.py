@@ -177,6 +177,7 @@ def rule(
     operations: tuple[str, ...] = (),
     severity: Level = "high",
     erratum: str | None = None,
+    reading: str | None = None,
     sends: int = 1,
     kind: Kind = "rule",
     basis: Basis = "seed",
@@ -187,7 +188,9 @@ def rule(
 ) -> Callable[[Callable[..., Any]], Callable[..., None]]:
     """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``; the basis is
     checked here: a ``seed`` rule quotes the document, a ``convention`` rule is at most ``low``, a
-    ``reading`` rule names the erratum it observes."""
+    ``reading`` rule names the erratum it observes (``reading="E-NNN"``: both at once)."""
+    if reading is not None:
+        basis, erratum = "reading", reading
     if basis == "convention" and _ORDER.index(severity) < _ORDER.index("low"):
         raise ValueError(f"{rule_id}: a convention rule is at most 'low', not {severity!r}")
     if basis == "seed" and not quote:

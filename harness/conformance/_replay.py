@@ -66,11 +66,11 @@ def replay_finding(
     spec = contract.spec(request.api)
     with conformance_target(target or "emulator", breaks, creds) as url:
         check_reachable(url)
-        session = Session(
+        with Session(
             contract=contract,
             api=request.api,
             creds=creds,
-            tracker=RunTracker(contract),
+            tracker=RunTracker(),
             pool=pool,
             is_emulator=is_emulator,
             target=url,
@@ -78,29 +78,27 @@ def replay_finding(
             raw_schema=spec.raw,
             timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
             readings=ReadingLog(recorded.get("readings_required") or {}),
-        )
-        try:
-            if rule_id in RULES and RULES.get(rule_id).kind == "probe":
-                return _replay_probe(fid, RULES.get(rule_id), session)
-            if not any(op.path == request.path for op in spec.operations.values()):
-                raise InputError(
-                    f"replay file names {request.path}, which the spec does not document"
-                )
-            if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
-                return _replay_answered(fid, request, session)
-            if rule_id in RULES:
-                return _replay_rule(fid, rule_id, request, session)
-            if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
-                return _replay_envelope(fid, rule_id, request, session)
-            return _replay_builtin(fid, name, request, session)
-        except NoAnswer as exc:  # a finding about the answer cannot be judged without one
-            raise TargetError(
-                f"{fid}: the target gave no answer "
-                f"({str(exc).splitlines()[0].removeprefix('no answer: ')}), "
-                "so the finding cannot be judged"
-            ) from None
-        finally:
-            session.sender.close()
+        ) as session:
+            try:
+                if rule_id in RULES and RULES.get(rule_id).kind == "probe":
+                    return _replay_probe(fid, RULES.get(rule_id), session)
+                if not any(op.path == request.path for op in spec.operations.values()):
+                    raise InputError(
+                        f"replay file names {request.path}, which the spec does not document"
+                    )
+                if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
+                    return _replay_answered(fid, request, session)
+                if rule_id in RULES:
+                    return _replay_rule(fid, rule_id, request, session)
+                if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
+                    return _replay_envelope(fid, rule_id, request, session)
+                return _replay_builtin(fid, name, request, session)
+            except NoAnswer as exc:  # a finding about the answer cannot be judged without one
+                raise TargetError(
+                    f"{fid}: the target gave no answer "
+                    f"({str(exc).splitlines()[0].removeprefix('no answer: ')}), "
+                    "so the finding cannot be judged"
+                ) from None
 
 
 def _send(request: Request, session: Session) -> Exchange:

@@ -30,13 +30,7 @@ def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
         raise Violation(f"no answer: {error}")
 
 
-@rule(
-    "FH-H01",
-    "no-server-error",
-    api="*",
-    erratum="E-015",
-    quote=ENVELOPE,
-)
+@rule("FH-H01", "no-server-error", api="*", erratum="E-015", quote=ENVELOPE)
 def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """No answer is a 5xx: every answer, success or error, carries the envelope."""
     if response.status_code >= 500:

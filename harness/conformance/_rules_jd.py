@@ -84,9 +84,7 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request
         )
 
 
-@rule(
-    "FH-J03", "gateway-msg-matches-code", api="jd", severity="low", basis="reading", erratum="E-040"
-)
+@rule("FH-J03", "gateway-msg-matches-code", api="jd", severity="low", reading="E-040")
 def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
     contract)."""
@@ -133,14 +131,7 @@ def business_code_in_table(ctx: RuleContext, response: Exchange, request: Reques
         )
 
 
-@rule(
-    "FH-J05",
-    "business-msg-matches-code",
-    api="jd",
-    severity="low",
-    basis="reading",
-    erratum="E-027",
-)
+@rule("FH-J05", "business-msg-matches-code", api="jd", severity="low", reading="E-027")
 def business_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.msg begins with the table's text for its code ("success" for code 0;
     E-027)."""
@@ -276,7 +267,7 @@ def similarity_monotone(ctx: RuleContext, response: Exchange, request: Request) 
     )
 
 
-@rule("FH-J11", "serialno-echoed", api="jd", severity="medium", basis="reading", erratum="E-041")
+@rule("FH-J11", "serialno-echoed", api="jd", severity="medium", reading="E-041")
 def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own
     request id."""
@@ -370,9 +361,7 @@ def result_timestamp_ms(ctx: RuleContext, response: Exchange, request: Request) 
         )
 
 
-@rule(
-    "FH-J14", "jd-optional-parts-sent", api="jd", severity="low", basis="reading", erratum="E-023"
-)
+@rule("FH-J14", "jd-optional-parts-sent", api="jd", severity="low", reading="E-023")
 def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is

@@ -148,8 +148,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     "success-follows-threshold",
     api="match",
     operations=_COMPARE_OPS,
-    basis="reading",
-    erratum="E-011",
+    reading="E-011",
     quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
 )
 def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> Any:
@@ -261,7 +260,7 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
         )
 
 
-@rule("FH-M06", "errcode-in-table", api="match", severity="low", basis="reading", erratum="E-014")
+@rule("FH-M06", "errcode-in-table", api="match", severity="low", reading="E-014")
 def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
     body, errcode = _errcode(response)
@@ -277,9 +276,7 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> 
     return "E-014"
 
 
-@rule(
-    "FH-M07", "errmsg-matches-code", api="match", severity="low", basis="reading", erratum="E-014"
-)
+@rule("FH-M07", "errmsg-matches-code", api="match", severity="low", reading="E-014")
 def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
     body, errcode = _errcode(response)
@@ -296,9 +293,7 @@ def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) 
     return "E-014"
 
 
-@rule(
-    "FH-M08", "optional-parts-sent", api="match", severity="low", basis="reading", erratum="E-006"
-)
+@rule("FH-M08", "optional-parts-sent", api="match", severity="low", reading="E-006")
 def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
     out.

@@ -44,7 +44,7 @@ from ._failures import CheckFailed, build_findings
 from ._payloads import PayloadPool
 from ._probes import ProbeContext
 from ._registry import RULES
-from ._session import DEFAULT_TIMEOUT_S, Session, register, unregister
+from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE
 from ._tracker import RunTracker
 from ._transport import NoAnswer
@@ -147,7 +147,7 @@ def run_conformance(
     pool = PayloadPool(contract, faces_dir)
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
-    tracker = RunTracker(contract, budget=budget)
+    tracker = RunTracker(budget=budget)
     identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[CheckFailed] = []
@@ -179,7 +179,7 @@ def run_conformance(
                     if op.extension
                 ]
             )
-        session = Session(
+        with Session(
             contract=contract,
             api=name,
             creds=credentials,
@@ -192,9 +192,7 @@ def run_conformance(
             timeout_s=timeout_s,
             max_rps=max_rps or 0.0,
             readings=readings,
-        )
-        register(session)
-        try:
+        ) as session:
             install(session, schema)
             reserve = min(PROBE_RESERVE, share // 4)
             budget.share(share - reserve)
@@ -208,8 +206,6 @@ def run_conformance(
                 if interrupt.requested()
                 else _run_probes(session, settings, extensions, max_rps)
             )
-        finally:
-            unregister(session)
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)
         apis_run[name] = ApiRun(

@@ -27,7 +27,7 @@ from harness.pacing import BudgetExhausted
 
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
-from ._registry import Facts, RuleContext
+from ._registry import Facts
 from ._tracker import RunTracker
 from ._transport import NoAnswer, no_answer
 
@@ -73,6 +73,17 @@ class Session:
             op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
         }
 
+    def __enter__(self) -> Session:
+        """Registered for the engine's checks (found by the raw schema) until closed."""
+        with _LOCK:
+            _SESSIONS[id(self.raw_schema)] = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with _LOCK:
+            _SESSIONS.pop(id(self.raw_schema), None)
+        self.sender.close()
+
     # --- lookups ----------------------------------------------------------------------------
     def operation_id(self, case: Any) -> str | None:
         return self._ops.get(case.operation.path)
@@ -87,15 +98,6 @@ class Session:
         if meta is None:
             return "unknown"
         return "negative" if meta.generation.mode.is_negative else "positive"
-
-    def rule_context(self, case: Any, operation: str) -> RuleContext:
-        return RuleContext(
-            contract=self.contract,
-            api=self.api,
-            operation=operation,
-            facts=self.tracker.facts_for(case.id),
-            readings=self.readings,
-        )
 
     def request_of(self, case: Any, operation: str) -> Request:
         """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
@@ -217,17 +219,6 @@ def live_code_of(answer: Exchange) -> str | None:
     result = data.get("result") if isinstance(data, dict) else None
     code = result.get("code") if isinstance(result, dict) else None
     return code if isinstance(code, str) else None
-
-
-def register(session: Session) -> None:
-    with _LOCK:
-        _SESSIONS[id(session.raw_schema)] = session
-
-
-def unregister(session: Session) -> None:
-    with _LOCK:
-        _SESSIONS.pop(id(session.raw_schema), None)
-    session.sender.close()
 
 
 def session_of(case: Any) -> Session | None:

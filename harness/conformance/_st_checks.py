@@ -75,7 +75,8 @@ def faceharness_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     operation = session.operation_id(case) if session else None
     if session is None or operation is None or not session.is_own_call(case, response):
         return True
-    ctx = session.rule_context(case, operation)
+    facts = session.tracker.facts_for(case.id)
+    ctx = RuleContext(session.contract, session.api, operation, facts, session.readings)
     answer, request = session.answer_of(case, response), session.request_of(case, operation)
     failed = run_rules(session, ctx, answer, request)
     if len(failed) == 1:

@@ -17,7 +17,7 @@ from typing import Any
 
 from harness import interrupt
 from harness.clients import Exchange
-from harness.contract import Answer, Contract, no_answer_key, parse_score
+from harness.contract import Answer, no_answer_key, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
 from ._registry import Facts
@@ -31,13 +31,8 @@ class RunTracker:
     and ``on_budget`` stops the engine when the phase's share is spent or the run interrupted."""
 
     def __init__(
-        self,
-        contract: Contract,
-        *,
-        budget: Budget | None = None,
-        on_budget: Callable[[], None] | None = None,
+        self, *, budget: Budget | None = None, on_budget: Callable[[], None] | None = None
     ) -> None:
-        self.contract = contract
         self.budget = budget or Budget()
         self.on_budget = on_budget
         self.by_operation: Counter[str] = Counter()

@@ -168,20 +168,12 @@ class _Watched:
         super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _Conn(_Watched, HTTPConnection):
-    pass
-
-
-class _TLSConn(_Watched, HTTPSConnection):
-    pass
-
-
 class _Pool(HTTPConnectionPool):
-    ConnectionCls = _Conn
+    ConnectionCls = type("_Conn", (_Watched, HTTPConnection), {})
 
 
 class _TLSPool(HTTPSConnectionPool):
-    ConnectionCls = _TLSConn
+    ConnectionCls = type("_TLSConn", (_Watched, HTTPSConnection), {})
 
 
 def _seconds(timeout: Any) -> float:

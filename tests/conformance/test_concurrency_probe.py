@@ -19,7 +19,7 @@ from harness.conformance._failures import CheckFailed
 from harness.conformance._payloads import PayloadPool
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
-from harness.conformance._session import Session, register, unregister
+from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
 from harness.emulator import EmulatorServer, build_settings, create_app
 from harness.emulator.engines import FastEngine
@@ -52,7 +52,7 @@ def probe(
         max_rps=None,
         request_timeout_s=30,
     )
-    tracker = RunTracker(contract, budget=Budget(100))
+    tracker = RunTracker(budget=Budget(100))
     session = Session(
         contract=contract,
         api="jd",
@@ -65,8 +65,7 @@ def probe(
         raw_schema=schema.raw_schema,
         timeout_s=30,
     )
-    register(session)
-    try:
+    with session:
         install(session, schema)
         ctx = ProbeContext(session=session, may_burst=may_burst)
         try:
@@ -74,8 +73,6 @@ def probe(
         except CheckFailed as failed:
             return failed, tracker
         return (ctx.failures[0] if ctx.failures else None), tracker
-    finally:
-        unregister(session)
 
 
 def _limited_to(rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[bytes], bytes]:

@@ -9,7 +9,7 @@ from harness.clients import DEMO
 from harness.conformance._engine import load_schema
 from harness.conformance._payloads import PayloadPool
 from harness.conformance._probes import ProbeContext
-from harness.conformance._session import Session, register, unregister
+from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
 from harness.contract import load_contract
 from harness.pacing import Budget
@@ -18,7 +18,7 @@ from harness.pacing import Budget
 def test_a_probe_retry_that_reached_the_service_is_spent_from_the_runs_budget():
     contract = load_contract()
     server = DropsFirstConnection()
-    tracker = RunTracker(contract, budget=Budget(10))
+    tracker = RunTracker(budget=Budget(10))
     try:
         session = Session(
             contract=contract,
@@ -39,12 +39,9 @@ def test_a_probe_retry_that_reached_the_service_is_spent_from_the_runs_budget():
             ).raw_schema,
             timeout_s=10,
         )
-        register(session)
-        try:
+        with session:
             ctx = ProbeContext(session=session)
             answer = ctx.send(ctx.canonical("liveCode"))
-        finally:
-            unregister(session)
     finally:
         server.close()
     assert answer.status == 200 and server.requests == 2  # the service saw the request twice

@@ -129,7 +129,7 @@ def test_outcomes_without_a_code_are_labelled_as_conformance_counts_them(contrac
     from harness.clients import Exchange
     from harness.conformance._tracker import RunTracker
 
-    tracker = RunTracker(contract)
+    tracker = RunTracker()
     busy = Exchange.read(contract, "jd", 503, {}, b"busy")
     tracker.observe(busy, api="jd", operation="faceCompareNew", case_id="1", query={})
     tracker.unanswered("faceCompareNew", "timeout")
