@@ -1,10 +1,4 @@
-"""`faceharness gate`: every suite a profile names, judged by a policy, as one exit code.
-
-Thin: options in, one :func:`harness.gate.run_gate` call (rich progress on stderr), the
-summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run
-(unreachable target, rejected credentials: one line), 130 interrupted (one line; what ran is
-written with verdict ``interrupted``).
-"""
+"""`faceharness gate`: every suite a profile names, judged by a policy, as one exit code."""
 
 from __future__ import annotations
 
@@ -13,12 +7,9 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import Codes, Target
-from harness.console import console
+from harness.commands._options import Codes, Target, use_codes
+from harness.commands._verdict import err, out
 from harness.results import verdict_line
-
-out = console()
-err = console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -74,7 +65,6 @@ def gate(
     codes: Codes = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
-    from harness.commands._options import use_codes
     from harness.gate import RichObserver, print_outcome, run_gate
 
     use_codes(codes, config)

@@ -1,12 +1,5 @@
-"""`faceharness load run | find-limit | worker`: load a target with a scenario of real requests.
-
-Thin: options in, a :class:`~harness.suite.RunContext` and a
-:class:`~harness.loadgen.suite.LoadSuite` run as ``suite.run(ctx)``, its tables and the run
-directory's reports (``harness.report``) out. Exit 0 when the run met its criteria (or found a
-limit, or a lower bound of it), 1 when it did not (SLO, errors, an aborted run, no rate
-passing), 2 when it could not run (bad options, missing credentials, an unreachable target,
-rejected credentials).
-"""
+"""`faceharness load run | find-limit | worker`: load a target with a scenario of real requests
+(:class:`~harness.loadgen.suite.LoadSuite`)."""
 
 from __future__ import annotations
 
@@ -23,15 +16,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from harness.commands._options import Config, F, FastEngine, RequestTimeout, Target, typer_app
-from harness.console import console
+from harness.commands._verdict import conclude, err, interruptible, out, summarize
 from harness.results import LoadMetrics
 from harness.suite import RunContext
 
 if TYPE_CHECKING:
     from harness.loadgen.suite import LoadSuite
 
-out = console()
-err = console(stderr=True)
 
 load_app = typer_app(
     help="Load tests: closed- and open-model runs and a QPS-limit search (docs/load.md).",
@@ -275,7 +266,6 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
     from dataclasses import replace
 
     from harness import interrupt
-    from harness.commands._verdict import conclude, interruptible, summarize
 
     started = datetime.now(UTC)
     bar = _Bar(steps=suite.search is not None)
@@ -310,7 +300,7 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
 
             raise HarnessError(ran.error or "the load run failed")
 
-    conclude(summary, ctx.out_dir, secrets=ctx.credentials.secrets(), console=out,
+    conclude(summary, ctx.out_dir, secrets=ctx.credentials.secrets(),
              details=details, written=written,
              verdict=bool(summary.inconclusive_items()))  # fmt: skip
 

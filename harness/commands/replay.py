@@ -1,8 +1,4 @@
-"""`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it
-still fail?
-
-Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, missing credentials).
-"""
+"""`faceharness replay FILE`: re-send a finding with fresh credentials; does it still fail?"""
 
 from __future__ import annotations
 
@@ -11,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.console import console
-
-out = console()
+from harness.commands._verdict import out
 
 
 def register(app: typer.Typer) -> None:

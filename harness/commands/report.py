@@ -1,8 +1,5 @@
-"""`faceharness report RUN`: rebuild junit.xml and report.html from a run's summary.json.
-
-Useful after a harness upgrade or when the HTML was lost: nothing is re-run. A missing or
-invalid summary is one line on stderr and exit 2.
-"""
+"""`faceharness report RUN`: rebuild junit.xml and report.html from a run's summary.json
+(after a harness upgrade, or when the HTML was lost): nothing is re-run."""
 
 from __future__ import annotations
 
@@ -11,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from harness.console import console
-
-out = console()
+from harness.commands._verdict import out
 
 
 def register(app: typer.Typer) -> None:
