@@ -1,5 +1,10 @@
-"""How every suite command runs and ends: its summary built, its reports written, one verdict,
-one exit code (130 with what ran when Ctrl-C or SIGTERM stopped it: :mod:`harness.interrupt`)."""
+"""How every suite command runs and ends: one summary, its reports, one verdict, one exit code.
+
+A suite runs through :func:`interruptible`: Ctrl-C or SIGTERM (see :mod:`harness.interrupt`)
+stops it, and :func:`summarize` marks what it has ``interrupted``; :func:`conclude` then
+writes it, prints one line and exits 130. Otherwise :func:`conclude` prints the verdict line
+("PASS, 2 inconclusive") and exits with the summary's exit code.
+"""
 
 from __future__ import annotations
 

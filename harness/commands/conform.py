@@ -1,4 +1,11 @@
-"""`faceharness conform`: does the service keep its contract? schemathesis, rules, probes."""
+"""`faceharness conform`: does the service keep its contract? schemathesis + business rules +
+probes.
+
+Thin: options in, :func:`harness.conformance.run_conformance`, a summary and the run directory out.
+Exit 0 no findings, 1 findings, 2 could not run (bad options, config, unreachable target, rejected
+credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written, verdict
+``interrupted``).
+"""
 
 from __future__ import annotations
 

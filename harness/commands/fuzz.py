@@ -1,4 +1,10 @@
-"""`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings replayable."""
+"""`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and
+replayable.
+
+Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
+no property failed, 1 on findings, 2 when the run could not happen (bad options, unreachable
+target, rejected credentials), 130 when interrupted (what ran is written).
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from harness.commands._options import (
 from harness.commands._options import max_rps as check_max_rps
 from harness.commands._verdict import conclude, err, out, run_on_target, summarize
 from harness.console import ProgressBars
+from harness.contract import reading_lines
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.results import FuzzMetrics, FuzzSuiteResult
 
@@ -191,8 +198,6 @@ def _print(result: FuzzSuiteResult | None) -> None:
         )
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
-    from harness.contract import reading_lines
-
     for line in reading_lines(m.readings):
         out.print(escape(line))
     if m.budget_exhausted:

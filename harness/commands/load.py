@@ -1,5 +1,12 @@
-"""`faceharness load run | find-limit | worker`: load a target with a scenario of real requests
-(:class:`~harness.loadgen.suite.LoadSuite`)."""
+"""`faceharness load run | find-limit | worker`: load a target with a scenario of real requests.
+
+Thin: options in, a :class:`~harness.suite.RunContext` and a
+:class:`~harness.loadgen.suite.LoadSuite` run as ``suite.run(ctx)``, its tables and the run
+directory's reports (``harness.report``) out. Exit 0 when the run met its criteria (or found a
+limit, or a lower bound of it), 1 when it did not (SLO, errors, an aborted run, no rate
+passing), 2 when it could not run (bad options, missing credentials, an unreachable target,
+rejected credentials).
+"""
 
 from __future__ import annotations
 
@@ -279,10 +286,7 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
     def details() -> None:
         if ran.status == "error":  # could not run: one line, exit 2
             return
-        if suite.search is None:
-            _print_runs(ran.metrics)
-        else:
-            _print_limit(ran.metrics)
+        (_print_runs if suite.search is None else _print_limit)(ran.metrics)
         for finding in ran.findings:
             err.print(f"[bold red]{finding.check}:[/] {finding.message}")
 

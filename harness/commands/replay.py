@@ -1,4 +1,8 @@
-"""`faceharness replay FILE`: re-send a finding with fresh credentials; does it still fail?"""
+"""`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it
+still fail?
+
+Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, missing credentials).
+"""
 
 from __future__ import annotations
 
