@@ -104,6 +104,12 @@ def summarize(
     )
 
 
+def stopped(out_dir: Path) -> NoReturn:
+    """An interrupted run's one line (what ran is written to ``out_dir``), exit 130."""
+    interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
+    raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+
+
 def conclude(
     summary: Summary,
     out_dir: Path,
@@ -123,8 +129,7 @@ def conclude(
 
     paths = write_reports(summary, out_dir, list(secrets))
     if summary.verdict == "interrupted":
-        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
-        raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+        stopped(out_dir)
     if details is not None:
         details()
     if written is not None:

@@ -104,7 +104,6 @@ def conform(
     from harness.emulator import parse_readings_option
 
     breaks = tuple(break_ or ())
-    is_emulator = target == "emulator"
     emulator_only(target, break_=breaks, reading=reading)
     served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
@@ -115,7 +114,7 @@ def conform(
     use_codes(codes, config)
     out_dir = prepare_out_dir(out_dir)
     settings = read_config(config).conformance
-    creds = load_credentials(config, demo_defaults=is_emulator)
+    creds = load_credentials(config, demo_defaults=target == "emulator")
     suite = ConformanceSuite(
         api=api,
         examples=examples,
