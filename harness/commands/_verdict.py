@@ -1,4 +1,4 @@
-"""How every suite command ends: its summary built, its reports written, one verdict, one exit code.
+"""How every suite command runs and ends: one summary, its reports, one verdict, one exit code.
 
 A suite runs through :func:`interruptible`: Ctrl-C or SIGTERM (see :mod:`harness.interrupt`)
 stops it, and :func:`summarize` marks what it has ``interrupted``; :func:`conclude` then
@@ -9,15 +9,16 @@ writes it, prints one line and exits 130. Otherwise :func:`conclude` prints the 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
 from harness import interrupt
+from harness.console import console
 from harness.results import (
     SuiteName,
     SuiteResult,
@@ -28,6 +29,8 @@ from harness.results import (
 )
 
 T = TypeVar("T")
+out = console()
+err = console(stderr=True)
 
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "inconclusive": "bold",
           "interrupted": "bold yellow"}  # fmt: skip
@@ -40,6 +43,36 @@ def interruptible(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     except KeyboardInterrupt:
         interrupt.request()
         return None
+
+
+def run_on_target(
+    suite: Any,
+    opened: AbstractContextManager[Any],
+    bars: AbstractContextManager[Any],
+    progress: Callable[[Any], Callable[[float, float | None, str], None]],
+    *,
+    apis: tuple[str, ...],
+    **ctx: Any,
+) -> tuple[Any, str]:
+    """Open the target, preflight it, run ``suite`` on it under ``bars``: the result (None when
+    stopped) and the target's label. An interrupt anywhere still leaves a summary to write."""
+    from harness.preflight import preflight
+    from harness.suite import RunContext
+
+    result, label = None, ctx["target"]
+    try:
+        with opened as t:
+            url, label = (t, label) if isinstance(t, str) else (t.url, t.label)
+            credentials, timeout = ctx["credentials"], ctx["request_timeout_s"]
+            preflight(url, apis=apis, credentials=credentials, timeout_s=timeout)
+            with bars as bar:
+                run = RunContext(
+                    url=url, is_emulator=ctx["target"] == "emulator", progress=progress(bar), **ctx
+                )
+                result = interruptible(suite.run, run)
+    except KeyboardInterrupt:
+        interrupt.request()
+    return result, label
 
 
 def summarize(
@@ -71,12 +104,17 @@ def summarize(
     )
 
 
+def stopped(out_dir: Path) -> NoReturn:
+    """An interrupted run's one line (what ran is written to ``out_dir``), exit 130."""
+    interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
+    raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+
+
 def conclude(
     summary: Summary,
     out_dir: Path,
     *,
     secrets: Iterable[str] = (),
-    console: Console,
     details: Callable[[], None] | None = None,
     written: Callable[[dict[str, Path]], None] | None = None,
     verdict: bool = True,
@@ -91,16 +129,15 @@ def conclude(
 
     paths = write_reports(summary, out_dir, list(secrets))
     if summary.verdict == "interrupted":
-        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
-        raise typer.Exit(interrupt.EXIT_INTERRUPTED)
+        stopped(out_dir)
     if details is not None:
         details()
     if written is not None:
         written(paths)
     else:
-        console.print(f"written: {', '.join(str(p) for p in paths.values())}", markup=False)
+        out.print(f"written: {', '.join(str(p) for p in paths.values())}", markup=False)
     if verdict:
         style = _STYLE.get(summary.verdict or "", "")
         line = escape(verdict_line(summary))
-        console.print(f"[{style}]{line}[/]" if style else line)
+        out.print(f"[{style}]{line}[/]" if style else line)
     raise typer.Exit(summary.exit_code)

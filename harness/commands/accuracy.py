@@ -18,10 +18,8 @@ from rich import box
 from rich.table import Table
 
 from harness.commands._options import Api, Config, Target
-from harness.console import ProgressBars, console
-
-out = console()
-err = console(stderr=True)
+from harness.commands._verdict import conclude, err, interruptible, out, summarize
+from harness.console import ProgressBars
 
 _VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}
 
@@ -94,8 +92,6 @@ def accuracy(
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
     from harness import interrupt
     from harness.accuracy import CACHE_FILE, RESULT_FILE, AccuracySuite
-    from harness.commands._verdict import conclude, interruptible, summarize
-    from harness.report import write_reports
     from harness.suite import RunContext
 
     apis = ("match", "jd") if api == "all" else (api,)  # the suite checks every option
@@ -123,32 +119,31 @@ def accuracy(
             progress=bars.update,
         )
         result = interruptible(suite.run, ctx)
-    if interrupt.requested() or result is None:
-        # finished pairs stay cached: the same command resumes
-        resume = (
-            f"finished pairs are cached in {out_dir / CACHE_FILE}: "
-            "run the same command again to resume"
-        )
-        summary = summarize(result, "accuracy", target=target, started=started, resume=resume)
-        conclude(summary, out_dir, console=out)
-    metrics = result.metrics
-    assert metrics is not None  # a finished run always measured (or recomputed) something
-    _print_table(metrics)
-    summary = summarize(result, "accuracy", target=metrics.target or "", started=started)
-    written = [
-        out_dir / RESULT_FILE,
-        *write_reports(summary, out_dir).values(),
-        out_dir / CACHE_FILE,
-    ]
-    out.print(f"written: {', '.join(str(p) for p in written)}")
-    if result.status == "fail":
-        err.print(f"[bold red]{len(result.findings)} documented claim(s) contradicted[/]")
-        raise typer.Exit(1)
-    if result.status == "inconclusive":
-        out.print(
-            f"[bold]INCONCLUSIVE[/]: {result.reason}"
-            + (f"; testable when: {result.testable_when}" if result.testable_when else "")
-        )
+    stopped = interrupt.requested() or result is None
+    # finished pairs stay cached: the same command resumes
+    resume = (
+        f"finished pairs are cached in {out_dir / CACHE_FILE}: run the same command again to resume"
+    )
+
+    def written(paths: dict[str, Path]) -> None:
+        assert result is not None  # an interrupted run ends before
+        files = [out_dir / RESULT_FILE, *paths.values(), out_dir / CACHE_FILE]
+        out.print(f"written: {', '.join(map(str, files))}")
+        if result.status == "fail":
+            err.print(f"[bold red]{len(result.findings)} documented claim(s) contradicted[/]")
+            raise typer.Exit(1)
+        if result.status == "inconclusive":
+            out.print(
+                f"[bold]INCONCLUSIVE[/]: {result.reason}"
+                + (f"; testable when: {result.testable_when}" if result.testable_when else "")
+            )
+        raise typer.Exit(0)
+
+    # a finished run always measured (or recomputed) something
+    metrics = None if stopped or result is None else result.metrics
+    label = target if metrics is None else metrics.target or ""
+    summary = summarize(result, "accuracy", target=label, started=started, resume=resume)
+    conclude(summary, out_dir, details=lambda: _print_table(metrics), written=written)
 
 
 def _num(value: float | None) -> str:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from harness.commands._options import (
@@ -30,12 +29,9 @@ from harness.commands._options import (
     positive_seconds,
     use_codes,
 )
-from harness.console import console
+from harness.commands._verdict import conclude, err, out, run_on_target, summarize
 from harness.contract import reading_lines
 from harness.results import ConformanceMetrics, ConformanceSuiteResult
-
-out = console()
-err = console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -97,8 +93,6 @@ def conform(
     replay files."""
     from datetime import UTC, datetime
 
-    from harness import interrupt
-    from harness.commands._verdict import conclude, interruptible, summarize
     from harness.config import load_credentials, read_config
     from harness.conformance import (
         DEFAULT_EXAMPLES,
@@ -108,11 +102,8 @@ def conform(
         validate_options,
     )
     from harness.emulator import parse_readings_option
-    from harness.preflight import preflight
-    from harness.suite import RunContext
 
     breaks = tuple(break_ or ())
-    is_emulator = target == "emulator"
     emulator_only(target, break_=breaks, reading=reading)
     served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
@@ -123,7 +114,7 @@ def conform(
     use_codes(codes, config)
     out_dir = prepare_out_dir(out_dir)
     settings = read_config(config).conformance
-    creds = load_credentials(config, demo_defaults=is_emulator)
+    creds = load_credentials(config, demo_defaults=target == "emulator")
     suite = ConformanceSuite(
         api=api,
         examples=examples,
@@ -132,29 +123,23 @@ def conform(
         include_extensions=include_extensions or None,
     )
     started = datetime.now(UTC)
-    result = None
-    try:  # an interrupt anywhere from here on still writes the run's summary
-        with conformance_target(target, breaks, creds, served) as url:
-            preflight(url, apis=apis, credentials=creds, timeout_s=timeout)
-            with err.status("conformance: starting") as status:
-                ctx = RunContext(
-                    target=target,
-                    url=url,
-                    is_emulator=is_emulator,
-                    credentials=creds,
-                    out_dir=out_dir,
-                    seed=seed,
-                    faces=faces,
-                    max_rps=max_rps,
-                    max_requests=max_requests,
-                    max_seconds=max_seconds,
-                    request_timeout_s=timeout,
-                    emulator={"breaks": breaks},
-                    progress=lambda done, total, text: status.update(f"conformance: {text}"),
-                )
-                result = interruptible(suite.run, ctx)
-    except KeyboardInterrupt:
-        interrupt.request()
+    result, _ = run_on_target(
+        suite,
+        conformance_target(target, breaks, creds, served),
+        err.status("conformance: starting"),
+        lambda status: lambda done, total, text: status.update(f"conformance: {text}"),
+        apis=apis,
+        target=target,
+        credentials=creds,
+        out_dir=out_dir,
+        seed=seed,
+        faces=faces,
+        max_rps=max_rps,
+        max_requests=max_requests,
+        max_seconds=max_seconds,
+        request_timeout_s=timeout,
+        emulator={"breaks": breaks},
+    )
     summary = summarize(result, "conformance", target=target, started=started)
     ran = summary.suites.conformance
 
@@ -168,8 +153,7 @@ def conform(
         summary,
         out_dir,
         secrets=creds.secrets(),
-        console=out,
-        details=lambda: render_summary(ran, out),
+        details=lambda: render_summary(ran),
         written=written,
         verdict=False,
     )
@@ -178,7 +162,7 @@ def conform(
 _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def render_summary(result: ConformanceSuiteResult, console: Console) -> None:
+def render_summary(result: ConformanceSuiteResult) -> None:
     metrics = result.metrics or ConformanceMetrics()
     # (api, operation) -> its failing checks, each with its number of findings
     failing: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
@@ -205,36 +189,32 @@ def render_summary(result: ConformanceSuiteResult, console: Console) -> None:
             str(passed[(api, operation)]),
             f"[red]{shown}[/red]" if shown else "[green]none[/green]",
         )
-    console.print(table)
+    out.print(table)
     for finding in result.findings:
         fid = (finding.reproduce or "").rsplit("/", 1)[-1].removesuffix(".json")
         times = f" x{finding.count}" if finding.count > 1 else ""
-        console.print(
+        out.print(
             f"[bold]{fid}[/bold] [{_STYLE[finding.severity]}]{finding.severity}[/] "
             f"{finding.rule_id or ''} {finding.check} ({finding.api} {finding.operation}){times}"
         )
-        console.print("  " + finding.message, markup=False, highlight=False)
+        out.print("  " + finding.message, markup=False, highlight=False)
         if finding.reproduce:
-            console.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
+            out.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
     for api, info in sorted(metrics.apis.items()):
         for error in info.engine_errors:
             warning = f"[yellow]warning[/yellow] {api}: schemathesis reported an error: {error}"
-            console.print(warning, highlight=False)
+            out.print(warning, highlight=False)
     for line in reading_lines(metrics.readings):
-        console.print(line, markup=False, highlight=False)
-    verdicts = {
-        "pass": "[green]PASS[/green]",
-        "fail": "[red]FAIL[/red]",
-        "error": "[red]ERROR[/red]",
-    }
-    verdict = verdicts.get(result.status, result.status)
+        out.print(line, markup=False, highlight=False)
+    verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]"}.get(result.status)
+    verdict = verdict or ("[red]ERROR[/red]" if result.status == "error" else result.status)
     budget = " (request budget spent)" if metrics.budget_exhausted else ""
     if metrics.time_budget_spent:
         budget = (
             f" (time budget of {metrics.max_seconds or 0:g} s spent: stopped sending, "
             "results so far)"
         )
-    console.print(
+    out.print(
         f"{verdict}: {len(result.findings)} findings, {metrics.requests} requests in "
         f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}"
     )

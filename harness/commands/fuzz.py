@@ -33,12 +33,12 @@ from harness.commands._options import (
     use_codes,
 )
 from harness.commands._options import max_rps as check_max_rps
-from harness.console import ProgressBars, console
+from harness.commands._verdict import conclude, err, out, run_on_target, summarize
+from harness.console import ProgressBars
+from harness.contract import reading_lines
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.results import FuzzMetrics, FuzzSuiteResult
 
-out = console()
-err = console(stderr=True)
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
 
 
@@ -88,16 +88,12 @@ def fuzz(
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness import interrupt
     from harness.clients import load_credentials
-    from harness.commands._verdict import conclude, interruptible, summarize
     from harness.config import did_you_mean
     from harness.emulator import BREAKS, parse_readings_option
     from harness.faces import sample_faces
     from harness.fuzz import DEFAULT_MAX_EXAMPLES, FuzzSuite, emulator_overrides
     from harness.fuzz._runner import check_options
     from harness.pacing import Budget
-    from harness.preflight import preflight
-    from harness.report import write_reports
-    from harness.suite import RunContext
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
@@ -132,59 +128,49 @@ def fuzz(
     )
     started = datetime.now(UTC)
     credentials = load_credentials(config, demo_defaults=target == "emulator")
-    result, label = None, target
-    try:  # an interrupt anywhere from here on still writes the run's summary
-        with open_target(target, engine=engine or "fast", **settings) as t:
-            label = t.label
-            preflight(
-                t.url,
-                apis=("match", "jd") if api == "all" else (api,),
-                credentials=credentials,
-                timeout_s=timeout,
-            )
-            with ProgressBars(err, label="fuzz {}") as bar:
-                ctx = RunContext(
-                    target=target,
-                    url=t.url,
-                    is_emulator=t.is_emulator,
-                    credentials=credentials,
-                    out_dir=out_dir,
-                    seed=seed,
-                    faces=faces,
-                    max_rps=max_rps,
-                    max_requests=max_requests,
-                    max_seconds=max_seconds,
-                    request_timeout_s=timeout,
-                    emulator={"breaks": breaks},
-                    progress=bar.update,
-                )
-                result = interruptible(suite.run, ctx)
-    except KeyboardInterrupt:
-        interrupt.request()
-    if interrupt.requested() or result is None:
-        conclude(
-            summarize(result, "fuzz", target=label, started=started),
-            out_dir,
-            secrets=credentials.secrets(),
-            console=out,
-        )
-    if result.status == "error" and not result.checks:
+    result, label = run_on_target(
+        suite,
+        open_target(target, engine=engine or "fast", **settings),
+        ProgressBars(err, label="fuzz {}"),
+        lambda bar: bar.update,
+        apis=("match", "jd") if api == "all" else (api,),
+        target=target,
+        credentials=credentials,
+        out_dir=out_dir,
+        seed=seed,
+        faces=faces,
+        max_rps=max_rps,
+        max_requests=max_requests,
+        max_seconds=max_seconds,
+        request_timeout_s=timeout,
+        emulator={"breaks": breaks},
+    )
+    if not interrupt.requested() and result and result.status == "error" and not result.checks:
         raise TargetError(result.error or "the fuzz run could not start")
-    _print(result)
-    summary = summarize(result, "fuzz", target=label, started=started)
-    written = write_reports(summary, out_dir, credentials.secrets()).values()
-    out.print(f"written: {out_dir / 'findings.json'}, {', '.join(str(p) for p in written)}")
-    if result.status == "error":
-        raise HarnessError(f"the fuzz run broke off: {result.error}")
-    if result.status == "fail":
-        err.print(
-            f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in its "
-            "'reproduce' field"
-        )
-        raise typer.Exit(1)
+
+    def written(paths: dict[str, Path]) -> None:
+        assert result is not None  # an interrupted run ends before
+        out.print(f"written: {out_dir / 'findings.json'}, {', '.join(map(str, paths.values()))}")
+        if result.status == "error":
+            raise HarnessError(f"the fuzz run broke off: {result.error}")
+        if result.status == "fail":
+            err.print(
+                f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in "
+                "its 'reproduce' field"
+            )
+        raise typer.Exit(1 if result.status == "fail" else 0)
+
+    conclude(
+        summarize(result, "fuzz", target=label, started=started),
+        out_dir,
+        secrets=credentials.secrets(),
+        details=lambda: _print(result),
+        written=written,
+    )
 
 
-def _print(result: FuzzSuiteResult) -> None:
+def _print(result: FuzzSuiteResult | None) -> None:
+    assert result is not None
     m = result.metrics or FuzzMetrics(seed=result.seed)
     table = Table(
         title=f"fuzz: seed {m.seed}, engine {m.engine or 'live target'}, {m.requests} requests",
@@ -212,8 +198,6 @@ def _print(result: FuzzSuiteResult) -> None:
         )
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
-    from harness.contract import reading_lines
-
     for line in reading_lines(m.readings):
         out.print(escape(line))
     if m.budget_exhausted:

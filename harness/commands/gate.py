@@ -13,12 +13,9 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import Codes, Target
-from harness.console import console
+from harness.commands._options import Codes, Target, use_codes
+from harness.commands._verdict import err, out, stopped
 from harness.results import verdict_line
-
-out = console()
-err = console(stderr=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -74,7 +71,6 @@ def gate(
     codes: Codes = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
-    from harness.commands._options import use_codes
     from harness.gate import RichObserver, print_outcome, run_gate
 
     use_codes(codes, config)
@@ -85,10 +81,7 @@ def gate(
         )  # fmt: skip
     summary, code = outcome.summary, outcome.exit_code
     if summary.verdict == "interrupted":
-        from harness import interrupt
-
-        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
-        raise typer.Exit(code)
+        stopped(out_dir)
     if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, ...)
         err.print(f"could not run: {summary.error}", markup=False, soft_wrap=True)
         raise typer.Exit(code)

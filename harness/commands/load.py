@@ -23,15 +23,13 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from harness.commands._options import Config, F, FastEngine, RequestTimeout, Target, typer_app
-from harness.console import console
+from harness.commands._verdict import conclude, err, interruptible, out, summarize
 from harness.results import LoadMetrics
 from harness.suite import RunContext
 
 if TYPE_CHECKING:
     from harness.loadgen.suite import LoadSuite
 
-out = console()
-err = console(stderr=True)
 
 load_app = typer_app(
     help="Load tests: closed- and open-model runs and a QPS-limit search (docs/load.md).",
@@ -275,7 +273,6 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
     from dataclasses import replace
 
     from harness import interrupt
-    from harness.commands._verdict import conclude, interruptible, summarize
 
     started = datetime.now(UTC)
     bar = _Bar(steps=suite.search is not None)
@@ -289,10 +286,7 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
     def details() -> None:
         if ran.status == "error":  # could not run: one line, exit 2
             return
-        if suite.search is None:
-            _print_runs(ran.metrics)
-        else:
-            _print_limit(ran.metrics)
+        (_print_runs if suite.search is None else _print_limit)(ran.metrics)
         for finding in ran.findings:
             err.print(f"[bold red]{finding.check}:[/] {finding.message}")
 
@@ -310,7 +304,7 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
 
             raise HarnessError(ran.error or "the load run failed")
 
-    conclude(summary, ctx.out_dir, secrets=ctx.credentials.secrets(), console=out,
+    conclude(summary, ctx.out_dir, secrets=ctx.credentials.secrets(),
              details=details, written=written,
              verdict=bool(summary.inconclusive_items()))  # fmt: skip
 

@@ -11,9 +11,7 @@ from typing import Annotated
 
 import typer
 
-from harness.console import console
-
-out = console()
+from harness.commands._verdict import out
 
 
 def register(app: typer.Typer) -> None:
