@@ -262,15 +262,11 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
     partial = _partial(cfg, workers, finals, [r for r in rows if r.get("proc") not in reported])
     if partial is not None:
         warnings.append(partial["reason"])
-    totals: Counter[str] = Counter()
-    by_class: Counter[str] = Counter()
-    codes: Counter[str] = Counter()
-    err_codes: Counter[str] = Counter()
+    summed = {key: Counter[str]() for key in ("totals", "by_class", "codes", "err_codes")}
     for final in finals:
-        totals.update(final.get("totals", {}))
-        by_class.update(final.get("by_class", {}))
-        codes.update(final.get("codes", {}))
-        err_codes.update(final.get("err_codes", {}))
+        for key, counter in summed.items():
+            counter.update(final.get(key, {}))
+    totals, by_class, codes, err_codes = summed.values()
     latency = hdr.merge(f.get("latency_hist") for f in finals)
     service = hdr.merge(f.get("service_hist") for f in finals)
 
@@ -365,11 +361,7 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
             SecondRow(
                 t=sec - first,
                 sec=sec,
-                offered=counts["offered"],
-                sent=counts["sent"],
-                completed=counts["completed"],
-                late=counts["late"],
-                dropped=counts["dropped"],
+                **{k: counts[k] for k in COUNTS},
                 by_class=dict(by_class),
                 errors_by_code=dict(err),
                 p50_ms=hdr.percentile_ms(hist, 50.0),

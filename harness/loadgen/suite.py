@@ -414,21 +414,13 @@ def run_metrics(result: LoadResult) -> dict[str, Any]:
     s = result.summary
     return {
         "mode": s["mode"],
-        "latency_ms": {k: s["latency_ms"][k] for k in _LATENCY_KEYS}
-        | {"measured_from": s["latency_ms"]["measured_from"]},
+        "latency_ms": {k: s["latency_ms"][k] for k in (*_LATENCY_KEYS, "measured_from")},
         "service_ms": {k: s["service_ms"][k] for k in _LATENCY_KEYS},
-        "throughput_rps": s["throughput_rps"],
-        "goodput_rps": s["goodput_rps"],
-        "offered_rps": s["offered_rps"],
+        **{k: s[k] for k in ("throughput_rps", "goodput_rps", "offered_rps")},
         "requests": s["totals"]["completed"],
         "duration_s": s["elapsed_s"],
-        "error_rate": s["error_rate"],
-        "by_class": s["by_class"],
-        "errors_by_code": s["errors_by_code"],
-        "stop_reason": s["stop_reason"],
-        "abort_reason": s["abort_reason"],
-        "late_sends": s.get("late_sends"),
-        "dropped_sends": s.get("dropped_sends"),
+        **{k: s[k] for k in ("error_rate", "by_class", "errors_by_code", "stop_reason")},
+        **{k: s.get(k) for k in ("abort_reason", "late_sends", "dropped_sends")},
         "warnings": s.get("warnings", []),
         "series": [_point(row) for row in s["series"]],
         "hdr": _percentiles((s.get("hdr") or {}).get("latency")),
@@ -457,17 +449,15 @@ def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
     return [(p, round(float(values[p]) * 1e-3, 3)) for p in HDR_PERCENTILES]  # us -> ms
 
 
+_LIMIT_FIELDS = "knee_rps plateau_rps saturation_rps first_bad_rps converged stopped_by".split()
+
+
 def limit_metrics(found: LimitResult) -> dict[str, Any]:
     """A limit search as ``LoadMetrics`` fields: the limit and its evidence steps."""
     return {
         "qps_limit": found.reported_rps,
         "qps_limit_bound": found.bound,
-        "knee_rps": found.knee_rps,
-        "plateau_rps": found.plateau_rps,
-        "saturation_rps": found.saturation_rps,
-        "first_bad_rps": found.first_bad_rps,
-        "converged": found.converged,
-        "stopped_by": found.stopped_by,
+        **{k: getattr(found, k) for k in _LIMIT_FIELDS},
         "notes": list(found.notes),
         "criteria": dict(found.criteria),
         "search_elapsed_s": round(found.elapsed_s, 3),
