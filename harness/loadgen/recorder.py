@@ -79,8 +79,7 @@ class RunControl:
         self.start(now)
         if not self.check(now):
             return False
-        self.sent += 1
-        self.inflight += 1
+        self.begin()
         return True
 
     def begin(self) -> None:

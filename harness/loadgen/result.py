@@ -436,20 +436,10 @@ def _stop_reason(finals: list[dict[str, Any]]) -> str:
 
 
 def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
-    latency = (
-        hdr.decode(final["latency_hist"]) if final.get("latency_hist") else hdr.new_histogram()
-    )
     totals = final.get("totals", {})
-    return {
-        "proc": final.get("proc"),
-        "role": final.get("role"),
-        "index": final.get("index"),
-        "sent": totals.get("sent", 0),
-        "completed": totals.get("completed", 0),
-        "p99_ms": hdr.percentile_ms(latency, 99.0),
-        "stop_reason": final.get("stop_reason"),
-        "abort_reason": final.get("abort_reason"),
-    }
+    p99 = hdr.percentile_ms(hdr.merge([final.get("latency_hist")]), 99.0)
+    echo = {k: final.get(k) for k in ("proc", "role", "index", "stop_reason", "abort_reason")}
+    return echo | {k: totals.get(k, 0) for k in ("sent", "completed")} | {"p99_ms": p99}
 
 
 def _write_csv(path: Path, series: list[SecondRow]) -> None:

@@ -10,6 +10,7 @@ environment (never the config file) and shapes the numbers as ``summary.json``'s
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -133,15 +134,16 @@ class LoadSuite:
                              f"{self.workers} + {remote}")  # fmt: skip
         auto = self.abort_error_rate == "auto"
         abort = None if self.abort_error_rate == "auto" else self.abort_error_rate
+        check_run = functools.partial(
+            safety.check_run, is_emulator=ctx.is_emulator, max_requests=ctx.max_requests,
+            abort_error_rate=abort, abort_default=auto,
+        )  # fmt: skip
         if self.search is None:
             if self.duration_s <= 0:
                 raise UsageError(f"--duration must be > 0, got {self.duration_s}")
             safety.check_criteria(self.slo_p99_ms, self.max_error_rate)
-            return safety.check_run(
-                is_emulator=ctx.is_emulator, users=self.users, rate=self.rate,
-                max_requests=ctx.max_requests, abort_error_rate=abort, abort_default=auto,
-                allow_costly=self.allow_costly, max_rps=ctx.max_rps,
-            )  # fmt: skip
+            return check_run(users=self.users, rate=self.rate, allow_costly=self.allow_costly,
+                             max_rps=ctx.max_rps)  # fmt: skip
         if self.users is not None or self.rate is not None:
             raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
         s = self.search
@@ -157,10 +159,7 @@ class LoadSuite:
         start, top = self.search_rates(ctx)
         if not (0 < start <= top):
             raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-        return safety.check_run(
-            is_emulator=ctx.is_emulator, users=None, rate=top, max_requests=ctx.max_requests,
-            abort_error_rate=abort, abort_default=auto, allow_costly=True,
-        )  # fmt: skip
+        return check_run(users=None, rate=top, allow_costly=True)
 
     def search_rates(self, ctx: RunContext) -> tuple[float, float]:
         """First and highest rate of a search: the ceiling (live 20/s, lifted by
