@@ -219,10 +219,9 @@ def find_limit(
             if result.achieved_rps < min_achieved_ratio * rate:
                 reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
                                f"{min_achieved_ratio:.0%} of offered {rate:.1f}/s")  # fmt: skip
+        elapsed = clock() - t0
         steps.append(
-            StepRecord(
-                len(steps) + 1, phase, rate, result, not reasons, tuple(reasons), clock() - t0
-            )
+            StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,), elapsed)
         )
         return not reasons
 
@@ -325,14 +324,9 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     Uses the step's tail rate when measured: a token bucket may still be draining its
     burst early in the window, which inflates the whole-window success rate.
     """
-    rates = []
-    for s in steps:
-        if s.good or not any(r.startswith("throttled") for r in s.reasons):
-            continue
-        ok = s.result.tail_ok_rps if s.result.tail_ok_rps is not None else s.result.ok_rps
-        if ok > 0:
-            rates.append(ok)
-    return min(rates) if rates else None
+    throttled = [s.result for s in steps if _failed_by(s, "throttled")]
+    rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
+    return min((r for r in rates if r > 0), default=None)
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:
@@ -345,12 +339,12 @@ def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | Non
             s.rate for s in good if (s.result.p99_ms or math.inf) <= knee_factor * max(best, 1e-3)
         ]
         knee = max(within) if within else None
-    saturated = [
-        s.result.ok_rps
-        for s in steps
-        if not s.good and any(r.startswith(("throttled", "achieved")) for r in s.reasons)
-    ]
+    saturated = [s.result.ok_rps for s in steps if _failed_by(s, "throttled", "achieved")]
     return knee, (min(saturated) if saturated else None)
+
+
+def _failed_by(step: StepRecord, *prefixes: str) -> bool:
+    return not step.good and any(r.startswith(prefixes) for r in step.reasons)
 
 
 def _round(value: float | None) -> float | None:

@@ -2,20 +2,12 @@
 (:class:`LoadResult`: the ``load.json`` summary plus its per-second rows), and how the
 processes' part files become it.
 
-``run_load`` writes the config as JSON and points the local process or the master at the file
-(``FACEHARNESS_LOAD_CONFIG``); the master hands it to its workers with Locust's own spawn
-message, so a worker on another machine needs nothing but the master's address.
-
 Each load process appends one JSON line per closed second to ``parts/<proc>.series.jsonl``
 (the caller tails these for progress) and writes ``parts/<proc>.final.json`` when it stops:
 files, so results survive however the master shuts down. HDR histograms are added, never
 averaged, so merged percentiles are exact to the histogram's 3 significant digits whatever the
 number of worker processes; per-second histograms stay encoded in memory so a steady-state
 window (say, seconds 1-5 of a limit-search step) can be re-summarised exactly.
-
-A scenario builds a fresh request per call where anything in it is per request (a signed
-API stamps each request with a timestamp and nonce) and may hand out the same object again
-where nothing is; the load engine never caches or replays these objects itself.
 """
 
 from __future__ import annotations

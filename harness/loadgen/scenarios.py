@@ -1,13 +1,8 @@
 """Request factories for every operation of both APIs, and a weighted mix of them.
 
-:func:`request_source` gives the load engine, inside each Locust process, the next-request
-function and the classifier of a run's requests: a scenario of the two APIs (the
-(non-secret) :class:`ScenarioOptions`) or plain GETs for the engine's own tests. Credentials come
-from the environment of that process only
-(``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``), so they
-never appear in the run's config file or in ``load.json``. Bodies are built once per
-image pair and reused; what must be fresh per request is fresh: JD's timestamp and
-sign (``jd_auth_params``) and its ``serialNo``.
+Credentials come from the Locust process's environment only, so they never appear in the run's
+config file or in ``load.json``. Bodies are built once per image pair and reused; what must be
+fresh per request is fresh: JD's timestamp and sign (``jd_auth_params``) and its ``serialNo``.
 
 Pairing decides what is compared: ``same`` sends one image on both sides (a match on
 every engine, including the emulator's byte-hash ``fast`` engine), ``genuine`` two
@@ -398,14 +393,9 @@ class Scenario:
         if req is None or req.name != operation:
             if len(self._requests) >= MAX_BODIES:
                 self._requests.clear()
-            req = self._requests[body] = PreparedRequest(
-                operation,
-                "POST",
-                self._paths[operation],
-                {},
-                {"Authorization": self._token, "Content-Type": _JSON},
-                body,
-            )
+            headers = {"Authorization": self._token, "Content-Type": _JSON}
+            path = self._paths[operation]
+            req = self._requests[body] = PreparedRequest(operation, "POST", path, {}, headers, body)
         return req
 
     def _match(self) -> PreparedRequest:
@@ -439,11 +429,9 @@ def _credentials(env: Mapping[str, str], *, demo: bool) -> Any:
     """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
     from harness.clients import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
 
-    return Credentials(
-        token=env.get(ENV_TOKEN) or (DEMO.token if demo else None),
-        jd_appkey=env.get(ENV_JD_APPKEY) or (DEMO.jd_appkey if demo else None),
-        jd_secretkey=env.get(ENV_JD_SECRETKEY) or (DEMO.jd_secretkey if demo else None),
-    )
+    names = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
+    fallback = DEMO if demo else Credentials()
+    return Credentials(**{k: env.get(v) or getattr(fallback, k) for k, v in names.items()})
 
 
 def _payload(image: PoolImage) -> Any:

@@ -1,11 +1,8 @@
 """The load suite: a scenario against a target, as a run or a limit search, as a SuiteResult.
 
-:class:`LoadSuite` is what ``faceharness load run``/``find-limit`` and the gate run
-(``suite.run(ctx)``). It opens the target (the embedded emulator on loopback, or a URL: the
-only address contacted), applies the live-target safety defaults
-(:mod:`harness.loadgen.safety`), hands the credentials to the Locust processes through their
-environment (never the config file) and shapes the numbers as ``summary.json``'s
-``LoadMetrics``. A limit search measures each step with :func:`open_model_measure`.
+It opens the target (the embedded emulator on loopback, or a URL: the only address contacted),
+applies the live-target safety defaults and hands the credentials to the Locust processes
+through their environment, never the config file.
 """
 
 from __future__ import annotations
@@ -548,11 +545,8 @@ def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
 
 
 def _operation(options: ScenarioOptions) -> str:
-    return (
-        options.scenario
-        if options.scenario in OPERATIONS
-        else "mixed: " + ",".join(options.operations)
-    )
+    mixed = "mixed: " + ",".join(options.operations)
+    return options.scenario if options.scenario in OPERATIONS else mixed
 
 
 def _finding(operation: str, check: str, message: str) -> Finding:
