@@ -200,14 +200,9 @@ class MasterCoordinator:
 
 def end_run(environment: Environment) -> None:
     """Headless runs exit; a run driven from the web UI just stops."""
-    runner = environment.runner
-    if runner is None:
-        return
-    options = environment.parsed_options
-    if options is not None and getattr(options, "headless", False):
-        gevent.spawn(runner.quit)
-    else:
-        gevent.spawn(runner.stop)
+    if (runner := environment.runner) is not None:
+        headless = getattr(environment.parsed_options, "headless", False)
+        gevent.spawn(runner.quit if headless else runner.stop)
 
 
 _LOCUST_PCTS = (("90", 0.9), ("99", 0.99), ("999", 0.999))
@@ -586,9 +581,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     user.concurrency = cfg.max_inflight if cfg.mode == "open" else 1
     user.wait_time = constant(cfg.think_time_s if cfg.mode == "closed" else 0)
     _runs += 1
-    index = (
-        max(int(getattr(runner, "worker_index", 0)), 0) if isinstance(runner, WorkerRunner) else 0
-    )
+    index = max(int(getattr(runner, "worker_index", 0)), 0)  # a local runner's is 0
     _process = LoadProcess(_config, environment, index, _runs)
     logging.getLogger("faceharness.loadgen").info("%s: %s", RUN_STARTED, _process.proc)
 
