@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
+from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogWriter
 
 from harness.errors import ConfigError, HarnessError, UsageError
@@ -418,13 +419,10 @@ def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
 
 
 def _stop_reason(finals: list[dict[str, Any]]) -> str:
-    reasons = [str(f.get("stop_reason")) for f in finals]
-    if not reasons:
-        return "no results"
-    if STOP_ABORT in reasons:
-        return STOP_ABORT
-    unique = sorted(set(reasons))
-    return unique[0] if len(unique) == 1 else ", ".join(unique)
+    reasons = {str(f.get("stop_reason")) for f in finals}
+    if not reasons or STOP_ABORT in reasons:
+        return STOP_ABORT if reasons else "no results"
+    return ", ".join(sorted(reasons))
 
 
 def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
@@ -463,7 +461,7 @@ def _write_hlog(path: Path, result: LoadResult) -> None:
         writer.output_legend()
         for row in result.series:
             if row.hist:
-                hist = hdr.decode(row.hist)
+                hist = HdrHistogram.decode(row.hist)
                 hist.set_start_time_stamp(row.t * 1000)
                 hist.set_end_time_stamp((row.t + 1) * 1000)
                 writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)

@@ -93,12 +93,9 @@ class LimitOptions:
 
 @dataclass(frozen=True)
 class LoadSuite:
-    """The load suite, run as ``suite.run(ctx)`` by ``load run``/``find-limit`` and the gate:
-    one bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
-    ``search``, a limit search. The context gives the target, the run directory, credentials,
-    the request budget and deadline, ``max_rps``, the seed and the face pool; progress goes to
-    ``ctx.progress`` (a search's finished step as ``(steps done, max steps, its line)``).
-    """
+    """One bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
+    ``search``, a limit search; a search's finished step goes to ``ctx.progress`` as ``(steps
+    done, max steps, its line)``."""
 
     scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
     users: int | None = None
@@ -438,8 +435,8 @@ def _point(row: Mapping[str, Any]) -> dict[str, Any]:
 def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
     """The run's latency distribution as ``[percentile, ms]`` pairs (reports show these; the
     histogram itself stays in the run's ``load.hlog``)."""
-    hist = hdr.decode(encoded) if encoded else None
-    if hist is None or hist.get_total_count() == 0:
+    hist = hdr.merge([encoded])
+    if hist.get_total_count() == 0:
         return []
     values = hist.get_percentile_to_value_dict(list(HDR_PERCENTILES))
     return [(p, round(float(values[p]) * 1e-3, 3)) for p in HDR_PERCENTILES]  # us -> ms
