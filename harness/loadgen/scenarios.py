@@ -79,7 +79,6 @@ class ImagePool:
         self.by_class: dict[str, tuple[PoolImage, ...]] = {
             c: tuple(i for i in self.images if i.size_class == c) for c in SIZE_CLASSES
         }
-        self._draws: dict[tuple[tuple[str, float], ...], tuple[list[str], list[float]]] = {}
 
     def counts(self) -> dict[str, int]:
         return {c: len(v) for c, v in self.by_class.items()}
@@ -96,22 +95,14 @@ class ImagePool:
         self, rng: random.Random, sizes: Mapping[str, float], among: Sequence[PoolImage] = ()
     ) -> PoolImage:
         """A random image of a size class drawn by ``sizes`` (from ``among`` if given)."""
-        if not among:
-            key = tuple(sorted(sizes.items()))
-            drawn = self._draws.get(key)
-            if drawn is None:
-                present = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0 and self.by_class[c]]
-                drawn = self._draws[key] = (present, [sizes[c] for c in present])
-            if drawn[0]:
-                members = self.by_class[rng.choices(drawn[0], weights=drawn[1])[0]]
-                return members[rng.randrange(len(members))]
-        candidates = among or self.images
-        classes = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0]
-        present = [c for c in classes if any(i.size_class == c for i in candidates)]
+        by_class: Mapping[str, Sequence[PoolImage]] = self.by_class
+        if among:
+            by_class = {c: [i for i in among if i.size_class == c] for c in SIZE_CLASSES}
+        present = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0 and by_class[c]]
+        members = among or self.images
         if present:
-            klass = rng.choices(present, weights=[sizes[c] for c in present])[0]
-            candidates = [i for i in candidates if i.size_class == klass]
-        return candidates[rng.randrange(len(candidates))]
+            members = by_class[rng.choices(present, weights=[sizes[c] for c in present])[0]]
+        return members[rng.randrange(len(members))]
 
 
 def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], int]:
