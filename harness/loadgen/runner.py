@@ -1,11 +1,8 @@
 """``run_load``: run Locust in its own process(es), wait for it, merge its part files.
 
-Locust monkey-patches the interpreter with gevent when imported, so the caller never
-imports it: this module launches ``python -m locust`` headless (one local process, or a
-master plus workers: W on this machine over loopback, and any that
-:func:`serve_worker` runs on other machines), hands the :class:`RunConfig` to the local
-process or the master as a JSON file and reads the results back from the files that
-process writes (the master writes its workers' parts from their messages).
+Locust monkey-patches the interpreter with gevent when imported, so the caller never imports
+it: it runs as ``python -m locust`` (one local process, or a master plus workers), given the
+:class:`RunConfig` as a JSON file; the results come back as the files that process writes.
 """
 
 from __future__ import annotations
