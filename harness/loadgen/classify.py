@@ -13,15 +13,9 @@ E-015), so the status-only :func:`default_classifier` would call every refusal a
 The envelope tells the API apart: ``errcode`` is the internal API, a top-level ``code`` is
 JD (gateway code, then ``result.code`` for the business code).
 
-Category -> class (decided here, see docs/load.md):
-
-* ``success`` -> success; ``auth`` -> auth_error; ``input`` -> input_error;
-  ``internal`` -> server_error;
-* ``quota`` -> throttled when retryable (QPS/traffic limits: JD 10043, 10044, 43010,
-  MATCH 42900), else auth_error (daily limit, payment: the account, not the rate);
-* ``business``, ``image_quality``, ``liveness`` -> business_failure: the service did the
-  work and answered a well-formed request with a negative verdict (JD 1155, no face ...);
-* a code missing from the table, or a 200 answer that is not the API's envelope -> server_error.
+Category -> class is :func:`klass_of` (see docs/load.md): a retryable ``quota`` code is a
+rate limit (throttled), any other is the account's (auth_error); ``business``, ``image_quality``
+and ``liveness`` are business failures (the service did the work and said no).
 """
 
 from __future__ import annotations

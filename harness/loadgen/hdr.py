@@ -63,16 +63,12 @@ def encode(hist: HdrHistogram) -> str:
     return hist.encode().decode("ascii")  # type: ignore[no-any-return]
 
 
-def decode(payload: str) -> HdrHistogram:
-    return HdrHistogram.decode(payload)
-
-
 def merge(payloads: Iterable[str | None]) -> HdrHistogram:
     """Add encoded histograms into a fresh one; ``None`` entries are skipped."""
     total = new_histogram()
     for payload in payloads:
         if payload:
-            total.add(decode(payload))
+            total.add(HdrHistogram.decode(payload))
     return total
 
 

@@ -56,17 +56,16 @@ class StepRecord:
 
     def row(self) -> dict[str, Any]:
         r = self.result
+        rounded = {k: round(getattr(r, k), 3) for k in ("achieved_rps", "ok_rps")}
         return {
             "step": self.step,
             "phase": self.phase,
             "offered_rps": round(self.rate, 3),
             "measured_offered_rps": round(r.offered_rps, 3),
-            "achieved_rps": round(r.achieved_rps, 3),
-            "ok_rps": round(r.ok_rps, 3),
+            **rounded,
             "p99_ms": r.p99_ms,
-            "error_rate": round(r.error_rate, 6),
-            "throttled_rate": round(r.throttled_rate, 6),
-            "tail_ok_rps": None if r.tail_ok_rps is None else round(r.tail_ok_rps, 3),
+            **{k: round(getattr(r, k), 6) for k in ("error_rate", "throttled_rate")},
+            "tail_ok_rps": _round(r.tail_ok_rps),
             "completed": r.completed,
             "dropped": r.dropped,
             "verdict": "good" if self.good else "bad",
@@ -126,14 +125,11 @@ class LimitResult:
         return [s.row() for s in self.steps]
 
     def to_dict(self) -> dict[str, Any]:
+        rates = ("first_bad_rps", "upper_rps", "knee_rps", "plateau_rps", "saturation_rps")
         return {
             "limit_rps": _round(self.limit_rps),
             "bound": self.bound,
-            "first_bad_rps": _round(self.first_bad_rps),
-            "upper_rps": _round(self.upper_rps),
-            "knee_rps": _round(self.knee_rps),
-            "plateau_rps": _round(self.plateau_rps),
-            "saturation_rps": _round(self.saturation_rps),
+            **{k: _round(getattr(self, k)) for k in rates},
             "converged": self.converged,
             "stopped_by": self.stopped_by,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -223,10 +219,9 @@ def find_limit(
             if result.achieved_rps < min_achieved_ratio * rate:
                 reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
                                f"{min_achieved_ratio:.0%} of offered {rate:.1f}/s")  # fmt: skip
+        elapsed = clock() - t0
         steps.append(
-            StepRecord(
-                len(steps) + 1, phase, rate, result, not reasons, tuple(reasons), clock() - t0
-            )
+            StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,), elapsed)
         )
         return not reasons
 
@@ -329,14 +324,9 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     Uses the step's tail rate when measured: a token bucket may still be draining its
     burst early in the window, which inflates the whole-window success rate.
     """
-    rates = []
-    for s in steps:
-        if s.good or not any(r.startswith("throttled") for r in s.reasons):
-            continue
-        ok = s.result.tail_ok_rps if s.result.tail_ok_rps is not None else s.result.ok_rps
-        if ok > 0:
-            rates.append(ok)
-    return min(rates) if rates else None
+    throttled = [s.result for s in steps if _failed_by(s, "throttled")]
+    rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
+    return min((r for r in rates if r > 0), default=None)
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:
@@ -349,38 +339,38 @@ def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | Non
             s.rate for s in good if (s.result.p99_ms or math.inf) <= knee_factor * max(best, 1e-3)
         ]
         knee = max(within) if within else None
-    saturated = [
-        s.result.ok_rps
-        for s in steps
-        if not s.good and any(r.startswith(("throttled", "achieved")) for r in s.reasons)
-    ]
+    saturated = [s.result.ok_rps for s in steps if _failed_by(s, "throttled", "achieved")]
     return knee, (min(saturated) if saturated else None)
+
+
+def _failed_by(step: StepRecord, *prefixes: str) -> bool:
+    return not step.good and any(r.startswith(prefixes) for r in step.reasons)
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+_STOPS = (  # what stopped a search short of a failing rate: its label, how to go higher
+    (STOP_CEILING, "search ceiling", ""),
+    ("request budget", "request budget", "raise --max-requests"),
+    ("time budget", "time budget", "raise --time-budget"),
+    ("max_steps", "step limit", "start nearer the limit with --start-rate"),
+)
+
+
 def stop_label(stopped_by: str | None) -> str:
     """What ended a search short of a failing rate, in a few words ("search ceiling")."""
     text = stopped_by or ""
-    for prefix, label in ((STOP_CEILING, "search ceiling"), ("request budget", "request budget"),
-                          ("time budget", "time budget"), ("max_steps", "step limit")):  # fmt: skip
-        if text.startswith(prefix):
-            return label
-    return text or "search stopped"
+    found = (label for prefix, label, _ in _STOPS if text.startswith(prefix))
+    return next(found, text or "search stopped")
 
 
 def search_higher(stopped_by: str | None) -> str:
     """How to let a search that stopped without failing go higher."""
     label = stop_label(stopped_by)
-    if label == "request budget":
-        return "raise --max-requests"
-    if label == "time budget":
-        return "raise --time-budget"
-    if label == "step limit":
-        return "start nearer the limit with --start-rate"
-    return "raise --max-rate (a live target also needs --allow-costly-load or --max-rps 0)"
+    hint = next((hint for _, name, hint in _STOPS if name == label), "")
+    return hint or "raise --max-rate (a live target also needs --allow-costly-load or --max-rps 0)"
 
 
 def describe_limit(rps: float | None, bound: str | None, stopped_by: str | None = None) -> str:

@@ -200,14 +200,12 @@ class MasterCoordinator:
 
 def end_run(environment: Environment) -> None:
     """Headless runs exit; a run driven from the web UI just stops."""
-    runner = environment.runner
-    if runner is None:
-        return
-    options = environment.parsed_options
-    if options is not None and getattr(options, "headless", False):
-        gevent.spawn(runner.quit)
-    else:
-        gevent.spawn(runner.stop)
+    if (runner := environment.runner) is not None:
+        headless = getattr(environment.parsed_options, "headless", False)
+        gevent.spawn(runner.quit if headless else runner.stop)
+
+
+_LOCUST_PCTS = (("90", 0.9), ("99", 0.99), ("999", 0.999))
 
 
 def locust_stats(environment: Environment) -> dict[str, Any]:
@@ -217,34 +215,18 @@ def locust_stats(environment: Environment) -> dict[str, Any]:
     stats = runner.stats
 
     def entry(e: Any) -> dict[str, Any]:
-        return {
-            "method": e.method,
-            "name": e.name,
-            "num_requests": e.num_requests,
-            "num_failures": e.num_failures,
-            "median_ms": e.median_response_time,
-            "avg_ms": round(e.avg_response_time, 3),
-            "min_ms": e.min_response_time,
-            "max_ms": e.max_response_time,
-            "p90_ms": e.get_response_time_percentile(0.9),
-            "p99_ms": e.get_response_time_percentile(0.99),
-            "p999_ms": e.get_response_time_percentile(0.999),
-            "rps": round(e.total_rps, 3),
-        }
+        fields = {k: getattr(e, k) for k in ("method", "name", "num_requests", "num_failures")}
+        times = {f"{k}_ms": getattr(e, f"{k}_response_time") for k in ("median", "min", "max")}
+        pcts = {f"p{k}_ms": e.get_response_time_percentile(q) for k, q in _LOCUST_PCTS}
+        rounded = {"avg_ms": round(e.avg_response_time, 3), "rps": round(e.total_rps, 3)}
+        return fields | times | pcts | rounded
 
-    return {
-        "total": entry(stats.total),
-        "entries": [entry(e) for e in stats.entries.values()],
-        "failures": [
-            {
-                "method": e.method,
-                "name": e.name,
-                "error": str(e.error),
-                "occurrences": e.occurrences,
-            }
-            for e in stats.errors.values()
-        ],
-    }
+    failures = [
+        {k: getattr(e, k) for k in ("method", "name", "occurrences")} | {"error": str(e.error)}
+        for e in stats.errors.values()
+    ]
+    entries = [entry(e) for e in stats.entries.values()]
+    return {"total": entry(stats.total), "entries": entries, "failures": failures}
 
 
 class LoadProcess:
@@ -260,11 +242,8 @@ class LoadProcess:
         self.make_request, self.classify = self._warm_up()
         spike = None
         if cfg.abort_error_rate is not None:
-            spike = ErrorSpike(
-                threshold=cfg.abort_error_rate,
-                window_s=cfg.abort_window_s,
-                min_samples=cfg.abort_min_samples,
-            )
+            window, samples = cfg.abort_window_s, cfg.abort_min_samples
+            spike = ErrorSpike(threshold=cfg.abort_error_rate, window_s=window, min_samples=samples)
         self.recorder = Recorder(proc=self.proc, late_s=cfg.late_ms / 1000.0, spike=spike)
         self.control = RunControl(duration_s=cfg.duration_s, quota=cfg.quota(index))
         self.writer: PartWriter | MasterWriter | None = None
@@ -491,14 +470,11 @@ class LoadProcess:
         self.write_final()
         runner = self.env.runner
         if isinstance(runner, WorkerRunner):
-            runner.send_message(
-                MSG_DONE,
-                {
-                    "proc": self.proc,
-                    "stop_reason": self.control.stop_reason,
-                    "abort_reason": self.control.abort_reason,
-                },
-            )
+            ctl = self.control
+            done = {"proc": self.proc} | {
+                k: getattr(ctl, k) for k in ("stop_reason", "abort_reason")
+            }
+            runner.send_message(MSG_DONE, done)
         else:
             end_run(self.env)
 
@@ -605,9 +581,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     user.concurrency = cfg.max_inflight if cfg.mode == "open" else 1
     user.wait_time = constant(cfg.think_time_s if cfg.mode == "closed" else 0)
     _runs += 1
-    index = (
-        max(int(getattr(runner, "worker_index", 0)), 0) if isinstance(runner, WorkerRunner) else 0
-    )
+    index = max(int(getattr(runner, "worker_index", 0)), 0)  # a local runner's is 0
     _process = LoadProcess(_config, environment, index, _runs)
     logging.getLogger("faceharness.loadgen").info("%s: %s", RUN_STARTED, _process.proc)
 

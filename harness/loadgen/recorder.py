@@ -79,8 +79,7 @@ class RunControl:
         self.start(now)
         if not self.check(now):
             return False
-        self.sent += 1
-        self.inflight += 1
+        self.begin()
         return True
 
     def begin(self) -> None:
@@ -149,6 +148,9 @@ class ErrorSpike:
         )
 
 
+_ROW_FIELDS = ("sec", "offered", "sent", "late", "dropped", "completed")  # a row's order
+
+
 @dataclass
 class _Interval:
     """Counters for one wall-clock second of one process."""
@@ -164,18 +166,11 @@ class _Interval:
     hist: HdrHistogram | None = None
 
     def row(self, proc: str) -> dict[str, Any]:
-        return {
-            "proc": proc,
-            "sec": self.sec,
-            "offered": self.offered,
-            "sent": self.sent,
-            "late": self.late,
-            "dropped": self.dropped,
-            "completed": self.completed,
-            "by_class": dict(self.by_class),
-            "err_codes": dict(self.err_codes),
-            "hist": hdr.encode(self.hist) if self.hist is not None else None,
-        }
+        hist = hdr.encode(self.hist) if self.hist is not None else None
+        counters = {"by_class": dict(self.by_class), "err_codes": dict(self.err_codes)}
+        return (
+            {"proc": proc} | {f: getattr(self, f) for f in _ROW_FIELDS} | counters | {"hist": hist}
+        )
 
 
 class Recorder:

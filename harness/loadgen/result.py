@@ -2,20 +2,12 @@
 (:class:`LoadResult`: the ``load.json`` summary plus its per-second rows), and how the
 processes' part files become it.
 
-``run_load`` writes the config as JSON and points the local process or the master at the file
-(``FACEHARNESS_LOAD_CONFIG``); the master hands it to its workers with Locust's own spawn
-message, so a worker on another machine needs nothing but the master's address.
-
 Each load process appends one JSON line per closed second to ``parts/<proc>.series.jsonl``
 (the caller tails these for progress) and writes ``parts/<proc>.final.json`` when it stops:
 files, so results survive however the master shuts down. HDR histograms are added, never
 averaged, so merged percentiles are exact to the histogram's 3 significant digits whatever the
 number of worker processes; per-second histograms stay encoded in memory so a steady-state
 window (say, seconds 1-5 of a limit-search step) can be re-summarised exactly.
-
-A scenario builds a fresh request per call where anything in it is per request (a signed
-API stamps each request with a timestamp and nonce) and may hand out the same object again
-where nothing is; the load engine never caches or replays these objects itself.
 """
 
 from __future__ import annotations
@@ -32,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
+from hdrh.histogram import HdrHistogram
 from hdrh.log import HistogramLogWriter
 
 from harness.errors import ConfigError, HarnessError, UsageError
@@ -262,15 +255,11 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
     partial = _partial(cfg, workers, finals, [r for r in rows if r.get("proc") not in reported])
     if partial is not None:
         warnings.append(partial["reason"])
-    totals: Counter[str] = Counter()
-    by_class: Counter[str] = Counter()
-    codes: Counter[str] = Counter()
-    err_codes: Counter[str] = Counter()
+    summed = {key: Counter[str]() for key in ("totals", "by_class", "codes", "err_codes")}
     for final in finals:
-        totals.update(final.get("totals", {}))
-        by_class.update(final.get("by_class", {}))
-        codes.update(final.get("codes", {}))
-        err_codes.update(final.get("err_codes", {}))
+        for key, counter in summed.items():
+            counter.update(final.get(key, {}))
+    totals, by_class, codes, err_codes = summed.values()
     latency = hdr.merge(f.get("latency_hist") for f in finals)
     service = hdr.merge(f.get("service_hist") for f in finals)
 
@@ -365,11 +354,7 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
             SecondRow(
                 t=sec - first,
                 sec=sec,
-                offered=counts["offered"],
-                sent=counts["sent"],
-                completed=counts["completed"],
-                late=counts["late"],
-                dropped=counts["dropped"],
+                **{k: counts[k] for k in COUNTS},
                 by_class=dict(by_class),
                 errors_by_code=dict(err),
                 p50_ms=hdr.percentile_ms(hist, 50.0),
@@ -434,30 +419,17 @@ def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
 
 
 def _stop_reason(finals: list[dict[str, Any]]) -> str:
-    reasons = [str(f.get("stop_reason")) for f in finals]
-    if not reasons:
-        return "no results"
-    if STOP_ABORT in reasons:
-        return STOP_ABORT
-    unique = sorted(set(reasons))
-    return unique[0] if len(unique) == 1 else ", ".join(unique)
+    reasons = {str(f.get("stop_reason")) for f in finals}
+    if not reasons or STOP_ABORT in reasons:
+        return STOP_ABORT if reasons else "no results"
+    return ", ".join(sorted(reasons))
 
 
 def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
-    latency = (
-        hdr.decode(final["latency_hist"]) if final.get("latency_hist") else hdr.new_histogram()
-    )
     totals = final.get("totals", {})
-    return {
-        "proc": final.get("proc"),
-        "role": final.get("role"),
-        "index": final.get("index"),
-        "sent": totals.get("sent", 0),
-        "completed": totals.get("completed", 0),
-        "p99_ms": hdr.percentile_ms(latency, 99.0),
-        "stop_reason": final.get("stop_reason"),
-        "abort_reason": final.get("abort_reason"),
-    }
+    p99 = hdr.percentile_ms(hdr.merge([final.get("latency_hist")]), 99.0)
+    echo = {k: final.get(k) for k in ("proc", "role", "index", "stop_reason", "abort_reason")}
+    return echo | {k: totals.get(k, 0) for k in ("sent", "completed")} | {"p99_ms": p99}
 
 
 def _write_csv(path: Path, series: list[SecondRow]) -> None:
@@ -489,7 +461,7 @@ def _write_hlog(path: Path, result: LoadResult) -> None:
         writer.output_legend()
         for row in result.series:
             if row.hist:
-                hist = hdr.decode(row.hist)
+                hist = HdrHistogram.decode(row.hist)
                 hist.set_start_time_stamp(row.t * 1000)
                 hist.set_end_time_stamp((row.t + 1) * 1000)
                 writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)

@@ -1,11 +1,8 @@
 """``run_load``: run Locust in its own process(es), wait for it, merge its part files.
 
-Locust monkey-patches the interpreter with gevent when imported, so the caller never
-imports it: this module launches ``python -m locust`` headless (one local process, or a
-master plus workers: W on this machine over loopback, and any that
-:func:`serve_worker` runs on other machines), hands the :class:`RunConfig` to the local
-process or the master as a JSON file and reads the results back from the files that
-process writes (the master writes its workers' parts from their messages).
+Locust monkey-patches the interpreter with gevent when imported, so the caller never imports
+it: it runs as ``python -m locust`` (one local process, or a master plus workers), given the
+:class:`RunConfig` as a JSON file; the results come back as the files that process writes.
 """
 
 from __future__ import annotations
@@ -121,7 +118,8 @@ def run_load(
     """
     if (users is None) == (rate is None):
         raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
-    if not 0 <= workers + (remote.count if remote else 0) <= MAX_WORKERS:
+    total_workers = workers + (remote.count if remote else 0)
+    if not 0 <= total_workers <= MAX_WORKERS:
         raise UsageError(f"workers must be in [0, {MAX_WORKERS}] in all, got {workers}")
     out = Path(out_dir).resolve()
     spec = (
@@ -130,8 +128,7 @@ def run_load(
     cfg = RunConfig(
         mode="closed" if users is not None else "open", target_url=target_url.rstrip("/"),
         requests=spec, users=users, rate=float(rate) if rate is not None else None,
-        duration_s=float(duration_s), out_dir=str(out),
-        processes=max(workers + (remote.count if remote else 0), 1), **options,
+        duration_s=float(duration_s), out_dir=str(out), processes=max(total_workers, 1), **options,
     )  # fmt: skip
     extra_env = dict(env or {})
     preflight(cfg, {**os.environ, **extra_env})
@@ -146,8 +143,7 @@ def run_load(
         launch.wait(poll, warnings)
     finally:
         launch.stop_all()
-    result = collect(out, cfg, workers=workers + (remote.count if remote else 0),
-                     warnings=warnings)  # fmt: skip
+    result = collect(out, cfg, workers=total_workers, warnings=warnings)
     if not result.summary["processes"]:
         if remote and launch.logged("master", "Gave up waiting for workers"):
             raise HarnessError(
@@ -327,9 +323,8 @@ class _Launch:
             if main.poll() is not None and main_exited_at is None:
                 main_exited_at = now
             if main_exited_at is not None and now - main_exited_at > WORKER_EXIT_GRACE_S:
-                warnings.append(
-                    f"terminated {', '.join(r for r, _ in alive)} after the main process exited"
-                )
+                roles = ", ".join(r for r, _ in alive)
+                warnings.append(f"terminated {roles} after the main process exited")
                 break
             if now > deadline:
                 warnings.append(
@@ -388,16 +383,9 @@ def _progress(
             seen["success"] += int(row.get("by_class", {}).get(SUCCESS, 0))
         last_sec = max(int(r["sec"]) for r in rows)
         last = [r for r in rows if int(r["sec"]) == last_sec]
-        callback(
-            LoadProgress(
-                mode=mode,
-                elapsed_s=round(time.monotonic() - started, 3),
-                completed=seen["completed"],
-                success=seen["success"],
-                errors=seen["completed"] - seen["success"],
-                last_second_rps=float(sum(int(r.get("completed", 0)) for r in last)),
-                last_second_p99_ms=hdr.percentile_ms(hdr.merge(r.get("hist") for r in last), 99.0),
-            )
-        )
+        elapsed, done, ok = round(time.monotonic() - started, 3), seen["completed"], seen["success"]
+        last_rps = float(sum(int(r.get("completed", 0)) for r in last))
+        last_p99 = hdr.percentile_ms(hdr.merge(r.get("hist") for r in last), 99.0)
+        callback(LoadProgress(mode, elapsed, done, ok, done - ok, last_rps, last_p99))
 
     return poll

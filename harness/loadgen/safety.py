@@ -44,12 +44,8 @@ class Limits:
 
 
 def rate_ceiling(*, is_emulator: bool, allow_costly: bool, max_rps: float | None) -> float | None:
-    """The highest rate a command may send (None: no ceiling).
-
-    ``max_rps`` is the pacing convention every command shares (``--max-rps``; 0 means
-    unlimited); without it a live target gets :data:`URL_MAX_RATE` unless the caller passed
-    the override, and the emulator gets no ceiling.
-    """
+    """The highest rate a command may send (None: no ceiling); ``max_rps`` is the ``--max-rps``
+    every command shares (0: unlimited)."""
     if max_rps is not None:
         return None if max_rps == 0 else max_rps
     return None if (is_emulator or allow_costly) else URL_MAX_RATE
@@ -66,11 +62,8 @@ def check_run(
     allow_costly: bool,
     max_rps: float | None = None,
 ) -> Limits:
-    """Validate a run's load against the target; return its effective bounds.
-
-    ``abort_default`` means the caller did not choose ``abort_error_rate`` (so URL targets
-    get :data:`URL_ABORT_ERROR_RATE`). Raises :class:`UsageError` with the fix.
-    """
+    """Validate a run's load against the target; return its effective bounds. ``abort_default``:
+    the caller did not choose ``abort_error_rate`` (a URL target gets the default)."""
     if users is None and rate is None:
         hint = "" if is_emulator else " (a live target never gets a default load)"
         raise UsageError(f"give --users N (closed model) or --rate R (open model){hint}")

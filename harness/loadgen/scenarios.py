@@ -1,13 +1,8 @@
 """Request factories for every operation of both APIs, and a weighted mix of them.
 
-:func:`request_source` gives the load engine, inside each Locust process, the next-request
-function and the classifier of a run's requests: a scenario of the two APIs (the
-(non-secret) :class:`ScenarioOptions`) or plain GETs for the engine's own tests. Credentials come
-from the environment of that process only
-(``FACEHARNESS_TOKEN``, ``FACEHARNESS_JD_APPKEY``, ``FACEHARNESS_JD_SECRETKEY``), so they
-never appear in the run's config file or in ``load.json``. Bodies are built once per
-image pair and reused; what must be fresh per request is fresh: JD's timestamp and
-sign (``jd_auth_params``) and its ``serialNo``.
+Credentials come from the Locust process's environment only, so they never appear in the run's
+config file or in ``load.json``. Bodies are built once per image pair and reused; what must be
+fresh per request is fresh: JD's timestamp and sign (``jd_auth_params``) and its ``serialNo``.
 
 Pairing decides what is compared: ``same`` sends one image on both sides (a match on
 every engine, including the emulator's byte-hash ``fast`` engine), ``genuine`` two
@@ -84,7 +79,6 @@ class ImagePool:
         self.by_class: dict[str, tuple[PoolImage, ...]] = {
             c: tuple(i for i in self.images if i.size_class == c) for c in SIZE_CLASSES
         }
-        self._draws: dict[tuple[tuple[str, float], ...], tuple[list[str], list[float]]] = {}
 
     def counts(self) -> dict[str, int]:
         return {c: len(v) for c, v in self.by_class.items()}
@@ -101,22 +95,14 @@ class ImagePool:
         self, rng: random.Random, sizes: Mapping[str, float], among: Sequence[PoolImage] = ()
     ) -> PoolImage:
         """A random image of a size class drawn by ``sizes`` (from ``among`` if given)."""
-        if not among:
-            key = tuple(sorted(sizes.items()))
-            drawn = self._draws.get(key)
-            if drawn is None:
-                present = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0 and self.by_class[c]]
-                drawn = self._draws[key] = (present, [sizes[c] for c in present])
-            if drawn[0]:
-                members = self.by_class[rng.choices(drawn[0], weights=drawn[1])[0]]
-                return members[rng.randrange(len(members))]
-        candidates = among or self.images
-        classes = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0]
-        present = [c for c in classes if any(i.size_class == c for i in candidates)]
+        by_class: Mapping[str, Sequence[PoolImage]] = self.by_class
+        if among:
+            by_class = {c: [i for i in among if i.size_class == c] for c in SIZE_CLASSES}
+        present = [c for c in SIZE_CLASSES if sizes.get(c, 0) > 0 and by_class[c]]
+        members = among or self.images
         if present:
-            klass = rng.choices(present, weights=[sizes[c] for c in present])[0]
-            candidates = [i for i in candidates if i.size_class == klass]
-        return candidates[rng.randrange(len(candidates))]
+            members = by_class[rng.choices(present, weights=[sizes[c] for c in present])[0]]
+        return members[rng.randrange(len(members))]
 
 
 def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], int]:
@@ -398,14 +384,9 @@ class Scenario:
         if req is None or req.name != operation:
             if len(self._requests) >= MAX_BODIES:
                 self._requests.clear()
-            req = self._requests[body] = PreparedRequest(
-                operation,
-                "POST",
-                self._paths[operation],
-                {},
-                {"Authorization": self._token, "Content-Type": _JSON},
-                body,
-            )
+            headers = {"Authorization": self._token, "Content-Type": _JSON}
+            path = self._paths[operation]
+            req = self._requests[body] = PreparedRequest(operation, "POST", path, {}, headers, body)
         return req
 
     def _match(self) -> PreparedRequest:
@@ -439,11 +420,9 @@ def _credentials(env: Mapping[str, str], *, demo: bool) -> Any:
     """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
     from harness.clients import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
 
-    return Credentials(
-        token=env.get(ENV_TOKEN) or (DEMO.token if demo else None),
-        jd_appkey=env.get(ENV_JD_APPKEY) or (DEMO.jd_appkey if demo else None),
-        jd_secretkey=env.get(ENV_JD_SECRETKEY) or (DEMO.jd_secretkey if demo else None),
-    )
+    names = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
+    fallback = DEMO if demo else Credentials()
+    return Credentials(**{k: env.get(v) or getattr(fallback, k) for k, v in names.items()})
 
 
 def _payload(image: PoolImage) -> Any:

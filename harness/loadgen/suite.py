@@ -1,15 +1,13 @@
 """The load suite: a scenario against a target, as a run or a limit search, as a SuiteResult.
 
-:class:`LoadSuite` is what ``faceharness load run``/``find-limit`` and the gate run
-(``suite.run(ctx)``). It opens the target (the embedded emulator on loopback, or a URL: the
-only address contacted), applies the live-target safety defaults
-(:mod:`harness.loadgen.safety`), hands the credentials to the Locust processes through their
-environment (never the config file) and shapes the numbers as ``summary.json``'s
-``LoadMetrics``. A limit search measures each step with :func:`open_model_measure`.
+It opens the target (the embedded emulator on loopback, or a URL: the only address contacted),
+applies the live-target safety defaults and hands the credentials to the Locust processes
+through their environment, never the config file.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -95,12 +93,9 @@ class LimitOptions:
 
 @dataclass(frozen=True)
 class LoadSuite:
-    """The load suite, run as ``suite.run(ctx)`` by ``load run``/``find-limit`` and the gate:
-    one bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
-    ``search``, a limit search. The context gives the target, the run directory, credentials,
-    the request budget and deadline, ``max_rps``, the seed and the face pool; progress goes to
-    ``ctx.progress`` (a search's finished step as ``(steps done, max steps, its line)``).
-    """
+    """One bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
+    ``search``, a limit search; a search's finished step goes to ``ctx.progress`` as ``(steps
+    done, max steps, its line)``."""
 
     scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
     users: int | None = None
@@ -133,15 +128,16 @@ class LoadSuite:
                              f"{self.workers} + {remote}")  # fmt: skip
         auto = self.abort_error_rate == "auto"
         abort = None if self.abort_error_rate == "auto" else self.abort_error_rate
+        check_run = functools.partial(
+            safety.check_run, is_emulator=ctx.is_emulator, max_requests=ctx.max_requests,
+            abort_error_rate=abort, abort_default=auto,
+        )  # fmt: skip
         if self.search is None:
             if self.duration_s <= 0:
                 raise UsageError(f"--duration must be > 0, got {self.duration_s}")
             safety.check_criteria(self.slo_p99_ms, self.max_error_rate)
-            return safety.check_run(
-                is_emulator=ctx.is_emulator, users=self.users, rate=self.rate,
-                max_requests=ctx.max_requests, abort_error_rate=abort, abort_default=auto,
-                allow_costly=self.allow_costly, max_rps=ctx.max_rps,
-            )  # fmt: skip
+            return check_run(users=self.users, rate=self.rate, allow_costly=self.allow_costly,
+                             max_rps=ctx.max_rps)  # fmt: skip
         if self.users is not None or self.rate is not None:
             raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
         s = self.search
@@ -157,10 +153,7 @@ class LoadSuite:
         start, top = self.search_rates(ctx)
         if not (0 < start <= top):
             raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-        return safety.check_run(
-            is_emulator=ctx.is_emulator, users=None, rate=top, max_requests=ctx.max_requests,
-            abort_error_rate=abort, abort_default=auto, allow_costly=True,
-        )  # fmt: skip
+        return check_run(users=None, rate=top, allow_costly=True)
 
     def search_rates(self, ctx: RunContext) -> tuple[float, float]:
         """First and highest rate of a search: the ceiling (live 20/s, lifted by
@@ -414,21 +407,13 @@ def run_metrics(result: LoadResult) -> dict[str, Any]:
     s = result.summary
     return {
         "mode": s["mode"],
-        "latency_ms": {k: s["latency_ms"][k] for k in _LATENCY_KEYS}
-        | {"measured_from": s["latency_ms"]["measured_from"]},
+        "latency_ms": {k: s["latency_ms"][k] for k in (*_LATENCY_KEYS, "measured_from")},
         "service_ms": {k: s["service_ms"][k] for k in _LATENCY_KEYS},
-        "throughput_rps": s["throughput_rps"],
-        "goodput_rps": s["goodput_rps"],
-        "offered_rps": s["offered_rps"],
+        **{k: s[k] for k in ("throughput_rps", "goodput_rps", "offered_rps")},
         "requests": s["totals"]["completed"],
         "duration_s": s["elapsed_s"],
-        "error_rate": s["error_rate"],
-        "by_class": s["by_class"],
-        "errors_by_code": s["errors_by_code"],
-        "stop_reason": s["stop_reason"],
-        "abort_reason": s["abort_reason"],
-        "late_sends": s.get("late_sends"),
-        "dropped_sends": s.get("dropped_sends"),
+        **{k: s[k] for k in ("error_rate", "by_class", "errors_by_code", "stop_reason")},
+        **{k: s.get(k) for k in ("abort_reason", "late_sends", "dropped_sends")},
         "warnings": s.get("warnings", []),
         "series": [_point(row) for row in s["series"]],
         "hdr": _percentiles((s.get("hdr") or {}).get("latency")),
@@ -450,11 +435,14 @@ def _point(row: Mapping[str, Any]) -> dict[str, Any]:
 def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
     """The run's latency distribution as ``[percentile, ms]`` pairs (reports show these; the
     histogram itself stays in the run's ``load.hlog``)."""
-    hist = hdr.decode(encoded) if encoded else None
-    if hist is None or hist.get_total_count() == 0:
+    hist = hdr.merge([encoded])
+    if hist.get_total_count() == 0:
         return []
     values = hist.get_percentile_to_value_dict(list(HDR_PERCENTILES))
     return [(p, round(float(values[p]) * 1e-3, 3)) for p in HDR_PERCENTILES]  # us -> ms
+
+
+_LIMIT_FIELDS = "knee_rps plateau_rps saturation_rps first_bad_rps converged stopped_by".split()
 
 
 def limit_metrics(found: LimitResult) -> dict[str, Any]:
@@ -462,12 +450,7 @@ def limit_metrics(found: LimitResult) -> dict[str, Any]:
     return {
         "qps_limit": found.reported_rps,
         "qps_limit_bound": found.bound,
-        "knee_rps": found.knee_rps,
-        "plateau_rps": found.plateau_rps,
-        "saturation_rps": found.saturation_rps,
-        "first_bad_rps": found.first_bad_rps,
-        "converged": found.converged,
-        "stopped_by": found.stopped_by,
+        **{k: getattr(found, k) for k in _LIMIT_FIELDS},
         "notes": list(found.notes),
         "criteria": dict(found.criteria),
         "search_elapsed_s": round(found.elapsed_s, 3),
@@ -559,11 +542,8 @@ def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
 
 
 def _operation(options: ScenarioOptions) -> str:
-    return (
-        options.scenario
-        if options.scenario in OPERATIONS
-        else "mixed: " + ",".join(options.operations)
-    )
+    mixed = "mixed: " + ",".join(options.operations)
+    return options.scenario if options.scenario in OPERATIONS else mixed
 
 
 def _finding(operation: str, check: str, message: str) -> Finding:
