@@ -135,15 +135,7 @@ async def _admin(request: Request) -> Response:
     return JSONResponse(data | counted)
 
 
-_ADMIN_ROUTES = [
-    Route(f"/_emulator/{name}", _admin, methods=methods)
-    for name, methods in [
-        ("health", ["GET"]),
-        ("stats", ["GET"]),
-        ("reset", ["POST"]),
-        ("config", ["GET", "PATCH"]),
-    ]
-]
+_ADMIN_METHODS = {"health": "GET", "stats": "GET", "reset": "POST", "config": "GET PATCH"}
 
 
 def make_engine(name: str) -> Engine:
@@ -187,7 +179,10 @@ def create_app(
                 Route(op.path, _endpoint(_HANDLERS[op.operation_id]), methods=[op.method.upper()])
                 for op in ops
             ),
-            *_ADMIN_ROUTES,
+            *(
+                Route(f"/_emulator/{k}", _admin, methods=m.split())
+                for k, m in _ADMIN_METHODS.items()
+            ),
         ],
         middleware=[Middleware(Misbehaviour, seed=settings.seed)],
         exception_handlers={404: _not_found, 405: _method_not_allowed},

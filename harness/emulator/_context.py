@@ -43,21 +43,17 @@ class Emulator:
 
     def registry_photo(self, identity: Identity) -> bytes:
         """The identity's configured photo, or the built-in demo face (a package-shipped photo)."""
-        key = identity.photo or ""
-        if key not in self._photos:
-            if identity.photo:
-                try:
-                    self._photos[key] = Path(identity.photo).read_bytes()
-                except OSError as exc:
-                    raise Answer(
-                        self.contract.code_named("match", "internal_error"),
-                        f"registry photo unreadable ({exc.strerror})",
-                    ) from None
-            else:
-                from harness.imaging import builtin_faces
+        if not identity.photo:
+            from harness.imaging import builtin_faces
 
-                self._photos[key] = builtin_faces()[0].data
-        return self._photos[key]
+            return builtin_faces()[0].data
+        if identity.photo not in self._photos:
+            try:
+                self._photos[identity.photo] = Path(identity.photo).read_bytes()
+            except OSError as exc:
+                detail = f"registry photo unreadable ({exc.strerror})"
+                raise self.refuse("match", "internal_error", detail) from None
+        return self._photos[identity.photo]
 
     @cached_property
     def jd_success_msg(self) -> str:
@@ -69,6 +65,10 @@ class Emulator:
         """The internal API's "try later" code, named by meaning (codes.yaml): a full live-code
         space or async queue answers it, never a hang."""
         return int(self.contract.codes.code_for("match", "errcode", "too many requests").code)
+
+    def refuse(self, api: str, name: str, detail: str = "") -> Answer:
+        """The answer with the API's code named ``name`` (codes.yaml)."""
+        return Answer(self.contract.code_named(api, name), detail)
 
     def broken(self, name: str) -> bool:
         return name in self.settings.breaks
@@ -102,10 +102,8 @@ async def read_json(
     api, too_large, not_json = refusals
     declared = header(scope, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Answer(
-            emu.contract.code_named(api, too_large),
-            f"request body of {declared} bytes is over the {limit}-byte limit",
-        )
+        detail = f"request body of {declared} bytes is over the {limit}-byte limit"
+        raise emu.refuse(api, too_large, detail)
     chunks, total = [], 0
     while True:
         message = await receive()
@@ -116,10 +114,7 @@ async def read_json(
         chunk = message.get("body", b"")
         total += len(chunk)
         if total > limit:
-            raise Answer(
-                emu.contract.code_named(api, too_large),
-                f"request body is over the {limit}-byte limit",
-            )
+            raise emu.refuse(api, too_large, f"request body is over the {limit}-byte limit")
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -129,4 +124,4 @@ async def read_json(
     try:
         return parse_json(raw)
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise Answer(emu.contract.code_named(api, not_json), "body is not valid JSON") from None
+        raise emu.refuse(api, not_json, "body is not valid JSON") from None

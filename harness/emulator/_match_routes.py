@@ -34,27 +34,23 @@ _IMAGE_FORMATS = ("jpeg", "png")
 ALTERNATIVE_BASE64_MAX = 400_000  # E-012's other reading of "400k"
 
 
-def _refuse(emu: Emulator, name: str, detail: str) -> Answer:
-    return Answer(emu.contract.code_named("match", name), detail)
-
-
 async def _guard(emu: Emulator, scope: Scope, receive: Receive, operation: str) -> dict[str, Any]:
     """Auth, throttling, body size and JSON: the steps every operation shares."""
     emu.state.requests[operation] += 1
     raw_token = header(scope, b"authorization")
     if not raw_token:
-        raise _refuse(emu, "token_missing", "Authorization header missing")
+        raise emu.refuse("match", "token_missing", "Authorization header missing")
     token = raw_token.removeprefix("Bearer ").strip()
     if token not in emu.settings.tokens:
         bad = "invalid_parameter" if emu.broken("wrong-code-bad-token") else "token_invalid"
-        raise _refuse(emu, bad, "token not recognised")
+        raise emu.refuse("match", bad, "token not recognised")
     qps = emu.settings.throttle.qps
     if qps > 0 and not emu.state.allow("token:" + token, qps):
-        raise _refuse(emu, "too_many_requests", f"over {qps:g} requests per second")
+        raise emu.refuse("match", "too_many_requests", f"over {qps:g} requests per second")
     limit = 2 * emu.contract.match_base64_max_chars + 64 * 1024
     body = await read_json(emu, scope, receive, limit, ("match", "too_large", "body_not_object"))
     if not isinstance(body, dict):
-        raise _refuse(emu, "body_not_object", "body is not a JSON object")
+        raise emu.refuse("match", "body_not_object", "body is not a JSON object")
     return body
 
 
@@ -62,11 +58,10 @@ def _answer(emu: Emulator, body: dict[str, Any]) -> Response:
     if emu.settings.readings:
         body = alt.match_body(emu, body)
     emu.state.codes[f"match:errcode:{body['errcode']}"] += 1
+    response = FastJSONResponse(body)
     if emu.settings.breaks and emu.broken("wrong-content-type"):
-        response = FastJSONResponse(body)
         response.headers["content-type"] = "text/plain"
-        return response
-    return FastJSONResponse(body)
+    return response
 
 
 def _operation(operation: str, work: Any) -> Any:
@@ -105,7 +100,7 @@ async def _async_result(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     check_match(emu.contract, "AsyncResultRequest", body)
     job = emu.state.jobs.get(body["traceNo"])
     if job is None:
-        raise _refuse(emu, "unknown_trace", "no async request with this traceNo")
+        raise emu.refuse("match", "unknown_trace", "no async request with this traceNo")
     if job.envelope is None:
         return match_success(body["traceNo"], None, status="PROCESSING")
     return job.envelope
@@ -140,8 +135,8 @@ def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
                 and (item.get("origin") or "self") == "self"
                 and len(str(item.get("data", ""))) > ALTERNATIVE_BASE64_MAX
             ):
-                raise _refuse(
-                    emu, "too_large", f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters"
+                raise emu.refuse(
+                    "match", "too_large", f"{part}.data: over {ALTERNATIVE_BASE64_MAX} characters"
                 )
 
 
@@ -154,7 +149,7 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
         consume=not emu.broken("livecode-reusable") and not alt.served(emu, "E-042"),
     )
     if outcome != "ok" and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
-        raise _refuse(emu, "livecode_" + outcome, "liveCode " + outcome)
+        raise emu.refuse("match", "livecode_" + outcome, "liveCode " + outcome)
 
 
 async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
@@ -239,13 +234,13 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "IdnoRequest", body)
     if not valid_id_number(body["idNum"]):
-        raise _refuse(emu, "bad_idnum", "idNum check digit is wrong (GB 11643)")
+        raise emu.refuse("match", "bad_idnum", "idNum check digit is wrong (GB 11643)")
     wanted = body["idNum"].upper()
     identity = next((i for i in emu.settings.registry if i.idNum.upper() == wanted), None)
     if identity is None:
-        raise _refuse(emu, "identity_unknown", "no registry photo for this idNum")
+        raise emu.refuse("match", "identity_unknown", "no registry photo for this idNum")
     if identity.name != body["name"]:
-        raise _refuse(emu, "name_mismatch", "name does not match the registry")
+        raise emu.refuse("match", "name_mismatch", "name does not match the registry")
     alt.check_idno_live_code(emu, body)
     _redeem_live_code(emu, body)
 

@@ -70,16 +70,11 @@ def from_byte_array(values: list[int]) -> bytes:
 def fetch(settings: EmulatorSettings, origin: str, ref: str, what: str) -> bytes:
     """fds/uri fetching, off unless configured, and never outside the allow-list (no SSRF)."""
     o = settings.origins
+    if not (o.fds_base_url if origin == "fds" else o.allow_hosts):
+        raise MediaError("not_enabled", f"{what}: origin {origin} is not enabled on this emulator")
+    url = ref
     if origin == "fds":
-        if not o.fds_base_url:
-            raise MediaError("not_enabled", f"{what}: origin fds is not enabled on this emulator")
-        url = urljoin(o.fds_base_url.rstrip("/") + "/", ref.lstrip("/"))
-    else:
-        if not o.allow_hosts:
-            raise MediaError(
-                "not_enabled", f"{what}: origin {origin} is not enabled on this emulator"
-            )
-        url = ref
+        url = urljoin(str(o.fds_base_url).rstrip("/") + "/", ref.lstrip("/"))
     host = urlsplit(url).hostname or ""
     if host not in o.allow_hosts:
         raise MediaError("not_enabled", f"{what}: host {host or '?'} is not on the allow-list")

@@ -18,7 +18,6 @@ import uuid
 from typing import Any
 
 from ._context import Emulator
-from ._envelope import Answer
 from ._media import MediaError, from_base64
 
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
@@ -75,7 +74,7 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
         name, detail = "livecode_" + outcome, "liveCode " + outcome
     else:
         return
-    raise Answer(emu.contract.code_named("match", name), detail)
+    raise emu.refuse("match", name, detail)
 
 
 def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:

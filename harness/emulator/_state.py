@@ -58,29 +58,10 @@ def live_code_widths(pattern: str) -> tuple[int, ...]:
     return (lo,) if lo == hi else (lo, hi)
 
 
-class TokenBucket:
-    """Classic token bucket; capacity one second's worth so bursts above the rate are refused."""
-
-    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
-        self.rate, self.clock = rate, clock
-        self.capacity = max(1.0, rate)
-        self.tokens, self.stamp = self.capacity, clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
+@dataclass(slots=True)
 class LiveCode:
-    __slots__ = ("expires_at", "used")
-
-    def __init__(self, expires_at: float) -> None:
-        self.expires_at, self.used = expires_at, False
+    expires_at: float
+    used: bool = False
 
 
 @dataclass
@@ -99,7 +80,8 @@ class State:
     max_pending_jobs: int = MAX_PENDING_JOBS
     jobs: OrderedDict[str, AsyncJob] = field(default_factory=OrderedDict)  # by traceNo, oldest 1st
     remaining: dict[str, int] = field(default_factory=dict)  # appkey -> remainTimes
-    buckets: OrderedDict[str, TokenBucket] = field(default_factory=OrderedDict)
+    # token buckets: [tokens, stamp, rate], holding one second's worth (at least one token)
+    buckets: OrderedDict[str, list[float]] = field(default_factory=OrderedDict)
     requests: Counter[str] = field(default_factory=Counter)  # operation -> count
     codes: Counter[str] = field(default_factory=Counter)  # "api:where:code" -> count
     in_flight: int = 0
@@ -121,13 +103,16 @@ class State:
         if rate <= 0:
             return True
         with self.lock:
+            now, capacity = self.clock(), max(1.0, rate)
             bucket = self.buckets.get(key)
-            if bucket is None or bucket.rate != rate:
-                bucket = self.buckets[key] = TokenBucket(rate, self.clock)
+            if bucket is None or bucket[2] != rate:
+                bucket = self.buckets[key] = [capacity, now, rate]
                 while len(self.buckets) > MAX_BUCKETS:
                     self.buckets.popitem(last=False)
             self.buckets.move_to_end(key)
-            return bucket.take()
+            tokens = min(capacity, bucket[0] + (now - bucket[1]) * rate)
+            bucket[:2] = (tokens - 1.0 if tokens >= 1.0 else tokens), now
+            return tokens >= 1.0
 
     # --- live codes (single use, expiring) ---------------------------------------------
     def issue_live_code(self, ttl_s: float) -> str | None:

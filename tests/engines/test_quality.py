@@ -6,14 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from harness.emulator.engines import (
-    Detection,
-    FaceRejected,
-    LruCache,
-    sharpness,
-    single_face,
-    yaw_ratio,
-)
+from harness.emulator.engines import FaceRejected
+from harness.emulator.engines._dlib import Detection, LruCache, sharpness, single_face, yaw_ratio
 
 
 def _face(x: int, width: int, score: float = 2.0) -> Detection:

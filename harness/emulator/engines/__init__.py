@@ -6,12 +6,7 @@
 """
 
 from . import calibration as calibration
-from ._dlib import Detection as Detection
 from ._dlib import DlibEngine as DlibEngine
-from ._dlib import LruCache as LruCache
-from ._dlib import sharpness as sharpness
-from ._dlib import single_face as single_face
-from ._dlib import yaw_ratio as yaw_ratio
 from ._fast import FastEngine as FastEngine
 from ._types import FACE_REJECT_REASONS as FACE_REJECT_REASONS
 from ._types import Engine as Engine

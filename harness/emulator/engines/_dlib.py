@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from harness.errors import ConfigError
 from harness.imaging import decode_image, inspect_image, sha256_hex
 
-from ._types import Box, FaceRejected, FaceRejectReason, FaceTemplate
+from ._types import Box, FaceRejected, FaceRejectReason, FaceTemplate, check_same_engine
 
 CHIP_SIZE: Final = 80  # side of the aligned chip on which sharpness is measured
 # shipped by face_recognition_models, found with find_spec and never imported: its __init__
@@ -212,11 +212,7 @@ class DlibEngine:
 
     def distance(self, a: FaceTemplate, b: FaceTemplate) -> float:
         """Euclidean distance between embeddings; 0.0 for the same image bytes."""
-        if a.engine != self.name or b.engine != self.name:
-            raise ValueError(
-                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} "
-                f"with {self.name!r}"
-            )
+        check_same_engine(self.name, a, b)
         if a.image_digest == b.image_digest:
             return 0.0
         return float(np.linalg.norm(np.asarray(a.vector) - np.asarray(b.vector)))

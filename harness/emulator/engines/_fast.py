@@ -1,12 +1,9 @@
 """A deterministic stand-in engine for load tests: no decoding, no ML, microseconds.
 
-NOT BIOMETRIC. The template is the XXH3-128 digest of the image bytes. Identical bytes give
-distance 0.0; any two different byte strings give a pseudo-random distance drawn from the
-calibrated impostor model (``calibration.IMPOSTOR_MODEL``), fixed by the unordered pair of
-hashes. So scores look like a real engine's impostor scores, and the measured false-match
-rate at every documented threshold equals the documented one, but two photos of the same
-person are as unrelated as two strangers. Image validation is the caller's job
-(``harness.imaging.inspect_image``); this engine accepts any bytes.
+NOT BIOMETRIC. Identical bytes give distance 0.0; two different byte strings a pseudo-random
+distance drawn from the calibrated impostor model, fixed by the pair of digests: scores look
+like a real engine's impostor scores (the documented false-match rates hold), but two photos of
+one person are as unrelated as two strangers. The caller validates images.
 
 Why XXH3-128 and not SHA-256: SHA-256 of two portraits cost more than parsing the whole
 request (1.2-1.4x orjson on the ~120 KB bench body), the largest single step of an emulator
@@ -24,19 +21,14 @@ from typing import Final
 import xxhash
 
 from . import calibration
-from ._types import FaceTemplate
+from ._types import FaceTemplate, check_same_engine
 
 _SCALE: Final = float(2**64)
 _MIN_DISTANCE: Final = 1e-6  # only identical bytes may be at distance 0
 
 
 class FastEngine:
-    """Byte-hash engine: about 0.03 µs per KB of image (XXH3-128) plus ~2 µs per distance.
-
-    Args:
-        model: impostor distribution the distances are drawn from.
-        salt: changes every pairwise distance (another "population"); same salt, same numbers.
-    """
+    """``salt`` changes every pairwise distance (another "population")."""
 
     name: str = "fast"
 
@@ -55,11 +47,7 @@ class FastEngine:
 
     def distance(self, a: FaceTemplate, b: FaceTemplate) -> float:
         """0.0 for identical bytes, else the model quantile at a hash-derived uniform draw."""
-        if a.engine != self.name or b.engine != self.name:
-            raise ValueError(
-                f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with "
-                f"{self.name!r}"
-            )
+        check_same_engine(self.name, a, b)
         x, y = a.image_digest, b.image_digest
         if x == y:
             return 0.0

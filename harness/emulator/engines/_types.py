@@ -54,6 +54,13 @@ class FaceTemplate:
     quality: Mapping[str, float] = field(default_factory=dict)
 
 
+def check_same_engine(name: str, a: FaceTemplate, b: FaceTemplate) -> None:
+    if a.engine != name or b.engine != name:
+        raise ValueError(
+            f"cannot compare templates of engines {a.engine!r} and {b.engine!r} with {name!r}"
+        )
+
+
 @runtime_checkable
 class Engine(Protocol):
     """A face engine. Implementations must be safe to call from several threads."""
