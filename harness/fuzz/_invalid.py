@@ -22,7 +22,7 @@ from harness.clients._request import JsonPath
 from harness.imaging import encode_image
 
 from ._body import JD_SOURCES, WRONG_VALUES, Body, Field, conforms, fields, image_targets, label
-from ._pool import render
+from ._pool import Pretty, render
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
@@ -31,7 +31,7 @@ OPERATIONS = {"match": MATCH_OPS, "jd": ("faceCompareNew",)}  # what each api's 
 
 
 @dataclass(frozen=True)
-class InvalidCase:
+class InvalidCase(Pretty):
     """A request that breaks exactly one documented rule, and the code(s) it must get.
 
     Args:
@@ -51,9 +51,6 @@ class InvalidCase:
     codes: tuple[str, ...]
     exact: bool = False
     field: str = ""
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def __repr__(self) -> str:
         return (

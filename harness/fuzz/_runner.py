@@ -49,7 +49,7 @@ from ._checks import PropertyFailed, Run
 from ._client import FuzzClient
 from ._findings import write_findings
 from ._pool import image_pool
-from ._properties import QUOTA_CREDENTIALS, STATEFUL, SWAP_TOLERANCE, Property, stateless_properties
+from ._properties import PROPERTIES, QUOTA_CREDENTIALS, SWAP_TOLERANCE, Property
 from ._rules import RULES, Codes
 from ._valid import Gen
 
@@ -64,13 +64,8 @@ _QUIET_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.l
 Progress = Callable[[str, int, int], None]
 
 
-def properties() -> list[Property]:
-    """Every property, in run order (cheap stateless ones first)."""
-    return stateless_properties() + STATEFUL
-
-
 def property_ids() -> list[str]:
-    return [p.id for p in properties()]
+    return [p.id for p in PROPERTIES]
 
 
 @dataclass
@@ -232,10 +227,10 @@ def check_options(
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     if max_examples is not None and max_examples < 1:
         raise UsageError(f"--max-examples {max_examples}: expected at least 1")
-    everything = [p for p in properties() if api == "all" or p.api == api]
+    everything = [p for p in PROPERTIES if api == "all" or p.api == api]
     if not only:
         return [(p, None) for p in everything]
-    by_id = {p.id: p for p in properties()}
+    by_id = {p.id: p for p in PROPERTIES}
     wanted: dict[str, set[str] | None] = {}
     for entry in only:
         pid, _, part = entry.partition("/")

@@ -17,14 +17,14 @@ from harness.imaging import encode_image
 
 from ._body import conforms
 from ._client import FRESH_LIVE_CODE
-from ._pool import ImagePool, render
+from ._pool import ImagePool, Pretty, render
 
 # Characters that are legal in free-text fields and tend to break naive services.
 _TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"
 
 
 @dataclass(frozen=True)
-class Gen:
+class Gen(Pretty):
     """What generation needs: the contract, the image pool, identities known to the target."""
 
     contract: Contract
@@ -36,9 +36,6 @@ class Gen:
         return (
             f"Gen({self.pool!r}, identities={len(self.identities)}, edge_sizes={self.edge_sizes})"
         )
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
-        printer.text(repr(self))
 
     def request(
         self,
