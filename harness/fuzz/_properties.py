@@ -594,11 +594,11 @@ def build_throttling(run: Run, prop: str) -> Callable[[], None]:
         for exchange, found in answers:
             problems = run.standard(request, exchange, found, request_valid=False)
             run.fail(prop, problems, request, exchange)
-        refused = sum(1 for _, found in answers if _throttled(found, code, api))
+        throttled = [_throttled(found, code, api) for _, found in answers]
+        refused = sum(throttled)
         served = sum(
-            1
-            for _, found in answers
-            if found is not None and not _throttled(found, code, api) and found.category != "quota"
+            not t and f is not None and f.category != "quota"
+            for t, (_, f) in zip(throttled, answers)
         )
         if refused == 0 or served == 0:
             message = (

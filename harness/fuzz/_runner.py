@@ -300,15 +300,14 @@ def _run_all(
             continue
         began, sent = time.monotonic(), run.client.sent
         try:
-            result = _execute(run, prop, parts)
+            result: _Outcome | None = _execute(run, prop, parts)
         except KeyboardInterrupt:  # Ctrl-C: keep what the finished properties found
             interrupt.request()
-            seconds = round(time.monotonic() - began, 3)
+            result = None
+        requests, seconds = run.client.sent - sent, round(time.monotonic() - began, 3)
+        if result is None:
             row = PropertyRun(
-                status="interrupted",
-                requests=run.client.sent - sent,
-                seconds=seconds,
-                note="interrupted",
+                status="interrupted", requests=requests, seconds=seconds, note="interrupted"
             )
             record(prop, row, "interrupted")
             break
@@ -322,7 +321,6 @@ def _run_all(
             message += f"; stopped: {result.stopped}"
         if result.error:
             errors.append(f"{prop.id}: {result.error}")
-        requests, seconds = run.client.sent - sent, round(time.monotonic() - began, 3)
         note = "" if status == "pass" else message
         row = PropertyRun(status=status, requests=requests, seconds=seconds, note=note)
         record(prop, row, f"{message} ({requests} requests)")
@@ -331,16 +329,11 @@ def _run_all(
 
 def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcome:
     """Run a property (or each of its parts) with the run's seed and its own example database."""
-    out = _Outcome()
-    built = prop.build(run, prop.id)
-    if not isinstance(built, dict):
-        _execute_one(run, prop, _seeded(run, prop, built), out)
-        return out
+    out, built = _Outcome(), prop.build(run, prop.id)
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
-    for part, test in built.items():
-        if parts is not None and part not in parts:
-            continue
-        _execute_one(run, prop, _seeded(run, prop, test, part, per_part), out)
+    for part, test in built.items() if isinstance(built, dict) else [("", built)]:
+        if parts is None or part in parts:
+            _execute_one(run, prop, _seeded(run, prop, test, part, per_part if part else None), out)
         if out.stopped or out.error:
             break
     return out

@@ -264,11 +264,8 @@ def image_item(
 def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     lo, hi = gen.contract.jd_collection_bounds
     count = draw(st.integers(lo, hi))
-    items, parts = [], []
-    for i in range(count):
-        item, part = draw(image_item(gen, ("collectionImageItems", i)))
-        items.append(item)
-        parts.append(part)
+    drawn = [draw(image_item(gen, ("collectionImageItems", i))) for i in range(count)]
+    items, parts = [item for item, _ in drawn], [part for _, part in drawn]
     # at the limit: the largest image "小于5M" under every reading (E-020)
     compare, part = draw(image_item(gen, ("compareImageItem",), gen.contract.jd_image_safe_bytes))
     body: dict[str, Any] = {
