@@ -169,10 +169,7 @@ def _field_rule(rule: str) -> Mutate:
         choices = [(f, wrong) for f in eligible if (wrong := values(draw, ctx, body, f))]
         f, wrong = draw(st.sampled_from(choices))
         value = draw(st.sampled_from(wrong))
-        if value is _REMOVED:
-            body.delete(f.path)
-        else:
-            body.set(f.path, value)
+        body.set(f.path, value, delete=value is _REMOVED)
         return ctx.either(body, label(f.path) + detail.format(v=value, f=f), f)
 
     return mutate
