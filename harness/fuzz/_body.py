@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
+import os
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -97,13 +98,7 @@ class Body:
             return "auth"
         if self.raw_body is not None or not self.touched:
             return "body"
-        common = self.touched[0]
-        for path in self.touched[1:]:
-            n = 0
-            while n < min(len(common), len(path)) and common[n] == path[n]:
-                n += 1
-            common = common[:n]
-        return label(common)
+        return label(tuple(os.path.commonprefix(self.touched)))
 
     def build(self) -> Request:
         return replace(

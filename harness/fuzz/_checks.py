@@ -26,6 +26,7 @@ from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
 from ._invalid import InvalidCase
+from ._pool import Pretty
 from ._rules import Codes, rule_of
 from ._valid import Gen
 
@@ -329,7 +330,7 @@ class Run:
 
 
 @dataclass
-class FuzzTarget:
+class FuzzTarget(Pretty):
     """The service under test: its URL, whether it is the emulator, and a paced client."""
 
     url: str
@@ -340,9 +341,6 @@ class FuzzTarget:
     def __repr__(self) -> str:
         emulator = ", emulator" if self.is_emulator else ""
         return f"FuzzTarget({self.url}{emulator}, sent={self.client.sent})"
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints arguments
-        printer.text(repr(self))
 
     def send(self, request: Request) -> Exchange:
         """Send with credentials filled in (never stored in the request)."""

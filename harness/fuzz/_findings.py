@@ -250,21 +250,13 @@ def replay_finding(
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         timeout_s = replay.timeout_s or DEFAULT_TIMEOUT_S
         if replay.extra.get("steps"):
-            rerun = (path, replay, loaded, t.url, t.is_emulator, creds, faces_dir, contract)
-            return _rerun_machine(*rerun)
+            return _rerun_machine(path, replay, loaded.request.api, t, creds, faces_dir, contract)
         with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as client:
             return _judge(replay, loaded, client, t.is_emulator)
 
 
 def _rerun_machine(
-    path: Path,
-    replay: Replay,
-    loaded: Loaded,
-    url: str,
-    is_emulator: bool,
-    creds: Any,
-    faces_dir: Path | None,
-    contract: Contract,
+    path: Path, replay: Replay, api: str, t: Any, creds: Any, faces: Path | None, contract: Contract
 ) -> ReplayOutcome:
     """Run the finding's state machine again with its saved examples (and one new one)."""
     from ._runner import run_fuzz
@@ -280,16 +272,16 @@ def _rerun_machine(
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(database, Path(tmp) / "hypothesis" / database.name)
         result = run_fuzz(
-            url,
-            is_emulator=is_emulator,
-            api=loaded.request.api,
+            t.url,
+            is_emulator=t.is_emulator,
+            api=api,
             max_examples=1,
             seed=seed if isinstance(seed, int) else None,
             credentials=creds,
             out_dir=Path(tmp),
             only=[prop],
-            faces_dir=faces_dir,
-            max_rps=0 if is_emulator else None,
+            faces_dir=faces,
+            max_rps=0 if t.is_emulator else None,
             contract=contract,
             request_timeout_s=replay.timeout_s or DEFAULT_TIMEOUT_S,
             required_readings=replay.target.get("readings_required") or None,

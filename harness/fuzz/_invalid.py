@@ -22,7 +22,7 @@ from harness.clients._request import JsonPath
 from harness.imaging import encode_image
 
 from ._body import JD_SOURCES, WRONG_VALUES, Body, Field, conforms, fields, image_targets, label
-from ._pool import render
+from ._pool import Pretty, render
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 
@@ -31,7 +31,7 @@ OPERATIONS = {"match": MATCH_OPS, "jd": ("faceCompareNew",)}  # what each api's 
 
 
 @dataclass(frozen=True)
-class InvalidCase:
+class InvalidCase(Pretty):
     """A request that breaks exactly one documented rule, and the code(s) it must get.
 
     Args:
@@ -51,9 +51,6 @@ class InvalidCase:
     codes: tuple[str, ...]
     exact: bool = False
     field: str = ""
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
     def __repr__(self) -> str:
         return (
@@ -172,10 +169,7 @@ def _field_rule(rule: str) -> Mutate:
         choices = [(f, wrong) for f in eligible if (wrong := values(draw, ctx, body, f))]
         f, wrong = draw(st.sampled_from(choices))
         value = draw(st.sampled_from(wrong))
-        if value is _REMOVED:
-            body.delete(f.path)
-        else:
-            body.set(f.path, value)
+        body.set(f.path, value, delete=value is _REMOVED)
         return ctx.either(body, label(f.path) + detail.format(v=value, f=f), f)
 
     return mutate

@@ -79,8 +79,15 @@ POOL_FIT = 320  # built-in portraits are scaled to this longer side: small, stil
 _SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
 
 
+class Pretty:
+    """Hypothesis prints an example's arguments with ``repr`` (not field by field)."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 @dataclass(frozen=True)
-class ImagePool:
+class ImagePool(Pretty):
     """Face images, non-face synthetic images and short videos to build requests from."""
 
     faces: tuple[PoolImage, ...]
@@ -91,9 +98,6 @@ class ImagePool:
     @property
     def images(self) -> tuple[PoolImage, ...]:
         return self.faces + self.synthetic
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
-        printer.text(repr(self))
 
     def __repr__(self) -> str:
         return (
@@ -140,10 +144,18 @@ def render(recipe: str, faces_dir: Path | None = None) -> bytes:
     """The bytes a recipe names; ValueError for a malformed recipe, InputError for a missing
     file."""
     source, *ops = recipe.split("|")
-    data = _source(source, faces_dir)
+    kind, _, arg = source.partition(":")
+    data: bytes = _step(_SOURCES, kind, "source")(arg, faces_dir)
     for op in ops:
-        data = _apply(op, data)
+        name, _, arg = op.partition(":")
+        data = _step(_OPS, name, "op")(data, arg)
     return data
+
+
+def _step(table: dict[str, Any], name: str, what: str) -> Any:
+    if name not in table:
+        raise ValueError(f"unknown recipe {what} {name!r}")
+    return table[name]
 
 
 def _builtin(images: list[Any], name: str) -> bytes:
@@ -189,13 +201,6 @@ _SOURCES: dict[str, Callable[[str, Path | None], bytes]] = {
 }
 
 
-def _source(source: str, faces_dir: Path | None) -> bytes:
-    kind, _, arg = source.partition(":")
-    if kind not in _SOURCES:
-        raise ValueError(f"unknown recipe source {kind!r}")
-    return _SOURCES[kind](arg, faces_dir)
-
-
 def _cut(data: bytes, keep: int) -> bytes:
     """The first ``keep`` bytes (a stream cut off in transit)."""
     if not 0 <= keep < len(data):
@@ -218,13 +223,6 @@ def _percent(arg: str) -> int:
     if not 10 <= int(arg) <= 400:
         raise ValueError(f"percent must be 10..400, got {arg}")
     return int(arg)
-
-
-def _apply(op: str, data: bytes) -> bytes:
-    name, _, arg = op.partition(":")
-    if name not in _OPS:
-        raise ValueError(f"unknown recipe op {name!r}")
-    return _OPS[name](data, arg)
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -109,6 +109,11 @@ class Property:
         return f"{self.api}:{self.name}"
 
 
+def _unless(ok: Callable[[Run], bool], reason: str) -> Callable[[Run], str | None]:
+    """A ``skip``: ``reason`` unless the run is ``ok``."""
+    return lambda run: None if ok(run) else reason
+
+
 def register(
     into: list[Property], name: str, title: str, *apis: str, **kw: Any
 ) -> Callable[[Builder], Builder]:
@@ -221,20 +226,15 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     return image_matches_itself
 
 
-def skip_fast_engine(run: Run) -> str | None:
-    if run.engine == "fast":
-        return (
-            "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to "
-            "it (run with --engine dlib or against a live target)"
-        )
-    return None
-
-
 @register(
     STATELESS,
     "reencoding-matches",
     "a re-encoded face (jpg<->png, mild resize) still matches",
-    skip=skip_fast_engine,
+    skip=_unless(
+        lambda run: run.engine != "fast",
+        "the fast engine compares byte hashes, not faces: a re-encoded image is a stranger to it "
+        "(run with --engine dlib or against a live target)",
+    ),
     share=0.5,
 )
 def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
@@ -256,11 +256,6 @@ def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
         run.fail(prop, problems + reencoding(found, op), request, exchange)
 
     return reencoded_face_still_matches
-
-
-def stateless_properties() -> list[Property]:
-    """Each api's in turn, cheap ones first."""
-    return sorted(STATELESS, key=lambda p: p.api != "match")
 
 
 SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)
@@ -384,18 +379,15 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
 
 # --- async results (ERRATA E-013) -------------------------------------------------------------
-def _async_skip(run: Run) -> str | None:
-    if run.is_emulator:
-        return None
-    return "the async result operation is a faceharness extension (E-013); live targets skip it"
-
-
 @register(
     STATEFUL,
     "async-result",
     "an async request's result arrives and equals the synchronous one",
     "match",
-    skip=_async_skip,
+    skip=_unless(
+        lambda run: run.is_emulator,
+        "the async result operation is a faceharness extension (E-013); live targets skip it",
+    ),
     share=0.3,
 )
 def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
@@ -515,12 +507,11 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             if found is None or found.where == "gateway" or found.remain_times is None:
                 return
             now = self.remain = found.remain_times
+            counts = "remaintimes_counts_down"
             if before == -1:
                 if now != -1:
                     message = f"unlimited (-1) became {now}"
-                    run.violated(
-                        prop, "remaintimes_counts_down", "high", message, request, exchange, "E-028"
-                    )
+                    run.violated(prop, counts, "high", message, request, exchange, "E-028")
                 return
             if before is None and not run.is_emulator:
                 return
@@ -528,12 +519,10 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
             was = f"{before}" if before is not None else f"a fresh quota of {FUZZ_QUOTA}"
             if not 0 <= now <= expected:
                 message = f"remainTimes went from {was} to {now} on a counted call"
-                run.violated(
-                    prop, "remaintimes_counts_down", "high", message, request, exchange, "E-028"
-                )
+                run.violated(prop, counts, "high", message, request, exchange, "E-028")
             # faster than one per call: a shared appkey (E-028)
             message = f"remainTimes went from {was} to {now} on one counted call"
-            problem = Problem("remaintimes_counts_down", "high", message, "E-028")
+            problem = Problem(counts, "high", message, "E-028")
             observed = record_reading(run.readings, "E-028", now == expected, problem)
             run.fail(prop, observed, request, exchange)
 
@@ -561,10 +550,10 @@ def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
 
 
 # --- throttling -------------------------------------------------------------------------------
-def _emulator_only(run: Run) -> str | None:
-    if run.is_emulator:
-        return None
-    return "throttling needs the emulator (it would load or reconfigure a live service)"
+_EMULATOR_ONLY = _unless(
+    lambda run: run.is_emulator,
+    "throttling needs the emulator (it would load or reconfigure a live service)",
+)
 
 
 @register(
@@ -572,7 +561,7 @@ def _emulator_only(run: Run) -> str | None:
     "throttling",
     "above the configured QPS the gateway refuses with 10043",
     "jd",
-    skip=_emulator_only,
+    skip=_EMULATOR_ONLY,
     share=0.1,
 )
 @register(
@@ -580,7 +569,7 @@ def _emulator_only(run: Run) -> str | None:
     "throttling",
     "above the configured QPS the service refuses with 42900",
     "match",
-    skip=_emulator_only,
+    skip=_EMULATOR_ONLY,
     share=0.1,
 )
 def build_throttling(run: Run, prop: str) -> Callable[[], None]:
@@ -605,11 +594,11 @@ def build_throttling(run: Run, prop: str) -> Callable[[], None]:
         for exchange, found in answers:
             problems = run.standard(request, exchange, found, request_valid=False)
             run.fail(prop, problems, request, exchange)
-        refused = sum(1 for _, found in answers if _throttled(found, code, api))
+        throttled = [_throttled(found, code, api) for _, found in answers]
+        refused = sum(throttled)
         served = sum(
-            1
-            for _, found in answers
-            if found is not None and not _throttled(found, code, api) and found.category != "quota"
+            not t and f is not None and f.category != "quota"
+            for t, (_, f) in zip(throttled, answers)
         )
         if refused == 0 or served == 0:
             message = (
@@ -632,3 +621,7 @@ def _throttled(found: Any, code: str, api: str) -> bool:
         and found.category is None
         and found.code not in ("0", None)
     )
+
+
+# every property in run order: each api's stateless ones in turn, cheap ones first, then machines
+PROPERTIES = sorted(STATELESS, key=lambda p: p.api != "match") + STATEFUL

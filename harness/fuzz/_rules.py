@@ -35,10 +35,7 @@ class Rule:
     def reading_for(self, api: str) -> str | None:
         """The erratum whose reading makes this rule's requests invalid on ``api``; None: invalid
         under all."""
-        for on, erratum in self.readings:
-            if on == api:
-                return erratum
-        return self.erratum if self.basis == "reading" else None
+        return dict(self.readings).get(api) or (self.erratum if self.basis == "reading" else None)
 
 
 # id | apis | basis | erratum (API:E-NNN: a reading on that api only) | title (an indented line

@@ -49,7 +49,7 @@ from ._checks import PropertyFailed, Run
 from ._client import FuzzClient
 from ._findings import write_findings
 from ._pool import image_pool
-from ._properties import QUOTA_CREDENTIALS, STATEFUL, SWAP_TOLERANCE, Property, stateless_properties
+from ._properties import PROPERTIES, QUOTA_CREDENTIALS, SWAP_TOLERANCE, Property
 from ._rules import RULES, Codes
 from ._valid import Gen
 
@@ -64,13 +64,8 @@ _QUIET_CHECKS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.l
 Progress = Callable[[str, int, int], None]
 
 
-def properties() -> list[Property]:
-    """Every property, in run order (cheap stateless ones first)."""
-    return stateless_properties() + STATEFUL
-
-
 def property_ids() -> list[str]:
-    return [p.id for p in properties()]
+    return [p.id for p in PROPERTIES]
 
 
 @dataclass
@@ -232,10 +227,10 @@ def check_options(
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     if max_examples is not None and max_examples < 1:
         raise UsageError(f"--max-examples {max_examples}: expected at least 1")
-    everything = [p for p in properties() if api == "all" or p.api == api]
+    everything = [p for p in PROPERTIES if api == "all" or p.api == api]
     if not only:
         return [(p, None) for p in everything]
-    by_id = {p.id: p for p in properties()}
+    by_id = {p.id: p for p in PROPERTIES}
     wanted: dict[str, set[str] | None] = {}
     for entry in only:
         pid, _, part = entry.partition("/")
@@ -305,15 +300,14 @@ def _run_all(
             continue
         began, sent = time.monotonic(), run.client.sent
         try:
-            result = _execute(run, prop, parts)
+            result: _Outcome | None = _execute(run, prop, parts)
         except KeyboardInterrupt:  # Ctrl-C: keep what the finished properties found
             interrupt.request()
-            seconds = round(time.monotonic() - began, 3)
+            result = None
+        requests, seconds = run.client.sent - sent, round(time.monotonic() - began, 3)
+        if result is None:
             row = PropertyRun(
-                status="interrupted",
-                requests=run.client.sent - sent,
-                seconds=seconds,
-                note="interrupted",
+                status="interrupted", requests=requests, seconds=seconds, note="interrupted"
             )
             record(prop, row, "interrupted")
             break
@@ -327,7 +321,6 @@ def _run_all(
             message += f"; stopped: {result.stopped}"
         if result.error:
             errors.append(f"{prop.id}: {result.error}")
-        requests, seconds = run.client.sent - sent, round(time.monotonic() - began, 3)
         note = "" if status == "pass" else message
         row = PropertyRun(status=status, requests=requests, seconds=seconds, note=note)
         record(prop, row, f"{message} ({requests} requests)")
@@ -336,16 +329,11 @@ def _run_all(
 
 def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcome:
     """Run a property (or each of its parts) with the run's seed and its own example database."""
-    out = _Outcome()
-    built = prop.build(run, prop.id)
-    if not isinstance(built, dict):
-        _execute_one(run, prop, _seeded(run, prop, built), out)
-        return out
+    out, built = _Outcome(), prop.build(run, prop.id)
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
-    for part, test in built.items():
-        if parts is not None and part not in parts:
-            continue
-        _execute_one(run, prop, _seeded(run, prop, test, part, per_part), out)
+    for part, test in built.items() if isinstance(built, dict) else [("", built)]:
+        if parts is None or part in parts:
+            _execute_one(run, prop, _seeded(run, prop, test, part, per_part if part else None), out)
         if out.stopped or out.error:
             break
     return out

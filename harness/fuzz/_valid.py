@@ -17,14 +17,14 @@ from harness.imaging import encode_image
 
 from ._body import conforms
 from ._client import FRESH_LIVE_CODE
-from ._pool import ImagePool, render
+from ._pool import ImagePool, Pretty, render
 
 # Characters that are legal in free-text fields and tend to break naive services.
 _TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"
 
 
 @dataclass(frozen=True)
-class Gen:
+class Gen(Pretty):
     """What generation needs: the contract, the image pool, identities known to the target."""
 
     contract: Contract
@@ -36,9 +36,6 @@ class Gen:
         return (
             f"Gen({self.pool!r}, identities={len(self.identities)}, edge_sizes={self.edge_sizes})"
         )
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis prints with this
-        printer.text(repr(self))
 
     def request(
         self,
@@ -267,11 +264,8 @@ def image_item(
 def jd_requests(draw: st.DrawFn, gen: Gen) -> Request:
     lo, hi = gen.contract.jd_collection_bounds
     count = draw(st.integers(lo, hi))
-    items, parts = [], []
-    for i in range(count):
-        item, part = draw(image_item(gen, ("collectionImageItems", i)))
-        items.append(item)
-        parts.append(part)
+    drawn = [draw(image_item(gen, ("collectionImageItems", i))) for i in range(count)]
+    items, parts = [item for item, _ in drawn], [part for _, part in drawn]
     # at the limit: the largest image "小于5M" under every reading (E-020)
     compare, part = draw(image_item(gen, ("compareImageItem",), gen.contract.jd_image_safe_bytes))
     body: dict[str, Any] = {
