@@ -658,11 +658,19 @@ def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(merged.values(), key=lambda f: SEVERITIES.index(f.severity))
 
 
-def derive_status(findings: Iterable[Finding], error: str | None = None) -> SuiteStatus:
-    """Status of a suite that ran: ``error`` if it broke, ``fail`` on any non-info finding."""
+NOTHING_SENT = "it sent no request (a budget was spent before the first): nothing was tested"
+
+
+def derive_status(
+    findings: Iterable[Finding], error: str | None = None, *, requests: int | None = None
+) -> SuiteStatus:
+    """Status of a suite that ran: ``error`` if it broke, ``fail`` on any non-info finding,
+    ``inconclusive`` if it sent no request at all (a pass would claim a target it never asked)."""
     if error:
         return "error"
-    return "fail" if any(f.fails for f in findings) else "pass"
+    if any(f.fails for f in findings):
+        return "fail"
+    return "inconclusive" if requests == 0 else "pass"
 
 
 def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | None) -> SuiteResult:

@@ -207,7 +207,7 @@ def render_summary(result: ConformanceSuiteResult) -> None:
     for line in reading_lines(metrics.readings):
         out.print(line, markup=False, highlight=False)
     verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]"}.get(result.status)
-    verdict = verdict or ("[red]ERROR[/red]" if result.status == "error" else result.status)
+    verdict = verdict or ("[red]ERROR[/red]" if result.status == "error" else result.status.upper())
     budget = " (request budget spent)" if metrics.budget_exhausted else ""
     if metrics.time_budget_spent:
         budget = (

@@ -22,6 +22,7 @@ from harness.errors import UsageError
 from harness.findings import write_findings_json
 from harness.pacing import Budget, BudgetExhausted
 from harness.results import (
+    NOTHING_SENT,
     ApiRun,
     CheckResult,
     ConformanceMetrics,
@@ -255,7 +256,8 @@ def run_conformance(
     finished = datetime.now(UTC)
     result = ConformanceSuiteResult(
         name="conformance",
-        status=derive_status(findings),
+        status=(status := derive_status(findings, requests=budget.used)),
+        reason=NOTHING_SENT if status == "inconclusive" else None,
         findings=findings,
         checks=checks,
         metrics=metrics,

@@ -36,6 +36,7 @@ from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import (
+    NOTHING_SENT,
     CheckResult,
     FuzzMetrics,
     FuzzSuiteResult,
@@ -213,8 +214,11 @@ def run_fuzz(
         readings=run.readings.to_dict(),
     )
     error = "; ".join(errors) or None
-    status = derive_status(findings, error)
-    return result(status=status, findings=findings, checks=checks, metrics=metrics, error=error)
+    status = derive_status(findings, error, requests=client.sent)
+    why = NOTHING_SENT if status == "inconclusive" else None
+    return result(
+        status=status, findings=findings, checks=checks, metrics=metrics, error=error, reason=why
+    )
 
 
 def check_options(

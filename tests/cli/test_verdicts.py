@@ -209,3 +209,38 @@ def test_every_suite_command_refuses_to_judge_with_a_rejected_token(
     assert WRONG_TOKEN not in done.stdout + done.stderr
     assert _requests(url) - before <= 2  # the preflight's requests: no suite traffic
     assert seconds < 30
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("conform", "--api", "match", "--examples", "2"), ("fuzz", "--api", "match")],
+    ids=["conform", "fuzz"],
+)
+def test_a_run_that_sent_no_request_is_inconclusive_never_a_pass(
+    emulator: Callable[..., str],
+    run: Callable[..., tuple[Ran, float]],
+    tmp_path: Path,
+    command: tuple[str, ...],
+) -> None:
+    """A time budget spent before the first request leaves nothing judged: a PASS would vouch
+    for a target the suite never asked."""
+    url = emulator()
+    done, _ = run(
+        *command,
+        "--target",
+        url,
+        "--max-seconds",
+        "0.001",
+        "--out",
+        str(tmp_path / "run"),
+        env=_demo_env(),
+    )
+    assert "PASS" not in done.stdout + done.stderr, done.stdout
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    suite = summary["suites"][command[0].replace("conform", "conformance")]
+    assert suite["metrics"]["requests"] == 0, suite["metrics"]
+    assert suite["status"] == "inconclusive", suite
+    assert "sent no request" in suite["reason"]
+    assert summary["verdict"] == "inconclusive"
+    junit = ET.parse(tmp_path / "run" / "junit.xml").getroot()
+    assert junit.get("failures") in (None, "0"), ET.tostring(junit)
