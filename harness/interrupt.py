@@ -18,6 +18,7 @@ from __future__ import annotations
 import _thread
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -25,8 +26,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a run stopped by Ctrl-C
+SLICE_S = 0.1  # the longest the main thread sleeps in one wait (see join)
 _NAMES: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 
@@ -78,6 +81,27 @@ def reset() -> None:
     """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
     with _lock:
         _state.signal, _state.at, _state.reported, _state.redeliver = None, None, False, False
+
+
+def join(thread: threading.Thread, timeout_s: float | None = None) -> None:
+    """``thread.join(timeout_s)`` in short slices. The kernel may hand a process's signal to any
+    of its threads, and Python runs the handler only when the main thread next wakes: one long
+    wait held a gate's Ctrl-C until its stage ended, 25 s later."""
+    end = None if timeout_s is None else time.monotonic() + timeout_s
+    while thread.is_alive():
+        left = SLICE_S if end is None else min(SLICE_S, end - time.monotonic())
+        if left <= 0:
+            return
+        thread.join(left)
+
+
+def wait(proc: subprocess.Popen[Any]) -> int:
+    """``proc.wait()`` in slices, for the reason :func:`join` gives."""
+    while True:
+        try:
+            return proc.wait(timeout=SLICE_S)
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:

@@ -32,6 +32,7 @@ from harness.contract import Answer, Code, Contract, load_contract, read_answer
 from harness.faces import limits_for
 from harness.pacing import Budget
 from harness.preflight import preflight
+from harness.report.output import prepare_run_dir
 from harness.results import AccuracySuiteResult
 from harness.suite import RunContext
 from harness.target import open_target, url_label
@@ -278,8 +279,6 @@ def run_accuracy_suite(
         raise UsageError(
             f"--max-pairs must be at least 2 (a genuine and an impostor pair), got {max_pairs}"
         )
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a directory")
     apis = tuple(dict.fromkeys(apis))  # each API once, in the order given
     unknown = [api for api in apis if api not in APIS]
     if unknown or not apis:
@@ -302,6 +301,7 @@ def run_accuracy_suite(
     dataset = load_dataset(faces)
     pairs = build_pairs(dataset.images, max_pairs=max_pairs, seed=seed)
     images = {image.sha256: image for pair in pairs for image in (pair.first, pair.second)}
+    prepare_run_dir(out)  # every input checked: the run starts
     started = datetime.now(UTC)
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []

@@ -94,6 +94,7 @@ def fuzz(
     from harness.fuzz import DEFAULT_MAX_EXAMPLES, FuzzSuite, emulator_overrides
     from harness.fuzz._runner import check_options
     from harness.pacing import Budget
+    from harness.report.output import prepare_run_dir
     from harness.target import open_target
 
     breaks = tuple(break_ or ())
@@ -118,6 +119,7 @@ def fuzz(
     use_codes(codes, config)
     emulator_only(target, reading=reading)
     served = parse_readings_option(reading)
+    prepare_run_dir(out_dir)
     settings: dict[str, Any] = (
         {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})}
         if target == "emulator"

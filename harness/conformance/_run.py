@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import UsageError
 from harness.findings import write_findings_json
 from harness.pacing import Budget, BudgetExhausted
+from harness.report.output import prepare_run_dir
 from harness.results import (
     NOTHING_SENT,
     ApiRun,
@@ -292,17 +292,8 @@ def validate_options(
 
 
 def prepare_out_dir(out_dir: Path) -> Path:
-    """Create the run directory; a path that cannot hold one is a usage error."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a directory")
-    try:
-        (out_dir / "findings").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(
-            f"--out {out_dir}: cannot create the directory ({exc.strerror or exc})"
-        ) from None
-    if not os.access(out_dir, os.W_OK):
-        raise UsageError(f"--out {out_dir}: not writable")
+    """The run directory with an empty ``findings/`` (stale findings would be reported again)."""
+    prepare_run_dir(out_dir, "findings")
     for stale in (out_dir / "findings").glob("F-*.json"):
         stale.unlink()
     return out_dir

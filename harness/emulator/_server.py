@@ -19,6 +19,7 @@ from typing import Any
 
 import uvicorn
 
+from harness import interrupt
 from harness.errors import TargetError, UsageError
 
 from ._misbehaviour import AbortConnection
@@ -90,7 +91,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=10)
+        interrupt.join(self.thread, 10)
 
     __enter__ = start
 

@@ -26,11 +26,12 @@ from harness import interrupt
 from harness.clients import load_credentials
 from harness.config import read_config
 from harness.contract import Contract, load_contract
-from harness.errors import HarnessError, InputError, UsageError
+from harness.errors import HarnessError, UsageError
 from harness.faces import load_images
 from harness.gate._judge import build_coverage, compare_baseline, judge, load_baseline
 from harness.gate._policy import Policy, Profile, get_profile, load_policy
 from harness.preflight import apis_with_credentials, preflight
+from harness.report.output import prepare_run_dir
 from harness.results import (
     SUITE_NAMES,
     LoadMetrics,
@@ -138,11 +139,8 @@ def plan_gate(
         )
     base = load_baseline(baseline) if baseline is not None else None
     suites = build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
-    out = Path(out_dir)  # created last: once it exists, the run has started (and can be stopped)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create {out}: {exc.strerror or exc}") from None
+    # created last: once it exists, the run has started (and can be stopped)
+    out = prepare_run_dir(Path(out_dir))
     return GatePlan(
         out_dir=out,
         target=target,
@@ -532,9 +530,9 @@ def run_stage(
     t0 = time.monotonic()
     observer.stage_started(name)
     worker = threading.Thread(target=work, name=f"faceharness-gate-{name}", daemon=True)
-    worker.start()
     try:
-        worker.join(timeout_s)
+        worker.start()
+        interrupt.join(worker, timeout_s)
     except KeyboardInterrupt:  # let the stage unwind (stop its subprocesses), keep what it had
         interrupt.request()
         cancel.set()
@@ -542,7 +540,7 @@ def run_stage(
     stopped = interrupt.requested()
     if stopped:
         try:
-            worker.join(min(grace_s, INTERRUPT_GRACE_S))
+            interrupt.join(worker, min(grace_s, INTERRUPT_GRACE_S))
         except KeyboardInterrupt:
             pass
         got = box.get("result")
@@ -551,7 +549,7 @@ def run_stage(
     else:
         if worker.is_alive():
             cancel.set()
-            worker.join(grace_s)
+            interrupt.join(worker, grace_s)
         got, error = box.get("result"), box.get("error")
         if worker.is_alive():
             message = f"did not finish within its {timeout_s:g} s time limit; abandoned"

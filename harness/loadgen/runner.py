@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from harness import interrupt
 from harness.errors import HarnessError, UsageError
 from harness.loadgen import hdr
 from harness.loadgen.classify import SUCCESS
@@ -39,6 +40,7 @@ from harness.loadgen.result import (
     write_outputs,
 )
 from harness.loadgen.scenarios import ScenarioOptions, request_source
+from harness.report.output import prepare_run_dir
 
 ENTRY_LOCUSTFILE = Path(__file__).resolve().parent / "_entry" / "locustfile.py"
 RUN_CONFIG = "run-config.json"
@@ -186,7 +188,8 @@ def serve_worker(
                                                "--master-port", str(port)])  # fmt: skip
         proc = launch.procs[0][1]
         try:
-            code = proc.wait()
+            interrupt.wait(proc)
+            code = proc.returncode
         finally:
             launch.stop_all()
         if code != 0:
@@ -216,7 +219,7 @@ def preflight(cfg: RunConfig, environ: Mapping[str, str]) -> None:
 
 
 def _prepare_out_dir(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+    prepare_run_dir(out)
     for sub in (PARTS_DIR, LOGS_DIR):  # our own subdirectories: stale parts would be merged
         shutil.rmtree(out / sub, ignore_errors=True)
         (out / sub).mkdir()

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from harness.errors import InputError
+from harness.errors import InputError, UsageError
 
 
 def _umask() -> int:
@@ -20,6 +20,23 @@ def _umask() -> int:
     current = os.umask(0o022)  # elsewhere: set and restore at once
     os.umask(current)
     return current
+
+
+def prepare_run_dir(out_dir: Path, *subdirs: str) -> Path:
+    """Create the run directory (and ``subdirs``) before any work: an ``--out`` that cannot
+    hold the reports must fail in its first second, not after a run whose results it loses."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir}: exists and is not a directory")
+    try:
+        for folder in (out_dir, *(out_dir / sub for sub in subdirs)):
+            folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"--out {out_dir}: cannot create the directory ({exc.strerror or exc})"
+        ) from None
+    if not os.access(out_dir, os.W_OK):
+        raise UsageError(f"--out {out_dir}: not writable")
+    return out_dir
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

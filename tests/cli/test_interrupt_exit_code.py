@@ -75,3 +75,47 @@ def test_an_interrupt_landing_in_a_gc_callback_still_stops_the_run_without_a_tra
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("interrupted: SIGINT after"), done.stdout + done.stderr
     assert done.stderr == "", done.stderr
+
+
+def test_a_signal_the_kernel_hands_to_another_thread_still_stops_a_gate_stage_at_once():
+    """Linux may deliver a process's SIGINT to any of its threads; Python runs the handler only
+    when the main thread wakes. A gate waiting on its stage in one long join kept the Ctrl-C
+    until the stage ended (a CI run stopped 18 s late): here the signal lands on the stage's
+    own thread, and the stage would otherwise run 30 s."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import signal, threading, time
+        from harness import interrupt
+        from harness.clients import DEMO
+        from harness.gate._run import StageObserver, run_stage
+        from harness.suite import RunContext
+
+        class Stage:
+            name = "conformance"
+            def run(self, ctx):
+                time.sleep(0.5)  # the main thread waits on this stage by now
+                signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread only
+                end = time.monotonic() + 30
+                while time.monotonic() < end and not interrupt.requested():
+                    time.sleep(0.01)
+                raise SystemExit("the stage never saw the interrupt")
+
+        ctx = RunContext(target="emulator", url="http://127.0.0.1:9", is_emulator=True,
+                         credentials=DEMO, out_dir=".")
+        with interrupt.signals():
+            started = time.monotonic()
+            result = run_stage(Stage(), ctx, observer=StageObserver(), timeout_s=60, grace_s=5)
+            print(result.status, round(time.monotonic() - started, 1))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    status, seconds = done.stdout.split()
+    assert status == "interrupted", done.stdout + done.stderr
+    assert float(seconds) < 5, done.stdout

@@ -115,6 +115,30 @@ def test_a_closed_port_is_exit_2_with_one_line(
     assert seconds < 30
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("conform", "--examples", "2"),
+        ("fuzz", "--max-examples", "2"),
+        ("accuracy", "--max-pairs", "2"),
+        ("gate",),
+        ("load", "run", "--rate", "2", "--duration", "3s"),
+    ],
+    ids=["conform", "fuzz", "accuracy", "gate", "load-run"],
+)
+def test_an_out_dir_that_cannot_be_made_is_exit_2_before_any_work(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Found at the start, not after a run whose results it would lose."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    done, seconds = run(*command, "--out", str(blocker / "run"), env=_demo_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert f"--out {blocker / 'run'}: cannot create the directory" in line, line
+    assert seconds < 15
+
+
 def _stop(args: list[str], sig: int, after_s: float, out: Path) -> tuple[int, str, str, float]:
     """Start ``faceharness ARGS``, send ``sig`` ``after_s`` after it created its run directory
     (its imports done); (exit code, stdout, stderr, seconds from the signal to the end)."""
