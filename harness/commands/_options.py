@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -89,31 +88,7 @@ def typer_app(**settings: Any) -> typer.Typer:
     )
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def shared_options(template: Callable[..., Any], **defaults: Any) -> Callable[[F], F]:
-    """Give a command the options ``template`` declares (its parameters that the command does not
-    declare itself, after the command's own, ``defaults`` replacing some defaults); the command
-    receives them in its ``**kwargs``.
-
-    Typer reads a function's ``__signature__``: several commands share one option list this way.
-    """
-    shared = [
-        p.replace(default=defaults.pop(p.name, p.default))
-        for p in inspect.signature(template, eval_str=True).parameters.values()
-    ]
-    if defaults:
-        raise TypeError(f"{template.__name__} has no option {', '.join(defaults)}")
-
-    def decorate(command: F) -> F:
-        own = inspect.signature(command, eval_str=True)
-        params = [p for p in own.parameters.values() if p.kind is not p.VAR_KEYWORD]
-        more = [p for p in shared if p.name not in own.parameters]
-        setattr(command, "__signature__", own.replace(parameters=[*params, *more]))
-        return command
-
-    return decorate
+F = TypeVar("F", bound=Callable[..., Any])  # a decorated command (load's option lists)
 
 
 def add_exit_codes(app: typer.Typer) -> None:
