@@ -484,12 +484,6 @@ def check_required(
     return out
 
 
-@dataclass
-class _Tally:
-    counts: dict[str, int] = field(default_factory=lambda: {"default": 0, "alternative": 0})
-    example: dict[str, str] = field(default_factory=dict)
-
-
 class ReadingLog:
     """What one run saw of each reading: counts per side and the first example of each.
 
@@ -498,34 +492,30 @@ class ReadingLog:
 
     def __init__(self, required: Mapping[str, str] | None = None) -> None:
         self.required: dict[str, str] = dict(required or {})
-        self._tallies: dict[str, _Tally] = {}
+        self._seen: dict[str, tuple[dict[str, int], dict[str, str]]] = {}  # counts, examples
         self._lock = threading.Lock()
 
     def observe(self, erratum: str, which: Which, example: str = "") -> None:
         """Count one answer; ``example`` quotes it (the answer and the reading it followed). No
         replay file is written for an observation: `conform --reading ID=alternative` reproduces
         one."""
-        with self._lock:
-            tally = self._tallies.setdefault(erratum, _Tally())
-            tally.counts[which] += 1
-            if example and which not in tally.example:
-                tally.example[which] = example[:300]
+        self._add(erratum, {which: 1}, {which: example[:300]} if example else {})
 
     def merge(self, other: ReadingLog) -> None:
-        for rid, tally in other.snapshot().items():
-            self._add(rid, tally.counts, tally.example)
+        for rid, (counts, examples) in other._copy().items():
+            self._add(rid, counts, examples)
 
     def _add(self, rid: str, counts: Mapping[str, Any], examples: Mapping[str, str]) -> None:
         with self._lock:
-            mine = self._tallies.setdefault(rid, _Tally())
+            mine, first = self._seen.setdefault(rid, (dict.fromkeys(WHICH, 0), {}))
             for which in WHICH:
-                mine.counts[which] += int(counts.get(which, 0))
+                mine[which] += int(counts.get(which, 0))
             for which, text in examples.items():
-                mine.example.setdefault(which, text)
+                first.setdefault(which, text)
 
-    def snapshot(self) -> dict[str, _Tally]:
+    def _copy(self) -> dict[str, tuple[dict[str, int], dict[str, str]]]:
         with self._lock:
-            return {k: _Tally(dict(v.counts), dict(v.example)) for k, v in self._tallies.items()}
+            return {rid: (dict(c), dict(e)) for rid, (c, e) in self._seen.items()}
 
     def mismatch(self, erratum: str, which: Which) -> bool:
         """Whether ``which`` contradicts a reading the policy requires."""
@@ -533,20 +523,20 @@ class ReadingLog:
         return wanted is not None and wanted != which
 
     def observed(self, erratum: str) -> Observed:
-        tally = self.snapshot().get(erratum)
-        if tally is None or not any(tally.counts.values()):
+        counts = self._copy().get(erratum, ({},))[0]
+        if not any(counts.values()):
             return "not-exercised"
-        if tally.counts["default"] and tally.counts["alternative"]:
+        if counts["default"] and counts["alternative"]:
             return "mixed"
-        return "default" if tally.counts["default"] else "alternative"
+        return "default" if counts["default"] else "alternative"
 
     def evidence(self, erratum: str) -> dict[str, Any]:
-        tally = self.snapshot().get(erratum)
-        if tally is None:
+        if (seen := self._copy().get(erratum)) is None:
             return {}
-        out: dict[str, Any] = {"counts": dict(tally.counts)}
-        if tally.example:
-            out["example"] = tally.example.get("alternative") or tally.example.get("default")
+        counts, examples = seen
+        out: dict[str, Any] = {"counts": counts}
+        if examples:
+            out["example"] = examples.get("alternative") or examples.get("default")
         return out
 
     def errata(self, contract: Contract) -> list[Entry]:
@@ -583,7 +573,7 @@ class ReadingLog:
     def to_dict(self) -> dict[str, Any]:
         return {
             rid: {"observed": self.observed(rid), **self.evidence(rid)}
-            for rid in sorted(self.snapshot())
+            for rid in sorted(self._copy())
         }
 
     @classmethod
