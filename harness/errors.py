@@ -11,8 +11,6 @@ from __future__ import annotations
 class HarnessError(Exception):
     """Base class; ``str(err)`` is a one-line message meant for a person."""
 
-    exit_code = 2
-
 
 class UsageError(HarnessError):
     """A command-line option or argument is invalid."""

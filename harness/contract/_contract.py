@@ -359,7 +359,6 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
 
 
 _HEADING = re.compile(r"^## (E-\d{3}) (.+)$", re.M)
-_PINNED = re.compile(r"`(test_[A-Za-z0-9_]+)`")
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,11 +366,6 @@ class Erratum:
     id: str
     title: str
     body: str
-
-    @property
-    def pinned_by(self) -> list[str]:
-        line = next((ln for ln in self.body.splitlines() if ln.startswith("Pinned by:")), "")
-        return _PINNED.findall(line)
 
 
 def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
