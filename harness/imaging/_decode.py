@@ -363,7 +363,8 @@ def check_header(data: bytes, *, max_pixels: int, formats: Collection[str]) -> N
     emulator, on every image it receives): building the ImageInfo costs a sixth of the check."""
     # a complete, plainly laid out JPEG within the budget (nearly every upload) passes every check
     # of _inspect in one header walk; anything else takes _inspect's order to name its fault
-    if "jpeg" in formats and data.startswith(b"\xff\xd8\xff") and data.endswith(b"\xff\xd9"):
+    jpeg = "jpeg" in formats and data.startswith(b"\xff\xd8\xff")
+    if jpeg and (data.endswith(b"\xff\xd9") or looks_complete(data, "jpeg")):  # padding after EOI
         plain = plain_jpeg_sizes(data)
         if plain is not None:
             (w0, h0), (w1, h1) = plain
@@ -387,19 +388,13 @@ def _inspect(
         raise ImageRejected(
             "unsupported_format", f"{fmt} is not accepted; expected {' or '.join(sorted(formats))}"
         )
-    # a plain JPEG header (nearly all) is walked once for both of its sizes
-    plain = plain_jpeg_sizes(data) if not with_pil and fmt == "jpeg" else None
-    if plain is not None:
-        if plain[0][0] * plain[0][1] > max_pixels:  # _check_budget's test, inline on this path
-            _check_budget(*plain[0], max_pixels)
-    elif fmt in ("jpeg", "png"):
+    if fmt in ("jpeg", "png"):
         _check_budget(*(_png_dimensions(data) if fmt == "png" else _jpeg(data, True)), max_pixels)
     if not looks_complete(data, fmt):
         raise ImageRejected("truncated", f"{fmt} stream of {len(data)} bytes has no end marker")
     if not with_pil and fmt in ("jpeg", "png"):
-        width, height = plain[1] if plain else (_jpeg if fmt == "jpeg" else _png)(data)
-        if width * height > max_pixels:
-            _check_budget(width, height, max_pixels)
+        width, height = (_jpeg if fmt == "jpeg" else _png)(data)
+        _check_budget(width, height, max_pixels)
         return fmt, width, height
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(fmt, ()))) as im:
