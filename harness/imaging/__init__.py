@@ -8,58 +8,27 @@ inputs from images shipped in installed packages, never from the developer face 
 ``resized``, ``padded`` and ``still_video`` shape any pool image the same way for every suite.
 """
 
-from ._decode import (
-    IMAGE_REJECT_REASONS,
-    ImageInfo,
-    ImageRejected,
-    check_header,
-    decode_image,
-    inspect_image,
-    looks_complete,
-    sha256_hex,
-    sniff_format,
-)
-from ._make import (
-    BuiltinFace,
-    builtin_faces,
-    builtin_non_faces,
-    encode,
-    encode_image,
-    padded,
-    percent,
-    picture,
-    reencode,
-    resized,
-    still_video,
-    synthetic_image,
-    times,
-    unpadded,
-    within,
-)
-
-__all__ = [
-    "IMAGE_REJECT_REASONS",
-    "BuiltinFace",
-    "ImageInfo",
-    "ImageRejected",
-    "builtin_faces",
-    "builtin_non_faces",
-    "check_header",
-    "decode_image",
-    "encode",
-    "encode_image",
-    "inspect_image",
-    "looks_complete",
-    "padded",
-    "percent",
-    "picture",
-    "reencode",
-    "resized",
-    "sha256_hex",
-    "sniff_format",
-    "still_video",
-    "synthetic_image",
-    "times",
-    "unpadded",
-    "within",
-]
+from ._decode import IMAGE_REJECT_REASONS as IMAGE_REJECT_REASONS
+from ._decode import ImageInfo as ImageInfo
+from ._decode import ImageRejected as ImageRejected
+from ._decode import check_header as check_header
+from ._decode import decode_image as decode_image
+from ._decode import inspect_image as inspect_image
+from ._decode import looks_complete as looks_complete
+from ._decode import sha256_hex as sha256_hex
+from ._decode import sniff_format as sniff_format
+from ._make import BuiltinFace as BuiltinFace
+from ._make import builtin_faces as builtin_faces
+from ._make import builtin_non_faces as builtin_non_faces
+from ._make import encode as encode
+from ._make import encode_image as encode_image
+from ._make import padded as padded
+from ._make import percent as percent
+from ._make import picture as picture
+from ._make import reencode as reencode
+from ._make import resized as resized
+from ._make import still_video as still_video
+from ._make import synthetic_image as synthetic_image
+from ._make import times as times
+from ._make import unpadded as unpadded
+from ._make import within as within
