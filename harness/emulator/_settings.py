@@ -62,10 +62,6 @@ BREAKS: dict[str, Break] = {
 }
 
 
-def describe_breaks() -> list[tuple[str, str, str]]:
-    return list(BREAKS.values())
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -154,14 +150,18 @@ class EmulatorSettings(_Strict):
             out[rid] = which
         return out
 
+    @functools.cached_property
+    def alternatives(self) -> frozenset[str]:
+        """The errata whose alternative reading the emulator serves (asked per request)."""
+        return frozenset(e for e, which in self.readings.items() if which == "alternative")
+
     def alternative(self, erratum: str) -> bool:
-        """Whether the emulator serves the alternative reading of ``erratum``."""
-        return self.readings.get(erratum) == "alternative"
+        return erratum in self.alternatives
 
     @functools.cached_property
     def lenient(self) -> frozenset[str]:
         """Errata whose limits and formats (``x-reading`` in the specs) it does not enforce."""
-        return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
+        return self.alternatives & {"E-032", "E-043"}
 
     @functools.cached_property
     def latencies(self) -> dict[str, Latency]:

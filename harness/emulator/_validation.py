@@ -43,30 +43,25 @@ def describe(error: Any) -> str:
     return f"{path}: {error.message[:120] if text is None else text}"
 
 
-def check_match(
-    contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()
+# each API's code names for a violation, the most telling first
+_RANKS = {
+    "match": ("invalid_parameter", "too_large", "media_unusable", "livecode_missing"),
+    "jd": ("fixed_fields_wrong", "invalid_parameter", "out_of_range"),
+}
+
+
+def check(
+    contract: Contract, api: str, schema: str, body: Any, lenient: frozenset[str] = frozenset()
 ) -> None:
     """Raise Answer for the most telling violation (``lenient``: the errata whose alternative
     reading the emulator serves, their limits not enforced)."""
-    validator = contract.match.validator(schema, decode_base64=True, lenient=lenient)
-    ranks = ("invalid_parameter", "too_large", "media_unusable", "livecode_missing")
-    _most_telling(contract, "match", validator, body, ranks, _match_code)
-
-
-def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
-    validator = contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient)
-    ranks = ("fixed_fields_wrong", "invalid_parameter", "out_of_range")
-    _most_telling(contract, "jd", validator, body, ranks, _jd_code)
-
-
-def _most_telling(
-    contract: Contract, api: str, validator: Any, body: Any, ranks: tuple[str, ...], code: Any
-) -> None:
-    """Raise Answer with the code each violation earns (``code``), the first of ``ranks`` first."""
+    spec = contract.match if api == "match" else contract.jd
+    validator = spec.validator(schema, decode_base64=True, lenient=lenient)
     if validator.is_valid(body):
         return
+    code = _match_code if api == "match" else _jd_code
     found = [code(contract, err, body) for err in validator.iter_errors(body)]
-    name, detail = min(found, key=lambda x: ranks.index(x[0]))
+    name, detail = min(found, key=lambda x: _RANKS[api].index(x[0]))
     raise Answer(contract.code_named(api, name), detail)
 
 
