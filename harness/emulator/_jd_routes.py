@@ -183,14 +183,13 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     }
     s = jd_score(best)
     code = 0 if s.result else emu.contract.jd_not_same_person_code
-    detail = (
-        ""
-        if s.result
-        else f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
-    )
+    msg = "success"
+    if not s.result:
+        detail = f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
+        msg = business_msg(emu.contract, code, detail)
     answer = {
         "code": code,
-        "msg": "success" if code == 0 else business_msg(emu.contract, code, detail),
+        "msg": msg,
         "result": s.result,
         "score": s.score,
         "similarity": s.similarity,

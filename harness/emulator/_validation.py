@@ -65,7 +65,8 @@ def check(
     raise Answer(contract.code_named(api, name), detail)
 
 
-def _match_code(contract: Contract, err: Any, body: Any) -> tuple[str, str]:
+def _match_code(contract: Contract, err: Any, body: Any, prefix: str = "") -> tuple[str, str]:
+    """``prefix``: "image." for a violation of ``image`` re-judged alone (:func:`_image_code`)."""
     kind = type(err.kind).__name__
     path = list(err.instance_path)
     if "LipNeedsLiveCode" in [str(p) for p in err.schema_path]:
@@ -73,12 +74,12 @@ def _match_code(contract: Contract, err: Any, body: Any) -> tuple[str, str]:
     if kind == "OneOfNotValid" and path == ["image"]:
         return _image_code(contract, body.get("image") if isinstance(body, dict) else None)
     if path and path[-1] == "data":
+        where = prefix + ".".join(map(str, path))
         if kind == "MaxLength":
-            where = ".".join(map(str, path))
             return "too_large", f"{where}: over {contract.match_base64_max_chars} characters"
         if kind in ("Pattern", "MinLength"):
-            return "media_unusable", describe(err)
-    return "invalid_parameter", describe(err)
+            return "media_unusable", f"{where}: malformed" if prefix else describe(err)
+    return "invalid_parameter", prefix + describe(err)
 
 
 def _image_code(contract: Contract, image: Any) -> tuple[str, str]:
@@ -89,12 +90,7 @@ def _image_code(contract: Contract, image: Any) -> tuple[str, str]:
         return "invalid_parameter", "image.origin: not one of the allowed values"
     shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
     for err in contract.match.validator(shape, decode_base64=True).iter_errors(image):
-        kind = type(err.kind).__name__
-        if list(err.instance_path) == ["data"] and kind == "MaxLength":
-            return "too_large", f"image.data: over {contract.match_base64_max_chars} characters"
-        if list(err.instance_path) == ["data"] and kind in ("Pattern", "MinLength"):
-            return "media_unusable", "image.data: malformed"
-        return "invalid_parameter", "image." + describe(err)
+        return _match_code(contract, err, image, "image.")
     return "invalid_parameter", "image: invalid"
 
 
