@@ -18,7 +18,7 @@ from harness.config import (
 )
 from harness.errors import ConfigError
 
-from ._misbehaviour import Fault, Latency, parse_fault, parse_latency
+from ._misbehaviour import Fault, Sampler, no_latency, parse_fault, parse_latency
 
 DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
@@ -164,11 +164,11 @@ class EmulatorSettings(_Strict):
         return self.alternatives & {"E-032", "E-043"}
 
     @functools.cached_property
-    def latencies(self) -> dict[str, Latency]:
+    def latencies(self) -> dict[str, Sampler]:
         return {op: parse_latency(spec)[1] for op, spec in self.latency.items()}
 
-    def latency_for(self, operation_id: str) -> Latency:
-        return self.latencies.get(operation_id) or self.latencies.get("default") or Latency()
+    def latency_for(self, operation_id: str) -> Sampler:
+        return self.latencies.get(operation_id) or self.latencies.get("default") or no_latency
 
     @functools.cached_property
     def fault_list(self) -> tuple[Fault, ...]:
