@@ -318,17 +318,17 @@ def emulate(
 ) -> None:
     """Serve both APIs as the documents describe (or break them on purpose)."""
     from harness.emulator import (
+        BREAKS,
         build_settings,
         check_bind_host,
         create_app,
-        describe_breaks,
         parse_latency,
         parse_readings_option,
         serve_forever,
     )
 
     if list_breaks:
-        return _table("Break modes", "name|api|rule it violates", describe_breaks())
+        return _table("Break modes", "name|api|rule it violates", BREAKS.values())
     check_bind_host(host)
     ops = [(parse_latency(spec)[0], spec) for spec in latency or ()]  # checks each spec
     lat = {op or "default": spec.rpartition("=")[2] if op else spec for op, spec in ops} or None

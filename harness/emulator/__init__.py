@@ -14,7 +14,6 @@ from ._settings import DEMO_NAME as DEMO_NAME
 from ._settings import AppKey as AppKey
 from ._settings import EmulatorSettings as EmulatorSettings
 from ._settings import build_settings as build_settings
-from ._settings import describe_breaks as describe_breaks
 from ._settings import parse_readings_option as parse_readings_option
 from ._validation import check_char as check_char
 from ._validation import valid_id_number as valid_id_number

@@ -20,7 +20,7 @@ from ._context import Emulator, read_json
 from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error
 from ._media import MediaError, fetch, from_byte_array, refusal, template_of_image
 from ._settings import AppKey
-from ._validation import check_jd
+from ._validation import check
 from .engines import FaceRejected
 from .engines.calibration import jd_score
 
@@ -105,7 +105,9 @@ def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
     if (
         not (sign.isascii() and hmac.compare_digest(sign, expected))
         and not emu.broken("accept-bad-sign")
-        and not (alt.served(emu, "E-018") and sign.lower() == expected)  # case-insensitive
+        and not (
+            "E-018" in emu.settings.alternatives and sign.lower() == expected
+        )  # case-insensitive
     ):
         raise emu.refuse("jd", "bad_sign")
     t = emu.settings.throttle
@@ -128,7 +130,7 @@ def _count(emu: Emulator, key: AppKey) -> int:
         left = emu.state.remaining.setdefault(key.appkey, key.daily_quota)
         # E-028 shared-appkey: another caller of the appkey spends one call between ours; when
         # one call is left that caller takes it and ours is refused as over quota
-        step = 2 if alt.served(emu, "E-028") else 1
+        step = 2 if "E-028" in emu.settings.alternatives else 1
         if left < step:
             emu.state.remaining[key.appkey] = 0
             raise emu.refuse("jd", "daily_limit" if key.plan == "free" else "payment_required")
@@ -144,7 +146,7 @@ def _check(emu: Emulator, body: Any) -> None:
             for extra in [s for s in _SOURCES if s in item][1:] if isinstance(item, dict) else []:
                 del item[extra]
         body = trimmed
-    check_jd(emu.contract, body, emu.settings.lenient)
+    check(emu.contract, "jd", "CompareRequest", body, emu.settings.lenient)
 
 
 async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str, limit: int) -> bytes:
@@ -162,7 +164,7 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str, limit: int
 
 async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     # E-020 alternative: "5M" as 5,000,000 decoded bytes
-    limit = 5_000_000 if alt.served(emu, "E-020") else emu.contract.jd_image_max_bytes
+    limit = 5_000_000 if "E-020" in emu.settings.alternatives else emu.contract.jd_image_max_bytes
     formats = emu.contract.jd_image_formats
     collection = body["collectionImageItems"]
     items = [("compareImageItem", body["compareImageItem"])]
@@ -181,14 +183,13 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     }
     s = jd_score(best)
     code = 0 if s.result else emu.contract.jd_not_same_person_code
-    detail = (
-        ""
-        if s.result
-        else f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
-    )
+    msg = "success"
+    if not s.result:
+        detail = f"人脸比对判断 分数:{s.score:.7f} 阈值:{s.operating_score:.4f} 结果:false"
+        msg = business_msg(emu.contract, code, detail)
     answer = {
         "code": code,
-        "msg": "success" if code == 0 else business_msg(emu.contract, code, detail),
+        "msg": msg,
         "result": s.result,
         "score": s.score,
         "similarity": s.similarity,

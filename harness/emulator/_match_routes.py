@@ -27,7 +27,7 @@ from . import _readings as alt
 from ._context import Emulator, header, read_json
 from ._envelope import Answer, FastJSONResponse, match_error, match_success
 from ._media import MediaError, fetch, refusal, template_of_image, template_of_video
-from ._validation import check_match, valid_id_number
+from ._validation import check, valid_id_number
 from .engines import FaceRejected, calibration
 
 _IMAGE_FORMATS = ("jpeg", "png")
@@ -76,7 +76,7 @@ def _operation(operation: str, work: Any) -> Any:
                 return JSONResponse({"error": "internal"}, status_code=500)
             code = int(ans.code)
             error = match_error(emu.contract, code, ans.detail)
-            if emu.settings.alternative("E-039") and getattr(
+            if "E-039" in emu.settings.alternatives and getattr(
                 emu.contract.codes.get("match", "errcode", code), "category", None
             ) in ("business", "image_quality"):
                 # the two-level reading: the transaction went through, the business step failed
@@ -88,7 +88,7 @@ def _operation(operation: str, work: Any) -> Any:
 
 
 async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    check_match(emu.contract, "LiveCodeRequest", body, emu.settings.lenient)
+    check(emu.contract, "match", "LiveCodeRequest", body, emu.settings.lenient)
     code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
     if code is None:
         live = emu.state.max_live_codes
@@ -97,7 +97,7 @@ async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _async_result(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
-    check_match(emu.contract, "AsyncResultRequest", body)
+    check(emu.contract, "match", "AsyncResultRequest", body)
     job = emu.state.jobs.get(body["traceNo"])
     if job is None:
         raise emu.refuse("match", "unknown_trace", "no async request with this traceNo")
@@ -120,14 +120,14 @@ def _success(emu: Emulator, result: dict[str, Any], trace_no: str | None = None)
 
 def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
     try:
-        check_match(emu.contract, schema, body, emu.settings.lenient)
+        check(emu.contract, "match", schema, body, emu.settings.lenient)
     except Answer as ans:
         if not (
             ans.code == emu.contract.code_named("match", "livecode_missing")
             and emu.broken("lip-without-livecode")
         ):
             raise
-    if emu.settings.alternative("E-012"):
+    if "E-012" in emu.settings.alternatives:
         for part in ("image", "faceData"):
             item = body.get(part)
             if (
@@ -146,7 +146,7 @@ def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
         return
     outcome = emu.state.redeem_live_code(
         str(body.get("liveCode", "")),
-        consume=not emu.broken("livecode-reusable") and not alt.served(emu, "E-042"),
+        consume=not emu.broken("livecode-reusable") and "E-042" not in emu.settings.alternatives,
     )
     if outcome != "ok" and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
         raise emu.refuse("match", "livecode_" + outcome, "liveCode " + outcome)
@@ -170,7 +170,7 @@ async def _compare(
     else:
         probe = await template_of_image(emu, data, _IMAGE_FORMATS, "faceData")
     threshold = emu.contract.success_threshold(operation)
-    if emu.settings.alternative("E-011"):
+    if "E-011" in emu.settings.alternatives:
         threshold = 0.0 if operation == "match" else threshold + 10
     points = calibration.internal_score(emu.engine.distance(ref, probe))
     success = points >= threshold
@@ -190,7 +190,7 @@ async def _compare(
 async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> dict[str, Any]:
     """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013;
     the alternative reading, E-013 answered-synchronously, answers it like a synchronous one)."""
-    if not body.get("async") or alt.served(emu, "E-013"):
+    if not body.get("async") or "E-013" in emu.settings.alternatives:
         return _success(emu, await _deferrable(emu, compute))
     trace = emu.state.trace_no()
     job = emu.state.add_job(trace, emu.settings.async_ttl_s)

@@ -79,16 +79,15 @@ def fetch(settings: EmulatorSettings, origin: str, ref: str, what: str) -> bytes
     if host not in o.allow_hosts:
         raise MediaError("not_enabled", f"{what}: host {host or '?'} is not on the allow-list")
     try:
-        with httpx.Client(timeout=5.0, follow_redirects=False) as client:
-            with client.stream("GET", url) as response:
-                if response.status_code != 200:
-                    raise MediaError("fetch_failed", f"{what}: HTTP {response.status_code}")
-                chunks, total = [], 0
-                for chunk in response.iter_bytes():
-                    total += len(chunk)
-                    if total > o.max_bytes:
-                        raise MediaError("too_large", f"{what}: over {o.max_bytes} bytes")
-                    chunks.append(chunk)
+        with httpx.stream("GET", url, timeout=5.0, follow_redirects=False) as response:
+            if response.status_code != 200:
+                raise MediaError("fetch_failed", f"{what}: HTTP {response.status_code}")
+            chunks, total = [], 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > o.max_bytes:
+                    raise MediaError("too_large", f"{what}: over {o.max_bytes} bytes")
+                chunks.append(chunk)
     except httpx.HTTPError as exc:
         raise MediaError("fetch_failed", f"{what}: {type(exc).__name__}") from None
     return b"".join(chunks)

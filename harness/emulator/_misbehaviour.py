@@ -18,6 +18,7 @@ import math
 import random
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,56 +49,49 @@ def parse_duration_s(text: str, what: str) -> float:
     return value / 1000 if m.group(2) in (None, "ms") else value
 
 
-@dataclass(frozen=True)
-class Latency:
-    """Added service time; `sample` is seeded by the caller's RNG so runs repeat."""
-
-    kind: str = "none"
-    a: float = 0.0  # fixed/median/mean seconds, or stall duration
-    b: float = 0.0  # sd seconds, lognormal sigma, or stall period
-
-    def sample(self, rng: random.Random, now: float) -> float:
-        if self.kind == "fixed":
-            return self.a
-        if self.kind == "normal":
-            return max(0.0, rng.gauss(self.a, self.b))
-        if self.kind == "lognormal":
-            return rng.lognormvariate(math.log(self.a), self.b)
-        if self.kind == "stall":
-            into = now % self.b
-            return self.a - into if into < self.a else 0.0
-        return 0.0
+# seconds of service time added to one request, drawn from the caller's seeded RNG (so runs
+# repeat) at the monotonic clock's `now`
+Sampler = Callable[[random.Random, float], float]
 
 
-def parse_latency(text: str) -> tuple[str | None, Latency]:
+def no_latency(rng: random.Random, now: float) -> float:
+    return 0.0
+
+
+def parse_latency(text: str) -> tuple[str | None, Sampler]:
+    """The operation it is for (None: every one) and its sampler."""
     op, _, spec = text.rpartition("=")
     kind, _, args = spec.partition(":")
     kind = kind.strip().lower()
     what = f"--latency {text!r}"
-    try:
-        if kind == "none":
-            lat = Latency()
-        elif kind == "fixed":
-            lat = Latency("fixed", parse_duration_s(args, what))
-        elif kind in _TWO_ARGS:
-            first, second = args.split(_TWO_ARGS[kind])
-            a = parse_duration_s(first, what)  # the first argument's error first
-            b = float(second) if kind == "lognormal" else parse_duration_s(second, what)
-            lat = Latency(kind, a, b)
-            if kind == "lognormal" and (lat.a <= 0 or lat.b < 0):
-                raise ValueError
-            if kind == "stall" and not 0 < lat.a < lat.b:
-                raise UsageError(f"{what}: the stall must be shorter than its period")
-        else:
-            raise UsageError(
-                f"{what}: unknown kind {kind!r}; expected none, fixed, normal, lognormal or stall"
-            )
-    except ValueError:
+    malformed = UsageError(
+        f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, "
+        "stall:1s/10s"
+    )
+    if kind == "none":
+        return (op or None), no_latency
+    if kind == "fixed":
+        fixed = parse_duration_s(args, what)
+        return (op or None), lambda rng, now: fixed
+    if kind not in _TWO_ARGS:
         raise UsageError(
-            f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, "
-            "stall:1s/10s"
-        ) from None
-    return (op or None), lat
+            f"{what}: unknown kind {kind!r}; expected none, fixed, normal, lognormal or stall"
+        )
+    try:
+        first, second = args.split(_TWO_ARGS[kind])
+        a = parse_duration_s(first, what)  # the first argument's error first
+        b = float(second) if kind == "lognormal" else parse_duration_s(second, what)
+    except ValueError:
+        raise malformed from None
+    if kind == "normal":
+        return (op or None), lambda rng, now: max(0.0, rng.gauss(a, b))
+    if kind == "lognormal":
+        if a <= 0 or b < 0:
+            raise malformed
+        return (op or None), lambda rng, now: rng.lognormvariate(math.log(a), b)
+    if not 0 < a < b:
+        raise UsageError(f"{what}: the stall must be shorter than its period")
+    return (op or None), lambda rng, now: a - now % b if now % b < a else 0.0
 
 
 @dataclass(frozen=True)
@@ -170,7 +164,7 @@ class Misbehaviour:
 
     async def _delayed(self, op: str, scope: dict[str, Any], receive: Any, send: Any) -> None:
         settings = scope["app"].state.emulator.settings
-        delay = settings.latency_for(op).sample(self.latency_rng, time.monotonic())
+        delay = settings.latency_for(op)(self.latency_rng, time.monotonic())
         if delay > 0:
             await asyncio.sleep(delay)
         await self.app(scope, receive, send)

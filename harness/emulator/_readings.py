@@ -23,17 +23,12 @@ from ._media import MediaError, from_base64
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
 
 
-def served(emu: Emulator, erratum: str) -> bool:
-    """Whether the emulator serves the alternative of ``erratum`` (no lookup at all by default)."""
-    return bool(emu.settings.readings) and emu.settings.alternative(erratum)
-
-
 def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     """The internal API's envelope under E-014 (own codes) and E-006 (optional parts left out)."""
     errcode = body.get("errcode")
-    if served(emu, "E-014") and isinstance(errcode, int) and errcode != 0:
+    if "E-014" in emu.settings.alternatives and isinstance(errcode, int) and errcode != 0:
         body = {**body, "errcode": errcode - OWN_CODE_OFFSET}
-    if served(emu, "E-006"):
+    if "E-006" in emu.settings.alternatives:
         if body.get("errcode") == 0:
             # errmsg: 否, errcode不为0时有值
             body = {k: v for k, v in body.items() if k != "errmsg"}
@@ -49,7 +44,7 @@ _SPACE = re.compile(r"\s+")
 def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
     """E-043 lenient: other base64 spellings decode too (line breaks, no padding, a data-URI prefix,
     the URL-safe alphabet); with the default reading only the strict form (``from_base64``)."""
-    if not emu.settings.readings or not served(emu, "E-043"):
+    if "E-043" not in emu.settings.alternatives:
         return from_base64(text, what)
     cleaned = _SPACE.sub("", _DATA_URI.sub("", text)).rstrip("=")
     for altchars in (b"-_", None):  # the URL-safe alphabet, then the standard one
@@ -63,7 +58,7 @@ def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
 def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     """E-008 idno-requires-both: /idno marks liveCode and videoType 是; both must be sent, the
     liveCode one validateData issued and not yet expired (single use stays LIP's, E-042)."""
-    if not served(emu, "E-008"):
+    if "E-008" not in emu.settings.alternatives:
         return
     code = body.get("liveCode")
     if "videoType" not in body.get("faceData", {}):
@@ -79,9 +74,9 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
 
 def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:
     """A gateway error under E-040 (English wording) and E-023 (``"result": null``)."""
-    if served(emu, "E-040"):
+    if "E-040" in emu.settings.alternatives:
         body = {**body, "msg": emu.contract.code("jd", "gateway", code).en}
-    if served(emu, "E-023"):
+    if "E-023" in emu.settings.alternatives:
         body = {**body, "result": None}
     return body
 
@@ -90,12 +85,15 @@ def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
     """``result`` under E-027 (English msg), E-041 (the service's request id) and E-023 (a business
     error holding only code and msg)."""
     code = result["code"]
-    if served(emu, "E-027") and code != 0:
+    if "E-027" in emu.settings.alternatives and code != 0:
         detail = str(result.get("msg", "")).partition(" :")[2]
         text = emu.contract.code("jd", "business", code).en
         result["msg"] = (text + (f" :{detail}" if detail else ""))[:300]
-    if served(emu, "E-023") and code not in (0, emu.contract.jd_not_same_person_code):
+    if "E-023" in emu.settings.alternatives and code not in (
+        0,
+        emu.contract.jd_not_same_person_code,
+    ):
         return {"code": code, "msg": result["msg"]}
-    if served(emu, "E-041"):
+    if "E-041" in emu.settings.alternatives:
         result["serialNo"] = str(uuid.uuid4())  # like the example 98a39e53-84d4-... (请求id)
     return result

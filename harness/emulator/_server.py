@@ -28,6 +28,7 @@ from ._misbehaviour import AbortConnection
 # of slow or hanging clients cannot hold request bodies without bound.
 MAX_CONCURRENCY = 1024
 GRACEFUL_S = 2  # in-flight requests get this long after SIGINT/SIGTERM, then are cancelled
+STARTUP_LIMIT_S = 30.0  # a background emulator not serving by then is an error
 STOP_LIMIT_S = 5.0  # after a stop signal the process ends within this, whatever it is doing
 HEAP_MMAP_BYTES = 4 << 20  # blocks up to this come from the heap, not a fresh mmap each
 HEAP_TRIM_BYTES = 16 << 20  # free memory at the heap's top kept up to this, not handed back
@@ -63,22 +64,19 @@ def _config(app: Any, **kw: Any) -> uvicorn.Config:
 class EmulatorServer:
     """`with EmulatorServer(app) as url:` serves on 127.0.0.1, a free port, until the block ends."""
 
-    def __init__(
-        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, startup_timeout_s: float = 30.0
-    ) -> None:
+    def __init__(self, app: Any) -> None:
         self.app = app
         # "error": the suites send malformed HTTP on purpose, and uvicorn's warning about each
         # one would break into the gate's progress bars
-        self.server = uvicorn.Server(_config(app, host=host, port=port, log_level="error"))
+        self.server = uvicorn.Server(_config(app, host="127.0.0.1", port=0, log_level="error"))
         self.thread = threading.Thread(
             target=self.server.run, name="faceharness-emulator", daemon=True
         )
-        self.startup_timeout_s = startup_timeout_s
         self.url = ""
 
     def start(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + self.startup_timeout_s
+        deadline = time.monotonic() + STARTUP_LIMIT_S
         while not self.server.started:
             if not self.thread.is_alive():
                 raise TargetError("the emulator failed to start (is the port in use?)")

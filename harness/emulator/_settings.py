@@ -18,7 +18,7 @@ from harness.config import (
 )
 from harness.errors import ConfigError
 
-from ._misbehaviour import Fault, Latency, parse_fault, parse_latency
+from ._misbehaviour import Fault, Sampler, no_latency, parse_fault, parse_latency
 
 DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
@@ -60,10 +60,6 @@ two-image-sources jd an ImageItem has exactly one of imgBase64/imgArr/imgUrl (E-
 BREAKS: dict[str, Break] = {
     b.name: b for b in (Break(*line.split(None, 2)) for line in _TABLE.strip().splitlines())
 }
-
-
-def describe_breaks() -> list[tuple[str, str, str]]:
-    return list(BREAKS.values())
 
 
 class _Strict(BaseModel):
@@ -154,21 +150,25 @@ class EmulatorSettings(_Strict):
             out[rid] = which
         return out
 
+    @functools.cached_property
+    def alternatives(self) -> frozenset[str]:
+        """The errata whose alternative reading the emulator serves (asked per request)."""
+        return frozenset(e for e, which in self.readings.items() if which == "alternative")
+
     def alternative(self, erratum: str) -> bool:
-        """Whether the emulator serves the alternative reading of ``erratum``."""
-        return self.readings.get(erratum) == "alternative"
+        return erratum in self.alternatives
 
     @functools.cached_property
     def lenient(self) -> frozenset[str]:
         """Errata whose limits and formats (``x-reading`` in the specs) it does not enforce."""
-        return frozenset(e for e in ("E-032", "E-043") if self.alternative(e))
+        return self.alternatives & {"E-032", "E-043"}
 
     @functools.cached_property
-    def latencies(self) -> dict[str, Latency]:
+    def latencies(self) -> dict[str, Sampler]:
         return {op: parse_latency(spec)[1] for op, spec in self.latency.items()}
 
-    def latency_for(self, operation_id: str) -> Latency:
-        return self.latencies.get(operation_id) or self.latencies.get("default") or Latency()
+    def latency_for(self, operation_id: str) -> Sampler:
+        return self.latencies.get(operation_id) or self.latencies.get("default") or no_latency
 
     @functools.cached_property
     def fault_list(self) -> tuple[Fault, ...]:

@@ -43,34 +43,30 @@ def describe(error: Any) -> str:
     return f"{path}: {error.message[:120] if text is None else text}"
 
 
-def check_match(
-    contract: Contract, schema: str, body: Any, lenient: frozenset[str] = frozenset()
+# each API's code names for a violation, the most telling first
+_RANKS = {
+    "match": ("invalid_parameter", "too_large", "media_unusable", "livecode_missing"),
+    "jd": ("fixed_fields_wrong", "invalid_parameter", "out_of_range"),
+}
+
+
+def check(
+    contract: Contract, api: str, schema: str, body: Any, lenient: frozenset[str] = frozenset()
 ) -> None:
     """Raise Answer for the most telling violation (``lenient``: the errata whose alternative
     reading the emulator serves, their limits not enforced)."""
-    validator = contract.match.validator(schema, decode_base64=True, lenient=lenient)
-    ranks = ("invalid_parameter", "too_large", "media_unusable", "livecode_missing")
-    _most_telling(contract, "match", validator, body, ranks, _match_code)
-
-
-def check_jd(contract: Contract, body: Any, lenient: frozenset[str] = frozenset()) -> None:
-    validator = contract.jd.validator("CompareRequest", decode_base64=True, lenient=lenient)
-    ranks = ("fixed_fields_wrong", "invalid_parameter", "out_of_range")
-    _most_telling(contract, "jd", validator, body, ranks, _jd_code)
-
-
-def _most_telling(
-    contract: Contract, api: str, validator: Any, body: Any, ranks: tuple[str, ...], code: Any
-) -> None:
-    """Raise Answer with the code each violation earns (``code``), the first of ``ranks`` first."""
+    spec = contract.match if api == "match" else contract.jd
+    validator = spec.validator(schema, decode_base64=True, lenient=lenient)
     if validator.is_valid(body):
         return
+    code = _match_code if api == "match" else _jd_code
     found = [code(contract, err, body) for err in validator.iter_errors(body)]
-    name, detail = min(found, key=lambda x: ranks.index(x[0]))
+    name, detail = min(found, key=lambda x: _RANKS[api].index(x[0]))
     raise Answer(contract.code_named(api, name), detail)
 
 
-def _match_code(contract: Contract, err: Any, body: Any) -> tuple[str, str]:
+def _match_code(contract: Contract, err: Any, body: Any, prefix: str = "") -> tuple[str, str]:
+    """``prefix``: "image." for a violation of ``image`` re-judged alone (:func:`_image_code`)."""
     kind = type(err.kind).__name__
     path = list(err.instance_path)
     if "LipNeedsLiveCode" in [str(p) for p in err.schema_path]:
@@ -78,12 +74,12 @@ def _match_code(contract: Contract, err: Any, body: Any) -> tuple[str, str]:
     if kind == "OneOfNotValid" and path == ["image"]:
         return _image_code(contract, body.get("image") if isinstance(body, dict) else None)
     if path and path[-1] == "data":
+        where = prefix + ".".join(map(str, path))
         if kind == "MaxLength":
-            where = ".".join(map(str, path))
             return "too_large", f"{where}: over {contract.match_base64_max_chars} characters"
         if kind in ("Pattern", "MinLength"):
-            return "media_unusable", describe(err)
-    return "invalid_parameter", describe(err)
+            return "media_unusable", f"{where}: malformed" if prefix else describe(err)
+    return "invalid_parameter", prefix + describe(err)
 
 
 def _image_code(contract: Contract, image: Any) -> tuple[str, str]:
@@ -94,12 +90,7 @@ def _image_code(contract: Contract, image: Any) -> tuple[str, str]:
         return "invalid_parameter", "image.origin: not one of the allowed values"
     shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
     for err in contract.match.validator(shape, decode_base64=True).iter_errors(image):
-        kind = type(err.kind).__name__
-        if list(err.instance_path) == ["data"] and kind == "MaxLength":
-            return "too_large", f"image.data: over {contract.match_base64_max_chars} characters"
-        if list(err.instance_path) == ["data"] and kind in ("Pattern", "MinLength"):
-            return "media_unusable", "image.data: malformed"
-        return "invalid_parameter", "image." + describe(err)
+        return _match_code(contract, err, image, "image.")
     return "invalid_parameter", "image: invalid"
 
 

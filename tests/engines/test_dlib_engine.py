@@ -6,13 +6,21 @@ from __future__ import annotations
 import io
 import itertools
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from harness.emulator.engines import DlibEngine, Engine, FaceRejected, FastEngine, calibration
+from harness.emulator.engines import (
+    DlibEngine,
+    Engine,
+    FaceRejected,
+    FaceTemplate,
+    FastEngine,
+    calibration,
+)
 from harness.emulator.engines._measure import Measurement, split_pairs
 from harness.imaging import (
     BuiltinFace,
@@ -20,6 +28,7 @@ from harness.imaging import (
     builtin_faces,
     builtin_non_faces,
     encode,
+    sha256_hex,
     synthetic_image,
 )
 
@@ -223,15 +232,79 @@ def test_invalid_image_bytes_raise_image_rejected(dlib_engine: DlibEngine) -> No
 def test_results_and_rejections_are_cached_by_content(dlib_engine: DlibEngine) -> None:
     data = _face("grace_hopper_bright").data
     first = dlib_engine.template(data)
-    hits = dlib_engine.cache.hits
     assert dlib_engine.template(bytes(data)) is first
-    assert dlib_engine.cache.hits == hits + 1
 
     no_face = synthetic_image(320, 240, seed=21)
     assert _reason(dlib_engine, no_face) == "no_face"
-    hits = dlib_engine.cache.hits
+    assert sha256_hex(no_face) in dlib_engine.cache
+    assert dlib_engine.cache[sha256_hex(no_face)][0] == "no_face"  # type: ignore[index]
     assert _reason(dlib_engine, no_face) == "no_face"
-    assert dlib_engine.cache.hits == hits + 1
+
+
+@pytest.fixture
+def counted(dlib_engine: DlibEngine, monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The session engine with an empty cache of two and a stand-in pipeline: the bytes it was
+    asked to compute, in order (b"no face" is rejected)."""
+    computed: list[bytes] = []
+
+    def compute(data: bytes, key: str) -> FaceTemplate:
+        computed.append(data)
+        if data == b"no face":
+            raise FaceRejected("no_face", "none here")
+        return FaceTemplate("dlib", np.zeros(2), key)
+
+    monkeypatch.setattr(dlib_engine, "_compute", compute)
+    monkeypatch.setattr(dlib_engine, "cache", OrderedDict())
+    monkeypatch.setattr(dlib_engine, "cache_size", 2)
+    return computed
+
+
+def test_the_cache_keeps_the_least_recently_used_outcomes(
+    dlib_engine: DlibEngine, counted: list[bytes]
+) -> None:
+    a = dlib_engine.template(b"a")
+    dlib_engine.template(b"b")
+    assert dlib_engine.template(b"a") is a  # a is now the most recent
+    dlib_engine.template(b"c")  # evicts b
+    assert counted == [b"a", b"b", b"c"]
+    dlib_engine.template(b"b")  # computed again, evicts a
+    assert dlib_engine.template(b"c").image_digest == sha256_hex(b"c")
+    assert counted == [b"a", b"b", b"c", b"b"] and len(dlib_engine.cache) == 2
+    for _ in range(2):
+        with pytest.raises(FaceRejected, match="none here"):
+            dlib_engine.template(b"no face")
+    assert counted[4:] == [b"no face"]  # a rejection is kept too
+
+
+def test_a_cache_of_size_zero_keeps_nothing_and_a_negative_size_is_refused(
+    dlib_engine: DlibEngine, counted: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dlib_engine, "cache_size", 0)
+    dlib_engine.template(b"a")
+    dlib_engine.template(b"a")
+    assert counted == [b"a", b"a"] and not dlib_engine.cache
+    with pytest.raises(ValueError, match="cache_size"):
+        DlibEngine(cache_size=-1)
+
+
+def test_the_cache_is_thread_safe(
+    dlib_engine: DlibEngine, counted: list[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(dlib_engine, "cache_size", 50)
+    wrong: list[str] = []
+
+    def worker(offset: int) -> None:
+        for i in range(2000):
+            data = str((i + offset) % 80).encode()
+            if dlib_engine.template(data).image_digest != sha256_hex(data):
+                wrong.append(data.decode())
+
+    threads = [threading.Thread(target=worker, args=(k * 7,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(dlib_engine.cache) == 50 and not wrong
 
 
 def test_distance_is_symmetric_and_zero_for_identical_bytes(dlib_engine: DlibEngine) -> None:

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import threading
-
 import cv2
 import numpy as np
 import pytest
 
 from harness.emulator.engines import FaceRejected
-from harness.emulator.engines._dlib import Detection, LruCache, sharpness, single_face, yaw_ratio
+from harness.emulator.engines._dlib import Detection, sharpness, single_face, yaw_ratio
 
 
 def _face(x: int, width: int, score: float = 2.0) -> Detection:
@@ -76,41 +74,3 @@ def test_sharpness_drops_with_blur_and_ignores_contrast() -> None:
     low_contrast = (detail // 4 + 96).astype(np.uint8)
     assert sharpness(low_contrast) == pytest.approx(sharpness(detail), rel=0.1)
     assert sharpness(np.full((80, 80, 3), 128, dtype=np.uint8)) == 0.0
-
-
-def test_lru_cache_evicts_least_recently_used() -> None:
-    cache: LruCache[int] = LruCache(2)
-    cache.put("a", 1)
-    cache.put("b", 2)
-    assert cache.get("a") == 1  # a is now the most recent
-    cache.put("c", 3)
-    assert cache.get("b") is None
-    assert cache.get("a") == 1 and cache.get("c") == 3
-    assert len(cache) == 2
-    assert (cache.hits, cache.misses) == (3, 1)
-
-
-def test_lru_cache_size_zero_disables_and_negative_is_refused() -> None:
-    cache: LruCache[int] = LruCache(0)
-    cache.put("a", 1)
-    assert cache.get("a") is None
-    with pytest.raises(ValueError):
-        LruCache(-1)
-
-
-def test_lru_cache_is_thread_safe() -> None:
-    cache: LruCache[int] = LruCache(50)
-
-    def worker(offset: int) -> None:
-        for i in range(2000):
-            key = str((i + offset) % 80)
-            if cache.get(key) is None:
-                cache.put(key, i)
-
-    threads = [threading.Thread(target=worker, args=(k * 7,)) for k in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(cache) == 50
-    assert cache.hits + cache.misses == 8 * 2000

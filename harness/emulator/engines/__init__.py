@@ -1,9 +1,5 @@
-"""Face engines behind one small interface, and the calibration that turns distances into scores.
-
-- :class:`DlibEngine`: real detection + 128-d embedding (about 150-250 ms per new image).
-- :class:`FastEngine`: byte-hash stand-in for load tests (microseconds; not biometric).
-- :mod:`calibration`: distance -> internal score, JD score/similarity/thresholds.
-"""
+"""Face engines behind one small interface (real dlib; a byte-hash stand-in for load tests), and
+the calibration that turns distances into each API's scores."""
 
 from . import calibration as calibration
 from ._dlib import DlibEngine as DlibEngine

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Final, Generic, NamedTuple, TypeVar
+from typing import Any, Final, NamedTuple
 
 import cv2
 import numpy as np
@@ -34,7 +34,6 @@ CHIP_SIZE: Final = 80  # side of the aligned chip on which sharpness is measured
 MODELS_PACKAGE: Final = "face_recognition_models"
 SHAPE_PREDICTOR_5: Final = "shape_predictor_5_face_landmarks.dat"
 RESNET_EMBEDDING: Final = "dlib_face_recognition_resnet_model_v1.dat"
-V = TypeVar("V")
 
 
 def model_path(filename: str) -> Path:
@@ -48,45 +47,6 @@ def model_path(filename: str) -> Path:
         f"dlib model {filename} not found in package {MODELS_PACKAGE}; "
         "install it with: pip install face-recognition-models"
     )
-
-
-class LruCache(Generic[V]):
-    """Thread-safe least-recently-used map (image sha256 -> outcome); ``maxsize=0`` disables it.
-
-    Load tests resend the same few images: a hit turns a ~185 ms dlib pass into a lookup. Values
-    are computed outside the lock, so two threads missing on one key both compute it (harmless:
-    engines are deterministic) instead of serialising all misses.
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        if maxsize < 0:
-            raise ValueError(f"cache maxsize must be >= 0, got {maxsize}")
-        self.maxsize, self.hits, self.misses = maxsize, 0, 0
-        self._data: OrderedDict[str, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> V | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is None:
-                self.misses += 1
-                return None
-            self._data.move_to_end(key)
-            self.hits += 1
-            return value
-
-    def put(self, key: str, value: V) -> None:
-        if self.maxsize == 0:
-            return
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._data)
 
 
 class Detection(NamedTuple):
@@ -173,7 +133,7 @@ class DlibEngine:
     decode_max_side: int = 2048  # landmarks and the embedding use the image decoded at this
     max_pixels: int = 40_000_000  # decoding budget (harness.imaging.decode_image)
     cache_size: int = 1024  # image outcomes (template or rejection) kept, by sha256
-    cache: LruCache[FaceTemplate | tuple[FaceRejectReason, str]] = field(init=False)
+    cache: OrderedDict[str, FaceTemplate | tuple[FaceRejectReason, str]] = field(init=False)
     name: str = field(default="dlib", init=False)
 
     def __post_init__(self) -> None:
@@ -181,7 +141,9 @@ class DlibEngine:
             raise ValueError(
                 f"comparable_face_ratio must be in (0, 1], got {self.comparable_face_ratio}"
             )
-        self.cache = LruCache(self.cache_size)
+        if self.cache_size < 0:
+            raise ValueError(f"cache_size must be >= 0, got {self.cache_size}")
+        self.cache, self._cache_lock = OrderedDict(), threading.Lock()
         try:
             import dlib
         except ImportError as exc:
@@ -195,20 +157,30 @@ class DlibEngine:
         self._net: Any = dlib.face_recognition_model_v1(str(model_path(RESNET_EMBEDDING)))
 
     def template(self, image_bytes: bytes) -> FaceTemplate:
-        """Template of the single usable face; FaceRejected / ImageRejected otherwise."""
+        """Template of the single usable face; FaceRejected / ImageRejected otherwise.
+
+        Outcomes are kept by sha256, the ``cache_size`` last used: load tests resend the same few
+        images, and a hit turns a ~185 ms dlib pass into a lookup. They are computed outside the
+        lock, so two threads missing on one key both compute it (harmless: the engine is
+        deterministic) instead of serialising all misses.
+        """
         key = sha256_hex(image_bytes)
-        cached = self.cache.get(key)
-        if isinstance(cached, FaceTemplate):
-            return cached
-        if cached is not None:
-            raise FaceRejected(*cached)
-        try:
-            result = self._compute(image_bytes, key)
-        except FaceRejected as rejected:
-            self.cache.put(key, (rejected.reason, rejected.detail))
-            raise
-        self.cache.put(key, result)
-        return result
+        with self._cache_lock:
+            outcome = self.cache.get(key)
+            if outcome is not None:
+                self.cache.move_to_end(key)
+        if outcome is None:
+            try:
+                outcome = self._compute(image_bytes, key)
+            except FaceRejected as rejected:
+                outcome = (rejected.reason, rejected.detail)
+            with self._cache_lock:
+                self.cache[key] = outcome
+                while len(self.cache) > self.cache_size:
+                    self.cache.popitem(last=False)
+        if isinstance(outcome, FaceTemplate):
+            return outcome
+        raise FaceRejected(*outcome)
 
     def distance(self, a: FaceTemplate, b: FaceTemplate) -> float:
         """Euclidean distance between embeddings; 0.0 for the same image bytes."""

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, Protocol, runtime_checkable
+from typing import Final, Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 
+# no_face: the detector found no human face; multiple_faces: two or more faces of comparable size
+# (the APIs want exactly one); face_too_small: narrower than the engine's minimum; blurry: too
+# little fine detail on the aligned face; bad_pose: head turned too far sideways to compare
 FaceRejectReason = Literal["no_face", "multiple_faces", "face_too_small", "blurry", "bad_pose"]
-
-FACE_REJECT_REASONS: Final[tuple[FaceRejectReason, ...]] = (
-    "no_face",  # the detector found no human face
-    "multiple_faces",  # two or more faces of comparable size; the APIs want exactly one
-    "face_too_small",  # the face is narrower than the engine's minimum
-    "blurry",  # too little fine detail on the aligned face
-    "bad_pose",  # head turned too far sideways for a reliable comparison
-)
+FACE_REJECT_REASONS: Final[tuple[FaceRejectReason, ...]] = get_args(FaceRejectReason)
 
 Box = tuple[int, int, int, int]  # (left, top, right, bottom) in the upright (EXIF-rotated) image
 
