@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Final, Literal
 
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
@@ -59,9 +59,6 @@ from ._stats import (
     jd_documented_claims,
     match_documented_claims,
 )
-
-if TYPE_CHECKING:
-    from harness.emulator.engines import Engine
 
 FTA_CATEGORIES = frozenset({"image_quality"})
 """Code categories that mean "the service declined to compare these images"."""
@@ -256,8 +253,6 @@ def run_accuracy_suite(
     config: Path | None = None,
     credentials: Credentials | None = None,
     contract: Contract | None = None,
-    emulator_engine: Engine | None = None,
-    emulator_settings: Mapping[str, Any] | None = None,
     on_progress: OnProgress | None = None,
     bootstrap_replicates: int = 1000,
     request_timeout_s: float | None = None,
@@ -267,9 +262,8 @@ def run_accuracy_suite(
     claims: one high-severity finding per contradicted claim; the cache and ``accuracy.json`` in
     ``out``. Raises :class:`~harness.errors.HarnessError` for bad options or inputs.
 
-    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast,
-    ``emulator_engine`` a loaded one, ``emulator_settings`` as ``harness.emulator.build_settings``
-    takes them) or a base URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
+    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast) or a base
+    URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
     built-in set, on which every verdict is untestable. Budgets ``None`` take the target's defaults
     (a URL: 2/s, 1,000 calls), 0 is unlimited; the calls are shared by the APIs in order; once
     ``max_seconds`` is spent the run stops calling, judges what it measured and says so
@@ -305,15 +299,13 @@ def run_accuracy_suite(
     started = datetime.now(UTC)
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
-    settings = {**(emulator_settings or {}), "engine": engine}
     with (
         open_target(
             target,
             config=config,
             contract=contract,
-            engine_obj=emulator_engine,
             credentials=credentials,
-            **settings,
+            engine=engine,
         ) as tgt,
         OutcomeCache(out / CACHE_FILE) as cache,
     ):
@@ -324,7 +316,7 @@ def run_accuracy_suite(
             payloads = PayloadSource(limits_for(api, contract))
             reencoded = len(payloads.unfit(images.values()))
             claims, by_design = (
-                (match_documented_claims(contract), ())
+                (match_documented_claims(contract), [])
                 if api == "match"
                 else jd_documented_claims(contract)
             )
@@ -368,7 +360,7 @@ def run_accuracy_suite(
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=_score_range(api, contract),
                 )
-            result = dataclasses.replace(result, by_design=by_design)
+            result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
                 budget -= result.run.calls
                 from_cache = from_cache or budget <= 0

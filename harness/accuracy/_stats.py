@@ -50,22 +50,9 @@ def n_needed_for_zero_failures(p: float, confidence: float = 0.95) -> int:
     return math.ceil(math.log(1.0 - confidence) / math.log1p(-p))
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorRates:
-    """Counts and rates at one operating point; a rate is ``None`` when its class is empty."""
-
-    false_matches: int
-    impostor: int
-    false_non_matches: int
-    genuine: int
-
-    @property
-    def fmr(self) -> float | None:
-        return self.false_matches / self.impostor if self.impostor else None
-
-    @property
-    def fnmr(self) -> float | None:
-        return self.false_non_matches / self.genuine if self.genuine else None
+def rate(errors: int, trials: int) -> float | None:
+    """``errors / trials``; ``None`` when the class is empty."""
+    return errors / trials if trials else None
 
 
 class _Sweep:
@@ -348,35 +335,6 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-@dataclass(frozen=True, slots=True)
-class UntestableClaim:
-    """A documented operating point no client-side measurement can reach, and why.
-
-    Reported beside the measured claims (same row shape, verdict ``"untestable"``) so a
-    reader sees every documented number was considered, e.g. JD's ``e5``..``e7``: distance
-    thresholds, while responses carry only a similarity (ERRATA E-004).
-    """
-
-    name: str
-    claimed_fmr: float
-    reason: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "claim": self.name,
-            "rule": "distance<=",
-            "threshold": None,
-            "claimed_fmr": self.claimed_fmr,
-            "fmr": None,
-            "fnmr": None,
-            "verdict": "untestable",
-            "verdict_direction": None,
-            "verdict_reason": self.reason,
-            "impostor_pairs_needed": n_needed_for_zero_failures(self.claimed_fmr),
-            "by_design": True,
-        }
-
-
 # The claims' basis is a reading: the sentence stands in /idno's score row only (ERRATA E-044).
 MATCH_CLAIMS_NOTE = (
     "the false-match claims of the internal API (70: 1e-3, 80: 1e-4) stand in /idno's score row "
@@ -392,28 +350,37 @@ def match_documented_claims(contract: Contract) -> list[Claim]:
     return score_claims("match", dict(contract.match_far_claims))
 
 
-def jd_documented_claims(contract: Contract) -> tuple[list[Claim], tuple[UntestableClaim, ...]]:
-    """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable.
+def jd_documented_claims(contract: Contract) -> tuple[list[Claim], list[dict[str, Any]]]:
+    """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable rows.
 
     ``threshold.e4``..``e7`` are *distance* thresholds at FMR 10^-k while a response carries only
     a similarity whose mapping to distance is undocumented (ERRATA E-004, E-036), so no client can
     apply "distance <= e_k". The one observable decision is ``result``, at an operating level the
-    document does not name; the loosest level bounds it.
+    document does not name; the loosest level bounds it. The untestable levels are reported beside
+    the measured claims (a ``thresholds`` row each, ``by_design``) so a reader sees every
+    documented number was considered.
     """
     levels = contract.jd_threshold_fmr
     operating = max(levels, key=lambda level: levels[level])
-    claims = jd_claims(levels[operating])
-    untestable = tuple(
-        UntestableClaim(
-            name=f"jd.{level}",
-            claimed_fmr=fmr,
-            reason=(
+    untestable = [
+        {
+            "claim": f"jd.{level}",
+            "rule": "distance<=",
+            "threshold": None,
+            "claimed_fmr": fmr,
+            "fmr": None,
+            "fnmr": None,
+            "verdict": "untestable",
+            "verdict_direction": None,
+            "verdict_reason": (
                 f"{level} is a distance threshold (ERRATA E-004) and responses carry no "
                 f"distance, only a similarity whose mapping to distance is undocumented; "
                 f"the only observable decision, result, is judged at {operating} (jd.result)"
             ),
-        )
+            "impostor_pairs_needed": n_needed_for_zero_failures(fmr),
+            "by_design": True,
+        }
         for level, fmr in sorted(levels.items(), key=lambda item: -item[1])
         if level != operating
-    )
-    return claims, untestable
+    ]
+    return jd_claims(levels[operating]), untestable
