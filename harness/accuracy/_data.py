@@ -5,11 +5,11 @@ the bytes sent for each image.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import heapq
 import json
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -53,12 +53,9 @@ class Outcome:
         if self.score is not None and not math.isfinite(self.score):
             raise ValueError(f"score must be finite, got {self.score!r}")
 
-    def to_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Outcome:
-        """Inverse of :meth:`to_dict`; raises ``TypeError``/``ValueError`` on a malformed record."""
+        """A cache record's outcome; raises ``TypeError``/``ValueError`` when malformed."""
         score, decision, code = data.get("score"), data.get("decision"), data.get("code")
         category = data.get("category")
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
@@ -139,7 +136,7 @@ class OutcomeCache:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        record = {"target": target, "api": api, "pair": pair, **outcome.to_dict()}
+        record = {"target": target, "api": api, "pair": pair, **dataclasses.asdict(outcome)}
         self._handle.write(json.dumps(record, sort_keys=True, allow_nan=False) + "\n")
         self._handle.flush()
         self._entries[(target, api, pair)] = outcome
@@ -299,10 +296,6 @@ def build_pairs(
     images: Sequence[PoolImage], *, max_pairs: int | None = None, seed: int = 0
 ) -> list[PairImages]:
     """Pairs for an accuracy run; raises when either class is empty (nothing to measure)."""
-    if max_pairs is not None and max_pairs < 2:
-        raise UsageError(
-            f"max_pairs must be at least 2 (one genuine and one impostor pair), got {max_pairs}"
-        )
     pairs = select_pairs(iter_pairs(images), max_pairs, seed=seed)
     if not any(p.genuine for p in pairs):
         raise InputError(
@@ -341,26 +334,17 @@ class PayloadSource:
 
     def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
         self.limits = limits
-        self._cache: OrderedDict[str, PoolImage] = OrderedDict()
-        self._cache_size = cache_size
+        self.payload = functools.lru_cache(maxsize=cache_size)(self._payload)
 
     def unfit(self, images: Iterable[PoolImage]) -> list[PoolImage]:
         """The images that will be re-encoded (from sizes and headers; no decoding)."""
         return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
 
-    def payload(self, image: PoolImage) -> PoolImage:
-        cached = self._cache.get(image.sha256)
-        if cached is not None:
-            self._cache.move_to_end(image.sha256)
-            return cached
+    def _payload(self, image: PoolImage) -> PoolImage:
         data = image.read_bytes()
         if not self.limits.fits(data, sniff_format(data)):
             data = self._fit(image, data)
-        payload = PoolImage(f"image {image.sha256[:12]}", data)
-        self._cache[image.sha256] = payload
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return payload
+        return PoolImage(f"image {image.sha256[:12]}", data)
 
     def _fit(self, image: PoolImage, data: bytes) -> bytes:
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import KW_ONLY, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -100,21 +99,35 @@ class ServiceCompare:
 
     ``preflight`` (:mod:`harness.preflight`) runs before the first call, so a run served from the
     cache sends nothing. Transport failures and unparsable answers become ``"error"`` outcomes
-    (never exceptions), so one dropped connection costs one pair, not the run.
+    (never exceptions), so one dropped connection costs one pair, not the run. The run stops
+    (:class:`TargetError`) when more calls cannot succeed:
+
+    - an ``auth`` code: credentials are wrong; every further call would be refused;
+    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
+    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
+      or the service is down;
+    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
+      and a metered service should not be billed for a run of failures.
     """
+
+    max_consecutive_errors = 10
+    max_errors_before_an_answer = 3
 
     def __init__(
         self,
         client: FaceMatchClient | JdFaceCompareClient,
         payloads: PayloadSource,
         preflight: Callable[[], object] | None = None,
+        *,
+        target: str,
     ):
-        if client.raise_for_code:
-            raise ValueError("ServiceCompare needs a client built with raise_for_code=False")
         self.client, self.payloads, self.preflight = client, payloads, preflight
+        self.target = target
         self.last_error: str | None = None
+        self._streak = 0
+        self._answered = False
 
-    def __call__(self, pair: PairImages) -> Outcome:
+    def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
             self.preflight()
             self.preflight = None
@@ -133,61 +146,39 @@ class ServiceCompare:
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
 
-
-@dataclass
-class StopWhenHopeless:
-    """Wraps a compare callable and stops the run when more calls cannot succeed.
-
-    - an ``auth`` code: credentials are wrong; every further call would be refused;
-    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
-    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
-      or the service is down;
-    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
-      and a metered service should not be billed for a run of failures.
-    """
-
-    compare: ServiceCompare
-    _: KW_ONLY
-    api: str
-    contract: Contract
-    target: str
-    max_consecutive_errors: int = 10
-    max_errors_before_an_answer: int = 3
-    _streak: int = field(default=0, init=False)
-    _answered: bool = field(default=False, init=False)
-
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
         if outcome.category != "error":
             self._streak = 0
             self._answered = True
             return outcome
+        api = self.client.api
         resume = "outcomes so far are cached; re-run the same command to resume"
         meaning = self._meaning(outcome.code)
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
-                f"{self.target}: {self.api} refused the credentials ({meaning.describe()}); "
+                f"{self.target}: {api} refused the credentials ({meaning.describe()}); "
                 "check FACEHARNESS_TOKEN / FACEHARNESS_JD_APPKEY / FACEHARNESS_JD_SECRETKEY "
                 "or --config"
             )
         if meaning is not None and meaning.category == "quota" and not meaning.retryable:
-            raise TargetError(f"{self.target}: {self.api} quota spent ({meaning.en}); {resume}")
+            raise TargetError(f"{self.target}: {api} quota spent ({meaning.en}); {resume}")
         self._streak += 1
-        what = meaning.en if meaning is not None else self.compare.last_error or outcome.code
+        what = meaning.en if meaning is not None else self.last_error or outcome.code
         if not self._answered and self._streak >= self.max_errors_before_an_answer:
             raise TargetError(
-                f"{self.target}: no usable {self.api} answer in {self._streak} calls "
+                f"{self.target}: no usable {api} answer in {self._streak} calls "
                 f"(last: {what}); is the URL right and the service up?"
             )
         if self._streak >= self.max_consecutive_errors:
             raise TargetError(
-                f"{self.target}: {self._streak} {self.api} errors in a row (last: {what}); {resume}"
+                f"{self.target}: {self._streak} {api} errors in a row (last: {what}); {resume}"
             )
         return outcome
 
     def _meaning(self, code: str) -> Code | None:
-        codes = self.contract.codes
-        if self.api == "match":
+        codes = self.client.contract.codes
+        if self.client.api == "match":
             return codes.get("match", "errcode", code)
         if code.startswith("gateway:"):
             return codes.get("jd", "gateway", code.removeprefix("gateway:"))
@@ -342,12 +333,7 @@ def run_accuracy_suite(
             ) as client:
                 result = run_accuracy(
                     pairs,
-                    StopWhenHopeless(
-                        ServiceCompare(client, payloads, proof),
-                        api=api,
-                        contract=contract,
-                        target=label,
-                    ),
+                    ServiceCompare(client, payloads, proof, target=label),
                     cache=cache,
                     claims=claims,
                     target=label,

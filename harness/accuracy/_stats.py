@@ -63,10 +63,6 @@ class _Sweep:
     """
 
     def __init__(self, genuine: FloatArray, impostor: FloatArray) -> None:
-        if genuine.size == 0 or impostor.size == 0:
-            raise ValueError("need at least one genuine and one impostor score")
-        if not (np.all(np.isfinite(genuine)) and np.all(np.isfinite(impostor))):
-            raise ValueError("scores must be finite numbers")
         self.thresholds: FloatArray = np.unique(np.concatenate([genuine, impostor]))
         self._g_idx = np.searchsorted(self.thresholds, genuine)
         self._i_idx = np.searchsorted(self.thresholds, impostor)
@@ -120,10 +116,6 @@ def eer_with_interval(
     ``c_s * c_t`` times (Bolle et al.'s subsets bootstrap). Replicates that lose every
     genuine or every impostor pair are dropped; the interval is ``None`` if all are.
     """
-    if len(genuine) != len(genuine_subjects) or len(impostor) != len(impostor_subjects):
-        raise ValueError("every score needs its subject(s)")
-    if replicates < 0:
-        raise ValueError(f"replicates must be >= 0, got {replicates}")
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     base = sweep.rates()
     assert base is not None
@@ -156,8 +148,6 @@ def det_curve(
 ) -> dict[str, list[float]]:
     """FMR and FNMR at distinct thresholds (ascending), thinned evenly to ``max_points`` for the
     report; the ends are kept so the plotted curve spans the whole observed range."""
-    if max_points < 2:
-        raise ValueError(f"max_points must be >= 2, got {max_points}")
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     rates = sweep.rates()
     assert rates is not None
@@ -185,8 +175,6 @@ def score_histogram(
     comparable; otherwise the observed range is used. Scores outside the range are counted
     in the edge bins, so the counts always add up to the number of scores.
     """
-    if bins < 1:
-        raise ValueError(f"bins must be >= 1, got {bins}")
     g = np.asarray(genuine, dtype=float)
     i = np.asarray(impostor, dtype=float)
     if score_range is None:

@@ -314,7 +314,8 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
             timeout=10,
             budget=budget,
         ) as client:
-            compare = ServiceCompare(client, PayloadSource(limits_for("match", contract)))
+            payloads = PayloadSource(limits_for("match", contract))
+            compare = ServiceCompare(client, payloads, target="dropping")
             result = run_accuracy(
                 build_pairs(builtin_images()),
                 compare,
