@@ -168,18 +168,17 @@ class Dataset:
     """Pairable images plus what a report may say about them: counts and a content fingerprint,
     never a path (the folder is the user's; its location says nothing about the result).
 
-    Args:
-        images: single-face images, sorted by sha256.
-        name: ``"builtin"`` or ``"faces"``.
-        supports_claims: ``False`` when the set is too narrow for any verdict to mean
-            anything (the built-in set); every verdict is then reported as untestable.
-        caveat: why, for the console and the report.
+    ``caveat`` says why a set is too narrow for any verdict to mean anything (the built-in set):
+    every verdict is then reported as untestable.
     """
 
-    images: list[PoolImage]
-    name: str
-    supports_claims: bool = True
+    images: list[PoolImage]  # single-face images, sorted by sha256
+    name: str  # "builtin" or "faces"
     caveat: str | None = None
+
+    @property
+    def supports_claims(self) -> bool:
+        return self.caveat is None
 
     @property
     def identities(self) -> int:
@@ -206,7 +205,7 @@ def load_dataset(faces: Path | None) -> Dataset:
         return Dataset(images=load_images(faces), name="faces")
     by_hash = {image.sha256: image for image in reversed(builtin_images())}
     images = sorted(by_hash.values(), key=lambda image: image.sha256)
-    return Dataset(images=images, name="builtin", supports_claims=False, caveat=BUILTIN_CAVEAT)
+    return Dataset(images=images, name="builtin", caveat=BUILTIN_CAVEAT)
 
 
 @dataclass(frozen=True, slots=True)

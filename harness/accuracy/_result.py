@@ -76,10 +76,6 @@ class AccuracyResult:
 
     def to_dict(self) -> dict[str, Any]:
         measured = self.measured
-        fta_rate: dict[str, float | None] = {}
-        for cls, counts in self.outcomes.items():
-            attempted = counts["ok"] + counts["fta"]
-            fta_rate[cls] = counts["fta"] / attempted if attempted else None
         return {
             "api": self.api,
             "target": self.target,
@@ -90,7 +86,10 @@ class AccuracyResult:
                 "pending": sum(self.planned.values()) - sum(measured.values()),
             },
             "outcomes": {cls: dict(counts) for cls, counts in self.outcomes.items()},
-            "fta_rate": fta_rate,
+            "fta_rate": {
+                cls: rate(counts["fta"], counts["ok"] + counts["fta"])
+                for cls, counts in self.outcomes.items()
+            },
             "codes": dict(sorted(self.codes.items())),
             "thresholds": self.thresholds,
             "eer": self.eer,
@@ -322,7 +321,7 @@ def inconclusive_reason(
         f"all {len(rows)} documented claims are untestable at this data size "
         f"({impostor} impostor pairs{strictest})"
     )
-    if not dataset.supports_claims and dataset.caveat:
+    if dataset.caveat:
         why += f"; {dataset.caveat}"
     when = (
         f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many "

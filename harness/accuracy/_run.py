@@ -55,8 +55,7 @@ from ._result import (
 )
 from ._stats import (
     MATCH_CLAIMS_NOTE,
-    jd_documented_claims,
-    match_documented_claims,
+    documented_claims,
 )
 
 FTA_CATEGORIES = frozenset({"image_quality"})
@@ -306,11 +305,7 @@ def run_accuracy_suite(
         for api in apis:
             payloads = PayloadSource(limits_for(api, contract))
             reencoded = len(payloads.unfit(images.values()))
-            claims, by_design = (
-                (match_documented_claims(contract), [])
-                if api == "match"
-                else jd_documented_claims(contract)
-            )
+            claims, by_design = documented_claims(api, contract)
             elapsed = time.monotonic() - run_started
             left = 0.0 if max_seconds is None else max(1e-3, max_seconds - elapsed)
             api_budget = Budget(budget, left)  # the client's sender spends paid retries from it
@@ -350,7 +345,7 @@ def run_accuracy_suite(
             if budget:  # spent by the APIs before: the next ones only read the cache
                 budget -= result.run.calls
                 from_cache = from_cache or budget <= 0
-            if not dataset.supports_claims and dataset.caveat:
+            if dataset.caveat:
                 result = demote(result, dataset.caveat)
             results.append(result)
             notes += _notes(result, reencoded, api, contract)
@@ -403,14 +398,10 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
 
 def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:
     """The command that re-runs one API (the faces folder is named, not its path)."""
-    parts = [
-        "faceharness accuracy",
-        f"--target {url_label(target) if target != 'emulator' else target}",
-    ]
-    if faces is not None:
-        parts.append("--faces <faces-dir>")
-    parts.append(f"--api {api}")
-    if max_pairs is not None:
-        parts.append(f"--max-pairs {max_pairs}")
-    parts += [f"--seed {seed}", "--out <run-dir>"]
-    return " ".join(parts)
+    where = target if target == "emulator" else url_label(target)
+    folder = "" if faces is None else " --faces <faces-dir>"
+    sample = "" if max_pairs is None else f" --max-pairs {max_pairs}"
+    return (
+        f"faceharness accuracy --target {where}{folder} --api {api}{sample} --seed {seed} "
+        "--out <run-dir>"
+    )

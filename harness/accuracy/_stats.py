@@ -332,14 +332,13 @@ MATCH_CLAIMS_NOTE = (
 )
 
 
-def match_documented_claims(contract: Contract) -> list[Claim]:
-    """Judged as stated (exact rates): "70的误通过率为千分之一,80的误通过率是万分之一".
-    ``match.score>=70`` (1e-3) and ``match.score>=80`` (1e-4), from the contract."""
-    return score_claims("match", dict(contract.match_far_claims))
+def documented_claims(api: str, contract: Contract) -> tuple[list[Claim], list[dict[str, Any]]]:
+    """The claims ``api``'s document makes that a run can test, and those it cannot (rows).
 
-
-def jd_documented_claims(contract: Contract) -> tuple[list[Claim], list[dict[str, Any]]]:
-    """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable rows.
+    The internal API's are judged as stated (exact rates):
+    "70的误通过率为千分之一,80的误通过率是万分之一", ``match.score>=70`` (1e-3) and
+    ``match.score>=80`` (1e-4). JD's: ``jd.result`` at the loosest level's FMR, and the stricter
+    levels as untestable rows.
 
     ``threshold.e4``..``e7`` are *distance* thresholds at FMR 10^-k while a response carries only
     a similarity whose mapping to distance is undocumented (ERRATA E-004, E-036), so no client can
@@ -348,6 +347,8 @@ def jd_documented_claims(contract: Contract) -> tuple[list[Claim], list[dict[str
     the measured claims (a ``thresholds`` row each, ``by_design``) so a reader sees every
     documented number was considered.
     """
+    if api == "match":
+        return score_claims("match", dict(contract.match_far_claims)), []
     levels = contract.jd_threshold_fmr
     operating = max(levels, key=lambda level: levels[level])
     untestable = [

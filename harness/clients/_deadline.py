@@ -186,7 +186,7 @@ class DeadlineTransport(httpx.BaseTransport):
     """
 
     def __init__(self, seconds: float, inner: httpx.BaseTransport | None = None) -> None:
-        self.seconds = check_seconds(seconds, "request timeout")
+        self.seconds = seconds  # checked by http_client, its one maker
         self._inner = inner if inner is not None else httpx.HTTPTransport()
         pool = getattr(self._inner, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
