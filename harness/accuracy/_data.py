@@ -4,6 +4,7 @@ the bytes sent for each image.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import IO, Literal, Self, cast, get_args
+from typing import IO, Literal, cast, get_args
 
 from PIL import Image
 
@@ -31,15 +32,13 @@ _CATEGORIES: tuple[str, ...] = get_args(Category)
 class Outcome:
     """What the service said about one pair, before any threshold is applied.
 
-    Args:
-        score: the similarity as a number (string scores are parsed by the caller), or
-            ``None`` when the response carried none.
-        decision: the service's own same-person verdict, when it gives one.
-        code: the service's result code, kept for the report's breakdown.
-        category: ``"ok"`` when a comparison happened; ``"fta"`` (failure to acquire: no
-            face, several faces, poor quality) when the service declined to compare, counted
-            apart from FNMR as NIST FRTE does; ``"error"`` for anything else (5xx,
-            timeouts, unparsable answers), which measures the service, not the algorithm.
+    ``score`` is the similarity as a number (string scores are parsed by the caller), or ``None``
+    when the response carried none; ``decision`` the service's own same-person verdict, when it
+    gives one; ``code`` the service's result code, kept for the report's breakdown.
+    ``category`` is ``"ok"`` when a comparison happened; ``"fta"`` (failure to acquire: no face,
+    several faces, poor quality) when the service declined to compare, counted apart from FNMR
+    as NIST FRTE does; ``"error"`` for anything else (5xx, timeouts, unparsable answers), which
+    measures the service, not the algorithm.
     """
 
     score: float | None
@@ -73,7 +72,7 @@ class Outcome:
 CacheKey = tuple[str, str, str]
 
 
-class OutcomeCache:
+class OutcomeCache(contextlib.AbstractContextManager["OutcomeCache"]):
     """Outcomes by ``(target, api, pair key)``, loaded from and appended to ``path``.
 
     Accuracy runs need thousands of calls to a metered service; losing them to a Ctrl-C or a
@@ -83,9 +82,6 @@ class OutcomeCache:
     the next append starts on a fresh line); a bad line anywhere else means the file is not
     ours or was edited, and loading stops with an :class:`InputError`. A key seen twice
     keeps its latest outcome.
-
-    Example:
-        ``with OutcomeCache(run_dir / "accuracy-cache.jsonl") as cache: ...``
     """
 
     def __init__(self, path: Path) -> None:
@@ -148,9 +144,6 @@ class OutcomeCache:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -222,11 +215,10 @@ class PairImages:
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.first.sha256 > self.second.sha256:
-            first, second = self.second, self.first
-            object.__setattr__(self, "first", first)
-            object.__setattr__(self, "second", second)
-        object.__setattr__(self, "key", f"{self.first.sha256}-{self.second.sha256}")
+        first, second = sorted((self.first, self.second), key=lambda image: image.sha256)
+        for name, value in (("first", first), ("second", second)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "key", f"{first.sha256}-{second.sha256}")
 
     @property
     def subjects(self) -> tuple[str, str]:

@@ -15,7 +15,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -39,15 +39,6 @@ _CLASSES = {True: "genuine", False: "impostor"}
 
 
 @dataclass(frozen=True, slots=True)
-class RunStats:
-    """How the figures were obtained; differs between a fresh and a resumed run."""
-
-    calls: int = 0
-    from_cache: int = 0
-    budget_exhausted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class AccuracyResult:
     """Accuracy of one API on one target; ``to_dict()`` is ``suites.accuracy.metrics``.
 
@@ -64,7 +55,7 @@ class AccuracyResult:
     eer: dict[str, Any] | None
     det: dict[str, list[float]] | None
     histogram: dict[str, list[float]] | None
-    run: RunStats = field(default_factory=RunStats)
+    run: dict[str, Any]  # how the figures were obtained: differs between a fresh and a resumed run
 
     @property
     def measured(self) -> dict[str, int]:
@@ -95,7 +86,7 @@ class AccuracyResult:
             "eer": self.eer,
             "det": self.det,
             "histogram": self.histogram,
-            "run": dataclasses.asdict(self.run),
+            "run": dict(self.run),
         }
 
 
@@ -199,7 +190,7 @@ def run_accuracy(
         eer=eer,
         det=det,
         histogram=histogram,
-        run=RunStats(calls=budget.used, from_cache=from_cache, budget_exhausted=exhausted),
+        run={"calls": budget.used, "from_cache": from_cache, "budget_exhausted": exhausted},
     )
 
 
@@ -362,9 +353,9 @@ def suite_result(
         "thresholds": [row for r in results for row in document["apis"][r.api]["thresholds"]],
         "complete": all(r.complete for r in results),
         "run": {
-            "calls": sum(r.run.calls for r in results),
-            "from_cache": sum(r.run.from_cache for r in results),
-            "budget_exhausted": any(r.run.budget_exhausted for r in results),
+            "calls": sum(r.run["calls"] for r in results),
+            "from_cache": sum(r.run["from_cache"] for r in results),
+            "budget_exhausted": any(r.run["budget_exhausted"] for r in results),
         },
         **document,
     }

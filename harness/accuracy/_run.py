@@ -343,7 +343,7 @@ def run_accuracy_suite(
                 )
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
-                budget -= result.run.calls
+                budget -= result.run["calls"]
                 from_cache = from_cache or budget <= 0
             if dataset.caveat:
                 result = demote(result, dataset.caveat)

@@ -126,8 +126,7 @@ def eer_with_interval(
     )
     index = {s: n for n, s in enumerate(subjects)}
     g_subj = np.array([index[s] for s in genuine_subjects], dtype=np.intp)
-    i_a = np.array([index[a] for a, _ in impostor_subjects], dtype=np.intp)
-    i_b = np.array([index[b] for _, b in impostor_subjects], dtype=np.intp)
+    i_a, i_b = np.array([[index[s] for s in pair] for pair in impostor_subjects], np.intp).T
 
     rng = np.random.default_rng(seed)
     m = len(subjects)
@@ -199,18 +198,14 @@ VerdictName = Literal["contradicted", "consistent", "untestable"]
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One documented operating point.
+    """One documented operating point (``name`` e.g. ``"match.score>=70"``).
 
-    Args:
-        name: stable id for reports, e.g. ``"match.score>=70"``.
-        claimed_fmr: the documented false-match rate, e.g. ``1e-3``.
-        threshold: the score threshold for ``rule="score>="``; ``None`` for ``"decision"``.
-        rule: ``"score>="`` accepts a pair when its score reaches ``threshold``;
-            ``"decision"`` uses the service's own true/false verdict, for APIs whose
-            documented thresholds live on a scale the client cannot see (JD distances).
-        at_most: the document bounds the rate ("no more than") rather than stating it, so
-            far fewer false matches than claimed is consistent, never a contradiction
-            (JD's ``result``, whose operating level is not documented; ERRATA E-004).
+    ``rule="score>="`` accepts a pair when its score reaches ``threshold`` (``None`` for
+    ``"decision"``); ``claimed_fmr`` is the documented false-match rate, e.g. ``1e-3``.
+    ``rule="decision"`` uses the service's own verdict, for APIs whose documented thresholds live
+    on a scale the client cannot see (JD distances). ``at_most``: the document bounds the rate
+    rather than stating it, so far fewer false matches than claimed is consistent, never a
+    contradiction (JD's ``result``, whose operating level is not documented; ERRATA E-004).
     """
 
     name: str
@@ -298,25 +293,11 @@ def judge_claim(
 
 
 def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
-    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3).
-
-    Example:
-        ``score_claims("match", {70: 1e-3, 80: 1e-4})``
-    """
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3)."""
     return [
         Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t))
         for t, p in sorted(fmr_by_threshold.items())
     ]
-
-
-def jd_claims(decision_fmr: float, *, api: str = "jd") -> list[Claim]:
-    """JD's own ``result``, judged as "FMR at most ``decision_fmr``".
-
-    Its ``e4``..``e7`` levels are *distance* thresholds while a response carries only a
-    similarity whose mapping to distance is undocumented (ERRATA E-004), so no level becomes a
-    score claim; the document does not say which level the decision uses, hence ``at_most``.
-    """
-    return [Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision", at_most=True)]
 
 
 def _fmt(value: float) -> str:
@@ -343,9 +324,10 @@ def documented_claims(api: str, contract: Contract) -> tuple[list[Claim], list[d
     ``threshold.e4``..``e7`` are *distance* thresholds at FMR 10^-k while a response carries only
     a similarity whose mapping to distance is undocumented (ERRATA E-004, E-036), so no client can
     apply "distance <= e_k". The one observable decision is ``result``, at an operating level the
-    document does not name; the loosest level bounds it. The untestable levels are reported beside
-    the measured claims (a ``thresholds`` row each, ``by_design``) so a reader sees every
-    documented number was considered.
+    document does not name; the loosest level bounds it, so ``jd.result`` is judged as "FMR at most
+    that level's rate" (``at_most``: far fewer false matches is consistent). The untestable
+    levels are reported beside the measured claims (a ``thresholds`` row each, ``by_design``) so
+    a reader sees every documented number was considered.
     """
     if api == "match":
         return score_claims("match", dict(contract.match_far_claims)), []
@@ -372,4 +354,5 @@ def documented_claims(api: str, contract: Contract) -> tuple[list[Claim], list[d
         for level, fmr in sorted(levels.items(), key=lambda item: -item[1])
         if level != operating
     ]
-    return jd_claims(levels[operating]), untestable
+    result = Claim("jd.result", levels[operating], rule="decision", at_most=True)
+    return [result], untestable
