@@ -55,8 +55,7 @@ class Outcome:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Outcome:
         """A cache record's outcome; raises ``TypeError``/``ValueError`` when malformed."""
-        score, decision, code = data.get("score"), data.get("decision"), data.get("code")
-        category = data.get("category")
+        score, decision, code, category = map(data.get, ("score", "decision", "code", "category"))
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             raise TypeError(f"score {score!r} is not a number")
         if decision is not None and not isinstance(decision, bool):

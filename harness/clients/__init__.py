@@ -26,6 +26,7 @@ from ._deadline import AnswerTooLarge as AnswerTooLarge
 from ._deadline import Deadline as Deadline
 from ._deadline import DeadlineExceeded as DeadlineExceeded
 from ._deadline import http_client as http_client
+from ._http import NO_ANSWER as NO_ANSWER
 from ._http import ApiError as ApiError
 from ._http import FaceMatchClient as FaceMatchClient
 from ._http import JdFaceCompareClient as JdFaceCompareClient
