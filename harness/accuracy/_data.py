@@ -4,17 +4,18 @@ the bytes sent for each image.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import hashlib
 import heapq
 import json
 import math
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import IO, Literal, Self, cast, get_args
+from typing import IO, Literal, cast, get_args
 
 from PIL import Image
 
@@ -31,15 +32,13 @@ _CATEGORIES: tuple[str, ...] = get_args(Category)
 class Outcome:
     """What the service said about one pair, before any threshold is applied.
 
-    Args:
-        score: the similarity as a number (string scores are parsed by the caller), or
-            ``None`` when the response carried none.
-        decision: the service's own same-person verdict, when it gives one.
-        code: the service's result code, kept for the report's breakdown.
-        category: ``"ok"`` when a comparison happened; ``"fta"`` (failure to acquire: no
-            face, several faces, poor quality) when the service declined to compare, counted
-            apart from FNMR as NIST FRTE does; ``"error"`` for anything else (5xx,
-            timeouts, unparsable answers), which measures the service, not the algorithm.
+    ``score`` is the similarity as a number (string scores are parsed by the caller), or ``None``
+    when the response carried none; ``decision`` the service's own same-person verdict, when it
+    gives one; ``code`` the service's result code, kept for the report's breakdown.
+    ``category`` is ``"ok"`` when a comparison happened; ``"fta"`` (failure to acquire: no face,
+    several faces, poor quality) when the service declined to compare, counted apart from FNMR
+    as NIST FRTE does; ``"error"`` for anything else (5xx, timeouts, unparsable answers), which
+    measures the service, not the algorithm.
     """
 
     score: float | None
@@ -53,14 +52,10 @@ class Outcome:
         if self.score is not None and not math.isfinite(self.score):
             raise ValueError(f"score must be finite, got {self.score!r}")
 
-    def to_dict(self) -> dict[str, object]:
-        return dataclasses.asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Outcome:
-        """Inverse of :meth:`to_dict`; raises ``TypeError``/``ValueError`` on a malformed record."""
-        score, decision, code = data.get("score"), data.get("decision"), data.get("code")
-        category = data.get("category")
+        """A cache record's outcome; raises ``TypeError``/``ValueError`` when malformed."""
+        score, decision, code, category = map(data.get, ("score", "decision", "code", "category"))
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             raise TypeError(f"score {score!r} is not a number")
         if decision is not None and not isinstance(decision, bool):
@@ -76,7 +71,7 @@ class Outcome:
 CacheKey = tuple[str, str, str]
 
 
-class OutcomeCache:
+class OutcomeCache(contextlib.AbstractContextManager["OutcomeCache"]):
     """Outcomes by ``(target, api, pair key)``, loaded from and appended to ``path``.
 
     Accuracy runs need thousands of calls to a metered service; losing them to a Ctrl-C or a
@@ -86,9 +81,6 @@ class OutcomeCache:
     the next append starts on a fresh line); a bad line anywhere else means the file is not
     ours or was edited, and loading stops with an :class:`InputError`. A key seen twice
     keeps its latest outcome.
-
-    Example:
-        ``with OutcomeCache(run_dir / "accuracy-cache.jsonl") as cache: ...``
     """
 
     def __init__(self, path: Path) -> None:
@@ -139,7 +131,7 @@ class OutcomeCache:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        record = {"target": target, "api": api, "pair": pair, **outcome.to_dict()}
+        record = {"target": target, "api": api, "pair": pair, **dataclasses.asdict(outcome)}
         self._handle.write(json.dumps(record, sort_keys=True, allow_nan=False) + "\n")
         self._handle.flush()
         self._entries[(target, api, pair)] = outcome
@@ -151,9 +143,6 @@ class OutcomeCache:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-    def __enter__(self) -> Self:
-        return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
@@ -171,18 +160,17 @@ class Dataset:
     """Pairable images plus what a report may say about them: counts and a content fingerprint,
     never a path (the folder is the user's; its location says nothing about the result).
 
-    Args:
-        images: single-face images, sorted by sha256.
-        name: ``"builtin"`` or ``"faces"``.
-        supports_claims: ``False`` when the set is too narrow for any verdict to mean
-            anything (the built-in set); every verdict is then reported as untestable.
-        caveat: why, for the console and the report.
+    ``caveat`` says why a set is too narrow for any verdict to mean anything (the built-in set):
+    every verdict is then reported as untestable.
     """
 
-    images: list[PoolImage]
-    name: str
-    supports_claims: bool = True
+    images: list[PoolImage]  # single-face images, sorted by sha256
+    name: str  # "builtin" or "faces"
     caveat: str | None = None
+
+    @property
+    def supports_claims(self) -> bool:
+        return self.caveat is None
 
     @property
     def identities(self) -> int:
@@ -209,7 +197,7 @@ def load_dataset(faces: Path | None) -> Dataset:
         return Dataset(images=load_images(faces), name="faces")
     by_hash = {image.sha256: image for image in reversed(builtin_images())}
     images = sorted(by_hash.values(), key=lambda image: image.sha256)
-    return Dataset(images=images, name="builtin", supports_claims=False, caveat=BUILTIN_CAVEAT)
+    return Dataset(images=images, name="builtin", caveat=BUILTIN_CAVEAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,11 +214,10 @@ class PairImages:
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.first.sha256 > self.second.sha256:
-            first, second = self.second, self.first
-            object.__setattr__(self, "first", first)
-            object.__setattr__(self, "second", second)
-        object.__setattr__(self, "key", f"{self.first.sha256}-{self.second.sha256}")
+        first, second = sorted((self.first, self.second), key=lambda image: image.sha256)
+        for name, value in (("first", first), ("second", second)):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "key", f"{first.sha256}-{second.sha256}")
 
     @property
     def subjects(self) -> tuple[str, str]:
@@ -299,10 +286,6 @@ def build_pairs(
     images: Sequence[PoolImage], *, max_pairs: int | None = None, seed: int = 0
 ) -> list[PairImages]:
     """Pairs for an accuracy run; raises when either class is empty (nothing to measure)."""
-    if max_pairs is not None and max_pairs < 2:
-        raise UsageError(
-            f"max_pairs must be at least 2 (one genuine and one impostor pair), got {max_pairs}"
-        )
     pairs = select_pairs(iter_pairs(images), max_pairs, seed=seed)
     if not any(p.genuine for p in pairs):
         raise InputError(
@@ -341,26 +324,17 @@ class PayloadSource:
 
     def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
         self.limits = limits
-        self._cache: OrderedDict[str, PoolImage] = OrderedDict()
-        self._cache_size = cache_size
+        self.payload = functools.lru_cache(maxsize=cache_size)(self._payload)
 
     def unfit(self, images: Iterable[PoolImage]) -> list[PoolImage]:
         """The images that will be re-encoded (from sizes and headers; no decoding)."""
         return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
 
-    def payload(self, image: PoolImage) -> PoolImage:
-        cached = self._cache.get(image.sha256)
-        if cached is not None:
-            self._cache.move_to_end(image.sha256)
-            return cached
+    def _payload(self, image: PoolImage) -> PoolImage:
         data = image.read_bytes()
         if not self.limits.fits(data, sniff_format(data)):
             data = self._fit(image, data)
-        payload = PoolImage(f"image {image.sha256[:12]}", data)
-        self._cache[image.sha256] = payload
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return payload
+        return PoolImage(f"image {image.sha256[:12]}", data)
 
     def _fit(self, image: PoolImage, data: bytes) -> bytes:
         try:

@@ -15,7 +15,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,13 +27,11 @@ from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_st
 from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
 from ._stats import (
     Claim,
-    ErrorRates,
-    UntestableClaim,
-    Verdict,
     clopper_pearson,
     det_curve,
     eer_with_interval,
     judge_claim,
+    rate,
     score_histogram,
 )
 
@@ -41,60 +39,11 @@ _CLASSES = {True: "genuine", False: "impostor"}
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimMetrics(ErrorRates):
-    """Measured error rates at one claimed operating point, and the verdict on the claim.
-
-    Only ``"ok"`` outcomes count; ``excluded`` are ok outcomes that lack what the claim's
-    rule needs (no score for ``score>=``, no decision for ``decision``). Impostor pairs share
-    subjects, so the binomial intervals treat dependent trials as independent and are
-    somewhat optimistic; the EER interval (subject bootstrap) does not have that flaw.
-    """
-
-    claim: Claim
-    excluded: dict[str, int]
-    fta: dict[str, int]
-    verdict: Verdict
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "claim": self.claim.name,
-            "rule": self.claim.rule,
-            "threshold": self.claim.threshold,
-            "claimed_fmr": self.claim.claimed_fmr,
-            "claimed_bound": "at_most" if self.claim.at_most else "exact",
-            "fmr": self.fmr,
-            "fmr_ci95": list(clopper_pearson(self.false_matches, self.impostor)),
-            "fnmr": self.fnmr,
-            "fnmr_ci95": list(clopper_pearson(self.false_non_matches, self.genuine)),
-            "false_matches": self.false_matches,
-            "false_non_matches": self.false_non_matches,
-            "genuine": self.genuine,
-            "impostor": self.impostor,
-            "pairs": self.genuine + self.impostor,
-            "excluded": dict(self.excluded),
-            "fta": dict(self.fta),
-            "verdict": self.verdict.verdict,
-            "verdict_direction": self.verdict.direction,
-            "verdict_reason": self.verdict.reason,
-            "impostor_pairs_needed": self.verdict.impostor_pairs_needed,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RunStats:
-    """How the figures were obtained; differs between a fresh and a resumed run."""
-
-    calls: int = 0
-    from_cache: int = 0
-    budget_exhausted: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class AccuracyResult:
     """Accuracy of one API on one target; ``to_dict()`` is ``suites.accuracy.metrics``.
 
-    ``by_design`` are documented operating points no measurement can reach; they follow
-    the measured ones in ``thresholds`` with verdict ``"untestable"`` and the reason.
+    ``thresholds`` holds one row per operating point: the measured claims, then the documented
+    ones no measurement can reach (``by_design``, verdict ``"untestable"`` and the reason).
     """
 
     api: str
@@ -102,12 +51,11 @@ class AccuracyResult:
     planned: dict[str, int]
     outcomes: dict[str, dict[str, int]]
     codes: dict[str, int]
-    claims: list[ClaimMetrics]
+    thresholds: list[dict[str, Any]]
     eer: dict[str, Any] | None
     det: dict[str, list[float]] | None
     histogram: dict[str, list[float]] | None
-    run: RunStats = field(default_factory=RunStats)
-    by_design: tuple[UntestableClaim, ...] = ()
+    run: dict[str, Any]  # how the figures were obtained: differs between a fresh and a resumed run
 
     @property
     def measured(self) -> dict[str, int]:
@@ -119,10 +67,6 @@ class AccuracyResult:
 
     def to_dict(self) -> dict[str, Any]:
         measured = self.measured
-        fta_rate: dict[str, float | None] = {}
-        for cls, counts in self.outcomes.items():
-            attempted = counts["ok"] + counts["fta"]
-            fta_rate[cls] = counts["fta"] / attempted if attempted else None
         return {
             "api": self.api,
             "target": self.target,
@@ -133,14 +77,16 @@ class AccuracyResult:
                 "pending": sum(self.planned.values()) - sum(measured.values()),
             },
             "outcomes": {cls: dict(counts) for cls, counts in self.outcomes.items()},
-            "fta_rate": fta_rate,
+            "fta_rate": {
+                cls: rate(counts["fta"], counts["ok"] + counts["fta"])
+                for cls, counts in self.outcomes.items()
+            },
             "codes": dict(sorted(self.codes.items())),
-            "thresholds": [m.to_dict() for m in self.claims]
-            + [u.to_dict() for u in self.by_design],
+            "thresholds": self.thresholds,
             "eer": self.eer,
             "det": self.det,
             "histogram": self.histogram,
-            "run": dataclasses.asdict(self.run),
+            "run": dict(self.run),
         }
 
 
@@ -240,33 +186,53 @@ def run_accuracy(
         planned={"genuine": n_genuine, "impostor": len(planned) - n_genuine},
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
-        claims=[_claim_metrics(c, ok, fta) for c in claims],
+        thresholds=[_claim_row(c, ok, fta) for c in claims],
         eer=eer,
         det=det,
         histogram=histogram,
-        run=RunStats(calls=budget.used, from_cache=from_cache, budget_exhausted=exhausted),
+        run={"calls": budget.used, "from_cache": from_cache, "budget_exhausted": exhausted},
     )
 
 
-def _claim_metrics(
+def _claim_row(
     claim: Claim, ok: list[tuple[PairImages, Outcome]], fta: dict[str, int]
-) -> ClaimMetrics:
+) -> dict[str, Any]:
+    """Measured error rates at one claimed operating point, and the verdict on the claim.
+
+    Only ``"ok"`` outcomes count; ``excluded`` are ok outcomes that lack what the claim's
+    rule needs (no score for ``score>=``, no decision for ``decision``). Impostor pairs share
+    subjects, so the binomial intervals treat dependent trials as independent and are
+    somewhat optimistic; the EER interval (subject bootstrap) does not have that flaw.
+    """
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
-    false_matches, true_rejects = tally[(False, True)], tally[(False, False)]
-    true_matches, false_non_matches = tally[(True, True)], tally[(True, False)]
-    impostor = false_matches + true_rejects
-    return ClaimMetrics(
-        claim=claim,
-        false_matches=false_matches,
-        impostor=impostor,
-        false_non_matches=false_non_matches,
-        genuine=true_matches + false_non_matches,
-        excluded={"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
-        fta=dict(fta),
-        verdict=judge_claim(false_matches, impostor, claim.claimed_fmr, at_most=claim.at_most),
-    )
+    false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
+    impostor = false_matches + tally[(False, False)]
+    genuine = tally[(True, True)] + false_non_matches
+    verdict = judge_claim(false_matches, impostor, claim.claimed_fmr, at_most=claim.at_most)
+    return {
+        "claim": claim.name,
+        "rule": claim.rule,
+        "threshold": claim.threshold,
+        "claimed_fmr": claim.claimed_fmr,
+        "claimed_bound": "at_most" if claim.at_most else "exact",
+        "fmr": rate(false_matches, impostor),
+        "fmr_ci95": list(verdict.ci95),
+        "fnmr": rate(false_non_matches, genuine),
+        "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
+        "false_matches": false_matches,
+        "false_non_matches": false_non_matches,
+        "genuine": genuine,
+        "impostor": impostor,
+        "pairs": genuine + impostor,
+        "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
+        "fta": dict(fta),
+        "verdict": verdict.verdict,
+        "verdict_direction": verdict.direction,
+        "verdict_reason": verdict.reason,
+        "impostor_pairs_needed": verdict.impostor_pairs_needed,
+    }
 
 
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}
@@ -281,15 +247,18 @@ def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
     For datasets that cannot carry a verdict (the built-in set: one pair of people), so a
     demo never fails a gate on evidence that is not evidence.
     """
-    claims = []
-    for metrics in result.claims:
-        old = metrics.verdict
-        if old.verdict != "untestable":
-            reason = f"{caveat} (measured: {old.verdict}, {old.reason})"
-            new = Verdict("untestable", None, reason, old.impostor_pairs_needed, old.ci95)
-            metrics = dataclasses.replace(metrics, verdict=new)
-        claims.append(metrics)
-    return dataclasses.replace(result, claims=claims)
+    rows = [
+        row
+        if row["verdict"] == "untestable"
+        else row
+        | {
+            "verdict": "untestable",
+            "verdict_direction": None,
+            "verdict_reason": f"{caveat} (measured: {row['verdict']}, {row['verdict_reason']})",
+        }
+        for row in result.thresholds
+    ]
+    return dataclasses.replace(result, thresholds=rows)
 
 
 def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
@@ -302,31 +271,29 @@ def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
             check="documented_fmr",
             severity="high",
             message=(
-                f"{m.claim.name}: documented FMR {m.claim.claimed_fmr:g} is "
-                f"contradicted ({m.verdict.direction}): {m.verdict.reason}"
+                f"{row['claim']}: documented FMR {row['claimed_fmr']:g} is "
+                f"contradicted ({row['verdict_direction']}): {row['verdict_reason']}"
             ),
-            unique_key=f"accuracy:{m.claim.name}:{result.target}",
+            unique_key=f"accuracy:{row['claim']}:{result.target}",
             reproduce=reproduce,
             erratum=ERRATA.get(result.api),
         )
-        for m in result.claims
-        if m.verdict.verdict == "contradicted"
+        for row in result.thresholds
+        if row["verdict"] == "contradicted"
     ]
 
 
 def checks_for(result: AccuracyResult) -> list[CheckResult]:
     """One check per operating point: consistent passes, contradicted fails, else skipped."""
-    rows = [(m.claim.name, m.verdict.verdict, m.verdict.reason) for m in result.claims]
-    rows += [(u.name, "untestable", u.reason) for u in result.by_design]
     return [
         CheckResult(
-            check=name,
+            check=row["claim"],
             operation=OPERATIONS[result.api],
             api=result.api,
-            status=_CHECK_STATUS[verdict],  # type: ignore[arg-type]
-            message=reason,
+            status=_CHECK_STATUS[row["verdict"]],  # type: ignore[arg-type]
+            message=row["verdict_reason"],
         )
-        for name, verdict, reason in rows
+        for row in result.thresholds
     ]
 
 
@@ -334,17 +301,18 @@ def inconclusive_reason(
     results: Sequence[AccuracyResult], dataset: Dataset
 ) -> tuple[str, str] | None:
     """(why, what would make it testable) when not one documented claim could be tested."""
-    measured = [m for r in results for m in r.claims]
-    if any(m.verdict.verdict != "untestable" for m in measured):
+    rows = [row for r in results for row in r.thresholds]
+    if any(row["verdict"] != "untestable" for row in rows):
         return None
-    total = len(measured) + sum(len(r.by_design) for r in results)
-    impostor = max((m.impostor for m in measured), default=0)
-    needed = max((m.verdict.impostor_pairs_needed for m in measured), default=0)
+    measured = [row for row in rows if not row.get("by_design")]
+    impostor = max((row["impostor"] for row in measured), default=0)
+    needed = max((row["impostor_pairs_needed"] for row in measured), default=0)
+    strictest = f", {needed} needed for the strictest claim" if needed else ""
     why = (
-        f"all {total} documented claims are untestable at this data size ({impostor} impostor pairs"
+        f"all {len(rows)} documented claims are untestable at this data size "
+        f"({impostor} impostor pairs{strictest})"
     )
-    why += f", {needed} needed for the strictest claim)" if needed else ")"
-    if not dataset.supports_claims and dataset.caveat:
+    if dataset.caveat:
         why += f"; {dataset.caveat}"
     when = (
         f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many "
@@ -385,9 +353,9 @@ def suite_result(
         "thresholds": [row for r in results for row in document["apis"][r.api]["thresholds"]],
         "complete": all(r.complete for r in results),
         "run": {
-            "calls": sum(r.run.calls for r in results),
-            "from_cache": sum(r.run.from_cache for r in results),
-            "budget_exhausted": any(r.run.budget_exhausted for r in results),
+            "calls": sum(r.run["calls"] for r in results),
+            "from_cache": sum(r.run["from_cache"] for r in results),
+            "budget_exhausted": any(r.run["budget_exhausted"] for r in results),
         },
         **document,
     }

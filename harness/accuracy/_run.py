@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import KW_ONLY, dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import Final, Literal
 
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
@@ -56,12 +55,8 @@ from ._result import (
 )
 from ._stats import (
     MATCH_CLAIMS_NOTE,
-    jd_documented_claims,
-    match_documented_claims,
+    documented_claims,
 )
-
-if TYPE_CHECKING:
-    from harness.emulator.engines import Engine
 
 FTA_CATEGORIES = frozenset({"image_quality"})
 """Code categories that mean "the service declined to compare these images"."""
@@ -103,21 +98,35 @@ class ServiceCompare:
 
     ``preflight`` (:mod:`harness.preflight`) runs before the first call, so a run served from the
     cache sends nothing. Transport failures and unparsable answers become ``"error"`` outcomes
-    (never exceptions), so one dropped connection costs one pair, not the run.
+    (never exceptions), so one dropped connection costs one pair, not the run. The run stops
+    (:class:`TargetError`) when more calls cannot succeed:
+
+    - an ``auth`` code: credentials are wrong; every further call would be refused;
+    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
+    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
+      or the service is down;
+    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
+      and a metered service should not be billed for a run of failures.
     """
+
+    max_consecutive_errors = 10
+    max_errors_before_an_answer = 3
 
     def __init__(
         self,
         client: FaceMatchClient | JdFaceCompareClient,
         payloads: PayloadSource,
         preflight: Callable[[], object] | None = None,
+        *,
+        target: str,
     ):
-        if client.raise_for_code:
-            raise ValueError("ServiceCompare needs a client built with raise_for_code=False")
         self.client, self.payloads, self.preflight = client, payloads, preflight
+        self.target = target
         self.last_error: str | None = None
+        self._streak = 0
+        self._answered = False
 
-    def __call__(self, pair: PairImages) -> Outcome:
+    def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
             self.preflight()
             self.preflight = None
@@ -136,61 +145,39 @@ class ServiceCompare:
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
 
-
-@dataclass
-class StopWhenHopeless:
-    """Wraps a compare callable and stops the run when more calls cannot succeed.
-
-    - an ``auth`` code: credentials are wrong; every further call would be refused;
-    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
-    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
-      or the service is down;
-    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
-      and a metered service should not be billed for a run of failures.
-    """
-
-    compare: ServiceCompare
-    _: KW_ONLY
-    api: str
-    contract: Contract
-    target: str
-    max_consecutive_errors: int = 10
-    max_errors_before_an_answer: int = 3
-    _streak: int = field(default=0, init=False)
-    _answered: bool = field(default=False, init=False)
-
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
         if outcome.category != "error":
             self._streak = 0
             self._answered = True
             return outcome
+        api = self.client.api
         resume = "outcomes so far are cached; re-run the same command to resume"
         meaning = self._meaning(outcome.code)
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
-                f"{self.target}: {self.api} refused the credentials ({meaning.describe()}); "
+                f"{self.target}: {api} refused the credentials ({meaning.describe()}); "
                 "check FACEHARNESS_TOKEN / FACEHARNESS_JD_APPKEY / FACEHARNESS_JD_SECRETKEY "
                 "or --config"
             )
         if meaning is not None and meaning.category == "quota" and not meaning.retryable:
-            raise TargetError(f"{self.target}: {self.api} quota spent ({meaning.en}); {resume}")
+            raise TargetError(f"{self.target}: {api} quota spent ({meaning.en}); {resume}")
         self._streak += 1
-        what = meaning.en if meaning is not None else self.compare.last_error or outcome.code
+        what = meaning.en if meaning is not None else self.last_error or outcome.code
         if not self._answered and self._streak >= self.max_errors_before_an_answer:
             raise TargetError(
-                f"{self.target}: no usable {self.api} answer in {self._streak} calls "
+                f"{self.target}: no usable {api} answer in {self._streak} calls "
                 f"(last: {what}); is the URL right and the service up?"
             )
         if self._streak >= self.max_consecutive_errors:
             raise TargetError(
-                f"{self.target}: {self._streak} {self.api} errors in a row (last: {what}); {resume}"
+                f"{self.target}: {self._streak} {api} errors in a row (last: {what}); {resume}"
             )
         return outcome
 
     def _meaning(self, code: str) -> Code | None:
-        codes = self.contract.codes
-        if self.api == "match":
+        codes = self.client.contract.codes
+        if self.client.api == "match":
             return codes.get("match", "errcode", code)
         if code.startswith("gateway:"):
             return codes.get("jd", "gateway", code.removeprefix("gateway:"))
@@ -256,8 +243,6 @@ def run_accuracy_suite(
     config: Path | None = None,
     credentials: Credentials | None = None,
     contract: Contract | None = None,
-    emulator_engine: Engine | None = None,
-    emulator_settings: Mapping[str, Any] | None = None,
     on_progress: OnProgress | None = None,
     bootstrap_replicates: int = 1000,
     request_timeout_s: float | None = None,
@@ -267,9 +252,8 @@ def run_accuracy_suite(
     claims: one high-severity finding per contradicted claim; the cache and ``accuracy.json`` in
     ``out``. Raises :class:`~harness.errors.HarnessError` for bad options or inputs.
 
-    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast,
-    ``emulator_engine`` a loaded one, ``emulator_settings`` as ``harness.emulator.build_settings``
-    takes them) or a base URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
+    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast) or a base
+    URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
     built-in set, on which every verdict is untestable. Budgets ``None`` take the target's defaults
     (a URL: 2/s, 1,000 calls), 0 is unlimited; the calls are shared by the APIs in order; once
     ``max_seconds`` is spent the run stops calling, judges what it measured and says so
@@ -305,15 +289,13 @@ def run_accuracy_suite(
     started = datetime.now(UTC)
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
-    settings = {**(emulator_settings or {}), "engine": engine}
     with (
         open_target(
             target,
             config=config,
             contract=contract,
-            engine_obj=emulator_engine,
             credentials=credentials,
-            **settings,
+            engine=engine,
         ) as tgt,
         OutcomeCache(out / CACHE_FILE) as cache,
     ):
@@ -323,11 +305,7 @@ def run_accuracy_suite(
         for api in apis:
             payloads = PayloadSource(limits_for(api, contract))
             reencoded = len(payloads.unfit(images.values()))
-            claims, by_design = (
-                (match_documented_claims(contract), ())
-                if api == "match"
-                else jd_documented_claims(contract)
-            )
+            claims, by_design = documented_claims(api, contract)
             elapsed = time.monotonic() - run_started
             left = 0.0 if max_seconds is None else max(1e-3, max_seconds - elapsed)
             api_budget = Budget(budget, left)  # the client's sender spends paid retries from it
@@ -350,12 +328,7 @@ def run_accuracy_suite(
             ) as client:
                 result = run_accuracy(
                     pairs,
-                    StopWhenHopeless(
-                        ServiceCompare(client, payloads, proof),
-                        api=api,
-                        contract=contract,
-                        target=label,
-                    ),
+                    ServiceCompare(client, payloads, proof, target=label),
                     cache=cache,
                     claims=claims,
                     target=label,
@@ -368,11 +341,11 @@ def run_accuracy_suite(
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=_score_range(api, contract),
                 )
-            result = dataclasses.replace(result, by_design=by_design)
+            result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
-                budget -= result.run.calls
+                budget -= result.run["calls"]
                 from_cache = from_cache or budget <= 0
-            if not dataset.supports_claims and dataset.caveat:
+            if dataset.caveat:
                 result = demote(result, dataset.caveat)
             results.append(result)
             notes += _notes(result, reencoded, api, contract)
@@ -425,14 +398,10 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
 
 def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:
     """The command that re-runs one API (the faces folder is named, not its path)."""
-    parts = [
-        "faceharness accuracy",
-        f"--target {url_label(target) if target != 'emulator' else target}",
-    ]
-    if faces is not None:
-        parts.append("--faces <faces-dir>")
-    parts.append(f"--api {api}")
-    if max_pairs is not None:
-        parts.append(f"--max-pairs {max_pairs}")
-    parts += [f"--seed {seed}", "--out <run-dir>"]
-    return " ".join(parts)
+    where = target if target == "emulator" else url_label(target)
+    folder = "" if faces is None else " --faces <faces-dir>"
+    sample = "" if max_pairs is None else f" --max-pairs {max_pairs}"
+    return (
+        f"faceharness accuracy --target {where}{folder} --api {api}{sample} --seed {seed} "
+        "--out <run-dir>"
+    )

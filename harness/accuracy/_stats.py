@@ -50,22 +50,9 @@ def n_needed_for_zero_failures(p: float, confidence: float = 0.95) -> int:
     return math.ceil(math.log(1.0 - confidence) / math.log1p(-p))
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorRates:
-    """Counts and rates at one operating point; a rate is ``None`` when its class is empty."""
-
-    false_matches: int
-    impostor: int
-    false_non_matches: int
-    genuine: int
-
-    @property
-    def fmr(self) -> float | None:
-        return self.false_matches / self.impostor if self.impostor else None
-
-    @property
-    def fnmr(self) -> float | None:
-        return self.false_non_matches / self.genuine if self.genuine else None
+def rate(errors: int, trials: int) -> float | None:
+    """``errors / trials``; ``None`` when the class is empty."""
+    return errors / trials if trials else None
 
 
 class _Sweep:
@@ -76,10 +63,6 @@ class _Sweep:
     """
 
     def __init__(self, genuine: FloatArray, impostor: FloatArray) -> None:
-        if genuine.size == 0 or impostor.size == 0:
-            raise ValueError("need at least one genuine and one impostor score")
-        if not (np.all(np.isfinite(genuine)) and np.all(np.isfinite(impostor))):
-            raise ValueError("scores must be finite numbers")
         self.thresholds: FloatArray = np.unique(np.concatenate([genuine, impostor]))
         self._g_idx = np.searchsorted(self.thresholds, genuine)
         self._i_idx = np.searchsorted(self.thresholds, impostor)
@@ -133,10 +116,6 @@ def eer_with_interval(
     ``c_s * c_t`` times (Bolle et al.'s subsets bootstrap). Replicates that lose every
     genuine or every impostor pair are dropped; the interval is ``None`` if all are.
     """
-    if len(genuine) != len(genuine_subjects) or len(impostor) != len(impostor_subjects):
-        raise ValueError("every score needs its subject(s)")
-    if replicates < 0:
-        raise ValueError(f"replicates must be >= 0, got {replicates}")
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     base = sweep.rates()
     assert base is not None
@@ -147,8 +126,7 @@ def eer_with_interval(
     )
     index = {s: n for n, s in enumerate(subjects)}
     g_subj = np.array([index[s] for s in genuine_subjects], dtype=np.intp)
-    i_a = np.array([index[a] for a, _ in impostor_subjects], dtype=np.intp)
-    i_b = np.array([index[b] for _, b in impostor_subjects], dtype=np.intp)
+    i_a, i_b = np.array([[index[s] for s in pair] for pair in impostor_subjects], np.intp).T
 
     rng = np.random.default_rng(seed)
     m = len(subjects)
@@ -169,8 +147,6 @@ def det_curve(
 ) -> dict[str, list[float]]:
     """FMR and FNMR at distinct thresholds (ascending), thinned evenly to ``max_points`` for the
     report; the ends are kept so the plotted curve spans the whole observed range."""
-    if max_points < 2:
-        raise ValueError(f"max_points must be >= 2, got {max_points}")
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     rates = sweep.rates()
     assert rates is not None
@@ -198,8 +174,6 @@ def score_histogram(
     comparable; otherwise the observed range is used. Scores outside the range are counted
     in the edge bins, so the counts always add up to the number of scores.
     """
-    if bins < 1:
-        raise ValueError(f"bins must be >= 1, got {bins}")
     g = np.asarray(genuine, dtype=float)
     i = np.asarray(impostor, dtype=float)
     if score_range is None:
@@ -224,18 +198,14 @@ VerdictName = Literal["contradicted", "consistent", "untestable"]
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One documented operating point.
+    """One documented operating point (``name`` e.g. ``"match.score>=70"``).
 
-    Args:
-        name: stable id for reports, e.g. ``"match.score>=70"``.
-        claimed_fmr: the documented false-match rate, e.g. ``1e-3``.
-        threshold: the score threshold for ``rule="score>="``; ``None`` for ``"decision"``.
-        rule: ``"score>="`` accepts a pair when its score reaches ``threshold``;
-            ``"decision"`` uses the service's own true/false verdict, for APIs whose
-            documented thresholds live on a scale the client cannot see (JD distances).
-        at_most: the document bounds the rate ("no more than") rather than stating it, so
-            far fewer false matches than claimed is consistent, never a contradiction
-            (JD's ``result``, whose operating level is not documented; ERRATA E-004).
+    ``rule="score>="`` accepts a pair when its score reaches ``threshold`` (``None`` for
+    ``"decision"``); ``claimed_fmr`` is the documented false-match rate, e.g. ``1e-3``.
+    ``rule="decision"`` uses the service's own verdict, for APIs whose documented thresholds live
+    on a scale the client cannot see (JD distances). ``at_most``: the document bounds the rate
+    rather than stating it, so far fewer false matches than claimed is consistent, never a
+    contradiction (JD's ``result``, whose operating level is not documented; ERRATA E-004).
     """
 
     name: str
@@ -323,58 +293,15 @@ def judge_claim(
 
 
 def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
-    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3).
-
-    Example:
-        ``score_claims("match", {70: 1e-3, 80: 1e-4})``
-    """
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3)."""
     return [
         Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t))
         for t, p in sorted(fmr_by_threshold.items())
     ]
 
 
-def jd_claims(decision_fmr: float, *, api: str = "jd") -> list[Claim]:
-    """JD's own ``result``, judged as "FMR at most ``decision_fmr``".
-
-    Its ``e4``..``e7`` levels are *distance* thresholds while a response carries only a
-    similarity whose mapping to distance is undocumented (ERRATA E-004), so no level becomes a
-    score claim; the document does not say which level the decision uses, hence ``at_most``.
-    """
-    return [Claim(name=f"{api}.result", claimed_fmr=decision_fmr, rule="decision", at_most=True)]
-
-
 def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-@dataclass(frozen=True, slots=True)
-class UntestableClaim:
-    """A documented operating point no client-side measurement can reach, and why.
-
-    Reported beside the measured claims (same row shape, verdict ``"untestable"``) so a
-    reader sees every documented number was considered, e.g. JD's ``e5``..``e7``: distance
-    thresholds, while responses carry only a similarity (ERRATA E-004).
-    """
-
-    name: str
-    claimed_fmr: float
-    reason: str
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "claim": self.name,
-            "rule": "distance<=",
-            "threshold": None,
-            "claimed_fmr": self.claimed_fmr,
-            "fmr": None,
-            "fnmr": None,
-            "verdict": "untestable",
-            "verdict_direction": None,
-            "verdict_reason": self.reason,
-            "impostor_pairs_needed": n_needed_for_zero_failures(self.claimed_fmr),
-            "by_design": True,
-        }
 
 
 # The claims' basis is a reading: the sentence stands in /idno's score row only (ERRATA E-044).
@@ -386,34 +313,46 @@ MATCH_CLAIMS_NOTE = (
 )
 
 
-def match_documented_claims(contract: Contract) -> list[Claim]:
-    """Judged as stated (exact rates): "70的误通过率为千分之一,80的误通过率是万分之一".
-    ``match.score>=70`` (1e-3) and ``match.score>=80`` (1e-4), from the contract."""
-    return score_claims("match", dict(contract.match_far_claims))
+def documented_claims(api: str, contract: Contract) -> tuple[list[Claim], list[dict[str, Any]]]:
+    """The claims ``api``'s document makes that a run can test, and those it cannot (rows).
 
-
-def jd_documented_claims(contract: Contract) -> tuple[list[Claim], tuple[UntestableClaim, ...]]:
-    """``jd.result`` at the loosest level's FMR, and the stricter levels as untestable.
+    The internal API's are judged as stated (exact rates):
+    "70的误通过率为千分之一,80的误通过率是万分之一", ``match.score>=70`` (1e-3) and
+    ``match.score>=80`` (1e-4). JD's: ``jd.result`` at the loosest level's FMR, and the stricter
+    levels as untestable rows.
 
     ``threshold.e4``..``e7`` are *distance* thresholds at FMR 10^-k while a response carries only
     a similarity whose mapping to distance is undocumented (ERRATA E-004, E-036), so no client can
     apply "distance <= e_k". The one observable decision is ``result``, at an operating level the
-    document does not name; the loosest level bounds it.
+    document does not name; the loosest level bounds it, so ``jd.result`` is judged as "FMR at most
+    that level's rate" (``at_most``: far fewer false matches is consistent). The untestable
+    levels are reported beside the measured claims (a ``thresholds`` row each, ``by_design``) so
+    a reader sees every documented number was considered.
     """
+    if api == "match":
+        return score_claims("match", dict(contract.match_far_claims)), []
     levels = contract.jd_threshold_fmr
     operating = max(levels, key=lambda level: levels[level])
-    claims = jd_claims(levels[operating])
-    untestable = tuple(
-        UntestableClaim(
-            name=f"jd.{level}",
-            claimed_fmr=fmr,
-            reason=(
+    untestable = [
+        {
+            "claim": f"jd.{level}",
+            "rule": "distance<=",
+            "threshold": None,
+            "claimed_fmr": fmr,
+            "fmr": None,
+            "fnmr": None,
+            "verdict": "untestable",
+            "verdict_direction": None,
+            "verdict_reason": (
                 f"{level} is a distance threshold (ERRATA E-004) and responses carry no "
                 f"distance, only a similarity whose mapping to distance is undocumented; "
                 f"the only observable decision, result, is judged at {operating} (jd.result)"
             ),
-        )
+            "impostor_pairs_needed": n_needed_for_zero_failures(fmr),
+            "by_design": True,
+        }
         for level, fmr in sorted(levels.items(), key=lambda item: -item[1])
         if level != operating
-    )
-    return claims, untestable
+    ]
+    result = Claim("jd.result", levels[operating], rule="decision", at_most=True)
+    return [result], untestable

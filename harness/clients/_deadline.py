@@ -21,7 +21,6 @@ import ssl
 import time
 import typing
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import httpcore
 import httpx
@@ -36,15 +35,11 @@ MAX_ANSWER_BYTES = 8 * 1024 * 1024
 target that streams without end is cut off here, so memory stays bounded whatever it sends."""
 
 
-@dataclass
 class Deadline:
     """``seconds`` from now, on the monotonic clock."""
 
-    seconds: float
-    at: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.at = time.monotonic() + self.seconds
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.at = seconds, time.monotonic() + seconds
 
     def remaining(self) -> float:
         return self.at - time.monotonic()
@@ -186,7 +181,7 @@ class DeadlineTransport(httpx.BaseTransport):
     """
 
     def __init__(self, seconds: float, inner: httpx.BaseTransport | None = None) -> None:
-        self.seconds = check_seconds(seconds, "request timeout")
+        self.seconds = seconds  # checked by http_client, its one maker
         self._inner = inner if inner is not None else httpx.HTTPTransport()
         pool = getattr(self._inner, "_pool", None)
         backend = getattr(pool, "_network_backend", None)

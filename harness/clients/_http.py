@@ -41,14 +41,18 @@ from ._deadline import (
 )
 from ._request import Exchange, Request
 
+REFUSALS = frozenset({"auth", "quota", "input", "image_quality", "liveness", "business"})
+
 
 class ApiError(Exception):
-    category = "unknown"
+    """A refusal by code; ``category`` is its ``codes.yaml`` category (``internal`` for any
+    other: the service failed)."""
 
     def __init__(self, answer: Answer) -> None:
         self.answer, self.code, self.meaning, self.retryable = (
             answer, answer.code, answer.meaning, answer.retryable
         )  # fmt: skip
+        self.category = answer.category if answer.category in REFUSALS else "internal"
         text = answer.meaning.en if answer.meaning else "not in the code table"
         super().__init__(
             f"{answer.api} {answer.where} code {answer.code}: {text} "
@@ -56,57 +60,15 @@ class ApiError(Exception):
         )
 
 
-class AuthError(ApiError):
-    category = "auth"
-
-
-class QuotaError(ApiError):
-    category = "quota"
-
-
-class InputRejected(ApiError):
-    category = "input"
-
-
-class ImageQualityError(ApiError):
-    category = "image_quality"
-
-
-class LivenessError(ApiError):
-    category = "liveness"
-
-
-class BusinessError(ApiError):
-    category = "business"
-
-
-class ServiceFailure(ApiError):
-    category = "internal"
-
-
 class TransportFailure(TargetError):
     """No usable answer at all; the CLI maps it to exit 2 like any unreachable target."""
 
 
-_BY_CATEGORY: dict[str, type[ApiError]] = {
-    cls.category: cls
-    for cls in (
-        AuthError,
-        QuotaError,
-        InputRejected,
-        ImageQualityError,
-        LivenessError,
-        BusinessError,
-        ServiceFailure,
-    )
-}
-
-
 def raise_for_code(answer: Answer) -> None:
-    """A refusal by code raises its typed error; "not the same person" (JD 1155) is a result, and so
-    is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
+    """A refusal by code raises :class:`ApiError`; "not the same person" (JD 1155) is a result, and
+    so is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
     if answer.refused and answer.where != "status":
-        raise _BY_CATEGORY.get(answer.category or "internal", ServiceFailure)(answer)
+        raise ApiError(answer)
 
 
 NO_ANSWER: dict[str, str] = {

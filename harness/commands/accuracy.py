@@ -157,9 +157,7 @@ def _ci(pair: Any) -> str:
 def _threshold(row: Any) -> str:
     """The operating point without the API prefix: ``score>=70``, ``result``, ``e5``."""
     name = (row.claim or "-").partition(".")[2] or (row.claim or "-")
-    if (row.model_extra or {}).get("by_design"):
-        return f"{name} (dist.)"
-    return name
+    return f"{name} (dist.)" if (row.model_extra or {}).get("by_design") else name
 
 
 def _print_table(metrics: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -38,7 +39,12 @@ def test_each_put_is_on_disk_before_it_returns(tmp_path: Path) -> None:
     cache.put("t", "match", "k1", OK)
     # no close(): another reader already sees the line
     (line,) = path.read_text().splitlines()
-    assert json.loads(line) == {"target": "t", "api": "match", "pair": "k1", **OK.to_dict()}
+    assert json.loads(line) == {
+        "target": "t",
+        "api": "match",
+        "pair": "k1",
+        **dataclasses.asdict(OK),
+    }
     cache.close()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 from harness.accuracy._stats import (
     Claim,
     clopper_pearson,
-    jd_claims,
+    documented_claims,
     judge_claim,
     n_needed_for_zero_failures,
     score_claims,
@@ -82,8 +84,8 @@ def test_score_claims_are_sorted_and_named() -> None:
     ]
 
 
-def test_jd_decision_claim_uses_the_service_verdict() -> None:
-    (claim,) = jd_claims(1e-4)
+def test_jd_decision_claim_uses_the_service_verdict(contract: Any) -> None:
+    (claim,), _ = documented_claims("jd", contract)
     assert (claim.name, claim.rule, claim.threshold) == ("jd.result", "decision", None)
     assert claim.at_most  # the document does not say at which level result is decided (E-004)
     assert claim.accepts(score=0.99, decision=False) is False

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from harness.accuracy._stats import (
-    jd_documented_claims,
+    documented_claims,
     judge_claim,
-    match_documented_claims,
     n_needed_for_zero_failures,
 )
 
 
 def test_internal_claims_are_the_contracts_far_claims(contract: Any) -> None:
-    claims = match_documented_claims(contract)
+    claims, untestable = documented_claims("match", contract)
+    assert untestable == []
     assert [(c.name, c.threshold, c.claimed_fmr, c.rule, c.at_most) for c in claims] == [
         (f"match.score>={int(s)}", s, p, "score>=", False) for s, p in contract.match_far_claims
     ]
@@ -21,23 +21,18 @@ def test_internal_claims_are_the_contracts_far_claims(contract: Any) -> None:
 
 def test_jd_result_is_judged_as_an_upper_bound_at_e4(contract: Any) -> None:
     """ERRATA E-004/E-036: e_k are distances the client never sees; result is judged at e4."""
-    claims, untestable = jd_documented_claims(contract)
+    claims, untestable = documented_claims("jd", contract)
     levels = contract.jd_threshold_fmr
     (result,) = claims
     assert (result.name, result.rule, result.threshold) == ("jd.result", "decision", None)
     assert result.claimed_fmr == levels["e4"] == max(levels.values())
     assert result.at_most is True
-    assert [u.name for u in untestable] == ["jd.e5", "jd.e6", "jd.e7"]
+    assert [row["claim"] for row in untestable] == ["jd.e5", "jd.e6", "jd.e7"]
     for row in untestable:
-        assert row.claimed_fmr == levels[row.name.removeprefix("jd.")]
-        assert "distance" in row.reason and "E-004" in row.reason
-        as_dict = row.to_dict()
-        assert (as_dict["verdict"], as_dict["by_design"], as_dict["fmr"]) == (
-            "untestable",
-            True,
-            None,
-        )
-        assert as_dict["impostor_pairs_needed"] == n_needed_for_zero_failures(row.claimed_fmr)
+        assert row["claimed_fmr"] == levels[row["claim"].removeprefix("jd.")]
+        assert "distance" in row["verdict_reason"] and "E-004" in row["verdict_reason"]
+        assert (row["verdict"], row["by_design"], row["fmr"]) == ("untestable", True, None)
+        assert row["impostor_pairs_needed"] == n_needed_for_zero_failures(row["claimed_fmr"])
 
 
 def test_an_upper_bound_is_never_contradicted_by_being_better() -> None:

@@ -169,9 +169,13 @@ def test_build_pairs_needs_both_classes(
         build_pairs(load_images(make_faces(counts)))
 
 
-def test_build_pairs_needs_room_for_both_classes(make_faces: MakeFaces) -> None:
+def test_a_run_needs_room_for_both_classes(make_faces: MakeFaces, tmp_path: Path) -> None:
+    from harness.accuracy import run_accuracy_suite
+
     with pytest.raises(UsageError, match="at least 2"):
-        build_pairs(load_images(make_faces({"ann": 2, "bob": 2})), max_pairs=1)
+        run_accuracy_suite(
+            out=tmp_path / "run", faces=make_faces({"ann": 2, "bob": 2}), max_pairs=1
+        )
 
 
 @pytest.mark.parametrize(

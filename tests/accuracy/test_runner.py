@@ -11,7 +11,7 @@ import pytest
 
 from harness.accuracy._data import Outcome, OutcomeCache, PairImages
 from harness.accuracy._result import run_accuracy
-from harness.accuracy._stats import Claim, jd_claims, score_claims
+from harness.accuracy._stats import Claim, score_claims
 
 from .conftest import scripted_compare
 
@@ -259,7 +259,7 @@ def test_decision_claims_use_the_service_verdict(
         decision = None if pair.key.startswith("0") else outcome.decision
         return Outcome(score=None, decision=decision, code="0")
 
-    claims = jd_claims(1e-4)
+    claims = [Claim("jd.result", 1e-4, rule="decision", at_most=True)]
     metrics = _run(synthetic_pairs, decisive, tmp_path / "c.jsonl", claims=claims).to_dict()
     (row,) = metrics["thresholds"]
     undecided = sum(1 for p in synthetic_pairs if p.key.startswith("0"))
@@ -314,7 +314,8 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
             timeout=10,
             budget=budget,
         ) as client:
-            compare = ServiceCompare(client, PayloadSource(limits_for("match", contract)))
+            payloads = PayloadSource(limits_for("match", contract))
+            compare = ServiceCompare(client, payloads, target="dropping")
             result = run_accuracy(
                 build_pairs(builtin_images()),
                 compare,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from harness.accuracy._data import Outcome, PairImages
-from harness.accuracy._run import FTA_CATEGORIES, ServiceCompare, StopWhenHopeless, outcome_of
+from harness.accuracy._run import FTA_CATEGORIES, ServiceCompare, outcome_of
 from harness.contract import read_answer
 from harness.errors import TargetError
 
@@ -98,11 +99,12 @@ def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> No
 class Scripted(ServiceCompare):
     """A ServiceCompare whose answers are given in advance (the stop rules are the subject)."""
 
-    def __init__(self, outcomes: list[Outcome]) -> None:
-        self.outcomes = list(outcomes)
-        self.last_error = None
+    def __init__(self, outcomes: list[Outcome], contract: Any, api: str) -> None:
+        self.client = SimpleNamespace(api=api, contract=contract)  # type: ignore[assignment]
+        self.target, self.outcomes, self.last_error = "T", list(outcomes), None
+        self._streak, self._answered = 0, False
 
-    def __call__(self, pair: PairImages) -> Outcome:
+    def compare(self, pair: PairImages) -> Outcome:
         return self.outcomes.pop(0)
 
 
@@ -111,8 +113,8 @@ OK = Outcome(50.0, False, "0")
 TRANSPORT = Outcome(None, None, "transport", "error")
 
 
-def _guard(outcomes: list[Outcome], contract: Any, api: str = "match") -> StopWhenHopeless:
-    return StopWhenHopeless(Scripted(outcomes), api=api, contract=contract, target="T")
+def _guard(outcomes: list[Outcome], contract: Any, api: str = "match") -> ServiceCompare:
+    return Scripted(outcomes, contract, api)
 
 
 def test_bad_credentials_stop_at_once(contract: Any) -> None:
