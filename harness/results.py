@@ -106,10 +106,8 @@ class Finding(_Model):
     def _normalise(self) -> Self:
         if not self.unique_key:
             self.unique_key = f"{self.suite}:{self.rule_id or self.check}:{self.operation}"
-        self.request = redact(self.request)
-        self.response = redact(self.response)
-        self.message = redact(self.message)
-        self.reproduce = redact(self.reproduce)
+        for key in ("request", "response", "message", "reproduce"):
+            setattr(self, key, redact(getattr(self, key)))
         return self
 
     @property

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from harness.contract import Contract
@@ -106,24 +106,23 @@ def required_criteria(
     """Each required suite ran and passed (after allowances)."""
     out = []
     for name in (n for n in SUITE_NAMES if n in required):
-        result = suites.get(name)
-        status = result.status if result is not None else "skipped"
-        if result is None or status == "skipped":
-            why = result.skipped_reason if result is not None else "no result recorded"
-            reason = f"did not run{': ' + why if why else ''}"
-        elif status in ("inconclusive", "interrupted"):
-            reason = result.reason or ("" if status == "inconclusive" else "interrupted")
-        elif status == "error":
-            reason = f"could not run: {result.error}"
-        else:
-            reason = "" if status == "pass" else "failed (see its findings)"
+        none = SuiteResult(name=name, status="skipped", skipped_reason="no result recorded")
+        result = suites.get(name) or none
+        status, why = result.status, result.skipped_reason
+        reason = {
+            "skipped": f"did not run{': ' + why if why else ''}",
+            "inconclusive": result.reason or "",
+            "interrupted": result.reason or "interrupted",
+            "error": f"could not run: {result.error}",
+            "fail": "failed (see its findings)",
+        }.get(status, "")
         out.append(
             GateCriterion(
                 name=f"suite.{name}",
                 passed=status == "pass",
                 inconclusive=status == "inconclusive",
                 reason=reason,
-                testable_when=result.testable_when if result and status == "inconclusive" else None,
+                testable_when=result.testable_when if status == "inconclusive" else None,
                 expected="pass",
                 actual=status,
             )
@@ -148,45 +147,32 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
                     rules.min_qps_limit, m.qps_limit, m.qps_limit_bound, m.stopped_by
                 )
             )
-    if rules.max_p99_ms is not None:
-        where = f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else ""
-        at = f" at {m.offered_rps:g}/s" if m.offered_rps is not None else ""
-        out.append(
-            _at_most(
-                "load.p99", m.latency_ms.p99 if m.latency_ms is not None else None, load,
-                rules.max_p99_ms, f"{rules.max_p99_ms:g} ms", where, lambda v: f"{v:g} ms{at}",
-                what="p99", missing="no latency was measured",
+    rate = f" at {m.offered_rps:g}/s" if m.offered_rps is not None else ""
+    for name, key, value, maximum, show, where, at in (
+        ("p99", "p99", getattr(m.latency_ms, "p99", None), rules.max_p99_ms, "{:g} ms".format,
+         f" at {rules.p99_at_rps:g}/s" if rules.p99_at_rps else "", rate),
+        ("error rate", "error_rate", m.error_rate, rules.max_error_rate, "{:.2%}".format, "", ""),
+    ):  # fmt: skip
+        if maximum is None:
+            continue
+        limit = show(maximum)
+        if value is None:
+            what = "latency" if key == "p99" else name
+            out.append(
+                _missing(f"load.{key}", f"<= {limit}{where}", load, f"no {what} was measured")
             )
-        )  # fmt: skip
-    if rules.max_error_rate is not None:
+            continue
+        ok, shown = value <= maximum, show(value) + at
         out.append(
-            _at_most(
-                "load.error_rate", m.error_rate, load, rules.max_error_rate,
-                f"{rules.max_error_rate:.2%}", "", lambda v: f"{v:.2%}",
-                what="error rate", missing="no error rate was measured",
+            GateCriterion(
+                name=f"load.{key}",
+                passed=ok,
+                expected=f"<= {limit}{where}",
+                actual=shown,
+                reason="" if ok else f"{name} {shown} is above {limit}",
             )
-        )  # fmt: skip
+        )
     return out
-
-
-def _at_most(
-    name: str,
-    value: float | None,
-    load: SuiteResult | None,
-    maximum: float,
-    limit: str,
-    where: str,
-    show: Callable[[float], str],
-    *,
-    what: str,
-    missing: str,
-) -> GateCriterion:
-    expected = f"<= {limit}{where}"
-    if value is None:
-        return _missing(name, expected, load, missing)
-    ok, shown = value <= maximum, show(value)
-    reason = "" if ok else f"{what} {shown} is above {limit}"
-    return GateCriterion(name=name, passed=ok, expected=expected, actual=shown, reason=reason)
 
 
 def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
@@ -206,11 +192,9 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
+        value = getattr(row, rate)
         if limit.bound == "upper95":
-            interval = row.fmr_ci95 if rate == "fmr" else row.fnmr_ci95
-            value = interval[1] if interval else None
-        else:
-            value = row.fmr if rate == "fmr" else row.fnmr
+            value = (getattr(row, f"{rate}_ci95") or (None, None))[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
         if value is None:
             problems.append(f"{rate.upper()} not measured")
@@ -234,13 +218,9 @@ def coverage_criteria(
         s.status in ("pass", "fail") for n, s in suites.items() if n in ("conformance", "fuzz")
     ):
         return []
-    rows = {op.operation: op for op in coverage.operations}
+    reached = {op.operation for op in coverage.operations if op.exercised}
     claimed = [op for op in contract.operations.values() if not op.extension]
-    missed = [
-        op.operation_id
-        for op in claimed
-        if op.operation_id not in rows or not rows[op.operation_id].exercised
-    ]
+    missed = [op.operation_id for op in claimed if op.operation_id not in reached]
     why = f"no request reached {', '.join(missed)}: untested, neither passed nor failed"
     when = "credentials for the operation's API, and a request budget that reaches it"
     return [

@@ -97,26 +97,22 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
         cases.append(case)
     # findings without a check record
     cases += [_check_case(classname, *key, found) for key, found in by_key.items()]
-    if suite.status == "error":
-        why = suite.error or "error"
-        cases.append(Case(classname, f"{name} (run)", outcome="error", message=why))
-    elif suite.status == "interrupted":
-        why = suite.reason or "interrupted"
+    why = {
+        "error": ("run", "error", "", suite.error or "error"),
+        "interrupted": ("interrupted", "error", "interrupted", suite.reason or "interrupted"),
+        "inconclusive": (
+            "inconclusive",
+            "skipped",
+            "",
+            _inconclusive(suite.reason, suite.testable_when),
+        ),
+        "fail": ("status", "failure", "", "suite reported fail"),
+    }.get(suite.status)
+    if why and not (suite.status == "fail" and any(c.outcome == "failure" for c in cases)):
+        label, outcome, kind, message = why
         cases.append(
-            Case(
-                classname,
-                f"{name} (interrupted)",
-                outcome="error",
-                kind="interrupted",
-                message=why,
-            )
+            Case(classname, f"{name} ({label})", outcome=outcome, kind=kind, message=message)
         )
-    elif suite.status == "inconclusive":
-        why = _inconclusive(suite.reason, suite.testable_when)
-        cases.append(Case(classname, f"{name} (inconclusive)", outcome="skipped", message=why))
-    elif suite.status == "fail" and not any(c.outcome == "failure" for c in cases):
-        why = "suite reported fail"
-        cases.append(Case(classname, f"{name} (status)", outcome="failure", message=why))
     elif not cases:
         cases.append(Case(classname, f"{name} (run)", time=suite.duration_s or 0.0))
     return cases
@@ -159,11 +155,7 @@ def _testsuite(
     parent: ET.Element, name: str, cases: list[Case], seconds: float, stamp: str
 ) -> None:
     node = ET.SubElement(parent, "testsuite", name=name, timestamp=stamp, tests=str(len(cases)))
-    for kind, attr in (
-        ("failure", "failures"),
-        ("error", "errors"),
-        ("skipped", "skipped"),
-    ):
+    for kind, attr in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
         node.set(attr, str(sum(c.outcome == kind for c in cases)))
     node.set("time", f"{seconds:.3f}")
     for case in cases:
