@@ -117,12 +117,10 @@ class ProbeContext:
         A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
         """
         session, operation = self.session, request.operation
-        session.tracker.ensure_budget()
         self.operation = operation  # a probe's finding is about the request it sent last
         if operation not in self.touched:
             self.touched.append(operation)
-        response = session.send(request)
-        facts = session.observe_sent(request, response, f"probe-{id(response)}")
+        response, facts = session.send(request, "probe")
         self.last_request, self.last_response = request, response
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
@@ -144,9 +142,7 @@ class ProbeContext:
         """:meth:`ask`, failing the probe for an answer without an envelope."""
         a = self.ask(request)
         if not enveloped(a):
-            raise Violation(
-                f"Received: HTTP {a.status} for {what}\nExpected: {expected}", request=request
-            )
+            raise Violation(f"Received: HTTP {a.status} for {what}\nExpected: {expected}")
         return a
 
     def expect(
@@ -157,7 +153,7 @@ class ProbeContext:
         it (FH-S03, FH-S04: on a live service any refusal will do for the internal API's codes,
         faceharness' decision, and the code is an observation of E-014). The probe owns its
         answer: one without a code at that place (HTTP, the gateway's quota) fails it too."""
-        expected = self.contract.codes.code_for(self.session.api, where, meaning)
+        expected = _code(self, where, meaning)
         response = sent or self.send(request)
         ctx = RuleContext(
             self.contract, self.session.api, request.operation, readings=self.readings
@@ -178,7 +174,6 @@ class ProbeContext:
         raise Violation(
             f"Received: {received(a)}{_named(a.meaning)} for {what}\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en})",
-            request=request,
             basis="reading" if reading else None,
             erratum=reading,
         )
@@ -277,7 +272,6 @@ def uppercase_sign(p: ProbeContext) -> Any:
             "E-018",
             "Received: the gateway accepted the right sign in uppercase hex\n"
             "Default reading: lowercase hex only (10047 for the uppercase digits)",
-            request=request,
         )
     return "E-018" if a.where == "gateway" and a.category == "auth" else None
 
@@ -302,7 +296,6 @@ def base64_at_limit(p: ProbeContext) -> Any:
             f"Received: {a.label} for image.data of exactly {limit} characters\n"
             "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
             "limit is lower (400,000 characters, or decoded bytes)",
-            request=request,
         )
     return "E-012"
 
@@ -334,7 +327,6 @@ def base64_over_limit(p: ProbeContext) -> Any:
             f"Received: errcode 0 for image.data of {chars} characters\n"
             "Default reading: refused, over 400 KiB of text; the service's limit is larger "
             "or counts decoded bytes",
-            request=request,
         )
     p.expect(request, "errcode", "data over the size limit", what, sent=p.last_response)
     # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
@@ -359,7 +351,6 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
             "E-020",
             f"Received: business code {a.code} for an image of {size} bytes\n"
             "Default reading: accepted (under 5 MiB); the service's 5M is smaller",
-            request=request,
         )
     return "E-020"
 
@@ -395,7 +386,6 @@ def jd_one_image_source(p: ProbeContext) -> None:
         raise Violation(
             f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
-            request=request,
         )
 
 
@@ -436,7 +426,6 @@ def livecode_single_use(p: ProbeContext) -> Any:
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
-            request=request,
         )
     a = p.ask(request)
     if enveloped(a) and zero(a):
@@ -444,25 +433,48 @@ def livecode_single_use(p: ProbeContext) -> Any:
             "E-042",
             "Received: errcode 0 for the same liveCode sent a second time\n"
             "Default reading: a liveCode is single-use",
-            request=request,
         )
     return "E-042"
 
 
 # --- throttling -----------------------------------------------------------------------------
-@probe(
+def _qps_probe(
+    operation: str, where: str, meaning: str, answers: str
+) -> Callable[[ProbeContext], None]:
+    """The QPS limit to test: the emulator's, set for the probe and restored after; else
+    configured."""
+
+    def run(p: ProbeContext) -> None:
+        expected, s = _code(p, where, meaning), p.session
+        qps = 5.0 if s.is_emulator else p.qps.get(s.api) if p.may_burst else None
+        if qps is None:
+            return
+        with _throttle(p, qps=qps):
+            burst = min(MAX_BURST, int(3 * qps) + 5)
+            p.session.tracker.ensure_budget(burst)
+            request = replace(p.canonical(operation), json={})
+            started = time.monotonic()
+            hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
+            took = time.monotonic() - started
+        if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
+            raise Violation(
+                f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
+                f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
+                f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
+            )
+
+    run.__doc__ = f"Above the configured QPS {answers}."
+    return run
+
+
+probe(
     "FH-L08",
     "jd-qps-limit-enforced",
     api="jd",
     severity="medium",
     quote="免费试用服务具有调用量、QPS限制 (gateway 10043 超过QPS限制, JD's table)",
-)
-def jd_qps_limit(p: ProbeContext) -> None:
-    """Above the configured QPS the gateway answers 10043."""
-    _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"))
-
-
-@probe(
+)(_qps_probe("faceCompareNew", "gateway", "QPS limit exceeded", "the gateway answers 10043"))
+probe(
     "FH-L09",
     "match-qps-limit-enforced",
     api="match",
@@ -470,33 +482,7 @@ def jd_qps_limit(p: ProbeContext) -> None:
     basis="convention",
     severity="low",
     quote="a configured rate limit is enforced (the internal document gives none)",
-)
-def match_qps_limit(p: ProbeContext) -> None:
-    """Above the configured QPS the internal API answers 42900."""
-    _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"))
-
-
-def _qps_probe(p: ProbeContext, operation: str, expected: Code) -> None:
-    """The QPS limit to test: the emulator's, set for the probe and restored after; else
-    configured."""
-    s = p.session
-    qps = 5.0 if s.is_emulator else p.qps.get(s.api) if p.may_burst else None
-    if qps is None:
-        return
-    with _throttle(p, qps=qps):
-        burst = min(MAX_BURST, int(3 * qps) + 5)
-        p.session.tracker.ensure_budget(burst)
-        request = replace(p.canonical(operation), json={})
-        started = time.monotonic()
-        hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
-        took = time.monotonic() - started
-    if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
-        raise Violation(
-            f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
-            f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
-            f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
-            request=request,
-        )
+)(_qps_probe("liveCode", "errcode", "too many requests", "the internal API answers 42900"))
 
 
 def _refused_as(a: Answer, expected: Code) -> bool:
@@ -630,7 +616,6 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         raise Violation(
             f"Received: success 'true' for ID number {request.json['idNum']}, in no registry\n"
             "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
-            request=request,
         )
 
 
@@ -648,6 +633,5 @@ def idno_without_livecode(p: ProbeContext) -> Any:
             f"Received: {a.label} for /idno without liveCode and videoType\n"
             "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
             "the service enforces the table's 是",
-            request=request,
         )
     return None  # refused for another reason (throttled, the identity): nothing to tell

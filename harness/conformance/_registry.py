@@ -104,11 +104,11 @@ def observe_reading(
     return f" (the policy requires the {other} reading of {erratum})"
 
 
-def observed(erratum: str, message: str, *, request: Any = None) -> Violation:
+def observed(erratum: str, message: str) -> Violation:
     """``raise observed("E-011", "Received: ...\\nDefault reading: ...")``: the answer follows an
     alternative reading of ``erratum`` (an observation, a finding only when the policy requires
     it)."""
-    return Violation(message, request=request, reading=erratum)
+    return Violation(message, reading=erratum)
 
 
 @dataclass(frozen=True)
@@ -210,7 +210,8 @@ def rule(
                 message=v.message,
                 severity=v.severity or entry.severity,
                 erratum=v.erratum,
-                request=v.request,
+                # a probe's finding replays the request that showed it: its last one by default
+                request=getattr(ctx, "last_request", None) if v.request is None else v.request,
                 basis=v.basis,
                 at=v.at,
             )
@@ -225,27 +226,21 @@ def rule(
                     basis_ = v.basis or ("seed" if entry.basis == "reading" else entry.basis)
                     erratum_ = v.erratum or entry.erratum
                     raise failed(ctx, replace(v, basis=basis_, erratum=erratum_)) from None
-                if log is not None:
-                    log.observe(v.reading, "alternative", f"{_operation_of(ctx)}: {v.message}")
-                    if log.mismatch(v.reading, "alternative"):
-                        required = f"Required: the default reading of {v.reading}"
-                        message = f"{v.message}\n{required} (gate policy [readings])"
-                        raise failed(
-                            ctx, Violation(message, v.severity, v.request, "reading", (), v.reading)
-                        ) from None
+                example = f"{_operation_of(ctx)}: {v.message}"
+                if observe_reading(log, v.reading, False, example) is not None:
+                    required = f"Required: the default reading of {v.reading}"
+                    message = f"{v.message}\n{required} (gate policy [readings])"
+                    raise failed(
+                        ctx, Violation(message, v.severity, v.request, "reading", (), v.reading)
+                    ) from None
                 return
             for erratum_ in (followed,) if isinstance(followed, str) else (followed or ()):
-                if log is None:
-                    continue
-                log.observe(erratum_, "default")
-                if log.mismatch(erratum_, "default"):
+                if observe_reading(log, erratum_, True, "") is not None:
                     message = (
                         f"Received: an answer following the default reading of {erratum_}\n"
                         "Required: the alternative reading (gate policy [readings])"
                     )
-                    # a probe's last request: it showed the reading
-                    request = getattr(ctx, "last_request", None)
-                    raise failed(ctx, Violation(message, None, request, "reading", (), erratum_))
+                    raise failed(ctx, Violation(message, None, None, "reading", (), erratum_))
 
         entry = Rule(
             id=rule_id,

@@ -159,12 +159,14 @@ class Session:
             return None
         return live_code_of(answer)
 
-    def send(self, request: Request) -> Exchange:
-        """Send a request of the harness's own (a probe's, a replay's) through the run's sender;
-        one that gets no answer is counted and raises :class:`NoAnswer`, its finding."""
+    def send(self, request: Request, label: str) -> tuple[Exchange, Facts]:
+        """Send a request of the harness's own (a probe's, a replay's) through the run's sender,
+        within the budget; its answer and the run's facts as of it. One that gets no answer is
+        counted and raises :class:`NoAnswer`, its finding."""
+        self.tracker.ensure_budget()
         answer = self.sender.send(request)
         if answer.cause is None:
-            return answer
+            return answer, self.observe_sent(request, answer, f"{label}-{id(answer)}")
         self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
         raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
 
