@@ -113,12 +113,15 @@ def observed(erratum: str, message: str) -> Violation:
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule's metadata, its basis checked when it is made: a ``seed`` rule quotes the document, a
+    ``convention`` rule is at most ``low``, a ``reading`` rule names the erratum it observes."""
+
     id: str
     name: str
-    kind: Kind
     api: str  # "*": every API
-    fn: Callable[..., None] = field(repr=False)
-    operations: frozenset[str] = frozenset()  # empty: every operation of the api
+    fn: Callable[..., None] = field(default=lambda *_: None, repr=False)
+    kind: Kind = "rule"
+    operations: tuple[str, ...] = ()  # empty: every operation of the api
     severity: Level = "high"
     erratum: str | None = None
     sends: int = 1  # how many sends a replay needs to show it (2 for run-history rules)
@@ -129,6 +132,18 @@ class Rule:
     observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
     # response fields it owns: a schema failure there is this rule's finding
     fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.basis == "convention" and _ORDER.index(self.severity) < _ORDER.index("low"):
+            raise ValueError(
+                f"{self.id}: a convention rule is at most 'low', not {self.severity!r}"
+            )
+        if self.basis == "seed" and not self.quote:
+            raise ValueError(f"{self.id}: a seed rule quotes the document (quote=...)")
+        if self.basis == "reading" and not (self.observes or self.erratum):
+            raise ValueError(f"{self.id}: a reading rule names the erratum it observes")
+        if self.basis == "reading" and not self.observes:
+            object.__setattr__(self, "observes", (self.erratum,))
 
     def applies_to(self, api: str, operation: str) -> bool:
         return self.api in (api, "*") and (not self.operations or operation in self.operations)
@@ -173,35 +188,17 @@ def rule(
     rule_id: str,
     name: str,
     *,
-    api: str,
-    operations: tuple[str, ...] = (),
-    severity: Level = "high",
-    erratum: str | None = None,
     reading: str | None = None,
-    sends: int = 1,
-    kind: Kind = "rule",
-    basis: Basis = "seed",
-    quote: str = "",
-    observes: tuple[str, ...] = (),
-    fields: tuple[str, ...] = (),
     registry: Registry = RULES,
+    **meta: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., None]]:
-    """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``; the basis is
-    checked here: a ``seed`` rule quotes the document, a ``convention`` rule is at most ``low``, a
-    ``reading`` rule names the erratum it observes (``reading="E-NNN"``: both at once)."""
+    """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id`` with the metadata
+    of :class:`Rule` (``reading="E-NNN"``: basis ``reading`` and that erratum at once)."""
     if reading is not None:
-        basis, erratum = "reading", reading
-    if basis == "convention" and _ORDER.index(severity) < _ORDER.index("low"):
-        raise ValueError(f"{rule_id}: a convention rule is at most 'low', not {severity!r}")
-    if basis == "seed" and not quote:
-        raise ValueError(f"{rule_id}: a seed rule quotes the document (quote=...)")
-    if basis == "reading" and not (observes or erratum):
-        raise ValueError(f"{rule_id}: a reading rule names the erratum it observes")
-    observes = observes or ((erratum,) if basis == "reading" and erratum else ())
+        meta |= {"basis": "reading", "erratum": reading}
+    entry = Rule(rule_id, name, **meta)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., None]:
-        entry: Rule
-
         def failed(ctx: Any, v: Violation) -> CheckFailed:
             return CheckFailed(
                 rule_id=entry.id,
@@ -242,23 +239,8 @@ def rule(
                     )
                     raise failed(ctx, Violation(message, None, None, "reading", (), erratum_))
 
-        entry = Rule(
-            id=rule_id,
-            name=name,
-            kind=kind,
-            api=api,
-            fn=wrapped,
-            operations=frozenset(operations),
-            severity=severity,
-            erratum=erratum,
-            sends=sends,
-            doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
-            basis=basis,
-            quote=quote,
-            observes=observes,
-            fields=fields,
-        )
-        registry.add(entry)
+        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        registry.add(replace(entry, fn=wrapped, doc=doc))
         return wrapped
 
     return decorate
