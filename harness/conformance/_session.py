@@ -263,31 +263,24 @@ def jd_auth_of(
     clock: Callable[[], float] = time.time,
 ) -> Auth:
     """How the JD credentials a request carried were made, without any secret in the description."""
-    appkey, secret = creds.jd_appkey or "", creds.jd_secretkey or ""
-    value = query.get("appkey")
-    key = (
-        How.ABSENT
-        if value is None
-        else How.VALID
-        if str(value) == appkey
-        else given_or(str(value), How.INVALID, creds)
+    appkey, secret, stamp = creds.jd_appkey or "", creds.jd_secretkey or "", query.get("timestamp")
+
+    def made(name: str, valid: Callable[[str], bool], other: Callable[[str], Any]) -> Any:
+        value = query.get(name)
+        return (
+            How.ABSENT if value is None else How.VALID if valid(str(value)) else other(str(value))
+        )
+
+    return Auth(
+        appkey=made("appkey", lambda v: v == appkey, lambda v: given_or(v, How.INVALID, creds)),
+        timestamp=made(
+            "timestamp",
+            lambda v: v.isdigit() and abs(int(v) - clock() * 1000) <= window_ms,
+            Given,
+        ),
+        sign=made(
+            "sign",
+            lambda v: bool(secret) and v == jd_sign(secret, str(stamp or "")),
+            lambda v: How.INVALID if _HEX32.match(v) else given_or(v, How.INVALID, creds),
+        ),
     )
-    stamp = query.get("timestamp")
-    when: How | Given
-    if stamp is None:
-        when = How.ABSENT
-    elif str(stamp).isdigit() and abs(int(str(stamp)) - clock() * 1000) <= window_ms:
-        when = How.VALID
-    else:
-        when = Given(str(stamp))
-    sign = query.get("sign")
-    made: How | Given
-    if sign is None:
-        made = How.ABSENT
-    elif secret and str(sign) == jd_sign(secret, str(stamp or "")):
-        made = How.VALID
-    elif _HEX32.match(str(sign)):
-        made = How.INVALID
-    else:
-        made = given_or(str(sign), How.INVALID, creds)
-    return Auth(appkey=key, timestamp=when, sign=made)
