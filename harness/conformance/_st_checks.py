@@ -124,10 +124,11 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
         )
         if rejected or not session.readings.mismatch(reading, "alternative"):
             return None
-    status = 400 if (rejected if negative else refused) else 200
+    as_status = copy.copy(response)  # the envelope's verdict as its HTTP status
+    as_status.status_code = 400 if (rejected if negative else refused) else 200
     name = "_openapi_negative_data_rejection" if negative else "_openapi_positive_data_acceptance"
     try:
-        _builtin(name, (status == 400) == negative)(ctx, _as_status(response, status), case)
+        _builtin(name, (as_status.status_code == 400) == negative)(ctx, as_status, case)
     except Failure as exc:
         detail = exc.message.split("Invalid component:", 1)
         head = (
@@ -183,13 +184,6 @@ def _body_not_sent(case: Any) -> bool:
         else {}
     )
     return not body.get("required", False)
-
-
-def _as_status(response: Any, status: int) -> Any:
-    """The same response with the envelope's verdict as its HTTP status."""
-    verdict_as_status = copy.copy(response)
-    verdict_as_status.status_code = status
-    return verdict_as_status
 
 
 def _builtin(name: str, passes: bool) -> Any:
