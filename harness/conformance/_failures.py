@@ -4,7 +4,7 @@ of its recorder. Every failure a run records (a rule's, a probe's, a schemathesi
 request without an answer) is one, with the request that showed it, until findings are merged:
 a finding holds the reproducing request redacted (images as sha256, credentials masked); its
 replay file holds it complete but secret-free, face images as references to the run's payload
-pool (see ``_media``), for ``faceharness replay``."""
+pool (see ``_payloads``), for ``faceharness replay``."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ from harness.findings import Candidate, Replay, exchange_of, faces_of
 from harness.findings import build_findings as _build
 from harness.results import Finding
 
-from ._media import to_refs
-from ._payloads import PayloadPool
+from ._payloads import PayloadPool, to_refs
 
 Level = results.Severity
 

@@ -21,8 +21,7 @@ from harness.results import ReplayOutcome
 from ._emulator import conformance_target
 from ._engine import load_schema
 from ._failures import CheckFailed
-from ._media import from_refs, names_in
-from ._payloads import PayloadPool
+from ._payloads import PayloadPool, from_refs, names_in
 from ._probes import ProbeContext
 from ._registry import RULES, Facts, RuleContext
 from ._run import emulator_identity
