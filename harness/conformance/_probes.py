@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.clients import Auth, Exchange, How, Request, http_client
 from harness.contract import Answer, Code, Contract
+from harness.emulator import check_char
 from harness.imaging import padded
 
 from ._engine import excerpt
@@ -553,7 +554,9 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
         ThreadPoolExecutor(CONCURRENT) as pool,
     ):
         for _ in range(rounds):
-            answers = list(pool.map(lambda n: _in_flight(p, request, n), range(CONCURRENT)))
+            # each with its own serialNo (the document asks one per call)
+            serials = (f"{request.json['serialNo']}-{n}" for n in range(CONCURRENT))
+            answers = list(pool.map(lambda s: p.ask(request.with_json(("serialNo",), s)), serials))
             for b in answers:
                 if not enveloped(b) or b.where == "business" and not business(b):
                     continue  # no envelope: the answer rules; a result under a number: FH-J's
@@ -577,21 +580,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                 return
 
 
-def _in_flight(p: ProbeContext, request: Any, n: int) -> Answer:
-    """The same request with its own serialNo (the document asks one per call)."""
-    return p.ask(request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}"))
-
-
 # --- identities -------------------------------------------------------------------------------
-def _unregistered_id() -> str:
-    """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely
-    on."""
-    from harness.emulator import check_char
-
-    stem = "11010519000101000"
-    return stem + check_char(stem)
-
-
 @probe(
     "FH-L10",
     "idno-unknown-identity",
@@ -608,7 +597,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     status (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true"
     is a defect.
     """
-    request = p.canonical("matchIdno").with_json(("idNum",), _unregistered_id())
+    stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
+    request = p.canonical("matchIdno").with_json(("idNum",), stem + check_char(stem))
     body = p.send(request).body
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None

@@ -102,8 +102,31 @@ class Session:
     def request_of(self, case: Any, operation: str) -> Request:
         """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
         once, with the case's body): how its credentials were made instead of their values."""
-        if case.id not in self.requests:
-            self.requests[case.id] = self._request_of(case, operation)
+        from schemathesis.core import NOT_SET
+
+        if case.id in self.requests:
+            return self.requests[case.id]
+        query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
+        headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
+        if self.api == "jd":
+            auth = jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
+            query = {k: v for k, v in query.items() if k not in JD_AUTH_PARAMS}
+        else:
+            auth = Auth(token=token_of(headers, self.creds))
+            headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
+        body = case.body
+        raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
+        self.requests[case.id] = Request(
+            self.api,
+            operation,
+            str(case.method).upper(),
+            str(getattr(case, "formatted_path", case.path)),
+            json=None if raw is not None else body,
+            raw_body=raw,
+            auth=auth,
+            query=query,
+            headers=headers,
+        )
         return self.requests[case.id]
 
     def recorded(self, case: Any, operation: str) -> Request:
@@ -115,31 +138,6 @@ class Session:
         except (TypeError, ValueError):
             return replace(request, json=repr(request.json))
         return replace(request, json=copy.deepcopy(request.json))
-
-    def _request_of(self, case: Any, operation: str) -> Request:
-        from schemathesis.core import NOT_SET
-
-        query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
-        headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
-        if self.api == "jd":
-            auth = jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
-            query = {k: v for k, v in query.items() if k not in JD_AUTH_PARAMS}
-        else:
-            auth = Auth(token=token_of(headers, self.creds))
-            headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
-        body = case.body
-        raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
-        return Request(
-            self.api,
-            operation,
-            str(case.method).upper(),
-            str(getattr(case, "formatted_path", case.path)),
-            json=None if raw is not None else body,
-            raw_body=raw,
-            auth=auth,
-            query=query,
-            headers=headers,
-        )
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now, for a request meant to be valid under every reading

@@ -129,7 +129,7 @@ class RunTracker:
         before = None
         remain = answer.remain_times
         if remain is not None:
-            key = appkey_key(query)
+            key = hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order
                 before, remain = None, min(remain, before) if before is not None else remain
@@ -167,7 +167,3 @@ def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
     before = trace in seen
     seen.add(trace)
     return before
-
-
-def appkey_key(query: dict[str, Any]) -> str:
-    return hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
