@@ -1,10 +1,8 @@
 """`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``, so a rule runs
-inside the engine unchanged and the harness reads ``rule_id``, ``level`` and ``request`` back out
-of its recorder. Every failure a run records (a rule's, a probe's, a schemathesis check's, a
-request without an answer) is one, with the request that showed it, until findings are merged:
-a finding holds the reproducing request redacted (images as sha256, credentials masked); its
-replay file holds it complete but secret-free, face images as references to the run's payload
-pool (see ``_payloads``), for ``faceharness replay``."""
+inside the engine unchanged. Every failure a run records (a rule's, a probe's, a schemathesis
+check's, a request without an answer) is one, with the request that showed it, until findings are
+merged: a finding holds that request redacted; its replay file holds it complete but secret-free,
+images as references to the run's payload pool."""
 
 from __future__ import annotations
 

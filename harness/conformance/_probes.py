@@ -1,14 +1,10 @@
 """Probes: requests built on purpose to test one documented rule each.
 
 Probes send requests the generator would only find by luck (a wrong signature with everything else
-valid, an image of exactly the documented size): each builds a :class:`~harness.clients.Request`
-and derives the changed ones from it. Auth probes send one defect at a time on an otherwise valid
-request and expect the defect's own code; size probes hit the documented limits to the byte; the
-rest test liveness codes, image sources and throttling. Expected codes are looked up in the code
-table by meaning. Every send goes through the session's sender (so the run's pace applies) and the
-run's tracker, and every answer is also judged by the per-response rules; a failure keeps the
-probe's request so its finding replays exactly that. A request without an answer stops its probe
-and becomes an ``answered`` finding (see ``_transport``).
+valid, an image of exactly the documented size). Every send goes through the session (the run's
+pace and budget apply) and is judged by the per-response rules too; a failure keeps the probe's
+request so its finding replays exactly that. A request without an answer stops its probe and
+becomes an ``answered`` finding (see ``_transport``).
 """
 
 from __future__ import annotations

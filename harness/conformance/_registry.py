@@ -1,10 +1,10 @@
 """Rule registry: business rules and probes under stable ids, duplicates rejected.
 
-A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order) that raises
-:class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its id and
-wraps it so that a bare :class:`Violation` inside becomes a ``CheckFailed`` carrying the rule's id,
-name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document), ``convention``
-(an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings differ).
+A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order); ``@rule``
+stores it under its id and turns a :class:`Violation` it raises into a ``CheckFailed`` carrying
+the rule's id, name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document),
+``convention`` (an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings
+differ).
 
 Where the documents allow several readings, a rule does not enforce one: it raises
 :func:`observed` when an answer follows an alternative reading, and returns the ids of the readings
@@ -12,11 +12,10 @@ whose default it saw followed. The wrapper records both in the run's ``ReadingLo
 the gate policy requires turns an alternative into a finding (basis ``reading``). A plain
 ``Violation`` in such a rule means the answer fits no reading at all.
 
-What a rule sees besides the answer and the request (:class:`RuleContext`): the contract, the
-operation, the run so far. Rules never keep state of their own: facts that need the history of the
-run (was this traceNo seen before? what was remainTimes on the previous counted call?) are computed
-once per call by the tracker and handed over frozen (:class:`Facts`), so a rule is a pure function
-and can be unit-tested with constructed inputs.
+Rules never keep state of their own: facts that need the history of the run (was this traceNo
+seen before? remainTimes on the previous counted call?) are computed once per call by the tracker
+and handed over frozen (:class:`Facts`), so a rule is a pure function, testable with constructed
+inputs.
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
 finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a

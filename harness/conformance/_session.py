@@ -1,7 +1,6 @@
-"""One API's part of a run: the contract, credentials, tracker and payloads its hooks and checks
-share; how the credentials a schemathesis case carried were made (a typed
-:class:`harness.clients.Auth`, never the secrets: findings and replay files store that, and a
-replay makes the credentials again), and which ones a negative case broke on purpose.
+"""One API's part of a run: what its hooks, checks and probes share; how the credentials a
+schemathesis case carried were made (an :class:`harness.clients.Auth`, never the secrets: a replay
+makes the credentials again), and which ones a negative case broke on purpose.
 
 Schemathesis checks and hooks are global or per schema; they find their session through the raw
 schema dict of the case's operation (each run loads its own copy), so a check registered by this

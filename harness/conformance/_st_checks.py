@@ -2,12 +2,9 @@
 
 Both documented APIs answer HTTP 200 with an error envelope for bad input (ERRATA E-015), so the
 built-in ``negative_data_rejection``/``positive_data_acceptance`` (which read HTTP statuses) cannot
-judge them. The replacements here read the envelope instead: an answer *rejects* a request when it
-carries an error code (internal API: errcode != 0; JD: gateway code != success, or a business code
-other than success and "not the same person"), and *refuses valid data* when that code's category
-is ``input`` (a schema-valid request called invalid). They then defer to schemathesis' own
-exemptions (values that are valid once serialised, and so on) by handing it the verdict as a
-status, 400 for rejected and 200 for accepted.
+judge them. The replacements read the envelope instead (an error code *rejects* a request; one of
+category ``input`` *refuses valid data*) and then defer to schemathesis' own exemptions (values
+valid once serialised, and so on) by handing it the verdict as a status, 400 or 200.
 
 Every check returns ``True`` (skipped) for cases that belong to no faceharness session.
 """

@@ -1,9 +1,8 @@
 """Everything the run remembers across calls, and what it spends of its budget.
 
-Every request the run sends (engine cases, probes, replay steps) is observed here in the order it
-was answered; the result is a frozen :class:`Facts` per call that history-dependent rules read.
-The tracker also counts requests per operation and codes seen, spends the run's
-:class:`harness.pacing.Budget` and stops the engine when its share is spent.
+Every request the run sends is observed here in the order it was answered, giving the frozen
+:class:`Facts` per call that history-dependent rules read; the tracker also counts requests and
+codes, spends the run's :class:`harness.pacing.Budget` and stops the engine at its share's end.
 """
 
 from __future__ import annotations
