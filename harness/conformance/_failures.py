@@ -50,8 +50,6 @@ class CheckFailed(Failure):
         basis: str | None = None,
         at: tuple[str, ...] = (),
         title: str | None = None,
-        api: str = "",
-        response: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
             operation=operation,
@@ -66,8 +64,8 @@ class CheckFailed(Failure):
         self.basis = basis
         self.request = request
         self.at = at  # the answer's fields it is about (dotted), where the rule names them
-        self.api = api
-        self.response = response  # excerpt of the answer
+        self.api = ""  # set with the answer when the run records it (``recorded``)
+        self.response: dict[str, Any] | None = None  # excerpt of the answer
 
     @property
     def _unique_key(self) -> str:  # one failure per rule per case in the engine's bookkeeping
