@@ -284,12 +284,9 @@ def _raw(
         operation=operation,
         message=failure.message or failure.title,
         severity=level,
-        request=session.recorded(case, operation),
         basis=basis,
         title=failure.title,
-        api=session.api,
-        response=excerpt(answer),
-    )
+    ).recorded(session.api, operation, session.recorded(case, operation), excerpt(answer))
 
 
 def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | None:

@@ -1,10 +1,8 @@
 """`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``, so a rule runs
-inside the engine unchanged and the harness reads ``rule_id``, ``level`` and ``request`` back out
-of its recorder. Every failure a run records (a rule's, a probe's, a schemathesis check's, a
-request without an answer) is one, with the request that showed it, until findings are merged:
-a finding holds the reproducing request redacted (images as sha256, credentials masked); its
-replay file holds it complete but secret-free, face images as references to the run's payload
-pool (see ``_media``), for ``faceharness replay``."""
+inside the engine unchanged. Every failure a run records (a rule's, a probe's, a schemathesis
+check's, a request without an answer) is one, with the request that showed it, until findings are
+merged: a finding holds that request redacted; its replay file holds it complete but secret-free,
+images as references to the run's payload pool."""
 
 from __future__ import annotations
 
@@ -23,8 +21,7 @@ from harness.findings import Candidate, Replay, exchange_of, faces_of
 from harness.findings import build_findings as _build
 from harness.results import Finding
 
-from ._media import to_refs
-from ._payloads import PayloadPool
+from ._payloads import PayloadPool, to_refs
 
 Level = results.Severity
 
@@ -53,8 +50,6 @@ class CheckFailed(Failure):
         basis: str | None = None,
         at: tuple[str, ...] = (),
         title: str | None = None,
-        api: str = "",
-        response: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
             operation=operation,
@@ -69,8 +64,8 @@ class CheckFailed(Failure):
         self.basis = basis
         self.request = request
         self.at = at  # the answer's fields it is about (dotted), where the rule names them
-        self.api = api
-        self.response = response  # excerpt of the answer
+        self.api = ""  # set with the answer when the run records it (``recorded``)
+        self.response: dict[str, Any] | None = None  # excerpt of the answer
 
     @property
     def _unique_key(self) -> str:  # one failure per rule per case in the engine's bookkeeping

@@ -4,19 +4,27 @@ A schema can only say "base64 text"; random base64 dies at image decoding and ne
 comparison. The pool holds the package-shipped portraits and the ``--faces DIR`` sample
 (:func:`harness.faces.pool_faces`), a few synthetic pictures, and one small mp4 made from a
 built-in face. Every pick is a pure function of a key, so a run with the same seed sends the
-same images. Images keep their names (replay files name them), whatever shapes them.
+same images. Images keep their names, whatever shapes them: a replay file names every image it
+sends by pool name and sha256 (plus ``"size"`` when a probe padded it to a documented limit), and
+a replay puts the same bytes back from the same pool; values that are not the pool's stay as
+they are.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from pathlib import Path
+from typing import Any
 
 from harness.contract import Contract
 from harness.errors import InputError
 from harness.faces import PoolImage, limits_for, pool_faces
+from harness.findings import image_ref, image_refs, resolve_images
 from harness.imaging import (
     ImageRejected,
     encode,
+    padded,
     picture,
     still_video,
     synthetic_image,
@@ -82,3 +90,58 @@ def _media(face: PoolImage) -> PoolImage | None:
         image.thumbnail((1024, 1024))
         data = encode(image, "jpeg", quality=88)
     return PoolImage(f"faces:{face.name}", data, face.identity)
+
+
+# --- replay files: the pool's media by reference (harness.findings.image_ref) ------------
+_MIN_CHARS = 64  # shorter values are no picture
+
+
+def to_refs(value: Any, pool: PayloadPool) -> Any:
+    """A copy of a JSON value with the pool's media replaced by references."""
+    if isinstance(value, dict):
+        return {k: to_refs(v, pool) for k, v in value.items()}
+    if isinstance(value, list):
+        data = _byte_list(value)
+        ref = _ref(pool, data, "bytes") if data is not None else None
+        return ref or [to_refs(v, pool) for v in value]
+    if isinstance(value, str) and len(value) >= _MIN_CHARS:
+        try:
+            data = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            return value
+        same = base64.b64encode(data).decode("ascii") == value
+        return (_ref(pool, data, "b64") if same else None) or value
+    return value
+
+
+def from_refs(value: Any, pool: PayloadPool) -> Any:
+    """The JSON value with every reference replaced by the pool's bytes again."""
+
+    def fetch(name: str, size: int | None) -> bytes:
+        media = pool.media.get(name)
+        if media is None:
+            raise InputError(
+                f"the replay file names image {name!r}, which is neither built in nor in "
+                "the run's --faces directory"
+            )
+        return padded(media.data, int(size)) if size else media.data
+
+    return resolve_images(value, fetch)
+
+
+def names_in(value: Any) -> set[str]:
+    """The media a (referenced) value names."""
+    return {str(ref["$image"]) for _, ref in image_refs(value)}
+
+
+def _ref(pool: PayloadPool, data: bytes, form: str) -> dict[str, Any] | None:
+    found = pool.identify(data)
+    return image_ref(found[0].name, data, form, found[1]) if found is not None else None
+
+
+def _byte_list(value: list[Any]) -> bytes | None:
+    if len(value) < _MIN_CHARS or not all(
+        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+    ):
+        return None
+    return bytes(value)

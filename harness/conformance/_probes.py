@@ -1,14 +1,10 @@
 """Probes: requests built on purpose to test one documented rule each.
 
 Probes send requests the generator would only find by luck (a wrong signature with everything else
-valid, an image of exactly the documented size): each builds a :class:`~harness.clients.Request`
-and derives the changed ones from it. Auth probes send one defect at a time on an otherwise valid
-request and expect the defect's own code; size probes hit the documented limits to the byte; the
-rest test liveness codes, image sources and throttling. Expected codes are looked up in the code
-table by meaning. Every send goes through the session's sender (so the run's pace applies) and the
-run's tracker, and every answer is also judged by the per-response rules; a failure keeps the
-probe's request so its finding replays exactly that. A request without an answer stops its probe
-and becomes an ``answered`` finding (see ``_transport``).
+valid, an image of exactly the documented size). Every send goes through the session (the run's
+pace and budget apply) and is judged by the per-response rules too; a failure keeps the probe's
+request so its finding replays exactly that. A request without an answer stops its probe and
+becomes an ``answered`` finding (see ``_transport``).
 """
 
 from __future__ import annotations
@@ -25,6 +21,7 @@ from typing import Any
 
 from harness.clients import Auth, Exchange, How, Request, http_client
 from harness.contract import Answer, Code, Contract
+from harness.emulator import check_char
 from harness.imaging import padded
 
 from ._engine import excerpt
@@ -117,12 +114,10 @@ class ProbeContext:
         A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
         """
         session, operation = self.session, request.operation
-        session.tracker.ensure_budget()
         self.operation = operation  # a probe's finding is about the request it sent last
         if operation not in self.touched:
             self.touched.append(operation)
-        response = session.send(request)
-        facts = session.observe_sent(request, response, f"probe-{id(response)}")
+        response, facts = session.send(request, "probe")
         self.last_request, self.last_response = request, response
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
@@ -144,9 +139,7 @@ class ProbeContext:
         """:meth:`ask`, failing the probe for an answer without an envelope."""
         a = self.ask(request)
         if not enveloped(a):
-            raise Violation(
-                f"Received: HTTP {a.status} for {what}\nExpected: {expected}", request=request
-            )
+            raise Violation(f"Received: HTTP {a.status} for {what}\nExpected: {expected}")
         return a
 
     def expect(
@@ -157,7 +150,7 @@ class ProbeContext:
         it (FH-S03, FH-S04: on a live service any refusal will do for the internal API's codes,
         faceharness' decision, and the code is an observation of E-014). The probe owns its
         answer: one without a code at that place (HTTP, the gateway's quota) fails it too."""
-        expected = self.contract.codes.code_for(self.session.api, where, meaning)
+        expected = _code(self, where, meaning)
         response = sent or self.send(request)
         ctx = RuleContext(
             self.contract, self.session.api, request.operation, readings=self.readings
@@ -178,7 +171,6 @@ class ProbeContext:
         raise Violation(
             f"Received: {received(a)}{_named(a.meaning)} for {what}\n"
             f"Expected: {expected.where} code {expected.code} ({expected.en})",
-            request=request,
             basis="reading" if reading else None,
             erratum=reading,
         )
@@ -277,7 +269,6 @@ def uppercase_sign(p: ProbeContext) -> Any:
             "E-018",
             "Received: the gateway accepted the right sign in uppercase hex\n"
             "Default reading: lowercase hex only (10047 for the uppercase digits)",
-            request=request,
         )
     return "E-018" if a.where == "gateway" and a.category == "auth" else None
 
@@ -302,7 +293,6 @@ def base64_at_limit(p: ProbeContext) -> Any:
             f"Received: {a.label} for image.data of exactly {limit} characters\n"
             "Default reading: accepted (400k = 409,600 characters, inclusive); the service's "
             "limit is lower (400,000 characters, or decoded bytes)",
-            request=request,
         )
     return "E-012"
 
@@ -334,7 +324,6 @@ def base64_over_limit(p: ProbeContext) -> Any:
             f"Received: errcode 0 for image.data of {chars} characters\n"
             "Default reading: refused, over 400 KiB of text; the service's limit is larger "
             "or counts decoded bytes",
-            request=request,
         )
     p.expect(request, "errcode", "data over the size limit", what, sent=p.last_response)
     # refused: over 409,600 and over 400,000 alike, so it tells the readings apart no more
@@ -359,7 +348,6 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
             "E-020",
             f"Received: business code {a.code} for an image of {size} bytes\n"
             "Default reading: accepted (under 5 MiB); the service's 5M is smaller",
-            request=request,
         )
     return "E-020"
 
@@ -395,7 +383,6 @@ def jd_one_image_source(p: ProbeContext) -> None:
         raise Violation(
             f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
-            request=request,
         )
 
 
@@ -436,7 +423,6 @@ def livecode_single_use(p: ProbeContext) -> Any:
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
-            request=request,
         )
     a = p.ask(request)
     if enveloped(a) and zero(a):
@@ -444,25 +430,48 @@ def livecode_single_use(p: ProbeContext) -> Any:
             "E-042",
             "Received: errcode 0 for the same liveCode sent a second time\n"
             "Default reading: a liveCode is single-use",
-            request=request,
         )
     return "E-042"
 
 
 # --- throttling -----------------------------------------------------------------------------
-@probe(
+def _qps_probe(
+    operation: str, where: str, meaning: str, answers: str
+) -> Callable[[ProbeContext], None]:
+    """The QPS limit to test: the emulator's, set for the probe and restored after; else
+    configured."""
+
+    def run(p: ProbeContext) -> None:
+        expected, s = _code(p, where, meaning), p.session
+        qps = 5.0 if s.is_emulator else p.qps.get(s.api) if p.may_burst else None
+        if qps is None:
+            return
+        with _throttle(p, qps=qps):
+            burst = min(MAX_BURST, int(3 * qps) + 5)
+            p.session.tracker.ensure_budget(burst)
+            request = replace(p.canonical(operation), json={})
+            started = time.monotonic()
+            hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
+            took = time.monotonic() - started
+        if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
+            raise Violation(
+                f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
+                f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
+                f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
+            )
+
+    run.__doc__ = f"Above the configured QPS {answers}."
+    return run
+
+
+probe(
     "FH-L08",
     "jd-qps-limit-enforced",
     api="jd",
     severity="medium",
     quote="免费试用服务具有调用量、QPS限制 (gateway 10043 超过QPS限制, JD's table)",
-)
-def jd_qps_limit(p: ProbeContext) -> None:
-    """Above the configured QPS the gateway answers 10043."""
-    _qps_probe(p, "faceCompareNew", _code(p, "gateway", "QPS limit exceeded"))
-
-
-@probe(
+)(_qps_probe("faceCompareNew", "gateway", "QPS limit exceeded", "the gateway answers 10043"))
+probe(
     "FH-L09",
     "match-qps-limit-enforced",
     api="match",
@@ -470,33 +479,7 @@ def jd_qps_limit(p: ProbeContext) -> None:
     basis="convention",
     severity="low",
     quote="a configured rate limit is enforced (the internal document gives none)",
-)
-def match_qps_limit(p: ProbeContext) -> None:
-    """Above the configured QPS the internal API answers 42900."""
-    _qps_probe(p, "liveCode", _code(p, "errcode", "too many requests"))
-
-
-def _qps_probe(p: ProbeContext, operation: str, expected: Code) -> None:
-    """The QPS limit to test: the emulator's, set for the probe and restored after; else
-    configured."""
-    s = p.session
-    qps = 5.0 if s.is_emulator else p.qps.get(s.api) if p.may_burst else None
-    if qps is None:
-        return
-    with _throttle(p, qps=qps):
-        burst = min(MAX_BURST, int(3 * qps) + 5)
-        p.session.tracker.ensure_budget(burst)
-        request = replace(p.canonical(operation), json={})
-        started = time.monotonic()
-        hits = sum(_refused_as(p.ask(request), expected) for _ in range(burst))
-        took = time.monotonic() - started
-    if hits == 0 and burst / max(took, 1e-3) > 2 * qps:
-        raise Violation(
-            f"Received: no {expected.code} among {burst} requests in {took:.2f} s "
-            f"({burst / max(took, 1e-3):.0f}/s) against a limit of {qps:g}/s\n"
-            f"Expected: {expected.where} code {expected.code} ({expected.en}) above the limit",
-            request=request,
-        )
+)(_qps_probe("liveCode", "errcode", "too many requests", "the internal API answers 42900"))
 
 
 def _refused_as(a: Answer, expected: Code) -> bool:
@@ -567,7 +550,9 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
         ThreadPoolExecutor(CONCURRENT) as pool,
     ):
         for _ in range(rounds):
-            answers = list(pool.map(lambda n: _in_flight(p, request, n), range(CONCURRENT)))
+            # each with its own serialNo (the document asks one per call)
+            serials = (f"{request.json['serialNo']}-{n}" for n in range(CONCURRENT))
+            answers = list(pool.map(lambda s: p.ask(request.with_json(("serialNo",), s)), serials))
             for b in answers:
                 if not enveloped(b) or b.where == "business" and not business(b):
                     continue  # no envelope: the answer rules; a result under a number: FH-J's
@@ -591,21 +576,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                 return
 
 
-def _in_flight(p: ProbeContext, request: Any, n: int) -> Answer:
-    """The same request with its own serialNo (the document asks one per call)."""
-    return p.ask(request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}"))
-
-
 # --- identities -------------------------------------------------------------------------------
-def _unregistered_id() -> str:
-    """A GB 11643-valid number born 1900-01-01: well formed, and in no registry a test may rely
-    on."""
-    from harness.emulator import check_char
-
-    stem = "11010519000101000"
-    return stem + check_char(stem)
-
-
 @probe(
     "FH-L10",
     "idno-unknown-identity",
@@ -622,7 +593,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     status (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true"
     is a defect.
     """
-    request = p.canonical("matchIdno").with_json(("idNum",), _unregistered_id())
+    stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
+    request = p.canonical("matchIdno").with_json(("idNum",), stem + check_char(stem))
     body = p.send(request).body
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
@@ -630,7 +602,6 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         raise Violation(
             f"Received: success 'true' for ID number {request.json['idNum']}, in no registry\n"
             "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
-            request=request,
         )
 
 
@@ -648,6 +619,5 @@ def idno_without_livecode(p: ProbeContext) -> Any:
             f"Received: {a.label} for /idno without liveCode and videoType\n"
             "Default reading: accepted (liveCode only for LIP, videoType SILENT by default); "
             "the service enforces the table's 是",
-            request=request,
         )
     return None  # refused for another reason (throttled, the identity): nothing to tell

@@ -1,10 +1,10 @@
 """Rule registry: business rules and probes under stable ids, duplicates rejected.
 
-A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order) that raises
-:class:`~harness.conformance.CheckFailed` on a violation. ``@rule(...)`` stores it under its id and
-wraps it so that a bare :class:`Violation` inside becomes a ``CheckFailed`` carrying the rule's id,
-name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document), ``convention``
-(an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings differ).
+A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order); ``@rule``
+stores it under its id and turns a :class:`Violation` it raises into a ``CheckFailed`` carrying
+the rule's id, name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document),
+``convention`` (an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings
+differ).
 
 Where the documents allow several readings, a rule does not enforce one: it raises
 :func:`observed` when an answer follows an alternative reading, and returns the ids of the readings
@@ -12,11 +12,10 @@ whose default it saw followed. The wrapper records both in the run's ``ReadingLo
 the gate policy requires turns an alternative into a finding (basis ``reading``). A plain
 ``Violation`` in such a rule means the answer fits no reading at all.
 
-What a rule sees besides the answer and the request (:class:`RuleContext`): the contract, the
-operation, the run so far. Rules never keep state of their own: facts that need the history of the
-run (was this traceNo seen before? what was remainTimes on the previous counted call?) are computed
-once per call by the tracker and handed over frozen (:class:`Facts`), so a rule is a pure function
-and can be unit-tested with constructed inputs.
+Rules never keep state of their own: facts that need the history of the run (was this traceNo
+seen before? remainTimes on the previous counted call?) are computed once per call by the tracker
+and handed over frozen (:class:`Facts`), so a rule is a pure function, testable with constructed
+inputs.
 
 A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
 finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
@@ -104,21 +103,24 @@ def observe_reading(
     return f" (the policy requires the {other} reading of {erratum})"
 
 
-def observed(erratum: str, message: str, *, request: Any = None) -> Violation:
+def observed(erratum: str, message: str) -> Violation:
     """``raise observed("E-011", "Received: ...\\nDefault reading: ...")``: the answer follows an
     alternative reading of ``erratum`` (an observation, a finding only when the policy requires
     it)."""
-    return Violation(message, request=request, reading=erratum)
+    return Violation(message, reading=erratum)
 
 
 @dataclass(frozen=True)
 class Rule:
+    """A rule's metadata, its basis checked when it is made: a ``seed`` rule quotes the document, a
+    ``convention`` rule is at most ``low``, a ``reading`` rule names the erratum it observes."""
+
     id: str
     name: str
-    kind: Kind
     api: str  # "*": every API
-    fn: Callable[..., None] = field(repr=False)
-    operations: frozenset[str] = frozenset()  # empty: every operation of the api
+    fn: Callable[..., None] = field(default=lambda *_: None, repr=False)
+    kind: Kind = "rule"
+    operations: tuple[str, ...] = ()  # empty: every operation of the api
     severity: Level = "high"
     erratum: str | None = None
     sends: int = 1  # how many sends a replay needs to show it (2 for run-history rules)
@@ -129,6 +131,18 @@ class Rule:
     observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
     # response fields it owns: a schema failure there is this rule's finding
     fields: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.basis == "convention" and _ORDER.index(self.severity) < _ORDER.index("low"):
+            raise ValueError(
+                f"{self.id}: a convention rule is at most 'low', not {self.severity!r}"
+            )
+        if self.basis == "seed" and not self.quote:
+            raise ValueError(f"{self.id}: a seed rule quotes the document (quote=...)")
+        if self.basis == "reading" and not (self.observes or self.erratum):
+            raise ValueError(f"{self.id}: a reading rule names the erratum it observes")
+        if self.basis == "reading" and not self.observes:
+            object.__setattr__(self, "observes", (self.erratum,))
 
     def applies_to(self, api: str, operation: str) -> bool:
         return self.api in (api, "*") and (not self.operations or operation in self.operations)
@@ -173,35 +187,17 @@ def rule(
     rule_id: str,
     name: str,
     *,
-    api: str,
-    operations: tuple[str, ...] = (),
-    severity: Level = "high",
-    erratum: str | None = None,
     reading: str | None = None,
-    sends: int = 1,
-    kind: Kind = "rule",
-    basis: Basis = "seed",
-    quote: str = "",
-    observes: tuple[str, ...] = (),
-    fields: tuple[str, ...] = (),
     registry: Registry = RULES,
+    **meta: Any,
 ) -> Callable[[Callable[..., Any]], Callable[..., None]]:
-    """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id``; the basis is
-    checked here: a ``seed`` rule quotes the document, a ``convention`` rule is at most ``low``, a
-    ``reading`` rule names the erratum it observes (``reading="E-NNN"``: both at once)."""
+    """Register a rule (or, with ``kind="probe"``, a probe) under ``rule_id`` with the metadata
+    of :class:`Rule` (``reading="E-NNN"``: basis ``reading`` and that erratum at once)."""
     if reading is not None:
-        basis, erratum = "reading", reading
-    if basis == "convention" and _ORDER.index(severity) < _ORDER.index("low"):
-        raise ValueError(f"{rule_id}: a convention rule is at most 'low', not {severity!r}")
-    if basis == "seed" and not quote:
-        raise ValueError(f"{rule_id}: a seed rule quotes the document (quote=...)")
-    if basis == "reading" and not (observes or erratum):
-        raise ValueError(f"{rule_id}: a reading rule names the erratum it observes")
-    observes = observes or ((erratum,) if basis == "reading" and erratum else ())
+        meta |= {"basis": "reading", "erratum": reading}
+    entry = Rule(rule_id, name, **meta)
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., None]:
-        entry: Rule
-
         def failed(ctx: Any, v: Violation) -> CheckFailed:
             return CheckFailed(
                 rule_id=entry.id,
@@ -210,7 +206,8 @@ def rule(
                 message=v.message,
                 severity=v.severity or entry.severity,
                 erratum=v.erratum,
-                request=v.request,
+                # a probe's finding replays the request that showed it: its last one by default
+                request=getattr(ctx, "last_request", None) if v.request is None else v.request,
                 basis=v.basis,
                 at=v.at,
             )
@@ -225,45 +222,24 @@ def rule(
                     basis_ = v.basis or ("seed" if entry.basis == "reading" else entry.basis)
                     erratum_ = v.erratum or entry.erratum
                     raise failed(ctx, replace(v, basis=basis_, erratum=erratum_)) from None
-                if log is not None:
-                    log.observe(v.reading, "alternative", f"{_operation_of(ctx)}: {v.message}")
-                    if log.mismatch(v.reading, "alternative"):
-                        required = f"Required: the default reading of {v.reading}"
-                        message = f"{v.message}\n{required} (gate policy [readings])"
-                        raise failed(
-                            ctx, Violation(message, v.severity, v.request, "reading", (), v.reading)
-                        ) from None
+                example = f"{_operation_of(ctx)}: {v.message}"
+                if observe_reading(log, v.reading, False, example) is not None:
+                    required = f"Required: the default reading of {v.reading}"
+                    message = f"{v.message}\n{required} (gate policy [readings])"
+                    raise failed(
+                        ctx, Violation(message, v.severity, v.request, "reading", (), v.reading)
+                    ) from None
                 return
             for erratum_ in (followed,) if isinstance(followed, str) else (followed or ()):
-                if log is None:
-                    continue
-                log.observe(erratum_, "default")
-                if log.mismatch(erratum_, "default"):
+                if observe_reading(log, erratum_, True, "") is not None:
                     message = (
                         f"Received: an answer following the default reading of {erratum_}\n"
                         "Required: the alternative reading (gate policy [readings])"
                     )
-                    # a probe's last request: it showed the reading
-                    request = getattr(ctx, "last_request", None)
-                    raise failed(ctx, Violation(message, None, request, "reading", (), erratum_))
+                    raise failed(ctx, Violation(message, None, None, "reading", (), erratum_))
 
-        entry = Rule(
-            id=rule_id,
-            name=name,
-            kind=kind,
-            api=api,
-            fn=wrapped,
-            operations=frozenset(operations),
-            severity=severity,
-            erratum=erratum,
-            sends=sends,
-            doc=(fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else "",
-            basis=basis,
-            quote=quote,
-            observes=observes,
-            fields=fields,
-        )
-        registry.add(entry)
+        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        registry.add(replace(entry, fn=wrapped, doc=doc))
         return wrapped
 
     return decorate

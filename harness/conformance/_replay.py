@@ -21,10 +21,9 @@ from harness.results import ReplayOutcome
 from ._emulator import conformance_target
 from ._engine import load_schema
 from ._failures import CheckFailed
-from ._media import from_refs, names_in
-from ._payloads import PayloadPool
+from ._payloads import PayloadPool, from_refs, names_in
 from ._probes import ProbeContext
-from ._registry import RULES, RuleContext
+from ._registry import RULES, Facts, RuleContext
 from ._run import emulator_identity
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
@@ -101,7 +100,7 @@ def replay_finding(
                 ) from None
 
 
-def _send(request: Request, session: Session) -> Exchange:
+def _send(request: Request, session: Session) -> tuple[Exchange, Facts]:
     """Send ``request`` through the run's sender, as the probes send theirs (a LIP request with a
     new liveCode: it is single-use); no answer raises :class:`NoAnswer`."""
     body = request.json
@@ -113,15 +112,13 @@ def _send(request: Request, session: Session) -> Exchange:
     ):
         code = session.fresh_live_code()
         request = request if code is None else request.with_json(("liveCode",), code)
-    session.tracker.ensure_budget()
-    return session.send(request)
+    return session.send(request, "replay")
 
 
 def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
     entry = RULES.get(rule_id)
-    for n in range(entry.sends):
-        answer = _send(request, session)
-        facts = session.observe_sent(request, answer, f"replay-{n}")
+    for _ in range(entry.sends):
+        answer, facts = _send(request, session)
         ctx = RuleContext(session.contract, session.api, request.operation, facts, session.readings)
         try:
             entry.fn(ctx, answer, request)
@@ -135,7 +132,7 @@ def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> 
 def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutcome:
     """Send the request once more with the run's client timeout: does it get an answer now?"""
     try:
-        answer = _send(request, session)
+        answer, _ = _send(request, session)
     except NoAnswer as again:
         return ReplayOutcome(fid, ANSWERED, True, str(again).splitlines()[0])
     return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {answer.status}")
@@ -152,7 +149,7 @@ def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
 
 def _replay_envelope(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
     name = NEGATIVE_RULE[1] if rule_id == NEGATIVE_RULE[0] else POSITIVE_RULE[1]
-    answer = _send(request, session)
+    answer, _ = _send(request, session)
     seen = verdict(answer)
     if seen is None:
         return ReplayOutcome(fid, name, True, f"HTTP {answer.status}: no envelope to judge")
@@ -170,7 +167,7 @@ def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> 
     from schemathesis.core.failures import FailureGroup
     from schemathesis.core.transport import Response
 
-    answer = _send(request, session)
+    answer, _ = _send(request, session)
     if name == "unsupported_method":
         ok = answer.status == 405 and "allow" in answer.headers
         return ReplayOutcome(

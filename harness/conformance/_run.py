@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Any, Literal
 
 from harness import interrupt
 from harness.clients import Credentials, check_reachable
+from harness.clients._deadline import check_seconds
 from harness.commands._options import max_rps as check_max_rps
 from harness.commands._options import positive_seconds
 from harness.config import ConformanceSettings
@@ -120,12 +120,8 @@ def run_conformance(
     run.
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
-    if request_timeout_s is not None and not (
-        math.isfinite(request_timeout_s) and request_timeout_s > 0
-    ):
-        raise UsageError(
-            f"request timeout {request_timeout_s:g} s: expected a positive number of seconds"
-        )
+    if request_timeout_s is not None:
+        check_seconds(request_timeout_s, "request timeout")
     if max_seconds is not None:
         positive_seconds(max_seconds, "--max-seconds")
     settings = settings or ConformanceSettings()

@@ -1,7 +1,6 @@
-"""One API's part of a run: the contract, credentials, tracker and payloads its hooks and checks
-share; how the credentials a schemathesis case carried were made (a typed
-:class:`harness.clients.Auth`, never the secrets: findings and replay files store that, and a
-replay makes the credentials again), and which ones a negative case broke on purpose.
+"""One API's part of a run: what its hooks, checks and probes share; how the credentials a
+schemathesis case carried were made (an :class:`harness.clients.Auth`, never the secrets: a replay
+makes the credentials again), and which ones a negative case broke on purpose.
 
 Schemathesis checks and hooks are global or per schema; they find their session through the raw
 schema dict of the case's operation (each run loads its own copy), so a check registered by this
@@ -102,8 +101,31 @@ class Session:
     def request_of(self, case: Any, operation: str) -> Request:
         """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
         once, with the case's body): how its credentials were made instead of their values."""
-        if case.id not in self.requests:
-            self.requests[case.id] = self._request_of(case, operation)
+        from schemathesis.core import NOT_SET
+
+        if case.id in self.requests:
+            return self.requests[case.id]
+        query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
+        headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
+        if self.api == "jd":
+            auth = jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
+            query = {k: v for k, v in query.items() if k not in JD_AUTH_PARAMS}
+        else:
+            auth = Auth(token=token_of(headers, self.creds))
+            headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
+        body = case.body
+        raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
+        self.requests[case.id] = Request(
+            self.api,
+            operation,
+            str(case.method).upper(),
+            str(getattr(case, "formatted_path", case.path)),
+            json=None if raw is not None else body,
+            raw_body=raw,
+            auth=auth,
+            query=query,
+            headers=headers,
+        )
         return self.requests[case.id]
 
     def recorded(self, case: Any, operation: str) -> Request:
@@ -115,31 +137,6 @@ class Session:
         except (TypeError, ValueError):
             return replace(request, json=repr(request.json))
         return replace(request, json=copy.deepcopy(request.json))
-
-    def _request_of(self, case: Any, operation: str) -> Request:
-        from schemathesis.core import NOT_SET
-
-        query = {str(k): str(v) for k, v in dict(case.query or {}).items()}
-        headers = {str(k): str(v) for k, v in dict(case.headers or {}).items()}
-        if self.api == "jd":
-            auth = jd_auth_of(query, self.creds, self.contract.jd_timestamp_window_ms)
-            query = {k: v for k, v in query.items() if k not in JD_AUTH_PARAMS}
-        else:
-            auth = Auth(token=token_of(headers, self.creds))
-            headers = {k: v for k, v in headers.items() if k.lower() != TOKEN_HEADER.lower()}
-        body = case.body
-        raw = b"" if body is NOT_SET else body if isinstance(body, bytes) else None
-        return Request(
-            self.api,
-            operation,
-            str(case.method).upper(),
-            str(getattr(case, "formatted_path", case.path)),
-            json=None if raw is not None else body,
-            raw_body=raw,
-            auth=auth,
-            query=query,
-            headers=headers,
-        )
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now, for a request meant to be valid under every reading
@@ -159,12 +156,14 @@ class Session:
             return None
         return live_code_of(answer)
 
-    def send(self, request: Request) -> Exchange:
-        """Send a request of the harness's own (a probe's, a replay's) through the run's sender;
-        one that gets no answer is counted and raises :class:`NoAnswer`, its finding."""
+    def send(self, request: Request, label: str) -> tuple[Exchange, Facts]:
+        """Send a request of the harness's own (a probe's, a replay's) through the run's sender,
+        within the budget; its answer and the run's facts as of it. One that gets no answer is
+        counted and raises :class:`NoAnswer`, its finding."""
+        self.tracker.ensure_budget()
         answer = self.sender.send(request)
         if answer.cause is None:
-            return answer
+            return answer, self.observe_sent(request, answer, f"{label}-{id(answer)}")
         self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
         raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
 
@@ -261,31 +260,24 @@ def jd_auth_of(
     clock: Callable[[], float] = time.time,
 ) -> Auth:
     """How the JD credentials a request carried were made, without any secret in the description."""
-    appkey, secret = creds.jd_appkey or "", creds.jd_secretkey or ""
-    value = query.get("appkey")
-    key = (
-        How.ABSENT
-        if value is None
-        else How.VALID
-        if str(value) == appkey
-        else given_or(str(value), How.INVALID, creds)
+    appkey, secret, stamp = creds.jd_appkey or "", creds.jd_secretkey or "", query.get("timestamp")
+
+    def made(name: str, valid: Callable[[str], bool], other: Callable[[str], Any]) -> Any:
+        value = query.get(name)
+        return (
+            How.ABSENT if value is None else How.VALID if valid(str(value)) else other(str(value))
+        )
+
+    return Auth(
+        appkey=made("appkey", lambda v: v == appkey, lambda v: given_or(v, How.INVALID, creds)),
+        timestamp=made(
+            "timestamp",
+            lambda v: v.isdigit() and abs(int(v) - clock() * 1000) <= window_ms,
+            Given,
+        ),
+        sign=made(
+            "sign",
+            lambda v: bool(secret) and v == jd_sign(secret, str(stamp or "")),
+            lambda v: How.INVALID if _HEX32.match(v) else given_or(v, How.INVALID, creds),
+        ),
     )
-    stamp = query.get("timestamp")
-    when: How | Given
-    if stamp is None:
-        when = How.ABSENT
-    elif str(stamp).isdigit() and abs(int(str(stamp)) - clock() * 1000) <= window_ms:
-        when = How.VALID
-    else:
-        when = Given(str(stamp))
-    sign = query.get("sign")
-    made: How | Given
-    if sign is None:
-        made = How.ABSENT
-    elif secret and str(sign) == jd_sign(secret, str(stamp or "")):
-        made = How.VALID
-    elif _HEX32.match(str(sign)):
-        made = How.INVALID
-    else:
-        made = given_or(str(sign), How.INVALID, creds)
-    return Auth(appkey=key, timestamp=when, sign=made)

@@ -2,12 +2,9 @@
 
 Both documented APIs answer HTTP 200 with an error envelope for bad input (ERRATA E-015), so the
 built-in ``negative_data_rejection``/``positive_data_acceptance`` (which read HTTP statuses) cannot
-judge them. The replacements here read the envelope instead: an answer *rejects* a request when it
-carries an error code (internal API: errcode != 0; JD: gateway code != success, or a business code
-other than success and "not the same person"), and *refuses valid data* when that code's category
-is ``input`` (a schema-valid request called invalid). They then defer to schemathesis' own
-exemptions (values that are valid once serialised, and so on) by handing it the verdict as a
-status, 400 for rejected and 200 for accepted.
+judge them. The replacements read the envelope instead (an error code *rejects* a request; one of
+category ``input`` *refuses valid data*) and then defer to schemathesis' own exemptions (values
+valid once serialised, and so on) by handing it the verdict as a status, 400 or 200.
 
 Every check returns ``True`` (skipped) for cases that belong to no faceharness session.
 """
@@ -124,10 +121,11 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
         )
         if rejected or not session.readings.mismatch(reading, "alternative"):
             return None
-    status = 400 if (rejected if negative else refused) else 200
+    as_status = copy.copy(response)  # the envelope's verdict as its HTTP status
+    as_status.status_code = 400 if (rejected if negative else refused) else 200
     name = "_openapi_negative_data_rejection" if negative else "_openapi_positive_data_acceptance"
     try:
-        _builtin(name, (status == 400) == negative)(ctx, _as_status(response, status), case)
+        _builtin(name, (as_status.status_code == 400) == negative)(ctx, as_status, case)
     except Failure as exc:
         detail = exc.message.split("Invalid component:", 1)
         head = (
@@ -183,13 +181,6 @@ def _body_not_sent(case: Any) -> bool:
         else {}
     )
     return not body.get("required", False)
-
-
-def _as_status(response: Any, status: int) -> Any:
-    """The same response with the envelope's verdict as its HTTP status."""
-    verdict_as_status = copy.copy(response)
-    verdict_as_status.status_code = status
-    return verdict_as_status
 
 
 def _builtin(name: str, passes: bool) -> Any:

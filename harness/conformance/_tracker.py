@@ -1,9 +1,8 @@
 """Everything the run remembers across calls, and what it spends of its budget.
 
-Every request the run sends (engine cases, probes, replay steps) is observed here in the order it
-was answered; the result is a frozen :class:`Facts` per call that history-dependent rules read.
-The tracker also counts requests per operation and codes seen, spends the run's
-:class:`harness.pacing.Budget` and stops the engine when its share is spent.
+Every request the run sends is observed here in the order it was answered, giving the frozen
+:class:`Facts` per call that history-dependent rules read; the tracker also counts requests and
+codes, spends the run's :class:`harness.pacing.Budget` and stops the engine at its share's end.
 """
 
 from __future__ import annotations
@@ -129,7 +128,7 @@ class RunTracker:
         before = None
         remain = answer.remain_times
         if remain is not None:
-            key = appkey_key(query)
+            key = hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order
                 before, remain = None, min(remain, before) if before is not None else remain
@@ -167,7 +166,3 @@ def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
     before = trace in seen
     seen.add(trace)
     return before
-
-
-def appkey_key(query: dict[str, Any]) -> str:
-    return hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]

@@ -225,19 +225,17 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
             if guard.fired:  # headers cut short by the shutdown can still parse: not an answer
                 response.close()
                 raise self._no_answer(request, seconds)
+            cut: requests.RequestException | None = None
             try:
                 response._content = _read_capped(response, request)
             except requests.RequestException as exc:
                 response.close()
-                if guard.fired:
-                    raise RequestDeadlineExceeded(
-                        guard.deadline.message(), request=request, response=response
-                    ) from exc
-                raise
-            if guard.fired:  # a body read "to the end of the connection" ended by the shutdown
-                raise RequestDeadlineExceeded(
-                    guard.deadline.message(), request=request, response=response
-                )
+                if not guard.fired:
+                    raise
+                cut = exc
+            if guard.fired:  # a body cut, or read "to the end of the connection", by the shutdown
+                message = guard.deadline.message()
+                raise RequestDeadlineExceeded(message, request=request, response=response) from cut
             return response
         finally:
             guard.finish()

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 
 from harness.clients import DEMO
-from harness.conformance._media import from_refs
-from harness.conformance._payloads import PayloadPool
+from harness.conformance._payloads import PayloadPool, from_refs
 from harness.errors import InputError
 from harness.findings import read_replay
 from harness.fuzz import emulator_overrides, load_replay, run_fuzz

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.conformance import replay_finding
-from harness.conformance._media import from_refs, to_refs
-from harness.conformance._payloads import PayloadPool
+from harness.conformance._payloads import PayloadPool, from_refs, to_refs
 from harness.imaging import builtin_faces, padded
 
 from .conftest import conform, explain
