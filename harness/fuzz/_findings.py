@@ -39,7 +39,7 @@ from harness.findings import (
 )
 from harness.results import Finding, ReplayOutcome
 
-from ._body import with_images
+from ._body import Body, with_images
 from ._checks import PropertyFailed, Run, check_answer, outcome, refused_as_invalid
 from ._client import FuzzClient
 from ._invalid import InvalidCase
@@ -336,16 +336,8 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
 
 
 def _swapped(request: Request) -> Request:
-    """B vs A for a pair request (match image/faceData, JD compare/first collection item)."""
-    body = dict(request.json)
-    if request.api == "match":
-        body["image"], body["faceData"] = (
-            {"data": body["faceData"]["data"]},
-            {**body["faceData"], "data": body["image"]["data"]},
-        )
-    else:
-        first = body["collectionImageItems"][0]
-        compare = body["compareImageItem"]
-        body["compareImageItem"] = {**compare, "imgBase64": first["imgBase64"]}
-        body["collectionImageItems"] = [{**first, "imgBase64": compare["imgBase64"]}]
-    return replace(request, json=body, images=())
+    """B vs A: a pair request's two images (match image/faceData, JD first collection
+    item/compareImageItem) trade places."""
+    a, b = (part.path for part in request.images)
+    get = Body(request).get
+    return request.with_json(a, get(b)).with_json(b, get(a))

@@ -44,7 +44,7 @@ from ._valid import (
     valid_requests,
 )
 
-Builder = TypeVar("Builder", bound=Callable[[Run, str], Any])
+Builder = TypeVar("Builder", bound=Callable[[Run, str, str], Any])
 
 # Metamorphic tolerances (the documents give none; decided here, see the run's report):
 SWAP_TOLERANCE = {"match": 1.0, "jd": 0.01}  # score points (0..100) / similarity (0..1)
@@ -100,7 +100,7 @@ class Property:
     name: str
     api: str
     title: str
-    build: Callable[[Run, str], Any]  # a test, a state machine (a class), or {part: test}
+    build: Callable[[Run, str, str], Any]  # (run, id, api): a test, a state machine, {part: test}
     skip: Callable[[Run], str | None] = lambda run: None
     share: float = 1.0  # fraction of --max-examples this property gets
 
@@ -131,8 +131,7 @@ STATELESS: list[Property] = []
 
 # --- valid and invalid requests -------------------------------------------------------------
 @register(STATELESS, "valid-requests", "every answer to a valid request matches the spec")
-def build_valid(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
+def build_valid(run: Run, prop: str, api: str) -> Callable[[], None]:
 
     @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
@@ -143,9 +142,8 @@ def build_valid(run: Run, prop: str) -> Callable[[], None]:
 
 
 @register(STATELESS, "invalid-requests", "an invalid request gets its documented error code")
-def build_invalid(run: Run, prop: str) -> dict[str, Callable[[], None]]:
+def build_invalid(run: Run, prop: str, api: str) -> dict[str, Callable[[], None]]:
     """One test per rule, so every rule gets its share of the budget (not 1/25 of it on average)."""
-    api = prop.split(":")[0]
     pairs = tuple(mutators_for(api, OPERATIONS[api], None))
 
     def for_rule(rule: str) -> Callable[[], None]:
@@ -171,8 +169,7 @@ def _fresh_serial(request: Request) -> Request:
 @register(
     STATELESS, "same-request-same-score", "the same request twice gives the same score", share=0.5
 )
-def build_repeat(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
+def build_repeat(run: Run, prop: str, api: str) -> Callable[[], None]:
     strategy = (
         jd_requests(run.gen) if api == "jd" else match_requests(run.gen, lip=False, async_=False)
     )
@@ -192,8 +189,7 @@ def pair(run: Run, api: str, a: PoolImage, b: PoolImage) -> Request:
 
 
 @register(STATELESS, "swap-symmetry", "A vs B and B vs A agree within tolerance", share=0.5)
-def build_swap(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
+def build_swap(run: Run, prop: str, api: str) -> Callable[[], None]:
     images = pool_image(run.gen.pool)
 
     @given(st.tuples(images, images).filter(lambda p: p[0].sha256 != p[1].sha256))
@@ -212,8 +208,7 @@ def build_swap(run: Run, prop: str) -> Callable[[], None]:
     "an image compared with itself passes the documented threshold",
     share=0.5,
 )
-def build_self_match(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
+def build_self_match(run: Run, prop: str, api: str) -> Callable[[], None]:
     threshold = run.contract.success_threshold("match")
 
     @given(pool_image(run.gen.pool))
@@ -237,8 +232,7 @@ def build_self_match(run: Run, prop: str) -> Callable[[], None]:
     ),
     share=0.5,
 )
-def build_reencoding(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
+def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
     faces_dir = run.gen.pool.faces_dir
     limits = limits_for(api, run.contract, safe=True)
 
@@ -311,7 +305,7 @@ STATEFUL: list[Property] = []
     "match",
     share=0.3,
 )
-def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     rejections = {
         run.contract.codes.code_for("match", "errcode", m).code
@@ -390,7 +384,7 @@ def livecode_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
     ),
     share=0.3,
 )
-def async_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+def async_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     field = gen.contract.match.schemas["AsyncResultRequest"]["required"][0]
 
@@ -469,7 +463,7 @@ def _quota_skip(run: Run) -> str | None:
     skip=_quota_skip,
     share=0.3,
 )
-def quota_machine(run: Run, prop: str) -> type[RuleBasedStateMachine]:
+def quota_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachine]:
     gen = run.gen
     creds = run.quota_credentials
     # the body does not matter to the count: small pairs keep shrinking cheap
@@ -572,8 +566,7 @@ _EMULATOR_ONLY = _unless(
     skip=_EMULATOR_ONLY,
     share=0.1,
 )
-def build_throttling(run: Run, prop: str) -> Callable[[], None]:
-    api = prop.split(":")[0]
+def build_throttling(run: Run, prop: str, api: str) -> Callable[[], None]:
     if api == "match":
         code = run.contract.codes.code_for("match", "errcode", "too many requests").code
         request = run.gen.request("liveCode", {})

@@ -333,7 +333,7 @@ def _run_all(
 
 def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcome:
     """Run a property (or each of its parts) with the run's seed and its own example database."""
-    out, built = _Outcome(), prop.build(run, prop.id)
+    out, built = _Outcome(), prop.build(run, prop.id, prop.api)
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
     for part, test in built.items() if isinstance(built, dict) else [("", built)]:
         if parts is None or part in parts:
