@@ -330,39 +330,17 @@ def write_outputs(result: LoadResult) -> None:
 def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[SecondRow]:
     if not rows:
         return []
-    by_sec: dict[int, tuple[Counter[str], Counter[str], Counter[str], list[str]]] = {}
+    by_sec: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        counts, by_class, err, hists = by_sec.setdefault(
-            int(row["sec"]), (Counter(), Counter(), Counter(), [])
-        )
-        counts.update({k: row.get(k, 0) for k in COUNTS})
-        by_class.update(row.get("by_class", {}))
-        err.update(row.get("err_codes", {}))
-        if row.get("hist"):
-            hists.append(row["hist"])
+        by_sec.setdefault(int(row["sec"]), []).append(row)
     first = min(math.floor(start_wall) if start_wall is not None else min(by_sec), min(by_sec))
     if max(by_sec) - first > MAX_SERIES_S:
         raise HarnessError(f"part files span {max(by_sec) - first} s; stale files in the output?")
-    out: list[SecondRow] = []
-    for sec in range(first, max(by_sec) + 1):  # gaps (a full stall) become empty seconds
-        if (found := by_sec.get(sec)) is None:
-            out.append(SecondRow(t=sec - first, sec=sec))
-            continue
-        counts, by_class, err, hists = found
-        hist = hdr.merge(hists)
-        out.append(
-            SecondRow(
-                t=sec - first,
-                sec=sec,
-                **{k: counts[k] for k in COUNTS},
-                by_class=dict(by_class),
-                errors_by_code=dict(err),
-                p50_ms=hdr.percentile_ms(hist, 50.0),
-                p99_ms=hdr.percentile_ms(hist, 99.0),
-                hist=hdr.encode(hist) if hist.get_total_count() else None,
-            )  # fmt: skip
-        )
-    return out
+    # gaps (a full stall) become empty seconds
+    return [
+        SecondRow.total(by_sec.get(sec, ()), sec - first, sec)
+        for sec in range(first, max(by_sec) + 1)
+    ]
 
 
 def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
@@ -516,6 +494,24 @@ class SecondRow:
     p50_ms: float | None = None
     p99_ms: float | None = None
     hist: str | None = None
+
+    @classmethod
+    def total(cls, rows: Iterable[Mapping[str, Any]], t: int = 0, sec: int = 0) -> SecondRow:
+        """Part rows (or ``vars`` of merged ones) added: counts, classes, codes, and the exact
+        HDR sum of their histograms."""
+        rows = list(rows)
+        by_class: Counter[str] = Counter()
+        err: Counter[str] = Counter()
+        for row in rows:
+            by_class.update(row.get("by_class", {}))
+            err.update(row.get("err_codes", {}))
+        hist = hdr.merge(row.get("hist") for row in rows)
+        return cls(
+            t, sec, **{k: sum(row.get(k, 0) for row in rows) for k in COUNTS},
+            by_class=dict(by_class), errors_by_code=dict(err),
+            p50_ms=hdr.percentile_ms(hist, 50.0), p99_ms=hdr.percentile_ms(hist, 99.0),
+            hist=hdr.encode(hist) if hist.get_total_count() else None,
+        )  # fmt: skip
 
     @property
     def success(self) -> int:

@@ -12,7 +12,6 @@ import itertools
 import json
 import math
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from harness.loadgen.classify import (
     THROTTLED,
 )
 from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
-from harness.loadgen.result import LoadResult
+from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions
 from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
@@ -610,28 +609,26 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     tail_start = end - max(1, math.floor(step_s) // 2)
     tail, tail_end = result.window(tail_start, end)
     seconds = end - first
-    by_class: Counter[str] = Counter()
-    for row in rows:
-        by_class.update(row.by_class)
-    completed = sum(r.completed for r in rows)
+    window = SecondRow.total(map(vars, rows))
+    completed, by_class = window.completed, window.by_class
     served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
-    latency = hdr.summarize_ms(hdr.merge(r.hist for r in rows))
+    latency = hdr.summarize_ms(hdr.merge([window.hist]))
     return StepResult(
-        offered_rps=sum(r.offered for r in rows) / seconds,
+        offered_rps=window.offered / seconds,
         achieved_rps=completed / seconds,
         ok_rps=by_class.get(SUCCESS, 0) / seconds,
         p99_ms=latency["p99"],
         error_rate=(completed - served) / completed if completed else 0.0,
         throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
         completed=completed,
-        dropped=sum(r.dropped for r in rows),
-        late=sum(r.late for r in rows),
+        dropped=window.dropped,
+        late=window.late,
         duration_s=float(seconds),
-        tail_ok_rps=sum(r.success for r in tail) / (tail_end - tail_start),
+        tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],
-            "by_class": dict(by_class),
+            "by_class": by_class,
             "latency_ms": latency,
             "stop_reason": result.stop_reason,
             "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
