@@ -256,7 +256,7 @@ def worker(
     from harness.config import load_credentials
     from harness.loadgen.runner import serve_worker
     from harness.loadgen.safety import parse_duration
-    from harness.loadgen.suite import credential_env
+    from harness.loadgen.scenarios import credential_env
 
     wait_s = parse_duration(wait, "--wait")
     folder = out_dir or Path("reports") / datetime.now().strftime("load-worker-%Y%m%d-%H%M%S")

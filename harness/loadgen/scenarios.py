@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.config import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
 from harness.errors import InputError, UsageError
 from harness.faces import PoolImage, limits_for, pool_faces
 from harness.imaging import resized, times
@@ -416,13 +417,20 @@ class Scenario:
         )  # fmt: skip
 
 
-def _credentials(env: Mapping[str, str], *, demo: bool) -> Any:
-    """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
-    from harness.clients import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
+_CREDENTIAL_ENV = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
 
-    names = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
+
+def credential_env(creds: Credentials) -> dict[str, str]:
+    """Credentials as variables for the Locust processes (never in their config file)."""
+    return {var: value for key, var in _CREDENTIAL_ENV.items() if (value := getattr(creds, key))}
+
+
+def _credentials(env: Mapping[str, str], *, demo: bool) -> Credentials:
+    """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
     fallback = DEMO if demo else Credentials()
-    return Credentials(**{k: env.get(v) or getattr(fallback, k) for k, v in names.items()})
+    return Credentials(
+        **{k: env.get(v) or getattr(fallback, k) for k, v in _CREDENTIAL_ENV.items()}
+    )
 
 
 def _payload(image: PoolImage) -> Any:

@@ -7,7 +7,6 @@ through their environment, never the config file.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import math
@@ -18,7 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.clients import Credentials
 from harness.contract import no_answer_key
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import hdr, safety
@@ -32,7 +30,7 @@ from harness.loadgen.classify import (
 from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
-from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions
+from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
 from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
 from harness.suite import RunContext
 
@@ -125,34 +123,32 @@ class LoadSuite:
         if not (0 <= self.workers and 0 <= remote and self.workers + remote <= 16):
             raise UsageError(f"--workers plus --expect-workers must be in [0, 16], got "
                              f"{self.workers} + {remote}")  # fmt: skip
-        auto = self.abort_error_rate == "auto"
-        abort = None if self.abort_error_rate == "auto" else self.abort_error_rate
-        check_run = functools.partial(
-            safety.check_run, is_emulator=ctx.is_emulator, max_requests=ctx.max_requests,
-            abort_error_rate=abort, abort_default=auto,
-        )  # fmt: skip
-        if self.search is None:
+        users, rate, s = self.users, self.rate, self.search
+        costly, max_rps = self.allow_costly, ctx.max_rps
+        if s is None:
             if self.duration_s <= 0:
                 raise UsageError(f"--duration must be > 0, got {self.duration_s}")
             safety.check_criteria(self.slo_p99_ms, self.max_error_rate)
-            return check_run(users=self.users, rate=self.rate, allow_costly=self.allow_costly,
-                             max_rps=ctx.max_rps)  # fmt: skip
-        if self.users is not None or self.rate is not None:
-            raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
-        s = self.search
-        safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
-        if s.required_rps is not None and not (
-            math.isfinite(s.required_rps) and s.required_rps > 0
-        ):
-            raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
-        safety.check_rate_ceiling(
-            s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
-            allow_costly=self.allow_costly, max_rps=ctx.max_rps,
+        else:
+            if users is not None or rate is not None:
+                raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
+            safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
+            if s.required_rps is not None and not (
+                math.isfinite(s.required_rps) and s.required_rps > 0
+            ):
+                raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
+            safety.check_rate_ceiling(s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
+                                      allow_costly=costly, max_rps=max_rps)  # fmt: skip
+            start, rate = self.search_rates(ctx)
+            if not (0 < start <= rate):
+                raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({rate:g})")
+            costly, max_rps = True, None  # the search's rates are checked: its top is the load
+        abort = self.abort_error_rate
+        return safety.check_run(
+            is_emulator=ctx.is_emulator, users=users, rate=rate, max_requests=ctx.max_requests,
+            abort_error_rate=None if abort == "auto" else abort, abort_default=abort == "auto",
+            allow_costly=costly, max_rps=max_rps,
         )  # fmt: skip
-        start, top = self.search_rates(ctx)
-        if not (0 < start <= top):
-            raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-        return check_run(users=None, rate=top, allow_costly=True)
 
     def search_rates(self, ctx: RunContext) -> tuple[float, float]:
         """First and highest rate of a search: the ceiling (live 20/s, lifted by
@@ -217,15 +213,6 @@ def run_load_suite(
         max_requests=max_requests, request_timeout_s=timeout_s,
     )  # fmt: skip
     return LoadSuite(scenario=opts, **options).run(ctx)
-
-
-def credential_env(creds: Credentials) -> dict[str, str]:
-    """Credentials as variables for the Locust processes (never in their config file)."""
-    from harness.clients import ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN
-
-    values = ((ENV_TOKEN, creds.token), (ENV_JD_APPKEY, creds.jd_appkey),
-              (ENV_JD_SECRETKEY, creds.jd_secretkey))  # fmt: skip
-    return {name: value for name, value in values if value}
 
 
 def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
@@ -477,14 +464,7 @@ def _limit_step_run(found: LimitResult) -> LoadResult | None:
     if found.limit_rps is None:
         return None
     good = [s for s in found.steps if s.good and s.rate <= found.limit_rps * (1 + 1e-9)]
-    if not good:
-        return None
-    out = Path(str(max(good, key=lambda s: s.rate).result.detail.get("out_dir", "")))
-    try:
-        summary = json.loads((out / "load.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return LoadResult(mode=summary["mode"], summary=summary, series=[], out_dir=out)
+    return max(good, key=lambda s: s.rate).result.run if good else None
 
 
 def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
@@ -635,6 +615,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
             "run_codes": result.summary.get("codes", {}),
             "run_by_class": result.summary.get("by_class", {}),
         },
+        run=result,
     )
 
 
