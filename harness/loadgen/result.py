@@ -38,6 +38,7 @@ from harness.loadgen.recorder import (
     STOP_RUN_TIME,
     planned_sends,
 )
+from harness.loadgen.safety import check_load
 
 CONFIG_ENV = "FACEHARNESS_LOAD_CONFIG"
 RUN_STARTED = "faceharness run started"  # a worker's log line: it served a run (serve_worker)
@@ -109,30 +110,19 @@ def validate(cfg: RunConfig) -> None:
     parts = urlsplit(cfg.target_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"target URL {cfg.target_url!r} must look like http://host:port[/base]")
-    if cfg.mode == "closed":
-        if cfg.users is None or cfg.rate is not None:
-            raise UsageError("closed model needs users=N and no rate")
-        if cfg.users < 1:
-            raise UsageError(f"users must be >= 1, got {cfg.users}")
-        if cfg.users < cfg.processes:
-            raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
-    elif cfg.mode == "open":
-        if cfg.rate is None or cfg.users is not None:
-            raise UsageError("open model needs rate=R and no users")
-        if not math.isfinite(cfg.rate) or cfg.rate <= 0:
-            raise UsageError(f"rate must be a positive number, got {cfg.rate}")
-    else:
+    if cfg.mode not in MODE_LABELS:
         raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
-    if not (0 < cfg.duration_s <= MAX_DURATION_S):
-        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
-    if cfg.max_requests is not None and cfg.max_requests < 1:
-        raise UsageError(f"max_requests must be >= 1, got {cfg.max_requests}")
+    if (cfg.users is None) == (cfg.rate is None) or (cfg.users is None) == (cfg.mode == "closed"):
+        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
+    check_load(cfg.users, cfg.rate, cfg.max_requests, cfg.abort_error_rate)
     if cfg.processes < 1:
         raise UsageError(f"processes must be >= 1, got {cfg.processes}")
+    if cfg.users is not None and cfg.users < cfg.processes:
+        raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
+    if not (0 < cfg.duration_s <= MAX_DURATION_S):
+        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
     if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
         raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
-    if cfg.abort_error_rate is not None and not (0 < cfg.abort_error_rate <= 1):
-        raise UsageError(f"abort_error_rate must be in (0, 1], got {cfg.abort_error_rate}")
     if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
         raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 

@@ -116,8 +116,6 @@ def run_load(
     to the Locust processes' environment (and the preflight's): credentials never go into the
     run's config file.
     """
-    if (users is None) == (rate is None):
-        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
     total_workers = workers + (remote.count if remote else 0)
     if not 0 <= total_workers <= MAX_WORKERS:
         raise UsageError(f"workers must be in [0, {MAX_WORKERS}] in all, got {workers}")
