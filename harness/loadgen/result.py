@@ -533,18 +533,6 @@ class LoadResult:
     out_dir: Path
 
     @property
-    def latency_ms(self) -> dict[str, Any]:
-        return dict(self.summary["latency_ms"])
-
-    @property
-    def errors_by_code(self) -> dict[str, int]:
-        return dict(self.summary["errors_by_code"])
-
-    @property
-    def by_class(self) -> dict[str, int]:
-        return dict(self.summary["by_class"])
-
-    @property
     def stop_reason(self) -> str:
         return str(self.summary["stop_reason"])
 

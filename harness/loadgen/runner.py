@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -120,9 +120,7 @@ def run_load(
     if not 0 <= total_workers <= MAX_WORKERS:
         raise UsageError(f"workers must be in [0, {MAX_WORKERS}] in all, got {workers}")
     out = Path(out_dir).resolve()
-    spec = (
-        requests.to_kwargs() if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
-    )
+    spec = asdict(requests) if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
     cfg = RunConfig(
         mode="closed" if users is not None else "open", target_url=target_url.rstrip("/"),
         requests=spec, users=users, rate=float(rate) if rate is not None else None,

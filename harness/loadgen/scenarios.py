@@ -28,7 +28,7 @@ import random
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -207,9 +207,6 @@ class ScenarioOptions:
         if self.scenario != MIXED:
             return {self.scenario: 1.0}
         return {k: v for k, v in parse_weights(self.weights, OPERATIONS, "--weights").items() if v}
-
-    def to_kwargs(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def request_source(
