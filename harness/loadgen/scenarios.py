@@ -149,14 +149,12 @@ def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=4)
-def build_pool(faces_dir: str = "", max_bytes: int = 0) -> ImagePool:
-    """The pool for this process; ``max_bytes`` (0: the contract's) is the largest upload
-    every scenario may send (the internal API's base64 limit is the tighter one)."""
-    if max_bytes <= 0:
-        from harness.contract import load_contract
+def build_pool(faces_dir: str = "") -> ImagePool:
+    """The pool for this process: images up to the largest upload every scenario may send (the
+    internal API's base64 limit is the tighter one)."""
+    from harness.contract import load_contract
 
-        contract = load_contract()
-        max_bytes = min(limits_for(api, contract).largest for api in ("match", "jd"))
+    max_bytes = min(limits_for(api, load_contract()).largest for api in ("match", "jd"))
     images, skipped = _images(Path(faces_dir) if faces_dir else None, max_bytes)
     return ImagePool(images, skipped=skipped)
 

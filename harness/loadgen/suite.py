@@ -215,15 +215,20 @@ def run_load_suite(
     return LoadSuite(scenario=opts, **options).run(ctx)
 
 
-def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
-                by_class: Mapping[str, int]) -> str | None:  # fmt: skip
-    """Why answers like these cannot judge the service (None: they can).
+def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
+    """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
+    can).
 
     No connection that reached the service at all (refused, reset, closed before an answer) is an
     unreachable target; requests that reached it and ran out of time are its answer (a measured
     failure, judged by the run). HTTP answers that all refused the credentials or the account
     say nothing about the service's load.
     """
+    completed, codes, by_class = (
+        summary["totals"]["completed"],
+        summary["codes"],
+        summary["by_class"],
+    )
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
     unreached = by_class.get(CONNECTION_ERROR, 0)  # no answer, timeouts aside
     if unreached >= completed:
@@ -341,9 +346,7 @@ class _Run:
                 f"step {steps}: offered {rate:.1f}/s, achieved {result.achieved_rps:.1f}/s, "
                 f"ok {result.ok_rps:.1f}/s, p99 {p99}, errors {result.error_rate:.1%}, "
                 f"throttled {result.throttled_rate:.1%}"))  # fmt: skip
-            run = result.detail
-            reason = unjudgeable(ctx.target, run["run_completed"], run["run_codes"],
-                                 run["run_by_class"])  # fmt: skip
+            reason = unjudgeable(ctx.target, result.run.summary)
             if reason is None:
                 judged.append(rate)
             elif not judged:  # nothing can judge the service: stop now, not at 1/16 of the rate
@@ -484,7 +487,7 @@ def _judgeable(target: str, result: LoadResult) -> None:
     """Raise "could not run" when a run's answers cannot judge the service (:func:`unjudgeable`),
     or when the harness itself aborted the run."""
     s = result.summary
-    reason = unjudgeable(target, s["totals"]["completed"], s["codes"], s["by_class"])
+    reason = unjudgeable(target, s)
     if reason is not None:
         raise TargetError(reason)
     abort = s.get("abort_reason") or ""
