@@ -248,10 +248,10 @@ def _p50_run(out: Path, latency: dict[str, str]) -> tuple[float, float]:
             url, ScenarioOptions(scenario="liveCode", demo_credentials=True), rate=20,
             duration_s=10, out_dir=out,
         )  # fmt: skip
-    assert result.by_class["success"] == result.summary["totals"]["completed"], (
-        result.errors_by_code
+    assert result.summary["by_class"]["success"] == result.summary["totals"]["completed"], (
+        result.summary["errors_by_code"]
     )
-    ours = result.latency_ms["p50"]
+    ours = result.summary["latency_ms"]["p50"]
     server = sorted(timing.ms)[len(timing.ms) // 2]
     return float(ours), server
 
@@ -621,7 +621,7 @@ def _open_run(url: str, server_pid: int, rate: float, workers: int, out: Path) -
         cpu,
         wait,
         master,
-        result.by_class["success"],
+        result.summary["by_class"]["success"],
         totals["completed"],
         load,
     )

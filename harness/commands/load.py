@@ -226,27 +226,15 @@ def find_limit(**o: Any) -> None:
 
 
 @load_app.command("worker")
-def worker(
-    master: Annotated[
-        str,
-        typer.Option(
-            "--master",
-            help="HOST[:PORT] of the master: a `load run` or `find-limit` with --expect-workers "
-            "(port default 5557)",
-        ),
-    ],
-    wait: Annotated[
-        str, typer.Option("--wait", help="end when no master has come for this long")
-    ] = "60s",
-    config: Config = None,
-    out_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--out",
-            help="directory of the worker's Locust logs (default reports/load-worker-<time>)",
-        ),
-    ] = None,
-) -> None:
+@_options(
+    _option("master", str, Parameter.empty, "--master", "HOST[:PORT] of the master: a `load run` "
+            "or `find-limit` with --expect-workers (port default 5557)"),
+    _option("wait", str, "60s", "--wait", "end when no master has come for this long"),
+    _option("config", Config, None),
+    _option("out_dir", Path | None, None, "--out", "directory of the worker's Locust logs "
+            "(default reports/load-worker-<time>)"),
+)  # fmt: skip
+def worker(master: str, wait: str, config: Path | None, out_dir: Path | None) -> None:
     """Send load for masters on other machines: one run after another, until none comes.
 
     The master sends the scenario, rates and target; this machine sends the requests and
@@ -256,7 +244,7 @@ def worker(
     from harness.config import load_credentials
     from harness.loadgen.runner import serve_worker
     from harness.loadgen.safety import parse_duration
-    from harness.loadgen.suite import credential_env
+    from harness.loadgen.scenarios import credential_env
 
     wait_s = parse_duration(wait, "--wait")
     folder = out_dir or Path("reports") / datetime.now().strftime("load-worker-%Y%m%d-%H%M%S")

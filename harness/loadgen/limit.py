@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Bound = Literal["exact", "lower", "upper"]
@@ -40,6 +40,7 @@ class StepResult:
     duration_s: float = 0.0
     tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
     detail: dict[str, Any] = field(default_factory=dict)
+    run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class LimitResult:
             "criteria": dict(self.criteria),
             "notes": list(self.notes),
             "steps": self.table(),
-            "step_details": [asdict(s.result)["detail"] for s in self.steps],
+            "step_details": [s.result.detail for s in self.steps],
         }
 
 

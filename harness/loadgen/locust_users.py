@@ -7,6 +7,7 @@ inside Locust (gevent-patched).
 from __future__ import annotations
 
 import os
+from dataclasses import asdict
 from typing import Any
 
 import gevent
@@ -35,7 +36,7 @@ def scenario_kwargs(scenario: str, environ: dict[str, str] | None = None) -> dic
     if env.get(_ENV + "SEED"):
         options["seed"] = int(env[_ENV + "SEED"])
     options["demo_credentials"] = env.get(_ENV + "DEMO_CREDENTIALS", "") in ("1", "true", "yes")
-    return ScenarioOptions(**options).to_kwargs()
+    return asdict(ScenarioOptions(**options))
 
 
 def _per_user_rps() -> float:

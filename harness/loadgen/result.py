@@ -38,6 +38,7 @@ from harness.loadgen.recorder import (
     STOP_RUN_TIME,
     planned_sends,
 )
+from harness.loadgen.safety import check_load
 
 CONFIG_ENV = "FACEHARNESS_LOAD_CONFIG"
 RUN_STARTED = "faceharness run started"  # a worker's log line: it served a run (serve_worker)
@@ -109,30 +110,19 @@ def validate(cfg: RunConfig) -> None:
     parts = urlsplit(cfg.target_url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"target URL {cfg.target_url!r} must look like http://host:port[/base]")
-    if cfg.mode == "closed":
-        if cfg.users is None or cfg.rate is not None:
-            raise UsageError("closed model needs users=N and no rate")
-        if cfg.users < 1:
-            raise UsageError(f"users must be >= 1, got {cfg.users}")
-        if cfg.users < cfg.processes:
-            raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
-    elif cfg.mode == "open":
-        if cfg.rate is None or cfg.users is not None:
-            raise UsageError("open model needs rate=R and no users")
-        if not math.isfinite(cfg.rate) or cfg.rate <= 0:
-            raise UsageError(f"rate must be a positive number, got {cfg.rate}")
-    else:
+    if cfg.mode not in MODE_LABELS:
         raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
-    if not (0 < cfg.duration_s <= MAX_DURATION_S):
-        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
-    if cfg.max_requests is not None and cfg.max_requests < 1:
-        raise UsageError(f"max_requests must be >= 1, got {cfg.max_requests}")
+    if (cfg.users is None) == (cfg.rate is None) or (cfg.users is None) == (cfg.mode == "closed"):
+        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
+    check_load(cfg.users, cfg.rate, cfg.max_requests, cfg.abort_error_rate)
     if cfg.processes < 1:
         raise UsageError(f"processes must be >= 1, got {cfg.processes}")
+    if cfg.users is not None and cfg.users < cfg.processes:
+        raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
+    if not (0 < cfg.duration_s <= MAX_DURATION_S):
+        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
     if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
         raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
-    if cfg.abort_error_rate is not None and not (0 < cfg.abort_error_rate <= 1):
-        raise UsageError(f"abort_error_rate must be in (0, 1], got {cfg.abort_error_rate}")
     if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
         raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 
@@ -330,39 +320,17 @@ def write_outputs(result: LoadResult) -> None:
 def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[SecondRow]:
     if not rows:
         return []
-    by_sec: dict[int, tuple[Counter[str], Counter[str], Counter[str], list[str]]] = {}
+    by_sec: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
-        counts, by_class, err, hists = by_sec.setdefault(
-            int(row["sec"]), (Counter(), Counter(), Counter(), [])
-        )
-        counts.update({k: row.get(k, 0) for k in COUNTS})
-        by_class.update(row.get("by_class", {}))
-        err.update(row.get("err_codes", {}))
-        if row.get("hist"):
-            hists.append(row["hist"])
+        by_sec.setdefault(int(row["sec"]), []).append(row)
     first = min(math.floor(start_wall) if start_wall is not None else min(by_sec), min(by_sec))
     if max(by_sec) - first > MAX_SERIES_S:
         raise HarnessError(f"part files span {max(by_sec) - first} s; stale files in the output?")
-    out: list[SecondRow] = []
-    for sec in range(first, max(by_sec) + 1):  # gaps (a full stall) become empty seconds
-        if (found := by_sec.get(sec)) is None:
-            out.append(SecondRow(t=sec - first, sec=sec))
-            continue
-        counts, by_class, err, hists = found
-        hist = hdr.merge(hists)
-        out.append(
-            SecondRow(
-                t=sec - first,
-                sec=sec,
-                **{k: counts[k] for k in COUNTS},
-                by_class=dict(by_class),
-                errors_by_code=dict(err),
-                p50_ms=hdr.percentile_ms(hist, 50.0),
-                p99_ms=hdr.percentile_ms(hist, 99.0),
-                hist=hdr.encode(hist) if hist.get_total_count() else None,
-            )  # fmt: skip
-        )
-    return out
+    # gaps (a full stall) become empty seconds
+    return [
+        SecondRow.total(by_sec.get(sec, ()), sec - first, sec)
+        for sec in range(first, max(by_sec) + 1)
+    ]
 
 
 def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
@@ -517,6 +485,24 @@ class SecondRow:
     p99_ms: float | None = None
     hist: str | None = None
 
+    @classmethod
+    def total(cls, rows: Iterable[Mapping[str, Any]], t: int = 0, sec: int = 0) -> SecondRow:
+        """Part rows (or ``vars`` of merged ones) added: counts, classes, codes, and the exact
+        HDR sum of their histograms."""
+        rows = list(rows)
+        by_class: Counter[str] = Counter()
+        err: Counter[str] = Counter()
+        for row in rows:
+            by_class.update(row.get("by_class", {}))
+            err.update(row.get("err_codes", {}))
+        hist = hdr.merge(row.get("hist") for row in rows)
+        return cls(
+            t, sec, **{k: sum(row.get(k, 0) for row in rows) for k in COUNTS},
+            by_class=dict(by_class), errors_by_code=dict(err),
+            p50_ms=hdr.percentile_ms(hist, 50.0), p99_ms=hdr.percentile_ms(hist, 99.0),
+            hist=hdr.encode(hist) if hist.get_total_count() else None,
+        )  # fmt: skip
+
     @property
     def success(self) -> int:
         return self.by_class.get(SUCCESS, 0)
@@ -545,18 +531,6 @@ class LoadResult:
     summary: dict[str, Any]
     series: list[SecondRow]
     out_dir: Path
-
-    @property
-    def latency_ms(self) -> dict[str, Any]:
-        return dict(self.summary["latency_ms"])
-
-    @property
-    def errors_by_code(self) -> dict[str, int]:
-        return dict(self.summary["errors_by_code"])
-
-    @property
-    def by_class(self) -> dict[str, int]:
-        return dict(self.summary["by_class"])
 
     @property
     def stop_reason(self) -> str:

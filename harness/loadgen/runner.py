@@ -15,16 +15,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from harness import interrupt
 from harness.errors import HarnessError, UsageError
-from harness.loadgen import hdr
-from harness.loadgen.classify import SUCCESS
 from harness.loadgen.recorder import STOP_ABORT
 from harness.loadgen.result import (
     CONFIG_ENV,
@@ -34,6 +31,7 @@ from harness.loadgen.result import (
     RUN_STARTED,
     LoadResult,
     RunConfig,
+    SecondRow,
     SeriesTail,
     collect,
     write_json_atomic,
@@ -118,15 +116,11 @@ def run_load(
     to the Locust processes' environment (and the preflight's): credentials never go into the
     run's config file.
     """
-    if (users is None) == (rate is None):
-        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
     total_workers = workers + (remote.count if remote else 0)
     if not 0 <= total_workers <= MAX_WORKERS:
         raise UsageError(f"workers must be in [0, {MAX_WORKERS}] in all, got {workers}")
     out = Path(out_dir).resolve()
-    spec = (
-        requests.to_kwargs() if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
-    )
+    spec = asdict(requests) if isinstance(requests, ScenarioOptions) else {"paths": list(requests)}
     cfg = RunConfig(
         mode="closed" if users is not None else "open", target_url=target_url.rstrip("/"),
         requests=spec, users=users, rate=float(rate) if rate is not None else None,
@@ -375,20 +369,20 @@ def _progress(
     mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
 ) -> Callable[[], None]:
     """A poll that tails the series files and reports cumulative counts to ``callback``."""
-    tail, started, seen = SeriesTail(out), time.monotonic(), Counter[str]()
+    tail, started, seen = SeriesTail(out), time.monotonic(), [0, 0]  # answers, successes
 
     def poll() -> None:
         rows = tail.poll() if callback is not None else []
         if not rows or callback is None:
             return
-        for row in rows:
-            seen["completed"] += int(row.get("completed", 0))
-            seen["success"] += int(row.get("by_class", {}).get(SUCCESS, 0))
+        new = SecondRow.total(rows)
+        seen[0], seen[1] = seen[0] + new.completed, seen[1] + new.success
         last_sec = max(int(r["sec"]) for r in rows)
-        last = [r for r in rows if int(r["sec"]) == last_sec]
-        elapsed, done, ok = round(time.monotonic() - started, 3), seen["completed"], seen["success"]
-        last_rps = float(sum(int(r.get("completed", 0)) for r in last))
-        last_p99 = hdr.percentile_ms(hdr.merge(r.get("hist") for r in last), 99.0)
-        callback(LoadProgress(mode, elapsed, done, ok, done - ok, last_rps, last_p99))
+        last = SecondRow.total(r for r in rows if int(r["sec"]) == last_sec)
+        done, ok = seen
+        elapsed = round(time.monotonic() - started, 3)
+        callback(
+            LoadProgress(mode, elapsed, done, ok, done - ok, float(last.completed), last.p99_ms)
+        )
 
     return poll

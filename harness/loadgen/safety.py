@@ -67,14 +67,7 @@ def check_run(
     if users is None and rate is None:
         hint = "" if is_emulator else " (a live target never gets a default load)"
         raise UsageError(f"give --users N (closed model) or --rate R (open model){hint}")
-    if users is not None and users < 1:
-        raise UsageError(f"--users must be >= 1, got {users}")
-    if rate is not None and (not math.isfinite(rate) or rate <= 0):
-        raise UsageError(f"--rate must be a positive number, got {rate}")
-    if max_requests is not None and max_requests < 1:
-        raise UsageError(f"--max-requests must be >= 1, got {max_requests}")
-    if abort_error_rate is not None and not 0 < abort_error_rate <= 1:
-        raise UsageError(f"--abort-error-rate must be in (0, 1], got {abort_error_rate}")
+    check_load(users, rate, max_requests, abort_error_rate)
     check_rate_ceiling(rate, "--rate", is_emulator=is_emulator, allow_costly=allow_costly,
                        max_rps=max_rps)  # fmt: skip
     if is_emulator:
@@ -88,6 +81,20 @@ def check_run(
         max_requests if max_requests is not None else URL_MAX_REQUESTS,
         URL_ABORT_ERROR_RATE if abort_default else abort_error_rate,
     )
+
+
+def check_load(
+    users: int | None, rate: float | None, max_requests: int | None, abort_error_rate: float | None
+) -> None:
+    """The load's own bounds: the command's, and every run's (:class:`RunConfig`)."""
+    if users is not None and users < 1:
+        raise UsageError(f"--users must be >= 1, got {users}")
+    if rate is not None and (not math.isfinite(rate) or rate <= 0):
+        raise UsageError(f"--rate must be a positive number, got {rate}")
+    if max_requests is not None and max_requests < 1:
+        raise UsageError(f"--max-requests must be >= 1, got {max_requests}")
+    if abort_error_rate is not None and not 0 < abort_error_rate <= 1:
+        raise UsageError(f"--abort-error-rate must be in (0, 1], got {abort_error_rate}")
 
 
 def check_rate_ceiling(

@@ -28,10 +28,11 @@ import random
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.config import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
 from harness.errors import InputError, UsageError
 from harness.faces import PoolImage, limits_for, pool_faces
 from harness.imaging import resized, times
@@ -148,14 +149,12 @@ def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=4)
-def build_pool(faces_dir: str = "", max_bytes: int = 0) -> ImagePool:
-    """The pool for this process; ``max_bytes`` (0: the contract's) is the largest upload
-    every scenario may send (the internal API's base64 limit is the tighter one)."""
-    if max_bytes <= 0:
-        from harness.contract import load_contract
+def build_pool(faces_dir: str = "") -> ImagePool:
+    """The pool for this process: images up to the largest upload every scenario may send (the
+    internal API's base64 limit is the tighter one)."""
+    from harness.contract import load_contract
 
-        contract = load_contract()
-        max_bytes = min(limits_for(api, contract).largest for api in ("match", "jd"))
+    max_bytes = min(limits_for(api, load_contract()).largest for api in ("match", "jd"))
     images, skipped = _images(Path(faces_dir) if faces_dir else None, max_bytes)
     return ImagePool(images, skipped=skipped)
 
@@ -206,9 +205,6 @@ class ScenarioOptions:
         if self.scenario != MIXED:
             return {self.scenario: 1.0}
         return {k: v for k, v in parse_weights(self.weights, OPERATIONS, "--weights").items() if v}
-
-    def to_kwargs(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def request_source(
@@ -416,13 +412,20 @@ class Scenario:
         )  # fmt: skip
 
 
-def _credentials(env: Mapping[str, str], *, demo: bool) -> Any:
-    """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
-    from harness.clients import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
+_CREDENTIAL_ENV = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
 
-    names = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
+
+def credential_env(creds: Credentials) -> dict[str, str]:
+    """Credentials as variables for the Locust processes (never in their config file)."""
+    return {var: value for key, var in _CREDENTIAL_ENV.items() if (value := getattr(creds, key))}
+
+
+def _credentials(env: Mapping[str, str], *, demo: bool) -> Credentials:
+    """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
     fallback = DEMO if demo else Credentials()
-    return Credentials(**{k: env.get(v) or getattr(fallback, k) for k, v in names.items()})
+    return Credentials(
+        **{k: env.get(v) or getattr(fallback, k) for k, v in _CREDENTIAL_ENV.items()}
+    )
 
 
 def _payload(image: PoolImage) -> Any:

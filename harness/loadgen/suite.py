@@ -7,19 +7,16 @@ through their environment, never the config file.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
 import math
 import time
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.clients import Credentials
 from harness.contract import no_answer_key
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import hdr, safety
@@ -31,9 +28,9 @@ from harness.loadgen.classify import (
     THROTTLED,
 )
 from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
-from harness.loadgen.result import LoadResult
+from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
-from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions
+from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
 from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
 from harness.suite import RunContext
 
@@ -126,34 +123,32 @@ class LoadSuite:
         if not (0 <= self.workers and 0 <= remote and self.workers + remote <= 16):
             raise UsageError(f"--workers plus --expect-workers must be in [0, 16], got "
                              f"{self.workers} + {remote}")  # fmt: skip
-        auto = self.abort_error_rate == "auto"
-        abort = None if self.abort_error_rate == "auto" else self.abort_error_rate
-        check_run = functools.partial(
-            safety.check_run, is_emulator=ctx.is_emulator, max_requests=ctx.max_requests,
-            abort_error_rate=abort, abort_default=auto,
-        )  # fmt: skip
-        if self.search is None:
+        users, rate, s = self.users, self.rate, self.search
+        costly, max_rps = self.allow_costly, ctx.max_rps
+        if s is None:
             if self.duration_s <= 0:
                 raise UsageError(f"--duration must be > 0, got {self.duration_s}")
             safety.check_criteria(self.slo_p99_ms, self.max_error_rate)
-            return check_run(users=self.users, rate=self.rate, allow_costly=self.allow_costly,
-                             max_rps=ctx.max_rps)  # fmt: skip
-        if self.users is not None or self.rate is not None:
-            raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
-        s = self.search
-        safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
-        if s.required_rps is not None and not (
-            math.isfinite(s.required_rps) and s.required_rps > 0
-        ):
-            raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
-        safety.check_rate_ceiling(
-            s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
-            allow_costly=self.allow_costly, max_rps=ctx.max_rps,
+        else:
+            if users is not None or rate is not None:
+                raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
+            safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
+            if s.required_rps is not None and not (
+                math.isfinite(s.required_rps) and s.required_rps > 0
+            ):
+                raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
+            safety.check_rate_ceiling(s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
+                                      allow_costly=costly, max_rps=max_rps)  # fmt: skip
+            start, rate = self.search_rates(ctx)
+            if not (0 < start <= rate):
+                raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({rate:g})")
+            costly, max_rps = True, None  # the search's rates are checked: its top is the load
+        abort = self.abort_error_rate
+        return safety.check_run(
+            is_emulator=ctx.is_emulator, users=users, rate=rate, max_requests=ctx.max_requests,
+            abort_error_rate=None if abort == "auto" else abort, abort_default=abort == "auto",
+            allow_costly=costly, max_rps=max_rps,
         )  # fmt: skip
-        start, top = self.search_rates(ctx)
-        if not (0 < start <= top):
-            raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({top:g})")
-        return check_run(users=None, rate=top, allow_costly=True)
 
     def search_rates(self, ctx: RunContext) -> tuple[float, float]:
         """First and highest rate of a search: the ceiling (live 20/s, lifted by
@@ -220,24 +215,20 @@ def run_load_suite(
     return LoadSuite(scenario=opts, **options).run(ctx)
 
 
-def credential_env(creds: Credentials) -> dict[str, str]:
-    """Credentials as variables for the Locust processes (never in their config file)."""
-    from harness.clients import ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN
-
-    values = ((ENV_TOKEN, creds.token), (ENV_JD_APPKEY, creds.jd_appkey),
-              (ENV_JD_SECRETKEY, creds.jd_secretkey))  # fmt: skip
-    return {name: value for name, value in values if value}
-
-
-def unjudgeable(target: str, completed: int, codes: Mapping[str, int],
-                by_class: Mapping[str, int]) -> str | None:  # fmt: skip
-    """Why answers like these cannot judge the service (None: they can).
+def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
+    """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
+    can).
 
     No connection that reached the service at all (refused, reset, closed before an answer) is an
     unreachable target; requests that reached it and ran out of time are its answer (a measured
     failure, judged by the run). HTTP answers that all refused the credentials or the account
     say nothing about the service's load.
     """
+    completed, codes, by_class = (
+        summary["totals"]["completed"],
+        summary["codes"],
+        summary["by_class"],
+    )
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
     unreached = by_class.get(CONNECTION_ERROR, 0)  # no answer, timeouts aside
     if unreached >= completed:
@@ -355,9 +346,7 @@ class _Run:
                 f"step {steps}: offered {rate:.1f}/s, achieved {result.achieved_rps:.1f}/s, "
                 f"ok {result.ok_rps:.1f}/s, p99 {p99}, errors {result.error_rate:.1%}, "
                 f"throttled {result.throttled_rate:.1%}"))  # fmt: skip
-            run = result.detail
-            reason = unjudgeable(ctx.target, run["run_completed"], run["run_codes"],
-                                 run["run_by_class"])  # fmt: skip
+            reason = unjudgeable(ctx.target, result.run.summary)
             if reason is None:
                 judged.append(rate)
             elif not judged:  # nothing can judge the service: stop now, not at 1/16 of the rate
@@ -478,14 +467,7 @@ def _limit_step_run(found: LimitResult) -> LoadResult | None:
     if found.limit_rps is None:
         return None
     good = [s for s in found.steps if s.good and s.rate <= found.limit_rps * (1 + 1e-9)]
-    if not good:
-        return None
-    out = Path(str(max(good, key=lambda s: s.rate).result.detail.get("out_dir", "")))
-    try:
-        summary = json.loads((out / "load.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return LoadResult(mode=summary["mode"], summary=summary, series=[], out_dir=out)
+    return max(good, key=lambda s: s.rate).result.run if good else None
 
 
 def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
@@ -505,7 +487,7 @@ def _judgeable(target: str, result: LoadResult) -> None:
     """Raise "could not run" when a run's answers cannot judge the service (:func:`unjudgeable`),
     or when the harness itself aborted the run."""
     s = result.summary
-    reason = unjudgeable(target, s["totals"]["completed"], s["codes"], s["by_class"])
+    reason = unjudgeable(target, s)
     if reason is not None:
         raise TargetError(reason)
     abort = s.get("abort_reason") or ""
@@ -610,34 +592,33 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     tail_start = end - max(1, math.floor(step_s) // 2)
     tail, tail_end = result.window(tail_start, end)
     seconds = end - first
-    by_class: Counter[str] = Counter()
-    for row in rows:
-        by_class.update(row.by_class)
-    completed = sum(r.completed for r in rows)
+    window = SecondRow.total(map(vars, rows))
+    completed, by_class = window.completed, window.by_class
     served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
-    latency = hdr.summarize_ms(hdr.merge(r.hist for r in rows))
+    latency = hdr.summarize_ms(hdr.merge([window.hist]))
     return StepResult(
-        offered_rps=sum(r.offered for r in rows) / seconds,
+        offered_rps=window.offered / seconds,
         achieved_rps=completed / seconds,
         ok_rps=by_class.get(SUCCESS, 0) / seconds,
         p99_ms=latency["p99"],
         error_rate=(completed - served) / completed if completed else 0.0,
         throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
         completed=completed,
-        dropped=sum(r.dropped for r in rows),
-        late=sum(r.late for r in rows),
+        dropped=window.dropped,
+        late=window.late,
         duration_s=float(seconds),
-        tail_ok_rps=sum(r.success for r in tail) / (tail_end - tail_start),
+        tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],
-            "by_class": dict(by_class),
+            "by_class": by_class,
             "latency_ms": latency,
             "stop_reason": result.stop_reason,
             "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
             "run_codes": result.summary.get("codes", {}),
             "run_by_class": result.summary.get("by_class", {}),
         },
+        run=result,
     )
 
 

@@ -42,18 +42,16 @@ MAX_HEADS = 1024  # cached request heads per host (a scenario uses a handful)
 class RequestDeadline(TimeoutError):
     """The whole request did not end within its deadline (classified as a timeout)."""
 
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"no complete answer within the {seconds:g} s request deadline")
+
 
 def request_deadline(seconds: float | None) -> Any:
     """A ``gevent.Timeout`` for one whole request (a no-op for ``None``): geventhttpclient's own
     timeouts are per socket operation, so an answer dripped byte by byte would never time out."""
     import gevent
 
-    error = (
-        RequestDeadline(f"no complete answer within the {seconds:g} s request deadline")
-        if seconds
-        else None
-    )
-    return gevent.Timeout(seconds or None, error)
+    return gevent.Timeout(seconds or None, RequestDeadline(seconds) if seconds else None)
 
 
 class _Deadlines:
@@ -98,11 +96,7 @@ class _Deadlines:
             if self.due.get(current, (None,))[0] == deadline and not current.dead:
                 del self.due[current]
                 with contextlib.suppress(Exception):  # the request handles it; nothing reaches here
-                    current.throw(
-                        RequestDeadline(
-                            f"no complete answer within the {seconds:g} s request deadline"
-                        )
-                    )
+                    current.throw(RequestDeadline(seconds))
 
 
 class _Host:

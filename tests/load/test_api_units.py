@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -245,9 +246,7 @@ def test_credentials_come_from_the_environment_only(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("FACEHARNESS_TOKEN", "tok-from-env")
     req = scenario_request(scenario="liveCode", seed=7)
     assert req.headers["Authorization"] == "tok-from-env"
-    assert not any(
-        "tok" in str(v) for v in ScenarioOptions(scenario="liveCode").to_kwargs().values()
-    )
+    assert not any("tok" in str(v) for v in asdict(ScenarioOptions(scenario="liveCode")).values())
 
 
 BAD_OPTIONS = [

@@ -51,7 +51,7 @@ def test_closed_model_classifies_each_outcome(fresh_server: LoadServer, tmp_path
         out_dir=tmp_path,
     )
     assert result.stop_reason == "max_requests"
-    assert result.by_class == {
+    assert result.summary["by_class"] == {
         "success": 2,
         "business_failure": 0,
         "throttled": 2,
@@ -61,7 +61,7 @@ def test_closed_model_classifies_each_outcome(fresh_server: LoadServer, tmp_path
         "timeout": 2,
         "connection_error": 0,
     }
-    assert result.errors_by_code == {
+    assert result.summary["errors_by_code"] == {
         "http:400": 2,
         "http:401": 2,
         "http:429": 2,
@@ -84,8 +84,8 @@ def test_connection_errors_are_classified(closed_port: int, tmp_path: Path) -> N
         max_requests=5,
         out_dir=tmp_path,
     )
-    assert result.by_class["connection_error"] == 5
-    assert result.errors_by_code == {"no answer:connection": 5}
+    assert result.summary["by_class"]["connection_error"] == 5
+    assert result.summary["errors_by_code"] == {"no answer:connection": 5}
 
 
 @pytest.mark.parametrize("model", ["closed", "open"])
@@ -100,7 +100,7 @@ def test_max_requests_stops_the_run_early(
     assert time.monotonic() - began < 20
     assert result.stop_reason == "max_requests"
     assert result.summary["totals"]["sent"] == 37
-    assert result.by_class["success"] == 37
+    assert result.summary["by_class"]["success"] == 37
     assert fresh_server.state.hits["echo"] == 37
 
 
@@ -157,7 +157,7 @@ def test_open_model_sees_a_stall_the_closed_model_hides(
         fresh_server.url, ["/stall"], users=2, duration_s=3.5,
         out_dir=tmp_path / "closed",
     )  # fmt: skip
-    open_ms, closed_ms = open_run.latency_ms, closed_run.latency_ms
+    open_ms, closed_ms = open_run.summary["latency_ms"], closed_run.summary["latency_ms"]
     # Both runs hit one full 1 s freeze; both see it in their maximum...
     assert open_ms["max"] >= 0.95 * stall_s * 1000 and closed_ms["max"] >= 0.95 * stall_s * 1000
     # ...but only the open model's p99 carries it: ~100 sends were due during the freeze.
@@ -196,7 +196,7 @@ def test_inflight_cap_drops_and_counts_sends(fresh_server: LoadServer, tmp_path:
     totals = result.summary["totals"]
     assert totals["offered"] == 60 and totals["sent"] + totals["dropped"] == 60
     assert 4 <= totals["sent"] <= 10 and result.summary["dropped_sends"] == totals["dropped"]
-    assert result.latency_ms["p50"] >= 500
+    assert result.summary["latency_ms"]["p50"] >= 500
 
 
 @pytest.mark.slow
@@ -306,8 +306,13 @@ def test_an_https_target_gets_whole_request_bodies(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
-    assert result.errors_by_code == {}
-    assert result.by_class["success"] == result.summary["totals"]["completed"] == len(bodies) == 20
+    assert result.summary["errors_by_code"] == {}
+    assert (
+        result.summary["by_class"]["success"]
+        == result.summary["totals"]["completed"]
+        == len(bodies)
+        == 20
+    )
     sent = {json.dumps(b, sort_keys=True) for b in bodies}  # as the scenario built them, whole
     built = {json.dumps(json.loads(b), sort_keys=True) for b in Scenario(options)._bodies.values()}
     assert sent and sent <= built
