@@ -167,8 +167,10 @@ def test_open_model_sees_a_stall_the_closed_model_hides(
     assert table["columns"] == ["closed-model", "open-model"]
     p99_row = next(row for row in table["rows"] if row["metric"] == "latency_ms.p99")
     assert p99_row["closed-model"] == closed_ms["p99"] and p99_row["open-model"] == open_ms["p99"]
-    # The closed model's "offered" rate collapsed during the freeze instead.
-    assert min(r.offered for r in closed_run.series[1:-1]) < 0.5 * max(
+    # The closed model's "offered" rate collapsed during the freeze instead: a 1 s freeze that
+    # straddles two one-second rows halves each of them, so "collapsed" is below 0.7x the peak
+    # (a steady rate stays near 1x); 0.5x failed once at 0.502x.
+    assert min(r.offered for r in closed_run.series[1:-1]) < 0.7 * max(
         r.offered for r in closed_run.series
     )
 
