@@ -182,6 +182,8 @@ def read_yaml(path: Path, label: str) -> Any:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except OSError as exc:
         raise SpecError(f"cannot read {label}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{label} is not UTF-8 text") from None
     except yaml.YAMLError:
         raise SpecError(f"{label} is not valid YAML") from None
 
@@ -194,6 +196,8 @@ def load_spec(path: Path) -> Spec:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"spec {path.name} is not UTF-8 text") from None
     try:
         raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -737,6 +741,8 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
         errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
     except OSError as exc:
         raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{errata_path.name} is not UTF-8 text") from None
     path = root / "readings.yaml"
     ids = {e.id for e in errata}
     readings = parse_readings(read_yaml(path, path.name), path.name, ids) if path.is_file() else {}

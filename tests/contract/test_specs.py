@@ -91,3 +91,19 @@ def test_unparseable_yaml_names_the_line(tmp_path, contract):
     (root / "codes.yaml").write_text("codes: [\n  {api: match\n")
     with pytest.raises(SpecError, match="codes.yaml is not valid YAML"):
         load_contract(root)
+
+
+def test_a_file_that_is_not_utf8_is_one_line_spec_error(tmp_path, contract):
+    """A team's --codes table saved in GBK (or any binary) was an internal error."""
+    team = tmp_path / "team-codes.yaml"
+    team.write_bytes("codes: [{code: '1', zh: 成功}]".encode("gbk"))
+    with pytest.raises(SpecError, match=f"--codes {team} is not UTF-8 text"):
+        load_contract(codes=team)
+    (tmp_path / "specs").mkdir()
+    root = _copy_specs(tmp_path / "specs", contract)
+    (root / "ERRATA.md").write_bytes(b"\xff\xfe# ERRATA")
+    with pytest.raises(SpecError, match="ERRATA.md is not UTF-8 text"):
+        load_contract(root)
+    (root / "face-match.openapi.yaml").write_bytes(b"\xff\xfeopenapi: 3.1.0")
+    with pytest.raises(SpecError, match="spec face-match.openapi.yaml is not UTF-8 text"):
+        load_contract(root)
