@@ -185,6 +185,21 @@ class Replay:
     extra: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # where it was read from (not written)
 
+    @classmethod
+    def of(
+        cls,
+        request: Request,
+        contract: Contract,
+        refs: Callable[[Request], Any],
+        *,
+        faces_dir: Path | None,
+        **fields: Any,
+    ) -> Replay:
+        """The replay file of a finding's ``request``: its exchange as :func:`exchange_of` records
+        it and, when that uses a ``--faces`` image, the directory (:func:`faces_of`)."""
+        exchange = exchange_of(request, contract, refs)
+        return cls(exchange=exchange, faces=faces_of(exchange, faces_dir), **fields)
+
     def to_dict(self) -> dict[str, Any]:
         check = {"name": self.check, "rule_id": self.rule_id}
         timeout = {} if self.timeout_s is None else {"timeout_s": self.timeout_s}

@@ -17,7 +17,7 @@ from schemathesis.core.failures import Failure, Severity
 from harness import results
 from harness.clients import Request
 from harness.contract import Contract
-from harness.findings import Candidate, Replay, exchange_of, faces_of
+from harness.findings import Candidate, Replay, exchange_of
 from harness.findings import build_findings as _build
 from harness.results import Finding
 
@@ -140,16 +140,17 @@ def build_findings(
         )
 
         def replay(fid: str, merged: Finding) -> Replay:
-            exchange = exchange_of(raw.request, contract, lambda r: to_refs(r.json, pool))
-            return Replay(
+            return Replay.of(
+                raw.request,
+                contract,
+                lambda r: to_refs(r.json, pool),
+                faces_dir=faces_dir,
                 id=fid,
                 suite="conformance",
                 check=raw.check,
                 rule_id=raw.rule_id,
                 target=target,
-                exchange=exchange,
                 timeout_s=timeout_s,
-                faces=faces_of(exchange, faces_dir),
             )
 
         return Candidate(finding, replay, raw.size)

@@ -30,8 +30,6 @@ from harness.findings import (
     Candidate,
     Replay,
     build_findings,
-    exchange_of,
-    faces_of,
     image_ref,
     read_replay,
     request_of,
@@ -137,7 +135,6 @@ def write_findings(
         return with_images(request, ref)
 
     def replay(failure: PropertyFailed, fid: str, finding: Finding) -> Replay:
-        exchange = exchange_of(failure.request, run.contract, refs)
         case = failure.case
         extra = {
             "property": failure.property_name,
@@ -145,15 +142,17 @@ def write_findings(
             "steps": list(failure.steps),
             "case": None if case is None else {k: getattr(case, k) for k in _CASE},
         }
-        return Replay(
+        return Replay.of(
+            failure.request,
+            run.contract,
+            refs,
+            faces_dir=faces_dir,
             id=fid,
             suite="fuzz",
             check=finding.check,
             rule_id=finding.rule_id,
             target=target,
-            exchange=exchange,
             timeout_s=run.client.timeout_s,
-            faces=faces_of(exchange, faces_dir),
             extra=extra,
         )
 
