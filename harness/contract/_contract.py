@@ -175,15 +175,23 @@ def _ref_name(container: dict[str, Any]) -> str | None:
     return ref.rsplit("/", 1)[-1] if isinstance(ref, str) else None
 
 
+def _read_text(path: Path, shown: str, label: str) -> str:
+    """A contract file's UTF-8 text, or a one-line SpecError ("cannot read SHOWN: why", "LABEL is
+    not UTF-8 text")."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{label} is not UTF-8 text") from None
+
+
 def read_yaml(path: Path, label: str) -> Any:
     """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line
     SpecError."""
+    text = _read_text(path, label, label)
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except OSError as exc:
-        raise SpecError(f"cannot read {label}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{label} is not UTF-8 text") from None
+        return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError:
         raise SpecError(f"{label} is not valid YAML") from None
 
@@ -192,12 +200,7 @@ def load_spec(path: Path) -> Spec:
     """Read and validate one spec; every failure is a one-line SpecError."""
     from openapi_spec_validator import validate as validate_openapi
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read spec {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"spec {path.name} is not UTF-8 text") from None
+    text = _read_text(path, f"spec {path}", f"spec {path.name}")
     try:
         raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -737,12 +740,8 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
     if codes_file is not None:
         codes = merge_codes(codes, Path(codes_file))
     errata_path = root / "ERRATA.md"
-    try:
-        errata = parse_errata(errata_path.read_text(encoding="utf-8"), errata_path.name)
-    except OSError as exc:
-        raise SpecError(f"cannot read {errata_path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{errata_path.name} is not UTF-8 text") from None
+    text = _read_text(errata_path, str(errata_path), errata_path.name)
+    errata = parse_errata(text, errata_path.name)
     path = root / "readings.yaml"
     ids = {e.id for e in errata}
     readings = parse_readings(read_yaml(path, path.name), path.name, ids) if path.is_file() else {}
