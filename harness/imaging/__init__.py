@@ -11,6 +11,7 @@ inputs from images shipped in installed packages, never from the developer face 
 from ._decode import IMAGE_REJECT_REASONS as IMAGE_REJECT_REASONS
 from ._decode import ImageInfo as ImageInfo
 from ._decode import ImageRejected as ImageRejected
+from ._decode import Rejected as Rejected
 from ._decode import check_header as check_header
 from ._decode import decode_image as decode_image
 from ._decode import inspect_image as inspect_image

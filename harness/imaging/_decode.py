@@ -22,7 +22,7 @@ import struct
 import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import ClassVar, Final, Generic, Literal, Self, TypeVar, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,22 +36,32 @@ ImageRejectReason = Literal[
     "corrupt",  # the signature is right but the content cannot be parsed or decoded
 ]
 IMAGE_REJECT_REASONS: Final[tuple[ImageRejectReason, ...]] = get_args(ImageRejectReason)
+R = TypeVar("R", bound=str)
 
 
-class ImageRejected(ValueError):
-    """Not an image the caller accepts; ``reason`` lets an HTTP layer map it to a code."""
+class Rejected(Exception, Generic[R]):
+    """Input refused for one of the fixed ``REASONS``, which an HTTP layer maps to a code."""
 
-    def __init__(self, reason: ImageRejectReason, detail: str) -> None:
-        if reason not in IMAGE_REJECT_REASONS:
+    WHAT: ClassVar[str]
+    REASONS: ClassVar[tuple[str, ...]]
+
+    def __init__(self, reason: R, detail: str) -> None:
+        if reason not in self.REASONS:
             raise ValueError(
-                f"unknown image reject reason {reason!r}; expected one of {IMAGE_REJECT_REASONS}"
+                f"unknown {self.WHAT} reject reason {reason!r}; expected one of {self.REASONS}"
             )
-        self.reason: ImageRejectReason = reason
+        self.reason: R = reason
         self.detail = " ".join(detail.split())
         super().__init__(f"{reason}: {self.detail}")
 
-    def __reduce__(self) -> tuple[type[ImageRejected], tuple[ImageRejectReason, str]]:
+    def __reduce__(self) -> tuple[type[Self], tuple[R, str]]:
         return (type(self), (self.reason, self.detail))
+
+
+class ImageRejected(Rejected[ImageRejectReason], ValueError):
+    """Not an image the caller accepts."""
+
+    WHAT, REASONS = "image", IMAGE_REJECT_REASONS
 
 
 SUPPORTED_FORMATS: Final[frozenset[str]] = frozenset({"jpeg", "png"})

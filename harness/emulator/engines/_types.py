@@ -9,6 +9,8 @@ from typing import Final, Literal, Protocol, get_args, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from harness.imaging import Rejected
+
 # no_face: the detector found no human face; multiple_faces: two or more faces of comparable size
 # (the APIs want exactly one); face_too_small: narrower than the engine's minimum; blurry: too
 # little fine detail on the aligned face; bad_pose: head turned too far sideways to compare
@@ -18,20 +20,10 @@ FACE_REJECT_REASONS: Final[tuple[FaceRejectReason, ...]] = get_args(FaceRejectRe
 Box = tuple[int, int, int, int]  # (left, top, right, bottom) in the upright (EXIF-rotated) image
 
 
-class FaceRejected(Exception):
-    """The image is valid but its face cannot be used; ``reason`` is in FACE_REJECT_REASONS."""
+class FaceRejected(Rejected[FaceRejectReason]):
+    """The image is valid but its face cannot be used."""
 
-    def __init__(self, reason: FaceRejectReason, detail: str) -> None:
-        if reason not in FACE_REJECT_REASONS:
-            raise ValueError(
-                f"unknown face reject reason {reason!r}; expected one of {FACE_REJECT_REASONS}"
-            )
-        self.reason: FaceRejectReason = reason
-        self.detail = " ".join(detail.split())
-        super().__init__(f"{reason}: {self.detail}")
-
-    def __reduce__(self) -> tuple[type[FaceRejected], tuple[FaceRejectReason, str]]:
-        return (type(self), (self.reason, self.detail))
+    WHAT, REASONS = "face", FACE_REJECT_REASONS
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, about 8k instructions
