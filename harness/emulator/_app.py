@@ -39,15 +39,10 @@ _INTERNAL_ERROR = PlainTextResponse("Internal Server Error", status_code=500)
 
 
 class EmulatorApp(Starlette):
-    """Starlette with the documented operations answered ahead of its middleware stack.
-
-    A POST on an operation's path, with no faults or latency configured, goes straight to its
-    handler: the error middleware, the misbehaviour layer, the router and a Request object each
-    cost every request a few calls, and none of these handlers needs them (each answers its
-    refusals itself). An unexpected exception gets ServerErrorMiddleware's 500 (the same bytes)
-    and is raised on for the server to log, as that middleware does. Everything else (admin
-    paths, other methods, 404 and 405, a root path, injected faults or latency) takes the stack.
-    """
+    """Starlette with a POST on an operation's path (no faults or latency configured) answered
+    ahead of its middleware stack, which costs every request a few calls and which no handler
+    needs (each answers its own refusals); an unexpected exception gets ServerErrorMiddleware's
+    500 bytes and is raised on, as that middleware does."""
 
     def __init__(self, *, emulator: Emulator, operations: dict[str, Handler], **kw: Any) -> None:
         super().__init__(**kw)
@@ -80,8 +75,6 @@ class EmulatorApp(Starlette):
 
 
 def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    """The handler as a route's endpoint, for the requests that take the middleware stack."""
-
     async def endpoint(request: Request) -> Response:
         return await handler(request.app.emulator, request.scope, request.receive)
 

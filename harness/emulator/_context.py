@@ -82,8 +82,7 @@ class Emulator:
 
 
 def header(scope: Scope, name: bytes) -> str | None:
-    """The first value of a header (``name`` in lower case, as ASGI servers give names),
-    read from the scope without building Starlette's Headers for one or two lookups."""
+    """The first value of a header (``name`` in lower case), without building Headers."""
     for key, value in scope["headers"]:
         if key == name:
             return value.decode("latin-1")  # type: ignore[no-any-return]
@@ -93,12 +92,9 @@ def header(scope: Scope, name: bytes) -> str | None:
 async def read_json(
     emu: Emulator, scope: Scope, receive: Receive, limit: int, refusals: tuple[str, str, str]
 ) -> Any:
-    """The body as JSON ({} for a blank one if the API allows it), read without buffering more
-    than ``limit`` bytes; ``refusals``: the API and its code names for a body too large and one
-    not JSON.
-
-    Straight from ``receive`` (Starlette's ``stream()`` loop without its async generator, which
-    asyncio registers and finalises on every request)."""
+    """The body as JSON ({} for a blank one if the API allows it), never more than ``limit``
+    bytes buffered; ``refusals``: the API and its code names for too large and not JSON. Read
+    from ``receive`` (Starlette's ``stream()`` without its per-request async generator)."""
     api, too_large, not_json = refusals
     declared = header(scope, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:

@@ -1,9 +1,7 @@
 """Answers in each API's envelope, with texts taken from the code table; JSON both ways.
 
-Request bodies are parsed with orjson, judged by the standard library's rules: orjson parses a
-120 KB body about twice as fast as ``json`` but differs in a few corners (it refuses ``NaN``, a
-UTF-8 BOM and lone surrogate escapes, and reads integers beyond 64 bits as floats). Whatever
-orjson refuses, and any body where it produced a float that large, goes to ``json.loads``, so
+orjson parses a 120 KB body twice as fast as ``json``; what it refuses (``NaN``, a BOM, lone
+surrogates) or reads differently (integers beyond 64 bits, as floats) goes to ``json.loads``, so
 the emulator sees exactly what the standard library sees.
 """
 
@@ -28,10 +26,8 @@ class Answer(Exception):
 
 
 class FastJSONResponse(JSONResponse):
-    """JSONResponse rendered by orjson in a fifth of the time: the same JSON values (floats may
-    be spelled differently, e.g. ``1e-7``); the emulator never answers NaN, which orjson would
-    write as ``null`` where Starlette refuses it. Status 200 and the two headers JSONResponse
-    sends (content-length, then content-type), set directly: every answer is built this way."""
+    """JSONResponse's status 200 and headers, rendered by orjson in a fifth of the time (floats
+    may be spelled differently, e.g. ``1e-7``; the emulator never answers NaN)."""
 
     def __init__(self, content: Any) -> None:
         self.status_code, self.background = 200, None
@@ -86,10 +82,8 @@ def parse_json(raw: bytes) -> Any:
 
 
 def _has_huge_float(value: Any) -> bool:
-    """Whether orjson produced a float of integer size. A JD ``imgArr`` holds one number per
-    image byte, so a large container is scanned at C speed (``set(map(type, ...))``, nested ones
-    picked by ``compress``); a small one (every container of a base64 body) in a plain loop,
-    which costs a third of those calls for a handful of values."""
+    """Whether orjson produced a float of integer size. A large container (a JD ``imgArr``, one
+    number per image byte) is scanned at C speed; a small one in a plain loop, a third the calls."""
     if not _NESTED(type(value)):
         return type(value) is float and abs(value) >= _INT64
     stack = [value]

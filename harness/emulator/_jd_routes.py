@@ -102,12 +102,9 @@ def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
     if not sign:
         raise emu.refuse("jd", "sign_empty")
     expected = jd_sign(key.secretkey, ts)
-    if (
-        not (sign.isascii() and hmac.compare_digest(sign, expected))
-        and not emu.broken("accept-bad-sign")
-        and not (
-            "E-018" in emu.settings.alternatives and sign.lower() == expected
-        )  # case-insensitive
+    if not (sign.isascii() and hmac.compare_digest(sign, expected)) and not (
+        emu.broken("accept-bad-sign")
+        or ("E-018" in emu.settings.alternatives and sign.lower() == expected)  # any case
     ):
         raise emu.refuse("jd", "bad_sign")
     t = emu.settings.throttle

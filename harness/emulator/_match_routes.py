@@ -1,18 +1,8 @@
 """The internal face-match API (seed 000) on its documented paths.
 
-By default the emulator follows faceharness' default reading of every ambiguous sentence; with
-``readings = {"E-011": "alternative", ...}`` (``emulate --reading``) it follows the alternative one,
-so the harness's observation of each reading is tested against a server that really takes it:
-
-- E-011 alternative: /match success is "true" whenever the comparison ran (80 is the caller's
-  advice); /idno decides at a threshold of its own (10 points stricter than the recommended 70).
-- E-039 alternative: business failures (identity not found, name mismatch, no usable face) answer
-  errcode 0 with ``status`` "FAIL", no result, and the reason in errmsg.
-- E-012 alternative: "400k" is 400,000 characters of base64, not 409,600.
-- E-043 / E-032 alternative: the limits and formats the documents do not give (marked ``x-reading``
-  in the specs: serialNo, name and liveCode patterns, fds/uri shapes, extData size; validateData's
-  empty body) are not enforced.
-- the others (E-006, E-008, E-013, E-014, E-042): ``_readings.py``, called on their own paths.
+With ``readings = {"E-011": "alternative", ...}`` (``emulate --reading``) a route follows the
+alternative reading instead of the default one, as ``emulator_serves`` in specs/readings.yaml
+says; the envelope-level ones live in ``_readings.py``.
 """
 
 from __future__ import annotations

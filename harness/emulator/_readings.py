@@ -1,12 +1,6 @@
 """The alternative readings the emulator serves (``readings = {"E-014": "alternative"}``, ``emulate
---reading``).
-
-Each alternative is one concrete, plausible member of what ``specs/readings.yaml`` allows, so the
-harness's observation of it is tested against a server that really follows it. The routes call
-these functions only on their reading's own path; with the default readings nothing here runs.
-The one-line alternatives (E-013, E-018, E-020, E-028, E-042) are tested in the routes.
-Where an alternative is a family (a service's "own codes", "other wording") the member served is
-named in readings.yaml (``emulator_serves``).
+--reading``): each the concrete member ``emulator_serves`` names in specs/readings.yaml. Called
+only on their reading's own path; the one-line ones are tested in the routes.
 """
 
 from __future__ import annotations

@@ -65,14 +65,12 @@ class EmulatorServer:
     """`with EmulatorServer(app) as url:` serves on 127.0.0.1, a free port, until the block ends."""
 
     def __init__(self, app: Any) -> None:
-        self.app = app
         # "error": the suites send malformed HTTP on purpose, and uvicorn's warning about each
         # one would break into the gate's progress bars
         self.server = uvicorn.Server(_config(app, host="127.0.0.1", port=0, log_level="error"))
         self.thread = threading.Thread(
             target=self.server.run, name="faceharness-emulator", daemon=True
         )
-        self.url = ""
 
     def start(self) -> str:
         self.thread.start()
@@ -84,8 +82,7 @@ class EmulatorServer:
                 raise TargetError("the emulator did not start within its time limit")
             time.sleep(0.01)
         host, port = self.server.servers[0].sockets[0].getsockname()[:2]
-        self.url = f"http://{host}:{port}"
-        return self.url
+        return f"http://{host}:{port}"
 
     def stop(self) -> None:
         self.server.should_exit = True
@@ -106,8 +103,7 @@ def check_bind_host(host: str) -> str:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """The listening socket, or a one-line UsageError (bad port, port in use) before anything
-    runs."""
+    """The listening socket, or a one-line UsageError (bad port, port in use)."""
     check_bind_host(host)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port}: a port is 0 (any free port) to 65535")
@@ -131,9 +127,8 @@ def listen(host: str, port: int) -> socket.socket:
 
 
 class _ForegroundServer(uvicorn.Server):
-    """uvicorn's server, ended by SIGINT/SIGTERM within STOP_LIMIT_S whatever it is doing: the
-    first signal starts a graceful stop and a watchdog that ends the process if the stop stalls
-    (a blocked thread, a pending worker); a second signal stops waiting for connections."""
+    """uvicorn's server, ended by SIGINT/SIGTERM within STOP_LIMIT_S: a watchdog ends the
+    process if the graceful stop stalls; a second signal stops waiting for connections."""
 
     stopped_by: str | None = None
 
@@ -169,11 +164,9 @@ def _hard_stop(name: str) -> None:
 
 
 def _keep_heap() -> None:
-    """Have glibc keep the memory one request frees for the next one: each request allocates and
-    frees ~100 KB and more, and glibc's adaptive thresholds (blocks over 128 KB mmapped, free
-    heap over 128 KB handed back) made whether it faulted that memory in afresh (20-50 page
-    faults, a sixth of its CPU time) depend on where a process's first allocations fell. Fixed
-    thresholds make every serving process keep it. Not glibc (no ``mallopt``): nothing to do."""
+    """Have glibc keep the ~100 KB a request frees for the next one: its adaptive thresholds
+    made whether each request faulted that memory in afresh (a sixth of its CPU time) depend on
+    where the first allocations fell. Not glibc (no ``mallopt``): nothing to do."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, OSError, TypeError):  # no such C library call here
@@ -187,13 +180,10 @@ def serve_forever(
     *,
     host: str,
     port: int,
-    announce: Callable[[str], None] | None = None,
+    announce: Callable[[str], None],
 ) -> str | None:
-    """Foreground serving on a loopback address until SIGINT/SIGTERM; returns the signal's name.
-
-    The port is bound before the app is built (an engine may take seconds to load) and before
-    `announce(url)`, so a busy or impossible port is one UsageError and nothing claims to run.
-    """
+    """Serve until SIGINT/SIGTERM; returns the signal's name. The port is bound before the app
+    is built and announced, so a busy port is one UsageError and nothing claims to run."""
     sock = listen(host, port)
     bound = sock.getsockname()[1]
     try:
@@ -203,8 +193,7 @@ def serve_forever(
         raise
     server = _ForegroundServer(_config(app, log_level="warning"))
     _keep_heap()
-    if announce:
-        announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
+    announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
     try:
         server.run(sockets=[sock])
     finally:

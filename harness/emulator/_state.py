@@ -1,21 +1,11 @@
 """Run-time state of one emulator: live codes, async jobs, quotas, rate buckets, counters.
 
-Every collection has a bound and an eviction rule, so no flood grows the emulator without end,
-and nothing loops without a bound while holding the lock (a spinning lock holder starves the
-event loop: no route answers and SIGTERM is never acted on):
-
-- live codes: 4-digit codes while fewer than half the 4-digit space is live, then 6-digit codes
-  (the contract's ``^[0-9]{4,6}$``, ERRATA E-032); at most ``max_live_codes`` (100,000) unexpired
-  codes, beyond which validateData answers busy. Expired codes move to a retired list, kept to
-  answer "expired" rather than "unknown" for ``RETIRED_KEEP_S`` and at most ``MAX_RETIRED_CODES``,
-  oldest dropped first; a retired code may be issued again.
-- async jobs: results kept for ``async_ttl_s`` and at most ``max_jobs`` (oldest dropped first);
-  at most ``max_pending_jobs`` still being computed, beyond which the request answers busy.
-- rate buckets: keyed by configured token/appkey (unknown ones are refused before throttling)
-  and the JD cluster; at most ``MAX_BUCKETS``, least recently used dropped.
-- quota books (``remaining``): one entry per configured appkey, counted only after authentication.
-- counters: keyed by operation and by answered code, both finite sets.
-- traceNo: the millisecond clock and an 8-digit sequence that wraps, so it never grows.
+Every collection has a bound and an eviction rule (the constants below), so no flood grows the
+emulator without end, and nothing loops without a bound while holding the lock (a spinning
+holder starves the event loop: no route answers and SIGTERM is never acted on). LiveCodes are
+4 digits while fewer than half that space is live, then 6 (``^[0-9]{4,6}$``, E-032); expired
+ones are kept a while to answer "expired" rather than "unknown". Quota books and rate buckets
+are keyed by configured credentials only (unknown ones are refused first).
 """
 
 from __future__ import annotations

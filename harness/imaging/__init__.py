@@ -1,12 +1,5 @@
-"""Image bytes in, validated pixels out: the one place that parses client uploads.
-
-``inspect_image`` is the cheap header-only check (format, size, completeness, pixel
-budget); ``decode_image`` is the full decode for engines that need pixels. Both raise only
-:class:`ImageRejected`, whose ``reason`` is one of :data:`IMAGE_REJECT_REASONS`.
-The generators (``builtin_faces``, ``synthetic_image``, ``reencode``) make test and demo
-inputs from images shipped in installed packages, never from the developer face set;
-``resized``, ``padded`` and ``still_video`` shape any pool image the same way for every suite.
-"""
+"""Image bytes in, validated pixels out (``_decode``: the one place that parses client uploads),
+and images made for requests (``_make``: encoded, shaped, synthesised or package-shipped)."""
 
 from ._decode import IMAGE_REJECT_REASONS as IMAGE_REJECT_REASONS
 from ._decode import ImageInfo as ImageInfo

@@ -1,15 +1,11 @@
 """Image bytes in, a verdict (and pixels) out: the one place that parses client uploads.
 
-The format is named from its magic bytes, the size read from the JPEG / PNG header and the
-pixel budget enforced before any decoder runs (so PIL's global decompression-bomb limit never
-fires for these formats), then Pillow's own header rules are applied, read straight from the
-bytes (``Image.open`` builds Python objects for every segment: about 80 µs for a JPEG, where
-walking the same segments costs a few). The walk is never stricter than Pillow; it can be more
-lenient where Pillow reads the *content* of an optional segment (a PNG's ancillary chunks, an
-ICC profile's sequence header), which it checks only for length or CRC. Neither looks at pixel
-data: a full decode (:func:`decode_image`) is the only proof an image is usable. Every entry
-point raises only :class:`ImageRejected` for bad input, never a raw PIL error, so an HTTP layer
-can map every failure to a documented code.
+The pixel budget is enforced from the JPEG / PNG header before any decoder runs (PIL's global
+bomb limit never fires for these formats), then Pillow's own header rules are walked straight
+from the bytes (a few µs, where ``Image.open`` takes about 80): never stricter than Pillow, more
+lenient only on an optional segment's content (which it checks for length or CRC). Only a full
+decode (:func:`decode_image`) proves an image usable. Bad input raises only
+:class:`ImageRejected`, never a raw PIL error, so an HTTP layer maps every failure to a code.
 """
 
 from __future__ import annotations
@@ -89,13 +85,9 @@ def sniff_format(data: bytes) -> str | None:
 
 
 def looks_complete(data: bytes, fmt: str) -> bool:
-    """True if the stream ends with the format's end marker (JPEG EOI, PNG IEND).
-
-    Trailing padding (NUL, 0xFF, whitespace) is tolerated; any other trailing data (for
-    example a video appended to a "motion photo") reads as incomplete, which is deliberate:
-    the fast path cannot tell such data from a cut-off upload. Formats without a checked
-    end marker return True.
-    """
+    """True if the stream ends with the format's end marker (JPEG EOI, PNG IEND), padding
+    (NUL, 0xFF, whitespace) allowed; other trailing data (a "motion photo"'s video) reads as
+    incomplete, since it cannot be told from a cut-off upload. Other formats: True."""
     if fmt == "jpeg":
         return data[-2:] == _JPEG_EOI or bytes(data[-4096:]).rstrip(_PADDING).endswith(_JPEG_EOI)
     if fmt == "png":
@@ -357,14 +349,10 @@ def inspect_image(
     formats: Collection[str] = SUPPORTED_FORMATS,
     with_pil: bool = True,
 ) -> ImageInfo:
-    """Check format, size and completeness from the header alone; no pixel is decoded.
-
-    Order of checks (first failure wins): ``not_image`` -> ``unsupported_format`` ->
-    ``too_many_pixels`` -> ``truncated`` (no end marker) -> ``corrupt`` (PIL cannot parse
-    the header). About 100 µs for a typical JPEG. ``with_pil=False`` reads JPEG and PNG
-    headers by Pillow's rules without Pillow (see above), in a few µs: for hot paths
-    that decode nothing or decode later anyway (the emulator).
-    """
+    """Check format, size and completeness from the header alone, first failure wins:
+    ``not_image``, ``unsupported_format``, ``too_many_pixels``, ``truncated`` (no end marker),
+    ``corrupt``. ``with_pil=False`` walks JPEG and PNG headers by Pillow's rules without it, in
+    a few µs instead of about 100: for paths that decode nothing or decode later anyway."""
     return ImageInfo(*_inspect(data, max_pixels, formats, with_pil))
 
 
@@ -427,13 +415,9 @@ def decode_image(
     formats: Collection[str] = SUPPORTED_FORMATS,
     max_side: int | None = None,
 ) -> NDArray[np.uint8]:
-    """Fully decode to an ``(height, width, 3)`` RGB uint8 array, EXIF orientation applied.
-
-    Transparent pixels are composited onto white; 16-bit samples are scaled to 8 bits.
-    ``max_side`` caps the longer side of the result (JPEG uses DCT-domain reduction, so a
-    12 MP photo decodes several times faster); ``None`` keeps full resolution. A malformed
-    EXIF block is ignored (orientation left as stored) rather than failing the image.
-    """
+    """An upright ``(height, width, 3)`` RGB uint8 array (transparency on white, 16-bit scaled
+    to 8; a malformed EXIF block leaves it as stored). ``max_side`` caps the longer side (JPEG
+    reduces in the DCT domain, several times faster for a 12 MP photo)."""
     info = inspect_image(data, max_pixels=max_pixels, formats=formats)
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(info.format, ()))) as im:

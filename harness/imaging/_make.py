@@ -1,13 +1,10 @@
 """Images made for requests: encoded, shaped, synthesised, or shipped inside installed packages.
 
-Deterministic (same input and arguments, same bytes): replay files name an image by how it
-was made and its sha256, and a replay makes it again.
-
-The demo and the tests must work on a fresh machine without the developer face set and never
-redistribute photos of unknown licence: the built-in faces are two public-domain portraits
-installed with our dependencies (scikit-image's astronaut Eileen Collins, matplotlib's Grace
-Hopper; scikit-image's ``camera()`` face is in three-quarter view, which dlib's frontal detector
-misses), each in several variants so that genuine pairs with real appearance change exist.
+Deterministic (same input, same bytes): a replay file names an image by how it was made and its
+sha256. The built-in faces work without the developer face set and redistribute no photo of
+unknown licence: two public-domain portraits installed with our dependencies (scikit-image's
+``camera()`` face is in three-quarter view, which dlib's frontal detector misses), each in
+variants so that genuine pairs with real appearance change exist.
 """
 
 from __future__ import annotations
@@ -45,10 +42,7 @@ def encode(image: Image.Image, fmt: str, *, quality: int = 90) -> bytes:
 
 
 def reencode(data: bytes, fmt: str, *, quality: int = 90) -> bytes:
-    """Decode ``data`` (any format PIL reads) and write it again as ``fmt``.
-
-    EXIF orientation is baked into the pixels, so the result shows the same upright picture.
-    """
+    """``data`` (any format PIL reads) written again as ``fmt``, EXIF orientation baked in."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
@@ -130,12 +124,9 @@ def resized(
 
 
 def padded(data: bytes, total: int) -> bytes:
-    """Exactly ``total`` bytes showing the same picture.
-
-    A JPEG grows by comment (COM) segments right after SOI, so it stays a complete,
-    well-formed file (:func:`unpadded` takes them out again); 1-3 leftover bytes (and any
-    other format) become zero bytes after the end, which decoders tolerate.
-    """
+    """Exactly ``total`` bytes showing the same picture: a JPEG grows by comment segments after
+    SOI, so it stays well-formed (:func:`unpadded` takes them out); 1-3 leftover bytes (and any
+    other format) become zero bytes after the end, which decoders tolerate."""
     need = total - len(data)
     if need < 0:
         raise ValueError(f"cannot pad {len(data)} bytes down to {total}")
@@ -188,11 +179,8 @@ def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = No
 def synthetic_image(
     width: int, height: int, seed: int = 0, fmt: str = "jpeg", *, quality: int = 90
 ) -> bytes:
-    """A ``width`` x ``height`` picture with no face: smooth colour field, shapes and grain.
-
-    Same arguments, same bytes. The grain gives JPEG sizes close to photographs
-    (about 80 KB at 640x480, quality 90) so payload-size effects in load tests are realistic.
-    """
+    """A picture with no face: smooth colour field, shapes, and grain that gives JPEG sizes
+    close to photographs (about 80 KB at 640x480, quality 90), as load tests need."""
     if width < 1 or height < 1:
         raise ValueError(f"image size must be positive, got {width}x{height}")
     rng = np.random.default_rng(seed)
@@ -288,12 +276,8 @@ def _builtin_faces() -> tuple[BuiltinFace, ...]:
 
 
 def builtin_faces() -> list[BuiltinFace]:
-    """All built-in face images, grouped by identity; identical bytes on every call.
-
-    Two identities, seven images each (the shipped file, its JPEG<->PNG re-encode,
-    a 6 degree rotation, brighter/flatter, mirrored, 80 % size, face-centred crop).
-    Item 0 is a JPEG of about 75 KB. An identity whose package is missing is left out.
-    """
+    """The built-in faces, seven variants per identity (item 0 a JPEG of about 75 KB); an
+    identity whose package is missing is left out."""
     return list(_builtin_faces())
 
 

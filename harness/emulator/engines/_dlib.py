@@ -1,11 +1,8 @@
 """The real engine: dlib face detection, 5-point alignment and 128-d ResNet embedding.
 
-Pipeline per image (about 150-250 ms on one core, cached by sha256 afterwards):
-decode -> downscale for detection -> HOG detection -> one-face rule -> size gate
--> landmarks -> pose gate -> blur gate -> embedding. Gates run before the embedding so a
-rejected image costs only detection. Distances are Euclidean between embeddings (dlib's
-own convention; ~0.6 is its usual same-person cut-off), calibrated in ``calibration``.
-The quality measurements are pure functions of their inputs, testable without dlib.
+About 150-250 ms per image on one core, cached by sha256. The quality gates run before the
+embedding so a rejected image costs only detection; they are pure functions, testable without
+dlib. Distances are Euclidean (dlib's convention), calibrated in ``calibration``.
 """
 
 from __future__ import annotations
@@ -159,10 +156,9 @@ class DlibEngine:
     def template(self, image_bytes: bytes) -> FaceTemplate:
         """Template of the single usable face; FaceRejected / ImageRejected otherwise.
 
-        Outcomes are kept by sha256, the ``cache_size`` last used: load tests resend the same few
-        images, and a hit turns a ~185 ms dlib pass into a lookup. They are computed outside the
-        lock, so two threads missing on one key both compute it (harmless: the engine is
-        deterministic) instead of serialising all misses.
+        Outcomes of the ``cache_size`` last used images are kept (load tests resend a few), and
+        computed outside the lock: two threads missing on one key both compute it (the engine is
+        deterministic) rather than serialising all misses.
         """
         key = sha256_hex(image_bytes)
         with self._cache_lock:

@@ -56,11 +56,6 @@ class Measurement:
         return np.unique([im.identity for im in self.images], return_inverse=True)[1]
 
 
-def default_faces_dir() -> Path:
-    env = os.environ.get("FACEHARNESS_FACES")
-    return Path(env) if env else Path(__file__).resolve().parents[4] / "shared" / "data" / "faces"
-
-
 def measure(engine: DlibEngine, faces_dir: Path) -> Measurement:
     """Templates of the single-face images of labels.csv (:func:`harness.faces.load_images`)."""
     run = Measurement([], [])
@@ -189,9 +184,9 @@ def report(engine: DlibEngine, run: Measurement, reps: int, seed: int) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--faces", type=Path, default=default_faces_dir(), help="folder holding labels.csv"
-    )
+    env = os.environ.get("FACEHARNESS_FACES")
+    faces = Path(env) if env else Path(__file__).resolve().parents[4] / "shared" / "data" / "faces"
+    parser.add_argument("--faces", type=Path, default=faces, help="folder holding labels.csv")
     parser.add_argument("--bootstrap", type=int, default=2000, help="identity-bootstrap replicates")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

@@ -1,21 +1,8 @@
 """Engine distance -> each API's numbers, from one measured impostor model.
 
-How the model was measured, and why these mappings: docs/calibration.md. Re-measure with
-``python -m harness.emulator.engines._measure`` and paste its constants below.
-
-Internal API (document: "70 means a false-accept rate of 1/1,000, 80 means 1/10,000"):
-    score = floor(S(L)), L = -log10 FMR(distance),
-    S(L) = 70 * L / 3 for L <= 3 (FMR 1 -> 0, FMR 1e-3 -> 70),
-    S(L) = 70 + 10 * (L - 3) above (1e-4 -> 80, 1e-5 -> 90, <= 1e-6 -> 100).
-    Both documented claims hold exactly under the model: FMR(score >= 70) = 1e-3,
-    FMR(score >= 80) = 1e-4.
-
-JD faceCompareNew:
-    e_k = distance at FMR 10^-k (k = 4..7), so e4 > e5 > e6 > e7;
-    result = distance <= e4;
-    score = clip(1 - distance**2 / 2, 0, 1) (the cosine similarity this distance would
-    mean for unit-length embeddings: 1 for identical, ~0.6 for typical impostors);
-    similarity = round(100 * score), half up.
+The mappings and why (the internal score's 70/80 anchors, JD's e4..e7, score and similarity):
+docs/calibration.md. Re-measure with ``python -m harness.emulator.engines._measure`` and paste
+its constants below.
 """
 
 from __future__ import annotations
@@ -30,12 +17,8 @@ _STANDARD: NormalDist = NormalDist()
 
 @dataclass(frozen=True, slots=True)
 class ImpostorModel:
-    """Impostor distances d with ``d ** power ~ Normal(mean, sd)``.
-
-    ``power=2`` (the calibrated choice) models the squared Euclidean distance, a sum over
-    128 embedding dimensions, as normal; docs/calibration.md shows it fits the measured
-    impostor pairs better than a normal on ``d`` itself. FMR(t) = P(impostor d <= t).
-    """
+    """Impostor distances d with ``d ** power ~ Normal(mean, sd)``; FMR(t) = P(impostor d <= t).
+    ``power=2`` (a sum over 128 dimensions as normal) fits best (docs/calibration.md)."""
 
     mean: float
     sd: float
@@ -91,11 +74,8 @@ def internal_score(distance: float, model: ImpostorModel = IMPOSTOR_MODEL) -> in
 
 
 def fmr_at_internal_score(score: float) -> float:
-    """False-match rate of the rule "accept when internal score >= ``score``".
-
-    Scores are integers, so a fractional ``score`` means ``ceil(score)``. Independent of
-    the impostor model: this is the scale's definition (70 -> 1e-3, 80 -> 1e-4, 100 -> 1e-6).
-    """
+    """False-match rate of "accept when internal score >= ``score``" (a fraction means its
+    ceiling): the scale's definition, independent of the model."""
     level = math.ceil(score - _EPS)
     if level <= 0:
         return 1.0
@@ -124,8 +104,8 @@ def jd_similarity(distance: float) -> float:
 
 
 def jd_similarity_percent(distance: float, score: float | None = None) -> int:
-    """JD ``similarity`` 0..100: ``score`` as a percentage, rounded half up (``score``: the
-    distance's ``jd_similarity``, when the caller has it already)."""
+    """JD ``similarity`` 0..100, rounded half up (``score``: the distance's ``jd_similarity``,
+    when the caller has it already)."""
     return math.floor(100.0 * (jd_similarity(distance) if score is None else score) + 0.5)
 
 
