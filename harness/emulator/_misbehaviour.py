@@ -124,12 +124,8 @@ class AbortConnection(Exception):
 
 class Misbehaviour:
     """ASGI middleware: injected faults, then added latency, around the documented operations.
-
-    With neither configured (every run that does not ask for them) a request goes straight to
-    the routes: the two would cost a path lookup and a settings walk each, per request, to do
-    nothing. Neither draws from its seeded RNG when nothing is configured, so skipping them
-    leaves every later draw (after a run-time config change) as it was.
-    """
+    With neither configured a request goes straight to the routes, and no seeded draw is spent,
+    so later draws (after a run-time config change) are as they were."""
 
     def __init__(self, app: Any, *, seed: int = 0) -> None:
         self.app = app

@@ -201,16 +201,7 @@ def build_settings(config: Path | None = None, **overrides: object) -> EmulatorS
     means not given)."""
     base = read_config(config).emulator
     data: dict[str, Any] = base.model_dump(exclude_unset=True) if base is not None else {}
-    _add_env_credentials(data)
-    for key, value in overrides.items():
-        if value is not None and value != ():
-            data[key] = value
-    return validate(EmulatorSettings, data, str(config) if config else "emulator settings")
-
-
-def _add_env_credentials(data: dict[str, Any]) -> None:
-    """The same variables that configure the clients configure the emulator (one environment,
-    both sides): they go first, before the configured tokens and appkeys."""
+    # the variables that configure the clients configure the emulator too, ahead of the file's
     env = load_credentials()  # no file: the environment's only
     if env.token:
         data["tokens"] = [
@@ -223,3 +214,7 @@ def _add_env_credentials(data: dict[str, Any]) -> None:
             {"appkey": env.jd_appkey, "secretkey": env.jd_secretkey},
             *[k for k in keys if k["appkey"] != env.jd_appkey],
         ]
+    for key, value in overrides.items():
+        if value is not None and value != ():
+            data[key] = value
+    return validate(EmulatorSettings, data, str(config) if config else "emulator settings")

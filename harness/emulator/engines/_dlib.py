@@ -60,13 +60,9 @@ def box_width(box: Box) -> int:
 def single_face(
     detections: Sequence[Detection], *, comparable_ratio: float, confident_score: float
 ) -> Detection:
-    """The one face to use, or FaceRejected when there is none or several comparable ones.
-
-    Hits under ``confident_score`` are often texture (a badge, a pattern): used only when
-    nothing confident was found. The face is the widest confident hit; another confident face
-    makes the image ``multiple_faces`` only if at least ``comparable_ratio`` times as wide
-    (smaller ones are bystanders: wrongly rejecting a portrait costs more).
-    """
+    """The widest confident hit (an unconfident one, often texture, only if none is confident);
+    FaceRejected if none, or if another confident face is at least ``comparable_ratio`` as wide
+    (smaller ones are bystanders: wrongly rejecting a portrait costs more)."""
     if not detections:
         raise FaceRejected("no_face", "no human face found in the image")
     confident = [d for d in detections if d.score >= confident_score]

@@ -1,15 +1,11 @@
 """A deterministic stand-in engine for load tests: no decoding, no ML, microseconds.
 
-NOT BIOMETRIC. Identical bytes give distance 0.0; two different byte strings a pseudo-random
-distance drawn from the calibrated impostor model, fixed by the pair of digests: scores look
-like a real engine's impostor scores (the documented false-match rates hold), but two photos of
-one person are as unrelated as two strangers. The caller validates images.
+NOT BIOMETRIC. Identical bytes give distance 0.0; different ones a distance drawn from the
+calibrated impostor model, fixed by the pair of digests (the documented false-match rates hold,
+but two photos of one person are strangers). The caller validates images.
 
-Why XXH3-128 and not SHA-256: SHA-256 of two portraits cost more than parsing the whole
-request (1.2-1.4x orjson on the ~120 KB bench body), the largest single step of an emulator
-request; XXH3 reads the same bytes about 70x faster. Nothing needs a cryptographic digest
-here: 128 bits make an accidental collision negligible, and a crafted one would only get
-what sending identical bytes gets (distance 0) from an engine that is not biometric anyway.
+XXH3-128, not SHA-256: SHA-256 of two portraits cost more than parsing the whole request; XXH3
+is about 70x faster, and a collision would only get what identical bytes get (distance 0).
 """
 
 from __future__ import annotations

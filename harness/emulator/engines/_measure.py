@@ -4,10 +4,7 @@ Usage::
 
     python -m harness.emulator.engines._measure [--faces DIR] [--bootstrap 2000] [--seed 0]
 
-Reads ``DIR/labels.csv`` (default: ``$FACEHARNESS_FACES`` or ``../shared/data/faces``
-beside the repository), keeps images labelled with exactly one named face, compares every
-pair with :class:`DlibEngine` and fits the impostor model. It prints numbers only: no
-image, crop or embedding is written anywhere. docs/calibration.md records one run.
+Prints numbers only (no image, crop or embedding is written); docs/calibration.md records a run.
 """
 
 from __future__ import annotations
