@@ -104,7 +104,6 @@ class State:
             bucket[:2] = (tokens - 1.0 if tokens >= 1.0 else tokens), now
             return tokens >= 1.0
 
-    # --- live codes (single use, expiring) ---------------------------------------------
     def issue_live_code(self, ttl_s: float) -> str | None:
         """A fresh code, or None when ``max_live_codes`` are live (the caller answers busy)."""
         with self.lock:
@@ -155,7 +154,6 @@ class State:
         ):
             self._retired.popitem(last=False)
 
-    # --- async jobs ------------------------------------------------------------------------
     def add_job(self, trace: str, ttl_s: float) -> AsyncJob | None:
         """A new processing job, or None when ``max_pending_jobs`` are still computing (busy)."""
         with self.lock:

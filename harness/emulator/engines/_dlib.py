@@ -181,8 +181,6 @@ class DlibEngine:
             return 0.0
         return float(np.linalg.norm(np.asarray(a.vector) - np.asarray(b.vector)))
 
-    # -- pipeline -------------------------------------------------------------------------
-
     def _compute(self, data: bytes, key: str) -> FaceTemplate:
         info = inspect_image(data, max_pixels=self.max_pixels)
         rgb = decode_image(data, max_pixels=self.max_pixels, max_side=self.decode_max_side)
