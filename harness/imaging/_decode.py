@@ -492,7 +492,13 @@ def _rejection(data: bytes, fmt: str, exc: BaseException) -> ImageRejected:
 
 
 def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    # Pillow names the stream it read (<_io.BytesIO object at 0x7f...>): a run-to-run address
+    # that would make the same image's rejection differ between runs and replays
+    text = _OBJECT_REPR.sub("", str(exc))
+    return " ".join(text.split()) or type(exc).__name__
+
+
+_OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def sha256_hex(data: bytes) -> str:

@@ -197,3 +197,19 @@ def test_mutated_images_never_raise_bare_decoder_errors(fmt: str) -> None:
         except ImageRejected as exc:
             outcomes.add(exc.reason)
     assert "decoded" in outcomes and len(outcomes) > 2, outcomes
+
+
+def test_a_rejection_names_no_memory_address() -> None:
+    """Pillow's 'cannot identify image file <_io.BytesIO object at 0x...>' differs on every run;
+    the same image must be rejected with the same text (findings and replays compare it)."""
+    gif = b"GIF89a" + b"\x00" * 20 + b";"
+    details = set()
+    for _ in range(3):
+        with pytest.raises(ImageRejected) as info:
+            inspect_image(gif, max_pixels=BUDGET, formats=("gif",))
+        details.add(info.value.detail)
+    (detail,) = details
+    assert " at 0x" not in detail
+    assert (
+        detail == "gif data cannot be decoded (UnidentifiedImageError: cannot identify image file)"
+    )
