@@ -1,9 +1,6 @@
-"""One schemathesis run (examples, coverage, fuzzing) over one API's spec, via its Python API.
-
-The spec goes in as loaded by the contract; credentials come from a per-schema auth provider
-(fresh JD timestamp and sign on every case, unless the case negates one on purpose); a
-``map_case`` hook puts real images into generated requests and an ``after_call`` hook feeds every
-answer to the run's tracker. Failures come back out of the engine's scenario recorders.
+"""One schemathesis run (examples, coverage, fuzzing) over one API's spec, via its Python API:
+fresh credentials per case (unless a negative case broke one on purpose), real images by a
+``map_case`` hook, every answer to the run's tracker; failures from the scenario recorders.
 """
 
 from __future__ import annotations
@@ -42,12 +39,9 @@ BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     "max_response_time": ("convention", None),
 }
 BUILTIN_CHECKS = tuple(c for c in BUILTIN_BASIS if c != "max_response_time")
-"""Built-in checks that judge these APIs correctly (``max_response_time`` runs when a limit is
-set). The HTTP-status based negative_data_rejection, positive_data_acceptance, ignored_auth and
-missing_required_header are replaced by envelope-aware checks and probes (E-015); HTTP status,
-Content-Type and the response schema are the rule book's (FH-H01..H03, FH-H05), which fuzz runs
-too: schemathesis' response_schema_conformance reports only what the book does not judge (a missing
-Content-Type)."""
+"""Built-in checks that judge these APIs correctly: the HTTP-status based ones are replaced by
+envelope-aware checks and probes (E-015), status, Content-Type and schema are the rule book's
+(FH-H01..H03, FH-H05)."""
 _LEVELS = get_args(Level)
 
 
@@ -85,8 +79,7 @@ def load_schema(
     request_timeout_s: float = 60.0,
 ) -> Any:
     cfg = SchemathesisConfig()
-    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping
-    # at `examples`
+    # no max_time: with one schemathesis keeps fuzzing until the time is up
     cfg.update(seed=seed, max_failures=None, suppress_health_check=[HealthCheck.all])
     project = cfg.projects.override
     project.update(
@@ -228,8 +221,7 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
 
 
 def _judged_by_the_book(node: Any) -> bool:
-    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding
-    (``response_schema``, which fuzz runs too); schemathesis' check keeps its other failures."""
+    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding."""
     from schemathesis.core.failures import MalformedJson
     from schemathesis.openapi.checks import JsonSchemaError
 
@@ -242,12 +234,8 @@ def _judged_by_the_book(node: Any) -> bool:
 def _collect_unanswered(
     session: Session, recorder: Any, outcome: EngineOutcome, errors: list[BaseException]
 ) -> None:
-    """Findings for the scenario's requests that got no answer.
-
-    schemathesis ends an operation's scenario at a transport error and reports the error apart
-    from the recorder, which keeps the request without a response; the two are paired in order.
-    An unanswered request without a reported error (the run was stopped) is no finding.
-    """
+    """Findings for the scenario's requests that got no answer: schemathesis reports a transport
+    error apart from the recorder, which keeps the request without a response; paired in order."""
     cases = [
         node.value
         for case_id, node in recorder.cases.items()

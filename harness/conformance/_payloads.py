@@ -1,13 +1,8 @@
-"""Real images and videos for generated requests, so positive cases reach the face engine.
+"""Real images and videos for generated requests: random base64 dies at image decoding and never
+tests a comparison.
 
-A schema can only say "base64 text"; random base64 dies at image decoding and never tests a
-comparison. The pool holds the package-shipped portraits and the ``--faces DIR`` sample
-(:func:`harness.faces.pool_faces`), a few synthetic pictures, and one small mp4 made from a
-built-in face. Every pick is a pure function of a key, so a run with the same seed sends the
-same images. Images keep their names, whatever shapes them: a replay file names every image it
-sends by pool name and sha256 (plus ``"size"`` when a probe padded it to a documented limit), and
-a replay puts the same bytes back from the same pool; values that are not the pool's stay as
-they are.
+Every pick is a pure function of a key, so a run with the same seed sends the same images; a replay
+file names each image by pool name and sha256 (and ``"size"`` when a probe padded it).
 """
 
 from __future__ import annotations
@@ -61,8 +56,7 @@ class PayloadPool:
         self._by_data = {m.data: m for m in self.media.values()}
 
     def identify(self, data: bytes) -> tuple[PoolImage, int | None] | None:
-        """The pool's media ``data`` is, and the size it was padded to
-        (:func:`harness.imaging.padded`) if it was."""
+        """The pool's media ``data`` is, and the size it was padded to if it was."""
         found = self._by_data.get(data)
         if found is not None:
             return found, None

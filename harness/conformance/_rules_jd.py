@@ -1,9 +1,5 @@
-"""Business rules of JD faceCompareNew (seed 004) that its schema cannot express.
-
-Codes, texts, the threshold keys and the success code come from the contract. The JD tables have
-no 必填 values (E-023): parts the harness cannot read (``result: null`` on a gateway error, a
-business error with only code and msg) are fine.
-"""
+"""Business rules of JD faceCompareNew (seed 004) that its schema cannot express; the JD tables
+have no 必填 values (E-023), so parts the harness cannot read are fine."""
 
 from __future__ import annotations
 

@@ -54,9 +54,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status
     and traceNo.
 
-    errcode 0 with a status other than SUCCESS is the two-level reading (E-039); async answered at
-    once is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
-    document marks them optional (``-``, ``否``) are fine.
+    errcode 0 without SUCCESS (E-039) and async answered at once (E-013) are readings.
     """
     body = envelope(response)
     if body is None:
@@ -154,11 +152,8 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
 def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
-    /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
-    "true" at or above 80 fits both (not counted); "false" at or above 80 fits none ("false" is
-    出错 or below the advised 80). /idno: a success decided at another threshold is the service's
-    own threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score
-    breaks 验证通过时返回.
+    /match "false" at or above 80 fits none ("false" is 出错 or below the advised 80); /idno
+    "true" without a score breaks 验证通过时返回.
     """
     result = _success_result(response)
     if result is None or result.get("success") not in ("true", "false"):
@@ -296,10 +291,7 @@ def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) 
 @rule("FH-M08", "optional-parts-sent", api="match", severity="low", reading="E-006")
 def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
-    out.
-
-    errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
-    an error with ``"data": null`` follow the document as well.
+    out (errmsg 否, data ``-``: the document allows either).
     """
     body, errcode = _errcode(response)
     if errcode is None:

@@ -57,7 +57,6 @@ URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 PROBE_RESERVE = 80
 DEFAULT_MAX_SECONDS = 1800.0
-"""The whole run's wall-clock budget when none is named (``--max-seconds``)."""
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
 
 
@@ -110,14 +109,9 @@ def run_conformance(
 ) -> ConformanceSuiteResult:
     """Run schemathesis and the business rules over the selected specs against ``target_url``.
 
-    Writes ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir`` and returns
-    the suite result (its command or the gate writes the reports). URL targets default to 5
-    requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
-    probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
-    no answer in time, or loses its connection, is an ``answered`` finding and the run goes on.
-    After ``max_seconds`` (default 1800 s; None: no limit) the run stops sending and reports what
-    it has (``time_budget_spent`` in the metrics). Raises HarnessError subclasses when it cannot
-    run.
+    Writes ``findings.json`` and the replay files to ``out_dir``; the command or the gate writes
+    the reports. A request without an answer in ``request_timeout_s`` is a finding and the run goes
+    on; past ``max_seconds`` (None: no limit) it stops sending and reports what it has.
     """
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
@@ -129,11 +123,8 @@ def run_conformance(
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
     if max_requests is None:
         max_requests = EMULATOR_MAX_REQUESTS if is_emulator else URL_DEFAULT_MAX_REQUESTS
-    extensions = (
-        include_extensions
-        if include_extensions is not None
-        else (is_emulator or settings.include_extensions)
-    )
+    if include_extensions is None:
+        include_extensions = is_emulator or settings.include_extensions
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     out_dir = prepare_out_dir(out_dir)
     contract = contract or load_contract()
@@ -168,7 +159,7 @@ def run_conformance(
             phases=phases,
             request_timeout_s=timeout_s,
         )
-        if not extensions:
+        if not include_extensions:
             schema = schema.exclude(
                 operation_id=[
                     op.operation_id
@@ -201,7 +192,7 @@ def run_conformance(
             probed, probe_checks, skipped = (
                 ([], [], ["interrupted"])
                 if interrupt.requested()
-                else _run_probes(session, settings, extensions, max_rps)
+                else _run_probes(session, settings, include_extensions, max_rps)
             )
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)

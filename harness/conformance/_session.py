@@ -1,10 +1,8 @@
-"""One API's part of a run: what its hooks, checks and probes share; how the credentials a
-schemathesis case carried were made (an :class:`harness.clients.Auth`, never the secrets: a replay
-makes the credentials again), and which ones a negative case broke on purpose.
+"""One API's part of a run: what its hooks, checks and probes share, and how the credentials a
+schemathesis case carried were made (an :class:`harness.clients.Auth`, never the secrets).
 
-Schemathesis checks and hooks are global or per schema; they find their session through the raw
-schema dict of the case's operation (each run loads its own copy), so a check registered by this
-package does nothing in somebody else's schemathesis run.
+Schemathesis checks are global; they find their session by the case's raw schema dict (each run
+loads its own copy), so they do nothing in somebody else's schemathesis run.
 """
 
 from __future__ import annotations
@@ -73,7 +71,6 @@ class Session:
         }
 
     def __enter__(self) -> Session:
-        """Registered for the engine's checks (found by the raw schema) until closed."""
         with _LOCK:
             _SESSIONS[id(self.raw_schema)] = self
         return self
@@ -99,8 +96,7 @@ class Session:
         return "negative" if meta.generation.mode.is_negative else "positive"
 
     def request_of(self, case: Any, operation: str) -> Request:
-        """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
-        once, with the case's body): how its credentials were made instead of their values."""
+        """A sent schemathesis case as the one :class:`Request` its rules judge (made once)."""
         from schemathesis.core import NOT_SET
 
         if case.id in self.requests:
@@ -130,7 +126,7 @@ class Session:
 
     def recorded(self, case: Any, operation: str) -> Request:
         """The case's :class:`Request` as its finding keeps it: the body copied (a value JSON
-        cannot hold: its repr). Only findings pay for the copy, of bodies up to megabytes."""
+        cannot hold: its repr); only findings pay for the copy."""
         request = self.request_of(case, operation)
         try:
             json.dumps(request.json)
@@ -139,8 +135,8 @@ class Session:
         return replace(request, json=copy.deepcopy(request.json))
 
     def fresh_live_code(self) -> str | None:
-        """A liveCode validateData issues now, for a request meant to be valid under every reading
-        (/idno marks liveCode 是, E-008); None when none is issued or the budget is spent."""
+        """A liveCode validateData issues now (/idno marks liveCode 是, E-008); None when none is
+        issued or the budget is spent."""
         try:
             self.tracker.ensure_budget()
             issue = self.contract.operation("liveCode")
@@ -157,9 +153,8 @@ class Session:
         return live_code_of(answer)
 
     def send(self, request: Request, label: str) -> tuple[Exchange, Facts]:
-        """Send a request of the harness's own (a probe's, a replay's) through the run's sender,
-        within the budget; its answer and the run's facts as of it. One that gets no answer is
-        counted and raises :class:`NoAnswer`, its finding."""
+        """Send a probe's or replay's request within the budget; its answer and the run's facts as
+        of it. One without an answer is counted and raises :class:`NoAnswer`, its finding."""
         self.tracker.ensure_budget()
         answer = self.sender.send(request)
         if answer.cause is None:
@@ -168,8 +163,7 @@ class Session:
         raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
-        """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
-        (by the ``after_call`` hook; the checks and the findings of the case reuse it)."""
+        """schemathesis' response to ``case`` as the one :class:`Exchange`, read once."""
         seen, found = self.answers.get(case.id, (None, None))
         if seen is response and found is not None:
             return found
@@ -185,8 +179,7 @@ class Session:
         return found
 
     def observe_sent(self, request: Request, answer: Exchange, case_id: str) -> Facts:
-        """Record an answer to a request the harness sent itself (its sender spent the budget);
-        the run's facts as of it, kept under ``case_id``."""
+        """Record an answer to a request the harness sent itself; the run's facts as of it."""
         _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
         return self.tracker.observe(
             answer,
@@ -228,8 +221,7 @@ def session_of(case: Any) -> Session | None:
 
 
 def negated_auth(case: Any, names: tuple[str, ...], location: str) -> set[str] | None:
-    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all of
-    them)."""
+    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all)."""
     meta = getattr(case, "_meta", None)
     if meta is None or not meta.generation.mode.is_negative:
         return set()
@@ -259,7 +251,7 @@ def jd_auth_of(
     window_ms: int,
     clock: Callable[[], float] = time.time,
 ) -> Auth:
-    """How the JD credentials a request carried were made, without any secret in the description."""
+    """How the JD credentials a request carried were made, without any secret."""
     appkey, secret, stamp = creds.jd_appkey or "", creds.jd_secretkey or "", query.get("timestamp")
 
     def made(name: str, valid: Callable[[str], bool], other: Callable[[str], Any]) -> Any:
