@@ -19,13 +19,12 @@ from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from harness.clients import VALID, Exchange
-from harness.clients._auth import JD_AUTH_PARAMS
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
 from harness.results import Severity as Level
 
 from ._failures import CheckFailed
-from ._session import Session, kept_auth, negated_auth
+from ._session import Session, kept_auth
 from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
@@ -74,7 +73,7 @@ def load_schema(
     seed: int,
     examples: int,
     max_rps: float | None,
-    max_response_time_s: float | None = None,
+    max_response_time_ms: float | None = None,
     phases: tuple[str, ...] = PHASES,
     request_timeout_s: float = 60.0,
 ) -> Any:
@@ -95,7 +94,7 @@ def load_schema(
 
     project.checks.update(
         included_check_names=[*BUILTIN_CHECKS, *CUSTOM_CHECKS],
-        max_response_time=max_response_time_s,
+        max_response_time=None if max_response_time_ms is None else max_response_time_ms / 1000,
     )
     return schemathesis.openapi.from_dict(copy.deepcopy(raw), config=cfg)
 
@@ -111,11 +110,7 @@ def install(session: Session, schema: Any) -> None:
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
             headers, query = dict(case.headers or {}), dict(case.query or {})
-            auth = (
-                VALID
-                if session.api == "match"
-                else kept_auth(query, negated_auth(case, JD_AUTH_PARAMS, "query"))
-            )
+            auth = VALID if session.api == "match" else kept_auth(case, query)
             auth.put(session.api, headers, query, creds, window_ms=contract.jd_timestamp_window_ms)
             if session.api == "match":
                 case.headers = headers
@@ -263,9 +258,7 @@ def _raw(
         request = failure.request or session.recorded(case, operation)
         return failure.recorded(session.api, operation, request, excerpt(answer))
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
-    level: Level = failure.severity.value
-    if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
-        level = cap
+    level: Level = max(failure.severity.value, cap or "critical", key=_LEVELS.index)
     return CheckFailed(
         rule_id=None,
         check=check,

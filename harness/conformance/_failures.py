@@ -25,8 +25,7 @@ Level = results.Severity
 
 
 class CheckFailed(Failure):
-    """One violated rule: ``rule_id`` names it (None: a schemathesis check, ``title`` its own),
-    ``message`` says Received/Expected."""
+    """One violated rule (``rule_id`` None: a schemathesis check, ``title`` its own)."""
 
     code = "FH900"
     operation: str

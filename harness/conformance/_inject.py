@@ -1,10 +1,8 @@
 """A ``map_case`` hook: generated image fields get real pictures, so positive cases reach the
 engine.
 
-Only values already valid for their field are replaced, so a negative case stays negative where the
-generator made it so. Generated URLs are never fetched: inline base64 in positive cases, an
-unroutable loopback port in negative ones. A well-formed ID number gets a GB 11643 check digit or
-the registry identity; positive cases are made valid under every reading.
+Only values already valid for their field are replaced, so a negative case stays negative; generated
+URLs are never fetched; positive cases are made valid under every reading.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Real images and videos for generated requests: random base64 dies at image decoding and never
-tests a comparison.
-
-Every pick is a pure function of a key, so a run with the same seed sends the same images; a replay
-file names each image by pool name and sha256 (and ``"size"`` when a probe padded it).
+"""Real images and videos for generated requests (random base64 dies at image decoding), picked by
+a key so a seed sends the same images; replay files name them by pool name and sha256.
 """
 
 from __future__ import annotations

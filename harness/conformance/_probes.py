@@ -1,7 +1,5 @@
 """Probes: requests the generator would only find by luck (a wrong signature with everything else
 valid, an image of exactly the documented size), each testing one documented rule.
-
-Every send goes through the session (pace, budget) and the per-response rules judge it too.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """Rule registry: business rules and probes under stable ids, duplicates rejected.
 
-A rule is a pure function ``(ctx, answer, request)`` (schemathesis' argument order) that raises
-:class:`Violation`, or :func:`observed` for an answer following an alternative reading, and returns
-the errata whose default it saw followed; the run's history reaches it frozen in :class:`Facts`.
-A probe ``(pctx) -> None`` sends its own requests and shares the id space, so a finding's
-``rule_id`` names exactly one function; a refusal rule judges an answer to a request built to be
-refused (a ``Refusal``).
+A rule is a pure function ``(ctx, answer, request)`` that raises :class:`Violation` (or
+:func:`observed`) and returns the errata whose default it saw followed; the run's history reaches
+it frozen (:class:`Facts`). Probes ``(pctx)`` share the id space, so a ``rule_id`` names one
+function.
 """
 
 from __future__ import annotations
@@ -52,7 +50,6 @@ def envelope(response: Exchange) -> dict[str, Any] | None:
 
 Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
-_ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass(eq=False)
@@ -116,7 +113,7 @@ class Rule:
     fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.basis == "convention" and _ORDER.index(self.severity) < _ORDER.index("low"):
+        if self.basis == "convention" and self.severity not in ("low", "info"):
             raise ValueError(
                 f"{self.id}: a convention rule is at most 'low', not {self.severity!r}"
             )

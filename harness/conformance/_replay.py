@@ -19,7 +19,6 @@ from ._failures import CheckFailed
 from ._payloads import PayloadPool, from_refs, names_in
 from ._probes import ProbeContext
 from ._registry import RULES, Facts, RuleContext
-from ._run import emulator_identity
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
@@ -66,7 +65,7 @@ def replay_finding(
             pool=pool,
             is_emulator=is_emulator,
             target=url,
-            identity=emulator_identity(is_emulator),
+            identity=None,
             raw_schema=spec.raw,
             timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
             readings=ReadingLog(recorded.get("readings_required") or {}),

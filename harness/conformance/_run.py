@@ -107,12 +107,9 @@ def run_conformance(
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     required_readings: dict[str, str] | None = None,
 ) -> ConformanceSuiteResult:
-    """Run schemathesis and the business rules over the selected specs against ``target_url``.
-
-    Writes ``findings.json`` and the replay files to ``out_dir``; the command or the gate writes
-    the reports. A request without an answer in ``request_timeout_s`` is a finding and the run goes
-    on; past ``max_seconds`` (None: no limit) it stops sending and reports what it has.
-    """
+    """Run schemathesis and the business rules over the selected specs against ``target_url``;
+    findings and replay files go to ``out_dir``. Past ``max_seconds`` (None: no limit) the run
+    stops sending and reports what it has."""
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
         check_seconds(request_timeout_s, "request timeout")
@@ -136,7 +133,6 @@ def run_conformance(
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
     tracker = RunTracker(budget=budget)
-    identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[CheckFailed] = []
     checks: list[CheckResult] = []
@@ -153,20 +149,13 @@ def run_conformance(
             seed=seed,
             examples=examples,
             max_rps=max_rps,
-            max_response_time_s=(
-                None if (ms := settings.max_response_time_ms) is None else ms / 1000.0
-            ),
+            max_response_time_ms=settings.max_response_time_ms,
             phases=phases,
             request_timeout_s=timeout_s,
         )
         if not include_extensions:
-            schema = schema.exclude(
-                operation_id=[
-                    op.operation_id
-                    for op in contract.spec(name).operations.values()
-                    if op.extension
-                ]
-            )
+            ops = contract.spec(name).operations.values()
+            schema = schema.exclude(operation_id=[o.operation_id for o in ops if o.extension])
         with Session(
             contract=contract,
             api=name,
@@ -175,7 +164,7 @@ def run_conformance(
             pool=pool,
             is_emulator=is_emulator,
             target=target_url,
-            identity=identity,
+            identity=settings.identity,
             raw_schema=schema.raw_schema,
             timeout_s=timeout_s,
             max_rps=max_rps or 0.0,
@@ -284,17 +273,6 @@ def prepare_out_dir(out_dir: Path) -> Path:
     for stale in (out_dir / "findings").glob("F-*.json"):
         stale.unlink()
     return out_dir
-
-
-def emulator_identity(
-    is_emulator: bool, identity: tuple[str, str] | None = None
-) -> tuple[str, str] | None:
-    """The registered identity /idno cases use: the configured one, else the emulator's demo."""
-    if identity is None and is_emulator:
-        from harness.emulator import DEMO_ID_NUM, DEMO_NAME
-
-        return DEMO_ID_NUM, DEMO_NAME
-    return identity
 
 
 def _run_probes(

@@ -1,8 +1,5 @@
-"""One API's part of a run: what its hooks, checks and probes share, and how the credentials a
-schemathesis case carried were made (an :class:`harness.clients.Auth`, never the secrets).
-
-Schemathesis checks are global; they find their session by the case's raw schema dict (each run
-loads its own copy), so they do nothing in somebody else's schemathesis run.
+"""One API's part of a run: what its hooks, checks and probes share. Schemathesis checks are
+global; they find their session by the case's raw schema dict (each run loads its own copy).
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from typing import Any
 from harness.clients import Auth, Credentials, Exchange, Given, How, Request, Sender, jd_sign
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER, given_or, token_of
 from harness.contract import Contract, ReadingLog
+from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 from harness.pacing import BudgetExhausted
 
 from ._inject import PayloadInjector
@@ -43,7 +41,7 @@ class Session:
     pool: PayloadPool
     is_emulator: bool
     target: str
-    identity: tuple[str, str] | None
+    identity: tuple[str, str] | None  # the registered one /idno uses; None: the emulator's demo
     raw_schema: dict[str, Any] = field(repr=False)
     timeout_s: float = DEFAULT_TIMEOUT_S  # the total deadline every request is sent with
     max_rps: float = 0.0  # the run's pace, for the requests the harness sends itself
@@ -57,6 +55,8 @@ class Session:
     requests: dict[str, Request] = field(default_factory=dict, repr=False)  # case id -> Request
 
     def __post_init__(self) -> None:
+        if self.identity is None and self.is_emulator:
+            self.identity = DEMO_ID_NUM, DEMO_NAME
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
         self.sender = Sender(
             self.target,
@@ -220,27 +220,21 @@ def session_of(case: Any) -> Session | None:
     return _SESSIONS.get(id(raw)) if raw is not None else None
 
 
-def negated_auth(case: Any, names: tuple[str, ...], location: str) -> set[str] | None:
-    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all)."""
+def kept_auth(case: Any, query: dict[str, Any]) -> Auth:
+    """Fresh JD credentials, except those a negative case mutated on purpose (all of them when
+    unknowable): those as generated."""
     meta = getattr(case, "_meta", None)
     if meta is None or not meta.generation.mode.is_negative:
-        return set()
+        return Auth()
     from schemathesis.core.parameters import ParameterLocation
     from schemathesis.generation.meta import negated_parameters
 
-    loc = ParameterLocation(location)
-    named = {name for name, where in negated_parameters(meta) if where == loc}
-    if meta.is_negative_at(loc) and not named:
-        return None
-    return named & set(names)
-
-
-def kept_auth(query: dict[str, Any], negated: set[str] | None) -> Auth:
-    """Fresh credentials, except the ones a negative case negated: those as generated."""
+    named = {name for name, where in negated_parameters(meta) if where == ParameterLocation.QUERY}
+    every = meta.is_negative_at(ParameterLocation.QUERY) and not named
     kept: dict[str, Any] = {
         name: Given(str(query[name])) if name in query else How.ABSENT
         for name in JD_AUTH_PARAMS
-        if negated is None or name in negated
+        if every or name in named
     }
     return Auth(**kept)
 

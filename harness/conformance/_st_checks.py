@@ -1,8 +1,7 @@
 """The schemathesis checks this package adds: business rules, and envelope-aware data checks.
 
-Both APIs answer bad input with HTTP 200 and an error envelope (E-015), so the data checks read the
-envelope and hand schemathesis' own status-based check (with its exemptions) the verdict as a
-status, 400 or 200. A case of no faceharness session is skipped (``True``).
+Both APIs answer bad input with HTTP 200 and an error envelope (E-015), so the data checks hand
+schemathesis' own status-based check (with its exemptions) the envelope's verdict as 400 or 200.
 """
 
 from __future__ import annotations

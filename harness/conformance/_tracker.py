@@ -44,8 +44,7 @@ class RunTracker:
 
     # --- budget ------------------------------------------------------------------------
     def ensure_budget(self, needed: int = 1) -> None:
-        """Raise BudgetExhausted when ``needed`` more requests do not fit (remembering which budget
-        ran out)."""
+        """Raise BudgetExhausted when ``needed`` more requests do not fit (noting which budget)."""
         try:
             self.budget.check(needed)
         except BudgetExhausted:

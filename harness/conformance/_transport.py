@@ -1,9 +1,6 @@
-"""Requests that got no answer (a hang past the client timeout, a reset, a body cut off) as
-findings of the rule book's ``answered`` rule (FH-H04): a fault below HTTP is the target's as much
-as a 5xx, not an error of the run.
-
-Every request schemathesis sends has one total deadline (:class:`DeadlineAdapter`): requests
-times each socket read on its own, so a target that drips its answer would hold the run for ever.
+"""Requests without an answer as findings of FH-H04 (a fault below HTTP is the target's as much as
+a 5xx), and one total deadline per schemathesis request (requests times each socket read on its
+own, so a target that drips its answer would hold the run for ever).
 """
 
 from __future__ import annotations
