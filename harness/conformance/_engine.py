@@ -30,8 +30,7 @@ from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 install_in_schemathesis()
 
 BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
-    # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
-    # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
+    # check -> (basis, severity cap): the documents give the response fields; HTTP is convention
     "response_schema_conformance": ("seed", None),
     "response_headers_conformance": ("convention", "low"),
     "unsupported_method": ("convention", "low"),

@@ -69,7 +69,6 @@ class PayloadInjector:
             body["serialNo"] = "fh" + key.hex()[:20]
         return body
 
-    # --- internal API -------------------------------------------------------------------
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:
         same = key[15] % 3 == 0
         images = self.pool.match_images
@@ -111,7 +110,6 @@ class PayloadInjector:
         else:
             body["idNum"] = number[:17] + check_char(number[:17])
 
-    # --- JD -----------------------------------------------------------------------------
     def _jd(self, body: dict[str, Any], key: bytes, positive: bool) -> None:
         same = key[15] % 3 == 0
         images = self.pool.jd_images

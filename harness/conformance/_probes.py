@@ -51,24 +51,20 @@ class ProbeContext:
     def readings(self) -> Any:
         return self.session.readings
 
-    # --- requests -----------------------------------------------------------------------
     def operations(self) -> list[str]:
         ops = self.contract.spec(self.session.api).operations.values()
         return [op.operation_id for op in ops if self.include_extensions or not op.extension]
 
     def canonical(self, operation: str) -> Request:
         """A valid request for ``operation`` with fresh credentials and real images."""
-        pool, api = self.session.pool, self.session.api
-        face = pool.reference
-        op = self.contract.operation(operation)
+        face, op = self.session.pool.reference, self.contract.operation(operation)
         if operation == "match":
             body: Any = {
                 "image": {"origin": "self", "data": face.b64},
                 "faceData": {"type": "image", "data": face.b64},
             }
         elif operation == "matchIdno":
-            # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default
-            # mode, so the request is valid under every reading
+            # liveCode and videoType are 是 on /idno (E-008, E-010): valid under every reading
             id_num, name = self.session.identity or ("11010519491231002X", "张三")
             body = {
                 "idNum": id_num,
@@ -81,10 +77,9 @@ class ProbeContext:
         elif operation == "asyncResult":
             body = {"traceNo": "faceharness-unknown-trace"}
         elif operation == "faceCompareNew":
-            fixed = dict(self.contract.jd_fixed_fields)
             types = self.contract.enum("jd", "ImageItem", "imgType")
             body = {
-                **fixed,
+                **self.contract.jd_fixed_fields,
                 "collectionImageItems": [
                     {"imgType": types[0], "encryptionType": "NON", "imgBase64": face.b64}
                 ],
@@ -97,7 +92,7 @@ class ProbeContext:
             }
         else:
             body = {}
-        return Request(api, operation, op.method.upper(), op.path, json=body)
+        return Request(self.session.api, operation, op.method.upper(), op.path, json=body)
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now (None when it issues none: other rules report why)."""
@@ -263,18 +258,16 @@ def uppercase_sign(p: ProbeContext) -> Any:
 
 
 # --- size limits ----------------------------------------------------------------------------
-def _b64_image(p: ProbeContext, chars: int) -> str:
-    """A real JPEG whose base64 text is exactly ``chars`` long (a multiple of 4)."""
-    text = base64.b64encode(padded(p.session.pool.reference.data, chars // 4 * 3)).decode("ascii")
-    assert len(text) == chars
-    return text
+def _b64_image(p: ProbeContext, size: int) -> str:
+    """A real JPEG padded to ``size`` bytes, as base64."""
+    return base64.b64encode(padded(p.session.pool.reference.data, size)).decode("ascii")
 
 
 @probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), reading="E-012")
 def base64_at_limit(p: ProbeContext) -> Any:
     """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
     limit = p.contract.match_base64_max_chars // 4 * 4
-    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit))
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit // 4 * 3))
     a = p.ask_envelope(request, f"image.data of {limit} characters", "an envelope (errcode 是)")
     if not zero(a) and (a.meaning is None or a.category == "input"):
         raise observed(
@@ -301,7 +294,7 @@ def base64_over_limit(p: ProbeContext) -> Any:
     Accepted is another limit (an observation of E-012); refused fits either reading (see FH-L01).
     """
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
-    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars))
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars // 4 * 3))
     what = f"image.data of {chars} characters"
     a = p.ask_envelope(
         request, what, "an envelope with an errcode (errcode 是), never a server error"
@@ -319,8 +312,7 @@ def base64_over_limit(p: ProbeContext) -> Any:
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
-    data = padded(p.session.pool.reference.data, size)
-    image = base64.b64encode(data).decode("ascii")
+    image = _b64_image(p, size)
     return p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
 
 

@@ -94,14 +94,10 @@ def replay_finding(
 
 def _send(request: Request, session: Session) -> tuple[Exchange, Facts]:
     """Send ``request`` as the probes do (a LIP request with a new liveCode: it is single-use)."""
-    body = request.json
-    face = body.get("faceData") if isinstance(body, dict) else None
-    if (
-        isinstance(face, dict)
-        and face.get("videoType") == "LIP"
-        and isinstance(body.get("liveCode"), str)
-    ):
-        code = session.fresh_live_code()
+    body = request.json if isinstance(request.json, dict) else {}
+    face = body.get("faceData")
+    if isinstance(face, dict) and face.get("videoType") == "LIP" and "liveCode" in body:
+        code = session.fresh_live_code() if isinstance(body["liveCode"], str) else None
         request = request if code is None else request.with_json(("liveCode",), code)
     return session.send(request, "replay")
 

@@ -21,8 +21,7 @@ ENVELOPE = "errcode | Num | 是 (000); code | String | 是 (004): every answer c
 def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every request gets an answer: a hang past the client timeout, a reset or a body cut off is
     the target's as much as a 5xx (the kind opens the message, so findings merge by kind)."""
-    error = getattr(response, "error", None)
-    if error:
+    if error := getattr(response, "error", None):
         raise Violation(f"no answer: {error}")
 
 

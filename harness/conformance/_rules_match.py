@@ -78,9 +78,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         ):
             raise Violation(
                 f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
-                "Expected: no business success in an answer whose errcode says 异常 ("
-                + _ERRCODE
-                + ")",
+                f"Expected: no business success in an answer whose errcode says 异常 ({_ERRCODE})",
                 severity="medium",
             )
         # a business failure refused by errcode: E-039's default

@@ -80,7 +80,6 @@ class Session:
             _SESSIONS.pop(id(self.raw_schema), None)
         self.sender.close()
 
-    # --- lookups ----------------------------------------------------------------------------
     def operation_id(self, case: Any) -> str | None:
         return self._ops.get(case.operation.path)
 
@@ -145,9 +144,8 @@ class Session:
             if answer.cause is not None:
                 return None
             self.observe_sent(request, answer, f"fresh-liveCode-{id(answer)}")
-        # BudgetExhausted, a BaseException, would kill schemathesis' worker thread inside its hook
-        # (the case's own send stops at the budget like any other); no code on any other error:
-        # the case goes without one, and the rules report why
+        # BudgetExhausted, a BaseException, would kill schemathesis' worker thread inside its hook;
+        # on any other error the case goes without a code, and the rules report why
         except (BudgetExhausted, Exception):
             return None
         return live_code_of(answer)
@@ -190,7 +188,6 @@ class Session:
             query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
         )
 
-    # --- hooks ------------------------------------------------------------------------------
     def observe(self, case: Any, response: Any) -> None:
         operation = self.operation_id(case)
         if operation is None:

@@ -42,7 +42,6 @@ class RunTracker:
         self._points: list[tuple[float, int]] = []
         self._threshold: float | None = None
 
-    # --- budget ------------------------------------------------------------------------
     def ensure_budget(self, needed: int = 1) -> None:
         """Raise BudgetExhausted when ``needed`` more requests do not fit (noting which budget)."""
         try:
@@ -54,7 +53,6 @@ class RunTracker:
                 self.budget_hit |= not self.time_hit
             raise
 
-    # --- observation -------------------------------------------------------------------
     @contextmanager
     def unordered(self) -> Iterator[None]:
         """For requests sent together: their answers give no call-to-call history (remainTimes)."""
