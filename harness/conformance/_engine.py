@@ -93,7 +93,7 @@ def load_schema(
 
     project.checks.update(
         included_check_names=[*BUILTIN_CHECKS, *CUSTOM_CHECKS],
-        max_response_time=None if max_response_time_ms is None else max_response_time_ms / 1000,
+        max_response_time=None if max_response_time_ms is None else max_response_time_ms / 1000.0,
     )
     return schemathesis.openapi.from_dict(copy.deepcopy(raw), config=cfg)
 
@@ -198,10 +198,9 @@ def run_engine(
 
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
     for case_id, nodes in recorder.checks.items():
-        node_case = recorder.cases.get(case_id)
-        case = node_case.value if node_case is not None else None
+        case = getattr(recorder.cases.get(case_id), "value", None)
         operation = session.operation_id(case) if case is not None else None
-        if case is None or operation is None:
+        if operation is None:
             continue
         for node in nodes:
             outcome.check_runs[(node.name, operation)] += 1

@@ -92,8 +92,10 @@ def to_refs(value: Any, pool: PayloadPool) -> Any:
     if isinstance(value, dict):
         return {k: to_refs(v, pool) for k, v in value.items()}
     if isinstance(value, list):
-        data = _byte_list(value)
-        ref = _ref(pool, data, "bytes") if data is not None else None
+        ints = len(value) >= _MIN_CHARS and all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+        )
+        ref = _ref(pool, bytes(value), "bytes") if ints else None
         return ref or [to_refs(v, pool) for v in value]
     if isinstance(value, str) and len(value) >= _MIN_CHARS:
         try:
@@ -128,11 +130,3 @@ def names_in(value: Any) -> set[str]:
 def _ref(pool: PayloadPool, data: bytes, form: str) -> dict[str, Any] | None:
     found = pool.identify(data)
     return image_ref(found[0].name, data, form, found[1]) if found is not None else None
-
-
-def _byte_list(value: list[Any]) -> bytes | None:
-    if len(value) < _MIN_CHARS or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
-    ):
-        return None
-    return bytes(value)
