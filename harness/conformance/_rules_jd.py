@@ -18,6 +18,7 @@ _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
 _SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
 _DAY_MS = 86_400_000
 _EPS = 5e-5  # msg prints the threshold with 4 decimals
+_PUNCT = str.maketrans({"，": ",", "！": "!", "：": ":", "（": "(", "）": ")", " ": None})
 jd_rule = functools.partial(rule, api="jd")
 
 
@@ -90,7 +91,9 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
     msg = body.get("msg")
     if meaning is None or not isinstance(msg, str) or code == ctx.contract.jd_success_code:
         return None
-    if not _same_text(msg, meaning):
+    # the code's text or a recorded variant, full- and half-width punctuation alike
+    wanted = (meaning.msg_prefix, *getattr(meaning, "variants", ()))
+    if not any(msg.translate(_PUNCT).startswith(w.translate(_PUNCT)) for w in wanted if w):
         raise observed(
             "E-040",
             f"Received: gateway {code} with msg {msg[:80]!r}\n"
@@ -98,16 +101,6 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
             "in several ways; the code is the contract)",
         )
     return "E-040"
-
-
-_PUNCT = str.maketrans({"，": ",", "！": "!", "：": ":", "（": "(", "）": ")", " ": None})
-
-
-def _same_text(msg: str, meaning: Any) -> bool:
-    """msg begins with the code's text or a recorded variant (full- and half-width alike)."""
-    wanted = (meaning.msg_prefix, *getattr(meaning, "variants", ()))
-    have = msg.translate(_PUNCT)
-    return any(have.startswith(w.translate(_PUNCT)) for w in wanted if w)
 
 
 @jd_rule("FH-J04", "business-code-in-table", quote="2.业务错误码 (the table of result.code values)")

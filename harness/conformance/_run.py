@@ -27,7 +27,6 @@ from harness.results import (
     CheckResult,
     ConformanceMetrics,
     ConformanceSuiteResult,
-    Finding,
     derive_status,
 )
 from harness.suite import RunContext
@@ -211,7 +210,11 @@ def run_conformance(
         faces_dir=faces_dir,
         timeout_s=timeout_s,
     )
-    checks = _mark_failed(checks, findings)
+    failing = {(f.check, f.operation) for f in findings if f.fails}
+    checks = [
+        c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c
+        for c in checks
+    ]
     metrics = ConformanceMetrics(
         apis=apis_run,
         seed=seed,
@@ -322,11 +325,3 @@ def _check_results(
     seen = {(check, operation) for check, operation, _ in runs}
     runs += [(name, op, "probe") for name, op in probes if (name, op) not in seen]
     return [CheckResult(check=c, operation=op, api=session.api, message=m) for c, op, m in runs]
-
-
-def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[CheckResult]:
-    failing = {(f.check, f.operation) for f in findings if f.fails}
-    return [
-        c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c
-        for c in checks
-    ]
