@@ -1,8 +1,5 @@
-"""Conformance: schemathesis runs over the specs plus the business rules the schemas cannot express.
-
-``run_conformance`` answers, with evidence, whether a service keeps its contract; every finding
-carries a secret-free replay file that ``replay_finding`` (``faceharness replay``) re-sends.
-Rules and probes live in one registry (``RULES``) under stable ids.
+"""Conformance: schemathesis runs over the specs plus the business rules the schemas cannot express,
+every finding with a secret-free replay file (``replay_finding``); rules and probes in ``RULES``.
 """
 
 from . import _probes, _rules_http, _rules_jd, _rules_match, _st_checks  # noqa: F401  (registration)

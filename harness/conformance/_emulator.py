@@ -1,8 +1,5 @@
-"""The embedded emulator as conformance runs it: fast engine, the run's credentials, a counted
-appkey.
-
-With the default unlimited appkey ``remainTimes`` stays -1 and E-028 ("falls by one per counted
-call") is never exercised, so conformance gives the appkey a large daily quota instead.
+"""The embedded emulator as conformance runs it: fast engine, the run's credentials, and an appkey
+with a daily quota (unlimited, ``remainTimes`` stays -1 and E-028 is never exercised).
 """
 
 from __future__ import annotations

@@ -1,9 +1,6 @@
-"""One schemathesis run (examples, coverage, fuzzing) over one API's spec, via its Python API.
-
-The spec goes in as loaded by the contract; credentials come from a per-schema auth provider
-(fresh JD timestamp and sign on every case, unless the case negates one on purpose); a
-``map_case`` hook puts real images into generated requests and an ``after_call`` hook feeds every
-answer to the run's tracker. Failures come back out of the engine's scenario recorders.
+"""One schemathesis run (examples, coverage, fuzzing) over one API's spec, via its Python API:
+fresh credentials per case (unless a negative case broke one on purpose), real images by a
+``map_case`` hook, every answer to the run's tracker; failures from the scenario recorders.
 """
 
 from __future__ import annotations
@@ -22,32 +19,27 @@ from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from harness.clients import VALID, Exchange
-from harness.clients._auth import JD_AUTH_PARAMS
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
 from harness.results import Severity as Level
 
 from ._failures import CheckFailed
-from ._session import Session, kept_auth, negated_auth
+from ._session import Session, kept_auth
 from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
 
 BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
-    # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
-    # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
+    # check -> (basis, severity cap): the documents give the response fields; HTTP is convention
     "response_schema_conformance": ("seed", None),
     "response_headers_conformance": ("convention", "low"),
     "unsupported_method": ("convention", "low"),
     "max_response_time": ("convention", None),
 }
 BUILTIN_CHECKS = tuple(c for c in BUILTIN_BASIS if c != "max_response_time")
-"""Built-in checks that judge these APIs correctly (``max_response_time`` runs when a limit is
-set). The HTTP-status based negative_data_rejection, positive_data_acceptance, ignored_auth and
-missing_required_header are replaced by envelope-aware checks and probes (E-015); HTTP status,
-Content-Type and the response schema are the rule book's (FH-H01..H03, FH-H05), which fuzz runs
-too: schemathesis' response_schema_conformance reports only what the book does not judge (a missing
-Content-Type)."""
+"""Built-in checks that judge these APIs correctly: the HTTP-status based ones are replaced by
+envelope-aware checks and probes (E-015), status, Content-Type and schema are the rule book's
+(FH-H01..H03, FH-H05)."""
 _LEVELS = get_args(Level)
 
 
@@ -80,13 +72,12 @@ def load_schema(
     seed: int,
     examples: int,
     max_rps: float | None,
-    max_response_time_s: float | None = None,
+    max_response_time_ms: float | None = None,
     phases: tuple[str, ...] = PHASES,
     request_timeout_s: float = 60.0,
 ) -> Any:
     cfg = SchemathesisConfig()
-    # no max_time: with one schemathesis keeps fuzzing until the time is up instead of stopping
-    # at `examples`
+    # no max_time: with one schemathesis keeps fuzzing until the time is up
     cfg.update(seed=seed, max_failures=None, suppress_health_check=[HealthCheck.all])
     project = cfg.projects.override
     project.update(
@@ -102,7 +93,7 @@ def load_schema(
 
     project.checks.update(
         included_check_names=[*BUILTIN_CHECKS, *CUSTOM_CHECKS],
-        max_response_time=max_response_time_s,
+        max_response_time=None if max_response_time_ms is None else max_response_time_ms / 1000.0,
     )
     return schemathesis.openapi.from_dict(copy.deepcopy(raw), config=cfg)
 
@@ -118,11 +109,7 @@ def install(session: Session, schema: Any) -> None:
 
         def set(self, case: Any, data: Any, ctx: Any) -> None:
             headers, query = dict(case.headers or {}), dict(case.query or {})
-            auth = (
-                VALID
-                if session.api == "match"
-                else kept_auth(query, negated_auth(case, JD_AUTH_PARAMS, "query"))
-            )
+            auth = VALID if session.api == "match" else kept_auth(case, query)
             auth.put(session.api, headers, query, creds, window_ms=contract.jd_timestamp_window_ms)
             if session.api == "match":
                 case.headers = headers
@@ -211,10 +198,9 @@ def run_engine(
 
 def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
     for case_id, nodes in recorder.checks.items():
-        node_case = recorder.cases.get(case_id)
-        case = node_case.value if node_case is not None else None
+        case = getattr(recorder.cases.get(case_id), "value", None)
         operation = session.operation_id(case) if case is not None else None
-        if case is None or operation is None:
+        if operation is None:
             continue
         for node in nodes:
             outcome.check_runs[(node.name, operation)] += 1
@@ -228,8 +214,7 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
 
 
 def _judged_by_the_book(node: Any) -> bool:
-    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding
-    (``response_schema``, which fuzz runs too); schemathesis' check keeps its other failures."""
+    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding."""
     from schemathesis.core.failures import MalformedJson
     from schemathesis.openapi.checks import JsonSchemaError
 
@@ -242,12 +227,8 @@ def _judged_by_the_book(node: Any) -> bool:
 def _collect_unanswered(
     session: Session, recorder: Any, outcome: EngineOutcome, errors: list[BaseException]
 ) -> None:
-    """Findings for the scenario's requests that got no answer.
-
-    schemathesis ends an operation's scenario at a transport error and reports the error apart
-    from the recorder, which keeps the request without a response; the two are paired in order.
-    An unanswered request without a reported error (the run was stopped) is no finding.
-    """
+    """Findings for the scenario's requests that got no answer: schemathesis reports a transport
+    error apart from the recorder, which keeps the request without a response; paired in order."""
     cases = [
         node.value
         for case_id, node in recorder.cases.items()
@@ -275,9 +256,7 @@ def _raw(
         request = failure.request or session.recorded(case, operation)
         return failure.recorded(session.api, operation, request, excerpt(answer))
     basis, cap = BUILTIN_BASIS.get(check, ("convention", "low"))
-    level: Level = failure.severity.value
-    if cap is not None and _LEVELS.index(level) < _LEVELS.index(cap):
-        level = cap
+    level: Level = max(failure.severity.value, cap or "critical", key=_LEVELS.index)
     return CheckFailed(
         rule_id=None,
         check=check,

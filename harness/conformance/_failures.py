@@ -1,8 +1,6 @@
-"""`CheckFailed`: a contract violation as data, also a schemathesis ``Failure``, so a rule runs
-inside the engine unchanged. Every failure a run records (a rule's, a probe's, a schemathesis
-check's, a request without an answer) is one, with the request that showed it, until findings are
-merged: a finding holds that request redacted; its replay file holds it complete but secret-free,
-images as references to the run's payload pool."""
+"""`CheckFailed`: a contract violation as data, also a schemathesis ``Failure`` so a rule runs
+inside the engine unchanged; every failure a run records is one, with its request, until findings
+are merged."""
 
 from __future__ import annotations
 
@@ -27,12 +25,7 @@ Level = results.Severity
 
 
 class CheckFailed(Failure):
-    """One violated rule: ``rule_id`` names it (None: a schemathesis check, ``title`` its own),
-    ``message`` says Received/Expected.
-
-    ``request`` is set when the violating request is not the case the engine generated (probes),
-    so the finding replays the request that actually showed the violation.
-    """
+    """One violated rule (``rule_id`` None: a schemathesis check, ``title`` its own)."""
 
     code = "FH900"
     operation: str
@@ -115,10 +108,8 @@ def build_findings(
     faces_dir: Path | None = None,
     timeout_s: float | None = None,
 ) -> list[Finding]:
-    """Merge, order by severity, write one replay file per finding; returns the findings.
-
-    ``timeout_s`` (the run's client timeout) goes into every replay file, so a replay waits as
-    long as the run did."""
+    """Merge, order by severity, write one replay file per finding (with the run's client timeout,
+    so a replay waits as long as the run did); returns the findings."""
 
     def candidate(raw: CheckFailed) -> Candidate:
         message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"

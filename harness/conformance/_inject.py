@@ -1,14 +1,8 @@
 """A ``map_case`` hook: generated image fields get real pictures, so positive cases reach the
 engine.
 
-Only values that are already valid for their field are replaced (a base64 string by a real image's
-base64, a byte array by real bytes), so a negative case stays negative where the generator made it
-so. In positive cases ``fds``/``uri`` sources become inline base64: a live service would otherwise
-fetch arbitrary generated URLs; in negative cases a generated URL is pointed at an unroutable
-loopback port for the same reason. For ``/idno`` a well-formed ID number gets a correct check digit
-(the schema cannot express GB 11643) or, every other case, the configured registry identity.
-Positive cases are made valid under every reading of the documents: /idno gets ``videoType`` (and,
-from the engine's hook, a fresh liveCode), JD a short alphanumeric ``serialNo``.
+Only values already valid for their field are replaced, so a negative case stays negative; generated
+URLs are never fetched; positive cases are made valid under every reading.
 """
 
 from __future__ import annotations
@@ -75,7 +69,6 @@ class PayloadInjector:
             body["serialNo"] = "fh" + key.hex()[:20]
         return body
 
-    # --- internal API -------------------------------------------------------------------
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:
         same = key[15] % 3 == 0
         images = self.pool.match_images
@@ -117,7 +110,6 @@ class PayloadInjector:
         else:
             body["idNum"] = number[:17] + check_char(number[:17])
 
-    # --- JD -----------------------------------------------------------------------------
     def _jd(self, body: dict[str, Any], key: bytes, positive: bool) -> None:
         same = key[15] % 3 == 0
         images = self.pool.jd_images

@@ -1,13 +1,5 @@
-"""Real images and videos for generated requests, so positive cases reach the face engine.
-
-A schema can only say "base64 text"; random base64 dies at image decoding and never tests a
-comparison. The pool holds the package-shipped portraits and the ``--faces DIR`` sample
-(:func:`harness.faces.pool_faces`), a few synthetic pictures, and one small mp4 made from a
-built-in face. Every pick is a pure function of a key, so a run with the same seed sends the
-same images. Images keep their names, whatever shapes them: a replay file names every image it
-sends by pool name and sha256 (plus ``"size"`` when a probe padded it to a documented limit), and
-a replay puts the same bytes back from the same pool; values that are not the pool's stay as
-they are.
+"""Real images and videos for generated requests (random base64 dies at image decoding), picked by
+a key so a seed sends the same images; replay files name them by pool name and sha256.
 """
 
 from __future__ import annotations
@@ -61,8 +53,7 @@ class PayloadPool:
         self._by_data = {m.data: m for m in self.media.values()}
 
     def identify(self, data: bytes) -> tuple[PoolImage, int | None] | None:
-        """The pool's media ``data`` is, and the size it was padded to
-        (:func:`harness.imaging.padded`) if it was."""
+        """The pool's media ``data`` is, and the size it was padded to if it was."""
         found = self._by_data.get(data)
         if found is not None:
             return found, None
@@ -101,8 +92,10 @@ def to_refs(value: Any, pool: PayloadPool) -> Any:
     if isinstance(value, dict):
         return {k: to_refs(v, pool) for k, v in value.items()}
     if isinstance(value, list):
-        data = _byte_list(value)
-        ref = _ref(pool, data, "bytes") if data is not None else None
+        ints = len(value) >= _MIN_CHARS and all(
+            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
+        )
+        ref = _ref(pool, bytes(value), "bytes") if ints else None
         return ref or [to_refs(v, pool) for v in value]
     if isinstance(value, str) and len(value) >= _MIN_CHARS:
         try:
@@ -137,11 +130,3 @@ def names_in(value: Any) -> set[str]:
 def _ref(pool: PayloadPool, data: bytes, form: str) -> dict[str, Any] | None:
     found = pool.identify(data)
     return image_ref(found[0].name, data, form, found[1]) if found is not None else None
-
-
-def _byte_list(value: list[Any]) -> bytes | None:
-    if len(value) < _MIN_CHARS or not all(
-        isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
-    ):
-        return None
-    return bytes(value)

@@ -1,10 +1,5 @@
-"""Probes: requests built on purpose to test one documented rule each.
-
-Probes send requests the generator would only find by luck (a wrong signature with everything else
-valid, an image of exactly the documented size). Every send goes through the session (the run's
-pace and budget apply) and is judged by the per-response rules too; a failure keeps the probe's
-request so its finding replays exactly that. A request without an answer stops its probe and
-becomes an ``answered`` finding (see ``_transport``).
+"""Probes: requests the generator would only find by luck (a wrong signature with everything else
+valid, an image of exactly the documented size), each testing one documented rule.
 """
 
 from __future__ import annotations
@@ -56,24 +51,20 @@ class ProbeContext:
     def readings(self) -> Any:
         return self.session.readings
 
-    # --- requests -----------------------------------------------------------------------
     def operations(self) -> list[str]:
         ops = self.contract.spec(self.session.api).operations.values()
         return [op.operation_id for op in ops if self.include_extensions or not op.extension]
 
     def canonical(self, operation: str) -> Request:
         """A valid request for ``operation`` with fresh credentials and real images."""
-        pool, api = self.session.pool, self.session.api
-        face = pool.reference
-        op = self.contract.operation(operation)
+        face, op = self.session.pool.reference, self.contract.operation(operation)
         if operation == "match":
             body: Any = {
                 "image": {"origin": "self", "data": face.b64},
                 "faceData": {"type": "image", "data": face.b64},
             }
         elif operation == "matchIdno":
-            # liveCode and videoType are 是 on /idno (E-008, E-010): a fresh code and the default
-            # mode, so the request is valid under every reading
+            # liveCode and videoType are 是 on /idno (E-008, E-010): valid under every reading
             id_num, name = self.session.identity or ("11010519491231002X", "张三")
             body = {
                 "idNum": id_num,
@@ -86,10 +77,9 @@ class ProbeContext:
         elif operation == "asyncResult":
             body = {"traceNo": "faceharness-unknown-trace"}
         elif operation == "faceCompareNew":
-            fixed = dict(self.contract.jd_fixed_fields)
             types = self.contract.enum("jd", "ImageItem", "imgType")
             body = {
-                **fixed,
+                **self.contract.jd_fixed_fields,
                 "collectionImageItems": [
                     {"imgType": types[0], "encryptionType": "NON", "imgBase64": face.b64}
                 ],
@@ -102,17 +92,14 @@ class ProbeContext:
             }
         else:
             body = {}
-        return Request(api, operation, op.method.upper(), op.path, json=body)
+        return Request(self.session.api, operation, op.method.upper(), op.path, json=body)
 
     def fresh_live_code(self) -> str | None:
         """A liveCode validateData issues now (None when it issues none: other rules report why)."""
         return live_code_of(self.send(self.canonical("liveCode")))
 
     def send(self, request: Request) -> Exchange:
-        """Send one probe request; the answer is observed and judged by the per-response rules.
-
-        A request that gets no answer raises :class:`NoAnswer`: the probe cannot judge its rule.
-        """
+        """Send one probe request, judged by the per-response rules; no answer raises NoAnswer."""
         session, operation = self.session, request.operation
         self.operation = operation  # a probe's finding is about the request it sent last
         if operation not in self.touched:
@@ -130,7 +117,7 @@ class ProbeContext:
         return response
 
     def ask(self, request: Request) -> Answer:
-        """Send one probe request (:meth:`send`); its answer, read once by the contract."""
+        """:meth:`send`, the answer as the contract reads it."""
         answer = self.send(request).answer
         assert answer is not None  # the session raises NoAnswer for a request without one
         return answer
@@ -146,10 +133,8 @@ class ProbeContext:
         self, request: Request, where: str, meaning: str, what: str, sent: Exchange | None = None
     ) -> None:
         """The answer to ``request`` (sent now, or ``sent``) carries the code of ``meaning`` at
-        ``where``, as the rule book's refusal rules judge
-        it (FH-S03, FH-S04: on a live service any refusal will do for the internal API's codes,
-        faceharness' decision, and the code is an observation of E-014). The probe owns its
-        answer: one without a code at that place (HTTP, the gateway's quota) fails it too."""
+        ``where`` as the refusal rules judge it (FH-S03, FH-S04); one without a code at that place
+        (HTTP, the gateway's quota) fails the probe too."""
         expected = _code(self, where, meaning)
         response = sent or self.send(request)
         ctx = RuleContext(
@@ -195,8 +180,7 @@ def received(answer: Answer) -> str:
 
 
 def zero(answer: Answer) -> bool:
-    """errcode 0 (the JSON 0 or "0"), whatever ``data.status`` says: E-039's two-level reading
-    is FH-M01's to observe."""
+    """errcode 0 (the JSON 0 or "0"), whatever ``data.status`` says (E-039 is FH-M01's)."""
     return answer.where == "status" or answer.code == "0" and answer.where == "errcode"
 
 
@@ -274,18 +258,16 @@ def uppercase_sign(p: ProbeContext) -> Any:
 
 
 # --- size limits ----------------------------------------------------------------------------
-def _b64_image(p: ProbeContext, chars: int) -> str:
-    """A real JPEG whose base64 text is exactly ``chars`` long (a multiple of 4)."""
-    text = base64.b64encode(padded(p.session.pool.reference.data, chars // 4 * 3)).decode("ascii")
-    assert len(text) == chars
-    return text
+def _b64_image(p: ProbeContext, size: int) -> str:
+    """A real JPEG padded to ``size`` bytes, as base64."""
+    return base64.b64encode(padded(p.session.pool.reference.data, size)).decode("ascii")
 
 
 @probe("FH-L01", "base64-limit-inclusive", api="match", operations=("match",), reading="E-012")
 def base64_at_limit(p: ProbeContext) -> Any:
     """Whether image.data of exactly 409,600 characters is accepted (E-012: "400k" is ambiguous)."""
     limit = p.contract.match_base64_max_chars // 4 * 4
-    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit))
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit // 4 * 3))
     a = p.ask_envelope(request, f"image.data of {limit} characters", "an envelope (errcode 是)")
     if not zero(a) and (a.meaning is None or a.category == "input"):
         raise observed(
@@ -309,11 +291,10 @@ def base64_at_limit(p: ProbeContext) -> Any:
 def base64_over_limit(p: ProbeContext) -> Any:
     """image.data one base64 quantum over 409,600 characters: refused with an envelope, never a 5xx.
 
-    Accepted is another limit (larger, or on decoded bytes), an observation of E-012; refused fits
-    either reading (FH-L01 tells them apart at the limit).
+    Accepted is another limit (an observation of E-012); refused fits either reading (see FH-L01).
     """
     chars = p.contract.match_base64_max_chars // 4 * 4 + 4
-    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars))
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars // 4 * 3))
     what = f"image.data of {chars} characters"
     a = p.ask_envelope(
         request, what, "an envelope with an errcode (errcode 是), never a server error"
@@ -331,8 +312,7 @@ def base64_over_limit(p: ProbeContext) -> Any:
 
 
 def _jd_image(p: ProbeContext, size: int) -> Any:
-    data = padded(p.session.pool.reference.data, size)
-    image = base64.b64encode(data).decode("ascii")
+    image = _b64_image(p, size)
     return p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
 
 
@@ -438,8 +418,6 @@ def livecode_single_use(p: ProbeContext) -> Any:
 def _qps_probe(
     operation: str, where: str, meaning: str, answers: str
 ) -> Callable[[ProbeContext], None]:
-    """The QPS limit to test: the emulator's, set for the probe and restored after; else
-    configured."""
 
     def run(p: ProbeContext) -> None:
         expected, s = _code(p, where, meaning), p.session
@@ -483,9 +461,8 @@ probe(
 
 
 def _refused_as(a: Answer, expected: Code) -> bool:
-    """The expected code, or (internal API, E-014 own-codes) an error code outside the table: a
-    service's own throttling code is one of those, and without its table the probe cannot tell
-    which."""
+    """The expected code, or (internal API, E-014) an error code outside the table: a service's
+    own throttling code may be any of those."""
     if not enveloped(a) or a.where == "status" or a.where == "business" and not business(a):
         return False  # no code, errcode 0, or the gateway's success
     return a.code == expected.code or (
@@ -529,11 +506,9 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     """A request accepted alone, sent with others in flight, is answered the same way or refused
     with a traffic-limit code (business 43010 流量受限, or a gateway quota code).
 
-    The document sets no concurrency figure, so no refusal is required: the burst observes whether
-    the target limits and how (``codes`` in the run's metrics count the 43010 answers). Blaming
-    the request (invalid parameter, auth, image quality) or putting 43010 anywhere but the business
-    result contradicts the code table. A live target is burst only when the run allows bursts
-    (``--max-rps 0``) and its request budget holds the rounds.
+    The document sets no concurrency figure, so no refusal is required (the run's ``codes`` count
+    them); blaming the request or putting 43010 anywhere but the business result contradicts the
+    code table. A live target is burst only with ``--max-rps 0``.
     """
     limited = _code(p, "business", "traffic limited")
     rounds = ROUNDS if p.session.is_emulator else 1
@@ -589,9 +564,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
 def idno_unknown_identity(p: ProbeContext) -> None:
     """A well-formed ID number the registry does not hold is never verified (验证通过).
 
-    Refused with a non-zero errcode (the default reading) or answered errcode 0 with a failed
-    status (the two-level reading, E-039): both are observed by FH-M01 on the answer; only "true"
-    is a defect.
+    A refusal or a failed status fits a reading of E-039 (FH-M01's); only "true" is a defect.
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     request = p.canonical("matchIdno").with_json(("idNum",), stem + check_char(stem))

@@ -1,26 +1,9 @@
 """Rule registry: business rules and probes under stable ids, duplicates rejected.
 
-A rule is a plain function ``(ctx, answer, request)`` (schemathesis' argument order); ``@rule``
-stores it under its id and turns a :class:`Violation` it raises into a ``CheckFailed`` carrying
-the rule's id, name, severity, erratum and **basis**: ``seed`` (a quoted sentence of a document),
-``convention`` (an HTTP/JSON norm; never above ``low``) or ``reading`` (an erratum whose readings
-differ).
-
-Where the documents allow several readings, a rule does not enforce one: it raises
-:func:`observed` when an answer follows an alternative reading, and returns the ids of the readings
-whose default it saw followed. The wrapper records both in the run's ``ReadingLog``; only a reading
-the gate policy requires turns an alternative into a finding (basis ``reading``). A plain
-``Violation`` in such a rule means the answer fits no reading at all.
-
-Rules never keep state of their own: facts that need the history of the run (was this traceNo
-seen before? remainTimes on the previous counted call?) are computed once per call by the tracker
-and handed over frozen (:class:`Facts`), so a rule is a pure function, testable with constructed
-inputs.
-
-A probe is a function ``(pctx) -> None`` that sends its own requests; it shares the id space so a
-finding's ``rule_id`` always names exactly one function. A refusal rule judges the answer to a
-request built to be refused (its third argument, a ``Refusal``: fuzz's invalid cases, the probes'
-expected codes); the suite that built the request asks for it.
+A rule is a pure function ``(ctx, answer, request)`` that raises :class:`Violation` (or
+:func:`observed`) and returns the errata whose default it saw followed; the run's history reaches
+it frozen (:class:`Facts`). Probes ``(pctx)`` share the id space, so a ``rule_id`` names one
+function.
 """
 
 from __future__ import annotations
@@ -67,14 +50,12 @@ def envelope(response: Exchange) -> dict[str, Any] | None:
 
 Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
-_ORDER: tuple[Level, ...] = ("critical", "high", "medium", "low", "info")
 
 
 @dataclass(eq=False)
 class Violation(AssertionError):
-    """``raise Violation("Received: ...\\nExpected: ...")`` inside a rule; the registry wrapper
-    turns it into a CheckFailed (a probe adds its request; ``basis`` and ``erratum``: this case's
-    own, where they differ by case; ``at``: the answer's fields it is about, dotted)."""
+    """Raised inside a rule, made a CheckFailed by the registry wrapper (``basis``, ``erratum``:
+    this case's own where they differ; ``at``: the answer's fields it is about, dotted)."""
 
     message: str
     severity: Level | None = None
@@ -104,9 +85,8 @@ def observe_reading(
 
 
 def observed(erratum: str, message: str) -> Violation:
-    """``raise observed("E-011", "Received: ...\\nDefault reading: ...")``: the answer follows an
-    alternative reading of ``erratum`` (an observation, a finding only when the policy requires
-    it)."""
+    """The answer follows an alternative reading of ``erratum``: a finding only when the policy
+    requires the default."""
     return Violation(message, reading=erratum)
 
 
@@ -133,7 +113,7 @@ class Rule:
     fields: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.basis == "convention" and _ORDER.index(self.severity) < _ORDER.index("low"):
+        if self.basis == "convention" and self.severity not in ("low", "info"):
             raise ValueError(
                 f"{self.id}: a convention rule is at most 'low', not {self.severity!r}"
             )

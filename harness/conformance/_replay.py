@@ -1,10 +1,5 @@
-"""``faceharness replay F-NNN.json``: re-send a finding's request and judge it the same way again.
-
-Credentials are made fresh from the environment or config (the file holds none). The verdict is
-the finding's own check: a rule runs on the new answer (history rules get the request sent twice),
-a probe runs again, a schemathesis check validates the new response, and a request that got no
-answer is sent again. Every request goes through the run's :class:`~harness.clients.Sender`, with
-the run's client timeout, as the probes' do.
+"""``faceharness replay F-NNN.json``: re-send a finding's request with fresh credentials and judge
+it by the finding's own check (a rule, a probe, a schemathesis check, or whether it is answered).
 """
 
 from __future__ import annotations
@@ -24,7 +19,6 @@ from ._failures import CheckFailed
 from ._payloads import PayloadPool, from_refs, names_in
 from ._probes import ProbeContext
 from ._registry import RULES, Facts, RuleContext
-from ._run import emulator_identity
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
@@ -39,10 +33,8 @@ def replay_finding(
     faces_dir: Path | None = None,
     contract: Contract | None = None,
 ) -> ReplayOutcome:
-    """Re-send the finding in ``path`` against ``target`` (default: the run's own target).
-
-    ``faces_dir`` stands in for the run's ``--faces`` directory (recorded in the file), e.g. on
-    another machine."""
+    """Re-send the finding in ``path`` against ``target`` (default: the run's own); ``faces_dir``
+    stands in for the run's ``--faces`` directory."""
     data = read_replay(path)
     if data.suite != "conformance":
         raise InputError(f"{data.path or data.id} is a {data.suite} finding, not a conformance one")
@@ -73,7 +65,7 @@ def replay_finding(
             pool=pool,
             is_emulator=is_emulator,
             target=url,
-            identity=emulator_identity(is_emulator),
+            identity=None,
             raw_schema=spec.raw,
             timeout_s=data.timeout_s or DEFAULT_TIMEOUT_S,
             readings=ReadingLog(recorded.get("readings_required") or {}),
@@ -101,16 +93,11 @@ def replay_finding(
 
 
 def _send(request: Request, session: Session) -> tuple[Exchange, Facts]:
-    """Send ``request`` through the run's sender, as the probes send theirs (a LIP request with a
-    new liveCode: it is single-use); no answer raises :class:`NoAnswer`."""
-    body = request.json
-    face = body.get("faceData") if isinstance(body, dict) else None
-    if (
-        isinstance(face, dict)
-        and face.get("videoType") == "LIP"
-        and isinstance(body.get("liveCode"), str)
-    ):
-        code = session.fresh_live_code()
+    """Send ``request`` as the probes do (a LIP request with a new liveCode: it is single-use)."""
+    body = request.json if isinstance(request.json, dict) else {}
+    face = body.get("faceData")
+    if isinstance(face, dict) and face.get("videoType") == "LIP" and "liveCode" in body:
+        code = session.fresh_live_code() if isinstance(body["liveCode"], str) else None
         request = request if code is None else request.with_json(("liveCode",), code)
     return session.send(request, "replay")
 
@@ -160,8 +147,7 @@ def _replay_envelope(fid: str, rule_id: str, request: Request, session: Session)
 
 
 def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> ReplayOutcome:
-    """A schemathesis check's finding, judged by that check: the answer as schemathesis' response
-    to a case of the documented operation (which is all the check reads of the case)."""
+    """A schemathesis check's finding, judged by that check on the answer as its response."""
     import requests
     from schemathesis.checks import CHECKS, load_all_checks
     from schemathesis.core.failures import FailureGroup

@@ -1,9 +1,5 @@
-"""Rules of both APIs judged before the envelope's meaning (ERRATA E-015): neither document
-mentions HTTP status, both promise the envelope in every answer, so no answer at all or a 5xx is
-always a finding and another status or Content-Type only breaks a convention; an HTTP 200 JSON
-answer fits the operation's response schema (the spec's, read through the contract). Conformance
-and fuzz both run these, and the refusal rules on an answer due to refuse a request (fuzz's invalid
-cases, conformance's probes)."""
+"""Rules of both APIs judged before the envelope's meaning (E-015: both documents promise the
+envelope in every answer and mention no HTTP status), and the refusal rules; fuzz runs them too."""
 
 from __future__ import annotations
 
@@ -25,8 +21,7 @@ ENVELOPE = "errcode | Num | 是 (000); code | String | 是 (004): every answer c
 def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every request gets an answer: a hang past the client timeout, a reset or a body cut off is
     the target's as much as a 5xx (the kind opens the message, so findings merge by kind)."""
-    error = getattr(response, "error", None)
-    if error:
+    if error := getattr(response, "error", None):
         raise Violation(f"no answer: {error}")
 
 
@@ -117,11 +112,9 @@ def _read_as_json(content_type: str) -> bool:
 
 @dataclass(frozen=True)
 class Refusal:
-    """What the refusal rules judge an answer against: the place and codes due (``where``:
-    errcode, gateway or business), what was broken (``detail``, of the fuzz ``rule``), whether that
-    code itself is due (``strict``: the documents name it, or the target is the emulator, which
-    implements faceharness' decisions), and why the request is invalid (``basis``, its broken
-    rule's; ``reading``: the erratum whose reading alone makes it invalid)."""
+    """What the refusal rules judge an answer against: the place and codes due, what was broken,
+    whether that code itself is due (``strict``: documented, or the emulator), and why the request
+    is invalid (its broken rule's ``basis``; ``reading``: the erratum that alone makes it so)."""
 
     where: str
     codes: tuple[str, ...]
@@ -144,7 +137,7 @@ def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> C
 
 def _judged(ctx: RuleContext, response: Exchange, refusal: Refusal) -> Answer | None:
     """The answer, when it can judge the refusal: it has a code, and no quota stopped the request
-    before its rule could be judged (inconclusive; the answer rules judge the rest)."""
+    before its rule could be judged."""
     found = response.answer or read_answer(ctx.contract, ctx.api, response.status, response.body)
     if found.where is None or found.code is None:
         return None
@@ -166,10 +159,7 @@ def _accepted(found: Answer) -> bool:
 )
 def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """An invalid request is refused with a code of its kind; the basis is its broken rule's:
-    seed, an HTTP/JSON/image convention (at most ``low``), or faceharness' reading of an erratum
-    (an undocumented limit or format: observed when accepted). An accepted bad sign is ``high``
-    here as in conformance (FH-A10). errcode 0 with a failed status is a refusal under the
-    two-level reading (E-039)."""
+    seed, a convention (at most ``low``), or faceharness' reading of an erratum (observed)."""
     found = _judged(ctx, response, refusal)
     if found is None:
         return
@@ -207,9 +197,7 @@ def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> N
 def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """A refused request carries its broken rule's own code where that code is due (``strict``).
 
-    The internal API's codes are faceharness' decision (E-014): another code there is the
-    service's own numbering, an observation of E-014, never a finding by itself, on a live service
-    for any code, on the emulator for a code outside the table (the emulator is held to the table).
+    Another of the internal API's codes (faceharness' decision) is an observation of E-014.
     """
     found = _judged(ctx, response, refusal)
     if (

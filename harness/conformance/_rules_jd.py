@@ -1,12 +1,9 @@
-"""Business rules of JD faceCompareNew (seed 004) that its schema cannot express.
-
-Codes, texts, the threshold keys and the success code come from the contract. The JD tables have
-no 必填 values (E-023): parts the harness cannot read (``result: null`` on a gateway error, a
-business error with only code and msg) are fine.
-"""
+"""Business rules of JD faceCompareNew (seed 004) that its schema cannot express; the JD tables
+have no 必填 values (E-023), so parts the harness cannot read are fine."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import time
@@ -21,6 +18,8 @@ _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
 _SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
 _DAY_MS = 86_400_000
 _EPS = 5e-5  # msg prints the threshold with 4 decimals
+_PUNCT = str.maketrans({"，": ",", "！": "!", "：": ":", "（": "(", "）": ")", " ": None})
+jd_rule = functools.partial(rule, api="jd")
 
 
 def _business(ctx: RuleContext, response: Exchange) -> dict[str, Any] | None:
@@ -42,10 +41,9 @@ def operating_threshold(msg: Any) -> float | None:
     return float(found.group(1)) if found else None
 
 
-@rule(
+@jd_rule(
     "FH-J01",
     "gateway-envelope-consistent",
-    api="jd",
     erratum="E-002",
     quote="code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "
     '"code": "10000"',
@@ -67,10 +65,9 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
         )
 
 
-@rule(
+@jd_rule(
     "FH-J02",
     "gateway-code-in-table",
-    api="jd",
     severity="medium",
     quote="code string 1000 参见下方错误码-系统级错误码; 1.系统级错误码 详见返回码",
 )
@@ -84,7 +81,7 @@ def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request
         )
 
 
-@rule("FH-J03", "gateway-msg-matches-code", api="jd", severity="low", reading="E-040")
+@jd_rule("FH-J03", "gateway-msg-matches-code", severity="low", reading="E-040")
 def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway msg uses codes.yaml's wording for its code (E-040: the code is the
     contract)."""
@@ -94,7 +91,9 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
     msg = body.get("msg")
     if meaning is None or not isinstance(msg, str) or code == ctx.contract.jd_success_code:
         return None
-    if not _same_text(msg, meaning):
+    # the code's text or a recorded variant, full- and half-width punctuation alike
+    wanted = (meaning.msg_prefix, *getattr(meaning, "variants", ()))
+    if not any(msg.translate(_PUNCT).startswith(w.translate(_PUNCT)) for w in wanted if w):
         raise observed(
             "E-040",
             f"Received: gateway {code} with msg {msg[:80]!r}\n"
@@ -104,23 +103,7 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
     return "E-040"
 
 
-_PUNCT = str.maketrans({"，": ",", "！": "!", "：": ":", "（": "(", "）": ")", " ": None})
-
-
-def _same_text(msg: str, meaning: Any) -> bool:
-    """msg begins with the code's text or a recorded variant, full- and half-width punctuation
-    alike."""
-    wanted = (meaning.msg_prefix, *getattr(meaning, "variants", ()))
-    have = msg.translate(_PUNCT)
-    return any(have.startswith(w.translate(_PUNCT)) for w in wanted if w)
-
-
-@rule(
-    "FH-J04",
-    "business-code-in-table",
-    api="jd",
-    quote="2.业务错误码 (the table of result.code values)",
-)
+@jd_rule("FH-J04", "business-code-in-table", quote="2.业务错误码 (the table of result.code values)")
 def business_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every business code (result.code) is in the document's table."""
     result = _business(ctx, response)
@@ -131,7 +114,7 @@ def business_code_in_table(ctx: RuleContext, response: Exchange, request: Reques
         )
 
 
-@rule("FH-J05", "business-msg-matches-code", api="jd", severity="low", reading="E-027")
+@jd_rule("FH-J05", "business-msg-matches-code", severity="low", reading="E-027")
 def business_msg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.msg begins with the table's text for its code ("success" for code 0;
     E-027)."""
@@ -153,10 +136,9 @@ def business_msg_matches_code(ctx: RuleContext, response: Exchange, request: Req
     return "E-027"
 
 
-@rule(
+@jd_rule(
     "FH-J06",
     "thresholds-fall",
-    api="jd",
     erratum="E-004",
     quote='e4 误识率为万分之一的阈值 ... e7 误识率为千万分之一的阈值; example "e5": 1.092, "e6": '
     '1.0403, "e7": 0.9829, "e4": 1.1477',
@@ -176,10 +158,9 @@ def thresholds_fall(ctx: RuleContext, response: Exchange, request: Request) -> N
         raise Violation(f"Received: {shown}\nExpected: {' > '.join(keys)} (E-004)")
 
 
-@rule(
+@jd_rule(
     "FH-J07",
     "result-follows-threshold",
-    api="jd",
     erratum="E-004",
     quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 '
     '结果:false", "code": 1155; 0 成功',
@@ -208,10 +189,9 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Requ
         )
 
 
-@rule(
+@jd_rule(
     "FH-J08",
     "jd-score-in-range",
-    api="jd",
     erratum="E-004",
     severity="medium",
     quote='score Float 0.70605 得分; example "score": 0.7060586214065552',
@@ -227,10 +207,9 @@ def jd_score_in_range(ctx: RuleContext, response: Exchange, request: Request) ->
         raise Violation(f"Received: score={score!r}\nExpected: a number in [0, 1] (E-004)")
 
 
-@rule(
+@jd_rule(
     "FH-J09",
     "similarity-in-range",
-    api="jd",
     erratum="E-005",
     quote="similarity Integer 76 个图片相似度(百分制)",
     fields=("result.similarity",),
@@ -245,10 +224,9 @@ def similarity_in_range(ctx: RuleContext, response: Exchange, request: Request) 
         raise Violation(f"Received: similarity={value!r}\nExpected: an integer 0..100 (E-005)")
 
 
-@rule(
+@jd_rule(
     "FH-J10",
     "similarity-monotone",
-    api="jd",
     erratum="E-005",
     sends=2,
     severity="medium",
@@ -267,7 +245,7 @@ def similarity_monotone(ctx: RuleContext, response: Exchange, request: Request) 
     )
 
 
-@rule("FH-J11", "serialno-echoed", api="jd", severity="medium", reading="E-041")
+@jd_rule("FH-J11", "serialno-echoed", severity="medium", reading="E-041")
 def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own
     request id."""
@@ -290,10 +268,9 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
     return "E-041"
 
 
-@rule(
+@jd_rule(
     "FH-J12",
     "remaintimes-counts-down",
-    api="jd",
     erratum="E-028",
     sends=2,
     observes=("E-028",),
@@ -340,10 +317,9 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
     return "E-028"
 
 
-@rule(
+@jd_rule(
     "FH-J13",
     "result-timestamp-ms",
-    api="jd",
     severity="medium",
     erratum="E-029",
     quote='timestamp long 时间戳; example "timestamp": 1627977407152',
@@ -361,7 +337,7 @@ def result_timestamp_ms(ctx: RuleContext, response: Exchange, request: Request) 
         )
 
 
-@rule("FH-J14", "jd-optional-parts-sent", api="jd", severity="low", reading="E-023")
+@jd_rule("FH-J14", "jd-optional-parts-sent", severity="low", reading="E-023")
 def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether a gateway error leaves result out and a business error's result carries serialNo and
     timestamp (E-023), or the service sends ``"result": null`` / only code and msg (必填 is

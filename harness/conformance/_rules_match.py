@@ -1,11 +1,9 @@
-"""Business rules of the internal face-match API (seed 000) that its schema cannot express.
-
-Every fact (thresholds, score range, which operation returns a score when) is read from the
-contract; a service that reads an ambiguous sentence the other way is reported, not failed.
-"""
+"""Business rules of the internal face-match API (seed 000) that its schema cannot express; every
+fact is read from the contract."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -17,6 +15,7 @@ from ._registry import RuleContext, Violation, envelope, observed, rule
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+match_rule = functools.partial(rule, api="match")
 
 
 def _success_result(response: Exchange) -> dict[str, Any] | None:
@@ -40,10 +39,9 @@ _ERRCODE = "errcode | Num | 是 | 0交易成功 其它为异常情况"
 _ERRMSG = "errmsg | String | 否 | errcode不为0时有值"
 
 
-@rule(
+@match_rule(
     "FH-M01",
     "envelope-consistent",
-    api="match",
     operations=_ENVELOPE_OPS,
     fields=("data.traceNo", "data.status", "data.result", "errcode", "errmsg"),
     quote=f"{_ERRCODE}; {_ERRMSG}; status | String | 是; traceNo | String | 是 | 当前业务的唯一id; "
@@ -54,9 +52,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status
     and traceNo.
 
-    errcode 0 with a status other than SUCCESS is the two-level reading (E-039); async answered at
-    once is a reading of E-013; neither is a defect. ``data``/``errmsg`` absent or null where the
-    document marks them optional (``-``, ``否``) are fine.
+    errcode 0 without SUCCESS (E-039) and async answered at once (E-013) are readings.
     """
     body = envelope(response)
     if body is None:
@@ -82,9 +78,7 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         ):
             raise Violation(
                 f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
-                "Expected: no business success in an answer whose errcode says 异常 ("
-                + _ERRCODE
-                + ")",
+                f"Expected: no business success in an answer whose errcode says 异常 ({_ERRCODE})",
                 severity="medium",
             )
         # a business failure refused by errcode: E-039's default
@@ -143,10 +137,9 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     )
 
 
-@rule(
+@match_rule(
     "FH-M02",
     "success-follows-threshold",
-    api="match",
     operations=_COMPARE_OPS,
     reading="E-011",
     quote="score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
@@ -154,11 +147,8 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
 def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Which reading of success the answer follows (E-011); a finding only for what fits none.
 
-    /match: "true" below 80 is the comparison-ran reading, "false" below 80 the threshold reading;
-    "true" at or above 80 fits both (not counted); "false" at or above 80 fits none ("false" is
-    出错 or below the advised 80). /idno: a success decided at another threshold is the service's
-    own threshold (70 is 推荐; an answer agreeing with 70 fits both); a success without a score
-    breaks 验证通过时返回.
+    /match "false" at or above 80 fits none ("false" is 出错 or below the advised 80); /idno
+    "true" without a score breaks 验证通过时返回.
     """
     result = _success_result(response)
     if result is None or result.get("success") not in ("true", "false"):
@@ -192,10 +182,9 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     )
 
 
-@rule(
+@match_rule(
     "FH-M03",
     "score-is-decimal-string",
-    api="match",
     operations=_COMPARE_OPS,
     erratum="E-007",
     quote='success | String | 否; score | String | 否 | 匹配分数; example "score":"99"',
@@ -220,10 +209,9 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
         )
 
 
-@rule(
+@match_rule(
     "FH-M04",
     "score-in-range",
-    api="match",
     operations=_COMPARE_OPS,
     erratum="E-007",
     severity="medium",
@@ -239,10 +227,9 @@ def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> No
         raise Violation(f"Received: score={result.get('score')!r}\nExpected: {low:g}..{high:g}")
 
 
-@rule(
+@match_rule(
     "FH-M05",
     "traceno-unique",
-    api="match",
     operations=("match", "matchIdno", "liveCode"),
     sends=2,
     quote="traceNo | String | 是 | 当前业务的唯一id",
@@ -260,7 +247,7 @@ def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> No
         )
 
 
-@rule("FH-M06", "errcode-in-table", api="match", severity="low", reading="E-014")
+@match_rule("FH-M06", "errcode-in-table", severity="low", reading="E-014")
 def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether the service uses faceharness' code table (E-014) or its own codes (--codes FILE)."""
     body, errcode = _errcode(response)
@@ -276,7 +263,7 @@ def errcode_in_table(ctx: RuleContext, response: Exchange, request: Request) -> 
     return "E-014"
 
 
-@rule("FH-M07", "errmsg-matches-code", api="match", severity="low", reading="E-014")
+@match_rule("FH-M07", "errmsg-matches-code", severity="low", reading="E-014")
 def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether an error's errmsg begins with the text the code table gives its code (E-014)."""
     body, errcode = _errcode(response)
@@ -293,13 +280,10 @@ def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) 
     return "E-014"
 
 
-@rule("FH-M08", "optional-parts-sent", api="match", severity="low", reading="E-006")
+@match_rule("FH-M08", "optional-parts-sent", severity="low", reading="E-006")
 def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
-    out.
-
-    errmsg is 否 (errcode不为0时有值) and data has ``-`` in 是否必返: a success without errmsg and
-    an error with ``"data": null`` follow the document as well.
+    out (errmsg 否, data ``-``: the document allows either).
     """
     body, errcode = _errcode(response)
     if errcode is None:

@@ -27,7 +27,6 @@ from harness.results import (
     CheckResult,
     ConformanceMetrics,
     ConformanceSuiteResult,
-    Finding,
     derive_status,
 )
 from harness.suite import RunContext
@@ -57,7 +56,6 @@ URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 PROBE_RESERVE = 80
 DEFAULT_MAX_SECONDS = 1800.0
-"""The whole run's wall-clock budget when none is named (``--max-seconds``)."""
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
 
 
@@ -108,17 +106,9 @@ def run_conformance(
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     required_readings: dict[str, str] | None = None,
 ) -> ConformanceSuiteResult:
-    """Run schemathesis and the business rules over the selected specs against ``target_url``.
-
-    Writes ``findings.json`` and ``findings/F-NNN.json`` (replay files) to ``out_dir`` and returns
-    the suite result (its command or the gate writes the reports). URL targets default to 5
-    requests/s and a budget of 500 requests (``max_rps=0``: unlimited). Every request (engine and
-    probes) is sent with the client timeout ``request_timeout_s`` (default 60 s); one that gets
-    no answer in time, or loses its connection, is an ``answered`` finding and the run goes on.
-    After ``max_seconds`` (default 1800 s; None: no limit) the run stops sending and reports what
-    it has (``time_budget_spent`` in the metrics). Raises HarnessError subclasses when it cannot
-    run.
-    """
+    """Run schemathesis and the business rules over the selected specs against ``target_url``;
+    findings and replay files go to ``out_dir``. Past ``max_seconds`` (None: no limit) the run
+    stops sending and reports what it has."""
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
         check_seconds(request_timeout_s, "request timeout")
@@ -129,11 +119,8 @@ def run_conformance(
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
     if max_requests is None:
         max_requests = EMULATOR_MAX_REQUESTS if is_emulator else URL_DEFAULT_MAX_REQUESTS
-    extensions = (
-        include_extensions
-        if include_extensions is not None
-        else (is_emulator or settings.include_extensions)
-    )
+    if include_extensions is None:
+        include_extensions = is_emulator or settings.include_extensions
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     out_dir = prepare_out_dir(out_dir)
     contract = contract or load_contract()
@@ -145,7 +132,6 @@ def run_conformance(
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
     tracker = RunTracker(budget=budget)
-    identity = emulator_identity(is_emulator, settings.identity)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[CheckFailed] = []
     checks: list[CheckResult] = []
@@ -162,20 +148,13 @@ def run_conformance(
             seed=seed,
             examples=examples,
             max_rps=max_rps,
-            max_response_time_s=(
-                None if (ms := settings.max_response_time_ms) is None else ms / 1000.0
-            ),
+            max_response_time_ms=settings.max_response_time_ms,
             phases=phases,
             request_timeout_s=timeout_s,
         )
-        if not extensions:
-            schema = schema.exclude(
-                operation_id=[
-                    op.operation_id
-                    for op in contract.spec(name).operations.values()
-                    if op.extension
-                ]
-            )
+        if not include_extensions:
+            ops = contract.spec(name).operations.values()
+            schema = schema.exclude(operation_id=[o.operation_id for o in ops if o.extension])
         with Session(
             contract=contract,
             api=name,
@@ -184,7 +163,7 @@ def run_conformance(
             pool=pool,
             is_emulator=is_emulator,
             target=target_url,
-            identity=identity,
+            identity=settings.identity,
             raw_schema=schema.raw_schema,
             timeout_s=timeout_s,
             max_rps=max_rps or 0.0,
@@ -201,7 +180,7 @@ def run_conformance(
             probed, probe_checks, skipped = (
                 ([], [], ["interrupted"])
                 if interrupt.requested()
-                else _run_probes(session, settings, extensions, max_rps)
+                else _run_probes(session, settings, include_extensions, max_rps)
             )
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)
@@ -231,7 +210,11 @@ def run_conformance(
         faces_dir=faces_dir,
         timeout_s=timeout_s,
     )
-    checks = _mark_failed(checks, findings)
+    failing = {(f.check, f.operation) for f in findings if f.fails}
+    checks = [
+        c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c
+        for c in checks
+    ]
     metrics = ConformanceMetrics(
         apis=apis_run,
         seed=seed,
@@ -295,17 +278,6 @@ def prepare_out_dir(out_dir: Path) -> Path:
     return out_dir
 
 
-def emulator_identity(
-    is_emulator: bool, identity: tuple[str, str] | None = None
-) -> tuple[str, str] | None:
-    """The registered identity /idno cases use: the configured one, else the emulator's demo."""
-    if identity is None and is_emulator:
-        from harness.emulator import DEMO_ID_NUM, DEMO_NAME
-
-        return DEMO_ID_NUM, DEMO_NAME
-    return identity
-
-
 def _run_probes(
     session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
 ) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str]]:
@@ -353,11 +325,3 @@ def _check_results(
     seen = {(check, operation) for check, operation, _ in runs}
     runs += [(name, op, "probe") for name, op in probes if (name, op) not in seen]
     return [CheckResult(check=c, operation=op, api=session.api, message=m) for c, op, m in runs]
-
-
-def _mark_failed(checks: list[CheckResult], findings: list[Finding]) -> list[CheckResult]:
-    failing = {(f.check, f.operation) for f in findings if f.fails}
-    return [
-        c.model_copy(update={"status": "fail"}) if (c.check, c.operation) in failing else c
-        for c in checks
-    ]

@@ -1,10 +1,5 @@
-"""One API's part of a run: what its hooks, checks and probes share; how the credentials a
-schemathesis case carried were made (an :class:`harness.clients.Auth`, never the secrets: a replay
-makes the credentials again), and which ones a negative case broke on purpose.
-
-Schemathesis checks and hooks are global or per schema; they find their session through the raw
-schema dict of the case's operation (each run loads its own copy), so a check registered by this
-package does nothing in somebody else's schemathesis run.
+"""One API's part of a run: what its hooks, checks and probes share. Schemathesis checks are
+global; they find their session by the case's raw schema dict (each run loads its own copy).
 """
 
 from __future__ import annotations
@@ -22,6 +17,7 @@ from typing import Any
 from harness.clients import Auth, Credentials, Exchange, Given, How, Request, Sender, jd_sign
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER, given_or, token_of
 from harness.contract import Contract, ReadingLog
+from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 from harness.pacing import BudgetExhausted
 
 from ._inject import PayloadInjector
@@ -45,7 +41,7 @@ class Session:
     pool: PayloadPool
     is_emulator: bool
     target: str
-    identity: tuple[str, str] | None
+    identity: tuple[str, str] | None  # the registered one /idno uses; None: the emulator's demo
     raw_schema: dict[str, Any] = field(repr=False)
     timeout_s: float = DEFAULT_TIMEOUT_S  # the total deadline every request is sent with
     max_rps: float = 0.0  # the run's pace, for the requests the harness sends itself
@@ -59,6 +55,8 @@ class Session:
     requests: dict[str, Request] = field(default_factory=dict, repr=False)  # case id -> Request
 
     def __post_init__(self) -> None:
+        if self.identity is None and self.is_emulator:
+            self.identity = DEMO_ID_NUM, DEMO_NAME
         self.injector = PayloadInjector(self.contract, self.pool, self.identity)
         self.sender = Sender(
             self.target,
@@ -73,7 +71,6 @@ class Session:
         }
 
     def __enter__(self) -> Session:
-        """Registered for the engine's checks (found by the raw schema) until closed."""
         with _LOCK:
             _SESSIONS[id(self.raw_schema)] = self
         return self
@@ -83,7 +80,6 @@ class Session:
             _SESSIONS.pop(id(self.raw_schema), None)
         self.sender.close()
 
-    # --- lookups ----------------------------------------------------------------------------
     def operation_id(self, case: Any) -> str | None:
         return self._ops.get(case.operation.path)
 
@@ -99,8 +95,7 @@ class Session:
         return "negative" if meta.generation.mode.is_negative else "positive"
 
     def request_of(self, case: Any, operation: str) -> Request:
-        """A schemathesis case that was sent, as the one :class:`Request` its rules judge (made
-        once, with the case's body): how its credentials were made instead of their values."""
+        """A sent schemathesis case as the one :class:`Request` its rules judge (made once)."""
         from schemathesis.core import NOT_SET
 
         if case.id in self.requests:
@@ -130,7 +125,7 @@ class Session:
 
     def recorded(self, case: Any, operation: str) -> Request:
         """The case's :class:`Request` as its finding keeps it: the body copied (a value JSON
-        cannot hold: its repr). Only findings pay for the copy, of bodies up to megabytes."""
+        cannot hold: its repr); only findings pay for the copy."""
         request = self.request_of(case, operation)
         try:
             json.dumps(request.json)
@@ -139,8 +134,8 @@ class Session:
         return replace(request, json=copy.deepcopy(request.json))
 
     def fresh_live_code(self) -> str | None:
-        """A liveCode validateData issues now, for a request meant to be valid under every reading
-        (/idno marks liveCode 是, E-008); None when none is issued or the budget is spent."""
+        """A liveCode validateData issues now (/idno marks liveCode 是, E-008); None when none is
+        issued or the budget is spent."""
         try:
             self.tracker.ensure_budget()
             issue = self.contract.operation("liveCode")
@@ -149,17 +144,15 @@ class Session:
             if answer.cause is not None:
                 return None
             self.observe_sent(request, answer, f"fresh-liveCode-{id(answer)}")
-        # BudgetExhausted, a BaseException, would kill schemathesis' worker thread inside its hook
-        # (the case's own send stops at the budget like any other); no code on any other error:
-        # the case goes without one, and the rules report why
+        # BudgetExhausted, a BaseException, would kill schemathesis' worker thread inside its hook;
+        # on any other error the case goes without a code, and the rules report why
         except (BudgetExhausted, Exception):
             return None
         return live_code_of(answer)
 
     def send(self, request: Request, label: str) -> tuple[Exchange, Facts]:
-        """Send a request of the harness's own (a probe's, a replay's) through the run's sender,
-        within the budget; its answer and the run's facts as of it. One that gets no answer is
-        counted and raises :class:`NoAnswer`, its finding."""
+        """Send a probe's or replay's request within the budget; its answer and the run's facts as
+        of it. One without an answer is counted and raises :class:`NoAnswer`, its finding."""
         self.tracker.ensure_budget()
         answer = self.sender.send(request)
         if answer.cause is None:
@@ -168,8 +161,7 @@ class Session:
         raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
-        """schemathesis' response to ``case`` as the one :class:`Exchange`, its answer read once
-        (by the ``after_call`` hook; the checks and the findings of the case reuse it)."""
+        """schemathesis' response to ``case`` as the one :class:`Exchange`, read once."""
         seen, found = self.answers.get(case.id, (None, None))
         if seen is response and found is not None:
             return found
@@ -185,8 +177,7 @@ class Session:
         return found
 
     def observe_sent(self, request: Request, answer: Exchange, case_id: str) -> Facts:
-        """Record an answer to a request the harness sent itself (its sender spent the budget);
-        the run's facts as of it, kept under ``case_id``."""
+        """Record an answer to a request the harness sent itself; the run's facts as of it."""
         _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
         return self.tracker.observe(
             answer,
@@ -197,7 +188,6 @@ class Session:
             query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
         )
 
-    # --- hooks ------------------------------------------------------------------------------
     def observe(self, case: Any, response: Any) -> None:
         operation = self.operation_id(case)
         if operation is None:
@@ -227,28 +217,21 @@ def session_of(case: Any) -> Session | None:
     return _SESSIONS.get(id(raw)) if raw is not None else None
 
 
-def negated_auth(case: Any, names: tuple[str, ...], location: str) -> set[str] | None:
-    """Names among ``names`` a negative case mutated on purpose; None when unknowable (all of
-    them)."""
+def kept_auth(case: Any, query: dict[str, Any]) -> Auth:
+    """Fresh JD credentials, except those a negative case mutated on purpose (all of them when
+    unknowable): those as generated."""
     meta = getattr(case, "_meta", None)
     if meta is None or not meta.generation.mode.is_negative:
-        return set()
+        return Auth()
     from schemathesis.core.parameters import ParameterLocation
     from schemathesis.generation.meta import negated_parameters
 
-    loc = ParameterLocation(location)
-    named = {name for name, where in negated_parameters(meta) if where == loc}
-    if meta.is_negative_at(loc) and not named:
-        return None
-    return named & set(names)
-
-
-def kept_auth(query: dict[str, Any], negated: set[str] | None) -> Auth:
-    """Fresh credentials, except the ones a negative case negated: those as generated."""
+    named = {name for name, where in negated_parameters(meta) if where == ParameterLocation.QUERY}
+    every = meta.is_negative_at(ParameterLocation.QUERY) and not named
     kept: dict[str, Any] = {
         name: Given(str(query[name])) if name in query else How.ABSENT
         for name in JD_AUTH_PARAMS
-        if negated is None or name in negated
+        if every or name in named
     }
     return Auth(**kept)
 
@@ -259,7 +242,7 @@ def jd_auth_of(
     window_ms: int,
     clock: Callable[[], float] = time.time,
 ) -> Auth:
-    """How the JD credentials a request carried were made, without any secret in the description."""
+    """How the JD credentials a request carried were made, without any secret."""
     appkey, secret, stamp = creds.jd_appkey or "", creds.jd_secretkey or "", query.get("timestamp")
 
     def made(name: str, valid: Callable[[str], bool], other: Callable[[str], Any]) -> Any:

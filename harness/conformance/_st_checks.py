@@ -1,12 +1,7 @@
 """The schemathesis checks this package adds: business rules, and envelope-aware data checks.
 
-Both documented APIs answer HTTP 200 with an error envelope for bad input (ERRATA E-015), so the
-built-in ``negative_data_rejection``/``positive_data_acceptance`` (which read HTTP statuses) cannot
-judge them. The replacements read the envelope instead (an error code *rejects* a request; one of
-category ``input`` *refuses valid data*) and then defer to schemathesis' own exemptions (values
-valid once serialised, and so on) by handing it the verdict as a status, 400 or 200.
-
-Every check returns ``True`` (skipped) for cases that belong to no faceharness session.
+Both APIs answer bad input with HTTP 200 and an error envelope (E-015), so the data checks hand
+schemathesis' own status-based check (with its exemptions) the envelope's verdict as 400 or 200.
 """
 
 from __future__ import annotations
@@ -36,11 +31,8 @@ CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
 def run_rules(
     session: Session, ctx: RuleContext, response: Exchange, request: Request
 ) -> list[CheckFailed]:
-    """Every rule of the operation on one answer to ``request``; the failures, each counted in the
-    session.
-
-    One defect, one finding: a response-schema failure only at fields a failing rule owns (e.g.
-    ``data.result.score`` sent as a number, FH-M03) is that rule's finding, not another."""
+    """Every rule of the operation on one answer; the failures. One defect, one finding: a
+    response-schema failure only at fields a failing rule owns is that rule's finding alone."""
     failed: list[CheckFailed] = []
     for entry in RULES.rules_for(session.api, ctx.operation):
         session.rule_runs[(entry.name, ctx.operation)] += 1
@@ -58,7 +50,7 @@ def run_rules(
 
 def verdict(exchange: Exchange) -> tuple[bool, bool, str] | None:
     """(rejected, refused_valid_data, code text) of an HTTP 200 envelope whose deciding code has its
-    documented type; None otherwise (other checks report those)."""
+    documented type; None otherwise."""
     answer = exchange.answer
     if exchange.status != 200 or answer is None or not answer.typed:
         return None
@@ -96,8 +88,6 @@ def faceharness_positive_data_acceptance(ctx: Any, response: Any, case: Any) -> 
 
 
 def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bool | None:
-    """The envelope's verdict handed to schemathesis' own status-based check, which carries its
-    exemptions: 400 for a rejected (negative) or refused (positive) request, else 200."""
     session = session_of(case)
     operation = session.operation_id(case) if session else None
     if session is None or operation is None:
@@ -157,9 +147,8 @@ def _negative_body_only(case: Any) -> bool:
 
 
 def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: Any) -> str | None:
-    """The erratum whose reading alone makes ``body`` invalid: it is valid once the limits and
-    formats marked ``x-reading`` in the spec (faceharness' own) are left out. None when it is
-    invalid under every reading (conformance's negative cases, fuzz's invalid ones)."""
+    """The erratum whose reading alone makes ``body`` invalid (valid without the spec's
+    ``x-reading`` limits and formats); None when it is invalid under every reading."""
     schema = contract.operation(operation).request_schema
     if not schema or not isinstance(body, dict):
         return None
@@ -169,8 +158,7 @@ def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: 
 
 
 def _body_not_sent(case: Any) -> bool:
-    """A case negative only in a body it does not send, where no body is allowed: nothing to
-    reject."""
+    """A case negative only in a body it does not send, where none is required."""
     from schemathesis.core import NOT_SET
 
     if not _negative_body_only(case) or case.body is not NOT_SET:
@@ -184,10 +172,8 @@ def _body_not_sent(case: Any) -> bool:
 
 
 def _builtin(name: str, passes: bool) -> Any:
-    """schemathesis' own status-based check body, which carries its exemptions.
-
-    It is a private helper of schemathesis 4; without it the verdict stands without exemptions.
-    """
+    """schemathesis' own status-based check (a private helper of schemathesis 4; without it the
+    verdict stands without exemptions)."""
     from schemathesis.specs.openapi import checks
 
     found = getattr(checks, name, None)

@@ -1,9 +1,5 @@
-"""Everything the run remembers across calls, and what it spends of its budget.
-
-Every request the run sends is observed here in the order it was answered, giving the frozen
-:class:`Facts` per call that history-dependent rules read; the tracker also counts requests and
-codes, spends the run's :class:`harness.pacing.Budget` and stops the engine at its share's end.
-"""
+"""Everything the run remembers across calls (the frozen :class:`Facts` history rules read), and
+what it spends of its budget."""
 
 from __future__ import annotations
 
@@ -26,8 +22,8 @@ _MAX_FACTS = 20_000
 
 
 class RunTracker:
-    """Observes the run's requests; ``budget`` (``harness.pacing``) caps them, phase by phase,
-    and ``on_budget`` stops the engine when the phase's share is spent or the run interrupted."""
+    """Observes the run's requests; ``on_budget`` stops the engine when the phase's share of
+    ``budget`` is spent or the run interrupted."""
 
     def __init__(
         self, *, budget: Budget | None = None, on_budget: Callable[[], None] | None = None
@@ -46,10 +42,8 @@ class RunTracker:
         self._points: list[tuple[float, int]] = []
         self._threshold: float | None = None
 
-    # --- budget ------------------------------------------------------------------------
     def ensure_budget(self, needed: int = 1) -> None:
-        """Raise BudgetExhausted when ``needed`` more requests do not fit the phase's share, the
-        run's time is up, or the run was interrupted (and remember which budget ran out)."""
+        """Raise BudgetExhausted when ``needed`` more requests do not fit (noting which budget)."""
         try:
             self.budget.check(needed)
         except BudgetExhausted:
@@ -59,7 +53,6 @@ class RunTracker:
                 self.budget_hit |= not self.time_hit
             raise
 
-    # --- observation -------------------------------------------------------------------
     @contextmanager
     def unordered(self) -> Iterator[None]:
         """For requests sent together: their answers give no call-to-call history (remainTimes)."""
@@ -81,8 +74,8 @@ class RunTracker:
         query: dict[str, Any],
         spent: bool = False,
     ) -> Facts:
-        """Record one answered request; returns (and keeps, by case id) its facts as of now.
-        ``spent``: the sender sharing the budget has spent it already (with any paid retry)."""
+        """Record one answered request; its facts as of now, kept by case id (``spent``: the sender
+        spent the budget already)."""
         read = answer.answer if answer.status == 200 else None  # the envelope only at 200 (E-015)
         read = read or Answer(api, answer.status)
         with self._lock:
@@ -157,8 +150,8 @@ class RunTracker:
 
 
 def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
-    """FH-M05's history: whether an errcode-0 answer's traceNo was given earlier in the run
-    (remembered in ``seen``). An async result repeats the traceNo it was queued under (E-013)."""
+    """FH-M05's history: whether an errcode-0 answer's traceNo was given earlier (in ``seen``); an
+    async result repeats the traceNo it was queued under (E-013)."""
     trace = answer.trace_no
     ok = answer.where == "status" or answer.where == "errcode" and answer.code == "0"
     if operation == "asyncResult" or not ok or not trace:

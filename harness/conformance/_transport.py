@@ -1,14 +1,6 @@
-"""Requests that got no answer (a hang past the client timeout, a reset, a body cut off) as
-findings.
-
-A fault below HTTP is the target's as much as a 5xx is, so it is reported by the rule book's
-``answered`` rule (FH-H04, which fuzz runs too) like any other finding, not raised out of the run.
-The kind opens the message, whose first line is the same for every request of that kind, so
-findings merge to one per operation and kind (see ``group_key``).
-
-Every request schemathesis and the probes send has one total deadline (:class:`DeadlineAdapter`):
-requests, like httpx, times each socket read on its own, so a target that drips its answer would
-otherwise hold the run for ever.
+"""Requests without an answer as findings of FH-H04 (a fault below HTTP is the target's as much as
+a 5xx), and one total deadline per schemathesis request (requests times each socket read on its
+own, so a target that drips its answer would hold the run for ever).
 """
 
 from __future__ import annotations
@@ -50,8 +42,7 @@ TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-"""What the target can cause below HTTP; other ``requests`` errors (a bad URL, a header that cannot
-be sent) are the harness's own and stay errors."""
+"""What the target can cause below HTTP; other ``requests`` errors are the harness's own."""
 
 _TIMEOUT = re.compile(r"timeout=([0-9.]+)")
 
@@ -67,8 +58,7 @@ class NoAnswer(Exception):
 def no_answer(
     exc: BaseException, request: Request, timeout_s: float | None, kind: str | None = None
 ) -> CheckFailed:
-    """The finding for one request that ``exc`` left without an answer (``kind``: as the sender
-    named it, which knows whether the answer had begun)."""
+    """The finding for one request that ``exc`` left without an answer (``kind``: the sender's)."""
     kind = kind or no_answer_kind(exc)
     seconds = _TIMEOUT.search(_chain_text(exc))
     # schemathesis shortens the timeout for an operation that hangs
@@ -88,8 +78,7 @@ def no_answer(
 
 
 def _detail(exc: BaseException) -> str:
-    """The innermost reason, without the connection-pool prefix (host and port change from run to
-    run; a refused connection still names them)."""
+    """The innermost reason, without the connection-pool prefix (its port changes by run)."""
     inner: Any = exc.args[0] if exc.args else exc
     inner = getattr(inner, "reason", None) or inner
     args = getattr(inner, "args", ())
@@ -108,7 +97,7 @@ class RequestAnswerTooLarge(AnswerTooLarge, requests.exceptions.ChunkedEncodingE
 
 class _Guard:
     """One request's deadline: when it passes, the request's connection is shut down, which ends
-    whatever socket operation the request is blocked in (connect, send, headers or body)."""
+    whatever socket operation the request is blocked in."""
 
     def __init__(self, deadline: Deadline) -> None:
         self.deadline = deadline
@@ -185,12 +174,8 @@ def _seconds(timeout: Any) -> float:
 
 
 class DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """Each request ends within its ``timeout`` in total, the answer's body read included.
-
-    No answer begun in time is ``requests.ReadTimeout`` (kind ``timeout``); an answer begun but
-    not complete in time is :class:`RequestDeadlineExceeded` (kind ``deadline``); a body past
-    ``MAX_ANSWER_BYTES`` is :class:`RequestAnswerTooLarge` (kind ``oversized body``).
-    """
+    """Each request ends within its ``timeout`` in total, the answer's body read included (no
+    answer begun in time: ``requests.ReadTimeout``, as requests' own)."""
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -261,8 +246,7 @@ def _read_capped(response: requests.Response, request: requests.PreparedRequest)
 
 
 def _quiet_header_warnings(record: logging.LogRecord) -> bool:
-    """urllib3 logs headers it cannot parse (a target's, or ones a deadline cut short) with a
-    traceback on stderr; the request's outcome says what happened, so the log line is dropped."""
+    """urllib3 logs headers it cannot parse with a traceback; the request's outcome says it."""
     return not str(record.msg).startswith("Failed to parse headers")
 
 
@@ -278,11 +262,8 @@ def mount_deadline(session: requests.Session) -> requests.Session:
 
 
 def install_in_schemathesis() -> None:
-    """Every requests session schemathesis' engine makes (cases and its own probes) gets deadlines.
-
-    The engine builds them in ``schemathesis.engine.context.make_session`` and offers no setting
-    for it; wrapping that one function keeps its sessions as they are otherwise.
-    """
+    """Every requests session schemathesis' engine makes gets deadlines (it offers no setting:
+    ``context.make_session`` is wrapped)."""
     from schemathesis.engine import context
 
     made = context.make_session
