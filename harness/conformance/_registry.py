@@ -9,6 +9,7 @@ function.
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
@@ -218,7 +219,8 @@ def rule(
                     )
                     raise failed(ctx, Violation(message, None, None, "reading", (), erratum_))
 
-        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+        # the first paragraph, whole: a sentence may wrap onto a second line
+        doc = " ".join(inspect.cleandoc(fn.__doc__ or "").split("\n\n")[0].split())
         registry.add(replace(entry, fn=wrapped, doc=doc))
         return wrapped
 

@@ -75,6 +75,9 @@ def test_every_registered_id_and_name_is_unique_and_documented():
     entries = list(RULES)
     assert len({r.id for r in entries}) == len({r.name for r in entries}) == len(entries) >= 30
     assert all(r.doc for r in entries), [r.id for r in entries if not r.doc]
+    # a description is a whole sentence even when the docstring wraps it onto a second line
+    cut = [r.id for r in entries if not r.doc.rstrip(")").endswith((".", ":", ";", "?", "!"))]
+    assert not cut, cut
 
 
 # --- tracker --------------------------------------------------------------------------------
