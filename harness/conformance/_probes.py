@@ -21,7 +21,7 @@ from harness.imaging import padded
 
 from ._engine import excerpt
 from ._failures import CheckFailed
-from ._registry import RULES, RuleContext, Violation, observed, rule
+from ._registry import RULES, Facts, RuleContext, Violation, observed, rule
 from ._rules_http import Refusal, refusal_failure
 from ._session import Session, live_code_of
 from ._st_checks import run_rules
@@ -104,7 +104,12 @@ class ProbeContext:
         self.operation = operation  # a probe's finding is about the request it sent last
         if operation not in self.touched:
             self.touched.append(operation)
-        response, facts = session.send(request, "probe")
+        return self.judge(request, *session.send(request, "probe"))
+
+    def judge(self, request: Request, response: Exchange, facts: Facts) -> Exchange:
+        """Judge an answer by the per-response rules; it becomes the one a failing probe's
+        finding shows. Probes that send from several threads judge in one (see FH-L12)."""
+        session, operation = self.session, request.operation
         self.last_request, self.last_response = request, response
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
@@ -527,8 +532,20 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
         for _ in range(rounds):
             # each with its own serialNo (the document asks one per call)
             serials = (f"{request.json['serialNo']}-{n}" for n in range(CONCURRENT))
-            answers = list(pool.map(lambda s: p.ask(request.with_json(("serialNo",), s)), serials))
-            for b in answers:
+            sent = [request.with_json(("serialNo",), s) for s in serials]
+            # sent from the pool, judged here: a finding shows its own answer (and its HTTP
+            # rules' failures), not the one another thread happened to judge last
+            judged = [
+                (r, p.judge(r, *answered), p.last_http_failures)
+                for r, answered in zip(
+                    sent, pool.map(lambda r: p.session.send(r, "probe"), sent), strict=True
+                )
+            ]
+            answers = [exchange.answer for _, exchange, _ in judged]
+            for r, exchange, http_failures in judged:
+                b = exchange.answer
+                assert b is not None  # the session raises NoAnswer for a request without one
+                p.last_request, p.last_response, p.last_http_failures = r, exchange, http_failures
                 if not enveloped(b) or b.where == "business" and not business(b):
                     continue  # no envelope: the answer rules; a result under a number: FH-J's
                 if b.code == limited.code and b.where != limited.where:
@@ -547,7 +564,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     "limited",
                     request=request,
                 )
-            if any(enveloped(b) and business(b) and b.code == limited.code for b in answers):
+            if any(b and enveloped(b) and business(b) and b.code == limited.code for b in answers):
                 return
 
 

@@ -41,7 +41,7 @@ def probe(
     *,
     is_emulator: bool = True,
     may_burst: bool = True,
-) -> tuple[CheckFailed | None, RunTracker]:
+) -> tuple[CheckFailed | None, RunTracker, ProbeContext]:
     """Run FH-L12 alone, as a conformance run's probe phase does; the answer rules' failures on
     the burst's answers are findings too, so they come back first when there are any."""
     schema = load_schema(
@@ -71,8 +71,8 @@ def probe(
         try:
             RULES.get("FH-L12").fn(ctx)
         except CheckFailed as failed:
-            return failed, tracker
-        return (ctx.failures[0] if ctx.failures else None), tracker
+            return failed, tracker, ctx
+        return (ctx.failures[0] if ctx.failures else None), tracker, ctx
 
 
 def _limited_to(rewrite: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[bytes], bytes]:
@@ -145,7 +145,7 @@ def slow_emulator(contract: Any, rewrite: Callable[[bytes], bytes] | None = None
 
 def test_the_emulator_answers_its_limit_with_43010_and_the_probe_passes(contract):
     with slow_emulator(contract) as url:
-        failed, tracker = probe(url, contract)
+        failed, tracker, _ = probe(url, contract)
         assert failed is None, failed.message
         assert tracker.codes["jd:business:43010"] > 0, (
             tracker.codes
@@ -165,15 +165,19 @@ def test_the_emulator_answers_its_limit_with_43010_and_the_probe_passes(contract
 )
 def test_a_limit_answered_otherwise_than_the_code_table_is_a_finding(contract, rewrite, received):
     with slow_emulator(contract, _limited_to(rewrite)) as url:
-        failed, _ = probe(url, contract)
+        failed, _, ctx = probe(url, contract)
     assert failed is not None and failed.rule_id == "FH-L12" and failed.basis == "seed"
     assert received in failed.message and "43010 (流量受限)" in failed.message, failed.message
+    # the finding shows the answer it judged (the burst is sent from threads; the lone success
+    # that holds the only slot answers last)
+    shown = ctx.last_response.answer
+    assert str(shown.code) == ("100" if "100" in received else "43010"), shown
 
 
 def test_without_a_limit_nothing_is_a_finding(emulator, contract):
     """The fast engine answers one comparison at a time: no limit is ever reached, and none is
     required."""
-    failed, tracker = probe(emulator(**emulator_settings()), contract)
+    failed, tracker, _ = probe(emulator(**emulator_settings()), contract)
     assert (
         failed is None
         and tracker.codes["jd:business:43010"] == 0
@@ -183,7 +187,7 @@ def test_without_a_limit_nothing_is_a_finding(emulator, contract):
 
 def test_a_live_target_is_burst_only_when_the_run_allows_bursts(emulator, contract):
     url = emulator(**emulator_settings())
-    _, held = probe(url, contract, is_emulator=False, may_burst=False)
+    _, held, _ = probe(url, contract, is_emulator=False, may_burst=False)
     assert held.budget.used == 0
-    failed, burst = probe(url, contract, is_emulator=False, may_burst=True)
+    failed, burst, _ = probe(url, contract, is_emulator=False, may_burst=True)
     assert failed is None and burst.budget.used == 1 + 6  # one round against a live target
