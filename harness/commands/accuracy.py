@@ -17,7 +17,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from harness.commands._options import Api, Config, Target
+from harness.commands import _options as opt
 from harness.commands._verdict import conclude, err, interruptible, out, summarize
 from harness.console import ProgressBars
 
@@ -30,21 +30,16 @@ def register(app: typer.Typer) -> None:
 
 def accuracy(
     out_dir: Annotated[
-        Path,
-        typer.Option(
-            "--out", help="run directory: cache, accuracy.json, reports (reuse it to resume)"
-        ),
+        Path, opt.OutDir("run directory: cache, accuracy.json, reports (reuse it to resume)")
     ],
-    target: Target = "emulator",
+    target: opt.Target = "emulator",
     faces: Annotated[
         Path | None,
-        typer.Option(
-            "--faces",
-            help="folder with images and labels.csv (file,identity[,faces]); default: the built-in "
-            "set",
+        opt.Faces(
+            "folder with images and labels.csv (file,identity[,faces]); default: the built-in set"
         ),
     ] = None,
-    api: Api = "all",
+    api: opt.Api = "all",
     max_pairs: Annotated[
         int | None,
         typer.Option(
@@ -58,10 +53,7 @@ def accuracy(
     ] = None,
     max_requests: Annotated[
         int | None,
-        typer.Option(
-            "--max-requests",
-            help="calls this invocation may make; 0: unlimited (URL default 1000)",
-        ),
+        opt.MaxRequests("calls this invocation may make; 0: unlimited (URL default 1000)"),
     ] = None,
     from_cache: Annotated[
         bool,
@@ -76,16 +68,15 @@ def accuracy(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="pair sample and bootstrap seed")] = 0,
-    config: Config = None,
+    config: opt.Config = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
     ] = 30.0,
     max_seconds: Annotated[
         float | None,
-        typer.Option(
-            "--max-seconds",
-            help="time budget of the whole run (default: none); "
-            "past it the run stops calling and judges what it measured",
+        opt.MaxSeconds(
+            "time budget of the whole run (default: none); "
+            "past it the run stops calling and judges what it measured"
         ),
     ] = None,
 ) -> None:
