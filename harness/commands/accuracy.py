@@ -1,11 +1,5 @@
-"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim.
-
-Thin: options in, :func:`harness.accuracy.run_accuracy_suite`, a table and the run
-directory's reports out. Exit 0 when no documented claim is contradicted (verdict
-``inconclusive`` when no claim was testable at the data size), 1 when one is, 2 when the run
-could not happen (bad options or inputs, unreachable target, rejected credentials), 130 when
-interrupted (finished pairs stay cached; the same command resumes).
-"""
+"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim
+(an interrupted run keeps its finished pairs cached: the same command resumes)."""
 
 from __future__ import annotations
 

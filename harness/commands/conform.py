@@ -1,11 +1,5 @@
 """`faceharness conform`: does the service keep its contract? schemathesis + business rules +
-probes.
-
-Thin: options in, :func:`harness.conformance.run_conformance`, a summary and the run directory out.
-Exit 0 no findings, 1 findings, 2 could not run (bad options, config, unreachable target, rejected
-credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written, verdict
-``interrupted``).
-"""
+probes."""
 
 from __future__ import annotations
 
@@ -184,8 +178,8 @@ def render_summary(result: ConformanceSuiteResult) -> None:
             out.print(warning, highlight=False)
     for line in reading_lines(metrics.readings):
         out.print(line, markup=False, highlight=False)
-    verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]"}.get(result.status)
-    verdict = verdict or ("[red]ERROR[/red]" if result.status == "error" else result.status.upper())
+    marks = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}
+    verdict = marks.get(result.status, result.status.upper())
     budget = " (request budget spent)" if metrics.budget_exhausted else ""
     if metrics.time_budget_spent:
         budget = (

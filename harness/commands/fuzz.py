@@ -1,10 +1,5 @@
 """`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and
-replayable.
-
-Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
-no property failed, 1 on findings, 2 when the run could not happen (bad options, unreachable
-target, rejected credentials), 130 when interrupted (what ran is written).
-"""
+replayable."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""`faceharness gate`: every suite a profile names, judged by a policy, as one exit code.
-
-Thin: options in, one :func:`harness.gate.run_gate` call (rich progress on stderr), the
-summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run
-(unreachable target, rejected credentials: one line), 130 interrupted (one line; what ran is
-written with verdict ``interrupted``).
-"""
+"""`faceharness gate`: every suite a profile names, judged by a policy, as one exit code."""
 
 from __future__ import annotations
 
