@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -42,7 +43,7 @@ from harness.results import (
     merge_findings,
 )
 from harness.suite import RunContext, Suite
-from harness.target import open_target, url_label
+from harness.target import check_url, open_target, url_label
 
 ENGINES = ("fast", "dlib")
 GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
@@ -113,8 +114,6 @@ def plan_gate(
             )
         prof = prof.model_copy(update={"engine": engine, "accuracy_engine": engine})
     if target != "emulator":
-        from harness.target import check_url
-
         target = check_url(target)
     faces_dir = _path(faces)
     if faces_dir is not None:
@@ -529,10 +528,8 @@ def run_stage(
     message: str | None = None
     stopped = interrupt.requested()
     if stopped:
-        try:
+        with suppress(KeyboardInterrupt):
             interrupt.join(worker, min(grace_s, INTERRUPT_GRACE_S))
-        except KeyboardInterrupt:
-            pass
         got = box.get("result")
         partial = got if isinstance(got, SuiteResult) else None
         result = interrupted_suite(name, partial, interrupt.requested())
