@@ -1,9 +1,5 @@
-"""The `faceharness` command: options in, one library call, result out, exit code once.
-
-Exit codes (shown under every --help, harness.commands._options.EXIT_CODES): 0 pass,
-1 findings or a failed gate (or, for `call`, a non-success code), 2 could not run (bad usage,
-config, spec, input, unreachable target), with one line on stderr, 130 interrupted.
-"""
+"""The `faceharness` command: options in, one library call, result out, exit code once (the
+codes: harness.commands._options.EXIT_CODES)."""
 
 from __future__ import annotations
 
@@ -168,11 +164,8 @@ def _run_call(
     *,
     jd: bool = False,
 ) -> None:
-    """``call`` with a client of the internal API (``jd``: of JD) for the target; a non-success
-    code prints its meaning, exit 1.
-
-    ``engine``: the embedded emulator's face engine for calls that compare faces (said on stderr,
-    so nobody reads a score of the non-biometric engine as a verdict on two faces)."""
+    """``call`` with a client of the internal API (``jd``: of JD). The emulator's face engine is
+    said on stderr, so nobody reads a score of the non-biometric engine as a verdict on faces."""
     from harness.clients import ApiError, client_for, load_credentials
     from harness.commands._options import positive_seconds
     from harness.target import open_target

@@ -1,23 +1,12 @@
 """Result data of a run: findings, per-suite results and the versioned ``summary.json``.
 
-Results are plain data. Suites produce them, :mod:`harness.report` writers consume them;
-nothing here does I/O. The models are the contract of ``summary.json``
-(``schema_version`` :data:`SCHEMA_VERSION`); the JSON Schema shipped in
-``harness/report/templates/summary.schema.json`` is generated from :class:`Summary`.
+Plain data, no I/O: the models are the contract of ``summary.json``, whose shipped JSON Schema
+(``harness/report/templates/summary.schema.json``) is generated from :class:`Summary`.
 
-Verdict rules (also the CLI exit code, see :meth:`Summary.exit_code`), first match wins:
-
-* ``interrupted`` (130): the run was cut short (``Summary.interrupted``, or a suite whose
-  status is ``interrupted``); what it had is reported, but it proves nothing either way;
-* ``error`` (2): the run itself failed (``Summary.error``) or any suite has status ``error``;
-* ``fail`` (1): any suite has status ``fail``, or a gate criterion failed on evidence;
-* ``inconclusive``: something could not test what it claims (a suite with status
-  ``inconclusive``, a criterion marked ``inconclusive``) and either the gate's policy says
-  inconclusive blocks (exit 1) or nothing that ran reached a conclusion at all (no suite
-  passed, no gate criterion on a measurement passed; exit 0);
-* ``pass`` (0): otherwise, with the inconclusive items counted ("PASS, 2 inconclusive").
-
-Skipped suites count for nothing.
+Verdicts (docs/gate.md), first match wins: ``interrupted`` (a cut-short run proves nothing
+either way), ``error``, ``fail``, ``inconclusive`` (something could not test what it claims,
+and the policy blocks on it or nothing that ran reached a conclusion), ``pass`` (with the
+inconclusive items counted). Skipped suites count for nothing.
 """
 
 from __future__ import annotations
@@ -681,8 +670,7 @@ def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | N
 
 
 def compute_verdict(summary: Summary) -> Verdict:
-    """The run verdict from suite statuses, the gate, a run-level error and an interruption
-    (rules in the module docstring)."""
+    """The run verdict (rules in the module docstring)."""
     statuses = {suite.status for _, suite in summary.suites.items()}
     if summary.interrupted or "interrupted" in statuses:
         return "interrupted"
@@ -710,8 +698,7 @@ def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
 
 
 def verdict_line(summary: Summary) -> str:
-    """The one line a console prints for a run: "PASS, 2 inconclusive", "FAIL: 3 findings",
-    "INCONCLUSIVE: accuracy: ...", "INTERRUPTED: SIGINT after 4.2 s"."""
+    """The one line a console prints for a run: "PASS, 2 inconclusive", "FAIL: 3 findings"."""
     verdict = summary.verdict or compute_verdict(summary)
     items = summary.inconclusive_items()
     if verdict == "interrupted":
@@ -740,13 +727,8 @@ def build_summary(
     required_readings: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """The run's :class:`Summary`, built once, by a suite's command and the gate alike.
-
-    The suites that ran fill their slots (others are ``skipped``), each with its findings
-    merged by ``unique_key``. Given the ``contract``, ``errata`` lists every erratum and, for
-    each ambiguous one, the reading the suites saw the target follow (``metrics.readings``)
-    against ``required_readings``. ``fields`` are the other Summary fields (gate, coverage, ...).
-    """
+    """The run's :class:`Summary`, built once, by a suite's command and the gate alike; given
+    the ``contract``, ``errata`` says which reading the suites saw the target follow."""
     slots: dict[str, Any] = {}
     for result in suites:
         if result.name in slots:

@@ -63,6 +63,16 @@ Readings = Annotated[
     ),
 ]
 
+
+def _worded(flag: str) -> Callable[[str], Any]:
+    """An option every suite command has, in its own words: what it does there and its default."""
+    return lambda help: typer.Option(flag, help=help)
+
+
+OutDir, Faces, MaxRequests, MaxSeconds, ConfigFile = map(
+    _worded, ("--out", "--faces", "--max-requests", "--max-seconds", "--config")
+)
+
 # Shown under every command's --help (cli.py adds it to each command, once, in one place).
 # "\b" keeps click from re-flowing the lines.
 EXIT_CODES = """\b

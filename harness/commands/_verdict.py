@@ -1,10 +1,5 @@
-"""How every suite command runs and ends: one summary, its reports, one verdict, one exit code.
-
-A suite runs through :func:`interruptible`: Ctrl-C or SIGTERM (see :mod:`harness.interrupt`)
-stops it, and :func:`summarize` marks what it has ``interrupted``; :func:`conclude` then
-writes it, prints one line and exits 130. Otherwise :func:`conclude` prints the verdict line
-("PASS, 2 inconclusive") and exits with the summary's exit code.
-"""
+"""How every suite command runs and ends: one summary, its reports, one verdict, one exit code
+(an interrupted run is written as far as it got, with one line and exit 130)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim.
-
-Thin: options in, :func:`harness.accuracy.run_accuracy_suite`, a table and the run
-directory's reports out. Exit 0 when no documented claim is contradicted (verdict
-``inconclusive`` when no claim was testable at the data size), 1 when one is, 2 when the run
-could not happen (bad options or inputs, unreachable target, rejected credentials), 130 when
-interrupted (finished pairs stay cached; the same command resumes).
-"""
+"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim
+(an interrupted run keeps its finished pairs cached: the same command resumes)."""
 
 from __future__ import annotations
 
@@ -17,7 +11,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from harness.commands._options import Api, Config, Target
+from harness.commands import _options as opt
 from harness.commands._verdict import conclude, err, interruptible, out, summarize
 from harness.console import ProgressBars
 
@@ -30,21 +24,16 @@ def register(app: typer.Typer) -> None:
 
 def accuracy(
     out_dir: Annotated[
-        Path,
-        typer.Option(
-            "--out", help="run directory: cache, accuracy.json, reports (reuse it to resume)"
-        ),
+        Path, opt.OutDir("run directory: cache, accuracy.json, reports (reuse it to resume)")
     ],
-    target: Target = "emulator",
+    target: opt.Target = "emulator",
     faces: Annotated[
         Path | None,
-        typer.Option(
-            "--faces",
-            help="folder with images and labels.csv (file,identity[,faces]); default: the built-in "
-            "set",
+        opt.Faces(
+            "folder with images and labels.csv (file,identity[,faces]); default: the built-in set"
         ),
     ] = None,
-    api: Api = "all",
+    api: opt.Api = "all",
     max_pairs: Annotated[
         int | None,
         typer.Option(
@@ -58,10 +47,7 @@ def accuracy(
     ] = None,
     max_requests: Annotated[
         int | None,
-        typer.Option(
-            "--max-requests",
-            help="calls this invocation may make; 0: unlimited (URL default 1000)",
-        ),
+        opt.MaxRequests("calls this invocation may make; 0: unlimited (URL default 1000)"),
     ] = None,
     from_cache: Annotated[
         bool,
@@ -76,16 +62,15 @@ def accuracy(
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="pair sample and bootstrap seed")] = 0,
-    config: Config = None,
+    config: opt.Config = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
     ] = 30.0,
     max_seconds: Annotated[
         float | None,
-        typer.Option(
-            "--max-seconds",
-            help="time budget of the whole run (default: none); "
-            "past it the run stops calling and judges what it measured",
+        opt.MaxSeconds(
+            "time budget of the whole run (default: none); "
+            "past it the run stops calling and judges what it measured"
         ),
     ] = None,
 ) -> None:

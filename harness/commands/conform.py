@@ -1,11 +1,5 @@
 """`faceharness conform`: does the service keep its contract? schemathesis + business rules +
-probes.
-
-Thin: options in, :func:`harness.conformance.run_conformance`, a summary and the run directory out.
-Exit 0 no findings, 1 findings, 2 could not run (bad options, config, unreachable target, rejected
-credentials: see :mod:`harness.preflight`), 130 interrupted (what ran is written, verdict
-``interrupted``).
-"""
+probes."""
 
 from __future__ import annotations
 
@@ -16,19 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from harness.commands._options import (
-    Api,
-    Breaks,
-    Codes,
-    MaxRps,
-    Readings,
-    RequestTimeout,
-    Seed,
-    Target,
-    emulator_only,
-    positive_seconds,
-    use_codes,
-)
+from harness.commands import _options as opt
 from harness.commands._verdict import conclude, err, out, run_on_target, summarize
 from harness.contract import reading_lines
 from harness.results import ConformanceMetrics, ConformanceSuiteResult
@@ -39,30 +21,23 @@ def register(app: typer.Typer) -> None:
 
 
 def conform(
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="run directory: junit.xml, findings.json, findings/")
-    ],
-    target: Target = "emulator",
-    api: Api = "all",
+    out_dir: Annotated[Path, opt.OutDir("run directory: junit.xml, findings.json, findings/")],
+    target: opt.Target = "emulator",
+    api: opt.Api = "all",
     examples: Annotated[
         int | None, typer.Option("--examples", help="fuzzing examples per operation (default 100)")
     ] = None,
-    seed: Seed = None,
-    max_rps: MaxRps = None,
+    seed: opt.Seed = None,
+    max_rps: opt.MaxRps = None,
     max_requests: Annotated[
-        int | None,
-        typer.Option("--max-requests", help="request budget of the run (URL default 500)"),
+        int | None, opt.MaxRequests("request budget of the run (URL default 500)")
     ] = None,
-    faces: Annotated[
-        Path | None, typer.Option("--faces", help="extra jpg/png images for generated requests")
-    ] = None,
-    break_: Breaks = None,
+    faces: Annotated[Path | None, opt.Faces("extra jpg/png images for generated requests")] = None,
+    break_: opt.Breaks = None,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config",
-            help="TOML with [credentials] and [conformance] (never put secrets on the command "
-            "line)",
+        opt.ConfigFile(
+            "TOML with [credentials] and [conformance] (never put secrets on the command line)"
         ),
     ] = None,
     include_extensions: Annotated[
@@ -78,16 +53,13 @@ def conform(
             "--phases", help="schemathesis phases, comma-separated: examples,coverage,fuzzing"
         ),
     ] = "examples,coverage,fuzzing",
-    timeout: RequestTimeout = 60.0,
+    timeout: opt.RequestTimeout = 60.0,
     max_seconds: Annotated[
         float,
-        typer.Option(
-            "--max-seconds",
-            help="time budget of the whole run; past it the run stops sending and reports",
-        ),
+        opt.MaxSeconds("time budget of the whole run; past it the run stops sending and reports"),
     ] = 1800.0,
-    codes: Codes = None,
-    reading: Readings = None,
+    codes: opt.Codes = None,
+    reading: opt.Readings = None,
 ) -> None:
     """Run schemathesis and the contract's business rules against the target; findings come with
     replay files."""
@@ -104,14 +76,14 @@ def conform(
     from harness.emulator import parse_readings_option
 
     breaks = tuple(break_ or ())
-    emulator_only(target, break_=breaks, reading=reading)
+    opt.emulator_only(target, break_=breaks, reading=reading)
     served = parse_readings_option(reading)
     chosen = tuple(p.strip() for p in phases.split(",") if p.strip())
     examples = DEFAULT_EXAMPLES if examples is None else examples
     apis = validate_options(api, examples, max_rps, max_requests, chosen)
-    positive_seconds(timeout)
-    positive_seconds(max_seconds, "--max-seconds")
-    use_codes(codes, config)
+    opt.positive_seconds(timeout)
+    opt.positive_seconds(max_seconds, "--max-seconds")
+    opt.use_codes(codes, config)
     out_dir = prepare_out_dir(out_dir)
     settings = read_config(config).conformance
     creds = load_credentials(config, demo_defaults=target == "emulator")
@@ -206,8 +178,8 @@ def render_summary(result: ConformanceSuiteResult) -> None:
             out.print(warning, highlight=False)
     for line in reading_lines(metrics.readings):
         out.print(line, markup=False, highlight=False)
-    verdict = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]"}.get(result.status)
-    verdict = verdict or ("[red]ERROR[/red]" if result.status == "error" else result.status.upper())
+    marks = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}
+    verdict = marks.get(result.status, result.status.upper())
     budget = " (request budget spent)" if metrics.budget_exhausted else ""
     if metrics.time_budget_spent:
         budget = (

@@ -1,10 +1,5 @@
 """`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and
-replayable.
-
-Thin: options in, :func:`harness.fuzz.run_fuzz`, a table out, reports written. Exit 0 when
-no property failed, 1 on findings, 2 when the run could not happen (bad options, unreachable
-target, rejected credentials), 130 when interrupted (what ran is written).
-"""
+replayable."""
 
 from __future__ import annotations
 
@@ -17,22 +12,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from harness.commands._options import (
-    Api,
-    Breaks,
-    Codes,
-    Config,
-    FastEngine,
-    MaxRps,
-    Readings,
-    RequestTimeout,
-    Seed,
-    Target,
-    emulator_only,
-    positive_seconds,
-    use_codes,
-)
-from harness.commands._options import max_rps as check_max_rps
+from harness.commands import _options as opt
 from harness.commands._verdict import conclude, err, out, run_on_target, summarize
 from harness.console import ProgressBars
 from harness.contract import reading_lines
@@ -49,41 +29,38 @@ def register(app: typer.Typer) -> None:
 def fuzz(
     out_dir: Annotated[
         Path,
-        typer.Option(
-            "--out",
-            help="run directory: findings.json, findings/F-NNN.json, junit.xml, "
-            "summary.json, the hypothesis example database",
+        opt.OutDir(
+            "run directory: findings.json, findings/F-NNN.json, junit.xml, "
+            "summary.json, the hypothesis example database"
         ),
     ],
-    target: Target = "emulator",
-    api: Api = "all",
+    target: opt.Target = "emulator",
+    api: opt.Api = "all",
     max_examples: Annotated[
         int | None,
         typer.Option("--max-examples", help="hypothesis examples per property (default 50)"),
     ] = None,
-    seed: Seed = None,
-    max_rps: MaxRps = None,
+    seed: opt.Seed = None,
+    max_rps: opt.MaxRps = None,
     max_requests: Annotated[
-        int | None,
-        typer.Option("--max-requests", help="request budget; 0: unlimited (URL default 2000)"),
+        int | None, opt.MaxRequests("request budget; 0: unlimited (URL default 2000)")
     ] = None,
     max_seconds: Annotated[
-        float | None, typer.Option("--max-seconds", help="time limit of the run (default 900)")
+        float | None, opt.MaxSeconds("time limit of the run (default 900)")
     ] = None,
     faces: Annotated[
-        Path | None,
-        typer.Option("--faces", help="folder of extra face images (read, never copied)"),
+        Path | None, opt.Faces("folder of extra face images (read, never copied)")
     ] = None,
-    break_: Breaks = None,
-    codes: Codes = None,
-    reading: Readings = None,
-    engine: FastEngine = None,
+    break_: opt.Breaks = None,
+    codes: opt.Codes = None,
+    reading: opt.Readings = None,
+    engine: opt.FastEngine = None,
     prop: Annotated[
         list[str] | None,
         typer.Option("--property", help="run only these properties, e.g. jd:invalid-requests"),
     ] = None,
-    config: Config = None,
-    timeout: RequestTimeout = 30.0,
+    config: opt.Config = None,
+    timeout: opt.RequestTimeout = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness import interrupt
@@ -100,7 +77,7 @@ def fuzz(
     breaks = tuple(break_ or ())
     # every option checked before any traffic (unknown --property names too)
     check_options(api, max_examples, prop)
-    emulator_only(target, break_=breaks, engine=engine)
+    opt.emulator_only(target, break_=breaks, engine=engine)
     for name in breaks:
         if name not in BREAKS:
             raise UsageError(
@@ -109,15 +86,15 @@ def fuzz(
             )
     if engine not in (None, "fast", "dlib"):
         raise UsageError(f"--engine {engine!r}: expected fast or dlib")
-    check_max_rps(max_rps)
+    opt.max_rps(max_rps)
     Budget(max_requests or 0)  # the budget's own check of --max-requests
     if max_seconds is not None:
-        positive_seconds(max_seconds, "--max-seconds")
+        opt.positive_seconds(max_seconds, "--max-seconds")
     if faces is not None:
         sample_faces(faces)  # the face pool
-    positive_seconds(timeout)
-    use_codes(codes, config)
-    emulator_only(target, reading=reading)
+    opt.positive_seconds(timeout)
+    opt.use_codes(codes, config)
+    opt.emulator_only(target, reading=reading)
     served = parse_readings_option(reading)
     prepare_run_dir(out_dir)
     settings: dict[str, Any] = (

@@ -1,10 +1,4 @@
-"""`faceharness gate`: every suite a profile names, judged by a policy, as one exit code.
-
-Thin: options in, one :func:`harness.gate.run_gate` call (rich progress on stderr), the
-summary tables and the report path out. Exit 0 pass, 1 gate failed, 2 could not run
-(unreachable target, rejected credentials: one line), 130 interrupted (one line; what ran is
-written with verdict ``interrupted``).
-"""
+"""`faceharness gate`: every suite a profile names, judged by a policy, as one exit code."""
 
 from __future__ import annotations
 
@@ -13,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import Codes, Target, use_codes
+from harness.commands import _options as opt
 from harness.commands._verdict import err, out, stopped
 from harness.results import verdict_line
 
@@ -24,12 +18,9 @@ def register(app: typer.Typer) -> None:
 
 def gate(
     out_dir: Annotated[
-        Path,
-        typer.Option(
-            "--out", help="run directory: summary.json, junit.xml, report.html, suite folders"
-        ),
+        Path, opt.OutDir("run directory: summary.json, junit.xml, report.html, suite folders")
     ],
-    target: Target = "emulator",
+    target: opt.Target = "emulator",
     profile: Annotated[
         str, typer.Option("--profile", help="quick (CI, minutes) or full (nightly)")
     ] = "quick",
@@ -55,25 +46,21 @@ def gate(
         ),
     ] = None,
     faces: Annotated[
-        Path | None,
-        typer.Option(
-            "--faces", help="folder with images and labels.csv (required by --profile full)"
-        ),
+        Path | None, opt.Faces("folder with images and labels.csv (required by --profile full)")
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(
-            "--config",
-            help="config TOML: [credentials], [conformance], [emulator] (faults, throttle, ...), "
-            "[gate] (the policy when --policy is not given)",
+        opt.ConfigFile(
+            "config TOML: [credentials], [conformance], [emulator] (faults, throttle, ...), "
+            "[gate] (the policy when --policy is not given)"
         ),
     ] = None,
-    codes: Codes = None,
+    codes: opt.Codes = None,
 ) -> None:
     """Run the suites, judge them by the policy, write summary.json, junit.xml and report.html."""
     from harness.gate import RichObserver, print_outcome, run_gate
 
-    use_codes(codes, config)
+    opt.use_codes(codes, config)
     with RichObserver(err) as observer:
         outcome = run_gate(
             out_dir=out_dir, target=target, profile=profile, policy=policy, baseline=baseline,

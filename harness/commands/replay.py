@@ -1,8 +1,5 @@
 """`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it
-still fail?
-
-Exit 1 still failing, 0 fixed, 2 could not run (bad file, unreachable target, missing credentials).
-"""
+still fail?"""
 
 from __future__ import annotations
 

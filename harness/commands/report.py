@@ -1,8 +1,5 @@
-"""`faceharness report RUN`: rebuild junit.xml and report.html from a run's summary.json.
-
-Useful after a harness upgrade or when the HTML was lost: nothing is re-run. A missing or
-invalid summary is one line on stderr and exit 2.
-"""
+"""`faceharness report RUN`: rebuild junit.xml and report.html from a run's summary.json, nothing
+re-run (after a harness upgrade, or when the HTML was lost)."""
 
 from __future__ import annotations
 

@@ -1,12 +1,9 @@
-"""The gate's judgement: a :class:`Policy` applied to the suites of a run, as criteria, with the
-run's contract coverage and its comparison against a baseline run.
+"""The gate's judgement: a :class:`Policy` applied to a run's suites as criteria, with its
+contract coverage and its comparison against a baseline run. Pure functions over results,
+so every rule is unit-tested with hand-made results.
 
-Pure functions over results (no I/O), so every rule is unit-tested with hand-made results.
-Each criterion names what was expected and what was measured; the gate passes when all do.
-
-Findings the policy allows do not fail their suite: when every severity is within its
-allowance, a suite whose only problem was findings is reported as ``pass`` (its findings
-stay listed). Without a policy every allowance is 0, which changes nothing.
+Findings the policy allows do not fail their suite: within every allowance, a suite whose only
+problem was findings passes (its findings stay listed).
 """
 
 from __future__ import annotations
@@ -50,10 +47,8 @@ def judge(
     coverage: Coverage | None = None,
     contract: Contract | None = None,
 ) -> tuple[Gate, dict[SuiteName, SuiteResult]]:
-    """The gate for these suite results (suites that did not run may be missing; ``ran``: the
-    suites the run selected), and the suites with the policy's allowances applied. Given the
-    ``coverage`` and ``contract``, an operation conformance and fuzz claim to test but no
-    request reached makes ``coverage.operations`` inconclusive."""
+    """The gate, and the suites with the policy's allowances applied (``ran``: the suites the
+    run selected; those that did not run may be missing)."""
     findings = merge_findings(f for s in suites.values() for f in s.findings)
     criteria = findings_criteria(policy, findings)
     within = all(c.passed for c in criteria)
@@ -307,18 +302,14 @@ def _clip(text: str, limit: int = 300) -> str:
 
 
 # --------------------------------------------------------------------------- baseline
-# Regressions (defaults from BaselinePolicy): the QPS limit down by more than 10%, p99 up by more
-# than 20% and by more than 10 ms (a few milliseconds on a p99 of 10 ms is scheduling noise), any
-# finding whose unique_key the baseline did not have; the same the other way round are
-# improvements. p99 is compared only when both runs measured it at about the same offered rate.
+# p99 is compared only when both runs measured it at about the same offered rate.
 
 RATE_TOLERANCE = 0.10
 _RAN = ("pass", "fail")  # findings of a suite that did not run in both runs are not compared
 
 
 def load_baseline(path: str | os.PathLike[str]) -> tuple[Summary, str]:
-    """The baseline summary (a run directory or its summary.json) and how to name it; a missing
-    or invalid file is a one-line InputError."""
+    """The baseline summary (a run directory or its summary.json) and how to name it."""
     from harness.report import load_summary
 
     source = Path(path)
@@ -410,16 +401,11 @@ def _change(
 
 
 def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
-    """Contract coverage from what the client side saw, summed over the suites, the same for
-    every target: conformance's and fuzz's requests by operationId and answers
-    (:class:`ContractMetrics`), and load's ``errors_by_code`` labels (the code, then load's
-    qualifier). The emulator's own counters are not used: a suite may reset them, and a live
-    service has none.
+    """Contract coverage from what the client side saw (the emulator's own counters may be
+    reset by a suite, and a live service has none), the same for every target.
 
-    Codes are written ``where:code``. An API with one operation gets its codes on that
-    operation's row; an API with several (the internal API shares one ``errcode`` table) gets
-    a row ``"<api>: all operations"`` holding its codes, after rows with each operation's
-    requests.
+    An API with several operations shares one code table: its codes (``where:code``) go on a
+    row ``"<api>: all operations"`` after its operations' rows.
     """
     requests: Counter[str] = Counter()
     codes: dict[str, Counter[str]] = defaultdict(Counter)  # per API: "where:code" -> answers

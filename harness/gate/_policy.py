@@ -57,11 +57,9 @@ class FindingAllowance(Section):
 
 
 class LoadPolicy(Section):
-    min_qps_limit: float | None = Field(default=None, gt=0, description="requests/s")
+    min_qps_limit: float | None = Field(default=None, gt=0)  # requests/s
     max_p99_ms: float | None = Field(default=None, gt=0)
-    p99_at_rps: float | None = Field(
-        default=None, gt=0, description="offered rate of the run whose p99 is judged"
-    )
+    p99_at_rps: float | None = Field(default=None, gt=0)  # the rate of the run whose p99 is judged
     max_error_rate: float | None = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="after")
@@ -74,12 +72,10 @@ class LoadPolicy(Section):
 class AccuracyLimit(Section):
     """Highest FMR / FNMR allowed at one operating point (a claim id of the accuracy report)."""
 
-    claim: str = Field(min_length=1, description="e.g. 'match.score>=80' or 'jd.result'")
+    claim: str = Field(min_length=1)  # e.g. 'match.score>=80' or 'jd.result'
     max_fmr: float | None = Field(default=None, ge=0, le=1)
     max_fnmr: float | None = Field(default=None, ge=0, le=1)
-    bound: Literal["estimate", "upper95"] = Field(
-        default="estimate", description="judge the point estimate or the 95% upper bound"
-    )
+    bound: Literal["estimate", "upper95"] = "estimate"  # or the 95% interval's upper bound
 
     @model_validator(mode="after")
     def _something(self) -> AccuracyLimit:
@@ -89,29 +85,19 @@ class AccuracyLimit(Section):
 
 
 class SuitesPolicy(Section):
-    required: list[SuiteName] | None = Field(
-        default=None, description="suites that must run and pass; None: those the profile runs"
-    )
+    required: list[SuiteName] | None = None  # must run and pass; None: those the profile runs
 
 
 class BaselinePolicy(Section):
     max_qps_drop_pct: float = Field(default=10.0, ge=0)
     max_p99_increase_pct: float = Field(default=20.0, ge=0)
-    min_p99_increase_ms: float = Field(
-        default=10.0, ge=0, description="a p99 rise smaller than this is noise, whatever its %"
-    )
-    new_findings: bool = Field(
-        default=True, description="a finding absent from the baseline regresses"
-    )
+    min_p99_increase_ms: float = Field(default=10.0, ge=0)  # a smaller rise is noise, whatever %
+    new_findings: bool = True  # a finding absent from the baseline regresses
     fail_on_regression: bool = True
 
 
 class VerdictPolicy(Section):
-    inconclusive_blocks: bool = Field(
-        default=False,
-        description="an inconclusive suite or criterion fails the gate "
-        "(verdict inconclusive, exit 1)",
-    )
+    inconclusive_blocks: bool = False  # fails the gate: verdict inconclusive, exit 1
 
 
 class Policy(Section):
@@ -123,13 +109,9 @@ class Policy(Section):
     suites: SuitesPolicy = SuitesPolicy()
     baseline: BaselinePolicy = BaselinePolicy()
     verdict: VerdictPolicy = VerdictPolicy()
-    readings: dict[str, str] = Field(
-        default_factory=dict,
-        description="erratum id -> 'default' | 'alternative' (or a reading's name, "
-        "specs/readings.yaml): a service you own must follow that reading; an answer "
-        "following another is a finding",
-    )
-    run: dict[str, Any] = Field(default_factory=dict, description="profile overrides")
+    # erratum id -> the reading (specs/readings.yaml) a service you own must follow
+    readings: dict[str, str] = Field(default_factory=dict)
+    run: dict[str, Any] = Field(default_factory=dict)  # profile overrides
     source: str = Field(default="default policy", exclude=True)
 
     def required_suites(self, profile_suites: Iterable[SuiteName]) -> tuple[SuiteName, ...]:
@@ -147,9 +129,8 @@ def load_policy(path: Path | None, config: Path | None = None) -> Policy:
     Raises:
         ConfigError: one line naming the file, the key and the fix.
     """
-    if path is not None:
-        return read_config(path, "policy").gate or DEFAULT_POLICY
-    return read_config(config).gate or DEFAULT_POLICY
+    found = read_config(path, "policy") if path is not None else read_config(config)
+    return found.gate or DEFAULT_POLICY
 
 
 def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "") -> Policy:
@@ -181,35 +162,26 @@ class Profile(BaseModel):
     name: str
     suites: tuple[SuiteName, ...] = SUITE_NAMES
     seed: int = 0
-    engine: Engine = Field(default="fast", description="emulator engine: conformance, fuzz, load")
-    accuracy_engine: Engine = Field(default="dlib", description="emulator engine for accuracy")
-    request_timeout_s: float = Field(default=10.0, gt=0, le=120, description="client timeout")
-    stage_timeout_s: float = Field(default=240.0, gt=0, description="wall time per stage")
-    # conformance and fuzz
+    engine: Engine = "fast"  # the emulator's, for conformance, fuzz and load
+    accuracy_engine: Engine = "dlib"
+    request_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    stage_timeout_s: float = Field(default=240.0, gt=0)  # wall time
+    # conformance and fuzz; None: no cap on the emulator, each suite's own default on a URL
     conformance_examples: int = Field(default=10, ge=1)
     fuzz_examples: int = Field(default=20, ge=1)
-    max_requests: int | None = Field(
-        default=None, ge=10, description="per suite, emulator; None: no cap"
-    )
-    url_max_requests: int | None = Field(
-        default=None, ge=10, description="per suite, live target; None: each suite's live default"
-    )
-    max_rps: float | None = Field(
-        default=None, gt=0, description="pacing; None: emulator unpaced, live target suite defaults"
-    )
+    max_requests: int | None = Field(default=None, ge=10)  # per suite, emulator
+    url_max_requests: int | None = Field(default=None, ge=10)  # per suite, live target
+    max_rps: float | None = Field(default=None, gt=0)  # None: emulator unpaced
     # load: one open-model run, then (optionally) a limit search
     load_scenario: str = "mixed"
     load_rate_rps: float = Field(default=20.0, gt=0)
     load_duration_s: float = Field(default=4.0, gt=0, le=3600)
     load_slo_p99_ms: float = Field(default=1000.0, gt=0)
     load_max_error_rate: float = Field(default=0.01, ge=0, lt=1)
-    limit_search: Literal["auto", "always", "never"] = Field(
-        default="auto", description="auto: against the emulator, or when the policy needs a limit"
-    )
+    # auto: against the emulator, or when the policy needs a limit
+    limit_search: Literal["auto", "always", "never"] = "auto"
     limit_scenario: str = "match"
-    limit_emulator_qps: float | None = Field(
-        default=50.0, ge=0, description="emulator throttle during the search, so it ends fast"
-    )
+    limit_emulator_qps: float | None = Field(default=50.0, ge=0)  # throttled: the search ends fast
     limit_start_rps: float | None = Field(default=None, gt=0)
     limit_max_rps: float | None = Field(default=None, gt=0)
     limit_step_s: float = Field(default=2.0, gt=0)

@@ -1,14 +1,10 @@
-"""The gate end to end: validate inputs, open the target, run the stages, judge, write reports.
+"""The gate end to end: every input checked before traffic (a bad option exits 2 and costs
+nothing), then each suite as one stage in a worker thread, so nothing a suite does can crash
+the gate.
 
-Everything that can be checked before traffic is checked first (profile, policy, baseline,
-faces, engine), so a bad option costs nothing and exits 2 with one line. Once running,
-nothing a suite does can crash the gate: each suite is one stage, run as ``suite.run(ctx)``
-in a worker thread, and a failing stage is recorded as status ``error``.
-
-Targets: conformance and fuzz share the gate's target (for ``--target emulator`` the gate's
-own emulator). Load and accuracy open the embedded emulator themselves when the target is
-the emulator, because they need other settings (a throttle so the limit search ends fast;
-the dlib engine); load gets the gate's faults, breaks and latency too.
+Conformance and fuzz share the gate's target. On the emulator, load and accuracy open their own
+(a throttle so the limit search ends fast; the dlib engine); load gets the gate's faults,
+breaks and latency too.
 """
 
 from __future__ import annotations
@@ -16,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -46,7 +43,7 @@ from harness.results import (
     merge_findings,
 )
 from harness.suite import RunContext, Suite
-from harness.target import open_target, url_label
+from harness.target import check_url, open_target, url_label
 
 ENGINES = ("fast", "dlib")
 GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
@@ -117,8 +114,6 @@ def plan_gate(
             )
         prof = prof.model_copy(update={"engine": engine, "accuracy_engine": engine})
     if target != "emulator":
-        from harness.target import check_url
-
         target = check_url(target)
     faces_dir = _path(faces)
     if faces_dir is not None:
@@ -221,10 +216,8 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 # conformance and fuzz (load and accuracy are bounded by duration, steps, pairs)
                 folder = ctx.out_dir / suite.name
                 folder.mkdir(parents=True, exist_ok=True)
-                if not ctx.is_emulator:
-                    cap = prof.url_max_requests
-                else:
-                    cap = prof.max_requests if suite.name in ("conformance", "fuzz") else None
+                cap = prof.max_requests if suite.name in ("conformance", "fuzz") else None
+                cap = cap if ctx.is_emulator else prof.url_max_requests
                 results[suite.name] = run_stage(
                     suite,
                     replace(ctx, out_dir=folder, max_requests=cap),
@@ -476,25 +469,21 @@ class StageCancelled(Exception):
 
 
 class StageObserver:
-    """What the gate tells a display (see :mod:`harness.gate._display`); this one shows
-    nothing (library use, tests)."""
+    """What the gate tells a display (:mod:`harness.gate._display`); this one shows nothing."""
 
-    def stage_started(self, name: SuiteName) -> None:
-        pass
+    def stage_started(self, name: SuiteName) -> None: ...
 
-    def stage_progress(self, name: SuiteName, done: float, total: float | None, text: str) -> None:
-        pass
+    def stage_progress(
+        self, name: SuiteName, done: float, total: float | None, text: str
+    ) -> None: ...
 
-    def stage_finished(self, name: SuiteName, result: SuiteResult) -> None:
-        pass
+    def stage_finished(self, name: SuiteName, result: SuiteResult) -> None: ...
 
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line: the harness's own message, else its type and text."""
-    text = " ".join(str(exc).split())
-    if isinstance(exc, HarnessError):
-        return text or type(exc).__name__
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    text, kind = " ".join(str(exc).split()), type(exc).__name__
+    return (text if isinstance(exc, HarnessError) else f"{kind}: {text}") if text else kind
 
 
 def run_stage(
@@ -539,10 +528,8 @@ def run_stage(
     message: str | None = None
     stopped = interrupt.requested()
     if stopped:
-        try:
+        with suppress(KeyboardInterrupt):
             interrupt.join(worker, min(grace_s, INTERRUPT_GRACE_S))
-        except KeyboardInterrupt:
-            pass
         got = box.get("result")
         partial = got if isinstance(got, SuiteResult) else None
         result = interrupted_suite(name, partial, interrupt.requested())

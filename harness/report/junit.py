@@ -1,11 +1,7 @@
 """``junit.xml``: how CI systems (GitLab, Jenkins, GitHub actions) see a run.
 
-One ``<testsuite>`` per harness suite, one ``<testcase>`` per executed check and operation;
-failing findings become ``<failure>`` elements carrying their messages and reproduce
-commands. A failed gate and a run-level error get suites of their own so CI shows *why*
-the job failed. What could not be judged (an ``inconclusive`` suite, check or criterion) is
-``<skipped>`` with the reason, never a passed case; an interrupted run carries an
-``<error type="interrupted">`` in its suite and in a ``run`` suite.
+A failed gate and a run-level error get suites of their own so CI shows *why* the job failed;
+what could not be judged is ``<skipped>`` with the reason, never a passed case.
 """
 
 from __future__ import annotations
@@ -69,10 +65,7 @@ def _check_case(
     case.out = [_findings_text([f]) for f in found if not f.fails]
     if failing:
         case.outcome, case.kind = "failure", failing[0].rule_id or failing[0].check
-        case.message, case.text = (
-            failing[0].message[:_MAX_MESSAGE],
-            _findings_text(failing),
-        )
+        case.message, case.text = failing[0].message[:_MAX_MESSAGE], _findings_text(failing)
     return case
 
 
@@ -97,15 +90,11 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
         cases.append(case)
     # findings without a check record
     cases += [_check_case(classname, *key, found) for key, found in by_key.items()]
+    inconclusive = _inconclusive(suite.reason, suite.testable_when)
     why = {
         "error": ("run", "error", "", suite.error or "error"),
         "interrupted": ("interrupted", "error", "interrupted", suite.reason or "interrupted"),
-        "inconclusive": (
-            "inconclusive",
-            "skipped",
-            "",
-            _inconclusive(suite.reason, suite.testable_when),
-        ),
+        "inconclusive": ("inconclusive", "skipped", "", inconclusive),
         "fail": ("status", "failure", "", "suite reported fail"),
     }.get(suite.status)
     if why and not (suite.status == "fail" and any(c.outcome == "failure" for c in cases)):

@@ -1,9 +1,6 @@
-"""Plots for ``report.html`` as inline SVG text: no files, no network, no GUI backend.
-
-Figures are built with :class:`matplotlib.figure.Figure` and the SVG canvas (pyplot and its
-global backend are never touched). Each function returns ``None`` when the data cannot
-make a meaningful plot, so the page can say so instead.
-"""
+"""Plots for ``report.html`` as inline SVG text: no files, no network, no GUI backend (pyplot's
+global state is never touched). ``None`` where the data make no meaningful plot, so the page
+can say so instead."""
 
 from __future__ import annotations
 
@@ -34,12 +31,9 @@ def _figure(height: float = 3.2) -> Figure:
 
 
 def to_svg(fig: Figure, name: str, title: str) -> str:
-    """Serialise ``fig`` as an ``<svg>`` element fit for inlining in HTML.
-
-    The XML prolog, DOCTYPE, metadata and namespace declarations are dropped (HTML does not
-    need them and they are the only URLs matplotlib writes). ``name`` salts element ids so
-    several plots on one page never share clip-path ids.
-    """
+    """``fig`` as an ``<svg>`` element to inline in HTML: without the prolog, metadata and
+    namespaces (the only URLs matplotlib writes); ``name`` salts its ids so plots never share
+    clip-path ids."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"faceharness-{name}"}):
         fig.savefig(
@@ -178,11 +172,8 @@ def _floor(values: list[float]) -> float:
 
 
 def det_svg(accuracy: AccuracyMetrics) -> str | None:
-    """DET curve (FNMR against FMR, log-log) with the documented operating points marked.
-
-    Well-separated score distributions give many zero rates, which a log axis cannot show;
-    they are drawn at a floor (half the smallest non-zero rate) and the axis says so.
-    """
+    """DET curve (log-log) with the documented operating points; zero rates, which a log axis
+    cannot show, are drawn at a floor and the axis says so."""
     if accuracy.det is None or len(accuracy.det.fmr) < 2:
         return None
     fmr_floor, fnmr_floor = _floor(accuracy.det.fmr), _floor(accuracy.det.fnmr)
