@@ -6,35 +6,21 @@ same request generators to QA engineers writing their own properties (with the p
 plugin's ``faceharness_target`` fixture).
 """
 
-from harness.clients import Request
-from harness.pacing import BudgetExhausted
+from harness.clients import Request as Request
+from harness.pacing import BudgetExhausted as BudgetExhausted
 
-from . import strategies
-from ._checks import FuzzTarget
-from ._client import FuzzClient
-from ._findings import load_replay, replay_finding
-from ._invalid import InvalidCase
-from ._pool import ImagePool, image_pool, render
-from ._properties import emulator_overrides
-from ._rules import RULES
-from ._runner import DEFAULT_MAX_EXAMPLES, FuzzSuite, property_ids, run_fuzz
-
-__all__ = [
-    "DEFAULT_MAX_EXAMPLES",
-    "RULES",
-    "BudgetExhausted",
-    "FuzzClient",
-    "FuzzSuite",
-    "FuzzTarget",
-    "ImagePool",
-    "InvalidCase",
-    "Request",
-    "emulator_overrides",
-    "image_pool",
-    "load_replay",
-    "property_ids",
-    "render",
-    "replay_finding",
-    "run_fuzz",
-    "strategies",
-]
+from . import strategies as strategies
+from ._checks import FuzzTarget as FuzzTarget
+from ._client import FuzzClient as FuzzClient
+from ._findings import load_replay as load_replay
+from ._findings import replay_finding as replay_finding
+from ._invalid import InvalidCase as InvalidCase
+from ._pool import ImagePool as ImagePool
+from ._pool import image_pool as image_pool
+from ._pool import render as render
+from ._properties import emulator_overrides as emulator_overrides
+from ._rules import RULES as RULES
+from ._runner import DEFAULT_MAX_EXAMPLES as DEFAULT_MAX_EXAMPLES
+from ._runner import FuzzSuite as FuzzSuite
+from ._runner import property_ids as property_ids
+from ._runner import run_fuzz as run_fuzz

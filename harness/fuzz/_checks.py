@@ -1,11 +1,8 @@
 """What every answer must satisfy, asked of the one rule book (``harness.conformance.RULES``).
 
-Fuzz runs the book's rules of both APIs (an answer at all, HTTP, the response schema), its rules
-inside one answer, and its refusal rules on the answer to an invalid case (FH-S03, FH-S04), each
-stating its basis (``seed``, ``convention`` at most ``low``, ``reading``); where the documents
-allow several readings the answer's is recorded in the run's ``ReadingLog`` and a problem reported
-only when a policy requires the other reading. Severities are the book's (one defect has one
-severity whichever suite finds it).
+Bases and severities are the book's (one defect has one severity whichever suite finds it); where
+the documents allow several readings the answer's is recorded in the run's ``ReadingLog``, and a
+problem reported only when a policy requires the other reading.
 """
 
 from __future__ import annotations
@@ -72,10 +69,8 @@ def check_answer(
     case: InvalidCase | None = None,
     strict: bool = False,
 ) -> list[Problem]:
-    """Every answer: the rule book's rules of both APIs (an answer at all, HTTP status and
-    Content-Type, the response schema), then its rules inside the answer; the answer to an invalid
-    ``case`` then its refusal rules (:func:`check_refusal`). One judgement for the run, the pytest
-    plugin and a replay."""
+    """Every answer (and the answer to an invalid ``case``: its refusal rules), one judgement for
+    the run, the pytest plugin and a replay."""
     book = (ANSWERED,) if exchange.error else HTTP + BOOK[request.api]  # no answer: FH-H04 alone
     problems = check_rules(
         contract,
@@ -118,13 +113,7 @@ def check_rules(
     answer, as problems (readings recorded in ``readings``; ``facts``: the run's history, for
     FH-M05; ``case``: the rules' third argument, default the request). FH-J11 (serialNo echoed)
     judges only requests valid under every reading."""
-    ctx = RuleContext(
-        contract=contract,
-        api=request.api,
-        operation=request.operation,
-        readings=readings,
-        facts=facts or Facts(),
-    )
+    ctx = RuleContext(contract, request.api, request.operation, facts or Facts(), readings)
     out = []
     for rule_id in BOOK[request.api] if book is None else book:
         entry = RULES.get(rule_id)
@@ -204,11 +193,7 @@ def refused_as_invalid(found: Answer | None, name: str = "valid-requests") -> li
 
 
 class PropertyFailed(AssertionError):
-    """One exchange violated a property; carries everything a Finding and a replay file need.
-
-    A distinct subclass per check (``failure_type``) lets hypothesis tell different bugs
-    apart and shrink each to its own minimal example.
-    """
+    """One exchange violated a property; carries everything a Finding and a replay file need."""
 
     def __init__(
         self,
@@ -227,6 +212,7 @@ class PropertyFailed(AssertionError):
 
 @functools.cache
 def failure_type(check: str, variant: str) -> type[PropertyFailed]:
+    """A subclass per check lets hypothesis tell bugs apart and shrink each to its own example."""
     words = re.split(r"[_\W]+", f"{check}:{variant}")
     name = "".join(word.title() for word in words if word) + "Failed"
     return type(name, (PropertyFailed,), {"__module__": __name__})
@@ -298,13 +284,11 @@ class Run:
         self.last_failure[prop] = exc
         raise exc
 
-    def answer(
-        self, prop: str, request: Request, *, valid: bool = True, **kw: Any
-    ) -> tuple[Exchange, Answer | None]:
-        """Send ``request`` and fail on anything every answer must satisfy."""
-        exchange, found = self.send(request, **kw)
+    def answer(self, prop: str, request: Request) -> tuple[Exchange, Answer | None]:
+        """Send a valid ``request`` and fail on anything every answer must satisfy."""
+        exchange, found = self.send(request)
         self.fail(
-            prop, self.standard(request, exchange, found, request_valid=valid), request, exchange
+            prop, self.standard(request, exchange, found, request_valid=True), request, exchange
         )
         return exchange, found
 

@@ -1,22 +1,15 @@
-"""Property failures -> findings (merged, ordered) with one replay file each
-(:mod:`harness.findings`), and the replay of one.
+"""Property failures -> findings with one replay file each (:mod:`harness.findings`; images by
+recipe and sha256), and the replay of one.
 
-Images are referenced by their recipe and sha256 (faces from ``--faces DIR`` are never copied).
-The ``fuzz`` section adds what only fuzz needs: the property, the seed, the broken rule, and the
-steps of a state machine.
-
-A replay re-sends the request and judges the new answer with the same check. Checks on one
-answer (shape, codes, the broken rule's code, self-match, re-encoding) are judged again exactly;
-"same request twice" and "A vs B = B vs A" re-send both requests. A finding from a state machine
-is a sequence whose values the service made up (liveCodes, traceNos), so its steps are re-run,
-not re-sent: the machine replays the saved example from the run's hypothesis database
-(``RUN/hypothesis/<property>``), then judges it again.
+A replay re-sends the request and judges the new answer with the same check ("same request
+twice" and "A vs B = B vs A" re-send both). A state machine's finding is a sequence whose values
+the service made up (liveCodes, traceNos), so the machine re-runs the saved example from the
+run's hypothesis database (``RUN/hypothesis/<property>``) instead.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import shutil
 import tempfile
 from dataclasses import replace
@@ -35,6 +28,7 @@ from harness.findings import (
     request_of,
     resolve_images,
 )
+from harness.redact import image_placeholder
 from harness.results import Finding, ReplayOutcome
 
 from ._body import Body, with_images
@@ -76,10 +70,8 @@ def request_view(
 ) -> dict[str, Any]:
     """The request as a finding shows it: images as sha256 placeholders, credentials as a mode."""
 
-    def holder(part: Any) -> str:
-        data = render(part.recipe, faces_dir)
-        digest = hashlib.sha256(data).hexdigest()
-        return f"<image sha256={digest} bytes={len(data)} as {part.encoding}>"
+    def holder(part: Any) -> str:  # redact's placeholder, and how the image was encoded
+        return image_placeholder(render(part.recipe, faces_dir))[:-1] + f" as {part.encoding}>"
 
     view: dict[str, Any] = {
         "method": request.method,
@@ -238,12 +230,8 @@ def replay_finding(
     )
     if not where:
         raise UsageError(f"{path} records no target; pass --target emulator or a URL")
-    settings: dict[str, Any] = {}
-    if where == "emulator":
-        settings = {
-            **emulator_overrides(),
-            "breaks": tuple(recorded.get("breaks") or ()) if target is None else (),
-        }
+    breaks = tuple(recorded.get("breaks") or ()) if target is None else ()
+    settings = {**emulator_overrides(), "breaks": breaks} if where == "emulator" else {}
     engine = str(recorded.get("engine") or "fast")
     with open_target(where, engine=engine, **settings) as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)

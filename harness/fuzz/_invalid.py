@@ -1,11 +1,6 @@
-"""Invalid requests: a valid request with exactly one documented rule broken, labelled.
-
-Each mutator takes a freshly drawn valid request, breaks one rule and says which code(s)
-the contract assigns (read from the code table by meaning, see ``_rules.Codes``). Schema
-rules pick their field from the spec; image rules replace one image's bytes (or its base64
-text) and are judged by the service after decoding, so the documents name no code for them
-(``exact=False``) except where the schema itself already refuses the value; auth rules change
-only how the request authenticates.
+"""Invalid requests: a valid request with exactly one documented rule broken, labelled with the
+code(s) the contract assigns. A service judges an image after decoding it, so the documents name
+no code for the image rules (``exact=False``) except where the schema itself refuses the value.
 """
 
 from __future__ import annotations
@@ -73,7 +68,7 @@ class Ctx:
     codes: Codes
 
     def match(self, detail: str, *codes: str) -> Expect:
-        """Internal API: its codes are faceharness decisions (E-014), so never exact."""
+        """Never exact: the internal API's codes are faceharness decisions (E-014)."""
         return Expect(detail, "errcode", codes or (self.codes.match_invalid,))
 
     def jd(self, detail: str, codes: tuple[str, ...] | None = None, exact: bool = True) -> Expect:
@@ -385,10 +380,10 @@ def put_image(
     recipe: str,
     *,
     encoding: str = "b64",
-    face_type: str | None = "image",
+    typed: bool = True,
 ) -> None:
     """Replace the image at ``target`` (match ``image``/``faceData``, a JD item) with a recipe's
-    bytes."""
+    bytes (``typed``: a faceData says it holds an image)."""
     data = render(recipe, gen.pool.faces_dir)
     if body.request.api == "jd":
         for source in JD_SOURCES:
@@ -397,8 +392,8 @@ def put_image(
         source = "imgBase64" if encoding.startswith("b64") or encoding == "datauri" else "imgArr"
         body.set_image((*target, source), recipe, data, encoding)
         return
-    if target == ("faceData",) and face_type is not None:
-        body.set(("faceData", "type"), face_type)
+    if target == ("faceData",) and typed:
+        body.set(("faceData", "type"), "image")
     body.set_image((*target, "data"), recipe, data, encoding)
 
 
@@ -432,7 +427,7 @@ def bad_base64(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     recipe = image.name
     if encoding == "b64nopad" and len(image.data) % 3 == 0:  # make sure there is padding to drop
         recipe += f"|pad:{len(image.data) + 1}"
-    put_image(body, ctx.gen, target, recipe, encoding=encoding, face_type=None)
+    put_image(body, ctx.gen, target, recipe, encoding=encoding, typed=False)
     return _expect(ctx, body, f"{label(field)} as {encoding}", exact_jd=True)
 
 
@@ -448,7 +443,7 @@ def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         recipe = f"noise:{draw(st.integers(0, 99))}:{draw(st.integers(16, 600))}"
     else:  # an image where a video is expected, a video where an image is expected
         recipe = (ctx.gen.pool.images[0] if video else ctx.gen.pool.videos[0]).name
-    put_image(body, ctx.gen, target, recipe, encoding=_encoding(draw, body), face_type=None)
+    put_image(body, ctx.gen, target, recipe, encoding=_encoding(draw, body), typed=False)
     shown = recipe if kind == "other-media" else recipe.split("|")[0]
     return _expect(ctx, body, f"{label(target)} holds {shown}")
 

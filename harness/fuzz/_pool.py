@@ -44,11 +44,8 @@ def png_chunk(kind: bytes, payload: bytes) -> bytes:
 
 
 def png_bomb(width: int, height: int) -> bytes:
-    """A complete, tiny PNG whose header declares ``width`` x ``height`` RGB pixels.
-
-    The IDAT holds one compressed row of zeros: a decoder that trusts the header and
-    allocates first is the victim (a decompression bomb); a careful one refuses on the header.
-    """
+    """A complete, tiny PNG declaring ``width`` x ``height`` pixels: a decoder that trusts the
+    header and allocates first is the victim; a careful one refuses on the header."""
     if width < 1 or height < 1 or width >= 2**31 or height >= 2**31:
         raise ValueError(f"PNG dimensions must be 1..2**31-1, got {width}x{height}")
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
@@ -108,10 +105,8 @@ class ImagePool(Pretty):
 
 
 def image_pool(faces_dir: Path | None = None) -> ImagePool:
-    """The default pool: built-in portraits (small JPEGs), synthetic images, ``faces_dir`` files.
-
-    Raises InputError when ``faces_dir`` is given but holds no readable JPEG/PNG.
-    """
+    """Built-in portraits, synthetic images and the ``faces_dir`` files (InputError when it holds
+    no readable JPEG/PNG)."""
     return _pool(Path(faces_dir).resolve() if faces_dir else None)
 
 

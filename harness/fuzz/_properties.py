@@ -1,15 +1,9 @@
 """The properties: each builds one hypothesis test (or state machine) over a :class:`Run`.
 
-- valid requests: every answer matches the spec, and a valid request is never refused as invalid;
-- invalid requests: refused with a documented code (never 5xx, never success), the rule's own
-  code where the contract says which;
-- metamorphic: the same request twice gives the same score; A-vs-B agrees with B-vs-A (a warning
-  when not); an image matches itself; a re-encoded face still matches (not on the fast engine);
-- state machines over the target's documented state: a liveCode is issued, used once, refused
-  when reused (40014) or expired (40013); ``async=true`` answers PROCESSING and the result, when
-  it arrives, equals the synchronous answer; JD's ``remainTimes`` falls by one per counted call,
-  never below 0, 10040 at zero (E-028); above a configured QPS the service refuses (42900 /
-  10043) (emulator only).
+Valid and invalid requests, metamorphic relations (the same request twice, A vs B against B vs
+A, an image against itself, a re-encoded face) and state machines over the target's documented
+state (a liveCode's life, async results, JD's remainTimes, throttling), each titled where it is
+registered.
 """
 
 from __future__ import annotations
@@ -157,15 +151,6 @@ def build_invalid(run: Run, prop: str, api: str) -> dict[str, Callable[[], None]
 
 
 # --- metamorphic ------------------------------------------------------------------------------
-def _fresh_serial(request: Request) -> Request:
-    """JD's serialNo is 随机唯一: the repeat gets its own."""
-    if request.api != "jd" or not isinstance(request.json, dict):
-        return request
-    body = dict(request.json)
-    body["serialNo"] = (str(body.get("serialNo", "")) + "r")[-64:]
-    return dataclasses.replace(request, json=body)
-
-
 @register(
     STATELESS, "same-request-same-score", "the same request twice gives the same score", share=0.5
 )
@@ -177,7 +162,10 @@ def build_repeat(run: Run, prop: str, api: str) -> Callable[[], None]:
     @given(strategy)
     def same_request_same_score(request: Request) -> None:
         _, a = run.answer(prop, request)
-        again = _fresh_serial(request)
+        again = request
+        if api == "jd":  # JD's serialNo is 随机唯一: the repeat gets its own
+            serial = (str(request.json.get("serialNo", "")) + "r")[-64:]
+            again = dataclasses.replace(request, json={**request.json, "serialNo": serial})
         second, b = run.answer(prop, again)
         run.fail(prop, same_score(a, b), again, second)
 
@@ -550,22 +538,6 @@ _EMULATOR_ONLY = _unless(
 )
 
 
-@register(
-    STATEFUL,
-    "throttling",
-    "above the configured QPS the gateway refuses with 10043",
-    "jd",
-    skip=_EMULATOR_ONLY,
-    share=0.1,
-)
-@register(
-    STATEFUL,
-    "throttling",
-    "above the configured QPS the service refuses with 42900",
-    "match",
-    skip=_EMULATOR_ONLY,
-    share=0.1,
-)
 def build_throttling(run: Run, prop: str, api: str) -> Callable[[], None]:
     if api == "match":
         code = run.contract.codes.code_for("match", "errcode", "too many requests").code
@@ -601,6 +573,15 @@ def build_throttling(run: Run, prop: str, api: str) -> Callable[[], None]:
             run.violated(prop, "throttling", "high", message, request, answers[-1][0])
 
     return throttled_above_configured_qps
+
+
+STATEFUL += [
+    Property("throttling", api, title, build_throttling, _EMULATOR_ONLY, 0.1)
+    for api, title in (
+        ("match", "above the configured QPS the service refuses with 42900"),
+        ("jd", "above the configured QPS the gateway refuses with 10043"),
+    )
+]
 
 
 def _throttled(found: Any, code: str, api: str) -> bool:

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -121,17 +122,10 @@ def run_fuzz(
     contract: Contract | None = None,
     required_readings: dict[str, str] | None = None,
 ) -> FuzzSuiteResult:
-    """Run the fuzz suite against ``target_url``; the result is the ``fuzz`` slot of summary.json.
-
-    ``is_emulator``: its admin endpoints may be used, faceharness-decided codes are enforced and
-    emulator-only properties run. ``max_rps``/``max_requests`` default to unlimited for the
-    emulator, 5/s and 2000 for a URL (0: unlimited). ``only``: property ids
-    (``match:valid-requests``, ``jd:invalid-requests/bad-sign``). ``breaks`` are recorded in
-    replay files. A request unanswered within ``request_timeout_s`` is an ``answered`` finding,
-    and the run goes on. ``required_readings`` (erratum id -> "default"|"alternative", the gate
-    policy's ``[readings]``): an answer following the other reading becomes a finding; otherwise
-    it is only observed (``metrics.readings``).
-    """
+    """The ``fuzz`` slot of summary.json. ``is_emulator``: its admin endpoints may be used,
+    faceharness-decided codes are enforced and emulator-only properties run; ``breaks`` are only
+    recorded in replay files; ``required_readings`` (the gate policy's ``[readings]``) turns an
+    answer following the other reading into a finding, else it is only observed."""
     chosen = check_options(api, max_examples, only)
     started, t0 = datetime.now(UTC), time.monotonic()
     contract = contract or load_contract()
@@ -194,9 +188,7 @@ def run_fuzz(
         "url": target_url,
         "breaks": list(breaks),
         "engine": engine,
-    }
-    if required:
-        target["readings_required"] = required
+    } | ({"readings_required": required} if required else {})
     findings = write_findings(raw, run=run, out_dir=out_dir, target=target, secrets=creds.secrets())
     metrics = FuzzMetrics(
         seed=run_seed,
@@ -336,35 +328,28 @@ def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcom
     out, built = _Outcome(), prop.build(run, prop.id, prop.api)
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
     for part, test in built.items() if isinstance(built, dict) else [("", built)]:
-        if parts is None or part in parts:
-            _execute_one(run, prop, _seeded(run, prop, test, part, per_part if part else None), out)
+        if parts is not None and part not in parts:
+            continue
+        config = settings(
+            max_examples=per_part if part else max(1, round(run.max_examples * prop.share)),
+            database=DirectoryBasedExampleDatabase(
+                str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
+            ),
+            deadline=None,
+            derandomize=False,
+            print_blob=False,
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=True,
+            suppress_health_check=_QUIET_CHECKS,
+            stateful_step_count=STATEFUL_STEPS,
+        )
+        # seed first, settings after: @seed alone would switch the example database off
+        seeded = seed(run.seed)(test)
+        machine = partial(run_state_machine_as_test, seeded, settings=config)
+        _execute_one(run, prop, machine if isinstance(test, type) else config(seeded), out)
         if out.stopped or out.error:
             break
     return out
-
-
-def _seeded(
-    run: Run, prop: Property, built: Any, part: str = "", examples: int | None = None
-) -> Callable[[], None]:
-    """The test with the run's seed and its own example database."""
-    config = settings(
-        max_examples=examples or max(1, round(run.max_examples * prop.share)),
-        database=DirectoryBasedExampleDatabase(
-            str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
-        ),
-        deadline=None,
-        derandomize=False,
-        print_blob=False,
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=True,
-        suppress_health_check=_QUIET_CHECKS,
-        stateful_step_count=STATEFUL_STEPS,
-    )
-    # seed first, settings after: @seed alone would switch the example database off
-    if isinstance(built, type):  # a state machine
-        machine = seed(run.seed)(built)
-        return lambda: run_state_machine_as_test(machine, settings=config)
-    return config(seed(run.seed)(built))  # type: ignore[no-any-return]
 
 
 def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outcome) -> None:
@@ -382,12 +367,11 @@ def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outco
         flaky = isinstance(group, FlakyFailure)
         failed, rest = group.split(PropertyFailed)
         out.failures += [(e, flaky) for e in _leaves(failed)]  # type: ignore[misc]
-        stops = [e for e in _leaves(rest) if isinstance(e, BudgetExhausted)]
+        stops, others = rest.split(BudgetExhausted) if rest else (None, None)
         if stops:
-            out.stopped = str(stops[0])
-        others = [e for e in _leaves(rest) if not isinstance(e, BudgetExhausted)]
+            out.stopped = str(next(_leaves(stops)))
         if others:
-            out.error = _describe(others[0])
+            out.error = _describe(next(_leaves(others)))
     except Flaky as exc:
         # A state machine's next draws depend on the answers; when an answer was faulted (a
         # reset, a 5xx) and is not on replay, hypothesis says the data generation changed. The
