@@ -1,14 +1,7 @@
-"""The one face pool over ``--faces DIR``: a folder of images described by ``labels.csv``.
-
-``labels.csv`` has the columns ``file,identity[,faces]`` (extra columns, such as provenance,
-are ignored). A folder without it is read as if it listed its ``.jpg``/``.png`` files, each
-one face of the person its subfolder names (at the top: its name without a trailing
-number, ``bob_2.jpg`` is ``bob``). Every suite
-draws from it what it needs: accuracy every single-face image (:func:`load_images`; pairs by
-identity are built from them), conformance, fuzz and load a bounded sample of them beside the
-built-in portraits (:func:`pool_faces`), shaped by :mod:`harness.imaging` (``resized``,
-``padded``, ``still_video``), each holding its images as :class:`PoolImage`. Images are known
-by sha256; reports never carry their bytes.
+"""The one face pool over ``--faces DIR``: a folder of images described by ``labels.csv``
+(``file,identity[,faces]``). A folder without it is read as if it listed its ``.jpg``/``.png``
+files, each one face of the person its subfolder names (at the top: ``bob_2.jpg`` is ``bob``).
+Images are known by sha256; reports never carry their bytes.
 """
 
 from __future__ import annotations
@@ -46,14 +39,9 @@ class LabelRow:
 
 @dataclass(frozen=True)
 class PoolImage:
-    """One image of the pool, as every suite sees it: known by its sha256, never reported by
-    its bytes.
-
-    ``name`` is how its suite makes or finds it again (a fuzz recipe, a conformance media name,
-    a path under ``--faces``): replay files store it with the sha256. ``identity`` is the
-    person shown ("": no one known). An image of a whole labelled set keeps no ``data`` and is
-    read again from ``path`` (built-ins: ``builtin/NAME``, always kept). ``size_class`` is the
-    class its suite sorted it into (load's), if any.
+    """One image of the pool, as every suite sees it. ``name``: how its suite makes or finds it
+    again (replay files store it with the sha256); an image of a whole labelled set keeps no
+    ``data`` and is read again from ``path``; ``size_class``: load's class for it.
     """
 
     name: str
@@ -155,13 +143,9 @@ def is_pairable(row: LabelRow) -> bool:
 def load_images(
     faces_dir: Path, labels: Path | None = None, *, limit: int | None = None
 ) -> list[PoolImage]:
-    """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; the
-    first ``limit`` of them in label order (their bytes kept) when given.
-
-    Images are hashed here because the hash is an image's identity (in the accuracy cache, in
-    replay files); two files with the same bytes are one image (and must then carry one
-    identity). ``labels`` defaults to ``faces_dir/labels.csv``, which must exist.
-    """
+    """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; with
+    ``limit``, the first of them in label order, bytes kept. Two files with the same bytes are
+    one image (and must carry one identity)."""
     if not faces_dir.is_dir():
         raise InputError(
             f"--faces {faces_dir}: not a directory (expected a folder with labels.csv)"
@@ -198,8 +182,7 @@ def load_images(
 
 
 def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[PoolImage]:
-    """At most ``limit`` single-face images of ``faces_dir`` (bytes kept), for suites that
-    build requests from a few faces; none found is a one-line :class:`InputError`."""
+    """At most ``limit`` single-face images of ``faces_dir`` (bytes kept); none is an error."""
     found = load_images(faces_dir, limit=limit)
     if not found:
         raise InputError(f"--faces {faces_dir}: no readable .jpg/.png image of one face in it")
@@ -207,8 +190,7 @@ def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[PoolImage]:
 
 
 def builtin_images() -> list[PoolImage]:
-    """The built-in portraits (:func:`harness.imaging.builtin_faces`, bytes kept): the faces of
-    every suite without ``--faces``, and besides it but for accuracy."""
+    """The built-in portraits: every suite's faces (beside ``--faces``, but for accuracy)."""
     from harness.imaging import builtin_faces
 
     return [

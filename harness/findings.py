@@ -1,13 +1,8 @@
 """Findings and their replay files: one format, one writer, one reader, one ``build_findings``.
 
-Every suite (conformance, fuzz) turns its failures into :class:`~harness.results.Finding` s and
-hands them here: repeated examples of one bug (one ``unique_key``) become one finding with a
-``count``, the smallest example is kept, and each finding gets ``findings/F-NNN.json`` for
-``faceharness replay``. A replay file holds the complete request (one mapping for every suite,
-:func:`exchange_of` and :func:`request_of`) but never a secret (credentials are a directive, the
-JD fixed ``appAuthorityKey`` a marker) and never an image: every image is
-``{"$image": NAME, "as": ENCODING, "sha256": HEX}`` and a replay rebuilds the bytes from NAME
-(a built-in, a ``--faces`` file, a recipe) and refuses them when the sha256 differs.
+A replay file holds the complete request but never a secret (credentials are a directive, the JD
+fixed ``appAuthorityKey`` a marker) and never an image: ``{"$image": NAME, "as": ENCODING,
+"sha256": HEX}``, rebuilt from NAME and refused when the sha256 differs.
 """
 
 from __future__ import annotations
@@ -92,10 +87,8 @@ def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any
 def exchange_of(
     request: Request, contract: Contract, refs: Callable[[Request], Any]
 ) -> dict[str, Any]:
-    """A request as its replay file holds it (``exchange``): credentials as a directive, the JD
-    fixed ``appAuthorityKey`` (or a value holding it) as a marker, raw bytes as ``{"$bytes":
-    BASE64}``, no body as ``has_body: false``, images as references (``refs``: the request's body
-    with each image replaced by an :func:`image_ref`)."""
+    """A request as its replay file holds it (``refs``: the body with each image an
+    :func:`image_ref`)."""
     body: Any = None
     if request.raw_body:
         body = {BYTES_KEY: base64.b64encode(request.raw_body).decode("ascii")}
@@ -121,9 +114,8 @@ def exchange_of(
 def request_of(
     exchange: dict[str, Any], contract: Contract, images: Callable[[Any], Any]
 ) -> Request:
-    """The request of a replay file's ``exchange`` (of either suite and version): markers put back,
-    image references rebuilt (``images``: the body with each reference replaced by its bytes,
-    see :func:`resolve_images`); credentials are made fresh when it is sent."""
+    """The request of a replay file's ``exchange`` (``images``: the body with each reference
+    rebuilt, :func:`resolve_images`)."""
     try:
         api, body, raw = str(exchange["api"]), exchange.get("body"), None
         if api not in ("match", "jd"):
@@ -195,8 +187,7 @@ class Replay:
         faces_dir: Path | None,
         **fields: Any,
     ) -> Replay:
-        """The replay file of a finding's ``request``: its exchange as :func:`exchange_of` records
-        it and, when that uses a ``--faces`` image, the directory (:func:`faces_of`)."""
+        """The replay file of a finding's ``request``."""
         exchange = exchange_of(request, contract, refs)
         return cls(exchange=exchange, faces=faces_of(exchange, faces_dir), **fields)
 

@@ -1,18 +1,9 @@
-"""Redaction: secrets and face images must never reach a report, only a placeholder.
+"""Redaction: secrets and face images must never reach a shared report, only a placeholder.
 
-Reports are shared (CI artefacts, tickets, chat): :func:`harness.report.write_reports`
-passes the run's summary through :func:`redact_summary` once, findings and replay files
-through :func:`redact`. Three things are removed:
-
-* configured secret values, wherever they occur inside a string (also URL-encoded);
-* values of keys that name credentials (``sign``, ``appkey``, ``token``, ``Authorization``
-  ...), in mappings, ``[name, value]`` header pairs, ``key=value`` query strings,
-  ``Name: value`` header lines and ``"key": "value"`` JSON text inside strings;
-* base64 runs longer than :data:`IMAGE_MIN_CHARS` (face images), replaced by
-  ``<image sha256=HEX bytes=N>`` so two reports can still tell whether the same image
-  was sent. Raw ``bytes`` values are hashed the same way.
-
-:func:`redact` is idempotent, so data may safely be redacted more than once.
+Removed: configured secret values (also URL-encoded), values of keys that name credentials
+(in mappings, header pairs, query strings, header lines and JSON text inside strings), and
+base64 runs of :data:`IMAGE_MIN_CHARS` or more, replaced by ``<image sha256=HEX bytes=N>`` so two
+reports still tell whether the same image was sent. :func:`redact` is idempotent.
 """
 
 from __future__ import annotations
@@ -157,13 +148,9 @@ def redact(
     keep_keys: Iterable[str] = (),
     field_names: Iterable[str] = (),
 ) -> Any:
-    """Return a copy of ``obj`` (dicts, lists, strings, scalars) safe to put in a report.
-
-    ``keep_keys`` names mapping keys whose values are passed through untouched, and
-    ``field_names`` keys that are never rewritten themselves; writers use them for the
-    summary's own structure (field names; verdict, status, severity values), which a short
-    secret could otherwise collide with.
-    """
+    """A copy of ``obj`` safe to put in a report. ``keep_keys``: keys whose values pass untouched,
+    ``field_names``: keys never rewritten (the summary's own structure, which a short secret
+    could collide with)."""
     return _walk(obj, _secret_variants(secrets), frozenset(keep_keys), frozenset(field_names))
 
 

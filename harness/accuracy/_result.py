@@ -1,11 +1,7 @@
-"""Raw outcomes -> each API's accuracy metrics -> the suite result the gate reads, and
-``accuracy.json``.
+"""Raw outcomes -> each API's accuracy metrics -> the suite result and ``accuracy.json``.
 
-:func:`run_accuracy` recomputes the figures from the cache alone with ``cache_only``, without
-calling the service again. Findings are raised only
-for *contradicted* claims (severity high): an untestable claim is a statement about the sample
-size, not about the service. When no claim could be tested the suite is ``inconclusive`` (never a
-pass that tested nothing), with what would make it testable.
+Only a *contradicted* claim is a finding: an untestable one is a statement about the sample size,
+not the service; a run that tested no claim is ``inconclusive``, never a pass.
 """
 
 from __future__ import annotations
@@ -40,11 +36,8 @@ _CLASSES = {True: "genuine", False: "impostor"}
 
 @dataclass(frozen=True, slots=True)
 class AccuracyResult:
-    """Accuracy of one API on one target; ``to_dict()`` is ``suites.accuracy.metrics``.
-
-    ``thresholds`` holds one row per operating point: the measured claims, then the documented
-    ones no measurement can reach (``by_design``, verdict ``"untestable"`` and the reason).
-    """
+    """Accuracy of one API on one target; ``thresholds``: one row per operating point, the
+    documented ones no measurement can reach last (``by_design``)."""
 
     api: str
     target: str
@@ -114,14 +107,10 @@ def run_accuracy(
 ) -> AccuracyResult:
     """Measure one API on one target and judge its claims.
 
-    ``pairs`` are sampled to ``max_pairs`` (seeded, :func:`select_pairs`). ``compare`` returns an
-    :class:`Outcome` for every answer (transport failures are ``"error"``); an exception aborts the
-    run with the outcomes so far already in ``cache``, keyed by ``(target, api, pair key)``, so a
-    different target never reuses them. ``"error"`` outcomes are not cached unless
-    ``cache_errors`` (a 503 is about the moment, not the pair), so a re-run retries them.
-    ``cache_only`` makes no call. The budget is ``budget`` when ``compare``'s sender shares and
-    spends it (one per request and per paid reconnect), else ``max_requests``/``max_seconds``
-    spent here one per call (0: unlimited); once spent the run stops early, ``complete`` false.
+    Outcomes are cached by ``(target, api, pair key)`` as they come, so an exception loses none;
+    ``"error"`` outcomes are not cached unless ``cache_errors`` (a 503 is about the moment, not
+    the pair). ``budget``: shared with ``compare``'s sender, which spends it; else one is made of
+    ``max_requests``/``max_seconds`` and spent here per call.
     """
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
@@ -197,13 +186,8 @@ def run_accuracy(
 def _claim_row(
     claim: Claim, ok: list[tuple[PairImages, Outcome]], fta: dict[str, int]
 ) -> dict[str, Any]:
-    """Measured error rates at one claimed operating point, and the verdict on the claim.
-
-    Only ``"ok"`` outcomes count; ``excluded`` are ok outcomes that lack what the claim's
-    rule needs (no score for ``score>=``, no decision for ``decision``). Impostor pairs share
-    subjects, so the binomial intervals treat dependent trials as independent and are
-    somewhat optimistic; the EER interval (subject bootstrap) does not have that flaw.
-    """
+    """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
+    so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not)."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
@@ -235,18 +219,14 @@ def _claim_row(
     }
 
 
-OPERATIONS = {"match": "match", "jd": "faceCompareNew"}
-"""The operation each API's pairs go through (contract operation ids)."""
+OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through
 ERRATA = {"jd": "E-004"}
 _CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "inconclusive"}
 
 
 def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
-    """Every verdict becomes ``untestable`` with ``caveat``, keeping what was measured.
-
-    For datasets that cannot carry a verdict (the built-in set: one pair of people), so a
-    demo never fails a gate on evidence that is not evidence.
-    """
+    """Every verdict ``untestable`` with ``caveat`` (the built-in set: one pair of people), so a
+    demo never fails a gate on evidence that is not evidence."""
     rows = [
         row
         if row["verdict"] == "untestable"
@@ -334,10 +314,8 @@ def suite_result(
     finished_at: datetime,
     seed: int,
 ) -> AccuracySuiteResult:
-    """Writes ``out`` (``accuracy.json``: every API's ``AccuracyResult.to_dict()``, atomically) and
-    returns the suite result, whose metrics hold the first API's figures at the top (the internal
-    API when both ran), every API's operating points in ``thresholds`` (claim names carry the API)
-    and each API's full metrics in ``apis``."""
+    """Writes ``accuracy.json``; the result's metrics hold the first API's figures at the top,
+    every API's operating points in ``thresholds`` and each API's in ``apis``."""
     from harness.report.output import atomic_write_text
 
     document: dict[str, Any] = {
@@ -353,9 +331,8 @@ def suite_result(
         "thresholds": [row for r in results for row in document["apis"][r.api]["thresholds"]],
         "complete": all(r.complete for r in results),
         "run": {
-            "calls": sum(r.run["calls"] for r in results),
-            "from_cache": sum(r.run["from_cache"] for r in results),
-            "budget_exhausted": any(r.run["budget_exhausted"] for r in results),
+            key: (any if key == "budget_exhausted" else sum)(r.run[key] for r in results)
+            for key in results[0].run
         },
         **document,
     }

@@ -1,8 +1,5 @@
-"""The accuracy run: each planned pair compared once through the real clients, cached, summarised.
-
-Everything a run learns goes into ``<out>/accuracy-cache.jsonl`` as it happens, so an interrupted or
-budget-capped run is continued by running the same command again. The comparison is injected into
-:func:`run_accuracy` (``compare``), so the loop knows nothing about HTTP.
+"""The accuracy run: each planned pair compared once through the real clients, cached as it
+happens (``accuracy-cache.jsonl``), so running the same command again continues a cut-short run.
 """
 
 from __future__ import annotations
@@ -58,23 +55,17 @@ from ._stats import (
     documented_claims,
 )
 
-FTA_CATEGORIES = frozenset({"image_quality"})
-"""Code categories that mean "the service declined to compare these images"."""
+FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
 
 
 def outcome_of(answer: Answer) -> Outcome:
-    """A comparison that ran (internal API: errcode 0, whatever ``data.status`` says, E-039; JD:
-    business 0 or "not the same person") is ``ok`` with its score and decision; otherwise the
-    code's category decides (``fta`` or ``error``).
-
-    A comparison without a usable score is ``error`` (/match always returns one, ERRATA E-011),
-    so a broken service is not mistaken for a rejecting one. ``image_quality`` codes (no face,
-    several faces, too small, blurred, pose, ...) are failures to acquire; any other refusal, a
-    transport failure or an answer that does not parse is ``error``.
-    """
+    """A comparison that ran (errcode 0 whatever ``data.status`` says, E-039; JD business 0 or
+    "not the same person") is ``ok``; else ``fta`` for ``image_quality`` codes, ``error`` for the
+    rest. /match without a usable score is ``error`` (it always returns one, ERRATA E-011), so a
+    broken service is not mistaken for a rejecting one."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -94,20 +85,11 @@ def outcome_of(answer: Answer) -> Outcome:
 
 
 class ServiceCompare:
-    """A compare callable over one client; ``last_error`` says why the last call failed.
-
-    ``preflight`` (:mod:`harness.preflight`) runs before the first call, so a run served from the
-    cache sends nothing. Transport failures and unparsable answers become ``"error"`` outcomes
-    (never exceptions), so one dropped connection costs one pair, not the run. The run stops
-    (:class:`TargetError`) when more calls cannot succeed:
-
-    - an ``auth`` code: credentials are wrong; every further call would be refused;
-    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
-    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
-      or the service is down;
-    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
-      and a metered service should not be billed for a run of failures.
-    """
+    """A compare callable over one client, preflight before its first call (a run served from the
+    cache sends nothing). A failed call is an ``"error"`` outcome, so one dropped connection costs
+    one pair; the run stops (:class:`TargetError`) when more calls cannot succeed: an ``auth``
+    code, a non-retryable ``quota`` code, no usable answer in the first calls, or too many errors
+    in a row (a metered service should not be billed for a run of failures)."""
 
     max_consecutive_errors = 10
     max_errors_before_an_answer = 3
@@ -176,12 +158,9 @@ class ServiceCompare:
         return outcome
 
     def _meaning(self, code: str) -> Code | None:
-        codes = self.client.contract.codes
-        if self.client.api == "match":
-            return codes.get("match", "errcode", code)
-        if code.startswith("gateway:"):
-            return codes.get("jd", "gateway", code.removeprefix("gateway:"))
-        return codes.get("jd", "business", code)
+        api, gateway = self.client.api, code.startswith("gateway:")
+        where = "errcode" if api == "match" else "gateway" if gateway else "business"
+        return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
 
 
 APIS: Final = ("match", "jd")
@@ -195,15 +174,13 @@ FAST_ENGINE_NOTE: Final = (
     "the calibrated impostor model by construction; use --engine dlib to measure matching"
 )
 
-OnProgress = Callable[[str, int, int], None]
-"""``(api, done, total)`` after every pair, cached or not."""
+OnProgress = Callable[[str, int, int], None]  # (api, done, total) after every pair
 
 
 @dataclasses.dataclass(frozen=True)
 class AccuracySuite:
-    """Accuracy behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``
-    (budgets None: the target's defaults; 0: unlimited). It opens its own target:
-    the emulator's engine matters (``engine``), and it does not take the gate's breaks."""
+    """Accuracy as a :class:`harness.suite.Suite`. It opens its own target: the emulator's engine
+    matters, and it does not take the gate's breaks."""
 
     apis: Sequence[str] = APIS
     max_pairs: int | None = None
@@ -248,16 +225,10 @@ def run_accuracy_suite(
     request_timeout_s: float | None = None,
     max_seconds: float | None = None,
 ) -> AccuracySuiteResult:
-    """Measure FMR/FNMR of each API in ``apis`` (in order) on ``target``, judge the documented
-    claims: one high-severity finding per contradicted claim; the cache and ``accuracy.json`` in
-    ``out``. Raises :class:`~harness.errors.HarnessError` for bad options or inputs.
+    """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
-    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast) or a base
-    URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
-    built-in set, on which every verdict is untestable. Budgets ``None`` take the target's defaults
-    (a URL: 2/s, 1,000 calls), 0 is unlimited; the calls are shared by the APIs in order; once
-    ``max_seconds`` is spent the run stops calling, judges what it measured and says so
-    (``budget_exhausted``). ``from_cache`` makes no call.
+    Budgets ``None`` take the target's defaults (a URL: 2/s, 1,000 calls), 0 is unlimited; the
+    APIs share the calls in order; past ``max_seconds`` the run judges what it measured.
     """
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(

@@ -1,13 +1,8 @@
-"""How a request authenticates, as a typed value that never holds a secret.
+"""How a request authenticates, as a typed value that never holds a secret: the secrets are
+filled in only when it is sent (:meth:`Auth.apply`).
 
-A request names *how* each credential is made (valid, absent, an unknown value, a timestamp
-outside the window, the right sign in uppercase, ... or a given non-secret value); the secrets are
-filled in only when it is sent (:meth:`Auth.apply`). Findings and replay files store the
-description, and a replay makes the credentials again from the environment or config.
-
-Two spellings: the replay file's directive (``"fresh"`` / ``{"sign": "upper"}``,
-:meth:`Auth.directive`) and the fuzz mode (``"bad_sign:upper"``, :meth:`Auth.mode`), which fuzz
-strategies and findings name and older fuzz replay files hold.
+Two spellings: the replay file's directive (``{"sign": "upper"}``, :meth:`Auth.directive`) and
+the fuzz mode (``"bad_sign:upper"``, :meth:`Auth.mode`), which older fuzz replay files hold.
 """
 
 from __future__ import annotations
@@ -56,11 +51,8 @@ Part = How | Given
 
 @dataclass(frozen=True)
 class Auth:
-    """The internal API's ``token``; JD's ``appkey``, ``timestamp`` and ``sign``.
-
-    ``offset_ms`` moves the timestamp: within the window for a valid one, beyond it for
-    ``EXPIRED``/``FUTURE`` (0: the window plus a minute).
-    """
+    """The internal API's ``token``; JD's ``appkey``, ``timestamp`` and ``sign``. ``offset_ms``
+    moves the timestamp (``EXPIRED``/``FUTURE`` with 0: the window plus a minute)."""
 
     token: Part = How.VALID
     appkey: Part = How.VALID

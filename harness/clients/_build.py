@@ -1,6 +1,4 @@
-"""Request bodies of both APIs from local images: the one builder the clients, accuracy and the
-load scenarios share (images read, sniffed and size-checked before anything is sent).
-"""
+"""Request bodies of both APIs from local images, checked before anything is sent."""
 
 from __future__ import annotations
 

@@ -3,14 +3,7 @@
 httpx (like requests) times each socket operation on its own, so a server that drips one byte of
 its answer every half second restarts the read timeout at every byte and holds a request for ever.
 A :class:`Deadline` is fixed when a request starts; every socket operation of that request gets at
-most what is left of it. No answer begun by then is a timeout, as it always was; an answer begun
-but not complete by then ends the request with :class:`DeadlineExceeded` (no-answer kind
-``deadline``).
-
-httpx clients get it through :class:`DeadlineTransport` (a network backend that clamps every
-read, write and connect to the time left); the requests-based
-transport schemathesis uses has its own adapter (``harness.conformance._transport``) on the same
-:class:`Deadline`.
+most what is left of it; an answer begun but not complete by then is :class:`DeadlineExceeded`.
 """
 
 from __future__ import annotations
@@ -27,12 +20,8 @@ import httpx
 
 from harness.errors import UsageError
 
-DEFAULT_TIMEOUT_S = 30.0
-"""A request's total budget when a command names none: generous for a face comparison."""
-
-MAX_ANSWER_BYTES = 8 * 1024 * 1024
-"""The most of one answer's body a client reads. These APIs answer small JSON envelopes; a
-target that streams without end is cut off here, so memory stays bounded whatever it sends."""
+DEFAULT_TIMEOUT_S = 30.0  # generous for a face comparison
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # small JSON envelopes: an endless stream is cut off here
 
 
 class Deadline:
@@ -99,8 +88,8 @@ def _clamp(timeout: float | None) -> float | None:
 
 
 class _Clamped:
-    """A network backend or stream of httpcore whose socket operations get at most the time left
-    of the current request's deadline; what it opens (a connection, its TLS) is clamped too."""
+    """An httpcore network backend or stream clamped to the current deadline, and what it
+    opens."""
 
     def __init__(self, inner: typing.Any) -> None:
         self._inner = inner
@@ -173,12 +162,8 @@ class _Body(httpx.SyncByteStream):
 
 
 class DeadlineTransport(httpx.BaseTransport):
-    """An httpx transport whose every request ends within ``seconds``, answer body included.
-
-    ``inner`` defaults to ``httpx.HTTPTransport``; its connection pool gets a network backend that
-    cuts each socket operation to the time left. Any other inner transport (``MockTransport`` in
-    tests) is still cut off between body chunks.
-    """
+    """An httpx transport whose every request ends within ``seconds``, answer body included
+    (another ``inner`` than httpx's, such as ``MockTransport``, is cut off between chunks)."""
 
     def __init__(self, seconds: float, inner: httpx.BaseTransport | None = None) -> None:
         self.seconds = seconds  # checked by http_client, its one maker

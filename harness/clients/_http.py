@@ -1,13 +1,7 @@
 """The one HTTP layer (httpx), its typed errors, and the clients of both APIs over it.
 
-Every suite that sends requests itself (the clients behind ``call`` and accuracy, fuzz, the
-conformance probes) sends through :class:`Sender`: one total deadline per request
-(``_deadline``), pacing and a request/time budget (``harness.pacing``), credentials filled in
-at the last moment, one retry of a kept-alive connection the server closed, and the answer read
-once by the contract (``read_answer``) or the missing answer named (``no_answer_kind``).
 ``FaceMatchClient`` (seed 000, raw token, ERRATA E-016) and ``JdFaceCompareClient`` (seed 004,
-every request freshly signed) turn answers into typed results or typed errors (``ApiError`` by
-the code's ``codes.yaml`` category; ``TransportFailure`` when there is no usable answer).
+every request freshly signed) turn answers into typed results or typed errors.
 """
 
 from __future__ import annotations
@@ -65,12 +59,13 @@ class TransportFailure(TargetError):
 
 
 def raise_for_code(answer: Answer) -> None:
-    """A refusal by code raises :class:`ApiError`; "not the same person" (JD 1155) is a result, and
-    so is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
+    """A refusal by code raises :class:`ApiError` ("not the same person" and a failed
+    ``data.status`` under errcode 0, E-039, are results)."""
     if answer.refused and answer.where != "status":
         raise ApiError(answer)
 
 
+# Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings.
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
     "deadline": "the answer began, then did not complete within {timeout}",
@@ -80,12 +75,10 @@ NO_ANSWER: dict[str, str] = {
     "oversized body": too_large_message(),
     "connection": "no connection to the target",
 }
-"""Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings."""
 
 
 def no_answer_text(kind: str, timeout_s: float | None) -> str:
-    """``"<kind>, <what happened>"``: the same line for every request of a kind, so findings
-    merge."""
+    """``"<kind>, <what happened>"``: one line per kind, so findings merge."""
     limit = f"the {timeout_s:g} s client timeout" if timeout_s else "the client timeout"
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
@@ -101,21 +94,9 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
 
 
 class Sender:
-    """One httpx client per run: sends :class:`Request` objects, returns :class:`Exchange` records.
-
-    Args:
-        base_url: the target (emulator URL or a live base URL).
-        credentials: token and JD appkey/secretkey; never written anywhere.
-        contract: reads every answer (default: the bundled specs).
-        max_rps: pacing (0: unlimited).
-        max_requests: budget of requests (0: unlimited).
-        max_seconds: wall-time budget (0: unlimited).
-        budget: the run's budget, shared with what else spends it (conformance's tracker); then
-            ``max_requests`` and ``max_seconds`` are not used.
-        timeout_s: the total deadline of every request; a request without an answer in time (or
-            whose connection breaks) comes back as an :class:`Exchange` with ``error`` set.
-        clock: the wall clock JD timestamps are made from.
-        transport: an httpx transport (tests pass ``httpx.MockTransport``).
+    """One httpx client per run: sends :class:`Request` objects, returns :class:`Exchange` records
+    (a request without an answer too, with ``error`` set). ``budget``: the run's, shared with what
+    else spends it; else one of ``max_requests`` and ``max_seconds`` (0: unlimited).
     """
 
     def __init__(
@@ -192,16 +173,9 @@ class Sender:
         )
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        """The answer's status and headers (its body is read by the caller).
-
-        A kept-alive connection the server closed (typically right after a 5xx) fails the next
-        request; that one is sent once more, and counted (``reconnects`` in the run's metrics: a
-        target that drops connections before answering shows there). A connection that could not
-        be made or written to did not deliver the request, so its retry is free; one that broke
-        after the request was written (``ReadError``, ``RemoteProtocolError``) may have reached
-        the service, which may charge for it: that retry is spent from the budget, and not made
-        when the budget has none left. A timeout is never retried, and neither is an answer that
-        began and was then cut off (the caller reads the body after this returns).
+        """The answer's status and headers; a kept-alive connection the server closed is tried
+        once more (``reconnects``). A retry after the request was written may have reached a
+        service that charges for it: it is spent from the budget. A timeout is never retried.
         """
         request = self.http.build_request(method, path, **kw)
         try:

@@ -1,6 +1,5 @@
-"""The contract object: both OpenAPI documents (loaded, validated, asked for schemas and
-operation facts), the code table (`specs/codes.yaml`: what every code means and how to treat
-it), the errata and the readings, loaded once and passed down.
+"""The contract object: both OpenAPI documents, the code table, the errata and the readings,
+loaded once and passed down.
 
 It also owns JD's request signature (seed 004: ``签名,根据规则MD5(sectetkey+timestamp)``, ERRATA
 E-018): the clients sign with it and the emulator checks with it, so a wrong formula is caught
@@ -115,15 +114,10 @@ class Spec:
     ) -> Any:
         """A compiled validator (jsonschema-rs).
 
-        With `decode_base64=True` the `pattern` of `contentEncoding: base64` strings is left out:
-        for a caller that strictly decodes them anyway (the emulator) the regex over hundreds of
-        kilobytes is the same rule checked twice, and the slowest step of a request.
-
-        With `every_reading=True` the limits and formats marked `x-reading` (faceharness' reading
-        of what the documents leave open: lengths, patterns, property counts) are left out: a value
-        this validator rejects is invalid under every reading of the documents. ``lenient`` leaves
-        out only the limits marked with no other erratum than those given (the emulator serving an
-        alternative reading).
+        ``decode_base64``: without the ``pattern`` of base64 strings (a caller that decodes them
+        anyway would run the slowest step of a request twice). ``every_reading``: without the
+        limits marked ``x-reading``, so what it rejects is invalid under every reading;
+        ``lenient``: without those marked only with the errata given.
         """
         key = (id(self), name, decode_base64, every_reading, lenient)
         if key not in _VALIDATORS:
@@ -156,7 +150,7 @@ class Spec:
 
 def mappings(node: Any) -> Iterator[dict[str, Any]]:
     """Every mapping in a YAML/JSON tree, parents first (a caller may edit one before its
-    children are visited)."""
+    children)."""
     if isinstance(node, dict):
         yield node
         for v in node.values():
@@ -176,8 +170,7 @@ def _ref_name(container: dict[str, Any]) -> str | None:
 
 
 def _read_text(path: Path, shown: str, label: str) -> str:
-    """A contract file's UTF-8 text, or a one-line SpecError ("cannot read SHOWN: why", "LABEL is
-    not UTF-8 text")."""
+    """A contract file's UTF-8 text, or a one-line SpecError."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -187,8 +180,7 @@ def _read_text(path: Path, shown: str, label: str) -> str:
 
 
 def read_yaml(path: Path, label: str) -> Any:
-    """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line
-    SpecError."""
+    """A YAML file of the contract, or a one-line SpecError."""
     text = _read_text(path, label, label)
     try:
         return yaml.load(text, Loader=_Loader)
@@ -249,12 +241,10 @@ class Code:
         return self.zh.split(" / ")[0].rstrip("!！")
 
     def describe(self) -> str:
-        flag = "" if self.documented else " [decided by faceharness, " + (self.errata or "") + "]"
-        return (
-            f"{self.api} {self.where} {self.code}: {self.en} ({self.zh}); {self.category}, "
-            + ("retryable" if self.retryable else "not retryable")
-            + flag
-        )
+        flag = "" if self.documented else f" [decided by faceharness, {self.errata or ''}]"
+        retry = "retryable" if self.retryable else "not retryable"
+        head = f"{self.api} {self.where} {self.code}: {self.en} ({self.zh})"
+        return f"{head}; {self.category}, {retry}{flag}"
 
 
 class CodeTable:
@@ -279,8 +269,7 @@ class CodeTable:
         return self._by_key.get((api, where, str(code)))
 
     def named(self, api: str, name: str) -> Code:
-        """The entry of that symbolic name (``named("jd", "bad_sign")``): code names codes this
-        way."""
+        """The entry of that symbolic name (``named("jd", "bad_sign")``)."""
         try:
             return self._by_name[(api, name)]
         except KeyError:
@@ -294,8 +283,8 @@ class CodeTable:
         return [c for c in self.codes if c.api == api and where in (None, c.where)]
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
-        """The single entry whose English meaning starts with the text: lets code name codes by
-        meaning (a row a team's table replaced is found when nothing else means it)."""
+        """The single entry whose English meaning starts with the text (a row a team's table
+        replaced is found when nothing else means it)."""
 
         def means(c: Code) -> bool:
             return (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
@@ -497,9 +486,8 @@ class ReadingLog:
         self._lock = threading.Lock()
 
     def observe(self, erratum: str, which: Which, example: str = "") -> None:
-        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No
-        replay file is written for an observation: `conform --reading ID=alternative` reproduces
-        one."""
+        """Count one answer; ``example`` quotes it (no replay file: `conform --reading
+        ID=alternative` reproduces one)."""
         self._add(erratum, {which: 1}, {which: example[:300]} if example else {})
 
     def merge(self, other: ReadingLog) -> None:
@@ -541,8 +529,7 @@ class ReadingLog:
         return out
 
     def errata(self, contract: Contract) -> list[Entry]:
-        """``summary.json`` errata: every erratum, the ambiguous ones with what this run
-        observed."""
+        """``summary.json`` errata, the ambiguous ones with what this run observed."""
         from harness.results import Erratum as Entry
 
         out = []
@@ -698,9 +685,8 @@ class Contract:
         return int(s["minItems"]), int(s["maxItems"])
 
     def code_named(self, api: str, name: str) -> Any:
-        """The code of that symbolic name as the envelope carries it (``code_named("jd",
-        "bad_sign")`` is ``"10047"``): code answers and looks codes up by name, never by a numeric
-        literal."""
+        """The code of that symbolic name as the envelope carries it (``"10047"`` for ``"jd",
+        "bad_sign"``): never a numeric literal in code."""
         return self.codes.named(api, name).value
 
     def code(self, api: str, where: str, code: object) -> Code:
@@ -715,10 +701,7 @@ ENV_CODES = "FACEHARNESS_CODES"
 
 def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> Contract:
     """Load and cross-check everything under `specs_dir`; raises SpecError with one line.
-
-    ``codes`` (else ``$FACEHARNESS_CODES``, set by ``--codes FILE``) is a team's table of its
-    service's own codes, merged over codes.yaml: same rows, ``documented`` and ``retryable``
-    default to false, and a row for a code codes.yaml has replaces it (E-014).
+    ``codes`` (else ``$FACEHARNESS_CODES``, set by ``--codes FILE``): a team's own codes (E-014).
     """
     extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
     if not specs_dir:  # $FACEHARNESS_SPECS, else the repository's specs/ beside `harness`
@@ -751,8 +734,7 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
 
 
 def _cross_check(c: Contract) -> None:
-    """Facts that must agree between files: errata ids cited exist; success codes are in the
-    table."""
+    """Facts that must agree between files."""
     known = {e.id for e in c.errata}
     for spec in (c.match, c.jd):
         for cited in _cited_errata(spec.raw):

@@ -1,8 +1,7 @@
-"""Pydantic models of every request and response of both APIs.
+"""Pydantic models of every request and response of both APIs, field for field as the specs.
 
-They mirror the specs field for field (``tests/contract/test_models_match_specs.py`` fails when
-one gains a field the other lacks). Response models allow extra fields so a live service's
-additions still parse; the spec validators, not these models, judge conformance.
+Response models allow extra fields so a live service's additions still parse; the spec
+validators, not these models, judge conformance.
 """
 
 from __future__ import annotations
