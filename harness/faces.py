@@ -74,7 +74,6 @@ class PoolImage:
 
 
 def load_labels(path: Path) -> list[LabelRow]:
-    """Read ``file,identity[,faces]`` rows; extra columns (provenance) are ignored."""
     if not path.is_file():
         raise InputError(
             f"labels file not found: {path}; expected a CSV with header file,identity[,faces]"
@@ -140,9 +139,7 @@ def is_pairable(row: LabelRow) -> bool:
     return row.faces in (None, 1) and identity not in _UNKNOWN_IDENTITIES and "|" not in identity
 
 
-def load_images(
-    faces_dir: Path, labels: Path | None = None, *, limit: int | None = None
-) -> list[PoolImage]:
+def load_images(faces_dir: Path, *, limit: int | None = None) -> list[PoolImage]:
     """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; with
     ``limit``, the first of them in label order, bytes kept. Two files with the same bytes are
     one image (and must carry one identity)."""
@@ -150,7 +147,7 @@ def load_images(
         raise InputError(
             f"--faces {faces_dir}: not a directory (expected a folder with labels.csv)"
         )
-    labels = labels if labels is not None else faces_dir / "labels.csv"
+    labels = faces_dir / "labels.csv"
     root = faces_dir.resolve()
     by_hash: dict[str, PoolImage] = {}
     for row in load_labels(labels) if labels.is_file() or limit is None else _unlabelled(root):
@@ -165,8 +162,7 @@ def load_images(
             )
         data = image.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        known = by_hash.get(digest)
-        if known is not None:
+        if (known := by_hash.get(digest)) is not None:
             if known.identity != row.identity:
                 raise InputError(
                     f"{labels} line {row.line}: {row.file!r} has the same bytes as "
@@ -200,7 +196,6 @@ def builtin_images() -> list[PoolImage]:
 
 
 def pool_faces(faces_dir: Path | None) -> list[PoolImage]:
-    """The built-in portraits, then the :func:`sample_faces` of ``faces_dir`` when given."""
     return builtin_images() + (sample_faces(faces_dir) if faces_dir is not None else [])
 
 

@@ -60,7 +60,6 @@ _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
 
 
 def is_secret_key(key: str) -> bool:
-    """True when a mapping key or header name names a credential."""
     norm = key.lower().replace("-", "").replace("_", "")
     return norm in _EXACT_KEYS or norm.endswith(_KEY_SUFFIXES)
 
@@ -155,7 +154,6 @@ def redact(
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Redact one string (a curl line, a log message)."""
     return _redact_str(text, _secret_variants(secrets))
 
 

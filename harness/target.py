@@ -1,10 +1,6 @@
-"""`--target emulator | URL`: the one place that opens a run's target.
-
-A URL is checked and passed through (its credentials are the caller's: environment or
-``[credentials]``). ``emulator`` starts the embedded emulator on a free loopback port for the
-block, configured by the ``[emulator]`` table of ``config`` and then ``settings``; it is called
-with its own first token and appkey, so a config holding a live service's credentials cannot
-lock it out.
+"""`--target emulator | URL`: the one place that opens a run's target. The emulator is called
+with its own first token and appkey, so a config holding a live service's credentials cannot lock
+it out.
 """
 
 from __future__ import annotations
@@ -36,8 +32,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        """What reports (and caches) call the target: ``emulator`` or the URL without user info or
-        query."""
+        """``emulator`` or the URL without user info or query (for reports and caches)."""
         return "emulator" if self.is_emulator else url_label(self.url)
 
 
@@ -71,11 +66,8 @@ def open_target(
     credentials: Credentials | None = None,
     **settings: object,
 ) -> Iterator[Target]:
-    """Start the embedded emulator on a free loopback port for the block, or pass a URL through.
-
-    ``credentials``: a URL's (default: the environment's and ``config``'s); their values join the
-    emulator's secrets too. ``extra_appkeys`` are added after the configured ones (which stay
-    first: the ones suites use)."""
+    """Start the embedded emulator on a free loopback port for the block, or pass a URL through
+    (``credentials``: its own, else the environment's and ``config``'s)."""
     from harness.clients import load_credentials
 
     if target != "emulator":

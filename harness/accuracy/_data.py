@@ -149,25 +149,13 @@ class Dataset:
     name: str  # "builtin" or "faces"
     caveat: str | None = None
 
-    @property
-    def supports_claims(self) -> bool:
-        return self.caveat is None
-
-    @property
-    def identities(self) -> int:
-        return len({image.identity for image in self.images})
-
-    @property
-    def fingerprint(self) -> str:
-        """sha256 over the sorted image hashes: the same faces give the same fingerprint."""
-        joined = "\n".join(sorted(image.sha256 for image in self.images))
-        return hashlib.sha256(joined.encode()).hexdigest()
-
     def describe(self) -> str:
-        """One line for ``summary.json`` (no path, no file name)."""
+        """One line for ``summary.json``: the same faces, the same line; no path, no file name."""
+        identities = len({image.identity for image in self.images})
+        joined = "\n".join(sorted(image.sha256 for image in self.images))
         return (
-            f"{self.name}: {len(self.images)} single-face images of {self.identities} "
-            f"identities (sha256 {self.fingerprint[:16]})"
+            f"{self.name}: {len(self.images)} single-face images of {identities} "
+            f"identities (sha256 {hashlib.sha256(joined.encode()).hexdigest()[:16]})"
         )
 
 
@@ -202,7 +190,6 @@ class PairImages:
 
 
 def iter_pairs(images: Sequence[PoolImage]) -> Iterator[PairImages]:
-    """Every unordered pair once: genuine when both images show the same identity."""
     for a, b in combinations(images, 2):
         if a.sha256 != b.sha256:
             yield PairImages(a, b, genuine=a.identity == b.identity)
@@ -264,7 +251,6 @@ def build_pairs(
 
 
 def _priority(seed: int, key: str) -> int:
-    """A uniform pseudo-random rank that depends only on the seed and the pair."""
     digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
     return int.from_bytes(digest[:8], "big")
 

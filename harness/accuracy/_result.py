@@ -118,8 +118,7 @@ def run_accuracy(
     if budget is None:
         budget = Budget(max_requests, max_seconds or 0, clock=clock)
     measured: list[tuple[PairImages, Outcome]] = []
-    from_cache = 0
-    exhausted = False
+    from_cache, exhausted = 0, False
     for done, pair in enumerate(planned, start=1):
         outcome = cache.get(target, api, pair.key)
         if outcome is not None:
@@ -242,7 +241,6 @@ def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
 
 
 def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
-    """One high-severity finding per contradicted claim."""
     return [
         Finding(
             suite="accuracy",
@@ -264,7 +262,6 @@ def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
 
 
 def checks_for(result: AccuracyResult) -> list[CheckResult]:
-    """One check per operating point: consistent passes, contradicted fails, else skipped."""
     return [
         CheckResult(
             check=row["claim"],
@@ -320,7 +317,7 @@ def suite_result(
 
     document: dict[str, Any] = {
         "dataset": dataset.describe(),
-        "supports_claims": dataset.supports_claims,
+        "supports_claims": dataset.caveat is None,
         "apis": {r.api: r.to_dict() for r in results},
         "notes": list(notes),
     }

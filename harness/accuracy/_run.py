@@ -24,7 +24,7 @@ from harness.clients import (
 )
 from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
-from harness.contract import Answer, Code, Contract, load_contract, read_answer
+from harness.contract import Answer, Contract, load_contract, read_answer
 from harness.faces import limits_for
 from harness.pacing import Budget
 from harness.preflight import preflight
@@ -105,8 +105,7 @@ class ServiceCompare:
         self.client, self.payloads, self.preflight = client, payloads, preflight
         self.target = target
         self.last_error: str | None = None
-        self._streak = 0
-        self._answered = False
+        self._streak, self._answered = 0, False
 
     def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
@@ -130,12 +129,13 @@ class ServiceCompare:
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
         if outcome.category != "error":
-            self._streak = 0
-            self._answered = True
+            self._streak, self._answered = 0, True
             return outcome
-        api = self.client.api
+        api, code = self.client.api, outcome.code
         resume = "outcomes so far are cached; re-run the same command to resume"
-        meaning = self._meaning(outcome.code)
+        at_gateway = code.startswith("gateway:")
+        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
+        meaning = self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
                 f"{self.target}: {api} refused the credentials ({meaning.describe()}); "
@@ -156,11 +156,6 @@ class ServiceCompare:
                 f"{self.target}: {self._streak} {api} errors in a row (last: {what}); {resume}"
             )
         return outcome
-
-    def _meaning(self, code: str) -> Code | None:
-        api, gateway = self.client.api, code.startswith("gateway:")
-        where = "errcode" if api == "match" else "gateway" if gateway else "business"
-        return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
 
 
 APIS: Final = ("match", "jd")
@@ -322,16 +317,14 @@ def run_accuracy_suite(
             notes += _notes(result, reencoded, api, contract)
             if api == "match":
                 notes.append(MATCH_CLAIMS_NOTE)
-    finished = datetime.now(UTC)
-    reproduce = {api: _reproduce(target, faces, api, max_pairs, seed) for api in apis}
     return suite_result(
         results,
         dataset,
         notes,
         out=out / RESULT_FILE,
-        reproduce=reproduce,
+        reproduce={api: _reproduce(target, faces, api, max_pairs, seed) for api in apis},
         started_at=started,
-        finished_at=finished,
+        finished_at=datetime.now(UTC),
         seed=seed,
     )
 

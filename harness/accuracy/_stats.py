@@ -40,7 +40,6 @@ def n_needed_for_zero_failures(p: float, confidence: float = 0.95) -> int:
 
 
 def rate(errors: int, trials: int) -> float | None:
-    """``errors / trials``; ``None`` when the class is empty."""
     return errors / trials if trials else None
 
 
@@ -130,11 +129,8 @@ def det_curve(
     fmr, fnmr = rates[0][:-1], rates[1][:-1]  # drop +inf: JSON has no infinity
     size = sweep.thresholds.size
     keep = np.unique(np.linspace(0, size - 1, num=min(size, max_points)).round().astype(int))
-    return {
-        "threshold": sweep.thresholds[keep].tolist(),
-        "fmr": fmr[keep].tolist(),
-        "fnmr": fnmr[keep].tolist(),
-    }
+    columns = {"threshold": sweep.thresholds, "fmr": fmr, "fnmr": fnmr}
+    return {name: column[keep].tolist() for name, column in columns.items()}
 
 
 def score_histogram(
@@ -155,13 +151,11 @@ def score_histogram(
     if hi <= lo:
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
-    g_counts, _ = np.histogram(np.clip(g, lo, hi), bins=edges)
-    i_counts, _ = np.histogram(np.clip(i, lo, hi), bins=edges)
-    return {
-        "bin_edges": edges.tolist(),
-        "genuine": g_counts.tolist(),
-        "impostor": i_counts.tolist(),
+    counts = {
+        k: np.histogram(np.clip(s, lo, hi), bins=edges)[0].tolist()
+        for k, s in (("genuine", g), ("impostor", i))
     }
+    return {"bin_edges": edges.tolist(), **counts}
 
 
 Rule = Literal["score>=", "decision"]
@@ -214,20 +208,10 @@ class Verdict:
 def judge_claim(
     false_matches: int, impostor: int, claimed_fmr: float, *, at_most: bool = False
 ) -> Verdict:
-    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons.
-
-    With the exact 95% Clopper-Pearson interval ``[lo, hi]`` and
-    ``needed = n_needed_for_zero_failures(claimed_fmr)`` (rule of three), in this order:
-
-    1. ``lo > claimed_fmr``: **contradicted**, ``direction="worse"``. Possible at any sample
-       size once enough false matches are seen.
-    2. ``hi < claimed_fmr``: **contradicted**, ``direction="better"``. Needs more pairs than
-       ``needed`` (3,688 for 1e-3, since the two-sided bound is 2.5%). Skipped when
-       ``at_most``: a bound that holds with room to spare is consistent.
-    3. ``impostor < needed``: **untestable**. Even zero false matches in this many pairs
-       could not show the claim; this also covers a few false matches whose interval still
-       holds the claim (1 in 100 for a 1e-3 claim is suggestive, not evidence).
-    4. otherwise **consistent**: enough pairs, and the interval holds the claimed rate.
+    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons, in this order:
+    the exact 95% interval above the claim contradicts it (``worse``), below it too (``better``,
+    but not ``at_most``); fewer pairs than the rule of three needs is untestable (a few false
+    matches in 100 pairs are suggestive, not evidence); else consistent.
     """
     needed = n_needed_for_zero_failures(claimed_fmr)
     lo, hi = clopper_pearson(false_matches, impostor)

@@ -12,8 +12,8 @@ import contextvars
 import math
 import ssl
 import time
-import typing
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpcore
 import httpx
@@ -25,8 +25,6 @@ MAX_ANSWER_BYTES = 8 * 1024 * 1024  # small JSON envelopes: an endless stream is
 
 
 class Deadline:
-    """``seconds`` from now, on the monotonic clock."""
-
     def __init__(self, seconds: float) -> None:
         self.seconds, self.at = seconds, time.monotonic() + seconds
 
@@ -53,8 +51,7 @@ class HttpxDeadlineExceeded(DeadlineExceeded, httpx.TimeoutException):
 
 
 class AnswerTooLarge(Exception):
-    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped (kind ``oversized
-    body``)."""
+    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped."""
 
 
 class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
@@ -77,7 +74,6 @@ _CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
 
 
 def _clamp(timeout: float | None) -> float | None:
-    """The per-operation timeout, cut to what is left of the current request's deadline."""
     deadline = _CURRENT.get()
     if deadline is None:
         return timeout
@@ -88,38 +84,27 @@ def _clamp(timeout: float | None) -> float | None:
 
 
 class _Clamped:
-    """An httpcore network backend or stream clamped to the current deadline, and what it
-    opens."""
+    """An httpcore network backend or stream clamped to the current deadline, and what it opens."""
 
-    def __init__(self, inner: typing.Any) -> None:
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    def __getattr__(self, name: str) -> typing.Any:  # close, get_extra_info, sleep, ...
+    def __getattr__(self, name: str) -> Any:  # close, get_extra_info, sleep, ...
         return getattr(self._inner, name)
 
     def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
+        self, host: str, port: int, timeout: float | None = None, *more: Any, **kw: Any
     ) -> _Clamped:
-        return _Clamped(
-            self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
-        )
+        return _Clamped(self._inner.connect_tcp(host, port, _clamp(timeout), *more, **kw))
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return typing.cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
+        return cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _clamp(timeout))
 
     def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
+        self, ssl_context: ssl.SSLContext, server_hostname: Any = None, timeout: float | None = None
     ) -> _Clamped:
         return _Clamped(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
 
@@ -197,7 +182,7 @@ def http_client(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     transport: httpx.BaseTransport | None = None,
-    **kwargs: typing.Any,
+    **kwargs: Any,
 ) -> httpx.Client:
     """The harness's httpx client: every request ends within ``timeout`` seconds in total
     (connecting gets at most 5 s of it)."""

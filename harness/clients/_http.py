@@ -39,8 +39,7 @@ REFUSALS = frozenset({"auth", "quota", "input", "image_quality", "liveness", "bu
 
 
 class ApiError(Exception):
-    """A refusal by code; ``category`` is its ``codes.yaml`` category (``internal`` for any
-    other: the service failed)."""
+    """A refusal by code; ``category`` is its ``codes.yaml`` category, else ``internal``."""
 
     def __init__(self, answer: Answer) -> None:
         self.answer, self.code, self.meaning, self.retryable = (
@@ -56,13 +55,6 @@ class ApiError(Exception):
 
 class TransportFailure(TargetError):
     """No usable answer at all; the CLI maps it to exit 2 like any unreachable target."""
-
-
-def raise_for_code(answer: Answer) -> None:
-    """A refusal by code raises :class:`ApiError` ("not the same person" and a failed
-    ``data.status`` under errcode 0, E-039, are results)."""
-    if answer.refused and answer.where != "status":
-        raise ApiError(answer)
 
 
 # Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings.
@@ -133,8 +125,7 @@ class Sender:
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None
     ) -> Exchange:
-        """Send one request; ``credentials`` overrides the run's (a second appkey), ``paced=False``
-        is for bursts that must exceed a rate on purpose (the emulator only)."""
+        """Send one request (``paced=False``: a burst that must exceed a rate on purpose)."""
         self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
         if paced:
             self.pacer.wait()
@@ -257,14 +248,13 @@ class _Client(Sender):
             raise TransportFailure(
                 f"{where}: HTTP {exchange.status} with JSON that is not an object"
             )
-        if self.raise_for_code and exchange.answer is not None:
-            raise_for_code(exchange.answer)
+        answer = exchange.answer  # "not the same person" and E-039's failed status are results
+        if self.raise_for_code and answer and answer.refused and answer.where != "status":
+            raise ApiError(answer)
         return exchange.body
 
 
 class FaceMatchClient(_Client):
-    """The internal face-match API."""
-
     api = "match"
 
     def __init__(self, base_url: str, *, token: str, **options: Any) -> None:
@@ -303,8 +293,7 @@ class JdFaceCompareClient(_Client):
 def client_for(
     api: str, base_url: str, credentials: Credentials, **kw: Any
 ) -> FaceMatchClient | JdFaceCompareClient:
-    """The client of ``api`` ("match" or "jd") with the credentials it needs from ``credentials``
-    (one missing: a one-line UsageError before anything is sent)."""
+    """The client of ``api`` (a credential it needs missing: an error before anything is sent)."""
     if api == "match":
         return FaceMatchClient(base_url, token=credentials.require_token(), **kw)
     appkey, secret = credentials.require_jd()

@@ -68,8 +68,7 @@ class Request:
         return self.auth.mode(self.api).partition(":")[0]
 
     def with_json(self, path: JsonPath, value: Any = _DROP) -> Request:
-        """A copy whose body holds ``value`` at ``path`` (no value: lacks ``path``) and forgets
-        the images under it."""
+        """A copy with ``value`` at ``path`` (none: without it), images under it forgotten."""
         body = copy.deepcopy(self.json)
         node = body
         for key in path[:-1]:
@@ -103,11 +102,8 @@ class Request:
             + ("" if p.encoding == "b64" else f" ({p.encoding})")
             for p in self.images
         )
-        return (
-            f"Request({self.operation}, auth={self.auth.mode(self.api)}, body={body}"
-            + (f", images=[{images}]" if images else "")
-            + ")"
-        )
+        more = f", images=[{images}]" if images else ""
+        return f"Request({self.operation}, auth={self.auth.mode(self.api)}, body={body}{more})"
 
 
 def _shape(value: Any, depth: int = 0) -> str:
@@ -117,15 +113,11 @@ def _shape(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         from harness.redact import is_secret_key
 
-        return (
-            "{"
-            + ", ".join(
-                f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
-                for k, v in list(value.items())[:12]
-            )
-            + (", …" if len(value) > 12 else "")
-            + "}"
-        )
+        items = [
+            f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
+            for k, v in list(value.items())[:12]
+        ]
+        return "{" + ", ".join(items) + (", …" if len(value) > 12 else "") + "}"
     if isinstance(value, list):
         if len(value) > 8:
             return f"[{len(value)} items]"

@@ -1,9 +1,5 @@
-"""Reading an answer: the one place that knows where each API puts its code, score and verdict.
-
-Both APIs answer HTTP 200 with the outcome in the body (ERRATA E-015). The internal API's
-``errcode`` decides (0 with ``data.status`` SUCCESS, or PROCESSING for async, E-013; 0 with another
-status is the two-level reading of E-039); JD's gateway ``code`` decides first, then
-``result.code`` (0 and "not the same person" are comparisons that ran).
+"""Reading an answer: the one place that knows where each API puts its code, score and verdict
+(ERRATA E-015: both answer HTTP 200; E-013, E-039: ``errcode`` 0 and ``data.status``).
 """
 
 from __future__ import annotations
@@ -94,16 +90,14 @@ class Answer(NamedTuple):
 
     @property
     def label(self) -> str:
-        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code
-        100``."""
+        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ..."""
         if self.where == "status":
             return f"errcode 0 with status {self.code}"
         return f"{_LABELS.get(self.where or '', 'errcode')} {self.code}"
 
 
 def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> Answer:
-    """``body`` is the raw bytes (parsed here) or the parsed JSON; ``api`` None tells the API from
-    the envelope (``errcode`` for the internal API, ``code`` for JD)."""
+    """``body`` raw or parsed; ``api`` None tells the API from the envelope's code field."""
     if isinstance(body, bytes | bytearray):
         body = _parse(body)
     if not isinstance(body, dict):

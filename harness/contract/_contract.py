@@ -149,8 +149,7 @@ class Spec:
 
 
 def mappings(node: Any) -> Iterator[dict[str, Any]]:
-    """Every mapping in a YAML/JSON tree, parents first (a caller may edit one before its
-    children)."""
+    """Every mapping in a YAML/JSON tree, parents first (editable before their children)."""
     if isinstance(node, dict):
         yield node
         for v in node.values():
@@ -302,8 +301,7 @@ class CodeTable:
 
 
 def merge_codes(table: CodeTable, path: Any) -> CodeTable:
-    """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over
-    it."""
+    """``table`` with a team's own codes (``--codes FILE``, codes.yaml's rows) merged over it."""
     raw = read_yaml(path, f"--codes {path}")
     if isinstance(raw, dict) and isinstance(raw.get("codes"), list):
         for row in raw["codes"]:
@@ -377,10 +375,7 @@ def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
     return tuple(out)
 
 
-# --- readings (`specs/readings.yaml`) -------------------------------------------------------
-# Where a seed allows more than one meaning, rules with basis ``reading`` report which reading each
-# answer follows into a ReadingLog, and the log becomes the ``errata[].observed`` / ``evidence`` of
-# ``summary.json``. Only a reading a policy *requires* turns a mismatch into a finding.
+# --- readings (`specs/readings.yaml`): only a reading a policy requires makes a finding ------
 Which = Literal["default", "alternative"]
 Observed = Literal["default", "alternative", "mixed", "not-exercised"]
 WHICH: tuple[str, ...] = get_args(Which)
@@ -486,8 +481,7 @@ class ReadingLog:
         self._lock = threading.Lock()
 
     def observe(self, erratum: str, which: Which, example: str = "") -> None:
-        """Count one answer; ``example`` quotes it (no replay file: `conform --reading
-        ID=alternative` reproduces one)."""
+        """Count one answer; ``example`` quotes it (`conform --reading ID=...` reproduces it)."""
         self._add(erratum, {which: 1}, {which: example[:300]} if example else {})
 
     def merge(self, other: ReadingLog) -> None:
@@ -507,7 +501,6 @@ class ReadingLog:
             return {rid: (dict(c), dict(e)) for rid, (c, e) in self._seen.items()}
 
     def mismatch(self, erratum: str, which: Which) -> bool:
-        """Whether ``which`` contradicts a reading the policy requires."""
         wanted = self.required.get(erratum)
         return wanted is not None and wanted != which
 
@@ -543,7 +536,6 @@ class ReadingLog:
         return out
 
     def lines(self, contract: Contract) -> list[str]:
-        """One console line per reading this run exercised."""
         out = []
         for rid, reading in contract.readings.items():
             seen = self.observed(rid)
@@ -613,7 +605,6 @@ class Contract:
     # specs/readings.yaml, by erratum id
     readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)
 
-    # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
         if api not in ("match", "jd"):
             raise SpecError(f"unknown api {api!r}; expected 'match' or 'jd'")
@@ -648,8 +639,7 @@ class Contract:
 
     @property
     def match_base64_safe_chars(self) -> int:
-        """The most base64 text a request may carry and be within "400k" under every reading
-        (E-012)."""
+        """The most base64 text within "400k" under every reading (E-012)."""
         safe = self.readings["E-012"].safe_limit if "E-012" in self.readings else None
         return min(self.match_base64_max_chars, safe or self.match_base64_max_chars)
 
