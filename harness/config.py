@@ -1,7 +1,5 @@
-"""One config file for every command: :class:`HarnessConfig`, read from TOML and validated once
-(README, "The config file"). A key nobody reads is refused with one line naming the closest known
-one, so a typo ("tokn") never quietly turns into "no token configured".
-"""
+"""One config file for every command, read from TOML and validated once; a key nobody reads is
+refused, so a typo ("tokn") never quietly turns into "no token configured"."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The one face pool over ``--faces DIR``: a folder of images described by ``labels.csv``
-(``file,identity[,faces]``). A folder without it is read as if it listed its ``.jpg``/``.png``
-files, each one face of the person its subfolder names (at the top: ``bob_2.jpg`` is ``bob``).
-Images are known by sha256; reports never carry their bytes.
+"""The one face pool over ``--faces DIR`` and its ``labels.csv`` (without one: each image one
+face of the person its subfolder names, at the top ``bob_2.jpg`` is ``bob``), known by sha256.
 """
 
 from __future__ import annotations
@@ -81,12 +79,10 @@ def load_labels(path: Path) -> list[LabelRow]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            if header is None:
+            if (header := next(reader, None)) is None:
                 raise InputError(f"{path}: empty file; expected header file,identity[,faces]")
             columns = [c.strip() for c in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
+            if missing := [c for c in REQUIRED_COLUMNS if c not in columns]:
                 raise InputError(
                     f"{path}: missing column {missing[0]!r}; header is {','.join(columns)!r}, "
                     "expected file,identity[,faces]"
@@ -115,8 +111,7 @@ def _parse_row(
 ) -> LabelRow:
     if len(cells) != width:
         raise InputError(f"{path} line {line}: {len(cells)} fields, header has {width}")
-    file = cells[where["file"]].strip()
-    identity = cells[where["identity"]].strip()
+    file, identity = (cells[where[column]].strip() for column in REQUIRED_COLUMNS)
     if not file:
         raise InputError(f"{path} line {line}: empty 'file'")
     if not identity:

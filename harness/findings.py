@@ -1,8 +1,6 @@
 """Findings and their replay files: one format, one writer, one reader, one ``build_findings``.
-
-A replay file holds the complete request but never a secret (credentials are a directive, the JD
-fixed ``appAuthorityKey`` a marker) and never an image: ``{"$image": NAME, "as": ENCODING,
-"sha256": HEX}``, rebuilt from NAME and refused when the sha256 differs.
+A replay file never holds a secret (credentials are a directive) nor an image (a name and sha256,
+rebuilt from the name and refused when the sha256 differs).
 """
 
 from __future__ import annotations

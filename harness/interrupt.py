@@ -1,9 +1,6 @@
-"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so.
-
-The first signal records the stop and raises :class:`KeyboardInterrupt` in the main thread, which
-breaks a blocking request at once (code that unwinds its own way asks :func:`requested`); the
-command writes what it has, verdict ``interrupted``, exit 130. A second signal exits at once.
-An interrupt Python swallowed (in a ``gc`` callback, a finaliser) is delivered again, silently.
+"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so (verdict
+``interrupted``, exit 130); a second signal exits at once. An interrupt Python swallowed (in a
+``gc`` callback, a finaliser) is delivered again, silently.
 """
 
 from __future__ import annotations

@@ -1,8 +1,5 @@
-"""Pacing and budgets for every suite, with one convention: 0 means unlimited.
-
-:class:`Pacer` spaces requests evenly (a burst would meet a metered service's QPS limit, not the
-thing a suite measures); :class:`Budget` bounds every run. (Load's are Locust's and
-``harness.loadgen.safety``.)
+"""Pacing and budgets for every suite but load, 0 meaning unlimited: requests evenly spaced (a
+burst would meet a metered service's QPS limit, not what a suite measures), every run bounded.
 """
 
 from __future__ import annotations
@@ -110,8 +107,7 @@ class Budget:
         """Raise :class:`BudgetExhausted` when interrupted or ``needed`` more do not fit."""
         if interrupt.requested():
             raise BudgetExhausted("the run was interrupted")
-        why = self.why_not(needed)
-        if why is not None:
+        if (why := self.why_not(needed)) is not None:
             raise BudgetExhausted(why)
 
     def spend(self, n: int = 1) -> None:

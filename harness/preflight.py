@@ -1,9 +1,6 @@
-"""Before a suite judges a service, the run proves it can judge: the target answers, and the
-run's credentials are accepted (exit 2 otherwise).
-
-One cheap request per API: ``validateData``, and for JD a signed ``faceCompareNew`` with an empty
-body (the gateway checks the credentials first: no billable comparison). Any other answer than a
-refusal of the credentials passes: judging it is the suites' work.
+"""Before a suite judges a service, the run proves it can judge (exit 2 otherwise): one cheap
+request per API (JD's signed with an empty body: the gateway checks credentials first, no billable
+comparison). Any answer but a refusal of the credentials passes: judging it is the suites' work.
 """
 
 from __future__ import annotations
@@ -84,8 +81,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
     tried again (one transient fault must not stop a run); a timeout is the suites' to judge."""
     for _ in range(ATTEMPTS):
         exchange = sender.send(request, paced=False)
-        exc = exchange.cause
-        if exc is None:
+        if (exc := exchange.cause) is None:
             return exchange
         text = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):

@@ -1,9 +1,6 @@
-"""Redaction: secrets and face images must never reach a shared report, only a placeholder.
-
-Removed: configured secret values (also URL-encoded), values of keys that name credentials
-(in mappings, header pairs, query strings, header lines and JSON text inside strings), and
-base64 runs of :data:`IMAGE_MIN_CHARS` or more, replaced by ``<image sha256=HEX bytes=N>`` so two
-reports still tell whether the same image was sent. :func:`redact` is idempotent.
+"""Redaction: secrets, credential fields and face images must never reach a shared report; an
+image becomes ``<image sha256=HEX bytes=N>``, so two reports still tell whether the same one was
+sent. :func:`redact` is idempotent.
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
-"""`--target emulator | URL`: the one place that opens a run's target. The emulator is called
-with its own first token and appkey, so a config holding a live service's credentials cannot lock
-it out.
-"""
+"""`--target emulator | URL`: the one place that opens a run's target (the emulator with its own
+credentials, so a config holding a live service's cannot lock it out)."""
 
 from __future__ import annotations
 
@@ -80,8 +78,7 @@ def open_target(
 
     built = build_settings(config, engine=engine, **settings)
     known = {k.appkey for k in built.appkeys}
-    extra = [AppKey(**k) for k in extra_appkeys if k["appkey"] not in known]
-    if extra:
+    if extra := [AppKey(**k) for k in extra_appkeys if k["appkey"] not in known]:
         built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
     key = built.appkeys[0]
     own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)

@@ -80,9 +80,7 @@ class OutcomeCache(contextlib.AbstractContextManager["OutcomeCache"]):
         data = self.path.read_bytes()
         lines = data.split(b"\n")
         tail = lines.pop()  # b"" when the file ends with a newline
-        for number, raw in enumerate(lines, start=1):
-            if raw.strip():
-                self._entries.update([self._parse(raw, number)])
+        self._entries.update(self._parse(raw, n) for n, raw in enumerate(lines, 1) if raw.strip())
         if tail.strip():
             try:
                 self._entries.update([self._parse(tail, len(lines) + 1)])
@@ -220,9 +218,9 @@ def select_pairs(
     totals = {True: 0, False: 0}
     for pair in pairs:
         totals[pair.genuine] += 1
-        priority = _priority(seed, pair.key)
+        digest = hashlib.sha256(f"{seed}:{pair.key}".encode()).digest()  # a uniform rank
         heap = kept[pair.genuine]
-        item = (-priority, pair.key, pair)  # max-heap on priority: drop the largest
+        item = (-int.from_bytes(digest[:8], "big"), pair.key, pair)  # max-heap: drop the largest
         if len(heap) < max_pairs:
             heapq.heappush(heap, item)
         elif item > heap[0]:
@@ -250,11 +248,6 @@ def build_pairs(
     return pairs
 
 
-def _priority(seed: int, key: str) -> int:
-    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
 REENCODE_FORMAT = "jpeg"
 REENCODE_QUALITY = 90
 _SHRINK = 0.75
@@ -262,12 +255,9 @@ _MAX_SHRINKS = 8
 
 
 class PayloadSource:
-    """Payloads by image, with a small LRU (pairs arrive in hash order, images at random).
-
-    An image over the API's upload limits is re-encoded as JPEG (shrunk by steps if need be):
-    refusing it would measure the limit, not matching (ERRATA E-012). Its pair keeps the original
-    sha256, so every API is measured on the same pairs.
-    """
+    """Payloads by image, with a small LRU. An image over the API's upload limits is re-encoded
+    as JPEG (refusing it would measure the limit, not matching, ERRATA E-012); its pair keeps the
+    original sha256, so every API is measured on the same pairs."""
 
     def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
         self.limits = limits

@@ -1,8 +1,6 @@
-"""Raw outcomes -> each API's accuracy metrics -> the suite result and ``accuracy.json``.
-
-Only a *contradicted* claim is a finding: an untestable one is a statement about the sample size,
-not the service; a run that tested no claim is ``inconclusive``, never a pass.
-"""
+"""Raw outcomes -> each API's accuracy metrics -> the suite result and ``accuracy.json``. Only a
+contradicted claim is a finding (an untestable one says nothing of the service); a run that tested
+no claim is ``inconclusive``, never a pass."""
 
 from __future__ import annotations
 
@@ -105,18 +103,13 @@ def run_accuracy(
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
-    """Measure one API on one target and judge its claims.
-
-    Outcomes are cached by ``(target, api, pair key)`` as they come, so an exception loses none;
-    ``"error"`` outcomes are not cached unless ``cache_errors`` (a 503 is about the moment, not
-    the pair). ``budget``: shared with ``compare``'s sender, which spends it; else one is made of
-    ``max_requests``/``max_seconds`` and spent here per call.
-    """
+    """Measure one API on one target and judge its claims. ``"error"`` outcomes are not cached
+    unless ``cache_errors`` (a 503 is about the moment, not the pair); ``budget``: shared with
+    ``compare``'s sender, which spends it, else one of ``max_requests``/``max_seconds``."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
-    if budget is None:
-        budget = Budget(max_requests, max_seconds or 0, clock=clock)
+    budget = budget or Budget(max_requests, max_seconds or 0, clock=clock)
     measured: list[tuple[PairImages, Outcome]] = []
     from_cache, exhausted = 0, False
     for done, pair in enumerate(planned, start=1):
@@ -152,12 +145,9 @@ def run_accuracy(
     fta = {cls: c["fta"] for cls, c in counts.items()}
     ok = [(p, o) for p, o in measured if o.category == "ok"]
 
-    genuine_scores = [
-        (o.score, p.first.identity) for p, o in ok if p.genuine and o.score is not None
-    ]
-    impostor_scores = [
-        (o.score, p.subjects) for p, o in ok if not p.genuine and o.score is not None
-    ]
+    scored = [(p, o.score) for p, o in ok if o.score is not None]
+    genuine_scores = [(s, p.first.identity) for p, s in scored if p.genuine]
+    impostor_scores = [(s, p.subjects) for p, s in scored if not p.genuine]
     eer = det = histogram = None
     if genuine_scores and impostor_scores:
         (g, g_subjects), (i, i_subjects) = zip(*genuine_scores), zip(*impostor_scores)
@@ -226,17 +216,12 @@ _CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "in
 def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
     """Every verdict ``untestable`` with ``caveat`` (the built-in set: one pair of people), so a
     demo never fails a gate on evidence that is not evidence."""
-    rows = [
-        row
-        if row["verdict"] == "untestable"
-        else row
-        | {
-            "verdict": "untestable",
-            "verdict_direction": None,
-            "verdict_reason": f"{caveat} (measured: {row['verdict']}, {row['verdict_reason']})",
-        }
-        for row in result.thresholds
-    ]
+
+    def demoted(row: dict[str, Any]) -> dict[str, Any]:
+        reason = f"{caveat} (measured: {row['verdict']}, {row['verdict_reason']})"
+        return row | {"verdict": "untestable", "verdict_direction": None, "verdict_reason": reason}
+
+    rows = [row if row["verdict"] == "untestable" else demoted(row) for row in result.thresholds]
     return dataclasses.replace(result, thresholds=rows)
 
 

@@ -43,17 +43,8 @@ from ._data import (
     build_pairs,
     load_dataset,
 )
-from ._result import (
-    OPERATIONS,
-    AccuracyResult,
-    demote,
-    run_accuracy,
-    suite_result,
-)
-from ._stats import (
-    MATCH_CLAIMS_NOTE,
-    documented_claims,
-)
+from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
+from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 
@@ -345,14 +336,12 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             f"{api}: {reencoded} image(s) re-encoded as JPEG to fit "
             f"{limits_for(api, contract).describe()} (pairs keep the original image's sha256)"
         )
-    errors = sum(counts["error"] for counts in result.outcomes.values())
-    if errors:
+    if errors := sum(counts["error"] for counts in result.outcomes.values()):
         notes.append(
             f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "
             "and are retried by the next run"
         )
-    pending = sum(result.planned.values()) - sum(result.measured.values())
-    if pending:
+    if pending := sum(result.planned.values()) - sum(result.measured.values()):
         notes.append(
             f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
             "command again to continue from the cache"

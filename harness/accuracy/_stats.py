@@ -260,12 +260,9 @@ MATCH_CLAIMS_NOTE = (
 
 
 def documented_claims(api: str, contract: Contract) -> tuple[list[Claim], list[dict[str, Any]]]:
-    """The claims ``api``'s document makes that a run can test, and those it cannot (rows).
-
-    The internal API's as stated (70: 1e-3, 80: 1e-4). JD's ``threshold.e4``..``e7`` are distance
-    thresholds no client can apply (ERRATA E-004, E-036): the one observable decision, ``result``,
-    is judged at most at the loosest level's rate, the stricter levels are untestable rows.
-    """
+    """The claims ``api``'s document makes that a run can test, and those it cannot (rows): JD's
+    ``threshold.e4``..``e7`` are distances no client can apply (ERRATA E-004, E-036), so its one
+    observable decision is judged at most at the loosest level's rate."""
     if api == "match":
         return score_claims("match", dict(contract.match_far_claims)), []
     levels = contract.jd_threshold_fmr

@@ -1,9 +1,6 @@
-"""One total time budget per request: connect, send, wait and read together.
-
-httpx (like requests) times each socket operation on its own, so a server that drips one byte of
-its answer every half second restarts the read timeout at every byte and holds a request for ever.
-A :class:`Deadline` is fixed when a request starts; every socket operation of that request gets at
-most what is left of it; an answer begun but not complete by then is :class:`DeadlineExceeded`.
+"""One total time budget per request: connect, send, wait and read together. httpx times each
+socket operation on its own, so a server dripping one byte every half second would hold a request
+for ever; here every socket operation gets at most what is left of the request's deadline.
 """
 
 from __future__ import annotations
@@ -74,8 +71,7 @@ _CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
 
 
 def _clamp(timeout: float | None) -> float | None:
-    deadline = _CURRENT.get()
-    if deadline is None:
+    if (deadline := _CURRENT.get()) is None:
         return timeout
     left = deadline.remaining()
     if left <= 0:

@@ -1,8 +1,5 @@
-"""The one HTTP layer (httpx), its typed errors, and the clients of both APIs over it.
-
-``FaceMatchClient`` (seed 000, raw token, ERRATA E-016) and ``JdFaceCompareClient`` (seed 004,
-every request freshly signed) turn answers into typed results or typed errors.
-"""
+"""The one HTTP layer (httpx), its typed errors, and the clients of both APIs over it (the
+internal API's raw token, ERRATA E-016; JD's every request freshly signed)."""
 
 from __future__ import annotations
 
@@ -112,9 +109,7 @@ class Sender:
         if budget is None:
             budget = Budget(max_requests, max_seconds)
             budget.started = budget.clock()  # the run's time runs from its sender
-        self.budget = budget
-        self.clock = clock
-        self.timeout_s = timeout_s
+        self.budget, self.clock, self.timeout_s = budget, clock, timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer

@@ -1,8 +1,5 @@
-"""The one request model and the one record of what came back, shared by every suite.
-
-A :class:`Request` says *how* to authenticate and the sender fills in secrets at send time, so
-examples, findings and replay files never hold a credential.
-"""
+"""The one request model and the one record of what came back, shared by every suite (a request
+says *how* to authenticate: examples, findings and replay files never hold a credential)."""
 
 from __future__ import annotations
 

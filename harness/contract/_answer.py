@@ -31,11 +31,8 @@ def parse_score(value: Any) -> float | None:
 
 class Answer(NamedTuple):
     """One answer in API-neutral terms (a named tuple: load builds one per request, and a frozen
-    dataclass costs six times as much).
-
-    ``where``: the place of the deciding code, or ``status`` (errcode 0 with a failed
-    ``data.status``, E-039; ``code`` is then the status); None for a body that is not the API's
-    envelope. ``typed``: the deciding code has its documented JSON type.
+    dataclass costs six times as much). ``where`` ``status``: errcode 0 with a failed
+    ``data.status`` (E-039), ``code`` the status; ``typed``: the code has its documented JSON type.
     """
 
     api: str

@@ -1,9 +1,6 @@
 """The contract object: both OpenAPI documents, the code table, the errata and the readings,
-loaded once and passed down.
-
-It also owns JD's request signature (seed 004: ``签名,根据规则MD5(sectetkey+timestamp)``, ERRATA
-E-018): the clients sign with it and the emulator checks with it, so a wrong formula is caught
-by the known-answer test, not agreed on by both sides.
+loaded once and passed down; and JD's request signature (seed 004, ERRATA E-018), which the
+clients sign and the emulator checks with, so a wrong formula is caught by the known-answer test.
 """
 
 from __future__ import annotations
@@ -112,13 +109,9 @@ class Spec:
         every_reading: bool = False,
         lenient: frozenset[str] = frozenset(),
     ) -> Any:
-        """A compiled validator (jsonschema-rs).
-
-        ``decode_base64``: without the ``pattern`` of base64 strings (a caller that decodes them
-        anyway would run the slowest step of a request twice). ``every_reading``: without the
-        limits marked ``x-reading``, so what it rejects is invalid under every reading;
-        ``lenient``: without those marked only with the errata given.
-        """
+        """A compiled validator; ``decode_base64``: without the base64 ``pattern`` (a caller that
+        decodes anyway would run the slowest step twice); ``every_reading``: without the limits
+        marked ``x-reading``; ``lenient``: without those marked only with the errata given."""
         key = (id(self), name, decode_base64, every_reading, lenient)
         if key not in _VALIDATORS:
             schema = self.schema(name)
@@ -332,8 +325,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
         where = f"{source}: entry {i + 1}"
         if not isinstance(row, dict):
             raise SpecError(f"{where} is not a mapping")
-        missing = _FIELDS - row.keys()
-        if missing:
+        if missing := _FIELDS - row.keys():
             raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
         if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:
             raise SpecError(f"{where}: api/where {row['api']}/{row['where']} is not a known place")
@@ -369,8 +361,7 @@ def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
     ends = [m.start() for m in heads[1:]] + [len(text)]
     out = [Erratum(m[1], m[2].strip(), text[m.end() : end].strip()) for m, end in zip(heads, ends)]
     ids = [e.id for e in out]
-    dupes = sorted({x for x in ids if ids.count(x) > 1})
-    if dupes:
+    if dupes := sorted({x for x in ids if ids.count(x) > 1}):
         raise SpecError(f"{source}: errata ids used twice: {', '.join(dupes)}")
     return tuple(out)
 
@@ -470,10 +461,8 @@ def check_required(
 
 
 class ReadingLog:
-    """What one run saw of each reading: counts per side and the first example of each.
-
-    Thread-safe (schemathesis may call rules from worker threads); cheap enough for every answer.
-    """
+    """What one run saw of each reading: counts per side and the first example of each
+    (thread-safe: schemathesis may call rules from worker threads)."""
 
     def __init__(self, required: Mapping[str, str] | None = None) -> None:
         self.required: dict[str, str] = dict(required or {})
@@ -636,6 +625,7 @@ class Contract:
     jd_success_code = _fact("jd", "success_code", str)
     jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
     jd_timestamp_window_ms = _fact("jd", "timestamp_window_s", lambda s: int(s) * 1000)
+    jd_threshold_fmr = _fact("jd", "threshold_keys", lambda d: {k: float(v) for k, v in d.items()})
 
     @property
     def match_base64_safe_chars(self) -> int:
@@ -665,10 +655,6 @@ class Contract:
         props = self.jd.schemas["CompareRequest"]["properties"]
         return {k: v["const"] for k, v in props.items() if "const" in v}
 
-    @property
-    def jd_threshold_fmr(self) -> dict[str, float]:
-        return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
-
     @cached_property
     def jd_collection_bounds(self) -> tuple[int, int]:
         s = self.jd.schemas["CompareRequest"]["properties"]["collectionImageItems"]
@@ -680,8 +666,7 @@ class Contract:
         return self.codes.named(api, name).value
 
     def code(self, api: str, where: str, code: object) -> Code:
-        found = self.codes.get(api, where, code)
-        if found is None:
+        if (found := self.codes.get(api, where, code)) is None:
             raise SpecError(f"code {code} is not in codes.yaml for {api} {where}")
         return found
 
