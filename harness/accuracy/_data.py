@@ -147,13 +147,18 @@ class Dataset:
     name: str  # "builtin" or "faces"
     caveat: str | None = None
 
-    def describe(self) -> str:
-        """One line for ``summary.json``: the same faces, the same line; no path, no file name."""
-        identities = len({image.identity for image in self.images})
+    @property
+    def fingerprint(self) -> str:
+        """sha256 over the sorted image hashes: the same faces, the same fingerprint."""
         joined = "\n".join(sorted(image.sha256 for image in self.images))
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+    def describe(self) -> str:
+        """One line for ``summary.json`` (no path, no file name)."""
+        identities = len({image.identity for image in self.images})
         return (
             f"{self.name}: {len(self.images)} single-face images of {identities} "
-            f"identities (sha256 {hashlib.sha256(joined.encode()).hexdigest()[:16]})"
+            f"identities (sha256 {self.fingerprint[:16]})"
         )
 
 
