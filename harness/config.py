@@ -1,11 +1,5 @@
-"""One config file for every command: :class:`HarnessConfig`, read from TOML and validated once.
-
-Tables (all optional): ``[credentials]``, ``[conformance]``, ``[codes]``, ``[emulator]`` and
-``[gate]`` (README, "The config file"). Older forms stay valid: the emulator's keys at the top
-of the file (``engine = "fast"``, ``[throttle]``), and a ``--policy gate.toml`` whose tables are
-the gate's. A key nobody reads is refused with one line naming the closest known one, so a typo
-("tokn") never quietly turns into "no token configured".
-"""
+"""One config file for every command, read from TOML and validated once; a key nobody reads is
+refused, so a typo ("tokn") never quietly turns into "no token configured"."""
 
 from __future__ import annotations
 
@@ -113,8 +107,6 @@ class _Sections(Section):
 
 @dataclass(frozen=True)
 class HarnessConfig:
-    """A config file, every section validated (absent ones at their defaults)."""
-
     source: str = "no config file"
     credentials: Credentials = Credentials()
     conformance: ConformanceSettings = ConformanceSettings()
@@ -124,12 +116,8 @@ class HarnessConfig:
 
 
 def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
-    """``path`` read and validated (``None``: no file). ``what="policy"``: a ``--policy`` file,
-    whose tables are the gate section unless it has a ``[gate]`` table.
-
-    Raises:
-        ConfigError: one line naming the file, the key and the fix.
-    """
+    """``path`` read and validated, or a one-line ConfigError. ``what="policy"``: a ``--policy``
+    file, whose tables are the gate section unless it has a ``[gate]`` table."""
     if path is None:
         return HarnessConfig()
     path = Path(path)
@@ -184,8 +172,7 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
 
 
 def load_credentials(config: Path | None = None, *, demo_defaults: bool = False) -> Credentials:
-    """Environment first, then ``[credentials]`` of the config file, then (emulator only) the
-    demo ones."""
+    """Environment first, then the config's ``[credentials]``, then (emulator) the demo ones."""
     given, fallback = read_config(config).credentials, DEMO if demo_defaults else Credentials()
     env = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
     return Credentials(

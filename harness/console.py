@@ -1,9 +1,5 @@
-"""The consoles every command prints through, readable on a terminal and in a CI log alike.
-
-Rich lays a non-terminal out at 80 columns, which folds numbers across lines in a CI log
-("[0.011,0.⏎28]"). Piped, the console is wide and lines are never soft-wrapped; ``COLUMNS``
-still sets the width of tables when given. Text too long for its place is shortened with an
-ellipsis, never cut.
+"""The consoles every command prints through: piped, Rich would fold numbers at 80 columns in
+a CI log ("[0.011,0.⏎28]"), so there it is wide and never soft-wraps.
 """
 
 from __future__ import annotations
@@ -18,7 +14,6 @@ PIPED_WIDTH = 200  # columns of a console that is not a terminal (tables only; l
 
 
 def console(*, stderr: bool = False) -> Console:
-    """A console for stdout (results) or stderr (progress, notes, errors)."""
     stream = sys.stderr if stderr else sys.stdout
     try:
         tty = stream.isatty()
@@ -45,11 +40,8 @@ def shorten(text: str, width: int) -> str:
 
 
 class ProgressBars:
-    """Bars on ``console`` (stderr), started at the first update so that a run refused for bad
-    input prints only its one line; nothing when it is not a terminal.
-
-    One bar per text given to :meth:`update`, or with ``label`` (``"fuzz {}"``) one bar that
-    names the current text; ``eta`` adds the time remaining; ``notice`` is printed at the start.
+    """Bars on a terminal, started at the first update (a run refused for bad input prints only
+    its one line): one per text, or with ``label`` (``"fuzz {}"``) one naming the current text.
     """
 
     def __init__(

@@ -1,14 +1,5 @@
-"""``make demo``: the gate, profile quick, against the embedded emulator, on a fresh machine.
-
-Nothing leaves the machine: the emulator runs on a loopback port, the faces are the
-package-shipped built-in set. Conformance, fuzz and load use the fast engine, accuracy the
-dlib engine. The policy is ``examples/gate.toml`` when run from a checkout, else the default
-policy. About three minutes on two cores; exits with the gate's code (0 on a healthy
-emulator) and ends with one line pointing at the report.
-
-Usage::
-
-    python -m harness.demo --out reports/demo
+"""``make demo`` (``python -m harness.demo --out reports/demo``): the gate, profile quick,
+against the embedded emulator and the built-in faces; nothing leaves the machine.
 """
 
 from __future__ import annotations

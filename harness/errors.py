@@ -1,9 +1,5 @@
-"""The harness's own error family: "the harness cannot run", never "the service is wrong".
-
-Every command maps a :class:`HarnessError` to exit code 2 with its one-line message
-(``cli.py`` does this in one place). Contract violations by a service are findings, not
-exceptions of this family.
-"""
+"""The harness's own error family: "the harness cannot run" (exit 2, one line), never "the
+service is wrong" (a finding)."""
 
 from __future__ import annotations
 

@@ -1,14 +1,5 @@
-"""The one face pool over ``--faces DIR``: a folder of images described by ``labels.csv``.
-
-``labels.csv`` has the columns ``file,identity[,faces]`` (extra columns, such as provenance,
-are ignored). A folder without it is read as if it listed its ``.jpg``/``.png`` files, each
-one face of the person its subfolder names (at the top: its name without a trailing
-number, ``bob_2.jpg`` is ``bob``). Every suite
-draws from it what it needs: accuracy every single-face image (:func:`load_images`; pairs by
-identity are built from them), conformance, fuzz and load a bounded sample of them beside the
-built-in portraits (:func:`pool_faces`), shaped by :mod:`harness.imaging` (``resized``,
-``padded``, ``still_video``), each holding its images as :class:`PoolImage`. Images are known
-by sha256; reports never carry their bytes.
+"""The one face pool over ``--faces DIR`` and its ``labels.csv`` (without one: each image one
+face of the person its subfolder names, at the top ``bob_2.jpg`` is ``bob``), known by sha256.
 """
 
 from __future__ import annotations
@@ -46,14 +37,9 @@ class LabelRow:
 
 @dataclass(frozen=True)
 class PoolImage:
-    """One image of the pool, as every suite sees it: known by its sha256, never reported by
-    its bytes.
-
-    ``name`` is how its suite makes or finds it again (a fuzz recipe, a conformance media name,
-    a path under ``--faces``): replay files store it with the sha256. ``identity`` is the
-    person shown ("": no one known). An image of a whole labelled set keeps no ``data`` and is
-    read again from ``path`` (built-ins: ``builtin/NAME``, always kept). ``size_class`` is the
-    class its suite sorted it into (load's), if any.
+    """One image of the pool, as every suite sees it. ``name``: how its suite makes or finds it
+    again (replay files store it with the sha256); an image of a whole labelled set keeps no
+    ``data`` and is read again from ``path``; ``size_class``: load's class for it.
     """
 
     name: str
@@ -86,7 +72,6 @@ class PoolImage:
 
 
 def load_labels(path: Path) -> list[LabelRow]:
-    """Read ``file,identity[,faces]`` rows; extra columns (provenance) are ignored."""
     if not path.is_file():
         raise InputError(
             f"labels file not found: {path}; expected a CSV with header file,identity[,faces]"
@@ -94,12 +79,10 @@ def load_labels(path: Path) -> list[LabelRow]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle, strict=True)
-            header = next(reader, None)
-            if header is None:
+            if (header := next(reader, None)) is None:
                 raise InputError(f"{path}: empty file; expected header file,identity[,faces]")
             columns = [c.strip() for c in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-            if missing:
+            if missing := [c for c in REQUIRED_COLUMNS if c not in columns]:
                 raise InputError(
                     f"{path}: missing column {missing[0]!r}; header is {','.join(columns)!r}, "
                     "expected file,identity[,faces]"
@@ -128,8 +111,7 @@ def _parse_row(
 ) -> LabelRow:
     if len(cells) != width:
         raise InputError(f"{path} line {line}: {len(cells)} fields, header has {width}")
-    file = cells[where["file"]].strip()
-    identity = cells[where["identity"]].strip()
+    file, identity = (cells[where[column]].strip() for column in REQUIRED_COLUMNS)
     if not file:
         raise InputError(f"{path} line {line}: empty 'file'")
     if not identity:
@@ -152,21 +134,15 @@ def is_pairable(row: LabelRow) -> bool:
     return row.faces in (None, 1) and identity not in _UNKNOWN_IDENTITIES and "|" not in identity
 
 
-def load_images(
-    faces_dir: Path, labels: Path | None = None, *, limit: int | None = None
-) -> list[PoolImage]:
-    """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; the
-    first ``limit`` of them in label order (their bytes kept) when given.
-
-    Images are hashed here because the hash is an image's identity (in the accuracy cache, in
-    replay files); two files with the same bytes are one image (and must then carry one
-    identity). ``labels`` defaults to ``faces_dir/labels.csv``, which must exist.
-    """
+def load_images(faces_dir: Path, *, limit: int | None = None) -> list[PoolImage]:
+    """The single-face images of ``faces_dir`` (:func:`is_pairable`), sorted by sha256; with
+    ``limit``, the first of them in label order, bytes kept. Two files with the same bytes are
+    one image (and must carry one identity)."""
     if not faces_dir.is_dir():
         raise InputError(
             f"--faces {faces_dir}: not a directory (expected a folder with labels.csv)"
         )
-    labels = labels if labels is not None else faces_dir / "labels.csv"
+    labels = faces_dir / "labels.csv"
     root = faces_dir.resolve()
     by_hash: dict[str, PoolImage] = {}
     for row in load_labels(labels) if labels.is_file() or limit is None else _unlabelled(root):
@@ -181,8 +157,7 @@ def load_images(
             )
         data = image.read_bytes()
         digest = hashlib.sha256(data).hexdigest()
-        known = by_hash.get(digest)
-        if known is not None:
+        if (known := by_hash.get(digest)) is not None:
             if known.identity != row.identity:
                 raise InputError(
                     f"{labels} line {row.line}: {row.file!r} has the same bytes as "
@@ -198,8 +173,7 @@ def load_images(
 
 
 def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[PoolImage]:
-    """At most ``limit`` single-face images of ``faces_dir`` (bytes kept), for suites that
-    build requests from a few faces; none found is a one-line :class:`InputError`."""
+    """At most ``limit`` single-face images of ``faces_dir`` (bytes kept); none is an error."""
     found = load_images(faces_dir, limit=limit)
     if not found:
         raise InputError(f"--faces {faces_dir}: no readable .jpg/.png image of one face in it")
@@ -207,8 +181,7 @@ def sample_faces(faces_dir: Path, limit: int = SAMPLE_LIMIT) -> list[PoolImage]:
 
 
 def builtin_images() -> list[PoolImage]:
-    """The built-in portraits (:func:`harness.imaging.builtin_faces`, bytes kept): the faces of
-    every suite without ``--faces``, and besides it but for accuracy."""
+    """The built-in portraits: every suite's faces (beside ``--faces``, but for accuracy)."""
     from harness.imaging import builtin_faces
 
     return [
@@ -218,7 +191,6 @@ def builtin_images() -> list[PoolImage]:
 
 
 def pool_faces(faces_dir: Path | None) -> list[PoolImage]:
-    """The built-in portraits, then the :func:`sample_faces` of ``faces_dir`` when given."""
     return builtin_images() + (sample_faces(faces_dir) if faces_dir is not None else [])
 
 

@@ -1,13 +1,6 @@
 """Findings and their replay files: one format, one writer, one reader, one ``build_findings``.
-
-Every suite (conformance, fuzz) turns its failures into :class:`~harness.results.Finding` s and
-hands them here: repeated examples of one bug (one ``unique_key``) become one finding with a
-``count``, the smallest example is kept, and each finding gets ``findings/F-NNN.json`` for
-``faceharness replay``. A replay file holds the complete request (one mapping for every suite,
-:func:`exchange_of` and :func:`request_of`) but never a secret (credentials are a directive, the
-JD fixed ``appAuthorityKey`` a marker) and never an image: every image is
-``{"$image": NAME, "as": ENCODING, "sha256": HEX}`` and a replay rebuilds the bytes from NAME
-(a built-in, a ``--faces`` file, a recipe) and refuses them when the sha256 differs.
+A replay file never holds a secret (credentials are a directive) nor an image (a name and sha256,
+rebuilt from the name and refused when the sha256 differs).
 """
 
 from __future__ import annotations
@@ -44,8 +37,7 @@ JsonPath = tuple[str | int, ...]
 def image_ref(
     name: str, data: bytes | None, form: str = "b64", size: int | None = None
 ) -> dict[str, Any]:
-    """How a replay file writes an image: by name and sha256 (``size``: padded to that many
-    bytes)."""
+    """How a replay file writes an image: by name and sha256 (``size``: padded to it)."""
     ref: dict[str, Any] = {IMAGE_KEY: name, "as": form}
     if data is not None:
         ref["sha256"] = sha256_hex(data)
@@ -63,7 +55,6 @@ def is_image_ref(value: Any) -> bool:
 
 
 def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str, Any]]]:
-    """Every image reference in a body, with where it sits."""
     if is_image_ref(value):
         return [(path, value)]
     items: Iterable[tuple[Any, Any]] = enumerate(value) if isinstance(value, list) else ()
@@ -72,8 +63,7 @@ def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str
 
 
 def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any:
-    """The body with every reference replaced by its bytes (``fetch(name, size)``), encoded as
-    written."""
+    """The body with every reference replaced by its bytes, encoded as written."""
     if is_image_ref(value):
         data = fetch(value[IMAGE_KEY], value.get("size"))
         if value.get("sha256") and sha256_hex(data) != value["sha256"]:
@@ -92,10 +82,7 @@ def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any
 def exchange_of(
     request: Request, contract: Contract, refs: Callable[[Request], Any]
 ) -> dict[str, Any]:
-    """A request as its replay file holds it (``exchange``): credentials as a directive, the JD
-    fixed ``appAuthorityKey`` (or a value holding it) as a marker, raw bytes as ``{"$bytes":
-    BASE64}``, no body as ``has_body: false``, images as references (``refs``: the request's body
-    with each image replaced by an :func:`image_ref`)."""
+    """A request as its replay file holds it (``refs``: the body, images as references)."""
     body: Any = None
     if request.raw_body:
         body = {BYTES_KEY: base64.b64encode(request.raw_body).decode("ascii")}
@@ -121,9 +108,7 @@ def exchange_of(
 def request_of(
     exchange: dict[str, Any], contract: Contract, images: Callable[[Any], Any]
 ) -> Request:
-    """The request of a replay file's ``exchange`` (of either suite and version): markers put back,
-    image references rebuilt (``images``: the body with each reference replaced by its bytes,
-    see :func:`resolve_images`); credentials are made fresh when it is sent."""
+    """The request of a replay file's ``exchange`` (``images``: :func:`resolve_images`)."""
     try:
         api, body, raw = str(exchange["api"]), exchange.get("body"), None
         if api not in ("match", "jd"):
@@ -160,17 +145,9 @@ def request_of(
         raise InputError(f"malformed replay file ({type(exc).__name__}: {exc})") from None
 
 
-def faces_of(exchange: dict[str, Any], faces_dir: Path | None) -> str | None:
-    """The run's ``--faces`` directory, for a replay file whose request uses one of its images."""
-    refs = image_refs(exchange.get("body"))
-    used = any(str(ref[IMAGE_KEY]).startswith("faces:") for _, ref in refs)
-    return str(faces_dir.resolve()) if faces_dir is not None and used else None
-
-
 @dataclass
 class Replay:
-    """One ``findings/F-NNN.json``: the finding, its check, the target and the request to
-    re-send."""
+    """One ``findings/F-NNN.json``: the finding, its check, the target and the request."""
 
     id: str
     suite: str
@@ -195,10 +172,12 @@ class Replay:
         faces_dir: Path | None,
         **fields: Any,
     ) -> Replay:
-        """The replay file of a finding's ``request``: its exchange as :func:`exchange_of` records
-        it and, when that uses a ``--faces`` image, the directory (:func:`faces_of`)."""
+        """The replay file of a finding's ``request`` (``faces``: when it uses their images)."""
         exchange = exchange_of(request, contract, refs)
-        return cls(exchange=exchange, faces=faces_of(exchange, faces_dir), **fields)
+        refs_used = image_refs(exchange.get("body"))
+        used = any(str(ref[IMAGE_KEY]).startswith("faces:") for _, ref in refs_used)
+        faces = str(faces_dir.resolve()) if faces_dir is not None and used else None
+        return cls(exchange=exchange, faces=faces, **fields)
 
     def to_dict(self) -> dict[str, Any]:
         check = {"name": self.check, "rule_id": self.rule_id}
@@ -230,8 +209,7 @@ def write_replay(path: Path, replay: Replay, secrets: list[str]) -> None:
 
 
 def read_replay(path: Path | Replay) -> Replay:
-    """Read a replay file of any suite (also version 1, written before the suites shared one
-    format)."""
+    """Read a replay file of any suite (also version 1, before the suites shared one format)."""
     if isinstance(path, Replay):
         return path
     what = "a faceharness replay file (findings/F-NNN.json of a conformance or fuzz run)"
@@ -278,8 +256,7 @@ def read_replay(path: Path | Replay) -> Replay:
 
 
 def _upgrade_v1(value: Any) -> Any:
-    """Version 1 images: conformance ``{"$media": NAME, "as": "base64"|"bytes"}``, fuzz
-    ``{"$image": {recipe...}}``."""
+    """Version 1 images: conformance ``{"$media": NAME}``, fuzz ``{"$image": {recipe...}}``."""
     if isinstance(value, dict) and "$media" in value and set(value) <= {"$media", "as", "size"}:
         form = "b64" if value.get("as", "base64") == "base64" else str(value["as"])
         return image_ref(str(value["$media"]), None, form, value.get("size"))
@@ -313,8 +290,7 @@ class Candidate:
 def build_findings(
     candidates: Iterable[Candidate], *, out_dir: Path, secrets: list[str]
 ) -> list[Finding]:
-    """Merge examples by bug, order by severity, write ``findings/F-NNN.json`` and
-    ``findings.json``."""
+    """Merge examples by bug, order by severity, write the replay files and ``findings.json``."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in candidates:
         groups.setdefault(candidate.finding.unique_key, []).append(candidate)
@@ -322,17 +298,13 @@ def build_findings(
     for members in groups.values():
         best = min(members, key=lambda c: c.size)
         severity = min((c.finding.severity for c in members), key=SEVERITIES.index)
-        merged.append(
-            (best.finding.model_copy(update={"severity": severity, "count": len(members)}), best)
-        )
-    merged.sort(
-        key=lambda fc: (
-            SEVERITIES.index(fc[0].severity),
-            fc[0].api,
-            fc[0].operation,
-            fc[0].rule_id or fc[0].check,
-        )
-    )
+        update = {"severity": severity, "count": len(members)}
+        merged.append((best.finding.model_copy(update=update), best))
+
+    def rank(f: Finding) -> tuple[Any, ...]:
+        return (SEVERITIES.index(f.severity), f.api, f.operation, f.rule_id or f.check)
+
+    merged.sort(key=lambda fc: rank(fc[0]))
     findings = []
     for number, (finding, best) in enumerate(merged, start=1):
         fid = f"F-{number:03d}"

@@ -1,16 +1,6 @@
-"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so.
-
-Every command runs inside :func:`signals`. The first SIGINT or SIGTERM records the stop
-(:func:`requested` then names it) and raises :class:`KeyboardInterrupt` in the main thread,
-which breaks a blocking request at once; code that must unwind in its own way (a
-schemathesis engine catches the interrupt and returns) asks :func:`requested` before
-starting more work. The command then writes what it has with verdict ``interrupted`` and
-exits 130. A second signal exits 130 at once, writing nothing more.
-
-Python cannot raise out of some callbacks (a ``gc`` callback, a finaliser): an interrupt that
-lands there would be printed as "Exception ignored" with a traceback and then lost. While
-:func:`signals` is active such a swallowed interrupt is delivered again, silently, at the
-next point where the main thread can take it.
+"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so (verdict
+``interrupted``, exit 130); a second signal exits at once. An interrupt Python swallowed (in a
+``gc`` callback, a finaliser) is delivered again, silently.
 """
 
 from __future__ import annotations
@@ -84,9 +74,8 @@ def reset() -> None:
 
 
 def join(thread: threading.Thread, timeout_s: float | None = None) -> None:
-    """``thread.join(timeout_s)`` in short slices. The kernel may hand a process's signal to any
-    of its threads, and Python runs the handler only when the main thread next wakes: one long
-    wait held a gate's Ctrl-C until its stage ended, 25 s later."""
+    """``thread.join(timeout_s)`` in short slices: Python runs a signal handler only when the
+    main thread next wakes (one long wait held a gate's Ctrl-C for 25 s)."""
     end = None if timeout_s is None else time.monotonic() + timeout_s
     while thread.is_alive():
         left = SLICE_S if end is None else min(SLICE_S, end - time.monotonic())
@@ -116,8 +105,8 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 
 def _redeliver() -> None:
-    """Only while our handler is installed and the re-delivery still pending: a timer that fires
-    after :func:`signals` ended must not interrupt whatever the main thread does next."""
+    """Only while our handler is installed and the re-delivery still pending (a late timer must
+    not interrupt what the main thread does next)."""
     if _state.redeliver and signal.getsignal(signal.SIGINT) is _handler:
         _thread.interrupt_main(signal.SIGINT)
 

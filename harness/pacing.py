@@ -1,10 +1,5 @@
-"""Pacing and budgets for every suite, with one convention: 0 means unlimited.
-
-:class:`Pacer` spaces requests evenly (no bursts: a metered service's QPS limit would show up
-as errors, not as the thing a suite measures); :class:`Budget` caps a run's requests and wall
-time and raises :class:`BudgetExhausted` when they are spent, so every run is bounded and stops
-by itself. Both take the clock (and the sleep) as arguments so tests run on a fake clock.
-(The load generator's own pacing is Locust's and its safety caps are ``harness.loadgen.safety``.)
+"""Pacing and budgets for every suite but load, 0 meaning unlimited: requests evenly spaced (a
+burst would meet a metered service's QPS limit, not what a suite measures), every run bounded.
 """
 
 from __future__ import annotations
@@ -22,10 +17,8 @@ Sleep = Callable[[float], None]
 
 
 class BudgetExhausted(BaseException):
-    """The request or time budget is spent, or the run was interrupted: stop, report what was found.
-
-    A ``BaseException``, so that hypothesis does not take it for a failing example and a check's
-    ``except Exception`` does not swallow it."""
+    """The budget is spent or the run interrupted: a ``BaseException``, so hypothesis does not take
+    it for a failing example and a check's ``except Exception`` does not swallow it."""
 
 
 class Pacer:
@@ -56,11 +49,8 @@ class Pacer:
 
 
 class Budget:
-    """A run's requests and wall time (``0``: unlimited); the clock starts at the first question.
-
-    :meth:`share` caps the next phase of a run (conformance: schemathesis, then the probes, per
-    API), so one phase cannot spend what a later one needs.
-    """
+    """A run's requests and wall time, the clock started at the first question; :meth:`share`
+    caps a phase, so it cannot spend what a later one needs."""
 
     def __init__(
         self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic
@@ -114,12 +104,10 @@ class Budget:
         return self.why_not(needed) is None
 
     def check(self, needed: int = 1) -> None:
-        """Raise :class:`BudgetExhausted` when the run was interrupted or ``needed`` more do not
-        fit."""
+        """Raise :class:`BudgetExhausted` when interrupted or ``needed`` more do not fit."""
         if interrupt.requested():
             raise BudgetExhausted("the run was interrupted")
-        why = self.why_not(needed)
-        if why is not None:
+        if (why := self.why_not(needed)) is not None:
             raise BudgetExhausted(why)
 
     def spend(self, n: int = 1) -> None:

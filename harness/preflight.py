@@ -1,11 +1,6 @@
-"""Before a suite judges a service, the run proves it can judge: the target answers, and the
-run's credentials are accepted (exit 2 otherwise: nothing could be judged).
-
-One cheap authenticated request per API, before any budget is counted: ``validateData`` (no
-comparison), and for JD a signed ``faceCompareNew`` with an empty body: the gateway checks
-appkey, timestamp and sign before the body, so credentials are proven without a billable
-comparison. Any other answer than a refusal of the credentials, even a wrong one, passes:
-judging it is the suites' work.
+"""Before a suite judges a service, the run proves it can judge (exit 2 otherwise): one cheap
+request per API (JD's signed with an empty body: the gateway checks credentials first, no billable
+comparison). Any answer but a refusal of the credentials passes: judging it is the suites' work.
 """
 
 from __future__ import annotations
@@ -82,16 +77,11 @@ def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
 
 
 def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | str:
-    """The answer to ``request``, or why there was none once the target took the connection.
-
-    No connection at all (refused, unroutable, connect timeout) is final: the target is
-    unreachable. A reset is tried again (one transient fault must not stop a run); a request
-    that got no answer in time is not: it hangs one operation, which is the suites' to judge.
-    """
+    """The answer to ``request``, or why there was none. No connection is final; a reset is
+    tried again (one transient fault must not stop a run); a timeout is the suites' to judge."""
     for _ in range(ATTEMPTS):
         exchange = sender.send(request, paced=False)
-        exc = exchange.cause
-        if exc is None:
+        if (exc := exchange.cause) is None:
             return exchange
         text = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):

@@ -1,18 +1,6 @@
-"""Redaction: secrets and face images must never reach a report, only a placeholder.
-
-Reports are shared (CI artefacts, tickets, chat): :func:`harness.report.write_reports`
-passes the run's summary through :func:`redact_summary` once, findings and replay files
-through :func:`redact`. Three things are removed:
-
-* configured secret values, wherever they occur inside a string (also URL-encoded);
-* values of keys that name credentials (``sign``, ``appkey``, ``token``, ``Authorization``
-  ...), in mappings, ``[name, value]`` header pairs, ``key=value`` query strings,
-  ``Name: value`` header lines and ``"key": "value"`` JSON text inside strings;
-* base64 runs longer than :data:`IMAGE_MIN_CHARS` (face images), replaced by
-  ``<image sha256=HEX bytes=N>`` so two reports can still tell whether the same image
-  was sent. Raw ``bytes`` values are hashed the same way.
-
-:func:`redact` is idempotent, so data may safely be redacted more than once.
+"""Redaction: secrets, credential fields and face images must never reach a shared report; an
+image becomes ``<image sha256=HEX bytes=N>``, so two reports still tell whether the same one was
+sent. :func:`redact` is idempotent.
 """
 
 from __future__ import annotations
@@ -69,7 +57,6 @@ _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
 
 
 def is_secret_key(key: str) -> bool:
-    """True when a mapping key or header name names a credential."""
     norm = key.lower().replace("-", "").replace("_", "")
     return norm in _EXACT_KEYS or norm.endswith(_KEY_SUFFIXES)
 
@@ -157,18 +144,13 @@ def redact(
     keep_keys: Iterable[str] = (),
     field_names: Iterable[str] = (),
 ) -> Any:
-    """Return a copy of ``obj`` (dicts, lists, strings, scalars) safe to put in a report.
-
-    ``keep_keys`` names mapping keys whose values are passed through untouched, and
-    ``field_names`` keys that are never rewritten themselves; writers use them for the
-    summary's own structure (field names; verdict, status, severity values), which a short
-    secret could otherwise collide with.
-    """
+    """A copy of ``obj`` safe to put in a report. ``keep_keys``: keys whose values pass untouched,
+    ``field_names``: keys never rewritten (the summary's own structure, which a short secret
+    could collide with)."""
     return _walk(obj, _secret_variants(secrets), frozenset(keep_keys), frozenset(field_names))
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Redact one string (a curl line, a log message)."""
     return _redact_str(text, _secret_variants(secrets))
 
 

@@ -1,9 +1,5 @@
-"""The one way a suite runs, whoever runs it (its own command or the gate): ``suite.run(ctx)``.
-
-A suite object carries its own options (examples, phases, scenario, pairs ...); a
-:class:`RunContext` carries what every suite of a run shares. ``run`` returns the suite's
-typed :class:`harness.results.SuiteResult`; :func:`harness.results.build_summary` turns
-results into the summary and :func:`harness.report.write_reports` writes it.
+"""The one way a suite runs, whoever runs it (its own command or the gate): ``suite.run(ctx)``,
+the suite's own options on the suite object, what every suite of a run shares in ``ctx``.
 """
 
 from __future__ import annotations
@@ -16,18 +12,13 @@ from typing import Any, Protocol
 from harness.clients import Credentials
 from harness.results import SuiteName, SuiteResult
 
+# (done, total or None, text); the gate's raises inside the suite once its time is up
 Progress = Callable[[float, float | None, str], None]
-"""``(done, total, text)``: how far a suite is; ``total`` None when unknown. The gate's
-callback raises inside the suite once its time is up (the suite unwinds)."""
 
 
 @dataclass(frozen=True)
 class RunContext:
-    """What a suite is run against and within.
-
-    Budgets are None for "the suite's default for this target" (each suite documents its own
-    live-target defaults); ``max_rps`` 0 is unlimited.
-    """
+    """What a suite is run against and within (budgets None: the suite's default)."""
 
     target: str  # "emulator" or the URL as given
     url: str  # where conformance and fuzz send: the opened target (load and accuracy open theirs)
@@ -61,8 +52,6 @@ class RunContext:
 
 
 class Suite(Protocol):
-    """A suite: its name and one way to run it."""
-
     @property
     def name(self) -> SuiteName: ...
 

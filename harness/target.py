@@ -1,11 +1,5 @@
-"""`--target emulator | URL`: the one place that opens a run's target.
-
-A URL is checked and passed through (its credentials are the caller's: environment or
-``[credentials]``). ``emulator`` starts the embedded emulator on a free loopback port for the
-block, configured by the ``[emulator]`` table of ``config`` and then ``settings``; it is called
-with its own first token and appkey, so a config holding a live service's credentials cannot
-lock it out.
-"""
+"""`--target emulator | URL`: the one place that opens a run's target (the emulator with its own
+credentials, so a config holding a live service's cannot lock it out)."""
 
 from __future__ import annotations
 
@@ -36,8 +30,7 @@ class Target:
 
     @property
     def label(self) -> str:
-        """What reports (and caches) call the target: ``emulator`` or the URL without user info or
-        query."""
+        """``emulator`` or the URL without user info or query (for reports and caches)."""
         return "emulator" if self.is_emulator else url_label(self.url)
 
 
@@ -71,11 +64,8 @@ def open_target(
     credentials: Credentials | None = None,
     **settings: object,
 ) -> Iterator[Target]:
-    """Start the embedded emulator on a free loopback port for the block, or pass a URL through.
-
-    ``credentials``: a URL's (default: the environment's and ``config``'s); their values join the
-    emulator's secrets too. ``extra_appkeys`` are added after the configured ones (which stay
-    first: the ones suites use)."""
+    """Start the embedded emulator on a free loopback port for the block, or pass a URL through
+    (``credentials``: its own, else the environment's and ``config``'s)."""
     from harness.clients import load_credentials
 
     if target != "emulator":
@@ -88,8 +78,7 @@ def open_target(
 
     built = build_settings(config, engine=engine, **settings)
     known = {k.appkey for k in built.appkeys}
-    extra = [AppKey(**k) for k in extra_appkeys if k["appkey"] not in known]
-    if extra:
+    if extra := [AppKey(**k) for k in extra_appkeys if k["appkey"] not in known]:
         built = built.model_copy(update={"appkeys": (*built.appkeys, *extra)})
     key = built.appkeys[0]
     own = Credentials(token=built.tokens[0], jd_appkey=key.appkey, jd_secretkey=key.secretkey)

@@ -1,11 +1,4 @@
-"""Are documented false-match claims plausible? Biometric accuracy of a face-compare API.
-
-Pairs come from the face pool (``_data``); each is compared once through an injected ``compare``
-callable and cached; ``_stats`` turns the outcomes into FMR/FNMR with exact intervals at every
-documented claim and a verdict per claim, the EER with a subject bootstrap, DET points and
-histograms; :func:`run_accuracy_suite` is the whole suite (what ``faceharness accuracy`` and the
-gate call), with one high-severity finding per contradicted claim and ``accuracy.json``.
-"""
+"""Are documented false-match claims plausible? Biometric accuracy of a face-compare API."""
 
 from ._data import PayloadSource as PayloadSource
 from ._data import iter_pairs as iter_pairs

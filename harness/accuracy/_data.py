@@ -1,6 +1,4 @@
-"""What a run compares and remembers: outcomes, their resumable cache, the dataset, the pairs and
-the bytes sent for each image.
-"""
+"""What a run compares and remembers: outcomes, their cache, the dataset, pairs and payloads."""
 
 from __future__ import annotations
 
@@ -30,16 +28,9 @@ _CATEGORIES: tuple[str, ...] = get_args(Category)
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What the service said about one pair, before any threshold is applied.
-
-    ``score`` is the similarity as a number (string scores are parsed by the caller), or ``None``
-    when the response carried none; ``decision`` the service's own same-person verdict, when it
-    gives one; ``code`` the service's result code, kept for the report's breakdown.
-    ``category`` is ``"ok"`` when a comparison happened; ``"fta"`` (failure to acquire: no face,
-    several faces, poor quality) when the service declined to compare, counted apart from FNMR
-    as NIST FRTE does; ``"error"`` for anything else (5xx, timeouts, unparsable answers), which
-    measures the service, not the algorithm.
-    """
+    """What the service said about one pair, before any threshold. ``category``: ``"ok"`` (it
+    compared), ``"fta"`` (failure to acquire, counted apart from FNMR as NIST FRTE does) or
+    ``"error"`` (5xx, timeouts, unparsable answers: the service, not the algorithm)."""
 
     score: float | None
     decision: bool | None
@@ -72,15 +63,9 @@ CacheKey = tuple[str, str, str]
 
 
 class OutcomeCache(contextlib.AbstractContextManager["OutcomeCache"]):
-    """Outcomes by ``(target, api, pair key)``, loaded from and appended to ``path``.
-
-    Accuracy runs need thousands of calls to a metered service; losing them to a Ctrl-C or a
-    dropped connection is expensive, so each finished pair is one line, flushed at once.
-
-    A last line cut short by an interrupted write is dropped (and trimmed from the file, so
-    the next append starts on a fresh line); a bad line anywhere else means the file is not
-    ours or was edited, and loading stops with an :class:`InputError`. A key seen twice
-    keeps its latest outcome.
+    """Outcomes by ``(target, api, pair key)``, one flushed line per pair: thousands of calls to
+    a metered service must survive a Ctrl-C. A last line cut short is trimmed; a bad line elsewhere
+    means the file is not ours (:class:`InputError`); a key seen twice keeps its latest outcome.
     """
 
     def __init__(self, path: Path) -> None:
@@ -95,9 +80,7 @@ class OutcomeCache(contextlib.AbstractContextManager["OutcomeCache"]):
         data = self.path.read_bytes()
         lines = data.split(b"\n")
         tail = lines.pop()  # b"" when the file ends with a newline
-        for number, raw in enumerate(lines, start=1):
-            if raw.strip():
-                self._entries.update([self._parse(raw, number)])
+        self._entries.update(self._parse(raw, n) for n, raw in enumerate(lines, 1) if raw.strip())
         if tail.strip():
             try:
                 self._entries.update([self._parse(tail, len(lines) + 1)])
@@ -157,42 +140,30 @@ BUILTIN_CAVEAT = (
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """Pairable images plus what a report may say about them: counts and a content fingerprint,
-    never a path (the folder is the user's; its location says nothing about the result).
-
-    ``caveat`` says why a set is too narrow for any verdict to mean anything (the built-in set):
-    every verdict is then reported as untestable.
-    """
+    """Pairable images and what a report may say of them (counts and a fingerprint, never a
+    path); ``caveat``: why no verdict on this set means anything (every one is untestable)."""
 
     images: list[PoolImage]  # single-face images, sorted by sha256
     name: str  # "builtin" or "faces"
     caveat: str | None = None
 
     @property
-    def supports_claims(self) -> bool:
-        return self.caveat is None
-
-    @property
-    def identities(self) -> int:
-        return len({image.identity for image in self.images})
-
-    @property
     def fingerprint(self) -> str:
-        """sha256 over the sorted image hashes: the same faces give the same fingerprint."""
+        """sha256 over the sorted image hashes: the same faces, the same fingerprint."""
         joined = "\n".join(sorted(image.sha256 for image in self.images))
         return hashlib.sha256(joined.encode()).hexdigest()
 
     def describe(self) -> str:
         """One line for ``summary.json`` (no path, no file name)."""
+        identities = len({image.identity for image in self.images})
         return (
-            f"{self.name}: {len(self.images)} single-face images of {self.identities} "
+            f"{self.name}: {len(self.images)} single-face images of {identities} "
             f"identities (sha256 {self.fingerprint[:16]})"
         )
 
 
 def load_dataset(faces: Path | None) -> Dataset:
-    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None`` (nothing
-    written to disk)."""
+    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None``."""
     if faces is not None:
         return Dataset(images=load_images(faces), name="faces")
     by_hash = {image.sha256: image for image in reversed(builtin_images())}
@@ -202,11 +173,8 @@ def load_dataset(faces: Path | None) -> Dataset:
 
 @dataclass(frozen=True, slots=True)
 class PairImages:
-    """Two images to compare, in a canonical order (``first.sha256 <= second.sha256``).
-
-    The order is fixed by content so a service with an asymmetric score always sees a given
-    pair the same way, and ``key`` names it in the cache whatever the files are called.
-    """
+    """Two images in order of sha256: a service with an asymmetric score always sees a pair the
+    same way, and ``key`` names it in the cache whatever the files are called."""
 
     first: PoolImage
     second: PoolImage
@@ -225,20 +193,14 @@ class PairImages:
 
 
 def iter_pairs(images: Sequence[PoolImage]) -> Iterator[PairImages]:
-    """Every unordered pair once: genuine when both images show the same identity."""
     for a, b in combinations(images, 2):
         if a.sha256 != b.sha256:
             yield PairImages(a, b, genuine=a.identity == b.identity)
 
 
 def pair_quota(genuine: int, impostor: int, max_pairs: int | None) -> tuple[int, int]:
-    """How many genuine and impostor pairs a run of at most ``max_pairs`` keeps.
-
-    Genuine pairs are scarce (they grow with images per person, impostors with the square
-    of the dataset) and every one of them informs FNMR and the EER, so they are kept first:
-    all of them while they fit in half of ``max_pairs`` (rounded up), and impostors fill the
-    rest. Whichever class runs short leaves its share to the other.
-    """
+    """Genuine and impostor pairs kept in ``max_pairs``: genuine pairs are scarce, so all of
+    them while they fit in half (rounded up); either class leaves what it lacks to the other."""
     if max_pairs is None or genuine + impostor <= max_pairs:
         return genuine, impostor
     n_gen = min(genuine, -(-max_pairs // 2))
@@ -250,14 +212,9 @@ def pair_quota(genuine: int, impostor: int, max_pairs: int | None) -> tuple[int,
 def select_pairs(
     pairs: Iterable[PairImages], max_pairs: int | None = None, *, seed: int = 0
 ) -> list[PairImages]:
-    """All pairs, or a seeded sample following :func:`pair_quota`, sorted by key.
-
-    One pass with a seeded priority per pair (bottom-k sampling, uniform without
-    replacement), so memory stays at ``max_pairs`` however many impostor pairs a large
-    dataset yields. The priority depends on the seed and the pair key only, so the sample
-    does not depend on the order pairs arrive in. Sorting by key (a hash) interleaves the
-    classes, so a run cut short by its budget still measures both.
-    """
+    """All pairs, or a seeded :func:`pair_quota` sample, sorted by key (a hash: the classes
+    interleave, so a run cut short still measures both). Bottom-k sampling in one pass keeps
+    memory at ``max_pairs``, and its priorities do not depend on the order pairs arrive in."""
     if max_pairs is not None and max_pairs < 1:
         raise UsageError(f"max_pairs must be at least 1, got {max_pairs}")
     if max_pairs is None:
@@ -266,9 +223,9 @@ def select_pairs(
     totals = {True: 0, False: 0}
     for pair in pairs:
         totals[pair.genuine] += 1
-        priority = _priority(seed, pair.key)
+        digest = hashlib.sha256(f"{seed}:{pair.key}".encode()).digest()  # a uniform rank
         heap = kept[pair.genuine]
-        item = (-priority, pair.key, pair)  # max-heap on priority: drop the largest
+        item = (-int.from_bytes(digest[:8], "big"), pair.key, pair)  # max-heap: drop the largest
         if len(heap) < max_pairs:
             heapq.heappush(heap, item)
         elif item > heap[0]:
@@ -296,12 +253,6 @@ def build_pairs(
     return pairs
 
 
-def _priority(seed: int, key: str) -> int:
-    """A uniform pseudo-random rank that depends only on the seed and the pair."""
-    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
 REENCODE_FORMAT = "jpeg"
 REENCODE_QUALITY = 90
 _SHRINK = 0.75
@@ -309,18 +260,9 @@ _MAX_SHRINKS = 8
 
 
 class PayloadSource:
-    """Payloads by image, re-encoded where the limits demand, with a small LRU of results.
-
-    A face set is gathered for its faces, not for an API's upload rules (a 500 KB PNG is over the
-    internal API's 400k of base64, ERRATA E-012); refusing such a pair would measure the upload
-    limit, not matching. So an image that does not fit is re-encoded as JPEG, shrunk by steps if
-    it still does not fit, and counted; its pair keeps the original sha256 as its key, so every
-    API is measured on the same pairs and the cache stays valid.
-
-    Pairs arrive in hash order, so an image comes back at random; keeping the last
-    ``cache_size`` payloads avoids re-reading (and re-encoding) most of them while memory
-    stays bounded for large sets.
-    """
+    """Payloads by image, with a small LRU. An image over the API's upload limits is re-encoded
+    as JPEG (refusing it would measure the limit, not matching, ERRATA E-012); its pair keeps the
+    original sha256, so every API is measured on the same pairs."""
 
     def __init__(self, limits: ImageLimits, *, cache_size: int = 64) -> None:
         self.limits = limits

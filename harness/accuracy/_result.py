@@ -1,12 +1,6 @@
-"""Raw outcomes -> each API's accuracy metrics -> the suite result the gate reads, and
-``accuracy.json``.
-
-:func:`run_accuracy` recomputes the figures from the cache alone with ``cache_only``, without
-calling the service again. Findings are raised only
-for *contradicted* claims (severity high): an untestable claim is a statement about the sample
-size, not about the service. When no claim could be tested the suite is ``inconclusive`` (never a
-pass that tested nothing), with what would make it testable.
-"""
+"""Raw outcomes -> each API's accuracy metrics -> the suite result and ``accuracy.json``. Only a
+contradicted claim is a finding (an untestable one says nothing of the service); a run that tested
+no claim is ``inconclusive``, never a pass."""
 
 from __future__ import annotations
 
@@ -40,11 +34,8 @@ _CLASSES = {True: "genuine", False: "impostor"}
 
 @dataclass(frozen=True, slots=True)
 class AccuracyResult:
-    """Accuracy of one API on one target; ``to_dict()`` is ``suites.accuracy.metrics``.
-
-    ``thresholds`` holds one row per operating point: the measured claims, then the documented
-    ones no measurement can reach (``by_design``, verdict ``"untestable"`` and the reason).
-    """
+    """Accuracy of one API on one target; ``thresholds``: one row per operating point, the
+    documented ones no measurement can reach last (``by_design``)."""
 
     api: str
     target: str
@@ -112,25 +103,15 @@ def run_accuracy(
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
-    """Measure one API on one target and judge its claims.
-
-    ``pairs`` are sampled to ``max_pairs`` (seeded, :func:`select_pairs`). ``compare`` returns an
-    :class:`Outcome` for every answer (transport failures are ``"error"``); an exception aborts the
-    run with the outcomes so far already in ``cache``, keyed by ``(target, api, pair key)``, so a
-    different target never reuses them. ``"error"`` outcomes are not cached unless
-    ``cache_errors`` (a 503 is about the moment, not the pair), so a re-run retries them.
-    ``cache_only`` makes no call. The budget is ``budget`` when ``compare``'s sender shares and
-    spends it (one per request and per paid reconnect), else ``max_requests``/``max_seconds``
-    spent here one per call (0: unlimited); once spent the run stops early, ``complete`` false.
-    """
+    """Measure one API on one target and judge its claims. ``"error"`` outcomes are not cached
+    unless ``cache_errors`` (a 503 is about the moment, not the pair); ``budget``: shared with
+    ``compare``'s sender, which spends it, else one of ``max_requests``/``max_seconds``."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
-    if budget is None:
-        budget = Budget(max_requests, max_seconds or 0, clock=clock)
+    budget = budget or Budget(max_requests, max_seconds or 0, clock=clock)
     measured: list[tuple[PairImages, Outcome]] = []
-    from_cache = 0
-    exhausted = False
+    from_cache, exhausted = 0, False
     for done, pair in enumerate(planned, start=1):
         outcome = cache.get(target, api, pair.key)
         if outcome is not None:
@@ -164,12 +145,9 @@ def run_accuracy(
     fta = {cls: c["fta"] for cls, c in counts.items()}
     ok = [(p, o) for p, o in measured if o.category == "ok"]
 
-    genuine_scores = [
-        (o.score, p.first.identity) for p, o in ok if p.genuine and o.score is not None
-    ]
-    impostor_scores = [
-        (o.score, p.subjects) for p, o in ok if not p.genuine and o.score is not None
-    ]
+    scored = [(p, o.score) for p, o in ok if o.score is not None]
+    genuine_scores = [(s, p.first.identity) for p, s in scored if p.genuine]
+    impostor_scores = [(s, p.subjects) for p, s in scored if not p.genuine]
     eer = det = histogram = None
     if genuine_scores and impostor_scores:
         (g, g_subjects), (i, i_subjects) = zip(*genuine_scores), zip(*impostor_scores)
@@ -197,13 +175,8 @@ def run_accuracy(
 def _claim_row(
     claim: Claim, ok: list[tuple[PairImages, Outcome]], fta: dict[str, int]
 ) -> dict[str, Any]:
-    """Measured error rates at one claimed operating point, and the verdict on the claim.
-
-    Only ``"ok"`` outcomes count; ``excluded`` are ok outcomes that lack what the claim's
-    rule needs (no score for ``score>=``, no decision for ``decision``). Impostor pairs share
-    subjects, so the binomial intervals treat dependent trials as independent and are
-    somewhat optimistic; the EER interval (subject bootstrap) does not have that flaw.
-    """
+    """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
+    so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not)."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
@@ -235,34 +208,24 @@ def _claim_row(
     }
 
 
-OPERATIONS = {"match": "match", "jd": "faceCompareNew"}
-"""The operation each API's pairs go through (contract operation ids)."""
+OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through
 ERRATA = {"jd": "E-004"}
 _CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "inconclusive"}
 
 
 def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
-    """Every verdict becomes ``untestable`` with ``caveat``, keeping what was measured.
+    """Every verdict ``untestable`` with ``caveat`` (the built-in set: one pair of people), so a
+    demo never fails a gate on evidence that is not evidence."""
 
-    For datasets that cannot carry a verdict (the built-in set: one pair of people), so a
-    demo never fails a gate on evidence that is not evidence.
-    """
-    rows = [
-        row
-        if row["verdict"] == "untestable"
-        else row
-        | {
-            "verdict": "untestable",
-            "verdict_direction": None,
-            "verdict_reason": f"{caveat} (measured: {row['verdict']}, {row['verdict_reason']})",
-        }
-        for row in result.thresholds
-    ]
+    def demoted(row: dict[str, Any]) -> dict[str, Any]:
+        reason = f"{caveat} (measured: {row['verdict']}, {row['verdict_reason']})"
+        return row | {"verdict": "untestable", "verdict_direction": None, "verdict_reason": reason}
+
+    rows = [row if row["verdict"] == "untestable" else demoted(row) for row in result.thresholds]
     return dataclasses.replace(result, thresholds=rows)
 
 
 def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
-    """One high-severity finding per contradicted claim."""
     return [
         Finding(
             suite="accuracy",
@@ -284,7 +247,6 @@ def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
 
 
 def checks_for(result: AccuracyResult) -> list[CheckResult]:
-    """One check per operating point: consistent passes, contradicted fails, else skipped."""
     return [
         CheckResult(
             check=row["claim"],
@@ -334,15 +296,13 @@ def suite_result(
     finished_at: datetime,
     seed: int,
 ) -> AccuracySuiteResult:
-    """Writes ``out`` (``accuracy.json``: every API's ``AccuracyResult.to_dict()``, atomically) and
-    returns the suite result, whose metrics hold the first API's figures at the top (the internal
-    API when both ran), every API's operating points in ``thresholds`` (claim names carry the API)
-    and each API's full metrics in ``apis``."""
+    """Writes ``accuracy.json``; the result's metrics hold the first API's figures at the top,
+    every API's operating points in ``thresholds`` and each API's in ``apis``."""
     from harness.report.output import atomic_write_text
 
     document: dict[str, Any] = {
         "dataset": dataset.describe(),
-        "supports_claims": dataset.supports_claims,
+        "supports_claims": dataset.caveat is None,
         "apis": {r.api: r.to_dict() for r in results},
         "notes": list(notes),
     }
@@ -353,9 +313,8 @@ def suite_result(
         "thresholds": [row for r in results for row in document["apis"][r.api]["thresholds"]],
         "complete": all(r.complete for r in results),
         "run": {
-            "calls": sum(r.run["calls"] for r in results),
-            "from_cache": sum(r.run["from_cache"] for r in results),
-            "budget_exhausted": any(r.run["budget_exhausted"] for r in results),
+            key: (any if key == "budget_exhausted" else sum)(r.run[key] for r in results)
+            for key in results[0].run
         },
         **document,
     }

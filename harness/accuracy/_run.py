@@ -1,8 +1,5 @@
-"""The accuracy run: each planned pair compared once through the real clients, cached, summarised.
-
-Everything a run learns goes into ``<out>/accuracy-cache.jsonl`` as it happens, so an interrupted or
-budget-capped run is continued by running the same command again. The comparison is injected into
-:func:`run_accuracy` (``compare``), so the loop knows nothing about HTTP.
+"""The accuracy run: each planned pair compared once through the real clients, cached as it
+happens (``accuracy-cache.jsonl``), so running the same command again continues a cut-short run.
 """
 
 from __future__ import annotations
@@ -27,7 +24,7 @@ from harness.clients import (
 )
 from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
-from harness.contract import Answer, Code, Contract, load_contract, read_answer
+from harness.contract import Answer, Contract, load_contract, read_answer
 from harness.faces import limits_for
 from harness.pacing import Budget
 from harness.preflight import preflight
@@ -46,35 +43,20 @@ from ._data import (
     build_pairs,
     load_dataset,
 )
-from ._result import (
-    OPERATIONS,
-    AccuracyResult,
-    demote,
-    run_accuracy,
-    suite_result,
-)
-from ._stats import (
-    MATCH_CLAIMS_NOTE,
-    documented_claims,
-)
+from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
+from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
-FTA_CATEGORIES = frozenset({"image_quality"})
-"""Code categories that mean "the service declined to compare these images"."""
+FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
 
 
 def outcome_of(answer: Answer) -> Outcome:
-    """A comparison that ran (internal API: errcode 0, whatever ``data.status`` says, E-039; JD:
-    business 0 or "not the same person") is ``ok`` with its score and decision; otherwise the
-    code's category decides (``fta`` or ``error``).
-
-    A comparison without a usable score is ``error`` (/match always returns one, ERRATA E-011),
-    so a broken service is not mistaken for a rejecting one. ``image_quality`` codes (no face,
-    several faces, too small, blurred, pose, ...) are failures to acquire; any other refusal, a
-    transport failure or an answer that does not parse is ``error``.
-    """
+    """A comparison that ran (errcode 0 whatever ``data.status`` says, E-039; JD business 0 or
+    "not the same person") is ``ok``; else ``fta`` for ``image_quality`` codes, ``error`` for the
+    rest. /match without a usable score is ``error`` (it always returns one, ERRATA E-011), so a
+    broken service is not mistaken for a rejecting one."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -94,20 +76,11 @@ def outcome_of(answer: Answer) -> Outcome:
 
 
 class ServiceCompare:
-    """A compare callable over one client; ``last_error`` says why the last call failed.
-
-    ``preflight`` (:mod:`harness.preflight`) runs before the first call, so a run served from the
-    cache sends nothing. Transport failures and unparsable answers become ``"error"`` outcomes
-    (never exceptions), so one dropped connection costs one pair, not the run. The run stops
-    (:class:`TargetError`) when more calls cannot succeed:
-
-    - an ``auth`` code: credentials are wrong; every further call would be refused;
-    - a non-retryable ``quota`` code (daily limit, payment): the service is closed for now;
-    - ``max_errors_before_an_answer`` errors before any usable answer: the URL is wrong
-      or the service is down;
-    - ``max_consecutive_errors`` errors in a row: the target is down or misconfigured,
-      and a metered service should not be billed for a run of failures.
-    """
+    """A compare callable over one client, preflight before its first call (a run served from the
+    cache sends nothing). A failed call is an ``"error"`` outcome, so one dropped connection costs
+    one pair; the run stops (:class:`TargetError`) when more calls cannot succeed: an ``auth``
+    code, a non-retryable ``quota`` code, no usable answer in the first calls, or too many errors
+    in a row (a metered service should not be billed for a run of failures)."""
 
     max_consecutive_errors = 10
     max_errors_before_an_answer = 3
@@ -123,8 +96,7 @@ class ServiceCompare:
         self.client, self.payloads, self.preflight = client, payloads, preflight
         self.target = target
         self.last_error: str | None = None
-        self._streak = 0
-        self._answered = False
+        self._streak, self._answered = 0, False
 
     def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
@@ -148,12 +120,13 @@ class ServiceCompare:
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
         if outcome.category != "error":
-            self._streak = 0
-            self._answered = True
+            self._streak, self._answered = 0, True
             return outcome
-        api = self.client.api
+        api, code = self.client.api, outcome.code
         resume = "outcomes so far are cached; re-run the same command to resume"
-        meaning = self._meaning(outcome.code)
+        at_gateway = code.startswith("gateway:")
+        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
+        meaning = self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
                 f"{self.target}: {api} refused the credentials ({meaning.describe()}); "
@@ -175,14 +148,6 @@ class ServiceCompare:
             )
         return outcome
 
-    def _meaning(self, code: str) -> Code | None:
-        codes = self.client.contract.codes
-        if self.client.api == "match":
-            return codes.get("match", "errcode", code)
-        if code.startswith("gateway:"):
-            return codes.get("jd", "gateway", code.removeprefix("gateway:"))
-        return codes.get("jd", "business", code)
-
 
 APIS: Final = ("match", "jd")
 CACHE_FILE: Final = "accuracy-cache.jsonl"
@@ -195,15 +160,13 @@ FAST_ENGINE_NOTE: Final = (
     "the calibrated impostor model by construction; use --engine dlib to measure matching"
 )
 
-OnProgress = Callable[[str, int, int], None]
-"""``(api, done, total)`` after every pair, cached or not."""
+OnProgress = Callable[[str, int, int], None]  # (api, done, total) after every pair
 
 
 @dataclasses.dataclass(frozen=True)
 class AccuracySuite:
-    """Accuracy behind :class:`harness.suite.Suite`: its own options here, the run's in ``ctx``
-    (budgets None: the target's defaults; 0: unlimited). It opens its own target:
-    the emulator's engine matters (``engine``), and it does not take the gate's breaks."""
+    """Accuracy as a :class:`harness.suite.Suite`. It opens its own target: the emulator's engine
+    matters, and it does not take the gate's breaks."""
 
     apis: Sequence[str] = APIS
     max_pairs: int | None = None
@@ -248,16 +211,10 @@ def run_accuracy_suite(
     request_timeout_s: float | None = None,
     max_seconds: float | None = None,
 ) -> AccuracySuiteResult:
-    """Measure FMR/FNMR of each API in ``apis`` (in order) on ``target``, judge the documented
-    claims: one high-severity finding per contradicted claim; the cache and ``accuracy.json`` in
-    ``out``. Raises :class:`~harness.errors.HarnessError` for bad options or inputs.
+    """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
-    ``target`` is ``"emulator"`` (started on a loopback port; ``engine`` dlib or fast) or a base
-    URL (``config``/``credentials`` hold its secrets). ``faces`` None is the
-    built-in set, on which every verdict is untestable. Budgets ``None`` take the target's defaults
-    (a URL: 2/s, 1,000 calls), 0 is unlimited; the calls are shared by the APIs in order; once
-    ``max_seconds`` is spent the run stops calling, judges what it measured and says so
-    (``budget_exhausted``). ``from_cache`` makes no call.
+    Budgets ``None`` take the target's defaults (a URL: 2/s, 1,000 calls), 0 is unlimited; the
+    APIs share the calls in order; past ``max_seconds`` the run judges what it measured.
     """
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
@@ -351,16 +308,14 @@ def run_accuracy_suite(
             notes += _notes(result, reencoded, api, contract)
             if api == "match":
                 notes.append(MATCH_CLAIMS_NOTE)
-    finished = datetime.now(UTC)
-    reproduce = {api: _reproduce(target, faces, api, max_pairs, seed) for api in apis}
     return suite_result(
         results,
         dataset,
         notes,
         out=out / RESULT_FILE,
-        reproduce=reproduce,
+        reproduce={api: _reproduce(target, faces, api, max_pairs, seed) for api in apis},
         started_at=started,
-        finished_at=finished,
+        finished_at=datetime.now(UTC),
         seed=seed,
     )
 
@@ -381,14 +336,12 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             f"{api}: {reencoded} image(s) re-encoded as JPEG to fit "
             f"{limits_for(api, contract).describe()} (pairs keep the original image's sha256)"
         )
-    errors = sum(counts["error"] for counts in result.outcomes.values())
-    if errors:
+    if errors := sum(counts["error"] for counts in result.outcomes.values()):
         notes.append(
             f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "
             "and are retried by the next run"
         )
-    pending = sum(result.planned.values()) - sum(result.measured.values())
-    if pending:
+    if pending := sum(result.planned.values()) - sum(result.measured.values()):
         notes.append(
             f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
             "command again to continue from the cache"

@@ -1,8 +1,5 @@
-"""Biometric error statistics and the documented false-match claims they judge.
-
-Scores are similarities: a comparison is a *match* when ``score >= threshold``. Everything here is
-pure (numbers in, numbers out), so it is checked against known answers without a service; the
-claims' numbers come from the contract, the verdict logic is the same for every API.
+"""Biometric error statistics (pure: checked against known answers without a service) and the
+documented false-match claims they judge. Scores are similarities: ``score >= threshold`` matches.
 """
 
 from __future__ import annotations
@@ -22,12 +19,8 @@ FloatArray = NDArray[np.float64]
 
 
 def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact two-sided interval for a binomial proportion ``k / n``.
-
-    Exact rather than Wald/Wilson because accuracy claims live at rates near zero, where
-    normal approximations give negative or far too narrow bounds. ``n == 0`` carries no
-    information, so the interval is the whole of ``[0, 1]``.
-    """
+    """Exact two-sided interval for ``k / n``: claims live at rates near zero, where normal
+    approximations give negative or far too narrow bounds."""
     if n < 0 or k < 0 or k > n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
     if n == 0:
@@ -39,28 +32,20 @@ def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
 
 
 def n_needed_for_zero_failures(p: float, confidence: float = 0.95) -> int:
-    """Comparisons needed so that zero failures bounds the rate below ``p`` (one-sided).
-
-    The smallest ``n`` with ``(1 - p) ** n <= 1 - confidence``; for 95% this is the "rule of
-    three" (about ``3 / p``): 2,995 impostor pairs for 1e-3, 29,956 for 1e-4. Fewer pairs
-    cannot support a claim even if no false match is seen.
-    """
+    """The smallest ``n`` with ``(1 - p) ** n <= 1 - confidence`` (the "rule of three": 2,995
+    impostor pairs for 1e-3): fewer cannot support a claim even with no false match seen."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be in (0, 1), got {p}")
     return math.ceil(math.log(1.0 - confidence) / math.log1p(-p))
 
 
 def rate(errors: int, trials: int) -> float | None:
-    """``errors / trials``; ``None`` when the class is empty."""
     return errors / trials if trials else None
 
 
 class _Sweep:
-    """Scores binned once by distinct threshold, so weighted re-evaluation is O(n).
-
-    The subject bootstrap re-weights the same pairs hundreds of times; sorting once and
-    using ``bincount`` per replicate keeps it linear.
-    """
+    """Scores binned once by distinct threshold: the subject bootstrap re-weights the same pairs
+    hundreds of times, and one ``bincount`` per replicate keeps it linear."""
 
     def __init__(self, genuine: FloatArray, impostor: FloatArray) -> None:
         self.thresholds: FloatArray = np.unique(np.concatenate([genuine, impostor]))
@@ -85,11 +70,8 @@ class _Sweep:
 
 
 def _crossing(fmr: FloatArray, fnmr: FloatArray) -> float:
-    """Where FMR = FNMR, interpolating linearly on the DET segment that crosses it.
-
-    ``fmr - fnmr`` falls from 1 (lowest threshold) to -1 (+inf), so a first non-positive
-    point exists; an exact tie is the EER itself.
-    """
+    """Where FMR = FNMR, interpolated on the DET segment that crosses it (``fmr - fnmr`` falls
+    from 1 to -1, so a first non-positive point exists)."""
     diff = fmr - fnmr
     k = int(np.argmax(diff <= 0))
     if diff[k] == 0 or k == 0:
@@ -107,15 +89,9 @@ def eer_with_interval(
     replicates: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """EER (``value``) and a percentile interval (``ci95``) from a bootstrap that resamples
-    *subjects*, not pairs.
-
-    Pairs sharing a person are correlated, so resampling pairs overstates precision. Each
-    replicate draws subjects with replacement (multiplicity ``c_s``); a genuine pair of
-    subject ``s`` then counts ``c_s`` times and an impostor pair ``(s, t)`` counts
-    ``c_s * c_t`` times (Bolle et al.'s subsets bootstrap). Replicates that lose every
-    genuine or every impostor pair are dropped; the interval is ``None`` if all are.
-    """
+    """EER and a 95% interval from a bootstrap over *subjects* (pairs sharing a person are
+    correlated): a replicate counts a genuine pair of ``s`` ``c_s`` times and an impostor pair
+    ``(s, t)`` ``c_s * c_t`` times (Bolle et al.'s subsets bootstrap)."""
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     base = sweep.rates()
     assert base is not None
@@ -153,11 +129,8 @@ def det_curve(
     fmr, fnmr = rates[0][:-1], rates[1][:-1]  # drop +inf: JSON has no infinity
     size = sweep.thresholds.size
     keep = np.unique(np.linspace(0, size - 1, num=min(size, max_points)).round().astype(int))
-    return {
-        "threshold": sweep.thresholds[keep].tolist(),
-        "fmr": fmr[keep].tolist(),
-        "fnmr": fnmr[keep].tolist(),
-    }
+    columns = {"threshold": sweep.thresholds, "fmr": fmr, "fnmr": fnmr}
+    return {name: column[keep].tolist() for name, column in columns.items()}
 
 
 def score_histogram(
@@ -167,13 +140,8 @@ def score_histogram(
     bins: int = 20,
     score_range: tuple[float, float] | None = None,
 ) -> dict[str, list[float]]:
-    """Genuine and impostor counts on the same ``bins`` (``bin_edges``: ``bins + 1``), so overlap
-    is visible in the report.
-
-    Pass the API's documented scale as ``score_range`` (0..100, 0..1) to make runs
-    comparable; otherwise the observed range is used. Scores outside the range are counted
-    in the edge bins, so the counts always add up to the number of scores.
-    """
+    """Genuine and impostor counts on the same bins over ``score_range`` (the API's documented
+    scale, so runs compare; else the observed range); outside scores count in the edge bins."""
     g = np.asarray(genuine, dtype=float)
     i = np.asarray(impostor, dtype=float)
     if score_range is None:
@@ -183,13 +151,11 @@ def score_histogram(
     if hi <= lo:
         hi = lo + 1.0
     edges = np.linspace(lo, hi, bins + 1)
-    g_counts, _ = np.histogram(np.clip(g, lo, hi), bins=edges)
-    i_counts, _ = np.histogram(np.clip(i, lo, hi), bins=edges)
-    return {
-        "bin_edges": edges.tolist(),
-        "genuine": g_counts.tolist(),
-        "impostor": i_counts.tolist(),
+    counts = {
+        k: np.histogram(np.clip(s, lo, hi), bins=edges)[0].tolist()
+        for k, s in (("genuine", g), ("impostor", i))
     }
+    return {"bin_edges": edges.tolist(), **counts}
 
 
 Rule = Literal["score>=", "decision"]
@@ -198,15 +164,9 @@ VerdictName = Literal["contradicted", "consistent", "untestable"]
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """One documented operating point (``name`` e.g. ``"match.score>=70"``).
-
-    ``rule="score>="`` accepts a pair when its score reaches ``threshold`` (``None`` for
-    ``"decision"``); ``claimed_fmr`` is the documented false-match rate, e.g. ``1e-3``.
-    ``rule="decision"`` uses the service's own verdict, for APIs whose documented thresholds live
-    on a scale the client cannot see (JD distances). ``at_most``: the document bounds the rate
-    rather than stating it, so far fewer false matches than claimed is consistent, never a
-    contradiction (JD's ``result``, whose operating level is not documented; ERRATA E-004).
-    """
+    """One documented operating point (``"match.score>=70"``). ``rule="decision"`` uses the
+    service's own verdict (JD's thresholds are distances the client cannot see); ``at_most``: the
+    document bounds the rate, so far fewer false matches is consistent (ERRATA E-004)."""
 
     name: str
     claimed_fmr: float
@@ -234,13 +194,9 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The judgement of one claim, with the figures a reader needs to check it.
-
-    ``direction`` is ``"worse"`` (more false matches than claimed) or ``"better"`` (so few
-    that the documented rate is implausible the other way: the threshold does not mean what
-    the document says, and genuine users are rejected for nothing) when contradicted,
-    otherwise ``None``.
-    """
+    """The judgement of one claim; ``direction`` when contradicted: ``"worse"`` (more false
+    matches than claimed) or ``"better"`` (so few that the threshold does not mean what the
+    document says, and genuine users are rejected for nothing)."""
 
     verdict: VerdictName
     direction: Literal["worse", "better"] | None
@@ -252,20 +208,10 @@ class Verdict:
 def judge_claim(
     false_matches: int, impostor: int, claimed_fmr: float, *, at_most: bool = False
 ) -> Verdict:
-    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons.
-
-    With the exact 95% Clopper-Pearson interval ``[lo, hi]`` and
-    ``needed = n_needed_for_zero_failures(claimed_fmr)`` (rule of three), in this order:
-
-    1. ``lo > claimed_fmr``: **contradicted**, ``direction="worse"``. Possible at any sample
-       size once enough false matches are seen.
-    2. ``hi < claimed_fmr``: **contradicted**, ``direction="better"``. Needs more pairs than
-       ``needed`` (3,688 for 1e-3, since the two-sided bound is 2.5%). Skipped when
-       ``at_most``: a bound that holds with room to spare is consistent.
-    3. ``impostor < needed``: **untestable**. Even zero false matches in this many pairs
-       could not show the claim; this also covers a few false matches whose interval still
-       holds the claim (1 in 100 for a 1e-3 claim is suggestive, not evidence).
-    4. otherwise **consistent**: enough pairs, and the interval holds the claimed rate.
+    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons, in this order:
+    the exact 95% interval above the claim contradicts it (``worse``), below it too (``better``,
+    but not ``at_most``); fewer pairs than the rule of three needs is untestable (a few false
+    matches in 100 pairs are suggestive, not evidence); else consistent.
     """
     needed = n_needed_for_zero_failures(claimed_fmr)
     lo, hi = clopper_pearson(false_matches, impostor)
@@ -314,21 +260,9 @@ MATCH_CLAIMS_NOTE = (
 
 
 def documented_claims(api: str, contract: Contract) -> tuple[list[Claim], list[dict[str, Any]]]:
-    """The claims ``api``'s document makes that a run can test, and those it cannot (rows).
-
-    The internal API's are judged as stated (exact rates):
-    "70的误通过率为千分之一,80的误通过率是万分之一", ``match.score>=70`` (1e-3) and
-    ``match.score>=80`` (1e-4). JD's: ``jd.result`` at the loosest level's FMR, and the stricter
-    levels as untestable rows.
-
-    ``threshold.e4``..``e7`` are *distance* thresholds at FMR 10^-k while a response carries only
-    a similarity whose mapping to distance is undocumented (ERRATA E-004, E-036), so no client can
-    apply "distance <= e_k". The one observable decision is ``result``, at an operating level the
-    document does not name; the loosest level bounds it, so ``jd.result`` is judged as "FMR at most
-    that level's rate" (``at_most``: far fewer false matches is consistent). The untestable
-    levels are reported beside the measured claims (a ``thresholds`` row each, ``by_design``) so
-    a reader sees every documented number was considered.
-    """
+    """The claims ``api``'s document makes that a run can test, and those it cannot (rows): JD's
+    ``threshold.e4``..``e7`` are distances no client can apply (ERRATA E-004, E-036), so its one
+    observable decision is judged at most at the loosest level's rate."""
     if api == "match":
         return score_claims("match", dict(contract.match_far_claims)), []
     levels = contract.jd_threshold_fmr

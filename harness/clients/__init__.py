@@ -4,9 +4,6 @@ from harness.config import DEMO as DEMO
 from harness.config import DEMO_JD_APPKEY as DEMO_JD_APPKEY
 from harness.config import DEMO_JD_SECRETKEY as DEMO_JD_SECRETKEY
 from harness.config import DEMO_TOKEN as DEMO_TOKEN
-from harness.config import ENV_JD_APPKEY as ENV_JD_APPKEY
-from harness.config import ENV_JD_SECRETKEY as ENV_JD_SECRETKEY
-from harness.config import ENV_TOKEN as ENV_TOKEN
 from harness.config import Credentials as Credentials
 from harness.config import load_credentials as load_credentials
 from harness.contract import jd_auth_params as jd_auth_params

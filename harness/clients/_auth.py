@@ -1,13 +1,5 @@
-"""How a request authenticates, as a typed value that never holds a secret.
-
-A request names *how* each credential is made (valid, absent, an unknown value, a timestamp
-outside the window, the right sign in uppercase, ... or a given non-secret value); the secrets are
-filled in only when it is sent (:meth:`Auth.apply`). Findings and replay files store the
-description, and a replay makes the credentials again from the environment or config.
-
-Two spellings: the replay file's directive (``"fresh"`` / ``{"sign": "upper"}``,
-:meth:`Auth.directive`) and the fuzz mode (``"bad_sign:upper"``, :meth:`Auth.mode`), which fuzz
-strategies and findings name and older fuzz replay files hold.
+"""How a request authenticates, as a typed value that never holds a secret (filled in by
+:meth:`Auth.apply`); spelt as a replay file's directive or as a fuzz mode (``bad_sign:upper``).
 """
 
 from __future__ import annotations
@@ -31,8 +23,6 @@ OUTSIDE_WINDOW_MS = 60_000  # expired/future without an offset: this far beyond 
 
 
 class How(StrEnum):
-    """How one credential is made."""
-
     VALID = "fresh"
     ABSENT = "absent"
     INVALID = "invalid"  # an unknown token or appkey; a sign made with another secret
@@ -56,11 +46,8 @@ Part = How | Given
 
 @dataclass(frozen=True)
 class Auth:
-    """The internal API's ``token``; JD's ``appkey``, ``timestamp`` and ``sign``.
-
-    ``offset_ms`` moves the timestamp: within the window for a valid one, beyond it for
-    ``EXPIRED``/``FUTURE`` (0: the window plus a minute).
-    """
+    """The internal API's ``token``; JD's ``appkey``, ``timestamp`` and ``sign``. ``offset_ms``
+    moves the timestamp (``EXPIRED``/``FUTURE`` with 0: the window plus a minute)."""
 
     token: Part = How.VALID
     appkey: Part = How.VALID
@@ -68,7 +55,6 @@ class Auth:
     sign: Part = How.VALID
     offset_ms: int = 0
 
-    # --- sending ------------------------------------------------------------------------------
     def apply(
         self, api: str, creds: Credentials, *, now_ms: int, window_ms: int
     ) -> tuple[dict[str, str], dict[str, str]]:
@@ -121,13 +107,10 @@ class Auth:
         else:
             for name in [k for k in headers if str(k).lower() == TOKEN_HEADER.lower()]:
                 del headers[name]
-        more_headers, more_query = self.apply(
-            api, creds, now_ms=int(clock() * 1000), window_ms=window_ms
-        )
-        headers.update(more_headers)
-        query.update(more_query)
+        more = self.apply(api, creds, now_ms=int(clock() * 1000), window_ms=window_ms)
+        headers.update(more[0])
+        query.update(more[1])
 
-    # --- the replay file's directive ------------------------------------------------------------
     def directive(self, api: str) -> Any:
         if api != "jd":
             return _spelt(self.token)
@@ -141,12 +124,8 @@ class Auth:
         if api != "jd":
             return cls(token=_read(directive))
         parts = directive if isinstance(directive, dict) else {}
-        return cls(
-            appkey=_read(parts.get("appkey", "fresh")),
-            timestamp=_read(parts.get("timestamp", "fresh")),
-            sign=_read(parts.get("sign", "fresh")),
-            offset_ms=int(parts.get("offset_ms", 0)),
-        )
+        made: dict[str, Any] = {n: _read(parts.get(n, "fresh")) for n in JD_AUTH_PARAMS}
+        return cls(offset_ms=int(parts.get("offset_ms", 0)), **made)
 
     def describe(self, api: str) -> str:
         """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""
@@ -164,7 +143,6 @@ class Auth:
         ]
         return ", ".join(words) or "valid appkey, timestamp and sign"
 
-    # --- the fuzz mode ------------------------------------------------------------------------
     def mode(self, api: str) -> str:
         """``token`` / ``signed`` for valid credentials, else the one broken part by name."""
         if api != "jd":

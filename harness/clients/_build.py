@@ -1,6 +1,4 @@
-"""Request bodies of both APIs from local images: the one builder the clients, accuracy and the
-load scenarios share (images read, sniffed and size-checked before anything is sent).
-"""
+"""Request bodies of both APIs from local images, checked before anything is sent."""
 
 from __future__ import annotations
 
@@ -24,9 +22,12 @@ from harness.imaging import encode_image, sniff_format
 
 
 def load_payload(
-    source: str | Path | bytes, *, allowed: tuple[str, ...], name: str | None = None
+    source: str | Path | bytes | PoolImage, *, allowed: tuple[str, ...], name: str | None = None
 ) -> PoolImage:
-    """Read a file (or take bytes) and insist its magic bytes are one of `allowed`."""
+    """Read a file (or take bytes) and insist its magic bytes are one of `allowed` (a pool image
+    is taken as it is)."""
+    if isinstance(source, PoolImage):
+        return source
     if isinstance(source, bytes):
         data, label = source, name or "<bytes>"
     else:
@@ -54,7 +55,7 @@ Source = str | Path | bytes | PoolImage
 
 def _b64(contract: Contract, source: Source, kind: str = "image") -> str:
     allowed = ("mp4",) if kind == "video" else ("jpeg", "png")
-    payload = source if isinstance(source, PoolImage) else load_payload(source, allowed=allowed)
+    payload = load_payload(source, allowed=allowed)
     size, limit = len(payload.b64), contract.match_base64_max_chars
     if size > limit:
         rule = "ERRATA E-012: 400k of base64"
@@ -114,11 +115,7 @@ def idno_body(
 
 
 def _item(contract: Contract, source: Source, img_type: str, as_array: bool) -> ImageItem:
-    payload = (
-        source
-        if isinstance(source, PoolImage)
-        else load_payload(source, allowed=contract.jd_image_formats)
-    )
+    payload = load_payload(source, allowed=contract.jd_image_formats)
     if len(payload.data) >= (limit := contract.jd_image_max_bytes):
         raise InputError(
             f"{payload.name}: {len(payload.data)} bytes, must be under {limit} "

@@ -1,16 +1,6 @@
-"""One total time budget per request: connect, send, wait and read together.
-
-httpx (like requests) times each socket operation on its own, so a server that drips one byte of
-its answer every half second restarts the read timeout at every byte and holds a request for ever.
-A :class:`Deadline` is fixed when a request starts; every socket operation of that request gets at
-most what is left of it. No answer begun by then is a timeout, as it always was; an answer begun
-but not complete by then ends the request with :class:`DeadlineExceeded` (no-answer kind
-``deadline``).
-
-httpx clients get it through :class:`DeadlineTransport` (a network backend that clamps every
-read, write and connect to the time left); the requests-based
-transport schemathesis uses has its own adapter (``harness.conformance._transport``) on the same
-:class:`Deadline`.
+"""One total time budget per request: connect, send, wait and read together. httpx times each
+socket operation on its own, so a server dripping one byte every half second would hold a request
+for ever; here every socket operation gets at most what is left of the request's deadline.
 """
 
 from __future__ import annotations
@@ -19,25 +9,19 @@ import contextvars
 import math
 import ssl
 import time
-import typing
 from collections.abc import Iterator
+from typing import Any, cast
 
 import httpcore
 import httpx
 
 from harness.errors import UsageError
 
-DEFAULT_TIMEOUT_S = 30.0
-"""A request's total budget when a command names none: generous for a face comparison."""
-
-MAX_ANSWER_BYTES = 8 * 1024 * 1024
-"""The most of one answer's body a client reads. These APIs answer small JSON envelopes; a
-target that streams without end is cut off here, so memory stays bounded whatever it sends."""
+DEFAULT_TIMEOUT_S = 30.0  # generous for a face comparison
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # small JSON envelopes: an endless stream is cut off here
 
 
 class Deadline:
-    """``seconds`` from now, on the monotonic clock."""
-
     def __init__(self, seconds: float) -> None:
         self.seconds, self.at = seconds, time.monotonic() + seconds
 
@@ -64,8 +48,7 @@ class HttpxDeadlineExceeded(DeadlineExceeded, httpx.TimeoutException):
 
 
 class AnswerTooLarge(Exception):
-    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped (kind ``oversized
-    body``)."""
+    """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped."""
 
 
 class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
@@ -88,9 +71,7 @@ _CURRENT: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
 
 
 def _clamp(timeout: float | None) -> float | None:
-    """The per-operation timeout, cut to what is left of the current request's deadline."""
-    deadline = _CURRENT.get()
-    if deadline is None:
+    if (deadline := _CURRENT.get()) is None:
         return timeout
     left = deadline.remaining()
     if left <= 0:
@@ -99,38 +80,27 @@ def _clamp(timeout: float | None) -> float | None:
 
 
 class _Clamped:
-    """A network backend or stream of httpcore whose socket operations get at most the time left
-    of the current request's deadline; what it opens (a connection, its TLS) is clamped too."""
+    """An httpcore network backend or stream clamped to the current deadline, and what it opens."""
 
-    def __init__(self, inner: typing.Any) -> None:
+    def __init__(self, inner: Any) -> None:
         self._inner = inner
 
-    def __getattr__(self, name: str) -> typing.Any:  # close, get_extra_info, sleep, ...
+    def __getattr__(self, name: str) -> Any:  # close, get_extra_info, sleep, ...
         return getattr(self._inner, name)
 
     def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
+        self, host: str, port: int, timeout: float | None = None, *more: Any, **kw: Any
     ) -> _Clamped:
-        return _Clamped(
-            self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
-        )
+        return _Clamped(self._inner.connect_tcp(host, port, _clamp(timeout), *more, **kw))
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return typing.cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
+        return cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._inner.write(buffer, _clamp(timeout))
 
     def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
+        self, ssl_context: ssl.SSLContext, server_hostname: Any = None, timeout: float | None = None
     ) -> _Clamped:
         return _Clamped(self._inner.start_tls(ssl_context, server_hostname, _clamp(timeout)))
 
@@ -173,12 +143,8 @@ class _Body(httpx.SyncByteStream):
 
 
 class DeadlineTransport(httpx.BaseTransport):
-    """An httpx transport whose every request ends within ``seconds``, answer body included.
-
-    ``inner`` defaults to ``httpx.HTTPTransport``; its connection pool gets a network backend that
-    cuts each socket operation to the time left. Any other inner transport (``MockTransport`` in
-    tests) is still cut off between body chunks.
-    """
+    """An httpx transport whose every request ends within ``seconds``, answer body included
+    (another ``inner`` than httpx's, such as ``MockTransport``, is cut off between chunks)."""
 
     def __init__(self, seconds: float, inner: httpx.BaseTransport | None = None) -> None:
         self.seconds = seconds  # checked by http_client, its one maker
@@ -212,7 +178,7 @@ def http_client(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
     transport: httpx.BaseTransport | None = None,
-    **kwargs: typing.Any,
+    **kwargs: Any,
 ) -> httpx.Client:
     """The harness's httpx client: every request ends within ``timeout`` seconds in total
     (connecting gets at most 5 s of it)."""

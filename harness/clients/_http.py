@@ -1,14 +1,5 @@
-"""The one HTTP layer (httpx), its typed errors, and the clients of both APIs over it.
-
-Every suite that sends requests itself (the clients behind ``call`` and accuracy, fuzz, the
-conformance probes) sends through :class:`Sender`: one total deadline per request
-(``_deadline``), pacing and a request/time budget (``harness.pacing``), credentials filled in
-at the last moment, one retry of a kept-alive connection the server closed, and the answer read
-once by the contract (``read_answer``) or the missing answer named (``no_answer_kind``).
-``FaceMatchClient`` (seed 000, raw token, ERRATA E-016) and ``JdFaceCompareClient`` (seed 004,
-every request freshly signed) turn answers into typed results or typed errors (``ApiError`` by
-the code's ``codes.yaml`` category; ``TransportFailure`` when there is no usable answer).
-"""
+"""The one HTTP layer (httpx), its typed errors, and the clients of both APIs over it (the
+internal API's raw token, ERRATA E-016; JD's every request freshly signed)."""
 
 from __future__ import annotations
 
@@ -45,8 +36,7 @@ REFUSALS = frozenset({"auth", "quota", "input", "image_quality", "liveness", "bu
 
 
 class ApiError(Exception):
-    """A refusal by code; ``category`` is its ``codes.yaml`` category (``internal`` for any
-    other: the service failed)."""
+    """A refusal by code; ``category`` is its ``codes.yaml`` category, else ``internal``."""
 
     def __init__(self, answer: Answer) -> None:
         self.answer, self.code, self.meaning, self.retryable = (
@@ -64,13 +54,7 @@ class TransportFailure(TargetError):
     """No usable answer at all; the CLI maps it to exit 2 like any unreachable target."""
 
 
-def raise_for_code(answer: Answer) -> None:
-    """A refusal by code raises :class:`ApiError`; "not the same person" (JD 1155) is a result, and
-    so is a failed ``data.status`` under errcode 0 (E-039: the answer carries it)."""
-    if answer.refused and answer.where != "status":
-        raise ApiError(answer)
-
-
+# Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings.
 NO_ANSWER: dict[str, str] = {
     "timeout": "nothing within {timeout}",
     "deadline": "the answer began, then did not complete within {timeout}",
@@ -80,12 +64,10 @@ NO_ANSWER: dict[str, str] = {
     "oversized body": too_large_message(),
     "connection": "no connection to the target",
 }
-"""Why a request got no answer, by kind: the suites' vocabulary for ``answered`` findings."""
 
 
 def no_answer_text(kind: str, timeout_s: float | None) -> str:
-    """``"<kind>, <what happened>"``: the same line for every request of a kind, so findings
-    merge."""
+    """``"<kind>, <what happened>"``: one line per kind, so findings merge."""
     limit = f"the {timeout_s:g} s client timeout" if timeout_s else "the client timeout"
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
@@ -101,21 +83,9 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
 
 
 class Sender:
-    """One httpx client per run: sends :class:`Request` objects, returns :class:`Exchange` records.
-
-    Args:
-        base_url: the target (emulator URL or a live base URL).
-        credentials: token and JD appkey/secretkey; never written anywhere.
-        contract: reads every answer (default: the bundled specs).
-        max_rps: pacing (0: unlimited).
-        max_requests: budget of requests (0: unlimited).
-        max_seconds: wall-time budget (0: unlimited).
-        budget: the run's budget, shared with what else spends it (conformance's tracker); then
-            ``max_requests`` and ``max_seconds`` are not used.
-        timeout_s: the total deadline of every request; a request without an answer in time (or
-            whose connection breaks) comes back as an :class:`Exchange` with ``error`` set.
-        clock: the wall clock JD timestamps are made from.
-        transport: an httpx transport (tests pass ``httpx.MockTransport``).
+    """One httpx client per run: sends :class:`Request` objects, returns :class:`Exchange` records
+    (a request without an answer too, with ``error`` set). ``budget``: the run's, shared with what
+    else spends it; else one of ``max_requests`` and ``max_seconds`` (0: unlimited).
     """
 
     def __init__(
@@ -139,9 +109,7 @@ class Sender:
         if budget is None:
             budget = Budget(max_requests, max_seconds)
             budget.started = budget.clock()  # the run's time runs from its sender
-        self.budget = budget
-        self.clock = clock
-        self.timeout_s = timeout_s
+        self.budget, self.clock, self.timeout_s = budget, clock, timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
@@ -152,8 +120,7 @@ class Sender:
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None
     ) -> Exchange:
-        """Send one request; ``credentials`` overrides the run's (a second appkey), ``paced=False``
-        is for bursts that must exceed a rate on purpose (the emulator only)."""
+        """Send one request (``paced=False``: a burst that must exceed a rate on purpose)."""
         self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
         if paced:
             self.pacer.wait()
@@ -192,16 +159,9 @@ class Sender:
         )
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        """The answer's status and headers (its body is read by the caller).
-
-        A kept-alive connection the server closed (typically right after a 5xx) fails the next
-        request; that one is sent once more, and counted (``reconnects`` in the run's metrics: a
-        target that drops connections before answering shows there). A connection that could not
-        be made or written to did not deliver the request, so its retry is free; one that broke
-        after the request was written (``ReadError``, ``RemoteProtocolError``) may have reached
-        the service, which may charge for it: that retry is spent from the budget, and not made
-        when the budget has none left. A timeout is never retried, and neither is an answer that
-        began and was then cut off (the caller reads the body after this returns).
+        """The answer's status and headers; a kept-alive connection the server closed is tried
+        once more (``reconnects``). A retry after the request was written may have reached a
+        service that charges for it: it is spent from the budget. A timeout is never retried.
         """
         request = self.http.build_request(method, path, **kw)
         try:
@@ -283,14 +243,13 @@ class _Client(Sender):
             raise TransportFailure(
                 f"{where}: HTTP {exchange.status} with JSON that is not an object"
             )
-        if self.raise_for_code and exchange.answer is not None:
-            raise_for_code(exchange.answer)
+        answer = exchange.answer  # "not the same person" and E-039's failed status are results
+        if self.raise_for_code and answer and answer.refused and answer.where != "status":
+            raise ApiError(answer)
         return exchange.body
 
 
 class FaceMatchClient(_Client):
-    """The internal face-match API."""
-
     api = "match"
 
     def __init__(self, base_url: str, *, token: str, **options: Any) -> None:
@@ -329,8 +288,7 @@ class JdFaceCompareClient(_Client):
 def client_for(
     api: str, base_url: str, credentials: Credentials, **kw: Any
 ) -> FaceMatchClient | JdFaceCompareClient:
-    """The client of ``api`` ("match" or "jd") with the credentials it needs from ``credentials``
-    (one missing: a one-line UsageError before anything is sent)."""
+    """The client of ``api`` (a credential it needs missing: an error before anything is sent)."""
     if api == "match":
         return FaceMatchClient(base_url, token=credentials.require_token(), **kw)
     appkey, secret = credentials.require_jd()

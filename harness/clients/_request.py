@@ -1,11 +1,5 @@
-"""The one request model and the one record of what came back, shared by every suite.
-
-A :class:`Request` is complete except for credentials: ``auth`` (:class:`Auth`) says *how* to
-authenticate and the sender fills in secrets at send time, so generated examples, shrunk examples,
-findings and replay files never hold a credential. An :class:`Exchange` is what came back: the
-status, headers and body, the :class:`~harness.contract.Answer` read from them, the time it took,
-or the kind of non-answer (timeout, reset, cut-off body, ...).
-"""
+"""The one request model and the one record of what came back, shared by every suite (a request
+says *how* to authenticate: examples, findings and replay files never hold a credential)."""
 
 from __future__ import annotations
 
@@ -43,20 +37,10 @@ def splice_text(spec: str) -> str:
 
 @dataclass(frozen=True)
 class Request:
-    """One request to send: operation, body (JSON value or raw bytes), how to authenticate.
-
-    Args:
-        api: ``match`` (internal API) or ``jd``.
-        operation: the operation id in the spec (``match``, ``matchIdno``, ``liveCode``,
-            ``asyncResult``, ``faceCompareNew``).
-        json: the body as a JSON value; ignored when ``raw_body`` is set.
-        raw_body: bytes sent as they are (malformed or very deeply nested JSON).
-        auth: an :class:`Auth`, or its fuzz spelling (``token``, ``signed``, ``bad_sign:upper``).
-        headers: headers besides the credentials and ``Content-Type: application/json``.
-        images: where the images in ``json`` came from (recipes, for replay files).
-        splice: ``(placeholder, spec)``: the JSON text of the string ``placeholder`` is
-            replaced by raw text built from ``spec`` (``obj:N``/``arr:N``: N levels of
-            nesting), for bodies no JSON library would write (see :func:`splice_text`).
+    """One request to send. ``raw_body``: bytes sent as they are (``json`` then ignored);
+    ``auth``: an :class:`Auth` or its fuzz spelling; ``images``: where the images in ``json`` came
+    from; ``splice``: ``(placeholder, spec)``, the placeholder string's JSON text replaced by
+    :func:`splice_text` (bodies no JSON library would write).
     """
 
     api: str
@@ -81,8 +65,7 @@ class Request:
         return self.auth.mode(self.api).partition(":")[0]
 
     def with_json(self, path: JsonPath, value: Any = _DROP) -> Request:
-        """A copy whose body holds ``value`` at ``path`` (no value: lacks ``path``); the images
-        recorded under ``path`` are forgotten. This request is left as it is."""
+        """A copy with ``value`` at ``path`` (none: without it), images under it forgotten."""
         body = copy.deepcopy(self.json)
         node = body
         for key in path[:-1]:
@@ -116,11 +99,8 @@ class Request:
             + ("" if p.encoding == "b64" else f" ({p.encoding})")
             for p in self.images
         )
-        return (
-            f"Request({self.operation}, auth={self.auth.mode(self.api)}, body={body}"
-            + (f", images=[{images}]" if images else "")
-            + ")"
-        )
+        more = f", images=[{images}]" if images else ""
+        return f"Request({self.operation}, auth={self.auth.mode(self.api)}, body={body}{more})"
 
 
 def _shape(value: Any, depth: int = 0) -> str:
@@ -130,15 +110,11 @@ def _shape(value: Any, depth: int = 0) -> str:
     if isinstance(value, dict):
         from harness.redact import is_secret_key
 
-        return (
-            "{"
-            + ", ".join(
-                f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
-                for k, v in list(value.items())[:12]
-            )
-            + (", …" if len(value) > 12 else "")
-            + "}"
-        )
+        items = [
+            f"{k}: {'***' if is_secret_key(str(k)) else _shape(v, depth + 1)}"
+            for k, v in list(value.items())[:12]
+        ]
+        return "{" + ", ".join(items) + (", …" if len(value) > 12 else "") + "}"
     if isinstance(value, list):
         if len(value) > 8:
             return f"[{len(value)} items]"
@@ -150,9 +126,8 @@ def _shape(value: Any, depth: int = 0) -> str:
 
 @dataclass(frozen=True)
 class Exchange:
-    """What came back: HTTP status, headers, the raw body and its JSON (or None), the answer read
-    by the contract, or a transport error (``error``, one line, and its kind ``no_answer``:
-    timeout, reset, cut-off body, ...)."""
+    """What came back, its answer read once by the contract; or a transport error (``error``, one
+    line, and its kind ``no_answer``)."""
 
     status: int
     content_type: str = ""
@@ -176,8 +151,6 @@ class Exchange:
         content: bytes,
         elapsed_s: float = 0.0,
     ) -> Exchange:
-        """The record of an answer, whichever transport got it, its answer read once by the
-        contract."""
         try:
             body = json.loads(content)
         except (ValueError, TypeError):

@@ -1,11 +1,5 @@
-"""Reading an answer: the one place that knows where each API puts its code, score and verdict.
-
-Both APIs answer HTTP 200 with the outcome in the body (ERRATA E-015). The internal API's
-``errcode`` decides (0 with ``data.status`` SUCCESS, or PROCESSING for async, E-013; 0 with another
-status is the two-level reading of E-039); JD's gateway ``code`` decides first, then
-``result.code`` (0 and "not the same person" are comparisons that ran). Clients, conformance,
-fuzz, load classification and accuracy all read answers through :func:`read_answer` and name a
-missing answer with :func:`no_answer_kind`.
+"""Reading an answer: the one place that knows where each API puts its code, score and verdict
+(ERRATA E-015: both answer HTTP 200; E-013, E-039: ``errcode`` 0 and ``data.status``).
 """
 
 from __future__ import annotations
@@ -25,11 +19,8 @@ _LABELS = {"gateway": "gateway code", "business": "result.code"}
 
 
 def parse_score(value: Any) -> float | None:
-    """A JSON number (not a bool) or a decimal string, as float; else None.
-
-    Non-finite values are kept (``1e400`` is ``inf``): the range rules report them, and a consumer
-    that needs a usable number checks ``math.isfinite``.
-    """
+    """A JSON number (not a bool) or a decimal string, as float; else None. Non-finite values are
+    kept (``1e400`` is ``inf``): the range rules report them."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
@@ -39,14 +30,9 @@ def parse_score(value: Any) -> float | None:
 
 
 class Answer(NamedTuple):
-    """One answer in API-neutral terms (immutable; a named tuple because load classification
-    builds one per request and a frozen dataclass costs six times as much to build).
-
-    ``where`` is the place of the deciding code: ``errcode``, ``gateway``, ``business``, or
-    ``status`` (errcode 0 with a failed ``data.status``, E-039; ``code`` is then the status); None
-    when the body is not the API's envelope. ``typed`` says the deciding code has its documented
-    JSON type (errcode an integer; JD's code a string and, under gateway success, ``result.code``
-    an integer).
+    """One answer in API-neutral terms (a named tuple: load builds one per request, and a frozen
+    dataclass costs six times as much). ``where`` ``status``: errcode 0 with a failed
+    ``data.status`` (E-039), ``code`` the status; ``typed``: the code has its documented JSON type.
     """
 
     api: str
@@ -76,11 +62,8 @@ class Answer(NamedTuple):
 
     @property
     def calls_input_invalid(self) -> bool:
-        """An input-category code that is not transient: the service calls the request invalid.
-
-        A code saying that a referenced thing does not exist ("unknown async traceNo", "no such
-        data") is the envelope's 404: a well-formed reference the service does not know.
-        """
+        """An input-category code that is not transient: the service calls the request invalid
+        (a code saying a referenced thing does not exist is the envelope's 404, not that)."""
         m = self.meaning
         if m is None or m.category != "input" or m.retryable:
             return False
@@ -88,8 +71,7 @@ class Answer(NamedTuple):
 
     @property
     def code_key(self) -> str:
-        """The deciding code as every suite counts it, ``api:where:code``: ``match:errcode:42900``
-        (errcode 0 with a failed status: ``match:errcode:0``), ``jd:gateway:10043``,
+        """The deciding code as every suite counts it: ``match:errcode:42900``,
         ``jd:business:1155``; ``http:503`` for a body that is not the API's envelope."""
         if self.where is None:
             return f"http:{self.status}"
@@ -99,23 +81,20 @@ class Answer(NamedTuple):
 
     @property
     def code_keys(self) -> tuple[str, ...]:
-        """What an answer counts for: :attr:`code_key`, after JD's gateway success for a business
-        code."""
+        """:attr:`code_key`, after JD's gateway success for a business code."""
         key = self.code_key
         return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
 
     @property
     def label(self) -> str:
-        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ``result.code
-        100``."""
+        """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ..."""
         if self.where == "status":
             return f"errcode 0 with status {self.code}"
         return f"{_LABELS.get(self.where or '', 'errcode')} {self.code}"
 
 
 def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> Answer:
-    """``body`` is the raw bytes (parsed here) or the parsed JSON; ``api`` None tells the API from
-    the envelope (``errcode`` for the internal API, ``code`` for JD)."""
+    """``body`` raw or parsed; ``api`` None tells the API from the envelope's code field."""
     if isinstance(body, bytes | bytearray):
         body = _parse(body)
     if not isinstance(body, dict):
@@ -130,9 +109,8 @@ def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> 
 
 
 def _parse(raw: bytes | bytearray) -> Any:
-    """The JSON value, or None. orjson first (load classification reads every answer: a third of
-    the time); what it refuses and the standard library accepts (NaN, UTF-16) still parses. orjson
-    reads integers past 64 bits as floats: callers that judge such codes pass the parsed body."""
+    """The JSON value, or None: orjson first (load reads every answer), then the standard library
+    (NaN, UTF-16). Callers that judge integers past 64 bits pass the parsed body."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -203,13 +181,9 @@ def _of(kind: type, value: Any, default: Any = None) -> Any:
 
 
 def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
-    """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx, requests, gevent).
-
-    ``deadline`` (begun, not complete in time), ``oversized body``, ``timeout``, ``undecodable
-    body``, ``cut-off body`` (the answer had begun: ``begun``, or requests' chunked-read error),
-    ``reset`` or ``connection``; the texts are ``harness.clients.NO_ANSWER``. A stack that was
-    never imported raised nothing, so none is imported here.
-    """
+    """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx, requests, gevent):
+    a key of ``harness.clients.NO_ANSWER``. A stack never imported raised nothing, so none is
+    imported here."""
     from harness.clients._deadline import AnswerTooLarge, DeadlineExceeded
 
     if isinstance(exc, DeadlineExceeded):
@@ -249,8 +223,7 @@ def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
 
 
 def no_answer_key(kind: str) -> str:
-    """A request without an answer as every suite counts it, beside :attr:`Answer.code_key`:
-    ``no answer:timeout`` (``kind``: :func:`no_answer_kind`)."""
+    """A request without an answer as every suite counts it (``no answer:timeout``)."""
     return f"no answer:{kind}"
 
 
@@ -264,6 +237,5 @@ def _chain_text(exc: BaseException) -> str:
 
 
 def finite(value: float | None) -> float | None:
-    """``value`` when it is a usable number (scores a service gave as ``inf`` or ``nan`` are
-    not)."""
+    """``value`` when it is a usable number (not ``inf`` or ``nan``)."""
     return value if value is not None and math.isfinite(value) else None

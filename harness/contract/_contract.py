@@ -1,10 +1,6 @@
-"""The contract object: both OpenAPI documents (loaded, validated, asked for schemas and
-operation facts), the code table (`specs/codes.yaml`: what every code means and how to treat
-it), the errata and the readings, loaded once and passed down.
-
-It also owns JD's request signature (seed 004: ``签名,根据规则MD5(sectetkey+timestamp)``, ERRATA
-E-018): the clients sign with it and the emulator checks with it, so a wrong formula is caught
-by the known-answer test, not agreed on by both sides.
+"""The contract object: both OpenAPI documents, the code table, the errata and the readings,
+loaded once and passed down; and JD's request signature (seed 004, ERRATA E-018), which the
+clients sign and the emulator checks with, so a wrong formula is caught by the known-answer test.
 """
 
 from __future__ import annotations
@@ -113,18 +109,9 @@ class Spec:
         every_reading: bool = False,
         lenient: frozenset[str] = frozenset(),
     ) -> Any:
-        """A compiled validator (jsonschema-rs).
-
-        With `decode_base64=True` the `pattern` of `contentEncoding: base64` strings is left out:
-        for a caller that strictly decodes them anyway (the emulator) the regex over hundreds of
-        kilobytes is the same rule checked twice, and the slowest step of a request.
-
-        With `every_reading=True` the limits and formats marked `x-reading` (faceharness' reading
-        of what the documents leave open: lengths, patterns, property counts) are left out: a value
-        this validator rejects is invalid under every reading of the documents. ``lenient`` leaves
-        out only the limits marked with no other erratum than those given (the emulator serving an
-        alternative reading).
-        """
+        """A compiled validator; ``decode_base64``: without the base64 ``pattern`` (a caller that
+        decodes anyway would run the slowest step twice); ``every_reading``: without the limits
+        marked ``x-reading``; ``lenient``: without those marked only with the errata given."""
         key = (id(self), name, decode_base64, every_reading, lenient)
         if key not in _VALIDATORS:
             schema = self.schema(name)
@@ -155,8 +142,7 @@ class Spec:
 
 
 def mappings(node: Any) -> Iterator[dict[str, Any]]:
-    """Every mapping in a YAML/JSON tree, parents first (a caller may edit one before its
-    children are visited)."""
+    """Every mapping in a YAML/JSON tree, parents first (editable before their children)."""
     if isinstance(node, dict):
         yield node
         for v in node.values():
@@ -176,8 +162,7 @@ def _ref_name(container: dict[str, Any]) -> str | None:
 
 
 def _read_text(path: Path, shown: str, label: str) -> str:
-    """A contract file's UTF-8 text, or a one-line SpecError ("cannot read SHOWN: why", "LABEL is
-    not UTF-8 text")."""
+    """A contract file's UTF-8 text, or a one-line SpecError."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -187,8 +172,7 @@ def _read_text(path: Path, shown: str, label: str) -> str:
 
 
 def read_yaml(path: Path, label: str) -> Any:
-    """A YAML file of the contract (codes, readings, a team's --codes table), or a one-line
-    SpecError."""
+    """A YAML file of the contract, or a one-line SpecError."""
     text = _read_text(path, label, label)
     try:
         return yaml.load(text, Loader=_Loader)
@@ -249,12 +233,10 @@ class Code:
         return self.zh.split(" / ")[0].rstrip("!！")
 
     def describe(self) -> str:
-        flag = "" if self.documented else " [decided by faceharness, " + (self.errata or "") + "]"
-        return (
-            f"{self.api} {self.where} {self.code}: {self.en} ({self.zh}); {self.category}, "
-            + ("retryable" if self.retryable else "not retryable")
-            + flag
-        )
+        flag = "" if self.documented else f" [decided by faceharness, {self.errata or ''}]"
+        retry = "retryable" if self.retryable else "not retryable"
+        head = f"{self.api} {self.where} {self.code}: {self.en} ({self.zh})"
+        return f"{head}; {self.category}, {retry}{flag}"
 
 
 class CodeTable:
@@ -279,8 +261,7 @@ class CodeTable:
         return self._by_key.get((api, where, str(code)))
 
     def named(self, api: str, name: str) -> Code:
-        """The entry of that symbolic name (``named("jd", "bad_sign")``): code names codes this
-        way."""
+        """The entry of that symbolic name (``named("jd", "bad_sign")``)."""
         try:
             return self._by_name[(api, name)]
         except KeyError:
@@ -294,8 +275,8 @@ class CodeTable:
         return [c for c in self.codes if c.api == api and where in (None, c.where)]
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
-        """The single entry whose English meaning starts with the text: lets code name codes by
-        meaning (a row a team's table replaced is found when nothing else means it)."""
+        """The single entry whose English meaning starts with the text (a row a team's table
+        replaced is found when nothing else means it)."""
 
         def means(c: Code) -> bool:
             return (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
@@ -313,8 +294,7 @@ class CodeTable:
 
 
 def merge_codes(table: CodeTable, path: Any) -> CodeTable:
-    """``table`` with a team's own codes (``--codes FILE``, the codes.yaml row format) merged over
-    it."""
+    """``table`` with a team's own codes (``--codes FILE``, codes.yaml's rows) merged over it."""
     raw = read_yaml(path, f"--codes {path}")
     if isinstance(raw, dict) and isinstance(raw.get("codes"), list):
         for row in raw["codes"]:
@@ -345,8 +325,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
         where = f"{source}: entry {i + 1}"
         if not isinstance(row, dict):
             raise SpecError(f"{where} is not a mapping")
-        missing = _FIELDS - row.keys()
-        if missing:
+        if missing := _FIELDS - row.keys():
             raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
         if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:
             raise SpecError(f"{where}: api/where {row['api']}/{row['where']} is not a known place")
@@ -382,16 +361,12 @@ def parse_errata(text: str, source: str) -> tuple[Erratum, ...]:
     ends = [m.start() for m in heads[1:]] + [len(text)]
     out = [Erratum(m[1], m[2].strip(), text[m.end() : end].strip()) for m, end in zip(heads, ends)]
     ids = [e.id for e in out]
-    dupes = sorted({x for x in ids if ids.count(x) > 1})
-    if dupes:
+    if dupes := sorted({x for x in ids if ids.count(x) > 1}):
         raise SpecError(f"{source}: errata ids used twice: {', '.join(dupes)}")
     return tuple(out)
 
 
-# --- readings (`specs/readings.yaml`) -------------------------------------------------------
-# Where a seed allows more than one meaning, rules with basis ``reading`` report which reading each
-# answer follows into a ReadingLog, and the log becomes the ``errata[].observed`` / ``evidence`` of
-# ``summary.json``. Only a reading a policy *requires* turns a mismatch into a finding.
+# --- readings (`specs/readings.yaml`): only a reading a policy requires makes a finding ------
 Which = Literal["default", "alternative"]
 Observed = Literal["default", "alternative", "mixed", "not-exercised"]
 WHICH: tuple[str, ...] = get_args(Which)
@@ -486,10 +461,8 @@ def check_required(
 
 
 class ReadingLog:
-    """What one run saw of each reading: counts per side and the first example of each.
-
-    Thread-safe (schemathesis may call rules from worker threads); cheap enough for every answer.
-    """
+    """What one run saw of each reading: counts per side and the first example of each
+    (thread-safe: schemathesis may call rules from worker threads)."""
 
     def __init__(self, required: Mapping[str, str] | None = None) -> None:
         self.required: dict[str, str] = dict(required or {})
@@ -497,9 +470,7 @@ class ReadingLog:
         self._lock = threading.Lock()
 
     def observe(self, erratum: str, which: Which, example: str = "") -> None:
-        """Count one answer; ``example`` quotes it (the answer and the reading it followed). No
-        replay file is written for an observation: `conform --reading ID=alternative` reproduces
-        one."""
+        """Count one answer; ``example`` quotes it (`conform --reading ID=...` reproduces it)."""
         self._add(erratum, {which: 1}, {which: example[:300]} if example else {})
 
     def merge(self, other: ReadingLog) -> None:
@@ -519,7 +490,6 @@ class ReadingLog:
             return {rid: (dict(c), dict(e)) for rid, (c, e) in self._seen.items()}
 
     def mismatch(self, erratum: str, which: Which) -> bool:
-        """Whether ``which`` contradicts a reading the policy requires."""
         wanted = self.required.get(erratum)
         return wanted is not None and wanted != which
 
@@ -541,8 +511,7 @@ class ReadingLog:
         return out
 
     def errata(self, contract: Contract) -> list[Entry]:
-        """``summary.json`` errata: every erratum, the ambiguous ones with what this run
-        observed."""
+        """``summary.json`` errata, the ambiguous ones with what this run observed."""
         from harness.results import Erratum as Entry
 
         out = []
@@ -556,7 +525,6 @@ class ReadingLog:
         return out
 
     def lines(self, contract: Contract) -> list[str]:
-        """One console line per reading this run exercised."""
         out = []
         for rid, reading in contract.readings.items():
             seen = self.observed(rid)
@@ -626,7 +594,6 @@ class Contract:
     # specs/readings.yaml, by erratum id
     readings: dict[str, Reading] = field(default_factory=dict, hash=False, compare=False)
 
-    # --- lookups -------------------------------------------------------------------------
     def spec(self, api: str) -> Spec:
         if api not in ("match", "jd"):
             raise SpecError(f"unknown api {api!r}; expected 'match' or 'jd'")
@@ -658,11 +625,11 @@ class Contract:
     jd_success_code = _fact("jd", "success_code", str)
     jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
     jd_timestamp_window_ms = _fact("jd", "timestamp_window_s", lambda s: int(s) * 1000)
+    jd_threshold_fmr = _fact("jd", "threshold_keys", lambda d: {k: float(v) for k, v in d.items()})
 
     @property
     def match_base64_safe_chars(self) -> int:
-        """The most base64 text a request may carry and be within "400k" under every reading
-        (E-012)."""
+        """The most base64 text within "400k" under every reading (E-012)."""
         safe = self.readings["E-012"].safe_limit if "E-012" in self.readings else None
         return min(self.match_base64_max_chars, safe or self.match_base64_max_chars)
 
@@ -688,24 +655,18 @@ class Contract:
         props = self.jd.schemas["CompareRequest"]["properties"]
         return {k: v["const"] for k, v in props.items() if "const" in v}
 
-    @property
-    def jd_threshold_fmr(self) -> dict[str, float]:
-        return {k: float(v) for k, v in self.jd.facts["threshold_keys"].items()}
-
     @cached_property
     def jd_collection_bounds(self) -> tuple[int, int]:
         s = self.jd.schemas["CompareRequest"]["properties"]["collectionImageItems"]
         return int(s["minItems"]), int(s["maxItems"])
 
     def code_named(self, api: str, name: str) -> Any:
-        """The code of that symbolic name as the envelope carries it (``code_named("jd",
-        "bad_sign")`` is ``"10047"``): code answers and looks codes up by name, never by a numeric
-        literal."""
+        """The code of that symbolic name as the envelope carries it (``"10047"`` for ``"jd",
+        "bad_sign"``): never a numeric literal in code."""
         return self.codes.named(api, name).value
 
     def code(self, api: str, where: str, code: object) -> Code:
-        found = self.codes.get(api, where, code)
-        if found is None:
+        if (found := self.codes.get(api, where, code)) is None:
             raise SpecError(f"code {code} is not in codes.yaml for {api} {where}")
         return found
 
@@ -715,10 +676,7 @@ ENV_CODES = "FACEHARNESS_CODES"
 
 def load_contract(specs_dir: Path | None = None, codes: Path | None = None) -> Contract:
     """Load and cross-check everything under `specs_dir`; raises SpecError with one line.
-
-    ``codes`` (else ``$FACEHARNESS_CODES``, set by ``--codes FILE``) is a team's table of its
-    service's own codes, merged over codes.yaml: same rows, ``documented`` and ``retryable``
-    default to false, and a row for a code codes.yaml has replaces it (E-014).
+    ``codes`` (else ``$FACEHARNESS_CODES``, set by ``--codes FILE``): a team's own codes (E-014).
     """
     extra = codes or (Path(os.environ[ENV_CODES]) if os.environ.get(ENV_CODES) else None)
     if not specs_dir:  # $FACEHARNESS_SPECS, else the repository's specs/ beside `harness`
@@ -751,8 +709,7 @@ def _load(specs_dir: str, codes_file: str | None = None) -> Contract:
 
 
 def _cross_check(c: Contract) -> None:
-    """Facts that must agree between files: errata ids cited exist; success codes are in the
-    table."""
+    """Facts that must agree between files."""
     known = {e.id for e in c.errata}
     for spec in (c.match, c.jd):
         for cited in _cited_errata(spec.raw):

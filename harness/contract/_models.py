@@ -1,9 +1,5 @@
-"""Pydantic models of every request and response of both APIs.
-
-They mirror the specs field for field (``tests/contract/test_models_match_specs.py`` fails when
-one gains a field the other lacks). Response models allow extra fields so a live service's
-additions still parse; the spec validators, not these models, judge conformance.
-"""
+"""Pydantic models of every request and response of both APIs, field for field as the specs
+(responses allow extra fields: the spec validators, not these models, judge conformance)."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fixtures.cli import InProcess, Ran, run_cli
 
-from harness.clients import (
+from harness.config import (
     DEMO_JD_APPKEY,
     DEMO_JD_SECRETKEY,
     DEMO_TOKEN,
