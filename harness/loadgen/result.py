@@ -1,13 +1,8 @@
 """What a load run is given (:class:`RunConfig`), sends (:class:`PreparedRequest`) and returns
 (:class:`LoadResult`: the ``load.json`` summary plus its per-second rows), and how the
-processes' part files become it.
-
-Each load process appends one JSON line per closed second to ``parts/<proc>.series.jsonl``
-(the caller tails these for progress) and writes ``parts/<proc>.final.json`` when it stops:
-files, so results survive however the master shuts down. HDR histograms are added, never
-averaged, so merged percentiles are exact to the histogram's 3 significant digits whatever the
-number of worker processes; per-second histograms stay encoded in memory so a steady-state
-window (say, seconds 1-5 of a limit-search step) can be re-summarised exactly.
+processes' part files (``parts/<proc>.series.jsonl``, ``parts/<proc>.final.json``: files, so
+results survive however the master shuts down) become it. HDR histograms are added, never
+averaged, so merged percentiles are exact whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -75,7 +70,29 @@ class RunConfig:
     abort_min_samples: int = 10
 
     def __post_init__(self) -> None:
-        validate(self)
+        """Reject configurations that cannot run, with one-line :class:`UsageError` messages."""
+        cfg, url = self, urlsplit(self.target_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise UsageError(
+                f"target URL {cfg.target_url!r} must look like http://host:port[/base]"
+            )
+        if cfg.mode not in MODE_LABELS:
+            raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
+        if (cfg.users is None, cfg.rate is None) != (cfg.mode == "open", cfg.mode == "closed"):
+            raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
+        check_load(cfg.users, cfg.rate, cfg.max_requests, cfg.abort_error_rate)
+        if cfg.processes < 1:
+            raise UsageError(f"processes must be >= 1, got {cfg.processes}")
+        if cfg.users is not None and cfg.users < cfg.processes:
+            raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
+        if not (0 < cfg.duration_s <= MAX_DURATION_S):
+            raise UsageError(
+                f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}"
+            )
+        if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
+            raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
+        if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
+            raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 
     @property
     def label(self) -> str:
@@ -103,28 +120,6 @@ class RunConfig:
         if unknown:
             raise ConfigError(f"unknown load config keys: {', '.join(unknown)}")
         return cls(**dict(data))
-
-
-def validate(cfg: RunConfig) -> None:
-    """Reject configurations that cannot run, with one-line :class:`UsageError` messages."""
-    parts = urlsplit(cfg.target_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"target URL {cfg.target_url!r} must look like http://host:port[/base]")
-    if cfg.mode not in MODE_LABELS:
-        raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
-    if (cfg.users is None) == (cfg.rate is None) or (cfg.users is None) == (cfg.mode == "closed"):
-        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
-    check_load(cfg.users, cfg.rate, cfg.max_requests, cfg.abort_error_rate)
-    if cfg.processes < 1:
-        raise UsageError(f"processes must be >= 1, got {cfg.processes}")
-    if cfg.users is not None and cfg.users < cfg.processes:
-        raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
-    if not (0 < cfg.duration_s <= MAX_DURATION_S):
-        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
-    if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
-        raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
-    if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
-        raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> RunConfig | None:
@@ -335,16 +330,9 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
 
 def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
              orphan_rows: list[dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
-    """Which load processes did not send their share of the run, and what that loses (None:
-    every one did). A run cut short, or summed from fewer processes than it had, must not
-    read as the load that was asked for.
-
-    *missing*: its final report never came (the master had quit); what its per-second rows
-    showed is counted here, not in the results. *cut short*: it reported, but its schedule
-    was ended from outside (the master's run-time limit, its missed heartbeats, Locust
-    stopping its users) rather than by its duration, request budget or an abort (which stops
-    every process: the abort is the run's verdict).
-    """
+    """Which load processes did not send their share of the run (None: every one did): one
+    whose report never came (its rows are counted here, not in the results), or one stopped
+    from outside rather than by its duration, budget or an abort (the abort is the verdict)."""
     aborted = any(f.get("stop_reason") == STOP_ABORT for f in finals)
 
     def name(index: int) -> str:

@@ -107,14 +107,9 @@ def run_load(
 ) -> LoadResult:
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
-    ``requests`` is a :class:`ScenarioOptions` (classified by the APIs' codes) or a list
-    of paths (plain GETs classified by HTTP status); exactly one of ``users`` (closed model)
-    or ``rate`` (open model, requests/s in total). ``options`` are the other :class:`RunConfig`
-    fields (``max_requests``, ``abort_error_rate``: off by default, turn it on for live
-    targets, ...). ``workers=W`` runs a Locust master plus W worker processes on loopback,
-    ``remote`` makes that master wait for workers on other machines too. ``env`` adds variables
-    to the Locust processes' environment (and the preflight's): credentials never go into the
-    run's config file.
+    ``requests`` is a scenario or a list of paths (plain GETs classified by HTTP status);
+    ``options`` are the other :class:`RunConfig` fields. ``env`` adds variables to the Locust
+    processes' environment: credentials never go into the run's config file.
     """
     total_workers = workers + (remote.count if remote else 0)
     if not 0 <= total_workers <= MAX_WORKERS:
@@ -165,13 +160,8 @@ def serve_worker(
     master: str, *, out_dir: Path, wait_s: float, env: Mapping[str, str],
     on_run: Callable[[int], None] | None = None,
 ) -> int:  # fmt: skip
-    """Run Locust workers for the master at ``master`` (``HOST[:PORT]``), one per run, until
-    no master comes within ``wait_s``; return how many runs were served.
-
-    Each master ends its run (and its workers); the next one (a second model, a limit
-    search's next step) gets a fresh worker. A worker whose master goes away ends after
-    ten seconds without its heartbeat. The credentials come from ``env``, never argv.
-    """
+    """Run a fresh Locust worker per run (each master ends its workers) for the master at
+    ``HOST[:PORT]`` until none comes within ``wait_s``; return how many runs were served."""
     host, port = parse_address(master, "--master")
     out = Path(out_dir).resolve()
     _prepare_out_dir(out)

@@ -1,21 +1,10 @@
-"""Request factories for every operation of both APIs, and a weighted mix of them.
+"""Request factories for every operation of both APIs, and a weighted mix of them
+(docs/load.md, "Scenarios").
 
 Credentials come from the Locust process's environment only, so they never appear in the run's
-config file or in ``load.json``. Bodies are built once per image pair and reused; what must be
-fresh per request is fresh: JD's timestamp and sign (``jd_auth_params``) and its ``serialNo``.
-
-Pairing decides what is compared: ``same`` sends one image on both sides (a match on
-every engine, including the emulator's byte-hash ``fast`` engine), ``genuine`` two
-photos of one person, ``impostor`` two people. ``matchIdno`` compares against the
-registry photo of an identity: by default the emulator's demo identity, whose registry
-photo is ``builtin_faces()[0]``; ``FACEHARNESS_ID_NUM``/``FACEHARNESS_ID_NAME`` and the
-``idno_face`` option point it at another one.
-
-The image pool is built once per process from the package-shipped portraits (their JPEG
-variants, plus a smaller and a larger re-encode of each so every size class has members) and,
-optionally, the ``--faces`` sample: base64 encoding, transfer and decoding cost grow with the
-upload, so a run states its size mix. Images never leave this module except inside request
-bodies; reports see sha256 only.
+config file or in ``load.json``. Bodies are built once per image pair and reused; JD's
+timestamp, sign and ``serialNo`` are fresh per request. Images never leave this module except
+inside request bodies; reports see sha256 only.
 """
 
 from __future__ import annotations

@@ -197,12 +197,7 @@ def run_load_suite(
     max_rps: float | None = None, **options: Any,
 ) -> LoadSuiteResult:  # fmt: skip
     """:class:`LoadSuite` ``(scenario=..., **options)`` run against ``target`` with the
-    environment's (or ``config``'s) credentials, as the command does.
-
-    Example:
-        run_load_suite("emulator", out_dir="reports/x", scenario="mixed", rate=20,
-                       duration_s=10, emulator=EmulatorOptions(qps=200))
-    """
+    environment's (or ``config``'s) credentials, as the command does."""
     from harness.clients import load_credentials
 
     opts = scenario if isinstance(scenario, ScenarioOptions) else ScenarioOptions(scenario=scenario)
@@ -217,18 +212,9 @@ def run_load_suite(
 
 def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
-    can).
-
-    No connection that reached the service at all (refused, reset, closed before an answer) is an
-    unreachable target; requests that reached it and ran out of time are its answer (a measured
-    failure, judged by the run). HTTP answers that all refused the credentials or the account
-    say nothing about the service's load.
-    """
-    completed, codes, by_class = (
-        summary["totals"]["completed"],
-        summary["codes"],
-        summary["by_class"],
-    )
+    can): none reached it (timeouts did: they are its answer), or all refused the credentials."""
+    completed = summary["totals"]["completed"]
+    codes, by_class = summary["codes"], summary["by_class"]
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
     unreached = by_class.get(CONNECTION_ERROR, 0)  # no answer, timeouts aside
     if unreached >= completed:
@@ -254,7 +240,6 @@ class _Run:
         self.label = ""  # a search's current step
 
     def _options(self) -> dict[str, Any]:
-        """What every run_load of the suite shares."""
         return {"workers": self.suite.workers, "remote": self.suite.remote, "env": self.env,
                 "timeout_s": self.timeout_s,
                 "abort_error_rate": self.limits.abort_error_rate}  # fmt: skip
@@ -553,13 +538,9 @@ def open_model_measure(
     timeout_s: float = 5.0,
     **options: Any,
 ) -> Callable[[float], StepResult]:
-    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` per step
-    (``options`` are its own), written into ``out_dir/step-NN-<rate>``.
-
-    Each step runs ``warmup_s + step_s + 1`` seconds at a constant rate and is judged on the
-    whole seconds after the warm-up only (connection set-up, the first token-bucket burst),
-    from the per-second HDR histograms, so p99 is exact for that window.
-    """
+    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` of
+    ``warmup_s + step_s + 1`` seconds per step, into ``out_dir/step-NN-<rate>``, judged on the
+    whole seconds after the warm-up (connection set-up, the first token-bucket burst)."""
     if step_s < 1 or warmup_s < 0:
         raise ValueError("step_s must be >= 1 and warmup_s >= 0")
     counter = itertools.count(1)
@@ -578,13 +559,9 @@ def open_model_measure(
 
 
 def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> StepResult:
-    """Judge a run on whole seconds starting ``warmup_s`` after its first send.
-
-    The success rate of the window's second half is reported too (``tail_ok_rps``): the
-    throttle plateau. A business failure (a served request answered "no match") is not an
-    error here: the service did the work; ``error_rate`` counts everything but success,
-    business failure and throttling, which has its own bound.
-    """
+    """Judge a run on whole seconds starting ``warmup_s`` after its first send, from the
+    per-second HDR histograms (p99 exact for the window); the second half's success rate is the
+    throttle plateau (``tail_ok_rps``). A "no match" is served, not an error."""
     start = result.summary.get("started_at_epoch")
     offset = float(start) - result.series[0].sec if (start is not None and result.series) else 0.0
     first = math.ceil(offset + warmup_s)
@@ -605,8 +582,6 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
         completed=completed,
         dropped=window.dropped,
-        late=window.late,
-        duration_s=float(seconds),
         tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
         detail={
             "out_dir": str(result.out_dir),
@@ -648,13 +623,12 @@ def side_by_side(*runs: Mapping[str, Any]) -> dict[str, Any]:
     for run in runs:
         n = sum(1 for c in columns if c == run["mode"] or c.startswith(run["mode"] + " #"))
         columns.append(run["mode"] if n == 0 else f"{run['mode']} #{n + 1}")
-    rows = []
-    for key, text in COMPARED:
-        row: dict[str, Any] = {"metric": key, "label": text}
-        for column, run in zip(columns, runs, strict=True):
-            value: Any = run
-            for part in key.split("."):
-                value = value.get(part) if isinstance(value, Mapping) else None
-            row[column] = value
-        rows.append(row)
+
+    def value(run: Any, key: str) -> Any:
+        for part in key.split("."):
+            run = run.get(part) if isinstance(run, Mapping) else None
+        return run
+
+    rows = [{"metric": key, "label": text} | {c: value(r, key) for c, r in zip(columns, runs)}
+            for key, text in COMPARED]  # fmt: skip
     return {"columns": columns, "rows": rows}

@@ -1,21 +1,12 @@
 """Sending a prepared request on a Locust user's own connection pool, below its session.
 
-Locust's ``FastHttpSession.request`` parses the URL, builds request and response wrapper
-objects and fires its event for every call; the load process needs none of that (it
-times, classifies and records each answer itself, then fires Locust's request event
-once), and at thousands of requests per second per core that wrapping is a measurable
-share of the generator's CPU (``benchmarks/bench_load.py``). Below that, geventhttpclient's
-``HTTPClient.request`` merges and validates every header twice per call; a scenario sends the
-same few header sets over and over, so the request head is built by geventhttpclient once per
-distinct (method, path, headers, body length) and kept (only the query string, which a signed
-API renews per request, is spliced in per request). Connecting (address, TLS, proxy), response
-parsing and the retry rules are geventhttpclient's, exactly as Locust configures them; the idle
-keep-alive connections are kept here, in a plain list: the pool's queue, semaphore and gevent
-``select`` liveness check cost more per request than the rest of the send (``in_flight`` already
-bounds the connections). The whole request (connect, send, wait, read) runs under one deadline of
-the user's ``network_timeout`` (``--timeout``, checked every 50 ms), so the sockets themselves
-carry no timeout (a gevent ``Timeout`` armed per socket wait was a timer per request): a target
-that drips its answer cannot hold a user. Runs only inside Locust (gevent-patched).
+Locust's session wrapping and geventhttpclient's per-call header merging were a measurable
+share of the generator's CPU (``benchmarks/bench_load.py``), so a request head is built by
+geventhttpclient once per distinct (method, path, headers, body length) and kept (the query
+string, renewed per request by a signed API, is spliced in), and idle keep-alive connections
+are a plain list. Connecting, response parsing and retries stay geventhttpclient's. The whole
+request runs under one deadline of the user's ``network_timeout``, so a target that drips its
+answer cannot hold a user. Runs only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
