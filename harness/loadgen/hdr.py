@@ -14,13 +14,7 @@ from hdrh.histogram import HdrHistogram
 LOWEST_US = 1
 HIGHEST_US = 600_000_000
 SIG_FIGS = 3
-PERCENTILES: tuple[tuple[str, float], ...] = (
-    ("p50", 50.0),
-    ("p90", 90.0),
-    ("p99", 99.0),
-    ("p999", 99.9),
-)
-KEYS = tuple(key for key, _ in PERCENTILES)
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
 
 
 def new_histogram() -> HdrHistogram:
@@ -76,12 +70,12 @@ def summarize_ms(hist: HdrHistogram) -> dict[str, Any]:
     """Full-precision percentiles in milliseconds (microsecond resolution)."""
     count = int(hist.get_total_count())
     if count == 0:
-        return {"count": 0, "min": None, "mean": None} | dict.fromkeys(KEYS) | {"max": None}
-    values = hist.get_percentile_to_value_dict([p for _, p in PERCENTILES])
+        return {"count": 0, "min": None, "mean": None} | dict.fromkeys(PERCENTILES) | {"max": None}
+    values = hist.get_percentile_to_value_dict(list(PERCENTILES.values()))
     mean = round(float(hist.get_mean_value()) / 1000.0, 3)
     return (
         {"count": count, "min": _ms(hist.get_min_value()), "mean": mean}
-        | {key: _ms(values[pct]) for key, pct in PERCENTILES}
+        | {key: _ms(values[pct]) for key, pct in PERCENTILES.items()}
         | {"max": _ms(hist.get_max_value())}
     )
 

@@ -68,16 +68,10 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class LimitResult:
-    """The search outcome and its evidence.
-
-    ``limit_rps`` is the highest rate that met every criterion (None if none did), capped
-    at ``plateau_rps`` when a good step exceeded what a throttled step delivered;
-    ``upper_rps`` the lowest rate known or inferred to fail; ``knee_rps`` the highest good
-    rate whose p99 stayed within ``knee_factor`` x the best p99 seen (where latency starts
-    to bend); ``plateau_rps`` the lowest success rate at a step failing by throttling;
-    ``saturation_rps`` the lowest success rate at any step failing by throttling or
-    falling short of the offered rate (what the service delivers when overloaded).
-    """
+    """The search outcome and its evidence. ``limit_rps`` is capped at ``plateau_rps`` (the
+    lowest success rate of a throttled step); ``upper_rps`` is the lowest rate known or
+    inferred to fail; ``knee_rps`` the highest good rate whose p99 stayed within
+    ``knee_factor`` x the best; ``saturation_rps`` what a throttled or short step delivered."""
 
     limit_rps: float | None
     first_bad_rps: float | None
@@ -94,13 +88,8 @@ class LimitResult:
 
     @property
     def bound(self) -> Bound | None:
-        """How :attr:`reported_rps` bounds the true limit.
-
-        ``"exact"``: bracketed between a passing and a failing rate; ``"lower"``: the search
-        stopped (ceiling, budget) before any rate failed, so the limit is at least this;
-        ``"upper"``: no rate passed, so the limit is below the lowest rate tried; None when
-        no step ran.
-        """
+        """How :attr:`reported_rps` bounds the true limit (docs/load.md: exact, lower, upper;
+        None when no step ran)."""
         if self.limit_rps is not None:
             return "exact" if self.upper_rps is not None else "lower"
         return "upper" if any(not s.good for s in self.steps) else None

@@ -115,8 +115,7 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
         if unknown:
             raise ConfigError(f"unknown load config keys: {', '.join(unknown)}")
         return cls(**dict(data))
@@ -147,15 +146,11 @@ CSV_COLUMNS = ("t", "epoch_s", "offered_rps", "achieved_rps", "ok_rps", "p50_ms"
 MAX_SERIES_S = int(MAX_DURATION_S) + 3600  # bounds the per-second loop
 
 MODE_NOTES = {
-    "open-model": (
-        "Open model: requests start on a fixed arrival schedule independent of responses; "
-        "latency_ms is measured from each request's intended start (coordinated-omission "
-        "corrected); service_ms from the actual send."
-    ),
-    "closed-model": (
-        "Closed model: each user waits for its answer before sending again, so a slow "
-        "service lowers the offered rate and latency_ms (from the actual send) hides queueing."
-    ),
+    "open-model": "Open model: requests start on a fixed arrival schedule independent of "
+    "responses; latency_ms is measured from each request's intended start (coordinated-omission "
+    "corrected); service_ms from the actual send.",
+    "closed-model": "Closed model: each user waits for its answer before sending again, so a "
+    "slow service lowers the offered rate and latency_ms (from the actual send) hides queueing.",
 }
 LOCUST_LABELS = {
     "closed-model": "closed-model: Locust's own statistics; response-time percentiles are "
@@ -175,11 +170,10 @@ class PartWriter:
     """Writes one process's files; every write is flushed so a crash loses at most a second."""
 
     def __init__(self, out_dir: str | Path, proc: str) -> None:
-        self.dir = Path(out_dir) / PARTS_DIR
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.proc = proc
-        self.series_path = self.dir / f"{proc}{SERIES_SUFFIX}"
-        self.final_path = self.dir / f"{proc}{FINAL_SUFFIX}"
+        parts = Path(out_dir) / PARTS_DIR
+        parts.mkdir(parents=True, exist_ok=True)
+        self.series_path = parts / f"{proc}{SERIES_SUFFIX}"
+        self.final_path = parts / f"{proc}{FINAL_SUFFIX}"
 
     def append_rows(self, rows: Iterable[dict[str, Any]]) -> None:
         lines = [json.dumps(row, separators=(",", ":")) + "\n" for row in rows]

@@ -61,11 +61,10 @@ def parse_weights(text: str, allowed: Sequence[str], what: str) -> dict[str, flo
 class ImagePool:
     """Images by size class; picks are driven by the caller's seeded RNG."""
 
-    def __init__(self, images: Sequence[PoolImage], *, skipped: int = 0) -> None:
+    def __init__(self, images: Sequence[PoolImage]) -> None:
         if not images:
             raise InputError("the image pool is empty")
         self.images = tuple(images)
-        self.skipped = skipped
         self.by_class: dict[str, tuple[PoolImage, ...]] = {
             c: tuple(i for i in self.images if i.size_class == c) for c in SIZE_CLASSES
         }
@@ -95,24 +94,6 @@ class ImagePool:
         return members[rng.randrange(len(members))]
 
 
-def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], int]:
-    """The built-in JPEGs in three sizes, then the ``--faces`` JPEGs and PNGs that fit
-    ``max_bytes``; and how many of these did not."""
-    builtin: list[PoolImage] = []
-    sample: list[PoolImage] = []
-    skipped = 0
-    for face in pool_faces(faces_dir):
-        if face.builtin:
-            builtin += _sizes(face, max_bytes) if face.format == "jpeg" else []
-        elif face.format in ("jpeg", "png") and len(face.data) <= max_bytes:
-            sample.append(_sized(Path(face.name).name, face.data, face.identity))
-        else:
-            skipped += 1
-    if faces_dir is not None and not sample:
-        raise InputError(f"--faces {faces_dir}: no usable .jpg/.png face photos")
-    return builtin + sample, skipped
-
-
 def _sizes(face: PoolImage, max_bytes: int) -> list[PoolImage]:
     """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``."""
     name, data = face.name, face.data
@@ -139,13 +120,23 @@ def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def build_pool(faces_dir: str = "") -> ImagePool:
-    """The pool for this process: images up to the largest upload every scenario may send (the
-    internal API's base64 limit is the tighter one)."""
+    """The pool for this process: the built-in JPEGs in three sizes, then the ``--faces`` JPEGs
+    and PNGs up to the largest upload every scenario may send (the internal API's base64 limit is
+    the tighter one)."""
     from harness.contract import load_contract
 
     max_bytes = min(limits_for(api, load_contract()).largest for api in ("match", "jd"))
-    images, skipped = _images(Path(faces_dir) if faces_dir else None, max_bytes)
-    return ImagePool(images, skipped=skipped)
+    folder = Path(faces_dir) if faces_dir else None
+    builtin: list[PoolImage] = []
+    sample: list[PoolImage] = []
+    for face in pool_faces(folder):
+        if face.builtin:
+            builtin += _sizes(face, max_bytes) if face.format == "jpeg" else []
+        elif face.format in ("jpeg", "png") and len(face.data) <= max_bytes:
+            sample.append(_sized(Path(face.name).name, face.data, face.identity))
+    if folder is not None and not sample:
+        raise InputError(f"--faces {folder}: no usable .jpg/.png face photos")
+    return ImagePool(builtin + sample)
 
 
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
@@ -250,12 +241,8 @@ class Scenario:
         self._bodies: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
         self._requests: dict[bytes, PreparedRequest] = {}  # by body (identical bodies: one key)
         self._paths = {op: self.contract.operation(op).path for op in OPERATIONS}
-        self._builders = {
-            "match": self._match,
-            "matchIdno": self._idno,
-            "liveCode": self._live_code,
-            "faceCompareNew": self._jd_compare,
-        }
+        builders = (self._match, self._idno, self._live_code, self._jd_compare)
+        self._builders = dict(zip(OPERATIONS, builders, strict=True))
         self._prebuild()
 
     def _prebuild(self) -> None:
