@@ -70,7 +70,6 @@ def klass_of(category: str, retryable: bool) -> str:
 
 @functools.cache
 def _reader() -> Callable[[bytes], Answer]:
-    """The contract's answer reader for HTTP 200 bodies."""
     return functools.partial(read_answer, load_contract(), None, 200)
 
 

@@ -53,12 +53,10 @@ def record_seconds(hist: HdrHistogram, seconds: float) -> bool:
 
 
 def encode(hist: HdrHistogram) -> str:
-    """Compressed base64 form (the payload of an HDR log line)."""
     return hist.encode().decode("ascii")  # type: ignore[no-any-return]
 
 
 def merge(payloads: Iterable[str | None]) -> HdrHistogram:
-    """Add encoded histograms into a fresh one; ``None`` entries are skipped."""
     total = new_histogram()
     for payload in payloads:
         if payload:

@@ -444,7 +444,6 @@ class LoadProcess:
                 self.finish()
 
     def finish(self) -> None:
-        """Write results, then end the run (local) or report to the master (worker)."""
         if self.finished:
             return
         self.finished = True

@@ -194,7 +194,6 @@ class Recorder:
         self._cutoff = -1  # due_rows's last cutoff second
 
     def wall(self, t: float) -> float:
-        """Map a ``perf_counter`` reading to epoch seconds."""
         return t + self._wall_offset
 
     def _interval(self, t: float) -> _Interval:
@@ -225,7 +224,6 @@ class Recorder:
         self._interval(intended).offered += 1
 
     def dropped(self, intended: float) -> None:
-        """A due send was skipped because the in-flight cap was reached."""
         self.totals["dropped"] += 1
         self._interval(intended).dropped += 1
 
@@ -238,7 +236,6 @@ class Recorder:
             self.totals["late"] += 1
 
     def done(self, intended: float, sent: float, done: float, klass: str, code: str) -> None:
-        """One response (or transport failure) classified as ``klass``/``code``."""
         interval = self._interval(done)
         if interval.hist is None:
             interval.hist = hdr.new_histogram()

@@ -224,7 +224,6 @@ def _complete_lines(text: str) -> list[dict[str, Any]]:
 
 
 def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str]) -> LoadResult:
-    """Read ``out_dir/parts`` and build the merged :class:`LoadResult`."""
     parts = out_dir / PARTS_DIR
     finals = [json.loads(p.read_text("utf-8")) for p in sorted(parts.glob(f"*{FINAL_SUFFIX}"))]
     label = cfg.label
@@ -299,7 +298,6 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
 
 
 def write_outputs(result: LoadResult) -> None:
-    """Write ``load.json``, the per-second ``load.csv`` and the interval ``load.hlog``."""
     out = result.out_dir
     write_json_atomic(out / LOAD_JSON, result.summary)
     _write_csv(out / LOAD_CSV, result.series)
@@ -439,7 +437,6 @@ class PreparedRequest:
     body: bytes = b""
 
     def url_path(self) -> str:
-        """Path plus encoded query string, as sent on the request line."""
         if not self.query:
             return self.path
         sep = "&" if "?" in self.path else "?"

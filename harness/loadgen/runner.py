@@ -84,7 +84,6 @@ class LoadProgress:
     mode: str
     elapsed_s: float
     completed: int
-    success: int
     errors: int
     last_second_rps: float | None
     last_second_p99_ms: float | None
@@ -358,7 +357,6 @@ class _Launch:
 def _progress(
     mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
 ) -> Callable[[], None]:
-    """A poll that tails the series files and reports cumulative counts to ``callback``."""
     tail, started, seen = SeriesTail(out), time.monotonic(), [0, 0]  # answers, successes
 
     def poll() -> None:
@@ -371,8 +369,6 @@ def _progress(
         last = SecondRow.total(r for r in rows if int(r["sec"]) == last_sec)
         done, ok = seen
         elapsed = round(time.monotonic() - started, 3)
-        callback(
-            LoadProgress(mode, elapsed, done, ok, done - ok, float(last.completed), last.p99_ms)
-        )
+        callback(LoadProgress(mode, elapsed, done, done - ok, float(last.completed), last.p99_ms))
 
     return poll

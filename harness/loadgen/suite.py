@@ -77,12 +77,10 @@ class LimitOptions:
 
     slo_p99_ms: float = 1000.0
     max_error_rate: float = 0.01
-    max_throttled_rate: float | None = None
     start_rate: float | None = None  # emulator 10/s, live target 1/s
     max_rate: float | None = None  # emulator 2000/s, live target the safety ceiling
     step_s: float = 3.0
     warmup_s: float = 1.0
-    resolution: float = 0.04
     max_steps: int = 16
     time_budget_s: float = 300.0
     required_rps: float | None = None  # a limit below this is a finding
@@ -340,8 +338,7 @@ class _Run:
 
         found = find_limit(
             step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
-            max_error_rate=s.max_error_rate, max_throttled_rate=s.max_throttled_rate,
-            resolution=s.resolution, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
+            max_error_rate=s.max_error_rate, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
             precheck=precheck,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
@@ -420,7 +417,6 @@ _LIMIT_FIELDS = "knee_rps plateau_rps saturation_rps first_bad_rps converged sto
 
 
 def limit_metrics(found: LimitResult) -> dict[str, Any]:
-    """A limit search as ``LoadMetrics`` fields: the limit and its evidence steps."""
     return {
         "qps_limit": found.reported_rps,
         "qps_limit_bound": found.bound,
