@@ -86,12 +86,8 @@ def api_classifier(
         return SERVER_ERROR, f"{label} {what}"
     if answer.where == "status":
         return SERVER_ERROR, f"{label} status={answer.code}"
-    if (
-        answer.where == "business"
-        and answer.code is None
-        or answer.where == "gateway"
-        and not answer.refused
-    ):
+    unfinished = {"business": answer.code is None, "gateway": not answer.refused}
+    if unfinished.get(answer.where or "", False):
         return SERVER_ERROR, f"{answer.code_keys[0]} without result.code"
     meaning = answer.meaning
     if meaning is None:

@@ -1,7 +1,5 @@
-"""HDR histogram helpers: one shape everywhere so histograms from any process can be added.
-
-Values are microseconds with 3 significant digits, from 1 us to 10 minutes; larger
-values are clamped to the top (and counted by the recorder) rather than dropped.
+"""HDR histograms of one shape everywhere, so histograms from any process can be added:
+microseconds, 3 significant digits, 1 us to 10 minutes (larger values clamped, and counted).
 """
 
 from __future__ import annotations

@@ -1,7 +1,5 @@
 """Plain-Locust user classes for ``load/locustfile.py`` (its docstring says how to run them):
-the harness's scenario requests, an answer failed unless its JSON code is a success, so
-Locust's failure table lists codes such as ``throttled: jd:gateway:10043``. Imported only
-inside Locust (gevent-patched).
+an answer fails unless its JSON code is a success. Imported only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations

@@ -1,13 +1,11 @@
 """One load-generating Locust process, the master's side of a distributed run, and the Locust
 glue (the user class and the event hooks) that gives each process its state.
 
-A process stops sending by itself (duration, quota, error spike, harness failures), waits for
-in-flight requests, writes its part files and ends the run (local) or reports to the master
-(worker). A worker may be on another machine, so it sends its parts as Locust messages and the
-master writes them where a local process would have; a run that ends otherwise (run-time
-limit, workers gone missing) waits :data:`REPORT_WAIT_S` for their reports, and the merge says
-what came too late. The master carries the run's config to every worker in its parsed options
-(Locust's own spawn message). Imported only inside Locust processes (gevent-patched).
+A worker may be on another machine, so it sends its parts as Locust messages and the master
+writes them where a local process would have; a run ended from outside waits
+:data:`REPORT_WAIT_S` for the reports, and the merge says what came too late. The master
+carries the run's config to every worker in its parsed options (Locust's spawn message).
+Imported only inside Locust processes (gevent-patched).
 """
 
 from __future__ import annotations

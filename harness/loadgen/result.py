@@ -381,19 +381,14 @@ def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_csv(path: Path, series: list[SecondRow]) -> None:
-    error_klasses = [k for k in KLASSES if k != SUCCESS]
-    header = list(CSV_COLUMNS)
+    errors = [k for k in KLASSES if k != SUCCESS]
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header + error_klasses + ["errors_by_code"])
+        writer = csv.writer(fh)  # None is written as an empty field
+        writer.writerow([*CSV_COLUMNS, *errors, "errors_by_code"])
         for row in series:
-            d = row.to_dict()
+            d, counts = row.to_dict(), [row.by_class.get(k, 0) for k in errors]
             codes = ";".join(f"{code}={n}" for code, n in sorted(row.errors_by_code.items()))
-            writer.writerow(
-                [d[h] if d[h] is not None else "" for h in header]
-                + [row.by_class.get(k, 0) for k in error_klasses]
-                + [codes]
-            )
+            writer.writerow([*(d[h] for h in CSV_COLUMNS), *counts, codes])
 
 
 def _write_hlog(path: Path, result: LoadResult) -> None:

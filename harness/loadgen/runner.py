@@ -1,8 +1,7 @@
 """``run_load``: run Locust in its own process(es), wait for it, merge its part files.
 
-Locust monkey-patches the interpreter with gevent when imported, so the caller never imports
-it: it runs as ``python -m locust`` (one local process, or a master plus workers), given the
-:class:`RunConfig` as a JSON file; the results come back as the files that process writes.
+Locust monkey-patches the interpreter with gevent when imported, so it runs as
+``python -m locust``, given the :class:`RunConfig` as a JSON file.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Request factories for every operation of both APIs, and a weighted mix of them
-(docs/load.md, "Scenarios").
-
-Credentials come from the Locust process's environment only, so they never appear in the run's
-config file or in ``load.json``. Bodies are built once per image pair and reused; JD's
-timestamp, sign and ``serialNo`` are fresh per request. Images never leave this module except
-inside request bodies; reports see sha256 only.
+(docs/load.md, "Scenarios"). Credentials come from the Locust process's environment only;
+bodies are built once per image pair and reused (JD's sign and ``serialNo`` are fresh per
+request); images never leave this module except inside request bodies.
 """
 
 from __future__ import annotations

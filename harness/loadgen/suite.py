@@ -1,8 +1,5 @@
-"""The load suite: a scenario against a target, as a run or a limit search, as a SuiteResult.
-
-It opens the target (the embedded emulator on loopback, or a URL: the only address contacted),
-applies the live-target safety defaults and hands the credentials to the Locust processes
-through their environment, never the config file.
+"""The load suite: a scenario against a target (the only address contacted), as a run or a
+limit search; credentials reach the Locust processes through their environment only.
 """
 
 from __future__ import annotations
@@ -131,9 +128,7 @@ class LoadSuite:
             if users is not None or rate is not None:
                 raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
             safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
-            if s.required_rps is not None and not (
-                math.isfinite(s.required_rps) and s.required_rps > 0
-            ):
+            if s.required_rps is not None and not 0 < s.required_rps < math.inf:
                 raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
             safety.check_rate_ceiling(s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
                                       allow_costly=costly, max_rps=max_rps)  # fmt: skip
