@@ -77,9 +77,7 @@ def summarize_ms(hist: HdrHistogram) -> dict[str, Any]:
 
 
 def percentile_ms(hist: HdrHistogram, pct: float) -> float | None:
-    if hist.get_total_count() == 0:
-        return None
-    return _ms(hist.get_value_at_percentile(pct))
+    return _ms(hist.get_value_at_percentile(pct)) if hist.get_total_count() else None
 
 
 def _ms(micros: float) -> float:

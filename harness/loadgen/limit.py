@@ -206,10 +206,8 @@ def find_limit(
     rate = start_rate
     for _ in range(max_steps):  # ramp up
         ok = run_step(rate, "ramp")
-        if ok is None:
-            break
-        if not ok:
-            bad = rate
+        if not ok:  # None: a budget stopped the search
+            bad = None if ok is None else rate
             break
         good = rate
         if rate >= max_rate:
@@ -224,10 +222,8 @@ def find_limit(
                 stopped_by = f"no good rate down to {floor_rate:.3g}/s"
                 break
             ok = run_step(rate, "ramp-down")
-            if ok is None:
-                break
-            if ok:
-                good = rate
+            if ok is not False:  # passed, or a budget stopped the search
+                good = rate if ok else None
                 break
             bad = rate
             rate /= growth
@@ -246,10 +242,7 @@ def find_limit(
         ok = run_step(mid, "bisect")
         if ok is None:
             break
-        if ok:
-            good = mid
-        else:
-            bad = mid
+        good, bad = (mid, bad) if ok else (good, mid)
 
     top = upper()
     converged = good is not None and top is not None and top - good <= resolution * good

@@ -283,19 +283,16 @@ class _Run:
         if len(runs) == 2:
             metrics["closed_model"] = {k: v for k, v in run_metrics(runs[0]).items()
                                        if k not in ("series", "hdr")}  # fmt: skip
-            comparison = side_by_side(*(r.summary for r in runs))
-            metrics["comparison"] = comparison
+            metrics["comparison"] = comparison = side_by_side(*(r.summary for r in runs))
             _write_json(out / COMPARE_JSON, comparison)
-        metrics["slo_p99_ms"] = suite.slo_p99_ms
-        metrics["slo_error_rate"] = suite.max_error_rate
+        metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
         return _suite(_slo_findings(suite, runs), metrics)
 
     def search(self, url: str) -> LoadSuiteResult:
         s, ctx, limits = self.suite.search, self.ctx, self.limits
         assert s is not None
         start, top = self.suite.search_rates(ctx)
-        used = 0
-        steps = 0
+        used = steps = 0
         judged: list[float] = []  # rates whose answers could judge the service
 
         def planned(rate: float) -> int:
@@ -337,12 +334,9 @@ class _Run:
             precheck=precheck,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
-        metrics = limit_metrics(found)
-        best = _limit_step_run(found)
-        if best is not None:
-            metrics = {**run_metrics(best), **metrics}
-        metrics["requests_budget"] = limits.max_requests
-        metrics["requests_planned"] = used
+        best = _limit_step_run(found)  # its latency is the limit's
+        metrics = {**(run_metrics(best) if best is not None else {}), **limit_metrics(found)}
+        metrics |= {"requests_budget": limits.max_requests, "requests_planned": used}
         findings: list[Finding] = []
         op = _operation(self.scenario)
         if found.bound is None:
@@ -421,19 +415,12 @@ def limit_metrics(found: LimitResult) -> dict[str, Any]:
         "search_elapsed_s": round(found.elapsed_s, 3),
         "slo_p99_ms": found.criteria["slo_p99_ms"],
         "slo_error_rate": found.criteria["max_error_rate"],
-        "limit_search": [
-            {
-                "offered": round(st.rate, 3),
-                "achieved": round(st.result.achieved_rps, 3),
-                "p99": st.result.p99_ms,
-                "error_rate": round(min(1.0, st.result.error_rate + st.result.throttled_rate), 6),
-                "ok": st.good,
-                "ok_rps": round(st.result.ok_rps, 3),
-                "throttled_rate": round(st.result.throttled_rate, 6),
-                "phase": st.phase,
-                "reasons": list(st.reasons),
-            }
-            for st in found.steps
+        "limit_search": [  # limit.json's rows, renamed as a series point; errors with throttling
+            {_RENAMED[k]: row[k] for k in ("offered_rps", "achieved_rps", "p99_ms")}
+            | {"error_rate": round(min(1.0, st.result.error_rate + st.result.throttled_rate), 6)}
+            | {"ok": st.good}
+            | {k: row[k] for k in ("ok_rps", "throttled_rate", "phase", "reasons")}
+            for st, row in ((st, st.row()) for st in found.steps)
         ],
     }
 

@@ -264,15 +264,11 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
 
 
 def _read_capped(response: Any) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        part = bytes(response.read(READ_BLOCK))
-        if not part:
-            return b"".join(parts)
-        size += len(part)
-        if size > MAX_ANSWER_BYTES:
+    body = bytearray()
+    for part in iter(lambda: response.read(READ_BLOCK), b""):
+        body += part
+        if len(body) > MAX_ANSWER_BYTES:
             raise AnswerTooLarge(
                 f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
             )
-        parts.append(part)
+    return bytes(body)
