@@ -29,11 +29,9 @@ del _SHAPE
 
 
 def record_seconds(hist: HdrHistogram, seconds: float) -> bool:
-    """Record a duration given in seconds; returns False if it had to be clamped.
-
-    ``HdrHistogram.record_value``'s arithmetic for this module's one shape, inlined: it runs
-    two or three times per request, and the library's four method calls per value were the
-    largest share of the recorder's cost (``tests/load`` pins it to ``record_value``)."""
+    """Record a duration given in seconds; False if it had to be clamped. ``record_value``'s
+    arithmetic for this one shape, inlined: its method calls were the recorder's largest cost
+    (``tests/load`` pins it to ``record_value``)."""
     micros = round(seconds * 1_000_000)
     if micros < LOWEST_US:
         micros = LOWEST_US

@@ -449,10 +449,8 @@ class LoadProcess:
         runner = self.env.runner
         if isinstance(runner, WorkerRunner):
             ctl = self.control
-            done = {"proc": self.proc} | {
-                k: getattr(ctl, k) for k in ("stop_reason", "abort_reason")
-            }
-            runner.send_message(MSG_DONE, done)
+            reasons = {"stop_reason": ctl.stop_reason, "abort_reason": ctl.abort_reason}
+            runner.send_message(MSG_DONE, {"proc": self.proc} | reasons)
         else:
             end_run(self.env)
 

@@ -46,11 +46,8 @@ MODE_LABELS: dict[str, str] = {"closed": "closed-model", "open": "open-model"}
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a load process needs; JSON round-trips via :meth:`to_dict`/:meth:`from_dict`.
-
-    ``processes`` is the number of load-generating processes (1 locally, W with workers);
-    ``users``, ``rate`` and ``max_requests`` are totals over all of them.
-    """
+    """Everything a load process needs; ``users``, ``rate`` and ``max_requests`` are totals over
+    the ``processes`` (1 locally, W with workers)."""
 
     mode: Mode
     target_url: str
@@ -418,11 +415,8 @@ def _iso(epoch: float | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class PreparedRequest:
-    """One request, relative to the run's target URL.
-
-    ``name`` groups requests in statistics (Locust's request name); ``path`` starts with
-    ``/`` and is appended to the target URL's base path.
-    """
+    """One request; ``path`` is appended to the target URL's base path, ``name`` groups requests
+    in Locust's statistics."""
 
     name: str
     method: str
@@ -440,11 +434,8 @@ class PreparedRequest:
 
 @dataclass(frozen=True)
 class SecondRow:
-    """One wall-clock second of a run, summed over all load processes.
-
-    ``offered`` counts sends due in that second (open model: schedule slots; closed:
-    sends); ``completed`` counts answers or failures that arrived in it.
-    """
+    """One wall-clock second of a run, summed over all load processes: ``offered`` counts the
+    sends due in it, ``completed`` the answers or failures that arrived in it."""
 
     t: int
     sec: int

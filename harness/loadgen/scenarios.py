@@ -364,10 +364,7 @@ class Scenario:
 
     def _idno(self) -> PreparedRequest:
         assert self._idno_face is not None
-        face = self._idno_face
-        if self.options.pairing != "same":
-            face = self._pair(face)
-        return self._unsigned("matchIdno", self._idno_body(face))
+        return self._unsigned("matchIdno", self._idno_body(self._pair(self._idno_face)))
 
     def _live_code(self) -> PreparedRequest:
         return self._unsigned("liveCode", b"{}")

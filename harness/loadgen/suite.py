@@ -593,10 +593,8 @@ COMPARED: tuple[tuple[str, str], ...] = (
 
 
 def side_by_side(*runs: Mapping[str, Any]) -> dict[str, Any]:
-    """Runs (``load.json`` or ``run_metrics``) side by side, each column labelled by its mode
-    (numbered if a mode repeats), never blended: ``{"columns": [...], "rows": [{"metric",
-    "label", <column>: value}]}``. The two models answer different questions (a fixed set of
-    users vs arrivals at a given rate), so their numbers are never averaged or merged."""
+    """Runs (``load.json`` or ``run_metrics``) side by side, a column per run labelled by its mode
+    (numbered if it repeats): the two models answer different questions, so never blended."""
     columns: list[str] = []
     for run in runs:
         n = sum(1 for c in columns if c == run["mode"] or c.startswith(run["mode"] + " #"))

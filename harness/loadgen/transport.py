@@ -46,11 +46,10 @@ def request_deadline(seconds: float | None) -> Any:
 
 
 class _Deadlines:
-    """Whole-request deadlines of one process, checked by one repeating hub timer every
-    ``TICK_S`` (a deadline fires up to that much late) instead of a ``gevent.Timeout`` per
-    request: arming and disarming one timer watcher per send was a measurable share of the
-    generator's CPU. Expiry throws :class:`RequestDeadline` into the request's greenlet from the
-    hub, exactly as ``gevent.Timeout`` does, so only a request still running can receive it."""
+    """Whole-request deadlines of one process, checked by one repeating hub timer every ``TICK_S``
+    (a timer per request was a measurable share of the generator's CPU); expiry throws
+    :class:`RequestDeadline` into the request's greenlet from the hub, as ``gevent.Timeout``
+    does."""
 
     TICK_S = 0.05
     # the sockets carry no timeout, so a user without ``network_timeout`` still gets one:
@@ -106,9 +105,8 @@ class _Host:
         self.owner: Any = None  # the user's client pool this host's client came from
 
     def get_socket(self) -> Any:
-        """An idle keep-alive connection still open (an idle one that reads as ready was closed by
-        the server, or holds stray bytes: dropped, as geventhttpclient's pool does), else a new
-        one."""
+        """An idle keep-alive connection still open (one that reads as ready was closed or holds
+        stray bytes: dropped, as geventhttpclient's pool does), else a new one."""
         idle = self.idle
         while idle:
             sock = idle.pop()
@@ -170,10 +168,8 @@ class Transport:
         return host
 
     def warm(self, user: Any, count: int) -> int:
-        """Open up to ``count`` keep-alive connections to the user's host before the clock
-        starts (the first second of a schedule would otherwise pay for the connects, and late
-        sends would be the generator's doing); returns how many opened. A failure is not an
-        error here: the run's own requests meet it and record it."""
+        """Open up to ``count`` keep-alive connections before the clock starts (or the first
+        second pays for the connects); a failure is left to the run's own requests to record."""
         import gevent
 
         host = self._host(user)
