@@ -133,9 +133,8 @@ class MasterCoordinator:
         return max(self.cfg.processes, getattr(environment.runner, "worker_count", 0) or 0)
 
     def _on_ready(self, environment: Environment, msg: Any, **_kw: Any) -> None:
-        """The open schedules start together once the slowest worker is ready: their slots
-        interleave as planned (each worker is offset by its phase) and the run offers its whole
-        rate from its first second, not one worker's share while another still builds."""
+        """The open schedules start together once the slowest worker is ready, so the run offers
+        its whole rate from its first second (each worker offset by its phase)."""
         self.ready.add(str((msg.data or {}).get("proc")))
         if len(self.ready) >= self._expected(environment):
             self.ready.clear()  # a next run (web UI) gathers its own
@@ -500,9 +499,8 @@ if wait := os.environ.get("FACEHARNESS_LOAD_WORKER_WAIT_S"):  # `faceharness loa
 
 
 class FaceharnessUser(FastHttpUser):
-    """Closed model: each user sends, waits for the answer, (thinks,) sends again. Open
-    model: one user per process runs that process's arrival schedule. Configured when the run
-    starts (a worker learns its config only then)."""
+    """Closed model: each user sends, waits, sends again; open model: one user per process runs
+    its arrival schedule. Configured when the run starts (a worker learns its config then)."""
 
     max_retries = 0
     wait_time = constant(0)

@@ -198,14 +198,11 @@ class Recorder:
 
     def _interval(self, t: float) -> _Interval:
         sec = int(t + self._wall_offset)
-        last = self._last
-        if last.sec == sec:
-            return last
-        interval = self._open.get(sec)
-        if interval is None:
-            interval = self._open[sec] = _Interval(sec)
-        self._last = interval
-        return interval
+        if self._last.sec != sec:
+            if (interval := self._open.get(sec)) is None:
+                interval = self._open[sec] = _Interval(sec)
+            self._last = interval
+        return self._last
 
     def _emit(self, sec: int) -> dict[str, Any]:
         """Close one second: its latencies join the run's histogram; its row is returned."""
@@ -278,12 +275,10 @@ class Recorder:
         """Totals for the final per-process file (histograms encoded; seconds not yet emitted
         count too)."""
         latency = self.latency
-        if any(i.hist is not None for i in self._open.values()):
+        if pending := [i.hist for i in self._open.values() if i.hist is not None]:
             latency = hdr.new_histogram()
-            latency.add(self.latency)
-            for interval in self._open.values():
-                if interval.hist is not None:
-                    latency.add(interval.hist)
+            for hist in (self.latency, *pending):
+                latency.add(hist)
         return {
             "proc": self.proc,
             "totals": dict(self.totals),

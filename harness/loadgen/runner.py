@@ -120,7 +120,12 @@ def run_load(
         duration_s=float(duration_s), out_dir=str(out), processes=max(total_workers, 1), **options,
     )  # fmt: skip
     extra_env = dict(env or {})
-    preflight(cfg, {**os.environ, **extra_env})
+    try:  # one request built here first: missing credentials or bad images fail before Locust
+        request_source(cfg.requests, environ={**os.environ, **extra_env})[0]()
+    except HarnessError:
+        raise  # already one line for a person (e.g. missing credentials)
+    except Exception as exc:
+        raise UsageError(f"the request source failed: {exc!r}") from exc
     _prepare_out_dir(out)
     write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
 
@@ -156,7 +161,7 @@ def run_load(
 
 def serve_worker(
     master: str, *, out_dir: Path, wait_s: float, env: Mapping[str, str],
-    on_run: Callable[[int], None] | None = None,
+    on_run: Callable[[int], None],
 ) -> int:  # fmt: skip
     """Run a fresh Locust worker per run (each master ends its workers) for the master at
     ``HOST[:PORT]`` until none comes within ``wait_s``; return how many runs were served."""
@@ -179,25 +184,13 @@ def serve_worker(
         if not launch.logged(launch.procs[0][0], RUN_STARTED):  # a quitting master: no run
             continue
         runs += 1
-        if on_run is not None:
-            on_run(runs)
+        on_run(runs)
     if runs == 0:
         raise HarnessError(
             f"could not run: no master answered at {host}:{port} within {wait_s:g}s"
             f" ({launch.log_hint()})"
         )
     return runs
-
-
-def preflight(cfg: RunConfig, environ: Mapping[str, str]) -> None:
-    """Build one request here, with the Locust processes' environment: missing credentials or
-    bad images fail before Locust starts."""
-    try:
-        request_source(cfg.requests, environ=environ)[0]()
-    except HarnessError:
-        raise  # already one line for a person (e.g. missing credentials)
-    except Exception as exc:
-        raise UsageError(f"the request source failed: {exc!r}") from exc
 
 
 def _prepare_out_dir(out: Path) -> None:

@@ -86,8 +86,7 @@ class LimitOptions:
 @dataclass(frozen=True)
 class LoadSuite:
     """One bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
-    ``search``, a limit search; a search's finished step goes to ``ctx.progress`` as ``(steps
-    done, max steps, its line)``."""
+    ``search``, a limit search (a finished step goes to ``ctx.progress`` as steps done)."""
 
     scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
     users: int | None = None
