@@ -76,10 +76,8 @@ class ScenarioUser(FastHttpUser):
 
 
 def _user(scenario: str) -> type[ScenarioUser]:
-    name = f"{scenario[0].upper()}{scenario[1:]}User"
-    return type(
-        name, (ScenarioUser,), {"abstract": False, "scenario": scenario, "__module__": __name__}
-    )
+    attrs = {"abstract": False, "scenario": scenario, "__module__": __name__}
+    return type(f"{scenario[0].upper()}{scenario[1:]}User", (ScenarioUser,), attrs)
 
 
 # one per operation (JD's freshly signed per request), and all four by FACEHARNESS_LOAD_WEIGHTS
