@@ -58,10 +58,11 @@ def parse_weights(text: str, allowed: Sequence[str], what: str) -> dict[str, flo
 class ImagePool:
     """Images by size class; picks are driven by the caller's seeded RNG."""
 
-    def __init__(self, images: Sequence[PoolImage]) -> None:
+    def __init__(self, images: Sequence[PoolImage], *, skipped: int = 0) -> None:
         if not images:
             raise InputError("the image pool is empty")
         self.images = tuple(images)
+        self.skipped = skipped  # --faces photos that are not JPEG/PNG or too large
         self.by_class: dict[str, tuple[PoolImage, ...]] = {
             c: tuple(i for i in self.images if i.size_class == c) for c in SIZE_CLASSES
         }
@@ -126,14 +127,17 @@ def build_pool(faces_dir: str = "") -> ImagePool:
     folder = Path(faces_dir) if faces_dir else None
     builtin: list[PoolImage] = []
     sample: list[PoolImage] = []
+    skipped = 0
     for face in pool_faces(folder):
         if face.builtin:
             builtin += _sizes(face, max_bytes) if face.format == "jpeg" else []
         elif face.format in ("jpeg", "png") and len(face.data) <= max_bytes:
             sample.append(_sized(Path(face.name).name, face.data, face.identity))
+        else:
+            skipped += 1
     if folder is not None and not sample:
         raise InputError(f"--faces {folder}: no usable .jpg/.png face photos")
-    return ImagePool(builtin + sample)
+    return ImagePool(builtin + sample, skipped=skipped)
 
 
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
