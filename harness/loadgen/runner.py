@@ -225,13 +225,9 @@ class _Launch:
         env.update(self.extra_env)
         if config:  # a worker gets the config from its master
             env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
-        extra = [os.getcwd()] + [
-            p
-            for p in sys.path
-            if p and os.path.isdir(p) and not p.startswith((sys.prefix, sys.base_prefix))
-        ]
-        if env.get("PYTHONPATH"):
-            extra.append(env["PYTHONPATH"])
+        own = (sys.prefix, sys.base_prefix)
+        paths = [p for p in sys.path if p and os.path.isdir(p) and not p.startswith(own)]
+        extra = [os.getcwd(), *paths, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(extra))
         env["PYTHONUNBUFFERED"] = "1"
         return env
@@ -335,11 +331,10 @@ class _Launch:
     def log_hint(self) -> str:
         logs = self.out / LOGS_DIR
         for role, _, _ in self.procs:
-            text = ""
-            for name in (f"{role}.out", f"{role}.log"):
-                path = logs / name
-                if path.exists():
-                    text += path.read_text(encoding="utf-8", errors="replace")
+            paths = [logs / f"{role}.out", logs / f"{role}.log"]
+            text = "".join(
+                p.read_text(encoding="utf-8", errors="replace") for p in paths if p.exists()
+            )
             errors = [line for line in text.splitlines() if "Error" in line or "Exception" in line]
             if errors:
                 return f"{role}: {errors[-1].strip()[:300]} (logs in {logs})"
