@@ -1,11 +1,5 @@
-"""`faceharness load run | find-limit | worker`: load a target with a scenario of real requests.
-
-Thin: options in, a :class:`~harness.suite.RunContext` and a
-:class:`~harness.loadgen.suite.LoadSuite` run as ``suite.run(ctx)``, its tables and the run
-directory's reports (``harness.report``) out. Exit 0 when the run met its criteria (or found a
-limit, or a lower bound of it), 1 when it did not (SLO, errors, an aborted run, no rate
-passing), 2 when it could not run (bad options, missing credentials, an unreachable target,
-rejected credentials).
+"""`faceharness load run | find-limit | worker`: options in, a
+:class:`~harness.loadgen.suite.LoadSuite` run as ``suite.run(ctx)``, its tables and reports out.
 """
 
 from __future__ import annotations
@@ -32,7 +26,7 @@ if TYPE_CHECKING:
 
 
 load_app = typer_app(
-    help="Load tests: closed- and open-model runs and a QPS-limit search (docs/load.md).",
+    help="Load tests: closed- and open-model runs and a QPS-limit search (docs/load.md)."
 )
 
 

@@ -1,9 +1,5 @@
-"""Load engine: closed- and open-model runs on Locust, and a limit search.
-
-A run sends a scenario of the two APIs (:class:`~harness.loadgen.scenarios.ScenarioOptions`,
-judged by their codes), or plain GETs for the engine's own tests; :class:`LoadSuite` runs it as
-the load suite (``suite.run(ctx)``). Importing this package never imports Locust or gevent: runs
-happen in subprocesses (see :mod:`harness.loadgen.runner`).
+"""Load engine: closed- and open-model runs on Locust, and a limit search. Importing it never
+imports Locust or gevent: runs happen in subprocesses (:mod:`harness.loadgen.runner`).
 """
 
 from harness.loadgen.runner import run_load as run_load

@@ -1,28 +1,13 @@
-"""Outcome classes for load requests and the default, HTTP-status-only classifier.
-
-A classifier is ``(status_code, body, exception) -> (klass, code)``: ``status_code`` is 0
-when no HTTP response arrived (then ``exception`` says why). ``code``, the label of the
-``errors_by_code`` breakdown, spells every outcome as the other suites' ``codes`` do: the
-deciding code (:attr:`harness.contract.Answer.code_key`: ``"match:errcode:40031"``,
-``"jd:gateway:10043"``, ``"jd:business:1155"``; ``"http:503"`` for an answer without the API's
-envelope) then load's qualifier if any (``"match:errcode:0 success=false"``, no match), or the
-kind of non-answer (:func:`harness.contract.no_answer_key`: ``"no answer:timeout"``).
-:func:`api_classifier` classifies both APIs' answers by their JSON codes, using the
-categories of ``codes.yaml``: both APIs answer HTTP 200 with the outcome in the body (ERRATA
-E-015), so the status-only :func:`default_classifier` would call every refusal a success.
-The envelope tells the API apart: ``errcode`` is the internal API, a top-level ``code`` is
-JD (gateway code, then ``result.code`` for the business code).
-
-Category -> class is :func:`klass_of` (see docs/load.md): a retryable ``quota`` code is a
-rate limit (throttled), any other is the account's (auth_error); ``business``, ``image_quality``
-and ``liveness`` are business failures (the service did the work and said no).
+"""Outcome classes of load requests: each answer classified by its JSON code's ``codes.yaml``
+category (both APIs answer HTTP 200 with the outcome in the body, ERRATA E-015), labelled as
+the other suites' ``codes`` (``Answer.code_key``, ``no_answer_key``) plus load's qualifier.
+The classes and labels are documented in docs/load.md ("Outcome classes").
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 
 from harness.contract import Answer, load_contract, no_answer_key, no_answer_kind, read_answer
 
@@ -83,32 +68,26 @@ def klass_of(category: str, retryable: bool) -> str:
     return _BY_CATEGORY.get(category, SERVER_ERROR)
 
 
-@functools.lru_cache(maxsize=2)
-def _reader(specs_dir: str | None) -> Callable[[bytes], Answer]:
-    """The contract's answer reader for HTTP 200 bodies."""
-    contract = load_contract(Path(specs_dir)) if specs_dir else load_contract()
-    return functools.partial(read_answer, contract, None, 200)
+@functools.cache
+def _reader() -> Callable[[bytes], Answer]:
+    return functools.partial(read_answer, load_contract(), None, 200)
 
 
 def api_classifier(
-    status_code: int, body: bytes, exception: BaseException | None, specs_dir: str | None = None
+    status_code: int, body: bytes, exception: BaseException | None
 ) -> Classification:
     """``(status, body, exception) -> (klass, code label)`` for either API's answers."""
     if status_code != 200:
         return default_classifier(status_code, body, exception)
-    answer = _reader(specs_dir)(body)
+    answer = _reader()(body)
     label = answer.code_key
     if answer.where is None:
         what = "not JSON" if answer.body is None else "not the API's envelope"
         return SERVER_ERROR, f"{label} {what}"
     if answer.where == "status":
         return SERVER_ERROR, f"{label} status={answer.code}"
-    if (
-        answer.where == "business"
-        and answer.code is None
-        or answer.where == "gateway"
-        and not answer.refused
-    ):
+    unfinished = {"business": answer.code is None, "gateway": not answer.refused}
+    if unfinished.get(answer.where or "", False):
         return SERVER_ERROR, f"{answer.code_keys[0]} without result.code"
     meaning = answer.meaning
     if meaning is None:

@@ -1,7 +1,5 @@
-"""HDR histogram helpers: one shape everywhere so histograms from any process can be added.
-
-Values are microseconds with 3 significant digits, from 1 us to 10 minutes; larger
-values are clamped to the top (and counted by the recorder) rather than dropped.
+"""HDR histograms of one shape everywhere, so histograms from any process can be added:
+microseconds, 3 significant digits, 1 us to 10 minutes (larger values clamped, and counted).
 """
 
 from __future__ import annotations
@@ -14,13 +12,7 @@ from hdrh.histogram import HdrHistogram
 LOWEST_US = 1
 HIGHEST_US = 600_000_000
 SIG_FIGS = 3
-PERCENTILES: tuple[tuple[str, float], ...] = (
-    ("p50", 50.0),
-    ("p90", 90.0),
-    ("p99", 99.0),
-    ("p999", 99.9),
-)
-KEYS = tuple(key for key, _ in PERCENTILES)
+PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p999": 99.9}
 
 
 def new_histogram() -> HdrHistogram:
@@ -37,11 +29,9 @@ del _SHAPE
 
 
 def record_seconds(hist: HdrHistogram, seconds: float) -> bool:
-    """Record a duration given in seconds; returns False if it had to be clamped.
-
-    ``HdrHistogram.record_value``'s arithmetic for this module's one shape, inlined: it runs
-    two or three times per request, and the library's four method calls per value were the
-    largest share of the recorder's cost (``tests/load`` pins it to ``record_value``)."""
+    """Record a duration given in seconds; False if it had to be clamped. ``record_value``'s
+    arithmetic for this one shape, inlined: its method calls were the recorder's largest cost
+    (``tests/load`` pins it to ``record_value``)."""
     micros = round(seconds * 1_000_000)
     if micros < LOWEST_US:
         micros = LOWEST_US
@@ -59,12 +49,10 @@ def record_seconds(hist: HdrHistogram, seconds: float) -> bool:
 
 
 def encode(hist: HdrHistogram) -> str:
-    """Compressed base64 form (the payload of an HDR log line)."""
     return hist.encode().decode("ascii")  # type: ignore[no-any-return]
 
 
 def merge(payloads: Iterable[str | None]) -> HdrHistogram:
-    """Add encoded histograms into a fresh one; ``None`` entries are skipped."""
     total = new_histogram()
     for payload in payloads:
         if payload:
@@ -76,20 +64,18 @@ def summarize_ms(hist: HdrHistogram) -> dict[str, Any]:
     """Full-precision percentiles in milliseconds (microsecond resolution)."""
     count = int(hist.get_total_count())
     if count == 0:
-        return {"count": 0, "min": None, "mean": None} | dict.fromkeys(KEYS) | {"max": None}
-    values = hist.get_percentile_to_value_dict([p for _, p in PERCENTILES])
+        return {"count": 0, "min": None, "mean": None} | dict.fromkeys(PERCENTILES) | {"max": None}
+    values = hist.get_percentile_to_value_dict(list(PERCENTILES.values()))
     mean = round(float(hist.get_mean_value()) / 1000.0, 3)
     return (
         {"count": count, "min": _ms(hist.get_min_value()), "mean": mean}
-        | {key: _ms(values[pct]) for key, pct in PERCENTILES}
+        | {key: _ms(values[pct]) for key, pct in PERCENTILES.items()}
         | {"max": _ms(hist.get_max_value())}
     )
 
 
 def percentile_ms(hist: HdrHistogram, pct: float) -> float | None:
-    if hist.get_total_count() == 0:
-        return None
-    return _ms(hist.get_value_at_percentile(pct))
+    return _ms(hist.get_value_at_percentile(pct)) if hist.get_total_count() else None
 
 
 def _ms(micros: float) -> float:

@@ -1,15 +1,8 @@
-"""Search for the highest sustainable request rate.
+"""Search for the highest sustainable request rate (docs/load.md, "Finding the limit").
 
-Pure over ``measure(rate) -> StepResult`` so the search is unit-testable with a fake:
-step up geometrically from ``start_rate`` until a step fails (throttled or errors above
-their bounds, p99 above the SLO, or achieved below ``min_achieved_ratio`` of offered),
-then bisect between the last good and the first bad rate until they are within
-``resolution`` of each other, within a step count and a wall-time budget.
-
-A throttling service also tells us its capacity: at a step that failed by throttling,
-the successful rate after the warm-up is the throttle's refill rate (the *plateau*).
-Rates above ``plateau * (1 + resolution)`` are taken as unsustainable without measuring
-them, because a short step can look good while it merely drains a token-bucket burst.
+Pure over ``measure(rate) -> StepResult`` so the search is unit-testable with a fake. Rates
+above a throttled step's success rate (the *plateau*) are taken as unsustainable without
+measuring them: a short step can look good while it merely drains a token-bucket burst.
 """
 
 from __future__ import annotations
@@ -36,8 +29,6 @@ class StepResult:
     throttled_rate: float  # fraction of answers that were throttled
     completed: int = 0
     dropped: int = 0
-    late: int = 0
-    duration_s: float = 0.0
     tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
@@ -77,16 +68,10 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class LimitResult:
-    """The search outcome and its evidence.
-
-    ``limit_rps`` is the highest rate that met every criterion (None if none did), capped
-    at ``plateau_rps`` when a good step exceeded what a throttled step delivered;
-    ``upper_rps`` the lowest rate known or inferred to fail; ``knee_rps`` the highest good
-    rate whose p99 stayed within ``knee_factor`` x the best p99 seen (where latency starts
-    to bend); ``plateau_rps`` the lowest success rate at a step failing by throttling;
-    ``saturation_rps`` the lowest success rate at any step failing by throttling or
-    falling short of the offered rate (what the service delivers when overloaded).
-    """
+    """The search outcome and its evidence. ``limit_rps`` is capped at ``plateau_rps`` (the
+    lowest success rate of a throttled step); ``upper_rps`` is the lowest rate known or
+    inferred to fail; ``knee_rps`` the highest good rate whose p99 stayed within
+    ``knee_factor`` x the best; ``saturation_rps`` what a throttled or short step delivered."""
 
     limit_rps: float | None
     first_bad_rps: float | None
@@ -103,13 +88,8 @@ class LimitResult:
 
     @property
     def bound(self) -> Bound | None:
-        """How :attr:`reported_rps` bounds the true limit.
-
-        ``"exact"``: bracketed between a passing and a failing rate; ``"lower"``: the search
-        stopped (ceiling, budget) before any rate failed, so the limit is at least this;
-        ``"upper"``: no rate passed, so the limit is below the lowest rate tried; None when
-        no step ran.
-        """
+        """How :attr:`reported_rps` bounds the true limit (docs/load.md: exact, lower, upper;
+        None when no step ran)."""
         if self.limit_rps is not None:
             return "exact" if self.upper_rps is not None else "lower"
         return "upper" if any(not s.good for s in self.steps) else None
@@ -160,14 +140,9 @@ def find_limit(
     precheck: Callable[[float], str | None] | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> LimitResult:
-    """Find the highest rate meeting the criteria; see the module docstring for the search.
-
-    ``max_throttled_rate`` defaults to ``max_error_rate``. ``time_budget_s`` stops the
-    search before a step that would (by the mean step time so far) overrun it.
-    ``use_plateau=False`` disables the throttle-plateau inference (pure bisection).
-    ``precheck(rate)`` runs before each step; a returned reason (e.g. "request budget
-    exhausted") stops the search there, like the step and time budgets do.
-    """
+    """Step up geometrically from ``start_rate`` until a step fails, then bisect to within
+    ``resolution``. ``time_budget_s`` stops before a step that would (by the mean step time so
+    far) overrun it; a reason returned by ``precheck(rate)`` stops the search there too."""
     if not (0 < start_rate <= max_rate) or growth <= 1 or not (0 < resolution < 1) or max_steps < 1:
         raise ValueError(
             "need 0 < start_rate <= max_rate, growth > 1, 0 < resolution < 1, max_steps >= 1"
@@ -231,10 +206,8 @@ def find_limit(
     rate = start_rate
     for _ in range(max_steps):  # ramp up
         ok = run_step(rate, "ramp")
-        if ok is None:
-            break
-        if not ok:
-            bad = rate
+        if not ok:  # None: a budget stopped the search
+            bad = None if ok is None else rate
             break
         good = rate
         if rate >= max_rate:
@@ -249,10 +222,8 @@ def find_limit(
                 stopped_by = f"no good rate down to {floor_rate:.3g}/s"
                 break
             ok = run_step(rate, "ramp-down")
-            if ok is None:
-                break
-            if ok:
-                good = rate
+            if ok is not False:  # passed, or a budget stopped the search
+                good = rate if ok else None
                 break
             bad = rate
             rate /= growth
@@ -271,10 +242,7 @@ def find_limit(
         ok = run_step(mid, "bisect")
         if ok is None:
             break
-        if ok:
-            good = mid
-        else:
-            bad = mid
+        good, bad = (mid, bad) if ok else (good, mid)
 
     top = upper()
     converged = good is not None and top is not None and top - good <= resolution * good
@@ -283,16 +251,11 @@ def find_limit(
     notes: list[str] = []
     plateau = _plateau(steps)
     limit = good
-    if (
-        use_plateau
-        and limit is not None
-        and plateau is not None
-        and limit > plateau * (1 + resolution)
-    ):
+    if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
         notes.append(
             f"a step at {limit:.1f}/s passed but a throttled step delivered only {plateau:.1f} "
-            "ok/s: "
-            "the short step probably drained a token-bucket burst; limit capped at the plateau"
+            "ok/s: the short step probably drained a token-bucket burst; limit capped at the "
+            "plateau"
         )
         limit = plateau
     knee, saturation = _interpret(steps, knee_factor)
@@ -320,11 +283,8 @@ def find_limit(
 
 
 def _plateau(steps: list[StepRecord]) -> float | None:
-    """Lowest positive success rate among steps that failed by throttling.
-
-    Uses the step's tail rate when measured: a token bucket may still be draining its
-    burst early in the window, which inflates the whole-window success rate.
-    """
+    """Lowest positive success rate among steps that failed by throttling, from the window's
+    tail when measured (a bucket still draining its burst inflates the whole window's)."""
     throttled = [s.result for s in steps if _failed_by(s, "throttled")]
     rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
     return min((r for r in rates if r > 0), default=None)
@@ -333,13 +293,9 @@ def _plateau(steps: list[StepRecord]) -> float | None:
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:
     """The latency knee and the overload saturation rate (see :class:`LimitResult`)."""
     good = [s for s in steps if s.good and s.result.p99_ms is not None]
-    knee = None
-    if good:
-        best = min(s.result.p99_ms or math.inf for s in good)
-        within = [
-            s.rate for s in good if (s.result.p99_ms or math.inf) <= knee_factor * max(best, 1e-3)
-        ]
-        knee = max(within) if within else None
+    best = min((s.result.p99_ms or math.inf for s in good), default=0.0)
+    bound = knee_factor * max(best, 1e-3)
+    knee = max((s.rate for s in good if (s.result.p99_ms or math.inf) <= bound), default=None)
     saturated = [s.result.ok_rps for s in steps if _failed_by(s, "throttled", "achieved")]
     return knee, (min(saturated) if saturated else None)
 

@@ -1,7 +1,5 @@
 """Plain-Locust user classes for ``load/locustfile.py`` (its docstring says how to run them):
-the harness's scenario requests, an answer failed unless its JSON code is a success, so
-Locust's failure table lists codes such as ``throttled: jd:gateway:10043``. Imported only
-inside Locust (gevent-patched).
+an answer fails unless its JSON code is a success. Imported only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
@@ -18,23 +16,16 @@ from harness.loadgen.scenarios import MIXED, OPERATIONS, ScenarioOptions, scenar
 from harness.loadgen.transport import request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
-_OPTION_VARS = {
-    "weights": "WEIGHTS",
-    "sizes": "SIZES",
-    "pairing": "PAIRING",
-    "faces_dir": "FACES_DIR",
-}
+_OPTIONS = ("weights", "sizes", "pairing", "faces_dir", "seed")  # FACEHARNESS_LOAD_<KEY>
 
 
 def scenario_kwargs(scenario: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Validated scenario options for ``scenario`` from ``FACEHARNESS_LOAD_*`` variables."""
     env = dict(os.environ if environ is None else environ)
     options: dict[str, Any] = {"scenario": scenario}
-    for key, var in _OPTION_VARS.items():
-        if env.get(_ENV + var):
-            options[key] = env[_ENV + var]
-    if env.get(_ENV + "SEED"):
-        options["seed"] = int(env[_ENV + "SEED"])
+    for key in _OPTIONS:
+        if value := env.get(_ENV + key.upper()):
+            options[key] = int(value) if key == "seed" else value
     options["demo_credentials"] = env.get(_ENV + "DEMO_CREDENTIALS", "") in ("1", "true", "yes")
     return asdict(ScenarioOptions(**options))
 
@@ -85,10 +76,8 @@ class ScenarioUser(FastHttpUser):
 
 
 def _user(scenario: str) -> type[ScenarioUser]:
-    name = f"{scenario[0].upper()}{scenario[1:]}User"
-    return type(
-        name, (ScenarioUser,), {"abstract": False, "scenario": scenario, "__module__": __name__}
-    )
+    attrs = {"abstract": False, "scenario": scenario, "__module__": __name__}
+    return type(f"{scenario[0].upper()}{scenario[1:]}User", (ScenarioUser,), attrs)
 
 
 # one per operation (JD's freshly signed per request), and all four by FACEHARNESS_LOAD_WEIGHTS

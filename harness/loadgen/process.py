@@ -1,20 +1,11 @@
 """One load-generating Locust process, the master's side of a distributed run, and the Locust
 glue (the user class and the event hooks) that gives each process its state.
 
-Both load models share the request path here; the process stops sending by itself
-(duration, quota, error spike, harness failures), waits for in-flight requests, writes
-its part files and then ends the run (local runner) or reports to the master (worker).
-A worker may run on another machine, so it sends its parts to the master as Locust
-messages (:class:`MasterWriter`) and the master (:class:`MasterCoordinator`) writes them
-where a local process would have, then quits once every worker reported done. A run that
-ends otherwise (Locust's run-time limit, workers gone missing) first asks every worker for
-its report and waits :data:`REPORT_WAIT_S` for them: what a worker sends after the master
-quit is lost, and the merge says so (:func:`harness.loadgen.result.collect`).
-
-The local process and the master read the run's config from the file ``run_load`` wrote; the
-master puts it in its parsed options, which Locust's own spawn message carries to every worker,
-wherever it runs. Imported only inside Locust processes (by the entry locustfile): Locust
-monkey-patches the interpreter with gevent on import.
+A worker may be on another machine, so it sends its parts as Locust messages and the master
+writes them where a local process would have; a run ended from outside waits
+:data:`REPORT_WAIT_S` for the reports, and the merge says what came too late. The master
+carries the run's config to every worker in its parsed options (Locust's spawn message).
+Imported only inside Locust processes (gevent-patched).
 """
 
 from __future__ import annotations
@@ -142,9 +133,8 @@ class MasterCoordinator:
         return max(self.cfg.processes, getattr(environment.runner, "worker_count", 0) or 0)
 
     def _on_ready(self, environment: Environment, msg: Any, **_kw: Any) -> None:
-        """The open schedules start together once the slowest worker is ready: their slots
-        interleave as planned (each worker is offset by its phase) and the run offers its whole
-        rate from its first second, not one worker's share while another still builds."""
+        """The open schedules start together once the slowest worker is ready, so the run offers
+        its whole rate from its first second (each worker offset by its phase)."""
         self.ready.add(str((msg.data or {}).get("proc")))
         if len(self.ready) >= self._expected(environment):
             self.ready.clear()  # a next run (web UI) gathers its own
@@ -162,11 +152,9 @@ class MasterCoordinator:
             gevent.spawn(self._end_when_counted, environment)
 
     def _on_stopping(self, environment: Environment, **_kw: Any) -> None:
-        """The run is ending before every worker reported (Locust's run-time limit, an aborting
-        worker, the last worker gone missing): tell the workers to stop sending and report, and
-        wait for them, bounded. Runs inside Locust's ``stop``, before its quit message. Workers
-        that all went missing are not waited for: they report when they come back (Locust
-        stops their users, :meth:`LoadProcess.on_stopping`), if the master is still there."""
+        """The run is ending before every worker reported: tell them to stop sending and report,
+        and wait, bounded (inside Locust's ``stop``, before its quit message). Workers that all
+        went missing are not waited for: they report if they come back in time."""
         expected = self._expected(environment)
         runner = environment.runner
         if len(self.completed) >= expected or not isinstance(runner, MasterRunner):
@@ -264,12 +252,8 @@ class LoadProcess:
         self.ticker = gevent.spawn(self._tick_loop)
 
     def _warm_up(self) -> tuple[Callable[[], PreparedRequest], Classifier]:
-        """Build the request source and call it once before the clock starts: a scenario
-        builds its image pool and bodies up front, or the first sends would be late.
-
-        Runs in gevent's native thread pool so this process keeps answering the master's
-        heartbeats (a worker busy for seconds is declared missing and the run stops).
-        """
+        """Build the request source and call it once before the clock starts (or the first sends
+        would be late), in a native thread: a worker busy for seconds misses its heartbeats."""
 
         def warm() -> tuple[Callable[[], PreparedRequest], Classifier]:
             try:
@@ -323,17 +307,11 @@ class LoadProcess:
         raise StopUser()
 
     def _schedule(self, user: FastHttpUser, rate: float, phase_s: float) -> None:
-        """Open model: walk the intended send times ``t0 + phase + i / rate`` and start one
-        greenlet per send, so a slow or stalled service cannot slow the arrival rate (the
-        "coordinated omission" a closed loop suffers). The schedule goes first in the process:
-        its timer has the loop's highest priority (a burst of answers ready at the same moment
-        is read after the send that is due, not before it) and it switches straight into each
-        new send greenlet, which builds and writes its request before anything else runs (a
-        greenlet spawned the usual way starts only after every other event of the loop's pass:
-        measured, that wait was about half of the lateness of a busy process). The send
-        greenlets are raw ones (no links, no group bookkeeping); ``running`` keeps them to wait
-        for and, past the drain, kill. Slots that find ``max_inflight`` requests outstanding
-        are dropped and counted."""
+        """Open model: one greenlet per intended send time ``t0 + phase + i / rate``, so a stalled
+        service cannot slow the arrivals. The schedule's timer has the loop's highest priority and
+        it switches straight into each raw send greenlet (one spawned the usual way starts after
+        the loop's whole pass: about half of a busy process's lateness, measured). Slots that find
+        ``max_inflight`` requests outstanding are dropped and counted."""
         cfg, control = self.cfg, self.control
         count = planned_sends(rate, phase_s, cfg.duration_s, control.quota)
         quota_limited = count < planned_sends(rate, phase_s, cfg.duration_s, None)
@@ -463,7 +441,6 @@ class LoadProcess:
                 self.finish()
 
     def finish(self) -> None:
-        """Write results, then end the run (local) or report to the master (worker)."""
         if self.finished:
             return
         self.finished = True
@@ -471,10 +448,8 @@ class LoadProcess:
         runner = self.env.runner
         if isinstance(runner, WorkerRunner):
             ctl = self.control
-            done = {"proc": self.proc} | {
-                k: getattr(ctl, k) for k in ("stop_reason", "abort_reason")
-            }
-            runner.send_message(MSG_DONE, done)
+            reasons = {"stop_reason": ctl.stop_reason, "abort_reason": ctl.abort_reason}
+            runner.send_message(MSG_DONE, {"proc": self.proc} | reasons)
         else:
             end_run(self.env)
 
@@ -524,9 +499,8 @@ if wait := os.environ.get("FACEHARNESS_LOAD_WORKER_WAIT_S"):  # `faceharness loa
 
 
 class FaceharnessUser(FastHttpUser):
-    """Closed model: each user sends, waits for the answer, (thinks,) sends again. Open
-    model: one user per process runs that process's arrival schedule. Configured when the run
-    starts (a worker learns its config only then)."""
+    """Closed model: each user sends, waits, sends again; open model: one user per process runs
+    its arrival schedule. Configured when the run starts (a worker learns its config then)."""
 
     max_retries = 0
     wait_time = constant(0)

@@ -1,14 +1,10 @@
 """Per-process bookkeeping: run bounds (duration, request quota, error-spike abort, in-flight
 count) and measurements (totals, HDR histograms and one-second interval rows).
 
-Pure Python (no gevent, no Locust), so both load models share it and it is unit-testable. The
-first send starts the clock; after that no new request starts once any bound is hit. Times come
-from ``time.perf_counter`` and are mapped to wall-clock seconds once per process, so rows from
-several worker processes line up by epoch second when merged. Latency is measured from the
-*intended* start (open model: the schedule slot, so a stalled service cannot hide queueing;
-closed model: the actual send) and service time from the actual send. Each answer's latency is
-recorded once, in its second's histogram; the run's histogram is the sum of the seconds' (added
-as each second is emitted), so a request costs two HDR records, not three.
+Pure Python (no gevent, no Locust), so it is unit-testable. ``perf_counter`` times are mapped
+to wall-clock seconds once per process, so several processes' rows line up by epoch second.
+Each answer's latency is recorded once, in its second's histogram; the run's histogram is the
+sum of the seconds', so a request costs two HDR records, not three.
 """
 
 from __future__ import annotations
@@ -101,14 +97,9 @@ class RunControl:
 
 
 class ErrorSpike:
-    """Non-success fraction of the recent answers, judged at any request rate.
-
-    The recent answers are those of the last ``window_s`` seconds (in 100 ms slots); when
-    these are fewer than ``min_samples`` (a low rate, or a slow closed model), the last
-    ``min_samples`` answers whenever they came. Nothing is judged before ``min_samples``
-    answers. So a run at 2/s is judged on its last 10 answers (5 s), one at 0.1/s on its
-    last 10 answers (100 s), one at 100/s on the last 5 s (500 answers).
-    """
+    """Non-success fraction of the recent answers, judged at any request rate: those of the last
+    ``window_s`` seconds (100 ms slots), or the last ``min_samples`` answers when these are fewer
+    (docs/load.md, "Safety defaults for live targets")."""
 
     SLOT_S = 0.1
 
@@ -203,19 +194,15 @@ class Recorder:
         self._cutoff = -1  # due_rows's last cutoff second
 
     def wall(self, t: float) -> float:
-        """Map a ``perf_counter`` reading to epoch seconds."""
         return t + self._wall_offset
 
     def _interval(self, t: float) -> _Interval:
         sec = int(t + self._wall_offset)
-        last = self._last
-        if last.sec == sec:
-            return last
-        interval = self._open.get(sec)
-        if interval is None:
-            interval = self._open[sec] = _Interval(sec)
-        self._last = interval
-        return interval
+        if self._last.sec != sec:
+            if (interval := self._open.get(sec)) is None:
+                interval = self._open[sec] = _Interval(sec)
+            self._last = interval
+        return self._last
 
     def _emit(self, sec: int) -> dict[str, Any]:
         """Close one second: its latencies join the run's histogram; its row is returned."""
@@ -234,7 +221,6 @@ class Recorder:
         self._interval(intended).offered += 1
 
     def dropped(self, intended: float) -> None:
-        """A due send was skipped because the in-flight cap was reached."""
         self.totals["dropped"] += 1
         self._interval(intended).dropped += 1
 
@@ -247,7 +233,6 @@ class Recorder:
             self.totals["late"] += 1
 
     def done(self, intended: float, sent: float, done: float, klass: str, code: str) -> None:
-        """One response (or transport failure) classified as ``klass``/``code``."""
         interval = self._interval(done)
         if interval.hist is None:
             interval.hist = hdr.new_histogram()
@@ -274,11 +259,8 @@ class Recorder:
             self.harness_error_sample = message[:500]
 
     def due_rows(self, now: float, grace_s: float = 1.0) -> list[dict[str, Any]]:
-        """Rows for seconds that ended more than ``grace_s`` ago, once per second: a late event
-        for an already emitted second produces a second row for it (merging sums rows) at the
-        next second, not at the next tick (a process behind its schedule records into past
-        seconds all the time, and a row per tick would be ten rows, messages and writes a
-        second where one does)."""
+        """Rows for seconds that ended more than ``grace_s`` ago, at most once per second (a late
+        event for an emitted second makes another row for it, which merging sums)."""
         cutoff = int(self.wall(now) - grace_s)
         if cutoff == self._cutoff:
             return []
@@ -293,12 +275,10 @@ class Recorder:
         """Totals for the final per-process file (histograms encoded; seconds not yet emitted
         count too)."""
         latency = self.latency
-        if any(i.hist is not None for i in self._open.values()):
+        if pending := [i.hist for i in self._open.values() if i.hist is not None]:
             latency = hdr.new_histogram()
-            latency.add(self.latency)
-            for interval in self._open.values():
-                if interval.hist is not None:
-                    latency.add(interval.hist)
+            for hist in (self.latency, *pending):
+                latency.add(hist)
         return {
             "proc": self.proc,
             "totals": dict(self.totals),

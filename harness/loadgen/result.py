@@ -1,13 +1,8 @@
 """What a load run is given (:class:`RunConfig`), sends (:class:`PreparedRequest`) and returns
 (:class:`LoadResult`: the ``load.json`` summary plus its per-second rows), and how the
-processes' part files become it.
-
-Each load process appends one JSON line per closed second to ``parts/<proc>.series.jsonl``
-(the caller tails these for progress) and writes ``parts/<proc>.final.json`` when it stops:
-files, so results survive however the master shuts down. HDR histograms are added, never
-averaged, so merged percentiles are exact to the histogram's 3 significant digits whatever the
-number of worker processes; per-second histograms stay encoded in memory so a steady-state
-window (say, seconds 1-5 of a limit-search step) can be re-summarised exactly.
+processes' part files (``parts/<proc>.series.jsonl``, ``parts/<proc>.final.json``: files, so
+results survive however the master shuts down) become it. HDR histograms are added, never
+averaged, so merged percentiles are exact whatever the number of processes.
 """
 
 from __future__ import annotations
@@ -51,11 +46,8 @@ MODE_LABELS: dict[str, str] = {"closed": "closed-model", "open": "open-model"}
 
 @dataclass(frozen=True)
 class RunConfig:
-    """Everything a load process needs; JSON round-trips via :meth:`to_dict`/:meth:`from_dict`.
-
-    ``processes`` is the number of load-generating processes (1 locally, W with workers);
-    ``users``, ``rate`` and ``max_requests`` are totals over all of them.
-    """
+    """Everything a load process needs; ``users``, ``rate`` and ``max_requests`` are totals over
+    the ``processes`` (1 locally, W with workers)."""
 
     mode: Mode
     target_url: str
@@ -75,7 +67,29 @@ class RunConfig:
     abort_min_samples: int = 10
 
     def __post_init__(self) -> None:
-        validate(self)
+        """Reject configurations that cannot run, with one-line :class:`UsageError` messages."""
+        cfg, url = self, urlsplit(self.target_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise UsageError(
+                f"target URL {cfg.target_url!r} must look like http://host:port[/base]"
+            )
+        if cfg.mode not in MODE_LABELS:
+            raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
+        if (cfg.users is None, cfg.rate is None) != (cfg.mode == "open", cfg.mode == "closed"):
+            raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
+        check_load(cfg.users, cfg.rate, cfg.max_requests, cfg.abort_error_rate)
+        if cfg.processes < 1:
+            raise UsageError(f"processes must be >= 1, got {cfg.processes}")
+        if cfg.users is not None and cfg.users < cfg.processes:
+            raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
+        if not (0 < cfg.duration_s <= MAX_DURATION_S):
+            raise UsageError(
+                f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}"
+            )
+        if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
+            raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
+        if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
+            raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 
     @property
     def label(self) -> str:
@@ -98,33 +112,10 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
-        known = {f for f in cls.__dataclass_fields__}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - set(cls.__dataclass_fields__))
         if unknown:
             raise ConfigError(f"unknown load config keys: {', '.join(unknown)}")
         return cls(**dict(data))
-
-
-def validate(cfg: RunConfig) -> None:
-    """Reject configurations that cannot run, with one-line :class:`UsageError` messages."""
-    parts = urlsplit(cfg.target_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"target URL {cfg.target_url!r} must look like http://host:port[/base]")
-    if cfg.mode not in MODE_LABELS:
-        raise UsageError(f"mode must be 'closed' or 'open', got {cfg.mode!r}")
-    if (cfg.users is None) == (cfg.rate is None) or (cfg.users is None) == (cfg.mode == "closed"):
-        raise UsageError("give exactly one of users=N (closed model) or rate=R (open model)")
-    check_load(cfg.users, cfg.rate, cfg.max_requests, cfg.abort_error_rate)
-    if cfg.processes < 1:
-        raise UsageError(f"processes must be >= 1, got {cfg.processes}")
-    if cfg.users is not None and cfg.users < cfg.processes:
-        raise UsageError(f"users ({cfg.users}) must be >= load processes ({cfg.processes})")
-    if not (0 < cfg.duration_s <= MAX_DURATION_S):
-        raise UsageError(f"duration_s must be in (0, {MAX_DURATION_S:.0f}], got {cfg.duration_s}")
-    if cfg.timeout_s <= 0 or cfg.late_ms < 0 or cfg.max_inflight < 1 or cfg.think_time_s < 0:
-        raise UsageError("timeout_s > 0, late_ms >= 0, max_inflight >= 1 and think_time_s >= 0")
-    if cfg.abort_window_s <= 0 or cfg.abort_min_samples < 1:
-        raise UsageError("abort_window_s must be > 0 and abort_min_samples >= 1")
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> RunConfig | None:
@@ -152,15 +143,11 @@ CSV_COLUMNS = ("t", "epoch_s", "offered_rps", "achieved_rps", "ok_rps", "p50_ms"
 MAX_SERIES_S = int(MAX_DURATION_S) + 3600  # bounds the per-second loop
 
 MODE_NOTES = {
-    "open-model": (
-        "Open model: requests start on a fixed arrival schedule independent of responses; "
-        "latency_ms is measured from each request's intended start (coordinated-omission "
-        "corrected); service_ms from the actual send."
-    ),
-    "closed-model": (
-        "Closed model: each user waits for its answer before sending again, so a slow "
-        "service lowers the offered rate and latency_ms (from the actual send) hides queueing."
-    ),
+    "open-model": "Open model: requests start on a fixed arrival schedule independent of "
+    "responses; latency_ms is measured from each request's intended start (coordinated-omission "
+    "corrected); service_ms from the actual send.",
+    "closed-model": "Closed model: each user waits for its answer before sending again, so a "
+    "slow service lowers the offered rate and latency_ms (from the actual send) hides queueing.",
 }
 LOCUST_LABELS = {
     "closed-model": "closed-model: Locust's own statistics; response-time percentiles are "
@@ -180,11 +167,10 @@ class PartWriter:
     """Writes one process's files; every write is flushed so a crash loses at most a second."""
 
     def __init__(self, out_dir: str | Path, proc: str) -> None:
-        self.dir = Path(out_dir) / PARTS_DIR
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.proc = proc
-        self.series_path = self.dir / f"{proc}{SERIES_SUFFIX}"
-        self.final_path = self.dir / f"{proc}{FINAL_SUFFIX}"
+        parts = Path(out_dir) / PARTS_DIR
+        parts.mkdir(parents=True, exist_ok=True)
+        self.series_path = parts / f"{proc}{SERIES_SUFFIX}"
+        self.final_path = parts / f"{proc}{FINAL_SUFFIX}"
 
     def append_rows(self, rows: Iterable[dict[str, Any]]) -> None:
         lines = [json.dumps(row, separators=(",", ":")) + "\n" for row in rows]
@@ -235,7 +221,6 @@ def _complete_lines(text: str) -> list[dict[str, Any]]:
 
 
 def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str]) -> LoadResult:
-    """Read ``out_dir/parts`` and build the merged :class:`LoadResult`."""
     parts = out_dir / PARTS_DIR
     finals = [json.loads(p.read_text("utf-8")) for p in sorted(parts.glob(f"*{FINAL_SUFFIX}"))]
     label = cfg.label
@@ -310,7 +295,6 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
 
 
 def write_outputs(result: LoadResult) -> None:
-    """Write ``load.json``, the per-second ``load.csv`` and the interval ``load.hlog``."""
     out = result.out_dir
     write_json_atomic(out / LOAD_JSON, result.summary)
     _write_csv(out / LOAD_CSV, result.series)
@@ -335,16 +319,9 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
 
 def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
              orphan_rows: list[dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
-    """Which load processes did not send their share of the run, and what that loses (None:
-    every one did). A run cut short, or summed from fewer processes than it had, must not
-    read as the load that was asked for.
-
-    *missing*: its final report never came (the master had quit); what its per-second rows
-    showed is counted here, not in the results. *cut short*: it reported, but its schedule
-    was ended from outside (the master's run-time limit, its missed heartbeats, Locust
-    stopping its users) rather than by its duration, request budget or an abort (which stops
-    every process: the abort is the run's verdict).
-    """
+    """Which load processes did not send their share of the run (None: every one did): one
+    whose report never came (its rows are counted here, not in the results), or one stopped
+    from outside rather than by its duration, budget or an abort (the abort is the verdict)."""
     aborted = any(f.get("stop_reason") == STOP_ABORT for f in finals)
 
     def name(index: int) -> str:
@@ -401,19 +378,14 @@ def _process_echo(final: dict[str, Any]) -> dict[str, Any]:
 
 
 def _write_csv(path: Path, series: list[SecondRow]) -> None:
-    error_klasses = [k for k in KLASSES if k != SUCCESS]
-    header = list(CSV_COLUMNS)
+    errors = [k for k in KLASSES if k != SUCCESS]
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(header + error_klasses + ["errors_by_code"])
+        writer = csv.writer(fh)  # None is written as an empty field
+        writer.writerow([*CSV_COLUMNS, *errors, "errors_by_code"])
         for row in series:
-            d = row.to_dict()
+            d, counts = row.to_dict(), [row.by_class.get(k, 0) for k in errors]
             codes = ";".join(f"{code}={n}" for code, n in sorted(row.errors_by_code.items()))
-            writer.writerow(
-                [d[h] if d[h] is not None else "" for h in header]
-                + [row.by_class.get(k, 0) for k in error_klasses]
-                + [codes]
-            )
+            writer.writerow([*(d[h] for h in CSV_COLUMNS), *counts, codes])
 
 
 def _write_hlog(path: Path, result: LoadResult) -> None:
@@ -443,11 +415,8 @@ def _iso(epoch: float | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class PreparedRequest:
-    """One request, relative to the run's target URL.
-
-    ``name`` groups requests in statistics (Locust's request name); ``path`` starts with
-    ``/`` and is appended to the target URL's base path.
-    """
+    """One request; ``path`` is appended to the target URL's base path, ``name`` groups requests
+    in Locust's statistics."""
 
     name: str
     method: str
@@ -457,7 +426,6 @@ class PreparedRequest:
     body: bytes = b""
 
     def url_path(self) -> str:
-        """Path plus encoded query string, as sent on the request line."""
         if not self.query:
             return self.path
         sep = "&" if "?" in self.path else "?"
@@ -466,11 +434,8 @@ class PreparedRequest:
 
 @dataclass(frozen=True)
 class SecondRow:
-    """One wall-clock second of a run, summed over all load processes.
-
-    ``offered`` counts sends due in that second (open model: schedule slots; closed:
-    sends); ``completed`` counts answers or failures that arrived in it.
-    """
+    """One wall-clock second of a run, summed over all load processes: ``offered`` counts the
+    sends due in it, ``completed`` the answers or failures that arrived in it."""
 
     t: int
     sec: int

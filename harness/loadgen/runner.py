@@ -1,8 +1,7 @@
 """``run_load``: run Locust in its own process(es), wait for it, merge its part files.
 
-Locust monkey-patches the interpreter with gevent when imported, so the caller never imports
-it: it runs as ``python -m locust`` (one local process, or a master plus workers), given the
-:class:`RunConfig` as a JSON file; the results come back as the files that process writes.
+Locust monkey-patches the interpreter with gevent when imported, so it runs as
+``python -m locust``, given the :class:`RunConfig` as a JSON file.
 """
 
 from __future__ import annotations
@@ -84,7 +83,6 @@ class LoadProgress:
     mode: str
     elapsed_s: float
     completed: int
-    success: int
     errors: int
     last_second_rps: float | None
     last_second_p99_ms: float | None
@@ -107,14 +105,9 @@ def run_load(
 ) -> LoadResult:
     """Run one bounded load test and return its merged result (also written to ``out_dir``).
 
-    ``requests`` is a :class:`ScenarioOptions` (classified by the APIs' codes) or a list
-    of paths (plain GETs classified by HTTP status); exactly one of ``users`` (closed model)
-    or ``rate`` (open model, requests/s in total). ``options`` are the other :class:`RunConfig`
-    fields (``max_requests``, ``abort_error_rate``: off by default, turn it on for live
-    targets, ...). ``workers=W`` runs a Locust master plus W worker processes on loopback,
-    ``remote`` makes that master wait for workers on other machines too. ``env`` adds variables
-    to the Locust processes' environment (and the preflight's): credentials never go into the
-    run's config file.
+    ``requests`` is a scenario or a list of paths (plain GETs classified by HTTP status);
+    ``options`` are the other :class:`RunConfig` fields. ``env`` adds variables to the Locust
+    processes' environment: credentials never go into the run's config file.
     """
     total_workers = workers + (remote.count if remote else 0)
     if not 0 <= total_workers <= MAX_WORKERS:
@@ -127,7 +120,12 @@ def run_load(
         duration_s=float(duration_s), out_dir=str(out), processes=max(total_workers, 1), **options,
     )  # fmt: skip
     extra_env = dict(env or {})
-    preflight(cfg, {**os.environ, **extra_env})
+    try:  # one request built here first: missing credentials or bad images fail before Locust
+        request_source(cfg.requests, environ={**os.environ, **extra_env})[0]()
+    except HarnessError:
+        raise  # already one line for a person (e.g. missing credentials)
+    except Exception as exc:
+        raise UsageError(f"the request source failed: {exc!r}") from exc
     _prepare_out_dir(out)
     write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
 
@@ -163,15 +161,10 @@ def run_load(
 
 def serve_worker(
     master: str, *, out_dir: Path, wait_s: float, env: Mapping[str, str],
-    on_run: Callable[[int], None] | None = None,
+    on_run: Callable[[int], None],
 ) -> int:  # fmt: skip
-    """Run Locust workers for the master at ``master`` (``HOST[:PORT]``), one per run, until
-    no master comes within ``wait_s``; return how many runs were served.
-
-    Each master ends its run (and its workers); the next one (a second model, a limit
-    search's next step) gets a fresh worker. A worker whose master goes away ends after
-    ten seconds without its heartbeat. The credentials come from ``env``, never argv.
-    """
+    """Run a fresh Locust worker per run (each master ends its workers) for the master at
+    ``HOST[:PORT]`` until none comes within ``wait_s``; return how many runs were served."""
     host, port = parse_address(master, "--master")
     out = Path(out_dir).resolve()
     _prepare_out_dir(out)
@@ -191,25 +184,13 @@ def serve_worker(
         if not launch.logged(launch.procs[0][0], RUN_STARTED):  # a quitting master: no run
             continue
         runs += 1
-        if on_run is not None:
-            on_run(runs)
+        on_run(runs)
     if runs == 0:
         raise HarnessError(
             f"could not run: no master answered at {host}:{port} within {wait_s:g}s"
             f" ({launch.log_hint()})"
         )
     return runs
-
-
-def preflight(cfg: RunConfig, environ: Mapping[str, str]) -> None:
-    """Build one request here, with the Locust processes' environment: missing credentials or
-    bad images fail before Locust starts."""
-    try:
-        request_source(cfg.requests, environ=environ)[0]()
-    except HarnessError:
-        raise  # already one line for a person (e.g. missing credentials)
-    except Exception as exc:
-        raise UsageError(f"the request source failed: {exc!r}") from exc
 
 
 def _prepare_out_dir(out: Path) -> None:
@@ -244,13 +225,9 @@ class _Launch:
         env.update(self.extra_env)
         if config:  # a worker gets the config from its master
             env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
-        extra = [os.getcwd()] + [
-            p
-            for p in sys.path
-            if p and os.path.isdir(p) and not p.startswith((sys.prefix, sys.base_prefix))
-        ]
-        if env.get("PYTHONPATH"):
-            extra.append(env["PYTHONPATH"])
+        own = (sys.prefix, sys.base_prefix)
+        paths = [p for p in sys.path if p and os.path.isdir(p) and not p.startswith(own)]
+        extra = [os.getcwd(), *paths, *([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])]
         env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(extra))
         env["PYTHONUNBUFFERED"] = "1"
         return env
@@ -354,11 +331,10 @@ class _Launch:
     def log_hint(self) -> str:
         logs = self.out / LOGS_DIR
         for role, _, _ in self.procs:
-            text = ""
-            for name in (f"{role}.out", f"{role}.log"):
-                path = logs / name
-                if path.exists():
-                    text += path.read_text(encoding="utf-8", errors="replace")
+            paths = [logs / f"{role}.out", logs / f"{role}.log"]
+            text = "".join(
+                p.read_text(encoding="utf-8", errors="replace") for p in paths if p.exists()
+            )
             errors = [line for line in text.splitlines() if "Error" in line or "Exception" in line]
             if errors:
                 return f"{role}: {errors[-1].strip()[:300]} (logs in {logs})"
@@ -368,7 +344,6 @@ class _Launch:
 def _progress(
     mode: str, out: Path, callback: Callable[[LoadProgress], None] | None
 ) -> Callable[[], None]:
-    """A poll that tails the series files and reports cumulative counts to ``callback``."""
     tail, started, seen = SeriesTail(out), time.monotonic(), [0, 0]  # answers, successes
 
     def poll() -> None:
@@ -381,8 +356,6 @@ def _progress(
         last = SecondRow.total(r for r in rows if int(r["sec"]) == last_sec)
         done, ok = seen
         elapsed = round(time.monotonic() - started, 3)
-        callback(
-            LoadProgress(mode, elapsed, done, ok, done - ok, float(last.completed), last.p99_ms)
-        )
+        callback(LoadProgress(mode, elapsed, done, done - ok, float(last.completed), last.p99_ms))
 
     return poll

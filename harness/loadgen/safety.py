@@ -1,10 +1,5 @@
-"""Guard rails for load aimed at a live service: explicit load, low ceilings, a budget.
-
-A live face-comparison API usually bills per call and may be shared, so a run against a
-URL must say how much load it wants (``rate`` or ``users``), stays under low ceilings
-unless the caller passes the explicit override (CLI: ``--allow-costly-load``), has a
-request budget by default, and aborts when the error rate spikes. The embedded emulator
-has none of these limits.
+"""Guard rails for load aimed at a live service, which usually bills per call and may be shared:
+explicit load, low ceilings, a budget, an error-spike abort (docs/load.md, "Safety defaults").
 """
 
 from __future__ import annotations

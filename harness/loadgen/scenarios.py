@@ -1,21 +1,7 @@
-"""Request factories for every operation of both APIs, and a weighted mix of them.
-
-Credentials come from the Locust process's environment only, so they never appear in the run's
-config file or in ``load.json``. Bodies are built once per image pair and reused; what must be
-fresh per request is fresh: JD's timestamp and sign (``jd_auth_params``) and its ``serialNo``.
-
-Pairing decides what is compared: ``same`` sends one image on both sides (a match on
-every engine, including the emulator's byte-hash ``fast`` engine), ``genuine`` two
-photos of one person, ``impostor`` two people. ``matchIdno`` compares against the
-registry photo of an identity: by default the emulator's demo identity, whose registry
-photo is ``builtin_faces()[0]``; ``FACEHARNESS_ID_NUM``/``FACEHARNESS_ID_NAME`` and the
-``idno_face`` option point it at another one.
-
-The image pool is built once per process from the package-shipped portraits (their JPEG
-variants, plus a smaller and a larger re-encode of each so every size class has members) and,
-optionally, the ``--faces`` sample: base64 encoding, transfer and decoding cost grow with the
-upload, so a run states its size mix. Images never leave this module except inside request
-bodies; reports see sha256 only.
+"""Request factories for every operation of both APIs, and a weighted mix of them
+(docs/load.md, "Scenarios"). Credentials come from the Locust process's environment only;
+bodies are built once per image pair and reused (JD's sign and ``serialNo`` are fresh per
+request); images never leave this module except inside request bodies.
 """
 
 from __future__ import annotations
@@ -76,7 +62,7 @@ class ImagePool:
         if not images:
             raise InputError("the image pool is empty")
         self.images = tuple(images)
-        self.skipped = skipped
+        self.skipped = skipped  # --faces photos that are not JPEG/PNG or too large
         self.by_class: dict[str, tuple[PoolImage, ...]] = {
             c: tuple(i for i in self.images if i.size_class == c) for c in SIZE_CLASSES
         }
@@ -106,24 +92,6 @@ class ImagePool:
         return members[rng.randrange(len(members))]
 
 
-def _images(faces_dir: Path | None, max_bytes: int) -> tuple[list[PoolImage], int]:
-    """The built-in JPEGs in three sizes, then the ``--faces`` JPEGs and PNGs that fit
-    ``max_bytes``; and how many of these did not."""
-    builtin: list[PoolImage] = []
-    sample: list[PoolImage] = []
-    skipped = 0
-    for face in pool_faces(faces_dir):
-        if face.builtin:
-            builtin += _sizes(face, max_bytes) if face.format == "jpeg" else []
-        elif face.format in ("jpeg", "png") and len(face.data) <= max_bytes:
-            sample.append(_sized(Path(face.name).name, face.data, face.identity))
-        else:
-            skipped += 1
-    if faces_dir is not None and not sample:
-        raise InputError(f"--faces {faces_dir}: no usable .jpg/.png face photos")
-    return builtin + sample, skipped
-
-
 def _sizes(face: PoolImage, max_bytes: int) -> list[PoolImage]:
     """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``."""
     name, data = face.name, face.data
@@ -150,13 +118,26 @@ def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def build_pool(faces_dir: str = "") -> ImagePool:
-    """The pool for this process: images up to the largest upload every scenario may send (the
-    internal API's base64 limit is the tighter one)."""
+    """The pool for this process: the built-in JPEGs in three sizes, then the ``--faces`` JPEGs
+    and PNGs up to the largest upload every scenario may send (the internal API's base64 limit is
+    the tighter one)."""
     from harness.contract import load_contract
 
     max_bytes = min(limits_for(api, load_contract()).largest for api in ("match", "jd"))
-    images, skipped = _images(Path(faces_dir) if faces_dir else None, max_bytes)
-    return ImagePool(images, skipped=skipped)
+    folder = Path(faces_dir) if faces_dir else None
+    builtin: list[PoolImage] = []
+    sample: list[PoolImage] = []
+    skipped = 0
+    for face in pool_faces(folder):
+        if face.builtin:
+            builtin += _sizes(face, max_bytes) if face.format == "jpeg" else []
+        elif face.format in ("jpeg", "png") and len(face.data) <= max_bytes:
+            sample.append(_sized(Path(face.name).name, face.data, face.identity))
+        else:
+            skipped += 1
+    if folder is not None and not sample:
+        raise InputError(f"--faces {folder}: no usable .jpg/.png face photos")
+    return ImagePool(builtin + sample, skipped=skipped)
 
 
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
@@ -261,12 +242,8 @@ class Scenario:
         self._bodies: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
         self._requests: dict[bytes, PreparedRequest] = {}  # by body (identical bodies: one key)
         self._paths = {op: self.contract.operation(op).path for op in OPERATIONS}
-        self._builders = {
-            "match": self._match,
-            "matchIdno": self._idno,
-            "liveCode": self._live_code,
-            "faceCompareNew": self._jd_compare,
-        }
+        builders = (self._match, self._idno, self._live_code, self._jd_compare)
+        self._builders = dict(zip(OPERATIONS, builders, strict=True))
         self._prebuild()
 
     def _prebuild(self) -> None:
@@ -391,10 +368,7 @@ class Scenario:
 
     def _idno(self) -> PreparedRequest:
         assert self._idno_face is not None
-        face = self._idno_face
-        if self.options.pairing != "same":
-            face = self._pair(face)
-        return self._unsigned("matchIdno", self._idno_body(face))
+        return self._unsigned("matchIdno", self._idno_body(self._pair(self._idno_face)))
 
     def _live_code(self) -> PreparedRequest:
         return self._unsigned("liveCode", b"{}")

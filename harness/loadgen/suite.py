@@ -1,8 +1,5 @@
-"""The load suite: a scenario against a target, as a run or a limit search, as a SuiteResult.
-
-It opens the target (the embedded emulator on loopback, or a URL: the only address contacted),
-applies the live-target safety defaults and hands the credentials to the Locust processes
-through their environment, never the config file.
+"""The load suite: a scenario against a target (the only address contacted), as a run or a
+limit search; credentials reach the Locust processes through their environment only.
 """
 
 from __future__ import annotations
@@ -77,12 +74,10 @@ class LimitOptions:
 
     slo_p99_ms: float = 1000.0
     max_error_rate: float = 0.01
-    max_throttled_rate: float | None = None
     start_rate: float | None = None  # emulator 10/s, live target 1/s
     max_rate: float | None = None  # emulator 2000/s, live target the safety ceiling
     step_s: float = 3.0
     warmup_s: float = 1.0
-    resolution: float = 0.04
     max_steps: int = 16
     time_budget_s: float = 300.0
     required_rps: float | None = None  # a limit below this is a finding
@@ -91,8 +86,7 @@ class LimitOptions:
 @dataclass(frozen=True)
 class LoadSuite:
     """One bounded run (``users``: closed model, ``rate``: open model, both: compared) or, with
-    ``search``, a limit search; a search's finished step goes to ``ctx.progress`` as ``(steps
-    done, max steps, its line)``."""
+    ``search``, a limit search (a finished step goes to ``ctx.progress`` as steps done)."""
 
     scenario: ScenarioOptions = field(default_factory=ScenarioOptions)
     users: int | None = None
@@ -133,9 +127,7 @@ class LoadSuite:
             if users is not None or rate is not None:
                 raise UsageError("find-limit chooses the rates itself; drop --users/--rate")
             safety.check_criteria(s.slo_p99_ms, s.max_error_rate)
-            if s.required_rps is not None and not (
-                math.isfinite(s.required_rps) and s.required_rps > 0
-            ):
+            if s.required_rps is not None and not 0 < s.required_rps < math.inf:
                 raise UsageError(f"--required-rps {s.required_rps:g}: expected a positive rate")
             safety.check_rate_ceiling(s.max_rate, "--max-rate", is_emulator=ctx.is_emulator,
                                       allow_costly=costly, max_rps=max_rps)  # fmt: skip
@@ -197,12 +189,7 @@ def run_load_suite(
     max_rps: float | None = None, **options: Any,
 ) -> LoadSuiteResult:  # fmt: skip
     """:class:`LoadSuite` ``(scenario=..., **options)`` run against ``target`` with the
-    environment's (or ``config``'s) credentials, as the command does.
-
-    Example:
-        run_load_suite("emulator", out_dir="reports/x", scenario="mixed", rate=20,
-                       duration_s=10, emulator=EmulatorOptions(qps=200))
-    """
+    environment's (or ``config``'s) credentials, as the command does."""
     from harness.clients import load_credentials
 
     opts = scenario if isinstance(scenario, ScenarioOptions) else ScenarioOptions(scenario=scenario)
@@ -217,18 +204,9 @@ def run_load_suite(
 
 def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
-    can).
-
-    No connection that reached the service at all (refused, reset, closed before an answer) is an
-    unreachable target; requests that reached it and ran out of time are its answer (a measured
-    failure, judged by the run). HTTP answers that all refused the credentials or the account
-    say nothing about the service's load.
-    """
-    completed, codes, by_class = (
-        summary["totals"]["completed"],
-        summary["codes"],
-        summary["by_class"],
-    )
+    can): none reached it (timeouts did: they are its answer), or all refused the credentials."""
+    completed = summary["totals"]["completed"]
+    codes, by_class = summary["codes"], summary["by_class"]
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
     unreached = by_class.get(CONNECTION_ERROR, 0)  # no answer, timeouts aside
     if unreached >= completed:
@@ -254,7 +232,6 @@ class _Run:
         self.label = ""  # a search's current step
 
     def _options(self) -> dict[str, Any]:
-        """What every run_load of the suite shares."""
         return {"workers": self.suite.workers, "remote": self.suite.remote, "env": self.env,
                 "timeout_s": self.timeout_s,
                 "abort_error_rate": self.limits.abort_error_rate}  # fmt: skip
@@ -305,19 +282,16 @@ class _Run:
         if len(runs) == 2:
             metrics["closed_model"] = {k: v for k, v in run_metrics(runs[0]).items()
                                        if k not in ("series", "hdr")}  # fmt: skip
-            comparison = side_by_side(*(r.summary for r in runs))
-            metrics["comparison"] = comparison
+            metrics["comparison"] = comparison = side_by_side(*(r.summary for r in runs))
             _write_json(out / COMPARE_JSON, comparison)
-        metrics["slo_p99_ms"] = suite.slo_p99_ms
-        metrics["slo_error_rate"] = suite.max_error_rate
+        metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
         return _suite(_slo_findings(suite, runs), metrics)
 
     def search(self, url: str) -> LoadSuiteResult:
         s, ctx, limits = self.suite.search, self.ctx, self.limits
         assert s is not None
         start, top = self.suite.search_rates(ctx)
-        used = 0
-        steps = 0
+        used = steps = 0
         judged: list[float] = []  # rates whose answers could judge the service
 
         def planned(rate: float) -> int:
@@ -355,17 +329,13 @@ class _Run:
 
         found = find_limit(
             step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
-            max_error_rate=s.max_error_rate, max_throttled_rate=s.max_throttled_rate,
-            resolution=s.resolution, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
+            max_error_rate=s.max_error_rate, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
             precheck=precheck,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
-        metrics = limit_metrics(found)
-        best = _limit_step_run(found)
-        if best is not None:
-            metrics = {**run_metrics(best), **metrics}
-        metrics["requests_budget"] = limits.max_requests
-        metrics["requests_planned"] = used
+        best = _limit_step_run(found)  # its latency is the limit's
+        metrics = {**(run_metrics(best) if best is not None else {}), **limit_metrics(found)}
+        metrics |= {"requests_budget": limits.max_requests, "requests_planned": used}
         findings: list[Finding] = []
         op = _operation(self.scenario)
         if found.bound is None:
@@ -435,7 +405,6 @@ _LIMIT_FIELDS = "knee_rps plateau_rps saturation_rps first_bad_rps converged sto
 
 
 def limit_metrics(found: LimitResult) -> dict[str, Any]:
-    """A limit search as ``LoadMetrics`` fields: the limit and its evidence steps."""
     return {
         "qps_limit": found.reported_rps,
         "qps_limit_bound": found.bound,
@@ -445,19 +414,12 @@ def limit_metrics(found: LimitResult) -> dict[str, Any]:
         "search_elapsed_s": round(found.elapsed_s, 3),
         "slo_p99_ms": found.criteria["slo_p99_ms"],
         "slo_error_rate": found.criteria["max_error_rate"],
-        "limit_search": [
-            {
-                "offered": round(st.rate, 3),
-                "achieved": round(st.result.achieved_rps, 3),
-                "p99": st.result.p99_ms,
-                "error_rate": round(min(1.0, st.result.error_rate + st.result.throttled_rate), 6),
-                "ok": st.good,
-                "ok_rps": round(st.result.ok_rps, 3),
-                "throttled_rate": round(st.result.throttled_rate, 6),
-                "phase": st.phase,
-                "reasons": list(st.reasons),
-            }
-            for st in found.steps
+        "limit_search": [  # limit.json's rows, renamed as a series point; errors with throttling
+            {_RENAMED[k]: row[k] for k in ("offered_rps", "achieved_rps", "p99_ms")}
+            | {"error_rate": round(min(1.0, st.result.error_rate + st.result.throttled_rate), 6)}
+            | {"ok": st.good}
+            | {k: row[k] for k in ("ok_rps", "throttled_rate", "phase", "reasons")}
+            for st, row in ((st, st.row()) for st in found.steps)
         ],
     }
 
@@ -553,13 +515,9 @@ def open_model_measure(
     timeout_s: float = 5.0,
     **options: Any,
 ) -> Callable[[float], StepResult]:
-    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` per step
-    (``options`` are its own), written into ``out_dir/step-NN-<rate>``.
-
-    Each step runs ``warmup_s + step_s + 1`` seconds at a constant rate and is judged on the
-    whole seconds after the warm-up only (connection set-up, the first token-bucket burst),
-    from the per-second HDR histograms, so p99 is exact for that window.
-    """
+    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` of
+    ``warmup_s + step_s + 1`` seconds per step, into ``out_dir/step-NN-<rate>``, judged on the
+    whole seconds after the warm-up (connection set-up, the first token-bucket burst)."""
     if step_s < 1 or warmup_s < 0:
         raise ValueError("step_s must be >= 1 and warmup_s >= 0")
     counter = itertools.count(1)
@@ -578,13 +536,9 @@ def open_model_measure(
 
 
 def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> StepResult:
-    """Judge a run on whole seconds starting ``warmup_s`` after its first send.
-
-    The success rate of the window's second half is reported too (``tail_ok_rps``): the
-    throttle plateau. A business failure (a served request answered "no match") is not an
-    error here: the service did the work; ``error_rate`` counts everything but success,
-    business failure and throttling, which has its own bound.
-    """
+    """Judge a run on whole seconds starting ``warmup_s`` after its first send, from the
+    per-second HDR histograms (p99 exact for the window); the second half's success rate is the
+    throttle plateau (``tail_ok_rps``). A "no match" is served, not an error."""
     start = result.summary.get("started_at_epoch")
     offset = float(start) - result.series[0].sec if (start is not None and result.series) else 0.0
     first = math.ceil(offset + warmup_s)
@@ -605,8 +559,6 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
         completed=completed,
         dropped=window.dropped,
-        late=window.late,
-        duration_s=float(seconds),
         tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
         detail={
             "out_dir": str(result.out_dir),
@@ -640,21 +592,18 @@ COMPARED: tuple[tuple[str, str], ...] = (
 
 
 def side_by_side(*runs: Mapping[str, Any]) -> dict[str, Any]:
-    """Runs (``load.json`` or ``run_metrics``) side by side, each column labelled by its mode
-    (numbered if a mode repeats), never blended: ``{"columns": [...], "rows": [{"metric",
-    "label", <column>: value}]}``. The two models answer different questions (a fixed set of
-    users vs arrivals at a given rate), so their numbers are never averaged or merged."""
+    """Runs (``load.json`` or ``run_metrics``) side by side, a column per run labelled by its mode
+    (numbered if it repeats): the two models answer different questions, so never blended."""
     columns: list[str] = []
     for run in runs:
         n = sum(1 for c in columns if c == run["mode"] or c.startswith(run["mode"] + " #"))
         columns.append(run["mode"] if n == 0 else f"{run['mode']} #{n + 1}")
-    rows = []
-    for key, text in COMPARED:
-        row: dict[str, Any] = {"metric": key, "label": text}
-        for column, run in zip(columns, runs, strict=True):
-            value: Any = run
-            for part in key.split("."):
-                value = value.get(part) if isinstance(value, Mapping) else None
-            row[column] = value
-        rows.append(row)
+
+    def value(run: Any, key: str) -> Any:
+        for part in key.split("."):
+            run = run.get(part) if isinstance(run, Mapping) else None
+        return run
+
+    rows = [{"metric": key, "label": text} | {c: value(r, key) for c, r in zip(columns, runs)}
+            for key, text in COMPARED]  # fmt: skip
     return {"columns": columns, "rows": rows}

@@ -1,21 +1,12 @@
 """Sending a prepared request on a Locust user's own connection pool, below its session.
 
-Locust's ``FastHttpSession.request`` parses the URL, builds request and response wrapper
-objects and fires its event for every call; the load process needs none of that (it
-times, classifies and records each answer itself, then fires Locust's request event
-once), and at thousands of requests per second per core that wrapping is a measurable
-share of the generator's CPU (``benchmarks/bench_load.py``). Below that, geventhttpclient's
-``HTTPClient.request`` merges and validates every header twice per call; a scenario sends the
-same few header sets over and over, so the request head is built by geventhttpclient once per
-distinct (method, path, headers, body length) and kept (only the query string, which a signed
-API renews per request, is spliced in per request). Connecting (address, TLS, proxy), response
-parsing and the retry rules are geventhttpclient's, exactly as Locust configures them; the idle
-keep-alive connections are kept here, in a plain list: the pool's queue, semaphore and gevent
-``select`` liveness check cost more per request than the rest of the send (``in_flight`` already
-bounds the connections). The whole request (connect, send, wait, read) runs under one deadline of
-the user's ``network_timeout`` (``--timeout``, checked every 50 ms), so the sockets themselves
-carry no timeout (a gevent ``Timeout`` armed per socket wait was a timer per request): a target
-that drips its answer cannot hold a user. Runs only inside Locust (gevent-patched).
+Locust's session wrapping and geventhttpclient's per-call header merging were a measurable
+share of the generator's CPU (``benchmarks/bench_load.py``), so a request head is built by
+geventhttpclient once per distinct (method, path, headers, body length) and kept (the query
+string, renewed per request by a signed API, is spliced in), and idle keep-alive connections
+are a plain list. Connecting, response parsing and retries stay geventhttpclient's. The whole
+request runs under one deadline of the user's ``network_timeout``, so a target that drips its
+answer cannot hold a user. Runs only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
@@ -55,11 +46,10 @@ def request_deadline(seconds: float | None) -> Any:
 
 
 class _Deadlines:
-    """Whole-request deadlines of one process, checked by one repeating hub timer every
-    ``TICK_S`` (a deadline fires up to that much late) instead of a ``gevent.Timeout`` per
-    request: arming and disarming one timer watcher per send was a measurable share of the
-    generator's CPU. Expiry throws :class:`RequestDeadline` into the request's greenlet from the
-    hub, exactly as ``gevent.Timeout`` does, so only a request still running can receive it."""
+    """Whole-request deadlines of one process, checked by one repeating hub timer every ``TICK_S``
+    (a timer per request was a measurable share of the generator's CPU); expiry throws
+    :class:`RequestDeadline` into the request's greenlet from the hub, as ``gevent.Timeout``
+    does."""
 
     TICK_S = 0.05
     # the sockets carry no timeout, so a user without ``network_timeout`` still gets one:
@@ -115,9 +105,8 @@ class _Host:
         self.owner: Any = None  # the user's client pool this host's client came from
 
     def get_socket(self) -> Any:
-        """An idle keep-alive connection still open (an idle one that reads as ready was closed by
-        the server, or holds stray bytes: dropped, as geventhttpclient's pool does), else a new
-        one."""
+        """An idle keep-alive connection still open (one that reads as ready was closed or holds
+        stray bytes: dropped, as geventhttpclient's pool does), else a new one."""
         idle = self.idle
         while idle:
             sock = idle.pop()
@@ -179,10 +168,8 @@ class Transport:
         return host
 
     def warm(self, user: Any, count: int) -> int:
-        """Open up to ``count`` keep-alive connections to the user's host before the clock
-        starts (the first second of a schedule would otherwise pay for the connects, and late
-        sends would be the generator's doing); returns how many opened. A failure is not an
-        error here: the run's own requests meet it and record it."""
+        """Open up to ``count`` keep-alive connections before the clock starts (or the first
+        second pays for the connects); a failure is left to the run's own requests to record."""
         import gevent
 
         host = self._host(user)
@@ -273,15 +260,11 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
 
 
 def _read_capped(response: Any) -> bytes:
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        part = bytes(response.read(READ_BLOCK))
-        if not part:
-            return b"".join(parts)
-        size += len(part)
-        if size > MAX_ANSWER_BYTES:
+    body = bytearray()
+    for part in iter(lambda: response.read(READ_BLOCK), b""):
+        body += part
+        if len(body) > MAX_ANSWER_BYTES:
             raise AnswerTooLarge(
                 f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
             )
-        parts.append(part)
+    return bytes(body)
