@@ -459,7 +459,7 @@ class SecondRow:
         err: Counter[str] = Counter()
         for row in rows:
             by_class.update(row.get("by_class", {}))
-            err.update(row.get("err_codes", {}))
+            err.update(row.get("err_codes") or row.get("errors_by_code") or {})  # part or merged
         hist = hdr.merge(row.get("hist") for row in rows)
         return cls(
             t, sec, **{k: sum(row.get(k, 0) for row in rows) for k in COUNTS},

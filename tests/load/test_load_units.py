@@ -520,3 +520,16 @@ def test_find_limit_says_how_its_limit_bounds_the_truth() -> None:
     unrun = find_limit(throttling_service(10.0), start_rate=1, max_rate=20, slo_p99_ms=100,
                        max_error_rate=0.01, precheck=budget)  # fmt: skip
     assert unrun.bound is None and unrun.reported_rps is None
+
+
+def test_per_second_rows_add_up_their_codes_whether_part_or_merged() -> None:
+    """A limit step's window adds merged rows (``errors_by_code``), a run adds its parts' rows
+    (``err_codes``): both keep the codes they counted."""
+    from harness.loadgen.result import SecondRow
+
+    part = {"by_class": {"success": 1, "error": 2}, "err_codes": {"http:503": 2}, "completed": 3}
+    merged = SecondRow.total([part, part])
+    assert merged.errors_by_code == {"http:503": 4} and merged.completed == 6
+    window = SecondRow.total(map(vars, [merged, merged]))
+    assert window.errors_by_code == {"http:503": 8}
+    assert window.by_class == {"success": 4, "error": 8} and window.completed == 12
