@@ -37,6 +37,7 @@ from ._deadline import (
     AnswerTooLarge,
     DeadlineExceeded,
     http_client,
+    read_capped,
     too_large_message,
 )
 from ._request import Exchange, Request
@@ -177,7 +178,7 @@ class Sender:
         except httpx.HTTPError as exc:
             return self._unanswered(exc, begun=False, start=start)
         try:
-            response.read()
+            content = read_capped(response)
         except httpx.HTTPError as exc:
             return self._unanswered(exc, begun=True, start=start)
         finally:
@@ -187,7 +188,7 @@ class Sender:
             request.api,
             response.status_code,
             dict(response.headers),
-            response.content,
+            content,
             elapsed_s=time.perf_counter() - start,
         )
 

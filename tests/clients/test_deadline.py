@@ -13,10 +13,13 @@ import requests
 from fixtures.hostile_target import BODY, HostileTarget
 
 from harness.clients import (
+    DEMO,
     MAX_ANSWER_BYTES,
     AnswerTooLarge,
     DeadlineExceeded,
     FaceMatchClient,
+    Request,
+    Sender,
     TransportFailure,
     http_client,
 )
@@ -108,6 +111,16 @@ def test_an_endless_body_is_cut_off_at_the_size_cap_not_read_into_memory():
     assert no_answer_kind(by_httpx.value, begun=True) == "oversized body"
     assert no_answer_kind(by_requests.value) == "oversized body"
     assert f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB" in str(by_requests.value)
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
+    """The cap counts the bytes the body inflates to, not the few KB that came over the wire."""
+    with HostileTarget(("gzip_bomb",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+        with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
+            session.post(target.url + "/x", json={}, timeout=30)
+    assert (exchange.status, exchange.no_answer, exchange.content) == (0, "oversized body", b"")
+    assert no_answer_kind(by_requests.value) == "oversized body"
 
 
 def test_requests_session_reuses_its_connection_after_a_deadline():
