@@ -180,7 +180,7 @@ class Exchange:
         contract."""
         try:
             body = json.loads(content)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             body = None
         return cls(
             status=status,

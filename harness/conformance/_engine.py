@@ -297,6 +297,6 @@ def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | No
     out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
         out["body"] = json.loads(text) if len(text) <= limit * 10 else text[:limit]
-    except ValueError:
+    except (ValueError, RecursionError):
         out["body"] = text[:limit]
     return out

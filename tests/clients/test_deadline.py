@@ -123,6 +123,13 @@ def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
     assert no_answer_kind(by_requests.value) == "oversized body"
 
 
+def test_json_nested_past_the_stack_is_an_answer_that_is_not_json():
+    with HostileTarget(("nested",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+    assert (exchange.status, exchange.body, exchange.no_answer) == (200, None, None)
+    assert exchange.text.startswith("[[[") and exchange.answer is not None
+
+
 def test_requests_session_reuses_its_connection_after_a_deadline():
     """The connection a deadline shut is not handed to the next request."""
     with (
