@@ -15,6 +15,7 @@ transport schemathesis uses has its own adapter (``harness.conformance._transpor
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import math
 import ssl
@@ -79,13 +80,19 @@ def too_large_message() -> str:
 def read_capped(response: httpx.Response) -> bytes:
     """The body as its Content-Encoding inflates it, cut off past :data:`MAX_ANSWER_BYTES`: the
     transport caps the bytes on the wire, and a few KB of gzip may inflate to gigabytes."""
-    parts, size = [], 0
-    for part in response.iter_bytes():
-        size += len(part)
-        if size > MAX_ANSWER_BYTES:
-            raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
-        parts.append(part)
-    return b"".join(parts)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        with contextlib.closing(response.iter_bytes()) as chunks:
+            for part in chunks:
+                size += len(part)
+                parts.append(part)
+                del part
+                if size > MAX_ANSWER_BYTES:
+                    raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
+        return b"".join(parts)
+    finally:
+        parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
 
 
 def check_seconds(seconds: float, option: str = "--timeout") -> float:
