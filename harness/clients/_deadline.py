@@ -15,7 +15,6 @@ transport schemathesis uses has its own adapter (``harness.conformance._transpor
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import math
 import ssl
@@ -83,13 +82,12 @@ def read_capped(response: httpx.Response) -> bytes:
     parts: list[bytes] = []
     size = 0
     try:
-        with contextlib.closing(response.iter_bytes()) as chunks:
-            for part in chunks:
-                size += len(part)
-                parts.append(part)
-                del part
-                if size > MAX_ANSWER_BYTES:
-                    raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
+        for part in response.iter_bytes():
+            size += len(part)
+            parts.append(part)
+            del part
+            if size > MAX_ANSWER_BYTES:
+                raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
         return b"".join(parts)
     finally:
         parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
