@@ -23,9 +23,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from harness.clients import DEFAULT_TIMEOUT_S, Auth, Exchange, Request, load_credentials
+from harness.clients import (
+    DEFAULT_TIMEOUT_S,
+    Auth,
+    Exchange,
+    Request,
+    load_credentials,
+    no_answer_text,
+)
 from harness.contract import Answer, Contract, ReadingLog, load_contract
-from harness.errors import InputError, UsageError
+from harness.errors import InputError, TargetError, UsageError
 from harness.findings import (
     Candidate,
     Replay,
@@ -303,6 +310,12 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
         return exchange, outcome(contract, request, exchange)
 
     exchange, found = send(request)
+    if exchange.no_answer is not None and check != "answered":  # as conformance's replay
+        raise TargetError(
+            f"{replay.id}: the target gave no answer "
+            f"({no_answer_text(exchange.no_answer, client.timeout_s)}), "
+            "so the finding cannot be judged"
+        )
     problems = check_answer(
         contract,
         request,
