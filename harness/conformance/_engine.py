@@ -33,6 +33,18 @@ from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
 
+
+@schemathesis.deserializer("application/json")
+def _json(_ctx: Any, response: Any) -> Any:
+    """schemathesis' JSON reading, with a body nested past Python's stack as malformed JSON: its
+    response recorder lets any other error than a decode error end its worker thread (and the
+    run's schemathesis findings with it)."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deep to read", response.text[:80], 0) from None
+
+
 BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     # check -> (basis, severity cap): the documents promise an errcode/code in every answer and
     # give the response fields; HTTP statuses, headers and methods are conventions (E-015).
