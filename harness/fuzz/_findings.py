@@ -298,6 +298,13 @@ def _rerun_machine(
         return ReplayOutcome(replay.id, replay.check, True, message)
     if result.status == "error":
         raise UsageError(f"{path}: the state machine could not run again: {result.error}")
+    lost = [f for f in result.findings if f.check == "answered"]
+    if lost and replay.check != "answered":  # a step without an answer judged nothing
+        raise TargetError(
+            f"{replay.id}: the target gave no answer "
+            f"({lost[0].message.removeprefix('no answer: ').split(' (')[0]}), "
+            "so the finding cannot be judged"
+        )
     message = f"{replay.check} holds now: the saved {steps}-step sequence passes"
     return ReplayOutcome(replay.id, replay.check, False, message)
 
