@@ -168,6 +168,7 @@ def _run_call(
     said on stderr, so nobody reads a score of the non-biometric engine as a verdict on faces."""
     from harness.clients import ApiError, client_for, load_credentials
     from harness.commands._options import positive_seconds
+    from harness.redact import redact_text
     from harness.target import open_target
 
     positive_seconds(timeout)
@@ -180,7 +181,8 @@ def _run_call(
         try:
             with client:
                 answer = call(client).model_dump(mode="json", exclude_none=True)
-            out.print_json(json.dumps(answer, ensure_ascii=False))
+            # a service that echoes the credentials back does not put them on a terminal or a log
+            out.print_json(redact_text(json.dumps(answer, ensure_ascii=False), creds.secrets()))
         except ApiError as exc:
             m, refused = exc.meaning, exc
             en, zh = (m.en, m.zh) if m else ("not in the code table", "?")

@@ -59,6 +59,23 @@ def too_large_message() -> str:
     return f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB; reading stopped"
 
 
+def read_capped(response: httpx.Response) -> bytes:
+    """The body as its Content-Encoding inflates it, cut off past :data:`MAX_ANSWER_BYTES`: the
+    transport caps the bytes on the wire, and a few KB of gzip may inflate to gigabytes."""
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for part in response.iter_bytes():
+            size += len(part)
+            parts.append(part)
+            del part
+            if size > MAX_ANSWER_BYTES:
+                raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
+        return b"".join(parts)
+    finally:
+        parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
+
+
 def check_seconds(seconds: float, option: str = "--timeout") -> float:
     if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
         raise UsageError(f"{option} {seconds:g} s: expected a positive number of seconds")

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from harness.config import Credentials
 from harness.contract import (
@@ -28,6 +29,7 @@ from ._deadline import (
     AnswerTooLarge,
     DeadlineExceeded,
     http_client,
+    read_capped,
     too_large_message,
 )
 from ._request import Exchange, Request
@@ -48,6 +50,9 @@ class ApiError(Exception):
             f"{answer.api} {answer.where} code {answer.code}: {text} "
             f"(service said: {answer.message or ''})"
         )
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class TransportFailure(TargetError):
@@ -144,7 +149,7 @@ class Sender:
         except httpx.HTTPError as exc:
             return self._unanswered(exc, begun=False, start=start)
         try:
-            response.read()
+            content = read_capped(response)
         except httpx.HTTPError as exc:
             return self._unanswered(exc, begun=True, start=start)
         finally:
@@ -154,7 +159,7 @@ class Sender:
             request.api,
             response.status_code,
             dict(response.headers),
-            response.content,
+            content,
             elapsed_s=time.perf_counter() - start,
         )
 
@@ -248,6 +253,20 @@ class _Client(Sender):
             raise ApiError(answer)
         return exchange.body
 
+    def _fit(self, model: type[_M], operation: str, body: dict[str, Any]) -> _M:
+        """The envelope as ``model``; a value of another type than the documents say (a score
+        sent as a number, NaN) is a TransportFailure, one line."""
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            at = ".".join(str(part) for part in error["loc"])
+            op = self.contract.operation(operation)
+            raise TransportFailure(
+                f"{op.method.upper()} {op.path}: the answer does not fit {model.__name__} "
+                f"({at}: {error['msg']})"
+            ) from None
+
 
 class FaceMatchClient(_Client):
     api = "match"
@@ -257,14 +276,14 @@ class FaceMatchClient(_Client):
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
         body = self.post("match", match_body(self.contract, image, face, **kw))
-        return MatchResponse.model_validate(body)
+        return self._fit(MatchResponse, "match", body)
 
     def idno(self, id_num: str, name: str, face: Source, **kw: Any) -> MatchResponse:
         body = self.post("matchIdno", idno_body(self.contract, id_num, name, face, **kw))
-        return MatchResponse.model_validate(body)
+        return self._fit(MatchResponse, "matchIdno", body)
 
     def live_code(self) -> str:
-        parsed = LiveCodeResponse.model_validate(self.post("liveCode", {}))
+        parsed = self._fit(LiveCodeResponse, "liveCode", self.post("liveCode", {}))
         if parsed.data is None or parsed.data.result is None:
             raise TransportFailure("validateData answered success without data.result.code")
         return parsed.data.result.code
@@ -282,7 +301,7 @@ class JdFaceCompareClient(_Client):
         self, compare_image: Source, collection: Sequence[Source], **kw: Any
     ) -> CompareResponse:
         body = compare_body(self.contract, compare_image, collection, **kw)
-        return CompareResponse.model_validate(self.post("faceCompareNew", body))
+        return self._fit(CompareResponse, "faceCompareNew", self.post("faceCompareNew", body))
 
 
 def client_for(

@@ -153,7 +153,7 @@ class Exchange:
     ) -> Exchange:
         try:
             body = json.loads(content)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, RecursionError):
             body = None
         return cls(
             status=status,

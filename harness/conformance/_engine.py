@@ -29,6 +29,18 @@ from ._transport import TRANSPORT_ERRORS, install_in_schemathesis, no_answer
 
 install_in_schemathesis()
 
+
+@schemathesis.deserializer("application/json")
+def _json(_ctx: Any, response: Any) -> Any:
+    """schemathesis' JSON reading, with a body nested past Python's stack as malformed JSON: its
+    response recorder lets any other error than a decode error end its worker thread (and the
+    run's schemathesis findings with it)."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deep to read", response.text[:80], 0) from None
+
+
 BUILTIN_BASIS: dict[str, tuple[str, Level | None]] = {
     # check -> (basis, severity cap): the documents give the response fields; HTTP is convention
     "response_schema_conformance": ("seed", None),
@@ -276,6 +288,6 @@ def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | No
     out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
         out["body"] = json.loads(text) if len(text) <= limit * 10 else text[:limit]
-    except ValueError:
+    except (ValueError, RecursionError):
         out["body"] = text[:limit]
     return out

@@ -87,7 +87,7 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
     try:
         body = json.loads(response.content)
         errors = list(ctx.contract.spec(ctx.api).validator(name).iter_errors(body))
-    except (ValueError, TypeError):  # not JSON, or JSON no validator reads (a lone surrogate)
+    except (ValueError, TypeError, RecursionError):  # not JSON, too deep, a lone surrogate
         text = bytes(response.content)[:80].decode("utf-8", "replace")
         # schemathesis' severity for a malformed JSON answer (one defect, one severity)
         raise Violation(

@@ -117,7 +117,7 @@ def _parse(raw: bytes | bytearray) -> Any:
         pass
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack: not read
         return None
 
 

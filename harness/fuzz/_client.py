@@ -80,6 +80,6 @@ class FuzzClient(Sender):
         try:
             response = self.http.request(method, "/_emulator/" + path, content=content)
             data = response.json() if response.status_code == 200 else None
-        except (httpx.HTTPError, ValueError):
+        except (httpx.HTTPError, ValueError, RecursionError):
             return None
         return data if isinstance(data, dict) else None

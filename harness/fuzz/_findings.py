@@ -16,9 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from harness.clients import DEFAULT_TIMEOUT_S, Auth, Exchange, Request, load_credentials
+from harness.clients import (
+    DEFAULT_TIMEOUT_S,
+    Auth,
+    Exchange,
+    Request,
+    load_credentials,
+    no_answer_text,
+)
 from harness.contract import Answer, Contract, ReadingLog, load_contract
-from harness.errors import InputError, UsageError
+from harness.errors import InputError, TargetError, UsageError
 from harness.findings import (
     Candidate,
     Replay,
@@ -279,6 +286,13 @@ def _rerun_machine(
         return ReplayOutcome(replay.id, replay.check, True, message)
     if result.status == "error":
         raise UsageError(f"{path}: the state machine could not run again: {result.error}")
+    lost = [f for f in result.findings if f.check == "answered"]
+    if lost and replay.check != "answered":  # a step without an answer judged nothing
+        raise TargetError(
+            f"{replay.id}: the target gave no answer "
+            f"({lost[0].message.removeprefix('no answer: ').split(' (')[0]}), "
+            "so the finding cannot be judged"
+        )
     message = f"{replay.check} holds now: the saved {steps}-step sequence passes"
     return ReplayOutcome(replay.id, replay.check, False, message)
 
@@ -291,6 +305,12 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
         return exchange, outcome(contract, request, exchange)
 
     exchange, found = send(request)
+    if exchange.no_answer is not None and check != "answered":  # as conformance's replay
+        raise TargetError(
+            f"{replay.id}: the target gave no answer "
+            f"({no_answer_text(exchange.no_answer, client.timeout_s)}), "
+            "so the finding cannot be judged"
+        )
     problems = check_answer(
         contract,
         request,

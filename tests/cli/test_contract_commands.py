@@ -128,3 +128,39 @@ def test_live_target_without_credentials_says_which_variable(images, cli):
     }
     r = cli("call", "livecode", "--target", "http://127.0.0.1:9", env=env)
     one_line_error(r, "FACEHARNESS_TOKEN")
+
+
+def test_call_masks_the_credentials_a_service_echoes_in_its_answer(cli, images):
+    """The answer `call` prints is a log: a service that echoes the token, the appkey or the
+    request line (its sign) back must not put them on the terminal or in a CI log."""
+    from fixtures.servers import ThreadedServer
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def echo(request: Request) -> JSONResponse:
+        said = f"{request.url} {request.headers.get('authorization')}"
+        if "jdai" in request.url.path:
+            result = {"code": 0, "result": True, "score": 0.9, "msg": said}
+            return JSONResponse({"code": "10000", "msg": said, "result": result})
+        data = {"status": "SUCCESS", "traceNo": said, "result": {"success": "true", "score": "9"}}
+        return JSONResponse({"errcode": 0, "errmsg": said, "data": data})
+
+    secrets = {
+        "FACEHARNESS_TOKEN": "token-0123456789-echoed-back",
+        "FACEHARNESS_JD_APPKEY": "appkey-0123456789-echoed-back",
+        "FACEHARNESS_JD_SECRETKEY": "secret-0123456789-never-sent",
+    }
+    face = str(images["eileen_collins_jpeg"])
+    with ThreadedServer(Starlette(routes=[Route("/{p:path}", echo, methods=["POST"])])) as url:
+        ran = [
+            cli("call", "match", "--target", url, "--image", face, "--face", face, env=secrets),
+            cli(
+                "call", "jd", "--target", url, "--compare", face, "--collection", face, env=secrets
+            ),
+        ]
+    for r in ran:
+        assert r.returncode == 0 and "echoed-back" not in r.stdout + r.stderr, r.stdout
+        assert "127.0.0.1" in r.stdout  # the rest of what the service said is printed as sent
+    assert "sign=***" in ran[1].stdout

@@ -126,6 +126,34 @@ def test_unusable_answers_are_transport_failures(capture, contract, answer, mess
             client.live_code()
 
 
+@pytest.mark.parametrize(
+    "path, answer",
+    [
+        ("/tech/ai/face/match", b'{"errcode": 0, "data": {"result": {"score": 99}}}'),
+        ("/tech/ai/face/match", b'{"errcode": 0, "data": {"result": {"score": NaN}}}'),
+        ("/tech/ai/face/match/validateData", b'{"errcode": 0, "data": {"result": {"code": 1}}}'),
+        ("/jdai/faceCompareNew", b'{"code": "10000", "remainTimes": Infinity}'),
+    ],
+    ids=["number-score", "nan-score", "number-code", "infinite-remain"],
+)
+def test_an_envelope_the_models_cannot_read_is_a_transport_failure(capture, contract, path, answer):
+    """A service's answer of another type than the documents say is one line (exit 2 for
+    `call`), never a pydantic traceback."""
+    url, _, answers = capture
+    answers[path] = Response(answer, media_type="application/json")
+    match = FaceMatchClient(url, token="t", contract=contract)
+    jd = JdFaceCompareClient(url, appkey="ak", secretkey="sk", contract=contract)
+    calls = {
+        "/tech/ai/face/match": lambda: match.match(SAME_A, SAME_B),
+        "/tech/ai/face/match/validateData": match.live_code,
+        "/jdai/faceCompareNew": lambda: jd.compare(SAME_A, [SAME_B]),
+    }
+    with match, jd, pytest.raises(TransportFailure) as failed:
+        calls[path]()
+    assert str(failed.value).startswith(f"POST {path}: the answer does not fit ")
+    assert "\n" not in str(failed.value)
+
+
 def test_unreachable_target_is_one_line_transport_failure(contract):
     with FaceMatchClient("http://127.0.0.1:9", token="t", contract=contract, timeout=2) as client:
         with pytest.raises(TransportFailure, match="cannot connect") as info:

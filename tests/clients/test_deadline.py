@@ -7,16 +7,20 @@ socket read gets a byte well within any per-read timeout, so only a total deadli
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import pytest
 import requests
 from fixtures.hostile_target import BODY, HostileTarget
 
 from harness.clients import (
+    DEMO,
     MAX_ANSWER_BYTES,
     AnswerTooLarge,
     DeadlineExceeded,
     FaceMatchClient,
+    Request,
+    Sender,
     TransportFailure,
     http_client,
 )
@@ -108,6 +112,41 @@ def test_an_endless_body_is_cut_off_at_the_size_cap_not_read_into_memory():
     assert no_answer_kind(by_httpx.value, begun=True) == "oversized body"
     assert no_answer_kind(by_requests.value) == "oversized body"
     assert f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB" in str(by_requests.value)
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
+    """The cap counts the bytes the body inflates to, not the few KB that came over the wire."""
+    with HostileTarget(("gzip_bomb",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        tracemalloc.start()
+        try:
+            exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
+            session.post(target.url + "/x", json={}, timeout=30)
+    assert (exchange.status, exchange.no_answer, exchange.content) == (0, "oversized body", b"")
+    assert held < MAX_ANSWER_BYTES  # what the answer's cause (its traceback) keeps alive
+    assert no_answer_kind(by_requests.value) == "oversized body"
+
+
+def test_an_answer_cut_off_at_the_size_cap_keeps_none_of_its_body():
+    """A run keeps an Exchange's cause, traceback and all: it must not hold the 8 MiB read."""
+    with HostileTarget(("endless",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        tracemalloc.start()
+        try:
+            exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+            held, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    assert exchange.no_answer == "oversized body" and held < MAX_ANSWER_BYTES // 8
+
+
+def test_json_nested_past_the_stack_is_an_answer_that_is_not_json():
+    with HostileTarget(("nested",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+    assert (exchange.status, exchange.body, exchange.no_answer) == (200, None, None)
+    assert exchange.text.startswith("[[[") and exchange.answer is not None
 
 
 def test_requests_session_reuses_its_connection_after_a_deadline():

@@ -153,3 +153,28 @@ def test_replaying_a_probe_finding_against_a_target_that_hangs_is_a_one_line_tar
     with pytest.raises(TargetError) as caught:
         replay_finding(path, target=hanging)
     assert "no answer" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_json_nested_past_the_stack_is_fh_h05_and_ends_no_engine_thread(tmp_path, monkeypatch):
+    """schemathesis' response recorder lets anything but a decode error end its worker thread:
+    a body nested past Python's stack lost the run's schemathesis findings (and printed a
+    traceback). It is malformed JSON, which FH-H05 reports."""
+    import threading
+
+    from fixtures.hostile_target import HostileTarget
+
+    ended: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda hook: ended.append(hook.exc_value))
+    with HostileTarget(("nested",)) as target:
+        result = conform(
+            target.url,
+            tmp_path,
+            api="match",
+            is_emulator=False,
+            seed=3,
+            examples=1,
+            max_requests=20,
+            request_timeout_s=5.0,
+        )
+    assert ended == []
+    assert any(f.rule_id == "FH-H05" for f in result.findings), explain(result)

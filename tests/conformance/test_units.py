@@ -438,3 +438,15 @@ def test_qps_probe_counts_throttling_answers(contract, status, body, hit):
 
     expected = contract.codes.code_for("match", "errcode", "too many requests")
     assert _refused_as(read_answer(contract, "match", status, body), expected) is hit
+
+
+def test_a_finding_excerpt_of_json_nested_past_the_stack_keeps_its_text():
+    from harness.conformance._engine import excerpt
+
+    nested = b"[" * 5_000 + b"]" * 5_000  # short enough to be parsed for the excerpt
+    answer = Exchange(status=200, content_type="application/json", content=nested)
+    assert excerpt(answer) == {
+        "status": 200,
+        "content_type": "application/json",
+        "body": "[" * 2000,
+    }

@@ -151,7 +151,10 @@ def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelop
     assert read_answer(contract, None, 200, json.dumps(_jd()).encode()).api == "jd"
 
 
-@pytest.mark.parametrize("raw", [b"<html>", b"[1, 2]", b'{"other": 1}', b"", b"\xff\xfe"])
+NESTED = b"[" * 100_000 + b"]" * 100_000  # JSON nested past Python's stack
+
+
+@pytest.mark.parametrize("raw", [b"<html>", b"[1, 2]", b'{"other": 1}', b"", b"\xff\xfe", NESTED])
 def test_what_is_not_an_envelope_has_no_place(contract: Any, raw: bytes) -> None:
     a = read_answer(contract, None, 200, raw)
     assert a.where is None and a.code is None and not a.typed

@@ -225,3 +225,11 @@ def test_an_answer_cut_off_or_timed_out_is_not_retried_but_reported(fail: Any, k
 def test_the_client_timeout_must_be_positive() -> None:
     with pytest.raises(UsageError, match="request timeout 0 s"):
         FuzzClient("http://127.0.0.1:1", credentials=DEMO, timeout_s=0)
+
+
+def test_an_admin_answer_nested_past_the_stack_is_no_emulator():
+    """A hostile target's answer to `/_emulator/...` is read as "not an emulator", never a crash."""
+    nested = b"[" * 100_000 + b"]" * 100_000
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=nested))
+    with FuzzClient("http://127.0.0.1:1", credentials=DEMO, transport=transport) as client:
+        assert client.admin("GET", "config") is None

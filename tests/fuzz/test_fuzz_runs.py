@@ -202,3 +202,51 @@ def test_unknown_property_is_a_usage_error(tmp_path: Path) -> None:
         fuzz("http://127.0.0.1:9", tmp_path, only=["jd:invalid-request"])
     with pytest.raises(UsageError, match="one per rule"):
         fuzz("http://127.0.0.1:9", tmp_path, only=["jd:invalid-requests/bad-token"])
+
+
+def test_a_replay_without_an_answer_cannot_judge_a_finding_about_the_answer(
+    fuzz_emulator: Callable[..., str], tmp_path: Path, monkeypatch
+) -> None:
+    """A target that resets (or sends a gzip bomb) has not fixed a refusal finding: the replay
+    says it cannot judge (exit 2), as conformance's replay does, never "holds now" (exit 0)."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.errors import TargetError
+
+    url = fuzz_emulator("accept-bad-sign")
+    first = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    assert first.status == "fail" and first.findings[0].check == "invalid_refused"
+    monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO.jd_appkey or "")
+    monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO.jd_secretkey or "")
+    with HostileTarget(("reset",)) as hostile, pytest.raises(TargetError) as failed:
+        replay_finding(tmp_path / "findings" / "F-001.json", target=hostile.url)
+    assert str(failed.value) == (
+        "F-001: the target gave no answer (reset, the connection was reset before an answer "
+        "began), so the finding cannot be judged"
+    )
+
+
+def test_a_sequence_replayed_without_answers_cannot_judge_its_finding(
+    fuzz_emulator: Callable[..., str], tmp_path: Path, monkeypatch
+) -> None:
+    """The state machine re-run against a target that resets two requests in three: a step without
+    an answer judged nothing, so the finding is not "holding now" (exit 0); the replay cannot
+    judge it (exit 2)."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.errors import TargetError
+
+    required = fuzz(
+        fuzz_emulator("livecode-reusable"),
+        tmp_path,
+        only=["match:livecode-lifecycle"],
+        breaks=("livecode-reusable",),
+        max_examples=DEFAULT_MAX_EXAMPLES,
+        required_readings={"E-042": "default"},
+    )
+    assert required.status == "fail" and required.findings[0].check == "invalid_refused"
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token or "")
+    with HostileTarget(("ok", "reset", "reset")) as hostile, pytest.raises(TargetError) as failed:
+        replay_finding(tmp_path / "findings" / "F-001.json", target=hostile.url)
+    assert str(failed.value).startswith("F-001: the target gave no answer (reset, ")
+    assert str(failed.value).endswith("), so the finding cannot be judged")
