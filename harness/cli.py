@@ -169,11 +169,10 @@ def _run_call(
     from harness.clients import ApiError, client_for, load_credentials
     from harness.commands._options import positive_seconds
     from harness.redact import redact_text
-    from harness.target import open_target
+    from harness.target import check_engine, open_target
 
     positive_seconds(timeout)
-    if engine not in (None, "dlib", "fast"):
-        raise UsageError(f"--engine {engine!r}: expected dlib or fast")
+    check_engine(engine)
     with open_target(target, engine=engine or "fast") as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         client: Any = client_for("jd" if jd else "match", t.url, creds, timeout=timeout)

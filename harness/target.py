@@ -19,6 +19,15 @@ if TYPE_CHECKING:
     from harness.emulator.engines import Engine
 
 
+ENGINES = ("fast", "dlib")  # the emulator's face engines: fast (not biometric) and dlib
+
+
+def check_engine(engine: str | None) -> None:
+    """``--engine`` of every command, one message (None: the command's default)."""
+    if engine is not None and engine not in ENGINES:
+        raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+
+
 @dataclass(frozen=True)
 class Target:
     url: str

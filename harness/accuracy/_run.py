@@ -31,7 +31,7 @@ from harness.preflight import preflight
 from harness.report.output import prepare_run_dir
 from harness.results import AccuracySuiteResult
 from harness.suite import RunContext
-from harness.target import open_target, url_label
+from harness.target import check_engine, open_target, url_label
 
 from ..errors import TargetError, UsageError
 from ._data import (
@@ -154,7 +154,6 @@ CACHE_FILE: Final = "accuracy-cache.jsonl"
 RESULT_FILE: Final = "accuracy.json"
 URL_DEFAULT_MAX_RPS: Final = 2.0
 URL_DEFAULT_MAX_REQUESTS: Final = 1000
-ENGINES: Final = ("dlib", "fast")
 FAST_ENGINE_NOTE: Final = (
     "engine fast is not biometric: it ignores faces, so FNMR is meaningless and FMR follows "
     "the calibrated impostor model by construction; use --engine dlib to measure matching"
@@ -224,8 +223,7 @@ def run_accuracy_suite(
     unknown = [api for api in apis if api not in APIS]
     if unknown or not apis:
         raise UsageError(f"--api {unknown[0] if unknown else ''!r}: expected match, jd or all")
-    if engine not in (None, *ENGINES):
-        raise UsageError(f"--engine {engine!r}: expected dlib or fast")
+    check_engine(engine)
     emulator_only(target, engine=engine)
     check_max_rps(max_rps)
     for seconds, option in ((request_timeout_s, "--timeout"), (max_seconds, "--max-seconds")):

@@ -72,7 +72,7 @@ def fuzz(
     from harness.fuzz._runner import check_options
     from harness.pacing import Budget
     from harness.report.output import prepare_run_dir
-    from harness.target import open_target
+    from harness.target import check_engine, open_target
 
     breaks = tuple(break_ or ())
     # every option checked before any traffic (unknown --property names too)
@@ -84,8 +84,7 @@ def fuzz(
                 f"--break {name!r} is not a break mode"
                 + (did_you_mean(name, BREAKS) or "; see faceharness emulate --list-breaks")
             )
-    if engine not in (None, "fast", "dlib"):
-        raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+    check_engine(engine)
     opt.max_rps(max_rps)
     Budget(max_requests or 0)  # the budget's own check of --max-requests
     if max_seconds is not None:

@@ -43,9 +43,8 @@ from harness.results import (
     merge_findings,
 )
 from harness.suite import RunContext, Suite
-from harness.target import check_url, open_target, url_label
+from harness.target import check_engine, check_url, open_target, url_label
 
-ENGINES = ("fast", "dlib")
 GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
 INTERRUPT_GRACE_S = 5.0  # Ctrl-C: time a stage gets to unwind before it is abandoned
 STAGE_SHARE = 0.8  # of a stage's time limit, for suites that stop themselves in time
@@ -106,8 +105,7 @@ def plan_gate(
     pol = policy if isinstance(policy, Policy) else load_policy(_path(policy), config_path)
     prof = prof.with_overrides(pol.run, pol.source)
     if engine is not None:
-        if engine not in ENGINES:
-            raise UsageError(f"--engine {engine!r}: expected fast or dlib")
+        check_engine(engine)
         if target != "emulator":
             raise UsageError(
                 "--engine chooses the emulator's face engine; use it with --target emulator"

@@ -33,7 +33,6 @@ from harness.suite import RunContext
 
 LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
-ENGINES = ("fast", "dlib")
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
 
@@ -50,9 +49,9 @@ class EmulatorOptions:
 
     def settings(self) -> dict[str, Any]:
         from harness.emulator import parse_latency
+        from harness.target import check_engine
 
-        if self.engine not in ENGINES:
-            raise UsageError(f"--engine {self.engine!r}: expected one of {', '.join(ENGINES)}")
+        check_engine(self.engine)
         if self.qps is not None and not (math.isfinite(self.qps) and self.qps >= 0):
             raise UsageError(f"--qps must be a number >= 0 (0: off), got {self.qps}")
         latency: dict[str, str] = {}

@@ -139,6 +139,28 @@ def test_an_out_dir_that_cannot_be_made_is_exit_2_before_any_work(
     assert seconds < 15
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("fuzz", "--out", "{out}"),
+        ("accuracy", "--out", "{out}"),
+        ("gate", "--out", "{out}"),
+        ("load", "run", "--rate", "2", "--duration", "3s", "--out", "{out}"),
+        ("call", "jd", "--compare", "{image}", "--collection", "{image}"),
+    ],
+    ids=["fuzz", "accuracy", "gate", "load-run", "call"],
+)
+def test_every_command_refuses_an_unknown_engine_in_the_same_words(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    image = tmp_path / "face.jpg"
+    image.write_bytes(b"\xff\xd8\xff")
+    args = [a.format(out=tmp_path / "run", image=image) for a in command]
+    done, _ = run(*args, "--engine", "dlib2", env=_demo_env())
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _one_line(done) == "faceharness: --engine 'dlib2': expected fast or dlib"
+
+
 def _stop(args: list[str], sig: int, after_s: float, out: Path) -> tuple[int, str, str, float]:
     """Start ``faceharness ARGS``, send ``sig`` ``after_s`` after it created its run directory
     (its imports done); (exit code, stdout, stderr, seconds from the signal to the end)."""
