@@ -137,6 +137,8 @@ class ServiceCompare:
             raise TargetError(f"{self.target}: {api} quota spent ({meaning.en}); {resume}")
         self._streak += 1
         what = meaning.en if meaning is not None else self.last_error or outcome.code
+        if meaning is not None and meaning.category == "success":  # ran, but no score (E-011)
+            what = f"{meaning.en} without a usable score"
         if not self._answered and self._streak >= self.max_errors_before_an_answer:
             raise TargetError(
                 f"{self.target}: no usable {api} answer in {self._streak} calls "

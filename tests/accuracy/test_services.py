@@ -142,6 +142,12 @@ def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: An
     with pytest.raises(TargetError, match="no usable match answer in 3 calls"):
         never(PAIR)
 
+    # errcode 0 without a usable score (E-011: /match always returns one) says so, not "success"
+    unscored = _guard([Outcome(None, None, "0", "error")] * 3, contract)
+    unscored(PAIR), unscored(PAIR)
+    with pytest.raises(TargetError, match=r"3 calls \(last: success without a usable score\)"):
+        unscored(PAIR)
+
     flaky = _guard([OK, *[TRANSPORT] * 9, OK, *[TRANSPORT] * 10], contract)
     for _ in range(20):
         flaky(PAIR)  # nine in a row after an answer, then an answer resets the streak
