@@ -84,6 +84,8 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
             pass  # the status line is the answer; its body may be anything
     except httpx.HTTPError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
+            raise TargetError(f"target {url} answered with malformed HTTP: {reason}") from None
         raise TargetError(f"target {url} is unreachable: {reason}") from None
 
 

@@ -22,10 +22,12 @@ from harness.clients import (
     Request,
     Sender,
     TransportFailure,
+    check_reachable,
     http_client,
 )
 from harness.conformance._transport import mount_deadline
 from harness.contract import no_answer_kind
+from harness.errors import TargetError
 
 DRIP_S = 0.3  # the whole body would take 130 * 0.3 = 39 s
 
@@ -183,3 +185,14 @@ def test_a_shorter_deadline_fires_on_time_behind_a_longer_one():
 def deadline_session() -> requests.Session:
     """A requests session with deadlines, as schemathesis' engine sessions get them."""
     return mount_deadline(requests.Session())
+
+
+def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> None:
+    """Something answered (an SSH daemon, a TLS port, a broken proxy): the user checks the URL's
+    port, not whether the host is up. Still one line, exit 2 (a TargetError)."""
+    with HostileTarget(("not_http",)) as target:
+        with pytest.raises(TargetError) as info:
+            check_reachable(target.url)
+    message = str(info.value)
+    assert message.startswith(f"target {target.url} answered with malformed HTTP: ")
+    assert "unreachable" not in message and "\n" not in message
