@@ -159,7 +159,10 @@ def _accepted(found: Answer) -> bool:
 )
 def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """An invalid request is refused with a code of its kind; the basis is its broken rule's:
-    seed, a convention (at most ``low``), or faceharness' reading of an erratum (observed)."""
+    seed, an HTTP/JSON/image convention (at most ``low``), or faceharness' reading of an erratum
+    (an undocumented limit or format: observed when accepted). An accepted bad sign is ``high``
+    here as in conformance (FH-A10). errcode 0 with a failed status is a refusal under the
+    two-level reading (E-039)."""
     found = _judged(ctx, response, refusal)
     if found is None:
         return

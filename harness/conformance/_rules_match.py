@@ -283,7 +283,9 @@ def errmsg_matches_code(ctx: RuleContext, response: Exchange, request: Request) 
 @match_rule("FH-M08", "optional-parts-sent", severity="low", reading="E-006")
 def optional_parts_sent(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether errmsg comes on success and errors carry no data (E-006), or the service leaves them
-    out (errmsg 否, data ``-``: the document allows either).
+    out.
+
+    errmsg is 否 and data ``-`` in 是否必返: the document allows either.
     """
     body, errcode = _errcode(response)
     if errcode is None:

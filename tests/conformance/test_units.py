@@ -80,6 +80,22 @@ def test_every_registered_id_and_name_is_unique_and_documented():
     assert not cut, cut
 
 
+def test_a_description_is_the_rules_whole_first_paragraph_as_written():
+    """The description is rule metadata: shortening a docstring's first paragraph changes it
+    (FH-S03 lost its FH-A10 and E-039 sentences; FH-M08 took in its second paragraph)."""
+    assert RULES.get("FH-S03").doc == (
+        "An invalid request is refused with a code of its kind; the basis is its broken rule's: "
+        "seed, an HTTP/JSON/image convention (at most ``low``), or faceharness' reading of an "
+        "erratum (an undocumented limit or format: observed when accepted). An accepted bad sign "
+        "is ``high`` here as in conformance (FH-A10). errcode 0 with a failed status is a refusal "
+        "under the two-level reading (E-039)."
+    )
+    assert RULES.get("FH-M08").doc == (
+        "Whether errmsg comes on success and errors carry no data (E-006), or the service leaves "
+        "them out."
+    )
+
+
 # --- tracker --------------------------------------------------------------------------------
 def _observe(tracker, api, op, body, case_id, query=None, status=200):
     """One answer observed as the runs record it: an Exchange its sender read once."""
