@@ -180,7 +180,7 @@ def serve_forever(
     *,
     host: str,
     port: int,
-    announce: Callable[[str], None],
+    announce: Callable[[str], None] | None = None,
 ) -> str | None:
     """Serve until SIGINT/SIGTERM; returns the signal's name. The port is bound before the app
     is built and announced, so a busy port is one UsageError and nothing claims to run."""
@@ -193,7 +193,8 @@ def serve_forever(
         raise
     server = _ForegroundServer(_config(app, log_level="warning"))
     _keep_heap()
-    announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
+    if announce:  # benchmarks/_servers.py serves its baseline app without one
+        announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
     try:
         server.run(sockets=[sock])
     finally:

@@ -385,3 +385,40 @@ def test_emulate_announces_the_port_it_bound_and_ctrl_c_stops_it():
             proc.stderr is not None
             and proc.stderr.read().strip() == "faceharness: emulator stopped (SIGINT)"
         )
+
+
+def test_serve_forever_serves_without_an_announce_as_the_benchmark_baseline_calls_it():
+    """benchmarks/_servers.py serves its baseline app with ``serve_forever(make_app, host=...,
+    port=...)``: no ``announce``, the port named in advance."""
+    port = free_port()
+    code = textwrap.dedent(f"""
+        from harness.emulator._server import serve_forever
+
+        async def app(scope, receive, send):
+            pass
+
+        print("stopped", serve_forever(lambda: app, host="127.0.0.1", port={port}))
+    """)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err[-3000:]
+    assert out.strip() == "stopped SIGTERM", (out, err[-3000:])
