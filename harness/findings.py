@@ -232,6 +232,12 @@ def read_replay(path: Path | Replay) -> Replay:
             f"{path}: a replay file of suite {suite!r}, version {version!r}; this faceharness "
             f"reads {', '.join(SUITES)} files of version 1 or {REPLAY_VERSION}"
         )
+    for key in ("target", "finding"):  # objects or absent; the rest is read leniently
+        if not isinstance(data.get(key) or {}, dict):
+            raise InputError(f"{path}: its {key!r} is not an object; expected {what}")
+    breaks = (data.get("target") or {}).get("breaks") or []
+    if not isinstance(breaks, list) or not all(isinstance(b, str) for b in breaks):
+        raise InputError(f"{path}: its target's 'breaks' is not a list of break-mode names")
     check: dict[str, Any] = data["check"] if isinstance(data.get("check"), dict) else {}
     exchange = dict(data["exchange"])
     extra: dict[str, Any] = data[suite] if isinstance(data.get(suite), dict) else {}

@@ -28,11 +28,17 @@ class ImagePart:
 
 def splice_text(spec: str) -> str:
     """``obj:N`` -> ``{"a":{"a":...0...}}`` N deep; ``arr:N`` -> ``[[...]]`` N deep."""
-    kind, _, depth = spec.partition(":")
-    n = int(depth)
-    if not 1 <= n <= 1_000_000 or kind not in ("obj", "arr"):
-        raise ValueError(f"splice spec {spec!r}: expected obj:N or arr:N with N in 1..1000000")
+    kind, n = _splice_spec(spec)
     return '{"a":' * n + "0" + "}" * n if kind == "obj" else "[" * n + "]" * n
+
+
+def _splice_spec(spec: str) -> tuple[str, int]:
+    kind, _, depth = str(spec).partition(":")
+    if kind not in ("obj", "arr") or not (depth.isascii() and depth.isdigit()):
+        depth = "0"
+    if not 1 <= int(depth) <= 1_000_000:
+        raise ValueError(f"splice spec {spec!r}: expected obj:N or arr:N with N in 1..1000000")
+    return kind, int(depth)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Request:
     def __post_init__(self) -> None:
         if isinstance(self.auth, str):
             object.__setattr__(self, "auth", Auth.from_mode(self.api, self.auth))
+        if self.splice is not None:  # checked when made (a replay file's), not when sent
+            _splice_spec(self.splice[1])
 
     @property
     def auth_mode(self) -> str:

@@ -231,6 +231,8 @@ def replay_finding(
     path = replay.path or Path(replay.id)
     faces_dir = faces_dir or (Path(replay.faces) if replay.faces else None)
     loaded = load_replay(replay, contract, faces_dir)
+    if not isinstance(replay.extra.get("steps") or [], list):
+        raise InputError(f"{replay.id}: malformed fuzz replay file (its 'steps' is not a list)")
     recorded = replay.target
     where = target or (
         "emulator" if recorded.get("kind") == "emulator" else str(recorded.get("url") or "")

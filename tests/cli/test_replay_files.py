@@ -173,8 +173,32 @@ def test_a_version_1_conformance_file_reads_into_the_shared_references(contract,
         ({"version": 9}, "version 9"),
         ({"suite": "load"}, "suite 'load'"),
         ({"exchange": "x"}, "is not a faceharness replay file"),
+        ({"target": [1, 2]}, "its 'target' is not an object"),
+        ({"finding": "x"}, "its 'finding' is not an object"),
+        ({"target": {"kind": "emulator", "breaks": 5}}, "'breaks' is not a list of break-mode"),
+        (
+            {
+                "exchange": {
+                    "api": "jd",
+                    "operation": "faceCompareNew",
+                    "method": "POST",
+                    "path": "/jdai/faceCompareNew",
+                    "body": {},
+                    "splice": [1, 2],
+                }
+            },
+            "splice spec '2': expected obj:N or arr:N",
+        ),
     ],
-    ids=["future-version", "unknown-suite", "no-exchange"],
+    ids=[
+        "future-version",
+        "unknown-suite",
+        "no-exchange",
+        "target-list",
+        "finding-text",
+        "breaks-number",
+        "splice-not-a-spec",
+    ],
 )
 def test_files_this_release_cannot_read_are_one_line_exit_2(tmp_path, change, text):
     data = {
