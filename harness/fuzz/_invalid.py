@@ -558,8 +558,10 @@ MUTATORS: tuple[Mutator, ...] = (
 
 def base_request(gen: Gen, operation: str) -> st.SearchStrategy[Request]:
     """A valid request that reaches every check: no async (errors would hide in the queue),
-    no LIP (its liveCode cannot be known), an identity the target knows, no edge sizes."""
-    gen = dataclasses.replace(gen, edge_sizes=False)
+    no LIP (its liveCode cannot be known), an identity the target knows, no edge sizes, faces
+    only (a real detector refuses a synthetic image, perhaps before the broken part)."""
+    pool = dataclasses.replace(gen.pool, synthetic=())
+    gen = dataclasses.replace(gen, pool=pool, edge_sizes=False)
     if operation == "match":
         return match_requests(gen, lip=False, async_=False)
     if operation == "matchIdno":

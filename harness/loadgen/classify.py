@@ -78,7 +78,7 @@ def api_classifier(
 ) -> Classification:
     """``(status, body, exception) -> (klass, code label)`` for either API's answers."""
     if status_code != 200:
-        return default_classifier(status_code, body, exception)
+        return _coded_4xx(status_code, body) or default_classifier(status_code, body, exception)
     answer = _reader()(body)
     label = answer.code_key
     if answer.where is None:
@@ -100,3 +100,15 @@ def api_classifier(
     if answer.decision is False:
         return BUSINESS_FAILURE, f"{label} {'success' if answer.api == 'match' else 'result'}=false"
     return SUCCESS, label
+
+
+def _coded_4xx(status_code: int, body: bytes) -> Classification | None:
+    """A 4xx carrying an error code of the table is classified by that code: the documents give
+    no HTTP status (E-015), so the status alone must not turn a business failure into an error."""
+    if not 400 <= status_code < 500:
+        return None
+    answer = _reader()(body)
+    if answer.where == "status" or answer.meaning is None:
+        return None
+    klass = klass_of(answer.meaning.category, answer.meaning.retryable)
+    return (klass, answer.code_key) if klass != SUCCESS else None

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
+import httpx
 import pytest
 
 from harness.clients import DEMO
+from harness.conformance._emulator import emulator_settings
+from harness.emulator import EmulatorServer, build_settings, create_app
 
 from .conftest import conform, explain
 
@@ -113,3 +117,44 @@ def test_a_probe_that_fails_on_a_server_error_is_one_finding_not_two(
     rules = [f.rule_id for f in result.findings]
     assert "FH-L02" in rules, explain(result)
     assert "FH-H01" not in rules, explain(result)
+
+
+def _error_answers_as_http_400(app: Any) -> Any:
+    """The emulator, but an error envelope comes with HTTP 400 (its body unchanged)."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if start:
+                body = json.loads(message.get("body", b"") or b"null")
+                code = body.get("errcode", body.get("code")) if isinstance(body, dict) else None
+                if code not in (None, 0, "10000") and start["status"] == 200:
+                    start["status"] = 400
+                await send(start)
+                start.clear()
+            await send(message)
+
+        await app(scope, receive, capture)
+
+    return wrapped
+
+
+def test_a_4xx_with_the_right_envelope_is_only_the_http_conventions_finding(contract, tmp_path):
+    """The documents give no HTTP status (E-015): a service that answers its error envelopes with
+    HTTP 400 breaks the convention (FH-H02, low), never a seed rule, though the probes (auth,
+    limits) judge exactly these answers."""
+    app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    with EmulatorServer(_error_answers_as_http_400(app)) as url:
+        assert httpx.post(url + "/tech/ai/face/match", json={}).status_code == 400
+        result = conform(
+            url, tmp_path, is_emulator=False, seed=7, examples=1, phases=("examples",), max_rps=0
+        )
+    assert {f.rule_id for f in result.findings} == {"FH-H02"}, explain(result)
+    assert {f.basis for f in result.findings} == {"convention"}

@@ -442,7 +442,8 @@ def test_probes_read_the_shared_answer_as_before(contract, api, status, body, pl
     [
         (200, {"errcode": 42900}, True),
         (200, {"errcode": 49999}, True),  # the service's own code, outside the table (E-014)
-        (429, {"errcode": 42900}, False),  # not an envelope: no code to count
+        (429, {"errcode": 42900}, True),  # the status is FH-H02's (E-015), the code counts
+        (500, {"errcode": 42900}, False),  # a 5xx is FH-H01's finding: no code to count
         (200, {"errcode": 0, "data": {"status": "42900"}}, False),  # errcode 0, a failed status
         (200, {"errcode": 0}, False),
         (200, {}, False),

@@ -91,6 +91,18 @@ CASES = [
     ),
     ("jd no result", 200, _jd("10000"), ("server_error", "jd:gateway:10000 without result.code")),
     ("http 429", 429, b"{}", ("throttled", "http:429")),
+    # the documents give no HTTP status (E-015): a 4xx envelope is classified by its code
+    ("match no face at 400", 400, _match(40031), ("business_failure", "match:errcode:40031")),
+    (
+        "jd not same at 400",
+        400,
+        _jd("10000", 1155, False),
+        ("business_failure", "jd:business:1155"),
+    ),
+    ("match param at 400", 400, _match(40004), ("input_error", "match:errcode:40004")),
+    ("match qps at 429", 429, _match(42900), ("throttled", "match:errcode:42900")),
+    ("http 400 no envelope", 400, b"bad", ("input_error", "http:400")),
+    ("match ok at 400", 400, _match(0), ("input_error", "http:400")),
     ("http 503", 503, b"busy", ("server_error", "http:503")),
     ("not json", 200, b"<html>", ("server_error", "http:200 not JSON")),
     ("not an envelope", 200, b"[1, 2]", ("server_error", "http:200 not the API's envelope")),
