@@ -73,6 +73,7 @@ def judge(
 
 def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCriterion]:
     """One criterion per severity: unique findings at most the allowance."""
+    findings = [f for f in findings if policy.findings.counts(f)]
     counts: Counter[str] = Counter(f.severity for f in findings)
     out = []
     for severity in COUNTED_SEVERITIES:

@@ -2,9 +2,10 @@
 (``gate.toml``, validated once into a :class:`Policy`).
 
 Every policy table is optional; an empty file (or no ``--policy``) is the default policy: no
-finding above ``info`` is allowed, every suite the profile runs is required, a baseline (if
-given) fails the gate on any regression, and what is inconclusive (a suite or criterion that
-could not test what it claims) is reported but does not block. See ``docs/gate.md``.
+finding above ``info`` is allowed (those of an HTTP convention are reported, not counted), every
+suite the profile runs is required, a baseline (if given) fails the gate on any regression, and
+what is inconclusive (a suite or criterion that could not test what it claims) is reported but
+does not block. See ``docs/gate.md``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pydantic import (
 
 from harness.config import Section, did_you_mean, read_config, validate
 from harness.errors import ConfigError, SpecError, UsageError
-from harness.results import SUITE_NAMES, SuiteName
+from harness.results import SUITE_NAMES, Finding, SuiteName
 
 
 def _count(value: object) -> int | str:
@@ -43,13 +44,19 @@ Count = Annotated[int | Literal["unlimited"], PlainValidator(_count)]
 class FindingAllowance(Section):
     """Most unique findings (after merging by ``unique_key``) allowed per severity.
 
-    ``info`` findings never fail anything and are not counted.
+    ``info`` findings never fail anything and are not counted. Nor, unless ``conventions`` is
+    set, are findings whose basis is an HTTP convention: the documents promise no HTTP status
+    or media type (E-015), so a service that reads them otherwise is reported, not failed.
     """
 
     critical: Count = 0
     high: Count = 0
     medium: Count = 0
     low: Count = 0
+    conventions: bool = False
+
+    def counts(self, finding: Finding) -> bool:
+        return finding.severity != "info" and (self.conventions or finding.basis != "convention")
 
     def limit(self, severity: str) -> float:
         value = getattr(self, severity)

@@ -32,6 +32,25 @@ def test_default_policy_any_finding_fails_and_lists_it():
     assert judged["conformance"].status == "fail"
 
 
+def test_default_policy_reports_convention_findings_without_failing_on_them():
+    """Only the documents' own promises fail a service outright: an HTTP 400 error envelope
+    (E-015: the documents give no status) is listed, and the gate passes; a seed finding of the
+    same severity still fails it, and a policy may count conventions too."""
+    convention = finding("low", "http-200").model_copy(update={"basis": "convention"})
+    seed = finding("low", "envelope", key="k2").model_copy(update={"basis": "seed"})
+    only = {"conformance": suite("conformance", [convention])}
+    gate, judged = judge(parse_policy({}), only, ran=("conformance",))
+    assert gate.passed, failed(gate)
+    assert judged["conformance"].status == "pass" and judged["conformance"].findings == [convention]
+    both = {"conformance": suite("conformance", [convention, seed])}
+    gate, _ = judge(parse_policy({}), both, ran=("conformance",))
+    low = next(c for c in gate.criteria if c.name == "findings.low")
+    assert not gate.passed and low.actual == "1" and "envelope" in low.reason
+    strict = parse_policy({"findings": {"conventions": True}})
+    gate, _ = judge(strict, only, ran=("conformance",))
+    assert failed(gate) == {"findings.low", "suite.conformance"}
+
+
 def test_allowed_findings_pass_their_suite_and_the_gate():
     findings = [
         finding("medium", "a", key="k1"),
