@@ -34,11 +34,10 @@ def splice_text(spec: str) -> str:
 
 def _splice_spec(spec: str) -> tuple[str, int]:
     kind, _, depth = str(spec).partition(":")
-    if kind not in ("obj", "arr") or not (depth.isascii() and depth.isdigit()):
-        depth = "0"
-    if not 1 <= int(depth) <= 1_000_000:
-        raise ValueError(f"splice spec {spec!r}: expected obj:N or arr:N with N in 1..1000000")
-    return kind, int(depth)
+    if kind in ("obj", "arr") and depth.isascii() and depth.isdigit():
+        if 1 <= int(depth) <= 1_000_000:
+            return kind, int(depth)
+    raise ValueError(f"splice spec {spec!r}: expected obj:N or arr:N with N in 1..1000000")
 
 
 @dataclass(frozen=True)
