@@ -18,6 +18,7 @@ from harness.clients import (
     MAX_ANSWER_BYTES,
     AnswerTooLarge,
     DeadlineExceeded,
+    Exchange,
     FaceMatchClient,
     Request,
     Sender,
@@ -116,15 +117,21 @@ def test_an_endless_body_is_cut_off_at_the_size_cap_not_read_into_memory():
     assert f"{MAX_ANSWER_BYTES // (1024 * 1024)} MiB" in str(by_requests.value)
 
 
-def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
-    """The cap counts the bytes the body inflates to, not the few KB that came over the wire."""
-    with HostileTarget(("gzip_bomb",)) as target, Sender(target.url, credentials=DEMO) as sender:
+def _sent_to(target: HostileTarget) -> tuple[Exchange, int]:
+    """One request through a Sender, and the bytes still held once its answer is recorded."""
+    with Sender(target.url, credentials=DEMO) as sender:
         tracemalloc.start()
         try:
             exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
-            held, _ = tracemalloc.get_traced_memory()
+            return exchange, tracemalloc.get_traced_memory()[0]
         finally:
             tracemalloc.stop()
+
+
+def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
+    """The cap counts the bytes the body inflates to, not the few KB that came over the wire."""
+    with HostileTarget(("gzip_bomb",)) as target:
+        exchange, held = _sent_to(target)
         with deadline_session() as session, pytest.raises(requests.RequestException) as by_requests:
             session.post(target.url + "/x", json={}, timeout=30)
     assert (exchange.status, exchange.no_answer, exchange.content) == (0, "oversized body", b"")
@@ -134,13 +141,8 @@ def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
 
 def test_an_answer_cut_off_at_the_size_cap_keeps_none_of_its_body():
     """A run keeps an Exchange's cause, traceback and all: it must not hold the 8 MiB read."""
-    with HostileTarget(("endless",)) as target, Sender(target.url, credentials=DEMO) as sender:
-        tracemalloc.start()
-        try:
-            exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
-            held, _ = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
+    with HostileTarget(("endless",)) as target:
+        exchange, held = _sent_to(target)
     assert exchange.no_answer == "oversized body" and held < MAX_ANSWER_BYTES // 8
 
 
