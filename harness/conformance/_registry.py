@@ -44,9 +44,9 @@ class RuleContext:
 
 
 def envelope(response: Exchange) -> dict[str, Any] | None:
-    """The JSON object of an HTTP 200 answer (the HTTP rules judge every other answer)."""
-    body = response.body if response.status == 200 else None
-    return body if isinstance(body, dict) else None
+    """The answer's envelope when the rules judge it (:attr:`Answer.judged`), else None."""
+    answer = response.answer
+    return answer.body if answer is not None and answer.judged else None  # type: ignore[no-any-return]
 
 
 Kind = Literal["rule", "probe", "refusal"]

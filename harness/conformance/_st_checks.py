@@ -49,10 +49,10 @@ def run_rules(
 
 
 def verdict(exchange: Exchange) -> tuple[bool, bool, str] | None:
-    """(rejected, refused_valid_data, code text) of an HTTP 200 envelope whose deciding code has its
-    documented type; None otherwise."""
+    """(rejected, refused_valid_data, code text) of a judged envelope (:attr:`Answer.judged`) whose
+    deciding code has its documented type; None otherwise."""
     answer = exchange.answer
-    if exchange.status != 200 or answer is None or not answer.typed:
+    if answer is None or not answer.judged or not answer.typed:
         return None
     return answer.refused, answer.calls_input_invalid, answer.label
 

@@ -76,7 +76,7 @@ class RunTracker:
     ) -> Facts:
         """Record one answered request; its facts as of now, kept by case id (``spent``: the sender
         spent the budget already)."""
-        read = answer.answer if answer.status == 200 else None  # the envelope only at 200 (E-015)
+        read = answer.answer if answer.answer and answer.answer.judged else None
         read = read or Answer(api, answer.status)
         with self._lock:
             self.codes.update(read.code_keys)

@@ -86,6 +86,15 @@ class Answer(NamedTuple):
         return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
 
     @property
+    def judged(self) -> bool:
+        """The API's envelope, which the rules judge: any JSON object at HTTP 200; under 500 one
+        that carries the API's code field (E-015: the documents give no status, so errors as 4xx
+        are a reading; another 4xx body is the HTTP rules', as every 5xx is)."""
+        if not isinstance(self.body, dict):
+            return False
+        return self.status == 200 or (self.status < 500 and self.where is not None)
+
+    @property
     def label(self) -> str:
         """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ..."""
         if self.where == "status":

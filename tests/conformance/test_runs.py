@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -119,8 +120,9 @@ def test_a_probe_that_fails_on_a_server_error_is_one_finding_not_two(
     assert "FH-H01" not in rules, explain(result)
 
 
-def _error_answers_as_http_400(app: Any) -> Any:
-    """The emulator, but an error envelope comes with HTTP 400 (its body unchanged)."""
+def _error_answers_as_http_400(app: Any, spoil: Callable[[dict[str, Any]], None] = print) -> Any:
+    """The emulator, but an error envelope comes with HTTP 400, its body spoilt by ``spoil`` (the
+    default changes nothing; the emulator answers in one body message)."""
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -137,6 +139,13 @@ def _error_answers_as_http_400(app: Any) -> Any:
                 code = body.get("errcode", body.get("code")) if isinstance(body, dict) else None
                 if code not in (None, 0, "10000") and start["status"] == 200:
                     start["status"] = 400
+                    spoil(body)
+                    content = json.dumps(body).encode()
+                    start["headers"] = [
+                        (k, str(len(content)).encode() if k == b"content-length" else v)
+                        for k, v in start["headers"]
+                    ]
+                    message = {**message, "body": content}
                 await send(start)
                 start.clear()
             await send(message)
@@ -158,3 +167,24 @@ def test_a_4xx_with_the_right_envelope_is_only_the_http_conventions_finding(cont
         )
     assert {f.rule_id for f in result.findings} == {"FH-H02"}, explain(result)
     assert {f.basis for f in result.findings} == {"convention"}
+
+
+def _without_errmsg_and_with_a_numeric_code(body: dict[str, Any]) -> None:
+    body.pop("errmsg", None)
+    if isinstance(body.get("code"), str):
+        body["code"] = int(body["code"])
+
+
+def test_a_defect_behind_a_4xx_envelope_is_still_the_rule_books(contract, tmp_path):
+    """Errors as 4xx are a reading (E-015), not a licence: an error envelope sent with HTTP 400
+    is judged by the same rules as at 200 (an errcode without its errmsg, a numeric JD code)."""
+    app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    with EmulatorServer(
+        _error_answers_as_http_400(app, _without_errmsg_and_with_a_numeric_code)
+    ) as url:
+        assert "errmsg" not in httpx.post(url + "/tech/ai/face/match", json={}).json()
+        result = conform(
+            url, tmp_path, is_emulator=False, seed=7, examples=1, phases=("examples",), max_rps=0
+        )
+    seed_rules = {f.rule_id for f in result.findings if f.basis == "seed"}
+    assert {"FH-M01", "FH-J01"} <= seed_rules, explain(result)
