@@ -46,7 +46,7 @@ class RuleContext:
 def envelope(response: Exchange) -> dict[str, Any] | None:
     """The answer's envelope when the rules judge it (:attr:`Answer.judged`), else None."""
     answer = response.answer
-    return answer.body if answer is not None and answer.judged else None  # type: ignore[no-any-return]
+    return answer.body if answer is not None and answer.judged else None
 
 
 Kind = Literal["rule", "probe", "refusal"]
