@@ -101,8 +101,10 @@ class Finding(_Model):
 
     @property
     def fails(self) -> bool:
-        """Whether this finding fails its suite (``info`` findings are only reported)."""
-        return self.severity != "info"
+        """Whether this finding fails its suite on its own: an ``info`` finding, or one whose basis
+        is an HTTP convention (E-015: the documents give no status), is only reported; a gate's
+        policy may count the latter (``[findings] conventions = true``)."""
+        return self.severity != "info" and self.basis != "convention"
 
 
 class CheckResult(_Model):

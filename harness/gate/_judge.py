@@ -233,10 +233,13 @@ def coverage_criteria(
 
 
 def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool) -> SuiteResult:
-    """A suite that failed only through findings the policy allows passes; one the policy
-    explicitly does not require may fail to run without ending the gate."""
+    """A suite that failed only through findings the policy allows passes, and one that passed
+    with findings the policy counts beyond them (a convention's, ``conventions = true``) fails;
+    one the policy explicitly does not require may fail to run without ending the gate."""
     if within and result.status == "fail" and result.findings:
         return result.model_copy(update={"status": "pass"})
+    if not within and result.status == "pass" and any(map(policy.findings.counts, result.findings)):
+        return result.model_copy(update={"status": "fail"})
     required = policy.suites.required
     if required is None or name in required or result.status != "error":
         return result
