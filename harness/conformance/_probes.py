@@ -420,6 +420,38 @@ def livecode_single_use(p: ProbeContext) -> Any:
     return "E-042"
 
 
+@probe(
+    "FH-L13",
+    "livecode-must-be-issued",
+    api="match",
+    operations=("match",),
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,值通过数字验证码接口获取",
+)
+def livecode_must_be_issued(p: ProbeContext) -> None:
+    """A LIP video with a liveCode validateData did not issue is refused.
+
+    The forgery is a fresh code with every digit shifted; a second shift is tried before a verdict,
+    so that a forgery another caller happened to be issued (4 digits are few) is no finding.
+    """
+    code = p.fresh_live_code()
+    if code is None or not code.isdigit():
+        return  # no code issued, or not digits: the answer rules report why
+    forged = ["".join(str((int(d) + n) % 10) for d in code) for n in (5, 3)]
+    for live_code in forged:
+        request = _lip(p, live_code)
+        a = p.ask(request)
+        if not (enveloped(a) and a.ran):
+            if enveloped(a) and not zero(a):
+                what = f"a LIP video with liveCode {live_code!r}, never issued"
+                p.expect(request, "errcode", "liveCode unknown", what, sent=p.last_response)
+            return  # refused (or no envelope: the HTTP rules' finding)
+    raise Violation(
+        f"Received: a comparison for LIP videos with liveCodes {' and '.join(forged)}, which "
+        f"validateData did not issue (it issued {code})\n"
+        "Expected: refused (值通过数字验证码接口获取)"
+    )
+
+
 # --- throttling -----------------------------------------------------------------------------
 def _qps_probe(
     operation: str, where: str, meaning: str, answers: str
@@ -495,6 +527,7 @@ def _throttle(p: ProbeContext, **changes: Any) -> Iterator[None]:
             client.patch(admin, json={"throttle": before})
 
 
+_COMPARISONS = ("match", "matchIdno")
 _ZEROS = ("0.0", "-0.0", "False")  # errcodes Python finds equal to 0, besides 0 itself
 CONCURRENT = 6  # requests in flight at once in one round of the concurrency probe
 ROUNDS = 3  # rounds against the emulator (a live target gets one)
@@ -612,3 +645,76 @@ def idno_without_livecode(p: ProbeContext) -> Any:
             "the service enforces the table's 是",
         )
     return None  # refused for another reason (throttled, the identity): nothing to tell
+
+
+_TABLES = (
+    "idNum | String | 是; name | String | 是; type | String | 是 | 照片:image 视频:video; "
+    "videoType, origin: 传该字段时,不能为空字符串"
+)
+
+
+@probe("FH-L14", "documented-fields-enforced", api="match", quote=_TABLES)
+def documented_fields_enforced(p: ProbeContext) -> None:
+    """A request breaking one rule of the request tables (a 是 field left out, a type outside
+    image/video, an empty videoType or origin) is refused as invalid.
+
+    Each breaks its sentence under every reading: videoType is emptied on a video, where it takes
+    effect (type为video时生效), and /idno keeps the liveCode and videoType E-008 may ask for.
+    """
+    video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
+    match, idno = p.canonical("match"), p.canonical("matchIdno")
+    cases = (
+        ("/idno without name", idno.with_json(("name",))),
+        ("/idno without idNum", p.canonical("matchIdno").with_json(("idNum",))),
+        ("faceData without type", match.with_json(("faceData", "type"))),
+        ("faceData.type 'audio'", match.with_json(("faceData", "type"), "audio")),
+        ("a video with videoType ''", match.with_json(("faceData",), video)),
+        ("faceData.origin ''", match.with_json(("faceData", "origin"), "")),
+    )
+    for what, request in cases:
+        p.expect(request, "errcode", "invalid parameter", what)
+
+
+@probe(
+    "FH-L15",
+    "optional-fields-answered",
+    api="match",
+    operations=_COMPARISONS,
+    quote="errcode | Num | 是 (every answer carries the envelope); async, extData, origin, "
+    "videoType, personType | 否",
+)
+def optional_fields_answered(p: ProbeContext) -> None:
+    """Each comparison with every optional field of its table sent (valid values) gets an
+    envelope, never a server error.
+
+    Acceptance is not required: extData's shape is undocumented (E-017).
+    """
+    optional = {"async": False, "extData": {}}
+    match = p.canonical("match").with_json(("image", "origin"), "self")
+    idno = p.canonical("matchIdno").with_json(("personType",), "normal")
+    for request in (match, idno):
+        for key, value in optional.items():
+            request = request.with_json((key,), value)
+        request = request.with_json(("faceData", "origin"), "self")
+        p.ask_envelope(
+            request,
+            f"{request.operation} with every optional field",
+            "an envelope with an errcode (errcode 是), never a server error",
+        )
+
+
+@probe(
+    "FH-L16",
+    "base64-over-every-limit",
+    api="match",
+    operations=("match",),
+    erratum="E-012",
+    quote="base64字符串:self (base64内容需在400k以内)",
+)
+def base64_over_every_limit(p: ProbeContext) -> None:
+    """image.data over 400 KiB of decoded bytes, so over "400k" under every reading of E-012
+    (409,600 or 400,000 characters, 400 KiB or 400 kB of bytes), is refused."""
+    size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, size))
+    what = f"image.data of {size} bytes ({len(request.json['image']['data'])} characters)"
+    p.expect(request, "errcode", "data over the size limit", what)

@@ -188,12 +188,12 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
             total = gen.contract.jd_image_max_bytes
             put_image(body, gen, target, f"{image.name}|pad:{total}", encoding="b64")
             return ctx.jd(f"{label(target)} image of {total} bytes", exact=False)
-        # over 409,600: over every reading
-        total = gen.contract.match_base64_max_chars // 4 * 3 + draw(st.integers(1, 3))
+        # over 409,600 decoded bytes: over "400k" under every reading (E-012: 409,600 or
+        # 400,000 characters of base64, 400 KiB or 400 kB of bytes)
+        total = gen.contract.match_base64_max_chars + draw(st.integers(1, 3))
         put_image(body, gen, target, f"{image.name}|pad:{total}")
         return ctx.match(
-            f"{label(target)}.data of {total} bytes: base64 over "
-            f"{gen.contract.match_base64_max_chars} chars",
+            f"{label(target)}.data of {total} bytes: over 400k under every reading (E-012)",
             ctx.codes.match_oversize,
         )
     f = choices[pick]

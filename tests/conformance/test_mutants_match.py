@@ -1,0 +1,123 @@
+"""Defects of the internal face-match API that the emulator's break modes do not have, each injected
+alone in front of the emulator (tests/fixtures/mutant_match.py), are found by a short `conform`
+run against the URL: a counted finding (the gate's default policy) of a seed rule names each.
+A service that reads the document otherwise, within it, is found by nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fixtures.mutant_match import DEFECTS, serve
+from hypothesis import HealthCheck, given, settings
+
+from harness.clients import DEMO
+from harness.emulator import BREAKS
+from harness.fuzz import run_fuzz, strategies
+from harness.fuzz._invalid import InvalidCase
+from harness.gate._policy import FindingAllowance
+
+from .conftest import conform, explain
+
+# defect -> the rule whose finding names it
+CAUGHT_BY = {
+    "errmsg-empty": "FH-M01",
+    "errcode-string-zero": "FH-M01",
+    "errcode-string-error": "FH-M01",
+    "error-with-success-result": "FH-M01",
+    "status-ok": "FH-M01",
+    "traceno-missing-idno": "FH-M01",
+    "traceno-repeated": "FH-M05",
+    "traceno-number": "FH-M01",
+    "score-percent": "FH-M03",
+    "score-negative": "FH-M03",
+    "success-yes": "FH-M03",
+    "idno-true-without-score": "FH-M02",
+    "livecode-letters": "FH-H05",
+    "accept-missing-token": "FH-A01",
+    "accept-any-token": "FH-A02",
+    "refusal-as-errcode-zero": "FH-M01",
+    "lip-any-livecode": "FH-L13",
+    "fresh-livecode-refused": "FH-L07",
+    "empty-videotype-accepted": "FH-L14",
+    "empty-origin-accepted": "FH-L14",
+    "unknown-type-accepted": "FH-L14",
+    "idno-missing-name-accepted": "FH-L14",
+    "idno-missing-idnum-accepted": "FH-L14",
+    "idno-any-identity-verified": "FH-L10",
+    "oversize-accepted": "FH-L16",
+    "server-error-on-persontype": "FH-L15",
+    "server-error-on-extdata": "FH-L15",
+}
+
+
+def _conform(url: str, out: Path):  # type: ignore[no-untyped-def]
+    return conform(
+        url,
+        out,
+        is_emulator=False,
+        api="match",
+        seed=7,
+        examples=1,
+        phases=("examples",),
+        max_rps=0,
+    )
+
+
+def test_every_defect_is_named_and_none_is_a_break_mode() -> None:
+    assert set(CAUGHT_BY) == set(DEFECTS)
+    assert not set(DEFECTS) & set(BREAKS)
+    assert all(d.quote for d in DEFECTS.values())
+
+
+def test_the_emulator_without_a_defect_gives_no_finding(contract, tmp_path: Path) -> None:
+    with serve(None, contract) as url:
+        result = _conform(url, tmp_path)
+    assert result.findings == [], explain(result)
+
+
+@pytest.mark.parametrize("defect", sorted(CAUGHT_BY))
+def test_a_defect_is_found_by_a_counted_seed_finding(defect: str, contract, tmp_path: Path) -> None:
+    with serve(defect, contract) as url:
+        result = _conform(url, tmp_path)
+    counted = {
+        f.rule_id for f in result.findings if FindingAllowance().counts(f) and f.basis == "seed"
+    }
+    assert CAUGHT_BY[defect] in counted, explain(result)
+
+
+# "400k" (E-012) as 400 KiB of decoded bytes: the largest reading's limit, in base64 characters
+_LARGEST_400K = 409_600 * 4 // 3
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(strategies.invalid_requests("match", rules=["oversize"], operations=["match"]))
+def test_fuzz_oversize_images_are_over_400k_under_every_reading(case: InvalidCase) -> None:
+    """Fuzz's oversize image is refused under every reading of "400k" (E-012), 400 KiB of decoded
+    bytes included: one of 307,201 bytes (409,604 characters) is within that reading."""
+    images = [s for s in _strings(case.request.json) if len(s) > 409_600]
+    assert all(len(s) > _LARGEST_400K for s in images), case.detail
+
+
+def test_a_limit_of_400_kib_decoded_is_no_fuzz_finding(contract, tmp_path: Path) -> None:
+    """A service reading "400k" as 400 KiB of decoded bytes (E-012's other-limit) gets no oversize
+    finding from fuzz's invalid requests."""
+    with serve("limit-400KiB-decoded", contract) as url:
+        result = run_fuzz(
+            url,
+            is_emulator=False,
+            api="match",
+            seed=1,
+            max_examples=50,
+            credentials=DEMO,
+            out_dir=tmp_path,
+            max_rps=0,
+            only=["match:invalid-requests"],
+        )
+    assert result.findings == [], [f.message for f in result.findings]
