@@ -432,7 +432,7 @@ def jd_image_under_every_limit(p: ProbeContext) -> None:
     if business(a) and a.category == "input":
         raise Violation(
             f"Received: business code {a.code}{_named(a.meaning)} for an image of {size} bytes "
-            f"({4 * size // 3} base64 characters)\n"
+            f"({4 * -(-size // 3)} base64 characters)\n"
             "Expected: accepted: under 5M however 5M is read (小于5M)"
         )
 

@@ -71,6 +71,13 @@ def test_the_middleware_alone_changes_nothing(contract, tmp_path):
     assert result.findings == [], explain(result)
 
 
+def test_a_service_reading_5m_as_base64_characters_gets_no_finding(contract, tmp_path):
+    """E-020's under-5-MB-or-text reading refuses base64 of 5,000,000 characters: the image FH-L13
+    expects accepted stays under it."""
+    result = _run("5m-as-base64-characters", contract, tmp_path)
+    assert result.findings == [], explain(result)
+
+
 @pytest.mark.parametrize(("defect", "rule_id"), CAUGHT, ids=[c[0] for c in CAUGHT])
 def test_each_defect_gets_a_counted_seed_finding_naming_its_rule(
     contract, tmp_path, defect, rule_id
