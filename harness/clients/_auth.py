@@ -32,6 +32,8 @@ class How(StrEnum):
     UPPER = "upper"  # sign: the right MD5 in uppercase hex (E-018)
     SWAPPED = "swapped"  # sign: MD5(timestamp + secret)
     TS_ONLY = "tsonly"  # sign: MD5(timestamp)
+    SECRET_ONLY = "secretonly"  # sign: MD5(secretkey), the timestamp left out
+    SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class Auth:
                 How.VALID: lambda: str(now_ms + self.offset_ms),
                 How.EXPIRED: lambda: str(now_ms - beyond),
                 How.FUTURE: lambda: str(now_ms + beyond),
+                How.SECONDS: lambda: str(now_ms // 1000),
                 How.MALFORMED: MALFORMED_TIMESTAMP,
             },
         )
@@ -85,6 +88,7 @@ class Auth:
                     How.UPPER: lambda: jd_sign(secret, text).upper(),
                     How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
+                    How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
                 },
             ),
         }
@@ -181,9 +185,18 @@ class Auth:
             return cls(timestamp=part) if name == "no_timestamp" else cls(sign=part)
         elif name == "malformed_timestamp":
             return cls(timestamp=Given(variant))
+        elif name == "seconds_timestamp" and not variant:
+            return cls(timestamp=How.SECONDS)
         elif name in ("expired_timestamp", "future_timestamp"):
             return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
-        elif name == "bad_sign" and variant in ("", "other", "upper", "swapped", "tsonly"):
+        elif name == "bad_sign" and variant in (
+            "",
+            "other",
+            "upper",
+            "swapped",
+            "tsonly",
+            "secretonly",
+        ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
 

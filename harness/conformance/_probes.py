@@ -263,6 +263,71 @@ def uppercase_sign(p: ProbeContext) -> Any:
     return "E-018" if a.where == "gateway" and a.category == "auth" else None
 
 
+probe(
+    "FH-A12",
+    "auth-sign-without-timestamp",
+    api="jd",
+    erratum="E-018",
+    quote="sign String 签名,根据规则MD5(sectetkey+timestamp)",
+)(
+    _auth_probe(
+        Auth(sign=How.SECRET_ONLY),
+        "gateway",
+        "invalid sign",
+        "a sign made without the timestamp (MD5 of the secretkey alone)",
+    )
+)
+
+
+@probe(
+    "FH-A13",
+    "auth-timestamp-in-seconds",
+    api="jd",
+    erratum="E-019",
+    quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
+)
+def timestamp_in_seconds(p: ProbeContext) -> None:
+    """A signed timestamp of now in seconds is refused at the gateway: read as the milliseconds
+    the document asks for it is decades old (10045), or malformed (10046) to a service that
+    checks the digits; accepting it means the window is not checked in milliseconds."""
+    request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=How.SECONDS))
+    a = p.ask_envelope(request, "a signed timestamp in seconds")
+    wanted = [_code(p, "gateway", m) for m in ("timestamp outside", "timestamp malformed")]
+    if a.where == "gateway" and a.code in {c.code for c in wanted}:
+        return
+    raise Violation(
+        f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in seconds "
+        "(10 digits)\n"
+        f"Expected: gateway code {wanted[0].code} ({wanted[0].en}) or {wanted[1].code} "
+        f"({wanted[1].en}): the timestamp is 精确到毫秒"
+    )
+
+
+SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allows as much)
+
+
+@probe(
+    "FH-A14",
+    "auth-timestamp-within-window",
+    api="jd",
+    erratum="E-019",
+    quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
+)
+def timestamp_within_window(p: ProbeContext) -> None:
+    """A timestamp signed 30 s less than five minutes ago is still valid (有效期5分钟): the
+    gateway does not refuse it as outside the window."""
+    age = p.contract.jd_timestamp_window_ms - SKEW_MS
+    request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=-age))
+    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ago")
+    outside = _code(p, "gateway", "timestamp outside")
+    if a.where == "gateway" and a.code == outside.code:
+        raise Violation(
+            f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
+            f"{age / 1000:g} s ago\n"
+            "Expected: accepted: within the five minutes the document gives (timestamp有效期5分钟)"
+        )
+
+
 # --- size limits ----------------------------------------------------------------------------
 def _b64_image(p: ProbeContext, size: int) -> str:
     """A real JPEG padded to ``size`` bytes, as base64."""
@@ -350,6 +415,26 @@ def jd_image_at_limit(p: ProbeContext) -> None:
     size = p.contract.jd_image_max_bytes
     request = _jd_image(p, size)
     p.expect(request, "business", "invalid parameter", f"an image of {size} bytes")
+
+
+@probe(
+    "FH-L13",
+    "jd-image-under-every-limit",
+    api="jd",
+    erratum="E-020",
+    quote="图片大小: 小于5M (under 5,000,000 bytes, its base64 under 5,000,000 characters)",
+)
+def jd_image_under_every_limit(p: ProbeContext) -> None:
+    """An image under "5M" in every reading of E-020 is not refused as invalid input (FH-L03
+    only observes the reading, one byte under 5 MiB)."""
+    size = p.contract.jd_image_safe_bytes
+    a = p.ask_envelope(_jd_image(p, size), f"an image of {size} bytes")
+    if business(a) and a.category == "input":
+        raise Violation(
+            f"Received: business code {a.code}{_named(a.meaning)} for an image of {size} bytes "
+            f"({4 * -(-size // 3)} base64 characters)\n"
+            "Expected: accepted: under 5M however 5M is read (小于5M)"
+        )
 
 
 @probe(
@@ -600,6 +685,42 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                 )
             if any(b and enveloped(b) and business(b) and b.code == limited.code for b in answers):
                 return
+
+
+@probe(
+    "FH-L14",
+    "jd-concurrent-answers-own-request",
+    api="jd",
+    quote='serialNo String "1621270610624-010221159145-1821391" 随机唯一 (request); '
+    "serialNo string 请求id (result)",
+)
+def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
+    """Comparisons in flight together are each answered for their own request: no result names
+    the serialNo another request of the burst sent (echoed or the service's own id, E-041, it is
+    never another caller's). A live target is burst only with ``--max-rps 0``."""
+    if not (p.session.is_emulator or p.may_burst):
+        return
+    p.session.tracker.ensure_budget(CONCURRENT)
+    request = p.canonical("faceCompareNew")
+    sent = [
+        request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}")
+        for n in range(CONCURRENT)
+    ]
+    serials = [r.json["serialNo"] for r in sent]
+    with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+        answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
+    for r, reply in zip(sent, answered, strict=True):
+        body = p.judge(r, *reply).body  # judged here: a finding shows its own answer
+        result = body.get("result") if isinstance(body, dict) else None
+        got = result.get("serialNo") if isinstance(result, dict) else None
+        if got in serials and got != r.json["serialNo"]:
+            raise Violation(
+                f"Received: result.serialNo {got!r} for the request sent with serialNo "
+                f"{r.json['serialNo']!r}, while {CONCURRENT} comparisons were in flight\n"
+                "Expected: the answer to this request (its serialNo echoed, or the service's "
+                "own request id, E-041), never another request's",
+                request=r,
+            )
 
 
 # --- identities -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,9 @@ def test_safe_limits_hold_under_every_reading(contract: Any) -> None:
     assert match.largest == contract.match_base64_safe_chars // 4 * 3
     assert jd.fits_size(contract.jd_image_safe_bytes, "png")
     assert not jd.fits_size(contract.jd_image_safe_bytes + 1, "png")
+    # E-020's under-5-MB-or-text: under 5,000,000 decoded bytes and 5,000,000 base64 characters
+    safe = contract.jd_image_safe_bytes
+    assert safe < 5_000_000 and len(base64.b64encode(bytes(safe))) < 5_000_000
     assert match.largest < limits_for("match", contract).largest
 
 

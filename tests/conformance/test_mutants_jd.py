@@ -1,0 +1,90 @@
+"""Defects the emulator has no break mode for, each injected alone into a JD service
+(tests/fixtures/mutant_jd.py): a user's short `conform` run names it with a finding the gate's
+default policy counts, of basis seed.
+
+Defects a short run cannot reach are caught by longer runs (the full table is in the session 12
+report): schemathesis' coverage phase (refuse-png, refuse-imgarr: FH-S02; fixed-fields-ignored:
+FH-S01) and `fuzz` (refuse-several-items: valid_request_accepted; any-image-format: wrong-magic).
+"""
+
+from __future__ import annotations
+
+import pytest
+from fixtures.mutant_jd import DEFECTS, mutant_jd
+
+from harness.gate._policy import FindingAllowance
+
+from .conftest import conform, explain
+
+CAUGHT = [
+    # the gateway
+    ("sign-without-timestamp", "FH-A12"),
+    ("window-15-minutes", "FH-A07"),
+    ("window-1-minute", "FH-A14"),
+    ("future-unbounded", "FH-A08"),
+    ("timestamp-in-seconds", "FH-A13"),
+    ("any-hex-sign", "FH-A10"),
+    ("missing-appkey-wrong-code", "FH-A03"),
+    ("missing-sign-as-bad-sign", "FH-A09"),
+    ("gateway-error-code-number", "FH-J01"),
+    ("5xx-under-concurrency", "FH-H01"),
+    ("answers-crossed-under-concurrency", "FH-L14"),
+    # the envelope and the result
+    ("success-without-result", "FH-J01"),
+    ("remaintimes-as-string", "FH-H05"),
+    ("remaintimes-rises", "FH-J12"),
+    ("business-code-string", "FH-H05"),
+    ("business-error-at-gateway", "FH-J02"),
+    ("result-as-string", "FH-H05"),
+    ("score-as-string", "FH-J08"),
+    ("score-percent-for-matches", "FH-J08"),
+    ("similarity-fraction", "FH-J09"),
+    ("similarity-falls", "FH-J10"),
+    ("threshold-as-strings", "FH-H05"),
+    ("threshold-e7-missing", "FH-H05"),
+    ("msg-threshold-below-score", "FH-J07"),
+    ("result-timestamp-seconds", "FH-J13"),
+    # the request
+    ("refuse-over-1mb", "FH-L13"),
+    ("accept-image-at-5mib", "FH-L04"),
+]
+
+
+def _run(name: str, contract, tmp_path):
+    with mutant_jd(name, contract) as url:
+        return conform(
+            url,
+            tmp_path,
+            is_emulator=False,
+            api="jd",
+            seed=7,
+            examples=2,
+            phases=("examples",),
+            max_rps=0,
+        )
+
+
+def test_the_middleware_alone_changes_nothing(contract, tmp_path):
+    """Rewriting request and answer without a defect: no finding, so each finding below is the
+    defect's."""
+    result = _run("none", contract, tmp_path)
+    assert result.findings == [], explain(result)
+
+
+def test_a_service_reading_5m_as_base64_characters_gets_no_finding(contract, tmp_path):
+    """E-020's under-5-MB-or-text reading refuses base64 of 5,000,000 characters: the image FH-L13
+    expects accepted stays under it."""
+    result = _run("5m-as-base64-characters", contract, tmp_path)
+    assert result.findings == [], explain(result)
+
+
+@pytest.mark.parametrize(("defect", "rule_id"), CAUGHT, ids=[c[0] for c in CAUGHT])
+def test_each_defect_gets_a_counted_seed_finding_naming_its_rule(
+    contract, tmp_path, defect, rule_id
+):
+    assert DEFECTS[defect].quote  # each defect breaks a sentence of seed 004
+    result = _run(defect, contract, tmp_path)
+    allowance = FindingAllowance()  # the gate's default policy
+    counted = {f.rule_id for f in result.findings if f.basis == "seed" and allowance.counts(f)}
+    assert rule_id in counted, explain(result)
+    assert result.status == "fail"
