@@ -418,7 +418,7 @@ def jd_image_at_limit(p: ProbeContext) -> None:
 
 
 @probe(
-    "FH-L13",
+    "FH-L17",
     "jd-image-under-every-limit",
     api="jd",
     erratum="E-020",
@@ -688,7 +688,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
 
 
 @probe(
-    "FH-L14",
+    "FH-L18",
     "jd-concurrent-answers-own-request",
     api="jd",
     quote='serialNo String "1621270610624-010221159145-1821391" 随机唯一 (request); '

@@ -28,7 +28,7 @@ CAUGHT = [
     ("missing-sign-as-bad-sign", "FH-A09"),
     ("gateway-error-code-number", "FH-J01"),
     ("5xx-under-concurrency", "FH-H01"),
-    ("answers-crossed-under-concurrency", "FH-L14"),
+    ("answers-crossed-under-concurrency", "FH-L18"),
     # the envelope and the result
     ("success-without-result", "FH-J01"),
     ("remaintimes-as-string", "FH-H05"),
@@ -45,7 +45,7 @@ CAUGHT = [
     ("msg-threshold-below-score", "FH-J07"),
     ("result-timestamp-seconds", "FH-J13"),
     # the request
-    ("refuse-over-1mb", "FH-L13"),
+    ("refuse-over-1mb", "FH-L17"),
     ("accept-image-at-5mib", "FH-L04"),
 ]
 
@@ -72,7 +72,7 @@ def test_the_middleware_alone_changes_nothing(contract, tmp_path):
 
 
 def test_a_service_reading_5m_as_base64_characters_gets_no_finding(contract, tmp_path):
-    """E-020's under-5-MB-or-text reading refuses base64 of 5,000,000 characters: the image FH-L13
+    """E-020's under-5-MB-or-text reading refuses base64 of 5,000,000 characters: the image FH-L17
     expects accepted stays under it."""
     result = _run("5m-as-base64-characters", contract, tmp_path)
     assert result.findings == [], explain(result)
