@@ -45,6 +45,8 @@ SPLIT = {
     "tests/emulator/test_flood_and_bounds.py",
     "tests/cli/test_deadlines.py",
     "tests/conformance/test_faults.py",
+    "tests/conformance/test_mutants_match.py",
+    "tests/conformance/test_mutants_jd.py",
 }
 """Files of independent slow tests: each test that uses no module-scoped fixture is a group of its
 own."""
