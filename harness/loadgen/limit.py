@@ -30,6 +30,7 @@ class StepResult:
     completed: int = 0
     dropped: int = 0
     tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
+    shed_rate: float = 0.0  # fraction of answers that were HTTP 503 (overloaded: RFC 9110 15.6.4)
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -253,7 +254,8 @@ def find_limit(
     limit = good
     if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
         notes.append(
-            f"a step at {limit:.1f}/s passed but a throttled step delivered only {plateau:.1f} "
+            f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503) step delivered only "
+            f"{plateau:.1f} "
             "ok/s: the short step probably drained a token-bucket burst; limit capped at the "
             "plateau"
         )
@@ -284,8 +286,10 @@ def find_limit(
 
 def _plateau(steps: list[StepRecord]) -> float | None:
     """Lowest positive success rate among steps that failed by throttling, from the window's
-    tail when measured (a bucket still draining its burst inflates the whole window's)."""
-    throttled = [s.result for s in steps if _failed_by(s, "throttled")]
+    tail when measured (a bucket still draining its burst inflates the whole window's). A step
+    failed by errors that are mostly HTTP 503 counts too: a service shedding load says so with
+    a 503 as often as with a 429, and its bucket's burst hides the limit from short steps alike."""
+    throttled = [s.result for s in steps if _failed_by(s, "throttled") or _shed(s)]
     rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
     return min((r for r in rates if r > 0), default=None)
 
@@ -298,6 +302,11 @@ def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | Non
     knee = max((s.rate for s in good if (s.result.p99_ms or math.inf) <= bound), default=None)
     saturated = [s.result.ok_rps for s in steps if _failed_by(s, "throttled", "achieved")]
     return knee, (min(saturated) if saturated else None)
+
+
+def _shed(step: StepRecord) -> bool:
+    r = step.result
+    return _failed_by(step, "errors") and r.shed_rate > 0 and 2 * r.shed_rate >= r.error_rate
 
 
 def _failed_by(step: StepRecord, *prefixes: str) -> bool:

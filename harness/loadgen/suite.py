@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.contract import no_answer_key
+from harness.contract import Answer, no_answer_key
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import hdr, safety
 from harness.loadgen.classify import (
@@ -35,6 +35,7 @@ LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
+SHED = Answer("", 503).code_key  # a service shedding load (see limit._plateau)
 
 
 @dataclass(frozen=True)
@@ -559,6 +560,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         completed=completed,
         dropped=window.dropped,
         tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
+        shed_rate=window.errors_by_code.get(SHED, 0) / completed if completed else 0.0,
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],

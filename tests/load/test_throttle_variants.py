@@ -1,0 +1,72 @@
+"""A limit search finds the limit of a service however it refuses the load above it.
+
+The services (tests/fixtures/throttle_variants.py) are the emulator throttling at a known rate
+with a one-second token-bucket burst: a step just above the rate passes on the burst, so only
+the success rate of a refused step (the plateau) reveals the limit, whether the refusals are
+the documented code, an HTTP 429 or an HTTP 503 (RFC 9110 15.6.4: "temporary overload").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fixtures.throttle_variants import throttle_variant
+
+from harness.clients import DEMO
+from harness.loadgen.limit import StepResult, find_limit
+from harness.loadgen.suite import LimitOptions, run_load_suite
+
+LIMIT = 20.0
+
+
+def _step(rate: float, *, shed: bool) -> StepResult:
+    if rate <= 1.5 * LIMIT:  # the burst outlasts the step: everything served
+        return StepResult(rate, rate, rate, 5.0, 0.0, 0.0, completed=int(rate * 3),
+                          tail_ok_rps=rate)  # fmt: skip
+    refused = (rate - LIMIT) / rate / 2  # half the window was still the burst
+    return StepResult(rate, rate, rate * (1 - refused), 5.0, refused, 0.0,
+                      completed=int(rate * 3), tail_ok_rps=LIMIT,
+                      shed_rate=refused if shed else 0.0)  # fmt: skip
+
+
+def _search(shed: bool) -> float | None:
+    result = find_limit(lambda rate: _step(rate, shed=shed), start_rate=10, max_rate=100,
+                        slo_p99_ms=1000, max_error_rate=0.01)  # fmt: skip
+    return result.limit_rps
+
+
+def test_a_step_refused_with_503_caps_the_limit_at_what_it_delivered() -> None:
+    """Before, only throttled answers set the plateau: rates up to 1.5 x the limit passed on
+    the burst and were reported as sustainable (about 29/s for a 20/s service)."""
+    limit = _search(shed=True)
+    assert limit is not None and abs(limit - LIMIT) <= 0.05 * LIMIT, limit
+
+
+def test_other_server_errors_still_only_bisect() -> None:
+    """A service whose failures are not load shedding (5xx other than 503, timeouts) may
+    degrade under overload: its failing steps' success rate is no capacity, so no cap."""
+    limit = _search(shed=False)
+    assert limit is not None and limit > 1.4 * LIMIT, limit
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["bare-503", "bare-429", "envelope-429"])
+def test_limit_search_finds_the_rate_of_each_refusal_style(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting at twice the limit: the first step is refused (its burst drains within the
+    warm-up), the next passes at the limit, and the plateau closes the bracket."""
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token or "")
+    with throttle_variant(kind, LIMIT) as url:
+        suite = run_load_suite(
+            url, out_dir=tmp_path, max_rps=0, max_requests=600,
+            search=LimitOptions(step_s=2, warmup_s=1, start_rate=2 * LIMIT,
+                                max_rate=2 * LIMIT, time_budget_s=60),
+        )  # fmt: skip
+    limit = json.loads((tmp_path / "limit.json").read_text())
+    assert suite.metrics is not None and suite.metrics.qps_limit is not None, limit
+    assert abs(suite.metrics.qps_limit - LIMIT) <= 0.1 * LIMIT, limit["steps"]
+    assert suite.metrics.qps_limit_bound == "exact" and limit["stopped_by"] == "converged", limit
+    assert suite.status == "pass", suite
