@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    multiple,
+    precondition,
+    rule,
+)
 
 from harness.clients import Auth, Credentials, How, Request
 from harness.conformance._session import live_code_of
@@ -82,6 +89,15 @@ def reencoding(found: Answer | None, op: str) -> list[Problem]:
         return []
     message = f"a face and its {op} re-encoding did not match: score {found.score}"
     return [Problem("reencoding_matches", "medium", message)]
+
+
+def throttled(found: Answer | None) -> bool:
+    """The service asked the caller to slow down: a retryable quota code (a QPS limit,
+    JD's `免费试用服务具有调用量、QPS限制`), or HTTP 429 (E-015's other reading, a code of its
+    own). Such an answer says nothing about the step it refused (E-045)."""
+    return found is not None and (
+        found.status == 429 or (found.category == "quota" and found.retryable)
+    )
 
 
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
@@ -309,20 +325,22 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             run.steps.clear()
             self.expired = False
 
-        def _issue(self) -> str:
+        def _issue(self) -> str | None:
+            """A code issued, or None when the service asked to slow down (nothing to use)."""
             request = gen.request("liveCode", {})
             exchange, found = run.answer(prop, request)
             code = live_code_of(exchange)
-            if code is None:
+            if code is None and not throttled(found):
                 seen = f"{found.where} {found.code}" if found else "no envelope "
                 message = f"validateData gave no code ({seen})"
                 run.violated(prop, "livecode_issued", "high", message, request, exchange)
-            return str(code)
+            return None if code is None else str(code)
 
         @rule(target=fresh)
-        def issue(self) -> str:
+        def issue(self) -> Any:
             run.steps.append("issue a liveCode")
-            return self._issue()
+            code = self._issue()
+            return multiple() if code is None else code
 
         @rule(target=used, code=consumes(fresh))
         def use(self, code: str) -> str:
@@ -353,6 +371,8 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
                 run.client.admin(
                     "PATCH", "config", {"livecode_ttl_s": config.get("livecode_ttl_s", 120)}
                 )
+            if code is None:
+                return
             time.sleep(2 * SHORT_TTL_S)
             case = _expect(run, lip_request(gen, code), "livecode-expiry")
             run.refused(prop, case, strict=True)

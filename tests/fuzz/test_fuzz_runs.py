@@ -250,3 +250,22 @@ def test_a_sequence_replayed_without_answers_cannot_judge_its_finding(
         replay_finding(tmp_path / "findings" / "F-001.json", target=hostile.url)
     assert str(failed.value).startswith("F-001: the target gave no answer (reset, ")
     assert str(failed.value).endswith("), so the finding cannot be judged")
+
+
+def test_a_throttled_validatedata_is_not_a_livecode_that_was_never_issued(
+    emulator: Callable[..., str], tmp_path: Path
+) -> None:
+    """A service with a QPS limit (JD: `免费试用服务具有调用量、QPS限制`) answers a burst with its
+    retryable throttling code (42900, or HTTP 429): the lifecycle has no code to use, which is no
+    defect; every code it does issue is still judged."""
+    url = emulator(throttle={"qps": 2})
+    result = fuzz(
+        url,
+        tmp_path,
+        is_emulator=False,
+        only=["match:livecode-lifecycle"],
+        max_examples=8,
+        max_rps=0,
+    )
+    assert result.metrics.codes["match:errcode:42900"] > 0  # the service did throttle
+    assert result.status == "pass", explain(result)

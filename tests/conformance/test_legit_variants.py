@@ -1,0 +1,37 @@
+"""Services the documents allow, unlike the emulator only in what no sentence fixes (the HTTP
+framing, JSON spelling, texts and formats of tests/fixtures/legit_variants.py): conformance finds
+nothing a seed promises broken on any of them (E-015's other reading, errors as 4xx, is only
+the HTTP conventions' finding)."""
+
+from __future__ import annotations
+
+import pytest
+from fixtures.legit_variants import VARIANTS, serve_variant
+
+from .conftest import conform, explain
+
+FRAMING = (
+    "gzip",
+    "chunked",
+    "connection-close",
+    "charset-UTF-8",
+    "pretty-json",
+    "key-order",
+    "extra-fields",
+    "score-int",
+    "score-6dp",
+    "errmsg-wording",
+    "jd-msg-wording",
+    "trace-uuid",
+)
+
+
+@pytest.mark.parametrize("name", FRAMING)
+def test_a_service_the_documents_allow_gets_no_finding(contract, tmp_path, name):
+    assert name in VARIANTS
+    with serve_variant(name, contract) as url:
+        result = conform(
+            url, tmp_path, is_emulator=False, seed=3, examples=1, phases=("examples",), max_rps=0
+        )
+    counted = [f for f in result.findings if f.severity != "info"]
+    assert not counted, explain(result)
