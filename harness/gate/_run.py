@@ -394,6 +394,7 @@ class LoadStage:
             duration_s=p.load_duration_s,
             slo_p99_ms=p.load_slo_p99_ms,
             max_error_rate=p.load_max_error_rate,
+            contracted_rate=self.policy.load.p99_at_rps is not None,
             emulator=emulator(ctx.emulator.get("qps")),
         ).run(replace(ctx, out_dir=ctx.out_dir / "run"))
         needed = ctx.is_emulator or self.policy.load.min_qps_limit is not None

@@ -100,6 +100,10 @@ class LoadSuite:
     abort_error_rate: float | None | Literal["auto"] = "auto"
     slo_p99_ms: float | None = None  # run mode: a p99 above this is a finding
     max_error_rate: float | None = None  # run mode: an error rate above this is a finding
+    # run mode: the service is held to ``rate``, so throttling there counts as errors; False
+    # (the gate's own choice of rate): a run over the error rate only by throttling judges
+    # nothing (E-045, the documents give the limit no number), it is inconclusive
+    contracted_rate: bool = True
     name: Literal["load"] = field(default="load", init=False)
 
     def check(self, ctx: RunContext) -> safety.Limits:
@@ -285,7 +289,11 @@ class _Run:
             metrics["comparison"] = comparison = side_by_side(*(r.summary for r in runs))
             _write_json(out / COMPARE_JSON, comparison)
         metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
-        return _suite(_slo_findings(suite, runs), metrics)
+        findings = _slo_findings(suite, runs)
+        throttled = _throttled_only(suite, runs[-1]) if runs else None
+        if throttled is not None and not any(f.check == "error_rate" for f in findings):
+            metrics["inconclusive"] = throttled
+        return _suite(findings, metrics)
 
     def search(self, url: str) -> LoadSuiteResult:
         s, ctx, limits = self.suite.search, self.ctx, self.limits
@@ -441,8 +449,11 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
     if status != "pass" or not why:
         return result
     when = "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a "
+    when += "live target)"
+    if why.startswith("throttled"):
+        when = "the run's rate is one the service is held to (the policy's [load] p99_at_rps)"
     return result.model_copy(update={"status": "inconclusive", "reason": why,
-                                     "testable_when": when + "live target)"})  # fmt: skip
+                                     "testable_when": when})  # fmt: skip
 
 
 def _judgeable(target: str, result: LoadResult) -> None:
@@ -455,6 +466,25 @@ def _judgeable(target: str, result: LoadResult) -> None:
     abort = s.get("abort_reason") or ""
     if result.stop_reason == "aborted" and not abort.startswith("error spike"):
         raise HarnessError(f"{s['mode']}: aborted: {abort}")
+
+
+def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
+    """Why a run at a rate the service is not held to judges nothing: it is over the error rate
+    (or aborted, or had no answer served) only through throttling answers; None otherwise."""
+    s = run.summary
+    completed, by_class = s["totals"]["completed"], s["by_class"]
+    throttled = by_class.get(THROTTLED, 0)
+    if plan.contracted_rate or plan.max_error_rate is None or not completed or not throttled:
+        return None
+    served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
+    if (completed - served - throttled) / completed > plan.max_error_rate:
+        return None
+    rate = f" at {plan.rate:g}/s" if plan.rate is not None else ""
+    share = throttled / completed
+    return (
+        f"throttled {share:.1%} of the answers{rate}: the service's QPS limit is below the rate "
+        "this run chose (E-045); latency and errors there judge nothing"
+    )
 
 
 def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
@@ -481,6 +511,8 @@ def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
             message = f"errors {rate:.2%} > {plan.max_error_rate:.2%} ({top})"
         else:
             continue
+        if _throttled_only(plan, run) is not None:
+            continue  # a rate the service is not held to: the suite says why it is inconclusive
         findings.append(_finding(op, "error_rate", f"{s['mode']}: {message}"))
     return findings
 

@@ -47,6 +47,26 @@ def test_throttled_answers_are_counted_by_code(tmp_path: Path) -> None:
     assert metrics.requests == extra["by_class"]["success"] + extra["by_class"]["throttled"]
 
 
+@pytest.mark.parametrize("contracted", [True, False])
+def test_throttling_fails_a_run_only_at_a_rate_the_service_is_held_to(
+    tmp_path: Path, contracted: bool
+) -> None:
+    """E-045: the documents give the QPS limit no number. At a rate the user holds the service to,
+    throttling past the error rate fails the run; at the gate's own choice of rate it judges
+    nothing (inconclusive, with why), and errors that are not throttling still fail."""
+    suite = run_load_suite(
+        "emulator", out_dir=tmp_path, scenario="match", rate=30, duration_s=3,
+        emulator=EmulatorOptions(qps=4), max_error_rate=0.01, contracted_rate=contracted,
+    )  # fmt: skip
+    if contracted:
+        assert suite.status == "fail" and [f.check for f in suite.findings] == ["error_rate"]
+        assert "match:errcode:42900" in suite.findings[0].message
+        return
+    assert suite.status == "inconclusive" and suite.findings == [], suite.findings
+    assert suite.reason is not None and suite.reason.startswith("throttled"), suite.reason
+    assert "at 30/s" in suite.reason and "p99_at_rps" in (suite.testable_when or "")
+
+
 def test_a_break_free_run_succeeds_on_every_operation(tmp_path: Path) -> None:
     """Two worker processes: each builds its image pool without missing the master's heartbeats."""
     suite = run_load_suite(
