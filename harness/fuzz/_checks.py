@@ -233,6 +233,9 @@ class Run:
     db_root: Path  # the hypothesis example databases, one per property (and part)
     quota_credentials: Any = None  # JD credentials of a small-quota appkey (emulator), or None
     last_failure: dict[str, PropertyFailed] = field(default_factory=dict)
+    # problems of an HTTP convention only, first of each kind per property: listed, never raised
+    # (shrinking them would spend the budget on what fails no service, E-015)
+    listed: dict[tuple[str, str, str], PropertyFailed] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)  # state-machine steps of the current example
     # which reading of each erratum the answers follow
     readings: ReadingLog = field(default_factory=ReadingLog)
@@ -274,15 +277,19 @@ class Run:
         case: InvalidCase | None = None,
     ) -> None:
         """Raise the first problem as a PropertyFailed (and remember it, in case the budget
-        runs out while hypothesis is still shrinking)."""
+        runs out while hypothesis is still shrinking); an HTTP convention's problems alone are
+        listed instead."""
         if not problems:
             return
-        first = problems[0]
-        exc = failure_type(first.check, first.variant)(
-            first, request, exchange, property_name=prop, case=case, steps=tuple(self.steps)
-        )
-        self.last_failure[prop] = exc
-        raise exc
+        counted = [p for p in problems if p.basis != "convention"]
+        for first in counted[:1] or problems:
+            exc = failure_type(first.check, first.variant)(
+                first, request, exchange, property_name=prop, case=case, steps=tuple(self.steps)
+            )
+            if counted:
+                self.last_failure[prop] = exc
+                raise exc
+            self.listed.setdefault((prop, first.check, first.variant), exc)
 
     def answer(self, prop: str, request: Request) -> tuple[Exchange, Answer | None]:
         """Send a valid ``request`` and fail on anything every answer must satisfy."""

@@ -308,6 +308,7 @@ def _run_all(
             record(prop, row, "interrupted")
             break
         raw += result.failures
+        raw += [(exc, False) for key, exc in run.listed.items() if key[0] == prop.id]
         status: SuiteStatus = "error" if result.error else "fail" if result.failures else "pass"
         message = result.error or (
             f"{len(result.failures)} failure(s)" if result.failures else prop.title

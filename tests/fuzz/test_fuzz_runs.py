@@ -269,3 +269,21 @@ def test_a_throttled_validatedata_is_not_a_livecode_that_was_never_issued(
     )
     assert result.metrics.codes["match:errcode:42900"] > 0  # the service did throttle
     assert result.status == "pass", explain(result)
+
+
+def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> None:
+    """A service answering its errors with 4xx (E-015's other reading) breaks only an HTTP
+    convention: fuzz lists it (basis convention) and goes on testing; raised, hypothesis spent
+    the budget shrinking it and the properties after it never ran."""
+    from fixtures.legit_variants import serve_variant
+
+    only = ["match:invalid-requests", "jd:invalid-requests", "match:valid-requests"]
+    with serve_variant("status-4xx") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=only, max_examples=10, max_requests=300,
+            max_rps=0,
+        )  # fmt: skip
+    ran = {c.operation: c.status for c in result.checks}
+    assert ran == dict.fromkeys(only, "pass"), [c.message for c in result.checks]
+    assert result.findings and {f.basis for f in result.findings} == {"convention"}
+    assert result.status == "pass", explain(result)
