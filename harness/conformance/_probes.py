@@ -519,8 +519,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
     so that a forgery another caller happened to be issued (4 digits are few) is no finding.
     """
     code = p.fresh_live_code()
-    if code is None or not code.isdigit():
-        return  # no code issued, or not digits: the answer rules report why
+    if code is None or not (code.isascii() and code.isdigit()):
+        return  # no code issued, or not ASCII digits ('²' is a digit): the answer rules report why
     forged = ["".join(str((int(d) + n) % 10) for d in code) for n in (5, 3)]
     for live_code in forged:
         request = _lip(p, live_code)

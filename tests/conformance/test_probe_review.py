@@ -1,0 +1,68 @@
+"""The probes added in session 12, each run alone (as a conformance run's probe phase runs it)
+against a service the documents allow or a hostile answer: no red verdict, no crash."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fixtures.legit_variants import Reply, Scope, rewriting
+
+from harness.clients import DEMO
+from harness.conformance._emulator import emulator_settings
+from harness.conformance._engine import install, load_schema
+from harness.conformance._failures import CheckFailed
+from harness.conformance._payloads import PayloadPool
+from harness.conformance._probes import ProbeContext
+from harness.conformance._registry import RULES
+from harness.conformance._session import Session
+from harness.conformance._tracker import RunTracker
+from harness.emulator import EmulatorServer, build_settings, create_app
+from harness.pacing import Budget
+
+
+def run_probe(
+    rule_id: str, api: str, contract: Any, rewrite: Callable[[Reply, Scope], Any]
+) -> CheckFailed | None:
+    """The probe's verdict on the emulator behind ``rewrite``, taken for a live URL."""
+    app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    with EmulatorServer(rewriting(app, rewrite)) as url:
+        schema = load_schema(
+            contract.spec(api).raw,
+            base_url=url,
+            seed=0,
+            examples=1,
+            max_rps=None,
+            request_timeout_s=30,
+        )
+        session = Session(
+            contract=contract,
+            api=api,
+            creds=DEMO,
+            tracker=RunTracker(budget=Budget(100)),
+            pool=PayloadPool(contract),
+            is_emulator=False,
+            target=url,
+            identity=None,
+            raw_schema=schema.raw_schema,
+            timeout_s=30,
+        )
+        with session:
+            install(session, schema)
+            try:
+                RULES.get(rule_id).fn(ProbeContext(session=session, may_burst=True))
+            except CheckFailed as failed:
+                return failed
+    return None
+
+
+def _superscript_live_code(reply: Reply, scope: Scope) -> None:
+    """A hostile validateData: its code is digits to str.isdigit ('²'), not to int()."""
+    body = reply.json()
+    if reply.path.endswith("/validateData") and isinstance(body, dict):
+        body["data"]["result"]["code"] = "²³⁴⁵"
+        reply.set_json(body)
+
+
+def test_livecode_probe_survives_a_code_of_superscript_digits(contract) -> None:
+    assert run_probe("FH-L13", "match", contract, _superscript_live_code) is None
