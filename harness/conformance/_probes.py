@@ -139,9 +139,16 @@ class ProbeContext:
     ) -> None:
         """The answer to ``request`` (sent now, or ``sent``) carries the code of ``meaning`` at
         ``where`` as the refusal rules judge it (FH-S03, FH-S04); one without a code at that place
-        (HTTP, the gateway's quota) fails the probe too."""
+        (HTTP, the gateway's daily quota) fails the probe too. A throttled answer judges nothing
+        (E-045: the documented refusal of a rate over the service's own QPS limit)."""
         expected = _code(self, where, meaning)
         response = sent or self.send(request)
+        if (
+            response.answer is not None
+            and response.answer.throttled
+            and expected.category != "quota"
+        ):
+            return
         ctx = RuleContext(
             self.contract, self.session.api, request.operation, readings=self.readings
         )
@@ -293,8 +300,8 @@ def timestamp_in_seconds(p: ProbeContext) -> None:
     request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=How.SECONDS))
     a = p.ask_envelope(request, "a signed timestamp in seconds")
     wanted = [_code(p, "gateway", m) for m in ("timestamp outside", "timestamp malformed")]
-    if a.where == "gateway" and a.code in {c.code for c in wanted}:
-        return
+    if a.where == "gateway" and a.code in {c.code for c in wanted} or a.throttled:
+        return  # refused as outside or malformed; or throttled, which judges nothing (E-045)
     raise Violation(
         f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in seconds "
         "(10 digits)\n"

@@ -86,6 +86,13 @@ class Answer(NamedTuple):
         return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
 
     @property
+    def throttled(self) -> bool:
+        """The service asked the caller to slow down: a retryable quota code (a QPS limit, JD's
+        `免费试用服务具有调用量、QPS限制`), or HTTP 429 (E-015's other reading). Such an answer says
+        nothing about the request it refused (E-045)."""
+        return self.status == 429 or (self.category == "quota" and self.retryable)
+
+    @property
     def judged(self) -> bool:
         """The API's envelope, which the rules judge: any JSON object at HTTP 200; under 500 one
         that carries the API's code field (E-015: the documents give no status, so errors as 4xx

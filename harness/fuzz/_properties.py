@@ -95,9 +95,7 @@ def throttled(found: Answer | None) -> bool:
     """The service asked the caller to slow down: a retryable quota code (a QPS limit,
     JD's `免费试用服务具有调用量、QPS限制`), or HTTP 429 (E-015's other reading, a code of its
     own). Such an answer says nothing about the step it refused (E-045)."""
-    return found is not None and (
-        found.status == 429 or (found.category == "quota" and found.retryable)
-    )
+    return found is not None and found.throttled
 
 
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")

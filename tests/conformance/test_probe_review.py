@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fixtures.legit_variants import Reply, Scope, rewriting
 
 from harness.clients import DEMO
@@ -66,3 +67,31 @@ def _superscript_live_code(reply: Reply, scope: Scope) -> None:
 
 def test_livecode_probe_survives_a_code_of_superscript_digits(contract) -> None:
     assert run_probe("FH-L13", "match", contract, _superscript_live_code) is None
+
+
+def _jd_throttled(reply: Reply, scope: Scope) -> None:
+    """`免费试用服务具有调用量、QPS限制`: every comparison over the service's own limit (10043)."""
+    if reply.path.endswith("/faceCompareNew"):
+        reply.set_json({"code": "10043", "charge": False, "msg": "超过QPS限制", "result": None})
+
+
+def _match_throttled(reply: Reply, scope: Scope) -> None:
+    """A QPS limit answered as HTTP 429 with a proxy's text (E-045, E-015's other reading)."""
+    if reply.path.endswith(("/match", "/idno")):
+        reply.status, reply.body = 429, b"Too Many Requests"
+        reply.set_header(b"content-type", b"text/plain")
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "api", "rewrite"),
+    [
+        ("FH-A12", "jd", _jd_throttled),
+        ("FH-A13", "jd", _jd_throttled),
+        ("FH-L14", "match", _match_throttled),
+        ("FH-L16", "match", _match_throttled),
+    ],
+)
+def test_a_throttled_probe_judges_nothing(rule_id: str, api: str, rewrite: Any, contract) -> None:
+    """E-045: a throttling answer is the documented refusal of a rate, never a defect by itself."""
+    failed = run_probe(rule_id, api, contract, rewrite)
+    assert failed is None, failed.message
