@@ -128,9 +128,10 @@ class ProbeContext:
         return answer
 
     def ask_envelope(self, request: Request, what: str, expected: str = "an envelope") -> Answer:
-        """:meth:`ask`, failing the probe for an answer without an envelope."""
+        """:meth:`ask`, failing the probe for an answer without an envelope (a throttled one,
+        HTTP 429, judges nothing: E-045)."""
         a = self.ask(request)
-        if not enveloped(a):
+        if not (enveloped(a) or a.throttled):
             raise Violation(f"Received: HTTP {a.status} for {what}\nExpected: {expected}")
         return a
 
@@ -347,6 +348,8 @@ def base64_at_limit(p: ProbeContext) -> Any:
     limit = p.contract.match_base64_max_chars // 4 * 4
     request = p.canonical("match").with_json(("image", "data"), _b64_image(p, limit // 4 * 3))
     a = p.ask_envelope(request, f"image.data of {limit} characters", "an envelope (errcode 是)")
+    if a.throttled:
+        return None  # E-045: it tells no reading
     if not zero(a) and (a.meaning is None or a.category == "input"):
         raise observed(
             "E-012",
@@ -401,6 +404,8 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
     size = p.contract.jd_image_max_bytes - 1
     request = _jd_image(p, size)
     a = p.ask_envelope(request, f"an image of {size} bytes")
+    if a.throttled:
+        return None  # E-045: it tells no reading
     if business(a) and a.category == "input":
         raise observed(
             "E-020",
@@ -763,6 +768,8 @@ def idno_without_livecode(p: ProbeContext) -> Any:
     both 是)."""
     request = p.canonical("matchIdno").with_json(("liveCode",)).with_json(("faceData", "videoType"))
     a = p.ask_envelope(request, "/idno without liveCode and videoType", "an envelope (errcode 是)")
+    if a.throttled:
+        return None  # E-045: it tells no reading
     if zero(a):
         return "E-008"
     if a.meaning is None or a.category in ("input", "liveness"):

@@ -75,9 +75,9 @@ def _jd_throttled(reply: Reply, scope: Scope) -> None:
         reply.set_json({"code": "10043", "charge": False, "msg": "超过QPS限制", "result": None})
 
 
-def _match_throttled(reply: Reply, scope: Scope) -> None:
+def _throttled_429(reply: Reply, scope: Scope) -> None:
     """A QPS limit answered as HTTP 429 with a proxy's text (E-045, E-015's other reading)."""
-    if reply.path.endswith(("/match", "/idno")):
+    if reply.path.endswith(("/match", "/idno", "/faceCompareNew")):
         reply.status, reply.body = 429, b"Too Many Requests"
         reply.set_header(b"content-type", b"text/plain")
 
@@ -87,8 +87,12 @@ def _match_throttled(reply: Reply, scope: Scope) -> None:
     [
         ("FH-A12", "jd", _jd_throttled),
         ("FH-A13", "jd", _jd_throttled),
-        ("FH-L14", "match", _match_throttled),
-        ("FH-L16", "match", _match_throttled),
+        ("FH-A13", "jd", _throttled_429),
+        ("FH-A14", "jd", _throttled_429),
+        ("FH-L14", "match", _throttled_429),
+        ("FH-L15", "match", _throttled_429),
+        ("FH-L16", "match", _throttled_429),
+        ("FH-L17", "jd", _throttled_429),
     ],
 )
 def test_a_throttled_probe_judges_nothing(rule_id: str, api: str, rewrite: Any, contract) -> None:
