@@ -529,6 +529,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
 
     The forgery is a fresh code with every digit shifted; a second shift is tried before a verdict,
     so that a forgery another caller happened to be issued (4 digits are few) is no finding.
+    Only a match is an acceptance under every reading: E-011's other reading takes success
+    "false" for a comparison that went wrong, as a lip-reading refusal may be.
     """
     code = p.fresh_live_code()
     if code is None or not (code.isascii() and code.isdigit()):
@@ -542,6 +544,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
                 what = f"a LIP video with liveCode {live_code!r}, never issued"
                 p.expect(request, "errcode", "liveCode unknown", what, sent=p.last_response)
             return  # refused (or no envelope: the HTTP rules' finding)
+        if a.decision is False:  # not the same person, or (E-011) the comparison went wrong
+            return
     raise Violation(
         f"Received: a comparison for LIP videos with liveCodes {' and '.join(forged)}, which "
         f"validateData did not issue (it issued {code})\n"

@@ -121,3 +121,12 @@ def test_a_limit_of_400_kib_decoded_is_no_fuzz_finding(contract, tmp_path: Path)
             only=["match:invalid-requests"],
         )
     assert result.findings == [], [f.message for f in result.findings]
+
+
+def test_a_lip_video_it_cannot_verify_answered_success_false_is_no_finding(contract, tmp_path):
+    """E-011's other reading takes success "false" for a comparison that went wrong: a service
+    answering so to a LIP video whose liveCode it did not issue refused it under that reading,
+    so FH-L13 files nothing (a match is an acceptance under every reading: lip-any-livecode)."""
+    with serve("lip-unverified-as-success-false", contract) as url:
+        result = _conform(url, tmp_path)
+    assert "FH-L13" not in {f.rule_id for f in result.findings}, explain(result)
