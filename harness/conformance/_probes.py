@@ -8,6 +8,7 @@ import base64
 import functools
 import itertools
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from ._session import Session, live_code_of
 from ._st_checks import run_rules
 
 _serial = itertools.count(1)
+_RUN = uuid.uuid4().hex[:12]  # serialNo is 随机唯一: no two runs send the same one
 
 
 @dataclass
@@ -88,7 +90,7 @@ class ProbeContext:
                     "encryptionType": "NON",
                     "imgBase64": face.b64,
                 },
-                "serialNo": f"fh-probe-{next(_serial)}",
+                "serialNo": f"fh-probe-{_RUN}-{next(_serial)}",
             }
         else:
             body = {}
