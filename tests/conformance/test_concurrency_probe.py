@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.rewrite import Reply, Scope
+from fixtures.rewrite import rewriting as answers_rewritten
 
 from harness.clients import DEMO
 from harness.conformance._emulator import emulator_settings
@@ -108,30 +110,12 @@ def rewriting(app: Any, rewrite: Callable[[bytes], bytes]) -> Any:
     """An ASGI wrapper that rewrites complete answer bodies (the emulator's admin API passes
     through)."""
 
-    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
-            await app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
-        chunks: list[bytes] = []
+    def body(reply: Reply, scope: Scope) -> None:
+        reply.body = rewrite(reply.body)
 
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = rewrite(b"".join(chunks))
-            headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
-            await send(
-                {**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]}
-            )
-            await send({"type": "http.response.body", "body": body})
-
-        await app(scope, receive, capture)
-
-    return wrapped
+    return answers_rewritten(
+        app, body, only=lambda scope: not scope["path"].startswith("/_emulator")
+    )
 
 
 @contextmanager

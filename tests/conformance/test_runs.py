@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fixtures.rewrite import Reply, Scope, rewriting
 
 from harness.clients import DEMO
 from harness.conformance._emulator import emulator_settings
@@ -125,35 +126,15 @@ def _error_answers_as_http_400(app: Any, spoil: Callable[[dict[str, Any]], None]
     """The emulator, but an error envelope comes with HTTP 400, its body spoilt by ``spoil`` (the
     default changes nothing; the emulator answers in one body message)."""
 
-    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        start: dict[str, Any] = {}
+    def as_400(reply: Reply, scope: Scope) -> None:
+        body = json.loads(reply.body or b"null")
+        code = body.get("errcode", body.get("code")) if isinstance(body, dict) else None
+        if code not in (None, 0, "10000") and reply.status == 200:
+            reply.status = 400
+            spoil(body)
+            reply.body = json.dumps(body).encode()
 
-        async def capture(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                start.update(message)
-                return
-            if start:
-                body = json.loads(message.get("body", b"") or b"null")
-                code = body.get("errcode", body.get("code")) if isinstance(body, dict) else None
-                if code not in (None, 0, "10000") and start["status"] == 200:
-                    start["status"] = 400
-                    spoil(body)
-                    content = json.dumps(body).encode()
-                    start["headers"] = [
-                        (k, str(len(content)).encode() if k == b"content-length" else v)
-                        for k, v in start["headers"]
-                    ]
-                    message = {**message, "body": content}
-                await send(start)
-                start.clear()
-            await send(message)
-
-        await app(scope, receive, capture)
-
-    return wrapped
+    return rewriting(app, as_400)
 
 
 def test_a_4xx_with_the_right_envelope_is_only_the_http_conventions_finding(contract, tmp_path):
