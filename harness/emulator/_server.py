@@ -183,20 +183,35 @@ def serve_forever(
     announce: Callable[[str], None] | None = None,
 ) -> str | None:
     """Serve until SIGINT/SIGTERM; returns the signal's name. The port is bound before the app
-    is built and announced, so a busy port is one UsageError and nothing claims to run."""
-    sock = listen(host, port)
-    bound = sock.getsockname()[1]
+    is built and announced, so a busy port is one UsageError and nothing claims to run. A
+    signal from the moment the port listens is the same clean stop (a client that saw the
+    port open may send one before uvicorn installs its handlers)."""
+    pending: list[int] = []
+    server: _ForegroundServer | None = None
+
+    def early(sig: int, frame: FrameType | None) -> None:
+        pending.append(sig) if server is None else server.handle_exit(sig, frame)
+
+    previous = {sig: signal.signal(sig, early) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        app = make_app()
-    except BaseException:
-        sock.close()
-        raise
-    server = _ForegroundServer(_config(app, log_level="warning"))
-    _keep_heap()
-    if announce:  # benchmarks/_servers.py serves its baseline app without one
-        announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
-    try:
-        server.run(sockets=[sock])
+        sock = listen(host, port)
+        bound = sock.getsockname()[1]
+        try:
+            app = make_app()
+        except BaseException:
+            sock.close()
+            raise
+        server = _ForegroundServer(_config(app, log_level="warning"))
+        for sig in pending:
+            server.handle_exit(sig, None)
+        _keep_heap()
+        if announce:  # benchmarks/_servers.py serves its baseline app without one
+            announce(f"http://{f'[{host}]' if ':' in host else host}:{bound}")
+        try:
+            server.run(sockets=[sock])
+        finally:
+            sock.close()
+        return server.stopped_by
     finally:
-        sock.close()
-    return server.stopped_by
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

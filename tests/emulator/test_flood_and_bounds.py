@@ -387,17 +387,24 @@ def test_emulate_announces_the_port_it_bound_and_ctrl_c_stops_it():
         )
 
 
-def test_serve_forever_serves_without_an_announce_as_the_benchmark_baseline_calls_it():
+@pytest.mark.parametrize("build_s", [0.0, 1.5])
+def test_serve_forever_serves_without_an_announce_as_the_benchmark_baseline_calls_it(build_s):
     """benchmarks/_servers.py serves its baseline app with ``serve_forever(make_app, host=...,
-    port=...)``: no ``announce``, the port named in advance."""
+    port=...)``: no ``announce``, the port named in advance. A SIGTERM as soon as the port is
+    open (here while the app is still being built) is the same clean stop."""
     port = free_port()
     code = textwrap.dedent(f"""
+        import time
         from harness.emulator._server import serve_forever
 
         async def app(scope, receive, send):
             pass
 
-        print("stopped", serve_forever(lambda: app, host="127.0.0.1", port={port}))
+        def build():
+            time.sleep({build_s})
+            return app
+
+        print("stopped", serve_forever(build, host="127.0.0.1", port={port}))
     """)
     proc = subprocess.Popen(
         [sys.executable, "-c", code],
