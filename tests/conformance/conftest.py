@@ -3,7 +3,8 @@ runs them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,35 @@ from harness.conformance._emulator import emulator_settings
 from harness.contract import load_contract
 from harness.report import write_reports
 from harness.results import build_summary
+
+
+@contextmanager
+def probe_session(contract: Any, api: str, url: str, *, is_emulator: bool = False) -> Iterator[Any]:
+    """A conformance session aimed at ``url`` with the schema hooks installed, as a run's probe
+    phase has it (request budget 100), for running one probe alone."""
+    from harness.conformance._engine import install, load_schema
+    from harness.conformance._payloads import PayloadPool
+    from harness.conformance._session import Session
+    from harness.conformance._tracker import RunTracker
+    from harness.pacing import Budget
+
+    raw = contract.spec(api).raw
+    schema = load_schema(raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=30)
+    session = Session(
+        contract=contract,
+        api=api,
+        creds=DEMO,
+        tracker=RunTracker(budget=Budget(100)),
+        pool=PayloadPool(contract),
+        is_emulator=is_emulator,
+        target=url,
+        identity=None,
+        raw_schema=schema.raw_schema,
+        timeout_s=30,
+    )
+    with session:
+        install(session, schema)
+        yield session
 
 
 @pytest.fixture

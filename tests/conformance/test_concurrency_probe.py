@@ -14,18 +14,15 @@ import pytest
 from fixtures.rewrite import Reply, Scope
 from fixtures.rewrite import rewriting as answers_rewritten
 
-from harness.clients import DEMO
 from harness.conformance._emulator import emulator_settings
-from harness.conformance._engine import install, load_schema
 from harness.conformance._failures import CheckFailed
-from harness.conformance._payloads import PayloadPool
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
-from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
 from harness.emulator import EmulatorServer, build_settings, create_app
 from harness.emulator.engines import FastEngine
-from harness.pacing import Budget
+
+from .conftest import probe_session
 
 
 class SlowEngine(FastEngine):
@@ -46,29 +43,8 @@ def probe(
 ) -> tuple[CheckFailed | None, RunTracker, ProbeContext]:
     """Run FH-L12 alone, as a conformance run's probe phase does; the answer rules' failures on
     the burst's answers are findings too, so they come back first when there are any."""
-    schema = load_schema(
-        contract.spec("jd").raw,
-        base_url=url,
-        seed=0,
-        examples=1,
-        max_rps=None,
-        request_timeout_s=30,
-    )
-    tracker = RunTracker(budget=Budget(100))
-    session = Session(
-        contract=contract,
-        api="jd",
-        creds=DEMO,
-        tracker=tracker,
-        pool=PayloadPool(contract),
-        is_emulator=is_emulator,
-        target=url,
-        identity=None,
-        raw_schema=schema.raw_schema,
-        timeout_s=30,
-    )
-    with session:
-        install(session, schema)
+    with probe_session(contract, "jd", url, is_emulator=is_emulator) as session:
+        tracker = session.tracker
         ctx = ProbeContext(session=session, may_burst=may_burst)
         try:
             RULES.get("FH-L12").fn(ctx)

@@ -9,17 +9,13 @@ from typing import Any
 import pytest
 from fixtures.legit_variants import Reply, Scope, rewriting
 
-from harness.clients import DEMO
 from harness.conformance._emulator import emulator_settings
-from harness.conformance._engine import install, load_schema
 from harness.conformance._failures import CheckFailed
-from harness.conformance._payloads import PayloadPool
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
-from harness.conformance._session import Session
-from harness.conformance._tracker import RunTracker
 from harness.emulator import EmulatorServer, build_settings, create_app
-from harness.pacing import Budget
+
+from .conftest import probe_session
 
 
 def run_probe(
@@ -28,28 +24,7 @@ def run_probe(
     """The probe's verdict on the emulator behind ``rewrite``, taken for a live URL."""
     app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
     with EmulatorServer(rewriting(app, rewrite)) as url:
-        schema = load_schema(
-            contract.spec(api).raw,
-            base_url=url,
-            seed=0,
-            examples=1,
-            max_rps=None,
-            request_timeout_s=30,
-        )
-        session = Session(
-            contract=contract,
-            api=api,
-            creds=DEMO,
-            tracker=RunTracker(budget=Budget(100)),
-            pool=PayloadPool(contract),
-            is_emulator=False,
-            target=url,
-            identity=None,
-            raw_schema=schema.raw_schema,
-            timeout_s=30,
-        )
-        with session:
-            install(session, schema)
+        with probe_session(contract, api, url) as session:
             try:
                 RULES.get(rule_id).fn(ProbeContext(session=session, may_burst=True))
             except CheckFailed as failed:
