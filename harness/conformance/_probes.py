@@ -806,7 +806,7 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     match, idno = p.canonical("match"), p.canonical("matchIdno")
     cases = (
         ("/idno without name", idno.with_json(("name",))),
-        ("/idno without idNum", p.canonical("matchIdno").with_json(("idNum",))),
+        ("/idno without idNum", idno.with_json(("idNum",))),
         ("faceData without type", match.with_json(("faceData", "type"))),
         ("faceData.type 'audio'", match.with_json(("faceData", "type"), "audio")),
         ("a video with videoType ''", match.with_json(("faceData",), video)),

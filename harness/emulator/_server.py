@@ -190,7 +190,10 @@ def serve_forever(
     server: _ForegroundServer | None = None
 
     def early(sig: int, frame: FrameType | None) -> None:
-        pending.append(sig) if server is None else server.handle_exit(sig, frame)
+        if server is None:
+            pending.append(sig)
+        else:
+            server.handle_exit(sig, frame)
 
     previous = {sig: signal.signal(sig, early) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

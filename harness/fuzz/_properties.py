@@ -91,13 +91,6 @@ def reencoding(found: Answer | None, op: str) -> list[Problem]:
     return [Problem("reencoding_matches", "medium", message)]
 
 
-def throttled(found: Answer | None) -> bool:
-    """The service asked the caller to slow down: a retryable quota code (a QPS limit,
-    JD's `免费试用服务具有调用量、QPS限制`), or HTTP 429 (E-015's other reading, a code of its
-    own). Such an answer says nothing about the step it refused (E-045)."""
-    return found is not None and found.throttled
-
-
 REENCODINGS = ("as:png", "as:jpeg", "scale:90", "scale:110")
 
 
@@ -328,7 +321,7 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             request = gen.request("liveCode", {})
             exchange, found = run.answer(prop, request)
             code = live_code_of(exchange)
-            if code is None and not throttled(found):
+            if code is None and not (found is not None and found.throttled):  # E-045
                 seen = f"{found.where} {found.code}" if found else "no envelope "
                 message = f"validateData gave no code ({seen})"
                 run.violated(prop, "livecode_issued", "high", message, request, exchange)
