@@ -8,8 +8,10 @@ URLs are never fetched; positive cases are made valid under every reading.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
+import uuid
 from typing import Any
 
 import jsonschema_rs
@@ -23,7 +25,6 @@ from ._payloads import PayloadPool
 SAFE_URL = "http://127.0.0.1:9/faceharness-not-fetched.jpg"
 _ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
-_SHORT_ALNUM = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
 class PayloadInjector:
@@ -32,6 +33,8 @@ class PayloadInjector:
     ) -> None:
         self.pool = pool
         self.identity = identity
+        # serialNo is 随机唯一: a positive case never repeats one, in this run or another
+        self._serials = (f"fh{uuid.uuid4().hex[:12]}{n}" for n in itertools.count(1))
         self._match_b64 = contract.match.validator("Base64Data")
         self._jd_b64 = contract.jd.validator("Base64Image")
         self._name = jsonschema_rs.validator_for(
@@ -63,10 +66,9 @@ class PayloadInjector:
                 self._jd(body, key, convert)
             else:
                 self._match(operation, body, key, convert)
-        serial = body.get("serialNo") if operation == "faceCompareNew" else None
-        if positive and isinstance(serial, str) and not _SHORT_ALNUM.match(serial):
-            # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
-            body["serialNo"] = "fh" + key.hex()[:20]
+        if positive and operation == "faceCompareNew" and "serialNo" in body:
+            # short alphanumeric is valid under every reading (E-043)
+            body["serialNo"] = next(self._serials)
         return body
 
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:

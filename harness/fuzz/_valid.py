@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import string
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -235,13 +237,18 @@ def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
 
 
 # --- JD faceCompareNew (seed 004) ----------------------------------------------------------
+_SERIALS = (f"{n:06d}{uuid.uuid4().hex[:6]}" for n in itertools.count(1))
+
+
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     """serialNo is only 随机唯一: the spec's pattern is faceharness' (E-043), so a live service gets
     short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
     schema = gen.contract.property_schema("jd", "CompareRequest", "serialNo")
     if not gen.identities:
+        # 随机唯一: a service may refuse a repeat, so no two calls share one (hypothesis repeats
+        # its simplest draws): a fixed-width counter and a random part come first
         alphanumeric = string.digits + string.ascii_uppercase + string.ascii_lowercase
-        return st.text(alphanumeric, min_size=8, max_size=32)
+        return st.text(alphanumeric, max_size=20).map(lambda s: f"{next(_SERIALS)}{s}")
     return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
 
 
@@ -301,13 +308,14 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
     return gen.request("match", body, parts)
 
 
-def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
+def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str | None = None) -> Request:
+    """``a`` compared with ``b``; without ``serial``, a serialNo no other call had (随机唯一)."""
     kinds = gen.contract.enum("jd", "ImageItem", "imgType")
     body = {
         **gen.contract.jd_fixed_fields,
         "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
         "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
-        "serialNo": serial,
+        "serialNo": serial or f"{next(_SERIALS)}pair",
     }
     collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.name)
     compare = ImagePart(("compareImageItem", "imgBase64"), a.name)

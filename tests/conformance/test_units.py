@@ -328,9 +328,9 @@ def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
 
 
 def test_positive_cases_are_valid_under_every_reading(contract, pool):
-    """Issue 14: /idno gets videoType (是, E-010), JD a short alphanumeric serialNo (随机唯一,
-    E-043), images stay under 400,000 characters (E-012); a negative case keeps what the generator
-    made."""
+    """Issue 14: /idno gets videoType (是, E-010), JD a short alphanumeric serialNo never sent
+    before (随机唯一, E-043), images stay under 400,000 characters (E-012); a negative case keeps
+    what the generator made."""
     inject = PayloadInjector(contract, pool, None).inject
     idno = inject(
         "matchIdno",
@@ -344,9 +344,14 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
         "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"},
         "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}],
     }
-    assert re.fullmatch(
-        r"[0-9A-Za-z]{1,32}", inject("faceCompareNew", body, positive=True)["serialNo"]
+    serials = [inject("faceCompareNew", body, positive=True)["serialNo"] for _ in range(3)]
+    serials.append(
+        PayloadInjector(contract, pool, None).inject("faceCompareNew", body, positive=True)[
+            "serialNo"
+        ]
     )
+    assert all(re.fullmatch(r"[0-9A-Za-z]{1,32}", s) for s in serials)
+    assert len(set(serials)) == 4  # 随机唯一: never repeated, within a run or across runs
     assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
 
 

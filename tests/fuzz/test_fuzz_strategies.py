@@ -16,6 +16,7 @@ from harness.emulator import EmulatorSettings, valid_id_number
 from harness.fuzz import RULES, InvalidCase, Request, image_pool, render, strategies
 from harness.fuzz._body import label
 from harness.fuzz._client import FRESH_LIVE_CODE
+from harness.fuzz._valid import jd_pair, jd_requests
 from harness.imaging import ImageRejected, inspect_image
 
 QUICK = settings(
@@ -278,3 +279,22 @@ def test_an_invalid_request_has_no_second_fault_in_its_other_images(api: str) ->
         assert not [p.recipe for p in others if p.recipe.split("|")[0] in synthetic], case.detail
 
     check()
+
+
+def test_a_live_service_never_gets_a_serial_number_twice(contract: Any) -> None:
+    """serialNo is 随机唯一 (seed 004): a service may refuse a repeat, so the serialNo of every
+    request fuzz makes for a live service is new, however often hypothesis repeats its draws."""
+    seen: list[str] = []
+    live = strategies._gen(contract, None, identities=())  # a URL target: no known identities
+    requests = jd_requests(live)
+
+    @QUICK
+    @given(st.lists(requests, min_size=1, max_size=3))
+    def draw(requests: list[Request]) -> None:
+        seen.extend(r.json["serialNo"] for r in requests)
+
+    draw()
+    face = live.pool.images[0]
+    seen += [jd_pair(live, face, face).json["serialNo"] for _ in range(2)]  # self-match pairs
+    assert len(seen) > 40 and len(set(seen)) == len(seen)
+    assert all(re.fullmatch(r"[0-9A-Za-z]{8,32}", s) for s in seen)  # valid under every reading
