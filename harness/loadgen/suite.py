@@ -593,6 +593,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         dropped=window.dropped,
         tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
         shed_rate=window.errors_by_code.get(SHED, 0) / completed if completed else 0.0,
+        window_s=float(seconds),
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],

@@ -447,6 +447,28 @@ def test_find_limit_on_latency_and_shortfall() -> None:
     assert any("p99" in r for row in result.table() for r in row["reasons"])
 
 
+def test_find_limit_judges_a_short_step_on_what_its_window_held() -> None:
+    """A 3 s window holds whole requests: at 1.6/s its schedule holds 4 (1.33/s), and one
+    answer can fall past its edge. Before, such a step of a service answering in 5 ms failed by
+    "achieved 1.3/s < 95% of offered 1.6/s" (recorded: step 8 of a search, 4 offered, 4
+    answered, p99 11.5 ms) and a healthy service's limit was reported at a low start rate."""
+
+    def measured(rate: float, capacity: float) -> StepResult:
+        offered = math.floor(rate * 3)  # the phase that holds the fewer sends
+        answered = max(0, min(offered - 1, math.floor(capacity * 3)))  # one past its end
+        return StepResult(offered / 3, answered / 3, answered / 3, 5.0, 0.0, 0.0,
+                          completed=answered, window_s=3.0)  # fmt: skip
+
+    healthy = find_limit(lambda r: measured(r, 1000.0), start_rate=1, max_rate=8, slo_p99_ms=500,
+                         max_error_rate=0.01)  # fmt: skip
+    assert healthy.bound == "lower" and healthy.limit_rps == 8, healthy.table()
+    queue = find_limit(lambda r: measured(r, 5.0), start_rate=1, max_rate=64, slo_p99_ms=500,
+                       max_error_rate=0.01)  # fmt: skip
+    assert queue.bound == "exact" and queue.limit_rps is not None, queue.table()
+    bad = [row["reasons"] for row in queue.table() if row["verdict"] == "bad"]
+    assert 5.0 <= queue.limit_rps <= 6.0 and bad and all(r[0].startswith("achieved") for r in bad)
+
+
 def test_find_limit_steps_down_when_the_start_rate_fails() -> None:
     result = find_limit(
         throttling_service(20.0), start_rate=100, max_rate=1000, slo_p99_ms=100, max_error_rate=0.01
