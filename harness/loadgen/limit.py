@@ -266,10 +266,19 @@ def find_limit(
     if knee is not None and limit is not None:
         knee = min(knee, limit)
     if limit is not None and saturation is not None and saturation < limit * (1 - resolution):
-        notes.append(
-            f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s limit: "
-            "the service may degrade when overloaded; confirm with a longer run"
-        )
+        queued = [s for s in steps if _failed_by(s, "achieved") and s.result.ok_rps == saturation]
+        if queued and not any(_failed_by(s, "throttled", "errors") for s in queued):
+            notes.append(  # a queue: it served what it could, late, and refused nothing
+                f"a failing step was served at only {saturation:.1f} ok/s, without errors or "
+                f"throttling, below the {limit:.1f}/s limit: the service queues when overloaded "
+                "(latency limits it, not refusals), and a short step a little above its capacity "
+                "passes before the queue has grown; confirm with a longer --step"
+            )
+        else:
+            notes.append(
+                f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s "
+                "limit: the service may degrade when overloaded; confirm with a longer run"
+            )
     return LimitResult(
         limit_rps=limit,
         first_bad_rps=bad,
