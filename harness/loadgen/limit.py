@@ -30,7 +30,7 @@ class StepResult:
     completed: int = 0
     dropped: int = 0
     tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
-    shed_rate: float = 0.0  # fraction of answers that were HTTP 503 (overloaded: RFC 9110 15.6.4)
+    shed_rate: float = 0.0  # fraction of answers shedding load: HTTP 503, JD's system busy
     window_s: float | None = None  # seconds judged (set: offered_rps is the window's schedule)
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
@@ -256,10 +256,9 @@ def find_limit(
     limit = good
     if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
         notes.append(
-            f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503) step delivered only "
-            f"{plateau:.1f} "
-            "ok/s: the short step probably drained a token-bucket burst; limit capped at the "
-            "plateau"
+            f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503, or system busy) step "
+            f"delivered only {plateau:.1f} ok/s: the short step probably drained a token-bucket "
+            "burst; limit capped at the plateau"
         )
         limit = plateau
     knee, saturation = _interpret(steps, knee_factor)
@@ -308,8 +307,9 @@ def _offered(rate: float, result: StepResult) -> tuple[float, float]:
 def _plateau(steps: list[StepRecord]) -> float | None:
     """Lowest positive success rate among steps that failed by throttling, from the window's
     tail when measured (a bucket still draining its burst inflates the whole window's). A step
-    failed by errors that are mostly HTTP 503 counts too: a service shedding load says so with
-    a 503 as often as with a 429, and its bucket's burst hides the limit from short steps alike."""
+    failed by errors that are mostly HTTP 503 or JD's system busy (10020, `系统繁忙,请稍后再试`)
+    counts too: a service shedding load says so with those as often as with a 429, and its
+    bucket's burst hides the limit from short steps alike."""
     throttled = [s.result for s in steps if _failed_by(s, "throttled") or _shed(s)]
     rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
     return min((r for r in rates if r > 0), default=None)
