@@ -30,7 +30,8 @@ class StepResult:
     completed: int = 0
     dropped: int = 0
     tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
-    shed_rate: float = 0.0  # fraction of answers that were HTTP 503 (overloaded: RFC 9110 15.6.4)
+    shed_rate: float = 0.0  # fraction of answers shedding load: HTTP 503, JD's system busy
+    window_s: float | None = None  # seconds judged (set: offered_rps is the window's schedule)
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -193,9 +194,10 @@ def find_limit(
                 reasons.append(f"errors {result.error_rate:.1%} > {max_error_rate:.1%}")
             if result.p99_ms is None or result.p99_ms > slo_p99_ms:
                 reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
-            if result.achieved_rps < min_achieved_ratio * rate:
+            offered, slack = _offered(rate, result)
+            if result.achieved_rps < min_achieved_ratio * offered - slack:
                 reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
-                               f"{min_achieved_ratio:.0%} of offered {rate:.1f}/s")  # fmt: skip
+                               f"{min_achieved_ratio:.0%} of offered {offered:.1f}/s")  # fmt: skip
         elapsed = clock() - t0
         steps.append(
             StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,), elapsed)
@@ -254,20 +256,28 @@ def find_limit(
     limit = good
     if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
         notes.append(
-            f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503) step delivered only "
-            f"{plateau:.1f} "
-            "ok/s: the short step probably drained a token-bucket burst; limit capped at the "
-            "plateau"
+            f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503, or system busy) step "
+            f"delivered only {plateau:.1f} ok/s: the short step probably drained a token-bucket "
+            "burst; limit capped at the plateau"
         )
         limit = plateau
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
     if limit is not None and saturation is not None and saturation < limit * (1 - resolution):
-        notes.append(
-            f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s limit: "
-            "the service may degrade when overloaded; confirm with a longer run"
-        )
+        queued = [s for s in steps if _failed_by(s, "achieved") and s.result.ok_rps == saturation]
+        if queued and not any(_failed_by(s, "throttled", "errors") for s in queued):
+            notes.append(  # a queue: it served what it could, late, and refused nothing
+                f"a failing step was served at only {saturation:.1f} ok/s, without errors or "
+                f"throttling, below the {limit:.1f}/s limit: the service queues when overloaded "
+                "(latency limits it, not refusals), and a short step a little above its capacity "
+                "passes before the queue has grown; confirm with a longer --step"
+            )
+        else:
+            notes.append(
+                f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s "
+                "limit: the service may degrade when overloaded; confirm with a longer run"
+            )
     return LimitResult(
         limit_rps=limit,
         first_bad_rps=bad,
@@ -284,11 +294,22 @@ def find_limit(
     )
 
 
+def _offered(rate: float, result: StepResult) -> tuple[float, float]:
+    """What a step's window offered, and the shortfall its counting alone explains: a window
+    holds whole requests (at 1.6/s a 3 s window's schedule holds 4 or 5), and an answer can
+    fall either side of its edge (offered counts by intended second, answered by done second),
+    so one answer short is no shortfall. A step without its window is judged on ``rate``."""
+    if not result.window_s:
+        return rate, 0.0
+    return result.offered_rps, 1.0 / result.window_s
+
+
 def _plateau(steps: list[StepRecord]) -> float | None:
     """Lowest positive success rate among steps that failed by throttling, from the window's
     tail when measured (a bucket still draining its burst inflates the whole window's). A step
-    failed by errors that are mostly HTTP 503 counts too: a service shedding load says so with
-    a 503 as often as with a 429, and its bucket's burst hides the limit from short steps alike."""
+    failed by errors that are mostly HTTP 503 or JD's system busy (10020, `系统繁忙,请稍后再试`)
+    counts too: a service shedding load says so with those as often as with a 429, and its
+    bucket's burst hides the limit from short steps alike."""
     throttled = [s.result for s in steps if _failed_by(s, "throttled") or _shed(s)]
     rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
     return min((r for r in rates if r > 0), default=None)

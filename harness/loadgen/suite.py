@@ -4,6 +4,7 @@ limit search; credentials reach the Locust processes through their environment o
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from harness.contract import Answer, no_answer_key
+from harness.contract import Answer, load_contract, no_answer_key, read_answer
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import hdr, safety
 from harness.loadgen.classify import (
@@ -35,7 +36,15 @@ LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
-SHED = Answer("", 503).code_key  # a service shedding load (see limit._plateau)
+
+
+@functools.cache
+def shed_keys() -> frozenset[str]:
+    """The answers of a service shedding load (see ``limit._plateau``): HTTP 503 ("temporary
+    overload", RFC 9110 15.6.4) and JD's system busy (10020, `系统繁忙,请稍后再试`)."""
+    contract = load_contract()
+    busy = read_answer(contract, "jd", 200, {"code": contract.code_named("jd", "system_busy")})
+    return frozenset({Answer("", 503).code_key, busy.code_key})
 
 
 @dataclass(frozen=True)
@@ -582,6 +591,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     completed, by_class = window.completed, window.by_class
     served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
     latency = hdr.summarize_ms(hdr.merge([window.hist]))
+    shed = sum(window.errors_by_code.get(key, 0) for key in shed_keys())
     return StepResult(
         offered_rps=window.offered / seconds,
         achieved_rps=completed / seconds,
@@ -592,7 +602,8 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         completed=completed,
         dropped=window.dropped,
         tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
-        shed_rate=window.errors_by_code.get(SHED, 0) / completed if completed else 0.0,
+        shed_rate=shed / completed if completed else 0.0,
+        window_s=float(seconds),
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],

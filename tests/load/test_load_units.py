@@ -7,6 +7,7 @@ import math
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -445,6 +446,60 @@ def test_find_limit_on_latency_and_shortfall() -> None:
     assert result.plateau_rps is None and result.knee_rps is not None
     assert result.knee_rps < result.limit_rps  # latency bends before the SLO is hit
     assert any("p99" in r for row in result.table() for r in row["reasons"])
+
+
+def test_find_limit_judges_a_short_step_on_what_its_window_held() -> None:
+    """A 3 s window holds whole requests: at 1.6/s its schedule holds 4 (1.33/s), and one
+    answer can fall past its edge. Before, such a step of a service answering in 5 ms failed by
+    "achieved 1.3/s < 95% of offered 1.6/s" (recorded: step 8 of a search, 4 offered, 4
+    answered, p99 11.5 ms) and a healthy service's limit was reported at a low start rate."""
+
+    def measured(rate: float, capacity: float) -> StepResult:
+        offered = math.floor(rate * 3)  # the phase that holds the fewer sends
+        answered = max(0, min(offered - 1, math.floor(capacity * 3)))  # one past its end
+        return StepResult(offered / 3, answered / 3, answered / 3, 5.0, 0.0, 0.0,
+                          completed=answered, window_s=3.0)  # fmt: skip
+
+    healthy = find_limit(lambda r: measured(r, 1000.0), start_rate=1, max_rate=8, slo_p99_ms=500,
+                         max_error_rate=0.01)  # fmt: skip
+    assert healthy.bound == "lower" and healthy.limit_rps == 8, healthy.table()
+    queue = find_limit(lambda r: measured(r, 5.0), start_rate=1, max_rate=64, slo_p99_ms=500,
+                       max_error_rate=0.01)  # fmt: skip
+    assert queue.bound == "exact" and queue.limit_rps is not None, queue.table()
+    bad = [row["reasons"] for row in queue.table() if row["verdict"] == "bad"]
+    assert 5.0 <= queue.limit_rps <= 6.0 and bad and all(r[0].startswith("achieved") for r in bad)
+
+
+QUEUE_STEPS = {  # recorded: a queue of 2 slots x 100 ms (20/s), answered without errors
+    5.0: (5.0, 108.0),
+    10.0: (10.0, 110.3),
+    20.0: (19.7, 164.5),
+    40.0: (19.7, 2465.8),
+    30.0: (19.3, 1460.2),
+    25.0: (20.0, 928.3),
+    22.5: (19.7, 710.1),
+    21.25: (19.7, 442.9),
+    20.625: (19.7, 288.0),
+}
+
+
+def test_find_limit_says_a_queue_limits_by_latency() -> None:
+    """A queue serves its capacity when overloaded and refuses nothing; its short step a little
+    above capacity passes (20.6/s). The note said "the service may degrade when overloaded"."""
+
+    def queue(rate: float) -> StepResult:
+        achieved, p99 = QUEUE_STEPS[rate]
+        return StepResult(rate, achieved, achieved, p99, 0.0, 0.0, completed=int(achieved * 3))
+
+    result = find_limit(queue, start_rate=5, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01)
+    assert result.limit_rps == 20.625 and result.plateau_rps is None, result.table()
+    assert len(result.notes) == 1 and "queues" in result.notes[0], result.notes
+    assert "degrade" not in result.notes[0] and "19.3 ok/s" in result.notes[0]
+    shed = find_limit(  # the same shortfall with errors: it may degrade, as before
+        lambda r: replace(queue(r), error_rate=0.0 if r <= 20.625 else 0.2), start_rate=5,
+        max_rate=80, slo_p99_ms=1000, max_error_rate=0.01,
+    )  # fmt: skip
+    assert any("may degrade" in n for n in shed.notes), shed.notes
 
 
 def test_find_limit_steps_down_when_the_start_rate_fails() -> None:

@@ -15,8 +15,11 @@ import pytest
 from fixtures.throttle_variants import throttle_variant
 
 from harness.clients import DEMO
+from harness.loadgen import hdr
+from harness.loadgen.classify import SERVER_ERROR, SUCCESS
 from harness.loadgen.limit import StepResult, find_limit
-from harness.loadgen.suite import LimitOptions, run_load_suite
+from harness.loadgen.result import LoadResult, SecondRow
+from harness.loadgen.suite import LimitOptions, run_load_suite, step_from_result
 
 LIMIT = 20.0
 
@@ -42,6 +45,36 @@ def test_a_step_refused_with_503_caps_the_limit_at_what_it_delivered() -> None:
     the burst and were reported as sustainable (about 29/s for a 20/s service)."""
     limit = _search(shed=True)
     assert limit is not None and abs(limit - LIMIT) <= 0.05 * LIMIT, limit
+
+
+def _busy_run(rate: float) -> LoadResult:
+    """A recorded-shape run of JD answering system busy (10020) above 20/s: a one-second burst
+    hides the limit in the first seconds, then it refuses what is above the rate."""
+    rows = []
+    for t in range(6):
+        ok = rate if rate <= 1.5 * LIMIT or t < 2 else LIMIT
+        busy = round(rate - ok)
+        latency = hdr.new_histogram()
+        latency.record_value(5000, round(rate))  # 5 ms, in microseconds
+        rows.append(SecondRow(t, t, offered=round(rate), sent=round(rate), completed=round(rate),
+                              by_class={SUCCESS: round(ok), SERVER_ERROR: busy},
+                              errors_by_code={"jd:gateway:10020": busy} if busy else {},
+                              hist=hdr.encode(latency)))  # fmt: skip
+    summary = {"totals": {"completed": sum(r.completed for r in rows)}, "stop_reason": "duration"}
+    return LoadResult(mode="open-model", summary=summary, series=rows, out_dir=Path("."))
+
+
+def test_a_step_answered_system_busy_caps_the_limit_like_a_503() -> None:
+    """JD's `10020 系统繁忙,请稍后再试` (system busy, try later) is a service shedding load, as a
+    503 is. Before, it did not set the plateau: against a service busy above 20/s (recorded:
+    the emulator's 20/s bucket answering 10020) the search reported 25/s."""
+
+    def measure(rate: float) -> StepResult:
+        return step_from_result(_busy_run(rate), warmup_s=1, step_s=3)
+
+    result = find_limit(measure, start_rate=10, max_rate=100, slo_p99_ms=1000, max_error_rate=0.01)
+    assert result.plateau_rps == LIMIT, result.table()
+    assert result.limit_rps is not None and abs(result.limit_rps - LIMIT) <= 0.05 * LIMIT
 
 
 def test_other_server_errors_still_only_bisect() -> None:
