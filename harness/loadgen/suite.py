@@ -302,6 +302,13 @@ class _Run:
         throttled = _throttled_only(suite, runs[-1]) if runs else None
         if throttled is not None and not any(f.check == "error_rate" for f in findings):
             metrics["inconclusive"] = throttled
+        queued = _queued(suite, runs[-1]) if runs else None
+        if queued is not None and suite.slo_p99_ms is not None and not findings:
+            p99 = runs[-1].summary["latency_ms"]["p99"]
+            if p99 is None or p99 > suite.slo_p99_ms:
+                metrics["inconclusive"] = (
+                    f"p99 {p99} ms > SLO {suite.slo_p99_ms:g} ms, but {queued}"
+                )
         return _suite(findings, metrics)
 
     def search(self, url: str) -> LoadSuiteResult:
@@ -459,7 +466,7 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
         return result
     when = "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a "
     when += "live target)"
-    if why.startswith("throttled"):
+    if "(E-045)" in why:
         when = "the run's rate is one the service is held to (the policy's [load] p99_at_rps)"
     return result.model_copy(update={"status": "inconclusive", "reason": why,
                                      "testable_when": when})  # fmt: skip
@@ -496,6 +503,30 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     )
 
 
+QUEUED = 0.7  # a run served under this share of its rate (first answer to last) fell behind it
+
+
+def _queued(plan: LoadSuite, run: LoadResult) -> str | None:
+    """Why the p99 of a run at a rate the service is not held to judges nothing: the service
+    served its answers, from the first to the last, well under the rate (it queued: its
+    capacity is below the rate this run chose, E-045, and the p99 there measures the queue,
+    which grows with the run's length); None otherwise. A service slow at every rate keeps
+    pace with the sends (its answers come late, at the rate) and is judged."""
+    if plan.contracted_rate or plan.rate is None:
+        return None
+    seconds = [row.t for row in run.series if row.completed]
+    completed = sum(row.completed for row in run.series)
+    if not seconds or completed < 2 * plan.rate:
+        return None
+    served = completed / max(1, max(seconds) - min(seconds))  # whole seconds: never under
+    if served >= QUEUED * plan.rate:
+        return None
+    return (
+        f"served {served:.1f}/s of the {plan.rate:g}/s this run offered: the service queued, its "
+        "capacity is below the rate this run chose (E-045); its latency there judges nothing"
+    )
+
+
 def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
     """SLO breaches, and the run's own failures: an aborted run (error spike), a run whose
     answers were all errors, or above ``--max-error-rate``; one finding per run and kind."""
@@ -504,7 +535,8 @@ def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
     for run in runs:
         s = run.summary
         p99 = s["latency_ms"]["p99"]
-        if plan.slo_p99_ms is not None and (p99 is None or p99 > plan.slo_p99_ms):
+        over = plan.slo_p99_ms is not None and (p99 is None or p99 > plan.slo_p99_ms)
+        if over and _queued(plan, run) is None:
             findings.append(
                 _finding(op, "slo_p99", f"{s['mode']}: p99 {p99} ms > SLO {plan.slo_p99_ms:g} ms")
             )
