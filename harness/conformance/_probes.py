@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import functools
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -755,28 +756,44 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     """A well-formed ID number the registry does not hold is never verified (验证通过).
 
     A refusal or a failed status fits a reading of E-039 (FH-M01's); only "true" is a defect.
+    Nor is the /idno identity's own number with another check character (no person's number,
+    so in no 公安库; a lowercase x is E-044's, never sent): a service matching the registry on
+    part of the number takes it for that identity.
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
-    request = p.canonical("matchIdno").with_json(("idNum",), stem + check_char(stem))
-    body = p.send(request).body
-    data = body.get("data") if isinstance(body, dict) else None
-    result = data.get("result") if isinstance(data, dict) else None
-    if isinstance(result, dict) and result.get("success") == "true":
-        raise Violation(
-            f"Received: success 'true' for ID number {request.json['idNum']}, in no registry\n"
-            "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
-        )
+    canonical = p.canonical("matchIdno")
+    own = str(canonical.json["idNum"])
+    right = check_char(own[:17]) if len(own) == 18 and own[:17].isdigit() else None
+    numbers = [stem + check_char(stem)]
+    if right is not None:
+        numbers.append(own[:17] + ("1" if right == "0" else "0"))
+    for n, id_num in enumerate(numbers):
+        request = (canonical if n == 0 else p.canonical("matchIdno")).with_json(("idNum",), id_num)
+        body = p.send(request).body
+        data = body.get("data") if isinstance(body, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        if isinstance(result, dict) and result.get("success") == "true":
+            raise Violation(
+                f"Received: success 'true' for ID number {id_num}, in no registry"
+                f"{'' if n == 0 else f' ({own} with another check character)'}\n"
+                "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
+            )
 
 
 @probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
-    both 是)."""
+    both 是).
+
+    Accepted without them, it is accepted with them too under every reading (a finding if not).
+    """
     request = p.canonical("matchIdno").with_json(("liveCode",)).with_json(("faceData", "videoType"))
     a = p.ask_envelope(request, "/idno without liveCode and videoType", "an envelope (errcode 是)")
     if a.throttled:
         return None  # E-045: it tells no reading
     if zero(a):
+        if _ran(a):  # E-039's failed status is no acceptance to compare with
+            _idno_with_both_accepted(p)
         return "E-008"
     if a.meaning is None or a.category in ("input", "liveness"):
         raise observed(
@@ -786,6 +803,23 @@ def idno_without_livecode(p: ProbeContext) -> Any:
             "the service enforces the table's 是",
         )
     return None  # refused for another reason (throttled, the identity): nothing to tell
+
+
+def _idno_with_both_accepted(p: ProbeContext) -> None:
+    """/idno accepted without liveCode and videoType is accepted with both (a liveCode issued a
+    moment before, videoType SILENT): the table marks both 是 and the example sends them with a
+    SILENT video, so they make no request invalid under any reading of E-008."""
+    request = p.canonical("matchIdno")
+    if "liveCode" not in request.json:
+        return  # validateData issued no code: the answer rules report why
+    a = p.ask(request)
+    if _refused(a):
+        raise Violation(
+            f"Received: {a.label}{_named(a.meaning)} for /idno with a liveCode validateData "
+            "issued a moment before and videoType SILENT, which the same request without both "
+            "had accepted\n"
+            "Expected: accepted (liveCode | String | 是, videoType | String | 是 on /idno)",
+        )
 
 
 _TABLES = (
@@ -800,7 +834,8 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     image/video, an empty videoType or origin) is refused as invalid.
 
     Each breaks its sentence under every reading: videoType is emptied on a video, where it takes
-    effect (type为video时生效), and /idno keeps the liveCode and videoType E-008 may ask for.
+    effect (type为video时生效), and /idno keeps the liveCode and videoType E-008 may ask for; an
+    origin outside self/fds/uri is no data type the table lists.
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     match, idno = p.canonical("match"), p.canonical("matchIdno")
@@ -811,6 +846,7 @@ def documented_fields_enforced(p: ProbeContext) -> None:
         ("faceData.type 'audio'", match.with_json(("faceData", "type"), "audio")),
         ("a video with videoType ''", match.with_json(("faceData",), video)),
         ("faceData.origin ''", match.with_json(("faceData", "origin"), "")),
+        ("faceData.origin 'ftp'", match.with_json(("faceData", "origin"), "ftp")),
     )
     for what, request in cases:
         p.expect(request, "errcode", "invalid parameter", what)
@@ -842,6 +878,78 @@ def optional_fields_answered(p: ProbeContext) -> None:
             f"{request.operation} with every optional field",
             "an envelope with an errcode (errcode 是), never a server error",
         )
+
+
+@probe(
+    "FH-L19",
+    "documented-values-accepted",
+    api="match",
+    operations=_COMPARISONS,
+    quote="async | boolean | 否 | 是否开启异步反馈模式,默认为false; origin | String | 否 | "
+    "base64字符串:self ... 默认为 self; personType | String | 否 | 人员类型,normal-普通客户 "
+    "vip-高级客户 inner-内部员工",
+)
+def documented_values_accepted(p: ProbeContext) -> None:
+    """A comparison is accepted with an optional field at a value its table documents (origin
+    self and async false, the defaults; each personType) when it is accepted without the field.
+
+    Only the refusal of one is judged, and only if the request without the field is then
+    accepted: a refusal both share (the identity, the service's state) judges nothing. The
+    defaults go in one request, and one at a time only to name the one refused.
+    """
+    person_types = p.contract.enum("match", "IdnoRequest", "personType")
+    cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
+        "match": [
+            ((("image", "origin"), "self"), (("faceData", "origin"), "self"), (("async",), False))
+        ],
+        "matchIdno": [((("personType",), v),) for v in person_types],
+    }
+    for operation, sets in cases.items():
+        for changes in sets:
+            request = _documented(p, operation, changes)
+            a = p.ask(request)
+            if not _refused(a):
+                continue
+            if not _ran(p.ask(_bare(p, operation))):
+                break  # refused without the field too: nothing to tell (the other probes say why)
+            for one in changes if len(changes) > 1 else ():  # name the value refused
+                single = _documented(p, operation, (one,))
+                if _refused(b := p.ask(single)):
+                    request, a, changes = single, b, (one,)
+                    break
+            shown = ", ".join(f"{'.'.join(path)} {json.dumps(value)}" for path, value in changes)
+            raise Violation(
+                f"Received: {a.label}{_named(a.meaning)} for {operation} with {shown}, while the "
+                "same request without it is accepted\n"
+                "Expected: accepted: a value the request table documents for the field",
+                request=request,
+            )
+
+
+def _documented(
+    p: ProbeContext, operation: str, changes: tuple[tuple[tuple[str, ...], Any], ...]
+) -> Request:
+    request = _bare(p, operation)
+    for path, value in changes:
+        request = request.with_json(path, value)
+    return request
+
+
+def _refused(a: Answer) -> bool:
+    """An error code that is not a transient one (a QPS limit, a retryable fault)."""
+    return enveloped(a) and not (zero(a) or a.throttled or a.retryable)
+
+
+def _bare(p: ProbeContext, operation: str) -> Request:
+    """The canonical request without the optional fields it sends (/idno keeps liveCode and
+    videoType, which E-008 may ask for, and gets a fresh liveCode every time: E-042)."""
+    request = p.canonical(operation)
+    return request.with_json(("image", "origin")) if operation == "match" else request
+
+
+def _ran(a: Answer) -> bool:
+    """errcode 0 with SUCCESS or PROCESSING (E-039's failed status is no acceptance)."""
+    return enveloped(a) and zero(a) and a.where != "status"
 
 
 @probe(

@@ -48,6 +48,15 @@ CAUGHT_BY = {
     "oversize-accepted": "FH-L16",
     "server-error-on-persontype": "FH-L15",
     "server-error-on-extdata": "FH-L15",
+    "livecode-plain-text": "FH-H05",
+    "idno-errors-other-shape": "FH-M01",
+    "origin-self-refused": "FH-L19",  # and FH-S02, by the meaning of faceharness' code
+    "unknown-origin-accepted": "FH-L14",
+    "persontype-refused": "FH-L19",
+    "async-false-refused": "FH-L19",  # and FH-S02, by the meaning of faceharness' code
+    "idno-livecode-on-image-refused": "FH-L11",
+    "idno-check-char-ignored": "FH-L10",
+    "video-as-image": "FH-S02",
 }
 
 
