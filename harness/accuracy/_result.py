@@ -260,9 +260,10 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
 
 
 def inconclusive_reason(
-    results: Sequence[AccuracyResult], dataset: Dataset
+    results: Sequence[AccuracyResult], dataset: Dataset, stopped: Sequence[str] = ()
 ) -> tuple[str, str] | None:
-    """(why, what would make it testable) when not one documented claim could be tested."""
+    """(why, what would make it testable) when not one documented claim could be tested;
+    ``stopped``: why calls ended before the pairs did (throttling)."""
     rows = [row for r in results for row in r.thresholds]
     if any(row["verdict"] != "untestable" for row in rows):
         return None
@@ -276,6 +277,8 @@ def inconclusive_reason(
     )
     if dataset.caveat:
         why += f"; {dataset.caveat}"
+    for line in stopped:
+        why += f"; {line}"
     when = (
         f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many "
         "identities)"
@@ -295,6 +298,7 @@ def suite_result(
     started_at: datetime,
     finished_at: datetime,
     seed: int,
+    stopped: Sequence[str] = (),
 ) -> AccuracySuiteResult:
     """Writes ``accuracy.json``; the result's metrics hold the first API's figures at the top,
     every API's operating points in ``thresholds`` and each API's in ``apis``."""
@@ -320,7 +324,7 @@ def suite_result(
     }
     findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
     status = derive_status(findings)
-    untested = inconclusive_reason(results, dataset) if status == "pass" else None
+    untested = inconclusive_reason(results, dataset, stopped) if status == "pass" else None
     return AccuracySuiteResult.model_validate(
         {
             "name": "accuracy",
