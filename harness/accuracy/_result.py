@@ -183,7 +183,13 @@ def _claim_row(
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
-    verdict = judge_claim(false_matches, impostor, claim.claimed_fmr, at_most=claim.at_most)
+    verdict = judge_claim(
+        false_matches,
+        impostor,
+        claim.claimed_fmr,
+        at_most=claim.at_most,
+        genuine_accepted=tally[(True, True)],
+    )
     return {
         "claim": claim.name,
         "rule": claim.rule,

@@ -330,3 +330,57 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
     assert server.requests == 2 and client.reconnects == 1
     assert result["run"]["calls"] == 2 and result["run"]["budget_exhausted"] is True
     assert sum(result["pairs"]["measured"].values()) == 1
+
+
+@pytest.fixture(scope="module")
+def many_pairs() -> list[PairImages]:
+    """4,906 impostor pairs (over the 3.7/p a 1e-3 rate needs to tell) and 44 genuine ones."""
+    from .conftest import image
+
+    images = [image(f"p{n // 2 if n < 88 else n}", f"b{n}") for n in range(100)]
+    return [PairImages(a, b, a.identity == b.identity) for a, b in _combinations(images)]
+
+
+def _combinations(images: list[Any]) -> list[tuple[Any, Any]]:
+    return [(a, b) for i, a in enumerate(images) for b in images[i + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("scores", "verdicts"),
+    [
+        # honest but stricter: genuine 95, impostors 59; far fewer false matches than the
+        # documented rate is no defect (E-046)
+        ({True: 95.0, False: 59.0}, {"match.score>=70": ("consistent", "below the bound")}),
+        # 0..1 where the document says 0..100, or a decision that never accepts: no pair reaches
+        # the operating point, which is nothing to pass on
+        (
+            {True: 0.97, False: 0.4},
+            {
+                "match.score>=70": ("untestable", "no pair reaches"),
+                "jd.result": ("untestable", "no pair reaches"),
+            },
+        ),
+    ],
+    ids=["stricter", "wrong-scale"],
+)
+def test_far_fewer_false_matches_is_no_failure_and_no_accepted_pair_no_pass(
+    tmp_path: Path,
+    many_pairs: list[PairImages],
+    contract: Any,
+    scores: dict[bool, float],
+    verdicts: dict[str, tuple[str, str]],
+) -> None:
+    from harness.accuracy._stats import documented_claims
+
+    claims = [*documented_claims("match", contract)[0][:1], *documented_claims("jd", contract)[0]]
+
+    def compare(pair: PairImages) -> Outcome:
+        score = scores[pair.genuine]
+        return Outcome(score=score, decision=score >= 80, code="0")
+
+    result = _run(many_pairs, compare, tmp_path / "c.jsonl", claims=claims, bootstrap_replicates=5)
+    rows = {row["claim"]: row for row in result.thresholds}
+    assert rows["match.score>=70"]["impostor"] == 4906
+    for name, (verdict, why) in verdicts.items():
+        assert (rows[name]["verdict"], rows[name]["verdict_direction"]) == (verdict, None)
+        assert why in rows[name]["verdict_reason"]
