@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_st
 from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
 from ._stats import (
     Claim,
+    Verdict,
     clopper_pearson,
     det_curve,
     eer_with_interval,
@@ -183,13 +185,7 @@ def _claim_row(
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
-    verdict = judge_claim(
-        false_matches,
-        impostor,
-        claim.claimed_fmr,
-        at_most=claim.at_most,
-        genuine_accepted=tally[(True, True)],
-    )
+    verdict = _judged(claim, false_matches, impostor, tally[(False, None)], tally[(True, True)])
     return {
         "claim": claim.name,
         "rule": claim.rule,
@@ -197,7 +193,7 @@ def _claim_row(
         "claimed_fmr": claim.claimed_fmr,
         "claimed_bound": "at_most" if claim.at_most else "exact",
         "fmr": rate(false_matches, impostor),
-        "fmr_ci95": list(verdict.ci95),
+        "fmr_ci95": list(clopper_pearson(false_matches, impostor)),
         "fnmr": rate(false_non_matches, genuine),
         "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
         "false_matches": false_matches,
@@ -212,6 +208,32 @@ def _claim_row(
         "verdict_reason": verdict.reason,
         "impostor_pairs_needed": verdict.impostor_pairs_needed,
     }
+
+
+def _judged(
+    claim: Claim, false_matches: int, impostor: int, unknown: int, genuine_accepted: int
+) -> Verdict:
+    """The verdict, ``unknown`` impostor pairs answered without what the claim reads (a /match
+    score is `否`, E-011): contradicted only if it is with all of them no match, decided only
+    if it is the same with all of them false matches; else untestable."""
+    judge = partial(
+        judge_claim,
+        claimed_fmr=claim.claimed_fmr,
+        at_most=claim.at_most,
+        genuine_accepted=genuine_accepted,
+    )
+    low = judge(false_matches, impostor + unknown)
+    if not unknown or low.direction == "worse":
+        return low
+    high = judge(false_matches + unknown, impostor + unknown)
+    if (high.verdict, high.direction) == (low.verdict, low.direction):
+        return low
+    reason = (
+        f"{unknown} impostor pairs answered without a score: {false_matches} to "
+        f"{false_matches + unknown} false matches in {impostor + unknown} impostor pairs, "
+        f"which {low.verdict} and {high.verdict} the claimed {claim.claimed_fmr:g}"
+    )
+    return Verdict("untestable", None, reason, low.impostor_pairs_needed, low.ci95)
 
 
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through

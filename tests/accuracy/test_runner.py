@@ -384,3 +384,37 @@ def test_far_fewer_false_matches_is_no_failure_and_no_accepted_pair_no_pass(
     for name, (verdict, why) in verdicts.items():
         assert (rows[name]["verdict"], rows[name]["verdict_direction"]) == (verdict, None)
         assert why in rows[name]["verdict_reason"]
+
+
+def test_impostors_answered_without_a_score_are_unknown_not_left_out(
+    tmp_path: Path, many_pairs: list[PairImages], contract: Any
+) -> None:
+    """/match `score | String | 否` (E-011): a service that sends the score only with success
+    "true". Leaving the unscored impostors out would make its three accepted impostors an FMR of
+    3/3; they are unknown, so the claim is untestable, and contradicted only if it is with every
+    unknown a non-match."""
+    from harness.accuracy._stats import documented_claims
+
+    impostors = [p.key for p in many_pairs if not p.genuine]
+    accepted = set(impostors[:3])
+
+    def compare(pair: PairImages) -> Outcome:
+        if pair.genuine or pair.key in accepted:
+            return Outcome(score=90.0, decision=True, code="0")
+        return Outcome(score=None, decision=False, code="0")
+
+    claims = documented_claims("match", contract)[0][:1]
+    result = _run(many_pairs, compare, tmp_path / "c.jsonl", claims=claims, bootstrap_replicates=5)
+    (row,) = result.thresholds
+    assert (row["false_matches"], row["impostor"], row["excluded"]["impostor"]) == (3, 3, 4903)
+    assert (row["verdict"], row["verdict_direction"]) == ("untestable", None)
+    assert "4903 impostor pairs answered without a score" in row["verdict_reason"]
+
+    def worse(pair: PairImages) -> Outcome:  # 100 accepted in 4,906: worse whatever the rest
+        return compare(pair) if pair.key not in impostors[:100] else Outcome(90.0, True, "0")
+
+    result = _run(many_pairs, worse, tmp_path / "d.jsonl", claims=claims, bootstrap_replicates=5)
+    assert (result.thresholds[0]["verdict"], result.thresholds[0]["verdict_direction"]) == (
+        "contradicted",
+        "worse",
+    )

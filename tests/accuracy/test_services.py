@@ -46,13 +46,21 @@ def test_match_success_parses_the_string_score(contract: Any) -> None:
 
 @pytest.mark.parametrize(
     "result",
-    [None, {"success": "true"}, {"success": "true", "score": "high"}, {"score": "nan"}],
-    ids=["no-data", "no-score", "not-a-number", "nan"],
+    [None, {}, {"success": "true", "score": "high"}, {"score": "nan"}],
+    ids=["no-data", "no-score-no-decision", "not-a-number", "nan"],
 )
 def test_match_success_without_a_usable_score_is_an_error(
     contract: Any, result: dict[str, Any] | None
 ) -> None:
     assert classify_match(_match(0, result), contract).category == "error"
+
+
+@pytest.mark.parametrize("success", ["true", "false"])
+def test_match_decision_without_a_score_is_a_comparison(contract: Any, success: str) -> None:
+    """/match `score | String | 否` (E-011): a service may answer success alone; the pair was
+    compared, and the claims count its score as unknown."""
+    got = classify_match(_match(0, {"success": success}), contract)
+    assert got == Outcome(score=None, decision=success == "true", code="0", category="ok")
 
 
 def test_every_internal_code_is_classified_by_its_category(contract: Any) -> None:
