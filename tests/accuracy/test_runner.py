@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harness.accuracy._data import Outcome, OutcomeCache, PairImages
-from harness.accuracy._result import run_accuracy
+from harness.accuracy._result import _claim_row, run_accuracy
 from harness.accuracy._stats import Claim, score_claims
 
 from .conftest import scripted_compare
@@ -364,7 +364,6 @@ def _combinations(images: list[Any]) -> list[tuple[Any, Any]]:
     ids=["stricter", "wrong-scale"],
 )
 def test_far_fewer_false_matches_is_no_failure_and_no_accepted_pair_no_pass(
-    tmp_path: Path,
     many_pairs: list[PairImages],
     contract: Any,
     scores: dict[bool, float],
@@ -374,12 +373,8 @@ def test_far_fewer_false_matches_is_no_failure_and_no_accepted_pair_no_pass(
 
     claims = [*documented_claims("match", contract)[0][:1], *documented_claims("jd", contract)[0]]
 
-    def compare(pair: PairImages) -> Outcome:
-        score = scores[pair.genuine]
-        return Outcome(score=score, decision=score >= 80, code="0")
-
-    result = _run(many_pairs, compare, tmp_path / "c.jsonl", claims=claims, bootstrap_replicates=5)
-    rows = {row["claim"]: row for row in result.thresholds}
+    ok = [(p, Outcome(scores[p.genuine], scores[p.genuine] >= 80, "0")) for p in many_pairs]
+    rows = {claim.name: _claim_row(claim, ok, {}) for claim in claims}
     assert rows["match.score>=70"]["impostor"] == 4906
     for name, (verdict, why) in verdicts.items():
         assert (rows[name]["verdict"], rows[name]["verdict_direction"]) == (verdict, None)
@@ -387,7 +382,7 @@ def test_far_fewer_false_matches_is_no_failure_and_no_accepted_pair_no_pass(
 
 
 def test_impostors_answered_without_a_score_are_unknown_not_left_out(
-    tmp_path: Path, many_pairs: list[PairImages], contract: Any
+    many_pairs: list[PairImages], contract: Any
 ) -> None:
     """/match `score | String | 否` (E-011): a service that sends the score only with success
     "true". Leaving the unscored impostors out would make its three accepted impostors an FMR of
@@ -396,25 +391,16 @@ def test_impostors_answered_without_a_score_are_unknown_not_left_out(
     from harness.accuracy._stats import documented_claims
 
     impostors = [p.key for p in many_pairs if not p.genuine]
-    accepted = set(impostors[:3])
 
-    def compare(pair: PairImages) -> Outcome:
-        if pair.genuine or pair.key in accepted:
-            return Outcome(score=90.0, decision=True, code="0")
-        return Outcome(score=None, decision=False, code="0")
+    def outcomes(accepted: set[str]) -> list[tuple[PairImages, Outcome]]:
+        scored, unscored = Outcome(90.0, True, "0"), Outcome(None, False, "0")
+        return [(p, scored if p.genuine or p.key in accepted else unscored) for p in many_pairs]
 
-    claims = documented_claims("match", contract)[0][:1]
-    result = _run(many_pairs, compare, tmp_path / "c.jsonl", claims=claims, bootstrap_replicates=5)
-    (row,) = result.thresholds
+    (claim,) = documented_claims("match", contract)[0][:1]
+    row = _claim_row(claim, outcomes(set(impostors[:3])), {})
     assert (row["false_matches"], row["impostor"], row["excluded"]["impostor"]) == (3, 3, 4903)
     assert (row["verdict"], row["verdict_direction"]) == ("untestable", None)
     assert "4903 impostor pairs answered without a score" in row["verdict_reason"]
-
-    def worse(pair: PairImages) -> Outcome:  # 100 accepted in 4,906: worse whatever the rest
-        return compare(pair) if pair.key not in impostors[:100] else Outcome(90.0, True, "0")
-
-    result = _run(many_pairs, worse, tmp_path / "d.jsonl", claims=claims, bootstrap_replicates=5)
-    assert (result.thresholds[0]["verdict"], result.thresholds[0]["verdict_direction"]) == (
-        "contradicted",
-        "worse",
-    )
+    # 100 accepted in 4,906: worse whatever the unscored ones are
+    row = _claim_row(claim, outcomes(set(impostors[:100])), {})
+    assert (row["verdict"], row["verdict_direction"]) == ("contradicted", "worse")
