@@ -296,13 +296,21 @@ def inconclusive_reason(
     if any(row["verdict"] != "untestable" for row in rows):
         return None
     measured = [row for row in rows if not row.get("by_design")]
-    impostor = max((row["impostor"] for row in measured), default=0)
+    compared = {row["claim"]: row["impostor"] + row["excluded"]["impostor"] for row in measured}
+    impostor = max(compared.values(), default=0)
     needed = max((row["impostor_pairs_needed"] for row in measured), default=0)
     strictest = f", {needed} needed for the strictest claim" if needed else ""
+    enough = [  # untestable for another reason than the count (no pair accepted, no scores)
+        f"{row['claim']}: {row['verdict_reason']}"
+        for row in measured
+        if compared[row["claim"]] >= row["impostor_pairs_needed"]
+    ]
+    size = "" if enough else " at this data size"
     why = (
-        f"all {len(rows)} documented claims are untestable at this data size "
+        f"all {len(rows)} documented claims are untestable{size} "
         f"({impostor} impostor pairs{strictest})"
     )
+    why += "".join(f"; {line}" for line in enough)
     if dataset.caveat:
         why += f"; {dataset.caveat}"
     for line in stopped:

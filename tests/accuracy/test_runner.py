@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness.accuracy._data import Outcome, OutcomeCache, PairImages
-from harness.accuracy._result import _claim_row, run_accuracy
+from harness.accuracy._data import Dataset, Outcome, OutcomeCache, PairImages
+from harness.accuracy._result import AccuracyResult, _claim_row, inconclusive_reason, run_accuracy
 from harness.accuracy._stats import Claim, score_claims
 
 from .conftest import scripted_compare
@@ -401,6 +401,11 @@ def test_impostors_answered_without_a_score_are_unknown_not_left_out(
     assert (row["false_matches"], row["impostor"], row["excluded"]["impostor"]) == (3, 3, 4903)
     assert (row["verdict"], row["verdict_direction"]) == ("untestable", None)
     assert "4903 impostor pairs answered without a score" in row["verdict_reason"]
+    # the run's reason counts every impostor pair compared, and says why, not "data size"
+    result = AccuracyResult("match", "t", {}, {}, {}, [row], None, None, None, {})
+    why, _ = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
+    assert "(4906 impostor pairs, 2995 needed" in why and "data size" not in why
+    assert "match.score>=70: 4903 impostor pairs answered without a score" in why
     # 100 accepted in 4,906: worse whatever the unscored ones are
     row = _claim_row(claim, outcomes(set(impostors[:100])), {})
     assert (row["verdict"], row["verdict_direction"]) == ("contradicted", "worse")
