@@ -48,6 +48,7 @@ from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_res
 from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
+NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
@@ -71,7 +72,8 @@ def _has_score(body: Any) -> bool:
 def outcome_of(answer: Answer) -> Outcome:
     """A comparison that ran (errcode 0 whatever ``data.status`` says, E-039; JD business 0 or
     "not the same person") is ``ok``; else ``fta`` for ``image_quality`` codes, ``error`` for the
-    rest. /match without a usable score is ``error`` unless it gave its decision (``score`` is
+    rest; JD's "score too low, not passed" (1115) is a non-match (E-044), its score read when
+    given. /match without a usable score is ``error`` unless it gave its decision (``score`` is
     `否`, E-011: the claims count such pairs as unknown), so a broken service is not mistaken
     for a rejecting one."""
     if answer.where is None or answer.code is None:
@@ -89,6 +91,8 @@ def outcome_of(answer: Answer) -> Outcome:
         return Outcome(
             None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error"
         )
+    if answer.meaning is not None and answer.meaning.name == NOT_PASSED:  # E-044: a non-match
+        return Outcome(score=answer.score, decision=False, code=str(answer.code))
     category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
     return Outcome(None, None, str(answer.code), category)
 
