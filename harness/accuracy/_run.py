@@ -285,7 +285,8 @@ def run_accuracy_suite(
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
     Budgets ``None`` take the target's defaults (a URL: 2/s, 1,000 calls), 0 is unlimited; the
-    APIs share the calls in order; past ``max_seconds`` the run judges what it measured.
+    APIs share the calls in order, and ``max_seconds`` evenly (what one leaves goes to the next:
+    a gate's stage tests JD too); past it the run judges what it measured.
     """
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
@@ -330,12 +331,13 @@ def run_accuracy_suite(
         if tgt.is_emulator and tgt.engine == "fast":
             notes.append(FAST_ENGINE_NOTE)
         label = f"emulator:{tgt.engine}" if tgt.is_emulator else tgt.label  # the cache key
-        for api in apis:
+        for n, api in enumerate(apis):
             payloads = PayloadSource(limits_for(api, contract))
             reencoded = len(payloads.unfit(images.values()))
             claims, by_design = documented_claims(api, contract)
             elapsed = time.monotonic() - run_started
-            left = 0.0 if max_seconds is None else max(1e-3, max_seconds - elapsed)
+            share = len(apis) - n  # the time left, shared with the APIs still to run
+            left = 0.0 if max_seconds is None else max(1e-3, (max_seconds - elapsed) / share)
             api_budget = Budget(budget, left)  # the client's sender spends paid retries from it
             proof = partial(
                 preflight,
