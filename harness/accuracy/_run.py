@@ -63,12 +63,6 @@ def _retry_after(exchange: Exchange) -> float | None:
     return seconds if 0 < seconds < 3600 else None
 
 
-def _has_score(body: Any) -> bool:
-    data = body.get("data") if isinstance(body, dict) else None
-    result = data.get("result") if isinstance(data, dict) else None
-    return isinstance(result, dict) and result.get("score") is not None
-
-
 def outcome_of(answer: Answer) -> Outcome:
     """A comparison that ran (errcode 0 whatever ``data.status`` says, E-039; JD business 0 or
     "not the same person") is ``ok``; else ``fta`` for ``image_quality`` codes, ``error`` for the
@@ -84,7 +78,7 @@ def outcome_of(answer: Answer) -> Outcome:
     if compared:
         code = "0" if answer.where == "status" else str(answer.code)
         if answer.score is None and answer.api == "match":
-            if answer.decision is None or _has_score(answer.body):  # none, or not a number
+            if answer.decision is None or answer.score_sent:  # none, or not a number
                 return Outcome(None, None, code, "error")
         return Outcome(score=answer.score, decision=answer.decision, code=code)
     if answer.where == "gateway":
