@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_st
 from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
 from ._stats import (
     Claim,
+    Verdict,
     clopper_pearson,
     det_curve,
     eer_with_interval,
@@ -183,7 +185,7 @@ def _claim_row(
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
-    verdict = judge_claim(false_matches, impostor, claim.claimed_fmr, at_most=claim.at_most)
+    verdict = _judged(claim, false_matches, impostor, tally[(False, None)], tally[(True, True)])
     return {
         "claim": claim.name,
         "rule": claim.rule,
@@ -191,7 +193,7 @@ def _claim_row(
         "claimed_fmr": claim.claimed_fmr,
         "claimed_bound": "at_most" if claim.at_most else "exact",
         "fmr": rate(false_matches, impostor),
-        "fmr_ci95": list(verdict.ci95),
+        "fmr_ci95": list(clopper_pearson(false_matches, impostor)),
         "fnmr": rate(false_non_matches, genuine),
         "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
         "false_matches": false_matches,
@@ -206,6 +208,32 @@ def _claim_row(
         "verdict_reason": verdict.reason,
         "impostor_pairs_needed": verdict.impostor_pairs_needed,
     }
+
+
+def _judged(
+    claim: Claim, false_matches: int, impostor: int, unknown: int, genuine_accepted: int
+) -> Verdict:
+    """The verdict, ``unknown`` impostor pairs answered without what the claim reads (a /match
+    score is `否`, E-011): contradicted only if it is with all of them no match, decided only
+    if it is the same with all of them false matches; else untestable."""
+    judge = partial(
+        judge_claim,
+        claimed_fmr=claim.claimed_fmr,
+        at_most=claim.at_most,
+        genuine_accepted=genuine_accepted,
+    )
+    low = judge(false_matches, impostor + unknown)
+    if not unknown or low.direction == "worse":
+        return low
+    high = judge(false_matches + unknown, impostor + unknown)
+    if (high.verdict, high.direction) == (low.verdict, low.direction):
+        return low
+    reason = (
+        f"{unknown} impostor pairs answered without a score: {false_matches} to "
+        f"{false_matches + unknown} false matches in {impostor + unknown} impostor pairs, "
+        f"which {low.verdict} and {high.verdict} the claimed {claim.claimed_fmr:g}"
+    )
+    return Verdict("untestable", None, reason, low.impostor_pairs_needed, low.ci95)
 
 
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through
@@ -260,22 +288,33 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
 
 
 def inconclusive_reason(
-    results: Sequence[AccuracyResult], dataset: Dataset
+    results: Sequence[AccuracyResult], dataset: Dataset, stopped: Sequence[str] = ()
 ) -> tuple[str, str] | None:
-    """(why, what would make it testable) when not one documented claim could be tested."""
+    """(why, what would make it testable) when not one documented claim could be tested;
+    ``stopped``: why calls ended before the pairs did (throttling)."""
     rows = [row for r in results for row in r.thresholds]
     if any(row["verdict"] != "untestable" for row in rows):
         return None
     measured = [row for row in rows if not row.get("by_design")]
-    impostor = max((row["impostor"] for row in measured), default=0)
+    compared = {row["claim"]: row["impostor"] + row["excluded"]["impostor"] for row in measured}
+    impostor = max(compared.values(), default=0)
     needed = max((row["impostor_pairs_needed"] for row in measured), default=0)
     strictest = f", {needed} needed for the strictest claim" if needed else ""
+    enough = [  # untestable for another reason than the count (no pair accepted, no scores)
+        f"{row['claim']}: {row['verdict_reason']}"
+        for row in measured
+        if compared[row["claim"]] >= row["impostor_pairs_needed"]
+    ]
+    size = "" if enough else " at this data size"
     why = (
-        f"all {len(rows)} documented claims are untestable at this data size "
+        f"all {len(rows)} documented claims are untestable{size} "
         f"({impostor} impostor pairs{strictest})"
     )
+    why += "".join(f"; {line}" for line in enough)
     if dataset.caveat:
         why += f"; {dataset.caveat}"
+    for line in stopped:
+        why += f"; {line}"
     when = (
         f"a --faces dataset with at least {needed} impostor pairs scored (labels.csv, many "
         "identities)"
@@ -295,6 +334,7 @@ def suite_result(
     started_at: datetime,
     finished_at: datetime,
     seed: int,
+    stopped: Sequence[str] = (),
 ) -> AccuracySuiteResult:
     """Writes ``accuracy.json``; the result's metrics hold the first API's figures at the top,
     every API's operating points in ``thresholds`` and each API's in ``apis``."""
@@ -320,7 +360,7 @@ def suite_result(
     }
     findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
     status = derive_status(findings)
-    untested = inconclusive_reason(results, dataset) if status == "pass" else None
+    untested = inconclusive_reason(results, dataset, stopped) if status == "pass" else None
     return AccuracySuiteResult.model_validate(
         {
             "name": "accuracy",

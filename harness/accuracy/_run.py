@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
     Credentials,
+    Exchange,
     FaceMatchClient,
     JdFaceCompareClient,
     TransportFailure,
@@ -26,7 +27,7 @@ from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
 from harness.contract import Answer, Contract, load_contract, read_answer
 from harness.faces import limits_for
-from harness.pacing import Budget
+from harness.pacing import Budget, BudgetExhausted, Clock, Sleep
 from harness.preflight import preflight
 from harness.report.output import prepare_run_dir
 from harness.results import AccuracySuiteResult
@@ -47,16 +48,28 @@ from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_res
 from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
+NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
 
 
+def _retry_after(exchange: Exchange) -> float | None:
+    """``Retry-After`` in seconds (RFC 9110; the HTTP-date form is not used by rate limiters)."""
+    try:
+        seconds = float(exchange.headers.get("retry-after", ""))
+    except ValueError:
+        return None
+    return seconds if 0 < seconds < 3600 else None
+
+
 def outcome_of(answer: Answer) -> Outcome:
     """A comparison that ran (errcode 0 whatever ``data.status`` says, E-039; JD business 0 or
     "not the same person") is ``ok``; else ``fta`` for ``image_quality`` codes, ``error`` for the
-    rest. /match without a usable score is ``error`` (it always returns one, ERRATA E-011), so a
-    broken service is not mistaken for a rejecting one."""
+    rest; JD's "score too low, not passed" (1115) is a non-match (E-044), its score read when
+    given. /match without a usable score is ``error`` unless it gave its decision (``score`` is
+    `否`, E-011: the claims count such pairs as unknown), so a broken service is not mistaken
+    for a rejecting one."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -65,14 +78,22 @@ def outcome_of(answer: Answer) -> Outcome:
     if compared:
         code = "0" if answer.where == "status" else str(answer.code)
         if answer.score is None and answer.api == "match":
-            return Outcome(None, None, code, "error")
+            if answer.decision is None or answer.score_sent:  # none, or not a number
+                return Outcome(None, None, code, "error")
         return Outcome(score=answer.score, decision=answer.decision, code=code)
     if answer.where == "gateway":
         return Outcome(
             None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error"
         )
+    if answer.meaning is not None and answer.meaning.name == NOT_PASSED:  # E-044: a non-match
+        return Outcome(score=answer.score, decision=False, code=str(answer.code))
     category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
     return Outcome(None, None, str(answer.code), category)
+
+
+class Throttled(BudgetExhausted):
+    """The service kept asking to slow down through every back-off: the run stops calling and
+    judges what it measured (a QPS limit is the documented refusal, E-045, not an engine error)."""
 
 
 class ServiceCompare:
@@ -80,10 +101,18 @@ class ServiceCompare:
     cache sends nothing). A failed call is an ``"error"`` outcome, so one dropped connection costs
     one pair; the run stops (:class:`TargetError`) when more calls cannot succeed: an ``auth``
     code, a non-retryable ``quota`` code, no usable answer in the first calls, or too many errors
-    in a row (a metered service should not be billed for a run of failures)."""
+    in a row (a metered service should not be billed for a run of failures).
+
+    A throttled answer (``Answer.throttled``: a retryable quota code or HTTP 429, E-045) is no
+    outcome: the pair is sent again after a back-off (doubling, longer when ``Retry-After`` says
+    so); later calls keep that gap, narrowed a tenth by each answer that is not throttling. One
+    pair throttled ``max_throttled`` times in a row stops the calls (:class:`Throttled`)."""
 
     max_consecutive_errors = 10
     max_errors_before_an_answer = 3
+    max_throttled = 6
+    first_backoff_s = 0.5
+    max_backoff_s = 10.0
 
     def __init__(
         self,
@@ -92,11 +121,18 @@ class ServiceCompare:
         preflight: Callable[[], object] | None = None,
         *,
         target: str,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
     ):
         self.client, self.payloads, self.preflight = client, payloads, preflight
         self.target = target
         self.last_error: str | None = None
         self._streak, self._answered = 0, False
+        self.clock, self.sleep = clock, sleep
+        self.throttled = 0  # answers that asked to slow down: sent again, never an outcome
+        self.gap = 0.0  # seconds kept between calls since the service first throttled
+        self._last_call: float | None = None
+        self.stopped: str | None = None  # why the calls stopped early, when throttling did it
 
     def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
@@ -108,14 +144,42 @@ class ServiceCompare:
             body = match_body(contract, first, second)
         else:
             body = compare_body(contract, first, [second])
+        exchange = self._ask(OPERATIONS[api], body)
         try:
-            answer = self.client.post(OPERATIONS[api], body)
+            answer = self.client.envelope(exchange, OPERATIONS[api])
         except TransportFailure as exc:
             self.last_error = str(exc)
             return Outcome(None, None, TRANSPORT, "error")
         outcome = outcome_of(read_answer(contract, api, 200, answer))
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
+
+    def _ask(self, operation: str, body: dict[str, Any]) -> Exchange:
+        """The first answer that is not throttling, backing off between tries."""
+        for tries in range(1, self.max_throttled + 1):
+            if self._last_call is not None and self.gap:
+                self._pause(self._last_call + self.gap - self.clock())
+            self._last_call = self.clock()
+            exchange = self.client.ask(operation, body)
+            if exchange.answer is None or not exchange.answer.throttled:
+                self.gap *= 0.9  # the limit may have been a burst's: creep back up
+                return exchange
+            self.throttled += 1
+            self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
+            if tries < self.max_throttled:
+                self._pause(max(self.gap, _retry_after(exchange) or 0.0))
+        self.stopped = (
+            f"the service throttled one pair {self.max_throttled} times in a row, at last "
+            f"{self.gap:g} s apart (a QPS limit, E-045)"
+        )
+        raise Throttled(self.stopped)
+
+    def _pause(self, seconds: float) -> None:
+        left = self.client.budget.seconds_left()
+        if left is not None and seconds >= left:
+            raise BudgetExhausted(f"time budget of {self.client.budget.max_seconds:g} s spent")
+        if seconds > 0:
+            self.sleep(seconds)
 
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
@@ -215,7 +279,8 @@ def run_accuracy_suite(
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
     Budgets ``None`` take the target's defaults (a URL: 2/s, 1,000 calls), 0 is unlimited; the
-    APIs share the calls in order; past ``max_seconds`` the run judges what it measured.
+    APIs share the calls in order, and ``max_seconds`` evenly (what one leaves goes to the next:
+    a gate's stage tests JD too); past it the run judges what it measured.
     """
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
@@ -246,6 +311,7 @@ def run_accuracy_suite(
     started = datetime.now(UTC)
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
+    stopped: list[str] = []  # why an API's calls ended before its pairs did
     with (
         open_target(
             target,
@@ -259,12 +325,13 @@ def run_accuracy_suite(
         if tgt.is_emulator and tgt.engine == "fast":
             notes.append(FAST_ENGINE_NOTE)
         label = f"emulator:{tgt.engine}" if tgt.is_emulator else tgt.label  # the cache key
-        for api in apis:
+        for n, api in enumerate(apis):
             payloads = PayloadSource(limits_for(api, contract))
             reencoded = len(payloads.unfit(images.values()))
             claims, by_design = documented_claims(api, contract)
             elapsed = time.monotonic() - run_started
-            left = 0.0 if max_seconds is None else max(1e-3, max_seconds - elapsed)
+            share = len(apis) - n  # the time left, shared with the APIs still to run
+            left = 0.0 if max_seconds is None else max(1e-3, (max_seconds - elapsed) / share)
             api_budget = Budget(budget, left)  # the client's sender spends paid retries from it
             proof = partial(
                 preflight,
@@ -283,9 +350,10 @@ def run_accuracy_suite(
                 timeout=timeout,
                 budget=api_budget,
             ) as client:
+                compare = ServiceCompare(client, payloads, proof, target=label)
                 result = run_accuracy(
                     pairs,
-                    ServiceCompare(client, payloads, proof, target=label),
+                    compare,
                     cache=cache,
                     claims=claims,
                     target=label,
@@ -306,13 +374,21 @@ def run_accuracy_suite(
                 result = demote(result, dataset.caveat)
             results.append(result)
             notes += _notes(result, reencoded, api, contract)
+            if compare.throttled:
+                notes.append(
+                    f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045): the "
+                    "pair was sent again after a back-off, never counted as an error"
+                )
+            if compare.stopped:
+                stopped.append(f"{api}: calls stopped early: {compare.stopped}")
             if api == "match":
                 notes.append(MATCH_CLAIMS_NOTE)
     return suite_result(
         results,
         dataset,
-        notes,
+        notes + stopped,
         out=out / RESULT_FILE,
+        stopped=stopped,
         reproduce={api: _reproduce(target, faces, api, max_pairs, seed) for api in apis},
         started_at=started,
         finished_at=datetime.now(UTC),

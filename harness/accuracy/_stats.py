@@ -166,7 +166,7 @@ VerdictName = Literal["contradicted", "consistent", "untestable"]
 class Claim:
     """One documented operating point (``"match.score>=70"``). ``rule="decision"`` uses the
     service's own verdict (JD's thresholds are distances the client cannot see); ``at_most``: the
-    document bounds the rate, so far fewer false matches is consistent (ERRATA E-004)."""
+    document bounds the rate, so far fewer false matches is consistent (ERRATA E-036, E-046)."""
 
     name: str
     claimed_fmr: float
@@ -206,12 +206,19 @@ class Verdict:
 
 
 def judge_claim(
-    false_matches: int, impostor: int, claimed_fmr: float, *, at_most: bool = False
+    false_matches: int,
+    impostor: int,
+    claimed_fmr: float,
+    *,
+    at_most: bool = False,
+    genuine_accepted: int | None = None,
 ) -> Verdict:
     """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons, in this order:
-    the exact 95% interval above the claim contradicts it (``worse``), below it too (``better``,
-    but not ``at_most``); fewer pairs than the rule of three needs is untestable (a few false
-    matches in 100 pairs are suggestive, not evidence); else consistent.
+    the exact 95% interval above the claim contradicts it (``worse``); an operating point that
+    accepted no pair at all (``genuine_accepted`` 0 and no false match) is untestable, as its
+    scores cannot be tied to the documented scale; an interval below the claim contradicts it
+    too (``better``, but not ``at_most``); fewer pairs than the rule of three needs is untestable
+    (a few false matches in 100 pairs are suggestive, not evidence); else consistent.
     """
     needed = n_needed_for_zero_failures(claimed_fmr)
     lo, hi = clopper_pearson(false_matches, impostor)
@@ -222,6 +229,13 @@ def judge_claim(
     if lo > claimed_fmr:
         verdict, direction = "contradicted", "worse"
         reason = f"{seen}: {interval} lies above the claimed {claimed_fmr:g}"
+    elif genuine_accepted == 0 and false_matches == 0 and impostor:
+        verdict = "untestable"
+        reason = (
+            f"{seen} and not one genuine pair accepted: no pair reaches this operating point, "
+            "so the scores cannot be tied to the documented scale (another scale, or a "
+            "decision that never accepts?)"
+        )
     elif hi < claimed_fmr and not at_most:
         verdict, direction = "contradicted", "better"
         reason = (
@@ -238,10 +252,13 @@ def judge_claim(
     return Verdict(verdict, direction, reason, needed, (lo, hi))
 
 
-def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
-    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3)."""
+def score_claims(
+    api: str, fmr_by_threshold: Mapping[float, float], *, at_most: bool = True
+) -> list[Claim]:
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3), bounds
+    by default (ERRATA E-046: a stricter service is no defect)."""
     return [
-        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t))
+        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t), at_most=at_most)
         for t, p in sorted(fmr_by_threshold.items())
     ]
 

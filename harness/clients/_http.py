@@ -222,11 +222,18 @@ class _Client(Sender):
 
     def post(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         """The envelope ``operation`` answers ``body`` with (a TransportFailure when none)."""
-        op = self.contract.operation(operation)
-        exchange = self.send(Request(self.api, operation, op.method.upper(), op.path, json=body))
-        return self._envelope(exchange, f"{op.method.upper()} {op.path}")
+        return self.envelope(self.ask(operation, body), operation)
 
-    def _envelope(self, exchange: Exchange, where: str) -> dict[str, Any]:
+    def ask(self, operation: str, body: dict[str, Any]) -> Exchange:
+        """What ``operation`` answered ``body`` with, not yet read as an envelope: a caller that
+        backs off when throttled (E-045) sees the status and headers first."""
+        op = self.contract.operation(operation)
+        return self.send(Request(self.api, operation, op.method.upper(), op.path, json=body))
+
+    def envelope(self, exchange: Exchange, operation: str) -> dict[str, Any]:
+        """The envelope of ``operation``'s ``exchange`` (a TransportFailure when none)."""
+        op = self.contract.operation(operation)
+        where = f"{op.method.upper()} {op.path}"
         exc = exchange.cause
         if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
             raise TransportFailure(f"{self.base_url}: {exc}")

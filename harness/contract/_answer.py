@@ -86,6 +86,15 @@ class Answer(NamedTuple):
         return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
 
     @property
+    def score_sent(self) -> bool:
+        """Whether the comparison's result carries a score at all, usable or not (/match's
+        ``score`` is `否`, E-011: absent is not malformed)."""
+        body = self.body if isinstance(self.body, dict) else {}
+        holder = body.get("data") if self.api == "match" else body
+        result = holder.get("result") if isinstance(holder, dict) else None
+        return isinstance(result, dict) and result.get("score") is not None
+
+    @property
     def throttled(self) -> bool:
         """The service asked the caller to slow down: a retryable quota code (a QPS limit, JD's
         `免费试用服务具有调用量、QPS限制`), or HTTP 429 (E-015's other reading). Such an answer says

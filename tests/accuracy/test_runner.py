@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from harness.accuracy._data import Outcome, OutcomeCache, PairImages
-from harness.accuracy._result import run_accuracy
+from harness.accuracy._data import Dataset, Outcome, OutcomeCache, PairImages
+from harness.accuracy._result import AccuracyResult, _claim_row, inconclusive_reason, run_accuracy
 from harness.accuracy._stats import Claim, score_claims
 
 from .conftest import scripted_compare
@@ -330,3 +330,82 @@ def test_a_retry_that_reached_the_service_is_spent_from_the_runs_budget(tmp_path
     assert server.requests == 2 and client.reconnects == 1
     assert result["run"]["calls"] == 2 and result["run"]["budget_exhausted"] is True
     assert sum(result["pairs"]["measured"].values()) == 1
+
+
+@pytest.fixture(scope="module")
+def many_pairs() -> list[PairImages]:
+    """4,906 impostor pairs (over the 3.7/p a 1e-3 rate needs to tell) and 44 genuine ones."""
+    from .conftest import image
+
+    images = [image(f"p{n // 2 if n < 88 else n}", f"b{n}") for n in range(100)]
+    return [PairImages(a, b, a.identity == b.identity) for a, b in _combinations(images)]
+
+
+def _combinations(images: list[Any]) -> list[tuple[Any, Any]]:
+    return [(a, b) for i, a in enumerate(images) for b in images[i + 1 :]]
+
+
+@pytest.mark.parametrize(
+    ("scores", "verdicts"),
+    [
+        # honest but stricter: genuine 95, impostors 59; far fewer false matches than the
+        # documented rate is no defect (E-046)
+        ({True: 95.0, False: 59.0}, {"match.score>=70": ("consistent", "below the bound")}),
+        # 0..1 where the document says 0..100, or a decision that never accepts: no pair reaches
+        # the operating point, which is nothing to pass on
+        (
+            {True: 0.97, False: 0.4},
+            {
+                "match.score>=70": ("untestable", "no pair reaches"),
+                "jd.result": ("untestable", "no pair reaches"),
+            },
+        ),
+    ],
+    ids=["stricter", "wrong-scale"],
+)
+def test_far_fewer_false_matches_is_no_failure_and_no_accepted_pair_no_pass(
+    many_pairs: list[PairImages],
+    contract: Any,
+    scores: dict[bool, float],
+    verdicts: dict[str, tuple[str, str]],
+) -> None:
+    from harness.accuracy._stats import documented_claims
+
+    claims = [*documented_claims("match", contract)[0][:1], *documented_claims("jd", contract)[0]]
+
+    ok = [(p, Outcome(scores[p.genuine], scores[p.genuine] >= 80, "0")) for p in many_pairs]
+    rows = {claim.name: _claim_row(claim, ok, {}) for claim in claims}
+    assert rows["match.score>=70"]["impostor"] == 4906
+    for name, (verdict, why) in verdicts.items():
+        assert (rows[name]["verdict"], rows[name]["verdict_direction"]) == (verdict, None)
+        assert why in rows[name]["verdict_reason"]
+
+
+def test_impostors_answered_without_a_score_are_unknown_not_left_out(
+    many_pairs: list[PairImages], contract: Any
+) -> None:
+    """/match `score | String | 否` (E-011): a service that sends the score only with success
+    "true". Leaving the unscored impostors out would make its three accepted impostors an FMR of
+    3/3; they are unknown, so the claim is untestable, and contradicted only if it is with every
+    unknown a non-match."""
+    from harness.accuracy._stats import documented_claims
+
+    impostors = [p.key for p in many_pairs if not p.genuine]
+
+    def outcomes(accepted: set[str]) -> list[tuple[PairImages, Outcome]]:
+        scored, unscored = Outcome(90.0, True, "0"), Outcome(None, False, "0")
+        return [(p, scored if p.genuine or p.key in accepted else unscored) for p in many_pairs]
+
+    (claim,) = documented_claims("match", contract)[0][:1]
+    row = _claim_row(claim, outcomes(set(impostors[:3])), {})
+    assert (row["false_matches"], row["impostor"], row["excluded"]["impostor"]) == (3, 3, 4903)
+    assert (row["verdict"], row["verdict_direction"]) == ("untestable", None)
+    assert "4903 impostor pairs answered without a score" in row["verdict_reason"]
+    # the run's reason counts every impostor pair compared, and says why, not "data size"
+    result = AccuracyResult("match", "t", {}, {}, {}, [row], None, None, None, {})
+    why, _ = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
+    assert "(4906 impostor pairs, 2995 needed" in why and "data size" not in why
+    assert "match.score>=70: 4903 impostor pairs answered without a score" in why
+    # 100 accepted in 4,906: worse whatever the unscored ones are
+    row = _claim_row(claim, outcomes(set(impostors[:100])), {})
+    assert (row["verdict"], row["verdict_direction"]) == ("contradicted", "worse")

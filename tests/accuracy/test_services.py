@@ -46,13 +46,21 @@ def test_match_success_parses_the_string_score(contract: Any) -> None:
 
 @pytest.mark.parametrize(
     "result",
-    [None, {"success": "true"}, {"success": "true", "score": "high"}, {"score": "nan"}],
-    ids=["no-data", "no-score", "not-a-number", "nan"],
+    [None, {}, {"success": "true", "score": "high"}, {"score": "nan"}],
+    ids=["no-data", "no-score-no-decision", "not-a-number", "nan"],
 )
 def test_match_success_without_a_usable_score_is_an_error(
     contract: Any, result: dict[str, Any] | None
 ) -> None:
     assert classify_match(_match(0, result), contract).category == "error"
+
+
+@pytest.mark.parametrize("success", ["true", "false"])
+def test_match_decision_without_a_score_is_a_comparison(contract: Any, success: str) -> None:
+    """/match `score | String | 否` (E-011): a service may answer success alone; the pair was
+    compared, and the claims count its score as unknown."""
+    got = classify_match(_match(0, {"success": success}), contract)
+    assert got == Outcome(score=None, decision=success == "true", code="0", category="ok")
 
 
 def test_every_internal_code_is_classified_by_its_category(contract: Any) -> None:
@@ -76,10 +84,11 @@ def test_jd_same_and_different_person_are_both_comparisons(contract: Any) -> Non
 
 def test_every_jd_business_code_is_classified_by_its_category(contract: Any) -> None:
     not_same = str(contract.jd_not_same_person_code)
+    too_low = contract.code_named("jd", "score_too_low")  # a non-match (E-044), tested below
     codes = [
         c
         for c in contract.codes.of("jd", "business")
-        if c.category != "success" and c.code != not_same
+        if c.category != "success" and c.code not in (not_same, str(too_low))
     ]
     for code in codes:
         got = classify_jd(_jd(code=int(code.code)), contract)
@@ -87,6 +96,16 @@ def test_every_jd_business_code_is_classified_by_its_category(contract: Any) -> 
         assert got.category == expected, code.describe()
     fta = {c.code for c in codes if c.category == "image_quality"}
     assert {"1152", "1172", "103", "1171", "1173"} <= fta  # no face, several, small, blur, pose
+
+
+def test_jd_score_too_low_is_a_non_match(contract: Any) -> None:
+    """`1115 采集照对比分值过低,未通过!` answers valid data: not passed (E-044), not an error, with
+    or without its score (E-023: a business error may hold only code and msg)."""
+    code = contract.code_named("jd", "score_too_low")
+    assert classify_jd(_jd(code=code, result=False, score=0.61), contract) == Outcome(
+        score=0.61, decision=False, code=str(code), category="ok"
+    )
+    assert classify_jd(_jd(code=code), contract) == Outcome(None, False, str(code), "ok")
 
 
 def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> None:

@@ -18,7 +18,13 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.accuracy._run import CACHE_FILE, RESULT_FILE, run_accuracy_suite
+from harness.accuracy._run import (
+    APIS,
+    CACHE_FILE,
+    RESULT_FILE,
+    ServiceCompare,
+    run_accuracy_suite,
+)
 from harness.clients import DEMO, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, Credentials
 from harness.errors import TargetError
 from harness.imaging import builtin_non_faces
@@ -294,3 +300,45 @@ def test_the_run_budget_in_seconds_stops_calling_and_says_so(
     assert suite.metrics.complete is False and suite.metrics.run["budget_exhausted"]
     assert 0 < suite.metrics.run["calls"] < 91
     assert any("pending" in note for note in suite.metrics.notes)
+
+
+def test_the_time_budget_is_shared_by_the_apis(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path
+) -> None:
+    """A gate stage's seconds are not all the internal API's: JD's result is a documented claim
+    too (a run that spent them all on /match never tested it)."""
+    url = emulator(latency={"default": "fixed:100ms"})  # 91 pairs would take 9 s per API
+    suite = _run(url, tmp_path / "run", faces=folder, max_seconds=1.6, bootstrap_replicates=10)
+    measured = {api: sum(suite.metrics.apis[api]["pairs"]["measured"].values()) for api in APIS}
+    assert all(0 < n < 91 for n in measured.values()), measured
+
+
+def _errors(suite: Any, api: str) -> int:
+    return sum(c["error"] for c in suite.metrics.apis[api]["outcomes"].values())
+
+
+def test_a_throttling_service_is_paced_and_its_refusals_are_no_errors(
+    folder: Path, tmp_path: Path
+) -> None:
+    """E-045: a QPS limit is the documented refusal, here a bare 429 with Retry-After: the pair
+    is sent again after the back-off, and no throttled answer becomes an engine error."""
+    from tests.fixtures.throttle_variants import throttle_variant
+
+    with throttle_variant("bare-429", 2) as url:  # a burst of 2 (the preflight's and one), 2/s
+        suite = _run(url, tmp_path / "run", faces=folder, apis=("match",), max_pairs=4)
+    assert suite.metrics.complete is True and _errors(suite, "match") == 0
+    assert any("throttled (a QPS limit, E-045)" in note for note in suite.metrics.notes)
+
+
+def test_a_service_that_keeps_throttling_leaves_the_run_inconclusive(
+    emulator: Callable[..., str], folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Calls stop when one pair is throttled through every back-off; the reason says so, and the
+    run judges what it measured (never a fail, never a crash)."""
+    monkeypatch.setattr(ServiceCompare, "max_throttled", 2, raising=False)
+    monkeypatch.setattr(ServiceCompare, "first_backoff_s", 0.01, raising=False)
+    url = emulator(throttle={"qps": 1})  # the preflight spends the one token of the second
+    suite = _run(url, tmp_path / "run", faces=folder, apis=("match",), max_pairs=6)
+    assert suite.status == "inconclusive" and suite.findings == []
+    assert suite.metrics.complete is False and _errors(suite, "match") == 0
+    assert "calls stopped early: the service throttled one pair 2 times in a row" in suite.reason
