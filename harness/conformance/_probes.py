@@ -290,6 +290,26 @@ probe(
 
 
 @probe(
+    "FH-A15",
+    "auth-sign-other-formula",
+    api="jd",
+    erratum="E-018",
+    quote="sign String 签名,根据规则MD5(sectetkey+timestamp)",
+)
+def sign_other_formula(p: ProbeContext) -> None:
+    """A sign made by another formula than MD5(secretkey+timestamp) gets the bad-sign code: the two
+    in the other order, the timestamp alone, or the appkey (in every URL) for the secretkey.
+    Wrong in lowercase as in any case, so wrong under every reading of E-018."""
+    for how, what in (
+        (How.SWAPPED, "MD5(timestamp+secretkey)"),
+        (How.TS_ONLY, "MD5(timestamp)"),
+        (How.APPKEY_TS, "MD5(appkey+timestamp)"),
+    ):
+        request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
+        p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
+
+
+@probe(
     "FH-A13",
     "auth-timestamp-in-seconds",
     api="jd",

@@ -29,6 +29,8 @@ CAUGHT = [
     ("future-unbounded", "FH-A08"),
     ("timestamp-in-seconds", "FH-A13"),
     ("any-hex-sign", "FH-A10"),
+    ("sign-either-order", "FH-A15"),
+    ("sign-with-appkey", "FH-A15"),
     ("missing-appkey-wrong-code", "FH-A03"),
     ("missing-sign-as-bad-sign", "FH-A09"),
     ("gateway-error-code-number", "FH-J01"),
