@@ -85,6 +85,13 @@ def test_a_service_reading_5m_as_base64_characters_gets_no_finding(contract, tmp
     assert result.findings == [], explain(result)
 
 
+def test_a_service_answering_an_oversize_image_43011_gets_no_finding(contract, tmp_path):
+    """The document ties no code to "小于5M": 43011 (请求参数不在接受范围) refuses a 5 MiB image as
+    well as 100 (参数不合法) does (FH-L04 holds only the emulator to 100)."""
+    result = _run("oversize-as-43011", contract, tmp_path)
+    assert result.findings == [], explain(result)
+
+
 @pytest.mark.parametrize(("defect", "rule_id"), CAUGHT, ids=[c[0] for c in CAUGHT])
 def test_each_defect_gets_a_counted_seed_finding_naming_its_rule(
     contract, tmp_path, defect, rule_id
