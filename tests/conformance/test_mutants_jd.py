@@ -41,6 +41,7 @@ CAUGHT = [
     ("remaintimes-as-string", "FH-H05"),
     ("remaintimes-rises", "FH-J12"),
     ("business-code-string", "FH-H05"),
+    ("business-code-float", "FH-J04"),
     ("business-error-at-gateway", "FH-J02"),
     ("result-as-string", "FH-H05"),
     ("score-as-string", "FH-J08"),
