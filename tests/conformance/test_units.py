@@ -350,6 +350,23 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
     assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
 
 
+def test_positive_jd_items_carry_encryption_type(contract, pool):
+    """必填 is empty (E-023): a service requiring encryptionType follows the document, so a JD item
+    the harness expects accepted carries the documented "NON"; a negative case keeps its items."""
+    inject = PayloadInjector(contract, pool, None).inject
+    body = {
+        **contract.jd_fixed_fields,
+        "serialNo": "s",
+        "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"},
+        "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}],
+    }
+    out = inject("faceCompareNew", body, positive=True)
+    items = [out["compareImageItem"], *out["collectionImageItems"]]
+    assert [item.get("encryptionType") for item in items] == ["NON", "NON"]
+    negative = inject("faceCompareNew", body, positive=False)
+    assert "encryptionType" not in negative["compareImageItem"]
+
+
 # --- package surface, settings, isolation ---------------------------------------------------
 def test_public_names_resolve():
     """The names other packages and commands import from the package."""
