@@ -33,6 +33,7 @@ class How(StrEnum):
     SWAPPED = "swapped"  # sign: MD5(timestamp + secret)
     TS_ONLY = "tsonly"  # sign: MD5(timestamp)
     SECRET_ONLY = "secretonly"  # sign: MD5(secretkey), the timestamp left out
+    APPKEY_TS = "appkeyts"  # sign: MD5(appkey + timestamp): the public appkey for the secret
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
 
 
@@ -89,6 +90,7 @@ class Auth:
                     How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
                     How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
+                    How.APPKEY_TS: lambda: hashlib.md5(f"{appkey}{text}".encode()).hexdigest(),
                 },
             ),
         }
@@ -196,6 +198,7 @@ class Auth:
             "swapped",
             "tsonly",
             "secretonly",
+            "appkeyts",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")

@@ -69,6 +69,11 @@ class PayloadInjector:
         if positive and operation == "faceCompareNew" and "serialNo" in body:
             # short alphanumeric is valid under every reading (E-043)
             body["serialNo"] = next(self._serials)
+        if positive and operation == "faceCompareNew":
+            # 必填 is empty (E-023): a service may require encryptionType, and "NON" is the value
+            # the document gives it, so an item with it is valid under every reading
+            for item in _items(body):
+                item.setdefault("encryptionType", "NON")
         return body
 
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:
@@ -141,6 +146,12 @@ class PayloadInjector:
                 item["imgBase64"] = media.b64
             else:
                 item["imgUrl"] = SAFE_URL
+
+
+def _items(body: dict[str, Any]) -> list[dict[str, Any]]:
+    collection = body.get("collectionImageItems")
+    items = [body.get("compareImageItem"), *(collection if isinstance(collection, list) else [])]
+    return [item for item in items if isinstance(item, dict)]
 
 
 def _strict(schema: dict[str, Any]) -> Any:

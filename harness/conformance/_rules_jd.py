@@ -105,8 +105,14 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
 
 @jd_rule("FH-J04", "business-code-in-table", quote="2.业务错误码 (the table of result.code values)")
 def business_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """Every business code (result.code) is in the document's table."""
+    """Every business code (result.code) is in the document's table: an int (``code int``; the
+    result table tells int from Float), so ``1155.0`` is none of its codes."""
     result = _business(ctx, response)
+    if result and isinstance(result.get("code"), float):
+        raise Violation(
+            f"Received: result.code {result['code']!r}\n"
+            "Expected: an integer code of the document's 业务错误码 table (code int 0 状态code)"
+        )
     code = _int(result.get("code")) if result else None
     if code is not None and ctx.code("business", code) is None:
         raise Violation(

@@ -507,6 +507,7 @@ _GATEWAY_MODES = {
         "bad_sign:other",
         "bad_sign:swapped",
         "bad_sign:tsonly",
+        "bad_sign:appkeyts",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],

@@ -258,8 +258,8 @@ def image_item(
 ) -> tuple[dict[str, Any], ImagePart]:
     enum = gen.contract.enum
     item: dict[str, Any] = {"imgType": draw(st.sampled_from(enum("jd", "ImageItem", "imgType")))}
-    if draw(st.booleans()):
-        item["encryptionType"] = draw(st.sampled_from(enum("jd", "ImageItem", "encryptionType")))
+    # always sent: 必填 is empty (E-023), so a service may require it (valid under every reading)
+    item["encryptionType"] = draw(st.sampled_from(enum("jd", "ImageItem", "encryptionType")))
     recipe, data = draw(_image_bytes(gen, at_limit))
     source = "imgBase64" if len(data) > 200_000 else draw(st.sampled_from(["imgBase64", "imgArr"]))
     encoding = "b64" if source == "imgBase64" else draw(st.sampled_from(["bytes", "sbytes"]))
@@ -311,10 +311,17 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
 def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str | None = None) -> Request:
     """``a`` compared with ``b``; without ``serial``, a serialNo no other call had (随机唯一)."""
     kinds = gen.contract.enum("jd", "ImageItem", "imgType")
+    non = gen.contract.enum("jd", "ImageItem", "encryptionType")[0]  # sent: E-023, as image_item
     body = {
         **gen.contract.jd_fixed_fields,
-        "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
-        "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
+        "collectionImageItems": [
+            {"imgType": kinds[0], "encryptionType": non, "imgBase64": encode_image(b.data, "b64")}
+        ],
+        "compareImageItem": {
+            "imgType": kinds[-1],
+            "encryptionType": non,
+            "imgBase64": encode_image(a.data, "b64"),
+        },
         "serialNo": serial or f"{next(_SERIALS)}pair",
     }
     collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.name)

@@ -210,7 +210,7 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "no_timestamp:empty", "malformed_timestamp:abc", "expired_timestamp:360000",
                  "future_timestamp:360000", "no_sign", "no_sign:empty", "bad_sign:other",
                  "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly", "bad_sign:secretonly",
-                 "seconds_timestamp"):  # fmt: skip
+                 "bad_sign:appkeyts", "seconds_timestamp"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
     for mode in ("token", "no_token", "bad_token"):
         assert Auth.from_mode("match", mode).mode("match") == mode
@@ -353,6 +353,23 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
     assert all(re.fullmatch(r"[0-9A-Za-z]{1,32}", s) for s in serials)
     assert len(set(serials)) == 4  # 随机唯一: never repeated, within a run or across runs
     assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
+
+
+def test_positive_jd_items_carry_encryption_type(contract, pool):
+    """必填 is empty (E-023): a service requiring encryptionType follows the document, so a JD item
+    the harness expects accepted carries the documented "NON"; a negative case keeps its items."""
+    inject = PayloadInjector(contract, pool, None).inject
+    body = {
+        **contract.jd_fixed_fields,
+        "serialNo": "s",
+        "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"},
+        "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}],
+    }
+    out = inject("faceCompareNew", body, positive=True)
+    items = [out["compareImageItem"], *out["collectionImageItems"]]
+    assert [item.get("encryptionType") for item in items] == ["NON", "NON"]
+    negative = inject("faceCompareNew", body, positive=False)
+    assert "encryptionType" not in negative["compareImageItem"]
 
 
 # --- package surface, settings, isolation ---------------------------------------------------

@@ -117,10 +117,11 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
         and finding.rule_id == "bad-sign"
     )
     assert finding.basis == "seed"
-    # shrunk: the minimal request has one collection item and no optional field
+    # shrunk: the minimal request has one collection item, whose items hold only what every
+    # request expected accepted carries: imgType, encryptionType "NON" (E-023), one image source
     body = finding.request["body"]
-    assert (
-        len(body["collectionImageItems"]) == 1 and "encryptionType" not in body["compareImageItem"]
+    assert len(body["collectionImageItems"]) == 1 and set(body["compareImageItem"]) in (
+        {"imgType", "encryptionType", source} for source in ("imgBase64", "imgArr")
     )
 
     replay = tmp_path / "findings" / "F-001.json"

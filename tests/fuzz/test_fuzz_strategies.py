@@ -134,6 +134,9 @@ def test_valid_requests_pass_the_spec_validators(contract: Any, request_: Reques
         assert request_.json["liveCode"] == FRESH_LIVE_CODE and request_.json["faceData"].get(
             "videoType"
         )
+    if request_.api == "jd":  # 必填 is empty (E-023): a service may require encryptionType
+        items = [request_.json["compareImageItem"], *request_.json["collectionImageItems"]]
+        assert all(item.get("encryptionType") == "NON" for item in items)
     errors = _errors(contract, request_)
     assert not errors, [e.message[:100] for e in errors]
     for part in request_.images:
@@ -178,6 +181,17 @@ def test_metamorphic_pairs_and_pool() -> None:
         assert pair[0].sha256 != pair[1].sha256 and set(pair) <= set(pool.faces)
 
     check()
+
+
+def test_jd_pairs_carry_encryption_type(contract: Any) -> None:
+    """必填 is empty (E-023): a service may require encryptionType, so the metamorphic pairs a
+    service must accept send the documented "NON" too."""
+    from harness.fuzz._valid import Gen, jd_pair
+
+    pool = image_pool()
+    pair = jd_pair(Gen(contract, pool), pool.faces[0], pool.faces[0])
+    items = [pair.json["compareImageItem"], *pair.json["collectionImageItems"]]
+    assert [item.get("encryptionType") for item in items] == ["NON", "NON"]
 
 
 @settings(max_examples=10, database=None, deadline=None)
