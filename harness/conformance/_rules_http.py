@@ -78,11 +78,12 @@ _REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
     quote="返回参数 (000, 004): the fields of every answer, transcribed as the spec's 200 schema",
 )
 def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
-    """An HTTP 200 answer (the only status the specs document) read as JSON (so labelled, or
-    unlabelled) fits its operation's response schema; another status or media type is
-    FH-H01..H03's finding."""
+    """An HTTP 200 answer (the only status the specs document; another 2xx, a bare 204, claims
+    success too) read as JSON (so labelled, or unlabelled) fits its operation's response schema;
+    another status or media type is FH-H01..H03's finding."""
     name = ctx.contract.operation(ctx.operation).response_schema
-    if response.status_code != 200 or not name or not _read_as_json(_content_type(response)):
+    success = 200 <= response.status_code < 300
+    if not success or not name or not _read_as_json(_content_type(response)):
         return
     try:
         body = json.loads(response.content)
