@@ -198,3 +198,14 @@ def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> 
     message = str(info.value)
     assert message.startswith(f"target {target.url} answered with malformed HTTP: ")
     assert "unreachable" not in message and "\n" not in message
+
+
+def test_a_cookie_the_target_sets_is_never_sent_back() -> None:
+    """A request is what its finding records: a Set-Cookie (here carrying the token) must not
+    put credentials on the next one, such as a probe's request sent without a token."""
+    with HostileTarget(("set_cookie",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        for auth in ("token", "no_token"):
+            sent = sender.send(Request("match", "liveCode", "POST", "/x", json={}, auth=auth))
+            assert sent.status == 200
+    second = target.heads[1].lower()
+    assert b"authorization" not in second and b"cookie" not in second, second
