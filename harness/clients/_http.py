@@ -160,7 +160,7 @@ class Sender:
             self.contract,
             request.api,
             response.status_code,
-            dict(response.headers),
+            dict(response.headers.items()),  # one pass: a lookup per name is quadratic
             content,
             elapsed_s=time.perf_counter() - start,
         )
