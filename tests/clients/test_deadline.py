@@ -221,3 +221,16 @@ def test_ten_thousand_headers_are_read_within_the_deadline() -> None:
             took = time.monotonic() - started
     assert (exchange.status, exchange.content, len(exchange.headers)) == (200, BODY, 10_002)
     assert took < 3 + 1, took
+
+
+def test_credentials_a_target_echoes_into_its_status_line_are_not_repeated() -> None:
+    """The HTTP stack quotes a malformed status line in its error; a hostile target puts the
+    token (or the signed query) there. `call` and accuracy print the error, findings keep it."""
+    token = "hostile-echo-token-5d1c"
+    with HostileTarget(("status_echo",)) as target:
+        with FaceMatchClient(target.url, token=token) as client:
+            with pytest.raises(TransportFailure) as caught:
+                client.live_code()
+            exchange = client.send(Request("match", "liveCode", "POST", "/x", json={}))
+    assert "illegal status line" in str(caught.value) and "illegal status line" in exchange.error
+    assert token not in str(caught.value) and token not in exchange.error
