@@ -6,6 +6,7 @@ for ever; here every socket operation gets at most what is left of the request's
 from __future__ import annotations
 
 import contextvars
+import http.cookiejar
 import math
 import ssl
 import time
@@ -198,10 +199,13 @@ def http_client(
     **kwargs: Any,
 ) -> httpx.Client:
     """The harness's httpx client: every request ends within ``timeout`` seconds in total
-    (connecting gets at most 5 s of it)."""
+    (connecting gets at most 5 s of it). It keeps no cookie: a request is what its finding
+    records, and a target's Set-Cookie (a session, its echo of the token) must not add to it."""
     seconds = check_seconds(timeout, "request timeout")
+    no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return httpx.Client(
         timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)),
         transport=DeadlineTransport(seconds, transport),
+        cookies=no_cookies,
         **kwargs,
     )

@@ -22,6 +22,7 @@ from harness.contract import (
 )
 from harness.errors import TargetError
 from harness.pacing import Budget, Pacer
+from harness.redact import redact_text
 
 from ._build import Source, compare_body, idno_body, match_body
 from ._deadline import (
@@ -75,6 +76,12 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     """``"<kind>, <what happened>"``: one line per kind, so findings merge."""
     limit = f"the {timeout_s:g} s client timeout" if timeout_s else "the client timeout"
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
+
+
+def one_line(text: str, secrets: list[str]) -> str:
+    """An HTTP stack's error as one line without the run's secrets: it may quote what a target
+    sent, and a hostile target can echo the request's credentials into its status line."""
+    return " ".join(redact_text(text, secrets).split())
 
 
 def check_reachable(url: str, timeout_s: float = 5.0) -> None:
@@ -131,9 +138,10 @@ class Sender:
         self.budget.check()  # also Ctrl-C / SIGTERM, when the run is in a gate's thread
         if paced:
             self.pacer.wait()
+        credentials = credentials or self._credentials
         headers, query = request.auth.apply(
             request.api,
-            credentials or self._credentials,
+            credentials,
             now_ms=int(self.clock() * 1000),
             window_ms=self.contract.jd_timestamp_window_ms,
         )
@@ -149,18 +157,18 @@ class Sender:
                 headers={"Content-Type": "application/json", **request.headers, **headers},
             )
         except httpx.HTTPError as exc:
-            return self._unanswered(exc, begun=False, start=start)
+            return self._unanswered(exc, begun=False, start=start, secrets=credentials.secrets())
         try:
             content = read_capped(response)
         except httpx.HTTPError as exc:
-            return self._unanswered(exc, begun=True, start=start)
+            return self._unanswered(exc, begun=True, start=start, secrets=credentials.secrets())
         finally:
             response.close()
         return Exchange.read(
             self.contract,
             request.api,
             response.status_code,
-            dict(response.headers),
+            dict(response.headers.items()),  # one pass: a lookup per name is quadratic
             content,
             elapsed_s=time.perf_counter() - start,
         )
@@ -182,9 +190,11 @@ class Sender:
         self.reconnects += 1
         return self.http.send(request, stream=True)
 
-    def _unanswered(self, exc: httpx.HTTPError, *, begun: bool, start: float) -> Exchange:
+    def _unanswered(
+        self, exc: httpx.HTTPError, *, begun: bool, start: float, secrets: list[str]
+    ) -> Exchange:
         kind = no_answer_kind(exc, begun=begun)
-        detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+        detail = one_line(f"{type(exc).__name__}: {exc}", secrets)[:160]
         return Exchange(
             status=0,
             error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
@@ -235,6 +245,7 @@ class _Client(Sender):
         op = self.contract.operation(operation)
         where = f"{op.method.upper()} {op.path}"
         exc = exchange.cause
+        said = "" if exc is None else one_line(str(exc), self._credentials.secrets())
         if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
             raise TransportFailure(f"{self.base_url}: {exc}")
         if isinstance(exc, httpx.TimeoutException):
@@ -243,9 +254,9 @@ class _Client(Sender):
                 f"({type(exc).__name__})"
             )
         if isinstance(exc, httpx.ConnectError):
-            raise TransportFailure(f"{self.base_url}: cannot connect ({exc})")
+            raise TransportFailure(f"{self.base_url}: cannot connect ({said})")
         if exc is not None:
-            raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {exc}")
+            raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {said}")
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
         if exchange.body is None:

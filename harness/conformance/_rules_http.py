@@ -78,14 +78,14 @@ _REQUIRED = re.compile(r"""^["']([^"']+)["'] is a required property""")
     quote="返回参数 (000, 004): the fields of every answer, transcribed as the spec's 200 schema",
 )
 def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
-    """An HTTP 200 answer (the only status the specs document) read as JSON (so labelled, or
-    unlabelled) fits its operation's response schema; another status or media type is
-    FH-H01..H03's finding.
+    """An HTTP 200 answer (the only status the specs document; another 2xx, a bare 204, claims
+    success too) read as JSON (so labelled, or unlabelled) fits its operation's response schema;
+    another status or media type is FH-H01..H03's finding.
 
     Under another media type the body is still the envelope (errcode/code 是): a JSON object is
     judged by its API's rules, anything else has none (``code=2312`` as text/plain)."""
     name = ctx.contract.operation(ctx.operation).response_schema
-    if response.status_code != 200 or not name:
+    if not 200 <= response.status_code < 300 or not name:
         return
     labelled = _read_as_json(_content_type(response))
     try:

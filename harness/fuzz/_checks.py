@@ -182,13 +182,23 @@ VALID_AS = {
 }
 
 
-def refused_as_invalid(found: Answer | None, name: str = "valid-requests") -> list[Problem]:
-    """A request valid under every reading (of the property ``name``) is not refused as invalid."""
+def refused_as_invalid(
+    found: Answer | None, name: str = "valid-requests", exchange: Exchange | None = None
+) -> list[Problem]:
+    """A request valid under every reading (of the property ``name``) is not refused as invalid,
+    and its answer (``exchange``) is the API's envelope: under both readings of E-015 (errors at
+    200 or as 4xx) every answer is, so a page, a bare 204 or a redirect is no answer to judge
+    (a 5xx is FH-H01's, no answer FH-H04's)."""
+    what = VALID_AS.get(name, VALID_AS["valid-requests"])
     if found is not None and found.category == "input":
         meaning = found.meaning.en if found.meaning else "?"
-        what = VALID_AS.get(name, VALID_AS["valid-requests"])
         message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
         return [Problem("valid_request_accepted", "high", message)]
+    if exchange is not None and 0 < exchange.status < 400 and not isinstance(exchange.body, dict):
+        kind = exchange.content_type or "no Content-Type"
+        text = exchange.content[:60].decode("utf-8", "replace")
+        message = f"{what} got HTTP {exchange.status} ({kind}) that is not the API's envelope: "
+        return [Problem("valid_request_answered", "high", message + repr(text))]
     return []
 
 
@@ -350,7 +360,7 @@ class FuzzTarget(Pretty):
     def assert_conforms(self, request: Request, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
-        problems += refused_as_invalid(self.outcome(request, exchange))
+        problems += refused_as_invalid(self.outcome(request, exchange), exchange=exchange)
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

@@ -69,17 +69,17 @@ def klass_of(category: str, retryable: bool) -> str:
 
 
 @functools.cache
-def _reader() -> Callable[[bytes], Answer]:
-    return functools.partial(read_answer, load_contract(), None, 200)
+def _reader() -> Callable[[int, bytes], Answer]:
+    return functools.partial(read_answer, load_contract(), None)
 
 
 def api_classifier(
     status_code: int, body: bytes, exception: BaseException | None
 ) -> Classification:
     """``(status, body, exception) -> (klass, code label)`` for either API's answers."""
-    if status_code != 200:
+    if not 200 <= status_code < 300:  # another 2xx is read as a 200: a bare 204 is no success
         return _coded_4xx(status_code, body) or default_classifier(status_code, body, exception)
-    answer = _reader()(body)
+    answer = _reader()(status_code, body)
     label = answer.code_key
     if answer.where is None:
         what = "not JSON" if answer.body is None else "not the API's envelope"
@@ -107,7 +107,7 @@ def _coded_4xx(status_code: int, body: bytes) -> Classification | None:
     no HTTP status (E-015), so the status alone must not turn a business failure into an error."""
     if not 400 <= status_code < 500:
         return None
-    answer = _reader()(body)
+    answer = _reader()(status_code, body)
     if answer.where == "status" or answer.meaning is None:
         return None
     klass = klass_of(answer.meaning.category, answer.meaning.retryable)

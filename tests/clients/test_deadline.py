@@ -198,3 +198,39 @@ def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> 
     message = str(info.value)
     assert message.startswith(f"target {target.url} answered with malformed HTTP: ")
     assert "unreachable" not in message and "\n" not in message
+
+
+def test_a_cookie_the_target_sets_is_never_sent_back() -> None:
+    """A request is what its finding records: a Set-Cookie (here carrying the token) must not
+    put credentials on the next one, such as a probe's request sent without a token."""
+    with HostileTarget(("set_cookie",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        for auth in ("token", "no_token"):
+            sent = sender.send(Request("match", "liveCode", "POST", "/x", json={}, auth=auth))
+            assert sent.status == 200
+    second = target.heads[1].lower()
+    assert b"authorization" not in second and b"cookie" not in second, second
+
+
+def test_ten_thousand_headers_are_read_within_the_deadline() -> None:
+    """Reading headers one name at a time from httpx's Headers is quadratic: 10,000 of them held
+    a 3 s request for over 30 s after its answer came."""
+    with HostileTarget(("many_headers",)) as target:
+        with Sender(target.url, credentials=DEMO, timeout_s=3) as sender:
+            started = time.monotonic()
+            exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+            took = time.monotonic() - started
+    assert (exchange.status, exchange.content, len(exchange.headers)) == (200, BODY, 10_002)
+    assert took < 3 + 1, took
+
+
+def test_credentials_a_target_echoes_into_its_status_line_are_not_repeated() -> None:
+    """The HTTP stack quotes a malformed status line in its error; a hostile target puts the
+    token (or the signed query) there. `call` and accuracy print the error, findings keep it."""
+    token = "hostile-echo-token-5d1c"
+    with HostileTarget(("status_echo",)) as target:
+        with FaceMatchClient(target.url, token=token) as client:
+            with pytest.raises(TransportFailure) as caught:
+                client.live_code()
+            exchange = client.send(Request("match", "liveCode", "POST", "/x", json={}))
+    assert "illegal status line" in str(caught.value) and "illegal status line" in exchange.error
+    assert token not in str(caught.value) and token not in exchange.error

@@ -415,6 +415,12 @@ def test_the_response_schema_is_fh_h05_read_through_the_contract(contract, api):
         with pytest.raises(CheckFailed) as failed:
             entry.fn(ctx, garbage, case)
         assert failed.value.level == "medium" and "not a JSON object" in failed.value.message
+    # another 2xx claims success as a 200 does: its body is the envelope too (a hostile 204)
+    for status, content in [(204, b""), (202, b"accepted")]:
+        with pytest.raises(CheckFailed) as failed:
+            entry.fn(ctx, httpx.Response(status, content=content), case)
+        assert failed.value.level == "medium" and "not a JSON object" in failed.value.message
+    entry.fn(ctx, httpx.Response(201, json=examples[0][3]), case)
     for other in (
         httpx.Response(500, text="boom"),
         # an envelope labelled otherwise: FH-H03's finding alone, its fields the API's rules'

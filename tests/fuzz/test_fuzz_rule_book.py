@@ -258,3 +258,24 @@ def test_the_internal_apis_codes_are_faceharness_numbering_observed_as_e014(cont
     [unknown] = check_refusal(contract, bad_sign, _gateway("19999"), strict=True, readings=log)
     assert (unknown.check, unknown.basis) == ("rule_code", "seed")
     assert log.observed("E-014") == "not-exercised"
+
+
+GARBAGE = [(200, "text/html", b"<html>OK</html>"), (204, "", b""), (302, "text/html", b"moved")]
+NOT_MINE = [(200, "application/json", b'{"errcode": 0}'), (404, "text/html", b"<html>")]
+
+
+def test_a_valid_request_answered_without_the_envelope_fails_its_property() -> None:
+    """Under both readings of E-015 every answer is the envelope: a hostile target answering a
+    page, a bare 204 or a redirect to everything must not pass fuzz (the rule book leaves another
+    media type or status to the convention rules, which list without failing)."""
+    from harness.fuzz._checks import outcome, refused_as_invalid
+
+    contract = load_contract()
+    for status, kind, content in GARBAGE + NOT_MINE:
+        exchange = Exchange.read(contract, "match", status, {"content-type": kind}, content)
+        found = outcome(contract, MATCH, exchange)
+        checks = [p.check for p in refused_as_invalid(found, exchange=exchange)]
+        expected = ["valid_request_answered"] if (status, kind, content) in GARBAGE else []
+        assert checks == expected, (status, kind)
+    lost = Exchange(status=0, error="reset", no_answer="reset")
+    assert refused_as_invalid(None, exchange=lost) == []  # FH-H04's

@@ -106,6 +106,10 @@ CASES = [
     ("http 503", 503, b"busy", ("server_error", "http:503")),
     ("not json", 200, b"<html>", ("server_error", "http:200 not JSON")),
     ("not an envelope", 200, b"[1, 2]", ("server_error", "http:200 not the API's envelope")),
+    # another 2xx is read as a 200 is: an empty 204 or a text 202 is no success (hostile target)
+    ("http 204 empty", 204, b"", ("server_error", "http:204 not JSON")),
+    ("http 202 text", 202, b"accepted", ("server_error", "http:202 not JSON")),
+    ("match ok at 201", 201, _match(0), ("success", "match:errcode:0")),
 ]
 
 
