@@ -102,12 +102,13 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
         if negative and _negative_body_only(case)
         else None
     )
-    if reading is not None:  # a limit or format the documents do not give (E-043, E-012, E-032)
+    if reading is not None:  # a limit, format or field only a reading sets (E-043, E-032, E-023)
+        what = "required fields" if reading == "E-023" else "limits and formats"
         session.readings.observe(
             reading,
             "default" if rejected else "alternative",
             f"{operation}: Received: {code} for a request outside only "
-            f"faceharness' limits and formats\nDefault reading: refused ({reading})",
+            f"faceharness' {what}\nDefault reading: refused ({reading})",
         )
         if rejected or not session.readings.mismatch(reading, "alternative"):
             return None
@@ -148,12 +149,19 @@ def _negative_body_only(case: Any) -> bool:
 
 def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: Any) -> str | None:
     """The erratum whose reading alone makes ``body`` invalid (valid without the spec's
-    ``x-reading`` limits and formats); None when it is invalid under every reading."""
+    ``x-reading`` limits, formats and required fields); None when it is invalid under every
+    reading. A body invalid only by several readings at once (or by none) is named as before by
+    faceharness' own formats, E-043 (E-032 for validateData)."""
     schema = contract.operation(operation).request_schema
     if not schema or not isinstance(body, dict):
         return None
-    if not contract.spec(api).validator(schema, every_reading=True).is_valid(body):
+    spec = contract.spec(api)
+    if not spec.validator(schema, every_reading=True).is_valid(body):
         return None
+    if not spec.validator(schema).is_valid(body):
+        for erratum in spec.reading_errata:  # E-023: a field only faceharness requires
+            if spec.validator(schema, lenient=frozenset({erratum})).is_valid(body):
+                return erratum
     return "E-032" if operation == "liveCode" else "E-043"
 
 

@@ -91,6 +91,12 @@ class Spec:
             if method in {"get", "post", "put", "delete", "patch"}
         }
 
+    @cached_property
+    def reading_errata(self) -> tuple[str, ...]:
+        """The errata whose reading alone sets some limit, format or required field
+        (``x-reading``), sorted."""
+        return tuple(sorted(_cited_errata(self.raw, "x-reading")))
+
     def schema(self, name: str) -> dict[str, Any]:
         """A self-contained JSON Schema (2020-12) for a component, refs still resolvable."""
         if name not in self.raw["components"]["schemas"]:

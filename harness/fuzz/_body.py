@@ -185,9 +185,17 @@ def fields(spec: Spec, operation: str, body: Any) -> list[Field]:
         schema = spec.schemas[name]
         for prop in schema.get("properties", {}):
             resolved = _resolve(spec, dict(schema["properties"][prop]))
-            required = prop in schema.get("required", ())
+            required = prop in _required(schema)
             out.append(Field((*prefix, prop), resolved, required, _declared_type(spec, resolved)))
     return out
+
+
+def _required(schema: dict[str, Any]) -> set[str]:
+    """The fields faceharness requires: under every reading, and in ``allOf`` members those only
+    its reading requires (``x-reading``, E-023), which ``missing-field`` drops too (whether the
+    request is then invalid under every reading is ``reading_only``'s question)."""
+    members = [schema, *(m for m in schema.get("allOf", ()) if isinstance(m, dict))]
+    return {str(name) for m in members for name in m.get("required", ())}
 
 
 def image_targets(operation: str, body: dict[str, Any]) -> list[JsonPath]:

@@ -426,6 +426,61 @@ def test_checks_do_nothing_in_somebody_elses_schemathesis_run(contract):
         assert check(None, answer, case) is True
 
 
+_B64 = "/9j/4AAQSkZJRg=="
+_JD_ITEM = {"encryptionType": "NON", "imgType": "SFF", "imgBase64": _B64}
+_JD_BODY = {
+    "businessId": "JDT-NUEHUB-COM-FACE",
+    "appName": "FACE_ALGORITHM",
+    "appAuthorityKey": "sADsk3+58E9yf/fUN9DmBA==",
+    "collectionImageItems": [_JD_ITEM],
+    "compareImageItem": {**_JD_ITEM, "imgType": "IDP"},
+    "serialNo": "s-1",
+}
+
+
+def _without(path: tuple[str | int, ...]) -> dict:
+    body = json.loads(json.dumps(_JD_BODY))
+    *parent, last = path
+    holder = body
+    for key in parent:
+        holder = holder[key]
+    del holder[last]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("operation", "body", "reading"),
+    [
+        # the 必填 column is empty (E-023): only faceharness' reading requires these
+        ("faceCompareNew", _without(("serialNo",)), "E-023"),
+        ("faceCompareNew", _without(("businessId",)), "E-023"),
+        ("faceCompareNew", _without(("appName",)), "E-023"),
+        ("faceCompareNew", _without(("appAuthorityKey",)), "E-023"),
+        ("faceCompareNew", _without(("compareImageItem", "imgType")), "E-023"),
+        ("faceCompareNew", _without(("collectionImageItems", 0, "imgType")), "E-023"),
+        # two faces under every reading ("计算两张脸的相似程度"), a 固定值 is fixed
+        ("faceCompareNew", _without(("compareImageItem",)), None),
+        ("faceCompareNew", _without(("collectionImageItems",)), None),
+        ("faceCompareNew", {**_JD_BODY, "businessId": "OTHER"}, None),
+        ("faceCompareNew", {k: v for k, v in _JD_BODY.items() if "Item" in k}, "E-023"),
+        # faceharness' formats (as before)
+        ("faceCompareNew", {**_JD_BODY, "serialNo": "s 1"}, "E-043"),
+        ("liveCode", {"x": 1}, "E-032"),
+    ],
+)
+def test_a_request_invalid_only_by_a_reading_names_that_reading(contract, operation, body, reading):
+    """FH-S01 and fuzz expect refused only what every reading refuses; a body invalid only by
+    faceharness' reading names the erratum that reading belongs to."""
+    from harness.conformance._st_checks import invalid_only_by_reading
+
+    api = contract.operation(operation).api
+    assert invalid_only_by_reading(contract, api, operation, body) == reading
+    if operation == "faceCompareNew":
+        assert not contract.jd.validator("CompareRequest").is_valid(
+            body
+        )  # still refused by default
+
+
 # --- how the probes read an answer ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("api", "status", "body", "place"),

@@ -279,3 +279,47 @@ def test_a_valid_request_answered_without_the_envelope_fails_its_property() -> N
         assert checks == expected, (status, kind)
     lost = Exchange(status=0, error="reset", no_answer="reset")
     assert refused_as_invalid(None, exchange=lost) == []  # FH-H04's
+
+
+def test_a_field_only_faceharness_requires_is_observed_as_e023_when_missing(contract: Any):
+    """The 必填 column is empty (E-023): missing-field still drops serialNo, the 固定值 fields and
+    imgType (a service may require them), but accepting such a request only follows the other
+    reading; without one of the two images ("计算两张脸的相似程度") every reading refuses it."""
+    from dataclasses import replace
+
+    from harness.fuzz._body import fields
+
+    item = {"encryptionType": "NON", "imgType": "SFF", "imgBase64": "/9j/4AAQSkZJRg=="}
+    body = {
+        "businessId": "JDT-NUEHUB-COM-FACE",
+        "appName": "FACE_ALGORITHM",
+        "appAuthorityKey": "sADsk3+58E9yf/fUN9DmBA==",
+        "collectionImageItems": [item],
+        "compareImageItem": {**item, "imgType": "IDP"},
+        "serialNo": "fh-1",
+    }
+    dropped = {f.path for f in fields(contract.jd, "faceCompareNew", body) if f.required}
+    reading_only = [("serialNo",), ("businessId",), ("appName",), ("appAuthorityKey",)]
+    reading_only += [("compareImageItem", "imgType"), ("collectionImageItems", 0, "imgType")]
+    every_reading = [("collectionImageItems",), ("compareImageItem",)]
+    assert dropped == {*reading_only, *every_reading}
+    invalid = contract.codes.named("jd", "invalid_parameter").code
+    for path in reading_only + every_reading:
+        sent = json.loads(json.dumps(body))
+        holder = sent
+        for key in path[:-1]:
+            holder = holder[key]
+        del holder[path[-1]]
+        field = ".".join(map(str, path))
+        case = InvalidCase(
+            replace(JD, json=sent), "missing-field", f"{field} removed", "business", (invalid,)
+        )
+        log = ReadingLog()
+        problems = check_refusal(contract, case, _jd(), strict=True, readings=log)
+        if path in every_reading:
+            assert [(p.check, p.basis) for p in problems] == [("invalid_refused", "seed")], path
+            continue
+        assert problems == [] and log.observed("E-023") == "alternative", (path, problems)
+        required = ReadingLog({"E-023": "default"})
+        [problem] = check_refusal(contract, case, _jd(), strict=True, readings=required)
+        assert (problem.basis, problem.erratum) == ("reading", "E-023"), path
