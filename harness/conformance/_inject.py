@@ -8,8 +8,10 @@ URLs are never fetched; positive cases are made valid under every reading.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
+import uuid
 from typing import Any
 
 import jsonschema_rs
@@ -23,7 +25,8 @@ from ._payloads import PayloadPool
 SAFE_URL = "http://127.0.0.1:9/faceharness-not-fetched.jpg"
 _ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
-_SHORT_ALNUM = re.compile(r"^[0-9A-Za-z]{1,32}$")
+_RUN = uuid.uuid4().hex[:10]  # serialNo is 随机唯一: no two runs send the same one
+_SERIALS = itertools.count()  # nor two cases of one process
 
 
 class PayloadInjector:
@@ -64,9 +67,10 @@ class PayloadInjector:
             else:
                 self._match(operation, body, key, convert)
         serial = body.get("serialNo") if operation == "faceCompareNew" else None
-        if positive and isinstance(serial, str) and not _SHORT_ALNUM.match(serial):
-            # 随机唯一 only: short alphanumeric is valid under every reading (E-043)
-            body["serialNo"] = "fh" + key.hex()[:20]
+        if positive and isinstance(serial, str):
+            # 随机唯一: a service may refuse a serialNo it has seen (schemathesis repeats bodies,
+            # runs repeat cases); short alphanumeric is valid under every reading (E-043)
+            body["serialNo"] = f"fh{key.hex()[:8]}{_RUN}{next(_SERIALS):x}"
         return body
 
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import string
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -235,13 +237,24 @@ def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
 
 
 # --- JD faceCompareNew (seed 004) ----------------------------------------------------------
+_RUN = uuid.uuid4().hex[:8]
+_SERIALS = itertools.count()
+
+
+def fresh_serial(prefix: str = "fuzz") -> str:
+    """serialNo is 随机唯一 and a service may refuse one it has seen: ``prefix`` (alphanumeric,
+    at most 16 characters kept) with this run's random part and a counter, never sent before."""
+    return f"{prefix[:16]}{_RUN}{next(_SERIALS):x}"
+
+
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     """serialNo is only 随机唯一: the spec's pattern is faceharness' (E-043), so a live service gets
-    short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
+    short alphanumeric ones (valid under every reading), each sent once (`fresh_serial`); the
+    emulator the pattern's whole range."""
     schema = gen.contract.property_schema("jd", "CompareRequest", "serialNo")
     if not gen.identities:
         alphanumeric = string.digits + string.ascii_uppercase + string.ascii_lowercase
-        return st.text(alphanumeric, min_size=8, max_size=32)
+        return st.text(alphanumeric, min_size=8, max_size=16).map(fresh_serial)
     return st.from_regex(schema["pattern"], fullmatch=True).filter(lambda s: conforms(schema, s))
 
 
@@ -301,13 +314,13 @@ def match_pair(gen: Gen, a: PoolImage, b: PoolImage) -> Request:
     return gen.request("match", body, parts)
 
 
-def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str = "fuzz-pair-1") -> Request:
+def jd_pair(gen: Gen, a: PoolImage, b: PoolImage, serial: str | None = None) -> Request:
     kinds = gen.contract.enum("jd", "ImageItem", "imgType")
     body = {
         **gen.contract.jd_fixed_fields,
         "collectionImageItems": [{"imgType": kinds[0], "imgBase64": encode_image(b.data, "b64")}],
         "compareImageItem": {"imgType": kinds[-1], "imgBase64": encode_image(a.data, "b64")},
-        "serialNo": serial,
+        "serialNo": serial or fresh_serial("fuzzpair"),
     }
     collection = ImagePart(("collectionImageItems", 0, "imgBase64"), b.name)
     compare = ImagePart(("compareImageItem", "imgBase64"), a.name)

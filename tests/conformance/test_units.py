@@ -350,6 +350,21 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
     assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
 
 
+def test_positive_jd_cases_never_repeat_a_serialno(contract, pool):
+    """serialNo is 随机唯一: a service may refuse one it has seen, and schemathesis sends equal
+    bodies more than once (the examples, the coverage phase) and every run the same ones."""
+    body = {
+        **contract.jd_fixed_fields,
+        "serialNo": "abc123",
+        "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"},
+        "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA"}],
+    }
+    runs = [PayloadInjector(contract, pool, None).inject for _ in range(2)]
+    serials = [inject("faceCompareNew", body, positive=True)["serialNo"] for inject in runs * 2]
+    assert len(set(serials)) == 4, serials
+    assert all(re.fullmatch(r"[0-9A-Za-z]{1,32}", s) for s in serials), serials
+
+
 # --- package surface, settings, isolation ---------------------------------------------------
 def test_public_names_resolve():
     """The names other packages and commands import from the package."""
