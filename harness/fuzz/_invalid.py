@@ -355,7 +355,10 @@ def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     wrong = sorted({right.lower(), right + "X", "X" + right[1:], "other"} - {right})
     value = draw(st.sampled_from(wrong))
     body.set((name,), value)
-    return ctx.jd(f"{name} is not its 固定值", (ctx.codes.jd_fixed,))
+    # 1162 业务参数配置错误 is the closest text; 100 参数不合法 and 43011 请求参数不在接受范围 fit as well
+    # (E-044)
+    codes = (ctx.codes.jd_fixed, ctx.codes.jd_invalid, ctx.codes.jd_range)
+    return ctx.jd(f"{name} is not its 固定值", codes)
 
 
 def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:

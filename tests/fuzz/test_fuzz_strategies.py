@@ -179,6 +179,47 @@ def test_metamorphic_pairs_and_pool() -> None:
     check()
 
 
+@pytest.mark.parametrize("code", [1162, 100, 43011])
+def test_a_wrong_fixed_value_may_get_any_code_e044_names(contract: Any, code: int) -> None:
+    """E-044: 1162 (业务参数配置错误) is the closest text for a wrong 固定值; a service answering 100
+    (参数不合法) or 43011 (请求参数不在接受范围) is held to nothing more, even where the rule's
+    code is exact."""
+    from harness.clients import Exchange
+    from harness.fuzz._checks import check_answer
+
+    answer = {"code": "10000", "msg": "查询成功", "result": {"code": code, "msg": "参数不合法!"}}
+    exchange = Exchange.read(
+        contract, "jd", 200, {"content-type": "application/json"}, json.dumps(answer).encode()
+    )
+
+    @settings(max_examples=3, database=None, deadline=None)
+    @given(strategies.invalid_requests(rules=["fixed-field"]))
+    def check(case: InvalidCase) -> None:
+        problems = check_answer(contract, case.request, exchange, case=case, strict=True)
+        assert not [p for p in problems if p.check in ("rule_code", "invalid_refused")], problems
+
+    check()
+
+
+def test_jd_requests_to_a_live_service_never_repeat_a_serialno() -> None:
+    """serialNo is 随机唯一 and a service may refuse one it has seen: the metamorphic pairs and
+    the drawn serialNos (which hypothesis repeats) are sent once each, short alphanumeric."""
+    from harness.fuzz._valid import jd_pair, serial_numbers
+
+    gen = strategies._gen(None, None, ())  # a live target: no identities known
+    face = gen.pool.faces[0]
+    serials = [jd_pair(gen, face, face).json["serialNo"] for _ in range(3)]
+
+    @settings(max_examples=30, database=None)
+    @given(serial_numbers(gen))
+    def draw(serial: str) -> None:
+        serials.append(serial)
+
+    draw()
+    assert len(set(serials)) == len(serials), serials
+    assert all(re.fullmatch(r"[0-9A-Za-z]{1,32}", s) for s in serials), serials
+
+
 @settings(max_examples=10, database=None, deadline=None)
 @given(strategies.valid_jd_request())
 def test_request_repr_is_short(request_: Request) -> None:
