@@ -26,11 +26,17 @@ FRAMING = (
     "livecode-8",
     "match-nulls",
     "jd-charged-on-answer",
+    "jd-nulls",
 )
 
 
 # the one API a variant differs in, where it differs in one
-API = {"livecode-8": "match", "match-nulls": "match", "jd-charged-on-answer": "jd"}
+API = {
+    "livecode-8": "match",
+    "match-nulls": "match",
+    "jd-charged-on-answer": "jd",
+    "jd-nulls": "jd",
+}
 
 
 @pytest.mark.parametrize("name", FRAMING)
