@@ -67,6 +67,19 @@ def test_throttling_fails_a_run_only_at_a_rate_the_service_is_held_to(
     assert "at 30/s" in suite.reason and "p99_at_rps" in (suite.testable_when or "")
 
 
+def test_a_slow_service_fails_no_run_at_a_rate_and_slo_the_gate_chose(tmp_path: Path) -> None:
+    """The documents promise no latency: over the SLO of the gate's profile, at the gate's own
+    rate (no [load] p99_at_rps), a run is inconclusive with why, not a finding."""
+    suite = run_load_suite(
+        "emulator", out_dir=tmp_path, scenario="liveCode", rate=10, duration_s=2,
+        emulator=EmulatorOptions(latency=("fixed:60ms",)), slo_p99_ms=20, max_error_rate=0.01,
+        contracted_rate=False,
+    )  # fmt: skip
+    assert suite.status == "inconclusive" and suite.findings == [], suite.findings
+    assert suite.reason is not None and suite.reason.startswith("p99"), suite.reason
+    assert "at 10/s" in suite.reason and "max_p99_ms" in (suite.testable_when or "")
+
+
 def test_a_break_free_run_succeeds_on_every_operation(tmp_path: Path) -> None:
     """Two worker processes: each builds its image pool without missing the master's heartbeats."""
     suite = run_load_suite(
