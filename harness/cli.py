@@ -227,7 +227,14 @@ def call_idno(
     engine: CallEngineOpt = "dlib",
 ) -> None:
     """POST /tech/ai/face/match/idno: a photo against the registry photo of an ID number."""
-    _run_call(target, config, lambda client: client.idno(id_num, name, face), timeout, engine)
+
+    def idno(client: Any) -> BaseModel:
+        # /idno marks liveCode and videoType 是 (E-008): a code issued a moment before and
+        # SILENT, valid under every reading
+        code = client.live_code()
+        return client.idno(id_num, name, face, video_type="SILENT", live_code=code)  # type: ignore[no-any-return]
+
+    _run_call(target, config, idno, timeout, engine)
 
 
 @call_app.command("livecode")

@@ -31,6 +31,13 @@ def _business(ctx: RuleContext, response: Exchange) -> dict[str, Any] | None:
     return result if isinstance(result, dict) else None
 
 
+def _compared(ctx: RuleContext, body: dict[str, Any]) -> bool:
+    """Whether a gateway-success answer says the comparison ran: business code 0 or 1155."""
+    result = body.get("result")
+    code = _int(result.get("code")) if isinstance(result, dict) else None
+    return code in (0, ctx.contract.jd_not_same_person_code)
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -284,8 +291,8 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
     "剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
 )
 def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> Any:
-    """remainTimes falls with every counted call, stays -1 when unlimited, never below; by exactly
-    one is E-028."""
+    """remainTimes falls with every comparison that ran, stays -1 when unlimited, never below; by
+    exactly one, and after a refused request too, is E-028."""
     body = envelope(response) or {}
     if body.get("code") != ctx.contract.jd_success_code:
         return
@@ -309,6 +316,13 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
                 f"Received: remainTimes={now} after -1\nExpected: -1 (无限制时为-1) stays -1"
             )
         return None
+    if now == before and not _compared(ctx, body):
+        raise observed(
+            "E-028",
+            f"Received: remainTimes={now} after {before}, for a request the service refused\n"
+            f"Default reading: {before - 1} (every call counted; a service may count only the "
+            "comparisons it ran, 不扣费)",
+        )
     if now >= before:
         raise Violation(
             f"Received: remainTimes={now} after {before}\n"

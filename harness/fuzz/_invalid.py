@@ -75,11 +75,14 @@ class Ctx:
         return Expect(detail, "business", codes or (self.codes.jd_invalid,), exact)
 
     def either(self, body: Body, detail: str, f: Field) -> Expect:
-        """The api's invalid-parameter answer; on JD a 固定值 field may get 1162, an enum 43011."""
+        """The api's invalid-parameter answer; on JD a 固定值 field may get 1162 or 43011 (E-044),
+        an enum 43011."""
         if body.request.api != "jd":
             return self.match(detail)
-        extra = ("const", self.codes.jd_fixed), ("enum", self.codes.jd_range)
-        return self.jd(detail, (self.codes.jd_invalid, *[c for k, c in extra if k in f.schema]))
+        fixed, in_range = self.codes.jd_fixed, self.codes.jd_range
+        extra = ("const", (fixed, in_range)), ("enum", (in_range,))
+        codes = dict.fromkeys(c for k, cs in extra if k in f.schema for c in cs)
+        return self.jd(detail, (self.codes.jd_invalid, *codes))
 
 
 Mutate = Callable[[st.DrawFn, Ctx, Body], Expect]
@@ -355,7 +358,10 @@ def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     wrong = sorted({right.lower(), right + "X", "X" + right[1:], "other"} - {right})
     value = draw(st.sampled_from(wrong))
     body.set((name,), value)
-    return ctx.jd(f"{name} is not its 固定值", (ctx.codes.jd_fixed,))
+    # 1162 业务参数配置错误 is the closest text; 100 参数不合法 and 43011 请求参数不在接受范围
+    # fit as well (E-044)
+    codes = (ctx.codes.jd_fixed, ctx.codes.jd_invalid, ctx.codes.jd_range)
+    return ctx.jd(f"{name} is not its 固定值", codes)
 
 
 def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:

@@ -242,7 +242,8 @@ _SERIALS = (f"{n:06d}{uuid.uuid4().hex[:6]}" for n in itertools.count(1))
 
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:
     """serialNo is only 随机唯一: the spec's pattern is faceharness' (E-043), so a live service gets
-    short alphanumeric ones (valid under every reading); the emulator the pattern's whole range."""
+    short alphanumeric ones (valid under every reading), each sent once (`fresh_serial`); the
+    emulator the pattern's whole range."""
     schema = gen.contract.property_schema("jd", "CompareRequest", "serialNo")
     if not gen.identities:
         # 随机唯一: a service may refuse a repeat, so no two calls share one (hypothesis repeats

@@ -96,7 +96,8 @@ def _sizes(face: PoolImage, max_bytes: int) -> list[PoolImage]:
     """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``."""
     name, data = face.name, face.data
     out = [_sized(name, data, face.identity)]
-    out.append(_sized(name + "@small", _bilinear(data, 0.45, 80), face.identity))
+    # fewer bytes by JPEG quality, not pixels: a downscaled face is too small for a real engine
+    out.append(_sized(name + "@small", _bilinear(data, 1.0, 40), face.identity))
     for quality in (97, 92, 85):  # the largest re-encode that still fits every API
         large = _bilinear(data, 1.8, quality)
         if len(large) <= max_bytes:

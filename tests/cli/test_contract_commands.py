@@ -164,3 +164,16 @@ def test_call_masks_the_credentials_a_service_echoes_in_its_answer(cli, images):
         assert r.returncode == 0 and "echoed-back" not in r.stdout + r.stderr, r.stdout
         assert "127.0.0.1" in r.stdout  # the rest of what the service said is printed as sent
     assert "sign=***" in ran[1].stdout
+
+
+def test_call_idno_sends_what_every_reading_accepts(cli, emulator, images):
+    """/idno marks liveCode and videoType 是 (E-008): a service that refuses /idno without them
+    (its other reading) answers `call idno` as the default reading's service does."""
+    from harness.conformance._emulator import emulator_settings
+
+    url = emulator(readings={"E-008": "alternative"}, **emulator_settings())
+    face = str(images["eileen_collins_jpeg"])
+    env = {"FACEHARNESS_TOKEN": DEMO.token or ""}
+    args = ("--id-num", "11010519491231002X", "--name", "张三", "--face", face)
+    r = cli("call", "idno", "--target", url, *args, env=env)
+    assert r.returncode == 0 and '"errcode": 0' in r.stdout, r.stdout + r.stderr

@@ -101,6 +101,45 @@ def test_livecode_request_is_empty_object(contract):
     )
 
 
+def test_answers_other_services_may_send_fit_the_response_schemas(contract):
+    """What the documents leave open (tests/fixtures/legit_variants.py serves each): a liveCode of
+    more digits (数字验证码 gives no length), /idno's score and success as null when not returned
+    (否), JD's optional fields as null (必填 is empty, E-023)."""
+    data = {"status": "SUCCESS", "traceNo": "1"}
+    code = {"errcode": 0, "data": {**data, "result": {"code": "06633660"}}}
+    assert _valid(contract, "match", "LiveCodeResponse", code)
+    failed = {"errcode": 0, "data": {**data, "result": {"success": "false", "score": None}}}
+    assert _valid(contract, "match", "MatchResponse", failed)
+    assert _valid(
+        contract,
+        "match",
+        "MatchResponse",
+        {"errcode": 0, "data": {**data, "result": {"success": None}}},
+    )
+    nulls = dict.fromkeys(
+        (
+            "msg",
+            "serialNo",
+            "timestamp",
+            "result",
+            "score",
+            "similarity",
+            "threshold",
+            "hacknessVo",
+            "imgMap",
+        )
+    )
+    refused = {
+        "code": "10000",
+        "charge": None,
+        "remainTimes": None,
+        "remainSeconds": None,
+        "msg": None,
+    }
+    assert _valid(contract, "jd", "CompareResponse", {**refused, "result": {"code": 100, **nulls}})
+    assert _valid(contract, "jd", "CompareResponse", {"code": "10047", "result": None})
+
+
 def test_match_response_rejects_numeric_score(contract):
     ok = {
         "errcode": 0,

@@ -51,8 +51,8 @@ POOLS = {  # _digest of {name: sha256} (load: [sha256, bytes, size class, format
     "conformance_dir": "d7a5a5834a02cb41",
     "conformance_lists": "e887af24d45434a3",
     "conformance_dir_lists": "c3777bc55330477e",
-    "load": "61e52a61160fde10",
-    "load_dir": "928c435a6ab61a6f",
+    "load": "2c7df0a21d49d7d8",
+    "load_dir": "90578f7ba4aa9e9e",
     "accuracy_builtin": "ba28f9de821388f7",
     "accuracy_payloads": "d299e552c58ba46a",
 }

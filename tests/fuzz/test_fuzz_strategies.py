@@ -14,7 +14,7 @@ from hypothesis.errors import InvalidArgument
 
 from harness.emulator import EmulatorSettings, valid_id_number
 from harness.fuzz import RULES, InvalidCase, Request, image_pool, render, strategies
-from harness.fuzz._body import label
+from harness.fuzz._body import Body, label
 from harness.fuzz._client import FRESH_LIVE_CODE
 from harness.fuzz._valid import jd_pair, jd_requests
 from harness.imaging import ImageRejected, inspect_image
@@ -192,6 +192,47 @@ def test_jd_pairs_carry_encryption_type(contract: Any) -> None:
     pair = jd_pair(Gen(contract, pool), pool.faces[0], pool.faces[0])
     items = [pair.json["compareImageItem"], *pair.json["collectionImageItems"]]
     assert [item.get("encryptionType") for item in items] == ["NON", "NON"]
+
+
+@pytest.mark.parametrize("code", [1162, 100, 43011])
+def test_a_wrong_fixed_value_may_get_any_code_e044_names(contract: Any, code: int) -> None:
+    """E-044: 1162 (业务参数配置错误) is the closest text for a wrong 固定值; a service
+    answering 100 (参数不合法) or 43011 (请求参数不在接受范围) is held to nothing more, even
+    where the rule's code is exact."""
+    from harness.clients import Exchange
+    from harness.fuzz._checks import check_answer
+
+    answer = {"code": "10000", "msg": "查询成功", "result": {"code": code, "msg": "参数不合法!"}}
+    exchange = Exchange.read(
+        contract, "jd", 200, {"content-type": "application/json"}, json.dumps(answer).encode()
+    )
+
+    @settings(max_examples=3, database=None, deadline=None)
+    @given(strategies.invalid_requests(rules=["fixed-field"]))
+    def check(case: InvalidCase) -> None:
+        problems = check_answer(contract, case.request, exchange, case=case, strict=True)
+        assert not [p for p in problems if p.check in ("rule_code", "invalid_refused")], problems
+
+    check()
+
+
+def test_any_wrong_fixed_value_may_get_43011(contract: Any) -> None:
+    """E-044 again, for the schema rules that put another value in a 固定值 field (an empty
+    string, a number, look-alike characters): 43011 is among the codes due, beside 100 and 1162."""
+    from harness.fuzz._body import fields
+    from harness.fuzz._invalid import Ctx
+    from harness.fuzz._rules import Codes
+    from harness.fuzz._valid import jd_pair
+
+    gen = strategies._gen(contract, None, ())
+    face = gen.pool.faces[0]
+    request = jd_pair(gen, face, face)
+    body = Body(request)
+    ctx = Ctx(gen, Codes(contract))
+    fixed = [f for f in fields(contract.jd, "faceCompareNew", request.json) if "const" in f.schema]
+    assert {str(f.path[-1]) for f in fixed} == set(contract.jd_fixed_fields)
+    for f in fixed:
+        assert {"100", "1162", "43011"} <= set(ctx.either(body, "x", f).codes), f.path
 
 
 @settings(max_examples=10, database=None, deadline=None)

@@ -217,6 +217,16 @@ def test_each_operation_builds_a_valid_request(contract: Any, operation: str) ->
         assert len({json.loads(r.body)["serialNo"] for r in requests}) == len(requests)
 
 
+def test_every_image_load_sends_has_a_face_an_engine_accepts(dlib_engine: Any) -> None:
+    """load expects its requests accepted, so its small copies cost fewer bytes, not face pixels
+    (downscaled, Eileen Collins' face was 43 px wide, under the dlib engine's 50: face_too_small,
+    an error in every run against a real engine)."""
+    small = [im for im in build_pool().images if im.size_class == "small"]
+    assert len(small) >= 10
+    for image in small:
+        dlib_engine.template(image.data)
+
+
 def test_pairing_and_size_mix() -> None:
     small = Scenario(ScenarioOptions(sizes="small=1", demo_credentials=True), environ={})
     for _ in range(10):
