@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -66,12 +66,17 @@ class EmulatorApp(Starlette):
                         await send({"type": "http.response.body", "body": response.body})
                     else:
                         await response(scope, receive, send)
+                except ClientDisconnect:
+                    return  # the client left mid-request: no one to answer, nothing to log
                 except Exception:
                     if not started:
                         await _INTERNAL_ERROR(scope, receive, send)
                     raise
                 return
-        await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        except ClientDisconnect:
+            return  # as above, through the middleware (faults, latency) and the routes
 
 
 def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:

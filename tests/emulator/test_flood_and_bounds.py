@@ -429,3 +429,31 @@ def test_serve_forever_serves_without_an_announce_as_the_benchmark_baseline_call
             proc.communicate()
     assert proc.returncode == 0, err[-3000:]
     assert out.strip() == "stopped SIGTERM", (out, err[-3000:])
+
+
+@pytest.mark.parametrize("settings", [{}, {"latency": {"match": "fixed:1ms"}}])
+def test_a_client_that_leaves_mid_body_gets_no_traceback_logged(settings: dict[str, Any]) -> None:
+    """A client interrupted while sending (Ctrl-C of `fuzz` against the embedded emulator) made
+    uvicorn log "Exception in ASGI application" with a ClientDisconnect traceback on the user's
+    terminal: the emulator stops quietly instead, on its fast path and through its middleware."""
+    from harness.emulator import build_settings, create_app
+
+    app = create_app(build_settings(**settings))
+    messages = iter([{"type": "http.request", "body": b'{"ima', "more_body": True}])
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return next(messages, {"type": "http.disconnect"})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    token = (DEMO.token or "").encode()
+    scope = {
+        "type": "http", "http_version": "1.1", "method": "POST", "scheme": "http",
+        "path": "/tech/ai/face/match", "raw_path": b"/tech/ai/face/match", "root_path": "",
+        "query_string": b"", "server": ("127.0.0.1", 9), "client": ("127.0.0.1", 1),
+        "headers": [(b"authorization", token), (b"content-type", b"application/json")],
+    }  # fmt: skip
+    asyncio.run(app(scope, receive, send))  # raised ClientDisconnect before, which uvicorn logs
+    assert not [m for m in sent if m.get("status") == 200]  # nothing was compared
