@@ -28,7 +28,7 @@ for _name in ("COLUMNS", "LINES"):
     os.environ.pop(_name, None)
 
 
-# --- scheduling `make test` over xdist workers (`-n 3 --dist loadfile --no-loadscope-reorder`)
+# --- scheduling `make test` over xdist workers (`-n 4 --dist loadfile --no-loadscope-reorder`)
 # ----------
 DURATIONS = Path(__file__).with_name("durations.json")
 """Seconds each test took in a measured run: the order in which groups are handed out, nothing else.
