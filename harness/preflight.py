@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import httpx
 
-from harness.clients import Credentials, Exchange, Request, Sender
+from harness.clients import Credentials, Exchange, Request, Sender, redacted_line
 from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
 
@@ -83,7 +83,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
         exchange = sender.send(request, paced=False)
         if (exc := exchange.cause) is None:
             return exchange
-        text = _clean(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
+        text = redacted_line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
@@ -103,11 +103,5 @@ def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets:
         why = f"HTTP {status}" + (f" with {api} {code}" if code else "")
     else:
         return
-    quoted = f"; service said: {_clean(said, secrets)!r}" if said else ""
+    quoted = f"; service said: {redacted_line(said, secrets)!r}" if said else ""
     raise PreflightError(f"credentials rejected by {url}: {why} on {where}{quoted}; {_FIX[api]}")
-
-
-def _clean(text: str, secrets: list[str]) -> str:
-    from harness.redact import redact_text
-
-    return " ".join(redact_text(text, secrets).split())

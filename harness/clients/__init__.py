@@ -32,6 +32,7 @@ from ._http import TransportFailure as TransportFailure
 from ._http import check_reachable as check_reachable
 from ._http import client_for as client_for
 from ._http import no_answer_text as no_answer_text
+from ._http import redacted_line as redacted_line
 from ._request import Exchange as Exchange
 from ._request import ImagePart as ImagePart
 from ._request import Request as Request

@@ -78,7 +78,7 @@ def no_answer_text(kind: str, timeout_s: float | None) -> str:
     return f"{kind}, {NO_ANSWER[kind].format(timeout=limit)}"
 
 
-def one_line(text: str, secrets: list[str]) -> str:
+def redacted_line(text: str, secrets: list[str]) -> str:
     """An HTTP stack's error as one line without the run's secrets: it may quote what a target
     sent, and a hostile target can echo the request's credentials into its status line."""
     return " ".join(redact_text(text, secrets).split())
@@ -194,7 +194,7 @@ class Sender:
         self, exc: httpx.HTTPError, *, begun: bool, start: float, secrets: list[str]
     ) -> Exchange:
         kind = no_answer_kind(exc, begun=begun)
-        detail = one_line(f"{type(exc).__name__}: {exc}", secrets)[:160]
+        detail = redacted_line(f"{type(exc).__name__}: {exc}", secrets)[:160]
         return Exchange(
             status=0,
             error=f"{no_answer_text(kind, self.timeout_s)} ({detail})",
@@ -245,7 +245,7 @@ class _Client(Sender):
         op = self.contract.operation(operation)
         where = f"{op.method.upper()} {op.path}"
         exc = exchange.cause
-        said = "" if exc is None else one_line(str(exc), self._credentials.secrets())
+        said = "" if exc is None else redacted_line(str(exc), self._credentials.secrets())
         if isinstance(exc, DeadlineExceeded | AnswerTooLarge):
             raise TransportFailure(f"{self.base_url}: {exc}")
         if isinstance(exc, httpx.TimeoutException):
