@@ -29,6 +29,7 @@ class Facts:
     remain_before: int | None = None  # remainTimes of the previous counted call, same appkey
     similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) against
     operating_threshold: float | None = None  # JD operating threshold learnt from msg so far
+    remain_seconds_least: int | None = None  # the least remainSeconds >= 0 so far, same appkey
 
 
 @dataclass(frozen=True)

@@ -337,6 +337,31 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
     return "E-028"
 
 
+_CLOCK_S = 30  # remainSeconds of two servers of one service may differ by their clocks
+
+
+@jd_rule(
+    "FH-J15",
+    "remainseconds-counts-down",
+    erratum="E-028",
+    sends=2,
+    quote="remainSeconds long 1223456 剩余调用时间(s);免费api:-1;收费api:剩余调用时间;无限制时为-1",
+)
+def remainseconds_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """remainSeconds is the time left (剩余调用时间): it never rises during a run beyond what two
+    servers' clocks may differ (a count of seconds used instead rises with every call); -1
+    (free or unlimited) is not judged."""
+    body = envelope(response) or {}
+    now, least = _int(body.get("remainSeconds")), ctx.facts.remain_seconds_least
+    if body.get("code") != ctx.contract.jd_success_code or now is None or least is None:
+        return
+    if now > least + _CLOCK_S:
+        raise Violation(
+            f"Received: remainSeconds={now} after {least} earlier in the run\n"
+            "Expected: the seconds remaining (剩余调用时间) falling with time, or -1"
+        )
+
+
 @jd_rule(
     "FH-J13",
     "result-timestamp-ms",

@@ -38,6 +38,7 @@ class RunTracker:
         self._facts: dict[str, Facts] = {}
         self._traces: set[str] = set()
         self._remain: dict[str, int] = {}
+        self._seconds: dict[str, int] = {}  # the least remainSeconds (>= 0) seen, by appkey
         self._unordered = 0
         self._points: list[tuple[float, int]] = []
         self._threshold: float | None = None
@@ -120,8 +121,8 @@ class RunTracker:
             return Facts(operating_threshold=self._threshold)
         before = None
         remain = answer.remain_times
+        key = hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
         if remain is not None:
-            key = hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order
                 before, remain = None, min(remain, before) if before is not None else remain
@@ -130,10 +131,15 @@ class RunTracker:
         learnt = operating_threshold(answer.message)
         if learnt is not None:
             self._threshold = learnt
+        least = self._seconds.get(key)
+        seconds = answer.body.get("remainSeconds")
+        if type(seconds) is int and seconds >= 0:
+            self._seconds[key] = seconds if least is None else min(least, seconds)
         return Facts(
             remain_before=before,
             similarity_conflict=self._similarity(result),
             operating_threshold=self._threshold,
+            remain_seconds_least=least,
         )
 
     def _similarity(self, result: dict[str, Any]) -> tuple[float, int] | None:

@@ -182,6 +182,15 @@ CASES: dict[str, tuple[Any, ...]] = {
         Facts(remain_before=42),
         Facts(remain_before=41),
     ),
+    "FH-J15": (
+        "jd",
+        "faceCompareNew",
+        jd(remainSeconds=1_000_020),  # within two servers' clocks of the least seen
+        jd(remainSeconds=1_000_060),  # a count of seconds used: one more minute
+        {},
+        Facts(remain_seconds_least=1_000_000),
+        Facts(remain_seconds_least=1_000_000),
+    ),
     "FH-J13": (
         "jd",
         "faceCompareNew",
