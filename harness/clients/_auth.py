@@ -35,6 +35,8 @@ class How(StrEnum):
     SECRET_ONLY = "secretonly"  # sign: MD5(secretkey), the timestamp left out
     APPKEY_TS = "appkeyts"  # sign: MD5(appkey + timestamp): the public appkey for the secret
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
+    MICROS = "micros"  # timestamp: now in microseconds (16 digits), not milliseconds
+    TRUNCATED = "truncated"  # sign: the right MD5's first 16 hex digits, not the whole MD5
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Auth:
                 How.EXPIRED: lambda: str(now_ms - beyond),
                 How.FUTURE: lambda: str(now_ms + beyond),
                 How.SECONDS: lambda: str(now_ms // 1000),
+                How.MICROS: lambda: str(now_ms * 1000),
                 How.MALFORMED: MALFORMED_TIMESTAMP,
             },
         )
@@ -91,6 +94,7 @@ class Auth:
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
                     How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
                     How.APPKEY_TS: lambda: hashlib.md5(f"{appkey}{text}".encode()).hexdigest(),
+                    How.TRUNCATED: lambda: jd_sign(secret, text)[:16],
                 },
             ),
         }
@@ -187,8 +191,8 @@ class Auth:
             return cls(timestamp=part) if name == "no_timestamp" else cls(sign=part)
         elif name == "malformed_timestamp":
             return cls(timestamp=Given(variant))
-        elif name == "seconds_timestamp" and not variant:
-            return cls(timestamp=How.SECONDS)
+        elif name in ("seconds_timestamp", "micros_timestamp") and not variant:
+            return cls(timestamp=How(name.split("_")[0]))
         elif name in ("expired_timestamp", "future_timestamp"):
             return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
         elif name == "bad_sign" and variant in (
@@ -199,6 +203,7 @@ class Auth:
             "tsonly",
             "secretonly",
             "appkeyts",
+            "truncated",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import Auth, Exchange, How, Request, http_client
+from harness.clients import Auth, Exchange, Given, How, Request, http_client
 from harness.contract import Answer, Code, Contract
 from harness.emulator import check_char
 from harness.imaging import padded
@@ -29,7 +29,9 @@ from ._session import Session, live_code_of
 from ._st_checks import run_rules
 
 _serial = itertools.count(1)
-_RUN = uuid.uuid4().hex[:12]  # serialNo is 随机唯一: no two runs send the same one
+# serialNo is 随机唯一: no two runs send the same one; shaped as the document's own example
+# ("1621270610624-010221159145-1821391", 34 characters), which no reading may refuse
+_RUN = f"{uuid.uuid4().int % 10**12:012d}"
 
 
 @dataclass
@@ -91,7 +93,7 @@ class ProbeContext:
                     "encryptionType": "NON",
                     "imgBase64": face.b64,
                 },
-                "serialNo": f"fh-probe-{_RUN}-{next(_serial)}",
+                "serialNo": f"{int(time.time() * 1000)}-{_RUN}-{next(_serial) % 10**7:07d}",
             }
         else:
             body = {}
@@ -229,12 +231,16 @@ def _code(p: ProbeContext, where: str, meaning: str) -> Code:
 
 
 # --- credentials: one defect at a time -------------------------------------------------------
-def _auth_probe(auth: Auth, where: str, meaning: str, what: str) -> Callable[[ProbeContext], None]:
-    """``what`` gets the ``meaning`` code on every operation (the JD gateway: its one operation)."""
+def _auth_probe(
+    auth: Auth, where: str, meaning: str, what: str, *more: tuple[Auth, str]
+) -> Callable[[ProbeContext], None]:
+    """``what`` (and each of ``more``) gets the ``meaning`` code on every operation (the JD
+    gateway: its one operation)."""
 
     def run(p: ProbeContext) -> None:
         for operation in p.operations() if where == "errcode" else ["faceCompareNew"]:
-            p.expect(replace(p.canonical(operation), auth=auth), where, meaning, what)
+            for one, said in ((auth, what), *more):
+                p.expect(replace(p.canonical(operation), auth=one), where, meaning, said)
 
     run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
     return run
@@ -258,13 +264,20 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
 ):
     _part = _name.rsplit("-", 1)[1]
     _token, _kw = _part == "token", dict[str, Any]({_part: _how})
+    # 参数不能为空: a parameter sent empty (``sign=``) is as missing as one left out (fuzz's
+    # no_sign:empty, no_timestamp:empty)
+    _empty = (
+        ((Auth(**dict[str, Any]({_part: Given("")})), f"a request with an empty {_part}"),)
+        if _part in ("timestamp", "sign") and _how == How.ABSENT
+        else ()
+    )
     probe(
         f"FH-A{_n:02d}",
         f"auth-{_name}",
         api="match" if _token else "jd",
         erratum=_ERRATA[_part],
         quote=_TOKEN if _token else _JD_AUTH,
-    )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what))
+    )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what, *_empty))
 
 
 @probe("FH-A11", "auth-uppercase-sign", api="jd", reading="E-018")
@@ -307,15 +320,40 @@ probe(
 )
 def sign_other_formula(p: ProbeContext) -> None:
     """A sign made by another formula than MD5(secretkey+timestamp) gets the bad-sign code: the two
-    in the other order, the timestamp alone, or the appkey (in every URL) for the secretkey.
-    Wrong in lowercase as in any case, so wrong under every reading of E-018."""
+    in the other order, the timestamp alone, the appkey (in every URL) for the secretkey, or the
+    right MD5 cut to its first 16 digits (a service comparing only as many characters as were
+    sent). Wrong in lowercase as in any case, so wrong under every reading of E-018."""
     for how, what in (
         (How.SWAPPED, "MD5(timestamp+secretkey)"),
         (How.TS_ONLY, "MD5(timestamp)"),
         (How.APPKEY_TS, "MD5(appkey+timestamp)"),
+        (How.TRUNCATED, "the first 16 of the 32 hex digits of MD5(secretkey+timestamp)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
+
+
+@probe(
+    "FH-A16",
+    "auth-unsigned",
+    api="jd",
+    erratum="E-018",
+    quote=_JD_AUTH,
+)
+def unsigned(p: ProbeContext) -> None:
+    """A request with the appkey alone, neither timestamp nor sign, is refused at the gateway
+    (any of its codes: which of the two it names first is the service's order of checks); a
+    service that takes such calls for internal ones lets anyone who knows an appkey in."""
+    auth = Auth(timestamp=How.ABSENT, sign=How.ABSENT)
+    a = p.ask_envelope(replace(p.canonical("faceCompareNew"), auth=auth), "an unsigned request")
+    if business(a):
+        wanted = [_code(p, "gateway", m) for m in ("timestamp empty", "sign empty")]
+        raise Violation(
+            f"Received: business code {a.code}{_named(a.meaning)}: the gateway let a request "
+            "without timestamp and sign through\n"
+            f"Expected: a gateway code refusing it, e.g. {wanted[0].code} ({wanted[0].en}) or "
+            f"{wanted[1].code} ({wanted[1].en})"
+        )
 
 
 @probe(
@@ -326,20 +364,24 @@ def sign_other_formula(p: ProbeContext) -> None:
     quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
 )
 def timestamp_in_seconds(p: ProbeContext) -> None:
-    """A signed timestamp of now in seconds is refused at the gateway: read as the milliseconds
-    the document asks for it is decades old (10045), or malformed (10046) to a service that
-    checks the digits; accepting it means the window is not checked in milliseconds."""
-    request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=How.SECONDS))
-    a = p.ask_envelope(request, "a signed timestamp in seconds")
+    """A signed timestamp of now in seconds (or microseconds) is refused at the gateway: read as
+    the milliseconds the document asks for it is decades old (or ahead, 10045), or malformed
+    (10046) to a service that checks the digits; accepting it means the window is not checked in
+    milliseconds."""
     wanted = [_code(p, "gateway", m) for m in ("timestamp outside", "timestamp malformed")]
-    if a.where == "gateway" and a.code in {c.code for c in wanted} or a.throttled:
-        return  # refused as outside or malformed; or throttled, which judges nothing (E-045)
-    raise Violation(
-        f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in seconds "
-        "(10 digits)\n"
-        f"Expected: gateway code {wanted[0].code} ({wanted[0].en}) or {wanted[1].code} "
-        f"({wanted[1].en}): the timestamp is 精确到毫秒"
-    )
+    for how, unit in (
+        (How.SECONDS, "seconds (10 digits)"),
+        (How.MICROS, "microseconds (16 digits)"),
+    ):
+        request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=how))
+        a = p.ask_envelope(request, f"a signed timestamp in {unit.split()[0]}")
+        if a.where == "gateway" and a.code in {c.code for c in wanted} or a.throttled:
+            continue  # refused as outside or malformed; or throttled, which judges nothing (E-045)
+        raise Violation(
+            f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in {unit}\n"
+            f"Expected: gateway code {wanted[0].code} ({wanted[0].en}) or {wanted[1].code} "
+            f"({wanted[1].en}): the timestamp is 精确到毫秒"
+        )
 
 
 SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allows as much)
@@ -677,13 +719,15 @@ _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: ma
 )
 def jd_concurrency_limit(p: ProbeContext) -> None:
     """A request accepted alone, sent with others in flight, is answered the same way or refused
-    with a traffic-limit code (business 43010 流量受限, or a gateway quota code).
+    with a traffic-limit code (business 43010 流量受限, or a gateway quota code); its verdict (0
+    or 1155) is the one it got alone: the same two images are the same person or not.
 
     The document sets no concurrency figure, so no refusal is required (the run's ``codes`` count
     them); blaming the request or putting 43010 anywhere but the business result contradicts the
     code table. A live target is burst only with ``--max-rps 0``.
     """
     limited = _code(p, "business", "traffic limited")
+    verdicts = {"0", str(p.contract.jd_not_same_person_code)}  # match, not the same person
     rounds = ROUNDS if p.session.is_emulator else 1
     if not (p.session.is_emulator or p.may_burst):
         return
@@ -721,6 +765,16 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                         f"Received: {received(b)} while {CONCURRENT} comparisons were in flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
+                        request=request,
+                    )
+                if {a.code, b.code} == verdicts:
+                    raise Violation(
+                        f"Received: {received(b)}{_named(b.meaning)} for a request answered "
+                        f"business {a.code}{_named(a.meaning)} when sent alone, while "
+                        f"{CONCURRENT} were in flight\n"
+                        "Expected: the same verdict on the same two images "
+                        f"(判断两者是否为同一个人), or {limited.code} ({limited.zh}) "
+                        "when traffic is limited",
                         request=request,
                     )
                 if b.meaning is None or b.category in _SAME_OUTCOME + ("quota", "internal"):
