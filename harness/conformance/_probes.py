@@ -788,7 +788,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     A refusal or a failed status fits a reading of E-039 (FH-M01's); only "true" is a defect.
     Nor is the /idno identity's own number with another check character (no person's number,
     so in no 公安库; a lowercase x is E-044's, never sent): a service matching the registry on
-    part of the number takes it for that identity.
+    part of the number takes it for that identity; so is its first 17 characters alone (no
+    resident ID number has 17: GB 11643 gives 18, the first generation 15).
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     canonical = p.canonical("matchIdno")
@@ -796,7 +797,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     right = check_char(own[:17]) if len(own) == 18 and own[:17].isdigit() else None
     numbers = [stem + check_char(stem)]
     if right is not None:
-        numbers.append(own[:17] + ("1" if right == "0" else "0"))
+        numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
     for n, id_num in enumerate(numbers):
         request = (canonical if n == 0 else p.canonical("matchIdno")).with_json(("idNum",), id_num)
         body = p.send(request).body
@@ -805,7 +806,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         if isinstance(result, dict) and result.get("success") == "true":
             raise Violation(
                 f"Received: success 'true' for ID number {id_num}, in no registry"
-                f"{'' if n == 0 else f' ({own} with another check character)'}\n"
+                f"{['', f' ({own} with another check character)', f' ({own} cut to 17)'][n]}\n"
                 "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
             )
 
