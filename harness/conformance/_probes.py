@@ -922,8 +922,7 @@ def optional_fields_answered(p: ProbeContext) -> None:
 )
 def documented_values_accepted(p: ProbeContext) -> None:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; async true; each personType) when it is accepted without
-    the field (async true answered PROCESSING or at once, E-013's readings alike).
+    self and async false, the defaults; each personType) when it is accepted without the field.
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted: a refusal both share (the identity, the service's state) judges nothing. The
@@ -932,8 +931,7 @@ def documented_values_accepted(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
-            ((("image", "origin"), "self"), (("faceData", "origin"), "self"), (("async",), False)),
-            ((("async",), True),),  # the mode the field turns on (是否开启异步反馈模式), E-013's
+            ((("image", "origin"), "self"), (("faceData", "origin"), "self"), (("async",), False))
         ],
         "matchIdno": [((("personType",), v),) for v in person_types],
     }

@@ -75,7 +75,6 @@ PROBED = {
     "idno-lip-without-livecode-accepted": ("FH-L22", "FH-L22"),
     "idno-fresh-livecode-refused": ("FH-L22", "FH-L22"),
     "idno-prefix-verified": ("FH-L10", "FH-L10"),
-    "async-true-refused": ("FH-L19", "FH-L19"),
     "result-keys-capitalised": ("FH-L19", "FH-M01"),  # FH-L19 sends a comparison that runs
 }
 
