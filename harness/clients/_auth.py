@@ -35,6 +35,7 @@ class How(StrEnum):
     SECRET_ONLY = "secretonly"  # sign: MD5(secretkey), the timestamp left out
     APPKEY_TS = "appkeyts"  # sign: MD5(appkey + timestamp): the public appkey for the secret
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
+    EXTENDED = "extended"  # token: the valid token with a character appended
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,14 @@ class Auth:
     ) -> tuple[dict[str, str], dict[str, str]]:
         """(headers, query) carrying the credentials this describes; secrets only here."""
         if api != "jd":
-            token = _value(self.token, {How.VALID: creds.require_token, How.INVALID: INVALID_TOKEN})
+            token = _value(
+                self.token,
+                {
+                    How.VALID: creds.require_token,
+                    How.INVALID: INVALID_TOKEN,
+                    How.EXTENDED: lambda: creds.require_token() + "0",
+                },
+            )
             return ({} if token is None else {TOKEN_HEADER: token}), {}
         appkey, secret = creds.require_jd()
         beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
@@ -140,6 +148,7 @@ class Auth:
                 How.VALID: "valid token",
                 How.ABSENT: "no Authorization header",
                 How.INVALID: "an unknown token",
+                How.EXTENDED: "the valid token with a character appended",
             }
             return plain.get(self.token, "a generated token")
         words = [

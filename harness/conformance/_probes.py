@@ -267,6 +267,22 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what))
 
 
+probe(
+    "FH-A16",
+    "auth-extended-token",
+    api="match",
+    erratum="E-016",
+    quote=f"{_TOKEN} (the token with a character appended is another value)",
+)(
+    _auth_probe(
+        Auth(token=How.EXTENDED),
+        "errcode",
+        "Authorization token invalid",
+        "the valid token with a character appended (a service comparing prefixes accepts it)",
+    )
+)
+
+
 @probe("FH-A11", "auth-uppercase-sign", api="jd", reading="E-018")
 def uppercase_sign(p: ProbeContext) -> Any:
     """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the

@@ -75,6 +75,7 @@ PROBED = {
     "idno-lip-without-livecode-accepted": ("FH-L22", "FH-L22"),
     "idno-fresh-livecode-refused": ("FH-L22", "FH-L22"),
     "idno-prefix-verified": ("FH-L10", "FH-L10"),
+    "token-with-suffix-accepted": ("FH-A16", "FH-A16"),
     "result-keys-capitalised": ("FH-L19", "FH-M01"),  # FH-L19 sends a comparison that runs
 }
 
