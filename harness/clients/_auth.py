@@ -37,6 +37,7 @@ class How(StrEnum):
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
     MICROS = "micros"  # timestamp: now in microseconds (16 digits), not milliseconds
     TRUNCATED = "truncated"  # sign: the right MD5's first 16 hex digits, not the whole MD5
+    EXTENDED = "extended"  # token: the valid token with a character appended
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,14 @@ class Auth:
     ) -> tuple[dict[str, str], dict[str, str]]:
         """(headers, query) carrying the credentials this describes; secrets only here."""
         if api != "jd":
-            token = _value(self.token, {How.VALID: creds.require_token, How.INVALID: INVALID_TOKEN})
+            token = _value(
+                self.token,
+                {
+                    How.VALID: creds.require_token,
+                    How.INVALID: INVALID_TOKEN,
+                    How.EXTENDED: lambda: creds.require_token() + "0",
+                },
+            )
             return ({} if token is None else {TOKEN_HEADER: token}), {}
         appkey, secret = creds.require_jd()
         beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
@@ -144,6 +152,7 @@ class Auth:
                 How.VALID: "valid token",
                 How.ABSENT: "no Authorization header",
                 How.INVALID: "an unknown token",
+                How.EXTENDED: "the valid token with a character appended",
             }
             return plain.get(self.token, "a generated token")
         words = [

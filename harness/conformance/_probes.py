@@ -280,6 +280,22 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what, *_empty))
 
 
+probe(
+    "FH-A17",
+    "auth-extended-token",
+    api="match",
+    erratum="E-016",
+    quote=f"{_TOKEN} (the token with a character appended is another value)",
+)(
+    _auth_probe(
+        Auth(token=How.EXTENDED),
+        "errcode",
+        "Authorization token invalid",
+        "the valid token with a character appended (a service comparing prefixes accepts it)",
+    )
+)
+
+
 @probe("FH-A11", "auth-uppercase-sign", api="jd", reading="E-018")
 def uppercase_sign(p: ProbeContext) -> Any:
     """Whether the right sign in uppercase hex is accepted (E-018: MD5(...) does not state the
@@ -842,7 +858,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     A refusal or a failed status fits a reading of E-039 (FH-M01's); only "true" is a defect.
     Nor is the /idno identity's own number with another check character (no person's number,
     so in no 公安库; a lowercase x is E-044's, never sent): a service matching the registry on
-    part of the number takes it for that identity.
+    part of the number takes it for that identity; so is its first 17 characters alone (no
+    resident ID number has 17: GB 11643 gives 18, the first generation 15).
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     canonical = p.canonical("matchIdno")
@@ -850,7 +867,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     right = check_char(own[:17]) if len(own) == 18 and own[:17].isdigit() else None
     numbers = [stem + check_char(stem)]
     if right is not None:
-        numbers.append(own[:17] + ("1" if right == "0" else "0"))
+        numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
     for n, id_num in enumerate(numbers):
         request = (canonical if n == 0 else p.canonical("matchIdno")).with_json(("idNum",), id_num)
         body = p.send(request).body
@@ -859,7 +876,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         if isinstance(result, dict) and result.get("success") == "true":
             raise Violation(
                 f"Received: success 'true' for ID number {id_num}, in no registry"
-                f"{'' if n == 0 else f' ({own} with another check character)'}\n"
+                f"{['', f' ({own} with another check character)', f' ({own} cut to 17)'][n]}\n"
                 "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
             )
 
@@ -1040,14 +1057,125 @@ def _ran(a: Answer) -> bool:
     "FH-L16",
     "base64-over-every-limit",
     api="match",
-    operations=("match",),
+    operations=_COMPARISONS,
     erratum="E-012",
-    quote="base64字符串:self (base64内容需在400k以内)",
+    quote="base64字符串:self (base64内容需在400k以内), in the origin rows of image and faceData",
 )
 def base64_over_every_limit(p: ProbeContext) -> None:
-    """image.data over 400 KiB of decoded bytes, so over "400k" under every reading of E-012
-    (409,600 or 400,000 characters, 400 KiB or 400 kB of bytes), is refused."""
+    """image.data, and faceData.data on both comparisons, over 400 KiB of decoded bytes, so over
+    "400k" under every reading of E-012 (409,600 or 400,000 characters, 400 KiB or 400 kB of
+    bytes), is refused: the sentence stands in faceData's origin row as well as in image's, and a
+    service checking one part (or one operation) alone lets the other through."""
     size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
-    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, size))
-    what = f"image.data of {size} bytes ({len(request.json['image']['data'])} characters)"
-    p.expect(request, "errcode", "data over the size limit", what)
+    data = _b64_image(p, size)
+    for operation, part in (("match", "image"), ("match", "faceData"), ("matchIdno", "faceData")):
+        request = p.canonical(operation).with_json((part, "data"), data)
+        what = f"{operation} {part}.data of {size} bytes ({len(data)} characters)"
+        p.expect(request, "errcode", "data over the size limit", what)
+
+
+@probe(
+    "FH-L20",
+    "base64-under-every-limit",
+    api="match",
+    operations=("match",),
+    erratum="E-012",
+    quote="base64字符串:self (base64内容需在400k以内) (400,000 characters are within 400k however "
+    "it is read)",
+)
+def base64_under_every_limit(p: ProbeContext) -> None:
+    """image.data within "400k" under every reading of E-012 (400,000 characters: 300,000 decoded
+    bytes) is not refused as invalid input (FH-L01 only observes the reading, at 409,600)."""
+    chars = p.contract.match_base64_safe_chars // 4 * 4
+    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars // 4 * 3))
+    a = p.ask_envelope(request, f"image.data of {chars} characters")
+    if enveloped(a) and a.where == "errcode" and a.calls_input_invalid:
+        raise Violation(
+            f"Received: {a.label}{_named(a.meaning)} for image.data of {chars} characters\n"
+            "Expected: accepted: within 400k however 400k is read (base64内容需在400k以内)"
+        )
+
+
+@probe(
+    "FH-L21",
+    "livecode-only-for-lip",
+    api="match",
+    operations=("match",),
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传; "
+    "videoType | type为video时生效。 SILENT:默认,静默模式,视频不需要做动作",
+)
+def livecode_only_for_lip(p: ProbeContext) -> None:
+    """/match without a liveCode is never refused for one unless the data is a LIP video: a SILENT
+    video, a video without videoType (SILENT is the default) and a photo whose videoType says LIP
+    (it takes effect for videos only).
+
+    Only a refusal for the liveCode (a code of category liveness) is judged: a service may refuse
+    a video it cannot use (too short, its codec) as it likes."""
+    video = p.session.pool.video.b64
+    silent = p.canonical("match").with_json(
+        ("faceData",), {"type": "video", "videoType": "SILENT", "data": video}
+    )
+    cases = (
+        ("a SILENT video without liveCode", silent),
+        ("a video without videoType or liveCode", silent.with_json(("faceData", "videoType"))),
+        (
+            "a photo with videoType LIP, without liveCode",
+            p.canonical("match").with_json(("faceData", "videoType"), "LIP"),
+        ),
+    )
+    for what, request in cases:
+        a = p.ask(request)
+        if enveloped(a) and a.where == "errcode" and a.category == "liveness":
+            raise Violation(
+                f"Received: {a.label}{_named(a.meaning)} for {what}\n"
+                "Expected: no liveCode asked for: it is required only when the data is a video "
+                "in LIP mode (传入对比数据为视频并选择LIP模式时必传)",
+                request=request,
+            )
+
+
+@probe(
+    "FH-L22",
+    "idno-lip-livecode",
+    api="match",
+    operations=("matchIdno",),
+    quote="liveCode | String | 是 | 数字验证码,选择LIP模式时必传,值通过数字验证码接口获取 (/idno)",
+)
+def idno_lip_livecode(p: ProbeContext) -> None:
+    """/idno holds a LIP video to the liveCode as /match does (FH-L06, FH-L07, FH-L13): without
+    one it is refused, with one validateData issued a moment ago it is not refused for the
+    liveCode, and with one validateData never issued it is not verified (验证通过).
+
+    Under both readings of E-008 these hold alike (the table marks liveCode 是 and LIP needs it).
+    A refusal for the identity (a live service's registry) leaves the rest untold: no finding.
+    """
+    video = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
+    fresh = p.canonical("matchIdno").with_json(("faceData",), video)
+    if "liveCode" not in fresh.json:
+        return  # validateData issued no code: the answer rules report why
+    what = "an /idno LIP video without liveCode"
+    p.expect(fresh.with_json(("liveCode",)), "errcode", "liveCode missing in LIP mode", what)
+    a = p.ask(fresh)
+    if enveloped(a) and a.where == "errcode" and a.category == "liveness":
+        raise Violation(
+            f"Received: {a.label}{_named(a.meaning)} for an /idno LIP video with a liveCode "
+            "issued a moment ago\nExpected: the fresh liveCode accepted (值通过数字验证码接口获取)",
+            request=fresh,
+        )
+    code = p.fresh_live_code()
+    if code is None or not (code.isascii() and code.isdigit()):
+        return  # no code issued, or not ASCII digits: the answer rules report why
+    for shift in (5, 3):  # a forgery another caller happened to be issued is tried again
+        forged = "".join(str((int(d) + shift) % 10) for d in code)
+        request = fresh.with_json(("liveCode",), forged)
+        a = p.ask(request)
+        if not (enveloped(a) and a.ran and a.decision is True):
+            if enveloped(a) and not zero(a):
+                what = f"an /idno LIP video with liveCode {forged!r}, never issued"
+                p.expect(request, "errcode", "liveCode unknown", what, sent=p.last_response)
+            return
+    raise Violation(
+        f"Received: success 'true' for /idno LIP videos with liveCodes validateData did not "
+        f"issue (it issued {code})\nExpected: refused, never verified (值通过数字验证码接口获取)",
+        request=request,
+    )

@@ -14,6 +14,7 @@ from ._registry import RuleContext, Violation, envelope, observed, rule
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
+_OUTCOME = ("success", "score")  # a comparison's result (success | 否, score | 否)
 _DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 match_rule = functools.partial(rule, api="match")
 
@@ -108,6 +109,12 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
             raise Violation(
                 "Received: errcode=0, status SUCCESS, no result\n"
                 "Expected: result (业务结果, 是) on business success"
+            )
+        if ctx.operation != "liveCode" and all(result.get(k) is None for k in _OUTCOME):
+            raise Violation(
+                f"Received: errcode=0, status SUCCESS, a result without success or score "
+                f"{str(result)[:80]}\nExpected: the comparison's outcome in result (业务结果, 是): "
+                "success or score, the only fields the document gives it"
             )
         if ctx.operation == "liveCode" and not result.get("code"):
             raise Violation(

@@ -12,12 +12,15 @@ from fixtures.mutant_match import DEFECTS, serve
 from hypothesis import HealthCheck, given, settings
 
 from harness.clients import DEMO
+from harness.conformance._failures import CheckFailed
+from harness.conformance._probes import ProbeContext
+from harness.conformance._registry import RULES
 from harness.emulator import BREAKS
 from harness.fuzz import run_fuzz, strategies
 from harness.fuzz._invalid import InvalidCase
 from harness.gate._policy import FindingAllowance
 
-from .conftest import conform, explain
+from .conftest import conform, explain, probe_session
 
 # defect -> the rule whose finding names it
 CAUGHT_BY = {
@@ -60,6 +63,23 @@ CAUGHT_BY = {
 }
 
 
+# round 3: defect -> the rule whose finding names it, by the one probe that shows it, run alone
+# (as a run's probe phase runs it: a whole run for each would cost ten times the time)
+PROBED = {
+    "facedata-oversize-accepted": ("FH-L16", "FH-L16"),
+    "idno-oversize-accepted": ("FH-L16", "FH-L16"),
+    "limit-300k-characters": ("FH-L20", "FH-L20"),
+    "silent-video-needs-livecode": ("FH-L21", "FH-L21"),
+    "lip-photo-needs-livecode": ("FH-L21", "FH-L21"),
+    "idno-lip-any-livecode": ("FH-L22", "FH-L22"),
+    "idno-lip-without-livecode-accepted": ("FH-L22", "FH-L22"),
+    "idno-fresh-livecode-refused": ("FH-L22", "FH-L22"),
+    "idno-prefix-verified": ("FH-L10", "FH-L10"),
+    "token-with-suffix-accepted": ("FH-A17", "FH-A17"),
+    "result-keys-capitalised": ("FH-L19", "FH-M01"),  # FH-L19 sends a comparison that runs
+}
+
+
 def _conform(url: str, out: Path):  # type: ignore[no-untyped-def]
     return conform(
         url,
@@ -74,7 +94,8 @@ def _conform(url: str, out: Path):  # type: ignore[no-untyped-def]
 
 
 def test_every_defect_is_named_and_none_is_a_break_mode() -> None:
-    assert set(CAUGHT_BY) == set(DEFECTS)
+    assert set(CAUGHT_BY) | set(PROBED) == set(DEFECTS)
+    assert not set(CAUGHT_BY) & set(PROBED)
     assert not set(DEFECTS) & set(BREAKS)
     assert all(d.quote for d in DEFECTS.values())
 
@@ -93,6 +114,21 @@ def test_a_defect_is_found_by_a_counted_seed_finding(defect: str, contract, tmp_
         f.rule_id for f in result.findings if FindingAllowance().counts(f) and f.basis == "seed"
     }
     assert CAUGHT_BY[defect] in counted, explain(result)
+
+
+@pytest.mark.parametrize("defect", sorted(PROBED))
+def test_a_defect_is_found_by_its_probe_alone(defect: str, contract) -> None:
+    probe, rule_id = PROBED[defect]
+    with serve(defect, contract) as url, probe_session(contract, "match", url) as session:
+        p = ProbeContext(session=session, may_burst=True)
+        failed = list(p.failures)
+        try:
+            RULES.get(probe).fn(p)
+        except CheckFailed as exc:
+            failed.append(exc)
+        failed += p.failures
+    counted = {f.rule_id for f in failed if f.basis == "seed" and f.severity != "info"}
+    assert rule_id in counted, [f.message for f in failed]
 
 
 # "400k" (E-012) as 400 KiB of decoded bytes: the largest reading's limit, in base64 characters
