@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import jsonschema_rs
 
 from harness.clients import Auth, ImagePart, Request
 from harness.contract import Contract
@@ -30,6 +33,7 @@ IMAGE_KEY = "$image"
 BYTES_KEY = "$bytes"
 _REF_KEYS = {IMAGE_KEY, "as", "sha256", "size"}
 FINDINGS_JSON = "findings.json"
+SERIAL_KEY = "serialNo"
 
 JsonPath = tuple[str | int, ...]
 
@@ -143,6 +147,21 @@ def request_of(
         )
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"malformed replay file ({type(exc).__name__}: {exc})") from None
+
+
+def fresh_serial(request: Request, contract: Contract) -> Request:
+    """``request`` with a serialNo never sent before: the document says ``serialNo ... 随机唯一``
+    (seed 004), so a service may refuse one it has answered, and a replay re-sending the recorded
+    one would judge that refusal. Only a serialNo valid under every reading (the spec's pattern,
+    E-043) is replaced, by one as valid, of its length where it is longer than the new part; any
+    other (absent, empty, too long, not a string) may be what the finding is about and is kept."""
+    body = request.json if request.api == "jd" else None
+    serial = body.get(SERIAL_KEY) if isinstance(body, dict) else None
+    schema = contract.property_schema("jd", "CompareRequest", SERIAL_KEY)
+    if not isinstance(serial, str) or not jsonschema_rs.validator_for(schema).is_valid(serial):
+        return request
+    new = uuid.uuid4().hex[:12]
+    return request.with_json((SERIAL_KEY,), (serial[: -len(new)] or serial) + new)
 
 
 @dataclass

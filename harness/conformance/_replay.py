@@ -10,7 +10,7 @@ from typing import Any
 from harness.clients import Exchange, Request, check_reachable, load_credentials
 from harness.contract import Contract, ReadingLog, load_contract
 from harness.errors import InputError, TargetError, UsageError
-from harness.findings import Replay, read_replay, request_of
+from harness.findings import Replay, fresh_serial, read_replay, request_of
 from harness.results import ReplayOutcome
 
 from ._emulator import conformance_target
@@ -92,23 +92,25 @@ def replay_finding(
                 ) from None
 
 
-def _send(request: Request, session: Session) -> tuple[Exchange, Facts]:
-    """Send ``request`` as the probes do (a LIP request with a new liveCode: it is single-use)."""
+def _send(request: Request, session: Session) -> tuple[Exchange, Facts, Request]:
+    """Send ``request`` as the probes do (a LIP request with a new liveCode: it is single-use; a
+    new serialNo: 随机唯一); the request as sent comes back too."""
     body = request.json if isinstance(request.json, dict) else {}
     face = body.get("faceData")
     if isinstance(face, dict) and face.get("videoType") == "LIP" and "liveCode" in body:
         code = session.fresh_live_code() if isinstance(body["liveCode"], str) else None
         request = request if code is None else request.with_json(("liveCode",), code)
-    return session.send(request, "replay")
+    request = fresh_serial(request, session.contract)
+    return (*session.send(request, "replay"), request)
 
 
 def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
     entry = RULES.get(rule_id)
     for _ in range(entry.sends):
-        answer, facts = _send(request, session)
+        answer, facts, sent = _send(request, session)
         ctx = RuleContext(session.contract, session.api, request.operation, facts, session.readings)
         try:
-            entry.fn(ctx, answer, request)
+            entry.fn(ctx, answer, sent)
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
     return ReplayOutcome(
@@ -119,7 +121,7 @@ def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> 
 def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutcome:
     """Send the request once more with the run's client timeout: does it get an answer now?"""
     try:
-        answer, _ = _send(request, session)
+        answer, _, _ = _send(request, session)
     except NoAnswer as again:
         return ReplayOutcome(fid, ANSWERED, True, str(again).splitlines()[0])
     return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {answer.status}")
@@ -136,7 +138,7 @@ def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
 
 def _replay_envelope(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
     name = NEGATIVE_RULE[1] if rule_id == NEGATIVE_RULE[0] else POSITIVE_RULE[1]
-    answer, _ = _send(request, session)
+    answer, _, _ = _send(request, session)
     seen = verdict(answer)
     if seen is None:
         return ReplayOutcome(fid, name, True, f"HTTP {answer.status}: no envelope to judge")
@@ -153,7 +155,7 @@ def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> 
     from schemathesis.core.failures import FailureGroup
     from schemathesis.core.transport import Response
 
-    answer, _ = _send(request, session)
+    answer, _, _ = _send(request, session)
     if name == "unsupported_method":
         ok = answer.status == 405 and "allow" in answer.headers
         return ReplayOutcome(

@@ -127,14 +127,18 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
             "Expected: any answer but an input error (E-015)"
         )
         rule_id, check = NEGATIVE_RULE if negative else POSITIVE_RULE
+        # invalid only by a reading the policy requires: that reading's finding, not the seed's
+        required = f"\nRequired: the default reading of {reading} (gate policy [readings])"
         raise CheckFailed(
             rule_id=rule_id,
             check=check,
             operation=operation,
-            message=head + (f"\nInvalid component:{detail[1]}" if len(detail) == 2 else ""),
+            message=head
+            + (f"\nInvalid component:{detail[1]}" if len(detail) == 2 else "")
+            + (required if reading else ""),
             severity="medium",
-            erratum="E-015",
-            basis="seed",
+            erratum=reading or "E-015",
+            basis="reading" if reading else "seed",
         ) from None
     return None
 

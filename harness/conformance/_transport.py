@@ -6,6 +6,7 @@ own, so a target that drips its answer would hold the run for ever).
 from __future__ import annotations
 
 import contextvars
+import http.client
 import logging
 import re
 import socket
@@ -14,6 +15,7 @@ from typing import Any
 
 import requests
 import requests.adapters
+from httpcore._sync.http11 import HTTP11Connection
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
@@ -143,7 +145,46 @@ _GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
 )
 
 
+# the longest answer head the sender's parser (h11 under httpx) can complete: it refuses a head
+# still incomplete past its limit, read so many bytes at a time
+MAX_HEAD_BYTES = HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE + HTTP11Connection.READ_NUM_BYTES
+
+
+class _HeadLimit:
+    """The socket's reader while a head is read: past ``MAX_HEAD_BYTES`` it is no answer."""
+
+    def __init__(self, fp: Any) -> None:
+        self._fp, self._left = fp, MAX_HEAD_BYTES
+
+    def __getattr__(self, name: str) -> Any:  # close, ...
+        return getattr(self._fp, name)
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self._fp.readline(limit)
+        self._left -= len(line)
+        if self._left < 0:
+            raise http.client.HTTPException(f"an answer head over {MAX_HEAD_BYTES} bytes")
+        return line
+
+
+class _Response(http.client.HTTPResponse):
+    """An answer head read as the sender reads it: http.client refuses more than 100 header lines
+    (an answer the sender reads was a run's "no answer: reset" that its replay called fixed);
+    HTTP sets no limit (RFC 9110 5.4), so here the head's size decides, as it does for h11."""
+
+    def begin(self) -> None:
+        fp = self.fp
+        self.fp = _HeadLimit(fp)  # type: ignore[assignment]
+        try:
+            super().begin()
+        finally:
+            if self.fp is not None:  # None: http.client closed it
+                self.fp = fp
+
+
 class _Watched:
+    response_class = _Response
+
     def connect(self) -> None:
         super().connect()  # type: ignore[misc]
         guard = _GUARD.get()
@@ -252,6 +293,8 @@ def _quiet_header_warnings(record: logging.LogRecord) -> bool:
 
 def mount_deadline(session: requests.Session) -> requests.Session:
     """Give ``session`` a total deadline per request (its ``timeout`` argument)."""
+    # a line is at least a byte: _Response's limit on the head's size decides, not this count
+    http.client._MAXHEADERS = max(http.client._MAXHEADERS, MAX_HEAD_BYTES)  # type: ignore[attr-defined]
     pool_log = logging.getLogger("urllib3.connectionpool")
     if _quiet_header_warnings not in pool_log.filters:
         pool_log.addFilter(_quiet_header_warnings)

@@ -188,18 +188,21 @@ def refused_as_invalid(
     """A request valid under every reading (of the property ``name``) is not refused as invalid,
     and its answer (``exchange``) is the API's envelope: under both readings of E-015 (errors at
     200 or as 4xx) every answer is, so a page, a bare 204 or a redirect is no answer to judge
-    (a 5xx is FH-H01's, no answer FH-H04's)."""
+    (a 5xx is FH-H01's, no answer FH-H04's, any 2xx without the envelope FH-H05's: one defect,
+    one finding, so this judges a redirect or another status under 400 alone)."""
     what = VALID_AS.get(name, VALID_AS["valid-requests"])
     if found is not None and found.category == "input":
         meaning = found.meaning.en if found.meaning else "?"
         message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
         return [Problem("valid_request_accepted", "high", message)]
-    if exchange is not None and 0 < exchange.status < 400 and not isinstance(exchange.body, dict):
-        kind = exchange.content_type or "no Content-Type"
-        text = exchange.content[:60].decode("utf-8", "replace")
-        message = f"{what} got HTTP {exchange.status} ({kind}) that is not the API's envelope: "
-        return [Problem("valid_request_answered", "high", message + repr(text))]
-    return []
+    if exchange is None or isinstance(exchange.body, dict):
+        return []
+    if not (0 < exchange.status < 200 or 300 <= exchange.status < 400):  # a 2xx: FH-H05's
+        return []
+    kind = exchange.content_type or "no Content-Type"
+    text = exchange.content[:60].decode("utf-8", "replace")
+    message = f"{what} got HTTP {exchange.status} ({kind}) that is not the API's envelope: "
+    return [Problem("valid_request_answered", "high", message + repr(text))]
 
 
 class PropertyFailed(AssertionError):

@@ -30,6 +30,7 @@ from harness.findings import (
     Candidate,
     Replay,
     build_findings,
+    fresh_serial,
     image_ref,
     read_replay,
     request_of,
@@ -302,11 +303,12 @@ def _rerun_machine(
 def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool) -> ReplayOutcome:
     (request, case), check, contract = loaded, replay.check, client.contract
 
-    def send(request: Request) -> tuple[Exchange, Answer | None]:
-        exchange = client.send(request)
-        return exchange, outcome(contract, request, exchange)
+    def send(request: Request) -> tuple[Request, Exchange, Answer | None]:
+        sent = fresh_serial(request, contract)  # 随机唯一: each send its own, as in the run
+        exchange = client.send(sent)
+        return sent, exchange, outcome(contract, sent, exchange)
 
-    exchange, found = send(request)
+    request, exchange, found = send(request)
     if exchange.no_answer is not None and check != "answered":  # as conformance's replay
         raise TargetError(
             f"{replay.id}: the target gave no answer "
@@ -327,9 +329,9 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
             found, str(replay.extra.get("property", "")).partition(":")[2], exchange
         )
     if check == "same_request_same_score":
-        problems += same_score(found, send(request)[1])
+        problems += same_score(found, send(request)[2])
     elif check == "swap_symmetry":
-        problems += swap_symmetry(request.api, found, send(_swapped(request))[1])
+        problems += swap_symmetry(request.api, found, send(_swapped(request))[2])
     elif check == "self_match_passes":
         problems += self_match(request.api, found, contract.success_threshold("match"))
     elif check == "reencoding_matches":

@@ -178,3 +178,30 @@ def test_json_nested_past_the_stack_is_fh_h05_and_ends_no_engine_thread(tmp_path
         )
     assert ended == []
     assert any(f.rule_id == "FH-H05" for f in result.findings), explain(result)
+
+
+def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
+    """schemathesis' transport (http.client) refused more than 100 header lines, which the run
+    filed as "no answer: reset" and its replay (the sender, httpx) as answered: "fixed" against
+    the unchanged target. Both now read 10,000 headers, and both refuse a head past the size the
+    sender's parser completes, as the same kind of non-answer."""
+    from fixtures.hostile_target import BODY, HostileTarget
+
+    from harness.clients import Request, Sender
+    from harness.conformance._transport import mount_deadline
+
+    def outcome(status: int, content: bytes, headers: int, kind: str | None) -> tuple[object, ...]:
+        return (status, content, headers) if status else (0, kind)
+
+    seen = []
+    for count in (10_000, 20_000):  # about 120 KB and 250 KB of headers
+        with HostileTarget(("many_headers",), header_count=count) as target:
+            with Sender(target.url, credentials=DEMO, timeout_s=5) as sender:
+                sent = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+            try:
+                read = mount_deadline(requests.Session()).post(target.url, json={}, timeout=5)
+                got = outcome(read.status_code, read.content, len(read.headers), None)
+            except requests.ConnectionError as exc:
+                got = outcome(0, b"", 0, no_answer_kind(exc))
+        seen.append((got, outcome(sent.status, sent.content, len(sent.headers), sent.no_answer)))
+    assert seen == [((200, BODY, 10_002),) * 2, ((0, "reset"),) * 2], seen

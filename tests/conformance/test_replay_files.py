@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,57 @@ def test_a_rule_whose_request_now_gets_no_answer_cannot_be_judged(
         "F-002: the target gave no answer (timeout, nothing within the 1 s client timeout), "
         "so the finding cannot be judged"
     )
+
+
+def test_a_replay_sends_a_serial_number_of_its_own_in_every_suite(
+    contract: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`serialNo ... 随机唯一` (seed 004): a service holding callers to it refuses a serialNo it has
+    answered. A replay once re-sent the recorded one (a history rule twice), so a second look at
+    an unchanged broken service said "fixed"; each send now carries its own, in either suite."""
+    from fixtures.legit_variants import jd_serial_unique
+    from fixtures.rewrite import rewriting
+
+    from harness.emulator import EmulatorServer, build_settings, create_app
+    from harness.fuzz import replay_finding as replay_fuzz
+
+    monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO.jd_appkey)
+    monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO.jd_secretkey)
+    breaks = ("thresholds-out-of-order", "remaintimes-stuck")
+    settings = build_settings(engine="fast", breaks=breaks, **emulator_settings())
+    app = rewriting(create_app(settings, contract=contract), jd_serial_unique())
+    # the same finding as fuzz files it (a valid request; images by fuzz's recipe)
+    data = json.loads((FILES / "rule-FH-J06.json").read_text(encoding="utf-8"))
+    body = data["exchange"]["body"]
+    for item in (body["collectionImageItems"][0], body["compareImageItem"]):
+        item["imgBase64"] = {"$image": "builtin:eileen_collins_jpeg|fit:320", "as": "b64"}
+    data |= {"suite": "fuzz", "fuzz": {"property": "jd:valid-requests", "steps": []}}
+    as_fuzz = tmp_path / "F-001.json"
+    as_fuzz.write_text(json.dumps(data), encoding="utf-8")
+    with EmulatorServer(app) as url:
+        seen = {
+            "first": replay_finding(FILES / "rule-FH-J06.json", target=url),
+            "again": replay_finding(FILES / "rule-FH-J06.json", target=url),
+            "sent twice": replay_finding(FILES / "history-FH-J12.json", target=url),
+            "fuzz": replay_fuzz(as_fuzz, target=url),
+        }
+    assert {k: o.still_failing for k, o in seen.items()} == dict.fromkeys(seen, True), {
+        k: o.detail for k, o in seen.items()
+    }
+
+
+@pytest.mark.parametrize("serial", ["", "9" * 65, "a b", "x\n", 5, None])
+def test_a_replay_keeps_a_serial_number_the_finding_may_be_about(contract: Any, serial: Any):
+    """Only a serialNo valid under every reading is replaced (by one as valid, of its length):
+    one outside the spec's pattern or lengths, or absent, is what an invalid case may be about."""
+    from harness.clients import Request
+    from harness.findings import fresh_serial
+
+    body = {"appName": "FACE_ALGORITHM"} | ({} if serial is None else {"serialNo": serial})
+    request = Request("jd", "faceCompareNew", "POST", "/jdai/faceCompareNew", json=body)
+    assert fresh_serial(request, contract) == request
+    long = "1621270610624-010221159145-1821391"  # the document's example
+    fresh = [fresh_serial(request.with_json(("serialNo",), s), contract) for s in ("7", long)]
+    assert [len(r.json["serialNo"]) for r in fresh] == [13, len(long)]
+    assert fresh[0].json["serialNo"].startswith("7") and fresh[1].json["serialNo"] != long
+    assert fresh[1].json["serialNo"].startswith(long[:-12]) and fresh[1].json["appName"]

@@ -482,6 +482,58 @@ def test_a_request_invalid_only_by_a_reading_names_that_reading(contract, operat
         )  # still refused by default
 
 
+def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that_reading(
+    contract, pool, monkeypatch
+):
+    """A [readings] policy requiring the default: an accepted body outside only faceharness'
+    formats (E-043) is FH-S01 on the basis of that reading, naming it. It was filed with basis
+    seed (E-015), which only a quote of the documents may have."""
+    import requests
+    import schemathesis
+    from schemathesis.core.transport import Response
+    from schemathesis.generation import meta
+    from schemathesis.specs.openapi import checks
+
+    from harness.clients import DEMO
+    from harness.conformance._failures import CheckFailed
+    from harness.conformance._session import Session
+    from harness.conformance._st_checks import faceharness_negative_data_rejection
+    from harness.conformance._tracker import RunTracker
+    from harness.contract import ReadingLog
+
+    # schemathesis' verdict without its exemptions (none applies here), so no engine context
+    monkeypatch.delattr(checks, "_openapi_negative_data_rejection")
+    schema = schemathesis.openapi.from_dict(contract.jd.raw)
+    negative = meta.GenerationMode.NEGATIVE
+    phase = meta.PhaseInfo(meta.TestPhase.FUZZING, meta.FuzzingPhaseData(None, None, None, None))
+    body_only = {meta.ParameterLocation.BODY: meta.ComponentInfo(negative)}
+    case = schema["/jdai/faceCompareNew"]["POST"].Case(
+        body={**_JD_BODY, "serialNo": "s 1"},
+        _meta=meta.CaseMetadata(meta.GenerationInfo(0.0, negative), body_only, phase),
+    )
+    accepted = {"code": "10000", "msg": "查询成功", "result": {"code": 0, "msg": "success"}}
+    sent = requests.Request("POST", "http://127.0.0.1:9/jdai/faceCompareNew").prepare()
+    headers = {"content-type": ["application/json"]}
+    response = Response(200, headers, json.dumps(accepted).encode(), sent, 0.01, True)
+    with Session(
+        contract=contract,
+        api="jd",
+        creds=DEMO,
+        tracker=RunTracker(),
+        pool=pool,
+        is_emulator=False,
+        target="http://127.0.0.1:9",
+        identity=None,
+        raw_schema=schema.raw_schema,
+        readings=ReadingLog({"E-043": "default"}),
+    ):
+        with pytest.raises(CheckFailed) as filed:
+            faceharness_negative_data_rejection(None, response, case)
+    found = filed.value
+    assert (found.rule_id, found.basis, found.erratum) == ("FH-S01", "reading", "E-043")
+    assert "Required: the default reading of E-043 (gate policy [readings])" in found.message
+
+
 # --- how the probes read an answer ----------------------------------------------------------
 @pytest.mark.parametrize(
     ("api", "status", "body", "place"),
