@@ -36,3 +36,4 @@ from ._http import redacted_line as redacted_line
 from ._request import Exchange as Exchange
 from ._request import ImagePart as ImagePart
 from ._request import Request as Request
+from ._request import live_code_of as live_code_of

@@ -190,3 +190,12 @@ class Exchange:
         else:
             out["text"] = self.text[:300]
         return out
+
+
+def live_code_of(answer: Exchange) -> str | None:
+    """The liveCode a validateData answer issued (None: none; other rules report why)."""
+    body = answer.body if answer.status == 200 else None
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    return code if isinstance(code, str) else None

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import Auth, Exchange, Given, How, Request, http_client
+from harness.clients import Auth, Exchange, Given, How, Request, http_client, live_code_of
 from harness.contract import Answer, Code, Contract
 from harness.emulator import check_char
 from harness.imaging import padded
@@ -25,7 +25,7 @@ from ._engine import excerpt
 from ._failures import CheckFailed
 from ._registry import RULES, Facts, RuleContext, Violation, observed, rule
 from ._rules_http import Refusal, refusal_failure
-from ._session import Session, live_code_of
+from ._session import Session
 from ._st_checks import run_rules
 
 _serial = itertools.count(1)

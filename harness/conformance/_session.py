@@ -14,7 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import Auth, Credentials, Exchange, Given, How, Request, Sender, jd_sign
+from harness.clients import (
+    Auth,
+    Credentials,
+    Exchange,
+    Given,
+    How,
+    Request,
+    Sender,
+    jd_sign,
+    live_code_of,
+)
 from harness.clients._auth import JD_AUTH_PARAMS, TOKEN_HEADER, given_or, token_of
 from harness.contract import Contract, ReadingLog
 from harness.emulator import DEMO_ID_NUM, DEMO_NAME
@@ -199,15 +209,6 @@ class Session:
             case_id=case.id,
             query=dict(case.query or {}),
         )
-
-
-def live_code_of(answer: Exchange) -> str | None:
-    """The liveCode a validateData answer issued (None: none; other rules report why)."""
-    body = answer.body if answer.status == 200 else None
-    data = body.get("data") if isinstance(body, dict) else None
-    result = data.get("result") if isinstance(data, dict) else None
-    code = result.get("code") if isinstance(result, dict) else None
-    return code if isinstance(code, str) else None
 
 
 def session_of(case: Any) -> Session | None:

@@ -14,8 +14,7 @@ from typing import Any
 
 import httpx
 
-from harness.clients import Credentials, Exchange, Request, Sender
-from harness.conformance._session import live_code_of
+from harness.clients import Credentials, Exchange, Request, Sender, live_code_of
 from harness.contract import no_answer_key
 
 LIVE_MAX_RPS = 5.0  # a URL target's pace and request budget unless given (the emulator: unlimited)

@@ -25,8 +25,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from harness.clients import Auth, Credentials, How, Request
-from harness.conformance._session import live_code_of
+from harness.clients import Auth, Credentials, How, Request, live_code_of
 from harness.contract import Answer
 from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format

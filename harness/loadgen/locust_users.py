@@ -12,7 +12,14 @@ import gevent
 from locust import FastHttpUser, constant_throughput, task
 
 from harness.loadgen.classify import SUCCESS, api_classifier
-from harness.loadgen.scenarios import MIXED, OPERATIONS, ScenarioOptions, scenario_request
+from harness.loadgen.result import PreparedRequest
+from harness.loadgen.scenarios import (
+    MIXED,
+    OPERATIONS,
+    ScenarioOptions,
+    after_first,
+    scenario_request,
+)
 from harness.loadgen.transport import request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
@@ -40,7 +47,8 @@ def _per_user_rps() -> float:
 
 
 class ScenarioUser(FastHttpUser):
-    """Sends one scenario request per task; classifies the answer by its JSON code."""
+    """Sends one scenario request per task (a matchIdno: its validateData call first, a request
+    of its own); classifies the answer by its JSON code."""
 
     abstract = True
     scenario = "mixed"
@@ -56,6 +64,14 @@ class ScenarioUser(FastHttpUser):
     @task
     def send(self) -> None:
         req = scenario_request(**self._kwargs)
+        ready = req if req.first is None else self._send(req.first, then=req)
+        if ready is not None:
+            self._send(ready)
+
+    def _send(
+        self, req: PreparedRequest, then: PreparedRequest | None = None
+    ) -> PreparedRequest | None:
+        ready = None
         with (
             request_deadline(self.network_timeout),
             self.client.request(
@@ -68,11 +84,15 @@ class ScenarioUser(FastHttpUser):
             ) as resp,
         ):
             error = getattr(resp, "error", None) if not resp.status_code else None
-            klass, code = api_classifier(int(resp.status_code or 0), resp.content or b"", error)
+            status, body = int(resp.status_code or 0), resp.content or b""
+            klass, code = api_classifier(status, body, error)
+            if then is not None:
+                (klass, code), ready = after_first(then, status, body, (klass, code))
             if klass == SUCCESS:
                 resp.success()
             else:
                 resp.failure(f"{klass}: {code}")
+        return ready
 
 
 def _user(scenario: str) -> type[ScenarioUser]:

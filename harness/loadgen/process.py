@@ -54,7 +54,7 @@ from harness.loadgen.result import (
     read_config,
     write_json_atomic,
 )
-from harness.loadgen.scenarios import request_source
+from harness.loadgen.scenarios import after_first, request_source, sends_per_request
 from harness.loadgen.transport import Transport
 
 START_LEAD_S = 0.02  # first slot slightly in the future so slot 0 is not born late
@@ -228,6 +228,10 @@ class LoadProcess:
         self.proc = f"{self.role}{index}-p{os.getpid()}" + (f"-r{run_no}" if run_no > 1 else "")
         self.transport = Transport()
         self.make_request, self.classify = self._warm_up()
+        try:  # a request sent first (matchIdno's liveCode) is one of the rate's requests too
+            self.per_request = sends_per_request(cfg.requests)
+        except Exception:  # noqa: BLE001 - a bad spec: every request fails as a harness error
+            self.per_request = 1.0
         spike = None
         if cfg.abort_error_rate is not None:
             window, samples = cfg.abort_window_s, cfg.abort_min_samples
@@ -286,13 +290,13 @@ class LoadProcess:
             raise StopUser()
         self.open_claimed = True
         assert self.cfg.rate is not None
-        rate = self.cfg.rate / self.cfg.processes
+        rate = self.cfg.rate / self.cfg.processes / self.per_request
         self.transport.warm(user, min(self.cfg.max_inflight, math.ceil(rate * WARM_S)))
         gc.freeze()  # what the warm-up built lives all run: out of the collector's way
         if isinstance(self.env.runner, WorkerRunner):
             self.env.runner.send_message(MSG_READY, {"proc": self.proc})
             self._go.wait(timeout=GO_WAIT_S)
-        phase_s = (self.index % self.cfg.processes) / self.cfg.rate
+        phase_s = (self.index % self.cfg.processes) * self.per_request / self.cfg.rate
         try:
             self._schedule(user, rate, phase_s)
         finally:
@@ -323,6 +327,9 @@ class LoadProcess:
         interval = 1.0 / rate
         for i in range(count):
             if control.stopping:
+                return
+            if control.quota is not None and control.sent >= control.quota:
+                control.stop(STOP_MAX_REQUESTS)  # requests sent first used up the budget
                 return
             intended = t0 + phase_s + i * interval
             delay = intended - time.perf_counter()
@@ -378,13 +385,47 @@ class LoadProcess:
             except Exception as exc:  # noqa: BLE001 - any factory failure is a harness error
                 self.recorder.harness_error(f"request factory failed: {exc!r}")
                 return
+            if req.first is not None:
+                ready = self._first(user, req, intended)
+                if ready is None:
+                    return
+                req, intended = ready, time.perf_counter()  # due once its first was answered
+                self.recorder.offered(intended)
             sent = time.perf_counter()
             self.recorder.sent(intended, sent)
             self._send(user, req, intended, sent)
         finally:
             self.control.release()
 
-    def _send(self, user: FastHttpUser, req: PreparedRequest, intended: float, sent: float) -> None:
+    def _first(
+        self, user: FastHttpUser, req: PreparedRequest, intended: float
+    ) -> PreparedRequest | None:
+        """Send ``req.first`` in ``req``'s slot, counted, recorded and named as a request of its
+        own (so ``req``'s latency stays its own); ``req`` ready to go with what the answer gave,
+        or None: no room in the budget for both (neither is sent), the first's answer did not
+        give it (``req`` is counted unsent, never as an error of its own), or the run aborted."""
+        control = self.control
+        if not control.more():
+            return None
+        first = req.first
+        assert first is not None
+        sent = time.perf_counter()
+        self.recorder.sent(intended, sent)
+        ready = self._send(user, first, intended, sent, then=req)
+        if ready is None or control.stop_reason not in (None, STOP_DURATION, STOP_MAX_REQUESTS):
+            control.unclaim()
+            if ready is None:
+                self.recorder.unsent()
+            return None
+        return ready
+
+    def _send(
+        self, user: FastHttpUser, req: PreparedRequest, intended: float, sent: float,
+        then: PreparedRequest | None = None,
+    ) -> PreparedRequest | None:  # fmt: skip
+        """Send, classify and record ``req``; with ``then``, the request waiting for this answer,
+        ``then`` ready to go (:func:`~harness.loadgen.scenarios.after_first`) or None."""
+        ready = None
         status, body, error = 0, b"", None
         try:
             status, body = self.transport.send(user, req)
@@ -393,6 +434,8 @@ class LoadProcess:
         done = time.perf_counter()
         try:
             klass, code = self.classify(status, body, error)
+            if then is not None:
+                (klass, code), ready = after_first(then, status, body, (klass, code))
         except Exception as exc:  # noqa: BLE001 - any classifier failure is a harness error
             self.recorder.harness_error(f"classifier failed: {exc!r}")
             klass, code = "", "harness classifier failed"
@@ -408,6 +451,7 @@ class LoadProcess:
             response_length=len(body), exception=failed,
             context={}, url=req.path, start_time=self.recorder.wall(sent), response=None,
         )  # fmt: skip
+        return ready
 
     # -- lifecycle -------------------------------------------------------------------------
 

@@ -86,6 +86,19 @@ class RunControl:
     def release(self) -> None:
         self.inflight = max(0, self.inflight - 1)
 
+    def more(self) -> bool:
+        """Claim one more request of the budget for the slot that began (a request sent first,
+        for its answer); False, and the run stops, when the budget has no room for it."""
+        if self.quota is not None and self.sent >= self.quota:
+            self.stop(STOP_MAX_REQUESTS)
+            return False
+        self.sent += 1
+        return True
+
+    def unclaim(self) -> None:
+        """A claimed request was not sent after all: its share of the budget is free again."""
+        self.sent = max(0, self.sent - 1)
+
     def stop(self, reason: str) -> None:
         if self.stop_reason is None:
             self.stop_reason = reason
@@ -251,6 +264,10 @@ class Recorder:
         if self.spike is not None:  # a "no match" verdict is a served request, not a spike
             self.spike.add(done, is_error and klass != BUSINESS_FAILURE)
         self.last_done = done if self.last_done is None else max(self.last_done, done)
+
+    def unsent(self) -> None:
+        """A request was not sent: the request sent first for it got no answer it needs."""
+        self.totals["unsent"] += 1
 
     def harness_error(self, message: str) -> None:
         """The factory or classifier failed: the harness's fault, not the service's."""

@@ -137,10 +137,11 @@ LOAD_CSV = "load.csv"
 LOAD_HLOG = "load.hlog"
 LOCUST_CSV_PREFIX = "locust"
 COUNTS = ("offered", "sent", "completed", "late", "dropped")  # a second's counts
-TOTALS = ("offered", "sent", "completed", "late", "dropped", "harness_errors", "clamped")
+TOTALS = ("offered", "sent", "completed", "late", "dropped", "unsent", "harness_errors", "clamped")
 CSV_COLUMNS = ("t", "epoch_s", "offered_rps", "achieved_rps", "ok_rps", "p50_ms", "p99_ms",
                "late", "dropped")  # fmt: skip
 MAX_SERIES_S = int(MAX_DURATION_S) + 3600  # bounds the per-second loop
+LIVE_CODE_FIRST = "liveCode for matchIdno"  # the validateData call before each matchIdno
 
 MODE_NOTES = {
     "open-model": "Open model: requests start on a fixed arrival schedule independent of "
@@ -230,6 +231,11 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
     partial = _partial(cfg, workers, finals, [r for r in rows if r.get("proc") not in reported])
     if partial is not None:
         warnings.append(partial["reason"])
+    if unsent := sum(int(f.get("totals", {}).get("unsent", 0)) for f in finals):
+        warnings.append(
+            f"{unsent} matchIdno request(s) not sent: the validateData call before each issued "
+            f"no liveCode (its answers are counted as {LIVE_CODE_FIRST!r})"
+        )
     summed = {key: Counter[str]() for key in ("totals", "by_class", "codes", "err_codes")}
     for final in finals:
         for key, counter in summed.items():
@@ -416,7 +422,8 @@ def _iso(epoch: float | None) -> str | None:
 @dataclass(frozen=True, slots=True)
 class PreparedRequest:
     """One request; ``path`` is appended to the target URL's base path, ``name`` groups requests
-    in Locust's statistics."""
+    in Locust's statistics. ``first``: a request sent (and counted) on its own just before this
+    one, whose answer this one needs (matchIdno's fresh liveCode, ``scenarios.after_first``)."""
 
     name: str
     method: str
@@ -424,6 +431,7 @@ class PreparedRequest:
     query: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
+    first: PreparedRequest | None = None
 
     def url_path(self) -> str:
         if not self.query:

@@ -22,8 +22,15 @@ from harness.config import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Cre
 from harness.errors import InputError, UsageError
 from harness.faces import PoolImage, limits_for, pool_faces
 from harness.imaging import resized, times
-from harness.loadgen.classify import Classifier, api_classifier, default_classifier
-from harness.loadgen.result import PreparedRequest
+from harness.loadgen.classify import (
+    SERVER_ERROR,
+    SUCCESS,
+    Classification,
+    Classifier,
+    api_classifier,
+    default_classifier,
+)
+from harness.loadgen.result import LIVE_CODE_FIRST, PreparedRequest
 
 SIZE_CLASSES: tuple[str, ...] = ("small", "medium", "large")
 SMALL_MAX_BYTES = 32 * 1024  # small < 32 KiB <= medium < 128 KiB <= large
@@ -153,6 +160,8 @@ _SERIAL_SLOT = "fh-" + "0" * 32  # same length as the fresh serials spliced in p
 _SERIAL_SLOT_BYTES = _SERIAL_SLOT.encode()
 _JSON = "application/json"
 MAX_BODIES = 256  # built request bodies kept per scenario (each up to ~0.8 MB)
+_LIVE_CODE_SLOT = "$fresh-liveCode"  # matchIdno's liveCode until after_first sets one
+_LIVE_CODE_FIELD = f'"liveCode":"{_LIVE_CODE_SLOT}"'.encode()
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,39 @@ def request_source(
     return Scenario(ScenarioOptions(**spec), environ, index).next_request, api_classifier
 
 
+def sends_per_request(spec: Mapping[str, Any]) -> float:
+    """HTTP requests per request of the source, on average: a matchIdno is two (its validateData
+    first), so an open-model schedule divides its rate by this to send ``rate`` requests/s."""
+    if "paths" in spec:
+        return 1.0
+    weights = ScenarioOptions(**spec).operations
+    return 1.0 + weights.get("matchIdno", 0.0) / sum(weights.values())
+
+
+def after_first(
+    then: PreparedRequest, status: int, body: bytes, outcome: Classification
+) -> tuple[Classification, PreparedRequest | None]:
+    """The ``outcome`` of ``then.first``'s answer (``status``, ``body``), and ``then`` with the
+    liveCode that answer issued (None: it issued none, and ``then`` is not sent). /idno marks
+    liveCode and videoType 是 (ERRATA E-008): a code issued a moment before and SILENT, valid
+    under every reading, as ``faceharness call idno`` sends. A success that issued no code is
+    the service's error: validateData returns ``result.code`` (是)."""
+    from harness.clients import Exchange, live_code_of
+
+    if outcome[0] != SUCCESS:
+        return outcome, None
+    try:
+        code = live_code_of(Exchange(status, body=json.loads(body)))
+    except (ValueError, TypeError, RecursionError):
+        code = None
+    if code is None:
+        return (SERVER_ERROR, f"{outcome[1]} without data.result.code"), None
+    fresh = b'"liveCode":' + json.dumps(code, ensure_ascii=False).encode()
+    ready = PreparedRequest(then.name, then.method, then.path, then.query, then.headers,
+                            then.body.replace(_LIVE_CODE_FIELD, fresh, 1))  # fmt: skip
+    return outcome, ready
+
+
 def scenario_request(**options: Any) -> PreparedRequest:
     """The load engine's request factory: the next request of the configured scenario."""
     return _scenario(tuple(sorted(options.items()))).next_request()
@@ -243,6 +285,10 @@ class Scenario:
         self._bodies: OrderedDict[tuple[str, str, str], bytes] = OrderedDict()
         self._requests: dict[bytes, PreparedRequest] = {}  # by body (identical bodies: one key)
         self._paths = {op: self.contract.operation(op).path for op in OPERATIONS}
+        self._first = PreparedRequest(
+            LIVE_CODE_FIRST, "POST", self._paths["liveCode"], {},
+            {"Authorization": self._token, "Content-Type": _JSON}, b"{}",
+        )  # fmt: skip
         builders = (self._match, self._idno, self._live_code, self._jd_compare)
         self._builders = dict(zip(OPERATIONS, builders, strict=True))
         self._prebuild()
@@ -336,9 +382,17 @@ class Scenario:
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         id_num, name = self._id[0] or DEMO_ID_NUM, self._id[1] or DEMO_NAME
+        # /idno marks liveCode and videoType 是 (E-008): SILENT, and a slot for a fresh code
         return self._body(
             ("matchIdno", face.sha256, ""),
-            lambda: idno_body(self.contract, id_num, name, _payload(face)),
+            lambda: idno_body(
+                self.contract,
+                id_num,
+                name,
+                _payload(face),
+                video_type="SILENT",
+                live_code=_LIVE_CODE_SLOT,
+            ),
         )
 
     def _jd_body(self, base: PoolImage, other: PoolImage) -> bytes:
@@ -351,7 +405,9 @@ class Scenario:
             ),
         )
 
-    def _unsigned(self, operation: str, body: bytes) -> PreparedRequest:
+    def _unsigned(
+        self, operation: str, body: bytes, first: PreparedRequest | None = None
+    ) -> PreparedRequest:
         """The internal API's request for ``body``: nothing in it is per request, so the one
         built for a body is handed out again (one object per kept body, not one per send)."""
         req = self._requests.get(body)
@@ -360,7 +416,8 @@ class Scenario:
                 self._requests.clear()
             headers = {"Authorization": self._token, "Content-Type": _JSON}
             path = self._paths[operation]
-            req = self._requests[body] = PreparedRequest(operation, "POST", path, {}, headers, body)
+            req = PreparedRequest(operation, "POST", path, {}, headers, body, first)
+            self._requests[body] = req
         return req
 
     def _match(self) -> PreparedRequest:
@@ -368,8 +425,10 @@ class Scenario:
         return self._unsigned("match", self._match_body(image, self._pair(image)))
 
     def _idno(self) -> PreparedRequest:
+        """Sent after its ``first``, a validateData call (:func:`after_first`)."""
         assert self._idno_face is not None
-        return self._unsigned("matchIdno", self._idno_body(self._pair(self._idno_face)))
+        body = self._idno_body(self._pair(self._idno_face))
+        return self._unsigned("matchIdno", body, self._first)
 
     def _live_code(self) -> PreparedRequest:
         return self._unsigned("liveCode", b"{}")

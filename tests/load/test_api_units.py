@@ -19,6 +19,7 @@ from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
 from harness.loadgen.limit import StepResult, find_limit
+from harness.loadgen.result import LIVE_CODE_FIRST
 from harness.loadgen.safety import (
     OVERRIDE_FLAG,
     URL_ABORT_ERROR_RATE,
@@ -31,9 +32,11 @@ from harness.loadgen.scenarios import (
     SMALL_MAX_BYTES,
     Scenario,
     ScenarioOptions,
+    after_first,
     build_pool,
     parse_weights,
     scenario_request,
+    sends_per_request,
 )
 
 
@@ -195,12 +198,35 @@ def _decoded_images(body: dict[str, Any]) -> list[bytes]:
     return found
 
 
+def _issued(code: str) -> bytes:
+    result = {"status": "SUCCESS", "traceNo": "t1", "result": {"code": code}}
+    return json.dumps({"errcode": 0, "errmsg": "SUCCESS", "data": result}).encode()
+
+
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_each_operation_builds_a_valid_request(contract: Any, operation: str) -> None:
+    """A matchIdno is valid under every reading of E-008 once its validateData call issued a
+    code: SILENT and that code (the table marks both 是), as ``call idno`` sends it."""
     scenario = Scenario(ScenarioOptions(scenario=operation, demo_credentials=True), environ={})
     op = contract.operation(operation)
     spec = contract.spec(op.api)
     requests = [scenario.next_request() for _ in range(5)]
+    if operation == "matchIdno":
+        issue = contract.operation("liveCode")
+        for n, req in enumerate(list(requests)):
+            first = req.first
+            assert first is not None and (first.name, first.method, first.path, first.body) == (
+                LIVE_CODE_FIRST,
+                issue.method.upper(),
+                issue.path,
+                b"{}",
+            )
+            assert first.headers["Authorization"] == DEMO_TOKEN
+            outcome, ready = after_first(req, 200, _issued(f"48{n}1"), ("success", "ok"))
+            assert outcome == ("success", "ok") and ready is not None and ready.first is None
+            body = json.loads(ready.body)
+            assert body["liveCode"] == f"48{n}1" and body["faceData"]["videoType"] == "SILENT"
+            requests[n] = ready
     for req in requests:
         assert (req.name, req.method, req.path) == (operation, op.method.upper(), op.path)
         body = json.loads(req.body)
@@ -225,6 +251,23 @@ def test_every_image_load_sends_has_a_face_an_engine_accepts(dlib_engine: Any) -
     assert len(small) >= 10
     for image in small:
         dlib_engine.template(image.data)
+
+
+def test_a_matchidno_goes_only_with_a_code_its_validatedata_issued(contract: Any) -> None:
+    """No code, no matchIdno: a refused validateData stays its own outcome (never an error of
+    matchIdno's); a success without ``result.code`` (是) is the service's error."""
+    req = Scenario(ScenarioOptions("matchIdno", demo_credentials=True), environ={}).next_request()
+    throttled = ("throttled", "match:errcode:42900")
+    assert after_first(req, 200, b'{"errcode": 42900}', throttled) == (throttled, None)
+    assert after_first(req, 0, b"", ("timeout", "no answer:timeout"))[1] is None
+    codeless = _issued("1234").replace(b'"code": "1234"', b'"other": 1')
+    outcome, ready = after_first(req, 200, codeless, ("success", "match:errcode:0"))
+    assert outcome == ("server_error", "match:errcode:0 without data.result.code") and not ready
+    # an open-model rate counts requests at the service: validateData's too
+    assert sends_per_request(asdict(ScenarioOptions("mixed"))) == 1.2  # 2 of every 10 picks
+    assert sends_per_request(asdict(ScenarioOptions("matchIdno"))) == 2.0
+    assert sends_per_request(asdict(ScenarioOptions("match"))) == 1.0
+    assert sends_per_request({"paths": ["/echo"]}) == 1.0
 
 
 def test_pairing_and_size_mix() -> None:

@@ -17,8 +17,11 @@ from typing import Any
 
 import pytest
 from fixtures.cli import InProcess, Ran, run_cli, start_cli
+from fixtures.legit_variants import serve_variant
 from fixtures.servers import free_port
 
+from harness.clients import DEMO
+from harness.loadgen.result import LIVE_CODE_FIRST
 from harness.loadgen.suite import EmulatorOptions, run_load_suite
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,9 +99,35 @@ def test_a_break_free_run_succeeds_on_every_operation(tmp_path: Path) -> None:
     load = json.loads((tmp_path / "load.json").read_text())
     assert [p["completed"] > 0 for p in load["processes"]] == [True, True]
     names = {e["name"] for e in load["locust"]["entries"]}
-    assert names == {"match", "matchIdno", "liveCode", "faceCompareNew"}
+    assert names == {"match", "matchIdno", "liveCode", "faceCompareNew", LIVE_CODE_FIRST}
     assert metrics.latency_ms is not None and metrics.latency_ms.p99 is not None
     assert metrics.hdr and metrics.series
+
+
+def test_matchidno_is_valid_under_every_reading_of_e008(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service that reads /idno's table literally (E-008 `idno-requires-both`: liveCode and
+    videoType 是) refuses a matchIdno without them. Before, load sent neither, and that service
+    failed the mixed run on the error rate (4 of 20 answers match:errcode:40004). Each matchIdno
+    now goes with SILENT and a code validateData issued just before, a request counted, named
+    and budgeted on its own, so the run still sends ``rate`` requests a second."""
+    for key, value in (("TOKEN", DEMO.token), ("JD_APPKEY", DEMO.jd_appkey),
+                       ("JD_SECRETKEY", DEMO.jd_secretkey)):  # fmt: skip
+        monkeypatch.setenv(f"FACEHARNESS_{key}", value or "")
+    with serve_variant("alt-E-008") as url:
+        suite = run_load_suite(
+            url, out_dir=tmp_path, scenario="mixed", rate=20, duration_s=1.5, max_requests=60,
+            max_error_rate=0.0,
+        )  # fmt: skip
+    metrics = suite.metrics
+    assert suite.status == "pass", (suite.error, [f.message for f in suite.findings])
+    assert metrics is not None and metrics.errors_by_code == {}
+    load = json.loads((tmp_path / "load.json").read_text())
+    counts = {e["name"]: e["num_requests"] for e in load["locust"]["entries"]}
+    assert counts["matchIdno"] == counts[LIVE_CODE_FIRST] > 0, counts
+    assert load["stop_reason"] == "duration" and load["totals"]["unsent"] == 0
+    assert 28 <= load["totals"]["sent"] == metrics.requests <= 31  # 20/s for 1.5 s, not 36
 
 
 def _cli(args: list[str], env: dict[str, str] | None = None) -> Ran:

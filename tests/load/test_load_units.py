@@ -181,6 +181,12 @@ def test_planned_sends_and_run_control() -> None:
     assert ctl.stopping and ctl.inflight == 0  # the process may finish now
     timed = RunControl(duration_s=1.0, quota=None)
     assert timed.try_acquire(5.0) and not timed.try_acquire(6.0) and timed.stop_reason == "duration"
+    # a request sent first (matchIdno's validateData) claims its own share of the budget
+    chain = RunControl(duration_s=10.0, quota=3)
+    assert chain.try_acquire(0.0) and chain.more() and chain.sent == 2
+    chain.unclaim()  # its answer gave no code: the matchIdno was not sent
+    assert chain.sent == 1 and chain.try_acquire(0.1) and chain.more() and chain.sent == 3
+    assert not chain.more() and chain.stop_reason == "max_requests" and chain.sent == 3
 
 
 def test_error_spike_window() -> None:
