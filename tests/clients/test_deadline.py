@@ -234,3 +234,19 @@ def test_credentials_a_target_echoes_into_its_status_line_are_not_repeated() -> 
             exchange = client.send(Request("match", "liveCode", "POST", "/x", json={}))
     assert "illegal status line" in str(caught.value) and "illegal status line" in exchange.error
     assert token not in str(caught.value) and token not in exchange.error
+
+
+def test_a_signature_a_target_echoes_in_its_answer_is_masked_in_the_finding() -> None:
+    """A JD signature is an MD5 of the secretkey, fresh per request: no configured secret and no
+    key name gives it away when a target quotes it in free text (an error page, a header)."""
+    from harness.results import Finding
+
+    with HostileTarget(("echo_request",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        exchange = sender.send(Request("jd", "faceCompareNew", "POST", "/x", json={}))
+    sign = target.heads[0].split(b"sign=")[1].split(b"&")[0].split(b" ")[0].decode()
+    assert len(sign) == 32 and sign in exchange.text
+    finding = Finding(
+        suite="conformance", api="jd", operation="faceCompareNew", check="x", severity="high",
+        message=f"Received: {exchange.text}", response=exchange.excerpt(),
+    )  # fmt: skip
+    assert sign not in finding.model_dump_json() and "***" in finding.message
