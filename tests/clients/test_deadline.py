@@ -200,6 +200,22 @@ def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> 
     assert "unreachable" not in message and "\n" not in message
 
 
+def test_an_https_url_to_a_plain_http_port_is_not_called_unreachable() -> None:
+    """The port answered, but not with a TLS handshake: the user fixes the URL's scheme."""
+    from fixtures.servers import ThreadedServer
+
+    async def app(scope: dict, receive: object, send: object) -> None:  # never reached
+        raise AssertionError(scope)
+
+    with ThreadedServer(app) as plain:  # an HTTP server answers a ClientHello with a 400
+        url = plain.replace("http://", "https://")
+        with pytest.raises(TargetError) as info:
+            check_reachable(url)
+    message = str(info.value)
+    assert message.startswith(f"target {url} answered, but its TLS handshake failed")
+    assert "unreachable" not in message and "\n" not in message
+
+
 def test_a_cookie_the_target_sets_is_never_sent_back() -> None:
     """A request is what its finding records: a Set-Cookie (here carrying the token) must not
     put credentials on the next one, such as a probe's request sent without a token."""
