@@ -10,6 +10,7 @@ import binascii
 import functools
 import hashlib
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar, get_args
 from urllib.parse import quote, quote_plus
@@ -54,6 +55,21 @@ _IMAGE_RE = re.compile(
     r"(?:[A-Za-z0-9+/_-]++|\r?\n|\\n|\\/)++={0,2}"
 )
 _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
+# JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
+# hostile target can echo into free text (an error message, a header) where no key names it.
+# Capped: the oldest are forgotten first.
+SIGNS_CAP = 100_000
+_SIGNS: dict[str, None] = {}
+_SIGNS_LOCK = threading.Lock()
+_SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
+
+
+def remember_sign(sign: str) -> None:
+    """A signature just put on a request: every later redaction masks it wherever it appears."""
+    with _SIGNS_LOCK:
+        _SIGNS[sign.lower()] = None
+        if len(_SIGNS) > SIGNS_CAP:
+            del _SIGNS[next(iter(_SIGNS))]
 
 
 def is_secret_key(key: str) -> bool:
@@ -93,6 +109,8 @@ def _redact_str(text: str, secrets: list[str]) -> str:
         text = text.replace(secret, MASK)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
+    if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
+        text = _SIGN_RE.sub(lambda m: MASK if m.group(0).lower() in _SIGNS else m.group(0), text)
     if "=" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
     if ":" in text:

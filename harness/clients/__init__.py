@@ -22,6 +22,7 @@ from ._deadline import MAX_ANSWER_BYTES as MAX_ANSWER_BYTES
 from ._deadline import AnswerTooLarge as AnswerTooLarge
 from ._deadline import Deadline as Deadline
 from ._deadline import DeadlineExceeded as DeadlineExceeded
+from ._deadline import UndecodableBody as UndecodableBody
 from ._deadline import http_client as http_client
 from ._http import NO_ANSWER as NO_ANSWER
 from ._http import ApiError as ApiError

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.config import Credentials
 from harness.contract import jd_sign
+from harness.redact import remember_sign
 
 TOKEN_HEADER = "Authorization"
 JD_AUTH_PARAMS = ("appkey", "timestamp", "sign")
@@ -106,6 +107,8 @@ class Auth:
                 },
             ),
         }
+        if values["sign"] is not None:
+            remember_sign(values["sign"])
         return {}, {k: v for k, v in values.items() if v is not None}
 
     def put(

@@ -52,6 +52,10 @@ class AnswerTooLarge(Exception):
     """The answer's body ran past :data:`MAX_ANSWER_BYTES`; reading stopped."""
 
 
+class UndecodableBody(Exception):
+    """The body is not what its ``Content-Encoding`` says (a transport that decodes it itself)."""
+
+
 class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
     pass
 

@@ -3,6 +3,7 @@ internal API's raw token, ERRATA E-016; JD's every request freshly signed)."""
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Self, TypeVar
@@ -93,7 +94,23 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
             raise TargetError(f"target {url} answered with malformed HTTP: {reason}") from None
+        if _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
+            raise TargetError(
+                f"target {url} answered, but its TLS handshake failed (is it an http:// port?): "
+                f"{reason}"
+            ) from None
         raise TargetError(f"target {url} is unreachable: {reason}") from None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``kind`` is in the chain of exceptions ``exc`` was raised from (httpx wraps
+    httpcore's, which wraps the socket's)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None or isinstance(seen, kind):
+            return seen is not None
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class Sender:

@@ -209,12 +209,14 @@ def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
     """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx, requests, gevent):
     a key of ``harness.clients.NO_ANSWER``. A stack never imported raised nothing, so none is
     imported here."""
-    from harness.clients._deadline import AnswerTooLarge, DeadlineExceeded
+    from harness.clients._deadline import AnswerTooLarge, DeadlineExceeded, UndecodableBody
 
     if isinstance(exc, DeadlineExceeded):
         return "deadline"
     if isinstance(exc, AnswerTooLarge):
         return "oversized body"
+    if isinstance(exc, UndecodableBody):
+        return "undecodable body"
     httpx, requests = sys.modules.get("httpx"), sys.modules.get("requests")
     if httpx is not None and isinstance(exc, httpx.HTTPError):
         if isinstance(exc, httpx.TimeoutException):

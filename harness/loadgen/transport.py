@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import time
+import zlib
 from typing import Any, cast
 
 from gevent.monkey import get_original
@@ -22,7 +23,7 @@ from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTP
 from geventhttpclient.url import URL
 from greenlet import getcurrent
 
-from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge
+from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge, UndecodableBody
 from harness.loadgen.result import PreparedRequest
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -198,7 +199,7 @@ class Transport:
                     req.method, host.prefix + req.url_path(), body=req.body, headers=req.headers
                 )
             try:
-                body = _read_capped(response)
+                body = _decoded(_read_capped(response), response.get("content-encoding"))
             finally:
                 response.release()
         finally:
@@ -257,6 +258,34 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
         sock, cast(Any, host), block_size=host.client.block_size, method=method,
         headers_type=host.client.headers_type,
     )  # fmt: skip
+
+
+# what httpx, which the other suites read with, undoes; another coding it leaves as it is
+_WBITS: dict[str, tuple[int, ...]] = {
+    "gzip": (16 + zlib.MAX_WBITS,),
+    "x-gzip": (16 + zlib.MAX_WBITS,),
+    "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS),  # zlib-wrapped, or raw as some servers send
+}
+
+
+def _decoded(body: bytes, coding: str | None) -> bytes:
+    """The body with its ``Content-Encoding`` undone, as every other suite reads it: a body that is
+    not what its coding says is no answer there, and a few KB may inflate past the cap."""
+    for wbits in _WBITS.get((coding or "").strip().lower(), ()):
+        inflater = zlib.decompressobj(wbits)
+        try:
+            plain = inflater.decompress(body, MAX_ANSWER_BYTES + 1)
+        except zlib.error:
+            continue
+        if len(plain) > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge(
+                f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
+            )
+        if inflater.eof:
+            return plain
+    if (coding or "").strip().lower() in _WBITS:
+        raise UndecodableBody(f"the body is not the {coding} its Content-Encoding says")
+    return body
 
 
 def _read_capped(response: Any) -> bytes:

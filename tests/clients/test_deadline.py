@@ -200,6 +200,22 @@ def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> 
     assert "unreachable" not in message and "\n" not in message
 
 
+def test_an_https_url_to_a_plain_http_port_is_not_called_unreachable() -> None:
+    """The port answered, but not with a TLS handshake: the user fixes the URL's scheme."""
+    from fixtures.servers import ThreadedServer
+
+    async def app(scope: dict, receive: object, send: object) -> None:  # never reached
+        raise AssertionError(scope)
+
+    with ThreadedServer(app) as plain:  # an HTTP server answers a ClientHello with a 400
+        url = plain.replace("http://", "https://")
+        with pytest.raises(TargetError) as info:
+            check_reachable(url)
+    message = str(info.value)
+    assert message.startswith(f"target {url} answered, but its TLS handshake failed")
+    assert "unreachable" not in message and "\n" not in message
+
+
 def test_a_cookie_the_target_sets_is_never_sent_back() -> None:
     """A request is what its finding records: a Set-Cookie (here carrying the token) must not
     put credentials on the next one, such as a probe's request sent without a token."""
@@ -234,3 +250,19 @@ def test_credentials_a_target_echoes_into_its_status_line_are_not_repeated() -> 
             exchange = client.send(Request("match", "liveCode", "POST", "/x", json={}))
     assert "illegal status line" in str(caught.value) and "illegal status line" in exchange.error
     assert token not in str(caught.value) and token not in exchange.error
+
+
+def test_a_signature_a_target_echoes_in_its_answer_is_masked_in_the_finding() -> None:
+    """A JD signature is an MD5 of the secretkey, fresh per request: no configured secret and no
+    key name gives it away when a target quotes it in free text (an error page, a header)."""
+    from harness.results import Finding
+
+    with HostileTarget(("echo_request",)) as target, Sender(target.url, credentials=DEMO) as sender:
+        exchange = sender.send(Request("jd", "faceCompareNew", "POST", "/x", json={}))
+    sign = target.heads[0].split(b"sign=")[1].split(b"&")[0].split(b" ")[0].decode()
+    assert len(sign) == 32 and sign in exchange.text
+    finding = Finding(
+        suite="conformance", api="jd", operation="faceCompareNew", check="x", severity="high",
+        message=f"Received: {exchange.text}", response=exchange.excerpt(),
+    )  # fmt: skip
+    assert sign not in finding.model_dump_json() and "***" in finding.message
