@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.clients import DEMO
-from harness.fuzz import DEFAULT_MAX_EXAMPLES, emulator_overrides, load_replay, replay_finding
+from harness.fuzz import DEFAULT_MAX_EXAMPLES, load_replay, replay_finding
 from harness.fuzz._properties import FUZZ_QUOTA_SECRETKEY
 
 from .conftest import explain, fuzz
@@ -33,23 +33,6 @@ class Shared:
     def copy(self, to: Path) -> Path:
         shutil.copytree(self.out, to, dirs_exist_ok=True)
         return to
-
-
-@pytest.fixture(scope="module")
-def module_emulator(contract: Any) -> Iterator[Callable[..., str]]:
-    """`url = module_emulator("accept-bad-sign")`: `fuzz_emulator`, up for the whole module."""
-    from harness.emulator import EmulatorServer, build_settings, create_app
-
-    servers: list[EmulatorServer] = []
-
-    def start(*breaks: str) -> str:
-        settings = build_settings(engine="fast", breaks=breaks, **emulator_overrides())
-        servers.append(EmulatorServer(create_app(settings, contract=contract)))
-        return servers[-1].start()
-
-    yield start
-    for server in servers:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
