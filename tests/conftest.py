@@ -48,18 +48,13 @@ SPLIT = {
     "tests/conformance/test_mutants_match.py",
     "tests/conformance/test_mutants_jd.py",
 }
-"""Files of independent slow tests: each test that uses no module-scoped fixture is a group of its
-own."""
-
-JOINED = {"tests/gate/test_html_chromium.py": "tests/gate/test_gate_run.py"}
-"""Files that share the package-scoped `healthy_run` go to one worker, which runs the gate once."""
+"""Under `--dist loadgroup`: files of independent slow tests, each test that uses no module-scoped
+fixture a group of its own. `--dist loadfile` hands out whole files, so a file is its group."""
 
 
-def _group(item: pytest.Item) -> str:
+def _group(item: pytest.Item, loadgroup: bool) -> str:
     path = item.nodeid.split("::", 1)[0]
-    if path in JOINED:
-        return JOINED[path]
-    if path in SPLIT:
+    if loadgroup and path in SPLIT:
         defs = getattr(item, "_fixtureinfo", None)
         scopes = {d.scope for ds in (defs.name2fixturedefs.values() if defs else ()) for d in ds}
         if not scopes & {"module", "class", "package"}:
@@ -70,15 +65,15 @@ def _group(item: pytest.Item) -> str:
 @pytest.hookimpl(tryfirst=True)  # before xdist appends the group to each test id
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Each file is one xdist group (its module fixtures are computed once), except the files named
-    in SPLIT and JOINED; groups are handed out longest first (durations.json), so that no worker
-    starts a long run while the others are about to finish."""
+    in SPLIT under `--dist loadgroup`; groups are handed out longest first (durations.json), so
+    that no worker starts a long run while the others are about to finish."""
     known = json.loads(DURATIONS.read_text(encoding="utf-8")) if DURATIONS.is_file() else {}
     cost: dict[str, float] = {}
     groups: dict[int, str] = {}
     loadgroup = bool(config.getvalue("loadgroup")) if hasattr(config.option, "loadgroup") else False
     for item in items:
         mark = item.get_closest_marker("xdist_group")
-        group = (mark.args[0] if mark.args else "default") if mark else _group(item)
+        group = (mark.args[0] if mark.args else "default") if mark else _group(item, loadgroup)
         groups[id(item)] = group
         cost[group] = cost.get(group, 0.0) + float(known.get(item.nodeid, UNKNOWN_S))
         if loadgroup and mark is None and "@" not in item.nodeid.rsplit("::", 1)[-1]:

@@ -25,22 +25,24 @@ def images(tmp_path_factory) -> dict[str, Path]:
     return out
 
 
-def test_specs_validate_and_show():
+def test_specs_validate_and_show(cli):
+    """Each command once in a real process, its other uses in-process through the entry point
+    (a process costs about two CPU seconds of imports)."""
     r = run_cli("specs", "validate")
     assert r.returncode == 0 and "5 operations" in r.stdout
-    shown = run_cli("specs", "show")
+    shown = cli("specs", "show")
     assert shown.returncode == 0
     for text in ("/jdai/faceCompareNew", "10047", "E-004", "asyncResult", "(extension)"):
         assert text in shown.stdout
 
 
-def test_codes_explains_a_code_in_every_place():
+def test_codes_explains_a_code_in_every_place(cli):
     r = run_cli("codes", "1172")
     assert r.returncode == 0 and "image quality unacceptable" in r.stdout
-    one_line_error(run_cli("codes", "77777"), "not in specs/codes.yaml")
+    one_line_error(cli("codes", "77777"), "not in specs/codes.yaml")
 
 
-def test_call_match_and_jd_against_the_emulator(images):
+def test_call_match_and_jd_against_the_emulator(images, cli):
     r = run_cli(
         "call",
         "match",
@@ -60,9 +62,9 @@ def test_call_match_and_jd_against_the_emulator(images):
         "--as-array",
     )
     assert jd.returncode == 0 and '"code": "10000"' in jd.stdout and '"result": true' in jd.stdout
-    code = run_cli("call", "livecode")
+    code = cli("call", "livecode")
     assert code.returncode == 0 and '"code"' in code.stdout
-    idno = run_cli(
+    idno = cli(
         "call",
         "idno",
         "--id-num",

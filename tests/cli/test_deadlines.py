@@ -43,8 +43,9 @@ def test_call_ends_a_dripped_answer_at_its_timeout_with_one_line():
     assert took < 12, took  # about 2 s plus the interpreter's start
 
 
-def test_call_refuses_a_timeout_that_is_not_positive():
-    r, _ = run("call", "livecode", "--target", "http://127.0.0.1:9", "--timeout", "0")
+def test_call_refuses_a_timeout_that_is_not_positive(cli):
+    """In-process (refused before anything is sent); `call` in a real process: the test above."""
+    r = cli("call", "livecode", "--target", "http://127.0.0.1:9", "--timeout", "0", env=ENV)
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1 and "--timeout" in r.stderr
 
 

@@ -46,7 +46,9 @@ def test_conform_on_a_broken_emulator_then_replay_the_finding(tmp_path):
 
 
 @pytest.mark.slow
-def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path, monkeypatch):
+def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path, monkeypatch, cli):
+    """`replay --target URL` through the entry point in-process (the command's real process is the
+    test above)."""
     demo = {
         "FACEHARNESS_TOKEN": DEMO.token,
         "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
@@ -70,9 +72,9 @@ def test_replay_against_broken_and_unbroken_urls(conformance_emulator, tmp_path,
     unbroken = conformance_emulator()
     assert replay_finding(path, target=broken).still_failing
     assert not replay_finding(path, target=unbroken).still_failing
-    r = run_cli("replay", str(path), "--target", broken, env=demo)
+    r = cli("replay", str(path), "--target", broken, env=demo)
     assert r.returncode == 1 and "thresholds-fall" in r.stdout, r.stdout + r.stderr
-    assert run_cli("replay", str(path), "--target", unbroken, env=demo).returncode == 0
+    assert cli("replay", str(path), "--target", unbroken, env=demo).returncode == 0
 
 
 CREDS = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}

@@ -209,13 +209,13 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
     ],
     ids=["reading-with-url", "reading-not-served", "codes-missing"],
 )
-def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text):
+def test_reading_and_codes_options_fail_in_one_line(tmp_path, args, text, cli):
+    """In-process (refused before anything runs); `conform` in a real process: the tests above."""
     from fixtures.cli import one_line_error
-    from fixtures.cli import run_cli as run
 
     from .test_cli import CREDS
 
-    one_line_error(run("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
+    one_line_error(cli("conform", *args, "--out", str(tmp_path / "out"), env=CREDS), text)
 
 
 @pytest.mark.parametrize(

@@ -160,7 +160,13 @@ def test_transparency_becomes_white_and_16_bit_is_scaled() -> None:
 
 
 def test_max_side_reduces_large_images() -> None:
-    big = synthetic_image(3000, 2000, seed=5, fmt="jpeg")
+    """A 3000x2000 JPEG of a gradient (synthetic_image's grain costs seconds at this size, and
+    only the size matters here)."""
+    ramp = np.linspace(0, 255, 3000, dtype=np.uint8)
+    gradient = np.broadcast_to(ramp[None, :, None], (2000, 3000, 3))
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(gradient), "RGB").save(buffer, "JPEG", quality=90)
+    big = buffer.getvalue()
     pixels = decode_image(big, max_pixels=BUDGET, max_side=1000)
     assert pixels.shape == (667, 1000, 3)
 

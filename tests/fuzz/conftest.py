@@ -3,7 +3,7 @@ emulator` runs them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,24 @@ def fuzz_emulator(emulator: Callable[..., str]) -> Callable[..., str]:
         return emulator(breaks=tuple(breaks), **emulator_overrides())
 
     return start
+
+
+@pytest.fixture(scope="module")
+def module_emulator(contract: Any) -> Iterator[Callable[..., str]]:
+    """`url = module_emulator("accept-bad-sign", faults=...)`: as `fuzz_emulator`, up for the whole
+    module (a run shared by several tests, and the replays of its findings)."""
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    servers: list[EmulatorServer] = []
+
+    def start(*breaks: str, **settings: Any) -> str:
+        built = build_settings(engine="fast", breaks=breaks, **settings, **emulator_overrides())
+        servers.append(EmulatorServer(create_app(built, contract=contract)))
+        return servers[-1].start()
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 def fuzz(url: str, out: Path, **options: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,13 +41,21 @@ def test_a_dropped_answer_is_a_finding_per_operation_and_the_run_goes_on(
     assert result.metrics.requests_by_operation["match"] > 0  # the other operations were fuzzed too
 
 
-def test_a_hang_ends_by_the_client_timeout_as_a_finding(
-    emulator: Callable[..., str], tmp_path: Path
-) -> None:
-    url = emulator(faults=("liveCode=hang:1.0",), **emulator_overrides())
-    result = fuzz(
-        url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0
+@pytest.fixture(scope="module")
+def hang_run(
+    module_emulator: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Any]:
+    """(url, result): one 1 s-timeout run against an emulator whose liveCode hangs, judged by the
+    two tests below (the emulator stays up for the replay)."""
+    url = module_emulator(faults=("liveCode=hang:1.0",))
+    out = tmp_path_factory.mktemp("hang")
+    return url, fuzz(
+        url, out, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0
     )
+
+
+def test_a_hang_ends_by_the_client_timeout_as_a_finding(hang_run: tuple[str, Any]) -> None:
+    _, result = hang_run
     assert result.status == "fail" and result.error is None, explain(result)
     found = _answered(result, "liveCode")
     assert [f.message.split(" (")[0] for f in found] == [
@@ -55,9 +64,7 @@ def test_a_hang_ends_by_the_client_timeout_as_a_finding(
 
 
 @pytest.mark.slow
-def test_a_replay_waits_as_long_as_the_run_did(
-    emulator: Callable[..., str], tmp_path: Path, monkeypatch
-) -> None:
+def test_a_replay_waits_as_long_as_the_run_did(hang_run: tuple[str, Any], monkeypatch) -> None:
     """A timeout finding from a 1 s run is judged with 1 s again, not the client's 30 s default."""
     import json
     import time
@@ -68,10 +75,7 @@ def test_a_replay_waits_as_long_as_the_run_did(
     monkeypatch.setenv(
         "FACEHARNESS_TOKEN", DEMO.token
     )  # a URL target: credentials from the environment
-    url = emulator(faults=("liveCode=hang:1.0",), **emulator_overrides())
-    result = fuzz(
-        url, tmp_path, only=["match:valid-requests"], max_examples=10, request_timeout_s=1.0
-    )
+    url, result = hang_run
     path = Path(_answered(result, "liveCode")[0].reproduce.removeprefix("faceharness replay "))
     assert json.loads(path.read_text(encoding="utf-8"))["check"]["timeout_s"] == 1.0
     started = time.monotonic()

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,44 @@ from harness.fuzz._properties import FUZZ_QUOTA_SECRETKEY
 from .conftest import explain, fuzz
 
 CLEAN_EXAMPLES = 15  # the default is 50; two seeds at 15 keep this folder inside its time budget
+BAD_SIGN = {"only": ["jd:invalid-requests/bad-sign"], "breaks": ("accept-bad-sign",)}
+LIFECYCLE = {"only": ["match:livecode-lifecycle"], "breaks": ("livecode-reusable",)}
+
+
+class Shared:
+    """A fuzz run of a broken emulator that several tests judge: the emulator stays up for their
+    replays, and a test that writes into the run's folder works on its own copy (`copy`)."""
+
+    def __init__(self, url: str, out: Path, result: Any) -> None:
+        self.url, self.out, self.result = url, out, result
+
+    def copy(self, to: Path) -> Path:
+        shutil.copytree(self.out, to, dirs_exist_ok=True)
+        return to
+
+
+@pytest.fixture(scope="module")
+def bad_sign(
+    module_emulator: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> Shared:
+    """The bad-sign rule against an emulator that accepts a wrong sign (one run, seed 1)."""
+    url, out = module_emulator("accept-bad-sign"), tmp_path_factory.mktemp("bad-sign")
+    return Shared(url, out, fuzz(url, out, **BAD_SIGN))
+
+
+@pytest.fixture(scope="module")
+def reusable_livecode(
+    module_emulator: Callable[..., str], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Shared, Shared]:
+    """The liveCode lifecycle against an emulator whose liveCodes can be used again: observed, then
+    with E-042's default reading required (two runs, seed 1, on one emulator)."""
+    url, out = module_emulator("livecode-reusable"), tmp_path_factory.mktemp("livecode")
+    seen = fuzz(url, out / "seen", **LIFECYCLE, max_examples=DEFAULT_MAX_EXAMPLES)
+    required = fuzz(
+        url, out / "req", **LIFECYCLE, max_examples=DEFAULT_MAX_EXAMPLES,
+        required_readings={"E-042": "default"},
+    )  # fmt: skip
+    return Shared(url, out / "seen", seen), Shared(url, out / "req", required)
 
 
 @pytest.mark.parametrize("seed", [11, 12])
@@ -66,28 +106,13 @@ def test_break_mode_is_found(
 
 
 def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(
-    fuzz_emulator: Callable[..., str], tmp_path: Path
+    reusable_livecode: tuple[Shared, Shared],
 ) -> None:
     """The seed never says a liveCode is single-use (E-042): observed; a policy requiring it fails
     it."""
-    url = fuzz_emulator("livecode-reusable")
-    seen = fuzz(
-        url,
-        tmp_path / "seen",
-        only=["match:livecode-lifecycle"],
-        breaks=("livecode-reusable",),
-        max_examples=DEFAULT_MAX_EXAMPLES,
-    )
+    seen, required = (run.result for run in reusable_livecode)
     assert seen.status == "pass", explain(seen)
     assert seen.metrics.readings["E-042"]["observed"] in ("alternative", "mixed")
-    required = fuzz(
-        url,
-        tmp_path / "req",
-        only=["match:livecode-lifecycle"],
-        breaks=("livecode-reusable",),
-        max_examples=DEFAULT_MAX_EXAMPLES,
-        required_readings={"E-042": "default"},
-    )
     assert required.status == "fail", explain(required)
     finding = required.findings[0]
     assert (
@@ -96,7 +121,7 @@ def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(
         and finding.erratum == "E-042"
     )
     replayed = replay_finding(
-        tmp_path / "req" / "findings" / "F-001.json"
+        reusable_livecode[1].out / "findings" / "F-001.json"
     )  # a sequence: the machine re-runs
     assert replayed.still_failing and "-step sequence was re-run" in replayed.detail, (
         replayed.detail
@@ -104,10 +129,10 @@ def test_reusable_livecode_is_a_reading_and_a_finding_only_when_required(
 
 
 def test_findings_are_shrunk_replayable_secret_free_and_remembered(
-    fuzz_emulator: Callable[..., str], tmp_path: Path
+    bad_sign: Shared, tmp_path: Path
 ) -> None:
-    url = fuzz_emulator("accept-bad-sign")
-    first = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    url, first = bad_sign.url, bad_sign.result
+    bad_sign.copy(tmp_path)  # the second run below writes into the first one's folder
     assert first.status == "fail", explain(first)
     finding = first.findings[0]
     # the same severity as conformance's FH-A10 (one defect, one severity, whichever suite finds it)
@@ -150,7 +175,7 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
     fixed = replay_finding(replay, target="emulator")  # an unbroken emulator
     assert not fixed.still_failing and "holds now" in fixed.detail
 
-    again = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    again = fuzz(url, tmp_path, **BAD_SIGN)
     assert again.status == "fail"
     assert again.metrics.requests < first.metrics.requests / 2, (
         "the database should replay the failure first"
@@ -158,14 +183,12 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
 
 
 def test_a_valid_request_refused_as_invalid_replays_as_still_failing(
-    fuzz_emulator: Callable[..., str], tmp_path: Path
+    bad_sign: Shared, tmp_path: Path
 ) -> None:
     """A replay judges a valid request's refusal as the run does (it once never judged it, and
     called every `valid_request_accepted` finding fixed)."""
-    url = fuzz_emulator("accept-bad-sign")
-    run = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
-    assert run.status == "fail", explain(run)
-    path = tmp_path / "findings" / "F-001.json"
+    assert bad_sign.result.status == "fail", explain(bad_sign.result)
+    path = bad_sign.copy(tmp_path) / "findings" / "F-001.json"
     data = json.loads(path.read_text())
     # the file a valid-requests finding writes, for a request this target refuses as invalid
     data["check"]["name"] = "valid_request_accepted"
@@ -206,7 +229,7 @@ def test_unknown_property_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_a_replay_without_an_answer_cannot_judge_a_finding_about_the_answer(
-    fuzz_emulator: Callable[..., str], tmp_path: Path, monkeypatch
+    bad_sign: Shared, monkeypatch
 ) -> None:
     """A target that resets (or sends a gzip bomb) has not fixed a refusal finding: the replay
     says it cannot judge (exit 2), as conformance's replay does, never "holds now" (exit 0)."""
@@ -214,13 +237,12 @@ def test_a_replay_without_an_answer_cannot_judge_a_finding_about_the_answer(
 
     from harness.errors import TargetError
 
-    url = fuzz_emulator("accept-bad-sign")
-    first = fuzz(url, tmp_path, only=["jd:invalid-requests/bad-sign"], breaks=("accept-bad-sign",))
+    first = bad_sign.result
     assert first.status == "fail" and first.findings[0].check == "invalid_refused"
     monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO.jd_appkey or "")
     monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO.jd_secretkey or "")
     with HostileTarget(("reset",)) as hostile, pytest.raises(TargetError) as failed:
-        replay_finding(tmp_path / "findings" / "F-001.json", target=hostile.url)
+        replay_finding(bad_sign.out / "findings" / "F-001.json", target=hostile.url)
     assert str(failed.value) == (
         "F-001: the target gave no answer (reset, the connection was reset before an answer "
         "began), so the finding cannot be judged"
@@ -228,7 +250,7 @@ def test_a_replay_without_an_answer_cannot_judge_a_finding_about_the_answer(
 
 
 def test_a_sequence_replayed_without_answers_cannot_judge_its_finding(
-    fuzz_emulator: Callable[..., str], tmp_path: Path, monkeypatch
+    reusable_livecode: tuple[Shared, Shared], monkeypatch
 ) -> None:
     """The state machine re-run against a target that resets two requests in three: a step without
     an answer judged nothing, so the finding is not "holding now" (exit 0); the replay cannot
@@ -237,18 +259,12 @@ def test_a_sequence_replayed_without_answers_cannot_judge_its_finding(
 
     from harness.errors import TargetError
 
-    required = fuzz(
-        fuzz_emulator("livecode-reusable"),
-        tmp_path,
-        only=["match:livecode-lifecycle"],
-        breaks=("livecode-reusable",),
-        max_examples=DEFAULT_MAX_EXAMPLES,
-        required_readings={"E-042": "default"},
-    )
-    assert required.status == "fail" and required.findings[0].check == "invalid_refused"
+    required = reusable_livecode[1]
+    assert required.result.status == "fail"
+    assert required.result.findings[0].check == "invalid_refused"
     monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token or "")
     with HostileTarget(("ok", "reset", "reset")) as hostile, pytest.raises(TargetError) as failed:
-        replay_finding(tmp_path / "findings" / "F-001.json", target=hostile.url)
+        replay_finding(required.out / "findings" / "F-001.json", target=hostile.url)
     assert str(failed.value).startswith("F-001: the target gave no answer (reset, ")
     assert str(failed.value).endswith("), so the finding cannot be judged")
 

@@ -166,13 +166,16 @@ def test_cli_run_writes_load_json_and_no_secret_anywhere(contract: Any, tmp_path
         assert not any(v in text for v in SECRETS.values())
 
 
-def test_the_codes_of_errors_are_spelled_as_every_suite_spells_them(tmp_path: Path) -> None:
+def test_the_codes_of_errors_are_spelled_as_every_suite_spells_them(
+    tmp_path: Path, cli: InProcess
+) -> None:
     """The console, summary.json's ``errors_by_code``, junit.xml (the finding) and report.html
-    name a refusal as conformance and fuzz count it (``match:errcode:42900``)."""
+    name a refusal as conformance and fuzz count it (``match:errcode:42900``). In-process: the
+    command's real process is the test above."""
     out = tmp_path / "run"
-    proc = _cli(
-        ["load", "run", "--target", "emulator", "--scenario", "match", "--rate", "20", "--qps",
-         "2", "--duration", "2s", "--max-error-rate", "0", "--out", str(out)],
+    proc = cli(
+        "load", "run", "--target", "emulator", "--scenario", "match", "--rate", "20", "--qps",
+        "2", "--duration", "2s", "--max-error-rate", "0", "--out", str(out),
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr
     summary = json.loads((out / "summary.json").read_text())
@@ -363,11 +366,15 @@ def test_a_master_and_two_workers_over_loopback_merge_exactly(
             assert not any(v.encode() in path.read_bytes() for v in SECRETS.values()), path
 
 
-def test_a_master_whose_workers_do_not_come_gives_up_in_one_line(tmp_path: Path) -> None:
+def test_a_master_whose_workers_do_not_come_gives_up_in_one_line(
+    tmp_path: Path, cli: InProcess
+) -> None:
+    """In-process (the Locust master is still its own process): a real process of `load run` with
+    workers is the test above."""
     port = free_port()
-    proc = _cli(
-        ["load", "run", "--rate", "5", "--duration", "2s", "--expect-workers", "1", "--bind",
-         f"127.0.0.1:{port}", "--wait-workers", "2s", "--out", str(tmp_path / "run")],
+    proc = cli(
+        "load", "run", "--rate", "5", "--duration", "2s", "--expect-workers", "1", "--bind",
+        f"127.0.0.1:{port}", "--wait-workers", "2s", "--out", str(tmp_path / "run"),
     )  # fmt: skip
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 1, proc.stderr
