@@ -36,7 +36,7 @@ SMALL = QUICK.model_copy(
         "name": "test-small",
         "conformance_examples": 2,
         "fuzz_examples": 3,
-        "max_requests": 150,
+        "max_requests": 175,
         "load_rate_rps": 20.0,
         "load_duration_s": 2.0,
         "limit_search": "always",
