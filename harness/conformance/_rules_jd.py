@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import parse_score
+from harness.contract import parse_score, score_step
 
 from ._registry import RuleContext, Violation, envelope, observed, rule
 
@@ -193,7 +193,9 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Requ
         )
     score = parse_score(result.get("score"))
     limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold
-    if score is None or limit is None or abs(score - limit) < _EPS or not 0.0 <= score <= 1.0:
+    # msg's threshold has 4 decimals; a score shown rounded (0.82) may have been decided unrounded
+    near = max(_EPS, score_step(result.get("score")))
+    if score is None or limit is None or abs(score - limit) < near or not 0.0 <= score <= 1.0:
         return  # a score outside [0, 1] is FH-J08's finding
     if verdict != (score >= limit):
         raise Violation(
