@@ -290,21 +290,6 @@ def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> Non
     assert result.status == "pass", explain(result)
 
 
-def test_a_picture_without_a_face_need_not_match_itself(tmp_path: Path) -> None:
-    """`计算两张脸的相似程度`: self-match is a property of faces. A service answering a synthetic
-    picture as a comparison that found nothing alike (JD's example: 1155, `"valid": false`; the
-    internal API documents no code for it) is legitimate (legit_variants `no-face-non-match`);
-    the faces of the pool are still held to matching themselves."""
-    from fixtures.legit_variants import serve_variant
-
-    with serve_variant("no-face-non-match", engine="dlib") as url:  # a detector
-        result = fuzz(
-            url, tmp_path, is_emulator=False, only=["match:self-match"], max_examples=6, max_rps=0
-        )
-    assert result.metrics.codes["match:errcode:0"] > 0
-    assert result.status == "pass", explain(result)
-
-
 def test_a_livecode_issued_under_another_2xx_is_issued(tmp_path: Path) -> None:
     """The documents give no HTTP status (E-015): a service answering its successes HTTP 201
     (legit_variants `created-201`) issues liveCodes all the same; its 201s are FH-H02's convention
