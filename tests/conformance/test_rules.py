@@ -157,7 +157,7 @@ CASES: dict[str, tuple[Any, ...]] = {
         "jd",
         "faceCompareNew",
         jd(JD_BELOW),
-        jd({**JD_BELOW, "code": 0, "msg": "success"}),
+        jd({**JD_BELOW, "result": True}),  # 1155 (比对失败) with true: no reading
         {},
         Facts(),
         Facts(),
@@ -790,3 +790,20 @@ def test_a_score_shown_rounded_is_judged_beyond_its_rounding(contract):
         judge(
             contract, "FH-J07", "jd", "faceCompareNew", jd({**below, "score": 0.8212}), {}, Facts()
         )
+
+
+def test_a_non_match_under_code_0_is_a_reading(contract):
+    """E-047 (legit_variants `jd-non-match-code-0`): `code int 0 状态code` and `result Boolean
+    算法结果` are two fields; a non-match as code 0 with result false is observed, never failed,
+    while a result that contradicts the score at the stated threshold is still a finding."""
+    log = ReadingLog()
+    non_match = jd({**JD_BELOW, "code": 0})
+    judge(contract, "FH-J07", "jd", "faceCompareNew", non_match, {}, Facts(), log)
+    assert log.observed("E-047") == "alternative"
+    judge(contract, "FH-J07", "jd", "faceCompareNew", jd(JD_BELOW), {}, Facts(), log)
+    assert log.observed("E-047") == "mixed"
+    with pytest.raises(CheckFailed):  # 0.95 passes 阈值:0.8179: false contradicts it
+        judge(
+            contract, "FH-J07", "jd", "faceCompareNew", jd({**JD_BELOW, "code": 0, "score": 0.95}),
+            {}, Facts(),
+        )  # fmt: skip

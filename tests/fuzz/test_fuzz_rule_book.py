@@ -59,7 +59,9 @@ def test_the_rule_books_verdicts_come_back_as_fuzz_problems(contract: Any) -> No
         ("thresholds-fall", "high", "E-004")
     ]
     assert "\n" not in problems[0].message
-    wrong = check_rules(contract, JD, _jd(result=False))
+    # false at 0.93 over the stated 阈值 (code 0 with false alone is E-047's other reading)
+    stated = "比对失败 :人脸比对判断 分数:0.93 阈值:0.8179 结果:false"
+    wrong = check_rules(contract, JD, _jd(result=False, msg=stated))
     assert [p.check for p in wrong] == ["result-follows-threshold"]
 
 
