@@ -193,8 +193,9 @@ class Exchange:
 
 
 def live_code_of(answer: Exchange) -> str | None:
-    """The liveCode a validateData answer issued (None: none; other rules report why)."""
-    body = answer.body if answer.status == 200 else None
+    """The liveCode a validateData answer issued (None: none; other rules report why). Any 2xx
+    carries it: the documents give no status (E-015), another one is FH-H02's convention."""
+    body = answer.body if 200 <= answer.status < 300 else None
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     code = result.get("code") if isinstance(result, dict) else None

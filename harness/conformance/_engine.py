@@ -226,13 +226,14 @@ def _collect(session: Session, recorder: Any, outcome: EngineOutcome) -> None:
 
 
 def _judged_by_the_book(node: Any) -> bool:
-    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding."""
+    """A body that is not JSON or breaks the response schema: the rule book's FH-H05 finding; an
+    answer without a Content-Type: FH-H03's convention (neither document names the answer's)."""
     from schemathesis.core.failures import MalformedJson
-    from schemathesis.openapi.checks import JsonSchemaError
+    from schemathesis.openapi.checks import JsonSchemaError, MissingContentType
 
     failure = node.failure_info.failure
     return node.name == "response_schema_conformance" and isinstance(
-        failure, JsonSchemaError | MalformedJson
+        failure, JsonSchemaError | MalformedJson | MissingContentType
     )
 
 

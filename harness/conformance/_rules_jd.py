@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import parse_score
+from harness.contract import parse_score, score_step
 
 from ._registry import RuleContext, Violation, envelope, observed, rule
 
@@ -175,31 +175,46 @@ def thresholds_fall(ctx: RuleContext, response: Exchange, request: Request) -> N
     "FH-J07",
     "result-follows-threshold",
     erratum="E-004",
+    observes=("E-047",),
     quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 '
     '结果:false", "code": 1155; 0 成功',
 )
-def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """result is true exactly when score reaches the operating threshold; code 0 with true, 1155
-    with false."""
+def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> Any:
+    """result is true exactly when score reaches the operating threshold; code 1155 never with
+    true. A non-match under code 0 (the verdict in result alone) is E-047's other reading."""
     result = _business(ctx, response)
     if not result or not isinstance(result.get("result"), bool):
-        return
+        return None
     verdict, code = result["result"], _int(result.get("code"))
     not_same = ctx.contract.jd_not_same_person_code
-    if code == 0 and not verdict or code == not_same and verdict:
+    if code == not_same and verdict:
         raise Violation(
-            f"Received: result.code {code} with result={str(verdict).lower()}\n"
-            f"Expected: code 0 with result=true, code {not_same} with result=false (E-027)"
+            f"Received: result.code {code} with result=true\n"
+            f"Expected: code 0 with result=true; code {not_same} (比对失败) never with true (E-027)"
         )
     score = parse_score(result.get("score"))
     limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold
-    if score is None or limit is None or abs(score - limit) < _EPS or not 0.0 <= score <= 1.0:
-        return  # a score outside [0, 1] is FH-J08's finding
-    if verdict != (score >= limit):
+    # msg's threshold has 4 decimals; a score shown rounded (0.82) may have been decided unrounded
+    near = max(_EPS, score_step(result.get("score")))
+    if (
+        score is not None
+        and limit is not None
+        and abs(score - limit) >= near
+        and 0.0 <= score <= 1.0  # outside [0, 1] is FH-J08's finding
+        and verdict != (score >= limit)
+    ):
         raise Violation(
             f"Received: score={score:.7f}, result={str(verdict).lower()}\n"
             f"Expected: result={str(score >= limit).lower()} at operating threshold {limit} (E-004)"
         )
+    if code == 0 and not verdict:
+        raise observed(
+            "E-047",
+            "Received: result.code 0 with result=false\n"
+            f"Default reading: code {not_same} (比对失败) for a non-match, as the example has it; "
+            "code 0 (状态code) with the verdict in result (算法结果) follows the document as well",
+        )
+    return "E-047" if code == not_same else None
 
 
 @jd_rule(

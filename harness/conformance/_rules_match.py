@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import parse_score
+from harness.contract import parse_score, score_step
 
 from ._registry import RuleContext, Violation, envelope, observed, rule
 
@@ -172,7 +172,9 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     low, high = (float(v) for v in ctx.contract.match.facts["score_range"])
     if score is None or not low <= score <= high:
         return None  # a score outside 0..100 is FH-M04's finding, not a reading
-    if success == (score >= threshold):  # only /match "false" below 80 contradicts a reading
+    # a score shown rounded ("80" for 79.6) decided unrounded: at the threshold either way is right
+    rounded = abs(score - threshold) <= score_step(result.get("score"))
+    if success == (score >= threshold) or rounded:  # only /match "false" at 80 contradicts one
         return "E-011" if ctx.operation == "match" and not success else None
     shown = f"score={result.get('score')!r}, success={result['success']!r}"
     if ctx.operation == "match" and not success:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -27,6 +28,24 @@ def parse_score(value: Any) -> float | None:
         return float(value)
     except ValueError:  # a string that is no number
         return None
+
+
+def score_step(value: Any) -> float:
+    """Half a unit in the last decimal place ``value`` was written with (``"80"``: 0.5, ``0.82``:
+    0.005; a JSON integer, exact: 0.0). A score shown rounded stands for an unrounded one this far
+    off, on which the service may have decided: a decision is judged only beyond it."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0.0
+    if isinstance(value, int):
+        return 0.0
+    text = value if isinstance(value, str) else repr(value)
+    if not _PLAIN.match(text):
+        return 0.0
+    decimals = len(text.partition(".")[2])
+    return 0.5 * 10.0**-decimals
+
+
+_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
 class Answer(NamedTuple):

@@ -43,7 +43,7 @@ from ._body import Body, with_images
 from ._checks import PropertyFailed, Run, check_answer, outcome, refused_as_invalid
 from ._client import FuzzClient
 from ._invalid import InvalidCase
-from ._pool import render
+from ._pool import render, shows_a_face
 from ._properties import (
     REENCODINGS,
     reencoding,
@@ -333,7 +333,8 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
     elif check == "swap_symmetry":
         problems += swap_symmetry(request.api, found, send(_swapped(request))[2])
     elif check == "self_match_passes":
-        problems += self_match(request.api, found, contract.success_threshold("match"))
+        face = all(shows_a_face(p.recipe) for p in request.images)
+        problems += self_match(request.api, found, contract.success_threshold("match"), face=face)
     elif check == "reencoding_matches":
         ops = [p.recipe.rpartition("|")[2] for p in request.images]
         problems += reencoding(found, next((op for op in ops if op in REENCODINGS), "?"))

@@ -76,6 +76,12 @@ POOL_FIT = 320  # built-in portraits are scaled to this longer side: small, stil
 _SYNTHETIC = ("synthetic:64x64:1:png", "synthetic:200x160:2:jpeg", "synthetic:320x240:3:jpeg")
 
 
+def shows_a_face(recipe: str) -> bool:
+    """Whether a pool image (by recipe) is a face: the synthetic pictures are not, so a service
+    need not find them alike (self-match, the run's and a replay's)."""
+    return not recipe.startswith("synthetic:")
+
+
 class Pretty:
     """Hypothesis prints an example's arguments with ``repr`` (not field by field)."""
 

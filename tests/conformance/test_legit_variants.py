@@ -48,3 +48,23 @@ def test_a_service_the_documents_allow_gets_no_finding(contract, tmp_path, name)
         )
     counted = [f for f in result.findings if f.severity != "info"]
     assert not counted, explain(result)
+
+
+def test_an_answer_without_content_type_is_only_a_convention_finding(contract, tmp_path):
+    """Neither document names the answer's Content-Type (JD's header table is the request's):
+    without one, FH-H03 lists the HTTP convention (low, not counted by default); schemathesis'
+    response_schema_conformance made it a counted medium finding on every operation."""
+    with serve_variant("no-content-type", contract) as url:
+        result = conform(
+            url,
+            tmp_path,
+            is_emulator=False,
+            api="match",
+            seed=3,
+            examples=1,
+            phases=("examples",),
+            max_rps=0,
+        )
+    assert result.findings and {f.rule_id for f in result.findings} == {"FH-H03"}, explain(result)
+    assert {f.basis for f in result.findings} == {"convention"}
+    assert result.status == "pass", explain(result)

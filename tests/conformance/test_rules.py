@@ -157,7 +157,7 @@ CASES: dict[str, tuple[Any, ...]] = {
         "jd",
         "faceCompareNew",
         jd(JD_BELOW),
-        jd({**JD_BELOW, "code": 0, "msg": "success"}),
+        jd({**JD_BELOW, "result": True}),  # 1155 (比对失败) with true: no reading
         {},
         Facts(),
         Facts(),
@@ -755,3 +755,64 @@ def test_readings_file_and_rule_book_agree(contract):
                 entry.id,
                 rid,
             )
+
+
+def test_a_score_shown_rounded_is_judged_beyond_its_rounding(contract):
+    """tests/fixtures/legit_variants.py `score-rounded`: the internal score in whole points as the
+    example has it ("99"), JD's to two decimals, the decision taken on the unrounded score: 79.6
+    shown "80" with "false", 0.8175 shown 0.82 with false at 0.8179 are right; one step further
+    is still wrong."""
+    judge(
+        contract,
+        "FH-M02",
+        "match",
+        "match",
+        match({"success": "false", "score": "80"}),
+        {},
+        Facts(),
+    )
+    with pytest.raises(CheckFailed):
+        judge(
+            contract,
+            "FH-M02",
+            "match",
+            "match",
+            match({"success": "false", "score": "81"}),
+            {},
+            Facts(),
+        )
+    with pytest.raises(CheckFailed):  # one decimal: 80.0 stands for at least 79.95
+        judge(
+            contract,
+            "FH-M02",
+            "match",
+            "match",
+            match({"success": "false", "score": "80.1"}),
+            {},
+            Facts(),
+        )
+    below = {**JD_BELOW, "msg": "比对失败 :人脸比对判断 分数:0.82 阈值:0.8179 结果:false"}
+    judge(contract, "FH-J07", "jd", "faceCompareNew", jd({**below, "score": 0.82}), {}, Facts())
+    with pytest.raises(CheckFailed):
+        judge(contract, "FH-J07", "jd", "faceCompareNew", jd({**below, "score": 0.83}), {}, Facts())
+    with pytest.raises(CheckFailed):  # full precision: no rounding to hide behind
+        judge(
+            contract, "FH-J07", "jd", "faceCompareNew", jd({**below, "score": 0.8212}), {}, Facts()
+        )
+
+
+def test_a_non_match_under_code_0_is_a_reading(contract):
+    """E-047 (legit_variants `jd-non-match-code-0`): `code int 0 状态code` and `result Boolean
+    算法结果` are two fields; a non-match as code 0 with result false is observed, never failed,
+    while a result that contradicts the score at the stated threshold is still a finding."""
+    log = ReadingLog()
+    non_match = jd({**JD_BELOW, "code": 0})
+    judge(contract, "FH-J07", "jd", "faceCompareNew", non_match, {}, Facts(), log)
+    assert log.observed("E-047") == "alternative"
+    judge(contract, "FH-J07", "jd", "faceCompareNew", jd(JD_BELOW), {}, Facts(), log)
+    assert log.observed("E-047") == "mixed"
+    with pytest.raises(CheckFailed):  # 0.95 passes 阈值:0.8179: false contradicts it
+        judge(
+            contract, "FH-J07", "jd", "faceCompareNew", jd({**JD_BELOW, "code": 0, "score": 0.95}),
+            {}, Facts(),
+        )  # fmt: skip

@@ -59,7 +59,9 @@ def test_the_rule_books_verdicts_come_back_as_fuzz_problems(contract: Any) -> No
         ("thresholds-fall", "high", "E-004")
     ]
     assert "\n" not in problems[0].message
-    wrong = check_rules(contract, JD, _jd(result=False))
+    # false at 0.93 over the stated 阈值 (code 0 with false alone is E-047's other reading)
+    stated = "比对失败 :人脸比对判断 分数:0.93 阈值:0.8179 结果:false"
+    wrong = check_rules(contract, JD, _jd(result=False, msg=stated))
     assert [p.check for p in wrong] == ["result-follows-threshold"]
 
 
@@ -113,6 +115,7 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
     """One verdict per property, shared by the run and `replay` (the replay once compared swapped
     scores exactly and ignored the internal API's threshold, so it could call a fixed finding
     still failing, or a failing one fixed)."""
+    from harness.fuzz._pool import shows_a_face
     from harness.fuzz._properties import same_score, self_match, swap_symmetry
 
     def disagree(a: Any, b: Any) -> bool:
@@ -134,6 +137,12 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
     assert swap_disagrees("match", high, low)
     assert self_match_fails("match", _match_answer("70", "true"), 80.0)  # passed under threshold
     assert not self_match_fails("match", high, 80.0) and self_match_fails("match", low, 80.0)
+    # 计算两张脸的相似程度: a picture without a face need not match itself (legit_variants
+    # no-face-non-match: JD's example answers 1155 with "valid": false)
+    assert not self_match("match", low, 80.0, face=False)
+    assert shows_a_face("angelina_jolie_1.jpg|fit:200") and not shows_a_face(
+        "synthetic:64x64:1:png"
+    )
     assert not disagree(high, None) and not swap_disagrees("match", None, low)
 
 

@@ -304,3 +304,22 @@ def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> Non
     assert ran == dict.fromkeys(only, "pass"), [c.message for c in result.checks]
     assert result.findings and {f.basis for f in result.findings} == {"convention"}
     assert result.status == "pass", explain(result)
+
+
+def test_a_livecode_issued_under_another_2xx_is_issued(tmp_path: Path) -> None:
+    """The documents give no HTTP status (E-015): a service answering its successes HTTP 201
+    (legit_variants `created-201`) issues liveCodes all the same; its 201s are FH-H02's convention
+    finding, listed without failing the run (before: "validateData gave no code", high)."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("created-201") as url:
+        result = fuzz(
+            url,
+            tmp_path,
+            is_emulator=False,
+            only=["match:livecode-lifecycle"],
+            max_examples=4,
+            max_rps=0,
+        )
+    assert {f.basis for f in result.findings} <= {"convention"}, explain(result)
+    assert result.status == "pass", explain(result)

@@ -146,8 +146,8 @@ def test_valid_requests_pass_the_spec_validators(contract: Any, request_: Reques
         info = inspect_image(data, max_pixels=MAX_PIXELS, formats=contract.jd_image_formats)
         assert info.format in ("jpeg", "png")
     if request_.api == "jd":
-        offset = request_.auth.offset_ms
-        assert abs(offset) < contract.jd_timestamp_window_ms
+        offset = request_.auth.offset_ms  # within 有效期5分钟 under every reading: never ahead
+        assert abs(offset) < contract.jd_timestamp_window_ms and offset <= 0
 
 
 @pytest.mark.parametrize("rule", sorted(RULES))
@@ -353,3 +353,19 @@ def test_a_live_service_never_gets_a_serial_number_twice(contract: Any) -> None:
     seen += [jd_pair(live, face, face).json["serialNo"] for _ in range(2)]  # self-match pairs
     assert len(seen) > 40 and len(set(seen)) == len(seen)
     assert all(re.fullmatch(r"[0-9A-Za-z]{8,32}", s) for s in seen)  # valid under every reading
+
+
+def test_a_jd_request_expected_accepted_is_never_signed_ahead(contract: Any) -> None:
+    """`timestamp有效期5分钟` may run forward from the timestamp only (legit_variants jd-past-only
+    refuses a future one with 10045): fuzz's JD requests never carry a future timestamp, so no
+    invalid case built on them is refused at the gateway for it."""
+    from hypothesis import find
+    from hypothesis.errors import NoSuchExample
+
+    requests = jd_requests(strategies._gen(contract, None, identities=()))
+    with pytest.raises(NoSuchExample):
+        find(
+            requests,
+            lambda r: r.auth.offset_ms > 0,
+            settings=settings(max_examples=60, database=None, deadline=None),
+        )
