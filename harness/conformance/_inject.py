@@ -27,6 +27,9 @@ _ID = re.compile(r"^[0-9]{17}[0-9Xx]$")
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 
 
+_EVERY_READING_SERIAL = re.compile(r"[0-9A-Za-z]{1,32}")
+
+
 class PayloadInjector:
     def __init__(
         self, contract: Contract, pool: PayloadPool, identity: tuple[str, str] | None
@@ -66,8 +69,11 @@ class PayloadInjector:
                 self._jd(body, key, convert)
             else:
                 self._match(operation, body, key, convert)
-        if positive and operation == "faceCompareNew" and "serialNo" in body:
-            # short alphanumeric is valid under every reading (E-043)
+        serial = body.get("serialNo") if operation == "faceCompareNew" else None
+        valid = isinstance(serial, str) and _EVERY_READING_SERIAL.fullmatch(serial)
+        if serial is not None and (positive or valid):
+            # short alphanumeric is valid under every reading (E-043), so a negative case is
+            # invalid for something else: a repeat would be refused (随机唯一) before its defect
             body["serialNo"] = next(self._serials)
         if positive and operation == "faceCompareNew":
             # 必填 is empty (E-023): a service may require encryptionType, and "NON" is the value

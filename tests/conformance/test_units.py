@@ -332,7 +332,7 @@ def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
 def test_positive_cases_are_valid_under_every_reading(contract, pool):
     """Issue 14: /idno gets videoType (是, E-010), JD a short alphanumeric serialNo never sent
     before (随机唯一, E-043), images stay under 400,000 characters (E-012); a negative case keeps
-    what the generator made."""
+    what the generator made, but for a serialNo valid under every reading."""
     inject = PayloadInjector(contract, pool, None).inject
     idno = inject(
         "matchIdno",
@@ -355,6 +355,12 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
     assert all(re.fullmatch(r"[0-9A-Za-z]{1,32}", s) for s in serials)
     assert len(set(serials)) == 4  # 随机唯一: never repeated, within a run or across runs
     assert inject("faceCompareNew", body, positive=False)["serialNo"] == body["serialNo"]
+    # a negative case is invalid for something else when its serialNo is valid under every
+    # reading: a repeat (the document's example, again and again) would be refused before it
+    negative = {**body, "serialNo": "1621270610624", "timestamp": -1}
+    fresh = {inject("faceCompareNew", negative, positive=False)["serialNo"] for _ in range(2)}
+    assert len(fresh) == 2 and "1621270610624" not in fresh
+    assert inject("faceCompareNew", {**negative, "serialNo": 7}, positive=False)["serialNo"] == 7
 
 
 def test_positive_jd_items_carry_encryption_type(contract, pool):
