@@ -121,7 +121,11 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
         detail = exc.message.split("Invalid component:", 1)
         head = (
             f"Received: {code}, a successful comparison\n"
-            "Expected: an error code for a schema-violating request (E-015)"
+            + (
+                f"Expected: an error code for a request outside the default reading of {reading}"
+                if reading
+                else "Expected: an error code for a schema-violating request (E-015)"
+            )
             if negative
             else f"Received: {code} (category input) for a schema-valid request\n"
             "Expected: any answer but an input error (E-015)"

@@ -539,6 +539,8 @@ def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that
     found = filed.value
     assert (found.rule_id, found.basis, found.erratum) == ("FH-S01", "reading", "E-043")
     assert "Required: the default reading of E-043 (gate policy [readings])" in found.message
+    assert "request outside the default reading of E-043" in found.message
+    assert "schema-violating" not in found.message  # the documents' schema allows it
 
 
 # --- how the probes read an answer ----------------------------------------------------------
