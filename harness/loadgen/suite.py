@@ -216,6 +216,9 @@ def run_load_suite(
     return LoadSuite(scenario=opts, **options).run(ctx)
 
 
+_UNREADABLE = ("undecodable body", "oversized body", "cut-off body")
+
+
 def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
     can): none reached it (timeouts did: they are its answer), or all refused the credentials."""
@@ -224,9 +227,10 @@ def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     top = ", ".join(f"{c} x{n}" for c, n in list(codes.items())[:3]) or "no answer"
     unreached = by_class.get(CONNECTION_ERROR, 0)  # no answer, timeouts aside
     if unreached >= completed:
-        return (
-            f"could not run: {target} unreachable (no HTTP answer to {completed} requests: {top})"
-        )
+        # bodies that came and could not be read: the target answered, nothing to judge by
+        unreadable = any(no_answer_key(kind) in codes for kind in _UNREADABLE)
+        what = "answered nothing readable" if unreadable else "unreachable"
+        return f"could not run: {target} {what} (no HTTP answer to {completed} requests: {top})"
     http = completed - unreached - codes.get(no_answer_key("timeout"), 0)
     if http > 0 and by_class.get(AUTH_ERROR, 0) >= http:
         return f"could not run: {target} refused the credentials or the account ({top})"

@@ -429,3 +429,7 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
     }, load["codes"]
     assert load["by_class"]["timeout"] == load["codes"]["no answer:timeout"]
     assert suite.status == "fail", suite.error  # measured failures, not an unreachable target
+    with HostileTarget(("bad_gzip",)) as target:
+        suite = run_load_suite(target.url, out_dir=tmp_path / "gzip", rate=3, duration_s=1)
+    assert suite.status == "error" and suite.error is not None, suite
+    assert f"{target.url} answered nothing readable (" in suite.error, suite.error
