@@ -34,6 +34,10 @@ _serial = itertools.count(1)
 _RUN = f"{uuid.uuid4().int % 10**12:012d}"
 
 
+def _new_serial() -> str:
+    return f"{int(time.time() * 1000)}-{_RUN}-{next(_serial) % 10**7:07d}"
+
+
 @dataclass
 class ProbeContext:
     session: Session
@@ -93,7 +97,7 @@ class ProbeContext:
                     "encryptionType": "NON",
                     "imgBase64": face.b64,
                 },
-                "serialNo": f"{int(time.time() * 1000)}-{_RUN}-{next(_serial) % 10**7:07d}",
+                "serialNo": _new_serial(),
             }
         else:
             body = {}
@@ -766,9 +770,8 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
         ThreadPoolExecutor(CONCURRENT) as pool,
     ):
         for _ in range(rounds):
-            # each with its own serialNo (the document asks one per call)
-            serials = (f"{request.json['serialNo']}-{n}" for n in range(CONCURRENT))
-            sent = [request.with_json(("serialNo",), s) for s in serials]
+            # each with its own serialNo (the document asks one per call), of the same shape
+            sent = [request.with_json(("serialNo",), _new_serial()) for _ in range(CONCURRENT)]
             # sent from the pool, judged here: a finding shows its own answer (and its HTTP
             # rules' failures), not the one another thread happened to judge last
             judged = [
@@ -829,10 +832,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
         return
     p.session.tracker.ensure_budget(CONCURRENT)
     request = p.canonical("faceCompareNew")
-    sent = [
-        request.with_json(("serialNo",), f"{request.json['serialNo']}-{n}")
-        for n in range(CONCURRENT)
-    ]
+    sent = [request.with_json(("serialNo",), _new_serial()) for _ in range(CONCURRENT)]
     serials = [r.json["serialNo"] for r in sent]
     with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
         answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))

@@ -151,3 +151,16 @@ def test_a_live_target_is_burst_only_when_the_run_allows_bursts(emulator, contra
     assert held.budget.used == 0
     failed, burst, _ = probe(url, contract, is_emulator=False, may_burst=True)
     assert failed is None and burst.budget.used == 1 + 6  # one round against a live target
+
+
+def test_the_burst_sends_serial_numbers_of_the_documents_shape(contract):
+    """Each request of the burst has a serialNo of its own shaped as the document's example (34
+    characters): a service whose column is that long answers them all as comparisons (the burst
+    appended "-n", 36 characters, and every answer was business 100)."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("jd-serial-34", contract) as url:
+        failed, tracker, _ = probe(url, contract)
+    assert failed is None, failed.message
+    assert tracker.codes["jd:business:100"] == 0, tracker.codes
+    assert tracker.budget.used == 1 + 3 * 6
