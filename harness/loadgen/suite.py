@@ -26,6 +26,7 @@ from harness.loadgen.classify import (
     THROTTLED,
 )
 from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
+from harness.loadgen.recorder import STOP_DURATION
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
@@ -602,11 +603,17 @@ def open_model_measure(
 def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> StepResult:
     """Judge a run on whole seconds starting ``warmup_s`` after its first send, from the
     per-second HDR histograms (p99 exact for the window); the second half's success rate is the
-    throttle plateau (``tail_ok_rps``). A "no match" is served, not an error."""
+    throttle plateau (``tail_ok_rps``). A "no match" is served, not an error. A run that stopped
+    before its duration (an error-spike abort: a step far above a throttle) is judged without its
+    last second of sends, which the stop cut short: its success rate is no plateau."""
     start = result.summary.get("started_at_epoch")
     offset = float(start) - result.series[0].sec if (start is not None and result.series) else 0.0
     first = math.ceil(offset + warmup_s)
-    rows, end = result.window(first, first + math.floor(step_s))
+    last = first + math.floor(step_s)
+    sending = [r.t for r in result.series if r.offered]
+    if result.stop_reason != STOP_DURATION and sending:  # its last second of sends was cut short
+        last = min(last, max(first + 1, sending[-1]))
+    rows, end = result.window(first, last)
     tail_start = end - max(1, math.floor(step_s) // 2)
     tail, tail_end = result.window(tail_start, end)
     seconds = end - first

@@ -16,7 +16,7 @@ from fixtures.throttle_variants import throttle_variant
 
 from harness.clients import DEMO
 from harness.loadgen import hdr
-from harness.loadgen.classify import SERVER_ERROR, SUCCESS
+from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
 from harness.loadgen.limit import StepResult, find_limit
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.suite import LimitOptions, run_load_suite, step_from_result
@@ -103,3 +103,29 @@ def test_limit_search_finds_the_rate_of_each_refusal_style(
     assert abs(suite.metrics.qps_limit - LIMIT) <= 0.1 * LIMIT, limit["steps"]
     assert suite.metrics.qps_limit_bound == "exact" and limit["stopped_by"] == "converged", limit
     assert suite.status == "pass", suite
+
+
+def _aborted_run(limit: float, rate: float) -> LoadResult:
+    """A recorded-shape step at ``rate`` against a ``limit``/s throttle, more than half of it
+    refused, so the error-spike rule aborted it 0.3 s into its fourth second (recorded: a 40/s
+    step against a 15/s limit read 11 ok/s in its last, cut, second)."""
+    rows = []
+    for t, sent in enumerate((rate, rate, rate, 0.3 * rate)):
+        ok = round(limit * sent / rate) if t else round(2 * limit)  # the burst, then the limit
+        latency = hdr.new_histogram()
+        latency.record_value(5000, round(sent))
+        rows.append(SecondRow(t, t, offered=round(sent), sent=round(sent), completed=round(sent),
+                              by_class={SUCCESS: ok, THROTTLED: round(sent) - ok},
+                              hist=hdr.encode(latency)))  # fmt: skip
+    summary = {"totals": {"completed": sum(r.completed for r in rows)}, "stop_reason": "aborted"}
+    return LoadResult(mode="open-model", summary=summary, series=rows, out_dir=Path("."))
+
+
+def test_a_step_aborted_on_its_refusals_reads_its_plateau_from_whole_seconds() -> None:
+    """A step far above a throttle is aborted by the error-spike rule (throttled answers count),
+    mid-second. Before, that cut second was the window's tail: a 40/s step against a 15/s
+    limit (a service whose limit fell from 30/s to 15/s) read 11 ok/s there, and the search
+    reported 11/s without trying any rate near it."""
+    step = step_from_result(_aborted_run(15, 40), warmup_s=1, step_s=3)
+    assert step.tail_ok_rps == 15, step
+    assert step.throttled_rate > 0.5 and step.ok_rps == 15, step
