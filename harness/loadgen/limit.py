@@ -32,6 +32,7 @@ class StepResult:
     tail_ok_rps: float | None = None  # success rate in the window's last seconds (burst drained)
     shed_rate: float = 0.0  # fraction of answers shedding load: HTTP 503, JD's system busy
     window_s: float | None = None  # seconds judged (set: offered_rps is the window's schedule)
+    p50_ms: float | None = None  # the window's median latency (how long the service held one)
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -261,6 +262,25 @@ def find_limit(
             "burst; limit capped at the plateau"
         )
         limit = plateau
+    if (odd := _not_by_rate(steps)) is not None:
+        low, high = odd
+        notes.append(
+            f"a step at {low.rate:.1f}/s was refused ({_refusals(low)}) although a refused step "
+            f"at {high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s: a rate limit refuses "
+            "nothing below its rate, so this service refuses by something else (some requests "
+            "at any rate, requests in flight, or a limit that changed during the search), and a "
+            "rate that passed may only have been lucky: measure its refusals at a fixed rate "
+            "with `load run`"
+        )
+    elif (busy := _in_flight_at_plateau(steps, bad, resolution)) is not None:
+        held, closing = busy
+        notes.append(
+            f"the limit is the success rate of a refused step at {closing.rate:.1f}/s, which "
+            f"held about {held:.1f} requests in flight: a rate limit delivers its rate there, but "
+            "a service that limits requests in flight (concurrency) delivers less than its "
+            f"capacity when overloaded, so its limit may lie anywhere below {closing.rate:.1f}/s "
+            "(no rate in between was tried): check one with `load run`"
+        )
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
@@ -313,6 +333,41 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     throttled = [s.result for s in steps if _failed_by(s, "throttled") or _shed(s)]
     rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
     return min((r for r in rates if r > 0), default=None)
+
+
+def _delivered(step: StepRecord) -> float:
+    r = step.result
+    return r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps
+
+
+def _refusals(step: StepRecord) -> str:
+    r = step.result
+    return f"throttled {r.throttled_rate:.1%}" if r.throttled_rate else f"shed {r.shed_rate:.1%}"
+
+
+def _not_by_rate(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
+    """A refused step at a rate well below (3/4 of) what another refused step delivered, and
+    that step: a token bucket refills at its rate, so it refuses no steady rate below what it
+    delivers when overloaded (a generator's jitter aside, hence the margin)."""
+    refused = [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
+    pairs = ((low, high) for low in refused for high in refused
+             if low.rate < 0.75 * _delivered(high))  # fmt: skip
+    return next(pairs, None)
+
+
+def _in_flight_at_plateau(
+    steps: list[StepRecord], bad: float | None, resolution: float
+) -> tuple[float, StepRecord] | None:
+    """How many requests the plateau's step held in flight (Little's law: ok/s x median
+    seconds), and that step, when the plateau rather than a failing step closed the bracket
+    and the service held a whole request or more at a time while it refused."""
+    refused = [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
+    plateau = _plateau(steps)
+    if plateau is None or bad is None or plateau * (1 + resolution) >= bad:
+        return None
+    closing = next(s for s in refused if _delivered(s) == plateau)
+    held = plateau * (closing.result.p50_ms or 0.0) / 1000.0
+    return (held, closing) if held >= 1.0 else None
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:

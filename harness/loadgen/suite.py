@@ -634,6 +634,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
         shed_rate=shed / completed if completed else 0.0,
         window_s=float(seconds),
+        p50_ms=latency["p50"],
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fixtures.throttle_variants import throttle_variant
@@ -129,3 +130,47 @@ def test_a_step_aborted_on_its_refusals_reads_its_plateau_from_whole_seconds() -
     step = step_from_result(_aborted_run(15, 40), warmup_s=1, step_s=3)
     assert step.tail_ok_rps == 15, step
     assert step.throttled_rate > 0.5 and step.ok_rps == 15, step
+
+
+def _noisy(rate: float) -> StepResult:
+    """A 20/s limit that also refuses 5 % of the requests at any rate, which a short step at a
+    low rate misses (10 answers, none refused): the steps of a search against it."""
+    refused = 0.05 if rate >= 4 else 0.0
+    ok = min(rate, LIMIT) * (1 - refused)
+    return StepResult(rate, rate, ok, 5.0, 0.0, 1 - ok / rate, completed=int(rate * 3),
+                      tail_ok_rps=ok, p50_ms=3.0)  # fmt: skip
+
+
+def _in_flight(rate: float) -> StepResult:
+    """At most 2 requests in flight of 105 ms each (recorded: 2 x 100 ms slots answering JD
+    43010): above about 17/s a third of the requests find both slots taken, so a 20/s step
+    delivers 13.3 ok/s, less than the 17/s it passes without a refusal."""
+    refused = 1 / 3 if rate > 17 else 0.0
+    ok = rate * (1 - refused)
+    return StepResult(rate, rate, ok, 110.0, 0.0, refused, completed=int(rate * 3),
+                      tail_ok_rps=ok, p50_ms=105.0)  # fmt: skip
+
+
+def _notes(measure: Any) -> str:
+    found = find_limit(measure, start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01)
+    return " ".join(found.notes)
+
+
+def test_a_search_says_when_refusals_do_not_follow_the_rate() -> None:
+    """Before, a service refusing 5 % at any rate was reported at 3/s, "exact", with a note
+    that the short steps drained a burst (recorded: a 20/s limit with 3 % random refusals,
+    steps at 2.5/s and 3.3/s passed with 7 and 10 answers): nothing said that a step at 5/s
+    was refused while a step at 10/s delivered 8.7 ok/s, which no rate limit does."""
+    assert "a rate limit refuses nothing below its rate" in _notes(_noisy)
+    assert "a rate limit refuses nothing below its rate" not in _notes(
+        lambda rate: _step(rate, shed=False)
+    )
+
+
+def test_a_search_says_when_its_plateau_may_be_a_concurrency_limit() -> None:
+    """Before, a service limited to 2 requests in flight (about 17/s without refusals) was
+    reported at 14/s, the success rate of its refused 20/s step, and the search never tried a
+    rate between them; a rate limit whose answers take 5 ms gets no such note."""
+    notes = _notes(_in_flight)
+    assert "limits requests in flight" in notes and "below 20.0/s" in notes, notes
+    assert "in flight" not in _notes(lambda rate: _step(rate, shed=False))
