@@ -253,6 +253,13 @@ def find_limit(
     if converged:
         stopped_by = "converged"
     notes: list[str] = []
+    stopped_by = stopped_by or ("max_steps" if len(steps) >= max_steps else "incomplete")
+    if not converged and good is not None and top is not None:
+        higher = f"; {search_higher(stopped_by)}" if stopped_by != "incomplete" else ""
+        notes.append(  # an "exact" bound, but of a bracket wider than the resolution
+            f"the search stopped ({stop_label(stopped_by)}) before it converged: the limit lies "
+            f"between {good:.1f}/s, which passed, and {top:.1f}/s{higher}"
+        )
     plateau = _plateau(steps)
     limit = good
     if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
@@ -306,7 +313,7 @@ def find_limit(
         plateau_rps=plateau,
         saturation_rps=saturation,
         converged=converged,
-        stopped_by=stopped_by or ("max_steps" if len(steps) >= max_steps else "incomplete"),
+        stopped_by=stopped_by,
         steps=tuple(steps),
         criteria=criteria,
         elapsed_s=clock() - began,

@@ -174,3 +174,20 @@ def test_a_search_says_when_its_plateau_may_be_a_concurrency_limit() -> None:
     notes = _notes(_in_flight)
     assert "limits requests in flight" in notes and "below 20.0/s" in notes, notes
     assert "in flight" not in _notes(lambda rate: _step(rate, shed=False))
+
+
+def test_a_search_stopped_before_it_converged_says_how_wide_its_bracket_is() -> None:
+    """Before, a search the time budget stopped at 30/s (passed) and 40/s (failed) printed
+    "limit: 30/s" as exact, with "stopped by time budget" its only hint (recorded: a service
+    that slows past 20/s meets a 1 s p99 up to about 39/s)."""
+    now = [0.0]
+
+    def slows(rate: float) -> StepResult:  # each step takes 15 s of the 65 s budget
+        now[0] += 15
+        return StepResult(rate, rate, rate, 5.0 if rate < 39 else 1500.0, 0.0, 0.0, 3 * int(rate))
+
+    found = find_limit(slows, start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01,
+                       time_budget_s=65, clock=lambda: now[0])  # fmt: skip
+    assert found.bound == "exact" and not found.converged, found.table()
+    assert any("between 30.0/s, which passed, and 40.0/s" in n for n in found.notes), found.notes
+    assert "raise --time-budget" in " ".join(found.notes)
