@@ -33,6 +33,7 @@ class StepResult:
     shed_rate: float = 0.0  # fraction of answers shedding load: HTTP 503, JD's system busy
     window_s: float | None = None  # seconds judged (set: offered_rps is the window's schedule)
     p50_ms: float | None = None  # the window's median latency (how long the service held one)
+    qps_rate: float = 0.0  # fraction of answers refused by a code naming a QPS limit (JD 10043)
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -279,14 +280,16 @@ def find_limit(
             "rate that passed may only have been lucky: measure its refusals at a fixed rate "
             "with `load run`"
         )
-    elif (busy := _in_flight_at_plateau(steps, bad, resolution)) is not None:
+    elif (busy := _in_flight_at_plateau(steps, bad, resolution)) is not None and plateau:
         held, closing = busy
         notes.append(
-            f"the limit is the success rate of a refused step at {closing.rate:.1f}/s, which "
-            f"held about {held:.1f} requests in flight: a rate limit delivers its rate there, but "
+            f"the search took {plateau:.1f} ok/s, what a refused step at {closing.rate:.1f}/s "
+            f"delivered, as the most the service takes; that step held about {held:.1f} requests "
+            "in flight: a rate limit delivers its rate there, but "
             "a service that limits requests in flight (concurrency) delivers less than its "
-            f"capacity when overloaded, so its limit may lie anywhere below {closing.rate:.1f}/s "
-            "(no rate in between was tried): check one with `load run`"
+            f"capacity when overloaded, so its limit may be higher, up to the {closing.rate:.1f}/s "
+            f"that failed (no rate above {plateau * (1 + resolution):.1f}/s was tried): check one "
+            "with `load run`"
         )
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
@@ -367,14 +370,16 @@ def _in_flight_at_plateau(
 ) -> tuple[float, StepRecord] | None:
     """How many requests the plateau's step held in flight (Little's law: ok/s x median
     seconds), and that step, when the plateau rather than a failing step closed the bracket
-    and the service held a whole request or more at a time while it refused."""
+    and the service held a whole request or more at a time while it refused, without saying
+    that it limits a rate (JD's 10043 `超过QPS限制`)."""
     refused = [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
     plateau = _plateau(steps)
     if plateau is None or bad is None or plateau * (1 + resolution) >= bad:
         return None
     closing = next(s for s in refused if _delivered(s) == plateau)
     held = plateau * (closing.result.p50_ms or 0.0) / 1000.0
-    return (held, closing) if held >= 1.0 else None
+    says_qps = closing.result.qps_rate >= closing.result.throttled_rate > 0
+    return (held, closing) if held >= 1.0 and not says_qps else None
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:

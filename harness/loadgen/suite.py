@@ -48,6 +48,20 @@ def shed_keys() -> frozenset[str]:
     return frozenset({Answer("", 503).code_key, busy.code_key})
 
 
+@functools.cache
+def qps_keys() -> frozenset[str]:
+    """The refusals that name a rate limit: JD's 10043 `超过QPS限制` and 10044 `超过集群QPS限制`,
+    the internal API's 42900 (codes.yaml: "too many requests (QPS limit)", E-014). A service
+    saying so limits a rate, not requests in flight (``limit._in_flight_at_plateau``)."""
+    contract = load_contract()
+    named = (("jd", "code", "qps_limit"), ("jd", "code", "cluster_qps_limit"),
+             ("match", "errcode", "too_many_requests"))  # fmt: skip
+    return frozenset(
+        read_answer(contract, api, 200, {field: contract.code_named(api, name)}).code_key
+        for api, field, name in named
+    )
+
+
 @dataclass(frozen=True)
 class EmulatorOptions:
     """How the embedded emulator behaves for the run (``--target emulator`` only)."""
@@ -622,6 +636,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
     latency = hdr.summarize_ms(hdr.merge([window.hist]))
     shed = sum(window.errors_by_code.get(key, 0) for key in shed_keys())
+    qps = sum(window.errors_by_code.get(key, 0) for key in qps_keys())
     return StepResult(
         offered_rps=window.offered / seconds,
         achieved_rps=completed / seconds,
@@ -635,6 +650,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         shed_rate=shed / completed if completed else 0.0,
         window_s=float(seconds),
         p50_ms=latency["p50"],
+        qps_rate=qps / completed if completed else 0.0,
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],

@@ -9,6 +9,7 @@ the documented code, an HTTP 429 or an HTTP 503 (RFC 9110 15.6.4: "temporary ove
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -172,8 +173,10 @@ def test_a_search_says_when_its_plateau_may_be_a_concurrency_limit() -> None:
     reported at 14/s, the success rate of its refused 20/s step, and the search never tried a
     rate between them; a rate limit whose answers take 5 ms gets no such note."""
     notes = _notes(_in_flight)
-    assert "limits requests in flight" in notes and "below 20.0/s" in notes, notes
+    assert "limits requests in flight" in notes and "up to the 20.0/s that failed" in notes, notes
     assert "in flight" not in _notes(lambda rate: _step(rate, shed=False))
+    says_qps = lambda rate: replace(r := _in_flight(rate), qps_rate=r.throttled_rate)  # noqa: E731
+    assert "in flight" not in _notes(says_qps), "JD 10043 超过QPS限制 names a rate limit"
 
 
 def test_a_search_stopped_before_it_converged_says_how_wide_its_bracket_is() -> None:
