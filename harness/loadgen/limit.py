@@ -255,7 +255,7 @@ def find_limit(
         stopped_by = "converged"
     notes: list[str] = []
     stopped_by = stopped_by or ("max_steps" if len(steps) >= max_steps else "incomplete")
-    if not converged and good is not None and top is not None:
+    if not converged and good is not None and top is not None and top > good * (1 + resolution):
         higher = f"; {search_higher(stopped_by)}" if stopped_by != "incomplete" else ""
         notes.append(  # an "exact" bound, but of a bracket wider than the resolution
             f"the search stopped ({stop_label(stopped_by)}) before it converged: the limit lies "

@@ -194,3 +194,14 @@ def test_a_search_stopped_before_it_converged_says_how_wide_its_bracket_is() -> 
     assert found.bound == "exact" and not found.converged, found.table()
     assert any("between 30.0/s, which passed, and 40.0/s" in n for n in found.notes), found.notes
     assert "raise --time-budget" in " ".join(found.notes)
+    now[0] = 0.0  # a bracket as wide as the resolution (20/s passed, the 20 ok/s plateau) is no gap
+
+    def bucket(rate: float) -> StepResult:  # 15 s a step; a 20/s bucket
+        now[0] += 15
+        ok = min(rate, LIMIT)
+        return StepResult(rate, rate, ok, 5.0, 0.0, 1 - ok / rate, 60, tail_ok_rps=ok)
+
+    capped = find_limit(bucket, start_rate=20,
+                        max_rate=80, slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=35,
+                        clock=lambda: now[0])  # fmt: skip
+    assert capped.limit_rps == LIMIT and not capped.notes, capped.notes
