@@ -30,7 +30,10 @@ def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contra
             },
         ),
     )
-    cov = rows(build_coverage(contract, [conformance]))
+    coverage = build_coverage(contract, [conformance])
+    # the report's "N of M operations exercised": the shared-codes row is no operation
+    assert (coverage.exercised, len(coverage.operation_rows)) == (2, len(contract.operations))
+    cov = rows(coverage)
     match_ops = [op.operation_id for op in contract.operations.values() if op.api == "match"]
     assert set(cov) == {*match_ops, "match: all operations", "faceCompareNew"}
     assert cov["match"].requests == 4 and cov["matchIdno"].requests == 0
