@@ -160,3 +160,17 @@ def test_load_credits_the_codes_its_classifier_saw_business_and_system_alike(con
         "business:1155": 5,
     }
     assert sum(op.requests for op in cov.values()) == 0  # load's requests are not counted
+
+
+def test_a_conform_or_fuzz_commands_summary_has_its_coverage():
+    """`conform` and `fuzz` write the gate's summary with their one suite: their report said "No
+    coverage recorded (the conformance and fuzz suites record it)" after a conformance run."""
+    from datetime import UTC, datetime
+
+    from harness.commands._verdict import summarize
+
+    metrics = ConformanceMetrics(requests_by_operation={"match": 4}, codes={"match:errcode:0": 4})
+    result = SuiteResult(name="conformance", status="pass", metrics=metrics)
+    summary = summarize(result, "conformance", target="emulator", started=datetime.now(UTC))
+    assert summary.coverage is not None and summary.coverage.exercised == 1
+    assert rows(summary.coverage)["match: all operations"].observed_codes == {"errcode:0": 4}
