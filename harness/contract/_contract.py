@@ -593,6 +593,11 @@ def jd_auth_params(
 
 T = TypeVar("T")
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
+# the operations faceharness sends, serves and judges, by their operationId in each spec
+OPERATION_IDS = {
+    "match": ("match", "matchIdno", "liveCode", "asyncResult"),
+    "jd": ("faceCompareNew",),
+}
 
 
 def _fact(api: str, key: str, read: Callable[[Any], T]) -> cached_property[T]:
@@ -728,6 +733,14 @@ def _cross_check(c: Contract) -> None:
     """Facts that must agree between files."""
     known = {e.id for e in c.errata}
     for spec in (c.match, c.jd):
+        expected = OPERATION_IDS[spec.api]
+        if unknown := sorted(set(spec.operations) - set(expected)):
+            raise SpecError(
+                f"{spec.path.name}: operationId {unknown[0]!r} is not one faceharness knows; "
+                f"expected {', '.join(expected)}"
+            )
+        if missing := [op for op in expected if op not in spec.operations]:
+            raise SpecError(f"{spec.path.name} lacks the operation with operationId {missing[0]!r}")
         for cited in _cited_errata(spec.raw):
             if cited not in known:
                 raise SpecError(f"{spec.path.name} cites {cited}, which ERRATA.md does not define")
