@@ -156,6 +156,13 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     settings = None
     if emulator is not None:
         settings = validate(EmulatorSettings, _table(emulator, "emulator", source), source, prefix)
+        for i, person in enumerate(settings.registry):
+            # read when /idno first needs it: a missing one answered every request 50000
+            if person.photo and not Path(person.photo).is_file():
+                raise ConfigError(
+                    f"{source}: {prefix}registry[{i}].photo: {person.photo}: no such file "
+                    f"(a path from the working directory {Path.cwd()})"
+                )
     gate = None
     if "gate" in data:
         from harness.gate import parse_policy
