@@ -155,7 +155,8 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     )
     settings = None
     if emulator is not None:
-        settings = validate(EmulatorSettings, _table(emulator, "emulator", source), source, prefix)
+        table = _table(emulator, "emulator", source)
+        settings = validate(EmulatorSettings, table, source, prefix, from_file=True)
         for i, person in enumerate(settings.registry):
             # read when /idno first needs it: a missing one answered every request 50000
             if person.photo and not Path(person.photo).is_file():
@@ -190,10 +191,13 @@ def load_credentials(config: Path | None = None, *, demo_defaults: bool = False)
     )
 
 
-def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:
-    """``data`` as ``model``, or the first mistake as a one-line :class:`ConfigError`."""
+def validate(
+    model: type[M], data: Any, source: str, prefix: str = "", *, from_file: bool = False
+) -> M:
+    """``data`` as ``model``, or the first mistake as a one-line :class:`ConfigError`
+    (``from_file``: every value is the file's, named by its key, never by an option's name)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"from_file": from_file})
     except ValidationError as exc:
         raise ConfigError(one_line(exc, source, model, prefix)) from None
 
