@@ -146,15 +146,15 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
             counts = e.evidence.get("counts", {})
             required = f", required {e.required}" if e.required else ""
             # the line conform and fuzz print (docs/readings.md), with the reading's own name
-            reading, name, title = readings.get(e.id), "", e.title
+            reading, which, title = readings.get(e.id), "", e.title
             if reading is not None:
                 names = {
                     "default": reading.default.name,
                     "alternative": reading.alternatives[0].name,
                 }
-                name, title = f" ({names.get(e.observed, e.observed)})", reading.title
+                which, title = f" ({names.get(e.observed, e.observed)})", reading.title
             console.print(
-                f"reading {e.id}: {e.observed}{name}, default x{counts.get('default', 0)} "
+                f"reading {e.id}: {e.observed}{which}, default x{counts.get('default', 0)} "
                 f"alternative x{counts.get('alternative', 0)}{required}: {title}",
                 markup=False,
                 highlight=False,
