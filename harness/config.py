@@ -197,7 +197,7 @@ def validate(
     """``data`` as ``model``, or the first mistake as a one-line :class:`ConfigError`
     (``from_file``: every value is the file's, named by its key, never by an option's name)."""
     try:
-        return model.model_validate(data, context={"from_file": from_file})
+        return model.model_validate(data, context={"by_key": from_file})
     except ValidationError as exc:
         raise ConfigError(one_line(exc, source, model, prefix)) from None
 

@@ -118,7 +118,7 @@ class EmulatorSettings(_Strict):
             try:
                 parse(spec)
             except UsageError as exc:
-                if not (info.context or {}).get("from_file"):
+                if not (info.context or {}).get("by_key"):
                     raise  # an option's value: the message names the option
                 option = "--latency" if info.field_name == "latency" else "--fault"
                 raise ValueError(str(exc).removeprefix(f"{option} {spec!r}: ")) from None
