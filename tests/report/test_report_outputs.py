@@ -290,3 +290,6 @@ def test_html_states_each_findings_basis() -> None:
     suite = SuiteResult(name="conformance", status="fail", findings=found)
     html = render_html(build_summary(target="t", started_at=now, finished_at=now, suites=[suite]))
     assert "basis seed" in html and "basis convention" in html
+    from harness.conformance import RULES
+
+    assert RULES.get("FH-A10").quote in html  # the document's words the finding stands on
