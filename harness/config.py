@@ -155,7 +155,15 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     )
     settings = None
     if emulator is not None:
-        settings = validate(EmulatorSettings, _table(emulator, "emulator", source), source, prefix)
+        table = _table(emulator, "emulator", source)
+        settings = validate(EmulatorSettings, table, source, prefix, from_file=True)
+        for i, person in enumerate(settings.registry):
+            # read when /idno first needs it: a missing one answered every request 50000
+            if person.photo and not Path(person.photo).is_file():
+                raise ConfigError(
+                    f"{source}: {prefix}registry[{i}].photo: {person.photo}: no such file "
+                    f"(a path from the working directory {Path.cwd()})"
+                )
     gate = None
     if "gate" in data:
         from harness.gate import parse_policy
@@ -183,10 +191,13 @@ def load_credentials(config: Path | None = None, *, demo_defaults: bool = False)
     )
 
 
-def validate(model: type[M], data: Any, source: str, prefix: str = "") -> M:
-    """``data`` as ``model``, or the first mistake as a one-line :class:`ConfigError`."""
+def validate(
+    model: type[M], data: Any, source: str, prefix: str = "", *, from_file: bool = False
+) -> M:
+    """``data`` as ``model``, or the first mistake as a one-line :class:`ConfigError`
+    (``from_file``: every value is the file's, named by its key, never by an option's name)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"by_key": from_file})
     except ValidationError as exc:
         raise ConfigError(one_line(exc, source, model, prefix)) from None
 

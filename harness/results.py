@@ -457,6 +457,11 @@ class OperationCoverage(_Model):
         return self.requests > 0
 
     @property
+    def shared(self) -> bool:
+        """The row of the codes an API's operations share, not an operation of its own."""
+        return self.api is not None and self.operation == shared_codes_row(self.api)
+
+    @property
     def never_triggered(self) -> list[str]:
         return [c for c in self.documented_codes if c not in self.observed_codes]
 
@@ -465,12 +470,23 @@ class OperationCoverage(_Model):
         return [c for c in self.observed_codes if c not in self.documented_codes]
 
 
+def shared_codes_row(api: str) -> str:
+    """The name of the row of ``api``'s codes when its operations share one code table."""
+    return f"{api}: all operations"
+
+
 class Coverage(_Model):
     operations: list[OperationCoverage] = Field(default_factory=list)
 
     @property
+    def operation_rows(self) -> list[OperationCoverage]:
+        """One row per operation: an API's shared-codes row counts its operations' requests
+        again and is no operation (a report read "6 of 6 operations" for the 5 there are)."""
+        return [op for op in self.operations if not op.shared]
+
+    @property
     def exercised(self) -> int:
-        return sum(op.exercised for op in self.operations)
+        return sum(op.exercised for op in self.operation_rows)
 
 
 class Erratum(_Model):

@@ -286,6 +286,8 @@ def run_accuracy_suite(
         raise UsageError(
             f"--max-pairs must be at least 2 (a genuine and an impostor pair), got {max_pairs}"
         )
+    if from_cache and not (out / CACHE_FILE).is_file():  # a mistyped --out judged nothing, exit 0
+        raise UsageError(f"--from-cache: no {CACHE_FILE} in {out}; a run without it makes one")
     apis = tuple(dict.fromkeys(apis))  # each API once, in the order given
     unknown = [api for api in apis if api not in APIS]
     if unknown or not apis:

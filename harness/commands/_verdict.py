@@ -15,6 +15,7 @@ from rich.markup import escape
 from harness import interrupt
 from harness.console import console
 from harness.results import (
+    ContractMetrics,
     SuiteName,
     SuiteResult,
     Summary,
@@ -79,23 +80,28 @@ def summarize(
     resume: str = "",
 ) -> Summary:
     """The summary a suite's command writes, the gate's shape with one suite: the suite as far
-    as it got (``interrupted``, with ``resume`` saying how to go on, when the user stopped it)
-    and every erratum with the reading the suite saw the target follow."""
+    as it got (``interrupted``, with ``resume`` saying how to go on, when the user stopped it),
+    every erratum with the reading the suite saw the target follow, and for conformance and fuzz
+    the contract coverage their counts give (the report says those suites record it)."""
     from harness.contract import load_contract
+    from harness.gate._judge import build_coverage
 
     stopped = interrupt.requested()
     if stopped or result is None:
         result = interrupted_suite(name, result, stopped)
         if resume:
             result = result.model_copy(update={"reason": f"{result.reason}; {resume}"})
+    contract = load_contract()
+    counted = isinstance(result.metrics, ContractMetrics)
     return build_summary(
         target=target,
         started_at=result.started_at or started,
         finished_at=result.finished_at or datetime.now(UTC),
         suites=[result],
-        contract=load_contract(),
+        contract=contract,
         seed=result.seed,
         interrupted=stopped,
+        coverage=build_coverage(contract, [result]) if counted else None,
     )
 
 

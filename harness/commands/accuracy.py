@@ -24,7 +24,11 @@ def register(app: typer.Typer) -> None:
 
 def accuracy(
     out_dir: Annotated[
-        Path, opt.OutDir("run directory: cache, accuracy.json, reports (reuse it to resume)")
+        Path,
+        opt.OutDir(
+            "run directory: cache, accuracy.json, summary.json, junit.xml, report.html (reuse it "
+            "to resume)"
+        ),
     ],
     target: opt.Target = "emulator",
     faces: Annotated[

@@ -21,7 +21,10 @@ def register(app: typer.Typer) -> None:
 
 
 def conform(
-    out_dir: Annotated[Path, opt.OutDir("run directory: junit.xml, findings.json, findings/")],
+    out_dir: Annotated[
+        Path,
+        opt.OutDir("run directory: summary.json, junit.xml, report.html, findings.json, findings/"),
+    ],
     target: opt.Target = "emulator",
     api: opt.Api = "all",
     examples: Annotated[

@@ -30,8 +30,8 @@ def fuzz(
     out_dir: Annotated[
         Path,
         opt.OutDir(
-            "run directory: findings.json, findings/F-NNN.json, junit.xml, "
-            "summary.json, the hypothesis example database"
+            "run directory: summary.json, junit.xml, report.html, findings.json, "
+            "findings/F-NNN.json, the hypothesis example database"
         ),
     ],
     target: opt.Target = "emulator",

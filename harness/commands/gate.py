@@ -28,7 +28,9 @@ def gate(
         Path | None,
         typer.Option(
             "--policy",
-            help="gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md)",
+            help="gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md); "
+            "default: the [gate] table of --config, else no finding above info and every suite "
+            "passing",
         ),
     ] = None,
     baseline: Annotated[
@@ -46,7 +48,11 @@ def gate(
         ),
     ] = None,
     faces: Annotated[
-        Path | None, opt.Faces("folder with images and labels.csv (required by --profile full)")
+        Path | None,
+        opt.Faces(
+            "folder with images and labels.csv (required by --profile full; default: the "
+            "built-in portraits)"
+        ),
     ] = None,
     config: Annotated[
         Path | None,

@@ -248,8 +248,14 @@ class Code:
 class CodeTable:
     """Lookup by (api, where, code); codes are compared as strings so 1155 and "1155" agree."""
 
-    def __init__(self, codes: list[Code], shadowed: tuple[Code, ...] = ()) -> None:
+    def __init__(
+        self,
+        codes: list[Code],
+        shadowed: tuple[Code, ...] = (),
+        own: frozenset[tuple[str, str, str]] = frozenset(),
+    ) -> None:
         self.shadowed = shadowed  # codes.yaml rows a team's table replaced: still found by meaning
+        self._own = own  # the keys of a team's rows (--codes), which code_for does not search
         self._by_key: dict[tuple[str, str, str], Code] = {}
         self._by_name: dict[tuple[str, str], Code] = {}
         for c in codes:
@@ -281,13 +287,16 @@ class CodeTable:
         return [c for c in self.codes if c.api == api and where in (None, c.where)]
 
     def code_for(self, api: str, where: str, en_startswith: str) -> Code:
-        """The single entry whose English meaning starts with the text (a row a team's table
-        replaced is found when nothing else means it)."""
+        """The single codes.yaml entry whose English meaning starts with the text: the harness
+        names its own codes by meaning, so a team's row (``--codes``) that means the same (its
+        ``4290: too many requests`` beside 42900) is not a second answer, and a row it replaced
+        is still found."""
 
         def means(c: Code) -> bool:
             return (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
 
-        hits = [*filter(means, self.codes)] or [*filter(means, self.shadowed)]
+        ours = [c for c in self.codes if (c.api, c.where, c.code) not in self._own]
+        hits = [*filter(means, [*ours, *self.shadowed])]
         if len(hits) != 1:
             raise SpecError(
                 f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "
@@ -320,7 +329,8 @@ def merge_codes(table: CodeTable, path: Any) -> CodeTable:
         if c.name is None and key in merged:  # a replaced row keeps its name
             c = dataclasses.replace(c, name=merged[key].name)
         merged[key] = c
-    return CodeTable(list(merged.values()), shadowed)
+    own_keys = frozenset((c.api, c.where, c.code) for c in own.codes)
+    return CodeTable(list(merged.values()), shadowed, own_keys)
 
 
 def parse_codes(raw: Any, source: str) -> CodeTable:
@@ -583,6 +593,11 @@ def jd_auth_params(
 
 T = TypeVar("T")
 SPEC_FILES = {"match": "face-match.openapi.yaml", "jd": "jd-face-compare.openapi.yaml"}
+# the operations faceharness sends, serves and judges, by their operationId in each spec
+OPERATION_IDS = {
+    "match": ("match", "matchIdno", "liveCode", "asyncResult"),
+    "jd": ("faceCompareNew",),
+}
 
 
 def _fact(api: str, key: str, read: Callable[[Any], T]) -> cached_property[T]:
@@ -718,6 +733,14 @@ def _cross_check(c: Contract) -> None:
     """Facts that must agree between files."""
     known = {e.id for e in c.errata}
     for spec in (c.match, c.jd):
+        expected = OPERATION_IDS[spec.api]
+        if unknown := sorted(set(spec.operations) - set(expected)):
+            raise SpecError(
+                f"{spec.path.name}: operationId {unknown[0]!r} is not one faceharness knows; "
+                f"expected {', '.join(expected)}"
+            )
+        if missing := [op for op in expected if op not in spec.operations]:
+            raise SpecError(f"{spec.path.name} lacks the operation with operationId {missing[0]!r}")
         for cited in _cited_errata(spec.raw):
             if cited not in known:
                 raise SpecError(f"{spec.path.name} cites {cited}, which ERRATA.md does not define")

@@ -122,7 +122,8 @@ async def _admin(request: Request) -> Response:
         if not isinstance(patch, dict) or set(patch) - set(MUTABLE):
             return _error(f"only these keys may change: {', '.join(MUTABLE)}")
         try:
-            emu.settings = EmulatorSettings.model_validate(emu.settings.model_dump() | patch)
+            merged = emu.settings.model_dump() | patch  # a bad value is named by its key
+            emu.settings = EmulatorSettings.model_validate(merged, context={"by_key": True})
         except ValidationError as exc:
             return _error(one_line(exc, "config", EmulatorSettings))
         except HarnessError as exc:

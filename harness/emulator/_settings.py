@@ -16,7 +16,7 @@ from harness.config import (
     read_config,
     validate,
 )
-from harness.errors import ConfigError
+from harness.errors import ConfigError, UsageError
 
 from ._misbehaviour import Fault, Sampler, no_latency, parse_fault, parse_latency
 
@@ -115,7 +115,13 @@ class EmulatorSettings(_Strict):
     def _check_specs(cls, v: Any, info: ValidationInfo) -> Any:
         parse = parse_latency if info.field_name == "latency" else parse_fault
         for spec in v.values() if isinstance(v, dict) else v:
-            parse(spec)
+            try:
+                parse(spec)
+            except UsageError as exc:
+                if not (info.context or {}).get("by_key"):
+                    raise  # an option's value: the message names the option
+                option = "--latency" if info.field_name == "latency" else "--fault"
+                raise ValueError(str(exc).removeprefix(f"{option} {spec!r}: ")) from None
         return v
 
     @field_validator("breaks")

@@ -23,6 +23,7 @@ from rich.table import Column, Table
 
 from harness.console import console as make_console
 from harness.console import shorten
+from harness.contract import load_contract
 from harness.gate._run import StageObserver
 from harness.results import (
     SUITE_NAMES,
@@ -139,13 +140,22 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         )
         for r in b.regressions:
             console.print(f"  [red]regression[/] {escape(r.message or r.metric)}")
+    readings = load_contract().readings
     for e in summary.errata:  # which reading of each ambiguous sentence the target followed
         if e.observed and e.observed != "not-exercised":
             counts = e.evidence.get("counts", {})
             required = f", required {e.required}" if e.required else ""
+            # the line conform and fuzz print (docs/readings.md), with the reading's own name
+            reading, which, title = readings.get(e.id), "", e.title
+            if reading is not None:
+                names = {
+                    "default": reading.default.name,
+                    "alternative": reading.alternatives[0].name,
+                }
+                which, title = f" ({names.get(e.observed, e.observed)})", reading.title
             console.print(
-                f"reading {e.id}: {e.observed}, default x{counts.get('default', 0)} alternative "
-                f"x{counts.get('alternative', 0)}{required}: {e.title}",
+                f"reading {e.id}: {e.observed}{which}, default x{counts.get('default', 0)} "
+                f"alternative x{counts.get('alternative', 0)}{required}: {title}",
                 markup=False,
                 highlight=False,
             )

@@ -33,6 +33,7 @@ from harness.results import (
     Suites,
     Summary,
     merge_findings,
+    shared_codes_row,
 )
 
 COUNTED_SEVERITIES = ("critical", "high", "medium", "low")
@@ -447,7 +448,7 @@ def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverag
         if not single:
             rows.append(
                 OperationCoverage(
-                    operation=f"{api}: all operations",
+                    operation=shared_codes_row(api),
                     api=api,
                     requests=sum(requests[op.operation_id] for op in ops),
                     documented_codes=documented,

@@ -80,6 +80,16 @@ def _plots(summary: Summary) -> dict[str, Markup | None]:
     return {name: Markup(svg) if svg else None for name, svg in made.items()}
 
 
+def _quotes(rule_ids: set[str]) -> dict[str, str]:
+    """What each finding's rule stands on, from the rule book (a seed rule quotes its document, a
+    convention rule its norm), so a reader acts on a finding knowing what was promised."""
+    if not rule_ids:
+        return {}
+    from harness.conformance import RULES  # only for a run with findings: its import is heavy
+
+    return {rule.id: rule.quote for rule in RULES if rule.id in rule_ids and rule.quote}
+
+
 def _context(summary: Summary) -> dict[str, Any]:
     findings = summary.findings()
     severity_counts = Counter(f.severity for f in findings)
@@ -89,6 +99,7 @@ def _context(summary: Summary) -> dict[str, Any]:
         "s": summary,
         "suites": [(name, _SUITE_TITLES[name], summary.suites[name]) for name in SUITE_NAMES],
         "findings": sorted(findings, key=lambda f: (SEVERITIES.index(f.severity), f.suite)),
+        "quotes": _quotes({f.rule_id for f in findings if f.rule_id}),
         "severities": [(sev, severity_counts.get(sev, 0)) for sev in SEVERITIES],
         "occurrences": sum(f.count for f in findings),
         "codes_documented": sum(len(op.documented_codes) for op in operations),

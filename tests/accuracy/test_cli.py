@@ -83,8 +83,18 @@ def _missing_image(root: Path) -> list[str]:
             lambda root: ["--max-rps", "-1"],
             "--max-rps -1: expected requests per second >= 0 (0: unlimited)",
         ),
+        # before: exit 0, "0 impostor pairs", and an --out of empty reports for a mistyped --out
+        (lambda root: ["--from-cache"], "--from-cache: no accuracy-cache.jsonl in"),
     ],
-    ids=["missing-dir", "bad-labels", "missing-image", "unknown-api", "engine-with-url", "max-rps"],
+    ids=[
+        "missing-dir",
+        "bad-labels",
+        "missing-image",
+        "unknown-api",
+        "engine-with-url",
+        "max-rps",
+        "from-cache-without-cache",
+    ],  # fmt: skip
 )
 def test_bad_input_is_one_line_and_exit_2(
     tmp_path: Path,

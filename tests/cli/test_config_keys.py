@@ -169,8 +169,23 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
         ),
         ("engine = 'fast'\n[emulator]\nseed = 1\n", "keep one"),
         ("[gate.lod]\nmax_p99_ms = 1\n", "unknown table [gate.lod]; did you mean 'load'?"),
+        (
+            "[[emulator.registry]]\nidNum = '11010519491231002X'\nname = 'x'\nphoto = 'no.jpg'\n",
+            "emulator.registry[0].photo: no.jpg: no such file",
+        ),
+        (  # before: "--fault 'http500:2': ...", an option the user never gave
+            "[emulator]\nfaults = ['http500:2']\n",
+            "emulator.faults (['http500:2']): rate must be between 0 and 1",
+        ),
     ],
-    ids=["gate-key", "emulator-key", "emulator-twice", "gate-table"],
+    ids=[
+        "gate-key",
+        "emulator-key",
+        "emulator-twice",
+        "gate-table",
+        "registry-photo",
+        "fault",
+    ],  # fmt: skip
 )
 def test_every_section_of_one_file_is_checked_by_every_reader(tmp_path, text, expected):
     path = _write(tmp_path, text)

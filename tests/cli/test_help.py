@@ -128,6 +128,8 @@ def test_every_option_is_described_and_shows_its_default(path, command):
         (("conform",), "--examples"),
         (("fuzz",), "--max-examples"),
         (("gate",), "--engine"),
+        (("gate",), "--policy"),
+        (("gate",), "--faces"),
         (("accuracy",), "--max-pairs"),
         (("load", "run"), "--qps"),
         (("load", "run"), "--weights"),

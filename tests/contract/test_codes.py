@@ -241,3 +241,23 @@ def test_a_teams_row_keeps_the_name_of_the_row_it_replaces(tmp_path):
     )
     merged = load_contract(codes=own)
     assert merged.codes.named("match", "invalid_parameter").en == "our bad parameter"
+
+
+def test_a_teams_row_meaning_what_a_codes_yaml_row_means_is_no_second_answer(tmp_path):
+    """docs/readings.md's example table (4290 "too many requests", 1001 "invalid parameter"):
+    the harness still finds its own codes by meaning; before, every run with it stopped at
+    "expected one match errcode code meaning 'too many requests', found 2" (exit 2)."""
+    from harness.contract import load_contract
+
+    own = tmp_path / "my-codes.yaml"
+    own.write_text(
+        "codes:\n"
+        "  - {code: 1001, zh: 参数错误, en: invalid parameter, category: input}\n"
+        "  - {code: 4290, zh: 请求过于频繁, en: too many requests, category: quota,"
+        " retryable: true}\n",
+        encoding="utf-8",
+    )
+    codes = load_contract(codes=own).codes
+    assert codes.code_for("match", "errcode", "too many requests").code == "42900"
+    assert codes.code_for("match", "errcode", "invalid parameter").code == "40004"
+    assert codes.get("match", "errcode", 4290).retryable is True  # the team's row is merged

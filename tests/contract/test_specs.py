@@ -72,8 +72,12 @@ def _copy_specs(tmp_path: Path, contract) -> Path:
             lambda d: d["components"]["schemas"]["MatchRequest"].__setitem__("x-errata", ["E-999"]),
             "cites E-999",
         ),
+        (  # before: `specs validate` said ok, and every command ended in "internal error: KeyError"
+            lambda d: d["paths"]["/tech/ai/face/match"]["post"].__setitem__("operationId", "m2"),
+            "operationId 'm2' is not one faceharness knows",
+        ),
     ],
-    ids=["no-facts", "bad-request-body", "unknown-erratum"],
+    ids=["no-facts", "bad-request-body", "unknown-erratum", "unknown-operation"],
 )
 def test_a_broken_spec_is_one_line_spec_error(tmp_path, contract, mutate, message):
     root = _copy_specs(tmp_path, contract)

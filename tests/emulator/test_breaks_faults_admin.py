@@ -189,6 +189,9 @@ def test_admin_health_stats_reset_and_runtime_config(emulator):
     assert _jd(url, params={**jd_params(), "sign": "f" * 32}).json()["code"] == "10000"
     assert httpx.patch(url + "/_emulator/config", json={"breaks": ["nope"]}).status_code == 400
     assert httpx.patch(url + "/_emulator/config", json={"tokens": ["x"]}).status_code == 400
+    r = httpx.patch(url + "/_emulator/config", json={"latency": {"default": "bogus"}})
+    assert r.status_code == 400  # named by its key, not by an option (was "--latency 'bogus'")
+    assert r.json()["error"].startswith("config: latency: unknown kind 'bogus'"), r.json()
     assert httpx.post(url + "/_emulator/reset").json() == {"status": "reset"}
     assert httpx.get(url + "/_emulator/stats").json()["requests"] == {}
     assert httpx.get(url + "/tech/ai/face/match").status_code == 405

@@ -154,3 +154,28 @@ def test_gate_end_to_end_pass_then_fail_by_policy(cli, tmp_path):
     untested = [c["name"] for c in summary["gate"]["criteria"] if c["inconclusive"]]
     assert untested == ["suite.accuracy"]  # built-in faces: no claim testable, never a pass
     assert failed[0]["reason"].startswith("FNMR ") and summary["baseline"]["regressions"] == []
+
+
+def test_the_gates_reading_lines_are_conform_and_fuzz_lines():
+    """docs/readings.md: `conform`, `fuzz` and `gate` print one line per reading, e.g. `reading
+    E-011: alternative (comparison-ran), default x0 alternative x16: what success "false"
+    means, ...`; the gate's line lacked the reading's name and quoted the erratum's title."""
+    import io
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from harness.gate._display import print_outcome
+    from harness.results import Erratum, build_summary
+
+    now = datetime.now(UTC)
+    counts = {"counts": {"default": 0, "alternative": 16}}
+    erratum = Erratum(id="E-011", title="t", observed="alternative", evidence=counts)
+    summary = build_summary(
+        target="emulator", started_at=now, finished_at=now, suites=[], errata=[erratum]
+    )
+    shown = io.StringIO()
+    print_outcome(Console(file=shown, width=300), summary, None)
+    line = next(ln for ln in shown.getvalue().splitlines() if ln.startswith("reading E-011"))
+    expected = "reading E-011: alternative (comparison-ran), default x0 alternative x16: "
+    assert line.startswith(expected + 'what success "false"'), line

@@ -30,7 +30,10 @@ def test_codes_of_the_internal_api_are_per_api_and_jd_codes_per_operation(contra
             },
         ),
     )
-    cov = rows(build_coverage(contract, [conformance]))
+    coverage = build_coverage(contract, [conformance])
+    # the report's "N of M operations exercised": the shared-codes row is no operation
+    assert (coverage.exercised, len(coverage.operation_rows)) == (2, len(contract.operations))
+    cov = rows(coverage)
     match_ops = [op.operation_id for op in contract.operations.values() if op.api == "match"]
     assert set(cov) == {*match_ops, "match: all operations", "faceCompareNew"}
     assert cov["match"].requests == 4 and cov["matchIdno"].requests == 0
@@ -157,3 +160,17 @@ def test_load_credits_the_codes_its_classifier_saw_business_and_system_alike(con
         "business:1155": 5,
     }
     assert sum(op.requests for op in cov.values()) == 0  # load's requests are not counted
+
+
+def test_a_conform_or_fuzz_commands_summary_has_its_coverage():
+    """`conform` and `fuzz` write the gate's summary with their one suite: their report said "No
+    coverage recorded (the conformance and fuzz suites record it)" after a conformance run."""
+    from datetime import UTC, datetime
+
+    from harness.commands._verdict import summarize
+
+    metrics = ConformanceMetrics(requests_by_operation={"match": 4}, codes={"match:errcode:0": 4})
+    result = SuiteResult(name="conformance", status="pass", metrics=metrics)
+    summary = summarize(result, "conformance", target="emulator", started=datetime.now(UTC))
+    assert summary.coverage is not None and summary.coverage.exercised == 1
+    assert rows(summary.coverage)["match: all operations"].observed_codes == {"errcode:0": 4}

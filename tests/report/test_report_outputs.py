@@ -269,3 +269,27 @@ def test_junit_counts_one_failure_per_defect_in_a_gate_run(full: Summary) -> Non
     gate_suite = next(s for s in root.findall("testsuite") if s.get("name") == "gate")
     assert int(gate_suite.get("failures") or 0) == 1  # load.p99 only
     assert int(root.get("failures") or 0) == finding_failures + 1
+
+
+def test_html_states_each_findings_basis() -> None:
+    """README: every finding states its basis (a document's sentence, an HTTP convention, a
+    reading the policy requires); the report's findings table showed only the rule and erratum."""
+    from datetime import UTC, datetime
+
+    from harness.report.html import render_html
+    from harness.results import Finding, SuiteResult, build_summary
+
+    def finding(rule_id: str, basis: str, severity: str) -> Finding:
+        return Finding(
+            suite="conformance", api="jd", operation="faceCompareNew", check=rule_id,
+            severity=severity, rule_id=rule_id, message="m", basis=basis,
+        )  # fmt: skip
+
+    now = datetime.now(UTC)
+    found = [finding("FH-A10", "seed", "high"), finding("FH-H02", "convention", "low")]
+    suite = SuiteResult(name="conformance", status="fail", findings=found)
+    html = render_html(build_summary(target="t", started_at=now, finished_at=now, suites=[suite]))
+    assert "basis seed" in html and "basis convention" in html
+    from harness.conformance import RULES
+
+    assert RULES.get("FH-A10").quote in html  # the document's words the finding stands on
