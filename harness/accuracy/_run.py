@@ -52,6 +52,7 @@ NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: 
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
+OFF_SCALE = "score out of range"  # a number, not on the documented scale: no decision to read
 
 
 def _retry_after(exchange: Exchange) -> float | None:
@@ -69,24 +70,28 @@ def outcome_of(answer: Answer) -> Outcome:
     rest; JD's "score too low, not passed" (1115) is a non-match (E-044), its score read when
     given. /match without a usable score is ``error`` unless it gave its decision (``score`` is
     `否`, E-011: the claims count such pairs as unknown), so a broken service is not mistaken
-    for a rejecting one."""
+    for a rejecting one. A score sent but not usable (not a number, or off the documented scale:
+    ``1e308``) is ``error`` for both APIs, whatever the answer decided: that is no answer on the
+    scale the claims are about (``OFF_SCALE`` counts the numbers off it)."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
         answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
     )
+    not_passed = answer.meaning is not None and answer.meaning.name == NOT_PASSED
+    code = "0" if answer.where == "status" else str(answer.code)
+    if (compared or not_passed) and answer.score is None and answer.score_sent:
+        return Outcome(None, None, OFF_SCALE if answer.score_off_scale else code, "error")
     if compared:
-        code = "0" if answer.where == "status" else str(answer.code)
-        if answer.score is None and answer.api == "match":
-            if answer.decision is None or answer.score_sent:  # none, or not a number
-                return Outcome(None, None, code, "error")
+        if answer.score is None and answer.api == "match" and answer.decision is None:
+            return Outcome(None, None, code, "error")
         return Outcome(score=answer.score, decision=answer.decision, code=code)
     if answer.where == "gateway":
         return Outcome(
             None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error"
         )
-    if answer.meaning is not None and answer.meaning.name == NOT_PASSED:  # E-044: a non-match
-        return Outcome(score=answer.score, decision=False, code=str(answer.code))
+    if not_passed:  # E-044: a non-match
+        return Outcome(score=answer.score, decision=False, code=code)
     category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
     return Outcome(None, None, str(answer.code), category)
 
@@ -203,6 +208,9 @@ class ServiceCompare:
         what = meaning.en if meaning is not None else self.last_error or outcome.code
         if meaning is not None and meaning.category == "success":  # ran, but no score (E-011)
             what = f"{meaning.en} without a usable score"
+        if code == OFF_SCALE:
+            low, high = self.client.contract.score_ranges[api]
+            what = f"a score outside the documented {low:g}..{high:g}"
         if not self._answered and self._streak >= self.max_errors_before_an_answer:
             raise TargetError(
                 f"{self.target}: no usable {api} answer in {self._streak} calls "
@@ -366,7 +374,7 @@ def run_accuracy_suite(
                     budget=api_budget,
                     cache_only=from_cache,
                     bootstrap_replicates=bootstrap_replicates,
-                    score_range=_score_range(api, contract),
+                    score_range=contract.score_ranges[api],
                 )
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
@@ -398,21 +406,18 @@ def run_accuracy_suite(
     )
 
 
-def _score_range(api: str, contract: Contract) -> tuple[float, float]:
-    if api == "match":
-        lo, hi = contract.match.facts["score_range"]
-    else:
-        score = contract.property_schema("jd", "BusinessResult", "score")
-        lo, hi = score["minimum"], score["maximum"]
-    return float(lo), float(hi)
-
-
 def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract) -> list[str]:
     notes = []
     if reencoded:
         notes.append(
             f"{api}: {reencoded} image(s) re-encoded as JPEG to fit "
             f"{limits_for(api, contract).describe()} (pairs keep the original image's sha256)"
+        )
+    if off := result.codes.get(OFF_SCALE):
+        low, high = contract.score_ranges[api]
+        notes.append(
+            f"{api}: {off} answer(s) carried a score outside the documented {low:g}..{high:g}: "
+            "not on the documented scale, so counted as no usable answer, not as a decision"
         )
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
         notes.append(

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.contract import Answer, Contract, read_answer
+from harness.contract import Answer, Contract, read_answer, strict_json
 
 from ._auth import VALID, Auth
 
@@ -159,7 +159,7 @@ class Exchange:
         elapsed_s: float = 0.0,
     ) -> Exchange:
         try:
-            body = json.loads(content)
+            body = strict_json(content)
         except (ValueError, TypeError, RecursionError):
             body = None
         return cls(

@@ -19,7 +19,7 @@ from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 
 from harness.clients import VALID, Exchange
-from harness.contract import no_answer_kind
+from harness.contract import no_answer_kind, strict_json
 from harness.errors import TargetError
 from harness.results import Severity as Level
 
@@ -288,7 +288,7 @@ def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | No
     text = response.content.decode("utf-8", "replace")
     out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
-        out["body"] = json.loads(text) if len(text) <= limit * 10 else text[:limit]
+        out["body"] = strict_json(text) if len(text) <= limit * 10 else text[:limit]
     except (ValueError, RecursionError):
         out["body"] = text[:limit]
     return out

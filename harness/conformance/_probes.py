@@ -230,10 +230,10 @@ _JD_AUTH = (
 probe = functools.partial(rule, kind="probe")
 
 
-def _refused_for_live_code(a: Answer) -> bool:
+def refused_for_live_code(a: Answer) -> bool:
     """Refused for the liveCode itself (missing, unknown, expired, used: the codes meaning
     ``liveCode ...``), not for a video the service's liveness check failed: the harness's videos
-    never read the digits out, so a LIP check may refuse them as it likes."""
+    never read the digits out, so a LIP check may refuse them as it likes. Fuzz asks it too."""
     m = a.meaning
     return enveloped(a) and a.where == "errcode" and m is not None and m.en.startswith("liveCode")
 
@@ -605,7 +605,7 @@ def livecode_single_use(p: ProbeContext) -> Any:
         return  # no code issued: other rules report why
     request = _lip(p, code)
     a = p.ask(request)
-    if _refused_for_live_code(a):
+    if refused_for_live_code(a):
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
@@ -1133,7 +1133,7 @@ def livecode_only_for_lip(p: ProbeContext) -> None:
     )
     for what, request in cases:
         a = p.ask(request)
-        if _refused_for_live_code(a):
+        if refused_for_live_code(a):
             raise Violation(
                 f"Received: {a.label}{_named(a.meaning)} for {what}\n"
                 "Expected: no liveCode asked for: it is required only when the data is a video "
@@ -1164,7 +1164,7 @@ def idno_lip_livecode(p: ProbeContext) -> None:
     what = "an /idno LIP video without liveCode"
     p.expect(fresh.with_json(("liveCode",)), "errcode", "liveCode missing in LIP mode", what)
     a = p.ask(fresh)
-    if _refused_for_live_code(a):
+    if refused_for_live_code(a):
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for an /idno LIP video with a liveCode "
             "issued a moment ago\nExpected: the fresh liveCode accepted (值通过数字验证码接口获取)",

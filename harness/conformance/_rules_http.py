@@ -3,13 +3,12 @@ envelope in every answer and mention no HTTP status), and the refusal rules; fuz
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from harness.clients import Exchange
-from harness.contract import Answer, read_answer
+from harness.contract import Answer, read_answer, strict_json
 
 from ._failures import CheckFailed, Level
 from ._registry import Basis, RuleContext, Violation, observe_reading, observed, rule
@@ -89,7 +88,7 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
         return
     labelled = _read_as_json(_content_type(response))
     try:
-        body = json.loads(response.content)
+        body = strict_json(response.content)
         if not labelled:  # the label is FH-H03's; a JSON object, its API's rules'
             if isinstance(body, dict):
                 return

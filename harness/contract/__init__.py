@@ -3,9 +3,11 @@
 from ._answer import Answer as Answer
 from ._answer import no_answer_key as no_answer_key
 from ._answer import no_answer_kind as no_answer_kind
+from ._answer import parse_json as parse_json
 from ._answer import parse_score as parse_score
 from ._answer import read_answer as read_answer
 from ._answer import score_step as score_step
+from ._answer import strict_json as strict_json
 from ._contract import Code as Code
 from ._contract import Contract as Contract
 from ._contract import ReadingLog as ReadingLog

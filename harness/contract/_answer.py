@@ -64,7 +64,7 @@ class Answer(NamedTuple):
     refused: bool = False  # an error code (or, E-039, errcode 0 with a failed status)
     ran: bool = False
     processing: bool = False
-    score: float | None = None  # a usable (finite) score, None when there is none
+    score: float | None = None  # a usable score (finite, on the API's scale), else None
     decision: bool | None = None
     trace_no: str | None = None
     serial_no: str | None = None
@@ -108,10 +108,21 @@ class Answer(NamedTuple):
     def score_sent(self) -> bool:
         """Whether the comparison's result carries a score at all, usable or not (/match's
         ``score`` is `否`, E-011: absent is not malformed)."""
+        return self._sent_score is not None
+
+    @property
+    def score_off_scale(self) -> bool:
+        """A score was sent as a number (``"1e308"``, ``1e400``), but not on the API's documented
+        scale (``Contract.score_ranges``), so :attr:`score` is None: not an unreadable one."""
+        sent = parse_score(self._sent_score)
+        return self.score is None and sent is not None and not math.isnan(sent)
+
+    @property
+    def _sent_score(self) -> Any:
         body = self.body if isinstance(self.body, dict) else {}
         holder = body.get("data") if self.api == "match" else body
         result = holder.get("result") if isinstance(holder, dict) else None
-        return isinstance(result, dict) and result.get("score") is not None
+        return result.get("score") if isinstance(result, dict) else None
 
     @property
     def throttled(self) -> bool:
@@ -140,7 +151,7 @@ class Answer(NamedTuple):
 def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> Answer:
     """``body`` raw or parsed; ``api`` None tells the API from the envelope's code field."""
     if isinstance(body, bytes | bytearray):
-        body = _parse(body)
+        body = parse_json(body)
     if not isinstance(body, dict):
         return Answer(api or "", status, body)
     if api is None:
@@ -152,17 +163,36 @@ def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> 
     return Answer(api, status, body)
 
 
-def _parse(raw: bytes | bytearray) -> Any:
-    """The JSON value, or None: orjson first (load reads every answer), then the standard library
-    (NaN, UTF-16). Callers that judge integers past 64 bits pass the parsed body."""
+def parse_json(raw: bytes | bytearray | str) -> Any:
+    """An answer's JSON value, or None when it is not JSON (:func:`strict_json`)."""
+    try:
+        return strict_json(raw)
+    except (ValueError, RecursionError):  # nested past the stack: not read
+        return None
+
+
+def strict_json(raw: bytes | bytearray | str) -> Any:
+    """orjson first (load reads every answer), then the standard library (integers past 64 bits,
+    UTF-16, a number past a double's range as ``inf``). ``NaN``, ``Infinity`` and ``-Infinity``
+    are not JSON (RFC 8259), though Python's parser takes them: a body with them is not read, so
+    every suite sees it alike and records the text sent. Raises ``ValueError`` (a
+    ``UnicodeDecodeError`` too) or ``RecursionError``."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         pass
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the stack: not read
-        return None
+    return json.loads(raw, parse_constant=_not_json)
+
+
+def _not_json(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
+def _usable(contract: Contract, api: str, value: Any) -> float | None:
+    """A score a decision can be read from: a number on the API's documented scale."""
+    score = finite(parse_score(value))
+    low, high = contract.score_ranges[api]
+    return score if score is not None and low <= score <= high else None
 
 
 def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
@@ -174,7 +204,7 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
     result = _of(dict, data.get("result"), {})
     success = result.get("success")
     seen: dict[str, Any] = {
-        "score": finite(parse_score(result.get("score"))),
+        "score": _usable(contract, "match", result.get("score")),
         "decision": {"true": True, "false": False}.get(success) if type(success) is str else None,
         "trace_no": _of(str, data.get("traceNo")),
         "message": _of(str, body.get("errmsg")),
@@ -211,7 +241,7 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
         *head,
         refused=not ran,
         ran=ran,
-        score=finite(parse_score(result.get("score"))),
+        score=_usable(contract, "jd", result.get("score")),
         decision=_of(bool, result.get("result")),
         serial_no=_of(str, result.get("serialNo")),
         remain_times=remain,

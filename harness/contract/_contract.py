@@ -664,6 +664,17 @@ class Contract:
     def match_far_claims(self) -> list[tuple[float, float]]:
         return [(float(c["score"]), float(c["fmr"])) for c in self.match.facts["far_claims"]]
 
+    @cached_property
+    def score_ranges(self) -> dict[str, tuple[float, float]]:
+        """Each API's documented score scale: /match's points 0..100, JD's similarity 0..1
+        (E-004). A score outside it is no answer on that scale."""
+        score = self.property_schema("jd", "BusinessResult", "score")
+        low, high = self.match.facts["score_range"]
+        return {
+            "match": (float(low), float(high)),
+            "jd": (float(score["minimum"]), float(score["maximum"])),
+        }
+
     def success_threshold(self, operation_id: str) -> float:
         return float(self.operation(operation_id).facts["success_threshold"])
 

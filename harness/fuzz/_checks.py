@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from harness.clients import Exchange, Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
+from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
@@ -183,17 +184,32 @@ VALID_AS = {
 
 
 def refused_as_invalid(
-    found: Answer | None, name: str = "valid-requests", exchange: Exchange | None = None
+    found: Answer | None,
+    name: str = "valid-requests",
+    exchange: Exchange | None = None,
+    request: Request | None = None,
 ) -> list[Problem]:
     """A request valid under every reading (of the property ``name``) is not refused as invalid,
     and its answer (``exchange``) is the API's envelope: under both readings of E-015 (errors at
     200 or as 4xx) every answer is, so a page, a bare 204 or a redirect is no answer to judge
     (a 5xx is FH-H01's, no answer FH-H04's, any 2xx without the envelope FH-H05's: one defect,
-    one finding, so this judges a redirect or another status under 400 alone)."""
+    one finding, so this judges a redirect or another status under 400 alone).
+
+    A valid /match ``request`` without liveCode (so no LIP video: that needs one) is not refused
+    for a liveCode either, as conformance's FH-L21 judges it (``refused_for_live_code``: only a
+    code for the liveCode itself; a liveness check failing a video is the service's own)."""
     what = VALID_AS.get(name, VALID_AS["valid-requests"])
     if found is not None and found.category == "input":
         meaning = found.meaning.en if found.meaning else "?"
         message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
+        return [Problem("valid_request_accepted", "high", message)]
+    if found is not None and _needs_no_live_code(request) and refused_for_live_code(found):
+        meaning = found.meaning.en if found.meaning else "?"
+        message = (
+            f"{what} without liveCode was refused for one: {found.where} code {found.code} "
+            f"({meaning}); liveCode is needed only for a video in LIP mode "
+            "(传入对比数据为视频并选择LIP模式时必传)"
+        )
         return [Problem("valid_request_accepted", "high", message)]
     if exchange is None or isinstance(exchange.body, dict):
         return []
@@ -203,6 +219,17 @@ def refused_as_invalid(
     text = exchange.content[:60].decode("utf-8", "replace")
     message = f"{what} got HTTP {exchange.status} ({kind}) that is not the API's envelope: "
     return [Problem("valid_request_answered", "high", message + repr(text))]
+
+
+def _needs_no_live_code(request: Request | None) -> bool:
+    """A /match request sent without liveCode: valid, so its faceData is no LIP video."""
+    body = request.json if request is not None else None
+    return (
+        request is not None
+        and request.operation == "match"
+        and isinstance(body, dict)
+        and ("liveCode" not in body)
+    )
 
 
 class PropertyFailed(AssertionError):
@@ -363,7 +390,8 @@ class FuzzTarget(Pretty):
     def assert_conforms(self, request: Request, exchange: Exchange) -> None:
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
-        problems += refused_as_invalid(self.outcome(request, exchange), exchange=exchange)
+        found = self.outcome(request, exchange)
+        problems += refused_as_invalid(found, exchange=exchange, request=request)
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

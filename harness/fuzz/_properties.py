@@ -140,7 +140,8 @@ def build_valid(run: Run, prop: str, api: str) -> Callable[[], None]:
     @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
-        run.fail(prop, refused_as_invalid(found, exchange=exchange), request, exchange)
+        problems = refused_as_invalid(found, exchange=exchange, request=request)
+        run.fail(prop, problems, request, exchange)
 
     return valid_requests_answer_per_spec
 
@@ -213,7 +214,7 @@ def build_self_match(run: Run, prop: str, api: str) -> Callable[[], None]:
     def image_matches_itself(image: PoolImage) -> None:
         request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, "self-match", exchange)
+        problems = refused_as_invalid(found, "self-match", exchange, request)
         face = shows_a_face(image.name)
         run.fail(prop, problems + self_match(api, found, threshold, face=face), request, exchange)
 
@@ -245,7 +246,7 @@ def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
         other = PoolImage(f"{image.name}|{op}", data, image.identity)
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, "reencoding-matches", exchange)
+        problems = refused_as_invalid(found, "reencoding-matches", exchange, request)
         run.fail(prop, problems + reencoding(found, op), request, exchange)
 
     return reencoded_face_still_matches

@@ -111,10 +111,14 @@ def test_bad_input_is_one_line_and_exit_2(
     assert not (tmp_path / "run").exists()  # nothing started, nothing written
 
 
-def test_a_contradicted_claim_exits_1_with_a_finding(
-    emulator: Callable[..., str], tmp_path: Path
-) -> None:
-    url = emulator(breaks=("score-out-of-range",))
+def test_a_contradicted_claim_exits_1_with_a_finding(tmp_path: Path) -> None:
+    from fixtures.accuracy_variants import serve_accuracy_variant
+
+    with serve_accuracy_variant("accept-all") as url:
+        _contradicted_exits_1(url, tmp_path)
+
+
+def _contradicted_exits_1(url: str, tmp_path: Path) -> None:
     folder = builtin_folder(tmp_path / "faces")
     env = {
         ENV_TOKEN: DEMO_TOKEN,

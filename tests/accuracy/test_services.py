@@ -108,6 +108,34 @@ def test_jd_score_too_low_is_a_non_match(contract: Any) -> None:
     assert classify_jd(_jd(code=code), contract) == Outcome(None, False, str(code), "ok")
 
 
+OFF = Outcome(None, None, "score out of range", "error")
+
+
+@pytest.mark.parametrize(
+    ("api", "body"),
+    [
+        ("match", _match(0, {"success": "true", "score": "1e308"})),
+        ("match", _match(0, {"success": "true", "score": "100.5"})),
+        ("match", _match(0, {"success": "false", "score": "-1"})),
+        ("jd", _jd(code=0, result=True, score=1e308)),
+        ("jd", _jd(code=1155, result=False, score=1.5)),
+        ("jd", _jd(code=1115, result=False, score=-0.2)),  # score_too_low, E-044
+    ],
+    ids=["match-1e308", "match-100.5", "match-neg", "jd-1e308", "jd-1.5", "jd-1115-neg"],
+)
+def test_a_score_off_the_documented_scale_is_no_decision(
+    contract: Any, api: str, body: dict[str, Any]
+) -> None:
+    """A finite score outside /match's 0..100 or JD's 0..1 (E-004) is no answer on the scale the
+    claims are about: counted apart, never as a match or a non-match."""
+    assert outcome_of(read_answer(contract, api, 200, body)) == OFF
+
+
+def test_jd_score_that_is_no_number_is_no_decision(contract: Any) -> None:
+    got = classify_jd(_jd(code=0, result=True, score="high"), contract)
+    assert (got.score, got.decision, got.category) == (None, None, "error")
+
+
 def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> None:
     for code in [c.code for c in contract.codes.of("jd", "gateway") if c.category != "success"]:
         got = classify_jd(_jd(gateway=code), contract)
@@ -167,8 +195,30 @@ def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: An
     with pytest.raises(TargetError, match=r"3 calls \(last: success without a usable score\)"):
         unscored(PAIR)
 
+    off = _guard([OFF] * 3, contract, "jd")
+    off(PAIR), off(PAIR)
+    with pytest.raises(TargetError, match=r"\(last: a score outside the documented 0\.\.1\)"):
+        off(PAIR)
+
     flaky = _guard([OK, *[TRANSPORT] * 9, OK, *[TRANSPORT] * 10], contract)
     for _ in range(20):
         flaky(PAIR)  # nine in a row after an answer, then an answer resets the streak
     with pytest.raises(TargetError, match="10 match errors in a row"):
         flaky(PAIR)
+
+
+def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
+    from harness.accuracy._result import AccuracyResult
+    from harness.accuracy._run import _notes
+
+    errors = {
+        "genuine": {"ok": 0, "fta": 0, "error": 1},
+        "impostor": {"ok": 0, "fta": 0, "error": 2},
+    }
+    result = AccuracyResult(
+        "jd", "t", {"genuine": 1, "impostor": 2}, errors, {"score out of range": 3}, [],
+        None, None, None, {},
+    )  # fmt: skip
+    notes = _notes(result, 0, "jd", contract)
+    assert notes[0].startswith("jd: 3 answer(s) carried a score outside the documented 0..1")
+    assert "not as a decision" in notes[0]

@@ -176,11 +176,13 @@ def folder(tmp_path: Path) -> Path:
     return builtin_folder(tmp_path / "faces")
 
 
-def test_contradicted_claims_become_high_findings(
-    emulator: Callable[..., str], folder: Path, tmp_path: Path
-) -> None:
-    url = emulator(breaks=("score-out-of-range", "result-inconsistent"))
-    suite = _run(url, tmp_path / "run", faces=folder)
+def test_contradicted_claims_become_high_findings(folder: Path, tmp_path: Path) -> None:
+    """A service that accepts every pair with a score on the documented scales: the claims are
+    contradicted (a score off the scale is no decision: tests/accuracy/test_services.py)."""
+    from fixtures.accuracy_variants import serve_accuracy_variant
+
+    with serve_accuracy_variant("accept-all") as url:
+        suite = _run(url, tmp_path / "run", faces=folder)
     rows = _rows(suite)
     for name in ("match.score>=70", "match.score>=80", "jd.result"):
         assert (rows[name].verdict, rows[name].verdict_direction) == ("contradicted", "worse")
@@ -199,11 +201,16 @@ def test_contradicted_claims_become_high_findings(
 
 
 def test_the_builtin_set_never_carries_a_verdict(tmp_path: Path) -> None:
-    config = tmp_path / "emulator.toml"  # --target emulator takes the emulator's config
-    config.write_text('breaks = ["score-out-of-range"]\n', encoding="utf-8")
-    suite = run_accuracy_suite(out=tmp_path / "run", target="emulator", engine="fast",
-                               config=config, apis=("match",), bootstrap_replicates=10)  # fmt: skip
-    assert suite.metrics.target == "emulator:fast"
+    from fixtures.accuracy_variants import serve_accuracy_variant
+
+    emulated = run_accuracy_suite(out=tmp_path / "emulated", target="emulator", engine="fast",
+                                  apis=("match",), bootstrap_replicates=10)  # fmt: skip
+    assert emulated.metrics.target == "emulator:fast"
+    assert emulated.status == "inconclusive" and emulated.findings == []
+    assert "engine fast is not biometric" in " ".join(emulated.metrics.notes)
+    # every pair accepted, on the documented scale: measured contradicted, and still no verdict
+    with serve_accuracy_variant("accept-all") as url:
+        suite = _run(url, tmp_path / "run", apis=("match",), bootstrap_replicates=10)
     assert suite.metrics.model_extra["supports_claims"] is False
     assert suite.metrics.dataset.startswith("builtin: 14 single-face images of 2 identities")
     assert suite.status == "inconclusive" and suite.findings == []  # never a pass on no evidence
@@ -214,7 +221,6 @@ def test_the_builtin_set_never_carries_a_verdict(tmp_path: Path) -> None:
         assert "cannot support" in row.verdict_reason
         assert "measured: contradicted" in row.verdict_reason  # what was seen stays visible
     assert "cannot support" in suite.metrics.notes[0]
-    assert "engine fast is not biometric" in " ".join(suite.metrics.notes)
     # the claims stand in /idno's score row; testing them on /match is a reading, and it says so
     # (E-044)
     assert any("/idno's score row" in note and "E-044" in note for note in suite.metrics.notes)

@@ -614,7 +614,7 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
 ) -> None:
     """FH-L07, FH-L21 and FH-L22 judge refusals for the liveCode itself: a team's own code for a
     failed LIP check (category liveness) answers the harness's videos, which read no digits out."""
-    from harness.conformance._probes import _refused_for_live_code
+    from harness.conformance._probes import refused_for_live_code
     from harness.contract import read_answer
 
     own = tmp_path / "codes.yaml"
@@ -623,7 +623,7 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
 
     def refused(code: int) -> bool:
         body = {"errcode": code, "errmsg": "x", "data": {"traceNo": "t", "status": "FAIL"}}
-        return _refused_for_live_code(read_answer(contract, "match", 200, body))
+        return refused_for_live_code(read_answer(contract, "match", 200, body))
 
     assert refused(40090) is False
     assert [refused(c) for c in (40011, 40012, 40013, 40014)] == [True] * 4

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.contract import no_answer_kind, parse_score, read_answer
+from harness.clients import Exchange
+from harness.contract import no_answer_kind, parse_json, parse_score, read_answer
 
 
 def _match(errcode: Any, status: str | None = "SUCCESS", **result: Any) -> dict[str, Any]:
@@ -160,15 +161,23 @@ def test_what_is_not_an_envelope_has_no_place(contract: Any, raw: bytes) -> None
     assert a.where is None and a.code is None and not a.typed
 
 
+@pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity"])
+def test_nan_and_infinity_tokens_are_not_json(contract: Any, token: bytes) -> None:
+    """Python's parser takes them, RFC 8259 does not: the body is not read (every suite alike),
+    and the answer keeps the text the server sent for a finding to show."""
+    from harness.conformance._engine import excerpt
+
+    raw = b'{"code": "10000", "result": {"code": 0, "score": %s, "result": true}}' % token
+    a = read_answer(contract, "jd", 200, raw)
+    assert a.where is None and a.body is None and not a.ran
+    exchange = Exchange.read(contract, "jd", 200, {"content-type": "application/json"}, raw)
+    assert exchange.body is None and exchange.answer == a
+    assert exchange.excerpt()["text"] == raw.decode()
+    assert excerpt(exchange)["body"] == raw.decode()  # conformance's finding excerpt
+    assert math.isinf(parse_json(b'{"s": 1e400}')["s"])  # a number past a double: JSON, kept
+
+
 def test_json_the_fast_parser_refuses_still_parses(contract: Any) -> None:
-    # NaN is JSON to Python's parser; a score of NaN is read, and is not a usable score
-    a = read_answer(
-        contract,
-        "jd",
-        200,
-        b'{"code": "10000", "result": {"code": 0, "score": NaN, "result": true}}',
-    )
-    assert a.ran and a.score is None
     utf16 = read_answer(contract, "match", 200, json.dumps(_match(40004)).encode("utf-16"))
     assert utf16.code == "40004" and utf16.refused
 

@@ -339,3 +339,32 @@ def test_a_field_only_faceharness_requires_is_observed_as_e023_when_missing(cont
         required = ReadingLog({"E-023": "default"})
         [problem] = check_refusal(contract, case, _jd(), strict=True, readings=required)
         assert (problem.basis, problem.erratum) == ("reading", "E-023"), path
+
+
+def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_path: Any) -> None:
+    """`liveCode ... 传入对比数据为视频并选择LIP模式时必传`: a valid /match request without one (so
+    no LIP video) refused for the liveCode itself fails, as conformance's FH-L21 judges it (the
+    one function, `refused_for_live_code`). A team's own liveness code, or a request that carries
+    a liveCode (a LIP video's, never issued), is no such finding."""
+    import dataclasses
+
+    from harness.fuzz._checks import outcome, refused_as_invalid
+
+    own = tmp_path / "codes.yaml"  # a team's own liveness code, as FH-L21's test has it
+    own.write_text("codes:\n  - {code: 40090, en: lip reading failed, category: liveness}\n")
+    contract = load_contract(codes=own)
+    silent = {"image": {"data": "x"}, "faceData": {"type": "video", "videoType": "SILENT"}}
+    bare = dataclasses.replace(MATCH, json=silent)
+    carried = dataclasses.replace(MATCH, json={**silent, "liveCode": "2312"})
+
+    def problems(code: int, request: Request) -> list[str]:
+        body = json.dumps({"errcode": code, "errmsg": "x", "data": None}).encode()
+        exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, body)
+        found = outcome(contract, request, exchange)
+        return [p.check for p in refused_as_invalid(found, exchange=exchange, request=request)]
+
+    for name in ("livecode_missing", "livecode_unknown", "livecode_expired", "livecode_used"):
+        code = int(contract.code_named("match", name))
+        assert problems(code, bare) == ["valid_request_accepted"], name
+        assert problems(code, carried) == [], name
+    assert problems(40090, bare) == []  # a failed liveness check: the service's own to refuse

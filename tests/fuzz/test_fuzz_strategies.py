@@ -369,3 +369,29 @@ def test_a_jd_request_expected_accepted_is_never_signed_ahead(contract: Any) -> 
             lambda r: r.auth.offset_ms > 0,
             settings=settings(max_examples=60, database=None, deadline=None),
         )
+
+
+def test_the_oversize_rule_has_an_idno_face_data_case_of_its_own() -> None:
+    """`base64内容需在400k以内` stands in /idno's faceData row too (conformance's FH-L16): one of
+    the oversize rule's cases always puts /idno's faceData over 400k under every reading (E-012:
+    over 409,600 decoded bytes), so the rule's few examples in a run reach it (seed 1's ten
+    once sent none, and a service accepting one passed)."""
+    from harness.fuzz._invalid import invalid_cases, mutators_for
+    from harness.fuzz._rules import Codes
+
+    gen = strategies._gen(None, None)
+    pairs = mutators_for("match", ("matchIdno",), ("oversize",))
+    always: list[bool] = []
+    for pair in pairs:
+        seen: list[bool] = []
+
+        @settings(QUICK, max_examples=5)  # each case renders a 400 KB image
+        @given(invalid_cases(gen, Codes(gen.contract), (pair,)))
+        def draw(case: InvalidCase) -> None:
+            data = case.request.json["faceData"]["data"]
+            decoded = len(data) * 3 // 4 - data.count("=")
+            seen.append(case.field == "faceData" and decoded > 409_600)
+
+        draw()
+        always.append(all(seen))
+    assert any(always), "no /idno case of the oversize rule always oversizes faceData"
