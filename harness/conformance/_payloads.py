@@ -39,6 +39,7 @@ class PayloadPool:
             for i, (w, h) in enumerate(((320, 240), (160, 160), (640, 480)))
         ]
         everything = [*faces, *synthetic]
+        self.faceless = synthetic[0]  # no face: a verification of it can only be a defect
         self.reference = faces[0]  # the emulator's demo registry photo, for idno successes
         match, jd = (limits_for(api, contract, safe=True) for api in ("match", "jd"))
         self.match_images = [m for m in everything if match.fits(m.data, m.format)]

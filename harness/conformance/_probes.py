@@ -889,6 +889,42 @@ def idno_unknown_identity(p: ProbeContext) -> None:
             )
 
 
+@probe(
+    "FH-L23",
+    "idno-faceless-never-verified",
+    api="match",
+    operations=("matchIdno",),
+    severity="medium",
+    quote="用于身份证查到的公安库照片+传入照片...的对比; success | true:验证通过 false:验证不通过; "
+    "personType | 人员类型,normal-普通客户 vip-高级客户 inner-内部员工",
+)
+def idno_faceless_never_verified(p: ProbeContext) -> None:
+    """A picture with no face in it is never verified (验证通过) on /idno, with no personType or
+    any documented one: nothing of the person was compared with the registry's photo (a service
+    that skips the comparison for one kind of customer, a vip, verifies it).
+
+    A refusal (no face), a failed status (E-039) or "false" fits every reading; only "true" is a
+    defect: no threshold of the service's own (E-011) makes a picture without a face that person.
+    """
+    faceless = p.session.pool.faceless
+    person_types = p.contract.enum("match", "IdnoRequest", "personType")
+    for person_type in (None, *person_types):
+        request = p.canonical("matchIdno").with_json(("faceData", "data"), faceless.b64)
+        if person_type is not None:
+            request = request.with_json(("personType",), person_type)
+        body = p.send(request).body
+        data = body.get("data") if isinstance(body, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        if isinstance(result, dict) and result.get("success") == "true":
+            shown = f" and personType {person_type!r}" if person_type else ""
+            raise Violation(
+                f"Received: success 'true' for /idno with a picture that shows no face{shown}\n"
+                "Expected: a refusal or success 'false' (the comparison of the registry's photo "
+                "with a picture of no one cannot pass)",
+                request=request,
+            )
+
+
 @probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
@@ -933,27 +969,39 @@ def _idno_with_both_accepted(p: ProbeContext) -> None:
 
 _TABLES = (
     "idNum | String | 是; name | String | 是; type | String | 是 | 照片:image 视频:video; "
-    "videoType, origin: 传该字段时,不能为空字符串"
+    "videoType, origin: 传该字段时,不能为空字符串; videoType | SILENT ... LIP; data | String | 是; "
+    "用于照片+照片,或者照片+视频的对比"
 )
 
 
 @probe("FH-L14", "documented-fields-enforced", api="match", quote=_TABLES)
 def documented_fields_enforced(p: ProbeContext) -> None:
     """A request breaking one rule of the request tables (a 是 field left out, a type outside
-    image/video, an empty videoType or origin) is refused as invalid.
+    image/video, an empty or unknown videoType, an empty origin, a comparison without one of its
+    two parts) is refused as invalid.
 
-    Each breaks its sentence under every reading: videoType is emptied on a video, where it takes
-    effect (type为video时生效), and /idno keeps the liveCode and videoType E-008 may ask for; an
-    origin outside self/fds/uri is no data type the table lists.
+    Each breaks its sentence under every reading: videoType is emptied (or set to no mode the
+    table lists) on a video, where it takes effect (type为video时生效), and /idno keeps the
+    liveCode and videoType E-008 may ask for; an origin outside self/fds/uri is no data type the
+    table lists; an idNum "" is no 身份证号 whatever its format; image and faceData have "-" in
+    the required column (E-033), but a comparison (照片+照片, 公安库照片+传入照片) has nothing to
+    compare without either, and their data is 是.
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
+    blink = video | {"videoType": "BLINK"}
     match, idno = p.canonical("match"), p.canonical("matchIdno")
     cases = (
         ("/idno without name", idno.with_json(("name",))),
         ("/idno without idNum", idno.with_json(("idNum",))),
+        ("/idno with idNum ''", idno.with_json(("idNum",), "")),
+        ("/idno without faceData", idno.with_json(("faceData",))),
+        ("/match without image", match.with_json(("image",))),
+        ("image without data", match.with_json(("image", "data"))),
+        ("faceData without data", match.with_json(("faceData", "data"))),
         ("faceData without type", match.with_json(("faceData", "type"))),
         ("faceData.type 'audio'", match.with_json(("faceData", "type"), "audio")),
         ("a video with videoType ''", match.with_json(("faceData",), video)),
+        ("a video with videoType 'BLINK'", match.with_json(("faceData",), blink)),
         ("faceData.origin ''", match.with_json(("faceData", "origin"), "")),
         ("faceData.origin 'ftp'", match.with_json(("faceData", "origin"), "ftp")),
     )
@@ -1000,11 +1048,13 @@ def optional_fields_answered(p: ProbeContext) -> None:
 )
 def documented_values_accepted(p: ProbeContext) -> None:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; each personType) when it is accepted without the field.
+    self and async false, the defaults; each personType) when it is accepted without the field,
+    and without the fields (all 否) when it is accepted with them.
 
     Only the refusal of one is judged, and only if the request without the field is then
-    accepted: a refusal both share (the identity, the service's state) judges nothing. The
-    defaults go in one request, and one at a time only to name the one refused.
+    accepted (or, left out, with it): a refusal both share (the identity, the service's state)
+    judges nothing. The defaults go in one request, and one at a time only to name the one
+    refused.
     """
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
@@ -1014,10 +1064,19 @@ def documented_values_accepted(p: ProbeContext) -> None:
         "matchIdno": [((("personType",), v),) for v in person_types],
     }
     for operation, sets in cases.items():
-        for changes in sets:
+        for n, changes in enumerate(sets):
             request = _documented(p, operation, changes)
             a = p.ask(request)
             if not _refused(a):
+                if n == 0 and _ran(a) and _refused(b := p.ask(bare := _bare(p, operation))):
+                    shown = ", ".join(".".join(path) for path, _ in changes)
+                    raise Violation(
+                        f"Received: {b.label}{_named(b.meaning)} for {operation} without "
+                        f"{shown}, while the same request with them is accepted\n"
+                        "Expected: accepted: the fields are optional (否; origin 默认为 self, "
+                        "async 默认为false)",
+                        request=bare,
+                    )
                 continue
             if not _ran(p.ask(_bare(p, operation))):
                 break  # refused without the field too: nothing to tell (the other probes say why)
@@ -1086,22 +1145,28 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     "FH-L20",
     "base64-under-every-limit",
     api="match",
-    operations=("match",),
+    operations=_COMPARISONS,
     erratum="E-012",
     quote="base64字符串:self (base64内容需在400k以内) (400,000 characters are within 400k however "
-    "it is read)",
+    "it is read), in the origin rows of image and faceData",
 )
 def base64_under_every_limit(p: ProbeContext) -> None:
-    """image.data within "400k" under every reading of E-012 (400,000 characters: 300,000 decoded
-    bytes) is not refused as invalid input (FH-L01 only observes the reading, at 409,600)."""
+    """image.data, and faceData.data on both comparisons, within "400k" under every reading of
+    E-012 (400,000 characters: 300,000 decoded bytes) is not refused as invalid input (FH-L01 only
+    observes the reading, at 409,600): the sentence stands in faceData's origin row as well, and a
+    service with a smaller limit for one part (or one operation) refuses it there alone."""
     chars = p.contract.match_base64_safe_chars // 4 * 4
-    request = p.canonical("match").with_json(("image", "data"), _b64_image(p, chars // 4 * 3))
-    a = p.ask_envelope(request, f"image.data of {chars} characters")
-    if enveloped(a) and a.where == "errcode" and a.calls_input_invalid:
-        raise Violation(
-            f"Received: {a.label}{_named(a.meaning)} for image.data of {chars} characters\n"
-            "Expected: accepted: within 400k however 400k is read (base64内容需在400k以内)"
-        )
+    data = _b64_image(p, chars // 4 * 3)
+    for operation, part in (("match", "image"), ("match", "faceData"), ("matchIdno", "faceData")):
+        request = p.canonical(operation).with_json((part, "data"), data)
+        what = f"{operation} {part}.data of {chars} characters"
+        a = p.ask_envelope(request, what)
+        if enveloped(a) and a.where == "errcode" and a.calls_input_invalid:
+            raise Violation(
+                f"Received: {a.label}{_named(a.meaning)} for {what}\n"
+                "Expected: accepted: within 400k however 400k is read (base64内容需在400k以内)",
+                request=request,
+            )
 
 
 @probe(

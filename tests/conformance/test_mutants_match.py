@@ -60,6 +60,10 @@ CAUGHT_BY = {
     "idno-livecode-on-image-refused": "FH-L11",
     "idno-check-char-ignored": "FH-L10",
     "video-as-image": "FH-S02",
+    # round 4
+    "livecode-empty-object-refused": "FH-S02",
+    "idno-video-refused": "FH-S02",
+    "match-silent-video-refused": "FH-S02",
 }
 
 
@@ -77,6 +81,18 @@ PROBED = {
     "idno-prefix-verified": ("FH-L10", "FH-L10"),
     "token-with-suffix-accepted": ("FH-A17", "FH-A17"),
     "result-keys-capitalised": ("FH-L19", "FH-M01"),  # FH-L19 sends a comparison that runs
+    # round 4
+    "unknown-videotype-accepted": ("FH-L14", "FH-L14"),
+    "match-without-image-accepted": ("FH-L14", "FH-L14"),
+    "image-without-data-accepted": ("FH-L14", "FH-L14"),
+    "idno-without-facedata-accepted": ("FH-L14", "FH-L14"),  # and FH-S01 before
+    "idno-empty-idnum-accepted": ("FH-L14", "FH-L14"),
+    "facedata-limit-300k": ("FH-L20", "FH-L20"),
+    "livecode-without-token-accepted": ("FH-A01", "FH-A01"),
+    "idno-any-token-accepted": ("FH-A02", "FH-A02"),
+    "livecode-number": ("FH-L07", "FH-H05"),  # FH-L07 asks validateData first
+    "idno-vip-verified-without-comparison": ("FH-L23", "FH-L23"),  # and FH-S01 before
+    "image-origin-required": ("FH-L19", "FH-L19"),  # and FH-S02 in a full run before
 }
 
 
