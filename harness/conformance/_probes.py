@@ -436,11 +436,13 @@ SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allo
     "auth-timestamp-within-window",
     api="jd",
     erratum="E-019",
+    observes=("E-019",),
     quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
 )
-def timestamp_within_window(p: ProbeContext) -> None:
+def timestamp_within_window(p: ProbeContext) -> Any:
     """A timestamp signed 30 s less than five minutes ago is still valid (有效期5分钟): the
-    gateway does not refuse it as outside the window."""
+    gateway does not refuse it as outside the window. Then whether one signed as far ahead is
+    valid too (E-019: the window may run forward from the timestamp only)."""
     age = p.contract.jd_timestamp_window_ms - SKEW_MS
     request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=-age))
     a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ago")
@@ -451,6 +453,17 @@ def timestamp_within_window(p: ProbeContext) -> None:
             f"{age / 1000:g} s ago\n"
             "Expected: accepted: within the five minutes the document gives (timestamp有效期5分钟)"
         )
+    request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=age))
+    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ahead")
+    if a.where == "gateway" and a.code == outside.code:
+        raise observed(
+            "E-019",
+            f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
+            f"{age / 1000:g} s ahead\n"
+            "Default reading: accepted, within five minutes either way; the service's window "
+            "runs forward from the timestamp only",
+        )
+    return "E-019" if business(a) else None  # another refusal or throttled: it tells nothing
 
 
 # --- size limits ----------------------------------------------------------------------------
