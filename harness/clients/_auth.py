@@ -38,7 +38,8 @@ class How(StrEnum):
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
     MICROS = "micros"  # timestamp: now in microseconds (16 digits), not milliseconds
     TRUNCATED = "truncated"  # sign: the right MD5's first 16 hex digits, not the whole MD5
-    EXTENDED = "extended"  # token: the valid token with a character appended
+    EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
+    STALE = "stale"  # sign: the right MD5 of the timestamp one millisecond before the one sent
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,14 @@ class Auth:
         )
         text = stamp or ""
         values = {
-            "appkey": _value(self.appkey, {How.VALID: lambda: appkey, How.INVALID: INVALID_APPKEY}),
+            "appkey": _value(
+                self.appkey,
+                {
+                    How.VALID: lambda: appkey,
+                    How.INVALID: INVALID_APPKEY,
+                    How.EXTENDED: lambda: appkey + "0",
+                },
+            ),
             "timestamp": stamp,
             "sign": _value(
                 self.sign,
@@ -104,6 +112,8 @@ class Auth:
                     How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
                     How.APPKEY_TS: lambda: hashlib.md5(f"{appkey}{text}".encode()).hexdigest(),
                     How.TRUNCATED: lambda: jd_sign(secret, text)[:16],
+                    How.EXTENDED: lambda: jd_sign(secret, text) + "0",
+                    How.STALE: lambda: jd_sign(secret, _before(text)),
                 },
             ),
         }
@@ -216,6 +226,8 @@ class Auth:
             "secretonly",
             "appkeyts",
             "truncated",
+            "extended",
+            "stale",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
@@ -230,6 +242,11 @@ def _value(part: Part, made: dict[Part, Any]) -> str | None:
         return part.value
     make = made.get(part)
     return make() if callable(make) else make
+
+
+def _before(stamp: str) -> str:
+    """The timestamp one millisecond before ``stamp`` (a sign made for it is another's)."""
+    return str(int(stamp) - 1) if stamp.isascii() and stamp.isdigit() else stamp + "0"
 
 
 def _spelt(part: Part) -> Any:

@@ -277,19 +277,22 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     _part = _name.rsplit("-", 1)[1]
     _token, _kw = _part == "token", dict[str, Any]({_part: _how})
     # 参数不能为空: a parameter sent empty (``sign=``) is as missing as one left out (fuzz's
-    # no_sign:empty, no_timestamp:empty)
-    _empty = (
+    # no_sign:empty, no_timestamp:empty); a service that takes ``appkey=`` for its first account
+    # lets anyone with that account's secret in without naming it
+    _more: tuple[tuple[Auth, str], ...] = (
         ((Auth(**dict[str, Any]({_part: Given("")})), f"a request with an empty {_part}"),)
-        if _part in ("timestamp", "sign") and _how == How.ABSENT
+        if not _token and _how == How.ABSENT
         else ()
     )
+    if _name == "wrong-appkey":  # an appkey looked up by prefix takes the valid one extended
+        _more = ((Auth(appkey=How.EXTENDED), "the valid appkey with a character appended"),)
     probe(
         f"FH-A{_n:02d}",
         f"auth-{_name}",
         api="match" if _token else "jd",
         erratum=_ERRATA[_part],
         quote=_TOKEN if _token else _JD_AUTH,
-    )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what, *_empty))
+    )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what, *_more))
 
 
 probe(
@@ -350,15 +353,24 @@ def sign_other_formula(p: ProbeContext) -> None:
     """A sign made by another formula than MD5(secretkey+timestamp) gets the bad-sign code: the two
     in the other order, the timestamp alone, the appkey (in every URL) for the secretkey, or the
     right MD5 cut to its first 16 digits (a service comparing only as many characters as were
-    sent). Wrong in lowercase as in any case, so wrong under every reading of E-018."""
+    sent) or with a digit appended (one comparing only the first 32). Wrong in lowercase as in any
+    case, so wrong under every reading of E-018. Last, the sign of a request accepted a moment
+    before, sent with a timestamp 1 ms later: a service that skips the check for a sign it has
+    seen lets a captured URL's sign outlive its timestamp."""
     for how, what in (
         (How.SWAPPED, "MD5(timestamp+secretkey)"),
         (How.TS_ONLY, "MD5(timestamp)"),
         (How.APPKEY_TS, "MD5(appkey+timestamp)"),
         (How.TRUNCATED, "the first 16 of the 32 hex digits of MD5(secretkey+timestamp)"),
+        (How.EXTENDED, "MD5(secretkey+timestamp) with a digit appended"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
+    stamp = int(time.time() * 1000) - 1000  # in the past: within the window under every reading
+    p.send(replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=Given(str(stamp)))))
+    later = Auth(timestamp=Given(str(stamp + 1)), sign=How.STALE)
+    what = "the sign of the request before (timestamp 1 ms earlier) with a timestamp 1 ms later"
+    p.expect(replace(p.canonical("faceCompareNew"), auth=later), "gateway", "invalid sign", what)
 
 
 @probe(
@@ -395,15 +407,19 @@ def timestamp_in_seconds(p: ProbeContext) -> None:
     """A signed timestamp of now in seconds (or microseconds) is refused at the gateway: read as
     the milliseconds the document asks for it is decades old (or ahead, 10045), or malformed
     (10046) to a service that checks the digits; accepting it means the window is not checked in
-    milliseconds."""
+    milliseconds. Now in milliseconds with a fraction (``.5``) is no long: refused at the gateway
+    (by any of its codes: a service may read the number, then find the sign is not for it)."""
     wanted = [_code(p, "gateway", m) for m in ("timestamp outside", "timestamp malformed")]
+    fraction = Given(f"{int(time.time() * 1000)}.5")
     for how, unit in (
         (How.SECONDS, "seconds (10 digits)"),
         (How.MICROS, "microseconds (16 digits)"),
+        (fraction, "milliseconds with a fraction (timestamp long)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=how))
-        a = p.ask_envelope(request, f"a signed timestamp in {unit.split()[0]}")
-        if a.where == "gateway" and a.code in {c.code for c in wanted} or a.throttled:
+        a = p.ask_envelope(request, f"a signed timestamp in {unit.split(' (')[0]}")
+        refused = a.code in {c.code for c in wanted} or how == fraction and a.category == "auth"
+        if a.where == "gateway" and refused or a.throttled:
             continue  # refused as outside or malformed; or throttled, which judges nothing (E-045)
         raise Violation(
             f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in {unit}\n"
@@ -420,11 +436,13 @@ SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allo
     "auth-timestamp-within-window",
     api="jd",
     erratum="E-019",
+    observes=("E-019",),
     quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
 )
-def timestamp_within_window(p: ProbeContext) -> None:
+def timestamp_within_window(p: ProbeContext) -> Any:
     """A timestamp signed 30 s less than five minutes ago is still valid (有效期5分钟): the
-    gateway does not refuse it as outside the window."""
+    gateway does not refuse it as outside the window. Then whether one signed as far ahead is
+    valid too (E-019: the window may run forward from the timestamp only)."""
     age = p.contract.jd_timestamp_window_ms - SKEW_MS
     request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=-age))
     a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ago")
@@ -435,6 +453,17 @@ def timestamp_within_window(p: ProbeContext) -> None:
             f"{age / 1000:g} s ago\n"
             "Expected: accepted: within the five minutes the document gives (timestamp有效期5分钟)"
         )
+    request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=age))
+    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ahead")
+    if a.where == "gateway" and a.code == outside.code:
+        raise observed(
+            "E-019",
+            f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
+            f"{age / 1000:g} s ahead\n"
+            "Default reading: accepted, within five minutes either way; the service's window "
+            "runs forward from the timestamp only",
+        )
+    return "E-019" if business(a) else None  # another refusal or throttled: it tells nothing
 
 
 # --- size limits ----------------------------------------------------------------------------
@@ -526,10 +555,16 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
 def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused at the business level; the document ties no code
     to the size (100 参数不合法 and 43011 请求参数不在接受范围 fit alike), so a live service is held
-    only to a refusal."""
+    only to a refusal. As the base image and as a collection image: both are images."""
     size = p.contract.jd_image_max_bytes
     request = _jd_image(p, size)
     p.expect(request, "business", "invalid parameter", f"an image of {size} bytes", exact=False)
+    image = request.json["compareImageItem"]["imgBase64"]
+    request = p.canonical("faceCompareNew").with_json(
+        ("collectionImageItems", 0, "imgBase64"), image
+    )
+    what = f"a collection image of {size} bytes"
+    p.expect(request, "business", "invalid parameter", what, exact=False)
 
 
 @probe(
@@ -540,15 +575,19 @@ def jd_image_at_limit(p: ProbeContext) -> None:
     quote="图片大小: 小于5M (under 5,000,000 bytes, its base64 under 5,000,000 characters)",
 )
 def jd_image_under_every_limit(p: ProbeContext) -> None:
-    """An image under "5M" in every reading of E-020 is not refused as invalid input (FH-L03
-    only observes the reading, one byte under 5 MiB)."""
+    """Images under "5M" in every reading of E-020 are not refused as invalid input (FH-L03
+    only observes the reading, one byte under 5 MiB): the base image and a collection image of
+    that size together, since the limit is each image's (图片大小), not the request's."""
     size = p.contract.jd_image_safe_bytes
-    a = p.ask_envelope(_jd_image(p, size), f"an image of {size} bytes")
+    request = _jd_image(p, size)
+    image = request.json["compareImageItem"]["imgBase64"]
+    request = request.with_json(("collectionImageItems", 0, "imgBase64"), image)
+    a = p.ask_envelope(request, f"two images of {size} bytes")
     if business(a) and a.category == "input":
         raise Violation(
-            f"Received: business code {a.code}{_named(a.meaning)} for an image of {size} bytes "
-            f"({4 * -(-size // 3)} base64 characters)\n"
-            "Expected: accepted: under 5M however 5M is read (小于5M)"
+            f"Received: business code {a.code}{_named(a.meaning)} for two images of {size} bytes "
+            f"each ({4 * -(-size // 3)} base64 characters)\n"
+            "Expected: accepted: each under 5M however 5M is read (小于5M)"
         )
 
 
@@ -825,9 +864,23 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     "serialNo string 请求id (result)",
 )
 def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
-    """Comparisons in flight together are each answered for their own request: no result names
-    the serialNo another request of the burst sent (echoed or the service's own id, E-041, it is
-    never another caller's). A live target is burst only with ``--max-rps 0``."""
+    """Comparisons are each answered for their own request: no result names the serialNo another
+    request sent (echoed or the service's own id, E-041, it is never another caller's): neither
+    the request sent just before (a buffer kept from call to call) nor another of a burst in
+    flight together. A live target is burst only with ``--max-rps 0``."""
+    before = p.canonical("faceCompareNew")
+    p.send(before)
+    request = p.canonical("faceCompareNew")
+    body = p.send(request).body
+    result = body.get("result") if isinstance(body, dict) else None
+    got = result.get("serialNo") if isinstance(result, dict) else None
+    if got == before.json["serialNo"]:
+        raise Violation(
+            f"Received: result.serialNo {got!r} for the request sent with serialNo "
+            f"{request.json['serialNo']!r}: the serialNo of the request sent before it\n"
+            "Expected: the answer to this request (its serialNo echoed, or the service's own "
+            "request id, E-041), never another request's"
+        )
     if not (p.session.is_emulator or p.may_burst):
         return
     p.session.tracker.ensure_budget(CONCURRENT)

@@ -56,7 +56,8 @@ def operating_threshold(msg: Any) -> float | None:
     '"code": "10000"',
 )
 def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """The gateway code is a string; gateway success ("10000") carries the result (查询结果)."""
+    """The gateway code is a string; gateway success ("10000") carries the result (查询结果), and
+    a gateway error no comparison's (business code 0 or 1155): the call was refused."""
     body = envelope(response)
     if body is None:
         return
@@ -69,6 +70,12 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
         raise Violation(
             f"Received: gateway {code} with result={body.get('result')!r}\n"
             "Expected: the result object (查询结果) on gateway success"
+        )
+    if code != ok and _compared(ctx, body):
+        raise Violation(
+            f"Received: gateway {code} with a comparison's result (result.code "
+            f"{body['result'].get('code')})\n"
+            f"Expected: a refused call without a comparison; a comparison under gateway {ok}"
         )
 
 
@@ -113,8 +120,12 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
 @jd_rule("FH-J04", "business-code-in-table", quote="2.业务错误码 (the table of result.code values)")
 def business_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every business code (result.code) is in the document's table: an int (``code int``; the
-    result table tells int from Float), so ``1155.0`` is none of its codes."""
-    result = _business(ctx, response)
+    result table tells int from Float), so ``1155.0`` is none of its codes. A result sent beside
+    a gateway error is judged too: its code is still result.code (10047 is the gateway's)."""
+    body = envelope(response) or {}
+    result = _business(ctx, response) or (
+        body["result"] if isinstance(body.get("result"), dict) else None
+    )
     if result and isinstance(result.get("code"), float):
         raise Violation(
             f"Received: result.code {result['code']!r}\n"
@@ -180,8 +191,9 @@ def thresholds_fall(ctx: RuleContext, response: Exchange, request: Request) -> N
     '结果:false", "code": 1155; 0 成功',
 )
 def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Request) -> Any:
-    """result is true exactly when score reaches the operating threshold; code 1155 never with
-    true. A non-match under code 0 (the verdict in result alone) is E-047's other reading."""
+    """result is true exactly when score reaches the operating threshold; code 1155, or any code
+    of a call that failed (100 参数不合法, ...), never with true. A non-match under code 0 (the
+    verdict in result alone) is E-047's other reading."""
     result = _business(ctx, response)
     if not result or not isinstance(result.get("result"), bool):
         return None
@@ -191,6 +203,13 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Requ
         raise Violation(
             f"Received: result.code {code} with result=true\n"
             f"Expected: code 0 with result=true; code {not_same} (比对失败) never with true (E-027)"
+        )
+    meaning = ctx.code("business", code) if code not in (None, 0, not_same) else None
+    if meaning is not None and meaning.category != "success" and verdict:
+        raise Violation(
+            f"Received: result.code {code} ({meaning.zh}) with result=true\n"
+            "Expected: no verdict 'the same person' on a call that failed; result=true with "
+            "code 0 (成功) only"
         )
     score = parse_score(result.get("score"))
     limit = operating_threshold(result.get("msg")) or ctx.facts.operating_threshold

@@ -26,6 +26,7 @@ from .engines.calibration import jd_score
 
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 _UNKNOWN_CODE = 9999
+_SKEW_MS = 2_000  # E-019 past-only: a timestamp this far ahead is still now (clock skew)
 
 
 async def face_compare_new(emu: Emulator, scope: Scope, receive: Receive) -> Response:
@@ -93,11 +94,13 @@ def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
         raise emu.refuse("jd", "timestamp_empty")
     if not (ts.isascii() and ts.isdigit()):  # "０１２" and "²" are str.isdigit() too
         raise emu.refuse("jd", "timestamp_malformed")
-    window = emu.contract.jd_timestamp_window_ms
-    if abs(time.time() * 1000 - int(ts)) > window and not emu.broken("accept-expired-timestamp"):
-        raise emu.refuse(
-            "jd", "timestamp_expired", f"more than {window // 1000} s from server time"
-        )
+    window, ahead = emu.contract.jd_timestamp_window_ms, int(ts) - time.time() * 1000
+    # E-019 alternative (past-only): the window runs forward from the timestamp
+    if "E-019" in emu.settings.alternatives and ahead > _SKEW_MS:
+        window = 0
+    if abs(ahead) > window and not emu.broken("accept-expired-timestamp"):
+        where = f"more than {window // 1000} s from" if window else "ahead of"
+        raise emu.refuse("jd", "timestamp_expired", f"{where} server time")
     sign = q.get("sign")
     if not sign:
         raise emu.refuse("jd", "sign_empty")

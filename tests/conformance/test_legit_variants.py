@@ -8,7 +8,10 @@ from __future__ import annotations
 import pytest
 from fixtures.legit_variants import VARIANTS, serve_variant
 
-from .conftest import conform, explain
+from harness.conformance._probes import ProbeContext
+from harness.conformance._registry import RULES
+
+from .conftest import conform, explain, probe_session
 
 FRAMING = (
     "gzip",
@@ -68,3 +71,16 @@ def test_an_answer_without_content_type_is_only_a_convention_finding(contract, t
     assert result.findings and {f.rule_id for f in result.findings} == {"FH-H03"}, explain(result)
     assert {f.basis for f in result.findings} == {"convention"}
     assert result.status == "pass", explain(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "which"),
+    [("none", "default"), ("jd-past-only", "alternative")],
+)
+def test_a_timestamp_ahead_of_now_tells_the_reading_of_the_window(contract, name, which):
+    """E-019 (timestamp有效期5分钟): FH-A14 observes whether a timestamp signed 270 s ahead is
+    accepted (both-ways, the emulator's default) or refused 10045 (past-only; the emulator serving
+    it is tests/readings/test_every_reading.py's); neither is a finding."""
+    with serve_variant(name, contract) as url, probe_session(contract, "jd", url) as session:
+        RULES.get("FH-A14").fn(ProbeContext(session=session))
+    assert session.readings.observed("E-019") == which

@@ -14,15 +14,21 @@ left out here for time.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 import pytest
 from fixtures.mutant_jd import DEFECTS, mutant_jd
 
+from harness.clients import Auth, How, Request
 from harness.conformance._failures import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 from harness.gate._policy import FindingAllowance
 
 from .conftest import conform, explain, probe_session
+
+Change = Callable[[Request], Request]
 
 CAUGHT = [
     # the gateway
@@ -127,18 +133,22 @@ PROBED = [
 ]
 
 
-def _probe(defect: str, rule_id: str, contract) -> list[str]:
+def _probe(
+    defect: str, rule_id: str, contract, change: Change | None = None, burst: bool = True
+) -> list[str]:
     """The findings of ``rule_id`` run alone against the defect's service (a per-answer rule:
-    over two valid comparisons), as a run's probe phase has them."""
+    over two valid comparisons, or two requests ``change`` makes of one), as a run's probe phase
+    has them (``burst``: with ``--max-rps 0``)."""
     with mutant_jd(defect, contract) as url, probe_session(contract, "jd", url) as session:
-        p = ProbeContext(session=session, may_burst=True)
+        p = ProbeContext(session=session, may_burst=burst)
         entry = RULES.get(rule_id)
         try:
             if entry.kind == "probe":
                 entry.fn(p)
             else:
                 for _ in range(2):
-                    p.send(p.canonical("faceCompareNew"))
+                    request = p.canonical("faceCompareNew")
+                    p.send(request if change is None else change(request))
         except CheckFailed as failed:
             p.failures.append(failed)
     return [f"{f.rule_id}: {f.message}" for f in p.failures]
@@ -149,3 +159,45 @@ def test_each_round_3_defect_is_named_by_its_probe(contract, defect, rule_id):
     assert DEFECTS[defect].quote
     found = _probe(defect, rule_id, contract)
     assert any(f.startswith(f"{rule_id}: ") for f in found), found
+
+
+# Session 15 (round 4): defects `conform --seed 7` and `fuzz --seed 1` both missed at f363fe3, each
+# now named by one probe or rule run alone (a per-answer rule over the answer that shows it: a
+# refusal at the business level, a gateway error). Of the round's other mutants timestamp-optional
+# is FH-A05's (and fuzz's bad-timestamp) and imgurl-beside-base64-ignored FH-S01's (coverage
+# phase) and fuzz's image-sources.
+def _bad_sign(request: Request) -> Request:
+    return replace(request, auth=Auth(sign=How.INVALID))
+
+
+def _bad_fixed_field(request: Request) -> Request:
+    return request.with_json(("businessId",), "JDT-NOT-THE-FIXED-VALUE")
+
+
+ROUND4: list[tuple[str, str, Change | None]] = [
+    ("sign-first-32-compared", "FH-A15", None),
+    ("sign-cached-any-timestamp", "FH-A15", None),
+    ("appkey-prefix-accepted", "FH-A04", None),
+    ("empty-appkey-default-account", "FH-A03", None),
+    ("timestamp-decimal-accepted", "FH-A13", None),
+    ("refusal-says-match", "FH-J07", _bad_fixed_field),
+    ("gateway-code-as-business-code", "FH-J04", _bad_sign),
+    ("gateway-error-with-comparison", "FH-J01", _bad_sign),
+    ("five-m-for-all-images", "FH-L17", None),
+    ("collection-size-unchecked", "FH-L04", None),
+]
+
+
+@pytest.mark.parametrize(("defect", "rule_id", "change"), ROUND4, ids=[c[0] for c in ROUND4])
+def test_each_round_4_defect_is_named_by_its_probe(contract, defect, rule_id, change):
+    assert DEFECTS[defect].quote
+    found = _probe(defect, rule_id, contract, change)
+    assert any(f.startswith(f"{rule_id}: ") for f in found), found
+
+
+def test_a_serialno_of_the_request_before_is_named_without_a_burst(contract):
+    """serialno-of-previous-request: FH-L18's burst (``--max-rps 0``) showed it before; at a URL
+    target's default rate the probe sends no burst, and now still two requests one after the
+    other."""
+    found = _probe("serialno-of-previous-request", "FH-L18", contract, burst=False)
+    assert any(f.startswith("FH-L18: ") for f in found), found
