@@ -38,6 +38,12 @@ def _compared(ctx: RuleContext, body: dict[str, Any]) -> bool:
     return code in (0, ctx.contract.jd_not_same_person_code)
 
 
+def _verdict_or_score(result: dict[str, Any]) -> bool:
+    """Whether a result states a comparison's outcome: a default-initialised object beside a
+    gateway error (code 0, result false, no score) states none."""
+    return result.get("result") is True or parse_score(result.get("score")) not in (None, 0.0)
+
+
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -71,7 +77,7 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
             f"Received: gateway {code} with result={body.get('result')!r}\n"
             "Expected: the result object (查询结果) on gateway success"
         )
-    if code != ok and _compared(ctx, body):
+    if code != ok and _compared(ctx, body) and _verdict_or_score(body["result"]):
         raise Violation(
             f"Received: gateway {code} with a comparison's result (result.code "
             f"{body['result'].get('code')})\n"

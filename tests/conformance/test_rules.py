@@ -618,6 +618,8 @@ def test_jd_partial_answers_are_within_the_document(contract):
     """E-023: a gateway error with result null, a business error holding only code and msg."""
     for body in (
         {"code": "10047", "msg": "sign签名无效", "result": None},
+        # a default-initialised result object beside a gateway error states no comparison
+        {"code": "10047", "msg": "sign签名无效", "result": {"code": 0, "result": False}},
         {"code": "10000", "msg": "查询成功", "result": {"code": 100, "msg": "参数不合法!"}},
     ):
         for rule_id in ("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J11", "FH-J13"):
