@@ -405,17 +405,20 @@ def test_a_dripped_answer_ends_at_the_request_deadline(
 def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A reset, an answer past the size cap, a hang and a body that is not the gzip its
-    Content-Encoding says are ``no answer:reset``, ``no answer:oversized body``,
-    ``no answer:timeout`` and ``no answer:undecodable body``, the kinds conformance counts (load
-    read the raw bytes: the last was a success here and "not JSON" for a well-compressed answer)."""
+    """A reset, an answer past the size cap, a hang, a body that is not the gzip its
+    Content-Encoding says and a body cut off are ``no answer:reset``, ``no answer:oversized body``,
+    ``no answer:timeout``, ``no answer:undecodable body`` and ``no answer:cut-off body``, the kinds
+    conformance counts (load read the raw bytes: the fourth was a success here and "not JSON" for a
+    well-compressed answer; the fifth was a reset). A status under 100 is a reset too: taken for an
+    interim answer, its socket went back to the pool mid-read and every later request failed as
+    ``no answer:connection`` (the run: "unreachable")."""
     from fixtures.hostile_target import HostileTarget
 
     from harness.clients import MAX_ANSWER_BYTES
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    behaviours = ("reset", "oversized", "hang", "bad_gzip")
+    behaviours = ("reset", "oversized", "hang", "bad_gzip", "cut_off", "status_099")
     with HostileTarget(behaviours, oversized_bytes=MAX_ANSWER_BYTES + 1024 * 1024) as target:
         suite = run_load_suite(
             target.url, out_dir=tmp_path, scenario="liveCode", rate=3, duration_s=3, timeout_s=1.0
@@ -426,6 +429,7 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
         "no answer:oversized body",
         "no answer:timeout",
         "no answer:undecodable body",
+        "no answer:cut-off body",
     }, load["codes"]
     assert load["by_class"]["timeout"] == load["codes"]["no answer:timeout"]
     assert suite.status == "fail", suite.error  # measured failures, not an unreachable target
