@@ -306,6 +306,49 @@ def test_plain_locust_failures_spell_a_missing_answer_as_every_suite(
     }, rows
 
 
+_PLAIN_USER = """
+import json, sys
+from locust.env import Environment
+from harness.loadgen.locust_users import LiveCodeUser
+from harness.loadgen.result import PreparedRequest
+
+LiveCodeUser.host = sys.argv[1]
+env = Environment(user_classes=[LiveCodeUser])
+seen = []
+env.events.request.add_listener(lambda exception=None, **kw: seen.append(repr(exception)))
+user = LiveCodeUser(env)
+for _ in range(3):
+    user._send(PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}"))
+print(json.dumps(seen))
+"""
+
+
+def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> None:
+    """A body that is not the gzip it says, one cut off, and a redirect to another host: the
+    first raised out of the user's task (Locust's error table; no failure counted), the second
+    too, the third was followed (a redirect may name any host; traffic stays on loopback).
+    The user's own send, without Locust's runner: a run builds its image pool first (seconds)."""
+    from fixtures.hostile_target import HostileTarget
+
+    with (
+        HostileTarget(("ok",)) as elsewhere,
+        HostileTarget(
+            ("bad_gzip", "cut_off", "redirect_away"), redirect_to=elsewhere.url
+        ) as target,
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", _PLAIN_USER, target.url], check=False, capture_output=True,
+            text=True, timeout=60, cwd=REPO,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == [
+        "CatchResponseError('connection_error: no answer:undecodable body')",
+        "CatchResponseError('connection_error: no answer:cut-off body')",
+        "CatchResponseError('server_error: http:307')",
+    ], proc.stdout
+    assert elsewhere.served == [], elsewhere.heads
+
+
 @pytest.mark.slow
 def test_a_master_and_two_workers_over_loopback_merge_exactly(
     emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
