@@ -56,6 +56,11 @@ class UndecodableBody(Exception):
     """The body is not what its ``Content-Encoding`` says (a transport that decodes it itself)."""
 
 
+class CutOffBody(Exception):
+    """The answer began, then its body did not come whole (a transport that cannot say whether
+    an error came before or after the answer's head: load's geventhttpclient)."""
+
+
 class HttpxAnswerTooLarge(AnswerTooLarge, httpx.TransportError):
     pass
 

@@ -180,6 +180,14 @@ class _Response(http.client.HTTPResponse):
         finally:
             if self.fp is not None:  # None: http.client closed it
                 self.fp = fp
+        lengths = {
+            v.strip() for f in self.headers.get_all("content-length") or [] for v in f.split(",")
+        }
+        if len(lengths) > 1 or any(
+            not (v.isascii() and v.isdigit()) or len(v) > 20 for v in lengths
+        ):
+            # h11's rule: http.client read a negative one to the end of the connection
+            raise http.client.HTTPException(f"bad Content-Length {sorted(lengths)!r:.60}")
 
 
 class _Watched:
@@ -298,6 +306,9 @@ def mount_deadline(session: requests.Session) -> requests.Session:
     pool_log = logging.getLogger("urllib3.connectionpool")
     if _quiet_header_warnings not in pool_log.filters:
         pool_log.addFilter(_quiet_header_warnings)
+    # a redirect is the answer, as the sender reads it: followed, it was more requests than the
+    # budget counted (30 for a loop), and any other host is not the target
+    session.get_redirect_target = lambda response: None  # type: ignore[assignment,method-assign]
     adapter = DeadlineAdapter()
     session.mount("http://", adapter)
     session.mount("https://", adapter)

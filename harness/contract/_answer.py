@@ -258,7 +258,12 @@ def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
     """Why a request got no answer, whichever HTTP stack raised ``exc`` (httpx, requests, gevent):
     a key of ``harness.clients.NO_ANSWER``. A stack never imported raised nothing, so none is
     imported here."""
-    from harness.clients._deadline import AnswerTooLarge, DeadlineExceeded, UndecodableBody
+    from harness.clients._deadline import (
+        AnswerTooLarge,
+        CutOffBody,
+        DeadlineExceeded,
+        UndecodableBody,
+    )
 
     if isinstance(exc, DeadlineExceeded):
         return "deadline"
@@ -266,6 +271,8 @@ def no_answer_kind(exc: BaseException, *, begun: bool = False) -> str:
         return "oversized body"
     if isinstance(exc, UndecodableBody):
         return "undecodable body"
+    if isinstance(exc, CutOffBody):
+        return "cut-off body"
     httpx, requests = sys.modules.get("httpx"), sys.modules.get("requests")
     if httpx is not None and isinstance(exc, httpx.HTTPError):
         if isinstance(exc, httpx.TimeoutException):

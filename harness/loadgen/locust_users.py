@@ -5,12 +5,15 @@ an answer fails unless its JSON code is a success. Imported only inside Locust (
 from __future__ import annotations
 
 import os
+import zlib
 from dataclasses import asdict
 from typing import Any
 
 import gevent
+from geventhttpclient.response import HTTPParseError
 from locust import FastHttpUser, constant_throughput, task
 
+from harness.clients import CutOffBody, UndecodableBody
 from harness.loadgen.classify import SUCCESS, api_classifier
 from harness.loadgen.result import PreparedRequest
 from harness.loadgen.scenarios import (
@@ -81,10 +84,10 @@ class ScenarioUser(FastHttpUser):
                 data=req.body or None,  # type: ignore[arg-type]
                 headers=dict(req.headers),
                 catch_response=True,
+                allow_redirects=False,  # a redirect is the answer: it may name any host
             ) as resp,
         ):
-            error = getattr(resp, "error", None) if not resp.status_code else None
-            status, body = int(resp.status_code or 0), resp.content or b""
+            status, body, error = _read(resp)
             klass, code = api_classifier(status, body, error)
             if then is not None:
                 (klass, code), ready = after_first(then, status, body, (klass, code))
@@ -93,6 +96,28 @@ class ScenarioUser(FastHttpUser):
             else:
                 resp.failure(f"{klass}: {code}")
         return ready
+
+
+def _read(resp: Any) -> tuple[int, bytes, BaseException | None]:
+    """``(status, body, error)`` as the harness's own users read an answer: a body that is not
+    what its Content-Encoding says, or that came cut off, is no answer of its kind. Locust
+    records what reading the body raised and hands the response on: read again, a cut-off body
+    looks whole and a bad gzip raises out of the task."""
+    if not resp.status_code:
+        return 0, b"", getattr(resp, "error", None)
+    failed = getattr(resp, "request_meta", {}).get("exception")
+    try:
+        if failed is not None:
+            raise failed
+        return int(resp.status_code), resp.content or b"", None
+    except zlib.error as exc:
+        return 0, b"", UndecodableBody(f"the body is not what its Content-Encoding says: {exc}")
+    except (HTTPParseError, ConnectionError) as exc:
+        return 0, b"", CutOffBody(f"{type(exc).__name__}: {exc}")
+    except BaseException as exc:  # noqa: BLE001 - a timeout, ...: a non-answer of its own kind
+        if exc is not failed:
+            raise
+        return 0, b"", exc
 
 
 def _user(scenario: str) -> type[ScenarioUser]:

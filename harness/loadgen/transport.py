@@ -23,7 +23,7 @@ from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTP
 from geventhttpclient.url import URL
 from greenlet import getcurrent
 
-from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge, UndecodableBody
+from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge, CutOffBody, UndecodableBody
 from harness.loadgen.result import PreparedRequest
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -200,6 +200,8 @@ class Transport:
                 )
             try:
                 body = _decoded(_read_capped(response), response.get("content-encoding"))
+            except (HTTPParseError, ConnectionError) as exc:  # past the head, as the sender says
+                raise CutOffBody(f"{type(exc).__name__}: {exc}") from exc
             finally:
                 response.release()
         finally:
@@ -253,11 +255,50 @@ def _send(sock: Any, head: bytes, body: bytes) -> None:
         sock.sendall(memoryview(body)[sent - len(head) :])
 
 
+class _Response(HTTPSocketPoolResponse):
+    """A status under 100 is no HTTP answer (httpx and requests say so): geventhttpclient took it
+    for an interim 1xx and read on for the final answer."""
+
+    def _on_headers_complete(self) -> Any:
+        if self.get_code() < 100:
+            raise HTTPParseError(f"status {self.get_code()} is not an HTTP status")
+        return super()._on_headers_complete()
+
+
+class _Lease:
+    """``host`` as one response's pool while that response reads its head: geventhttpclient hands
+    the socket back as soon as a message is complete, an interim one included, and reads on;
+    back in the idle list, another request took it mid-read (every later request failed)."""
+
+    def __init__(self, host: _Host) -> None:
+        self.host, self.returned = host, None
+
+    def return_socket(self, sock: Any) -> None:
+        self.returned = sock
+
+    def release_socket(self, sock: Any) -> None:
+        self.returned = None
+        self.host.release_socket(sock)
+
+
 def _response(sock: Any, host: _Host, method: str) -> Any:
-    return HTTPSocketPoolResponse(
-        sock, cast(Any, host), block_size=host.client.block_size, method=method,
-        headers_type=host.client.headers_type,
-    )  # fmt: skip
+    lease = _Lease(host)
+    try:
+        response = _Response(
+            sock, cast(Any, lease), block_size=host.client.block_size, method=method,
+            headers_type=host.client.headers_type,
+        )  # fmt: skip
+    except BaseException:
+        if lease.returned is not None:
+            host.release_socket(lease.returned)
+        raise
+    if lease.returned is not None and response.message_complete:  # whole with its head: free
+        host.return_socket(lease.returned)
+    elif lease.returned is not None:  # handed back at an interim answer: the rest is unreadable
+        host.release_socket(lease.returned)
+    elif cast(Any, response)._pool is lease:
+        cast(Any, response)._pool = host  # its body is still to read: the host takes it back after
+    return response
 
 
 # what httpx, which the other suites read with, undoes; another coding it leaves as it is

@@ -205,3 +205,37 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
                 got = outcome(0, b"", 0, no_answer_kind(exc))
         seen.append((got, outcome(sent.status, sent.content, len(sent.headers), sent.no_answer)))
     assert seen == [((200, BODY, 10_002),) * 2, ((0, "reset"),) * 2], seen
+
+
+@pytest.mark.parametrize(
+    "behaviour", ["redirect_loop", "redirect_away", "two_lengths", "negative_length", "huge_length"]
+)
+def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
+    """schemathesis' session (requests) followed a redirect on its host, 30 times for a loop,
+    sends no budget counted, and called the loop "no answer: connection"; it read a body behind a
+    Content-Length h11 refuses (negative, 31 digits, two that differ) where the sender (httpx,
+    which replays the finding) found none: the replay called the unchanged target fixed."""
+    from fixtures.hostile_target import HostileTarget
+    from schemathesis.transport.requests import ManagedCookiesSession
+
+    from harness.clients import Request, Sender
+    from harness.conformance._transport import mount_deadline
+
+    with (
+        HostileTarget(("ok",)) as elsewhere,
+        HostileTarget((behaviour,), redirect_to=elsewhere.url.replace("127.0.0.1", "localhost"))
+        as target,
+    ):  # fmt: skip
+        with Sender(target.url, credentials=DEMO, timeout_s=5) as sender:
+            sent = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+        try:
+            read = mount_deadline(ManagedCookiesSession()).post(
+                target.url + "/x", json={}, timeout=5
+            )
+            got: tuple[object, ...] = (read.status_code, read.content)
+        except Exception as exc:  # noqa: BLE001 - what the transport raised, named as it is
+            got = (0, no_answer_kind(exc))
+        served = len(target.served)
+    assert got == ((sent.status, sent.content) if sent.status else (0, sent.no_answer)), got
+    # one each, and the sender's one reconnect after a head it could not read
+    assert served <= 3 and elsewhere.served == [], (target.served, elsewhere.served)

@@ -306,6 +306,49 @@ def test_plain_locust_failures_spell_a_missing_answer_as_every_suite(
     }, rows
 
 
+_PLAIN_USER = """
+import json, sys
+from locust.env import Environment
+from harness.loadgen.locust_users import LiveCodeUser
+from harness.loadgen.result import PreparedRequest
+
+LiveCodeUser.host = sys.argv[1]
+env = Environment(user_classes=[LiveCodeUser])
+seen = []
+env.events.request.add_listener(lambda exception=None, **kw: seen.append(repr(exception)))
+user = LiveCodeUser(env)
+for _ in range(3):
+    user._send(PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}"))
+print(json.dumps(seen))
+"""
+
+
+def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> None:
+    """A body that is not the gzip it says, one cut off, and a redirect to another host: the
+    first raised out of the user's task (Locust's error table; no failure counted), the second
+    too, the third was followed (a redirect may name any host; traffic stays on loopback).
+    The user's own send, without Locust's runner: a run builds its image pool first (seconds)."""
+    from fixtures.hostile_target import HostileTarget
+
+    with (
+        HostileTarget(("ok",)) as elsewhere,
+        HostileTarget(
+            ("bad_gzip", "cut_off", "redirect_away"), redirect_to=elsewhere.url
+        ) as target,
+    ):
+        proc = subprocess.run(
+            [sys.executable, "-c", _PLAIN_USER, target.url], check=False, capture_output=True,
+            text=True, timeout=60, cwd=REPO,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == [
+        "CatchResponseError('connection_error: no answer:undecodable body')",
+        "CatchResponseError('connection_error: no answer:cut-off body')",
+        "CatchResponseError('server_error: http:307')",
+    ], proc.stdout
+    assert elsewhere.served == [], elsewhere.heads
+
+
 @pytest.mark.slow
 def test_a_master_and_two_workers_over_loopback_merge_exactly(
     emulator: Callable[..., str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -405,17 +448,20 @@ def test_a_dripped_answer_ends_at_the_request_deadline(
 def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A reset, an answer past the size cap, a hang and a body that is not the gzip its
-    Content-Encoding says are ``no answer:reset``, ``no answer:oversized body``,
-    ``no answer:timeout`` and ``no answer:undecodable body``, the kinds conformance counts (load
-    read the raw bytes: the last was a success here and "not JSON" for a well-compressed answer)."""
+    """A reset, an answer past the size cap, a hang, a body that is not the gzip its
+    Content-Encoding says and a body cut off are ``no answer:reset``, ``no answer:oversized body``,
+    ``no answer:timeout``, ``no answer:undecodable body`` and ``no answer:cut-off body``, the kinds
+    conformance counts (load read the raw bytes: the fourth was a success here and "not JSON" for a
+    well-compressed answer; the fifth was a reset). A status under 100 is a reset too: taken for an
+    interim answer, its socket went back to the pool mid-read and every later request failed as
+    ``no answer:connection`` (the run: "unreachable")."""
     from fixtures.hostile_target import HostileTarget
 
     from harness.clients import MAX_ANSWER_BYTES
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    behaviours = ("reset", "oversized", "hang", "bad_gzip")
+    behaviours = ("reset", "oversized", "hang", "bad_gzip", "cut_off", "status_099")
     with HostileTarget(behaviours, oversized_bytes=MAX_ANSWER_BYTES + 1024 * 1024) as target:
         suite = run_load_suite(
             target.url, out_dir=tmp_path, scenario="liveCode", rate=3, duration_s=3, timeout_s=1.0
@@ -426,6 +472,7 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
         "no answer:oversized body",
         "no answer:timeout",
         "no answer:undecodable body",
+        "no answer:cut-off body",
     }, load["codes"]
     assert load["by_class"]["timeout"] == load["codes"]["no answer:timeout"]
     assert suite.status == "fail", suite.error  # measured failures, not an unreachable target
