@@ -8,7 +8,11 @@ from __future__ import annotations
 import pytest
 from fixtures.legit_variants import VARIANTS, serve_variant
 
-from .conftest import conform, explain
+from harness.conformance import CheckFailed
+from harness.conformance._probes import ProbeContext
+from harness.conformance._registry import RULES
+
+from .conftest import conform, explain, probe_session
 
 FRAMING = (
     "gzip",
@@ -68,3 +72,19 @@ def test_an_answer_without_content_type_is_only_a_convention_finding(contract, t
     assert result.findings and {f.rule_id for f in result.findings} == {"FH-H03"}, explain(result)
     assert {f.basis for f in result.findings} == {"convention"}
     assert result.status == "pass", explain(result)
+
+
+def test_a_throttled_answer_to_a_probe_judges_nothing(contract):
+    """qps-2 (`免费试用服务具有调用量、QPS限制`, E-045): FH-L05's two-source ImageItem answered
+    10043 filed a high "expected an input error" finding; a throttled answer judges nothing.
+    Three canonical calls first spend the variant's 2 calls of the second."""
+    with serve_variant("qps-2", contract) as url, probe_session(contract, "jd", url) as session:
+        p = ProbeContext(session=session, may_burst=True)
+        try:
+            for _ in range(3):
+                p.send(p.canonical("faceCompareNew"))
+            RULES.get("FH-L05").fn(p)
+        except CheckFailed as failed:
+            p.failures.append(failed)
+    assert p.last_response.answer.throttled, "the probe's request was not throttled"
+    assert not p.failures, [f.message for f in p.failures]
