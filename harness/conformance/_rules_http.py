@@ -26,8 +26,10 @@ def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
 
 @rule("FH-H01", "no-server-error", api="*", erratum="E-015", quote=ENVELOPE)
 def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
-    """No answer is a 5xx: every answer, success or error, carries the envelope."""
-    if response.status_code >= 500:
+    """No answer is a 5xx: every answer, success or error, carries the envelope. A 503 whose
+    envelope carries a throttling code is the documented refusal with RFC 9110's status for a
+    temporary overload (E-051): FH-H02's, as a 429 is."""
+    if response.status_code >= 500 and not _overloaded(ctx, response):
         raise Violation(f"Received: HTTP {response.status_code}\nExpected: never a server error")
 
 
@@ -42,8 +44,18 @@ def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
 )
 def http_200(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every answer is HTTP 200 with the envelope (a 5xx is FH-H01's finding alone)."""
-    if response.status_code != 200 and response.status_code < 500:
+    if response.status_code != 200 and (response.status_code < 500 or _overloaded(ctx, response)):
         raise Violation(f"Received: HTTP {response.status_code}\nExpected: HTTP 200")
+
+
+def _overloaded(ctx: RuleContext, response: Any) -> bool:
+    """HTTP 503 with the API's envelope carrying a throttling code (E-051, E-045)."""
+    if response.status_code != 503:
+        return False
+    found = getattr(response, "answer", None) or read_answer(
+        ctx.contract, ctx.api, response.status_code, bytes(response.content)
+    )
+    return found.where is not None and found.throttled
 
 
 @rule(

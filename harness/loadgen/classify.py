@@ -104,11 +104,14 @@ def api_classifier(
 
 def _coded_4xx(status_code: int, body: bytes) -> Classification | None:
     """A 4xx carrying an error code of the table is classified by that code: the documents give
-    no HTTP status (E-015), so the status alone must not turn a business failure into an error."""
-    if not 400 <= status_code < 500:
+    no HTTP status (E-015), so the status alone must not turn a business failure into an error.
+    A 503 carrying a throttling code is throttling (E-051: RFC 9110's temporary overload)."""
+    if not (400 <= status_code < 500 or status_code == 503):
         return None
     answer = _reader()(status_code, body)
     if answer.where == "status" or answer.meaning is None:
         return None
     klass = klass_of(answer.meaning.category, answer.meaning.retryable)
+    if status_code == 503 and klass != THROTTLED:
+        return None
     return (klass, answer.code_key) if klass != SUCCESS else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from fixtures.legit_variants import VARIANTS, serve_variant
 
+from harness.conformance import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 
@@ -84,3 +85,23 @@ def test_a_timestamp_ahead_of_now_tells_the_reading_of_the_window(contract, name
     with serve_variant(name, contract) as url, probe_session(contract, "jd", url) as session:
         RULES.get("FH-A14").fn(ProbeContext(session=session))
     assert session.readings.observed("E-019") == which
+
+
+def test_a_throttled_answer_to_a_probe_judges_nothing(contract):
+    """qps-2 (`免费试用服务具有调用量、QPS限制`, E-045): FH-L05's two-source ImageItem answered
+    10043 filed a high "expected an input error" finding; a throttled answer judges nothing.
+    Three canonical calls first spend the variant's 2 calls of the second (again, at most
+    three times, should a slow machine let the bucket refill before the probe's request)."""
+    with serve_variant("qps-2", contract) as url, probe_session(contract, "jd", url) as session:
+        p = ProbeContext(session=session, may_burst=True)
+        for _ in range(3):
+            try:
+                for _ in range(3):
+                    p.send(p.canonical("faceCompareNew"))
+                RULES.get("FH-L05").fn(p)
+            except CheckFailed as failed:
+                p.failures.append(failed)
+            if p.last_response.answer.throttled:
+                break
+    assert p.last_response.answer.throttled, "the probe's request was not throttled"
+    assert not p.failures, [f.message for f in p.failures]

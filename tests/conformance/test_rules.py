@@ -368,6 +368,30 @@ def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contrac
     assert (entry.basis, entry.severity) == expected
 
 
+@pytest.mark.parametrize(
+    ("api", "body"),
+    [("jd", {"code": "10043", "msg": "超过QPS限制"}), ("match", {"errcode": 42900, "errmsg": "x"})],
+)
+def test_a_503_carrying_a_throttling_code_is_throttling_not_a_server_error(contract, api, body):
+    """E-051 (legit_variants qps-503): the documented throttling answer as HTTP 503 (nginx
+    limit_req's status) is FH-H02's low convention finding, as a 429 is, not FH-H01's high one;
+    a 503 with any other code is still FH-H01's."""
+    operation = "faceCompareNew" if api == "jd" else "match"
+    ctx = RuleContext(contract=contract, api=api, operation=operation)
+    case = sent(api, operation, {})
+    RULES.get("FH-H01").fn(ctx, answer(contract, api, 503, body), case)
+    with pytest.raises(CheckFailed) as failed:
+        RULES.get("FH-H02").fn(ctx, answer(contract, api, 503, body), case)
+    assert (failed.value.rule_id, failed.value.level) == ("FH-H02", "low")
+    other = (
+        {"code": "10020", "msg": "系统繁忙"} if api == "jd" else {"errcode": 40004, "errmsg": "x"}
+    )
+    with pytest.raises(CheckFailed) as failed:
+        RULES.get("FH-H01").fn(ctx, answer(contract, api, 503, other), case)
+    assert (failed.value.rule_id, failed.value.level) == ("FH-H01", "high")
+    RULES.get("FH-H02").fn(ctx, answer(contract, api, 503, other), case)
+
+
 def test_a_request_without_an_answer_is_fh_h04_of_its_kind(contract):
     entry = RULES.get("FH-H04")
     ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")

@@ -107,6 +107,10 @@ CASES = [
     ("http 400 no envelope", 400, b"bad", ("input_error", "http:400")),
     ("match ok at 400", 400, _match(0), ("input_error", "http:400")),
     ("http 503", 503, b"busy", ("server_error", "http:503")),
+    # E-051: a throttling code under HTTP 503 (nginx limit_req's status) is throttling
+    ("jd qps at 503", 503, _jd("10043"), ("throttled", "jd:gateway:10043")),
+    ("match qps at 503", 503, _match(42900), ("throttled", "match:errcode:42900")),
+    ("match param at 503", 503, _match(40004), ("server_error", "http:503")),
     ("not json", 200, b"<html>", ("server_error", "http:200 not JSON")),
     ("not an envelope", 200, b"[1, 2]", ("server_error", "http:200 not the API's envelope")),
     # another 2xx is read as a 200 is: an empty 204 or a text 202 is no success (hostile target)
