@@ -24,6 +24,7 @@ from harness.loadgen.classify import (
     CONNECTION_ERROR,
     SUCCESS,
     THROTTLED,
+    TIMEOUT,
 )
 from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
 from harness.loadgen.recorder import STOP_DURATION
@@ -503,20 +504,24 @@ def _judgeable(target: str, result: LoadResult) -> None:
 
 def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     """Why a run at a rate the service is not held to judges nothing: it is over the error rate
-    (or aborted, or had no answer served) only through throttling answers; None otherwise."""
+    (or aborted, or had no answer served) only through throttling answers, and requests that
+    waited past the timeout behind them (the service's limit is passed: slowness there is no
+    defect, E-045); None otherwise."""
     s = run.summary
     completed, by_class = s["totals"]["completed"], s["by_class"]
     throttled = by_class.get(THROTTLED, 0)
     if plan.contracted_rate or plan.max_error_rate is None or not completed or not throttled:
         return None
     served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
-    if (completed - served - throttled) / completed > plan.max_error_rate:
+    late = by_class.get(TIMEOUT, 0)
+    if (completed - served - throttled - late) / completed > plan.max_error_rate:
         return None
     rate = f" at {plan.rate:g}/s" if plan.rate is not None else ""
     share = throttled / completed
+    waited = f" ({late} more timed out)" if late else ""
     return (
-        f"throttled {share:.1%} of the answers{rate}: the service's QPS limit is below the rate "
-        "this run chose (E-045); latency and errors there judge nothing"
+        f"throttled {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
+        "the rate this run chose (E-045); latency and errors there judge nothing"
     )
 
 

@@ -606,3 +606,29 @@ def test_per_second_rows_add_up_their_codes_whether_part_or_merged() -> None:
     window = SecondRow.total(map(vars, [merged, merged]))
     assert window.errors_by_code == {"http:503": 8}
     assert window.by_class == {"success": 4, "error": 8} and window.completed == 12
+
+
+@pytest.mark.parametrize(
+    ("by_class", "judges_nothing"),
+    [
+        ({"success": 50, "throttled": 44, "timeout": 6}, True),  # queued past its limit
+        ({"success": 50, "throttled": 44, "server_error": 6}, False),  # 5xx stay a defect
+        ({"success": 94, "timeout": 6}, False),  # no throttling: the timeouts are the finding
+    ],
+)
+def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
+    by_class: dict[str, int], judges_nothing: bool
+) -> None:
+    """E-045: at a rate the gate chose, a service past its QPS limit that throttles some requests
+    and lets others wait past the timeout is slow there, not broken (a qps-2 service under the
+    gate's load stage was red on 6 timeouts)."""
+    from types import SimpleNamespace
+
+    from harness.loadgen.suite import _throttled_only
+
+    plan = SimpleNamespace(contracted_rate=False, max_error_rate=0.01, rate=20.0)
+    run = SimpleNamespace(summary={"totals": {"completed": 100}, "by_class": by_class})
+    why = _throttled_only(plan, run)  # type: ignore[arg-type]
+    assert (why is not None) == judges_nothing, why
+    if judges_nothing:
+        assert why is not None and "6 more timed out" in why and "E-045" in why
