@@ -150,7 +150,13 @@ def test_an_envelope_the_models_cannot_read_is_a_transport_failure(capture, cont
     }
     with match, jd, pytest.raises(TransportFailure) as failed:
         calls[path]()
-    assert str(failed.value).startswith(f"POST {path}: the answer does not fit ")
+    # NaN and Infinity are no JSON (RFC 8259): the body is not JSON, not a value of a wrong type
+    said = (
+        "HTTP 200 with a body that is not JSON"
+        if b"NaN" in answer or b"Inf" in answer
+        else ("the answer does not fit ")
+    )
+    assert str(failed.value).startswith(f"POST {path}: {said}")
     assert "\n" not in str(failed.value)
 
 
