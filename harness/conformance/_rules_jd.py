@@ -126,12 +126,13 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
 @jd_rule("FH-J04", "business-code-in-table", quote="2.业务错误码 (the table of result.code values)")
 def business_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
     """Every business code (result.code) is in the document's table: an int (``code int``; the
-    result table tells int from Float), so ``1155.0`` is none of its codes. A result sent beside
-    a gateway error is judged too: its code is still result.code (10047 is the gateway's)."""
+    result table tells int from Float), so ``1155.0`` is none of its codes; a result beside a
+    gateway error (its content undocumented, E-023) is held to the type only."""
     body = envelope(response) or {}
-    result = _business(ctx, response) or (
-        body["result"] if isinstance(body.get("result"), dict) else None
-    )
+    result = _business(ctx, response)
+    beside = body.get("result") if result is None else None  # beside a gateway error: its type
+    if isinstance(beside, dict) and isinstance(beside.get("code"), float):
+        result = beside
     if result and isinstance(result.get("code"), float):
         raise Violation(
             f"Received: result.code {result['code']!r}\n"
@@ -211,7 +212,9 @@ def result_follows_threshold(ctx: RuleContext, response: Exchange, request: Requ
             f"Expected: code 0 with result=true; code {not_same} (比对失败) never with true (E-027)"
         )
     meaning = ctx.code("business", code) if code not in (None, 0, not_same) else None
-    if meaning is not None and meaning.category != "success" and verdict:
+    # an input refusal (100 参数不合法) ran no comparison; an anti-spoof or risk refusal (1157,
+    # 1183, 1159) may follow one that matched: result (算法结果) and code are two fields
+    if meaning is not None and meaning.category == "input" and verdict:
         raise Violation(
             f"Received: result.code {code} ({meaning.zh}) with result=true\n"
             "Expected: no verdict 'the same person' on a call that failed; result=true with "

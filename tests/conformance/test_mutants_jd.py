@@ -181,7 +181,6 @@ ROUND4: list[tuple[str, str, Change | None]] = [
     ("empty-appkey-default-account", "FH-A03", None),
     ("timestamp-decimal-accepted", "FH-A13", None),
     ("refusal-says-match", "FH-J07", _bad_fixed_field),
-    ("gateway-code-as-business-code", "FH-J04", _bad_sign),
     ("gateway-error-with-comparison", "FH-J01", _bad_sign),
     ("five-m-for-all-images", "FH-L17", None),
     ("collection-size-unchecked", "FH-L04", None),

@@ -644,6 +644,8 @@ def test_jd_partial_answers_are_within_the_document(contract):
         {"code": "10047", "msg": "sign签名无效", "result": None},
         # a default-initialised result object beside a gateway error states no comparison
         {"code": "10047", "msg": "sign签名无效", "result": {"code": 0, "result": False}},
+        # a gateway mirroring its own code into result: result's content there is undocumented
+        {"code": "10047", "msg": "sign签名无效", "result": {"code": 10047, "msg": "sign签名无效"}},
         {"code": "10000", "msg": "查询成功", "result": {"code": 100, "msg": "参数不合法!"}},
     ):
         for rule_id in ("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J11", "FH-J13"):
@@ -842,3 +844,15 @@ def test_a_non_match_under_code_0_is_a_reading(contract):
             contract, "FH-J07", "jd", "faceCompareNew", jd({**JD_BELOW, "code": 0, "score": 0.95}),
             {}, Facts(),
         )  # fmt: skip
+
+
+def test_a_refusal_after_a_comparison_that_matched_is_no_contradiction(contract):
+    """FH-J07: result true beside 100 (参数不合法: nothing was compared) is one; beside an
+    anti-spoof or risk refusal (1157 照片存在攻击行为, 1183, 1159 风控拦截) it is not: the
+    comparison (result 算法结果) may have matched before the refusal (code 状态code)."""
+    for code in (1157, 1183, 1159):
+        body = jd({"code": code, "msg": "x", "result": True, "score": 0.93})
+        judge(contract, "FH-J07", "jd", "faceCompareNew", body, {}, Facts())
+    with pytest.raises(CheckFailed):
+        body = jd({"code": 100, "msg": "参数不合法!", "result": True, "score": 0.93})
+        judge(contract, "FH-J07", "jd", "faceCompareNew", body, {}, Facts())
