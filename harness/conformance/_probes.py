@@ -235,7 +235,17 @@ def refused_for_live_code(a: Answer) -> bool:
     ``liveCode ...``), not for a video the service's liveness check failed: the harness's videos
     never read the digits out, so a LIP check may refuse them as it likes. Fuzz asks it too."""
     m = a.meaning
-    return enveloped(a) and a.where == "errcode" and m is not None and m.en.startswith("liveCode")
+    if not (
+        enveloped(a) and a.where == "errcode" and m is not None and m.en.startswith("liveCode")
+    ):
+        return False
+    # codes.yaml's liveCode codes are faceharness's numbers (E-014): a live service's own table
+    # may give them other meanings, so its errmsg must name the liveCode too
+    said = a.body.get("errmsg")
+    said = said.lower() if isinstance(said, str) else ""
+    return m.documented or any(
+        w in said for w in ("验证码", "livecode", "live code", "verification")
+    )
 
 
 def _code(p: ProbeContext, where: str, meaning: str) -> Code:
@@ -1044,7 +1054,7 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     compare without either, and their data is 是.
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
-    blink = video | {"videoType": "BLINK"}
+    unknown = video | {"videoType": "NOT_A_MODE"}
     match, idno = p.canonical("match"), p.canonical("matchIdno")
     cases = (
         ("/idno without name", idno.with_json(("name",))),
@@ -1057,7 +1067,10 @@ def documented_fields_enforced(p: ProbeContext) -> None:
         ("faceData without type", match.with_json(("faceData", "type"))),
         ("faceData.type 'audio'", match.with_json(("faceData", "type"), "audio")),
         ("a video with videoType ''", match.with_json(("faceData",), video)),
-        ("a video with videoType 'BLINK'", match.with_json(("faceData",), blink)),
+        (
+            "a video with videoType 'NOT_A_MODE' (names no mode nor action)",
+            match.with_json(("faceData",), unknown),
+        ),
         ("faceData.origin ''", match.with_json(("faceData", "origin"), "")),
         ("faceData.origin 'ftp'", match.with_json(("faceData", "origin"), "ftp")),
     )

@@ -621,9 +621,13 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
     own.write_text("codes:\n  - {code: 40090, en: lip reading failed, category: liveness}\n")
     contract = load_contract(codes=own)
 
-    def refused(code: int) -> bool:
-        body = {"errcode": code, "errmsg": "x", "data": {"traceNo": "t", "status": "FAIL"}}
+    def refused(code: int, errmsg: str = "数字验证码错误") -> bool:
+        body = {"errcode": code, "errmsg": errmsg, "data": {"traceNo": "t", "status": "FAIL"}}
         return refused_for_live_code(read_answer(contract, "match", 200, body))
 
     assert refused(40090) is False
     assert [refused(c) for c in (40011, 40012, 40013, 40014)] == [True] * 4
+    assert refused(40012, "Invalid liveCode") is True
+    # E-014: 40011..40014 are faceharness's numbers; a live service's own 40012 saying something
+    # else (no face in the picture) is no refusal for the liveCode
+    assert refused(40012, "no face detected") is False

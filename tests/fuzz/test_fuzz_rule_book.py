@@ -357,8 +357,8 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
     bare = dataclasses.replace(MATCH, json=silent)
     carried = dataclasses.replace(MATCH, json={**silent, "liveCode": "2312"})
 
-    def problems(code: int, request: Request) -> list[str]:
-        body = json.dumps({"errcode": code, "errmsg": "x", "data": None}).encode()
+    def problems(code: int, request: Request, errmsg: str = "数字验证码错误") -> list[str]:
+        body = json.dumps({"errcode": code, "errmsg": errmsg, "data": None}).encode()
         exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, body)
         found = outcome(contract, request, exchange)
         return [p.check for p in refused_as_invalid(found, exchange=exchange, request=request)]
@@ -368,3 +368,5 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
         assert problems(code, bare) == ["valid_request_accepted"], name
         assert problems(code, carried) == [], name
     assert problems(40090, bare) == []  # a failed liveness check: the service's own to refuse
+    # E-014: a live service's own 40012 meaning something else (its errmsg names no liveCode)
+    assert problems(40012, bare, "no face detected") == []
