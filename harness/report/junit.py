@@ -42,6 +42,8 @@ def _findings_text(findings: list[Finding]) -> str:
         rule = f"{f.rule_id} " if f.rule_id else ""
         times = f" (x{f.count})" if f.count > 1 else ""
         lines.append(f"[{f.severity}] {rule}{f.message}{times}")
+        if f.basis is not None:  # what the rule stands on: a CI reader judges a red from it
+            lines.append(f"  basis: {f.basis}" + (f" ({f.erratum})" if f.erratum else ""))
         if f.seed is not None:
             lines.append(f"  seed: {f.seed}")
         if f.reproduce:

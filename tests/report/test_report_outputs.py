@@ -293,3 +293,32 @@ def test_html_states_each_findings_basis() -> None:
     from harness.conformance import RULES
 
     assert RULES.get("FH-A10").quote in html  # the document's words the finding stands on
+
+
+def test_junit_failures_state_each_findings_basis() -> None:
+    """A CI reader sees in junit.xml, as in report.html, what a red stands on: the document
+    (seed), a convention, or a reading the policy requires (with its erratum)."""
+    from datetime import UTC, datetime
+
+    from harness.report.junit import junit_xml
+    from harness.results import Finding, SuiteResult, build_summary
+
+    found = [
+        Finding(
+            suite="conformance",
+            api="jd",
+            operation="faceCompareNew",
+            check=rule_id,
+            severity="high",
+            rule_id=rule_id,
+            message="m",
+            basis=basis,
+            erratum=erratum,
+        )  # fmt: skip
+        for rule_id, basis, erratum in (("FH-A10", "seed", None), ("FH-J03", "reading", "E-040"))
+    ]
+    now = datetime.now(UTC)
+    suite = SuiteResult(name="conformance", status="fail", findings=found)
+    xml = junit_xml(build_summary(target="t", started_at=now, finished_at=now, suites=[suite]))
+    texts = " ".join(f.text or "" for f in ET.fromstring(xml).iter("failure"))
+    assert "basis: seed" in texts and "basis: reading (E-040)" in texts, texts
