@@ -414,6 +414,15 @@ class Reading:
     def names(self) -> tuple[str, ...]:
         return (self.default.name, *(a.name for a in self.alternatives))
 
+    def line(self, seen: str, counts: Mapping[str, int], required: str = "") -> str:
+        """The line conform, fuzz and the gate print for what a run saw (docs/readings.md)."""
+        names = {"default": self.default.name, "alternative": self.alternatives[0].name}
+        return (
+            f"reading {self.id}: {seen} ({names.get(seen, seen)}), default "
+            f"x{counts.get('default', 0)} alternative x{counts.get('alternative', 0)}{required}: "
+            f"{self.title}"
+        )
+
 
 # the optional keys of a readings.yaml entry, each read as its Reading field
 _READING_FIELDS: dict[str, Callable[[Any], Any]] = dict(
@@ -546,13 +555,7 @@ class ReadingLog:
             seen = self.observed(rid)
             if seen == "not-exercised":
                 continue
-            counts = self.evidence(rid).get("counts", {})
-            names = {"default": reading.default.name, "alternative": reading.alternatives[0].name}
-            name = names.get(seen, seen)
-            out.append(
-                f"reading {rid}: {seen} ({name}), default x{counts.get('default', 0)} "
-                f"alternative x{counts.get('alternative', 0)}: {reading.title}"
-            )
+            out.append(reading.line(seen, self.evidence(rid).get("counts", {})))
         return out
 
     def to_dict(self) -> dict[str, Any]:

@@ -145,20 +145,14 @@ def print_outcome(console: Console, summary: Summary, report: Path | None) -> No
         if e.observed and e.observed != "not-exercised":
             counts = e.evidence.get("counts", {})
             required = f", required {e.required}" if e.required else ""
-            # the line conform and fuzz print (docs/readings.md), with the reading's own name
-            reading, which, title = readings.get(e.id), "", e.title
-            if reading is not None:
-                names = {
-                    "default": reading.default.name,
-                    "alternative": reading.alternatives[0].name,
-                }
-                which, title = f" ({names.get(e.observed, e.observed)})", reading.title
-            console.print(
-                f"reading {e.id}: {e.observed}{which}, default x{counts.get('default', 0)} "
-                f"alternative x{counts.get('alternative', 0)}{required}: {title}",
-                markup=False,
-                highlight=False,
+            reading = readings.get(e.id)  # the line conform and fuzz print (docs/readings.md)
+            line = (
+                reading.line(e.observed, counts, required)
+                if reading is not None
+                else f"reading {e.id}: {e.observed}, default x{counts.get('default', 0)} "
+                f"alternative x{counts.get('alternative', 0)}{required}: {e.title}"
             )
+            console.print(line, markup=False, highlight=False)
     if summary.error:
         console.print(f"[bold magenta]could not run:[/] {escape(summary.error)}")
     if report is not None:
