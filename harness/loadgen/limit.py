@@ -280,7 +280,7 @@ def find_limit(
             "rate that passed may only have been lucky: measure its refusals at a fixed rate "
             "with `load run`"
         )
-    elif (busy := _in_flight_at_plateau(steps, bad, resolution)) is not None and plateau:
+    elif plateau and (busy := _in_flight_at_plateau(steps, plateau, bad, resolution)):
         held, closing = busy
         notes.append(
             f"the search took {plateau:.1f} ok/s, what a refused step at {closing.rate:.1f}/s "
@@ -340,9 +340,12 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     failed by errors that are mostly HTTP 503 or JD's system busy (10020, `系统繁忙,请稍后再试`)
     counts too: a service shedding load says so with those as often as with a 429, and its
     bucket's burst hides the limit from short steps alike."""
-    throttled = [s.result for s in steps if _failed_by(s, "throttled") or _shed(s)]
-    rates = [r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps for r in throttled]
-    return min((r for r in rates if r > 0), default=None)
+    return min((r for r in map(_delivered, _refused(steps)) if r > 0), default=None)
+
+
+def _refused(steps: list[StepRecord]) -> list[StepRecord]:
+    """The steps that failed by throttling, or by shedding load (HTTP 503, JD's system busy)."""
+    return [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
 
 
 def _delivered(step: StepRecord) -> float:
@@ -359,24 +362,22 @@ def _not_by_rate(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | Non
     """A refused step at a rate well below (3/4 of) what another refused step delivered, and
     that step: a token bucket refills at its rate, so it refuses no steady rate below what it
     delivers when overloaded (a generator's jitter aside, hence the margin)."""
-    refused = [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
+    refused = _refused(steps)
     pairs = ((low, high) for low in refused for high in refused
              if low.rate < 0.75 * _delivered(high))  # fmt: skip
     return next(pairs, None)
 
 
 def _in_flight_at_plateau(
-    steps: list[StepRecord], bad: float | None, resolution: float
+    steps: list[StepRecord], plateau: float | None, bad: float | None, resolution: float
 ) -> tuple[float, StepRecord] | None:
     """How many requests the plateau's step held in flight (Little's law: ok/s x median
     seconds), and that step, when the plateau rather than a failing step closed the bracket
     and the service held a whole request or more at a time while it refused, without saying
     that it limits a rate (JD's 10043 `超过QPS限制`)."""
-    refused = [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
-    plateau = _plateau(steps)
     if plateau is None or bad is None or plateau * (1 + resolution) >= bad:
         return None
-    closing = next(s for s in refused if _delivered(s) == plateau)
+    closing = next(s for s in _refused(steps) if _delivered(s) == plateau)
     held = plateau * (closing.result.p50_ms or 0.0) / 1000.0
     says_qps = closing.result.qps_rate >= closing.result.throttled_rate > 0
     return (held, closing) if held >= 1.0 and not says_qps else None
