@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.contract import Answer, Contract, read_answer, strict_json
+from harness.contract import Answer, Contract, parse_json, read_answer
 
 from ._auth import VALID, Auth
 
@@ -158,10 +158,7 @@ class Exchange:
         content: bytes,
         elapsed_s: float = 0.0,
     ) -> Exchange:
-        try:
-            body = strict_json(content)
-        except (ValueError, TypeError, RecursionError):
-            body = None
+        body = parse_json(content)
         return cls(
             status=status,
             content_type=headers.get("content-type", ""),
