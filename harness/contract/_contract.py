@@ -255,9 +255,10 @@ class CodeTable:
         own: frozenset[tuple[str, str, str]] = frozenset(),
     ) -> None:
         self.shadowed = shadowed  # codes.yaml rows a team's table replaced: still found by meaning
-        self._own = own  # the keys of a team's rows (--codes), which code_for does not search
         self._by_key: dict[tuple[str, str, str], Code] = {}
         self._by_name: dict[tuple[str, str], Code] = {}
+        # what code_for searches: codes.yaml's rows, not a team's (``own``: their keys)
+        self._ours = [c for c in codes if (c.api, c.where, c.code) not in own]
         for c in codes:
             key = (c.api, c.where, c.code)
             if key in self._by_key:
@@ -295,8 +296,7 @@ class CodeTable:
         def means(c: Code) -> bool:
             return (c.api, c.where) == (api, where) and c.en.startswith(en_startswith)
 
-        ours = [c for c in self.codes if (c.api, c.where, c.code) not in self._own]
-        hits = [*filter(means, [*ours, *self.shadowed])]
+        hits = [*filter(means, [*self._ours, *self.shadowed])]
         if len(hits) != 1:
             raise SpecError(
                 f"codes.yaml: expected one {api} {where} code meaning {en_startswith!r}, found "
