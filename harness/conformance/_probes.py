@@ -884,9 +884,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
-    body = p.send(request).body
-    result = body.get("result") if isinstance(body, dict) else None
-    got = result.get("serialNo") if isinstance(result, dict) else None
+    got = _serial_answered(p.send(request))
     if got == before.json["serialNo"]:
         raise Violation(
             f"Received: result.serialNo {got!r} for the request sent with serialNo "
@@ -903,9 +901,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
         answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
     for r, reply in zip(sent, answered, strict=True):
-        body = p.judge(r, *reply).body  # judged here: a finding shows its own answer
-        result = body.get("result") if isinstance(body, dict) else None
-        got = result.get("serialNo") if isinstance(result, dict) else None
+        got = _serial_answered(p.judge(r, *reply))  # judged here: a finding shows its answer
         if got in serials and got != r.json["serialNo"]:
             raise Violation(
                 f"Received: result.serialNo {got!r} for the request sent with serialNo "
@@ -914,6 +910,13 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
                 "own request id, E-041), never another request's",
                 request=r,
             )
+
+
+def _serial_answered(exchange: Exchange) -> Any:
+    """result.serialNo as sent, whatever its type or gateway code: whose request it says it is."""
+    body = exchange.body
+    result = body.get("result") if isinstance(body, dict) else None
+    return result.get("serialNo") if isinstance(result, dict) else None
 
 
 # --- identities -------------------------------------------------------------------------------
