@@ -230,13 +230,11 @@ def after_first(
     under every reading, as ``faceharness call idno`` sends. A success that issued no code is
     the service's error: validateData returns ``result.code`` (是)."""
     from harness.clients import Exchange, live_code_of
+    from harness.contract import parse_json
 
     if outcome[0] != SUCCESS:
         return outcome, None
-    try:
-        code = live_code_of(Exchange(status, body=json.loads(body)))
-    except (ValueError, TypeError, RecursionError):
-        code = None
+    code = live_code_of(Exchange(status, body=parse_json(body)))
     if code is None:
         return (SERVER_ERROR, f"{outcome[1]} without data.result.code"), None
     fresh = b'"liveCode":' + json.dumps(code, ensure_ascii=False).encode()
