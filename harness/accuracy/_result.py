@@ -185,7 +185,20 @@ def _claim_row(
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
-    verdict = _judged(claim, false_matches, impostor, tally[(False, None)], tally[(True, True)])
+    people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
+    for p, o in ok:
+        if not p.genuine:
+            people.setdefault(frozenset(p.subjects), set()).add(claim.accepts(o.score, o.decision))
+    matched = sum(True in got for got in people.values())
+    unknown = sum(True not in got and None in got for got in people.values())
+    verdict = _judged(
+        claim,
+        false_matches,
+        impostor,
+        tally[(False, None)],
+        tally[(True, True)],
+        people=((matched, len(people)), (matched + unknown, len(people))),
+    )
     return {
         "claim": claim.name,
         "rule": claim.rule,
@@ -211,21 +224,28 @@ def _claim_row(
 
 
 def _judged(
-    claim: Claim, false_matches: int, impostor: int, unknown: int, genuine_accepted: int
+    claim: Claim,
+    false_matches: int,
+    impostor: int,
+    unknown: int,
+    genuine_accepted: int,
+    *,
+    people: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> Verdict:
     """The verdict, ``unknown`` impostor pairs answered without what the claim reads (a /match
     score is `否`, E-011): contradicted only if it is with all of them no match, decided only
-    if it is the same with all of them false matches; else untestable."""
+    if it is the same with all of them false matches; else untestable. ``people``: (pairs of
+    people with a false match, pairs of people) with the unknown pairs no match, then matches."""
     judge = partial(
         judge_claim,
         claimed_fmr=claim.claimed_fmr,
         at_most=claim.at_most,
         genuine_accepted=genuine_accepted,
     )
-    low = judge(false_matches, impostor + unknown)
+    low = judge(false_matches, impostor + unknown, people=people and people[0])
     if not unknown or low.direction == "worse":
         return low
-    high = judge(false_matches + unknown, impostor + unknown)
+    high = judge(false_matches + unknown, impostor + unknown, people=people and people[1])
     if (high.verdict, high.direction) == (low.verdict, low.direction):
         return low
     reason = (

@@ -212,9 +212,13 @@ def judge_claim(
     *,
     at_most: bool = False,
     genuine_accepted: int | None = None,
+    people: tuple[int, int] | None = None,
 ) -> Verdict:
     """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons, in this order:
-    the exact 95% interval above the claim contradicts it (``worse``); an operating point that
+    the exact 95% interval above the claim contradicts it (``worse``) when the same interval over
+    ``people`` (pairs of people with a false match, pairs of people compared) lies above it too,
+    else it is untestable: impostor pairs of the same two people are not independent, so false
+    matches of a few look-alike people are no evidence of a higher rate; an operating point that
     accepted no pair at all (``genuine_accepted`` 0 and no false match) is untestable, as its
     scores cannot be tied to the documented scale; an interval below the claim contradicts it
     too (``better``, but not ``at_most``); fewer pairs than the rule of three needs is untestable
@@ -226,7 +230,17 @@ def judge_claim(
     interval = f"95% CI [{lo:.3g}, {hi:.3g}]"
     verdict: VerdictName = "consistent"
     direction: Literal["worse", "better"] | None = None
-    if lo > claimed_fmr:
+    matched, compared = people or (false_matches, impostor)
+    by_people = clopper_pearson(matched, compared)
+    if lo > claimed_fmr and by_people[0] <= claimed_fmr:
+        verdict = "untestable"
+        reason = (
+            f"{seen}: {interval} lies above the claimed {claimed_fmr:g}, but they come from "
+            f"{matched} of {compared} pairs of people (95% CI [{by_people[0]:.3g}, "
+            f"{by_people[1]:.3g}]): pairs of the same two people are not independent, so a few "
+            "look-alike people are no evidence of a higher rate"
+        )
+    elif lo > claimed_fmr:
         verdict, direction = "contradicted", "worse"
         reason = f"{seen}: {interval} lies above the claimed {claimed_fmr:g}"
     elif genuine_accepted == 0 and false_matches == 0 and impostor:

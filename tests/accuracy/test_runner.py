@@ -409,3 +409,38 @@ def test_impostors_answered_without_a_score_are_unknown_not_left_out(
     # 100 accepted in 4,906: worse whatever the unscored ones are
     row = _claim_row(claim, outcomes(set(impostors[:100])), {})
     assert (row["verdict"], row["verdict_direction"]) == ("contradicted", "worse")
+
+
+def test_false_matches_of_one_pair_of_look_alike_people_contradict_nothing(
+    contract: Any,
+) -> None:
+    """Impostor pairs of the same two people are not independent: 9 false matches that all show
+    one look-alike couple (1 of 210 pairs of people) cannot contradict 1e-3, though 9 in 1,890
+    image pairs would, counted as independent; the same 9 spread over 9 couples do."""
+    from harness.accuracy._stats import documented_claims
+
+    from .conftest import image
+
+    images = [image(f"p{n // 3}", f"b{n}") for n in range(63)]  # 21 people, 3 images each
+    pairs = [PairImages(a, b, a.identity == b.identity) for a, b in _combinations(images)]
+    (claim,) = documented_claims("match", contract)[0][:1]
+
+    def row(false_match: Callable[[PairImages], bool]) -> dict[str, Any]:
+        def score(p: PairImages) -> float:
+            return 95.0 if p.genuine or false_match(p) else 40.0
+
+        return _claim_row(claim, [(p, Outcome(score(p), None, "0")) for p in pairs], {})
+
+    couple = row(lambda p: set(p.subjects) == {"p0", "p1"})
+    assert (couple["false_matches"], couple["impostor"]) == (9, 1890)
+    assert (couple["verdict"], couple["verdict_direction"]) == ("untestable", None)
+    assert "come from 1 of 210 pairs of people" in couple["verdict_reason"]
+    couples = [{f"p{n}", f"p{n + 1}"} for n in range(0, 18, 2)]
+
+    def one_per_couple(p: PairImages) -> bool:  # each couple's first images only
+        firsts = all(int(i.name[1:-4]) % 3 == 0 for i in (p.first, p.second))
+        return firsts and set(p.subjects) in couples
+
+    apart = row(one_per_couple)
+    assert apart["false_matches"] == 9
+    assert (apart["verdict"], apart["verdict_direction"]) == ("contradicted", "worse")
