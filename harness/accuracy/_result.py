@@ -325,12 +325,19 @@ def inconclusive_reason(
         for row in measured
         if compared[row["claim"]] >= row["impostor_pairs_needed"]
     ]
-    size = "" if enough else " at this data size"
+    declined = [  # every impostor pair a failure to acquire: more of them would not help
+        f"{r.api}: all {fta} impostor pairs declined as failures to acquire (no face found, "
+        "image quality), none compared"
+        for r in results
+        if (fta := r.outcomes.get("impostor", {}).get("fta", 0))
+        and not any(compared[row["claim"]] for row in r.thresholds if not row.get("by_design"))
+    ]
+    size = "" if enough or declined and not impostor else " at this data size"
     why = (
         f"all {len(rows)} documented claims are untestable{size} "
         f"({impostor} impostor pairs{strictest})"
     )
-    why += "".join(f"; {line}" for line in enough)
+    why += "".join(f"; {line}" for line in enough + declined)
     if dataset.caveat:
         why += f"; {dataset.caveat}"
     for line in stopped:
@@ -341,6 +348,8 @@ def inconclusive_reason(
         if needed
         else "a --faces dataset large enough for the documented false-match rates"
     )
+    if declined and not impostor:
+        when = f"a service that finds the faces in these images, and {when}"
     return why, when
 
 

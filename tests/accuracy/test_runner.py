@@ -444,3 +444,19 @@ def test_false_matches_of_one_pair_of_look_alike_people_contradict_nothing(
     apart = row(one_per_couple)
     assert apart["false_matches"] == 9
     assert (apart["verdict"], apart["verdict_direction"]) == ("contradicted", "worse")
+
+
+def test_a_run_whose_impostor_pairs_were_all_declined_says_so(contract: Any) -> None:
+    """A service that finds no face in any photo compared nothing: inconclusive, and the reason
+    says why; "at this data size" would send the user after more photos, which it declines too."""
+    from harness.accuracy._stats import documented_claims
+
+    (claim,) = documented_claims("match", contract)[0][:1]
+    fta = {"genuine": 23, "impostor": 355}
+    outcomes = {cls: {"ok": 0, "fta": n, "error": 0} for cls, n in fta.items()}
+    row = _claim_row(claim, [], fta)
+    result = AccuracyResult("match", "t", fta, outcomes, {"40031": 378}, [row], *[None] * 3, {})
+    why, when = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
+    assert "(0 impostor pairs, 2995 needed" in why and "data size" not in why
+    assert "match: all 355 impostor pairs declined as failures to acquire" in why
+    assert when.startswith("a service that finds the faces in these images")
