@@ -257,7 +257,8 @@ def _judged(
 
 
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through
-ERRATA = {"jd": "E-004"}
+# A finding's basis: /match is judged by /idno's sentence (E-044), JD's result at e4 (E-004)
+ERRATA = {"match": "E-044", "jd": "E-004"}
 _CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "inconclusive"}
 
 

@@ -194,6 +194,8 @@ def test_contradicted_claims_become_high_findings(folder: Path, tmp_path: Path) 
     ]
     finding = next(f for f in suite.findings if f.api == "jd")
     assert "jd.result" in finding.message and finding.erratum == "E-004"
+    # the claims stand in /idno's row: a /match finding names the reading it rests on
+    assert {f.erratum for f in suite.findings if f.api == "match"} == {"E-044"}
     assert finding.reproduce.startswith("faceharness accuracy --target http://127.0.0.1:")
     assert str(folder) not in finding.reproduce
     statuses = {c.check: c.status for c in suite.checks}
