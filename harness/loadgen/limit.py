@@ -125,7 +125,6 @@ def find_limit(
     max_rate: float,
     slo_p99_ms: float,
     max_error_rate: float,
-    max_throttled_rate: float | None = None,
     min_achieved_ratio: float = 0.95,
     growth: float = 2.0,
     resolution: float = 0.04,
@@ -143,12 +142,11 @@ def find_limit(
         raise ValueError(
             "need 0 < start_rate <= max_rate, growth > 1, 0 < resolution < 1, max_steps >= 1"
         )
-    throttle_bound = max_error_rate if max_throttled_rate is None else max_throttled_rate
     floor_rate = min_rate if min_rate is not None else start_rate / growth**4
     criteria = {
         "slo_p99_ms": slo_p99_ms,
         "max_error_rate": max_error_rate,
-        "max_throttled_rate": throttle_bound,
+        "max_throttled_rate": max_error_rate,
         "min_achieved_ratio": min_achieved_ratio,
         "growth": growth,
         "resolution": resolution,
@@ -181,13 +179,17 @@ def find_limit(
         if result.completed == 0:
             reasons.append("no responses")
         else:
-            if result.throttled_rate > throttle_bound:
-                reasons.append(f"throttled {result.throttled_rate:.1%} > {throttle_bound:.1%}")
+            if result.throttled_rate > max_error_rate:
+                reasons.append(f"throttled {result.throttled_rate:.1%} > {max_error_rate:.1%}")
             if result.error_rate > max_error_rate:
                 reasons.append(f"errors {result.error_rate:.1%} > {max_error_rate:.1%}")
             if result.p99_ms is None or result.p99_ms > slo_p99_ms:
                 reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
-            offered, slack = _offered(rate, result)
+            # a window holds whole requests, and one answer may fall past its edge (offered
+            # counts by intended second, answered by done second): one short is no shortfall
+            offered, slack = (
+                (result.offered_rps, 1.0 / result.window_s) if result.window_s else (rate, 0.0)
+            )
             if result.achieved_rps < min_achieved_ratio * offered - slack:
                 reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
                                f"{min_achieved_ratio:.0%} of offered {offered:.1f}/s")  # fmt: skip
@@ -299,28 +301,9 @@ def find_limit(
                 f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s "
                 "limit: the service may degrade when overloaded; confirm with a longer run"
             )
-    return LimitResult(
-        limit_rps=limit,
-        first_bad_rps=bad,
-        upper_rps=top,
-        knee_rps=knee,
-        plateau_rps=plateau,
-        saturation_rps=saturation,
-        converged=converged,
-        stopped_by=stopped_by,
-        steps=tuple(steps),
-        criteria=criteria,
-        elapsed_s=clock() - began,
-        notes=tuple(notes),
-    )
-
-
-def _offered(rate: float, result: StepResult) -> tuple[float, float]:
-    """What a step's window offered, and the shortfall its edges alone explain: one answer
-    (offered counts by intended second, answered by done second)."""
-    if not result.window_s:
-        return rate, 0.0
-    return result.offered_rps, 1.0 / result.window_s
+    rates = (limit, bad, top, knee, plateau, saturation)  # LimitResult's order
+    elapsed = clock() - began
+    return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes))
 
 
 def _plateau(steps: list[StepRecord]) -> float | None:
