@@ -122,17 +122,9 @@ def plan_gate(
     suites = build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
     # created last: once it exists, the run has started (and can be stopped)
     out = prepare_run_dir(Path(out_dir))
+    contract = contract or load_contract()
     return GatePlan(
-        out_dir=out,
-        target=target,
-        profile=prof,
-        policy=pol,
-        selected=selected,
-        suites=tuple(suites),
-        contract=contract or load_contract(),
-        faces=faces_dir,
-        config=config_path,
-        baseline=base,
+        out, target, prof, pol, selected, suites, contract, faces_dir, config_path, base
     )
 
 
@@ -289,9 +281,6 @@ def assemble(
     )
 
 
-# --------------------------------------------------------------------------- the suites
-
-
 def build_suites(
     names: tuple[SuiteName, ...],
     profile: Profile,
@@ -299,7 +288,7 @@ def build_suites(
     *,
     is_emulator: bool,
     config: Path | None,
-) -> list[Suite]:
+) -> tuple[Suite, ...]:
     """The selected suites with the profile's options; a suite package is imported only when
     its suite is selected."""
     p = profile
@@ -323,7 +312,7 @@ def build_suites(
             suites.append(
                 AccuracySuite(apis=p.accuracy_apis, max_pairs=p.accuracy_max_pairs, engine=engine)
             )
-    return suites
+    return tuple(suites)
 
 
 @dataclass(frozen=True)
@@ -434,9 +423,6 @@ def merge_load(
         duration_s=sum(r.duration_s or 0.0 for r in parts) or None,
         seed=run.seed,
     )
-
-
-# --------------------------------------------------------------------------- one stage
 
 
 class StageCancelled(Exception):
