@@ -5,6 +5,7 @@ master shuts down). HDR histograms are added, never averaged: merged percentiles
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -207,11 +208,8 @@ class SeriesTail:
 def _complete_lines(text: str) -> list[dict[str, Any]]:
     out = []
     for line in text.splitlines():
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                continue  # a torn last line from a killed process
+        with contextlib.suppress(ValueError):  # a torn last line from a killed process
+            out.append(json.loads(line))
     return out
 
 
