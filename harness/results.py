@@ -1,7 +1,5 @@
-"""Result data of a run: findings, per-suite results and the versioned ``summary.json``.
-
-Plain data, no I/O: the models are the contract of ``summary.json``, whose shipped JSON Schema
-(``harness/report/templates/summary.schema.json``) is generated from :class:`Summary`.
+"""Result data of a run, no I/O: the models are the contract of ``summary.json`` (its shipped
+JSON Schema is generated from :class:`Summary`).
 
 Verdicts (docs/gate.md), first match wins: ``interrupted`` (a cut-short run proves nothing
 either way), ``error``, ``fail``, ``inconclusive`` (something could not test what it claims,
@@ -52,9 +50,6 @@ class _Metrics(BaseModel):
     """Metric containers keep unknown keys: suites may record more than the report shows."""
 
     model_config = ConfigDict(extra="allow")
-
-
-# --------------------------------------------------------------------------- findings
 
 
 class Finding(_Model):
@@ -115,9 +110,6 @@ class CheckResult(_Model):
     status: SuiteStatus = "pass"
     duration_s: float | None = None
     message: str | None = None
-
-
-# --------------------------------------------------------------------------- load metrics
 
 
 class LatencyPercentiles(_Metrics):
@@ -189,7 +181,6 @@ class LoadMetrics(_Metrics):
     )
 
 
-# --------------------------------------------------------------------------- accuracy
 # Built by ``harness.accuracy`` (``AccuracyResult.to_dict()``) in exactly these shapes.
 
 ClaimVerdict = Literal["consistent", "contradicted", "untestable"]
@@ -286,9 +277,6 @@ class AccuracyMetrics(_Metrics):
     dataset: str | None = None
 
 
-# --------------------------------------------------------------------------- conformance, fuzz
-
-
 class ContractMetrics(_Metrics):
     """What conformance and fuzz count alike (the gate's coverage reads it): requests, requests
     per operationId, answers as ``api:where:code`` (``harness.contract.Answer.code_keys``)."""
@@ -340,9 +328,6 @@ class FuzzMetrics(ContractMetrics):
     properties: dict[str, PropertyRun] = Field(default_factory=dict)
     swap_tolerance: dict[str, float] = Field(default_factory=dict)
     database: str | None = Field(default=None, description="the hypothesis example database")
-
-
-# --------------------------------------------------------------------------- suites
 
 
 class SuiteResult(_Model):
@@ -430,9 +415,6 @@ class Suites(_Model):
 
     def items(self) -> list[tuple[SuiteName, SuiteResult]]:
         return [(name, self[name]) for name in SUITE_NAMES]
-
-
-# --------------------------------------------------------------------------- run-level
 
 
 class OperationCoverage(_Model):
@@ -631,9 +613,6 @@ class InconclusiveItem(NamedTuple):
     name: str
     reason: str
     testable_when: str | None
-
-
-# --------------------------------------------------------------------------- helpers
 
 
 def merge_findings(findings: Iterable[Finding]) -> list[Finding]:

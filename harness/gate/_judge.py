@@ -291,7 +291,6 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --------------------------------------------------------------------------- baseline
 # p99 is compared only when both runs measured it at about the same offered rate.
 
 RATE_TOLERANCE = 0.10
@@ -383,9 +382,6 @@ def _change(
     elif -sign * change > limit and -sign * (now - then) > floor:
         row.message = moved
         comparison.improvements.append(row)
-
-
-# --------------------------------------------------------------------------- coverage
 
 
 def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:

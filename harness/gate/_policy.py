@@ -145,8 +145,6 @@ def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "")
     return policy
 
 
-# --------------------------------------------------------------------------- profiles
-
 Engine = Literal["fast", "dlib"]
 
 

@@ -267,8 +267,6 @@ class LoadProcess:
 
         return gevent.get_hub().threadpool.apply(warm)  # type: ignore[no-any-return]
 
-    # -- the two load models -------------------------------------------------------------
-
     def closed_step(self, user: FastHttpUser) -> None:
         now = time.perf_counter()
         if not self.control.try_acquire(now):
@@ -361,8 +359,6 @@ class LoadProcess:
         self._start = time.perf_counter() + float(data.get("in_s", 0.0))
         self._go.set()
 
-    # -- one request -----------------------------------------------------------------------
-
     def execute(self, user: FastHttpUser, intended: float) -> None:
         try:
             try:
@@ -434,8 +430,6 @@ class LoadProcess:
             context={}, url=req.path, start_time=self.recorder.wall(sent), response=None,
         )  # fmt: skip
         return ready
-
-    # -- lifecycle -------------------------------------------------------------------------
 
     def _tick_loop(self) -> None:
         limit = int((self.cfg.duration_s + self.cfg.drain_s + STARTUP_ALLOWANCE_S) / TICK_S) + 1

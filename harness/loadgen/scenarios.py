@@ -310,8 +310,6 @@ class Scenario:
         credit[best] -= self._total
         return self._ops[best]
 
-    # -- pairing ---------------------------------------------------------------------------
-
     def _pair(self, first: PoolImage) -> PoolImage:
         pairing = self.options.pairing
         if pairing == "same":
@@ -343,8 +341,6 @@ class Scenario:
 
         face = builtin_faces()[0]  # the emulator's registry photo of its demo identity
         return PoolImage(face.name, face.data, face.identity)
-
-    # -- the four operations ---------------------------------------------------------------
 
     def _body(self, key: tuple[str, str, str], build: Callable[[], dict[str, Any]]) -> bytes:
         body = self._bodies.get(key)

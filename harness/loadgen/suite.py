@@ -391,9 +391,6 @@ class _Run:
         return _suite(findings, metrics)
 
 
-# -- metrics -----------------------------------------------------------------------------------
-
-
 def run_metrics(result: LoadResult) -> dict[str, Any]:
     s = result.summary
     return {
@@ -570,9 +567,6 @@ def _finding(operation: str, check: str, message: str) -> Finding:
 def _write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-
-
-# -- measuring a step, comparing the models ------------------------------------------------------
 
 
 def open_model_measure(
