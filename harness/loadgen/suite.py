@@ -256,14 +256,12 @@ class _Run:
     ) -> None:
         self.suite, self.ctx, self.scenario, self.limits = suite, ctx, scenario, limits
         self.timeout_s = ctx.request_timeout_s or 10.0
-        self.env = {} if ctx.is_emulator else credential_env(ctx.credentials)
+        env = {} if ctx.is_emulator else credential_env(ctx.credentials)
         self.offset = 0.0  # seconds of the models already run (progress)
         self.label = ""  # a search's current step
-
-    def _options(self) -> dict[str, Any]:
-        return {"workers": self.suite.workers, "remote": self.suite.remote, "env": self.env,
-                "timeout_s": self.timeout_s,
-                "abort_error_rate": self.limits.abort_error_rate}  # fmt: skip
+        self.options: dict[str, Any] = {"workers": suite.workers, "remote": suite.remote,
+                                        "env": env, "timeout_s": self.timeout_s,
+                                        "abort_error_rate": limits.abort_error_rate}  # fmt: skip
 
     def _progress(
         self, done: Callable[[float], float], total: float | None
@@ -292,7 +290,7 @@ class _Run:
                 url, self.scenario, **load, duration_s=suite.duration_s, max_requests=budget,
                 out_dir=out / label if both else out,
                 progress_callback=self._progress(lambda e: min(total, self.offset + e), total),
-                **self._options(),
+                **self.options,
             )  # fmt: skip
             self.offset += suite.duration_s
             runs.append(result)
@@ -338,7 +336,7 @@ class _Run:
 
         measure = open_model_measure(
             url, self.scenario, out_dir=ctx.out_dir, step_s=s.step_s, warmup_s=s.warmup_s,
-            progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self._options(),
+            progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self.options,
         )  # fmt: skip
 
         def step(rate: float) -> StepResult:
