@@ -1,7 +1,5 @@
-"""Result data of a run: findings, per-suite results and the versioned ``summary.json``.
-
-Plain data, no I/O: the models are the contract of ``summary.json``, whose shipped JSON Schema
-(``harness/report/templates/summary.schema.json``) is generated from :class:`Summary`.
+"""Result data of a run, no I/O: the models are the contract of ``summary.json`` (its shipped
+JSON Schema is generated from :class:`Summary`).
 
 Verdicts (docs/gate.md), first match wins: ``interrupted`` (a cut-short run proves nothing
 either way), ``error``, ``fail``, ``inconclusive`` (something could not test what it claims,
@@ -54,9 +52,6 @@ class _Metrics(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
-# --------------------------------------------------------------------------- findings
-
-
 class Finding(_Model):
     """One contract violation (or notable behaviour) of the service, with a way to replay it.
 
@@ -101,9 +96,8 @@ class Finding(_Model):
 
     @property
     def fails(self) -> bool:
-        """Whether this finding fails its suite on its own: an ``info`` finding, or one whose basis
-        is an HTTP convention (E-015: the documents give no status), is only reported; a gate's
-        policy may count the latter (``[findings] conventions = true``)."""
+        """Whether this finding fails its suite on its own: not an ``info`` one, nor one of an
+        HTTP convention (E-015; a gate's policy may count those)."""
         return self.severity != "info" and self.basis != "convention"
 
 
@@ -116,9 +110,6 @@ class CheckResult(_Model):
     status: SuiteStatus = "pass"
     duration_s: float | None = None
     message: str | None = None
-
-
-# --------------------------------------------------------------------------- load metrics
 
 
 class LatencyPercentiles(_Metrics):
@@ -190,7 +181,6 @@ class LoadMetrics(_Metrics):
     )
 
 
-# --------------------------------------------------------------------------- accuracy
 # Built by ``harness.accuracy`` (``AccuracyResult.to_dict()``) in exactly these shapes.
 
 ClaimVerdict = Literal["consistent", "contradicted", "untestable"]
@@ -224,7 +214,6 @@ class ThresholdResult(_Metrics):
 
     @property
     def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
-        """The verdict in pass/fail terms (a contradicted claim fails)."""
         return _CLAIM_OUTCOMES[self.verdict]
 
 
@@ -288,9 +277,6 @@ class AccuracyMetrics(_Metrics):
     dataset: str | None = None
 
 
-# --------------------------------------------------------------------------- conformance, fuzz
-
-
 class ContractMetrics(_Metrics):
     """What conformance and fuzz count alike (the gate's coverage reads it): requests, requests
     per operationId, answers as ``api:where:code`` (``harness.contract.Answer.code_keys``)."""
@@ -342,9 +328,6 @@ class FuzzMetrics(ContractMetrics):
     properties: dict[str, PropertyRun] = Field(default_factory=dict)
     swap_tolerance: dict[str, float] = Field(default_factory=dict)
     database: str | None = Field(default=None, description="the hypothesis example database")
-
-
-# --------------------------------------------------------------------------- suites
 
 
 class SuiteResult(_Model):
@@ -434,9 +417,6 @@ class Suites(_Model):
         return [(name, self[name]) for name in SUITE_NAMES]
 
 
-# --------------------------------------------------------------------------- run-level
-
-
 class OperationCoverage(_Model):
     """How much of one documented operation the run exercised."""
 
@@ -458,7 +438,6 @@ class OperationCoverage(_Model):
 
     @property
     def shared(self) -> bool:
-        """The row of the codes an API's operations share, not an operation of its own."""
         return self.api is not None and self.operation == shared_codes_row(self.api)
 
     @property
@@ -471,7 +450,6 @@ class OperationCoverage(_Model):
 
 
 def shared_codes_row(api: str) -> str:
-    """The name of the row of ``api``'s codes when its operations share one code table."""
     return f"{api}: all operations"
 
 
@@ -480,8 +458,7 @@ class Coverage(_Model):
 
     @property
     def operation_rows(self) -> list[OperationCoverage]:
-        """One row per operation: an API's shared-codes row counts its operations' requests
-        again and is no operation (a report read "6 of 6 operations" for the 5 there are)."""
+        """One row per operation: an API's shared-codes row is no operation."""
         return [op for op in self.operations if not op.shared]
 
     @property
@@ -604,11 +581,9 @@ class Summary(_Model):
         return self
 
     def findings(self) -> list[Finding]:
-        """All findings, suite by suite."""
         return [f for _, suite in self.suites.items() for f in suite.findings]
 
     def inconclusive_items(self) -> list[InconclusiveItem]:
-        """Suites and gate criteria that could not test what they claim, with their reasons."""
         items = [
             InconclusiveItem(name, suite.reason or "", suite.testable_when)
             for name, suite in self.suites.items()
@@ -625,8 +600,7 @@ class Summary(_Model):
 
     @property
     def exit_code(self) -> int:
-        """0 pass, 1 findings or gate failed (also a blocking inconclusive), 2 could not
-        run, 130 interrupted."""
+        """A blocking inconclusive exits 1."""
         verdict = self.verdict or compute_verdict(self)
         if verdict == "inconclusive" and self.gate is not None and self.gate.passed is False:
             return 1
@@ -641,15 +615,9 @@ class InconclusiveItem(NamedTuple):
     testable_when: str | None
 
 
-# --------------------------------------------------------------------------- helpers
-
-
 def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Merge repeated examples of one bug (same ``unique_key``), summing their counts.
-
-    The first example is kept (its seed and reproduce command stay valid) at the highest
-    severity seen; output is ordered by severity, then first occurrence.
-    """
+    """Merge repeated examples of one bug (same ``unique_key``): the first is kept (its seed and
+    reproduce command stay valid) at the highest severity seen, counts summed."""
     merged: dict[str, Finding] = {}
     for finding in findings:
         kept = merged.get(finding.unique_key)
@@ -669,8 +637,8 @@ NOTHING_SENT = "it sent no request (a budget was spent before the first): nothin
 def derive_status(
     findings: Iterable[Finding], error: str | None = None, *, requests: int | None = None
 ) -> SuiteStatus:
-    """Status of a suite that ran: ``error`` if it broke, ``fail`` on any non-info finding,
-    ``inconclusive`` if it sent no request at all (a pass would claim a target it never asked)."""
+    """Status of a suite that ran; ``inconclusive`` if it sent no request at all (a pass would
+    claim a target it never asked)."""
     if error:
         return "error"
     if any(f.fails for f in findings):
@@ -679,8 +647,7 @@ def derive_status(
 
 
 def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | None) -> SuiteResult:
-    """A suite as far as it got before an interrupt, marked ``interrupted``; its findings and
-    checks so far are kept, and say nothing about what did not run."""
+    """A suite as far as it got before an interrupt, marked ``interrupted``."""
     reason = f"interrupted ({how or 'stopped'}); the results are partial"
     if partial is None:
         return SuiteResult(name=name, status="interrupted", reason=reason)
@@ -707,8 +674,8 @@ def compute_verdict(summary: Summary) -> Verdict:
 
 
 def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
-    """Whether anything was judged on evidence: a suite passed, or a gate criterion on a
-    measurement did (``findings.*`` and ``suite.*`` criteria restate the suites)."""
+    """Whether a suite passed, or a gate criterion on a measurement did (``findings.*`` and
+    ``suite.*`` criteria restate the suites)."""
     if "pass" in statuses:
         return True
     criteria = summary.gate.criteria if summary.gate is not None else []
@@ -716,7 +683,6 @@ def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
 
 
 def verdict_line(summary: Summary) -> str:
-    """The one line a console prints for a run: "PASS, 2 inconclusive", "FAIL: 3 findings"."""
     verdict = summary.verdict or compute_verdict(summary)
     items = summary.inconclusive_items()
     if verdict == "interrupted":
@@ -745,8 +711,8 @@ def build_summary(
     required_readings: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """The run's :class:`Summary`, built once, by a suite's command and the gate alike; given
-    the ``contract``, ``errata`` says which reading the suites saw the target follow."""
+    """The run's :class:`Summary`; given the ``contract``, ``errata`` says which reading the
+    suites saw the target follow."""
     slots: dict[str, Any] = {}
     for result in suites:
         if result.name in slots:

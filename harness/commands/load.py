@@ -36,14 +36,12 @@ def register(app: typer.Typer) -> None:
 
 def _option(name: str, kind: Any, default: Any, flag: str = "", help: str = "", **more: Any
             ) -> Parameter:  # fmt: skip
-    """A command option; ``kind`` is the whole annotation when ``flag`` is not given."""
     annotation = Annotated[kind, typer.Option(flag, help=help, **more)] if flag else kind
     return Parameter(name, Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
 
 
 def _options(*params: Parameter) -> Callable[[F], F]:
-    """Give a command these options (typer reads its ``__signature__``; it gets them as
-    keywords)."""
+    """Give a command these options (typer reads its ``__signature__``)."""
 
     def decorate(command: F) -> F:
         setattr(command, "__signature__", Signature(list(params)))
@@ -105,7 +103,6 @@ _SHARED = (
 
 
 def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
-    """The run's context, and the :class:`LoadSuite` options, from the shared options."""
     from harness.commands._options import max_rps as check_max_rps
     from harness.commands._options import positive_seconds, use_codes
     from harness.config import load_credentials
@@ -250,8 +247,6 @@ def worker(master: str, wait: str, config: Path | None, out_dir: Path | None) ->
 
 
 def _run(suite: LoadSuite, ctx: RunContext) -> None:
-    """Run the suite with a progress line, print its tables, write the reports, exit by the
-    verdict (0, 1, 2; 130 with what it had when interrupted)."""
     from dataclasses import replace
 
     from harness import interrupt
@@ -292,8 +287,7 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
 
 
 class _Bar:
-    """A rich progress line on stderr (``ctx.progress``); a limit search's finished steps
-    (``done`` grown by one) also stay as lines."""
+    """A rich progress line on stderr; a limit search's finished steps also stay as lines."""
 
     def __init__(self, *, steps: bool) -> None:
         self.progress = Progress(
@@ -328,7 +322,6 @@ def _fmt(value: Any) -> str:
 
 
 def _print_runs(metrics: Any) -> None:
-    """Each model in its own column (the open model's service time too), never blended."""
     from harness.loadgen.suite import COMPARED, side_by_side
 
     if metrics is None:
@@ -364,7 +357,6 @@ def _print_runs(metrics: Any) -> None:
 
 
 def _print_limit(metrics: LoadMetrics | None) -> None:
-    """The search's evidence, one row per step, then the limit and how sure it is."""
     from harness.loadgen.limit import describe_limit, search_higher
 
     if metrics is None or metrics.qps_limit_bound is None:

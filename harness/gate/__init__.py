@@ -1,9 +1,4 @@
-"""The CI gate: run the suites a profile names, judge them by a policy, write the reports.
-
-``faceharness gate`` and ``make demo`` call :func:`run_gate` (or :func:`plan_gate` then
-:func:`execute_gate`); the pieces (``_policy``, ``_judge``: criteria, baseline, coverage) are
-pure and tested alone.
-"""
+"""The CI gate: run the suites a profile names, judge them by a policy, write the reports."""
 
 from harness.gate._display import RichObserver, print_outcome
 from harness.gate._policy import Policy, Profile, load_policy, parse_policy

@@ -1,8 +1,5 @@
-"""What a person sees: one rich progress bar per stage while the gate runs, then a table.
-
-Progress goes to stderr (stdout keeps the results), and the bars stay on screen after
-each stage; when stderr is not a terminal (a CI log) each finished stage prints one line with
-its status and duration instead, so an interrupted gate adds only its one closing line.
+"""What a person sees: one rich progress bar per stage on stderr, then a table; when stderr is
+not a terminal (a CI log) each finished stage prints one line instead.
 """
 
 from __future__ import annotations
@@ -48,8 +45,6 @@ _MARKS = {"pass": "[green]pass[/]", "fail": "[bold red]FAIL[/]",
 
 
 class RichObserver(StageObserver):
-    """Rich progress bars for the gate's stages."""
-
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or make_console(stderr=True)
         self.progress = Progress(
@@ -113,8 +108,6 @@ def _table(title: str, *columns: str) -> Table:
 
 
 def print_outcome(console: Console, summary: Summary, report: Path | None) -> None:
-    """Suites, findings and key metrics of a run, the gate's criteria, the baseline's
-    regressions, the readings seen, and one line pointing at the report."""
     verdict = summary.verdict.upper() if summary.verdict else "?"
     columns = ("suite", "status", "findings", "detail")
     table = _table(f"faceharness gate: {verdict} ({summary.target})", *columns)

@@ -1,9 +1,6 @@
 """The gate's judgement: a :class:`Policy` applied to a run's suites as criteria, with its
-contract coverage and its comparison against a baseline run. Pure functions over results,
-so every rule is unit-tested with hand-made results.
-
-Findings the policy allows do not fail their suite: within every allowance, a suite whose only
-problem was findings passes (its findings stay listed).
+contract coverage and a baseline comparison; pure functions over results. Within every
+allowance, a suite whose only problem was findings passes (its findings stay listed).
 """
 
 from __future__ import annotations
@@ -48,8 +45,7 @@ def judge(
     coverage: Coverage | None = None,
     contract: Contract | None = None,
 ) -> tuple[Gate, dict[SuiteName, SuiteResult]]:
-    """The gate, and the suites with the policy's allowances applied (``ran``: the suites the
-    run selected; those that did not run may be missing)."""
+    """The gate, and the suites with the policy's allowances applied (``ran``: those selected)."""
     findings = merge_findings(f for s in suites.values() for f in s.findings)
     criteria = findings_criteria(policy, findings)
     within = all(c.passed for c in criteria)
@@ -73,7 +69,6 @@ def judge(
 
 
 def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCriterion]:
-    """One criterion per severity: unique findings at most the allowance."""
     findings = [f for f in findings if policy.findings.counts(f)]
     counts: Counter[str] = Counter(f.severity for f in findings)
     out = []
@@ -100,7 +95,6 @@ def findings_criteria(policy: Policy, findings: list[Finding]) -> list[GateCrite
 def required_criteria(
     required: tuple[SuiteName, ...], suites: Mapping[SuiteName, SuiteResult]
 ) -> list[GateCriterion]:
-    """Each required suite ran and passed (after allowances)."""
     out = []
     for name in (n for n in SUITE_NAMES if n in required):
         none = SuiteResult(name=name, status="skipped", skipped_reason="no result recorded")
@@ -128,7 +122,6 @@ def required_criteria(
 
 
 def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterion]:
-    """Minimum QPS limit, maximum p99 (at the policy's rate) and maximum error rate."""
     rules = policy.load
     m = load.metrics if load is not None else None
     if not isinstance(m, LoadMetrics):
@@ -173,7 +166,6 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
 
 
 def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
-    """FMR / FNMR at one operating point within the policy's maxima."""
     maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr}
     expected = ", ".join(f"{k.upper()} <= {v:g}" for k, v in maxima.items() if v is not None)
     expected += " (95% upper bound)" if limit.bound == "upper95" else ""
@@ -209,8 +201,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
 def coverage_criteria(
     contract: Contract, coverage: Coverage, suites: Mapping[SuiteName, SuiteResult]
 ) -> list[GateCriterion]:
-    """Every documented operation (extensions aside) reached by a request, when conformance
-    or fuzz ran: one they claim to test but never reached was not tested at all."""
+    """Every documented operation (extensions aside) reached, when conformance or fuzz ran."""
     if not any(
         s.status in ("pass", "fail") for n, s in suites.items() if n in ("conformance", "fuzz")
     ):
@@ -251,13 +242,8 @@ def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool
 def qps_limit_criterion(
     minimum: float, limit: float, bound: str | None, stopped_by: str | None
 ) -> GateCriterion:
-    """``min_qps_limit`` against a measured limit, read with its bound.
-
-    A lower bound (the search stopped, at its ceiling or budget, before any rate failed) at
-    or above the minimum passes; below it the minimum was never tried: inconclusive, not a
-    failure. An upper bound (no rate passed, down to ``limit``) at or below the minimum
-    fails; above it the search did not go low enough to say: inconclusive.
-    """
+    """``min_qps_limit`` against a measured limit, read with its bound: a lower bound below the
+    minimum, or an upper bound above it, never tried the minimum (inconclusive)."""
     from harness.loadgen.limit import describe_limit, search_higher, stop_label
 
     bound = bound or "exact"  # summaries written before bounds were recorded
@@ -291,7 +277,6 @@ def qps_limit_criterion(
 
 
 def _missing(name: str, expected: str, result: SuiteResult | None, why: str) -> GateCriterion:
-    """A criterion whose measurement is missing, and why (the suite's own reason first)."""
     if result is None or result.status == "skipped":
         skipped = result.skipped_reason if result is not None else "not selected"
         why += f": the suite did not run ({skipped})"
@@ -306,7 +291,6 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --------------------------------------------------------------------------- baseline
 # p99 is compared only when both runs measured it at about the same offered rate.
 
 RATE_TOLERANCE = 0.10
@@ -314,7 +298,6 @@ _RAN = ("pass", "fail")  # findings of a suite that did not run in both runs are
 
 
 def load_baseline(path: str | os.PathLike[str]) -> tuple[Summary, str]:
-    """The baseline summary (a run directory or its summary.json) and how to name it."""
     from harness.report import load_summary
 
     source = Path(path)
@@ -329,7 +312,6 @@ def compare_baseline(
     policy: BaselinePolicy | None = None,
     source: str = "baseline",
 ) -> BaselineComparison:
-    """Regressions and improvements of this run's suites against ``baseline``."""
     policy = policy or BaselinePolicy()
     comparison = BaselineComparison(baseline=source, baseline_started_at=baseline.started_at)
     now, then = _load(current), _load(baseline.suites)
@@ -388,8 +370,8 @@ def _change(
     *,
     worse: int,
 ) -> None:
-    """Record ``metric`` moving from ``then`` to ``now`` by more than ``limit`` % and ``floor``
-    units: a regression in direction ``worse`` (1: a rise, -1: a fall), else an improvement."""
+    """A move of more than ``limit`` % and ``floor`` units: a regression in direction ``worse``
+    (1: a rise, -1: a fall), else an improvement."""
     change = (now - then) / then * 100.0
     verb, sign = "rose" if change > 0 else "fell", worse
     moved = f"{label} {verb} {abs(change):.1f}% ({then:g}{unit} -> {now:g}{unit})"
@@ -402,16 +384,9 @@ def _change(
         comparison.improvements.append(row)
 
 
-# --------------------------------------------------------------------------- coverage
-
-
 def build_coverage(contract: Contract, suites: Iterable[SuiteResult]) -> Coverage:
-    """Contract coverage from what the client side saw (the emulator's own counters may be
-    reset by a suite, and a live service has none), the same for every target.
-
-    An API with several operations shares one code table: its codes (``where:code``) go on a
-    row ``"<api>: all operations"`` after its operations' rows.
-    """
+    """Contract coverage from what the client side saw, the same for every target; an API whose
+    operations share one code table has its codes on a row ``"<api>: all operations"``."""
     requests: Counter[str] = Counter()
     codes: dict[str, Counter[str]] = defaultdict(Counter)  # per API: "where:code" -> answers
     seen: Counter[str] = Counter()  # "api:where:code" -> answers

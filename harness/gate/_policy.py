@@ -1,11 +1,5 @@
 """What a gate run does (a :class:`Profile`: suites and budgets) and what it must show to pass
-(``gate.toml``, validated once into a :class:`Policy`).
-
-Every policy table is optional; an empty file (or no ``--policy``) is the default policy: no
-finding above ``info`` is allowed (those of an HTTP convention are reported, not counted), every
-suite the profile runs is required, a baseline (if given) fails the gate on any regression, and
-what is inconclusive (a suite or criterion that could not test what it claims) is reported but
-does not block. See ``docs/gate.md``.
+(``gate.toml``, validated once into a :class:`Policy`; every table optional, docs/gate.md).
 """
 
 from __future__ import annotations
@@ -131,17 +125,12 @@ DEFAULT_POLICY = Policy()
 
 def load_policy(path: Path | None, config: Path | None = None) -> Policy:
     """``--policy path`` (its tables, or its ``[gate]``), else the ``[gate]`` of ``--config``,
-    else the default policy.
-
-    Raises:
-        ConfigError: one line naming the file, the key and the fix.
-    """
+    else the default policy."""
     found = read_config(path, "policy") if path is not None else read_config(config)
     return found.gate or DEFAULT_POLICY
 
 
 def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "") -> Policy:
-    """Validate parsed TOML into a :class:`Policy` (see :func:`load_policy`)."""
     policy = validate(Policy, {**data, "source": source}, source, prefix)
     if "readings" in data:
         from harness.contract import check_required, load_contract
@@ -155,8 +144,6 @@ def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "")
         QUICK.with_overrides(policy.run, source)  # validates names and values now, not mid-run
     return policy
 
-
-# --------------------------------------------------------------------------- profiles
 
 Engine = Literal["fast", "dlib"]
 
@@ -209,7 +196,6 @@ class Profile(BaseModel):
         return value
 
     def with_overrides(self, overrides: dict[str, Any], source: str) -> Profile:
-        """This profile with a policy's ``[run]`` values; bad values raise one-line ConfigError."""
         if not overrides:
             return self
         unknown = sorted(set(overrides) - set(Profile.model_fields) - {"name"})
@@ -261,7 +247,6 @@ PROFILES: dict[str, Profile] = {"quick": QUICK, "full": FULL}
 
 
 def get_profile(name: str) -> Profile:
-    """The named profile, or a one-line UsageError listing the valid names."""
     try:
         return PROFILES[name]
     except KeyError:

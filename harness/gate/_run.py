@@ -1,10 +1,6 @@
-"""The gate end to end: every input checked before traffic (a bad option exits 2 and costs
-nothing), then each suite as one stage in a worker thread, so nothing a suite does can crash
-the gate.
-
-Conformance and fuzz share the gate's target. On the emulator, load and accuracy open their own
-(a throttle so the limit search ends fast; the dlib engine); load gets the gate's faults,
-breaks and latency too.
+"""The gate end to end: every input checked before traffic, then each suite as one stage in a
+worker thread, so nothing a suite does can crash the gate. On the emulator, load and accuracy
+open their own target (a throttle so the limit search ends fast; the dlib engine).
 """
 
 from __future__ import annotations
@@ -52,8 +48,6 @@ STAGE_SHARE = 0.8  # of a stage's time limit, for suites that stop themselves in
 
 @dataclass
 class GateOutcome:
-    """The run's summary and the report files written for it; ``exit_code`` is the command's."""
-
     summary: Summary
     paths: dict[str, Path] = field(default_factory=dict)
 
@@ -68,8 +62,6 @@ class GateOutcome:
 
 @dataclass(frozen=True)
 class GatePlan:
-    """A validated gate run: everything checked, nothing sent yet (see :func:`plan_gate`)."""
-
     out_dir: Path
     target: str
     profile: Profile
@@ -94,12 +86,8 @@ def plan_gate(
     config: str | os.PathLike[str] | None = None,
     contract: Contract | None = None,
 ) -> GatePlan:
-    """Check every input of a gate run before any traffic (the options of ``faceharness gate``;
-    ``target`` "emulator" or a base URL, ``policy`` a gate.toml or a :class:`Policy`).
-
-    Raises:
-        HarnessError: one line naming the bad option, file or value (exit 2).
-    """
+    """Check every input of a gate run before any traffic; a bad one raises a one-line
+    :class:`HarnessError` (exit 2)."""
     config_path = Path(config) if config is not None else None
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     pol = policy if isinstance(policy, Policy) else load_policy(_path(policy), config_path)
@@ -134,17 +122,9 @@ def plan_gate(
     suites = build_suites(selected, prof, pol, is_emulator=target == "emulator", config=config_path)
     # created last: once it exists, the run has started (and can be stopped)
     out = prepare_run_dir(Path(out_dir))
+    contract = contract or load_contract()
     return GatePlan(
-        out_dir=out,
-        target=target,
-        profile=prof,
-        policy=pol,
-        selected=selected,
-        suites=tuple(suites),
-        contract=contract or load_contract(),
-        faces=faces_dir,
-        config=config_path,
-        baseline=base,
+        out, target, prof, pol, selected, suites, contract, faces_dir, config_path, base
     )
 
 
@@ -153,8 +133,7 @@ def _path(value: str | os.PathLike[str] | None) -> Path | None:
 
 
 def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateOutcome:
-    """Run a planned gate: stages, judgement, reports. Never raises for a suite's failure;
-    a target that cannot be opened becomes a summary with ``error`` (exit 2)."""
+    """Run a planned gate; a target that cannot be opened is a summary with ``error`` (exit 2)."""
     observer = observer or StageObserver()
     if interrupt.requested() and threading.current_thread() is threading.main_thread():
         interrupt.reset()  # a library caller's earlier, caught Ctrl-C must not stop this run
@@ -252,13 +231,7 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
 
 
 def run_gate(*, observer: StageObserver | None = None, **options: Any) -> GateOutcome:
-    """:func:`plan_gate` (``options`` are its arguments), then :func:`execute_gate`; ``observer``
-    receives stage progress (None shows nothing).
-
-    Example:
-        outcome = run_gate(out_dir="reports/ci", policy="examples/gate.toml")
-        sys.exit(outcome.exit_code)
-    """
+    """:func:`plan_gate` (``options`` are its arguments), then :func:`execute_gate`."""
     return execute_gate(plan_gate(**options), observer)
 
 
@@ -274,8 +247,7 @@ def assemble(
     baseline: tuple[Summary, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """The run's summary: suites judged by the policy, coverage, errata, baseline; ``fields``
-    are the other Summary fields (error, run_id, seed, interrupted)."""
+    """The run's summary: suites judged by the policy, coverage, errata, baseline."""
     merged = {
         name: result.model_copy(update={"findings": merge_findings(result.findings)})
         for name, result in results.items()
@@ -309,9 +281,6 @@ def assemble(
     )
 
 
-# --------------------------------------------------------------------------- the suites
-
-
 def build_suites(
     names: tuple[SuiteName, ...],
     profile: Profile,
@@ -319,10 +288,9 @@ def build_suites(
     *,
     is_emulator: bool,
     config: Path | None,
-) -> list[Suite]:
-    """The selected suites with the profile's options, in the order the gate runs them. A suite
-    package is imported only when its suite is selected: a gate that does not run a suite never
-    pays for (or breaks on) its imports."""
+) -> tuple[Suite, ...]:
+    """The selected suites with the profile's options; a suite package is imported only when
+    its suite is selected."""
     p = profile
     suites: list[Suite] = []
     for name in names:
@@ -344,13 +312,12 @@ def build_suites(
             suites.append(
                 AccuracySuite(apis=p.accuracy_apis, max_pairs=p.accuracy_max_pairs, engine=engine)
             )
-    return suites
+    return tuple(suites)
 
 
 @dataclass(frozen=True)
 class LoadStage:
-    """The gate's load suite: an open-model run at the policy's (or profile's) rate, then a
-    limit search when due, as one result."""
+    """An open-model run at the policy's (or profile's) rate, then a limit search when due."""
 
     profile: Profile
     policy: Policy
@@ -373,7 +340,6 @@ class LoadStage:
             rate = ceiling
 
         def emulator(qps: float | None) -> EmulatorOptions | None:
-            """``--target emulator``: load's own, with the gate's faults, breaks and latency."""
             if not ctx.is_emulator:
                 return None
             latency = tuple(
@@ -428,7 +394,6 @@ _SEARCH_KEYS = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", 
 def merge_load(
     run: SuiteResult, search: SuiteResult | None, notes: list[str] | None = None
 ) -> LoadSuiteResult:
-    """One load result from the run (latency, series) and the search (limit, evidence)."""
     parts = [r for r in (run, search) if r is not None]
     findings = [f for r in parts for f in r.findings]
     errors = [
@@ -460,9 +425,6 @@ def merge_load(
     )
 
 
-# --------------------------------------------------------------------------- one stage
-
-
 class StageCancelled(Exception):
     """Raised inside a stage, from its progress callback, once its time is up."""
 
@@ -480,7 +442,6 @@ class StageObserver:
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception as one line: the harness's own message, else its type and text."""
     text, kind = " ".join(str(exc).split()), type(exc).__name__
     return (text if isinstance(exc, HarnessError) else f"{kind}: {text}") if text else kind
 
@@ -494,10 +455,8 @@ def run_stage(
     grace_s: float,
 ) -> SuiteResult:
     """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind); never
-    raises. After the time limit the suite's next progress report raises
-    :class:`StageCancelled` inside it, which unwinds it (closing its clients, servers and
-    subprocesses); a stage that reports nothing for the grace period is abandoned (the thread
-    is a daemon) and recorded as an error. Any exception becomes status ``error``."""
+    raises. Its next progress report after the limit raises :class:`StageCancelled` inside it;
+    a stage silent for the grace period is abandoned (a daemon thread) as an error."""
     name = suite.name
     cancel = threading.Event()
 

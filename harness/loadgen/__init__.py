@@ -1,9 +1,6 @@
-"""Load engine: closed- and open-model runs on Locust, and a limit search. Importing it never
-imports Locust or gevent: runs happen in subprocesses (:mod:`harness.loadgen.runner`).
-
-The entry points are loaded on first use: the Locust processes import this package's other modules
-and need neither the runner nor the suite (with them, the report and its plotting libraries: about
-0.6 s of CPU per Locust process).
+"""Load engine: closed- and open-model runs on Locust (in subprocesses), and a limit search.
+The entry points load on first use: a Locust process needs neither (with them, the report and
+its plotting libraries: about 0.6 s of CPU per Locust process).
 """
 
 from typing import TYPE_CHECKING

@@ -31,7 +31,7 @@ def default_classifier(
     status_code: int, body: bytes, exception: BaseException | None
 ) -> Classification:
     """Classify by HTTP status only; never reports ``business_failure``."""
-    del body  # the status-only classifier does not look at payloads
+    del body
     if status_code == 0:
         kind = "connection" if exception is None else no_answer_kind(exception)
         klass = TIMEOUT if kind in ("timeout", "deadline") else CONNECTION_ERROR
@@ -62,7 +62,6 @@ _BY_CATEGORY: dict[str, str] = {
 
 
 def klass_of(category: str, retryable: bool) -> str:
-    """The load class of a code-table category (see the module docstring)."""
     if category == "quota":
         return THROTTLED if retryable else AUTH_ERROR
     return _BY_CATEGORY.get(category, SERVER_ERROR)
@@ -76,7 +75,6 @@ def _reader() -> Callable[[int, bytes], Answer]:
 def api_classifier(
     status_code: int, body: bytes, exception: BaseException | None
 ) -> Classification:
-    """``(status, body, exception) -> (klass, code label)`` for either API's answers."""
     if not 200 <= status_code < 300:  # another 2xx is read as a 200: a bare 204 is no success
         return _coded_4xx(status_code, body) or default_classifier(status_code, body, exception)
     answer = _reader()(status_code, body)

@@ -29,9 +29,8 @@ del _SHAPE
 
 
 def record_seconds(hist: HdrHistogram, seconds: float) -> bool:
-    """Record a duration given in seconds; False if it had to be clamped. ``record_value``'s
-    arithmetic for this one shape, inlined: its method calls were the recorder's largest cost
-    (``tests/load`` pins it to ``record_value``)."""
+    """Record a duration in seconds; False if clamped. ``record_value`` inlined for this shape:
+    its calls were the recorder's largest cost (``tests/load`` pins it to ``record_value``)."""
     micros = round(seconds * 1_000_000)
     if micros < LOWEST_US:
         micros = LOWEST_US
@@ -61,7 +60,6 @@ def merge(payloads: Iterable[str | None]) -> HdrHistogram:
 
 
 def summarize_ms(hist: HdrHistogram) -> dict[str, Any]:
-    """Full-precision percentiles in milliseconds (microsecond resolution)."""
     count = int(hist.get_total_count())
     if count == 0:
         return {"count": 0, "min": None, "mean": None} | dict.fromkeys(PERCENTILES) | {"max": None}

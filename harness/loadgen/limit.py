@@ -1,8 +1,6 @@
-"""Search for the highest sustainable request rate (docs/load.md, "Finding the limit").
-
-Pure over ``measure(rate) -> StepResult`` so the search is unit-testable with a fake. Rates
-above a throttled step's success rate (the *plateau*) are taken as unsustainable without
-measuring them: a short step can look good while it merely drains a token-bucket burst.
+"""Search for the highest sustainable request rate (docs/load.md, "Finding the limit"), pure
+over ``measure(rate) -> StepResult``. Rates above a throttled step's success rate (the
+*plateau*) are unsustainable: a short step can look good while it drains a token-bucket burst.
 """
 
 from __future__ import annotations
@@ -19,8 +17,6 @@ STOP_CEILING = "max_rate reached without failing"
 
 @dataclass(frozen=True)
 class StepResult:
-    """What one constant-rate step measured (steady-state window)."""
-
     offered_rps: float
     achieved_rps: float  # answers per second, any outcome
     ok_rps: float  # successful answers per second
@@ -40,8 +36,6 @@ class StepResult:
 
 @dataclass(frozen=True)
 class StepRecord:
-    """One row of the evidence table."""
-
     step: int
     phase: str  # "ramp", "ramp-down" or "bisect"
     rate: float
@@ -92,8 +86,7 @@ class LimitResult:
 
     @property
     def bound(self) -> Bound | None:
-        """How :attr:`reported_rps` bounds the true limit (docs/load.md: exact, lower, upper;
-        None when no step ran)."""
+        """How :attr:`reported_rps` bounds the true limit (None when no step ran)."""
         if self.limit_rps is not None:
             return "exact" if self.upper_rps is not None else "lower"
         return "upper" if any(not s.good for s in self.steps) else None
@@ -132,7 +125,6 @@ def find_limit(
     max_rate: float,
     slo_p99_ms: float,
     max_error_rate: float,
-    max_throttled_rate: float | None = None,
     min_achieved_ratio: float = 0.95,
     growth: float = 2.0,
     resolution: float = 0.04,
@@ -145,18 +137,16 @@ def find_limit(
     clock: Callable[[], float] = time.monotonic,
 ) -> LimitResult:
     """Step up geometrically from ``start_rate`` until a step fails, then bisect to within
-    ``resolution``. ``time_budget_s`` stops before a step that would (by the mean step time so
-    far) overrun it; a reason returned by ``precheck(rate)`` stops the search there too."""
+    ``resolution``; a budget or a reason from ``precheck(rate)`` stops it before a step."""
     if not (0 < start_rate <= max_rate) or growth <= 1 or not (0 < resolution < 1) or max_steps < 1:
         raise ValueError(
             "need 0 < start_rate <= max_rate, growth > 1, 0 < resolution < 1, max_steps >= 1"
         )
-    throttle_bound = max_error_rate if max_throttled_rate is None else max_throttled_rate
     floor_rate = min_rate if min_rate is not None else start_rate / growth**4
     criteria = {
         "slo_p99_ms": slo_p99_ms,
         "max_error_rate": max_error_rate,
-        "max_throttled_rate": throttle_bound,
+        "max_throttled_rate": max_error_rate,
         "min_achieved_ratio": min_achieved_ratio,
         "growth": growth,
         "resolution": resolution,
@@ -171,7 +161,6 @@ def find_limit(
     stopped_by = ""
 
     def run_step(rate: float, phase: str) -> bool | None:
-        """Measure one rate; None when the step or time budget does not allow it."""
         nonlocal stopped_by
         if len(steps) >= max_steps:
             stopped_by = "max_steps"
@@ -190,13 +179,17 @@ def find_limit(
         if result.completed == 0:
             reasons.append("no responses")
         else:
-            if result.throttled_rate > throttle_bound:
-                reasons.append(f"throttled {result.throttled_rate:.1%} > {throttle_bound:.1%}")
+            if result.throttled_rate > max_error_rate:
+                reasons.append(f"throttled {result.throttled_rate:.1%} > {max_error_rate:.1%}")
             if result.error_rate > max_error_rate:
                 reasons.append(f"errors {result.error_rate:.1%} > {max_error_rate:.1%}")
             if result.p99_ms is None or result.p99_ms > slo_p99_ms:
                 reasons.append(f"p99 {result.p99_ms} ms > SLO {slo_p99_ms:g} ms")
-            offered, slack = _offered(rate, result)
+            # a window holds whole requests, and one answer may fall past its edge (offered
+            # counts by intended second, answered by done second): one short is no shortfall
+            offered, slack = (
+                (result.offered_rps, 1.0 / result.window_s) if result.window_s else (rate, 0.0)
+            )
             if result.achieved_rps < min_achieved_ratio * offered - slack:
                 reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
                                f"{min_achieved_ratio:.0%} of offered {offered:.1f}/s")  # fmt: skip
@@ -308,43 +301,18 @@ def find_limit(
                 f"a failing step delivered only {saturation:.1f} ok/s, below the {limit:.1f}/s "
                 "limit: the service may degrade when overloaded; confirm with a longer run"
             )
-    return LimitResult(
-        limit_rps=limit,
-        first_bad_rps=bad,
-        upper_rps=top,
-        knee_rps=knee,
-        plateau_rps=plateau,
-        saturation_rps=saturation,
-        converged=converged,
-        stopped_by=stopped_by,
-        steps=tuple(steps),
-        criteria=criteria,
-        elapsed_s=clock() - began,
-        notes=tuple(notes),
-    )
-
-
-def _offered(rate: float, result: StepResult) -> tuple[float, float]:
-    """What a step's window offered, and the shortfall its counting alone explains: a window
-    holds whole requests (at 1.6/s a 3 s window's schedule holds 4 or 5), and an answer can
-    fall either side of its edge (offered counts by intended second, answered by done second),
-    so one answer short is no shortfall. A step without its window is judged on ``rate``."""
-    if not result.window_s:
-        return rate, 0.0
-    return result.offered_rps, 1.0 / result.window_s
+    rates = (limit, bad, top, knee, plateau, saturation)  # LimitResult's order
+    elapsed = clock() - began
+    return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes))
 
 
 def _plateau(steps: list[StepRecord]) -> float | None:
-    """Lowest positive success rate among steps that failed by throttling, from the window's
-    tail when measured (a bucket still draining its burst inflates the whole window's). A step
-    failed by errors that are mostly HTTP 503 or JD's system busy (10020, `系统繁忙,请稍后再试`)
-    counts too: a service shedding load says so with those as often as with a 429, and its
-    bucket's burst hides the limit from short steps alike."""
+    """Lowest positive success rate (the window's tail: a draining burst inflates the rest)
+    among steps refused by throttling or by shedding load (HTTP 503, JD's 10020 system busy)."""
     return min((r for r in map(_delivered, _refused(steps)) if r > 0), default=None)
 
 
 def _refused(steps: list[StepRecord]) -> list[StepRecord]:
-    """The steps that failed by throttling, or by shedding load (HTTP 503, JD's system busy)."""
     return [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
 
 
@@ -359,9 +327,8 @@ def _refusals(step: StepRecord) -> str:
 
 
 def _not_by_rate(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
-    """A refused step at a rate well below (3/4 of) what another refused step delivered, and
-    that step: a token bucket refills at its rate, so it refuses no steady rate below what it
-    delivers when overloaded (a generator's jitter aside, hence the margin)."""
+    """A refused step below 3/4 of what another refused step delivered, and that step: a token
+    bucket refuses no steady rate below what it delivers when overloaded."""
     refused = _refused(steps)
     pairs = ((low, high) for low in refused for high in refused
              if low.rate < 0.75 * _delivered(high))  # fmt: skip
@@ -371,10 +338,8 @@ def _not_by_rate(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | Non
 def _in_flight_at_plateau(
     steps: list[StepRecord], plateau: float | None, bad: float | None, resolution: float
 ) -> tuple[float, StepRecord] | None:
-    """How many requests the plateau's step held in flight (Little's law: ok/s x median
-    seconds), and that step, when the plateau rather than a failing step closed the bracket
-    and the service held a whole request or more at a time while it refused, without saying
-    that it limits a rate (JD's 10043 `超过QPS限制`)."""
+    """Requests the plateau's step held in flight (Little's law), and that step, when the
+    plateau closed the bracket and the service held one or more without naming a QPS limit."""
     if plateau is None or bad is None or plateau * (1 + resolution) >= bad:
         return None
     closing = next(s for s in _refused(steps) if _delivered(s) == plateau)
@@ -384,7 +349,6 @@ def _in_flight_at_plateau(
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:
-    """The latency knee and the overload saturation rate (see :class:`LimitResult`)."""
     good = [s for s in steps if s.good and s.result.p99_ms is not None]
     best = min((s.result.p99_ms or math.inf for s in good), default=0.0)
     bound = knee_factor * max(best, 1e-3)
@@ -415,22 +379,19 @@ _STOPS = (  # what stopped a search short of a failing rate: its label, how to g
 
 
 def stop_label(stopped_by: str | None) -> str:
-    """What ended a search short of a failing rate, in a few words ("search ceiling")."""
     text = stopped_by or ""
     found = (label for prefix, label, _ in _STOPS if text.startswith(prefix))
     return next(found, text or "search stopped")
 
 
 def search_higher(stopped_by: str | None) -> str:
-    """How to let a search that stopped without failing go higher."""
     label = stop_label(stopped_by)
     hint = next((hint for _, name, hint in _STOPS if name == label), "")
     return hint or "raise --max-rate (a live target also needs --allow-costly-load or --max-rps 0)"
 
 
 def describe_limit(rps: float | None, bound: str | None, stopped_by: str | None = None) -> str:
-    """The limit as a person reads it: "37.5/s", "at least 20/s (search ceiling)",
-    "below 0.0625/s (no rate passed)" or "not measured"."""
+    """The limit as read: "37.5/s", "at least 20/s (search ceiling)", "below 0.0625/s ..."."""
     if rps is None:
         return "not measured"
     shown = f"{rps:.1f}".removesuffix(".0") if rps >= 1 else f"{rps:.3g}"

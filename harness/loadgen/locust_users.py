@@ -30,7 +30,6 @@ _OPTIONS = ("weights", "sizes", "pairing", "faces_dir", "seed")  # FACEHARNESS_L
 
 
 def scenario_kwargs(scenario: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Validated scenario options for ``scenario`` from ``FACEHARNESS_LOAD_*`` variables."""
     env = dict(os.environ if environ is None else environ)
     options: dict[str, Any] = {"scenario": scenario}
     for key in _OPTIONS:
@@ -50,8 +49,7 @@ def _per_user_rps() -> float:
 
 
 class ScenarioUser(FastHttpUser):
-    """Sends one scenario request per task (a matchIdno: its validateData call first, a request
-    of its own); classifies the answer by its JSON code."""
+    """One scenario request per task (a matchIdno: its validateData call first)."""
 
     abstract = True
     scenario = "mixed"
@@ -60,8 +58,7 @@ class ScenarioUser(FastHttpUser):
 
     def on_start(self) -> None:
         self._kwargs = scenario_kwargs(self.scenario)
-        # build the pool and bodies before any request is timed, in a native thread so the
-        # gevent loop (other users, a worker's heartbeats) keeps running meanwhile
+        # pool and bodies built before any request is timed, in a native thread (heartbeats)
         gevent.get_hub().threadpool.apply(scenario_request, kwds=self._kwargs)
 
     @task
@@ -99,10 +96,8 @@ class ScenarioUser(FastHttpUser):
 
 
 def _read(resp: Any) -> tuple[int, bytes, BaseException | None]:
-    """``(status, body, error)`` as the harness's own users read an answer: a body that is not
-    what its Content-Encoding says, or that came cut off, is no answer of its kind. Locust
-    records what reading the body raised and hands the response on: read again, a cut-off body
-    looks whole and a bad gzip raises out of the task."""
+    """``(status, body, error)`` as the harness's own users read an answer. Locust hands the
+    response on after its body read failed: read again, a cut-off body looks whole."""
     if not resp.status_code:
         return 0, b"", getattr(resp, "error", None)
     failed = getattr(resp, "request_meta", {}).get("exception")

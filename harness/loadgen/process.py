@@ -1,11 +1,6 @@
 """One load-generating Locust process, the master's side of a distributed run, and the Locust
-glue (the user class and the event hooks) that gives each process its state.
-
-A worker may be on another machine, so it sends its parts as Locust messages and the master
-writes them where a local process would have; a run ended from outside waits
-:data:`REPORT_WAIT_S` for the reports, and the merge says what came too late. The master
-carries the run's config to every worker in its parsed options (Locust's spawn message).
-Imported only inside Locust processes (gevent-patched).
+glue (user class, event hooks). A worker may be on another machine, so it sends its parts as
+Locust messages and the master writes them. Imported only inside Locust (gevent-patched).
 """
 
 from __future__ import annotations
@@ -133,8 +128,7 @@ class MasterCoordinator:
         return max(self.cfg.processes, getattr(environment.runner, "worker_count", 0) or 0)
 
     def _on_ready(self, environment: Environment, msg: Any, **_kw: Any) -> None:
-        """The open schedules start together once the slowest worker is ready, so the run offers
-        its whole rate from its first second (each worker offset by its phase)."""
+        """The open schedules start together once the slowest worker is ready."""
         self.ready.add(str((msg.data or {}).get("proc")))
         if len(self.ready) >= self._expected(environment):
             self.ready.clear()  # a next run (web UI) gathers its own
@@ -152,9 +146,8 @@ class MasterCoordinator:
             gevent.spawn(self._end_when_counted, environment)
 
     def _on_stopping(self, environment: Environment, **_kw: Any) -> None:
-        """The run is ending before every worker reported: tell them to stop sending and report,
-        and wait, bounded (inside Locust's ``stop``, before its quit message). Workers that all
-        went missing are not waited for: they report if they come back in time."""
+        """The run ends before every worker reported: tell them to report, and wait, bounded
+        (inside Locust's ``stop``, before its quit message)."""
         expected = self._expected(environment)
         runner = environment.runner
         if len(self.completed) >= expected or not isinstance(runner, MasterRunner):
@@ -176,8 +169,8 @@ class MasterCoordinator:
         )  # fmt: skip
 
     def _end_when_counted(self, environment: Environment) -> None:
-        """Give Locust's own statistics (workers report every 3 s, and once more when the
-        master quits, which it waits only 0.5 s for) a bounded moment to count every answer."""
+        """Give Locust's own statistics (workers report every 3 s) a bounded moment to count
+        every answer."""
         assert environment.runner is not None
         for _ in range(STATS_WAIT_TICKS):
             if environment.runner.stats.total.num_requests >= sum(self.completed.values()):
@@ -187,7 +180,6 @@ class MasterCoordinator:
 
 
 def end_run(environment: Environment) -> None:
-    """Headless runs exit; a run driven from the web UI just stops."""
     if (runner := environment.runner) is not None:
         headless = getattr(environment.parsed_options, "headless", False)
         gevent.spawn(runner.quit if headless else runner.stop)
@@ -197,7 +189,6 @@ _LOCUST_PCTS = (("90", 0.9), ("99", 0.99), ("999", 0.999))
 
 
 def locust_stats(environment: Environment) -> dict[str, Any]:
-    """Locust's own view (response times bucketed to ~2 significant digits)."""
     runner = environment.runner
     assert runner is not None
     stats = runner.stats
@@ -256,8 +247,8 @@ class LoadProcess:
         self.ticker = gevent.spawn(self._tick_loop)
 
     def _warm_up(self) -> tuple[Callable[[], PreparedRequest], Classifier]:
-        """Build the request source and call it once before the clock starts (or the first sends
-        would be late), in a native thread: a worker busy for seconds misses its heartbeats."""
+        """Build the request source and call it once before the clock starts, in a native thread
+        (a worker busy for seconds misses its heartbeats)."""
 
         def warm() -> tuple[Callable[[], PreparedRequest], Classifier]:
             try:
@@ -275,8 +266,6 @@ class LoadProcess:
             return make, classify
 
         return gevent.get_hub().threadpool.apply(warm)  # type: ignore[no-any-return]
-
-    # -- the two load models -------------------------------------------------------------
 
     def closed_step(self, user: FastHttpUser) -> None:
         now = time.perf_counter()
@@ -311,11 +300,9 @@ class LoadProcess:
         raise StopUser()
 
     def _schedule(self, user: FastHttpUser, rate: float, phase_s: float) -> None:
-        """Open model: one greenlet per intended send time ``t0 + phase + i / rate``, so a stalled
-        service cannot slow the arrivals. The schedule's timer has the loop's highest priority and
-        it switches straight into each raw send greenlet (one spawned the usual way starts after
-        the loop's whole pass: about half of a busy process's lateness, measured). Slots that find
-        ``max_inflight`` requests outstanding are dropped and counted."""
+        """Open model: one greenlet per intended send time, so a stalled service cannot slow the
+        arrivals; switched into straight from a top-priority timer (a spawned greenlet starts a
+        loop pass later: half of a busy process's lateness). Slots over ``max_inflight`` drop."""
         cfg, control = self.cfg, self.control
         count = planned_sends(rate, phase_s, cfg.duration_s, control.quota)
         quota_limited = count < planned_sends(rate, phase_s, cfg.duration_s, None)
@@ -359,26 +346,20 @@ class LoadProcess:
                 self.idle.set()
 
     def finish_soon(self, reason: str) -> None:
-        """The master's run is ending (:data:`MSG_FINISH`): stop sending, report shortly."""
         self.control.stop(reason)
         self.drain_s = min(self.drain_s, FINISH_DRAIN_S)
 
     def on_stopping(self) -> None:
-        """Locust stops this worker's users (its master stopped or quit): report now, before
-        the worker's quit message, or the master may be gone when the report comes."""
+        """Report now, before the worker's quit message, or the master may be gone."""
         if not self.finished:
             self.control.stop(STOP_LOCUST)
             self.finish()
 
     def go(self, data: dict[str, Any]) -> None:
-        """The master's word that every worker is ready (:data:`MSG_GO`)."""
         self._start = time.perf_counter() + float(data.get("in_s", 0.0))
         self._go.set()
 
-    # -- one request -----------------------------------------------------------------------
-
     def execute(self, user: FastHttpUser, intended: float) -> None:
-        """Build, send, classify and record one request (its slot is already counted)."""
         try:
             try:
                 req = self.make_request()
@@ -400,10 +381,9 @@ class LoadProcess:
     def _first(
         self, user: FastHttpUser, req: PreparedRequest, intended: float
     ) -> PreparedRequest | None:
-        """Send ``req.first`` in ``req``'s slot, counted, recorded and named as a request of its
-        own (so ``req``'s latency stays its own); ``req`` ready to go with what the answer gave,
-        or None: no room in the budget for both (neither is sent), the first's answer did not
-        give it (``req`` is counted unsent, never as an error of its own), or the run aborted."""
+        """Send ``req.first`` in ``req``'s slot as a request of its own; ``req`` ready to go, or
+        None: no budget for both, the answer gave no liveCode (``req`` counted unsent), or the
+        run aborted."""
         control = self.control
         if not control.more():
             return None
@@ -423,8 +403,7 @@ class LoadProcess:
         self, user: FastHttpUser, req: PreparedRequest, intended: float, sent: float,
         then: PreparedRequest | None = None,
     ) -> PreparedRequest | None:  # fmt: skip
-        """Send, classify and record ``req``; with ``then``, the request waiting for this answer,
-        ``then`` ready to go (:func:`~harness.loadgen.scenarios.after_first`) or None."""
+        """Send, classify and record ``req``; ``then`` (waiting for this answer) ready, or None."""
         ready = None
         status, body, error = 0, b"", None
         try:
@@ -441,8 +420,7 @@ class LoadProcess:
             klass, code = "", "harness classifier failed"
         else:
             self.recorder.done(intended, sent, done, klass, code)
-        # Locust's own statistics (and any listener) through its request event; ``url`` is the
-        # path without the query string: a signed API carries credentials there
+        # ``url`` is the path without the query string: a signed API carries credentials there
         failed = (
             None if klass == SUCCESS else CatchResponseError(f"{klass}: {code}" if klass else code)
         )
@@ -452,8 +430,6 @@ class LoadProcess:
             context={}, url=req.path, start_time=self.recorder.wall(sent), response=None,
         )  # fmt: skip
         return ready
-
-    # -- lifecycle -------------------------------------------------------------------------
 
     def _tick_loop(self) -> None:
         limit = int((self.cfg.duration_s + self.cfg.drain_s + STARTUP_ALLOWANCE_S) / TICK_S) + 1
@@ -544,7 +520,7 @@ if wait := os.environ.get("FACEHARNESS_LOAD_WORKER_WAIT_S"):  # `faceharness loa
 
 class FaceharnessUser(FastHttpUser):
     """Closed model: each user sends, waits, sends again; open model: one user per process runs
-    its arrival schedule. Configured when the run starts (a worker learns its config then)."""
+    its arrival schedule."""
 
     max_retries = 0
     wait_time = constant(0)

@@ -1,10 +1,6 @@
-"""Per-process bookkeeping: run bounds (duration, request quota, error-spike abort, in-flight
-count) and measurements (totals, HDR histograms and one-second interval rows).
-
-Pure Python (no gevent, no Locust), so it is unit-testable. ``perf_counter`` times are mapped
-to wall-clock seconds once per process, so several processes' rows line up by epoch second.
-Each answer's latency is recorded once, in its second's histogram; the run's histogram is the
-sum of the seconds', so a request costs two HDR records, not three.
+"""Per-process bookkeeping: run bounds and measurements (totals, HDR histograms, one-second
+rows), pure Python. Times are mapped to wall-clock seconds so processes' rows line up; the
+run's histogram is the sum of the seconds', so a request costs two HDR records, not three.
 """
 
 from __future__ import annotations
@@ -31,7 +27,6 @@ FINISH_DRAIN_S = 2.0  # how long a worker told to report gives its in-flight req
 
 
 def planned_sends(rate: float, phase_s: float, duration_s: float, quota: int | None) -> int:
-    """Number of slots with ``phase + i/rate < duration``, capped by the quota."""
     if rate <= 0 or phase_s >= duration_s:
         return 0
     count = math.ceil((duration_s - phase_s) * rate - 1e-9)
@@ -39,8 +34,6 @@ def planned_sends(rate: float, phase_s: float, duration_s: float, quota: int | N
 
 
 class RunControl:
-    """Decides whether one more request may start in this process."""
-
     def __init__(self, *, duration_s: float, quota: int | None) -> None:
         self.duration_s = duration_s
         self.quota = quota
@@ -61,7 +54,6 @@ class RunControl:
         return self.stop_reason is not None
 
     def check(self, now: float) -> bool:
-        """True if sending may continue; otherwise records why it may not."""
         if self.stop_reason is not None:
             return False
         if self.quota is not None and self.sent >= self.quota:
@@ -71,7 +63,6 @@ class RunControl:
         return self.stop_reason is None
 
     def try_acquire(self, now: float) -> bool:
-        """Closed model: claim one request slot (starting the clock on first use)."""
         self.start(now)
         if not self.check(now):
             return False
@@ -79,7 +70,6 @@ class RunControl:
         return True
 
     def begin(self) -> None:
-        """Open model: a scheduled send is going out (bounds were checked by the schedule)."""
         self.sent += 1
         self.inflight += 1
 
@@ -87,8 +77,7 @@ class RunControl:
         self.inflight = max(0, self.inflight - 1)
 
     def more(self) -> bool:
-        """Claim one more request of the budget for the slot that began (a request sent first,
-        for its answer); False, and the run stops, when the budget has no room for it."""
+        """Claim the budget for a request sent first in a slot; False (and stop) without room."""
         if self.quota is not None and self.sent >= self.quota:
             self.stop(STOP_MAX_REQUESTS)
             return False
@@ -96,7 +85,6 @@ class RunControl:
         return True
 
     def unclaim(self) -> None:
-        """A claimed request was not sent after all: its share of the budget is free again."""
         self.sent = max(0, self.sent - 1)
 
     def stop(self, reason: str) -> None:
@@ -134,7 +122,6 @@ class ErrorSpike:
         self._last.append(is_error)
 
     def check(self, now: float) -> str | None:
-        """A one-line reason if the recent answers' error rate exceeds the threshold, else None."""
         oldest = int(now / self.SLOT_S) - self.window_slots
         while self._slots and self._slots[0][0] <= oldest:
             self._slots.popleft()
@@ -157,8 +144,6 @@ _ROW_FIELDS = ("sec", "offered", "sent", "late", "dropped", "completed")  # a ro
 
 @dataclass
 class _Interval:
-    """Counters for one wall-clock second of one process."""
-
     sec: int
     offered: int = 0
     sent: int = 0
@@ -178,8 +163,6 @@ class _Interval:
 
 
 class Recorder:
-    """Collects every request outcome of one load process."""
-
     def __init__(
         self,
         *,
@@ -218,7 +201,6 @@ class Recorder:
         return self._last
 
     def _emit(self, sec: int) -> dict[str, Any]:
-        """Close one second: its latencies join the run's histogram; its row is returned."""
         interval = self._open.pop(sec)
         if interval is self._last:
             self._last = _Interval(-1)
@@ -227,7 +209,6 @@ class Recorder:
         return interval.row(self.proc)
 
     def offered(self, intended: float) -> None:
-        """A send was due at ``intended`` (open model schedule slot, or closed-model send)."""
         if self.first_intended is None:
             self.first_intended = intended
         self.totals["offered"] += 1
@@ -266,18 +247,15 @@ class Recorder:
         self.last_done = done if self.last_done is None else max(self.last_done, done)
 
     def unsent(self) -> None:
-        """A request was not sent: the request sent first for it got no answer it needs."""
         self.totals["unsent"] += 1
 
     def harness_error(self, message: str) -> None:
-        """The factory or classifier failed: the harness's fault, not the service's."""
         self.totals["harness_errors"] += 1
         if self.harness_error_sample is None:
             self.harness_error_sample = message[:500]
 
     def due_rows(self, now: float, grace_s: float = 1.0) -> list[dict[str, Any]]:
-        """Rows for seconds that ended more than ``grace_s`` ago, at most once per second (a late
-        event for an emitted second makes another row for it, which merging sums)."""
+        """Rows for seconds ended ``grace_s`` ago (a late event makes another row: merging sums)."""
         cutoff = int(self.wall(now) - grace_s)
         if cutoff == self._cutoff:
             return []
@@ -289,8 +267,6 @@ class Recorder:
         return [self._emit(sec) for sec in sorted(self._open)]
 
     def summary(self) -> dict[str, Any]:
-        """Totals for the final per-process file (histograms encoded; seconds not yet emitted
-        count too)."""
         latency = self.latency
         if pending := [i.hist for i in self._open.values() if i.hist is not None]:
             latency = hdr.new_histogram()

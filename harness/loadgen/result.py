@@ -1,12 +1,11 @@
 """What a load run is given (:class:`RunConfig`), sends (:class:`PreparedRequest`) and returns
-(:class:`LoadResult`: the ``load.json`` summary plus its per-second rows), and how the
-processes' part files (``parts/<proc>.series.jsonl``, ``parts/<proc>.final.json``: files, so
-results survive however the master shuts down) become it. HDR histograms are added, never
-averaged, so merged percentiles are exact whatever the number of processes.
+(:class:`LoadResult`), merged from the processes' part files (files: they survive however the
+master shuts down). HDR histograms are added, never averaged: merged percentiles are exact.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -67,7 +66,6 @@ class RunConfig:
     abort_min_samples: int = 10
 
     def __post_init__(self) -> None:
-        """Reject configurations that cannot run, with one-line :class:`UsageError` messages."""
         cfg, url = self, urlsplit(self.target_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise UsageError(
@@ -96,12 +94,10 @@ class RunConfig:
         return MODE_LABELS[self.mode]
 
     @property
-    def drain_s(self) -> float:
-        """How long a process waits for in-flight requests after it stops sending."""
+    def drain_s(self) -> float:  # waiting for in-flight requests after the sends stop
         return self.timeout_s + 1.0
 
     def quota(self, index: int) -> int | None:
-        """This process's share of ``max_requests`` (shares differ by at most one)."""
         if self.max_requests is None:
             return None
         base, extra = divmod(self.max_requests, self.processes)
@@ -119,8 +115,7 @@ class RunConfig:
 
 
 def read_config(environ: Mapping[str, str] | None = None) -> RunConfig | None:
-    """The config file named by ``FACEHARNESS_LOAD_CONFIG`` (None for a worker: its master
-    sends the config)."""
+    """The config file named by ``FACEHARNESS_LOAD_CONFIG`` (a worker's comes from its master)."""
     path = (os.environ if environ is None else environ).get(CONFIG_ENV)
     if not path:
         return None
@@ -165,7 +160,7 @@ LOCUST_STATS = "locust_stats.json"
 
 
 class PartWriter:
-    """Writes one process's files; every write is flushed so a crash loses at most a second."""
+    """One process's files; every write is flushed so a crash loses at most a second."""
 
     def __init__(self, out_dir: str | Path, proc: str) -> None:
         parts = Path(out_dir) / PARTS_DIR
@@ -190,7 +185,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 class SeriesTail:
-    """Incrementally reads new complete lines from all series files (for progress)."""
+    """New complete lines of all series files (for progress)."""
 
     def __init__(self, out_dir: str | Path) -> None:
         self.dir = Path(out_dir) / PARTS_DIR
@@ -213,11 +208,8 @@ class SeriesTail:
 def _complete_lines(text: str) -> list[dict[str, Any]]:
     out = []
     for line in text.splitlines():
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                continue  # a torn last line from a killed process
+        with contextlib.suppress(ValueError):  # a torn last line from a killed process
+            out.append(json.loads(line))
     return out
 
 
@@ -325,9 +317,8 @@ def _series(rows: list[dict[str, Any]], start_wall: float | None) -> list[Second
 
 def _partial(cfg: RunConfig, workers: int, finals: list[dict[str, Any]],
              orphan_rows: list[dict[str, Any]]) -> dict[str, Any] | None:  # fmt: skip
-    """Which load processes did not send their share of the run (None: every one did): one
-    whose report never came (its rows are counted here, not in the results), or one stopped
-    from outside rather than by its duration, budget or an abort (the abort is the verdict)."""
+    """Which load processes did not send their share (None: all did): no report came, or one
+    was stopped from outside rather than by its duration, budget or an abort."""
     aborted = any(f.get("stop_reason") == STOP_ABORT for f in finals)
 
     def name(index: int) -> str:
@@ -421,9 +412,8 @@ def _iso(epoch: float | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class PreparedRequest:
-    """One request; ``path`` is appended to the target URL's base path, ``name`` groups requests
-    in Locust's statistics. ``first``: a request sent (and counted) on its own just before this
-    one, whose answer this one needs (matchIdno's fresh liveCode, ``scenarios.after_first``)."""
+    """One request; ``path`` follows the target URL's base path. ``first``: a request sent on its
+    own just before, whose answer this one needs (matchIdno's liveCode, ``after_first``)."""
 
     name: str
     method: str
@@ -442,8 +432,8 @@ class PreparedRequest:
 
 @dataclass(frozen=True)
 class SecondRow:
-    """One wall-clock second of a run, summed over all load processes: ``offered`` counts the
-    sends due in it, ``completed`` the answers or failures that arrived in it."""
+    """One wall-clock second of a run over all processes: ``offered`` counts the sends due in
+    it, ``completed`` the answers or failures that arrived in it."""
 
     t: int
     sec: int
@@ -460,8 +450,7 @@ class SecondRow:
 
     @classmethod
     def total(cls, rows: Iterable[Mapping[str, Any]], t: int = 0, sec: int = 0) -> SecondRow:
-        """Part rows (or ``vars`` of merged ones) added: counts, classes, codes, and the exact
-        HDR sum of their histograms."""
+        """Part rows (or ``vars`` of merged ones) added, histograms by exact HDR sum."""
         rows = list(rows)
         by_class: Counter[str] = Counter()
         err: Counter[str] = Counter()
@@ -510,8 +499,7 @@ class LoadResult:
         return str(self.summary["stop_reason"])
 
     def window(self, start_s: int, end_s: int) -> tuple[list[SecondRow], int]:
-        """Seconds ``start_s <= t < end_s``, and the window's end clamped to the recorded range
-        (at least one second)."""
+        """Seconds ``start_s <= t < end_s``, and the end clamped to the recorded range."""
         last = max((r.t for r in self.series), default=start_s - 1)
         rows = [r for r in self.series if start_s <= r.t < end_s]
         return rows, max(start_s + 1, min(end_s, last + 1))

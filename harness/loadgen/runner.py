@@ -56,8 +56,6 @@ Requests = ScenarioOptions | Sequence[str]  # a scenario of the two APIs, or pla
 
 @dataclass(frozen=True)
 class RemoteWorkers:
-    """Workers on other machines (``faceharness load worker``) the master waits for."""
-
     count: int
     host: str = "127.0.0.1"  # the address the master binds
     port: int = MASTER_PORT
@@ -65,7 +63,6 @@ class RemoteWorkers:
 
 
 def parse_address(text: str, option: str) -> tuple[str, int]:
-    """``HOST[:PORT]`` (port default 5557), checked in one line."""
     host, _, port = text.rpartition(":") if ":" in text else (text, "", "")
     try:
         number = int(port) if port else MASTER_PORT
@@ -78,8 +75,6 @@ def parse_address(text: str, option: str) -> tuple[str, int]:
 
 @dataclass(frozen=True)
 class LoadProgress:
-    """Passed to ``progress_callback`` about once per second while a run is going."""
-
     mode: str
     elapsed_s: float
     completed: int
@@ -103,12 +98,8 @@ def run_load(
     env: Mapping[str, str] | None = None,
     **options: Any,
 ) -> LoadResult:
-    """Run one bounded load test and return its merged result (also written to ``out_dir``).
-
-    ``requests`` is a scenario or a list of paths (plain GETs classified by HTTP status);
-    ``options`` are the other :class:`RunConfig` fields. ``env`` adds variables to the Locust
-    processes' environment: credentials never go into the run's config file.
-    """
+    """One bounded load test's merged result (also written to ``out_dir``); ``options`` are the
+    other :class:`RunConfig` fields, ``env`` the credentials (never in the config file)."""
     total_workers = workers + (remote.count if remote else 0)
     if not 0 <= total_workers <= MAX_WORKERS:
         raise UsageError(f"workers must be in [0, {MAX_WORKERS}] in all, got {workers}")
@@ -163,8 +154,8 @@ def serve_worker(
     master: str, *, out_dir: Path, wait_s: float, env: Mapping[str, str],
     on_run: Callable[[int], None],
 ) -> int:  # fmt: skip
-    """Run a fresh Locust worker per run (each master ends its workers) for the master at
-    ``HOST[:PORT]`` until none comes within ``wait_s``; return how many runs were served."""
+    """A fresh Locust worker per run (a master ends its workers) until no master comes within
+    ``wait_s``; how many runs were served."""
     host, port = parse_address(master, "--master")
     out = Path(out_dir).resolve()
     _prepare_out_dir(out)
@@ -208,8 +199,6 @@ def _free_loopback_port() -> int:
 
 @dataclass
 class _Launch:
-    """The Locust processes of one run (local, or master + workers), or one worker's."""
-
     cfg: RunConfig | None
     workers: int
     remote: RemoteWorkers | None
@@ -274,13 +263,10 @@ class _Launch:
             self.spawn(f"worker{index}", worker)
 
     def logged(self, role: str, text: str) -> bool:
-        """Whether ``role``'s Locust log holds ``text``: a worker that served a run (one that met
-        a quitting master exits 0 too), a master that gave up waiting for its workers."""
         log = self.out / LOGS_DIR / f"{role}.log"
         return log.exists() and text in log.read_text(errors="replace")
 
     def wait(self, poll: Callable[[], None], warnings: list[str]) -> None:
-        """Wait (bounded) until every process exits; stragglers are terminated."""
         cfg = self.cfg
         assert cfg is not None
         wait = max(self.startup_timeout_s, self.remote.wait_s if self.remote else 0.0)

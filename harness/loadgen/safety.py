@@ -32,15 +32,12 @@ def parse_duration(text: str, what: str = "--duration") -> float:
 
 @dataclass(frozen=True)
 class Limits:
-    """The bounds a run gets after the target's safety defaults are applied."""
-
     max_requests: int | None
     abort_error_rate: float | None
 
 
 def rate_ceiling(*, is_emulator: bool, allow_costly: bool, max_rps: float | None) -> float | None:
-    """The highest rate a command may send (None: no ceiling); ``max_rps`` is the ``--max-rps``
-    every command shares (0: unlimited)."""
+    """The highest rate a command may send (None: no ceiling; ``--max-rps 0``: unlimited)."""
     if max_rps is not None:
         return None if max_rps == 0 else max_rps
     return None if (is_emulator or allow_costly) else URL_MAX_RATE
@@ -57,8 +54,7 @@ def check_run(
     allow_costly: bool,
     max_rps: float | None = None,
 ) -> Limits:
-    """Validate a run's load against the target; return its effective bounds. ``abort_default``:
-    the caller did not choose ``abort_error_rate`` (a URL target gets the default)."""
+    """A run's effective bounds on the target; ``abort_default``: no ``abort_error_rate`` chosen."""
     if users is None and rate is None:
         hint = "" if is_emulator else " (a live target never gets a default load)"
         raise UsageError(f"give --users N (closed model) or --rate R (open model){hint}")
@@ -96,7 +92,6 @@ def check_rate_ceiling(
     rate: float | None, what: str, *, is_emulator: bool = False, allow_costly: bool = False,
     max_rps: float | None = None,
 ) -> None:  # fmt: skip
-    """Refuse a rate above the command's ceiling (:func:`rate_ceiling`), naming the fix."""
     top = rate_ceiling(is_emulator=is_emulator, allow_costly=allow_costly, max_rps=max_rps)
     if rate is None or top is None or rate <= top:
         return

@@ -1,7 +1,6 @@
 """Request factories for every operation of both APIs, and a weighted mix of them
 (docs/load.md, "Scenarios"). Credentials come from the Locust process's environment only;
-bodies are built once per image pair and reused (JD's sign and ``serialNo`` are fresh per
-request); images never leave this module except inside request bodies.
+bodies are built once per image pair and reused (JD's sign and ``serialNo`` fresh per request).
 """
 
 from __future__ import annotations
@@ -63,8 +62,6 @@ def parse_weights(text: str, allowed: Sequence[str], what: str) -> dict[str, flo
 
 
 class ImagePool:
-    """Images by size class; picks are driven by the caller's seeded RNG."""
-
     def __init__(self, images: Sequence[PoolImage], *, skipped: int = 0) -> None:
         if not images:
             raise InputError("the image pool is empty")
@@ -88,7 +85,6 @@ class ImagePool:
     def pick(
         self, rng: random.Random, sizes: Mapping[str, float], among: Sequence[PoolImage] = ()
     ) -> PoolImage:
-        """A random image of a size class drawn by ``sizes`` (from ``among`` if given)."""
         by_class: Mapping[str, Sequence[PoolImage]] = self.by_class
         if among:
             by_class = {c: [i for i in among if i.size_class == c] for c in SIZE_CLASSES}
@@ -126,9 +122,8 @@ def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
 
 @functools.lru_cache(maxsize=4)
 def build_pool(faces_dir: str = "") -> ImagePool:
-    """The pool for this process: the built-in JPEGs in three sizes, then the ``--faces`` JPEGs
-    and PNGs up to the largest upload every scenario may send (the internal API's base64 limit is
-    the tighter one)."""
+    """The built-in JPEGs in three sizes, then the ``--faces`` JPEGs and PNGs up to the largest
+    upload every API accepts."""
     from harness.contract import load_contract
 
     max_bytes = min(limits_for(api, load_contract()).largest for api in ("match", "jd"))
@@ -166,7 +161,7 @@ _LIVE_CODE_FIELD = f'"liveCode":"{_LIVE_CODE_SLOT}"'.encode()
 
 @dataclass(frozen=True)
 class ScenarioOptions:
-    """What a scenario sends; everything here may be written to the run's config file."""
+    """What a scenario sends (written to the run's config file: no credentials)."""
 
     scenario: str = "match"
     weights: str = DEFAULT_WEIGHTS  # mixed only: OPERATION=WEIGHT,...
@@ -192,7 +187,6 @@ class ScenarioOptions:
 
     @property
     def operations(self) -> dict[str, float]:
-        """Operation -> weight (a single operation for a single-operation scenario)."""
         if self.scenario != MIXED:
             return {self.scenario: 1.0}
         return {k: v for k, v in parse_weights(self.weights, OPERATIONS, "--weights").items() if v}
@@ -201,8 +195,7 @@ class ScenarioOptions:
 def request_source(
     spec: Mapping[str, Any], index: int = 0, environ: Mapping[str, str] | None = None
 ) -> tuple[Callable[[], PreparedRequest], Classifier]:
-    """The next-request function and the classifier of a run's ``requests`` in process ``index``
-    (credentials from ``environ``, default the process's environment)."""
+    """The next-request function and the classifier of a run's ``requests`` in process ``index``."""
     if "paths" in spec:  # plain GETs in turn, judged by status: the engine's tests and bench
         paths = spec["paths"]
         if not paths or not all(isinstance(p, str) and p.startswith("/") for p in paths):
@@ -213,8 +206,8 @@ def request_source(
 
 
 def sends_per_request(spec: Mapping[str, Any]) -> float:
-    """HTTP requests per request of the source, on average: a matchIdno is two (its validateData
-    first), so an open-model schedule divides its rate by this to send ``rate`` requests/s."""
+    """HTTP requests per request of the source, on average (a matchIdno is two): an open-model
+    schedule divides its rate by this."""
     if "paths" in spec:
         return 1.0
     weights = ScenarioOptions(**spec).operations
@@ -224,11 +217,9 @@ def sends_per_request(spec: Mapping[str, Any]) -> float:
 def after_first(
     then: PreparedRequest, status: int, body: bytes, outcome: Classification
 ) -> tuple[Classification, PreparedRequest | None]:
-    """The ``outcome`` of ``then.first``'s answer (``status``, ``body``), and ``then`` with the
-    liveCode that answer issued (None: it issued none, and ``then`` is not sent). /idno marks
-    liveCode and videoType 是 (ERRATA E-008): a code issued a moment before and SILENT, valid
-    under every reading, as ``faceharness call idno`` sends. A success that issued no code is
-    the service's error: validateData returns ``result.code`` (是)."""
+    """The ``outcome`` of ``then.first``'s answer, and ``then`` with the liveCode it issued
+    (None: not sent). A code issued a moment before and SILENT is valid under every reading
+    (E-008); a success without ``result.code`` (是) is the service's error."""
     from harness.clients import Exchange, live_code_of
     from harness.contract import parse_json
 
@@ -244,7 +235,6 @@ def after_first(
 
 
 def scenario_request(**options: Any) -> PreparedRequest:
-    """The load engine's request factory: the next request of the configured scenario."""
     return _scenario(tuple(sorted(options.items()))).next_request()
 
 
@@ -292,8 +282,7 @@ class Scenario:
         self._prebuild()
 
     def _prebuild(self) -> None:
-        """With ``same`` pairing every body is known up front: build them all now, so no
-        request pays for JSON and base64 encoding while the clock runs."""
+        """With ``same`` pairing every body is known: build them before the clock runs."""
         if self.options.pairing != "same":
             return
         for image in self.pool.images[: MAX_BODIES // 2]:
@@ -311,8 +300,7 @@ class Scenario:
         return self._builders[self._next_operation()]()
 
     def _next_operation(self) -> str:
-        """Smooth weighted round robin: every ``sum(weights)`` requests hold each operation
-        exactly its weight, evenly spread, so even a short run has the stated mix."""
+        """Smooth weighted round robin: even a short run has the stated mix."""
         if len(self._ops) == 1:
             return self._ops[0]
         credit = self._credit
@@ -321,8 +309,6 @@ class Scenario:
         best = max(range(len(credit)), key=credit.__getitem__)
         credit[best] -= self._total
         return self._ops[best]
-
-    # -- pairing ---------------------------------------------------------------------------
 
     def _pair(self, first: PoolImage) -> PoolImage:
         pairing = self.options.pairing
@@ -355,8 +341,6 @@ class Scenario:
 
         face = builtin_faces()[0]  # the emulator's registry photo of its demo identity
         return PoolImage(face.name, face.data, face.identity)
-
-    # -- the four operations ---------------------------------------------------------------
 
     def _body(self, key: tuple[str, str, str], build: Callable[[], dict[str, Any]]) -> bytes:
         body = self._bodies.get(key)
@@ -406,8 +390,7 @@ class Scenario:
     def _unsigned(
         self, operation: str, body: bytes, first: PreparedRequest | None = None
     ) -> PreparedRequest:
-        """The internal API's request for ``body``: nothing in it is per request, so the one
-        built for a body is handed out again (one object per kept body, not one per send)."""
+        """The internal API's request for ``body``, built once per kept body."""
         req = self._requests.get(body)
         if req is None or req.name != operation:
             if len(self._requests) >= MAX_BODIES:
@@ -423,7 +406,6 @@ class Scenario:
         return self._unsigned("match", self._match_body(image, self._pair(image)))
 
     def _idno(self) -> PreparedRequest:
-        """Sent after its ``first``, a validateData call (:func:`after_first`)."""
         assert self._idno_face is not None
         body = self._idno_body(self._pair(self._idno_face))
         return self._unsigned("matchIdno", body, self._first)
@@ -448,12 +430,10 @@ _CREDENTIAL_ENV = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey
 
 
 def credential_env(creds: Credentials) -> dict[str, str]:
-    """Credentials as variables for the Locust processes (never in their config file)."""
     return {var: value for key, var in _CREDENTIAL_ENV.items() if (value := getattr(creds, key))}
 
 
 def _credentials(env: Mapping[str, str], *, demo: bool) -> Credentials:
-    """Credentials from ``env`` (the Locust process's environment), else the demo ones."""
     fallback = DEMO if demo else Credentials()
     return Credentials(
         **{k: env.get(v) or getattr(fallback, k) for k, v in _CREDENTIAL_ENV.items()}

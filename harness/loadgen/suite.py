@@ -51,9 +51,8 @@ def shed_keys() -> frozenset[str]:
 
 @functools.cache
 def qps_keys() -> frozenset[str]:
-    """The refusals that name a rate limit: JD's 10043 `超过QPS限制` and 10044 `超过集群QPS限制`,
-    the internal API's 42900 (codes.yaml: "too many requests (QPS limit)", E-014). A service
-    saying so limits a rate, not requests in flight (``limit._in_flight_at_plateau``)."""
+    """The refusals that name a rate limit (JD 10043 `超过QPS限制`, 10044, the internal 42900): a
+    service saying so limits a rate, not requests in flight (``limit._in_flight_at_plateau``)."""
     contract = load_contract()
     named = (("jd", "code", "qps_limit"), ("jd", "code", "cluster_qps_limit"),
              ("match", "errcode", "too_many_requests"))  # fmt: skip
@@ -125,16 +124,13 @@ class LoadSuite:
     abort_error_rate: float | None | Literal["auto"] = "auto"
     slo_p99_ms: float | None = None  # run mode: a p99 above this is a finding
     max_error_rate: float | None = None  # run mode: an error rate above this is a finding
-    # run mode: the service is held to ``rate``, so throttling there counts as errors; False
-    # (the gate's own choice of rate): a run over the error rate only by throttling judges
-    # nothing (E-045, the documents give the limit no number), nor one over ``slo_p99_ms`` (the
-    # documents promise no latency): it is inconclusive
+    # run mode: False (the gate's own rate) makes a run over the error rate only by throttling
+    # (E-045) or over ``slo_p99_ms`` (no latency is promised) inconclusive, not a finding
     contracted_rate: bool = True
     name: Literal["load"] = field(default="load", init=False)
 
     def check(self, ctx: RunContext) -> safety.Limits:
-        """Everything checked before any traffic (one-line :class:`UsageError`); the run's
-        effective bounds."""
+        """Everything checked before any traffic (one-line :class:`UsageError`)."""
         from harness.target import check_url
 
         if not ctx.is_emulator:
@@ -173,8 +169,7 @@ class LoadSuite:
         )  # fmt: skip
 
     def search_rates(self, ctx: RunContext) -> tuple[float, float]:
-        """First and highest rate of a search: the ceiling (live 20/s, lifted by
-        ``--allow-costly-load`` or ``--max-rps 0``) is the default top, else 2000/s."""
+        """First and highest rate of a search: the default top is the ceiling, else 2000/s."""
         s = self.search or LimitOptions()
         ceiling = safety.rate_ceiling(
             is_emulator=ctx.is_emulator, allow_costly=self.allow_costly, max_rps=ctx.max_rps
@@ -183,7 +178,7 @@ class LoadSuite:
         return s.start_rate or min(10.0 if ctx.is_emulator else 1.0, top), top
 
     def run(self, ctx: RunContext) -> LoadSuiteResult:
-        """Check, then run; a failure while running is a suite with status ``error``."""
+        """A failure while running is a suite with status ``error``."""
         from harness.target import open_target
 
         limits = self.check(ctx)
@@ -218,8 +213,8 @@ def run_load_suite(
     config: Path | None = None, timeout_s: float = 10.0, max_requests: int | None = None,
     max_rps: float | None = None, **options: Any,
 ) -> LoadSuiteResult:  # fmt: skip
-    """:class:`LoadSuite` ``(scenario=..., **options)`` run against ``target`` with the
-    environment's (or ``config``'s) credentials, as the command does."""
+    """:class:`LoadSuite` run against ``target`` with the environment's (or ``config``'s)
+    credentials, as the command does."""
     from harness.clients import load_credentials
 
     opts = scenario if isinstance(scenario, ScenarioOptions) else ScenarioOptions(scenario=scenario)
@@ -254,27 +249,23 @@ def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
 
 
 class _Run:
-    """One :meth:`LoadSuite.run` on the opened target: its runs, or its search."""
+    """One :meth:`LoadSuite.run` on the opened target."""
 
     def __init__(
         self, suite: LoadSuite, ctx: RunContext, scenario: ScenarioOptions, limits: safety.Limits
     ) -> None:
         self.suite, self.ctx, self.scenario, self.limits = suite, ctx, scenario, limits
         self.timeout_s = ctx.request_timeout_s or 10.0
-        self.env = {} if ctx.is_emulator else credential_env(ctx.credentials)
+        env = {} if ctx.is_emulator else credential_env(ctx.credentials)
         self.offset = 0.0  # seconds of the models already run (progress)
         self.label = ""  # a search's current step
-
-    def _options(self) -> dict[str, Any]:
-        return {"workers": self.suite.workers, "remote": self.suite.remote, "env": self.env,
-                "timeout_s": self.timeout_s,
-                "abort_error_rate": self.limits.abort_error_rate}  # fmt: skip
+        self.options: dict[str, Any] = {"workers": suite.workers, "remote": suite.remote,
+                                        "env": env, "timeout_s": self.timeout_s,
+                                        "abort_error_rate": limits.abort_error_rate}  # fmt: skip
 
     def _progress(
         self, done: Callable[[float], float], total: float | None
     ) -> Callable[[LoadProgress], None]:
-        """``run_load``'s progress as ``ctx.progress``: done (``done(elapsed)``), total, a line."""
-
         def report(p: LoadProgress) -> None:
             rps = "-" if p.last_second_rps is None else f"{p.last_second_rps:.0f}/s"
             p99 = "-" if p.last_second_p99_ms is None else f"{p.last_second_p99_ms:.1f} ms"
@@ -299,7 +290,7 @@ class _Run:
                 url, self.scenario, **load, duration_s=suite.duration_s, max_requests=budget,
                 out_dir=out / label if both else out,
                 progress_callback=self._progress(lambda e: min(total, self.offset + e), total),
-                **self._options(),
+                **self.options,
             )  # fmt: skip
             self.offset += suite.duration_s
             runs.append(result)
@@ -345,7 +336,7 @@ class _Run:
 
         measure = open_model_measure(
             url, self.scenario, out_dir=ctx.out_dir, step_s=s.step_s, warmup_s=s.warmup_s,
-            progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self._options(),
+            progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self.options,
         )  # fmt: skip
 
         def step(rate: float) -> StepResult:
@@ -398,11 +389,7 @@ class _Run:
         return _suite(findings, metrics)
 
 
-# -- metrics -----------------------------------------------------------------------------------
-
-
 def run_metrics(result: LoadResult) -> dict[str, Any]:
-    """One run's ``load.json`` as ``LoadMetrics`` fields (extra keys are kept)."""
     s = result.summary
     return {
         "mode": s["mode"],
@@ -425,15 +412,13 @@ HDR_PERCENTILES = (0.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 9
 
 
 def _point(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A second of ``load.json``'s series as ``summary.json``'s ``SeriesPoint``."""
     point = {_RENAMED.get(key, key): value for key, value in row.items()}
     point["errors"] = sum(row["errors_by_class"].values())
     return point
 
 
 def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
-    """The run's latency distribution as ``[percentile, ms]`` pairs (reports show these; the
-    histogram itself stays in the run's ``load.hlog``)."""
+    """``[percentile, ms]`` pairs for the reports (the histogram stays in ``load.hlog``)."""
     hist = hdr.merge([encoded])
     if hist.get_total_count() == 0:
         return []
@@ -491,8 +476,8 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
 
 
 def _judgeable(target: str, result: LoadResult) -> None:
-    """Raise "could not run" when a run's answers cannot judge the service (:func:`unjudgeable`),
-    or when the harness itself aborted the run."""
+    """Raise "could not run" when a run's answers cannot judge the service, or the harness
+    itself aborted the run."""
     s = result.summary
     reason = unjudgeable(target, s)
     if reason is not None:
@@ -504,9 +489,7 @@ def _judgeable(target: str, result: LoadResult) -> None:
 
 def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     """Why a run at a rate the service is not held to judges nothing: it is over the error rate
-    (or aborted, or had no answer served) only through throttling answers, and requests that
-    waited past the timeout behind them (the service's limit is passed: slowness there is no
-    defect, E-045); None otherwise."""
+    only through throttling answers and timeouts behind them (its limit is passed, E-045)."""
     s = run.summary
     completed, by_class = s["totals"]["completed"], s["by_class"]
     throttled = by_class.get(THROTTLED, 0)
@@ -526,9 +509,7 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
 
 
 def _slow_unheld(plan: LoadSuite, run: LoadResult) -> str | None:
-    """Why a run at a rate and SLO the service is not held to judges nothing of its latency: the
-    documents promise none, so a p99 over the SLO faceharness chose is no defect; None when the
-    p99 is within it, or the run's rate and SLO are the user's."""
+    """Why a p99 over an SLO faceharness chose judges nothing: the documents promise none."""
     p99 = run.summary["latency_ms"]["p99"]
     if plan.contracted_rate or plan.slo_p99_ms is None or p99 is None or p99 <= plan.slo_p99_ms:
         return None
@@ -540,8 +521,8 @@ def _slow_unheld(plan: LoadSuite, run: LoadResult) -> str | None:
 
 
 def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
-    """SLO breaches, and the run's own failures: an aborted run (error spike), a run whose
-    answers were all errors, or above ``--max-error-rate``; one finding per run and kind."""
+    """SLO breaches, aborts, all-error runs and runs above ``--max-error-rate``: one finding
+    per run and kind."""
     findings: list[Finding] = []
     op = _operation(plan.scenario)
     for run in runs:
@@ -586,9 +567,6 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
-# -- measuring a step, comparing the models ------------------------------------------------------
-
-
 def open_model_measure(
     target_url: str,
     requests: Requests,
@@ -599,9 +577,8 @@ def open_model_measure(
     timeout_s: float = 5.0,
     **options: Any,
 ) -> Callable[[float], StepResult]:
-    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` of
-    ``warmup_s + step_s + 1`` seconds per step, into ``out_dir/step-NN-<rate>``, judged on the
-    whole seconds after the warm-up (connection set-up, the first token-bucket burst)."""
+    """``measure(rate)`` for :func:`find_limit`: one open-model :func:`run_load` per step,
+    judged on the whole seconds after the warm-up (connection set-up, a bucket's first burst)."""
     if step_s < 1 or warmup_s < 0:
         raise ValueError("step_s must be >= 1 and warmup_s >= 0")
     counter = itertools.count(1)
@@ -620,11 +597,9 @@ def open_model_measure(
 
 
 def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> StepResult:
-    """Judge a run on whole seconds starting ``warmup_s`` after its first send, from the
-    per-second HDR histograms (p99 exact for the window); the second half's success rate is the
-    throttle plateau (``tail_ok_rps``). A "no match" is served, not an error. A run that stopped
-    before its duration (an error-spike abort: a step far above a throttle) is judged without its
-    last second of sends, which the stop cut short: its success rate is no plateau."""
+    """Judge a run on whole seconds from ``warmup_s`` after its first send (exact HDR p99); the
+    second half's success rate is the plateau (``tail_ok_rps``). A run that stopped early (an
+    error-spike abort) is judged without its last second of sends, which the stop cut short."""
     start = result.summary.get("started_at_epoch")
     offset = float(start) - result.series[0].sec if (start is not None and result.series) else 0.0
     first = math.ceil(offset + warmup_s)
@@ -688,8 +663,7 @@ COMPARED: tuple[tuple[str, str], ...] = (
 
 
 def side_by_side(*runs: Mapping[str, Any]) -> dict[str, Any]:
-    """Runs (``load.json`` or ``run_metrics``) side by side, a column per run labelled by its mode
-    (numbered if it repeats): the two models answer different questions, so never blended."""
+    """Runs side by side, a column per run by its mode (numbered if it repeats): never blended."""
     columns: list[str] = []
     for run in runs:
         n = sum(1 for c in columns if c == run["mode"] or c.startswith(run["mode"] + " #"))
