@@ -12,6 +12,7 @@ import httpx
 from harness.clients import Credentials, Exchange, Request, Sender, redacted_line
 from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
+from harness.pacing import Budget
 
 DEFAULT_TIMEOUT_S = 10.0  # at most, per attempt: validateData and an empty JD body are cheap
 ATTEMPTS = 4  # a reset is tried again (a faulty target may drop one request)
@@ -46,13 +47,19 @@ def preflight(
     credentials: Credentials,
     contract: Contract | None = None,
     timeout_s: float | None = None,
+    budget: Budget | None = None,
 ) -> list[str]:
-    """One authenticated request per API in ``apis``; what each proved, one line each."""
+    """One authenticated request per API in ``apis``; what each proved, one line each. Each
+    request (and a retry that may have reached the service) is spent from ``budget``: a suite
+    that charges the preflight to the run's request budget reads it there."""
     contract = contract or load_contract()
     seconds = min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S)
     secrets = credentials.secrets()
     proved = []
-    with Sender(url, credentials=credentials, contract=contract, timeout_s=seconds) as sender:
+    sender = Sender(
+        url, credentials=credentials, contract=contract, timeout_s=seconds, budget=budget
+    )
+    with sender:
         for api in dict.fromkeys(apis):
             if api not in _FIX:
                 raise ValueError(f"unknown api {api!r}")

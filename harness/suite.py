@@ -36,6 +36,7 @@ class RunContext:
     required_readings: Mapping[str, str] = field(default_factory=dict)
     emulator: Mapping[str, Any] = field(default_factory=dict)  # the gate's emulator settings
     progress: Progress = lambda done, total, text: None
+    spent: int = 0  # requests the command sent before the suite (its preflight): conform's budget
 
     def sender_options(self) -> dict[str, Any]:
         """The options conformance's and fuzz's runners take alike (both send to ``url``)."""

@@ -40,6 +40,7 @@ class How(StrEnum):
     TRUNCATED = "truncated"  # sign: the right MD5's first 16 hex digits, not the whole MD5
     EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
     STALE = "stale"  # sign: the right MD5 of the timestamp one millisecond before the one sent
+    FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Auth:
                 How.FUTURE: lambda: str(now_ms + beyond),
                 How.SECONDS: lambda: str(now_ms // 1000),
                 How.MICROS: lambda: str(now_ms * 1000),
+                How.FRACTION: lambda: f"{now_ms}.5",
                 How.MALFORMED: MALFORMED_TIMESTAMP,
             },
         )
@@ -186,7 +188,8 @@ class Auth:
             if part == How.ABSENT:
                 return f"no_{name}"
             if name == "appkey":
-                return "wrong_appkey"
+                named = {Given(""): "no_appkey:empty", How.EXTENDED: "wrong_appkey:extended"}
+                return named.get(part, "wrong_appkey")
             if isinstance(part, Given):
                 return f"no_{name}:empty" if part.value == "" else f"malformed_{name}:{part.value}"
             if name == "timestamp":
@@ -208,12 +211,16 @@ class Auth:
             return cls(offset_ms=int(variant or 0))
         elif name in ("no_appkey", "wrong_appkey") and not variant:
             return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
+        elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
+            return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
         elif name in ("no_timestamp", "no_sign"):
             part = Given("") if variant == "empty" else How.ABSENT
             return cls(timestamp=part) if name == "no_timestamp" else cls(sign=part)
         elif name == "malformed_timestamp":
             return cls(timestamp=Given(variant))
-        elif name in ("seconds_timestamp", "micros_timestamp") and not variant:
+        elif (
+            name in ("seconds_timestamp", "micros_timestamp", "fraction_timestamp") and not variant
+        ):
             return cls(timestamp=How(name.split("_")[0]))
         elif name in ("expired_timestamp", "future_timestamp"):
             return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
@@ -234,6 +241,16 @@ class Auth:
 
 
 VALID = Auth()
+
+
+def reused_sign(stamp_ms: int) -> tuple[Auth, Auth]:
+    """A request signed at ``stamp_ms``, and one 1 ms later that reuses its sign (``STALE``): a
+    service that skips the check for a sign it has seen lets a captured URL's sign outlive its
+    timestamp (conformance's FH-A15 and fuzz's ``bad_sign:stale`` send both, in this order)."""
+    return (
+        Auth(timestamp=Given(str(stamp_ms))),
+        Auth(timestamp=Given(str(stamp_ms + 1)), sign=How.STALE),
+    )
 
 
 def _value(part: Part, made: dict[Part, Any]) -> str | None:

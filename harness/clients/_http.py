@@ -290,6 +290,25 @@ class _Client(Sender):
             raise ApiError(answer)
         return exchange.body
 
+    def _compared(self, model: type[_M], operation: str, body: dict[str, Any]) -> _M:
+        """The comparison ``operation`` answered ``body`` with, as ``model``; a score the answer
+        carries but nobody can use (off the API's documented scale, ``Contract.score_ranges``,
+        or no number) is a TransportFailure, one line, as for an answer that does not fit."""
+        exchange = self.ask(operation, body)
+        fitted = self._fit(model, operation, self.envelope(exchange, operation))
+        answer = exchange.answer
+        if answer is not None and answer.score is None and answer.score_sent:
+            op = self.contract.operation(operation)
+            low, high = self.contract.score_ranges[self.api]
+            got: Any = exchange.body
+            sent = (got["data"] if self.api == "match" else got)["result"]["score"]
+            what = "off" if answer.score_off_scale else "not a number on"
+            raise TransportFailure(
+                f"{op.method.upper()} {op.path}: the answer's score {str(sent)[:40]!r} is {what} "
+                f"the documented scale {low:g}..{high:g}: no usable comparison"
+            )
+        return fitted
+
     def _fit(self, model: type[_M], operation: str, body: dict[str, Any]) -> _M:
         """The envelope as ``model``; a value of another type than the documents say (a score
         sent as a number, NaN) is a TransportFailure, one line."""
@@ -312,12 +331,12 @@ class FaceMatchClient(_Client):
         super().__init__(base_url, Credentials(token=token), **options)
 
     def match(self, image: Source, face: Source, **kw: Any) -> MatchResponse:
-        body = self.post("match", match_body(self.contract, image, face, **kw))
-        return self._fit(MatchResponse, "match", body)
+        body = match_body(self.contract, image, face, **kw)
+        return self._compared(MatchResponse, "match", body)
 
     def idno(self, id_num: str, name: str, face: Source, **kw: Any) -> MatchResponse:
-        body = self.post("matchIdno", idno_body(self.contract, id_num, name, face, **kw))
-        return self._fit(MatchResponse, "matchIdno", body)
+        body = idno_body(self.contract, id_num, name, face, **kw)
+        return self._compared(MatchResponse, "matchIdno", body)
 
     def live_code(self) -> str:
         parsed = self._fit(LiveCodeResponse, "liveCode", self.post("liveCode", {}))
@@ -338,7 +357,7 @@ class JdFaceCompareClient(_Client):
         self, compare_image: Source, collection: Sequence[Source], **kw: Any
     ) -> CompareResponse:
         body = compare_body(self.contract, compare_image, collection, **kw)
-        return self._fit(CompareResponse, "faceCompareNew", self.post("faceCompareNew", body))
+        return self._compared(CompareResponse, "faceCompareNew", body)
 
 
 def client_for(

@@ -52,6 +52,7 @@ def run_on_target(
 ) -> tuple[Any, str]:
     """Open the target, preflight it, run ``suite`` on it under ``bars``: the result (None when
     stopped) and the target's label. An interrupt anywhere still leaves a summary to write."""
+    from harness.pacing import Budget
     from harness.preflight import preflight
     from harness.suite import RunContext
 
@@ -60,10 +61,15 @@ def run_on_target(
         with opened as t:
             url, label = (t, label) if isinstance(t, str) else (t.url, t.label)
             credentials, timeout = ctx["credentials"], ctx["request_timeout_s"]
-            preflight(url, apis=apis, credentials=credentials, timeout_s=timeout)
+            spent = Budget()  # counts what the preflight sends: conformance charges it
+            preflight(url, apis=apis, credentials=credentials, timeout_s=timeout, budget=spent)
             with bars as bar:
                 run = RunContext(
-                    url=url, is_emulator=ctx["target"] == "emulator", progress=progress(bar), **ctx
+                    url=url,
+                    is_emulator=ctx["target"] == "emulator",
+                    progress=progress(bar),
+                    spent=spent.used,
+                    **ctx,
                 )
                 result = interruptible(suite.run, run)
     except KeyboardInterrupt:

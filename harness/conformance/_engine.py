@@ -17,10 +17,12 @@ from typing import Any, get_args
 import schemathesis
 from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
+from schemathesis.engine.run.probes import PROBES
 
 from harness.clients import VALID, Exchange
 from harness.contract import no_answer_kind, strict_json
 from harness.errors import TargetError
+from harness.pacing import BudgetExhausted
 from harness.results import Severity as Level
 
 from ._failures import CheckFailed
@@ -156,6 +158,15 @@ def run_engine(
 ) -> EngineOutcome:
     outcome = EngineOutcome()
     started = time.monotonic()
+    # schemathesis first sends its capability probes, outside the cases the tracker counts: a live
+    # target bills them, so they are spent from the run's budget (and the engine not started
+    # when they do not fit)
+    try:
+        session.tracker.ensure_budget(len(PROBES))
+    except BudgetExhausted as spent:
+        outcome.stop_reason = str(spent)
+        return outcome
+    session.tracker.budget.spend(len(PROBES))
     stream = from_schema(schema).execute()
     session.tracker.on_budget = stream.stop
     left = session.tracker.budget.seconds_left()

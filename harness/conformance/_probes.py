@@ -16,7 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from harness.clients import Auth, Exchange, Given, How, Request, http_client, live_code_of
+from harness.clients import (
+    Auth,
+    Exchange,
+    Given,
+    How,
+    Request,
+    http_client,
+    live_code_of,
+    reused_sign,
+)
 from harness.contract import Answer, Code, Contract
 from harness.emulator import check_char
 from harness.imaging import padded
@@ -377,8 +386,8 @@ def sign_other_formula(p: ProbeContext) -> None:
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
     stamp = int(time.time() * 1000) - 1000  # in the past: within the window under every reading
-    p.send(replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=Given(str(stamp)))))
-    later = Auth(timestamp=Given(str(stamp + 1)), sign=How.STALE)
+    earlier, later = reused_sign(stamp)
+    p.send(replace(p.canonical("faceCompareNew"), auth=earlier))
     what = "the sign of the request before (timestamp 1 ms earlier) with a timestamp 1 ms later"
     p.expect(replace(p.canonical("faceCompareNew"), auth=later), "gateway", "invalid sign", what)
 
@@ -419,16 +428,15 @@ def timestamp_in_seconds(p: ProbeContext) -> None:
     (10046) to a service that checks the digits; accepting it means the window is not checked in
     milliseconds. Now in milliseconds with a fraction (``.5``) is no long: refused at the gateway
     (by any of its codes: a service may read the number, then find the sign is not for it)."""
-    wanted = [_code(p, "gateway", m) for m in ("timestamp outside", "timestamp malformed")]
-    fraction = Given(f"{int(time.time() * 1000)}.5")
+    wanted = timestamp_refusals(p.contract, How.SECONDS)
     for how, unit in (
         (How.SECONDS, "seconds (10 digits)"),
         (How.MICROS, "microseconds (16 digits)"),
-        (fraction, "milliseconds with a fraction (timestamp long)"),
+        (How.FRACTION, "milliseconds with a fraction (timestamp long)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=how))
         a = p.ask_envelope(request, f"a signed timestamp in {unit.split(' (')[0]}")
-        refused = a.code in {c.code for c in wanted} or how == fraction and a.category == "auth"
+        refused = a.code in {c.code for c in timestamp_refusals(p.contract, how)}
         if a.where == "gateway" and refused or a.throttled:
             continue  # refused as outside or malformed; or throttled, which judges nothing (E-045)
         raise Violation(
@@ -436,6 +444,17 @@ def timestamp_in_seconds(p: ProbeContext) -> None:
             f"Expected: gateway code {wanted[0].code} ({wanted[0].en}) or {wanted[1].code} "
             f"({wanted[1].en}): the timestamp is 精确到毫秒"
         )
+
+
+def timestamp_refusals(contract: Contract, how: How) -> tuple[Code, ...]:
+    """The gateway codes that refuse a signed timestamp in another unit than milliseconds: as
+    outside the window or malformed; one with a fraction by any of the gateway's credential codes
+    (a service may read the number, then find the sign is not for it). Fuzz's bad-timestamp asks
+    it too."""
+    if how == How.FRACTION:
+        return tuple(c for c in contract.codes.of("jd", "gateway") if c.category == "auth")
+    named = contract.codes.code_for
+    return tuple(named("jd", "gateway", m) for m in ("timestamp outside", "timestamp malformed"))
 
 
 SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allows as much)

@@ -81,6 +81,7 @@ class ConformanceSuite:
             emulator_breaks=tuple(ctx.emulator.get("breaks") or ()),
             request_timeout_s=ctx.request_timeout_s,
             max_seconds=ctx.max_seconds or DEFAULT_MAX_SECONDS,
+            spent=ctx.spent,
         )
 
 
@@ -105,10 +106,13 @@ def run_conformance(
     request_timeout_s: float | None = None,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     required_readings: dict[str, str] | None = None,
+    spent: int = 0,
 ) -> ConformanceSuiteResult:
     """Run schemathesis and the business rules over the selected specs against ``target_url``;
     findings and replay files go to ``out_dir``. Past ``max_seconds`` (None: no limit) the run
-    stops sending and reports what it has."""
+    stops sending and reports what it has. ``spent``: requests the caller sent to the target for
+    this run (its preflight), charged to ``max_requests`` with the reachability check's, so the
+    run sends at most ``max_requests`` in all: a live target bills every call."""
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
         check_seconds(request_timeout_s, "request timeout")
@@ -131,13 +135,14 @@ def run_conformance(
     pool = PayloadPool(contract, faces_dir)
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
+    budget.spend(spent + 1)  # the preflight's requests and check_reachable's GET
     tracker = RunTracker(budget=budget)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[CheckFailed] = []
     checks: list[CheckResult] = []
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     apis_run: dict[str, ApiRun] = {}
-    share = max_requests // len(apis)
+    share = max(0, max_requests - budget.used) // len(apis)
     for name in apis:
         if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
             break

@@ -19,6 +19,7 @@ from harness.config import (
 from harness.errors import ConfigError, UsageError
 
 from ._misbehaviour import Fault, Sampler, no_latency, parse_fault, parse_latency
+from ._validation import valid_id_number
 
 DEMO_ID_NUM = "11010519491231002X"
 DEMO_NAME = "张三"
@@ -79,6 +80,18 @@ class Identity(_Strict):
     idNum: str
     name: str
     photo: str | None = None  # path; None: the built-in demo face
+
+    @field_validator("idNum")
+    @classmethod
+    def _check_id_number(cls, v: str) -> str:
+        """/idno refuses an idNum that fails its check digit before it looks in the registry, so
+        such an entry could never be found: every request for it would be refused."""
+        if not valid_id_number(v):
+            raise ValueError(
+                "not a GB 11643-1999 ID number (17 digits, then the ISO 7064 MOD 11-2 check "
+                "character, 0-9 or X)"
+            )
+        return v
 
 
 class Origins(_Strict):

@@ -94,7 +94,7 @@ ANSWERED = "FH-H04"
 HTTP = ("FH-H01", "FH-H02", "FH-H03", "FH-H05")
 BOOK = {
     "match": ("FH-M01", "FH-M02", "FH-M05", "FH-M06", "FH-M08"),
-    "jd": ("FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
+    "jd": ("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
 }
 REFUSAL = ("FH-S03", "FH-S04")
 

@@ -14,8 +14,18 @@ from typing import Any
 
 import httpx
 
-from harness.clients import Credentials, Exchange, Request, Sender, live_code_of
+from harness.clients import (
+    Auth,
+    Credentials,
+    Exchange,
+    How,
+    Request,
+    Sender,
+    live_code_of,
+    reused_sign,
+)
 from harness.contract import no_answer_key
+from harness.findings import fresh_serial
 
 LIVE_MAX_RPS = 5.0  # a URL target's pace and request budget unless given (the emulator: unlimited)
 LIVE_MAX_REQUESTS = 2000
@@ -49,6 +59,8 @@ class FuzzClient(Sender):
     ) -> Exchange:
         if isinstance(request.json, dict) and request.json.get("liveCode") == FRESH_LIVE_CODE:
             request = self._with_fresh_live_code(request, credentials)
+        if request.api == "jd" and request.auth == Auth(sign=How.STALE):
+            request = self._after_signed_one(request, credentials)
         exchange = super().send(request, paced=paced, credentials=credentials)
         self.by_operation[request.operation] += 1
         if exchange.answer is not None:
@@ -69,6 +81,15 @@ class FuzzClient(Sender):
         else:
             del body["liveCode"]  # no code issued (reported by the property that asked for one)
         return dataclasses.replace(request, json=body)
+
+    def _after_signed_one(self, request: Request, credentials: Credentials | None) -> Request:
+        """A stale sign is one a service has seen (``bad_sign:stale``): the same request signed a
+        second ago is sent first, with a serialNo of its own (随机唯一), and ``request`` reuses
+        its sign with a timestamp 1 ms later, as conformance's FH-A15 does."""
+        earlier, later = reused_sign(int(self.clock() * 1000) - 1000)
+        first = fresh_serial(dataclasses.replace(request, auth=earlier), self.contract)
+        self.send(first, credentials=credentials)
+        return dataclasses.replace(request, auth=later)
 
     # --- emulator admin (loopback only; never used against a live URL) --------------------
     def admin(

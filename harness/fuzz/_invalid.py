@@ -12,8 +12,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.clients import Auth, ImagePart, Request
+from harness.clients import Auth, How, ImagePart, Request
 from harness.clients._request import JsonPath
+from harness.conformance._probes import timestamp_refusals
 from harness.imaging import encode_image
 
 from ._body import JD_SOURCES, WRONG_VALUES, Body, Field, conforms, fields, image_targets, label
@@ -505,7 +506,9 @@ def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 _GATEWAY_MODES = {
-    "bad-appkey": ["no_appkey", "wrong_appkey"],
+    # as conformance's FH-A03, FH-A04: an empty appkey is as missing (参数不能为空); the valid
+    # appkey extended is another (a service looking it up by prefix takes it)
+    "bad-appkey": ["no_appkey", "no_appkey:empty", "wrong_appkey", "wrong_appkey:extended"],
     "bad-timestamp": [
         "no_timestamp",
         "no_timestamp:empty",
@@ -517,6 +520,7 @@ _GATEWAY_MODES = {
         "malformed_timestamp: 1",
         "expired_timestamp",
         "future_timestamp",
+        "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
     ],
     "bad-sign": [
         "no_sign",
@@ -525,6 +529,10 @@ _GATEWAY_MODES = {
         "bad_sign:swapped",
         "bad_sign:tsonly",
         "bad_sign:appkeyts",
+        # FH-A15: the valid sign with a digit appended (a service comparing the first 32), the
+        # sign of a request sent a moment before reused 1 ms later (``reused_sign``)
+        "bad_sign:extended",
+        "bad_sign:stale",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],
@@ -539,8 +547,11 @@ def _gateway(rule: str) -> Mutate:
             offset = draw(st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
-        base = mode.partition(":")[0]
-        return Expect(f"auth {mode}", "gateway", (ctx.codes.code(base),), exact=True)
+        if body.auth.timestamp == How.FRACTION:  # FH-A13's codes
+            codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
+        else:
+            codes = (ctx.codes.code(mode.partition(":")[0]),)
+        return Expect(f"auth {mode}", "gateway", codes, exact=True)
 
     return mutate
 

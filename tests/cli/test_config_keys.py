@@ -173,6 +173,10 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
             "[[emulator.registry]]\nidNum = '11010519491231002X'\nname = 'x'\nphoto = 'no.jpg'\n",
             "emulator.registry[0].photo: no.jpg: no such file",
         ),
+        (  # before: accepted, then /idno refused every request for it (bad_idnum) as E-009 says
+            "[[emulator.registry]]\nidNum = '110105194912310021'\nname = 'x'\n",
+            "emulator.registry[0].idNum ('110105194912310021'): not a GB 11643-1999 ID number",
+        ),
         (  # before: "--fault 'http500:2': ...", an option the user never gave
             "[emulator]\nfaults = ['http500:2']\n",
             "emulator.faults (['http500:2']): rate must be between 0 and 1",
@@ -184,6 +188,7 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
         "emulator-twice",
         "gate-table",
         "registry-photo",
+        "registry-check-digit",
         "fault",
     ],  # fmt: skip
 )

@@ -179,3 +179,40 @@ def test_call_idno_sends_what_every_reading_accepts(cli, emulator, images):
     args = ("--id-num", "11010519491231002X", "--name", "张三", "--face", face)
     r = cli("call", "idno", "--target", url, *args, env=env)
     assert r.returncode == 0 and '"errcode": 0' in r.stdout, r.stdout + r.stderr
+
+
+def test_call_says_in_one_line_that_a_score_off_the_documented_scale_is_no_usable_answer(
+    cli, images
+):
+    """A service answering a score of 1e308 (JD's scale is 0..1, /match's 0..100) or one that is no
+    number gave no comparison anybody can use (Contract.score_ranges; accuracy counts it as
+    OFF_SCALE): exit 2 with one line, as for an answer that does not fit the documents."""
+    from fixtures.servers import ThreadedServer
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    scores: dict[str, object] = {"jd": 1e308}
+
+    async def answer(request: Request) -> JSONResponse:
+        if "jdai" in request.url.path:
+            result = {"code": 0, "msg": "success", "result": True, "score": scores["jd"]}
+            return JSONResponse({"code": "10000", "msg": "查询成功", "result": result})
+        result = {"success": "true", "score": scores["match"]}
+        data = {"status": "SUCCESS", "traceNo": "t-1", "result": result}
+        return JSONResponse({"errcode": 0, "errmsg": "SUCCESS", "data": data})
+
+    env = {
+        "FACEHARNESS_TOKEN": "token-of-the-test",
+        "FACEHARNESS_JD_APPKEY": "appkey-of-the-test",
+        "FACEHARNESS_JD_SECRETKEY": "secret-of-the-test",
+    }
+    face = str(images["eileen_collins_jpeg"])
+    jd = ("call", "jd", "--compare", face, "--collection", face)
+    match = ("call", "match", "--image", face, "--face", face)
+    with ThreadedServer(Starlette(routes=[Route("/{p:path}", answer, methods=["POST"])])) as url:
+        one_line_error(cli(*jd, "--target", url, env=env), "score '1e+308' is off the documented")
+        scores.update(jd=0.93, match="abc")
+        assert cli(*jd, "--target", url, env=env).returncode == 0  # on the scale: an answer
+        one_line_error(cli(*match, "--target", url, env=env), "score 'abc' is not a number on")

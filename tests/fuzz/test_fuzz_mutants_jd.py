@@ -1,0 +1,73 @@
+"""Fuzz's JD gateway modes send what conformance's FH-A03, FH-A04, FH-A13 and FH-A15 send, and
+judge the answers by the same rules (FH-S03/FH-S04 by the codes the probes expect, FH-J01 on every
+answer): each mutant of tests/fixtures/mutant_jd.py that `fuzz --seed 1` missed at 718547a is a
+problem now, and the emulator behind the same middleware none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fixtures.mutant_jd import DEFECTS, mutant_jd
+
+from harness.clients import DEMO
+from harness.faces import PoolImage
+from harness.fuzz import FuzzClient
+from harness.fuzz._body import Body
+from harness.fuzz._checks import check_answer
+from harness.fuzz._invalid import _GATEWAY_MODES, Ctx, InvalidCase, _gateway
+from harness.fuzz._pool import ImagePool
+from harness.fuzz._rules import Codes
+from harness.fuzz._valid import Gen, jd_pair
+from harness.imaging import builtin_faces
+
+# (defect, fuzz rule, the mode its generation draws that shows the defect)
+CASES = [
+    ("appkey-prefix-accepted", "bad-appkey", "wrong_appkey:extended"),  # FH-A04
+    ("empty-appkey-default-account", "bad-appkey", "no_appkey:empty"),  # FH-A03
+    ("sign-first-32-compared", "bad-sign", "bad_sign:extended"),  # FH-A15
+    ("sign-cached-any-timestamp", "bad-sign", "bad_sign:stale"),  # FH-A15
+    ("timestamp-decimal-accepted", "bad-timestamp", "fraction_timestamp"),  # FH-A13
+    ("gateway-error-with-comparison", "bad-sign", "bad_sign:other"),  # FH-J01
+]
+
+
+@pytest.fixture(scope="module")
+def gen(contract: Any) -> Gen:
+    face = builtin_faces()[0]  # one face is all a gateway case needs (the pool renders 15)
+    return Gen(contract, ImagePool((PoolImage(f"builtin:{face.name}", face.data),), (), ()))
+
+
+def _case(gen: Gen, rule: str, mode: str) -> InvalidCase:
+    """The invalid case fuzz's generation makes when it draws ``mode`` for ``rule``."""
+    assert mode in _GATEWAY_MODES[rule]  # fuzz --api jd draws it
+    face = gen.pool.images[0]
+    body = Body(jd_pair(gen, face, face))
+    expect = _gateway(rule)(lambda strategy: mode, Ctx(gen, Codes(gen.contract)), body)
+    return InvalidCase(body.build(), rule, **vars(expect), field=body.field())
+
+
+def _problems(url: str, case: InvalidCase) -> list[str]:
+    with FuzzClient(url, credentials=DEMO, contract=None) as client:
+        exchange = client.send(case.request)
+    found = check_answer(client.contract, case.request, exchange, case=case, strict=True)
+    return [f"{p.check}: {p.message}" for p in found]
+
+
+@pytest.fixture(scope="module")
+def control(contract: Any) -> Any:
+    with mutant_jd("none", contract) as url:
+        yield url
+
+
+@pytest.mark.parametrize(("defect", "rule", "mode"), CASES, ids=[c[0] for c in CASES])
+def test_each_gateway_defect_is_a_fuzz_problem_and_the_emulator_none(
+    contract, gen, control, defect, rule, mode
+):
+    assert DEFECTS[defect].quote
+    case = _case(gen, rule, mode)
+    assert _problems(control, case) == []
+    with mutant_jd(defect, contract) as url:
+        found = _problems(url, case)
+    wanted = "gateway-envelope-consistent" if defect == "gateway-error-with-comparison" else ""
+    assert found and all(wanted in f for f in found), found
