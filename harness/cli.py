@@ -4,7 +4,6 @@ codes: harness.commands._options.EXIT_CODES)."""
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import pkgutil
 import sys
@@ -168,7 +167,7 @@ def _run_call(
     said on stderr, so nobody reads a score of the non-biometric engine as a verdict on faces."""
     from harness.clients import ApiError, client_for, load_credentials
     from harness.commands._options import positive_seconds
-    from harness.redact import redact_text
+    from harness.redact import model_field_names, redact
     from harness.target import check_engine, open_target
 
     positive_seconds(timeout)
@@ -179,9 +178,12 @@ def _run_call(
         refused = None
         try:
             with client:
-                answer = call(client).model_dump(mode="json", exclude_none=True)
-            # a service that echoes the credentials back does not put them on a terminal or a log
-            out.print_json(redact_text(json.dumps(answer, ensure_ascii=False), creds.secrets()))
+                model = call(client)
+            # a service that echoes the credentials back does not put them on a terminal or a log;
+            # redacted as data, so a one-letter secret cannot break the JSON or rename a key
+            answer = model.model_dump(mode="json", exclude_none=True)
+            names = model_field_names(type(model))
+            out.print_json(data=redact(answer, creds.secrets(), field_names=names))
         except ApiError as exc:
             m, refused = exc.meaning, exc
             en, zh = (m.en, m.zh) if m else ("not in the code table", "?")
