@@ -268,6 +268,7 @@ def _auth_probe(
     return run
 
 
+_UTC8_MS = 8 * 3_600_000  # China Standard Time's offset from UTC
 _ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
 for _n, (_name, _how, _meaning, _what) in enumerate(
     (
@@ -296,6 +297,8 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     )
     if _name == "wrong-appkey":  # an appkey looked up by prefix takes the valid one extended
         _more = ((Auth(appkey=How.EXTENDED), "the valid appkey with a character appended"),)
+    if _name == "future-timestamp":  # a service taking Beijing time (UTC+8) written as UTC
+        _more = ((Auth(timestamp=How.FUTURE, offset_ms=_UTC8_MS), "a signed timestamp 8 h ahead"),)
     probe(
         f"FH-A{_n:02d}",
         f"auth-{_name}",
