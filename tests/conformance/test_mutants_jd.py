@@ -206,6 +206,9 @@ def test_a_serialno_of_the_request_before_is_named_without_a_burst(contract):
 # or rule run alone. The round's other mutants are in the session 16 report's table.
 ROUND5 = [
     ("window-beijing-time", "FH-A08"),
+    ("business-id-ignoring-case", "FH-L24"),
+    ("missing-image-as-system-error", "FH-L25"),
+    ("later-items-size-unchecked", "FH-L04"),
 ]
 
 
