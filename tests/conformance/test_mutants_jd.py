@@ -208,7 +208,9 @@ ROUND5 = [
     ("window-beijing-time", "FH-A08"),
     ("business-id-ignoring-case", "FH-L24"),
     ("missing-image-as-system-error", "FH-L25"),
+    ("remaintimes-float", "FH-J12"),
     ("later-items-size-unchecked", "FH-L04"),
+    ("system-error-under-concurrency", "FH-L12"),
 ]
 
 
