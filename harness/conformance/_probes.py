@@ -277,6 +277,7 @@ def _auth_probe(
     return run
 
 
+_UTC8_MS = 8 * 3_600_000  # China Standard Time's offset from UTC
 _ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
 for _n, (_name, _how, _meaning, _what) in enumerate(
     (
@@ -305,6 +306,8 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     )
     if _name == "wrong-appkey":  # an appkey looked up by prefix takes the valid one extended
         _more = ((Auth(appkey=How.EXTENDED), "the valid appkey with a character appended"),)
+    if _name == "future-timestamp":  # a service taking Beijing time (UTC+8) written as UTC
+        _more = ((Auth(timestamp=How.FUTURE, offset_ms=_UTC8_MS), "a signed timestamp 8 h ahead"),)
     probe(
         f"FH-A{_n:02d}",
         f"auth-{_name}",
@@ -584,15 +587,15 @@ def jd_image_under_limit(p: ProbeContext) -> Any:
 def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused at the business level; the document ties no code
     to the size (100 参数不合法 and 43011 请求参数不在接受范围 fit alike), so a live service is held
-    only to a refusal. As the base image and as a collection image: both are images."""
+    only to a refusal. As the base image and as a collection image: both are images; the second of
+    two, as a service checking ``items.get(0)`` checks the first only."""
     size = p.contract.jd_image_max_bytes
     request = _jd_image(p, size)
     p.expect(request, "business", "invalid parameter", f"an image of {size} bytes", exact=False)
-    image = request.json["compareImageItem"]["imgBase64"]
-    request = p.canonical("faceCompareNew").with_json(
-        ("collectionImageItems", 0, "imgBase64"), image
-    )
-    what = f"a collection image of {size} bytes"
+    big = {**request.json["compareImageItem"], "imgType": "COM"}
+    first = p.canonical("faceCompareNew").json["collectionImageItems"][0]
+    request = p.canonical("faceCompareNew").with_json(("collectionImageItems",), [first, big])
+    what = f"a second collection image of {size} bytes"
     p.expect(request, "business", "invalid parameter", what, exact=False)
 
 
@@ -641,6 +644,53 @@ def jd_one_image_source(p: ProbeContext) -> None:
             f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
             "Expected: an input error: exactly one image source per item (E-023)",
         )
+
+
+@probe(
+    "FH-L25",
+    "jd-missing-image-is-not-a-system-error",
+    api="jd",
+    erratum="E-023",
+    quote="100 参数不合法!; 50 系统错误!; compareImageItem ImageItem {...} 比对基准图; "
+    "collectionImageItems List [{...}] 比对图",
+)
+def jd_missing_image_not_system_error(p: ProbeContext) -> None:
+    """A request without compareImageItem, or without collectionImageItems, lacks what the service
+    compares (needed under every reading, E-023): refused, and not with a system error (50
+    系统错误!, or another code of the service's own failures) that blames the service and invites
+    a retry of a request that can never succeed. Which refusal code is the service's (100
+    参数不合法!, 43011, ...): the refusal rules judge it as for any invalid request."""
+    for name in ("compareImageItem", "collectionImageItems"):
+        request = p.canonical("faceCompareNew").with_json((name,))
+        a = p.ask_envelope(request, f"a request without {name}")
+        if business(a) and (a.ran or a.category == "internal"):
+            raise Violation(
+                f"Received: business code {a.code}{_named(a.meaning)} for a request without "
+                f"{name}\n"
+                "Expected: refused as invalid input (e.g. 100 参数不合法!): the request lacks an "
+                "image to compare",
+                request=request,
+            )
+
+
+@probe(
+    "FH-L24",
+    "jd-fixed-values-exact",
+    api="jd",
+    erratum="E-044",
+    quote='businessId String "JDT-NUEHUB-COM-FACE" 固定值; appName String "FACE_ALGORITHM" 固定值',
+)
+def jd_fixed_values_exact(p: ProbeContext) -> None:
+    """businessId and appName in lowercase are other values than their 固定值: refused at the
+    business level (a service that looks them up in a case-insensitive table lets them through).
+    The document ties no code to a wrong 固定值 (1162, 100 or 43011 fit, E-044), so a live service
+    is held only to a refusal. appAuthorityKey is left out: reports keep it out of sight."""
+    for name in ("businessId", "appName"):
+        value = p.contract.jd_fixed_fields.get(name, "").lower()
+        if value and value != p.contract.jd_fixed_fields[name]:
+            request = p.canonical("faceCompareNew").with_json((name,), value)
+            what = f"{name} {value!r}, its 固定值 in lowercase"
+            p.expect(request, "business", "business parameters wrong", what, exact=False)
 
 
 # --- liveness -------------------------------------------------------------------------------
@@ -875,8 +925,9 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                         "when traffic is limited",
                         request=request,
                     )
-                if b.meaning is None or b.category in _SAME_OUTCOME + ("quota", "internal"):
-                    continue  # the same answer, a traffic limit, a failure
+                # a failure of the service's own (50 系统错误!) is no traffic limit: it fails below
+                if b.meaning is None or b.category in _SAME_OUTCOME + ("quota",):
+                    continue  # the same answer, a traffic limit, a code outside the table
                 raise Violation(
                     f"Received: {received(b)}{_named(b.meaning)} for a request answered "
                     f"business {a.code} when sent alone, while {CONCURRENT} were in flight\n"

@@ -339,6 +339,11 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
     body = envelope(response) or {}
     if body.get("code") != ctx.contract.jd_success_code:
         return
+    if isinstance(body.get("remainTimes"), float):  # the schema's integer takes 4998.0
+        raise Violation(
+            f"Received: remainTimes={body['remainTimes']!r}\n"
+            "Expected: a whole count as a JSON integer (remainTimes long), or -1"
+        )
     now, before = _int(body.get("remainTimes")), ctx.facts.remain_before
     if now is None:
         return None
