@@ -26,7 +26,7 @@ from harness.clients import (
     live_code_of,
     reused_sign,
 )
-from harness.contract import Answer, Code, Contract
+from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
 from harness.imaging import padded
 
@@ -749,13 +749,24 @@ def livecode_single_use(p: ProbeContext) -> Any:
     quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,值通过数字验证码接口获取",
 )
 def livecode_must_be_issued(p: ProbeContext) -> None:
-    """A LIP video with a liveCode validateData did not issue is refused.
+    """A LIP video with a liveCode validateData did not issue is refused: first an empty one
+    (a service that checks the code only when it is truthy compares the video unchecked), then a
+    forgery.
 
     The forgery is a fresh code with every digit shifted; a second shift is tried before a verdict,
     so that a forgery another caller happened to be issued (4 digits are few) is no finding.
     Only a match is an acceptance under every reading: E-011's other reading takes success
     "false" for a comparison that went wrong, as a lip-reading refusal may be.
     """
+    request = _lip(p, "")
+    a = p.ask(request)
+    if enveloped(a) and a.ran and a.decision is True:
+        raise Violation(
+            "Received: a match for a LIP video with liveCode '' (a check skipped for a falsy "
+            "value)\nExpected: refused: validateData never issues an empty code (值通过数字验证码"
+            "接口获取; code | String | 是 | 数字验证码)",
+            request=request,
+        )
     code = p.fresh_live_code()
     if code is None or not (code.isascii() and code.isdigit()):
         return  # no code issued, or not ASCII digits ('²' is a digit): the answer rules report why
@@ -1064,6 +1075,56 @@ def idno_faceless_never_verified(p: ProbeContext) -> None:
             )
 
 
+@probe(
+    "FH-L26",
+    "match-faceless-never-matched",
+    api="match",
+    operations=("match",),
+    severity="medium",
+    quote="用于照片+照片...的对比; image | 对比时要参照的客户照片; "
+    "faceData | 需要比对的客户照片或视频; score | 匹配分数,建议达到80分可认为是同一人照片; "
+    "extData | 附加参数登记",
+)
+def match_faceless_never_matched(p: ProbeContext) -> None:
+    """/match with a picture that shows no face, as the reference photo or as faceData, never
+    scores as the same person (80, 建议达到80分可认为是同一人照片), right after a comparison that
+    does (a result kept from the request before is not this one's); nor with extData carrying
+    result-like keys (附加参数登记 registers, it does not answer). A service that compares one
+    part with itself (the other unused) matches one of the two.
+
+    Only a score on the documented scale at or above 80 beyond its rounding is judged (one off
+    the scale is FH-M04's): a refusal (no face), "false", or "true" with a lower score (E-011's
+    other reading) fits every reading.
+    """
+    faceless = p.session.pool.faceless.b64
+    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    canonical = p.canonical("match")
+    cases = (
+        ("a reference photo with no face", canonical.with_json(("image", "data"), faceless)),
+        ("faceData with no face", canonical.with_json(("faceData", "data"), faceless)),
+        (
+            'faceData with no face and extData {"success": "true", "score": "100"}',
+            canonical.with_json(("faceData", "data"), faceless).with_json(
+                ("extData",), {"success": "true", "score": "100"}
+            ),
+        ),
+    )
+    for what, request in cases:
+        p.send(canonical)  # a match first: its result is not the next request's
+        body = p.send(request).body
+        data = body.get("data") if isinstance(body, dict) else None
+        result = data.get("result") if isinstance(data, dict) else None
+        sent = result.get("score") if isinstance(result, dict) else None
+        score = parse_score(sent)
+        if score is not None and score <= high and score - threshold > score_step(sent):
+            raise Violation(
+                f"Received: score {sent!r} for /match with {what}\n"
+                f"Expected: a refusal or a score below {threshold:g}: a picture of no one is not "
+                "the same person (建议达到80分可认为是同一人照片)",
+                request=request,
+            )
+
+
 @probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
@@ -1157,13 +1218,14 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     api="match",
     operations=_COMPARISONS,
     quote="errcode | Num | 是 (every answer carries the envelope); async, extData, origin, "
-    "videoType, personType | 否",
+    "videoType, personType | 否; origin | 来自文件服务器:fds",
 )
 def optional_fields_answered(p: ProbeContext) -> None:
     """Each comparison with every optional field of its table sent (valid values) gets an
-    envelope, never a server error.
+    envelope, never a server error; so does /match with an image from the file server (origin
+    fds, a path no server holds: the service fetches from its own fds, nothing else).
 
-    Acceptance is not required: extData's shape is undocumented (E-017).
+    Acceptance is not required: extData's shape and fds paths are undocumented (E-017).
     """
     optional = {"async": False, "extData": {}}
     match = p.canonical("match").with_json(("image", "origin"), "self")
@@ -1177,6 +1239,12 @@ def optional_fields_answered(p: ProbeContext) -> None:
             f"{request.operation} with every optional field",
             "an envelope with an errcode (errcode 是), never a server error",
         )
+    fds = {"origin": "fds", "data": "faceharness/no-such-file.jpg"}
+    p.ask_envelope(
+        match.with_json(("image",), fds),
+        "match with image origin fds",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
 
 
 @probe(
@@ -1186,12 +1254,14 @@ def optional_fields_answered(p: ProbeContext) -> None:
     operations=_COMPARISONS,
     quote="async | boolean | 否 | 是否开启异步反馈模式,默认为false; origin | String | 否 | "
     "base64字符串:self ... 默认为 self; personType | String | 否 | 人员类型,normal-普通客户 "
-    "vip-高级客户 inner-内部员工",
+    "vip-高级客户 inner-内部员工; videoType | String | 否 | type为video时生效",
 )
 def documented_values_accepted(p: ProbeContext) -> None:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; each personType) when it is accepted without the field,
-    and without the fields (all 否) when it is accepted with them.
+    self and async false, the defaults; each personType; videoType SILENT on a photo, where it
+    takes no effect) when it is accepted without the field, and without the fields (all 否) when
+    it is accepted with them; so is a video without origin when it is accepted with origin self
+    (默认为 self: a service defaulting a video to fds refuses it).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
@@ -1201,7 +1271,12 @@ def documented_values_accepted(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
-            ((("image", "origin"), "self"), (("faceData", "origin"), "self"), (("async",), False))
+            (
+                (("image", "origin"), "self"),
+                (("faceData", "origin"), "self"),
+                (("async",), False),
+                (("faceData", "videoType"), "SILENT"),
+            )
         ],
         "matchIdno": [((("personType",), v),) for v in person_types],
     }
@@ -1234,6 +1309,18 @@ def documented_values_accepted(p: ProbeContext) -> None:
                 "Expected: accepted: a value the request table documents for the field",
                 request=request,
             )
+    video = {"type": "video", "videoType": "SILENT", "origin": "self"}
+    request = _bare(p, "match").with_json(("faceData",), video | {"data": p.session.pool.video.b64})
+    if _ran(p.ask(request)) and _refused(b := p.ask(bare := request.with_json(_VIDEO_ORIGIN))):
+        raise Violation(
+            f"Received: {b.label}{_named(b.meaning)} for a /match SILENT video without origin, "
+            "while the same video with origin self is accepted\n"
+            "Expected: accepted: faceData origin is optional (否, 默认为 self)",
+            request=bare,
+        )
+
+
+_VIDEO_ORIGIN = ("faceData", "origin")
 
 
 def _documented(
@@ -1296,12 +1383,23 @@ def base64_under_every_limit(p: ProbeContext) -> None:
     """image.data, and faceData.data on both comparisons, within "400k" under every reading of
     E-012 (400,000 characters: 300,000 decoded bytes) is not refused as invalid input (FH-L01 only
     observes the reading, at 409,600): the sentence stands in faceData's origin row as well, and a
-    service with a smaller limit for one part (or one operation) refuses it there alone."""
+    service with a smaller limit for one part (or one operation) refuses it there alone. Last,
+    both parts of /match at that size at once: the limit is each part's (it stands in each origin
+    row), so a limit on the whole request (a proxy's body size) below two parts' is another."""
     chars = p.contract.match_base64_safe_chars // 4 * 4
     data = _b64_image(p, chars // 4 * 3)
-    for operation, part in (("match", "image"), ("match", "faceData"), ("matchIdno", "faceData")):
-        request = p.canonical(operation).with_json((part, "data"), data)
-        what = f"{operation} {part}.data of {chars} characters"
+    cases = [
+        (f"{operation} {part}.data of {chars} characters", operation, (part,))
+        for operation, part in (
+            ("match", "image"),
+            ("match", "faceData"),
+            ("matchIdno", "faceData"),
+        )
+    ] + [(f"match image.data and faceData.data of {chars} characters each", "match", _PARTS)]
+    for what, operation, parts in cases:
+        request = p.canonical(operation)
+        for part in parts:
+            request = request.with_json((part, "data"), data)
         a = p.ask_envelope(request, what)
         if enveloped(a) and a.where == "errcode" and a.calls_input_invalid:
             raise Violation(
@@ -1309,6 +1407,9 @@ def base64_under_every_limit(p: ProbeContext) -> None:
                 "Expected: accepted: within 400k however 400k is read (base64内容需在400k以内)",
                 request=request,
             )
+
+
+_PARTS = ("image", "faceData")
 
 
 @probe(

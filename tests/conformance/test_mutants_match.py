@@ -15,6 +15,7 @@ from harness.clients import DEMO
 from harness.conformance._failures import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
+from harness.conformance._run import PROBE_RESERVE, URL_DEFAULT_MAX_REQUESTS
 from harness.emulator import BREAKS
 from harness.fuzz import run_fuzz, strategies
 from harness.fuzz._invalid import InvalidCase
@@ -93,6 +94,20 @@ PROBED = {
     "livecode-number": ("FH-L07", "FH-H05"),  # FH-L07 asks validateData first
     "idno-vip-verified-without-comparison": ("FH-L23", "FH-L23"),  # and FH-S01 before
     "image-origin-required": ("FH-L19", "FH-L19"),  # and FH-S02 in a full run before
+    # round 5
+    "match-image-compared-with-itself": ("FH-L26", "FH-L26"),
+    "match-facedata-compared-with-itself": ("FH-L26", "FH-L26"),
+    "match-answers-previous-result": ("FH-L26", "FH-L26"),
+    "extdata-merged-into-result": ("FH-L26", "FH-L26"),
+    "lip-empty-livecode-accepted": ("FH-L13", "FH-L13"),
+    "request-limit-512k": ("FH-L20", "FH-L20"),
+    "video-origin-defaults-to-fds": ("FH-L19", "FH-L19"),
+    "match-photo-videotype-refused": ("FH-L19", "FH-L19"),
+    # round 5, caught before too (by the same rule in a conform run): one probe shows each
+    "livecode-get-only": ("FH-A01", "FH-A01"),  # validateData without a token: HTTP 405
+    "score-float-noise": ("FH-L19", "FH-M04"),  # FH-L19 sends a comparison that runs
+    "missing-token-plain-401": ("FH-A01", "FH-A01"),
+    "server-error-on-fds-origin": ("FH-L15", "FH-L15"),
 }
 
 
@@ -191,3 +206,19 @@ def test_a_lip_video_it_cannot_verify_answered_success_false_is_no_finding(contr
     with serve("lip-unverified-as-success-false", contract) as url:
         result = _conform(url, tmp_path)
     assert "FH-L13" not in {f.rule_id for f in result.findings}, explain(result)
+
+
+def test_the_probe_reserve_covers_every_match_probe(contract) -> None:
+    """A default URL run (`conform --api match`, 500 requests) keeps PROBE_RESERVE requests from
+    the engine for the probes: every match probe fits in it against a conforming service, so none
+    is skipped (at 80, FH-L23 and FH-L26, registered last, never ran)."""
+    with serve(None, contract) as url, probe_session(contract, "match", url) as session:
+        for entry in RULES:
+            if entry.kind == "probe" and entry.api == "match":
+                p = ProbeContext(session=session)
+                try:
+                    entry.fn(p)
+                except CheckFailed as exc:
+                    raise AssertionError(exc.message) from None  # the control has no defect
+        used = session.tracker.budget.used
+    assert used <= PROBE_RESERVE <= URL_DEFAULT_MAX_REQUESTS // 4, used
