@@ -224,7 +224,8 @@ class ThresholdResult(_Metrics):
 
     @property
     def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
-        """The verdict in pass/fail terms (a contradicted claim fails)."""
+        """The verdict in pass/fail terms (the plot's colour; whether a contradicted claim fails
+        the suite is its reading's, ``harness.accuracy``)."""
         return _CLAIM_OUTCOMES[self.verdict]
 
 
@@ -286,6 +287,7 @@ class AccuracyMetrics(_Metrics):
     histogram: Histogram | None = None
     run: dict[str, Any] | None = None
     dataset: str | None = None
+    readings: dict[str, Any] = Field(default_factory=dict)  # ReadingLog.to_dict(): E-044, E-036
 
 
 # --------------------------------------------------------------------------- conformance, fuzz
@@ -758,7 +760,7 @@ def build_summary(
 
         log = ReadingLog(dict(required_readings or {}))
         for _, result in typed.items():
-            if isinstance(result.metrics, ContractMetrics):
+            if isinstance(result.metrics, ContractMetrics | AccuracyMetrics):
                 log.merge(ReadingLog.from_dict(result.metrics.readings))
         fields["errata"] = log.errata(contract)
     return Summary(
