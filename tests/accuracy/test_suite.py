@@ -258,6 +258,17 @@ def test_a_contradicted_claim_fails_when_the_policy_requires_the_reading(
     statuses = {c.check: c.status for c in suite.checks}
     assert statuses["match.score>=70"] == "fail" and statuses["jd.e5"] == "inconclusive"
     assert "(required by the gate policy)" in _rows(suite)["jd.result"].verdict_reason
+    summary = build_summary(
+        target="t",
+        started_at=suite.started_at,
+        finished_at=suite.finished_at,
+        suites=[suite],
+        contract=load_contract(),
+        required_readings=required,
+    )
+    errata = {e.id: e for e in summary.errata}
+    assert summary.verdict == "fail" and summary.exit_code == 1
+    assert (errata["E-044"].observed, errata["E-044"].required) == ("alternative", "default")
 
 
 def test_the_builtin_set_never_carries_a_verdict(tmp_path: Path) -> None:
