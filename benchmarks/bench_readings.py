@@ -104,7 +104,8 @@ def _record(result: Any, suite: str, errata: list[str], which: str) -> None:
 
 
 def main() -> int:
-    readings = load_contract().readings
+    # the emulator serves the answers' readings; the accuracy suite's are a calibration
+    readings = {rid: r for rid, r in load_contract().readings.items() if r.emulator}
     plans: list[tuple[str, dict[str, str], list[str], str]] = [
         ("all", {}, sorted(readings), "default")
     ]

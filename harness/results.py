@@ -214,6 +214,7 @@ class ThresholdResult(_Metrics):
 
     @property
     def outcome(self) -> Literal["pass", "fail", "inconclusive"]:
+        """The plot's colour; whether a contradicted claim fails is its reading's (accuracy)."""
         return _CLAIM_OUTCOMES[self.verdict]
 
 
@@ -275,6 +276,7 @@ class AccuracyMetrics(_Metrics):
     histogram: Histogram | None = None
     run: dict[str, Any] | None = None
     dataset: str | None = None
+    readings: dict[str, Any] = Field(default_factory=dict)  # ReadingLog.to_dict(): E-044, E-036
 
 
 class ContractMetrics(_Metrics):
@@ -724,7 +726,7 @@ def build_summary(
 
         log = ReadingLog(dict(required_readings or {}))
         for _, result in typed.items():
-            if isinstance(result.metrics, ContractMetrics):
+            if isinstance(result.metrics, ContractMetrics | AccuracyMetrics):
                 log.merge(ReadingLog.from_dict(result.metrics.readings))
         fields["errata"] = log.errata(contract)
     return Summary(

@@ -1,6 +1,7 @@
-"""Raw outcomes -> each API's accuracy metrics -> the suite result and ``accuracy.json``. Only a
-contradicted claim is a finding (an untestable one says nothing of the service); a run that tested
-no claim is ``inconclusive``, never a pass."""
+"""Raw outcomes -> each API's accuracy metrics -> the suite result and ``accuracy.json``. Every
+claim rests on a reading (E-044, E-036): a tested one is recorded in the run's ``ReadingLog``, and
+a contradicted one is a finding only when the gate policy requires that reading (an untestable one
+says nothing of the service); a run that tested no claim is ``inconclusive``, never a pass."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import interrupt
+from harness.contract import ReadingLog, observe_reading
 from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
@@ -257,8 +259,10 @@ def _judged(
 
 
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through
-# A finding's basis: /match is judged by /idno's sentence (E-044), JD's result at e4 (E-004)
-ERRATA = {"match": "E-044", "jd": "E-004"}
+# Every claim rests on a reading (specs/readings.yaml): /match is judged by /idno's sentence
+# (E-044), JD's result at most at e4's rate (E-036). A claim held is the default reading seen, a
+# contradicted one the alternative: a finding only when the gate policy requires the default.
+READINGS = {"match": "E-044", "jd": "E-036"}
 _CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "inconclusive"}
 
 
@@ -274,7 +278,30 @@ def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
     return dataclasses.replace(result, thresholds=rows)
 
 
+def observe_claims(result: AccuracyResult, log: ReadingLog) -> AccuracyResult:
+    """Record the reading each tested claim shows in ``log``; a contradicted claim's reason says
+    under which reading, and ``reading_required`` (on its row) when the policy requires it."""
+    erratum = READINGS.get(result.api)
+    if erratum is None:
+        return result
+    rows = []
+    for row in result.thresholds:
+        if row["verdict"] in ("consistent", "contradicted"):
+            held = row["verdict"] == "consistent"
+            example = f"{row['claim']}: {row['verdict_reason']}"
+            required = observe_reading(log, erratum, held, example)
+            row = row | {"reading": erratum}
+            if not held:
+                how = "required by the gate policy" if required else "observed, not required"
+                why = f"({row['verdict_direction']}) under reading {erratum} ({how})"
+                reason = f"contradicted {why}: {row['verdict_reason']}"
+                row |= {"verdict_reason": reason, "reading_required": required is not None}
+        rows.append(row)
+    return dataclasses.replace(result, thresholds=rows)
+
+
 def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
+    """A contradicted claim the gate policy requires (``observe_claims``): its reading's finding."""
     return [
         Finding(
             suite="accuracy",
@@ -282,16 +309,15 @@ def findings_for(result: AccuracyResult, reproduce: str) -> list[Finding]:
             operation=OPERATIONS[result.api],
             check="documented_fmr",
             severity="high",
-            message=(
-                f"{row['claim']}: documented FMR {row['claimed_fmr']:g} is "
-                f"contradicted ({row['verdict_direction']}): {row['verdict_reason']}"
-            ),
+            message=f"{row['claim']}: documented FMR {row['claimed_fmr']:g} "
+            f"{row['verdict_reason']}",
             unique_key=f"accuracy:{row['claim']}:{result.target}",
             reproduce=reproduce,
-            erratum=ERRATA.get(result.api),
+            erratum=row["reading"],
+            basis="reading",
         )
         for row in result.thresholds
-        if row["verdict"] == "contradicted"
+        if row["verdict"] == "contradicted" and row.get("reading_required")
     ]
 
 
@@ -301,7 +327,9 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
             check=row["claim"],
             operation=OPERATIONS[result.api],
             api=result.api,
-            status=_CHECK_STATUS[row["verdict"]],  # type: ignore[arg-type]
+            status="pass"  # an observed reading, as conformance and fuzz record one
+            if row["verdict"] == "contradicted" and not row.get("reading_required")
+            else _CHECK_STATUS[row["verdict"]],  # type: ignore[arg-type]
             message=row["verdict_reason"],
         )
         for row in result.thresholds
@@ -365,11 +393,14 @@ def suite_result(
     finished_at: datetime,
     seed: int,
     stopped: Sequence[str] = (),
+    readings: ReadingLog | None = None,
 ) -> AccuracySuiteResult:
     """Writes ``accuracy.json``; the result's metrics hold the first API's figures at the top,
     every API's operating points in ``thresholds`` and each API's in ``apis``."""
     from harness.report.output import atomic_write_text
 
+    log = readings if readings is not None else ReadingLog()
+    results = [observe_claims(r, log) for r in results]
     document: dict[str, Any] = {
         "dataset": dataset.describe(),
         "supports_claims": dataset.caveat is None,
@@ -382,6 +413,7 @@ def suite_result(
         **document["apis"][results[0].api],
         "thresholds": [row for r in results for row in document["apis"][r.api]["thresholds"]],
         "complete": all(r.complete for r in results),
+        "readings": log.to_dict(),
         "run": {
             key: (any if key == "budget_exhausted" else sum)(r.run[key] for r in results)
             for key in results[0].run

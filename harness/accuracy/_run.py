@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -25,7 +25,14 @@ from harness.clients import (
 )
 from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
-from harness.contract import Answer, Contract, load_contract, read_answer
+from harness.contract import (
+    Answer,
+    Contract,
+    ReadingLog,
+    check_required,
+    load_contract,
+    read_answer,
+)
 from harness.faces import limits_for
 from harness.pacing import Budget, BudgetExhausted, Clock, Sleep
 from harness.preflight import preflight
@@ -260,6 +267,7 @@ class AccuracySuite:
             on_progress=lambda api, done, total: ctx.progress(done, total, f"{api} pairs"),
             request_timeout_s=ctx.request_timeout_s,
             max_seconds=ctx.max_seconds,
+            required_readings=ctx.required_readings,
             **own,
         )
 
@@ -283,12 +291,15 @@ def run_accuracy_suite(
     bootstrap_replicates: int = 1000,
     request_timeout_s: float | None = None,
     max_seconds: float | None = None,
+    required_readings: Mapping[str, str] | None = None,
 ) -> AccuracySuiteResult:
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
 
     Budgets ``None`` take the target's defaults (a URL: 2/s, 1,000 calls), 0 is unlimited; the
     APIs share the calls in order, and ``max_seconds`` evenly (what one leaves goes to the next:
-    a gate's stage tests JD too); past it the run judges what it measured.
+    a gate's stage tests JD too); past it the run judges what it measured. Each claim rests on
+    a reading (E-044, E-036): a contradicted one fails only when ``required_readings`` (the gate
+    policy's ``[readings]``) requires the default.
     """
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
@@ -314,6 +325,7 @@ def run_accuracy_suite(
     run_started = time.monotonic()
 
     contract = contract or load_contract()
+    readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     dataset = load_dataset(faces)
     pairs = build_pairs(dataset.images, max_pairs=max_pairs, seed=seed)
     images = {image.sha256: image for pair in pairs for image in (pair.first, pair.second)}
@@ -403,6 +415,7 @@ def run_accuracy_suite(
         started_at=started,
         finished_at=datetime.now(UTC),
         seed=seed,
+        readings=readings,
     )
 
 

@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from harness.contract import observe_reading as observe_reading
+
 from ._failures import CheckFailed, Level
 
 if TYPE_CHECKING:
     from harness.clients import Exchange
-    from harness.contract import Contract, ReadingLog, Which
+    from harness.contract import Contract, ReadingLog
 
 
 @dataclass(frozen=True)
@@ -69,21 +71,6 @@ class Violation(AssertionError):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
-
-
-def observe_reading(
-    log: ReadingLog | None, erratum: str, follows_default: bool, example: str
-) -> str | None:
-    """Record which reading of ``erratum`` an answer follows (``example`` quotes an alternative);
-    the words a finding adds when the policy requires the other reading, else None."""
-    if log is None:
-        return None
-    which: Which = "default" if follows_default else "alternative"
-    log.observe(erratum, which, "" if follows_default else example)
-    if not log.mismatch(erratum, which):
-        return None
-    other = "alternative" if follows_default else "default"
-    return f" (the policy requires the {other} reading of {erratum})"
 
 
 def observed(erratum: str, message: str) -> Violation:

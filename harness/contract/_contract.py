@@ -576,6 +576,21 @@ class ReadingLog:
         return log
 
 
+def observe_reading(
+    log: ReadingLog | None, erratum: str, follows_default: bool, example: str
+) -> str | None:
+    """Record which reading of ``erratum`` an answer follows (``example`` quotes an alternative);
+    the words a finding adds when the policy requires the other reading, else None."""
+    if log is None:
+        return None
+    which: Which = "default" if follows_default else "alternative"
+    log.observe(erratum, which, "" if follows_default else example)
+    if not log.mismatch(erratum, which):
+        return None
+    other = "alternative" if follows_default else "default"
+    return f" (the policy requires the {other} reading of {erratum})"
+
+
 def reading_lines(readings: Mapping[str, Any] | None) -> list[str]:
     """Console lines, one per reading a run exercised, from suite metrics ``readings``."""
     return ReadingLog.from_dict(readings).lines(load_contract()) if readings else []

@@ -26,8 +26,10 @@ from harness.accuracy._run import (
     run_accuracy_suite,
 )
 from harness.clients import DEMO, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, Credentials
+from harness.contract import load_contract
 from harness.errors import TargetError
 from harness.imaging import builtin_non_faces
+from harness.results import build_summary
 
 from .conftest import builtin_folder
 
@@ -176,30 +178,97 @@ def folder(tmp_path: Path) -> Path:
     return builtin_folder(tmp_path / "faces")
 
 
-def test_contradicted_claims_become_high_findings(folder: Path, tmp_path: Path) -> None:
-    """A service that accepts every pair with a score on the documented scales: the claims are
-    contradicted (a score off the scale is no decision: tests/accuracy/test_services.py)."""
+@pytest.fixture(scope="module")
+def contradicted(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, Path, str, Any]]:
+    """(faces, run folder, url, suite): a service that accepts every pair with a score on the
+    documented scales, run once (a score off the scale is no decision: test_services.py)."""
     from fixtures.accuracy_variants import serve_accuracy_variant
 
+    root = tmp_path_factory.mktemp("contradicted")
+    folder = builtin_folder(root / "faces")
     with serve_accuracy_variant("accept-all") as url:
-        suite = _run(url, tmp_path / "run", faces=folder)
+        yield folder, root / "run", url, _run(url, root / "run", faces=folder)
+
+
+def test_a_contradicted_claim_is_an_observed_reading_not_a_failure(
+    contradicted: tuple[Path, Path, str, Any],
+) -> None:
+    """Every claim rests on a reading (/match by /idno's sentence, E-044; JD's result at e4,
+    E-036): contradicted, the target is seen to follow the other reading, never failed for it
+    unless a gate policy requires faceharness' one (BRIEF: only seed rules fail outright)."""
+    *_, suite = contradicted
     rows = _rows(suite)
     for name in ("match.score>=70", "match.score>=80", "jd.result"):
         assert (rows[name].verdict, rows[name].verdict_direction) == ("contradicted", "worse")
+    assert suite.status == "pass" and suite.findings == []
+    readings = suite.metrics.readings
+    assert readings["E-044"]["observed"] == "alternative"
+    assert readings["E-044"]["counts"]["alternative"] == 2
+    assert readings["E-036"]["observed"] == "alternative"
+    assert readings["E-036"]["example"].startswith("jd.result: ")
+    # what was measured stays visible, with the reading it is judged under
+    reason = rows["match.score>=70"].verdict_reason
+    assert reason.startswith("contradicted (worse) under reading E-044 (observed, not required): ")
+    assert "false matches" in reason and "lies above the claimed 0.001" in reason
+    assert rows["jd.result"].verdict_reason.startswith("contradicted (worse) under reading E-036")
+    statuses = {c.check: c.status for c in suite.checks}
+    assert statuses["match.score>=70"] == "pass" and statuses["jd.e5"] == "inconclusive"
+    messages = {c.check: c.message or "" for c in suite.checks}
+    assert messages["match.score>=70"].startswith("contradicted (worse) under reading E-044")
+    summary = build_summary(
+        target="t",
+        started_at=suite.started_at,
+        finished_at=suite.finished_at,
+        suites=[suite],
+        contract=load_contract(),
+    )
+    errata = {e.id: e for e in summary.errata}
+    assert summary.verdict == "pass"
+    assert (errata["E-044"].observed, errata["E-036"].observed) == ("alternative", "alternative")
+
+
+def test_a_contradicted_claim_fails_when_the_policy_requires_the_reading(
+    contradicted: tuple[Path, Path, str, Any],
+) -> None:
+    """The same measurement (from the cache) with the gate policy's ``[readings] E-044 =
+    "default"``, ``E-036 = "result-at-e4"`` (its name): high findings with basis reading."""
+    folder, run, url, _ = contradicted
+    required = {"E-044": "default", "E-036": "result-at-e4"}
+    suite = _run(url, run, faces=folder, from_cache=True,
+                 required_readings=required)  # fmt: skip
+    assert suite.metrics.run["calls"] == 0
     assert suite.status == "fail"
-    assert sorted((f.api, f.operation, f.severity) for f in suite.findings) == [
-        ("jd", "faceCompareNew", "high"),
-        ("match", "match", "high"),
-        ("match", "match", "high"),
+    assert sorted((f.api, f.operation, f.severity, f.basis) for f in suite.findings) == [
+        ("jd", "faceCompareNew", "high", "reading"),
+        ("match", "match", "high", "reading"),
+        ("match", "match", "high", "reading"),
     ]
+    assert all(f.fails for f in suite.findings)
     finding = next(f for f in suite.findings if f.api == "jd")
-    assert "jd.result" in finding.message and finding.erratum == "E-004"
+    assert "jd.result" in finding.message and finding.erratum == "E-036"
+    assert (
+        "contradicted (worse) under reading E-036 (required by the gate policy)" in finding.message
+    )
     # the claims stand in /idno's row: a /match finding names the reading it rests on
     assert {f.erratum for f in suite.findings if f.api == "match"} == {"E-044"}
     assert finding.reproduce.startswith("faceharness accuracy --target http://127.0.0.1:")
     assert str(folder) not in finding.reproduce
     statuses = {c.check: c.status for c in suite.checks}
     assert statuses["match.score>=70"] == "fail" and statuses["jd.e5"] == "inconclusive"
+    assert "(required by the gate policy)" in _rows(suite)["jd.result"].verdict_reason
+    summary = build_summary(
+        target="t",
+        started_at=suite.started_at,
+        finished_at=suite.finished_at,
+        suites=[suite],
+        contract=load_contract(),
+        required_readings=required,
+    )
+    errata = {e.id: e for e in summary.errata}
+    assert summary.verdict == "fail" and summary.exit_code == 1
+    assert (errata["E-044"].observed, errata["E-044"].required) == ("alternative", "default")
 
 
 def test_the_builtin_set_never_carries_a_verdict(tmp_path: Path) -> None:

@@ -763,6 +763,12 @@ def test_readings_file_and_rule_book_agree(contract):
                 rule_id == "FH-S01"
             ):  # negative-data-rejected (_st_checks): limits marked x-reading in the specs
                 continue
+            if rule_id.startswith("accuracy:"):  # a documented claim held or contradicted
+                from harness.accuracy._result import READINGS as CLAIM_READINGS
+
+                claim = rule_id.removeprefix("accuracy:")
+                assert CLAIM_READINGS[claim.partition(".")[0]] == rid, (rule_id, rid)
+                continue
             if rule_id.startswith("fuzz:"):
                 from harness.fuzz._rules import RULES as FUZZ_RULES
 
