@@ -24,6 +24,7 @@ from harness.clients import Auth, How, Request
 from harness.conformance._failures import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
+from harness.conformance._run import APIS, URL_DEFAULT_MAX_REQUESTS, probe_reserve
 from harness.gate._policy import FindingAllowance
 
 from .conftest import conform, explain, probe_session
@@ -219,3 +220,17 @@ def test_each_round_5_defect_is_named_by_its_probe(contract, defect, rule_id):
     assert DEFECTS[defect].quote
     found = _probe(defect, rule_id, contract)
     assert any(f.startswith(f"{rule_id}: ") for f in found), found
+
+
+def test_the_probe_reserve_covers_every_jd_probe(contract) -> None:
+    """As for match: every JD probe fits in the reserve a default URL run (`conform`, 500 requests
+    over both APIs) keeps for the probes, against a conforming service."""
+    with mutant_jd("none", contract) as url, probe_session(contract, "jd", url) as session:
+        for entry in RULES:
+            if entry.kind == "probe" and entry.api == "jd":
+                try:
+                    entry.fn(ProbeContext(session=session))
+                except CheckFailed as exc:
+                    raise AssertionError(exc.message) from None  # the control has no defect
+        used = session.tracker.budget.used
+    assert used <= probe_reserve(URL_DEFAULT_MAX_REQUESTS // len(APIS)), used
