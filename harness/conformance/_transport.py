@@ -172,6 +172,16 @@ class _Response(http.client.HTTPResponse):
     (an answer the sender reads was a run's "no answer: reset" that its replay called fixed);
     HTTP sets no limit (RFC 9110 5.4), so here the head's size decides, as it does for h11."""
 
+    def _read_status(self) -> tuple[str, int, str]:
+        """The final status: interim 1xx answers (102 Processing, 103 Early Hints) are skipped
+        with their headers, as h11 does; http.client skips only 100 and took a 102 for the answer
+        (status 102, no body) and left the real one to the next request on the connection."""
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 < status < 200 or status == 101:
+                return version, status, reason
+            http.client._read_headers(self.fp)  # type: ignore[attr-defined]
+
     def begin(self) -> None:
         fp = self.fp
         self.fp = _HeadLimit(fp)  # type: ignore[assignment]
