@@ -15,13 +15,13 @@ from typing import Any
 
 import requests
 import requests.adapters
-from httpcore._sync.http11 import HTTP11Connection
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
 from harness.clients import (
     MAX_ANSWER_BYTES,
+    MAX_HEAD_BYTES,
     AnswerTooLarge,
     Deadline,
     DeadlineExceeded,
@@ -147,7 +147,6 @@ _GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
 
 # the longest answer head the sender's parser (h11 under httpx) can complete: it refuses a head
 # still incomplete past its limit, read so many bytes at a time
-MAX_HEAD_BYTES = HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE + HTTP11Connection.READ_NUM_BYTES
 
 
 class _HeadLimit:

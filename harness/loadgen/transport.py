@@ -23,7 +23,13 @@ from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTP
 from geventhttpclient.url import URL
 from greenlet import getcurrent
 
-from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge, CutOffBody, UndecodableBody
+from harness.clients import (
+    MAX_ANSWER_BYTES,
+    MAX_HEAD_BYTES,
+    AnswerTooLarge,
+    CutOffBody,
+    UndecodableBody,
+)
 from harness.loadgen.result import PreparedRequest
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -258,6 +264,23 @@ def _send(sock: Any, head: bytes, body: bytes) -> None:
 class _Response(HTTPSocketPoolResponse):
     """A status under 100 is no HTTP answer (httpx and requests say so): geventhttpclient took it
     for an interim 1xx and read on for the final answer."""
+
+    _head_left = MAX_HEAD_BYTES
+
+    def _on_header_field(self, string: str) -> None:
+        self._spend(string)
+        super()._on_header_field(string)
+
+    def _on_header_value(self, string: str) -> None:
+        self._spend(string)
+        super()._on_header_value(string)
+
+    def _spend(self, text: str) -> None:
+        """A head past the size the sender reads is no answer, as for the sender (a reset): read
+        here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
+        self._head_left -= len(text) + 4  # ": " and CRLF
+        if self._head_left < 0:
+            raise HTTPParseError(f"an answer head over {MAX_HEAD_BYTES} bytes")
 
     def _on_headers_complete(self) -> Any:
         if self.get_code() < 100:
