@@ -61,6 +61,11 @@ _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
 SIGNS_CAP = 100_000
 _SIGNS: dict[str, None] = {}
 _SIGNS_LOCK = threading.Lock()
+# Credential values requests carried (a few per run): masked as a given secret is.
+SECRETS_CAP = 64
+SECRET_MIN_CHARS = 8
+_SECRETS: dict[str, None] = {}
+_REMEMBERED: list[str] = []
 _SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
 
 
@@ -70,6 +75,21 @@ def remember_sign(sign: str) -> None:
         _SIGNS[sign.lower()] = None
         if len(_SIGNS) > SIGNS_CAP:
             del _SIGNS[next(iter(_SIGNS))]
+
+
+def remember_secret(value: str) -> None:
+    """A credential value (token, appkey, secretkey) a request is about to carry: every later
+    redaction masks it, as it masks a sign; a target may quote it in free text (a score, an
+    errmsg) that a finding or a replay prints before the report writers, which know the run's
+    secrets, see it. Values under ``SECRET_MIN_CHARS`` are left to those writers."""
+    global _REMEMBERED
+    if len(value) < SECRET_MIN_CHARS or value in _SECRETS:
+        return  # a value this short would mask letters all over a message
+    with _SIGNS_LOCK:
+        _SECRETS[value] = None
+        if len(_SECRETS) > SECRETS_CAP:
+            del _SECRETS[next(iter(_SECRETS))]
+        _REMEMBERED = _secret_variants(_SECRETS)
 
 
 def is_secret_key(key: str) -> bool:
@@ -105,7 +125,7 @@ def _secret_variants(secrets: Iterable[str]) -> list[str]:
 
 
 def _redact_str(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
+    for secret in (*secrets, *_REMEMBERED) if _REMEMBERED else secrets:
         text = text.replace(secret, MASK)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)

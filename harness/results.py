@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness.interrupt import EXIT_INTERRUPTED
-from harness.redact import redact
+from harness.redact import redact, redact_text
 
 SCHEMA_VERSION: Literal["1.0"] = "1.0"
 
@@ -742,6 +742,11 @@ class ReplayOutcome:
     check: str
     still_failing: bool
     detail: str
+
+    def __post_init__(self) -> None:
+        # the detail quotes the target's answer: masked as a Finding's message is (a credential
+        # value a request carried, images), since ``replay`` prints it as it is
+        object.__setattr__(self, "detail", redact_text(self.detail))
 
     @property
     def exit_code(self) -> int:

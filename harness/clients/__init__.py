@@ -20,6 +20,7 @@ from ._build import load_payload as load_payload
 from ._build import match_body as match_body
 from ._deadline import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from ._deadline import MAX_ANSWER_BYTES as MAX_ANSWER_BYTES
+from ._deadline import MAX_HEAD_BYTES as MAX_HEAD_BYTES
 from ._deadline import AnswerTooLarge as AnswerTooLarge
 from ._deadline import CutOffBody as CutOffBody
 from ._deadline import Deadline as Deadline

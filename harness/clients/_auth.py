@@ -13,7 +13,7 @@ from typing import Any
 
 from harness.config import Credentials
 from harness.contract import jd_sign
-from harness.redact import remember_sign
+from harness.redact import remember_secret, remember_sign
 
 TOKEN_HEADER = "Authorization"
 JD_AUTH_PARAMS = ("appkey", "timestamp", "sign")
@@ -68,6 +68,8 @@ class Auth:
         self, api: str, creds: Credentials, *, now_ms: int, window_ms: int
     ) -> tuple[dict[str, str], dict[str, str]]:
         """(headers, query) carrying the credentials this describes; secrets only here."""
+        for secret in creds.secrets():
+            remember_secret(secret)
         if api != "jd":
             token = _value(
                 self.token,

@@ -20,6 +20,11 @@ from harness.errors import UsageError
 
 DEFAULT_TIMEOUT_S = 30.0  # generous for a face comparison
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # small JSON envelopes: an endless stream is cut off here
+# An answer head the sender (httpx's h11) refuses past this size: the other transports refuse it too
+MAX_HEAD_BYTES = (
+    httpcore._sync.http11.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE
+    + httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
+)
 
 
 class Deadline:

@@ -15,13 +15,13 @@ from typing import Any
 
 import requests
 import requests.adapters
-from httpcore._sync.http11 import HTTP11Connection
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ReadTimeoutError
 
 from harness.clients import (
     MAX_ANSWER_BYTES,
+    MAX_HEAD_BYTES,
     AnswerTooLarge,
     Deadline,
     DeadlineExceeded,
@@ -147,7 +147,6 @@ _GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
 
 # the longest answer head the sender's parser (h11 under httpx) can complete: it refuses a head
 # still incomplete past its limit, read so many bytes at a time
-MAX_HEAD_BYTES = HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE + HTTP11Connection.READ_NUM_BYTES
 
 
 class _HeadLimit:
@@ -171,6 +170,16 @@ class _Response(http.client.HTTPResponse):
     """An answer head read as the sender reads it: http.client refuses more than 100 header lines
     (an answer the sender reads was a run's "no answer: reset" that its replay called fixed);
     HTTP sets no limit (RFC 9110 5.4), so here the head's size decides, as it does for h11."""
+
+    def _read_status(self) -> tuple[str, int, str]:
+        """The final status: interim 1xx answers (102 Processing, 103 Early Hints) are skipped
+        with their headers, as h11 does; http.client skips only 100 and took a 102 for the answer
+        (status 102, no body) and left the real one to the next request on the connection."""
+        while True:
+            version, status, reason = super()._read_status()  # type: ignore[misc]
+            if not 100 < status < 200 or status == 101:
+                return version, status, reason
+            http.client._read_headers(self.fp)  # type: ignore[attr-defined]
 
     def begin(self) -> None:
         fp = self.fp

@@ -23,7 +23,13 @@ from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTP
 from geventhttpclient.url import URL
 from greenlet import getcurrent
 
-from harness.clients import MAX_ANSWER_BYTES, AnswerTooLarge, CutOffBody, UndecodableBody
+from harness.clients import (
+    MAX_ANSWER_BYTES,
+    MAX_HEAD_BYTES,
+    AnswerTooLarge,
+    CutOffBody,
+    UndecodableBody,
+)
 from harness.loadgen.result import PreparedRequest
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -259,6 +265,23 @@ class _Response(HTTPSocketPoolResponse):
     """A status under 100 is no HTTP answer (httpx and requests say so): geventhttpclient took it
     for an interim 1xx and read on for the final answer."""
 
+    _head_left = MAX_HEAD_BYTES
+
+    def _on_header_field(self, string: str) -> None:
+        self._spend(string)
+        super()._on_header_field(string)
+
+    def _on_header_value(self, string: str) -> None:
+        self._spend(string)
+        super()._on_header_value(string)
+
+    def _spend(self, text: str) -> None:
+        """A head past the size the sender reads is no answer, as for the sender (a reset): read
+        here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
+        self._head_left -= len(text) + 4  # ": " and CRLF
+        if self._head_left < 0:
+            raise HTTPParseError(f"an answer head over {MAX_HEAD_BYTES} bytes")
+
     def _on_headers_complete(self) -> Any:
         if self.get_code() < 100:
             raise HTTPParseError(f"status {self.get_code()} is not an HTTP status")
@@ -312,6 +335,8 @@ _WBITS: dict[str, tuple[int, ...]] = {
 def _decoded(body: bytes, coding: str | None) -> bytes:
     """The body with its ``Content-Encoding`` undone, as every other suite reads it: a body that is
     not what its coding says is no answer there, and a few KB may inflate past the cap."""
+    if (coding or "").strip().lower() == "br":
+        return _unbrotli(body)
     for wbits in _WBITS.get((coding or "").strip().lower(), ()):
         inflater = zlib.decompressobj(wbits)
         try:
@@ -327,6 +352,24 @@ def _decoded(body: bytes, coding: str | None) -> bytes:
     if (coding or "").strip().lower() in _WBITS:
         raise UndecodableBody(f"the body is not the {coding} its Content-Encoding says")
     return body
+
+
+def _unbrotli(body: bytes) -> bytes:
+    """br, which httpx undoes with the same module (geventhttpclient's dependency): load sends no
+    ``Accept-Encoding``, so any coding is acceptable (RFC 9110 12.5.3), and a brotli answer the
+    other suites read was "not JSON" here."""
+    import brotli
+
+    inflater = brotli.Decompressor()
+    try:
+        plain: bytes = inflater.process(body, output_buffer_limit=MAX_ANSWER_BYTES + 1)
+    except brotli.error:
+        raise UndecodableBody("the body is not the br its Content-Encoding says") from None
+    if len(plain) > MAX_ANSWER_BYTES:
+        raise AnswerTooLarge(f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+    if not inflater.is_finished():
+        raise UndecodableBody("the body is not the br its Content-Encoding says")
+    return plain
 
 
 def _read_capped(response: Any) -> bytes:

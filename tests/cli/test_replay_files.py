@@ -24,6 +24,7 @@ from harness.errors import InputError
 from harness.findings import read_replay
 from harness.fuzz import emulator_overrides, load_replay, run_fuzz
 
+REPLAY_FILES = Path(__file__).parents[1] / "conformance" / "replay_files"
 DEMO_ENV = {
     "FACEHARNESS_TOKEN": DEMO.token,
     "FACEHARNESS_JD_APPKEY": DEMO.jd_appkey,
@@ -214,3 +215,20 @@ def test_files_this_release_cannot_read_are_one_line_exit_2(tmp_path, change, te
     path = tmp_path / "F-001.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     one_line_error(cli("replay", str(path)), text)
+
+
+def test_replay_masks_the_credentials_a_target_quotes_in_the_field_a_rule_quotes(cli, tmp_path):
+    """`replay` prints the rule's message, which quotes the answer: a target that put the token
+    it was sent into its score had it printed on the terminal (and a CI log); so did `fuzz` and
+    `conform` for their findings (masked only in the files, whose writers know the secrets)."""
+    from fixtures.hostile_target import HostileTarget
+
+    data = json.loads((REPLAY_FILES / "rule-FH-M01.json").read_text(encoding="utf-8"))
+    data["check"] = {"name": "response_schema", "rule_id": "FH-H05", "timeout_s": 5.0}
+    path = tmp_path / "F-002.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    token = "token-5e1d-quoted-in-a-score"
+    with HostileTarget(("echo_in_score",)) as target:
+        r = cli("replay", str(path), "--target", target.url, env={"FACEHARNESS_TOKEN": token})
+    assert r.returncode == 1 and "data.result.score" in r.stdout, r.stdout + r.stderr
+    assert token not in r.stdout + r.stderr and "***" in r.stdout, r.stdout

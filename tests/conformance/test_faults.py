@@ -208,7 +208,11 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
 
 
 @pytest.mark.parametrize(
-    "behaviour", ["redirect_loop", "redirect_away", "two_lengths", "negative_length", "huge_length"]
+    "behaviour",
+    [
+        *("redirect_loop", "redirect_away", "two_lengths", "negative_length", "huge_length"),
+        *("informational", "redirect_userinfo"),
+    ],
 )
 def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
     """schemathesis' session (requests) followed a redirect on its host, 30 times for a loop,

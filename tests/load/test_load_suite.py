@@ -454,14 +454,16 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
     conformance counts (load read the raw bytes: the fourth was a success here and "not JSON" for a
     well-compressed answer; the fifth was a reset). A status under 100 is a reset too: taken for an
     interim answer, its socket went back to the pool mid-read and every later request failed as
-    ``no answer:connection`` (the run: "unreachable")."""
+    ``no answer:connection`` (the run: "unreachable"). A head past the sender's size (one 1 MB
+    header) is a reset, as for the sender: load read it as an answer. A brotli answer is read as
+    httpx reads it (load offers no Accept-Encoding: any coding will do): it was "not JSON"."""
     from fixtures.hostile_target import HostileTarget
 
     from harness.clients import MAX_ANSWER_BYTES
 
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
-    behaviours = ("reset", "oversized", "hang", "bad_gzip", "cut_off", "status_099")
+    behaviours = ("reset", "oversized", "hang", "bad_gzip", "cut_off", "status_099", "big_header")
     with HostileTarget(behaviours, oversized_bytes=MAX_ANSWER_BYTES + 1024 * 1024) as target:
         suite = run_load_suite(
             target.url, out_dir=tmp_path, scenario="liveCode", rate=3, duration_s=3, timeout_s=1.0
@@ -480,3 +482,9 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
         suite = run_load_suite(target.url, out_dir=tmp_path / "gzip", rate=3, duration_s=1)
     assert suite.status == "error" and suite.error is not None, suite
     assert f"{target.url} answered nothing readable (" in suite.error, suite.error
+    with HostileTarget(("br_ok",)) as target:
+        suite = run_load_suite(
+            target.url, out_dir=tmp_path / "br", scenario="liveCode", rate=3, duration_s=1
+        )
+    codes = json.loads((tmp_path / "br" / "load.json").read_text())["codes"]
+    assert suite.status == "pass" and set(codes) == {"match:errcode:0"}, (suite.error, codes)
