@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import parse_score, score_step
+from harness.contract import num_code, parse_score, score_step
 
 from ._registry import RuleContext, Violation, envelope, observed, rule
 
@@ -30,10 +30,9 @@ def _success_result(response: Exchange) -> dict[str, Any] | None:
 
 
 def _errcode(response: Exchange) -> tuple[dict[str, Any], int | None]:
-    """The envelope of an HTTP 200 answer, and its errcode when that is an integer."""
+    """The envelope of an HTTP 200 answer, and its errcode when that is an integer (E-054)."""
     body = envelope(response) or {}
-    errcode = body.get("errcode")
-    return body, errcode if isinstance(errcode, int) and not isinstance(errcode, bool) else None
+    return body, num_code(body.get("errcode"))
 
 
 _ERRCODE = "errcode | Num | 是 | 0交易成功 其它为异常情况"
@@ -58,11 +57,11 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     body = envelope(response)
     if body is None:
         return None
-    errcode = body.get("errcode")
-    if not isinstance(errcode, int) or isinstance(errcode, bool):
+    errcode = num_code(body.get("errcode"))  # 0.0 is the Num 0 (E-054)
+    if errcode is None:
         raise Violation(
-            f"Received: errcode={errcode!r}\nExpected: an integer errcode in every answer "
-            f"({_ERRCODE})"
+            f"Received: errcode={body.get('errcode')!r}\n"
+            f"Expected: an integer errcode in every answer ({_ERRCODE})"
         )
     data = body.get("data")
     if errcode != 0:

@@ -3,6 +3,7 @@
 from ._answer import Answer as Answer
 from ._answer import no_answer_key as no_answer_key
 from ._answer import no_answer_kind as no_answer_kind
+from ._answer import num_code as num_code
 from ._answer import parse_json as parse_json
 from ._answer import parse_score as parse_score
 from ._answer import read_answer as read_answer

@@ -48,6 +48,15 @@ def score_step(value: Any) -> float:
 _PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
+def num_code(value: Any) -> int | None:
+    """The internal API's errcode (`errcode | Num`) as an integer: a JSON integer, or a number
+    with no fraction (``0.0``, ``4.0004e4``: one number type in JSON, and OpenAPI 3.1's integer);
+    None for anything else (``0.5``, ``"0"``, ``false``). E-054."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if type(value) is int else None
+
+
 class Answer(NamedTuple):
     """One answer in API-neutral terms (a named tuple: load builds one per request, and a frozen
     dataclass costs six times as much). ``where`` ``status``: errcode 0 with a failed
@@ -197,7 +206,8 @@ def _usable(contract: Contract, api: str, value: Any) -> float | None:
 
 def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     raw = body["errcode"]
-    typed = type(raw) is int
+    typed = num_code(raw) is not None
+    raw = num_code(raw) if typed else raw
     data = _of(dict, body.get("data"), {})
     state = data.get("status")
     ok = typed and raw == 0

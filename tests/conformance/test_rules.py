@@ -862,3 +862,20 @@ def test_a_refusal_after_a_comparison_that_matched_is_no_contradiction(contract)
     with pytest.raises(CheckFailed):
         body = jd({"code": 100, "msg": "参数不合法!", "result": True, "score": 0.93})
         judge(contract, "FH-J07", "jd", "faceCompareNew", body, {}, Facts())
+
+
+@pytest.mark.parametrize(
+    ("errcode", "code", "fails"),
+    [(0.0, "0", False), (4.0004e4, "40004", False), (0.5, "0.5", True), ("0", "0", True)],
+)
+def test_an_integral_num_errcode_is_its_integer(contract, errcode, code, fails):
+    """E-054 (`errcode | Num`): 0.0 is the number 0, for the answer every suite reads and for
+    FH-M01; a fraction or a string is still no errcode."""
+    body = match(errcode=errcode) if errcode == 0 else {"errcode": errcode, "errmsg": "参数不合法"}
+    a = answer(contract, "match", 200, body).answer
+    assert (a.code, a.typed, a.refused) == (code, not fails, code != "0")
+    if fails:
+        with pytest.raises(CheckFailed):
+            judge(contract, "FH-M01", "match", "match", body, {}, Facts())
+    else:
+        judge(contract, "FH-M01", "match", "match", body, {}, Facts())

@@ -551,7 +551,8 @@ def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that
         ("match", 200, [1], "none"),
         ("match", 200, {"errcode": 0, "data": {"status": "FAIL"}}, "zero"),  # E-039: FH-M01's
         ("match", 200, {"errcode": "0"}, "zero"),
-        ("match", 200, {"errcode": 0.0}, "errcode"),  # not 0: the answer rules judge the type
+        ("match", 200, {"errcode": 0.0}, "zero"),  # the Num 0 (E-054)
+        ("match", 200, {"errcode": 0.5}, "errcode"),  # not 0: the answer rules judge the type
         ("jd", 200, {"code": "10000", "result": {"code": 0}}, "business"),
         ("jd", 200, {"code": 10000, "result": {"code": 0}}, "gateway"),  # a number: the gateway's
         ("jd", 200, {"code": "10000", "result": "x"}, "gateway"),

@@ -488,3 +488,19 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
         )
     codes = json.loads((tmp_path / "br" / "load.json").read_text())["codes"]
     assert suite.status == "pass" and set(codes) == {"match:errcode:0"}, (suite.error, codes)
+
+
+def test_a_service_that_queues_fails_no_run_at_a_rate_the_gate_chose(tmp_path: Path) -> None:
+    """E-045: a service that queues what is above its limit, instead of refusing it, answers late
+    at the gate's own rate; requests past the timeout there (the rest served) made the gate's load
+    stage fail on the error rate ("no answer:timeout", aborted as an error spike). Inconclusive
+    with why (a rate the user gave is still held: ``contracted_rate`` judges as before)."""
+    options: dict[str, Any] = dict(
+        scenario="liveCode", rate=10, duration_s=2, timeout_s=0.25, slo_p99_ms=2000,
+        max_error_rate=0.01, emulator=EmulatorOptions(latency=("stall:0.6s/1s",)),
+    )  # fmt: skip
+    suite = run_load_suite("emulator", out_dir=tmp_path, contracted_rate=False, **options)
+    timeouts = suite.metrics.errors_by_code.get("no answer:timeout", 0)
+    assert timeouts and suite.metrics.requests > timeouts, suite.metrics.errors_by_code
+    assert suite.status == "inconclusive" and suite.findings == [], suite.findings
+    assert suite.reason is not None and "within the request timeout" in suite.reason
