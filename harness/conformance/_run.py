@@ -145,7 +145,9 @@ def run_conformance(
     pool = PayloadPool(contract, faces_dir)
     budget = Budget(max_requests, max_seconds or 0)
     budget.started = budget.clock()  # the run's time runs from here
-    budget.spend(spent + 1)  # the preflight's requests and check_reachable's GET
+    # the preflight's requests and check_reachable's GET: charged to the budget (a live target
+    # bills them), not counted as the suite's requests (they test nothing)
+    budget.spend(overhead := spent + 1)
     tracker = RunTracker(budget=budget)
     started, clock = datetime.now(UTC), time.monotonic()
     raws: list[CheckFailed] = []
@@ -239,7 +241,7 @@ def run_conformance(
         phases=list(phases),
         request_timeout_s=timeout_s,
         max_seconds=max_seconds,
-        requests=budget.used,
+        requests=budget.used - overhead,
         requests_by_operation=dict(tracker.by_operation),
         codes=dict(tracker.codes),
         budget_exhausted=tracker.budget_hit,
@@ -250,7 +252,7 @@ def run_conformance(
     finished = datetime.now(UTC)
     result = ConformanceSuiteResult(
         name="conformance",
-        status=(status := derive_status(findings, requests=budget.used)),
+        status=(status := derive_status(findings, requests=budget.used - overhead)),
         reason=NOTHING_SENT if status == "inconclusive" else None,
         findings=findings,
         checks=checks,
