@@ -69,8 +69,7 @@ def _overloaded(ctx: RuleContext, response: Any) -> bool:
 def content_type_json(ctx: RuleContext, response: Any, case: Any) -> None:
     """A JSON answer says so in its Content-Type (httpx, schemathesis or harness headers)."""
     found = _content_type(response)
-    # media types are case-insensitive (RFC 9110 8.3.1): Application/JSON is as good
-    if found.split(";")[0].strip().lower() != "application/json":
+    if _media_type(found) != ("application", "json"):
         raise Violation(f"Received: Content-Type {found!r}\nExpected: application/json")
 
 
@@ -122,11 +121,20 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
         raise Violation(f"{name} violated: {texts}", at=at)
 
 
-def _read_as_json(content_type: str) -> bool:
-    """As schemathesis reads an answer's media type: JSON when it says so (any case, or by a
-    wildcard), and when it is absent or malformed; anything else has no documented schema."""
+def _media_type(content_type: str) -> tuple[str, str] | None:
+    """(type, subtype) of a Content-Type, case-insensitive (RFC 9110 8.3.1), a structured
+    ``+json`` suffix read as json (RFC 6839 3.1: application/vnd.x+json is JSON); None when it
+    has no slash."""
     kind, slash, sub = content_type.split(";")[0].strip().lower().partition("/")
-    return not slash or (kind in ("application", "*") and sub in ("json", "*"))
+    return (kind, "json" if sub.endswith("+json") else sub) if slash else None
+
+
+def _read_as_json(content_type: str) -> bool:
+    """As schemathesis reads an answer's media type: JSON when it says so (any case, a ``+json``
+    suffix, or by a wildcard), and when it is absent or malformed; anything else has no
+    documented schema (a +json answer skipped here went unjudged: a false pass)."""
+    media = _media_type(content_type)
+    return media is None or (media[0] in ("application", "*") and media[1] in ("json", "*"))
 
 
 @dataclass(frozen=True)

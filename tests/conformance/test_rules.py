@@ -342,7 +342,13 @@ HTTP_CASES = {
     "FH-H03": [(200, "text/plain"), (200, ""), (200, "application/jsonp")],
 }
 # JSON by any spelling HTTP allows: media types are case-insensitive, parameters may follow
-JSON_TYPES = ["application/json", "Application/JSON; charset=UTF-8", " application/json ;q=1"]
+# and a structured +json suffix (RFC 6839: legit_variants json-suffix)
+JSON_TYPES = [
+    "application/json",
+    "Application/JSON; charset=UTF-8",
+    " application/json ;q=1",
+    "application/vnd.face.v1+json",
+]
 
 
 @pytest.mark.parametrize("rule_id", sorted(HTTP_CASES))
@@ -427,6 +433,11 @@ def test_the_response_schema_is_fh_h05_read_through_the_contract(contract, api):
     del body[missing]
     with pytest.raises(CheckFailed) as failed:
         entry.fn(ctx, httpx.Response(200, json=body), case)
+    suffixed = {"content-type": "application/vnd.face.v1+json"}  # judged too, not skipped
+    with pytest.raises(CheckFailed):
+        entry.fn(
+            ctx, httpx.Response(200, content=json.dumps(body).encode(), headers=suffixed), case
+        )
     assert (failed.value.rule_id, failed.value.level, failed.value.basis) == (
         "FH-H05",
         "high",
