@@ -102,13 +102,15 @@ def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets:
     """Raise when the answer says the run's credentials (or account) cannot be used."""
     meaning, said = answer.meaning, (answer.message or "")[:120]
     code = None if answer.code is None else answer.label
+    quoted = f"; service said: {redacted_line(said, secrets)!r}" if said else ""
+    if meaning is not None and meaning.category == "quota" and not meaning.retryable:
+        # the credentials were taken: the account is out of calls (JD 10040), no key to fix
+        why = f"{api} {code} ({meaning.en}) on {where}{quoted}"
+        raise PreflightError(f"the account cannot make calls now at {url}: {why}")
     if meaning is not None and meaning.category == "auth":
         why = f"{api} {code} ({meaning.en})"
-    elif meaning is not None and meaning.category == "quota" and not meaning.retryable:
-        why = f"{api} {code} ({meaning.en}): the account cannot make calls now"
     elif status in _REJECTED_HTTP:
         why = f"HTTP {status}" + (f" with {api} {code}" if code else "")
     else:
         return
-    quoted = f"; service said: {redacted_line(said, secrets)!r}" if said else ""
     raise PreflightError(f"credentials rejected by {url}: {why} on {where}{quoted}; {_FIX[api]}")

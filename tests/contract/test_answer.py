@@ -199,3 +199,19 @@ def test_no_answer_kinds_of_httpx_errors() -> None:
     )
     assert no_answer_kind(httpx.DecodingError("d", request=request)) == "undecodable body"
     assert no_answer_kind(httpx.ConnectError("c", request=request)) == "connection"
+
+
+def test_an_account_out_of_calls_is_not_called_a_credential_rejection(contract: Any) -> None:
+    """JD 10040 (a daily quota spent, legit_variants jd-daily-400) took the credentials: the
+    preflight's one line says the account cannot call now, with no key to check."""
+    from harness.preflight import PreflightError, _judge
+
+    spent = read_answer(contract, "jd", 200, {"code": "10040", "msg": "次数用完"})
+    with pytest.raises(PreflightError) as stopped:
+        _judge("http://127.0.0.1:9", "jd", "POST /jdai/faceCompareNew", 200, spent, [])
+    line = str(stopped.value)
+    assert line.startswith("the account cannot make calls now at http://127.0.0.1:9: jd"), line
+    assert "credentials rejected" not in line and "APPKEY" not in line, line
+    wrong = read_answer(contract, "jd", 200, {"code": "10001", "msg": "错误的API KEY"})
+    with pytest.raises(PreflightError, match="^credentials rejected by .*APPKEY"):
+        _judge("http://127.0.0.1:9", "jd", "POST /jdai/faceCompareNew", 200, wrong, [])
