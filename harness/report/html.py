@@ -65,7 +65,7 @@ def _environment() -> Environment:
 
 
 def _plots(summary: Summary) -> dict[str, Markup | None]:
-    """Inline SVG per plot; ``Markup`` because we produced it, not the service."""
+    # Markup: we produced it, not the service
     made: dict[str, str | None] = dict.fromkeys(("series", "rate", "hdr", "det", "hist"))
     load = summary.suites.load.metrics
     if summary.suites.load.status != "skipped" and load is not None:
@@ -113,6 +113,5 @@ def _context(summary: Summary) -> dict[str, Any]:
 
 
 def render_html(summary: Summary) -> str:
-    """The HTML report of ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     template = _environment().get_template("report.html.j2")
     return template.render(**_context(summary))

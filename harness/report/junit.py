@@ -24,8 +24,6 @@ def _clean(text: str) -> str:
 
 @dataclass
 class Case:
-    """One test case, before it becomes XML."""
-
     classname: str
     name: str
     time: float = 0.0
@@ -60,8 +58,7 @@ def _inconclusive(reason: str | None, testable_when: str | None) -> str:
 def _check_case(
     classname: str, check: str, operation: str, found: list[Finding], time: float | None = None
 ) -> Case:
-    """The case of one check on one operation: failed by its failing findings, the others
-    (``info``) as its output."""
+    """One check on one operation: failed by its failing findings, the others its output."""
     case = Case(classname, f"{operation} :: {check}" if operation else check, time or 0.0)
     failing = [f for f in found if f.fails]
     case.out = [_findings_text([f]) for f in found if not f.fails]
@@ -167,7 +164,6 @@ def _testsuite(
 
 
 def junit_xml(summary: Summary) -> str:
-    """The JUnit XML text for ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     stamp = summary.started_at.strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name="faceharness")
     for name, suite in summary.suites.items():
