@@ -254,13 +254,11 @@ def judge_claim(
     return Verdict(verdict, direction, reason, needed, (lo, hi))
 
 
-def score_claims(
-    api: str, fmr_by_threshold: Mapping[float, float], *, at_most: bool = True
-) -> list[Claim]:
-    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3), bounds
-    by default (ERRATA E-046: a stricter service is no defect)."""
+def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3), as
+    bounds (ERRATA E-046: a stricter service is no defect)."""
     return [
-        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t), at_most=at_most)
+        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t), at_most=True)
         for t, p in sorted(fmr_by_threshold.items())
     ]
 

@@ -60,14 +60,13 @@ _BODY_FORMS: Final[dict[str, Callable[[bytes], str | list[int]]]] = {
     "bytes": list,
     "sbytes": lambda data: [b - 256 if b > 127 else b for b in data],
 }
-BODY_ENCODINGS = tuple(_BODY_FORMS)
 
 
 def encode_image(data: bytes, encoding: str) -> str | list[int]:
     """Base64 text (well-formed or broken) or a JD byte array (``sbytes``: Java-signed)."""
     if encoding not in _BODY_FORMS:
         raise ValueError(
-            f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}"
+            f"unknown image encoding {encoding!r}; expected one of {', '.join(_BODY_FORMS)}"
         )
     return _BODY_FORMS[encoding](data)
 
