@@ -1,9 +1,5 @@
-"""``report.html``: one self-contained page a person can read in a minute.
-
-Everything is inline (CSS, SVG plots), there is no JavaScript and no URL is fetched, so
-the file works from a CI artefact store or an e-mail attachment. Jinja2 autoescaping is on
-because finding messages quote service output.
-"""
+"""``report.html``: one self-contained page (inline CSS and SVG, no script, no URL fetched), so
+it works from a CI artefact store or an e-mail; autoescaped, as findings quote service output."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""``junit.xml``: how CI systems (GitLab, Jenkins, GitHub actions) see a run.
-
-A failed gate and a run-level error get suites of their own so CI shows *why* the job failed;
-what could not be judged is ``<skipped>`` with the reason, never a passed case.
-"""
+"""``junit.xml``: how CI sees a run. A failed gate and a run error get suites of their own (CI
+shows *why* the job failed); what could not be judged is ``<skipped>``, never a passed case."""
 
 from __future__ import annotations
 
