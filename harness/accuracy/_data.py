@@ -45,7 +45,6 @@ class Outcome:
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> Outcome:
-        """A cache record's outcome; raises ``TypeError``/``ValueError`` when malformed."""
         score, decision, code, category = map(data.get, ("score", "decision", "code", "category"))
         if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
             raise TypeError(f"score {score!r} is not a number")
@@ -149,12 +148,11 @@ class Dataset:
 
     @property
     def fingerprint(self) -> str:
-        """sha256 over the sorted image hashes: the same faces, the same fingerprint."""
         joined = "\n".join(sorted(image.sha256 for image in self.images))
         return hashlib.sha256(joined.encode()).hexdigest()
 
     def describe(self) -> str:
-        """One line for ``summary.json`` (no path, no file name)."""
+        # no path, no file name: it goes into summary.json
         identities = len({image.identity for image in self.images})
         return (
             f"{self.name}: {len(self.images)} single-face images of {identities} "
@@ -163,7 +161,6 @@ class Dataset:
 
 
 def load_dataset(faces: Path | None) -> Dataset:
-    """``faces`` (a folder with ``labels.csv``), or the built-in set when ``None``."""
     if faces is not None:
         return Dataset(images=load_images(faces), name="faces")
     by_hash = {image.sha256: image for image in reversed(builtin_images())}
@@ -242,7 +239,6 @@ def select_pairs(
 def build_pairs(
     images: Sequence[PoolImage], *, max_pairs: int | None = None, seed: int = 0
 ) -> list[PairImages]:
-    """Pairs for an accuracy run; raises when either class is empty (nothing to measure)."""
     pairs = select_pairs(iter_pairs(images), max_pairs, seed=seed)
     if not any(p.genuine for p in pairs):
         raise InputError(
@@ -269,7 +265,7 @@ class PayloadSource:
         self.payload = functools.lru_cache(maxsize=cache_size)(self._payload)
 
     def unfit(self, images: Iterable[PoolImage]) -> list[PoolImage]:
-        """The images that will be re-encoded (from sizes and headers; no decoding)."""
+        # from sizes and headers: no decoding
         return [image for image in images if not self.limits.fits_size(*_size_and_format(image))]
 
     def _payload(self, image: PoolImage) -> PoolImage:

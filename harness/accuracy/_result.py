@@ -38,8 +38,7 @@ _CLASSES = {True: "genuine", False: "impostor"}
 
 @dataclass(frozen=True, slots=True)
 class AccuracyResult:
-    """Accuracy of one API on one target; ``thresholds``: one row per operating point, the
-    documented ones no measurement can reach last (``by_design``)."""
+    """Accuracy of one API on one target; ``thresholds``: one row per operating point."""
 
     api: str
     target: str
@@ -108,8 +107,7 @@ def run_accuracy(
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
     """Measure one API on one target and judge its claims. ``"error"`` outcomes are not cached
-    unless ``cache_errors`` (a 503 is about the moment, not the pair); ``budget``: shared with
-    ``compare``'s sender, which spends it, else one of ``max_requests``/``max_seconds``."""
+    unless ``cache_errors`` (a 503 is about the moment, not the pair)."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
@@ -234,10 +232,8 @@ def _judged(
     *,
     people: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> Verdict:
-    """The verdict, ``unknown`` impostor pairs answered without what the claim reads (a /match
-    score is `否`, E-011): contradicted only if it is with all of them no match, decided only
-    if it is the same with all of them false matches; else untestable. ``people``: (pairs of
-    people with a false match, pairs of people) with the unknown pairs no match, then matches."""
+    """The verdict with ``unknown`` impostor pairs (no score, E-011) all no match, unless all
+    false matches decide otherwise: then untestable."""
     judge = partial(
         judge_claim,
         claimed_fmr=claim.claimed_fmr,
@@ -267,8 +263,7 @@ _CHECK_STATUS = {"consistent": "pass", "contradicted": "fail", "untestable": "in
 
 
 def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
-    """Every verdict ``untestable`` with ``caveat`` (the built-in set: one pair of people), so a
-    demo never fails a gate on evidence that is not evidence."""
+    """Every verdict ``untestable`` with ``caveat``: a demo never fails a gate on no evidence."""
 
     def demoted(row: dict[str, Any]) -> dict[str, Any]:
         reason = f"{caveat} (measured: {row['verdict']}, {row['verdict_reason']})"
@@ -279,8 +274,7 @@ def demote(result: AccuracyResult, caveat: str) -> AccuracyResult:
 
 
 def observe_claims(result: AccuracyResult, log: ReadingLog) -> AccuracyResult:
-    """Record the reading each tested claim shows in ``log``; a contradicted claim's reason says
-    under which reading, and ``reading_required`` (on its row) when the policy requires it."""
+    """Record the reading each tested claim shows in ``log``, and say it in contradicted rows."""
     erratum = READINGS.get(result.api)
     if erratum is None:
         return result
@@ -339,8 +333,7 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
 def inconclusive_reason(
     results: Sequence[AccuracyResult], dataset: Dataset, stopped: Sequence[str] = ()
 ) -> tuple[str, str] | None:
-    """(why, what would make it testable) when not one documented claim could be tested;
-    ``stopped``: why calls ended before the pairs did (throttling)."""
+    """(why, what would make it testable) when not one documented claim could be tested."""
     rows = [row for r in results for row in r.thresholds]
     if any(row["verdict"] != "untestable" for row in rows):
         return None
@@ -395,8 +388,7 @@ def suite_result(
     stopped: Sequence[str] = (),
     readings: ReadingLog | None = None,
 ) -> AccuracySuiteResult:
-    """Writes ``accuracy.json``; the result's metrics hold the first API's figures at the top,
-    every API's operating points in ``thresholds`` and each API's in ``apis``."""
+    """Writes ``accuracy.json``; metrics: the first API's figures, every API's ``thresholds``."""
     from harness.report.output import atomic_write_text
 
     log = readings if readings is not None else ReadingLog()

@@ -72,14 +72,10 @@ def _retry_after(exchange: Exchange) -> float | None:
 
 
 def outcome_of(answer: Answer) -> Outcome:
-    """A comparison that ran (errcode 0 whatever ``data.status`` says, E-039; JD business 0 or
-    "not the same person") is ``ok``; else ``fta`` for ``image_quality`` codes, ``error`` for the
-    rest; JD's "score too low, not passed" (1115) is a non-match (E-044), its score read when
-    given. /match without a usable score is ``error`` unless it gave its decision (``score`` is
-    `否`, E-011: the claims count such pairs as unknown), so a broken service is not mistaken
-    for a rejecting one. A score sent but not usable (not a number, or off the documented scale:
-    ``1e308``) is ``error`` for both APIs, whatever the answer decided: that is no answer on the
-    scale the claims are about (``OFF_SCALE`` counts the numbers off it)."""
+    """A comparison that ran (E-039) is ``ok``, JD's 1115 a non-match (E-044); else ``fta`` for
+    ``image_quality`` codes, ``error`` for the rest. No usable score is ``error`` (a broken service
+    is no rejecting one) unless /match gave its decision (E-011); an unusable score sent (``1e308``)
+    is ``error`` whatever was decided: no answer on the scale the claims are about."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -110,15 +106,10 @@ class Throttled(BudgetExhausted):
 
 class ServiceCompare:
     """A compare callable over one client, preflight before its first call (a run served from the
-    cache sends nothing). A failed call is an ``"error"`` outcome, so one dropped connection costs
-    one pair; the run stops (:class:`TargetError`) when more calls cannot succeed: an ``auth``
-    code, a non-retryable ``quota`` code, no usable answer in the first calls, or too many errors
-    in a row (a metered service should not be billed for a run of failures).
-
-    A throttled answer (``Answer.throttled``: a retryable quota code or HTTP 429, E-045) is no
-    outcome: the pair is sent again after a back-off (doubling, longer when ``Retry-After`` says
-    so); later calls keep that gap, narrowed a tenth by each answer that is not throttling. One
-    pair throttled ``max_throttled`` times in a row stops the calls (:class:`Throttled`)."""
+    cache sends nothing). A failed call costs one pair; the run stops (:class:`TargetError`) when
+    more calls cannot succeed (a metered service should not be billed for a run of failures).
+    A throttled answer (E-045) is no outcome: the pair is sent again after a back-off whose gap
+    later calls keep, narrowed by each answer that is not throttling."""
 
     max_consecutive_errors = 10
     max_errors_before_an_answer = 3
@@ -167,7 +158,6 @@ class ServiceCompare:
         return outcome
 
     def _ask(self, operation: str, body: dict[str, Any]) -> Exchange:
-        """The first answer that is not throttling, backing off between tries."""
         for tries in range(1, self.max_throttled + 1):
             if self._last_call is not None and self.gap:
                 self._pause(self._last_call + self.gap - self.clock())
@@ -245,8 +235,7 @@ OnProgress = Callable[[str, int, int], None]  # (api, done, total) after every p
 
 @dataclasses.dataclass(frozen=True)
 class AccuracySuite:
-    """Accuracy as a :class:`harness.suite.Suite`. It opens its own target: the emulator's engine
-    matters, and it does not take the gate's breaks."""
+    """Accuracy as a suite; it opens its own target (the engine matters, not the gate's breaks)."""
 
     apis: Sequence[str] = APIS
     max_pairs: int | None = None
@@ -294,12 +283,7 @@ def run_accuracy_suite(
     required_readings: Mapping[str, str] | None = None,
 ) -> AccuracySuiteResult:
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
-
-    Budgets ``None`` take the target's defaults (a URL: 2/s, 1,000 calls), 0 is unlimited; the
-    APIs share the calls in order, and ``max_seconds`` evenly (what one leaves goes to the next:
-    a gate's stage tests JD too); past it the run judges what it measured. Each claim rests on
-    a reading (E-044, E-036): a contradicted one fails only when ``required_readings`` (the gate
-    policy's ``[readings]``) requires the default.
+    The APIs share the calls in order, and ``max_seconds`` evenly (a gate's stage tests JD too).
     """
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
@@ -446,7 +430,7 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
 
 
 def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:
-    """The command that re-runs one API (the faces folder is named, not its path)."""
+    # the faces folder is named, not its path
     where = target if target == "emulator" else url_label(target)
     folder = "" if faces is None else " --faces <faces-dir>"
     sample = "" if max_pairs is None else f" --max-pairs {max_pairs}"

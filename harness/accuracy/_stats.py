@@ -55,7 +55,6 @@ class _Sweep:
     def rates(
         self, g_weights: FloatArray | None = None, i_weights: FloatArray | None = None
     ) -> tuple[FloatArray, FloatArray] | None:
-        """(fmr, fnmr) at each threshold then at +inf; ``None`` if a class has no weight."""
         size = self.thresholds.size
         g_bins = np.bincount(self._g_idx, weights=g_weights, minlength=size)
         i_bins = np.bincount(self._i_idx, weights=i_weights, minlength=size)
@@ -70,8 +69,7 @@ class _Sweep:
 
 
 def _crossing(fmr: FloatArray, fnmr: FloatArray) -> float:
-    """Where FMR = FNMR, interpolated on the DET segment that crosses it (``fmr - fnmr`` falls
-    from 1 to -1, so a first non-positive point exists)."""
+    """Where FMR = FNMR, interpolated on the DET segment that crosses it."""
     diff = fmr - fnmr
     k = int(np.argmax(diff <= 0))
     if diff[k] == 0 or k == 0:
@@ -90,8 +88,7 @@ def eer_with_interval(
     seed: int = 0,
 ) -> dict[str, Any]:
     """EER and a 95% interval from a bootstrap over *subjects* (pairs sharing a person are
-    correlated): a replicate counts a genuine pair of ``s`` ``c_s`` times and an impostor pair
-    ``(s, t)`` ``c_s * c_t`` times (Bolle et al.'s subsets bootstrap)."""
+    correlated): Bolle et al.'s subsets bootstrap, an impostor pair ``(s, t)`` counted c_s*c_t."""
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     base = sweep.rates()
     assert base is not None
@@ -121,8 +118,8 @@ def eer_with_interval(
 def det_curve(
     genuine: Sequence[float], impostor: Sequence[float], *, max_points: int = 256
 ) -> dict[str, list[float]]:
-    """FMR and FNMR at distinct thresholds (ascending), thinned evenly to ``max_points`` for the
-    report; the ends are kept so the plotted curve spans the whole observed range."""
+    """FMR and FNMR at distinct thresholds (ascending), thinned evenly to ``max_points`` (ends
+    kept)."""
     sweep = _Sweep(np.asarray(genuine, dtype=float), np.asarray(impostor, dtype=float))
     rates = sweep.rates()
     assert rates is not None
@@ -183,7 +180,6 @@ class Claim:
             raise ValueError(f"claim {self.name!r}: rule 'decision' takes no threshold")
 
     def accepts(self, score: float | None, decision: bool | None) -> bool | None:
-        """Whether this operating point accepts a pair; ``None`` when the outcome lacks it."""
         if self.rule == "decision":
             return decision
         if score is None:
@@ -194,9 +190,8 @@ class Claim:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The judgement of one claim; ``direction`` when contradicted: ``"worse"`` (more false
-    matches than claimed) or ``"better"`` (so few that the threshold does not mean what the
-    document says, and genuine users are rejected for nothing)."""
+    """The judgement of one claim; ``direction`` when contradicted: ``"worse"`` or ``"better"``
+    (the threshold does not mean what the document says: genuine users rejected for nothing)."""
 
     verdict: VerdictName
     direction: Literal["worse", "better"] | None
@@ -214,16 +209,9 @@ def judge_claim(
     genuine_accepted: int | None = None,
     people: tuple[int, int] | None = None,
 ) -> Verdict:
-    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons, in this order:
-    the exact 95% interval above the claim contradicts it (``worse``) when the same interval over
-    ``people`` (pairs of people with a false match, pairs of people compared) lies above it too,
-    else it is untestable: impostor pairs of the same two people are not independent, so false
-    matches of a few look-alike people are no evidence of a higher rate; an operating point that
-    accepted no pair at all (``genuine_accepted`` 0 and no false match) is untestable, as its
-    scores cannot be tied to the documented scale; an interval below the claim contradicts it
-    too (``better``, but not ``at_most``); fewer pairs than the rule of three needs is untestable
-    (a few false matches in 100 pairs are suggestive, not evidence); else consistent.
-    """
+    """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons by the exact
+    95% interval. ``people``: (pairs of people with a false match, pairs of people compared), as
+    impostor pairs of the same two people are not independent (the reasons say why each)."""
     needed = n_needed_for_zero_failures(claimed_fmr)
     lo, hi = clopper_pearson(false_matches, impostor)
     seen = f"{false_matches} false matches in {impostor} impostor pairs"
@@ -266,13 +254,11 @@ def judge_claim(
     return Verdict(verdict, direction, reason, needed, (lo, hi))
 
 
-def score_claims(
-    api: str, fmr_by_threshold: Mapping[float, float], *, at_most: bool = True
-) -> list[Claim]:
-    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3), bounds
-    by default (ERRATA E-046: a stricter service is no defect)."""
+def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:
+    """Claims of the form "score ``t`` means FMR ``p``" (the internal API: 70 -> 1e-3), as
+    bounds (ERRATA E-046: a stricter service is no defect)."""
     return [
-        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t), at_most=at_most)
+        Claim(name=f"{api}.score>={_fmt(t)}", claimed_fmr=p, threshold=float(t), at_most=True)
         for t, p in sorted(fmr_by_threshold.items())
     ]
 

@@ -1,11 +1,8 @@
 """Image bytes in, a verdict (and pixels) out: the one place that parses client uploads.
 
-The pixel budget is enforced from the JPEG / PNG header before any decoder runs (PIL's global
-bomb limit never fires for these formats), then Pillow's own header rules are walked straight
-from the bytes (a few µs, where ``Image.open`` takes about 80): never stricter than Pillow, more
-lenient only on an optional segment's content (which it checks for length or CRC). Only a full
-decode (:func:`decode_image`) proves an image usable. Bad input raises only
-:class:`ImageRejected`, never a raw PIL error, so an HTTP layer maps every failure to a code.
+The pixel budget is enforced from the JPEG / PNG header before any decoder runs (PIL's bomb
+limit never fires for these formats), then Pillow's header rules are walked from the bytes (a few
+µs, not ``Image.open``'s 80). Bad input raises only :class:`ImageRejected`, never a PIL error.
 """
 
 from __future__ import annotations
@@ -55,13 +52,10 @@ class Rejected(Exception, Generic[R]):
 
 
 class ImageRejected(Rejected[ImageRejectReason], ValueError):
-    """Not an image the caller accepts."""
-
     WHAT, REASONS = "image", IMAGE_REJECT_REASONS
 
 
-SUPPORTED_FORMATS: Final[frozenset[str]] = frozenset({"jpeg", "png"})
-"""The formats the documented APIs accept; everything else is ``unsupported_format``."""
+SUPPORTED_FORMATS: Final[frozenset[str]] = frozenset({"jpeg", "png"})  # the documented APIs'
 
 _PNG_IEND: Final = b"IEND\xaeB`\x82"  # IEND chunk type + its fixed CRC
 _JPEG_EOI: Final = b"\xff\xd9"
@@ -78,16 +72,14 @@ _SIGNATURES: Final = re.compile(
 
 
 def sniff_format(data: bytes) -> str | None:
-    """The image format by its signature (also the ones not accepted, so that callers can say
-    *unsupported* rather than *not an image*), or None."""
+    """The format by its signature (also unaccepted ones: *unsupported*, not *not an image*)."""
     found = _SIGNATURES.match(bytes(data[:32]))
     return found.lastgroup if found else None
 
 
 def looks_complete(data: bytes, fmt: str) -> bool:
-    """True if the stream ends with the format's end marker (JPEG EOI, PNG IEND), padding
-    (NUL, 0xFF, whitespace) allowed; other trailing data (a "motion photo"'s video) reads as
-    incomplete, since it cannot be told from a cut-off upload. Other formats: True."""
+    """The stream ends with its end marker (JPEG EOI, PNG IEND) and padding; other trailing data
+    (a "motion photo"'s video) cannot be told from a cut-off upload. Other formats: True."""
     if fmt == "jpeg":
         return data[-2:] == _JPEG_EOI or bytes(data[-4096:]).rstrip(_PADDING).endswith(_JPEG_EOI)
     if fmt == "png":
@@ -101,7 +93,6 @@ _JPEG_STANDALONE: Final = frozenset(range(0xD0, 0xD8)) | {0x01, 0xD8}
 
 
 def _png_dimensions(data: bytes) -> tuple[int, int]:
-    """The IHDR's size (read before the budget check, so before the structure walk)."""
     if len(data) < 24:
         raise ImageRejected(
             "truncated", f"PNG stops after {len(data)} bytes, inside the IHDR chunk"
@@ -146,15 +137,9 @@ _FRAME_HEAD: Final = struct.Struct(">BHHB").unpack_from  # precision, height, wi
 
 
 def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The first and last frame sizes of a plainly laid out JPEG header, or None.
-
-    Plain: segments back to back from SOI to SOS, each a marker of ``_PLAIN`` with a length of
-    at least 2 inside the data, every check of ``_jpeg`` passing and no zero size. On such a
-    stream ``_jpeg(data, True)`` reads the first frame header and ``_jpeg`` walks the same segments
-    to the last one, so one walk answers both (the emulator reads every image it receives this
-    way). None (a damaged or unusual header) leaves the verdict to those two, which name the
-    fault.
-    """
+    """The first and last frame sizes of a plainly laid out JPEG header (segments of ``_PLAIN``
+    back to back from SOI to SOS, every check of ``_jpeg`` passing): what ``_jpeg(data, True)``
+    and ``_jpeg`` return, in one walk. None leaves the verdict to them, which name the fault."""
     n, i = len(data), 2
     first: tuple[int, int] | None = None
     last = first
@@ -190,13 +175,8 @@ def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | N
 
 
 def _jpeg(data: bytes, first: bool = False) -> tuple[int, int]:
-    """Pillow's loop: markers from SOI to SOS, junk between them skipped, SOF required; the last
-    frame header's size, as Pillow reports it.
-
-    ``first``: the first frame header's size by a strict walk (no junk, no escapes, nothing
-    checked but lengths), read before the pixel budget and the end marker are. Walked by
-    offsets (no segment copies): it runs for every image the emulator receives.
-    """
+    """Pillow's loop from SOI to SOS (junk skipped, SOF required): the last frame header's size.
+    ``first``: the first one's, by a strict walk checking only lengths (before the budget)."""
     n, i = len(data), 2
     size: tuple[int, int] | None = None
     while i < n:
@@ -283,15 +263,11 @@ def _jpeg(data: bytes, first: bool = False) -> tuple[int, int]:
         raise ImageRejected("truncated", f"JPEG ends after {n} bytes, before its frame header")
     if size is None:
         raise ImageRejected("corrupt", "JPEG has no frame header (SOF) before its scan data")
-    width, height = size
-    if not width or not height:
-        raise ImageRejected("corrupt", f"JPEG header declares a {width}x{height} image")
-    return size
+    return _checked(*size, "JPEG")
 
 
 def _png(data: bytes) -> tuple[int, int]:
-    """Chunks from IHDR to the first IDAT (or IEND): lengths in bounds, CRCs right, IHDR usable;
-    the IHDR's size."""
+    """The IHDR's size, once chunks up to the first IDAT (or IEND) have sound lengths and CRCs."""
     n, i, first = len(data), 8, True
     while True:
         if i + 8 > n:
@@ -349,18 +325,14 @@ def inspect_image(
     formats: Collection[str] = SUPPORTED_FORMATS,
     with_pil: bool = True,
 ) -> ImageInfo:
-    """Check format, size and completeness from the header alone, first failure wins:
-    ``not_image``, ``unsupported_format``, ``too_many_pixels``, ``truncated`` (no end marker),
-    ``corrupt``. ``with_pil=False`` walks JPEG and PNG headers by Pillow's rules without it, in
-    a few µs instead of about 100: for paths that decode nothing or decode later anyway."""
+    """Format, size and completeness from the header alone, in the order of the reasons.
+    ``with_pil=False`` walks JPEG and PNG by Pillow's rules without it (µs, not 100)."""
     return ImageInfo(*_inspect(data, max_pixels, formats, with_pil))
 
 
 def check_header(data: bytes, *, max_pixels: int, formats: Collection[str]) -> None:
-    """``inspect_image(..., with_pil=False)`` for a caller that needs only the verdict (the
-    emulator, on every image it receives): building the ImageInfo costs a sixth of the check."""
-    # a complete, plainly laid out JPEG within the budget (nearly every upload) passes every check
-    # of _inspect in one header walk; anything else takes _inspect's order to name its fault
+    """``inspect_image(..., with_pil=False)``'s verdict only; a plain JPEG in budget (nearly
+    every upload) in one walk: the emulator checks every image it receives."""
     jpeg = "jpeg" in formats and data.startswith(b"\xff\xd8\xff")
     if jpeg and (data.endswith(b"\xff\xd9") or looks_complete(data, "jpeg")):  # padding after EOI
         plain = plain_jpeg_sizes(data)
@@ -415,9 +387,8 @@ def decode_image(
     formats: Collection[str] = SUPPORTED_FORMATS,
     max_side: int | None = None,
 ) -> NDArray[np.uint8]:
-    """An upright ``(height, width, 3)`` RGB uint8 array (transparency on white, 16-bit scaled
-    to 8; a malformed EXIF block leaves it as stored). ``max_side`` caps the longer side (JPEG
-    reduces in the DCT domain, several times faster for a 12 MP photo)."""
+    """An upright ``(height, width, 3)`` RGB uint8 array (transparency on white); ``max_side``
+    caps the longer side (JPEG reduces in the DCT domain: several times faster)."""
     info = inspect_image(data, max_pixels=max_pixels, formats=formats)
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(info.format, ()))) as im:
@@ -445,7 +416,6 @@ def decode_image(
 
 @functools.lru_cache(maxsize=64)
 def _normalised(formats: tuple[str, ...] | frozenset[str]) -> frozenset[str]:
-    """Lower-case format names with the usual aliases folded: jpg -> jpeg, tif -> tiff."""
     return frozenset(_ALIASES.get(f.lower(), f.lower()) for f in formats)
 
 
@@ -502,5 +472,4 @@ _OBJECT_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def sha256_hex(data: bytes) -> str:
-    """Hex SHA-256 of ``data``; used as cache key and template id (about 0.4 µs per KB)."""
     return hashlib.sha256(data).hexdigest()

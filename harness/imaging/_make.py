@@ -1,10 +1,8 @@
 """Images made for requests: encoded, shaped, synthesised, or shipped inside installed packages.
 
 Deterministic (same input, same bytes): a replay file names an image by how it was made and its
-sha256. The built-in faces work without the developer face set and redistribute no photo of
-unknown licence: two public-domain portraits installed with our dependencies (scikit-image's
-``camera()`` face is in three-quarter view, which dlib's frontal detector misses), each in
-variants so that genuine pairs with real appearance change exist.
+sha256. The built-in faces are two public-domain portraits installed with our dependencies (no
+photo of unknown licence), each in variants so that genuine pairs with appearance change exist.
 """
 
 from __future__ import annotations
@@ -30,7 +28,6 @@ WRITABLE_FORMATS: Final = {f: f.upper() for f in ("jpeg", "png", "gif", "bmp", "
 
 
 def encode(image: Image.Image, fmt: str, *, quality: int = 90) -> bytes:
-    """Serialise ``image`` as ``fmt`` deterministically (no timestamps, no random salts)."""
     if fmt not in WRITABLE_FORMATS:
         raise ValueError(f"cannot write format {fmt!r}; expected one of {sorted(WRITABLE_FORMATS)}")
     if fmt in ("jpeg", "bmp") and image.mode not in ("RGB", "L"):
@@ -42,7 +39,7 @@ def encode(image: Image.Image, fmt: str, *, quality: int = 90) -> bytes:
 
 
 def reencode(data: bytes, fmt: str, *, quality: int = 90) -> bytes:
-    """``data`` (any format PIL reads) written again as ``fmt``, EXIF orientation baked in."""
+    """``data`` (any format PIL reads) as ``fmt``, EXIF orientation baked in."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
@@ -63,21 +60,18 @@ _BODY_FORMS: Final[dict[str, Callable[[bytes], str | list[int]]]] = {
     "bytes": list,
     "sbytes": lambda data: [b - 256 if b > 127 else b for b in data],
 }
-BODY_ENCODINGS = tuple(_BODY_FORMS)
 
 
 def encode_image(data: bytes, encoding: str) -> str | list[int]:
-    """Image bytes as a body value: base64 text (well-formed or one of several broken forms)
-    or a JD byte array (``bytes`` unsigned 0..255, ``sbytes`` Java-signed -128..127)."""
+    """Base64 text (well-formed or broken) or a JD byte array (``sbytes``: Java-signed)."""
     if encoding not in _BODY_FORMS:
         raise ValueError(
-            f"unknown image encoding {encoding!r}; expected one of {', '.join(BODY_ENCODINGS)}"
+            f"unknown image encoding {encoding!r}; expected one of {', '.join(_BODY_FORMS)}"
         )
     return _BODY_FORMS[encoding](data)
 
 
-Size = Callable[[int, int], tuple[int, int]]
-"""A new (width, height) from the old one."""
+Size = Callable[[int, int], tuple[int, int]]  # a new (width, height) from the old one
 
 _COM_MAX = 65_533  # the payload of one JPEG comment (COM) segment
 
@@ -96,17 +90,14 @@ def picture(data: bytes, *, upright: bool = False) -> tuple[Image.Image, str]:
 
 
 def times(factor: float) -> Size:
-    """Each side times ``factor``, rounded (at least 1 pixel)."""
     return lambda w, h: (max(1, round(w * factor)), max(1, round(h * factor)))
 
 
 def percent(pct: int) -> Size:
-    """Each side at ``pct`` percent, rounded down (at least 1 pixel)."""
     return lambda w, h: (max(1, w * pct // 100), max(1, h * pct // 100))
 
 
 def within(side: int) -> Size:
-    """The longer side at most ``side`` (a smaller picture keeps its size)."""
     return lambda w, h: (w, h) if max(w, h) <= side else times(side / max(w, h))(w, h)
 
 
@@ -118,7 +109,6 @@ def resized(
     quality: int = 90,
     resample: Image.Resampling = Image.Resampling.LANCZOS,
 ) -> bytes:
-    """``data`` resized by ``size`` and written as ``fmt`` (``None``: the format it keeps)."""
     image, kept = picture(data)
     return encode(image.resize(size(*image.size), resample), fmt or kept, quality=quality)
 
@@ -153,8 +143,7 @@ def unpadded(data: bytes) -> bytes | None:
 
 
 def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = None) -> bytes:
-    """A short mp4 (MPEG-4 part 2) showing the picture for ``frames`` frames; ``side`` makes
-    it a thumbnail first."""
+    """A short mp4 (MPEG-4 part 2) of the picture (a ``side`` thumbnail) for ``frames`` frames."""
     import cv2
 
     if not 1 <= frames <= 30:
@@ -202,21 +191,18 @@ def synthetic_image(
 
 
 class BuiltinFace(NamedTuple):
-    """One image: unique ``name``, ``identity`` shared by all variants of a portrait, bytes."""
-
     name: str
     identity: str
     data: bytes
 
 
 class BuiltinImage(NamedTuple):
-    """A real photograph without any human face (for ``no_face`` paths)."""
-
     name: str
     data: bytes
 
 
-# identity, package, file, face-centred crop (fractions of width and height)
+# identity, package, file, face-centred crop (fractions of width and height); not skimage's
+# camera(): a three-quarter view, which dlib's frontal detector misses
 _SOURCES: Final = (
     ("eileen_collins", "skimage", ("data", "astronaut.png"), (0.16, 0.0, 0.80, 0.64)),
     (
@@ -234,7 +220,7 @@ _NON_FACES: Final = (
 
 
 def package_file(package: str, *parts: str) -> Path | None:
-    """Path of a data file inside an installed package, found without importing the package."""
+    """A data file inside an installed package, found without importing the package."""
     spec = importlib.util.find_spec(package)
     roots = (spec.submodule_search_locations if spec is not None else None) or ()
     return next((p for root in roots if (p := Path(root).joinpath(*parts)).is_file()), None)

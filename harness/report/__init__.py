@@ -1,12 +1,8 @@
 """Report files: ``summary.json``, ``junit.xml`` and a self-contained ``report.html``.
 
-:func:`write_reports` is their only writer: it redacts the summary once
-(:func:`harness.redact.redact_summary`) and renders the three files from that copy; the
-renderers (:func:`summary_to_json`, :func:`harness.report.junit.junit_xml`,
-:func:`harness.report.html.render_html`) never change a summary. ``faceharness report RUN``
-calls :func:`render_report`, so reports can be rebuilt (after a harness upgrade, or when
-``report.html`` was lost) without re-running anything. The JSON Schema of ``summary.json`` is
-:mod:`harness.report.schema`.
+:func:`write_reports` is their only writer: it redacts the summary once and renders the three
+files from that copy (the renderers never change a summary); :func:`render_report` rebuilds them
+without re-running anything (``faceharness report RUN``).
 """
 
 from __future__ import annotations
@@ -31,7 +27,6 @@ __all__ = ["load_summary", "render_html", "render_report", "summary_to_json", "w
 def write_reports(
     summary: Summary, run_dir: str | os.PathLike[str], secrets: Iterable[str] = ()
 ) -> dict[str, Path]:
-    """Write summary.json, junit.xml and report.html (all redacted) into ``run_dir``."""
     directory = Path(run_dir)
     safe = redact_summary(summary, secrets)
     return {
@@ -41,8 +36,7 @@ def write_reports(
 
 
 def render_report(run_dir: str | os.PathLike[str], secrets: Iterable[str] = ()) -> dict[str, Path]:
-    """Rewrite junit.xml and report.html of ``run_dir`` (or of the summary.json given) from its
-    summary.json; returns the written paths."""
+    """Rewrite junit.xml and report.html of ``run_dir`` (or of the summary.json given)."""
     path = Path(run_dir)
     if path.is_file():
         summary_path, directory = path, path.parent
@@ -61,7 +55,6 @@ def _render(safe: Summary, directory: Path) -> dict[str, Path]:
 
 
 def summary_to_json(summary: Summary) -> str:
-    """The JSON text of ``summary`` (redacted by :func:`write_reports`)."""
     return summary.model_dump_json(indent=2) + "\n"
 
 

@@ -1,9 +1,5 @@
-"""``report.html``: one self-contained page a person can read in a minute.
-
-Everything is inline (CSS, SVG plots), there is no JavaScript and no URL is fetched, so
-the file works from a CI artefact store or an e-mail attachment. Jinja2 autoescaping is on
-because finding messages quote service output.
-"""
+"""``report.html``: one self-contained page (inline CSS and SVG, no script, no URL fetched), so
+it works from a CI artefact store or an e-mail; autoescaped, as findings quote service output."""
 
 from __future__ import annotations
 
@@ -65,7 +61,7 @@ def _environment() -> Environment:
 
 
 def _plots(summary: Summary) -> dict[str, Markup | None]:
-    """Inline SVG per plot; ``Markup`` because we produced it, not the service."""
+    # Markup: we produced it, not the service
     made: dict[str, str | None] = dict.fromkeys(("series", "rate", "hdr", "det", "hist"))
     load = summary.suites.load.metrics
     if summary.suites.load.status != "skipped" and load is not None:
@@ -113,6 +109,5 @@ def _context(summary: Summary) -> dict[str, Any]:
 
 
 def render_html(summary: Summary) -> str:
-    """The HTML report of ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     template = _environment().get_template("report.html.j2")
     return template.render(**_context(summary))

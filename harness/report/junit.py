@@ -1,8 +1,5 @@
-"""``junit.xml``: how CI systems (GitLab, Jenkins, GitHub actions) see a run.
-
-A failed gate and a run-level error get suites of their own so CI shows *why* the job failed;
-what could not be judged is ``<skipped>`` with the reason, never a passed case.
-"""
+"""``junit.xml``: how CI sees a run. A failed gate and a run error get suites of their own (CI
+shows *why* the job failed); what could not be judged is ``<skipped>``, never a passed case."""
 
 from __future__ import annotations
 
@@ -24,8 +21,6 @@ def _clean(text: str) -> str:
 
 @dataclass
 class Case:
-    """One test case, before it becomes XML."""
-
     classname: str
     name: str
     time: float = 0.0
@@ -60,8 +55,7 @@ def _inconclusive(reason: str | None, testable_when: str | None) -> str:
 def _check_case(
     classname: str, check: str, operation: str, found: list[Finding], time: float | None = None
 ) -> Case:
-    """The case of one check on one operation: failed by its failing findings, the others
-    (``info``) as its output."""
+    """One check on one operation: failed by its failing findings, the others its output."""
     case = Case(classname, f"{operation} :: {check}" if operation else check, time or 0.0)
     failing = [f for f in found if f.fails]
     case.out = [_findings_text([f]) for f in found if not f.fails]
@@ -167,7 +161,6 @@ def _testsuite(
 
 
 def junit_xml(summary: Summary) -> str:
-    """The JUnit XML text for ``summary`` (redacted by :func:`harness.report.write_reports`)."""
     stamp = summary.started_at.strftime("%Y-%m-%dT%H:%M:%S")
     root = ET.Element("testsuites", name="faceharness")
     for name, suite in summary.suites.items():

@@ -40,11 +40,8 @@ def prepare_run_dir(out_dir: Path, *subdirs: str) -> Path:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write ``text`` (UTF-8) so readers never see a half-written report.
-
-    The file gets the mode any new file gets (0644 under the usual umask), not the 0600 of a
-    temporary file: reports are redacted, and CI uploads and teammates must be able to read them.
-    """
+    """Write ``text`` (UTF-8) so readers never see a half-written report, with the mode of any
+    new file (not a temporary file's 0600: CI uploads and teammates must read the reports)."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

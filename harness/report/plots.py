@@ -31,9 +31,8 @@ def _figure(height: float = 3.2) -> Figure:
 
 
 def to_svg(fig: Figure, name: str, title: str) -> str:
-    """``fig`` as an ``<svg>`` element to inline in HTML: without the prolog, metadata and
-    namespaces (the only URLs matplotlib writes); ``name`` salts its ids so plots never share
-    clip-path ids."""
+    """``fig`` as an inline ``<svg>`` without prolog, metadata and namespaces (matplotlib's only
+    URLs); ``name`` salts its ids so plots never share clip-path ids."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"faceharness-{name}"}):
         fig.savefig(
@@ -57,7 +56,6 @@ def _label(
     legend: _Legend = "best",
     which: Literal["major", "both"] = "major",
 ) -> None:
-    """Axis labels, a light grid and a small legend: every plot's finish."""
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -67,7 +65,6 @@ def _label(
 
 
 def series_svg(load: LoadMetrics) -> str | None:
-    """Per-second offered/achieved rate, errors and p50/p99 latency."""
     points = load.series
     if len(points) < 2:
         return None
@@ -92,7 +89,6 @@ def series_svg(load: LoadMetrics) -> str | None:
 
 
 def rate_svg(load: LoadMetrics) -> str | None:
-    """Achieved vs offered rate (limit-search steps, else the series), QPS limit marked."""
     points: Sequence[LimitStep | SeriesPoint] = load.limit_search or load.series
     if len(points) < (1 if load.limit_search else 2):
         return None
@@ -166,7 +162,6 @@ def _slo(ax: Axes, slo_ms: float | None, latencies: list[float]) -> None:
 
 
 def _floor(values: list[float]) -> float:
-    """Where a zero rate is drawn on a log axis: half the smallest non-zero rate."""
     positive = [v for v in values if v > 0]
     return min(positive) / 2 if positive else 1e-6
 
@@ -206,7 +201,6 @@ def det_svg(accuracy: AccuracyMetrics) -> str | None:
 
 
 def histogram_svg(accuracy: AccuracyMetrics) -> str | None:
-    """Genuine and impostor score distributions with the documented thresholds."""
     hist = accuracy.histogram
     if hist is None or len(hist.bin_edges) < 2:
         return None

@@ -22,7 +22,6 @@ SCHEMA_FILE = Path(str(resources.files("harness.report") / "templates" / "summar
 
 
 def summary_json_schema() -> dict[str, Any]:
-    """The schema as generated from the models (what the shipped file must equal)."""
     schema = Summary.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"urn:faceharness:summary:{SCHEMA_VERSION}"
@@ -38,7 +37,6 @@ def summary_json_schema() -> dict[str, Any]:
 
 
 def load_schema() -> dict[str, Any]:
-    """The shipped schema file."""
     loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return loaded
 
