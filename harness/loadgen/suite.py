@@ -497,7 +497,7 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
     if plan.contracted_rate or plan.max_error_rate is None or not completed:
         return None
-    if not (throttled or late and served):
+    if not (throttled or late and served and _queued(run)):
         return None
     if (completed - served - throttled - late) / completed > plan.max_error_rate:
         return None
@@ -514,6 +514,19 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         f"throttled {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
         "the rate this run chose (E-045); latency and errors there judge nothing"
     )
+
+
+def _queued(run: LoadResult) -> bool:
+    """Timeouts behind a queue, not a hang: a queue's waits spread up to the timeout, so answers
+    served just below the timed-out share waited long too (at least half the longest wait); a
+    service that hangs some requests serves the rest fast (review of session 16: ``hang:0.3``)."""
+    s = run.summary
+    latency = hdr.merge([s.get("hdr", {}).get("latency")])
+    completed, late = s["totals"]["completed"], s["by_class"].get(TIMEOUT, 0)
+    if not latency.get_total_count() or not completed:
+        return False
+    below = max(0.0, 100.0 * (1 - late / completed) - 5.0)
+    return bool(latency.get_value_at_percentile(below) >= 0.5 * latency.get_max_value())
 
 
 def _slow_unheld(plan: LoadSuite, run: LoadResult) -> str | None:

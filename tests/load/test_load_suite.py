@@ -504,3 +504,8 @@ def test_a_service_that_queues_fails_no_run_at_a_rate_the_gate_chose(tmp_path: P
     assert timeouts and suite.metrics.requests > timeouts, suite.metrics.errors_by_code
     assert suite.status == "inconclusive" and suite.findings == [], suite.findings
     assert suite.reason is not None and "within the request timeout" in suite.reason
+    # a service that hangs some requests and serves the rest fast is no queue: still a failure
+    hung = options | dict(rate=3, emulator=EmulatorOptions(faults=("hang:0.3",)))
+    suite = run_load_suite("emulator", out_dir=tmp_path / "hang", contracted_rate=False, **hung)
+    assert suite.metrics.errors_by_code.get("no answer:timeout"), suite.metrics.errors_by_code
+    assert suite.status == "fail", (suite.status, suite.reason)
