@@ -122,23 +122,25 @@ def conclude(
     out_dir: Path,
     *,
     secrets: Iterable[str] = (),
-    details: Callable[[], None] | None = None,
+    details: Callable[[Summary], None] | None = None,
     written: Callable[[dict[str, Path]], None] | None = None,
     verdict: bool = True,
 ) -> NoReturn:
     """Write summary.json, junit.xml and report.html; print; exit by the verdict.
 
-    ``details`` prints the suite's tables (skipped for an interrupted run, which prints one
-    line); ``written`` names the files written (default: one ``written:`` line); ``verdict``
-    False when ``details`` already ends with the verdict.
+    ``details`` prints the suite's tables from the summary as redacted for the reports (a
+    target that echoes a short token back must not put it on a CI log either; skipped for an
+    interrupted run, which prints one line); ``written`` names the files written (default: one
+    ``written:`` line); ``verdict`` False when ``details`` already ends with the verdict.
     """
+    from harness.redact import redact_summary
     from harness.report import write_reports
 
     paths = write_reports(summary, out_dir, list(secrets))
     if summary.verdict == "interrupted":
         stopped(out_dir)
     if details is not None:
-        details()
+        details(redact_summary(summary, secrets))
     if written is not None:
         written(paths)
     else:

@@ -145,7 +145,7 @@ def accuracy(
     metrics = None if stopped or result is None else result.metrics
     label = target if metrics is None else metrics.target or ""
     summary = summarize(result, "accuracy", target=label, started=started, resume=resume)
-    conclude(summary, out_dir, details=lambda: _print_table(metrics), written=written)
+    conclude(summary, out_dir, details=lambda _shown: _print_table(metrics), written=written)
 
 
 def _num(value: float | None) -> str:

@@ -142,7 +142,7 @@ def fuzz(
         summarize(result, "fuzz", target=label, started=started),
         out_dir,
         secrets=credentials.secrets(),
-        details=lambda: _print(result),
+        details=lambda shown: _print(shown.suites.fuzz),
         written=written,
     )
 

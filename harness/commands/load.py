@@ -260,7 +260,7 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
     summary = summarize(result, "load", target=ctx.target, started=started)
     ran = summary.suites.load
 
-    def details() -> None:
+    def details(_shown: object) -> None:
         if ran.status == "error":  # could not run: one line, exit 2
             return
         (_print_runs if suite.search is None else _print_limit)(ran.metrics)

@@ -232,3 +232,37 @@ def test_replay_masks_the_credentials_a_target_quotes_in_the_field_a_rule_quotes
         r = cli("replay", str(path), "--target", target.url, env={"FACEHARNESS_TOKEN": token})
     assert r.returncode == 1 and "data.result.score" in r.stdout, r.stdout + r.stderr
     assert token not in r.stdout + r.stderr and "***" in r.stdout, r.stdout
+
+
+def test_conform_and_fuzz_print_their_findings_masked_for_a_short_token(tmp_path, capsys):
+    """Review of session 16: a token under 8 characters is not remembered for redaction, and the
+    console printed findings as made (the files were masked): the tables now print the summary
+    as redacted for the reports, with the run's own credentials."""
+    from datetime import UTC, datetime
+
+    import typer
+
+    from harness.commands._verdict import conclude, summarize
+    from harness.commands.conform import render_summary
+    from harness.results import ConformanceMetrics, ConformanceSuiteResult, Finding
+
+    token = "tk-5e1d"
+    finding = Finding(
+        suite="conformance", api="match", operation="match", check="response_schema",
+        severity="high", message=f"Received: score {token!r}", rule_id="FH-H05",
+    )  # fmt: skip
+    result = ConformanceSuiteResult(
+        name="conformance", status="fail", findings=[finding], metrics=ConformanceMetrics()
+    )
+    summary = summarize(
+        result, "conformance", target="http://127.0.0.1:9", started=datetime.now(UTC)
+    )
+    with pytest.raises(typer.Exit):
+        conclude(
+            summary,
+            tmp_path,
+            secrets=[token],
+            details=lambda shown: render_summary(shown.suites.conformance or result),
+        )
+    printed = capsys.readouterr()
+    assert "Received: score" in printed.out and token not in printed.out + printed.err, printed.out
