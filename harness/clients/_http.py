@@ -300,8 +300,7 @@ class _Client(Sender):
         if answer is not None and answer.score is None and answer.score_sent:
             op = self.contract.operation(operation)
             low, high = self.contract.score_ranges[self.api]
-            got: Any = exchange.body
-            sent = (got["data"] if self.api == "match" else got)["result"]["score"]
+            sent = answer.sent_score
             what = "off" if answer.score_off_scale else "not a number on"
             raise TransportFailure(
                 f"{op.method.upper()} {op.path}: the answer's score {str(sent)[:40]!r} is {what} "

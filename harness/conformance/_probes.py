@@ -1094,10 +1094,8 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
     )
     for what, request in cases:
         p.send(canonical)  # a match first: its result is not the next request's
-        body = p.send(request).body
-        data = body.get("data") if isinstance(body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        sent = result.get("score") if isinstance(result, dict) else None
+        answer = p.send(request).answer
+        sent = answer.sent_score if answer is not None else None
         score = parse_score(sent)
         if score is not None and score <= high and score - threshold > score_step(sent):
             raise Violation(

@@ -117,17 +117,18 @@ class Answer(NamedTuple):
     def score_sent(self) -> bool:
         """Whether the comparison's result carries a score at all, usable or not (/match's
         ``score`` is `否`, E-011: absent is not malformed)."""
-        return self._sent_score is not None
+        return self.sent_score is not None
 
     @property
     def score_off_scale(self) -> bool:
         """A score was sent as a number (``"1e308"``, ``1e400``), but not on the API's documented
         scale (``Contract.score_ranges``), so :attr:`score` is None: not an unreadable one."""
-        sent = parse_score(self._sent_score)
+        sent = parse_score(self.sent_score)
         return self.score is None and sent is not None and not math.isnan(sent)
 
     @property
-    def _sent_score(self) -> Any:
+    def sent_score(self) -> Any:
+        """result.score as the body has it (usable or not): where each API puts it, once."""
         body = self.body if isinstance(self.body, dict) else {}
         holder = body.get("data") if self.api == "match" else body
         result = holder.get("result") if isinstance(holder, dict) else None
