@@ -76,17 +76,24 @@ def too_large_message() -> str:
 
 def read_capped(response: httpx.Response) -> bytes:
     """The body as its Content-Encoding inflates it, cut off past :data:`MAX_ANSWER_BYTES`: the
-    transport caps the bytes on the wire, and a few KB of gzip may inflate to gigabytes."""
+    transport caps the bytes on the wire, and a few bytes of brotli may inflate to gigabytes, so
+    the raw bytes are inflated here a piece at a time (httpx inflates each chunk whole)."""
+    from ._decoding import inflated, layers
+
+    stack = layers(response.headers.get_list("content-encoding", split_commas=True))
     parts: list[bytes] = []
     size = 0
     try:
-        for part in response.iter_bytes():
-            size += len(part)
-            parts.append(part)
-            del part
-            if size > MAX_ANSWER_BYTES:
-                raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
+        for raw in response.iter_raw():
+            for part in inflated(stack, raw):
+                size += len(part)
+                parts.append(part)
+                del part
+                if size > MAX_ANSWER_BYTES:
+                    raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
         return b"".join(parts)
+    except UndecodableBody as exc:  # httpx's own outcome for it
+        raise httpx.DecodingError(str(exc), request=response.request) from exc.__cause__
     finally:
         parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import time
-import zlib
 from typing import Any, cast
 
 from gevent.monkey import get_original
@@ -29,6 +28,8 @@ from harness.clients import (
     AnswerTooLarge,
     CutOffBody,
     UndecodableBody,
+    inflated,
+    layers,
 )
 from harness.loadgen.result import PreparedRequest
 
@@ -324,52 +325,34 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
     return response
 
 
-# what httpx, which the other suites read with, undoes; another coding it leaves as it is
-_WBITS: dict[str, tuple[int, ...]] = {
-    "gzip": (16 + zlib.MAX_WBITS,),
-    "x-gzip": (16 + zlib.MAX_WBITS,),
-    "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS),  # zlib-wrapped, or raw as some servers send
-}
+# what load undoes: httpx's codings (the other suites read with it), and x-gzip; br because load
+# sends no ``Accept-Encoding``, so any coding is acceptable (RFC 9110 12.5.3), and a brotli answer
+# the other suites read was "not JSON" here. Another coding, or several, is left as it is.
+_CODINGS = ("gzip", "x-gzip", "deflate", "br")
 
 
 def _decoded(body: bytes, coding: str | None) -> bytes:
     """The body with its ``Content-Encoding`` undone, as every other suite reads it: a body that is
     not what its coding says is no answer there, and a few KB may inflate past the cap."""
-    if (coding or "").strip().lower() == "br":
-        return _unbrotli(body)
-    for wbits in _WBITS.get((coding or "").strip().lower(), ()):
-        inflater = zlib.decompressobj(wbits)
-        try:
-            plain = inflater.decompress(body, MAX_ANSWER_BYTES + 1)
-        except zlib.error:
-            continue
-        if len(plain) > MAX_ANSWER_BYTES:
-            raise AnswerTooLarge(
-                f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
-            )
-        if inflater.eof:
-            return plain
-    if (coding or "").strip().lower() in _WBITS:
-        raise UndecodableBody(f"the body is not the {coding} its Content-Encoding says")
-    return body
-
-
-def _unbrotli(body: bytes) -> bytes:
-    """br, which httpx undoes with the same module (geventhttpclient's dependency): load sends no
-    ``Accept-Encoding``, so any coding is acceptable (RFC 9110 12.5.3), and a brotli answer the
-    other suites read was "not JSON" here."""
-    import brotli
-
-    inflater = brotli.Decompressor()
+    stack = layers([coding or ""], _CODINGS)
+    if not stack:
+        return body
+    said = "br" if (coding or "").strip().lower() == "br" else coding
+    parts: list[bytes] = []
+    size = 0
     try:
-        plain: bytes = inflater.process(body, output_buffer_limit=MAX_ANSWER_BYTES + 1)
-    except brotli.error:
-        raise UndecodableBody("the body is not the br its Content-Encoding says") from None
-    if len(plain) > MAX_ANSWER_BYTES:
-        raise AnswerTooLarge(f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
-    if not inflater.is_finished():
-        raise UndecodableBody("the body is not the br its Content-Encoding says")
-    return plain
+        for part in inflated(stack, body):
+            size += len(part)
+            parts.append(part)
+            if size > MAX_ANSWER_BYTES:
+                raise AnswerTooLarge(
+                    f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
+                )
+    except UndecodableBody:
+        raise UndecodableBody(f"the body is not the {said} its Content-Encoding says") from None
+    if not stack[0].finished:
+        raise UndecodableBody(f"the body is not the {said} its Content-Encoding says")
+    return b"".join(parts)
 
 
 def _read_capped(response: Any) -> bytes:

@@ -6,9 +6,13 @@ socket read gets a byte well within any per-read timeout, so only a total deadli
 
 from __future__ import annotations
 
+import gzip
 import time
 import tracemalloc
+import zlib
 
+import brotli
+import httpx
 import pytest
 import requests
 from fixtures.hostile_target import BODY, HostileTarget
@@ -26,6 +30,7 @@ from harness.clients import (
     check_reachable,
     http_client,
 )
+from harness.clients._deadline import read_capped
 from harness.conformance._transport import mount_deadline
 from harness.contract import no_answer_kind
 from harness.errors import TargetError
@@ -137,6 +142,71 @@ def test_a_gzip_bomb_is_cut_off_at_the_size_cap_of_its_inflated_body():
     assert (exchange.status, exchange.no_answer, exchange.content) == (0, "oversized body", b"")
     assert held < MAX_ANSWER_BYTES  # what the answer's cause (its traceback) keeps alive
     assert no_answer_kind(by_requests.value) == "oversized body"
+
+
+@pytest.mark.parametrize("bomb", ["br_bomb", "gzip_gigabomb"])
+def test_a_bomb_is_refused_as_oversized_without_inflating_it_whole(bomb):
+    """203 bytes of brotli inflate to 256 MiB, and 2.5 KB of gzip, gzip to 1 GiB, each in one read
+    off the socket: the sender must stop inflating at the cap, not count what it inflated whole."""
+    with HostileTarget((bomb,)) as target, Sender(target.url, credentials=DEMO) as sender:
+        tracemalloc.start()
+        try:
+            exchange = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert (exchange.status, exchange.no_answer, exchange.content) == (0, "oversized body", b"")
+    assert peak < 3 * MAX_ANSWER_BYTES, f"{peak / 2**20:.0f} MiB at the peak"
+
+
+def _packed(data: bytes, wbits: int) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    return packer.compress(data) + packer.flush()
+
+
+_PLAIN = bytes(range(256)) * 40 + b'{"errcode":0,"errmsg":"success"}' * 5000
+_CODED = {  # Content-Encoding: the body sent under it
+    "gzip": gzip.compress(_PLAIN),
+    "deflate": _packed(_PLAIN, zlib.MAX_WBITS),
+    " Deflate": _packed(_PLAIN, -zlib.MAX_WBITS),  # raw, as some servers send it
+    "br": brotli.compress(_PLAIN),
+    "identity": _PLAIN,
+    "gzip, gzip": gzip.compress(gzip.compress(_PLAIN)),
+    "br, gzip, identity": gzip.compress(brotli.compress(_PLAIN)),
+    "zstd": _PLAIN,  # a coding httpx does not undo here: the body as it came
+    "gzip ": gzip.compress(_PLAIN)[:-100],  # cut short: httpx keeps what inflated
+    "br ": brotli.compress(_PLAIN) + b"junk",  # undecodable
+    "deflate ": _PLAIN,  # undecodable
+}
+
+
+@pytest.mark.parametrize("chunk", [3, 1000, 1 << 20])
+def test_an_answer_is_decoded_exactly_as_httpx_decodes_it(chunk):
+    """The sender inflates the raw bytes itself (to stop at the cap): what it reads, or the error
+    it stops with, is httpx's, whatever the codings and however the body comes in chunks."""
+
+    class Chunks(httpx.SyncByteStream):
+        def __init__(self, body: bytes) -> None:
+            self.body = body
+
+        def __iter__(self):
+            return (self.body[i : i + chunk] for i in range(0, len(self.body), chunk))
+
+    def outcome(client, read):
+        try:
+            return read(client.send(client.build_request("GET", "http://127.0.0.1/"), stream=True))
+        except httpx.HTTPError as exc:
+            return type(exc), str(exc)
+
+    for coding, body in _CODED.items():
+        answer = lambda _, body=body, coding=coding: httpx.Response(  # noqa: E731
+            200, headers={"Content-Encoding": coding}, stream=Chunks(body)
+        )
+        with http_client(transport=httpx.MockTransport(answer)) as client:
+            by_httpx = outcome(client, lambda r: r.read())
+            by_sender = outcome(client, read_capped)
+        assert by_sender == by_httpx, coding
+        assert coding not in ("deflate", " Deflate") or by_sender == _PLAIN
 
 
 def test_an_answer_cut_off_at_the_size_cap_keeps_none_of_its_body():

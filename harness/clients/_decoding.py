@@ -1,0 +1,100 @@
+"""A body's ``Content-Encoding`` undone as httpx undoes it, but a piece at a time: httpx inflates
+each chunk whole, and 809 bytes of brotli inflate to a gigabyte before any cap can count them."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ._deadline import UndecodableBody
+
+PIECE = 64 * 1024  # the most one layer hands on at a time, so memory never follows the ratio
+# what httpx undoes (its zstd needs zstandard, which is not installed): another coding is left as
+# it is, and its body read as it came
+HTTPX_CODINGS = ("gzip", "deflate", "br")
+
+
+class _Zlib:
+    def __init__(self, wbits: int) -> None:
+        self._inflater = zlib.decompressobj(wbits)
+
+    @property
+    def finished(self) -> bool:
+        return self._inflater.eof
+
+    def step(self, data: bytes) -> bytes:
+        """At most :data:`PIECE` bytes more; what is left of ``data`` waits for the next call."""
+        inflater = self._inflater
+        try:
+            return inflater.decompress(inflater.unconsumed_tail + data, PIECE)
+        except zlib.error as exc:
+            raise UndecodableBody(str(exc)) from exc
+
+
+class _Deflate(_Zlib):
+    """zlib-wrapped, or raw as some servers send: httpx decides on the first data it decodes."""
+
+    def __init__(self) -> None:
+        super().__init__(zlib.MAX_WBITS)
+        self._first = True
+
+    def step(self, data: bytes) -> bytes:
+        first = self._first and bool(data)
+        self._first = self._first and not data
+        try:
+            return super().step(data)
+        except UndecodableBody:
+            if not first:
+                raise
+            self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            return super().step(data)
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        import brotli  # httpx's and geventhttpclient's dependency
+
+        self._brotli: Any = brotli
+        self._inflater = brotli.Decompressor()
+
+    @property
+    def finished(self) -> bool:
+        return bool(self._inflater.is_finished())
+
+    def step(self, data: bytes) -> bytes:
+        if data and not self._inflater.can_accept_more_data():
+            raise UndecodableBody("brotli output not drained")  # inflated() drains it first
+        try:
+            return bytes(self._inflater.process(data, output_buffer_limit=PIECE))
+        except self._brotli.error as exc:
+            raise UndecodableBody(str(exc)) from exc
+
+
+_Layer = _Zlib | _Brotli
+_LAYERS: dict[str, Callable[[], _Layer]] = {
+    "gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
+    "deflate": _Deflate,
+    "br": _Brotli,
+}
+
+
+def layers(codings: Sequence[str], known: Sequence[str] = HTTPX_CODINGS) -> list[_Layer]:
+    """The decoders of ``codings`` (as listed in ``Content-Encoding``), last applied first; a
+    coding not ``known`` (identity among them) is left as it is, as httpx leaves it."""
+    names = [c.strip().lower() for c in codings]
+    return [_LAYERS["gzip" if n == "x-gzip" else n]() for n in reversed(names) if n in known]
+
+
+def inflated(stack: Sequence[_Layer], data: bytes) -> Iterator[bytes]:
+    """``data`` through every layer of ``stack``, in pieces of about :data:`PIECE` bytes: a caller
+    that stops reading stops the inflating. Raises :class:`UndecodableBody` on a bad stream."""
+    if not stack:
+        if data:
+            yield data
+        return
+    first, rest = stack[0], stack[1:]
+    part = first.step(data)
+    while part:
+        yield from inflated(rest, part)
+        part = first.step(b"")
