@@ -139,6 +139,7 @@ SCHEMA_RULES = frozenset(
     "missing-field wrong-type enum-outside empty-string oversize out-of-range extra-field "
     "image-sources fixed-field unicode-control huge-json".split()
 )
+_JD_IMAGES = ("imgBase64", "imgArr")  # an oversize case's field ending so: the image's size
 
 
 def reading_only(contract: Contract, case: InvalidCase) -> str | None:
@@ -151,6 +152,8 @@ def reading_only(contract: Contract, case: InvalidCase) -> str | None:
         or case.field in ("auth", "query")
     ):
         return None
+    if case.rule == "oversize" and request.api == "jd" and case.field.endswith(_JD_IMAGES):
+        return None  # "图片大小: 小于5M", not in the schema: over it under every reading (E-020)
     body = request.json
     if isinstance(body, dict) and body.get("liveCode") == FRESH_LIVE_CODE:
         body = {**body, "liveCode": "2312"}

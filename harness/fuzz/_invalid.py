@@ -6,7 +6,7 @@ no code for the image rules (``exact=False``) except where the schema itself ref
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,8 +65,15 @@ class Expect:
 
 @dataclass(frozen=True)
 class Ctx:
+    """What a mutator needs; ``pin`` fixes some of its choices (see :class:`Pin`)."""
+
     gen: Gen
     codes: Codes
+    pin: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    def pick(self, draw: st.DrawFn, key: str, strategy: st.SearchStrategy[Any]) -> Any:
+        """The pinned ``key`` if there is one, else a draw from ``strategy``."""
+        return self.pin[key] if key in self.pin else draw(strategy)
 
     def match(self, detail: str, *codes: str) -> Expect:
         """Never exact: the internal API's codes are faceharness decisions (E-014)."""
@@ -87,13 +94,48 @@ class Ctx:
 
 
 Mutate = Callable[[st.DrawFn, Ctx, Body], Expect]
+Modes = Callable[[Gen, str], list[dict[str, Any]]]  # (gen, operation) -> the pins to send
+
+
+def _no_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
+    return []
 
 
 @dataclass(frozen=True)
 class Mutator:
+    """``modes``: each of the mutator's discrete choices as a pin for :meth:`Ctx.pick`; every one
+    is sent once per run, whatever the seed (a draw among 11 modes in 10 examples misses one a
+    third of the time), before the random draws."""
+
     rule: str
     operations: tuple[str, ...]
     fn: Mutate
+    modes: Modes = _no_modes
+
+
+PIN_MARK = "#"  # an invalid-requests part RULE#N sends the Nth mode of RULE
+
+
+@dataclass(frozen=True)
+class Pin:
+    """One mode of a mutator, on one of its operations."""
+
+    operation: str
+    mutator: Mutator
+    choice: Mapping[str, Any]
+
+
+def pins_for(gen: Gen, pairs: tuple[tuple[str, Mutator], ...]) -> list[Pin]:
+    """Every mode of every mutator in ``pairs``, each once (on the first operation that has it)."""
+    pins: dict[tuple[int, str], Pin] = {}
+    for op, m in pairs:
+        for choice in m.modes(gen, op):
+            pins.setdefault((id(m), repr(sorted(choice.items()))), Pin(op, m, choice))
+    return list(pins.values())
+
+
+def _each(key: str, values: Any) -> list[dict[str, Any]]:
+    return [{key: v} for v in values]
 
 
 def _schema_fields(ctx: Ctx, body: Body, keep: Callable[[Field], bool]) -> list[Field]:
@@ -184,9 +226,20 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
     choices = _schema_fields(ctx, body, limited)
     targets = image_targets(req.operation, body.json)
-    pick = draw(st.integers(0, len(choices) + (1 if targets else 0) - 1))
+    variant = ctx.pin.get("oversize")
+    if variant == "field" and not choices:
+        variant = "image"
+    if variant == "field":
+        pick = draw(st.integers(0, len(choices) - 1))
+    elif variant is None:
+        pick = draw(st.integers(0, len(choices) + (1 if targets else 0) - 1))
+    else:
+        pick = len(choices)
     if pick == len(choices):  # an image over its limit
-        target = draw(st.sampled_from(targets))
+        if variant == "image-second":  # a service checking the first collection image only
+            target = _second_item(body)
+        else:
+            target = draw(st.sampled_from(targets))
         image = gen.pool.faces[0]
         if req.api == "jd":  # "小于5M": exactly 5 MiB is already too big (E-020)
             total = gen.contract.jd_image_max_bytes
@@ -211,6 +264,23 @@ def oversize(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return ctx.either(body, f"{label(f.path)}: {what}, over its limit", f)
 
 
+def _oversize_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
+    images = ["image"] if operation in IMAGE_OPS else []
+    images += ["image-second"] if operation == "faceCompareNew" else []
+    return _each("oversize", ["field", *images])
+
+
+def _second_item(body: Body) -> JsonPath:
+    """The second collection item (a copy of the first where there is one only): two items are
+    within collectionImageItems' bounds under every reading."""
+    path: JsonPath = ("collectionImageItems",)
+    items = body.get(path)
+    if len(items) < 2:  # in place: the field changed is the second item's image alone
+        items.append(dict(items[0]))
+        _copy_item_images(body, path, 1, 2)
+    return (*path, 1)
+
+
 def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int) -> None:
     """Items repeated to make a list too long carry their images' recipes along."""
     by_index = {p.path[len(path)]: p for p in body.request.images if p.path[: len(path)] == path}
@@ -223,11 +293,12 @@ def _copy_item_images(body: Body, path: tuple[str | int, ...], have: int, n: int
 
 
 DEEP = "__fuzz_deep__"
+_DEPTHS = (20_000, 50_000, 100_000)
 
 
 def deep_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     """Nesting no real parser accepts (Jackson 1000, Go 10000, CPython ~1000 levels)."""
-    depth = draw(st.sampled_from([20_000, 50_000, 100_000]))
+    depth = ctx.pick(draw, "depth", st.sampled_from(_DEPTHS))
     # JD: not a documented field, the only thing wrong is the depth; the internal API: extData is
     # any JSON object (E-017), this one is absurdly deep
     body.set(("extData",), DEEP)
@@ -246,7 +317,7 @@ def huge_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     gen = ctx.gen
     if body.request.api == "jd":
         props = gen.contract.jd.schemas["CompareRequest"]["properties"]
-        if draw(st.booleans()):
+        if ctx.pick(draw, "items", st.booleans()):
             most = int(props["collectionImageItems"]["maxItems"])
             n = draw(st.integers(10 * most, 100 * most))
             small = min(gen.pool.images, key=lambda i: len(i.data))
@@ -280,7 +351,7 @@ _NOT_JSON = (
 
 
 def not_json(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    raw = draw(st.sampled_from(_NOT_JSON))
+    raw = ctx.pick(draw, "body", st.sampled_from(_NOT_JSON))
     body.raw_body, body.images, body.splice = raw, [], None
     if body.request.api == "jd":
         return ctx.jd(f"body {raw!r}")
@@ -294,8 +365,11 @@ def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return ctx.match(f"validateData body {extra!r} (it takes no parameters)")
 
 
+_TOKENS = ("no_token", "bad_token")
+
+
 def bad_token(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-    absent = draw(st.sampled_from(["no_token", "bad_token"])) == "no_token"
+    absent = ctx.pick(draw, "token", st.sampled_from(_TOKENS)) == "no_token"
     body.auth = Auth.from_mode("match", "no_token" if absent else "bad_token")
     code = ctx.codes.match_no_token if absent else ctx.codes.match_bad_token
     return ctx.match(f"Authorization: {'absent' if absent else 'an unknown token'}", code)
@@ -323,17 +397,24 @@ def lip_without_livecode(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return ctx.match("faceData LIP video without liveCode", ctx.codes.match_lip)
 
 
+_OTHER_SOURCE = {"imgBase64": "bytes", "imgArr": "b64", "imgUrl": "b64"}
+
+
 def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = draw(st.sampled_from(image_targets("faceCompareNew", body.json)))
+    image = ctx.gen.pool.images[0]
+    choice = ctx.pin.get("sources")
+    if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
+        put_image(body, ctx.gen, target, image.name, encoding=_OTHER_SOURCE[choice])
     item = body.get(target)
     present = [s for s in JD_SOURCES if s in item]
     extra = [s for s in JD_SOURCES if s not in item]
-    choice = draw(st.sampled_from(["none", *extra, "all"]))
+    if choice is None:
+        choice = draw(st.sampled_from(["none", *extra, "all"]))
     if choice == "none":
         for s in present:
             body.delete((*target, s))
         return ctx.jd(f"{label(target)} without imgBase64/imgArr/imgUrl")
-    image = ctx.gen.pool.images[0]
     adds = extra if choice == "all" else [choice]
     for s in adds:
         if s == "imgUrl":  # a reserved name (RFC 2606): it can never be fetched
@@ -345,13 +426,20 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return ctx.jd(f"{label(target)} with {' + '.join(present + adds)}")
 
 
+def _not_fixed(right: str) -> list[str]:
+    # not lowercase: a case-insensitive lookup (MySQL's *_ci) is no sentence broken (E-044)
+    return sorted({right + "X", "X" + right[1:], "other"} - {right})
+
+
+def _fixed_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
+    fixed = gen.contract.jd_fixed_fields
+    return [{"name": k, "value": v} for k in sorted(fixed) for v in _not_fixed(fixed[k])]
+
+
 def fixed_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     fixed = ctx.gen.contract.jd_fixed_fields
-    name = draw(st.sampled_from(sorted(fixed)))
-    right = fixed[name]
-    # not lowercase: a case-insensitive lookup (MySQL's *_ci) is no sentence broken (E-044)
-    wrong = sorted({right + "X", "X" + right[1:], "other"} - {right})
-    value = draw(st.sampled_from(wrong))
+    name = ctx.pick(draw, "name", st.sampled_from(sorted(fixed)))
+    value = ctx.pick(draw, "value", st.sampled_from(_not_fixed(fixed[name])))
     body.set((name,), value)
     # 1162 业务参数配置错误 is the closest text; 100 参数不合法 and 43011 请求参数不在接受范围
     # fit as well (E-044)
@@ -364,7 +452,8 @@ def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     image = draw(st.sampled_from(ctx.gen.pool.images))
     put_image(body, ctx.gen, target, image.name, encoding="bytes")
     index = draw(st.integers(0, len(image.data) - 1))
-    value = draw(st.integers(256, 100_000) | st.integers(-100_000, -129))
+    high = ctx.pick(draw, "high", st.booleans())
+    value = draw(st.integers(256, 100_000) if high else st.integers(-100_000, -129))
     body.get((*target, "imgArr"))[index] = value
     return ctx.jd(f"{label(target)}.imgArr[{index}] = {value} (outside -128..255, E-021)")
 
@@ -372,6 +461,7 @@ def out_of_range(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 _BAD_TEXT = ("not base64!", "====", "YWJj*ZGVm", "YW Jj ZGVm", "\u00e9t\u00e9AAAA", "abc")
 _BAD_ENCODINGS = ("datauri", "b64lines", "b64nopad")
 _OTHER_FORMATS = ("gif", "bmp", "webp", "tiff")
+_MAGIC_KINDS = ("format", "noise", "other-media")
 
 
 def _match_image_over(draw: st.DrawFn, ctx: Ctx, body: Body, target: JsonPath) -> Expect:
@@ -435,13 +525,13 @@ def _expect(
 def bad_base64(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     field = (*target, "imgBase64") if body.request.api == "jd" else (*target, "data")
-    if draw(st.booleans()):
-        text = draw(st.sampled_from(_BAD_TEXT))
+    if "text" in ctx.pin or ("encoding" not in ctx.pin and draw(st.booleans())):
+        text = ctx.pick(draw, "text", st.sampled_from(_BAD_TEXT))
         if body.request.api == "jd":
             put_image(body, ctx.gen, target, ctx.gen.pool.images[0].name)
         body.set(field, text)
         return _expect(ctx, body, f"{label(field)} = {text!r}", exact_jd=True)
-    encoding = draw(st.sampled_from(_BAD_ENCODINGS))
+    encoding = ctx.pick(draw, "encoding", st.sampled_from(_BAD_ENCODINGS))
     image = draw(st.sampled_from(ctx.gen.pool.images))
     recipe = image.name
     if encoding == "b64nopad" and len(image.data) % 3 == 0:  # make sure there is padding to drop
@@ -453,7 +543,7 @@ def bad_base64(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     video = target == ("faceData",) and body.get(("faceData", "type")) == "video"
-    kind = draw(st.sampled_from(["format", "noise", "other-media"]))
+    kind = ctx.pick(draw, "kind", st.sampled_from(_MAGIC_KINDS))
     if kind == "format":
         recipe = (
             f"synthetic:48x40:{draw(st.integers(0, 9))}:{draw(st.sampled_from(_OTHER_FORMATS))}"
@@ -476,10 +566,13 @@ def truncated_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return _expect(ctx, body, detail)
 
 
+_EMPTY_SOURCES = ("imgBase64", "imgArr")
+
+
 def zero_byte_image(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     if body.request.api == "jd":
-        source = draw(st.sampled_from(["imgBase64", "imgArr"]))
+        source = ctx.pick(draw, "source", st.sampled_from(_EMPTY_SOURCES))
         encoding = "b64" if source == "imgBase64" else "bytes"
         put_image(body, ctx.gen, target, ctx.gen.pool.images[0].name, encoding=encoding)
         body.set((*target, source), "" if source == "imgBase64" else [])
@@ -510,7 +603,7 @@ _GATEWAY_MODES = {
     # as conformance's FH-A03, FH-A04: an empty appkey is as missing (参数不能为空); the valid
     # appkey extended is another (a service looking it up by prefix takes it)
     "bad-appkey": ["no_appkey", "no_appkey:empty", "wrong_appkey", "wrong_appkey:extended"],
-    "bad-timestamp": [
+    "bad-timestamp": [  # each future/expired mode with an offset drawn (_gateway_modes: pinned too)
         "no_timestamp",
         "no_timestamp:empty",
         "malformed_timestamp:abc",
@@ -540,12 +633,24 @@ _GATEWAY_MODES = {
 }
 
 
+# a client's Beijing time (UTC+8) written as UTC: 8 hours ahead, a real service's mistake
+BEIJING_AHEAD_MS = 8 * 3_600_000
+
+
+def _gateway_modes(rule: str) -> Modes:
+    def modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
+        ahead = [{"mode": "future_timestamp", "offset": BEIJING_AHEAD_MS}]
+        return _each("mode", _GATEWAY_MODES[rule]) + (ahead if rule == "bad-timestamp" else [])
+
+    return modes
+
+
 def _gateway(rule: str) -> Mutate:
     def mutate(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-        mode = draw(st.sampled_from(_GATEWAY_MODES[rule]))
+        mode = ctx.pick(draw, "mode", st.sampled_from(_GATEWAY_MODES[rule]))
         if mode in ("expired_timestamp", "future_timestamp"):
             window = ctx.gen.contract.jd_timestamp_window_ms
-            offset = draw(st.integers(window + 60_000, 30 * 86_400_000))
+            offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
         if body.auth.timestamp == How.FRACTION:  # FH-A13's codes
@@ -564,24 +669,57 @@ MUTATORS: tuple[Mutator, ...] = (
     Mutator("wrong-type", _ALL_BODIES, _field_rule("wrong-type")),
     Mutator("enum-outside", IMAGE_OPS, _field_rule("enum-outside")),
     Mutator("empty-string", _ALL_BODIES, _field_rule("empty-string")),
-    Mutator("oversize", _ALL_BODIES, oversize),
+    Mutator("oversize", _ALL_BODIES, oversize, _oversize_modes),
     Mutator("oversize", ("matchIdno",), oversize_face_data),
     Mutator("unicode-control", IMAGE_OPS, _field_rule("unicode-control")),
-    Mutator("deep-json", IMAGE_OPS, deep_json),
-    Mutator("huge-json", IMAGE_OPS, huge_json),
-    Mutator("not-json", (*MATCH_OPS, "faceCompareNew"), not_json),
+    Mutator("deep-json", IMAGE_OPS, deep_json, lambda gen, op: _each("depth", _DEPTHS)),
+    Mutator(
+        "huge-json",
+        IMAGE_OPS,
+        huge_json,
+        lambda gen, op: _each("items", (True, False)) if op == "faceCompareNew" else [],
+    ),
+    Mutator(
+        "not-json",
+        (*MATCH_OPS, "faceCompareNew"),
+        not_json,
+        lambda gen, op: _each("body", _NOT_JSON),
+    ),
     Mutator("extra-field", ("liveCode",), extra_field),
-    Mutator("bad-token", MATCH_OPS, bad_token),
+    Mutator("bad-token", MATCH_OPS, bad_token, lambda gen, op: _each("token", _TOKENS)),
     Mutator("bad-check-digit", ("matchIdno",), bad_check_digit),
     Mutator("lip-without-livecode", ("match", "matchIdno"), lip_without_livecode),
-    Mutator("image-sources", ("faceCompareNew",), image_sources),
-    Mutator("fixed-field", ("faceCompareNew",), fixed_field),
-    Mutator("out-of-range", ("faceCompareNew",), out_of_range),
-    *(Mutator(rule, ("faceCompareNew",), _gateway(rule)) for rule in _GATEWAY_MODES),
-    Mutator("bad-base64", IMAGE_OPS, bad_base64),
-    Mutator("wrong-magic", IMAGE_OPS, wrong_magic),
+    Mutator(
+        "image-sources",
+        ("faceCompareNew",),
+        image_sources,
+        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all")),
+    ),
+    Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),
+    Mutator(
+        "out-of-range",
+        ("faceCompareNew",),
+        out_of_range,
+        lambda gen, op: _each("high", (True, False)),
+    ),
+    *(
+        Mutator(rule, ("faceCompareNew",), _gateway(rule), _gateway_modes(rule))
+        for rule in _GATEWAY_MODES
+    ),
+    Mutator(
+        "bad-base64",
+        IMAGE_OPS,
+        bad_base64,
+        lambda gen, op: _each("text", _BAD_TEXT) + _each("encoding", _BAD_ENCODINGS),
+    ),
+    Mutator("wrong-magic", IMAGE_OPS, wrong_magic, lambda gen, op: _each("kind", _MAGIC_KINDS)),
     Mutator("truncated-image", IMAGE_OPS, truncated_image),
-    Mutator("zero-byte-image", IMAGE_OPS, zero_byte_image),
+    Mutator(
+        "zero-byte-image",
+        IMAGE_OPS,
+        zero_byte_image,
+        lambda gen, op: _each("source", _EMPTY_SOURCES) if op == "faceCompareNew" else [],
+    ),
     Mutator("decompression-bomb", IMAGE_OPS, decompression_bomb),
     Mutator("huge-dimensions", IMAGE_OPS, huge_dimensions),
 )
@@ -619,13 +757,21 @@ def mutators_for(
 
 @st.composite
 def invalid_cases(
-    draw: st.DrawFn, gen: Gen, codes: Codes, pairs: tuple[tuple[str, Mutator], ...]
+    draw: st.DrawFn,
+    gen: Gen,
+    codes: Codes,
+    pairs: tuple[tuple[str, Mutator], ...],
+    pin: Pin | None = None,
 ) -> InvalidCase:
-    # each rule equally likely, whatever its operations
-    rules = list(dict.fromkeys(m.rule for _, m in pairs))
-    rule = draw(st.sampled_from(rules))
-    operation, mutator = draw(st.sampled_from([p for p in pairs if p[1].rule == rule]))
+    """A case of one of ``pairs``' rules, or (``pin``) of that mode."""
+    if pin is None:  # each rule equally likely, whatever its operations
+        rules = list(dict.fromkeys(m.rule for _, m in pairs))
+        rule = draw(st.sampled_from(rules))
+        operation, mutator = draw(st.sampled_from([p for p in pairs if p[1].rule == rule]))
+        choice: Mapping[str, Any] = {}
+    else:
+        operation, mutator, choice = pin.operation, pin.mutator, pin.choice
     base = draw(base_request(gen, operation))
     body = Body(base)
-    expect = mutator.fn(draw, Ctx(gen, codes), body)
+    expect = mutator.fn(draw, Ctx(gen, codes, choice), body)
     return InvalidCase(body.build(), mutator.rule, **vars(expect), field=body.field())

@@ -31,7 +31,7 @@ from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
 from ._checks import Problem, Run, record_reading, refused_as_invalid
-from ._invalid import OPERATIONS, InvalidCase, invalid_cases, mutators_for
+from ._invalid import OPERATIONS, PIN_MARK, InvalidCase, Pin, invalid_cases, mutators_for, pins_for
 from ._pool import render, shows_a_face
 from ._valid import (
     jd_pair,
@@ -148,17 +148,26 @@ def build_valid(run: Run, prop: str, api: str) -> Callable[[], None]:
 
 @register(STATELESS, "invalid-requests", "an invalid request gets its documented error code")
 def build_invalid(run: Run, prop: str, api: str) -> dict[str, Callable[[], None]]:
-    """One test per rule, so every rule gets its share of the budget (not 1/25 of it on average)."""
+    """One test per rule, so every rule gets its share of the budget (not 1/25 of it on average);
+    before it, one test per mode of the rule (part ``RULE#N``, one example each), so every mode
+    is sent whatever the seed."""
     pairs = tuple(mutators_for(api, OPERATIONS[api], None))
 
-    def for_rule(rule: str) -> Callable[[], None]:
-        @given(invalid_cases(run.gen, run.codes, tuple(p for p in pairs if p[1].rule == rule)))
+    def for_rule(name: str, pin: Pin | None = None) -> Callable[[], None]:
+        mine = tuple(p for p in pairs if p[1].rule == name)
+
+        @given(invalid_cases(run.gen, run.codes, mine, pin))
         def invalid_requests_get_their_code(case: InvalidCase) -> None:
             run.refused(prop, case, strict=case.exact or run.is_emulator)
 
         return invalid_requests_get_their_code
 
-    return {rule: for_rule(rule) for rule in dict.fromkeys(m.rule for _, m in pairs)}
+    tests: dict[str, Callable[[], None]] = {}
+    for name in dict.fromkeys(m.rule for _, m in pairs):
+        pins = pins_for(run.gen, tuple(p for p in pairs if p[1].rule == name))
+        tests |= {f"{name}{PIN_MARK}{i}": for_rule(name, pin) for i, pin in enumerate(pins, 1)}
+        tests[name] = for_rule(name)
+    return tests
 
 
 # --- metamorphic ------------------------------------------------------------------------------

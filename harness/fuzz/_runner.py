@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
-from hypothesis import HealthCheck, Verbosity, seed, settings
+from hypothesis import HealthCheck, Phase, Verbosity, seed, settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import Flaky, FlakyFailure, HypothesisWarning
 from hypothesis.stateful import run_state_machine_as_test
@@ -50,6 +50,7 @@ from harness.suite import RunContext
 from ._checks import PropertyFailed, Run
 from ._client import FuzzClient
 from ._findings import write_findings
+from ._invalid import PIN_MARK
 from ._pool import image_pool
 from ._properties import PROPERTIES, QUOTA_CREDENTIALS, SWAP_TOLERANCE, Property
 from ._rules import RULES, Codes
@@ -329,13 +330,20 @@ def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcom
     out, built = _Outcome(), prop.build(run, prop.id, prop.api)
     per_part = max(PART_MIN_EXAMPLES, round(run.max_examples * prop.share / PART_DIVISOR))
     for part, test in built.items() if isinstance(built, dict) else [("", built)]:
-        if parts is not None and part not in parts:
+        rule, pinned, _ = part.partition(PIN_MARK)
+        if parts is not None and rule not in parts:
             continue
+        examples = per_part if part else max(1, round(run.max_examples * prop.share))
+        name = prop.id.replace(":", "-") + (f"-{part}" if part else "")
+        database = None if pinned else DirectoryBasedExampleDatabase(str(run.db_root / name))
+        phases = settings().phases
+        if pinned:  # one mode of a rule: its simplest example (hypothesis tries that first), as
+            # good as shrunk and the same every run: no search, nothing to remember
+            examples, phases = 1, (Phase.explicit, Phase.generate)
         config = settings(
-            max_examples=per_part if part else max(1, round(run.max_examples * prop.share)),
-            database=DirectoryBasedExampleDatabase(
-                str(run.db_root / (prop.id.replace(":", "-") + (f"-{part}" if part else "")))
-            ),
+            max_examples=examples,
+            database=database,
+            phases=phases,
             deadline=None,
             derandomize=False,
             print_blob=False,
