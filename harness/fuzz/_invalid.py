@@ -152,10 +152,13 @@ def _nonempty_text(f: Field) -> bool:
 
 
 def _outside(values: list[Any]) -> list[str]:
+    """Values outside an enum under every reading: not another letter case of one (the documents
+    say nothing of case; a service may upper-case `silent`, as a 固定值, E-044)."""
     out = []
     for v in map(str, values):
-        out += [v.upper(), v.lower(), v + "X", v[:-1], "ftp"]
-    return sorted({o for o in out if o and o not in values})
+        out += [v + "X", v[:-1], "ftp"]
+    folded = {str(v).casefold() for v in values}
+    return sorted({o for o in out if o and o.casefold() not in folded})
 
 
 _FULLWIDTH = {c: chr(ord(c) + 0xFEE0) for c in map(chr, range(0x21, 0x7F))}

@@ -123,3 +123,15 @@ def test_every_mode_of_a_rule_is_sent_so_each_seed_finds_the_defect(
         shows = next((c for c in cases if _problems(url, c)), None)
     assert shows is not None, [c.detail for c in cases]
     assert _problems(control, shows) == []  # the defect's, not a false red
+
+
+def test_an_enum_is_broken_by_values_outside_it_under_every_reading() -> None:
+    """Review of session 16: another letter case of an enum value (`silent` for SILENT) is no value
+    outside it under every reading (the documents say nothing of case, E-044), so fuzz's
+    enum-outside never sends one as invalid; a value outside it in any case still is."""
+    from harness.fuzz._invalid import _outside
+
+    values = ["SILENT", "LIP"]
+    wrong = _outside(values)
+    assert wrong and not {w.casefold() for w in wrong} & {"silent", "lip"}, wrong
+    assert "SILENTX" in wrong and "ftp" in wrong
