@@ -217,16 +217,22 @@ def test_a_contradicted_claim_is_an_observed_reading_not_a_failure(
     assert statuses["match.score>=70"] == "pass" and statuses["jd.e5"] == "inconclusive"
     messages = {c.check: c.message or "" for c in suite.checks}
     assert messages["match.score>=70"].startswith("contradicted (worse) under reading E-044")
+    summary, errata = _summary(suite)
+    assert summary.verdict == "pass"
+    assert (errata["E-044"].observed, errata["E-036"].observed) == ("alternative", "alternative")
+
+
+def _summary(suite: Any, required: dict[str, str] | None = None) -> tuple[Any, dict[str, Any]]:
+    """The run's summary.json model (under the policy's ``required`` readings), and its errata."""
     summary = build_summary(
         target="t",
         started_at=suite.started_at,
         finished_at=suite.finished_at,
         suites=[suite],
         contract=load_contract(),
+        required_readings=required,
     )
-    errata = {e.id: e for e in summary.errata}
-    assert summary.verdict == "pass"
-    assert (errata["E-044"].observed, errata["E-036"].observed) == ("alternative", "alternative")
+    return summary, {e.id: e for e in summary.errata}
 
 
 def test_a_contradicted_claim_fails_when_the_policy_requires_the_reading(
@@ -258,15 +264,7 @@ def test_a_contradicted_claim_fails_when_the_policy_requires_the_reading(
     statuses = {c.check: c.status for c in suite.checks}
     assert statuses["match.score>=70"] == "fail" and statuses["jd.e5"] == "inconclusive"
     assert "(required by the gate policy)" in _rows(suite)["jd.result"].verdict_reason
-    summary = build_summary(
-        target="t",
-        started_at=suite.started_at,
-        finished_at=suite.finished_at,
-        suites=[suite],
-        contract=load_contract(),
-        required_readings=required,
-    )
-    errata = {e.id: e for e in summary.errata}
+    summary, errata = _summary(suite, required)
     assert summary.verdict == "fail" and summary.exit_code == 1
     assert (errata["E-044"].observed, errata["E-044"].required) == ("alternative", "default")
 
