@@ -59,7 +59,7 @@ NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: 
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
-OFF_SCALE = "score out of range"  # a number, not on the documented scale: no decision to read
+OFF_SCALE = "score out of range"  # a number, not on the documented scale: the score is not read
 
 
 def _retry_after(exchange: Exchange) -> float | None:
@@ -74,8 +74,10 @@ def _retry_after(exchange: Exchange) -> float | None:
 def outcome_of(answer: Answer) -> Outcome:
     """A comparison that ran (E-039) is ``ok``, JD's 1115 a non-match (E-044); else ``fta`` for
     ``image_quality`` codes, ``error`` for the rest. No usable score is ``error`` (a broken service
-    is no rejecting one) unless /match gave its decision (E-011); an unusable score sent (``1e308``)
-    is ``error`` whatever was decided: no answer on the scale the claims are about."""
+    is no rejecting one) unless /match gave its decision (E-011); a number off the documented scale
+    (JD's 0..1 answered as 85: a scale the conformance rule on the range fails, not the accuracy)
+    counts by the decision sent with it (``result``, ``success``) and is unknown at the score
+    thresholds (code :data:`OFF_SCALE`, noted); with no decision either, ``error``."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -84,7 +86,10 @@ def outcome_of(answer: Answer) -> Outcome:
     not_passed = answer.meaning is not None and answer.meaning.name == NOT_PASSED
     code = "0" if answer.where == "status" else str(answer.code)
     if (compared or not_passed) and answer.score is None and answer.score_sent:
-        return Outcome(None, None, OFF_SCALE if answer.score_off_scale else code, "error")
+        decision = False if not_passed else answer.decision
+        if not answer.score_off_scale or decision is None:
+            return Outcome(None, None, OFF_SCALE if answer.score_off_scale else code, "error")
+        return Outcome(score=None, decision=decision, code=OFF_SCALE)
     if compared:
         if answer.score is None and answer.api == "match" and answer.decision is None:
             return Outcome(None, None, code, "error")
@@ -414,7 +419,9 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
         low, high = contract.score_ranges[api]
         notes.append(
             f"{api}: {off} answer(s) carried a score outside the documented {low:g}..{high:g}: "
-            "not on the documented scale, so counted as no usable answer, not as a decision"
+            "not on the documented scale, so the score is unknown at the score thresholds (and "
+            "left out of EER, DET and histogram), not read as a decision; the service's own "
+            "decision sent with it still counts (JD's result, /match's success)"
         )
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
         notes.append(

@@ -112,23 +112,33 @@ OFF = Outcome(None, None, "score out of range", "error")
 
 
 @pytest.mark.parametrize(
-    ("api", "body"),
+    ("api", "body", "decision"),
     [
-        ("match", _match(0, {"success": "true", "score": "1e308"})),
-        ("match", _match(0, {"success": "true", "score": "100.5"})),
-        ("match", _match(0, {"success": "false", "score": "-1"})),
-        ("jd", _jd(code=0, result=True, score=1e308)),
-        ("jd", _jd(code=1155, result=False, score=1.5)),
-        ("jd", _jd(code=1115, result=False, score=-0.2)),  # score_too_low, E-044
+        ("match", _match(0, {"success": "true", "score": "1e308"}), True),
+        ("match", _match(0, {"success": "true", "score": "100.5"}), True),
+        ("match", _match(0, {"success": "false", "score": "-1"}), False),
+        ("jd", _jd(code=0, result=True, score=1e308), True),
+        ("jd", _jd(code=1155, result=False, score=1.5), False),
+        ("jd", _jd(code=0, result=True, score=85), True),  # a 0..100 scale where 0..1 is documented
+        ("jd", _jd(code=1115, result=False, score=-0.2), False),  # score_too_low, E-044
     ],
-    ids=["match-1e308", "match-100.5", "match-neg", "jd-1e308", "jd-1.5", "jd-1115-neg"],
+    ids=["match-1e308", "match-100.5", "match-neg", "jd-1e308", "jd-1.5", "jd-85", "jd-1115-neg"],
 )
-def test_a_score_off_the_documented_scale_is_no_decision(
-    contract: Any, api: str, body: dict[str, Any]
+def test_a_score_off_the_documented_scale_is_no_score_but_the_decision_counts(
+    contract: Any, api: str, body: dict[str, Any], decision: bool
 ) -> None:
-    """A finite score outside /match's 0..100 or JD's 0..1 (E-004) is no answer on the scale the
-    claims are about: counted apart, never as a match or a non-match."""
-    assert outcome_of(read_answer(contract, api, 200, body)) == OFF
+    """A finite score outside /match's 0..100 or JD's 0..1 (E-004) is no score on the scale the
+    claims are about: never read as a match or a non-match at a threshold, counted apart (its
+    code). The decision sent with it is still the service's answer: JD's ``result`` counts for
+    ``jd.result`` (the conformance rule on the range is the one that fails the scale)."""
+    assert outcome_of(read_answer(contract, api, 200, body)) == Outcome(
+        None, decision, "score out of range", "ok"
+    )
+
+
+def test_a_score_off_the_scale_without_a_decision_is_no_answer(contract: Any) -> None:
+    assert classify_match(_match(0, {"score": "150"}), contract) == OFF
+    assert classify_jd(_jd(code=0, score=85), contract) == OFF
 
 
 def test_jd_score_that_is_no_number_is_no_decision(contract: Any) -> None:
@@ -221,4 +231,5 @@ def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
     )  # fmt: skip
     notes = _notes(result, 0, "jd", contract)
     assert notes[0].startswith("jd: 3 answer(s) carried a score outside the documented 0..1")
-    assert "not as a decision" in notes[0]
+    assert "not read as a decision" in notes[0]
+    assert "decision sent with it still counts" in notes[0]
