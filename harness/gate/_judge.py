@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from harness.accuracy._stats import n_needed_for_zero_failures
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
 from harness.results import (
@@ -29,6 +30,7 @@ from harness.results import (
     SuiteResult,
     Suites,
     Summary,
+    ThresholdResult,
     merge_findings,
     shared_codes_row,
 )
@@ -166,6 +168,10 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
 
 
 def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
+    """FMR / FNMR at one operating point against the policy's maxima. Without an explicit
+    ``bound`` a sample too small to decide a limit (fewer pairs than the rule of three asks, the
+    accuracy suite's "untestable") is inconclusive, never a pass on no evidence: 0 false matches
+    in 51 pairs says nothing of FMR <= 0.001. Its interval lying above the limit still fails."""
     maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr}
     expected = ", ".join(f"{k.upper()} <= {v:g}" for k, v in maxima.items() if v is not None)
     expected += " (95% upper bound)" if limit.bound == "upper95" else ""
@@ -177,25 +183,55 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         known = ", ".join(str(r.claim) for r in rows) or "none"
         why = f"no operating point {limit.claim!r} was measured (measured: {known})"
         return _missing(name, expected, accuracy, why)
-    problems, shown = [], []
+    problems, shown, undecided = [], [], []
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
         value = getattr(row, rate)
+        interval = getattr(row, f"{rate}_ci95") or (None, None)
         if limit.bound == "upper95":
-            value = (getattr(row, f"{rate}_ci95") or (None, None))[1]
+            value = interval[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
         if value is None:
             problems.append(f"{rate.upper()} not measured")
+        elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
+            undecided.append(doubt)
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+    inconclusive = bool(undecided) and not problems
     return GateCriterion(
         name=name,
-        passed=not problems,
+        passed=not problems and not undecided,
+        inconclusive=inconclusive,
         expected=expected,
         actual=", ".join(shown),
-        reason="; ".join(problems),
+        reason="; ".join(problems or undecided),
+        testable_when='more pairs scored (a larger --faces set), or bound = "estimate" in the '
+        "policy to judge the point estimate alone"
+        if inconclusive
+        else None,
     )
+
+
+def _undecided(
+    row: ThresholdResult, rate: str, maximum: float, interval: tuple[float | None, float | None]
+) -> str | None:
+    """Why the sample cannot decide ``rate <= maximum`` (None when it can): fewer pairs than
+    a zero count needs to show the limit at 95% (``n_needed_for_zero_failures``), unless the
+    interval already lies above it. A limit of 1 is always met; one of 0 is never shown."""
+    if maximum >= 1 or (interval[0] is not None and interval[0] > maximum):
+        return None
+    pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
+    kind = "impostor" if rate == "fmr" else "genuine"
+    if maximum <= 0:
+        return f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
+    needed = n_needed_for_zero_failures(maximum)
+    if pairs >= needed:
+        return None
+    seen = f"{rate.upper()} {getattr(row, rate):.4g} in {pairs} {kind} pairs"
+    if interval[1] is not None:
+        seen += f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}])"
+    return f"{seen}: {needed} are needed to decide {rate.upper()} <= {maximum:g}"
 
 
 def coverage_criteria(

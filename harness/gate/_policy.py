@@ -76,7 +76,9 @@ class AccuracyLimit(Section):
     claim: str = Field(min_length=1)  # e.g. 'match.score>=80' or 'jd.result'
     max_fmr: float | None = Field(default=None, ge=0, le=1)
     max_fnmr: float | None = Field(default=None, ge=0, le=1)
-    bound: Literal["estimate", "upper95"] = "estimate"  # or the 95% interval's upper bound
+    # None: the estimate, where the sample can decide the limit (else inconclusive, as the
+    # accuracy suite's untestable); "estimate" alone; or the 95% interval's upper bound
+    bound: Literal["estimate", "upper95"] | None = None
 
     @model_validator(mode="after")
     def _something(self) -> AccuracyLimit:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from harness.gate import parse_policy
 from harness.gate._judge import judge
 from harness.results import BaselineComparison, Regression, SuiteResult
@@ -192,7 +196,12 @@ def test_accuracy_limits_estimate_and_upper_bound():
     policy = parse_policy(
         {
             "accuracy": [
-                {"claim": "match.score>=80", "max_fmr": 0.02, "max_fnmr": 0.05},
+                {
+                    "claim": "match.score>=80",
+                    "max_fmr": 0.02,
+                    "max_fnmr": 0.05,
+                    "bound": "estimate",
+                },
                 {"claim": "match.score>=80", "max_fmr": 0.05, "bound": "upper95"},
                 {"claim": "jd.result", "max_fnmr": 0.5},
                 {"claim": "match.score>=99", "max_fmr": 0.5},
@@ -208,6 +217,52 @@ def test_accuracy_limits_estimate_and_upper_bound():
         "no operating point 'match.score>=99' was measured (measured: match.score>=80, jd.result)"
         == crits[3].reason
     )
+
+
+def _counted(claim: str, k: int, n: int, k_genuine: int = 0, genuine: int = 60) -> dict[str, Any]:
+    from harness.accuracy._stats import clopper_pearson
+
+    return {
+        "claim": claim,
+        "fmr": k / n,
+        "fmr_ci95": clopper_pearson(k, n),
+        "impostor": n,
+        "fnmr": k_genuine / genuine,
+        "fnmr_ci95": clopper_pearson(k_genuine, genuine),
+        "genuine": genuine,
+        "verdict": "untestable",
+    }
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "bound", "outcome"),
+    [
+        (0, 51, None, "inconclusive"),  # the accuracy suite calls FMR 1e-3 untestable here
+        (1, 51, None, "inconclusive"),  # CI [0.0005, 0.1]: no evidence either way
+        (0, 51, "estimate", "pass"),  # the user asked for the point estimate alone
+        (1, 51, "estimate", "fail"),
+        (0, 51, "upper95", "fail"),
+        (9, 51, None, "fail"),  # CI [0.08, 0.31] lies above 0.001: decided
+        (0, 3000, None, "pass"),  # 2,995 pairs decide 1e-3 (rule of three)
+        (4, 3000, None, "fail"),  # decided by the estimate, as before
+    ],
+)
+def test_an_accuracy_limit_the_sample_cannot_decide_is_inconclusive(
+    k: int, n: int, bound: str | None, outcome: str
+) -> None:
+    """`max_fmr = 0.001` on 51 impostor pairs: the suite itself calls such a claim untestable,
+    so the gate's default must not pass it on the point estimate 0 (nor fail it on 1/51)."""
+    limit: dict[str, Any] = {"claim": "match.score>=80", "max_fmr": 0.001, "max_fnmr": 0.2}
+    if bound is not None:
+        limit["bound"] = bound
+    result = accuracy([_counted("match.score>=80", k, n)])
+    gate, _ = judge(parse_policy({"accuracy": [limit]}), {"accuracy": result}, ran=("accuracy",))
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
+    if outcome == "inconclusive":
+        assert f"in {n} impostor pairs" in crit.reason and "2995 are needed" in crit.reason
+        assert 'bound = "estimate"' in (crit.testable_when or "")
+        assert not gate.passed or not gate.inconclusive_blocks
 
 
 def test_baseline_regressions_fail_the_gate_unless_told_not_to():

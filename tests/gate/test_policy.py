@@ -29,6 +29,11 @@ def test_the_shipped_example_parses_and_says_what_the_docs_say():
     assert policy.suites.required == ["conformance", "fuzz", "load", "accuracy"]
     assert policy.load.min_qps_limit == 40 and policy.load.p99_at_rps == 20
     assert {a.claim for a in policy.accuracy} == {"match.score>=80", "jd.result"}
+    # sanity bounds on the built-in faces: the estimate, chosen explicitly (unset: inconclusive)
+    assert {a.bound for a in policy.accuracy} == {"estimate"}
+    docs = (REPO / "docs" / "gate.md").read_text(encoding="utf-8")
+    assert 'bound = "estimate"' in docs and "unset (the default)" in docs
+    assert parse_policy({"accuracy": [{"claim": "x", "max_fmr": 0.1}]}).accuracy[0].bound is None
     assert "examples/gate.toml" in (REPO / "docs" / "gate.md").read_text(encoding="utf-8")
 
 
