@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from harness.loadgen.limit import describe_limit
 from harness.report import plots
-from harness.results import SEVERITIES, SUITE_NAMES, Summary
+from harness.results import SEVERITIES, SUITE_NAMES, AccuracyMetrics, Summary
 
 _SUITE_TITLES = {
     "conformance": "Contract conformance",
@@ -86,6 +86,26 @@ def _quotes(rule_ids: set[str]) -> dict[str, str]:
     return {rule.id: rule.quote for rule in RULES if rule.id in rule_ids and rule.quote}
 
 
+def _accuracy(summary: Summary) -> dict[str, Any]:
+    """What the accuracy command prints beside its table (``harness/commands/accuracy.py``):
+    the suite's notes, and the contradicted claims that are an observed reading, not failed."""
+    suite = summary.suites.accuracy
+    metrics = suite.metrics if suite.status != "skipped" else None
+    if not isinstance(metrics, AccuracyMetrics):
+        return {"accuracy_notes": [], "accuracy_observed": None}
+    notes = [str(note) for note in (metrics.model_extra or {}).get("notes") or []]
+    observed = [
+        extra
+        for row in metrics.thresholds
+        if row.verdict == "contradicted"
+        and not (extra := row.model_extra or {}).get("reading_required")
+        and extra.get("reading")
+    ]
+    errata = ", ".join(sorted({str(extra["reading"]) for extra in observed}))
+    count = {"count": len(observed), "errata": errata} if observed else None
+    return {"accuracy_notes": notes, "accuracy_observed": count}
+
+
 def _context(summary: Summary) -> dict[str, Any]:
     findings = summary.findings()
     severity_counts = Counter(f.severity for f in findings)
@@ -105,6 +125,7 @@ def _context(summary: Summary) -> dict[str, Any]:
         "duration_s": max(duration, 0.0),
         "plots": _plots(summary),
         "inconclusive": summary.inconclusive_items(),
+        **_accuracy(summary),
     }
 
 

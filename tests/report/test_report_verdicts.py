@@ -160,3 +160,42 @@ def test_html_shows_inconclusive_grey_with_reason_and_remedy() -> None:
         )
     )
     assert '<header class="banner interrupted"' in stopped and "SIGINT after 3.0 s" in stopped
+
+
+def test_html_shows_the_accuracy_suites_notes_and_observed_readings() -> None:
+    """What the accuracy command prints beside its table (its notes, the contradicted claims that
+    are an observed reading, the pairs a claim needs) is in report.html too; images stay out."""
+    from harness.results import AccuracyMetrics
+
+    sha = "ab" * 32
+    notes = [
+        "jd: 12 answer(s) carried a score outside the documented 0..1: not on the documented scale",
+        f"match: 2 image(s) re-encoded as JPEG (pairs keep the original image's sha256 {sha})",
+        "the false-match claims of the internal API stand in /idno's score row (ERRATA E-044)",
+    ]
+    row = {
+        "claim": "match.score>=70",
+        "claimed_fmr": 1e-3,
+        "fmr": 0.9,
+        "fmr_ci95": [0.88, 0.92],
+        "genuine": 23,
+        "impostor": 355,
+        "verdict": "contradicted",
+        "verdict_direction": "worse",
+        "verdict_reason": "contradicted (worse) under reading E-044 (observed, not required): "
+        "320 false matches in 355 impostor pairs: 95% CI [0.88, 0.92] lies above the claimed 0.001",
+        "impostor_pairs_needed": 2995,
+        "reading": "E-044",
+        "reading_required": False,
+    }
+    metrics = AccuracyMetrics.model_validate({"thresholds": [row], "notes": notes})
+    html = render_html(_summary(SuiteResult(name="accuracy", status="pass", metrics=metrics)))
+    section = html[html.index('<section id="accuracy">') : html.index('<section id="gate">')]
+    assert "<h3>Notes</h3>" in section
+    for note in notes:
+        assert f"<li>{note.replace(chr(39), '&#39;')}</li>" in section
+    assert "1 documented claim(s) contradicted under reading E-044</b>: observed, not failed" in (
+        section
+    )
+    assert "2,995 impostor needed" in section and "95% CI [0.88, 0.92]" in section
+    assert "base64" not in html and "data:image" not in html
