@@ -26,6 +26,7 @@ from ._stats import (
     Claim,
     Verdict,
     clopper_pearson,
+    decided_against_score,
     det_curve,
     eer_with_interval,
     judge_claim,
@@ -50,6 +51,8 @@ class AccuracyResult:
     det: dict[str, list[float]] | None
     histogram: dict[str, list[float]] | None
     run: dict[str, Any]  # how the figures were obtained: differs between a fresh and a resumed run
+    # pairs with a score and a decision: how many decided against the score at best, and where
+    decisions: dict[str, Any] | None = None
 
     @property
     def measured(self) -> dict[str, int]:
@@ -81,6 +84,7 @@ class AccuracyResult:
             "det": self.det,
             "histogram": self.histogram,
             "run": dict(self.run),
+            "decisions": self.decisions,
         }
 
 
@@ -159,6 +163,13 @@ def run_accuracy(
         det = det_curve(g, i)
         histogram = score_histogram(g, i, score_range=score_range)
 
+    both = [(o.score, o.decision) for _, o in ok if o.score is not None and o.decision is not None]
+    decisions = None
+    if both:
+        scores, decided = zip(*both)
+        against, at = decided_against_score(scores, decided)
+        decisions = {"pairs": len(both), "against_score": against, "best_threshold": at}
+
     n_genuine = sum(p.genuine for p in planned)
     return AccuracyResult(
         api=api,
@@ -171,6 +182,7 @@ def run_accuracy(
         det=det,
         histogram=histogram,
         run={"calls": budget.used, "from_cache": from_cache, "budget_exhausted": exhausted},
+        decisions=decisions,
     )
 
 
@@ -198,6 +210,7 @@ def _claim_row(
         tally[(False, None)],
         tally[(True, True)],
         people=((matched, len(people)), (matched + unknown, len(people))),
+        genuine=genuine,
     )
     return {
         "claim": claim.name,
@@ -231,6 +244,7 @@ def _judged(
     genuine_accepted: int,
     *,
     people: tuple[tuple[int, int], tuple[int, int]] | None = None,
+    genuine: int | None = None,
 ) -> Verdict:
     """The verdict with ``unknown`` impostor pairs (no score, E-011) all no match, unless all
     false matches decide otherwise: then untestable."""
@@ -239,6 +253,7 @@ def _judged(
         claimed_fmr=claim.claimed_fmr,
         at_most=claim.at_most,
         genuine_accepted=genuine_accepted,
+        genuine=genuine,
     )
     low = judge(false_matches, impostor + unknown, people=people and people[0])
     if not unknown or low.direction == "worse":

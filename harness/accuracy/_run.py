@@ -423,6 +423,15 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "left out of EER, DET and histogram), not read as a decision; the service's own "
             "decision sent with it still counts (JD's result, /match's success)"
         )
+    decisions = result.decisions or {}
+    if api == "jd" and (against := decisions.get("against_score")):
+        notes.append(
+            f"jd: result disagrees with the score: no one threshold on the score gives these "
+            f"decisions (the closest, {decisions['best_threshold']:g}, leaves {against} of "
+            f"{decisions['pairs']} pairs out), where the document's example decides by the score "
+            "(分数:0.7060586 阈值:0.8179 结果:false): the score (EER, DET) and result describe "
+            "different matchers, and jd.result is judged on result"
+        )
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
         notes.append(
             f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "

@@ -155,6 +155,21 @@ def score_histogram(
     return {"bin_edges": edges.tolist(), **counts}
 
 
+def decided_against_score(scores: Sequence[float], decisions: Sequence[bool]) -> tuple[int, float]:
+    """The fewest pairs whose decision no single threshold on the score explains, and that
+    threshold: ``(0, t)`` when ``score >= t`` gives every decision. Pairs scored exactly ``t``
+    may go either way (a score rounded for display, decided on the raw value)."""
+    s = np.asarray(scores, dtype=float)
+    d = np.asarray(decisions, dtype=bool)
+    accepted, rejected = np.sort(s[d]), np.sort(s[~d])
+    candidates = np.unique(s)  # above the highest score explains no more than at it (ties)
+    below = np.searchsorted(accepted, candidates, "left")  # accepted under t
+    against = below + rejected.size - np.searchsorted(rejected, candidates, "right")
+    strict = below + rejected.size - np.searchsorted(rejected, candidates, "left")
+    best = int(np.argmin(against * (s.size + 1) + strict))  # of the fewest, ties at t accepted
+    return int(against[best]), float(candidates[best])
+
+
 Rule = Literal["score>=", "decision"]
 VerdictName = Literal["contradicted", "consistent", "untestable"]
 
@@ -208,10 +223,12 @@ def judge_claim(
     at_most: bool = False,
     genuine_accepted: int | None = None,
     people: tuple[int, int] | None = None,
+    genuine: int | None = None,
 ) -> Verdict:
     """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons by the exact
     95% interval. ``people``: (pairs of people with a false match, pairs of people compared), as
-    impostor pairs of the same two people are not independent (the reasons say why each)."""
+    impostor pairs of the same two people are not independent (the reasons say why each);
+    ``genuine``: genuine pairs decided, ``genuine_accepted`` of them accepted."""
     needed = n_needed_for_zero_failures(claimed_fmr)
     lo, hi = clopper_pearson(false_matches, impostor)
     seen = f"{false_matches} false matches in {impostor} impostor pairs"
@@ -231,6 +248,13 @@ def judge_claim(
     elif lo > claimed_fmr:
         verdict, direction = "contradicted", "worse"
         reason = f"{seen}: {interval} lies above the claimed {claimed_fmr:g}"
+    elif genuine == 0 and false_matches == 0 and impostor:
+        verdict = "untestable"
+        reason = (
+            f"{seen} and no genuine pair decided at this operating point (a run cut short by "
+            "its budget, every genuine pair declined or unscored): whether it accepts any pair, "
+            "on the documented scale, cannot be told"
+        )
     elif genuine_accepted == 0 and false_matches == 0 and impostor:
         verdict = "untestable"
         reason = (

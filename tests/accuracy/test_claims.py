@@ -114,3 +114,32 @@ def test_score_claim_accepts_at_threshold_inclusive() -> None:
 def test_malformed_claims_are_rejected(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
         Claim("x", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("scores", "decisions", "expected"),
+    [
+        ([0.1, 0.5, 0.9], [False, True, True], (0, 0.5)),
+        ([0.84, 0.84, 0.9], [False, True, True], (0, 0.84)),  # a rounded score: a tie is either
+        ([0.1, 0.5, 0.9], [True, True, False], (1, 0.1)),
+        ([0.1, 0.2, 0.8, 0.9], [True, True, False, False], (2, 0.1)),  # the score reversed
+        ([0.3, 0.7], [False, False], (0, 0.7)),
+    ],
+)
+def test_decided_against_score(
+    scores: list[float], decisions: list[bool], expected: tuple[int, float]
+) -> None:
+    from harness.accuracy._stats import decided_against_score
+
+    assert decided_against_score(scores, decisions) == expected
+
+
+def test_no_genuine_pair_decided_is_said_so_not_blamed_on_the_scale() -> None:
+    """A slow service cut short by the time budget: 8 impostor pairs and no genuine pair done.
+    The reason blamed the scale ("not one genuine pair accepted ... another scale?"), a false
+    diagnosis: no genuine pair was compared at all. Genuine pairs all rejected keep that one."""
+    cut = judge_claim(0, 8, 1e-3, at_most=True, genuine_accepted=0, genuine=0)
+    assert cut.verdict == "untestable"
+    assert "no genuine pair decided" in cut.reason and "another scale" not in cut.reason
+    never = judge_claim(0, 8, 1e-3, at_most=True, genuine_accepted=0, genuine=5)
+    assert never.verdict == "untestable" and "another scale" in never.reason

@@ -460,3 +460,27 @@ def test_a_run_whose_impostor_pairs_were_all_declined_says_so(contract: Any) -> 
     assert "(0 impostor pairs, 2995 needed" in why and "data size" not in why
     assert "match: all 355 impostor pairs declined as failures to acquire" in why
     assert when.startswith("a service that finds the faces in these images")
+
+
+def test_a_result_that_disagrees_with_its_score_is_noted(
+    tmp_path: Path, synthetic_pairs: list[PairImages], contract: Any
+) -> None:
+    """JD's result right but its score reversed: jd.result is judged on result, and the note
+    says the score (EER, DET) describes another matcher than result (the document's example
+    decides by the score: 分数:0.7060586 阈值:0.8179 结果:false)."""
+    from harness.accuracy._run import _notes
+
+    def reversed_score(pair: PairImages) -> Outcome:
+        honest = scripted_compare()(pair)
+        assert honest.score is not None
+        return Outcome(score=100.0 - honest.score, decision=honest.decision, code="0")
+
+    claims = [Claim("jd.result", 1e-4, rule="decision", at_most=True)]
+    result = _run(synthetic_pairs, reversed_score, tmp_path / "r.jsonl", claims=claims)
+    decisions = result.to_dict()["decisions"]
+    assert decisions["pairs"] == len(synthetic_pairs) and decisions["against_score"] > 0
+    (note,) = [n for n in _notes(result, 0, "jd", contract) if "result disagrees" in n]
+    assert f"of {len(synthetic_pairs)} pairs out" in note
+    honest = _run(synthetic_pairs, scripted_compare(), tmp_path / "h.jsonl", claims=claims)
+    assert honest.to_dict()["decisions"]["against_score"] == 0
+    assert not [n for n in _notes(honest, 0, "jd", contract) if "result disagrees" in n]
