@@ -375,6 +375,11 @@ def inconclusive_reason(
         f"({impostor} impostor pairs{strictest})"
     )
     why += "".join(f"; {line}" for line in enough + declined)
+    if pending := sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results):
+        why += (  # a budget cut short, not the data: the same command continues from the cache
+            f"; {pending} planned pair(s) not measured: the request or time budget ran out "
+            "(the same command continues from the cache)"
+        )
     if dataset.caveat:
         why += f"; {dataset.caveat}"
     for line in stopped:

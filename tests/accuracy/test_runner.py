@@ -462,6 +462,33 @@ def test_a_run_whose_impostor_pairs_were_all_declined_says_so(contract: Any) -> 
     assert when.startswith("a service that finds the faces in these images")
 
 
+def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> None:
+    """A slow service under --max-seconds: 8 of 355 impostor pairs and no genuine pair done.
+    The reason gave only the data size, as if the folder were too small."""
+    from harness.accuracy._stats import documented_claims
+
+    from .conftest import image
+
+    (claim,) = documented_claims("match", contract)[0][:1]
+    planned = {"genuine": 23, "impostor": 355}
+    outcomes = {
+        "genuine": {"ok": 0, "fta": 0, "error": 0},
+        "impostor": {"ok": 8, "fta": 0, "error": 0},
+    }
+    pairs = [
+        PairImages(image(f"p{n}", f"a{n}"), image(f"q{n}", f"b{n}"), genuine=False)
+        for n in range(8)
+    ]
+    row = _claim_row(
+        claim, [(p, Outcome(10.0, False, "0")) for p in pairs], {"genuine": 0, "impostor": 0}
+    )
+    result = AccuracyResult("match", "t", planned, outcomes, {"0": 8}, [row], *[None] * 3, {})
+    why, _ = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
+    assert "(8 impostor pairs, 2995 needed" in why
+    assert "370 planned pair(s) not measured: the request or time budget ran out" in why
+    assert "no genuine pair decided" in row["verdict_reason"]
+
+
 def test_a_result_that_disagrees_with_its_score_is_noted(
     tmp_path: Path, synthetic_pairs: list[PairImages], contract: Any
 ) -> None:
