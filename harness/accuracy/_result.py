@@ -233,6 +233,9 @@ def _claim_row(
         "verdict_direction": verdict.direction,
         "verdict_reason": verdict.reason,
         "impostor_pairs_needed": verdict.impostor_pairs_needed,
+        # pairs of people with a false match, of those decided: what the gate's FMR limit
+        # reads beside the pairs (look-alike people are no evidence of a higher rate)
+        "fmr_people": [matched, sum(bool(got - {None}) for got in people.values())],
     }
 
 

@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from harness.accuracy._stats import n_needed_for_zero_failures
+from harness.accuracy._stats import clopper_pearson, n_needed_for_zero_failures
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
 from harness.results import (
@@ -218,9 +218,20 @@ def _undecided(
 ) -> str | None:
     """Why the sample cannot decide ``rate <= maximum`` (None when it can): fewer pairs than
     a zero count needs to show the limit at 95% (``n_needed_for_zero_failures``), unless the
-    interval already lies above it. A limit of 1 is always met; one of 0 is never shown."""
-    if maximum >= 1 or (interval[0] is not None and interval[0] > maximum):
+    interval already lies above it, over pairs of people too for FMR (the accuracy suite's
+    rule for a contradiction). A limit of 1 is always met; one of 0 is never shown."""
+    if maximum >= 1:
         return None
+    if interval[0] is not None and interval[0] > maximum:  # above the limit, unless from a few
+        people = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
+        if not people or clopper_pearson(*people)[0] > maximum:
+            return None
+        low, high = clopper_pearson(*people)
+        return (
+            f"FMR {getattr(row, rate):.4g} in {row.impostor} impostor pairs lies above "
+            f"{maximum:g}, but from {people[0]} of {people[1]} pairs of people (95% CI "
+            f"[{low:.3g}, {high:.3g}]): pairs of the same two people are not independent"
+        )
     pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
     kind = "impostor" if rate == "fmr" else "genuine"
     if maximum <= 0:

@@ -435,6 +435,7 @@ def test_false_matches_of_one_pair_of_look_alike_people_contradict_nothing(
     assert (couple["false_matches"], couple["impostor"]) == (9, 1890)
     assert (couple["verdict"], couple["verdict_direction"]) == ("untestable", None)
     assert "come from 1 of 210 pairs of people" in couple["verdict_reason"]
+    assert couple["fmr_people"] == [1, 210]  # what the gate's FMR limit reads alike
     couples = [{f"p{n}", f"p{n + 1}"} for n in range(0, 18, 2)]
 
     def one_per_couple(p: PairImages) -> bool:  # each couple's first images only
