@@ -421,7 +421,7 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             f"{api}: {off} answer(s) carried a score outside the documented {low:g}..{high:g}: "
             "not on the documented scale, so the score is unknown at the score thresholds (and "
             "left out of EER, DET and histogram), not read as a decision; the service's own "
-            "decision sent with it still counts (JD's result, /match's success)"
+            "decision sent with it still counts (JD's result, /match's success; ERRATA E-060)"
         )
     decisions = result.decisions or {}
     if api == "jd" and (against := decisions.get("against_score")):
@@ -430,7 +430,7 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             f"decisions (the closest, {decisions['best_threshold']:g}, leaves {against} of "
             f"{decisions['pairs']} pairs out), where the document's example decides by the score "
             "(分数:0.7060586 阈值:0.8179 结果:false): the score (EER, DET) and result describe "
-            "different matchers, and jd.result is judged on result"
+            "different matchers, and jd.result is judged on result (ERRATA E-061)"
         )
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
         notes.append(
