@@ -423,6 +423,12 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "left out of EER, DET and histogram), not read as a decision; the service's own "
             "decision sent with it still counts (JD's result, /match's success; ERRATA E-060)"
         )
+    if result.eer is not None and result.eer["value"] > 0.5:
+        notes.append(
+            f"{api}: EER {result.eer['value']:.3g} is worse than chance: the scores rank impostor "
+            "pairs above genuine ones (a distance where a similarity is documented, or a score "
+            "running the other way), so the score thresholds do not mean what the document says"
+        )
     decisions = result.decisions or {}
     if api == "jd" and (against := decisions.get("against_score")):
         notes.append(

@@ -509,6 +509,9 @@ def test_a_result_that_disagrees_with_its_score_is_noted(
     assert decisions["pairs"] == len(synthetic_pairs) and decisions["against_score"] > 0
     (note,) = [n for n in _notes(result, 0, "jd", contract) if "result disagrees" in n]
     assert f"of {len(synthetic_pairs)} pairs out" in note
+    (ranked,) = [n for n in _notes(result, 0, "jd", contract) if "worse than chance" in n]
+    assert ranked.startswith("jd: EER ") and "rank impostor pairs above genuine ones" in ranked
     honest = _run(synthetic_pairs, scripted_compare(), tmp_path / "h.jsonl", claims=claims)
     assert honest.to_dict()["decisions"]["against_score"] == 0
     assert not [n for n in _notes(honest, 0, "jd", contract) if "result disagrees" in n]
+    assert not [n for n in _notes(honest, 0, "jd", contract) if "worse than chance" in n]
