@@ -151,12 +151,14 @@ def test_summary_field_names_are_not_credential_names() -> None:
 
 
 def test_redaction_is_linear_on_large_inputs() -> None:
-    """Long non-image runs once made the image pattern quadratic; keep it fast."""
+    """Long non-image runs once made the image pattern quadratic (far slower on these inputs): the
+    bound is this process's CPU time, far above linear (well under a second), so a loaded
+    machine does not fail it and a quadratic pattern cannot pass it."""
     import time
 
     words = ("a" * 200 + " ") * 5000
     image = base64.b64encode(bytes(range(256)) * 20000).decode()  # ~6.8 MB of base64
-    start = time.perf_counter()
+    start = time.process_time()
     assert redact_text(words) == words
     assert redact_text(image).startswith("<image sha256=")
-    assert time.perf_counter() - start < 2.0
+    assert time.process_time() - start < 10.0
