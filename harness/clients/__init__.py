@@ -27,8 +27,7 @@ from ._deadline import Deadline as Deadline
 from ._deadline import DeadlineExceeded as DeadlineExceeded
 from ._deadline import UndecodableBody as UndecodableBody
 from ._deadline import http_client as http_client
-from ._decoding import inflated as inflated
-from ._decoding import layers as layers
+from ._decoding import decoded as decoded
 from ._http import NO_ANSWER as NO_ANSWER
 from ._http import ApiError as ApiError
 from ._http import FaceMatchClient as FaceMatchClient

@@ -209,6 +209,23 @@ def test_an_answer_is_decoded_exactly_as_httpx_decodes_it(chunk):
         assert coding not in ("deflate", " Deflate") or by_sender == _PLAIN
 
 
+def test_every_transport_reads_an_answer_by_its_codings_and_stops_at_its_end():
+    """x-gzip is gzip (RFC 9110 8.4.1.3; the sender read the gzip bytes as the body), ``gzip, br``
+    is read by all alike, and a second answer sent to one request is none of the next one's:
+    the sender handed it to the next request on the connection (a success read as an error)."""
+    from fixtures.hostile_target import _success
+
+    behaviours = ("xgzip_ok", "stacked_ok", "double_answer", "success")
+    success = _success(b"POST /x HTTP/1.1")
+    with HostileTarget(behaviours) as target, Sender(target.url, credentials=DEMO) as sender:
+        bodies = [sender.send(Request("match", "liveCode", "POST", "/x", json={})).body
+                  for _ in behaviours]  # fmt: skip
+    assert bodies == [success] * len(behaviours)
+    with HostileTarget(behaviours) as target, deadline_session() as session:
+        bodies = [session.post(target.url + "/x", json={}, timeout=5).json() for _ in behaviours]
+    assert bodies == [success] * len(behaviours)  # schemathesis' transport (conformance)
+
+
 def test_an_answer_cut_off_at_the_size_cap_keeps_none_of_its_body():
     """A run keeps an Exchange's cause, traceback and all: it must not hold the 8 MiB read."""
     with HostileTarget(("endless",)) as target:
