@@ -29,6 +29,7 @@ from harness.clients import (
     CutOffBody,
     UndecodableBody,
     decoded,
+    head_too_large,
 )
 from harness.loadgen.result import PreparedRequest
 
@@ -284,7 +285,7 @@ class _Response(HTTPSocketPoolResponse):
         here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
         self._head_left -= len(text) + 4  # ": " and CRLF
         if self._head_left < 0:
-            raise HTTPParseError(f"an answer head over {MAX_HEAD_BYTES} bytes")
+            raise HTTPParseError(head_too_large())
 
     def _on_message_begin(self) -> None:
         """A message after a complete final answer is none of this request's: a target that sent

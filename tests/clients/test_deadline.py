@@ -20,6 +20,7 @@ from fixtures.hostile_target import BODY, HostileTarget
 from harness.clients import (
     DEMO,
     MAX_ANSWER_BYTES,
+    MAX_HEAD_BYTES,
     AnswerTooLarge,
     DeadlineExceeded,
     Exchange,
@@ -285,6 +286,19 @@ def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> 
     message = str(info.value)
     assert message.startswith(f"target {target.url} answered with malformed HTTP: ")
     assert "unreachable" not in message and "\n" not in message
+
+
+def test_a_head_past_the_limit_is_named_as_such_at_the_reachability_check() -> None:
+    """conform and fuzz stop there (exit 2): the line says why, not h11's "Receive buffer too
+    long"; a head under the limit (144 KB) is read (it stopped both, and load read it)."""
+    with HostileTarget(("big_header", "huge_head")) as target:
+        with pytest.raises(TargetError) as info:
+            check_reachable(target.url)
+        check_reachable(target.url)
+    assert str(info.value) == (
+        f"target {target.url} answered with malformed HTTP: an answer head over "
+        f"{MAX_HEAD_BYTES} bytes"
+    )
 
 
 def test_an_https_url_to_a_plain_http_port_is_not_called_unreachable() -> None:
