@@ -31,7 +31,7 @@ from harness.loadgen.recorder import STOP_DURATION
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
-from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
+from harness.results import NOTHING_SENT, Finding, LoadMetrics, LoadSuiteResult, derive_status
 from harness.suite import RunContext
 
 LIMIT_JSON = "limit.json"
@@ -193,10 +193,14 @@ class LoadSuite:
         try:
             with open_target(ctx.target, **emulator) as tgt:
                 if not ctx.is_emulator:  # the target answers and accepts the credentials, or exit 2
+                    from harness.pacing import Budget
                     from harness.preflight import apis_of, preflight
 
+                    sent = Budget()  # charged to --max-requests: a live target bills every call
                     preflight(tgt.url, apis=apis_of(scenario.operations),
-                              credentials=ctx.credentials, timeout_s=run.timeout_s)  # fmt: skip
+                              credentials=ctx.credentials, timeout_s=run.timeout_s,
+                              budget=sent)  # fmt: skip
+                    run.overhead += sent.used
                 result = run.search(tgt.url) if self.search is not None else run.runs(tgt.url)
         except UsageError:
             raise
@@ -257,6 +261,9 @@ class _Run:
         self.suite, self.ctx, self.scenario, self.limits = suite, ctx, scenario, limits
         self.timeout_s = ctx.request_timeout_s or 10.0
         env = {} if ctx.is_emulator else credential_env(ctx.credentials)
+        # requests sent before the runs (the command's preflight, the suite's): charged to the
+        # budget, not counted as the run's
+        self.overhead = ctx.spent
         self.offset = 0.0  # seconds of the models already run (progress)
         self.label = ""  # a search's current step
         self.options: dict[str, Any] = {"workers": suite.workers, "remote": suite.remote,
@@ -282,6 +289,9 @@ class _Run:
                   ("open-model", {"rate": suite.rate})) if None not in load.values()]  # fmt: skip
         total = suite.duration_s * len(models)
         budget = self.limits.max_requests  # for the whole command, both runs together
+        budget = None if budget is None else budget - self.overhead
+        if budget is not None and budget < 1:  # the preflight took it all
+            return LoadSuiteResult(name="load", status="inconclusive", reason=NOTHING_SENT)
         runs: list[LoadResult] = []
         for label, load in models:
             if budget is not None and budget < 1:
@@ -329,8 +339,9 @@ class _Run:
             return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
 
         def precheck(rate: float) -> str | None:
-            if limits.max_requests is not None and used + planned(rate) > limits.max_requests:
-                return (f"request budget: {used} of {limits.max_requests} used, next step needs "
+            spent = used + self.overhead
+            if limits.max_requests is not None and spent + planned(rate) > limits.max_requests:
+                return (f"request budget: {spent} of {limits.max_requests} used, next step needs "
                         f"{planned(rate)}")  # fmt: skip
             return None
 
