@@ -22,6 +22,7 @@ from harness.clients import (
     client_for,
     compare_body,
     match_body,
+    retry_after_s,
 )
 from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
@@ -60,15 +61,6 @@ NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
 OFF_SCALE = "score out of range"  # a number, not on the documented scale: no decision to read
-
-
-def _retry_after(exchange: Exchange) -> float | None:
-    """``Retry-After`` in seconds (RFC 9110; the HTTP-date form is not used by rate limiters)."""
-    try:
-        seconds = float(exchange.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-    return seconds if 0 < seconds < 3600 else None
 
 
 def outcome_of(answer: Answer) -> Outcome:
@@ -172,7 +164,9 @@ class ServiceCompare:
             self.throttled += 1
             self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
             if tries < self.max_throttled:
-                self._pause(max(self.gap, _retry_after(exchange) or 0.0))
+                self._pause(
+                    max(self.gap, retry_after_s(exchange.headers.get("retry-after")) or 0.0)
+                )
         self.stopped = (
             f"the service throttled one pair {self.max_throttled} times in a row, at last "
             f"{self.gap:g} s apart (a QPS limit, E-045)"

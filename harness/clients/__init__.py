@@ -43,3 +43,4 @@ from ._request import Exchange as Exchange
 from ._request import ImagePart as ImagePart
 from ._request import Request as Request
 from ._request import live_code_of as live_code_of
+from ._request import retry_after_s as retry_after_s

@@ -350,8 +350,17 @@ class _Run:
             progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self.options,
         )  # fmt: skip
 
+        began = time.monotonic()
+        waits: list[tuple[float, float, float | None]] = []  # (asked, at rate, waited)
+
         def step(rate: float) -> StepResult:
             nonlocal used, steps
+            if waits and waits[-1][2] is None:  # the last step was asked to wait (Retry-After)
+                asked, at, _ = waits[-1]
+                left = s.time_budget_s - (time.monotonic() - began) if s.time_budget_s else asked
+                waited = max(0.0, min(asked, left))
+                time.sleep(waited)  # within the run's time budget, never past it
+                waits[-1] = (asked, at, waited)
             steps += 1
             self.label = f"step {steps}: {rate:.1f}/s"
             ctx.progress(steps - 1, s.max_steps, self.label)
@@ -362,6 +371,8 @@ class _Run:
                 f"step {steps}: offered {rate:.1f}/s, achieved {result.achieved_rps:.1f}/s, "
                 f"ok {result.ok_rps:.1f}/s, p99 {p99}, errors {result.error_rate:.1%}, "
                 f"throttled {result.throttled_rate:.1%}"))  # fmt: skip
+            if (said := result.detail.get("retry_after_s")) is not None:
+                waits.append((float(said), rate, None))
             reason = unjudgeable(ctx.target, result.run.summary)
             if reason is None:
                 judged.append(rate)
@@ -378,6 +389,14 @@ class _Run:
         best = _limit_step_run(found)  # its latency is the limit's
         metrics = {**(run_metrics(best) if best is not None else {}), **limit_metrics(found)}
         metrics |= {"requests_budget": limits.max_requests, "requests_planned": used}
+        if waits:  # RFC 9110 10.2.3: the service said when to come back
+            asked, at, waited = max(waits)
+            how = (f"the search waited {waited:g} s before its next step" if waited is not None
+                   else "no step came after it")  # fmt: skip
+            if waited is not None and waited < asked:
+                how += " (what the time budget left)"
+            metrics["notes"] = [*metrics.get("notes", []), f"a refused step at {at:.1f}/s was "
+                                f"answered with Retry-After: {asked:g} s; {how}"]  # fmt: skip
         findings: list[Finding] = []
         op = _operation(self.scenario)
         if found.bound is None:
@@ -672,6 +691,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
             "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
             "run_codes": result.summary.get("codes", {}),
             "run_by_class": result.summary.get("by_class", {}),
+            "retry_after_s": result.summary.get("retry_after_s"),
         },
         run=result,
     )

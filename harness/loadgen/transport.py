@@ -30,6 +30,7 @@ from harness.clients import (
     UndecodableBody,
     decoded,
     head_too_large,
+    retry_after_s,
 )
 from harness.loadgen.result import PreparedRequest
 
@@ -164,6 +165,9 @@ class Transport:
     def __init__(self) -> None:
         self._hosts: dict[tuple[int, str], _Host] = {}
         self._deadlines = _Deadlines()
+        # the longest Retry-After a refusal asked for (RFC 9110 10.2.3): a limit search waits
+        # it out before its next step
+        self.retry_after_s: float | None = None
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -213,7 +217,10 @@ class Transport:
                 response.release()
         finally:
             self._deadlines.disarm(token)
-        return int(response.status_code), body
+        status = int(response.status_code)
+        if status >= 300 and (wait := retry_after_s(response.get("retry-after"))) is not None:
+            self.retry_after_s = max(wait, self.retry_after_s or 0.0)
+        return status, body
 
 
 def _exchange(host: _Host, req: PreparedRequest) -> Any:

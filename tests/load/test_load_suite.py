@@ -333,6 +333,7 @@ if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit)
     for _ in range(int(sys.argv[2])):
         status, body = transport.send(user, request)
         seen.append([status, body.decode("utf-8", "replace")])
+    seen.append(transport.retry_after_s)
 print(json.dumps(seen))
 """
 
@@ -341,10 +342,13 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     """A body that is not the gzip it says, one cut off, and a redirect to another host: the
     first raised out of the user's task (Locust's error table; no failure counted), the second
     too, the third was followed (a redirect may name any host; traffic stays on loopback).
+    Then load's own transport reads as the sender: ``gzip, br`` (was "not JSON" here only),
+    x-gzip, two answers to one request (both bodies were read as one: "not JSON"), a success
+    on the connection after it, and keeps a 429's Retry-After for a limit search (not read).
     The user's own send, without Locust's runner: a run builds its image pool first (seconds)."""
     from fixtures.hostile_target import HostileTarget
 
-    read_alike = ("stacked_ok", "xgzip_ok", "double_answer", "success")
+    read_alike = ("stacked_ok", "xgzip_ok", "double_answer", "success", "retry_later")
     with (
         HostileTarget(("ok",)) as elsewhere,
         HostileTarget(
@@ -365,7 +369,8 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     # load's transport reads as the sender (tests/clients/test_deadline.py): ``gzip, br`` was "not
     # JSON" here only; two answers to one request were read as one body ("not JSON")
     success = json.dumps(_hostile_success())
-    assert seen[3:] == [[200, success]] * len(read_alike), seen[3:]
+    # and the Retry-After a refusal asked for, which a limit search waits out (RFC 9110 10.2.3)
+    assert seen[3:] == [*[[200, success]] * 4, [429, ""], 2.0], seen[3:]
     assert elsewhere.served == [], elsewhere.heads
 
 

@@ -105,6 +105,9 @@ def test_limit_search_finds_the_rate_of_each_refusal_style(
     assert abs(suite.metrics.qps_limit - LIMIT) <= 0.1 * LIMIT, limit["steps"]
     assert suite.metrics.qps_limit_bound == "exact" and limit["stopped_by"] == "converged", limit
     assert suite.status == "pass", suite
+    if kind == "bare-429":  # RFC 9110 10.2.3: said, and waited out before the next step
+        said = "was answered with Retry-After: 1 s; the search waited 1 s before its next step"
+        assert any(said in note for note in suite.metrics.notes), suite.metrics.notes
 
 
 def _aborted_run(limit: float, rate: float) -> LoadResult:
