@@ -79,6 +79,45 @@ def test_a_step_answered_system_busy_caps_the_limit_like_a_503() -> None:
     assert result.limit_rps is not None and abs(result.limit_rps - LIMIT) <= 0.05 * LIMIT
 
 
+def _mixed_run(rate: float) -> LoadResult:
+    """A recorded-shape mixed step: 3 in 4 requests use the token, limited to 20/s after a
+    one-second burst, the rest JD's appkey, not limited (a 429 for each refusal)."""
+    token, rows = 0.75 * rate, []
+    for t in range(6):
+        refused = round(token - LIMIT) if token > LIMIT and t >= 2 else 0
+        latency = hdr.new_histogram()
+        latency.record_value(5000, round(rate))
+        rows.append(SecondRow(t, t, offered=round(rate), sent=round(rate), completed=round(rate),
+                              by_class={SUCCESS: round(rate) - refused, THROTTLED: refused},
+                              errors_by_code={"http:429": refused} if refused else {},
+                              hist=hdr.encode(latency)))  # fmt: skip
+    refusals = sum(r.by_class[THROTTLED] for r in rows)
+    said = "CatchResponseError('throttled: http:429')"
+    locust = {
+        "entries": [{"name": "match", "num_requests": 6 * round(token), "num_failures": refusals},
+                    {"name": "faceCompareNew", "num_requests": 6 * round(rate - token),
+                     "num_failures": 0}],
+        "failures": [{"name": "match", "error": said, "occurrences": refusals}] if refusals else [],
+    }  # fmt: skip
+    summary = {"totals": {"completed": sum(r.completed for r in rows)}, "stop_reason": "duration",
+               "locust": locust}  # fmt: skip
+    return LoadResult(mode="open-model", summary=summary, series=rows, out_dir=Path("."))
+
+
+def test_a_mix_is_capped_at_the_rate_its_refused_credential_sustains() -> None:
+    """In ``mixed`` the token and JD's appkey have their own limits: the token's 20/s allows the
+    mix 20 / (3/4) = 26.7/s. Before, a refused step's plateau was the whole mix's ok/s, the
+    unrefused JD share included (40/s: 30 ok/s), so it capped nothing below that."""
+
+    def measure(rate: float) -> StepResult:
+        return step_from_result(_mixed_run(rate), warmup_s=1, step_s=3)
+
+    assert measure(40).mix_ok_rps == pytest.approx(LIMIT / 0.75) and measure(40).tail_ok_rps == 30
+    assert measure(20).mix_ok_rps is None  # nothing refused: the whole mix's ok/s as before
+    result = find_limit(measure, start_rate=10, max_rate=40, slo_p99_ms=1000, max_error_rate=0.01)
+    assert result.plateau_rps == pytest.approx(LIMIT / 0.75), result.table()
+
+
 def test_other_server_errors_still_only_bisect() -> None:
     """A service whose failures are not load shedding (5xx other than 503, timeouts) may
     degrade under overload: its failing steps' success rate is no capacity, so no cap."""
