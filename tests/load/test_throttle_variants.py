@@ -80,11 +80,12 @@ def test_a_step_answered_system_busy_caps_the_limit_like_a_503() -> None:
 
 
 def _mixed_run(rate: float) -> LoadResult:
-    """A recorded-shape mixed step: 3 in 4 requests use the token, limited to 20/s after a
-    one-second burst, the rest JD's appkey, not limited (a 429 for each refusal)."""
+    """A recorded-shape mixed step: 3 in 4 requests use the token, limited to 20/s, the rest
+    JD's appkey, not limited (a 429 for each refusal); as in ``_busy_run``, a token rate up to
+    1.5 x the limit passes on the bucket's burst, a higher one is refused after two seconds."""
     token, rows = 0.75 * rate, []
     for t in range(6):
-        refused = round(token - LIMIT) if token > LIMIT and t >= 2 else 0
+        refused = round(token - LIMIT) if token > 1.5 * LIMIT and t >= 2 else 0
         latency = hdr.new_histogram()
         latency.record_value(5000, round(rate))
         rows.append(SecondRow(t, t, offered=round(rate), sent=round(rate), completed=round(rate),
@@ -107,15 +108,17 @@ def _mixed_run(rate: float) -> LoadResult:
 def test_a_mix_is_capped_at_the_rate_its_refused_credential_sustains() -> None:
     """In ``mixed`` the token and JD's appkey have their own limits: the token's 20/s allows the
     mix 20 / (3/4) = 26.7/s. Before, a refused step's plateau was the whole mix's ok/s, the
-    unrefused JD share included (40/s: 30 ok/s), so it capped nothing below that."""
+    unrefused JD share included (80/s: 40 ok/s), so the search reported 40/s, which passed on
+    the burst."""
 
     def measure(rate: float) -> StepResult:
         return step_from_result(_mixed_run(rate), warmup_s=1, step_s=3)
 
-    assert measure(40).mix_ok_rps == pytest.approx(LIMIT / 0.75) and measure(40).tail_ok_rps == 30
-    assert measure(20).mix_ok_rps is None  # nothing refused: the whole mix's ok/s as before
-    result = find_limit(measure, start_rate=10, max_rate=40, slo_p99_ms=1000, max_error_rate=0.01)
+    assert measure(80).mix_ok_rps == pytest.approx(LIMIT / 0.75) and measure(80).tail_ok_rps == 40
+    assert measure(40).mix_ok_rps is None  # nothing refused: the whole mix's ok/s as before
+    result = find_limit(measure, start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01)
     assert result.plateau_rps == pytest.approx(LIMIT / 0.75), result.table()
+    assert result.limit_rps == pytest.approx(LIMIT / 0.75), result.table()
 
 
 def test_other_server_errors_still_only_bisect() -> None:
