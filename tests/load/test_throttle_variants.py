@@ -108,8 +108,8 @@ def _mixed_run(rate: float) -> LoadResult:
 def test_a_mix_is_capped_at_the_rate_its_refused_credential_sustains() -> None:
     """In ``mixed`` the token and JD's appkey have their own limits: the token's 20/s allows the
     mix 20 / (3/4) = 26.7/s. Before, a refused step's plateau was the whole mix's ok/s, the
-    unrefused JD share included (80/s: 40 ok/s), so the search reported 40/s, which passed on
-    the burst."""
+    unrefused JD share included (80/s: 40 ok/s; 41/s: 30 ok/s), and the search reported 30/s, a
+    rate that passed on the burst."""
 
     def measure(rate: float) -> StepResult:
         return step_from_result(_mixed_run(rate), warmup_s=1, step_s=3)
