@@ -55,6 +55,9 @@ _IMAGE_RE = re.compile(
     r"(?:[A-Za-z0-9+/_-]++|\r?\n|\\n|\\/)++={0,2}"
 )
 _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
+# Decimal digits only: an image's base64 (6 bits a character) has letters in any 256 characters
+# (a run of 256 digits has a chance of (10/64)**256), so digits alone are a number, kept as sent.
+_NUMBER_RE = re.compile(r"-?[0-9]+")
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
 # Capped: the oldest are forgotten first.
@@ -104,8 +107,8 @@ def image_placeholder(data: bytes) -> str:
 
 def _image_for_match(text: str) -> str:
     payload = _DATA_URI_PREFIX.sub("", text)
-    if len(payload) < IMAGE_MIN_CHARS:
-        return text
+    if len(payload) < IMAGE_MIN_CHARS or (payload is text and _NUMBER_RE.fullmatch(text)):
+        return text  # a plain number (a score, a code a target sent) is no image's base64
     payload = re.sub(r"\r?\n|\\n", "", payload).replace("\\/", "/")
     try:
         if "-" in payload or "_" in payload:

@@ -116,6 +116,7 @@ def run_accuracy(
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
     budget = budget or Budget(max_requests, max_seconds or 0, clock=clock)
+    before = budget.used  # charged before the pairs (a caller's preflight): no pair's calls
     measured: list[tuple[PairImages, Outcome]] = []
     from_cache, exhausted = 0, False
     for done, pair in enumerate(planned, start=1):
@@ -181,7 +182,11 @@ def run_accuracy(
         eer=eer,
         det=det,
         histogram=histogram,
-        run={"calls": budget.used, "from_cache": from_cache, "budget_exhausted": exhausted},
+        run={
+            "calls": budget.used - before - getattr(compare, "overhead", 0),
+            "from_cache": from_cache,
+            "budget_exhausted": exhausted,
+        },
         decisions=decisions,
     )
 

@@ -22,6 +22,7 @@ from harness.clients import (
     client_for,
     compare_body,
     match_body,
+    retry_after_s,
 )
 from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
@@ -60,15 +61,6 @@ NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
 OFF_SCALE = "score out of range"  # a number, not on the documented scale: the score is not read
-
-
-def _retry_after(exchange: Exchange) -> float | None:
-    """``Retry-After`` in seconds (RFC 9110; the HTTP-date form is not used by rate limiters)."""
-    try:
-        seconds = float(exchange.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-    return seconds if 0 < seconds < 3600 else None
 
 
 def outcome_of(answer: Answer) -> Outcome:
@@ -133,6 +125,7 @@ class ServiceCompare:
         sleep: Sleep = time.sleep,
     ):
         self.client, self.payloads, self.preflight = client, payloads, preflight
+        self.overhead = 0  # the preflight's requests: charged to the budget, no pair's calls
         self.target = target
         self.last_error: str | None = None
         self._streak, self._answered = 0, False
@@ -144,8 +137,10 @@ class ServiceCompare:
 
     def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
+            used = self.client.budget.used
             self.preflight()
             self.preflight = None
+            self.overhead += self.client.budget.used - used
         first, second = self.payloads.payload(pair.first), self.payloads.payload(pair.second)
         contract, api = self.client.contract, self.client.api
         if api == "match":
@@ -174,7 +169,9 @@ class ServiceCompare:
             self.throttled += 1
             self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
             if tries < self.max_throttled:
-                self._pause(max(self.gap, _retry_after(exchange) or 0.0))
+                self._pause(
+                    max(self.gap, retry_after_s(exchange.headers.get("retry-after")) or 0.0)
+                )
         self.stopped = (
             f"the service throttled one pair {self.max_throttled} times in a row, at last "
             f"{self.gap:g} s apart (a QPS limit, E-045)"
@@ -262,6 +259,7 @@ class AccuracySuite:
             request_timeout_s=ctx.request_timeout_s,
             max_seconds=ctx.max_seconds,
             required_readings=ctx.required_readings,
+            spent=ctx.spent,
             **own,
         )
 
@@ -286,10 +284,12 @@ def run_accuracy_suite(
     request_timeout_s: float | None = None,
     max_seconds: float | None = None,
     required_readings: Mapping[str, str] | None = None,
+    spent: int = 0,
 ) -> AccuracySuiteResult:
     """Measure FMR/FNMR of each API in ``apis`` on ``target`` and judge the documented claims.
     The APIs share the calls in order, and ``max_seconds`` evenly (a gate's stage tests JD too).
-    """
+    Every request is charged to ``max_requests``: each API's preflight, and ``spent``, what the
+    caller sent to the target before (a gate's preflight)."""
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
             f"--max-pairs must be at least 2 (a genuine and an impostor pair), got {max_pairs}"
@@ -344,6 +344,7 @@ def run_accuracy_suite(
             share = len(apis) - n  # the time left, shared with the APIs still to run
             left = 0.0 if max_seconds is None else max(1e-3, (max_seconds - elapsed) / share)
             api_budget = Budget(budget, left)  # the client's sender spends paid retries from it
+            api_budget.spend(spent if n == 0 else 0)  # what the caller sent first (a preflight)
             proof = partial(
                 preflight,
                 tgt.url,
@@ -351,6 +352,7 @@ def run_accuracy_suite(
                 credentials=tgt.credentials,
                 contract=contract,
                 timeout_s=request_timeout_s,
+                budget=api_budget,  # a live target bills it: charged to --max-requests
             )
             with client_for(
                 api,
@@ -379,7 +381,7 @@ def run_accuracy_suite(
                 )
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
-                budget -= result.run["calls"]
+                budget -= api_budget.used
                 from_cache = from_cache or budget <= 0
             if dataset.caveat:
                 result = demote(result, dataset.caveat)

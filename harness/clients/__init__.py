@@ -26,9 +26,9 @@ from ._deadline import CutOffBody as CutOffBody
 from ._deadline import Deadline as Deadline
 from ._deadline import DeadlineExceeded as DeadlineExceeded
 from ._deadline import UndecodableBody as UndecodableBody
+from ._deadline import head_too_large as head_too_large
 from ._deadline import http_client as http_client
-from ._decoding import inflated as inflated
-from ._decoding import layers as layers
+from ._decoding import decoded as decoded
 from ._http import NO_ANSWER as NO_ANSWER
 from ._http import ApiError as ApiError
 from ._http import FaceMatchClient as FaceMatchClient
@@ -43,3 +43,4 @@ from ._request import Exchange as Exchange
 from ._request import ImagePart as ImagePart
 from ._request import Request as Request
 from ._request import live_code_of as live_code_of
+from ._request import retry_after_s as retry_after_s

@@ -20,11 +20,19 @@ from harness.errors import UsageError
 
 DEFAULT_TIMEOUT_S = 30.0  # generous for a face comparison
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # small JSON envelopes: an endless stream is cut off here
-# An answer head the sender (httpx's h11) refuses past this size: the other transports refuse it too
+# An answer head past this size is no answer, for the sender and the other transports alike.
+# h11 refuses a head once its unparsed bytes pass 100 KB, which a head of 100 to 164 KB did or did
+# not do by how the socket's reads fell (load read a 144 KB head the sender refused): its cap is
+# raised to this size, which every transport checks itself.
 MAX_HEAD_BYTES = (
     httpcore._sync.http11.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE
     + httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
 )
+httpcore._sync.http11.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE = MAX_HEAD_BYTES
+
+
+def head_too_large() -> str:
+    return f"an answer head over {MAX_HEAD_BYTES} bytes"
 
 
 class Deadline:
@@ -78,24 +86,18 @@ def read_capped(response: httpx.Response) -> bytes:
     """The body as its Content-Encoding inflates it, cut off past :data:`MAX_ANSWER_BYTES`: the
     transport caps the bytes on the wire, and a few bytes of brotli may inflate to gigabytes, so
     the raw bytes are inflated here a piece at a time (httpx inflates each chunk whole)."""
-    from ._decoding import inflated, layers
+    from ._decoding import decoded
 
-    stack = layers(response.headers.get_list("content-encoding", split_commas=True))
-    parts: list[bytes] = []
-    size = 0
     try:
-        for raw in response.iter_raw():
-            for part in inflated(stack, raw):
-                size += len(part)
-                parts.append(part)
-                del part
-                if size > MAX_ANSWER_BYTES:
-                    raise HttpxAnswerTooLarge(too_large_message(), request=response.request)
-        return b"".join(parts)
+        return decoded(
+            response.iter_raw(),
+            response.headers.get_list("content-encoding"),
+            MAX_ANSWER_BYTES,
+        )
+    except AnswerTooLarge as exc:
+        raise HttpxAnswerTooLarge(str(exc), request=response.request) from None
     except UndecodableBody as exc:  # httpx's own outcome for it
         raise httpx.DecodingError(str(exc), request=response.request) from exc.__cause__
-    finally:
-        parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
 
 
 def check_seconds(seconds: float, option: str = "--timeout") -> float:
@@ -148,9 +150,10 @@ class _Body(httpx.SyncByteStream):
     """The answer's body, read under the request's deadline (one chunk per socket read)."""
 
     def __init__(
-        self, inner: httpx.SyncByteStream, deadline: Deadline, request: httpx.Request
+        self, inner: httpx.SyncByteStream, deadline: Deadline, request: httpx.Request, pool: Any
     ) -> None:
         self._inner, self._deadline, self._request = inner, deadline, request
+        self._pool = pool
 
     def __iter__(self) -> Iterator[bytes]:
         chunks = iter(self._inner)
@@ -179,6 +182,17 @@ class _Body(httpx.SyncByteStream):
 
     def close(self) -> None:
         self._inner.close()
+        for connection in self._pool.connections if self._pool is not None else ():
+            _drop_if_more_came(connection)
+
+
+def _drop_if_more_came(connection: Any) -> None:
+    """Closes an idle kept-alive connection that holds bytes past the answer it carried: a target
+    that sent two answers to one request; kept, the second was read as the next request's."""
+    http11: Any = getattr(connection, "_connection", None)
+    state = getattr(http11, "_h11_state", None)
+    if state is not None and http11.is_idle() and state.trailing_data[0]:
+        http11.close()
 
 
 class DeadlineTransport(httpx.BaseTransport):
@@ -199,13 +213,20 @@ class DeadlineTransport(httpx.BaseTransport):
         # no answer began in time: the clamped read raises httpx's own ReadTimeout (kind "timeout")
         try:
             response = self._inner.handle_request(request)
+        except httpx.RemoteProtocolError as exc:
+            if "Receive buffer too long" not in str(exc):
+                raise
+            raise httpx.RemoteProtocolError(head_too_large(), request=request) from exc
         finally:
             _CURRENT.reset(token)
+        if sum(len(k) + len(v) + 4 for k, v in response.headers.raw) > MAX_HEAD_BYTES:
+            response.close()  # as load and conformance count it: name, ": ", value, CRLF
+            raise httpx.RemoteProtocolError(head_too_large(), request=request)
         assert isinstance(response.stream, httpx.SyncByteStream)
         return httpx.Response(
             response.status_code,
             headers=response.headers,
-            stream=_Body(response.stream, deadline, request),
+            stream=_Body(response.stream, deadline, request, getattr(self._inner, "_pool", None)),
             extensions=response.extensions,
         )
 

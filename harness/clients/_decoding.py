@@ -4,15 +4,16 @@ each chunk whole, and 809 bytes of brotli inflate to a gigabyte before any cap c
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from ._deadline import UndecodableBody
+from ._deadline import AnswerTooLarge, UndecodableBody
 
 PIECE = 64 * 1024  # the most one layer hands on at a time, so memory never follows the ratio
-# what httpx undoes (its zstd needs zstandard, which is not installed): another coding is left as
-# it is, and its body read as it came
-HTTPX_CODINGS = ("gzip", "deflate", "br")
+# what httpx undoes (its zstd needs zstandard, which is not installed), and x-gzip, which a
+# recipient SHOULD take for gzip (RFC 9110 8.4.1.3): another coding is left as it is, and its body
+# read as it came
+CODINGS = ("gzip", "x-gzip", "deflate", "br")
 
 
 class _Zlib:
@@ -79,11 +80,35 @@ _LAYERS: dict[str, Callable[[], _Layer]] = {
 }
 
 
-def layers(codings: Sequence[str], known: Sequence[str] = HTTPX_CODINGS) -> list[_Layer]:
-    """The decoders of ``codings`` (as listed in ``Content-Encoding``), last applied first; a
-    coding not ``known`` (identity among them) is left as it is, as httpx leaves it."""
-    names = [c.strip().lower() for c in codings]
-    return [_LAYERS["gzip" if n == "x-gzip" else n]() for n in reversed(names) if n in known]
+def layers(codings: Iterable[str]) -> list[_Layer]:
+    """The decoders of ``codings`` (``Content-Encoding`` values, each one or a comma-separated
+    list: ``gzip, br`` is gzip, then brotli), last applied first; a coding not in :data:`CODINGS`
+    (identity among them) is left as it is, as httpx leaves it."""
+    names = [n.strip().lower() for value in codings for n in value.split(",")]
+    return [_LAYERS["gzip" if n == "x-gzip" else n]() for n in reversed(names) if n in CODINGS]
+
+
+def decoded(chunks: Iterable[bytes], codings: Iterable[str], cap: int) -> bytes:
+    """The body of raw ``chunks`` with its ``codings`` undone, as httpx undoes them (a stream cut
+    short keeps what inflated): the sender's and load's one reading of an answer's body. Raises
+    :class:`AnswerTooLarge` once it inflates past ``cap`` bytes, :class:`UndecodableBody` if it is
+    not what its codings say."""
+    stack = layers(codings)
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for raw in chunks:
+            for part in inflated(stack, raw):
+                size += len(part)
+                parts.append(part)
+                del part
+                if size > cap:
+                    raise AnswerTooLarge(
+                        f"the answer's body ran past {cap // (1024 * 1024)} MiB; reading stopped"
+                    )
+        return b"".join(parts)
+    finally:
+        parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
 
 
 def inflated(stack: Sequence[_Layer], data: bytes) -> Iterator[bytes]:

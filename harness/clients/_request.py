@@ -189,6 +189,16 @@ class Exchange:
         return out
 
 
+def retry_after_s(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (RFC 9110 10.2.3), None unless a number of seconds under an
+    hour (the HTTP-date form is not used by rate limiters): accuracy's back-off and load's."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if 0 < seconds < 3600 else None
+
+
 def live_code_of(answer: Exchange) -> str | None:
     """The liveCode a validateData answer issued (None: none; other rules report why). Any 2xx
     carries it: the documents give no status (E-015), another one is FH-H02's convention."""

@@ -3,12 +3,13 @@ envelope in every answer and mention no HTTP status), and the refusal rules; fuz
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from harness.clients import Exchange
-from harness.contract import Answer, read_answer, strict_json
+from harness.contract import Answer, parse_json, read_answer, strict_json
 
 from ._failures import CheckFailed, Level
 from ._registry import Basis, RuleContext, Violation, observe_reading, observed, rule
@@ -71,6 +72,27 @@ def content_type_json(ctx: RuleContext, response: Any, case: Any) -> None:
     found = _content_type(response)
     if _media_type(found) != ("application", "json"):
         raise Violation(f"Received: Content-Type {found!r}\nExpected: application/json")
+
+
+@rule(
+    "FH-H09",
+    "json-utf8",
+    api="*",
+    severity="low",
+    basis="convention",
+    quote="JSON text exchanged between systems MUST be encoded using UTF-8, and no byte order "
+    "mark added (RFC 8259 8.1)",
+)
+def json_utf8(ctx: RuleContext, response: Any, case: Any) -> None:
+    """A JSON answer in UTF-16 or UTF-32, or after a byte order mark, is still read as JSON by
+    every suite (neither document names the answer's encoding: no seed rule, no false red); it
+    is listed here, so a client that reads only UTF-8 knows why it failed where the harness did
+    not."""
+    content = bytes(response.content or b"")
+    encoding = json.detect_encoding(content[:4]) if content else "utf-8"
+    if encoding != "utf-8" and parse_json(content) is not None:
+        said = "UTF-8 after a byte order mark" if encoding == "utf-8-sig" else encoding.upper()
+        raise Violation(f"Received: a JSON body in {said}\nExpected: UTF-8 without a BOM")
 
 
 def _content_type(response: Any) -> str:

@@ -27,6 +27,7 @@ from harness.clients import (
     DeadlineExceeded,
     Exchange,
     Request,
+    head_too_large,
     no_answer_text,
 )
 from harness.clients._deadline import too_large_message
@@ -162,7 +163,7 @@ class _HeadLimit:
         line: bytes = self._fp.readline(limit)
         self._left -= len(line)
         if self._left < 0:
-            raise http.client.HTTPException(f"an answer head over {MAX_HEAD_BYTES} bytes")
+            raise http.client.HTTPException(head_too_large())
         return line
 
 

@@ -100,6 +100,7 @@ class FuzzSuite:
             breaks=tuple(ctx.emulator.get("breaks") or ()),
             request_timeout_s=ctx.request_timeout_s or DEFAULT_TIMEOUT_S,
             contract=self.contract,
+            spent=ctx.spent,
         )
 
 
@@ -122,11 +123,14 @@ def run_fuzz(
     request_timeout_s: float = DEFAULT_TIMEOUT_S,
     contract: Contract | None = None,
     required_readings: dict[str, str] | None = None,
+    spent: int = 0,
 ) -> FuzzSuiteResult:
     """The ``fuzz`` slot of summary.json. ``is_emulator``: its admin endpoints may be used,
     faceharness-decided codes are enforced and emulator-only properties run; ``breaks`` are only
     recorded in replay files; ``required_readings`` (the gate policy's ``[readings]``) turns an
-    answer following the other reading into a finding, else it is only observed."""
+    answer following the other reading into a finding, else it is only observed. ``spent``:
+    requests the caller sent to the target for this run (its preflight), charged to
+    ``max_requests`` with the reachability check's, as conformance charges them."""
     chosen = check_options(api, max_examples, only)
     started, t0 = datetime.now(UTC), time.monotonic()
     contract = contract or load_contract()
@@ -159,6 +163,7 @@ def run_fuzz(
             check_reachable(target_url)
         except TargetError as unreachable:
             return result(status="error", error=str(unreachable))
+        client.budget.spend(spent + 1)  # a live target bills them; not the suite's requests
         health = (client.admin("GET", "health") if is_emulator else None) or {}
         engine = str(health["engine"]) if "engine" in health else None
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME

@@ -23,6 +23,7 @@ from harness.errors import HarnessError, UsageError
 from harness.faces import load_images
 from harness.gate._judge import build_coverage, compare_baseline, judge, load_baseline
 from harness.gate._policy import Policy, Profile, get_profile, load_policy
+from harness.pacing import Budget
 from harness.preflight import apis_with_credentials, preflight
 from harness.report.output import prepare_run_dir
 from harness.results import (
@@ -156,13 +157,16 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
             # the contract itself fixes one credential value: JD's documented appAuthorityKey
             fixed = plan.contract.jd_fixed_fields.get("appAuthorityKey")
             label, secrets = tgt.label, (*tgt.secrets, *([fixed] if fixed else []))
+            shared = Budget()  # the shared preflight: charged to the first suite's budget
             preflight(
                 tgt.url,
                 apis=apis_with_credentials(tgt.credentials),
                 credentials=tgt.credentials,
                 contract=plan.contract,
                 timeout_s=prof.request_timeout_s,
+                budget=shared,
             )
+            charge = shared.used
             settings = tgt.settings  # what the suites need to know of the gate's emulator
             ctx = RunContext(
                 target=plan.target,
@@ -197,11 +201,12 @@ def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateO
                 cap = cap if ctx.is_emulator else prof.url_max_requests
                 results[suite.name] = run_stage(
                     suite,
-                    replace(ctx, out_dir=folder, max_requests=cap),
+                    replace(ctx, out_dir=folder, max_requests=cap, spent=charge),
                     observer=observer,
                     timeout_s=prof.stage_timeout_s,
                     grace_s=GRACE_S + prof.request_timeout_s,
                 )
+                charge = 0  # charged once
     except HarnessError as exc:
         run_error = str(exc)
     except KeyboardInterrupt:  # between stages, or while the target opened or closed

@@ -30,6 +30,9 @@ class StepResult:
     window_s: float | None = None  # seconds judged (set: offered_rps is the window's schedule)
     p50_ms: float | None = None  # the window's median latency (how long the service held one)
     qps_rate: float = 0.0  # fraction of answers refused by a code naming a QPS limit (JD 10043)
+    # a mix of APIs (each its own credential's limit): the mix's rate at which the most refused
+    # API gets what it delivered (its ok/s over its share of the sends); None for one API
+    mix_ok_rps: float | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -318,6 +321,8 @@ def _refused(steps: list[StepRecord]) -> list[StepRecord]:
 
 def _delivered(step: StepRecord) -> float:
     r = step.result
+    if r.mix_ok_rps is not None:
+        return r.mix_ok_rps
     return r.ok_rps if r.tail_ok_rps is None else r.tail_ok_rps
 
 

@@ -491,6 +491,7 @@ class LoadProcess:
         self.writer.write_final(
             {
                 **self.recorder.summary(),
+                "retry_after_s": self.transport.retry_after_s,
                 "role": self.role,
                 "index": self.index,
                 "pid": os.getpid(),

@@ -276,6 +276,10 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "harness_error_sample": next(
             (f["harness_error_sample"] for f in finals if f.get("harness_error_sample")), None
         ),
+        # the longest Retry-After a refusal asked for (None: none did)
+        "retry_after_s": max(
+            (f["retry_after_s"] for f in finals if f.get("retry_after_s")), default=None
+        ),
         "series": [row.to_dict() for row in series],
         "locust": {
             "label": LOCUST_LABELS[label],

@@ -9,6 +9,7 @@ import itertools
 import json
 import math
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -31,7 +32,7 @@ from harness.loadgen.recorder import STOP_DURATION
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
-from harness.results import Finding, LoadMetrics, LoadSuiteResult, derive_status
+from harness.results import NOTHING_SENT, Finding, LoadMetrics, LoadSuiteResult, derive_status
 from harness.suite import RunContext
 
 LIMIT_JSON = "limit.json"
@@ -193,10 +194,14 @@ class LoadSuite:
         try:
             with open_target(ctx.target, **emulator) as tgt:
                 if not ctx.is_emulator:  # the target answers and accepts the credentials, or exit 2
+                    from harness.pacing import Budget
                     from harness.preflight import apis_of, preflight
 
+                    sent = Budget()  # charged to --max-requests: a live target bills every call
                     preflight(tgt.url, apis=apis_of(scenario.operations),
-                              credentials=ctx.credentials, timeout_s=run.timeout_s)  # fmt: skip
+                              credentials=ctx.credentials, timeout_s=run.timeout_s,
+                              budget=sent)  # fmt: skip
+                    run.overhead += sent.used
                 result = run.search(tgt.url) if self.search is not None else run.runs(tgt.url)
         except UsageError:
             raise
@@ -257,6 +262,9 @@ class _Run:
         self.suite, self.ctx, self.scenario, self.limits = suite, ctx, scenario, limits
         self.timeout_s = ctx.request_timeout_s or 10.0
         env = {} if ctx.is_emulator else credential_env(ctx.credentials)
+        # requests sent before the runs (the command's preflight, the suite's): charged to the
+        # budget, not counted as the run's
+        self.overhead = ctx.spent
         self.offset = 0.0  # seconds of the models already run (progress)
         self.label = ""  # a search's current step
         self.options: dict[str, Any] = {"workers": suite.workers, "remote": suite.remote,
@@ -282,6 +290,9 @@ class _Run:
                   ("open-model", {"rate": suite.rate})) if None not in load.values()]  # fmt: skip
         total = suite.duration_s * len(models)
         budget = self.limits.max_requests  # for the whole command, both runs together
+        budget = None if budget is None else budget - self.overhead
+        if budget is not None and budget < 1:  # the preflight took it all
+            return LoadSuiteResult(name="load", status="inconclusive", reason=NOTHING_SENT)
         runs: list[LoadResult] = []
         for label, load in models:
             if budget is not None and budget < 1:
@@ -329,8 +340,9 @@ class _Run:
             return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
 
         def precheck(rate: float) -> str | None:
-            if limits.max_requests is not None and used + planned(rate) > limits.max_requests:
-                return (f"request budget: {used} of {limits.max_requests} used, next step needs "
+            spent = used + self.overhead
+            if limits.max_requests is not None and spent + planned(rate) > limits.max_requests:
+                return (f"request budget: {spent} of {limits.max_requests} used, next step needs "
                         f"{planned(rate)}")  # fmt: skip
             return None
 
@@ -339,8 +351,17 @@ class _Run:
             progress_callback=self._progress(lambda _: steps - 1, s.max_steps), **self.options,
         )  # fmt: skip
 
+        began = time.monotonic()
+        waits: list[tuple[float, float, float | None]] = []  # (asked, at rate, waited)
+
         def step(rate: float) -> StepResult:
             nonlocal used, steps
+            if waits and waits[-1][2] is None:  # the last step was asked to wait (Retry-After)
+                asked, at, _ = waits[-1]
+                left = s.time_budget_s - (time.monotonic() - began) if s.time_budget_s else asked
+                waited = max(0.0, min(asked, left))
+                time.sleep(waited)  # within the run's time budget, never past it
+                waits[-1] = (asked, at, waited)
             steps += 1
             self.label = f"step {steps}: {rate:.1f}/s"
             ctx.progress(steps - 1, s.max_steps, self.label)
@@ -351,6 +372,8 @@ class _Run:
                 f"step {steps}: offered {rate:.1f}/s, achieved {result.achieved_rps:.1f}/s, "
                 f"ok {result.ok_rps:.1f}/s, p99 {p99}, errors {result.error_rate:.1%}, "
                 f"throttled {result.throttled_rate:.1%}"))  # fmt: skip
+            if (said := result.detail.get("retry_after_s")) is not None:
+                waits.append((float(said), rate, None))
             reason = unjudgeable(ctx.target, result.run.summary)
             if reason is None:
                 judged.append(rate)
@@ -367,6 +390,14 @@ class _Run:
         best = _limit_step_run(found)  # its latency is the limit's
         metrics = {**(run_metrics(best) if best is not None else {}), **limit_metrics(found)}
         metrics |= {"requests_budget": limits.max_requests, "requests_planned": used}
+        if waits:  # RFC 9110 10.2.3: the service said when to come back
+            asked, at, waited = max(waits)
+            how = (f"the search waited {waited:g} s before its next step" if waited is not None
+                   else "no step came after it")  # fmt: skip
+            if waited is not None and waited < asked:
+                how += " (what the time budget left)"
+            metrics["notes"] = [*metrics.get("notes", []), f"a refused step at {at:.1f}/s was "
+                                f"answered with Retry-After: {asked:g} s; {how}"]  # fmt: skip
         findings: list[Finding] = []
         op = _operation(self.scenario)
         if found.bound is None:
@@ -638,6 +669,8 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     latency = hdr.summarize_ms(hdr.merge([window.hist]))
     shed = sum(window.errors_by_code.get(key, 0) for key in shed_keys())
     qps = sum(window.errors_by_code.get(key, 0) for key in qps_keys())
+    tail_row = SecondRow.total(map(vars, tail))
+    tail_ok = tail_row.success / (tail_end - tail_start)
     return StepResult(
         offered_rps=window.offered / seconds,
         achieved_rps=completed / seconds,
@@ -647,7 +680,8 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         throttled_rate=by_class.get(THROTTLED, 0) / completed if completed else 0.0,
         completed=completed,
         dropped=window.dropped,
-        tail_ok_rps=SecondRow.total(map(vars, tail)).success / (tail_end - tail_start),
+        tail_ok_rps=tail_ok,
+        mix_ok_rps=_mix_ok_rps(result.summary, tail_row, tail_end - tail_start),
         shed_rate=shed / completed if completed else 0.0,
         window_s=float(seconds),
         p50_ms=latency["p50"],
@@ -661,9 +695,43 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
             "run_completed": result.summary["totals"]["completed"],  # the whole run, warm-up too
             "run_codes": result.summary.get("codes", {}),
             "run_by_class": result.summary.get("by_class", {}),
+            "retry_after_s": result.summary.get("retry_after_s"),
         },
         run=result,
     )
+
+
+def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> float | None:
+    """For a run of several APIs, each limited by its own credential (the token, the appkey):
+    the mix's rate at which a refused API gets what it got in the tail, its sends there (its
+    share of the run's) less its part of the tail's refusals, over that share. The mix's ok/s
+    counts the API that was not refused too (a 20/s token beside a 12 ok/s JD share read
+    33.4/s; the mix's limit is 26.7/s). None for one API, or without a refusal (by the run's
+    Locust rows, by name)."""
+    locust = summary.get("locust") or {}
+    sent: Counter[str] = Counter()
+    refused: Counter[str] = Counter()
+    for entry in locust.get("entries") or []:
+        sent[_api_of(entry.get("name"))] += int(entry.get("num_requests", 0))
+    refusals = (f"{THROTTLED}: ", *(f": {key}" for key in shed_keys()))
+    for failure in locust.get("failures") or []:
+        if any(said in str(failure.get("error", "")) for said in refusals):
+            refused[_api_of(failure.get("name"))] += int(failure.get("occurrences", 0))
+    if len(+sent) < 2 or not refused or seconds <= 0:
+        return None
+    shed = sum(tail.errors_by_code.get(key, 0) for key in shed_keys())
+    refused_there = tail.by_class.get(THROTTLED, 0) + shed
+    rates = []
+    for api in (a for a in refused if sent[a]):  # its tail ok/s, over its share of the mix
+        share = sent[api] / sum(sent.values())
+        ok = share * tail.completed - refused_there * refused[api] / sum(refused.values())
+        rates.append(max(0.0, ok) / share / seconds)
+    return min(rates, default=None)
+
+
+def _api_of(name: Any) -> str:
+    """The API (so the credential) of a Locust row: JD's appkey, or the internal API's token."""
+    return "jd" if name == "faceCompareNew" else "match"
 
 
 COMPARED: tuple[tuple[str, str], ...] = (

@@ -28,8 +28,9 @@ from harness.clients import (
     AnswerTooLarge,
     CutOffBody,
     UndecodableBody,
-    inflated,
-    layers,
+    decoded,
+    head_too_large,
+    retry_after_s,
 )
 from harness.loadgen.result import PreparedRequest
 
@@ -164,6 +165,9 @@ class Transport:
     def __init__(self) -> None:
         self._hosts: dict[tuple[int, str], _Host] = {}
         self._deadlines = _Deadlines()
+        # the longest Retry-After a refusal asked for (RFC 9110 10.2.3): a limit search waits
+        # it out before its next step
+        self.retry_after_s: float | None = None
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -213,7 +217,10 @@ class Transport:
                 response.release()
         finally:
             self._deadlines.disarm(token)
-        return int(response.status_code), body
+        status = int(response.status_code)
+        if status >= 300 and (wait := retry_after_s(response.get("retry-after"))) is not None:
+            self.retry_after_s = max(wait, self.retry_after_s or 0.0)
+        return status, body
 
 
 def _exchange(host: _Host, req: PreparedRequest) -> Any:
@@ -262,6 +269,10 @@ def _send(sock: Any, head: bytes, body: bytes) -> None:
         sock.sendall(memoryview(body)[sent - len(head) :])
 
 
+class _SecondAnswer(HTTPParseError):
+    pass
+
+
 class _Response(HTTPSocketPoolResponse):
     """A status under 100 is no HTTP answer (httpx and requests say so): geventhttpclient took it
     for an interim 1xx and read on for the final answer."""
@@ -281,7 +292,20 @@ class _Response(HTTPSocketPoolResponse):
         here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
         self._head_left -= len(text) + 4  # ": " and CRLF
         if self._head_left < 0:
-            raise HTTPParseError(f"an answer head over {MAX_HEAD_BYTES} bytes")
+            raise HTTPParseError(head_too_large())
+
+    def _on_message_begin(self) -> None:
+        """A message after a complete final answer is none of this request's: a target that sent
+        two answers to one request (its body was read as both bodies); the connection is dropped."""
+        if self.message_complete and self.get_code() >= 200:
+            raise _SecondAnswer("a second answer to one request")
+        super()._on_message_begin()
+
+    def feed(self, data: str | bytes) -> None:
+        try:
+            super().feed(data)
+        except _SecondAnswer:
+            self.message_complete = self._trailing_data_dropped = True
 
     def _on_headers_complete(self) -> Any:
         if self.get_code() < 100:
@@ -316,7 +340,8 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
         if lease.returned is not None:
             host.release_socket(lease.returned)
         raise
-    if lease.returned is not None and response.message_complete:  # whole with its head: free
+    # whole with its head (and nothing after it): free
+    if lease.returned is not None and response.message_complete and not response.should_close():
         host.return_socket(lease.returned)
     elif lease.returned is not None:  # handed back at an interim answer: the rest is unreadable
         host.release_socket(lease.returned)
@@ -325,34 +350,16 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
     return response
 
 
-# what load undoes: httpx's codings (the other suites read with it), and x-gzip; br because load
-# sends no ``Accept-Encoding``, so any coding is acceptable (RFC 9110 12.5.3), and a brotli answer
-# the other suites read was "not JSON" here. Another coding, or several, is left as it is.
-_CODINGS = ("gzip", "x-gzip", "deflate", "br")
-
-
-def _decoded(body: bytes, coding: str | None) -> bytes:
-    """The body with its ``Content-Encoding`` undone, as every other suite reads it: a body that is
-    not what its coding says is no answer there, and a few KB may inflate past the cap."""
-    stack = layers([coding or ""], _CODINGS)
-    if not stack:
-        return body
-    said = "br" if (coding or "").strip().lower() == "br" else coding
-    parts: list[bytes] = []
-    size = 0
+def _decoded(body: bytes, coding: str | list[str] | None) -> bytes:
+    """The body with its ``Content-Encoding`` undone as the sender undoes it (load sends no
+    ``Accept-Encoding``, so any coding is acceptable, RFC 9110 12.5.3): a body that is not what its
+    coding says is no answer there, and a few KB may inflate past the cap."""
+    codings = [coding] if isinstance(coding, str) else coding or []
     try:
-        for part in inflated(stack, body):
-            size += len(part)
-            parts.append(part)
-            if size > MAX_ANSWER_BYTES:
-                raise AnswerTooLarge(
-                    f"the answer's body ran past {MAX_ANSWER_BYTES // (1024 * 1024)} MiB"
-                )
+        return decoded([body], codings, MAX_ANSWER_BYTES)
     except UndecodableBody:
+        said = ", ".join(codings)
         raise UndecodableBody(f"the body is not the {said} its Content-Encoding says") from None
-    if not stack[0].finished:
-        raise UndecodableBody(f"the body is not the {said} its Content-Encoding says")
-    return b"".join(parts)
 
 
 def _read_capped(response: Any) -> bytes:

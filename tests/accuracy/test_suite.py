@@ -301,14 +301,15 @@ def test_the_budget_is_shared_by_the_apis_and_the_next_run_finishes(
     url = emulator()
     before = _requests(url)
     partial = _run(url, tmp_path / "run", faces=folder, max_pairs=10, max_requests=15)
-    # + 1: JD's preflight (a signed request with an empty body) before its first pair
-    assert _delta(_requests(url), before) == {"match": 10, "faceCompareNew": 5 + 1}
+    # + 1: JD's preflight (a signed request with an empty body) before its first pair; each
+    # API's preflight is charged to the 15 (match's, a liveCode, too): 15 in all, not 17
+    assert _delta(_requests(url), before) == {"match": 10, "faceCompareNew": 3 + 1}
     assert partial.metrics.complete is False and partial.metrics.run["budget_exhausted"]
-    assert any("jd: 5 pair(s) pending" in note for note in partial.metrics.notes)
+    assert any("jd: 7 pair(s) pending" in note for note in partial.metrics.notes)
 
     middle = _requests(url)
     final = _run(url, tmp_path / "run", faces=folder, max_pairs=10)
-    assert _delta(_requests(url), middle) == {"match": 0, "faceCompareNew": 5 + 1}
+    assert _delta(_requests(url), middle) == {"match": 0, "faceCompareNew": 7 + 1}
     assert final.metrics.complete is True
 
 

@@ -20,6 +20,7 @@ from fixtures.hostile_target import BODY, HostileTarget
 from harness.clients import (
     DEMO,
     MAX_ANSWER_BYTES,
+    MAX_HEAD_BYTES,
     AnswerTooLarge,
     DeadlineExceeded,
     Exchange,
@@ -209,6 +210,23 @@ def test_an_answer_is_decoded_exactly_as_httpx_decodes_it(chunk):
         assert coding not in ("deflate", " Deflate") or by_sender == _PLAIN
 
 
+def test_every_transport_reads_an_answer_by_its_codings_and_stops_at_its_end():
+    """x-gzip is gzip (RFC 9110 8.4.1.3; the sender read the gzip bytes as the body), ``gzip, br``
+    is read by all alike, and a second answer sent to one request is none of the next one's:
+    the sender handed it to the next request on the connection (a success read as an error)."""
+    from fixtures.hostile_target import _success
+
+    behaviours = ("xgzip_ok", "stacked_ok", "double_answer", "success")
+    success = _success(b"POST /x HTTP/1.1")
+    with HostileTarget(behaviours) as target, Sender(target.url, credentials=DEMO) as sender:
+        bodies = [sender.send(Request("match", "liveCode", "POST", "/x", json={})).body
+                  for _ in behaviours]  # fmt: skip
+    assert bodies == [success] * len(behaviours)
+    with HostileTarget(behaviours) as target, deadline_session() as session:
+        bodies = [session.post(target.url + "/x", json={}, timeout=5).json() for _ in behaviours]
+    assert bodies == [success] * len(behaviours)  # schemathesis' transport (conformance)
+
+
 def test_an_answer_cut_off_at_the_size_cap_keeps_none_of_its_body():
     """A run keeps an Exchange's cause, traceback and all: it must not hold the 8 MiB read."""
     with HostileTarget(("endless",)) as target:
@@ -268,6 +286,19 @@ def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> 
     message = str(info.value)
     assert message.startswith(f"target {target.url} answered with malformed HTTP: ")
     assert "unreachable" not in message and "\n" not in message
+
+
+def test_a_head_past_the_limit_is_named_as_such_at_the_reachability_check() -> None:
+    """conform and fuzz stop there (exit 2): the line says why, not h11's "Receive buffer too
+    long"; a head under the limit (144 KB) is read (it stopped both, and load read it)."""
+    with HostileTarget(("big_header", "huge_head")) as target:
+        with pytest.raises(TargetError) as info:
+            check_reachable(target.url)
+        check_reachable(target.url)
+    assert str(info.value) == (
+        f"target {target.url} answered with malformed HTTP: an answer head over "
+        f"{MAX_HEAD_BYTES} bytes"
+    )
 
 
 def test_an_https_url_to_a_plain_http_port_is_not_called_unreachable() -> None:

@@ -194,7 +194,7 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
         return (status, content, headers) if status else (0, kind)
 
     seen = []
-    for count in (10_000, 20_000):  # about 120 KB and 250 KB of headers
+    for count in (10_000, 12_000, 20_000):  # about 120 KB, 144 KB and 250 KB of headers
         with HostileTarget(("many_headers",), header_count=count) as target:
             with Sender(target.url, credentials=DEMO, timeout_s=5) as sender:
                 sent = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
@@ -204,7 +204,10 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
             except requests.ConnectionError as exc:
                 got = outcome(0, b"", 0, no_answer_kind(exc))
         seen.append((got, outcome(sent.status, sent.content, len(sent.headers), sent.no_answer)))
-    assert seen == [((200, BODY, 10_002),) * 2, ((0, "reset"),) * 2], seen
+    # 144 KB: the sender refused it or not by how its socket reads fell (h11's 100 KB), load read it
+    assert seen == [((200, BODY, 10_002),) * 2, ((200, BODY, 12_002),) * 2, ((0, "reset"),) * 2], (
+        seen
+    )
 
 
 @pytest.mark.parametrize(

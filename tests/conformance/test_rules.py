@@ -331,7 +331,7 @@ def test_every_rule_has_a_case():
     in_answer = {r.id for r in RULES if r.kind == "rule" and r.api != "*"}
     assert in_answer == set(CASES) | set(READINGS)
     both = {r.id for r in RULES if r.kind == "rule" and r.api == "*"}
-    assert both == set(HTTP_CASES) | {"FH-H04", "FH-H05"}
+    assert both == set(HTTP_CASES) | {"FH-H04", "FH-H05", "FH-H09"}
 
 
 # the HTTP rules (E-015) judge what an answer is before its envelope: (status, content type)
@@ -372,6 +372,30 @@ def test_http_rules_fail_what_they_name_and_pass_an_http_200_json_answer(contrac
         entry.fn(ctx, httpx.Response(500, json={}), case)
     expected = ("seed", "high") if rule_id == "FH-H01" else ("convention", "low")
     assert (entry.basis, entry.severity) == expected
+
+
+def test_a_json_answer_not_in_utf8_is_a_convention_finding_and_still_read(contract):
+    """RFC 8259 8.1: JSON between systems MUST be UTF-8, without a BOM. Neither document names
+    the answer's encoding, so every suite reads a UTF-16 or BOM-led body as the JSON it is (no
+    false red) and conformance and fuzz list it, low, under FH-H09 (it was read in silence)."""
+    entry = RULES.get("FH-H09")
+    assert (entry.basis, entry.severity) == ("convention", "low")
+    ctx = RuleContext(contract=contract, api="match", operation="match")
+    case = sent("match", "match", {})
+    text = json.dumps({"errcode": 0, "errmsg": "成功"}, ensure_ascii=False)
+    for raw, said in [
+        (text.encode("utf-16"), "UTF-16"),
+        (text.encode("utf-16-le"), "UTF-16-LE"),
+        (text.encode("utf-32"), "UTF-32"),
+        (b"\xef\xbb\xbf" + text.encode(), "UTF-8 after a byte order mark"),
+    ]:
+        read = answer(contract, "match", 200, raw)
+        assert read.answer is not None and read.answer.code == "0", said
+        with pytest.raises(CheckFailed) as failed:
+            entry.fn(ctx, read, case)
+        assert f"a JSON body in {said}" in str(failed.value), str(failed.value)
+    for raw in [text.encode(), b"", "<html>".encode("utf-16"), b'{"errmsg": "\xff\xfe"}']:
+        entry.fn(ctx, answer(contract, "match", 200, raw), case)  # UTF-8, or not JSON: FH-H05's
 
 
 @pytest.mark.parametrize(

@@ -166,6 +166,12 @@ def test_an_answer_that_never_came_and_a_broken_schema_are_the_books_verdicts(co
     garbage = Exchange.read(contract, "jd", 200, {"content-type": "application/json"}, b"<")
     [problem] = check_answer(contract, JD, garbage)
     assert (problem.check, problem.severity) == ("response_schema", "medium")
+    # a UTF-16 success is read as the success it is, and listed as conformance lists it (FH-H09)
+    utf16 = json.dumps(_jd().body, ensure_ascii=False).encode("utf-16")
+    wide = Exchange.read(contract, "jd", 200, {"content-type": "application/json"}, utf16)
+    assert wide.body == _jd().body and wide.answer == _jd().answer
+    [problem] = check_answer(contract, JD, wide)
+    assert (problem.check, problem.severity, problem.basis) == ("json-utf8", "low", "convention")
 
 
 def test_the_refusal_of_an_invalid_case_is_the_books_verdict(contract: Any) -> None:

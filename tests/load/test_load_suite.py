@@ -306,6 +306,12 @@ def test_plain_locust_failures_spell_a_missing_answer_as_every_suite(
     }, rows
 
 
+def _hostile_success() -> object:
+    from fixtures.hostile_target import _success
+
+    return _success(b"POST /tech/ai/face/match/validateData HTTP/1.1")
+
+
 _PLAIN_USER = """
 import json, sys
 from locust.env import Environment
@@ -317,8 +323,17 @@ env = Environment(user_classes=[LiveCodeUser])
 seen = []
 env.events.request.add_listener(lambda exception=None, **kw: seen.append(repr(exception)))
 user = LiveCodeUser(env)
+request = PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}")
 for _ in range(3):
-    user._send(PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}"))
+    user._send(request)
+if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit): what it read
+    from harness.loadgen.transport import Transport
+
+    transport = Transport()
+    for _ in range(int(sys.argv[2])):
+        status, body = transport.send(user, request)
+        seen.append([status, body.decode("utf-8", "replace")])
+    seen.append(transport.retry_after_s)
 print(json.dumps(seen))
 """
 
@@ -327,25 +342,35 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     """A body that is not the gzip it says, one cut off, and a redirect to another host: the
     first raised out of the user's task (Locust's error table; no failure counted), the second
     too, the third was followed (a redirect may name any host; traffic stays on loopback).
+    Then load's own transport reads as the sender: ``gzip, br`` (was "not JSON" here only),
+    x-gzip, two answers to one request (both bodies were read as one: "not JSON"), a success
+    on the connection after it, and keeps a 429's Retry-After for a limit search (not read).
     The user's own send, without Locust's runner: a run builds its image pool first (seconds)."""
     from fixtures.hostile_target import HostileTarget
 
+    read_alike = ("stacked_ok", "xgzip_ok", "double_answer", "success", "retry_later")
     with (
         HostileTarget(("ok",)) as elsewhere,
         HostileTarget(
-            ("bad_gzip", "cut_off", "redirect_away"), redirect_to=elsewhere.url
+            ("bad_gzip", "cut_off", "redirect_away", *read_alike), redirect_to=elsewhere.url
         ) as target,
     ):
         proc = subprocess.run(
-            [sys.executable, "-c", _PLAIN_USER, target.url], check=False, capture_output=True,
-            text=True, timeout=60, cwd=REPO,
+            [sys.executable, "-c", _PLAIN_USER, target.url, str(len(read_alike))], check=False,
+            capture_output=True, text=True, timeout=60, cwd=REPO,
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert json.loads(proc.stdout) == [
+    seen = json.loads(proc.stdout)
+    assert seen[:3] == [
         "CatchResponseError('connection_error: no answer:undecodable body')",
         "CatchResponseError('connection_error: no answer:cut-off body')",
         "CatchResponseError('server_error: http:307')",
     ], proc.stdout
+    # load's transport reads as the sender (tests/clients/test_deadline.py): ``gzip, br`` was "not
+    # JSON" here only; two answers to one request were read as one body ("not JSON")
+    success = json.dumps(_hostile_success())
+    # and the Retry-After a refusal asked for, which a limit search waits out (RFC 9110 10.2.3)
+    assert seen[3:] == [*[[200, success]] * 4, [429, ""], 2.0], seen[3:]
     assert elsewhere.served == [], elsewhere.heads
 
 

@@ -79,6 +79,48 @@ def test_a_step_answered_system_busy_caps_the_limit_like_a_503() -> None:
     assert result.limit_rps is not None and abs(result.limit_rps - LIMIT) <= 0.05 * LIMIT
 
 
+def _mixed_run(rate: float) -> LoadResult:
+    """A recorded-shape mixed step: 3 in 4 requests use the token, limited to 20/s, the rest
+    JD's appkey, not limited (a 429 for each refusal); as in ``_busy_run``, a token rate up to
+    1.5 x the limit passes on the bucket's burst, a higher one is refused after two seconds."""
+    token, rows = 0.75 * rate, []
+    for t in range(6):
+        refused = round(token - LIMIT) if token > 1.5 * LIMIT and t >= 2 else 0
+        latency = hdr.new_histogram()
+        latency.record_value(5000, round(rate))
+        rows.append(SecondRow(t, t, offered=round(rate), sent=round(rate), completed=round(rate),
+                              by_class={SUCCESS: round(rate) - refused, THROTTLED: refused},
+                              errors_by_code={"http:429": refused} if refused else {},
+                              hist=hdr.encode(latency)))  # fmt: skip
+    refusals = sum(r.by_class[THROTTLED] for r in rows)
+    said = "CatchResponseError('throttled: http:429')"
+    locust = {
+        "entries": [{"name": "match", "num_requests": 6 * round(token), "num_failures": refusals},
+                    {"name": "faceCompareNew", "num_requests": 6 * round(rate - token),
+                     "num_failures": 0}],
+        "failures": [{"name": "match", "error": said, "occurrences": refusals}] if refusals else [],
+    }  # fmt: skip
+    summary = {"totals": {"completed": sum(r.completed for r in rows)}, "stop_reason": "duration",
+               "locust": locust}  # fmt: skip
+    return LoadResult(mode="open-model", summary=summary, series=rows, out_dir=Path("."))
+
+
+def test_a_mix_is_capped_at_the_rate_its_refused_credential_sustains() -> None:
+    """In ``mixed`` the token and JD's appkey have their own limits: the token's 20/s allows the
+    mix 20 / (3/4) = 26.7/s. Before, a refused step's plateau was the whole mix's ok/s, the
+    unrefused JD share included (80/s: 40 ok/s; 41/s: 30 ok/s), and the search reported 30/s, a
+    rate that passed on the burst."""
+
+    def measure(rate: float) -> StepResult:
+        return step_from_result(_mixed_run(rate), warmup_s=1, step_s=3)
+
+    assert measure(80).mix_ok_rps == pytest.approx(LIMIT / 0.75) and measure(80).tail_ok_rps == 40
+    assert measure(40).mix_ok_rps is None  # nothing refused: the whole mix's ok/s as before
+    result = find_limit(measure, start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01)
+    assert result.plateau_rps == pytest.approx(LIMIT / 0.75), result.table()
+    assert result.limit_rps == pytest.approx(LIMIT / 0.75), result.table()
+
+
 def test_other_server_errors_still_only_bisect() -> None:
     """A service whose failures are not load shedding (5xx other than 503, timeouts) may
     degrade under overload: its failing steps' success rate is no capacity, so no cap."""
@@ -105,6 +147,9 @@ def test_limit_search_finds_the_rate_of_each_refusal_style(
     assert abs(suite.metrics.qps_limit - LIMIT) <= 0.1 * LIMIT, limit["steps"]
     assert suite.metrics.qps_limit_bound == "exact" and limit["stopped_by"] == "converged", limit
     assert suite.status == "pass", suite
+    if kind == "bare-429":  # RFC 9110 10.2.3: said, and waited out before the next step
+        said = "was answered with Retry-After: 1 s; the search waited 1 s before its next step"
+        assert any(said in note for note in suite.metrics.notes), suite.metrics.notes
 
 
 def _aborted_run(limit: float, rate: float) -> LoadResult:

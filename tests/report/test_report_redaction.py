@@ -113,6 +113,26 @@ def test_undecodable_image_like_string_hashes_the_text() -> None:
     assert redact(junk) == f"<image sha256={hashlib.sha256(junk.encode()).hexdigest()} bytes=301>"
 
 
+def test_a_long_number_in_a_finding_is_kept_and_an_image_beside_it_is_not() -> None:
+    """A score of 300 digits a target sent is quoted as sent (it was an image placeholder); the
+    image's base64 beside it, or a run of digits labelled as an image, is still masked."""
+    from harness.results import Finding
+
+    digits = "9" * 300
+    finding = Finding(
+        suite="conformance", api="face-match", operation="match", check="score_range",
+        severity="high", message=f"score {digits} is not in 0..100",
+        response={"body": {"score": digits, "img": JPEG_B64, "neg": "-" + digits}},
+    )  # fmt: skip
+    assert finding.message == f"score {digits} is not in 0..100"
+    assert isinstance(finding.response, dict)
+    assert finding.response["body"]["score"] == digits
+    assert finding.response["body"]["neg"] == "-" + digits
+    assert finding.response["body"]["img"] == f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"
+    assert redact_text("data:image/jpeg;base64," + digits).startswith("<image sha256=")
+    assert redact_text(digits + "\n" + digits).startswith("<image sha256=")  # wrapped: not a number
+
+
 def test_short_strings_and_numbers_untouched_and_redaction_idempotent() -> None:
     data = {
         "score": 87.5,
