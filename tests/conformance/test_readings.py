@@ -188,6 +188,8 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
         "emulator",
         "--api",
         "match",
+        "--phases",
+        "examples",
         "--examples",
         "3",
         "--seed",
