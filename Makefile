@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	{ $(BIN)/python -m pip install --quiet uv \
-	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'; } \
+	  && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'; } \
 	|| { echo "uv could not install the project: pip does"; \
 	  $(BIN)/python -m pip install --quiet --upgrade pip \
 	  && $(BIN)/python -m pip install --quiet -e '.[dev]'; }
