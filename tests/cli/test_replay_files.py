@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,19 +72,30 @@ def _as_version_1(data: dict[str, Any]) -> dict[str, Any]:
     return old
 
 
-@pytest.fixture
-def fuzz_finding(emulator: Callable[..., str], tmp_path: Path) -> tuple[str, Path]:
-    url = emulator(breaks=("accept-bad-sign",), **emulator_overrides())
-    result = run_fuzz(
-        url,
-        out_dir=tmp_path / "run",
-        is_emulator=True,
-        credentials=DEMO,
-        seed=1,
-        only=["jd:invalid-requests/bad-sign"],
-    )
-    assert result.status == "fail" and result.findings, result.error
-    return url, tmp_path / "run" / "findings" / "F-001.json"
+@pytest.fixture(scope="module")
+def fuzz_finding(
+    contract: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
+    """One fuzz run (about 25 s) whose finding both tests read; each writes its own copies."""
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    settings = build_settings(engine="fast", breaks=("accept-bad-sign",), **emulator_overrides())
+    server = EmulatorServer(create_app(settings, contract=contract))
+    url = server.start()
+    out = tmp_path_factory.mktemp("fuzz-finding")
+    try:
+        result = run_fuzz(
+            url,
+            out_dir=out / "run",
+            is_emulator=True,
+            credentials=DEMO,
+            seed=1,
+            only=["jd:invalid-requests/bad-sign"],
+        )
+        assert result.status == "fail" and result.findings, result.error
+        yield url, out / "run" / "findings" / "F-001.json"
+    finally:
+        server.stop()
 
 
 @pytest.mark.slow

@@ -30,7 +30,13 @@ def _errata(out) -> dict[str, dict]:
 def test_required_reading_turns_the_mismatch_into_findings(emulator, tmp_path):
     url = emulator(readings={"E-011": "alternative"}, **emulator_settings())
     result = conform(
-        url, tmp_path, api="match", seed=3, examples=4, required_readings={"E-011": "default"}
+        url,
+        tmp_path,
+        api="match",
+        seed=3,
+        examples=4,
+        phases=("examples",),
+        required_readings={"E-011": "default"},
     )
     named = [f for f in result.findings if f.rule_id == "FH-M02"]
     assert named and all(f.basis == "reading" and f.erratum == "E-011" for f in named), explain(
@@ -182,6 +188,8 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
         "emulator",
         "--api",
         "match",
+        "--phases",
+        "examples",
         "--examples",
         "3",
         "--seed",
