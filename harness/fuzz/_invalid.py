@@ -407,6 +407,14 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = draw(st.sampled_from(image_targets("faceCompareNew", body.json)))
     image = ctx.gen.pool.images[0]
     choice = ctx.pin.get("sources")
+    if choice == "none-beside":  # a service skipping a sourceless item compares the others
+        items = body.get(("collectionImageItems",))
+        items.append({k: v for k, v in items[0].items() if k not in JD_SOURCES})
+        body.touched.append(("collectionImageItems", len(items) - 1))
+        return ctx.jd(
+            f"collectionImageItems[{len(items) - 1}] without imgBase64/imgArr/imgUrl, beside "
+            "an image"
+        )
     if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
         put_image(body, ctx.gen, target, image.name, encoding=_OTHER_SOURCE[choice])
     item = body.get(target)
@@ -696,7 +704,7 @@ MUTATORS: tuple[Mutator, ...] = (
         "image-sources",
         ("faceCompareNew",),
         image_sources,
-        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all")),
+        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all", "none-beside")),
     ),
     Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),
     Mutator(
