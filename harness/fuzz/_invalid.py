@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.clients import Auth, How, ImagePart, Request
+from harness.clients import Auth, Given, How, ImagePart, Request
 from harness.clients._request import JsonPath
 from harness.conformance._probes import timestamp_refusals
 from harness.imaging import encode_image
@@ -626,6 +626,7 @@ _GATEWAY_MODES = {
         "expired_timestamp",
         "future_timestamp",
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
+        "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
     ],
     "bad-sign": [
         "no_sign",
@@ -664,7 +665,7 @@ def _gateway(rule: str) -> Mutate:
             offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
-        if body.auth.timestamp == How.FRACTION:  # FH-A13's codes
+        if body.auth.timestamp in (How.FRACTION, Given("0")):  # FH-A13's codes, FH-A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
         else:
             codes = (ctx.codes.code(mode.partition(":")[0]),)
