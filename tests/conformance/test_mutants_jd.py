@@ -263,10 +263,10 @@ def test_the_probe_reserve_covers_every_jd_probe(contract) -> None:
 
 # Session 17 (round 6): defects `conform --seed 7` missed at 612ad9e, each now named by one probe or
 # rule run alone (fuzz caught result-cache-by-base-image: self_match_passes, swap_symmetry). The
-# probes and rules at 612ad9e already named the round's other mutants: app-authority-key-unchecked (FH-S01, fuzz's
-# fixed-field), distance-threshold-on-score and score-of-previous-comparison (FH-J07),
-# missing-timestamp-as-malformed (FH-A05), traffic-limit-as-43011 (FH-L12) and
-# remaintimes-unlimited-on-refusal (FH-J12).
+# probes and rules at 612ad9e already named the round's other mutants:
+# app-authority-key-unchecked (FH-S01, fuzz's fixed-field), distance-threshold-on-score and
+# score-of-previous-comparison (FH-J07), missing-timestamp-as-malformed (FH-A05),
+# traffic-limit-as-43011 (FH-L12) and remaintimes-unlimited-on-refusal (FH-J12).
 ROUND6 = [
     ("result-cache-by-base-image", "FH-L32"),
     ("result-timestamp-float", "FH-J13"),
