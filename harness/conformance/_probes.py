@@ -28,7 +28,7 @@ from harness.clients import (
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
-from harness.imaging import padded
+from harness.imaging import exif_jpeg, padded
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -419,6 +419,31 @@ def unsigned(p: ProbeContext) -> None:
 
 
 @probe(
+    "FH-A18",
+    "auth-timestamp-zero",
+    api="jd",
+    erratum="E-019",
+    quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
+)
+def timestamp_zero(p: ProbeContext) -> None:
+    """A timestamp of 0, signed as sent, is refused at the gateway (by any of its credential
+    codes: outside the five minutes, malformed or empty are the service's wording): a service that
+    takes 0, a zero value, for "not set" and skips the window lets one signed URL work forever."""
+    auth = Auth(timestamp=Given("0"))
+    request = replace(p.canonical("faceCompareNew"), auth=auth)
+    a = p.ask_envelope(request, "a signed timestamp of 0")
+    if business(a) and not a.throttled:
+        outside = _code(p, "gateway", "timestamp outside")
+        raise Violation(
+            f"Received: business code {a.code}{_named(a.meaning)}: the gateway let a request "
+            "signed with timestamp 0 (1970) through\n"
+            f"Expected: a gateway code refusing it, e.g. {outside.code} ({outside.en}): "
+            "timestamp有效期5分钟",
+            request=request,
+        )
+
+
+@probe(
     "FH-A13",
     "auth-timestamp-in-seconds",
     api="jd",
@@ -673,6 +698,94 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
                 "image to compare",
                 request=request,
             )
+
+
+@probe(
+    "FH-L34",
+    "jd-image-items-as-documented",
+    api="jd",
+    quote="collectionImageItems List [{...}] 比对图; ImageItem说明,imgBase64、imgArr、imgUrl三选一",
+)
+def jd_image_items_as_documented(p: ProbeContext) -> None:
+    """A request whose images are not as documented under any reading is not reported compared
+    (business 0 成功): collectionImageItems as one ImageItem instead of a List (a reader that
+    takes a single value for an array), and a second collection item with none of the three
+    sources (one that skips it and compares the rest). Which refusal code is the service's: the
+    refusal rules judge it as for any invalid request."""
+    canonical = p.canonical("faceCompareNew")
+    item = canonical.json["collectionImageItems"][0]
+    sourceless = {k: v for k, v in item.items() if k not in ("imgBase64", "imgArr", "imgUrl")}
+    for what, value in (
+        ("collectionImageItems as one ImageItem object, not a List", item),
+        ("a second collection item without imgBase64, imgArr or imgUrl", [item, sourceless]),
+    ):
+        request = p.canonical("faceCompareNew").with_json(("collectionImageItems",), value)
+        a = p.ask_envelope(request, f"a request with {what}")
+        if business(a) and str(a.code) == "0":
+            raise Violation(
+                f"Received: business code 0{_named(a.meaning)} for a request with {what}\n"
+                "Expected: refused as invalid input (e.g. 100 参数不合法!): collectionImageItems "
+                "is a List of ImageItems, each with one of imgBase64, imgArr, imgUrl (三选一)",
+                request=request,
+            )
+
+
+_SAME_PERSON = "基于人的脸部特征信息,计算两张脸的相似程度,并返回相似度评分,判断两者是否为同一个人"
+
+
+@probe(
+    "FH-L32",
+    "jd-faceless-never-matched",
+    api="jd",
+    severity="medium",
+    quote=f"{_SAME_PERSON}; result Boolean false 算法结果",
+)
+def jd_faceless_never_matched(p: ProbeContext) -> None:
+    """A picture that shows no face, as the collection image or as the base image, is never the
+    same person (``result`` true), right after a comparison of the same other image that is: a
+    result kept from an earlier request (a cache keyed by one of the two images, a buffer read
+    before it is written) is not this one's. A refusal, 1155 or ``result`` false fit every
+    reading (JD's example answers 1155 with ``"valid": false``)."""
+    faceless = p.session.pool.faceless.b64
+    for what, path in (
+        ("a collection image that shows no face", ("collectionImageItems", 0, "imgBase64")),
+        ("a base image (compareImageItem) that shows no face", ("compareImageItem", "imgBase64")),
+    ):
+        p.send(p.canonical("faceCompareNew"))  # a match first: its result is not the next one's
+        request = p.canonical("faceCompareNew").with_json(path, faceless)
+        body = p.send(request).body
+        ok = isinstance(body, dict) and body.get("code") == p.contract.jd_success_code
+        result = body.get("result") if ok else None
+        if isinstance(result, dict) and result.get("result") is True:
+            raise Violation(
+                f"Received: result=true (code {result.get('code')!r}, score "
+                f"{result.get('score')!r}) for {what}\n"
+                "Expected: a refusal or result=false: a picture of no one is not the same person "
+                "(判断两者是否为同一个人)",
+                request=request,
+            )
+
+
+@probe(
+    "FH-L33",
+    "jd-exif-jpeg-accepted",
+    api="jd",
+    quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0)",
+)
+def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
+    """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header)
+    is not refused as invalid input: it is a jpg under every reading, the same picture as the
+    canonical request's."""
+    image = base64.b64encode(exif_jpeg(p.session.pool.reference.data)).decode("ascii")
+    request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
+    a = p.ask_envelope(request, "an Exif JPEG")
+    if business(a) and a.category == "input":
+        raise Violation(
+            f"Received: business code {a.code}{_named(a.meaning)} for the base image as an Exif "
+            "JPEG (FF D8 FF E1, as cameras write it)\n"
+            "Expected: accepted: a jpg (图片类型: jpg/jpeg/png) whatever its APPn segments",
+            request=request,
+        )
 
 
 # --- liveness -------------------------------------------------------------------------------

@@ -418,8 +418,14 @@ def remainseconds_counts_down(ctx: RuleContext, response: Exchange, request: Req
     quote='timestamp long 时间戳; example "timestamp": 1627977407152',
 )
 def result_timestamp_ms(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """result.timestamp is milliseconds since the epoch, close to now."""
+    """result.timestamp is milliseconds since the epoch, close to now: a long, so a JSON integer
+    (the schema's integer takes ``1627977407152.0``; E-054 for seed 004's int and long fields)."""
     result = _business(ctx, response)
+    if result and isinstance(result.get("timestamp"), float):
+        raise Violation(
+            f"Received: result.timestamp={result['timestamp']!r}\n"
+            "Expected: milliseconds as a JSON integer (timestamp long)"
+        )
     stamp = _int(result.get("timestamp")) if result else None
     if stamp is None:
         return

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from harness.clients import Auth, How, ImagePart, Request
+from harness.clients import Auth, Given, How, ImagePart, Request
 from harness.clients._request import JsonPath
 from harness.conformance._probes import timestamp_refusals
 from harness.imaging import encode_image
@@ -407,6 +407,14 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = draw(st.sampled_from(image_targets("faceCompareNew", body.json)))
     image = ctx.gen.pool.images[0]
     choice = ctx.pin.get("sources")
+    if choice == "none-beside":  # a service skipping a sourceless item compares the others
+        items = body.get(("collectionImageItems",))
+        items.append({k: v for k, v in items[0].items() if k not in JD_SOURCES})
+        body.touched.append(("collectionImageItems", len(items) - 1))
+        return ctx.jd(
+            f"collectionImageItems[{len(items) - 1}] without imgBase64/imgArr/imgUrl, beside "
+            "an image"
+        )
     if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
         put_image(body, ctx.gen, target, image.name, encoding=_OTHER_SOURCE[choice])
     item = body.get(target)
@@ -618,6 +626,7 @@ _GATEWAY_MODES = {
         "expired_timestamp",
         "future_timestamp",
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
+        "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
     ],
     "bad-sign": [
         "no_sign",
@@ -656,7 +665,7 @@ def _gateway(rule: str) -> Mutate:
             offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
-        if body.auth.timestamp == How.FRACTION:  # FH-A13's codes
+        if body.auth.timestamp in (How.FRACTION, Given("0")):  # FH-A13's codes, FH-A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
         else:
             codes = (ctx.codes.code(mode.partition(":")[0]),)
@@ -696,7 +705,7 @@ MUTATORS: tuple[Mutator, ...] = (
         "image-sources",
         ("faceCompareNew",),
         image_sources,
-        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all")),
+        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all", "none-beside")),
     ),
     Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),
     Mutator(

@@ -16,6 +16,7 @@ from ._make import builtin_faces as builtin_faces
 from ._make import builtin_non_faces as builtin_non_faces
 from ._make import encode as encode
 from ._make import encode_image as encode_image
+from ._make import exif_jpeg as exif_jpeg
 from ._make import padded as padded
 from ._make import percent as percent
 from ._make import picture as picture

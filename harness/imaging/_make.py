@@ -132,6 +132,25 @@ def padded(data: bytes, total: int) -> bytes:
     return data + b"\x00" * need
 
 
+# a minimal Exif block: big-endian TIFF header, one IFD with Orientation = 1 (upright)
+_EXIF = (
+    b"Exif\x00\x00MM\x00*\x00\x00\x00\x08"  # Exif header, TIFF header, IFD at 8
+    b"\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x01\x00\x00"  # 1 entry: Orientation 1
+    b"\x00\x00\x00\x00"  # no next IFD
+)
+
+
+def exif_jpeg(data: bytes) -> bytes:
+    """The JPEG as a camera writes it: an Exif APP1 segment right after SOI (FF D8 FF E1) where an
+    encoder writes JFIF's APP0 (FF D8 FF E0), which is dropped; the picture is unchanged."""
+    if not data.startswith(b"\xff\xd8"):
+        raise ValueError("not a JPEG")
+    rest = data[2:]
+    if rest.startswith(b"\xff\xe0"):
+        rest = rest[2 + int.from_bytes(rest[2:4], "big") :]
+    return b"\xff\xd8\xff\xe1" + (len(_EXIF) + 2).to_bytes(2, "big") + _EXIF + rest
+
+
 def unpadded(data: bytes) -> bytes | None:
     """The JPEG :func:`padded` grew (its leading comment segments removed); None if none."""
     if not data.startswith(b"\xff\xd8\xff\xfe"):

@@ -259,3 +259,26 @@ def test_the_probe_reserve_covers_every_jd_probe(contract) -> None:
                     raise AssertionError(exc.message) from None  # the control has no defect
         used = session.tracker.budget.used
     assert used <= probe_reserve(URL_DEFAULT_MAX_REQUESTS // len(APIS)), used
+
+
+# Session 17 (round 6): defects `conform --seed 7` missed at 612ad9e, each now named by one probe or
+# rule run alone (fuzz caught result-cache-by-base-image: self_match_passes, swap_symmetry). The
+# probes and rules at 612ad9e already named the round's other mutants:
+# app-authority-key-unchecked (FH-S01, fuzz's fixed-field), distance-threshold-on-score and
+# score-of-previous-comparison (FH-J07), missing-timestamp-as-malformed (FH-A05),
+# traffic-limit-as-43011 (FH-L12) and remaintimes-unlimited-on-refusal (FH-J12).
+ROUND6 = [
+    ("result-cache-by-base-image", "FH-L32"),
+    ("result-timestamp-float", "FH-J13"),
+    ("timestamp-zero-never-expires", "FH-A18"),
+    ("exif-jpeg-refused", "FH-L33"),
+    ("sourceless-item-skipped", "FH-L34"),
+    ("collection-object-accepted", "FH-L34"),
+]
+
+
+@pytest.mark.parametrize(("defect", "rule_id"), ROUND6, ids=[c[0] for c in ROUND6])
+def test_each_round_6_defect_is_named_by_its_probe(contract, defect, rule_id):
+    assert DEFECTS[defect].quote
+    found = _probe(defect, rule_id, contract)
+    assert any(f.startswith(f"{rule_id}: ") for f in found), found
