@@ -33,7 +33,8 @@ class _State:
 
 
 _state = _State(started=time.monotonic())
-_lock = threading.Lock()
+# Re-entrant: a second signal's handler may run inside the first one's `request` (same thread).
+_lock = threading.RLock()
 
 
 def requested() -> str | None:

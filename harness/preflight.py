@@ -100,9 +100,10 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
 
 def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets: list[str]) -> None:
     """Raise when the answer says the run's credentials (or account) cannot be used."""
-    meaning, said = answer.meaning, (answer.message or "")[:120]
+    # masked whole, then cut: a cut image or secret is no longer one the redaction recognises
+    meaning, said = answer.meaning, redacted_line(answer.message or "", secrets)[:120]
     code = None if answer.code is None else answer.label
-    quoted = f"; service said: {redacted_line(said, secrets)!r}" if said else ""
+    quoted = f"; service said: {said!r}" if said else ""
     if meaning is not None and meaning.category == "quota" and not meaning.retryable:
         # the credentials were taken: the account is out of calls (JD 10040), no key to fix
         why = f"{api} {code} ({meaning.en}) on {where}{quoted}"

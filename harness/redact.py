@@ -58,6 +58,15 @@ _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
 # Decimal digits only: an image's base64 (6 bits a character) has letters in any 256 characters
 # (a run of 256 digits has a chance of (10/64)**256), so digits alone are a number, kept as sent.
 _NUMBER_RE = re.compile(r"-?[0-9]+")
+# An image no run above catches: base64 broken into pieces by single spaces (a target's wrapped
+# echo), or the bytes as a list of numbers; masked only when they decode to an image signature.
+_SPACED_RE = re.compile(
+    r"(?<![A-Za-z0-9+/])(?:data:[\w.+/-]+;base64,)?"
+    r"(?:[A-Za-z0-9+/]{40,}+ ){3,}+[A-Za-z0-9+/]*+={0,2}"
+)
+_BYTE_LIST_RE = re.compile(
+    r"\[\s*(?:255\s*,\s*216\s*,\s*255|137\s*,\s*80\s*,\s*78\s*,\s*71)(?:\s*,\s*\d{1,3})*+\s*\]?"
+)
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
 # Capped: the oldest are forgotten first.
@@ -120,6 +129,35 @@ def _image_for_match(text: str) -> str:
     return image_placeholder(data)
 
 
+def _is_image(data: bytes) -> bool:
+    """``harness.imaging.sniff_format`` decides; its import (PIL, numpy) is paid only for bytes
+    that start as one of its signatures can."""
+    if data[:1] not in _SIGNATURE_STARTS and data[4:8] != b"ftyp":
+        return False
+    from harness.imaging import sniff_format
+
+    return sniff_format(data) is not None
+
+
+_SIGNATURE_STARTS = frozenset(bytes([b]) for b in b"\xff\x89GRIMB\x00")
+
+
+def _spaced_image(text: str) -> str:
+    payload = _DATA_URI_PREFIX.sub("", text).replace(" ", "")
+    try:
+        data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+    except (binascii.Error, ValueError):
+        return text
+    return image_placeholder(data) if _is_image(data) else text
+
+
+def _byte_list_image(text: str) -> str:
+    values = [int(v) for v in re.findall(r"\d+", text)]
+    if any(v > 255 for v in values):
+        return text
+    return image_placeholder(bytes(values))
+
+
 def _secret_variants(secrets: Iterable[str]) -> list[str]:
     usable = [s for s in secrets if isinstance(s, str) and s.strip()]
     found = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
@@ -132,6 +170,10 @@ def _redact_str(text: str, secrets: list[str]) -> str:
         text = text.replace(secret, MASK)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
+        if " " in text:
+            text = _SPACED_RE.sub(lambda m: _spaced_image(m.group(0)), text)
+        if "[" in text:
+            text = _BYTE_LIST_RE.sub(lambda m: _byte_list_image(m.group(0)), text)
     if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
         text = _SIGN_RE.sub(lambda m: MASK if m.group(0).lower() in _SIGNS else m.group(0), text)
     if "=" in text:
@@ -152,6 +194,13 @@ def _redact_bytes(data: bytes, secrets: list[str]) -> str:
         return image_placeholder(data)
 
 
+def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
+    head = items[:16]
+    if not all(type(v) is int and 0 <= v <= 255 for v in head) or not _is_image(bytes(head)):
+        return False
+    return all(type(v) is int and 0 <= v <= 255 for v in items)
+
+
 def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[str]) -> Any:
     if isinstance(obj, str):
         return _redact_str(obj, secrets)
@@ -168,6 +217,8 @@ def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[s
             out[new_key] = MASK if secret else _walk(value, secrets, keep, names)
         return out
     if isinstance(obj, (list, tuple)):
+        if obj and obj[0] in (255, 137) and _image_bytes(obj):
+            return image_placeholder(bytes(obj))  # an image as a list of byte values
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
             items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
         else:

@@ -13,6 +13,7 @@ import socket
 import threading
 from typing import Any
 
+import h11
 import requests
 import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -151,10 +152,11 @@ _GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
 
 
 class _HeadLimit:
-    """The socket's reader while a head is read: past ``MAX_HEAD_BYTES`` it is no answer."""
+    """The socket's reader while a head is read: past ``MAX_HEAD_BYTES`` it is no answer; the
+    bytes read are kept for :func:`_refused_head`."""
 
     def __init__(self, fp: Any) -> None:
-        self._fp, self._left = fp, MAX_HEAD_BYTES
+        self._fp, self._left, self.head = fp, MAX_HEAD_BYTES, bytearray()
 
     def __getattr__(self, name: str) -> Any:  # close, ...
         return getattr(self._fp, name)
@@ -164,7 +166,26 @@ class _HeadLimit:
         self._left -= len(line)
         if self._left < 0:
             raise http.client.HTTPException(head_too_large())
+        self.head += line
         return line
+
+
+def _refused_head(head: bytes) -> str | None:
+    """Why the sender's parser (h11, under httpx) refuses this answer head, or None. http.client
+    reads what h11 refuses (a header name with a space, a NUL in a value, a Transfer-Encoding
+    other than chunked, an unasked 101): the run judged an answer its replay found none in."""
+    conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+    conn.send(
+        h11.Request(method="POST", target="/", headers=[("Host", "x"), ("Content-Length", "0")])
+    )
+    conn.send(h11.EndOfMessage())
+    conn.receive_data(head)
+    try:
+        while isinstance(conn.next_event(), h11.InformationalResponse):
+            pass  # 102, 103: skipped, as both do
+    except h11.RemoteProtocolError as exc:
+        return str(exc)
+    return None
 
 
 class _Response(http.client.HTTPResponse):
@@ -184,12 +205,15 @@ class _Response(http.client.HTTPResponse):
 
     def begin(self) -> None:
         fp = self.fp
-        self.fp = _HeadLimit(fp)  # type: ignore[assignment]
+        self.fp = reader = _HeadLimit(fp)  # type: ignore[assignment]
         try:
             super().begin()
         finally:
             if self.fp is not None:  # None: http.client closed it
                 self.fp = fp
+        refused = _refused_head(bytes(reader.head))
+        if refused is not None:
+            raise http.client.HTTPException(f"{refused:.120}")
         lengths = {
             v.strip() for f in self.headers.get_all("content-length") or [] for v in f.split(",")
         }
@@ -313,6 +337,8 @@ def mount_deadline(session: requests.Session) -> requests.Session:
     """Give ``session`` a total deadline per request (its ``timeout`` argument)."""
     # a line is at least a byte: _Response's limit on the head's size decides, not this count
     http.client._MAXHEADERS = max(http.client._MAXHEADERS, MAX_HEAD_BYTES)  # type: ignore[attr-defined]
+    # nor a line's: http.client refused a status line or header over 64 KB that h11 reads
+    http.client._MAXLINE = max(http.client._MAXLINE, MAX_HEAD_BYTES)  # type: ignore[attr-defined]
     pool_log = logging.getLogger("urllib3.connectionpool")
     if _quiet_header_warnings not in pool_log.filters:
         pool_log.addFilter(_quiet_header_warnings)

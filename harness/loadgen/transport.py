@@ -310,7 +310,12 @@ class _Response(HTTPSocketPoolResponse):
     def _on_headers_complete(self) -> Any:
         if self.get_code() < 100:
             raise HTTPParseError(f"status {self.get_code()} is not an HTTP status")
-        return super()._on_headers_complete()
+        done = super()._on_headers_complete()
+        coding = self.get("transfer-encoding")
+        if coding is not None and str(coding).strip().lower() != "chunked":
+            # h11's rule, as the sender reads it: load read a body framed as nothing it knows
+            raise HTTPParseError(f"Transfer-Encoding {str(coding):.40}: only chunked is read")
+        return done
 
 
 class _Lease:

@@ -119,3 +119,44 @@ def test_a_signal_the_kernel_hands_to_another_thread_still_stops_a_gate_stage_at
     status, seconds = done.stdout.split()
     assert status == "interrupted", done.stdout + done.stderr
     assert float(seconds) < 5, done.stdout
+
+
+def test_a_second_signal_landing_while_the_first_is_recorded_stops_the_run():
+    """`timeout` forwarding SIGTERM and a kill of the process group hand a run two signals in a
+    row: the second handler ran while the first held the state's lock and waited on it for ever
+    (a gate hung in a futex wait, deaf to every later signal; found in hostile round 7). Here
+    the second signal lands inside the first one's record of the stop."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import os, signal, time
+        from harness import interrupt
+        real = time.monotonic
+        class Clock:
+            sent = False
+            def monotonic(self):
+                if not Clock.sent:
+                    Clock.sent = True
+                    os.kill(os.getpid(), signal.SIGTERM)  # handled at the next bytecode
+                return real()
+        interrupt.time = Clock()
+        with interrupt.signals():
+            try:
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(5)
+                print("not interrupted")
+            except KeyboardInterrupt:  # what a command turns into its interrupted run, exit 130
+                print("interrupted:", interrupt.requested())
+        """
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=10
+        )
+    except subprocess.TimeoutExpired:
+        raise AssertionError("two signals in a row hung the process") from None
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith("interrupted: SIGTERM after"), done.stdout

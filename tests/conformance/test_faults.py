@@ -215,13 +215,16 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
     [
         *("redirect_loop", "redirect_away", "two_lengths", "negative_length", "huge_length"),
         *("informational", "redirect_userinfo"),
+        *("header_bytes", "bad_header_name", "te_unknown", "status_101", "huge_reason"),
     ],
 )
 def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
     """schemathesis' session (requests) followed a redirect on its host, 30 times for a loop,
     sends no budget counted, and called the loop "no answer: connection"; it read a body behind a
     Content-Length h11 refuses (negative, 31 digits, two that differ) where the sender (httpx,
-    which replays the finding) found none: the replay called the unchanged target fixed."""
+    which replays the finding) found none: the replay called the unchanged target fixed. Round 7:
+    http.client read heads h11 refuses (a NUL in a header, a name with a space, Transfer-Encoding
+    xchunked, an unasked 101) and refused a 64 KB status line h11 reads."""
     from fixtures.hostile_target import HostileTarget
     from schemathesis.transport.requests import ManagedCookiesSession
 

@@ -215,3 +215,21 @@ def test_an_account_out_of_calls_is_not_called_a_credential_rejection(contract: 
     wrong = read_answer(contract, "jd", 200, {"code": "10001", "msg": "错误的API KEY"})
     with pytest.raises(PreflightError, match="^credentials rejected by .*APPKEY"):
         _judge("http://127.0.0.1:9", "jd", "POST /jdai/faceCompareNew", 200, wrong, [])
+
+
+def test_the_preflight_line_masks_what_it_quotes_before_cutting_it(contract: Any) -> None:
+    """It quoted the first 120 characters of the service's message, then masked them: an image
+    (base64) or a secret the cut left shorter than the redaction recognises was printed, a
+    fragment of it (hostile round 7, image_in_answer: a JPEG's first 90 bytes on the console)."""
+    import base64
+
+    from harness.preflight import PreflightError, _judge
+
+    image = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 8).decode()
+    secret = "preflight-secret-5c1d-long-enough"
+    for said in (f"cannot decode image {image}", "x" * 100 + " " + secret):
+        wrong = read_answer(contract, "jd", 200, {"code": "10001", "msg": said})
+        with pytest.raises(PreflightError) as stopped:
+            _judge("http://127.0.0.1:9", "jd", "POST /jdai/faceCompareNew", 200, wrong, [secret])
+        line = str(stopped.value)
+        assert image[:24] not in line and secret[:10] not in line, line

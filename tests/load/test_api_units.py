@@ -10,7 +10,7 @@ import json
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -464,3 +464,29 @@ def test_scenario_jd_is_the_jd_api_operation() -> None:
     """The README's `--scenario jd` (as in `--api jd`) names JD's one operation."""
     assert ScenarioOptions(scenario="jd").scenario == "faceCompareNew"
     assert ScenarioOptions(scenario="jd").operations == {"faceCompareNew": 1.0}
+
+
+@pytest.mark.parametrize(
+    "coding", [b"xchunked", b"gzip, chunked", b"identity"], ids=["x", "gzip-chunked", "identity"]
+)
+def test_a_transfer_encoding_the_sender_refuses_is_no_answer_for_load(coding: bytes) -> None:
+    """h11 (the sender) reads only ``Transfer-Encoding: chunked``; geventhttpclient read any other
+    as a body to the end of the connection: load counted an answer every other suite found none
+    in (hostile round 7, te_unknown)."""
+    import socket
+
+    from geventhttpclient.response import HTTPParseError
+
+    from harness.loadgen import transport
+
+    class Pool:
+        def release_socket(self, sock: Any) -> None: ...
+
+        def return_socket(self, sock: Any) -> None: ...
+
+    server, client = socket.socketpair()
+    with server, client:
+        server.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + coding + b"\r\n\r\n{}")
+        server.close()
+        with pytest.raises(HTTPParseError, match="only chunked"):
+            transport._Response(client, cast(Any, Pool()), block_size=4096, method="POST")

@@ -103,6 +103,15 @@ def test_image_forms() -> None:
     for form in (JPEG_B64, wrapped, urlsafe, data_uri):
         assert redact(form).strip() == expected
     assert redact(JPEG) == expected  # raw bytes
+    # hostile round 7: a target's echo wrapped with spaces, and the bytes as a list of numbers
+    spaced = " ".join(JPEG_B64[i : i + 76] for i in range(0, len(JPEG_B64), 76))
+    assert redact_text(f"cannot decode {spaced} end") == f"cannot decode {expected} end"
+    assert redact({"decoded": list(JPEG)}) == {"decoded": expected}
+    assert redact_text(f"decoded: {list(JPEG)}") == f"decoded: {expected}"
+    words = " ".join(["Aa0+" * 12] * 8)  # spaced pieces that are no image stay
+    assert redact_text(words) == words and redact({"n": [255, 216, 1] * 50}) == {
+        "n": [255, 216, 1] * 50
+    }
     assert redact({"body": json.dumps({"img": JPEG_B64})}) == {
         "body": json.dumps({"img": expected})
     }
