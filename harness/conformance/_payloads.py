@@ -28,7 +28,8 @@ _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG
 
 
 class PayloadPool:
-    """Images for both APIs (each list within that API's size limit) and one mp4 video."""
+    """Images for both APIs (each list within that API's size limit) and two mp4 videos (a face,
+    no face)."""
 
     def __init__(self, contract: Contract, faces_dir: Path | None = None) -> None:
         faces = [m for m in map(_media, pool_faces(faces_dir)) if m is not None]
@@ -48,9 +49,12 @@ class PayloadPool:
         self.small = small or self.jd_images[:1]
         video = still_video(faces[0].data, 10, fps=10, side=320)
         self.video = PoolImage("builtin_face_video", video)
+        faceless_video = still_video(self.faceless.data, 10, fps=10, side=320)
+        # a video of no one: a service that never decodes the video compares the other photo
+        self.faceless_video = PoolImage("faceless_video", faceless_video)
         if not self.match_images or not self.jd_images:
             raise InputError("no image small enough for the documented limits; check --faces")
-        self.media = {m.name: m for m in (*everything, self.video)}
+        self.media = {m.name: m for m in (*everything, self.video, self.faceless_video)}
         self._by_data = {m.data: m for m in self.media.values()}
 
     def identify(self, data: bytes) -> tuple[PoolImage, int | None] | None:

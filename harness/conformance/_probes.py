@@ -1219,6 +1219,117 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
             )
 
 
+@probe(
+    "FH-L27",
+    "video-of-no-one-never-matched",
+    api="match",
+    operations=_COMPARISONS,
+    severity="medium",
+    quote="用于照片+照片,或者照片+视频的对比; "
+    "用于身份证查到的公安库照片+传入照片,或者公安库照片+视频的对比; "
+    "faceData | 需要比对的客户照片或视频; score | 匹配分数,建议达到80分可认为是同一人照片; "
+    "success | true:验证通过 false:验证不通过",
+)
+def video_of_no_one_never_matched(p: ProbeContext) -> None:
+    """A SILENT video of a picture with no face is never scored as the same person on /match
+    (80, 建议达到80分) nor verified on /idno (验证通过), as FH-L26 and FH-L23 hold photos: a
+    service whose video path never decodes the video (the reference or registry photo compared
+    with itself) does both.
+
+    A refusal (no face, a video it cannot use), "false", or (/match, E-011's other reading) "true"
+    with a score below 80 fits every reading.
+    """
+    video = {"type": "video", "videoType": "SILENT", "data": p.session.pool.faceless_video.b64}
+    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    request = p.canonical("match").with_json(("faceData",), video)
+    answer = p.send(request).answer
+    sent = answer.sent_score if answer is not None else None
+    score = parse_score(sent)
+    if score is not None and score <= high and score - threshold > score_step(sent):
+        raise Violation(
+            f"Received: score {sent!r} for /match with a SILENT video that shows no face\n"
+            f"Expected: a refusal or a score below {threshold:g}: a video of no one is not the "
+            "same person (建议达到80分可认为是同一人照片)",
+            request=request,
+        )
+    request = p.canonical("matchIdno").with_json(("faceData",), video)
+    body = p.send(request).body
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    if isinstance(result, dict) and result.get("success") == "true":
+        raise Violation(
+            "Received: success 'true' for /idno with a SILENT video that shows no face\n"
+            "Expected: a refusal or success 'false' (the registry's photo compared with a video "
+            "of no one cannot pass)",
+            request=request,
+        )
+
+
+@probe(
+    "FH-L28",
+    "livecode-not-carried-over",
+    api="match",
+    operations=("match",),
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,值通过数字验证码接口获取",
+)
+def livecode_not_carried_over(p: ProbeContext) -> None:
+    """A LIP video without liveCode is refused for it right after a LIP video with a fresh one was
+    accepted (FH-L06 sends it with nothing before): each request carries its own (必传), and a
+    service that keeps the last verified code (a session field never cleared) takes the second
+    for verified.
+
+    Only when the first is accepted: a refusal of it (the video, its liveness check) leaves
+    nothing to carry over.
+    """
+    code = p.fresh_live_code()
+    if code is None:
+        return  # no code issued: the answer rules report why
+    if not _ran(p.ask(_lip(p, code))):
+        return
+    what = "a LIP video without liveCode, right after one with a fresh liveCode was accepted"
+    p.expect(_lip(p, None), "errcode", "liveCode missing in LIP mode", what)
+
+
+@probe(
+    "FH-L29",
+    "match-concurrent-answers-own-request",
+    api="match",
+    operations=("match",),
+    severity="medium",
+    quote="result | String | 是 | 业务结果; score | 匹配分数,建议达到80分可认为是同一人照片; "
+    "用于照片+照片...的对比",
+)
+def match_concurrent_answers_own_request(p: ProbeContext) -> None:
+    """/match comparisons in flight together are each answered for their own two pictures: one
+    whose reference photo shows no face never scores as the same person (80) while comparisons of
+    one photo with itself run beside it (FH-L26 holds it alone). A result kept in a variable the
+    requests share answers one with another's. A live target is burst only with ``--max-rps 0``.
+    """
+    if not (p.session.is_emulator or p.may_burst):
+        return
+    p.session.tracker.ensure_budget(CONCURRENT)
+    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    canonical = p.canonical("match")
+    faceless = canonical.with_json(("image", "data"), p.session.pool.faceless.b64)
+    sent = [faceless if n % 2 == 0 else canonical for n in range(CONCURRENT)]
+    with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+        answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
+    for request, reply in zip(sent, answered, strict=True):
+        answer = p.judge(request, *reply).answer  # judged here: a finding shows its answer
+        sent_score = answer.sent_score if answer is not None else None
+        score = parse_score(sent_score)
+        if request is not faceless or score is None or score > high:
+            continue
+        if score - threshold > score_step(sent_score):
+            raise Violation(
+                f"Received: score {sent_score!r} for /match with a reference photo of no one, "
+                f"while {CONCURRENT // 2} comparisons of a photo with itself were in flight\n"
+                f"Expected: this request's own result: a refusal or a score below {threshold:g} "
+                "(建议达到80分可认为是同一人照片), as it gets alone",
+                request=request,
+            )
+
+
 @probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")
 def idno_without_livecode(p: ProbeContext) -> Any:
     """Whether /idno without liveCode and videoType is accepted (E-008: the /idno table marks
@@ -1304,6 +1415,53 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     )
     for what, request in cases:
         p.expect(request, "errcode", "invalid parameter", what)
+
+
+@probe(
+    "FH-L30",
+    "idno-fields-enforced",
+    api="match",
+    operations=("matchIdno",),
+    quote="name | String | 是 | 验证人的姓名; type | String | 是 | 照片:image 视频:video (/idno)",
+)
+def idno_fields_enforced(p: ProbeContext) -> None:
+    """/idno with name "" or with a faceData.type outside image/video is refused as invalid, as
+    FH-L14 holds /idno's idNum and /match's type: "" is no 姓名 (a service taking it for a name
+    not given checks the number alone), "audio" no type the table lists (a service reading the
+    type only for "video" compares it as a photo). The rest of each request is the canonical
+    one, valid under every reading (liveCode and videoType, which E-008 may ask for, included)."""
+    cases = (
+        ("/idno with name ''", p.canonical("matchIdno").with_json(("name",), "")),
+        ("/idno faceData.type 'audio'", p.canonical("matchIdno").with_json(_TYPE, "audio")),
+    )
+    for what, request in cases:
+        p.expect(request, "errcode", "invalid parameter", what)
+
+
+_TYPE = ("faceData", "type")
+
+
+@probe(
+    "FH-L31",
+    "extdata-text-answered",
+    api="match",
+    operations=_COMPARISONS,
+    quote="errcode | Num | 是 | 0交易成功 其它为异常情况 (every answer carries the envelope); "
+    "extData | 否 | 附加参数登记",
+)
+def extdata_text_answered(p: ProbeContext) -> None:
+    """Each comparison with an extData whose key and value are Chinese text gets an envelope,
+    never a server error (FH-L15 sends an empty extData): JSON text is Unicode, and the document
+    itself writes its fields in Chinese. Acceptance is not required: extData's shape is
+    undocumented (E-017)."""
+    ext = {"备注": "张三的申请"}
+    for operation in _COMPARISONS:
+        request = p.canonical(operation).with_json(("extData",), ext)
+        p.ask_envelope(
+            request,
+            f"{operation} with extData {json.dumps(ext, ensure_ascii=False)}",
+            "an envelope with an errcode (errcode 是), never a server error",
+        )
 
 
 @probe(

@@ -143,6 +143,33 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     )
 
 
+_SAYS_SUCCESS = (
+    "success",
+    "交易成功",
+)  # the words the document gives errcode 0 (返回示例, 0交易成功)
+
+
+@match_rule(
+    "FH-M09",
+    "error-errmsg-not-success",
+    operations=_ENVELOPE_OPS,
+    fields=("errmsg",),
+    quote=f'{_ERRCODE}; {_ERRMSG}; 返回示例 "errcode":0 ... "errmsg":"SUCCESS"',
+)
+def error_errmsg_not_success(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """An error's errmsg does not say success: the document gives "SUCCESS" (and 交易成功) to
+    errcode 0, and any other errcode is 异常; a message filled from the success path misleads
+    every caller that logs or shows it."""
+    body, errcode = _errcode(response)
+    errmsg = body.get("errmsg")
+    if errcode and isinstance(errmsg, str) and errmsg.strip().lower() in _SAYS_SUCCESS:
+        raise Violation(
+            f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
+            f"Expected: an errmsg saying what went wrong: errcode {errcode} is 异常 ({_ERRCODE}), "
+            "and SUCCESS is errcode 0's (返回示例)"
+        )
+
+
 @match_rule(
     "FH-M02",
     "success-follows-threshold",

@@ -19,7 +19,9 @@ from harness.results import build_summary
 
 
 @contextmanager
-def probe_session(contract: Any, api: str, url: str, *, is_emulator: bool = False) -> Iterator[Any]:
+def probe_session(
+    contract: Any, api: str, url: str, *, is_emulator: bool = False, budget: int = 100
+) -> Iterator[Any]:
     """A conformance session aimed at ``url`` with the schema hooks installed, as a run's probe
     phase has it (request budget 100), for running one probe alone."""
     from harness.conformance._engine import install, load_schema
@@ -34,7 +36,7 @@ def probe_session(contract: Any, api: str, url: str, *, is_emulator: bool = Fals
         contract=contract,
         api=api,
         creds=DEMO,
-        tracker=RunTracker(budget=Budget(100)),
+        tracker=RunTracker(budget=Budget(budget)),
         pool=PayloadPool(contract),
         is_emulator=is_emulator,
         target=url,

@@ -376,3 +376,13 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
     assert problems(40090, bare) == []  # a failed liveness check: the service's own to refuse
     # E-014: a live service's own 40012 meaning something else (its errmsg names no liveCode)
     assert problems(40012, bare, "no face detected") == []
+
+
+def test_an_error_whose_errmsg_says_success_is_a_problem(contract: Any) -> None:
+    """FH-M09 is in fuzz's book: errmsg "SUCCESS" is errcode 0's (返回示例); a refusal saying it
+    misleads; the same refusal with a message of its own is no problem."""
+    body = {"errcode": 40004, "errmsg": "SUCCESS"}
+    problems = check_answer(contract, MATCH, _answer("match", body))
+    assert [(p.check, p.basis) for p in problems] == [("error-errmsg-not-success", "seed")]
+    body["errmsg"] = "参数不合法: name"
+    assert check_answer(contract, MATCH, _answer("match", body)) == []
