@@ -15,7 +15,7 @@ from ._registry import RuleContext, Violation, envelope, observed, rule
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _OUTCOME = ("success", "score")  # a comparison's result (success | 否, score | 否)
-_DECIMAL = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")  # fullmatch: "$" would take "85\n"
 match_rule = functools.partial(rule, api="match")
 
 
@@ -237,7 +237,7 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
             "Expected: the string 'true' or 'false' (E-007)"
         )
     score = result.get("score")
-    if score is not None and not (isinstance(score, str) and _DECIMAL.match(score)):
+    if score is not None and not (isinstance(score, str) and _DECIMAL.fullmatch(score)):
         raise Violation(
             f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
             "(E-007)"

@@ -590,6 +590,22 @@ def test_match_boundaries_conform(contract, body):
         judge(contract, rule_id, "match", "match", body, {}, Facts())
 
 
+@pytest.mark.parametrize("score", ["85\n", "8\n5", " 85", "85.", ".5"])
+def test_a_score_with_more_than_digits_is_no_decimal_string(contract, score):
+    """FH-M03: Python's ``$`` matches before a final newline; "85\n" is no number the score's
+    String holds (返回示例 "score":"99")."""
+    with pytest.raises(CheckFailed):
+        judge(
+            contract,
+            "FH-M03",
+            "match",
+            "match",
+            match({"success": "true", "score": score}),
+            {},
+            Facts(),
+        )
+
+
 def test_idno_threshold_and_score_only_on_success(contract):
     log = ReadingLog()
     judge(
