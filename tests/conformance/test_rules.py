@@ -117,6 +117,15 @@ CASES: dict[str, tuple[Any, ...]] = {
         Facts(),
     ),
     "FH-M05": ("match", "match", MATCH_OK, MATCH_OK, {}, Facts(), Facts(trace_seen=True)),
+    "FH-M09": (
+        "match",
+        "match",
+        {"errcode": 1001, "errmsg": "参数错误"},
+        {"errcode": 1001, "errmsg": "SUCCESS"},
+        {},
+        Facts(),
+        Facts(),
+    ),
     "FH-J01": (
         "jd",
         "faceCompareNew",
