@@ -219,8 +219,15 @@ def _undecided(
     """Why the sample cannot decide ``rate <= maximum`` (None when it can): fewer pairs than
     a zero count needs to show the limit at 95% (``n_needed_for_zero_failures``), unless the
     interval already lies above it, over pairs of people too for FMR (the accuracy suite's
-    rule for a contradiction). A limit of 1 is always met; one of 0 is never shown."""
+    rule for a contradiction). A sample of the needed size decides by its estimate, however few
+    people its false matches come from (more of them can only fail the limit more surely). A
+    limit of 1 is always met; one of 0 is never shown."""
     if maximum >= 1:
+        return None
+    pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
+    kind = "impostor" if rate == "fmr" else "genuine"
+    needed = n_needed_for_zero_failures(maximum) if maximum > 0 else None
+    if needed is not None and pairs >= needed:
         return None
     if interval[0] is not None and interval[0] > maximum:  # above the limit, unless from a few
         people = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
@@ -232,13 +239,8 @@ def _undecided(
             f"{maximum:g}, but from {people[0]} of {people[1]} pairs of people (95% CI "
             f"[{low:.3g}, {high:.3g}]): pairs of the same two people are not independent"
         )
-    pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
-    kind = "impostor" if rate == "fmr" else "genuine"
-    if maximum <= 0:
+    if needed is None:
         return f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
-    needed = n_needed_for_zero_failures(maximum)
-    if pairs >= needed:
-        return None
     seen = f"{rate.upper()} {getattr(row, rate):.4g} in {pairs} {kind} pairs"
     if interval[1] is not None:
         seen += f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}])"
