@@ -216,6 +216,35 @@ def test_a_wrong_fixed_value_may_get_any_code_e044_names(contract: Any, code: in
     check()
 
 
+def test_a_missing_image_source_may_get_43011_from_a_live_service(contract: Any) -> None:
+    """Review of session 17: no code is tied to an ImageItem without imgBase64/imgArr/imgUrl
+    (E-020: 43011 fits as well as 100), so fuzz holds only the emulator to its code, as probe
+    FH-L25 fails only 0 and 50; FH-S04 filed a live 43011 as high."""
+    from harness.clients import Exchange
+    from harness.fuzz._checks import check_answer
+
+    answer = {
+        "code": "10000",
+        "msg": "查询成功",
+        "result": {"code": 43011, "msg": "请求参数不在接受范围"},
+    }
+    exchange = Exchange.read(
+        contract, "jd", 200, {"content-type": "application/json"}, json.dumps(answer).encode()
+    )
+    seen = []
+
+    @settings(max_examples=25, database=None, deadline=None)
+    @given(strategies.invalid_requests("jd", rules=["image-sources"]))
+    def check(case: InvalidCase) -> None:
+        if "without imgBase64" in case.detail:
+            seen.append(case.detail)
+            problems = check_answer(contract, case.request, exchange, case=case, strict=case.exact)
+            assert not problems, problems
+
+    check()
+    assert seen
+
+
 def test_any_wrong_fixed_value_may_get_43011(contract: Any) -> None:
     """E-044 again, for the schema rules that put another value in a 固定值 field (an empty
     string, a number, look-alike characters): 43011 is among the codes due, beside 100 and 1162."""
