@@ -186,9 +186,10 @@ def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> C
 
 def _judged(ctx: RuleContext, response: Exchange, refusal: Refusal) -> Answer | None:
     """The answer, when it can judge the refusal: it has a code, and no quota stopped the request
-    before its rule could be judged."""
+    before its rule could be judged. A throttling answer says nothing of the request (E-045),
+    wherever its code stands: JD's business `43010 流量受限` under gateway 10000 too."""
     found = response.answer or read_answer(ctx.contract, ctx.api, response.status, response.body)
-    if found.where is None or found.code is None:
+    if found.where is None or found.code is None or found.throttled:
         return None
     if found.where == "gateway" and refusal.where == "business" and found.category == "quota":
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import itertools
 import string
 import uuid
@@ -87,6 +88,11 @@ def image_value(
 
 # --- internal API (seed 000) ---------------------------------------------------------------
 def ext_data(gen: Gen) -> st.SearchStrategy[dict[str, Any]]:
+    """Any object within the spec for the emulator; ``{}`` for a live service: `附加参数登记,
+    详见接口调用附加信息登记` lets a service accept only the keys registered with it, which no
+    document names (E-017), so an empty one is the only extData valid under every reading."""
+    if not gen.identities:
+        return st.just({})
     limit = int(gen.contract.match.schemas["ExtData"].get("maxProperties", 32))
     scalars = (
         st.none()
@@ -170,20 +176,32 @@ def match_requests(
     return gen.request("match", body, [ref, *parts])
 
 
-def valid_id_numbers(lowercase_x: bool = True) -> st.SearchStrategy[str]:
+# real administrative division codes (GB/T 2260): Beijing Chaoyang, Shanghai Xuhui, Shenzhen
+# Nanshan, Hangzhou Xihu, Chengdu Wuhou
+_REGIONS = ("110105", "310104", "440305", "330106", "510107")
+
+
+def valid_id_numbers(lowercase_x: bool = True, lifelike: bool = False) -> st.SearchStrategy[str]:
     """GB 11643-valid numbers; ``lowercase_x`` also spells the check character x (the spec's pattern
-    admits it, E-044), which only the emulator is held to: a live service gets X."""
+    admits it, E-044), which only the emulator is held to: a live service gets X. ``lifelike``
+    (a live service): a real division code and a birth date that is a day in 1900..2005, as
+    GB 11643 builds a 公民身份号码: a service may hold `验证人的身份证号` to being one (E-009)."""
     from harness.emulator import check_char
 
     def finish(first17: str, lower: bool) -> str:
         check = check_char(first17)
         return first17 + (check.lower() if lower else check)
 
-    return st.builds(
-        finish,
-        st.text("0123456789", min_size=17, max_size=17),
-        st.booleans() if lowercase_x else st.just(False),
-    )
+    digits = st.text("0123456789", min_size=17, max_size=17)
+    if lifelike:
+        born = st.dates(datetime.date(1900, 1, 1), datetime.date(2005, 12, 31))
+        digits = st.builds(
+            lambda region, day, order: f"{region}{day:%Y%m%d}{order}",
+            st.sampled_from(_REGIONS),
+            born,
+            st.text("0123456789", min_size=3, max_size=3),
+        )
+    return st.builds(finish, digits, st.booleans() if lowercase_x else st.just(False))
 
 
 def names(gen: Gen) -> st.SearchStrategy[str]:
@@ -214,7 +232,10 @@ def idno_requests(
         # X as GB 11643 writes it: valid under every reading (E-044)
         id_num, name = draw(st.sampled_from(gen.identities))
     else:
-        id_num, name = draw(valid_id_numbers(lowercase_x=bool(gen.identities))), draw(names(gen))
+        id_num, name = (
+            draw(valid_id_numbers(bool(gen.identities), lifelike=not gen.identities)),
+            draw(names(gen)),
+        )
     face, parts = draw(face_data(gen, video=video, lip=lip))
     # /idno marks videoType 是 (E-010): sent always, the documented default
     face.setdefault("videoType", "SILENT")
@@ -231,8 +252,10 @@ def idno_requests(
 
 @st.composite
 def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
-    """``{}`` or an empty body (ERRATA E-032)."""
-    empty = draw(st.booleans())
+    """``{}`` or an empty body (ERRATA E-032) for the emulator; ``{}`` for a live service: the
+    table's only row is `无`, but its `请求示例` is ``{}``, so a service may hold the body to
+    being that JSON object, and only ``{}`` is valid under every reading."""
+    empty = bool(gen.identities) and draw(st.booleans())
     return gen.request("liveCode", {}, raw_body=b"" if empty else None)
 
 

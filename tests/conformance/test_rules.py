@@ -431,6 +431,32 @@ def test_a_503_carrying_a_throttling_code_is_throttling_not_a_server_error(contr
     RULES.get("FH-H02").fn(ctx, answer(contract, api, 503, other), case)
 
 
+@pytest.mark.parametrize(
+    ("api", "body", "where", "due"),
+    [
+        (
+            "jd",
+            {"code": "10000", "result": {"code": 43010, "msg": "流量受限", "serialNo": "s1"}},
+            "business",
+            "100",
+        ),
+        ("jd", {"code": "10043", "msg": "超过QPS限制"}, "gateway", "10047"),
+        ("match", {"errcode": 42900, "errmsg": "请求过于频繁"}, "errcode", "40004"),
+    ],
+)
+def test_a_throttling_answer_to_an_invalid_request_judges_nothing(contract, api, body, where, due):
+    """E-045 (`免费试用服务具有调用量、QPS限制`): a throttling answer says nothing of the request it
+    refused. JD's documented business `43010 流量受限` under gateway 10000 (legit_variants
+    jd-throttle-43010) was FH-S04's high "the contract assigns 100" for 13 of fuzz's invalid
+    cases; only a gateway quota was let pass."""
+    from harness.conformance._rules_http import Refusal, refusal_failure
+
+    operation = "faceCompareNew" if api == "jd" else "match"
+    ctx = RuleContext(contract=contract, api=api, operation=operation)
+    refusal = Refusal(where, (due,), "a rule broken", strict=True, rule="bad-base64")
+    assert refusal_failure(ctx, answer(contract, api, 200, body), refusal) is None
+
+
 def test_a_request_without_an_answer_is_fh_h04_of_its_kind(contract):
     entry = RULES.get("FH-H04")
     ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")

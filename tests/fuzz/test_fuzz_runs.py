@@ -323,3 +323,21 @@ def test_a_livecode_issued_under_another_2xx_is_issued(tmp_path: Path) -> None:
         )
     assert {f.basis for f in result.findings} <= {"convention"}, explain(result)
     assert result.status == "pass", explain(result)
+
+
+def test_a_service_throttling_validatedata_does_not_break_the_livecode_lifecycle(
+    tmp_path: Path,
+) -> None:
+    """`免费试用服务具有调用量、QPS限制` (E-045): against a service throttling at 2/s
+    (legit_variants qps-2), the liveCode lifecycle's throttled validateData put nothing in its
+    bundle, so hypothesis drew otherwise when it replayed the example and the run broke off
+    (FlakyStrategyDefinition, exit 2); a throttled step now judges nothing and the run goes on."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("qps-2") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["match:livecode-lifecycle"], max_examples=50,
+            max_rps=0,
+        )  # fmt: skip
+    assert [c.status for c in result.checks] == ["pass"], explain(result)
+    assert result.status == "pass", explain(result)
