@@ -64,8 +64,10 @@ _SPACED_RE = re.compile(
     r"(?<![A-Za-z0-9+/])(?:data:[\w.+/-]+;base64,)?"
     r"(?:[A-Za-z0-9+/]{40,}+ ){3,}+[A-Za-z0-9+/]*+={0,2}"
 )
+# (as unsigned bytes, or as Java's signed ones: the JD imgArr the harness itself sends)
 _BYTE_LIST_RE = re.compile(
-    r"\[\s*(?:255\s*,\s*216\s*,\s*255|137\s*,\s*80\s*,\s*78\s*,\s*71)(?:\s*,\s*\d{1,3})*+\s*\]?"
+    r"\[\s*(?:255\s*,\s*216\s*,\s*255|137\s*,\s*80\s*,\s*78\s*,\s*71|-1\s*,\s*-40\s*,\s*-1"
+    r"|-119\s*,\s*80\s*,\s*78\s*,\s*71)(?:\s*,\s*-?\d{1,3})*+\s*\]?"
 )
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
@@ -152,10 +154,10 @@ def _spaced_image(text: str) -> str:
 
 
 def _byte_list_image(text: str) -> str:
-    values = [int(v) for v in re.findall(r"\d+", text)]
-    if any(v > 255 for v in values):
+    values = [int(v) for v in re.findall(r"-?\d+", text)]
+    if any(not -128 <= v <= 255 for v in values):
         return text
-    return image_placeholder(bytes(values))
+    return image_placeholder(bytes(v % 256 for v in values))
 
 
 def _secret_variants(secrets: Iterable[str]) -> list[str]:
@@ -194,11 +196,15 @@ def _redact_bytes(data: bytes, secrets: list[str]) -> str:
         return image_placeholder(data)
 
 
+def _byte(v: Any) -> bool:
+    return type(v) is int and -128 <= v <= 255  # signed (Java's byte[]) or unsigned
+
+
 def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
     head = items[:16]
-    if not all(type(v) is int and 0 <= v <= 255 for v in head) or not _is_image(bytes(head)):
+    if not all(_byte(v) for v in head) or not _is_image(bytes(v % 256 for v in head)):
         return False
-    return all(type(v) is int and 0 <= v <= 255 for v in items)
+    return all(_byte(v) for v in items)
 
 
 def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[str]) -> Any:
@@ -217,8 +223,8 @@ def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[s
             out[new_key] = MASK if secret else _walk(value, secrets, keep, names)
         return out
     if isinstance(obj, (list, tuple)):
-        if obj and obj[0] in (255, 137) and _image_bytes(obj):
-            return image_placeholder(bytes(obj))  # an image as a list of byte values
+        if obj and obj[0] in (255, 137, -1, -119) and _image_bytes(obj):
+            return image_placeholder(bytes(v % 256 for v in obj))  # an image's byte values
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
             items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
         else:

@@ -108,6 +108,11 @@ def test_image_forms() -> None:
     assert redact_text(f"cannot decode {spaced} end") == f"cannot decode {expected} end"
     assert redact({"decoded": list(JPEG)}) == {"decoded": expected}
     assert redact_text(f"decoded: {list(JPEG)}") == f"decoded: {expected}"
+    # review of session 17: Java's signed bytes, as the JD imgArr the harness itself sends
+    signed = [b - 256 if b > 127 else b for b in JPEG]
+    assert redact({"imgArr": signed}) == {"imgArr": expected}
+    assert redact_text(f"echo {signed}") == f"echo {expected}"
+    assert redact({"n": [-1, -40, 1] * 50}) == {"n": [-1, -40, 1] * 50}  # no image: kept
     words = " ".join(["Aa0+" * 12] * 8)  # spaced pieces that are no image stay
     assert redact_text(words) == words and redact({"n": [255, 216, 1] * 50}) == {
         "n": [255, 216, 1] * 50
