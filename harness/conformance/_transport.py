@@ -34,6 +34,7 @@ from harness.clients import (
 from harness.clients._deadline import too_large_message
 from harness.contract import load_contract, no_answer_kind
 from harness.contract._answer import _chain_text
+from harness.redact import redact_text
 
 from ._failures import CheckFailed
 from ._registry import RULES, RuleContext
@@ -67,7 +68,7 @@ def no_answer(
     seconds = _TIMEOUT.search(_chain_text(exc))
     # schemathesis shortens the timeout for an operation that hangs
     limit = float(seconds.group(1)) if seconds else timeout_s
-    detail = " ".join(_detail(exc).split())[:160]
+    detail = " ".join(redact_text(_detail(exc)).split())[:160]  # masked, then cut
     error = f"{no_answer_text(kind, limit)}\n{type(exc).__name__}: {detail}"
     entry = RULES.get(ANSWERED_RULE)
     try:  # the rule book's verdict (FH-H04), as fuzz asks it
@@ -213,7 +214,8 @@ class _Response(http.client.HTTPResponse):
                 self.fp = fp
         refused = _refused_head(bytes(reader.head))
         if refused is not None:
-            raise http.client.HTTPException(f"{refused:.120}")
+            # masked whole, then cut: h11 quotes the header line, a credential echoed in it too
+            raise http.client.HTTPException(f"{redact_text(refused):.120}")
         lengths = {
             v.strip() for f in self.headers.get_all("content-length") or [] for v in f.split(",")
         }

@@ -33,6 +33,7 @@ from harness.clients import (
     retry_after_s,
 )
 from harness.loadgen.result import PreparedRequest
+from harness.redact import redact_text
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
 READ_BLOCK = 64 * 1024
@@ -314,7 +315,8 @@ class _Response(HTTPSocketPoolResponse):
         coding = self.get("transfer-encoding")
         if coding is not None and str(coding).strip().lower() != "chunked":
             # h11's rule, as the sender reads it: load read a body framed as nothing it knows
-            raise HTTPParseError(f"Transfer-Encoding {str(coding):.40}: only chunked is read")
+            said = redact_text(str(coding))  # masked whole, then cut
+            raise HTTPParseError(f"Transfer-Encoding {said:.40}: only chunked is read")
         return done
 
 

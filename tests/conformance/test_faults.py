@@ -249,3 +249,22 @@ def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
     assert got == ((sent.status, sent.content) if sent.status else (0, sent.no_answer)), got
     # one each, and the sender's one reconnect after a head it could not read
     assert served <= 3 and elsewhere.served == [], (target.served, elsewhere.served)
+
+
+def test_a_refused_head_quoting_a_credential_is_masked_before_it_is_cut() -> None:
+    """Review of session 17: h11's refusal quotes the header line; cut to 120 characters before it
+    was masked, a long token's first 85 characters reached the finding."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.conformance._transport import mount_deadline
+    from harness.redact import remember_secret
+
+    token = "tok" + "x7Q" * 40
+    remember_secret(token)
+    with HostileTarget(("echo_bad_header",)) as target:
+        with pytest.raises(requests.ConnectionError) as raised:
+            mount_deadline(requests.Session()).post(
+                target.url + "/x", json={}, headers={"Authorization": f"Bearer {token}"}, timeout=5
+            )
+    said = str(raised.value)
+    assert "illegal header line" in said and token[:20] not in said, said
