@@ -235,6 +235,18 @@ def run_load_suite(
 _UNREADABLE = ("undecodable body", "oversized body", "cut-off body")
 
 
+def retry_wait(
+    asked: float, elapsed: float, waited: float, steps: int, budget: float | None
+) -> float:
+    """How long to honour a Retry-After before the next step: the search checked its time budget
+    before that step, not for the wait, so a step as long as the mean so far must still fit after
+    it (review: a whole step ran past the budget)."""
+    if not budget:
+        return max(0.0, asked)
+    mean = (elapsed - waited) / max(steps, 1)
+    return max(0.0, min(asked, budget - elapsed - mean))
+
+
 def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
     can): none reached it (timeouts did: they are its answer), or all refused the credentials."""
@@ -358,8 +370,9 @@ class _Run:
             nonlocal used, steps
             if waits and waits[-1][2] is None:  # the last step was asked to wait (Retry-After)
                 asked, at, _ = waits[-1]
-                left = s.time_budget_s - (time.monotonic() - began) if s.time_budget_s else asked
-                waited = max(0.0, min(asked, left))
+                waited_before = sum(w or 0.0 for _, _, w in waits)
+                elapsed = time.monotonic() - began
+                waited = retry_wait(asked, elapsed, waited_before, steps, s.time_budget_s)
                 time.sleep(waited)  # within the run's time budget, never past it
                 waits[-1] = (asked, at, waited)
             steps += 1

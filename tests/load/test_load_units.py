@@ -632,3 +632,22 @@ def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
     assert (why is not None) == judges_nothing, why
     if judges_nothing:
         assert why is not None and "6 more timed out" in why and "E-045" in why
+
+
+@pytest.mark.parametrize(
+    ("asked", "elapsed", "waited", "steps", "budget", "expected"),
+    [
+        (1.0, 10.0, 0.0, 2, 60.0, 1.0),  # room for the wait and a 5 s step
+        (30.0, 40.0, 0.0, 4, 60.0, 10.0),  # 20 s left, a 10 s step must still fit
+        (30.0, 55.0, 5.0, 5, 60.0, 0.0),  # no room: no wait (the search stops on its own check)
+        (2.0, 5.0, 0.0, 1, None, 2.0),  # no time budget: the whole wait
+    ],
+)
+def test_a_retry_after_wait_leaves_room_for_the_next_step(
+    asked: float, elapsed: float, waited: float, steps: int, budget: float | None, expected: float
+) -> None:
+    """Review of session 17: the wait was capped at the time left, and then a whole step ran past
+    the budget the search had checked before it."""
+    from harness.loadgen.suite import retry_wait
+
+    assert retry_wait(asked, elapsed, waited, steps, budget) == pytest.approx(expected)
