@@ -754,13 +754,10 @@ def jd_faceless_never_matched(p: ProbeContext) -> None:
     ):
         p.send(p.canonical("faceCompareNew"))  # a match first: its result is not the next one's
         request = p.canonical("faceCompareNew").with_json(path, faceless)
-        body = p.send(request).body
-        ok = isinstance(body, dict) and body.get("code") == p.contract.jd_success_code
-        result = body.get("result") if ok else None
-        if isinstance(result, dict) and result.get("result") is True:
+        a = p.send(request).answer
+        if a is not None and business(a) and a.decision is True:
             raise Violation(
-                f"Received: result=true (code {result.get('code')!r}, score "
-                f"{result.get('score')!r}) for {what}\n"
+                f"Received: result=true (code {a.code}, score {a.sent_score!r}) for {what}\n"
                 "Expected: a refusal or result=false: a picture of no one is not the same person "
                 "(判断两者是否为同一个人)",
                 request=request,
