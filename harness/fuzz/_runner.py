@@ -384,6 +384,8 @@ def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outco
         stops, others = rest.split(BudgetExhausted) if rest else (None, None)
         if stops:
             out.stopped = str(next(_leaves(stops)))
+            if not failed and prop.id in run.last_failure:  # found, not shrunk: as above
+                out.failures.append((run.last_failure[prop.id], False))
         if others:
             out.error = _describe(next(_leaves(others)))
     except Flaky as exc:

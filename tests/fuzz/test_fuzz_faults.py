@@ -101,3 +101,26 @@ def test_state_machines_under_random_faults_end_with_findings_not_errors(
     assert result.status == "fail" and result.error is None, explain(result)
     assert {c.status for c in result.checks} == {"fail"}, explain(result)
     assert any("flaky" in f.message for f in result.findings), explain(result)
+
+
+@pytest.mark.parametrize("grouped", [False, True])
+def test_a_failure_found_before_the_budget_ran_out_is_kept(grouped: bool) -> None:
+    """A property that failed, then met the end of the budget while shrinking, keeps its failure:
+    hypothesis may raise the budget's stop alone or inside an exception group (hostile round 7:
+    one fuzz run against bare 204 answers passed with 8 of 15 answers wrong)."""
+    from types import SimpleNamespace
+
+    from harness.fuzz._runner import _execute_one, _Outcome
+    from harness.pacing import BudgetExhausted
+
+    found = object()
+    run = SimpleNamespace(last_failure={}, steps=[])
+    stop = BudgetExhausted("time budget spent")
+
+    def test() -> None:
+        run.last_failure["p"] = found
+        raise BaseExceptionGroup("stopped", [stop]) if grouped else stop
+
+    out = _Outcome()
+    _execute_one(run, SimpleNamespace(id="p"), test, out)  # type: ignore[arg-type]
+    assert out.stopped and out.failures == [(found, False)], out
