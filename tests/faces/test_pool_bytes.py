@@ -47,8 +47,8 @@ DIR_RECIPES = {
 POOLS = {  # _digest of {name: sha256} (load: [sha256, bytes, size class, format, identity])
     "fuzz": "07a3a7e6a4ac0d17",
     "fuzz_dir": "e6d2d8a70c329a74",
-    "conformance": "9b6c911bac958d7c",
-    "conformance_dir": "d7a5a5834a02cb41",
+    "conformance": "5849ccf614846012",  # session 17: + faceless_video (FH-L27), the rest unchanged
+    "conformance_dir": "97b9f323f01ea9db",  # likewise
     "conformance_lists": "e887af24d45434a3",
     "conformance_dir_lists": "c3777bc55330477e",
     "load": "2c7df0a21d49d7d8",
