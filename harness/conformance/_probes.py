@@ -219,6 +219,25 @@ def received(answer: Answer) -> str:
     return answer.label if answer.where == "status" else f"{answer.where} code {answer.code}"
 
 
+def scored_as_same(p: ProbeContext, answer: Answer | None) -> Any:
+    """The score ``answer`` sent when it is on /match's documented scale and at or above its 80
+    beyond the score's rounding, else None: a lower score with "true" is E-011's other reading,
+    and one off the scale is FH-M04's."""
+    sent = answer.sent_score if answer is not None else None
+    score = parse_score(sent)
+    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    if score is not None and score <= high and score - threshold > score_step(sent):
+        return sent
+    return None
+
+
+def idno_verified(body: Any) -> bool:
+    """/idno answered success "true" (验证通过); a refusal, a failed status or "false" is not."""
+    data = body.get("data") if isinstance(body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    return isinstance(result, dict) and result.get("success") == "true"
+
+
 def zero(answer: Answer) -> bool:
     """errcode 0 (the JSON 0 or "0"), whatever ``data.status`` says (E-039 is FH-M01's)."""
     return answer.where == "status" or answer.code == "0" and answer.where == "errcode"
@@ -1122,10 +1141,7 @@ def idno_unknown_identity(p: ProbeContext) -> None:
         numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
     for n, id_num in enumerate(numbers):
         request = (canonical if n == 0 else p.canonical("matchIdno")).with_json(("idNum",), id_num)
-        body = p.send(request).body
-        data = body.get("data") if isinstance(body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        if isinstance(result, dict) and result.get("success") == "true":
+        if idno_verified(p.send(request).body):
             raise Violation(
                 f"Received: success 'true' for ID number {id_num}, in no registry"
                 f"{['', f' ({own} with another check character)', f' ({own} cut to 17)'][n]}\n"
@@ -1156,10 +1172,7 @@ def idno_faceless_never_verified(p: ProbeContext) -> None:
         request = p.canonical("matchIdno").with_json(("faceData", "data"), faceless.b64)
         if person_type is not None:
             request = request.with_json(("personType",), person_type)
-        body = p.send(request).body
-        data = body.get("data") if isinstance(body, dict) else None
-        result = data.get("result") if isinstance(data, dict) else None
-        if isinstance(result, dict) and result.get("success") == "true":
+        if idno_verified(p.send(request).body):
             shown = f" and personType {person_type!r}" if person_type else ""
             raise Violation(
                 f"Received: success 'true' for /idno with a picture that shows no face{shown}\n"
@@ -1191,7 +1204,7 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
     other reading) fits every reading.
     """
     faceless = p.session.pool.faceless.b64
-    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    threshold = p.contract.success_threshold("match")
     canonical = p.canonical("match")
     cases = (
         ("a reference photo with no face", canonical.with_json(("image", "data"), faceless)),
@@ -1205,10 +1218,8 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
     )
     for what, request in cases:
         p.send(canonical)  # a match first: its result is not the next request's
-        answer = p.send(request).answer
-        sent = answer.sent_score if answer is not None else None
-        score = parse_score(sent)
-        if score is not None and score <= high and score - threshold > score_step(sent):
+        sent = scored_as_same(p, p.send(request).answer)
+        if sent is not None:
             raise Violation(
                 f"Received: score {sent!r} for /match with {what}\n"
                 f"Expected: a refusal or a score below {threshold:g}: a picture of no one is not "
@@ -1238,12 +1249,10 @@ def video_of_no_one_never_matched(p: ProbeContext) -> None:
     with a score below 80 fits every reading.
     """
     video = {"type": "video", "videoType": "SILENT", "data": p.session.pool.faceless_video.b64}
-    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    threshold = p.contract.success_threshold("match")
     request = p.canonical("match").with_json(("faceData",), video)
-    answer = p.send(request).answer
-    sent = answer.sent_score if answer is not None else None
-    score = parse_score(sent)
-    if score is not None and score <= high and score - threshold > score_step(sent):
+    sent = scored_as_same(p, p.send(request).answer)
+    if sent is not None:
         raise Violation(
             f"Received: score {sent!r} for /match with a SILENT video that shows no face\n"
             f"Expected: a refusal or a score below {threshold:g}: a video of no one is not the "
@@ -1251,10 +1260,7 @@ def video_of_no_one_never_matched(p: ProbeContext) -> None:
             request=request,
         )
     request = p.canonical("matchIdno").with_json(("faceData",), video)
-    body = p.send(request).body
-    data = body.get("data") if isinstance(body, dict) else None
-    result = data.get("result") if isinstance(data, dict) else None
-    if isinstance(result, dict) and result.get("success") == "true":
+    if idno_verified(p.send(request).body):
         raise Violation(
             "Received: success 'true' for /idno with a SILENT video that shows no face\n"
             "Expected: a refusal or success 'false' (the registry's photo compared with a video "
@@ -1306,7 +1312,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     if not (p.session.is_emulator or p.may_burst):
         return
     p.session.tracker.ensure_budget(CONCURRENT)
-    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    threshold = p.contract.success_threshold("match")
     canonical = p.canonical("match")
     faceless = canonical.with_json(("image", "data"), p.session.pool.faceless.b64)
     sent = [faceless if n % 2 == 0 else canonical for n in range(CONCURRENT)]
@@ -1314,11 +1320,8 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
         answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
     for request, reply in zip(sent, answered, strict=True):
         answer = p.judge(request, *reply).answer  # judged here: a finding shows its answer
-        sent_score = answer.sent_score if answer is not None else None
-        score = parse_score(sent_score)
-        if request is not faceless or score is None or score > high:
-            continue
-        if score - threshold > score_step(sent_score):
+        sent_score = scored_as_same(p, answer) if request is faceless else None
+        if sent_score is not None:
             raise Violation(
                 f"Received: score {sent_score!r} for /match with a reference photo of no one, "
                 f"while {CONCURRENT // 2} comparisons of a photo with itself were in flight\n"
