@@ -213,13 +213,6 @@ ROUND5 = [
 ]
 
 
-@pytest.mark.parametrize(("defect", "rule_id"), ROUND5, ids=[c[0] for c in ROUND5])
-def test_each_round_5_defect_is_named_by_its_probe(contract, defect, rule_id):
-    assert DEFECTS[defect].quote
-    found = _probe(defect, rule_id, contract)
-    assert any(f.startswith(f"{rule_id}: ") for f in found), found
-
-
 @pytest.mark.parametrize(
     "service",
     [
@@ -279,8 +272,10 @@ ROUND6 = [
 ]
 
 
-@pytest.mark.parametrize(("defect", "rule_id"), ROUND6, ids=[c[0] for c in ROUND6])
-def test_each_round_6_defect_is_named_by_its_probe(contract, defect, rule_id):
+@pytest.mark.parametrize(
+    ("defect", "rule_id"), ROUND5 + ROUND6, ids=[c[0] for c in ROUND5 + ROUND6]
+)
+def test_each_round_5_and_6_defect_is_named_by_its_probe(contract, defect, rule_id):
     assert DEFECTS[defect].quote
     found = _probe(defect, rule_id, contract)
     assert any(f.startswith(f"{rule_id}: ") for f in found), found
