@@ -9,26 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fixtures.servers import ThreadedServer
+from fixtures.servers import counting_emulator
 
 from harness.clients import DEMO
-from harness.conformance._emulator import emulator_settings
-from harness.emulator import build_settings, create_app
 
 
 @pytest.fixture(scope="module")
 def counted(contract: Any) -> Iterator[tuple[str, list[str]]]:
-    """The emulator on a URL, and every request that reached it."""
-    app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
-    seen: list[str] = []
-
-    async def counting(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            seen.append(f"{scope['method']} {scope['path']}")
-        await app(scope, receive, send)
-
-    with ThreadedServer(counting) as url:
-        yield url, seen
+    with counting_emulator(contract) as served:
+        yield served
 
 
 FUZZ = ("fuzz", "--api", "match", "--property", "match:valid-requests", "--max-examples", "3",
