@@ -743,8 +743,10 @@ def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> 
 
 
 def _api_of(name: Any) -> str:
-    """The API (so the credential) of a Locust row: JD's appkey, or the internal API's token."""
-    return "jd" if name == "faceCompareNew" else "match"
+    """The API (so the credential) of a Locust row, named by its operation (the contract's; any
+    other row, a GET of a path, is the internal API's token)."""
+    operation = load_contract().operations.get(str(name))
+    return operation.api if operation is not None else "match"
 
 
 COMPARED: tuple[tuple[str, str], ...] = (
