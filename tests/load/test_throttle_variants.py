@@ -93,15 +93,13 @@ def _mixed_run(rate: float) -> LoadResult:
                               errors_by_code={"http:429": refused} if refused else {},
                               hist=hdr.encode(latency)))  # fmt: skip
     refusals = sum(r.by_class[THROTTLED] for r in rows)
-    said = "CatchResponseError('throttled: http:429')"
-    locust = {
-        "entries": [{"name": "match", "num_requests": 6 * round(token), "num_failures": refusals},
-                    {"name": "faceCompareNew", "num_requests": 6 * round(rate - token),
-                     "num_failures": 0}],
-        "failures": [{"name": "match", "error": said, "occurrences": refusals}] if refusals else [],
+    by_name = {  # load.json's rows by operation (Locust's error text is not read)
+        "match": {"by_class": {SUCCESS: 6 * round(token) - refusals, THROTTLED: refusals},
+                  "errors_by_code": {"http:429": refusals} if refusals else {}},
+        "faceCompareNew": {"by_class": {SUCCESS: 6 * round(rate - token)}, "errors_by_code": {}},
     }  # fmt: skip
     summary = {"totals": {"completed": sum(r.completed for r in rows)}, "stop_reason": "duration",
-               "locust": locust}  # fmt: skip
+               "by_name": by_name}  # fmt: skip
     return LoadResult(mode="open-model", summary=summary, series=rows, out_dir=Path("."))
 
 
