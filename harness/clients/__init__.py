@@ -29,6 +29,9 @@ from ._deadline import UndecodableBody as UndecodableBody
 from ._deadline import head_too_large as head_too_large
 from ._deadline import http_client as http_client
 from ._decoding import decoded as decoded
+from ._head import HeadReader as HeadReader
+from ._head import HeadRefused as HeadRefused
+from ._head import refused_head as refused_head
 from ._http import NO_ANSWER as NO_ANSWER
 from ._http import ApiError as ApiError
 from ._http import FaceMatchClient as FaceMatchClient

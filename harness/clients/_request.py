@@ -4,7 +4,10 @@ says *how* to authenticate: examples, findings and replay files never hold a cre
 from __future__ import annotations
 
 import copy
+import email.utils
 import json
+import math
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -189,14 +192,28 @@ class Exchange:
         return out
 
 
-def retry_after_s(value: str | None) -> float | None:
-    """``Retry-After`` in seconds (RFC 9110 10.2.3), None unless a number of seconds under an
-    hour (the HTTP-date form is not used by rate limiters): accuracy's back-off and load's."""
+def retry_after_s(value: str | None, date: str | None = None) -> float | None:
+    """``Retry-After`` in seconds (RFC 9110 10.2.3), None unless under an hour: a number of
+    seconds, or an HTTP-date, counted from the answer's ``Date`` (the server's clock, so a skewed
+    clock here does not matter) or else from now: a rate limiter may announce the end of its
+    penalty either way (a limit search that read only numbers did not wait out a lockout dated so,
+    and its next step was refused whole). Accuracy's back-off and load's."""
+    text = (value or "").strip()
     try:
-        seconds = float(value or "")
+        seconds = float(text)
     except ValueError:
-        return None
+        now = _date_s(date or "")
+        seconds = _date_s(text) - (time.time() if math.isnan(now) else now)
     return seconds if 0 < seconds < 3600 else None
+
+
+def _date_s(text: str) -> float:
+    """An HTTP-date as epoch seconds (NaN: not one)."""
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return math.nan
+    return when.timestamp() if when.tzinfo is not None else math.nan
 
 
 def live_code_of(answer: Exchange) -> str | None:

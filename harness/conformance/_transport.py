@@ -13,7 +13,6 @@ import socket
 import threading
 from typing import Any
 
-import h11
 import requests
 import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -30,6 +29,7 @@ from harness.clients import (
     Request,
     head_too_large,
     no_answer_text,
+    refused_head,
 )
 from harness.clients._deadline import too_large_message
 from harness.contract import load_contract, no_answer_kind
@@ -154,7 +154,7 @@ _GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
 
 class _HeadLimit:
     """The socket's reader while a head is read: past ``MAX_HEAD_BYTES`` it is no answer; the
-    bytes read are kept for :func:`_refused_head`."""
+    bytes read are kept for ``harness.clients.refused_head``."""
 
     def __init__(self, fp: Any) -> None:
         self._fp, self._left, self.head = fp, MAX_HEAD_BYTES, bytearray()
@@ -169,24 +169,6 @@ class _HeadLimit:
             raise http.client.HTTPException(head_too_large())
         self.head += line
         return line
-
-
-def _refused_head(head: bytes) -> str | None:
-    """Why the sender's parser (h11, under httpx) refuses this answer head, or None. http.client
-    reads what h11 refuses (a header name with a space, a NUL in a value, a Transfer-Encoding
-    other than chunked, an unasked 101): the run judged an answer its replay found none in."""
-    conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
-    conn.send(
-        h11.Request(method="POST", target="/", headers=[("Host", "x"), ("Content-Length", "0")])
-    )
-    conn.send(h11.EndOfMessage())
-    conn.receive_data(head)
-    try:
-        while isinstance(conn.next_event(), h11.InformationalResponse):
-            pass  # 102, 103: skipped, as both do
-    except h11.RemoteProtocolError as exc:
-        return str(exc)
-    return None
 
 
 class _Response(http.client.HTTPResponse):
@@ -212,7 +194,7 @@ class _Response(http.client.HTTPResponse):
         finally:
             if self.fp is not None:  # None: http.client closed it
                 self.fp = fp
-        refused = _refused_head(bytes(reader.head))
+        refused = refused_head(bytes(reader.head))
         if refused is not None:
             # masked whole, then cut: h11 quotes the header line, a credential echoed in it too
             raise http.client.HTTPException(f"{redact_text(refused):.120}")

@@ -260,11 +260,20 @@ def find_limit(
     plateau = _plateau(steps)
     limit = good
     if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
-        notes.append(
+        note = (
             f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503, or system busy) step "
             f"delivered only {plateau:.1f} ok/s: the short step probably drained a token-bucket "
             "burst; limit capped at the plateau"
         )
+        if limit is not None and (burst := _burst_needed(steps, limit, plateau)) is not None:
+            note += (
+                f"; but a burst lasting that step needs {burst:.0f} requests or more (over "
+                f"{BIG_BURST_S:g} s of {limit:.1f}/s): a service without one that large lowered "
+                f"its limit after refusing (a penalty that recovers slowly), so {limit:.1f}/s "
+                f"may be its limit before a burst and {plateau:.1f}/s after one: measure both "
+                "with `load run`"
+            )
+        notes.append(note)
         limit = plateau
     if (odd := _not_by_rate(steps)) is not None:
         low, high = odd
@@ -307,6 +316,24 @@ def find_limit(
     rates = (limit, bad, top, knee, plateau, saturation)  # LimitResult's order
     elapsed = clock() - began
     return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes))
+
+
+BIG_BURST_S = 2.0  # a burst of more seconds of a rate than this is no ordinary token bucket's
+
+
+def _burst_needed(steps: list[StepRecord], passed: float, plateau: float) -> float | None:
+    """The burst a token bucket refilling at ``plateau``/s must hold for the step at ``passed``/s
+    to pass on it ((passed - plateau) x its seconds), when over :data:`BIG_BURST_S` seconds of
+    ``passed`` (None otherwise): the emulator's is one second, and a search capped at a plateau
+    several times under a rate that passed (a service whose limit drops for a while after it
+    refuses: 20/s passed, 2 ok/s after refusing) said only that the step "probably" drained one."""
+    step = next((s for s in steps if s.good and s.rate == passed), None)
+    if step is None:
+        return None
+    r = step.result
+    seconds = r.window_s or (r.completed / r.achieved_rps if r.achieved_rps else 0.0)
+    needed = (passed - plateau) * seconds
+    return needed if needed > BIG_BURST_S * passed else None
 
 
 def _plateau(steps: list[StepRecord]) -> float | None:

@@ -5,15 +5,13 @@ an answer fails unless its JSON code is a success. Imported only inside Locust (
 from __future__ import annotations
 
 import os
-import zlib
 from dataclasses import asdict
 from typing import Any
 
 import gevent
-from geventhttpclient.response import HTTPParseError
 from locust import FastHttpUser, constant_throughput, task
 
-from harness.clients import CutOffBody, UndecodableBody
+from harness.clients import AnswerTooLarge, CutOffBody, UndecodableBody
 from harness.loadgen.classify import SUCCESS, api_classifier
 from harness.loadgen.result import PreparedRequest
 from harness.loadgen.scenarios import (
@@ -23,7 +21,7 @@ from harness.loadgen.scenarios import (
     after_first,
     scenario_request,
 )
-from harness.loadgen.transport import request_deadline
+from harness.loadgen.transport import read_body, request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
 _OPTIONS = ("weights", "sizes", "pairing", "faces_dir", "seed")  # FACEHARNESS_LOAD_<KEY>
@@ -81,6 +79,7 @@ class ScenarioUser(FastHttpUser):
                 data=req.body or None,  # type: ignore[arg-type]
                 headers=dict(req.headers),
                 catch_response=True,
+                stream=True,  # the body is read by _read, as the harness's users read it
                 allow_redirects=False,  # a redirect is the answer: it may name any host
             ) as resp,
         ):
@@ -96,23 +95,25 @@ class ScenarioUser(FastHttpUser):
 
 
 def _read(resp: Any) -> tuple[int, bytes, BaseException | None]:
-    """``(status, body, error)`` as the harness's own users read an answer. Locust hands the
-    response on after its body read failed: read again, a cut-off body looks whole."""
+    """``(status, body, error)`` as the harness's own users read an answer: the body is read here
+    (Locust's ``stream=True``), by load's transport and the sender's one decoder. Locust's own read
+    of ``content`` knew no ``x-gzip`` and no stacked ``gzip, br`` (a ValueError out of the task)
+    and inflated a bomb whole."""
     if not resp.status_code:
         return 0, b"", getattr(resp, "error", None)
     failed = getattr(resp, "request_meta", {}).get("exception")
     try:
         if failed is not None:
             raise failed
-        return int(resp.status_code), resp.content or b"", None
-    except zlib.error as exc:
-        return 0, b"", UndecodableBody(f"the body is not what its Content-Encoding says: {exc}")
-    except (HTTPParseError, ConnectionError) as exc:
-        return 0, b"", CutOffBody(f"{type(exc).__name__}: {exc}")
+        return int(resp.status_code), read_body(resp._response), None
+    except (AnswerTooLarge, CutOffBody, UndecodableBody) as exc:
+        return 0, b"", exc
     except BaseException as exc:  # noqa: BLE001 - a timeout, ...: a non-answer of its own kind
         if exc is not failed:
             raise
         return 0, b"", exc
+    finally:
+        resp._response.release()
 
 
 def _user(scenario: str) -> type[ScenarioUser]:

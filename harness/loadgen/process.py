@@ -419,7 +419,7 @@ class LoadProcess:
             self.recorder.harness_error(f"classifier failed: {exc!r}")
             klass, code = "", "harness classifier failed"
         else:
-            self.recorder.done(intended, sent, done, klass, code)
+            self.recorder.done(intended, sent, done, klass, code, req.name)
         # ``url`` is the path without the query string: a signed API carries credentials there
         failed = (
             None if klass == SUCCESS else CatchResponseError(f"{klass}: {code}" if klass else code)
@@ -492,6 +492,7 @@ class LoadProcess:
             {
                 **self.recorder.summary(),
                 "retry_after_s": self.transport.retry_after_s,
+                "heads_too_large": self.transport.heads_too_large,
                 "role": self.role,
                 "index": self.index,
                 "pid": os.getpid(),

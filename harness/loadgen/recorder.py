@@ -182,6 +182,9 @@ class Recorder:
         self.by_class: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.err_codes: Counter[str] = Counter()
+        # per request name (operation): answers, by class, and errors by code; a limit search of a
+        # mix reads which API (credential) was refused from these, not from Locust's error text
+        self.names: dict[str, dict[str, Counter[str]]] = {}
         self.first_intended: float | None = None
         self.last_done: float | None = None
         self.harness_error_sample: str | None = None
@@ -226,7 +229,9 @@ class Recorder:
             interval.late += 1
             self.totals["late"] += 1
 
-    def done(self, intended: float, sent: float, done: float, klass: str, code: str) -> None:
+    def done(
+        self, intended: float, sent: float, done: float, klass: str, code: str, name: str = ""
+    ) -> None:
         interval = self._interval(done)
         if interval.hist is None:
             interval.hist = hdr.new_histogram()
@@ -239,9 +244,14 @@ class Recorder:
         self.by_class[klass] += 1
         self.codes[code] += 1
         is_error = klass != SUCCESS
+        named = self.names.get(name)
+        if named is None:
+            named = self.names[name] = {"by_class": Counter(), "err_codes": Counter()}
+        named["by_class"][klass] += 1
         if is_error:
             interval.err_codes[code] += 1
             self.err_codes[code] += 1
+            named["err_codes"][code] += 1
         if self.spike is not None:  # a "no match" verdict is a served request, not a spike
             self.spike.add(done, is_error and klass != BUSINESS_FAILURE)
         self.last_done = done if self.last_done is None else max(self.last_done, done)
@@ -278,6 +288,7 @@ class Recorder:
             "by_class": dict(self.by_class),
             "codes": dict(self.codes),
             "err_codes": dict(self.err_codes),
+            "names": {n: {k: dict(c) for k, c in v.items()} for n, v in self.names.items()},
             "latency_hist": hdr.encode(latency),
             "service_hist": hdr.encode(self.service),
             "first_intended_wall": None

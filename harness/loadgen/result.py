@@ -233,6 +233,12 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         for key, counter in summed.items():
             counter.update(final.get(key, {}))
     totals, by_class, codes, err_codes = summed.values()
+    names: dict[str, dict[str, Counter[str]]] = {}
+    for final in finals:
+        for name, counts in (final.get("names") or {}).items():
+            named = names.setdefault(name, {"by_class": Counter(), "err_codes": Counter()})
+            for key, counter in named.items():
+                counter.update(counts.get(key) or {})
     latency = hdr.merge(f.get("latency_hist") for f in finals)
     service = hdr.merge(f.get("service_hist") for f in finals)
 
@@ -270,6 +276,11 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "errors_by_class": {k: n for k, n in by_class.items() if k != SUCCESS and n},
         "errors_by_code": dict(err_codes.most_common()),
         "codes": dict(codes.most_common()),
+        # by request name (operation): its answers by class and its errors by code
+        "by_name": {
+            name: {"by_class": dict(v["by_class"]), "errors_by_code": dict(v["err_codes"])}
+            for name, v in sorted(names.items())
+        },
         "late_sends": totals["late"],
         "late_threshold_ms": cfg.late_ms,
         "dropped_sends": totals["dropped"],
@@ -280,6 +291,8 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "retry_after_s": max(
             (f["retry_after_s"] for f in finals if f.get("retry_after_s")), default=None
         ),
+        # answers refused for a head past the sender's size (``no answer:reset``, as it counts them)
+        "heads_too_large": sum(f.get("heads_too_large") or 0 for f in finals),
         "series": [row.to_dict() for row in series],
         "locust": {
             "label": LOCUST_LABELS[label],

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.clients import head_too_large
 from harness.contract import Answer, load_contract, no_answer_key, read_answer
 from harness.errors import HarnessError, TargetError, UsageError
 from harness.loadgen import hdr, safety
@@ -258,6 +259,8 @@ def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
         # bodies that came and could not be read: the target answered, nothing to judge by
         unreadable = any(no_answer_key(kind) in codes for kind in _UNREADABLE)
         what = "answered nothing readable" if unreadable else "unreachable"
+        if summary.get("heads_too_large"):  # named as the sender names it: it answered
+            what = f"answered nothing readable: {head_too_large()}"
         return f"could not run: {target} {what} (no HTTP answer to {completed} requests: {top})"
     http = completed - unreached - codes.get(no_answer_key("timeout"), 0)
     if http > 0 and by_class.get(AUTH_ERROR, 0) >= http:
@@ -720,16 +723,18 @@ def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> 
     share of the run's) less its part of the tail's refusals, over that share. The mix's ok/s
     counts the API that was not refused too (a 20/s token beside a 12 ok/s JD share read
     33.4/s; the mix's limit is 26.7/s). None for one API, or without a refusal (by the run's
-    Locust rows, by name)."""
-    locust = summary.get("locust") or {}
+    load.json's ``by_name`` rows: Locust's error text was parsed before)."""
     sent: Counter[str] = Counter()
     refused: Counter[str] = Counter()
-    for entry in locust.get("entries") or []:
-        sent[_api_of(entry.get("name"))] += int(entry.get("num_requests", 0))
-    refusals = (f"{THROTTLED}: ", *(f": {key}" for key in shed_keys()))
-    for failure in locust.get("failures") or []:
-        if any(said in str(failure.get("error", "")) for said in refusals):
-            refused[_api_of(failure.get("name"))] += int(failure.get("occurrences", 0))
+    shedding = shed_keys()
+    for name, row in (summary.get("by_name") or {}).items():
+        api = _api_of(name)
+        sent[api] += sum(row.get("by_class", {}).values())
+        refused[api] += row.get("by_class", {}).get(THROTTLED, 0)
+        refused[api] += sum(
+            n for code, n in row.get("errors_by_code", {}).items() if code in shedding
+        )
+    refused = +refused
     if len(+sent) < 2 or not refused or seconds <= 0:
         return None
     shed = sum(tail.errors_by_code.get(key, 0) for key in shed_keys())

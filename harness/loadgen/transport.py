@@ -27,6 +27,8 @@ from harness.clients import (
     MAX_HEAD_BYTES,
     AnswerTooLarge,
     CutOffBody,
+    HeadReader,
+    HeadRefused,
     UndecodableBody,
     decoded,
     head_too_large,
@@ -169,6 +171,8 @@ class Transport:
         # the longest Retry-After a refusal asked for (RFC 9110 10.2.3): a limit search waits
         # it out before its next step
         self.retry_after_s: float | None = None
+        # answers whose head was past MAX_HEAD_BYTES: a target that answered, not an unreachable one
+        self.heads_too_large = 0
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -205,23 +209,37 @@ class Transport:
         token = self._deadlines.arm(getattr(user, "network_timeout", None))
         try:
             if host.plain:
-                response = _exchange(host, req)
+                try:
+                    response = _exchange(host, req)
+                except HeadTooLarge:
+                    self.heads_too_large += 1
+                    raise
             else:
                 response = host.client.request(
                     req.method, host.prefix + req.url_path(), body=req.body, headers=req.headers
                 )
             try:
-                body = _decoded(_read_capped(response), response.get("content-encoding"))
-            except (HTTPParseError, ConnectionError) as exc:  # past the head, as the sender says
-                raise CutOffBody(f"{type(exc).__name__}: {exc}") from exc
+                body = read_body(response)
             finally:
                 response.release()
         finally:
             self._deadlines.disarm(token)
         status = int(response.status_code)
-        if status >= 300 and (wait := retry_after_s(response.get("retry-after"))) is not None:
+        if (
+            status >= 300
+            and (wait := retry_after_s(_single(response, "retry-after"), _single(response, "date")))
+            is not None
+        ):
             self.retry_after_s = max(wait, self.retry_after_s or 0.0)
         return status, body
+
+
+def _single(response: Any, name: str) -> str | None:
+    """A field that holds one value (RFC 9110 5.5): given twice, it is not read (geventhttpclient
+    hands a list, which ``retry_after_s`` took for a number: a TypeError, and the answer was
+    counted as none)."""
+    value = response.get(name)
+    return value if isinstance(value, str) else None
 
 
 def _exchange(host: _Host, req: PreparedRequest) -> Any:
@@ -274,11 +292,76 @@ class _SecondAnswer(HTTPParseError):
     pass
 
 
+class HeadTooLarge(HTTPParseError):
+    """An answer head past :data:`MAX_HEAD_BYTES`: no answer, as for the sender, and named so
+    (counted by :class:`Transport`: a run of nothing else is not an unreachable target)."""
+
+    def __init__(self) -> None:
+        super().__init__(head_too_large())
+
+
+# what geventhttpclient's parser refuses in a header value or reason phrase that h11 reads (DEL,
+# control characters): load reads no such value, so a space keeps the head readable
+_UNSAFE = bytes(range(0x20)).replace(b"\t", b"") + b"\x7f"
+_SAFE = bytes.maketrans(_UNSAFE, b" " * len(_UNSAFE))
+
+
+def _plain_head(answer: Any) -> bytes:
+    """The head h11 read, written as geventhttpclient's parser reads it alike: h11 (the sender)
+    owns the rules of a head (folded lines, bare LF, a Content-Length listed twice alike, DEL in a
+    value); geventhttpclient refused those. Framing as h11 frames it: with Transfer-Encoding
+    (chunked: h11 refuses any other) the Content-Length is not read (RFC 9112 6.3)."""
+    chunked = any(name == b"transfer-encoding" for name, _ in answer.headers)
+    lines = [b"HTTP/%s %d %s" % (answer.http_version, answer.status_code,
+                                 answer.reason.translate(_SAFE))]  # fmt: skip
+    lines += [
+        name + b": " + value.translate(_SAFE)
+        for name, value in answer.headers
+        if not (chunked and name == b"content-length")
+    ]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
 class _Response(HTTPSocketPoolResponse):
-    """A status under 100 is no HTTP answer (httpx and requests say so): geventhttpclient took it
-    for an interim 1xx and read on for the final answer."""
+    """An answer read as the sender reads it: its head by h11 (:class:`harness.clients.HeadReader`,
+    interim 1xx answers skipped, a status under 100 refused), then handed to geventhttpclient's
+    parser as a plain head for the body; a head past the sender's size is no answer."""
 
     _head_left = MAX_HEAD_BYTES
+    _reader: HeadReader | None = None
+    _head_read = False
+
+    def feed(self, data: str | bytes) -> None:
+        if not self._head_read:
+            data = self._head(bytes(data, "latin-1") if isinstance(data, str) else data)
+            if not self._head_read:
+                return
+        try:
+            super().feed(data)
+        except _SecondAnswer:
+            self.message_complete = self._trailing_data_dropped = True
+
+    def _head(self, data: bytes) -> bytes:
+        """What geventhttpclient's parser is to read of ``data``: nothing until h11 has read the
+        final head (``b""``, the connection closed before it: as it is, for its own error)."""
+        if self._reader is None:
+            if not data:  # nothing came: a kept-alive connection the server closed (retried)
+                self._head_read = True
+                return data
+            self._reader = HeadReader(self.method)
+        try:
+            answer = self._reader.feed(data)
+        except HeadRefused as exc:
+            if str(exc) == head_too_large():
+                raise HeadTooLarge() from None
+            # masked whole, then cut: h11 quotes the header line, a credential echoed in it too
+            raise HTTPParseError(f"{redact_text(str(exc)):.120}") from None
+        if answer is None:
+            if not data:
+                self._head_read = True  # closed mid-head: the parser says so
+            return data
+        self._head_read = True
+        return _plain_head(answer) + self._reader.rest
 
     def _on_header_field(self, string: str) -> None:
         self._spend(string)
@@ -293,7 +376,7 @@ class _Response(HTTPSocketPoolResponse):
         here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
         self._head_left -= len(text) + 4  # ": " and CRLF
         if self._head_left < 0:
-            raise HTTPParseError(head_too_large())
+            raise HeadTooLarge()
 
     def _on_message_begin(self) -> None:
         """A message after a complete final answer is none of this request's: a target that sent
@@ -301,23 +384,6 @@ class _Response(HTTPSocketPoolResponse):
         if self.message_complete and self.get_code() >= 200:
             raise _SecondAnswer("a second answer to one request")
         super()._on_message_begin()
-
-    def feed(self, data: str | bytes) -> None:
-        try:
-            super().feed(data)
-        except _SecondAnswer:
-            self.message_complete = self._trailing_data_dropped = True
-
-    def _on_headers_complete(self) -> Any:
-        if self.get_code() < 100:
-            raise HTTPParseError(f"status {self.get_code()} is not an HTTP status")
-        done = super()._on_headers_complete()
-        coding = self.get("transfer-encoding")
-        if coding is not None and str(coding).strip().lower() != "chunked":
-            # h11's rule, as the sender reads it: load read a body framed as nothing it knows
-            said = redact_text(str(coding))  # masked whole, then cut
-            raise HTTPParseError(f"Transfer-Encoding {said:.40}: only chunked is read")
-        return done
 
 
 class _Lease:
@@ -355,6 +421,16 @@ def _response(sock: Any, host: _Host, method: str) -> Any:
     elif cast(Any, response)._pool is lease:
         cast(Any, response)._pool = host  # its body is still to read: the host takes it back after
     return response
+
+
+def read_body(response: Any) -> bytes:
+    """A geventhttpclient answer's body as the sender reads it (load's users and plain Locust's):
+    capped, its Content-Encoding undone by the sender's one decoder; an error past the head is a
+    body cut off."""
+    try:
+        return _decoded(_read_capped(response), response.get("content-encoding"))
+    except (HTTPParseError, ConnectionError) as exc:  # past the head, as the sender says
+        raise CutOffBody(f"{type(exc).__name__}: {exc}") from exc
 
 
 def _decoded(body: bytes, coding: str | list[str] | None) -> bytes:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -466,17 +467,44 @@ def test_scenario_jd_is_the_jd_api_operation() -> None:
     assert ScenarioOptions(scenario="jd").operations == {"faceCompareNew": 1.0}
 
 
-@pytest.mark.parametrize(
-    "coding", [b"xchunked", b"gzip, chunked", b"identity"], ids=["x", "gzip-chunked", "identity"]
-)
-def test_a_transfer_encoding_the_sender_refuses_is_no_answer_for_load(coding: bytes) -> None:
-    """h11 (the sender) reads only ``Transfer-Encoding: chunked``; geventhttpclient read any other
-    as a body to the end of the connection: load counted an answer every other suite found none
-    in (hostile round 7, te_unknown)."""
+_BODY = b'{"errcode":0}'
+_HEADS = {  # h11 reads the first eight; geventhttpclient refused them (load only)
+    "te-and-cl": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+    b"d\r\n" + _BODY + b"\r\n0\r\n\r\n",
+    "folded": b"HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 13\r\n\r\n" + _BODY,
+    "bare-lf": b"HTTP/1.1 200 OK\nContent-Length: 13\n\n" + _BODY,
+    "length-listed": b"HTTP/1.1 200 OK\r\nContent-Length: 13, 13\r\n\r\n" + _BODY,
+    "length-twice": b"HTTP/1.1 200 OK\r\nContent-Length: 13\r\nContent-Length: 13\r\n\r\n" + _BODY,
+    "del-in-value": b"HTTP/1.1 200 OK\r\nX-A: a\x7fb\r\nContent-Length: 13\r\n\r\n" + _BODY,
+    "interim": b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 13\r\n\r\n"
+    + _BODY,
+    "escape-in-reason": b"HTTP/1.1 500 \x1b[2Jboom\r\nContent-Length: 13\r\n\r\n" + _BODY,
+    # and both refuse these
+    "space-before-colon": b"HTTP/1.1 200 OK\r\nContent-Type : x\r\nContent-Length: 13\r\n\r\n"
+    + _BODY,
+    "nul-in-value": b"HTTP/1.1 200 OK\r\nX-A: a\x00b\r\nContent-Length: 13\r\n\r\n" + _BODY,
+    "te-unknown": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\n\r\n{}",
+    "te-gzip-chunked": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    "te-identity": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n{}",
+    "status-099": b"HTTP/1.1 099 X\r\nContent-Length: 13\r\n\r\n" + _BODY,
+    "unasked-101": b"HTTP/1.1 101 Switching\r\nUpgrade: x\r\n\r\n",
+    "length-signed": b"HTTP/1.1 200 OK\r\nContent-Length: +13\r\n\r\n" + _BODY,
+}
+
+
+@pytest.mark.parametrize("raw", list(_HEADS.values()), ids=list(_HEADS))
+def test_load_reads_an_answer_head_as_the_sender_does(raw: bytes) -> None:
+    """One owner of a head's rules, the sender's h11 (``harness.clients.HeadReader``): load's
+    geventhttpclient refused a chunked answer with a Content-Length (h11: Transfer-Encoding wins,
+    RFC 9112 6.3), a folded line, bare LF, a length listed twice alike and DEL in a value, which
+    the sender reads; so a service load called broken served every other suite (hostile round 7,
+    te_and_cl). What h11 refuses (``Content-Type : x``, a Transfer-Encoding other than chunked)
+    stays no answer for load, with h11's reason."""
     import socket
 
     from geventhttpclient.response import HTTPParseError
 
+    from harness.clients import refused_head
     from harness.loadgen import transport
 
     class Pool:
@@ -484,9 +512,94 @@ def test_a_transfer_encoding_the_sender_refuses_is_no_answer_for_load(coding: by
 
         def return_socket(self, sock: Any) -> None: ...
 
+    refused = refused_head(raw)
     server, client = socket.socketpair()
     with server, client:
-        server.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + coding + b"\r\n\r\n{}")
+        server.sendall(raw)
         server.close()
-        with pytest.raises(HTTPParseError, match="only chunked"):
-            transport._Response(client, cast(Any, Pool()), block_size=4096, method="POST")
+        if refused is not None:
+            with pytest.raises(HTTPParseError) as caught:
+                transport._Response(client, cast(Any, Pool()), block_size=4096, method="POST")
+            assert str(caught.value) == refused[:120]
+            return
+        response = transport._Response(client, cast(Any, Pool()), block_size=4096, method="POST")
+        assert response.read() == (b"" if raw.startswith(b"HTTP/1.1 101") else _BODY)
+
+
+@pytest.mark.parametrize("heads_too_large", [0, 4])
+def test_a_target_answering_only_heads_too_large_is_named_so_not_unreachable(
+    heads_too_large: int,
+) -> None:
+    """Load counts such an answer as the sender does (``no answer:reset``); a run of nothing else
+    said "unreachable" for a target that answered every request: it is named as the sender names
+    it (``harness.clients.head_too_large``)."""
+    from harness.clients import head_too_large
+    from harness.loadgen.suite import unjudgeable
+
+    summary = {
+        "totals": {"completed": 4},
+        "codes": {"no answer:reset": 4},
+        "by_class": {"connection_error": 4},
+        "heads_too_large": heads_too_large,
+    }
+    said = unjudgeable("http://t", summary)
+    if heads_too_large:
+        assert (
+            said is not None and f"http://t answered nothing readable: {head_too_large()}" in said
+        )
+    else:
+        assert said is not None and said.startswith("could not run: http://t unreachable"), said
+
+
+_DATE = "Sun, 06 Dec 2026 10:00:00 GMT"
+
+
+@pytest.mark.parametrize(
+    ("value", "date", "seconds"),
+    [
+        ("2", None, 2.0),
+        (
+            "Sun, 06 Dec 2026 10:00:05 GMT",
+            _DATE,
+            5.0,
+        ),  # the end of a lockout, by the server's clock
+        ("Sun, 06 Dec 2026 09:59:55 GMT", _DATE, None),  # past
+        ("Sun, 06 Dec 2026 12:00:00 GMT", _DATE, None),  # two hours: not a rate limiter's wait
+        ("Sun, 06 Dec 2026 10:00:05", _DATE, None),  # no zone: not an HTTP-date
+        ("soon", _DATE, None),
+        ("nan", None, None),
+        ("inf", None, None),
+    ],
+)
+def test_retry_after_is_read_in_both_of_its_forms(
+    value: str, date: str | None, seconds: float | None
+) -> None:
+    """RFC 9110 10.2.3: a number of seconds or an HTTP-date. A lockout announced by its end's date
+    was not read, so a limit search did not wait it out (``throttle_variants`` ``lockout-date``)."""
+    from harness.clients import retry_after_s
+
+    assert retry_after_s(value, date) == seconds
+
+
+def test_retry_after_as_a_date_without_the_answers_date_counts_from_now() -> None:
+    from email.utils import formatdate
+
+    from harness.clients import retry_after_s
+
+    wait = retry_after_s(formatdate(time.time() + 60, usegmt=True), "not a date")
+    assert wait is not None and 0 < wait <= 60
+
+
+def test_a_field_given_twice_is_not_read_as_one_value() -> None:
+    """Two ``Retry-After`` fields reached ``retry_after_s`` as geventhttpclient's list: a TypeError
+    out of load's transport, so a 429 was counted as no answer at all."""
+    from geventhttpclient.header import Headers
+
+    from harness.loadgen import transport
+
+    headers = Headers()
+    headers.add("Retry-After", "2")
+    headers.add("Retry-After", "3")
+    headers.add("Date", _DATE)
+    assert transport._single(headers, "retry-after") is None
+    assert transport._single(headers, "date") == _DATE

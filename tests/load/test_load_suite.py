@@ -20,7 +20,7 @@ from fixtures.cli import InProcess, Ran, run_cli, start_cli
 from fixtures.legit_variants import serve_variant
 from fixtures.servers import free_port
 
-from harness.clients import DEMO
+from harness.clients import DEMO, head_too_large
 from harness.loadgen.result import LIVE_CODE_FIRST
 from harness.loadgen.suite import EmulatorOptions, run_load_suite
 
@@ -48,6 +48,14 @@ def test_throttled_answers_are_counted_by_code(tmp_path: Path) -> None:
     # two buckets (the token, the appkey) of 4/s with a one-second burst, over ~3 s
     assert 0 < extra["by_class"]["success"] <= 2 * (4 + 4 * 3.5)
     assert metrics.requests == extra["by_class"]["success"] + extra["by_class"]["throttled"]
+    # the same answers by operation (what a limit search of a mix reads, not Locust's error text)
+    by_name = json.loads((tmp_path / "load.json").read_text())["by_name"]
+    assert by_name["faceCompareNew"]["errors_by_code"].get("jd:gateway:10043", 0) > 0, by_name
+    assert "jd:gateway:10043" not in by_name["match"]["errors_by_code"], by_name
+    for klass in ("success", "throttled"):
+        assert (
+            sum(r["by_class"].get(klass, 0) for r in by_name.values()) == extra["by_class"][klass]
+        )
 
 
 @pytest.mark.parametrize("contracted", [True, False])
@@ -324,16 +332,20 @@ seen = []
 env.events.request.add_listener(lambda exception=None, **kw: seen.append(repr(exception)))
 user = LiveCodeUser(env)
 request = PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}")
-for _ in range(3):
+for _ in range(5):
     user._send(request)
 if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit): what it read
     from harness.loadgen.transport import Transport
 
     transport = Transport()
     for _ in range(int(sys.argv[2])):
-        status, body = transport.send(user, request)
+        try:
+            status, body = transport.send(user, request)
+        except Exception as exc:
+            seen.append(str(exc))
+            continue
         seen.append([status, body.decode("utf-8", "replace")])
-    seen.append(transport.retry_after_s)
+    seen.append([transport.retry_after_s, transport.heads_too_large])
 print(json.dumps(seen))
 """
 
@@ -349,11 +361,11 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     from fixtures.hostile_target import HostileTarget
 
     read_alike = ("stacked_ok", "xgzip_ok", "double_answer", "success", "retry_later")
+    read_alike += ("te_and_cl", "big_header")
+    plain = ("bad_gzip", "cut_off", "redirect_away", "xgzip_ok", "stacked_ok")
     with (
         HostileTarget(("ok",)) as elsewhere,
-        HostileTarget(
-            ("bad_gzip", "cut_off", "redirect_away", *read_alike), redirect_to=elsewhere.url
-        ) as target,
+        HostileTarget((*plain, *read_alike), redirect_to=elsewhere.url) as target,
     ):
         proc = subprocess.run(
             [sys.executable, "-c", _PLAIN_USER, target.url, str(len(read_alike))], check=False,
@@ -361,16 +373,27 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen = json.loads(proc.stdout)
-    assert seen[:3] == [
+    assert seen[:5] == [
         "CatchResponseError('connection_error: no answer:undecodable body')",
         "CatchResponseError('connection_error: no answer:cut-off body')",
         "CatchResponseError('server_error: http:307')",
+        # read by the sender's decoder: Locust's own read raised ValueError out of the task
+        "None",
+        "None",
     ], proc.stdout
     # load's transport reads as the sender (tests/clients/test_deadline.py): ``gzip, br`` was "not
     # JSON" here only; two answers to one request were read as one body ("not JSON")
     success = json.dumps(_hostile_success())
     # and the Retry-After a refusal asked for, which a limit search waits out (RFC 9110 10.2.3)
-    assert seen[3:] == [*[[200, success]] * 4, [429, ""], 2.0], seen[3:]
+    # and a chunked answer with a Content-Length, read as h11 reads it (was a reset here only), and
+    # a head past the sender's size, no answer and counted as such (the run: not "unreachable")
+    assert seen[5:] == [
+        *[[200, success]] * 4,
+        [429, ""],
+        [200, success],
+        head_too_large(),
+        [2.0, 1],
+    ], seen[5:]
     assert elsewhere.served == [], elsewhere.heads
 
 
@@ -502,6 +525,7 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
         "no answer:cut-off body",
     }, load["codes"]
     assert load["by_class"]["timeout"] == load["codes"]["no answer:timeout"]
+    assert load["heads_too_large"] >= 1  # the 1 MB header's, each a ``no answer:reset``
     assert suite.status == "fail", suite.error  # measured failures, not an unreachable target
     with HostileTarget(("bad_gzip",)) as target:
         suite = run_load_suite(target.url, out_dir=tmp_path / "gzip", rate=3, duration_s=1)

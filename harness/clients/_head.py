@@ -1,0 +1,67 @@
+"""An answer head read as the sender reads it: by h11, the parser under httpx. The other HTTP stacks
+(requests' http.client for schemathesis, geventhttpclient for load) read heads by rules of their
+own, stricter in some places and looser in others; each asks this module instead, so an answer one
+suite reads is an answer for all of them (docs/architecture.md, the per-request deadline row)."""
+
+from __future__ import annotations
+
+import functools
+
+import h11
+
+from ._deadline import MAX_HEAD_BYTES, head_too_large
+
+
+@functools.cache
+def _asked(method: str) -> tuple[h11.Request, h11.EndOfMessage]:
+    """The request an answer is read against, built once (h11 validates it: half the cost of
+    reading a head in load's generator, which reads one per answer)."""
+    headers = [("Host", "x"), ("Content-Length", "0")]
+    return h11.Request(method=method, target="/", headers=headers), h11.EndOfMessage()
+
+
+class HeadRefused(Exception):
+    """h11 refuses the answer head (the message quotes what it refused: redact before showing)."""
+
+
+class HeadReader:
+    """Reads one answer head fed a piece at a time: :meth:`feed` returns the final answer's
+    ``h11.Response`` once its head is complete (interim 1xx answers skipped, as h11 skips them),
+    ``None`` while more is needed, or raises :class:`HeadRefused`; :attr:`rest` is what came after
+    that head (the body's first bytes)."""
+
+    def __init__(self, method: str = "POST") -> None:
+        self._conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+        self._conn.send(
+            h11.Request(method=method, target="/", headers=[("Host", "x"), ("Content-Length", "0")])
+        )
+        self._conn.send(h11.EndOfMessage())
+
+    def feed(self, data: bytes) -> h11.Response | None:
+        """``data`` (``b""``: the connection closed) and the head if it is now complete."""
+        self._conn.receive_data(data)
+        try:
+            while True:
+                event = self._conn.next_event()
+                if isinstance(event, h11.Response):
+                    return event
+                if not isinstance(event, h11.InformationalResponse):  # NEED_DATA
+                    return None
+        except h11.RemoteProtocolError as exc:
+            if "Receive buffer too long" in str(exc):  # h11's own words for a head past its cap
+                raise HeadRefused(head_too_large()) from None
+            raise HeadRefused(str(exc)) from None
+
+    @property
+    def rest(self) -> bytes:
+        return self._conn.trailing_data[0]
+
+
+def refused_head(head: bytes, method: str = "POST") -> str | None:
+    """Why the sender's parser refuses this answer head (``head`` may hold its body's first bytes
+    too), or None: it reads it, or it is incomplete."""
+    try:
+        HeadReader(method).feed(head)
+    except HeadRefused as exc:
+        return str(exc)
+    return None
