@@ -104,7 +104,11 @@ class Throttled(BudgetExhausted):
 class ServiceCompare:
     """A compare callable over one client, preflight before its first call (a run served from the
     cache sends nothing). A failed call costs one pair; the run stops (:class:`TargetError`) when
-    more calls cannot succeed (a metered service should not be billed for a run of failures).
+    more calls cannot succeed (a metered service should not be billed for a run of failures):
+    after ``max_consecutive_errors`` in a row, or sooner, ``max_errors_before_an_answer``, while
+    no call got any HTTP answer (each a timeout or no connection: nobody serves the URL). An HTTP
+    answer, even a 503 or an error code, proves the service is there, so a cold start's first
+    errors are no reason to stop: 3 in a row happen by chance to a flaky service, 10 hardly.
     A throttled answer (E-045) is no outcome: the pair is sent again after a back-off whose gap
     later calls keep, narrowed by each answer that is not throttling."""
 
@@ -128,7 +132,7 @@ class ServiceCompare:
         self.overhead = 0  # the preflight's requests: charged to the budget, no pair's calls
         self.target = target
         self.last_error: str | None = None
-        self._streak, self._answered = 0, False
+        self._streak, self._answered, self._heard = 0, False, False
         self.clock, self.sleep = clock, sleep
         self.throttled = 0  # answers that asked to slow down: sent again, never an outcome
         self.gap = 0.0  # seconds kept between calls since the service first throttled
@@ -148,6 +152,7 @@ class ServiceCompare:
         else:
             body = compare_body(contract, first, [second])
         exchange = self._ask(OPERATIONS[api], body)
+        self._heard = self._heard or exchange.status != 0  # an HTTP answer: the service is up
         try:
             answer = self.client.envelope(exchange, OPERATIONS[api])
         except TransportFailure as exc:
@@ -210,7 +215,8 @@ class ServiceCompare:
         if code == OFF_SCALE:
             low, high = self.client.contract.score_ranges[api]
             what = f"a score outside the documented {low:g}..{high:g}"
-        if not self._answered and self._streak >= self.max_errors_before_an_answer:
+        early = self.max_errors_before_an_answer if not self._heard else None
+        if not self._answered and self._streak >= (early or self.max_consecutive_errors):
             raise TargetError(
                 f"{self.target}: no usable {api} answer in {self._streak} calls "
                 f"(last: {what}); is the URL right and the service up?"

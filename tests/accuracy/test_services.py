@@ -156,12 +156,13 @@ def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> No
 class Scripted(ServiceCompare):
     """A ServiceCompare whose answers are given in advance (the stop rules are the subject)."""
 
-    def __init__(self, outcomes: list[Outcome], contract: Any, api: str) -> None:
+    def __init__(self, outcomes: list[Outcome], contract: Any, api: str, heard: bool) -> None:
         self.client = SimpleNamespace(api=api, contract=contract)  # type: ignore[assignment]
         self.target, self.outcomes, self.last_error = "T", list(outcomes), None
-        self._streak, self._answered = 0, False
+        self._streak, self._answered, self._heard, self.hears = 0, False, False, heard
 
     def compare(self, pair: PairImages) -> Outcome:
+        self._heard = self._heard or self.hears  # as compare() records an HTTP answer
         return self.outcomes.pop(0)
 
 
@@ -170,8 +171,11 @@ OK = Outcome(50.0, False, "0")
 TRANSPORT = Outcome(None, None, "transport", "error")
 
 
-def _guard(outcomes: list[Outcome], contract: Any, api: str = "match") -> ServiceCompare:
-    return Scripted(outcomes, contract, api)
+def _guard(
+    outcomes: list[Outcome], contract: Any, api: str = "match", *, heard: bool = True
+) -> ServiceCompare:
+    """``heard``: whether the calls got an HTTP answer (an error code, a 503) or none at all."""
+    return Scripted(outcomes, contract, api, heard)
 
 
 def test_bad_credentials_stop_at_once(contract: Any) -> None:
@@ -194,19 +198,21 @@ def test_spent_daily_quota_stops_but_throttling_does_not(contract: Any) -> None:
 
 
 def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: Any) -> None:
-    never = _guard([TRANSPORT] * 3, contract)
+    never = _guard([TRANSPORT] * 3, contract, heard=False)  # no HTTP answer: nobody serves it
     never(PAIR), never(PAIR)
     with pytest.raises(TargetError, match="no usable match answer in 3 calls"):
         never(PAIR)
 
     # errcode 0 without a usable score (E-011: /match always returns one) says so, not "success"
-    unscored = _guard([Outcome(None, None, "0", "error")] * 3, contract)
-    unscored(PAIR), unscored(PAIR)
-    with pytest.raises(TargetError, match=r"3 calls \(last: success without a usable score\)"):
+    unscored = _guard([Outcome(None, None, "0", "error")] * 10, contract)
+    for _ in range(9):
+        unscored(PAIR)
+    with pytest.raises(TargetError, match=r"10 calls \(last: success without a usable score\)"):
         unscored(PAIR)
 
-    off = _guard([OFF] * 3, contract, "jd")
-    off(PAIR), off(PAIR)
+    off = _guard([OFF] * 10, contract, "jd")
+    for _ in range(9):
+        off(PAIR)
     with pytest.raises(TargetError, match=r"\(last: a score outside the documented 0\.\.1\)"):
         off(PAIR)
 
@@ -215,6 +221,42 @@ def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: An
         flaky(PAIR)  # nine in a row after an answer, then an answer resets the streak
     with pytest.raises(TargetError, match="10 match errors in a row"):
         flaky(PAIR)
+
+
+def test_a_cold_start_answering_errors_first_is_not_stopped(contract: Any) -> None:
+    """A service whose first answers are errors (a 503 while it warms up, an internal error
+    code) answered: three of those are chance for a flaky service, so only 10 in a row stop."""
+    internal = Outcome(None, None, "50000", "error")
+    cold = _guard([TRANSPORT, TRANSPORT, internal, *[TRANSPORT] * 5, OK], contract)
+    assert [cold(PAIR).category for _ in range(9)] == ["error"] * 8 + ["ok"]
+
+
+@pytest.mark.parametrize(("status", "stops_at"), [(0, 3), (503, 10)], ids=["silent", "503"])
+def test_compare_tells_an_http_answer_from_none(contract: Any, status: int, stops_at: int) -> None:
+    """compare() itself records whether a call got an HTTP answer: none (a timeout, no
+    connection) stops after 3 calls, a 503 only after 10 in a row."""
+    from harness.clients import Exchange, TransportFailure
+    from harness.pacing import Budget
+
+    def envelope(exchange: Exchange, operation: str) -> dict[str, Any]:
+        raise TransportFailure("no usable answer")
+
+    client = SimpleNamespace(
+        api="match",
+        contract=contract,
+        budget=Budget(0),
+        ask=lambda operation, body: Exchange(status=status),
+        envelope=envelope,
+    )
+    from harness.faces import PoolImage
+
+    jpeg = PoolImage("a.jpg", b"\xff\xd8\xff\xe0" + b"0" * 16)
+    payloads = SimpleNamespace(payload=lambda image: jpeg)
+    compare = ServiceCompare(client, payloads, target="T", sleep=lambda s: None)  # type: ignore[arg-type]
+    for _ in range(stops_at - 1):
+        assert compare(PAIR).category == "error"
+    with pytest.raises(TargetError, match=f"no usable match answer in {stops_at} calls"):
+        compare(PAIR)
 
 
 def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
