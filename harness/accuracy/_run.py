@@ -28,6 +28,7 @@ from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
 from harness.contract import (
     Answer,
+    Code,
     Contract,
     ReadingLog,
     check_required,
@@ -57,6 +58,9 @@ from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
+
+# refusals of a request's content (not of the caller, not of the moment): see ServiceCompare.final
+DETERMINISTIC_REFUSALS = frozenset({"input", "liveness", "business"})
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
@@ -190,6 +194,26 @@ class ServiceCompare:
         if seconds > 0:
             self.sleep(seconds)
 
+    def _meaning(self, outcome: Outcome) -> Code | None:
+        """The code table's entry for an outcome's code (None: a transport failure, no code)."""
+        api, code = self.client.api, outcome.code
+        at_gateway = code.startswith("gateway:")
+        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
+        return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
+
+    def final(self, outcome: Outcome) -> bool:
+        """Whether an error outcome is the same next time: a documented refusal the code table
+        says the same request cannot pass later (``retryable: false``: 40005 unusable image
+        data, JD 100 invalid parameter, a liveness or business refusal), of these same bytes. It
+        is cached like an answer, so a re-run does not send (and pay for) the pair again. Auth
+        and a spent quota stop the run instead; a 503 or an internal error is about the moment."""
+        meaning = self._meaning(outcome)
+        return (
+            meaning is not None
+            and not meaning.retryable
+            and meaning.category in DETERMINISTIC_REFUSALS
+        )
+
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
         if outcome.category != "error":
@@ -197,9 +221,7 @@ class ServiceCompare:
             return outcome
         api, code = self.client.api, outcome.code
         resume = "outcomes so far are cached; re-run the same command to resume"
-        at_gateway = code.startswith("gateway:")
-        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
-        meaning = self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
+        meaning = self._meaning(outcome)
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
                 f"{self.target}: {api} refused the credentials ({meaning.describe()}); "
@@ -382,6 +404,7 @@ def run_accuracy_suite(
                     max_rps=rps,
                     budget=api_budget,
                     cache_only=from_cache,
+                    keeps=compare.final,
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=contract.score_ranges[api],
                 )
@@ -447,10 +470,15 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "different matchers, and jd.result is judged on result (ERRATA E-061)"
         )
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
-        notes.append(
-            f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "
-            "and are retried by the next run"
+        final = result.run.get("final_errors", 0)
+        retried = (
+            f"{errors - final} of them are retried by the next run, the other {final} "
+            "documented refusals the same request cannot pass (code table: not retryable), "
+            f"kept in {CACHE_FILE} (delete it to send them again)"
+            if final
+            else "they are not cached and are retried by the next run"
         )
+        notes.append(f"{api}: {errors} pair(s) got no usable answer (see codes); {retried}")
     if pending := sum(result.planned.values()) - sum(result.measured.values()):
         notes.append(
             f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "

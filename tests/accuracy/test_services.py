@@ -259,6 +259,39 @@ def test_compare_tells_an_http_answer_from_none(contract: Any, status: int, stop
         compare(PAIR)
 
 
+def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(
+    contract: Any, tmp_path: Any
+) -> None:
+    """40005 (image data unusable, not retryable) refuses these bytes again next time: cached
+    like an answer, so a re-run does not bill it again; a 50000 (internal, retryable) is not."""
+    from harness.accuracy._data import OutcomeCache
+    from harness.accuracy._result import run_accuracy
+    from harness.accuracy._run import _notes
+
+    refused, internal = Outcome(None, None, "40005", "error"), Outcome(None, None, "50000", "error")
+    pairs = [PairImages(image("a", f"a{n}"), image("b", f"b{n}"), genuine=False) for n in range(3)]
+    guard = _guard([refused, internal, OK], contract)
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        first = run_accuracy(pairs, guard, cache=cache, claims=[], target="T", api="match",
+                             keeps=guard.final)  # fmt: skip
+    assert first.run["final_errors"] == 1
+    assert "2 pair(s) got no usable answer (see codes); 1 of them are retried" in " ".join(
+        _notes(first, 0, "match", contract)
+    )
+    again = _guard([OK], contract)  # only the pair refused for the moment is sent again
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        second = run_accuracy(pairs, again, cache=cache, claims=[], target="T", api="match",
+                              keeps=again.final)  # fmt: skip
+        kept = [cache.get("T", "match", pair.key) for pair in pairs]
+    assert refused in kept and internal not in kept
+    assert (second.run["calls"], second.run["from_cache"]) == (1, 2)
+    assert second.codes == {"40005": 1, "0": 2}
+    jd = _guard([], contract, "jd")
+    assert jd.final(Outcome(None, None, "100", "error"))  # JD's invalid parameter
+    assert not jd.final(Outcome(None, None, "gateway:10020", "error"))  # system busy
+    assert not jd.final(Outcome(None, None, "transport", "error"))
+
+
 def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
     from harness.accuracy._result import AccuracyResult
     from harness.accuracy._run import _notes
