@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from harness.accuracy._stats import clopper_pearson, n_needed_for_zero_failures
+from harness.accuracy import bound_undecided, clopper_pearson, n_needed_for_zero_failures
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
 from harness.results import (
@@ -216,23 +216,25 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
 def _undecided(
     row: ThresholdResult, rate: str, maximum: float, interval: tuple[float | None, float | None]
 ) -> str | None:
-    """Why the sample cannot decide ``rate <= maximum`` (None when it can): fewer pairs than
-    a zero count needs to show the limit at 95% (``n_needed_for_zero_failures``), unless the
-    interval already lies above it, over pairs of people too for FMR (the accuracy suite's
-    rule for a contradiction). A sample of the needed size decides by its estimate, however few
-    people its false matches come from (more of them can only fail the limit more surely). A
-    limit of 1 is always met; one of 0 is never shown."""
+    """Why the sample cannot decide ``rate <= maximum`` (None when it can), by the accuracy
+    suite's rule for its claims (``bound_undecided``, one owner): fewer pairs than a zero count
+    needs to show the limit at 95%, unless the interval already lies above it; for FMR over
+    pairs of people too, at any sample size (false matches of a few look-alike couples are no
+    evidence, as for a documented claim). A limit of 1 is always met; one of 0 is never shown."""
     if maximum >= 1:
         return None
     pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
     kind = "impostor" if rate == "fmr" else "genuine"
+    errors = row.false_matches if rate == "fmr" else row.false_non_matches
+    if errors is None:  # a row without its counts: they follow from the rate
+        errors = round((getattr(row, rate) or 0.0) * pairs)
+    people = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
     needed = n_needed_for_zero_failures(maximum) if maximum > 0 else None
-    if needed is not None and pairs >= needed:
-        return None
-    if interval[0] is not None and interval[0] > maximum:  # above the limit, unless from a few
-        people = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
-        if not people or clopper_pearson(*people)[0] > maximum:
+    if needed is not None:
+        doubt = bound_undecided(errors, pairs, maximum, people=tuple(people) if people else None)
+        if doubt is None:
             return None
+    if needed is not None and doubt == "few_people":
         low, high = clopper_pearson(*people)
         return (
             f"FMR {getattr(row, rate):.4g} in {row.impostor} impostor pairs lies above "
