@@ -228,13 +228,14 @@ def _undecided(
     errors = row.false_matches if rate == "fmr" else row.false_non_matches
     if errors is None:  # a row without its counts: they follow from the rate
         errors = round((getattr(row, rate) or 0.0) * pairs)
-    people = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
+    extra = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
+    people = (int(extra[0]), int(extra[1])) if extra else None
     needed = n_needed_for_zero_failures(maximum) if maximum > 0 else None
     if needed is not None:
-        doubt = bound_undecided(errors, pairs, maximum, people=tuple(people) if people else None)
+        doubt = bound_undecided(errors, pairs, maximum, people=people)
         if doubt is None:
             return None
-    if needed is not None and doubt == "few_people":
+    if needed is not None and doubt == "few_people" and people is not None:
         low, high = clopper_pearson(*people)
         return (
             f"FMR {getattr(row, rate):.4g} in {row.impostor} impostor pairs lies above "
