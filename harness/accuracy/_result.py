@@ -232,6 +232,12 @@ def _claim_row(
         "fmr_ci95": list(clopper_pearson(false_matches, impostor)),
         "fnmr": rate(false_non_matches, genuine),
         "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
+        # ISO/IEC 19795-1 FRR = FTA + FNMR (1 - FTA): a genuine pair declined (no face found,
+        # image quality) is a genuine user rejected too, which FNMR alone does not show
+        "frr": rate(false_non_matches + fta["genuine"], genuine + fta["genuine"]),
+        "frr_ci95": list(
+            clopper_pearson(false_non_matches + fta["genuine"], genuine + fta["genuine"])
+        ),  # fmt: skip
         "false_matches": false_matches,
         "false_non_matches": false_non_matches,
         "genuine": genuine,

@@ -177,6 +177,7 @@ def _print_table(metrics: Any) -> None:
         table.add_column("FMR", justify="right", overflow="fold")
         table.add_column("FNMR", justify="right", overflow="fold")
         table.add_column("FTA g/i", justify="right")
+        table.add_column("FRR", justify="right", overflow="fold")  # ISO: FTA + FNMR (1 - FTA)
         table.add_column("verdict", no_wrap=True)
         table.add_column("impostor pairs / needed", justify="right", overflow="fold")
         for row in rows:
@@ -190,6 +191,7 @@ def _print_table(metrics: Any) -> None:
                 "-" if row.fmr is None else f"{_num(row.fmr)}\n{_ci(row.fmr_ci95)}",
                 "-" if row.fnmr is None else f"{_num(row.fnmr)}\n{_ci(row.fnmr_ci95)}",
                 "-" if not fta else f"{fta.get('genuine', 0)}/{fta.get('impostor', 0)}",
+                "-" if row.frr is None else f"{_num(row.frr)}\n{_ci(row.frr_ci95)}",
                 f"[{_VERDICT_STYLE.get(row.verdict, '')}]{row.verdict}{direction}[/]",
                 f"{'-' if row.impostor is None else row.impostor}/"
                 f"{row.impostor_pairs_needed or '-'}",

@@ -172,7 +172,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
     ``bound`` a sample too small to decide a limit (fewer pairs than the rule of three asks, the
     accuracy suite's "untestable") is inconclusive, never a pass on no evidence: 0 false matches
     in 51 pairs says nothing of FMR <= 0.001. Its interval lying above the limit still fails."""
-    maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr}
+    maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr, "frr": limit.max_frr}
     expected = ", ".join(f"{k.upper()} <= {v:g}" for k, v in maxima.items() if v is not None)
     expected += " (95% upper bound)" if limit.bound == "upper95" else ""
     metrics = accuracy.metrics if accuracy is not None else None
@@ -193,11 +193,19 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             value = interval[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
         if value is None:
-            problems.append(f"{rate.upper()} not measured")
+            declined = _declined(row) if rate != "fmr" else 0
+            why = (
+                f": all {declined} genuine pairs declined (failures to acquire)" if declined else ""
+            )
+            problems.append(f"{rate.upper()} not measured{why}")
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+    if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
+        tried = declined + (row.genuine or 0)  # FNMR leaves these out; ISO's FRR counts them
+        frr = (declined + (row.false_non_matches or 0)) / tried
+        shown.append(f"FTA {declined} of {tried} genuine (FRR {frr:.4g}; max_frr bounds it)")
     inconclusive = bool(undecided) and not problems
     return GateCriterion(
         name=name,
@@ -213,6 +221,12 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
     )
 
 
+def _declined(row: ThresholdResult) -> int:
+    """Genuine pairs the service declined to compare (failures to acquire: no face found)."""
+    fta = (row.model_extra or {}).get("fta") or {}
+    return int(fta.get("genuine") or 0)
+
+
 def _undecided(
     row: ThresholdResult, rate: str, maximum: float, interval: tuple[float | None, float | None]
 ) -> str | None:
@@ -226,6 +240,8 @@ def _undecided(
     pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
     kind = "impostor" if rate == "fmr" else "genuine"
     errors = row.false_matches if rate == "fmr" else row.false_non_matches
+    if rate == "frr":  # FRR's trials: the genuine pairs compared and those declined
+        pairs, errors = pairs + _declined(row), (errors or 0) + _declined(row)
     if errors is None:  # a row without its counts: they follow from the rate
         errors = round((getattr(row, rate) or 0.0) * pairs)
     extra = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None

@@ -308,3 +308,16 @@ def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
     assert notes[0].startswith("jd: 3 answer(s) carried a score outside the documented 0..1")
     assert "not read as a decision" in notes[0]
     assert "decision sent with it still counts" in notes[0]
+
+
+def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
+    """ISO/IEC 19795-1: FRR = FTA + FNMR (1 - FTA). 1 of 4 compared genuine pairs not matched
+    and 4 more declined ("no face"): FNMR 1/4, FRR 5/8."""
+    from harness.accuracy._result import _claim_row
+    from harness.accuracy._stats import Claim
+
+    genuine = [PairImages(image("p", f"g{n}"), image("p", f"h{n}"), genuine=True) for n in range(4)]
+    ok = [(pair, Outcome(90.0 if n else 10.0, None, "0")) for n, pair in enumerate(genuine)]
+    row = _claim_row(Claim("match.score>=70", 1e-3, 70.0), ok, {"genuine": 4, "impostor": 0})
+    assert (row["fnmr"], row["frr"]) == (0.25, 0.625)
+    assert row["frr_ci95"][0] < 0.625 < row["frr_ci95"][1]

@@ -397,3 +397,60 @@ def test_an_operation_no_request_reached_is_inconclusive(contract):
         parse_policy({}), suites, ran=("conformance",), coverage=every, contract=contract
     )
     assert next(c for c in gate.criteria if c.name == "coverage.operations").passed
+
+
+def _declining(false_non: int, genuine: int, declined: int) -> dict[str, Any]:
+    """A JD-like row: ``declined`` genuine pairs refused as "no face" (failures to acquire)."""
+    from harness.accuracy._stats import clopper_pearson
+
+    tried = genuine + declined
+    return _counted("jd.result", 0, 30000, false_non, genuine or 1) | {
+        "genuine": genuine,
+        "fnmr": false_non / genuine if genuine else None,
+        "fnmr_ci95": clopper_pearson(false_non, genuine) if genuine else None,
+        "false_non_matches": false_non,
+        "fta": {"genuine": declined, "impostor": 0},
+        "frr": (false_non + declined) / tried if tried else None,
+        "frr_ci95": clopper_pearson(false_non + declined, tried),
+    }
+
+
+@pytest.mark.parametrize(
+    ("limit", "genuine", "declined", "outcome", "said"),
+    [
+        # FNMR (ISO/IEC 19795-1) leaves declined pairs out: 0 of 100 compared, while 900 of
+        # 1000 genuine users were refused; max_frr (FTA + FNMR (1 - FTA)) counts them
+        ({"max_fnmr": 0.05}, 100, 900, "pass", "FTA 900 of 1000 genuine (FRR 0.9"),
+        ({"max_fnmr": 0.05, "max_frr": 0.05}, 100, 900, "fail", "FRR 0.9 > 0.05"),
+        ({"max_frr": 0.05}, 100, 0, "pass", "FRR 0"),
+        ({"max_frr": 0.05}, 100, 10, "fail", "FRR 0.09091 > 0.05"),
+        ({"max_frr": 0.05}, 20, 2, "inconclusive", "FRR 0.09091 in 22 genuine pairs"),
+    ],
+)
+def test_an_frr_limit_counts_genuine_pairs_declined_as_failures_to_acquire(
+    limit: dict[str, Any], genuine: int, declined: int, outcome: str, said: str
+) -> None:
+    row = _declining(0, genuine, declined)
+    gate, _ = judge(
+        parse_policy({"accuracy": [{"claim": "jd.result", **limit}]}),
+        {"accuracy": accuracy([row])},
+        ran=("accuracy",),
+    )
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
+    assert said in f"{crit.actual}; {crit.reason}"
+
+
+def test_a_service_declining_every_genuine_pair_fails_an_fnmr_limit() -> None:
+    """No genuine pair compared: FNMR is not measured, which fails the limit with the reason."""
+    row = _declining(0, 0, 300)
+    for limit in ({"max_fnmr": 0.05}, {"max_frr": 0.05}):
+        gate, _ = judge(
+            parse_policy({"accuracy": [{"claim": "jd.result", **limit}]}),
+            {"accuracy": accuracy([row])},
+            ran=("accuracy",),
+        )
+        (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+        assert crit.outcome == "fail", crit
+        assert crit.reason in ("FNMR not measured: all 300 genuine pairs declined (failures to "
+                               "acquire)", "FRR 1 > 0.05")  # fmt: skip
