@@ -460,6 +460,8 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "pairs above genuine ones (a distance where a similarity is documented, or a score "
             "running the other way), so the score thresholds do not mean what the document says"
         )
+    if note := _constant_score_note(result, api):
+        notes.append(note)
     decisions = result.decisions or {}
     if api == "jd" and (against := decisions.get("against_score")):
         notes.append(
@@ -485,6 +487,42 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "command again to continue from the cache"
         )
     return notes
+
+
+MIN_SCORED_FOR_CONSTANT = 10  # fewer pairs may share a rounded score by chance
+# what a score that separates nothing defeats, per API (the seed's words)
+SCORE_LEVELS = {
+    "match": "70 and 80 are documented as two false-match levels of this score "
+    "(70的误通过率为千分之一,80的误通过率是万分之一)",
+    "jd": "e4..e7 are documented as four false-match levels of one measure "
+    "(e4 误识率为万分之一的阈值 .. e7 误识率为千万分之一的阈值), and the example decides by the "
+    "score (分数:0.7060586 阈值:0.8179 结果:false)",
+}
+
+
+def _constant_score_note(result: AccuracyResult, api: str) -> str | None:
+    """A score the same for every genuine and impostor pair separates nothing: the EER is 0.5 by
+    construction, and E-061's check (result as a threshold on the score) passes only through the
+    tie at that score. No rule of the documents says each answer's score must differ, so this is
+    a note with its basis, not a finding (ERRATA E-069)."""
+    det, histogram = result.det or {}, result.histogram or {}
+    distinct = set(det.get("threshold") or [])
+    scored = sum(histogram.get("genuine", [])) + sum(histogram.get("impostor", []))
+    if len(distinct) != 1 or scored < MIN_SCORED_FOR_CONSTANT:
+        return None
+    decided = (result.decisions or {}).get("pairs", 0)
+    tie = (
+        f"; its decisions differ between pairs this score cannot tell apart, which a threshold "
+        f"on the score passes only by the tie at {next(iter(distinct)):g} ({decided} pairs)"
+        if api == "jd" and decided
+        else ""
+    )
+    return (
+        f"{api}: all {int(scored)} scored pairs, genuine and impostor alike, carried the same "
+        f"score {next(iter(distinct)):g}: it separates no pair from another, so no threshold on "
+        f"it holds a documented false-match level ({SCORE_LEVELS[api]}); EER and DET mean "
+        f"nothing here{tie} (ERRATA E-069)"
+    )
 
 
 def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:

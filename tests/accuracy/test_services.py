@@ -321,3 +321,31 @@ def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
     row = _claim_row(Claim("match.score>=70", 1e-3, 70.0), ok, {"genuine": 4, "impostor": 0})
     assert (row["fnmr"], row["frr"]) == (0.25, 0.625)
     assert row["frr_ci95"][0] < 0.625 < row["frr_ci95"][1]
+
+
+@pytest.mark.parametrize("scores", [(0.5, 0.5), (0.9, 0.2)], ids=["constant", "varied"])
+def test_a_constant_score_is_noted_with_its_basis(
+    contract: Any, tmp_path: Any, scores: Any
+) -> None:
+    """JD answering 0.5 for every pair, its result right: ties let E-061's check pass and the
+    claim is judged on result, so only this note shows the score separates nothing (E-069)."""
+    from harness.accuracy._data import OutcomeCache
+    from harness.accuracy._result import run_accuracy
+    from harness.accuracy._run import _notes
+
+    pairs = [
+        PairImages(image(f"p{n}", f"a{n}"), image(f"p{n}" if n < 6 else "q", f"b{n}"), n < 6)
+        for n in range(12)
+    ]
+    outcomes = {p.key: Outcome(scores[not p.genuine], p.genuine, "0") for p in pairs}
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        result = run_accuracy(pairs, lambda p: outcomes[p.key], cache=cache, claims=[],
+                              target="T", api="jd", bootstrap_replicates=10)  # fmt: skip
+    assert result.decisions is not None and result.decisions["against_score"] == 0
+    noted = [n for n in _notes(result, 0, "jd", contract) if "E-069" in n]
+    if scores[0] != scores[1]:
+        assert noted == []
+        return
+    (note,) = noted
+    assert note.startswith("jd: all 12 scored pairs, genuine and impostor alike, carried the same")
+    assert "误识率为万分之一的阈值" in note and "by the tie at 0.5 (12 pairs)" in note
