@@ -11,7 +11,14 @@ import typer
 from rich.table import Table
 
 from harness.commands import _options as opt
-from harness.commands._verdict import conclude, err, out, run_on_target, summarize
+from harness.commands._verdict import (
+    conclude,
+    could_not_run,
+    err,
+    out,
+    run_on_target,
+    summarize,
+)
 from harness.contract import reading_lines
 from harness.results import ConformanceMetrics, ConformanceSuiteResult
 
@@ -115,6 +122,8 @@ def conform(
         request_timeout_s=timeout,
         emulator={"breaks": breaks},
     )
+    could_not_run(result, "conformance", target=target, started=started, out_dir=out_dir,
+                  secrets=creds.secrets())  # fmt: skip
     summary = summarize(result, "conformance", target=target, started=started)
     ran = summary.suites.conformance
 
