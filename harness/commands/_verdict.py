@@ -80,6 +80,32 @@ def run_on_target(
     return result, label
 
 
+def sender_options(
+    target: str,
+    out_dir: Path,
+    seed: int | None,
+    faces: Path | None,
+    max_rps: float | None,
+    max_requests: int | None,
+    max_seconds: float | None,
+    timeout: float | None,
+    breaks: tuple[str, ...],
+) -> dict[str, Any]:
+    """The run options conform and fuzz take alike (their runners send to one URL), from their
+    like-named command options: one place, as ``RunContext.sender_options`` reads them back."""
+    return {
+        "target": target,
+        "out_dir": out_dir,
+        "seed": seed,
+        "faces": faces,
+        "max_rps": max_rps,
+        "max_requests": max_requests,
+        "max_seconds": max_seconds,
+        "request_timeout_s": timeout,
+        "emulator": {"breaks": breaks},
+    }
+
+
 def could_not_run(
     result: SuiteResult | None,
     name: SuiteName,

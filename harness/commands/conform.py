@@ -17,6 +17,7 @@ from harness.commands._verdict import (
     err,
     out,
     run_on_target,
+    sender_options,
     summarize,
 )
 from harness.contract import reading_lines
@@ -111,16 +112,10 @@ def conform(
         err.status("conformance: starting"),
         lambda status: lambda done, total, text: status.update(f"conformance: {text}"),
         apis=apis,
-        target=target,
         credentials=creds,
-        out_dir=out_dir,
-        seed=seed,
-        faces=faces,
-        max_rps=max_rps,
-        max_requests=max_requests,
-        max_seconds=max_seconds,
-        request_timeout_s=timeout,
-        emulator={"breaks": breaks},
+        **sender_options(
+            target, out_dir, seed, faces, max_rps, max_requests, max_seconds, timeout, breaks
+        ),
     )
     could_not_run(result, "conformance", target=target, started=started, out_dir=out_dir,
                   secrets=creds.secrets())  # fmt: skip

@@ -19,6 +19,7 @@ from harness.commands._verdict import (
     err,
     out,
     run_on_target,
+    sender_options,
     summarize,
 )
 from harness.console import ProgressBars
@@ -118,16 +119,10 @@ def fuzz(
         ProgressBars(err, label="fuzz {}"),
         lambda bar: bar.update,
         apis=("match", "jd") if api == "all" else (api,),
-        target=target,
         credentials=credentials,
-        out_dir=out_dir,
-        seed=seed,
-        faces=faces,
-        max_rps=max_rps,
-        max_requests=max_requests,
-        max_seconds=max_seconds,
-        request_timeout_s=timeout,
-        emulator={"breaks": breaks},
+        **sender_options(
+            target, out_dir, seed, faces, max_rps, max_requests, max_seconds, timeout, breaks
+        ),
     )
     could_not_run(result, "fuzz", target=label, started=started, out_dir=out_dir,
                   secrets=credentials.secrets())  # fmt: skip
