@@ -205,6 +205,7 @@ def _claim_row(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
+    declined = fta.get("genuine", 0)  # genuine pairs the service declined to compare (FTA)
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
@@ -234,10 +235,8 @@ def _claim_row(
         "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
         # ISO/IEC 19795-1 FRR = FTA + FNMR (1 - FTA): a genuine pair declined (no face found,
         # image quality) is a genuine user rejected too, which FNMR alone does not show
-        "frr": rate(false_non_matches + fta["genuine"], genuine + fta["genuine"]),
-        "frr_ci95": list(
-            clopper_pearson(false_non_matches + fta["genuine"], genuine + fta["genuine"])
-        ),  # fmt: skip
+        "frr": rate(false_non_matches + declined, genuine + declined),
+        "frr_ci95": list(clopper_pearson(false_non_matches + declined, genuine + declined)),
         "false_matches": false_matches,
         "false_non_matches": false_non_matches,
         "genuine": genuine,

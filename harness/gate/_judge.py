@@ -258,8 +258,10 @@ def _undecided(
             f"{maximum:g}, but from {people[0]} of {people[1]} pairs of people (95% CI "
             f"[{low:.3g}, {high:.3g}]): pairs of the same two people are not independent"
         )
-    if needed is None:
-        return f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
+    if needed is None:  # a limit of 0: one error decides it (a rate above 0 is certain)
+        return (
+            None if errors else f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
+        )
     seen = f"{rate.upper()} {getattr(row, rate):.4g} in {pairs} {kind} pairs"
     if interval[1] is not None:
         seen += f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}])"

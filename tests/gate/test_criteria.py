@@ -454,3 +454,18 @@ def test_a_service_declining_every_genuine_pair_fails_an_fnmr_limit() -> None:
         assert crit.outcome == "fail", crit
         assert crit.reason in ("FNMR not measured: all 300 genuine pairs declined (failures to "
                                "acquire)", "FRR 1 > 0.05")  # fmt: skip
+
+
+@pytest.mark.parametrize(("misses", "outcome"), [(1, "fail"), (0, "inconclusive")])
+def test_a_limit_of_zero_fails_on_one_error_and_no_sample_shows_it(
+    misses: int, outcome: str
+) -> None:
+    row = _counted("match.score>=80", 0, 6, k_genuine=misses, genuine=6)
+    row["false_non_matches"] = misses
+    gate, _ = judge(
+        parse_policy({"accuracy": [{"claim": "match.score>=80", "max_fnmr": 0}]}),
+        {"accuracy": accuracy([row])},
+        ran=("accuracy",),
+    )
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
