@@ -202,6 +202,14 @@ class ThresholdResult(_Metrics):
     fmr_ci95: tuple[float, float] | None = None
     fnmr: float | None = Field(default=None, ge=0, le=1)
     fnmr_ci95: tuple[float, float] | None = None
+    frr: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="ISO/IEC 19795-1 false reject rate, FTA + FNMR (1 - FTA): genuine pairs "
+        "declined (failures to acquire) or not matched, of genuine pairs compared or declined",
+    )
+    frr_ci95: tuple[float, float] | None = None
     false_matches: int | None = None
     false_non_matches: int | None = None
     genuine: int | None = Field(default=None, description="genuine pairs scored")

@@ -104,6 +104,7 @@ def run_accuracy(
     cache_only: bool = False,
     max_seconds: float | None = None,
     cache_errors: bool = False,
+    keeps: Callable[[Outcome], bool] | None = None,
     budget: Budget | None = None,
     bootstrap_replicates: int = 1000,
     score_range: tuple[float, float] | None = None,
@@ -111,7 +112,8 @@ def run_accuracy(
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
     """Measure one API on one target and judge its claims. ``"error"`` outcomes are not cached
-    unless ``cache_errors`` (a 503 is about the moment, not the pair)."""
+    unless ``cache_errors`` (a 503 is about the moment, not the pair) or ``keeps`` says the same
+    request would get the same refusal (``run["final_errors"]`` counts those measured)."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
@@ -139,7 +141,7 @@ def run_accuracy(
                 continue
             if not isinstance(outcome, Outcome):
                 raise TypeError(f"compare() must return an Outcome, got {type(outcome).__name__}")
-            if outcome.category != "error" or cache_errors:
+            if outcome.category != "error" or cache_errors or keeps and keeps(outcome):
                 cache.put(target, api, pair.key, outcome)
         measured.append((pair, outcome))
         if progress is not None:
@@ -186,6 +188,9 @@ def run_accuracy(
             "calls": budget.used - before - getattr(compare, "overhead", 0),
             "from_cache": from_cache,
             "budget_exhausted": exhausted,
+            "final_errors": sum(
+                bool(keeps and o.category == "error" and keeps(o)) for _, o in measured
+            ),
         },
         decisions=decisions,
     )
@@ -200,6 +205,7 @@ def _claim_row(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
+    declined = fta.get("genuine", 0)  # genuine pairs the service declined to compare (FTA)
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
@@ -227,6 +233,10 @@ def _claim_row(
         "fmr_ci95": list(clopper_pearson(false_matches, impostor)),
         "fnmr": rate(false_non_matches, genuine),
         "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
+        # ISO/IEC 19795-1 FRR = FTA + FNMR (1 - FTA): a genuine pair declined (no face found,
+        # image quality) is a genuine user rejected too, which FNMR alone does not show
+        "frr": rate(false_non_matches + declined, genuine + declined),
+        "frr_ci95": list(clopper_pearson(false_non_matches + declined, genuine + declined)),
         "false_matches": false_matches,
         "false_non_matches": false_non_matches,
         "genuine": genuine,

@@ -28,6 +28,7 @@ from harness.commands._options import emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
 from harness.contract import (
     Answer,
+    Code,
     Contract,
     ReadingLog,
     check_required,
@@ -57,6 +58,9 @@ from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
+
+# refusals of a request's content (not of the caller, not of the moment): see ServiceCompare.final
+DETERMINISTIC_REFUSALS = frozenset({"input", "liveness", "business"})
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
@@ -104,7 +108,11 @@ class Throttled(BudgetExhausted):
 class ServiceCompare:
     """A compare callable over one client, preflight before its first call (a run served from the
     cache sends nothing). A failed call costs one pair; the run stops (:class:`TargetError`) when
-    more calls cannot succeed (a metered service should not be billed for a run of failures).
+    more calls cannot succeed (a metered service should not be billed for a run of failures):
+    after ``max_consecutive_errors`` in a row, or sooner, ``max_errors_before_an_answer``, while
+    no call got any HTTP answer (each a timeout or no connection: nobody serves the URL). An HTTP
+    answer, even a 503 or an error code, proves the service is there, so a cold start's first
+    errors are no reason to stop: 3 in a row happen by chance to a flaky service, 10 hardly.
     A throttled answer (E-045) is no outcome: the pair is sent again after a back-off whose gap
     later calls keep, narrowed by each answer that is not throttling."""
 
@@ -128,7 +136,7 @@ class ServiceCompare:
         self.overhead = 0  # the preflight's requests: charged to the budget, no pair's calls
         self.target = target
         self.last_error: str | None = None
-        self._streak, self._answered = 0, False
+        self._streak, self._answered, self._heard = 0, False, False
         self.clock, self.sleep = clock, sleep
         self.throttled = 0  # answers that asked to slow down: sent again, never an outcome
         self.gap = 0.0  # seconds kept between calls since the service first throttled
@@ -148,6 +156,7 @@ class ServiceCompare:
         else:
             body = compare_body(contract, first, [second])
         exchange = self._ask(OPERATIONS[api], body)
+        self._heard = self._heard or exchange.status != 0  # an HTTP answer: the service is up
         try:
             answer = self.client.envelope(exchange, OPERATIONS[api])
         except TransportFailure as exc:
@@ -185,6 +194,26 @@ class ServiceCompare:
         if seconds > 0:
             self.sleep(seconds)
 
+    def _meaning(self, outcome: Outcome) -> Code | None:
+        """The code table's entry for an outcome's code (None: a transport failure, no code)."""
+        api, code = self.client.api, outcome.code
+        at_gateway = code.startswith("gateway:")
+        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
+        return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
+
+    def final(self, outcome: Outcome) -> bool:
+        """Whether an error outcome is the same next time: a documented refusal the code table
+        says the same request cannot pass later (``retryable: false``: 40005 unusable image
+        data, JD 100 invalid parameter, a liveness or business refusal), of these same bytes. It
+        is cached like an answer, so a re-run does not send (and pay for) the pair again. Auth
+        and a spent quota stop the run instead; a 503 or an internal error is about the moment."""
+        meaning = self._meaning(outcome)
+        return (
+            meaning is not None
+            and not meaning.retryable
+            and meaning.category in DETERMINISTIC_REFUSALS
+        )
+
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
         if outcome.category != "error":
@@ -192,9 +221,7 @@ class ServiceCompare:
             return outcome
         api, code = self.client.api, outcome.code
         resume = "outcomes so far are cached; re-run the same command to resume"
-        at_gateway = code.startswith("gateway:")
-        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
-        meaning = self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
+        meaning = self._meaning(outcome)
         if meaning is not None and meaning.category == "auth":
             raise TargetError(
                 f"{self.target}: {api} refused the credentials ({meaning.describe()}); "
@@ -210,7 +237,8 @@ class ServiceCompare:
         if code == OFF_SCALE:
             low, high = self.client.contract.score_ranges[api]
             what = f"a score outside the documented {low:g}..{high:g}"
-        if not self._answered and self._streak >= self.max_errors_before_an_answer:
+        early = self.max_errors_before_an_answer if not self._heard else None
+        if not self._answered and self._streak >= (early or self.max_consecutive_errors):
             raise TargetError(
                 f"{self.target}: no usable {api} answer in {self._streak} calls "
                 f"(last: {what}); is the URL right and the service up?"
@@ -376,6 +404,7 @@ def run_accuracy_suite(
                     max_rps=rps,
                     budget=api_budget,
                     cache_only=from_cache,
+                    keeps=compare.final,
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=contract.score_ranges[api],
                 )
@@ -431,6 +460,8 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "pairs above genuine ones (a distance where a similarity is documented, or a score "
             "running the other way), so the score thresholds do not mean what the document says"
         )
+    if note := _constant_score_note(result, api):
+        notes.append(note)
     decisions = result.decisions or {}
     if api == "jd" and (against := decisions.get("against_score")):
         notes.append(
@@ -441,16 +472,57 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "different matchers, and jd.result is judged on result (ERRATA E-061)"
         )
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
-        notes.append(
-            f"{api}: {errors} pair(s) got no usable answer (see codes); they are not cached "
-            "and are retried by the next run"
+        final = result.run.get("final_errors", 0)
+        retried = (
+            f"{errors - final} of them are retried by the next run, the other {final} "
+            "documented refusals the same request cannot pass (code table: not retryable), "
+            f"kept in {CACHE_FILE} (delete it to send them again)"
+            if final
+            else "they are not cached and are retried by the next run"
         )
+        notes.append(f"{api}: {errors} pair(s) got no usable answer (see codes); {retried}")
     if pending := sum(result.planned.values()) - sum(result.measured.values()):
         notes.append(
             f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
             "command again to continue from the cache"
         )
     return notes
+
+
+MIN_SCORED_FOR_CONSTANT = 10  # fewer pairs may share a rounded score by chance
+# what a score that separates nothing defeats, per API (the seed's words)
+SCORE_LEVELS = {
+    "match": "70 and 80 are documented as two false-match levels of this score "
+    "(70的误通过率为千分之一,80的误通过率是万分之一)",
+    "jd": "e4..e7 are documented as four false-match levels of one measure "
+    "(e4 误识率为万分之一的阈值 .. e7 误识率为千万分之一的阈值), and the example decides by the "
+    "score (分数:0.7060586 阈值:0.8179 结果:false)",
+}
+
+
+def _constant_score_note(result: AccuracyResult, api: str) -> str | None:
+    """A score the same for every genuine and impostor pair separates nothing: the EER is 0.5 by
+    construction, and E-061's check (result as a threshold on the score) passes only through the
+    tie at that score. No rule of the documents says each answer's score must differ, so this is
+    a note with its basis, not a finding (ERRATA E-069)."""
+    det, histogram = result.det or {}, result.histogram or {}
+    distinct = set(det.get("threshold") or [])
+    scored = sum(histogram.get("genuine", [])) + sum(histogram.get("impostor", []))
+    if len(distinct) != 1 or scored < MIN_SCORED_FOR_CONSTANT:
+        return None
+    decided = (result.decisions or {}).get("pairs", 0)
+    tie = (
+        f"; its decisions differ between pairs this score cannot tell apart, which a threshold "
+        f"on the score passes only by the tie at {next(iter(distinct)):g} ({decided} pairs)"
+        if api == "jd" and decided
+        else ""
+    )
+    return (
+        f"{api}: all {int(scored)} scored pairs, genuine and impostor alike, carried the same "
+        f"score {next(iter(distinct)):g}: it separates no pair from another, so no threshold on "
+        f"it holds a documented false-match level ({SCORE_LEVELS[api]}); EER and DET mean "
+        f"nothing here{tie} (ERRATA E-069)"
+    )
 
 
 def _reproduce(target: str, faces: Path | None, api: str, max_pairs: int | None, seed: int) -> str:

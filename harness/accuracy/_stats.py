@@ -39,6 +39,24 @@ def n_needed_for_zero_failures(p: float, confidence: float = 0.95) -> int:
     return math.ceil(math.log(1.0 - confidence) / math.log1p(-p))
 
 
+Doubt = Literal["few_pairs", "few_people"]
+
+
+def bound_undecided(
+    errors: int, trials: int, bound: float, *, people: tuple[int, int] | None = None
+) -> Doubt | None:
+    """Why ``errors`` in ``trials`` cannot decide ``rate <= bound`` at 95 % (None: they can).
+    The one rule for a documented claim (:func:`judge_claim`) and a gate policy's limit alike.
+    Decided when the exact interval lies above the bound, over ``people`` too when given
+    (``(pairs of people with an error, pairs of people compared)``: ``"few_people"`` when a few
+    look-alike couples make it, as pairs of the same two people are not independent), or when
+    ``trials`` reach the rule-of-three count (``"few_pairs"`` below it: no count decides)."""
+    if clopper_pearson(errors, trials)[0] > bound:
+        by_people = people is not None and clopper_pearson(*people)[0] <= bound
+        return "few_people" if by_people else None
+    return "few_pairs" if trials < n_needed_for_zero_failures(bound) else None
+
+
 def rate(errors: int, trials: int) -> float | None:
     return errors / trials if trials else None
 
@@ -237,7 +255,8 @@ def judge_claim(
     direction: Literal["worse", "better"] | None = None
     matched, compared = people or (false_matches, impostor)
     by_people = clopper_pearson(matched, compared)
-    if lo > claimed_fmr and by_people[0] <= claimed_fmr:
+    doubt = bound_undecided(false_matches, impostor, claimed_fmr, people=(matched, compared))
+    if doubt == "few_people":
         verdict = "untestable"
         reason = (
             f"{seen}: {interval} lies above the claimed {claimed_fmr:g}, but they come from "
@@ -268,7 +287,7 @@ def judge_claim(
             f"{seen}: {interval} lies below the claimed {claimed_fmr:g}; "
             "the documented rate does not describe this threshold"
         )
-    elif impostor < needed:
+    elif doubt == "few_pairs":
         verdict = "untestable"
         reason = f"{seen}: {needed} impostor pairs are needed to test a claim of {claimed_fmr:g}"
     elif hi < claimed_fmr:

@@ -52,6 +52,7 @@ def run_on_target(
 ) -> tuple[Any, str]:
     """Open the target, preflight it, run ``suite`` on it under ``bars``: the result (None when
     stopped) and the target's label. An interrupt anywhere still leaves a summary to write."""
+    from harness.errors import TargetError
     from harness.pacing import Budget
     from harness.preflight import preflight
     from harness.suite import RunContext
@@ -74,7 +75,58 @@ def run_on_target(
                 result = interruptible(suite.run, run)
     except KeyboardInterrupt:
         interrupt.request()
+    except TargetError as exc:  # unreachable, credentials refused: reported, then exit 2
+        result = SuiteResult(name=suite.name, status="error", error=str(exc))
     return result, label
+
+
+def sender_options(
+    target: str,
+    out_dir: Path,
+    seed: int | None,
+    faces: Path | None,
+    max_rps: float | None,
+    max_requests: int | None,
+    max_seconds: float | None,
+    timeout: float | None,
+    breaks: tuple[str, ...],
+) -> dict[str, Any]:
+    """The run options conform and fuzz take alike (their runners send to one URL), from their
+    like-named command options: one place, as ``RunContext.sender_options`` reads them back."""
+    return {
+        "target": target,
+        "out_dir": out_dir,
+        "seed": seed,
+        "faces": faces,
+        "max_rps": max_rps,
+        "max_requests": max_requests,
+        "max_seconds": max_seconds,
+        "request_timeout_s": timeout,
+        "emulator": {"breaks": breaks},
+    }
+
+
+def could_not_run(
+    result: SuiteResult | None,
+    name: SuiteName,
+    *,
+    target: str,
+    started: datetime,
+    out_dir: Path,
+    secrets: Iterable[str] = (),
+) -> None:
+    """A suite that could not run (the target unreachable, its credentials refused: status
+    ``error``, no check ran) is written as every command writes it, summary.json's verdict
+    ``error`` with the reason, junit.xml and report.html, then one line on stderr and exit 2
+    (README "Verdicts and exit codes"); anything else returns."""
+    from harness.errors import HarnessError
+    from harness.report import write_reports
+
+    if interrupt.requested() or result is None or result.status != "error" or result.checks:
+        return
+    summary = summarize(result, name, target=target, started=started)
+    write_reports(summary, out_dir, list(secrets))
+    raise HarnessError(result.error or f"the {name} run could not start")
 
 
 def summarize(

@@ -12,7 +12,14 @@ from rich import box
 from rich.table import Table
 
 from harness.commands import _options as opt
-from harness.commands._verdict import conclude, err, interruptible, out, summarize
+from harness.commands._verdict import (
+    conclude,
+    could_not_run,
+    err,
+    interruptible,
+    out,
+    summarize,
+)
 from harness.console import ProgressBars
 
 _VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}
@@ -81,6 +88,8 @@ def accuracy(
     """Measure FMR/FNMR with exact 95% intervals and judge each documented false-match claim."""
     from harness import interrupt
     from harness.accuracy import CACHE_FILE, RESULT_FILE, AccuracySuite
+    from harness.errors import TargetError
+    from harness.results import AccuracySuiteResult
     from harness.suite import RunContext
 
     apis = ("match", "jd") if api == "all" else (api,)  # the suite checks every option
@@ -107,7 +116,11 @@ def accuracy(
             request_timeout_s=timeout,
             progress=bars.update,
         )
-        result = interruptible(suite.run, ctx)
+        try:
+            result = interruptible(suite.run, ctx)
+        except TargetError as exc:  # unreachable, credentials refused, a run of errors
+            result = AccuracySuiteResult(name="accuracy", status="error", error=str(exc))
+    could_not_run(result, "accuracy", target=target, started=started, out_dir=out_dir)
     stopped = interrupt.requested() or result is None
     # finished pairs stay cached: the same command resumes
     resume = (
@@ -177,6 +190,7 @@ def _print_table(metrics: Any) -> None:
         table.add_column("FMR", justify="right", overflow="fold")
         table.add_column("FNMR", justify="right", overflow="fold")
         table.add_column("FTA g/i", justify="right")
+        table.add_column("FRR", justify="right", overflow="fold")  # ISO: FTA + FNMR (1 - FTA)
         table.add_column("verdict", no_wrap=True)
         table.add_column("impostor pairs / needed", justify="right", overflow="fold")
         for row in rows:
@@ -190,6 +204,7 @@ def _print_table(metrics: Any) -> None:
                 "-" if row.fmr is None else f"{_num(row.fmr)}\n{_ci(row.fmr_ci95)}",
                 "-" if row.fnmr is None else f"{_num(row.fnmr)}\n{_ci(row.fnmr_ci95)}",
                 "-" if not fta else f"{fta.get('genuine', 0)}/{fta.get('impostor', 0)}",
+                "-" if row.frr is None else f"{_num(row.frr)}\n{_ci(row.frr_ci95)}",
                 f"[{_VERDICT_STYLE.get(row.verdict, '')}]{row.verdict}{direction}[/]",
                 f"{'-' if row.impostor is None else row.impostor}/"
                 f"{row.impostor_pairs_needed or '-'}",

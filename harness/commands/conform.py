@@ -11,7 +11,15 @@ import typer
 from rich.table import Table
 
 from harness.commands import _options as opt
-from harness.commands._verdict import conclude, err, out, run_on_target, summarize
+from harness.commands._verdict import (
+    conclude,
+    could_not_run,
+    err,
+    out,
+    run_on_target,
+    sender_options,
+    summarize,
+)
 from harness.contract import reading_lines
 from harness.results import ConformanceMetrics, ConformanceSuiteResult
 
@@ -104,17 +112,13 @@ def conform(
         err.status("conformance: starting"),
         lambda status: lambda done, total, text: status.update(f"conformance: {text}"),
         apis=apis,
-        target=target,
         credentials=creds,
-        out_dir=out_dir,
-        seed=seed,
-        faces=faces,
-        max_rps=max_rps,
-        max_requests=max_requests,
-        max_seconds=max_seconds,
-        request_timeout_s=timeout,
-        emulator={"breaks": breaks},
+        **sender_options(
+            target, out_dir, seed, faces, max_rps, max_requests, max_seconds, timeout, breaks
+        ),
     )
+    could_not_run(result, "conformance", target=target, started=started, out_dir=out_dir,
+                  secrets=creds.secrets())  # fmt: skip
     summary = summarize(result, "conformance", target=target, started=started)
     ran = summary.suites.conformance
 

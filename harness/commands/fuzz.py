@@ -13,10 +13,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from harness.commands import _options as opt
-from harness.commands._verdict import conclude, err, out, run_on_target, summarize
+from harness.commands._verdict import (
+    conclude,
+    could_not_run,
+    err,
+    out,
+    run_on_target,
+    sender_options,
+    summarize,
+)
 from harness.console import ProgressBars
 from harness.contract import reading_lines
-from harness.errors import HarnessError, TargetError, UsageError
+from harness.errors import HarnessError, UsageError
 from harness.results import FuzzMetrics, FuzzSuiteResult
 
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
@@ -63,7 +71,6 @@ def fuzz(
     timeout: opt.RequestTimeout = 30.0,
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
-    from harness import interrupt
     from harness.clients import load_credentials
     from harness.config import did_you_mean
     from harness.emulator import BREAKS, parse_readings_option
@@ -112,19 +119,13 @@ def fuzz(
         ProgressBars(err, label="fuzz {}"),
         lambda bar: bar.update,
         apis=("match", "jd") if api == "all" else (api,),
-        target=target,
         credentials=credentials,
-        out_dir=out_dir,
-        seed=seed,
-        faces=faces,
-        max_rps=max_rps,
-        max_requests=max_requests,
-        max_seconds=max_seconds,
-        request_timeout_s=timeout,
-        emulator={"breaks": breaks},
+        **sender_options(
+            target, out_dir, seed, faces, max_rps, max_requests, max_seconds, timeout, breaks
+        ),
     )
-    if not interrupt.requested() and result and result.status == "error" and not result.checks:
-        raise TargetError(result.error or "the fuzz run could not start")
+    could_not_run(result, "fuzz", target=label, started=started, out_dir=out_dir,
+                  secrets=credentials.secrets())  # fmt: skip
 
     def written(paths: dict[str, Path]) -> None:
         assert result is not None  # an interrupted run ends before

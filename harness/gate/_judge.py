@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from harness.accuracy._stats import clopper_pearson, n_needed_for_zero_failures
+from harness.accuracy import bound_undecided, clopper_pearson, n_needed_for_zero_failures
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
 from harness.results import (
@@ -172,7 +172,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
     ``bound`` a sample too small to decide a limit (fewer pairs than the rule of three asks, the
     accuracy suite's "untestable") is inconclusive, never a pass on no evidence: 0 false matches
     in 51 pairs says nothing of FMR <= 0.001. Its interval lying above the limit still fails."""
-    maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr}
+    maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr, "frr": limit.max_frr}
     expected = ", ".join(f"{k.upper()} <= {v:g}" for k, v in maxima.items() if v is not None)
     expected += " (95% upper bound)" if limit.bound == "upper95" else ""
     metrics = accuracy.metrics if accuracy is not None else None
@@ -193,11 +193,19 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             value = interval[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
         if value is None:
-            problems.append(f"{rate.upper()} not measured")
+            declined = _declined(row) if rate != "fmr" else 0
+            why = (
+                f": all {declined} genuine pairs declined (failures to acquire)" if declined else ""
+            )
+            problems.append(f"{rate.upper()} not measured{why}")
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+    if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
+        tried = declined + (row.genuine or 0)  # FNMR leaves these out; ISO's FRR counts them
+        frr = (declined + (row.false_non_matches or 0)) / tried
+        shown.append(f"FTA {declined} of {tried} genuine (FRR {frr:.4g}; max_frr bounds it)")
     inconclusive = bool(undecided) and not problems
     return GateCriterion(
         name=name,
@@ -213,34 +221,47 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
     )
 
 
+def _declined(row: ThresholdResult) -> int:
+    """Genuine pairs the service declined to compare (failures to acquire: no face found)."""
+    fta = (row.model_extra or {}).get("fta") or {}
+    return int(fta.get("genuine") or 0)
+
+
 def _undecided(
     row: ThresholdResult, rate: str, maximum: float, interval: tuple[float | None, float | None]
 ) -> str | None:
-    """Why the sample cannot decide ``rate <= maximum`` (None when it can): fewer pairs than
-    a zero count needs to show the limit at 95% (``n_needed_for_zero_failures``), unless the
-    interval already lies above it, over pairs of people too for FMR (the accuracy suite's
-    rule for a contradiction). A sample of the needed size decides by its estimate, however few
-    people its false matches come from (more of them can only fail the limit more surely). A
-    limit of 1 is always met; one of 0 is never shown."""
+    """Why the sample cannot decide ``rate <= maximum`` (None when it can), by the accuracy
+    suite's rule for its claims (``bound_undecided``, one owner): fewer pairs than a zero count
+    needs to show the limit at 95%, unless the interval already lies above it; for FMR over
+    pairs of people too, at any sample size (false matches of a few look-alike couples are no
+    evidence, as for a documented claim). A limit of 1 is always met; one of 0 is never shown."""
     if maximum >= 1:
         return None
     pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
     kind = "impostor" if rate == "fmr" else "genuine"
+    errors = row.false_matches if rate == "fmr" else row.false_non_matches
+    if rate == "frr":  # FRR's trials: the genuine pairs compared and those declined
+        pairs, errors = pairs + _declined(row), (errors or 0) + _declined(row)
+    if errors is None:  # a row without its counts: they follow from the rate
+        errors = round((getattr(row, rate) or 0.0) * pairs)
+    extra = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
+    people = (int(extra[0]), int(extra[1])) if extra else None
     needed = n_needed_for_zero_failures(maximum) if maximum > 0 else None
-    if needed is not None and pairs >= needed:
-        return None
-    if interval[0] is not None and interval[0] > maximum:  # above the limit, unless from a few
-        people = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
-        if not people or clopper_pearson(*people)[0] > maximum:
+    if needed is not None:
+        doubt = bound_undecided(errors, pairs, maximum, people=people)
+        if doubt is None:
             return None
+    if needed is not None and doubt == "few_people" and people is not None:
         low, high = clopper_pearson(*people)
         return (
             f"FMR {getattr(row, rate):.4g} in {row.impostor} impostor pairs lies above "
             f"{maximum:g}, but from {people[0]} of {people[1]} pairs of people (95% CI "
             f"[{low:.3g}, {high:.3g}]): pairs of the same two people are not independent"
         )
-    if needed is None:
-        return f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
+    if needed is None:  # a limit of 0: one error decides it (a rate above 0 is certain)
+        return (
+            None if errors else f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
+        )
     seen = f"{rate.upper()} {getattr(row, rate):.4g} in {pairs} {kind} pairs"
     if interval[1] is not None:
         seen += f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}])"

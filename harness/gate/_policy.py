@@ -76,14 +76,17 @@ class AccuracyLimit(Section):
     claim: str = Field(min_length=1)  # e.g. 'match.score>=80' or 'jd.result'
     max_fmr: float | None = Field(default=None, ge=0, le=1)
     max_fnmr: float | None = Field(default=None, ge=0, le=1)
+    # ISO/IEC 19795-1 FRR (FTA + FNMR (1 - FTA)): a service declining genuine pairs as "no face
+    # found" keeps its FNMR low while it rejects its users; this limit counts those refusals
+    max_frr: float | None = Field(default=None, ge=0, le=1)
     # None: the estimate, where the sample can decide the limit (else inconclusive, as the
     # accuracy suite's untestable); "estimate" alone; or the 95% interval's upper bound
     bound: Literal["estimate", "upper95"] | None = None
 
     @model_validator(mode="after")
     def _something(self) -> AccuracyLimit:
-        if self.max_fmr is None and self.max_fnmr is None:
-            raise ValueError("give max_fmr, max_fnmr or both")
+        if self.max_fmr is None and self.max_fnmr is None and self.max_frr is None:
+            raise ValueError("give max_fmr, max_fnmr, max_frr or several")
         return self
 
 

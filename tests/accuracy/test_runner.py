@@ -102,6 +102,7 @@ def test_metrics_shape_and_counts(tmp_path: Path, synthetic_pairs: list[PairImag
         "calls": len(synthetic_pairs),
         "from_cache": 0,
         "budget_exhausted": False,
+        "final_errors": 0,
     }
 
 
@@ -156,6 +157,7 @@ def test_interrupted_run_resumes_without_repeating_calls(
         "calls": len(second.keys),
         "from_cache": 37,
         "budget_exhausted": False,
+        "final_errors": 0,
     }
 
     third = Counting(scripted_compare())

@@ -156,12 +156,13 @@ def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> No
 class Scripted(ServiceCompare):
     """A ServiceCompare whose answers are given in advance (the stop rules are the subject)."""
 
-    def __init__(self, outcomes: list[Outcome], contract: Any, api: str) -> None:
+    def __init__(self, outcomes: list[Outcome], contract: Any, api: str, heard: bool) -> None:
         self.client = SimpleNamespace(api=api, contract=contract)  # type: ignore[assignment]
         self.target, self.outcomes, self.last_error = "T", list(outcomes), None
-        self._streak, self._answered = 0, False
+        self._streak, self._answered, self._heard, self.hears = 0, False, False, heard
 
     def compare(self, pair: PairImages) -> Outcome:
+        self._heard = self._heard or self.hears  # as compare() records an HTTP answer
         return self.outcomes.pop(0)
 
 
@@ -170,8 +171,11 @@ OK = Outcome(50.0, False, "0")
 TRANSPORT = Outcome(None, None, "transport", "error")
 
 
-def _guard(outcomes: list[Outcome], contract: Any, api: str = "match") -> ServiceCompare:
-    return Scripted(outcomes, contract, api)
+def _guard(
+    outcomes: list[Outcome], contract: Any, api: str = "match", *, heard: bool = True
+) -> ServiceCompare:
+    """``heard``: whether the calls got an HTTP answer (an error code, a 503) or none at all."""
+    return Scripted(outcomes, contract, api, heard)
 
 
 def test_bad_credentials_stop_at_once(contract: Any) -> None:
@@ -194,19 +198,21 @@ def test_spent_daily_quota_stops_but_throttling_does_not(contract: Any) -> None:
 
 
 def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: Any) -> None:
-    never = _guard([TRANSPORT] * 3, contract)
+    never = _guard([TRANSPORT] * 3, contract, heard=False)  # no HTTP answer: nobody serves it
     never(PAIR), never(PAIR)
     with pytest.raises(TargetError, match="no usable match answer in 3 calls"):
         never(PAIR)
 
     # errcode 0 without a usable score (E-011: /match always returns one) says so, not "success"
-    unscored = _guard([Outcome(None, None, "0", "error")] * 3, contract)
-    unscored(PAIR), unscored(PAIR)
-    with pytest.raises(TargetError, match=r"3 calls \(last: success without a usable score\)"):
+    unscored = _guard([Outcome(None, None, "0", "error")] * 10, contract)
+    for _ in range(9):
+        unscored(PAIR)
+    with pytest.raises(TargetError, match=r"10 calls \(last: success without a usable score\)"):
         unscored(PAIR)
 
-    off = _guard([OFF] * 3, contract, "jd")
-    off(PAIR), off(PAIR)
+    off = _guard([OFF] * 10, contract, "jd")
+    for _ in range(9):
+        off(PAIR)
     with pytest.raises(TargetError, match=r"\(last: a score outside the documented 0\.\.1\)"):
         off(PAIR)
 
@@ -215,6 +221,75 @@ def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: An
         flaky(PAIR)  # nine in a row after an answer, then an answer resets the streak
     with pytest.raises(TargetError, match="10 match errors in a row"):
         flaky(PAIR)
+
+
+def test_a_cold_start_answering_errors_first_is_not_stopped(contract: Any) -> None:
+    """A service whose first answers are errors (a 503 while it warms up, an internal error
+    code) answered: three of those are chance for a flaky service, so only 10 in a row stop."""
+    internal = Outcome(None, None, "50000", "error")
+    cold = _guard([TRANSPORT, TRANSPORT, internal, *[TRANSPORT] * 5, OK], contract)
+    assert [cold(PAIR).category for _ in range(9)] == ["error"] * 8 + ["ok"]
+
+
+@pytest.mark.parametrize(("status", "stops_at"), [(0, 3), (503, 10)], ids=["silent", "503"])
+def test_compare_tells_an_http_answer_from_none(contract: Any, status: int, stops_at: int) -> None:
+    """compare() itself records whether a call got an HTTP answer: none (a timeout, no
+    connection) stops after 3 calls, a 503 only after 10 in a row."""
+    from harness.clients import Exchange, TransportFailure
+    from harness.pacing import Budget
+
+    def envelope(exchange: Exchange, operation: str) -> dict[str, Any]:
+        raise TransportFailure("no usable answer")
+
+    client = SimpleNamespace(
+        api="match",
+        contract=contract,
+        budget=Budget(0),
+        ask=lambda operation, body: Exchange(status=status),
+        envelope=envelope,
+    )
+    from harness.faces import PoolImage
+
+    jpeg = PoolImage("a.jpg", b"\xff\xd8\xff\xe0" + b"0" * 16)
+    payloads = SimpleNamespace(payload=lambda image: jpeg)
+    compare = ServiceCompare(client, payloads, target="T", sleep=lambda s: None)  # type: ignore[arg-type]
+    for _ in range(stops_at - 1):
+        assert compare(PAIR).category == "error"
+    with pytest.raises(TargetError, match=f"no usable match answer in {stops_at} calls"):
+        compare(PAIR)
+
+
+def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(
+    contract: Any, tmp_path: Any
+) -> None:
+    """40005 (image data unusable, not retryable) refuses these bytes again next time: cached
+    like an answer, so a re-run does not bill it again; a 50000 (internal, retryable) is not."""
+    from harness.accuracy._data import OutcomeCache
+    from harness.accuracy._result import run_accuracy
+    from harness.accuracy._run import _notes
+
+    refused, internal = Outcome(None, None, "40005", "error"), Outcome(None, None, "50000", "error")
+    pairs = [PairImages(image("a", f"a{n}"), image("b", f"b{n}"), genuine=False) for n in range(3)]
+    guard = _guard([refused, internal, OK], contract)
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        first = run_accuracy(pairs, guard, cache=cache, claims=[], target="T", api="match",
+                             keeps=guard.final)  # fmt: skip
+    assert first.run["final_errors"] == 1
+    assert "2 pair(s) got no usable answer (see codes); 1 of them are retried" in " ".join(
+        _notes(first, 0, "match", contract)
+    )
+    again = _guard([OK], contract)  # only the pair refused for the moment is sent again
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        second = run_accuracy(pairs, again, cache=cache, claims=[], target="T", api="match",
+                              keeps=again.final)  # fmt: skip
+        kept = [cache.get("T", "match", pair.key) for pair in pairs]
+    assert refused in kept and internal not in kept
+    assert (second.run["calls"], second.run["from_cache"]) == (1, 2)
+    assert second.codes == {"40005": 1, "0": 2}
+    jd = _guard([], contract, "jd")
+    assert jd.final(Outcome(None, None, "100", "error"))  # JD's invalid parameter
+    assert not jd.final(Outcome(None, None, "gateway:10020", "error"))  # system busy
+    assert not jd.final(Outcome(None, None, "transport", "error"))
 
 
 def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
@@ -233,3 +308,44 @@ def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
     assert notes[0].startswith("jd: 3 answer(s) carried a score outside the documented 0..1")
     assert "not read as a decision" in notes[0]
     assert "decision sent with it still counts" in notes[0]
+
+
+def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
+    """ISO/IEC 19795-1: FRR = FTA + FNMR (1 - FTA). 1 of 4 compared genuine pairs not matched
+    and 4 more declined ("no face"): FNMR 1/4, FRR 5/8."""
+    from harness.accuracy._result import _claim_row
+    from harness.accuracy._stats import Claim
+
+    genuine = [PairImages(image("p", f"g{n}"), image("p", f"h{n}"), genuine=True) for n in range(4)]
+    ok = [(pair, Outcome(90.0 if n else 10.0, None, "0")) for n, pair in enumerate(genuine)]
+    row = _claim_row(Claim("match.score>=70", 1e-3, 70.0), ok, {"genuine": 4, "impostor": 0})
+    assert (row["fnmr"], row["frr"]) == (0.25, 0.625)
+    assert row["frr_ci95"][0] < 0.625 < row["frr_ci95"][1]
+
+
+@pytest.mark.parametrize("scores", [(0.5, 0.5), (0.9, 0.2)], ids=["constant", "varied"])
+def test_a_constant_score_is_noted_with_its_basis(
+    contract: Any, tmp_path: Any, scores: Any
+) -> None:
+    """JD answering 0.5 for every pair, its result right: ties let E-061's check pass and the
+    claim is judged on result, so only this note shows the score separates nothing (E-069)."""
+    from harness.accuracy._data import OutcomeCache
+    from harness.accuracy._result import run_accuracy
+    from harness.accuracy._run import _notes
+
+    pairs = [
+        PairImages(image(f"p{n}", f"a{n}"), image(f"p{n}" if n < 6 else "q", f"b{n}"), n < 6)
+        for n in range(12)
+    ]
+    outcomes = {p.key: Outcome(scores[not p.genuine], p.genuine, "0") for p in pairs}
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        result = run_accuracy(pairs, lambda p: outcomes[p.key], cache=cache, claims=[],
+                              target="T", api="jd", bootstrap_replicates=10)  # fmt: skip
+    assert result.decisions is not None and result.decisions["against_score"] == 0
+    noted = [n for n in _notes(result, 0, "jd", contract) if "E-069" in n]
+    if scores[0] != scores[1]:
+        assert noted == []
+        return
+    (note,) = noted
+    assert note.startswith("jd: all 12 scored pairs, genuine and impostor alike, carried the same")
+    assert "误识率为万分之一的阈值" in note and "by the tie at 0.5 (12 pairs)" in note

@@ -107,12 +107,21 @@ def test_rejected_credentials_stop_conform_before_it_spends_anything(
 def test_a_closed_port_is_exit_2_with_one_line(
     run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
 ) -> None:
+    """README "Verdicts and exit codes": every command writes summary.json with the verdict
+    ``error`` and the reason (with junit.xml and report.html), then one line and exit 2."""
     url = f"http://127.0.0.1:{closed_port()}"
     done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert f"{url} is unreachable" in line and "Connection refused" in line, line
     assert seconds < 30
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdict"] == "error"
+    why = [summary.get("error")] + [s.get("error") for s in summary["suites"].values()]
+    assert any(w and f"{url} is unreachable" in w for w in why), why
+    assert (tmp_path / "run" / "junit.xml").is_file() and (
+        tmp_path / "run" / "report.html"
+    ).is_file()
 
 
 @pytest.mark.parametrize(

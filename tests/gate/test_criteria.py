@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from harness.accuracy._stats import judge_claim
 from harness.gate import parse_policy
 from harness.gate._judge import judge
 from harness.results import BaselineComparison, Regression, SuiteResult
@@ -270,8 +271,12 @@ def test_an_accuracy_limit_the_sample_cannot_decide_is_inconclusive(
     [
         (9, 355, [1, 60], "inconclusive"),
         (9, 355, [9, 300], "fail"),
-        (12, 3000, [1, 300], "fail"),  # the sample the limit needs: its estimate decides
-        (60, 3000, [2, 300], "fail"),
+        # the sample the limit needs, false matches of one or two couples: the accuracy suite
+        # calls a claim untestable there at any size (bound_undecided), so does the gate
+        (12, 3000, [1, 300], "inconclusive"),
+        (60, 3000, [2, 300], "inconclusive"),
+        (60, 3000, [20, 300], "fail"),  # of many couples: decided
+        (6, 3000, [6, 300], "fail"),
     ],
 )
 def test_false_matches_of_look_alike_people_do_not_decide_an_fmr_limit(
@@ -279,9 +284,9 @@ def test_false_matches_of_look_alike_people_do_not_decide_an_fmr_limit(
 ) -> None:
     """9 false matches in 355 impostor pairs, all of one look-alike couple: the accuracy suite
     calls a claim untestable on that (pairs of the same two people are not independent), so the
-    gate's default does not fail a limit on it either; from 9 couples it does. A sample of the
-    size the limit needs (2,995 for 0.001) is judged by its estimate: 60 false matches there
-    passed once, as 6 failed (review of session 17)."""
+    gate's default does not fail a limit on it either; from 9 couples it does. The rule is the
+    suite's own (``bound_undecided``) at any sample size: 60 false matches of 2 couples are
+    inconclusive, never a pass (session 17 saw 60 pass while 6 failed)."""
     row = _counted("match.score>=70", false, impostor) | {"fmr_people": people}
     limit = {"claim": "match.score>=70", "max_fmr": 0.001}
     gate, _ = judge(
@@ -290,7 +295,31 @@ def test_false_matches_of_look_alike_people_do_not_decide_an_fmr_limit(
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert crit.outcome == outcome, crit
     if outcome == "inconclusive":
-        assert "from 1 of 60 pairs of people" in crit.reason
+        assert f"from {people[0]} of {people[1]} pairs of people" in crit.reason
+        verdict = judge_claim(false, impostor, 0.001, at_most=True, people=tuple(people))
+        assert verdict.verdict == "untestable"  # the suite's verdict on the same counts
+
+
+def test_the_gate_asks_the_accuracy_suite_whether_a_sample_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One owner of the sample rule: the gate's criterion follows ``bound_undecided``."""
+    import harness.gate._judge as judge_module
+
+    asked: list[tuple[int, int, float]] = []
+
+    def undecided(errors: int, trials: int, bound: float, **kw: Any) -> str:
+        asked.append((errors, trials, bound))
+        return "few_pairs"
+
+    monkeypatch.setattr(judge_module, "bound_undecided", undecided)
+    limit = {"claim": "match.score>=80", "max_fmr": 0.001, "max_fnmr": 0.05}
+    row = _counted("match.score>=80", 4, 3000, k_genuine=1, genuine=100)
+    gate, _ = judge(parse_policy({"accuracy": [limit]}), {"accuracy": accuracy([row])},
+                    ran=("accuracy",))  # fmt: skip
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == "inconclusive"  # 3,000 pairs would decide: the owner said not
+    assert asked == [(4, 3000, 0.001), (1, 100, 0.05)]
 
 
 def test_baseline_regressions_fail_the_gate_unless_told_not_to():
@@ -368,3 +397,75 @@ def test_an_operation_no_request_reached_is_inconclusive(contract):
         parse_policy({}), suites, ran=("conformance",), coverage=every, contract=contract
     )
     assert next(c for c in gate.criteria if c.name == "coverage.operations").passed
+
+
+def _declining(false_non: int, genuine: int, declined: int) -> dict[str, Any]:
+    """A JD-like row: ``declined`` genuine pairs refused as "no face" (failures to acquire)."""
+    from harness.accuracy._stats import clopper_pearson
+
+    tried = genuine + declined
+    return _counted("jd.result", 0, 30000, false_non, genuine or 1) | {
+        "genuine": genuine,
+        "fnmr": false_non / genuine if genuine else None,
+        "fnmr_ci95": clopper_pearson(false_non, genuine) if genuine else None,
+        "false_non_matches": false_non,
+        "fta": {"genuine": declined, "impostor": 0},
+        "frr": (false_non + declined) / tried if tried else None,
+        "frr_ci95": clopper_pearson(false_non + declined, tried),
+    }
+
+
+@pytest.mark.parametrize(
+    ("limit", "genuine", "declined", "outcome", "said"),
+    [
+        # FNMR (ISO/IEC 19795-1) leaves declined pairs out: 0 of 100 compared, while 900 of
+        # 1000 genuine users were refused; max_frr (FTA + FNMR (1 - FTA)) counts them
+        ({"max_fnmr": 0.05}, 100, 900, "pass", "FTA 900 of 1000 genuine (FRR 0.9"),
+        ({"max_fnmr": 0.05, "max_frr": 0.05}, 100, 900, "fail", "FRR 0.9 > 0.05"),
+        ({"max_frr": 0.05}, 100, 0, "pass", "FRR 0"),
+        ({"max_frr": 0.05}, 100, 10, "fail", "FRR 0.09091 > 0.05"),
+        ({"max_frr": 0.05}, 20, 2, "inconclusive", "FRR 0.09091 in 22 genuine pairs"),
+    ],
+)
+def test_an_frr_limit_counts_genuine_pairs_declined_as_failures_to_acquire(
+    limit: dict[str, Any], genuine: int, declined: int, outcome: str, said: str
+) -> None:
+    row = _declining(0, genuine, declined)
+    gate, _ = judge(
+        parse_policy({"accuracy": [{"claim": "jd.result", **limit}]}),
+        {"accuracy": accuracy([row])},
+        ran=("accuracy",),
+    )
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
+    assert said in f"{crit.actual}; {crit.reason}"
+
+
+def test_a_service_declining_every_genuine_pair_fails_an_fnmr_limit() -> None:
+    """No genuine pair compared: FNMR is not measured, which fails the limit with the reason."""
+    row = _declining(0, 0, 300)
+    for limit in ({"max_fnmr": 0.05}, {"max_frr": 0.05}):
+        gate, _ = judge(
+            parse_policy({"accuracy": [{"claim": "jd.result", **limit}]}),
+            {"accuracy": accuracy([row])},
+            ran=("accuracy",),
+        )
+        (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+        assert crit.outcome == "fail", crit
+        assert crit.reason in ("FNMR not measured: all 300 genuine pairs declined (failures to "
+                               "acquire)", "FRR 1 > 0.05")  # fmt: skip
+
+
+@pytest.mark.parametrize(("misses", "outcome"), [(1, "fail"), (0, "inconclusive")])
+def test_a_limit_of_zero_fails_on_one_error_and_no_sample_shows_it(
+    misses: int, outcome: str
+) -> None:
+    row = _counted("match.score>=80", 0, 6, k_genuine=misses, genuine=6)
+    row["false_non_matches"] = misses
+    gate, _ = judge(
+        parse_policy({"accuracy": [{"claim": "match.score>=80", "max_fnmr": 0}]}),
+        {"accuracy": accuracy([row])},
+        ran=("accuracy",),
+    )
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit

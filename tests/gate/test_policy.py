@@ -98,7 +98,7 @@ BAD = [
         "[accuracy]\nclaim = 'x'",
         "accuracy must be an array of tables: [[accuracy]]",
     ),
-    ("accuracy-empty", "[[accuracy]]\nclaim = 'x'", "accuracy[0]: give max_fmr, max_fnmr or both"),
+    ("accuracy-empty", "[[accuracy]]\nclaim = 'x'", "accuracy[0]: give max_fmr, max_fnmr, max_frr"),
     ("accuracy-fmr", "[[accuracy]]\nclaim = 'x'\nmax_fmr = 1.5", "accuracy[0].max_fmr (1.5)"),
     (
         "accuracy-bound",
