@@ -337,7 +337,8 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
         problems += self_match(request.api, found, contract.success_threshold("match"), face=face)
     elif check == "reencoding_matches":
         ops = [p.recipe.rpartition("|")[2] for p in request.images]
-        problems += reencoding(found, next((op for op in ops if op in REENCODINGS), "?"))
+        op = next((op for op in ops if op in REENCODINGS), "?")
+        problems += reencoding(request.api, found, op, contract.success_threshold("match"))
     same = [p for p in problems if p.check == check]
     if same:
         return ReplayOutcome(replay.id, check, True, same[0].message)

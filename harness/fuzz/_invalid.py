@@ -787,4 +787,20 @@ def invalid_cases(
     base = draw(base_request(gen, operation))
     body = Body(base)
     expect = mutator.fn(draw, Ctx(gen, codes, choice), body)
-    return InvalidCase(body.build(), mutator.rule, **vars(expect), field=body.field())
+    request = body.build()
+    return InvalidCase(
+        request, mutator.rule, **vars(one_item(gen, codes, request, expect)), field=body.field()
+    )
+
+
+def one_item(gen: Gen, codes: Codes, request: Request, expect: Expect) -> Expect:
+    """A live JD service may compare two faces only (计算两张脸的相似程度, E-066): one with more
+    than one collection image may refuse the list first, 请求参数不在接受范围 (43011) as well as
+    参数不合法 (100); the emulator (1 to 5 items, E-024) is held to the case's own code."""
+    body = request.json
+    items = body.get("collectionImageItems") if isinstance(body, dict) else None
+    if gen.identities or request.api != "jd" or not isinstance(items, list) or len(items) < 2:
+        return expect
+    if expect.where != "business" or codes.jd_range in expect.codes:
+        return expect
+    return dataclasses.replace(expect, codes=(*expect.codes, codes.jd_range))

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from harness.clients import Auth, Credentials, How, Request, live_code_of
+from harness.clients import Auth, Credentials, Exchange, How, Request, live_code_of
 from harness.contract import Answer
 from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
@@ -70,15 +70,27 @@ def swap_symmetry(api: str, x: Answer | None, y: Answer | None) -> list[Problem]
     return [Problem("swap_symmetry", "medium", message)]
 
 
+def matched(api: str, found: Answer, threshold: float) -> bool | None:
+    """Whether a comparison that ran said "the same person": its decision, held to ``threshold``
+    where the internal API sent a score too; without a decision (`success | String | 否`) the
+    internal API's score against ``threshold`` (`建议达到80分可认为是同一人`); None when the answer
+    carries neither (/match's score is 否 as well): nothing to judge."""
+    if found.decision is not None:
+        return found.decision and (
+            api != "match" or found.score is None or found.score >= threshold
+        )
+    if api == "match" and found.score is not None:
+        return found.score >= threshold
+    return None
+
+
 def self_match(
     api: str, found: Answer | None, threshold: float, *, face: bool = True
 ) -> list[Problem]:
     """An image compared with itself did not pass (the internal API: nor reach ``threshold``).
     Only a ``face`` must (计算两张脸的相似程度): a picture without one may be answered as a
     comparison that found nothing alike (JD's example: 1155 with ``"valid": false``)."""
-    if not (found and found.ran and face):
-        return []
-    if found.decision is True and (api != "match" or (found.score or 0) >= threshold):
+    if not (found and found.ran and face) or matched(api, found, threshold) is not False:
         return []
     message = (
         f"an image compared with itself did not pass: score {found.score}, result {found.decision}"
@@ -86,8 +98,8 @@ def self_match(
     return [Problem("self_match_passes", "high", message)]
 
 
-def reencoding(found: Answer | None, op: str) -> list[Problem]:
-    if not (found and found.ran and found.decision is not True):
+def reencoding(api: str, found: Answer | None, op: str, threshold: float) -> list[Problem]:
+    if not (found and found.ran) or matched(api, found, threshold) is not False:
         return []
     message = f"a face and its {op} re-encoding did not match: score {found.score}"
     return [Problem("reencoding_matches", "medium", message)]
@@ -255,7 +267,8 @@ def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
         problems = refused_as_invalid(found, "reencoding-matches", exchange, request)
-        run.fail(prop, problems + reencoding(found, op), request, exchange)
+        threshold = run.contract.success_threshold("match")
+        run.fail(prop, problems + reencoding(api, found, op, threshold), request, exchange)
 
     return reencoded_face_still_matches
 
@@ -306,6 +319,12 @@ STATEFUL: list[Property] = []
 
 
 # --- liveCode ---------------------------------------------------------------------------------
+def _slow_down(exchange: Exchange) -> bool:
+    """The service asked the caller to slow down (E-045), with its envelope or without one: an
+    HTTP 429 from a front proxy carries none (the internal API documents no rate limit)."""
+    return exchange.answer is not None and exchange.answer.throttled
+
+
 @register(
     STATEFUL,
     "livecode-lifecycle",
@@ -334,7 +353,7 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             request = gen.request("liveCode", {})
             exchange, found = run.answer(prop, request)
             code = live_code_of(exchange)
-            if code is None and not (found is not None and found.throttled):  # E-045
+            if code is None and not _slow_down(exchange):  # E-045
                 seen = f"{found.where} {found.code}" if found else "no envelope "
                 message = f"validateData gave no code ({seen})"
                 run.violated(prop, "livecode_issued", "high", message, request, exchange)
@@ -356,7 +375,7 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             run.steps.append("use it in a LIP comparison")
             request = lip_request(gen, code)
             exchange, found = run.answer(prop, request)
-            if found is not None and found.throttled:  # not used: nothing to reuse
+            if _slow_down(exchange):  # not used: nothing to reuse
                 return None
             if found is not None and found.code in rejections:
                 message = f"a fresh liveCode was refused on first use ({found.code})"

@@ -28,6 +28,7 @@ FRAMING = (
     "jd-msg-wording",
     "trace-uuid",
     "jd-charged-on-answer",
+    "envelope-aliases",  # round 7: the other API's envelope names as extra fields
 )
 
 

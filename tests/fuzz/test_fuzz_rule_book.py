@@ -96,7 +96,7 @@ def test_false_at_the_top_of_the_spec_score_range_fits_no_reading(contract: Any)
     ]  # 'false' at a passing score fits no reading
 
 
-def _match_answer(score: str, success: str) -> Any:
+def _match_answer(score: str | None, success: str | None) -> Any:
     from harness.contract import load_contract, read_answer
 
     body = {
@@ -105,7 +105,7 @@ def _match_answer(score: str, success: str) -> Any:
         "data": {
             "status": "SUCCESS",
             "traceNo": "1",
-            "result": {"success": success, "score": score},
+            "result": {k: v for k, v in (("success", success), ("score", score)) if v is not None},
         },
     }
     return read_answer(load_contract(), "match", 200, body)
@@ -116,7 +116,7 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
     scores exactly and ignored the internal API's threshold, so it could call a fixed finding
     still failing, or a failing one fixed)."""
     from harness.fuzz._pool import shows_a_face
-    from harness.fuzz._properties import same_score, self_match, swap_symmetry
+    from harness.fuzz._properties import reencoding, same_score, self_match, swap_symmetry
 
     def disagree(a: Any, b: Any) -> bool:
         return bool(same_score(a, b))
@@ -140,6 +140,14 @@ def test_the_pair_and_self_verdicts_are_the_ones_a_replay_judges_by():
     # 计算两张脸的相似程度: a picture without a face need not match itself (legit_variants
     # no-face-non-match: JD's example answers 1155 with "valid": false)
     assert not self_match("match", low, 80.0, face=False)
+    # `success | String | 否` and /match's `score | String | 否`: an answer without one is judged
+    # by the other (legit_variants no-success, match-no-score: fuzz filed a high self_match_passes
+    # and a medium reencoding_matches on a score of 100 sent without success)
+    score_only, verdict_only = _match_answer("100", None), _match_answer(None, "true")
+    for fails in (self_match_fails, lambda *a: bool(reencoding(*a[:2], "as:png", a[2]))):
+        assert not fails("match", score_only, 80.0) and not fails("match", verdict_only, 80.0)
+        assert fails("match", _match_answer("60", None), 80.0)
+        assert not fails("match", _match_answer(None, None), 80.0)  # nothing to judge
     assert shows_a_face("angelina_jolie_1.jpg|fit:200") and not shows_a_face(
         "synthetic:64x64:1:png"
     )

@@ -288,6 +288,25 @@ def test_a_throttled_validatedata_is_not_a_livecode_that_was_never_issued(
     assert result.status == "pass", explain(result)
 
 
+def test_a_proxy_throttling_without_the_envelope_is_no_livecode_never_issued(
+    tmp_path: Path,
+) -> None:
+    """The internal API documents no rate limit: a front proxy throttling at 1/s with a bare
+    HTTP 429 (text/plain, Retry-After; legit_variants match-429-plain) is throttling too (E-045);
+    the lifecycle filed a high "validateData gave no code" on it. The 429s are FH-H02's and
+    FH-H03's convention findings, listed without failing the run."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("match-429-plain") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["match:livecode-lifecycle"], max_examples=8,
+            max_rps=0,
+        )  # fmt: skip
+    assert result.metrics.codes["http:429"] > 0  # the proxy did throttle
+    assert {f.basis for f in result.findings} <= {"convention"}, explain(result)
+    assert result.status == "pass", explain(result)
+
+
 def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> None:
     """A service answering its errors with 4xx (E-015's other reading) breaks only an HTTP
     convention: fuzz lists it (basis convention) and goes on testing; raised, hypothesis spent

@@ -462,3 +462,32 @@ def test_the_oversize_rule_has_an_idno_face_data_case_of_its_own() -> None:
         draw()
         always.append(all(seen))
     assert any(always), "no /idno case of the oversize rule always oversizes faceData"
+
+
+def test_a_live_jd_service_may_compare_two_faces_only(contract: Any) -> None:
+    """`计算两张脸的相似程度` lets a service take one collection image only (E-066; legit_variants
+    jd-one-item answers a longer list 43011 请求参数不在接受范围): fuzz filed a high
+    valid_request_accepted on a valid request of 2..5 items and high rule_code findings (43011
+    where 100 was due) on invalid cases built on one. A live service's valid requests carry one
+    item; an invalid case with more may be refused 43011 too; the emulator keeps E-024's 1 to 5."""
+    from harness.fuzz._invalid import Expect, one_item
+    from harness.fuzz._rules import Codes
+
+    live, emulator = strategies._gen(contract, None, identities=()), strategies._gen(contract, None)
+    drawn: list[Request] = []
+
+    @settings(QUICK, max_examples=3)
+    @given(jd_requests(live))
+    def one(request: Request) -> None:
+        assert len(request.json["collectionImageItems"]) == 1
+        drawn.append(request)
+
+    one()
+    item = drawn[0].json["collectionImageItems"][0]
+    many = drawn[0].with_json(("collectionImageItems",), [item, item])
+    codes = Codes(contract)
+    expect = Expect("x", "business", (codes.jd_invalid,), True)
+    widened = one_item(live, codes, many, expect)
+    assert widened.codes == (codes.jd_invalid, codes.jd_range) and widened.exact
+    assert one_item(live, codes, drawn[0], expect) == expect
+    assert one_item(emulator, codes, many, expect) == expect
