@@ -340,6 +340,18 @@ def test_concurrent_calls_give_the_sequential_results(dlib_engine: DlibEngine) -
         assert np.array_equal(results[i], sequential.vector)
 
 
+def test_engines_share_the_models_and_the_lock_around_them(
+    dlib_engine: DlibEngine, strict_engine: DlibEngine
+) -> None:
+    """Loaded once per process (about a CPU second each time an emulator starts a dlib engine),
+    whatever the engine's thresholds; one lock then serialises every engine's dlib calls, since
+    dlib's network keeps per-call state."""
+    for engine in (strict_engine, DlibEngine(cache_size=0)):
+        assert engine._net is dlib_engine._net and engine._shape is dlib_engine._shape
+        assert engine._hog is dlib_engine._hog and engine._lock is dlib_engine._lock
+        assert engine.cache is not dlib_engine.cache  # outcomes depend on the thresholds
+
+
 def test_dlib_engine_satisfies_the_engine_protocol(dlib_engine: DlibEngine) -> None:
     assert isinstance(dlib_engine, Engine)
     with pytest.raises(ValueError):

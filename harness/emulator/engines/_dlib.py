@@ -105,6 +105,41 @@ def sharpness(chip: NDArray[np.uint8]) -> float:
     return 100.0 * float(cv2.Laplacian(gray, cv2.CV_64F).var()) / contrast
 
 
+class _Models(NamedTuple):
+    dlib: Any
+    lock: threading.Lock  # dlib's network keeps per-call state: one caller at a time
+    hog: Any  # frontal faces, as the APIs take them
+    shape: Any
+    net: Any
+
+
+_loaded: _Models | None = None
+_loading = threading.Lock()
+
+
+def _models() -> _Models:
+    """dlib's detector and models, loaded once per process (about a CPU second each time) and
+    shared by every DlibEngine with the one lock that serialises their calls; ConfigError if dlib
+    or a model file is missing (nothing is kept then)."""
+    global _loaded
+    with _loading:
+        if _loaded is None:
+            try:
+                import dlib
+            except ImportError as exc:
+                raise ConfigError(
+                    f"the dlib engine needs dlib ({exc}); install it with: pip install dlib-bin"
+                ) from None
+            _loaded = _Models(
+                dlib,
+                threading.Lock(),
+                dlib.get_frontal_face_detector(),
+                dlib.shape_predictor(str(model_path(SHAPE_PREDICTOR_5))),
+                dlib.face_recognition_model_v1(str(model_path(RESNET_EMBEDDING))),
+            )
+        return _loaded
+
+
 @dataclass(eq=False, repr=False, kw_only=True)
 class DlibEngine:
     """dlib face engine; every threshold is a keyword argument with a measured default."""
@@ -137,17 +172,12 @@ class DlibEngine:
         if self.cache_size < 0:
             raise ValueError(f"cache_size must be >= 0, got {self.cache_size}")
         self.cache, self._cache_lock = OrderedDict(), threading.Lock()
-        try:
-            import dlib
-        except ImportError as exc:
-            raise ConfigError(
-                f"the dlib engine needs dlib ({exc}); install it with: pip install dlib-bin"
-            ) from None
-        self._dlib: Any = dlib
-        self._lock = threading.Lock()  # dlib's network keeps per-call state: one caller at a time
-        self._hog: Any = dlib.get_frontal_face_detector()  # frontal faces, as the APIs take them
-        self._shape: Any = dlib.shape_predictor(str(model_path(SHAPE_PREDICTOR_5)))
-        self._net: Any = dlib.face_recognition_model_v1(str(model_path(RESNET_EMBEDDING)))
+        models = _models()
+        self._dlib: Any = models.dlib
+        self._lock = models.lock
+        self._hog: Any = models.hog
+        self._shape: Any = models.shape
+        self._net: Any = models.net
 
     def template(self, image_bytes: bytes) -> FaceTemplate:
         """Template of the single usable face; FaceRejected / ImageRejected otherwise.
