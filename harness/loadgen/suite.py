@@ -515,7 +515,10 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
     when = "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a "
     when += "live target)"
     if "(E-045)" in why:
-        when = "the run's rate is one the service is held to (the policy's [load] p99_at_rps)"
+        when = (
+            "the run's rate is one the service is held to (load run --max-error-rate, or "
+            "the policy's [load] p99_at_rps); load find-limit measures the limit"
+        )
     if why.startswith("p99"):
         when = "the policy holds the service to a latency ([load] max_p99_ms and p99_at_rps)"
     return result.model_copy(update={"status": "inconclusive", "reason": why,
@@ -537,16 +540,20 @@ def _judgeable(target: str, result: LoadResult) -> None:
 def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     """Why a run at a rate the service is not held to judges nothing: it is over the error rate
     only through throttling answers and timeouts behind them, or, some answers served, only
-    through timeouts (a service may queue what is above its limit; E-045)."""
+    through timeouts (a service may queue what is above its limit; E-045). ``load run`` holds the
+    service to its rate only with ``--max-error-rate``: without one, a run aborted (or all
+    refused) through throttling alone measured a limit below its rate, no defect."""
     s = run.summary
     completed, by_class = s["totals"]["completed"], s["by_class"]
     throttled, late = by_class.get(THROTTLED, 0), by_class.get(TIMEOUT, 0)
     served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
-    if plan.contracted_rate or plan.max_error_rate is None or not completed:
+    held = plan.max_error_rate is not None  # the user's (load run) or the policy's error limit
+    if plan.contracted_rate and held or not completed:
         return None
     if not (throttled or late and served and _queued(run)):
         return None
-    if (completed - served - throttled - late) / completed > plan.max_error_rate:
+    allowed = plan.max_error_rate if plan.max_error_rate is not None else 0.0
+    if (completed - served - throttled - late) / completed > allowed:
         return None
     rate = f" at {plan.rate:g}/s" if plan.rate is not None else ""
     if not throttled:

@@ -635,6 +635,35 @@ def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
 
 
 @pytest.mark.parametrize(
+    ("max_error_rate", "by_class", "judges_nothing"),
+    [
+        (None, {"success": 6, "throttled": 7}, True),  # no error limit: a limit below the rate
+        (None, {"throttled": 13}, True),  # every answer refused: the same
+        (None, {"success": 6, "throttled": 6, "server_error": 1}, False),  # a 5xx is a defect
+        (0.01, {"success": 6, "throttled": 7}, False),  # the user holds it to the rate
+    ],
+)
+def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
+    max_error_rate: float | None, by_class: dict[str, int], judges_nothing: bool
+) -> None:
+    """E-045, legit round 7: ``load run --rate 5`` without ``--max-error-rate`` against a
+    service throttling at 2/s aborted on the error spike of its throttling answers alone, and the
+    abort was a high ``error_rate`` finding (exit 1). Throttling is the documented answer past a
+    limit the documents do not number; only the user's error limit makes it a failure."""
+    from types import SimpleNamespace
+
+    from harness.loadgen.suite import _throttled_only
+
+    plan = SimpleNamespace(contracted_rate=True, max_error_rate=max_error_rate, rate=5.0)
+    completed = sum(by_class.values())
+    run = SimpleNamespace(summary={"totals": {"completed": completed}, "by_class": by_class})
+    why = _throttled_only(plan, run)  # type: ignore[arg-type]
+    assert (why is not None) == judges_nothing, why
+    if judges_nothing:
+        assert why is not None and why.startswith("throttled") and "at 5/s" in why
+
+
+@pytest.mark.parametrize(
     ("asked", "elapsed", "waited", "steps", "budget", "expected"),
     [
         (1.0, 10.0, 0.0, 2, 60.0, 1.0),  # room for the wait and a 5 s step
