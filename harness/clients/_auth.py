@@ -41,6 +41,9 @@ class How(StrEnum):
     EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
     STALE = "stale"  # sign: the right MD5 of the timestamp one millisecond before the one sent
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
+    # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
+    # made to look fresh: a service checking the sign on one and the window on the other)
+    DOUBLED = "doubled"
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ class Auth:
 
     def apply(
         self, api: str, creds: Credentials, *, now_ms: int, window_ms: int
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """(headers, query) carrying the credentials this describes; secrets only here."""
+    ) -> tuple[dict[str, str], dict[str, Any]]:
+        """(headers, query) carrying the credentials this describes; secrets only here. A query
+        value is text, or a list of texts for a parameter sent more than once (``DOUBLED``)."""
         for secret in creds.secrets():
             remember_secret(secret)
         if api != "jd":
@@ -87,6 +91,7 @@ class Auth:
             {
                 How.VALID: lambda: str(now_ms + self.offset_ms),
                 How.EXPIRED: lambda: str(now_ms - beyond),
+                How.DOUBLED: lambda: str(now_ms - beyond),
                 How.FUTURE: lambda: str(now_ms + beyond),
                 How.SECONDS: lambda: str(now_ms // 1000),
                 How.MICROS: lambda: str(now_ms * 1000),
@@ -123,7 +128,10 @@ class Auth:
         }
         if values["sign"] is not None:
             remember_sign(values["sign"])
-        return {}, {k: v for k, v in values.items() if v is not None}
+        query: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
+        if self.timestamp == How.DOUBLED:
+            query["timestamp"] = [text, str(now_ms)]
+        return {}, query
 
     def put(
         self,
@@ -221,7 +229,9 @@ class Auth:
         elif name == "malformed_timestamp":
             return cls(timestamp=Given(variant))
         elif (
-            name in ("seconds_timestamp", "micros_timestamp", "fraction_timestamp") and not variant
+            name
+            in ("seconds_timestamp", "micros_timestamp", "fraction_timestamp", "doubled_timestamp")
+            and not variant
         ):
             return cls(timestamp=How(name.split("_")[0]))
         elif name in ("expired_timestamp", "future_timestamp"):

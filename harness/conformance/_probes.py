@@ -464,6 +464,34 @@ def timestamp_zero(p: ProbeContext) -> None:
 
 
 @probe(
+    "FH-A19",
+    "auth-timestamp-twice",
+    api="jd",
+    erratum="E-019",
+    quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟; sign "
+    "签名,根据规则MD5(sectetkey+timestamp)",
+)
+def timestamp_twice(p: ProbeContext) -> None:
+    """A request signed with a timestamp 6 minutes old and carrying a second, fresh ``timestamp``
+    after it (a captured URL with one appended) is never compared: read as the first it is
+    outside the window, as the second its sign is wrong. A service checking the sign on one and
+    the window on the other (a hand-parsed query beside the framework's) lets a captured URL
+    outlive its 5 minutes. Any refusal passes (a gateway code, or a business code: the window may
+    be checked there, as for FH-A18)."""
+    request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=How.DOUBLED))
+    a = p.ask_envelope(request, "a timestamp 6 minutes old, signed, with a fresh one appended")
+    if business(a) and a.ran:
+        raise Violation(
+            f"Received: business code {a.code}{_named(a.meaning)}: a request signed with a "
+            "timestamp 6 minutes old was compared once a fresh timestamp was appended to its "
+            "query\n"
+            "Expected: refused: its sign is for a timestamp outside the five minutes "
+            "(timestamp有效期5分钟), and the fresh one is not what it signs",
+            request=request,
+        )
+
+
+@probe(
     "FH-A13",
     "auth-timestamp-in-seconds",
     api="jd",
@@ -748,6 +776,41 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
                 "is a List of ImageItems, each with one of imgBase64, imgArr, imgUrl (三选一)",
                 request=request,
             )
+
+
+@probe(
+    "FH-L40",
+    "jd-json-charset-accepted",
+    api="jd",
+    quote="Content-Type String application/json 标准编码格式 (RFC 8259 11: a charset parameter "
+    "has no effect on compliant recipients)",
+)
+def jd_json_charset_accepted(p: ProbeContext) -> None:
+    """A request accepted with ``Content-Type: application/json`` is accepted with the same media
+    type and ``; charset=utf-8`` (what OkHttp, axios and many SDKs send): the header names the
+    标准编码格式 application/json either way (media types take parameters, RFC 9110 8.3.1; one
+    on application/json changes nothing, RFC 8259 11). Refused as invalid input, or by HTTP
+    415, is a service comparing the header as a string."""
+    a = p.ask(p.canonical("faceCompareNew"))
+    if not (business(a) and a.ran):
+        return  # not accepted as sent: the other rules say why
+    charset = "application/json; charset=utf-8"
+    request = replace(p.canonical("faceCompareNew"), headers={"Content-Type": charset})
+    b = p.ask(request)
+    if (
+        b.status == 415
+        or business(b)
+        and b.category == "input"
+        or b.where == "gateway"
+        and (b.category == "input")
+    ):
+        raise Violation(
+            f"Received: {received(b)}{_named(b.meaning)} for Content-Type {charset!r}, while the "
+            "same request with 'application/json' is compared\n"
+            "Expected: accepted: the same 标准编码格式 application/json, with a parameter that "
+            "changes nothing",
+            request=request,
+        )
 
 
 _SAME_PERSON = "基于人的脸部特征信息,计算两张脸的相似程度,并返回相似度评分,判断两者是否为同一个人"

@@ -32,6 +32,7 @@ class Facts:
     similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) against
     operating_threshold: float | None = None  # JD operating threshold learnt from msg so far
     remain_seconds_least: int | None = None  # the least remainSeconds >= 0 so far, same appkey
+    serial_of_other: str | None = None  # another request's serialNo this result names (FH-J16)
 
 
 @dataclass(frozen=True)

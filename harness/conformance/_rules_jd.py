@@ -15,7 +15,7 @@ from harness.contract import parse_score, score_step
 from ._registry import RuleContext, Violation, envelope, observed, rule
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
-_SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")
+SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")  # serialNo as the spec shapes it (E-043)
 _DAY_MS = 86_400_000
 _EPS = 5e-5  # msg prints the threshold with 4 decimals
 _PUNCT = str.maketrans({"，": ",", "！": "!", "：": ":", "（": "(", "）": ")", " ": None})
@@ -311,7 +311,7 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
     if (
         not result
         or not isinstance(sent, str)
-        or not _SERIAL.match(sent)
+        or not SERIAL.match(sent)
         or result.get("serialNo") is None
     ):
         return None
@@ -322,6 +322,105 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
             f"Default reading: {sent!r}, the request's serialNo echoed (E-041)",
         )
     return "E-041"
+
+
+@jd_rule(
+    "FH-J16",
+    "serialno-names-its-request",
+    erratum="E-041",
+    sends=2,
+    quote='serialNo String "1621270610624-010221159145-1821391" 随机唯一 (request); serialNo '
+    "string 98a39e53-84d4-448e-9081-29f64a6cd984 请求id (result)",
+)
+def serialno_names_its_request(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """result.serialNo (请求id) names this request: echoed, or the service's own id (E-041), it is
+    never the serialNo another request of the run sent or was answered (a constant such as the
+    document's example UUID, a cached answer kept whole), judged from the run's history
+    (``Facts.serial_of_other``); nor this request's cut short (a column narrower than the
+    document's own 34-character example): an id of its own is no prefix of 16 or more of the
+    caller's characters."""
+    other = ctx.facts.serial_of_other
+    result = _business(ctx, response)
+    body = request.json
+    sent = body.get("serialNo") if isinstance(body, dict) else None
+    answered = result.get("serialNo") if result else None
+    if (
+        isinstance(sent, str)
+        and SERIAL.match(sent)
+        and isinstance(answered, str)
+        and _CUT <= len(answered) < len(sent)
+        and sent.startswith(answered)
+    ):
+        raise Violation(
+            f"Received: result.serialNo={answered!r} for the request sent with serialNo {sent!r}\n"
+            f"Expected: {sent!r} whole (echoed), or an id of the service's own (E-041): not the "
+            f"serialNo cut to its first {len(answered)} characters"
+        )
+    if other is None or not result:
+        return
+    raise Violation(
+        f"Received: result.serialNo={str(answered)[:64]!r} for the request sent with serialNo "
+        f"{sent!r}; the run's request {other!r} was answered with it or sent it\n"
+        "Expected: a 请求id of this request alone (its serialNo echoed, or an id of the "
+        "service's own, E-041), which the document asks 随机唯一"
+    )
+
+
+_CUT = 16  # a cut echo this long is no sequential id or clock reading of the service's own
+_SCORE_IN_MSG = re.compile(r"分数\s*[:：]\s*(-?[0-9]+(?:\.[0-9]+)?)")
+
+
+@jd_rule(
+    "FH-J17",
+    "msg-score-is-score",
+    erratum="E-027",
+    severity="medium",
+    quote='example "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false", "score": '
+    "0.7060586214065552",
+)
+def msg_score_is_score(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """A msg that states the comparison's score (``分数:``, as the example's) states the score the
+    result carries, beyond the rounding of either (or the same on the 0..100 scale): two scores
+    of one comparison that disagree leave the caller to guess which was decided on. A msg
+    without ``分数`` (E-027: the wording is the service's) is not judged."""
+    result = _business(ctx, response)
+    said = _SCORE_IN_MSG.search(result.get("msg", "") or "") if result else None
+    score = parse_score(result.get("score")) if result else None
+    if said is None or score is None or not 0.0 <= score <= 1.0 or result is None:
+        return
+    stated = float(said.group(1))
+    near = score_step(said.group(1)) + score_step(result.get("score")) + 1e-9
+    if any(abs(stated - scale * score) <= scale * near for scale in (1.0, 100.0)):
+        return
+    raise Violation(
+        f"Received: msg stating 分数:{said.group(1)} beside score={result.get('score')!r}\n"
+        "Expected: the score the result carries (the example: 分数:0.7060586 beside "
+        "0.7060586214065552)"
+    )
+
+
+@jd_rule(
+    "FH-J18",
+    "refused-credentials-not-charged",
+    erratum="E-028",
+    quote="charge boolean false 或 true false:不扣费, true:扣费; 1.系统级错误码 (the gateway "
+    "refuses a call whose appkey, timestamp or sign is wrong)",
+)
+def refused_credentials_not_charged(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """A call the gateway refused for its credentials (category auth: an unknown appkey, a
+    timestamp outside the window, a wrong sign) is not charged (扣费): nothing was served, and
+    the account it names was never proven its sender's (the appkey is in every URL, so charging
+    it lets anyone spend another's calls). Under every reading of E-028 only calls the gateway
+    accepted are counted."""
+    body = envelope(response) or {}
+    code = body.get("code")
+    meaning = ctx.code("gateway", code) if isinstance(code, str) else None
+    if meaning is None or meaning.category != "auth" or body.get("charge") is not True:
+        return
+    raise Violation(
+        f"Received: gateway {code} ({meaning.zh}) with charge=true\n"
+        "Expected: charge=false (不扣费): a call refused for its credentials is not charged"
+    )
 
 
 @jd_rule(

@@ -196,6 +196,7 @@ class Session:
             operation=request.operation,
             case_id=case_id,
             query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
+            serial=serial_of(request.json),
         )
 
     def observe(self, case: Any, response: Any) -> None:
@@ -208,7 +209,13 @@ class Session:
             operation=operation,
             case_id=case.id,
             query=dict(case.query or {}),
+            serial=serial_of(case.body),
         )
+
+
+def serial_of(body: Any) -> Any:
+    """The serialNo a JD request body sent, if any (FH-J16's history)."""
+    return body.get("serialNo") if isinstance(body, dict) else None
 
 
 def session_of(case: Any) -> Session | None:

@@ -16,7 +16,7 @@ from harness.contract import Answer, no_answer_key, parse_score
 from harness.pacing import Budget, BudgetExhausted
 
 from ._registry import Facts
-from ._rules_jd import operating_threshold
+from ._rules_jd import SERIAL, operating_threshold
 
 _MAX_FACTS = 20_000
 
@@ -37,6 +37,7 @@ class RunTracker:
         self._lock = threading.Lock()
         self._facts: dict[str, Facts] = {}
         self._traces: set[str] = set()
+        self._serials: dict[str, str] = {}  # FH-J16's history (serial_named)
         self._remain: dict[str, int] = {}
         self._seconds: dict[str, int] = {}  # the least remainSeconds (>= 0) seen, by appkey
         self._unordered = 0
@@ -74,15 +75,16 @@ class RunTracker:
         case_id: str,
         query: dict[str, Any],
         spent: bool = False,
+        serial: Any = None,
     ) -> Facts:
         """Record one answered request; its facts as of now, kept by case id (``spent``: the sender
-        spent the budget already)."""
+        spent the budget already; ``serial``: the serialNo the request sent)."""
         read = answer.answer if answer.answer and answer.answer.judged else None
         read = read or Answer(api, answer.status)
         with self._lock:
             self.codes.update(read.code_keys)
             facts = (
-                self._facts_jd(query, read)
+                self._facts_jd(query, read, serial)
                 if api == "jd"
                 else Facts(trace_seen=trace_seen(self._traces, operation, read))
             )
@@ -116,7 +118,7 @@ class RunTracker:
         with self._lock:
             return self._facts.get(case_id, Facts())
 
-    def _facts_jd(self, query: dict[str, Any], answer: Answer) -> Facts:
+    def _facts_jd(self, query: dict[str, Any], answer: Answer, serial: Any) -> Facts:
         if answer.where != "business":
             return Facts(operating_threshold=self._threshold)
         before = None
@@ -140,6 +142,7 @@ class RunTracker:
             similarity_conflict=self._similarity(result),
             operating_threshold=self._threshold,
             remain_seconds_least=least,
+            serial_of_other=serial_named(self._serials, serial, result.get("serialNo")),
         )
 
     def _similarity(self, result: dict[str, Any]) -> tuple[float, int] | None:
@@ -165,3 +168,22 @@ def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
     before = trace in seen
     seen.add(trace)
     return before
+
+
+def serial_named(seen: dict[str, str], sent: Any, answered: Any) -> str | None:
+    """FH-J16's history: the serialNo of another request of the run that a result names, as
+    ``answered`` (another request sent it, or was answered it before), else None; records this
+    one in ``seen`` (answered or sent serialNo -> the serialNo of the request it belongs to).
+    Echoed (E-041's default) or the service's own request id (its alternative), a result's
+    serialNo names one request. Only a sent serialNo of the documented shape is judged, without
+    regard to case (a service may normalise others)."""
+    if not (isinstance(sent, str) and SERIAL.match(sent) and isinstance(answered, str)):
+        return None
+    mine, named = sent.casefold(), answered.casefold()
+    if not named:
+        return None
+    other = seen.get(named)
+    if len(seen) < 2 * _MAX_FACTS:
+        seen.setdefault(mine, mine)
+        seen.setdefault(named, mine)
+    return other if named != mine and other not in (None, mine) else None

@@ -19,7 +19,7 @@ from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
-from harness.conformance._tracker import trace_seen
+from harness.conformance._tracker import serial_named, trace_seen
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
@@ -94,7 +94,10 @@ ANSWERED = "FH-H04"
 HTTP = ("FH-H01", "FH-H02", "FH-H03", "FH-H05", "FH-H09")
 BOOK = {
     "match": ("FH-M01", "FH-M02", "FH-M05", "FH-M06", "FH-M08", "FH-M09"),
-    "jd": ("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
+    "jd": (
+        *("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
+        *("FH-J16", "FH-J17", "FH-J18"),
+    ),
 }
 REFUSAL = ("FH-S03", "FH-S04")
 
@@ -300,13 +303,17 @@ class Run:
         """What every answer must satisfy, whatever the property (and the answer to an invalid
         ``case``: its refusal rules)."""
         seen = found is not None and trace_seen(self.client.trace_nos, request.operation, found)
+        other = None
+        if found is not None and found.where == "business" and isinstance(request.json, dict):
+            sent = request.json.get("serialNo")
+            other = serial_named(self.client.serials, sent, found.serial_no)
         return check_answer(
             self.contract,
             request,
             exchange,
             request_valid=request_valid,
             readings=self.readings,
-            facts=Facts(trace_seen=seen),
+            facts=Facts(trace_seen=seen, serial_of_other=other),
             case=case,
             strict=strict,
         )

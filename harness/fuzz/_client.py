@@ -43,6 +43,7 @@ class FuzzClient(Sender):
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
         self.trace_nos: set[str] = set()  # every traceNo answered in this run (FH-M05's history)
+        self.serials: dict[str, str] = {}  # JD serialNos sent and answered (FH-J16's history)
 
     @classmethod
     def paced(

@@ -628,6 +628,8 @@ _GATEWAY_MODES = {
         "future_timestamp",
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
         "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
+        # FH-A19: a signed timestamp 6 minutes old, a fresh one appended (parameter pollution)
+        "doubled_timestamp",
     ],
     "bad-sign": [
         "no_sign",
@@ -668,6 +670,9 @@ def _gateway(rule: str) -> Mutate:
         body.auth = Auth.from_mode("jd", mode)
         if body.auth.timestamp in (How.FRACTION, Given("0")):  # FH-A13's codes, FH-A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
+        elif body.auth.timestamp == How.DOUBLED:  # FH-A19: any refusal (the emulator: auth codes)
+            codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
+            return Expect(f"auth {mode}", "gateway", codes, exact=False)
         else:
             codes = (ctx.codes.code(mode.partition(":")[0]),)
         return Expect(f"auth {mode}", "gateway", codes, exact=True)

@@ -200,6 +200,34 @@ CASES: dict[str, tuple[Any, ...]] = {
         Facts(remain_seconds_least=1_000_000),
         Facts(remain_seconds_least=1_000_000),
     ),
+    # session 18: a result's serialNo names one request (a cut echo; the run's history)
+    "FH-J16": (
+        "jd",
+        "faceCompareNew",
+        jd({"serialNo": "1621270610624-010221159145-1821391"}),
+        jd({"serialNo": "1621270610624-010221159145-18213"}),  # cut to 32
+        {"serialNo": "1621270610624-010221159145-1821391"},
+        Facts(),
+        Facts(),
+    ),
+    "FH-J17": (
+        "jd",
+        "faceCompareNew",
+        jd({**JD_BELOW, "score": 0.7060586214065552}),
+        jd({**JD_BELOW, "score": 0.2939414}),  # msg states 1 - score
+        {},
+        Facts(),
+        Facts(),
+    ),
+    "FH-J18": (
+        "jd",
+        "faceCompareNew",
+        {"code": "10047", "charge": False, "msg": "sign签名无效"},
+        {"code": "10047", "charge": True, "msg": "sign签名无效"},
+        {},
+        Facts(),
+        Facts(),
+    ),
     "FH-J13": (
         "jd",
         "faceCompareNew",

@@ -137,6 +137,30 @@ def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contr
     assert t.facts_for("e") == second and t.budget.used == 6
 
 
+def test_a_result_serialno_names_one_request_under_either_reading_of_e041():
+    """FH-J16's history, shared by conformance's tracker and fuzz: an echo (E-041's default) or
+    ids of the service's own (its alternative) name one request each; a constant id, or another
+    request's serialNo, names the request it was first seen with. Sent serialNos that differ
+    only in case are one (a service may normalise them); other shapes are not judged."""
+    from harness.conformance._tracker import serial_named
+
+    echo: dict[str, str] = {}
+    assert serial_named(echo, "s-1", "s-1") is None and serial_named(echo, "s-2", "s-2") is None
+    assert serial_named(echo, "s-1", "s-1") is None  # the same serialNo sent again, echoed
+    own: dict[str, str] = {}
+    assert serial_named(own, "s-1", "u-1") is None and serial_named(own, "s-2", "u-2") is None
+    constant: dict[str, str] = {}
+    assert serial_named(constant, "s-1", "uuid") is None
+    assert serial_named(constant, "s-2", "uuid") == "s-1"
+    crossed: dict[str, str] = {}
+    assert serial_named(crossed, "s-1", "s-1") is None
+    assert serial_named(crossed, "s-2", "s-1") == "s-1"
+    folded: dict[str, str] = {}
+    assert serial_named(folded, "ABC", "ABC") is None and serial_named(folded, "abc", "ABC") is None
+    odd: dict[str, str] = {}
+    assert serial_named(odd, "a b", "x") is None and serial_named(odd, "a c", "x") is None
+
+
 def test_tracker_counts_codes_as_every_suite_spells_them(contract):
     t = RunTracker()
     _observe(t, "match", "match", {"errcode": 42900, "errmsg": "x"}, "a")

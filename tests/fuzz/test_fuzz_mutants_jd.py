@@ -38,6 +38,7 @@ CASES = [
     ("sign-cached-any-timestamp", "bad-sign", "bad_sign:stale"),  # FH-A15
     ("timestamp-decimal-accepted", "bad-timestamp", "fraction_timestamp"),  # FH-A13
     ("gateway-error-with-comparison", "bad-sign", "bad_sign:other"),  # FH-J01
+    ("charge-on-refused-credentials", "bad-sign", "bad_sign:other"),  # FH-J18 (session 18)
 ]
 
 
@@ -94,6 +95,8 @@ MODE_CASES = [
     # list, which such a service refuses as well; no signed timestamp of 0)
     ("sourceless-item-skipped", "image-sources"),  # none-beside
     ("timestamp-zero-never-expires", "bad-timestamp"),  # malformed_timestamp:0
+    # session 18: a signed timestamp 6 minutes old with a fresh one appended (FH-A19)
+    ("timestamp-twice-sign-first-window-last", "bad-timestamp"),  # doubled_timestamp
 ]
 
 
