@@ -782,6 +782,8 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
     "FH-L40",
     "jd-json-charset-accepted",
     api="jd",
+    basis="convention",  # the document's literal value is application/json (E-065)
+    severity="low",
     quote="Content-Type String application/json 标准编码格式 (RFC 8259 11: a charset parameter "
     "has no effect on compliant recipients)",
 )
