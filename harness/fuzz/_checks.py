@@ -39,6 +39,7 @@ class Problem:
     erratum: str | None = None
     variant: str = ""  # tells apart bugs under one check (the kind of a missing answer)
     basis: str = "seed"
+    rule: str | None = None  # the conformance rule whose verdict this is, when no case names one
 
 
 def record_reading(
