@@ -219,20 +219,21 @@ def received(answer: Answer) -> str:
     return answer.label if answer.where == "status" else f"{answer.where} code {answer.code}"
 
 
-def scored_as_same(p: ProbeContext, answer: Answer | None) -> Any:
+def scored_as_same(contract: Contract, answer: Answer | None) -> Any:
     """The score ``answer`` sent when it is on /match's documented scale and at or above its 80
     beyond the score's rounding, else None: a lower score with "true" is E-011's other reading,
-    and one off the scale is FH-M04's."""
+    and one off the scale is FH-M04's. Fuzz's faceless-never-matched asks it too."""
     sent = answer.sent_score if answer is not None else None
     score = parse_score(sent)
-    threshold, high = p.contract.success_threshold("match"), p.contract.score_ranges["match"][1]
+    threshold, high = contract.success_threshold("match"), contract.score_ranges["match"][1]
     if score is not None and score <= high and score - threshold > score_step(sent):
         return sent
     return None
 
 
 def idno_verified(body: Any) -> bool:
-    """/idno answered success "true" (验证通过); a refusal, a failed status or "false" is not."""
+    """/idno answered success "true" (验证通过); a refusal, a failed status or "false" is not.
+    Fuzz's faceless-never-matched asks it too."""
     data = body.get("data") if isinstance(body, dict) else None
     result = data.get("result") if isinstance(data, dict) else None
     return isinstance(result, dict) and result.get("success") == "true"
@@ -1283,7 +1284,7 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
     )
     for what, request in cases:
         p.send(canonical)  # a match first: its result is not the next request's
-        sent = scored_as_same(p, p.send(request).answer)
+        sent = scored_as_same(p.contract, p.send(request).answer)
         if sent is not None:
             raise Violation(
                 f"Received: score {sent!r} for /match with {what}\n"
@@ -1316,7 +1317,7 @@ def video_of_no_one_never_matched(p: ProbeContext) -> None:
     video = {"type": "video", "videoType": "SILENT", "data": p.session.pool.faceless_video.b64}
     threshold = p.contract.success_threshold("match")
     request = p.canonical("match").with_json(("faceData",), video)
-    sent = scored_as_same(p, p.send(request).answer)
+    sent = scored_as_same(p.contract, p.send(request).answer)
     if sent is not None:
         raise Violation(
             f"Received: score {sent!r} for /match with a SILENT video that shows no face\n"
@@ -1385,7 +1386,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
         answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
     for request, reply in zip(sent, answered, strict=True):
         answer = p.judge(request, *reply).answer  # judged here: a finding shows its answer
-        sent_score = scored_as_same(p, answer) if request is faceless else None
+        sent_score = scored_as_same(p.contract, answer) if request is faceless else None
         if sent_score is not None:
             raise Violation(
                 f"Received: score {sent_score!r} for /match with a reference photo of no one, "

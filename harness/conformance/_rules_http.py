@@ -163,7 +163,9 @@ def _read_as_json(content_type: str) -> bool:
 class Refusal:
     """What the refusal rules judge an answer against: the place and codes due, what was broken,
     whether that code itself is due (``strict``: documented, or the emulator), and why the request
-    is invalid (its broken rule's ``basis``; ``reading``: the erratum that alone makes it so)."""
+    is invalid (its broken rule's ``basis``; ``reading``: the erratum that alone makes it so).
+    ``also``: other places whose refusal passes too, where the document ties the fault to no layer
+    (a bad timestamp: 系统级错误码 详见返回码, as FH-A18 holds)."""
 
     where: str
     codes: tuple[str, ...]
@@ -172,6 +174,7 @@ class Refusal:
     rule: str = ""
     basis: Basis = "seed"
     reading: str | None = None
+    also: tuple[str, ...] = ()
 
 
 def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> CheckFailed | None:
@@ -231,7 +234,7 @@ def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> N
         raise Violation(
             f"accepted although it breaks {broken}", severity=severity, basis=refusal.basis
         )
-    if found.where not in ("status", refusal.where):
+    if found.where not in ("status", refusal.where, *refusal.also):
         raise Violation(
             f"{found.where} code {found.code} where a {refusal.where} code "
             f"{'/'.join(refusal.codes)} was due ({broken})",

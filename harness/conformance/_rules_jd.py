@@ -10,9 +10,9 @@ import time
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import parse_score, score_step
+from harness.contract import num_code, parse_score, score_step
 
-from ._registry import RuleContext, Violation, envelope, observed, rule
+from ._registry import RuleContext, Violation, envelope, observe_reading, observed, rule
 
 _THRESHOLD = re.compile(r"阈值\s*[:：]\s*([0-9]+(?:\.[0-9]+)?)")
 SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")  # serialNo as the spec shapes it (E-043)
@@ -45,7 +45,29 @@ def _verdict_or_score(result: dict[str, Any]) -> bool:
 
 
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """An int or long field as its integer (``1155.0`` too: E-058's other reading, which FH-J04,
+    FH-J12 and FH-J13 observe; the other rules judge the value)."""
+    return num_code(value)
+
+
+def _whole(ctx: RuleContext, field: str, value: Any, typed: str) -> int | None:
+    """An int or long field of seed 004 as its integer, the reading of E-058 it follows recorded:
+    ``1155.0`` is the integer 1155 under the other (JSON has one number type); a fraction is no
+    integer under any reading; ``typed``: the seed's row."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        if not value.is_integer():
+            raise Violation(f"Received: {field}={value!r}\nExpected: a whole number ({typed})")
+        example = f"{field}={value!r}: a whole number written with a fraction part of zero"
+        required = observe_reading(ctx.readings, "E-058", False, example)
+        if required is not None:
+            raise Violation(example + required, basis="reading", erratum="E-058")
+        return int(value)
+    found = _int(value)
+    if found is not None:
+        required = observe_reading(ctx.readings, "E-058", True, "")
+        if required is not None:
+            raise Violation(f"{field}={found}" + required, basis="reading", erratum="E-058")
+    return found
 
 
 def operating_threshold(msg: Any) -> float | None:
@@ -123,22 +145,22 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
     return "E-040"
 
 
-@jd_rule("FH-J04", "business-code-in-table", quote="2.业务错误码 (the table of result.code values)")
+@jd_rule(
+    "FH-J04",
+    "business-code-in-table",
+    observes=("E-058",),
+    quote="2.业务错误码 (the table of result.code values)",
+)
 def business_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """Every business code (result.code) is in the document's table: an int (``code int``; the
-    result table tells int from Float), so ``1155.0`` is none of its codes; a result beside a
-    gateway error (its content undocumented, E-023) is held to the type only."""
+    """Every business code (result.code) is in the document's table: an int (``code int``), so
+    ``1155.5`` is none of its codes (``1155.0`` is 1155 under E-058's other reading); a result
+    beside a gateway error (its content undocumented, E-023) is held to the type only."""
     body = envelope(response) or {}
     result = _business(ctx, response)
     beside = body.get("result") if result is None else None  # beside a gateway error: its type
     if isinstance(beside, dict) and isinstance(beside.get("code"), float):
-        result = beside
-    if result and isinstance(result.get("code"), float):
-        raise Violation(
-            f"Received: result.code {result['code']!r}\n"
-            "Expected: an integer code of the document's 业务错误码 table (code int 0 状态code)"
-        )
-    code = _int(result.get("code")) if result else None
+        _whole(ctx, "result.code", beside["code"], "code int 0 状态code")
+    code = _whole(ctx, "result.code", result.get("code"), "code int 0 状态code") if result else None
     if code is not None and ctx.code("business", code) is None:
         raise Violation(
             f"Received: result.code {code}\nExpected: a code of the document's 业务错误码 table"
@@ -428,7 +450,7 @@ def refused_credentials_not_charged(ctx: RuleContext, response: Exchange, reques
     "remaintimes-counts-down",
     erratum="E-028",
     sends=2,
-    observes=("E-028",),
+    observes=("E-028", "E-058"),
     quote="remainTimes long 1305 "
     "剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
 )
@@ -438,12 +460,9 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
     body = envelope(response) or {}
     if body.get("code") != ctx.contract.jd_success_code:
         return
-    if isinstance(body.get("remainTimes"), float):  # the schema's integer takes 4998.0
-        raise Violation(
-            f"Received: remainTimes={body['remainTimes']!r}\n"
-            "Expected: a whole count as a JSON integer (remainTimes long), or -1"
-        )
-    now, before = _int(body.get("remainTimes")), ctx.facts.remain_before
+    # the schema's integer takes 4998.0: a whole count under E-058's other reading
+    now = _whole(ctx, "remainTimes", body.get("remainTimes"), "remainTimes long 1305")
+    before = ctx.facts.remain_before
     if now is None:
         return None
     if now < -1:
@@ -514,18 +533,15 @@ def remainseconds_counts_down(ctx: RuleContext, response: Exchange, request: Req
     "result-timestamp-ms",
     severity="medium",
     erratum="E-029",
+    observes=("E-058",),
     quote='timestamp long 时间戳; example "timestamp": 1627977407152',
 )
 def result_timestamp_ms(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """result.timestamp is milliseconds since the epoch, close to now: a long, so a JSON integer
-    (the schema's integer takes ``1627977407152.0``; E-054 for seed 004's int and long fields)."""
+    """result.timestamp is milliseconds since the epoch, close to now: a long (``1627977407152.0``
+    is one under E-058's other reading, a fraction under none)."""
     result = _business(ctx, response)
-    if result and isinstance(result.get("timestamp"), float):
-        raise Violation(
-            f"Received: result.timestamp={result['timestamp']!r}\n"
-            "Expected: milliseconds as a JSON integer (timestamp long)"
-        )
-    stamp = _int(result.get("timestamp")) if result else None
+    typed = "timestamp long 169000000000"
+    stamp = _whole(ctx, "result.timestamp", result.get("timestamp"), typed) if result else None
     if stamp is None:
         return
     if abs(stamp - time.time() * 1000) > _DAY_MS:

@@ -51,7 +51,8 @@ _PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 def num_code(value: Any) -> int | None:
     """The internal API's errcode (`errcode | Num`) as an integer: a JSON integer, or a number
     with no fraction (``0.0``, ``4.0004e4``: one number type in JSON, and OpenAPI 3.1's integer);
-    None for anything else (``0.5``, ``"0"``, ``false``). E-054."""
+    None for anything else (``0.5``, ``"0"``, ``false``). E-054; JD's int and long fields are read
+    so too (E-058's other reading; FH-J04, FH-J12, FH-J13 observe which one an answer follows)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value if type(value) is int else None
@@ -232,8 +233,7 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
 
 def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     gateway = body["code"]
-    remain = body.get("remainTimes")
-    remain = remain if type(remain) is int else None
+    remain = num_code(body.get("remainTimes"))  # 4998.0 is 4998 under E-058's other reading
     result = body.get("result")
     text = None if gateway is None else str(gateway)
     if text != contract.jd_success_code or not isinstance(result, dict):
@@ -243,10 +243,11 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
         at_gateway = ("jd", status, body, "gateway", text, meaning, typed, refused)
         return Answer(*at_gateway, remain_times=remain, message=_of(str, body.get("msg")))
     raw = result.get("code")
-    code = None if raw is None else str(raw)
+    whole = num_code(raw)  # code int: 1155.0 is 1155 under E-058's other reading (FH-J04's)
+    code = None if raw is None else str(raw if whole is None else whole)
     meaning = contract.codes.get("jd", "business", code)
-    typed = type(raw) is int and isinstance(gateway, str)
-    ran = type(raw) is int and raw in (0, contract.jd_not_same_person_code)
+    typed = whole is not None and isinstance(gateway, str)
+    ran = whole is not None and whole in (0, contract.jd_not_same_person_code)
     head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
         *head,

@@ -239,4 +239,6 @@ def _respond(
         "msg": emu.jd_success_msg,
         "result": result,
     }
+    if emu.settings.readings:
+        body = alt.jd_numbers(emu, body)
     return FastJSONResponse(body)

@@ -75,6 +75,16 @@ def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str,
     return body
 
 
+def jd_numbers(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    """A comparison's answer under E-058: its int and long fields written as whole floats."""
+    if "E-058" not in emu.settings.alternatives:
+        return body
+    result = body.get("result")
+    if isinstance(result, dict):
+        result = {k: float(v) if k in ("code", "timestamp") else v for k, v in result.items()}
+    return {**body, "remainTimes": float(body["remainTimes"]), "result": result}
+
+
 def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
     """``result`` under E-027 (English msg), E-041 (the service's request id) and E-023 (a business
     error holding only code and msg)."""

@@ -25,7 +25,7 @@ from harness.contract import Answer, Contract, ReadingLog, read_answer
 from ._client import FRESH_LIVE_CODE, FuzzClient
 from ._invalid import InvalidCase
 from ._pool import Pretty
-from ._rules import Codes, rule_of
+from ._rules import ALSO_REFUSED_AT, Codes, rule_of
 from ._valid import Gen
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -39,6 +39,7 @@ class Problem:
     erratum: str | None = None
     variant: str = ""  # tells apart bugs under one check (the kind of a missing answer)
     basis: str = "seed"
+    rule: str | None = None  # the conformance rule whose verdict this is, when no case names one
 
 
 def record_reading(
@@ -175,7 +176,10 @@ def check_refusal(
     the rule it breaks (``strict``: its own code is due)."""
     broken = rule_of(case.rule)
     reading = broken.reading_for(case.request.api) or reading_only(contract, case)
-    refusal = Refusal(case.where, case.codes, case.detail, strict, case.rule, broken.basis, reading)
+    also = ALSO_REFUSED_AT.get(case.rule, ())
+    refusal = Refusal(
+        case.where, case.codes, case.detail, strict, case.rule, broken.basis, reading, also
+    )
     return check_rules(
         contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal
     )

@@ -45,7 +45,9 @@ from ._client import FuzzClient
 from ._invalid import InvalidCase
 from ._pool import render, shows_a_face
 from ._properties import (
+    FACELESS_CHECKS,
     REENCODINGS,
+    faceless_matched,
     reencoding,
     same_score,
     self_match,
@@ -166,7 +168,7 @@ def write_findings(
             severity=problem.severity,
             message=problem.message
             + (" (flaky: it did not fail again when hypothesis replayed it)" if flaky else ""),
-            rule_id=case.rule if case else None,
+            rule_id=case.rule if case else problem.rule,
             unique_key=unique_key(failure),
             seed=run.seed,
             request=request_view(failure.request, case, failure.steps, faces_dir),
@@ -339,6 +341,8 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
         ops = [p.recipe.rpartition("|")[2] for p in request.images]
         op = next((op for op in ops if op in REENCODINGS), "?")
         problems += reencoding(request.api, found, op, contract.success_threshold("match"))
+    elif check in FACELESS_CHECKS:
+        problems += faceless_matched(contract, request, found, exchange)
     same = [p for p in problems if p.check == check]
     if same:
         return ReplayOutcome(replay.id, check, True, same[0].message)

@@ -207,7 +207,10 @@ def _field_rule(rule: str) -> Mutate:
     keep, values, detail = _FIELD_RULES[rule]
 
     def mutate(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
-        eligible = _schema_fields(ctx, body, lambda f: keep(body, f))
+        pinned = ctx.pin.get("field")
+        eligible = _schema_fields(
+            ctx, body, lambda f: keep(body, f) and pinned in (None, label(f.path))
+        )
         choices = [(f, wrong) for f in eligible if (wrong := values(draw, ctx, body, f))]
         f, wrong = draw(st.sampled_from(choices))
         value = draw(st.sampled_from(wrong))
@@ -680,12 +683,21 @@ def _gateway(rule: str) -> Mutate:
     return mutate
 
 
+def _enum_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
+    """faceData.type outside image/video on each comparison, whatever the seed: a service reading
+    the type only for "video" compares anything else as a photo (conformance's FH-L14 on /match,
+    FH-L30 on /idno); the other enums are drawn."""
+    if operation not in ("match", "matchIdno"):
+        return []
+    return [{"field": "faceData.type", "on": operation}]
+
+
 _ALL_BODIES = ("match", "matchIdno", "asyncResult", "faceCompareNew")
 IMAGE_OPS = ("match", "matchIdno", "faceCompareNew")  # the operations whose bodies carry images
 MUTATORS: tuple[Mutator, ...] = (
     Mutator("missing-field", _ALL_BODIES, _field_rule("missing-field")),
     Mutator("wrong-type", _ALL_BODIES, _field_rule("wrong-type")),
-    Mutator("enum-outside", IMAGE_OPS, _field_rule("enum-outside")),
+    Mutator("enum-outside", IMAGE_OPS, _field_rule("enum-outside"), _enum_modes),
     Mutator("empty-string", _ALL_BODIES, _field_rule("empty-string")),
     Mutator("oversize", _ALL_BODIES, oversize, _oversize_modes),
     Mutator("oversize", ("matchIdno",), oversize_face_data),

@@ -25,14 +25,20 @@ from hypothesis.stateful import (
 )
 
 from harness.clients import Auth, Credentials, Exchange, How, Request, live_code_of
-from harness.contract import Answer
+from harness.conformance import RULES
+from harness.conformance._probes import idno_verified, scored_as_same
+from harness.contract import Answer, Contract
+from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
 from ._checks import Problem, Run, record_reading, refused_as_invalid
+from ._client import FRESH_LIVE_CODE
 from ._invalid import OPERATIONS, PIN_MARK, InvalidCase, Pin, invalid_cases, mutators_for, pins_for
 from ._pool import render, shows_a_face
 from ._valid import (
+    Gen,
+    image_value,
     jd_pair,
     jd_requests,
     lip_request,
@@ -271,6 +277,89 @@ def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
         run.fail(prop, problems + reencoding(api, found, op, threshold), request, exchange)
 
     return reencoded_face_still_matches
+
+
+# --- pictures of no one (conformance's FH-L26, FH-L27) ----------------------------------------
+# where the picture of no one goes: /match's reference photo or faceData (beside an extData with
+# result-like keys: 附加参数登记 registers, it does not answer), a SILENT video of it on /match and
+# /idno. A service comparing one part with itself, answering the request before's result or never
+# decoding the video scores one of them as the same person.
+FACELESS_MODES = ("image", "faceData", "extData", "video", "idno-video")
+FACELESS_CHECKS = frozenset(RULES.get(r).name for r in ("FH-L26", "FH-L27"))  # a replay's too
+_RESULT_LIKE = {"success": "true", "score": "100"}
+
+
+def faceless_request(gen: Gen, mode: str, face: PoolImage, faceless: PoolImage) -> Request:
+    """A valid comparison of ``face`` with ``faceless`` (a picture of no one) as ``mode`` says."""
+    if mode == "image":
+        return match_pair(gen, faceless, face)
+    if mode in ("faceData", "extData"):
+        plain = match_pair(gen, face, faceless)
+        return plain.with_json(("extData",), _RESULT_LIKE) if mode == "extData" else plain
+    recipe = f"{faceless.name}|mp4:3"
+    data, part = image_value(("faceData", "data"), recipe, render(recipe, gen.pool.faces_dir))
+    video = {"type": "video", "videoType": "SILENT", "data": data}
+    if mode == "video":
+        plain = match_pair(gen, face, face).with_json(("faceData",), video)
+        return dataclasses.replace(plain, images=(*plain.images, part))
+    # /idno marks liveCode and videoType 是 (E-008, E-010): both sent, valid under every reading
+    id_num, name = gen.identities[0] if gen.identities else (DEMO_ID_NUM, DEMO_NAME)
+    body = {"idNum": id_num, "name": name, "faceData": video, "liveCode": FRESH_LIVE_CODE}
+    return gen.request("matchIdno", body, [part])
+
+
+def faceless_matched(
+    contract: Contract, request: Request, found: Answer | None, exchange: Exchange
+) -> list[Problem]:
+    """The rule book's verdict (FH-L26 photos, FH-L27 videos) on a comparison with a picture of no
+    one: never scored at or above 80 on /match (a refusal, "false" or, E-011's other reading,
+    "true" below 80 fits every reading), never verified on /idno."""
+    face = request.json.get("faceData") if isinstance(request.json, dict) else None
+    video = isinstance(face, dict) and face.get("type") == "video"
+    entry = RULES.get("FH-L27" if video else "FH-L26")
+    what = "a SILENT video that shows no face" if video else "a picture that shows no face"
+    if request.operation == "matchIdno":
+        if not idno_verified(exchange.body):
+            return []
+        message = f"success 'true' for /idno with {what}: the registry's photo cannot match it"
+    else:
+        sent = scored_as_same(contract, found)
+        if sent is None:
+            return []
+        extra = " beside extData with result-like keys" if "extData" in request.json else ""
+        threshold = contract.success_threshold("match")
+        message = (
+            f"score {sent!r} for /match with {what}{extra}: expected a refusal or a score below "
+            f"{threshold:g} (建议达到80分可认为是同一人照片)"
+        )
+    return [Problem(entry.name, entry.severity, message, rule=entry.id)]
+
+
+@register(
+    STATELESS,
+    "faceless-never-matched",
+    "a picture or video of no one is never the same person (FH-L26, FH-L27)",
+    "match",
+    share=0.2,
+)
+def build_faceless(run: Run, prop: str, api: str) -> dict[str, Callable[[], None]]:
+    """One part per mode, pinned (each sent whatever the seed), then modes drawn; a comparison of
+    a face with itself goes first, so a result kept from the request before is not this one's."""
+    faces, synthetic = run.gen.pool.faces, run.gen.pool.synthetic
+
+    def for_modes(modes: tuple[str, ...]) -> Callable[[], None]:
+        @given(st.sampled_from(modes), st.sampled_from(faces), st.sampled_from(synthetic))
+        def faceless_never_matched(mode: str, face: PoolImage, faceless: PoolImage) -> None:
+            run.answer(prop, match_pair(run.gen, face, face))
+            request = faceless_request(run.gen, mode, face, faceless)
+            exchange, found = run.answer(prop, request)
+            problems = faceless_matched(run.contract, request, found, exchange)
+            run.fail(prop, problems, request, exchange)
+
+        return faceless_never_matched
+
+    tests = {f"{mode}{PIN_MARK}1": for_modes((mode,)) for mode in FACELESS_MODES}
+    return tests | {"faceless": for_modes(FACELESS_MODES)}
 
 
 SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)

@@ -51,7 +51,6 @@ CAUGHT = [
     ("remaintimes-as-string", "FH-H05"),
     ("remaintimes-rises", "FH-J12"),
     ("business-code-string", "FH-H05"),
-    ("business-code-float", "FH-J04"),
     ("business-error-at-gateway", "FH-J02"),
     ("result-as-string", "FH-H05"),
     ("score-as-string", "FH-J08"),
@@ -208,7 +207,6 @@ def test_a_serialno_of_the_request_before_is_named_without_a_burst(contract):
 ROUND5 = [
     ("window-beijing-time", "FH-A08"),
     ("missing-image-as-system-error", "FH-L25"),
-    ("remaintimes-float", "FH-J12"),
     ("later-items-size-unchecked", "FH-L04"),
 ]
 
@@ -264,7 +262,6 @@ def test_the_probe_reserve_covers_every_jd_probe(contract) -> None:
 # traffic-limit-as-43011 (FH-L12) and remaintimes-unlimited-on-refusal (FH-J12).
 ROUND6 = [
     ("result-cache-by-base-image", "FH-L32"),
-    ("result-timestamp-float", "FH-J13"),
     ("timestamp-zero-never-expires", "FH-A18"),
     ("exif-jpeg-refused", "FH-L33"),
     ("sourceless-item-skipped", "FH-L34"),
@@ -314,3 +311,25 @@ def test_each_round_7_defect_is_named_by_its_probe(contract, defect, rule_id, ch
     assert DEFECTS[defect].quote
     found = _probe(defect, rule_id, contract, change)
     assert any(f.startswith(f"{rule_id}: ") for f in found), found
+
+
+# Review of session 18 (E-058): an int or long field written as a whole float is a reading (JSON has
+# one number type), observed, not failed; session 16 and 17 listed these mutants as FH-J04, FH-J12
+# and FH-J13 defects.
+WHOLE_FLOATS = [
+    ("business-code-float", "FH-J04"),
+    ("remaintimes-float", "FH-J12"),
+    ("result-timestamp-float", "FH-J13"),
+]
+
+
+@pytest.mark.parametrize(("service", "rule_id"), WHOLE_FLOATS, ids=[c[0] for c in WHOLE_FLOATS])
+def test_whole_floats_are_observed_not_failed(contract, service, rule_id):
+    assert DEFECTS[service].quote
+    with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
+        p = ProbeContext(session=session)
+        for _ in range(2):
+            p.send(p.canonical("faceCompareNew"))
+        # the mutant floats one field: the others are integers (mixed)
+        assert session.readings.evidence("E-058")["counts"]["alternative"] > 0
+    assert not [f for f in p.failures if f.rule_id == rule_id], [f.message for f in p.failures]

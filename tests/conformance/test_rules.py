@@ -978,6 +978,52 @@ def test_a_refusal_after_a_comparison_that_matched_is_no_contradiction(contract)
         judge(contract, "FH-J07", "jd", "faceCompareNew", body, {}, Facts())
 
 
+_WHOLE = {  # rule -> the field an integer, a whole float, a fraction (JSON bodies); the facts
+    "FH-J04": (jd({"code": 0}), jd({"code": 0.0}), jd({"code": 1155.5}), Facts()),
+    "FH-J12": (
+        jd(remainTimes=41),
+        jd(remainTimes=41.0),
+        jd(remainTimes=40.5),
+        Facts(remain_before=42),
+    ),
+    "FH-J13": (
+        jd({"timestamp": _ts()}),
+        jd({"timestamp": float(_ts())}),
+        jd({"timestamp": _ts() + 0.5}),
+        Facts(),
+    ),
+}
+
+
+@pytest.mark.parametrize("rule_id", sorted(_WHOLE))
+def test_a_whole_float_is_a_reading_and_a_fraction_a_finding(contract, rule_id):
+    """E-058 (review of session 18): JSON has one number type, so `1155.0` for `code int` is the
+    integer 1155 under a plausible reading: observed (and judged as its integer, FH-J12's count
+    too), a finding only when the policy requires the integer literal; `1155.5` fails under every
+    reading. Session 16's rules failed the whole float outright."""
+    integer, whole, fraction, facts = _WHOLE[rule_id]
+    log = ReadingLog()
+    judge(contract, rule_id, "jd", "faceCompareNew", whole, {}, facts, log)
+    assert log.observed("E-058") == "alternative", log.to_dict()
+    with pytest.raises(CheckFailed) as required:
+        judge(
+            contract,
+            rule_id,
+            "jd",
+            "faceCompareNew",
+            whole,
+            {},
+            facts,
+            ReadingLog({"E-058": "default"}),
+        )
+    assert required.value.basis == "reading"
+    with pytest.raises(CheckFailed) as failed:
+        judge(contract, rule_id, "jd", "faceCompareNew", fraction, {}, facts, ReadingLog())
+    assert failed.value.basis == "seed"
+    judge(contract, rule_id, "jd", "faceCompareNew", integer, {}, facts, log)
+    assert log.observed("E-058") == "mixed"
+
+
 @pytest.mark.parametrize(
     ("errcode", "code", "fails"),
     [(0.0, "0", False), (4.0004e4, "40004", False), (0.5, "0.5", True), ("0", "0", True)],

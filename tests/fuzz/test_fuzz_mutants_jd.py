@@ -142,3 +142,17 @@ def test_an_enum_is_broken_by_values_outside_it_under_every_reading() -> None:
     wrong = _outside(values)
     assert wrong and not {w.casefold() for w in wrong} & {"silent", "lip"}, wrong
     assert "SILENTX" in wrong and "ftp" in wrong
+
+
+def test_a_bad_timestamp_refused_by_the_business_layer_is_refused(contract, gen):
+    """Review of session 17: the seed gives a bad timestamp no code (系统级错误码 详见返回码), so a
+    service checking it behind the gateway (timestamp-window-in-business: 0 refused 43011) refuses
+    it as FH-A18 holds; fuzz filed FH-S03 (a business code where a gateway code was due). A
+    comparison on the same stale timestamp (timestamp-zero-never-expires) is still a problem."""
+    zero = next(
+        c for c in _pinned(gen, "bad-timestamp") if c.detail == "auth malformed_timestamp:0"
+    )
+    with mutant_jd("timestamp-window-in-business", contract) as url:
+        assert _problems(url, zero) == []
+    with mutant_jd("timestamp-zero-never-expires", contract) as url:
+        assert any("invalid_refused: accepted although" in p for p in _problems(url, zero))

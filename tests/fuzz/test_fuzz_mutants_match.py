@@ -1,0 +1,105 @@
+"""Fuzz's faceless-never-matched sends what conformance's FH-L26 and FH-L27 send (a picture or video
+of no one, right after a comparison that matches) and asks the same verdicts (``scored_as_same``,
+``idno_verified``): each mutant of tests/fixtures/mutant_match.py those probes catch, which
+`fuzz --seed 1` missed at b642650, is a problem now, and the emulator behind the same middleware
+none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.mutant_match import DEFECTS, serve
+from hypothesis import HealthCheck, given, settings
+
+from harness.clients import DEMO
+from harness.fuzz import FuzzClient, replay_finding
+from harness.fuzz._checks import check_answer, outcome
+from harness.fuzz._invalid import InvalidCase, invalid_cases, mutators_for, pins_for
+from harness.fuzz._pool import image_pool
+from harness.fuzz._properties import faceless_matched, faceless_request
+from harness.fuzz._rules import Codes
+from harness.fuzz._valid import Gen, match_pair
+
+from .conftest import explain, fuzz
+
+# (defect, the mode of faceless-never-matched that shows it, the rule whose verdict names it)
+CASES = [
+    ("match-image-compared-with-itself", "image", "FH-L26"),
+    ("match-facedata-compared-with-itself", "faceData", "FH-L26"),
+    ("match-answers-previous-result", "faceData", "FH-L26"),
+    ("extdata-merged-into-result", "extData", "FH-L26"),
+    ("match-video-unused", "video", "FH-L27"),
+    ("idno-video-unused", "idno-video", "FH-L27"),
+]
+
+
+@pytest.fixture(scope="module")
+def gen(contract: Any) -> Gen:
+    return Gen(contract, image_pool())
+
+
+def _problems(url: str, gen: Gen, mode: str) -> list[str]:
+    face, faceless = gen.pool.faces[0], gen.pool.synthetic[0]
+    request = faceless_request(gen, mode, face, faceless)
+    with FuzzClient(url, credentials=DEMO, contract=None) as client:
+        client.send(match_pair(gen, face, face))  # a match first, as the property sends
+        exchange = client.send(request)
+    found = outcome(client.contract, request, exchange)
+    return [
+        f"{p.rule}: {p.message}" for p in faceless_matched(gen.contract, request, found, exchange)
+    ]
+
+
+@pytest.mark.parametrize(("defect", "mode", "rule_id"), CASES, ids=[c[0] for c in CASES])
+def test_each_faceless_defect_is_a_fuzz_problem(contract, gen, defect, mode, rule_id):
+    assert DEFECTS[defect].quote
+    with serve(defect, contract) as url:
+        found = _problems(url, gen, mode)
+    assert found and all(f.startswith(f"{rule_id}: ") for f in found), found
+
+
+def test_a_short_fuzz_run_names_the_defect_and_the_emulator_nothing(
+    contract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The property in a short `fuzz --target URL` run: every mode is pinned, so seed 1 and five
+    examples send each; the control gets no finding, a mutant the rule's, and its replay judges
+    it as the run did."""
+    options = dict(is_emulator=False, api="match", max_examples=5, max_rps=0)
+    only = ["match:faceless-never-matched"]
+    with serve(None, contract) as url:
+        result = fuzz(url, tmp_path / "control", only=only, **options)
+    assert result.findings == [], explain(result)
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token)  # the replay's credentials
+    with serve("match-video-unused", contract) as url:
+        result = fuzz(url, tmp_path / "mutant", only=only, **options)
+        assert {f.rule_id for f in result.findings} == {"FH-L27"}, explain(result)
+        replayed = replay_finding(next((tmp_path / "mutant" / "findings").glob("F-*.json")))
+    assert replayed.still_failing and "SILENT video" in replayed.detail, replayed.detail
+
+
+def test_an_unknown_facedata_type_is_sent_on_each_comparison_whatever_the_seed(contract, gen):
+    """enum-outside pins faceData.type on /match and /idno (conformance's FH-L14, FH-L30): a
+    service reading it only for "video" (unknown-type-accepted) is found by any seed; before, a
+    seed drew it or not among every enum of every operation."""
+    pairs = tuple(mutators_for("match", ("match", "matchIdno"), ("enum-outside",)))
+    cases: list[InvalidCase] = []
+    for pin in pins_for(gen, pairs):
+
+        @settings(max_examples=1, database=None, suppress_health_check=list(HealthCheck))
+        @given(invalid_cases(gen, Codes(contract), pairs, pin))
+        def collect(case: InvalidCase) -> None:
+            cases.append(case)
+
+        collect()
+    assert {(c.request.operation, c.field) for c in cases} == {
+        ("match", "faceData.type"),
+        ("matchIdno", "faceData.type"),
+    }
+    on_match = next(c for c in cases if c.request.operation == "match")
+    with serve("unknown-type-accepted", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(on_match.request)
+    problems = check_answer(contract, on_match.request, exchange, case=on_match, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
