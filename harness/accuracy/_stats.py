@@ -50,11 +50,15 @@ def bound_undecided(
     Decided when the exact interval lies above the bound, over ``people`` too when given
     (``(pairs of people with an error, pairs of people compared)``: ``"few_people"`` when a few
     look-alike couples make it, as pairs of the same two people are not independent), or when
-    ``trials`` reach the rule-of-three count (``"few_pairs"`` below it: no count decides)."""
+    ``trials`` reach the rule-of-three count (``"few_pairs"`` below it: no count decides). A
+    sample of that count is decided whoever made its errors: else more false matches of the same
+    couples could turn a failure into a doubt (review of session 18: 4 in 3,000 failed, 12 did
+    not), and a face set of two or three people could never fail."""
+    needed = n_needed_for_zero_failures(bound)
     if clopper_pearson(errors, trials)[0] > bound:
         by_people = people is not None and clopper_pearson(*people)[0] <= bound
-        return "few_people" if by_people else None
-    return "few_pairs" if trials < n_needed_for_zero_failures(bound) else None
+        return "few_people" if by_people and trials < needed else None
+    return "few_pairs" if trials < needed else None
 
 
 def rate(errors: int, trials: int) -> float | None:

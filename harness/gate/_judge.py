@@ -233,7 +233,7 @@ def _undecided(
     """Why the sample cannot decide ``rate <= maximum`` (None when it can), by the accuracy
     suite's rule for its claims (``bound_undecided``, one owner): fewer pairs than a zero count
     needs to show the limit at 95%, unless the interval already lies above it; for FMR over
-    pairs of people too, at any sample size (false matches of a few look-alike couples are no
+    pairs of people too, in a smaller sample (false matches of a few look-alike couples are no
     evidence, as for a documented claim). A limit of 1 is always met; one of 0 is never shown."""
     if maximum >= 1:
         return None
