@@ -185,7 +185,12 @@ class Auth:
     def mode(self, api: str) -> str:
         """``token`` / ``signed`` for valid credentials, else the one broken part by name."""
         if api != "jd":
-            modes: dict[Part, str] = {How.VALID: "token", How.ABSENT: "no_token"}
+            modes: dict[Part, str] = {
+                How.VALID: "token",
+                How.ABSENT: "no_token",
+                How.EXTENDED: "bad_token:extended",
+                How.TRUNCATED: "bad_token:truncated",
+            }
             return modes.get(self.token, "bad_token")
         for name in JD_AUTH_PARAMS:
             if (part := getattr(self, name)) == How.VALID:
@@ -212,6 +217,8 @@ class Auth:
             token = {"token": How.VALID, "no_token": How.ABSENT, "bad_token": How.INVALID}
             if name in token and not variant:
                 return cls(token=token[name])
+            if name == "bad_token" and variant in ("extended", "truncated"):
+                return cls(token=How(variant))
         elif name == "signed":
             return cls(offset_ms=int(variant or 0))
         elif name in ("no_appkey", "wrong_appkey") and not variant:
