@@ -37,7 +37,8 @@ class How(StrEnum):
     APPKEY_TS = "appkeyts"  # sign: MD5(appkey + timestamp): the public appkey for the secret
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
     MICROS = "micros"  # timestamp: now in microseconds (16 digits), not milliseconds
-    TRUNCATED = "truncated"  # sign: the right MD5's first 16 hex digits, not the whole MD5
+    # sign: the right MD5's first 16 hex digits, not the whole MD5; token: its last character cut
+    TRUNCATED = "truncated"
     EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
     STALE = "stale"  # sign: the right MD5 of the timestamp one millisecond before the one sent
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
@@ -81,6 +82,7 @@ class Auth:
                     How.VALID: creds.require_token,
                     How.INVALID: INVALID_TOKEN,
                     How.EXTENDED: lambda: creds.require_token() + "0",
+                    How.TRUNCATED: lambda: _remembered(creds.require_token()[:-1]),
                 },
             )
             return ({} if token is None else {TOKEN_HEADER: token}), {}
@@ -178,6 +180,7 @@ class Auth:
                 How.ABSENT: "no Authorization header",
                 How.INVALID: "an unknown token",
                 How.EXTENDED: "the valid token with a character appended",
+                How.TRUNCATED: "the valid token with its last character cut",
             }
             return plain.get(self.token, "a generated token")
         words = [
@@ -190,7 +193,12 @@ class Auth:
     def mode(self, api: str) -> str:
         """``token`` / ``signed`` for valid credentials, else the one broken part by name."""
         if api != "jd":
-            modes: dict[Part, str] = {How.VALID: "token", How.ABSENT: "no_token"}
+            modes: dict[Part, str] = {
+                How.VALID: "token",
+                How.ABSENT: "no_token",
+                How.EXTENDED: "bad_token:extended",
+                How.TRUNCATED: "bad_token:truncated",
+            }
             return modes.get(self.token, "bad_token")
         for name in JD_AUTH_PARAMS:
             if (part := getattr(self, name)) == How.VALID:
@@ -217,6 +225,8 @@ class Auth:
             token = {"token": How.VALID, "no_token": How.ABSENT, "bad_token": How.INVALID}
             if name in token and not variant:
                 return cls(token=token[name])
+            if name == "bad_token" and variant in ("extended", "truncated"):
+                return cls(token=How(variant))
         elif name == "signed":
             return cls(offset_ms=int(variant or 0))
         elif name in ("no_appkey", "wrong_appkey") and not variant:
@@ -271,6 +281,12 @@ def _value(part: Part, made: dict[Part, Any]) -> str | None:
         return part.value
     make = made.get(part)
     return make() if callable(make) else make
+
+
+def _remembered(value: str) -> str:
+    """A credential cut from a secret (most of it): every later redaction masks it too."""
+    remember_secret(value)
+    return value
 
 
 def _before(stamp: str) -> str:

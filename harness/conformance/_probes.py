@@ -337,20 +337,29 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     )(_auth_probe(Auth(**_kw), "errcode" if _token else "gateway", _meaning, _what, *_more))
 
 
-probe(
+@probe(
     "FH-A17",
     "auth-extended-token",
     api="match",
     erratum="E-016",
-    quote=f"{_TOKEN} (the token with a character appended is another value)",
-)(
-    _auth_probe(
-        Auth(token=How.EXTENDED),
-        "errcode",
-        "Authorization token invalid",
-        "the valid token with a character appended (a service comparing prefixes accepts it)",
-    )
+    quote=f"{_TOKEN} (the token with a character appended, or cut, is another value)",
 )
+def extended_token(p: ProbeContext) -> None:
+    """The valid token with a character appended gets the bad-token code on every operation (a
+    service comparing prefixes accepts it); so does the valid token with its last character cut
+    (a service comparing ``stored.startswith(sent)`` accepts it), on validateData and /match: the
+    operations whose canonical request costs one send."""
+    cases = (
+        (How.EXTENDED, "the valid token with a character appended", p.operations()),
+        (How.TRUNCATED, "the valid token with its last character cut", list(_ONE_SEND)),
+    )
+    for how, what, operations in cases:
+        for operation in operations:
+            request = replace(p.canonical(operation), auth=Auth(token=how))
+            p.expect(request, "errcode", "Authorization token invalid", what)
+
+
+_ONE_SEND = ("liveCode", "match")
 
 
 @probe("FH-A11", "auth-uppercase-sign", api="jd", reading="E-018")
@@ -928,13 +937,16 @@ def livecode_single_use(p: ProbeContext) -> Any:
 )
 def livecode_must_be_issued(p: ProbeContext) -> None:
     """A LIP video with a liveCode validateData did not issue is refused: first an empty one
-    (a service that checks the code only when it is truthy compares the video unchecked), then a
-    forgery.
+    (a service that checks the code only when it is truthy compares the video unchecked), then
+    forgeries: a fresh code with every digit shifted, and a fresh code with its last digit alone
+    shifted (a service comparing all but the last digit, a slice one short, takes it).
 
-    The forgery is a fresh code with every digit shifted; a second shift is tried before a verdict,
-    so that a forgery another caller happened to be issued (4 digits are few) is no finding.
-    Only a match is an acceptance under every reading: E-011's other reading takes success
-    "false" for a comparison that went wrong, as a lip-reading refusal may be.
+    Each forgery is tried twice before a verdict (every digit: from the same code; the last
+    digit: each from a code of its own, since a service that took the first forgery for its
+    code has used that code up), so that a forgery another caller happened to be issued (4 digits
+    are few) is no finding. Only a match is an acceptance under every reading: E-011's other
+    reading takes success "false" for a comparison that went wrong, as a lip-reading refusal
+    may be.
     """
     request = _lip(p, "")
     a = p.ask(request)
@@ -945,10 +957,43 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
             "接口获取; code | String | 是 | 数字验证码)",
             request=request,
         )
+    code = _digit_code(p)
+    if code is None:
+        return
+    every = ["".join(str((int(d) + n) % 10) for d in code) for n in (5, 3)]
+    if _all_matched(p, every):
+        raise Violation(
+            f"Received: a comparison for LIP videos with liveCodes {' and '.join(every)}, which "
+            f"validateData did not issue (it issued {code})\n"
+            "Expected: refused (值通过数字验证码接口获取)"
+        )
+    last = [(code, _last_shifted(code, 5))]  # ``code`` is unused: its forgeries were refused
+    if not _all_matched(p, [last[0][1]]) or (again := _digit_code(p)) is None:
+        return
+    last.append((again, _last_shifted(again, 3)))
+    if _all_matched(p, [last[1][1]]):
+        shown = " and ".join(f"{forged} (validateData issued {issued})" for issued, forged in last)
+        raise Violation(
+            f"Received: a comparison for LIP videos with liveCodes {shown}: each differs from "
+            "the code issued in its last digit alone\n"
+            "Expected: refused (值通过数字验证码接口获取): a code one digit off is not the code"
+        )
+
+
+def _last_shifted(code: str, n: int) -> str:
+    return code[:-1] + str((int(code[-1]) + n) % 10)
+
+
+def _digit_code(p: ProbeContext) -> str | None:
+    """A fresh liveCode of ASCII digits, or None: no code issued, or not ASCII digits ('²' is a
+    digit): the answer rules report why."""
     code = p.fresh_live_code()
-    if code is None or not (code.isascii() and code.isdigit()):
-        return  # no code issued, or not ASCII digits ('²' is a digit): the answer rules report why
-    forged = ["".join(str((int(d) + n) % 10) for d in code) for n in (5, 3)]
+    return code if code is not None and code.isascii() and code.isdigit() else None
+
+
+def _all_matched(p: ProbeContext, forged: list[str]) -> bool:
+    """Whether a LIP video with each forged liveCode was compared as a match (a refusal is held
+    to the unknown-liveCode code; "false" fits E-011's other reading: no verdict either way)."""
     for live_code in forged:
         request = _lip(p, live_code)
         a = p.ask(request)
@@ -956,14 +1001,10 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
             if enveloped(a) and not zero(a):
                 what = f"a LIP video with liveCode {live_code!r}, never issued"
                 p.expect(request, "errcode", "liveCode unknown", what, sent=p.last_response)
-            return  # refused (or no envelope: the HTTP rules' finding)
+            return False  # refused (or no envelope: the HTTP rules' finding)
         if a.decision is False:  # not the same person, or (E-011) the comparison went wrong
-            return
-    raise Violation(
-        f"Received: a comparison for LIP videos with liveCodes {' and '.join(forged)}, which "
-        f"validateData did not issue (it issued {code})\n"
-        "Expected: refused (值通过数字验证码接口获取)"
-    )
+            return False
+    return True
 
 
 # --- throttling -----------------------------------------------------------------------------
@@ -1229,11 +1270,16 @@ def idno_faceless_never_verified(p: ProbeContext) -> None:
     any documented one: nothing of the person was compared with the registry's photo (a service
     that skips the comparison for one kind of customer, a vip, verifies it).
 
+    A verification of the identity's own photo goes first, so that a service answering a later
+    request for the same idNum from a cache of verified identities (keyed by idNum alone) is
+    seen: the picture of no one is another request, with its own comparison.
+
     A refusal (no face), a failed status (E-039) or "false" fits every reading; only "true" is a
     defect: no threshold of the service's own (E-011) makes a picture without a face that person.
     """
     faceless = p.session.pool.faceless
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
+    p.send(p.canonical("matchIdno"))  # verified, or not: either way not the next request's answer
     for person_type in (None, *person_types):
         request = p.canonical("matchIdno").with_json(("faceData", "data"), faceless.b64)
         if person_type is not None:
@@ -1489,17 +1535,27 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     "idno-fields-enforced",
     api="match",
     operations=("matchIdno",),
-    quote="type | String | 是 | 照片:image 视频:video (/idno)",
+    quote="type | String | 是 | 照片:image 视频:video; "
+    "data | String | 是 | 视频数据(base64,文件服务器文件路径或链接) (/idno)",
 )
 def idno_fields_enforced(p: ProbeContext) -> None:
-    """/idno with a faceData.type outside image/video is refused as invalid, as FH-L14 holds
-    /match's type: "audio" is no type the table lists (a service reading the type only for
-    "video" compares it as a photo). The rest of the request is the canonical one, valid under
-    every reading (liveCode and videoType, which E-008 may ask for, included). A name "" is not
-    sent: the document forbids the empty string only for videoType and origin (传该字段时,
-    不能为空字符串, E-034), so a service may take "" for a name it does not check."""
-    request = p.canonical("matchIdno").with_json(_TYPE, "audio")
-    p.expect(request, "errcode", "invalid parameter", "/idno faceData.type 'audio'")
+    """/idno with a faceData.type outside image/video, or faceData without type or without data
+    (both 是 in /idno's table), is refused as invalid, as FH-L14 holds /match's: "audio" is no
+    type the table lists (a service reading the type only for "video" compares it as a photo), a
+    service defaulting type to image takes a request without it, and one falling back to the
+    registry's photo for missing data verifies a request without it. The rest of the request is
+    the canonical one, valid under every reading (liveCode and videoType, which E-008 may ask for,
+    included). A name "" is not sent: the document forbids the empty string only for videoType
+    and origin (传该字段时,不能为空字符串, E-034), so a service may take "" for a name it does
+    not check."""
+    cases = (
+        ("/idno faceData.type 'audio'", (_TYPE, "audio")),
+        ("/idno faceData without type", (_TYPE,)),
+        ("/idno faceData without data", (("faceData", "data"),)),
+    )
+    for what, change in cases:
+        request = p.canonical("matchIdno").with_json(*change)
+        p.expect(request, "errcode", "invalid parameter", what)
 
 
 _TYPE = ("faceData", "type")
@@ -1534,14 +1590,17 @@ def extdata_text_answered(p: ProbeContext) -> None:
     api="match",
     operations=_COMPARISONS,
     quote="errcode | Num | 是 (every answer carries the envelope); async, extData, origin, "
-    "videoType, personType | 否; origin | 来自文件服务器:fds",
+    "videoType, personType | 否; origin | 来自文件服务器:fds; async | 是否开启异步反馈模式",
 )
 def optional_fields_answered(p: ProbeContext) -> None:
     """Each comparison with every optional field of its table sent (valid values) gets an
     envelope, never a server error; so does /match with an image from the file server (origin
-    fds, a path no server holds: the service fetches from its own fds, nothing else).
+    fds, a path no server holds: the service fetches from its own fds, nothing else), and /match
+    in async mode (async true, 开启异步反馈模式), whose answer the answer rules judge as every
+    other: accepted, it carries the traceNo (是) its result is known by (E-013 either way).
 
-    Acceptance is not required: extData's shape and fds paths are undocumented (E-017).
+    Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
+    service may offer async feedback to registered callers alone (附加参数登记).
     """
     optional = {"async": False, "extData": {}}
     match = p.canonical("match").with_json(("image", "origin"), "self")
@@ -1561,6 +1620,11 @@ def optional_fields_answered(p: ProbeContext) -> None:
         "match with image origin fds",
         "an envelope with an errcode (errcode 是), never a server error",
     )
+    p.ask_envelope(
+        p.canonical("match").with_json(("async",), True),
+        "match with async true",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
 
 
 @probe(
@@ -1570,14 +1634,17 @@ def optional_fields_answered(p: ProbeContext) -> None:
     operations=_COMPARISONS,
     quote="async | boolean | 否 | 是否开启异步反馈模式,默认为false; origin | String | 否 | "
     "base64字符串:self ... 默认为 self; personType | String | 否 | 人员类型,normal-普通客户 "
-    "vip-高级客户 inner-内部员工; videoType | String | 否 | type为video时生效",
+    "vip-高级客户 inner-内部员工; videoType | String | 否 | type为video时生效; liveCode | String | "
+    '否; 请求示例 "liveCode":"1232" with "videoType":"SILENT"',
 )
 def documented_values_accepted(p: ProbeContext) -> None:
     """A comparison is accepted with an optional field at a value its table documents (origin
     self and async false, the defaults; each personType; videoType SILENT on a photo, where it
     takes no effect) when it is accepted without the field, and without the fields (all 否) when
     it is accepted with them; so is a video without origin when it is accepted with origin self
-    (默认为 self: a service defaulting a video to fds refuses it).
+    (默认为 self: a service defaulting a video to fds refuses it), and with a fresh liveCode, as
+    the request example sends one with a SILENT video (a service taking a liveCode for LIP alone
+    refuses it).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
@@ -1627,12 +1694,23 @@ def documented_values_accepted(p: ProbeContext) -> None:
             )
     video = {"type": "video", "videoType": "SILENT", "origin": "self"}
     request = _bare(p, "match").with_json(("faceData",), video | {"data": p.session.pool.video.b64})
-    if _ran(p.ask(request)) and _refused(b := p.ask(bare := request.with_json(_VIDEO_ORIGIN))):
+    if not _ran(p.ask(request)):
+        return
+    if _refused(b := p.ask(bare := request.with_json(_VIDEO_ORIGIN))):
         raise Violation(
             f"Received: {b.label}{_named(b.meaning)} for a /match SILENT video without origin, "
             "while the same video with origin self is accepted\n"
             "Expected: accepted: faceData origin is optional (否, 默认为 self)",
             request=bare,
+        )
+    code = p.fresh_live_code()
+    if code is not None and _refused(b := p.ask(coded := request.with_json(("liveCode",), code))):
+        raise Violation(
+            f"Received: {b.label}{_named(b.meaning)} for a /match SILENT video with a liveCode "
+            "validateData issued a moment ago, while the same video without it is accepted\n"
+            "Expected: accepted: liveCode is optional (否), and the request example sends one "
+            'with a SILENT video ("liveCode":"1232", "videoType":"SILENT")',
+            request=coded,
         )
 
 
@@ -1677,13 +1755,20 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     """image.data, and faceData.data on both comparisons, over 400 KiB of decoded bytes, so over
     "400k" under every reading of E-012 (409,600 or 400,000 characters, 400 KiB or 400 kB of
     bytes), is refused: the sentence stands in faceData's origin row as well as in image's, and a
-    service checking one part (or one operation) alone lets the other through."""
+    service checking one part (or one operation) alone lets the other through. Last, a /match
+    SILENT video that size: the row is faceData's, whose data is a photo or a video (视频数据,
+    视频链接), so a service checking photos alone (videos are bigger) lets it through."""
     size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
     data = _b64_image(p, size)
     for operation, part in (("match", "image"), ("match", "faceData"), ("matchIdno", "faceData")):
         request = p.canonical(operation).with_json((part, "data"), data)
         what = f"{operation} {part}.data of {size} bytes ({len(data)} characters)"
         p.expect(request, "errcode", "data over the size limit", what)
+    video = base64.b64encode(padded(p.session.pool.video.data, size)).decode("ascii")
+    face = {"type": "video", "videoType": "SILENT", "data": video}
+    what = f"match a SILENT video in faceData.data of {size} bytes ({len(video)} characters)"
+    request = p.canonical("match").with_json(("faceData",), face)
+    p.expect(request, "errcode", "data over the size limit", what)
 
 
 @probe(

@@ -121,6 +121,20 @@ PROBED = {
     "success-python-bool": ("FH-L19", "FH-M03"),  # FH-L19 sends a comparison that runs
     "traceno-per-second": ("FH-L07", "FH-M05"),  # its answers come within a second
     "livecode-trailing-newline": ("FH-L07", "FH-H05"),  # FH-L07 asks validateData first
+    # round 7
+    "livecode-last-digit-ignored": ("FH-L13", "FH-L13"),
+    "oversize-video-accepted": ("FH-L16", "FH-L16"),
+    "idno-missing-type-accepted": ("FH-L30", "FH-L30"),
+    "idno-facedata-without-data-accepted": ("FH-L30", "FH-L30"),
+    "async-without-traceno": ("FH-L15", "FH-M01"),  # FH-L15 sends async true
+    "idno-verification-cached": ("FH-L23", "FH-L23"),  # a verification first, then no face
+    "token-truncated-accepted": ("FH-A17", "FH-A17"),
+    "match-concurrent-server-error": ("FH-L29", "FH-H01"),  # a burst: may_burst
+    "match-livecode-on-silent-refused": ("FH-L19", "FH-L19"),  # and FH-S02 in a full run
+    # round 7, caught before too (by the same rule in a conform run): one probe shows each
+    "traceno-per-operation": ("FH-L07", "FH-M05"),  # validateData's "1", then /match's
+    "match-success-inverted": ("FH-L19", "FH-M02"),  # FH-L19 sends a comparison that runs
+    "idno-false-without-result": ("FH-L23", "FH-M01"),  # a picture of no one: "false"
 }
 
 

@@ -238,7 +238,7 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "bad_sign:appkeyts", "seconds_timestamp", "bad_sign:truncated",
                  "micros_timestamp"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
-    for mode in ("token", "no_token", "bad_token"):
+    for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated"):
         assert Auth.from_mode("match", mode).mode("match") == mode
     assert Auth.from_mode("jd", "bad_sign:upper") == Auth.from_directive("jd", {"sign": "upper"})
     with pytest.raises(ValueError, match="not one of the auth modes"):

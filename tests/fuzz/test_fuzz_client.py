@@ -85,7 +85,7 @@ def test_jd_auth_modes_build_the_query_they_name(auth: str, expect: Any) -> None
 def test_match_token_modes() -> None:
     seen: list[httpx.Request] = []
     with _client(seen) as client:
-        for auth in ("token", "no_token", "bad_token"):
+        for auth in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated"):
             client.send(
                 Request(
                     api="match",
@@ -98,6 +98,8 @@ def test_match_token_modes() -> None:
             )
     tokens = [r.headers.get("authorization") for r in seen]
     assert tokens[0] == DEMO.token and tokens[1] is None and tokens[2] not in (None, DEMO.token)
+    # FH-A17's two: the valid token extended and cut (a service comparing prefixes takes one)
+    assert tokens[3:] == [DEMO.token + "0", DEMO.token[:-1]]
 
 
 def test_a_request_never_holds_a_secret() -> None:
