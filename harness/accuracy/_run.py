@@ -59,8 +59,11 @@ from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
 
-# refusals of a request's content (not of the caller, not of the moment): see ServiceCompare.final
-DETERMINISTIC_REFUSALS = frozenset({"input", "liveness", "business"})
+# refusals of a request's bytes (not of the caller's account, not of the moment, not of a risk
+# control that the run's own rate may trip): see ServiceCompare.final
+DETERMINISTIC_REFUSALS = frozenset(
+    {"media_unusable", "too_large", "invalid_parameter", "out_of_range", "unsupported_operation"}
+)
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
@@ -116,6 +119,7 @@ class ServiceCompare:
     A throttled answer (E-045) is no outcome: the pair is sent again after a back-off whose gap
     later calls keep, narrowed by each answer that is not throttling."""
 
+    trusts_codes = False  # the emulator's: its undocumented codes (E-014) are its own table's
     max_consecutive_errors = 10
     max_errors_before_an_answer = 3
     max_throttled = 6
@@ -129,10 +133,12 @@ class ServiceCompare:
         preflight: Callable[[], object] | None = None,
         *,
         target: str,
+        trusts_codes: bool = False,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
     ):
         self.client, self.payloads, self.preflight = client, payloads, preflight
+        self.trusts_codes = trusts_codes
         self.overhead = 0  # the preflight's requests: charged to the budget, no pair's calls
         self.target = target
         self.last_error: str | None = None
@@ -202,17 +208,21 @@ class ServiceCompare:
         return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
 
     def final(self, outcome: Outcome) -> bool:
-        """Whether an error outcome is the same next time: a documented refusal the code table
-        says the same request cannot pass later (``retryable: false``: 40005 unusable image
-        data, JD 100 invalid parameter, a liveness or business refusal), of these same bytes. It
-        is cached like an answer, so a re-run does not send (and pay for) the pair again. Auth
-        and a spent quota stop the run instead; a 503 or an internal error is about the moment."""
+        """Whether an error outcome is the same next time: a refusal of these same bytes that
+        the code table says cannot pass later (``retryable: false``, by name: unusable or
+        oversized data, JD's 100 invalid parameter and 43011 out of range). It is cached like an
+        answer, so a re-run does not send (and pay for) the pair again. Only a code the document
+        lists, or the team's ``--codes`` table, or the emulator's own: the internal API's codes
+        are faceharness' guess (E-014), which a live service may use for something transient
+        (review of session 18). Risk control (JD 1159), the account (1107) and its configuration
+        (1162) are not about the bytes; auth and a spent quota stop the run; a 503 or an
+        internal error is about the moment."""
         meaning = self._meaning(outcome)
-        return (
-            meaning is not None
-            and not meaning.retryable
-            and meaning.category in DETERMINISTIC_REFUSALS
-        )
+        if meaning is None or meaning.retryable or meaning.name not in DETERMINISTIC_REFUSALS:
+            return False
+        codes = self.client.contract.codes
+        own = (meaning.api, meaning.where, meaning.code) in codes.own
+        return meaning.documented or own or self.trusts_codes
 
     def __call__(self, pair: PairImages) -> Outcome:
         outcome = self.compare(pair)
@@ -391,7 +401,9 @@ def run_accuracy_suite(
                 timeout=timeout,
                 budget=api_budget,
             ) as client:
-                compare = ServiceCompare(client, payloads, proof, target=label)
+                compare = ServiceCompare(
+                    client, payloads, proof, target=label, trusts_codes=tgt.is_emulator
+                )
                 result = run_accuracy(
                     pairs,
                     compare,

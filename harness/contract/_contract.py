@@ -255,6 +255,7 @@ class CodeTable:
         own: frozenset[tuple[str, str, str]] = frozenset(),
     ) -> None:
         self.shadowed = shadowed  # codes.yaml rows a team's table replaced: still found by meaning
+        self.own = own  # the keys of a team's own rows (``--codes``)
         self._by_key: dict[tuple[str, str, str], Code] = {}
         self._by_name: dict[tuple[str, str], Code] = {}
         # what code_for searches: codes.yaml's rows, not a team's (``own``: their keys)

@@ -271,6 +271,8 @@ def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(
     refused, internal = Outcome(None, None, "40005", "error"), Outcome(None, None, "50000", "error")
     pairs = [PairImages(image("a", f"a{n}"), image("b", f"b{n}"), genuine=False) for n in range(3)]
     guard = _guard([refused, internal, OK], contract)
+    assert not guard.final(refused)  # a live service: 40005 is faceharness' guess (E-014)
+    guard.trusts_codes = True  # the emulator's own table
     with OutcomeCache(tmp_path / "c.jsonl") as cache:
         first = run_accuracy(pairs, guard, cache=cache, claims=[], target="T", api="match",
                              keeps=guard.final)  # fmt: skip
@@ -279,6 +281,7 @@ def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(
         _notes(first, 0, "match", contract)
     )
     again = _guard([OK], contract)  # only the pair refused for the moment is sent again
+    again.trusts_codes = True
     with OutcomeCache(tmp_path / "c.jsonl") as cache:
         second = run_accuracy(pairs, again, cache=cache, claims=[], target="T", api="match",
                               keeps=again.final)  # fmt: skip
@@ -288,6 +291,9 @@ def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(
     assert second.codes == {"40005": 1, "0": 2}
     jd = _guard([], contract, "jd")
     assert jd.final(Outcome(None, None, "100", "error"))  # JD's invalid parameter
+    # review of session 18: risk control, the account and its configuration are not the bytes'
+    for code in ("1159", "1107", "1162"):
+        assert not jd.final(Outcome(None, None, code, "error")), code
     assert not jd.final(Outcome(None, None, "gateway:10020", "error"))  # system busy
     assert not jd.final(Outcome(None, None, "transport", "error"))
 
