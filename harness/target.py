@@ -44,10 +44,25 @@ class Target:
 
 
 def check_url(url: str) -> str:
+    """The base URL as given, without a trailing slash. User info and a query are refused: they
+    would travel into every report (and httpx would send the user info as Basic auth in place of
+    the token); the paths are appended to the URL, which a query would swallow."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
+        shown = url_label(url) if "@" in url else url
         raise UsageError(
-            f"--target {url!r}: expected 'emulator' or an http(s) URL such as http://127.0.0.1:8000"
+            f"--target {shown!r}: expected 'emulator' or an http(s) URL such as "
+            "http://127.0.0.1:8000"
+        )
+    if "@" in parts.netloc:
+        raise UsageError(
+            f"--target {url_label(url)!r}: credentials in the URL (user:password@) are not "
+            "supported; give the token or appkey in the environment or the config file"
+        )
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise UsageError(
+            f"--target {url_label(url)!r}: a base URL takes no query or fragment (the API's "
+            "paths are appended to it)"
         )
     return url.rstrip("/")
 

@@ -31,6 +31,11 @@ def one_line(result: Ran) -> str:
         (["--engine", "slow"], "--engine 'slow': expected fast or dlib"),
         (["--target", "ftp://x"], "--target 'ftp://x': expected 'emulator' or an http(s) URL"),
         (["--target", "http://127.0.0.1:9"], "no credentials for a live target"),
+        (  # review of session 18: the user info went into every report (and as Basic auth)
+            ["--target", "http://bob:pAsSwOrD@127.0.0.1:9/base"],
+            "--target 'http://127.0.0.1:9/base': credentials in the URL",
+        ),
+        (["--target", "http://127.0.0.1:9/b?k=x"], "a base URL takes no query or fragment"),
         (
             ["--target", "http://127.0.0.1:9", "--engine", "dlib"],
             "--engine chooses the emulator's face engine",
@@ -45,6 +50,8 @@ def one_line(result: Ran) -> str:
         "engine",
         "target",
         "credentials",
+        "userinfo",
+        "query",
         "engine-url",
         "faces",
         "policy",
@@ -55,7 +62,7 @@ def one_line(result: Ran) -> str:
 def test_gate_refuses_bad_input_with_one_line_and_exit_2(cli, tmp_path, args, expected):
     result = cli("gate", "--out", str(tmp_path / "run"), *args)
     assert result.returncode == 2
-    assert expected in one_line(result)
+    assert expected in one_line(result) and "pAsSwOrD" not in result.stderr
     assert not (tmp_path / "run" / "summary.json").exists()
 
 
