@@ -78,7 +78,7 @@ _HEX_BYTES_RE = re.compile(
 # ... or escaped: Python's repr (b'\xff\xd8...' to its quote), or \x escapes another language
 # quoted (to the end of the line: where they end cannot be told; backslashes doubled, as JSON's).
 _ESCAPED_BYTES_RE = re.compile(
-    r"""b'(?:\\.|[^\\'])*+'?|b"(?:\\.|[^\\"])*+"?"""
+    r"""b'(?:\\\\.|\\.|[^\\'])*+'?|b"(?:\\\\.|\\.|[^\\"])*+"?"""
     r"""|(?:\\{1,2}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
 )
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
@@ -171,14 +171,22 @@ def _hex_bytes_image(text: str) -> str:
 
 
 def _escaped_bytes_image(text: str) -> str:
+    """Masked when its first bytes are an image's; hashed as text if the rest will not decode
+    (a run cut at a quote its JSON text escaped once more)."""
     body = text[2:].rstrip(text[1]) if text[:2] in ("b'", 'b"') else text
-    try:
-        data = codecs.escape_decode(body.encode("latin-1", "replace"))[0]
+
+    def unescaped(part: str) -> bytes:
+        data: bytes = codecs.escape_decode(part.encode("latin-1", "replace"))[0]
         if data[:2] == b"\\x":  # the escapes were escaped again (JSON's text)
             data = codecs.escape_decode(data)[0]
+        return data
+
+    try:
+        if not _is_image(unescaped(body[:160].rstrip("\\"))):
+            return text
+        return image_placeholder(unescaped(body))
     except (ValueError, UnicodeError):
-        return text
-    return _image_or_text(data, text)
+        return image_placeholder(text.encode("utf-8", "replace"))
 
 
 class _Secrets(NamedTuple):

@@ -133,6 +133,7 @@ def test_image_forms() -> None:
         pytest.param(", ".join(f"0x{b:02x}" for b in JPEG), id="c-array"),
         pytest.param(repr(JPEG), id="python-repr"),
         pytest.param(repr(JPEG)[2:-1], id="x-escapes"),
+        pytest.param(json.dumps(repr(JPEG)), id="python-repr-in-json-text"),
         pytest.param(",".join(map(str, JPEG)), id="csv-bytes"),
         pytest.param(",".join(str(b - 256 if b > 127 else b) for b in JPEG), id="signed-csv"),
         pytest.param("  ".join(_wrap(JPEG_B64, 76)), id="double-spaces"),
