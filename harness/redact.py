@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import functools
 import hashlib
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeVar, get_args
+from typing import Any, NamedTuple, TypeVar, get_args
 from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel
+
+from harness.signatures import sniff_format
 
 MASK = "***"
 # Enumerated fields: a (silly) secret such as "pass" must not rewrite the verdict.
@@ -52,22 +55,31 @@ _JSON_TEXT_RES = (
 _IMAGE_RE = re.compile(
     r"(?<![A-Za-z0-9+/_-])(?:data:[\w.+/-]+;base64,)?"
     r"(?=[A-Za-z0-9+/_\\\r\n-]{" + str(IMAGE_MIN_CHARS) + r"})"
-    r"(?:[A-Za-z0-9+/_-]++|\r?\n|\\n|\\/)++={0,2}"
+    r"(?:[A-Za-z0-9+/_-]++|\r?\n|\\r|\\n|\\/)++={0,2}"
 )
 _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
 # Decimal digits only: an image's base64 (6 bits a character) has letters in any 256 characters
 # (a run of 256 digits has a chance of (10/64)**256), so digits alone are a number, kept as sent.
 _NUMBER_RE = re.compile(r"-?[0-9]+")
-# An image no run above catches: base64 broken into pieces by single spaces (a target's wrapped
-# echo), or the bytes as a list of numbers; masked only when they decode to an image signature.
+# An image no run above catches, masked only when it decodes to an image signature: base64 broken
+# into pieces by blanks or line breaks (a target's wrapped echo: MIME's 76 columns, PEM's 64, any
+# width from 16, spaces, tabs, CRLF as it is or as JSON's escapes), ...
+_BLANKS = r"(?:[ \t\r\n]|\\[rnt])++"
 _SPACED_RE = re.compile(
     r"(?<![A-Za-z0-9+/])(?:data:[\w.+/-]+;base64,)?"
-    r"(?:[A-Za-z0-9+/]{40,}+ ){3,}+[A-Za-z0-9+/]*+={0,2}"
+    r"(?:[A-Za-z0-9+/]{16,}+" + _BLANKS + r"){3,}+[A-Za-z0-9+/]*+={0,2}"
 )
-# (as unsigned bytes, or as Java's signed ones: the JD imgArr the harness itself sends)
-_BYTE_LIST_RE = re.compile(
-    r"\[\s*(?:255\s*,\s*216\s*,\s*255|137\s*,\s*80\s*,\s*78\s*,\s*71|-1\s*,\s*-40\s*,\s*-1"
-    r"|-119\s*,\s*80\s*,\s*78\s*,\s*71)(?:\s*,\s*-?\d{1,3})*+\s*\]?"
+# ... the bytes as numbers: a list (signed, as Java's byte[], or unsigned), bracketed or not ...
+_BYTE_LIST_RE = re.compile(r"(?<![\d.-])(?:\[\s*)?-?\d{1,3}(?:\s*,\s*-?\d{1,3}){15,}+(?:\s*\])?")
+# ... as hex pairs apart (a hexdump: "ff d8 ff", "ff:d8", "0xff, 0xd8"; unbroken hex is a run) ...
+_HEX_BYTES_RE = re.compile(
+    r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{2}(?:(?:[ :,]\s*|\s+)(?:0x)?[0-9a-f]{2}){15,}+(?![0-9a-z])"
+)
+# ... or escaped: Python's repr (b'\xff\xd8...' to its quote), or \x escapes another language
+# quoted (to the end of the line: where they end cannot be told; backslashes doubled, as JSON's).
+_ESCAPED_BYTES_RE = re.compile(
+    r"""b'(?:\\\\.|\\.|[^\\'])*+'?|b"(?:\\\\.|\\.|[^\\"])*+"?"""
+    r"""|(?:\\{1,2}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
 )
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
@@ -79,7 +91,6 @@ _SIGNS_LOCK = threading.Lock()
 SECRETS_CAP = 64
 SECRET_MIN_CHARS = 8
 _SECRETS: dict[str, None] = {}
-_REMEMBERED: list[str] = []
 _SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
 
 
@@ -103,7 +114,7 @@ def remember_secret(value: str) -> None:
         _SECRETS[value] = None
         if len(_SECRETS) > SECRETS_CAP:
             del _SECRETS[next(iter(_SECRETS))]
-        _REMEMBERED = _secret_variants(_SECRETS)
+        _REMEMBERED = _secret_variants(_SECRETS, echoes=False)
 
 
 def is_secret_key(key: str) -> bool:
@@ -120,7 +131,7 @@ def _image_for_match(text: str) -> str:
     payload = _DATA_URI_PREFIX.sub("", text)
     if len(payload) < IMAGE_MIN_CHARS or (payload is text and _NUMBER_RE.fullmatch(text)):
         return text  # a plain number (a score, a code a target sent) is no image's base64
-    payload = re.sub(r"\r?\n|\\n", "", payload).replace("\\/", "/")
+    payload = re.sub(r"\r?\n|\\r|\\n", "", payload).replace("\\/", "/")
     try:
         if "-" in payload or "_" in payload:
             data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
@@ -132,50 +143,122 @@ def _image_for_match(text: str) -> str:
 
 
 def _is_image(data: bytes) -> bool:
-    """``harness.imaging.sniff_format`` decides; its import (PIL, numpy) is paid only for bytes
-    that start as one of its signatures can."""
-    if data[:1] not in _SIGNATURE_STARTS and data[4:8] != b"ftyp":
-        return False
-    from harness.imaging import sniff_format
-
     return sniff_format(data) is not None
 
 
-_SIGNATURE_STARTS = frozenset(bytes([b]) for b in b"\xff\x89GRIMB\x00")
+def _image_or_text(data: bytes, text: str) -> str:
+    return image_placeholder(data) if _is_image(data) else text
 
 
 def _spaced_image(text: str) -> str:
-    payload = _DATA_URI_PREFIX.sub("", text).replace(" ", "")
+    payload = re.sub(r"[ \t\r\n]|\\[rnt]", "", _DATA_URI_PREFIX.sub("", text))
     try:
         data = base64.b64decode(payload + "=" * (-len(payload) % 4))
     except (binascii.Error, ValueError):
         return text
-    return image_placeholder(data) if _is_image(data) else text
+    return _image_or_text(data, text)
 
 
 def _byte_list_image(text: str) -> str:
     values = [int(v) for v in re.findall(r"-?\d+", text)]
     if any(not -128 <= v <= 255 for v in values):
         return text
-    return image_placeholder(bytes(v % 256 for v in values))
+    return _image_or_text(bytes(v % 256 for v in values), text)
 
 
-def _secret_variants(secrets: Iterable[str]) -> list[str]:
+def _hex_bytes_image(text: str) -> str:
+    return _image_or_text(bytes.fromhex(re.sub(r"(?i)0x|[^0-9a-f]", "", text)), text)
+
+
+def _escaped_bytes_image(text: str) -> str:
+    """Masked when its first bytes are an image's; hashed as text if the rest will not decode
+    (a run cut at a quote its JSON text escaped once more)."""
+    body = text[2:].rstrip(text[1]) if text[:2] in ("b'", 'b"') else text
+
+    def unescaped(part: str) -> bytes:
+        data: bytes = codecs.escape_decode(part.encode("latin-1", "replace"))[0]
+        if data[:2] == b"\\x":  # the escapes were escaped again (JSON's text)
+            data = codecs.escape_decode(data)[0]
+        return data
+
+    try:
+        if not _is_image(unescaped(body[:160].rstrip("\\"))):
+            return text
+        return image_placeholder(unescaped(body))
+    except (ValueError, UnicodeError):
+        return image_placeholder(text.encode("utf-8", "replace"))
+
+
+class _Secrets(NamedTuple):
+    """The forms of the secrets to mask: ``exact`` as they are, ``folded`` lower-cased (matched
+    whatever their case)."""
+
+    exact: tuple[str, ...]
+    folded: tuple[str, ...]
+
+
+_URLSAFE = str.maketrans("+/", "-_")
+
+
+def _echoes(secret: str) -> tuple[set[str], set[str]]:
+    """What a target may echo a credential of ``SECRET_MIN_CHARS`` or more as: (case matters,
+    case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
+    longer encoded text: only the characters the secret alone decides), and, whatever the case,
+    itself, every byte percent-encoded, as HTML character references or as JSON's \\u escapes."""
+    raw = secret.encode()
+    folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
+              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw)}  # fmt: skip
+    exact = set()
+    for shift in range(3):
+        text = base64.b64encode(bytes(shift) + raw).decode()
+        inner = text[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
+        exact |= {inner, inner.translate(_URLSAFE)}
+    return exact, {f.lower() for f in folded}
+
+
+def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets:
+    """The forms to mask of ``secrets``; ``echoes``: their encoded forms too (a run's own
+    secrets, given to every writer; not the remembered ones, a scan each per string)."""
     usable = [s for s in secrets if isinstance(s, str) and s.strip()]
-    found = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
+    exact = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
+    folded: set[str] = set()
+    for secret in usable:
+        if echoes and len(secret) >= SECRET_MIN_CHARS:
+            more_exact, more_folded = _echoes(secret)
+            exact |= more_exact
+            folded |= more_folded
     # Longest first, so a secret containing another one is masked whole.
-    return sorted(found, key=len, reverse=True)
+    return _Secrets(
+        tuple(sorted(exact, key=len, reverse=True)), tuple(sorted(folded, key=len, reverse=True))
+    )
 
 
-def _redact_str(text: str, secrets: list[str]) -> str:
-    for secret in (*secrets, *_REMEMBERED) if _REMEMBERED else secrets:
+_REMEMBERED = _secret_variants(())
+
+
+def _mask_secrets(text: str, secrets: _Secrets) -> str:
+    for secret in secrets.exact:
         text = text.replace(secret, MASK)
+    lowered = text.lower() if secrets.folded else text
+    for secret in secrets.folded:
+        if secret in lowered:
+            text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+            lowered = text.lower()
+    return text
+
+
+def _redact_str(text: str, secrets: _Secrets) -> str:
+    text = _mask_secrets(text, secrets)
+    if _REMEMBERED.exact:
+        text = _mask_secrets(text, _REMEMBERED)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
-        if " " in text:
-            text = _SPACED_RE.sub(lambda m: _spaced_image(m.group(0)), text)
-        if "[" in text:
+        text = _SPACED_RE.sub(lambda m: _spaced_image(m.group(0)), text)
+        if "," in text:
             text = _BYTE_LIST_RE.sub(lambda m: _byte_list_image(m.group(0)), text)
+        text = _HEX_BYTES_RE.sub(lambda m: _hex_bytes_image(m.group(0)), text)
+        if "\\x" in text:
+            text = _ESCAPED_BYTES_RE.sub(lambda m: _escaped_bytes_image(m.group(0)), text)
     if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
         text = _SIGN_RE.sub(lambda m: MASK if m.group(0).lower() in _SIGNS else m.group(0), text)
     if "=" in text:
@@ -187,8 +270,8 @@ def _redact_str(text: str, secrets: list[str]) -> str:
     return text
 
 
-def _redact_bytes(data: bytes, secrets: list[str]) -> str:
-    if len(data) >= IMAGE_MIN_CHARS // 2 or data[:3] == b"\xff\xd8\xff" or data[:4] == b"\x89PNG":
+def _redact_bytes(data: bytes, secrets: _Secrets) -> str:
+    if len(data) >= IMAGE_MIN_CHARS // 2 or _is_image(data):
         return image_placeholder(data)
     try:
         return _redact_str(data.decode("utf-8"), secrets)
@@ -207,7 +290,7 @@ def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
     return all(_byte(v) for v in items)
 
 
-def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[str]) -> Any:
+def _walk(obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[str]) -> Any:
     if isinstance(obj, str):
         return _redact_str(obj, secrets)
     if isinstance(obj, (bytes, bytearray, memoryview)):
@@ -223,8 +306,14 @@ def _walk(obj: Any, secrets: list[str], keep: frozenset[str], names: frozenset[s
             out[new_key] = MASK if secret else _walk(value, secrets, keep, names)
         return out
     if isinstance(obj, (list, tuple)):
-        if obj and obj[0] in (255, 137, -1, -119) and _image_bytes(obj):
+        if obj and _byte(obj[0]) and _image_bytes(obj):
             return image_placeholder(bytes(v % 256 for v in obj))  # an image's byte values
+        if len(obj) > 1 and all(isinstance(v, str) for v in obj):
+            joined = " ".join(obj)  # an image's base64 in pieces, one a string
+            if len(joined) >= IMAGE_MIN_CHARS and _SPACED_RE.fullmatch(joined):
+                masked = _spaced_image(joined)
+                if masked != joined:
+                    return masked
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
             items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
         else:

@@ -17,6 +17,8 @@ CODINGS = ("gzip", "x-gzip", "deflate", "br")
 
 
 class _Zlib:
+    name = "gzip"
+
     def __init__(self, wbits: int) -> None:
         self._inflater = zlib.decompressobj(wbits)
 
@@ -36,6 +38,8 @@ class _Zlib:
 class _Deflate(_Zlib):
     """zlib-wrapped, or raw as some servers send: httpx decides on the first data it decodes."""
 
+    name = "deflate"
+
     def __init__(self) -> None:
         super().__init__(zlib.MAX_WBITS)
         self._first = True
@@ -53,6 +57,8 @@ class _Deflate(_Zlib):
 
 
 class _Brotli:
+    name = "br"
+
     def __init__(self) -> None:
         import brotli  # httpx's and geventhttpclient's dependency
 
@@ -89,15 +95,17 @@ def layers(codings: Iterable[str]) -> list[_Layer]:
 
 
 def decoded(chunks: Iterable[bytes], codings: Iterable[str], cap: int) -> bytes:
-    """The body of raw ``chunks`` with its ``codings`` undone, as httpx undoes them (a stream cut
-    short keeps what inflated): the sender's and load's one reading of an answer's body. Raises
-    :class:`AnswerTooLarge` once it inflates past ``cap`` bytes, :class:`UndecodableBody` if it is
-    not what its codings say."""
+    """The body of raw ``chunks`` with its ``codings`` undone, as httpx undoes them: every
+    transport's one reading of an answer's body. Raises :class:`AnswerTooLarge` once it inflates
+    past ``cap`` bytes, :class:`UndecodableBody` if it is not what its codings say, a compressed
+    stream cut short among them (httpx keeps what inflated: a gzip body without its end, its CRC
+    never checked, read as a whole answer; RFC 1952 2.2: a member ends with its CRC and size)."""
     stack = layers(codings)
     parts: list[bytes] = []
-    size = 0
+    size = came = 0
     try:
         for raw in chunks:
+            came += len(raw)
             for part in inflated(stack, raw):
                 size += len(part)
                 parts.append(part)
@@ -106,6 +114,9 @@ def decoded(chunks: Iterable[bytes], codings: Iterable[str], cap: int) -> bytes:
                     raise AnswerTooLarge(
                         f"the answer's body ran past {cap // (1024 * 1024)} MiB; reading stopped"
                     )
+        cut = next((layer.name for layer in stack if not layer.finished), None)
+        if came and cut:  # an empty body labelled with a coding is read as empty, as httpx does
+            raise UndecodableBody(f"the {cut} stream ends before its end ({size} bytes inflated)")
         return b"".join(parts)
     finally:
         parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body

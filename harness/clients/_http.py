@@ -276,7 +276,7 @@ class _Client(Sender):
             raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {said}")
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
-        if exchange.body is None:
+        if exchange.body is None and exchange.content.strip() != b"null":  # null is JSON
             snippet = exchange.content[:60].decode("utf-8", "replace")
             raise TransportFailure(
                 f"{where}: HTTP {exchange.status} with a body that is not JSON ({snippet!r})"

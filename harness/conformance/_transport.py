@@ -11,13 +11,14 @@ import logging
 import re
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import requests
 import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ReadTimeoutError
+from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from harness.clients import (
     MAX_ANSWER_BYTES,
@@ -27,11 +28,13 @@ from harness.clients import (
     DeadlineExceeded,
     Exchange,
     Request,
+    UndecodableBody,
     head_too_large,
     no_answer_text,
     refused_head,
 )
 from harness.clients._deadline import too_large_message
+from harness.clients._decoding import decoded
 from harness.contract import load_contract, no_answer_kind
 from harness.contract._answer import _chain_text
 from harness.redact import redact_text
@@ -98,6 +101,10 @@ class RequestDeadlineExceeded(DeadlineExceeded, requests.Timeout):
 
 class RequestAnswerTooLarge(AnswerTooLarge, requests.exceptions.ChunkedEncodingError):
     """The answer's body ran past ``MAX_ANSWER_BYTES`` (kind ``oversized body``)."""
+
+
+class RequestUndecodableBody(UndecodableBody, requests.exceptions.ContentDecodingError):
+    """The body is not what its ``Content-Encoding`` says (kind ``undecodable body``)."""
 
 
 class _Guard:
@@ -301,15 +308,36 @@ class DeadlineAdapter(requests.adapters.HTTPAdapter):
 
 
 def _read_capped(response: requests.Response, request: requests.PreparedRequest) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_content(64 * 1024):
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            response.close()
-            raise RequestAnswerTooLarge(too_large_message(), request=request, response=response)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The body read as the sender reads it (:func:`harness.clients.decoded`: the raw bytes
+    inflated a piece at a time, capped, a compressed stream cut short refused); requests'
+    own errors for what the connection does."""
+    try:
+        return decoded(
+            _raw_chunks(response),
+            response.raw.headers.getlist("content-encoding"),
+            MAX_ANSWER_BYTES,
+        )
+    except AnswerTooLarge:
+        response.close()
+        raise RequestAnswerTooLarge(
+            too_large_message(), request=request, response=response
+        ) from None
+    except UndecodableBody as exc:
+        raise RequestUndecodableBody(
+            f"the body is not what its Content-Encoding says: {exc}",
+            request=request,
+            response=response,
+        ) from None
+
+
+def _raw_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body's bytes as they came (its transfer coding undone), with requests' errors."""
+    try:
+        yield from response.raw.stream(64 * 1024, decode_content=False)
+    except ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc) from exc
+    except ReadTimeoutError as exc:
+        raise requests.ConnectionError(exc) from exc
 
 
 def _quiet_header_warnings(record: logging.LogRecord) -> bool:

@@ -21,6 +21,8 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
+from harness.signatures import sniff_format as sniff_format
+
 ImageRejectReason = Literal[
     "not_image",  # no known image signature (empty, text, random bytes)
     "unsupported_format",  # a real image, but not one of the accepted formats (gif, bmp, webp, ...)
@@ -60,21 +62,6 @@ SUPPORTED_FORMATS: Final[frozenset[str]] = frozenset({"jpeg", "png"})  # the doc
 _PNG_IEND: Final = b"IEND\xaeB`\x82"  # IEND chunk type + its fixed CRC
 _JPEG_EOI: Final = b"\xff\xd9"
 _PADDING: Final = b"\x00\xff\r\n\t "  # what some encoders and uploaders append after the end
-# Signatures, tried in order; a BMP's DIB header size is one of 12, 16, 40, 52, 56, 64, 108, 124
-_SIGNATURES: Final = re.compile(
-    rb"(?P<jpeg>\xff\xd8\xff)|(?P<png>\x89PNG\r\n\x1a\n)|(?P<gif>GIF8[79]a)"
-    rb"|(?P<webp>RIFF.{4}WEBP)|(?P<tiff>II\*\x00|MM\x00\*)"
-    rb"|(?P<bmp>BM.{12}[\x0c\x10\x28\x34\x38\x40\x6c\x7c]\x00\x00\x00)"
-    rb"|(?P<heic>.{4}ftyp(?:heic|heix|mif1))|(?P<avif>.{4}ftypavi[fs])"
-    rb"|(?P<ico>\x00\x00\x01\x00(?!\x00\x00)..)",
-    re.S,
-)
-
-
-def sniff_format(data: bytes) -> str | None:
-    """The format by its signature (also unaccepted ones: *unsupported*, not *not an image*)."""
-    found = _SIGNATURES.match(bytes(data[:32]))
-    return found.lastgroup if found else None
 
 
 def looks_complete(data: bytes, fmt: str) -> bool:

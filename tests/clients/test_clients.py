@@ -133,8 +133,9 @@ def test_unusable_answers_are_transport_failures(capture, contract, answer, mess
         ("/tech/ai/face/match", b'{"errcode": 0, "data": {"result": {"score": NaN}}}'),
         ("/tech/ai/face/match/validateData", b'{"errcode": 0, "data": {"result": {"code": 1}}}'),
         ("/jdai/faceCompareNew", b'{"code": "10000", "remainTimes": Infinity}'),
+        ("/tech/ai/face/match", b"null"),
     ],
-    ids=["number-score", "nan-score", "number-code", "infinite-remain"],
+    ids=["number-score", "nan-score", "number-code", "infinite-remain", "null"],
 )
 def test_an_envelope_the_models_cannot_read_is_a_transport_failure(capture, contract, path, answer):
     """A service's answer of another type than the documents say is one line (exit 2 for
@@ -151,10 +152,13 @@ def test_an_envelope_the_models_cannot_read_is_a_transport_failure(capture, cont
     with match, jd, pytest.raises(TransportFailure) as failed:
         calls[path]()
     # NaN and Infinity are no JSON (RFC 8259): the body is not JSON, not a value of a wrong type
+    # ``null`` is JSON (hostile session 18: it was called "a body that is not JSON")
     said = (
         "HTTP 200 with a body that is not JSON"
         if b"NaN" in answer or b"Inf" in answer
-        else ("the answer does not fit ")
+        else "HTTP 200 with JSON that is not an object"
+        if answer == b"null"
+        else "the answer does not fit "
     )
     assert str(failed.value).startswith(f"POST {path}: {said}")
     assert "\n" not in str(failed.value)

@@ -175,7 +175,7 @@ _CODED = {  # Content-Encoding: the body sent under it
     "gzip, gzip": gzip.compress(gzip.compress(_PLAIN)),
     "br, gzip, identity": gzip.compress(brotli.compress(_PLAIN)),
     "zstd": _PLAIN,  # a coding httpx does not undo here: the body as it came
-    "gzip ": gzip.compress(_PLAIN)[:-100],  # cut short: httpx keeps what inflated
+    "gzip ": gzip.compress(_PLAIN)[:-100],  # cut short: httpx keeps what inflated; refused here
     "br ": brotli.compress(_PLAIN) + b"junk",  # undecodable
     "deflate ": _PLAIN,  # undecodable
 }
@@ -184,7 +184,8 @@ _CODED = {  # Content-Encoding: the body sent under it
 @pytest.mark.parametrize("chunk", [3, 1000, 1 << 20])
 def test_an_answer_is_decoded_exactly_as_httpx_decodes_it(chunk):
     """The sender inflates the raw bytes itself (to stop at the cap): what it reads, or the error
-    it stops with, is httpx's, whatever the codings and however the body comes in chunks."""
+    it stops with, is httpx's, whatever the codings and however the body comes in chunks; but a
+    compressed stream cut short, which httpx keeps as what inflated, is undecodable."""
 
     class Chunks(httpx.SyncByteStream):
         def __init__(self, body: bytes) -> None:
@@ -206,8 +207,28 @@ def test_an_answer_is_decoded_exactly_as_httpx_decodes_it(chunk):
         with http_client(transport=httpx.MockTransport(answer)) as client:
             by_httpx = outcome(client, lambda r: r.read())
             by_sender = outcome(client, read_capped)
-        assert by_sender == by_httpx, coding
+        if coding == "gzip ":
+            assert by_httpx == _PLAIN[: len(by_httpx)] and by_sender[0] is httpx.DecodingError
+            assert "the gzip stream ends before its end" in by_sender[1], by_sender
+        else:
+            assert by_sender == by_httpx, coding
         assert coding not in ("deflate", " Deflate") or by_sender == _PLAIN
+
+
+@pytest.mark.parametrize("behaviour", ["truncated_gzip", "truncated_gzip_half"])
+def test_a_gzip_body_cut_short_is_undecodable_to_every_transport(behaviour):
+    """Session 18 (hostile): a gzip body without its end (its CRC and size, or half its data) was
+    read as what inflated, by the sender (httpx's reading) and by conformance's session (urllib3):
+    a success whose integrity nothing checked, or half a JSON text. RFC 1952 2.2: a member ends
+    with its CRC32 and size; both transports now read it as an undecodable body."""
+    with HostileTarget((behaviour,)) as target, Sender(target.url, credentials=DEMO) as sender:
+        sent = sender.send(Request("match", "liveCode", "POST", "/x", json={}))
+    assert sent.status == 0 and sent.no_answer == "undecodable body", (sent.status, sent.content)
+    with HostileTarget((behaviour,)) as target, deadline_session() as session:
+        with pytest.raises(requests.exceptions.ContentDecodingError) as raised:
+            session.post(target.url + "/x", json={}, timeout=5)
+    assert no_answer_kind(raised.value) == "undecodable body"
+    assert "the gzip stream ends before its end" in str(raised.value)
 
 
 def test_every_transport_reads_an_answer_by_its_codings_and_stops_at_its_end():

@@ -17,6 +17,10 @@ from .builders import JPEG, JPEG_B64, SECRETS
 JPEG_SHA = hashlib.sha256(JPEG).hexdigest()
 
 
+def _wrap(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)]
+
+
 def _outputs(run: Path) -> dict[str, bytes]:
     files = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
     assert set(files) >= {"summary.json", "junit.xml", "report.html"}
@@ -120,6 +124,73 @@ def test_image_forms() -> None:
     assert redact({"body": json.dumps({"img": JPEG_B64})}) == {
         "body": json.dumps({"img": expected})
     }
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(JPEG.hex(" "), id="hexdump"),
+        pytest.param(", ".join(f"0x{b:02x}" for b in JPEG), id="c-array"),
+        pytest.param(repr(JPEG), id="python-repr"),
+        pytest.param(repr(JPEG)[2:-1], id="x-escapes"),
+        pytest.param(json.dumps(repr(JPEG)), id="python-repr-in-json-text"),
+        pytest.param(",".join(map(str, JPEG)), id="csv-bytes"),
+        pytest.param(",".join(str(b - 256 if b > 127 else b) for b in JPEG), id="signed-csv"),
+        pytest.param("  ".join(_wrap(JPEG_B64, 76)), id="double-spaces"),
+        pytest.param("\t".join(_wrap(JPEG_B64, 76)), id="tabs"),
+        pytest.param(" ".join(_wrap(JPEG_B64, 32)), id="32-columns"),
+        pytest.param(json.dumps("\r\n".join(_wrap(JPEG_B64, 76))), id="json-crlf"),
+    ],
+)
+def test_image_echoed_in_other_wrappings(form: str) -> None:
+    """Session 18 (hostile): a target echoes a face in a form no base64 run catches; each is
+    masked (it decodes to an image signature), the text around it kept (\\x escapes run to the
+    end of their line: where they stop cannot be told)."""
+    out = redact_text(f"cannot decode {form}\nend")
+    assert out.startswith("cannot decode ") and out.endswith("\nend"), out[:200]
+    assert "<image sha256=" in out and JPEG[100:116].hex() not in out.replace(" ", ""), out[:200]
+    assert ",".join(map(str, JPEG[100:116])) not in out and JPEG_B64[200:240] not in out
+
+
+def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
+    pieces = _wrap(JPEG_B64, 64)
+    assert redact({"image": pieces}) == {"image": f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"}
+    words = ["word"] * 100
+    assert redact({"w": words}) == {"w": words}
+
+
+def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
+    """The signatures are :mod:`harness.signatures`' (one list): a GIF's bytes as numbers were
+    kept (redact knew JPEG's and PNG's first bytes only)."""
+    gif = b"GIF89a" + bytes(range(250)) * 4
+    expected = f"<image sha256={hashlib.sha256(gif).hexdigest()} bytes={len(gif)}>"
+    assert redact({"decoded": list(gif)}) == {"decoded": expected}
+    assert redact_text(f"bytes {list(gif)}") == f"bytes {expected}"
+
+
+def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
+    """Session 18 (hostile): a target echoes a credential percent-encoded byte by byte, as HTML
+    character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
+    (alone or inside a longer encoded text)."""
+    secret = "hostile-audit-token-7f3a9"
+    raw = secret.encode()
+    forms = [
+        "".join(f"%{b:02X}" for b in raw),
+        "".join(f"&#{b};" for b in raw),
+        "".join(f"&#x{b:x};" for b in raw),
+        "".join(f"\\u{b:04x}" for b in raw),
+        secret.swapcase(),
+        base64.b64encode(raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        base64.b64encode(b"Bearer " + raw).decode(),
+        base64.b64encode(b"user:" + raw).decode(),
+    ]
+    for form in forms:
+        out = redact_text(f"rejected {form} end", [secret])
+        assert out.startswith("rejected ") and MASK in out, (form, out)
+        core = form[3:-3] if len(form) > 12 else form
+        assert core not in out, (form, out)
+    assert redact_text("rejected HoStIlE end", ["hostile"]) == "rejected HoStIlE end"  # short
 
 
 def test_undecodable_image_like_string_hashes_the_text() -> None:
