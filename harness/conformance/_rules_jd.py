@@ -406,7 +406,9 @@ def msg_score_is_score(ctx: RuleContext, response: Exchange, request: Request) -
     of one comparison that disagree leave the caller to guess which was decided on. A msg
     without ``分数`` (E-027: the wording is the service's) is not judged."""
     result = _business(ctx, response)
-    said = _SCORE_IN_MSG.search(result.get("msg", "") or "") if result else None
+    msg = result.get("msg") if result else None
+    said = _SCORE_IN_MSG.search(msg) if isinstance(msg, str) else None  # a msg of another type
+    # is FH-J's schema rule's to judge
     score = parse_score(result.get("score")) if result else None
     if said is None or score is None or not 0.0 <= score <= 1.0 or result is None:
         return
