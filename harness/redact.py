@@ -13,7 +13,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, TypeVar, get_args
+from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
 from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel
@@ -90,6 +90,7 @@ _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
 SECRETS_CAP = 64
 SECRET_MIN_CHARS = 8
+SHORT_SECRET_CHARS = 4  # a given secret shorter than this is masked only as a whole word
 _SECRETS: dict[str, None] = {}
 _SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
 
@@ -195,6 +196,7 @@ class _Secrets(NamedTuple):
 
     exact: tuple[str, ...]
     folded: tuple[str, ...]
+    short: re.Pattern[str] | None = None  # secrets under SHORT_SECRET_CHARS, as whole words
 
 
 _URLSAFE = str.maketrans("+/", "-_")
@@ -227,9 +229,16 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
             more_exact, more_folded = _echoes(secret)
             exact |= more_exact
             folded |= more_folded
+    # A secret of a character or three is masked where it stands alone, not inside words: else
+    # "x" turned every "not-exercised" of a summary into an invalid value (and the run into an
+    # internal error) and garbled every message (hostile round 7).
+    few = sorted((v for v in exact if len(v) < SHORT_SECRET_CHARS), key=len, reverse=True)
+    short = "|".join(re.escape(v) for v in few)
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
-        tuple(sorted(exact, key=len, reverse=True)), tuple(sorted(folded, key=len, reverse=True))
+        tuple(sorted(exact - set(few), key=len, reverse=True)),
+        tuple(sorted(folded, key=len, reverse=True)),
+        re.compile(rf"(?<![A-Za-z0-9])(?:{short})(?![A-Za-z0-9])") if few else None,
     )
 
 
@@ -239,6 +248,8 @@ _REMEMBERED = _secret_variants(())
 def _mask_secrets(text: str, secrets: _Secrets) -> str:
     for secret in secrets.exact:
         text = text.replace(secret, MASK)
+    if secrets.short is not None:
+        text = secrets.short.sub(MASK, text)
     lowered = text.lower() if secrets.folded else text
     for secret in secrets.folded:
         if secret in lowered:
@@ -344,15 +355,38 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 @functools.cache
 def model_field_names(model: type[BaseModel]) -> frozenset[str]:
     """Every field name in ``model`` and the models it nests (a report's own structure)."""
-    names: set[str] = set()
-    pending, seen = [model], set()
+    return frozenset(name for m in _nested(model) for name in m.model_fields)
+
+
+@functools.cache
+def model_enum_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` (and the models it nests) whose values are enumerated
+    (``Literal``): the report's own words, which no mask may turn into an invalid value."""
+    return frozenset(
+        name
+        for m in _nested(model)
+        for name, f in m.model_fields.items()
+        if _is_literal(f.annotation)
+    )
+
+
+def _nested(model: type[BaseModel]) -> list[type[BaseModel]]:
+    """``model`` and every model its fields nest, once each."""
+    pending, seen = [model], []
     while pending:
         current = pending.pop()
         if current not in seen:
-            seen.add(current)
-            names.update(current.model_fields)
+            seen.append(current)
             pending += [m for f in current.model_fields.values() for m in _models_in(f.annotation)]
-    return frozenset(names)
+    return seen
+
+
+def _is_literal(annotation: Any) -> bool:
+    """``Literal[...]``, alone or in a union with None."""
+    if get_origin(annotation) is Literal:
+        return True
+    args = get_args(annotation)
+    return bool(args) and all(get_origin(a) is Literal or a is type(None) for a in args)
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -367,7 +401,7 @@ def redact_summary(summary: M, secrets: Iterable[str] = ()) -> M:
     data = redact(
         summary.model_dump(mode="json"),
         secrets,
-        keep_keys=KEEP_KEYS,
+        keep_keys=KEEP_KEYS | model_enum_fields(type(summary)),
         field_names=model_field_names(type(summary)),
     )
     return type(summary).model_validate(data)

@@ -267,3 +267,24 @@ def test_redaction_is_linear_on_large_inputs() -> None:
     assert redact_text(words) == words
     assert redact_text(image).startswith("<image sha256=")
     assert time.process_time() - start < 10.0
+
+
+@pytest.mark.parametrize("secret", ["x", "e", "pass", "mixed"])
+def test_a_short_or_word_like_secret_keeps_the_summary_valid(secret: str) -> None:
+    """Hostile round 7: with the token ``x``, masking turned every ``not-exercised`` into
+    ``not-e***ercised``, an invalid value, and the run ended in an internal error with no reports.
+    Enumerated fields are the report's own words; a secret of under four characters is masked
+    where it stands alone, not inside words."""
+    from harness.redact import redact_summary, redact_text
+
+    from .builders import full_summary
+
+    summary = full_summary()
+    redacted = redact_summary(summary, [secret])  # validates: no ValueError
+    assert [e.observed for e in redacted.errata] == [e.observed for e in summary.errata]
+    assert redacted.verdict == summary.verdict
+    names = ("conformance", "fuzz", "load", "accuracy")
+    statuses = [[getattr(x.suites, n).status for n in names] for x in (redacted, summary)]
+    assert statuses[0] == statuses[1]
+    if len(secret) < 4:
+        assert redact_text(f"token={secret} exercised", [secret]) == "token=*** exercised"
