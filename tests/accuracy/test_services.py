@@ -326,6 +326,7 @@ def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
     ok = [(pair, Outcome(90.0 if n else 10.0, None, "0")) for n, pair in enumerate(genuine)]
     row = _claim_row(Claim("match.score>=70", 1e-3, 70.0), ok, {"genuine": 4, "impostor": 0})
     assert (row["fnmr"], row["frr"]) == (0.25, 0.625)
+    assert (row["frr_errors"], row["frr_trials"]) == (5, 8)  # what the gate's max_frr reads
     assert row["frr_ci95"][0] < 0.625 < row["frr_ci95"][1]
 
 
