@@ -210,6 +210,12 @@ class ThresholdResult(_Metrics):
         "declined (failures to acquire) or not matched, of genuine pairs compared or declined",
     )
     frr_ci95: tuple[float, float] | None = None
+    frr_errors: int | None = Field(
+        default=None, description="FRR's errors: genuine pairs declined or not matched"
+    )
+    frr_trials: int | None = Field(
+        default=None, description="FRR's trials: genuine pairs compared or declined"
+    )
     false_matches: int | None = None
     false_non_matches: int | None = None
     genuine: int | None = Field(default=None, description="genuine pairs scored")

@@ -237,6 +237,8 @@ def _claim_row(
         # image quality) is a genuine user rejected too, which FNMR alone does not show
         "frr": rate(false_non_matches + declined, genuine + declined),
         "frr_ci95": list(clopper_pearson(false_non_matches + declined, genuine + declined)),
+        "frr_errors": false_non_matches + declined,  # the gate's max_frr reads these counts
+        "frr_trials": genuine + declined,
         "false_matches": false_matches,
         "false_non_matches": false_non_matches,
         "genuine": genuine,

@@ -5,6 +5,7 @@ happens (``accuracy-cache.jsonl``), so running the same command again continues 
 from __future__ import annotations
 
 import dataclasses
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -117,7 +118,9 @@ class ServiceCompare:
     answer, even a 503 or an error code, proves the service is there, so a cold start's first
     errors are no reason to stop: 3 in a row happen by chance to a flaky service, 10 hardly.
     A throttled answer (E-045) is no outcome: the pair is sent again after a back-off whose gap
-    later calls keep, narrowed by each answer that is not throttling."""
+    later calls keep, narrowed by each answer that is not throttling, or after the answer's
+    ``Retry-After`` up to ``max_retry_after_s``; a longer one stops the calls (:class:`Throttled`):
+    a server's ``Retry-After: 3599`` slept silently for up to 5 hours a pair."""
 
     trusts_codes = False  # the emulator's: its undocumented codes (E-014) are its own table's
     max_consecutive_errors = 10
@@ -125,6 +128,7 @@ class ServiceCompare:
     max_throttled = 6
     first_backoff_s = 0.5
     max_backoff_s = 10.0
+    max_retry_after_s = 30.0  # a longer Retry-After stops the calls (the run judges what it has)
 
     def __init__(
         self,
@@ -184,9 +188,15 @@ class ServiceCompare:
             self.throttled += 1
             self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
             if tries < self.max_throttled:
-                self._pause(
-                    max(self.gap, retry_after_s(exchange.headers.get("retry-after")) or 0.0)
-                )
+                headers = exchange.headers
+                asked = retry_after_s(headers.get("retry-after"), headers.get("date")) or 0.0
+                if asked > self.max_retry_after_s:  # a lockout, not a QPS limit: never a long
+                    self.stopped = (  # silent sleep, nor a call before the time it asked for
+                        f"the service asked to wait {math.ceil(asked)} s (Retry-After), more "
+                        f"than the {self.max_retry_after_s:g} s a back-off waits (E-045)"
+                    )
+                    raise Throttled(self.stopped)
+                self._pause(max(self.gap, asked))
         self.stopped = (
             f"the service throttled one pair {self.max_throttled} times in a row, at last "
             f"{self.gap:g} s apart (a QPS limit, E-045)"

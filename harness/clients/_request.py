@@ -7,9 +7,11 @@ import copy
 import email.utils
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC
 from typing import Any
 
 from harness.contract import Answer, Contract, parse_json, read_answer
@@ -194,26 +196,40 @@ class Exchange:
 
 def retry_after_s(value: str | None, date: str | None = None) -> float | None:
     """``Retry-After`` in seconds (RFC 9110 10.2.3), None unless under an hour: a number of
-    seconds, or an HTTP-date, counted from the answer's ``Date`` (the server's clock, so a skewed
-    clock here does not matter) or else from now: a rate limiter may announce the end of its
-    penalty either way (a limit search that read only numbers did not wait out a lockout dated so,
-    and its next step was refused whole). Accuracy's back-off and load's."""
+    seconds (digits only: ``1*DIGIT``), or an HTTP-date, counted from the answer's ``Date`` (the
+    server's clock, so a skewed clock here does not matter) or else from now: a rate limiter may
+    announce the end of its penalty either way (a limit search that read only numbers did not
+    wait out a lockout dated so, and its next step was refused whole). Accuracy's back-off and
+    load's."""
     text = (value or "").strip()
-    try:
+    if re.fullmatch(r"[0-9]+", text):
         seconds = float(text)
-    except ValueError:
+    else:
         now = _date_s(date or "")
         seconds = _date_s(text) - (time.time() if math.isnan(now) else now)
     return seconds if 0 < seconds < 3600 else None
 
 
+# RFC 9110 5.6.7's obsolete asctime-date, which a recipient MUST accept: no zone, read as UTC
+_ASCTIME = re.compile(
+    r"[A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2} [0-9]{4}"
+)
+
+
 def _date_s(text: str) -> float:
-    """An HTTP-date as epoch seconds (NaN: not one)."""
+    """An HTTP-date as epoch seconds (NaN: not one). The three forms of RFC 9110 5.6.7; a date
+    that ``email.utils`` reads without a zone is UTC only as asctime or with RFC 5322's ``-0000``
+    (UTC, source zone unknown); any other zoneless date is none."""
+    text = text.strip()
     try:
         when = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return math.nan
-    return when.timestamp() if when.tzinfo is not None else math.nan
+    if when.tzinfo is None:
+        if not (_ASCTIME.fullmatch(text) or text.endswith(" -0000")):
+            return math.nan
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
 
 
 def live_code_of(answer: Exchange) -> str | None:

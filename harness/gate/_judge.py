@@ -203,9 +203,8 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
     if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
-        tried = declined + (row.genuine or 0)  # FNMR leaves these out; ISO's FRR counts them
-        frr = (declined + (row.false_non_matches or 0)) / tried
-        shown.append(f"FTA {declined} of {tried} genuine (FRR {frr:.4g}; max_frr bounds it)")
+        frr = "-" if row.frr is None else f"{row.frr:.4g}"  # FNMR leaves these out; FRR not
+        shown.append(f"FTA {declined} of {row.frr_trials} genuine (FRR {frr}; max_frr bounds it)")
     inconclusive = bool(undecided) and not problems
     return GateCriterion(
         name=name,
@@ -222,9 +221,9 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
 
 
 def _declined(row: ThresholdResult) -> int:
-    """Genuine pairs the service declined to compare (failures to acquire: no face found)."""
-    fta = (row.model_extra or {}).get("fta") or {}
-    return int(fta.get("genuine") or 0)
+    """Genuine pairs the service declined to compare (failures to acquire: no face found): the
+    row's FRR trials that FNMR leaves out (the accuracy row owns FRR and its counts)."""
+    return max(0, (row.frr_trials or 0) - (row.genuine or 0))
 
 
 def _undecided(
@@ -237,11 +236,12 @@ def _undecided(
     evidence, as for a documented claim). A limit of 1 is always met; one of 0 is never shown."""
     if maximum >= 1:
         return None
-    pairs = (row.impostor if rate == "fmr" else row.genuine) or 0
-    kind = "impostor" if rate == "fmr" else "genuine"
-    errors = row.false_matches if rate == "fmr" else row.false_non_matches
-    if rate == "frr":  # FRR's trials: the genuine pairs compared and those declined
-        pairs, errors = pairs + _declined(row), (errors or 0) + _declined(row)
+    errors, trials = {
+        "fmr": (row.false_matches, row.impostor),
+        "fnmr": (row.false_non_matches, row.genuine),
+        "frr": (row.frr_errors, row.frr_trials),  # genuine pairs compared or declined
+    }[rate]
+    pairs, kind = trials or 0, "impostor" if rate == "fmr" else "genuine"
     if errors is None:  # a row without its counts: they follow from the rate
         errors = round((getattr(row, rate) or 0.0) * pairs)
     extra = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None

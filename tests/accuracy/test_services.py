@@ -326,6 +326,7 @@ def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
     ok = [(pair, Outcome(90.0 if n else 10.0, None, "0")) for n, pair in enumerate(genuine)]
     row = _claim_row(Claim("match.score>=70", 1e-3, 70.0), ok, {"genuine": 4, "impostor": 0})
     assert (row["fnmr"], row["frr"]) == (0.25, 0.625)
+    assert (row["frr_errors"], row["frr_trials"]) == (5, 8)  # what the gate's max_frr reads
     assert row["frr_ci95"][0] < 0.625 < row["frr_ci95"][1]
 
 
@@ -355,3 +356,59 @@ def test_a_constant_score_is_noted_with_its_basis(
     (note,) = noted
     assert note.startswith("jd: all 12 scored pairs, genuine and impostor alike, carried the same")
     assert "误识率为万分之一的阈值" in note and "by the tie at 0.5 (12 pairs)" in note
+
+
+def _throttling(contract: Any, *headers: dict[str, str], max_seconds: float = 0) -> Any:
+    """A ServiceCompare on a fake clock over a client answering 429 with each of ``headers`` in
+    turn, then no HTTP answer (an error outcome: the waits are the subject)."""
+    from harness.clients import Exchange, TransportFailure
+    from harness.faces import PoolImage
+    from harness.pacing import Budget
+
+    now, slept = [0.0], []
+    answers = [Exchange.read(contract, "match", 429, h, b"") for h in headers]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    def envelope(exchange: Exchange, operation: str) -> dict[str, Any]:
+        raise TransportFailure("no usable answer")
+
+    client = SimpleNamespace(
+        api="match",
+        contract=contract,
+        budget=Budget(0, max_seconds, clock=lambda: now[0]),
+        ask=lambda operation, body: answers.pop(0) if answers else Exchange(status=0),
+        envelope=envelope,
+    )
+    jpeg = PoolImage("a.jpg", b"\xff\xd8\xff\xe0" + b"0" * 16)
+    payloads = SimpleNamespace(payload=lambda image: jpeg)
+    compare = ServiceCompare(client, payloads, target="T", clock=lambda: now[0], sleep=sleep)  # type: ignore[arg-type]
+    return compare, slept
+
+
+def test_a_retry_after_past_the_cap_stops_the_calls_without_waiting(contract: Any) -> None:
+    """A 429 with ``Retry-After: 3599`` slept 3599 s, up to 5 times a pair, with nothing to cap
+    it without --max-seconds: the calls stop at once with the reason (the throttling stop, so
+    the run judges what it measured); one within the cap is waited out, from the answer's Date."""
+    from harness.accuracy._run import Throttled
+    from harness.pacing import BudgetExhausted
+
+    compare, slept = _throttling(contract, {"retry-after": "3599"})
+    with pytest.raises(Throttled, match="asked to wait 3599 s"):
+        compare(PAIR)
+    assert slept == [] and "3599 s (Retry-After)" in (compare.stopped or "")
+
+    dated = {
+        "retry-after": "Sun, 06 Nov 1994 08:49:57 GMT",
+        "date": "Sun, 06 Nov 1994 08:49:37 GMT",
+    }
+    compare, slept = _throttling(contract, {"retry-after": "20"}, dated)
+    assert compare(PAIR).code == "transport" and compare.stopped is None
+    assert slept == [20.0, 20.0]  # the date counted from the server's clock, not from now
+
+    compare, slept = _throttling(contract, {"retry-after": "20"}, max_seconds=15)
+    with pytest.raises(BudgetExhausted, match="time budget of 15 s"):
+        compare(PAIR)  # never a wait past --max-seconds
+    assert slept == []

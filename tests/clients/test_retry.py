@@ -62,3 +62,35 @@ def test_a_retry_of_a_request_never_delivered_is_free(error: httpx.TransportErro
         answer = sender.send(VALIDATE)
     assert answer.status == 200 and len(calls) == 2
     assert sender.budget.used == 1 and sender.reconnects == 1
+
+
+_DATE = "Sun, 06 Nov 1994 08:49:37 GMT"  # the answer's Date: the server's clock
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("Sun, 06 Nov 1994 08:49:42 GMT", 5.0),  # IMF-fixdate
+        ("Sunday, 06-Nov-94 08:49:42 GMT", 5.0),  # obsolete RFC 850 date
+        ("Sun Nov  6 08:49:42 1994", 5.0),  # obsolete asctime date: no zone, UTC by definition
+        ("Sun, 06 Nov 1994 08:49:42 -0000", 5.0),  # RFC 5322's UTC of unknown source zone
+        ("Sun, 06 Nov 1994 08:49:42", None),  # no zone: not an HTTP-date
+        ("Sun Nov  6 08:49:42 1994 x", None),
+        ("7", 7.0),
+        ("007", 7.0),
+        ("1_0", None),  # delay-seconds is 1*DIGIT: float() read 10
+        ("\u0661\u0660", None),  # Arabic-Indic digits: float() read 10
+        ("2.5", None),
+        ("+3", None),
+        ("3e1", None),
+    ],
+)
+def test_retry_after_reads_every_http_date_form_and_only_ascii_digits(
+    value: str, seconds: float | None
+) -> None:
+    """RFC 9110 5.6.7: a recipient MUST accept the two obsolete date forms (asctime, RFC 850);
+    10.2.3: delay-seconds is ``1*DIGIT``. An asctime or ``-0000`` date was no date here (its
+    datetime has no zone), and ``1_0`` or Arabic-Indic digits were a number."""
+    from harness.clients import retry_after_s
+
+    assert retry_after_s(value, _DATE) == seconds

@@ -402,7 +402,9 @@ def test_an_operation_no_request_reached_is_inconclusive(contract):
 
 
 def _declining(false_non: int, genuine: int, declined: int) -> dict[str, Any]:
-    """A JD-like row: ``declined`` genuine pairs refused as "no face" (failures to acquire)."""
+    """A JD-like row: ``declined`` genuine pairs refused as "no face" (failures to acquire). The
+    gate reads FRR and its counts as the accuracy row gives them (one owner), not from ``fta``
+    (it recomputed FRR from ``fta`` and FNMR's counts)."""
     from harness.accuracy._stats import clopper_pearson
 
     tried = genuine + declined
@@ -411,9 +413,10 @@ def _declining(false_non: int, genuine: int, declined: int) -> dict[str, Any]:
         "fnmr": false_non / genuine if genuine else None,
         "fnmr_ci95": clopper_pearson(false_non, genuine) if genuine else None,
         "false_non_matches": false_non,
-        "fta": {"genuine": declined, "impostor": 0},
         "frr": (false_non + declined) / tried if tried else None,
         "frr_ci95": clopper_pearson(false_non + declined, tried),
+        "frr_errors": false_non + declined,
+        "frr_trials": tried,
     }
 
 
