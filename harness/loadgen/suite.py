@@ -548,7 +548,9 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     throttled, late = by_class.get(THROTTLED, 0), by_class.get(TIMEOUT, 0)
     served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
     held = plan.max_error_rate is not None  # the user's (load run) or the policy's error limit
-    if plan.contracted_rate and held or not completed:
+    if plan.contracted_rate and (held or run.stop_reason != "aborted" and served):
+        return None  # the user's error limit judges it, or nothing does (a pass)
+    if not completed:
         return None
     if not (throttled or late and served and _queued(run)):
         return None

@@ -656,7 +656,11 @@ def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
 
     plan = SimpleNamespace(contracted_rate=True, max_error_rate=max_error_rate, rate=5.0)
     completed = sum(by_class.values())
-    run = SimpleNamespace(summary={"totals": {"completed": completed}, "by_class": by_class})
+    summary = {"totals": {"completed": completed}, "by_class": by_class}
+    run = SimpleNamespace(summary=summary, stop_reason="aborted")  # the error-spike stop
+    finished = SimpleNamespace(summary=summary, stop_reason="duration")
+    if by_class.get("success"):  # a run that was not stopped passes without an error limit
+        assert _throttled_only(plan, finished) is None  # type: ignore[arg-type]
     why = _throttled_only(plan, run)  # type: ignore[arg-type]
     assert (why is not None) == judges_nothing, why
     if judges_nothing:
