@@ -799,8 +799,9 @@ def test_jd_gateway_text_variants_are_not_findings(contract):
 
 
 def test_jd_gateway_success_1000_is_observed_and_still_needs_its_result(contract):
-    """E-002: the table's "1000" is gateway success (the alternative, observed); without the result
-    it is still FH-J01's finding, another code still a gateway error, a required default a finding."""
+    """E-002: the table's "1000" is gateway success (the alternative, observed); without the
+    result it is still FH-J01's finding, another code still a gateway error, a required default
+    a finding."""
     log = ReadingLog()
     for code in ("10000", "1000"):
         for rule_id in ("FH-J01", "FH-J02", "FH-J03"):
