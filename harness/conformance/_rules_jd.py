@@ -25,7 +25,7 @@ jd_rule = functools.partial(rule, api="jd")
 def _business(ctx: RuleContext, response: Exchange) -> dict[str, Any] | None:
     """`result` of a gateway-success answer, else None."""
     body = envelope(response) or {}
-    if body.get("code") != ctx.contract.jd_success_code:
+    if body.get("code") not in ctx.contract.jd_success_codes:
         return None
     result = body.get("result")
     return result if isinstance(result, dict) else None
@@ -80,31 +80,43 @@ def operating_threshold(msg: Any) -> float | None:
     "FH-J01",
     "gateway-envelope-consistent",
     erratum="E-002",
+    observes=("E-002",),
     quote="code string 1000 参见下方错误码-系统级错误码; result object {...} 查询结果; example "
     '"code": "10000"',
 )
-def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """The gateway code is a string; gateway success ("10000") carries the result (查询结果), and
-    a gateway error no comparison's (business code 0 or 1155): the call was refused."""
+def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> Any:
+    """The gateway code is a string; gateway success carries the result (查询结果), and a gateway
+    error no comparison's (business code 0 or 1155): the call was refused. Success is the
+    example's "10000" or the table's "1000" (E-002: which one the target follows is observed)."""
     body = envelope(response)
     if body is None:
-        return
+        return None
     code, ok = body.get("code"), ctx.contract.jd_success_code
     if not isinstance(code, str):
         raise Violation(
             f"Received: code={code!r}\nExpected: the gateway code as a string, e.g. {ok!r} (E-002)"
         )
-    if code == ok and not isinstance(body.get("result"), dict):
+    success = code in ctx.contract.jd_success_codes
+    if success and not isinstance(body.get("result"), dict):
         raise Violation(
             f"Received: gateway {code} with result={body.get('result')!r}\n"
             "Expected: the result object (查询结果) on gateway success"
         )
-    if code != ok and _compared(ctx, body) and _verdict_or_score(body["result"]):
+    if not success and _compared(ctx, body) and _verdict_or_score(body["result"]):
         raise Violation(
             f"Received: gateway {code} with a comparison's result (result.code "
             f"{body['result'].get('code')})\n"
             f"Expected: a refused call without a comparison; a comparison under gateway {ok}"
         )
+    if not success:
+        return None
+    if code != ok:
+        raise observed(
+            "E-002",
+            f"Received: gateway success {code!r}\n"
+            f"Default reading: {ok!r} (the example; the table's {code!r} is the alternative)",
+        )
+    return "E-002"
 
 
 @jd_rule(
@@ -131,7 +143,7 @@ def gateway_msg_matches_code(ctx: RuleContext, response: Exchange, request: Requ
     code = body.get("code")
     meaning = ctx.code("gateway", code) if isinstance(code, str) else None
     msg = body.get("msg")
-    if meaning is None or not isinstance(msg, str) or code == ctx.contract.jd_success_code:
+    if meaning is None or not isinstance(msg, str) or code in ctx.contract.jd_success_codes:
         return None
     # the code's text or a recorded variant, full- and half-width punctuation alike
     wanted = (meaning.msg_prefix, *getattr(meaning, "variants", ()))
@@ -460,7 +472,7 @@ def remaintimes_counts_down(ctx: RuleContext, response: Exchange, request: Reque
     """remainTimes falls with every comparison that ran, stays -1 when unlimited, never below; by
     exactly one, and after a refused request too, is E-028."""
     body = envelope(response) or {}
-    if body.get("code") != ctx.contract.jd_success_code:
+    if body.get("code") not in ctx.contract.jd_success_codes:
         return
     # the schema's integer takes 4998.0: a whole count under E-058's other reading
     now = _whole(ctx, "remainTimes", body.get("remainTimes"), "remainTimes long 1305")
@@ -521,7 +533,7 @@ def remainseconds_counts_down(ctx: RuleContext, response: Exchange, request: Req
     (free or unlimited) is not judged."""
     body = envelope(response) or {}
     now, least = _int(body.get("remainSeconds")), ctx.facts.remain_seconds_least
-    if body.get("code") != ctx.contract.jd_success_code or now is None or least is None:
+    if body.get("code") not in ctx.contract.jd_success_codes or now is None or least is None:
         return
     if now > least + _CLOCK_S:
         raise Violation(
@@ -562,7 +574,7 @@ def jd_optional_parts_sent(ctx: RuleContext, response: Exchange, request: Reques
     code = body.get("code")
     if not isinstance(code, str):
         return None
-    if code != ctx.contract.jd_success_code:
+    if code not in ctx.contract.jd_success_codes:
         if "result" in body and body["result"] is None:
             raise observed(
                 "E-023",

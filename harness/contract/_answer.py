@@ -236,8 +236,8 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     remain = num_code(body.get("remainTimes"))  # 4998.0 is 4998 under E-058's other reading
     result = body.get("result")
     text = None if gateway is None else str(gateway)
-    if text != contract.jd_success_code or not isinstance(result, dict):
-        refused = text != contract.jd_success_code
+    if text not in contract.jd_success_codes or not isinstance(result, dict):
+        refused = text not in contract.jd_success_codes
         meaning = contract.codes.get("jd", "gateway", text)
         typed = isinstance(gateway, str) and refused
         at_gateway = ("jd", status, body, "gateway", text, meaning, typed, refused)

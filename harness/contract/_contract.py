@@ -673,6 +673,16 @@ class Contract:
         safe = self.readings["E-012"].safe_limit if "E-012" in self.readings else None
         return min(self.match_base64_max_chars, safe or self.match_base64_max_chars)
 
+    @cached_property
+    def jd_success_codes(self) -> frozenset[str]:
+        """Every gateway code that reads as JD's success (category ``success`` in codes.yaml):
+        the example's "10000", which the emulator answers, and the table's "1000" (E-002)."""
+        return frozenset(
+            str(c.code)
+            for c in self.codes.codes
+            if c.api == "jd" and c.where == "gateway" and c.category == "success"
+        )
+
     @property
     def jd_image_safe_bytes(self) -> int:
         """The largest decoded image "小于5M" under every reading (E-020)."""

@@ -229,10 +229,11 @@ def _respond(
     result["timestamp"] = int(time.time() * 1000)
     if emu.settings.readings:
         result = alt.jd_result(emu, result)
-    emu.state.codes[f"jd:gateway:{emu.contract.jd_success_code}"] += 1
+    ok = alt.TABLE_SUCCESS if emu.settings.alternative("E-002") else emu.contract.jd_success_code
+    emu.state.codes[f"jd:gateway:{ok}"] += 1
     emu.state.codes[f"jd:business:{result['code']}"] += 1
     body = {
-        "code": emu.contract.jd_success_code,
+        "code": ok,
         "charge": key.plan == "paid",
         "remainTimes": remain,
         "remainSeconds": key.remain_seconds if key.plan == "paid" else -1,

@@ -15,6 +15,7 @@ from ._context import Emulator
 from ._media import MediaError, from_base64
 
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
+TABLE_SUCCESS = "1000"  # E-002: JD's gateway success as its table spells it (the example: 10000)
 
 
 def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:

@@ -29,12 +29,13 @@ FRAMING = (
     "trace-uuid",
     "jd-charged-on-answer",
     "envelope-aliases",  # round 7: the other API's envelope names as extra fields
+    "jd-success-1000",  # E-002: gateway success as the table spells it
 )
 
 
 # the one API a variant differs in, where it differs in one (the schema's freedoms the variants
 # livecode-8, match-nulls and jd-nulls serve: tests/contract/test_schema_rules.py)
-API = {"jd-charged-on-answer": "jd"}
+API = {"jd-charged-on-answer": "jd", "jd-success-1000": "jd"}
 
 
 @pytest.mark.parametrize("name", FRAMING)

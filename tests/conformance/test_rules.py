@@ -798,6 +798,38 @@ def test_jd_gateway_text_variants_are_not_findings(contract):
     )  # the text is information: low even when a policy requires it
 
 
+def test_jd_gateway_success_1000_is_observed_and_still_needs_its_result(contract):
+    """E-002: the table's "1000" is gateway success (the alternative, observed); without the
+    result it is still FH-J01's finding, another code still a gateway error, a required default
+    a finding."""
+    log = ReadingLog()
+    for code in ("10000", "1000"):
+        for rule_id in ("FH-J01", "FH-J02", "FH-J03"):
+            body = {**JD_OK, "code": code}
+            judge(contract, rule_id, "jd", "faceCompareNew", body, {}, Facts(), log)
+    assert log.observed("E-002") == "mixed"
+    for bad, rule_id in (
+        ({"code": "1000", "msg": "查询成功"}, "FH-J01"),
+        ({**JD_OK, "code": "1001"}, "FH-J01"),
+        ({"code": "1001"}, "FH-J02"),
+    ):
+        with pytest.raises(CheckFailed) as failed:
+            judge(contract, rule_id, "jd", "faceCompareNew", bad, {}, Facts())
+        assert failed.value.basis == "seed", failed.value.message
+    with pytest.raises(CheckFailed) as failed:
+        judge(
+            contract,
+            "FH-J01",
+            "jd",
+            "faceCompareNew",
+            {**JD_OK, "code": "1000"},
+            {},
+            Facts(),
+            ReadingLog({"E-002": "default"}),
+        )
+    assert (failed.value.basis, failed.value.erratum) == ("reading", "E-002")
+
+
 def test_error_envelope_needs_errmsg(contract):
     with pytest.raises(CheckFailed):
         judge(contract, "FH-M01", "match", "match", {"errcode": 40004}, {}, Facts())

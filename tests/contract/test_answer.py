@@ -126,6 +126,28 @@ def test_gateway_success_without_a_result_is_neither_a_refusal_nor_a_result(cont
     assert (a.where, a.refused, a.ran, a.typed) == ("gateway", False, False, False)
 
 
+def test_a_1000_gateway_envelope_with_a_result_is_success(contract: Any) -> None:
+    """E-002: the table's `code string 1000` is gateway success as the example's "10000" is; only
+    at the gateway, and without the result it is no comparison's answer."""
+    a = read_answer(contract, "jd", 200, _jd("1000", code=0, result=True, score=0.93))
+    assert (a.where, a.code, a.ran, a.refused, a.typed, a.decision) == (
+        "business",
+        "0",
+        True,
+        False,
+        True,
+        True,
+    )
+    bare = read_answer(contract, "jd", 200, _jd("1000"))
+    assert (bare.where, bare.refused, bare.ran, bare.typed) == ("gateway", False, False, False)
+    other = read_answer(contract, "jd", 200, _jd("1001", code=0, result=True, score=0.93))
+    assert (other.where, other.refused, other.ran, other.meaning) == ("gateway", True, False, None)
+    business = read_answer(contract, "jd", 200, _jd(code=1000, result=True, score=0.93))
+    assert (business.refused, business.ran) == (True, False)
+    match = read_answer(contract, "match", 200, {"errcode": 1000, "errmsg": "x", "data": {}})
+    assert match.refused and not match.ran
+
+
 def test_every_suite_counts_an_answer_under_its_codes_the_deciding_one_last(contract: Any) -> None:
     keys = {
         "match:errcode:42900": _match(42900),
