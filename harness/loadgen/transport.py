@@ -364,17 +364,20 @@ class _Response(HTTPSocketPoolResponse):
         return _plain_head(answer) + self._reader.rest
 
     def _on_header_field(self, string: str) -> None:
-        self._spend(string)
+        if self.headers_complete:  # a trailer's: the head was counted by HeadReader, as the sender
+            self._spend(string)
         super()._on_header_field(string)
 
     def _on_header_value(self, string: str) -> None:
-        self._spend(string)
+        if self.headers_complete:
+            self._spend(string)
         super()._on_header_value(string)
 
     def _spend(self, text: str) -> None:
-        """A head past the size the sender reads is no answer, as for the sender (a reset): read
-        here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
-        self._head_left -= len(text) + 4  # ": " and CRLF
+        """Trailer fields past the size the sender reads are no answer, as for the sender: each
+        piece is charged ": " or CRLF (charging both to each piece refused 20,000 ``a:b`` fields
+        the sender reads)."""
+        self._head_left -= len(text) + 2
         if self._head_left < 0:
             raise HeadTooLarge()
 
