@@ -111,7 +111,6 @@ class _Host:
         self.connector = client._connection_pool  # connects: address, TLS, proxy
         self.size = self.connector.size
         self.idle: list[Any] = []
-        self.plain = not client.use_proxy  # a proxy wants absolute URIs: geventhttpclient's path
         self.gather = not client.ssl  # TLS sockets have no sendmsg: one sendall(head + body)
         self.heads: dict[tuple[Any, ...], tuple[str, str, bytes]] = {}
         self.owner: Any = None  # the user's client pool this host's client came from
@@ -208,16 +207,11 @@ class Transport:
         host = self._host(user)
         token = self._deadlines.arm(getattr(user, "network_timeout", None))
         try:
-            if host.plain:
-                try:
-                    response = _exchange(host, req)
-                except HeadTooLarge:
-                    self.heads_too_large += 1
-                    raise
-            else:
-                response = host.client.request(
-                    req.method, host.prefix + req.url_path(), body=req.body, headers=req.headers
-                )
+            try:  # behind a proxy too: its absolute URI and CONNECT are geventhttpclient's
+                response = _exchange(host, req)
+            except HeadTooLarge:
+                self.heads_too_large += 1
+                raise
             try:
                 body = read_body(response)
             finally:
