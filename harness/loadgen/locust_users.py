@@ -5,6 +5,7 @@ an answer fails unless its JSON code is a success. Imported only inside Locust (
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -69,7 +70,7 @@ class ScenarioUser(FastHttpUser):
     def _send(
         self, req: PreparedRequest, then: PreparedRequest | None = None
     ) -> PreparedRequest | None:
-        ready = None
+        ready, started = None, time.perf_counter()
         with (
             request_deadline(self.network_timeout),
             self.client.request(
@@ -84,6 +85,10 @@ class ScenarioUser(FastHttpUser):
             ) as resp,
         ):
             status, body, error = _read(resp)
+            # with stream=True Locust timed the head and took Content-Length for the size: the
+            # answer's time is until its body is read, its size the body read (as without stream)
+            resp.request_meta["response_time"] = (time.perf_counter() - started) * 1000
+            resp.request_meta["response_length"] = len(body)
             klass, code = api_classifier(status, body, error)
             if then is not None:
                 (klass, code), ready = after_first(then, status, body, (klass, code))

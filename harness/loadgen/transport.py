@@ -111,7 +111,6 @@ class _Host:
         self.connector = client._connection_pool  # connects: address, TLS, proxy
         self.size = self.connector.size
         self.idle: list[Any] = []
-        self.plain = not client.use_proxy  # a proxy wants absolute URIs: geventhttpclient's path
         self.gather = not client.ssl  # TLS sockets have no sendmsg: one sendall(head + body)
         self.heads: dict[tuple[Any, ...], tuple[str, str, bytes]] = {}
         self.owner: Any = None  # the user's client pool this host's client came from
@@ -208,16 +207,11 @@ class Transport:
         host = self._host(user)
         token = self._deadlines.arm(getattr(user, "network_timeout", None))
         try:
-            if host.plain:
-                try:
-                    response = _exchange(host, req)
-                except HeadTooLarge:
-                    self.heads_too_large += 1
-                    raise
-            else:
-                response = host.client.request(
-                    req.method, host.prefix + req.url_path(), body=req.body, headers=req.headers
-                )
+            try:  # behind a proxy too: its absolute URI and CONNECT are geventhttpclient's
+                response = _exchange(host, req)
+            except HeadTooLarge:
+                self.heads_too_large += 1
+                raise
             try:
                 body = read_body(response)
             finally:
@@ -364,17 +358,20 @@ class _Response(HTTPSocketPoolResponse):
         return _plain_head(answer) + self._reader.rest
 
     def _on_header_field(self, string: str) -> None:
-        self._spend(string)
+        if self.headers_complete:  # a trailer's: the head was counted by HeadReader, as the sender
+            self._spend(string)
         super()._on_header_field(string)
 
     def _on_header_value(self, string: str) -> None:
-        self._spend(string)
+        if self.headers_complete:
+            self._spend(string)
         super()._on_header_value(string)
 
     def _spend(self, text: str) -> None:
-        """A head past the size the sender reads is no answer, as for the sender (a reset): read
-        here, 2,000 Set-Cookie or a 1 MB header were a success that every other suite refused."""
-        self._head_left -= len(text) + 4  # ": " and CRLF
+        """Trailer fields past the size the sender reads are no answer, as for the sender: each
+        piece is charged ": " or CRLF (charging both to each piece refused 20,000 ``a:b`` fields
+        the sender reads)."""
+        self._head_left -= len(text) + 2
         if self._head_left < 0:
             raise HeadTooLarge()
 

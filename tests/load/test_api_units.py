@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 
-from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, jd_sign
+from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, head_too_large, jd_sign
 from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
@@ -526,6 +526,58 @@ def test_load_reads_an_answer_head_as_the_sender_does(raw: bytes) -> None:
         assert response.read() == (b"" if raw.startswith(b"HTTP/1.1 101") else _BODY)
 
 
+def test_load_refuses_by_size_exactly_the_heads_the_sender_refuses() -> None:
+    """The sender counts a head's fields as name, ": ", value, CRLF (and h11 the bytes received):
+    20,000 ``a:b`` fields (100 KB on the wire, 120 KB counted) are an answer, 30,000 (150 KB,
+    180 KB counted) none. Load charged each field ": " and CRLF twice and refused both."""
+    import socket
+    import threading
+
+    from harness.clients import http_client, refused_head
+    from harness.loadgen import transport
+
+    class Pool:
+        def release_socket(self, sock: Any) -> None: ...
+
+        def return_socket(self, sock: Any) -> None: ...
+
+    heads = [b"HTTP/1.1 200 OK\r\n" + b"a:b\r\n" * n + b"Content-Length: 13\r\n\r\n" + _BODY
+             for n in (20_000, 30_000)]  # fmt: skip
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        for raw in heads:
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(raw)
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    url = "http://127.0.0.1:%d/" % listener.getsockname()[1]
+    said: list[tuple[str, str, str]] = []
+    with listener, http_client(timeout=10) as sender:
+        for raw in heads:
+            try:
+                by_sender = sender.get(url).text
+            except Exception as exc:  # noqa: BLE001 - the sender's refusal, by its message
+                by_sender = str(exc)
+            a, b = socket.socketpair()
+            with a, b:
+                a.sendall(raw)
+                a.close()
+                try:
+                    by_load = (
+                        transport._Response(b, cast(Any, Pool()), method="GET").read().decode()
+                    )
+                except Exception as exc:  # noqa: BLE001
+                    by_load = str(exc)
+            said.append((by_sender, by_load, refused_head(raw, "GET") or _BODY.decode()))
+    server.join(5)
+    too_large = head_too_large()
+    assert said == [(_BODY.decode(),) * 3, (too_large,) * 3], said
+
+
 @pytest.mark.parametrize("heads_too_large", [0, 4])
 def test_a_target_answering_only_heads_too_large_is_named_so_not_unreachable(
     heads_too_large: int,
@@ -603,3 +655,15 @@ def test_a_field_given_twice_is_not_read_as_one_value() -> None:
     headers.add("Date", _DATE)
     assert transport._single(headers, "retry-after") is None
     assert transport._single(headers, "date") == _DATE
+
+
+def test_a_head_reader_builds_the_request_it_reads_against_once_per_method() -> None:
+    """h11 validates a request as it is built: load's generator reads a head per answer, and a
+    request built per answer was a measurable share of it (``harness.clients._head._asked``)."""
+    from harness.clients import refused_head
+    from harness.clients._head import _asked
+
+    _asked.cache_clear()
+    for _ in range(3):
+        assert refused_head(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", "PATCH") is None
+    assert (_asked.cache_info().misses, _asked.cache_info().hits) == (1, 2)

@@ -328,11 +328,14 @@ from harness.loadgen.result import PreparedRequest
 
 LiveCodeUser.host = sys.argv[1]
 env = Environment(user_classes=[LiveCodeUser])
-seen = []
+seen, meta = [], []
 env.events.request.add_listener(lambda exception=None, **kw: seen.append(repr(exception)))
+env.events.request.add_listener(
+    lambda response_time, response_length, **kw: meta.append([response_time, response_length])
+)
 user = LiveCodeUser(env)
 request = PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}")
-for _ in range(5):
+for _ in range(6):
     user._send(request)
 if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit): what it read
     from harness.loadgen.transport import Transport
@@ -346,7 +349,18 @@ if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit)
             continue
         seen.append([status, body.decode("utf-8", "replace")])
     seen.append([transport.retry_after_s, transport.heads_too_large])
-print(json.dumps(seen))
+    # behind a (plain HTTP) proxy, here the target itself, read and counted alike
+    class ProxiedUser(LiveCodeUser):
+        proxy_host, proxy_port = "127.0.0.1", int(sys.argv[1].rsplit(":", 1)[1])
+
+    proxied, transport = ProxiedUser(env), Transport()
+    for _ in range(2):
+        try:
+            seen.append(list(transport.send(proxied, request))[0])
+        except Exception as exc:
+            seen.append(str(exc))
+    seen.append(transport.heads_too_large)
+print(json.dumps([seen, meta]))
 """
 
 
@@ -356,44 +370,58 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     too, the third was followed (a redirect may name any host; traffic stays on loopback).
     Then load's own transport reads as the sender: ``gzip, br`` (was "not JSON" here only),
     x-gzip, two answers to one request (both bodies were read as one: "not JSON"), a success
-    on the connection after it, and keeps a 429's Retry-After for a limit search (not read).
-    The user's own send, without Locust's runner: a run builds its image pool first (seconds)."""
-    from fixtures.hostile_target import HostileTarget
+    on the connection after it, and keeps a 429's Retry-After for a limit search (not read);
+    behind a proxy too (geventhttpclient's parser read its heads: a 1 MB header was an answer).
+    Locust records a plain user's answer by its body as read (stream=True: it timed the head and
+    took Content-Length for the size: a dripped body was a few ms, a ``gzip, br`` one its
+    compressed size). The user's own send, without Locust's runner (a run builds its image pool
+    first: seconds)."""
+    from fixtures.hostile_target import BODY, HostileTarget
 
     read_alike = ("stacked_ok", "xgzip_ok", "double_answer", "success", "retry_later")
     read_alike += ("te_and_cl", "big_header")
-    plain = ("bad_gzip", "cut_off", "redirect_away", "xgzip_ok", "stacked_ok")
+    plain = ("bad_gzip", "cut_off", "redirect_away", "xgzip_ok", "stacked_ok", "drip")
+    proxied = ("big_header", "success")
+    drip_s = 0.002
     with (
         HostileTarget(("ok",)) as elsewhere,
-        HostileTarget((*plain, *read_alike), redirect_to=elsewhere.url) as target,
+        HostileTarget(
+            (*plain, *read_alike, *proxied), redirect_to=elsewhere.url, drip_interval=drip_s
+        ) as target,
     ):
         proc = subprocess.run(
             [sys.executable, "-c", _PLAIN_USER, target.url, str(len(read_alike))], check=False,
             capture_output=True, text=True, timeout=60, cwd=REPO,
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
-    seen = json.loads(proc.stdout)
-    assert seen[:5] == [
+    seen, meta = json.loads(proc.stdout)
+    assert seen[:6] == [
         "CatchResponseError('connection_error: no answer:undecodable body')",
         "CatchResponseError('connection_error: no answer:cut-off body')",
         "CatchResponseError('server_error: http:307')",
         # read by the sender's decoder: Locust's own read raised ValueError out of the task
         "None",
         "None",
+        "CatchResponseError('server_error: match:errcode:0 without data.status')",  # drip's BODY
     ], proc.stdout
+    success = json.dumps(_hostile_success())
+    assert [length for _, length in meta[3:6]] == [len(success), len(success), len(BODY)], meta
+    assert meta[5][0] >= len(BODY) * drip_s * 1000 * 0.8, meta  # its body's last byte, not its head
+    assert seen[-3:] == [head_too_large(), 200, 1], seen[-3:]
+    assert all(h.startswith(b"POST " + target.url.encode()) for h in target.heads[-2:])
+    seen = seen[:-3]
     # load's transport reads as the sender (tests/clients/test_deadline.py): ``gzip, br`` was "not
     # JSON" here only; two answers to one request were read as one body ("not JSON")
-    success = json.dumps(_hostile_success())
     # and the Retry-After a refusal asked for, which a limit search waits out (RFC 9110 10.2.3)
     # and a chunked answer with a Content-Length, read as h11 reads it (was a reset here only), and
     # a head past the sender's size, no answer and counted as such (the run: not "unreachable")
-    assert seen[5:] == [
+    assert seen[6:] == [
         *[[200, success]] * 4,
         [429, ""],
         [200, success],
         head_too_large(),
         [2.0, 1],
-    ], seen[5:]
+    ], seen[6:]
     assert elsewhere.served == [], elsewhere.heads
 
 
