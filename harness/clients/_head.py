@@ -9,7 +9,7 @@ import functools
 
 import h11
 
-from ._deadline import MAX_HEAD_BYTES, head_too_large
+from ._deadline import MAX_HEAD_BYTES, fields_too_large, head_too_large
 
 
 @functools.lru_cache(maxsize=64)
@@ -45,7 +45,7 @@ class HeadReader:
             while True:
                 event = self._conn.next_event()
                 if isinstance(event, h11.Response):
-                    if sum(len(k) + len(v) + 4 for k, v in event.headers) > MAX_HEAD_BYTES:
+                    if fields_too_large(event.headers):
                         raise HeadRefused(head_too_large())
                     return event
                 if not isinstance(event, h11.InformationalResponse):  # NEED_DATA
