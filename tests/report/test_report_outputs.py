@@ -322,3 +322,21 @@ def test_junit_failures_state_each_findings_basis() -> None:
     xml = junit_xml(build_summary(target="t", started_at=now, finished_at=now, suites=[suite]))
     texts = " ".join(f.text or "" for f in ET.fromstring(xml).iter("failure"))
     assert "basis: seed" in texts and "basis: reading (E-040)" in texts, texts
+
+
+def test_a_report_without_plots_does_not_import_matplotlib(tmp_path: Path) -> None:
+    """Every conform and fuzz process wrote its report with matplotlib imported (about 0.5 CPU s
+    of start-up each); only a report that draws a load or accuracy plot needs it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from harness.report import write_reports\n"
+        "from tests.report.builders import empty_summary\n"
+        f"write_reports(empty_summary(), {str(tmp_path)!r})\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0, ran.stderr[-800:]
+    assert (tmp_path / "report.html").exists()
