@@ -120,7 +120,8 @@ class ServiceCompare:
     A throttled answer (E-045) is no outcome: the pair is sent again after a back-off whose gap
     later calls keep, narrowed by each answer that is not throttling, or after the answer's
     ``Retry-After`` up to ``max_retry_after_s``; a longer one stops the calls (:class:`Throttled`):
-    a server's ``Retry-After: 3599`` slept silently for up to 5 hours a pair."""
+    a server's ``Retry-After: 3599`` slept silently for up to 5 hours a pair, and one of an hour
+    or more (read as none) got the ordinary back-off and the 6-in-a-row stop instead."""
 
     trusts_codes = False  # the emulator's: its undocumented codes (E-014) are its own table's
     max_consecutive_errors = 10
@@ -189,10 +190,13 @@ class ServiceCompare:
             self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
             if tries < self.max_throttled:
                 headers = exchange.headers
-                asked = retry_after_s(headers.get("retry-after"), headers.get("date")) or 0.0
+                asked = (
+                    retry_after_s(headers.get("retry-after"), headers.get("date"), under=math.inf)
+                    or 0.0
+                )
                 if asked > self.max_retry_after_s:  # a lockout, not a QPS limit: never a long
                     self.stopped = (  # silent sleep, nor a call before the time it asked for
-                        f"the service asked to wait {math.ceil(asked)} s (Retry-After), more "
+                        f"the service asked to wait {_seconds(asked)} s (Retry-After), more "
                         f"than the {self.max_retry_after_s:g} s a back-off waits (E-045)"
                     )
                     raise Throttled(self.stopped)
@@ -268,6 +272,11 @@ class ServiceCompare:
                 f"{self.target}: {self._streak} {api} errors in a row (last: {what}); {resume}"
             )
         return outcome
+
+
+def _seconds(value: float) -> str:
+    """A wait as whole seconds (rounded up); a number too big for a float is shown as sent."""
+    return str(math.ceil(value)) if math.isfinite(value) else "more than 1e308"
 
 
 APIS: Final = ("match", "jd")

@@ -194,8 +194,13 @@ class Exchange:
         return out
 
 
-def retry_after_s(value: str | None, date: str | None = None) -> float | None:
-    """``Retry-After`` in seconds (RFC 9110 10.2.3), None unless under an hour: a number of
+def retry_after_s(
+    value: str | None, date: str | None = None, *, under: float = 3600.0
+) -> float | None:
+    """``Retry-After`` in seconds (RFC 9110 10.2.3), None unless under ``under`` (an hour: load
+    waits no longer than that between steps; accuracy passes ``inf``, since a longer wait is a
+    lockout that stops its calls with the reason, where None read as "no Retry-After" got the
+    ordinary back-off): a number of
     seconds (digits only: ``1*DIGIT``), or an HTTP-date, counted from the answer's ``Date`` (the
     server's clock, so a skewed clock here does not matter) or else from now: a rate limiter may
     announce the end of its penalty either way (a limit search that read only numbers did not
@@ -207,7 +212,7 @@ def retry_after_s(value: str | None, date: str | None = None) -> float | None:
     else:
         now = _date_s(date or "")
         seconds = _date_s(text) - (time.time() if math.isnan(now) else now)
-    return seconds if 0 < seconds < 3600 else None
+    return seconds if 0 < seconds and (seconds < under or math.isinf(under)) else None
 
 
 # RFC 9110 5.6.7's obsolete asctime-date, which a recipient MUST accept: no zone, read as UTC
