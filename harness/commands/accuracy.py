@@ -74,6 +74,7 @@ def accuracy(
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="pair sample and bootstrap seed")] = 0,
     config: opt.Config = None,
+    codes: opt.Codes = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="seconds a comparison may take before it fails")
     ] = 30.0,
@@ -93,6 +94,7 @@ def accuracy(
     from harness.suite import RunContext
 
     apis = ("match", "jd") if api == "all" else (api,)  # the suite checks every option
+    opt.use_codes(codes, config)  # the service's own codes: its "no face" is no error (E-014)
     notice = (
         ""
         if faces is not None

@@ -1,0 +1,138 @@
+"""`faceharness accuracy` and `gate` as a user runs them against services that read the documents
+another way or break them (audit round 8): one uvicorn serves every variant under its own path
+(``fixtures.accuracy_variants.ROUND8``), the fast engine, small samples of the shared photos."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.cli import Ran, run_cli
+
+from harness.config import (
+    DEMO_JD_APPKEY,
+    DEMO_JD_SECRETKEY,
+    DEMO_TOKEN,
+    ENV_JD_APPKEY,
+    ENV_JD_SECRETKEY,
+    ENV_TOKEN,
+)
+
+ENV = {ENV_TOKEN: DEMO_TOKEN, ENV_JD_APPKEY: DEMO_JD_APPKEY, ENV_JD_SECRETKEY: DEMO_JD_SECRETKEY}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    from fixtures.accuracy_variants import round8_app
+
+    from harness.emulator import EmulatorServer
+
+    with EmulatorServer(round8_app()) as url:
+        yield url
+
+
+def _accuracy(url: str, out: Path, faces: Path, *args: str) -> tuple[Ran, dict[str, Any]]:
+    done = run_cli(
+        "accuracy", "--target", url, "--faces", str(faces), "--max-rps", "0", "--out", str(out),
+        *args, env={"COLUMNS": "200", **ENV}, clean=True,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr + done.stdout
+    summary = out / "summary.json"
+    return done, json.loads(summary.read_text()) if summary.is_file() else {}
+
+
+def _rows(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["claim"]: row for row in summary["suites"]["accuracy"]["metrics"]["thresholds"]}
+
+
+def test_a_service_own_no_face_code_is_a_failure_to_acquire_by_its_table(
+    server: str, faces_dir: Path, tmp_path: Path
+) -> None:
+    """The internal API documents no "no face" code (E-014): a service refusing images with its
+    own errcode gets them counted as errors (no usable answer) unless the team names the code,
+    as `conform`, `fuzz`, `load` and `gate` let it (`--codes`, `[codes] file` of `--config`).
+    `accuracy` read neither: no `--codes` option (exit 2), and the config's table ignored, so
+    the refusals stayed errors (and ten in a row stopped the run, exit 2)."""
+    from fixtures.accuracy_variants import OWN_NO_FACE
+
+    codes = tmp_path / "codes.yaml"
+    codes.write_text(
+        f"codes:\n  - {{code: {OWN_NO_FACE}, zh: 未检测到人脸, en: no face, "
+        "category: image_quality}\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(f'[codes]\nfile = "{codes.as_posix()}"\n', encoding="utf-8")
+    url = f"{server}/own-no-face-code"
+    for n, option in enumerate((["--codes", str(codes)], ["--config", str(config)])):
+        done, summary = _accuracy(
+            url, tmp_path / f"run{n}", faces_dir, "--api", "match", "--max-pairs", "24", *option
+        )
+        assert done.returncode == 0, done.stderr
+        metrics = summary["suites"]["accuracy"]["metrics"]
+        outcomes = metrics["apis"]["match"]["outcomes"]
+        assert outcomes["genuine"]["error"] + outcomes["impostor"]["error"] == 0, outcomes
+        assert outcomes["genuine"]["fta"] + outcomes["impostor"]["fta"] > 0, outcomes
+        assert metrics["apis"]["match"]["codes"].get(str(OWN_NO_FACE), 0) > 0
+        row = _rows(summary)["match.score>=70"]
+        assert row["frr_errors"] >= row["fta"]["genuine"] > 0  # declined genuine users count
+
+
+def test_a_lockout_mid_run_stops_at_once_keeps_the_pairs_and_is_no_failure(
+    server: str, faces_dir: Path, tmp_path: Path
+) -> None:
+    """Throttled with ``Retry-After: 7200`` after a few pairs: the calls stop at the first such
+    answer with the reason (no back-off, no six retries), the pairs measured are kept in the
+    cache and the results, and a run cut short is inconclusive, never a failure."""
+    out = tmp_path / "run"
+    done, summary = _accuracy(f"{server}/lockout", out, faces_dir, "--max-pairs", "12")
+    assert done.returncode == 0, done.stderr
+    suite = summary["suites"]["accuracy"]
+    assert summary["verdict"] == "inconclusive" and suite["status"] == "inconclusive"
+    reason = " ".join(suite["reason"].split())
+    assert "asked to wait 7200 s (Retry-After)" in reason and "not measured" in reason
+    apis = suite["metrics"]["apis"]
+    assert sum(apis["match"]["pairs"]["measured"].values()) > 0  # what it measured is kept
+    assert apis["match"]["pairs"]["pending"] > 0 and apis["jd"]["pairs"]["pending"] > 0
+    assert (out / "accuracy-cache.jsonl").read_text().count("\n") > 0
+    assert suite["metrics"]["run"]["calls"] <= 4 + 2  # the lockout's first answer ended each API
+
+
+def test_another_score_scale_is_no_failure_and_says_so(
+    server: str, faces_dir: Path, tmp_path: Path
+) -> None:
+    """/match scores on 0..1 and JD on 0..100 (its `similarity`'s scale), decisions as the
+    engine's: no claim at 70/80 can be tied to such scores (untestable, E-046), JD's result still
+    counts (E-060); exit 0."""
+    done, summary = _accuracy(f"{server}/other-scale", tmp_path / "run", faces_dir,
+                              "--max-pairs", "40")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = _rows(summary)
+    for claim in ("match.score>=70", "match.score>=80"):
+        assert rows[claim]["verdict"] == "untestable"
+        assert "not one genuine pair accepted" in rows[claim]["verdict_reason"]
+    assert rows["jd.result"]["impostor"] > 0 and rows["jd.result"]["verdict"] != "contradicted"
+    notes = " ".join(summary["suites"]["accuracy"]["metrics"]["notes"])
+    assert "outside the documented 0..1" in notes
+
+
+@pytest.mark.parametrize(
+    ("pairs", "verdict"), [("6", "untestable"), ("60", "contradicted")], ids=["few", "enough"]
+)
+def test_far_more_false_matches_are_reported_with_exact_intervals(
+    server: str, faces_dir: Path, tmp_path: Path, pairs: str, verdict: str
+) -> None:
+    """Half the impostor pairs accepted at 70: contradicted with the exact interval above the
+    claim once the sample decides it; the observed reading exits 0 (E-044)."""
+    done, summary = _accuracy(f"{server}/far-worse", tmp_path / "run", faces_dir,
+                              "--api", "match", "--max-pairs", pairs)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    row = _rows(summary)["match.score>=70"]
+    low, high = row["fmr_ci95"]
+    assert low <= row["fmr"] <= high
+    assert row["verdict"] == verdict, row["verdict_reason"]
+    if verdict == "contradicted":
+        assert low > row["claimed_fmr"] and row["verdict_direction"] == "worse"
