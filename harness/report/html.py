@@ -62,19 +62,49 @@ def _environment() -> Environment:
 def _plots(summary: Summary) -> dict[str, Markup | None]:
     # Markup: we produced it, not the service. matplotlib is imported only for a report that
     # draws: every conform and fuzz process paid for it (about 0.5 CPU s).
-    made: dict[str, str | None] = dict.fromkeys(("series", "rate", "hdr", "det", "hist"))
-    load, accuracy = summary.suites.load.metrics, summary.suites.accuracy.metrics
-    load = load if summary.suites.load.status != "skipped" else None
-    accuracy = accuracy if summary.suites.accuracy.status != "skipped" else None
-    if load is not None or accuracy is not None:
+    made: dict[str, str | None] = dict.fromkeys(("series", "rate", "hdr"))
+    load = summary.suites.load.metrics if summary.suites.load.status != "skipped" else None
+    if load is not None:
         from harness.report import plots
 
-        if load is not None:
-            made.update(series=plots.series_svg(load), rate=plots.rate_svg(load),
-                        hdr=plots.hdr_svg(load))  # fmt: skip
-        if accuracy is not None:
-            made.update(det=plots.det_svg(accuracy), hist=plots.histogram_svg(accuracy))
+        made.update(series=plots.series_svg(load), rate=plots.rate_svg(load),
+                    hdr=plots.hdr_svg(load))  # fmt: skip
     return {name: Markup(svg) if svg else None for name, svg in made.items()}
+
+
+def _accuracy_plots(summary: Summary) -> list[dict[str, Any]]:
+    """A DET curve and a score histogram per API, each with its own operating points: the
+    metrics' own figures are the first API's, and drawing every API's rows on them put JD's
+    ``jd.result`` (and e5..e7's claimed rates) on /match's curve (audit round 8)."""
+    suite = summary.suites.accuracy
+    metrics = suite.metrics if suite.status != "skipped" else None
+    if not isinstance(metrics, AccuracyMetrics):
+        return []
+    apis = (metrics.model_extra or {}).get("apis")
+    views: list[tuple[str | None, AccuracyMetrics]] = [(None, metrics)]
+    if isinstance(apis, dict) and len(apis) > 1:
+        views = [
+            (str(api), AccuracyMetrics.model_validate(data))
+            for api, data in apis.items()
+            if isinstance(data, dict)
+        ]
+    if not any(view.det or view.histogram for _, view in views):
+        return [{"api": api, "eer": view.eer, "det": None, "hist": None} for api, view in views]
+    from harness.report import plots
+
+    return [
+        {
+            "api": api,
+            "eer": view.eer if api else None,
+            "det": _markup(plots.det_svg(view, api)),
+            "hist": _markup(plots.histogram_svg(view, api)),
+        }
+        for api, view in views
+    ]
+
+
+def _markup(svg: str | None) -> Markup | None:
+    return Markup(svg) if svg else None  # we produced it, not the service
 
 
 def _quotes(rule_ids: set[str]) -> dict[str, str]:
@@ -125,6 +155,7 @@ def _context(summary: Summary) -> dict[str, Any]:
         ),
         "duration_s": max(duration, 0.0),
         "plots": _plots(summary),
+        "accuracy_plots": _accuracy_plots(summary),
         "inconclusive": summary.inconclusive_items(),
         **_accuracy(summary),
     }

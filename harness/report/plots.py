@@ -166,9 +166,10 @@ def _floor(values: list[float]) -> float:
     return min(positive) / 2 if positive else 1e-6
 
 
-def det_svg(accuracy: AccuracyMetrics) -> str | None:
+def det_svg(accuracy: AccuracyMetrics, api: str | None = None) -> str | None:
     """DET curve (log-log) with the documented operating points; zero rates, which a log axis
-    cannot show, are drawn at a floor and the axis says so."""
+    cannot show, are drawn at a floor and the axis says so. ``api``: one API's curve of a run of
+    several (its ids salted apart, so two plots on a page share none)."""
     if accuracy.det is None or len(accuracy.det.fmr) < 2:
         return None
     fmr_floor, fnmr_floor = _floor(accuracy.det.fmr), _floor(accuracy.det.fnmr)
@@ -197,10 +198,14 @@ def det_svg(accuracy: AccuracyMetrics) -> str | None:
     ax.set_yscale("log")
     note = " (zero rates drawn at the axis floor)" if clipped else ""
     _label(ax, f"false match rate (FMR){note}", "false non-match rate (FNMR)", which="both")
-    return to_svg(fig, "det", "DET curve")
+    return to_svg(fig, f"det-{api}" if api else "det", _titled("DET curve", api))
 
 
-def histogram_svg(accuracy: AccuracyMetrics) -> str | None:
+def _titled(title: str, api: str | None) -> str:
+    return f"{title} ({api})" if api else title
+
+
+def histogram_svg(accuracy: AccuracyMetrics, api: str | None = None) -> str | None:
     hist = accuracy.histogram
     if hist is None or len(hist.bin_edges) < 2:
         return None
@@ -223,4 +228,4 @@ def histogram_svg(accuracy: AccuracyMetrics) -> str | None:
     for i, threshold in enumerate(thresholds):
         ax.axvline(threshold, color="#333333", ls=":", lw=1, label="thresholds" if i == 0 else None)
     _label(ax, "score", "fraction of pairs")
-    return to_svg(fig, "hist", "Score distributions")
+    return to_svg(fig, f"hist-{api}" if api else "hist", _titled("Score distributions", api))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.cli import Ran, run_cli
+from fixtures.cli import InProcess, Ran
 
 from harness.config import (
     DEMO_JD_APPKEY,
@@ -34,10 +34,12 @@ def server() -> Iterator[str]:
         yield url
 
 
-def _accuracy(url: str, out: Path, faces: Path, *args: str) -> tuple[Ran, dict[str, Any]]:
-    done = run_cli(
+def _accuracy(
+    cli: InProcess, url: str, out: Path, faces: Path, *args: str
+) -> tuple[Ran, dict[str, Any]]:
+    done = cli(
         "accuracy", "--target", url, "--faces", str(faces), "--max-rps", "0", "--out", str(out),
-        *args, env={"COLUMNS": "200", **ENV}, clean=True,
+        *args, env={"COLUMNS": "200", **ENV},
     )  # fmt: skip
     assert "Traceback" not in done.stderr + done.stdout
     summary = out / "summary.json"
@@ -49,7 +51,7 @@ def _rows(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def test_a_service_own_no_face_code_is_a_failure_to_acquire_by_its_table(
-    server: str, faces_dir: Path, tmp_path: Path
+    server: str, faces_dir: Path, tmp_path: Path, cli: InProcess, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The internal API documents no "no face" code (E-014): a service refusing images with its
     own errcode gets them counted as errors (no usable answer) unless the team names the code,
@@ -58,6 +60,9 @@ def test_a_service_own_no_face_code_is_a_failure_to_acquire_by_its_table(
     the refusals stayed errors (and ten in a row stopped the run, exit 2)."""
     from fixtures.accuracy_variants import OWN_NO_FACE
 
+    from harness.contract._contract import ENV_CODES
+
+    monkeypatch.setenv(ENV_CODES, "")  # --codes sets it for the process: undone after the test
     codes = tmp_path / "codes.yaml"
     codes.write_text(
         f"codes:\n  - {{code: {OWN_NO_FACE}, zh: 未检测到人脸, en: no face, "
@@ -69,7 +74,15 @@ def test_a_service_own_no_face_code_is_a_failure_to_acquire_by_its_table(
     url = f"{server}/own-no-face-code"
     for n, option in enumerate((["--codes", str(codes)], ["--config", str(config)])):
         done, summary = _accuracy(
-            url, tmp_path / f"run{n}", faces_dir, "--api", "match", "--max-pairs", "24", *option
+            cli,
+            url,
+            tmp_path / f"run{n}",
+            faces_dir,
+            "--api",
+            "match",
+            "--max-pairs",
+            "24",
+            *option,
         )
         assert done.returncode == 0, done.stderr
         metrics = summary["suites"]["accuracy"]["metrics"]
@@ -82,13 +95,13 @@ def test_a_service_own_no_face_code_is_a_failure_to_acquire_by_its_table(
 
 
 def test_a_lockout_mid_run_stops_at_once_keeps_the_pairs_and_is_no_failure(
-    server: str, faces_dir: Path, tmp_path: Path
+    server: str, faces_dir: Path, tmp_path: Path, cli: InProcess
 ) -> None:
     """Throttled with ``Retry-After: 7200`` after a few pairs: the calls stop at the first such
     answer with the reason (no back-off, no six retries), the pairs measured are kept in the
     cache and the results, and a run cut short is inconclusive, never a failure."""
     out = tmp_path / "run"
-    done, summary = _accuracy(f"{server}/lockout", out, faces_dir, "--max-pairs", "12")
+    done, summary = _accuracy(cli, f"{server}/lockout", out, faces_dir, "--max-pairs", "12")
     assert done.returncode == 0, done.stderr
     suite = summary["suites"]["accuracy"]
     assert summary["verdict"] == "inconclusive" and suite["status"] == "inconclusive"
@@ -102,12 +115,12 @@ def test_a_lockout_mid_run_stops_at_once_keeps_the_pairs_and_is_no_failure(
 
 
 def test_another_score_scale_is_no_failure_and_says_so(
-    server: str, faces_dir: Path, tmp_path: Path
+    server: str, faces_dir: Path, tmp_path: Path, cli: InProcess
 ) -> None:
     """/match scores on 0..1 and JD on 0..100 (its `similarity`'s scale), decisions as the
     engine's: no claim at 70/80 can be tied to such scores (untestable, E-046), JD's result still
     counts (E-060); exit 0."""
-    done, summary = _accuracy(f"{server}/other-scale", tmp_path / "run", faces_dir,
+    done, summary = _accuracy(cli, f"{server}/other-scale", tmp_path / "run", faces_dir,
                               "--max-pairs", "40")  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = _rows(summary)
@@ -123,11 +136,11 @@ def test_another_score_scale_is_no_failure_and_says_so(
     ("pairs", "verdict"), [("6", "untestable"), ("60", "contradicted")], ids=["few", "enough"]
 )
 def test_far_more_false_matches_are_reported_with_exact_intervals(
-    server: str, faces_dir: Path, tmp_path: Path, pairs: str, verdict: str
+    server: str, faces_dir: Path, tmp_path: Path, cli: InProcess, pairs: str, verdict: str
 ) -> None:
     """Half the impostor pairs accepted at 70: contradicted with the exact interval above the
     claim once the sample decides it; the observed reading exits 0 (E-044)."""
-    done, summary = _accuracy(f"{server}/far-worse", tmp_path / "run", faces_dir,
+    done, summary = _accuracy(cli, f"{server}/far-worse", tmp_path / "run", faces_dir,
                               "--api", "match", "--max-pairs", pairs)  # fmt: skip
     assert done.returncode == 0, done.stderr
     row = _rows(summary)["match.score>=70"]
@@ -136,3 +149,42 @@ def test_far_more_false_matches_are_reported_with_exact_intervals(
     assert row["verdict"] == verdict, row["verdict_reason"]
     if verdict == "contradicted":
         assert low > row["claimed_fmr"] and row["verdict_direction"] == "worse"
+
+
+GATE_POLICY = """[run]
+suites = ["accuracy"]
+accuracy_max_pairs = 40
+max_rps = 200
+[readings]
+E-044 = "default"
+E-036 = "default"
+"""
+
+
+@pytest.mark.parametrize(
+    ("variant", "code"),
+    [("control", 0), ("other-scale", 0), ("far-worse", 1), ("decision-flip", 1)],
+)
+def test_the_gate_fails_a_contradicted_claim_its_policy_requires_and_nothing_else(
+    server: str, faces_dir: Path, tmp_path: Path, cli: InProcess, variant: str, code: int
+) -> None:
+    """`gate` on a URL, accuracy alone, the policy requiring the default readings (E-044,
+    E-036): a correct service, or one on another scale, passes or is inconclusive (exit 0);
+    far more false matches than documented, at /match's 70 or in JD's result, fail it (exit 1),
+    the finding naming its reading and its exact interval."""
+    policy = tmp_path / "gate.toml"
+    policy.write_text(GATE_POLICY, encoding="utf-8")
+    out = tmp_path / "gate"
+    done = cli("gate", "--target", f"{server}/{variant}", "--faces", str(faces_dir),
+               "--policy", str(policy), "--out", str(out), env=ENV)  # fmt: skip
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.returncode == code, done.stdout + done.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    findings = summary["suites"]["accuracy"]["findings"]
+    assert summary["verdict"] == ("fail" if code else summary["verdict"]) != "error"
+    if not code:
+        assert findings == []
+        return
+    assert findings and all(f["basis"] == "reading" for f in findings)
+    assert all("95% CI [" in f["message"] and "lies above the claimed" in f["message"]
+               for f in findings)  # fmt: skip

@@ -232,6 +232,50 @@ def test_det_with_zero_rates_is_drawn_at_the_floor() -> None:
     assert det_svg(AccuracyMetrics()) is None
 
 
+def test_each_api_gets_its_own_det_curve_and_operating_points() -> None:
+    """The metrics' DET and histogram are the first API's (/match); every API's rows were drawn
+    on them, so JD's ``jd.result`` point (its FMR and FNMR) sat on /match's curve, and JD's DET
+    and histogram were never drawn (audit round 8). One plot per API, each with its rows, ids
+    apart."""
+    from harness.report.html import render_html
+    from harness.results import AccuracyMetrics
+
+    summary = full_summary()
+    accuracy = summary.suites.accuracy.metrics
+    assert isinstance(accuracy, AccuracyMetrics)
+    data = accuracy.model_dump(mode="json")
+    match_rows = data["thresholds"]
+    jd_rows = [
+        {**match_rows[1], "claim": "jd.result", "rule": "decision", "threshold": None,
+         "fmr": 0.3, "fnmr": 0.2, "claimed_fmr": 1e-4},
+        {"claim": "jd.e7", "rule": "distance<=", "claimed_fmr": 1e-7, "verdict": "untestable",
+         "by_design": True},
+    ]  # fmt: skip
+    apis = {
+        "match": {**data, "api": "match", "thresholds": match_rows},
+        "jd": {**data, "api": "jd", "thresholds": jd_rows, "eer": {"value": 0.031}},
+    }
+    metrics = AccuracyMetrics.model_validate(
+        {**data, "api": "match", "thresholds": match_rows + jd_rows, "apis": apis}
+    )
+    summary.suites.accuracy.metrics = metrics
+    html = render_html(summary)
+
+    def plot(label: str) -> str:
+        start = html.index(f'aria-label="{label}"')
+        return html[start : html.index("</svg>", start)]
+
+    det_match, det_jd = plot("DET curve (match)"), plot("DET curve (jd)")
+    assert "match.score&gt;=70" in det_match and "jd.result" not in det_match
+    assert "jd.result" in det_jd and "match.score" not in det_jd
+    assert plot("Score distributions (match)") and plot("Score distributions (jd)")
+    assert "DET curve (jd), EER 3.1" in html  # each API's EER beside its curve
+    referenced = set(re.findall(r'url\(#([^)]+)\)|href="#([^"]+)"', html))
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    shared = {i for i in ids if ids.count(i) > 1} & {r for pair in referenced for r in pair}
+    assert referenced and not shared  # two plots of one kind share no clip-path or glyph id
+
+
 def test_a_distant_slo_does_not_flatten_the_latency_plots(full: Summary) -> None:
     """A 1 s SLO over 5 ms latencies would press the curves onto the axis: the axis fits the
     data instead and the SLO is named; an SLO within reach is drawn as a line."""
