@@ -268,8 +268,16 @@ class ServiceCompare:
                 f"(last: {what}); is the URL right and the service up?"
             )
         if self._streak >= self.max_consecutive_errors:
+            own = (  # a code no table names: maybe the service's own "no face" (E-014)
+                "; if that code is the service's own refusal of an image (no face, quality), "
+                "name it in --codes (category image_quality: counted as a failure to acquire)"
+                if meaning is None
+                and code not in (TRANSPORT, MALFORMED, OFF_SCALE)
+                and not code.startswith("gateway:")
+                else ""
+            )
             raise TargetError(
-                f"{self.target}: {self._streak} {api} errors in a row (last: {what}); {resume}"
+                f"{self.target}: {self._streak} {api} errors in a row (last: {what}){own}; {resume}"
             )
         return outcome
 

@@ -219,8 +219,17 @@ def test_errors_before_any_answer_stop_early_then_only_long_streaks(contract: An
     flaky = _guard([OK, *[TRANSPORT] * 9, OK, *[TRANSPORT] * 10], contract)
     for _ in range(20):
         flaky(PAIR)  # nine in a row after an answer, then an answer resets the streak
-    with pytest.raises(TargetError, match="10 match errors in a row"):
+    with pytest.raises(TargetError, match="10 match errors in a row") as stopped:
         flaky(PAIR)
+    assert "--codes" not in str(stopped.value)  # no code at all: nothing for a table to name
+
+    # a code no table names may be the service's own "no face" (E-014): say how to name it
+    own = _guard([OK, *[Outcome(None, None, "46001", "error")] * 10], contract)
+    for _ in range(10):
+        own(PAIR)
+    with pytest.raises(TargetError, match=r"46001\); if that code is the service's "
+                       r"own refusal of an image .* name it in --codes"):  # fmt: skip
+        own(PAIR)
 
 
 def test_a_cold_start_answering_errors_first_is_not_stopped(contract: Any) -> None:
