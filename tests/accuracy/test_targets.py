@@ -121,7 +121,7 @@ def test_another_score_scale_is_no_failure_and_says_so(
     engine's: no claim at 70/80 can be tied to such scores (untestable, E-046), JD's result still
     counts (E-060); exit 0."""
     done, summary = _accuracy(cli, f"{server}/other-scale", tmp_path / "run", faces_dir,
-                              "--max-pairs", "40")  # fmt: skip
+                              "--max-pairs", "24")  # fmt: skip
     assert done.returncode == 0, done.stderr
     rows = _rows(summary)
     for claim in ("match.score>=70", "match.score>=80"):
@@ -132,39 +132,9 @@ def test_another_score_scale_is_no_failure_and_says_so(
     assert "outside the documented 0..1" in notes
 
 
-@pytest.mark.parametrize(
-    ("variant", "pairs", "verdict"),
-    [("control", "12", "untestable"), ("far-worse", "60", "contradicted")],
-    ids=["right-few-pairs", "far-worse"],
-)
-def test_far_more_false_matches_are_reported_with_exact_intervals(
-    server: str,
-    faces_dir: Path,
-    tmp_path: Path,
-    cli: InProcess,
-    variant: str,
-    pairs: str,
-    verdict: str,
-) -> None:
-    """Half the impostor pairs accepted at 70: contradicted, the exact interval above the claim;
-    a service that is right, on a sample too small to tell, untestable (the run inconclusive,
-    never a failure). The observed reading exits 0 (E-044)."""
-    done, summary = _accuracy(cli, f"{server}/{variant}", tmp_path / "run", faces_dir,
-                              "--api", "match", "--max-pairs", pairs)  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    row = _rows(summary)["match.score>=70"]
-    low, high = row["fmr_ci95"]
-    assert low <= row["fmr"] <= high
-    assert row["verdict"] == verdict, row["verdict_reason"]
-    if verdict == "contradicted":
-        assert low > row["claimed_fmr"] and row["verdict_direction"] == "worse"
-    else:
-        assert summary["verdict"] == "inconclusive" and row["false_matches"] == 0
-
-
 GATE_POLICY = """[run]
 suites = ["accuracy"]
-accuracy_max_pairs = 40
+accuracy_max_pairs = 30
 max_rps = 200
 [readings]
 E-044 = "default"
@@ -172,17 +142,15 @@ E-036 = "default"
 """
 
 
-@pytest.mark.parametrize(
-    ("variant", "code"),
-    [("control", 0), ("other-scale", 0), ("far-worse", 1), ("decision-flip", 1)],
-)
+@pytest.mark.parametrize(("variant", "code"), [("control", 0), ("far-worse", 1)])
 def test_the_gate_fails_a_contradicted_claim_its_policy_requires_and_nothing_else(
     server: str, faces_dir: Path, tmp_path: Path, cli: InProcess, variant: str, code: int
 ) -> None:
     """`gate` on a URL, accuracy alone, the policy requiring the default readings (E-044,
-    E-036): a correct service, or one on another scale, passes or is inconclusive (exit 0);
-    far more false matches than documented, at /match's 70 or in JD's result, fail it (exit 1),
-    the finding naming its reading and its exact interval."""
+    E-036): a correct service on a sample too small to test a claim is inconclusive, exit 0
+    (never a failure); far more false matches than documented (half the impostor pairs, at
+    /match's 70 and in JD's result) fail it, exit 1, each finding naming its reading and its
+    exact interval, which summary.json's rows carry too."""
     policy = tmp_path / "gate.toml"
     policy.write_text(GATE_POLICY, encoding="utf-8")
     out = tmp_path / "gate"
@@ -192,10 +160,17 @@ def test_the_gate_fails_a_contradicted_claim_its_policy_requires_and_nothing_els
     assert done.returncode == code, done.stdout + done.stderr
     summary = json.loads((out / "summary.json").read_text())
     findings = summary["suites"]["accuracy"]["findings"]
-    assert summary["verdict"] == ("fail" if code else summary["verdict"]) != "error"
+    rows = _rows(summary)
+    for row in rows.values():
+        if row.get("fmr") is not None:
+            assert row["fmr_ci95"][0] <= row["fmr"] <= row["fmr_ci95"][1]
     if not code:
-        assert findings == []
+        assert summary["verdict"] == "inconclusive" and findings == []
+        assert {row["verdict"] for row in rows.values()} == {"untestable"}
         return
-    assert findings and all(f["basis"] == "reading" for f in findings)
-    assert all("95% CI [" in f["message"] and "lies above the claimed" in f["message"]
-               for f in findings)  # fmt: skip
+    assert summary["verdict"] == "fail"
+    assert {f["message"].split(":")[0] for f in findings} == {"match.score>=70", "jd.result"}
+    for finding in findings:
+        assert finding["basis"] == "reading" and "95% CI [" in finding["message"]
+        row = rows[finding["message"].split(":")[0]]
+        assert row["verdict"] == "contradicted" and row["fmr_ci95"][0] > row["claimed_fmr"]
