@@ -76,10 +76,11 @@ _HEX_BYTES_RE = re.compile(
     r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{2}(?:(?:[ :,]\s*|\s+)(?:0x)?[0-9a-f]{2}){15,}+(?![0-9a-z])"
 )
 # ... or escaped: Python's repr (b'\xff\xd8...' to its quote), or \x escapes another language
-# quoted (to the end of the line: where they end cannot be told; backslashes doubled, as JSON's).
+# quoted (to the end of the line: where they end cannot be told; backslashes doubled by each JSON
+# text it was quoted in, JSON inside JSON too).
 _ESCAPED_BYTES_RE = re.compile(
     r"""b'(?:\\\\.|\\.|[^\\'])*+'?|b"(?:\\\\.|\\.|[^\\"])*+"?"""
-    r"""|(?:\\{1,2}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
+    r"""|(?:\\{1,16}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
 )
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
@@ -177,9 +178,11 @@ def _escaped_bytes_image(text: str) -> str:
     body = text[2:].rstrip(text[1]) if text[:2] in ("b'", 'b"') else text
 
     def unescaped(part: str) -> bytes:
-        data: bytes = codecs.escape_decode(part.encode("latin-1", "replace"))[0]
-        if data[:2] == b"\\x":  # the escapes were escaped again (JSON's text)
+        data = part.encode("latin-1", "replace")
+        for _ in range(4):  # the escapes escaped again by each JSON text it was quoted in
             data = codecs.escape_decode(data)[0]
+            if data[:1] != b"\\":
+                break
         return data
 
     try:
