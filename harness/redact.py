@@ -209,10 +209,12 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     """What a target may echo a credential of ``SECRET_MIN_CHARS`` or more as: (case matters,
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
-    itself, every byte percent-encoded, as HTML character references or as JSON's \\u escapes."""
+    itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
+    as JSON's \\u escapes, as hex, or reversed."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
-              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw)}  # fmt: skip
+              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
+              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1]}  # fmt: skip
     exact = set()
     for shift in range(3):
         text = base64.b64encode(bytes(shift) + raw).decode()

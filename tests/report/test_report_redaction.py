@@ -174,7 +174,7 @@ def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
 def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     """Session 18 (hostile): a target echoes a credential percent-encoded byte by byte, as HTML
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
-    (alone or inside a longer encoded text)."""
+    (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -187,6 +187,11 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
         base64.b64encode(b"Bearer " + raw).decode(),
         base64.b64encode(b"user:" + raw).decode(),
+        # session 19: hex (either case), percent-encoded twice, reversed
+        raw.hex(),
+        raw.hex().upper(),
+        "".join(f"%25{b:02X}" for b in raw),
+        secret[::-1],
     ]
     for form in forms:
         out = redact_text(f"rejected {form} end", [secret])
