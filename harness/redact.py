@@ -10,11 +10,12 @@ import binascii
 import codecs
 import functools
 import hashlib
+import html
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import BaseModel
 
@@ -94,6 +95,13 @@ SECRET_MIN_CHARS = 8
 SHORT_SECRET_CHARS = 4  # a given secret shorter than this is masked only as a whole word
 _SECRETS: dict[str, None] = {}
 _SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
+# A sign echoed encoded (no key names it, and its variants cannot be listed for 100,000 signs):
+# runs of hex pairs, percent escapes (once or twice), character references and base64 are decoded
+# and masked when they hold a sign this process made.
+_HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){32,}+(?![0-9A-Fa-f])")
+_PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
+_REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
+_B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
 
 
 def remember_sign(sign: str) -> None:
@@ -276,7 +284,8 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
         if "\\x" in text:
             text = _ESCAPED_BYTES_RE.sub(lambda m: _escaped_bytes_image(m.group(0)), text)
     if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
-        text = _SIGN_RE.sub(lambda m: MASK if m.group(0).lower() in _SIGNS else m.group(0), text)
+        text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+        text = _mask_encoded_signs(text)
     if "=" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
     if ":" in text:
@@ -284,6 +293,37 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
             text = pattern.sub(lambda m: m.group(1) + MASK + m.group(2), text)
         text = _HEADER_RE.sub(lambda m: m.group(1) + MASK, text)
     return text
+
+
+def _signs_in(text: str) -> bool:
+    """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)."""
+    for m in _SIGN_RE.finditer(text):
+        if (seen := m.group(0).lower()) in _SIGNS or seen[::-1] in _SIGNS:
+            return True
+    return False
+
+
+def _b64_text(text: str) -> str:
+    text = text.rstrip("=").replace("-", "+").replace("_", "/")
+    return base64.b64decode(text + "=" * (-len(text) % 4)).decode("latin-1")
+
+
+def _mask_encoded_signs(text: str) -> str:
+    def masked(decode: Any) -> Any:
+        def sub(m: re.Match[str]) -> str:
+            try:
+                return MASK if _signs_in(decode(m.group(0))) else m.group(0)
+            except (ValueError, binascii.Error):
+                return m.group(0)
+
+        return sub
+
+    text = _HEX_RUN_RE.sub(masked(lambda t: bytes.fromhex(t).decode("latin-1")), text)
+    if "%" in text:
+        text = _PCT_RUN_RE.sub(masked(lambda t: unquote(unquote(t))), text)
+    if "&#" in text:
+        text = _REF_RUN_RE.sub(masked(html.unescape), text)
+    return _B64_RUN_RE.sub(masked(_b64_text), text)
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets) -> str:

@@ -201,6 +201,30 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     assert redact_text("rejected HoStIlE end", ["hostile"]) == "rejected HoStIlE end"  # short
 
 
+def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
+    """Session 19 (hostile): a JD sign this process made, echoed as hex, percent-encoded (once or
+    twice), as character references, inside base64 or reversed, reached the finding (only the
+    sign as it is, in either case, was masked)."""
+    from harness.redact import remember_sign
+
+    sign = "5f0e6846a0b1c2d3e4f5a6b7c8d9e0f9"
+    remember_sign(sign)
+    raw = sign.encode()
+    forms = [
+        raw.hex(),
+        "".join(f"%{b:02X}" for b in raw),
+        "".join(f"%25{b:02x}" for b in raw),
+        "".join(f"&#{b};" for b in raw),
+        base64.b64encode(b"appkey=k&sign=" + raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        sign[::-1],
+    ]
+    for form in forms:
+        assert redact_text(f"rejected {form} end") == f"rejected {MASK} end", form
+    kept = f"sha256={'ab' * 32} {'Aa0' * 20}"  # hex and base64 runs that hold no sign
+    assert redact_text(kept) == kept
+
+
 def test_undecodable_image_like_string_hashes_the_text() -> None:
     junk = "A" * 301  # not valid base64 (length), still must not be printed
     assert redact(junk) == f"<image sha256={hashlib.sha256(junk.encode()).hexdigest()} bytes=301>"
