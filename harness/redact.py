@@ -397,6 +397,13 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return _redact_str(text, _secret_variants(secrets))
 
 
+def redacted_excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, masked before it is cut: cut first, an image's
+    base64 that began near the cut (an HTML error page's ``data:`` URI) was too short for the
+    redactor to know it as one, and reached findings and reports."""
+    return redact_text(text[: limit + 65536])[:limit]
+
+
 @functools.cache
 def model_field_names(model: type[BaseModel]) -> frozenset[str]:
     """Every field name in ``model`` and the models it nests (a report's own structure)."""
