@@ -217,7 +217,7 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
         *("informational", "redirect_userinfo"),
         *("header_bytes", "bad_header_name", "te_unknown", "status_101", "huge_reason"),
         *("padded_head", "info_storm", "big_trailer"),
-        *("info_odd", "status_304_body", "cl_plus", "http10_keepalive", "gzip_empty"),
+        *("info_odd", "status_304_body", "cl_plus"),
     ],
 )
 def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:

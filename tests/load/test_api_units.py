@@ -530,10 +530,10 @@ def test_load_refuses_by_size_exactly_the_heads_the_sender_refuses() -> None:
     """One rule: a head is too large when its bytes, interim answers included, pass
     ``MAX_HEAD_BYTES`` (``HeadReader``). 20,000 and 30,000 ``a:b`` fields (100 and 150 KB) are
     an answer (load charged each field ": " and CRLF twice and refused both; the sender counted
-    fields and refused the second); 180 KB of headers padded with whitespace and an endless run
-    of ``100 Continue`` are none: the sender read the first (its fields are under the size, and
-    h11 counts bytes only by how its reads fall) and timed out on the second, load refused the
-    first and timed out on the second."""
+    fields and refused the second); 180 KB of headers padded with whitespace and 200 KB of
+    ``100 Continue`` answers before the final one are none: the sender read the first (its fields
+    are under the size, and h11 counts bytes only by how its reads fall) and the second (an
+    endless run of them was a timeout), load refused the first and read the second."""
     import socket
     import threading
 
@@ -548,7 +548,8 @@ def test_load_refuses_by_size_exactly_the_heads_the_sender_refuses() -> None:
     final = b"Content-Length: 13\r\n\r\n" + _BODY
     heads = [b"HTTP/1.1 200 OK\r\n" + b"a:b\r\n" * n + final for n in (20_000, 30_000)]
     heads.append(b"HTTP/1.1 200 OK\r\n" + b"a:%sb\r\n" % (b" " * 1000) * 180 + final)
-    heads.append(b"HTTP/1.1 100 Continue\r\n\r\n" * 8000 + b"HTTP/1.1 200 OK\r\n" + final)
+    interim = b"HTTP/1.1 100 Continue\r\nX-Pad: %s\r\n\r\n" % (b"p" * 1000)
+    heads.append(interim * 200 + b"HTTP/1.1 200 OK\r\n" + final)
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
