@@ -10,11 +10,12 @@ import binascii
 import codecs
 import functools
 import hashlib
+import html
 import re
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import BaseModel
 
@@ -76,10 +77,11 @@ _HEX_BYTES_RE = re.compile(
     r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{2}(?:(?:[ :,]\s*|\s+)(?:0x)?[0-9a-f]{2}){15,}+(?![0-9a-z])"
 )
 # ... or escaped: Python's repr (b'\xff\xd8...' to its quote), or \x escapes another language
-# quoted (to the end of the line: where they end cannot be told; backslashes doubled, as JSON's).
+# quoted (to the end of the line: where they end cannot be told; backslashes doubled by each JSON
+# text it was quoted in, JSON inside JSON too).
 _ESCAPED_BYTES_RE = re.compile(
     r"""b'(?:\\\\.|\\.|[^\\'])*+'?|b"(?:\\\\.|\\.|[^\\"])*+"?"""
-    r"""|(?:\\{1,2}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
+    r"""|(?:\\{1,16}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
 )
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
@@ -93,6 +95,13 @@ SECRET_MIN_CHARS = 8
 SHORT_SECRET_CHARS = 4  # a given secret shorter than this is masked only as a whole word
 _SECRETS: dict[str, None] = {}
 _SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
+# A sign echoed encoded (no key names it, and its variants cannot be listed for 100,000 signs):
+# runs of hex pairs, percent escapes (once or twice), character references and base64 are decoded
+# and masked when they hold a sign this process made.
+_HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){32,}+(?![0-9A-Fa-f])")
+_PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
+_REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
+_B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
 
 
 def remember_sign(sign: str) -> None:
@@ -177,9 +186,11 @@ def _escaped_bytes_image(text: str) -> str:
     body = text[2:].rstrip(text[1]) if text[:2] in ("b'", 'b"') else text
 
     def unescaped(part: str) -> bytes:
-        data: bytes = codecs.escape_decode(part.encode("latin-1", "replace"))[0]
-        if data[:2] == b"\\x":  # the escapes were escaped again (JSON's text)
+        data = part.encode("latin-1", "replace")
+        for _ in range(4):  # the escapes escaped again by each JSON text it was quoted in
             data = codecs.escape_decode(data)[0]
+            if data[:1] != b"\\":
+                break
         return data
 
     try:
@@ -206,10 +217,12 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     """What a target may echo a credential of ``SECRET_MIN_CHARS`` or more as: (case matters,
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
-    itself, every byte percent-encoded, as HTML character references or as JSON's \\u escapes."""
+    itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
+    as JSON's \\u escapes, as hex, or reversed."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
-              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw)}  # fmt: skip
+              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
+              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1]}  # fmt: skip
     exact = set()
     for shift in range(3):
         text = base64.b64encode(bytes(shift) + raw).decode()
@@ -271,7 +284,8 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
         if "\\x" in text:
             text = _ESCAPED_BYTES_RE.sub(lambda m: _escaped_bytes_image(m.group(0)), text)
     if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
-        text = _SIGN_RE.sub(lambda m: MASK if m.group(0).lower() in _SIGNS else m.group(0), text)
+        text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+        text = _mask_encoded_signs(text)
     if "=" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
     if ":" in text:
@@ -279,6 +293,37 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
             text = pattern.sub(lambda m: m.group(1) + MASK + m.group(2), text)
         text = _HEADER_RE.sub(lambda m: m.group(1) + MASK, text)
     return text
+
+
+def _signs_in(text: str) -> bool:
+    """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)."""
+    for m in _SIGN_RE.finditer(text):
+        if (seen := m.group(0).lower()) in _SIGNS or seen[::-1] in _SIGNS:
+            return True
+    return False
+
+
+def _b64_text(text: str) -> str:
+    text = text.rstrip("=").replace("-", "+").replace("_", "/")
+    return base64.b64decode(text + "=" * (-len(text) % 4)).decode("latin-1")
+
+
+def _mask_encoded_signs(text: str) -> str:
+    def masked(decode: Any) -> Any:
+        def sub(m: re.Match[str]) -> str:
+            try:
+                return MASK if _signs_in(decode(m.group(0))) else m.group(0)
+            except (ValueError, binascii.Error):
+                return m.group(0)
+
+        return sub
+
+    text = _HEX_RUN_RE.sub(masked(lambda t: bytes.fromhex(t).decode("latin-1")), text)
+    if "%" in text:
+        text = _PCT_RUN_RE.sub(masked(lambda t: unquote(unquote(t))), text)
+    if "&#" in text:
+        text = _REF_RUN_RE.sub(masked(html.unescape), text)
+    return _B64_RUN_RE.sub(masked(_b64_text), text)
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets) -> str:
@@ -350,6 +395,13 @@ def redact(
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return _redact_str(text, _secret_variants(secrets))
+
+
+def redacted_excerpt(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, masked before it is cut: cut first, an image's
+    base64 that began near the cut (an HTML error page's ``data:`` URI) was too short for the
+    redactor to know it as one, and reached findings and reports."""
+    return redact_text(text[: limit + 65536])[:limit]
 
 
 @functools.cache

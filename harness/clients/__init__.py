@@ -26,6 +26,7 @@ from ._deadline import CutOffBody as CutOffBody
 from ._deadline import Deadline as Deadline
 from ._deadline import DeadlineExceeded as DeadlineExceeded
 from ._deadline import UndecodableBody as UndecodableBody
+from ._deadline import framing_too_large as framing_too_large
 from ._deadline import head_too_large as head_too_large
 from ._deadline import http_client as http_client
 from ._decoding import decoded as decoded

@@ -10,7 +10,7 @@ import http.cookiejar
 import math
 import ssl
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any, cast
 
 import httpcore
@@ -20,10 +20,10 @@ from harness.errors import UsageError
 
 DEFAULT_TIMEOUT_S = 30.0  # generous for a face comparison
 MAX_ANSWER_BYTES = 8 * 1024 * 1024  # small JSON envelopes: an endless stream is cut off here
-# An answer head past this size is no answer, for the sender and the other transports alike.
-# h11 refuses a head once its unparsed bytes pass 100 KB, which a head of 100 to 164 KB did or did
-# not do by how the socket's reads fell (load read a 144 KB head the sender refused): its cap is
-# raised to this size, which every transport checks itself.
+# An answer head past this size is no answer, for the sender and the other transports alike, as
+# ``HeadReader`` counts it (the bytes received up to the end of the final head, interim answers
+# included). h11 refuses a head once its unparsed bytes pass 100 KB, which a head of 100 to 164 KB
+# did or did not do by how the socket's reads fell: its cap is raised to this size.
 MAX_HEAD_BYTES = (
     httpcore._sync.http11.HTTP11Connection.MAX_INCOMPLETE_EVENT_SIZE
     + httpcore._sync.http11.HTTP11Connection.READ_NUM_BYTES
@@ -35,10 +35,10 @@ def head_too_large() -> str:
     return f"an answer head over {MAX_HEAD_BYTES} bytes"
 
 
-def fields_too_large(fields: Iterable[tuple[bytes, bytes]]) -> bool:
-    """A head's fields past ``MAX_HEAD_BYTES`` as every transport counts them: name, ": ",
-    value, CRLF each (h11's own cap counts the bytes received, which whitespace pads)."""
-    return sum(len(k) + len(v) + 4 for k, v in fields) > MAX_HEAD_BYTES
+def framing_too_large() -> str:
+    """A chunk's size line or the trailer past the head's size (h11 said "Receive buffer too
+    long", its own words, in the finding)."""
+    return f"an answer's chunk size line or trailer over {MAX_HEAD_BYTES} bytes"
 
 
 class Deadline:
@@ -140,10 +140,32 @@ class _Clamped:
     ) -> _Clamped:
         return _Clamped(self._inner.connect_tcp(host, port, _clamp(timeout), *more, **kw))
 
+    _asked = False  # a request was written: its answer's head is read afresh
+    _head: Any = None  # the answer head being read (``HeadReader``), None once it is complete
+
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
+        """httpcore's read, the answer head's bytes also counted by the one size rule of every
+        transport (``harness.clients.HeadReader``: h11's cap inside httpcore counts by how the
+        reads fall)."""
+        data = cast(bytes, self._inner.read(max_bytes, _clamp(timeout)))
+        if self._asked:
+            from ._head import HeadReader
+
+            self._asked, self._head = False, HeadReader()
+        if self._head is not None:
+            from ._head import HeadRefused
+
+            try:
+                if self._head.feed(data) is not None:
+                    self._head = None
+            except HeadRefused as exc:
+                self._head = None
+                if str(exc) == head_too_large():  # any other refusal: h11 in httpcore says it
+                    raise httpcore.RemoteProtocolError(head_too_large()) from None
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._asked = True
         self._inner.write(buffer, _clamp(timeout))
 
     def start_tls(
@@ -173,6 +195,10 @@ class _Body(httpx.SyncByteStream):
             except httpx.HTTPError as exc:
                 if self._deadline.expired:
                     raise self._expired() from exc
+                if "Receive buffer too long" in str(exc):  # h11's words: a trailer past its cap
+                    raise httpx.RemoteProtocolError(
+                        framing_too_large(), request=self._request
+                    ) from None
                 raise
             finally:
                 _CURRENT.reset(token)
@@ -225,9 +251,6 @@ class DeadlineTransport(httpx.BaseTransport):
             raise httpx.RemoteProtocolError(head_too_large(), request=request) from exc
         finally:
             _CURRENT.reset(token)
-        if fields_too_large(response.headers.raw):
-            response.close()
-            raise httpx.RemoteProtocolError(head_too_large(), request=request)
         assert isinstance(response.stream, httpx.SyncByteStream)
         return httpx.Response(
             response.status_code,

@@ -15,6 +15,7 @@ from datetime import UTC
 from typing import Any
 
 from harness.contract import Answer, Contract, parse_json, read_answer
+from harness.redact import redacted_excerpt
 
 from ._auth import VALID, Auth
 
@@ -168,7 +169,9 @@ class Exchange:
             status=status,
             content_type=headers.get("content-type", ""),
             body=body,
-            text="" if body is not None else content[:500].decode("utf-8", "replace"),
+            text=""
+            if body is not None
+            else redacted_excerpt(content[:66_000].decode("utf-8", "replace"), 500),
             headers=headers,
             content=content,
             answer=read_answer(contract, api, status, body),

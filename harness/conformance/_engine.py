@@ -23,6 +23,7 @@ from harness.clients import VALID, Exchange
 from harness.contract import no_answer_kind, strict_json
 from harness.errors import TargetError
 from harness.pacing import BudgetExhausted
+from harness.redact import redacted_excerpt
 from harness.results import Severity as Level
 
 from ._failures import CheckFailed
@@ -299,7 +300,9 @@ def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | No
     text = response.content.decode("utf-8", "replace")
     out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
-        out["body"] = strict_json(text) if len(text) <= limit * 10 else text[:limit]
+        out["body"] = (
+            strict_json(text) if len(text) <= limit * 10 else redacted_excerpt(text, limit)
+        )
     except (ValueError, RecursionError):
-        out["body"] = text[:limit]
+        out["body"] = redacted_excerpt(text, limit)
     return out

@@ -29,6 +29,7 @@ from harness.clients import (
     Exchange,
     Request,
     UndecodableBody,
+    framing_too_large,
     head_too_large,
     no_answer_text,
     refused_head,
@@ -155,10 +156,6 @@ _GUARD: contextvars.ContextVar[_Guard | None] = contextvars.ContextVar(
 )
 
 
-# the longest answer head the sender's parser (h11 under httpx) can complete: it refuses a head
-# still incomplete past its limit, read so many bytes at a time
-
-
 class _HeadLimit:
     """The socket's reader while a head is read: past ``MAX_HEAD_BYTES`` it is no answer; the
     bytes read are kept for ``harness.clients.refused_head``."""
@@ -175,6 +172,28 @@ class _HeadLimit:
         if self._left < 0:
             raise http.client.HTTPException(head_too_large())
         self.head += line
+        return line
+
+
+class _TrailerLimit:
+    """The socket's reader after the head: a trailer (the lines after a chunked body's last,
+    zero-size chunk) past ``MAX_HEAD_BYTES`` is no answer, as for the sender (urllib3 read any
+    number of trailer lines: a 1 MB trailer was an answer here only)."""
+
+    def __init__(self, fp: Any) -> None:
+        self._fp, self._left = fp, -1
+
+    def __getattr__(self, name: str) -> Any:  # read, close, peek, ...
+        return getattr(self._fp, name)
+
+    def readline(self, limit: int = -1) -> bytes:
+        line: bytes = self._fp.readline(limit)
+        if self._left >= 0:
+            self._left -= len(line)
+            if self._left < 0:
+                raise http.client.HTTPException(framing_too_large())
+        elif line.partition(b";")[0].strip() == b"0":  # the last chunk: its trailer follows
+            self._left = MAX_HEAD_BYTES
         return line
 
 
@@ -200,7 +219,7 @@ class _Response(http.client.HTTPResponse):
             super().begin()
         finally:
             if self.fp is not None:  # None: http.client closed it
-                self.fp = fp
+                self.fp = _TrailerLimit(fp)  # type: ignore[assignment]
         refused = refused_head(bytes(reader.head))
         if refused is not None:
             # masked whole, then cut: h11 quotes the header line, a credential echoed in it too

@@ -31,6 +31,7 @@ from harness.clients import (
     HeadRefused,
     UndecodableBody,
     decoded,
+    framing_too_large,
     head_too_large,
     retry_after_s,
 )
@@ -286,6 +287,13 @@ class _SecondAnswer(HTTPParseError):
     pass
 
 
+class FramingTooLarge(HTTPParseError):
+    """A trailer past :data:`MAX_HEAD_BYTES`, said as the sender says it."""
+
+    def __init__(self) -> None:
+        super().__init__(framing_too_large())
+
+
 class HeadTooLarge(HTTPParseError):
     """An answer head past :data:`MAX_HEAD_BYTES`: no answer, as for the sender, and named so
     (counted by :class:`Transport`: a run of nothing else is not an unreachable target)."""
@@ -373,7 +381,7 @@ class _Response(HTTPSocketPoolResponse):
         the sender reads)."""
         self._head_left -= len(text) + 2
         if self._head_left < 0:
-            raise HeadTooLarge()
+            raise FramingTooLarge()
 
     def _on_message_begin(self) -> None:
         """A message after a complete final answer is none of this request's: a target that sent

@@ -216,6 +216,8 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
         *("redirect_loop", "redirect_away", "two_lengths", "negative_length", "huge_length"),
         *("informational", "redirect_userinfo"),
         *("header_bytes", "bad_header_name", "te_unknown", "status_101", "huge_reason"),
+        *("padded_head", "info_storm", "big_trailer"),
+        *("info_odd", "status_304_body", "cl_plus"),
     ],
 )
 def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
@@ -224,7 +226,9 @@ def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
     Content-Length h11 refuses (negative, 31 digits, two that differ) where the sender (httpx,
     which replays the finding) found none: the replay called the unchanged target fixed. Round 7:
     http.client read heads h11 refuses (a NUL in a header, a name with a space, Transfer-Encoding
-    xchunked, an unasked 101) and refused a 64 KB status line h11 reads."""
+    xchunked, an unasked 101) and refused a 64 KB status line h11 reads. Session 19: the sender
+    read a 180 KB head padded with whitespace and timed out on an endless run of ``100 Continue``
+    (both refused here by size), and refused a 1 MB trailer (read here), in h11's words."""
     from fixtures.hostile_target import HostileTarget
     from schemathesis.transport.requests import ManagedCookiesSession
 

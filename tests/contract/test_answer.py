@@ -183,6 +183,27 @@ def test_what_is_not_an_envelope_has_no_place(contract: Any, raw: bytes) -> None
     assert a.where is None and a.code is None and not a.typed
 
 
+@pytest.mark.parametrize("at", [250, 450, 1900])
+def test_an_image_in_a_page_that_is_not_json_is_masked_before_it_is_cut(
+    contract: Any, at: int
+) -> None:
+    """Hostile round 8: an HTML error page showing the request's image as a ``data:`` URI near
+    the end of a finding's excerpt (500 characters for fuzz, 2,000 for conformance); cut first,
+    the image's first characters were too few for the redactor and reached findings and reports."""
+    import base64
+
+    from fixtures.hostile_target import _JPEG
+
+    from harness.conformance._engine import excerpt
+
+    page = ("<p>" + "x" * at + '<img src="data:image/jpeg;base64,').encode()
+    raw = page + base64.b64encode(_JPEG) + b'"></p>'
+    exchange = Exchange.read(contract, "match", 400, {"content-type": "text/html"}, raw)
+    start = base64.b64encode(_JPEG)[:40].decode()
+    assert start not in exchange.text and start not in exchange.excerpt()["text"]
+    assert start not in excerpt(exchange)["body"] and "<image sha256=" in excerpt(exchange)["body"]
+
+
 @pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity"])
 def test_nan_and_infinity_tokens_are_not_json(contract: Any, token: bytes) -> None:
     """Python's parser takes them, RFC 8259 does not: the body is not read (every suite alike),

@@ -134,6 +134,9 @@ def test_image_forms() -> None:
         pytest.param(repr(JPEG), id="python-repr"),
         pytest.param(repr(JPEG)[2:-1], id="x-escapes"),
         pytest.param(json.dumps(repr(JPEG)), id="python-repr-in-json-text"),
+        pytest.param(json.dumps(json.dumps({"m": repr(JPEG)})), id="python-repr-in-json-in-json"),
+        pytest.param(json.dumps(json.dumps(json.dumps(repr(JPEG)))), id="python-repr-json-x3"),
+        pytest.param(json.dumps(json.dumps(repr(JPEG + b"'"))), id="double-quoted-repr-json-x2"),
         pytest.param(",".join(map(str, JPEG)), id="csv-bytes"),
         pytest.param(",".join(str(b - 256 if b > 127 else b) for b in JPEG), id="signed-csv"),
         pytest.param("  ".join(_wrap(JPEG_B64, 76)), id="double-spaces"),
@@ -171,7 +174,7 @@ def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
 def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     """Session 18 (hostile): a target echoes a credential percent-encoded byte by byte, as HTML
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
-    (alone or inside a longer encoded text)."""
+    (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -184,6 +187,11 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
         base64.b64encode(b"Bearer " + raw).decode(),
         base64.b64encode(b"user:" + raw).decode(),
+        # session 19: hex (either case), percent-encoded twice, reversed
+        raw.hex(),
+        raw.hex().upper(),
+        "".join(f"%25{b:02X}" for b in raw),
+        secret[::-1],
     ]
     for form in forms:
         out = redact_text(f"rejected {form} end", [secret])
@@ -191,6 +199,30 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)
     assert redact_text("rejected HoStIlE end", ["hostile"]) == "rejected HoStIlE end"  # short
+
+
+def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
+    """Session 19 (hostile): a JD sign this process made, echoed as hex, percent-encoded (once or
+    twice), as character references, inside base64 or reversed, reached the finding (only the
+    sign as it is, in either case, was masked)."""
+    from harness.redact import remember_sign
+
+    sign = "5f0e6846a0b1c2d3e4f5a6b7c8d9e0f9"
+    remember_sign(sign)
+    raw = sign.encode()
+    forms = [
+        raw.hex(),
+        "".join(f"%{b:02X}" for b in raw),
+        "".join(f"%25{b:02x}" for b in raw),
+        "".join(f"&#{b};" for b in raw),
+        base64.b64encode(b"appkey=k&sign=" + raw).decode(),
+        base64.urlsafe_b64encode(raw).decode().rstrip("="),
+        sign[::-1],
+    ]
+    for form in forms:
+        assert redact_text(f"rejected {form} end") == f"rejected {MASK} end", form
+    kept = f"sha256={'ab' * 32} {'Aa0' * 20}"  # hex and base64 runs that hold no sign
+    assert redact_text(kept) == kept
 
 
 def test_undecodable_image_like_string_hashes_the_text() -> None:
