@@ -28,7 +28,14 @@ from harness.loadgen.classify import (
     THROTTLED,
     TIMEOUT,
 )
-from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
+from harness.loadgen.limit import (
+    PENALISED,
+    LimitResult,
+    StepResult,
+    describe_limit,
+    find_limit,
+    search_higher,
+)
 from harness.loadgen.recorder import STOP_DURATION
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
@@ -400,7 +407,7 @@ class _Run:
         found = find_limit(
             step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
             max_error_rate=s.max_error_rate, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
-            precheck=precheck,
+            precheck=precheck, rest=time.sleep,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
         best = _limit_step_run(found)  # its latency is the limit's
@@ -415,6 +422,8 @@ class _Run:
             metrics["notes"] = [*metrics.get("notes", []), f"a refused step at {at:.1f}/s was "
                                 f"answered with Retry-After: {asked:g} s; {how}"]  # fmt: skip
         findings: list[Finding] = []
+        if found.inconclusive:
+            metrics["inconclusive"] = found.inconclusive
         op = _operation(self.scenario)
         if found.bound is None:
             raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
@@ -519,6 +528,11 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
             "the run's rate is one the service is held to (load run --max-error-rate, or "
             "the policy's [load] p99_at_rps); load find-limit measures the limit"
         )
+    if why.startswith(("refusals do not follow", "the service may limit requests")):
+        when = "a `load run --rate R --duration 60s` measures its refusals at a fixed rate R"
+    if why.startswith(PENALISED):
+        when = ("a `load run --rate R --duration 60s` under the rate reported holds (R is "
+                "sustained) or is refused")  # fmt: skip
     if why.startswith("p99"):
         when = "the policy holds the service to a latency ([load] max_p99_ms and p99_at_rps)"
     return result.model_copy(update={"status": "inconclusive", "reason": why,

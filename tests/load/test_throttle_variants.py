@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.throttle_variants import throttle_variant
+from fixtures.throttle_variants import gate_app, throttle_variant
+from fixtures.virtual_load import JD_SCOPE, SCOPE, virtual_measure, virtual_time
 
 from harness.clients import DEMO
 from harness.loadgen import hdr
+from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
-from harness.loadgen.limit import StepResult, find_limit
+from harness.loadgen.limit import PENALISED, StepResult, _delivered, find_limit
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.suite import LimitOptions, run_load_suite, step_from_result
 
@@ -269,3 +271,62 @@ def test_a_plateau_far_under_a_rate_that_passed_says_what_else_it_may_be() -> No
     assert found.limit_rps == 2.0 and "needs 54 requests or more" in notes, found.notes
     assert "lowered its limit after refusing" in notes and "20.0/s may be its limit" in notes
     assert "lowered its limit" not in _notes(lambda rate: _step(rate, shed=False))
+
+
+# Each gate of ``throttle_variants`` (limit 20/s) searched in virtual time (no request, no sleep;
+# ``fixtures/virtual_load.py``): the limit it must report, or why it must be inconclusive.
+EXACT = {
+    "fixed-window": 20,
+    "sliding-window": 20,
+    "slow-first": 20,
+    "burst": 20,
+    "biz-43010": 20,
+    "per-key": 20,
+    "shift": 10,
+}  # shift: 20/s for 10 s, then 10/s
+INCONCLUSIVE = {"slow-recovery": PENALISED, "lockout": PENALISED, "lockout-date": PENALISED,
+                "noisy": "refusals do not follow the rate",
+                "concurrency": "the service may limit requests in flight"}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(EXACT.keys() | INCONCLUSIVE.keys()))
+def test_each_gate_is_measured_or_inconclusive_with_why(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, ``slow-recovery`` (20/s, 5/s for 5 s after a refusal) and the lockouts (a 429 and
+    every request of the next 2 s refused) were reported at 5/s and 12/s, "exact": what an
+    overloaded step delivers under a penalty, not a limit; a rested recheck of the rate that
+    passed now refutes that plateau and the search says it cannot name the limit. ``noisy`` (3 %
+    refused at any rate) read 5/s and ``concurrency`` (2 in flight of 100 ms) 13/s, "exact",
+    with notes that said otherwise."""
+    with virtual_time(monkeypatch) as clock:
+        gate = gate_app(kind, limit=LIMIT)
+        scope = JD_SCOPE if kind in ("concurrency", "biz-43010") else SCOPE  # JD's 43010
+        found = find_limit(virtual_measure(gate, clock, scope=scope), start_rate=10, max_rate=80,
+                           slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    steps = [(round(s.rate, 1), s.good, round(_delivered(s), 1)) for s in found.steps]
+    if kind in EXACT:
+        assert found.inconclusive is None and found.bound == "exact", (found.notes, steps)
+        assert found.limit_rps == pytest.approx(EXACT[kind], rel=0.06), steps
+    else:
+        assert (found.inconclusive or "").startswith(INCONCLUSIVE[kind]), (found.notes, steps)
+    assert found.elapsed_s <= 300 and len(found.steps) <= 16
+
+
+def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The load suite's search against ``slow-recovery`` (its steps in virtual time, its rests
+    too): before, ``load find-limit`` passed with "limit: 5/s"; now the suite is inconclusive,
+    says why and what would decide it."""
+    with virtual_time(monkeypatch) as clock:
+        gate = gate_app("slow-recovery", limit=LIMIT)
+        monkeypatch.setattr(load_suite, "time", clock)
+        monkeypatch.setattr(load_suite, "open_model_measure",
+                            lambda *a, **k: virtual_measure(gate, clock))  # fmt: skip
+        suite = run_load_suite("emulator", out_dir=tmp_path, search=LimitOptions(
+            start_rate=10, max_rate=80, time_budget_s=300))  # fmt: skip
+    assert suite.status == "inconclusive" and (suite.reason or "").startswith(PENALISED), suite
+    assert "load run --rate" in (suite.testable_when or "")
+    assert json.loads((tmp_path / "limit.json").read_text())["inconclusive"] == suite.reason
