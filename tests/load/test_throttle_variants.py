@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fixtures.throttle_variants import gate_app, throttle_variant
-from fixtures.virtual_load import JD_SCOPE, SCOPE, virtual_measure, virtual_time
+from fixtures.virtual_load import IDNO_SCOPE, JD_SCOPE, SCOPE, virtual_measure, virtual_time
 
 from harness.clients import DEMO
 from harness.loadgen import hdr
@@ -274,25 +274,32 @@ def test_a_plateau_far_under_a_rate_that_passed_says_what_else_it_may_be() -> No
 
 
 # Each gate of ``throttle_variants`` (limit 20/s) searched in virtual time (no request, no sleep;
-# ``fixtures/virtual_load.py``): the limit it must report, or why it must be inconclusive.
-EXACT = {
-    "fixed-window": 20,
-    "sliding-window": 20,
-    "slow-first": 20,
-    "burst": 20,
-    "biz-43010": 20,
-    "per-key": 20,
-    "shift": 10,
-}  # shift: 20/s for 10 s, then 10/s
-INCONCLUSIVE = {"slow-recovery": PENALISED, "lockout": PENALISED, "lockout-date": PENALISED,
-                "noisy": "refusals do not follow the rate",
-                "concurrency": "the service may limit requests in flight"}  # fmt: skip
+# ``fixtures/virtual_load.py``): (gate, its design, the operation, the limit it must report or
+# the start of why it must be inconclusive).
+GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
+    ("fixed-window", {}, "match", 20), ("sliding-window", {}, "match", 20),
+    ("slow-first", {}, "match", 20), ("burst", {}, "match", 20), ("biz-43010", {}, "jd", 20),
+    ("per-key", {}, "match", 20), ("shift", {}, "match", 10),  # 20/s for 10 s, then 10/s
+    ("slow-recovery", {}, "match", PENALISED), ("lockout", {}, "match", PENALISED),
+    ("lockout-date", {}, "match", PENALISED),
+    ("noisy", {}, "match", "refusals do not follow the rate"),
+    ("concurrency", {}, "jd", "the service may limit requests in flight"),
+    # session 19
+    ("shed-retry", {}, "match", 20), ("retry-long", {}, "match", 20),
+    ("queue-then-refuse", {}, "match", 20), ("per-op", {}, "match", 20),
+    ("per-op", {}, "idno", 10), ("burst", {"burst_s": 5}, "match", 20),
+    ("burst", {"limit": 5, "burst_s": 20}, "match", 5),  # 100 requests of burst at 5/s
+]  # fmt: skip
+SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
 
 
-@pytest.mark.parametrize("kind", sorted(EXACT.keys() | INCONCLUSIVE.keys()))
+@pytest.mark.parametrize(("kind", "design", "operation", "expected"), GATE_CASES,
+                         ids=[f"{c[0]}{''.join(f'-{k}={v:g}' for k, v in c[1].items())}-{c[2]}"
+                              for c in GATE_CASES])  # fmt: skip
 def test_each_gate_is_measured_or_inconclusive_with_why(
-    kind: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+    kind: str, design: dict[str, float], operation: str, expected: float | str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     """Before, ``slow-recovery`` (20/s, 5/s for 5 s after a refusal) and the lockouts (a 429 and
     every request of the next 2 s refused) were reported at 5/s and 12/s, "exact": what an
     overloaded step delivers under a penalty, not a limit; a rested recheck of the rate that
@@ -300,17 +307,16 @@ def test_each_gate_is_measured_or_inconclusive_with_why(
     refused at any rate) read 5/s and ``concurrency`` (2 in flight of 100 ms) 13/s, "exact",
     with notes that said otherwise."""
     with virtual_time(monkeypatch) as clock:
-        gate = gate_app(kind, limit=LIMIT)
-        scope = JD_SCOPE if kind in ("concurrency", "biz-43010") else SCOPE  # JD's 43010
-        found = find_limit(virtual_measure(gate, clock, scope=scope), start_rate=10, max_rate=80,
-                           slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
+        gate = gate_app(kind, **{"limit": LIMIT, **design})
+        found = find_limit(virtual_measure(gate, clock, scope=SCOPES[operation]), start_rate=10,
+                           max_rate=80, slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
                            clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
     steps = [(round(s.rate, 1), s.good, round(_delivered(s), 1)) for s in found.steps]
-    if kind in EXACT:
-        assert found.inconclusive is None and found.bound == "exact", (found.notes, steps)
-        assert found.limit_rps == pytest.approx(EXACT[kind], rel=0.06), steps
+    if isinstance(expected, str):
+        assert (found.inconclusive or "").startswith(expected), (found.notes, steps)
     else:
-        assert (found.inconclusive or "").startswith(INCONCLUSIVE[kind]), (found.notes, steps)
+        assert found.inconclusive is None and found.bound == "exact", (found.notes, steps)
+        assert found.limit_rps == pytest.approx(expected, rel=0.06), steps
     assert found.elapsed_s <= 300 and len(found.steps) <= 16
 
 
