@@ -561,6 +561,11 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     completed, by_class = s["totals"]["completed"], s["by_class"]
     throttled, late = by_class.get(THROTTLED, 0), by_class.get(TIMEOUT, 0)
     served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
+    # a service that served some and shed the rest (HTTP 503, JD system busy: E-057) refused
+    # load as a throttle does; one that served nothing may be down, and fails as before
+    codes = s.get("errors_by_code") or s.get("codes") or {}
+    shed = sum(codes.get(key, 0) for key in shed_keys()) if served else 0
+    throttled += shed
     held = plan.max_error_rate is not None  # the user's (load run) or the policy's error limit
     if plan.contracted_rate and (held or run.stop_reason != "aborted" and served):
         return None  # the user's error limit judges it, or nothing does (a pass)
@@ -580,8 +585,9 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         )
     share = throttled / completed
     waited = f" ({late} more timed out)" if late else ""
+    how = "throttled" if not shed else "throttled or shed (HTTP 503, system busy: E-057)"
     return (
-        f"throttled {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
+        f"{how} {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
         "the rate this run chose (E-045); latency and errors there judge nothing"
     )
 
