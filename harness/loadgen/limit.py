@@ -385,7 +385,8 @@ def _recheck_rest(
     (a bucket would need over :data:`BIG_BURST_S` seconds of ``good`` as its burst); None
     otherwise. A token bucket refilling at ``p`` that such a step emptied holds at most
     ``p`` x (rest + the step's time) afterwards, so the rest is half of what would let it serve
-    a step at ``good`` again: if that step passes, the plateau is refuted (:func:`_refutes`)."""
+    a step at ``good`` again (at most :data:`MAX_REST_STEPS` mean steps; one when ``p`` is 0):
+    if that step passes, the plateau is refuted (:func:`_refutes`)."""
     last = steps[-1] if steps else None
     if last is None or last.good or last not in _refused(steps):
         return None
@@ -398,7 +399,10 @@ def _recheck_rest(
     mean = sum(s.elapsed_s for s in steps) / len(steps)
     cap = MAX_REST_STEPS * max(mean, 1.0)
     served = _served(passed) * (1 - max_error_rate)
-    pause = cap if low <= 0 else min(cap, (served / low - passed.elapsed_s) / 2)
+    # nothing delivered: no refill to outwait, a mean step of rest tells a penalty from a bucket
+    pause = (
+        min(cap, max(mean, 1.0)) if low <= 0 else min(cap, (served / low - passed.elapsed_s) / 2)
+    )
     return pause if pause >= 1.0 else None
 
 
