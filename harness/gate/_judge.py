@@ -319,21 +319,14 @@ def qps_limit_criterion(
 ) -> GateCriterion:  # fmt: skip
     """``min_qps_limit`` against a measured limit, read with its bound: a lower bound below the
     minimum, or an upper bound above it, never tried the minimum (inconclusive); so is a limit
-    the search said it could not name (``unsure``, its ``inconclusive``), unless that evidence
-    decides: a penalised service's number bounds its limit from above, a possible concurrency
-    limit's from below."""
-    from harness.loadgen.limit import PENALISED, describe_limit, search_higher, stop_label
+    the search said it could not name (``unsure``, its ``inconclusive``) unless that evidence
+    decides (``limit.meets_minimum``)."""
+    from harness.loadgen.limit import describe_limit, meets_minimum, search_higher, stop_label
 
     bound = bound or "exact"  # summaries written before bounds were recorded
     shown = describe_limit(limit, bound, stopped_by)
     when = None
-    decided = unsure is not None and (
-        unsure.startswith(PENALISED)
-        and limit < minimum
-        or unsure.startswith("the service may limit requests in flight")
-        and limit >= minimum
-    )
-    if unsure is not None and bound == "exact" and not decided:
+    if unsure is not None and bound == "exact" and meets_minimum(limit, minimum, unsure) is None:
         reason = f"inconclusive: {unsure}"
         when = "a `load run --rate R --duration 60s` at the minimum"
     elif bound == "lower" and limit < minimum:

@@ -330,7 +330,7 @@ def find_limit(
     elif plateau and (busy := _in_flight_at_plateau(steps, plateau, bad, resolution)):
         held, closing = busy
         inconclusive = inconclusive or (
-            f"the service may limit requests in flight: its limit lies between {plateau:.1f}/s "
+            f"{IN_FLIGHT}: its limit lies between {plateau:.1f}/s "
             f"and {closing.rate:.1f}/s (no rate above {plateau * (1 + resolution):.1f}/s was tried)"
         )
         notes.append(
@@ -371,6 +371,22 @@ def find_limit(
 
 
 PENALISED = "the service lowers its limit for a while after a refusal"
+IN_FLIGHT = "the service may limit requests in flight"
+
+
+def meets_minimum(limit: float, minimum: float, unsure: str | None) -> bool | None:
+    """Whether a limit the search bracketed (bound ``exact``) meets ``minimum``; None when its
+    ``inconclusive`` (``unsure``) leaves that open: a penalised service's number bounds its
+    limit from above (a minimum over it is not met), a possible concurrency limit's plateau
+    from below (one at or under it is met), refusals at any rate neither. The load suite's
+    ``--required-rps`` and the gate's ``min_qps_limit`` read it alike."""
+    if unsure is None:
+        return limit >= minimum
+    if unsure.startswith(PENALISED) and limit < minimum:
+        return False
+    if unsure.startswith(IN_FLIGHT) and limit >= minimum:
+        return True
+    return None
 
 
 BIG_BURST_S = 2.0  # a burst of more seconds of a rate than this is no ordinary token bucket's

@@ -34,6 +34,7 @@ from harness.loadgen.limit import (
     StepResult,
     describe_limit,
     find_limit,
+    meets_minimum,
     search_higher,
 )
 from harness.loadgen.recorder import STOP_DURATION
@@ -434,9 +435,13 @@ class _Run:
                                      f"{found.stopped_by}"))  # fmt: skip
         elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
             shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
-            if found.bound == "exact":
-                findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below "
-                                         f"the required {s.required_rps:g}/s"))  # fmt: skip
+            if found.bound == "exact":  # unless what the search could not name leaves it open
+                if (
+                    meets_minimum(found.limit_rps or 0.0, s.required_rps, found.inconclusive)
+                    is False
+                ):
+                    findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below "
+                                             f"the required {s.required_rps:g}/s"))  # fmt: skip
             else:  # the search stopped below the requirement without failing: not a measurement
                 metrics["inconclusive"] = (
                     f"the limit is {shown}: the required {s.required_rps:g}/s was not tried; "

@@ -21,7 +21,7 @@ from harness.clients import DEMO
 from harness.loadgen import hdr
 from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
-from harness.loadgen.limit import PENALISED, StepResult, _delivered, find_limit
+from harness.loadgen.limit import IN_FLIGHT, PENALISED, StepResult, _delivered, find_limit
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.suite import LimitOptions, run_load_suite, step_from_result
 
@@ -283,7 +283,7 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("slow-recovery", {}, "match", PENALISED), ("lockout", {}, "match", PENALISED),
     ("lockout-date", {}, "match", PENALISED),
     ("noisy", {}, "match", "refusals do not follow the rate"),
-    ("concurrency", {}, "jd", "the service may limit requests in flight"),
+    ("concurrency", {}, "jd", IN_FLIGHT),
     # session 19
     ("shed-retry", {}, "match", 20), ("retry-long", {}, "match", 20),
     ("queue-then-refuse", {}, "match", 20), ("per-op", {}, "match", 20),
@@ -320,19 +320,37 @@ def test_each_gate_is_measured_or_inconclusive_with_why(
     assert found.elapsed_s <= 300 and len(found.steps) <= 16
 
 
+@pytest.mark.parametrize(
+    ("kind", "operation", "required", "status"),
+    [
+        ("slow-recovery", "match", None, "inconclusive"),
+        ("slow-recovery", "match", 30.0, "fail"),  # its 24/s bounds the limit from above
+        ("concurrency", "jd", 15.0, "inconclusive"),  # 13/s, up to 20/s: 15/s is open
+    ],
+)
 def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The load suite's search against ``slow-recovery`` (its steps in virtual time, its rests
-    too): before, ``load find-limit`` passed with "limit: 5/s"; now the suite is inconclusive,
-    says why and what would decide it."""
+    kind: str, operation: str, required: float | None, status: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The load suite's search (its steps in virtual time, its rests too): before, ``load
+    find-limit`` passed ``slow-recovery`` with "limit: 5/s"; now the suite is inconclusive, says
+    why and what would decide it. A ``--required-rps`` the evidence decides still judges:
+    ``concurrency``'s 13/s plateau under a required 15/s was a qps_limit finding, though its
+    limit lies up to the 20/s that failed."""
     with virtual_time(monkeypatch) as clock:
-        gate = gate_app("slow-recovery", limit=LIMIT)
+        gate = gate_app(kind, limit=LIMIT)
         monkeypatch.setattr(load_suite, "time", clock)
-        monkeypatch.setattr(load_suite, "open_model_measure",
-                            lambda *a, **k: virtual_measure(gate, clock))  # fmt: skip
+        monkeypatch.setattr(
+            load_suite,
+            "open_model_measure",
+            lambda *a, **k: virtual_measure(gate, clock, scope=SCOPES[operation]),
+        )
         suite = run_load_suite("emulator", out_dir=tmp_path, search=LimitOptions(
-            start_rate=10, max_rate=80, time_budget_s=300))  # fmt: skip
-    assert suite.status == "inconclusive" and (suite.reason or "").startswith(PENALISED), suite
+            start_rate=10, max_rate=80, time_budget_s=300, required_rps=required))  # fmt: skip
+    assert suite.status == status, (suite.reason, suite.findings)
+    if status == "fail":
+        assert [f.check for f in suite.findings] == ["qps_limit"]
+        return
+    assert (suite.reason or "").startswith((PENALISED, IN_FLIGHT)) and not suite.findings
     assert "load run --rate" in (suite.testable_when or "")
     assert json.loads((tmp_path / "limit.json").read_text())["inconclusive"] == suite.reason
