@@ -136,8 +136,12 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
         else:
             out.append(
                 qps_limit_criterion(
-                    rules.min_qps_limit, m.qps_limit, m.qps_limit_bound, m.stopped_by
-                )
+                    rules.min_qps_limit,
+                    m.qps_limit,
+                    m.qps_limit_bound,
+                    m.stopped_by,
+                    unsure=m.inconclusive if m.qps_limit_bound is not None else None,
+                )  # fmt: skip
             )
     rate = f" at {m.offered_rps:g}/s" if m.offered_rps is not None else ""
     for name, key, value, maximum, show, where, at in (
@@ -310,16 +314,22 @@ def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool
 
 
 def qps_limit_criterion(
-    minimum: float, limit: float, bound: str | None, stopped_by: str | None
-) -> GateCriterion:
+    minimum: float, limit: float, bound: str | None, stopped_by: str | None,
+    unsure: str | None = None,
+) -> GateCriterion:  # fmt: skip
     """``min_qps_limit`` against a measured limit, read with its bound: a lower bound below the
-    minimum, or an upper bound above it, never tried the minimum (inconclusive)."""
-    from harness.loadgen.limit import describe_limit, search_higher, stop_label
+    minimum, or an upper bound above it, never tried the minimum (inconclusive); so is a limit
+    the search said it could not name (``unsure``, its ``inconclusive``) unless that evidence
+    decides (``limit.meets_minimum``)."""
+    from harness.loadgen.limit import describe_limit, meets_minimum, search_higher, stop_label
 
     bound = bound or "exact"  # summaries written before bounds were recorded
     shown = describe_limit(limit, bound, stopped_by)
     when = None
-    if bound == "lower" and limit < minimum:
+    if unsure is not None and bound == "exact" and meets_minimum(limit, minimum, unsure) is None:
+        reason = f"inconclusive: {unsure}"
+        when = "a `load run --rate R --duration 60s` at the minimum"
+    elif bound == "lower" and limit < minimum:
         reason = (
             f"inconclusive: the search stopped at {limit:g}/s ({stop_label(stopped_by)}) before "
             f"any rate failed, so {minimum:g}/s was never tried; to search higher, run "

@@ -40,7 +40,7 @@ class StepResult:
 @dataclass(frozen=True)
 class StepRecord:
     step: int
-    phase: str  # "ramp", "ramp-down" or "bisect"
+    phase: str  # "ramp", "ramp-down", "recheck" or "bisect"
     rate: float
     result: StepResult
     good: bool
@@ -86,6 +86,7 @@ class LimitResult:
     criteria: dict[str, Any]
     elapsed_s: float
     notes: tuple[str, ...] = ()
+    inconclusive: str | None = None  # why the number is no measured limit (a penalty)
 
     @property
     def bound(self) -> Bound | None:
@@ -116,6 +117,7 @@ class LimitResult:
             "elapsed_s": round(self.elapsed_s, 3),
             "criteria": dict(self.criteria),
             "notes": list(self.notes),
+            "inconclusive": self.inconclusive,
             "steps": self.table(),
             "step_details": [s.result.detail for s in self.steps],
         }
@@ -138,9 +140,12 @@ def find_limit(
     use_plateau: bool = True,
     precheck: Callable[[float], str | None] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    rest: Callable[[float], None] | None = None,
 ) -> LimitResult:
     """Step up geometrically from ``start_rate`` until a step fails, then bisect to within
-    ``resolution``; a budget or a reason from ``precheck(rate)`` stops it before a step."""
+    ``resolution``; a budget or a reason from ``precheck(rate)`` stops it before a step. With
+    ``rest`` (a sleep), a plateau far under a rate that passed is put to the test
+    (:func:`_recheck_rest`): after a rest, that rate again."""
     if not (0 < start_rate <= max_rate) or growth <= 1 or not (0 < resolution < 1) or max_steps < 1:
         raise ValueError(
             "need 0 < start_rate <= max_rate, growth > 1, 0 < resolution < 1, max_steps >= 1"
@@ -162,20 +167,27 @@ def find_limit(
     began = clock()
     steps: list[StepRecord] = []
     stopped_by = ""
+    # set when a rested step refuted the plateau: (the plateau, the rest before a step that
+    # follows a refusal, the rate that passed after it)
+    penalty: tuple[float, float, float] | None = None
 
-    def run_step(rate: float, phase: str) -> bool | None:
+    def run_step(rate: float, phase: str, pause: float = 0.0) -> bool | None:
         nonlocal stopped_by
         if len(steps) >= max_steps:
             stopped_by = "max_steps"
             return None
+        if penalty is not None and steps and not steps[-1].good:
+            pause = max(pause, penalty[1])  # the penalty of the refused step waited out
         spent = clock() - began
         mean_step = spent / len(steps) if steps else 0.0
-        if time_budget_s is not None and spent + mean_step > time_budget_s:
+        if time_budget_s is not None and spent + pause + mean_step > time_budget_s:
             stopped_by = "time budget"
             return None
         if precheck is not None and (reason := precheck(rate)) is not None:
             stopped_by = reason
             return None
+        if pause and rest is not None:
+            rest(pause)
         t0 = clock()
         result = measure(rate)
         reasons: list[str] = []  # why the step is not sustainable (none: good)
@@ -230,12 +242,22 @@ def find_limit(
             rate /= growth
 
     def upper() -> float | None:
-        plateau = _plateau(steps) if use_plateau else None
+        plateau = _plateau(steps) if use_plateau and penalty is None else None
         if bad is None or plateau is None:
             return bad
         return min(bad, plateau * (1 + resolution))
 
+    rechecked = False
     for _ in range(max_steps):  # bisect
+        if not rechecked and rest is not None and use_plateau and good is not None:
+            pause = _recheck_rest(steps, good, resolution, max_error_rate)
+            if pause is not None:  # the plateau would cap the limit far under ``good``
+                rechecked, plateau_then = True, _delivered(steps[-1])
+                ok = run_step(good, "recheck", pause)
+                if ok is None:
+                    break
+                if ok and _refutes(steps[-1], plateau_then, pause):
+                    penalty = (plateau_then, pause, good)
         top = upper()
         if good is None or top is None or top - good <= resolution * good:
             break
@@ -259,7 +281,23 @@ def find_limit(
         )
     plateau = _plateau(steps)
     limit = good
-    if use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
+    inconclusive: str | None = None
+    if penalty is not None:
+        after, pause, passed = penalty
+        inconclusive = (
+            f"{PENALISED}: what an overloaded step delivers ({after:.1f} ok/s) is no limit, and "
+            f"{(limit or passed):.1f}/s, the highest rate that held a step from rest, bounds it "
+            "from above only (a burst may carry a short step over the limit)"
+        )
+        notes.append(
+            f"after refusing, the service delivered {after:.1f} ok/s, yet after a rest of "
+            f"{pause:.0f} s a step at {passed:.1f}/s passed again, more than a token bucket "
+            f"refilling at {after:.1f}/s could hold: it lowers its limit for a while after a "
+            "refusal (a penalty, a lockout), so the plateau is not its limit; the search rested "
+            f"{pause:.0f} s before each step after a refusal. Over the limit, expect about "
+            f"{after:.1f} ok/s until it recovers"
+        )
+    elif use_plateau and plateau is not None and (limit or 0.0) > plateau * (1 + resolution):
         note = (
             f"a step at {limit:.1f}/s passed but a throttled (or HTTP 503, or system busy) step "
             f"delivered only {plateau:.1f} ok/s: the short step probably drained a token-bucket "
@@ -277,6 +315,10 @@ def find_limit(
         limit = plateau
     if (odd := _not_by_rate(steps)) is not None:
         low, high = odd
+        inconclusive = inconclusive or (
+            f"refusals do not follow the rate (a step at {low.rate:.1f}/s refused, one at "
+            f"{high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s): no rate limit to report"
+        )
         notes.append(
             f"a step at {low.rate:.1f}/s was refused ({_refusals(low)}) although a refused step "
             f"at {high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s: a rate limit refuses "
@@ -287,6 +329,10 @@ def find_limit(
         )
     elif plateau and (busy := _in_flight_at_plateau(steps, plateau, bad, resolution)):
         held, closing = busy
+        inconclusive = inconclusive or (
+            f"{IN_FLIGHT}: its limit lies between {plateau:.1f}/s "
+            f"and {closing.rate:.1f}/s (no rate above {plateau * (1 + resolution):.1f}/s was tried)"
+        )
         notes.append(
             f"the search took {plateau:.1f} ok/s, what a refused step at {closing.rate:.1f}/s "
             f"delivered, as the most the service takes; that step held about {held:.1f} requests "
@@ -299,7 +345,12 @@ def find_limit(
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
-    if limit is not None and saturation is not None and saturation < limit * (1 - resolution):
+    if (
+        penalty is None
+        and limit is not None
+        and saturation is not None
+        and (saturation < limit * (1 - resolution))
+    ):
         queued = [s for s in steps if _failed_by(s, "achieved") and s.result.ok_rps == saturation]
         if queued and not any(_failed_by(s, "throttled", "errors") for s in queued):
             notes.append(  # a queue: it served what it could, late, and refused nothing
@@ -315,10 +366,73 @@ def find_limit(
             )
     rates = (limit, bad, top, knee, plateau, saturation)  # LimitResult's order
     elapsed = clock() - began
-    return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes))
+    return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes),
+                       inconclusive)  # fmt: skip
+
+
+PENALISED = "the service lowers its limit for a while after a refusal"
+IN_FLIGHT = "the service may limit requests in flight"
+
+
+def meets_minimum(limit: float, minimum: float, unsure: str | None) -> bool | None:
+    """Whether a limit the search bracketed (bound ``exact``) meets ``minimum``; None when its
+    ``inconclusive`` (``unsure``) leaves that open: a penalised service's number bounds its
+    limit from above (a minimum over it is not met), a possible concurrency limit's plateau
+    from below (one at or under it is met), refusals at any rate neither. The load suite's
+    ``--required-rps`` and the gate's ``min_qps_limit`` read it alike."""
+    if unsure is None:
+        return limit >= minimum
+    if unsure.startswith(PENALISED) and limit < minimum:
+        return False
+    if unsure.startswith(IN_FLIGHT) and limit >= minimum:
+        return True
+    return None
 
 
 BIG_BURST_S = 2.0  # a burst of more seconds of a rate than this is no ordinary token bucket's
+MAX_REST_STEPS = 3.0  # a recheck rests at most this many mean steps
+
+
+def _recheck_rest(
+    steps: list[StepRecord], good: float, resolution: float, max_error_rate: float
+) -> float | None:
+    """How long to rest before running ``good`` again, when the last step was refused and what
+    it delivered (``p`` ok/s, the plateau it sets) would cap the limit far under ``good``
+    (a bucket would need over :data:`BIG_BURST_S` seconds of ``good`` as its burst); None
+    otherwise. A token bucket refilling at ``p`` that such a step emptied holds at most
+    ``p`` x (rest + the step's time) afterwards, so the rest is half of what would let it serve
+    a step at ``good`` again (at most :data:`MAX_REST_STEPS` mean steps; one when ``p`` is 0):
+    if that step passes, the plateau is refuted (:func:`_refutes`)."""
+    last = steps[-1] if steps else None
+    if last is None or last.good or last not in _refused(steps):
+        return None
+    low = _delivered(last)
+    if good <= low * (1 + resolution) or (low > 0 and _burst_needed(steps, good, low) is None):
+        return None
+    passed = next((s for s in reversed(steps) if s.good and s.rate == good), None)
+    if passed is None:
+        return None
+    mean = sum(s.elapsed_s for s in steps) / len(steps)
+    cap = MAX_REST_STEPS * max(mean, 1.0)
+    served = _served(passed) * (1 - max_error_rate)
+    # nothing delivered: no refill to outwait, a mean step of rest tells a penalty from a bucket
+    pause = (
+        min(cap, max(mean, 1.0)) if low <= 0 else min(cap, (served / low - passed.elapsed_s) / 2)
+    )
+    return pause if pause >= 1.0 else None
+
+
+def _refutes(step: StepRecord, low: float, pause: float) -> bool:
+    """Whether ``step`` (after ``pause`` s of rest following a refused step) served more than a
+    token bucket refilling at ``low``/s could have: the plateau was no refill rate."""
+    return _served(step) > low * (pause + step.elapsed_s) + 1.0
+
+
+def _served(step: StepRecord) -> float:
+    """Successful answers of the step's whole run (its warm-up too), else of its window."""
+    r = step.result
+    whole = r.detail.get("run_by_class", {}).get("success") if r.detail else None
+    return float(whole) if whole is not None else r.ok_rps * (r.window_s or 0.0)
 
 
 def _burst_needed(steps: list[StepRecord], passed: float, plateau: float) -> float | None:

@@ -28,7 +28,15 @@ from harness.loadgen.classify import (
     THROTTLED,
     TIMEOUT,
 )
-from harness.loadgen.limit import LimitResult, StepResult, describe_limit, find_limit, search_higher
+from harness.loadgen.limit import (
+    PENALISED,
+    LimitResult,
+    StepResult,
+    describe_limit,
+    find_limit,
+    meets_minimum,
+    search_higher,
+)
 from harness.loadgen.recorder import STOP_DURATION
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
@@ -400,7 +408,7 @@ class _Run:
         found = find_limit(
             step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
             max_error_rate=s.max_error_rate, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
-            precheck=precheck,
+            precheck=precheck, rest=time.sleep,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
         best = _limit_step_run(found)  # its latency is the limit's
@@ -415,6 +423,8 @@ class _Run:
             metrics["notes"] = [*metrics.get("notes", []), f"a refused step at {at:.1f}/s was "
                                 f"answered with Retry-After: {asked:g} s; {how}"]  # fmt: skip
         findings: list[Finding] = []
+        if found.inconclusive:
+            metrics["inconclusive"] = found.inconclusive
         op = _operation(self.scenario)
         if found.bound is None:
             raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
@@ -425,9 +435,13 @@ class _Run:
                                      f"{found.stopped_by}"))  # fmt: skip
         elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
             shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
-            if found.bound == "exact":
-                findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below "
-                                         f"the required {s.required_rps:g}/s"))  # fmt: skip
+            if found.bound == "exact":  # unless what the search could not name leaves it open
+                if (
+                    meets_minimum(found.limit_rps or 0.0, s.required_rps, found.inconclusive)
+                    is False
+                ):
+                    findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below "
+                                             f"the required {s.required_rps:g}/s"))  # fmt: skip
             else:  # the search stopped below the requirement without failing: not a measurement
                 metrics["inconclusive"] = (
                     f"the limit is {shown}: the required {s.required_rps:g}/s was not tried; "
@@ -519,6 +533,11 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
             "the run's rate is one the service is held to (load run --max-error-rate, or "
             "the policy's [load] p99_at_rps); load find-limit measures the limit"
         )
+    if why.startswith(("refusals do not follow", "the service may limit requests")):
+        when = "a `load run --rate R --duration 60s` measures its refusals at a fixed rate R"
+    if why.startswith(PENALISED):
+        when = ("a `load run --rate R --duration 60s` under the rate reported holds (R is "
+                "sustained) or is refused")  # fmt: skip
     if why.startswith("p99"):
         when = "the policy holds the service to a latency ([load] max_p99_ms and p99_at_rps)"
     return result.model_copy(update={"status": "inconclusive", "reason": why,
@@ -547,6 +566,11 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     completed, by_class = s["totals"]["completed"], s["by_class"]
     throttled, late = by_class.get(THROTTLED, 0), by_class.get(TIMEOUT, 0)
     served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
+    # a service that served some and shed the rest (HTTP 503, JD system busy: E-057) refused
+    # load as a throttle does; one that served nothing may be down, and fails as before
+    codes = s.get("errors_by_code") or s.get("codes") or {}
+    shed = sum(codes.get(key, 0) for key in shed_keys()) if served else 0
+    throttled += shed
     held = plan.max_error_rate is not None  # the user's (load run) or the policy's error limit
     if plan.contracted_rate and (held or run.stop_reason != "aborted" and served):
         return None  # the user's error limit judges it, or nothing does (a pass)
@@ -566,8 +590,9 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         )
     share = throttled / completed
     waited = f" ({late} more timed out)" if late else ""
+    how = "throttled" if not shed else "throttled or shed (HTTP 503, system busy: E-057)"
     return (
-        f"throttled {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
+        f"{how} {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
         "the rate this run chose (E-045); latency and errors there judge nothing"
     )
 

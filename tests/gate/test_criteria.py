@@ -474,3 +474,37 @@ def test_a_limit_of_zero_fails_on_one_error_and_no_sample_shows_it(
     )
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert crit.outcome == outcome, crit
+
+
+@pytest.mark.parametrize(
+    ("why", "minimum", "verdict"),
+    [
+        ("the service lowers its limit for a while after a refusal: ...", 20, "inconclusive"),
+        ("the service lowers its limit for a while after a refusal: ...", 30, "fail"),
+        ("refusals do not follow the rate (...): no rate limit to report", 20, "inconclusive"),
+        ("refusals do not follow the rate (...): no rate limit to report", 30, "inconclusive"),
+        ("the service may limit requests in flight: ... between 24/s and 40/s", 20, "pass"),
+        ("the service may limit requests in flight: ... between 24/s and 40/s", 30, "inconclusive"),
+        (None, 20, "pass"),
+    ],
+)
+def test_a_limit_the_search_could_not_name_decides_a_minimum_only_where_its_evidence_does(
+    why: str | None, minimum: float, verdict: str
+) -> None:
+    """Session 19: a search against a service that lowers its limit after a refusal reports the
+    highest rate that held a step from rest (24/s here), which bounds the limit from above; one
+    that refuses at any rate reports a lucky rate; a possible concurrency limit reports its
+    plateau, a bound from below. Before, each was an exact limit to the gate: a minimum of 20/s
+    passed on all three."""
+    result = _bounded(24.0, "exact", "converged")
+    assert result.metrics is not None
+    result = result.model_copy(
+        update={"metrics": result.metrics.model_copy(update={"inconclusive": why})}
+    )
+    policy = parse_policy({"load": {"min_qps_limit": minimum}})
+    gate, _ = judge(policy, {"load": result}, ran=("load",))
+    c = next(c for c in gate.criteria if c.name == "load.qps_limit")
+    got = "inconclusive" if c.inconclusive else ("pass" if c.passed else "fail")
+    assert got == verdict, c
+    if verdict == "inconclusive":
+        assert why is not None and c.reason == f"inconclusive: {why}"

@@ -641,6 +641,11 @@ def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
         (None, {"throttled": 13}, True),  # every answer refused: the same
         (None, {"success": 6, "throttled": 6, "server_error": 1}, False),  # a 5xx is a defect
         (0.01, {"success": 6, "throttled": 7}, False),  # the user holds it to the rate
+        # E-057: shedding (a bare 503, JD 10020 系统繁忙) while serving the rest is a limit too
+        (None, {"success": 6, "shed": 7}, True),
+        (None, {"success": 6, "throttled": 3, "shed": 4}, True),
+        (None, {"shed": 13}, False),  # nothing served: it may be down, and fails
+        (0.01, {"success": 6, "shed": 7}, False),
     ],
 )
 def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
@@ -649,14 +654,19 @@ def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
     """E-045, legit round 7: ``load run --rate 5`` without ``--max-error-rate`` against a
     service throttling at 2/s aborted on the error spike of its throttling answers alone, and the
     abort was a high ``error_rate`` finding (exit 1). Throttling is the documented answer past a
-    limit the documents do not number; only the user's error limit makes it a failure."""
+    limit the documents do not number; only the user's error limit makes it a failure. E-057,
+    session 19: a service shedding what is over 20/s with a bare 503 and ``Retry-After: 1``
+    (``throttle_variants`` ``shed-retry``) failed ``load run --rate 40`` the same way (exit 1)."""
     from types import SimpleNamespace
 
     from harness.loadgen.suite import _throttled_only
 
     plan = SimpleNamespace(contracted_rate=True, max_error_rate=max_error_rate, rate=5.0)
     completed = sum(by_class.values())
-    summary = {"totals": {"completed": completed}, "by_class": by_class}
+    shed = by_class.pop("shed", 0)  # server errors that shed load: a bare 503, JD's busy
+    codes = {"http:503": shed - 1, "jd:gateway:10020": 1} if shed else {}
+    by_class = {**by_class, "server_error": shed} if shed else by_class
+    summary = {"totals": {"completed": completed}, "by_class": by_class, "errors_by_code": codes}
     run = SimpleNamespace(summary=summary, stop_reason="aborted")  # the error-spike stop
     finished = SimpleNamespace(summary=summary, stop_reason="duration")
     if by_class.get("success"):  # a run that was not stopped passes without an error limit
@@ -665,6 +675,7 @@ def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
     assert (why is not None) == judges_nothing, why
     if judges_nothing:
         assert why is not None and why.startswith("throttled") and "at 5/s" in why
+        assert ("E-057" in why) == bool(shed), why
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.throttle_variants import throttle_variant
+from fixtures.throttle_variants import gate_app, throttle_variant
+from fixtures.virtual_load import IDNO_SCOPE, JD_SCOPE, SCOPE, virtual_measure, virtual_time
 
 from harness.clients import DEMO
 from harness.loadgen import hdr
+from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
-from harness.loadgen.limit import StepResult, find_limit
+from harness.loadgen.limit import IN_FLIGHT, PENALISED, StepResult, _delivered, find_limit
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.suite import LimitOptions, run_load_suite, step_from_result
 
@@ -269,3 +271,86 @@ def test_a_plateau_far_under_a_rate_that_passed_says_what_else_it_may_be() -> No
     assert found.limit_rps == 2.0 and "needs 54 requests or more" in notes, found.notes
     assert "lowered its limit after refusing" in notes and "20.0/s may be its limit" in notes
     assert "lowered its limit" not in _notes(lambda rate: _step(rate, shed=False))
+
+
+# Each gate of ``throttle_variants`` (limit 20/s) searched in virtual time (no request, no sleep;
+# ``fixtures/virtual_load.py``): (gate, its design, the operation, the limit it must report or
+# the start of why it must be inconclusive).
+GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
+    ("fixed-window", {}, "match", 20), ("sliding-window", {}, "match", 20),
+    ("slow-first", {}, "match", 20), ("burst", {}, "match", 20), ("biz-43010", {}, "jd", 20),
+    ("per-key", {}, "match", 20), ("shift", {}, "match", 10),  # 20/s for 10 s, then 10/s
+    ("slow-recovery", {}, "match", PENALISED), ("lockout", {}, "match", PENALISED),
+    ("lockout-date", {}, "match", PENALISED),
+    ("noisy", {}, "match", "refusals do not follow the rate"),
+    ("concurrency", {}, "jd", IN_FLIGHT),
+    # session 19
+    ("shed-retry", {}, "match", 20), ("retry-long", {}, "match", 20),
+    ("queue-then-refuse", {}, "match", 20), ("per-op", {}, "match", 20),
+    ("per-op", {}, "idno", 10), ("burst", {"burst_s": 5}, "match", 20),
+    ("burst", {"limit": 5, "burst_s": 20}, "match", 5),  # 100 requests of burst at 5/s
+]  # fmt: skip
+SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
+
+
+@pytest.mark.parametrize(("kind", "design", "operation", "expected"), GATE_CASES,
+                         ids=[f"{c[0]}{''.join(f'-{k}={v:g}' for k, v in c[1].items())}-{c[2]}"
+                              for c in GATE_CASES])  # fmt: skip
+def test_each_gate_is_measured_or_inconclusive_with_why(
+    kind: str, design: dict[str, float], operation: str, expected: float | str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Before, ``slow-recovery`` (20/s, 5/s for 5 s after a refusal) and the lockouts (a 429 and
+    every request of the next 2 s refused) were reported at 5/s and 12/s, "exact": what an
+    overloaded step delivers under a penalty, not a limit; a rested recheck of the rate that
+    passed now refutes that plateau and the search says it cannot name the limit. ``noisy`` (3 %
+    refused at any rate) read 5/s and ``concurrency`` (2 in flight of 100 ms) 13/s, "exact",
+    with notes that said otherwise."""
+    with virtual_time(monkeypatch) as clock:
+        gate = gate_app(kind, **{"limit": LIMIT, **design})
+        found = find_limit(virtual_measure(gate, clock, scope=SCOPES[operation]), start_rate=10,
+                           max_rate=80, slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    steps = [(round(s.rate, 1), s.good, round(_delivered(s), 1)) for s in found.steps]
+    if isinstance(expected, str):
+        assert (found.inconclusive or "").startswith(expected), (found.notes, steps)
+    else:
+        assert found.inconclusive is None and found.bound == "exact", (found.notes, steps)
+        assert found.limit_rps == pytest.approx(expected, rel=0.06), steps
+    assert found.elapsed_s <= 300 and len(found.steps) <= 16
+
+
+@pytest.mark.parametrize(
+    ("kind", "operation", "required", "status"),
+    [
+        ("slow-recovery", "match", None, "inconclusive"),
+        ("slow-recovery", "match", 30.0, "fail"),  # its 24/s bounds the limit from above
+        ("concurrency", "jd", 15.0, "inconclusive"),  # 13/s, up to 20/s: 15/s is open
+    ],
+)
+def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
+    kind: str, operation: str, required: float | None, status: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The load suite's search (its steps in virtual time, its rests too): before, ``load
+    find-limit`` passed ``slow-recovery`` with "limit: 5/s"; now the suite is inconclusive, says
+    why and what would decide it. A ``--required-rps`` the evidence decides still judges:
+    ``concurrency``'s 13/s plateau under a required 15/s was a qps_limit finding, though its
+    limit lies up to the 20/s that failed."""
+    with virtual_time(monkeypatch) as clock:
+        gate = gate_app(kind, limit=LIMIT)
+        monkeypatch.setattr(load_suite, "time", clock)
+        monkeypatch.setattr(
+            load_suite,
+            "open_model_measure",
+            lambda *a, **k: virtual_measure(gate, clock, scope=SCOPES[operation]),
+        )
+        suite = run_load_suite("emulator", out_dir=tmp_path, search=LimitOptions(
+            start_rate=10, max_rate=80, time_budget_s=300, required_rps=required))  # fmt: skip
+    assert suite.status == status, (suite.reason, suite.findings)
+    if status == "fail":
+        assert [f.check for f in suite.findings] == ["qps_limit"]
+        return
+    assert (suite.reason or "").startswith((PENALISED, IN_FLIGHT)) and not suite.findings
+    assert "load run --rate" in (suite.testable_when or "")
+    assert json.loads((tmp_path / "limit.json").read_text())["inconclusive"] == suite.reason
