@@ -221,7 +221,12 @@ def _print_table(metrics: Any) -> None:
 
     for line in reading_lines(metrics.readings):  # the lines conform and fuzz print
         out.print(escape(line))
-    if metrics.eer is not None:
-        out.print(f"EER ({metrics.api}) {_num(metrics.eer.value)} {_ci(metrics.eer.ci95)}")
+    by_api = (metrics.model_extra or {}).get("apis") or {}
+    eers = {api: (data or {}).get("eer") for api, data in by_api.items()} or {
+        metrics.api: metrics.eer and metrics.eer.model_dump()
+    }  # every API's, not only the first's (the top-level figures are the first API's)
+    for api, eer in eers.items():
+        if eer:
+            out.print(f"EER ({api}) {_num(eer['value'])} {_ci(eer.get('ci95'))}")
     for note in (metrics.model_extra or {}).get("notes", []):
         out.print(f"[yellow]note:[/] {note}")

@@ -34,7 +34,8 @@ def test_builtin_run_works_without_faces(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "No --faces DIR: using the built-in set" in done.stderr
     assert "cannot support or contradict" in done.stdout  # said again beside the results
-    for shown in ("match: documented false-match claims", "score>=70", "result", "e7 (dist.)"):
+    for shown in ("match: documented false-match claims", "score>=70", "result", "e7 (dist.)",
+                  "EER (match)", "EER (jd)"):  # fmt: skip
         assert shown in done.stdout
     files = {p.name for p in run.iterdir()}
     assert {"accuracy.json", "accuracy-cache.jsonl", "summary.json", "junit.xml",
