@@ -1,6 +1,5 @@
 """``make demo`` (``python -m harness.demo --out reports/demo``): the gate, profile quick,
-against the embedded emulator and the built-in faces; nothing leaves the machine.
-"""
+against the embedded emulator and the built-in faces; nothing leaves the machine."""
 
 from __future__ import annotations
 

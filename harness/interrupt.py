@@ -1,7 +1,5 @@
-"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so (verdict
-``interrupted``, exit 130); a second signal exits at once. An interrupt Python swallowed (in a
-``gc`` callback, a finaliser) is delivered again, silently.
-"""
+"""Ctrl-C and SIGTERM: a stopped run ends within seconds and says so (exit 130); a second signal
+exits at once; an interrupt Python swallowed (a ``gc`` callback, a finaliser) is delivered again."""
 
 from __future__ import annotations
 

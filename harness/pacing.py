@@ -1,6 +1,5 @@
 """Pacing and budgets for every suite but load, 0 meaning unlimited: requests evenly spaced (a
-burst would meet a metered service's QPS limit, not what a suite measures), every run bounded.
-"""
+burst would meet a metered service's QPS limit, not what a suite measures), every run bounded."""
 
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""Result data of a run, no I/O: the models are the contract of ``summary.json`` (its shipped
-JSON Schema is generated from :class:`Summary`).
-
-Verdicts (docs/gate.md), first match wins: ``interrupted`` (a cut-short run proves nothing
-either way), ``error``, ``fail``, ``inconclusive`` (something could not test what it claims,
-and the policy blocks on it or nothing that ran reached a conclusion), ``pass`` (with the
-inconclusive items counted). Skipped suites count for nothing.
-"""
+"""Result data of a run, no I/O: the models are the contract of ``summary.json``. Verdicts
+(docs/gate.md), first match wins: interrupted, error, fail, inconclusive (blocking, or nothing
+that ran concluded), pass (inconclusive items counted); skipped suites count for nothing."""
 
 from __future__ import annotations
 
@@ -57,8 +52,7 @@ class Finding(_Model):
 
     ``request`` and ``response`` are redacted on construction (credential keys masked, face
     images replaced by their sha256), so a Finding is always safe to write out. Configured
-    secret *values* are masked again by the writers, which know them.
-    """
+    secret *values* are masked again by the writers, which know them."""
 
     suite: SuiteName
     api: str = Field(description="API (spec) name, e.g. 'face-compare-v2'")
@@ -486,8 +480,7 @@ class Erratum(_Model):
     """An erratum of the documents; for an ambiguous one, the reading the target was seen to follow.
 
     ``observed`` is None for errata with a single decision (nothing to observe); ``evidence`` holds
-    ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``.
-    """
+    ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``."""
 
     id: str
     title: str

@@ -1,7 +1,4 @@
-"""What the commands share: option checks, the Typer apps' settings and the exit-code epilog.
-
-(A module with a leading underscore is not a command.)
-"""
+"""What the commands share: option checks, the Typer apps' settings and the exit-code epilog."""
 
 from __future__ import annotations
 
@@ -84,11 +81,8 @@ Exit codes:
 
 
 def typer_app(**settings: Any) -> typer.Typer:
-    """A Typer app or group as every command needs it.
-
-    Help text is plain text, not console markup: with rich markup "[credentials]" vanished
-    from the help ("TOML with  (never put secrets..."), and any bracketed word could.
-    """
+    """A Typer app or group as every command needs it; help is plain text, not rich markup,
+    which made "[credentials]" (any bracketed word) vanish from the help."""
     return typer.Typer(
         no_args_is_help=True,
         add_completion=False,
@@ -112,9 +106,8 @@ def add_exit_codes(app: typer.Typer) -> None:
 
 
 def use_codes(codes: Path | None, config: Path | None = None) -> None:
-    """``--codes FILE`` (or ``[codes] file`` in the config): the service's own code table, merged
-    over codes.yaml for this process and the ones it starts (load workers), checked now (exit 2 on
-    error)."""
+    """``--codes FILE`` (or the config's ``[codes] file``) merged over codes.yaml for this process
+    and those it starts, checked now (exit 2)."""
     import os
 
     from harness.config import read_config

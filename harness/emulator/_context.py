@@ -28,9 +28,8 @@ Ts = TypeVarTuple("Ts")
 
 @dataclass
 class Emulator:
-    """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
-    ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
-    own cache is an LRU (dlib: 1,024 images)."""
+    """Bounds (with State's): `background` at most ``state.max_pending_jobs`` running jobs;
+    `_photos` one entry per configured registry photo; the engine's cache is an LRU."""
 
     contract: Contract
     settings: EmulatorSettings
@@ -92,9 +91,8 @@ def header(scope: Scope, name: bytes) -> str | None:
 async def read_json(
     emu: Emulator, scope: Scope, receive: Receive, limit: int, refusals: tuple[str, str, str]
 ) -> Any:
-    """The body as JSON ({} for a blank one if the API allows it), never more than ``limit``
-    bytes buffered; ``refusals``: the API and its code names for too large and not JSON. Read
-    from ``receive`` (Starlette's ``stream()`` without its per-request async generator)."""
+    """The body as JSON ({} for a blank one where the API allows it), at most ``limit`` bytes
+    buffered; ``refusals``: the API and its code names for too large and not JSON."""
     api, too_large, not_json = refusals
     declared = header(scope, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:

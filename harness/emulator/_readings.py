@@ -1,7 +1,5 @@
-"""The alternative readings the emulator serves (``readings = {"E-014": "alternative"}``, ``emulate
---reading``): each the concrete member ``emulator_serves`` names in specs/readings.yaml. Called
-only on their reading's own path; the one-line ones are tested in the routes.
-"""
+"""The alternative readings the emulator serves (``emulate --reading``), each the member
+``emulator_serves`` names in specs/readings.yaml; the one-line ones live in the routes."""
 
 from __future__ import annotations
 

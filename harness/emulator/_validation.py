@@ -1,8 +1,5 @@
-"""Request validation against the spec schemas, and the documented code for each failure.
-
-The schema says what is valid; this module only decides which code a violation earns, reading
-every limit from the contract.
-"""
+"""Which documented code a request's violation of the spec schemas earns (the schema says what is
+valid; every limit is read from the contract)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """What a person sees: one rich progress bar per stage on stderr, then a table; when stderr is
-not a terminal (a CI log) each finished stage prints one line instead.
-"""
+not a terminal (a CI log) each finished stage prints one line instead."""
 
 from __future__ import annotations
 

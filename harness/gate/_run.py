@@ -1,7 +1,5 @@
 """The gate end to end: every input checked before traffic, then each suite as one stage in a
-worker thread, so nothing a suite does can crash the gate. On the emulator, load and accuracy
-open their own target (a throttle so the limit search ends fast; the dlib engine).
-"""
+worker thread, so nothing a suite does can crash the gate."""
 
 from __future__ import annotations
 
@@ -459,9 +457,8 @@ def run_stage(
     timeout_s: float,
     grace_s: float,
 ) -> SuiteResult:
-    """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind); never
-    raises. Its next progress report after the limit raises :class:`StageCancelled` inside it;
-    a stage silent for the grace period is abandoned (a daemon thread) as an error."""
+    """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind, then it is
+    abandoned as an error); never raises. Past the limit its progress raises StageCancelled."""
     name = suite.name
     cancel = threading.Event()
 

@@ -1,9 +1,5 @@
-"""Images made for requests: encoded, shaped, synthesised, or shipped inside installed packages.
-
-Deterministic (same input, same bytes): a replay file names an image by how it was made and its
-sha256. The built-in faces are two public-domain portraits installed with our dependencies (no
-photo of unknown licence), each in variants so that genuine pairs with appearance change exist.
-"""
+"""Images made for requests, deterministically (a replay file names one by how it was made and
+its sha256); the built-in faces: two public-domain portraits shipped in our dependencies."""
 
 from __future__ import annotations
 
@@ -114,9 +110,8 @@ def resized(
 
 
 def padded(data: bytes, total: int) -> bytes:
-    """Exactly ``total`` bytes showing the same picture: a JPEG grows by comment segments after
-    SOI, so it stays well-formed (:func:`unpadded` takes them out); 1-3 leftover bytes (and any
-    other format) become zero bytes after the end, which decoders tolerate."""
+    """Exactly ``total`` bytes of the same picture: a JPEG grows by comment segments after SOI
+    (well-formed; :func:`unpadded`); the rest, zero bytes after the end, which decoders tolerate."""
     need = total - len(data)
     if need < 0:
         raise ValueError(f"cannot pad {len(data)} bytes down to {total}")
