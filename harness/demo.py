@@ -8,12 +8,9 @@ from typing import Annotated
 
 import typer
 
-from harness.console import console
+from harness.commands._verdict import err, out, stopped
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate.toml"
-
-out = console()
-err = console(stderr=True)
 
 
 def demo(
@@ -35,10 +32,7 @@ def demo(
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
     if outcome.summary.verdict == "interrupted":
-        from harness import interrupt
-
-        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
-        raise typer.Exit(outcome.exit_code)
+        stopped(out_dir)
     print_outcome(out, outcome.summary, None)
     report = outcome.report.resolve() if outcome.report else out_dir / "report.html"
     out.print(f"demo {outcome.summary.verdict}: open {report}")

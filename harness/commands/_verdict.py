@@ -128,12 +128,7 @@ def could_not_run(
 
 
 def summarize(
-    result: SuiteResult | None,
-    name: SuiteName,
-    *,
-    target: str,
-    started: datetime,
-    resume: str = "",
+    result: SuiteResult | None, name: SuiteName, *, target: str, started: datetime, resume: str = ""
 ) -> Summary:
     """The gate's summary with one suite, as far as it got (``resume``: how to go on when the
     user stopped it); for conformance and fuzz with the contract coverage their counts give."""

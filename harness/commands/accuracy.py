@@ -12,14 +12,7 @@ from rich import box
 from rich.table import Table
 
 from harness.commands import _options as opt
-from harness.commands._verdict import (
-    conclude,
-    could_not_run,
-    err,
-    interruptible,
-    out,
-    summarize,
-)
+from harness.commands._verdict import conclude, could_not_run, err, interruptible, out, summarize
 from harness.console import ProgressBars
 
 _VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}

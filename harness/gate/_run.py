@@ -450,12 +450,7 @@ def one_line(exc: BaseException) -> str:
 
 
 def run_stage(
-    suite: Suite,
-    ctx: RunContext,
-    *,
-    observer: StageObserver,
-    timeout_s: float,
-    grace_s: float,
+    suite: Suite, ctx: RunContext, *, observer: StageObserver, timeout_s: float, grace_s: float
 ) -> SuiteResult:
     """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind, then it is
     abandoned as an error); never raises. Past the limit its progress raises StageCancelled."""
