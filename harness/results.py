@@ -399,8 +399,7 @@ class Suites(_Model):
     @model_validator(mode="before")
     @classmethod
     def _coerce(cls, data: Any) -> Any:
-        """Accept plain ``SuiteResult`` objects, fill ``name`` from the slot, and skip a suite
-        that is not given."""
+        """Accept ``SuiteResult`` objects, ``name`` from the slot; a suite not given is skipped."""
         if not isinstance(data, dict):
             return data
         out: dict[str, Any] = {
@@ -646,8 +645,7 @@ NOTHING_SENT = "it sent no request (a budget was spent before the first): nothin
 def derive_status(
     findings: Iterable[Finding], error: str | None = None, *, requests: int | None = None
 ) -> SuiteStatus:
-    """Status of a suite that ran; ``inconclusive`` if it sent no request at all (a pass would
-    claim a target it never asked)."""
+    """Status of a suite that ran; ``inconclusive`` if it sent no request (a pass is unfounded)."""
     if error:
         return "error"
     if any(f.fails for f in findings):
@@ -720,8 +718,7 @@ def build_summary(
     required_readings: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """The run's :class:`Summary`; given the ``contract``, ``errata`` says which reading the
-    suites saw the target follow."""
+    """The run's :class:`Summary`; with ``contract``, ``errata`` say which readings it followed."""
     slots: dict[str, Any] = {}
     for result in suites:
         if result.name in slots:

@@ -216,8 +216,7 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
 
 
 def build_settings(config: Path | None = None, **overrides: object) -> EmulatorSettings:
-    """The config file's emulator keys, then environment credentials, then CLI overrides (None
-    means not given)."""
+    """The config's emulator keys, then environment credentials, then overrides (None: unset)."""
     base = read_config(config).emulator
     data: dict[str, Any] = base.model_dump(exclude_unset=True) if base is not None else {}
     # the variables that configure the clients configure the emulator too, ahead of the file's

@@ -133,8 +133,7 @@ class State:
             return "ok"
 
     def _retire(self, now: float) -> None:
-        """Move expired codes (in issue order: late, never early) to the retired list and trim
-        it; each step pops one entry."""
+        """Move expired codes (issue order: late, never early) to the retired list, trim it."""
         while self._live:
             code, entry = next(iter(self._live.items()))
             if entry.expires_at >= now:

@@ -124,8 +124,7 @@ DEFAULT_POLICY = Policy()
 
 
 def load_policy(path: Path | None, config: Path | None = None) -> Policy:
-    """``--policy path`` (its tables, or its ``[gate]``), else the ``[gate]`` of ``--config``,
-    else the default policy."""
+    """``--policy`` (its tables or ``[gate]``), else ``--config``'s ``[gate]``, else the default."""
     found = read_config(path, "policy") if path is not None else read_config(config)
     return found.gate or DEFAULT_POLICY
 

@@ -85,8 +85,7 @@ def plan_gate(
     config: str | os.PathLike[str] | None = None,
     contract: Contract | None = None,
 ) -> GatePlan:
-    """Check every input of a gate run before any traffic; a bad one raises a one-line
-    :class:`HarnessError` (exit 2)."""
+    """Check every input of a gate run before any traffic (a bad one: one line, exit 2)."""
     config_path = Path(config) if config is not None else None
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     pol = policy if isinstance(policy, Policy) else load_policy(_path(policy), config_path)
@@ -292,8 +291,7 @@ def build_suites(
     is_emulator: bool,
     config: Path | None,
 ) -> tuple[Suite, ...]:
-    """The selected suites with the profile's options; a suite package is imported only when
-    its suite is selected."""
+    """The selected suites with the profile's options; a suite package is imported if selected."""
     p = profile
     suites: list[Suite] = []
     for name in names:
