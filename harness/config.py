@@ -262,8 +262,7 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
 
 
 def _pydantic_tag(part: object) -> bool:
-    """Union branch names pydantic puts in a location (``constrained-int``, ``literal[...]``);
-    an erratum id (``E-011``) is a key."""
+    """Union branch names pydantic puts in a location; an erratum id (``E-011``) is a key."""
     return isinstance(part, str) and bool(
         re.fullmatch(r"[a-z]+(-[a-z]+)+|[\w-]+\[.*\]|int|float|str|bool", part)
     )

@@ -104,8 +104,7 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 
 def _redeliver() -> None:
-    """Only while our handler is installed and the re-delivery still pending (a late timer must
-    not interrupt what the main thread does next)."""
+    """Only while our handler is in and re-delivery pending (a late timer must not interrupt)."""
     if _state.redeliver and signal.getsignal(signal.SIGINT) is _handler:
         _thread.interrupt_main(signal.SIGINT)
 

@@ -48,8 +48,7 @@ class Pacer:
 
 
 class Budget:
-    """A run's requests and wall time, the clock started at the first question; :meth:`share`
-    caps a phase, so it cannot spend what a later one needs."""
+    """A run's requests and wall time (from the first ask); :meth:`share` caps a phase's part."""
 
     def __init__(
         self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic

@@ -47,8 +47,7 @@ def preflight(
     timeout_s: float | None = None,
     budget: Budget | None = None,
 ) -> list[str]:
-    """One authenticated request per API in ``apis``, each (and any retry) spent from ``budget``;
-    what each proved, one line each."""
+    """One authenticated request per API, each spent from ``budget``; what each proved."""
     contract = contract or load_contract()
     seconds = min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S)
     secrets = credentials.secrets()

@@ -681,8 +681,7 @@ def compute_verdict(summary: Summary) -> Verdict:
 
 
 def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
-    """Whether a suite passed, or a gate criterion on a measurement did (``findings.*`` and
-    ``suite.*`` criteria restate the suites)."""
+    """Whether a suite passed, or a gate criterion on a measurement (not restating suites) did."""
     if "pass" in statuses:
         return True
     criteria = summary.gate.criteria if summary.gate is not None else []

@@ -106,8 +106,7 @@ def add_exit_codes(app: typer.Typer) -> None:
 
 
 def use_codes(codes: Path | None, config: Path | None = None) -> None:
-    """``--codes FILE`` (or the config's ``[codes] file``) merged over codes.yaml for this process
-    and those it starts, checked now (exit 2)."""
+    """``--codes FILE`` (or ``[codes] file``) over codes.yaml for this process and its children."""
     import os
 
     from harness.config import read_config

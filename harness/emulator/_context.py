@@ -61,8 +61,7 @@ class Emulator:
 
     @property
     def match_busy(self) -> int:
-        """The internal API's "try later" code, named by meaning (codes.yaml): a full live-code
-        space or async queue answers it, never a hang."""
+        """The internal API's "try later" code: a full live-code space or queue answers it."""
         return int(self.contract.codes.code_for("match", "errcode", "too many requests").code)
 
     def refuse(self, api: str, name: str, detail: str = "") -> Answer:

@@ -1,5 +1,4 @@
-"""Running the emulator under uvicorn: in a background thread for `--target emulator` and tests,
-or in the foreground for `faceharness emulate`."""
+"""The emulator under uvicorn: a background thread (`--target emulator`, tests) or `emulate`."""
 
 from __future__ import annotations
 
@@ -35,8 +34,7 @@ HEAP_TRIM_BYTES = 16 << 20  # free memory at the heap's top kept up to this, not
 
 
 class _Quiet(logging.Filter):
-    """No traceback for an injected abort (the fault working) or a request cut off when a stop's
-    grace time ends (the stop working)."""
+    """No traceback for an injected abort (the fault working) or a cut at a stop's grace end."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], _EXPECTED):

@@ -1,5 +1,4 @@
-"""Which documented code a request's violation of the spec schemas earns (the schema says what is
-valid; every limit is read from the contract)."""
+"""The documented code a violation of the spec schemas earns (every limit from the contract)."""
 
 from __future__ import annotations
 

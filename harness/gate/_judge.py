@@ -431,8 +431,7 @@ def _change(
     *,
     worse: int,
 ) -> None:
-    """A move of more than ``limit`` % and ``floor`` units: a regression in direction ``worse``
-    (1: a rise, -1: a fall), else an improvement."""
+    """A move past ``limit`` % and ``floor`` units: a regression in direction ``worse`` (+1/-1)."""
     change = (now - then) / then * 100.0
     verb, sign = "rose" if change > 0 else "fell", worse
     moved = f"{label} {verb} {abs(change):.1f}% ({then:g}{unit} -> {now:g}{unit})"

@@ -1,5 +1,4 @@
-"""The gate end to end: every input checked before traffic, then each suite as one stage in a
-worker thread, so nothing a suite does can crash the gate."""
+"""The gate: inputs checked before traffic, each suite a worker-thread stage that can't crash it."""
 
 from __future__ import annotations
 

@@ -73,8 +73,7 @@ _COM_MAX = 65_533  # the payload of one JPEG comment (COM) segment
 
 
 def picture(data: bytes, *, upright: bool = False) -> tuple[Image.Image, str]:
-    """The RGB pixels of ``data`` and the format a resize keeps (PNG stays PNG, else JPEG);
-    ``upright`` bakes EXIF orientation into the pixels."""
+    """RGB pixels and the format a resize keeps (PNG, else JPEG); ``upright``: EXIF applied."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
@@ -276,8 +275,7 @@ def _builtin_faces() -> tuple[BuiltinFace, ...]:
 
 
 def builtin_faces() -> list[BuiltinFace]:
-    """The built-in faces, seven variants per identity (item 0 a JPEG of about 75 KB); an
-    identity whose package is missing is left out."""
+    """Built-in faces, seven variants each (item 0 a ~75 KB JPEG), of the packages installed."""
     return list(_builtin_faces())
 
 

@@ -140,8 +140,7 @@ SLO_ROOM = 3.0  # an SLO more than this many times the slowest latency is not dr
 
 
 def _slo(ax: Axes, slo_ms: float | None, latencies: list[float]) -> None:
-    """The SLO as a line, unless it would flatten the measured curve against the axis: then
-    the axis fits the data and a note says where the SLO is."""
+    """The SLO as a line, unless that flattens the curve: then the axis fits, a note says where."""
     if slo_ms is None:
         return
     top = max(latencies, default=0.0)
