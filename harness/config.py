@@ -1,5 +1,4 @@
-"""One config file for every command, read from TOML and validated once; a key nobody reads is
-refused, so a typo ("tokn") never quietly turns into "no token configured"."""
+"""One TOML config for every command, validated once; an unknown key (a typo) is refused."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The consoles every command prints through: piped, Rich would fold numbers at 80 columns in
-a CI log ("[0.011,0.⏎28]"), so there it is wide and never soft-wraps."""
+"""Every command's consoles: piped, wide and never soft-wrapped (Rich folded numbers in CI logs)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""``make demo`` (``python -m harness.demo --out reports/demo``): the gate, profile quick,
-against the embedded emulator and the built-in faces; nothing leaves the machine."""
+"""``make demo``: the quick gate on the emulator and built-in faces; nothing leaves the machine."""
 
 from __future__ import annotations
 

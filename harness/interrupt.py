@@ -73,8 +73,7 @@ def reset() -> None:
 
 
 def join(thread: threading.Thread, timeout_s: float | None = None) -> None:
-    """``thread.join(timeout_s)`` in short slices: Python runs a signal handler only when the
-    main thread next wakes (one long wait held a gate's Ctrl-C for 25 s)."""
+    """``thread.join`` in slices: a signal handler runs only when the main thread next wakes."""
     end = None if timeout_s is None else time.monotonic() + timeout_s
     while thread.is_alive():
         left = SLICE_S if end is None else min(SLICE_S, end - time.monotonic())

@@ -90,8 +90,7 @@ class Finding(_Model):
 
     @property
     def fails(self) -> bool:
-        """Whether this finding fails its suite on its own: not an ``info`` one, nor one of an
-        HTTP convention (E-015; a gate's policy may count those)."""
+        """Whether it fails its suite alone: not ``info``, nor an HTTP convention's (E-015)."""
         return self.severity != "info" and self.basis != "convention"
 
 
@@ -624,8 +623,7 @@ class InconclusiveItem(NamedTuple):
 
 
 def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Merge repeated examples of one bug (same ``unique_key``): the first is kept (its seed and
-    reproduce command stay valid) at the highest severity seen, counts summed."""
+    """Merge a bug's examples (``unique_key``): the first kept, worst severity, counts summed."""
     merged: dict[str, Finding] = {}
     for finding in findings:
         kept = merged.get(finding.unique_key)

@@ -141,8 +141,7 @@ def positive_seconds(value: float, option: str = "--timeout") -> float:
 
 
 def max_rps(value: float | None, option: str = "--max-rps") -> float | None:
-    """The pacing convention of every command that sends traffic: requests per second, finite
-    and >= 0, where 0 means unlimited (None: the command's default)."""
+    """Every command's pacing: requests per second, finite, >= 0, 0 unlimited (None: default)."""
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise UsageError(f"{option} {value:g}: expected requests per second >= 0 (0: unlimited)")
     return value

@@ -1,5 +1,4 @@
-"""How every suite command runs and ends: one summary, its reports, one verdict, one exit code
-(an interrupted run is written as far as it got, with one line and exit 130)."""
+"""How every suite command ends: one summary, its reports, one verdict, one exit code (130 too)."""
 
 from __future__ import annotations
 

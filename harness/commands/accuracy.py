@@ -1,5 +1,4 @@
-"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim
-(an interrupted run keeps its finished pairs cached: the same command resumes)."""
+"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, a verdict on each claim."""
 
 from __future__ import annotations
 

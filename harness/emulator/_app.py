@@ -1,5 +1,4 @@
-"""The emulator app factory: both APIs on their documented paths, one Starlette app, and
-`/_emulator/*` (health, stats, reset and run-time config) for loopback clients only."""
+"""The emulator app: both APIs on their paths, and `/_emulator/*` admin for loopback only."""
 
 from __future__ import annotations
 

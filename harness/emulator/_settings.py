@@ -84,8 +84,7 @@ class Identity(_Strict):
     @field_validator("idNum")
     @classmethod
     def _check_id_number(cls, v: str) -> str:
-        """/idno refuses an idNum that fails its check digit before it looks in the registry, so
-        such an entry could never be found: every request for it would be refused."""
+        """/idno refuses a bad check digit before the registry: such an entry could never match."""
         if not valid_id_number(v):
             raise ValueError(
                 "not a GB 11643-1999 ID number (17 digits, then the ISO 7064 MOD 11-2 check "

@@ -1,5 +1,4 @@
-"""What a person sees: one rich progress bar per stage on stderr, then a table; when stderr is
-not a terminal (a CI log) each finished stage prints one line instead."""
+"""What a person sees: a progress bar per stage, then a table; off a terminal, a line per stage."""
 
 from __future__ import annotations
 

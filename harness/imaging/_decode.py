@@ -314,8 +314,7 @@ def inspect_image(
 
 
 def check_header(data: bytes, *, max_pixels: int, formats: Collection[str]) -> None:
-    """``inspect_image(..., with_pil=False)``'s verdict only; a plain JPEG in budget (nearly
-    every upload) in one walk: the emulator checks every image it receives."""
+    """``inspect_image(with_pil=False)``'s verdict; a plain in-budget JPEG in one walk."""
     jpeg = "jpeg" in formats and data.startswith(b"\xff\xd8\xff")
     if jpeg and (data.endswith(b"\xff\xd9") or looks_complete(data, "jpeg")):  # padding after EOI
         plain = plain_jpeg_sizes(data)

@@ -31,8 +31,7 @@ def _figure(height: float = 3.2) -> Figure:
 
 
 def to_svg(fig: Figure, name: str, title: str) -> str:
-    """``fig`` as an inline ``<svg>`` without prolog, metadata and namespaces (matplotlib's only
-    URLs); ``name`` salts its ids so plots never share clip-path ids."""
+    """``fig`` as inline ``<svg>`` without prolog, metadata, namespaces; ``name`` salts its ids."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"faceharness-{name}"}):
         fig.savefig(
