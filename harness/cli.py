@@ -1,5 +1,4 @@
-"""The `faceharness` command: options in, one library call, result out, exit code once (the
-codes: harness.commands._options.EXIT_CODES)."""
+"""The `faceharness` command: options in, one library call, result out, exit code once."""
 
 from __future__ import annotations
 

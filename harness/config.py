@@ -1,5 +1,4 @@
-"""One config file for every command, read from TOML and validated once; a key nobody reads is
-refused, so a typo ("tokn") never quietly turns into "no token configured"."""
+"""One TOML config for every command, validated once; an unknown key (a typo) is refused."""
 
 from __future__ import annotations
 
@@ -262,8 +261,7 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
 
 
 def _pydantic_tag(part: object) -> bool:
-    """Union branch names pydantic puts in a location (``constrained-int``, ``literal[...]``);
-    an erratum id (``E-011``) is a key."""
+    """Union branch names pydantic puts in a location; an erratum id (``E-011``) is a key."""
     return isinstance(part, str) and bool(
         re.fullmatch(r"[a-z]+(-[a-z]+)+|[\w-]+\[.*\]|int|float|str|bool", part)
     )

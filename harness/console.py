@@ -1,6 +1,4 @@
-"""The consoles every command prints through: piped, Rich would fold numbers at 80 columns in
-a CI log ("[0.011,0.⏎28]"), so there it is wide and never soft-wraps.
-"""
+"""Every command's consoles: piped, wide and never soft-wrapped (Rich folded numbers in CI logs)."""
 
 from __future__ import annotations
 
@@ -40,9 +38,8 @@ def shorten(text: str, width: int) -> str:
 
 
 class ProgressBars:
-    """Bars on a terminal, started at the first update (a run refused for bad input prints only
-    its one line): one per text, or with ``label`` (``"fuzz {}"``) one naming the current text.
-    """
+    """Bars on a terminal from the first update (bad input prints only its one line): one per
+    text, or with ``label`` (``"fuzz {}"``) one naming the current text."""
 
     def __init__(
         self, console: Console, *, eta: bool = False, label: str = "", notice: str = ""

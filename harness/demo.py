@@ -1,6 +1,4 @@
-"""``make demo`` (``python -m harness.demo --out reports/demo``): the gate, profile quick,
-against the embedded emulator and the built-in faces; nothing leaves the machine.
-"""
+"""``make demo``: the quick gate on the emulator and built-in faces; nothing leaves the machine."""
 
 from __future__ import annotations
 
@@ -9,12 +7,9 @@ from typing import Annotated
 
 import typer
 
-from harness.console import console
+from harness.commands._verdict import err, out, stopped
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate.toml"
-
-out = console()
-err = console(stderr=True)
 
 
 def demo(
@@ -36,10 +31,7 @@ def demo(
     with RichObserver(err) as observer:
         outcome = execute_gate(plan, observer)
     if outcome.summary.verdict == "interrupted":
-        from harness import interrupt
-
-        interrupt.report(f"interrupted after {interrupt.stopped_after_s():.0f} s: wrote {out_dir}")
-        raise typer.Exit(outcome.exit_code)
+        stopped(out_dir)
     print_outcome(out, outcome.summary, None)
     report = outcome.report.resolve() if outcome.report else out_dir / "report.html"
     out.print(f"demo {outcome.summary.verdict}: open {report}")

@@ -1,5 +1,4 @@
-"""The harness's own error family: "the harness cannot run" (exit 2, one line), never "the
-service is wrong" (a finding)."""
+"""The harness's own errors: "the harness cannot run" (exit 2, one line), never a finding."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """The one face pool over ``--faces DIR`` and its ``labels.csv`` (without one: each image one
-face of the person its subfolder names, at the top ``bob_2.jpg`` is ``bob``), known by sha256.
-"""
+face of the person its subfolder names, at the top ``bob_2.jpg`` is ``bob``), known by sha256."""
 
 from __future__ import annotations
 
@@ -37,10 +36,8 @@ class LabelRow:
 
 @dataclass(frozen=True)
 class PoolImage:
-    """One image of the pool, as every suite sees it. ``name``: how its suite makes or finds it
-    again (replay files store it with the sha256); an image of a whole labelled set keeps no
-    ``data`` and is read again from ``path``; ``size_class``: load's class for it.
-    """
+    """One image of the pool, as every suite sees it (``name``: how its suite finds it again; one
+    of a whole labelled set keeps no ``data`` and is read again from ``path``)."""
 
     name: str
     data: bytes = field(default=b"", repr=False, compare=False)

@@ -1,7 +1,5 @@
-"""Findings and their replay files: one format, one writer, one reader, one ``build_findings``.
-A replay file never holds a secret (credentials are a directive) nor an image (a name and sha256,
-rebuilt from the name and refused when the sha256 differs).
-"""
+"""Findings and their replay files (one format, writer, reader): never a secret (credentials are
+a directive) nor an image (a name and sha256, refused when rebuilt otherwise)."""
 
 from __future__ import annotations
 
@@ -150,11 +148,8 @@ def request_of(
 
 
 def fresh_serial(request: Request, contract: Contract) -> Request:
-    """``request`` with a serialNo never sent before: the document says ``serialNo ... 随机唯一``
-    (seed 004), so a service may refuse one it has answered, and a replay re-sending the recorded
-    one would judge that refusal. Only a serialNo valid under every reading (the spec's pattern,
-    E-043) is replaced, by one as valid, of its length where it is longer than the new part; any
-    other (absent, empty, too long, not a string) may be what the finding is about and is kept."""
+    """``request`` with a never-sent serialNo (``随机唯一``, seed 004: a service may refuse a
+    repeat); only one valid under every reading (E-043) is replaced, any other may be the bug."""
     body = request.json if request.api == "jd" else None
     serial = body.get(SERIAL_KEY) if isinstance(body, dict) else None
     schema = contract.property_schema("jd", "CompareRequest", SERIAL_KEY)

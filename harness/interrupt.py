@@ -1,7 +1,5 @@
-"""Ctrl-C and SIGTERM: a run that is stopped ends within seconds and says so (verdict
-``interrupted``, exit 130); a second signal exits at once. An interrupt Python swallowed (in a
-``gc`` callback, a finaliser) is delivered again, silently.
-"""
+"""Ctrl-C and SIGTERM: a stopped run ends within seconds and says so (exit 130); a second signal
+exits at once; an interrupt Python swallowed (a ``gc`` callback, a finaliser) is delivered again."""
 
 from __future__ import annotations
 
@@ -75,8 +73,7 @@ def reset() -> None:
 
 
 def join(thread: threading.Thread, timeout_s: float | None = None) -> None:
-    """``thread.join(timeout_s)`` in short slices: Python runs a signal handler only when the
-    main thread next wakes (one long wait held a gate's Ctrl-C for 25 s)."""
+    """``thread.join`` in slices: a signal handler runs only when the main thread next wakes."""
     end = None if timeout_s is None else time.monotonic() + timeout_s
     while thread.is_alive():
         left = SLICE_S if end is None else min(SLICE_S, end - time.monotonic())
@@ -106,8 +103,7 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 
 def _redeliver() -> None:
-    """Only while our handler is installed and the re-delivery still pending (a late timer must
-    not interrupt what the main thread does next)."""
+    """Only while our handler is in and re-delivery pending (a late timer must not interrupt)."""
     if _state.redeliver and signal.getsignal(signal.SIGINT) is _handler:
         _thread.interrupt_main(signal.SIGINT)
 

@@ -1,6 +1,5 @@
 """Pacing and budgets for every suite but load, 0 meaning unlimited: requests evenly spaced (a
-burst would meet a metered service's QPS limit, not what a suite measures), every run bounded.
-"""
+burst would meet a metered service's QPS limit, not what a suite measures), every run bounded."""
 
 from __future__ import annotations
 
@@ -49,8 +48,7 @@ class Pacer:
 
 
 class Budget:
-    """A run's requests and wall time, the clock started at the first question; :meth:`share`
-    caps a phase, so it cannot spend what a later one needs."""
+    """A run's requests and wall time (from the first ask); :meth:`share` caps a phase's part."""
 
     def __init__(
         self, max_requests: int = 0, max_seconds: float = 0, *, clock: Clock = time.monotonic

@@ -1,7 +1,5 @@
-"""Before a suite judges a service, the run proves it can judge (exit 2 otherwise): one cheap
-request per API (JD's signed with an empty body: the gateway checks credentials first, no billable
-comparison). Any answer but a refusal of the credentials passes: judging it is the suites' work.
-"""
+"""Before a suite judges a service, the run proves it can (exit 2 otherwise): one cheap request
+per API (JD's signed with an empty body: no billable comparison); only refused credentials fail."""
 
 from __future__ import annotations
 
@@ -49,9 +47,7 @@ def preflight(
     timeout_s: float | None = None,
     budget: Budget | None = None,
 ) -> list[str]:
-    """One authenticated request per API in ``apis``; what each proved, one line each. Each
-    request (and a retry that may have reached the service) is spent from ``budget``: a suite
-    that charges the preflight to the run's request budget reads it there."""
+    """One authenticated request per API, each spent from ``budget``; what each proved."""
     contract = contract or load_contract()
     seconds = min(timeout_s or DEFAULT_TIMEOUT_S, DEFAULT_TIMEOUT_S)
     secrets = credentials.secrets()

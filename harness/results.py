@@ -1,11 +1,6 @@
-"""Result data of a run, no I/O: the models are the contract of ``summary.json`` (its shipped
-JSON Schema is generated from :class:`Summary`).
-
-Verdicts (docs/gate.md), first match wins: ``interrupted`` (a cut-short run proves nothing
-either way), ``error``, ``fail``, ``inconclusive`` (something could not test what it claims,
-and the policy blocks on it or nothing that ran reached a conclusion), ``pass`` (with the
-inconclusive items counted). Skipped suites count for nothing.
-"""
+"""Result data of a run, no I/O: the models are the contract of ``summary.json``. Verdicts
+(docs/gate.md), first match wins: interrupted, error, fail, inconclusive (blocking, or nothing
+that ran concluded), pass (inconclusive items counted); skipped suites count for nothing."""
 
 from __future__ import annotations
 
@@ -57,8 +52,7 @@ class Finding(_Model):
 
     ``request`` and ``response`` are redacted on construction (credential keys masked, face
     images replaced by their sha256), so a Finding is always safe to write out. Configured
-    secret *values* are masked again by the writers, which know them.
-    """
+    secret *values* are masked again by the writers, which know them."""
 
     suite: SuiteName
     api: str = Field(description="API (spec) name, e.g. 'face-compare-v2'")
@@ -96,8 +90,7 @@ class Finding(_Model):
 
     @property
     def fails(self) -> bool:
-        """Whether this finding fails its suite on its own: not an ``info`` one, nor one of an
-        HTTP convention (E-015; a gate's policy may count those)."""
+        """Whether it fails its suite alone: not ``info``, nor an HTTP convention's (E-015)."""
         return self.severity != "info" and self.basis != "convention"
 
 
@@ -405,8 +398,7 @@ class Suites(_Model):
     @model_validator(mode="before")
     @classmethod
     def _coerce(cls, data: Any) -> Any:
-        """Accept plain ``SuiteResult`` objects, fill ``name`` from the slot, and skip a suite
-        that is not given."""
+        """Accept ``SuiteResult`` objects, ``name`` from the slot; a suite not given is skipped."""
         if not isinstance(data, dict):
             return data
         out: dict[str, Any] = {
@@ -486,8 +478,7 @@ class Erratum(_Model):
     """An erratum of the documents; for an ambiguous one, the reading the target was seen to follow.
 
     ``observed`` is None for errata with a single decision (nothing to observe); ``evidence`` holds
-    ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``.
-    """
+    ``counts`` per reading, an ``example`` and, where a replay file shows it, ``replay``."""
 
     id: str
     title: str
@@ -632,8 +623,7 @@ class InconclusiveItem(NamedTuple):
 
 
 def merge_findings(findings: Iterable[Finding]) -> list[Finding]:
-    """Merge repeated examples of one bug (same ``unique_key``): the first is kept (its seed and
-    reproduce command stay valid) at the highest severity seen, counts summed."""
+    """Merge a bug's examples (``unique_key``): the first kept, worst severity, counts summed."""
     merged: dict[str, Finding] = {}
     for finding in findings:
         kept = merged.get(finding.unique_key)
@@ -653,8 +643,7 @@ NOTHING_SENT = "it sent no request (a budget was spent before the first): nothin
 def derive_status(
     findings: Iterable[Finding], error: str | None = None, *, requests: int | None = None
 ) -> SuiteStatus:
-    """Status of a suite that ran; ``inconclusive`` if it sent no request at all (a pass would
-    claim a target it never asked)."""
+    """Status of a suite that ran; ``inconclusive`` if it sent no request (a pass is unfounded)."""
     if error:
         return "error"
     if any(f.fails for f in findings):
@@ -690,8 +679,7 @@ def compute_verdict(summary: Summary) -> Verdict:
 
 
 def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
-    """Whether a suite passed, or a gate criterion on a measurement did (``findings.*`` and
-    ``suite.*`` criteria restate the suites)."""
+    """Whether a suite passed, or a gate criterion on a measurement (not restating suites) did."""
     if "pass" in statuses:
         return True
     criteria = summary.gate.criteria if summary.gate is not None else []
@@ -727,8 +715,7 @@ def build_summary(
     required_readings: Mapping[str, str] | None = None,
     **fields: Any,
 ) -> Summary:
-    """The run's :class:`Summary`; given the ``contract``, ``errata`` says which reading the
-    suites saw the target follow."""
+    """The run's :class:`Summary`; with ``contract``, ``errata`` say which readings it followed."""
     slots: dict[str, Any] = {}
     for result in suites:
         if result.name in slots:

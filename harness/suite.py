@@ -1,6 +1,5 @@
 """The one way a suite runs, whoever runs it (its own command or the gate): ``suite.run(ctx)``,
-the suite's own options on the suite object, what every suite of a run shares in ``ctx``.
-"""
+the suite's own options on the suite object, what every suite of a run shares in ``ctx``."""
 
 from __future__ import annotations
 

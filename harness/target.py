@@ -88,8 +88,7 @@ def open_target(
     credentials: Credentials | None = None,
     **settings: object,
 ) -> Iterator[Target]:
-    """Start the embedded emulator on a free loopback port for the block, or pass a URL through
-    (``credentials``: its own, else the environment's and ``config``'s)."""
+    """The embedded emulator on a free loopback port for the block, or the URL as given."""
     from harness.clients import load_credentials
 
     if target != "emulator":

@@ -1,4 +1,2 @@
-"""One module per capability command; each defines `register(app: typer.Typer) -> None`.
-
-`harness.cli` registers every module found here, so adding a command never edits cli.py.
-"""
+"""One module per command, each with `register(app)`; `harness.cli` registers every module here
+(not those with a leading underscore), so adding a command never edits cli.py."""

@@ -1,7 +1,4 @@
-"""What the commands share: option checks, the Typer apps' settings and the exit-code epilog.
-
-(A module with a leading underscore is not a command.)
-"""
+"""What the commands share: option checks, the Typer apps' settings and the exit-code epilog."""
 
 from __future__ import annotations
 
@@ -84,11 +81,8 @@ Exit codes:
 
 
 def typer_app(**settings: Any) -> typer.Typer:
-    """A Typer app or group as every command needs it.
-
-    Help text is plain text, not console markup: with rich markup "[credentials]" vanished
-    from the help ("TOML with  (never put secrets..."), and any bracketed word could.
-    """
+    """A Typer app or group as every command needs it; help is plain text, not rich markup,
+    which made "[credentials]" (any bracketed word) vanish from the help."""
     return typer.Typer(
         no_args_is_help=True,
         add_completion=False,
@@ -112,9 +106,7 @@ def add_exit_codes(app: typer.Typer) -> None:
 
 
 def use_codes(codes: Path | None, config: Path | None = None) -> None:
-    """``--codes FILE`` (or ``[codes] file`` in the config): the service's own code table, merged
-    over codes.yaml for this process and the ones it starts (load workers), checked now (exit 2 on
-    error)."""
+    """``--codes FILE`` (or ``[codes] file``) over codes.yaml for this process and its children."""
     import os
 
     from harness.config import read_config
@@ -149,8 +141,7 @@ def positive_seconds(value: float, option: str = "--timeout") -> float:
 
 
 def max_rps(value: float | None, option: str = "--max-rps") -> float | None:
-    """The pacing convention of every command that sends traffic: requests per second, finite
-    and >= 0, where 0 means unlimited (None: the command's default)."""
+    """Every command's pacing: requests per second, finite, >= 0, 0 unlimited (None: default)."""
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise UsageError(f"{option} {value:g}: expected requests per second >= 0 (0: unlimited)")
     return value

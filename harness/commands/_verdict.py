@@ -1,5 +1,4 @@
-"""How every suite command runs and ends: one summary, its reports, one verdict, one exit code
-(an interrupted run is written as far as it got, with one line and exit 130)."""
+"""How every suite command ends: one summary, its reports, one verdict, one exit code (130 too)."""
 
 from __future__ import annotations
 
@@ -115,10 +114,8 @@ def could_not_run(
     out_dir: Path,
     secrets: Iterable[str] = (),
 ) -> None:
-    """A suite that could not run (the target unreachable, its credentials refused: status
-    ``error``, no check ran) is written as every command writes it, summary.json's verdict
-    ``error`` with the reason, junit.xml and report.html, then one line on stderr and exit 2
-    (README "Verdicts and exit codes"); anything else returns."""
+    """A suite that could not run (status ``error``, no check ran) is written as every run is,
+    then one line on stderr and exit 2 (README "Verdicts and exit codes"); else this returns."""
     from harness.errors import HarnessError
     from harness.report import write_reports
 
@@ -130,17 +127,10 @@ def could_not_run(
 
 
 def summarize(
-    result: SuiteResult | None,
-    name: SuiteName,
-    *,
-    target: str,
-    started: datetime,
-    resume: str = "",
+    result: SuiteResult | None, name: SuiteName, *, target: str, started: datetime, resume: str = ""
 ) -> Summary:
-    """The summary a suite's command writes, the gate's shape with one suite: the suite as far
-    as it got (``interrupted``, with ``resume`` saying how to go on, when the user stopped it),
-    every erratum with the reading the suite saw the target follow, and for conformance and fuzz
-    the contract coverage their counts give (the report says those suites record it)."""
+    """The gate's summary with one suite, as far as it got (``resume``: how to go on when the
+    user stopped it); for conformance and fuzz with the contract coverage their counts give."""
     from harness.contract import load_contract
     from harness.gate._judge import build_coverage
 
@@ -178,13 +168,9 @@ def conclude(
     written: Callable[[dict[str, Path]], None] | None = None,
     verdict: bool = True,
 ) -> NoReturn:
-    """Write summary.json, junit.xml and report.html; print; exit by the verdict.
-
-    ``details`` prints the suite's tables from the summary as redacted for the reports (a
-    target that echoes a short token back must not put it on a CI log either; skipped for an
-    interrupted run, which prints one line); ``written`` names the files written (default: one
-    ``written:`` line); ``verdict`` False when ``details`` already ends with the verdict.
-    """
+    """Write the reports, print, exit by the verdict. ``details`` prints the suite's tables from
+    the redacted summary (an echoed token must not reach a CI log); ``written`` names the files
+    (default: one line); ``verdict`` False when ``details`` already ends with it."""
     from harness.redact import redact_summary
     from harness.report import write_reports
 

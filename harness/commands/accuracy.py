@@ -1,5 +1,4 @@
-"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, and a verdict on each claim
-(an interrupted run keeps its finished pairs cached: the same command resumes)."""
+"""`faceharness accuracy`: FMR/FNMR at the documented thresholds, a verdict on each claim."""
 
 from __future__ import annotations
 
@@ -12,14 +11,7 @@ from rich import box
 from rich.table import Table
 
 from harness.commands import _options as opt
-from harness.commands._verdict import (
-    conclude,
-    could_not_run,
-    err,
-    interruptible,
-    out,
-    summarize,
-)
+from harness.commands._verdict import conclude, could_not_run, err, interruptible, out, summarize
 from harness.console import ProgressBars
 
 _VERDICT_STYLE = {"consistent": "green", "contradicted": "bold red", "untestable": "yellow"}

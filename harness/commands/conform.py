@@ -1,5 +1,4 @@
-"""`faceharness conform`: does the service keep its contract? schemathesis + business rules +
-probes."""
+"""`faceharness conform`: does the service keep its contract? schemathesis, rules, probes."""
 
 from __future__ import annotations
 

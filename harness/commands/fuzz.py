@@ -1,5 +1,4 @@
-"""`faceharness fuzz`: property-based tests of both APIs (hypothesis), findings shrunk and
-replayable."""
+"""`faceharness fuzz`: hypothesis property tests of both APIs, findings shrunk and replayable."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""`faceharness load run | find-limit | worker`: options in, a
-:class:`~harness.loadgen.suite.LoadSuite` run as ``suite.run(ctx)``, its tables and reports out.
-"""
+"""`faceharness load run | find-limit | worker`: options in, a ``LoadSuite`` run, tables out."""
 
 from __future__ import annotations
 

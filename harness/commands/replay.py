@@ -1,5 +1,4 @@
-"""`faceharness replay FILE`: re-send a conformance or fuzz finding with fresh credentials; does it
-still fail?"""
+"""`faceharness replay FILE`: re-send a finding with fresh credentials; does it still fail?"""
 
 from __future__ import annotations
 

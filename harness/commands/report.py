@@ -1,5 +1,4 @@
-"""`faceharness report RUN`: rebuild junit.xml and report.html from a run's summary.json, nothing
-re-run (after a harness upgrade, or when the HTML was lost)."""
+"""`faceharness report RUN`: rebuild junit.xml and report.html from summary.json, nothing re-run."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The emulator: both documented APIs served with a real face engine, limits, latency,
-faults and break modes, configured from the contract (never restating it)."""
+"""The emulator: both APIs, a real face engine, limits, faults, breaks, read from the contract."""
 
 from ._app import create_app as create_app
 from ._app import make_engine as make_engine

@@ -1,5 +1,4 @@
-"""The emulator app factory: both APIs on their documented paths, one Starlette app, and
-`/_emulator/*` (health, stats, reset and run-time config) for loopback clients only."""
+"""The emulator app: both APIs on their paths, and `/_emulator/*` admin for loopback only."""
 
 from __future__ import annotations
 
@@ -39,10 +38,8 @@ _INTERNAL_ERROR = PlainTextResponse("Internal Server Error", status_code=500)
 
 
 class EmulatorApp(Starlette):
-    """Starlette with a POST on an operation's path (no faults or latency configured) answered
-    ahead of its middleware stack, which costs every request a few calls and which no handler
-    needs (each answers its own refusals); an unexpected exception gets ServerErrorMiddleware's
-    500 bytes and is raised on, as that middleware does."""
+    """Starlette answering an operation's POST (no faults or latency set) ahead of its middleware,
+    which no handler needs; an unexpected exception gets a 500 and is raised on, as there."""
 
     def __init__(self, *, emulator: Emulator, operations: dict[str, Handler], **kw: Any) -> None:
         super().__init__(**kw)

@@ -28,9 +28,8 @@ Ts = TypeVarTuple("Ts")
 
 @dataclass
 class Emulator:
-    """Bounds (with State's, see _state.py): `background` holds the running async jobs, at most
-    ``state.max_pending_jobs``; `_photos` one entry per configured registry photo; the engine's
-    own cache is an LRU (dlib: 1,024 images)."""
+    """Bounds (with State's): `background` at most ``state.max_pending_jobs`` running jobs;
+    `_photos` one entry per configured registry photo; the engine's cache is an LRU."""
 
     contract: Contract
     settings: EmulatorSettings
@@ -62,8 +61,7 @@ class Emulator:
 
     @property
     def match_busy(self) -> int:
-        """The internal API's "try later" code, named by meaning (codes.yaml): a full live-code
-        space or async queue answers it, never a hang."""
+        """The internal API's "try later" code: a full live-code space or queue answers it."""
         return int(self.contract.codes.code_for("match", "errcode", "too many requests").code)
 
     def refuse(self, api: str, name: str, detail: str = "") -> Answer:
@@ -92,9 +90,8 @@ def header(scope: Scope, name: bytes) -> str | None:
 async def read_json(
     emu: Emulator, scope: Scope, receive: Receive, limit: int, refusals: tuple[str, str, str]
 ) -> Any:
-    """The body as JSON ({} for a blank one if the API allows it), never more than ``limit``
-    bytes buffered; ``refusals``: the API and its code names for too large and not JSON. Read
-    from ``receive`` (Starlette's ``stream()`` without its per-request async generator)."""
+    """The body as JSON ({} for a blank one where the API allows it), at most ``limit`` bytes
+    buffered; ``refusals``: the API and its code names for too large and not JSON."""
     api, too_large, not_json = refusals
     declared = header(scope, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:

@@ -1,9 +1,6 @@
-"""Answers in each API's envelope, with texts taken from the code table; JSON both ways.
-
-orjson parses a 120 KB body twice as fast as ``json``; what it refuses (``NaN``, a BOM, lone
-surrogates) or reads differently (integers beyond 64 bits, as floats) goes to ``json.loads``, so
-the emulator sees exactly what the standard library sees.
-"""
+"""Answers in each API's envelope, texts from the code table; JSON both ways: orjson (twice as
+fast), and ``json.loads`` for what orjson refuses or reads otherwise (NaN, a BOM, big integers),
+so the emulator sees exactly what the standard library sees."""
 
 from __future__ import annotations
 

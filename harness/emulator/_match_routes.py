@@ -1,9 +1,5 @@
-"""The internal face-match API (seed 000) on its documented paths.
-
-With ``readings = {"E-011": "alternative", ...}`` (``emulate --reading``) a route follows the
-alternative reading instead of the default one, as ``emulator_serves`` in specs/readings.yaml
-says; the envelope-level ones live in ``_readings.py``.
-"""
+"""The internal face-match API (seed 000); a route follows an alternative reading when told
+(``emulate --reading``, ``emulator_serves`` in specs/readings.yaml; envelope ones: _readings.py)."""
 
 from __future__ import annotations
 

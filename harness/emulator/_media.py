@@ -1,9 +1,6 @@
-"""Request fields -> image bytes -> face templates, every refusal an API-neutral reason until
-:func:`refusal` names each API's code for it.
-
-Images: base64 (`self`) or a JD byte array; `fds`/`uri`/`imgUrl` only from allow-listed hosts.
-Videos (mp4): decoded with OpenCV, a few frames sampled; the first with a usable face is used.
-"""
+"""Request fields -> image bytes -> face templates; a refusal is an API-neutral reason until
+:func:`refusal` names each API's code. URLs only from allow-listed hosts; a video's first frame
+with a usable face is used."""
 
 from __future__ import annotations
 

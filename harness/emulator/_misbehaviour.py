@@ -1,14 +1,6 @@
-"""Misbehaviour on request, seeded so runs repeat: `--latency SPEC` and `--fault SPEC`.
-
-Latency:  `none` | `fixed:50ms` | `normal:50ms,10ms` | `lognormal:50ms,0.5` | `stall:1s/10s`
-          optionally prefixed by an operation and `=`: `faceCompareNew=fixed:20ms`.
-Fault:    `KIND:RATE` optionally prefixed by an operation, e.g. `500:0.1`, `match=reset:0.05`,
-          KIND in http500 http502 http503 reset empty chunked badjson slow hang.
-
-`reset` and `chunked` abort the connection mid-response (uvicorn closes it when the app raises
-after the response started); `hang` holds the request until the client gives up (at most
-`HANG_LIMIT_S`), so a client without a timeout still gets an end.
-"""
+"""Misbehaviour on request, seeded so runs repeat: `--latency SPEC` and `--fault SPEC` (README).
+`reset` and `chunked` abort mid-response; `hang` ends by HANG_LIMIT_S, so a client without a
+timeout still gets an end."""
 
 from __future__ import annotations
 
@@ -123,9 +115,8 @@ class AbortConnection(Exception):
 
 
 class Misbehaviour:
-    """ASGI middleware: injected faults, then added latency, around the documented operations.
-    With neither configured a request goes straight to the routes, and no seeded draw is spent,
-    so later draws (after a run-time config change) are as they were."""
+    """ASGI middleware: injected faults, then added latency; with neither configured no seeded
+    draw is spent, so later draws (after a run-time config change) are as they were."""
 
     def __init__(self, app: Any, *, seed: int = 0) -> None:
         self.app = app

@@ -1,7 +1,5 @@
-"""The alternative readings the emulator serves (``readings = {"E-014": "alternative"}``, ``emulate
---reading``): each the concrete member ``emulator_serves`` names in specs/readings.yaml. Called
-only on their reading's own path; the one-line ones are tested in the routes.
-"""
+"""The alternative readings the emulator serves (``emulate --reading``), each the member
+``emulator_serves`` names in specs/readings.yaml; the one-line ones live in the routes."""
 
 from __future__ import annotations
 
@@ -87,8 +85,7 @@ def jd_numbers(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def jd_result(emu: Emulator, result: dict[str, Any]) -> dict[str, Any]:
-    """``result`` under E-027 (English msg), E-041 (the service's request id) and E-023 (a business
-    error holding only code and msg)."""
+    """``result`` under E-027 (English msg), E-041 (service request id), E-023 (code and msg)."""
     code = result["code"]
     if "E-027" in emu.settings.alternatives and code != 0:
         detail = str(result.get("msg", "")).partition(" :")[2]

@@ -1,5 +1,4 @@
-"""Running the emulator under uvicorn: in a background thread for `--target emulator` and tests,
-or in the foreground for `faceharness emulate`."""
+"""The emulator under uvicorn: a background thread (`--target emulator`, tests) or `emulate`."""
 
 from __future__ import annotations
 
@@ -35,8 +34,7 @@ HEAP_TRIM_BYTES = 16 << 20  # free memory at the heap's top kept up to this, not
 
 
 class _Quiet(logging.Filter):
-    """No traceback for an injected abort (the fault working) or a request cut off when a stop's
-    grace time ends (the stop working)."""
+    """No traceback for an injected abort (the fault working) or a cut at a stop's grace end."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], _EXPECTED):
@@ -164,9 +162,8 @@ def _hard_stop(name: str) -> None:
 
 
 def _keep_heap() -> None:
-    """Have glibc keep the ~100 KB a request frees for the next one: its adaptive thresholds
-    made whether each request faulted that memory in afresh (a sixth of its CPU time) depend on
-    where the first allocations fell. Not glibc (no ``mallopt``): nothing to do."""
+    """Have glibc keep the ~100 KB a request frees for the next one (its adaptive thresholds made
+    a sixth of a request's CPU time depend on where the first allocations fell)."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, OSError, TypeError):  # no such C library call here
@@ -182,10 +179,8 @@ def serve_forever(
     port: int,
     announce: Callable[[str], None] | None = None,
 ) -> str | None:
-    """Serve until SIGINT/SIGTERM; returns the signal's name. The port is bound before the app
-    is built and announced, so a busy port is one UsageError and nothing claims to run. A
-    signal from the moment the port listens is the same clean stop (a client that saw the
-    port open may send one before uvicorn installs its handlers)."""
+    """Serve until SIGINT/SIGTERM; returns the signal's name. The port is bound first (a busy one
+    is one UsageError), and a signal from then on is the same clean stop."""
     pending: list[int] = []
     server: _ForegroundServer | None = None
 

@@ -84,8 +84,7 @@ class Identity(_Strict):
     @field_validator("idNum")
     @classmethod
     def _check_id_number(cls, v: str) -> str:
-        """/idno refuses an idNum that fails its check digit before it looks in the registry, so
-        such an entry could never be found: every request for it would be refused."""
+        """/idno refuses a bad check digit before the registry: such an entry could never match."""
         if not valid_id_number(v):
             raise ValueError(
                 "not a GB 11643-1999 ID number (17 digits, then the ISO 7064 MOD 11-2 check "
@@ -216,8 +215,7 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
 
 
 def build_settings(config: Path | None = None, **overrides: object) -> EmulatorSettings:
-    """The config file's emulator keys, then environment credentials, then CLI overrides (None
-    means not given)."""
+    """The config's emulator keys, then environment credentials, then overrides (None: unset)."""
     base = read_config(config).emulator
     data: dict[str, Any] = base.model_dump(exclude_unset=True) if base is not None else {}
     # the variables that configure the clients configure the emulator too, ahead of the file's

@@ -1,12 +1,7 @@
-"""Run-time state of one emulator: live codes, async jobs, quotas, rate buckets, counters.
-
-Every collection has a bound and an eviction rule (the constants below), so no flood grows the
-emulator without end, and nothing loops without a bound while holding the lock (a spinning
-holder starves the event loop: no route answers and SIGTERM is never acted on). LiveCodes are
-4 digits while fewer than half that space is live, then 6 (``^[0-9]{4,6}$``, E-032); expired
-ones are kept a while to answer "expired" rather than "unknown". Quota books and rate buckets
-are keyed by configured credentials only (unknown ones are refused first).
-"""
+"""Run-time state of one emulator. Every store has a cap and an eviction rule, and no loop under
+the lock is unbounded (a spinning holder starves the event loop: no answer, SIGTERM ignored).
+LiveCodes are 4 digits until half that space is live, then 6 (E-032); expired ones are kept a
+while to answer "expired". Quotas and buckets are keyed by configured credentials only."""
 
 from __future__ import annotations
 
@@ -138,8 +133,7 @@ class State:
             return "ok"
 
     def _retire(self, now: float) -> None:
-        """Move expired codes (issue order; a shortened lifetime retires a code late, never early)
-        to the retired list and trim it. Each step pops one entry: bounded by the sizes."""
+        """Move expired codes (issue order: late, never early) to the retired list, trim it."""
         while self._live:
             code, entry = next(iter(self._live.items()))
             if entry.expires_at >= now:

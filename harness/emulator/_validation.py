@@ -1,8 +1,4 @@
-"""Request validation against the spec schemas, and the documented code for each failure.
-
-The schema says what is valid; this module only decides which code a violation earns, reading
-every limit from the contract.
-"""
+"""The documented code a violation of the spec schemas earns (every limit from the contract)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""What a person sees: one rich progress bar per stage on stderr, then a table; when stderr is
-not a terminal (a CI log) each finished stage prints one line instead.
-"""
+"""What a person sees: a progress bar per stage, then a table; off a terminal, a line per stage."""
 
 from __future__ import annotations
 
@@ -9,13 +7,7 @@ from typing import Self
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from harness.console import console as make_console

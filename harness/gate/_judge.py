@@ -1,7 +1,5 @@
-"""The gate's judgement: a :class:`Policy` applied to a run's suites as criteria, with its
-contract coverage and a baseline comparison; pure functions over results. Within every
-allowance, a suite whose only problem was findings passes (its findings stay listed).
-"""
+"""The gate's judgement, pure functions over results: a :class:`Policy` applied to the suites as
+criteria, coverage, a baseline comparison; a suite failed only by allowed findings passes."""
 
 from __future__ import annotations
 
@@ -172,10 +170,8 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
 
 
 def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> GateCriterion:
-    """FMR / FNMR at one operating point against the policy's maxima. Without an explicit
-    ``bound`` a sample too small to decide a limit (fewer pairs than the rule of three asks, the
-    accuracy suite's "untestable") is inconclusive, never a pass on no evidence: 0 false matches
-    in 51 pairs says nothing of FMR <= 0.001. Its interval lying above the limit still fails."""
+    """FMR / FNMR at one operating point against the policy's maxima; without a ``bound``, a
+    sample too small to decide a limit is inconclusive, never a pass on no evidence."""
     maxima = {"fmr": limit.max_fmr, "fnmr": limit.max_fnmr, "frr": limit.max_frr}
     expected = ", ".join(f"{k.upper()} <= {v:g}" for k, v in maxima.items() if v is not None)
     expected += " (95% upper bound)" if limit.bound == "upper95" else ""
@@ -225,8 +221,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
 
 
 def _declined(row: ThresholdResult) -> int:
-    """Genuine pairs the service declined to compare (failures to acquire: no face found): the
-    row's FRR trials that FNMR leaves out (the accuracy row owns FRR and its counts)."""
+    """Genuine pairs declined (failures to acquire): the row's FRR trials that FNMR leaves out."""
     return max(0, (row.frr_trials or 0) - (row.genuine or 0))
 
 
@@ -234,10 +229,7 @@ def _undecided(
     row: ThresholdResult, rate: str, maximum: float, interval: tuple[float | None, float | None]
 ) -> str | None:
     """Why the sample cannot decide ``rate <= maximum`` (None when it can), by the accuracy
-    suite's rule for its claims (``bound_undecided``, one owner): fewer pairs than a zero count
-    needs to show the limit at 95%, unless the interval already lies above it; for FMR over
-    pairs of people too, in a smaller sample (false matches of a few look-alike couples are no
-    evidence, as for a documented claim). A limit of 1 is always met; one of 0 is never shown."""
+    suite's rule (``bound_undecided``); a limit of 1 is always met, one of 0 never shown."""
     if maximum >= 1:
         return None
     errors, trials = {
@@ -299,9 +291,8 @@ def coverage_criteria(
 
 
 def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool) -> SuiteResult:
-    """A suite that failed only through findings the policy allows passes, and one that passed
-    with findings the policy counts beyond them (a convention's, ``conventions = true``) fails;
-    one the policy explicitly does not require may fail to run without ending the gate."""
+    """A suite failed only by allowed findings passes, one passed with counted findings beyond
+    them fails; one the policy does not require may fail to run without ending the gate."""
     if within and result.status == "fail" and result.findings:
         return result.model_copy(update={"status": "pass"})
     if not within and result.status == "pass" and any(map(policy.findings.counts, result.findings)):
@@ -450,8 +441,7 @@ def _change(
     *,
     worse: int,
 ) -> None:
-    """A move of more than ``limit`` % and ``floor`` units: a regression in direction ``worse``
-    (1: a rise, -1: a fall), else an improvement."""
+    """A move past ``limit`` % and ``floor`` units: a regression in direction ``worse`` (+1/-1)."""
     change = (now - then) / then * 100.0
     verb, sign = "rose" if change > 0 else "fell", worse
     moved = f"{label} {verb} {abs(change):.1f}% ({then:g}{unit} -> {now:g}{unit})"

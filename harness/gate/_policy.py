@@ -1,6 +1,5 @@
 """What a gate run does (a :class:`Profile`: suites and budgets) and what it must show to pass
-(``gate.toml``, validated once into a :class:`Policy`; every table optional, docs/gate.md).
-"""
+(``gate.toml``, validated once into a :class:`Policy`; every table optional, docs/gate.md)."""
 
 from __future__ import annotations
 
@@ -36,12 +35,8 @@ Count = Annotated[int | Literal["unlimited"], PlainValidator(_count)]
 
 
 class FindingAllowance(Section):
-    """Most unique findings (after merging by ``unique_key``) allowed per severity.
-
-    ``info`` findings never fail anything and are not counted. Nor, unless ``conventions`` is
-    set, are findings whose basis is an HTTP convention: the documents promise no HTTP status
-    or media type (E-015), so a service that reads them otherwise is reported, not failed.
-    """
+    """Most unique findings allowed per severity; ``info`` ones are not counted, nor (unless
+    ``conventions``) an HTTP convention's: the documents promise no HTTP status (E-015)."""
 
     critical: Count = 0
     high: Count = 0
@@ -129,8 +124,7 @@ DEFAULT_POLICY = Policy()
 
 
 def load_policy(path: Path | None, config: Path | None = None) -> Policy:
-    """``--policy path`` (its tables, or its ``[gate]``), else the ``[gate]`` of ``--config``,
-    else the default policy."""
+    """``--policy`` (its tables or ``[gate]``), else ``--config``'s ``[gate]``, else the default."""
     found = read_config(path, "policy") if path is not None else read_config(config)
     return found.gate or DEFAULT_POLICY
 

@@ -1,7 +1,4 @@
-"""The gate end to end: every input checked before traffic, then each suite as one stage in a
-worker thread, so nothing a suite does can crash the gate. On the emulator, load and accuracy
-open their own target (a throttle so the limit search ends fast; the dlib engine).
-"""
+"""The gate: inputs checked before traffic, each suite a worker-thread stage that can't crash it."""
 
 from __future__ import annotations
 
@@ -87,8 +84,7 @@ def plan_gate(
     config: str | os.PathLike[str] | None = None,
     contract: Contract | None = None,
 ) -> GatePlan:
-    """Check every input of a gate run before any traffic; a bad one raises a one-line
-    :class:`HarnessError` (exit 2)."""
+    """Check every input of a gate run before any traffic (a bad one: one line, exit 2)."""
     config_path = Path(config) if config is not None else None
     prof = profile if isinstance(profile, Profile) else get_profile(profile)
     pol = policy if isinstance(policy, Policy) else load_policy(_path(policy), config_path)
@@ -294,8 +290,7 @@ def build_suites(
     is_emulator: bool,
     config: Path | None,
 ) -> tuple[Suite, ...]:
-    """The selected suites with the profile's options; a suite package is imported only when
-    its suite is selected."""
+    """The selected suites with the profile's options; a suite package is imported if selected."""
     p = profile
     suites: list[Suite] = []
     for name in names:
@@ -452,16 +447,10 @@ def one_line(exc: BaseException) -> str:
 
 
 def run_stage(
-    suite: Suite,
-    ctx: RunContext,
-    *,
-    observer: StageObserver,
-    timeout_s: float,
-    grace_s: float,
+    suite: Suite, ctx: RunContext, *, observer: StageObserver, timeout_s: float, grace_s: float
 ) -> SuiteResult:
-    """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind); never
-    raises. Its next progress report after the limit raises :class:`StageCancelled` inside it;
-    a stage silent for the grace period is abandoned (a daemon thread) as an error."""
+    """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind, then it is
+    abandoned as an error); never raises. Past the limit its progress raises StageCancelled."""
     name = suite.name
     cancel = threading.Event()
 

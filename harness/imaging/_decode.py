@@ -1,9 +1,6 @@
-"""Image bytes in, a verdict (and pixels) out: the one place that parses client uploads.
-
-The pixel budget is enforced from the JPEG / PNG header before any decoder runs (PIL's bomb
-limit never fires for these formats), then Pillow's header rules are walked from the bytes (a few
-µs, not ``Image.open``'s 80). Bad input raises only :class:`ImageRejected`, never a PIL error.
-"""
+"""Image bytes in, a verdict (and pixels) out: the pixel budget is read from the header before any
+decoder runs (PIL's bomb limit never fires for JPEG/PNG), then Pillow's header rules are walked
+from the bytes (µs, not 80); bad input raises only :class:`ImageRejected`."""
 
 from __future__ import annotations
 
@@ -124,9 +121,8 @@ _FRAME_HEAD: Final = struct.Struct(">BHHB").unpack_from  # precision, height, wi
 
 
 def plain_jpeg_sizes(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The first and last frame sizes of a plainly laid out JPEG header (segments of ``_PLAIN``
-    back to back from SOI to SOS, every check of ``_jpeg`` passing): what ``_jpeg(data, True)``
-    and ``_jpeg`` return, in one walk. None leaves the verdict to them, which name the fault."""
+    """``_jpeg(data, True)`` and ``_jpeg(data)`` in one walk, for a plain header (``_PLAIN``
+    segments back to back); None leaves the verdict to them, which name the fault."""
     n, i = len(data), 2
     first: tuple[int, int] | None = None
     last = first
@@ -318,8 +314,7 @@ def inspect_image(
 
 
 def check_header(data: bytes, *, max_pixels: int, formats: Collection[str]) -> None:
-    """``inspect_image(..., with_pil=False)``'s verdict only; a plain JPEG in budget (nearly
-    every upload) in one walk: the emulator checks every image it receives."""
+    """``inspect_image(with_pil=False)``'s verdict; a plain in-budget JPEG in one walk."""
     jpeg = "jpeg" in formats and data.startswith(b"\xff\xd8\xff")
     if jpeg and (data.endswith(b"\xff\xd9") or looks_complete(data, "jpeg")):  # padding after EOI
         plain = plain_jpeg_sizes(data)

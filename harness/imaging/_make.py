@@ -1,9 +1,5 @@
-"""Images made for requests: encoded, shaped, synthesised, or shipped inside installed packages.
-
-Deterministic (same input, same bytes): a replay file names an image by how it was made and its
-sha256. The built-in faces are two public-domain portraits installed with our dependencies (no
-photo of unknown licence), each in variants so that genuine pairs with appearance change exist.
-"""
+"""Images made for requests, deterministically (a replay file names one by how it was made and
+its sha256); the built-in faces: two public-domain portraits shipped in our dependencies."""
 
 from __future__ import annotations
 
@@ -77,8 +73,7 @@ _COM_MAX = 65_533  # the payload of one JPEG comment (COM) segment
 
 
 def picture(data: bytes, *, upright: bool = False) -> tuple[Image.Image, str]:
-    """The RGB pixels of ``data`` and the format a resize keeps (PNG stays PNG, else JPEG);
-    ``upright`` bakes EXIF orientation into the pixels."""
+    """RGB pixels and the format a resize keeps (PNG, else JPEG); ``upright``: EXIF applied."""
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.load()
@@ -114,9 +109,8 @@ def resized(
 
 
 def padded(data: bytes, total: int) -> bytes:
-    """Exactly ``total`` bytes showing the same picture: a JPEG grows by comment segments after
-    SOI, so it stays well-formed (:func:`unpadded` takes them out); 1-3 leftover bytes (and any
-    other format) become zero bytes after the end, which decoders tolerate."""
+    """Exactly ``total`` bytes of the same picture: a JPEG grows by comment segments after SOI
+    (well-formed; :func:`unpadded`); the rest, zero bytes after the end, which decoders tolerate."""
     need = total - len(data)
     if need < 0:
         raise ValueError(f"cannot pad {len(data)} bytes down to {total}")
@@ -281,8 +275,7 @@ def _builtin_faces() -> tuple[BuiltinFace, ...]:
 
 
 def builtin_faces() -> list[BuiltinFace]:
-    """The built-in faces, seven variants per identity (item 0 a JPEG of about 75 KB); an
-    identity whose package is missing is left out."""
+    """Built-in faces, seven variants each (item 0 a ~75 KB JPEG), of the packages installed."""
     return list(_builtin_faces())
 
 

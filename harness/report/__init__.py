@@ -1,9 +1,5 @@
-"""Report files: ``summary.json``, ``junit.xml`` and a self-contained ``report.html``.
-
-:func:`write_reports` is their only writer: it redacts the summary once and renders the three
-files from that copy (the renderers never change a summary); :func:`render_report` rebuilds them
-without re-running anything (``faceharness report RUN``).
-"""
+"""``summary.json``, ``junit.xml`` and ``report.html``: :func:`write_reports`, their only writer,
+redacts the summary once and renders all three from that copy; :func:`render_report` rebuilds."""
 
 from __future__ import annotations
 

@@ -124,8 +124,7 @@ def _gate_cases(summary: Summary) -> list[Case]:
 
 
 def _restates_findings(summary: Summary, criterion: str) -> bool:
-    """A criterion that fails only because of findings already counted as failures (one defect,
-    one failure: JUnit's failure count is the finding count)."""
+    """A criterion failed only by findings already counted as failures (one defect, one failure)."""
     if criterion.startswith("findings."):
         return True
     return any(

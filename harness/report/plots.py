@@ -31,8 +31,7 @@ def _figure(height: float = 3.2) -> Figure:
 
 
 def to_svg(fig: Figure, name: str, title: str) -> str:
-    """``fig`` as an inline ``<svg>`` without prolog, metadata and namespaces (matplotlib's only
-    URLs); ``name`` salts its ids so plots never share clip-path ids."""
+    """``fig`` as inline ``<svg>`` without prolog, metadata, namespaces; ``name`` salts its ids."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": f"faceharness-{name}"}):
         fig.savefig(
@@ -140,8 +139,7 @@ SLO_ROOM = 3.0  # an SLO more than this many times the slowest latency is not dr
 
 
 def _slo(ax: Axes, slo_ms: float | None, latencies: list[float]) -> None:
-    """The SLO as a line, unless it would flatten the measured curve against the axis: then
-    the axis fits the data and a note says where the SLO is."""
+    """The SLO as a line, unless that flattens the curve: then the axis fits, a note says where."""
     if slo_ms is None:
         return
     top = max(latencies, default=0.0)

@@ -1,10 +1,5 @@
-"""JSON Schema of ``summary.json``: generated from :class:`Summary`, shipped as a file.
-
-The shipped file lets non-Python consumers validate summaries; a test keeps it equal to the
-generated one. Regenerate after changing the models with::
-
-    python -m harness.report.schema
-"""
+"""JSON Schema of ``summary.json``, generated from :class:`Summary` and shipped for non-Python
+consumers; a test keeps it current (regenerate: ``python -m harness.report.schema``)."""
 
 from __future__ import annotations
 

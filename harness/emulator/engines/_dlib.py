@@ -1,9 +1,6 @@
-"""The real engine: dlib face detection, 5-point alignment and 128-d ResNet embedding.
-
-About 150-250 ms per image on one core, cached by sha256. The quality gates run before the
-embedding so a rejected image costs only detection; they are pure functions, testable without
-dlib. Distances are Euclidean (dlib's convention), calibrated in ``calibration``.
-"""
+"""The real engine: dlib detection, 5-point alignment, 128-d ResNet embedding (150-250 ms an
+image, cached by sha256); the quality gates (pure functions) run first, so a rejection costs
+only detection. Distances are Euclidean, calibrated in ``calibration``."""
 
 from __future__ import annotations
 
@@ -180,12 +177,8 @@ class DlibEngine:
         self._net: Any = models.net
 
     def template(self, image_bytes: bytes) -> FaceTemplate:
-        """Template of the single usable face; FaceRejected / ImageRejected otherwise.
-
-        Outcomes of the ``cache_size`` last used images are kept (load tests resend a few), and
-        computed outside the lock: two threads missing on one key both compute it (the engine is
-        deterministic) rather than serialising all misses.
-        """
+        """Template of the single usable face; FaceRejected / ImageRejected otherwise. The last
+        ``cache_size`` outcomes are kept, computed outside the lock (two misses may both run)."""
         key = sha256_hex(image_bytes)
         with self._cache_lock:
             outcome = self.cache.get(key)

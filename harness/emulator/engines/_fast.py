@@ -1,12 +1,6 @@
-"""A deterministic stand-in engine for load tests: no decoding, no ML, microseconds.
-
-NOT BIOMETRIC. Identical bytes give distance 0.0; different ones a distance drawn from the
-calibrated impostor model, fixed by the pair of digests (the documented false-match rates hold,
-but two photos of one person are strangers). The caller validates images.
-
-XXH3-128, not SHA-256: SHA-256 of two portraits cost more than parsing the whole request; XXH3
-is about 70x faster, and a collision would only get what identical bytes get (distance 0).
-"""
+"""A deterministic stand-in engine for load tests, NOT BIOMETRIC: identical bytes are distance
+0, others a draw from the calibrated impostor model fixed by the digests (the documented FMRs
+hold; two photos of one person are strangers). XXH3-128: SHA-256 cost more than the request."""
 
 from __future__ import annotations
 

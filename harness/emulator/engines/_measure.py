@@ -1,11 +1,5 @@
 """Measure dlib distances on the developer face set and print the calibration constants.
-
-Usage::
-
-    python -m harness.emulator.engines._measure [--faces DIR] [--bootstrap 2000] [--seed 0]
-
-Prints numbers only (no image, crop or embedding is written); docs/calibration.md records a run.
-"""
+Numbers only (no image or embedding written); docs/calibration.md records a run and the usage."""
 
 from __future__ import annotations
 
@@ -94,11 +88,8 @@ def log_likelihood(model: ImpostorModel, impostor: NDArray[np.float64]) -> float
 def bootstrap(
     distances: NDArray[np.float64], labels: NDArray[np.int64], power: float, reps: int, seed: int
 ) -> NDArray[np.float64]:
-    """Identity-level bootstrap of the thresholds at REPORT_FMRS: one row per replicate.
-
-    Pairs sharing an image are not independent, so identities (not pairs) are resampled;
-    pairs between two draws of the same identity are dropped.
-    """
+    """Identity-level bootstrap of the thresholds at REPORT_FMRS, a row per replicate: pairs
+    sharing an image are not independent (pairs between two draws of one identity dropped)."""
     rng = np.random.default_rng(seed)
     identities = np.unique(labels)
     members = [np.flatnonzero(labels == k) for k in identities]

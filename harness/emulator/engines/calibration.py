@@ -1,9 +1,5 @@
-"""Engine distance -> each API's numbers, from one measured impostor model.
-
-The mappings and why (the internal score's 70/80 anchors, JD's e4..e7, score and similarity):
-docs/calibration.md. Re-measure with ``python -m harness.emulator.engines._measure`` and paste
-its constants below.
-"""
+"""Engine distance -> each API's numbers, from one measured impostor model (the mappings and why:
+docs/calibration.md; re-measure with ``python -m harness.emulator.engines._measure``)."""
 
 from __future__ import annotations
 
