@@ -299,11 +299,26 @@ ROUND7: list[tuple[str, str, Change | None]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("defect", "rule_id", "change"), ROUND4 + ROUND7, ids=[c[0] for c in ROUND4 + ROUND7]
-)
+# Session 19 (round 8): defects `conform --seed 7` and `fuzz --seed 1` missed at db5a721, each now
+# named by one probe or rule run alone. score-of-first-item (round 7) is FH-L44's: a collection
+# whose first image is another person's, the base image second.
+ROUND8: list[tuple[str, str, Change | None]] = [
+    ("score-of-first-item", "FH-L44", None),
+    ("verdict-of-first-item", "FH-L44", None),
+    ("similarity-of-first-item", "FH-L44", None),
+    ("msg-verdict-inverted", "FH-J19", _other_person),
+    ("negative-timestamp-abs", "FH-A18", None),
+    ("empty-source-item-skipped", "FH-L34", None),
+    ("missing-field-as-system-error", "FH-L25", None),
+    ("progressive-jpeg-refused", "FH-L33", None),
+    ("results-crossed-under-concurrency", "FH-L18", None),
+]
+NAMED = ROUND4 + ROUND7 + ROUND8
+
+
+@pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])
 def test_each_round_4_or_7_defect_is_named_by_its_probe(contract, defect, rule_id, change):
-    """Rounds 4 and 7 (a request changed for some: a bad sign, another person's face)."""
+    """Rounds 4, 7 and 8 (a request changed for some: a bad sign, another person's face)."""
     assert DEFECTS[defect].quote
     found = _probe(defect, rule_id, contract, change)
     assert any(f.startswith(f"{rule_id}: ") for f in found), found
