@@ -460,10 +460,12 @@ def timestamp_zero(p: ProbeContext) -> None:
     a minus sign (``-1733...``, 1915), which a service taking the number's absolute value lets
     through. Any refusal passes (the gateway's credential codes, or a business code: the
     document gives the window no code of its own, 系统级错误码 详见返回码)."""
-    now = int(time.time() * 1000)
-    for stamp, when in (("0", "0 (1970)"), (f"-{now}", f"-{now} (now with a minus sign)")):
-        request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=Given(stamp)))
-        a = p.ask_envelope(request, f"a signed timestamp of {when}")
+    for auth, when in (
+        (Auth(timestamp=Given("0")), "of 0 (1970)"),
+        (Auth(timestamp=How.NEGATED), "now with a minus sign (-1733...)"),
+    ):
+        request = replace(p.canonical("faceCompareNew"), auth=auth)
+        a = p.ask_envelope(request, f"a signed timestamp {when}")
         if business(a) and a.ran:  # refused by the business layer (43011, 100) is still refused
             outside = _code(p, "gateway", "timestamp outside")
             raise Violation(

@@ -634,6 +634,7 @@ _GATEWAY_MODES = {
         "future_timestamp",
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
         "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
+        "negated_timestamp",  # FH-A18: now with a minus sign, signed as sent (its absolute value)
         # FH-A19: a signed timestamp 6 minutes old, a fresh one appended (parameter pollution)
         "doubled_timestamp",
     ],
@@ -674,7 +675,7 @@ def _gateway(rule: str) -> Mutate:
             offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
-        if body.auth.timestamp in (How.FRACTION, Given("0")):  # FH-A13's codes, FH-A18's
+        if body.auth.timestamp in (How.FRACTION, How.NEGATED, Given("0")):  # FH-A13's, FH-A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
         elif body.auth.timestamp == How.DOUBLED:  # FH-A19: any refusal (the emulator: auth codes)
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
