@@ -413,13 +413,15 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = draw(st.sampled_from(image_targets("faceCompareNew", body.json)))
     image = ctx.gen.pool.images[0]
     choice = ctx.pin.get("sources")
-    if choice == "none-beside":  # a service skipping a sourceless item compares the others
+    if choice in ("none-beside", "empty-beside"):  # a service skipping a sourceless (or empty:
+        # conformance's FH-L34) item compares the others
         items = body.get(("collectionImageItems",))
-        items.append({k: v for k, v in items[0].items() if k not in JD_SOURCES})
+        item = {k: v for k, v in items[0].items() if k not in JD_SOURCES}
+        items.append(item if choice == "none-beside" else {**item, "imgBase64": ""})
         body.touched.append(("collectionImageItems", len(items) - 1))
+        what = "without imgBase64/imgArr/imgUrl" if choice == "none-beside" else "imgBase64 ''"
         return ctx.jd(
-            f"collectionImageItems[{len(items) - 1}] without imgBase64/imgArr/imgUrl, beside "
-            "an image",
+            f"collectionImageItems[{len(items) - 1}] {what}, beside an image",
             exact=False,  # no code is tied to a missing source (FH-L25, E-020: 100 or 43011 fit)
         )
     if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
@@ -727,7 +729,9 @@ MUTATORS: tuple[Mutator, ...] = (
         "image-sources",
         ("faceCompareNew",),
         image_sources,
-        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all", "none-beside")),
+        lambda gen, op: _each(
+            "sources", ("none", *JD_SOURCES, "all", "none-beside", "empty-beside")
+        ),
     ),
     Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),
     Mutator(

@@ -99,6 +99,7 @@ MODE_CASES = [
     ("timestamp-twice-sign-first-window-last", "bad-timestamp"),  # doubled_timestamp
     # session 19: now with a minus sign, signed as sent (a service taking its absolute value)
     ("negative-timestamp-abs", "bad-timestamp"),  # negated_timestamp
+    ("empty-source-item-skipped", "image-sources"),  # empty-beside
 ]
 
 
