@@ -299,9 +299,15 @@ ROUND7: list[tuple[str, str, Change | None]] = [
 ]
 
 
-# Session 19 (round 8): defects `conform --seed 7` and `fuzz --seed 1` missed at db5a721, each now
-# named by one probe or rule run alone. score-of-first-item (round 7) is FH-L44's: a collection
-# whose first image is another person's, the base image second.
+# Session 19 (round 8): each named by one probe or rule run alone. At db5a721 no probe sent a
+# collection whose first image is another person's (a full `conform --seed 7` named the *-of-first-
+# item mutants only where schemathesis happened to draw such a list; FH-L44 sends one), a timestamp
+# of now with a minus sign, a progressive JPEG, an empty imgBase64 beside an image, a missing
+# 固定值, or a burst of two pairs; no rule read msg's 结果 (FH-J19). Fuzz named none of them but
+# missing-field-as-system-error (rule_code) and, once FH-J19 was in its book, msg-verdict-inverted;
+# its negated_timestamp and empty-beside modes now name negative-timestamp-abs and
+# empty-source-item-skipped (tests/fuzz/test_fuzz_mutants_jd.py). The round's thresholds-rising
+# (FH-J06) and non-match-as-invalid-parameter (FH-S02; fuzz's valid_request_accepted) were named.
 ROUND8: list[tuple[str, str, Change | None]] = [
     ("score-of-first-item", "FH-L44", None),
     ("verdict-of-first-item", "FH-L44", None),
