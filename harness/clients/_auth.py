@@ -45,6 +45,9 @@ class How(StrEnum):
     # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
     # made to look fresh: a service checking the sign on one and the window on the other)
     DOUBLED = "doubled"
+    # timestamp: now with a minus sign ("-1733..."), signed as sent (a service taking the
+    # number's absolute value reads it as now)
+    NEGATED = "negated"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class Auth:
                 How.SECONDS: lambda: str(now_ms // 1000),
                 How.MICROS: lambda: str(now_ms * 1000),
                 How.FRACTION: lambda: f"{now_ms}.5",
+                How.NEGATED: lambda: f"-{now_ms}",
                 How.MALFORMED: MALFORMED_TIMESTAMP,
             },
         )
@@ -240,7 +244,13 @@ class Auth:
             return cls(timestamp=Given(variant))
         elif (
             name
-            in ("seconds_timestamp", "micros_timestamp", "fraction_timestamp", "doubled_timestamp")
+            in (
+                "seconds_timestamp",
+                "micros_timestamp",
+                "fraction_timestamp",
+                "doubled_timestamp",
+                "negated_timestamp",
+            )
             and not variant
         ):
             return cls(timestamp=How(name.split("_")[0]))

@@ -28,7 +28,7 @@ from harness.clients import (
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
-from harness.imaging import exif_jpeg, padded
+from harness.imaging import exif_jpeg, padded, progressive_jpeg
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -456,21 +456,25 @@ def unsigned(p: ProbeContext) -> None:
 )
 def timestamp_zero(p: ProbeContext) -> None:
     """A timestamp of 0, signed as sent, is never compared: a service that takes 0, a zero
-    value, for "not set" and skips the window lets one signed URL work forever. Any refusal
-    passes (the gateway's credential codes, or a business code: the document gives the window no
-    code of its own, 系统级错误码 详见返回码)."""
-    auth = Auth(timestamp=Given("0"))
-    request = replace(p.canonical("faceCompareNew"), auth=auth)
-    a = p.ask_envelope(request, "a signed timestamp of 0")
-    if business(a) and a.ran:  # refused by the business layer (43011, 100) is still refused
-        outside = _code(p, "gateway", "timestamp outside")
-        raise Violation(
-            f"Received: business code {a.code}{_named(a.meaning)}: a request signed with "
-            "timestamp 0 (1970) was compared\n"
-            f"Expected: a gateway code refusing it, e.g. {outside.code} ({outside.en}): "
-            "timestamp有效期5分钟",
-            request=request,
-        )
+    value, for "not set" and skips the window lets one signed URL work forever; nor is now with
+    a minus sign (``-1733...``, 1915), which a service taking the number's absolute value lets
+    through. Any refusal passes (the gateway's credential codes, or a business code: the
+    document gives the window no code of its own, 系统级错误码 详见返回码)."""
+    for auth, when in (
+        (Auth(timestamp=Given("0")), "of 0 (1970)"),
+        (Auth(timestamp=How.NEGATED), "now with a minus sign (-1733...)"),
+    ):
+        request = replace(p.canonical("faceCompareNew"), auth=auth)
+        a = p.ask_envelope(request, f"a signed timestamp {when}")
+        if business(a) and a.ran:  # refused by the business layer (43011, 100) is still refused
+            outside = _code(p, "gateway", "timestamp outside")
+            raise Violation(
+                f"Received: business code {a.code}{_named(a.meaning)}: a request signed with "
+                f"timestamp {when} was compared\n"
+                f"Expected: a gateway code refusing it, e.g. {outside.code} ({outside.en}): "
+                "timestamp有效期5分钟",
+                request=request,
+            )
 
 
 @probe(
@@ -735,25 +739,35 @@ def jd_one_image_source(p: ProbeContext) -> None:
     api="jd",
     erratum="E-023",
     quote="100 参数不合法!; 50 系统错误!; compareImageItem ImageItem {...} 比对基准图; "
-    "collectionImageItems List [{...}] 比对图",
+    'collectionImageItems List [{...}] 比对图; businessId String "JDT-NUEHUB-COM-FACE" 固定值',
 )
 def jd_missing_image_not_system_error(p: ProbeContext) -> None:
     """A request without compareImageItem, or without collectionImageItems, lacks what the service
     compares (needed under every reading, E-023): refused, neither compared (0) nor answered 50
     系统错误!, which blames the service and invites a retry of a request that can never succeed.
     Which refusal code is the service's (100 参数不合法!, 43011, ...): the refusal rules judge it
-    as for any invalid request."""
-    for name in ("compareImageItem", "collectionImageItems"):
+    as for any invalid request. A request without one of the other fields (businessId, appName,
+    appAuthorityKey, serialNo) is refused or, E-023's other reading, compared with the 固定值
+    filled in: never answered 50 either."""
+    system_error = str(_code(p, "business", "system error").code)
+    fields = ("compareImageItem", "collectionImageItems", *p.contract.jd_fixed_fields, "serialNo")
+    for name in fields:
         request = p.canonical("faceCompareNew").with_json((name,))
         a = p.ask_envelope(request, f"a request without {name}")
+        image = name in ("compareImageItem", "collectionImageItems")
         # a comparison reported done (0), or the one code the quote names (50); 1155 比对失败,
         # 1161 图片上传失败! may be how a service words the refusal (the refusal rules judge it)
-        if business(a) and str(a.code) in ("0", str(_code(p, "business", "system error").code)):
+        if business(a) and str(a.code) in (("0", system_error) if image else (system_error,)):
             raise Violation(
                 f"Received: business code {a.code}{_named(a.meaning)} for a request without "
                 f"{name}\n"
-                "Expected: refused as invalid input (e.g. 100 参数不合法!): the request lacks an "
-                "image to compare",
+                + (
+                    "Expected: refused as invalid input (e.g. 100 参数不合法!): the request lacks "
+                    "an image to compare"
+                    if image
+                    else "Expected: refused as invalid input (e.g. 100 参数不合法!), or compared "
+                    "with the field filled in (E-023): not the service's own failure"
+                ),
                 request=request,
             )
 
@@ -768,14 +782,15 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
     """A request whose images are not as documented under any reading is not reported compared
     (business 0 成功): collectionImageItems as one ImageItem instead of a List (a reader that
     takes a single value for an array), and a second collection item with none of the three
-    sources (one that skips it and compares the rest). Which refusal code is the service's: the
-    refusal rules judge it as for any invalid request."""
+    sources, or with an empty imgBase64 (one that skips it and compares the rest). Which refusal
+    code is the service's: the refusal rules judge it as for any invalid request."""
     canonical = p.canonical("faceCompareNew")
     item = canonical.json["collectionImageItems"][0]
     sourceless = {k: v for k, v in item.items() if k not in ("imgBase64", "imgArr", "imgUrl")}
     for what, value in (
         ("collectionImageItems as one ImageItem object, not a List", item),
         ("a second collection item without imgBase64, imgArr or imgUrl", [item, sourceless]),
+        ("a second collection item whose imgBase64 is empty", [item, {**item, "imgBase64": ""}]),
     ):
         request = p.canonical("faceCompareNew").with_json(("collectionImageItems",), value)
         a = p.ask_envelope(request, f"a request with {what}")
@@ -858,26 +873,119 @@ def jd_faceless_never_matched(p: ProbeContext) -> None:
             )
 
 
+def _jd_other_person(p: ProbeContext) -> Any:
+    """A face of the pool that is not the reference's person (None without one)."""
+    reference = p.session.pool.reference
+    return next(
+        (
+            m
+            for m in p.session.pool.jd_images
+            if m.identity and reference.identity and m.identity != reference.identity
+        ),
+        None,
+    )
+
+
+def _value_of(a: Answer, key: str) -> tuple[float | None, float]:
+    """result's ``score`` (the usable one) or ``similarity`` of a JD answer, and how far it may be
+    from the value it was rounded from (half a unit of its last written decimal)."""
+    if key == "score":
+        return a.score, score_step(a.sent_score)
+    result = a.body.get("result") if isinstance(a.body, dict) else None
+    sent = result.get("similarity") if isinstance(result, dict) else None
+    return (float(sent), 0.5) if type(sent) is int else (None, 0.0)
+
+
+@probe(
+    "FH-L44",
+    "jd-collection-answer-is-one-comparison",
+    api="jd",
+    erratum="E-024",
+    quote=f"{_SAME_PERSON}; collectionImageItems List [{{...}}] 比对图; score Float 得分; "
+    "similarity Integer 个图片相似度(百分制); result Boolean 算法结果",
+)
+def jd_collection_answer_is_one_comparison(p: ProbeContext) -> None:
+    """A collection of two images, another person's first and the base image itself second,
+    is answered with the score, similarity and verdict of one comparison: a verdict "the same
+    person" does not come with the score or similarity the other person's face got alone (at or
+    below it), nor "not the same" with those the base image got against itself (at or above
+    them); a loop that keeps ``items[0]``'s score beside the best one's verdict is such a
+    service. The two comparisons are first sent alone, which tells them apart; a service that
+    compares one collection image only (E-066) refuses the list, which this probe does not
+    judge, and neither does it judge which image a list is answered by."""
+    other = _jd_other_person(p)
+    if other is None:
+        return
+    own = p.canonical("faceCompareNew")
+    same = p.ask(own)
+    path = ("collectionImageItems", 0, "imgBase64")
+    differ = p.ask(p.canonical("faceCompareNew").with_json(path, other.b64))
+    alone = {True: same, False: differ}
+    if not all(business(a) and a.ran and a.decision is d for d, a in alone.items()):
+        return  # not a match and a non-match alone: nothing to tell them apart by
+    types = p.contract.enum("jd", "ImageItem", "imgType")
+    first = {**own.json["collectionImageItems"][0], "imgBase64": other.b64}
+    second = {
+        **own.json["collectionImageItems"][0],
+        "imgType": "COM" if "COM" in types else types[0],
+    }
+    request = p.canonical("faceCompareNew").with_json(("collectionImageItems",), [first, second])
+    b = p.ask(request)
+    if not (business(b) and b.ran and isinstance(b.decision, bool)):
+        return  # refused (E-066: one collection image), throttled: the answer rules judge it
+    opposite = alone[not b.decision]
+    for key in ("score", "similarity"):
+        got, got_step = _value_of(b, key)
+        theirs, their_step = _value_of(opposite, key)
+        mine, _ = _value_of(alone[b.decision], key)
+        if got is None or theirs is None or mine is None:
+            continue
+        near = got_step + their_step + 1e-9
+        # on the opposite comparison's side of it, and the two alone are apart
+        wrong_side = got <= theirs + near if b.decision else got >= theirs - near
+        apart = mine > theirs + near if b.decision else mine < theirs - near
+        if wrong_side and apart:
+            said = "the same person" if b.decision else "not the same person"
+            raise Violation(
+                f"Received: result={str(b.decision).lower()} (code {b.code}) with {key}="
+                f"{got:g} for collectionImageItems [another person's face, the base image]; "
+                f"alone, the base image against itself got {key}={_value_of(same, key)[0]:g} "
+                f"(result=true), against the other face {key}={_value_of(differ, key)[0]:g} "
+                "(result=false)\n"
+                f"Expected: a {key} of the comparison whose verdict ({said}) the answer gives: "
+                "the score and the verdict of one comparison "
+                "(计算两张脸的相似程度,并返回相似度评分,判断两者是否为同一个人)",
+                request=request,
+            )
+
+
 @probe(
     "FH-L33",
     "jd-exif-jpeg-accepted",
     api="jd",
-    quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0)",
+    quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0; a "
+    "progressive JPEG is a jpg too)",
 )
 def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
-    """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header)
-    is not refused as invalid input: it is a jpg under every reading, the same picture as the
-    canonical request's."""
-    image = base64.b64encode(exif_jpeg(p.session.pool.reference.data)).decode("ascii")
-    request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
-    a = p.ask_envelope(request, "an Exif JPEG")
-    if business(a) and a.category == "input":
-        raise Violation(
-            f"Received: business code {a.code}{_named(a.meaning)} for the base image as an Exif "
-            "JPEG (FF D8 FF E1, as cameras write it)\n"
-            "Expected: accepted: a jpg (图片类型: jpg/jpeg/png) whatever its APPn segments",
-            request=request,
-        )
+    """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header),
+    and as a progressive JPEG (SOF2, as web tools and many phones write it), is not refused as
+    invalid input: a jpg under every reading, the canonical request's picture."""
+    reference = p.session.pool.reference.data
+    for what, data in (
+        ("an Exif JPEG (FF D8 FF E1, as cameras write it)", exif_jpeg(reference)),
+        ("a progressive JPEG (SOF2, FF C2)", progressive_jpeg(reference)),
+    ):
+        image = base64.b64encode(data).decode("ascii")
+        request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
+        a = p.ask_envelope(request, what)
+        if business(a) and a.category == "input":
+            raise Violation(
+                f"Received: business code {a.code}{_named(a.meaning)} for the base image as "
+                f"{what}\n"
+                "Expected: accepted: a jpg (图片类型: jpg/jpeg/png) whatever its APPn segments or "
+                "its scan order",
+                request=request,
+            )
 
 
 # --- liveness -------------------------------------------------------------------------------
@@ -1181,11 +1289,15 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     """Comparisons are each answered for their own request: no result names the serialNo another
     request sent (echoed or the service's own id, E-041, it is never another caller's): neither
     the request sent just before (a buffer kept from call to call) nor another of a burst in
-    flight together. A live target is burst only with ``--max-rps 0``."""
+    flight together; and in a burst of two pairs, the base image against itself and against
+    another person's face, each answer gives the verdict its own pair got alone (a shared result
+    buffer hands one request another's comparison under its own serialNo). A live target is
+    burst only with ``--max-rps 0``."""
     before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
-    got = _serial_answered(p.send(request))
+    itself = p.send(request)
+    got = _serial_answered(itself)
     if got == before.json["serialNo"]:
         raise Violation(
             f"Received: result.serialNo {got!r} for the request sent with serialNo "
@@ -1195,20 +1307,40 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
         )
     if not (p.session.is_emulator or p.may_burst):
         return
-    p.session.tracker.ensure_budget(CONCURRENT)
-    request = p.canonical("faceCompareNew")
-    sent = [request.with_json(("serialNo",), _new_serial()) for _ in range(CONCURRENT)]
+    p.session.tracker.ensure_budget(CONCURRENT + 1)
+    alone = {"the base image itself": itself.answer}
+    other = _jd_other_person(p)
+    path = ("collectionImageItems", 0, "imgBase64")
+    pairs = {"the base image itself": p.canonical("faceCompareNew")}
+    if other is not None:
+        pairs["another person's face"] = pairs["the base image itself"].with_json(path, other.b64)
+        alone["another person's face"] = p.ask(pairs["another person's face"])
+    names = [list(pairs)[i % len(pairs)] for i in range(CONCURRENT)]
+    sent = [pairs[n].with_json(("serialNo",), _new_serial()) for n in names]
     serials = [r.json["serialNo"] for r in sent]
     with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
         answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
-    for r, reply in zip(sent, answered, strict=True):
-        got = _serial_answered(p.judge(r, *reply))  # judged here: a finding shows its answer
+    for name, r, reply in zip(names, sent, answered, strict=True):
+        exchange = p.judge(r, *reply)  # judged here: a finding shows its answer
+        got = _serial_answered(exchange)
         if got in serials and got != r.json["serialNo"]:
             raise Violation(
                 f"Received: result.serialNo {got!r} for the request sent with serialNo "
                 f"{r.json['serialNo']!r}, while {CONCURRENT} comparisons were in flight\n"
                 "Expected: the answer to this request (its serialNo echoed, or the service's "
                 "own request id, E-041), never another request's",
+                request=r,
+            )
+        b, first = exchange.answer, alone[name]
+        if b is None or first is None or not all(business(x) and x.ran for x in (b, first)):
+            continue  # refused (a traffic limit), or not compared alone: nothing to set apart
+        if isinstance(first.decision, bool) and b.decision is (not first.decision):
+            raise Violation(
+                f"Received: result={str(b.decision).lower()} (code {b.code}) for the base image "
+                f"against {name}, while {CONCURRENT} comparisons of two pairs were in flight; "
+                f"alone it got result={str(first.decision).lower()} (code {first.code})\n"
+                "Expected: the verdict of this request's own two faces "
+                "(判断两者是否为同一个人), or a traffic-limit refusal (43010 流量受限)",
                 request=r,
             )
 

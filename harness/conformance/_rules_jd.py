@@ -435,6 +435,36 @@ def msg_score_is_score(ctx: RuleContext, response: Exchange, request: Request) -
     )
 
 
+_VERDICT_IN_MSG = re.compile(r"结果\s*[:：]\s*(true|false)\b", re.IGNORECASE)
+
+
+@jd_rule(
+    "FH-J19",
+    "msg-verdict-is-result",
+    erratum="E-027",
+    severity="medium",
+    quote='example "result": false, "msg": "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 '
+    '结果:false"',
+)
+def msg_verdict_is_result(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """A msg that states the comparison's verdict (``结果:false``, as the example's) states the
+    ``result`` (算法结果) the answer carries: two verdicts of one comparison that disagree leave
+    the caller to guess which one holds. A msg without ``结果`` (E-027: the wording is the
+    service's) is not judged."""
+    result = _business(ctx, response)
+    msg = result.get("msg") if result else None
+    said = _VERDICT_IN_MSG.search(msg) if isinstance(msg, str) else None
+    verdict = result.get("result") if result else None
+    if said is None or not isinstance(verdict, bool):
+        return
+    if (said.group(1).lower() == "true") != verdict:
+        raise Violation(
+            f"Received: msg stating 结果:{said.group(1)} beside result={str(verdict).lower()}\n"
+            "Expected: the verdict the result carries (the example: 结果:false beside "
+            '"result": false)'
+        )
+
+
 @jd_rule(
     "FH-J18",
     "refused-credentials-not-charged",

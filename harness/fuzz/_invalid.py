@@ -413,13 +413,15 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = draw(st.sampled_from(image_targets("faceCompareNew", body.json)))
     image = ctx.gen.pool.images[0]
     choice = ctx.pin.get("sources")
-    if choice == "none-beside":  # a service skipping a sourceless item compares the others
+    if choice in ("none-beside", "empty-beside"):  # a service skipping a sourceless (or empty:
+        # conformance's FH-L34) item compares the others
         items = body.get(("collectionImageItems",))
-        items.append({k: v for k, v in items[0].items() if k not in JD_SOURCES})
+        item = {k: v for k, v in items[0].items() if k not in JD_SOURCES}
+        items.append(item if choice == "none-beside" else {**item, "imgBase64": ""})
         body.touched.append(("collectionImageItems", len(items) - 1))
+        what = "without imgBase64/imgArr/imgUrl" if choice == "none-beside" else "imgBase64 ''"
         return ctx.jd(
-            f"collectionImageItems[{len(items) - 1}] without imgBase64/imgArr/imgUrl, beside "
-            "an image",
+            f"collectionImageItems[{len(items) - 1}] {what}, beside an image",
             exact=False,  # no code is tied to a missing source (FH-L25, E-020: 100 or 43011 fit)
         )
     if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
@@ -634,6 +636,7 @@ _GATEWAY_MODES = {
         "future_timestamp",
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
         "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
+        "negated_timestamp",  # FH-A18: now with a minus sign, signed as sent (its absolute value)
         # FH-A19: a signed timestamp 6 minutes old, a fresh one appended (parameter pollution)
         "doubled_timestamp",
     ],
@@ -674,7 +677,7 @@ def _gateway(rule: str) -> Mutate:
             offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
         body.auth = Auth.from_mode("jd", mode)
-        if body.auth.timestamp in (How.FRACTION, Given("0")):  # FH-A13's codes, FH-A18's
+        if body.auth.timestamp in (How.FRACTION, How.NEGATED, Given("0")):  # FH-A13's, FH-A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
         elif body.auth.timestamp == How.DOUBLED:  # FH-A19: any refusal (the emulator: auth codes)
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
@@ -726,7 +729,9 @@ MUTATORS: tuple[Mutator, ...] = (
         "image-sources",
         ("faceCompareNew",),
         image_sources,
-        lambda gen, op: _each("sources", ("none", *JD_SOURCES, "all", "none-beside")),
+        lambda gen, op: _each(
+            "sources", ("none", *JD_SOURCES, "all", "none-beside", "empty-beside")
+        ),
     ),
     Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),
     Mutator(

@@ -20,6 +20,7 @@ from ._make import exif_jpeg as exif_jpeg
 from ._make import padded as padded
 from ._make import percent as percent
 from ._make import picture as picture
+from ._make import progressive_jpeg as progressive_jpeg
 from ._make import reencode as reencode
 from ._make import resized as resized
 from ._make import still_video as still_video

@@ -145,6 +145,15 @@ def exif_jpeg(data: bytes) -> bytes:
     return b"\xff\xd8\xff\xe1" + (len(_EXIF) + 2).to_bytes(2, "big") + _EXIF + rest
 
 
+def progressive_jpeg(data: bytes) -> bytes:
+    """The picture as a progressive JPEG (SOF2, FF C2: what web tools and many phones write), the
+    same pixels re-encoded at quality 90."""
+    image, _ = picture(data)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=90, progressive=True)
+    return buffer.getvalue()
+
+
 def unpadded(data: bytes) -> bytes | None:
     """The JPEG :func:`padded` grew (its leading comment segments removed); None if none."""
     if not data.startswith(b"\xff\xd8\xff\xfe"):

@@ -107,3 +107,22 @@ def test_a_throttled_answer_to_a_probe_judges_nothing(contract):
                 break
     assert p.last_response.answer.throttled, "the probe's request was not throttled"
     assert not p.failures, [f.message for f in p.failures]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["none", "jd-one-item", "score-rounded", "alt-all"],
+)
+def test_a_collection_of_two_is_judged_only_when_compared(contract, name):
+    """FH-L44 sends a collection of another person's face and the base image: a service that
+    compares one collection image only refuses it (jd-one-item, E-066) and is not judged; scores
+    written rounded, a non-match under code 0 (E-047) and every other reading fail nothing. On
+    the emulator the list is compared (the probe judged an answer, not a refusal)."""
+    with serve_variant(name, contract) as url, probe_session(contract, "jd", url) as session:
+        p = ProbeContext(session=session)
+        RULES.get("FH-L44").fn(p)
+    assert not p.failures, [f.message for f in p.failures]
+    sent = p.last_request.json["collectionImageItems"]
+    assert len(sent) == 2 and sent[0]["imgBase64"] != sent[1]["imgBase64"]
+    ran = p.last_response.answer.ran
+    assert ran is (name != "jd-one-item"), p.last_response.body

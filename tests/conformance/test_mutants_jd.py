@@ -299,11 +299,32 @@ ROUND7: list[tuple[str, str, Change | None]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("defect", "rule_id", "change"), ROUND4 + ROUND7, ids=[c[0] for c in ROUND4 + ROUND7]
-)
+# Session 19 (round 8): each named by one probe or rule run alone. At db5a721 no probe sent a
+# collection whose first image is another person's (a full `conform --seed 7` named the *-of-first-
+# item mutants only where schemathesis happened to draw such a list; FH-L44 sends one), a timestamp
+# of now with a minus sign, a progressive JPEG, an empty imgBase64 beside an image, a missing
+# 固定值, or a burst of two pairs; no rule read msg's 结果 (FH-J19). Fuzz named none of them but
+# missing-field-as-system-error (rule_code) and, once FH-J19 was in its book, msg-verdict-inverted;
+# its negated_timestamp and empty-beside modes now name negative-timestamp-abs and
+# empty-source-item-skipped (tests/fuzz/test_fuzz_mutants_jd.py). The round's thresholds-rising
+# (FH-J06) and non-match-as-invalid-parameter (FH-S02; fuzz's valid_request_accepted) were named.
+ROUND8: list[tuple[str, str, Change | None]] = [
+    ("score-of-first-item", "FH-L44", None),
+    ("verdict-of-first-item", "FH-L44", None),
+    ("similarity-of-first-item", "FH-L44", None),
+    ("msg-verdict-inverted", "FH-J19", _other_person),
+    ("negative-timestamp-abs", "FH-A18", None),
+    ("empty-source-item-skipped", "FH-L34", None),
+    ("missing-field-as-system-error", "FH-L25", None),
+    ("progressive-jpeg-refused", "FH-L33", None),
+    ("results-crossed-under-concurrency", "FH-L18", None),
+]
+NAMED = ROUND4 + ROUND7 + ROUND8
+
+
+@pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])
 def test_each_round_4_or_7_defect_is_named_by_its_probe(contract, defect, rule_id, change):
-    """Rounds 4 and 7 (a request changed for some: a bad sign, another person's face)."""
+    """Rounds 4, 7 and 8 (a request changed for some: a bad sign, another person's face)."""
     assert DEFECTS[defect].quote
     found = _probe(defect, rule_id, contract, change)
     assert any(f.startswith(f"{rule_id}: ") for f in found), found

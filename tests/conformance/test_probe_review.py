@@ -68,6 +68,7 @@ def _throttled_429(reply: Reply, scope: Scope) -> None:
         ("FH-L15", "match", _throttled_429),
         ("FH-L16", "match", _throttled_429),
         ("FH-L17", "jd", _throttled_429),
+        ("FH-L44", "jd", _jd_throttled),  # session 19
     ],
 )
 def test_a_throttled_probe_judges_nothing(rule_id: str, api: str, rewrite: Any, contract) -> None:

@@ -219,6 +219,16 @@ CASES: dict[str, tuple[Any, ...]] = {
         Facts(),
         Facts(),
     ),
+    # session 19: msg's 结果 is the result's verdict
+    "FH-J19": (
+        "jd",
+        "faceCompareNew",
+        jd(JD_BELOW),
+        jd({**JD_BELOW, "msg": JD_BELOW["msg"].replace("结果:false", "结果:true")}),
+        {},
+        Facts(),
+        Facts(),
+    ),
     "FH-J18": (
         "jd",
         "faceCompareNew",

@@ -97,6 +97,9 @@ MODE_CASES = [
     ("timestamp-zero-never-expires", "bad-timestamp"),  # malformed_timestamp:0
     # session 18: a signed timestamp 6 minutes old with a fresh one appended (FH-A19)
     ("timestamp-twice-sign-first-window-last", "bad-timestamp"),  # doubled_timestamp
+    # session 19: now with a minus sign, signed as sent (a service taking its absolute value)
+    ("negative-timestamp-abs", "bad-timestamp"),  # negated_timestamp
+    ("empty-source-item-skipped", "image-sources"),  # empty-beside
 ]
 
 

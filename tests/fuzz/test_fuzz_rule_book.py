@@ -394,3 +394,13 @@ def test_an_error_whose_errmsg_says_success_is_a_problem(contract: Any) -> None:
     assert [(p.check, p.basis) for p in problems] == [("error-errmsg-not-success", "seed")]
     body["errmsg"] = "参数不合法: name"
     assert check_answer(contract, MATCH, _answer("match", body)) == []
+
+
+def test_a_msg_stating_another_verdict_than_result_is_a_fuzz_problem(contract: Any) -> None:
+    """Session 19 (msg-verdict-inverted): the example's msg states 结果:false beside result false;
+    fuzz asks FH-J19 on every answer, as conformance does."""
+    said = "比对失败 :人脸比对判断 分数:0.61 阈值:0.8179 结果:{}"
+    below = {"code": 1155, "result": False, "score": 0.61}
+    assert check_rules(contract, JD, _jd(**below, msg=said.format("false"))) == []
+    inverted = check_rules(contract, JD, _jd(**below, msg=said.format("true")))
+    assert [p.check for p in inverted] == ["msg-verdict-is-result"]
