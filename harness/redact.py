@@ -27,6 +27,10 @@ MASK = "***"
 KEEP_KEYS = frozenset({"schema_version", "verdict", "status", "severity", "suite", "name"})
 M = TypeVar("M", bound=BaseModel)
 IMAGE_MIN_CHARS = 256
+# What stands in for a value nested deeper than this: a report shows no more of it (a target's
+# score nested 900 arrays deep ended conform and fuzz in RecursionError, hostile round 8).
+MAX_DEPTH = 64
+DEEP = f"<nested past {MAX_DEPTH} levels>"
 
 # Compared after lower-casing and dropping "-" and "_": "X-Api-Key" -> "xapikey".
 _EXACT_KEYS = frozenset({"sign", "signature", "sig", "auth", "cookie", "setcookie"})
@@ -395,20 +399,24 @@ def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
     return all(_byte(v) for v in items)
 
 
-def _walk(obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[str]) -> Any:
+def _walk(
+    obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[str], depth: int = 0
+) -> Any:
     if isinstance(obj, str):
         return _redact_str(obj, secrets)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets)
+    if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):
+        return DEEP  # a hostile answer's nesting: walked, it ended the run (RecursionError)
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
             if not isinstance(key, str) or key in keep:
-                out[key] = value if key in keep else _walk(value, secrets, keep, names)
+                out[key] = value if key in keep else _walk(value, secrets, keep, names, depth + 1)
                 continue
             secret = is_secret_key(key) and value is not None
             new_key = key if key in names else _redact_str(key, secrets)
-            out[new_key] = MASK if secret else _walk(value, secrets, keep, names)
+            out[new_key] = MASK if secret else _walk(value, secrets, keep, names, depth + 1)
         return out
     if isinstance(obj, (list, tuple)):
         if obj and _byte(obj[0]) and _image_bytes(obj):
@@ -422,10 +430,10 @@ def _walk(obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[st
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
             items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
         else:
-            items = [_walk(item, secrets, keep, names) for item in obj]
+            items = [_walk(item, secrets, keep, names, depth + 1) for item in obj]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
-        return [_walk(item, secrets, keep, names) for item in sorted(obj, key=repr)]
+        return [_walk(item, secrets, keep, names, depth + 1) for item in sorted(obj, key=repr)]
     return obj
 
 

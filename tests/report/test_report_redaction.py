@@ -171,6 +171,18 @@ def test_an_image_echoed_as_latin1_characters_is_masked_to_the_end() -> None:
     assert redact_text(prose) == prose
 
 
+def test_a_value_nested_past_the_stack_is_cut_not_a_crash() -> None:
+    """Hostile round 8: a success answer whose score was an array nested 900 deep ended conform
+    and fuzz in "internal error: RecursionError" when their finding was masked."""
+    from harness.redact import DEEP
+
+    deep: object = 1
+    for _ in range(900):
+        deep = [deep]
+    out = redact({"score": deep, "token": "t0ken-value-9"}, ["t0ken-value-9"])
+    assert DEEP in json.dumps(out) and out["token"] == MASK
+
+
 def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     pieces = _wrap(JPEG_B64, 64)
     assert redact({"image": pieces}) == {"image": f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"}
