@@ -13,19 +13,24 @@ import hashlib
 import html
 import re
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
-from urllib.parse import quote, quote_plus, unquote
+from urllib.parse import quote, quote_plus, unquote, unquote_to_bytes
 
 from pydantic import BaseModel
 
-from harness.signatures import sniff_format
+from harness.signatures import SIGNATURES, sniff_format
 
 MASK = "***"
 # Enumerated fields: a (silly) secret such as "pass" must not rewrite the verdict.
 KEEP_KEYS = frozenset({"schema_version", "verdict", "status", "severity", "suite", "name"})
 M = TypeVar("M", bound=BaseModel)
 IMAGE_MIN_CHARS = 256
+# What stands in for a value nested deeper than this: a report shows no more of it (a target's
+# score nested 900 arrays deep ended conform and fuzz in RecursionError, hostile round 8).
+MAX_DEPTH = 64
+DEEP = f"<nested past {MAX_DEPTH} levels>"
 
 # Compared after lower-casing and dropping "-" and "_": "X-Api-Key" -> "xapikey".
 _EXACT_KEYS = frozenset({"sign", "signature", "sig", "auth", "cookie", "setcookie"})
@@ -81,8 +86,26 @@ _HEX_BYTES_RE = re.compile(
 # text it was quoted in, JSON inside JSON too).
 _ESCAPED_BYTES_RE = re.compile(
     r"""b'(?:\\\\.|\\.|[^\\'])*+'?|b"(?:\\\\.|\\.|[^\\"])*+"?"""
-    r"""|(?:\\{1,16}x[0-9a-fA-F]{2}){2}(?:\\.|[^\\\r\n])*+"""
+    r"""|(?:\\{1,16}(?:x[0-9a-fA-F]{2}|u00[0-9a-fA-F]{2}|[0-3][0-7]{2})){2}(?:\\.|[^\\\r\n])*+"""
 )
+# ... or as characters: the bytes read as Latin-1 (a target that decoded the body so and echoed
+# it, raw or as JSON's \u00XX escapes, which :data:`_ESCAPED_BYTES_RE` takes), from a signature to
+# the end of the text; percent-encoded (from three escaped bytes on); base85 or Ascii85.
+_LATIN1_IMAGE_RE = re.compile("(?:" + SIGNATURES.pattern.decode("latin-1") + ")[\\s\\S]{48,}", re.S)
+# a part of each signature, searched first: the expression tries every one at each character
+_LATIN1_MARKS = (
+    "\xff\xd8\xff",
+    "\x89PNG",
+    "GIF8",
+    "WEBP",
+    "ftyp",
+    "II*",
+    "MM\x00",
+    "BM",
+    "\x00\x01\x00",
+)
+_PERCENT_BYTES_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}){3}(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~*+-])*+")
+_B85_RE = re.compile(r"(?:<~)?[!-uz]{256,}+(?:~>)?|[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{256,}+")
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
 # Capped: the oldest are forgotten first.
@@ -180,17 +203,42 @@ def _hex_bytes_image(text: str) -> str:
     return _image_or_text(bytes.fromhex(re.sub(r"(?i)0x|[^0-9a-f]", "", text)), text)
 
 
+def _latin1_image(text: str) -> str:
+    if text.isascii() and text.isprintable():  # prose naming a format ("GIF89a files ...")
+        return text
+    return _image_or_text(text.encode("latin-1", "replace"), text)
+
+
+def _percent_bytes_image(text: str) -> str:
+    return _image_or_text(unquote_to_bytes(text), text) if len(text) >= 64 else text
+
+
+def _b85_image(text: str) -> str:
+    """Ascii85 (``<~``, ``z`` for four zero bytes) or base85 (Python's, git's), by its first
+    bytes."""
+    for decode, body in ((base64.a85decode, text.removeprefix("<~").removesuffix("~>")),
+                         (base64.b85decode, text)):  # fmt: skip
+        try:
+            if _is_image(decode(body[:40])):
+                return image_placeholder(decode(body))
+        except ValueError:
+            continue
+    return text
+
+
 def _escaped_bytes_image(text: str) -> str:
     """Masked when its first bytes are an image's; hashed as text if the rest will not decode
     (a run cut at a quote its JSON text escaped once more)."""
     body = text[2:].rstrip(text[1]) if text[:2] in ("b'", 'b"') else text
 
     def unescaped(part: str) -> bytes:
-        data = part.encode("latin-1", "replace")
-        for _ in range(4):  # the escapes escaped again by each JSON text it was quoted in
-            data = codecs.escape_decode(data)[0]
-            if data[:1] != b"\\":
-                break
+        data = re.sub(r"(\\+)u00([0-9a-fA-F]{2})", r"\1x\2", part).encode("latin-1", "replace")
+        with warnings.catch_warnings():  # a \\u cut short is kept as it is, said a warning
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for _ in range(4):  # the escapes escaped again by each JSON text it was quoted in
+                data = codecs.escape_decode(data)[0]
+                if data[:1] != b"\\":
+                    break
         return data
 
     try:
@@ -281,8 +329,13 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
         if "," in text:
             text = _BYTE_LIST_RE.sub(lambda m: _byte_list_image(m.group(0)), text)
         text = _HEX_BYTES_RE.sub(lambda m: _hex_bytes_image(m.group(0)), text)
-        if "\\x" in text:
+        if "\\" in text:
             text = _ESCAPED_BYTES_RE.sub(lambda m: _escaped_bytes_image(m.group(0)), text)
+        if any(mark in text for mark in _LATIN1_MARKS):
+            text = _LATIN1_IMAGE_RE.sub(lambda m: _latin1_image(m.group(0)), text)
+        if "%" in text:
+            text = _PERCENT_BYTES_RE.sub(lambda m: _percent_bytes_image(m.group(0)), text)
+        text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
     if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
         text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
         text = _mask_encoded_signs(text)
@@ -346,20 +399,24 @@ def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
     return all(_byte(v) for v in items)
 
 
-def _walk(obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[str]) -> Any:
+def _walk(
+    obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[str], depth: int = 0
+) -> Any:
     if isinstance(obj, str):
         return _redact_str(obj, secrets)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets)
+    if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):
+        return DEEP  # a hostile answer's nesting: walked, it ended the run (RecursionError)
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
             if not isinstance(key, str) or key in keep:
-                out[key] = value if key in keep else _walk(value, secrets, keep, names)
+                out[key] = value if key in keep else _walk(value, secrets, keep, names, depth + 1)
                 continue
             secret = is_secret_key(key) and value is not None
             new_key = key if key in names else _redact_str(key, secrets)
-            out[new_key] = MASK if secret else _walk(value, secrets, keep, names)
+            out[new_key] = MASK if secret else _walk(value, secrets, keep, names, depth + 1)
         return out
     if isinstance(obj, (list, tuple)):
         if obj and _byte(obj[0]) and _image_bytes(obj):
@@ -373,10 +430,10 @@ def _walk(obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[st
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
             items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
         else:
-            items = [_walk(item, secrets, keep, names) for item in obj]
+            items = [_walk(item, secrets, keep, names, depth + 1) for item in obj]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
-        return [_walk(item, secrets, keep, names) for item in sorted(obj, key=repr)]
+        return [_walk(item, secrets, keep, names, depth + 1) for item in sorted(obj, key=repr)]
     return obj
 
 

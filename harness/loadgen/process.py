@@ -493,6 +493,7 @@ class LoadProcess:
                 **self.recorder.summary(),
                 "retry_after_s": self.transport.retry_after_s,
                 "heads_too_large": self.transport.heads_too_large,
+                "head_refused": self.transport.head_refused,
                 "role": self.role,
                 "index": self.index,
                 "pid": os.getpid(),

@@ -293,6 +293,8 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         ),
         # answers refused for a head past the sender's size (``no answer:reset``, as it counts them)
         "heads_too_large": sum(f.get("heads_too_large") or 0 for f in finals),
+        # why an answer head was refused as malformed (the last a worker saw; None: none was)
+        "head_refused": next((f["head_refused"] for f in finals if f.get("head_refused")), None),
         "series": [row.to_dict() for row in series],
         "locust": {
             "label": LOCUST_LABELS[label],

@@ -269,6 +269,8 @@ def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
         what = "answered nothing readable" if unreadable else "unreachable"
         if summary.get("heads_too_large"):  # named as the sender names it: it answered
             what = f"answered nothing readable: {head_too_large()}"
+        elif summary.get("head_refused"):  # as conform's reachability check names it
+            what = f"answered with malformed HTTP: {summary['head_refused']}"
         return f"could not run: {target} {what} (no HTTP answer to {completed} requests: {top})"
     http = completed - unreached - codes.get(no_answer_key("timeout"), 0)
     if http > 0 and by_class.get(AUTH_ERROR, 0) >= http:

@@ -173,6 +173,9 @@ class Transport:
         self.retry_after_s: float | None = None
         # answers whose head was past MAX_HEAD_BYTES: a target that answered, not an unreachable one
         self.heads_too_large = 0
+        # why the last answer head the sender's parser refuses was refused (a Content-Length of
+        # "+5", ...): a target that answered in malformed HTTP, not an unreachable one
+        self.head_refused: str | None = None
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -212,6 +215,9 @@ class Transport:
                 response = _exchange(host, req)
             except HeadTooLarge:
                 self.heads_too_large += 1
+                raise
+            except HTTPParseError as exc:
+                self.head_refused = str(exc)  # masked and cut by _Response
                 raise
             try:
                 body = read_body(response)

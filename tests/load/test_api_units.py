@@ -585,13 +585,16 @@ def test_load_refuses_by_size_exactly_the_heads_the_sender_refuses() -> None:
     assert said == [(_BODY.decode(),) * 3] * 2 + [(too_large,) * 3] * 2, said
 
 
-@pytest.mark.parametrize("heads_too_large", [0, 4])
+@pytest.mark.parametrize(
+    ("heads_too_large", "head_refused"), [(0, None), (4, None), (0, "bad Content-Length")]
+)
 def test_a_target_answering_only_heads_too_large_is_named_so_not_unreachable(
-    heads_too_large: int,
+    heads_too_large: int, head_refused: str | None
 ) -> None:
     """Load counts such an answer as the sender does (``no answer:reset``); a run of nothing else
     said "unreachable" for a target that answered every request: it is named as the sender names
-    it (``harness.clients.head_too_large``)."""
+    it (``harness.clients.head_too_large``). Hostile round 8: a head h11 refuses (``Content-Length:
+    +160``) is malformed HTTP, as conform's reachability check says, not "unreachable"."""
     from harness.clients import head_too_large
     from harness.loadgen.suite import unjudgeable
 
@@ -600,12 +603,17 @@ def test_a_target_answering_only_heads_too_large_is_named_so_not_unreachable(
         "codes": {"no answer:reset": 4},
         "by_class": {"connection_error": 4},
         "heads_too_large": heads_too_large,
+        "head_refused": head_refused,
     }
     said = unjudgeable("http://t", summary)
     if heads_too_large:
         assert (
             said is not None and f"http://t answered nothing readable: {head_too_large()}" in said
         )
+    elif head_refused:
+        assert said is not None and "http://t answered with malformed HTTP: bad Content-Length" in (
+            said
+        ), said
     else:
         assert said is not None and said.startswith("could not run: http://t unreachable"), said
 

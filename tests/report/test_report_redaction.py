@@ -7,6 +7,7 @@ import hashlib
 import json
 import urllib.parse
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -137,6 +138,11 @@ def test_image_forms() -> None:
         pytest.param(json.dumps(json.dumps({"m": repr(JPEG)})), id="python-repr-in-json-in-json"),
         pytest.param(json.dumps(json.dumps(json.dumps(repr(JPEG)))), id="python-repr-json-x3"),
         pytest.param(json.dumps(json.dumps(repr(JPEG + b"'"))), id="double-quoted-repr-json-x2"),
+        pytest.param(base64.b85encode(JPEG).decode(), id="base85"),
+        pytest.param(base64.a85encode(JPEG, adobe=True).decode(), id="ascii85"),
+        pytest.param(json.dumps(JPEG.decode("latin-1")), id="latin1-in-json-text"),
+        pytest.param("".join(f"\\{b:03o}" for b in JPEG), id="octal-escapes"),
+        pytest.param(quote(JPEG), id="percent-encoded"),
         pytest.param(",".join(map(str, JPEG)), id="csv-bytes"),
         pytest.param(",".join(str(b - 256 if b > 127 else b) for b in JPEG), id="signed-csv"),
         pytest.param("  ".join(_wrap(JPEG_B64, 76)), id="double-spaces"),
@@ -153,6 +159,28 @@ def test_image_echoed_in_other_wrappings(form: str) -> None:
     assert out.startswith("cannot decode ") and out.endswith("\nend"), out[:200]
     assert "<image sha256=" in out and JPEG[100:116].hex() not in out.replace(" ", ""), out[:200]
     assert ",".join(map(str, JPEG[100:116])) not in out and JPEG_B64[200:240] not in out
+
+
+def test_an_image_echoed_as_latin1_characters_is_masked_to_the_end() -> None:
+    """Hostile round 8: a target that read the body as Latin-1 and echoed it (a parsed JSON
+    string holds the characters); where the bytes end cannot be told, so the rest is masked.
+    Prose naming a format is kept."""
+    out = redact({"errmsg": "cannot decode " + JPEG.decode("latin-1") + " end"})["errmsg"]
+    assert out.startswith("cannot decode <image sha256=") and "JFIF" not in out, out[:200]
+    prose = "the GIF89a format and 100% of %41%42%43 are " * 10
+    assert redact_text(prose) == prose
+
+
+def test_a_value_nested_past_the_stack_is_cut_not_a_crash() -> None:
+    """Hostile round 8: a success answer whose score was an array nested 900 deep ended conform
+    and fuzz in "internal error: RecursionError" when their finding was masked."""
+    from harness.redact import DEEP
+
+    deep: object = 1
+    for _ in range(900):
+        deep = [deep]
+    out = redact({"score": deep, "token": "t0ken-value-9"}, ["t0ken-value-9"])
+    assert DEEP in json.dumps(out) and out["token"] == MASK
 
 
 def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
