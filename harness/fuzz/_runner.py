@@ -341,7 +341,9 @@ def _execute(run: Run, prop: Property, parts: set[str] | None = None) -> _Outcom
         examples = per_part if part else max(1, round(run.max_examples * prop.share))
         name = prop.id.replace(":", "-") + (f"-{part}" if part else "")
         database = None if pinned else DirectoryBasedExampleDatabase(str(run.db_root / name))
-        phases = settings().phases
+        # no explain phase: it re-runs a failing example many times for notes no finding, replay
+        # file or report carries, each run a request (paid, on a live target, and most of the CPU)
+        phases = tuple(phase for phase in settings().phases if phase is not Phase.explain)
         if pinned:  # one mode of a rule: its simplest example (hypothesis tries that first), as
             # good as shrunk and the same every run: no search, nothing to remember
             examples, phases = 1, (Phase.explicit, Phase.generate)

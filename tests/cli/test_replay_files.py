@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.fuzz_phases import without_explain
 
 from harness.clients import DEMO
 from harness.conformance._payloads import PayloadPool, from_refs
@@ -77,9 +76,7 @@ def _as_version_1(data: dict[str, Any]) -> dict[str, Any]:
 def fuzz_finding(
     contract: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, Path]]:
-    """One fuzz run whose finding both tests read; each writes its own copies. Without
-    hypothesis' explain phase (`without_explain`: about 80% of this run's CPU, and the replay file
-    is the same)."""
+    """One fuzz run whose finding both tests read; each writes its own copies."""
     from harness.emulator import EmulatorServer, build_settings, create_app
 
     settings = build_settings(engine="fast", breaks=("accept-bad-sign",), **emulator_overrides())
@@ -87,15 +84,14 @@ def fuzz_finding(
     url = server.start()
     out = tmp_path_factory.mktemp("fuzz-finding")
     try:
-        with without_explain():
-            result = run_fuzz(
-                url,
-                out_dir=out / "run",
-                is_emulator=True,
-                credentials=DEMO,
-                seed=1,
-                only=["jd:invalid-requests/bad-sign"],
-            )
+        result = run_fuzz(
+            url,
+            out_dir=out / "run",
+            is_emulator=True,
+            credentials=DEMO,
+            seed=1,
+            only=["jd:invalid-requests/bad-sign"],
+        )
         assert result.status == "fail" and result.findings, result.error
         yield url, out / "run" / "findings" / "F-001.json"
     finally:

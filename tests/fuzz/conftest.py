@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.fuzz_phases import without_explain
 
 from harness.clients import DEMO
 from harness.fuzz import emulator_overrides, run_fuzz
@@ -43,13 +42,11 @@ def module_emulator(contract: Any) -> Iterator[Callable[..., str]]:
 
 
 def fuzz(url: str, out: Path, **options: Any) -> Any:
-    """`run_fuzz` on an emulator, seed 1, without hypothesis' explain phase (`without_explain`:
-    its notes reach no finding; it was most of a failing run's CPU)."""
+    """`run_fuzz` on an emulator, seed 1."""
     options.setdefault("is_emulator", True)
     options.setdefault("credentials", DEMO)
     options.setdefault("seed", 1)
-    with without_explain():
-        return run_fuzz(url, out_dir=out, **options)
+    return run_fuzz(url, out_dir=out, **options)
 
 
 def explain(result: Any) -> str:

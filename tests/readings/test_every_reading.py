@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.fuzz_phases import without_explain
 
 from harness.clients import DEMO
 from harness.contract import load_contract
@@ -230,12 +229,9 @@ def test_fuzz_finds_a_seed_break_under_every_alternative(
     from harness.target import open_target
 
     served = {rid: "alternative" for rid in READINGS}
-    with (
-        open_target(
-            "emulator", engine="fast", breaks=(mode,), readings=served, **emulator_overrides()
-        ) as target,
-        without_explain(),
-    ):  # its notes reach no finding
+    with open_target(
+        "emulator", engine="fast", breaks=(mode,), readings=served, **emulator_overrides()
+    ) as target:
         result = run_fuzz(
             target.url,
             is_emulator=True,
