@@ -1242,7 +1242,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     Nor is the /idno identity's own number with another check character (no person's number,
     so in no 公安库; a lowercase x is E-044's, never sent): a service matching the registry on
     part of the number takes it for that identity; so is its first 17 characters alone (no
-    resident ID number has 17: GB 11643 gives 18, the first generation 15).
+    resident ID number has 17: GB 11643 gives 18, the first generation 15). These variants go
+    without liveCode (one send each): a service asking for one (E-008) refuses them, which fits.
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     canonical = p.canonical("matchIdno")
@@ -1252,8 +1253,10 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     if right is not None:
         numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
     shown = ["", f" ({own} with another check character)", f" ({own} cut to 17)"]
-    for n, id_num in enumerate(numbers):
-        request = (canonical if n == 0 else p.canonical("matchIdno")).with_json(("idNum",), id_num)
+    for n, id_num in enumerate(numbers):  # the own number's variants without liveCode: one send
+        request = (canonical if n == 0 else p.canonical("matchIdno", live_code=False)).with_json(
+            ("idNum",), id_num
+        )
         if idno_verified(p.send(request).body):
             raise Violation(
                 f"Received: success 'true' for ID number {id_num}, in no registry{shown[n]}\n"
@@ -1615,8 +1618,8 @@ def extdata_text_answered(p: ProbeContext) -> None:
     itself writes its fields in Chinese. Acceptance is not required: extData's shape is
     undocumented (E-017)."""
     ext = {"备注": "张三的申请"}
-    for operation in _COMPARISONS:
-        request = p.canonical(operation).with_json(("extData",), ext)
+    for operation in _COMPARISONS:  # /idno without liveCode: only the envelope is judged
+        request = p.canonical(operation, live_code=False).with_json(("extData",), ext)
         p.ask_envelope(
             request,
             f"{operation} with extData {json.dumps(ext, ensure_ascii=False)}",
@@ -1676,7 +1679,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     """
     optional = {"async": False, "extData": {}}
     match = p.canonical("match").with_json(("image", "origin"), "self")
-    idno = p.canonical("matchIdno").with_json(("personType",), "normal")
+    # without liveCode: only the envelope is judged (a service asking for one refuses it)
+    idno = p.canonical("matchIdno", live_code=False).with_json(("personType",), "normal")
     for request in (match, idno):
         for key, value in optional.items():
             request = request.with_json((key,), value)
