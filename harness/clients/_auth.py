@@ -48,6 +48,8 @@ class How(StrEnum):
     # timestamp: now with a minus sign ("-1733..."), signed as sent (a service taking the
     # number's absolute value reads it as now)
     NEGATED = "negated"
+    # token: an unknown token spelt ``Bearer <token>`` (E-016's other spelling: still another value)
+    BEARER = "bearer"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Auth:
                     How.INVALID: INVALID_TOKEN,
                     How.EXTENDED: lambda: creds.require_token() + "0",
                     How.TRUNCATED: lambda: _remembered(creds.require_token()[:-1]),
+                    How.BEARER: f"Bearer {INVALID_TOKEN}",
                 },
             )
             return ({} if token is None else {TOKEN_HEADER: token}), {}
@@ -185,6 +188,7 @@ class Auth:
                 How.INVALID: "an unknown token",
                 How.EXTENDED: "the valid token with a character appended",
                 How.TRUNCATED: "the valid token with its last character cut",
+                How.BEARER: "an unknown token after Bearer",
             }
             return plain.get(self.token, "a generated token")
         words = [
@@ -202,6 +206,7 @@ class Auth:
                 How.ABSENT: "no_token",
                 How.EXTENDED: "bad_token:extended",
                 How.TRUNCATED: "bad_token:truncated",
+                How.BEARER: "bad_token:bearer",
             }
             return modes.get(self.token, "bad_token")
         for name in JD_AUTH_PARAMS:
@@ -229,7 +234,7 @@ class Auth:
             token = {"token": How.VALID, "no_token": How.ABSENT, "bad_token": How.INVALID}
             if name in token and not variant:
                 return cls(token=token[name])
-            if name == "bad_token" and variant in ("extended", "truncated"):
+            if name == "bad_token" and variant in ("extended", "truncated", "bearer"):
                 return cls(token=How(variant))
         elif name == "signed":
             return cls(offset_ms=int(variant or 0))

@@ -73,8 +73,9 @@ class ProbeContext:
         ops = self.contract.spec(self.session.api).operations.values()
         return [op.operation_id for op in ops if self.include_extensions or not op.extension]
 
-    def canonical(self, operation: str) -> Request:
-        """A valid request for ``operation`` with fresh credentials and real images."""
+    def canonical(self, operation: str, live_code: bool = True) -> Request:
+        """A valid request for ``operation`` with fresh credentials and real images (/idno without
+        the liveCode E-008 may ask for when not ``live_code``: one send less)."""
         face, op = self.session.pool.reference, self.contract.operation(operation)
         if operation == "match":
             body: Any = {
@@ -89,7 +90,7 @@ class ProbeContext:
                 "name": name,
                 "faceData": {"type": "image", "videoType": "SILENT", "data": face.b64},
             }
-            code = self.fresh_live_code()
+            code = self.fresh_live_code() if live_code else None
             if code is not None:
                 body["liveCode"] = code
         elif operation == "asyncResult":
@@ -342,16 +343,20 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     "auth-extended-token",
     api="match",
     erratum="E-016",
-    quote=f"{_TOKEN} (the token with a character appended, or cut, is another value)",
+    quote=f"{_TOKEN} (the token with a character appended, or cut, or another after Bearer, is "
+    "another value)",
 )
 def extended_token(p: ProbeContext) -> None:
     """The valid token with a character appended gets the bad-token code on every operation (a
-    service comparing prefixes accepts it); so does the valid token with its last character cut
-    (a service comparing ``stored.startswith(sent)`` accepts it), on validateData and /match: the
-    operations whose canonical request costs one send."""
+    service comparing prefixes accepts it); so do the valid token with its last character cut
+    (a service comparing ``stored.startswith(sent)`` accepts it) and an unknown token spelt
+    ``Bearer <token>`` (E-016's other spelling; a service that takes any bearer value, a JWT
+    decoded without its signature checked, accepts it), on validateData and /match: the
+    operations whose canonical request costs one send (the Bearer spelling on /match alone)."""
     cases = (
         (How.EXTENDED, "the valid token with a character appended", p.operations()),
         (How.TRUNCATED, "the valid token with its last character cut", list(_ONE_SEND)),
+        (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"]),
     )
     for how, what, operations in cases:
         for operation in operations:
@@ -1369,7 +1374,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     Nor is the /idno identity's own number with another check character (no person's number,
     so in no 公安库; a lowercase x is E-044's, never sent): a service matching the registry on
     part of the number takes it for that identity; so is its first 17 characters alone (no
-    resident ID number has 17: GB 11643 gives 18, the first generation 15).
+    resident ID number has 17: GB 11643 gives 18, the first generation 15). These variants go
+    without liveCode (one send each): a service asking for one (E-008) refuses them, which fits.
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     canonical = p.canonical("matchIdno")
@@ -1378,13 +1384,30 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     numbers = [stem + check_char(stem)]
     if right is not None:
         numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
-    for n, id_num in enumerate(numbers):
-        request = (canonical if n == 0 else p.canonical("matchIdno")).with_json(("idNum",), id_num)
+    shown = ["", f" ({own} with another check character)", f" ({own} cut to 17)"]
+    for n, id_num in enumerate(numbers):  # the own number's variants without liveCode: one send
+        request = (canonical if n == 0 else p.canonical("matchIdno", live_code=False)).with_json(
+            ("idNum",), id_num
+        )
         if idno_verified(p.send(request).body):
             raise Violation(
-                f"Received: success 'true' for ID number {id_num}, in no registry"
-                f"{['', f' ({own} with another check character)', f' ({own} cut to 17)'][n]}\n"
+                f"Received: success 'true' for ID number {id_num}, in no registry{shown[n]}\n"
                 "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
+            )
+    # /idno's table has no image: a service reading one (a request object shared with /match)
+    # compares faceData with it, the 公安库 photo unused; refusing the field or ignoring it fits
+    # (sent without liveCode: a service asking for one, E-008's other reading, refuses it)
+    face = canonical.json.get("faceData")
+    if isinstance(face, dict) and isinstance(face.get("data"), str):
+        request = p.canonical("matchIdno", live_code=False).with_json(("idNum",), numbers[0])
+        request = request.with_json(("image",), {"origin": "self", "data": face["data"]})
+        if idno_verified(p.send(request).body):
+            raise Violation(
+                f"Received: success 'true' for ID number {numbers[0]}, in no registry, sent "
+                "with an image holding faceData's own picture\n"
+                "Expected: a refusal or success 'false': /idno compares the 公安库 photo the ID "
+                "number finds (its table has no image; 用于身份证查到的公安库照片+传入照片)",
+                request=request,
             )
 
 
@@ -1432,7 +1455,7 @@ def idno_faceless_never_verified(p: ProbeContext) -> None:
     api="match",
     operations=("match",),
     severity="medium",
-    quote="用于照片+照片...的对比; image | 对比时要参照的客户照片; "
+    quote="用于照片+照片,或者照片+视频的对比; image | 对比时要参照的客户照片; data | 图片数据; "
     "faceData | 需要比对的客户照片或视频; score | 匹配分数,建议达到80分可认为是同一人照片; "
     "extData | 附加参数登记",
 )
@@ -1441,7 +1464,8 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
     scores as the same person (80, 建议达到80分可认为是同一人照片), right after a comparison that
     does (a result kept from the request before is not this one's); nor with extData carrying
     result-like keys (附加参数登记 registers, it does not answer). A service that compares one
-    part with itself (the other unused) matches one of the two.
+    part with itself (the other unused) matches one of the two. Last, an mp4 of the reference
+    face as image.data: the reference is a photo, so a match took a video for it.
 
     Only a score on the documented scale at or above 80 beyond its rounding is judged (one off
     the scale is FH-M04's): a refusal (no face), "false", or "true" with a lower score (E-011's
@@ -1470,6 +1494,18 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
                 "the same person (建议达到80分可认为是同一人照片)",
                 request=request,
             )
+    # the reference is a photo (照片+照片,或者照片+视频; image 对比时要参照的客户照片, data
+    # 图片数据): an mp4 of the reference face there is no photo under any reading, so a match is
+    # a service that took a video for the reference photo (a refusal, "false" or a low score fits)
+    request = canonical.with_json(("image", "data"), p.session.pool.video.b64)
+    sent = scored_as_same(p.contract, p.send(request).answer)
+    if sent is not None:
+        raise Violation(
+            f"Received: score {sent!r} for /match with an mp4 video of the face as image.data\n"
+            "Expected: a refusal (or no match): image is 对比时要参照的客户照片 and its data "
+            "图片数据; the document compares 照片+照片 or 照片+视频, the video in faceData alone",
+            request=request,
+        )
 
 
 @probe(
@@ -1619,6 +1655,7 @@ def _idno_with_both_accepted(p: ProbeContext) -> None:
 
 _TABLES = (
     "idNum | String | 是; name | String | 是; type | String | 是 | 照片:image 视频:video; "
+    "personType | 否 | normal-普通客户 vip-高级客户 inner-内部员工; "
     "videoType, origin: 传该字段时,不能为空字符串; videoType | SILENT ... LIP; data | String | 是; "
     "用于照片+照片,或者照片+视频的对比"
 )
@@ -1628,19 +1665,25 @@ _TABLES = (
 def documented_fields_enforced(p: ProbeContext) -> None:
     """A request breaking one rule of the request tables (a 是 field left out, a type outside
     image/video, an empty or unknown videoType, an empty origin, a comparison without one of its
-    two parts) is refused as invalid.
+    two parts, a personType outside normal/vip/inner) is refused as invalid.
 
     Each breaks its sentence under every reading: videoType is emptied (or set to no mode the
     table lists) on a video, where it takes effect (type为video时生效), and /idno keeps the
     liveCode and videoType E-008 may ask for; an origin outside self/fds/uri is no data type the
     table lists; an idNum "" is no 身份证号 whatever its format; image and faceData have "-" in
     the required column (E-033), but a comparison (照片+照片, 公安库照片+传入照片) has nothing to
-    compare without either, and their data is 是.
+    compare without either, and their data is 是; personType lists its 人员类型 (a service reading
+    it for vip and inner alone takes any other for normal). The /idno cases share one request's
+    liveCode: the first that is accepted spends it, so personType goes first.
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     unknown = video | {"videoType": "NOT_A_MODE"}
     match, idno = p.canonical("match"), p.canonical("matchIdno")
     cases = (
+        (
+            "/idno personType 'NOT_A_TYPE' (no 人员类型 the table lists)",
+            idno.with_json(("personType",), "NOT_A_TYPE"),
+        ),
         ("/idno without name", idno.with_json(("name",))),
         ("/idno without idNum", idno.with_json(("idNum",))),
         ("/idno with idNum ''", idno.with_json(("idNum",), "")),
@@ -1707,13 +1750,45 @@ def extdata_text_answered(p: ProbeContext) -> None:
     itself writes its fields in Chinese. Acceptance is not required: extData's shape is
     undocumented (E-017)."""
     ext = {"备注": "张三的申请"}
-    for operation in _COMPARISONS:
-        request = p.canonical(operation).with_json(("extData",), ext)
+    for operation in _COMPARISONS:  # /idno without liveCode: only the envelope is judged
+        request = p.canonical(operation, live_code=False).with_json(("extData",), ext)
         p.ask_envelope(
             request,
             f"{operation} with extData {json.dumps(ext, ensure_ascii=False)}",
             "an envelope with an errcode (errcode 是), never a server error",
         )
+
+
+# a real name's length: 维吾尔族 names written in full run past 20 characters (the spec's bound
+# is 64, E-043); a VARCHAR(20) audit column is the defect this finds
+_LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江·托合提尼亚孜"
+
+
+@probe(
+    "FH-L41",
+    "idno-identity-text-answered",
+    api="match",
+    operations=("matchIdno",),
+    quote="errcode | Num | 是 | 0交易成功 其它为异常情况 (every answer carries the envelope); "
+    "idNum | String | 是 | 验证人的身份证号; name | String | 是 | 验证人的姓名",
+)
+def idno_identity_text_answered(p: ProbeContext) -> None:
+    """/idno with the ID number's check character X written as a lowercase x (E-044: a service
+    may upper-case it or refuse it), and with a name of 25 characters (a name written in full,
+    with its middle dots), gets an envelope, never a server error. Acceptance is not required:
+    only the envelope is judged. Both go in one request without liveCode (an answer, whatever
+    it is, is all the probe asks): the probe costs one send."""
+    request = p.canonical("matchIdno", live_code=False).with_json(("name",), _LONG_NAME)
+    own = str(request.json.get("idNum", ""))
+    lower = own.endswith("X")
+    if lower:
+        request = request.with_json(("idNum",), own[:-1] + "x")
+    p.ask_envelope(
+        request,
+        f"/idno with a name of {len(_LONG_NAME)} characters"
+        + (f" and idNum {own[:-1]}x (the check character in lowercase)" if lower else ""),
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
 
 
 @probe(
@@ -1736,7 +1811,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     """
     optional = {"async": False, "extData": {}}
     match = p.canonical("match").with_json(("image", "origin"), "self")
-    idno = p.canonical("matchIdno").with_json(("personType",), "normal")
+    # without liveCode: only the envelope is judged (a service asking for one refuses it)
+    idno = p.canonical("matchIdno", live_code=False).with_json(("personType",), "normal")
     for request in (match, idno):
         for key, value in optional.items():
             request = request.with_json((key,), value)

@@ -71,14 +71,14 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
                 f"Received: errcode={errcode} with errmsg={errmsg!r}\n"
                 f"Expected: a non-empty errmsg whenever errcode is not 0 ({_ERRMSG})"
             )
-        if (
-            isinstance(data, dict)
-            and data.get("status") == "SUCCESS"
-            and data.get("result") is not None
-        ):
+        if isinstance(data, dict) and data.get("status") == "SUCCESS":
+            # with a result or without: “SUCCESS”为业务成功 under both readings of E-039 (the
+            # two-level one reads status below an errcode 0, never against a non-zero one)
+            shown = " and a result" if data.get("result") is not None else ""
             raise Violation(
-                f"Received: errcode={errcode} with data.status 'SUCCESS' and a result\n"
-                f"Expected: no business success in an answer whose errcode says 异常 ({_ERRCODE})",
+                f"Received: errcode={errcode} with data.status 'SUCCESS'{shown}\n"
+                f"Expected: no business success in an answer whose errcode says 异常 ({_ERRCODE}; "
+                "status | “SUCCESS”为业务成功)",
                 severity="medium",
             )
         # a business failure refused by errcode: E-039's default

@@ -372,8 +372,8 @@ def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 # as conformance's FH-A17: the valid token extended or cut is another token (a service comparing
-# prefixes one way or the other takes it)
-_TOKENS = ("no_token", "bad_token", "bad_token:extended", "bad_token:truncated")
+# prefixes one way or the other takes it); so is an unknown one spelt Bearer (E-016)
+_TOKENS = ("no_token", "bad_token", "bad_token:extended", "bad_token:truncated", "bad_token:bearer")
 
 
 def bad_token(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:

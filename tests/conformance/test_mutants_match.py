@@ -135,6 +135,20 @@ PROBED = {
     "traceno-per-operation": ("FH-L07", "FH-M05"),  # validateData's "1", then /match's
     "match-success-inverted": ("FH-L19", "FH-M02"),  # FH-L19 sends a comparison that runs
     "idno-false-without-result": ("FH-L23", "FH-M01"),  # a picture of no one: "false"
+    # round 8
+    "bearer-any-token-accepted": ("FH-A17", "FH-A17"),
+    "error-with-status-success": ("FH-A01", "FH-M01"),  # FH-A01's refusals, status SUCCESS
+    "idno-image-field-compared": ("FH-L10", "FH-L10"),
+    "match-image-video-compared": ("FH-L26", "FH-L26"),
+    "idno-unknown-persontype-accepted": ("FH-L14", "FH-L14"),
+    "server-error-on-lowercase-x": ("FH-L41", "FH-L41"),
+    # round 8, caught before too (by a conform run): one probe shows each
+    "token-checked-once-per-connection": ("FH-A01", "FH-A01"),
+    "livecode-empty-code": ("FH-L07", "FH-M01"),  # FH-L07 asks validateData first
+    "server-error-on-long-name": ("FH-L41", "FH-L41"),
+    "errmsg-missing-on-error": ("FH-A01", "FH-M01"),  # FH-A01's refusals
+    "idno-looked-up-by-name": ("FH-L10", "FH-L10"),  # the canonical name, another number
+    "score-decimal-comma": ("FH-L19", "FH-M03"),  # FH-L19 sends a comparison that runs
 }
 
 

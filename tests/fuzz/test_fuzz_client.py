@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from harness.clients import DEMO, jd_sign
+from harness.clients._auth import INVALID_TOKEN
 from harness.errors import UsageError
 from harness.fuzz import BudgetExhausted, FuzzClient, Request
 from harness.pacing import Pacer
@@ -85,7 +86,8 @@ def test_jd_auth_modes_build_the_query_they_name(auth: str, expect: Any) -> None
 def test_match_token_modes() -> None:
     seen: list[httpx.Request] = []
     with _client(seen) as client:
-        for auth in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated"):
+        modes = ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated")
+        for auth in (*modes, "bad_token:bearer"):
             client.send(
                 Request(
                     api="match",
@@ -98,8 +100,9 @@ def test_match_token_modes() -> None:
             )
     tokens = [r.headers.get("authorization") for r in seen]
     assert tokens[0] == DEMO.token and tokens[1] is None and tokens[2] not in (None, DEMO.token)
-    # FH-A17's two: the valid token extended and cut (a service comparing prefixes takes one)
-    assert tokens[3:] == [DEMO.token + "0", DEMO.token[:-1]]
+    # FH-A17's three: the valid token extended and cut (a service comparing prefixes takes one),
+    # an unknown one spelt Bearer (a service taking any bearer value takes it)
+    assert tokens[3:] == [DEMO.token + "0", DEMO.token[:-1], f"Bearer {INVALID_TOKEN}"]
 
 
 def test_a_request_never_holds_a_secret() -> None:

@@ -14,6 +14,7 @@ from fixtures.mutant_match import DEFECTS, serve
 from hypothesis import HealthCheck, given, settings
 
 from harness.clients import DEMO
+from harness.clients._auth import How
 from harness.fuzz import FuzzClient, replay_finding
 from harness.fuzz._checks import check_answer, outcome
 from harness.fuzz._invalid import InvalidCase, invalid_cases, mutators_for, pins_for
@@ -32,6 +33,7 @@ CASES = [
     ("extdata-merged-into-result", "extData", "FH-L26"),
     ("match-video-unused", "video", "FH-L27"),
     ("idno-video-unused", "idno-video", "FH-L27"),
+    ("match-image-video-compared", "image-video", "FH-L26"),
 ]
 
 
@@ -83,16 +85,7 @@ def test_an_unknown_facedata_type_is_sent_on_each_comparison_whatever_the_seed(c
     """enum-outside pins faceData.type on /match and /idno (conformance's FH-L14, FH-L30): a
     service reading it only for "video" (unknown-type-accepted) is found by any seed; before, a
     seed drew it or not among every enum of every operation."""
-    pairs = tuple(mutators_for("match", ("match", "matchIdno"), ("enum-outside",)))
-    cases: list[InvalidCase] = []
-    for pin in pins_for(gen, pairs):
-
-        @settings(max_examples=1, database=None, suppress_health_check=list(HealthCheck))
-        @given(invalid_cases(gen, Codes(contract), pairs, pin))
-        def collect(case: InvalidCase) -> None:
-            cases.append(case)
-
-        collect()
+    cases = _pinned(contract, gen, ("match", "matchIdno"), "enum-outside")
     assert {(c.request.operation, c.field) for c in cases} == {
         ("match", "faceData.type"),
         ("matchIdno", "faceData.type"),
@@ -102,4 +95,33 @@ def test_an_unknown_facedata_type_is_sent_on_each_comparison_whatever_the_seed(c
         with FuzzClient(url, credentials=DEMO, contract=None) as client:
             exchange = client.send(on_match.request)
     problems = check_answer(contract, on_match.request, exchange, case=on_match, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def _pinned(
+    contract: Any, gen: Gen, operations: tuple[str, ...], mutator: str
+) -> list[InvalidCase]:
+    """One case of ``mutator`` per pin (each mode it always sends, whatever the seed)."""
+    pairs = tuple(mutators_for("match", operations, (mutator,)))
+    cases: list[InvalidCase] = []
+    for pin in pins_for(gen, pairs):
+
+        @settings(max_examples=1, database=None, suppress_health_check=list(HealthCheck))
+        @given(invalid_cases(gen, Codes(contract), pairs, pin))
+        def collect(case: InvalidCase) -> None:
+            cases.append(case)
+
+        collect()
+    return cases
+
+
+def test_an_unknown_token_spelt_bearer_is_sent_and_refused(contract, gen):
+    """bad-token pins an unknown token spelt ``Bearer <token>`` (as conformance's FH-A17): a
+    service taking any bearer value (bearer-any-token-accepted) is found by any seed."""
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [bearer] = [c for c in cases if c.request.auth.token == How.BEARER]
+    with serve("bearer-any-token-accepted", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(bearer.request)
+    problems = check_answer(contract, bearer.request, exchange, case=bearer, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
