@@ -1464,8 +1464,7 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
     scores as the same person (80, 建议达到80分可认为是同一人照片), right after a comparison that
     does (a result kept from the request before is not this one's); nor with extData carrying
     result-like keys (附加参数登记 registers, it does not answer). A service that compares one
-    part with itself (the other unused) matches one of the two. Last, an mp4 of the reference
-    face as image.data: the reference is a photo, so a match took a video for it.
+    part with itself (the other unused) matches one of the two.
 
     Only a score on the documented scale at or above 80 beyond its rounding is judged (one off
     the scale is FH-M04's): a refusal (no face), "false", or "true" with a lower score (E-011's
@@ -1494,18 +1493,6 @@ def match_faceless_never_matched(p: ProbeContext) -> None:
                 "the same person (建议达到80分可认为是同一人照片)",
                 request=request,
             )
-    # the reference is a photo (照片+照片,或者照片+视频; image 对比时要参照的客户照片, data
-    # 图片数据): an mp4 of the reference face there is no photo under any reading, so a match is
-    # a service that took a video for the reference photo (a refusal, "false" or a low score fits)
-    request = canonical.with_json(("image", "data"), p.session.pool.video.b64)
-    sent = scored_as_same(p.contract, p.send(request).answer)
-    if sent is not None:
-        raise Violation(
-            f"Received: score {sent!r} for /match with an mp4 video of the face as image.data\n"
-            "Expected: a refusal (or no match): image is 对比时要参照的客户照片 and its data "
-            "图片数据; the document compares 照片+照片 or 照片+视频, the video in faceData alone",
-            request=request,
-        )
 
 
 @probe(

@@ -284,8 +284,7 @@ def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
 # result-like keys: 附加参数登记 registers, it does not answer), a SILENT video of it on /match and
 # /idno. A service comparing one part with itself, answering the request before's result or never
 # decoding the video scores one of them as the same person.
-# image-video: an mp4 of the face as the reference photo (FH-L26's last case), no faceless part
-FACELESS_MODES = ("image", "faceData", "extData", "video", "idno-video", "image-video")
+FACELESS_MODES = ("image", "faceData", "extData", "video", "idno-video")
 FACELESS_CHECKS = frozenset(RULES.get(r).name for r in ("FH-L26", "FH-L27"))  # a replay's too
 _RESULT_LIKE = {"success": "true", "score": "100"}
 
@@ -297,11 +296,6 @@ def faceless_request(gen: Gen, mode: str, face: PoolImage, faceless: PoolImage) 
     if mode in ("faceData", "extData"):
         plain = match_pair(gen, face, faceless)
         return plain.with_json(("extData",), _RESULT_LIKE) if mode == "extData" else plain
-    if mode == "image-video":
-        recipe = f"{face.name}|mp4:3"
-        data, part = image_value(("image", "data"), recipe, render(recipe, gen.pool.faces_dir))
-        plain = match_pair(gen, face, face).with_json(("image", "data"), data)
-        return dataclasses.replace(plain, images=(*plain.images, part))
     recipe = f"{faceless.name}|mp4:3"
     data, part = image_value(("faceData", "data"), recipe, render(recipe, gen.pool.faces_dir))
     video = {"type": "video", "videoType": "SILENT", "data": data}
@@ -318,15 +312,12 @@ def faceless_matched(
     contract: Contract, request: Request, found: Answer | None, exchange: Exchange
 ) -> list[Problem]:
     """The rule book's verdict (FH-L26 photos, FH-L27 videos) on a comparison with a picture of no
-    one, or a video in place of the reference photo: never scored at or above 80 on /match (a
-    refusal, "false" or, E-011's other reading, "true" below 80 fits every reading), never
-    verified on /idno."""
+    one: never scored at or above 80 on /match (a refusal, "false" or, E-011's other reading,
+    "true" below 80 fits every reading), never verified on /idno."""
     face = request.json.get("faceData") if isinstance(request.json, dict) else None
     video = isinstance(face, dict) and face.get("type") == "video"
     entry = RULES.get("FH-L27" if video else "FH-L26")
     what = "a SILENT video that shows no face" if video else "a picture that shows no face"
-    if any(p.path == ("image", "data") and "mp4" in p.recipe for p in request.images):
-        what = "an mp4 of the face as image.data (对比时要参照的客户照片: a photo)"
     if request.operation == "matchIdno":
         if not idno_verified(exchange.body):
             return []

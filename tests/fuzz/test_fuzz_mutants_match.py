@@ -33,7 +33,6 @@ CASES = [
     ("extdata-merged-into-result", "extData", "FH-L26"),
     ("match-video-unused", "video", "FH-L27"),
     ("idno-video-unused", "idno-video", "FH-L27"),
-    ("match-image-video-compared", "image-video", "FH-L26"),
 ]
 
 
