@@ -367,7 +367,7 @@ def find_limit(
         notes.append(
             f"a step at {low.rate:.1f}/s was shed ({_refusals(low)}) although a step at "
             f"{high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s: server errors at a rate the "
-            "service serves, not a rate limit's refusals; the limit is capped at what it delivered"
+            "service serves (a finding), not a rate limit's refusals"
         )
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
