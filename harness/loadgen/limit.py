@@ -6,6 +6,7 @@ over ``measure(rate) -> StepResult``. Rates above a throttled step's success rat
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -87,6 +88,9 @@ class LimitResult:
     elapsed_s: float
     notes: tuple[str, ...] = ()
     inconclusive: str | None = None  # why the number is no measured limit (a penalty)
+    # the lowest rate that failed from rest (no refusal, or the penalty waited out, before it):
+    # it bounds from above a limit the search could not name (:func:`meets_minimum`)
+    failed_rps: float | None = None
 
     @property
     def bound(self) -> Bound | None:
@@ -107,7 +111,8 @@ class LimitResult:
         return [s.row() for s in self.steps]
 
     def to_dict(self) -> dict[str, Any]:
-        rates = ("first_bad_rps", "upper_rps", "knee_rps", "plateau_rps", "saturation_rps")
+        rates = ("first_bad_rps", "upper_rps", "knee_rps", "plateau_rps", "saturation_rps",
+             "failed_rps")  # fmt: skip
         return {
             "limit_rps": _round(self.limit_rps),
             "bound": self.bound,
@@ -170,6 +175,7 @@ def find_limit(
     # set when a rested step refuted the plateau: (the plateau, the rest before a step that
     # follows a refusal, the rate that passed after it)
     penalty: tuple[float, float, float] | None = None
+    from_rest: list[float] = []  # rates that failed from rest (see LimitResult.failed_rps)
 
     def run_step(rate: float, phase: str, pause: float = 0.0) -> bool | None:
         nonlocal stopped_by
@@ -188,6 +194,12 @@ def find_limit(
             return None
         if pause and rest is not None:
             rest(pause)
+        # what a step fails from rest says of the rate alone, not of a refusal's aftermath
+        rested = (
+            not steps
+            or _quiet(steps[-1])
+            or (penalty is not None and rest is not None and pause >= penalty[1])
+        )
         t0 = clock()
         result = measure(rate)
         reasons: list[str] = []  # why the step is not sustainable (none: good)
@@ -209,6 +221,8 @@ def find_limit(
                 reasons.append(f"achieved {result.achieved_rps:.1f}/s < "
                                f"{min_achieved_ratio:.0%} of offered {offered:.1f}/s")  # fmt: skip
         elapsed = clock() - t0
+        if reasons and rested:
+            from_rest.append(rate)
         steps.append(
             StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,), elapsed)
         )
@@ -282,12 +296,14 @@ def find_limit(
     plateau = _plateau(steps)
     limit = good
     inconclusive: str | None = None
+    # above every rate that passed (else the evidence contradicts itself: no bound)
+    failed = min((r for r in from_rest if good is None or r > good), default=None)
     if penalty is not None:
         after, pause, passed = penalty
         inconclusive = (
             f"{PENALISED}: what an overloaded step delivers ({after:.1f} ok/s) is no limit, and "
             f"{(limit or passed):.1f}/s, the highest rate that held a step from rest, bounds it "
-            "from above only (a burst may carry a short step over the limit)"
+            "from above only (a burst may carry a short step over the limit)" + _below(failed)
         )
         notes.append(
             f"after refusing, the service delivered {after:.1f} ok/s, yet after a rest of "
@@ -318,6 +334,7 @@ def find_limit(
         inconclusive = inconclusive or (
             f"refusals do not follow the rate (a step at {low.rate:.1f}/s refused, one at "
             f"{high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s): no rate limit to report"
+            + _below(failed)
         )
         notes.append(
             f"a step at {low.rate:.1f}/s was refused ({_refusals(low)}) although a refused step "
@@ -329,9 +346,12 @@ def find_limit(
         )
     elif plateau and (busy := _in_flight_at_plateau(steps, plateau, bad, resolution)):
         held, closing = busy
+        # a concurrency limit keeps no memory of a refusal: any rate that failed bounds it
+        failed = min(r for r in (failed, bad, closing.rate) if r is not None)
         inconclusive = inconclusive or (
             f"{IN_FLIGHT}: its limit lies between {plateau:.1f}/s "
             f"and {closing.rate:.1f}/s (no rate above {plateau * (1 + resolution):.1f}/s was tried)"
+            + _below(failed)
         )
         notes.append(
             f"the search took {plateau:.1f} ok/s, what a refused step at {closing.rate:.1f}/s "
@@ -341,6 +361,13 @@ def find_limit(
             f"capacity when overloaded, so its limit may be higher, up to the {closing.rate:.1f}/s "
             f"that failed (no rate above {plateau * (1 + resolution):.1f}/s was tried): check one "
             "with `load run`"
+        )
+    if (errs := _not_by_rate(steps, shed=True)) is not None:
+        low, high = errs
+        notes.append(
+            f"a step at {low.rate:.1f}/s was shed ({_refusals(low)}) although a step at "
+            f"{high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s: server errors at a rate the "
+            "service serves (a finding), not a rate limit's refusals"
         )
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
@@ -367,21 +394,34 @@ def find_limit(
     rates = (limit, bad, top, knee, plateau, saturation)  # LimitResult's order
     elapsed = clock() - began
     return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes),
-                       inconclusive)  # fmt: skip
+                       inconclusive, failed if inconclusive else None)  # fmt: skip
 
 
 PENALISED = "the service lowers its limit for a while after a refusal"
 IN_FLIGHT = "the service may limit requests in flight"
 
 
+_BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
+_BELOW_AT = re.compile(r"; a step at ([0-9.e+]+)/s failed from rest, so the limit is below it")
+
+
+def _below(failed: float | None) -> str:
+    """The upper bound an inconclusive text carries (read back by :func:`meets_minimum`: the
+    suite and the gate pass only the text)."""
+    return _BELOW.format(failed) if failed is not None else ""
+
+
 def meets_minimum(limit: float, minimum: float, unsure: str | None) -> bool | None:
     """Whether a limit the search bracketed (bound ``exact``) meets ``minimum``; None when its
     ``inconclusive`` (``unsure``) leaves that open: a penalised service's number bounds its
     limit from above (a minimum over it is not met), a possible concurrency limit's plateau
-    from below (one at or under it is met), refusals at any rate neither. The load suite's
-    ``--required-rps`` and the gate's ``min_qps_limit`` read it alike."""
+    from below (one at or under it is met), refusals at any rate neither; and a rate that
+    failed from rest bounds any of them from above (a minimum at or over it is not met). The
+    load suite's ``--required-rps`` and the gate's ``min_qps_limit`` read it alike."""
     if unsure is None:
         return limit >= minimum
+    if (failed := _BELOW_AT.search(unsure)) is not None and minimum >= float(failed[1]):
+        return False
     if unsure.startswith(PENALISED) and limit < minimum:
         return False
     if unsure.startswith(IN_FLIGHT) and limit >= minimum:
@@ -472,13 +512,24 @@ def _refusals(step: StepRecord) -> str:
     return f"throttled {r.throttled_rate:.1%}" if r.throttled_rate else f"shed {r.shed_rate:.1%}"
 
 
-def _not_by_rate(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
-    """A refused step below 3/4 of what another refused step delivered, and that step: a token
-    bucket refuses no steady rate below what it delivers when overloaded."""
+def _not_by_rate(
+    steps: list[StepRecord], shed: bool = False
+) -> tuple[StepRecord, StepRecord] | None:
+    """A throttled step (``shed``: one shed, not throttled) below 3/4 of what another refused
+    step delivered, and that step: a token bucket refuses no steady rate below what it delivers
+    when overloaded. A step shed there (HTTP 503, system busy) is no such evidence: server
+    errors at a rate the service serves are a finding (its plateau caps the limit), not a
+    reason to name none."""
     refused = _refused(steps)
-    pairs = ((low, high) for low in refused for high in refused
-             if low.rate < 0.75 * _delivered(high))  # fmt: skip
+    pairs = ((low, high) for low in refused if _failed_by(low, "throttled") != shed
+             for high in refused if low.rate < 0.75 * _delivered(high))  # fmt: skip
     return next(pairs, None)
+
+
+def _quiet(step: StepRecord) -> bool:
+    """A step that passed without a refusal: the next one starts from rest."""
+    r = step.result
+    return step.good and r.throttled_rate == 0 and r.shed_rate == 0
 
 
 def _in_flight_at_plateau(

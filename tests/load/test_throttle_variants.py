@@ -21,7 +21,14 @@ from harness.clients import DEMO
 from harness.loadgen import hdr
 from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
-from harness.loadgen.limit import IN_FLIGHT, PENALISED, StepResult, _delivered, find_limit
+from harness.loadgen.limit import (
+    IN_FLIGHT,
+    PENALISED,
+    StepResult,
+    _delivered,
+    find_limit,
+    meets_minimum,
+)
 from harness.loadgen.result import LoadResult, SecondRow
 from harness.loadgen.suite import LimitOptions, run_load_suite, step_from_result
 
@@ -211,6 +218,15 @@ def test_a_search_says_when_refusals_do_not_follow_the_rate() -> None:
     assert "a rate limit refuses nothing below its rate" not in _notes(
         lambda rate: _step(rate, shed=False)
     )
+    # the same 5 % answered with a bare 503 (counted as errors, shed): before, just as
+    # inconclusive; server errors at a rate the service serves are a finding (exit 1 under
+    # --required-rps), a note says so
+    shed = lambda rate: replace(r := _noisy(rate), error_rate=r.throttled_rate,  # noqa: E731
+                                shed_rate=r.throttled_rate, throttled_rate=0.0)  # fmt: skip
+    found = find_limit(shed, start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01)
+    assert found.inconclusive is None and found.bound == "exact", found.notes
+    assert "server errors at a rate the service serves" in " ".join(found.notes), found.notes
+    assert "server errors" not in _notes(_noisy)
 
 
 def test_a_search_says_when_its_plateau_may_be_a_concurrency_limit() -> None:
@@ -320,12 +336,23 @@ def test_each_gate_is_measured_or_inconclusive_with_why(
     assert found.elapsed_s <= 300 and len(found.steps) <= 16
 
 
+def _gate(kind: str, **design: float) -> Any:
+    """``gate_app(kind)``; ``KIND-503``: that gate refusing with a bare HTTP 503 instead."""
+    gate = gate_app(kind.removesuffix("-503"), **design)
+    if kind.endswith("-503"):
+        gate.style = "503"
+    return gate
+
+
 @pytest.mark.parametrize(
     ("kind", "operation", "required", "status"),
     [
         ("slow-recovery", "match", None, "inconclusive"),
         ("slow-recovery", "match", 30.0, "fail"),  # its 24/s bounds the limit from above
         ("concurrency", "jd", 15.0, "inconclusive"),  # 13/s, up to 20/s: 15/s is open
+        # session 19 (limitfix): before, each was inconclusive (exit 0)
+        ("concurrency", "jd", 1000.0, "fail"),  # above the 20/s that failed
+        ("noisy-503", "match", 15.0, "fail"),  # 5 % shed at any rate: server errors, no limit
     ],
 )
 def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
@@ -336,9 +363,12 @@ def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
     find-limit`` passed ``slow-recovery`` with "limit: 5/s"; now the suite is inconclusive, says
     why and what would decide it. A ``--required-rps`` the evidence decides still judges:
     ``concurrency``'s 13/s plateau under a required 15/s was a qps_limit finding, though its
-    limit lies up to the 20/s that failed."""
+    limit lies up to the 20/s that failed. Before session 19's fix, a required 1000/s there was
+    inconclusive too (the failed 20/s bounds the limit from above), and random HTTP 503s (the
+    emulator's ``--fault http503:0.05``) made a required 15/s inconclusive ("refusals do not
+    follow the rate") where a shed step at a rate another step served is a server error."""
     with virtual_time(monkeypatch) as clock:
-        gate = gate_app(kind, limit=LIMIT)
+        gate = _gate(kind, limit=LIMIT, **({"noise": 0.05} if kind.startswith("noisy") else {}))
         monkeypatch.setattr(load_suite, "time", clock)
         monkeypatch.setattr(
             load_suite,
@@ -354,3 +384,35 @@ def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
     assert (suite.reason or "").startswith((PENALISED, IN_FLIGHT)) and not suite.findings
     assert "load run --rate" in (suite.testable_when or "")
     assert json.loads((tmp_path / "limit.json").read_text())["inconclusive"] == suite.reason
+
+
+@pytest.mark.parametrize(("kind", "operation"), [("concurrency", "jd"), ("noisy", "match"),
+                                                 ("lockout", "match")])  # fmt: skip
+def test_a_rate_that_failed_from_rest_bounds_an_unnamed_limit_from_above(
+    kind: str, operation: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before, ``meets_minimum`` never said False for a possible concurrency limit (13/s, up to
+    the 20/s that failed) or refusals at any rate: a minimum of 1000/s was inconclusive, in the
+    suite and in the gate alike (they pass only the search's text). A minimum at or above a rate
+    that failed from rest (no refusal, or the penalty waited out, before it) is not met; one
+    between the number and that rate stays open."""
+    from harness.gate._judge import qps_limit_criterion
+
+    with virtual_time(monkeypatch) as clock:
+        found = find_limit(virtual_measure(gate_app(kind, limit=LIMIT), clock,
+                                           scope=SCOPES[operation]), start_rate=10, max_rate=80,
+                           slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    limit, unsure = found.limit_rps, found.inconclusive
+    assert limit is not None and unsure is not None, found.table()
+    assert meets_minimum(limit, 1000.0, unsure) is False, unsure
+    failed = found.failed_rps
+    assert failed in [s.rate for s in found.steps if not s.good] and limit < failed
+    assert f"a step at {failed:.6g}/s failed" in unsure and found.to_dict()["failed_rps"]
+    for minimum in (failed, 1000.0):
+        assert meets_minimum(limit, minimum, unsure) is False, (minimum, unsure)
+        criterion = qps_limit_criterion(minimum, limit, "exact", found.stopped_by, unsure=unsure)
+        assert not criterion.passed and not criterion.inconclusive, criterion
+    if kind == "concurrency":  # 13/s, up to 20/s: between them is open
+        assert meets_minimum(limit, (limit + failed) / 2, unsure) is None
+        assert meets_minimum(limit, limit, unsure) is True
