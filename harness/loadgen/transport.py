@@ -216,7 +216,7 @@ class Transport:
             except HeadTooLarge:
                 self.heads_too_large += 1
                 raise
-            except HTTPParseError as exc:
+            except HeadMalformed as exc:
                 self.head_refused = str(exc)  # masked and cut by _Response
                 raise
             try:
@@ -300,6 +300,12 @@ class FramingTooLarge(HTTPParseError):
         super().__init__(framing_too_large())
 
 
+class HeadMalformed(HTTPParseError):
+    """An answer head the sender's parser refuses (a Content-Length of "+5", ...): the target
+    answered, in malformed HTTP; a connection closed with nothing said is geventhttpclient's own
+    error, an unreachable target's."""
+
+
 class HeadTooLarge(HTTPParseError):
     """An answer head past :data:`MAX_HEAD_BYTES`: no answer, as for the sender, and named so
     (counted by :class:`Transport`: a run of nothing else is not an unreachable target)."""
@@ -363,7 +369,7 @@ class _Response(HTTPSocketPoolResponse):
             if str(exc) == head_too_large():
                 raise HeadTooLarge() from None
             # masked whole, then cut: h11 quotes the header line, a credential echoed in it too
-            raise HTTPParseError(f"{redact_text(str(exc)):.120}") from None
+            raise HeadMalformed(f"{redact_text(str(exc)):.120}") from None
         if answer is None:
             if not data:
                 self._head_read = True  # closed mid-head: the parser says so
