@@ -30,12 +30,17 @@ FRAMING = (
     "jd-charged-on-answer",
     "envelope-aliases",  # round 7: the other API's envelope names as extra fields
     "jd-success-1000",  # E-002: gateway success as the table spells it
+    "trace-per-livecode",  # round 8, E-068: a LIP comparison answers its liveCode's traceNo
 )
 
 
 # the one API a variant differs in, where it differs in one (the schema's freedoms the variants
 # livecode-8, match-nulls and jd-nulls serve: tests/contract/test_schema_rules.py)
-API = {"jd-charged-on-answer": "jd", "jd-success-1000": "jd"}
+API = {
+    "jd-charged-on-answer": "jd",
+    "jd-success-1000": "jd",
+    "trace-per-livecode": "match",
+}
 
 
 @pytest.mark.parametrize("name", FRAMING)
