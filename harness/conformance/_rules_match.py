@@ -189,7 +189,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     success = result["success"] == "true"
     threshold = ctx.contract.success_threshold(ctx.operation)
     score = parse_score(result.get("score"))
-    if ctx.operation == "matchIdno" and success and result.get("score") is None:
+    if ctx.operation == "matchIdno" and success and result.get("score") in (None, ""):
         raise Violation(
             "Received: success='true' without a score\n"
             "Expected: a score when verification passes (score: 验证通过时返回)",
@@ -236,8 +236,8 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
             f"Received: success={success!r} ({type(success).__name__})\n"
             "Expected: the string 'true' or 'false' (E-007)"
         )
-    score = result.get("score")
-    if score is not None and not (isinstance(score, str) and _DECIMAL.fullmatch(score)):
+    score = result.get("score")  # null or "": not returned (否, 验证通过时返回; E-070)
+    if score not in (None, "") and not (isinstance(score, str) and _DECIMAL.fullmatch(score)):
         raise Violation(
             f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
             "(E-007)"

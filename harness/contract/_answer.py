@@ -133,7 +133,8 @@ class Answer(NamedTuple):
         body = self.body if isinstance(self.body, dict) else {}
         holder = body.get("data") if self.api == "match" else body
         result = holder.get("result") if isinstance(holder, dict) else None
-        return result.get("score") if isinstance(result, dict) else None
+        score = result.get("score") if isinstance(result, dict) else None
+        return None if score == "" and self.api == "match" else score  # "": not returned, E-070
 
     @property
     def throttled(self) -> bool:

@@ -31,6 +31,8 @@ FRAMING = (
     "envelope-aliases",  # round 7: the other API's envelope names as extra fields
     "jd-success-1000",  # E-002: gateway success as the table spells it
     "trace-per-livecode",  # round 8, E-068: a LIP comparison answers its liveCode's traceNo
+    "idno-score-empty",  # round 8, E-070: /idno's score "" when not passed
+    "jd-gateway-result-empty",  # round 8, E-070: a JD gateway error with "result": {}
 )
 
 
@@ -40,6 +42,8 @@ API = {
     "jd-charged-on-answer": "jd",
     "jd-success-1000": "jd",
     "trace-per-livecode": "match",
+    "idno-score-empty": "match",
+    "jd-gateway-result-empty": "jd",
 }
 
 

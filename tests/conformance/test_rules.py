@@ -1071,3 +1071,23 @@ def test_an_integral_num_errcode_is_its_integer(contract, errcode, code, fails):
             judge(contract, "FH-M01", "match", "match", body, {}, Facts())
     else:
         judge(contract, "FH-M01", "match", "match", body, {}, Facts())
+
+
+def test_an_empty_value_is_a_part_not_returned(contract):
+    """E-070: /idno's score "" when not passed (验证通过时返回; a Java bean's default) and a JD
+    gateway error's `"result": {}` are parts not returned, as null; FH-M03 and FH-H05 filed high
+    findings on each (round-8 legit variants idno-score-empty, jd-gateway-result-empty)."""
+    idno = match({"success": "false", "score": ""})
+    for rule_id in ("FH-M03", "FH-M02", "FH-H05"):
+        judge(contract, rule_id, "match", "matchIdno", idno, {}, Facts(), ReadingLog())
+    assert not answer(contract, "match", 200, idno).answer.score_sent
+    refused = {"code": "10047", "charge": False, "msg": "sign签名无效", "result": {}}
+    judge(contract, "FH-H05", "jd", "faceCompareNew", refused, {}, Facts(), ReadingLog())
+    # still findings: /idno "true" with "" (验证通过时返回), a gateway success whose result is {}
+    true_empty = match({"success": "true", "score": ""})
+    with pytest.raises(CheckFailed):
+        judge(contract, "FH-M02", "match", "matchIdno", true_empty, {}, Facts(), ReadingLog())
+    with pytest.raises(CheckFailed):
+        judge(
+            contract, "FH-H05", "jd", "faceCompareNew", {"code": "10000", "result": {}}, {}, Facts()
+        )
