@@ -435,6 +435,31 @@ def test_a_json_answer_not_in_utf8_is_a_convention_finding_and_still_read(contra
         entry.fn(ctx, answer(contract, "match", 200, raw), case)  # UTF-8, or not JSON: FH-H05's
 
 
+def test_a_json_answer_in_the_charset_it_declares_is_read_and_listed(contract):
+    """E-071 (round-8 legit variant gbk-declared): an internal service answering GBK, as its
+    Content-Type declares, was not JSON to any suite (conform: 11 high findings, fuzz: medium
+    schema findings); it is read as it declares, and FH-H09 lists it, low. Undeclared, or
+    declared wrongly, it is still not JSON (FH-H05's finding)."""
+    body = {"errcode": 40002, "errmsg": "授权token无效或已过期"}
+    raw = json.dumps(body, ensure_ascii=False).encode("gbk")
+    ctx = RuleContext(contract=contract, api="match", operation="match")
+    case = sent("match", "match", {})
+    for ctype in ("application/json;charset=GBK", 'application/json; Charset="gb2312"'):
+        read = Exchange.read(contract, "match", 200, {"Content-Type": ctype}, raw)
+        assert read.answer is not None and read.answer.code == "40002", ctype
+        response = httpx.Response(200, content=raw, headers={"content-type": ctype})
+        RULES.get("FH-H05").fn(ctx, response, case)
+        with pytest.raises(CheckFailed) as failed:
+            RULES.get("FH-H09").fn(ctx, response, case)
+        assert "a JSON body in GB" in str(failed.value), str(failed.value)
+    for ctype in ("application/json", "application/json;charset=utf-8", "text/json;charset=nope"):
+        assert Exchange.read(contract, "match", 200, {"content-type": ctype}, raw).body is None
+        with pytest.raises(CheckFailed):
+            RULES.get("FH-H05").fn(
+                ctx, httpx.Response(200, content=raw, headers={"content-type": ctype}), case
+            )
+
+
 @pytest.mark.parametrize(
     ("api", "body"),
     [("jd", {"code": "10043", "msg": "超过QPS限制"}), ("match", {"errcode": 42900, "errmsg": "x"})],
