@@ -76,11 +76,11 @@ class RunTracker:
         query: dict[str, Any],
         spent: bool = False,
         serial: Any = None,
-        live_code: Any = None,
+        live_code: tuple[Any, bool] = (None, False),
     ) -> Facts:
         """Record one answered request; its facts as of now, kept by case id (``spent``: the sender
-        spent the budget already; ``serial``, ``live_code``: the serialNo and the liveCode the
-        request sent)."""
+        spent the budget already; ``serial``, ``live_code``: the serialNo the request sent, and
+        its liveCode with whether it is a LIP comparison, :func:`lip_of`)."""
         read = answer.answer if answer.answer and answer.answer.judged else None
         read = read or Answer(api, answer.status)
         with self._lock:
@@ -88,7 +88,7 @@ class RunTracker:
             facts = (
                 self._facts_jd(query, read, serial)
                 if api == "jd"
-                else self._traces.facts(operation, read, live_code)
+                else self._traces.facts(operation, read, *live_code)
             )
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
@@ -168,7 +168,9 @@ class TraceHistory:
         self.traces: set[str] = set()
         self.issued: dict[str, str] = {}
 
-    def facts(self, operation: str, answer: Answer, live_code: Any = None) -> Facts:
+    def facts(
+        self, operation: str, answer: Answer, live_code: Any = None, lip: bool = True
+    ) -> Facts:
         """``trace_seen`` when the answer's traceNo was given earlier; for a comparison that sent
         an issued ``live_code``, ``trace_of_livecode``: whether it got the traceNo validateData
         gave with the code (True: one business, E-068's other reading). An async result repeats
@@ -187,16 +189,18 @@ class TraceHistory:
             return Facts(trace_seen=before)
         if trace == issued:
             return Facts(trace_of_livecode=True)
-        return Facts(trace_seen=before, trace_of_livecode=False)
+        # only a LIP video's code ties it to the business (E-008): a photo's tells nothing
+        return Facts(trace_seen=before, trace_of_livecode=False if lip else None)
 
 
-def lip_live_code(body: Any) -> Any:
-    """The liveCode a LIP comparison sent (E-068: the only comparison a code ties to the
-    validateData business that issued it; a photo or SILENT video ignores a code, E-008)."""
-    face = body.get("faceData") if isinstance(body, dict) else None
-    if isinstance(face, dict) and face.get("type") == "video" and face.get("videoType") == "LIP":
-        return body.get("liveCode")
-    return None
+def lip_of(body: Any) -> tuple[Any, bool]:
+    """The liveCode a comparison sent, and whether its faceData is a LIP video (E-068: a LIP
+    comparison that answers its own traceNo follows the default; a photo ignores a code, E-008)."""
+    if not isinstance(body, dict):
+        return None, False
+    face = body.get("faceData")
+    lip = isinstance(face, dict) and face.get("type") == "video" and face.get("videoType") == "LIP"
+    return body.get("liveCode"), lip
 
 
 def _issued_code(answer: Answer) -> str | None:

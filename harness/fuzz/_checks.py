@@ -19,7 +19,7 @@ from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
-from harness.conformance._tracker import lip_live_code, serial_named
+from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
@@ -307,7 +307,7 @@ class Run:
         """What every answer must satisfy, whatever the property (and the answer to an invalid
         ``case``: its refusal rules)."""
         traced = (
-            self.client.trace_nos.facts(request.operation, found, lip_live_code(request.json))
+            self.client.trace_nos.facts(request.operation, found, *lip_of(request.json))
             if found is not None
             else Facts()
         )

@@ -103,7 +103,12 @@ def _observe(tracker, api, op, body, case_id, query=None, status=200, live_code=
     content = json.dumps(body).encode()
     answer = Exchange.read(load_contract(), api, status, {}, content)
     return tracker.observe(
-        answer, api=api, operation=op, case_id=case_id, query=query or {}, live_code=live_code
+        answer,
+        api=api,
+        operation=op,
+        case_id=case_id,
+        query=query or {},
+        live_code=(live_code, live_code is not None),
     )
 
 
