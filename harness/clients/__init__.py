@@ -18,6 +18,7 @@ from ._build import compare_body as compare_body
 from ._build import idno_body as idno_body
 from ._build import load_payload as load_payload
 from ._build import match_body as match_body
+from ._build import new_serial as new_serial
 from ._deadline import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from ._deadline import MAX_ANSWER_BYTES as MAX_ANSWER_BYTES
 from ._deadline import MAX_HEAD_BYTES as MAX_HEAD_BYTES

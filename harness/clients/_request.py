@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any
 
-from harness.contract import Answer, Contract, parse_json, read_answer
+from harness.contract import Answer, Contract, declared_charset, parse_json, read_answer
 from harness.redact import redacted_excerpt
 
 from ._auth import VALID, Auth
@@ -164,7 +164,8 @@ class Exchange:
         content: bytes,
         elapsed_s: float = 0.0,
     ) -> Exchange:
-        body = parse_json(content)
+        said = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+        body = parse_json(content, declared_charset(said))
         return cls(
             status=status,
             content_type=headers.get("content-type", ""),

@@ -1016,14 +1016,20 @@ def lip_needs_livecode(p: ProbeContext) -> None:
 
 @probe("FH-L07", "livecode-single-use", api="match", operations=("match",), reading="E-042")
 def livecode_single_use(p: ProbeContext) -> Any:
-    """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042)."""
-    answer = p.send(p.canonical("liveCode"))
-    a = answer.answer
-    # errcode 0 as Python compares it: a JSON 0, 0.0 or false, not "0" (the answer rules judge it)
-    issued = a is not None and enveloped(a) and (zero(a) and a.typed or a.code in _ZEROS)
-    code = live_code_of(answer) if issued else None
-    if code is None:
-        return  # no code issued: other rules report why
+    """A fresh liveCode is accepted; whether it is refused the second time is a reading (E-042).
+
+    Two codes are asked and the second used: a LIP comparison may answer its code's traceNo
+    (E-068), and FH-M05 tells that from a traceNo numbered per operation or per second only when
+    the code used is not the first of the run's validateData answers."""
+    code = None
+    for _ in range(2):
+        answer = p.send(p.canonical("liveCode"))
+        a = answer.answer
+        # errcode 0 as Python compares it: a JSON 0, 0.0 or false, not "0" (the rules judge it)
+        issued = a is not None and enveloped(a) and (zero(a) and a.typed or a.code in _ZEROS)
+        code = live_code_of(answer) if issued else None
+        if code is None:
+            return  # no code issued: other rules report why
     request = _lip(p, code)
     a = p.ask(request)
     if refused_for_live_code(a):

@@ -28,6 +28,9 @@ class Facts:
     """History of the run as of one call (filled by ``RunTracker.observe``)."""
 
     trace_seen: bool = False  # this traceNo was answered before in the run
+    # a comparison that sent a liveCode validateData issued: whether it got the traceNo given with
+    # the code (E-068's other reading), None when it sent none
+    trace_of_livecode: bool | None = None
     remain_before: int | None = None  # remainTimes of the previous counted call, same appkey
     similarity_conflict: tuple[float, int] | None = None  # an earlier (score, similarity) against
     operating_threshold: float | None = None  # JD operating threshold learnt from msg so far

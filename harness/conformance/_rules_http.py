@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.clients import Exchange
-from harness.contract import Answer, parse_json, read_answer, strict_json
+from harness.contract import Answer, declared_charset, parse_json, read_answer, strict_json
 
 from ._failures import CheckFailed, Level
 from ._registry import Basis, RuleContext, Violation, observe_reading, observed, rule
@@ -84,7 +84,8 @@ def content_type_json(ctx: RuleContext, response: Any, case: Any) -> None:
     "mark added (RFC 8259 8.1)",
 )
 def json_utf8(ctx: RuleContext, response: Any, case: Any) -> None:
-    """A JSON answer in UTF-16 or UTF-32, or after a byte order mark, is still read as JSON by
+    """A JSON answer in UTF-16 or UTF-32, after a byte order mark, or in the charset its
+    Content-Type declares (GBK: E-071) is still read as JSON by
     every suite (neither document names the answer's encoding: no seed rule, no false red); it
     is listed here, so a client that reads only UTF-8 knows why it failed where the harness did
     not."""
@@ -93,6 +94,12 @@ def json_utf8(ctx: RuleContext, response: Any, case: Any) -> None:
     if encoding != "utf-8" and parse_json(content) is not None:
         said = "UTF-8 after a byte order mark" if encoding == "utf-8-sig" else encoding.upper()
         raise Violation(f"Received: a JSON body in {said}\nExpected: UTF-8 without a BOM")
+    charset = declared_charset(_content_type(response))
+    if charset and parse_json(content) is None and parse_json(content, charset) is not None:
+        raise Violation(  # E-071: read as it declares, and listed here
+            f"Received: a JSON body in {charset.upper()}, as its Content-Type declares\n"
+            "Expected: UTF-8 without a BOM"
+        )
 
 
 def _content_type(response: Any) -> str:
@@ -121,7 +128,7 @@ def response_schema(ctx: RuleContext, response: Any, case: Any) -> None:
         return
     labelled = _read_as_json(_content_type(response))
     try:
-        body = strict_json(response.content)
+        body = strict_json(response.content, declared_charset(_content_type(response)))
         if not labelled:  # the label is FH-H03's; a JSON object, its API's rules'
             if isinstance(body, dict):
                 return

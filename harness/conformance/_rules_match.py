@@ -189,7 +189,7 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     success = result["success"] == "true"
     threshold = ctx.contract.success_threshold(ctx.operation)
     score = parse_score(result.get("score"))
-    if ctx.operation == "matchIdno" and success and result.get("score") is None:
+    if ctx.operation == "matchIdno" and success and result.get("score") in (None, ""):
         raise Violation(
             "Received: success='true' without a score\n"
             "Expected: a score when verification passes (score: 验证通过时返回)",
@@ -236,8 +236,8 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
             f"Received: success={success!r} ({type(success).__name__})\n"
             "Expected: the string 'true' or 'false' (E-007)"
         )
-    score = result.get("score")
-    if score is not None and not (isinstance(score, str) and _DECIMAL.fullmatch(score)):
+    score = result.get("score")  # null or "": not returned (否, 验证通过时返回; E-070)
+    if score not in (None, "") and not (isinstance(score, str) and _DECIMAL.fullmatch(score)):
         raise Violation(
             f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
             "(E-007)"
@@ -267,19 +267,29 @@ def score_in_range(ctx: RuleContext, response: Exchange, request: Request) -> No
     "traceno-unique",
     operations=("match", "matchIdno", "liveCode"),
     sends=2,
+    observes=("E-068",),
     quote="traceNo | String | 是 | 当前业务的唯一id",
 )
-def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """Every answered request has its own traceNo (当前业务的唯一id)."""
+def traceno_unique(ctx: RuleContext, response: Exchange, request: Request) -> Any:
+    """Every answered request has its own traceNo (当前业务的唯一id); a comparison that used a
+    liveCode may answer the traceNo validateData gave with it: one business (E-068)."""
     body = envelope(response) or {}
     data = body.get("data")
     if body.get("errcode") != 0 or not isinstance(data, dict):
-        return
+        return None
+    if ctx.facts.trace_of_livecode:
+        raise observed(
+            "E-068",
+            f"Received: traceNo {data.get('traceNo')!r}, the one validateData gave with the "
+            "liveCode this request sent\nDefault reading: a traceNo of its own for each request; "
+            "one traceNo for the liveCode's business (当前业务) follows the document as well",
+        )
     if ctx.facts.trace_seen:
         raise Violation(
             f"Received: traceNo {data.get('traceNo')!r}, already returned earlier in this run\n"
             "Expected: a traceNo unique to each request"
         )
+    return "E-068" if ctx.facts.trace_of_livecode is False else None
 
 
 @match_rule("FH-M06", "errcode-in-table", severity="low", reading="E-014")

@@ -33,7 +33,7 @@ from harness.pacing import BudgetExhausted
 from ._inject import PayloadInjector
 from ._payloads import PayloadPool
 from ._registry import Facts
-from ._tracker import RunTracker
+from ._tracker import RunTracker, lip_of
 from ._transport import NoAnswer, no_answer
 
 DEFAULT_TIMEOUT_S = 60.0  # conformance's request deadline when a run names none
@@ -197,6 +197,7 @@ class Session:
             case_id=case_id,
             query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
             serial=serial_of(request.json),
+            live_code=lip_of(request.json),
         )
 
     def observe(self, case: Any, response: Any) -> None:
@@ -210,6 +211,7 @@ class Session:
             case_id=case.id,
             query=dict(case.query or {}),
             serial=serial_of(case.body),
+            live_code=lip_of(case.body),
         )
 
 

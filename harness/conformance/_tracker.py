@@ -36,7 +36,7 @@ class RunTracker:
         self.time_hit = False
         self._lock = threading.Lock()
         self._facts: dict[str, Facts] = {}
-        self._traces: set[str] = set()
+        self._traces = TraceHistory()
         self._serials: dict[str, str] = {}  # FH-J16's history (serial_named)
         self._remain: dict[str, int] = {}
         self._seconds: dict[str, int] = {}  # the least remainSeconds (>= 0) seen, by appkey
@@ -76,9 +76,11 @@ class RunTracker:
         query: dict[str, Any],
         spent: bool = False,
         serial: Any = None,
+        live_code: tuple[Any, bool] = (None, False),
     ) -> Facts:
         """Record one answered request; its facts as of now, kept by case id (``spent``: the sender
-        spent the budget already; ``serial``: the serialNo the request sent)."""
+        spent the budget already; ``serial``, ``live_code``: the serialNo the request sent, and
+        its liveCode with whether it is a LIP comparison, :func:`lip_of`)."""
         read = answer.answer if answer.answer and answer.answer.judged else None
         read = read or Answer(api, answer.status)
         with self._lock:
@@ -86,7 +88,7 @@ class RunTracker:
             facts = (
                 self._facts_jd(query, read, serial)
                 if api == "jd"
-                else Facts(trace_seen=trace_seen(self._traces, operation, read))
+                else self._traces.facts(operation, read, *live_code)
             )
             if len(self._facts) >= _MAX_FACTS:
                 self._facts.pop(next(iter(self._facts)))
@@ -158,16 +160,54 @@ class RunTracker:
         return conflict
 
 
-def trace_seen(seen: set[str], operation: str, answer: Answer) -> bool:
-    """FH-M05's history: whether an errcode-0 answer's traceNo was given earlier (in ``seen``); an
-    async result repeats the traceNo it was queued under (E-013)."""
-    trace = answer.trace_no
-    ok = answer.where == "status" or answer.where == "errcode" and answer.code == "0"
-    if operation == "asyncResult" or not ok or not trace:
-        return False
-    before = trace in seen
-    seen.add(trace)
-    return before
+class TraceHistory:
+    """FH-M05's history: each errcode-0 traceNo of the run, and the traceNo each liveCode was
+    issued under (validateData's answer)."""
+
+    def __init__(self) -> None:
+        self.traces: set[str] = set()
+        self.issued: dict[str, str] = {}
+
+    def facts(
+        self, operation: str, answer: Answer, live_code: Any = None, lip: bool = True
+    ) -> Facts:
+        """``trace_seen`` when the answer's traceNo was given earlier; for a comparison that sent
+        an issued ``live_code``, ``trace_of_livecode``: whether it got the traceNo validateData
+        gave with the code (True: one business, E-068's other reading). An async result repeats
+        the traceNo it was queued under (E-013)."""
+        trace = answer.trace_no
+        ok = answer.where == "status" or answer.where == "errcode" and answer.code == "0"
+        if operation == "asyncResult" or not ok or not trace:
+            return Facts()
+        before = trace in self.traces
+        self.traces.add(trace)
+        code = _issued_code(answer) if operation == "liveCode" else None
+        if code is not None and len(self.issued) < _MAX_FACTS:
+            self.issued[code] = trace
+        issued = self.issued.get(live_code) if isinstance(live_code, str) else None
+        if operation == "liveCode" or issued is None:
+            return Facts(trace_seen=before)
+        if trace == issued:
+            return Facts(trace_of_livecode=True)
+        # only a LIP video's code ties it to the business (E-008): a photo's tells nothing
+        return Facts(trace_seen=before, trace_of_livecode=False if lip else None)
+
+
+def lip_of(body: Any) -> tuple[Any, bool]:
+    """The liveCode a comparison sent, and whether its faceData is a LIP video (E-068: a LIP
+    comparison that answers its own traceNo follows the default; a photo ignores a code, E-008)."""
+    if not isinstance(body, dict):
+        return None, False
+    face = body.get("faceData")
+    lip = isinstance(face, dict) and face.get("type") == "video" and face.get("videoType") == "LIP"
+    return body.get("liveCode"), lip
+
+
+def _issued_code(answer: Answer) -> str | None:
+    data = answer.body.get("data") if isinstance(answer.body, dict) else None
+    result = data.get("result") if isinstance(data, dict) else None
+    code = result.get("code") if isinstance(result, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def serial_named(seen: dict[str, str], sent: Any, answered: Any) -> str | None:

@@ -1,6 +1,7 @@
 """The contract: the two documents as specs, codes and errata, read in this one place."""
 
 from ._answer import Answer as Answer
+from ._answer import declared_charset as declared_charset
 from ._answer import no_answer_key as no_answer_key
 from ._answer import no_answer_kind as no_answer_kind
 from ._answer import num_code as num_code

@@ -133,7 +133,8 @@ class Answer(NamedTuple):
         body = self.body if isinstance(self.body, dict) else {}
         holder = body.get("data") if self.api == "match" else body
         result = holder.get("result") if isinstance(holder, dict) else None
-        return result.get("score") if isinstance(result, dict) else None
+        score = result.get("score") if isinstance(result, dict) else None
+        return None if score == "" and self.api == "match" else score  # "": not returned, E-070
 
     @property
     def throttled(self) -> bool:
@@ -174,25 +175,49 @@ def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> 
     return Answer(api, status, body)
 
 
-def parse_json(raw: bytes | bytearray | str) -> Any:
+def parse_json(raw: bytes | bytearray | str, charset: str | None = None) -> Any:
     """An answer's JSON value, or None when it is not JSON (:func:`strict_json`)."""
     try:
-        return strict_json(raw)
+        return strict_json(raw, charset)
     except (ValueError, RecursionError):  # nested past the stack: not read
         return None
 
 
-def strict_json(raw: bytes | bytearray | str) -> Any:
+def strict_json(raw: bytes | bytearray | str, charset: str | None = None) -> Any:
     """orjson first (load reads every answer), then the standard library (integers past 64 bits,
-    UTF-16, a number past a double's range as ``inf``). ``NaN``, ``Infinity`` and ``-Infinity``
-    are not JSON (RFC 8259), though Python's parser takes them: a body with them is not read, so
-    every suite sees it alike and records the text sent. Raises ``ValueError`` (a
-    ``UnicodeDecodeError`` too) or ``RecursionError``."""
+    UTF-16, a number past a double's range as ``inf``), then, for bytes that are none of these,
+    the ``charset`` the answer's Content-Type declares (:func:`declared_charset`, E-071).
+    ``NaN``, ``Infinity`` and ``-Infinity`` are not JSON (RFC 8259), though Python's parser takes
+    them: a body with them is not read, so every suite sees it alike and records the text sent.
+    Raises ``ValueError`` (a ``UnicodeDecodeError`` too) or ``RecursionError``."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:
         pass
-    return json.loads(raw, parse_constant=_not_json)
+    try:
+        return json.loads(raw, parse_constant=_not_json)
+    except UnicodeDecodeError:
+        if charset is None or isinstance(raw, str):
+            raise
+    return json.loads(bytes(raw).decode(charset), parse_constant=_not_json)
+
+
+_CHARSET = re.compile(r""";\s*charset\s*=\s*"?([A-Za-z0-9._:-]+)"?""", re.IGNORECASE)
+
+
+def declared_charset(content_type: str) -> str | None:
+    """The charset an answer's Content-Type declares (RFC 9110 8.3.2), when it is one Python
+    decodes other than UTF-8: neither document names the answer's encoding, and RFC 8259 8.1 asks
+    for UTF-8 only outside a closed ecosystem, so an internal service answering GBK as it declares
+    is read so (E-071; FH-H09 lists it)."""
+    import codecs
+
+    found = _CHARSET.search(content_type or "")
+    try:
+        name = codecs.lookup(found.group(1)).name if found else None
+    except LookupError:
+        return None
+    return None if name in (None, "utf-8") else name
 
 
 def _not_json(token: str) -> Any:

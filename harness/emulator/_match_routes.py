@@ -75,11 +75,14 @@ def _operation(operation: str, work: Any) -> Any:
 
 async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     check(emu.contract, "match", "LiveCodeRequest", body, emu.settings.lenient)
-    code = emu.state.issue_live_code(emu.settings.livecode_ttl_s)
+    trace = emu.state.trace_no()
+    code = emu.state.issue_live_code(emu.settings.livecode_ttl_s, trace)
     if code is None:
         live = emu.state.max_live_codes
         raise Answer(emu.match_busy, f"{live} liveCodes are live; try again when some expire")
-    return _success(emu, {"code": code})
+    return _success(
+        emu, {"code": code}, trace_no=None if emu.broken("duplicate-traceno") else trace
+    )
 
 
 async def _async_result(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
@@ -126,16 +129,22 @@ def _check(emu: Emulator, schema: str, body: dict[str, Any]) -> None:
                 )
 
 
-def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> None:
+def _redeem_live_code(emu: Emulator, body: dict[str, Any]) -> str | None:
+    """Redeem a LIP video's liveCode; the traceNo to answer with under E-068's other reading
+    (the business the code was issued for), else None (a fresh one)."""
     face = body["faceData"]
     if face.get("type") != "video" or face.get("videoType") != "LIP":
-        return
+        return None
+    code = str(body.get("liveCode", ""))
     outcome = emu.state.redeem_live_code(
-        str(body.get("liveCode", "")),
+        code,
         consume=not emu.broken("livecode-reusable") and "E-042" not in emu.settings.alternatives,
     )
     if outcome != "ok" and not (emu.broken("lip-without-livecode") and "liveCode" not in body):
         raise emu.refuse("match", "livecode_" + outcome, "liveCode " + outcome)
+    if outcome == "ok" and "E-068" in emu.settings.alternatives:
+        return emu.state.live_code_trace(code) or None
+    return None
 
 
 async def _source_bytes(emu: Emulator, part: dict[str, Any], what: str) -> bytes:
@@ -173,12 +182,15 @@ async def _compare(
     return result
 
 
-async def _run_or_queue(emu: Emulator, body: dict[str, Any], compute: Any) -> dict[str, Any]:
+async def _run_or_queue(
+    emu: Emulator, body: dict[str, Any], compute: Any, trace: str | None = None
+) -> dict[str, Any]:
     """Synchronous answer, or (async=true) PROCESSING now and the result later (ERRATA E-013;
-    the alternative reading, E-013 answered-synchronously, answers it like a synchronous one)."""
+    the alternative reading, E-013 answered-synchronously, answers it like a synchronous one);
+    ``trace``: the traceNo to answer with (E-068), else a fresh one."""
     if not body.get("async") or "E-013" in emu.settings.alternatives:
-        return _success(emu, await _deferrable(emu, compute))
-    trace = emu.state.trace_no()
+        return _success(emu, await _deferrable(emu, compute), trace_no=trace)
+    trace = trace or emu.state.trace_no()
     job = emu.state.add_job(trace, emu.settings.async_ttl_s)
     if job is None:
         pending = emu.state.max_pending_jobs
@@ -208,13 +220,13 @@ async def _deferrable(emu: Emulator, compute: Any) -> dict[str, Any]:
 
 async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "MatchRequest", body)
-    _redeem_live_code(emu, body)
+    trace = _redeem_live_code(emu, body)
 
     async def compute() -> dict[str, Any]:
         reference = await _source_bytes(emu, body["image"], "image")
         return await _compare(emu, "match", reference, "image", body["faceData"])
 
-    return await _run_or_queue(emu, body, compute)
+    return await _run_or_queue(emu, body, compute, trace)
 
 
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
@@ -228,13 +240,13 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     if identity.name != body["name"]:
         raise emu.refuse("match", "name_mismatch", "name does not match the registry")
     alt.check_idno_live_code(emu, body)
-    _redeem_live_code(emu, body)
+    trace = _redeem_live_code(emu, body)
 
     async def compute() -> dict[str, Any]:
         photo = emu.registry_photo(identity)
         return await _compare(emu, "matchIdno", photo, "registry photo", body["faceData"])
 
-    return await _run_or_queue(emu, body, compute)
+    return await _run_or_queue(emu, body, compute, trace)
 
 
 HANDLERS = {

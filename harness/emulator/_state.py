@@ -47,6 +47,7 @@ def live_code_widths(pattern: str) -> tuple[int, ...]:
 class LiveCode:
     expires_at: float
     used: bool = False
+    trace: str = ""  # the traceNo validateData gave with it (E-068's other reading answers it)
 
 
 @dataclass
@@ -99,7 +100,7 @@ class State:
             bucket[:2] = (tokens - 1.0 if tokens >= 1.0 else tokens), now
             return tokens >= 1.0
 
-    def issue_live_code(self, ttl_s: float) -> str | None:
+    def issue_live_code(self, ttl_s: float, trace: str = "") -> str | None:
         """A fresh code, or None when ``max_live_codes`` are live (the caller answers busy)."""
         with self.lock:
             now = self.clock()
@@ -114,10 +115,16 @@ class State:
                     code = f"{self.rng.randrange(space):0{width}d}"
                     if code not in self._live:
                         self._retired.pop(code, None)
-                        self._live[code] = LiveCode(now + ttl_s)
+                        self._live[code] = LiveCode(now + ttl_s, trace=trace)
                         self._live_by_width[width] += 1
                         return code
             return None
+
+    def live_code_trace(self, code: str) -> str:
+        """The traceNo ``code`` was issued under ("" when unknown)."""
+        with self.lock:
+            entry = self._live.get(code) or self._retired.get(code)
+            return entry.trace if entry is not None else ""
 
     def redeem_live_code(self, code: str, *, consume: bool = True) -> str:
         """'ok', 'unknown', 'expired' or 'used'. Expired codes are kept a while to say so."""

@@ -19,7 +19,7 @@ from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
-from harness.conformance._tracker import serial_named, trace_seen
+from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
@@ -306,7 +306,11 @@ class Run:
     ) -> list[Problem]:
         """What every answer must satisfy, whatever the property (and the answer to an invalid
         ``case``: its refusal rules)."""
-        seen = found is not None and trace_seen(self.client.trace_nos, request.operation, found)
+        traced = (
+            self.client.trace_nos.facts(request.operation, found, *lip_of(request.json))
+            if found is not None
+            else Facts()
+        )
         other = None
         if found is not None and found.where == "business" and isinstance(request.json, dict):
             sent = request.json.get("serialNo")
@@ -317,7 +321,7 @@ class Run:
             exchange,
             request_valid=request_valid,
             readings=self.readings,
-            facts=Facts(trace_seen=seen, serial_of_other=other),
+            facts=replace(traced, serial_of_other=other),
             case=case,
             strict=strict,
         )

@@ -24,6 +24,7 @@ from harness.clients import (
     live_code_of,
     reused_sign,
 )
+from harness.conformance._tracker import TraceHistory
 from harness.contract import no_answer_key
 from harness.findings import fresh_serial
 
@@ -42,7 +43,7 @@ class FuzzClient(Sender):
         super().__init__(base_url, **kw)
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
-        self.trace_nos: set[str] = set()  # every traceNo answered in this run (FH-M05's history)
+        self.trace_nos = TraceHistory()  # every traceNo answered in this run (FH-M05's history)
         self.serials: dict[str, str] = {}  # JD serialNos sent and answered (FH-J16's history)
 
     @classmethod

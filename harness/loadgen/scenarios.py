@@ -10,7 +10,6 @@ import itertools
 import json
 import os
 import random
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,7 +150,7 @@ PAIRINGS: tuple[str, ...] = ("same", "genuine", "impostor")
 DEFAULT_WEIGHTS = "match=4,matchIdno=2,liveCode=1,faceCompareNew=3"
 ENV_ID_NUM = "FACEHARNESS_ID_NUM"
 ENV_ID_NAME = "FACEHARNESS_ID_NAME"
-_SERIAL_SLOT = "fh-" + "0" * 32  # same length as the fresh serials spliced in per request
+_SERIAL_SLOT = "fh-" + "0" * 31  # as long as the fresh serials spliced in (new_serial)
 _SERIAL_SLOT_BYTES = _SERIAL_SLOT.encode()
 _JSON = "application/json"
 MAX_BODIES = 256  # built request bodies kept per scenario (each up to ~0.8 MB)
@@ -414,11 +413,11 @@ class Scenario:
         return self._unsigned("liveCode", b"{}")
 
     def _jd_compare(self) -> PreparedRequest:
-        from harness.clients import jd_auth_params
+        from harness.clients import jd_auth_params, new_serial
 
         base = self.pool.pick(self.rng, self.sizes)
         template = self._jd_body(base, self._pair(base))
-        body = template.replace(_SERIAL_SLOT_BYTES, f"fh-{uuid.uuid4().hex}".encode(), 1)
+        body = template.replace(_SERIAL_SLOT_BYTES, new_serial().encode(), 1)
         appkey, secret = self._jd
         return PreparedRequest(
             "faceCompareNew", "POST", self._paths["faceCompareNew"],

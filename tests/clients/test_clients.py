@@ -23,6 +23,7 @@ from harness.clients import (
     load_credentials,
     load_payload,
     match_body,
+    new_serial,
 )
 from harness.emulator import EmulatorServer
 from harness.errors import ConfigError, InputError
@@ -107,6 +108,13 @@ def test_jd_client_signs_every_request_freshly(capture, contract):
     arr = body["compareImageItem"]["imgArr"]
     assert min(arr) >= -128 and max(arr) <= 127 and bytes(v & 0xFF for v in arr) == SAME_A
     assert "imgBase64" in seen[0]["json"]["collectionImageItems"][0]
+    # 随机唯一, and no longer than the document's example (34): a service whose column is that
+    # long refused `call jd`'s 35 characters (legit variant jd-serial-34); load splices the same
+    serials = {seen[0]["json"]["serialNo"], body["serialNo"]}
+    assert len(serials) == 2 and {len(s) for s in serials} == {34}, serials
+    from harness.loadgen.scenarios import _SERIAL_SLOT
+
+    assert len(_SERIAL_SLOT) == len(new_serial()) == 34
 
 
 @pytest.mark.parametrize(

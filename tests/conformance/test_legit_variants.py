@@ -30,12 +30,21 @@ FRAMING = (
     "jd-charged-on-answer",
     "envelope-aliases",  # round 7: the other API's envelope names as extra fields
     "jd-success-1000",  # E-002: gateway success as the table spells it
+    "trace-per-livecode",  # round 8, E-068: a LIP comparison answers its liveCode's traceNo
+    "idno-score-empty",  # round 8, E-070: /idno's score "" when not passed
+    "jd-gateway-result-empty",  # round 8, E-070: a JD gateway error with "result": {}
 )
 
 
 # the one API a variant differs in, where it differs in one (the schema's freedoms the variants
 # livecode-8, match-nulls and jd-nulls serve: tests/contract/test_schema_rules.py)
-API = {"jd-charged-on-answer": "jd", "jd-success-1000": "jd"}
+API = {
+    "jd-charged-on-answer": "jd",
+    "jd-success-1000": "jd",
+    "trace-per-livecode": "match",
+    "idno-score-empty": "match",
+    "jd-gateway-result-empty": "jd",
+}
 
 
 @pytest.mark.parametrize("name", FRAMING)
@@ -56,11 +65,16 @@ def test_a_service_the_documents_allow_gets_no_finding(contract, tmp_path, name)
     assert not counted, explain(result)
 
 
-def test_an_answer_without_content_type_is_only_a_convention_finding(contract, tmp_path):
+@pytest.mark.parametrize(
+    ("name", "rule_id"), [("no-content-type", "FH-H03"), ("gbk-declared", "FH-H09")]
+)
+def test_an_answer_only_a_convention_lists_passes(contract, tmp_path, name, rule_id):
     """Neither document names the answer's Content-Type (JD's header table is the request's):
     without one, FH-H03 lists the HTTP convention (low, not counted by default); schemathesis'
-    response_schema_conformance made it a counted medium finding on every operation."""
-    with serve_variant("no-content-type", contract) as url:
+    response_schema_conformance made it a counted medium finding on every operation. Nor its
+    charset (E-071): an internal service answering GBK as it declares is read so and FH-H09
+    lists it; it was not JSON to any suite (11 high findings)."""
+    with serve_variant(name, contract) as url:
         result = conform(
             url,
             tmp_path,
@@ -71,7 +85,7 @@ def test_an_answer_without_content_type_is_only_a_convention_finding(contract, t
             phases=("examples",),
             max_rps=0,
         )
-    assert result.findings and {f.rule_id for f in result.findings} == {"FH-H03"}, explain(result)
+    assert result.findings and {f.rule_id for f in result.findings} == {rule_id}, explain(result)
     assert {f.basis for f in result.findings} == {"convention"}
     assert result.status == "pass", explain(result)
 

@@ -445,6 +445,31 @@ def test_a_json_answer_not_in_utf8_is_a_convention_finding_and_still_read(contra
         entry.fn(ctx, answer(contract, "match", 200, raw), case)  # UTF-8, or not JSON: FH-H05's
 
 
+def test_a_json_answer_in_the_charset_it_declares_is_read_and_listed(contract):
+    """E-071 (round-8 legit variant gbk-declared): an internal service answering GBK, as its
+    Content-Type declares, was not JSON to any suite (conform: 11 high findings, fuzz: medium
+    schema findings); it is read as it declares, and FH-H09 lists it, low. Undeclared, or
+    declared wrongly, it is still not JSON (FH-H05's finding)."""
+    body = {"errcode": 40002, "errmsg": "授权token无效或已过期"}
+    raw = json.dumps(body, ensure_ascii=False).encode("gbk")
+    ctx = RuleContext(contract=contract, api="match", operation="match")
+    case = sent("match", "match", {})
+    for ctype in ("application/json;charset=GBK", 'application/json; Charset="gb2312"'):
+        read = Exchange.read(contract, "match", 200, {"Content-Type": ctype}, raw)
+        assert read.answer is not None and read.answer.code == "40002", ctype
+        response = httpx.Response(200, content=raw, headers={"content-type": ctype})
+        RULES.get("FH-H05").fn(ctx, response, case)
+        with pytest.raises(CheckFailed) as failed:
+            RULES.get("FH-H09").fn(ctx, response, case)
+        assert "a JSON body in GB" in str(failed.value), str(failed.value)
+    for ctype in ("application/json", "application/json;charset=utf-8", "text/json;charset=nope"):
+        assert Exchange.read(contract, "match", 200, {"content-type": ctype}, raw).body is None
+        with pytest.raises(CheckFailed):
+            RULES.get("FH-H05").fn(
+                ctx, httpx.Response(200, content=raw, headers={"content-type": ctype}), case
+            )
+
+
 @pytest.mark.parametrize(
     ("api", "body"),
     [("jd", {"code": "10043", "msg": "超过QPS限制"}), ("match", {"errcode": 42900, "errmsg": "x"})],
@@ -1081,3 +1106,23 @@ def test_an_integral_num_errcode_is_its_integer(contract, errcode, code, fails):
             judge(contract, "FH-M01", "match", "match", body, {}, Facts())
     else:
         judge(contract, "FH-M01", "match", "match", body, {}, Facts())
+
+
+def test_an_empty_value_is_a_part_not_returned(contract):
+    """E-070: /idno's score "" when not passed (验证通过时返回; a Java bean's default) and a JD
+    gateway error's `"result": {}` are parts not returned, as null; FH-M03 and FH-H05 filed high
+    findings on each (round-8 legit variants idno-score-empty, jd-gateway-result-empty)."""
+    idno = match({"success": "false", "score": ""})
+    for rule_id in ("FH-M03", "FH-M02", "FH-H05"):
+        judge(contract, rule_id, "match", "matchIdno", idno, {}, Facts(), ReadingLog())
+    assert not answer(contract, "match", 200, idno).answer.score_sent
+    refused = {"code": "10047", "charge": False, "msg": "sign签名无效", "result": {}}
+    judge(contract, "FH-H05", "jd", "faceCompareNew", refused, {}, Facts(), ReadingLog())
+    # still findings: /idno "true" with "" (验证通过时返回), a gateway success whose result is {}
+    true_empty = match({"success": "true", "score": ""})
+    with pytest.raises(CheckFailed):
+        judge(contract, "FH-M02", "match", "matchIdno", true_empty, {}, Facts(), ReadingLog())
+    with pytest.raises(CheckFailed):
+        judge(
+            contract, "FH-H05", "jd", "faceCompareNew", {"code": "10000", "result": {}}, {}, Facts()
+        )

@@ -16,10 +16,10 @@ from harness.clients._auth import token_of
 from harness.conformance import RULES, CheckFailed
 from harness.conformance._inject import SAFE_URL, PayloadInjector
 from harness.conformance._payloads import PayloadPool
-from harness.conformance._registry import Registry, Violation, rule
+from harness.conformance._registry import Registry, RuleContext, Violation, rule
 from harness.conformance._session import jd_auth_of
 from harness.conformance._tracker import RunTracker
-from harness.contract import load_contract
+from harness.contract import ReadingLog, load_contract
 from harness.emulator import valid_id_number
 from harness.findings import MARK_VALID, exchange_of, request_of
 from harness.imaging import padded
@@ -98,11 +98,53 @@ def test_a_description_is_the_rules_whole_first_paragraph_as_written():
 
 
 # --- tracker --------------------------------------------------------------------------------
-def _observe(tracker, api, op, body, case_id, query=None, status=200):
+def _observe(tracker, api, op, body, case_id, query=None, status=200, live_code=None):
     """One answer observed as the runs record it: an Exchange its sender read once."""
     content = json.dumps(body).encode()
     answer = Exchange.read(load_contract(), api, status, {}, content)
-    return tracker.observe(answer, api=api, operation=op, case_id=case_id, query=query or {})
+    return tracker.observe(
+        answer,
+        api=api,
+        operation=op,
+        case_id=case_id,
+        query=query or {},
+        live_code=(live_code, live_code is not None),
+    )
+
+
+def test_a_livecode_business_traceno_is_a_reading(contract):
+    """E-068 (`traceNo 当前业务的唯一id`): a LIP comparison answering the traceNo validateData gave
+    with its liveCode is one business, observed (round-8 legit variant trace-per-livecode got a
+    high FH-M05 for each); the traceNo given again otherwise is still FH-M05's finding."""
+
+    def ok(trace, result):
+        data = {"status": "SUCCESS", "traceNo": trace, "result": result}
+        return {"errcode": 0, "errmsg": "SUCCESS", "data": data}
+
+    def judged(facts, body, log):
+        ctx = RuleContext(contract, "match", "match", facts=facts, readings=log)
+        exchange = Exchange.read(contract, "match", 200, {}, json.dumps(body).encode())
+        RULES.get("FH-M05").fn(ctx, exchange, Request("match", "match", "POST", "/m", json={}))
+
+    t, log, same = RunTracker(), ReadingLog(), {"success": "true", "score": "90"}
+    assert not _observe(t, "match", "liveCode", ok("V1", {"code": "2312"}), "v").trace_seen
+    facts = _observe(t, "match", "match", ok("V1", same), "a", live_code="2312")
+    assert facts.trace_of_livecode and not facts.trace_seen
+    judged(facts, ok("V1", same), log)
+    assert log.observed("E-068") == "alternative"
+    _observe(t, "match", "liveCode", ok("V2", {"code": "5555"}), "w")
+    facts = _observe(t, "match", "matchIdno", ok("M3", same), "b", live_code="5555")
+    assert facts.trace_of_livecode is False
+    judged(facts, ok("M3", same), log)
+    assert log.observed("E-068") == "mixed"
+    for again in (  # the business' traceNo without its code, another code's, a comparison's
+        _observe(t, "match", "match", ok("V1", same), "c"),
+        _observe(t, "match", "match", ok("V2", same), "d", live_code="2312"),
+        _observe(t, "match", "match", ok("M3", same), "e", live_code="5555"),
+    ):
+        assert again.trace_seen
+        with pytest.raises(CheckFailed):
+            judged(again, ok("V1", same), ReadingLog())
 
 
 def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contract):
