@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -150,7 +150,6 @@ class Auth:
         creds: Credentials,
         *,
         window_ms: int,
-        clock: Callable[[], float] = time.time,
     ) -> None:
         """Replace the API's credentials in ``headers`` / ``query`` by the ones this describes."""
         if api == "jd":
@@ -159,7 +158,7 @@ class Auth:
         else:
             for name in [k for k in headers if str(k).lower() == TOKEN_HEADER.lower()]:
                 del headers[name]
-        more = self.apply(api, creds, now_ms=int(clock() * 1000), window_ms=window_ms)
+        more = self.apply(api, creds, now_ms=int(time.time() * 1000), window_ms=window_ms)
         headers.update(more[0])
         query.update(more[1])
 

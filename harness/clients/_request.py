@@ -184,9 +184,6 @@ class Exchange:
         """httpx's name, for code written against a response (the rules, their tests)."""
         return self.status
 
-    def json(self) -> Any:
-        return self.body
-
     def excerpt(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status, "content_type": self.content_type}
         if self.error:

@@ -250,7 +250,6 @@ def jd_auth_of(
     query: dict[str, Any],
     creds: Credentials,
     window_ms: int,
-    clock: Callable[[], float] = time.time,
 ) -> Auth:
     """How the JD credentials a request carried were made, without any secret."""
     appkey, secret, stamp = creds.jd_appkey or "", creds.jd_secretkey or "", query.get("timestamp")
@@ -265,7 +264,7 @@ def jd_auth_of(
         appkey=made("appkey", lambda v: v == appkey, lambda v: given_or(v, How.INVALID, creds)),
         timestamp=made(
             "timestamp",
-            lambda v: v.isdigit() and abs(int(v) - clock() * 1000) <= window_ms,
+            lambda v: v.isdigit() and abs(int(v) - time.time() * 1000) <= window_ms,
             Given,
         ),
         sign=made(

@@ -28,8 +28,8 @@ _ENV = "FACEHARNESS_LOAD_"
 _OPTIONS = ("weights", "sizes", "pairing", "faces_dir", "seed")  # FACEHARNESS_LOAD_<KEY>
 
 
-def scenario_kwargs(scenario: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
-    env = dict(os.environ if environ is None else environ)
+def scenario_kwargs(scenario: str) -> dict[str, Any]:
+    env = os.environ
     options: dict[str, Any] = {"scenario": scenario}
     for key in _OPTIONS:
         if value := env.get(_ENV + key.upper()):
