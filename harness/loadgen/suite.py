@@ -50,7 +50,7 @@ _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
 # saturated or broken (``_Run._settle``): answers in a row that half hung would pass in 0.4 %
 SETTLE_ANSWERS = 8
-SETTLE_MIN_RATE = 0.5  # per second
+SETTLE_MIN_RATE = 1.0  # per second
 SETTLE_MAX_S = 40.0  # a queue's drain (one request timeout) and the answers
 
 
@@ -608,13 +608,13 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         return None  # the user's error limit judges it, or nothing does (a pass)
     if not completed:
         return None
-    if not (throttled or late and served and (_queued(run) or run.settled)):
+    if not (throttled or late and (served and _queued(run) or run.settled)):
         return None
     allowed = plan.max_error_rate if plan.max_error_rate is not None else 0.0
     if (completed - served - throttled - late) / completed > allowed:
         return None
     rate = f" at {plan.rate:g}/s" if plan.rate is not None else ""
-    if not throttled and run.settled and not _queued(run):
+    if not throttled and run.settled and not (served and _queued(run)):
         return (
             f"{late} of {completed} requests{rate} had no answer within the request timeout; the "
             f"service served {served} ({served / plan.duration_s:.1f}/s), and at a quarter of "
@@ -641,9 +641,9 @@ def _served(summary: Mapping[str, Any]) -> int:
 
 
 def _saturated(plan: LoadSuite, run: LoadResult) -> bool:
-    """Timeouts a low-rate run may explain: a rate the user's error limit does not hold, some
-    served but less than half (far below the rate offered), no error other than lateness, and
-    no queue already evident (:func:`_queued`)."""
+    """Timeouts a low-rate run may explain: a rate the user's error limit does not hold, less
+    than half served (far below the rate offered; none when all wait together), no error other
+    than lateness, and no queue already evident (:func:`_queued`)."""
     s = run.summary
     if (
         run.mode != "open-model"
@@ -652,9 +652,9 @@ def _saturated(plan: LoadSuite, run: LoadResult) -> bool:
     ):
         return False  # the user's error limit judges it, or nothing does (a pass)
     completed, late, served = s["totals"]["completed"], s["by_class"].get(TIMEOUT, 0), _served(s)
-    if not (late and served and 2 * served < completed) or completed - served - late:
+    if not (late and 2 * served < completed) or completed - served - late:
         return False
-    return not _queued(run)
+    return not (served and _queued(run))
 
 
 def _answered_last(run: LoadResult, count: int) -> bool:
