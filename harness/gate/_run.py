@@ -412,9 +412,14 @@ def merge_load(
     if notes:
         metrics["notes"] = [*metrics.get("notes", []), *notes]
     error = "; ".join(errors) or None
+    status = derive_status(findings, error)
+    # a part that judged nothing (E-045: saturated, throttled) keeps the stage from passing
+    undecided = [r for r in parts if r.status == "inconclusive"] if status == "pass" else []
     return LoadSuiteResult(
         name="load",
-        status=derive_status(findings, error),
+        status="inconclusive" if undecided else status,
+        reason="; ".join(r.reason for r in undecided if r.reason) or None,
+        testable_when=next((r.testable_when for r in undecided if r.testable_when), None),
         findings=findings,
         error=error,
         metrics=LoadMetrics.model_validate(metrics) if metrics else None,

@@ -512,6 +512,8 @@ class LoadResult:
     summary: dict[str, Any]
     series: list[SecondRow]
     out_dir: Path
+    # set by the load suite: a low-rate run after this one answered (saturated, not broken)
+    settled: bool | None = None
 
     @property
     def stop_reason(self) -> str:

@@ -48,6 +48,10 @@ LIMIT_JSON = "limit.json"
 COMPARE_JSON = "compare.json"
 _LATENCY_KEYS = ("p50", "p90", "p99", "p999", "max")
 SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
+# saturated or broken (``_Run._settle``): answers in a row that half hung would pass in 0.4 %
+SETTLE_ANSWERS = 8
+SETTLE_MIN_RATE = 1.0  # per second
+SETTLE_MAX_S = 40.0  # a queue's drain (one request timeout) and the answers
 
 
 @functools.cache
@@ -346,6 +350,8 @@ class _Run:
             metrics["comparison"] = comparison = side_by_side(*(r.summary for r in runs))
             _write_json(out / COMPARE_JSON, comparison)
         metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
+        if runs and (low := self._settle(url, runs[-1], budget)) is not None:
+            metrics["settle"] = low
         findings = _slo_findings(suite, runs)
         throttled = _throttled_only(suite, runs[-1]) if runs else None
         if throttled is not None and not any(f.check == "error_rate" for f in findings):
@@ -353,6 +359,32 @@ class _Run:
         elif runs and (slow := _slow_unheld(suite, runs[-1])) is not None:
             metrics["inconclusive"] = slow
         return _suite(findings, metrics)
+
+    def _settle(self, url: str, run: LoadResult, budget: int | None) -> dict[str, Any] | None:
+        """Saturated or broken? A run its own error limit does not hold, over it only through
+        timeouts while it served less than half the requests (it delivered far below the rate),
+        is run again at a quarter of what it delivered: a service that answers each of the last
+        ``SETTLE_ANSWERS`` requests there was saturated, not broken (its queue drains first, within
+        one request timeout). Recorded as ``run.settled`` for :func:`_throttled_only`."""
+        suite = self.suite
+        if not _saturated(suite, run):
+            return None
+        delivered = _served(run.summary) / suite.duration_s
+        rate = max(SETTLE_MIN_RATE, delivered / 4)
+        duration = min(SETTLE_MAX_S, self.timeout_s + SETTLE_ANSWERS / rate)
+        planned = math.ceil(rate * duration) + 1
+        if budget is not None and budget - int(run.summary["totals"]["sent"]) < planned:
+            return None  # no budget to tell: the timeouts judge as before
+        low = run_load(
+            url, self.scenario, rate=rate, duration_s=duration, max_requests=planned,
+            out_dir=self.ctx.out_dir / "settle", **(self.options | {"abort_error_rate": None}),
+        )  # fmt: skip
+        answered = _answered_last(low, SETTLE_ANSWERS)
+        settle = {"rate": round(rate, 3), "duration_s": round(duration, 3),
+                  "delivered_rps": round(delivered, 3), "answered_last": answered,
+                  "requests": low.summary["totals"]["sent"]}  # fmt: skip
+        run.settled = answered
+        return settle
 
     def search(self, url: str) -> LoadSuiteResult:
         s, ctx, limits = self.suite.search, self.ctx, self.limits
@@ -578,12 +610,19 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         return None  # the user's error limit judges it, or nothing does (a pass)
     if not completed:
         return None
-    if not (throttled or late and served and _queued(run)):
+    if not (throttled or late and (served and _queued(run) or run.settled)):
         return None
     allowed = plan.max_error_rate if plan.max_error_rate is not None else 0.0
     if (completed - served - throttled - late) / completed > allowed:
         return None
     rate = f" at {plan.rate:g}/s" if plan.rate is not None else ""
+    if not throttled and run.settled and not (served and _queued(run)):
+        return (
+            f"{late} of {completed} requests{rate} had no answer within the request timeout; the "
+            f"service served {served} ({served / plan.duration_s:.1f}/s), and at a quarter of "
+            f"that it answered each of the last {SETTLE_ANSWERS} requests: saturated at this "
+            "rate, not broken (E-045); latency and errors at a rate this run chose judge nothing"
+        )
     if not throttled:
         return (
             f"{late} of {completed} requests{rate} had no answer within the request timeout, "
@@ -597,6 +636,42 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         f"{how} {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
         "the rate this run chose (E-045); latency and errors there judge nothing"
     )
+
+
+def _served(summary: Mapping[str, Any]) -> int:
+    return int(summary["by_class"].get(SUCCESS, 0) + summary["by_class"].get(BUSINESS_FAILURE, 0))
+
+
+def _saturated(plan: LoadSuite, run: LoadResult) -> bool:
+    """Timeouts a low-rate run may explain: a rate the user's error limit does not hold, less
+    than half served (far below the rate offered; none when all wait together), no error other
+    than lateness, and no queue already evident (:func:`_queued`)."""
+    s = run.summary
+    if (
+        run.mode != "open-model"
+        or plan.contracted_rate
+        and (plan.max_error_rate is not None or run.stop_reason != "aborted")
+    ):
+        return False  # the user's error limit judges it, or nothing does (a pass)
+    completed, late, served = s["totals"]["completed"], s["by_class"].get(TIMEOUT, 0), _served(s)
+    if not (late and 2 * served < completed) or completed - served - late:
+        return False
+    return not (served and _queued(run))
+
+
+def _answered_last(run: LoadResult, count: int) -> bool:
+    """Whether the last ``count`` answers of ``run`` (by the second they came) were all served:
+    timeouts while a queue drained come first, a hang's come throughout."""
+    seen = 0
+    for row in reversed(run.series):
+        if not row.completed:
+            continue
+        if row.completed != row.by_class.get(SUCCESS, 0) + row.by_class.get(BUSINESS_FAILURE, 0):
+            return False
+        seen += row.completed
+        if seen >= count:
+            return True
+    return False
 
 
 def _queued(run: LoadResult) -> bool:

@@ -61,3 +61,15 @@ def test_merge_load_carries_findings_and_errors_of_both():
     assert merged.status == "error" and merged.error == "limit search: locust did not start"
     assert merged.findings == [slow]
     assert merge_load(run, None).status == "fail"
+
+
+def test_merge_load_keeps_a_run_that_judged_nothing_inconclusive_with_why():
+    """E-045: the run at the gate's own rate found the service saturated (or throttling); the
+    stage said `pass` with no reason before, hiding why the load verdict was not a pass."""
+    why = "58 of 81 requests at 20/s had no answer ...: saturated at this rate, not broken"
+    run = _load({"offered_rps": 20.0}, status="inconclusive")
+    run = run.model_copy(update={"reason": why, "testable_when": "the policy names a rate"})
+    merged = merge_load(run, None, ["capped"])
+    assert merged.status == "inconclusive" and merged.reason == why
+    assert merged.testable_when == "the policy names a rate"
+    assert merge_load(_load({}), None).status == "pass"

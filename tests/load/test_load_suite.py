@@ -586,3 +586,83 @@ def test_a_service_that_queues_fails_no_run_at_a_rate_the_gate_chose(tmp_path: P
     suite = run_load_suite("emulator", out_dir=tmp_path / "hang", contracted_rate=False, **hung)
     assert suite.metrics.errors_by_code.get("no answer:timeout"), suite.metrics.errors_by_code
     assert suite.status == "fail", (suite.status, suite.reason)
+
+
+def _engine_bound(app: Any, seconds: float) -> Any:
+    """A correct service whose one face engine needs ``seconds`` per comparison, shared between
+    the comparisons in flight (one core, a thread each, as the emulator runs dlib): above its
+    rate they all slow down together; liveCode (no engine) answers at once."""
+    import asyncio
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness.contract import load_contract
+
+    live, core, pool = load_contract().operation("liveCode").path, threading.Lock(), None
+
+    def compare() -> None:
+        for _ in range(20):  # the core in slices, as a scheduler shares it
+            with core:
+                time.sleep(seconds / 20)
+
+    async def engine_bound(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal pool
+        if scope["type"] == "http" and scope["path"] != live:
+            pool = pool or ThreadPoolExecutor(64)
+            await asyncio.get_running_loop().run_in_executor(pool, compare)
+        await app(scope, receive, send)
+
+    return engine_bound
+
+
+def test_a_correct_service_saturated_at_the_gate_rate_is_inconclusive_not_a_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Audit of session 19: a correct dlib-backed service (~185 ms a comparison, one core) failed
+    `gate` on the error rate: at the gate's 20/s its comparisons queued past the request timeout
+    while liveCode answered at once, so the queue heuristic (late answers behind the timeouts)
+    saw a hang. The service delivered far less than offered and answers at a rate it can take:
+    saturation, inconclusive with the throughput measured (E-045). A service that hangs some
+    requests at any rate, or answers nothing, still fails (the hang case above)."""
+    from fixtures.accuracy_variants import variant_app
+
+    from harness.emulator import EmulatorServer
+
+    for key, value in (("TOKEN", DEMO.token), ("JD_APPKEY", DEMO.jd_appkey),
+                       ("JD_SECRETKEY", DEMO.jd_secretkey)):  # fmt: skip
+        monkeypatch.setenv(f"FACEHARNESS_{key}", value or "")
+    with EmulatorServer(_engine_bound(variant_app("control"), 0.2)) as url:
+        suite = run_load_suite(
+            url, out_dir=tmp_path, contracted_rate=False, scenario="mixed", rate=20,
+            duration_s=1, timeout_s=0.5, slo_p99_ms=1000, max_error_rate=0.01,
+        )  # fmt: skip
+    assert suite.metrics is not None, (suite.status, suite.error)
+    timeouts = suite.metrics.errors_by_code.get("no answer:timeout", 0)
+    assert timeouts and suite.metrics.requests > timeouts, suite.metrics.errors_by_code
+    assert suite.findings == [] and suite.status == "inconclusive", suite.findings
+    assert suite.reason is not None and "/s" in suite.reason, suite.reason
+
+
+@pytest.mark.parametrize(
+    ("seconds", "saturated"),
+    [  # (served, timed out) answers a second of the low-rate run, in the order they came
+        ([(0, 2), (1, 1), (2, 0), (2, 0), (2, 0), (2, 0)], True),  # its queue drained first
+        ([(1, 1), (2, 0), (1, 1), (2, 0), (1, 1), (2, 0)], False),  # a hang: timeouts throughout
+        ([(2, 0), (2, 0), (2, 0)], False),  # too few answers to tell
+    ],
+)
+def test_a_low_rate_run_tells_a_drained_queue_from_a_hang(
+    seconds: list[tuple[int, int]], saturated: bool
+) -> None:
+    """The evidence behind saturation (E-045): after an overloaded run, each of the last
+    answers at a low rate was served; a hang keeps timing out there."""
+    from harness.loadgen.result import LoadResult, SecondRow
+    from harness.loadgen.suite import SETTLE_ANSWERS, _answered_last
+
+    series = [
+        SecondRow(t, t, completed=ok + late, by_class={"success": ok, "timeout": late})
+        for t, (ok, late) in enumerate(seconds)
+    ]
+    run = LoadResult(mode="open-model", summary={}, series=series, out_dir=Path("."))
+    assert _answered_last(run, SETTLE_ANSWERS) is saturated

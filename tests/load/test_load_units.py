@@ -627,7 +627,9 @@ def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
     from harness.loadgen.suite import _throttled_only
 
     plan = SimpleNamespace(contracted_rate=False, max_error_rate=0.01, rate=20.0)
-    run = SimpleNamespace(summary={"totals": {"completed": 100}, "by_class": by_class})
+    run = SimpleNamespace(
+        summary={"totals": {"completed": 100}, "by_class": by_class}, settled=None
+    )
     why = _throttled_only(plan, run)  # type: ignore[arg-type]
     assert (why is not None) == judges_nothing, why
     if judges_nothing:
