@@ -666,3 +666,19 @@ def test_a_low_rate_run_tells_a_drained_queue_from_a_hang(
     ]
     run = LoadResult(mode="open-model", summary={}, series=series, out_dir=Path("."))
     assert _answered_last(run, SETTLE_ANSWERS) is saturated
+
+
+def test_503s_that_go_on_at_a_low_rate_are_a_failing_backend_not_shedding(tmp_path: Path) -> None:
+    """E-057, review of session 19: a bare 503 counted as shedding load whenever one request was
+    served, so a backend failing at random (the emulator's ``http503:0.7`` at 4/s) passed ``load
+    run`` as a limit below the rate. Shedding is told apart by a run at a quarter of what the
+    service served: a backend failing at random fails there too, and stays a finding."""
+    options: dict[str, Any] = dict(
+        scenario="liveCode", rate=4, duration_s=6, abort_error_rate=0.5,  # a URL's default
+        emulator=EmulatorOptions(faults=("http503:0.7",)),
+    )  # fmt: skip
+    suite = run_load_suite("emulator", out_dir=tmp_path, **options)
+    assert suite.metrics.errors_by_code.get("http:503"), suite.metrics.errors_by_code
+    assert (tmp_path / "settle").is_dir()  # the low-rate run ran
+    assert suite.status == "fail" and any(f.check == "error_rate" for f in suite.findings), (
+        suite.status, suite.reason)  # fmt: skip
