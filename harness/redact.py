@@ -108,7 +108,7 @@ _PERCENT_BYTES_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}){3}(?:%[0-9A-Fa-f]{2}|[A-Za-
 _B85_RE = re.compile(r"(?:<~)?[!-uz]{256,}+(?:~>)?|[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{256,}+")
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
-# Capped: the oldest are forgotten first.
+# Capped: the oldest are forgotten first. Kept as they are and reversed (a target's echo may be).
 SIGNS_CAP = 100_000
 _SIGNS: dict[str, None] = {}
 _SIGNS_LOCK = threading.Lock()
@@ -117,21 +117,31 @@ SECRETS_CAP = 64
 SECRET_MIN_CHARS = 8
 SHORT_SECRET_CHARS = 4  # a given secret shorter than this is masked only as a whole word
 _SECRETS: dict[str, None] = {}
-_SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32}(?![0-9A-Fa-f])")
+# A run of hex characters that may hold a sign anywhere in it (a target may glue characters to
+# it, "0<sign>"): searched for every remembered sign as a substring, not as a whole word.
+_SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}+")
 # A sign echoed encoded (no key names it, and its variants cannot be listed for 100,000 signs):
-# runs of hex pairs, percent escapes (once or twice), character references and base64 are decoded
-# and masked when they hold a sign this process made.
-_HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){32,}+(?![0-9A-Fa-f])")
+# runs of hex, percent escapes (once or twice), character references and base64 are decoded and
+# masked when they hold a sign this process made. Hex at both parities and base64 from each of
+# its four start offsets: an echo may glue characters of the same alphabet before the encoding
+# ("sign_" + base64, "0" + hex), which shifts where its groups start.
+_HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}+")
 _PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
 _REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
 _B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
+# The pre-checks: a sign is 32 hex characters (ASCII 0-9, a-f, A-F), so its hex is 32 pairs
+# 3x/4x/6x, and its base64, whatever the alignment, 41 or more characters in a row from the
+# ones hex text can encode to (none of o-v, 6-9, +, /, -, _). Runs without them cost one search.
+_HEX_OF_SIGN_RE = re.compile(r"(?i)(?:3[0-9]|[46][1-6]){32}")
+_B64_OF_SIGN_RE = re.compile(r"(?<![A-Za-n0-5w-z])[A-Za-n0-5w-z]{40}")
 
 
 def remember_sign(sign: str) -> None:
     """A signature just put on a request: every later redaction masks it wherever it appears."""
-    with _SIGNS_LOCK:
-        _SIGNS[sign.lower()] = None
-        if len(_SIGNS) > SIGNS_CAP:
+    sign = sign.lower()
+    with _SIGNS_LOCK:  # reversed too: one look-up a window finds either form
+        _SIGNS[sign] = _SIGNS[sign[::-1]] = None
+        while len(_SIGNS) > 2 * SIGNS_CAP:
             del _SIGNS[next(iter(_SIGNS))]
 
 
@@ -349,34 +359,57 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
 
 
 def _signs_in(text: str) -> bool:
-    """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)."""
-    for m in _SIGN_RE.finditer(text):
-        if (seen := m.group(0).lower()) in _SIGNS or seen[::-1] in _SIGNS:
-            return True
-    return False
+    """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)
+    anywhere: inside a longer run of hex characters too."""
+    signs = _SIGNS.keys()  # each sign and its reverse
+    return any(not signs.isdisjoint(_windows(m.group(0).lower())) for m in _SIGN_RE.finditer(text))
 
 
-def _b64_text(text: str) -> str:
+def _windows(run: str) -> Iterable[str]:
+    """Every 32 characters of ``run`` in a row (sliced in C: a report holds many such runs)."""
+    n = len(run) - 31
+    return map(run.__getitem__, map(slice, range(n), range(32, n + 32)))
+
+
+def _b64_bytes(text: str) -> bytes:
     text = text.rstrip("=").replace("-", "+").replace("_", "/")
-    return base64.b64decode(text + "=" * (-len(text) % 4)).decode("latin-1")
+    text = text[: len(text) - (len(text) % 4 == 1)]  # a lone last character decodes to no byte
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+def _b64_texts(run: str) -> list[str]:
+    """``run`` decoded from each of its four start offsets (one is the sign's alignment)."""
+    return [_b64_bytes(run[k:]).decode("latin-1") for k in range(4)]
+
+
+def _hex_texts(run: str) -> list[str]:
+    """``run`` decoded at both parities (an odd-length run too)."""
+    return [bytes.fromhex(run[k : len(run) - (len(run) - k) % 2]).decode("latin-1") for k in (0, 1)]
 
 
 def _mask_encoded_signs(text: str) -> str:
-    def masked(decode: Any) -> Any:
+    def masked(decode: Any, check: re.Pattern[str] | None = None) -> Any:
         def sub(m: re.Match[str]) -> str:
+            run = m.group(0)
+            if check is not None and not check.search(run):
+                return run  # cannot hold an encoded sign: not decoded
             try:
-                return MASK if _signs_in(decode(m.group(0))) else m.group(0)
+                texts = decode(run)
             except (ValueError, binascii.Error):
-                return m.group(0)
+                return run
+            return MASK if any(_signs_in(t) for t in texts) else run
 
         return sub
 
-    text = _HEX_RUN_RE.sub(masked(lambda t: bytes.fromhex(t).decode("latin-1")), text)
+    if _HEX_OF_SIGN_RE.search(text):
+        text = _HEX_RUN_RE.sub(masked(_hex_texts, _HEX_OF_SIGN_RE), text)
     if "%" in text:
-        text = _PCT_RUN_RE.sub(masked(lambda t: unquote(unquote(t))), text)
+        text = _PCT_RUN_RE.sub(masked(lambda t: [unquote(unquote(t))]), text)
     if "&#" in text:
-        text = _REF_RUN_RE.sub(masked(html.unescape), text)
-    return _B64_RUN_RE.sub(masked(_b64_text), text)
+        text = _REF_RUN_RE.sub(masked(lambda t: [html.unescape(t)]), text)
+    if _B64_OF_SIGN_RE.search(text):
+        text = _B64_RUN_RE.sub(masked(_b64_texts, _B64_OF_SIGN_RE), text)
+    return text
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets) -> str:

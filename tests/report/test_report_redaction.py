@@ -253,6 +253,59 @@ def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
     assert redact_text(kept) == kept
 
 
+_SIGN = "0c4d9e1f2a3b4c5d6e7f8091a2b3c4d5"  # remembered by the tests below, as a JD request's sign
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param("sign_" + _b64(_SIGN.encode()), id="b64-after-alphabet-word"),
+        pytest.param("x" + _b64(_SIGN.encode()), id="b64-after-one-letter"),
+        pytest.param("0" + _SIGN.encode().hex(), id="hex-odd-length"),
+        pytest.param(_b64(b"ab" + _SIGN.encode()), id="b64-hex-chars-before"),
+        pytest.param("0" + _SIGN, id="raw-hex-char-before"),
+        pytest.param(_SIGN.upper() + "f", id="raw-upper-hex-char-after"),
+        pytest.param(
+            "Zz" + base64.urlsafe_b64encode(b"\xfb\xff" + _SIGN.encode()).decode(),
+            id="urlsafe-shifted",
+        ),
+    ],
+)
+def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
+    """Review of session 19: an encoded sign was found only where its encoding started a run and
+    stood alone in the decoded text; characters of the same alphabet glued before it (a base64
+    run shifted, an odd-length hex run, hex characters around it once decoded) showed it."""
+    from harness.redact import remember_sign
+
+    remember_sign(_SIGN)
+    assert redact_text(f"v {form} end") == f"v {MASK} end"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>", id="image-sha256"),
+        pytest.param("hash " + hashlib.sha512(b"x").hexdigest() + "0", id="plain-hex-odd"),
+        pytest.param("id " + _SIGN[:31] + "a" + _SIGN[:31], id="near-sign-hex"),
+        pytest.param("t " + _b64(b"ab" + _SIGN[:31].encode() + b"Z" * 9), id="b64-near-sign"),
+        pytest.param("t " + _b64(bytes(range(48))), id="plain-b64"),
+        pytest.param("k " + _b64(b"0123456789abcdef" * 3).rstrip("="), id="b64-of-other-hex"),
+        pytest.param("u x" + base64.urlsafe_b64encode(b"\xfb\xff" * 30).decode(), id="urlsafe"),
+    ],
+)
+def test_runs_without_a_remembered_sign_are_kept(text: str) -> None:
+    """The searches above decode at every offset and match signs inside longer runs: ordinary
+    hex and base64 (an image's sha256, a digest, a token) must still pass as they are."""
+    from harness.redact import remember_sign
+
+    remember_sign(_SIGN)
+    assert redact_text(text) == text
+
+
 def test_undecodable_image_like_string_hashes_the_text() -> None:
     junk = "A" * 301  # not valid base64 (length), still must not be printed
     assert redact(junk) == f"<image sha256={hashlib.sha256(junk.encode()).hexdigest()} bytes=301>"
