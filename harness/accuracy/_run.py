@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
+import httpx
+
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
     Credentials,
@@ -121,7 +123,13 @@ class ServiceCompare:
     later calls keep, narrowed by each answer that is not throttling, or after the answer's
     ``Retry-After`` up to ``max_retry_after_s``; a longer one stops the calls (:class:`Throttled`):
     a server's ``Retry-After: 3599`` slept silently for up to 5 hours a pair, and one of an hour
-    or more (read as none) got the ordinary back-off and the 6-in-a-row stop instead."""
+    or more (read as none) got the ordinary back-off and the 6-in-a-row stop instead.
+    A timeout before any HTTP answer is no outcome either while some patience is left: the
+    connection was accepted, so the service may be busy clearing a backlog (a gate's load stage
+    leaves one behind a slow engine), not absent. The pair is sent again after a pause (half a
+    request timeout, then doubling) that sends nothing, so the queue drains; the pauses total
+    at most ``patience_timeouts`` request timeouts, then timeouts count like any error (a hang
+    still stops, exit 2). A refused connection gets no patience (nobody serves the URL)."""
 
     trusts_codes = False  # the emulator's: its undocumented codes (E-014) are its own table's
     max_consecutive_errors = 10
@@ -130,6 +138,7 @@ class ServiceCompare:
     first_backoff_s = 0.5
     max_backoff_s = 10.0
     max_retry_after_s = 30.0  # a longer Retry-After stops the calls (the run judges what it has)
+    patience_timeouts = 2.0  # pauses before any answer, in request timeouts: a backlog drains
 
     def __init__(
         self,
@@ -153,6 +162,9 @@ class ServiceCompare:
         self.gap = 0.0  # seconds kept between calls since the service first throttled
         self._last_call: float | None = None
         self.stopped: str | None = None  # why the calls stopped early, when throttling did it
+        self.waited = 0.0  # seconds paused for a first answer after timeouts (a backlog)
+        self._unanswered = 0  # calls before the first HTTP answer (a timeout sent again counts)
+        self._pauses = 0
 
     def compare(self, pair: PairImages) -> Outcome:
         if self.preflight is not None:  # proves the target and the credentials before pair one
@@ -167,6 +179,12 @@ class ServiceCompare:
         else:
             body = compare_body(contract, first, [second])
         exchange = self._ask(OPERATIONS[api], body)
+        while not self._heard and _timed_out(exchange) and (pause := self._patience()) > 0:
+            self._unanswered, self._pauses = self._unanswered + 1, self._pauses + 1
+            self._pause(pause)  # nothing sent meanwhile: a backlog drains
+            self.waited += pause
+            exchange = self._ask(OPERATIONS[api], body)
+        self._unanswered += not self._heard
         self._heard = self._heard or exchange.status != 0  # an HTTP answer: the service is up
         try:
             answer = self.client.envelope(exchange, OPERATIONS[api])
@@ -206,6 +224,13 @@ class ServiceCompare:
             f"{self.gap:g} s apart (a QPS limit, E-045)"
         )
         raise Throttled(self.stopped)
+
+    def _patience(self) -> float:
+        """The next pause before a first answer: half a request timeout, doubling, within what
+        is left of ``patience_timeouts`` request timeouts (0: none left)."""
+        timeout = float(self.client.timeout_s)
+        left = self.patience_timeouts * timeout - self.waited
+        return max(0.0, min(left, timeout / 2 * 2.0 ** min(self._pauses, 16)))
 
     def _pause(self, seconds: float) -> None:
         left = self.client.budget.seconds_left()
@@ -262,9 +287,12 @@ class ServiceCompare:
             low, high = self.client.contract.score_ranges[api]
             what = f"a score outside the documented {low:g}..{high:g}"
         early = self.max_errors_before_an_answer if not self._heard else None
-        if not self._answered and self._streak >= (early or self.max_consecutive_errors):
+        spent = not self._heard and self.waited > 0  # its patience spent: no backlog, a hang
+        if not self._answered and (spent or self._streak >= (early or self.max_consecutive_errors)):
+            calls = max(self._streak, self._unanswered)
+            waited = f", {_seconds(self.waited)} s of pauses for a backlog" if self.waited else ""
             raise TargetError(
-                f"{self.target}: no usable {api} answer in {self._streak} calls "
+                f"{self.target}: no usable {api} answer in {calls} calls{waited} "
                 f"(last: {what}); is the URL right and the service up?"
             )
         if self._streak >= self.max_consecutive_errors:
@@ -280,6 +308,14 @@ class ServiceCompare:
                 f"{self.target}: {self._streak} {api} errors in a row (last: {what}){own}; {resume}"
             )
         return outcome
+
+
+def _timed_out(exchange: Exchange) -> bool:
+    """No answer within the timeout on a connection the service accepted (not a refused or
+    unconnectable one). The request's deadline counts too: a queue's wait may end on either, and
+    a trickling hostile gets the same bounded patience, then stops."""
+    exc = exchange.cause
+    return isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.ConnectTimeout)
 
 
 def _seconds(value: float) -> str:

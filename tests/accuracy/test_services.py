@@ -160,6 +160,7 @@ class Scripted(ServiceCompare):
         self.client = SimpleNamespace(api=api, contract=contract)  # type: ignore[assignment]
         self.target, self.outcomes, self.last_error = "T", list(outcomes), None
         self._streak, self._answered, self._heard, self.hears = 0, False, False, heard
+        self.waited, self._unanswered = 0.0, 0  # no timeouts waited for: compare() is scripted
 
     def compare(self, pair: PairImages) -> Outcome:
         self._heard = self._heard or self.hears  # as compare() records an HTTP answer
@@ -266,6 +267,47 @@ def test_compare_tells_an_http_answer_from_none(contract: Any, status: int, stop
         assert compare(PAIR).category == "error"
     with pytest.raises(TargetError, match=f"no usable match answer in {stops_at} calls"):
         compare(PAIR)
+
+
+@pytest.mark.parametrize(
+    ("cause", "calls", "slept"),
+    [("read", 4, [5.0, 10.0, 5.0]), ("connect", 3, [])],
+    ids=["hang", "refused"],
+)
+def test_timeouts_before_any_answer_get_a_bounded_patience(
+    contract: Any, cause: str, calls: int, slept: list[float]
+) -> None:
+    """Timeouts on an accepted connection before any answer (a backlog draining) are sent again
+    after pauses totalling 2 request timeouts, nothing sent meanwhile; a service that never
+    answers still stops (a hang: exit 2), after 4 calls. A refused connection gets no patience."""
+    import httpx
+
+    from harness.clients import Exchange, TransportFailure
+    from harness.faces import PoolImage
+    from harness.pacing import Budget
+
+    error = httpx.ReadTimeout("slow") if cause == "read" else httpx.ConnectError("refused")
+    sent: list[str] = []
+
+    def ask(operation: str, body: Any) -> Exchange:
+        sent.append(operation)
+        return Exchange(status=0, cause=error)
+
+    def envelope(exchange: Exchange, operation: str) -> dict[str, Any]:
+        raise TransportFailure("no answer")
+
+    client = SimpleNamespace(
+        api="match", contract=contract, budget=Budget(0), ask=ask, envelope=envelope, timeout_s=10.0
+    )
+    jpeg = PoolImage("a.jpg", b"\xff\xd8\xff\xe0" + b"0" * 16)
+    payloads = SimpleNamespace(payload=lambda image: jpeg)
+    pauses: list[float] = []
+    compare = ServiceCompare(client, payloads, target="T", sleep=pauses.append)  # type: ignore[arg-type]
+    with pytest.raises(TargetError, match=f"no usable match answer in {calls} calls") as stopped:
+        for _ in range(calls):
+            compare(PAIR)
+    assert len(sent) == calls and pauses == slept
+    assert ("20 s of pauses for a backlog" in str(stopped.value)) == bool(slept)
 
 
 def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(

@@ -111,6 +111,21 @@ def test_a_lockout_mid_run_stops_at_once_keeps_the_pairs_and_is_no_failure(
     assert suite["metrics"]["run"]["calls"] <= 4 + 2  # the lockout's first answer ended each API
 
 
+def test_a_backlog_behind_a_slow_engine_is_waited_for_not_unreachable(
+    server: str, faces_dir: Path, tmp_path: Path, cli: InProcess
+) -> None:
+    """A correct service behind a slow engine still clearing a backlog (a gate's load stage
+    left one) times out its first calls: before, three timeouts without any answer stopped the
+    run as "no usable match answer in 3 calls" (exit 2, could not run). The timeouts now get a
+    bounded patience (pauses of at most 2 request timeouts, sending nothing) and the run
+    measures once the backlog is cleared; the pair waited for is no error."""
+    done, summary = _accuracy(cli, f"{server}/backlog", tmp_path / "run", faces_dir,
+                              "--api", "match", "--max-pairs", "4", "--timeout", "0.5")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    outcomes = summary["suites"]["accuracy"]["metrics"]["apis"]["match"]["outcomes"]
+    assert outcomes["genuine"]["error"] + outcomes["impostor"]["error"] == 0, outcomes
+
+
 def test_another_score_scale_is_no_failure_and_says_so(
     server: str, faces_dir: Path, tmp_path: Path, cli: InProcess
 ) -> None:
