@@ -168,6 +168,9 @@ class LoadMetrics(_Metrics):
     stopped_by: str | None = Field(default=None, description="why a limit search stopped")
     knee_rps: float | None = Field(default=None, description="a search's latency knee")
     plateau_rps: float | None = Field(default=None, description="a throttle's ok/s plateau")
+    failed_rps: float | None = Field(
+        default=None, description="a rate that failed from rest: a limit left unnamed is below it"
+    )
     notes: list[str] = Field(default_factory=list)
     inconclusive: str | None = Field(
         default=None, description="why a search that failed no step is not a pass"

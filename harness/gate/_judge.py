@@ -139,6 +139,7 @@ def load_criteria(policy: Policy, load: SuiteResult | None) -> list[GateCriterio
                     m.qps_limit_bound,
                     m.stopped_by,
                     unsure=m.inconclusive if m.qps_limit_bound is not None else None,
+                    below=m.failed_rps,
                 )  # fmt: skip
             )
     rate = f" at {m.offered_rps:g}/s" if m.offered_rps is not None else ""
@@ -306,7 +307,7 @@ def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool
 
 def qps_limit_criterion(
     minimum: float, limit: float, bound: str | None, stopped_by: str | None,
-    unsure: str | None = None,
+    unsure: str | None = None, below: float | None = None,
 ) -> GateCriterion:  # fmt: skip
     """``min_qps_limit`` against a measured limit, read with its bound: a lower bound below the
     minimum, or an upper bound above it, never tried the minimum (inconclusive); so is a limit
@@ -317,7 +318,11 @@ def qps_limit_criterion(
     bound = bound or "exact"  # summaries written before bounds were recorded
     shown = describe_limit(limit, bound, stopped_by)
     when = None
-    if unsure is not None and bound == "exact" and meets_minimum(limit, minimum, unsure) is None:
+    if (
+        unsure is not None
+        and bound == "exact"
+        and meets_minimum(limit, minimum, unsure, below) is None
+    ):
         reason = f"inconclusive: {unsure}"
         when = "a `load run --rate R --duration 60s` at the minimum"
     elif bound == "lower" and limit < minimum:

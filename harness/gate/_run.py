@@ -387,8 +387,9 @@ class LoadStage:
 
 
 _SEARCH_KEYS = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", "knee_rps",
-                "plateau_rps", "saturation_rps", "first_bad_rps", "converged", "stopped_by",
-                "criteria", "search_elapsed_s", "requests_budget", "requests_planned")  # fmt: skip
+                "plateau_rps", "saturation_rps", "first_bad_rps", "failed_rps", "converged",
+                "stopped_by", "criteria", "search_elapsed_s", "requests_budget",
+                "requests_planned")  # fmt: skip
 
 
 def merge_load(

@@ -6,7 +6,6 @@ over ``measure(rate) -> StepResult``. Rates above a throttled step's success rat
 from __future__ import annotations
 
 import math
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -402,25 +401,26 @@ IN_FLIGHT = "the service may limit requests in flight"
 
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
-_BELOW_AT = re.compile(r"; a step at ([0-9.e+]+)/s failed from rest, so the limit is below it")
 
 
 def _below(failed: float | None) -> str:
-    """The upper bound an inconclusive text carries (read back by :func:`meets_minimum`: the
-    suite and the gate pass only the text)."""
+    """The upper bound (``LimitResult.failed_rps``) said in the inconclusive text."""
     return _BELOW.format(failed) if failed is not None else ""
 
 
-def meets_minimum(limit: float, minimum: float, unsure: str | None) -> bool | None:
+def meets_minimum(
+    limit: float, minimum: float, unsure: str | None, below: float | None = None
+) -> bool | None:
     """Whether a limit the search bracketed (bound ``exact``) meets ``minimum``; None when its
     ``inconclusive`` (``unsure``) leaves that open: a penalised service's number bounds its
     limit from above (a minimum over it is not met), a possible concurrency limit's plateau
     from below (one at or under it is met), refusals at any rate neither; and a rate that
-    failed from rest bounds any of them from above (a minimum at or over it is not met). The
+    failed from rest (``below``, ``LimitResult.failed_rps``) bounds any of them from above (a
+    minimum at or over it is not met). The
     load suite's ``--required-rps`` and the gate's ``min_qps_limit`` read it alike."""
     if unsure is None:
         return limit >= minimum
-    if (failed := _BELOW_AT.search(unsure)) is not None and minimum >= float(failed[1]):
+    if below is not None and minimum >= below:
         return False
     if unsure.startswith(PENALISED) and limit < minimum:
         return False

@@ -477,10 +477,8 @@ class _Run:
         elif s.required_rps is not None and (found.limit_rps or 0.0) < s.required_rps:
             shown = describe_limit(found.limit_rps, found.bound, found.stopped_by)
             if found.bound == "exact":  # unless what the search could not name leaves it open
-                if (
-                    meets_minimum(found.limit_rps or 0.0, s.required_rps, found.inconclusive)
-                    is False
-                ):
+                limit, unsure = found.limit_rps or 0.0, found.inconclusive
+                if meets_minimum(limit, s.required_rps, unsure, found.failed_rps) is False:
                     findings.append(_finding(op, "qps_limit", f"sustainable rate {shown} is below "
                                              f"the required {s.required_rps:g}/s"))  # fmt: skip
             else:  # the search stopped below the requirement without failing: not a measurement
@@ -528,7 +526,9 @@ def _percentiles(encoded: str | None) -> list[tuple[float, float]]:
     return [(p, round(float(values[p]) * 1e-3, 3)) for p in HDR_PERCENTILES]  # us -> ms
 
 
-_LIMIT_FIELDS = "knee_rps plateau_rps saturation_rps first_bad_rps converged stopped_by".split()
+_LIMIT_FIELDS = (
+    "knee_rps plateau_rps saturation_rps first_bad_rps failed_rps converged stopped_by".split()
+)
 
 
 def limit_metrics(found: LimitResult) -> dict[str, Any]:

@@ -393,9 +393,9 @@ def test_a_rate_that_failed_from_rest_bounds_an_unnamed_limit_from_above(
 ) -> None:
     """Before, ``meets_minimum`` never said False for a possible concurrency limit (13/s, up to
     the 20/s that failed) or refusals at any rate: a minimum of 1000/s was inconclusive, in the
-    suite and in the gate alike (they pass only the search's text). A minimum at or above a rate
-    that failed from rest (no refusal, or the penalty waited out, before it) is not met; one
-    between the number and that rate stays open."""
+    suite and in the gate alike. A minimum at or above a rate that failed from rest (no refusal,
+    or the penalty waited out, before it; ``failed_rps`` in limit.json and summary.json) is not
+    met; one between the number and that rate stays open."""
     from harness.gate._judge import qps_limit_criterion
 
     with virtual_time(monkeypatch) as clock:
@@ -405,14 +405,16 @@ def test_a_rate_that_failed_from_rest_bounds_an_unnamed_limit_from_above(
                            clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
     limit, unsure = found.limit_rps, found.inconclusive
     assert limit is not None and unsure is not None, found.table()
-    assert meets_minimum(limit, 1000.0, unsure) is False, unsure
     failed = found.failed_rps
+    assert failed is not None and meets_minimum(limit, 1000.0, unsure, failed) is False, unsure
     assert failed in [s.rate for s in found.steps if not s.good] and limit < failed
     assert f"a step at {failed:.6g}/s failed" in unsure and found.to_dict()["failed_rps"]
     for minimum in (failed, 1000.0):
-        assert meets_minimum(limit, minimum, unsure) is False, (minimum, unsure)
-        criterion = qps_limit_criterion(minimum, limit, "exact", found.stopped_by, unsure=unsure)
+        assert meets_minimum(limit, minimum, unsure, failed) is False, (minimum, unsure)
+        criterion = qps_limit_criterion(
+            minimum, limit, "exact", found.stopped_by, unsure=unsure, below=failed
+        )
         assert not criterion.passed and not criterion.inconclusive, criterion
     if kind == "concurrency":  # 13/s, up to 20/s: between them is open
-        assert meets_minimum(limit, (limit + failed) / 2, unsure) is None
-        assert meets_minimum(limit, limit, unsure) is True
+        assert meets_minimum(limit, (limit + failed) / 2, unsure, failed) is None
+        assert meets_minimum(limit, limit, unsure, failed) is True
