@@ -10,18 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fixtures.cli import InProcess, Ran
-
-from harness.config import (
-    DEMO_JD_APPKEY,
-    DEMO_JD_SECRETKEY,
-    DEMO_TOKEN,
-    ENV_JD_APPKEY,
-    ENV_JD_SECRETKEY,
-    ENV_TOKEN,
-)
-
-ENV = {ENV_TOKEN: DEMO_TOKEN, ENV_JD_APPKEY: DEMO_JD_APPKEY, ENV_JD_SECRETKEY: DEMO_JD_SECRETKEY}
+from fixtures.cli import DEMO_ENV, InProcess, Ran
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +28,7 @@ def _accuracy(
 ) -> tuple[Ran, dict[str, Any]]:
     done = cli(
         "accuracy", "--target", url, "--faces", str(faces), "--max-rps", "0", "--out", str(out),
-        *args, env={"COLUMNS": "200", **ENV},
+        *args, env={"COLUMNS": "200", **DEMO_ENV},
     )  # fmt: skip
     assert "Traceback" not in done.stderr + done.stdout
     summary = out / "summary.json"
@@ -167,7 +156,7 @@ def test_the_gate_fails_a_contradicted_claim_its_policy_requires_and_nothing_els
     policy.write_text(GATE_POLICY, encoding="utf-8")
     out = tmp_path / "gate"
     done = cli("gate", "--target", f"{server}/{variant}", "--faces", str(faces_dir),
-               "--policy", str(policy), "--out", str(out), env=ENV)  # fmt: skip
+               "--policy", str(policy), "--out", str(out), env=DEMO_ENV)  # fmt: skip
     assert "Traceback" not in done.stderr + done.stdout
     assert done.returncode == code, done.stdout + done.stderr
     summary = json.loads((out / "summary.json").read_text())
