@@ -656,11 +656,11 @@ def _shed_share(plan: LoadSuite, run: LoadResult) -> float:
     the user's error limit does not hold, some served, no error but shedding, throttling and
     lateness; else 0."""
     s = run.summary
-    if run.mode != "open-model" or plan.contracted_rate and plan.max_error_rate is not None:
+    if not _unheld(plan, run):
         return 0.0
     completed, by_class, served = s["totals"]["completed"], s["by_class"], _served(s)
     shed = _shed_count(s)
-    if not (served and shed) or plan.contracted_rate and run.stop_reason != "aborted":
+    if not (served and shed):
         return 0.0
     other = completed - served - shed - by_class.get(THROTTLED, 0) - by_class.get(TIMEOUT, 0)
     return 0.0 if other else shed / completed
@@ -681,16 +681,20 @@ def _saturated(plan: LoadSuite, run: LoadResult) -> bool:
     than half served (far below the rate offered; none when all wait together), no error other
     than lateness, and no queue already evident (:func:`_queued`)."""
     s = run.summary
-    if (
-        run.mode != "open-model"
-        or plan.contracted_rate
-        and (plan.max_error_rate is not None or run.stop_reason != "aborted")
-    ):
-        return False  # the user's error limit judges it, or nothing does (a pass)
+    if not _unheld(plan, run):
+        return False
     completed, late, served = s["totals"]["completed"], s["by_class"].get(TIMEOUT, 0), _served(s)
     if not (late and 2 * served < completed) or completed - served - late:
         return False
     return not (served and _queued(run))
+
+
+def _unheld(plan: LoadSuite, run: LoadResult) -> bool:
+    """An open-model run whose errors no error limit judges: at a rate the user gave, their
+    error limit judges it, or, not aborted, nothing does (a pass)."""
+    return run.mode == "open-model" and not (
+        plan.contracted_rate and (plan.max_error_rate is not None or run.stop_reason != "aborted")
+    )
 
 
 def _answered_last(run: LoadResult, count: int) -> bool:
