@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Protocol
 
-from harness.contract import Answer, load_contract, no_answer_key, no_answer_kind, read_answer
+from harness.contract import (
+    Answer,
+    load_contract,
+    no_answer_key,
+    no_answer_kind,
+    parse_json,
+    read_answer,
+)
 
 SUCCESS = "success"
 BUSINESS_FAILURE = "business_failure"
@@ -24,14 +32,23 @@ KLASSES: tuple[str, ...] = (SUCCESS, BUSINESS_FAILURE, THROTTLED, AUTH_ERROR, IN
                             SERVER_ERROR, TIMEOUT, CONNECTION_ERROR)  # fmt: skip
 
 Classification = tuple[str, str]
-Classifier = Callable[[int, bytes, "BaseException | None"], Classification]
+
+
+class Classifier(Protocol):
+    """``(status, body, exception, charset)``: ``charset`` is the one the answer's Content-Type
+    declares (``harness.contract.declared_charset``, E-071), None for UTF-8 or none declared."""
+
+    def __call__(
+        self, status_code: int, body: bytes, exception: BaseException | None,
+        charset: str | None = None,
+    ) -> Classification: ...  # fmt: skip
 
 
 def default_classifier(
-    status_code: int, body: bytes, exception: BaseException | None
+    status_code: int, body: bytes, exception: BaseException | None, charset: str | None = None
 ) -> Classification:
     """Classify by HTTP status only; never reports ``business_failure``."""
-    del body
+    del body, charset
     if status_code == 0:
         kind = "connection" if exception is None else no_answer_kind(exception)
         klass = TIMEOUT if kind in ("timeout", "deadline") else CONNECTION_ERROR
@@ -68,16 +85,24 @@ def klass_of(category: str, retryable: bool) -> str:
 
 
 @functools.cache
-def _reader() -> Callable[[int, bytes], Answer]:
+def _contract_reader() -> Callable[[int, object], Answer]:
     return functools.partial(read_answer, load_contract(), None)
 
 
+def _read(status_code: int, body: bytes, charset: str | None) -> Answer:
+    """The answer as every suite reads it: ``harness.contract``'s reader, the body in the charset
+    its headers declare (E-071; before, load read a GBK error answer as "not JSON")."""
+    return _contract_reader()(status_code, parse_json(body, charset))
+
+
 def api_classifier(
-    status_code: int, body: bytes, exception: BaseException | None
+    status_code: int, body: bytes, exception: BaseException | None, charset: str | None = None
 ) -> Classification:
     if not 200 <= status_code < 300:  # another 2xx is read as a 200: a bare 204 is no success
-        return _coded_4xx(status_code, body) or default_classifier(status_code, body, exception)
-    answer = _reader()(status_code, body)
+        return _coded_4xx(status_code, body, charset) or default_classifier(
+            status_code, body, exception
+        )
+    answer = _read(status_code, body, charset)
     label = answer.code_key
     if answer.where is None:
         what = "not JSON" if answer.body is None else "not the API's envelope"
@@ -100,13 +125,13 @@ def api_classifier(
     return SUCCESS, label
 
 
-def _coded_4xx(status_code: int, body: bytes) -> Classification | None:
+def _coded_4xx(status_code: int, body: bytes, charset: str | None) -> Classification | None:
     """A 4xx carrying an error code of the table is classified by that code: the documents give
     no HTTP status (E-015), so the status alone must not turn a business failure into an error.
     A 503 carrying a throttling code is throttling (E-051: RFC 9110's temporary overload)."""
     if not (400 <= status_code < 500 or status_code == 503):
         return None
-    answer = _reader()(status_code, body)
+    answer = _read(status_code, body, charset)
     if answer.where == "status" or answer.meaning is None:
         return None
     klass = klass_of(answer.meaning.category, answer.meaning.retryable)

@@ -22,7 +22,7 @@ from harness.loadgen.scenarios import (
     after_first,
     scenario_request,
 )
-from harness.loadgen.transport import read_body, request_deadline
+from harness.loadgen.transport import answer_charset, read_body, request_deadline
 
 _ENV = "FACEHARNESS_LOAD_"
 _OPTIONS = ("weights", "sizes", "pairing", "faces_dir", "seed")  # FACEHARNESS_LOAD_<KEY>
@@ -84,14 +84,14 @@ class ScenarioUser(FastHttpUser):
                 allow_redirects=False,  # a redirect is the answer: it may name any host
             ) as resp,
         ):
-            status, body, error = _read(resp)
+            status, body, error, charset = _read(resp)
             # with stream=True Locust timed the head and took Content-Length for the size: the
             # answer's time is until its body is read, its size the body read (as without stream)
             resp.request_meta["response_time"] = (time.perf_counter() - started) * 1000
             resp.request_meta["response_length"] = len(body)
-            klass, code = api_classifier(status, body, error)
+            klass, code = api_classifier(status, body, error, charset)
             if then is not None:
-                (klass, code), ready = after_first(then, status, body, (klass, code))
+                (klass, code), ready = after_first(then, status, body, (klass, code), charset)
             if klass == SUCCESS:
                 resp.success()
             else:
@@ -99,24 +99,25 @@ class ScenarioUser(FastHttpUser):
         return ready
 
 
-def _read(resp: Any) -> tuple[int, bytes, BaseException | None]:
-    """``(status, body, error)`` as the harness's own users read an answer: the body is read here
-    (Locust's ``stream=True``), by load's transport and the sender's one decoder. Locust's own read
-    of ``content`` knew no ``x-gzip`` and no stacked ``gzip, br`` (a ValueError out of the task)
-    and inflated a bomb whole."""
+def _read(resp: Any) -> tuple[int, bytes, BaseException | None, str | None]:
+    """``(status, body, error, charset)`` as the harness's own users read an answer: the body is
+    read here (Locust's ``stream=True``), by load's transport and the sender's one decoder, with
+    the charset it declares (E-071). Locust's own read of ``content`` knew no ``x-gzip`` and no
+    stacked ``gzip, br`` (a ValueError out of the task) and inflated a bomb whole."""
     if not resp.status_code:
-        return 0, b"", getattr(resp, "error", None)
+        return 0, b"", getattr(resp, "error", None), None
     failed = getattr(resp, "request_meta", {}).get("exception")
     try:
         if failed is not None:
             raise failed
-        return int(resp.status_code), read_body(resp._response), None
+        body = read_body(resp._response)
+        return int(resp.status_code), body, None, answer_charset(resp._response)
     except (AnswerTooLarge, CutOffBody, UndecodableBody) as exc:
-        return 0, b"", exc
+        return 0, b"", exc, None
     except BaseException as exc:  # noqa: BLE001 - a timeout, ...: a non-answer of its own kind
         if exc is not failed:
             raise
-        return 0, b"", exc
+        return 0, b"", exc, None
     finally:
         resp._response.release()
 

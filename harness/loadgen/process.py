@@ -405,16 +405,16 @@ class LoadProcess:
     ) -> PreparedRequest | None:  # fmt: skip
         """Send, classify and record ``req``; ``then`` (waiting for this answer) ready, or None."""
         ready = None
-        status, body, error = 0, b"", None
+        status, body, error, charset = 0, b"", None, None
         try:
-            status, body = self.transport.send(user, req)
+            status, body, charset = self.transport.send(user, req)
         except Exception as exc:  # noqa: BLE001 - refused, reset, timed out, unparsable URL ...
             error = exc
         done = time.perf_counter()
         try:
-            klass, code = self.classify(status, body, error)
+            klass, code = self.classify(status, body, error, charset)
             if then is not None:
-                (klass, code), ready = after_first(then, status, body, (klass, code))
+                (klass, code), ready = after_first(then, status, body, (klass, code), charset)
         except Exception as exc:  # noqa: BLE001 - any classifier failure is a harness error
             self.recorder.harness_error(f"classifier failed: {exc!r}")
             klass, code = "", "harness classifier failed"

@@ -214,8 +214,9 @@ def sends_per_request(spec: Mapping[str, Any]) -> float:
 
 
 def after_first(
-    then: PreparedRequest, status: int, body: bytes, outcome: Classification
-) -> tuple[Classification, PreparedRequest | None]:
+    then: PreparedRequest, status: int, body: bytes, outcome: Classification,
+    charset: str | None = None,
+) -> tuple[Classification, PreparedRequest | None]:  # fmt: skip
     """The ``outcome`` of ``then.first``'s answer, and ``then`` with the liveCode it issued
     (None: not sent). A code issued a moment before and SILENT is valid under every reading
     (E-008); a success without ``result.code`` (是) is the service's error."""
@@ -224,7 +225,7 @@ def after_first(
 
     if outcome[0] != SUCCESS:
         return outcome, None
-    code = live_code_of(Exchange(status, body=parse_json(body)))
+    code = live_code_of(Exchange(status, body=parse_json(body, charset)))
     if code is None:
         return (SERVER_ERROR, f"{outcome[1]} without data.result.code"), None
     fresh = b'"liveCode":' + json.dumps(code, ensure_ascii=False).encode()

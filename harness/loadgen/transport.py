@@ -35,6 +35,7 @@ from harness.clients import (
     head_too_large,
     retry_after_s,
 )
+from harness.contract import declared_charset
 from harness.loadgen.result import PreparedRequest
 from harness.redact import redact_text
 
@@ -162,8 +163,9 @@ class _Host:
 
 
 class Transport:
-    """Sends to the user's host (Locust's ``--host``); ``send`` returns ``(status, body)`` or
-    raises the transport's exception (refused, reset, timeout ...)."""
+    """Sends to the user's host (Locust's ``--host``); ``send`` returns ``(status, body,
+    charset)`` (the charset its Content-Type declares, E-071) or raises the transport's exception
+    (refused, reset, timeout ...)."""
 
     def __init__(self) -> None:
         self._hosts: dict[tuple[int, str], _Host] = {}
@@ -207,7 +209,7 @@ class Transport:
             host.return_socket(sock)
         return len(opened)
 
-    def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes]:
+    def send(self, user: Any, req: PreparedRequest) -> tuple[int, bytes, str | None]:
         host = self._host(user)
         token = self._deadlines.arm(getattr(user, "network_timeout", None))
         try:
@@ -232,7 +234,12 @@ class Transport:
             is not None
         ):
             self.retry_after_s = max(wait, self.retry_after_s or 0.0)
-        return status, body
+        return status, body, answer_charset(response)
+
+
+def answer_charset(response: Any) -> str | None:
+    """The charset the answer's Content-Type declares, for the classifier (E-071)."""
+    return declared_charset(_single(response, "content-type") or "")
 
 
 def _single(response: Any, name: str) -> str | None:

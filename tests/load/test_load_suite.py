@@ -138,6 +138,32 @@ def test_matchidno_is_valid_under_every_reading_of_e008(
     assert 28 <= load["totals"]["sent"] == metrics.requests <= 31  # 20/s for 1.5 s, not 36
 
 
+def test_an_answer_in_the_charset_it_declares_is_classified_by_its_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """E-071: an internal service answering GBK as its Content-Type declares (legit variant
+    ``gbk-declared``), throttled at 4/s (errcode 42900, ``请求过于频繁``). Before, load's classifier
+    read the body without its headers: each refusal was a server error, ``http:200 not JSON``,
+    and the run failed on errors where the service had throttled (exit 1 where it is
+    inconclusive)."""
+    from fixtures.legit_variants import gbk_declared
+    from fixtures.rewrite import rewriting
+    from fixtures.throttle_variants import variant_app
+
+    from harness.emulator import EmulatorServer
+
+    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token or "")
+    with EmulatorServer(rewriting(variant_app("envelope-200", 4), gbk_declared)) as url:
+        suite = run_load_suite(url, out_dir=tmp_path, scenario="liveCode", rate=20,
+                               duration_s=1, max_requests=20)  # fmt: skip
+    codes = suite.metrics.errors_by_code if suite.metrics else None
+    assert codes and set(codes) == {"match:errcode:42900"}, (codes, suite.error)
+    by_class = suite.metrics.model_extra["by_class"]
+    assert by_class["throttled"] == codes["match:errcode:42900"] and by_class["success"] > 0
+    # a rate over the limit without --max-error-rate: the QPS limit is below it (E-045), no error
+    assert suite.status == "inconclusive" and "throttled" in (suite.reason or ""), suite.reason
+
+
 def _cli(args: list[str], env: dict[str, str] | None = None) -> Ran:
     return run_cli(*args, env=env, cwd=REPO)
 
@@ -343,7 +369,7 @@ if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit)
     transport = Transport()
     for _ in range(int(sys.argv[2])):
         try:
-            status, body = transport.send(user, request)
+            status, body, _ = transport.send(user, request)
         except Exception as exc:
             seen.append(str(exc))
             continue
