@@ -442,7 +442,9 @@ def test_workers_that_miss_their_heartbeats_at_start_up_are_no_result(
     fresh_server: LoadServer, tmp_path: Path
 ) -> None:
     """Both workers frozen as the run starts (missing heartbeats for 3 s make Locust's master
-    stop the run): one line and exit 2, never a run of zero requests reported as a result."""
+    stop the run): one line and exit 2, never a run of zero requests reported as a result.
+    Flaky before (session 20): it required "missed heartbeats" for both, and under machine load a
+    thawed worker's report came past the master's 5 s wait ("sent no report within 5s")."""
     with ThreadPoolExecutor(1) as pool:
         future = pool.submit(run_load, fresh_server.url, ["/echo"], rate=20, duration_s=2,
                              timeout_s=1, workers=2, out_dir=tmp_path)  # fmt: skip
@@ -458,7 +460,20 @@ def test_workers_that_miss_their_heartbeats_at_start_up_are_no_result(
         with pytest.raises(HarnessError) as raised:
             future.result(timeout=60)
     message = str(raised.value)
+    assert "\n" not in message, message
     assert message.startswith("could not run: partial run, 2 of 2 load process(es)"), message
-    assert "worker 0 was stopped (missed heartbeats) after offering 0 of 20" in message
-    assert "worker 1 was stopped (missed heartbeats) after offering 0 of 20" in message
+    # which of two true reasons names a worker is the machine's timing: stopped by the master for
+    # its missed heartbeats, or (thawed on a busy machine) its report came past the master's wait.
+    # Either way each worker is named once, with nothing sent, and the run is no result.
+    stopped = set(re.findall(r"worker (\d) was stopped \(missed heartbeats\) after offering "
+                             r"0 of 20 request\(s\)", message))  # fmt: skip
+    late = re.search(r"((?:worker \d(?:, )?)+) sent no report within \d+s of the run's end "
+                     r"\(0 request\(s\) sent and 0 answered", message)  # fmt: skip
+    silent = set(re.findall(r"\d", late.group(1))) if late else set()
+    assert stopped | silent == {"0", "1"} and not stopped & silent, message
+    if stopped:
+        assert "the master drops a worker silent for 3 s" in message, message
+    s = json.loads((tmp_path / "load.json").read_text())
+    assert s["partial"]["reported_processes"] == len(stopped) and s["totals"]["sent"] == 0, s
+    assert s["partial"]["reason"] in message
     assert fresh_server.state.hits["echo"] == 0
