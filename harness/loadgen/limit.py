@@ -33,6 +33,13 @@ class StepResult:
     # a mix of APIs (each its own credential's limit): the mix's rate at which the most refused
     # API gets what it delivered (its ok/s over its share of the sends); None for one API
     mix_ok_rps: float | None = None
+    # fraction of the warm-up's answers (before the window) that were throttled: a bucket with a
+    # burst serves its first second whole; None when the step had no warm-up
+    warmup_throttled: float | None = None
+    late: int = 0  # sends of the window more than 10 ms behind the schedule (the pacing's jitter)
+    # whole seconds at the run's end in which every answer was throttled (none served): a quota
+    # that ran out, or a lockout, where a token bucket serves its refill every second
+    refused_tail_s: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -46,6 +53,7 @@ class StepRecord:
     good: bool
     reasons: tuple[str, ...]
     elapsed_s: float
+    rested: bool = True  # it started from rest: no refusal (or a waited-out penalty) before it
 
     def row(self) -> dict[str, Any]:
         r = self.result
@@ -175,6 +183,7 @@ def find_limit(
     # follows a refusal, the rate that passed after it)
     penalty: tuple[float, float, float] | None = None
     from_rest: list[float] = []  # rates that failed from rest (see LimitResult.failed_rps)
+    warmed: list[StepRecord] = []  # a first step that failed on latency, then passed again
 
     def run_step(rate: float, phase: str, pause: float = 0.0) -> bool | None:
         nonlocal stopped_by
@@ -222,25 +231,27 @@ def find_limit(
         elapsed = clock() - t0
         if reasons and rested:
             from_rest.append(rate)
-        steps.append(
-            StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,), elapsed)
-        )
+        steps.append(StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,),
+                                elapsed, rested))  # fmt: skip
         return not reasons
 
     good: float | None = None
     bad: float | None = None
-    rate = start_rate
-    for _ in range(max_steps):  # ramp up
-        ok = run_step(rate, "ramp")
-        if not ok:  # None: a budget stopped the search
-            bad = None if ok is None else rate
-            break
-        good = rate
-        if rate >= max_rate:
-            stopped_by = STOP_CEILING
-            break
-        rate = min(rate * growth, max_rate)
 
+    def ramp(rate: float) -> None:
+        nonlocal good, bad, stopped_by
+        for _ in range(max_steps):  # ramp up
+            ok = run_step(rate, "ramp")
+            if not ok:  # None: a budget stopped the search
+                bad = None if ok is None else rate
+                break
+            good = rate
+            if rate >= max_rate:
+                stopped_by = STOP_CEILING
+                break
+            rate = min(rate * growth, max_rate)
+
+    ramp(start_rate)
     if good is None and bad is not None:  # even the start rate failed: step down
         rate = bad / growth
         for _ in range(max_steps):
@@ -253,6 +264,18 @@ def find_limit(
                 break
             bad = rate
             rate /= growth
+    cold = steps[0] if steps and _failed_by(steps[0], "p99") and good is not None else None
+    if cold is not None and all(r.startswith("p99") for r in cold.reasons):
+        # the first step failed on latency alone and a lower rate passed: run it again, since a
+        # service warming up (caches, JIT, pools) is slow at first whatever the rate
+        ok = run_step(cold.rate, "recheck")
+        if ok:
+            warmed.append(cold)
+            good, bad = cold.rate, None
+            if cold.rate < max_rate:
+                ramp(min(cold.rate * growth, max_rate))
+            else:
+                stopped_by = STOP_CEILING
 
     def upper() -> float | None:
         plateau = _plateau(steps) if use_plateau and penalty is None else None
@@ -368,11 +391,77 @@ def find_limit(
             f"{high.rate:.1f}/s delivered {_delivered(high):.1f} ok/s: server errors at a rate the "
             "service serves (a finding), not a rate limit's refusals"
         )
+    if (strict := _no_burst(steps)) and limit is not None:
+        first = strict[0]
+        late = [s.result.late for s in steps if s.good and s.rate == limit]
+        notes.append(
+            f"a step at {first.rate:.1f}/s was refused from its first second, from rest: the "
+            "service has no burst (a strict bucket), so the limit is the highest rate that "
+            "passed, not what a refused step delivered (a strict bucket wastes its refill on the "
+            "sends it refuses). A strict bucket also refuses sends that arrive closer together "
+            "than its interval, so how evenly the load is paced bounds what passes"
+            + (
+                f" ({late[0]} send(s) of the {limit:.1f}/s step were over 10 ms late)"
+                if late and late[0]
+                else ""
+            )  # fmt: skip
+            + f": an evenly paced client may be served up to the {first.rate:.1f}/s that failed"
+        )
+    if (quota := _quota(steps)) is not None:
+        whole, served = quota
+        said = whole.result.detail.get("retry_after_s") if whole.result.detail else None
+        window = f", and asked to come back in {said:g} s (Retry-After)" if said else ""
+        seen = (
+            f"the service served {served} request(s) from the search's start, then refused "
+            f"every request of the last {whole.result.refused_tail_s} s of a step at "
+            f"{whole.rate:.1f}/s{window}: a quota over a window longer than a step (N a "
+            "minute, an hour, a day) that ran out, or a lockout"
+        )
+        if penalty is None:
+            notes = [n for n in notes if not n.startswith(f"a step at {limit or 0:.1f}/s passed")]
+        inconclusive = (
+            f"{inconclusive}; {seen}" if inconclusive
+            else f"{QUOTA}: {seen}, not a rate limit" + _below(failed)
+        )  # fmt: skip
+        notes.append(
+            f"{seen}: a rate per second is no answer to that; measure it with `load run --rate R "
+            "--duration 2m` (a minute's quota) and read its window from Retry-After or the "
+            "service's documents"
+        )
+    elif limit is not None and not any(not s.good for s in steps):
+        sent = sum(_sent(s) for s in steps)
+        notes.append(
+            f"no step was refused in {clock() - began:.0f} s and {sent} request(s): a quota over "
+            "a longer window (per minute, per day) larger than that is not seen by a search of "
+            "short steps; `load run --rate R --duration 2m` measures one"
+        )
+    if warmed:
+        cold_run = warmed[0].result
+        again = next(s for s in steps if s.phase == "recheck" and s.rate == warmed[0].rate)
+        from_rest[:] = [r for r in from_rest if r != warmed[0].rate or r == bad]
+        notes.append(
+            f"the first step at {warmed[0].rate:.1f}/s failed on latency (p99 "
+            f"{cold_run.p99_ms} ms) and passed when run again (p99 {again.result.p99_ms} ms): "
+            "the service was slow while it warmed up (caches, JIT, pools), so that failure "
+            "judged nothing (a short `load run` before a search warms it)"
+        )
+    elif steps and all(_failed_by(s, "p99") and not _failed_by(s, "throttled", "errors")
+                       for s in steps) and len(steps) > 1:  # fmt: skip
+        p99s = [s.result.p99_ms or 0.0 for s in steps]
+        if min(p99s) >= 0.8 * max(p99s):
+            notes.append(
+                f"every step failed on latency alone, with about the same p99 from "
+                f"{steps[0].rate:.3g}/s down to {steps[-1].rate:.3g}/s ({min(p99s):.0f}-"
+                f"{max(p99s):.0f} ms): the service is slower than --slo-p99 at any rate (or still "
+                "warming up), not overloaded; a rate limit is no answer to that"
+            )
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
     if (
         penalty is None
+        and quota is None
+        and not strict
         and limit is not None
         and saturation is not None
         and (saturation < limit * (1 - resolution))
@@ -397,6 +486,7 @@ def find_limit(
 
 
 PENALISED = "the service lowers its limit for a while after a refusal"
+QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
 
 
@@ -462,6 +552,28 @@ def _recheck_rest(
     return pause if pause >= 1.0 else None
 
 
+QUOTA_TAIL_S = 2  # whole seconds refused whole at a step's end that no token bucket shows
+
+
+def _quota(steps: list[StepRecord]) -> tuple[StepRecord, int] | None:
+    """The first step whose last :data:`QUOTA_TAIL_S` seconds or more were refused whole, and the
+    requests served from the search's start to its end: a quota (N a minute, a day) that ran out
+    stops serving whatever the rate, where a token bucket serves its refill every second."""
+    served = 0
+    for s in steps:
+        served += round(_served(s))
+        if _failed_by(s, "throttled") and s.result.refused_tail_s >= QUOTA_TAIL_S:
+            return s, served
+    return None
+
+
+def _sent(step: StepRecord) -> int:
+    """Requests of the step's whole run (its warm-up too), else of its window."""
+    r = step.result
+    whole = r.detail.get("run_completed") if r.detail else None
+    return int(whole) if whole is not None else r.completed
+
+
 def _refutes(step: StepRecord, low: float, pause: float) -> bool:
     """Whether ``step`` (after ``pause`` s of rest following a refused step) served more than a
     token bucket refilling at ``low``/s could have: the plateau was no refill rate."""
@@ -492,8 +604,29 @@ def _burst_needed(steps: list[StepRecord], passed: float, plateau: float) -> flo
 
 def _plateau(steps: list[StepRecord]) -> float | None:
     """Lowest positive success rate (the window's tail: a draining burst inflates the rest)
-    among steps refused by throttling or by shedding load (HTTP 503, JD's 10020 system busy)."""
-    return min((r for r in map(_delivered, _refused(steps)) if r > 0), default=None)
+    among steps refused by throttling or by shedding load (HTTP 503, JD's 10020 system busy),
+    but for steps refused without a burst (:func:`_no_burst`)."""
+    burstless = _no_burst(steps)
+    return min((r for s in _refused(steps) if s not in burstless and (r := _delivered(s)) > 0),
+               default=None)  # fmt: skip
+
+
+NO_BURST_SHARE = 0.1  # a warm-up this much refused had no burst to serve it
+
+
+def _no_burst(steps: list[StepRecord]) -> list[StepRecord]:
+    """Throttled steps refused from their first second though they started from rest, by a
+    service answering at once (under one request in flight): a bucket without a burst (a
+    strict one). Its refill is no plateau: each send it refuses for arriving early wastes the
+    refill (sent evenly at 2L, a bucket of one request at L serves L; at 1.01 L it serves about
+    L / 2), so the rates themselves decide (session 19: a bucket of one request at 20/s was
+    reported at 13/s, what its refused steps delivered)."""
+    return [
+        s for s in steps
+        if _failed_by(s, "throttled") and s.rested
+        and (s.result.warmup_throttled or 0.0) >= NO_BURST_SHARE
+        and _delivered(s) * (s.result.p50_ms or 0.0) / 1000.0 < 1.0
+    ]  # fmt: skip
 
 
 def _refused(steps: list[StepRecord]) -> list[StepRecord]:

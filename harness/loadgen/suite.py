@@ -836,6 +836,8 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     qps = sum(window.errors_by_code.get(key, 0) for key in qps_keys())
     tail_row = SecondRow.total(map(vars, tail))
     tail_ok = tail_row.success / (tail_end - tail_start)
+    warm = SecondRow.total(vars(r) for r in result.series if r.t < first)
+    warmup_throttled = warm.by_class.get(THROTTLED, 0) / warm.completed if warm.completed else None
     return StepResult(
         offered_rps=window.offered / seconds,
         achieved_rps=completed / seconds,
@@ -851,6 +853,9 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         window_s=float(seconds),
         p50_ms=latency["p50"],
         qps_rate=qps / completed if completed else 0.0,
+        warmup_throttled=warmup_throttled,
+        refused_tail_s=_refused_tail(result),
+        late=window.late,
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],
@@ -864,6 +869,17 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         },
         run=result,
     )
+
+
+def _refused_tail(result: LoadResult) -> int:
+    """Whole seconds at the run's end (its last, cut one left out) whose every answer was
+    throttled: a quota that ran out (``limit._quota``)."""
+    count = 0
+    for row in reversed(result.series[:-1]):
+        if not row.completed or row.by_class.get(THROTTLED, 0) < row.completed:
+            break
+        count += 1
+    return count
 
 
 def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> float | None:

@@ -9,6 +9,7 @@ the documented code, an HTTP 429 or an HTTP 503 (RFC 9110 15.6.4: "temporary ove
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
 from harness.loadgen.limit import (
     IN_FLIGHT,
     PENALISED,
+    QUOTA,
     StepResult,
     _delivered,
     find_limit,
@@ -305,6 +307,11 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("queue-then-refuse", {}, "match", 20), ("per-op", {}, "match", 20),
     ("per-op", {}, "idno", 10), ("burst", {"burst_s": 5}, "match", 20),
     ("burst", {"limit": 5, "burst_s": 20}, "match", 5),  # 100 requests of burst at 5/s
+    # session 20: a strict bucket (one request) read 12/s, what its refused 20/s step delivered;
+    # a quota of 600 a minute read 10/s, "exact", a rate limit
+    ("no-burst", {}, "match", 20), ("minute-quota", {"limit": 10}, "match", QUOTA),
+    # slow (1.2 s more) for its first 5 s: its first step failed on p99, and it read 9.7/s
+    ("cold-start", {}, "match", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
 
@@ -418,3 +425,57 @@ def test_a_rate_that_failed_from_rest_bounds_an_unnamed_limit_from_above(
     if kind == "concurrency":  # 13/s, up to 20/s: between them is open
         assert meets_minimum(limit, (limit + failed) / 2, unsure, failed) is None
         assert meets_minimum(limit, limit, unsure, failed) is True
+
+
+def test_a_search_that_refused_nothing_says_a_longer_quota_is_unseen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``minute-quota`` of 1,200 a minute: a search of short steps up to 80/s sends fewer, so it
+    is refused nothing and reports a lower bound (true of a second, not of a minute). Before,
+    nothing said so; the note now names what it sent and how to measure a longer quota."""
+    with virtual_time(monkeypatch) as clock:
+        found = find_limit(virtual_measure(gate_app("minute-quota", limit=LIMIT), clock),
+                           start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    assert found.bound == "lower" and found.inconclusive is None, found.table()
+    sent = sum(s.result.detail["run_completed"] for s in found.steps)
+    assert any(f"and {sent} request(s): a quota over a longer window" in n for n in found.notes)
+
+
+def test_a_quota_that_runs_out_says_what_was_served_and_the_window_it_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``minute-quota`` of 600 a minute whose refusals say in Retry-After when the minute ends:
+    a step refused whole for its last seconds, then served again after the wait. Before, the
+    search named a penalty after a refusal only (``67.5/s`` bounding it from above); it now
+    says what it saw: the requests served, the seconds refused whole, the window asked."""
+    with virtual_time(monkeypatch) as clock:
+        gate = gate_app("minute-quota", limit=10, retry=1)
+        found = find_limit(virtual_measure(gate, clock), start_rate=10, max_rate=80,
+                           slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    unsure = found.inconclusive or ""
+    said = re.search(
+        r"served (\d+) request\(s\) from the search's start, then refused every request of the "
+        r"last (\d) s of a step at [\d.]+/s, and asked to come back in (\d+) s \(Retry-After\): "
+        r"a quota over a window longer",
+        unsure,
+    )
+    assert said, (unsure, found.table())
+    assert int(said[1]) % 600 == 0 and int(said[2]) >= 2 and 0 < int(said[3]) <= 60, unsure
+    assert meets_minimum(found.limit_rps or 0.0, 5.0, unsure, found.failed_rps) is None
+
+
+def test_a_service_slow_at_any_rate_is_not_reported_as_overloaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``cold-start`` slow (1.2 s more a request) for its first 30 s, longer than the search: every
+    step fails on p99 from 10/s down to 0.6/s, at about the same p99. Before, only "below
+    0.625/s (no rate passed)"; a note now says the latency did not follow the rate."""
+    with virtual_time(monkeypatch) as clock:
+        found = find_limit(virtual_measure(gate_app("cold-start", cold_s=30), clock),
+                           start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    assert found.bound == "upper", found.table()
+    assert any("slower than --slo-p99 at any rate" in n for n in found.notes), found.notes
+    assert not any("slower than --slo-p99" in n for n in _notes(lambda r: _step(r, shed=False)))
