@@ -30,6 +30,7 @@ from harness.loadgen.classify import (
 )
 from harness.loadgen.limit import (
     PENALISED,
+    QUOTA_TAIL_S,
     LimitResult,
     StepResult,
     describe_limit,
@@ -642,7 +643,25 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     how = "throttled" if not shed else "throttled or shed (HTTP 503, system busy: E-057)"
     return (
         f"{how} {share:.1%} of the answers{rate}{waited}: the service's QPS limit is below "
-        "the rate this run chose (E-045); latency and errors there judge nothing"
+        "the rate this run chose (E-045); latency and errors there judge nothing" + _quota_seen(run)
+    )
+
+
+def _quota_seen(run: LoadResult) -> str:
+    """What a run that ran into a quota over a longer window (N a minute) saw, said: served, then
+    every request of its last whole seconds refused, which no token bucket does (it serves its
+    refill every second); "" otherwise."""
+    series = getattr(run, "series", None) or []
+    tail = _refused_tail(run) if series else 0
+    if tail < QUOTA_TAIL_S:
+        return ""
+    served = sum(row.success for row in series)
+    said = run.summary.get("retry_after_s")
+    window = f", asking to come back in {said:g} s (Retry-After)" if said else ""
+    return (
+        f"; it served {served} request(s), then refused every request of the run's last {tail} "
+        f"whole second(s){window}: a quota over a window longer than that (N a minute, a day) "
+        "ran out, or a lockout; a rate under the quota's meets it too, later"
     )
 
 

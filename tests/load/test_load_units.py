@@ -703,3 +703,32 @@ def test_a_retry_after_wait_leaves_room_for_the_next_step(
     from harness.loadgen.suite import retry_wait
 
     assert retry_wait(asked, elapsed, waited, steps, budget) == pytest.approx(expected)
+
+
+def test_a_run_that_ran_into_a_quota_says_what_it_served_before_it() -> None:
+    """``minute-quota`` (600 a minute, Retry-After to the minute's end) under ``load run --rate
+    20 --duration 60s``: 30 s served, then every request refused and the error-spike abort.
+    Before, the reason said only "the service's QPS limit is below the rate this run chose", and
+    20/s is under what the service serves in any one second."""
+    from types import SimpleNamespace
+
+    from harness.loadgen.result import SecondRow
+    from harness.loadgen.suite import _throttled_only
+
+    rows = [SecondRow(t, t, offered=20, sent=20, completed=20, by_class={"success": 20})
+            for t in range(30)]  # fmt: skip
+    rows += [SecondRow(t, t, offered=20, sent=20, completed=20, by_class={"throttled": 20})
+             for t in range(30, 33)]  # fmt: skip
+    rows.append(SecondRow(33, 33, offered=4, sent=4, completed=4, by_class={"throttled": 4}))
+    summary = {"totals": {"completed": 664}, "by_class": {"success": 600, "throttled": 64},
+               "retry_after_s": 27.0}  # fmt: skip
+    plan = SimpleNamespace(contracted_rate=True, max_error_rate=None, rate=20.0)
+    run = SimpleNamespace(summary=summary, stop_reason="aborted", settled=None, series=rows)
+    why = _throttled_only(plan, run)  # type: ignore[arg-type]
+    assert why is not None and why.startswith("throttled 9.6% of the answers at 20/s"), why
+    assert "it served 600 request(s), then refused every request of the run's last 3 whole " in why
+    assert "asking to come back in 27 s (Retry-After): a quota over a window longer" in why
+    half = {"success": 10, "throttled": 10}  # a bucket serves its refill every second
+    rows = [SecondRow(t, t, offered=20, sent=20, completed=20, by_class=half) for t in range(4)]
+    bucket = SimpleNamespace(summary=summary, stop_reason="aborted", settled=None, series=rows)
+    assert "quota" not in (_throttled_only(plan, bucket) or "")  # type: ignore[arg-type]
