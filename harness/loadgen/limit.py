@@ -612,19 +612,22 @@ def _plateau(steps: list[StepRecord]) -> float | None:
 
 
 NO_BURST_SHARE = 0.1  # a warm-up this much refused had no burst to serve it
+NO_BURST_RATIO = 0.8  # ... when refused about as much as the window (a burst drains: it is less)
 
 
 def _no_burst(steps: list[StepRecord]) -> list[StepRecord]:
-    """Throttled steps refused from their first second though they started from rest, by a
-    service answering at once (under one request in flight): a bucket without a burst (a
-    strict one). Its refill is no plateau: each send it refuses for arriving early wastes the
-    refill (sent evenly at 2L, a bucket of one request at L serves L; at 1.01 L it serves about
-    L / 2), so the rates themselves decide (session 19: a bucket of one request at 20/s was
-    reported at 13/s, what its refused steps delivered)."""
+    """Throttled steps refused from their first second (about as much as in their window)
+    though they started from rest, by a service answering at once (under one request in
+    flight): a bucket without a burst (a strict one). Its refill is no plateau: each send it
+    refuses for arriving early wastes the refill (sent evenly at 2L, a bucket of one request
+    at L serves L; at 1.01 L, about L / 2), so the rates themselves decide (session 19: a
+    bucket of one request at 20/s was reported at 13/s, what its refused steps delivered)."""
     return [
         s for s in steps
         if _failed_by(s, "throttled") and s.rested
-        and (s.result.warmup_throttled or 0.0) >= NO_BURST_SHARE
+        # a burst serves the warm-up more than the window: a strict bucket refuses both alike
+        and (s.result.warmup_throttled or 0.0)
+        >= max(NO_BURST_SHARE, NO_BURST_RATIO * s.result.throttled_rate)
         and _delivered(s) * (s.result.p50_ms or 0.0) / 1000.0 < 1.0
     ]  # fmt: skip
 
