@@ -138,32 +138,6 @@ def test_matchidno_is_valid_under_every_reading_of_e008(
     assert 28 <= load["totals"]["sent"] == metrics.requests <= 31  # 20/s for 1.5 s, not 36
 
 
-def test_an_answer_in_the_charset_it_declares_is_classified_by_its_code(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """E-071: an internal service answering GBK as its Content-Type declares (legit variant
-    ``gbk-declared``), throttled at 4/s (errcode 42900, ``请求过于频繁``). Before, load's classifier
-    read the body without its headers: each refusal was a server error, ``http:200 not JSON``,
-    and the run failed on errors where the service had throttled (exit 1 where it is
-    inconclusive)."""
-    from fixtures.legit_variants import gbk_declared
-    from fixtures.rewrite import rewriting
-    from fixtures.throttle_variants import variant_app
-
-    from harness.emulator import EmulatorServer
-
-    monkeypatch.setenv("FACEHARNESS_TOKEN", DEMO.token or "")
-    with EmulatorServer(rewriting(variant_app("envelope-200", 4), gbk_declared)) as url:
-        suite = run_load_suite(url, out_dir=tmp_path, scenario="liveCode", rate=20,
-                               duration_s=1, max_requests=20)  # fmt: skip
-    codes = suite.metrics.errors_by_code if suite.metrics else None
-    assert codes and set(codes) == {"match:errcode:42900"}, (codes, suite.error)
-    by_class = suite.metrics.model_extra["by_class"]
-    assert by_class["throttled"] == codes["match:errcode:42900"] and by_class["success"] > 0
-    # a rate over the limit without --max-error-rate: the QPS limit is below it (E-045), no error
-    assert suite.status == "inconclusive" and "throttled" in (suite.reason or ""), suite.reason
-
-
 def _cli(args: list[str], env: dict[str, str] | None = None) -> Ran:
     return run_cli(*args, env=env, cwd=REPO)
 
@@ -361,7 +335,7 @@ env.events.request.add_listener(
 )
 user = LiveCodeUser(env)
 request = PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData", body=b"{}")
-for _ in range(6):
+for _ in range(7):
     user._send(request)
 if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit): what it read
     from harness.loadgen.transport import Transport
@@ -369,11 +343,11 @@ if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit)
     transport = Transport()
     for _ in range(int(sys.argv[2])):
         try:
-            status, body, _ = transport.send(user, request)
+            status, body, charset = transport.send(user, request)
         except Exception as exc:
             seen.append(str(exc))
             continue
-        seen.append([status, body.decode("utf-8", "replace")])
+        seen.append([status, charset or body.decode("utf-8", "replace")])
     seen.append([transport.retry_after_s, transport.heads_too_large])
     # behind a (plain HTTP) proxy, here the target itself, read and counted alike
     class ProxiedUser(LiveCodeUser):
@@ -405,8 +379,9 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     from fixtures.hostile_target import BODY, HostileTarget
 
     read_alike = ("stacked_ok", "xgzip_ok", "double_answer", "success", "retry_later")
-    read_alike += ("te_and_cl", "big_header")
+    read_alike += ("te_and_cl", "big_header", "gbk_throttled")
     plain = ("bad_gzip", "cut_off", "redirect_away", "xgzip_ok", "stacked_ok", "drip")
+    plain += ("gbk_throttled",)
     proxied = ("big_header", "success")
     drip_s = 0.002
     with (
@@ -421,7 +396,7 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     seen, meta = json.loads(proc.stdout)
-    assert seen[:6] == [
+    assert seen[:7] == [
         "CatchResponseError('connection_error: no answer:undecodable body')",
         "CatchResponseError('connection_error: no answer:cut-off body')",
         "CatchResponseError('server_error: http:307')",
@@ -429,6 +404,8 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
         "None",
         "None",
         "CatchResponseError('server_error: match:errcode:0 without data.status')",  # drip's BODY
+        # E-071: read in the charset it declares (was "server_error: http:200 not JSON")
+        "CatchResponseError('throttled: match:errcode:42900')",
     ], proc.stdout
     success = json.dumps(_hostile_success())
     assert [length for _, length in meta[3:6]] == [len(success), len(success), len(BODY)], meta
@@ -441,13 +418,15 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     # and the Retry-After a refusal asked for, which a limit search waits out (RFC 9110 10.2.3)
     # and a chunked answer with a Content-Length, read as h11 reads it (was a reset here only), and
     # a head past the sender's size, no answer and counted as such (the run: not "unreachable")
-    assert seen[6:] == [
+    # and the charset an answer declares, which the classifier reads it in (E-071)
+    assert seen[7:] == [
         *[[200, success]] * 4,
         [429, ""],
         [200, success],
         head_too_large(),
+        [200, "gbk"],
         [2.0, 1],
-    ], seen[6:]
+    ], seen[7:]
     assert elsewhere.served == [], elsewhere.heads
 
 
