@@ -405,7 +405,8 @@ def find_limit(
                 if late and late[0]
                 else ""
             )  # fmt: skip
-            + f": an evenly paced client may be served up to the {first.rate:.1f}/s that failed"
+            + f": an evenly paced client may be served more, up to the {first.rate:.1f}/s that "
+            "failed here or beyond"
         )
     if (quota := _quota(steps)) is not None:
         whole, served = quota
@@ -611,7 +612,7 @@ def _plateau(steps: list[StepRecord]) -> float | None:
                default=None)  # fmt: skip
 
 
-NO_BURST_SHARE = 0.1  # a warm-up this much refused had no burst to serve it
+NO_BURST_SHARE = 1e-9  # a warm-up refused at all (from rest) had no burst to serve it
 NO_BURST_RATIO = 0.8  # ... when refused about as much as the window (a burst drains: it is less)
 
 
