@@ -679,7 +679,15 @@ def _in_flight_at_plateau(
     closing = next(s for s in _refused(steps) if _delivered(s) == plateau)
     held = plateau * (closing.result.p50_ms or 0.0) / 1000.0
     says_qps = closing.result.qps_rate >= closing.result.throttled_rate > 0
-    return (held, closing) if held >= 1.0 and not says_qps else None
+    # held by waiting, not by being served: a queue in front of a rate limit (nginx's limit_req
+    # delays what is over its rate, then answers 503) holds requests only once overloaded, where
+    # a concurrency limit holds each for its service time at any rate
+    served_in = min((s.result.p50_ms for s in steps if s.good and s.result.p50_ms), default=None)
+    queued = served_in is not None and (closing.result.p50_ms or 0.0) > QUEUED_P50 * served_in
+    return (held, closing) if held >= 1.0 and not says_qps and not queued else None
+
+
+QUEUED_P50 = 3.0  # a refused step's median this many times a passing one's: it waited in a queue
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:

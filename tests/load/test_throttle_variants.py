@@ -314,6 +314,9 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("cold-start", {}, "match", 20),
     # 200 a wall-clock 10 s (a quota on a fixed clock boundary): 20/s is what it sustains
     ("minute-quota", {"window_s": 10}, "match", 20),
+    # nginx's limit_req: what is over 20/s waits up to 2 s, then 503; was "may limit requests in
+    # flight" (its overloaded step held 14 requests, waiting), between 20/s and 40/s
+    ("queue-then-refuse-503", {"max_wait_s": 2}, "match", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
 
@@ -332,7 +335,7 @@ def test_each_gate_is_measured_or_inconclusive_with_why(
     refused at any rate) read 5/s and ``concurrency`` (2 in flight of 100 ms) 13/s, "exact",
     with notes that said otherwise."""
     with virtual_time(monkeypatch) as clock:
-        gate = gate_app(kind, **{"limit": LIMIT, **design})
+        gate = _gate(kind, **{"limit": LIMIT, **design})
         found = find_limit(virtual_measure(gate, clock, scope=SCOPES[operation]), start_rate=10,
                            max_rate=80, slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
                            clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
