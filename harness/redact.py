@@ -129,11 +129,6 @@ _HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}+")
 _PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
 _REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
 _B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
-# The pre-checks: a sign is 32 hex characters (ASCII 0-9, a-f, A-F), so its hex is 32 pairs
-# 3x/4x/6x, and its base64, whatever the alignment, 41 or more characters in a row from the
-# ones hex text can encode to (none of o-v, 6-9, +, /, -, _). Runs without them cost one search.
-_HEX_OF_SIGN_RE = re.compile(r"(?i)(?:3[0-9]|[46][1-6]){32}")
-_B64_OF_SIGN_RE = re.compile(r"(?<![A-Za-n0-5w-z])[A-Za-n0-5w-z]{40}")
 
 
 def remember_sign(sign: str) -> None:
@@ -387,28 +382,63 @@ def _hex_texts(run: str) -> list[str]:
     return [bytes.fromhex(run[k : len(run) - (len(run) - k) % 2]).decode("latin-1") for k in (0, 1)]
 
 
-def _mask_encoded_signs(text: str) -> str:
-    def masked(decode: Any, check: re.Pattern[str] | None = None) -> Any:
-        def sub(m: re.Match[str]) -> str:
+# A sign may be encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64):
+# a run is decoded, and what it decodes to is searched as a text once more.
+_ENCODED_DEPTH = 2
+# A hex run that decodes to 32 or more printable ASCII characters (an encoded text, which may be
+# a sign encoded once more); an image's sha256 or a digest has such a stretch by a chance of 1e-14.
+_HEX_OF_TEXT_RE = re.compile(r"(?:[2-7][0-9A-Fa-f]){32}")
+# The same for base64: each group of four that encodes printable ASCII starts with one of I-Z,
+# a-f (a byte's top six bits, 8..31); ten such groups in a row at some offset (a chance of about
+# 1e-3 in a random run, 5e-5 in a hex digest).
+_B64_OF_TEXT_RE = re.compile(r"(?:[I-Za-f][A-Za-z0-9+/_-]{3}){10}")
+
+
+# (the runs of an encoding, their decoder, a pre-check a run must pass to be decoded)
+_DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
+    (_HEX_RUN_RE, _hex_texts, _HEX_OF_TEXT_RE),
+    (_PCT_RUN_RE, lambda run: [unquote(unquote(run))], None),
+    (_REF_RUN_RE, lambda run: [html.unescape(run)], None),
+    (_B64_RUN_RE, _b64_texts, _B64_OF_TEXT_RE),
+)
+
+
+def _decoded(run: str, decode: Any) -> list[str]:
+    try:
+        return list(decode(run))
+    except (ValueError, binascii.Error):
+        return []
+
+
+def _holds_sign(text: str, depth: int) -> bool:
+    """Whether ``text`` holds a remembered sign, as it is or in up to ``depth`` encodings."""
+    if _signs_in(text):
+        return True
+    if depth <= 0 or len(text) < 32:
+        return False
+    for pattern, decode, check in _DECODERS:
+        for m in pattern.finditer(text):
             run = m.group(0)
-            if check is not None and not check.search(run):
-                return run  # cannot hold an encoded sign: not decoded
-            try:
-                texts = decode(run)
-            except (ValueError, binascii.Error):
-                return run
-            return MASK if any(_signs_in(t) for t in texts) else run
+            if (check is None or check.search(run)) and any(
+                _holds_sign(t, depth - 1) for t in _decoded(run, decode)
+            ):
+                return True
+    return False
 
-        return sub
 
-    if _HEX_OF_SIGN_RE.search(text):
-        text = _HEX_RUN_RE.sub(masked(_hex_texts, _HEX_OF_SIGN_RE), text)
-    if "%" in text:
-        text = _PCT_RUN_RE.sub(masked(lambda t: [unquote(unquote(t))]), text)
-    if "&#" in text:
-        text = _REF_RUN_RE.sub(masked(lambda t: [html.unescape(t)]), text)
-    if _B64_OF_SIGN_RE.search(text):
-        text = _B64_RUN_RE.sub(masked(_b64_texts, _B64_OF_SIGN_RE), text)
+def _mask_encoded_signs(text: str) -> str:
+    """Each run of an encoding that decodes to a text holding a sign (encoded once more, or not)
+    is masked whole."""
+    for pattern, decode, check in _DECODERS:
+        text = pattern.sub(
+            lambda m: (
+                MASK
+                if (check is None or check.search(m.group(0)))
+                and any(_holds_sign(t, _ENCODED_DEPTH - 1) for t in _decoded(m.group(0), decode))
+                else m.group(0)
+            ),
+            text,
+        )
     return text
 
 

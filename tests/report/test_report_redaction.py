@@ -273,12 +273,26 @@ def _b64(data: bytes) -> str:
             "Zz" + base64.urlsafe_b64encode(b"\xfb\xff" + _SIGN.encode()).decode(),
             id="urlsafe-shifted",
         ),
+        # session 20 (hostile): a sign encoded twice
+        pytest.param(_b64(_SIGN.encode().hex().encode()), id="b64-of-hex"),
+        pytest.param(_b64(_SIGN.encode().hex().upper().encode()), id="b64-of-upper-hex"),
+        pytest.param("".join(f"%{c:02X}" for c in _SIGN.encode().hex().encode()), id="pct-hex"),
+        pytest.param(_b64(_SIGN.encode()).encode().hex(), id="hex-of-b64"),
+        pytest.param(_b64(_b64(_SIGN.encode()).encode()), id="b64-of-b64"),
+        pytest.param(_SIGN.encode().hex().encode().hex(), id="hex-of-hex"),
+        pytest.param("".join(f"&#{c};" for c in _SIGN.encode().hex().encode()), id="refs-hex"),
+        pytest.param(_b64("".join(f"%{c:02X}" for c in _SIGN.encode()).encode()), id="b64-pct"),
+        pytest.param(
+            base64.urlsafe_b64encode(b"k=" + _SIGN[::-1].encode().hex().encode()).decode(),
+            id="urlsafe-b64-of-reversed-hex",
+        ),
     ],
 )
 def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
     """Review of session 19: an encoded sign was found only where its encoding started a run and
     stood alone in the decoded text; characters of the same alphabet glued before it (a base64
-    run shifted, an odd-length hex run, hex characters around it once decoded) showed it."""
+    run shifted, an odd-length hex run, hex characters around it once decoded) showed it.
+    Session 20: a sign encoded twice (base64 of its hex, its hex percent-encoded, ...) too."""
     from harness.redact import remember_sign
 
     remember_sign(_SIGN)
@@ -295,6 +309,11 @@ def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
         pytest.param("t " + _b64(bytes(range(48))), id="plain-b64"),
         pytest.param("k " + _b64(b"0123456789abcdef" * 3).rstrip("="), id="b64-of-other-hex"),
         pytest.param("u x" + base64.urlsafe_b64encode(b"\xfb\xff" * 30).decode(), id="urlsafe"),
+        pytest.param(
+            "t " + _b64(b"the service could not compare the two faces sent"), id="b64-text"
+        ),
+        pytest.param("h " + _b64(hashlib.sha256(b"x").hexdigest().encode()), id="b64-of-digest"),
+        pytest.param("p " + "%41" * 40, id="pct-text"),
     ],
 )
 def test_runs_without_a_remembered_sign_are_kept(text: str) -> None:
