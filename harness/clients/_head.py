@@ -9,7 +9,7 @@ import functools
 
 import h11
 
-from ._deadline import MAX_HEAD_BYTES, head_too_large
+from ._deadline import MAX_HEAD_BYTES, framing_too_large, head_too_large
 
 
 @functools.lru_cache(maxsize=64)
@@ -75,5 +75,26 @@ def refused_head(head: bytes, method: str = "POST") -> str | None:
     try:
         HeadReader(method).feed(head)
     except HeadRefused as exc:
+        return str(exc)
+    return None
+
+
+_CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def refused_chunk_line(line: bytes) -> str | None:
+    """Why the sender's parser refuses this chunk size line (with its line end), or None: one rule
+    for every transport. urllib3 refused a line over 64 KB that h11 reads up to the head's size
+    (a chunk extension), and read sizes h11 refuses (more than 20 hex digits, ``0x1a``, ``+1a``)."""
+    if len(line) > MAX_HEAD_BYTES:
+        return framing_too_large()
+    conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+    for event in _asked("POST"):
+        conn.send(event)
+    conn.receive_data(_CHUNKED + line)
+    try:
+        while isinstance(conn.next_event(), h11.Response):
+            continue
+    except h11.RemoteProtocolError as exc:
         return str(exc)
     return None
