@@ -271,16 +271,20 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, or reversed."""
+    as JSON's \\u escapes, as hex, or reversed; and encoded twice (base64 of its hex, ...)."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
               "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
               "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1]}  # fmt: skip
+    # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
+    # percent-encoded, the hex of its base64, and below, the base64 of its hex
+    folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
     exact = set()
-    for shift in range(3):
-        text = base64.b64encode(bytes(shift) + raw).decode()
-        inner = text[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
-        exact |= {inner, inner.translate(_URLSAFE)}
+    for data in (raw, raw.hex().encode(), raw.hex().upper().encode()):
+        for shift in range(3):
+            text = base64.b64encode(bytes(shift) + data).decode()
+            inner = text[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]
+            exact |= {inner, inner.translate(_URLSAFE)}
     return exact, {f.lower() for f in folded}
 
 
@@ -341,9 +345,11 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
         if "%" in text:
             text = _PERCENT_BYTES_RE.sub(lambda m: _percent_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
-    if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
-        text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
-        text = _mask_encoded_signs(text)
+    if len(text) >= 32:  # after the images: a placeholder is short
+        if _SIGNS:
+            text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+        if _SIGNS or secrets.exact or _REMEMBERED.exact:
+            text = _mask_encoded(text, secrets)
     if "=" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
     if ":" in text:
@@ -410,9 +416,18 @@ def _decoded(run: str, decode: Any) -> list[str]:
         return []
 
 
-def _holds_sign(text: str, depth: int) -> bool:
-    """Whether ``text`` holds a remembered sign, as it is or in up to ``depth`` encodings."""
-    if _signs_in(text):
+def _has_secret(text: str, secrets: _Secrets) -> bool:
+    """Whether ``text`` holds a sign this process made or a credential, as it is or in one of
+    the forms :func:`_echoes` lists."""
+    if _signs_in(text) or any(e in text for e in secrets.exact + _REMEMBERED.exact):
+        return True
+    lowered = text.lower()
+    return any(f in lowered for f in secrets.folded)
+
+
+def _holds_secret(text: str, secrets: _Secrets, depth: int) -> bool:
+    """Whether ``text`` holds a sign or a credential, as it is or in up to ``depth`` encodings."""
+    if _has_secret(text, secrets):
         return True
     if depth <= 0 or len(text) < 32:
         return False
@@ -420,21 +435,24 @@ def _holds_sign(text: str, depth: int) -> bool:
         for m in pattern.finditer(text):
             run = m.group(0)
             if (check is None or check.search(run)) and any(
-                _holds_sign(t, depth - 1) for t in _decoded(run, decode)
+                _holds_secret(t, secrets, depth - 1) for t in _decoded(run, decode)
             ):
                 return True
     return False
 
 
-def _mask_encoded_signs(text: str) -> str:
-    """Each run of an encoding that decodes to a text holding a sign (encoded once more, or not)
-    is masked whole."""
+def _mask_encoded(text: str, secrets: _Secrets) -> str:
+    """Each run of an encoding that decodes to a text holding a sign or a credential (encoded
+    once more, or not: base64 of its hex, its hex percent-encoded) is masked whole."""
     for pattern, decode, check in _DECODERS:
         text = pattern.sub(
             lambda m: (
                 MASK
                 if (check is None or check.search(m.group(0)))
-                and any(_holds_sign(t, _ENCODED_DEPTH - 1) for t in _decoded(m.group(0), decode))
+                and any(
+                    _holds_secret(t, secrets, _ENCODED_DEPTH - 1)
+                    for t in _decoded(m.group(0), decode)
+                )
                 else m.group(0)
             ),
             text,

@@ -202,7 +202,8 @@ def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
 def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     """Session 18 (hostile): a target echoes a credential percent-encoded byte by byte, as HTML
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
-    (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed."""
+    (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed;
+    session 20: encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64)."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -221,8 +222,16 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         "".join(f"%25{b:02X}" for b in raw),
         secret[::-1],
     ]
+    for secret in (secret, "k3yS1x8c"):  # session 20: encoded twice, a long and a short one
+        raw = secret.encode()
+        forms += [
+            base64.b64encode(raw.hex().encode()).decode(),
+            base64.b64encode(b"k=" + raw.hex().upper().encode()).decode(),
+            "".join(f"%{c:02X}" for c in raw.hex().encode()),
+            base64.b64encode(raw).hex(),
+        ]
     for form in forms:
-        out = redact_text(f"rejected {form} end", [secret])
+        out = redact_text(f"rejected {form} end", ["hostile-audit-token-7f3a9", "k3yS1x8c"])
         assert out.startswith("rejected ") and MASK in out, (form, out)
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)
