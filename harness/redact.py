@@ -535,10 +535,16 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return _redact_str(text, _secret_variants(secrets))
 
 
-def redacted_excerpt(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, masked before it is cut: cut first, an image's
-    base64 that began near the cut (an HTML error page's ``data:`` URI) was too short for the
-    redactor to know it as one, and reached findings and reports."""
+def redacted_excerpt(text: str | bytes, limit: int) -> str:
+    """``text`` (or a body's bytes) cut to ``limit`` characters, masked before it is cut: cut
+    first, an image's base64 that began near the cut (an HTML error page's ``data:`` URI) was too
+    short for the redactor to know it as one, and reached findings and reports. Bytes that are an
+    image are its placeholder: decoded, a raw JPEG's first bytes lost their signature and reached
+    the console (`call` against a target answering the request's image back)."""
+    if isinstance(text, bytes):
+        if _is_image(text):
+            return image_placeholder(text)
+        text = text[: limit + 65536].decode("utf-8", "replace")
     return redact_text(text[: limit + 65536])[:limit]
 
 
