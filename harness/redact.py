@@ -129,11 +129,6 @@ _HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}+")
 _PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
 _REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
 _B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
-# The pre-checks: a sign is 32 hex characters (ASCII 0-9, a-f, A-F), so its hex is 32 pairs
-# 3x/4x/6x, and its base64, whatever the alignment, 41 or more characters in a row from the
-# ones hex text can encode to (none of o-v, 6-9, +, /, -, _). Runs without them cost one search.
-_HEX_OF_SIGN_RE = re.compile(r"(?i)(?:3[0-9]|[46][1-6]){32}")
-_B64_OF_SIGN_RE = re.compile(r"(?<![A-Za-n0-5w-z])[A-Za-n0-5w-z]{40}")
 
 
 def remember_sign(sign: str) -> None:
@@ -276,16 +271,20 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, or reversed."""
+    as JSON's \\u escapes, as hex, or reversed; and encoded twice (base64 of its hex, ...)."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
               "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
               "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1]}  # fmt: skip
+    # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
+    # percent-encoded, the hex of its base64, and below, the base64 of its hex
+    folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
     exact = set()
-    for shift in range(3):
-        text = base64.b64encode(bytes(shift) + raw).decode()
-        inner = text[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
-        exact |= {inner, inner.translate(_URLSAFE)}
+    for data in (raw, raw.hex().encode(), raw.hex().upper().encode()):
+        for shift in range(3):
+            text = base64.b64encode(bytes(shift) + data).decode()
+            inner = text[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]
+            exact |= {inner, inner.translate(_URLSAFE)}
     return exact, {f.lower() for f in folded}
 
 
@@ -346,9 +345,11 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
         if "%" in text:
             text = _PERCENT_BYTES_RE.sub(lambda m: _percent_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
-    if _SIGNS and len(text) >= 32:  # after the images: a placeholder is short
-        text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
-        text = _mask_encoded_signs(text)
+    if len(text) >= 32:  # after the images: a placeholder is short
+        if _SIGNS:
+            text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+        if _SIGNS or secrets.exact or _REMEMBERED.exact:
+            text = _mask_encoded(text, secrets)
     if "=" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
     if ":" in text:
@@ -387,28 +388,75 @@ def _hex_texts(run: str) -> list[str]:
     return [bytes.fromhex(run[k : len(run) - (len(run) - k) % 2]).decode("latin-1") for k in (0, 1)]
 
 
-def _mask_encoded_signs(text: str) -> str:
-    def masked(decode: Any, check: re.Pattern[str] | None = None) -> Any:
-        def sub(m: re.Match[str]) -> str:
+# A sign may be encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64):
+# a run is decoded, and what it decodes to is searched as a text once more.
+_ENCODED_DEPTH = 2
+# A hex run that decodes to 32 or more printable ASCII characters (an encoded text, which may be
+# a sign encoded once more); an image's sha256 or a digest has such a stretch by a chance of 1e-14.
+_HEX_OF_TEXT_RE = re.compile(r"(?:[2-7][0-9A-Fa-f]){32}")
+# The same for base64: each group of four that encodes printable ASCII starts with one of I-Z,
+# a-f (a byte's top six bits, 8..31); ten such groups in a row at some offset (a chance of about
+# 1e-3 in a random run, 5e-5 in a hex digest).
+_B64_OF_TEXT_RE = re.compile(r"(?:[I-Za-f][A-Za-z0-9+/_-]{3}){10}")
+
+
+# (the runs of an encoding, their decoder, a pre-check a run must pass to be decoded)
+_DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
+    (_HEX_RUN_RE, _hex_texts, _HEX_OF_TEXT_RE),
+    (_PCT_RUN_RE, lambda run: [unquote(unquote(run))], None),
+    (_REF_RUN_RE, lambda run: [html.unescape(run)], None),
+    (_B64_RUN_RE, _b64_texts, _B64_OF_TEXT_RE),
+)
+
+
+def _decoded(run: str, decode: Any) -> list[str]:
+    try:
+        return list(decode(run))
+    except (ValueError, binascii.Error):
+        return []
+
+
+def _has_secret(text: str, secrets: _Secrets) -> bool:
+    """Whether ``text`` holds a sign this process made or a credential, as it is or in one of
+    the forms :func:`_echoes` lists."""
+    if _signs_in(text) or any(e in text for e in secrets.exact + _REMEMBERED.exact):
+        return True
+    lowered = text.lower()
+    return any(f in lowered for f in secrets.folded)
+
+
+def _holds_secret(text: str, secrets: _Secrets, depth: int) -> bool:
+    """Whether ``text`` holds a sign or a credential, as it is or in up to ``depth`` encodings."""
+    if _has_secret(text, secrets):
+        return True
+    if depth <= 0 or len(text) < 32:
+        return False
+    for pattern, decode, check in _DECODERS:
+        for m in pattern.finditer(text):
             run = m.group(0)
-            if check is not None and not check.search(run):
-                return run  # cannot hold an encoded sign: not decoded
-            try:
-                texts = decode(run)
-            except (ValueError, binascii.Error):
-                return run
-            return MASK if any(_signs_in(t) for t in texts) else run
+            if (check is None or check.search(run)) and any(
+                _holds_secret(t, secrets, depth - 1) for t in _decoded(run, decode)
+            ):
+                return True
+    return False
 
-        return sub
 
-    if _HEX_OF_SIGN_RE.search(text):
-        text = _HEX_RUN_RE.sub(masked(_hex_texts, _HEX_OF_SIGN_RE), text)
-    if "%" in text:
-        text = _PCT_RUN_RE.sub(masked(lambda t: [unquote(unquote(t))]), text)
-    if "&#" in text:
-        text = _REF_RUN_RE.sub(masked(lambda t: [html.unescape(t)]), text)
-    if _B64_OF_SIGN_RE.search(text):
-        text = _B64_RUN_RE.sub(masked(_b64_texts, _B64_OF_SIGN_RE), text)
+def _mask_encoded(text: str, secrets: _Secrets) -> str:
+    """Each run of an encoding that decodes to a text holding a sign or a credential (encoded
+    once more, or not: base64 of its hex, its hex percent-encoded) is masked whole."""
+    for pattern, decode, check in _DECODERS:
+        text = pattern.sub(
+            lambda m: (
+                MASK
+                if (check is None or check.search(m.group(0)))
+                and any(
+                    _holds_secret(t, secrets, _ENCODED_DEPTH - 1)
+                    for t in _decoded(m.group(0), decode)
+                )
+                else m.group(0)
+            ),
+            text,
+        )
     return text
 
 
@@ -487,10 +535,16 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return _redact_str(text, _secret_variants(secrets))
 
 
-def redacted_excerpt(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, masked before it is cut: cut first, an image's
-    base64 that began near the cut (an HTML error page's ``data:`` URI) was too short for the
-    redactor to know it as one, and reached findings and reports."""
+def redacted_excerpt(text: str | bytes, limit: int) -> str:
+    """``text`` (or a body's bytes) cut to ``limit`` characters, masked before it is cut: cut
+    first, an image's base64 that began near the cut (an HTML error page's ``data:`` URI) was too
+    short for the redactor to know it as one, and reached findings and reports. Bytes that are an
+    image are its placeholder: decoded, a raw JPEG's first bytes lost their signature and reached
+    the console (`call` against a target answering the request's image back)."""
+    if isinstance(text, bytes):
+        if _is_image(text):
+            return image_placeholder(text)
+        text = text[: limit + 65536].decode("utf-8", "replace")
     return redact_text(text[: limit + 65536])[:limit]
 
 

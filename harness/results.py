@@ -654,6 +654,39 @@ def derive_status(
     return "inconclusive" if requests == 0 else "pass"
 
 
+def nothing_judged(codes: Mapping[str, int]) -> str | None:
+    """Why a run that judges answers (conformance, fuzz) could judge none, from its code counts
+    (``Answer.code_key``): answers came, but not one carried its API's envelope (errcode, code)
+    or came with a 2xx (which the response schema judges, FH-H05); None otherwise. A service
+    that answers everything with a text 400 is then no pass (nothing was tested) and no fail
+    (its probes' findings rest on answers that say nothing; a wrong base URL gives the same)."""
+    answered = {k: n for k, n in codes.items() if not k.startswith("no answer:")}
+    if not answered or any(not k.startswith("http:") or k[5:6] == "2" for k in answered):
+        return None
+    seen = ", ".join(f"{k.removeprefix('http:')} x{n}" for k, n in sorted(answered.items()))
+    return (
+        f"no answer carried its API's envelope (errcode, code) or a 2xx status (HTTP {seen}): "
+        "nothing could be judged"
+    )
+
+
+JUDGEABLE = "answers with the API's envelope: check the base URL, the credentials and the API"
+
+
+def contract_status(
+    findings: Iterable[Finding], error: str | None, *, requests: int, codes: Mapping[str, int]
+) -> tuple[SuiteStatus, str | None, str | None]:
+    """(status, reason, testable_when) of a suite that judges answers: as :func:`derive_status`,
+    but ``inconclusive`` when no answer could be judged (:func:`nothing_judged`); requests that
+    got no answer at all still fail it (FH-H04, ``answered``)."""
+    findings = list(findings)
+    why = None if error else nothing_judged(codes)
+    if why is not None and not any(f.fails and f.check == "answered" for f in findings):
+        return "inconclusive", why, JUDGEABLE
+    status = derive_status(findings, error, requests=requests)
+    return status, NOTHING_SENT if status == "inconclusive" else None, None
+
+
 def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | None) -> SuiteResult:
     """A suite as far as it got before an interrupt, marked ``interrupted``."""
     reason = f"interrupted ({how or 'stopped'}); the results are partial"

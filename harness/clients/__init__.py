@@ -33,6 +33,7 @@ from ._deadline import http_client as http_client
 from ._decoding import decoded as decoded
 from ._head import HeadReader as HeadReader
 from ._head import HeadRefused as HeadRefused
+from ._head import refused_chunk_line as refused_chunk_line
 from ._head import refused_head as refused_head
 from ._http import NO_ANSWER as NO_ANSWER
 from ._http import ApiError as ApiError

@@ -9,7 +9,7 @@ import functools
 
 import h11
 
-from ._deadline import MAX_HEAD_BYTES, head_too_large
+from ._deadline import MAX_HEAD_BYTES, framing_too_large, head_too_large
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,6 +68,28 @@ class HeadReader:
     def rest(self) -> bytes:
         return self._conn.trailing_data[0]
 
+    def body(self, data: bytes) -> tuple[bytes, bool]:
+        """After the head, a chunked body's next bytes (``b""``: those that came with the head):
+        (the body's bytes h11 read of them, whether the body ended); :class:`HeadRefused` when
+        the sender's parser refuses its framing (a chunk size line, a trailer past
+        ``MAX_HEAD_BYTES``). For a transport whose own parser reads framing by other rules: load's
+        geventhttpclient read 30 leading zeros and a 200 KB chunk extension, and refused chunk
+        extensions h11 reads."""
+        if data:
+            self._conn.receive_data(data)
+        read = []
+        try:
+            while True:
+                event = self._conn.next_event()
+                if isinstance(event, h11.Data):
+                    read.append(bytes(event.data))
+                elif event in (h11.NEED_DATA, h11.PAUSED) or isinstance(event, h11.EndOfMessage):
+                    return b"".join(read), event is not h11.NEED_DATA
+        except h11.RemoteProtocolError as exc:
+            if "Receive buffer too long" in str(exc):
+                raise HeadRefused(framing_too_large()) from None
+            raise HeadRefused(str(exc)) from None
+
 
 def refused_head(head: bytes, method: str = "POST") -> str | None:
     """Why the sender's parser refuses this answer head (``head`` may hold its body's first bytes
@@ -75,5 +97,26 @@ def refused_head(head: bytes, method: str = "POST") -> str | None:
     try:
         HeadReader(method).feed(head)
     except HeadRefused as exc:
+        return str(exc)
+    return None
+
+
+_CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+
+def refused_chunk_line(line: bytes) -> str | None:
+    """Why the sender's parser refuses this chunk size line (with its line end), or None: one rule
+    for every transport. urllib3 refused a line over 64 KB that h11 reads up to the head's size
+    (a chunk extension), and read sizes h11 refuses (more than 20 hex digits, ``0x1a``, ``+1a``)."""
+    if len(line) > MAX_HEAD_BYTES:
+        return framing_too_large()
+    conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)
+    for event in _asked("POST"):
+        conn.send(event)
+    conn.receive_data(_CHUNKED + line)
+    try:
+        while isinstance(conn.next_event(), h11.Response):
+            continue
+    except h11.RemoteProtocolError as exc:
         return str(exc)
     return None

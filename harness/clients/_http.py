@@ -23,7 +23,7 @@ from harness.contract import (
 )
 from harness.errors import TargetError
 from harness.pacing import Budget, Pacer
-from harness.redact import redact_text
+from harness.redact import redact_text, redacted_excerpt
 
 from ._build import Source, compare_body, idno_body, match_body
 from ._deadline import (
@@ -277,7 +277,7 @@ class _Client(Sender):
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
         if exchange.body is None and exchange.content.strip() != b"null":  # null is JSON
-            snippet = exchange.content[:60].decode("utf-8", "replace")
+            snippet = redacted_excerpt(exchange.content, 60)
             raise TransportFailure(
                 f"{where}: HTTP {exchange.status} with a body that is not JSON ({snippet!r})"
             )

@@ -170,9 +170,7 @@ class Exchange:
             status=status,
             content_type=headers.get("content-type", ""),
             body=body,
-            text=""
-            if body is not None
-            else redacted_excerpt(content[:66_000].decode("utf-8", "replace"), 500),
+            text="" if body is not None else redacted_excerpt(content, 500),
             headers=headers,
             content=content,
             answer=read_answer(contract, api, status, body),

@@ -301,8 +301,10 @@ def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | No
     out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
         out["body"] = (
-            strict_json(text) if len(text) <= limit * 10 else redacted_excerpt(text, limit)
+            strict_json(text)
+            if len(text) <= limit * 10
+            else redacted_excerpt(response.content, limit)
         )
     except (ValueError, RecursionError):
-        out["body"] = redacted_excerpt(text, limit)
+        out["body"] = redacted_excerpt(response.content, limit)
     return out

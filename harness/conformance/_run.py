@@ -22,12 +22,11 @@ from harness.findings import write_findings_json
 from harness.pacing import Budget, BudgetExhausted
 from harness.report.output import prepare_run_dir
 from harness.results import (
-    NOTHING_SENT,
     ApiRun,
     CheckResult,
     ConformanceMetrics,
     ConformanceSuiteResult,
-    derive_status,
+    contract_status,
 )
 from harness.suite import RunContext
 
@@ -252,10 +251,14 @@ def run_conformance(
         readings=readings.to_dict(),
     )
     finished = datetime.now(UTC)
+    status, why, when = contract_status(
+        findings, None, requests=budget.used - overhead, codes=tracker.codes
+    )
     result = ConformanceSuiteResult(
         name="conformance",
-        status=(status := derive_status(findings, requests=budget.used - overhead)),
-        reason=NOTHING_SENT if status == "inconclusive" else None,
+        status=status,
+        reason=why,
+        testable_when=when,
         findings=findings,
         checks=checks,
         metrics=metrics,

@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 import requests.adapters
+import urllib3.response
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
@@ -32,6 +33,7 @@ from harness.clients import (
     framing_too_large,
     head_too_large,
     no_answer_text,
+    refused_chunk_line,
     refused_head,
 )
 from harness.clients._deadline import too_large_message
@@ -176,9 +178,11 @@ class _HeadLimit:
 
 
 class _TrailerLimit:
-    """The socket's reader after the head: a trailer (the lines after a chunked body's last,
-    zero-size chunk) past ``MAX_HEAD_BYTES`` is no answer, as for the sender (urllib3 read any
-    number of trailer lines: a 1 MB trailer was an answer here only)."""
+    """The socket's reader after the head, whose lines are a chunked body's framing: a chunk size
+    line is read as the sender reads it (``refused_chunk_line``: urllib3 refused one over 64 KB
+    and read sizes h11 refuses), and a trailer (the lines after the last, zero-size chunk) past
+    ``MAX_HEAD_BYTES`` is no answer, as for the sender (urllib3 read any number of trailer lines:
+    a 1 MB trailer was an answer here only)."""
 
     def __init__(self, fp: Any) -> None:
         self._fp, self._left = fp, -1
@@ -192,9 +196,21 @@ class _TrailerLimit:
             self._left -= len(line)
             if self._left < 0:
                 raise http.client.HTTPException(framing_too_large())
-        elif line.partition(b";")[0].strip() == b"0":  # the last chunk: its trailer follows
+            return line
+        if line and (refused := refused_chunk_line(line)) is not None:
+            raise http.client.HTTPException(f"{redact_text(refused):.120}")
+        if line.partition(b";")[0].strip() == b"0":  # the last chunk: its trailer follows
             self._left = MAX_HEAD_BYTES
         return line
+
+
+def _h11_version(version: str) -> str:
+    """The version as h11 reads it: any ``HTTP/D.D``, 1.1's framing from 1.1 up and 1.0's below
+    (http.client refused ``HTTP/2.0 200``, which the sender reads: a run's "no answer: reset" that
+    its replay called fixed)."""
+    if re.fullmatch(r"HTTP/[0-9]\.[0-9]", version) and not version.startswith("HTTP/1."):
+        return "HTTP/1.1" if version >= "HTTP/1.1" else "HTTP/1.0"
+    return version
 
 
 class _Response(http.client.HTTPResponse):
@@ -209,7 +225,7 @@ class _Response(http.client.HTTPResponse):
         while True:
             version, status, reason = super()._read_status()  # type: ignore[misc]
             if not 100 < status < 200 or status == 101:
-                return version, status, reason
+                return _h11_version(version), status, reason
             http.client._read_headers(self.fp)  # type: ignore[attr-defined]
 
     def begin(self) -> None:
@@ -370,6 +386,10 @@ def mount_deadline(session: requests.Session) -> requests.Session:
     http.client._MAXHEADERS = max(http.client._MAXHEADERS, MAX_HEAD_BYTES)  # type: ignore[attr-defined]
     # nor a line's: http.client refused a status line or header over 64 KB that h11 reads
     http.client._MAXLINE = max(http.client._MAXLINE, MAX_HEAD_BYTES)  # type: ignore[attr-defined]
+    # nor a chunk size line's (urllib3's 64 KB): refused_chunk_line judges it, as h11 does
+    urllib3.response._MAX_CHUNK_LINE_LENGTH = max(
+        urllib3.response._MAX_CHUNK_LINE_LENGTH, MAX_HEAD_BYTES + 2
+    )
     pool_log = logging.getLogger("urllib3.connectionpool")
     if _quiet_header_warnings not in pool_log.filters:
         pool_log.addFilter(_quiet_header_warnings)

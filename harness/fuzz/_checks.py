@@ -21,6 +21,7 @@ from harness.conformance._rules_http import Refusal
 from harness.conformance._st_checks import invalid_only_by_reading
 from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
+from harness.redact import redacted_excerpt
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
 from ._invalid import InvalidCase
@@ -226,7 +227,7 @@ def refused_as_invalid(
     if not (0 < exchange.status < 200 or 300 <= exchange.status < 400):  # a 2xx: FH-H05's
         return []
     kind = exchange.content_type or "no Content-Type"
-    text = exchange.content[:60].decode("utf-8", "replace")
+    text = redacted_excerpt(exchange.content, 60)
     message = f"{what} got HTTP {exchange.status} ({kind}) that is not the API's envelope: "
     return [Problem("valid_request_answered", "high", message + repr(text))]
 

@@ -37,13 +37,12 @@ from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
 from harness.pacing import BudgetExhausted
 from harness.results import (
-    NOTHING_SENT,
     CheckResult,
     FuzzMetrics,
     FuzzSuiteResult,
     PropertyRun,
     SuiteStatus,
-    derive_status,
+    contract_status,
 )
 from harness.suite import RunContext
 
@@ -212,10 +211,15 @@ def run_fuzz(
         readings=run.readings.to_dict(),
     )
     error = "; ".join(errors) or None
-    status = derive_status(findings, error, requests=client.sent)
-    why = NOTHING_SENT if status == "inconclusive" else None
+    status, why, when = contract_status(findings, error, requests=client.sent, codes=client.codes)
     return result(
-        status=status, findings=findings, checks=checks, metrics=metrics, error=error, reason=why
+        status=status,
+        findings=findings,
+        checks=checks,
+        metrics=metrics,
+        error=error,
+        reason=why,
+        testable_when=when,
     )
 
 

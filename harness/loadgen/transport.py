@@ -307,6 +307,11 @@ class FramingTooLarge(HTTPParseError):
         super().__init__(framing_too_large())
 
 
+class FramingRefused(HTTPParseError):
+    """A chunked body's framing the sender's parser refuses (``HeadReader.body``), in its
+    words."""
+
+
 class HeadMalformed(HTTPParseError):
     """An answer head the sender's parser refuses (a Content-Length of "+5", ...): the target
     answered, in malformed HTTP; a connection closed with nothing said is geventhttpclient's own
@@ -330,11 +335,13 @@ _SAFE = bytes.maketrans(_UNSAFE, b" " * len(_UNSAFE))
 def _plain_head(answer: Any) -> bytes:
     """The head h11 read, written as geventhttpclient's parser reads it alike: h11 (the sender)
     owns the rules of a head (folded lines, bare LF, a Content-Length listed twice alike, DEL in a
-    value); geventhttpclient refused those. Framing as h11 frames it: with Transfer-Encoding
-    (chunked: h11 refuses any other) the Content-Length is not read (RFC 9112 6.3)."""
+    value, ``HTTP/0.5``); geventhttpclient refused those. Framing as h11 frames it: with
+    Transfer-Encoding (chunked: h11 refuses any other) the Content-Length is not read (RFC 9112
+    6.3)."""
     chunked = any(name == b"transfer-encoding" for name, _ in answer.headers)
-    lines = [b"HTTP/%s %d %s" % (answer.http_version, answer.status_code,
-                                 answer.reason.translate(_SAFE))]  # fmt: skip
+    # any version h11 reads, by the framing it gives it: 1.1's from 1.1 up, 1.0's below
+    version = b"1.1" if answer.http_version >= b"1.1" else b"1.0"
+    lines = [b"HTTP/%s %d %s" % (version, answer.status_code, answer.reason.translate(_SAFE))]
     lines += [
         name + b": " + value.translate(_SAFE)
         for name, value in answer.headers
@@ -351,12 +358,17 @@ class _Response(HTTPSocketPoolResponse):
     _head_left = MAX_HEAD_BYTES
     _reader: HeadReader | None = None
     _head_read = False
+    _chunked = False
 
     def feed(self, data: str | bytes) -> None:
         if not self._head_read:
             data = self._head(bytes(data, "latin-1") if isinstance(data, str) else data)
             if not self._head_read:
                 return
+        elif self._chunked and data:  # (b"": the connection closed, said to the parser as it is)
+            data = self._rechunked(bytes(data, "latin-1") if isinstance(data, str) else data)
+            if not data:
+                return  # h11 needs more (a chunk size line in pieces): b"" is the end to the parser
         try:
             super().feed(data)
         except _SecondAnswer:
@@ -382,7 +394,27 @@ class _Response(HTTPSocketPoolResponse):
                 self._head_read = True  # closed mid-head: the parser says so
             return data
         self._head_read = True
+        self._chunked = any(name == b"transfer-encoding" for name, _ in answer.headers)
+        if self._chunked:  # the body's first bytes, read with the head, by h11
+            return _plain_head(answer) + self._rechunked(b"")
         return _plain_head(answer) + self._reader.rest
+
+    def _rechunked(self, data: bytes) -> bytes:
+        """A chunked body's bytes as h11 (the sender's parser) reads them, chunked again plainly
+        for geventhttpclient's parser: it read chunk sizes h11 refuses (30 leading zeros) and
+        chunk size lines past the head's size, and refused chunk extensions h11 reads. What
+        follows the body is handed on as it came (a second answer is dropped by its parser)."""
+        assert self._reader is not None
+        try:
+            read, ended = self._reader.body(data)
+        except HeadRefused as exc:
+            self._chunked = False
+            raise FramingRefused(f"{redact_text(str(exc)):.120}") from None
+        framed = b"%x\r\n%s\r\n" % (len(read), read) if read else b""
+        if ended:
+            self._chunked = False
+            framed += b"0\r\n\r\n" + self._reader.rest
+        return framed
 
     def _on_header_field(self, string: str) -> None:
         if self.headers_complete:  # a trailer's: the head was counted by HeadReader, as the sender

@@ -271,3 +271,22 @@ def test_credentials_from_env_then_file_never_printed(tmp_path: Path, monkeypatc
     cfg.write_text("[credentials\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_credentials(cfg)
+
+
+def test_an_image_answered_back_is_its_placeholder_in_the_line(capture, contract):
+    """Session 20 (hostile, image_raw): a 400 whose body is the request's image, raw. The line
+    quoted the body's first 60 bytes decoded (a JPEG's header, its signature lost to the
+    decoding, so the redactor missed it) on stderr and in every non-JSON excerpt."""
+    import hashlib
+
+    url, _, answers = capture
+    image = SAME_A
+    answers["/tech/ai/face/match/validateData"] = Response(
+        image, status_code=400, media_type="image/jpeg"
+    )
+    with FaceMatchClient(url, token="t", contract=contract) as match:
+        with pytest.raises(TransportFailure) as failed:
+            match.live_code()
+    said = str(failed.value)
+    assert f"<image sha256={hashlib.sha256(image).hexdigest()}" in said, said
+    assert "\ufffd" not in said and "JFIF" not in said and "Exif" not in said, said

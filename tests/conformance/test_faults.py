@@ -218,6 +218,7 @@ def test_an_answer_head_is_read_or_refused_by_both_transports_alike():
         *("header_bytes", "bad_header_name", "te_unknown", "status_101", "huge_reason"),
         *("padded_head", "info_storm", "big_trailer"),
         *("info_odd", "status_304_body", "cl_plus"),
+        *("chunk_line_long", "chunk_line_huge", "chunk_zeros", "status_http2", "status_http0"),
     ],
 )
 def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
@@ -228,7 +229,10 @@ def test_an_odd_answer_is_read_alike_by_both_transports(behaviour: str) -> None:
     http.client read heads h11 refuses (a NUL in a header, a name with a space, Transfer-Encoding
     xchunked, an unasked 101) and refused a 64 KB status line h11 reads. Session 19: the sender
     read a 180 KB head padded with whitespace and timed out on an endless run of ``100 Continue``
-    (both refused here by size), and refused a 1 MB trailer (read here), in h11's words."""
+    (both refused here by size), and refused a 1 MB trailer (read here), in h11's words. Session
+    20: urllib3 refused a chunk size line over 64 KB (a long chunk extension) that the sender
+    reads, and read a chunk size of 30 leading zeros that it refuses (one rule:
+    ``refused_chunk_line``); http.client refused ``HTTP/2.0 200`` and ``HTTP/0.5``, read so."""
     from fixtures.hostile_target import HostileTarget
     from schemathesis.transport.requests import ManagedCookiesSession
 
@@ -272,3 +276,19 @@ def test_a_refused_head_quoting_a_credential_is_masked_before_it_is_cut() -> Non
             )
     said = str(raised.value)
     assert "illegal header line" in said and token[:20] not in said, said
+
+
+def test_a_target_answering_only_text_400s_is_inconclusive(tmp_path) -> None:
+    """Hostile round 8 leftover: a server answering every request with a text 400 (a wrong base
+    URL does too) got a red verdict from the probes' findings: no answer carried the envelope,
+    so nothing was judged (tests/report/test_report_results.py has the rule's cases)."""
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget(("text_400",)) as target:
+        result = conform(
+            target.url, tmp_path, api="match", is_emulator=False, seed=1, examples=1,
+            phases=("examples",), max_requests=12, max_rps=0, request_timeout_s=3.0,
+        )  # fmt: skip
+    assert result.status == "inconclusive", (result.reason, explain(result))
+    assert result.reason.startswith("no answer carried its API's envelope") and result.findings
+    assert "HTTP 400 x" in result.reason and result.testable_when

@@ -202,7 +202,8 @@ def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
 def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     """Session 18 (hostile): a target echoes a credential percent-encoded byte by byte, as HTML
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
-    (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed."""
+    (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed;
+    session 20: encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64)."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -221,8 +222,16 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         "".join(f"%25{b:02X}" for b in raw),
         secret[::-1],
     ]
+    for secret in (secret, "k3yS1x8c"):  # session 20: encoded twice, a long and a short one
+        raw = secret.encode()
+        forms += [
+            base64.b64encode(raw.hex().encode()).decode(),
+            base64.b64encode(b"k=" + raw.hex().upper().encode()).decode(),
+            "".join(f"%{c:02X}" for c in raw.hex().encode()),
+            base64.b64encode(raw).hex(),
+        ]
     for form in forms:
-        out = redact_text(f"rejected {form} end", [secret])
+        out = redact_text(f"rejected {form} end", ["hostile-audit-token-7f3a9", "k3yS1x8c"])
         assert out.startswith("rejected ") and MASK in out, (form, out)
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)
@@ -273,12 +282,26 @@ def _b64(data: bytes) -> str:
             "Zz" + base64.urlsafe_b64encode(b"\xfb\xff" + _SIGN.encode()).decode(),
             id="urlsafe-shifted",
         ),
+        # session 20 (hostile): a sign encoded twice
+        pytest.param(_b64(_SIGN.encode().hex().encode()), id="b64-of-hex"),
+        pytest.param(_b64(_SIGN.encode().hex().upper().encode()), id="b64-of-upper-hex"),
+        pytest.param("".join(f"%{c:02X}" for c in _SIGN.encode().hex().encode()), id="pct-hex"),
+        pytest.param(_b64(_SIGN.encode()).encode().hex(), id="hex-of-b64"),
+        pytest.param(_b64(_b64(_SIGN.encode()).encode()), id="b64-of-b64"),
+        pytest.param(_SIGN.encode().hex().encode().hex(), id="hex-of-hex"),
+        pytest.param("".join(f"&#{c};" for c in _SIGN.encode().hex().encode()), id="refs-hex"),
+        pytest.param(_b64("".join(f"%{c:02X}" for c in _SIGN.encode()).encode()), id="b64-pct"),
+        pytest.param(
+            base64.urlsafe_b64encode(b"k=" + _SIGN[::-1].encode().hex().encode()).decode(),
+            id="urlsafe-b64-of-reversed-hex",
+        ),
     ],
 )
 def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
     """Review of session 19: an encoded sign was found only where its encoding started a run and
     stood alone in the decoded text; characters of the same alphabet glued before it (a base64
-    run shifted, an odd-length hex run, hex characters around it once decoded) showed it."""
+    run shifted, an odd-length hex run, hex characters around it once decoded) showed it.
+    Session 20: a sign encoded twice (base64 of its hex, its hex percent-encoded, ...) too."""
     from harness.redact import remember_sign
 
     remember_sign(_SIGN)
@@ -295,6 +318,11 @@ def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
         pytest.param("t " + _b64(bytes(range(48))), id="plain-b64"),
         pytest.param("k " + _b64(b"0123456789abcdef" * 3).rstrip("="), id="b64-of-other-hex"),
         pytest.param("u x" + base64.urlsafe_b64encode(b"\xfb\xff" * 30).decode(), id="urlsafe"),
+        pytest.param(
+            "t " + _b64(b"the service could not compare the two faces sent"), id="b64-text"
+        ),
+        pytest.param("h " + _b64(hashlib.sha256(b"x").hexdigest().encode()), id="b64-of-digest"),
+        pytest.param("p " + "%41" * 40, id="pct-text"),
     ],
 )
 def test_runs_without_a_remembered_sign_are_kept(text: str) -> None:

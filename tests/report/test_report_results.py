@@ -20,6 +20,7 @@ from harness.results import (
     Summary,
     build_summary,
     compute_verdict,
+    contract_status,
     derive_status,
     merge_findings,
 )
@@ -78,6 +79,37 @@ def test_derive_status() -> None:
     assert derive_status([_finding(severity="info")]) == "pass"
     assert derive_status([_finding()]) == "fail"
     assert derive_status([_finding()], error="boom") == "error"
+
+
+@pytest.mark.parametrize(
+    ("codes", "findings", "status"),
+    [
+        ({"http:400": 30}, [_finding(severity="high")], "inconclusive"),  # nothing judged
+        ({"http:400": 3, "http:502": 1}, [], "inconclusive"),
+        ({"http:400": 3, "no answer:reset": 2}, [_finding(check="answered")], "fail"),
+        (
+            {"http:400": 3, "no answer:reset": 2},
+            [_finding(check="answered", severity="info")],
+            "inconclusive",
+        ),  # fmt: skip
+        ({"http:400": 3, "http:200": 1}, [_finding(severity="high")], "fail"),  # a 2xx is judged
+        ({"http:400": 3, "match:errcode:40001": 1}, [_finding(severity="high")], "fail"),
+        ({"http:400": 3, "match:errcode:40001": 1}, [], "pass"),
+        ({"no answer:timeout": 3}, [_finding(check="answered")], "fail"),
+        ({}, [], "inconclusive"),  # nothing sent
+    ],
+)
+def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
+    codes: dict[str, int], findings: list[Finding], status: str
+) -> None:
+    """Hostile round 8 leftover: a target answering everything with a text 400 was failed by
+    conform's probes and passed by fuzz; no answer carried the envelope or a 2xx status: nothing
+    was judged. Requests with no answer at all are still FH-H04's."""
+    got, why, when = contract_status(findings, None, requests=sum(codes.values()), codes=codes)
+    assert got == status, (got, why)
+    assert (why is not None) == (status == "inconclusive") and (when is not None) == bool(
+        status == "inconclusive" and codes
+    )
 
 
 @pytest.mark.parametrize(
