@@ -214,6 +214,8 @@ class Auth:
             if part == How.ABSENT:
                 return f"no_{name}"
             if name == "appkey":
+                if part == How.INVALID and self.sign == How.TS_ONLY:
+                    return "wrong_appkey:tsonly"  # signed as by an empty secretkey
                 named = {Given(""): "no_appkey:empty", How.EXTENDED: "wrong_appkey:extended"}
                 return named.get(part, "wrong_appkey")
             if isinstance(part, Given):
@@ -239,6 +241,8 @@ class Auth:
             return cls(offset_ms=int(variant or 0))
         elif name in ("no_appkey", "wrong_appkey") and not variant:
             return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
+        elif (name, variant) == ("wrong_appkey", "tsonly"):
+            return cls(appkey=How.INVALID, sign=How.TS_ONLY)
         elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
             return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
         elif name in ("no_timestamp", "no_sign"):
