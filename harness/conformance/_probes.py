@@ -25,6 +25,7 @@ from harness.clients import (
     http_client,
     live_code_of,
     reused_sign,
+    reused_timestamp,
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
@@ -448,7 +449,7 @@ def sign_other_formula(p: ProbeContext) -> None:
     p.expect(replace(p.canonical("faceCompareNew"), auth=later), "gateway", "invalid sign", what)
     # the timestamp of that accepted request with a sign made with another secret: a service
     # that keeps the check's verdict by appkey and timestamp lets any sign ride on it
-    again = Auth(timestamp=Given(str(stamp)), sign=How.INVALID)
+    again = reused_timestamp(stamp)[1]
     what = "a wrong sign with the timestamp of a request accepted a moment before"
     p.expect(replace(p.canonical("faceCompareNew"), auth=again), "gateway", "invalid sign", what)
 

@@ -658,6 +658,8 @@ _GATEWAY_MODES = {
         # sign of a request sent a moment before reused 1 ms later (``reused_sign``)
         "bad_sign:extended",
         "bad_sign:stale",
+        # FH-A15: a wrong sign with the timestamp of a request accepted a moment before
+        "bad_sign:samets",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],

@@ -40,6 +40,7 @@ CASES = [
     ("gateway-error-with-comparison", "bad-sign", "bad_sign:other"),  # FH-J01
     ("charge-on-refused-credentials", "bad-sign", "bad_sign:other"),  # FH-J18 (session 18)
     ("unknown-appkey-empty-secret", "bad-appkey", "wrong_appkey:tsonly"),  # FH-A04 (session 20)
+    ("sign-verdict-cached-by-timestamp", "bad-sign", "bad_sign:samets"),  # FH-A15 (session 20)
 ]
 
 
