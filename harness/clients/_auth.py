@@ -41,6 +41,9 @@ class How(StrEnum):
     TRUNCATED = "truncated"
     EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
     STALE = "stale"  # sign: the right MD5 of the timestamp one millisecond before the one sent
+    # sign: made with another secret, sent with the timestamp of a request accepted a moment
+    # before (``reused_timestamp``: a service keeping the check's verdict by timestamp takes it)
+    SAME_TS = "samets"
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
     # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
     # made to look fresh: a service checking the sign on one and the window on the other)
@@ -124,6 +127,7 @@ class Auth:
                 {
                     How.VALID: lambda: jd_sign(secret, text),
                     How.INVALID: lambda: jd_sign(secret + "-wrong", text),
+                    How.SAME_TS: lambda: jd_sign(secret + "-wrong", text),
                     How.UPPER: lambda: jd_sign(secret, text).upper(),
                     How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
@@ -214,6 +218,8 @@ class Auth:
             if part == How.ABSENT:
                 return f"no_{name}"
             if name == "appkey":
+                if part == How.INVALID and self.sign == How.TS_ONLY:
+                    return "wrong_appkey:tsonly"  # signed as by an empty secretkey
                 named = {Given(""): "no_appkey:empty", How.EXTENDED: "wrong_appkey:extended"}
                 return named.get(part, "wrong_appkey")
             if isinstance(part, Given):
@@ -239,6 +245,8 @@ class Auth:
             return cls(offset_ms=int(variant or 0))
         elif name in ("no_appkey", "wrong_appkey") and not variant:
             return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
+        elif (name, variant) == ("wrong_appkey", "tsonly"):
+            return cls(appkey=How.INVALID, sign=How.TS_ONLY)
         elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
             return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
         elif name in ("no_timestamp", "no_sign"):
@@ -271,6 +279,7 @@ class Auth:
             "truncated",
             "extended",
             "stale",
+            "samets",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
@@ -286,6 +295,16 @@ def reused_sign(stamp_ms: int) -> tuple[Auth, Auth]:
     return (
         Auth(timestamp=Given(str(stamp_ms))),
         Auth(timestamp=Given(str(stamp_ms + 1)), sign=How.STALE),
+    )
+
+
+def reused_timestamp(stamp_ms: int) -> tuple[Auth, Auth]:
+    """A request signed at ``stamp_ms``, and one with the same timestamp and a sign made with
+    another secret (``SAME_TS``): a service keeping a sign check's verdict by appkey and
+    timestamp lets any sign ride on an accepted one (conformance's FH-A15 and fuzz's
+    ``bad_sign:samets`` send both, in this order)."""
+    return Auth(timestamp=Given(str(stamp_ms))), Auth(
+        timestamp=Given(str(stamp_ms)), sign=How.SAME_TS
     )
 
 

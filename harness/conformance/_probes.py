@@ -25,6 +25,7 @@ from harness.clients import (
     http_client,
     live_code_of,
     reused_sign,
+    reused_timestamp,
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
@@ -299,6 +300,7 @@ def _auth_probe(
 
 
 _UTC8_MS = 8 * 3_600_000  # China Standard Time's offset from UTC
+_WRAP_MS = 2**32  # a difference of milliseconds cut to 32 bits (``(int) (now - ts)``) reads as 0
 _ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
 for _n, (_name, _how, _meaning, _what) in enumerate(
     (
@@ -325,10 +327,27 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
         if not _token and _how == How.ABSENT
         else ()
     )
-    if _name == "wrong-appkey":  # an appkey looked up by prefix takes the valid one extended
-        _more = ((Auth(appkey=How.EXTENDED), "the valid appkey with a character appended"),)
-    if _name == "future-timestamp":  # a service taking Beijing time (UTC+8) written as UTC
-        _more = ((Auth(timestamp=How.FUTURE, offset_ms=_UTC8_MS), "a signed timestamp 8 h ahead"),)
+    if _name == "wrong-appkey":  # an appkey looked up by prefix takes the valid one extended;
+        # one looked up with an empty default secretkey takes MD5("" + timestamp) for any appkey
+        _more = (
+            (Auth(appkey=How.EXTENDED), "the valid appkey with a character appended"),
+            (
+                Auth(appkey=How.INVALID, sign=How.TS_ONLY),
+                "an unknown appkey signed as by an empty secretkey, MD5(timestamp)",
+            ),
+        )
+    # far outside the window where a mistake in the arithmetic puts a timestamp back inside it:
+    # Beijing time (UTC+8) taken for UTC either way, the difference cut to 32 bits (2^32 ms)
+    if _name == "expired-timestamp":
+        _more = (
+            (Auth(timestamp=How.EXPIRED, offset_ms=_UTC8_MS), "a signed timestamp 8 h old"),
+            (Auth(timestamp=How.EXPIRED, offset_ms=_WRAP_MS), "a signed timestamp 2^32 ms old"),
+        )
+    if _name == "future-timestamp":
+        _more = (
+            (Auth(timestamp=How.FUTURE, offset_ms=_UTC8_MS), "a signed timestamp 8 h ahead"),
+            (Auth(timestamp=How.FUTURE, offset_ms=_WRAP_MS), "a signed timestamp 2^32 ms ahead"),
+        )
     probe(
         f"FH-A{_n:02d}",
         f"auth-{_name}",
@@ -412,7 +431,8 @@ def sign_other_formula(p: ProbeContext) -> None:
     sent) or with a digit appended (one comparing only the first 32). Wrong in lowercase as in any
     case, so wrong under every reading of E-018. Last, the sign of a request accepted a moment
     before, sent with a timestamp 1 ms later: a service that skips the check for a sign it has
-    seen lets a captured URL's sign outlive its timestamp."""
+    seen lets a captured URL's sign outlive its timestamp; and a wrong sign with that request's
+    own timestamp: a service that keeps the check's verdict by timestamp lets any sign through."""
     for how, what in (
         (How.SWAPPED, "MD5(timestamp+secretkey)"),
         (How.TS_ONLY, "MD5(timestamp)"),
@@ -427,6 +447,11 @@ def sign_other_formula(p: ProbeContext) -> None:
     p.send(replace(p.canonical("faceCompareNew"), auth=earlier))
     what = "the sign of the request before (timestamp 1 ms earlier) with a timestamp 1 ms later"
     p.expect(replace(p.canonical("faceCompareNew"), auth=later), "gateway", "invalid sign", what)
+    # the timestamp of that accepted request with a sign made with another secret: a service
+    # that keeps the check's verdict by appkey and timestamp lets any sign ride on it
+    again = reused_timestamp(stamp)[1]
+    what = "a wrong sign with the timestamp of a request accepted a moment before"
+    p.expect(replace(p.canonical("faceCompareNew"), auth=again), "gateway", "invalid sign", what)
 
 
 @probe(

@@ -23,6 +23,7 @@ from harness.clients import (
     Sender,
     live_code_of,
     reused_sign,
+    reused_timestamp,
 )
 from harness.conformance._tracker import TraceHistory
 from harness.contract import no_answer_key
@@ -61,7 +62,7 @@ class FuzzClient(Sender):
     ) -> Exchange:
         if isinstance(request.json, dict) and request.json.get("liveCode") == FRESH_LIVE_CODE:
             request = self._with_fresh_live_code(request, credentials)
-        if request.api == "jd" and request.auth == Auth(sign=How.STALE):
+        if request.api == "jd" and request.auth in (Auth(sign=How.STALE), Auth(sign=How.SAME_TS)):
             request = self._after_signed_one(request, credentials)
         exchange = super().send(request, paced=paced, credentials=credentials)
         self.by_operation[request.operation] += 1
@@ -87,8 +88,11 @@ class FuzzClient(Sender):
     def _after_signed_one(self, request: Request, credentials: Credentials | None) -> Request:
         """A stale sign is one a service has seen (``bad_sign:stale``): the same request signed a
         second ago is sent first, with a serialNo of its own (随机唯一), and ``request`` reuses
-        its sign with a timestamp 1 ms later, as conformance's FH-A15 does."""
-        earlier, later = reused_sign(int(self.clock() * 1000) - 1000)
+        its sign with a timestamp 1 ms later, as conformance's FH-A15 does; a sign of its own
+        timestamp (``bad_sign:samets``) is one made with another secret over the first's."""
+        stamp = int(self.clock() * 1000) - 1000
+        same = request.auth == Auth(sign=How.SAME_TS)
+        earlier, later = (reused_timestamp if same else reused_sign)(stamp)
         first = fresh_serial(dataclasses.replace(request, auth=earlier), self.contract)
         self.send(first, credentials=credentials)
         return dataclasses.replace(request, auth=later)

@@ -621,8 +621,15 @@ def huge_dimensions(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 _GATEWAY_MODES = {
     # as conformance's FH-A03, FH-A04: an empty appkey is as missing (参数不能为空); the valid
-    # appkey extended is another (a service looking it up by prefix takes it)
-    "bad-appkey": ["no_appkey", "no_appkey:empty", "wrong_appkey", "wrong_appkey:extended"],
+    # appkey extended is another (a service looking it up by prefix takes it); an unknown appkey
+    # signed as by an empty secretkey, MD5(timestamp) (one looked up with "" for a default)
+    "bad-appkey": [
+        "no_appkey",
+        "no_appkey:empty",
+        "wrong_appkey",
+        "wrong_appkey:extended",
+        "wrong_appkey:tsonly",
+    ],
     "bad-timestamp": [  # each future/expired mode with an offset drawn (_gateway_modes: pinned too)
         "no_timestamp",
         "no_timestamp:empty",
@@ -651,6 +658,8 @@ _GATEWAY_MODES = {
         # sign of a request sent a moment before reused 1 ms later (``reused_sign``)
         "bad_sign:extended",
         "bad_sign:stale",
+        # FH-A15: a wrong sign with the timestamp of a request accepted a moment before
+        "bad_sign:samets",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],
@@ -659,12 +668,20 @@ _GATEWAY_MODES = {
 
 # a client's Beijing time (UTC+8) written as UTC: 8 hours ahead, a real service's mistake
 BEIJING_AHEAD_MS = 8 * 3_600_000
+# as conformance's FH-A07/FH-A08: far outside the window where a mistake puts a timestamp back in
+# it (UTC+8 taken for UTC either way; the difference cut to 32 bits, ``(int) (now - ts)``)
+_FAR_OFFSETS = (
+    ("future_timestamp", BEIJING_AHEAD_MS),
+    ("expired_timestamp", BEIJING_AHEAD_MS),
+    ("expired_timestamp", 2**32),
+    ("future_timestamp", 2**32),
+)
 
 
 def _gateway_modes(rule: str) -> Modes:
     def modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
-        ahead = [{"mode": "future_timestamp", "offset": BEIJING_AHEAD_MS}]
-        return _each("mode", _GATEWAY_MODES[rule]) + (ahead if rule == "bad-timestamp" else [])
+        far = [{"mode": m, "offset": o} for m, o in _FAR_OFFSETS]
+        return _each("mode", _GATEWAY_MODES[rule]) + (far if rule == "bad-timestamp" else [])
 
     return modes
 

@@ -278,7 +278,7 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "future_timestamp:360000", "no_sign", "no_sign:empty", "bad_sign:other",
                  "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly", "bad_sign:secretonly",
                  "bad_sign:appkeyts", "seconds_timestamp", "bad_sign:truncated",
-                 "micros_timestamp"):  # fmt: skip
+                 "micros_timestamp", "wrong_appkey:tsonly", "bad_sign:samets"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
     for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated"):
         assert Auth.from_mode("match", mode).mode("match") == mode

@@ -39,6 +39,8 @@ CASES = [
     ("timestamp-decimal-accepted", "bad-timestamp", "fraction_timestamp"),  # FH-A13
     ("gateway-error-with-comparison", "bad-sign", "bad_sign:other"),  # FH-J01
     ("charge-on-refused-credentials", "bad-sign", "bad_sign:other"),  # FH-J18 (session 18)
+    ("unknown-appkey-empty-secret", "bad-appkey", "wrong_appkey:tsonly"),  # FH-A04 (session 20)
+    ("sign-verdict-cached-by-timestamp", "bad-sign", "bad_sign:samets"),  # FH-A15 (session 20)
 ]
 
 
@@ -100,6 +102,9 @@ MODE_CASES = [
     # session 19: now with a minus sign, signed as sent (a service taking its absolute value)
     ("negative-timestamp-abs", "bad-timestamp"),  # negated_timestamp
     ("empty-source-item-skipped", "image-sources"),  # empty-beside
+    # session 20: a signed timestamp 8 h old, or 2^32 ms old (the difference cut to 32 bits)
+    ("window-beijing-behind", "bad-timestamp"),  # expired_timestamp 8 h old
+    ("window-int32-wrap", "bad-timestamp"),  # expired_timestamp 2^32 ms old
 ]
 
 
