@@ -22,6 +22,7 @@ from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
 from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
+from ._repeat import Ask, observe_repeats, repeat_findings
 from ._stats import (
     Claim,
     Verdict,
@@ -53,6 +54,8 @@ class AccuracyResult:
     run: dict[str, Any]  # how the figures were obtained: differs between a fresh and a resumed run
     # pairs with a score and a decision: how many decided against the score at best, and where
     decisions: dict[str, Any] | None = None
+    # a sample of pairs asked again and swapped: how many answered otherwise (ERRATA E-075)
+    repeats: dict[str, Any] | None = None
 
     @property
     def measured(self) -> dict[str, int]:
@@ -85,6 +88,7 @@ class AccuracyResult:
             "histogram": self.histogram,
             "run": dict(self.run),
             "decisions": self.decisions,
+            "repeats": self.repeats,
         }
 
 
@@ -108,12 +112,17 @@ def run_accuracy(
     budget: Budget | None = None,
     bootstrap_replicates: int = 1000,
     score_range: tuple[float, float] | None = None,
+    again: Ask | None = None,
+    reserve: int = 0,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
     """Measure one API on one target and judge its claims. ``"error"`` outcomes are not cached
     unless ``cache_errors`` (a 503 is about the moment, not the pair) or ``keeps`` says the same
-    request would get the same refusal (``run["final_errors"]`` counts those measured)."""
+    request would get the same refusal (``run["final_errors"]`` counts those measured). Then
+    ``again`` (pair, swapped) asks a small sample of the answered pairs again and swapped, with
+    what the budget has left beyond ``reserve`` requests (the next APIs' pairs come first) and
+    once every pair is measured (:mod:`._repeat`)."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
@@ -146,6 +155,25 @@ def run_accuracy(
         measured.append((pair, outcome))
         if progress is not None:
             progress(done, len(planned))
+
+    def ask(pair: PairImages, swapped: bool) -> Outcome:
+        assert again is not None and budget is not None
+        if spends:
+            budget.spend()
+        return again(pair, swapped)
+
+    repeats = observe_repeats(
+        measured,
+        None if again is None else ask,
+        cache,
+        target=target,
+        api=api,
+        allows=lambda: not (exhausted or cache_only) and budget.allows(1 + reserve),
+        wait=pacer.wait,
+        score_range=score_range,
+        seed=seed,
+    )
+    repeat_calls = repeats.pop("calls")
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
@@ -186,6 +214,7 @@ def run_accuracy(
         histogram=histogram,
         run={
             "calls": budget.used - before - getattr(compare, "overhead", 0),
+            **({} if again is None else {"repeat_calls": repeat_calls}),  # of the calls
             "from_cache": from_cache,
             "budget_exhausted": exhausted,
             "final_errors": sum(
@@ -193,6 +222,7 @@ def run_accuracy(
             ),
         },
         decisions=decisions,
+        repeats=repeats if repeats["pairs"] else None,
     )
 
 
@@ -453,6 +483,11 @@ def suite_result(
         **document,
     }
     findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
+    findings += [
+        f
+        for r in results
+        for f in repeat_findings(r.api, OPERATIONS[r.api], r.target, r.repeats, reproduce[r.api])
+    ]
     status = derive_status(findings)
     untested = inconclusive_reason(results, dataset, stopped) if status == "pass" else None
     return AccuracySuiteResult.model_validate(

@@ -56,6 +56,7 @@ from ._data import (
     build_pairs,
     load_dataset,
 )
+from ._repeat import repeat_notes
 from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
 from ._stats import MATCH_CLAIMS_NOTE, documented_claims
 
@@ -166,13 +167,16 @@ class ServiceCompare:
         self._unanswered = 0  # calls before the first HTTP answer (a timeout sent again counts)
         self._pauses = 0
 
-    def compare(self, pair: PairImages) -> Outcome:
+    def compare(self, pair: PairImages, *, swapped: bool = False) -> Outcome:
+        """One call for ``pair``; ``swapped``: its second image as the reference (E-075)."""
         if self.preflight is not None:  # proves the target and the credentials before pair one
             used = self.client.budget.used
             self.preflight()
             self.preflight = None
             self.overhead += self.client.budget.used - used
         first, second = self.payloads.payload(pair.first), self.payloads.payload(pair.second)
+        if swapped:
+            first, second = second, first
         contract, api = self.client.contract, self.client.api
         if api == "match":
             body = match_body(contract, first, second)
@@ -263,8 +267,8 @@ class ServiceCompare:
         own = (meaning.api, meaning.where, meaning.code) in codes.own
         return meaning.documented or own or self.trusts_codes
 
-    def __call__(self, pair: PairImages) -> Outcome:
-        outcome = self.compare(pair)
+    def __call__(self, pair: PairImages, swapped: bool = False) -> Outcome:
+        outcome = self.compare(pair, swapped=swapped)
         if outcome.category != "error":
             self._streak, self._answered = 0, True
             return outcome
@@ -482,6 +486,9 @@ def run_accuracy_suite(
                     keeps=compare.final,
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=contract.score_ranges[api],
+                    again=compare,
+                    # the pairs of the APIs still to run come before this one's repeats
+                    reserve=len(pairs) * (len(apis) - n - 1) if budget else 0,
                 )
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
@@ -490,7 +497,7 @@ def run_accuracy_suite(
             if dataset.caveat:
                 result = demote(result, dataset.caveat)
             results.append(result)
-            notes += _notes(result, reencoded, api, contract)
+            notes += _notes(result, reencoded, api, contract) + repeat_notes(api, result.repeats)
             if compare.throttled:
                 notes.append(
                     f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045): the "

@@ -175,3 +175,52 @@ def test_the_gate_fails_a_contradicted_claim_its_policy_requires_and_nothing_els
         assert finding["basis"] == "reading" and "95% CI [" in finding["message"]
         row = rows[finding["message"].split(":")[0]]
         assert row["verdict"] == "contradicted" and row["fmr_ci95"][0] > row["claimed_fmr"]
+
+
+# ---------------------------------------------------------------- round 9 (library runs: the
+# verdicts are the subject, not the console; a few replicates of the EER's bootstrap)
+
+
+def _suite(server: str, variant: str, out: Path, faces: Path, **options: Any) -> Any:
+    from harness.accuracy import run_accuracy_suite
+    from harness.clients import DEMO
+
+    options = {"max_pairs": 16, "max_rps": 0, "bootstrap_replicates": 10, **options}
+    return run_accuracy_suite(
+        out=out, target=f"{server}/{variant}", faces=faces, credentials=DEMO, **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("variant", "checks"),
+    [("control", set()), ("jitter", {"repeatable_score"}), ("asymmetric", {"order_free_score"})],
+)
+def test_a_score_that_changes_when_asked_again_or_swapped_is_reported(
+    server: str, faces_dir: Path, tmp_path: Path, variant: str, checks: set[str]
+) -> None:
+    """Each pair was compared once, in one order (by sha256): a score drawn per call or one that
+    depends on which image is the reference went unseen. One pair in ten per API (four at most)
+    is now asked again and swapped, within the budget; a difference is a low-severity convention
+    finding (no sentence requires either, ERRATA E-075), never a failure, and noise is not
+    reported as an order dependence. Before: no finding for any variant."""
+    suite = _suite(server, variant, tmp_path / "run", faces_dir, max_pairs=20)
+    assert suite.status != "fail"
+    assert {(f.api, f.check) for f in suite.findings} == {
+        (api, check) for api in ("match", "jd") for check in checks
+    }
+    for finding in suite.findings:
+        assert (finding.severity, finding.basis, finding.erratum) == ("low", "convention", "E-075")
+        assert " of 2 pairs answered otherwise when " in finding.message, finding.message
+    for api in ("match", "jd"):
+        repeats = suite.metrics.apis[api]["repeats"]
+        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [2, 2], repeats
+        assert suite.metrics.apis[api]["run"]["repeat_calls"] == 4
+    if not checks:
+        assert any("asked again (2 pairs) and with its images swapped" in n
+                   for n in suite.metrics.notes)  # fmt: skip
+    if variant != "jitter":
+        return
+    # a re-run judges the sample from the cache: the same findings, no call sent for it
+    again = _suite(server, variant, tmp_path / "run", faces_dir, max_pairs=20)
+    assert {(f.api, f.check) for f in again.findings} == {(f.api, f.check) for f in suite.findings}
+    assert again.metrics.run["repeat_calls"] == again.metrics.run["calls"] == 0
