@@ -56,6 +56,8 @@ class AccuracyResult:
     decisions: dict[str, Any] | None = None
     # a sample of pairs asked again and swapped: how many answered otherwise (ERRATA E-075)
     repeats: dict[str, Any] | None = None
+    # images the service declined (FTA) in every pair it answered for them, by sha256 prefix
+    fta_images: list[str] | None = None
 
     @property
     def measured(self) -> dict[str, int]:
@@ -89,6 +91,7 @@ class AccuracyResult:
             "run": dict(self.run),
             "decisions": self.decisions,
             "repeats": self.repeats,
+            "fta_images": self.fta_images,
         }
 
 
@@ -202,6 +205,12 @@ def run_accuracy(
         decisions = {"pairs": len(both), "against_score": against, "best_threshold": at}
 
     n_genuine = sum(p.genuine for p in planned)
+    answered: dict[str, set[str]] = {}  # image -> the categories of its pairs' answers
+    for pair, outcome in measured:
+        if outcome.category != "error":
+            for img in (pair.first, pair.second):
+                answered.setdefault(img.sha256, set()).add(outcome.category)
+    declined = sorted(sha[:12] for sha, got in answered.items() if got == {"fta"})
     return AccuracyResult(
         api=api,
         target=target,
@@ -223,6 +232,7 @@ def run_accuracy(
         },
         decisions=decisions,
         repeats=repeats if repeats["pairs"] else None,
+        fta_images=declined,
     )
 
 

@@ -58,7 +58,7 @@ from ._data import (
 )
 from ._repeat import repeat_notes
 from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
-from ._stats import MATCH_CLAIMS_NOTE, documented_claims
+from ._stats import MATCH_CLAIMS_NOTE, clopper_pearson, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
@@ -553,6 +553,8 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "(分数:0.7060586 阈值:0.8179 结果:false): the score (EER, DET) and result describe "
             "different matchers, and jd.result is judged on result (ERRATA E-061)"
         )
+    if fta := _fta_note(result, api):
+        notes.append(fta)
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
         final = result.run.get("final_errors", 0)
         retried = (
@@ -569,6 +571,30 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "command again to continue from the cache"
         )
     return notes
+
+
+def _fta_note(result: AccuracyResult, api: str) -> str | None:
+    """Pairs declined as failures to acquire, with their exact interval, and the images declined
+    in every pair: only images labelled with one face are paired, so each refusal is the
+    service's detector or quality gate, which FNMR (of the pairs compared) does not show."""
+    declined = sum(counts["fta"] for counts in result.outcomes.values())
+    if not declined:
+        return None
+    asked = sum(counts["fta"] + counts["ok"] for counts in result.outcomes.values())
+    low, high = clopper_pearson(declined, asked)
+    images = len(result.fta_images or [])
+    every = (
+        f"; {images} image(s) declined in every pair they were in (sha256 prefixes in "
+        f"{RESULT_FILE}, fta_images)"
+        if images
+        else ""
+    )
+    return (
+        f"{api}: {declined} of {asked} pairs answered were declined as failures to acquire (no "
+        f"face found, image quality): {declined / asked:.1%}, 95% CI [{low:.3g}, {high:.3g}], of "
+        f"images labelled with one face each{every}; counted apart from FNMR and in each "
+        "operating point's FRR (genuine pairs declined)"
+    )
 
 
 MIN_SCORED_FOR_CONSTANT = 10  # fewer pairs may share a rounded score by chance
