@@ -429,13 +429,15 @@ def inconclusive_reason(
         if (fta := r.outcomes.get("impostor", {}).get("fta", 0))
         and not any(compared[row["claim"]] for row in r.thresholds if not row.get("by_design"))
     ]
-    size = "" if enough or declined and not impostor else " at this data size"
+    pending = sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results)
+    # a budget that cut the run short, not the folder's size, is the first thing to fix
+    size = "" if enough or declined and not impostor or pending else " at this data size"
     why = (
         f"all {len(rows)} documented claims are untestable{size} "
         f"({impostor} impostor pairs{strictest})"
     )
     why += "".join(f"; {line}" for line in enough + declined)
-    if pending := sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results):
+    if pending:
         why += (  # a budget cut short, not the data: the same command continues from the cache
             f"; {pending} planned pair(s) not measured: the request or time budget ran out "
             "(the same command continues from the cache)"
@@ -452,6 +454,13 @@ def inconclusive_reason(
     )
     if declined and not impostor:
         when = f"a service that finds the faces in these images, and {when}"
+    if pending:
+        planned = max((r.planned.get("impostor", 0) for r in results), default=0)
+        finish = (
+            "the pending pairs measured (the same command continues from the cache; a larger "
+            "--max-requests or --max-seconds measures more at once)"
+        )
+        when = finish if needed and planned >= needed else f"{finish}, and {when}"
     return why, when
 
 

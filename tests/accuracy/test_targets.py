@@ -285,6 +285,8 @@ def test_an_accurate_service_too_slow_for_the_budget_is_inconclusive(
     failure, and the repeat sample is said not observed rather than asked past the budget."""
     suite = _suite(server, "sluggish", tmp_path / "run", faces_dir, max_seconds=1.5)
     assert suite.status == "inconclusive" and suite.findings == []
-    assert "budget ran out" in (suite.reason or "")
+    # the budget, not the folder: "untestable at this data size" sent the user after photos
+    assert "budget ran out" in (suite.reason or "") and "data size" not in (suite.reason or "")
+    assert (suite.testable_when or "").startswith("the pending pairs measured (the same command")
     assert suite.metrics.run["budget_exhausted"] and suite.metrics.run["repeat_calls"] == 0
     assert {row.verdict for row in suite.metrics.thresholds} == {"untestable"}
