@@ -101,7 +101,8 @@ def observe_repeats(
                     unasked += 1
                     continue
                 calls += 1
-                if outcome.category != "ok":  # no answer to compare: not kept, asked next run
+                if outcome.category != "ok":  # no answer to compare: not kept, asked next run;
+                    stopped = True  # and no more calls (a service failing now may be hanging)
                     continue
                 cache.put(target, api, key, outcome)
             if outcome.category != "ok":
