@@ -22,6 +22,7 @@ from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
 from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
+from ._repeat import Ask, observe_repeats, repeat_findings
 from ._stats import (
     Claim,
     Verdict,
@@ -53,6 +54,10 @@ class AccuracyResult:
     run: dict[str, Any]  # how the figures were obtained: differs between a fresh and a resumed run
     # pairs with a score and a decision: how many decided against the score at best, and where
     decisions: dict[str, Any] | None = None
+    # a sample of pairs asked again and swapped: how many answered otherwise (ERRATA E-075)
+    repeats: dict[str, Any] | None = None
+    # images the service declined (FTA) in every pair it answered for them, by sha256 prefix
+    fta_images: list[str] | None = None
 
     @property
     def measured(self) -> dict[str, int]:
@@ -85,6 +90,8 @@ class AccuracyResult:
             "histogram": self.histogram,
             "run": dict(self.run),
             "decisions": self.decisions,
+            "repeats": self.repeats,
+            "fta_images": self.fta_images,
         }
 
 
@@ -108,12 +115,17 @@ def run_accuracy(
     budget: Budget | None = None,
     bootstrap_replicates: int = 1000,
     score_range: tuple[float, float] | None = None,
+    again: Ask | None = None,
+    reserve: int = 0,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
     """Measure one API on one target and judge its claims. ``"error"`` outcomes are not cached
     unless ``cache_errors`` (a 503 is about the moment, not the pair) or ``keeps`` says the same
-    request would get the same refusal (``run["final_errors"]`` counts those measured)."""
+    request would get the same refusal (``run["final_errors"]`` counts those measured). Then
+    ``again`` (pair, swapped) asks a small sample of the answered pairs again and swapped, with
+    what the budget has left beyond ``reserve`` requests (the next APIs' pairs come first) and
+    once every pair is measured (:mod:`._repeat`)."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
@@ -146,6 +158,25 @@ def run_accuracy(
         measured.append((pair, outcome))
         if progress is not None:
             progress(done, len(planned))
+
+    def ask(pair: PairImages, swapped: bool) -> Outcome:
+        assert again is not None and budget is not None
+        if spends:
+            budget.spend()
+        return again(pair, swapped)
+
+    repeats = observe_repeats(
+        measured,
+        None if again is None else ask,
+        cache,
+        target=target,
+        api=api,
+        allows=lambda: not (exhausted or cache_only) and budget.allows(1 + reserve),
+        wait=pacer.wait,
+        score_range=score_range,
+        seed=seed,
+    )
+    repeat_calls = repeats.pop("calls")
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
@@ -174,6 +205,12 @@ def run_accuracy(
         decisions = {"pairs": len(both), "against_score": against, "best_threshold": at}
 
     n_genuine = sum(p.genuine for p in planned)
+    answered: dict[str, set[str]] = {}  # image -> the categories of its pairs' answers
+    for pair, outcome in measured:
+        if outcome.category != "error":
+            for img in (pair.first, pair.second):
+                answered.setdefault(img.sha256, set()).add(outcome.category)
+    declined = sorted(sha[:12] for sha, got in answered.items() if got == {"fta"})
     return AccuracyResult(
         api=api,
         target=target,
@@ -186,6 +223,7 @@ def run_accuracy(
         histogram=histogram,
         run={
             "calls": budget.used - before - getattr(compare, "overhead", 0),
+            **({} if again is None else {"repeat_calls": repeat_calls}),  # of the calls
             "from_cache": from_cache,
             "budget_exhausted": exhausted,
             "final_errors": sum(
@@ -193,6 +231,8 @@ def run_accuracy(
             ),
         },
         decisions=decisions,
+        repeats=repeats if repeats["pairs"] else None,
+        fta_images=declined,
     )
 
 
@@ -389,13 +429,15 @@ def inconclusive_reason(
         if (fta := r.outcomes.get("impostor", {}).get("fta", 0))
         and not any(compared[row["claim"]] for row in r.thresholds if not row.get("by_design"))
     ]
-    size = "" if enough or declined and not impostor else " at this data size"
+    pending = sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results)
+    # a budget that cut the run short, not the folder's size, is the first thing to fix
+    size = "" if enough or declined and not impostor or pending else " at this data size"
     why = (
         f"all {len(rows)} documented claims are untestable{size} "
         f"({impostor} impostor pairs{strictest})"
     )
     why += "".join(f"; {line}" for line in enough + declined)
-    if pending := sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results):
+    if pending:
         why += (  # a budget cut short, not the data: the same command continues from the cache
             f"; {pending} planned pair(s) not measured: the request or time budget ran out "
             "(the same command continues from the cache)"
@@ -412,6 +454,13 @@ def inconclusive_reason(
     )
     if declined and not impostor:
         when = f"a service that finds the faces in these images, and {when}"
+    if pending:
+        planned = max((r.planned.get("impostor", 0) for r in results), default=0)
+        finish = (
+            "the pending pairs measured (the same command continues from the cache; a larger "
+            "--max-requests or --max-seconds measures more at once)"
+        )
+        when = finish if needed and planned >= needed else f"{finish}, and {when}"
     return why, when
 
 
@@ -453,6 +502,11 @@ def suite_result(
         **document,
     }
     findings = [f for r in results for f in findings_for(r, reproduce[r.api])]
+    findings += [
+        f
+        for r in results
+        for f in repeat_findings(r.api, OPERATIONS[r.api], r.target, r.repeats, reproduce[r.api])
+    ]
     status = derive_status(findings)
     untested = inconclusive_reason(results, dataset, stopped) if status == "pass" else None
     return AccuracySuiteResult.model_validate(

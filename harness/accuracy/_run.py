@@ -56,8 +56,9 @@ from ._data import (
     build_pairs,
     load_dataset,
 )
+from ._repeat import repeat_notes
 from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
-from ._stats import MATCH_CLAIMS_NOTE, documented_claims
+from ._stats import MATCH_CLAIMS_NOTE, clopper_pearson, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
 NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
@@ -166,13 +167,16 @@ class ServiceCompare:
         self._unanswered = 0  # calls before the first HTTP answer (a timeout sent again counts)
         self._pauses = 0
 
-    def compare(self, pair: PairImages) -> Outcome:
+    def compare(self, pair: PairImages, *, swapped: bool = False) -> Outcome:
+        """One call for ``pair``; ``swapped``: its second image as the reference (E-075)."""
         if self.preflight is not None:  # proves the target and the credentials before pair one
             used = self.client.budget.used
             self.preflight()
             self.preflight = None
             self.overhead += self.client.budget.used - used
         first, second = self.payloads.payload(pair.first), self.payloads.payload(pair.second)
+        if swapped:
+            first, second = second, first
         contract, api = self.client.contract, self.client.api
         if api == "match":
             body = match_body(contract, first, second)
@@ -263,8 +267,8 @@ class ServiceCompare:
         own = (meaning.api, meaning.where, meaning.code) in codes.own
         return meaning.documented or own or self.trusts_codes
 
-    def __call__(self, pair: PairImages) -> Outcome:
-        outcome = self.compare(pair)
+    def __call__(self, pair: PairImages, swapped: bool = False) -> Outcome:
+        outcome = self.compare(pair, swapped=swapped)
         if outcome.category != "error":
             self._streak, self._answered = 0, True
             return outcome
@@ -482,6 +486,9 @@ def run_accuracy_suite(
                     keeps=compare.final,
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=contract.score_ranges[api],
+                    again=compare,
+                    # the pairs of the APIs still to run come before this one's repeats
+                    reserve=len(pairs) * (len(apis) - n - 1) if budget else 0,
                 )
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
@@ -490,7 +497,7 @@ def run_accuracy_suite(
             if dataset.caveat:
                 result = demote(result, dataset.caveat)
             results.append(result)
-            notes += _notes(result, reencoded, api, contract)
+            notes += _notes(result, reencoded, api, contract) + repeat_notes(api, result.repeats)
             if compare.throttled:
                 notes.append(
                     f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045): the "
@@ -546,6 +553,8 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "(分数:0.7060586 阈值:0.8179 结果:false): the score (EER, DET) and result describe "
             "different matchers, and jd.result is judged on result (ERRATA E-061)"
         )
+    if fta := _fta_note(result, api):
+        notes.append(fta)
     if errors := sum(counts["error"] for counts in result.outcomes.values()):
         final = result.run.get("final_errors", 0)
         retried = (
@@ -562,6 +571,30 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
             "command again to continue from the cache"
         )
     return notes
+
+
+def _fta_note(result: AccuracyResult, api: str) -> str | None:
+    """Pairs declined as failures to acquire, with their exact interval, and the images declined
+    in every pair: only images labelled with one face are paired, so each refusal is the
+    service's detector or quality gate, which FNMR (of the pairs compared) does not show."""
+    declined = sum(counts["fta"] for counts in result.outcomes.values())
+    if not declined:
+        return None
+    asked = sum(counts["fta"] + counts["ok"] for counts in result.outcomes.values())
+    low, high = clopper_pearson(declined, asked)
+    images = len(result.fta_images or [])
+    every = (
+        f"; {images} image(s) declined in every pair they were in (sha256 prefixes in "
+        f"{RESULT_FILE}, fta_images)"
+        if images
+        else ""
+    )
+    return (
+        f"{api}: {declined} of {asked} pairs answered were declined as failures to acquire (no "
+        f"face found, image quality): {declined / asked:.1%}, 95% CI [{low:.3g}, {high:.3g}], of "
+        f"images labelled with one face each{every}; counted apart from FNMR and in each "
+        "operating point's FRR (genuine pairs declined)"
+    )
 
 
 MIN_SCORED_FOR_CONSTANT = 10  # fewer pairs may share a rounded score by chance

@@ -517,3 +517,27 @@ def test_a_result_that_disagrees_with_its_score_is_noted(
     assert honest.to_dict()["decisions"]["against_score"] == 0
     assert not [n for n in _notes(honest, 0, "jd", contract) if "result disagrees" in n]
     assert not [n for n in _notes(honest, 0, "jd", contract) if "worse than chance" in n]
+
+
+def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    """The sample is asked after every pair (ERRATA E-075): a service that stopped answering
+    by then (a hang costs a whole --timeout a call) gets one call of it, not eight; what it
+    asked is counted as not observed, and nothing of it is cached."""
+    from harness.accuracy._repeat import observe_repeats
+
+    answered = [(p, Outcome(50.0, False, "0")) for p in synthetic_pairs[:40]]
+    asked: list[bool] = []
+
+    def ask(pair: PairImages, swapped: bool) -> Outcome:
+        asked.append(swapped)
+        return Outcome(None, None, "transport", "error")
+
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        repeats = observe_repeats(answered, ask, cache, target="t", api="match",
+                                  allows=lambda: True, wait=lambda: None,
+                                  score_range=(0.0, 100.0))  # fmt: skip
+        assert len(cache) == 0
+    assert repeats["pairs"] == 4 and repeats["calls"] == len(asked) == 1
+    assert repeats["unasked"] == 7 and repeats["again"]["compared"] == 0

@@ -162,7 +162,7 @@ class Scripted(ServiceCompare):
         self._streak, self._answered, self._heard, self.hears = 0, False, False, heard
         self.waited, self._unanswered = 0.0, 0  # no timeouts waited for: compare() is scripted
 
-    def compare(self, pair: PairImages) -> Outcome:
+    def compare(self, pair: PairImages, *, swapped: bool = False) -> Outcome:
         self._heard = self._heard or self.hears  # as compare() records an HTTP answer
         return self.outcomes.pop(0)
 

@@ -141,11 +141,24 @@ def test_an_interrupted_run_resumes_from_the_cache(shared: Any) -> None:
     total = 23 + 355
     assert shared.interrupted_calls == {"match": INTERRUPT_AT, "faceCompareNew": 0}
     assert shared.cached_lines == INTERRUPT_AT
-    # + 1: JD's preflight, a signed request with an empty body, before its first pair
-    assert shared.resumed_calls == {"match": total - INTERRUPT_AT, "faceCompareNew": total + 1}
+    # + 1: JD's preflight, a signed request with an empty body, before its first pair; + 8: four
+    # pairs asked again and swapped (E-075), once, then kept in the cache like the pairs
+    assert shared.resumed_calls == {
+        "match": total - INTERRUPT_AT + 8,
+        "faceCompareNew": total + 1 + 8,
+    }
     run = shared.resumed.metrics.run
-    assert run == {"calls": 2 * total - INTERRUPT_AT, "from_cache": INTERRUPT_AT,
-                   "budget_exhausted": False, "final_errors": 0}  # fmt: skip
+    assert run == {"calls": 2 * total - INTERRUPT_AT + 16, "from_cache": INTERRUPT_AT,
+                   "budget_exhausted": False, "final_errors": 0, "repeat_calls": 16}  # fmt: skip
+    for api in ("match", "jd"):  # the real engine: the same answer again and swapped
+        repeats = shared.again.metrics.apis[api]["repeats"]
+        assert repeats["pairs"] == 4 and shared.again.metrics.apis[api]["run"]["repeat_calls"] == 0
+        assert shared.resumed.metrics.apis[api]["run"]["repeat_calls"] == 8
+        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [4, 4], repeats
+        assert repeats["again"]["differ"] == repeats["swapped"]["differ"] == 0, repeats
+    assert shared.again.findings == [] and shared.resumed.findings == []
+    assert any("asked again (4 pairs) and with its images swapped (4 pairs)" in note
+               for note in shared.again.metrics.notes)  # fmt: skip
 
     assert shared.again_calls == {"match": 0, "faceCompareNew": 0}  # zero HTTP calls
     assert shared.again.metrics.run["calls"] == 0
@@ -309,7 +322,9 @@ def test_the_budget_is_shared_by_the_apis_and_the_next_run_finishes(
 
     middle = _requests(url)
     final = _run(url, tmp_path / "run", faces=folder, max_pairs=10)
-    assert _delta(_requests(url), middle) == {"match": 0, "faceCompareNew": 7 + 1}
+    # + 2 each: one pair of the ten asked again and swapped (E-075), once the budget no longer
+    # needs the calls for pairs (the first run's match left none beyond JD's 10 pairs)
+    assert _delta(_requests(url), middle) == {"match": 2, "faceCompareNew": 7 + 1 + 2}
     assert final.metrics.complete is True
 
 
@@ -331,13 +346,15 @@ def test_transport_failures_are_errors_and_retried_next_time(
     outcomes = first.metrics.outcomes
     errors = outcomes["genuine"]["error"] + outcomes["impostor"]["error"]
     assert errors > 0 and first.metrics.codes["transport"] == errors
-    assert (tmp_path / "run" / CACHE_FILE).read_text().count("\n") == 91 - errors
+    pairs = [line for line in (tmp_path / "run" / CACHE_FILE).read_text().splitlines()
+             if "~" not in line]  # fmt: skip
+    assert len(pairs) == 91 - errors  # the lines with ~: pairs asked again or swapped (E-075)
     assert any("retried by the next run" in note for note in first.metrics.notes)
 
     httpx.patch(f"{url}/_emulator/config", json={"faults": []}, timeout=10).raise_for_status()
     before = _requests(url)
     second = _run(url, tmp_path / "run", faces=folder, apis=("match",))
-    assert _delta(_requests(url), before)["match"] == errors
+    assert _delta(_requests(url), before)["match"] == errors + second.metrics.run["repeat_calls"]
     assert sum(c["error"] for c in second.metrics.outcomes.values()) == 0
 
 

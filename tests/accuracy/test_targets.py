@@ -175,3 +175,114 @@ def test_the_gate_fails_a_contradicted_claim_its_policy_requires_and_nothing_els
         assert finding["basis"] == "reading" and "95% CI [" in finding["message"]
         row = rows[finding["message"].split(":")[0]]
         assert row["verdict"] == "contradicted" and row["fmr_ci95"][0] > row["claimed_fmr"]
+
+
+# ---------------------------------------------------------------- round 9 (library runs: the
+# verdicts are the subject, not the console; a few replicates of the EER's bootstrap)
+
+
+def _suite(server: str, variant: str, out: Path, faces: Path, **options: Any) -> Any:
+    from harness.accuracy import run_accuracy_suite
+    from harness.clients import DEMO
+
+    options = {"max_pairs": 16, "max_rps": 0, "bootstrap_replicates": 10, **options}
+    return run_accuracy_suite(
+        out=out, target=f"{server}/{variant}", faces=faces, credentials=DEMO, **options
+    )
+
+
+@pytest.mark.parametrize(
+    ("variant", "checks"),
+    [("jitter", {"repeatable_score"}), ("asymmetric", {"order_free_score"})],
+)
+def test_a_score_that_changes_when_asked_again_or_swapped_is_reported(
+    server: str, faces_dir: Path, tmp_path: Path, variant: str, checks: set[str]
+) -> None:
+    """Each pair was compared once, in one order (by sha256): a score drawn per call or one that
+    depends on which image is the reference went unseen. One pair in ten per API (four at most)
+    is now asked again and swapped, within the budget; a difference is a low-severity convention
+    finding (no sentence requires either, ERRATA E-075), never a failure, and noise is not
+    reported as an order dependence. Before: no finding for any variant."""
+    suite = _suite(server, variant, tmp_path / "run", faces_dir, max_pairs=20)
+    assert suite.status != "fail"
+    assert {(f.api, f.check) for f in suite.findings} == {
+        (api, check) for api in ("match", "jd") for check in checks
+    }
+    for finding in suite.findings:
+        assert (finding.severity, finding.basis, finding.erratum) == ("low", "convention", "E-075")
+        assert " of 2 pairs answered otherwise when " in finding.message, finding.message
+    for api in ("match", "jd"):
+        repeats = suite.metrics.apis[api]["repeats"]
+        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [2, 2], repeats
+        assert suite.metrics.apis[api]["run"]["repeat_calls"] == 4
+    if variant != "jitter":
+        return
+    # a re-run judges the sample from the cache: the same findings, no call sent for it
+    again = _suite(server, variant, tmp_path / "run", faces_dir, max_pairs=20)
+    assert {(f.api, f.check) for f in again.findings} == {(f.api, f.check) for f in suite.findings}
+    assert again.metrics.run["repeat_calls"] == again.metrics.run["calls"] == 0
+
+
+BOTH = ("match", "jd")
+
+
+@pytest.mark.parametrize(
+    ("variant", "pairs", "apis", "contradicted"),
+    [
+        ("big-image-blind", 24, BOTH, {"match.score>=70", "jd.result"}),  # images over ~150 KB
+        ("own-threshold", 60, BOTH, {"jd.result"}),  # result at 0.70; /match's success: no claim
+        # 1 false match in 37: its exact interval holds 1e-3 (70), not JD's 1e-4 (far-8pct's 2
+        # in 37 hold neither; far-2x's 2e-3 no sample of this size shows: manual runs)
+        ("far-6pct", 60, BOTH, {"jd.result"}),
+        ("refuses-some", 24, BOTH, set()),  # a fifth of the images declined: a note, no verdict
+    ],
+)
+def test_round_9_verdicts_tell_the_truth(
+    server: str,
+    faces_dir: Path,
+    tmp_path: Path,
+    variant: str,
+    pairs: int,
+    apis: tuple[str, ...],
+    contradicted: set[str],
+) -> None:
+    """Services a real deployment might be: right only for small images, a looser decision of
+    their own on an honest score, one false match in the sample, a detector that misses faces.
+    A claim is contradicted exactly when the sample shows it (the exact lower bound over the
+    claim), observed under its reading (exit 0, no finding), never for a service whose excess
+    the sample cannot show."""
+    suite = _suite(server, variant, tmp_path / "run", faces_dir, max_pairs=pairs, apis=apis)
+    assert suite.status != "fail" and not [f for f in suite.findings if f.fails]
+    rows = {row.claim: row for row in suite.metrics.thresholds}
+    assert {c for c, row in rows.items() if row.verdict == "contradicted"} == contradicted
+    if variant == "far-6pct":  # the same false match: red for 1e-4 only
+        assert rows["match.score>=70"].false_matches == rows["jd.result"].false_matches == 1
+    for claim, row in rows.items():
+        if row.verdict == "contradicted":
+            assert row.verdict_direction == "worse" and row.fmr_ci95[0] > row.claimed_fmr
+            assert "observed, not required" in (row.verdict_reason or ""), claim
+        elif row.fmr_ci95 and row.fmr_ci95[0] > row.claimed_fmr:  # shown by pairs, not people
+            assert "pairs of people" in (row.verdict_reason or ""), row.verdict_reason
+    notes = " ".join(suite.metrics.notes)
+    assert "result disagrees with the score" not in notes  # one threshold gives every result
+    if variant == "refuses-some":
+        for api in ("match", "jd"):
+            assert f"{api}: " in notes and "declined as failures to acquire" in notes
+            assert suite.metrics.apis[api]["fta_images"], api
+            row = rows["jd.result" if api == "jd" else "match.score>=70"]
+            assert row.frr_errors >= (row.model_extra or {})["fta"]["genuine"] > 0
+
+
+def test_an_accurate_service_too_slow_for_the_budget_is_inconclusive(
+    server: str, faces_dir: Path, tmp_path: Path
+) -> None:
+    """Right, and half a second a call (its preflight too): a time budget of 1.5 s measures a
+    pair or two, and the run is inconclusive, its reason saying the budget ran out, never a
+    failure, and the repeat sample is said not observed rather than asked past the budget."""
+    suite = _suite(server, "sluggish", tmp_path / "run", faces_dir, max_seconds=1.5)
+    assert suite.status == "inconclusive" and suite.findings == []
+    # the budget, not the folder: "untestable at this data size" sent the user after photos
+    assert "budget ran out" in (suite.reason or "") and "data size" not in (suite.reason or "")
+    assert (suite.testable_when or "").startswith("the pending pairs measured (the same command")
+    assert suite.metrics.run["budget_exhausted"] and suite.metrics.run["repeat_calls"] == 0
+    assert {row.verdict for row in suite.metrics.thresholds} == {"untestable"}

@@ -1,0 +1,229 @@
+"""Whether a pair's answer is the same when asked again, and when its images are swapped.
+
+The run compares each pair once, in one order (:class:`PairImages`: sorted by sha256), so a score
+drawn at random per call, or one that depends on which image is the reference, went unseen: its
+noise widened the FMR/FNMR of every claim and nothing said why. A small seeded sample of the pairs
+answered (one in ten, four at most) is asked twice more (same order, then swapped), with what the
+run's request and time budgets leave once every pair is measured, and
+cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``), so a resumed or ``--from-cache``
+run re-judges without sending them again. No sentence of either document says a score must be
+repeatable or order-free (ERRATA E-075): a difference is a low-severity convention finding, never
+a failure; the swapped order is further the documents' other reading (the images have roles:
+/match's 参照 / 需要比对, JD's 比对基准图 / 比对图).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from harness import interrupt
+from harness.pacing import BudgetExhausted
+from harness.results import Finding
+
+from ._data import Outcome, OutcomeCache, PairImages
+
+REPEAT_PAIRS: Final = 4  # pairs asked again and swapped: 8 calls per API at most
+REPEAT_SHARE: Final = 10  # and one pair per 10 answered at most (a short run stays short)
+TOLERANCE: Final = 1e-4  # of the documented score range: /match 0.01 points, JD 0.0001
+KINDS: Final = {"again": "asked again", "swapped": "with its images swapped"}
+ERRATUM: Final = "E-075"
+
+Ask = Callable[[PairImages, bool], Outcome]  # (pair, swapped) -> outcome
+
+
+def repeat_sample(
+    answered: Sequence[tuple[PairImages, Outcome]], seed: int = 0
+) -> list[tuple[PairImages, Outcome]]:
+    """One pair in :data:`REPEAT_SHARE` of those the service compared with a score or a decision
+    (one at least, :data:`REPEAT_PAIRS` at most), half of them genuine when it can (genuine pairs
+    are few), by a seeded rank of the pair key."""
+
+    def rank(item: tuple[PairImages, Outcome]) -> bytes:
+        return hashlib.sha256(f"repeat:{seed}:{item[0].key}".encode()).digest()
+
+    usable = sorted(
+        (
+            (p, o)
+            for p, o in answered
+            if o.category == "ok" and (o.score is not None or o.decision is not None)
+        ),
+        key=rank,
+    )
+    size = min(REPEAT_PAIRS, max(1, len(usable) // REPEAT_SHARE), len(usable))
+    genuine = [item for item in usable if item[0].genuine][: size // 2]
+    impostor = [item for item in usable if not item[0].genuine]
+    chosen = genuine + impostor[: size - len(genuine)]
+    rest = [item for item in usable if item not in chosen]
+    return chosen + rest[: size - len(chosen)]
+
+
+def observe_repeats(
+    answered: Sequence[tuple[PairImages, Outcome]],
+    ask: Ask | None,
+    cache: OutcomeCache,
+    *,
+    target: str,
+    api: str,
+    allows: Callable[[], bool],
+    wait: Callable[[], None],
+    score_range: tuple[float, float] | None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Ask the sample again and swapped (cached answers first; ``allows``: the budget has a call
+    left; ``wait``: the run's pacing) and compare each answer with the pair's first."""
+    low, high = score_range or (0.0, 0.0)
+    tolerance = TOLERANCE * (high - low)
+    kinds: dict[str, dict[str, Any]] = {
+        kind: {"compared": 0, "differ": 0, "decisions_differ": 0, "max_delta": 0.0}
+        for kind in KINDS
+    }
+    examples: dict[str, str] = {}
+    sample = repeat_sample(answered, seed)
+    calls, unasked = 0, 0
+    stopped = False
+    for pair, first in sample:
+        for kind in KINDS:
+            key = f"{pair.key}~{kind}"
+            outcome = cache.get(target, api, key)
+            if outcome is None:
+                if stopped or ask is None or not allows():
+                    unasked += 1
+                    continue
+                try:
+                    wait()
+                    outcome = ask(pair, kind == "swapped")
+                except BudgetExhausted:  # the time ran out, or throttling stopped the calls
+                    if interrupt.requested():
+                        raise
+                    stopped = True
+                    unasked += 1
+                    continue
+                calls += 1
+                if outcome.category != "ok":  # no answer to compare: not kept, asked next run;
+                    stopped = True  # and no more calls (a service failing now may be hanging)
+                    continue
+                cache.put(target, api, key, outcome)
+            if outcome.category != "ok":
+                continue
+            tally = kinds[kind]
+            tally["compared"] += 1
+            delta = (
+                abs(outcome.score - first.score)
+                if outcome.score is not None and first.score is not None
+                else 0.0
+            )
+            flipped = None not in (outcome.decision, first.decision) and (
+                outcome.decision != first.decision
+            )
+            tally["max_delta"] = max(tally["max_delta"], delta)
+            tally["decisions_differ"] += flipped
+            if delta > tolerance or flipped:
+                tally["differ"] += 1
+                examples.setdefault(kind, _example(pair, first, outcome))
+    return {
+        "pairs": len(sample),
+        "tolerance": tolerance,
+        "calls": calls,
+        "unasked": unasked,
+        **kinds,
+        "examples": examples,
+    }
+
+
+def _example(pair: PairImages, first: Outcome, then: Outcome) -> str:
+    """One pair's two answers, the images by sha256 prefix (never a name or bytes)."""
+
+    def said(o: Outcome) -> str:
+        score = "no score" if o.score is None else f"score {o.score:g}"
+        return score if o.decision is None else f"{score}, decision {str(o.decision).lower()}"
+
+    kind = "genuine" if pair.genuine else "impostor"
+    return (
+        f"{kind} pair {pair.first.sha256[:12]}-{pair.second.sha256[:12]}: "
+        f"{said(first)}, then {said(then)}"
+    )
+
+
+def repeat_notes(api: str, repeats: dict[str, Any] | None) -> list[str]:
+    """What the sample showed, or why it was not asked."""
+    if not repeats or not repeats["pairs"]:
+        return []
+    compared = {kind: repeats[kind]["compared"] for kind in KINDS}
+    if not any(compared.values()):
+        return [
+            f"{api}: whether a pair's answer repeats, and is the same with its images swapped, "
+            f"was not observed: the request or time budget left no call for the "
+            f"{repeats['pairs']} pair(s) of the sample (ERRATA {ERRATUM})"
+        ]
+    same = [
+        f"{KINDS[kind]} ({compared[kind]} pairs)"
+        for kind in KINDS
+        if compared[kind] and not repeats[kind]["differ"]
+    ]
+    notes = [
+        f"{api}: {tally['differ']} of {tally['compared']} pairs answered otherwise when "
+        f"{KINDS[kind]} (largest score difference {tally['max_delta']:g}, "
+        f"{tally['decisions_differ']} decision(s) changed): a low-severity convention finding "
+        f"({CHECKS[kind]}, ERRATA {ERRATUM})"
+        for kind, tally in _differences(repeats)
+    ]
+    if same:
+        notes.append(
+            f"{api}: the same answer when a pair was {' and '.join(same)}, within "
+            f"{repeats['tolerance']:g} (ERRATA {ERRATUM})"
+        )
+    return notes
+
+
+def _differences(repeats: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The kinds of difference seen. A score that differs when merely asked again differs when
+    swapped as well: the order then is not what changed it, so only the first is reported."""
+    again = repeats["again"]["differ"]
+    return [
+        (kind, repeats[kind])
+        for kind in KINDS
+        if repeats[kind]["differ"] and not (kind == "swapped" and again)
+    ]
+
+
+CHECKS: Final = {"again": "repeatable_score", "swapped": "order_free_score"}
+WHY: Final = {
+    "again": "the same request got another answer: each pair's score is a draw, so every rate "
+    "and interval measured once per pair is wider than the service's matcher (and whether the "
+    "order of the images matters cannot be told); no sentence requires a repeatable score (a "
+    "convention: a comparison of the same bytes is a function)",
+    "swapped": "the score depends on which image is sent as the reference; no sentence requires "
+    "an order-free score, and the documents give the two images roles (/match image 参照 and "
+    "faceData 需要比对, JD compareImageItem 比对基准图 and collectionImageItems 比对图), so this "
+    "may be the service's reading; the run measures every pair in one order (by sha256)",
+}
+
+
+def repeat_findings(
+    api: str, operation: str, target: str, repeats: dict[str, Any] | None, reproduce: str
+) -> list[Finding]:
+    """One low-severity convention finding per kind of difference seen (never a failure)."""
+    if not repeats:
+        return []
+    return [
+        Finding(
+            suite="accuracy",
+            api=api,
+            operation=operation,
+            check=CHECKS[kind],
+            severity="low",
+            message=(
+                f"{api}: {tally['differ']} of {tally['compared']} pairs answered otherwise when "
+                f"{KINDS[kind]} (largest score difference {tally['max_delta']:g}, "
+                f"{tally['decisions_differ']} decision(s) changed; e.g. "
+                f"{repeats['examples'].get(kind, '-')}): {WHY[kind]} (ERRATA {ERRATUM})"
+            ),
+            unique_key=f"accuracy:{CHECKS[kind]}:{api}:{target}",
+            reproduce=reproduce,
+            erratum=ERRATUM,
+            basis="convention",
+        )
+        for kind, tally in _differences(repeats)
+    ]
