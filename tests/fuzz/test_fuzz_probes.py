@@ -87,6 +87,7 @@ def test_a_probe_finding_replays_and_a_paced_run_sends_no_burst(contract, tmp_pa
     assert paced.findings == [], explain(paced)
     assert replayed.still_failing and replayed.check == finding.check, replayed.detail
     assert "base64" not in str(finding.request) and "$image" in str(finding.request)
+    assert finding.request["steps"] == ["the rule book's probe FH-L18"]  # the one replayed
 
 
 @pytest.mark.parametrize("api", ["match", "jd"])
