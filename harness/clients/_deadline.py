@@ -6,6 +6,7 @@ for ever; here every socket operation gets at most what is left of the request's
 from __future__ import annotations
 
 import contextvars
+import functools
 import http.cookiejar
 import math
 import ssl
@@ -227,13 +228,20 @@ def _drop_if_more_came(connection: Any) -> None:
         http11.close()
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """httpx's default TLS context (certifi's CAs), made once: loading the CA file took 0.3 s of
+    CPU for every client, which a run makes several of (the sender, the reachability check)."""
+    return httpx.create_ssl_context()
+
+
 class DeadlineTransport(httpx.BaseTransport):
     """An httpx transport whose every request ends within ``seconds``, answer body included
     (another ``inner`` than httpx's, such as ``MockTransport``, is cut off between chunks)."""
 
     def __init__(self, seconds: float, inner: httpx.BaseTransport | None = None) -> None:
         self.seconds = seconds  # checked by http_client, its one maker
-        self._inner = inner if inner is not None else httpx.HTTPTransport()
+        self._inner = inner if inner is not None else httpx.HTTPTransport(verify=_tls())
         pool = getattr(self._inner, "_pool", None)
         backend = getattr(pool, "_network_backend", None)
         if backend is not None and not isinstance(backend, _Clamped):

@@ -148,6 +148,11 @@ class Sender:
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url}, sent={self.sent})"
 
+    @property
+    def credentials(self) -> Credentials:
+        """The run's credentials (a request made elsewhere may name them, never read them)."""
+        return self._credentials
+
     def send(
         self, request: Request, *, paced: bool = True, credentials: Credentials | None = None
     ) -> Exchange:

@@ -44,6 +44,7 @@ from ._checks import PropertyFailed, Run, check_answer, outcome, refused_as_inva
 from ._client import FuzzClient
 from ._invalid import InvalidCase
 from ._pool import render, shows_a_face
+from ._probes import PROBES_PROPERTY
 from ._properties import (
     FACELESS_CHECKS,
     REENCODINGS,
@@ -144,6 +145,8 @@ def write_findings(
             "steps": list(failure.steps),
             "case": None if case is None else {k: getattr(case, k) for k in _CASE},
         }
+        if failure.property_name.endswith(PROBES_PROPERTY):  # their replay may burst as they did
+            extra["burst"] = not run.client.pacer.interval
         return Replay.of(
             failure.request,
             run.contract,
@@ -233,7 +236,8 @@ def replay_finding(
         raise InputError(f"{replay.path or replay.id} is a {replay.suite} finding, not a fuzz one")
     path = replay.path or Path(replay.id)
     faces_dir = faces_dir or (Path(replay.faces) if replay.faces else None)
-    loaded = load_replay(replay, contract, faces_dir)
+    prop = str(replay.extra.get("property", ""))
+    loaded = None if prop.endswith(PROBES_PROPERTY) else load_replay(replay, contract, faces_dir)
     if not isinstance(replay.extra.get("steps") or [], list):
         raise InputError(f"{replay.id}: malformed fuzz replay file (its 'steps' is not a list)")
     recorded = replay.target
@@ -248,10 +252,42 @@ def replay_finding(
     with open_target(where, engine=engine, **settings) as t:
         creds = load_credentials(config, demo_defaults=t.is_emulator)
         timeout_s = replay.timeout_s or DEFAULT_TIMEOUT_S
+        if loaded is None:
+            with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as c:
+                return _rerun_probes(replay, prop.partition(":")[0], c, t.is_emulator, faces_dir)
         if replay.extra.get("steps"):
             return _rerun_machine(path, replay, loaded.request.api, t, creds, faces_dir, contract)
         with FuzzClient(t.url, credentials=creds, contract=contract, timeout_s=timeout_s) as client:
             return _judge(replay, loaded, client, t.is_emulator)
+
+
+def _rerun_probes(
+    replay: Replay, api: str, client: FuzzClient, is_emulator: bool, faces: Path | None
+) -> ReplayOutcome:
+    """Run the rule book's probe that found it again (its step names it; else every probe of
+    ``api``), bursting only as the run did: the finding holds while it fails the same check."""
+    from ._probes import PROBE_STEP, PROBES, probe_session, run_probe
+
+    if api not in PROBES:
+        raise InputError(f"{replay.id}: malformed fuzz replay file (property of no api)")
+    required = ReadingLog(replay.target.get("readings_required") or {})
+    session = probe_session(
+        client,
+        api,
+        credentials=client.credentials,
+        is_emulator=is_emulator,
+        faces_dir=faces,
+        readings=required,
+    )
+    burst = is_emulator or bool(replay.extra.get("burst"))
+    steps = [str(step) for step in replay.extra.get("steps") or ()]
+    named = [r for r in PROBES[api] if f"{PROBE_STEP} {r}" in steps]
+    for rule_id in named or PROBES[api]:
+        for problem, _, _ in run_probe(session, rule_id, may_burst=burst):
+            if problem.check == replay.check:
+                return ReplayOutcome(replay.id, replay.check, True, problem.message)
+    message = f"{replay.check} holds now: the rule book's probes of {api} pass"
+    return ReplayOutcome(replay.id, replay.check, False, message)
 
 
 def _rerun_machine(

@@ -258,12 +258,20 @@ def build_self_match(run: Run, prop: str, api: str) -> Callable[[], None]:
     ),
     share=0.5,
 )
-def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
+def build_reencoding(run: Run, prop: str, api: str) -> dict[str, Callable[[], None]]:
+    """One part per re-encoding, pinned (each sent whatever the seed: a service failing one
+    format alone is found by any), then faces and re-encodings drawn."""
     faces_dir = run.gen.pool.faces_dir
     limits = limits_for(api, run.contract, safe=True)
 
-    @given(pool_image(run.gen.pool, faces_only=True), st.sampled_from(REENCODINGS))
-    def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
+    def for_ops(ops: tuple[str, ...]) -> Callable[[], None]:
+        @given(pool_image(run.gen.pool, faces_only=True), st.sampled_from(ops))
+        def reencoded_face_still_matches(image: PoolImage, op: str) -> None:
+            _reencoded(image, op)
+
+        return reencoded_face_still_matches
+
+    def _reencoded(image: PoolImage, op: str) -> None:
         data = render(f"{image.name}|{op}", faces_dir)
         if not limits.fits(data, sniff_format(data)):  # a big face as PNG can outgrow the limit
             smaller = f"{image.name}|fit:320"
@@ -276,7 +284,8 @@ def build_reencoding(run: Run, prop: str, api: str) -> Callable[[], None]:
         threshold = run.contract.success_threshold("match")
         run.fail(prop, problems + reencoding(api, found, op, threshold), request, exchange)
 
-    return reencoded_face_still_matches
+    tests = {f"{op}{PIN_MARK}1": for_ops((op,)) for op in REENCODINGS}
+    return tests | {"reencoding": for_ops(REENCODINGS)}
 
 
 # --- pictures of no one (conformance's FH-L26, FH-L27) ----------------------------------------
@@ -360,6 +369,41 @@ def build_faceless(run: Run, prop: str, api: str) -> dict[str, Callable[[], None
 
     tests = {f"{mode}{PIN_MARK}1": for_modes((mode,)) for mode in FACELESS_MODES}
     return tests | {"faceless": for_modes(FACELESS_MODES)}
+
+
+# --- the rule book's probes (what one generated request cannot show) --------------------------
+@register(
+    STATELESS,
+    "rule-probes",
+    "the rule book's probes of what one request cannot show (a collection against its items "
+    "alone, forged liveCodes, bursts, optional fields) hold",
+    share=0.1,
+)
+def build_probes(run: Run, prop: str, api: str) -> dict[str, Callable[[], None]]:
+    """One pinned part per probe (each run whatever the seed, once): its verdict is the book's.
+    A burst goes only where the run sends unpaced (the emulator, ``--max-rps 0``)."""
+    from ._probes import PROBE_STEP, PROBES, probe_session, run_probe
+
+    session = probe_session(
+        run.client,
+        api,
+        credentials=run.client.credentials,
+        is_emulator=run.is_emulator,
+        faces_dir=run.gen.pool.faces_dir,
+        readings=run.readings,
+    )
+    may_burst = not run.client.pacer.interval
+
+    def for_rule(rule_id: str) -> Callable[[], None]:
+        @given(st.just(rule_id))
+        def rule_probe_holds(rule_id: str) -> None:
+            run.steps[:] = [f"{PROBE_STEP} {rule_id}"]  # which one its replay runs again
+            for problem, request, exchange in run_probe(session, rule_id, may_burst=may_burst):
+                run.fail(prop, [problem], request, exchange)
+
+        return rule_probe_holds
+
+    return {f"{rule_id}{PIN_MARK}1": for_rule(rule_id) for rule_id in PROBES[api]}
 
 
 SHORT_TTL_S = 0.005  # liveCode lifetime while the expiry rule issues its code (emulator)

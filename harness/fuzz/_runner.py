@@ -51,6 +51,7 @@ from ._client import FuzzClient
 from ._findings import write_findings
 from ._invalid import PIN_MARK
 from ._pool import image_pool
+from ._probes import PROBES
 from ._properties import PROPERTIES, QUOTA_CREDENTIALS, SWAP_TOLERANCE, Property
 from ._rules import RULES, Codes
 from ._valid import Gen
@@ -228,7 +229,8 @@ def check_options(
 ) -> list[tuple[Property, set[str] | None]]:
     """The properties to run (a UsageError for a bad option); ``only`` names ``api:property`` or
     ``api:property/part`` (the invalid-request properties have one part per rule, e.g.
-    ``jd:invalid-requests/bad-sign``)."""
+    ``jd:invalid-requests/bad-sign``; the rule-probes ones one per probe, e.g.
+    ``jd:rule-probes/FH-L44``)."""
     if api not in APIS:
         raise UsageError(f"--api {api!r}: expected match, jd or all")
     if max_examples is not None and max_examples < 1:
@@ -243,20 +245,24 @@ def check_options(
         if pid not in by_id:
             known = f"; known: {', '.join(sorted(by_id))}"
             raise UsageError(f"unknown property {pid!r}{did_you_mean(pid, by_id) or known}")
-        if part and (
-            not pid.endswith(":invalid-requests")
-            or part not in RULES
-            or by_id[pid].api not in RULES[part].apis
-        ):
+        if part and part not in _parts(by_id[pid]):
             raise UsageError(
-                f"{entry!r}: only the invalid-requests properties have parts, "
-                "one per rule of their api"
+                f"{entry!r}: only the invalid-requests and rule-probes properties have parts, "
+                "one per rule or probe of their api"
             )
         if part and wanted.get(pid, set()) is not None:
             wanted.setdefault(pid, set()).add(part)  # type: ignore[union-attr]
         elif not part:
             wanted[pid] = None
     return [(p, wanted[p.id]) for p in everything if p.id in wanted]
+
+
+def _parts(prop: Property) -> tuple[str, ...]:
+    """What ``--property API:NAME/PART`` may name: an invalid-requests rule or a rule-probes
+    probe of the property's api; nothing for the others."""
+    if prop.name == "invalid-requests":
+        return tuple(r for r, rule in RULES.items() if prop.api in rule.apis)
+    return PROBES.get(prop.api, ()) if prop.name == "rule-probes" else ()
 
 
 def _quota_credentials(

@@ -1,0 +1,107 @@
+"""Fuzz runs the rule book's probes of what one generated request cannot show (property
+``rule-probes``, one part per probe): each mutant of tests/fixtures that only `conform` named
+before (session 19's list: FH-L44, FH-L41, FH-L10's image, a progressive JPEG, results crossed in
+a burst, FH-L13/L15/L19/L30 on a URL) is named by `fuzz --target URL` now, by the same rule, and
+the fixtures' control nothing. The re-encoding property is honest on the fixtures: their engine
+takes a re-encoded photo for the photo, so only a service failing re-encoded faces fails it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures.cli import DEMO_ENV
+from fixtures.mutant_jd import DEFECTS as JD_DEFECTS
+from fixtures.mutant_jd import mutant_jd
+from fixtures.mutant_match import DEFECTS, FUZZ_DEFECTS, serve
+
+from harness.fuzz import replay_finding
+
+from .conftest import explain, fuzz
+
+
+def _match(name: str | None, contract: Any) -> AbstractContextManager[str]:
+    return serve(name, contract)
+
+
+def _jd(name: str | None, contract: Any) -> AbstractContextManager[str]:
+    return mutant_jd(name or "none", contract)
+
+
+SERVE: dict[str, Callable[[str | None, Any], AbstractContextManager[str]]] = {
+    "match": _match,
+    "jd": _jd,
+}
+
+# (api, mutant, the probe that names it) each missed by every fuzz property before
+CASES = [
+    ("jd", "score-of-first-item", "FH-L44"),
+    ("jd", "progressive-jpeg-refused", "FH-L33"),
+    ("jd", "results-crossed-under-concurrency", "FH-L18"),
+    ("match", "server-error-on-lowercase-x", "FH-L41"),
+    ("match", "idno-image-field-compared", "FH-L10"),
+    ("match", "match-result-race", "FH-L29"),
+    ("match", "livecode-last-digit-ignored", "FH-L13"),
+    ("match", "server-error-on-fds-origin", "FH-L15"),
+    ("match", "video-origin-defaults-to-fds", "FH-L19"),
+    ("match", "idno-missing-type-accepted", "FH-L30"),
+]
+
+_URL = {"is_emulator": False, "max_examples": 5, "max_rps": 0}  # `fuzz --target URL --max-rps 0`
+
+
+def _run(url: str, out: Path, api: str, probe: str = "", **options: Any) -> Any:
+    part = f"/{probe}" if probe else ""
+    return fuzz(url, out, api=api, only=[f"{api}:rule-probes{part}"], **_URL | options)
+
+
+@pytest.mark.parametrize("api", ["match", "jd"])
+def test_the_probes_find_nothing_on_the_fixtures_control(contract, tmp_path, api):
+    with SERVE[api](None, contract) as url:
+        result = _run(url, tmp_path, api)
+    assert result.findings == [], explain(result)
+    assert result.metrics.requests <= 60, result.metrics.requests  # within any run's budget
+
+
+@pytest.mark.parametrize(("api", "defect", "probe"), CASES, ids=[c[1] for c in CASES])
+def test_each_defect_only_conform_named_is_a_fuzz_finding(contract, tmp_path, api, defect, probe):
+    assert (JD_DEFECTS if api == "jd" else DEFECTS)[defect].quote
+    with SERVE[api](defect, contract) as url:
+        result = _run(url, tmp_path, api, probe)
+    assert probe in {f.rule_id for f in result.findings if f.basis == "seed"}, explain(result)
+
+
+def test_a_probe_finding_replays_and_a_paced_run_sends_no_burst(contract, tmp_path, monkeypatch):
+    """A probe's finding replays by running the probes again, bursting only as the run did; a
+    paced run (a live target's default) never bursts, so crossed results go unjudged there."""
+    for name, value in DEMO_ENV.items():  # the replay's credentials
+        monkeypatch.setenv(name, value)
+    with mutant_jd("results-crossed-under-concurrency", contract) as url:
+        paced = _run(url, tmp_path / "paced", "jd", "FH-L18", max_rps=50)
+        result = _run(url, tmp_path / "run", "jd", "FH-L18")
+        [finding] = result.findings
+        replayed = replay_finding(next((tmp_path / "run" / "findings").glob("F-*.json")))
+    assert paced.findings == [], explain(paced)
+    assert replayed.still_failing and replayed.check == finding.check, replayed.detail
+    assert "base64" not in str(finding.request) and "$image" in str(finding.request)
+    assert finding.request["steps"] == ["the rule book's probe FH-L18"]  # the one replayed
+
+
+@pytest.mark.parametrize("api", ["match", "jd"])
+def test_reencoding_is_judged_honestly_on_the_fixtures(contract, tmp_path, api):
+    """The fixtures' control matches a face with each of its re-encodings, so fuzz's property
+    files nothing there (on the byte-hashing fast engine it filed reencoding_matches against
+    every mutant URL); a service whose decoder fails a PNG of a JPEG face is still found."""
+    only = [f"{api}:reencoding-matches"]
+    with SERVE[api](None, contract) as url:
+        result = fuzz(url, tmp_path / "control", api=api, only=only, **_URL)
+    assert result.findings == [], explain(result)
+    if api == "jd":
+        return
+    with serve("png-never-matches-jpeg", contract) as url:
+        result = fuzz(url, tmp_path / "mutant", api=api, only=only, **_URL)
+    assert {f.check for f in result.findings} == {"reencoding_matches"}, explain(result)
+    assert FUZZ_DEFECTS["png-never-matches-jpeg"].quote
