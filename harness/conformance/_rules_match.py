@@ -10,12 +10,14 @@ from typing import Any
 from harness.clients import Exchange, Request
 from harness.contract import num_code, parse_score, score_step
 
-from ._registry import RuleContext, Violation, envelope, observed, rule
+from ._registry import RuleContext, Violation, envelope, observe_reading, observed, rule
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _OUTCOME = ("success", "score")  # a comparison's result (success | 否, score | 否)
 _DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")  # fullmatch: "$" would take "85\n"
+# E-072's other reading: the number as a language writes a double ("3.0E-4", "5e-07")
+_EXPONENT = re.compile(r"[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+")
 match_rule = functools.partial(rule, api="match")
 
 
@@ -224,9 +226,11 @@ def success_follows_threshold(ctx: RuleContext, response: Exchange, request: Req
     erratum="E-007",
     quote='success | String | 否; score | String | 否 | 匹配分数; example "score":"99"',
     fields=("data.result.success", "data.result.score"),
+    observes=("E-072",),
 )
 def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Request) -> None:
-    """success is the string "true"/"false" and score a decimal string, as documented."""
+    """success is the string "true"/"false" and score a decimal string, as documented; in
+    exponent form ("3.0E-4", a language's String of a double) it is E-072's other reading."""
     result = _success_result(response)
     if result is None:
         return
@@ -237,11 +241,16 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
             "Expected: the string 'true' or 'false' (E-007)"
         )
     score = result.get("score")  # null or "": not returned (否, 验证通过时返回; E-070)
-    if score not in (None, "") and not (isinstance(score, str) and _DECIMAL.fullmatch(score)):
-        raise Violation(
-            f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string "
-            "(E-007)"
-        )
+    if score in (None, ""):
+        return
+    if isinstance(score, str) and _DECIMAL.fullmatch(score):
+        observe_reading(ctx.readings, "E-072", True, "")
+        return
+    if isinstance(score, str) and _EXPONENT.fullmatch(score):
+        raise observed("E-072", f"score={score!r}: a decimal string in exponent form")
+    raise Violation(
+        f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string (E-007)"
+    )
 
 
 @match_rule(

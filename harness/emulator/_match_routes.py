@@ -169,7 +169,8 @@ async def _compare(
         threshold = 0.0 if operation == "match" else threshold + 10
     points = calibration.internal_score(emu.engine.distance(ref, probe))
     success = points >= threshold
-    score: Any = str(points)
+    # E-072: the string a language writes for the double ("8.123400E+01")
+    score: Any = f"{points:E}" if "E-072" in emu.settings.alternatives else str(points)
     if emu.settings.breaks:  # each test of a break costs a call: none unless one is on
         success = success != emu.broken("success-inconsistent")
         if emu.broken("score-out-of-range"):

@@ -95,7 +95,7 @@ def check_answer(
 ANSWERED = "FH-H04"
 HTTP = ("FH-H01", "FH-H02", "FH-H03", "FH-H05", "FH-H09")
 BOOK = {
-    "match": ("FH-M01", "FH-M02", "FH-M05", "FH-M06", "FH-M08", "FH-M09"),
+    "match": ("FH-M01", "FH-M02", "FH-M03", "FH-M05", "FH-M06", "FH-M08", "FH-M09"),
     "jd": (
         *("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
         *("FH-J16", "FH-J17", "FH-J18", "FH-J19"),

@@ -1126,3 +1126,56 @@ def test_an_empty_value_is_a_part_not_returned(contract):
         judge(
             contract, "FH-H05", "jd", "faceCompareNew", {"code": "10000", "result": {}}, {}, Facts()
         )
+
+
+def test_a_score_in_exponent_form_is_a_reading(contract):
+    """E-072: `score | String | 匹配分数` says nothing of the string's digits; a Java service
+    writes an impostor's 0.0003 as `"3.0E-4"` (`String.valueOf`), Python `"5e-07"`. FH-M03 and
+    the schema (FH-H05) filed high findings on each (round-9 legit variant score-java-string:
+    conform and fuzz exit 1); now the reading is observed, and the number still judged."""
+    log = ReadingLog()
+    for score, success in (("3.0E-4", "false"), ("5e-07", "false"), ("8.123400E+01", "true")):
+        body = match({"success": success, "score": score})
+        for rule_id in ("FH-M03", "FH-H05", "FH-M02", "FH-M04"):
+            judge(contract, rule_id, "match", "match", body, {}, Facts(), log)
+    assert log.observed("E-072") == "alternative", log.to_dict()
+    judge(contract, "FH-M03", "match", "match", match(), {}, Facts(), log)
+    assert log.observed("E-072") == "mixed"
+    with pytest.raises(CheckFailed) as required:
+        exponent = match({"success": "false", "score": "3.0E-4"})
+        judge(
+            contract,
+            "FH-M03",
+            "match",
+            "match",
+            exponent,
+            {},
+            Facts(),
+            ReadingLog({"E-072": "default"}),
+        )
+    assert required.value.basis == "reading"
+    # still findings under every reading: off the scale, or no decimal string at all
+    with pytest.raises(CheckFailed):
+        judge(
+            contract,
+            "FH-M04",
+            "match",
+            "match",
+            match({"success": "true", "score": "1.0E3"}),
+            {},
+            Facts(),
+        )
+    with pytest.raises(CheckFailed):
+        judge(
+            contract,
+            "FH-M02",
+            "match",
+            "match",
+            match({"success": "false", "score": "9.5E1"}),
+            {},
+            Facts(),
+        )
+    for score in ("99%", "80,5", "NaN", "Infinity", "1e", "E5", "-1.0E-4"):
+        with pytest.raises(CheckFailed):
+            body = match({"success": "false", "score": score})
+            judge(contract, "FH-M03", "match", "match", body, {}, Facts(), ReadingLog())

@@ -429,6 +429,43 @@ def test_positive_cases_are_valid_under_every_reading(contract, pool):
     assert inject("faceCompareNew", {**negative, "serialNo": 7}, positive=False)["serialNo"] == 7
 
 
+def test_positive_cases_carry_only_named_fields_and_a_chinese_name(contract, pool):
+    """No table says a field it does not name is ignored, and /idno's 验证人的姓名 may be held
+    to a Chinese name: a case expected accepted carries neither (legit round 9: schemathesis'
+    extra properties and a name "0" refused as invalid input were FH-S02 medium findings against
+    unknown-fields-refused and names-chinese-only). extData stays any object; a negative case
+    keeps what it was made with."""
+    inject = PayloadInjector(contract, pool, None).inject
+    idno = {
+        "idNum": "110105194912310020",
+        "name": "0",
+        "extData": {"bizNo": "1"},
+        "faceData": {"type": "image", "data": "AAAA", "x": [1]},
+        "": {},
+    }
+    out = inject("matchIdno", idno, positive=True)
+    assert set(out) == {"idNum", "name", "extData", "faceData"} and "x" not in out["faceData"]
+    assert out["name"] == "张三" and out["extData"] == {"bizNo": "1"}
+    assert inject("matchIdno", idno, positive=False)["name"] == "0"
+    assert "" in inject("matchIdno", idno, positive=False)
+    jd = inject(
+        "faceCompareNew",
+        {
+            **contract.jd_fixed_fields,
+            "serialNo": "s",
+            "k": True,
+            "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA", "q": {}},
+            "collectionImageItems": [{"imgType": "SFF", "imgBase64": "AAAA", "": []}],
+        },
+        positive=True,
+    )
+    assert "k" not in jd and "q" not in jd["compareImageItem"]
+    assert set(jd["collectionImageItems"][0]) == {"imgType", "imgBase64", "encryptionType"}
+    named = PayloadInjector(contract, pool, ("11010519491231002X", "Zhang San")).inject
+    kept = {"idNum": "11010519491231002X", "name": "Zhang San", "faceData": {"type": "image"}}
+    assert named("matchIdno", kept, positive=True)["name"] == "Zhang San"
+
+
 def test_positive_jd_items_carry_encryption_type(contract, pool):
     """必填 is empty (E-023): a service requiring encryptionType follows the document, so a JD item
     the harness expects accepted carries the documented "NON"; a negative case keeps its items."""
