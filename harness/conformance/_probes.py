@@ -1672,7 +1672,6 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     """
     if not (p.session.is_emulator or p.may_burst):
         return
-    p.session.tracker.ensure_budget(2 * CONCURRENT)
     threshold = p.contract.success_threshold("match")
     faceless = p.session.pool.faceless.b64
     match = p.canonical("match")
@@ -1681,6 +1680,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
         (match, match.with_json(("image", "data"), faceless), "a reference photo of no one"),
         (idno, idno.with_json(("faceData", "data"), faceless), "faceData of no one"),
     ):
+        p.session.tracker.ensure_budget(CONCURRENT)  # /match's burst runs when /idno's cannot
         sent = [other if n % 2 == 0 else same for n in range(CONCURRENT)]
         p.operation = same.operation  # the burst's finding is about its operation (as send sets)
         if same.operation not in p.touched:
