@@ -1031,12 +1031,27 @@ def _lip(p: ProbeContext, live_code: str | None) -> Any:
     api="match",
     operations=("match",),
     erratum="E-008",
-    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传",
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传; videoType | SILENT:默认,"
+    "静默模式 LIP:数字模式,视频需读出指定数字",
 )
 def lip_needs_livecode(p: ProbeContext) -> None:
-    """A LIP video without liveCode gets the missing-liveCode code."""
+    """A LIP video without liveCode gets the missing-liveCode code; one whose videoType says
+    "lip" (LIP in lowercase) without liveCode is not compared either.
+
+    "lip" is LIP read case-insensitively, or no mode the table lists: refused for the liveCode
+    or as invalid, either fits; compared, a service validating the mode case-insensitively and
+    testing ``== "LIP"`` for the liveCode check skipped it. A failed status (E-039) fits too."""
     request = _lip(p, None)
     p.expect(request, "errcode", "liveCode missing in LIP mode", "a LIP video without liveCode")
+    request = request.with_json(("faceData", "videoType"), "lip")
+    a = p.ask(request)
+    if _ran(a):
+        raise Violation(
+            f"Received: {a.label} for a video with videoType 'lip', without liveCode\n"
+            "Expected: refused: 'lip' is LIP (数字模式, liveCode 必传) or no mode the table lists "
+            "(SILENT, LIP), and compared as neither",
+            request=request,
+        )
 
 
 @probe("FH-L07", "livecode-single-use", api="match", operations=("match",), reading="E-042")
@@ -1082,11 +1097,13 @@ def livecode_single_use(p: ProbeContext) -> Any:
 def livecode_must_be_issued(p: ProbeContext) -> None:
     """A LIP video with a liveCode validateData did not issue is refused: first an empty one
     (a service that checks the code only when it is truthy compares the video unchecked), then
-    forgeries: a fresh code with every digit shifted, and a fresh code with its last digit alone
-    shifted (a service comparing all but the last digit, a slice one short, takes it).
+    forgeries: a fresh code with every digit shifted, then codes a loose comparison takes for
+    the issued one: its last digit alone shifted (all but the last digit compared, a slice one
+    short), the code without its last digit (``zip`` stops at the shorter code), the code with
+    a 0 before it (the codes compared as numbers).
 
-    Each forgery is tried twice before a verdict (every digit: from the same code; the last
-    digit: each from a code of its own, since a service that took the first forgery for its
+    Each forgery is tried twice before a verdict (every digit: from the same code; the loose
+    ones: each from a code of its own, since a service that took the first forgery for its
     code has used that code up), so that a forgery another caller happened to be issued (4 digits
     are few) is no finding. Only a match is an acceptance under every reading: E-011's other
     reading takes success "false" for a comparison that went wrong, as a lip-reading refusal
@@ -1111,17 +1128,59 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
             f"validateData did not issue (it issued {code})\n"
             "Expected: refused (值通过数字验证码接口获取)"
         )
-    last = [(code, _last_shifted(code, 5))]  # ``code`` is unused: its forgeries were refused
-    if not _all_matched(p, [last[0][1]]) or (again := _digit_code(p)) is None:
-        return
-    last.append((again, _last_shifted(again, 3)))
-    if _all_matched(p, [last[1][1]]):
-        shown = " and ".join(f"{forged} (validateData issued {issued})" for issued, forged in last)
-        raise Violation(
-            f"Received: a comparison for LIP videos with liveCodes {shown}: each differs from "
-            "the code issued in its last digit alone\n"
-            "Expected: refused (值通过数字验证码接口获取): a code one digit off is not the code"
-        )
+    for forges, shown, why in _LOOSE:
+        pairs = _forged_twice(p, code, forges)
+        if pairs:
+            listed = " and ".join(
+                f"{forged} (validateData issued {issued})" for issued, forged in pairs
+            )
+            raise Violation(
+                f"Received: a comparison for LIP videos with liveCodes {listed}: {shown}\n"
+                f"Expected: refused (值通过数字验证码接口获取; code | String | 是): {why}"
+            )
+
+
+# forgeries of an issued code a service comparing codes loosely takes for it (each tried on two
+# codes): a slice one short (``sent[:3] == issued[:3]``), ``zip`` (stops at the shorter code:
+# either code's beginning passes), ``int(sent) == int(issued)`` (a leading zero insignificant)
+# (a code of the issued one's length is held to the unknown-liveCode code, as the others are)
+_LOOSE: tuple[tuple[tuple[Callable[[str], str], ...], str, str], ...] = (
+    (
+        (lambda c: _last_shifted(c, 5), lambda c: _last_shifted(c, 3)),
+        "each differs from the code issued in its last digit alone",
+        "a code one digit off is not the code",
+    ),
+    (
+        (lambda c: c[:-1],) * 2,
+        "each is the code issued without its last digit",
+        "a code cut short is not the code",
+    ),
+    (
+        (lambda c: "0" + c,) * 2,
+        "each is the code issued with a 0 before it",
+        "the code is a String of digits (数字验证码): another digit makes another code",
+    ),
+)
+
+
+def _forged_twice(
+    p: ProbeContext, code: str, forges: tuple[Callable[[str], str], ...]
+) -> list[tuple[str, str]] | None:
+    """(issued, forged) for each forgery when every one was compared as a match, else None.
+
+    The first is made from ``code`` (unused: its forgeries were refused), each later one from a
+    code of its own, since a service that took a forgery for its code has used that code up; a
+    forgery another caller happened to be issued (4 digits are few) is no finding twice over."""
+    pairs: list[tuple[str, str]] = []
+    for forge in forges:
+        issued = code if not pairs else _digit_code(p)
+        if issued is None or len(issued) < 2:  # cut to nothing: the empty code's case above
+            return None
+        forged = forge(issued)
+        if not _all_matched(p, [forged], held=len(forged) == len(issued)):
+            return None
+        pairs.append((issued, forged))
+    return pairs
 
 
 def _last_shifted(code: str, n: int) -> str:
@@ -1135,14 +1194,15 @@ def _digit_code(p: ProbeContext) -> str | None:
     return code if code is not None and code.isascii() and code.isdigit() else None
 
 
-def _all_matched(p: ProbeContext, forged: list[str]) -> bool:
+def _all_matched(p: ProbeContext, forged: list[str], held: bool = True) -> bool:
     """Whether a LIP video with each forged liveCode was compared as a match (a refusal is held
-    to the unknown-liveCode code; "false" fits E-011's other reading: no verdict either way)."""
+    to the unknown-liveCode code when ``held``: a code of another length or shape may be refused
+    as malformed too; "false" fits E-011's other reading: no verdict either way)."""
     for live_code in forged:
         request = _lip(p, live_code)
         a = p.ask(request)
         if not (enveloped(a) and a.ran):
-            if enveloped(a) and not zero(a):
+            if held and enveloped(a) and not zero(a):
                 what = f"a LIP video with liveCode {live_code!r}, never issued"
                 p.expect(request, "errcode", "liveCode unknown", what, sent=p.last_response)
             return False  # refused (or no envelope: the HTTP rules' finding)
@@ -1407,6 +1467,8 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     part of the number takes it for that identity; so is its first 17 characters alone (no
     resident ID number has 17: GB 11643 gives 18, the first generation 15). These variants go
     without liveCode (one send each): a service asking for one (E-008) refuses them, which fits.
+    The identity's own photo is verified first (a cache of verifications keyed by the face
+    alone answers the later numbers sent with that photo from it), as FH-L23 does.
     """
     stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     canonical = p.canonical("matchIdno")
@@ -1416,6 +1478,9 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     if right is not None:
         numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
     shown = ["", f" ({own} with another check character)", f" ({own} cut to 17)"]
+    # the identity's own photo verified first: the next requests send that photo with other
+    # numbers, so a service keeping verifications by the face alone answers them from it
+    p.send(p.canonical("matchIdno", live_code=False))
     for n, id_num in enumerate(numbers):  # the own number's variants without liveCode: one send
         request = (canonical if n == 0 else p.canonical("matchIdno", live_code=False)).with_json(
             ("idNum",), id_num
@@ -1465,7 +1530,9 @@ def idno_faceless_never_verified(p: ProbeContext) -> None:
     """
     faceless = p.session.pool.faceless
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
-    p.send(p.canonical("matchIdno"))  # verified, or not: either way not the next request's answer
+    # verified, or not: either way not the next request's answer; without liveCode (one send: a
+    # service asking for one, E-008, refuses it and has no verification to keep)
+    p.send(p.canonical("matchIdno", live_code=False))
     for person_type in (None, *person_types):
         request = p.canonical("matchIdno").with_json(("faceData", "data"), faceless.b64)
         if person_type is not None:
@@ -1541,7 +1608,9 @@ def video_of_no_one_never_matched(p: ProbeContext) -> None:
     """A SILENT video of a picture with no face is never scored as the same person on /match
     (80, 建议达到80分) nor verified on /idno (验证通过), as FH-L26 and FH-L23 hold photos: a
     service whose video path never decodes the video (the reference or registry photo compared
-    with itself) does both.
+    with itself) does both. Last, the same video in LIP mode on /match with a fresh liveCode: a
+    LIP path of its own (视频支持做出指定动作) that checks the code and never decodes the video
+    matches it.
 
     A refusal (no face, a video it cannot use), "false", or (/match, E-011's other reading) "true"
     with a score below 80 fits every reading.
@@ -1563,6 +1632,20 @@ def video_of_no_one_never_matched(p: ProbeContext) -> None:
             "Received: success 'true' for /idno with a SILENT video that shows no face\n"
             "Expected: a refusal or success 'false' (the registry's photo compared with a video "
             "of no one cannot pass)",
+            request=request,
+        )
+    code = p.fresh_live_code()  # the LIP path (视频支持做出指定动作) too, past its liveCode check
+    if code is None:
+        return  # no code issued: the answer rules report why
+    lip = video | {"videoType": "LIP"}
+    request = p.canonical("match").with_json(("faceData",), lip).with_json(("liveCode",), code)
+    sent = scored_as_same(p.contract, p.send(request).answer)
+    if sent is not None:
+        raise Violation(
+            f"Received: score {sent!r} for /match with a LIP video that shows no face, sent with "
+            "a liveCode validateData issued a moment ago\n"
+            f"Expected: a refusal or a score below {threshold:g}: a video of no one is not the "
+            "same person, whichever mode (建议达到80分可认为是同一人照片)",
             request=request,
         )
 
@@ -1596,37 +1679,62 @@ def livecode_not_carried_over(p: ProbeContext) -> None:
     "FH-L29",
     "match-concurrent-answers-own-request",
     api="match",
-    operations=("match",),
+    operations=_COMPARISONS,
     severity="medium",
     quote="result | String | 是 | 业务结果; score | 匹配分数,建议达到80分可认为是同一人照片; "
-    "用于照片+照片...的对比",
+    "用于照片+照片...的对比; success | true:验证通过 false:验证不通过 (/idno)",
 )
 def match_concurrent_answers_own_request(p: ProbeContext) -> None:
-    """/match comparisons in flight together are each answered for their own two pictures: one
+    """Comparisons in flight together are each answered for their own pictures: on /match one
     whose reference photo shows no face never scores as the same person (80) while comparisons of
-    one photo with itself run beside it (FH-L26 holds it alone). A result kept in a variable the
-    requests share answers one with another's. A live target is burst only with ``--max-rps 0``.
+    one photo with itself run beside it (FH-L26 holds it alone); on /idno one whose faceData shows
+    no face is never verified (验证通过) while verifications of the identity's own photo run
+    beside it (FH-L23 alone). A result kept in a variable the requests share answers one with
+    another's, on one operation or both. A live target is burst only with ``--max-rps 0``.
+
+    /idno goes without liveCode (one send each): a service asking for one (E-008) refuses them
+    all, which tells nothing and fits.
     """
     if not (p.session.is_emulator or p.may_burst):
         return
-    p.session.tracker.ensure_budget(CONCURRENT)
     threshold = p.contract.success_threshold("match")
-    canonical = p.canonical("match")
-    faceless = canonical.with_json(("image", "data"), p.session.pool.faceless.b64)
-    sent = [faceless if n % 2 == 0 else canonical for n in range(CONCURRENT)]
-    with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
-        answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
-    for request, reply in zip(sent, answered, strict=True):
-        answer = p.judge(request, *reply).answer  # judged here: a finding shows its answer
-        sent_score = scored_as_same(p.contract, answer) if request is faceless else None
-        if sent_score is not None:
-            raise Violation(
-                f"Received: score {sent_score!r} for /match with a reference photo of no one, "
-                f"while {CONCURRENT // 2} comparisons of a photo with itself were in flight\n"
-                f"Expected: this request's own result: a refusal or a score below {threshold:g} "
-                "(建议达到80分可认为是同一人照片), as it gets alone",
-                request=request,
-            )
+    faceless = p.session.pool.faceless.b64
+    match = p.canonical("match")
+    idno = p.canonical("matchIdno", live_code=False)
+    for same, other, verdict in (
+        (match, match.with_json(("image", "data"), faceless), "a reference photo of no one"),
+        (idno, idno.with_json(("faceData", "data"), faceless), "faceData of no one"),
+    ):
+        p.session.tracker.ensure_budget(CONCURRENT)  # /match's burst runs when /idno's cannot
+        sent = [other if n % 2 == 0 else same for n in range(CONCURRENT)]
+        p.operation = same.operation  # the burst's finding is about its operation (as send sets)
+        if same.operation not in p.touched:
+            p.touched.append(same.operation)
+        with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+            answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
+        for request, reply in zip(sent, answered, strict=True):
+            exchange = p.judge(request, *reply)  # judged here: a finding shows its answer
+            if request is not other:
+                continue
+            if request.operation == "matchIdno":
+                if idno_verified(exchange.body):
+                    raise Violation(
+                        f"Received: success 'true' for /idno with {verdict}, while "
+                        f"{CONCURRENT // 2} verifications of the identity's own photo were in "
+                        "flight\nExpected: this request's own result: a refusal or success "
+                        "'false' (验证不通过), as it gets alone",
+                        request=request,
+                    )
+                continue
+            sent_score = scored_as_same(p.contract, exchange.answer)
+            if sent_score is not None:
+                raise Violation(
+                    f"Received: score {sent_score!r} for /match with {verdict}, while "
+                    f"{CONCURRENT // 2} comparisons of a photo with itself were in flight\n"
+                    f"Expected: this request's own result: a refusal or a score below "
+                    f"{threshold:g} (建议达到80分可认为是同一人照片), as it gets alone",
+                    request=request,
+                )
 
 
 @probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")

@@ -148,6 +148,18 @@ PROBED = {
     "errmsg-missing-on-error": ("FH-A01", "FH-M01"),  # FH-A01's refusals
     "idno-looked-up-by-name": ("FH-L10", "FH-L10"),  # the canonical name, another number
     "score-decimal-comma": ("FH-L19", "FH-M03"),  # FH-L19 sends a comparison that runs
+    # round 9
+    "livecode-prefix-accepted": ("FH-L13", "FH-L13"),
+    "livecode-compared-as-number": ("FH-L13", "FH-L13"),
+    "match-lip-video-unused": ("FH-L27", "FH-L27"),
+    "idno-result-race": ("FH-L29", "FH-L29"),  # a burst: may_burst, as --max-rps 0 allows
+    "videotype-lowercase-lip-unchecked": ("FH-L06", "FH-L06"),
+    "idno-cached-by-face": ("FH-L10", "FH-L10"),  # the identity's own photo verified first
+    # round 9, caught before too (by a conform run): one probe shows each
+    "match-false-without-result": ("FH-L26", "FH-M01"),  # a reference photo of no one: "false"
+    "traceno-per-connection": ("FH-L29", "FH-M05"),  # a burst opens connections of its own
+    "idno-inner-score-number": ("FH-L19", "FH-M03"),  # FH-L19 sends each personType
+    "errmsg-gbk-undeclared": ("FH-A01", "FH-H05"),  # FH-A01's refusals
 }
 
 
