@@ -18,7 +18,14 @@ from harness.config import (
 )
 from harness.errors import ConfigError, UsageError
 
-from ._misbehaviour import Fault, Sampler, no_latency, parse_fault, parse_latency
+from ._misbehaviour import (
+    Fault,
+    Sampler,
+    check_operation,
+    no_latency,
+    parse_fault,
+    parse_latency,
+)
 from ._validation import valid_id_number
 
 DEMO_ID_NUM = "11010519491231002X"
@@ -126,6 +133,11 @@ class EmulatorSettings(_Strict):
     @classmethod
     def _check_specs(cls, v: Any, info: ValidationInfo) -> Any:
         parse = parse_latency if info.field_name == "latency" else parse_fault
+        for key in v if isinstance(v, dict) else ():  # [latency] OPERATION = SPEC
+            try:
+                check_operation(key, "", "default")
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
         for spec in v.values() if isinstance(v, dict) else v:
             try:
                 parse(spec)

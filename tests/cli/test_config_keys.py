@@ -181,6 +181,14 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
             "[emulator]\nfaults = ['http500:2']\n",
             "emulator.faults (['http500:2']): rate must be between 0 and 1",
         ),
+        (  # before: accepted, and the latency (or fault) matched no request, silently
+            "[emulator.latency]\nmach = 'fixed:5ms'\n",
+            "emulator.latency: unknown operation 'mach'; did you mean 'match'?",
+        ),
+        (
+            "[emulator]\nfaults = ['faceCompare=http500:0.1']\n",
+            "unknown operation 'faceCompare'; did you mean 'faceCompareNew'?",
+        ),
     ],
     ids=[
         "gate-key",
@@ -190,6 +198,8 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
         "registry-photo",
         "registry-check-digit",
         "fault",
+        "latency-operation",
+        "fault-operation",
     ],  # fmt: skip
 )
 def test_every_section_of_one_file_is_checked_by_every_reader(tmp_path, text, expected):
