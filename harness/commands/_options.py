@@ -61,14 +61,30 @@ Readings = Annotated[
 ]
 
 
+def run_dir(value: str, flag: str = "--out") -> Path:
+    """A run directory's path: an empty one (``--out "$UNSET"``) is refused, where ``Path("")``
+    is ``.`` and a run wrote its reports, findings/ and caches into the working directory."""
+    if not value.strip():
+        raise typer.BadParameter(
+            "empty path; expected a directory for the run's reports", param_hint=f"'{flag}'"
+        )
+    return Path(value)
+
+
+def out_option(help: str, flag: str = "--out") -> Any:
+    """Every ``--out``: a run directory, never the empty path."""
+    return typer.Option(flag, help=help, parser=lambda v: run_dir(v, flag), metavar="<path>")
+
+
 def _worded(flag: str) -> Callable[[str], Any]:
     """An option every suite command has, in its own words: what it does there and its default."""
     return lambda help: typer.Option(flag, help=help)
 
 
-OutDir, Faces, MaxRequests, MaxSeconds, ConfigFile = map(
-    _worded, ("--out", "--faces", "--max-requests", "--max-seconds", "--config")
+Faces, MaxRequests, MaxSeconds, ConfigFile = map(
+    _worded, ("--faces", "--max-requests", "--max-seconds", "--config")
 )
+OutDir = out_option
 
 # Shown under every command's --help (cli.py adds it to each command, once, in one place).
 # "\b" keeps click from re-flowing the lines.

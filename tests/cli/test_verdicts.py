@@ -150,6 +150,29 @@ def test_an_out_dir_that_cannot_be_made_is_exit_2_before_any_work(
 
 @pytest.mark.parametrize(
     "command",
+    [("conform",), ("fuzz",), ("accuracy",), ("gate",), ("load", "run", "--rate", "2"),
+     ("load", "worker", "--master", "127.0.0.1")],
+    ids=["conform", "fuzz", "accuracy", "gate", "load-run", "load-worker"],
+)  # fmt: skip
+def test_an_empty_out_is_refused_not_read_as_the_working_directory(
+    cli: InProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """`--out "$UNSET"`: before, Path("") ran the suite into the working directory (findings/,
+    reports, caches). The other bad option shows which check came first (the --out's, now)."""
+    monkeypatch.chdir(tmp_path)
+    other = {"load worker": ("--wait", "0s"), "gate": ("--profile", "x")}
+    wrong = other.get(" ".join(command[:2]), ("--timeout", "0"))
+    done = cli(*command, "--out", "", *wrong)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _one_line(done) == (
+        "faceharness: Invalid value for '--out': empty path; expected a directory for the "
+        "run's reports"
+    )
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "command",
     [
         ("fuzz", "--out", "{out}"),
         ("accuracy", "--out", "{out}"),
