@@ -6,7 +6,14 @@ import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from harness.config import (
     DEMO_JD_APPKEY,
@@ -223,6 +230,16 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
                 f"--reading {value!r}: expected ERRATUM=default|alternative, e.g. E-011=alternative"
             )
         out[erratum.strip()] = which.strip()
+        try:  # an erratum the emulator cannot serve, or a reading it does not have: refused
+            # now, before a suite command writes its --out, not when the emulator starts
+            EmulatorSettings.model_validate({"readings": {erratum.strip(): which.strip()}})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            if first["type"] == "literal_error":
+                message = "expected default, alternative or a reading's name (specs/readings.yaml)"
+            message = message.removeprefix(f"reading {erratum.strip()!r}: ")
+            raise ConfigError(f"--reading {value!r}: {message}") from None
     return out
 
 
