@@ -72,6 +72,12 @@ def _write(tmp_path: Path, text: str) -> Path:
             "[findings]\nhihg = 1\n",
             "findings.hihg is not a known key; did you mean 'high'?",
         ),
+        (  # before: accepted and replaced by the file's name; "source" was listed as a key
+            load_policy,
+            "source = 'mine'\n",
+            "source is not a known key; expected one of accuracy, baseline, findings, load, "
+            "readings, run, suites, verdict",
+        ),
     ],
     ids=[
         "token",
@@ -85,6 +91,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         "emulator-array",
         "emulator-credentials-table",
         "policy",
+        "policy-source",
     ],
 )
 def test_an_unknown_key_is_one_line_with_the_key_meant(tmp_path, reader, text, expected):
