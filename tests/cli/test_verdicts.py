@@ -157,11 +157,12 @@ def test_an_out_dir_that_cannot_be_made_is_exit_2_before_any_work(
         (("fuzz", "--reading", "E-011=bogus"), "--reading 'E-011=bogus': expected default, alt"),
         (("conform", "--target", "notaurl"), "--target 'notaurl': expected 'emulator' or an http"),
         (("fuzz", "--target", "notaurl"), "--target 'notaurl': expected 'emulator' or an http"),
+        (("fuzz", "--target", "http://127.0.0.1:99999"), "the port is not a number in 1-65535"),
         (("conform", "--target", "http://127.0.0.1:9"), "no token: set FACEHARNESS_TOKEN"),
         (("fuzz", "--target", "http://127.0.0.1:9", "--api", "jd"), "no JD credentials: set"),
         (("accuracy", "--target", "http://127.0.0.1:9"), "no token: set FACEHARNESS_TOKEN"),
     ],
-    ids=["faces", "break", "reading", "reading-name", "url", "fuzz-url", "no-token",
+    ids=["faces", "break", "reading", "reading-name", "url", "fuzz-url", "port", "no-token",
          "fuzz-no-jd", "accuracy-no-token"],
 )  # fmt: skip
 def test_a_bad_option_or_missing_credential_is_refused_before_out_is_written(
