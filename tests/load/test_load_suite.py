@@ -196,6 +196,7 @@ def test_the_codes_of_errors_are_spelled_as_every_suite_spells_them(
 BAD_INPUT = [
     (["load", "run", "--scenario", "compare", "--rate", "5"], "--scenario"),
     (["load", "run", "--rate", "5", "--duration", "soon"], "--duration"),
+    (["load", "run", "--rate", "5", "--duration", "25h"], "--duration '25h': at most 24h"),
     (["load", "run", "--target", "http://127.0.0.1:9", "--duration", "2s"], "--users N"),
     (["load", "run", "--target", "http://127.0.0.1:9", "--rate", "50"], "--allow-costly-load"),
     (["load", "run", "--target", "http://127.0.0.1:9", "--users", "9"], "--allow-costly-load"),
