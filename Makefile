@@ -4,6 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEMO_OUT ?= reports/demo
 
 .PHONY: install sysdeps demo test bench lint clean
 
@@ -17,7 +18,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/faceharness specs validate
-	$(BIN)/python -m harness.demo --out reports/demo
+	$(BIN)/python -m harness.demo --out $(DEMO_OUT)
 
 # Debian packages some checks need (root on Debian, as on CI): Chromium renders the HTML report
 # in a test; wrk drives the emulator benchmarks. Elsewhere the dependent test/bench says why it skips.

@@ -257,7 +257,7 @@ def _known_keys(model: type[BaseModel], loc: Iterable[Any]) -> list[str]:
         current = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if current is None:
             return []
-    return list(current.model_fields)
+    return [name for name, field in current.model_fields.items() if not field.exclude]
 
 
 def _pydantic_tag(part: object) -> bool:

@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
+from harness.commands._options import OutDir
 from harness.commands._verdict import err, out, stopped
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate.toml"
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out", help="run directory")] = Path("reports/demo"),
+    out_dir: Annotated[Path, OutDir("run directory")] = Path("reports/demo"),
     policy: Annotated[
         Path | None, typer.Option("--policy", help="gate.toml (default: examples/gate.toml)")
     ] = None,

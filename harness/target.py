@@ -54,6 +54,13 @@ def check_url(url: str) -> str:
             f"--target {shown!r}: expected 'emulator' or an http(s) URL such as "
             "http://127.0.0.1:8000"
         )
+    try:
+        port = parts.port  # a port out of range or not a number raises here
+    except ValueError:
+        port = 0
+    if port == 0:  # was taken, and the run ended "unreachable" after writing its --out
+        shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
+        raise UsageError(f"--target {shown!r}: the port is not a number in 1-65535")
     if "@" in parts.netloc:
         raise UsageError(
             f"--target {url_label(url)!r}: credentials in the URL (user:password@) are not "

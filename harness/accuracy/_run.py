@@ -27,7 +27,7 @@ from harness.clients import (
     match_body,
     retry_after_s,
 )
-from harness.commands._options import emulator_only, positive_seconds
+from harness.commands._options import check_live_target, emulator_only, positive_seconds
 from harness.commands._options import max_rps as check_max_rps
 from harness.contract import (
     Answer,
@@ -423,6 +423,8 @@ def run_accuracy_suite(
     dataset = load_dataset(faces)
     pairs = build_pairs(dataset.images, max_pairs=max_pairs, seed=seed)
     images = {image.sha256: image for pair in pairs for image in (pair.first, pair.second)}
+    if not from_cache:
+        check_live_target(target, config, apis, credentials)
     prepare_run_dir(out)  # every input checked: the run starts
     started = datetime.now(UTC)
     results: list[AccuracyResult] = []

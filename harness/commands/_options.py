@@ -61,14 +61,30 @@ Readings = Annotated[
 ]
 
 
+def run_dir(value: str, flag: str = "--out") -> Path:
+    """A run directory's path: an empty one (``--out "$UNSET"``) is refused, where ``Path("")``
+    is ``.`` and a run wrote its reports, findings/ and caches into the working directory."""
+    if not value.strip():
+        raise typer.BadParameter(
+            "empty path; expected a directory for the run's reports", param_hint=f"'{flag}'"
+        )
+    return Path(value)
+
+
+def out_option(help: str, flag: str = "--out") -> Any:
+    """Every ``--out``: a run directory, never the empty path."""
+    return typer.Option(flag, help=help, parser=lambda v: run_dir(v, flag), metavar="<path>")
+
+
 def _worded(flag: str) -> Callable[[str], Any]:
     """An option every suite command has, in its own words: what it does there and its default."""
     return lambda help: typer.Option(flag, help=help)
 
 
-OutDir, Faces, MaxRequests, MaxSeconds, ConfigFile = map(
-    _worded, ("--out", "--faces", "--max-requests", "--max-seconds", "--config")
+Faces, MaxRequests, MaxSeconds, ConfigFile = map(
+    _worded, ("--faces", "--max-requests", "--max-seconds", "--config")
 )
+OutDir = out_option
 
 # Shown under every command's --help (cli.py adds it to each command, once, in one place).
 # "\b" keeps click from re-flowing the lines.
@@ -133,6 +149,19 @@ def emulator_only(target: str, **options: object) -> None:
         )
 
 
+def check_breaks(breaks: tuple[str, ...]) -> None:
+    """``--break`` names, before any work: each a break mode, or the one meant."""
+    from harness.config import did_you_mean
+    from harness.emulator import BREAKS
+
+    for name in breaks:
+        if name not in BREAKS:
+            raise UsageError(
+                f"--break {name!r} is not a break mode"
+                + (did_you_mean(name, BREAKS) or "; see faceharness emulate --list-breaks")
+            )
+
+
 def positive_seconds(value: float, option: str = "--timeout") -> float:
     """A duration in seconds that can bound a request: finite and above zero (not nan, not inf)."""
     if not (math.isfinite(value) and value > 0):
@@ -145,3 +174,20 @@ def max_rps(value: float | None, option: str = "--max-rps") -> float | None:
     if value is not None and not (math.isfinite(value) and value >= 0):
         raise UsageError(f"{option} {value:g}: expected requests per second >= 0 (0: unlimited)")
     return value
+
+
+def check_live_target(
+    target: str, config: Path | None, apis: tuple[str, ...], credentials: Any = None
+) -> None:
+    """A URL target's form and the credentials of every API the run sends to, checked before
+    ``--out`` is made: a missing credential is a config mistake (one line, exit 2, nothing
+    written), as in ``gate``, not a run that could not reach its target."""
+    if target == "emulator":
+        return
+    from harness.config import load_credentials
+    from harness.target import check_url
+
+    check_url(target)
+    credentials = credentials or load_credentials(config)
+    for api in apis:
+        credentials.require_token() if api == "match" else credentials.require_jd()

@@ -84,6 +84,7 @@ def conform(
         validate_options,
     )
     from harness.emulator import parse_readings_option
+    from harness.faces import sample_faces
 
     breaks = tuple(break_ or ())
     opt.emulator_only(target, break_=breaks, reading=reading)
@@ -94,6 +95,10 @@ def conform(
     opt.positive_seconds(timeout)
     opt.positive_seconds(max_seconds, "--max-seconds")
     opt.use_codes(codes, config)
+    opt.check_breaks(breaks)
+    if faces is not None:
+        sample_faces(faces)  # the face pool, as fuzz checks it
+    opt.check_live_target(target, config, apis)
     out_dir = prepare_out_dir(out_dir)
     settings = read_config(config).conformance
     creds = load_credentials(config, demo_defaults=target == "emulator")

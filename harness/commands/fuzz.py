@@ -23,7 +23,7 @@ from harness.commands._verdict import (
 )
 from harness.console import ProgressBars
 from harness.contract import reading_lines
-from harness.errors import HarnessError, UsageError
+from harness.errors import HarnessError
 from harness.results import FuzzMetrics, FuzzSuiteResult
 
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
@@ -71,8 +71,7 @@ def fuzz(
 ) -> None:
     """Fuzz both APIs with hypothesis: valid, invalid, metamorphic and stateful properties."""
     from harness.clients import load_credentials
-    from harness.config import did_you_mean
-    from harness.emulator import BREAKS, parse_readings_option
+    from harness.emulator import parse_readings_option
     from harness.faces import sample_faces
     from harness.fuzz import DEFAULT_MAX_EXAMPLES, FuzzSuite, emulator_overrides
     from harness.fuzz._runner import check_options
@@ -84,12 +83,7 @@ def fuzz(
     # every option checked before any traffic (unknown --property names too)
     check_options(api, max_examples, prop)
     opt.emulator_only(target, break_=breaks, engine=engine)
-    for name in breaks:
-        if name not in BREAKS:
-            raise UsageError(
-                f"--break {name!r} is not a break mode"
-                + (did_you_mean(name, BREAKS) or "; see faceharness emulate --list-breaks")
-            )
+    opt.check_breaks(breaks)
     check_engine(engine)
     opt.max_rps(max_rps)
     Budget(max_requests or 0)  # the budget's own check of --max-requests
@@ -101,6 +95,7 @@ def fuzz(
     opt.use_codes(codes, config)
     opt.emulator_only(target, reading=reading)
     served = parse_readings_option(reading)
+    opt.check_live_target(target, config, ("match", "jd") if api == "all" else (api,))
     prepare_run_dir(out_dir)
     settings: dict[str, Any] = (
         {**emulator_overrides(), "breaks": breaks, **({"readings": served} if served else {})}

@@ -14,7 +14,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from harness.commands._options import Config, F, FastEngine, RequestTimeout, Target, typer_app
+from harness.commands._options import (
+    Config,
+    F,
+    FastEngine,
+    OutDir,
+    RequestTimeout,
+    Target,
+    typer_app,
+)
 from harness.commands._verdict import conclude, err, interruptible, out, summarize
 from harness.results import LoadMetrics
 from harness.suite import RunContext
@@ -96,7 +104,8 @@ _SHARED = (
             "send; 0: unlimited (live target default 20, emulator unlimited); request budgets "
             "still apply"),
     _option("config", Config, None),
-    _option("out_dir", Path | None, None, "--out", "run directory (default reports/load-<time>)"),
+    _option("out_dir", Annotated[Path | None, OutDir("run directory (default "
+            "reports/load-<time>)")], None),
 )  # fmt: skip
 
 
@@ -220,8 +229,8 @@ def find_limit(**o: Any) -> None:
             "or `find-limit` with --expect-workers (port default 5557)"),
     _option("wait", str, "60s", "--wait", "end when no master has come for this long"),
     _option("config", Config, None),
-    _option("out_dir", Path | None, None, "--out", "directory of the worker's Locust logs "
-            "(default reports/load-worker-<time>)"),
+    _option("out_dir", Annotated[Path | None, OutDir("directory of the worker's Locust "
+            "logs (default reports/load-worker-<time>)")], None),
 )  # fmt: skip
 def worker(master: str, wait: str, config: Path | None, out_dir: Path | None) -> None:
     """Send load for masters on other machines: one run after another, until none comes.

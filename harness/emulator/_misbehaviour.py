@@ -50,12 +50,29 @@ def no_latency(rng: random.Random, now: float) -> float:
     return 0.0
 
 
+def check_operation(op: str, what: str, *also: str) -> str:
+    """An ``OPERATION=`` prefix (or ``[latency]`` key) names an operationId of the specs (or one
+    of ``also``): a misspelt one matched no request, so the latency or fault silently never
+    happened."""
+    from harness.config import did_you_mean
+    from harness.contract import load_contract
+
+    known = [*also, *load_contract().operations]
+    if op and op not in known:
+        raise UsageError(
+            f"{what}unknown operation {op!r}"
+            + (did_you_mean(op, known) or f"; expected one of {', '.join(known)}")
+        )
+    return op
+
+
 def parse_latency(text: str) -> tuple[str | None, Sampler]:
     """The operation it is for (None: every one) and its sampler."""
     op, _, spec = text.rpartition("=")
     kind, _, args = spec.partition(":")
     kind = kind.strip().lower()
     what = f"--latency {text!r}"
+    check_operation(op, f"{what}: ")
     malformed = UsageError(
         f"{what}: malformed; examples: fixed:50ms, normal:50ms,10ms, lognormal:50ms,0.5, "
         "stall:1s/10s"
@@ -101,6 +118,7 @@ def parse_fault(text: str) -> Fault:
         raise UsageError(
             f"--fault {text!r}: unknown kind {kind!r}; expected one of {', '.join(FAULT_KINDS)}"
         )
+    check_operation(op, f"--fault {text!r}: ")
     try:
         rate = float(rate_text) if rate_text else 1.0
     except ValueError:

@@ -6,7 +6,14 @@ import functools
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from harness.config import (
     DEMO_JD_APPKEY,
@@ -18,7 +25,14 @@ from harness.config import (
 )
 from harness.errors import ConfigError, UsageError
 
-from ._misbehaviour import Fault, Sampler, no_latency, parse_fault, parse_latency
+from ._misbehaviour import (
+    Fault,
+    Sampler,
+    check_operation,
+    no_latency,
+    parse_fault,
+    parse_latency,
+)
 from ._validation import valid_id_number
 
 DEMO_ID_NUM = "11010519491231002X"
@@ -126,6 +140,11 @@ class EmulatorSettings(_Strict):
     @classmethod
     def _check_specs(cls, v: Any, info: ValidationInfo) -> Any:
         parse = parse_latency if info.field_name == "latency" else parse_fault
+        for key in v if isinstance(v, dict) else ():  # [latency] OPERATION = SPEC
+            try:
+                check_operation(key, "", "default")
+            except UsageError as exc:
+                raise ValueError(str(exc)) from None
         for spec in v.values() if isinstance(v, dict) else v:
             try:
                 parse(spec)
@@ -211,6 +230,16 @@ def parse_readings_option(values: list[str] | tuple[str, ...] | None) -> dict[st
                 f"--reading {value!r}: expected ERRATUM=default|alternative, e.g. E-011=alternative"
             )
         out[erratum.strip()] = which.strip()
+        try:  # an erratum the emulator cannot serve, or a reading it does not have: refused
+            # now, before a suite command writes its --out, not when the emulator starts
+            EmulatorSettings.model_validate({"readings": {erratum.strip(): which.strip()}})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            message = str(first["msg"]).removeprefix("Value error, ")
+            if first["type"] == "literal_error":
+                message = "expected default, alternative or a reading's name (specs/readings.yaml)"
+            message = message.removeprefix(f"reading {erratum.strip()!r}: ")
+            raise ConfigError(f"--reading {value!r}: {message}") from None
     return out
 
 

@@ -130,6 +130,9 @@ def load_policy(path: Path | None, config: Path | None = None) -> Policy:
 
 
 def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "") -> Policy:
+    if "source" in data:  # the file's own name, not a key: a "source" was silently replaced
+        known = ", ".join(sorted(k for k, f in Policy.model_fields.items() if not f.exclude))
+        raise ConfigError(f"{source}: {prefix}source is not a known key; expected one of {known}")
     policy = validate(Policy, {**data, "source": source}, source, prefix)
     if "readings" in data:
         from harness.contract import check_required, load_contract

@@ -27,6 +27,10 @@ def parse_duration(text: str, what: str = "--duration") -> float:
     seconds = float(m.group(1)) * _UNIT_S[m.group(2)]
     if seconds <= 0:
         raise UsageError(f"{what} {text!r}: must be longer than zero")
+    from harness.loadgen.result import MAX_DURATION_S
+
+    if seconds > MAX_DURATION_S:  # was refused later as "duration_s must be in (0, 86400]"
+        raise UsageError(f"{what} {text!r}: at most {MAX_DURATION_S / 3600:g}h")
     return seconds
 
 

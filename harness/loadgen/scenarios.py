@@ -181,8 +181,8 @@ class ScenarioOptions:
         if self.pairing not in PAIRINGS:
             raise UsageError(f"--pairing {self.pairing!r}: expected one of {', '.join(PAIRINGS)}")
         parse_weights(self.sizes, SIZE_CLASSES, "--sizes")
-        if self.scenario == MIXED:
-            parse_weights(self.weights, OPERATIONS, "--weights")
+        # every scenario's: a malformed --weights was ignored unless the scenario was mixed
+        parse_weights(self.weights, OPERATIONS, "--weights")
 
     @property
     def operations(self) -> dict[str, float]:

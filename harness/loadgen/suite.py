@@ -154,6 +154,9 @@ class LoadSuite:
                 raise UsageError(
                     "--engine, --qps and --latency shape the emulator; use --target emulator"
                 )
+        face = self.scenario.idno_face
+        if face and not Path(face).is_file():  # was read only by matchIdno, else ignored
+            raise UsageError(f"--idno-face {face}: no such file")
         remote = self.remote.count if self.remote else 0
         if not (0 <= self.workers and 0 <= remote and self.workers + remote <= 16):
             raise UsageError(f"--workers plus --expect-workers must be in [0, 16], got "
@@ -177,11 +180,20 @@ class LoadSuite:
                 raise UsageError(f"need 0 < --start-rate ({start:g}) <= --max-rate ({rate:g})")
             costly, max_rps = True, None  # the search's rates are checked: its top is the load
         abort = self.abort_error_rate
-        return safety.check_run(
+        limits = safety.check_run(
             is_emulator=ctx.is_emulator, users=users, rate=rate, max_requests=ctx.max_requests,
             abort_error_rate=None if abort == "auto" else abort, abort_default=abort == "auto",
             allow_costly=costly, max_rps=max_rps,
         )  # fmt: skip
+        if not ctx.is_emulator:
+            # a missing credential is a config mistake, refused before --out is written (it
+            # was the generator's error, in a summary.json of a run that never ran)
+            ops = set(self.scenario.operations)
+            if ops - {"faceCompareNew"}:
+                ctx.credentials.require_token()
+            if "faceCompareNew" in ops:
+                ctx.credentials.require_jd()
+        return limits
 
     def search_rates(self, ctx: RunContext) -> tuple[float, float]:
         """First and highest rate of a search: the default top is the ceiling, else 2000/s."""
@@ -189,8 +201,11 @@ class LoadSuite:
         ceiling = safety.rate_ceiling(
             is_emulator=ctx.is_emulator, allow_costly=self.allow_costly, max_rps=ctx.max_rps
         )
-        top = s.max_rate or (SEARCH_MAX_RATE if ceiling is None else ceiling)
-        return s.start_rate or min(10.0 if ctx.is_emulator else 1.0, top), top
+        top = SEARCH_MAX_RATE if ceiling is None else ceiling
+        if s.max_rate is not None:  # 0 is a mistake to refuse, not "the default"
+            top = s.max_rate
+        start = min(10.0 if ctx.is_emulator else 1.0, top)
+        return (start if s.start_rate is None else s.start_rate), top
 
     def run(self, ctx: RunContext) -> LoadSuiteResult:
         """A failure while running is a suite with status ``error``."""

@@ -72,6 +72,12 @@ def _write(tmp_path: Path, text: str) -> Path:
             "[findings]\nhihg = 1\n",
             "findings.hihg is not a known key; did you mean 'high'?",
         ),
+        (  # before: accepted and replaced by the file's name; "source" was listed as a key
+            load_policy,
+            "source = 'mine'\n",
+            "source is not a known key; expected one of accuracy, baseline, findings, load, "
+            "readings, run, suites, verdict",
+        ),
     ],
     ids=[
         "token",
@@ -85,6 +91,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         "emulator-array",
         "emulator-credentials-table",
         "policy",
+        "policy-source",
     ],
 )
 def test_an_unknown_key_is_one_line_with_the_key_meant(tmp_path, reader, text, expected):
@@ -181,6 +188,14 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
             "[emulator]\nfaults = ['http500:2']\n",
             "emulator.faults (['http500:2']): rate must be between 0 and 1",
         ),
+        (  # before: accepted, and the latency (or fault) matched no request, silently
+            "[emulator.latency]\nmach = 'fixed:5ms'\n",
+            "emulator.latency: unknown operation 'mach'; did you mean 'match'?",
+        ),
+        (
+            "[emulator]\nfaults = ['faceCompare=http500:0.1']\n",
+            "unknown operation 'faceCompare'; did you mean 'faceCompareNew'?",
+        ),
     ],
     ids=[
         "gate-key",
@@ -190,6 +205,8 @@ def test_one_file_holds_every_section(tmp_path, monkeypatch):
         "registry-photo",
         "registry-check-digit",
         "fault",
+        "latency-operation",
+        "fault-operation",
     ],  # fmt: skip
 )
 def test_every_section_of_one_file_is_checked_by_every_reader(tmp_path, text, expected):

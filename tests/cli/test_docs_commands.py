@@ -199,3 +199,36 @@ def test_documented_code_explanations_are_what_the_command_prints(cli):
                 )
                 checked += 1
     assert checked
+
+
+def _toml_blocks() -> list[Any]:
+    found = []
+    for path in DOCS:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        starts = [i for i, line in enumerate(lines) if line.strip() == "```toml"]
+        for start in starts:
+            end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() == "```")
+            found.append(pytest.param("\n".join(lines[start + 1 : end]), id=f"{path.name}:{start}"))
+    return found
+
+
+@pytest.mark.parametrize("text", _toml_blocks())
+def test_every_documented_toml_block_is_read_as_a_config_or_a_policy(text, tmp_path, monkeypatch):
+    """A key renamed or dropped in harness/config.py (or the gate's policy) fails its example."""
+    from harness.config import read_config
+    from harness.errors import ConfigError
+
+    monkeypatch.chdir(tmp_path)  # the examples' relative photo paths, made to exist
+    for photo in re.findall(r'^photo = "([^"]+)"', text, re.M):
+        (tmp_path / photo).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / photo).write_bytes(b"")
+    path = tmp_path / "example.toml"
+    path.write_text(text, encoding="utf-8")
+    errors = []
+    for what in ("config", "policy"):
+        try:
+            read_config(path, what)
+            return
+        except ConfigError as exc:
+            errors.append(str(exc))
+    pytest.fail(" / ".join(errors))

@@ -149,6 +149,58 @@ def test_an_out_dir_that_cannot_be_made_is_exit_2_before_any_work(
 
 
 @pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (("conform", "--faces", "{tmp}/none"), "--faces {tmp}/none: not a directory"),
+        (("conform", "--break", "nope"), "--break 'nope' is not a break mode"),
+        (("conform", "--reading", "E-999=alternative"), "--reading 'E-999=alternative': the emul"),
+        (("fuzz", "--reading", "E-011=bogus"), "--reading 'E-011=bogus': expected default, alt"),
+        (("conform", "--target", "notaurl"), "--target 'notaurl': expected 'emulator' or an http"),
+        (("fuzz", "--target", "notaurl"), "--target 'notaurl': expected 'emulator' or an http"),
+        (("fuzz", "--target", "http://127.0.0.1:99999"), "the port is not a number in 1-65535"),
+        (("conform", "--target", "http://127.0.0.1:9"), "no token: set FACEHARNESS_TOKEN"),
+        (("fuzz", "--target", "http://127.0.0.1:9", "--api", "jd"), "no JD credentials: set"),
+        (("accuracy", "--target", "http://127.0.0.1:9"), "no token: set FACEHARNESS_TOKEN"),
+    ],
+    ids=["faces", "break", "reading", "reading-name", "url", "fuzz-url", "port", "no-token",
+         "fuzz-no-jd", "accuracy-no-token"],
+)  # fmt: skip
+def test_a_bad_option_or_missing_credential_is_refused_before_out_is_written(
+    cli: InProcess, tmp_path: Path, command: tuple[str, ...], expected: str
+) -> None:
+    """README: "a bad option, config or input is refused before `--out` is written". Before,
+    conform (and fuzz, accuracy on a URL) made --out (and findings/) first, then refused."""
+    out = tmp_path / "run"
+    done = cli(*(a.format(tmp=tmp_path) for a in command), "--out", str(out))
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert expected.format(tmp=tmp_path) in _one_line(done)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("conform",), ("fuzz",), ("accuracy",), ("gate",), ("load", "run", "--rate", "2"),
+     ("load", "worker", "--master", "127.0.0.1")],
+    ids=["conform", "fuzz", "accuracy", "gate", "load-run", "load-worker"],
+)  # fmt: skip
+def test_an_empty_out_is_refused_not_read_as_the_working_directory(
+    cli: InProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    """`--out "$UNSET"`: before, Path("") ran the suite into the working directory (findings/,
+    reports, caches). The other bad option shows which check came first (the --out's, now)."""
+    monkeypatch.chdir(tmp_path)
+    other = {"load worker": ("--wait", "0s"), "gate": ("--profile", "x")}
+    wrong = other.get(" ".join(command[:2]), ("--timeout", "0"))
+    done = cli(*command, "--out", "", *wrong)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert _one_line(done) == (
+        "faceharness: Invalid value for '--out': empty path; expected a directory for the "
+        "run's reports"
+    )
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
     "command",
     [
         ("fuzz", "--out", "{out}"),

@@ -204,6 +204,8 @@ def test_emulate_cli_lists_breaks_and_rejects_bad_options(cli):
     for args, text in [
         (("emulate", "--latency", "fixed:abc"), "not a duration"),
         (("emulate", "--fault", "explode:0.1"), "unknown kind"),
+        # before: served, the latency matching no request (a misspelt operation did nothing)
+        (("emulate", "--latency", "mach=fixed:5ms"), "unknown operation 'mach'"),
         (("emulate", "--break", "nope"), "unknown break mode"),
         (("emulate", "--host", "0.0.0.0", "--engine", "fast"), "loopback"),
     ]:

@@ -15,7 +15,14 @@ from typing import Any, cast
 
 import pytest
 
-from harness.clients import DEMO_JD_APPKEY, DEMO_JD_SECRETKEY, DEMO_TOKEN, head_too_large, jd_sign
+from harness.clients import (
+    DEMO,
+    DEMO_JD_APPKEY,
+    DEMO_JD_SECRETKEY,
+    DEMO_TOKEN,
+    head_too_large,
+    jd_sign,
+)
 from harness.contract import read_answer
 from harness.errors import ConfigError, UsageError
 from harness.loadgen.classify import KLASSES, api_classifier, klass_of
@@ -406,7 +413,9 @@ def test_find_limit_ceiling_on_a_live_target(
     from harness.suite import RunContext
 
     url = "http://127.0.0.1:9"
-    ctx = RunContext(target=url, url=url, is_emulator=False, out_dir=tmp_path, max_rps=max_rps)
+    ctx = RunContext(  # a live target's run needs its credentials (checked with the options)
+        target=url, url=url, is_emulator=False, out_dir=tmp_path, max_rps=max_rps, credentials=DEMO
+    )
     suite = LoadSuite(allow_costly=costly, search=LimitOptions(max_rate=max_rate))
     assert suite.search_rates(ctx) == (1.0, top)
     assert suite.check(ctx).max_requests == URL_MAX_REQUESTS

@@ -196,6 +196,7 @@ def test_the_codes_of_errors_are_spelled_as_every_suite_spells_them(
 BAD_INPUT = [
     (["load", "run", "--scenario", "compare", "--rate", "5"], "--scenario"),
     (["load", "run", "--rate", "5", "--duration", "soon"], "--duration"),
+    (["load", "run", "--rate", "5", "--duration", "25h"], "--duration '25h': at most 24h"),
     (["load", "run", "--target", "http://127.0.0.1:9", "--duration", "2s"], "--users N"),
     (["load", "run", "--target", "http://127.0.0.1:9", "--rate", "50"], "--allow-costly-load"),
     (["load", "run", "--target", "http://127.0.0.1:9", "--users", "9"], "--allow-costly-load"),
@@ -211,6 +212,18 @@ BAD_INPUT = [
         "--allow-costly-load",
     ),
     (["load", "find-limit", "--start-rate", "50", "--max-rate", "10"], "--start-rate"),
+    # before: 0 read as "not given" (a search from the default rates, minutes long)
+    (["load", "find-limit", "--start-rate", "0"], "need 0 < --start-rate (0)"),
+    (["load", "find-limit", "--max-rate", "0"], "<= --max-rate (0)"),
+    # before: checked only where used (mixed, matchIdno), else ignored and the run went on
+    (["load", "run", "--rate", "5", "--weights", "match=x"], "--weights 'match=x'"),
+    (["load", "run", "--rate", "5", "--idno-face", "/nonexistent.jpg"], "--idno-face /nonexist"),
+    # before: the generator's error, after --out was written (summary.json of a run not run)
+    (["load", "find-limit", "--target", "http://127.0.0.1:9"], "no token: set FACEHARNESS_TOKEN"),
+    (
+        ["load", "run", "--target", "http://127.0.0.1:9", "--rate", "1", "--scenario", "jd"],
+        "no JD credentials",
+    ),
     # one validation of the pass criteria for both commands (issue 17, 9)
     (
         ["load", "run", "--rate", "5", "--max-error-rate", "2"],
