@@ -671,6 +671,10 @@ def nothing_judged(codes: Mapping[str, int]) -> str | None:
 
 
 JUDGEABLE = "answers with the API's envelope: check the base URL, the credentials and the API"
+UNRECORDED = (
+    "the run stopped before any request's answer (or its lack) was recorded: nothing was tested"
+)
+UNRECORDED_WHEN = "a time budget that fits a few requests of up to the request timeout each"
 
 
 def contract_status(
@@ -683,6 +687,10 @@ def contract_status(
     why = None if error else nothing_judged(codes)
     if why is not None and not any(f.fails and f.check == "answered" for f in findings):
         return "inconclusive", why, JUDGEABLE
+    if not error and requests and not codes and not any(f.fails for f in findings):
+        # sent (schemathesis' capability probes, a case stopped in flight by the time budget),
+        # but not one request's outcome recorded: a pass would rest on nothing (hostile2)
+        return "inconclusive", UNRECORDED, UNRECORDED_WHEN
     status = derive_status(findings, error, requests=requests)
     return status, NOTHING_SENT if status == "inconclusive" else None, None
 
