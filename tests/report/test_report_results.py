@@ -101,6 +101,14 @@ def test_derive_status() -> None:
         # capability probes, a case stopped in flight by the time budget) but no outcome recorded
         # was a PASS of 0 findings
         ({"(sent)": 2}, [], "inconclusive"),
+        # hostile2 (retry_after_garbage): a quota answer to everything passed conform and fuzz;
+        # ``(throttled)``: answers that were throttling (E-045)
+        (
+            {"match:errcode:42900": 16, "jd:gateway:10043": 16, "(throttled)": 32},
+            [],
+            "inconclusive",
+        ),
+        ({"match:errcode:42900": 16, "match:errcode:0": 1, "(throttled)": 16}, [], "pass"),
     ],
 )
 def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
@@ -111,9 +119,9 @@ def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
     was judged. Requests with no answer at all are still FH-H04's. ``(sent)``: requests that
     were sent and left no code (none counted in ``codes``)."""
     codes = dict(codes)
-    sent = codes.pop("(sent)", 0)
+    sent, throttled = codes.pop("(sent)", 0), codes.pop("(throttled)", 0)
     got, why, when = contract_status(
-        findings, None, requests=sum(codes.values()) + sent, codes=codes
+        findings, None, requests=sum(codes.values()) + sent, codes=codes, throttled=throttled
     )
     assert got == status, (got, why)
     assert (why is not None) == (status == "inconclusive") and (when is not None) == bool(
