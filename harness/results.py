@@ -654,13 +654,19 @@ def derive_status(
     return "inconclusive" if requests == 0 else "pass"
 
 
-def nothing_judged(codes: Mapping[str, int]) -> str | None:
+def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
     """Why a run that judges answers (conformance, fuzz) could judge none, from its code counts
     (``Answer.code_key``): answers came, but not one carried its API's envelope (errcode, code)
     or came with a 2xx (which the response schema judges, FH-H05); None otherwise. A service
     that answers everything with a text 400 is then no pass (nothing was tested) and no fail
-    (its probes' findings rest on answers that say nothing; a wrong base URL gives the same)."""
+    (its probes' findings rest on answers that say nothing; a wrong base URL gives the same).
+    ``throttled``: answers that were throttling (``Answer.throttled``); when every answer was,
+    nothing was judged either (E-045: such an answer says nothing about the request it refused;
+    hostile2, ``retry_after_garbage``: a 429 quota answer to everything passed conform and fuzz)."""
     answered = {k: n for k, n in codes.items() if not k.startswith("no answer:")}
+    if answered and throttled >= sum(answered.values()):
+        seen = ", ".join(f"{k} x{n}" for k, n in sorted(answered.items()))
+        return f"every answer was throttling ({seen}): nothing could be judged (E-045)"
     if not answered or any(not k.startswith("http:") or k[5:6] == "2" for k in answered):
         return None
     seen = ", ".join(f"{k.removeprefix('http:')} x{n}" for k, n in sorted(answered.items()))
@@ -671,18 +677,31 @@ def nothing_judged(codes: Mapping[str, int]) -> str | None:
 
 
 JUDGEABLE = "answers with the API's envelope: check the base URL, the credentials and the API"
+UNRECORDED = (
+    "the run stopped before any request's answer (or its lack) was recorded: nothing was tested"
+)
+UNRECORDED_WHEN = "a time budget that fits a few requests of up to the request timeout each"
 
 
 def contract_status(
-    findings: Iterable[Finding], error: str | None, *, requests: int, codes: Mapping[str, int]
+    findings: Iterable[Finding],
+    error: str | None,
+    *,
+    requests: int,
+    codes: Mapping[str, int],
+    throttled: int = 0,
 ) -> tuple[SuiteStatus, str | None, str | None]:
     """(status, reason, testable_when) of a suite that judges answers: as :func:`derive_status`,
     but ``inconclusive`` when no answer could be judged (:func:`nothing_judged`); requests that
     got no answer at all still fail it (FH-H04, ``answered``)."""
     findings = list(findings)
-    why = None if error else nothing_judged(codes)
+    why = None if error else nothing_judged(codes, throttled)
     if why is not None and not any(f.fails and f.check == "answered" for f in findings):
         return "inconclusive", why, JUDGEABLE
+    if not error and requests and not codes and not any(f.fails for f in findings):
+        # sent (schemathesis' capability probes, a case stopped in flight by the time budget),
+        # but not one request's outcome recorded: a pass would rest on nothing (hostile2)
+        return "inconclusive", UNRECORDED, UNRECORDED_WHEN
     status = derive_status(findings, error, requests=requests)
     return status, NOTHING_SENT if status == "inconclusive" else None, None
 

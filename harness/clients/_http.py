@@ -99,6 +99,11 @@ def check_reachable(url: str, timeout_s: float = 5.0) -> None:
                 f"target {url} answered, but its TLS handshake failed (is it an http:// port?): "
                 f"{reason}"
             ) from None
+        if isinstance(exc, httpx.ReadTimeout):  # connected: something took it and said nothing
+            raise TargetError(
+                f"target {url} accepted the connection, then sent no answer within "
+                f"{timeout_s:g} s (is the service up behind it?)"
+            ) from None
         raise TargetError(f"target {url} is unreachable: {reason}") from None
 
 

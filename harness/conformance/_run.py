@@ -254,7 +254,11 @@ def run_conformance(
     )
     finished = datetime.now(UTC)
     status, why, when = contract_status(
-        findings, None, requests=budget.used - overhead, codes=tracker.codes
+        findings,
+        None,
+        requests=budget.used - overhead,
+        codes=tracker.codes,
+        throttled=tracker.throttled,
     )
     result = ConformanceSuiteResult(
         name="conformance",

@@ -32,6 +32,7 @@ class RunTracker:
         self.on_budget = on_budget
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
+        self.throttled = 0  # answers that were throttling (harness.results.nothing_judged)
         self.budget_hit = False
         self.time_hit = False
         self._lock = threading.Lock()
@@ -85,6 +86,7 @@ class RunTracker:
         read = read or Answer(api, answer.status)
         with self._lock:
             self.codes.update(read.code_keys)
+            self.throttled += read.throttled
             facts = (
                 self._facts_jd(query, read, serial)
                 if api == "jd"

@@ -44,6 +44,7 @@ class FuzzClient(Sender):
         super().__init__(base_url, **kw)
         self.by_operation: Counter[str] = Counter()
         self.codes: Counter[str] = Counter()
+        self.throttled = 0
         self.trace_nos = TraceHistory()  # every traceNo answered in this run (FH-M05's history)
         self.serials: dict[str, str] = {}  # JD serialNos sent and answered (FH-J16's history)
 
@@ -68,6 +69,7 @@ class FuzzClient(Sender):
         self.by_operation[request.operation] += 1
         if exchange.answer is not None:
             self.codes.update(exchange.answer.code_keys)
+            self.throttled += exchange.answer.throttled  # for harness.results.nothing_judged
         elif exchange.no_answer is not None:  # counted as conformance and load count it
             self.codes[no_answer_key(exchange.no_answer)] += 1
         return exchange

@@ -212,7 +212,9 @@ def run_fuzz(
         readings=run.readings.to_dict(),
     )
     error = "; ".join(errors) or None
-    status, why, when = contract_status(findings, error, requests=client.sent, codes=client.codes)
+    status, why, when = contract_status(
+        findings, error, requests=client.sent, codes=client.codes, throttled=client.throttled
+    )
     return result(
         status=status,
         findings=findings,

@@ -300,16 +300,19 @@ class _SecondAnswer(HTTPParseError):
     pass
 
 
-class FramingTooLarge(HTTPParseError):
-    """A trailer past :data:`MAX_HEAD_BYTES`, said as the sender says it."""
+class FramingTooLarge(HTTPParseError, CutOffBody):
+    """A trailer or chunk size line past :data:`MAX_HEAD_BYTES`, said as the sender says it: past
+    the head, a body cut off (also when it came in the head's read, before :func:`read_body`)."""
 
     def __init__(self) -> None:
         super().__init__(framing_too_large())
 
 
-class FramingRefused(HTTPParseError):
+class FramingRefused(HTTPParseError, CutOffBody):
     """A chunked body's framing the sender's parser refuses (``HeadReader.body``), in its
-    words."""
+    words: past the head, a body cut off as the sender says, also when its first chunk came in
+    the head's read (it was a reset there, and a run of them "unreachable": hostile
+    ``chunk_zeros``)."""
 
 
 class HeadMalformed(HTTPParseError):

@@ -298,14 +298,25 @@ def deadline_session() -> requests.Session:
     return mount_deadline(requests.Session())
 
 
-def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable() -> None:
-    """Something answered (an SSH daemon, a TLS port, a broken proxy): the user checks the URL's
-    port, not whether the host is up. Still one line, exit 2 (a TargetError)."""
-    with HostileTarget(("not_http",)) as target:
+@pytest.mark.parametrize(
+    ("behaviour", "said"),
+    [
+        ("not_http", "answered with malformed HTTP: "),
+        # hostile2: ``100 Continue``, then nothing (a plain hang alike): it was "unreachable"
+        ("continue_hang", "accepted the connection, then sent no answer within 0.5 s"),
+    ],
+)
+def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable(
+    behaviour: str, said: str
+) -> None:
+    """Something answered (an SSH daemon, a TLS port, a broken proxy), or took the connection and
+    said nothing: the user checks the URL's port or the service, not whether the host is up.
+    Still one line, exit 2 (a TargetError)."""
+    with HostileTarget((behaviour,)) as target:
         with pytest.raises(TargetError) as info:
-            check_reachable(target.url)
+            check_reachable(target.url, 0.5)
     message = str(info.value)
-    assert message.startswith(f"target {target.url} answered with malformed HTTP: ")
+    assert message.startswith(f"target {target.url} {said}"), message
     assert "unreachable" not in message and "\n" not in message
 
 

@@ -351,14 +351,15 @@ request = PreparedRequest("liveCode", "POST", "/tech/ai/face/match/validateData"
 for _ in range(7):
     user._send(request)
 if len(sys.argv) > 2:  # then the harness's own transport (load run, find-limit): what it read
+    from harness.contract import no_answer_kind
     from harness.loadgen.transport import Transport
 
     transport = Transport()
     for _ in range(int(sys.argv[2])):
         try:
             status, body, charset = transport.send(user, request)
-        except Exception as exc:
-            seen.append(str(exc))
+        except Exception as exc:  # what it is to load's classification, and why
+            seen.append(f"{no_answer_kind(exc)}: {exc}")
             continue
         seen.append([status, charset or body.decode("utf-8", "replace")])
     seen.append([transport.retry_after_s, transport.heads_too_large])
@@ -437,13 +438,15 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
         *[[200, success]] * 4,
         [429, ""],
         [200, success],
-        head_too_large(),
+        f"reset: {head_too_large()}",  # as the sender: no answer began
         [200, "gbk"],
         # session 20: a chunked body's framing as h11 reads it (one rule: a 70 KB chunk extension
         # was read, 30 leading zeros refused, an extension geventhttpclient refused read) and
-        # HTTP/0.5 as h11 reads it (geventhttpclient refused it)
+        # HTTP/0.5 as h11 reads it (geventhttpclient refused it); hostile2: a chunk size h11
+        # refuses is a body cut off, as the sender says (load said "reset", and a run of them
+        # "unreachable", when the chunk came with the head)
         [200, success],
-        "illegal chunk header: bytearray(b'%sa0\\r\\n')" % ("0" * 30),
+        "cut-off body: illegal chunk header: bytearray(b'%sa0\\r\\n')" % ("0" * 30),
         [200, success],
         [200, success],
         [2.0, 1],

@@ -97,6 +97,18 @@ def test_derive_status() -> None:
         ({"http:400": 3, "match:errcode:40001": 1}, [], "pass"),
         ({"no answer:timeout": 3}, [_finding(check="answered")], "fail"),
         ({}, [], "inconclusive"),  # nothing sent
+        # hostile2 (long_length_open, `conform --max-seconds 12 --timeout 3`): requests sent (the
+        # capability probes, a case stopped in flight by the time budget) but no outcome recorded
+        # was a PASS of 0 findings
+        ({"(sent)": 2}, [], "inconclusive"),
+        # hostile2 (retry_after_garbage): a quota answer to everything passed conform and fuzz;
+        # ``(throttled)``: answers that were throttling (E-045)
+        (
+            {"match:errcode:42900": 16, "jd:gateway:10043": 16, "(throttled)": 32},
+            [],
+            "inconclusive",
+        ),
+        ({"match:errcode:42900": 16, "match:errcode:0": 1, "(throttled)": 16}, [], "pass"),
     ],
 )
 def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
@@ -104,11 +116,16 @@ def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
 ) -> None:
     """Hostile round 8 leftover: a target answering everything with a text 400 was failed by
     conform's probes and passed by fuzz; no answer carried the envelope or a 2xx status: nothing
-    was judged. Requests with no answer at all are still FH-H04's."""
-    got, why, when = contract_status(findings, None, requests=sum(codes.values()), codes=codes)
+    was judged. Requests with no answer at all are still FH-H04's. ``(sent)``: requests that
+    were sent and left no code (none counted in ``codes``)."""
+    codes = dict(codes)
+    sent, throttled = codes.pop("(sent)", 0), codes.pop("(throttled)", 0)
+    got, why, when = contract_status(
+        findings, None, requests=sum(codes.values()) + sent, codes=codes, throttled=throttled
+    )
     assert got == status, (got, why)
     assert (why is not None) == (status == "inconclusive") and (when is not None) == bool(
-        status == "inconclusive" and codes
+        status == "inconclusive" and (codes or sent)
     )
 
 
