@@ -656,18 +656,22 @@ def derive_status(
 
 def nothing_judged(codes: Mapping[str, int]) -> str | None:
     """Why a run that judges answers (conformance, fuzz) could judge none, from its code counts
-    (``Answer.code_key``): answers came, but not one carried its API's envelope (errcode, code)
-    or came with a 2xx (which the response schema judges, FH-H05); None otherwise. A service
-    that answers everything with a text 400 is then no pass (nothing was tested) and no fail
-    (its probes' findings rest on answers that say nothing; a wrong base URL gives the same)."""
+    (``Answer.code_key``): answers came, but every one was a bare 404 or 405 (no envelope), what a
+    wrong base URL or a wrong method gives; None otherwise. Any other bare answer (a 5xx to
+    everything, a 400, a 3xx to a login page) is the service's own and keeps the run's status
+    from its findings (HTTP convention, RFC 9110 15.5.5/15.5.6: 404/405 say the resource is
+    not there, not that the request was judged)."""
     answered = {k: n for k, n in codes.items() if not k.startswith("no answer:")}
-    if not answered or any(not k.startswith("http:") or k[5:6] == "2" for k in answered):
+    if not answered or any(k not in _NOT_THERE for k in answered):
         return None
     seen = ", ".join(f"{k.removeprefix('http:')} x{n}" for k, n in sorted(answered.items()))
     return (
-        f"no answer carried its API's envelope (errcode, code) or a 2xx status (HTTP {seen}): "
-        "nothing could be judged"
+        f"every answer was a bare HTTP 404/405 without its API's envelope (HTTP {seen}): "
+        "the base URL or method reaches no API, nothing could be judged"
     )
+
+
+_NOT_THERE = frozenset({"http:404", "http:405"})
 
 
 JUDGEABLE = "answers with the API's envelope: check the base URL, the credentials and the API"
