@@ -726,6 +726,14 @@ def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
     return any(c.passed and not c.name.startswith(("findings.", "suite.")) for c in criteria)
 
 
+def inconclusive_text(reason: str | None, testable_when: str | None) -> str:
+    """Why something could not be judged and what would let it be: the console's verdict line
+    and JUnit's ``<skipped>`` say it alike."""
+    return (reason or "could not be judged") + (
+        f"; testable when: {testable_when}" if testable_when else ""
+    )
+
+
 def verdict_line(summary: Summary) -> str:
     verdict = summary.verdict or compute_verdict(summary)
     items = summary.inconclusive_items()
@@ -735,7 +743,7 @@ def verdict_line(summary: Summary) -> str:
         broken = [f"{n}: {s.error}" for n, s in summary.suites.items() if s.status == "error"]
         return "ERROR: " + "; ".join([summary.error] if summary.error else broken)
     if verdict == "inconclusive":
-        why = "; ".join(f"{i.name}: {i.reason}" for i in items)
+        why = "; ".join(f"{i.name}: {inconclusive_text(i.reason, i.testable_when)}" for i in items)
         blocks = " (the policy says inconclusive blocks)" if summary.exit_code == 1 else ""
         return f"INCONCLUSIVE{blocks}: {why}"
     findings = [f for f in summary.findings() if f.fails]
