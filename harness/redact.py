@@ -271,7 +271,8 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, or reversed; and encoded twice (base64 of its hex, ...)."""
+    as JSON's \\u escapes, as hex, or reversed; and encoded twice (base64 of its hex or of its
+    base64, ...)."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
               "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
@@ -280,7 +281,8 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
     folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
     exact = set()
-    for data in (raw, raw.hex().encode(), raw.hex().upper().encode()):
+    # base64 of its base64 (a 20-character token's 40 characters are under the run scan's 43)
+    for data in (raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw)):
         for shift in range(3):
             text = base64.b64encode(bytes(shift) + data).decode()
             inner = text[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]

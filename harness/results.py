@@ -656,27 +656,35 @@ def derive_status(
 
 def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
     """Why a run that judges answers (conformance, fuzz) could judge none, from its code counts
-    (``Answer.code_key``): answers came, but not one carried its API's envelope (errcode, code)
-    or came with a 2xx (which the response schema judges, FH-H05); None otherwise. A service
-    that answers everything with a text 400 is then no pass (nothing was tested) and no fail
-    (its probes' findings rest on answers that say nothing; a wrong base URL gives the same).
+    (``Answer.code_key``): answers came, but every one was a bare 404 or 405 (no envelope), what a
+    wrong base URL or a wrong method gives; None otherwise. Any other bare answer (a 5xx to
+    everything, a 400, a 3xx to a login page) is the service's own and keeps the run's status
+    from its findings (HTTP convention, RFC 9110 15.5.5/15.5.6: 404/405 say the resource is
+    not there, not that the request was judged).
     ``throttled``: answers that were throttling (``Answer.throttled``); when every answer was,
     nothing was judged either (E-045: such an answer says nothing about the request it refused;
     hostile2, ``retry_after_garbage``: a 429 quota answer to everything passed conform and fuzz)."""
     answered = {k: n for k, n in codes.items() if not k.startswith("no answer:")}
     if answered and throttled >= sum(answered.values()):
         seen = ", ".join(f"{k} x{n}" for k, n in sorted(answered.items()))
-        return f"every answer was throttling ({seen}): nothing could be judged (E-045)"
-    if not answered or any(not k.startswith("http:") or k[5:6] == "2" for k in answered):
+        return f"{_THROTTLED} ({seen}): nothing could be judged (E-045)"
+    if not answered or any(k not in _NOT_THERE for k in answered):
         return None
     seen = ", ".join(f"{k.removeprefix('http:')} x{n}" for k, n in sorted(answered.items()))
     return (
-        f"no answer carried its API's envelope (errcode, code) or a 2xx status (HTTP {seen}): "
-        "nothing could be judged"
+        f"every answer was a bare HTTP 404/405 without its API's envelope (HTTP {seen}): "
+        "the base URL or method reaches no API, nothing could be judged"
     )
 
 
+_NOT_THERE = frozenset({"http:404", "http:405"})
+_THROTTLED = "every answer was throttling"
+
+
 JUDGEABLE = "answers with the API's envelope: check the base URL, the credentials and the API"
+UNTHROTTLED = (
+    "answers that are not throttling: a lower rate (--max-rps), or the quota's next window"
+)
 UNRECORDED = (
     "the run stopped before any request's answer (or its lack) was recorded: nothing was tested"
 )
@@ -697,7 +705,11 @@ def contract_status(
     findings = list(findings)
     why = None if error else nothing_judged(codes, throttled)
     if why is not None and not any(f.fails and f.check == "answered" for f in findings):
-        return "inconclusive", why, JUDGEABLE
+        return (
+            "inconclusive",
+            why,
+            UNTHROTTLED if why.startswith(_THROTTLED) else JUDGEABLE,
+        )
     if not error and requests and not codes and not any(f.fails for f in findings):
         # sent (schemathesis' capability probes, a case stopped in flight by the time budget),
         # but not one request's outcome recorded: a pass would rest on nothing (hostile2)
@@ -741,6 +753,14 @@ def _concluded(summary: Summary, statuses: Iterable[str]) -> bool:
     return any(c.passed and not c.name.startswith(("findings.", "suite.")) for c in criteria)
 
 
+def inconclusive_text(reason: str | None, testable_when: str | None) -> str:
+    """Why something could not be judged and what would let it be: the console's verdict line
+    and JUnit's ``<skipped>`` say it alike."""
+    return (reason or "could not be judged") + (
+        f"; testable when: {testable_when}" if testable_when else ""
+    )
+
+
 def verdict_line(summary: Summary) -> str:
     verdict = summary.verdict or compute_verdict(summary)
     items = summary.inconclusive_items()
@@ -750,7 +770,7 @@ def verdict_line(summary: Summary) -> str:
         broken = [f"{n}: {s.error}" for n, s in summary.suites.items() if s.status == "error"]
         return "ERROR: " + "; ".join([summary.error] if summary.error else broken)
     if verdict == "inconclusive":
-        why = "; ".join(f"{i.name}: {i.reason}" for i in items)
+        why = "; ".join(f"{i.name}: {inconclusive_text(i.reason, i.testable_when)}" for i in items)
         blocks = " (the policy says inconclusive blocks)" if summary.exit_code == 1 else ""
         return f"INCONCLUSIVE{blocks}: {why}"
     findings = [f for f in summary.findings() if f.fails]

@@ -6,6 +6,7 @@ suite reads is an answer for all of them (docs/architecture.md, the per-request 
 from __future__ import annotations
 
 import functools
+import re
 
 import h11
 
@@ -104,10 +105,17 @@ def refused_head(head: bytes, method: str = "POST") -> str | None:
 _CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 
+# a bare chunk size as h11 reads one (its chunk_size: 1 to 20 hex digits, leading zeros counted);
+# a line ending in a lone LF is one h11 waits on, never refuses
+_PLAIN_SIZE = re.compile(rb"[0-9A-Fa-f]{1,20}\r?\n")
+
+
 def refused_chunk_line(line: bytes) -> str | None:
     """Why the sender's parser refuses this chunk size line (with its line end), or None: one rule
     for every transport. urllib3 refused a line over 64 KB that h11 reads up to the head's size
     (a chunk extension), and read sizes h11 refuses (more than 20 hex digits, ``0x1a``, ``+1a``)."""
+    if _PLAIN_SIZE.fullmatch(line):  # the common line, read alike by h11 (no parser per chunk)
+        return None
     if len(line) > MAX_HEAD_BYTES:
         return framing_too_large()
     conn = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_BYTES)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from harness.commands import _options as opt
@@ -20,7 +21,7 @@ from harness.commands._verdict import (
     summarize,
 )
 from harness.contract import reading_lines
-from harness.results import ConformanceMetrics, ConformanceSuiteResult
+from harness.results import ConformanceMetrics, ConformanceSuiteResult, inconclusive_text
 
 
 def register(app: typer.Typer) -> None:
@@ -197,7 +198,13 @@ def render_summary(result: ConformanceSuiteResult) -> None:
             f" (time budget of {metrics.max_seconds or 0:g} s spent: stopped sending, "
             "results so far)"
         )
-    out.print(
-        f"{verdict}: {len(result.findings)} findings, {metrics.requests} requests in "
+    ran = (
+        f"{len(result.findings)} findings, {metrics.requests} requests in "
         f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}"
     )
+    if result.status == "inconclusive":  # its reason, not the budget, says why
+        why = inconclusive_text(result.reason, result.testable_when)
+        out.print(f"[bold]INCONCLUSIVE[/]: {escape(why)}")
+        out.print(f"listed, not failing: {ran}", markup=False, highlight=False)
+        return
+    out.print(f"{verdict}: {ran}")

@@ -24,7 +24,7 @@ from harness.commands._verdict import (
 from harness.console import ProgressBars
 from harness.contract import reading_lines
 from harness.errors import HarnessError
-from harness.results import FuzzMetrics, FuzzSuiteResult
+from harness.results import FuzzMetrics, FuzzSuiteResult, inconclusive_text
 
 _STYLE = {"pass": "green", "fail": "bold red", "error": "bold red", "skipped": "yellow"}
 
@@ -131,6 +131,9 @@ def fuzz(
                 f"[bold red]{len(result.findings)} finding(s)[/]; replay one with the command in "
                 "its 'reproduce' field"
             )
+        if result.status == "inconclusive":  # why, and what would let it judge
+            why = inconclusive_text(result.reason, result.testable_when)
+            out.print(f"[bold]INCONCLUSIVE[/]: {escape(why)}")
         raise typer.Exit(1 if result.status == "fail" else 0)
 
     conclude(

@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from harness.results import Finding, SuiteResult, Summary
+from harness.results import Finding, SuiteResult, Summary, inconclusive_text
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAX_MESSAGE = 500
@@ -47,18 +47,23 @@ def _findings_text(findings: list[Finding]) -> str:
 
 
 def _inconclusive(reason: str | None, testable_when: str | None) -> str:
-    return f"inconclusive: {reason or 'could not be judged'}" + (
-        f"; testable when: {testable_when}" if testable_when else ""
-    )
+    return f"inconclusive: {inconclusive_text(reason, testable_when)}"
 
 
 def _check_case(
-    classname: str, check: str, operation: str, found: list[Finding], time: float | None = None
+    classname: str,
+    check: str,
+    operation: str,
+    found: list[Finding],
+    time: float | None = None,
+    counted: bool = True,
 ) -> Case:
-    """One check on one operation: failed by its failing findings, the others its output."""
+    """One check on one operation: failed by its failing findings, the others its output. In a
+    suite that is not ``counted`` (inconclusive: its findings fail no exit code) none fails:
+    a red JUnit case next to exit 0 would contradict the verdict."""
     case = Case(classname, f"{operation} :: {check}" if operation else check, time or 0.0)
-    failing = [f for f in found if f.fails]
-    case.out = [_findings_text([f]) for f in found if not f.fails]
+    failing = [f for f in found if f.fails and counted]
+    case.out = [_findings_text([f]) for f in found if not (f.fails and counted)]
     if failing:
         case.outcome, case.kind = "failure", failing[0].rule_id or failing[0].check
         case.message, case.text = failing[0].message[:_MAX_MESSAGE], _findings_text(failing)
@@ -75,9 +80,12 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
     for finding in suite.findings:
         by_key.setdefault((finding.check, finding.operation), []).append(finding)
     cases: list[Case] = []
+    counted = suite.status != "inconclusive"
     for check in suite.checks:
         found = by_key.pop((check.check, check.operation), [])
-        case = _check_case(classname, check.check, check.operation, found, check.duration_s)
+        case = _check_case(
+            classname, check.check, check.operation, found, check.duration_s, counted
+        )
         if case.outcome is None and check.status in _CHECK_OUTCOME:
             case.outcome = _CHECK_OUTCOME[check.status]
             case.message = check.message or f"check {check.status}"
@@ -85,7 +93,7 @@ def suite_cases(name: str, suite: SuiteResult) -> list[Case]:
                 case.message = f"{check.status}: {case.message}"
         cases.append(case)
     # findings without a check record
-    cases += [_check_case(classname, *key, found) for key, found in by_key.items()]
+    cases += [_check_case(classname, *key, found, counted=counted) for key, found in by_key.items()]
     inconclusive = _inconclusive(suite.reason, suite.testable_when)
     why = {
         "error": ("run", "error", "", suite.error or "error"),

@@ -343,6 +343,9 @@ def test_a_run_that_sent_no_request_is_inconclusive_never_a_pass(
         env=_demo_env(),
     )
     assert "PASS" not in done.stdout + done.stderr, done.stdout
+    # the console says why (conform blamed its request budget, fuzz printed no verdict)
+    said = " ".join(done.stdout.split())
+    assert "INCONCLUSIVE: it sent no request" in said and "budget spent)" not in said, said
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     suite = summary["suites"][command[0].replace("conform", "conformance")]
     assert suite["metrics"]["requests"] == 0, suite["metrics"]

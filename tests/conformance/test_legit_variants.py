@@ -140,3 +140,15 @@ def test_a_collection_of_two_is_judged_only_when_compared(contract, name):
     assert len(sent) == 2 and sent[0]["imgBase64"] != sent[1]["imgBase64"]
     ran = p.last_response.answer.ran
     assert ran is (name != "jd-one-item"), p.last_response.body
+
+
+@pytest.mark.parametrize("name", ["none", "jd-replay-protected"])
+def test_a_timestamp_used_once_is_no_defect_of_the_sign_check(contract, name):
+    """FH-A15's last request is a wrong sign over the timestamp of a request accepted a moment
+    before: a gateway that takes a timestamp once (replay protection, no sentence forbids it)
+    refuses it 10045 before checking the sign. Any refusal passes; the emulator keeps 10047."""
+    with serve_variant(name, contract) as url, probe_session(contract, "jd", url) as session:
+        p = ProbeContext(session=session)
+        RULES.get("FH-A15").fn(p)
+    assert not p.failures, [f.message for f in p.failures]
+    assert p.last_response.answer.code == ("10045" if name != "none" else "10047")

@@ -126,16 +126,22 @@ def test_a_failure_found_before_the_budget_ran_out_is_kept(grouped: bool) -> Non
     assert out.stopped and out.failures == [(found, False)], out
 
 
-def test_a_target_answering_only_text_400s_is_inconclusive(tmp_path: Path) -> None:
-    """Hostile round 8 leftover: fuzz passed a server answering every request with a text 400
-    (two low convention findings): no answer carried the envelope, so nothing was judged
+@pytest.mark.parametrize(
+    ("behaviour", "status"), [("text_404", "inconclusive"), ("text_500", "fail")]
+)
+def test_a_target_answering_everything_alike_without_envelope(
+    tmp_path: Path, behaviour: str, status: str
+) -> None:
+    """A bare 404 to every request (a wrong base URL) judged nothing: inconclusive. A 500 to
+    every request is a service that crashes: a fail, as it was before session 20's rule
     (the rule is conformance's too: `harness.results.contract_status`)."""
     from fixtures.hostile_target import HostileTarget
 
-    with HostileTarget(("text_400",)) as target:
+    with HostileTarget((behaviour,)) as target:
         result = fuzz(
             target.url, tmp_path, is_emulator=False, only=["match:valid-requests"],
             max_examples=3, max_requests=8, request_timeout_s=3.0,
         )  # fmt: skip
-    assert result.status == "inconclusive", explain(result)
-    assert "nothing could be judged" in result.reason and result.findings
+    assert result.status == status, explain(result)
+    assert result.findings
+    assert ("nothing could be judged" in (result.reason or "")) == (status == "inconclusive")

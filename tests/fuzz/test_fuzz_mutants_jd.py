@@ -85,6 +85,24 @@ def test_each_gateway_defect_is_a_fuzz_problem_and_the_emulator_none(
     assert found and all(wanted in f for f in found), found
 
 
+@pytest.mark.parametrize(("service", "code"), [("none", "10047"), ("jd-replay-protected", "10045")])
+def test_a_wrong_sign_over_a_used_timestamp_takes_any_refusal(contract, gen, service, code):
+    """``bad_sign:samets`` reuses an accepted request's timestamp: a gateway taking a timestamp
+    once (tests/fixtures/legit_variants.py jd-replay-protected) refuses it 10045, which is no
+    problem of a run against a live URL (``strict`` as the run has it: the case's ``exact``);
+    only an accepted answer is (the mutant sign-verdict-cached-by-timestamp, above)."""
+    from fixtures.legit_variants import serve_variant
+
+    case = _case(gen, "bad-sign", "bad_sign:samets")
+    assert not case.exact
+    with serve_variant(service, contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(case.request)
+    assert exchange.answer is not None and exchange.answer.code == code, exchange.body
+    found = check_answer(client.contract, case.request, exchange, case=case, strict=case.exact)
+    assert found == [], [f"{p.check}: {p.message}" for p in found]
+
+
 # (defect, fuzz rule): a mode of the rule shows the defect, and at dd98d0a fuzz --seed 1, 2 or 3
 # drew it on some seeds only (one mode of 11-13 in ten examples; the future offset anywhere from
 # 6 minutes to 30 days; the large image never second of two collection items)

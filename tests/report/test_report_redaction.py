@@ -203,7 +203,8 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     """Session 18 (hostile): a target echoes a credential percent-encoded byte by byte, as HTML
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
     (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed;
-    session 20: encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64)."""
+    session 20: encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64,
+    base64 of its base64)."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -230,8 +231,15 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
             "".join(f"%{c:02X}" for c in raw.hex().encode()),
             base64.b64encode(raw).hex(),
         ]
+    # review of session 20: a 20-character token as base64 of its base64 (40 characters, under
+    # the encoded-run scan's 43), alone or inside a longer base64 text at each alignment
+    twenty = b"tok20-AbCdEfGhIjKlMn"
+    forms += [
+        base64.b64encode(pad + base64.b64encode(twenty)).decode() for pad in (b"", b"k", b"k=")
+    ]
+    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode()]
     for form in forms:
-        out = redact_text(f"rejected {form} end", ["hostile-audit-token-7f3a9", "k3yS1x8c"])
+        out = redact_text(f"rejected {form} end", secrets)
         assert out.startswith("rejected ") and MASK in out, (form, out)
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)

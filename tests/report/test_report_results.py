@@ -84,11 +84,17 @@ def test_derive_status() -> None:
 @pytest.mark.parametrize(
     ("codes", "findings", "status"),
     [
-        ({"http:400": 30}, [_finding(severity="high")], "inconclusive"),  # nothing judged
-        ({"http:400": 3, "http:502": 1}, [], "inconclusive"),
-        ({"http:400": 3, "no answer:reset": 2}, [_finding(check="answered")], "fail"),
+        ({"http:404": 30}, [_finding(severity="high")], "inconclusive"),  # wrong base URL
+        ({"http:404": 3, "http:405": 1}, [], "inconclusive"),  # or wrong method
+        ({"http:400": 30}, [_finding(severity="high")], "fail"),  # a JSON/text 400 to all
+        ({"http:500": 30}, [_finding(severity="high")], "fail"),  # crashes on everything
+        ({"http:502": 30}, [_finding(severity="high")], "fail"),  # a proxy with no upstream
+        ({"http:302": 30}, [_finding(severity="high")], "fail"),  # a redirect to a login page
+        ({"http:404": 3, "http:502": 1}, [_finding(severity="high")], "fail"),
+        ({"http:400": 3, "http:502": 1}, [], "pass"),  # no finding: the run's own status
+        ({"http:404": 3, "no answer:reset": 2}, [_finding(check="answered")], "fail"),
         (
-            {"http:400": 3, "no answer:reset": 2},
+            {"http:404": 3, "no answer:reset": 2},
             [_finding(check="answered", severity="info")],
             "inconclusive",
         ),  # fmt: skip
@@ -114,10 +120,11 @@ def test_derive_status() -> None:
 def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
     codes: dict[str, int], findings: list[Finding], status: str
 ) -> None:
-    """Hostile round 8 leftover: a target answering everything with a text 400 was failed by
-    conform's probes and passed by fuzz; no answer carried the envelope or a 2xx status: nothing
-    was judged. Requests with no answer at all are still FH-H04's. ``(sent)``: requests that
-    were sent and left no code (none counted in ``codes``)."""
+    """A run whose every answer was a bare 404/405 (a wrong base URL or method) judged nothing:
+    inconclusive. Any other bare answer to everything (a 500, a 502, a JSON 400, a 302) is the
+    service's, and its findings fail it. Requests with no answer at all are still FH-H04's.
+    Every answer throttling (E-045) or none recorded (``(sent)``: requests sent that left no
+    code) judged nothing too."""
     codes = dict(codes)
     sent, throttled = codes.pop("(sent)", 0), codes.pop("(throttled)", 0)
     got, why, when = contract_status(

@@ -80,7 +80,7 @@ def test_the_policy_can_make_inconclusive_block() -> None:
 def test_a_run_that_concluded_nothing_is_inconclusive_not_pass() -> None:
     summary = _summary(_untested())
     assert summary.verdict == "inconclusive" and summary.exit_code == 0
-    assert verdict_line(summary) == f"INCONCLUSIVE: accuracy: {UNTESTED}"
+    assert verdict_line(summary) == f"INCONCLUSIVE: accuracy: {UNTESTED}; testable when: {WHEN}"
 
 
 def test_a_failure_on_evidence_still_fails() -> None:
@@ -147,6 +147,33 @@ def test_junit_skips_what_could_not_be_judged_and_marks_an_interrupt() -> None:
         "interrupted: SIGINT after 4.2 s; the results are partial",
     ]
     assert int(root.get("errors") or 0) == 2
+
+
+def test_junit_fails_no_case_of_an_inconclusive_suite() -> None:
+    """An inconclusive suite exits 0 (a bare 404 to everything: its probes' findings rest on
+    nothing): its findings are JUnit output, not failures (a red JUnit next to exit 0 would
+    contradict the verdict); the suite's case is <skipped> with its reason."""
+    from harness.results import Finding
+
+    finding = Finding(
+        suite="conformance", api="match", operation="match", check="invalid_refused",
+        severity="high", message="Received: HTTP 404", rule_id="FH-S03",
+    )  # fmt: skip
+    suite = SuiteResult(
+        name="conformance", status="inconclusive", reason="every answer was a bare HTTP 404",
+        testable_when=WHEN, findings=[finding],
+    )  # fmt: skip
+    summary = _summary(suite)
+    assert summary.verdict == "inconclusive" and summary.exit_code == 0
+    root = ET.fromstring(junit_xml(summary))
+    assert root.get("failures") == "0" and root.get("errors") == "0", junit_xml(summary)
+    skipped = [
+        c.find("skipped").get("message")
+        for c in root.iter("testcase")
+        if c.find("skipped") is not None
+    ]
+    assert skipped == [f"inconclusive: every answer was a bare HTTP 404; testable when: {WHEN}"]
+    assert "Received: HTTP 404" in junit_xml(summary)  # listed, as the output of its check
 
 
 def test_html_shows_inconclusive_grey_with_reason_and_remedy() -> None:
