@@ -196,3 +196,6 @@ def render_summary(result: ConformanceSuiteResult) -> None:
         f"{verdict}: {len(result.findings)} findings, {metrics.requests} requests in "
         f"{result.duration_s or 0:.1f} s, seed {result.seed}{budget}"
     )
+    if result.status == "inconclusive" and result.reason:  # why, and what would decide it
+        when = f" (testable with {result.testable_when})" if result.testable_when else ""
+        out.print(f"inconclusive: {result.reason}{when}", markup=False, highlight=False)

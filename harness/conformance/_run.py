@@ -260,7 +260,12 @@ def run_conformance(
     status, why, when = contract_status(
         findings, None, requests=budget.used - overhead, codes=tracker.codes
     )
-    if status == "pass" and (unprobed := unprobed_reason(apis_run, readings.required)):
+    which = (
+        "time and request"
+        if tracker.time_hit and tracker.budget_hit
+        else ("time" if tracker.time_hit else "request")
+    )
+    if status == "pass" and (unprobed := unprobed_reason(apis_run, readings.required, which)):
         status, why, when = "inconclusive", *unprobed
     result = ConformanceSuiteResult(
         name="conformance",
@@ -287,7 +292,7 @@ def time_share(budget: Budget, apis_left: int) -> float | None:
 
 
 def unprobed_reason(
-    apis_run: dict[str, ApiRun], required: dict[str, str]
+    apis_run: dict[str, ApiRun], required: dict[str, str], which: str = "request"
 ) -> tuple[str, str] | None:
     """(reason, testable_when) when the budget skipped probes that could have failed the service
     (seed rules, and readings the policy requires): a pass would claim sentences never tried.
@@ -307,7 +312,8 @@ def unprobed_reason(
     if not counts:
         return None
     return (
-        f"the budget ran out before {'; '.join(counts)} could run: they may hide a defect",
+        f"the {which} budget ran out before {'; '.join(counts)} could run: probes of the "
+        "documents' sentences that may hide a defect",
         "a larger budget: --max-seconds / --max-requests (conform), or run.stage_timeout_s / "
         "run.url_max_requests / run.max_requests in the gate's config",
     )
