@@ -67,19 +67,27 @@ class Budget:
         self.started: float | None = None
         self.used = 0
         self._ceiling: int | None = None  # the current phase's share, as a total
+        self._until: float | None = None  # the current phase's time share ends (clock time)
         self._lock = threading.Lock()
 
     def share(self, requests: int | None) -> None:
         """Let the next phase send at most ``requests`` more (None: the rest of the budget)."""
         self._ceiling = None if requests is None else self.used + requests
 
+    def share_time(self, seconds: float | None) -> None:
+        """Let the next phase run at most ``seconds`` more of wall time (None: the rest of the
+        run's), so one phase cannot spend the time the next one needs."""
+        self._until = None if seconds is None else self.clock() + seconds
+
     def seconds_left(self) -> float | None:
-        """Wall time left (None: unlimited)."""
-        if not self.max_seconds:
-            return None
-        if self.started is None:
-            self.started = self.clock()
-        return self.max_seconds - (self.clock() - self.started)
+        """Wall time left, of the run's and the phase's share (None: unlimited)."""
+        now = self.clock()
+        limits = [] if self._until is None else [self._until - now]
+        if self.max_seconds:
+            if self.started is None:
+                self.started = now
+            limits.append(self.max_seconds - (now - self.started))
+        return min(limits) if limits else None
 
     def requests_left(self) -> int | None:
         """Requests this phase may still send (None: unlimited)."""
@@ -90,13 +98,25 @@ class Budget:
         """Why ``needed`` more requests do not fit (None: they do)."""
         left = self.seconds_left()
         if left is not None and left <= 0:
-            return f"time budget of {self.max_seconds:g} s spent"
+            whole = f"time budget of {self.max_seconds:g} s" if self.max_seconds else "time budget"
+            return (
+                f"{whole} spent"
+                if self._run_time_spent()
+                else f"this phase's share of the {whole} spent"
+            )
         requests = self.requests_left()
         if requests is not None and needed > requests:
             return f"request budget of {self.max_requests or self._ceiling} spent"
         if self.started is None:
             self.started = self.clock()
         return None
+
+    def _run_time_spent(self) -> bool:
+        return (
+            bool(self.max_seconds)
+            and self.started is not None
+            and (self.clock() - self.started >= self.max_seconds)
+        )
 
     def allows(self, needed: int = 1) -> bool:
         return self.why_not(needed) is None

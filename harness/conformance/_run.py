@@ -158,10 +158,13 @@ def run_conformance(
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     apis_run: dict[str, ApiRun] = {}
     share = max(0, max_requests - budget.used) // len(apis)
-    for name in apis:
+    for index, name in enumerate(apis):
         if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
             break
         session_started = budget.used
+        # each API its part of the time left (what one leaves passes to the next), and the engine
+        # at most half of it: the probes target the documents' sentences one by one
+        api_until = time_share(budget, len(apis) - index)
         schema = load_schema(
             contract.spec(name).raw,
             base_url=target_url,
@@ -192,16 +195,19 @@ def run_conformance(
             install(session, schema)
             reserve = probe_reserve(share)
             budget.share(share - reserve)
+            budget.share_time(None if api_until is None else (api_until - budget.clock()) / 2)
             note(f"{name}: schemathesis ({', '.join(phases)}), seed {seed}")
             outcome = run_engine(session, schema, progress=note)
             tracker.on_budget = None
             budget.share(share - (budget.used - session_started))
+            budget.share_time(None if api_until is None else api_until - budget.clock())
             note(f"{name}: probes")
             probed, probe_checks, skipped = (
                 ([], [], ["interrupted"])
                 if interrupt.requested()
                 else _run_probes(session, settings, include_extensions, max_rps)
             )
+        budget.share_time(None)
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)
         apis_run[name] = ApiRun(
@@ -260,6 +266,13 @@ def run_conformance(
         codes=tracker.codes,
         throttled=tracker.throttled,
     )
+    which = (
+        "time and request"
+        if tracker.time_hit and tracker.budget_hit
+        else ("time" if tracker.time_hit else "request")
+    )
+    if status == "pass" and (unprobed := unprobed_reason(apis_run, readings.required, which)):
+        status, why, when = "inconclusive", *unprobed
     result = ConformanceSuiteResult(
         name="conformance",
         status=status,
@@ -275,6 +288,41 @@ def run_conformance(
     )
     write_findings_json(findings, out_dir / "findings.json", secrets)
     return result
+
+
+def time_share(budget: Budget, apis_left: int) -> float | None:
+    """When the next API's part of the run's time ends (clock time; None: no time limit): an even
+    part of the time left, so a slow first API cannot leave the next one none."""
+    left = budget.seconds_left()
+    return None if left is None else budget.clock() + max(0.0, left) / apis_left
+
+
+def unprobed_reason(
+    apis_run: dict[str, ApiRun], required: dict[str, str], which: str = "request"
+) -> tuple[str, str] | None:
+    """(reason, testable_when) when the budget skipped probes that could have failed the service
+    (seed rules, and readings the policy requires): a pass would claim sentences never tried.
+    Skipped convention probes cannot fail a service, so they leave a pass a pass (listed in
+    ``probes_skipped``)."""
+    counts = []
+    for api, run in apis_run.items():
+        could_fail = [
+            e.id
+            for e in RULES
+            if e.id in run.probes_skipped
+            and (e.basis == "seed" or (e.basis == "reading" and set(e.observes) & set(required)))
+        ]
+        if could_fail:
+            probes = sum(e.kind == "probe" and e.api == api for e in RULES)
+            counts.append(f"{len(could_fail)} of {probes} {api} probes ({', '.join(could_fail)})")
+    if not counts:
+        return None
+    return (
+        f"the {which} budget ran out before {'; '.join(counts)} could run: probes of the "
+        "documents' sentences that may hide a defect",
+        "a larger budget: --max-seconds / --max-requests (conform), or run.stage_timeout_s / "
+        "run.url_max_requests / run.max_requests in the gate's config",
+    )
 
 
 def validate_options(

@@ -18,3 +18,8 @@ def test_conform_sends_no_more_requests_than_its_budget_in_all(cli, contract, tm
         r = cli(*args, "--max-requests", "10", *out, env={"FACEHARNESS_TOKEN": DEMO.token or ""})
     assert r.returncode == 0 and "request budget spent" in r.stdout, r.stdout + r.stderr
     assert 0 < len(seen) <= 10, seen
+    # the probes the budget skipped could have found a defect: no PASS (before: PASS), and the
+    # line says how many, for which API, and how to give more budget
+    text = " ".join(r.stdout.split())
+    assert "INCONCLUSIVE" in text and "PASS" not in text, text
+    assert "match probes" in text and "--max-requests" in text, text

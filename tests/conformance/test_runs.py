@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -14,6 +15,7 @@ from fixtures.rewrite import Reply, Scope, rewriting
 
 from harness.clients import DEMO
 from harness.conformance._emulator import emulator_settings
+from harness.conformance._registry import RULES
 from harness.emulator import EmulatorServer, build_settings, create_app
 
 from .conftest import conform, explain
@@ -171,3 +173,36 @@ def test_a_defect_behind_a_4xx_envelope_is_still_the_rule_books(contract, tmp_pa
         )
     seed_rules = {f.rule_id for f in result.findings if f.basis == "seed"}
     assert {"FH-M01", "FH-J01"} <= seed_rules, explain(result)
+
+
+def test_a_slow_api_leaves_the_next_its_time_and_skipped_probes_are_no_pass(contract, tmp_path):
+    """Before: the time budget was not shared, so a slow internal API spent all of it and every JD
+    probe was skipped, yet the run read "pass" (a false green). Now each API gets its part of the
+    time, and seed probes the budget skipped make the run inconclusive, naming the API and how to
+    give more budget."""
+
+    async def slow_match(reply: Reply, scope: Scope) -> None:
+        await asyncio.sleep(0.25)
+
+    app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    only_match = lambda scope: not scope["path"].startswith("/jdai")  # noqa: E731
+    with EmulatorServer(rewriting(app, slow_match, only=only_match)) as url:
+        result = conform(
+            url,
+            tmp_path,
+            is_emulator=False,
+            seed=7,
+            examples=1,
+            phases=("examples",),
+            max_rps=0,
+            max_seconds=3,
+        )
+    apis = result.metrics.apis
+    jd_probes = [e.id for e in RULES if e.kind == "probe" and e.api == "jd"]
+    assert apis["jd"].requests >= 5, apis  # before: 0, match had spent the whole 3 s
+    assert set(jd_probes) - set(apis["jd"].probes_skipped), apis["jd"]  # some JD probes ran
+    assert apis["match"].probes_skipped, apis["match"]  # 0.25 s an answer: not all fit
+    assert result.status == "inconclusive", explain(result)
+    assert "match probes" in (result.reason or "") and "--max-seconds" in (
+        result.testable_when or ""
+    ), result.reason

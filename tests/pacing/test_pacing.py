@@ -89,6 +89,24 @@ def test_time_budget_uses_the_clock_from_the_first_question() -> None:
         budget.check()
 
 
+def test_a_phase_time_share_stops_the_phase_and_the_next_gets_the_rest() -> None:
+    """Conformance gives each API its part of the run's time: a phase past its part stops (named
+    as the phase's share), the next phase's part is set anew, the run's limit still caps it."""
+    clock = FakeClock()
+    budget = Budget(max_seconds=10.0, clock=clock)
+    assert budget.allows()  # the run's time starts
+    budget.share_time(4.0)
+    clock.now += 4.0
+    with pytest.raises(BudgetExhausted, match="this phase's share of the time budget of 10 s"):
+        budget.check()
+    budget.share_time(60.0)  # more than the run has left: the run's limit wins
+    assert budget.seconds_left() == 6.0
+    budget.share_time(None)
+    clock.now += 6.0
+    with pytest.raises(BudgetExhausted, match="^time budget of 10 s spent"):
+        budget.check()
+
+
 def test_a_phase_share_caps_the_next_phase_within_the_budget() -> None:
     """Conformance gives schemathesis a share and keeps the rest of an API's part for the
     probes: a phase that spends its share stops, and the next one still gets its own."""
