@@ -657,7 +657,8 @@ def derive_status(
 def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
     """Why a run that judges answers (conformance, fuzz) could judge none, from its code counts
     (``Answer.code_key``): answers came, but every one was a bare 404 or 405 (no envelope), what a
-    wrong base URL or a wrong method gives; None otherwise. Any other bare answer (a 5xx to
+    wrong base URL or a wrong method gives (a 501 beside them: a method that server does not
+    know); None otherwise. Any other bare answer (a 5xx to
     everything, a 400, a 3xx to a login page) is the service's own and keeps the run's status
     from its findings (HTTP convention, RFC 9110 15.5.5/15.5.6: 404/405 say the resource is
     not there, not that the request was judged).
@@ -668,7 +669,9 @@ def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
     if answered and throttled >= sum(answered.values()):
         seen = ", ".join(f"{k} x{n}" for k, n in sorted(answered.items()))
         return f"{_THROTTLED} ({seen}): nothing could be judged (E-045)"
-    if not answered or any(k not in _NOT_THERE for k in answered):
+    if not answered or any(k not in _NOT_THERE | _NO_METHOD for k in answered):
+        return None
+    if all(k in _NO_METHOD for k in answered):  # a 501 alone says no more than its method
         return None
     seen = ", ".join(f"{k.removeprefix('http:')} x{n}" for k, n in sorted(answered.items()))
     return (
@@ -678,6 +681,10 @@ def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
 
 
 _NOT_THERE = frozenset({"http:404", "http:405"})
+# the methods schemathesis sends that a server does not know (RFC 9110 15.6.2): a plain file or
+# proxy server behind a wrong base URL answers them 501 beside its 404s (review 2: Python's
+# http.server, FAIL with 42 findings)
+_NO_METHOD = frozenset({"http:501"})
 _THROTTLED = "every answer was throttling"
 
 

@@ -86,6 +86,11 @@ def test_derive_status() -> None:
     [
         ({"http:404": 30}, [_finding(severity="high")], "inconclusive"),  # wrong base URL
         ({"http:404": 3, "http:405": 1}, [], "inconclusive"),  # or wrong method
+        # review 2: a file server behind a wrong base URL (Python's http.server) answers the
+        # methods it does not know 501 beside its 404s (was FAIL with 42 findings)
+        ({"http:404": 179, "http:501": 4}, [_finding(severity="high")], "inconclusive"),
+        ({"http:501": 30}, [_finding(severity="high")], "fail"),  # 501 alone: the service's
+        ({"http:404": 3, "http:501": 1, "http:500": 1}, [_finding(severity="high")], "fail"),
         ({"http:400": 30}, [_finding(severity="high")], "fail"),  # a JSON/text 400 to all
         ({"http:500": 30}, [_finding(severity="high")], "fail"),  # crashes on everything
         ({"http:502": 30}, [_finding(severity="high")], "fail"),  # a proxy with no upstream
