@@ -309,6 +309,11 @@ class ApiRun(_Metrics):
     stop_reason: str = ""
     engine_errors: list[str] = Field(default_factory=list)
     probes_skipped: list[str] = Field(default_factory=list)
+    probes_unpaced: list[str] = Field(
+        default_factory=list,
+        description="probes that send requests in flight together, not run at the run's "
+        "client-side pace (a live target without --max-rps 0): listed, the verdict unchanged",
+    )
 
 
 class ConformanceMetrics(ContractMetrics):

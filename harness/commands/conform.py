@@ -190,6 +190,14 @@ def render_summary(result: ConformanceSuiteResult) -> None:
             out.print(warning, highlight=False)
     for line in reading_lines(metrics.readings):
         out.print(line, markup=False, highlight=False)
+    unpaced = sorted({p for info in metrics.apis.values() for p in info.probes_unpaced})
+    if unpaced:
+        out.print(
+            f"not run at this pace: {', '.join(unpaced)} (they send requests in flight together: "
+            "--max-rps 0 runs them)",
+            markup=False,
+            highlight=False,
+        )
     marks = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}
     verdict = marks.get(result.status, result.status.upper())
     budget = " (request budget spent)" if metrics.budget_exhausted else ""

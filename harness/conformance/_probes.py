@@ -61,6 +61,7 @@ class ProbeContext:
     # the HTTP rules' failures on last_response: a failing probe's own finding replaces them
     last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
+    paced_out: bool = False  # the probe bursts and the run's pace forbade it (``bursts``)
 
     @property
     def contract(self) -> Contract:
@@ -69,6 +70,15 @@ class ProbeContext:
     @property
     def readings(self) -> Any:
         return self.session.readings
+
+    def bursts(self) -> bool:
+        """Whether the probe may send requests in flight together: on the emulator, or a live
+        target run without a client-side pace (``--max-rps 0``); otherwise it is noted as not run
+        at this pace (``ApiRun.probes_unpaced``), so a default run says what it left out."""
+        if self.session.is_emulator or self.may_burst:
+            return True
+        self.paced_out = True
+        return False
 
     def operations(self) -> list[str]:
         ops = self.contract.spec(self.session.api).operations.values()
@@ -1316,7 +1326,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     limited = _code(p, "business", "traffic limited")
     verdicts = {"0", str(p.contract.jd_not_same_person_code)}  # match, not the same person
     rounds = ROUNDS if p.session.is_emulator else 1
-    if not (p.session.is_emulator or p.may_burst):
+    if not p.bursts():
         return
     p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
     request = p.canonical("faceCompareNew")
@@ -1405,7 +1415,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
             "Expected: the answer to this request (its serialNo echoed, or the service's own "
             "request id, E-041), never another request's"
         )
-    if not (p.session.is_emulator or p.may_burst):
+    if not p.bursts():
         return
     p.session.tracker.ensure_budget(CONCURRENT + 1)
     alone = {"the base image itself": itself.answer}
@@ -1699,7 +1709,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     /idno goes without liveCode (one send each): a service asking for one (E-008) refuses them
     all, which tells nothing and fits.
     """
-    if not (p.session.is_emulator or p.may_burst):
+    if not p.bursts():
         return
     threshold = p.contract.success_threshold("match")
     faceless = p.session.pool.faceless.b64

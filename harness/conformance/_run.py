@@ -202,8 +202,8 @@ def run_conformance(
             budget.share(share - (budget.used - session_started))
             budget.share_time(None if api_until is None else api_until - budget.clock())
             note(f"{name}: probes")
-            probed, probe_checks, skipped = (
-                ([], [], ["interrupted"])
+            probed, probe_checks, skipped, unpaced = (
+                ([], [], ["interrupted"], [])
                 if interrupt.requested()
                 else _run_probes(session, settings, include_extensions, max_rps)
             )
@@ -216,6 +216,7 @@ def run_conformance(
             stop_reason=outcome.stop_reason,
             engine_errors=outcome.errors[:20],
             probes_skipped=skipped,
+            probes_unpaced=unpaced,
         )
     target: dict[str, Any] = (
         {"kind": "emulator", "breaks": list(emulator_breaks)}
@@ -356,10 +357,11 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 def _run_probes(
     session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
-) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str]]:
+) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str], list[str]]:
     raws: list[CheckFailed] = []
     ran: list[tuple[str, str]] = []
     skipped: list[str] = []
+    unpaced: list[str] = []  # bursts the run's pace forbade (ProbeContext.bursts)
     for entry in RULES:
         if entry.kind != "probe" or entry.api != session.api:
             continue
@@ -383,9 +385,11 @@ def _run_probes(
             break
         except NoAnswer as unanswered:
             raws.append(unanswered.raw)
+        if ctx.paced_out:
+            unpaced.append(entry.id)
         ran += [(entry.name, operation) for operation in ctx.touched]
         raws += ctx.failures
-    return raws, ran, skipped
+    return raws, ran, skipped, unpaced
 
 
 def _check_results(
