@@ -425,7 +425,10 @@ def test_plain_locust_users_read_a_hostile_answer_as_the_harness_users_do() -> N
     success = json.dumps(_hostile_success())
     assert [length for _, length in meta[3:6]] == [len(success), len(success), len(BODY)], meta
     assert meta[5][0] >= len(BODY) * drip_s * 1000 * 0.8, meta  # its body's last byte, not its head
-    assert seen[-3:] == [head_too_large(), 200, 1], seen[-3:]
+    # behind the proxy: one head past the sender's size refused and counted, one success read;
+    # in either order (a clean-clone run under load once got the two answers the other way round)
+    assert sorted(map(str, seen[-3:-1])) == sorted(map(str, [head_too_large(), 200])), seen[-3:]
+    assert seen[-1] == 1, seen[-3:]
     assert all(h.startswith(b"POST " + target.url.encode()) for h in target.heads[-2:])
     seen = seen[:-3]
     # load's transport reads as the sender (tests/clients/test_deadline.py): ``gzip, br`` was "not
