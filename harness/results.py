@@ -659,11 +659,11 @@ def derive_status(
     return "inconclusive" if requests == 0 else "pass"
 
 
-def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
-    """Why a run that judges answers (conformance, fuzz) could judge none, from its code counts
-    (``Answer.code_key``): answers came, but every one was a bare 404 or 405 (no envelope), what a
-    wrong base URL or a wrong method gives (a 501 beside them: a method that server does not
-    know); None otherwise. Any other bare answer (a 5xx to
+def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> tuple[str, str] | None:
+    """(why, testable_when) when a run that judges answers (conformance, fuzz) could judge none,
+    from its code counts (``Answer.code_key``): answers came, but every one was a bare 404 or
+    405 (no envelope), what a wrong base URL or a wrong method gives (a 501 beside them: a
+    method that server does not know); None otherwise. Any other bare answer (a 5xx to
     everything, a 400, a 3xx to a login page) is the service's own and keeps the run's status
     from its findings (HTTP convention, RFC 9110 15.5.5/15.5.6: 404/405 say the resource is
     not there, not that the request was judged).
@@ -673,16 +673,17 @@ def nothing_judged(codes: Mapping[str, int], throttled: int = 0) -> str | None:
     answered = {k: n for k, n in codes.items() if not k.startswith("no answer:")}
     if answered and throttled >= sum(answered.values()):
         seen = ", ".join(f"{k} x{n}" for k, n in sorted(answered.items()))
-        return f"{_THROTTLED} ({seen}): nothing could be judged (E-045)"
+        return f"every answer was throttling ({seen}): nothing could be judged (E-045)", UNTHROTTLED
     if not answered or any(k not in _NOT_THERE | _NO_METHOD for k in answered):
         return None
     if all(k in _NO_METHOD for k in answered):  # a 501 alone says no more than its method
         return None
     seen = ", ".join(f"{k.removeprefix('http:')} x{n}" for k, n in sorted(answered.items()))
-    return (
+    why = (
         f"every answer was a bare HTTP 404/405 without its API's envelope (HTTP {seen}): "
         "the base URL or method reaches no API, nothing could be judged"
     )
+    return why, JUDGEABLE
 
 
 _NOT_THERE = frozenset({"http:404", "http:405"})
@@ -690,7 +691,6 @@ _NOT_THERE = frozenset({"http:404", "http:405"})
 # proxy server behind a wrong base URL answers them 501 beside its 404s (review 2: Python's
 # http.server, FAIL with 42 findings)
 _NO_METHOD = frozenset({"http:501"})
-_THROTTLED = "every answer was throttling"
 
 
 JUDGEABLE = "answers with the API's envelope: check the base URL, the credentials and the API"
@@ -715,13 +715,9 @@ def contract_status(
     but ``inconclusive`` when no answer could be judged (:func:`nothing_judged`); requests that
     got no answer at all still fail it (FH-H04, ``answered``)."""
     findings = list(findings)
-    why = None if error else nothing_judged(codes, throttled)
-    if why is not None and not any(f.fails and f.check == "answered" for f in findings):
-        return (
-            "inconclusive",
-            why,
-            UNTHROTTLED if why.startswith(_THROTTLED) else JUDGEABLE,
-        )
+    judged = None if error else nothing_judged(codes, throttled)
+    if judged is not None and not any(f.fails and f.check == "answered" for f in findings):
+        return "inconclusive", *judged
     if not error and requests and not codes and not any(f.fails for f in findings):
         # sent (schemathesis' capability probes, a case stopped in flight by the time budget),
         # but not one request's outcome recorded: a pass would rest on nothing (hostile2)

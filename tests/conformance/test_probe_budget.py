@@ -12,8 +12,27 @@ from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
-from harness.contract import load_contract
+from harness.contract import Contract, load_contract
 from harness.pacing import Budget
+
+
+def _live_session(contract: Contract, api: str, url: str, tracker: RunTracker) -> Session:
+    """A probe session against a live (non-emulator) target at ``url``, spending ``tracker``."""
+    raw = load_schema(
+        contract.spec(api).raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=10
+    ).raw_schema
+    return Session(
+        contract=contract,
+        api=api,
+        creds=DEMO,
+        tracker=tracker,
+        pool=PayloadPool(contract),
+        is_emulator=False,
+        target=url,
+        identity=None,
+        raw_schema=raw,
+        timeout_s=10,
+    )
 
 
 def test_a_probe_retry_that_reached_the_service_is_spent_from_the_runs_budget():
@@ -21,25 +40,7 @@ def test_a_probe_retry_that_reached_the_service_is_spent_from_the_runs_budget():
     server = DropsFirstConnection()
     tracker = RunTracker(budget=Budget(10))
     try:
-        session = Session(
-            contract=contract,
-            api="match",
-            creds=DEMO,
-            tracker=tracker,
-            pool=PayloadPool(contract),
-            is_emulator=False,
-            target=server.url,
-            identity=None,
-            raw_schema=load_schema(
-                contract.spec("match").raw,
-                base_url=server.url,
-                seed=0,
-                examples=1,
-                max_rps=None,
-                request_timeout_s=10,
-            ).raw_schema,
-            timeout_s=10,
-        )
+        session = _live_session(contract, "match", server.url, tracker)
         with session:
             ctx = ProbeContext(session=session)
             answer = ctx.send(ctx.canonical("liveCode"))
@@ -60,25 +61,7 @@ def test_a_probe_that_bursts_is_noted_not_run_at_a_clients_pace():
     for api, rule_id in (("match", "FH-L29"), ("jd", "FH-L12")):  # FH-L18 sends in turn first
         tracker = RunTracker(budget=Budget(10))
         url = "http://127.0.0.1:9"  # never contacted: the probe sends nothing at this pace
-        session = Session(
-            contract=contract,
-            api=api,
-            creds=DEMO,
-            tracker=tracker,
-            pool=PayloadPool(contract),
-            is_emulator=False,
-            target=url,
-            identity=None,
-            raw_schema=load_schema(
-                contract.spec(api).raw,
-                base_url=url,
-                seed=0,
-                examples=1,
-                max_rps=None,
-                request_timeout_s=10,
-            ).raw_schema,
-            timeout_s=10,
-        )
+        session = _live_session(contract, api, url, tracker)
         entry = next(e for e in RULES if e.id == rule_id)
         ctx = ProbeContext(session=session)
         entry.fn(ctx)
