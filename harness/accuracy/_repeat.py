@@ -83,6 +83,7 @@ def observe_repeats(
     sample = repeat_sample(answered, seed)
     calls, unasked = 0, 0
     stopped = False
+    ended: dict[str, str] | None = None  # the answer that ended the sample, if one did
     for pair, first in sample:
         for kind in KINDS:
             key = f"{pair.key}~{kind}"
@@ -103,6 +104,7 @@ def observe_repeats(
                 calls += 1
                 if outcome.category != "ok":  # no answer to compare: not kept, asked next run;
                     stopped = True  # and no more calls (a service failing now may be hanging)
+                    ended = {"category": outcome.category, "code": outcome.code}
                     continue
                 cache.put(target, api, key, outcome)
             if outcome.category != "ok":
@@ -127,6 +129,7 @@ def observe_repeats(
         "tolerance": tolerance,
         "calls": calls,
         "unasked": unasked,
+        **({} if ended is None else {"ended_by": ended}),
         **kinds,
         "examples": examples,
     }
@@ -151,6 +154,19 @@ def repeat_notes(api: str, repeats: dict[str, Any] | None) -> list[str]:
     if not repeats or not repeats["pairs"]:
         return []
     compared = {kind: repeats[kind]["compared"] for kind in KINDS}
+    ended = repeats.get("ended_by")
+    refused = (
+        f"a call of a pair the service had compared got no comparison "
+        f"({_ENDED.get(ended['category'], ended['category'])}, code {ended['code']}) and the "
+        "sample stops at the first such answer, whatever the budget left"
+        if ended
+        else ""
+    )
+    if not any(compared.values()) and refused:
+        return [
+            f"{api}: whether a pair's answer repeats, and is the same with its images swapped, "
+            f"was not observed: {refused} (ERRATA {ERRATUM})"
+        ]
     if not any(compared.values()):
         return [
             f"{api}: whether a pair's answer repeats, and is the same with its images swapped, "
@@ -174,6 +190,8 @@ def repeat_notes(api: str, repeats: dict[str, Any] | None) -> list[str]:
             f"{api}: the same answer when a pair was {' and '.join(same)}, within "
             f"{repeats['tolerance']:g} (ERRATA {ERRATUM})"
         )
+    if refused:
+        notes.append(f"{api}: the repeat sample ended early: {refused} (ERRATA {ERRATUM})")
     return notes
 
 
@@ -188,6 +206,7 @@ def _differences(repeats: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
+_ENDED: Final = {"fta": "declined as a failure to acquire", "error": "no usable answer"}
 CHECKS: Final = {"again": "repeatable_score", "swapped": "order_free_score"}
 WHY: Final = {
     "again": "the same request got another answer: each pair's score is a draw, so every rate "

@@ -519,20 +519,29 @@ def test_a_result_that_disagrees_with_its_score_is_noted(
     assert not [n for n in _notes(honest, 0, "jd", contract) if "worse than chance" in n]
 
 
+@pytest.mark.parametrize(
+    ("refusal", "said"),
+    [
+        (Outcome(None, None, "transport", "error"), "(no usable answer, code transport)"),
+        (Outcome(None, None, "40031", "fta"), "(declined as a failure to acquire, code 40031)"),
+    ],
+)
 def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
-    tmp_path: Path, synthetic_pairs: list[PairImages]
+    tmp_path: Path, synthetic_pairs: list[PairImages], refusal: Outcome, said: str
 ) -> None:
     """The sample is asked after every pair (ERRATA E-075): a service that stopped answering
     by then (a hang costs a whole --timeout a call) gets one call of it, not eight; what it
-    asked is counted as not observed, and nothing of it is cached."""
-    from harness.accuracy._repeat import observe_repeats
+    asked is counted as not observed, and nothing of it is cached. The note says what ended it:
+    it blamed "the request or time budget" for a service that declined the pair (an engine
+    shedding load with a no-face code, round 10's `load-refusal`) on an unlimited budget."""
+    from harness.accuracy._repeat import observe_repeats, repeat_notes
 
     answered = [(p, Outcome(50.0, False, "0")) for p in synthetic_pairs[:40]]
     asked: list[bool] = []
 
     def ask(pair: PairImages, swapped: bool) -> Outcome:
         asked.append(swapped)
-        return Outcome(None, None, "transport", "error")
+        return refusal
 
     with OutcomeCache(tmp_path / "c.jsonl") as cache:
         repeats = observe_repeats(answered, ask, cache, target="t", api="match",
@@ -541,3 +550,5 @@ def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
         assert len(cache) == 0
     assert repeats["pairs"] == 4 and repeats["calls"] == len(asked) == 1
     assert repeats["unasked"] == 7 and repeats["again"]["compared"] == 0
+    (note,) = repeat_notes("match", repeats)
+    assert "budget" not in note.replace("whatever the budget left", "") and said in note, note
