@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from harness import interrupt
 from harness.contract import ReadingLog, observe_reading
+from harness.faces import PoolImage
 from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
@@ -36,6 +37,7 @@ from ._stats import (
 )
 
 _CLASSES = {True: "genuine", False: "impostor"}
+Describe = Callable[[PoolImage], tuple[str, int]]  # an image -> (format, shorter side) as sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,9 @@ class AccuracyResult:
     repeats: dict[str, Any] | None = None
     # images the service declined (FTA) in every pair it answered for them, by sha256 prefix
     fta_images: list[str] | None = None
+    # declined pairs whose images were both compared in other pairs, and the images declined in
+    # every pair by format and shorter side of the bytes sent (:func:`fta_breakdown`)
+    fta_breakdown: dict[str, Any] | None = None
 
     @property
     def measured(self) -> dict[str, int]:
@@ -92,6 +97,7 @@ class AccuracyResult:
             "decisions": self.decisions,
             "repeats": self.repeats,
             "fta_images": self.fta_images,
+            "fta_breakdown": self.fta_breakdown,
         }
 
 
@@ -117,6 +123,7 @@ def run_accuracy(
     score_range: tuple[float, float] | None = None,
     again: Ask | None = None,
     reserve: int = 0,
+    describe: Describe | None = None,
     clock: Clock = time.monotonic,
     sleep: Sleep = time.sleep,
 ) -> AccuracyResult:
@@ -125,7 +132,8 @@ def run_accuracy(
     request would get the same refusal (``run["final_errors"]`` counts those measured). Then
     ``again`` (pair, swapped) asks a small sample of the answered pairs again and swapped, with
     what the budget has left beyond ``reserve`` requests (the next APIs' pairs come first) and
-    once every pair is measured (:mod:`._repeat`)."""
+    once every pair is measured (:mod:`._repeat`). ``describe`` gives an image's format and
+    shorter side as sent, for the breakdown of the failures to acquire."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
@@ -233,7 +241,54 @@ def run_accuracy(
         decisions=decisions,
         repeats=repeats if repeats["pairs"] else None,
         fta_images=declined,
+        fta_breakdown=fta_breakdown(measured, answered, describe) if any(fta.values()) else None,
     )
+
+
+SIDE_BANDS: Final = (300, 600)  # shorter side in pixels: the bands of the breakdown
+
+
+def _band(side: int) -> str:
+    low, high = SIDE_BANDS
+    if side < low:
+        return f"under {low} px"
+    return f"{low}-{high - 1} px" if side < high else f"{high} px or more"
+
+
+def fta_breakdown(
+    measured: Sequence[tuple[PairImages, Outcome]],
+    answered: dict[str, set[str]],
+    describe: Describe | None,
+) -> dict[str, Any]:
+    """What the failures to acquire follow. ``not_following_an_image``: declined pairs whose two
+    images the service compared in other pairs, so no image alone explains the refusal (a load,
+    a quota, a check of the pair). ``by_format`` / ``by_shorter_side``: per kind of image sent,
+    the images answered in any pair and those declined in every one (a detector blind to PNGs
+    or to small images shows as one kind declined throughout)."""
+    compared = {sha for sha, got in answered.items() if "ok" in got}
+    refused = [p for p, o in measured if o.category == "fta"]
+    out: dict[str, Any] = {
+        "declined_pairs": len(refused),
+        "not_following_an_image": sum(
+            p.first.sha256 in compared and p.second.sha256 in compared for p in refused
+        ),
+    }
+    if describe is None:
+        return out
+    kinds: dict[str, dict[str, dict[str, int]]] = {"by_format": {}, "by_shorter_side": {}}
+    images = {img.sha256: img for p, _ in measured for img in (p.first, p.second)}
+    for sha, got in sorted(answered.items()):
+        fmt, side = describe(images[sha])
+        for kind, key in (("by_format", fmt), ("by_shorter_side", _band(side))):
+            tally = kinds[kind].setdefault(key, {"images": 0, "declined_in_every_pair": 0})
+            tally["images"] += 1
+            tally["declined_in_every_pair"] += got == {"fta"}
+    bands = [_band(0), _band(SIDE_BANDS[0]), _band(SIDE_BANDS[1])]
+    kinds["by_format"] = dict(sorted(kinds["by_format"].items()))
+    kinds["by_shorter_side"] = {
+        b: kinds["by_shorter_side"][b] for b in bands if b in kinds["by_shorter_side"]
+    }
+    return {**out, **kinds}
 
 
 def _claim_row(

@@ -38,7 +38,8 @@ from harness.contract import (
     load_contract,
     read_answer,
 )
-from harness.faces import limits_for
+from harness.faces import PoolImage, limits_for
+from harness.imaging import ImageRejected, inspect_image
 from harness.pacing import Budget, BudgetExhausted, Clock, Sleep
 from harness.preflight import preflight
 from harness.report.output import prepare_run_dir
@@ -491,6 +492,7 @@ def run_accuracy_suite(
                     again=compare,
                     # the pairs of the APIs still to run come before this one's repeats
                     reserve=len(pairs) * (len(apis) - n - 1) if budget else 0,
+                    describe=partial(_as_sent, payloads),
                 )
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
@@ -585,18 +587,53 @@ def _fta_note(result: AccuracyResult, api: str) -> str | None:
     asked = sum(counts["fta"] + counts["ok"] for counts in result.outcomes.values())
     low, high = clopper_pearson(declined, asked)
     images = len(result.fta_images or [])
+    breakdown = result.fta_breakdown or {}
     every = (
         f"; {images} image(s) declined in every pair they were in (sha256 prefixes in "
-        f"{RESULT_FILE}, fta_images)"
+        f"{RESULT_FILE}, fta_images){_by_kind(breakdown)}"
         if images
+        else ""
+    )
+    loose = breakdown.get("not_following_an_image", 0)
+    unexplained = (
+        f"; {loose} of the {declined} declined pairs hold two images the service compared in "
+        "other pairs: no image alone explains those refusals (the service's load, a quota, a "
+        "check of the pair?), so they say less of its detector than the rate suggests"
+        if loose
         else ""
     )
     return (
         f"{api}: {declined} of {asked} pairs answered were declined as failures to acquire (no "
         f"face found, image quality): {declined / asked:.1%}, 95% CI [{low:.3g}, {high:.3g}], of "
-        f"images labelled with one face each{every}; counted apart from FNMR and in each "
-        "operating point's FRR (genuine pairs declined)"
+        f"images labelled with one face each{every}{unexplained}; counted apart from FNMR and in "
+        "each operating point's FRR (genuine pairs declined)"
     )
+
+
+def _by_kind(breakdown: dict[str, Any]) -> str:
+    """The images declined in every pair per format and per shorter side, of those answered."""
+    parts = [
+        ", ".join(
+            f"{key} {tally['declined_in_every_pair']} of {tally['images']}"
+            for key, tally in breakdown[kind].items()
+        )
+        for kind in ("by_format", "by_shorter_side")
+        if breakdown.get(kind)
+    ]
+    if not parts:
+        return ""
+    return f", of the images answered: by format sent: {parts[0]}; by shorter side: {parts[1]}"
+
+
+def _as_sent(payloads: PayloadSource, image: PoolImage) -> tuple[str, int]:
+    """The format and shorter side of the bytes an API is sent for ``image`` (re-encoded when
+    it did not fit): what the service's detector saw."""
+    data = payloads.payload(image).data
+    try:
+        info = inspect_image(data, max_pixels=1 << 40, with_pil=False)
+    except ImageRejected:
+        return "unreadable", 0
+    return info.format, min(info.width, info.height)
 
 
 MIN_SCORED_FOR_CONSTANT = 10  # fewer pairs may share a rounded score by chance

@@ -137,6 +137,52 @@ def test_fta_is_counted_apart_from_fnmr(tmp_path: Path, synthetic_pairs: list[Pa
     assert metrics["codes"]["NO_FACE"] == fta_gen + fta_imp
 
 
+@pytest.mark.parametrize("truth", ["small-png-blind", "sheds-load"])
+def test_the_fta_note_says_what_the_refusals_follow(
+    tmp_path: Path, synthetic_pairs: list[PairImages], contract: Any, truth: str
+) -> None:
+    """Round 10: a detector blind to small PNGs, and an engine shedding every third call with a
+    no-face code, got the same note (a count, an interval, the images declined in every pair).
+    Now the note says what the refusals follow: the images declined in every pair by format and
+    shorter side as sent (``describe``), and the declined pairs whose two images were compared
+    in other pairs, which no image explains (a load, a quota): true of each truth, silent on
+    the other."""
+    from harness.accuracy._run import _notes
+
+    honest = scripted_compare()
+    small = {i.sha256 for p in synthetic_pairs for i in (p.first, p.second) if "_1." in i.name}
+    calls = [0]
+
+    def compare(pair: PairImages) -> Outcome:
+        calls[0] += 1
+        blind = {pair.first.sha256, pair.second.sha256} & small
+        refused = calls[0] % 3 == 0 if truth == "sheds-load" else bool(blind)
+        return Outcome(None, None, "40031", "fta") if refused else honest(pair)
+
+    def describe(image: Any) -> tuple[str, int]:
+        return ("png", 160) if image.sha256 in small else ("jpeg", 640)
+
+    result = _run(synthetic_pairs, compare, tmp_path / "c.jsonl", describe=describe)
+    breakdown = result.to_dict()["fta_breakdown"]
+    (note,) = [n for n in _notes(result, 0, "match", contract) if "failures to acquire" in n]
+    declined = breakdown["declined_pairs"]
+    if truth == "sheds-load":
+        assert declined == len(synthetic_pairs) // 3 == breakdown["not_following_an_image"]
+        assert f"{declined} of the {declined} declined pairs hold two images the service " in note
+        assert "no image alone explains those refusals" in note and "by format" not in note
+        return
+    assert breakdown["not_following_an_image"] == 0 and "no image alone" not in note
+    assert breakdown["by_format"] == {
+        "jpeg": {"images": 16, "declined_in_every_pair": 0},
+        "png": {"images": 8, "declined_in_every_pair": 8},
+    }
+    assert "8 image(s) declined in every pair" in note
+    assert (
+        "by format sent: jpeg 0 of 16, png 8 of 8; by shorter side: under 300 px 8 of 8, " in note
+    )
+    assert "600 px or more 0 of 16" in note
+
+
 def test_interrupted_run_resumes_without_repeating_calls(
     tmp_path: Path, synthetic_pairs: list[PairImages]
 ) -> None:
