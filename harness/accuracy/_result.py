@@ -318,6 +318,16 @@ def _claim_row(
         people=((matched, len(people)), (matched + unknown, len(people))),
         genuine=genuine,
     )
+    reason = verdict.reason
+    scores = [o.score for p, o in ok if not p.genuine and o.score is not None]
+    top = max(scores) if claim.rule == "score>=" and scores else None
+    if top is not None and not false_matches and claim.threshold is not None:
+        # no false match says nothing of how near the impostor pairs came: a thin margin holds
+        # on this sample, and a small shift of the scores would not
+        reason += (
+            f" (highest impostor score {top:g}, {claim.threshold - top:.3g} under "
+            f"{claim.threshold:g})"
+        )
     return {
         "claim": claim.name,
         "rule": claim.rule,
@@ -343,7 +353,8 @@ def _claim_row(
         "fta": dict(fta),
         "verdict": verdict.verdict,
         "verdict_direction": verdict.direction,
-        "verdict_reason": verdict.reason,
+        "verdict_reason": reason,
+        "impostor_score_max": top,
         "impostor_pairs_needed": verdict.impostor_pairs_needed,
         # pairs of people with a false match, of those decided: what the gate's FMR limit
         # reads beside the pairs (look-alike people are no evidence of a higher rate)
