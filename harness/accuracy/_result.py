@@ -250,6 +250,8 @@ SIDE_BANDS: Final = (300, 600)  # shorter side in pixels: the bands of the break
 
 def _band(side: int) -> str:
     low, high = SIDE_BANDS
+    if side <= 0:  # a header that could not be read
+        return "size unknown"
     if side < low:
         return f"under {low} px"
     return f"{low}-{high - 1} px" if side < high else f"{high} px or more"
@@ -283,7 +285,7 @@ def fta_breakdown(
             tally = kinds[kind].setdefault(key, {"images": 0, "declined_in_every_pair": 0})
             tally["images"] += 1
             tally["declined_in_every_pair"] += got == {"fta"}
-    bands = [_band(0), _band(SIDE_BANDS[0]), _band(SIDE_BANDS[1])]
+    bands = [_band(1), _band(SIDE_BANDS[0]), _band(SIDE_BANDS[1]), _band(0)]
     kinds["by_format"] = dict(sorted(kinds["by_format"].items()))
     kinds["by_shorter_side"] = {
         b: kinds["by_shorter_side"][b] for b in bands if b in kinds["by_shorter_side"]

@@ -39,7 +39,7 @@ from harness.contract import (
     read_answer,
 )
 from harness.faces import PoolImage, limits_for
-from harness.imaging import ImageRejected, inspect_image
+from harness.imaging import ImageRejected, inspect_image, sniff_format
 from harness.pacing import Budget, BudgetExhausted, Clock, Sleep
 from harness.preflight import preflight
 from harness.report.output import prepare_run_dir
@@ -631,8 +631,8 @@ def _as_sent(payloads: PayloadSource, image: PoolImage) -> tuple[str, int]:
     data = payloads.payload(image).data
     try:
         info = inspect_image(data, max_pixels=1 << 40, with_pil=False)
-    except ImageRejected:
-        return "unreadable", 0
+    except ImageRejected:  # sent as it is (a truncated JPEG): its kind, not a size band
+        return sniff_format(data) or "unknown", 0
     return info.format, min(info.width, info.height)
 
 

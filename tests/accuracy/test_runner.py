@@ -181,6 +181,9 @@ def test_the_fta_note_says_what_the_refusals_follow(
         "by format sent: jpeg 0 of 16, png 8 of 8; by shorter side: under 300 px 8 of 8, " in note
     )
     assert "600 px or more 0 of 16" in note
+    # an image whose header cannot be read is of unknown size, not a small one
+    unknown = _run(synthetic_pairs, compare, tmp_path / "u.jsonl", describe=lambda i: ("jpeg", 0))
+    assert list(unknown.to_dict()["fta_breakdown"]["by_shorter_side"]) == ["size unknown"]
 
 
 def test_interrupted_run_resumes_without_repeating_calls(
