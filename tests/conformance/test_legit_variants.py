@@ -33,6 +33,7 @@ FRAMING = (
     "trace-per-livecode",  # round 8, E-068: a LIP comparison answers its liveCode's traceNo
     "idno-score-empty",  # round 8, E-070: /idno's score "" when not passed
     "jd-gateway-result-empty",  # round 8, E-070: a JD gateway error with "result": {}
+    "interim-100",  # round 10: an unasked 100 Continue before every answer (RFC 9110 15.2)
 )
 
 

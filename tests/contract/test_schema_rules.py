@@ -104,7 +104,7 @@ def test_livecode_request_is_empty_object(contract):
 def test_answers_other_services_may_send_fit_the_response_schemas(contract):
     """What the documents leave open (tests/fixtures/legit_variants.py serves each): a liveCode of
     more digits (数字验证码 gives no length), /idno's score and success as null when not returned
-    (否), JD's optional fields as null (必填 is empty, E-023)."""
+    (否), JD's optional fields as null (必填 is empty, E-023), on an error and on a success."""
     data = {"status": "SUCCESS", "traceNo": "1"}
     code = {"errcode": 0, "data": {**data, "result": {"code": "06633660"}}}
     assert _valid(contract, "match", "LiveCodeResponse", code)
@@ -138,6 +138,9 @@ def test_answers_other_services_may_send_fit_the_response_schemas(contract):
     }
     assert _valid(contract, "jd", "CompareResponse", {**refused, "result": {"code": 100, **nulls}})
     assert _valid(contract, "jd", "CompareResponse", {"code": "10047", "result": None})
+    # a comparison that ran, what it did not compute null (legit_variants jd-success-nulls)
+    ran = {**nulls, "code": 0, "msg": "success", "result": True, "score": 0.93}
+    assert _valid(contract, "jd", "CompareResponse", {**refused, "result": ran})
 
 
 def test_match_response_rejects_numeric_score(contract):

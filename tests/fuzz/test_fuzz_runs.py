@@ -360,3 +360,19 @@ def test_a_service_throttling_validatedata_does_not_break_the_livecode_lifecycle
         )  # fmt: skip
     assert [c.status for c in result.checks] == ["pass"], explain(result)
     assert result.status == "pass", explain(result)
+
+
+def test_a_live_service_is_sent_nothing_for_the_async_extension(tmp_path: Path) -> None:
+    """asyncResult is faceharness' own operation (E-013): a live service need not have its path.
+    Fuzz's invalid requests sent it missing-field and not-json cases there all the same, and a
+    service without it (legit_variants no-result-path, Spring's JSON 404) got a finding on an
+    operation it never claimed; conform leaves it out without --include-extensions."""
+    from fixtures.legit_variants import serve_variant
+
+    only = ["match:invalid-requests/not-json"]
+    with serve_variant("no-result-path") as url:
+        result = fuzz(url, tmp_path, is_emulator=False, only=only, max_examples=6, max_rps=0)
+    sent = {f.operation for f in result.findings} | set(result.metrics.requests_by_operation)
+    assert "asyncResult" not in sent, explain(result)
+    assert {"match", "liveCode"} <= sent, sent
+    assert result.status == "pass", explain(result)
