@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import httpx
 
-from harness.clients import Credentials, Exchange, Request, Sender, redacted_line
+from harness.clients import Credentials, Exchange, Request, Sender, check_reachable, redacted_line
 from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
 from harness.pacing import Budget
@@ -81,7 +81,9 @@ def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
 
 def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | str:
     """The answer to ``request``, or why there was none. No connection is final; a reset is
-    tried again (one transient fault must not stop a run); a timeout is the suites' to judge."""
+    tried again (one transient fault must not stop a run); a timeout is the suites' to judge when
+    the target answers anything at all (an operation that hangs is measured), else nothing can be
+    (a hang from the first request): could not run, exit 2, for every command alike."""
     for _ in range(ATTEMPTS):
         exchange = sender.send(request, paced=False)
         if (exc := exchange.cause) is None:
@@ -90,6 +92,10 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
+            try:  # conform's and fuzz's own check: does the base URL answer at all?
+                check_reachable(sender.base_url, min(5.0, sender.timeout_s))
+            except TargetError as why:
+                raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
     return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
 
