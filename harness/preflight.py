@@ -14,6 +14,9 @@ from harness.pacing import Budget
 
 DEFAULT_TIMEOUT_S = 10.0  # at most, per attempt: validateData and an empty JD body are cheap
 ATTEMPTS = 4  # a reset is tried again (a faulty target may drop one request)
+# after a timeout, how long the base URL gets to answer at all: a service still clearing a
+# backlog answers within it; a hang (nothing answered) could not run, as for conform's check
+REACH_S = 5.0
 _REJECTED_HTTP = (401, 403)  # HTTP convention: the request's credentials were refused
 _FIX = {
     "match": "check FACEHARNESS_TOKEN or token under [credentials]",
@@ -93,7 +96,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
             try:  # conform's and fuzz's own check: does the base URL answer at all?
-                check_reachable(sender.base_url, min(5.0, sender.timeout_s))
+                check_reachable(sender.base_url, REACH_S)
             except TargetError as why:
                 raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
