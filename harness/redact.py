@@ -271,12 +271,14 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, or reversed; and encoded twice (base64 of its hex or of its
-    base64, ...)."""
+    as JSON's \\u escapes, as hex, or reversed, or in UTF-16 or UTF-32 read as bytes (a NUL between
+    its characters: a text answer without its charset); and encoded twice (base64 of its hex or
+    of its base64, ...)."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
               "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
-              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1]}  # fmt: skip
+              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1],
+              "\0".join(secret), "\0\0\0".join(secret)}  # fmt: skip
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
     folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}

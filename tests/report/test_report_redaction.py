@@ -204,7 +204,7 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
     (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed;
     session 20: encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64,
-    base64 of its base64)."""
+    base64 of its base64); session 21: UTF-16 and UTF-32 read as bytes."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -222,6 +222,12 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         raw.hex().upper(),
         "".join(f"%25{b:02X}" for b in raw),
         secret[::-1],
+        # session 21: in UTF-16 (either order) or UTF-32, read as text without its charset (a
+        # 500 text/plain quoting it: findings, summary and report held it between NULs)
+        secret.encode("utf-16-le").decode("latin-1"),
+        secret.encode("utf-16-be").decode("latin-1"),
+        secret.encode("utf-32-le").decode("latin-1"),
+        secret.upper().encode("utf-16-le").decode("latin-1"),
     ]
     for secret in (secret, "k3yS1x8c"):  # session 20: encoded twice, a long and a short one
         raw = secret.encode()
