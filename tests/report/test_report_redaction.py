@@ -443,3 +443,30 @@ def test_a_short_or_word_like_secret_keeps_the_summary_valid(secret: str) -> Non
     assert statuses[0] == statuses[1]
     if len(secret) < 4:
         assert redact_text(f"token={secret} exercised", [secret]) == "token=*** exercised"
+
+
+def test_a_replay_file_masks_a_secret_echoed_encoded_as_findings_json_does(tmp_path) -> None:
+    """Hostile round 10 (echo_percent, echo_hex, echo_utf16_bare against `conform --api match`):
+    ``findings.json`` masked the token echoed percent-encoded, as hex or in UTF-16, and each
+    finding's replay file (findings/F-NNN.json) kept it: its writer replaced the plain value
+    only."""
+    from harness.findings import Replay, write_replay
+    from harness.results import Finding
+
+    secret = "hostile-audit-token-7f3a9"
+    echoes = [
+        "".join(f"%{b:02X}" for b in secret.encode()),
+        secret.encode().hex(),
+        secret.encode("utf-16-le").decode("latin-1"),
+    ]
+    finding = Finding(suite="conformance", api="match", operation="match", check="no-server-error",
+                      severity="low", message="HTTP 500",
+                      response={"status": 500, "body": "rejected " + " ".join(echoes)})  # fmt: skip
+    replay = Replay(id="F-001", suite="conformance", check="no-server-error", rule_id=None,
+                    target={"url": "http://127.0.0.1:9"}, exchange={"api": "match"},
+                    finding=finding.model_dump(mode="json"))  # fmt: skip
+    write_replay(tmp_path / "F-001.json", replay, [secret])
+    text = json.loads((tmp_path / "F-001.json").read_text())["finding"]["response"]["body"]
+    assert text.startswith("rejected ") and MASK in text, text
+    for echo in echoes:
+        assert echo[3:-3] not in text, (echo, text)
