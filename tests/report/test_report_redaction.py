@@ -309,6 +309,10 @@ def _b64(data: bytes) -> str:
             base64.urlsafe_b64encode(b"k=" + _SIGN[::-1].encode().hex().encode()).decode(),
             id="urlsafe-b64-of-reversed-hex",
         ),
+        # session 21 (hostile echo_utf16_bare): in UTF-16 or UTF-32 read as bytes
+        pytest.param(_SIGN.encode("utf-16-le").decode("latin-1"), id="utf16-le"),
+        pytest.param(_SIGN.upper().encode("utf-16-be").decode("latin-1"), id="utf16-be-upper"),
+        pytest.param(_SIGN.encode("utf-32-le").decode("latin-1"), id="utf32-le"),
     ],
 )
 def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
