@@ -213,9 +213,16 @@ class Replay:
         return data
 
 
+_FINDING_KEPT = ("severity", "suite", "check", "rule_id")  # a finding's words, never rewritten
+
+
 def write_replay(path: Path, replay: Replay, secrets: list[str]) -> None:
-    """Write a replay file; any configured secret value that slipped into it is masked."""
-    text = json.dumps(replay.to_dict(), ensure_ascii=False, indent=1)
+    """Write a replay file; any configured secret value that slipped into it is masked, and its
+    finding (the answer's excerpt, the message) is redacted as ``findings.json`` is: a secret
+    echoed encoded (percent-encoded, hex, UTF-16, ...) was masked there and kept here."""
+    data = replay.to_dict()
+    data["finding"] = redact(data["finding"], secrets, keep_keys=_FINDING_KEPT)
+    text = json.dumps(data, ensure_ascii=False, indent=1)
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = text.replace(secret, "***")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -339,11 +346,6 @@ def build_findings(
 
 
 def write_findings_json(findings: list[Finding], path: Path, secrets: list[str]) -> None:
-    data = [
-        redact(
-            f.model_dump(mode="json"), secrets, keep_keys=("severity", "suite", "check", "rule_id")
-        )
-        for f in findings
-    ]
+    data = [redact(f.model_dump(mode="json"), secrets, keep_keys=_FINDING_KEPT) for f in findings]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")

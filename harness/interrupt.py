@@ -28,6 +28,7 @@ class _State:
     started: float = 0.0
     reported: bool = False  # the command printed its closing line
     redeliver: bool = False  # our KeyboardInterrupt was swallowed: the next SIGINT re-raises it
+    cancelled: str | None = None  # the gate's stage limit: its suite stops as at a signal
 
 
 _state = _State(started=time.monotonic())
@@ -36,9 +37,10 @@ _lock = threading.RLock()
 
 
 def requested() -> str | None:
-    """``"SIGINT after 4.2 s"`` once a stop was asked for, else None."""
+    """``"SIGINT after 4.2 s"`` once a stop was asked for, the reason a stage is cancelled for,
+    else None."""
     if _state.signal is None or _state.at is None:
-        return None
+        return _state.cancelled
     return f"{_state.signal} after {_state.at - _state.started:.1f} s"
 
 
@@ -64,6 +66,12 @@ def request(name: str = "SIGINT") -> None:
     with _lock:
         if _state.signal is None:
             _state.signal, _state.at = name, time.monotonic()
+
+
+def cancel(reason: str | None) -> None:
+    """Ask the running suite to stop as at Ctrl-C, for ``reason`` (None: no longer): what it found
+    is kept, not lost with an exception (the gate's stage limit; no signal, no exit 130)."""
+    _state.cancelled = reason
 
 
 def reset() -> None:

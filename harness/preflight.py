@@ -7,13 +7,16 @@ from collections.abc import Iterable
 
 import httpx
 
-from harness.clients import Credentials, Exchange, Request, Sender, redacted_line
+from harness.clients import Credentials, Exchange, Request, Sender, check_reachable, redacted_line
 from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
 from harness.pacing import Budget
 
 DEFAULT_TIMEOUT_S = 10.0  # at most, per attempt: validateData and an empty JD body are cheap
 ATTEMPTS = 4  # a reset is tried again (a faulty target may drop one request)
+# after a timeout, how long the base URL gets to answer at all: a service still clearing a
+# backlog answers within it; a hang (nothing answered) could not run, as for conform's check
+REACH_S = 5.0
 _REJECTED_HTTP = (401, 403)  # HTTP convention: the request's credentials were refused
 _FIX = {
     "match": "check FACEHARNESS_TOKEN or token under [credentials]",
@@ -81,7 +84,9 @@ def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
 
 def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | str:
     """The answer to ``request``, or why there was none. No connection is final; a reset is
-    tried again (one transient fault must not stop a run); a timeout is the suites' to judge."""
+    tried again (one transient fault must not stop a run); a timeout is the suites' to judge when
+    the target answers anything at all (an operation that hangs is measured), else nothing can be
+    (a hang from the first request): could not run, exit 2, for every command alike."""
     for _ in range(ATTEMPTS):
         exchange = sender.send(request, paced=False)
         if (exc := exchange.cause) is None:
@@ -90,6 +95,10 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
+            try:  # conform's and fuzz's own check: does the base URL answer at all?
+                check_reachable(sender.base_url, REACH_S)
+            except TargetError as why:
+                raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
     return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
 

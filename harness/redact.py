@@ -120,6 +120,8 @@ _SECRETS: dict[str, None] = {}
 # A run of hex characters that may hold a sign anywhere in it (a target may glue characters to
 # it, "0<sign>"): searched for every remembered sign as a substring, not as a whole word.
 _SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}+")
+# the same in UTF-16 or UTF-32 read as bytes (a NUL or three between its characters)
+_WIDE_SIGN_RE = re.compile(r"\0{0,3}(?:[0-9A-Fa-f]\0{1,3}){31,}[0-9A-Fa-f]\0{0,3}")
 # A sign echoed encoded (no key names it, and its variants cannot be listed for 100,000 signs):
 # runs of hex, percent escapes (once or twice), character references and base64 are decoded and
 # masked when they hold a sign this process made. Hex at both parities and base64 from each of
@@ -271,12 +273,14 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, or reversed; and encoded twice (base64 of its hex or of its
-    base64, ...)."""
+    as JSON's \\u escapes, as hex, or reversed, or in UTF-16 or UTF-32 read as bytes (a NUL between
+    its characters: a text answer without its charset); and encoded twice (base64 of its hex or
+    of its base64, ...)."""
     raw = secret.encode()
     folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
               "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
-              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1]}  # fmt: skip
+              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1],
+              "\0".join(secret), "\0\0\0".join(secret)}  # fmt: skip
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
     folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
@@ -350,6 +354,10 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
     if len(text) >= 32:  # after the images: a placeholder is short
         if _SIGNS:
             text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+            if "\0" in text:
+                text = _WIDE_SIGN_RE.sub(
+                    lambda m: MASK if _signs_in(m.group(0).replace("\0", "")) else m.group(0), text
+                )
         if _SIGNS or secrets.exact or _REMEMBERED.exact:
             text = _mask_encoded(text, secrets)
     if "=" in text:

@@ -260,10 +260,12 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
 
     started = datetime.now(UTC)
     bar = _Bar(steps=suite.search is not None)
+    result = None
     try:
         result = interruptible(suite.run, replace(ctx, progress=bar.update))
-    finally:
-        bar.stop(quiet=interrupt.requested() is not None)
+    finally:  # interrupted, or could not run: the run's one closing line says it all
+        could_not = result is not None and result.status == "error"
+        bar.stop(quiet=interrupt.requested() is not None or could_not)
     summary = summarize(result, "load", target=ctx.target, started=started)
     ran = summary.suites.load
 
@@ -317,7 +319,7 @@ class _Bar:
     def stop(self, quiet: bool = False) -> None:
         if self.task is not None:
             console = self.progress.console
-            console.quiet = quiet  # interrupted: the run's one closing line says it all
+            console.quiet = quiet  # its last line is not printed when piped
             self.progress.stop()
             console.quiet = False
 

@@ -456,7 +456,9 @@ def run_stage(
     suite: Suite, ctx: RunContext, *, observer: StageObserver, timeout_s: float, grace_s: float
 ) -> SuiteResult:
     """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind, then it is
-    abandoned as an error); never raises. Past the limit its progress raises StageCancelled."""
+    abandoned as an error); never raises. Past the limit it is asked to stop as at Ctrl-C (what it
+    found is kept, status error), then, in the second half of the grace, its progress raises
+    StageCancelled."""
     name = suite.name
     cancel = threading.Event()
 
@@ -492,12 +494,22 @@ def run_stage(
         partial = got if isinstance(got, SuiteResult) else None
         result = interrupted_suite(name, partial, interrupt.requested())
     else:
-        if worker.is_alive():
+        limit, overran = f"stopped at its {timeout_s:g} s time limit", worker.is_alive()
+        if overran:  # asked to stop as at Ctrl-C first: it keeps what it found (hostile round 10)
+            interrupt.cancel(limit)
+            try:
+                interrupt.join(worker, grace_s / 2)
+            finally:
+                interrupt.cancel(None)
+        if worker.is_alive():  # it did not listen: its next progress report raises
             cancel.set()
-            interrupt.join(worker, grace_s)
+            interrupt.join(worker, grace_s / 2)
         got, error = box.get("result"), box.get("error")
         if worker.is_alive():
             message = f"did not finish within its {timeout_s:g} s time limit; abandoned"
+        elif overran and isinstance(got, SuiteResult):  # its findings and checks, as far as it got
+            why = f"{limit}; the results are partial"
+            got = got.model_copy(update={"status": "error", "error": why, "reason": None})
         elif isinstance(error, BaseException):
             message = str(error) if isinstance(error, StageCancelled) else one_line(error)
             if cancel.is_set() and not isinstance(error, StageCancelled):

@@ -15,6 +15,8 @@ from harness.gate._run import StageObserver, run_stage
 from harness.results import SuiteResult
 from harness.suite import RunContext
 
+from .builders import finding
+
 
 def ctx(tmp_path: Path) -> RunContext:
     return RunContext(
@@ -107,10 +109,40 @@ def test_an_overrunning_stage_is_stopped_at_its_next_progress_report(tmp_path):
 
     t0 = time.monotonic()
     result = run_stage(
-        Stage("load", stage), ctx(tmp_path), observer=StageObserver(), timeout_s=0.3, grace_s=5
+        Stage("load", stage), ctx(tmp_path), observer=StageObserver(), timeout_s=0.3, grace_s=1
     )
     assert time.monotonic() - t0 < 2
     assert result.status == "error" and result.error == "stopped at its 0.3 s time limit"
+
+
+def test_a_stage_past_its_limit_keeps_what_it_found(tmp_path):
+    """Hostile round 10: the stage's progress raised at its limit, so a suite slowed by a hostile
+    service lost every finding of the stage. It is now asked to stop as at Ctrl-C (the suites
+    check ``interrupt.requested()`` before each request) and its partial result is kept."""
+    from harness import interrupt
+    from harness.results import CheckResult
+
+    def stage(c):
+        checks = []
+        for i in range(500):  # bounded: 500 x 10 ms
+            if interrupt.requested():
+                return SuiteResult(name="conformance", status="interrupted", checks=checks,
+                                   findings=[finding(key="slow")],
+                                   reason=f"interrupted ({interrupt.requested()})")  # fmt: skip
+            c.progress(i, 500, "probing")
+            checks.append(CheckResult(check=f"probe-{i}", status="pass"))
+            time.sleep(0.01)
+        return SuiteResult(name="conformance", status="pass", checks=checks)
+
+    result = run_stage(
+        Stage("conformance", stage), ctx(tmp_path), observer=StageObserver(), timeout_s=0.3,
+        grace_s=1,
+    )  # fmt: skip
+    assert result.status == "error", result
+    assert result.error == "stopped at its 0.3 s time limit; the results are partial"
+    assert len(result.checks) >= 5 and result.reason is None
+    assert [f.unique_key for f in result.findings] == ["slow"]
+    assert interrupt.requested() is None  # the next stage starts afresh
 
 
 def test_a_stage_that_never_reports_is_abandoned(tmp_path):

@@ -204,7 +204,7 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     character references, as JSON's \\u escapes, with its case swapped, or base64-encoded
     (alone or inside a longer encoded text); session 19: as hex, percent-encoded twice, reversed;
     session 20: encoded twice (base64 of its hex, its hex percent-encoded, hex of its base64,
-    base64 of its base64)."""
+    base64 of its base64); session 21: UTF-16 and UTF-32 read as bytes."""
     secret = "hostile-audit-token-7f3a9"
     raw = secret.encode()
     forms = [
@@ -222,6 +222,12 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         raw.hex().upper(),
         "".join(f"%25{b:02X}" for b in raw),
         secret[::-1],
+        # session 21: in UTF-16 (either order) or UTF-32, read as text without its charset (a
+        # 500 text/plain quoting it: findings, summary and report held it between NULs)
+        secret.encode("utf-16-le").decode("latin-1"),
+        secret.encode("utf-16-be").decode("latin-1"),
+        secret.encode("utf-32-le").decode("latin-1"),
+        secret.upper().encode("utf-16-le").decode("latin-1"),
     ]
     for secret in (secret, "k3yS1x8c"):  # session 20: encoded twice, a long and a short one
         raw = secret.encode()
@@ -303,6 +309,10 @@ def _b64(data: bytes) -> str:
             base64.urlsafe_b64encode(b"k=" + _SIGN[::-1].encode().hex().encode()).decode(),
             id="urlsafe-b64-of-reversed-hex",
         ),
+        # session 21 (hostile echo_utf16_bare): in UTF-16 or UTF-32 read as bytes
+        pytest.param(_SIGN.encode("utf-16-le").decode("latin-1"), id="utf16-le"),
+        pytest.param(_SIGN.upper().encode("utf-16-be").decode("latin-1"), id="utf16-be-upper"),
+        pytest.param(_SIGN.encode("utf-32-le").decode("latin-1"), id="utf32-le"),
     ],
 )
 def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
@@ -437,3 +447,30 @@ def test_a_short_or_word_like_secret_keeps_the_summary_valid(secret: str) -> Non
     assert statuses[0] == statuses[1]
     if len(secret) < 4:
         assert redact_text(f"token={secret} exercised", [secret]) == "token=*** exercised"
+
+
+def test_a_replay_file_masks_a_secret_echoed_encoded_as_findings_json_does(tmp_path) -> None:
+    """Hostile round 10 (echo_percent, echo_hex, echo_utf16_bare against `conform --api match`):
+    ``findings.json`` masked the token echoed percent-encoded, as hex or in UTF-16, and each
+    finding's replay file (findings/F-NNN.json) kept it: its writer replaced the plain value
+    only."""
+    from harness.findings import Replay, write_replay
+    from harness.results import Finding
+
+    secret = "hostile-audit-token-7f3a9"
+    echoes = [
+        "".join(f"%{b:02X}" for b in secret.encode()),
+        secret.encode().hex(),
+        secret.encode("utf-16-le").decode("latin-1"),
+    ]
+    finding = Finding(suite="conformance", api="match", operation="match", check="no-server-error",
+                      severity="low", message="HTTP 500",
+                      response={"status": 500, "body": "rejected " + " ".join(echoes)})  # fmt: skip
+    replay = Replay(id="F-001", suite="conformance", check="no-server-error", rule_id=None,
+                    target={"url": "http://127.0.0.1:9"}, exchange={"api": "match"},
+                    finding=finding.model_dump(mode="json"))  # fmt: skip
+    write_replay(tmp_path / "F-001.json", replay, [secret])
+    text = json.loads((tmp_path / "F-001.json").read_text())["finding"]["response"]["body"]
+    assert text.startswith("rejected ") and MASK in text, text
+    for echo in echoes:
+        assert echo[3:-3] not in text, (echo, text)
