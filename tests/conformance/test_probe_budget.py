@@ -3,8 +3,15 @@ budget (a live service may bill both), never from a second budget beside it."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures import mutant_match
 from fixtures.servers import DropsFirstConnection
 
+import harness.conformance._run as conformance_run
 from harness.clients import DEMO
 from harness.conformance._engine import load_schema
 from harness.conformance._payloads import PayloadPool
@@ -13,7 +20,10 @@ from harness.conformance._registry import RULES
 from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
 from harness.contract import Contract, load_contract
+from harness.emulator import EmulatorServer
 from harness.pacing import Budget
+
+from .conftest import conform, explain
 
 
 def _live_session(contract: Contract, api: str, url: str, tracker: RunTracker) -> Session:
@@ -68,3 +78,62 @@ def test_a_probe_that_bursts_is_noted_not_run_at_a_clients_pace():
         assert ctx.paced_out and tracker.budget.used == 0, rule_id
         unpaced = ProbeContext(session=session, may_burst=True)  # --max-rps 0: it may burst
         assert unpaced.bursts() and not unpaced.paced_out, rule_id
+
+
+class _Slow:
+    """Virtual time: each answer took ``latency`` seconds more, on the run's clock (the service
+    counts its answers) and in the answer times its budget reads the target's pace from, so no
+    test waits for a slow service."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency, self.start, self.answered = latency, time.monotonic(), 0
+
+    def __call__(self) -> float:
+        return time.monotonic() - self.start + self.latency * self.answered
+
+    def budget(self, *args: Any, **kwargs: Any) -> Budget:
+        latency = self.latency
+
+        class SlowBudget(Budget):
+            def answered(self, seconds: float) -> None:
+                super().answered(seconds + latency)
+
+        return SlowBudget(*args, clock=self, **kwargs)
+
+    def serve(self, app: Any) -> EmulatorServer:
+        async def counted(scope: Any, receive: Any, send: Any) -> None:
+            await app(scope, receive, send)
+            self.answered += scope["type"] == "http"
+
+        return EmulatorServer(counted)
+
+
+def test_a_slow_targets_engine_leaves_the_probes_their_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Session 20 left it: at 300 ms an answer, the gate's quick conformance (96 s: 48 s an API)
+    gave schemathesis half of each part, and 10 of 26 match probes were skipped: a correct
+    service read inconclusive (exit 0), and a defect only they see slipped by the same way. The
+    engine now stops when what is left of the API's part is the probes' reserve at its own
+    pace, so the probes all run: here FH-L20 names a service refusing past 300k characters.
+    Scaled by ten on a virtual clock (3 s an answer, 480 s for the API: the probes need 410),
+    so the real time the run takes on a loaded machine is small beside it."""
+    slow = _Slow(3.0)
+    monkeypatch.setattr(conformance_run, "Budget", slow.budget)
+    monkeypatch.setattr(mutant_match, "EmulatorServer", slow.serve)
+    with mutant_match.serve("limit-300k-characters") as url:
+        result = conform(
+            url,
+            tmp_path,
+            is_emulator=False,
+            api="match",
+            max_rps=0,
+            max_seconds=480,
+            examples=10,
+            seed=1,
+        )
+    run = result.metrics.apis["match"]
+    assert run.probes_skipped == [] and run.stop_reason == "interrupted", run
+    assert result.metrics.time_budget_spent  # the engine stopped by time, for the probes
+    assert "FH-L20" in {f.rule_id for f in result.findings}, explain(result)
+    assert result.status == "fail"
