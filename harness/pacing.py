@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from harness import interrupt
 from harness.errors import UsageError
@@ -36,6 +37,7 @@ class Pacer:
         self.interval = 1.0 / max_rps if max_rps else 0.0
         self.clock, self.sleep = clock, sleep
         self._next: float | None = None
+        self._together = 0  # requests of a burst (:meth:`burst`) still free to go at once
         self._lock = threading.Lock()
 
     def wait(self) -> None:
@@ -43,11 +45,44 @@ class Pacer:
         if not self.interval:
             return
         with self._lock:
+            if self._together > 0:  # one of a burst, whose slots are reserved
+                self._together -= 1
+                return
             now = self.clock()
             start = now if self._next is None else max(now, self._next)
             self._next = start + self.interval
         if start > now:
             self.sleep(start - now)
+
+    def most_together(self) -> int:
+        """The most requests :meth:`burst` may send at once: a second's worth (0: unpaced, no
+        limit; 1: no burst fits the pace)."""
+        return int(1 / self.interval + 1e-9) if self.interval else 0
+
+    @contextmanager
+    def burst(self, n: int) -> Iterator[None]:
+        """Let ``n`` requests (at most :meth:`most_together`) go at once, within the pace: they
+        wait until ``n - 1`` slots went unused and leave ``n`` unused after them, so no second
+        holds more than ``max_rps`` requests and the average is kept. In the block, ``n`` calls
+        of :meth:`wait` return at once."""
+        if not self.interval:
+            yield
+            return
+        if not 1 <= n <= self.most_together():
+            raise ValueError(f"a burst of {n} does not fit {1 / self.interval:g} requests/s")
+        with self._lock:
+            now = self.clock()
+            start = now if self._next is None else max(now, self._next + (n - 1) * self.interval)
+            self._next = start + n * self.interval
+        if start > now:
+            self.sleep(start - now)
+        with self._lock:
+            self._together = n
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._together = 0
 
 
 class Budget:

@@ -194,7 +194,7 @@ def render_summary(result: ConformanceSuiteResult) -> None:
     if unpaced:
         out.print(
             f"not run at this pace: {', '.join(unpaced)} (they send requests in flight together: "
-            "--max-rps 0 runs them)",
+            "--max-rps 2 or more runs them as a mini-burst, --max-rps 0 in full)",
             markup=False,
             highlight=False,
         )

@@ -107,6 +107,34 @@ def test_a_phase_time_share_stops_the_phase_and_the_next_gets_the_rest() -> None
         budget.check()
 
 
+def test_a_mini_burst_goes_at_once_and_no_second_holds_more_than_the_rate() -> None:
+    """The probes that cross races send a handful at once at a pace: the burst waits for as many
+    unused slots before it and leaves as many after, so any one second holds at most max_rps
+    requests and the average is kept; a burst larger than a second's worth is refused."""
+    clock = FakeClock()
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(3):
+        pacer.wait()
+        starts.append(clock.now)
+    assert pacer.most_together() == 5
+    with pacer.burst(4):
+        for _ in range(4):
+            pacer.wait()
+            starts.append(clock.now)
+    for _ in range(6):
+        pacer.wait()
+        starts.append(clock.now)
+    assert starts[3:7] == [pytest.approx(0.4 + 0.2 * 4)] * 4  # together, after 3 slots unused
+    assert starts[7] == pytest.approx(starts[3] + 0.8)  # and 4 slots unused after them
+    for first in starts:  # no second holds more than 5
+        assert sum(first <= t < first + 1.0 - 1e-9 for t in starts) <= 5, (first, starts)
+    with pytest.raises(ValueError, match="burst of 6"):
+        with pacer.burst(6):
+            pass
+    assert Pacer(1.5).most_together() == 1 and Pacer(0).most_together() == 0
+
+
 def test_a_phase_keeps_the_next_ones_requests_time_at_the_targets_pace() -> None:
     """Conformance's engine leaves the probes their reserve at the pace the target answers (not
     the engine's own work per case): nothing kept until three answers tell it, then the phase ends
