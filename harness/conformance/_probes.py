@@ -1331,7 +1331,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
 
     The document sets no concurrency figure, so no refusal is required (the run's ``codes`` count
     them); blaming the request or putting 43010 anywhere but the business result contradicts the
-    code table. A live target is burst only with ``--max-rps 0``.
+    code table. A live target paced at 2 requests/s or more gets a mini-burst (``bursts``).
     """
     limited = _code(p, "business", "traffic limited")
     verdicts = {"0", str(p.contract.jd_not_same_person_code)}  # match, not the same person
@@ -1412,7 +1412,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     flight together; and in a burst of two pairs, the base image against itself and against
     another person's face, each answer gives the verdict its own pair got alone (a shared result
     buffer hands one request another's comparison under its own serialNo). A live target is
-    burst only with ``--max-rps 0``."""
+    burst within its pace (``bursts``)."""
     before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
@@ -1714,7 +1714,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     one photo with itself run beside it (FH-L26 holds it alone); on /idno one whose faceData shows
     no face is never verified (验证通过) while verifications of the identity's own photo run
     beside it (FH-L23 alone). A result kept in a variable the requests share answers one with
-    another's, on one operation or both. A live target is burst only with ``--max-rps 0``.
+    another's, on one operation or both. A live target is burst within its pace (``bursts``).
 
     /idno goes without liveCode (one send each): a service asking for one (E-008) refuses them
     all, which tells nothing and fits.
