@@ -6,13 +6,17 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from harness import interrupt
 from harness.errors import UsageError
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
+
+
+PACE_SAMPLE = 3  # answers a phase gets before its pace is read (Budget.request_seconds)
 
 
 class BudgetExhausted(BaseException):
@@ -33,6 +37,7 @@ class Pacer:
         self.interval = 1.0 / max_rps if max_rps else 0.0
         self.clock, self.sleep = clock, sleep
         self._next: float | None = None
+        self._together = 0  # requests of a burst (:meth:`burst`) still free to go at once
         self._lock = threading.Lock()
 
     def wait(self) -> None:
@@ -40,11 +45,44 @@ class Pacer:
         if not self.interval:
             return
         with self._lock:
+            if self._together > 0:  # one of a burst, whose slots are reserved
+                self._together -= 1
+                return
             now = self.clock()
             start = now if self._next is None else max(now, self._next)
             self._next = start + self.interval
         if start > now:
             self.sleep(start - now)
+
+    def most_together(self) -> int:
+        """The most requests :meth:`burst` may send at once: a second's worth (0: unpaced, no
+        limit; 1: no burst fits the pace)."""
+        return int(1 / self.interval + 1e-9) if self.interval else 0
+
+    @contextmanager
+    def burst(self, n: int) -> Iterator[None]:
+        """Let ``n`` requests (at most :meth:`most_together`) go at once, within the pace: they
+        wait until ``n - 1`` slots went unused and leave ``n`` unused after them, so no second
+        holds more than ``max_rps`` requests and the average is kept. In the block, ``n`` calls
+        of :meth:`wait` return at once."""
+        if not self.interval:
+            yield
+            return
+        if not 1 <= n <= self.most_together():
+            raise ValueError(f"a burst of {n} does not fit {1 / self.interval:g} requests/s")
+        with self._lock:
+            now = self.clock()
+            start = now if self._next is None else max(now, self._next + (n - 1) * self.interval)
+            self._next = start + n * self.interval
+        if start > now:
+            self.sleep(start - now)
+        with self._lock:
+            self._together = n
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._together = 0
 
 
 class Budget:
@@ -68,21 +106,50 @@ class Budget:
         self.used = 0
         self._ceiling: int | None = None  # the current phase's share, as a total
         self._until: float | None = None  # the current phase's time share ends (clock time)
+        self._keep = 0  # requests whose time the current phase leaves to the next ...
+        self._shared: float | None = None  # ... before this clock time (their shared part's end)
+        self._pace = 0.0  # the client's seconds between requests in the current phase
+        self._answers = (0.0, 0)  # its answers' seconds, in all, and how many
         self._lock = threading.Lock()
 
     def share(self, requests: int | None) -> None:
         """Let the next phase send at most ``requests`` more (None: the rest of the budget)."""
         self._ceiling = None if requests is None else self.used + requests
 
-    def share_time(self, seconds: float | None) -> None:
+    def share_time(
+        self, seconds: float | None, *, keep: int = 0, of: float | None = None, pace: float = 0.0
+    ) -> None:
         """Let the next phase run at most ``seconds`` more of wall time (None: the rest of the
-        run's), so one phase cannot spend the time the next one needs."""
-        self._until = None if seconds is None else self.clock() + seconds
+        run's), so one phase cannot spend the time the next one needs. ``keep``: requests whose
+        time (:meth:`request_seconds`) it leaves to the phase after it within the ``of`` seconds
+        they share: a slow target's engine stops in time for the probes that follow it.
+        ``pace``: the client's seconds between requests (``1 / max_rps``; 0: unpaced)."""
+        now = self.clock()
+        self._until = None if seconds is None else now + seconds
+        self._shared = None if of is None else now + of
+        self._keep, self._pace = (keep if of is not None else 0), pace
+        with self._lock:
+            self._answers = (0.0, 0)
+
+    def answered(self, seconds: float) -> None:
+        """One answer came after ``seconds``: the phase's pace is read from them."""
+        with self._lock:
+            total, count = self._answers
+            self._answers = (total + seconds, count + 1)
+
+    def request_seconds(self, least: int = PACE_SAMPLE) -> float | None:
+        """A request's time in this phase: the target's mean answer time, or the client's pace if
+        longer (the engine's own work, generating cases, is no request's); None before ``least``
+        answers."""
+        total, count = self._answers
+        return max(self._pace, total / count) if count >= max(1, least) else None
 
     def seconds_left(self) -> float | None:
         """Wall time left, of the run's and the phase's share (None: unlimited)."""
         now = self.clock()
         limits = [] if self._until is None else [self._until - now]
+        if self._shared is not None:  # nothing kept until the phase's pace is known
+            limits.append(self._shared - now - self._keep * (self.request_seconds() or 0.0))
         if self.max_seconds:
             if self.started is None:
                 self.started = now

@@ -312,7 +312,8 @@ class ApiRun(_Metrics):
     probes_unpaced: list[str] = Field(
         default_factory=list,
         description="probes that send requests in flight together, not run at the run's "
-        "client-side pace (a live target without --max-rps 0): listed, the verdict unchanged",
+        "client-side pace (a live target at under 2 requests/s: from 2, a mini-burst of a "
+        "second's worth runs them): listed, the verdict unchanged",
     )
 
 

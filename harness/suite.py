@@ -13,6 +13,7 @@ from harness.results import SuiteName, SuiteResult
 
 # (done, total or None, text); the gate's raises inside the suite once its time is up
 Progress = Callable[[float, float | None, str], None]
+STAGE_SHARE = 0.8  # of a gate stage's time limit, for suites that stop themselves in time
 
 
 @dataclass(frozen=True)

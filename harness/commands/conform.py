@@ -194,10 +194,12 @@ def render_summary(result: ConformanceSuiteResult) -> None:
     if unpaced:
         out.print(
             f"not run at this pace: {', '.join(unpaced)} (they send requests in flight together: "
-            "--max-rps 0 runs them)",
+            "--max-rps 2 or more runs them as a mini-burst, --max-rps 0 in full)",
             markup=False,
             highlight=False,
         )
+    if note := examples_cut(metrics):
+        out.print(note, markup=False, highlight=False)
     marks = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}
     verdict = marks.get(result.status, result.status.upper())
     budget = " (request budget spent)" if metrics.budget_exhausted else ""
@@ -216,3 +218,25 @@ def render_summary(result: ConformanceSuiteResult) -> None:
         out.print(f"listed, not failing: {ran}", markup=False, highlight=False)
         return
     out.print(f"{verdict}: {ran}")
+
+
+def examples_cut(metrics: ConformanceMetrics) -> str | None:
+    """Which APIs' schemathesis phase its share of the budget stopped before ``--examples`` were
+    all tried (the rule probes then had the rest): a run's examples are bounded in time and
+    requests, and the run says when the bound, not the number, ended them."""
+    cut = [api for api, run in sorted(metrics.apis.items()) if run.stop_reason == "interrupted"]
+    spent = [
+        name
+        for name, hit in (
+            ("time", metrics.time_budget_spent),
+            ("request", metrics.budget_exhausted),
+        )
+        if hit
+    ]
+    if not cut or not spent:
+        return None
+    return (
+        f"examples cut: schemathesis ({', '.join(cut)}) stopped at its share of the "
+        f"{' and '.join(spent)} budget before --examples {metrics.examples} per operation were "
+        "all tried (more: --max-seconds, --max-requests)"
+    )

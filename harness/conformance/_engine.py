@@ -78,6 +78,7 @@ def rate_limit(max_rps: float | None) -> str | None:
 
 PHASES = ("examples", "coverage", "fuzzing")
 ENGINE_MAX_SECONDS = 1800  # a hard stop per API even if a target answers slowly but never fails
+WATCH_S = 0.25  # how often the engine's watchdog reads the time left
 
 
 def load_schema(
@@ -170,15 +171,23 @@ def run_engine(
     session.tracker.budget.spend(len(PROBES))
     stream = from_schema(schema).execute()
     session.tracker.on_budget = stream.stop
-    left = session.tracker.budget.seconds_left()
-    limit = ENGINE_MAX_SECONDS if left is None else max(0.0, min(ENGINE_MAX_SECONDS, left))
+    done = threading.Event()
 
-    def out_of_time() -> None:  # a hard stop even for a slow target; the run's time budget ends
-        session.tracker.time_hit = left is not None and limit == left
-        stream.stop()
+    def out_of_time() -> None:
+        """A hard stop even for a slow target, and the phase's time share ends: read again and
+        again, as what the engine keeps for the probes grows with the target's pace, and
+        schemathesis may work a while between two requests."""
+        budget = session.tracker.budget
+        while not done.wait(WATCH_S):
+            left = budget.seconds_left()
+            if left is not None and left <= 0:
+                session.tracker.time_hit = True
+            elif time.monotonic() - started < ENGINE_MAX_SECONDS:
+                continue
+            stream.stop()
+            return
 
-    watchdog = threading.Timer(limit, out_of_time)
-    watchdog.daemon = True
+    watchdog = threading.Thread(target=out_of_time, name="engine-watchdog", daemon=True)
     watchdog.start()
     unanswered: dict[str, list[BaseException]] = {}  # scenario label -> its transport errors
     try:
@@ -210,7 +219,7 @@ def run_engine(
             elif isinstance(event, events.EngineFinished):
                 outcome.stop_reason = str(event.stop_reason.value)
     finally:
-        watchdog.cancel()
+        done.set()
         stream.stop()
     for label, errors in unanswered.items():  # the run stopped before their scenario finished
         outcome.errors += [

@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,14 +71,24 @@ class ProbeContext:
     def readings(self) -> Any:
         return self.session.readings
 
-    def bursts(self) -> bool:
-        """Whether the probe may send requests in flight together: on the emulator, or a live
-        target run without a client-side pace (``--max-rps 0``); otherwise it is noted as not run
-        at this pace (``ApiRun.probes_unpaced``), so a default run says what it left out."""
+    def bursts(self) -> int:
+        """How many requests the probe may send in flight together (0: none): CONCURRENT on the
+        emulator, or a live target run without a client-side pace (``--max-rps 0``); at a pace,
+        a mini-burst of a second's worth (``Pacer.burst``: at most max_rps in any second, the
+        average kept; 5 at the URL default); at under 2 requests/s none, and the probe is noted as
+        not run at this pace (``ApiRun.probes_unpaced``), so a run says what it left out."""
         if self.session.is_emulator or self.may_burst:
-            return True
+            return CONCURRENT
+        if (n := min(CONCURRENT, self.session.sender.pacer.most_together())) >= 2:
+            return n
         self.paced_out = True
-        return False
+        return 0
+
+    def together(self, n: int) -> AbstractContextManager[None]:
+        """The block's ``n`` requests go at once: within the pace when there is one."""
+        if self.session.is_emulator or self.may_burst:
+            return nullcontext()
+        return self.session.sender.pacer.burst(n)
 
     def operations(self) -> list[str]:
         ops = self.contract.spec(self.session.api).operations.values()
@@ -1321,14 +1331,14 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
 
     The document sets no concurrency figure, so no refusal is required (the run's ``codes`` count
     them); blaming the request or putting 43010 anywhere but the business result contradicts the
-    code table. A live target is burst only with ``--max-rps 0``.
+    code table. A live target paced at 2 requests/s or more gets a mini-burst (``bursts``).
     """
     limited = _code(p, "business", "traffic limited")
     verdicts = {"0", str(p.contract.jd_not_same_person_code)}  # match, not the same person
     rounds = ROUNDS if p.session.is_emulator else 1
-    if not p.bursts():
+    if not (burst := p.bursts()):
         return
-    p.session.tracker.ensure_budget(1 + rounds * CONCURRENT)
+    p.session.tracker.ensure_budget(1 + rounds * burst)
     request = p.canonical("faceCompareNew")
     a = p.ask(request)
     if not (enveloped(a) and business(a) and a.category in _SAME_OUTCOME):
@@ -1340,14 +1350,14 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
     ):
         for _ in range(rounds):
             # each with its own serialNo (the document asks one per call), of the same shape
-            sent = [request.with_json(("serialNo",), _new_serial()) for _ in range(CONCURRENT)]
+            sent = [request.with_json(("serialNo",), _new_serial()) for _ in range(burst)]
             # sent from the pool, judged here: a finding shows its own answer (and its HTTP
             # rules' failures), not the one another thread happened to judge last
+            with p.together(burst):
+                replies = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
             judged = [
                 (r, p.judge(r, *answered), p.last_http_failures)
-                for r, answered in zip(
-                    sent, pool.map(lambda r: p.session.send(r, "probe"), sent), strict=True
-                )
+                for r, answered in zip(sent, replies, strict=True)
             ]
             answers = [exchange.answer for _, exchange, _ in judged]
             for r, exchange, http_failures in judged:
@@ -1358,7 +1368,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     continue  # no envelope: the answer rules; a result under a number: FH-J's
                 if b.code == limited.code and b.where != limited.where:
                     raise Violation(
-                        f"Received: {received(b)} while {CONCURRENT} comparisons were in flight\n"
+                        f"Received: {received(b)} while {burst} comparisons were in flight\n"
                         f"Expected: {limited.code} ({limited.zh}) in the business result "
                         "(业务错误码), with the gateway's success code",
                         request=request,
@@ -1367,7 +1377,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     raise Violation(
                         f"Received: {received(b)}{_named(b.meaning)} for a request answered "
                         f"business {a.code}{_named(a.meaning)} when sent alone, while "
-                        f"{CONCURRENT} were in flight\n"
+                        f"{burst} were in flight\n"
                         "Expected: the same verdict on the same two images "
                         f"(判断两者是否为同一个人), or {limited.code} ({limited.zh}) "
                         "when traffic is limited",
@@ -1379,7 +1389,7 @@ def jd_concurrency_limit(p: ProbeContext) -> None:
                     continue  # the same answer, a traffic limit, a failure, outside the table
                 raise Violation(
                     f"Received: {received(b)}{_named(b.meaning)} for a request answered "
-                    f"business {a.code} when sent alone, while {CONCURRENT} were in flight\n"
+                    f"business {a.code} when sent alone, while {burst} were in flight\n"
                     f"Expected: the same answer, or {limited.code} ({limited.zh}) when traffic is "
                     "limited",
                     request=request,
@@ -1402,7 +1412,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     flight together; and in a burst of two pairs, the base image against itself and against
     another person's face, each answer gives the verdict its own pair got alone (a shared result
     buffer hands one request another's comparison under its own serialNo). A live target is
-    burst only with ``--max-rps 0``."""
+    burst within its pace (``bursts``)."""
     before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
@@ -1415,9 +1425,9 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
             "Expected: the answer to this request (its serialNo echoed, or the service's own "
             "request id, E-041), never another request's"
         )
-    if not p.bursts():
+    if not (burst := p.bursts()):
         return
-    p.session.tracker.ensure_budget(CONCURRENT + 1)
+    p.session.tracker.ensure_budget(burst + 1)
     alone = {"the base image itself": itself.answer}
     other = _jd_other_person(p)
     path = ("collectionImageItems", 0, "imgBase64")
@@ -1425,10 +1435,10 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     if other is not None:
         pairs["another person's face"] = pairs["the base image itself"].with_json(path, other.b64)
         alone["another person's face"] = p.ask(pairs["another person's face"])
-    names = [list(pairs)[i % len(pairs)] for i in range(CONCURRENT)]
+    names = [list(pairs)[i % len(pairs)] for i in range(burst)]
     sent = [pairs[n].with_json(("serialNo",), _new_serial()) for n in names]
     serials = [r.json["serialNo"] for r in sent]
-    with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+    with p.session.tracker.unordered(), ThreadPoolExecutor(burst) as pool, p.together(burst):
         answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
     for name, r, reply in zip(names, sent, answered, strict=True):
         exchange = p.judge(r, *reply)  # judged here: a finding shows its answer
@@ -1436,7 +1446,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
         if got in serials and got != r.json["serialNo"]:
             raise Violation(
                 f"Received: result.serialNo {got!r} for the request sent with serialNo "
-                f"{r.json['serialNo']!r}, while {CONCURRENT} comparisons were in flight\n"
+                f"{r.json['serialNo']!r}, while {burst} comparisons were in flight\n"
                 "Expected: the answer to this request (its serialNo echoed, or the service's "
                 "own request id, E-041), never another request's",
                 request=r,
@@ -1447,7 +1457,7 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
         if isinstance(first.decision, bool) and b.decision is (not first.decision):
             raise Violation(
                 f"Received: result={str(b.decision).lower()} (code {b.code}) for the base image "
-                f"against {name}, while {CONCURRENT} comparisons of two pairs were in flight; "
+                f"against {name}, while {burst} comparisons of two pairs were in flight; "
                 f"alone it got result={str(first.decision).lower()} (code {first.code})\n"
                 "Expected: the verdict of this request's own two faces "
                 "(判断两者是否为同一个人), or a traffic-limit refusal (43010 流量受限)",
@@ -1704,12 +1714,12 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     one photo with itself run beside it (FH-L26 holds it alone); on /idno one whose faceData shows
     no face is never verified (验证通过) while verifications of the identity's own photo run
     beside it (FH-L23 alone). A result kept in a variable the requests share answers one with
-    another's, on one operation or both. A live target is burst only with ``--max-rps 0``.
+    another's, on one operation or both. A live target is burst within its pace (``bursts``).
 
     /idno goes without liveCode (one send each): a service asking for one (E-008) refuses them
     all, which tells nothing and fits.
     """
-    if not p.bursts():
+    if not (burst := p.bursts()):
         return
     threshold = p.contract.success_threshold("match")
     faceless = p.session.pool.faceless.b64
@@ -1719,12 +1729,16 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
         (match, match.with_json(("image", "data"), faceless), "a reference photo of no one"),
         (idno, idno.with_json(("faceData", "data"), faceless), "faceData of no one"),
     ):
-        p.session.tracker.ensure_budget(CONCURRENT)  # /match's burst runs when /idno's cannot
-        sent = [other if n % 2 == 0 else same for n in range(CONCURRENT)]
+        p.session.tracker.ensure_budget(burst)  # /match's burst runs when /idno's cannot
+        sent = [other if n % 2 == 0 else same for n in range(burst)]
         p.operation = same.operation  # the burst's finding is about its operation (as send sets)
         if same.operation not in p.touched:
             p.touched.append(same.operation)
-        with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+        with (
+            p.session.tracker.unordered(),
+            ThreadPoolExecutor(burst) as pool,
+            p.together(burst),
+        ):
             answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
         for request, reply in zip(sent, answered, strict=True):
             exchange = p.judge(request, *reply)  # judged here: a finding shows its answer
@@ -1734,7 +1748,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
                 if idno_verified(exchange.body):
                     raise Violation(
                         f"Received: success 'true' for /idno with {verdict}, while "
-                        f"{CONCURRENT // 2} verifications of the identity's own photo were in "
+                        f"{burst // 2} verifications of the identity's own photo were in "
                         "flight\nExpected: this request's own result: a refusal or success "
                         "'false' (验证不通过), as it gets alone",
                         request=request,
@@ -1744,7 +1758,7 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
             if sent_score is not None:
                 raise Violation(
                     f"Received: score {sent_score!r} for /match with {verdict}, while "
-                    f"{CONCURRENT // 2} comparisons of a photo with itself were in flight\n"
+                    f"{burst // 2} comparisons of a photo with itself were in flight\n"
                     f"Expected: this request's own result: a refusal or a score below "
                     f"{threshold:g} (建议达到80分可认为是同一人照片), as it gets alone",
                     request=request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from harness.results import (
     ConformanceSuiteResult,
     contract_status,
 )
-from harness.suite import RunContext
+from harness.suite import STAGE_SHARE, RunContext
 
 from ._engine import (
     BUILTIN_BASIS,
@@ -68,6 +69,9 @@ def probe_reserve(share: int) -> int:
     return min(PROBE_RESERVE, share // 2)
 
 
+# the probes' time per request over the engine's (their images, a burst's wait), for the time
+# the engine keeps for them on a slow target (FH-L29's bursts add 12 requests to the 125)
+PROBE_MARGIN = 1.25
 DEFAULT_MAX_SECONDS = 1800.0
 _CHECK_NAMES = {NEGATIVE_CHECK: NEGATIVE_RULE[1], POSITIVE_CHECK: POSITIVE_RULE[1]}
 
@@ -157,7 +161,9 @@ def run_conformance(
     checks: list[CheckResult] = []
     readings = ReadingLog(check_required(required_readings or {}, contract.readings, "readings"))
     apis_run: dict[str, ApiRun] = {}
+    paces: dict[str, float | None] = {}  # each API's probes' seconds per request
     share = max(0, max_requests - budget.used) // len(apis)
+    keep = math.ceil(probe_reserve(share) * PROBE_MARGIN)  # the probes' time, in requests
     for index, name in enumerate(apis):
         if interrupt.requested():  # Ctrl-C: report what ran, start nothing new
             break
@@ -195,18 +201,23 @@ def run_conformance(
             install(session, schema)
             reserve = probe_reserve(share)
             budget.share(share - reserve)
-            budget.share_time(None if api_until is None else (api_until - budget.clock()) / 2)
+            # the engine stops in time for the probes' reserve at its own pace (a slow target)
+            part = None if api_until is None else api_until - budget.clock()
+            pace = 1 / max_rps if max_rps else 0.0
+            budget.share_time(None if part is None else part / 2, keep=keep, of=part, pace=pace)
             note(f"{name}: schemathesis ({', '.join(phases)}), seed {seed}")
             outcome = run_engine(session, schema, progress=note)
             tracker.on_budget = None
+            paces[name] = budget.request_seconds(1)  # the engine's, unless the probes get answers
             budget.share(share - (budget.used - session_started))
-            budget.share_time(None if api_until is None else api_until - budget.clock())
+            budget.share_time(None if api_until is None else api_until - budget.clock(), pace=pace)
             note(f"{name}: probes")
             probed, probe_checks, skipped, unpaced = (
                 ([], [], ["interrupted"], [])
                 if interrupt.requested()
                 else _run_probes(session, settings, include_extensions, max_rps)
             )
+            paces[name] = budget.request_seconds(1) or paces[name]
         budget.share_time(None)
         raws += outcome.failures + probed
         checks += _check_results(session, outcome, probe_checks)
@@ -272,7 +283,9 @@ def run_conformance(
         if tracker.time_hit and tracker.budget_hit
         else ("time" if tracker.time_hit else "request")
     )
-    if status == "pass" and (unprobed := unprobed_reason(apis_run, readings.required, which)):
+    needed = seconds_for_probes(paces, len(apis), keep, max_seconds) if tracker.time_hit else None
+    unprobed = unprobed_reason(apis_run, readings.required, which, needed)
+    if status == "pass" and unprobed:
         status, why, when = "inconclusive", *unprobed
     result = ConformanceSuiteResult(
         name="conformance",
@@ -298,8 +311,26 @@ def time_share(budget: Budget, apis_left: int) -> float | None:
     return None if left is None else budget.clock() + max(0.0, left) / apis_left
 
 
+def seconds_for_probes(
+    paces: dict[str, float | None], apis: int, keep: int, max_seconds: float | None
+) -> float | None:
+    """A time budget in which every API's probes fit at the pace the target answered here
+    (seconds per request; None: an API's is not known): each of the ``apis`` gets an even part
+    of it, of which its engine leaves ``keep`` requests' time (``Budget.share_time``), with
+    PROBE_MARGIN more for the engine and the set-up, never less than half again the budget that
+    proved too small."""
+    if not paces or None in paces.values():
+        return None  # an API with no answer: no pace to tell the time by
+    slowest = max(p for p in paces.values() if p is not None)
+    needed = math.ceil(apis * keep * slowest * PROBE_MARGIN / 10) * 10
+    return float(max(needed, math.ceil((max_seconds or 0) * 1.5 / 10) * 10))
+
+
 def unprobed_reason(
-    apis_run: dict[str, ApiRun], required: dict[str, str], which: str = "request"
+    apis_run: dict[str, ApiRun],
+    required: dict[str, str],
+    which: str = "request",
+    seconds_needed: float | None = None,
 ) -> tuple[str, str] | None:
     """(reason, testable_when) when the budget skipped probes that could have failed the service
     (seed rules, and readings the policy requires): a pass would claim sentences never tried.
@@ -318,11 +349,20 @@ def unprobed_reason(
             counts.append(f"{len(could_fail)} of {probes} {api} probes ({', '.join(could_fail)})")
     if not counts:
         return None
+    when = (
+        "a larger budget: --max-seconds / --max-requests (conform), or run.stage_timeout_s / "
+        "run.url_max_requests / run.max_requests in the gate's config"
+    )
+    if seconds_needed is not None and which == "time":  # the target's pace says how much
+        when = (
+            f"a time budget the probes fit at this target's pace: --max-seconds "
+            f"{seconds_needed:g} (conform), or run.stage_timeout_s = "
+            f"{math.ceil(seconds_needed / STAGE_SHARE / 10) * 10} in the gate's config"
+        )
     return (
         f"the {which} budget ran out before {'; '.join(counts)} could run: probes of the "
         "documents' sentences that may hide a defect",
-        "a larger budget: --max-seconds / --max-requests (conform), or run.stage_timeout_s / "
-        "run.url_max_requests / run.max_requests in the gate's config",
+        when,
     )
 
 

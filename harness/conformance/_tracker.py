@@ -82,6 +82,7 @@ class RunTracker:
         """Record one answered request; its facts as of now, kept by case id (``spent``: the sender
         spent the budget already; ``serial``, ``live_code``: the serialNo the request sent, and
         its liveCode with whether it is a LIP comparison, :func:`lip_of`)."""
+        self.budget.answered(answer.elapsed_s)
         read = answer.answer if answer.answer and answer.answer.judged else None
         read = read or Answer(api, answer.status)
         with self._lock:
@@ -116,6 +117,9 @@ class RunTracker:
             self.on_budget()  # interrupted: stop the engine as a spent budget would
         elif self.budget.requests_left() == 0:
             self.budget_hit = True
+            self.on_budget()
+        elif (left := self.budget.seconds_left()) is not None and left <= 0:
+            self.time_hit = True  # the phase's time share, or what it keeps for the next, ended
             self.on_budget()
 
     def facts_for(self, case_id: str) -> Facts:

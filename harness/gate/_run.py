@@ -36,12 +36,11 @@ from harness.results import (
     interrupted_suite,
     merge_findings,
 )
-from harness.suite import RunContext, Suite
+from harness.suite import STAGE_SHARE, RunContext, Suite
 from harness.target import check_engine, check_url, open_target, url_label
 
 GRACE_S = 20.0  # after a stage's time limit: time to unwind (one client timeout at most)
 INTERRUPT_GRACE_S = 5.0  # Ctrl-C: time a stage gets to unwind before it is abandoned
-STAGE_SHARE = 0.8  # of a stage's time limit, for suites that stop themselves in time
 
 
 @dataclass

@@ -109,6 +109,8 @@ def test_conform_stops_sending_when_its_time_budget_is_spent(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     assert took < 8 + 1 + 12, took
     assert "time budget of 8 s spent" in " ".join(r.stdout.split()), r.stdout
+    # session 21: and says the bound, not --examples, ended schemathesis' cases
+    assert "examples cut: schemathesis (" in r.stdout and "--examples 5 per" in r.stdout, r.stdout
     summary = (tmp_path / "run" / "findings.json").read_text()
     assert "deadline" in summary or "timeout" in summary
 

@@ -3,21 +3,36 @@ budget (a live service may bill both), never from a second budget beside it."""
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures import mutant_match
+from fixtures.mutant_jd import mutant_jd
 from fixtures.servers import DropsFirstConnection
 
+import harness.conformance._run as conformance_run
 from harness.clients import DEMO
 from harness.conformance._engine import load_schema
+from harness.conformance._failures import CheckFailed
 from harness.conformance._payloads import PayloadPool
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
 from harness.contract import Contract, load_contract
+from harness.emulator import EmulatorServer
 from harness.pacing import Budget
 
+from .conftest import conform, explain
 
-def _live_session(contract: Contract, api: str, url: str, tracker: RunTracker) -> Session:
-    """A probe session against a live (non-emulator) target at ``url``, spending ``tracker``."""
+
+def _live_session(
+    contract: Contract, api: str, url: str, tracker: RunTracker, max_rps: float = 0.0
+) -> Session:
+    """A probe session against a live (non-emulator) target at ``url``, spending ``tracker``,
+    its requests paced at ``max_rps`` (0: unpaced)."""
     raw = load_schema(
         contract.spec(api).raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=10
     ).raw_schema
@@ -32,6 +47,7 @@ def _live_session(contract: Contract, api: str, url: str, tracker: RunTracker) -
         identity=None,
         raw_schema=raw,
         timeout_s=10,
+        max_rps=max_rps,
     )
 
 
@@ -53,18 +69,92 @@ def test_a_probe_retry_that_reached_the_service_is_spent_from_the_runs_budget():
 
 
 def test_a_probe_that_bursts_is_noted_not_run_at_a_clients_pace():
-    """Review 2: at the default pace (a live target without ``--max-rps 0``) the probes that send
-    requests in flight together returned silently, so a default run's PASS never said the race
-    defects were left untried; each now notes itself (``ApiRun.probes_unpaced``) and sends
-    nothing."""
+    """Review 2: at a pace (a live target without ``--max-rps 0``) the probes that send
+    requests in flight together returned silently, so a run's PASS never said the race defects
+    were left untried; below 2 requests/s (no mini-burst fits) each notes itself
+    (``ApiRun.probes_unpaced``) and sends nothing."""
     contract = load_contract()
     for api, rule_id in (("match", "FH-L29"), ("jd", "FH-L12")):  # FH-L18 sends in turn first
         tracker = RunTracker(budget=Budget(10))
         url = "http://127.0.0.1:9"  # never contacted: the probe sends nothing at this pace
-        session = _live_session(contract, api, url, tracker)
+        session = _live_session(contract, api, url, tracker, max_rps=1.5)
         entry = next(e for e in RULES if e.id == rule_id)
         ctx = ProbeContext(session=session)
         entry.fn(ctx)
         assert ctx.paced_out and tracker.budget.used == 0, rule_id
         unpaced = ProbeContext(session=session, may_burst=True)  # --max-rps 0: it may burst
-        assert unpaced.bursts() and not unpaced.paced_out, rule_id
+        assert unpaced.bursts() == 6 and not unpaced.paced_out, rule_id
+
+
+def test_a_race_is_crossed_by_a_mini_burst_within_the_pace():
+    """Session 20 left it: at a live target's pace the race probes did not run at all. A
+    mini-burst of a second's worth (here 4 at 4 requests/s, counted in the budget, no second
+    above the pace) crosses JD answers a shared buffer hands to each other (FH-L18)."""
+    contract = load_contract()
+    tracker = RunTracker(budget=Budget(40))
+    with mutant_jd("answers-crossed-under-concurrency", contract) as url:
+        with _live_session(contract, "jd", url, tracker, max_rps=4) as session:
+            ctx = ProbeContext(session=session)
+            assert ctx.bursts() == 4 and not ctx.paced_out
+            with pytest.raises(CheckFailed, match="while 4 comparisons"):
+                RULES.get("FH-L18").fn(ctx)
+    assert tracker.budget.used <= 8  # two in turn, the other face alone, the burst of 4
+
+
+class _Slow:
+    """Virtual time: each answer took ``latency`` seconds more, on the run's clock (the service
+    counts its answers) and in the answer times its budget reads the target's pace from, so no
+    test waits for a slow service."""
+
+    def __init__(self, latency: float) -> None:
+        self.latency, self.start, self.answered = latency, time.monotonic(), 0
+
+    def __call__(self) -> float:
+        return time.monotonic() - self.start + self.latency * self.answered
+
+    def budget(self, *args: Any, **kwargs: Any) -> Budget:
+        latency = self.latency
+
+        class SlowBudget(Budget):
+            def answered(self, seconds: float) -> None:
+                super().answered(seconds + latency)
+
+        return SlowBudget(*args, clock=self, **kwargs)
+
+    def serve(self, app: Any) -> EmulatorServer:
+        async def counted(scope: Any, receive: Any, send: Any) -> None:
+            await app(scope, receive, send)
+            self.answered += scope["type"] == "http"
+
+        return EmulatorServer(counted)
+
+
+def test_a_slow_targets_engine_leaves_the_probes_their_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Session 20 left it: at 300 ms an answer, the gate's quick conformance (96 s: 48 s an API)
+    gave schemathesis half of each part, and 10 of 26 match probes were skipped: a correct
+    service read inconclusive (exit 0), and a defect only they see slipped by the same way. The
+    engine now stops when what is left of the API's part is the probes' reserve at its own
+    pace, so the probes all run: here FH-L20 names a service refusing past 300k characters.
+    Scaled by ten on a virtual clock (3 s an answer, 480 s for the API: the probes need 410),
+    so the real time the run takes on a loaded machine is small beside it."""
+    slow = _Slow(3.0)
+    monkeypatch.setattr(conformance_run, "Budget", slow.budget)
+    monkeypatch.setattr(mutant_match, "EmulatorServer", slow.serve)
+    with mutant_match.serve("limit-300k-characters") as url:
+        result = conform(
+            url,
+            tmp_path,
+            is_emulator=False,
+            api="match",
+            max_rps=0,
+            max_seconds=480,
+            examples=10,
+            seed=1,
+        )
+    run = result.metrics.apis["match"]
+    assert run.probes_skipped == [] and run.stop_reason == "interrupted", run
+    assert result.metrics.time_budget_spent  # the engine stopped by time, for the probes
+    assert "FH-L20" in {f.rule_id for f in result.findings}, explain(result)
+    assert result.status == "fail"

@@ -245,6 +245,26 @@ def test_tracker_stops_the_engine_at_its_share_and_the_probes_still_get_theirs(c
     assert t.budget.used == 8 and t.by_operation["liveCode"] == 8
 
 
+def test_a_slow_targets_skipped_probes_name_the_time_they_need():
+    """Session 21: at 800 ms an answer even the engine's keeping cannot fit the probes in the
+    gate's quick 96 s; the reason says how much does, from the pace the target answered at
+    (both APIs' kept requests, a quarter more), as conform's option and the gate's key."""
+    from harness.conformance._run import seconds_for_probes, unprobed_reason
+    from harness.results import ApiRun
+    from harness.suite import STAGE_SHARE
+
+    needed = seconds_for_probes({"match": 0.85, "jd": 0.84}, 2, 157, 96.0)
+    assert needed is not None and needed >= 2 * 157 * 0.85  # both APIs' probes at 0.85 s each
+    skipped = {"match": ApiRun(probes_skipped=["FH-L20"]), "jd": ApiRun()}
+    why, when = unprobed_reason(skipped, {}, "time", needed) or ("", "")
+    assert "1 of 26 match probes (FH-L20)" in why, why
+    gate = int(re.search(r"run\.stage_timeout_s = (\d+)", when)[1])  # type: ignore[index]
+    assert f"--max-seconds {needed:g} (conform)" in when and gate * STAGE_SHARE >= needed, when
+    assert seconds_for_probes({"match": None, "jd": 0.01}, 2, 157, 3.0) is None  # no pace known
+    _, general = unprobed_reason(skipped, {}, "request", needed) or ("", "")
+    assert "--max-requests" in general  # the request budget: no time to name
+
+
 # --- credentials and exchanges --------------------------------------------------------------
 def test_jd_directives_make_fresh_credentials_and_describe_them_without_secrets(contract):
     window = contract.jd_timestamp_window_ms

@@ -107,6 +107,64 @@ def test_a_phase_time_share_stops_the_phase_and_the_next_gets_the_rest() -> None
         budget.check()
 
 
+def test_a_mini_burst_goes_at_once_and_no_second_holds_more_than_the_rate() -> None:
+    """The probes that cross races send a handful at once at a pace: the burst waits for as many
+    unused slots before it and leaves as many after, so any one second holds at most max_rps
+    requests and the average is kept; a burst larger than a second's worth is refused."""
+    clock = FakeClock()
+    pacer = Pacer(5, clock=clock, sleep=clock.sleep)
+    starts = []
+    for _ in range(3):
+        pacer.wait()
+        starts.append(clock.now)
+    assert pacer.most_together() == 5
+    with pacer.burst(4):
+        for _ in range(4):
+            pacer.wait()
+            starts.append(clock.now)
+    for _ in range(6):
+        pacer.wait()
+        starts.append(clock.now)
+    assert starts[3:7] == [pytest.approx(0.4 + 0.2 * 4)] * 4  # together, after 3 slots unused
+    assert starts[7] == pytest.approx(starts[3] + 0.8)  # and 4 slots unused after them
+    for first in starts:  # no second holds more than 5
+        assert sum(first <= t < first + 1.0 - 1e-9 for t in starts) <= 5, (first, starts)
+    with pytest.raises(ValueError, match="burst of 6"):
+        with pacer.burst(6):
+            pass
+    assert Pacer(1.5).most_together() == 1 and Pacer(0).most_together() == 0
+
+
+def test_a_phase_keeps_the_next_ones_requests_time_at_the_targets_pace() -> None:
+    """Conformance's engine leaves the probes their reserve at the pace the target answers (not
+    the engine's own work per case): nothing kept until three answers tell it, then the phase ends
+    where the kept requests' time begins, or at its own share if that comes first."""
+    clock = FakeClock()
+    budget = Budget(clock=clock)
+    budget.share_time(24.0, keep=100, of=48.0, pace=0.2)
+    assert budget.seconds_left() == 24.0 and budget.request_seconds() is None
+    for _ in range(3):  # a slow target: 0.3 s an answer
+        clock.now += 0.3
+        budget.spend()
+        budget.answered(0.3)
+    assert budget.request_seconds() == pytest.approx(0.3)
+    assert budget.seconds_left() == pytest.approx(48.0 - 0.9 - 100 * 0.3)
+    clock.now += 17.1
+    with pytest.raises(BudgetExhausted, match="this phase's share"):
+        budget.check()
+    budget.share_time(24.0, keep=100, of=48.0, pace=0.2)  # a fast target at 5 requests/s
+    for _ in range(5):
+        budget.answered(0.01)
+    assert budget.request_seconds() == 0.2  # the pace, not the answers, sets the time
+    assert budget.seconds_left() == 24.0  # 20 s kept of 48: the phase's share ends first
+    budget.share_time(24.0, keep=150, of=48.0, pace=0.2)
+    for _ in range(5):
+        budget.answered(0.01)
+    assert budget.seconds_left() == pytest.approx(48.0 - 30.0)
+    budget.share_time(None)
+    assert budget.seconds_left() is None
+
+
 def test_a_phase_share_caps_the_next_phase_within_the_budget() -> None:
     """Conformance gives schemathesis a share and keeps the rest of an API's part for the
     probes: a phase that spends its share stops, and the next one still gets its own."""
