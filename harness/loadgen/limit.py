@@ -40,6 +40,11 @@ class StepResult:
     # whole seconds at the run's end in which every answer was throttled (none served): a quota
     # that ran out, or a lockout, where a token bucket serves its refill every second
     refused_tail_s: int = 0
+    # whole seconds of the run (warm-up too, its cut last second not) with QUOTA_MIN_ANSWERS
+    # answers or more, every one throttled; the successes before the first such second and after
+    # the last (a quota's window that ran out, then began again, within one step)
+    refused_whole_s: int = 0
+    served_around: tuple[int, int] | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -409,32 +414,51 @@ def find_limit(
             "failed here or beyond"
         )
     if (quota := _quota(steps)) is not None:
-        whole, served = quota
+        whole = quota.step
         said = whole.result.detail.get("retry_after_s") if whole.result.detail else None
         window = f", and asked to come back in {said:g} s (Retry-After)" if said else ""
-        seen = (
-            f"the service served {served} request(s) from the search's start, then refused "
-            f"every request of the last {whole.result.refused_tail_s} s of a step at "
-            f"{whole.rate:.1f}/s{window}: a quota over a window longer than a step (N a "
-            "minute, an hour, a day) that ran out, or a lockout"
+        tail = whole.result.refused_tail_s
+        refused = (
+            f"every request of the last {tail} s of a step at {whole.rate:.1f}/s"
+            if tail >= QUOTA_TAIL_S
+            else f"every request of {whole.result.refused_whole_s} whole second(s) of a step at "
+            f"{whole.rate:.1f}/s, then served again"
+        )
+        counted = (
+            f"the service served {quota.served} request(s) from the search's start until it "
+            f"refused {refused}{window}: a quota over a window longer than a step (N a minute, "
+            "an hour, a day) that ran out, or a lockout; if this search was its only client, the "
+            f"quota is at most {quota.served} (its window may have begun after the search did)"
+            if quota.since == "start"
+            else f"the service served {quota.served} request(s) from the end of its previous "
+            f"whole seconds of refusals until it refused {refused}{window}: a quota over a window "
+            "longer than a step (N a minute, an hour, a day) that ran out again, or a lockout; "
+            f"if this search was its only client, that is the quota of one window"
         )
         if penalty is None:
             notes = [n for n in notes if not n.startswith(f"a step at {limit or 0:.1f}/s passed")]
         inconclusive = (
-            f"{inconclusive}; {seen}" if inconclusive
-            else f"{QUOTA}: {seen}, not a rate limit" + _below(failed)
+            f"{inconclusive}; {counted}" if inconclusive
+            else f"{QUOTA}: {counted}, not a rate limit" + _below(failed)
         )  # fmt: skip
         notes.append(
-            f"{seen}: a rate per second is no answer to that; measure it with `load run --rate R "
-            "--duration 2m` (a minute's quota) and read its window from Retry-After or the "
+            f"{counted}: a rate per second is no answer to that; measure it with `load run --rate "
+            "R --duration 2m` (a minute's quota) and read its window from Retry-After or the "
             "service's documents"
         )
     elif limit is not None and not any(not s.good for s in steps):
         sent = sum(_sent(s) for s in steps)
+        outside = sum(_throttled_in_run(s) for s in steps)
         notes.append(
             f"no step was refused in {clock() - began:.0f} s and {sent} request(s): a quota over "
             "a longer window (per minute, per day) larger than that is not seen by a search of "
             "short steps; `load run --rate R --duration 2m` measures one"
+            if not outside
+            else f"no judged window was refused in {clock() - began:.0f} s and {sent} "
+            f"request(s), but {outside} answer(s) outside them (warm-ups, drains) were throttled: "
+            "a limit the short windows did not see (a quota over a longer window that ran out "
+            "and began again, a burst), so this rate is no sustained one; `load run --rate R "
+            "--duration 2m` measures it"
         )
     if warmed:
         cold_run = warmed[0].result
@@ -554,17 +578,43 @@ def _recheck_rest(
 
 
 QUOTA_TAIL_S = 2  # whole seconds refused whole at a step's end that no token bucket shows
+QUOTA_MIN_ANSWERS = 3  # a second refused whole says so with this many answers or more
 
 
-def _quota(steps: list[StepRecord]) -> tuple[StepRecord, int] | None:
-    """The first step whose last :data:`QUOTA_TAIL_S` seconds or more were refused whole, and the
-    requests served from the search's start to its end: a quota (N a minute, a day) that ran out
-    stops serving whatever the rate, where a token bucket serves its refill every second."""
-    served = 0
-    for s in steps:
-        served += round(_served(s))
-        if _failed_by(s, "throttled") and s.result.refused_tail_s >= QUOTA_TAIL_S:
-            return s, served
+@dataclass(frozen=True)
+class QuotaSeen:
+    """A quota that ran out during ``step``: ``served`` requests from ``since`` ("start": the
+    search's start; "refusals": the end of the service's previous whole seconds of refusals, when
+    its window began again) until it did."""
+
+    step: StepRecord
+    served: int
+    since: Literal["start", "refusals"]
+
+
+def _quota(steps: list[StepRecord]) -> QuotaSeen | None:
+    """The first step whose last :data:`QUOTA_TAIL_S` seconds or more were refused whole, or that
+    served again after a whole second refused whole (a window that began again within it), with
+    the requests served until it ran out: a quota (N a minute, a day) that ran out stops serving
+    whatever the rate, where a token bucket serves its refill every second. Counted from the end
+    of the previous seconds refused whole, where there were any: before (session 21), from the
+    search's start, over two windows (1200 for a quota of 600 a minute); a window that began
+    again mid-step was not seen at all, and the search reported 45/s, exact."""
+    served, since = 0, "start"
+    for i, s in enumerate(steps):
+        r = s.result
+        if r.served_around is None:
+            served += round(_served(s))
+            continue
+        before, after = r.served_around
+        # refused to its end, then a later step passed (no bucket that served nothing for a
+        # whole second refills that fast): its window began again, or a lockout ended. A window
+        # that began again within a step (shorter than the step: 200 per 10 s) is a rate's
+        again = after == 0 and any(t.good for t in steps[i + 1 :])
+        tail = r.refused_tail_s >= QUOTA_TAIL_S and _failed_by(s, "throttled")
+        if r.refused_whole_s and (again or tail):
+            return QuotaSeen(s, served + before, "start" if since == "start" else "refusals")
+        served, since = after, "refusals"
     return None
 
 
@@ -573,6 +623,13 @@ def _sent(step: StepRecord) -> int:
     r = step.result
     whole = r.detail.get("run_completed") if r.detail else None
     return int(whole) if whole is not None else r.completed
+
+
+def _throttled_in_run(step: StepRecord) -> int:
+    """Throttled answers of the step's whole run (its warm-up too), else of its window."""
+    r = step.result
+    whole = r.detail.get("run_by_class", {}).get("throttled") if r.detail else None
+    return int(whole) if whole is not None else round(r.throttled_rate * r.completed)
 
 
 def _refutes(step: StepRecord, low: float, pause: float) -> bool:

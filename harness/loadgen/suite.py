@@ -30,6 +30,7 @@ from harness.loadgen.classify import (
 )
 from harness.loadgen.limit import (
     PENALISED,
+    QUOTA_MIN_ANSWERS,
     QUOTA_TAIL_S,
     LimitResult,
     StepResult,
@@ -670,11 +671,20 @@ def _quota_seen(run: LoadResult) -> str:
     tail = _refused_tail(run) if series else 0
     if tail < QUOTA_TAIL_S:
         return ""
-    served = sum(row.success for row in series)
+    # counted from the end of the run's previous whole seconds of refusals, when there were
+    # any (a window that ran out before, then began again): before, from the run's start, so
+    # a run over two windows of 600 a minute said "it served 1000"
+    earlier = series[: len(series) - 1 - tail]
+    refused = [i for i, row in enumerate(earlier)
+               if row.completed >= QUOTA_MIN_ANSWERS
+               and row.by_class.get(THROTTLED, 0) == row.completed]  # fmt: skip
+    served = sum(row.success for row in earlier[refused[-1] + 1 if refused else 0 :])
+    since = " from the end of its previous whole seconds of refusals" if refused else ""
     said = run.summary.get("retry_after_s")
     window = f", asking to come back in {said:g} s (Retry-After)" if said else ""
     return (
-        f"; it served {served} request(s), then refused every request of the run's last {tail} "
+        f"; it served {served} request(s){since}, then refused every request of the run's last "
+        f"{tail} "
         f"whole second(s){window}: a quota over a window longer than that (N a minute, a day) "
         "ran out, or a lockout; a rate under the quota's meets it too, later"
     )
@@ -889,6 +899,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         qps_rate=qps / completed if completed else 0.0,
         warmup_throttled=warmup_throttled,
         refused_tail_s=_refused_tail(result),
+        **_refused_whole(result),
         late=window.late,
         detail={
             "out_dir": str(result.out_dir),
@@ -914,6 +925,26 @@ def _refused_tail(result: LoadResult) -> int:
             break
         count += 1
     return count
+
+
+def _refused_whole(result: LoadResult) -> dict[str, Any]:
+    """``StepResult``'s ``refused_whole_s`` and ``served_around``: the run's whole seconds of
+    :data:`QUOTA_MIN_ANSWERS` answers or more, every one throttled (its last second only when as
+    full as the others: a cut one may miss a refill), and the successes before the first and
+    after the last (no token bucket refuses a whole second: it serves its refill every second; a
+    quota that ran out does, then serves its next window)."""
+    rows = result.series
+    full = sorted(row.completed for row in rows[:-1])
+    usual = full[len(full) // 2] if full else 0
+    whole = [i for i, row in enumerate(rows)
+             if row.completed >= QUOTA_MIN_ANSWERS
+             and row.by_class.get(THROTTLED, 0) == row.completed
+             and (i < len(rows) - 1 or row.completed >= 0.9 * usual)]  # fmt: skip
+    if not whole:
+        return {}
+    before = sum(row.success for row in rows[: whole[0]])
+    after = sum(row.success for row in rows[whole[-1] + 1 :])
+    return {"refused_whole_s": len(whole), "served_around": (before, after)}
 
 
 def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> float | None:

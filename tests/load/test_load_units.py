@@ -728,6 +728,15 @@ def test_a_run_that_ran_into_a_quota_says_what_it_served_before_it() -> None:
     assert why is not None and why.startswith("throttled 9.6% of the answers at 20/s"), why
     assert "it served 600 request(s), then refused every request of the run's last 3 whole " in why
     assert "asking to come back in 27 s (Retry-After): a quota over a window longer" in why
+    # session 21: started 40 s into a minute, the run crossed into the next one (400 served,
+    # 40 s refused, 600 served, refused): it said "it served 1000 request(s)"
+    served, refused = {"success": 20}, {"throttled": 20}
+    rows = [SecondRow(t, t, offered=20, sent=20, completed=20,
+                      by_class=served if t < 20 or 60 <= t < 90 else refused)
+            for t in range(94)]  # fmt: skip
+    crossed = SimpleNamespace(summary=summary, stop_reason="aborted", settled=None, series=rows)
+    why = _throttled_only(plan, crossed)  # type: ignore[arg-type]
+    assert why is not None and "it served 600 request(s) from the end of its previous whole " in why
     half = {"success": 10, "throttled": 10}  # a bucket serves its refill every second
     rows = [SecondRow(t, t, offered=20, sent=20, completed=20, by_class=half) for t in range(4)]
     bucket = SimpleNamespace(summary=summary, stop_reason="aborted", settled=None, series=rows)
