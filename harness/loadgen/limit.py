@@ -5,11 +5,14 @@ over ``measure(rate) -> StepResult``. Rates above a throttled step's success rat
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from harness.loadgen.result import describe_stated, merge_stated
 
 Bound = Literal["exact", "lower", "upper"]
 STOP_CEILING = "max_rate reached without failing"
@@ -480,6 +483,11 @@ def find_limit(
                 f"{max(p99s):.0f} ms): the service is slower than --slo-p99 at any rate (or still "
                 "warming up), not overloaded; a rate limit is no answer to that"
             )
+    stated = functools.reduce(
+        merge_stated, (s.result.detail.get("rate_limit_stated") for s in steps), None
+    )
+    if said := describe_stated(stated):
+        notes.append(f"{said}{STATED_NOTE}")
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
@@ -510,6 +518,10 @@ def find_limit(
                        inconclusive, failed if inconclusive else None)  # fmt: skip
 
 
+STATED_NOTE = (
+    ": the service's own word, read as evidence beside what was measured (never required, "
+    "never checked; a limit per window other than a second is a quota, not a rate)"
+)
 PENALISED = "the service lowers its limit for a while after a refusal"
 QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"

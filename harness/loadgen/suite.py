@@ -32,6 +32,7 @@ from harness.loadgen.limit import (
     PENALISED,
     QUOTA_MIN_ANSWERS,
     QUOTA_TAIL_S,
+    STATED_NOTE,
     LimitResult,
     StepResult,
     describe_limit,
@@ -40,7 +41,7 @@ from harness.loadgen.limit import (
     search_higher,
 )
 from harness.loadgen.recorder import STOP_DURATION
-from harness.loadgen.result import LoadResult, SecondRow
+from harness.loadgen.result import LoadResult, SecondRow, describe_stated
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
 from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
 from harness.results import NOTHING_SENT, Finding, LoadMetrics, LoadSuiteResult, derive_status
@@ -369,6 +370,8 @@ class _Run:
         metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
         if runs and (low := self._settle(url, runs[-1], budget)) is not None:
             metrics["settle"] = low
+        if said := describe_stated(primary.summary.get("rate_limit_stated")):
+            metrics["notes"] = [*metrics.get("notes", []), f"{said}{STATED_NOTE}"]
         findings = _slo_findings(suite, runs)
         throttled = _throttled_only(suite, runs[-1]) if runs else None
         if throttled is not None and not any(f.check == "error_rate" for f in findings):
@@ -911,6 +914,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
             "run_codes": result.summary.get("codes", {}),
             "run_by_class": result.summary.get("by_class", {}),
             "retry_after_s": result.summary.get("retry_after_s"),
+            "rate_limit_stated": result.summary.get("rate_limit_stated"),
         },
         run=result,
     )
