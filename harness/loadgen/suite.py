@@ -29,6 +29,7 @@ from harness.loadgen.classify import (
     TIMEOUT,
 )
 from harness.loadgen.limit import (
+    OUTLIERS,
     PENALISED,
     QUOTA_MIN_ANSWERS,
     QUOTA_TAIL_S,
@@ -594,7 +595,7 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
             "the run's rate is one the service is held to (load run --max-error-rate, or "
             "the policy's [load] p99_at_rps); load find-limit measures the limit"
         )
-    if why.startswith(("refusals do not follow", "the service may limit requests")):
+    if why.startswith(("refusals do not follow", "the service may limit requests", OUTLIERS)):
         when = "a `load run --rate R --duration 60s` measures its refusals at a fixed rate R"
     if why.startswith(PENALISED):
         when = ("a `load run --rate R --duration 60s` under the rate reported holds (R is "
