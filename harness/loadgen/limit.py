@@ -774,13 +774,17 @@ def _in_flight_at_plateau(
 QUEUED_P50 = 3.0  # a refused step's median this many times a passing one's: it waited in a queue
 
 
+OUTLIER_SPREAD = 10.0  # a p99 this many times its own median: a tail apart from the body
+
+
 def _outliers(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
-    """A step that failed on p99 alone with a median under :data:`QUEUED_P50` times the lowest
-    median of the steps that passed, and that step: overload (a queue, a slowdown) raises the
-    median with the tail (to fail a 1 s p99 by queueing within a step, its later half waits
-    too), while a service with a few slow answers at any rate (1 % at 2 s; a stall every few
-    seconds) fails or passes a short step by chance. Before (session 21), such a service was
-    reported at 8.4/s, exact: the rate at which the last bisect step happened to miss them."""
+    """A step that failed on p99 alone, its p99 over :data:`OUTLIER_SPREAD` times its median and
+    that median under :data:`QUEUED_P50` times the lowest median of the steps that passed, and
+    that step: overload (a queue, a slowdown) raises the median with the tail (a queue that grew
+    within a step has a p99 about twice its median), while a service with a few slow answers at
+    any rate (1 % at 2 s; a stall every few seconds) fails or passes a short step by chance.
+    Before (session 21), such a service was reported at 8.4/s, exact: the rate at which the last
+    bisect step happened to miss them."""
     passed = [s for s in steps if s.good and s.result.p50_ms]
     if not passed:
         return None
@@ -789,7 +793,8 @@ def _outliers(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
     return next(
         ((s, fast) for s in steps if not s.good and s.reasons
          and all(r.startswith("p99") for r in s.reasons)
-         and s.result.p50_ms is not None and s.result.p50_ms <= floor),
+         and s.result.p50_ms is not None and s.result.p50_ms <= floor
+         and (s.result.p99_ms or 0.0) > OUTLIER_SPREAD * s.result.p50_ms),
         None,
     )  # fmt: skip
 
