@@ -5,11 +5,14 @@ over ``measure(rate) -> StepResult``. Rates above a throttled step's success rat
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from harness.loadgen.result import describe_stated, merge_stated
 
 Bound = Literal["exact", "lower", "upper"]
 STOP_CEILING = "max_rate reached without failing"
@@ -40,6 +43,11 @@ class StepResult:
     # whole seconds at the run's end in which every answer was throttled (none served): a quota
     # that ran out, or a lockout, where a token bucket serves its refill every second
     refused_tail_s: int = 0
+    # whole seconds of the run (warm-up too, its cut last second not) with QUOTA_MIN_ANSWERS
+    # answers or more, every one throttled; the successes before the first such second and after
+    # the last (a quota's window that ran out, then began again, within one step)
+    refused_whole_s: int = 0
+    served_around: tuple[int, int] | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -409,32 +417,51 @@ def find_limit(
             "failed here or beyond"
         )
     if (quota := _quota(steps)) is not None:
-        whole, served = quota
+        whole = quota.step
         said = whole.result.detail.get("retry_after_s") if whole.result.detail else None
         window = f", and asked to come back in {said:g} s (Retry-After)" if said else ""
-        seen = (
-            f"the service served {served} request(s) from the search's start, then refused "
-            f"every request of the last {whole.result.refused_tail_s} s of a step at "
-            f"{whole.rate:.1f}/s{window}: a quota over a window longer than a step (N a "
-            "minute, an hour, a day) that ran out, or a lockout"
+        tail = whole.result.refused_tail_s
+        refused = (
+            f"every request of the last {tail} s of a step at {whole.rate:.1f}/s"
+            if tail >= QUOTA_TAIL_S
+            else f"every request of {whole.result.refused_whole_s} whole second(s) of a step at "
+            f"{whole.rate:.1f}/s, then served again"
+        )
+        counted = (
+            f"the service served {quota.served} request(s) from the search's start until it "
+            f"refused {refused}{window}: a quota over a window longer than a step (N a minute, "
+            "an hour, a day) that ran out, or a lockout; if this search was its only client, the "
+            f"quota is at most {quota.served} (its window may have begun after the search did)"
+            if quota.since == "start"
+            else f"the service served {quota.served} request(s) from the end of its previous "
+            f"whole seconds of refusals until it refused {refused}{window}: a quota over a window "
+            "longer than a step (N a minute, an hour, a day) that ran out again, or a lockout; "
+            f"if this search was its only client, that is the quota of one window"
         )
         if penalty is None:
             notes = [n for n in notes if not n.startswith(f"a step at {limit or 0:.1f}/s passed")]
         inconclusive = (
-            f"{inconclusive}; {seen}" if inconclusive
-            else f"{QUOTA}: {seen}, not a rate limit" + _below(failed)
+            f"{inconclusive}; {counted}" if inconclusive
+            else f"{QUOTA}: {counted}, not a rate limit" + _below(failed)
         )  # fmt: skip
         notes.append(
-            f"{seen}: a rate per second is no answer to that; measure it with `load run --rate R "
-            "--duration 2m` (a minute's quota) and read its window from Retry-After or the "
+            f"{counted}: a rate per second is no answer to that; measure it with `load run --rate "
+            "R --duration 2m` (a minute's quota) and read its window from Retry-After or the "
             "service's documents"
         )
     elif limit is not None and not any(not s.good for s in steps):
         sent = sum(_sent(s) for s in steps)
+        outside = sum(_throttled_in_run(s) for s in steps)
         notes.append(
             f"no step was refused in {clock() - began:.0f} s and {sent} request(s): a quota over "
             "a longer window (per minute, per day) larger than that is not seen by a search of "
             "short steps; `load run --rate R --duration 2m` measures one"
+            if not outside
+            else f"no judged window was refused in {clock() - began:.0f} s and {sent} "
+            f"request(s), but {outside} answer(s) outside them (warm-ups, drains) were throttled: "
+            "a limit the short windows did not see (a quota over a longer window that ran out "
+            "and began again, a burst), so this rate is no sustained one; `load run --rate R "
+            "--duration 2m` measures it"
         )
     if warmed:
         cold_run = warmed[0].result
@@ -456,6 +483,25 @@ def find_limit(
                 f"{max(p99s):.0f} ms): the service is slower than --slo-p99 at any rate (or still "
                 "warming up), not overloaded; a rate limit is no answer to that"
             )
+    if inconclusive is None and (odd_p99 := _outliers(steps)) is not None:
+        slow, fast = odd_p99
+        failed = None  # its failures say nothing of a rate
+        inconclusive = (
+            f"{OUTLIERS}: a step at {slow.rate:.1f}/s failed on p99 alone ({slow.result.p99_ms} "
+            f"ms) with its median ({slow.result.p50_ms} ms) as at {fast.rate:.1f}/s, which passed "
+            f"({fast.result.p50_ms} ms): a few answers are slow whatever the rate (a bimodal "
+            "service, stalls), which a short step sees or misses by chance, so the rates that "
+            "passed are no capacity"
+        )
+        notes.append(
+            f"{inconclusive}; measure p99 with a longer `load run --rate R` (it is the service's "
+            "at any rate, or not)"
+        )
+    stated = functools.reduce(
+        merge_stated, (s.result.detail.get("rate_limit_stated") for s in steps), None
+    )
+    if said := describe_stated(stated):
+        notes.append(f"{said}{STATED_NOTE}")
     knee, saturation = _interpret(steps, knee_factor)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
@@ -486,6 +532,11 @@ def find_limit(
                        inconclusive, failed if inconclusive else None)  # fmt: skip
 
 
+STATED_NOTE = (
+    ": the service's own word, read as evidence beside what was measured (never required, "
+    "never checked; a limit per window other than a second is a quota, not a rate)"
+)
+OUTLIERS = "slow answers do not follow the rate"
 PENALISED = "the service lowers its limit for a while after a refusal"
 QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
@@ -554,17 +605,43 @@ def _recheck_rest(
 
 
 QUOTA_TAIL_S = 2  # whole seconds refused whole at a step's end that no token bucket shows
+QUOTA_MIN_ANSWERS = 3  # a second refused whole says so with this many answers or more
 
 
-def _quota(steps: list[StepRecord]) -> tuple[StepRecord, int] | None:
-    """The first step whose last :data:`QUOTA_TAIL_S` seconds or more were refused whole, and the
-    requests served from the search's start to its end: a quota (N a minute, a day) that ran out
-    stops serving whatever the rate, where a token bucket serves its refill every second."""
-    served = 0
-    for s in steps:
-        served += round(_served(s))
-        if _failed_by(s, "throttled") and s.result.refused_tail_s >= QUOTA_TAIL_S:
-            return s, served
+@dataclass(frozen=True)
+class QuotaSeen:
+    """A quota that ran out during ``step``: ``served`` requests from ``since`` ("start": the
+    search's start; "refusals": the end of the service's previous whole seconds of refusals, when
+    its window began again) until it did."""
+
+    step: StepRecord
+    served: int
+    since: Literal["start", "refusals"]
+
+
+def _quota(steps: list[StepRecord]) -> QuotaSeen | None:
+    """The first step whose last :data:`QUOTA_TAIL_S` seconds or more were refused whole, or that
+    served again after a whole second refused whole (a window that began again within it), with
+    the requests served until it ran out: a quota (N a minute, a day) that ran out stops serving
+    whatever the rate, where a token bucket serves its refill every second. Counted from the end
+    of the previous seconds refused whole, where there were any: before (session 21), from the
+    search's start, over two windows (1200 for a quota of 600 a minute); a window that began
+    again mid-step was not seen at all, and the search reported 45/s, exact."""
+    served, since = 0, "start"
+    for i, s in enumerate(steps):
+        r = s.result
+        if r.served_around is None:
+            served += round(_served(s))
+            continue
+        before, after = r.served_around
+        # refused to its end, then a later step passed (no bucket that served nothing for a
+        # whole second refills that fast): its window began again, or a lockout ended. A window
+        # that began again within a step (shorter than the step: 200 per 10 s) is a rate's
+        again = after == 0 and any(t.good for t in steps[i + 1 :])
+        tail = r.refused_tail_s >= QUOTA_TAIL_S and _failed_by(s, "throttled")
+        if r.refused_whole_s and (again or tail):
+            return QuotaSeen(s, served + before, "start" if since == "start" else "refusals")
+        served, since = after, "refusals"
     return None
 
 
@@ -573,6 +650,13 @@ def _sent(step: StepRecord) -> int:
     r = step.result
     whole = r.detail.get("run_completed") if r.detail else None
     return int(whole) if whole is not None else r.completed
+
+
+def _throttled_in_run(step: StepRecord) -> int:
+    """Throttled answers of the step's whole run (its warm-up too), else of its window."""
+    r = step.result
+    whole = r.detail.get("run_by_class", {}).get("throttled") if r.detail else None
+    return int(whole) if whole is not None else round(r.throttled_rate * r.completed)
 
 
 def _refutes(step: StepRecord, low: float, pause: float) -> bool:
@@ -688,6 +772,31 @@ def _in_flight_at_plateau(
 
 
 QUEUED_P50 = 3.0  # a refused step's median this many times a passing one's: it waited in a queue
+
+
+OUTLIER_SPREAD = 10.0  # a p99 this many times its own median: a tail apart from the body
+
+
+def _outliers(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
+    """A step that failed on p99 alone, its p99 over :data:`OUTLIER_SPREAD` times its median and
+    that median under :data:`QUEUED_P50` times the lowest median of the steps that passed, and
+    that step: overload (a queue, a slowdown) raises the median with the tail (a queue that grew
+    within a step has a p99 about twice its median), while a service with a few slow answers at
+    any rate (1 % at 2 s; a stall every few seconds) fails or passes a short step by chance.
+    Before (session 21), such a service was reported at 8.4/s, exact: the rate at which the last
+    bisect step happened to miss them."""
+    passed = [s for s in steps if s.good and s.result.p50_ms]
+    if not passed:
+        return None
+    fast = min(passed, key=lambda s: s.result.p50_ms or 0.0)
+    floor = QUEUED_P50 * (fast.result.p50_ms or 0.0)
+    return next(
+        ((s, fast) for s in steps if not s.good and s.reasons
+         and all(r.startswith("p99") for r in s.reasons)
+         and s.result.p50_ms is not None and s.result.p50_ms <= floor
+         and (s.result.p99_ms or 0.0) > OUTLIER_SPREAD * s.result.p50_ms),
+        None,
+    )  # fmt: skip
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:

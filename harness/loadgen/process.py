@@ -492,6 +492,7 @@ class LoadProcess:
             {
                 **self.recorder.summary(),
                 "retry_after_s": self.transport.retry_after_s,
+                "rate_limit_stated": self.transport.stated,
                 "heads_too_large": self.transport.heads_too_large,
                 "head_refused": self.transport.head_refused,
                 "role": self.role,

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import json
 import math
 import os
+import re
+import time
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -291,6 +294,10 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "retry_after_s": max(
             (f["retry_after_s"] for f in finals if f.get("retry_after_s")), default=None
         ),
+        # the limit the answers stated (RateLimit-* / X-RateLimit-* fields; None: none did)
+        "rate_limit_stated": functools.reduce(
+            merge_stated, (f.get("rate_limit_stated") for f in finals), None
+        ),
         # answers refused for a head past the sender's size (``no answer:reset``, as it counts them)
         "heads_too_large": sum(f.get("heads_too_large") or 0 for f in finals),
         # why an answer head was refused as malformed (the last a worker saw; None: none was)
@@ -421,6 +428,90 @@ def _write_hlog(path: Path, result: LoadResult) -> None:
                 hist.set_start_time_stamp(row.t * 1000)
                 hist.set_end_time_stamp((row.t + 1) * 1000)
                 writer.output_interval_histogram(hist, max_value_unit_ratio=1000.0)
+
+
+RATE_LIMIT_FIELDS = ("ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "ratelimit",
+                     "ratelimit-remaining", "x-ratelimit-remaining", "ratelimit-reset",
+                     "x-ratelimit-reset")  # fmt: skip
+_NUMBER = r"([0-9]{1,12})"
+EPOCH_S = 1e9  # an X-RateLimit-Reset above this is an epoch time (GitHub's), else seconds left
+
+
+def stated_limit(field: Any, now: float | None = None) -> dict[str, Any] | None:
+    """What an answer states of its rate limit, read from the IETF httpapi drafts' fields (old:
+    ``RateLimit-Limit: 100``, ``RateLimit-Policy: 100;w=60``, ``RateLimit: limit=100,
+    remaining=0, reset=36``; new: ``RateLimit-Policy: "p";q=100;w=60``, ``RateLimit: "p";r=0;t=36``)
+    and the common ``X-RateLimit-Limit/-Remaining/-Reset`` (a reset over 1e9 is an epoch time):
+    ``{"limit", "window_s", "remaining", "reset_s", "fields"}``, None when it states nothing.
+    ``field(name)`` gives one field's value (None: absent or given twice). Only numbers are read,
+    from the first 256 characters: a hostile field states nothing."""
+    values = {n: v[:256] for n in RATE_LIMIT_FIELDS if isinstance(v := field(n), str)}
+    if not values:
+        return None
+
+    def number(name: str, *keys: str) -> int | None:
+        text = values.get(name)
+        if text is None:
+            return None
+        for key in keys:  # a parameter (q=, w=, r=, t=, limit= ...), else the leading number
+            found = re.search(rf"(?:^|[;,\s]){key}={_NUMBER}", text) if key else None
+            if key and found:
+                return int(found[1])
+        found = re.match(rf"\s*{_NUMBER}\s*(?:[;,]|$)", text) if "" in keys else None
+        return int(found[1]) if found else None
+
+    policy = "ratelimit-policy"
+    limit = number(policy, "q", "") if policy in values else None
+    window = number(policy, "w") if policy in values else None
+    for name in ("ratelimit-limit", "x-ratelimit-limit"):
+        limit = limit if limit is not None else number(name, "")
+        window = window if window is not None else number(name, "w")
+    limit = limit if limit is not None else number("ratelimit", "limit")
+    remaining = next((r for n, keys in (("ratelimit", ("r", "remaining")),
+                      ("ratelimit-remaining", ("",)), ("x-ratelimit-remaining", ("",))) if
+                      (r := number(n, *keys)) is not None), None)  # fmt: skip
+    reset: float | None = next((r for n, keys in (("ratelimit", ("t", "reset")),
+                                ("ratelimit-reset", ("",)), ("x-ratelimit-reset", ("",))) if
+                                (r := number(n, *keys)) is not None), None)  # fmt: skip
+    if reset is not None and reset > EPOCH_S:
+        reset = max(0.0, reset - (time.time() if now is None else now))
+    if limit is None and remaining is None and reset is None:
+        return None
+    return {"limit": limit, "window_s": window, "remaining": remaining, "reset_s": reset,
+            "fields": sorted(values)}  # fmt: skip
+
+
+def merge_stated(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Stated limits of several answers (or load processes) as one: the lowest limit stated (with
+    its window), the lowest remaining, the longest reset, every field named."""
+    if old is None or new is None:
+        return old or new
+    pick = min((s for s in (old, new) if s.get("limit") is not None),
+               key=lambda s: s["limit"], default=old)  # fmt: skip
+    remaining = [s["remaining"] for s in (old, new) if s.get("remaining") is not None]
+    resets = [s["reset_s"] for s in (old, new) if s.get("reset_s") is not None]
+    return {"limit": pick.get("limit"), "window_s": pick.get("window_s"),
+            "remaining": min(remaining, default=None), "reset_s": max(resets, default=None),
+            "fields": sorted({*old.get("fields", []), *new.get("fields", [])})}  # fmt: skip
+
+
+def describe_stated(stated: dict[str, Any] | None) -> str:
+    """``the answers state a limit of 600 per 60 s (RateLimit-Policy), 0 remaining, reset in
+    36 s``; "" when they state nothing."""
+    if not stated:
+        return ""
+    parts = []
+    if stated.get("limit") is not None:
+        per = f" per {stated['window_s']} s" if stated.get("window_s") else ""
+        parts.append(f"a limit of {stated['limit']}{per}")
+    if stated.get("remaining") is not None:
+        parts.append(f"{stated['remaining']} remaining")
+    if stated.get("reset_s") is not None:
+        parts.append(f"reset in {stated['reset_s']:g} s")
+    names = ", ".join("-".join(w.capitalize() if w != "ratelimit" else "RateLimit"
+                               for w in n.replace("x-", "X-").split("-"))
+                      for n in stated.get("fields", []))  # fmt: skip
+    return f"the answers state {', '.join(parts)} ({names})" if parts else ""
 
 
 def _iso(epoch: float | None) -> str | None:

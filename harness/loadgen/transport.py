@@ -36,7 +36,7 @@ from harness.clients import (
     retry_after_s,
 )
 from harness.contract import declared_charset
-from harness.loadgen.result import PreparedRequest
+from harness.loadgen.result import PreparedRequest, merge_stated, stated_limit
 from harness.redact import redact_text
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -178,6 +178,9 @@ class Transport:
         # why the last answer head the sender's parser refuses was refused (a Content-Length of
         # "+5", ...): a target that answered in malformed HTTP, not an unreachable one
         self.head_refused: str | None = None
+        # the limit the answers state in RateLimit-* / X-RateLimit-* fields (:func:`stated_limit`):
+        # evidence beside what the load measures, never required
+        self.stated: dict[str, Any] | None = None
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -228,6 +231,8 @@ class Transport:
         finally:
             self._deadlines.disarm(token)
         status = int(response.status_code)
+        if (said := stated_limit(lambda name: _single(response, name))) is not None:
+            self.stated = merge_stated(self.stated, said)
         if (
             status >= 300
             and (wait := retry_after_s(_single(response, "retry-after"), _single(response, "date")))

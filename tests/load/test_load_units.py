@@ -728,7 +728,46 @@ def test_a_run_that_ran_into_a_quota_says_what_it_served_before_it() -> None:
     assert why is not None and why.startswith("throttled 9.6% of the answers at 20/s"), why
     assert "it served 600 request(s), then refused every request of the run's last 3 whole " in why
     assert "asking to come back in 27 s (Retry-After): a quota over a window longer" in why
+    # session 21: started 40 s into a minute, the run crossed into the next one (400 served,
+    # 40 s refused, 600 served, refused): it said "it served 1000 request(s)"
+    served, refused = {"success": 20}, {"throttled": 20}
+    rows = [SecondRow(t, t, offered=20, sent=20, completed=20,
+                      by_class=served if t < 20 or 60 <= t < 90 else refused)
+            for t in range(94)]  # fmt: skip
+    crossed = SimpleNamespace(summary=summary, stop_reason="aborted", settled=None, series=rows)
+    why = _throttled_only(plan, crossed)  # type: ignore[arg-type]
+    assert why is not None and "it served 600 request(s) from the end of its previous whole " in why
     half = {"success": 10, "throttled": 10}  # a bucket serves its refill every second
     rows = [SecondRow(t, t, offered=20, sent=20, completed=20, by_class=half) for t in range(4)]
     bucket = SimpleNamespace(summary=summary, stop_reason="aborted", settled=None, series=rows)
     assert "quota" not in (_throttled_only(plan, bucket) or "")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"ratelimit-policy": "100;w=60", "ratelimit-remaining": "0", "ratelimit-reset": "36"},
+         (100, 60, 0, 36)),
+        ({"ratelimit-policy": '"default";q=600;w=60', "ratelimit": '"default";r=5;t=36'},
+         (600, 60, 5, 36)),
+        ({"ratelimit": "limit=10, remaining=5, reset=1"}, (10, None, 5, 1)),
+        ({"ratelimit-limit": "10, 10;w=1, 1000;w=3600"}, (10, 1, None, None)),
+        ({"x-ratelimit-limit": "600", "x-ratelimit-remaining": "12",
+          "x-ratelimit-reset": "1700000036"}, (600, None, 12, 36)),  # an epoch: GitHub's
+        ({"x-ratelimit-limit": "20", "x-ratelimit-reset": "3"}, (20, None, None, 3)),
+        ({"x-ratelimit-limit": "abc" * 1000}, None),  # no number: states nothing
+        ({"x-ratelimit-limit": "1" * 40}, None),  # past 12 digits: not a count
+        ({"retry-after": "1"}, None),
+    ],
+)  # fmt: skip
+def test_the_limit_an_answer_states_is_read_from_every_common_field(
+    fields: dict[str, str], expected: tuple[Any, ...] | None
+) -> None:
+    """Session 20 left "no RateLimit-* or X-RateLimit-* headers are read"; they are evidence now,
+    in each form a service sends them (the IETF httpapi drafts, old and new, and X-RateLimit-*)."""
+    from harness.loadgen.result import stated_limit
+
+    said = stated_limit(fields.get, now=1_700_000_000)
+    got = None if said is None else tuple(said[k] for k in ("limit", "window_s", "remaining",
+                                                            "reset_s"))  # fmt: skip
+    assert got == expected, said

@@ -291,3 +291,31 @@ def test_a_ceiling_stopped_search_reports_a_lower_bound(
     assert "the required 10/s was not tried" in metrics["inconclusive"]
     assert json.loads((tmp_path / "limit.json").read_text())["bound"] == "lower"
     assert "at least 4/s (search ceiling)" in (tmp_path / "report.html").read_text()
+
+
+def test_a_limit_the_answers_state_is_read_as_evidence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    live_token: None,
+) -> None:  # fmt: skip
+    """``minute-quota`` (600 a minute) whose every answer states it (``RateLimit-Policy: "q";
+    q=600;w=60`` and ``RateLimit: "q";r=..;t=..``, the IETF httpapi draft). Before, no RateLimit-*
+    or X-RateLimit-* field was read (session 20's "Left"): a short run at 10/s passed with
+    nothing said of the quota. Now load.json holds what the answers state, and the console,
+    summary.json and report.html say it as evidence beside what was measured, never a
+    requirement (the verdict is the same)."""
+    from fixtures.throttle_variants import gate_variant
+
+    with gate_variant("minute-quota", limit=10, stated=1) as url:
+        code, out, err = _cli(["load", "run", "--target", url, "--scenario", "match", "--rate",
+                               "10", "--duration", "1s", "--out", str(tmp_path)],
+                              monkeypatch, capsys)  # fmt: skip
+    assert code == 0, (out, err)
+    stated = json.loads((tmp_path / "load.json").read_text())["rate_limit_stated"]
+    assert stated["limit"] == 600 and stated["window_s"] == 60, stated
+    assert 0 < stated["reset_s"] <= 60 and stated["remaining"] < 600, stated
+    said = "the answers state a limit of 600 per 60 s"
+    notes = _summary(tmp_path)["suites"]["load"]["metrics"]["notes"]  # type: ignore[index]
+    assert any(said in n and "(RateLimit, RateLimit-Policy)" in n for n in notes), notes
+    assert said in " ".join(err.split()), err  # a run's notes go to stderr, as its warnings
+    assert said in (tmp_path / "report.html").read_text()
+    assert _summary(tmp_path)["verdict"] == "pass"
