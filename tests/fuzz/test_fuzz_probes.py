@@ -55,6 +55,7 @@ CASES = [
     ("match", "idno-video-identity-unchecked", "FH-L10"),
     ("match", "server-error-on-png", "FH-L15"),
     ("match", "livecode-shared-in-flight", "FH-L29"),
+    ("match", "oversize-explicit-self-accepted", "FH-L16"),  # fuzz's oversize sends no origin
 ]
 # the rule that names a defect when it is not the probe's own verdict (an answer rule's)
 NAMED_BY = {"livecode-shared-in-flight": "FH-M05"}
