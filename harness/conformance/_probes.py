@@ -1766,8 +1766,11 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
 
 
 def _livecode_burst(p: ProbeContext) -> None:
-    """CONCURRENT validateData calls in flight at once, each judged by the answer rules."""
-    p.session.tracker.ensure_budget(CONCURRENT)
+    """CONCURRENT validateData calls in flight at once, each judged by the answer rules; one
+    alone first, so that a validateData that answers nothing is one request without an answer
+    (its finding, as every probe's), not a burst of them of which one is counted."""
+    p.session.tracker.ensure_budget(CONCURRENT + 1)
+    p.send(p.canonical("liveCode"))
     sent = [p.canonical("liveCode") for _ in range(CONCURRENT)]
     p.operation = "liveCode"
     if "liveCode" not in p.touched:

@@ -55,7 +55,7 @@ URL_DEFAULT_MAX_REQUESTS = 500
 EMULATOR_MAX_REQUESTS = 50_000
 # requests kept from the engine for the probes: every match probe against a conforming service
 # (131 requests since round 10's cases: FH-L10's video of an unknown identity, FH-L15's PNG,
-# FH-L16's LIP video over the limit, FH-L22's vip and inner LIP videos without a code; 149 with
+# FH-L16's LIP video over the limit, FH-L22's vip and inner LIP videos without a code; 150 with
 # FH-L29's three bursts under --max-rps 0, which a run whose engine spent its whole share cannot
 # hold: FH-L29 is then listed as skipped); at 80 the last ones (FH-L23, FH-L26) were skipped in a
 # default URL run; 120 was too few for the cases session 18 added, 125 for round 10's (one API's
