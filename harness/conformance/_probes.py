@@ -29,7 +29,7 @@ from harness.clients import (
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
-from harness.imaging import exif_jpeg, padded, progressive_jpeg
+from harness.imaging import exif_jpeg, padded, progressive_jpeg, resized, within
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -1514,6 +1514,17 @@ def idno_unknown_identity(p: ProbeContext) -> None:
                 f"Received: success 'true' for ID number {id_num}, in no registry{shown[n]}\n"
                 "Expected: a refusal or success 'false' (the 公安库 holds no photo to compare)",
             )
+    # the same number with a SILENT video of the identity's face: a video path of its own that
+    # never looks the number up (the last registry photo compared) verifies it
+    video = {"type": "video", "videoType": "SILENT", "data": p.session.pool.video.b64}
+    request = p.canonical("matchIdno", live_code=False).with_json(("idNum",), numbers[0])
+    if idno_verified(p.send(request := request.with_json(("faceData",), video)).body):
+        raise Violation(
+            f"Received: success 'true' for ID number {numbers[0]}, in no registry, with a "
+            "SILENT video of a face\nExpected: a refusal or success 'false' (the 公安库 holds "
+            "no photo to compare the video with: 公安库照片+视频的对比)",
+            request=request,
+        )
     # /idno's table has no image: a service reading one (a request object shared with /match)
     # compares faceData with it, the 公安库 photo unused; refusing the field or ignoring it fits
     # (sent without liveCode: a service asking for one, E-008's other reading, refuses it)
@@ -1717,7 +1728,9 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     another's, on one operation or both. A live target is burst within its pace (``bursts``).
 
     /idno goes without liveCode (one send each): a service asking for one (E-008) refuses them
-    all, which tells nothing and fits.
+    all, which tells nothing and fits. Last, validateData calls in flight together: each is a
+    business of its own, so the answer rules (FH-M05) hold each to a traceNo of its own (a
+    single-flight around the code generator answers them all with one).
     """
     if not (burst := p.bursts()):
         return
@@ -1763,6 +1776,23 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
                     f"{threshold:g} (建议达到80分可认为是同一人照片), as it gets alone",
                     request=request,
                 )
+    _livecode_burst(p)
+
+
+def _livecode_burst(p: ProbeContext) -> None:
+    """CONCURRENT validateData calls in flight at once, each judged by the answer rules; one
+    alone first, so that a validateData that answers nothing is one request without an answer
+    (its finding, as every probe's), not a burst of them of which one is counted."""
+    p.session.tracker.ensure_budget(CONCURRENT + 1)
+    p.send(p.canonical("liveCode"))
+    sent = [p.canonical("liveCode") for _ in range(CONCURRENT)]
+    p.operation = "liveCode"
+    if "liveCode" not in p.touched:
+        p.touched.append("liveCode")
+    with p.session.tracker.unordered(), ThreadPoolExecutor(CONCURRENT) as pool:
+        answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
+    for request, reply in zip(sent, answered, strict=True):
+        p.judge(request, *reply)
 
 
 @probe("FH-L11", "idno-without-livecode", api="match", operations=("matchIdno",), reading="E-008")
@@ -1958,7 +1988,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     envelope, never a server error; so does /match with an image from the file server (origin
     fds, a path no server holds: the service fetches from its own fds, nothing else), and /match
     in async mode (async true, 开启异步反馈模式), whose answer the answer rules judge as every
-    other: accepted, it carries the traceNo (是) its result is known by (E-013 either way).
+    other: accepted, it carries the traceNo (是) its result is known by (E-013 either way), and
+    /match with faceData the reference photo as a PNG (refused or compared, never a crash).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
     service may offer async feedback to registered callers alone (附加参数登记).
@@ -1985,6 +2016,15 @@ def optional_fields_answered(p: ProbeContext) -> None:
     p.ask_envelope(
         p.canonical("match").with_json(("async",), True),
         "match with async true",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
+    # the reference photo as a PNG in faceData (图片数据 names no format: a service may refuse it,
+    # E-043, but a decoder that takes every photo for a JPEG crashes on it)
+    # (a side of 256: well within 400,000 characters under every reading of E-012)
+    png = base64.b64encode(resized(p.session.pool.reference.data, within(256), "png")).decode()
+    p.ask_envelope(
+        p.canonical("match").with_json(("faceData", "data"), png),
+        "match with faceData a PNG photo",
         "an envelope with an errcode (errcode 是), never a server error",
     )
 
@@ -2039,6 +2079,8 @@ def documented_values_accepted(p: ProbeContext) -> None:
                         "async 默认为false)",
                         request=bare,
                     )
+                if n == 0 and operation == "match" and _ran(a):
+                    _async_default_false(p, (request, a), (bare, b))
                 continue
             if not _ran(p.ask(_bare(p, operation))):
                 break  # refused without the field too: nothing to tell (the other probes say why)
@@ -2077,6 +2119,42 @@ def documented_values_accepted(p: ProbeContext) -> None:
 
 
 _VIDEO_ORIGIN = ("faceData", "origin")
+
+
+def _async_default_false(p: ProbeContext, *sent: tuple[Request, Answer]) -> None:
+    """async sent false and async left out (默认为false) are one mode: when one of the two is
+    answered with the comparison's outcome and the other without it, under the status the same
+    request gets with async true, the service took it for an async request. Nothing is judged
+    unless async true gets such a status of its own (a service answering it at once, E-013's
+    other reading, or ignoring async, is never asked more than one request)."""
+    for (deferred, d), (other, o) in (sent, sent[::-1]):
+        status = _deferred(d)
+        if status is None or not _synced(o):
+            continue
+        if _deferred(p.ask(other.with_json(("async",), True))) == status:
+            said = "async false" if deferred.json.get("async") is False else "no async"
+            raise Violation(
+                f"Received: errcode 0, status {status!r} and no result for /match with {said}: "
+                "the answer the same request gets with async true, while "
+                f"{'no async' if said == 'async false' else 'async false'} gets the comparison's "
+                "result\nExpected: the result at once: async false and async left out are the "
+                "synchronous mode (async | 是否开启异步反馈模式,默认为false)",
+                request=deferred,
+            )
+        return
+
+
+def _deferred(a: Answer) -> str | None:
+    """The status of an errcode-0 answer that is not SUCCESS and carries no outcome of the
+    comparison (an async acknowledgement under any name, or E-039's failed status); else None."""
+    if not zero(a) or a.ran or a.decision is not None or a.score_sent:
+        return None
+    return a.code if a.where == "status" else "PROCESSING" if a.processing else None
+
+
+def _synced(a: Answer) -> bool:
+    """errcode 0, SUCCESS and the comparison's outcome (success or score) in the answer."""
+    return a.ran and (a.decision is not None or a.score_sent)
 
 
 def _documented(
@@ -2131,6 +2209,12 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     what = f"match a SILENT video in faceData.data of {size} bytes ({len(video)} characters)"
     request = p.canonical("match").with_json(("faceData",), face)
     p.expect(request, "errcode", "data over the size limit", what)
+    # and in LIP mode, with a code validateData issued a moment ago: a size check on the SILENT
+    # path alone (the liveness path of its own, 视频支持做出指定动作) lets it through
+    code = p.fresh_live_code()
+    if code is not None:
+        lip = request.with_json(("faceData", "videoType"), "LIP").with_json(("liveCode",), code)
+        p.expect(lip, "errcode", "data over the size limit", what.replace("SILENT", "LIP"))
 
 
 @probe(
@@ -2234,6 +2318,18 @@ def idno_lip_livecode(p: ProbeContext) -> None:
         return  # validateData issued no code: the answer rules report why
     what = "an /idno LIP video without liveCode"
     p.expect(fresh.with_json(("liveCode",)), "errcode", "liveCode missing in LIP mode", what)
+    # 必传 for every person: a branch of its own for vip or inner (内部员工) that skips the
+    # liveness step lets a LIP video through without a code (a service refusing the personType
+    # for this identity refuses it too, which fits)
+    for person in [
+        t for t in p.contract.enum("match", "IdnoRequest", "personType") if t != "normal"
+    ]:
+        p.expect(
+            fresh.with_json(("liveCode",)).with_json(("personType",), person),
+            "errcode",
+            "liveCode missing in LIP mode",
+            f"{what}, personType {person}",
+        )
     a = p.ask(fresh)
     if refused_for_live_code(a):
         raise Violation(

@@ -28,9 +28,20 @@ from ._client import FuzzClient
 # verdict of a collection of two (FH-L44), a progressive JPEG (FH-L33), answers crossed in a
 # burst (FH-L18, FH-L29), /idno's image field and unknown identities (FH-L10), a forged liveCode
 # (FH-L13), optional fields a live target must answer (FH-L15, FH-L19), /idno's faceData enforced
-# (FH-L30), an ID number's lowercase x and a long name answered (FH-L41)
+# (FH-L30), an ID number's lowercase x and a long name answered (FH-L41); round 10's: a LIP
+# video over 400k (FH-L16), /idno's vip and inner LIP videos without a code (FH-L22)
 PROBES = {
-    "match": ("FH-L10", "FH-L13", "FH-L15", "FH-L19", "FH-L29", "FH-L30", "FH-L41"),
+    "match": (
+        "FH-L10",
+        "FH-L13",
+        "FH-L15",
+        "FH-L16",
+        "FH-L19",
+        "FH-L22",
+        "FH-L29",
+        "FH-L30",
+        "FH-L41",
+    ),
     "jd": ("FH-L18", "FH-L33", "FH-L44"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)

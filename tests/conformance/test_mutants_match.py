@@ -160,6 +160,19 @@ PROBED = {
     "traceno-per-connection": ("FH-L29", "FH-M05"),  # a burst opens connections of its own
     "idno-inner-score-number": ("FH-L19", "FH-M03"),  # FH-L19 sends each personType
     "errmsg-gbk-undeclared": ("FH-A01", "FH-H05"),  # FH-A01's refusals
+    # round 10
+    "async-default-true": ("FH-L19", "FH-L19"),  # async left out answered as async true
+    "async-false-queued": ("FH-L19", "FH-L19"),  # async false answered as async true
+    "idno-inner-lip-unchecked": ("FH-L22", "FH-L22"),
+    "oversize-lip-video-accepted": ("FH-L16", "FH-L16"),
+    "idno-video-identity-unchecked": ("FH-L10", "FH-L10"),
+    "livecode-shared-in-flight": ("FH-L29", "FH-M05"),  # a burst: may_burst
+    "server-error-on-png": ("FH-L15", "FH-L15"),  # a PNG of the reference photo
+    # round 10, caught before too (by a conform run): one probe shows each
+    "lip-check-skipped-after-first-pass": ("FH-L28", "FH-L28"),  # a LIP video passed first
+    "match-cached-by-request": ("FH-L26", "FH-M05"),  # the canonical /match sent twice
+    "idno-traceno-per-identity": ("FH-L23", "FH-M05"),  # two verifications of one identity
+    "oversize-explicit-self-accepted": ("FH-L16", "FH-L16"),  # the canonical image says self
 }
 
 

@@ -48,7 +48,17 @@ CASES = [
     ("match", "server-error-on-fds-origin", "FH-L15"),
     ("match", "video-origin-defaults-to-fds", "FH-L19"),
     ("match", "idno-missing-type-accepted", "FH-L30"),
+    # round 10: missed by conform and fuzz alike before
+    ("match", "async-default-true", "FH-L19"),
+    ("match", "oversize-lip-video-accepted", "FH-L16"),
+    ("match", "idno-inner-lip-unchecked", "FH-L22"),
+    ("match", "idno-video-identity-unchecked", "FH-L10"),
+    ("match", "server-error-on-png", "FH-L15"),
+    ("match", "livecode-shared-in-flight", "FH-L29"),
+    ("match", "oversize-explicit-self-accepted", "FH-L16"),  # fuzz's oversize sends no origin
 ]
+# the rule that names a defect when it is not the probe's own verdict (an answer rule's)
+NAMED_BY = {"livecode-shared-in-flight": "FH-M05"}
 
 _URL = {"is_emulator": False, "max_examples": 5, "max_rps": 0}  # `fuzz --target URL --max-rps 0`
 
@@ -63,7 +73,8 @@ def test_the_probes_find_nothing_on_the_fixtures_control(contract, tmp_path, api
     with SERVE[api](None, contract) as url:
         result = _run(url, tmp_path, api)
     assert result.findings == [], explain(result)
-    assert result.metrics.requests <= 60, result.metrics.requests  # within any run's budget
+    # within any run's budget (round 10's FH-L16, FH-L22 and validateData burst: 70 on match)
+    assert result.metrics.requests <= 75, result.metrics.requests
 
 
 @pytest.mark.parametrize(("api", "defect", "probe"), CASES, ids=[c[1] for c in CASES])
@@ -71,7 +82,8 @@ def test_each_defect_only_conform_named_is_a_fuzz_finding(contract, tmp_path, ap
     assert (JD_DEFECTS if api == "jd" else DEFECTS)[defect].quote
     with SERVE[api](defect, contract) as url:
         result = _run(url, tmp_path, api, probe)
-    assert probe in {f.rule_id for f in result.findings if f.basis == "seed"}, explain(result)
+    named = NAMED_BY.get(defect, probe)
+    assert named in {f.rule_id for f in result.findings if f.basis == "seed"}, explain(result)
 
 
 def test_a_probe_finding_replays_and_a_paced_run_sends_a_mini_burst(
