@@ -21,6 +21,7 @@ from harness.commands._options import (
     OutDir,
     RequestTimeout,
     Target,
+    path_option,
     typer_app,
 )
 from harness.commands._verdict import conclude, err, interruptible, out, summarize
@@ -42,7 +43,8 @@ def register(app: typer.Typer) -> None:
 
 def _option(name: str, kind: Any, default: Any, flag: str = "", help: str = "", **more: Any
             ) -> Parameter:  # fmt: skip
-    annotation = Annotated[kind, typer.Option(flag, help=help, **more)] if flag else kind
+    declare = path_option if kind == Path | None else typer.Option  # a file: never the empty path
+    annotation = Annotated[kind, declare(flag, help=help, **more)] if flag else kind
     return Parameter(name, Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
 
 

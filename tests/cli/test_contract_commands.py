@@ -107,8 +107,27 @@ def test_call_match_and_jd_against_the_emulator(images, cli):
         ),
         (("specs", "validate", "--specs", "/nonexistent"), "does not exist"),
         (("call", "match", "--bogus"), "No such option"),
+        (("call", "match", "--image", "", "--face", "FACE"), "'--image': empty path"),
+        (("call", "jd", "--compare", "FACE", "--collection", ""), "'--collection': empty path"),
+        (("codes", "--specs", "", "10047"), "'--specs': empty path"),
+        (("report", ""), "Invalid value for 'RUN': empty path; expected a file or folder"),
+        (("replay", ""), "Invalid value for 'FINDING': empty path; expected a file or folder"),
+        (("emulate", "--config", ""), "'--config': empty path"),
     ],
-    ids=["missing-file", "not-image", "unreachable", "bad-target", "bad-specs", "bad-option"],
+    ids=[
+        "missing-file",
+        "not-image",
+        "unreachable",
+        "bad-target",
+        "bad-specs",
+        "bad-option",
+        "empty-image",
+        "empty-collection",
+        "empty-specs",
+        "empty-run",
+        "empty-finding",
+        "emulate-empty-config",
+    ],  # fmt: skip
 )
 def test_bad_input_is_one_line_and_exit_2(images, cli, args, text):
     """In-process through the entry point: a refusal needs no process of its own."""
