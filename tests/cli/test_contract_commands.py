@@ -113,6 +113,7 @@ def test_call_match_and_jd_against_the_emulator(images, cli):
         (("report", ""), "Invalid value for 'RUN': empty path; expected a file or folder"),
         (("replay", ""), "Invalid value for 'FINDING': empty path; expected a file or folder"),
         (("emulate", "--config", ""), "'--config': empty path"),
+        (("report", "FACE"), ".jpg is not UTF-8 text; expected a summary.json"),
     ],
     ids=[
         "missing-file",
@@ -127,7 +128,8 @@ def test_call_match_and_jd_against_the_emulator(images, cli):
         "empty-run",
         "empty-finding",
         "emulate-empty-config",
-    ],  # fmt: skip
+        "report-not-utf8",
+    ],
 )
 def test_bad_input_is_one_line_and_exit_2(images, cli, args, text):
     """In-process through the entry point: a refusal needs no process of its own."""
