@@ -20,7 +20,7 @@ from rich.markup import escape  # noqa: E402
 from rich.table import Table
 
 from harness import commands
-from harness.commands._options import Config, Target, add_exit_codes, typer_app
+from harness.commands._options import Config, Target, add_exit_codes, path_option, typer_app
 from harness.console import console
 from harness.errors import HarnessError, UsageError
 
@@ -42,7 +42,7 @@ out = console()
 err = console(stderr=True)
 
 SpecsDir = Annotated[
-    Path | None, typer.Option("--specs", help="specs directory (default: the repository's specs/)")
+    Path | None, path_option("--specs", "specs directory (default: the repository's specs/)")
 ]
 
 
@@ -196,8 +196,8 @@ def _run_call(
 
 @call_app.command("match")
 def call_match(
-    image: Annotated[Path, typer.Option(help="reference photo (jpg/png)")],
-    face: Annotated[Path, typer.Option(help="photo or mp4 video to compare")],
+    image: Annotated[Path, path_option("--image", "reference photo (jpg/png)")],
+    face: Annotated[Path, path_option("--face", "photo or mp4 video to compare")],
     video: Annotated[bool, typer.Option(help="FACE is a video")] = False,
     lip: Annotated[bool, typer.Option(help="LIP video mode (fetches a liveCode first)")] = False,
     target: Target = "emulator",
@@ -221,7 +221,7 @@ def call_match(
 def call_idno(
     id_num: Annotated[str, typer.Option("--id-num", help="ID number (18 characters) to look up")],
     name: Annotated[str, typer.Option(help="name registered with that ID number")],
-    face: Annotated[Path, typer.Option(help="photo to compare with the registry photo")],
+    face: Annotated[Path, path_option("--face", "photo to compare with the registry photo")],
     target: Target = "emulator",
     config: Config = None,
     timeout: CallTimeoutOpt = 30.0,
@@ -250,8 +250,10 @@ def call_livecode(
 
 @call_app.command("jd")
 def call_jd(
-    compare: Annotated[Path, typer.Option(help="base image (compareImageItem)")],
-    collection: Annotated[list[Path], typer.Option(help="image(s) to compare with it; repeatable")],
+    compare: Annotated[Path, path_option("--compare", "base image (compareImageItem)")],
+    collection: Annotated[
+        list[Path], path_option("--collection", "image(s) to compare with it; repeatable")
+    ],
     as_array: Annotated[
         bool, typer.Option("--as-array", help="send imgArr instead of imgBase64")
     ] = False,
@@ -304,7 +306,7 @@ def emulate(
         typer.Option("--break", help="violate one documented rule; see --list-breaks"),
     ] = None,
     config: Annotated[
-        Path | None, typer.Option(help="emulator TOML config (README: Emulator config)")
+        Path | None, path_option("--config", "emulator TOML config (README: Emulator config)")
     ] = None,
     list_breaks: Annotated[
         bool, typer.Option("--list-breaks", help="list break modes and exit")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import OutDir
+from harness.commands._options import OutDir, path_option
 from harness.commands._verdict import err, out, stopped
 
 EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate.toml"
@@ -16,7 +16,7 @@ EXAMPLE_POLICY = Path(__file__).resolve().parents[1] / "examples" / "gate.toml"
 def demo(
     out_dir: Annotated[Path, OutDir("run directory")] = Path("reports/demo"),
     policy: Annotated[
-        Path | None, typer.Option("--policy", help="gate.toml (default: examples/gate.toml)")
+        Path | None, path_option("--policy", "gate.toml (default: examples/gate.toml)")
     ] = None,
 ) -> None:
     """Run the quick gate against the embedded emulator and point at report.html."""

@@ -47,7 +47,10 @@ def check_url(url: str) -> str:
     """The base URL as given, without a trailing slash. User info and a query are refused: they
     would travel into every report (and httpx would send the user info as Basic auth in place of
     the token); the paths are appended to the URL, which a query would swallow."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed IPv6 bracket ("http://[::1"): was an "internal error"
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         shown = url_label(url) if "@" in url else url
         raise UsageError(
@@ -75,7 +78,10 @@ def check_url(url: str) -> str:
 
 
 def url_label(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # unparseable (an unclosed IPv6 bracket): its user info is never shown
+        return "an unparseable URL"
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"

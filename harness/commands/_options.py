@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -11,14 +12,33 @@ import typer
 
 from harness.errors import UsageError
 
+
+def given_path(value: str, flag: str) -> Path:
+    """A file or folder option's path: the empty one (``--faces "$UNSET"``) is refused, where
+    ``Path("")`` is ``.`` and a command took the working directory for its faces, config or run."""
+    if not value.strip():
+        raise typer.BadParameter("empty path; expected a file or folder", param_hint=f"'{flag}'")
+    return Path(value)
+
+
+def path_option(flag: str, help: str, **more: Any) -> Any:
+    """Every file or folder option (``--config``, ``--faces``, ...): never the empty path."""
+    parse = lambda v: given_path(v, flag)  # noqa: E731
+    return typer.Option(flag, help=help, parser=parse, metavar="<path>", **more)
+
+
+def path_argument(metavar: str, help: str, **more: Any) -> Any:
+    """A file or folder argument (``replay FINDING``, ``report RUN``): never the empty path."""
+    parse = lambda v: given_path(v, metavar)  # noqa: E731
+    return typer.Argument(metavar=metavar, help=help, parser=parse, **more)
+
+
 # Options that mean the same in every command that has them, declared once.
 Target = Annotated[str, typer.Option("--target", help="'emulator' or the service's base URL")]
 Api = Annotated[str, typer.Option("--api", help="match, jd or all")]
 Config = Annotated[
     Path | None,
-    typer.Option(
-        "--config", help="TOML with [credentials] (never put secrets on the command line)"
-    ),
+    path_option("--config", "TOML with [credentials] (never put secrets on the command line)"),
 ]
 FastEngine = Annotated[
     str | None,
@@ -46,10 +66,9 @@ Breaks = Annotated[
 ]
 Codes = Annotated[
     Path | None,
-    typer.Option(
+    path_option(
         "--codes",
-        help="YAML table of your service's own codes, merged over specs/codes.yaml "
-        "(docs/readings.md)",
+        "YAML table of your service's own codes, merged over specs/codes.yaml (docs/readings.md)",
     ),
 ]
 Readings = Annotated[
@@ -81,9 +100,8 @@ def _worded(flag: str) -> Callable[[str], Any]:
     return lambda help: typer.Option(flag, help=help)
 
 
-Faces, MaxRequests, MaxSeconds, ConfigFile = map(
-    _worded, ("--faces", "--max-requests", "--max-seconds", "--config")
-)
+MaxRequests, MaxSeconds = map(_worded, ("--max-requests", "--max-seconds"))
+Faces, ConfigFile = partial(path_option, "--faces"), partial(path_option, "--config")
 OutDir = out_option
 
 # Shown under every command's --help (cli.py adds it to each command, once, in one place).

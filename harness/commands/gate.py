@@ -26,17 +26,17 @@ def gate(
     ] = "quick",
     policy: Annotated[
         Path | None,
-        typer.Option(
+        opt.path_option(
             "--policy",
-            help="gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md); "
+            "gate.toml: allowed findings, QPS, p99, FMR/FNMR, required suites (docs/gate.md); "
             "default: the [gate] table of --config, else no finding above info and every suite "
             "passing",
         ),
     ] = None,
     baseline: Annotated[
         Path | None,
-        typer.Option(
-            "--baseline", help="an earlier run's summary.json (or directory): flag regressions"
+        opt.path_option(
+            "--baseline", "an earlier run's summary.json (or directory): flag regressions"
         ),
     ] = None,
     engine: Annotated[

@@ -21,6 +21,7 @@ from harness.commands._options import (
     OutDir,
     RequestTimeout,
     Target,
+    path_option,
     typer_app,
 )
 from harness.commands._verdict import conclude, err, interruptible, out, summarize
@@ -42,7 +43,8 @@ def register(app: typer.Typer) -> None:
 
 def _option(name: str, kind: Any, default: Any, flag: str = "", help: str = "", **more: Any
             ) -> Parameter:  # fmt: skip
-    annotation = Annotated[kind, typer.Option(flag, help=help, **more)] if flag else kind
+    declare = path_option if kind == Path | None else typer.Option  # a file: never the empty path
+    annotation = Annotated[kind, declare(flag, help=help, **more)] if flag else kind
     return Parameter(name, Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=annotation)
 
 
@@ -150,8 +152,14 @@ def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
     )  # fmt: skip
     emulator = EmulatorOptions(o["engine"] or "fast", o["qps"], tuple(o["latency"] or ()))
     abort = o["abort_error_rate"]
+    options = ScenarioOptions(**scenario)
+    if o["weights"] is not None and options.scenario != "mixed":  # was silently ignored
+        raise UsageError(
+            f"--weights applies to --scenario mixed only (--scenario {o['scenario']} sends one "
+            "operation)"
+        )
     return ctx, {
-        "scenario": ScenarioOptions(**scenario),
+        "scenario": options,
         "workers": o["workers"],
         "remote": remote,
         "emulator": emulator if (shaped or is_emulator) else None,
@@ -166,7 +174,7 @@ def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
     _option("users", int | None, None, "--users",
             "closed model: N users, each waits for its answer (give --users, --rate or both)"),
     _option("rate", float | None, None, "--rate", "open model: R requests/s on a fixed schedule"),
-    _option("duration", str, "30s", "--duration", "e.g. 30s, 2m"),
+    _option("duration", str, "30s", "--duration", "e.g. 30s, 2m (at most 24h)"),
     _option("slo_p99", float | None, None, "--slo-p99",
             "fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)"),
     _option("max_error_rate", float | None, None, "--max-error-rate", "fail (exit 1) above this "
@@ -227,7 +235,8 @@ def find_limit(**o: Any) -> None:
 @_options(
     _option("master", str, Parameter.empty, "--master", "HOST[:PORT] of the master: a `load run` "
             "or `find-limit` with --expect-workers (port default 5557)"),
-    _option("wait", str, "60s", "--wait", "end when no master has come for this long"),
+    _option("wait", str, "60s", "--wait",
+            "end when no master has come for this long (at most 24h)"),
     _option("config", Config, None),
     _option("out_dir", Annotated[Path | None, OutDir("directory of the worker's Locust "
             "logs (default reports/load-worker-<time>)")], None),

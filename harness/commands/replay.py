@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from harness.commands._options import path_argument, path_option
 from harness.commands._verdict import out
 
 
@@ -17,7 +18,7 @@ def register(app: typer.Typer) -> None:
 def replay(
     finding: Annotated[
         Path,
-        typer.Argument(metavar="FINDING", help="findings/F-NNN.json of a conformance or fuzz run"),
+        path_argument("FINDING", "findings/F-NNN.json of a conformance or fuzz run"),
     ],
     target: Annotated[
         str | None,
@@ -29,16 +30,16 @@ def replay(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option(
+        path_option(
             "--config",
-            help="TOML with [credentials] (credentials never come from the finding file)",
+            "TOML with [credentials] (credentials never come from the finding file)",
         ),
     ] = None,
     faces: Annotated[
         Path | None,
-        typer.Option(
+        path_option(
             "--faces",
-            help="the run's --faces directory, where it is elsewhere now (default: as recorded)",
+            "the run's --faces directory, where it is elsewhere now (default: as recorded)",
         ),
     ] = None,
 ) -> None:

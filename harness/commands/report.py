@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from harness.commands._options import path_argument
 from harness.commands._verdict import out
 
 
@@ -17,9 +18,7 @@ def register(app: typer.Typer) -> None:
 def report(
     run: Annotated[
         Path,
-        typer.Argument(
-            metavar="RUN", help="run directory (or its summary.json)", show_default=False
-        ),
+        path_argument("RUN", "run directory (or its summary.json)", show_default=False),
     ],
 ) -> None:
     """Re-render junit.xml and report.html of a run from its summary.json."""

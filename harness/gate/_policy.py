@@ -144,7 +144,29 @@ def parse_policy(data: dict[str, Any], source: str = "policy", prefix: str = "")
         policy = policy.model_copy(update={"readings": readings})
     if "run" in data:
         QUICK.with_overrides(policy.run, source)  # validates names and values now, not mid-run
+    if policy.accuracy:
+        _check_claims(policy.accuracy, source, prefix)
     return policy
+
+
+def _check_claims(limits: list[AccuracyLimit], source: str, prefix: str) -> None:
+    """Each ``[[accuracy]] claim`` names an operating point the accuracy report has; a typo was
+    read after a whole gate run as a failed criterion, "no operating point ... was measured"."""
+    from harness.accuracy._stats import documented_claims
+    from harness.contract import load_contract
+
+    contract = load_contract()
+    known: list[str] = []
+    for api in ("match", "jd"):
+        claims, untestable = documented_claims(api, contract)
+        known += [c.name for c in claims] + [str(row["claim"]) for row in untestable]
+    for i, limit in enumerate(limits):
+        if limit.claim not in known:
+            raise ConfigError(
+                f"{source}: {prefix}accuracy[{i}].claim {limit.claim!r} is not an operating point "
+                "of the accuracy report"
+                + (did_you_mean(limit.claim, known) or f"; expected one of {', '.join(known)}")
+            )
 
 
 Engine = Literal["fast", "dlib"]

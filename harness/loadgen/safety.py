@@ -13,6 +13,9 @@ from harness.errors import UsageError
 OVERRIDE_FLAG = "--allow-costly-load"
 URL_MAX_RATE = 20.0  # requests/s, total over all workers
 URL_MAX_USERS = 5
+# Any target: Locust starts every user at once, so --users 99999999999 grew one process past
+# 4 GB in minutes and never sent its load; 10,000 is ten times the emulator's in-flight limit.
+MAX_USERS = 10_000
 URL_MAX_REQUESTS = 1000  # default budget of one command (run, or a whole limit search)
 URL_ABORT_ERROR_RATE = 0.5  # abort when more than half of the last 5 s failed
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -82,8 +85,8 @@ def check_load(
     users: int | None, rate: float | None, max_requests: int | None, abort_error_rate: float | None
 ) -> None:
     """The load's own bounds: the command's, and every run's (:class:`RunConfig`)."""
-    if users is not None and users < 1:
-        raise UsageError(f"--users must be >= 1, got {users}")
+    if users is not None and not 1 <= users <= MAX_USERS:
+        raise UsageError(f"--users must be in [1, {MAX_USERS:,}], got {users}")
     if rate is not None and (not math.isfinite(rate) or rate <= 0):
         raise UsageError(f"--rate must be a positive number, got {rate}")
     if max_requests is not None and max_requests < 1:

@@ -61,7 +61,9 @@ def load_summary(path: str | os.PathLike[str]) -> Summary:
         text = source.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"summary not found: {source}") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError:  # was the codec's own words ("can't decode byte 0xff ...")
+        raise InputError(f"{source} is not UTF-8 text; expected a summary.json") from None
+    except OSError as err:
         raise InputError(f"cannot read summary {source}: {err}") from err
     try:
         data = json.loads(text)

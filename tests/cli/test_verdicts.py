@@ -158,18 +158,34 @@ def test_an_out_dir_that_cannot_be_made_is_exit_2_before_any_work(
         (("conform", "--target", "notaurl"), "--target 'notaurl': expected 'emulator' or an http"),
         (("fuzz", "--target", "notaurl"), "--target 'notaurl': expected 'emulator' or an http"),
         (("fuzz", "--target", "http://127.0.0.1:99999"), "the port is not a number in 1-65535"),
+        (("conform", "--target", "http://[::1"), "--target 'http://[::1': expected 'emulator'"),
+        (("fuzz", "--target", "http://u:p@[::1"), "--target 'an unparseable URL': expected"),
         (("conform", "--target", "http://127.0.0.1:9"), "no token: set FACEHARNESS_TOKEN"),
         (("fuzz", "--target", "http://127.0.0.1:9", "--api", "jd"), "no JD credentials: set"),
         (("accuracy", "--target", "http://127.0.0.1:9"), "no token: set FACEHARNESS_TOKEN"),
+        (("conform", "--faces", ""), "Invalid value for '--faces': empty path; expected a file"),
+        (("fuzz", "--faces", " "), "Invalid value for '--faces': empty path; expected a file"),
+        (("accuracy", "--faces", ""), "Invalid value for '--faces': empty path"),
+        (("gate", "--policy", ""), "Invalid value for '--policy': empty path"),
+        (("gate", "--baseline", ""), "Invalid value for '--baseline': empty path"),
+        (("conform", "--config", ""), "Invalid value for '--config': empty path"),
+        (("fuzz", "--codes", ""), "Invalid value for '--codes': empty path"),
+        (("load", "run", "--rate", "2", "--faces", ""), "Invalid value for '--faces': empty pa"),
+        (("load", "find-limit", "--idno-face", ""), "Invalid value for '--idno-face': empty pa"),
     ],
-    ids=["faces", "break", "reading", "reading-name", "url", "fuzz-url", "port", "no-token",
-         "fuzz-no-jd", "accuracy-no-token"],
+    ids=["faces", "break", "reading", "reading-name", "url", "fuzz-url", "port", "ipv6-unclosed",
+         "ipv6-unclosed-user-info", "no-token",
+         "fuzz-no-jd", "accuracy-no-token", "empty-faces", "blank-faces", "accuracy-empty-faces",
+         "empty-policy", "empty-baseline", "empty-config", "empty-codes", "load-empty-faces",
+         "load-empty-idno-face"],
 )  # fmt: skip
 def test_a_bad_option_or_missing_credential_is_refused_before_out_is_written(
     cli: InProcess, tmp_path: Path, command: tuple[str, ...], expected: str
 ) -> None:
     """README: "a bad option, config or input is refused before `--out` is written". Before,
-    conform (and fuzz, accuracy on a URL) made --out (and findings/) first, then refused."""
+    conform (and fuzz, accuracy on a URL) made --out (and findings/) first, then refused. An
+    empty file or folder option (``--faces "$UNSET"``) was read as ``.``: conform and load ran
+    with the working directory as their faces, the others named it in a puzzling refusal."""
     out = tmp_path / "run"
     done = cli(*(a.format(tmp=tmp_path) for a in command), "--out", str(out))
     assert done.returncode == 2, done.stdout + done.stderr

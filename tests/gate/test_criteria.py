@@ -205,7 +205,7 @@ def test_accuracy_limits_estimate_and_upper_bound():
                 },
                 {"claim": "match.score>=80", "max_fmr": 0.05, "bound": "upper95"},
                 {"claim": "jd.result", "max_fnmr": 0.5},
-                {"claim": "match.score>=99", "max_fmr": 0.5},
+                {"claim": "match.score>=70", "max_fmr": 0.5},
             ]
         }
     )
@@ -215,7 +215,7 @@ def test_accuracy_limits_estimate_and_upper_bound():
     assert crits[1].reason == "FMR 0.08 > 0.05"
     assert crits[2].reason == "FNMR not measured"
     assert (
-        "no operating point 'match.score>=99' was measured (measured: match.score>=80, jd.result)"
+        "no operating point 'match.score>=70' was measured (measured: match.score>=80, jd.result)"
         == crits[3].reason
     )
 

@@ -33,7 +33,10 @@ def test_the_shipped_example_parses_and_says_what_the_docs_say():
     assert {a.bound for a in policy.accuracy} == {"estimate"}
     docs = (REPO / "docs" / "gate.md").read_text(encoding="utf-8")
     assert 'bound = "estimate"' in docs and "unset (the default)" in docs
-    assert parse_policy({"accuracy": [{"claim": "x", "max_fmr": 0.1}]}).accuracy[0].bound is None
+    assert (
+        parse_policy({"accuracy": [{"claim": "jd.result", "max_fmr": 0.1}]}).accuracy[0].bound
+        is None
+    )
     assert "examples/gate.toml" in (REPO / "docs" / "gate.md").read_text(encoding="utf-8")
 
 
@@ -104,6 +107,13 @@ BAD = [
         "accuracy-bound",
         "[[accuracy]]\nclaim = 'x'\nmax_fmr = 0.1\nbound = 'p50'",
         "accuracy[0].bound",
+    ),
+    # before: read, and after a whole gate run a failed criterion "no operating point ... measured"
+    (
+        "accuracy-claim",
+        "[[accuracy]]\nclaim = 'match.score>=81'\nmax_fmr = 0.1",
+        "accuracy[0].claim 'match.score>=81' is not an operating point of the accuracy report; "
+        "did you mean 'match.score>=80'?",
     ),
     ("suite-name", "[suites]\nrequired = ['conf']", "suites.required[0] ('conf')"),
     ("findings-not-table", "findings = 3", "findings must be a table: [findings]"),

@@ -218,6 +218,13 @@ BAD_INPUT = [
     # before: checked only where used (mixed, matchIdno), else ignored and the run went on
     (["load", "run", "--rate", "5", "--weights", "match=x"], "--weights 'match=x'"),
     (["load", "run", "--rate", "5", "--idno-face", "/nonexistent.jpg"], "--idno-face /nonexist"),
+    # before: Locust started 10^11 users at once, past 4 GB, and the run never ended
+    (["load", "run", "--users", "99999999999"], "--users must be in [1, 10,000], got 99999999999"),
+    # before: a valid --weights with one operation's scenario was silently ignored
+    (
+        ["load", "run", "--rate", "5", "--weights", "match=1"],
+        "--weights applies to --scenario mixed only (--scenario match sends one operation)",
+    ),
     # before: the generator's error, after --out was written (summary.json of a run not run)
     (["load", "find-limit", "--target", "http://127.0.0.1:9"], "no token: set FACEHARNESS_TOKEN"),
     (
