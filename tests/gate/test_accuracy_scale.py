@@ -40,7 +40,7 @@ def runs(
                 max_rps=0,
                 bootstrap_replicates=10,
                 credentials=DEMO,
-            )  # fmt: skip
+            )
             for variant in ("match-unit-scale", "same-score")
         }
 
