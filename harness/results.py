@@ -221,6 +221,12 @@ class ThresholdResult(_Metrics):
     verdict_direction: Literal["worse", "better"] | None = None
     verdict_reason: str | None = None
     impostor_pairs_needed: int | None = None
+    scale_unknown: str | None = Field(
+        default=None,
+        description="why the rates at this score threshold describe nothing of the service: no "
+        "pair reached any of its API's score thresholds, so its scores are not tied to the "
+        "documented scale (ERRATA E-046); a gate limit here is inconclusive",
+    )
 
     @property
     def outcome(self) -> Literal["pass", "fail", "inconclusive"]:

@@ -225,7 +225,12 @@ def run_accuracy(
         planned={"genuine": n_genuine, "impostor": len(planned) - n_genuine},
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
-        thresholds=[_claim_row(c, ok, fta) for c in claims],
+        thresholds=tie_scale(
+            [_claim_row(c, ok, fta) for c in claims],
+            api,
+            score_range,
+            max((s for _, s in scored), default=None),
+        ),
         eer=eer,
         det=det,
         histogram=histogram,
@@ -356,12 +361,59 @@ def _claim_row(
         "verdict": verdict.verdict,
         "verdict_direction": verdict.direction,
         "verdict_reason": reason,
+        "scale_unknown": verdict.reached_none and claim.rule == "score>=",  # text: tie_scale
         "impostor_score_max": top,
         "impostor_pairs_needed": verdict.impostor_pairs_needed,
         # pairs of people with a false match, of those decided: what the gate's FMR limit
         # reads beside the pairs (look-alike people are no evidence of a higher rate)
         "fmr_people": [matched, sum(bool(got - {None}) for got in people.values())],
     }
+
+
+UNIT_TOP: Final = 1.0  # the top of the documents' other scale (JD's score, 0..1; E-004)
+
+
+def tie_scale(
+    rows: list[dict[str, Any]],
+    api: str,
+    score_range: tuple[float, float] | None,
+    top_score: float | None,
+) -> list[dict[str, Any]]:
+    """Say in ``scale_unknown`` why a score threshold's rates do not describe the service: no pair
+    reached it (E-046) and nothing ties the scores to the documented scale, so they may be on
+    another (0..1 where it says 0..100). Pairs accepted at another of ``api``'s score thresholds
+    tie them, and so does a score above 1 (``top_score``, the highest read): no 0..1 scale. A
+    genuine pair not accepted is then rejected on that scale (what a gate's FNMR limit judges)."""
+    scored = [row for row in rows if row["rule"] == "score>="]
+    reached = [
+        f"{row['threshold']:g}"
+        for row in scored
+        if row["genuine"] - row["false_non_matches"] + row["false_matches"]
+    ]
+    scale = "the documented scale"
+    if score_range is not None:
+        scale = f"the documented {score_range[0]:g}..{score_range[1]:g} scale"
+    tied = None
+    if reached:
+        tied = f"pairs reached {', '.join(reached)}"
+    elif top_score is not None and top_score > UNIT_TOP and (score_range or (0, 0))[1] > UNIT_TOP:
+        tied = f"scores reached {top_score:g}, above any 0..1 scale"
+    thresholds = ", ".join(f"{row['threshold']:g}" for row in scored)
+    unknown = (
+        f"no pair reached a score threshold of {api} ({thresholds}), not one genuine pair, and "
+        f"no score was above {UNIT_TOP:g}: its scores cannot be tied to {scale} (another scale, "
+        "such as 0..1, or a decision that never accepts)"
+    )
+    out = []
+    for row in rows:
+        untied = bool(row.get("scale_unknown"))
+        if untied and tied:
+            row = row | {
+                "verdict_reason": f"{row['verdict_reason']}; but {tied}: the scores are on "
+                f"{scale}, and every genuine pair is rejected at this one"
+            }
+        out.append(row | {"scale_unknown": unknown if untied and not tied else None})
+    return out
 
 
 def _judged(

@@ -235,6 +235,7 @@ class Verdict:
     reason: str
     impostor_pairs_needed: int
     ci95: tuple[float, float]
+    reached_none: bool = False  # no pair reached the operating point: its scale is not tied
 
 
 def judge_claim(
@@ -257,6 +258,7 @@ def judge_claim(
     interval = f"95% CI [{lo:.3g}, {hi:.3g}]"
     verdict: VerdictName = "consistent"
     direction: Literal["worse", "better"] | None = None
+    untied = False
     matched, compared = people or (false_matches, impostor)
     by_people = clopper_pearson(matched, compared)
     doubt = bound_undecided(false_matches, impostor, claimed_fmr, people=(matched, compared))
@@ -279,7 +281,7 @@ def judge_claim(
             "on the documented scale, cannot be told"
         )
     elif genuine_accepted == 0 and false_matches == 0 and impostor:
-        verdict = "untestable"
+        verdict, untied = "untestable", True
         reason = (
             f"{seen} and not one genuine pair accepted: no pair reaches this operating point, "
             "so the scores cannot be tied to the documented scale (another scale, or a "
@@ -298,7 +300,7 @@ def judge_claim(
         reason = f"{seen}: {interval} lies below the bound {claimed_fmr:g}"
     else:
         reason = f"{seen}: {interval} holds the claimed {claimed_fmr:g}"
-    return Verdict(verdict, direction, reason, needed, (lo, hi))
+    return Verdict(verdict, direction, reason, needed, (lo, hi), untied)
 
 
 def score_claims(api: str, fmr_by_threshold: Mapping[float, float]) -> list[Claim]:

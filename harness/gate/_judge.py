@@ -184,6 +184,22 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         known = ", ".join(str(r.claim) for r in rows) or "none"
         why = f"no operating point {limit.claim!r} was measured (measured: {known})"
         return _missing(name, expected, accuracy, why)
+    if row.scale_unknown:  # the accuracy suite's reading of the scale, not restated here
+        return GateCriterion(
+            name=name,
+            passed=False,
+            inconclusive=True,
+            expected=expected,
+            actual=", ".join(
+                f"{rate.upper()} {'-' if (v := getattr(row, rate)) is None else f'{v:.4g}'}"
+                for rate, maximum in maxima.items()
+                if maximum is not None
+            ),
+            reason=f"not judged: {row.scale_unknown}",
+            testable_when="scores on the documented scale: a genuine pair accepted at one of "
+            "the API's score thresholds (a limit at a documented score says nothing of a service "
+            "scoring on another scale)",
+        )
     problems, shown, undecided = [], [], []
     for rate, maximum in maxima.items():
         if maximum is None:
