@@ -28,10 +28,12 @@ from ._client import FuzzClient
 # verdict of a collection of two (FH-L44), a progressive JPEG (FH-L33), answers crossed in a
 # burst (FH-L18, FH-L29), /idno's image field and unknown identities (FH-L10), a forged liveCode
 # (FH-L13), optional fields a live target must answer (FH-L15, FH-L19), /idno's faceData enforced
-# (FH-L30), an ID number's lowercase x and a long name answered (FH-L41)
+# (FH-L30), an ID number's lowercase x and a long name answered (FH-L41); session 21: a signed
+# timestamp in seconds, microseconds or nanoseconds (FH-A13), a compareImageItem sent as a List
+# (FH-L34)
 PROBES = {
     "match": ("FH-L10", "FH-L13", "FH-L15", "FH-L19", "FH-L29", "FH-L30", "FH-L41"),
-    "jd": ("FH-L18", "FH-L33", "FH-L44"),
+    "jd": ("FH-A13", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"
