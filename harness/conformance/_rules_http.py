@@ -189,7 +189,7 @@ def names_url(body: Any) -> bool:
     """Whether a JD body names an imgUrl (a refusal of it may be a failed fetch, the service's)."""
     if not isinstance(body, dict):
         return False
-    items = []
+    items: list[Any] = []
     for value in (body.get("compareImageItem"), body.get("collectionImageItems")):
         items += value if isinstance(value, list) else [value]  # any shape a fuzz case gives
     return any(isinstance(i, dict) and "imgUrl" in i for i in items)
