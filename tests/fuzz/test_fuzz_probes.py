@@ -43,7 +43,6 @@ CASES = [
     ("jd", "results-crossed-under-concurrency", "FH-L18"),
     ("jd", "timestamp-in-nanoseconds", "FH-A13"),  # session 21
     ("jd", "grayscale-jpeg-refused", "FH-L33"),
-    ("jd", "png-never-same-person", "FH-L33"),
     ("jd", "compare-item-list-accepted", "FH-L34"),
     ("match", "server-error-on-lowercase-x", "FH-L41"),
     ("match", "idno-image-field-compared", "FH-L10"),
