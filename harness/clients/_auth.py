@@ -37,6 +37,7 @@ class How(StrEnum):
     APPKEY_TS = "appkeyts"  # sign: MD5(appkey + timestamp): the public appkey for the secret
     SECONDS = "seconds"  # timestamp: now in seconds (10 digits), not milliseconds
     MICROS = "micros"  # timestamp: now in microseconds (16 digits), not milliseconds
+    NANOS = "nanos"  # timestamp: now in nanoseconds (19 digits, still a long), not milliseconds
     # sign: the right MD5's first 16 hex digits, not the whole MD5; token: its last character cut
     TRUNCATED = "truncated"
     EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
@@ -106,6 +107,7 @@ class Auth:
                 How.FUTURE: lambda: str(now_ms + beyond),
                 How.SECONDS: lambda: str(now_ms // 1000),
                 How.MICROS: lambda: str(now_ms * 1000),
+                How.NANOS: lambda: str(now_ms * 1_000_000),
                 How.FRACTION: lambda: f"{now_ms}.5",
                 How.NEGATED: lambda: f"-{now_ms}",
                 How.MALFORMED: MALFORMED_TIMESTAMP,

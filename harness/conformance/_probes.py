@@ -29,12 +29,20 @@ from harness.clients import (
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
-from harness.imaging import exif_jpeg, padded, progressive_jpeg, resized, within
+from harness.imaging import (
+    alpha_png,
+    exif_jpeg,
+    grayscale_jpeg,
+    padded,
+    progressive_jpeg,
+    resized,
+    within,
+)
 
 from ._engine import excerpt
 from ._failures import CheckFailed
 from ._registry import RULES, Facts, RuleContext, Violation, observed, rule
-from ._rules_http import Refusal, refusal_failure
+from ._rules_http import Refusal, names_url, refusal_failure, system_error
 from ._session import Session
 from ._st_checks import run_rules
 
@@ -202,7 +210,8 @@ class ProbeContext:
             self.contract, self.session.api, request.operation, readings=self.readings
         )
         strict = exact and expected.documented or self.session.is_emulator
-        refusal = Refusal(expected.where, (expected.code,), what, strict)
+        fetches = names_url(request.json)
+        refusal = Refusal(expected.where, (expected.code,), what, strict, fetches=fetches)
         failed = refusal_failure(ctx, response, refusal)
         a = response.answer
         assert a is not None
@@ -567,15 +576,18 @@ def timestamp_twice(p: ProbeContext) -> None:
     quote="timestamp long 1541491668060 请求的时间戳,精确到毫秒,timestamp有效期5分钟",
 )
 def timestamp_in_seconds(p: ProbeContext) -> None:
-    """A signed timestamp of now in seconds (or microseconds) is refused at the gateway: read as
-    the milliseconds the document asks for it is decades old (or ahead, 10045), or malformed
-    (10046) to a service that checks the digits; accepting it means the window is not checked in
-    milliseconds. Now in milliseconds with a fraction (``.5``) is no long: refused at the gateway
-    (by any of its codes: a service may read the number, then find the sign is not for it)."""
+    """A signed timestamp of now in seconds (or microseconds, or nanoseconds: 19 digits, a long
+    still) is refused at the gateway: read as the milliseconds the document asks for it is decades
+    old (or ahead, 10045), or malformed (10046) to a service that checks the digits; accepting it
+    means the window is not checked in milliseconds (a service guessing the unit from the digits
+    takes each for now). Now in milliseconds with a fraction (``.5``) is no long: refused at the
+    gateway (by any of its codes: a service may read the number, then find the sign is not for
+    it)."""
     wanted = timestamp_refusals(p.contract, How.SECONDS)
     for how, unit in (
         (How.SECONDS, "seconds (10 digits)"),
         (How.MICROS, "microseconds (16 digits)"),
+        (How.NANOS, "nanoseconds (19 digits)"),
         (How.FRACTION, "milliseconds with a fraction (timestamp long)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=how))
@@ -802,26 +814,41 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
     Which refusal code is the service's (100 参数不合法!, 43011, ...): the refusal rules judge it
     as for any invalid request. A request without one of the other fields (businessId, appName,
     appAuthorityKey, serialNo) is refused or, E-023's other reading, compared with the 固定值
-    filled in: never answered 50 either."""
-    system_error = str(_code(p, "business", "system error").code)
+    filled in: never answered 50 either. Nor is a 固定值 field with another value, or an image
+    that is not jpg/png (a service's decoder or config lookup failing uncaught): the caller's
+    fault under every reading, as FH-J20 holds any refusal the probes and fuzz expect."""
+    ctx = RuleContext(p.contract, "jd", "faceCompareNew", readings=p.readings)
+    canonical = p.canonical("faceCompareNew")
     fields = ("compareImageItem", "collectionImageItems", *p.contract.jd_fixed_fields, "serialNo")
-    for name in fields:
-        request = p.canonical("faceCompareNew").with_json((name,))
-        a = p.ask_envelope(request, f"a request without {name}")
-        image = name in ("compareImageItem", "collectionImageItems")
-        # a comparison reported done (0), or the one code the quote names (50); 1155 比对失败,
-        # 1161 图片上传失败! may be how a service words the refusal (the refusal rules judge it)
-        if business(a) and str(a.code) in (("0", system_error) if image else (system_error,)):
+    lacks = "Expected: refused as invalid input (e.g. 100 参数不合法!): the request lacks an image"
+    filled = (
+        "Expected: refused as invalid input (e.g. 100 参数不合法!), or compared with the field "
+        "filled in (E-023): not the service's own failure"
+    )
+    wrong = "Expected: refused as invalid input (e.g. 100 参数不合法!): the caller's fault"
+    cases: list[tuple[Request, str, bool | None]] = [  # None: neither missing nor filled in
+        (canonical.with_json((name,)), f"a request without {name}", name in fields[:2])
+        for name in fields
+    ]
+    fixed = next(iter(p.contract.jd_fixed_fields))
+    not_image = base64.b64encode(b"faceharness: these bytes are no jpg or png\n" * 8).decode()
+    cases += [
+        (canonical.with_json((fixed,), "JDT-NOT-THE-FIXED-VALUE"), f"{fixed} not its 固定值", None),
+        (
+            canonical.with_json(("compareImageItem", "imgBase64"), not_image),
+            "a base image whose bytes are no jpg or png",
+            None,
+        ),
+    ]
+    for request, what, image in cases:
+        a = p.ask_envelope(request, what)
+        # a comparison reported done (0) without an image, or the one code the quote names (50);
+        # 1155 比对失败, 1161 图片上传失败! may be how a service words the refusal (the refusal
+        # rules judge it)
+        if business(a) and (image and str(a.code) == "0" or system_error(ctx, a)):
             raise Violation(
-                f"Received: business code {a.code}{_named(a.meaning)} for a request without "
-                f"{name}\n"
-                + (
-                    "Expected: refused as invalid input (e.g. 100 参数不合法!): the request lacks "
-                    "an image to compare"
-                    if image
-                    else "Expected: refused as invalid input (e.g. 100 参数不合法!), or compared "
-                    "with the field filled in (E-023): not the service's own failure"
-                ),
+                f"Received: business code {a.code}{_named(a.meaning)} for {what}\n"
+                + (lacks if image else filled if image is not None else wrong),
                 request=request,
             )
 
@@ -830,29 +857,46 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
     "FH-L34",
     "jd-image-items-as-documented",
     api="jd",
-    quote="collectionImageItems List [{...}] 比对图; ImageItem说明,imgBase64、imgArr、imgUrl三选一",
+    quote="compareImageItem ImageItem {...} 比对基准图; collectionImageItems List [{...}] 比对图; "
+    "ImageItem说明,imgBase64、imgArr、imgUrl三选一",
 )
 def jd_image_items_as_documented(p: ProbeContext) -> None:
     """A request whose images are not as documented under any reading is not reported compared
     (business 0 成功): collectionImageItems as one ImageItem instead of a List (a reader that
-    takes a single value for an array), and a second collection item with none of the three
+    takes a single value for an array), compareImageItem as a List of one (a reader that takes an
+    array's first item for a single value), and a second collection item with none of the three
     sources, or with an empty imgBase64 (one that skips it and compares the rest). Which refusal
     code is the service's: the refusal rules judge it as for any invalid request."""
     canonical = p.canonical("faceCompareNew")
     item = canonical.json["collectionImageItems"][0]
     sourceless = {k: v for k, v in item.items() if k not in ("imgBase64", "imgArr", "imgUrl")}
-    for what, value in (
-        ("collectionImageItems as one ImageItem object, not a List", item),
-        ("a second collection item without imgBase64, imgArr or imgUrl", [item, sourceless]),
-        ("a second collection item whose imgBase64 is empty", [item, {**item, "imgBase64": ""}]),
+    base = canonical.json["compareImageItem"]
+    for name, what, value in (
+        ("collectionImageItems", "collectionImageItems as one ImageItem object, not a List", item),
+        (
+            "collectionImageItems",
+            "a second collection item without imgBase64, imgArr or imgUrl",
+            [item, sourceless],
+        ),
+        (
+            "collectionImageItems",
+            "a second collection item whose imgBase64 is empty",
+            [item, {**item, "imgBase64": ""}],
+        ),
+        (
+            "compareImageItem",
+            "compareImageItem as a List of one ImageItem, not an ImageItem",
+            [base],
+        ),
     ):
-        request = p.canonical("faceCompareNew").with_json(("collectionImageItems",), value)
+        request = p.canonical("faceCompareNew").with_json((name,), value)
         a = p.ask_envelope(request, f"a request with {what}")
         if business(a) and str(a.code) == "0":
             raise Violation(
                 f"Received: business code 0{_named(a.meaning)} for a request with {what}\n"
-                "Expected: refused as invalid input (e.g. 100 参数不合法!): collectionImageItems "
-                "is a List of ImageItems, each with one of imgBase64, imgArr, imgUrl (三选一)",
+                "Expected: refused as invalid input (e.g. 100 参数不合法!): compareImageItem is "
+                "one ImageItem, collectionImageItems a List of them, each with one of imgBase64, "
+                "imgArr, imgUrl (三选一)",
                 request=request,
             )
 
@@ -1018,16 +1062,20 @@ def jd_collection_answer_is_one_comparison(p: ProbeContext) -> None:
     "jd-exif-jpeg-accepted",
     api="jd",
     quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0; a "
-    "progressive JPEG is a jpg too)",
+    "progressive JPEG, a grayscale JPEG are jpgs too; a PNG with an alpha channel is a png)",
 )
 def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header),
-    and as a progressive JPEG (SOF2, as web tools and many phones write it), is not refused as
-    invalid input: a jpg under every reading, the canonical request's picture."""
+    as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
+    component) and as a PNG with an alpha channel (RGBA, opaque: a screenshot's) is not refused
+    as invalid input: a jpg or png under every reading, the canonical request's picture (a
+    service that decodes only 3-channel pixels refuses the last two)."""
     reference = p.session.pool.reference.data
     for what, data in (
         ("an Exif JPEG (FF D8 FF E1, as cameras write it)", exif_jpeg(reference)),
         ("a progressive JPEG (SOF2, FF C2)", progressive_jpeg(reference)),
+        ("a grayscale JPEG (one component)", grayscale_jpeg(reference)),
+        ("a PNG with an alpha channel (RGBA)", alpha_png(reference)),
     ):
         image = base64.b64encode(data).decode("ascii")
         request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
@@ -1036,8 +1084,8 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
             raise Violation(
                 f"Received: business code {a.code}{_named(a.meaning)} for the base image as "
                 f"{what}\n"
-                "Expected: accepted: a jpg (图片类型: jpg/jpeg/png) whatever its APPn segments or "
-                "its scan order",
+                "Expected: accepted: a jpg or png (图片类型: jpg/jpeg/png) whatever its APPn "
+                "segments, scan order or channels",
                 request=request,
             )
 

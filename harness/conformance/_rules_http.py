@@ -182,6 +182,26 @@ class Refusal:
     basis: Basis = "seed"
     reading: str | None = None
     also: tuple[str, ...] = ()
+    fetches: bool = False  # the request names an imgUrl: fetching it is the service's own work
+
+
+def names_url(body: Any) -> bool:
+    """Whether a JD body names an imgUrl (a refusal of it may be a failed fetch, the service's)."""
+    if not isinstance(body, dict):
+        return False
+    items: list[Any] = []
+    for value in (body.get("compareImageItem"), body.get("collectionImageItems")):
+        items += value if isinstance(value, list) else [value]  # any shape a fuzz case gives
+    return any(isinstance(i, dict) and "imgUrl" in i for i in items)
+
+
+def system_error(ctx: RuleContext, found: Answer) -> bool:
+    """Whether JD's answer is business 50 系统错误! (the service's own failure)."""
+    if ctx.api != "jd" or found.where != "business" or found.code is None:
+        return False
+    return str(found.code) == str(
+        ctx.contract.codes.code_for("jd", "business", "system error").code
+    )
 
 
 def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> CheckFailed | None:
@@ -189,6 +209,7 @@ def refusal_failure(ctx: RuleContext, response: Exchange, refusal: Refusal) -> C
     try:
         invalid_refused(ctx, response, refusal)
         rule_code(ctx, response, refusal)
+        refusal_not_system_error(ctx, response, refusal)
     except CheckFailed as failed:
         return failed
     return None
@@ -283,3 +304,28 @@ def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
         )
     if refusal.strict:
         raise Violation(f"{refusal.where} code {found.code} for {what}; the contract assigns {due}")
+
+
+@rule(
+    "FH-J20",
+    "refusal-not-system-error",
+    api="jd",
+    kind="refusal",
+    quote="100 参数不合法!; 50 系统错误! (a request invalid under every reading is the caller's "
+    "fault, not the service's)",
+)
+def refusal_not_system_error(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
+    """A JD request invalid under every reading (its broken rule a seed sentence) is refused as
+    the caller's fault, never answered 50 系统错误!: that blames the service and invites retries
+    of a request that can never succeed (an exception the service did not catch). Which refusal
+    code is due is FH-S04's. Not judged for a request naming an imgUrl (a failed fetch may be
+    the service's own failure) or one invalid only by a reading."""
+    if refusal.basis != "seed" or refusal.reading is not None or refusal.fetches:
+        return
+    found = _judged(ctx, response, refusal)
+    if found is not None and system_error(ctx, found):
+        raise Violation(
+            f"Received: business code {found.code} (system error) for {refusal.detail}\n"
+            "Expected: refused as the caller's invalid input (e.g. 100 参数不合法!), not 50 "
+            "系统错误!: the request breaks a sentence of the document under every reading"
+        )

@@ -17,7 +17,7 @@ from harness.clients import Exchange, Request
 from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
-from harness.conformance._rules_http import Refusal
+from harness.conformance._rules_http import Refusal, names_url
 from harness.conformance._st_checks import invalid_only_by_reading
 from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
@@ -101,7 +101,7 @@ BOOK = {
         *("FH-J16", "FH-J17", "FH-J18", "FH-J19"),
     ),
 }
-REFUSAL = ("FH-S03", "FH-S04")
+REFUSAL = ("FH-S03", "FH-S04", "FH-J20")
 
 
 def check_rules(
@@ -178,8 +178,9 @@ def check_refusal(
     broken = rule_of(case.rule)
     reading = broken.reading_for(case.request.api) or reading_only(contract, case)
     also = ALSO_REFUSED_AT.get(case.rule, ())
+    fetches = names_url(case.request.json)
     refusal = Refusal(
-        case.where, case.codes, case.detail, strict, case.rule, broken.basis, reading, also
+        case.where, case.codes, case.detail, strict, case.rule, broken.basis, reading, also, fetches
     )
     return check_rules(
         contract, case.request, exchange, book=REFUSAL, readings=readings, case=refusal

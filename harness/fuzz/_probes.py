@@ -29,7 +29,9 @@ from ._client import FuzzClient
 # burst (FH-L18, FH-L29), /idno's image field and unknown identities (FH-L10), a forged liveCode
 # (FH-L13), optional fields a live target must answer (FH-L15, FH-L19), /idno's faceData enforced
 # (FH-L30), an ID number's lowercase x and a long name answered (FH-L41); round 10's: a LIP
-# video over 400k (FH-L16), /idno's vip and inner LIP videos without a code (FH-L22)
+# video over 400k (FH-L16), /idno's vip and inner LIP videos without a code (FH-L22), a signed
+# timestamp in seconds, microseconds or nanoseconds (FH-A13), a compareImageItem sent as a List
+# (FH-L34)
 PROBES = {
     "match": (
         "FH-L10",
@@ -42,7 +44,7 @@ PROBES = {
         "FH-L30",
         "FH-L41",
     ),
-    "jd": ("FH-L18", "FH-L33", "FH-L44"),
+    "jd": ("FH-A13", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"

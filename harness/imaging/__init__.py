@@ -12,11 +12,13 @@ from ._decode import looks_complete as looks_complete
 from ._decode import sha256_hex as sha256_hex
 from ._decode import sniff_format as sniff_format
 from ._make import BuiltinFace as BuiltinFace
+from ._make import alpha_png as alpha_png
 from ._make import builtin_faces as builtin_faces
 from ._make import builtin_non_faces as builtin_non_faces
 from ._make import encode as encode
 from ._make import encode_image as encode_image
 from ._make import exif_jpeg as exif_jpeg
+from ._make import grayscale_jpeg as grayscale_jpeg
 from ._make import padded as padded
 from ._make import percent as percent
 from ._make import picture as picture

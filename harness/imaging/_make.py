@@ -154,6 +154,23 @@ def progressive_jpeg(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def grayscale_jpeg(data: bytes) -> bytes:
+    """The picture as a grayscale JPEG (one component, as scanners and some phones write it)."""
+    image, _ = picture(data)
+    buffer = io.BytesIO()
+    image.convert("L").save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def alpha_png(data: bytes) -> bytes:
+    """The picture as a PNG with an alpha channel (RGBA, fully opaque: the same pixels), as
+    screenshots and editors write it."""
+    image, _ = picture(data)
+    buffer = io.BytesIO()
+    image.convert("RGBA").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def unpadded(data: bytes) -> bytes | None:
     """The JPEG :func:`padded` grew (its leading comment segments removed); None if none."""
     if not data.startswith(b"\xff\xd8\xff\xfe"):

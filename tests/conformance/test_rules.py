@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -518,6 +519,55 @@ def test_a_throttling_answer_to_an_invalid_request_judges_nothing(contract, api,
     ctx = RuleContext(contract=contract, api=api, operation=operation)
     refusal = Refusal(where, (due,), "a rule broken", strict=True, rule="bad-base64")
     assert refusal_failure(ctx, answer(contract, api, 200, body), refusal) is None
+
+
+JD_SYSTEM_ERROR = {
+    "code": "10000",
+    "charge": False,
+    "msg": "查询成功",
+    "result": {"code": 50, "msg": "系统错误!", "serialNo": "1", "timestamp": 1627977407152},
+}
+
+
+@pytest.mark.parametrize(
+    ("basis", "reading", "fetches", "failed"),
+    [
+        ("seed", None, False, True),  # invalid under every reading: 50 blames the service
+        ("convention", None, False, False),  # deep JSON, a huge body: a norm, not a sentence
+        ("reading", "E-043", False, False),  # invalid only under faceharness' reading
+        ("seed", None, True, False),  # an imgUrl: a failed fetch may be the service's own
+    ],
+)
+def test_a_jd_refusal_answered_50_is_fh_j20(contract, basis, reading, fetches, failed):
+    """Session 21: a live JD service answering 50 系统错误! to an image of 5 MiB passed every
+    refusal rule (no code is tied to the size, so any business refusal was taken)."""
+    from harness.conformance._rules_http import Refusal, refusal_failure
+
+    ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")
+    refusal = Refusal("business", ("100",), "an image of 5 MiB", False, "oversize", basis, reading)
+    refusal = replace(refusal, fetches=fetches)
+    found = refusal_failure(ctx, answer(contract, "jd", 200, JD_SYSTEM_ERROR), refusal)
+    assert (found is not None and found.rule_id == "FH-J20") is failed, found
+    refused = {**JD_SYSTEM_ERROR, "result": {**JD_SYSTEM_ERROR["result"], "code": 100}}
+    assert refusal_failure(ctx, answer(contract, "jd", 200, refused), refusal) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"compareImageItem": {"imgUrl": "https://faceharness.invalid/a.jpg"}},
+        {"collectionImageItems": [{}, {"imgUrl": "u"}]},
+        {"collectionImageItems": {"imgUrl": "u"}},  # one item for the List
+        {"compareImageItem": [{"imgUrl": "u"}], "collectionImageItems": 5},  # fuzz's wrong types
+    ],
+)
+def test_a_jd_body_naming_an_image_url_in_any_shape_is_read(body):
+    """A fuzz case's wrong-type collectionImageItems (an int) broke the whole jd:invalid-requests
+    property (``*5``) when names_url read it as a list."""
+    from harness.conformance._rules_http import names_url
+
+    assert names_url(body)
+    assert not names_url({**body, "compareImageItem": {}, "collectionImageItems": 5})
 
 
 def test_a_request_without_an_answer_is_fh_h04_of_its_kind(contract):

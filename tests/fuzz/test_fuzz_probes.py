@@ -41,6 +41,9 @@ CASES = [
     ("jd", "score-of-first-item", "FH-L44"),
     ("jd", "progressive-jpeg-refused", "FH-L33"),
     ("jd", "results-crossed-under-concurrency", "FH-L18"),
+    ("jd", "timestamp-in-nanoseconds", "FH-A13"),  # session 21
+    ("jd", "grayscale-jpeg-refused", "FH-L33"),
+    ("jd", "compare-item-list-accepted", "FH-L34"),
     ("match", "server-error-on-lowercase-x", "FH-L41"),
     ("match", "idno-image-field-compared", "FH-L10"),
     ("match", "match-result-race", "FH-L29"),
