@@ -483,20 +483,6 @@ def find_limit(
                 f"{max(p99s):.0f} ms): the service is slower than --slo-p99 at any rate (or still "
                 "warming up), not overloaded; a rate limit is no answer to that"
             )
-    if inconclusive is None and (odd_p99 := _outliers(steps)) is not None:
-        slow, fast = odd_p99
-        failed = None  # its failures say nothing of a rate
-        inconclusive = (
-            f"{OUTLIERS}: a step at {slow.rate:.1f}/s failed on p99 alone ({slow.result.p99_ms} "
-            f"ms) with its median ({slow.result.p50_ms} ms) as at {fast.rate:.1f}/s, which passed "
-            f"({fast.result.p50_ms} ms): a few answers are slow whatever the rate (a bimodal "
-            "service, stalls), which a short step sees or misses by chance, so the rates that "
-            "passed are no capacity"
-        )
-        notes.append(
-            f"{inconclusive}; measure p99 with a longer `load run --rate R` (it is the service's "
-            "at any rate, or not)"
-        )
     stated = functools.reduce(
         merge_stated, (s.result.detail.get("rate_limit_stated") for s in steps), None
     )
@@ -536,7 +522,6 @@ STATED_NOTE = (
     ": the service's own word, read as evidence beside what was measured (never required, "
     "never checked; a limit per window other than a second is a quota, not a rate)"
 )
-OUTLIERS = "slow answers do not follow the rate"
 PENALISED = "the service lowers its limit for a while after a refusal"
 QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
@@ -772,31 +757,6 @@ def _in_flight_at_plateau(
 
 
 QUEUED_P50 = 3.0  # a refused step's median this many times a passing one's: it waited in a queue
-
-
-OUTLIER_SPREAD = 10.0  # a p99 this many times its own median: a tail apart from the body
-
-
-def _outliers(steps: list[StepRecord]) -> tuple[StepRecord, StepRecord] | None:
-    """A step that failed on p99 alone, its p99 over :data:`OUTLIER_SPREAD` times its median and
-    that median under :data:`QUEUED_P50` times the lowest median of the steps that passed, and
-    that step: overload (a queue, a slowdown) raises the median with the tail (a queue that grew
-    within a step has a p99 about twice its median), while a service with a few slow answers at
-    any rate (1 % at 2 s; a stall every few seconds) fails or passes a short step by chance.
-    Before (session 21), such a service was reported at 8.4/s, exact: the rate at which the last
-    bisect step happened to miss them."""
-    passed = [s for s in steps if s.good and s.result.p50_ms]
-    if not passed:
-        return None
-    fast = min(passed, key=lambda s: s.result.p50_ms or 0.0)
-    floor = QUEUED_P50 * (fast.result.p50_ms or 0.0)
-    return next(
-        ((s, fast) for s in steps if not s.good and s.reasons
-         and all(r.startswith("p99") for r in s.reasons)
-         and s.result.p50_ms is not None and s.result.p50_ms <= floor
-         and (s.result.p99_ms or 0.0) > OUTLIER_SPREAD * s.result.p50_ms),
-        None,
-    )  # fmt: skip
 
 
 def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:

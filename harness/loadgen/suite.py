@@ -29,7 +29,6 @@ from harness.loadgen.classify import (
     TIMEOUT,
 )
 from harness.loadgen.limit import (
-    OUTLIERS,
     PENALISED,
     QUOTA_MIN_ANSWERS,
     QUOTA_TAIL_S,
@@ -595,7 +594,7 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
             "the run's rate is one the service is held to (load run --max-error-rate, or "
             "the policy's [load] p99_at_rps); load find-limit measures the limit"
         )
-    if why.startswith(("refusals do not follow", "the service may limit requests", OUTLIERS)):
+    if why.startswith(("refusals do not follow", "the service may limit requests")):
         when = "a `load run --rate R --duration 60s` measures its refusals at a fixed rate R"
     if why.startswith(PENALISED):
         when = ("a `load run --rate R --duration 60s` under the rate reported holds (R is "
@@ -953,76 +952,33 @@ def _refused_whole(result: LoadResult) -> dict[str, Any]:
 
 
 def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> float | None:
-    """For a run of several operations, each limit group (:func:`_limit_groups`: the token's
-    operations, the appkey's, or the one operation a limit of its own refuses) its own limit:
-    the mix's rate at which the most refused group gets what it got in the tail, its sends there
-    (its share of the run's) less its part of the tail's refusals, over that share. The mix's
-    ok/s counts what was not refused too (a 20/s token beside a 12 ok/s JD share read 33.4/s;
-    the mix's limit is 26.7/s); and a limit on /idno alone (10/s, 2 in 12 requests of the
-    default mix: 60/s) read 75/s when the token's every operation was counted as refused. None
-    for one group holding every operation, or without a refusal (by load.json's ``by_name``)."""
+    """For a run of several APIs, each limited by its own credential (the token, the appkey):
+    the mix's rate at which a refused API gets what it got in the tail, its sends there (its
+    share of the run's) less its part of the tail's refusals, over that share. The mix's ok/s
+    counts the API that was not refused too (a 20/s token beside a 12 ok/s JD share read
+    33.4/s; the mix's limit is 26.7/s). None for one API, or without a refusal (by the run's
+    load.json's ``by_name`` rows: Locust's error text was parsed before)."""
     sent: Counter[str] = Counter()
     refused: Counter[str] = Counter()
     shedding = shed_keys()
     for name, row in (summary.get("by_name") or {}).items():
-        sent[name] += sum(row.get("by_class", {}).values())
-        refused[name] += row.get("by_class", {}).get(THROTTLED, 0)
-        refused[name] += sum(
+        api = _api_of(name)
+        sent[api] += sum(row.get("by_class", {}).values())
+        refused[api] += row.get("by_class", {}).get(THROTTLED, 0)
+        refused[api] += sum(
             n for code, n in row.get("errors_by_code", {}).items() if code in shedding
         )
-    groups = _limit_groups(+sent, refused)
-    if not groups or seconds <= 0 or any(set(g) == set(+sent) for g in groups):
+    refused = +refused
+    if len(+sent) < 2 or not refused or seconds <= 0:
         return None
     shed = sum(tail.errors_by_code.get(key, 0) for key in shed_keys())
     refused_there = tail.by_class.get(THROTTLED, 0) + shed
-    total_sent, total_refused = sum(sent.values()), sum(refused.values())
     rates = []
-    for group in groups:  # its tail ok/s, over its share of the mix
-        share = sum(sent[n] for n in group) / total_sent
-        part = sum(refused[n] for n in group) / total_refused
-        ok = share * tail.completed - refused_there * part
+    for api in (a for a in refused if sent[a]):  # its tail ok/s, over its share of the mix
+        share = sent[api] / sum(sent.values())
+        ok = share * tail.completed - refused_there * refused[api] / sum(refused.values())
         rates.append(max(0.0, ok) / share / seconds)
     return min(rates, default=None)
-
-
-# an operation refused this unlikely at its group's share is not limited with it: wrongly split,
-# a group reads a little low (a planner's safe side); wrongly joined, a limit on one operation
-# reads high (0.001: /idno's 10/s read 66.7/s, a liveCode of 33 sends unrefused at 10 % joined)
-UNLIKE_P = 0.05
-
-
-def _limit_groups(sent: Mapping[str, int], refused: Mapping[str, int]) -> list[list[str]]:
-    """The refused operations grouped by the limit that refused them: per API (one credential,
-    one limit), the most refused operation with each other one whose refusals are likely at the
-    group's refused share (binomial, above :data:`UNLIKE_P`); one refused far less (none of 33
-    at 10 %) is not limited with them, and forms a group of its own if refused at all."""
-    groups: list[list[str]] = []
-    for api in sorted({_api_of(n) for n in sent}):
-        left = sorted((n for n in sent if _api_of(n) == api),
-                      key=lambda n: refused[n] / sent[n], reverse=True)  # fmt: skip
-        while left and refused[left[0]]:
-            group, rest = [left[0]], list[str]()
-            for name in left[1:]:
-                share = sum(refused[g] for g in group) / sum(sent[g] for g in group)
-                alike = _binomial_cdf(refused[name], sent[name], share) > UNLIKE_P
-                (group if alike else rest).append(name)
-            groups.append(group)
-            left = rest
-    return groups
-
-
-def _binomial_cdf(k: int, n: int, p: float) -> float:
-    """P(X <= k) for X ~ Binomial(n, p), summed in logs (no underflow at thousands of sends)."""
-    if p <= 0.0 or k >= n:
-        return 1.0
-    if p >= 1.0:
-        return 0.0
-    log_p, log_q = math.log(p), math.log1p(-p)
-    head = math.lgamma(n + 1)
-    return sum(
-        math.exp(head - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * log_p + (n - i) * log_q)
-        for i in range(k + 1)
-    )
 
 
 def _api_of(name: Any) -> str:

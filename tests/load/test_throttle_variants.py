@@ -16,14 +16,7 @@ from typing import Any
 
 import pytest
 from fixtures.throttle_variants import gate_app, throttle_variant
-from fixtures.virtual_load import (
-    IDNO_SCOPE,
-    JD_SCOPE,
-    MIXED,
-    SCOPE,
-    virtual_measure,
-    virtual_time,
-)
+from fixtures.virtual_load import IDNO_SCOPE, JD_SCOPE, SCOPE, virtual_measure, virtual_time
 
 from harness.clients import DEMO
 from harness.loadgen import hdr
@@ -31,7 +24,6 @@ from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
 from harness.loadgen.limit import (
     IN_FLIGHT,
-    OUTLIERS,
     PENALISED,
     QUOTA,
     StepResult,
@@ -327,16 +319,8 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     # nginx's limit_req: what is over 20/s waits up to 2 s, then 503; was "may limit requests in
     # flight" (its overloaded step held 14 requests, waiting), between 20/s and 40/s
     ("queue-then-refuse-503", {"max_wait_s": 2}, "match", 20),
-    # session 21, the default mix: 20/s per token and per appkey (9 in 12 requests use the
-    # token: 26.7/s); only /idno limited, to 10/s (2 in 12 requests: 60/s; read 75/s), and in
-    # the matchIdno scenario (each /idno after its validateData call: 20/s; read 30/s)
-    ("per-key", {}, "mixed", 20 / 0.75), ("per-op", {"limit": 1e6, "idno": 10}, "mixed", 60),
-    ("per-op", {"limit": 1e6, "idno": 10}, "matchIdno", 20),
-    # 1.2 % of the answers 2 s late at any rate: read 8.4/s, exact; no rate meets a 1 s p99
-    ("bimodal", {}, "match", OUTLIERS),
 ]  # fmt: skip
-SCOPES: dict[str, Any] = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mixed": MIXED,
-                          "matchIdno": [(n, s) for n, s in MIXED if "Idno" in n]}  # fmt: skip
+SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
 
 
 @pytest.mark.parametrize(("kind", "design", "operation", "expected"), GATE_CASES,
