@@ -86,25 +86,29 @@ def redacted_line(text: str, secrets: list[str]) -> str:
 
 
 def check_reachable(url: str, timeout_s: float = 5.0) -> None:
-    """One request to the base URL: any HTTP answer will do; none means the run cannot start."""
-    try:
-        with http_client(timeout=timeout_s) as client, client.stream("GET", url):
-            pass  # the status line is the answer; its body may be anything
-    except httpx.HTTPError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
-            raise TargetError(f"target {url} answered with malformed HTTP: {reason}") from None
-        if _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
-            raise TargetError(
-                f"target {url} answered, but its TLS handshake failed (is it an http:// port?): "
-                f"{reason}"
-            ) from None
-        if isinstance(exc, httpx.ReadTimeout):  # connected: something took it and said nothing
-            raise TargetError(
-                f"target {url} accepted the connection, then sent no answer within "
-                f"{timeout_s:g} s (is the service up behind it?)"
-            ) from None
-        raise TargetError(f"target {url} is unreachable: {reason}") from None
+    """A request to the base URL: any HTTP answer will do; none means the run cannot start. A
+    silence is asked once more: a target that leaves some requests unanswered is measured, not
+    refused (the preflight's own timeout asks here too, so one check alone could meet the hang)."""
+    for attempt in (1, 2):
+        try:
+            with http_client(timeout=timeout_s) as client, client.stream("GET", url):
+                return  # the status line is the answer; its body may be anything
+        except httpx.ReadTimeout:  # connected: something took it and said nothing
+            if attempt == 2:
+                raise TargetError(
+                    f"target {url} accepted the connection, then sent no answer within "
+                    f"{timeout_s:g} s, twice (is the service up behind it?)"
+                ) from None
+        except httpx.HTTPError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
+                raise TargetError(f"target {url} answered with malformed HTTP: {reason}") from None
+            if _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
+                raise TargetError(
+                    f"target {url} answered, but its TLS handshake failed (is it an http:// "
+                    f"port?): {reason}"
+                ) from None
+            raise TargetError(f"target {url} is unreachable: {reason}") from None
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

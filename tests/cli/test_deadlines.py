@@ -86,6 +86,8 @@ def test_conform_against_a_hostile_target_ends_within_its_budget(tmp_path):
 
 @pytest.mark.slow
 def test_conform_stops_sending_when_its_time_budget_is_spent(tmp_path):
+    # every other request hangs: the preflight's and conform's reachability checks may each meet
+    # a hang, and a target that answers half its requests is measured, not "could not run"
     with HostileTarget(("ok", "hang"), drip_interval=0.5) as target:
         r, took = run(
             "conform",

@@ -181,7 +181,7 @@ def test_a_target_that_takes_the_connection_and_never_answers_could_not_run(
     assert code == 2, (out, err)
     assert err.strip().splitlines() == [
         f"faceharness: target {hang_url} accepted the connection, then sent no answer within "
-        "0.5 s (is the service up behind it?)"
+        "0.5 s, twice (is the service up behind it?)"
     ], err
     assert _summary(tmp_path)["verdict"] == "error"
 
