@@ -48,6 +48,8 @@ class StepResult:
     # the last (a quota's window that ran out, then began again, within one step)
     refused_whole_s: int = 0
     served_around: tuple[int, int] | None = None
+    # when the first such second began and the last ended, in seconds from the run's start
+    refused_span: tuple[int, int] | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -62,6 +64,7 @@ class StepRecord:
     reasons: tuple[str, ...]
     elapsed_s: float
     rested: bool = True  # it started from rest: no refusal (or a waited-out penalty) before it
+    started_s: float = 0.0  # when it started, seconds from the search's start
 
     def row(self) -> dict[str, Any]:
         r = self.result
@@ -240,7 +243,7 @@ def find_limit(
         if reasons and rested:
             from_rest.append(rate)
         steps.append(StepRecord(len(steps) + 1, phase, rate, result, not reasons, (*reasons,),
-                                elapsed, rested))  # fmt: skip
+                                elapsed, rested, t0 - began))  # fmt: skip
         return not reasons
 
     good: float | None = None
@@ -611,7 +614,8 @@ def _quota(steps: list[StepRecord]) -> QuotaSeen | None:
     whatever the rate, where a token bucket serves its refill every second. Counted from the end
     of the previous seconds refused whole, where there were any: before (session 21), from the
     search's start, over two windows (1200 for a quota of 600 a minute); a window that began
-    again mid-step was not seen at all, and the search reported 45/s, exact."""
+    again mid-step was not seen at all, and the search reported 45/s, exact. Served again within
+    a step's length of refusing (:func:`_served_soon`), it is a rate over a short window."""
     served, since = 0, "start"
     for i, s in enumerate(steps):
         r = s.result
@@ -620,14 +624,26 @@ def _quota(steps: list[StepRecord]) -> QuotaSeen | None:
             continue
         before, after = r.served_around
         # refused to its end, then a later step passed (no bucket that served nothing for a
-        # whole second refills that fast): its window began again, or a lockout ended. A window
-        # that began again within a step (shorter than the step: 200 per 10 s) is a rate's
-        again = after == 0 and any(t.good for t in steps[i + 1 :])
+        # whole second refills that fast): its window began again, or a lockout ended
+        later = next((t for t in steps[i + 1 :] if t.good), None)
+        again = after == 0 and later is not None
         tail = r.refused_tail_s >= QUOTA_TAIL_S and _failed_by(s, "throttled")
-        if r.refused_whole_s and (again or tail):
+        if r.refused_whole_s and (again or tail) and not _served_soon(steps, s, later):
             return QuotaSeen(s, served + before, "start" if since == "start" else "refusals")
         served, since = after, "refusals"
     return None
+
+
+def _served_soon(steps: list[StepRecord], step: StepRecord, later: StepRecord | None) -> bool:
+    """Whether ``step``, refused to its end, was served again within a step's length (the
+    shortest step's) of its first second refused whole: by the start of ``later``, the next step
+    that passed. Its window is then no longer than a step, a rate a search reads (200 per
+    wall-clock 10 s sustains 20/s: session 21 named it a quota of "at most 290", where it read
+    20/s before); a quota (600 a minute) refuses for longer."""
+    span, around = step.result.refused_span, step.result.served_around
+    if span is None or later is None or (around is not None and around[1] > 0):
+        return False
+    return later.started_s - (step.started_s + span[0]) <= min(s.elapsed_s for s in steps)
 
 
 def _sent(step: StepRecord) -> int:

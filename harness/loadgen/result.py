@@ -433,8 +433,10 @@ def _write_hlog(path: Path, result: LoadResult) -> None:
 RATE_LIMIT_FIELDS = ("ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "ratelimit",
                      "ratelimit-remaining", "x-ratelimit-remaining", "ratelimit-reset",
                      "x-ratelimit-reset")  # fmt: skip
-_NUMBER = r"([0-9]{1,12})"
+_NUMBER = r"([0-9]{1,12})(?![0-9.])"  # a whole count: 13 digits or a fraction state nothing
 EPOCH_S = 1e9  # an X-RateLimit-Reset above this is an epoch time (GitHub's), else seconds left
+MAX_STATED = 8  # distinct statements kept (per API, limit, window, fields): a hostile service's
+# every answer stating another limit grows nothing past this
 
 
 def stated_limit(field: Any, now: float | None = None) -> dict[str, Any] | None:
@@ -442,9 +444,12 @@ def stated_limit(field: Any, now: float | None = None) -> dict[str, Any] | None:
     ``RateLimit-Limit: 100``, ``RateLimit-Policy: 100;w=60``, ``RateLimit: limit=100,
     remaining=0, reset=36``; new: ``RateLimit-Policy: "p";q=100;w=60``, ``RateLimit: "p";r=0;t=36``)
     and the common ``X-RateLimit-Limit/-Remaining/-Reset`` (a reset over 1e9 is an epoch time):
-    ``{"limit", "window_s", "remaining", "reset_s", "fields"}``, None when it states nothing.
-    ``field(name)`` gives one field's value (None: absent or given twice). Only numbers are read,
-    from the first 256 characters: a hostile field states nothing."""
+    ``{"limit", "window_s", "remaining", "reset_s", "fields"}`` (``fields``: those a value was
+    read from), None when it states nothing. ``field(name)`` gives one field's value (None:
+    absent or given twice). Only whole numbers are read, from the first 256 characters: a
+    hostile field states nothing. A limit and its window come from one field, and a window that
+    is not a whole number of seconds past 0 (``w=0.5``, ``w=0``) leaves that field's limit
+    unread: no window is not "per second"."""
     values = {n: v[:256] for n in RATE_LIMIT_FIELDS if isinstance(v := field(n), str)}
     if not values:
         return None
@@ -460,58 +465,98 @@ def stated_limit(field: Any, now: float | None = None) -> dict[str, Any] | None:
         found = re.match(rf"\s*{_NUMBER}\s*(?:[;,]|$)", text) if "" in keys else None
         return int(found[1]) if found else None
 
-    policy = "ratelimit-policy"
-    limit = number(policy, "q", "") if policy in values else None
-    window = number(policy, "w") if policy in values else None
-    for name in ("ratelimit-limit", "x-ratelimit-limit"):
-        limit = limit if limit is not None else number(name, "")
-        window = window if window is not None else number(name, "w")
-    limit = limit if limit is not None else number("ratelimit", "limit")
-    remaining = next((r for n, keys in (("ratelimit", ("r", "remaining")),
-                      ("ratelimit-remaining", ("",)), ("x-ratelimit-remaining", ("",))) if
-                      (r := number(n, *keys)) is not None), None)  # fmt: skip
-    reset: float | None = next((r for n, keys in (("ratelimit", ("t", "reset")),
-                                ("ratelimit-reset", ("",)), ("x-ratelimit-reset", ("",))) if
-                                (r := number(n, *keys)) is not None), None)  # fmt: skip
-    if reset is not None and reset > EPOCH_S:
-        reset = max(0.0, reset - (time.time() if now is None else now))
-    if limit is None and remaining is None and reset is None:
+    def counted(name: str) -> tuple[int, int | None] | None:
+        keys = (
+            ("q", "")
+            if name == "ratelimit-policy"
+            else ("limit",)
+            if name == "ratelimit"
+            else ("",)
+        )
+        limit, window = number(name, *keys), number(name, "w")
+        said_window = re.search(r"(?:^|[;,\s])w=", values.get(name, "")) is not None
+        if limit is None or window == 0 or (window is None and said_window):
+            return None
+        return limit, window
+
+    sources: set[str] = set()
+    limit = window = None
+    for name in ("ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "ratelimit"):
+        if (pair := counted(name)) is not None:
+            limit, window = pair
+            sources.add(name)
+            break
+    remaining = reset = None
+    for name, keys in (("ratelimit", ("r", "remaining")), ("ratelimit-remaining", ("",)),
+                       ("x-ratelimit-remaining", ("",))):  # fmt: skip
+        if (remaining := number(name, *keys)) is not None:
+            sources.add(name)
+            break
+    for name, keys in (("ratelimit", ("t", "reset")), ("ratelimit-reset", ("",)),
+                       ("x-ratelimit-reset", ("",))):  # fmt: skip
+        if (reset := number(name, *keys)) is not None:
+            sources.add(name)
+            break
+    reset_s: float | None = reset
+    if reset_s is not None and reset_s > EPOCH_S:
+        reset_s = max(0.0, reset_s - (time.time() if now is None else now))
+    if limit is None and remaining is None and reset_s is None:
         return None
-    return {"limit": limit, "window_s": window, "remaining": remaining, "reset_s": reset,
-            "fields": sorted(values)}  # fmt: skip
+    return {"limit": limit, "window_s": window, "remaining": remaining, "reset_s": reset_s,
+            "fields": sorted(sources)}  # fmt: skip
 
 
-def merge_stated(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Stated limits of several answers (or load processes) as one: the lowest limit stated (with
-    its window), the lowest remaining, the longest reset, every field named."""
-    if old is None or new is None:
-        return old or new
-    pick = min((s for s in (old, new) if s.get("limit") is not None),
-               key=lambda s: s["limit"], default=old)  # fmt: skip
-    remaining = [s["remaining"] for s in (old, new) if s.get("remaining") is not None]
-    resets = [s["reset_s"] for s in (old, new) if s.get("reset_s") is not None]
-    return {"limit": pick.get("limit"), "window_s": pick.get("window_s"),
-            "remaining": min(remaining, default=None), "reset_s": max(resets, default=None),
-            "fields": sorted({*old.get("fields", []), *new.get("fields", [])})}  # fmt: skip
+def _stated_key(said: dict[str, Any]) -> tuple[Any, ...]:
+    return (said.get("api"), said.get("limit"), said.get("window_s"), tuple(said.get("fields", ())))
 
 
-def describe_stated(stated: dict[str, Any] | None) -> str:
-    """``the answers state a limit of 600 per 60 s (RateLimit-Policy), 0 remaining, reset in
-    36 s``; "" when they state nothing."""
-    if not stated:
-        return ""
-    parts = []
-    if stated.get("limit") is not None:
-        per = f" per {stated['window_s']} s" if stated.get("window_s") else ""
-        parts.append(f"a limit of {stated['limit']}{per}")
-    if stated.get("remaining") is not None:
-        parts.append(f"{stated['remaining']} remaining")
-    if stated.get("reset_s") is not None:
-        parts.append(f"reset in {stated['reset_s']:g} s")
-    names = ", ".join("-".join(w.capitalize() if w != "ratelimit" else "RateLimit"
-                               for w in n.replace("x-", "X-").split("-"))
-                      for n in stated.get("fields", []))  # fmt: skip
-    return f"the answers state {', '.join(parts)} ({names})" if parts else ""
+def _tighter(said: dict[str, Any]) -> tuple[float, float]:
+    """The answer of one statement to keep: the fewest remaining, then the longest reset."""
+    remaining, reset = said.get("remaining"), said.get("reset_s")
+    return (float("inf") if remaining is None else remaining, -(reset or 0.0))
+
+
+def merge_stated(
+    old: list[dict[str, Any]] | None, new: list[dict[str, Any]] | dict[str, Any] | None
+) -> list[dict[str, Any]] | None:
+    """Stated limits of several answers (or load processes): one entry per API, limit, window
+    and fields, each entry one answer's values as it gave them together (of those answers, the
+    one with the fewest remaining, then the longest reset). Counts over different windows or of
+    different credentials are not comparable, so none is dropped for another (a lowest of 50
+    hid 100 per 60 s, and a remaining and a reset of two answers made a statement none gave)."""
+    entries = {_stated_key(s): s for s in old or []}
+    for said in [new] if isinstance(new, dict) else new or []:
+        key = _stated_key(said)
+        if key in entries:
+            entries[key] = min(entries[key], said, key=_tighter)
+        elif len(entries) < MAX_STATED:
+            entries[key] = said
+    return list(entries.values()) or None
+
+
+def _field_name(name: str) -> str:
+    return "-".join(w.capitalize() if w != "ratelimit" else "RateLimit"
+                    for w in name.replace("x-", "X-").split("-"))  # fmt: skip
+
+
+def describe_stated(stated: list[dict[str, Any]] | None) -> str:
+    """``the answers of the match API state a limit of 600 per 60 s; one of them 0 remaining, reset
+    in 36 s (RateLimit, RateLimit-Policy)``, one clause per entry, ``; `` between; "" when they
+    state nothing. A limit stated without a window says so (it is not "per second")."""
+    clauses = []
+    for said in stated or []:
+        api = f"the answers of the {said['api']} API" if said.get("api") else "the answers"
+        told = [f"{said['remaining']} remaining"] if said.get("remaining") is not None else []
+        told += [f"reset in {said['reset_s']:g} s"] if said.get("reset_s") is not None else []
+        if said.get("limit") is not None:
+            per = f" per {said['window_s']} s" if said.get("window_s") else ", no window stated"
+            clause = f"{api} state a limit of {said['limit']}{per}"
+            clause += f"; one of them {', '.join(told)}" if told else ""
+        else:
+            clause = f"one of {api} states {', '.join(told)}"
+        names = ", ".join(_field_name(n) for n in said.get("fields", []))
+        clauses.append(f"{clause} ({names})")
+    return "; ".join(clauses)
 
 
 def _iso(epoch: float | None) -> str | None:

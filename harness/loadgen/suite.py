@@ -932,7 +932,8 @@ def _refused_tail(result: LoadResult) -> int:
 
 
 def _refused_whole(result: LoadResult) -> dict[str, Any]:
-    """``StepResult``'s ``refused_whole_s`` and ``served_around``: the run's whole seconds of
+    """``StepResult``'s ``refused_whole_s``, ``served_around`` and ``refused_span`` (the seconds
+    from the run's start at which the first began and the last ended): the run's whole seconds of
     :data:`QUOTA_MIN_ANSWERS` answers or more, every one throttled (its last second only when as
     full as the others: a cut one may miss a refill), and the successes before the first and
     after the last (no token bucket refuses a whole second: it serves its refill every second; a
@@ -948,7 +949,8 @@ def _refused_whole(result: LoadResult) -> dict[str, Any]:
         return {}
     before = sum(row.success for row in rows[: whole[0]])
     after = sum(row.success for row in rows[whole[-1] + 1 :])
-    return {"refused_whole_s": len(whole), "served_around": (before, after)}
+    return {"refused_whole_s": len(whole), "served_around": (before, after),
+            "refused_span": (whole[0], whole[-1] + 1)}  # fmt: skip
 
 
 def _mix_ok_rps(summary: Mapping[str, Any], tail: SecondRow, seconds: float) -> float | None:

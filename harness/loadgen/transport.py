@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import time
 from typing import Any, cast
 
@@ -35,7 +36,7 @@ from harness.clients import (
     head_too_large,
     retry_after_s,
 )
-from harness.contract import declared_charset
+from harness.contract import declared_charset, load_contract
 from harness.loadgen.result import PreparedRequest, merge_stated, stated_limit
 from harness.redact import redact_text
 
@@ -180,7 +181,7 @@ class Transport:
         self.head_refused: str | None = None
         # the limit the answers state in RateLimit-* / X-RateLimit-* fields (:func:`stated_limit`):
         # evidence beside what the load measures, never required
-        self.stated: dict[str, Any] | None = None
+        self.stated: list[dict[str, Any]] | None = None
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -231,8 +232,8 @@ class Transport:
         finally:
             self._deadlines.disarm(token)
         status = int(response.status_code)
-        if (said := stated_limit(lambda name: _single(response, name))) is not None:
-            self.stated = merge_stated(self.stated, said)
+        if (said := stated_limit(lambda name: _stated_field(response, name))) is not None:
+            self.stated = merge_stated(self.stated, {**said, "api": _api(req.name)})
         if (
             status >= 300
             and (wait := retry_after_s(_single(response, "retry-after"), _single(response, "date")))
@@ -253,6 +254,27 @@ def _single(response: Any, name: str) -> str | None:
     counted as none)."""
     value = response.get(name)
     return value if isinstance(value, str) else None
+
+
+LIST_FIELDS = frozenset({"ratelimit-policy", "ratelimit", "ratelimit-limit"})
+
+
+def _stated_field(response: Any, name: str) -> str | None:
+    """A RateLimit field for ``stated_limit``: the drafts' structured List fields may be sent over
+    several field lines, which are one value joined with ", " (RFC 9110 5.3); the others hold
+    one value (``_single``)."""
+    value = response.get(name)
+    if name in LIST_FIELDS and isinstance(value, list):
+        return ", ".join(v for v in value if isinstance(v, str))
+    return value if isinstance(value, str) else None
+
+
+@functools.cache  # a handful of operation names; the contract is read once
+def _api(name: str) -> str:
+    """The API (so the credential) a request is of: its operation's, else (a GET of a path) the
+    internal API's token, as suite's ``_api_of`` reads load.json's rows."""
+    operation = load_contract().operations.get(name)
+    return operation.api if operation is not None else "match"
 
 
 def _exchange(host: _Host, req: PreparedRequest) -> Any:

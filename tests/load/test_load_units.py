@@ -758,16 +758,77 @@ def test_a_run_that_ran_into_a_quota_says_what_it_served_before_it() -> None:
         ({"x-ratelimit-limit": "abc" * 1000}, None),  # no number: states nothing
         ({"x-ratelimit-limit": "1" * 40}, None),  # past 12 digits: not a count
         ({"retry-after": "1"}, None),
+        # session 21 review: a parameter had no end: q=1234567890123 read as 123456789012
+        ({"ratelimit-policy": '"p";q=1234567890123;w=60'}, None),
+        ({"ratelimit": '"p";r=1234567890123;t=36'}, (None, None, None, 36)),
+        # a window of 0.5 s read as 0, dropped, and said "a limit of 100" (as if per second)
+        ({"ratelimit-policy": "100;w=0.5"}, None),
+        ({"ratelimit-policy": '"p";q=100;w=0'}, None),
+        ({"ratelimit-policy": "100;w=0.5", "x-ratelimit-limit": "50"}, (50, None, None, None)),
+        ({"ratelimit-policy": "100;w=1.5", "ratelimit-limit": "100;w=60"}, (100, 60, None, None)),
+        # a structured List field sent over two field lines is one value (RFC 9110 5.3): dropped
+        ({"ratelimit-policy": ['"burst";q=100;w=60', '"day";q=1000;w=86400'],
+          "ratelimit": '"burst";r=0;t=36'}, (100, 60, 0, 36)),
     ],
 )  # fmt: skip
 def test_the_limit_an_answer_states_is_read_from_every_common_field(
-    fields: dict[str, str], expected: tuple[Any, ...] | None
+    fields: dict[str, str | list[str]], expected: tuple[Any, ...] | None
 ) -> None:
     """Session 20 left "no RateLimit-* or X-RateLimit-* headers are read"; they are evidence now,
-    in each form a service sends them (the IETF httpapi drafts, old and new, and X-RateLimit-*)."""
+    in each form a service sends them (the IETF httpapi drafts, old and new, and X-RateLimit-*),
+    read from the answer head as load's transport reads it (a list: one field line each)."""
+    from geventhttpclient.header import Headers
+
+    from harness.loadgen import transport
     from harness.loadgen.result import stated_limit
 
-    said = stated_limit(fields.get, now=1_700_000_000)
+    head = Headers()
+    for name, value in fields.items():
+        for line in [value] if isinstance(value, str) else value:
+            head.add(name, line)
+    said = stated_limit(lambda name: transport._stated_field(head, name), now=1_700_000_000)
     got = None if said is None else tuple(said[k] for k in ("limit", "window_s", "remaining",
                                                             "reset_s"))  # fmt: skip
     assert got == expected, said
+
+
+_BURST = {"ratelimit-policy": "100;w=60", "ratelimit-remaining": "7", "ratelimit-reset": "1"}
+_LAST = {"ratelimit-policy": "100;w=60", "ratelimit-remaining": "0", "ratelimit-reset": "36"}
+
+
+@pytest.mark.parametrize(
+    ("answers", "expected"),
+    [
+        # a lowest limit of 50 hid 100 per 60 s and credited the 50 to RateLimit-Policy
+        ([("match", {"ratelimit-policy": "100;w=60"}), ("match", {"x-ratelimit-limit": "50",
+          "x-ratelimit-reset": "1"})],
+         "the answers of the match API state a limit of 100 per 60 s (RateLimit-Policy); the "
+         "answers of the match API state a limit of 50, no window stated; one of them reset in 1 s "
+         "(X-RateLimit-Limit, X-RateLimit-Reset)"),
+        # mixed: the internal API's and JD's headers (each credential's own limit) were one claim
+        ([("match", {"x-ratelimit-limit": "20"}), ("jd", {"x-ratelimit-limit": "10"})],
+         "the answers of the match API state a limit of 20, no window stated (X-RateLimit-Limit); "
+         "the answers of the jd API state a limit of 10, no window stated (X-RateLimit-Limit)"),
+        # remaining and reset were taken of two answers: "0 remaining, reset in 1 s" none gave
+        ([("match", _BURST), ("match", _LAST), ("match", _BURST)],
+         "the answers of the match API state a limit of 100 per 60 s; one of them 0 remaining, "
+         "reset in 36 s (RateLimit-Policy, RateLimit-Remaining, RateLimit-Reset)"),
+        ([("match", {"ratelimit": "remaining=0, reset=2"})],
+         "one of the answers of the match API states 0 remaining, reset in 2 s (RateLimit)"),
+    ],
+)  # fmt: skip
+def test_stated_limits_of_several_answers_say_only_what_one_answer_said(
+    answers: list[tuple[str, dict[str, str]]], expected: str
+) -> None:
+    """Session 21 review: ``merge_stated`` kept the lowest limit of any answer (over any window,
+    of any credential) and the lowest remaining and longest reset of any two answers, so the note
+    claimed what no answer stated. One entry per API, limit, window and fields now, each one
+    answer's values together; the entries survive a JSON round trip (load.json, processes)."""
+    import functools
+
+    from harness.loadgen.result import describe_stated, merge_stated, stated_limit
+
+    said = [{**stated_limit(fields.get), "api": api} for api, fields in answers]  # type: ignore[dict-item]
+    halves = [functools.reduce(merge_stated, part, None) for part in (said[:1], said[1:])]
+    merged = functools.reduce(merge_stated, json.loads(json.dumps(halves)), None)
+    assert describe_stated(merged) == expected, merged

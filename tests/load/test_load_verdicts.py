@@ -310,10 +310,10 @@ def test_a_limit_the_answers_state_is_read_as_evidence(
                                "10", "--duration", "1s", "--out", str(tmp_path)],
                               monkeypatch, capsys)  # fmt: skip
     assert code == 0, (out, err)
-    stated = json.loads((tmp_path / "load.json").read_text())["rate_limit_stated"]
-    assert stated["limit"] == 600 and stated["window_s"] == 60, stated
+    [stated] = json.loads((tmp_path / "load.json").read_text())["rate_limit_stated"]
+    assert stated["limit"] == 600 and stated["window_s"] == 60 and stated["api"] == "match"
     assert 0 < stated["reset_s"] <= 60 and stated["remaining"] < 600, stated
-    said = "the answers state a limit of 600 per 60 s"
+    said = "the answers of the match API state a limit of 600 per 60 s; one of them "
     notes = _summary(tmp_path)["suites"]["load"]["metrics"]["notes"]  # type: ignore[index]
     assert any(said in n and "(RateLimit, RateLimit-Policy)" in n for n in notes), notes
     assert said in " ".join(err.split()), err  # a run's notes go to stderr, as its warnings

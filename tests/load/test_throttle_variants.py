@@ -312,10 +312,10 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("no-burst", {}, "match", 20), ("minute-quota", {"limit": 10}, "match", QUOTA),
     # slow (1.2 s more) for its first 5 s: its first step failed on p99, and it read 9.7/s
     ("cold-start", {}, "match", 20),
-    # 200 a wall-clock 10 s (a quota on a fixed clock boundary): 20/s is what it sustains, but a
-    # window longer than a step that runs out at a step's end and begins again before the next
-    # is, to a search, the minute quota that read 45/s, exact (session 21): said, not a rate
-    ("minute-quota", {"window_s": 10}, "match", QUOTA),
+    # 200 a wall-clock 10 s: 20/s is what it sustains. Session 21 (d933ac5) named it a quota
+    # ("at most 290"): it ran out in a step and served again by the next, a step's length after
+    # it refused; a quota (600 a minute, the minute-quota cases) refuses for longer
+    ("minute-quota", {"window_s": 10}, "match", 20),
     # nginx's limit_req: what is over 20/s waits up to 2 s, then 503; was "may limit requests in
     # flight" (its overloaded step held 14 requests, waiting), between 20/s and 40/s
     ("queue-then-refuse-503", {"max_wait_s": 2}, "match", 20),
@@ -506,3 +506,34 @@ def test_a_service_slow_at_any_rate_is_not_reported_as_overloaded(
     assert found.bound == "upper", found.table()
     assert any("slower than --slo-p99 at any rate" in n for n in found.notes), found.notes
     assert not any("slower than --slo-p99" in n for n in _notes(lambda r: _step(r, shed=False)))
+
+
+@pytest.mark.parametrize(
+    ("tail", "next_after_s", "quota"),
+    [
+        # refused from its 4th second, served by the next step 2.5 s after its end (200 per
+        # wall-clock 10 s, started 10 s in): a window no longer than a step
+        (0, 0.0, False), (2, 0.0, False),
+        # ... or 34.5 s after (600 a minute, the next step after a rest)
+        (0, 34.5, True), (2, 34.5, True),
+    ],
+)  # fmt: skip
+def test_a_service_that_serves_again_within_a_step_is_no_quota(
+    tail: int, next_after_s: float, quota: bool
+) -> None:
+    """Session 21 review: ``_quota`` named any step refused to its end, then served by a later
+    step, a quota: 200 per wall-clock 10 s read "at most 290" (20/s, exact, before). Served
+    again within a step's length of refusing, its window is no longer than a step and a search
+    reads its rate; a quota refuses for longer."""
+    from harness.loadgen.limit import StepRecord, _quota
+
+    def step(n: int, good: bool, started: float, **result: Any) -> Any:
+        measured = StepResult(40.0, 40.0, 20.0 if result else 40.0, 5.0, 0.0,
+                              0.5 if result else 0.0, completed=260, **result)  # fmt: skip
+        reasons = () if good else ("throttled 50.0% > 1.0%",)
+        return StepRecord(n, "ramp", 40.0, measured, good, reasons, 6.5, True, started)
+
+    refused = step(2, False, 6.5, served_around=(140, 0), refused_span=(4, 6), refused_whole_s=2,
+                   refused_tail_s=tail)  # fmt: skip
+    seen = _quota([step(1, True, 0.0), refused, step(3, True, 13.0 + next_after_s)])
+    assert (seen is not None) == quota, seen
