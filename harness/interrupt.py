@@ -29,6 +29,7 @@ class _State:
     reported: bool = False  # the command printed its closing line
     redeliver: bool = False  # our KeyboardInterrupt was swallowed: the next SIGINT re-raises it
     cancelled: str | None = None  # the gate's stage limit: its suite stops as at a signal
+    heard: bool = False  # the suite asked (requested()) after it was cancelled
 
 
 _state = _State(started=time.monotonic())
@@ -40,6 +41,8 @@ def requested() -> str | None:
     """``"SIGINT after 4.2 s"`` once a stop was asked for, the reason a stage is cancelled for,
     else None."""
     if _state.signal is None or _state.at is None:
+        if _state.cancelled is not None:
+            _state.heard = True
         return _state.cancelled
     return f"{_state.signal} after {_state.at - _state.started:.1f} s"
 
@@ -71,13 +74,22 @@ def request(name: str = "SIGINT") -> None:
 def cancel(reason: str | None) -> None:
     """Ask the running suite to stop as at Ctrl-C, for ``reason`` (None: no longer): what it found
     is kept, not lost with an exception (the gate's stage limit; no signal, no exit 130)."""
+    if reason is not None:
+        _state.heard = False
     _state.cancelled = reason
+
+
+def heard() -> bool:
+    """Whether :func:`requested` told anyone of the last cancel: a stage that finished without
+    asking did not stop early, its result is complete."""
+    return _state.heard
 
 
 def reset() -> None:
     """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
     with _lock:
         _state.signal, _state.at, _state.reported, _state.redeliver = None, None, False, False
+        _state.cancelled, _state.heard = None, False  # a caught stage limit's cancel, too
 
 
 def join(thread: threading.Thread, timeout_s: float | None = None) -> None:

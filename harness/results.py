@@ -741,6 +741,23 @@ def interrupted_suite(name: SuiteName, partial: SuiteResult | None, how: str | N
     return partial.model_copy(update={"status": "interrupted", "reason": reason, "error": None})
 
 
+def partial_suite(partial: SuiteResult, why: str, testable_when: str) -> SuiteResult:
+    """A suite stopped before its end (not by the user): ``fail`` when what it found already fails
+    the service (exit 1 is findings, not "could not run"), else ``inconclusive`` for ``why``
+    (its own error, if any, named beside it)."""
+    own = partial.error or (partial.reason if partial.status != "interrupted" else None)
+    why = f"{why} ({own})" if own else why
+    if any(f.fails for f in partial.findings):
+        return partial.model_copy(
+            update={"status": "fail", "error": None, "reason": why,
+                    "testable_when": testable_when}  # if a policy allows what it found
+        )  # fmt: skip
+    return partial.model_copy(
+        update={"status": "inconclusive", "error": None, "reason": why,
+                "testable_when": testable_when}
+    )  # fmt: skip
+
+
 def compute_verdict(summary: Summary) -> Verdict:
     """The run verdict (rules in the module docstring)."""
     statuses = {suite.status for _, suite in summary.suites.items()}

@@ -15,6 +15,7 @@ from typing import Any, Final, Literal
 
 import httpx
 
+from harness import interrupt
 from harness.clients import (
     DEFAULT_TIMEOUT_S,
     Credentials,
@@ -511,6 +512,8 @@ def run_accuracy_suite(
                 stopped.append(f"{api}: calls stopped early: {compare.stopped}")
             if api == "match":
                 notes.append(MATCH_CLAIMS_NOTE)
+    if why := interrupt.requested():  # the pairs measured before it are judged
+        stopped.append(f"calls stopped early: {why}")
     return suite_result(
         results,
         dataset,

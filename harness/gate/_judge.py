@@ -309,9 +309,11 @@ def coverage_criteria(
 
 def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool) -> SuiteResult:
     """A suite failed only by allowed findings passes, one passed with counted findings beyond
-    them fails; one the policy does not require may fail to run without ending the gate."""
-    if within and result.status == "fail" and result.findings:
-        return result.model_copy(update={"status": "pass"})
+    them fails (one cut short at its time limit, :func:`~harness.results.partial_suite`, is
+    inconclusive); one the policy does not require may fail to run without ending the gate."""
+    partial = result.status == "fail" and result.testable_when is not None
+    if within and result.status == "fail" and result.findings:  # a partial stage's: untested
+        return result.model_copy(update={"status": "inconclusive" if partial else "pass"})
     if not within and result.status == "pass" and any(map(policy.findings.counts, result.findings)):
         return result.model_copy(update={"status": "fail"})
     required = policy.suites.required

@@ -35,6 +35,7 @@ from harness.results import (
     derive_status,
     interrupted_suite,
     merge_findings,
+    partial_suite,
 )
 from harness.suite import STAGE_SHARE, RunContext, Suite
 from harness.target import check_engine, check_url, open_target, url_label
@@ -363,7 +364,8 @@ class LoadStage:
             emulator=emulator(ctx.emulator.get("qps")),
         ).run(replace(ctx, out_dir=ctx.out_dir / "run"))
         needed = ctx.is_emulator or self.policy.load.min_qps_limit is not None
-        if p.limit_search == "never" or p.limit_search == "auto" and not needed:
+        stopped = interrupt.requested() is not None  # Ctrl-C or the stage's limit: no search
+        if stopped or p.limit_search == "never" or p.limit_search == "auto" and not needed:
             return merge_load(run, None, notes)
         top = p.limit_max_rps if ceiling is None else min(p.limit_max_rps or ceiling, ceiling)
         # a live service is approached from 1/s, whatever the profile
@@ -456,8 +458,8 @@ def run_stage(
 ) -> SuiteResult:
     """Run ``suite`` in a worker thread within ``timeout_s`` (+ ``grace_s`` to unwind, then it is
     abandoned as an error); never raises. Past the limit it is asked to stop as at Ctrl-C (what it
-    found is kept, status error), then, in the second half of the grace, its progress raises
-    StageCancelled."""
+    found is kept: ``fail`` on failing findings, else ``inconclusive``), then, in the second half
+    of the grace, its progress raises StageCancelled."""
     name = suite.name
     cancel = threading.Event()
 
@@ -493,12 +495,17 @@ def run_stage(
         partial = got if isinstance(got, SuiteResult) else None
         result = interrupted_suite(name, partial, interrupt.requested())
     else:
-        limit, overran = f"stopped at its {timeout_s:g} s time limit", worker.is_alive()
+        limit, overran, heard = (
+            f"stopped at its {timeout_s:g} s time limit",
+            worker.is_alive(),
+            False,
+        )
         if overran:  # asked to stop as at Ctrl-C first: it keeps what it found (hostile round 10)
             interrupt.cancel(limit)
             try:
                 interrupt.join(worker, grace_s / 2)
             finally:
+                heard = interrupt.heard()  # it asked: it may have stopped early
                 interrupt.cancel(None)
         if worker.is_alive():  # it did not listen: its next progress report raises
             cancel.set()
@@ -506,15 +513,16 @@ def run_stage(
         got, error = box.get("result"), box.get("error")
         if worker.is_alive():
             message = f"did not finish within its {timeout_s:g} s time limit; abandoned"
-        elif overran and isinstance(got, SuiteResult):  # its findings and checks, as far as it got
-            why = f"{limit}; the results are partial"
-            got = got.model_copy(update={"status": "error", "error": why, "reason": None})
         elif isinstance(error, BaseException):
             message = str(error) if isinstance(error, StageCancelled) else one_line(error)
-            if cancel.is_set() and not isinstance(error, StageCancelled):
-                message = f"stopped at its {timeout_s:g} s time limit ({message})"
+            if overran and not isinstance(error, StageCancelled):
+                message = f"{limit} ({message})"
         elif not isinstance(got, SuiteResult):
             message = f"the stage returned {type(got).__name__}, not a SuiteResult"
+        elif heard or cancel.is_set():  # its findings and checks, as far as it got
+            when = f"a longer run.stage_timeout_s (now {timeout_s:g} s) lets the stage finish"
+            got = partial_suite(got, f"{limit}; the results are partial", when)
+        # else: it finished just past its limit without hearing the cancel: complete as it is
         if isinstance(got, SuiteResult) and message is None:
             result = got
         else:

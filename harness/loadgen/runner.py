@@ -123,11 +123,15 @@ def run_load(
     warnings: list[str] = []
     launch = _Launch(cfg, workers, remote, out, startup_timeout_s, extra_env)
     poll = _progress(cfg.label, out, progress_callback)
+    if stop := interrupt.requested():  # the next run of a stopped suite (a limit step) starts none
+        raise HarnessError(f"the load run was stopped ({stop}) before it started")
     try:
         launch.start()
         launch.wait(poll, warnings)
     finally:
         launch.stop_all()
+    if launch.stopped is not None:  # Locust was stopped mid-run: its share was not sent
+        raise HarnessError(f"the load run was stopped ({launch.stopped}); logs in {out / LOGS_DIR}")
     result = collect(out, cfg, workers=total_workers, warnings=warnings)
     if not result.summary["processes"]:
         if remote and launch.logged("master", "Gave up waiting for workers"):
@@ -206,6 +210,7 @@ class _Launch:
     startup_timeout_s: float
     extra_env: Mapping[str, str]
     procs: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = field(default_factory=list)
+    stopped: str | None = None  # why :meth:`wait` stopped Locust before its end (interrupt)
 
     def _env(self, config: bool) -> dict[str, str]:
         env = {
@@ -275,6 +280,9 @@ class _Launch:
         main_exited_at: float | None = None
         for _ in range(int(budget / POLL_S) + 2):
             poll()
+            if stop := interrupt.requested():  # Ctrl-C in a gate's stage, or its time limit
+                self.stopped = stop
+                break
             now = time.monotonic()
             alive = [(role, p) for role, p, _ in self.procs if p.poll() is None]
             if not alive:

@@ -70,6 +70,23 @@ def test_allowed_findings_pass_their_suite_and_the_gate():
     assert judged["conformance"].status == "pass" and len(judged["conformance"].findings) == 3
 
 
+def test_allowed_findings_of_a_stage_cut_at_its_limit_leave_it_inconclusive():
+    """Review s21: a stage stopped at its time limit with failing findings is ``fail``; when the
+    policy allows those findings it did not pass, it was not tested to its end."""
+    from harness.results import partial_suite
+
+    cut = partial_suite(
+        suite("conformance", [finding("medium", "a", key="k1")]),
+        "stopped at its 1 s time limit; the results are partial",
+        "a longer run.stage_timeout_s",
+    )
+    assert cut.status == "fail"
+    policy = parse_policy({"findings": {"medium": 1}})
+    _, judged = judge(policy, {"conformance": cut}, ran=("conformance",))
+    assert judged["conformance"].status == "inconclusive"
+    assert judged["conformance"].reason.startswith("stopped at its 1 s time limit")
+
+
 def test_allowances_count_unique_findings_across_suites():
     repeated = [finding("medium", "a", key="same")] * 3
     other = [finding("medium", "b", suite="fuzz", key="other")]

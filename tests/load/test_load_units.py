@@ -6,7 +6,7 @@ import json
 import math
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -832,3 +832,53 @@ def test_stated_limits_of_several_answers_say_only_what_one_answer_said(
     halves = [functools.reduce(merge_stated, part, None) for part in (said[:1], said[1:])]
     merged = functools.reduce(merge_stated, json.loads(json.dumps(halves)), None)
     assert describe_stated(merged) == expected, merged
+
+
+@pytest.fixture
+def cancelled() -> Iterator[Callable[[], None]]:
+    """Sets the gate's stage-limit cancel on call; cleared after the test."""
+    from harness import interrupt
+
+    yield lambda: interrupt.cancel("stopped at its 1 s time limit")
+    interrupt.cancel(None)
+
+
+def test_a_cancelled_run_stops_locust_at_its_next_poll(
+    tmp_path: Path, cancelled: Callable[[], None]
+) -> None:
+    """Review s21: the runner never asked ``interrupt.requested()``, so a load stage past its
+    time limit kept Locust sending at full rate until its progress raised, half the grace later.
+    A stand-in process (no Locust) that would run 8 s is stopped at the poll after the cancel."""
+    import signal
+
+    from harness.loadgen.runner import _Launch
+
+    launch = _Launch(_cfg(), 0, None, tmp_path, 5.0, {})
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(8)"])
+    launch.procs.append(("master", sleeper, (tmp_path / "master.out").open("wb")))
+    polls: list[int] = []
+
+    def poll() -> None:
+        polls.append(1)
+        if len(polls) == 2:
+            cancelled()
+
+    try:
+        launch.wait(poll, [])
+    finally:
+        launch.stop_all()
+    assert launch.stopped == "stopped at its 1 s time limit"
+    assert sleeper.returncode == -signal.SIGTERM  # terminated, not run to its end
+
+
+def test_a_cancelled_suite_starts_no_further_load_run(
+    tmp_path: Path, cancelled: Callable[[], None]
+) -> None:
+    """The next run of a stopped suite (a limit search's next step) starts no Locust."""
+    from harness.errors import HarnessError
+    from harness.loadgen.runner import run_load
+
+    cancelled()
+    with pytest.raises(HarnessError, match=r"stopped \(stopped at its 1 s time limit\) before"):
+        run_load("http://127.0.0.1:1", ["/echo"], rate=1.0, duration_s=1.0, out_dir=tmp_path)
+    assert not (tmp_path / "logs").exists() or not any((tmp_path / "logs").iterdir())
