@@ -56,6 +56,11 @@ def _new_serial() -> str:
     return f"{int(time.time() * 1000)}-{_RUN}-{next(_serial) % 10**7:07d}"
 
 
+# the probes that send requests in flight together: run last in each API's probe order, so a
+# short budget (their mini-bursts at a live target's pace) skips them, never a seed probe before
+RACES = ("FH-L12", "FH-L18", "FH-L29")
+
+
 @dataclass
 class ProbeContext:
     session: Session
@@ -1461,6 +1466,8 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     another person's face, each answer gives the verdict its own pair got alone (a shared result
     buffer hands one request another's comparison under its own serialNo). A live target is
     burst within its pace (``bursts``)."""
+    burst = p.bursts()  # the whole probe's budget at once: never its part in turn alone
+    p.session.tracker.ensure_budget(2 + (burst + 1 if burst else 0))
     before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
@@ -1473,9 +1480,8 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
             "Expected: the answer to this request (its serialNo echoed, or the service's own "
             "request id, E-041), never another request's"
         )
-    if not (burst := p.bursts()):
+    if not burst:
         return
-    p.session.tracker.ensure_budget(burst + 1)
     alone = {"the base image itself": itself.answer}
     other = _jd_other_person(p)
     path = ("collectionImageItems", 0, "imgBase64")
@@ -1782,6 +1788,8 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     """
     if not (burst := p.bursts()):
         return
+    # its bursts' whole budget at once (both operations', validateData's): never half spent
+    p.session.tracker.ensure_budget(2 * burst + CONCURRENT + 1)
     threshold = p.contract.success_threshold("match")
     faceless = p.session.pool.faceless.b64
     match = p.canonical("match")
@@ -1790,7 +1798,6 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
         (match, match.with_json(("image", "data"), faceless), "a reference photo of no one"),
         (idno, idno.with_json(("faceData", "data"), faceless), "faceData of no one"),
     ):
-        p.session.tracker.ensure_budget(burst)  # /match's burst runs when /idno's cannot
         sent = [other if n % 2 == 0 else same for n in range(burst)]
         p.operation = same.operation  # the burst's finding is about its operation (as send sets)
         if same.operation not in p.touched:
