@@ -38,6 +38,7 @@ from harness.imaging import (
     resized,
     within,
 )
+from harness.pacing import Pacer
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -61,6 +62,16 @@ def _new_serial() -> str:
 RACES = ("FH-L12", "FH-L18", "FH-L29")
 
 
+def burst_size(pacer: Pacer, *, unpaced: bool) -> int:
+    """The requests a probe sends in flight together: CONCURRENT where no client-side pace is in
+    the way (``unpaced``), else a second's worth of the pace (``Pacer.burst``) up to it; 0 below 2
+    requests/s (no burst fits)."""
+    if unpaced:
+        return CONCURRENT
+    n = min(CONCURRENT, pacer.most_together())
+    return n if n >= 2 else 0
+
+
 @dataclass
 class ProbeContext:
     session: Session
@@ -75,6 +86,9 @@ class ProbeContext:
     last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
     paced_out: bool = False  # the probe bursts and the run's pace forbade it (``bursts``)
+    # a replay: the burst its finding was found with (its replay file's), sent so again
+    replay_burst: int | None = None
+    burst: int | None = None  # the burst the probe sent (``bursts``), for its replay file
 
     @property
     def contract(self) -> Contract:
@@ -89,13 +103,15 @@ class ProbeContext:
         emulator, or a live target run without a client-side pace (``--max-rps 0``); at a pace,
         a mini-burst of a second's worth (``Pacer.burst``: at most max_rps in any second, the
         average kept; 5 at the URL default); at under 2 requests/s none, and the probe is noted as
-        not run at this pace (``ApiRun.probes_unpaced``), so a run says what it left out."""
-        if self.session.is_emulator or self.may_burst:
-            return CONCURRENT
-        if (n := min(CONCURRENT, self.session.sender.pacer.most_together())) >= 2:
-            return n
-        self.paced_out = True
-        return 0
+        not run at this pace (``ApiRun.probes_unpaced``), so a run says what it left out. A
+        replay sends the burst its finding was found with (``replay_burst``)."""
+        if self.replay_burst is not None:
+            self.burst = self.replay_burst
+        else:
+            free = self.session.is_emulator or self.may_burst
+            self.burst = burst_size(self.session.sender.pacer, unpaced=free)
+            self.paced_out = not self.burst
+        return self.burst
 
     def together(self, n: int) -> AbstractContextManager[None]:
         """The block's ``n`` requests go at once: within the pace when there is one."""

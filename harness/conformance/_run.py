@@ -414,6 +414,7 @@ def _run_probes(
             # one defect, one finding: the probe's verdict owns the answer it judged, so the
             # both-APIs HTTP rules (a 5xx, a non-200) do not report that answer again
             ctx.failures = [f for f in ctx.failures if f not in ctx.last_http_failures]
+            failed.burst = ctx.burst  # its replay bursts as the run did
             ctx.failures.append(
                 failed.recorded(session.api, failed.operation, failed.request, answer)
             )
