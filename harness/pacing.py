@@ -64,7 +64,8 @@ class Pacer:
         """Let ``n`` requests (at most :meth:`most_together`) go at once, within the pace: they
         wait until ``n - 1`` slots went unused and leave ``n`` unused after them, so no second
         holds more than ``max_rps`` requests and the average is kept. In the block, ``n`` calls
-        of :meth:`wait` return at once."""
+        of :meth:`wait` return at once. A burst that comes first takes now as the last request
+        (another sender's at the same pace may have sent just before), so it waits ``n`` slots."""
         if not self.interval:
             yield
             return
@@ -72,7 +73,8 @@ class Pacer:
             raise ValueError(f"a burst of {n} does not fit {1 / self.interval:g} requests/s")
         with self._lock:
             now = self.clock()
-            start = now if self._next is None else max(now, self._next + (n - 1) * self.interval)
+            slot = now + self.interval if self._next is None else self._next  # the next free one
+            start = max(now, slot + (n - 1) * self.interval)
             self._next = start + n * self.interval
         if start > now:
             self.sleep(start - now)

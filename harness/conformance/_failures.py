@@ -59,6 +59,7 @@ class CheckFailed(Failure):
         self.at = at  # the answer's fields it is about (dotted), where the rule names them
         self.api = ""  # set with the answer when the run records it (``recorded``)
         self.response: dict[str, Any] | None = None  # excerpt of the answer
+        self.burst: int | None = None  # a probe's: the requests it sent in flight together
 
     @property
     def _unique_key(self) -> str:  # one failure per rule per case in the engine's bookkeeping
@@ -142,6 +143,7 @@ def build_findings(
                 rule_id=raw.rule_id,
                 target=target,
                 timeout_s=timeout_s,
+                extra={} if raw.burst is None else {"burst": raw.burst},
             )
 
         return Candidate(finding, replay, raw.size)

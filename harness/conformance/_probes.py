@@ -38,6 +38,7 @@ from harness.imaging import (
     resized,
     within,
 )
+from harness.pacing import Pacer
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -56,6 +57,21 @@ def _new_serial() -> str:
     return f"{int(time.time() * 1000)}-{_RUN}-{next(_serial) % 10**7:07d}"
 
 
+# the probes that send requests in flight together: run last in each API's probe order, so a
+# short budget (their mini-bursts at a live target's pace) skips them, never a seed probe before
+RACES = ("FH-L12", "FH-L18", "FH-L29")
+
+
+def burst_size(pacer: Pacer, *, unpaced: bool) -> int:
+    """The requests a probe sends in flight together: CONCURRENT where no client-side pace is in
+    the way (``unpaced``), else a second's worth of the pace (``Pacer.burst``) up to it; 0 below 2
+    requests/s (no burst fits)."""
+    if unpaced:
+        return CONCURRENT
+    n = min(CONCURRENT, pacer.most_together())
+    return n if n >= 2 else 0
+
+
 @dataclass
 class ProbeContext:
     session: Session
@@ -70,6 +86,9 @@ class ProbeContext:
     last_http_failures: list[CheckFailed] = field(default_factory=list, repr=False)
     touched: list[str] = field(default_factory=list)  # operations the probe sent to, in order
     paced_out: bool = False  # the probe bursts and the run's pace forbade it (``bursts``)
+    # a replay: the burst its finding was found with (its replay file's), sent so again
+    replay_burst: int | None = None
+    burst: int | None = None  # the burst the probe sent (``bursts``), for its replay file
 
     @property
     def contract(self) -> Contract:
@@ -84,13 +103,15 @@ class ProbeContext:
         emulator, or a live target run without a client-side pace (``--max-rps 0``); at a pace,
         a mini-burst of a second's worth (``Pacer.burst``: at most max_rps in any second, the
         average kept; 5 at the URL default); at under 2 requests/s none, and the probe is noted as
-        not run at this pace (``ApiRun.probes_unpaced``), so a run says what it left out."""
-        if self.session.is_emulator or self.may_burst:
-            return CONCURRENT
-        if (n := min(CONCURRENT, self.session.sender.pacer.most_together())) >= 2:
-            return n
-        self.paced_out = True
-        return 0
+        not run at this pace (``ApiRun.probes_unpaced``), so a run says what it left out. A
+        replay sends the burst its finding was found with (``replay_burst``)."""
+        if self.replay_burst is not None:
+            self.burst = self.replay_burst
+        else:
+            free = self.session.is_emulator or self.may_burst
+            self.burst = burst_size(self.session.sender.pacer, unpaced=free)
+            self.paced_out = not self.burst
+        return self.burst
 
     def together(self, n: int) -> AbstractContextManager[None]:
         """The block's ``n`` requests go at once: within the pace when there is one."""
@@ -1461,6 +1482,8 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     another person's face, each answer gives the verdict its own pair got alone (a shared result
     buffer hands one request another's comparison under its own serialNo). A live target is
     burst within its pace (``bursts``)."""
+    burst = p.bursts()  # the whole probe's budget at once: never its part in turn alone
+    p.session.tracker.ensure_budget(2 + (burst + 1 if burst else 0))
     before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
@@ -1473,9 +1496,8 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
             "Expected: the answer to this request (its serialNo echoed, or the service's own "
             "request id, E-041), never another request's"
         )
-    if not (burst := p.bursts()):
+    if not burst:
         return
-    p.session.tracker.ensure_budget(burst + 1)
     alone = {"the base image itself": itself.answer}
     other = _jd_other_person(p)
     path = ("collectionImageItems", 0, "imgBase64")
@@ -1782,6 +1804,8 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     """
     if not (burst := p.bursts()):
         return
+    # its bursts' whole budget at once (both operations', validateData's): never half spent
+    p.session.tracker.ensure_budget(2 * burst + CONCURRENT + 1)
     threshold = p.contract.success_threshold("match")
     faceless = p.session.pool.faceless.b64
     match = p.canonical("match")
@@ -1790,7 +1814,6 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
         (match, match.with_json(("image", "data"), faceless), "a reference photo of no one"),
         (idno, idno.with_json(("faceData", "data"), faceless), "faceData of no one"),
     ):
-        p.session.tracker.ensure_budget(burst)  # /match's burst runs when /idno's cannot
         sent = [other if n % 2 == 0 else same for n in range(burst)]
         p.operation = same.operation  # the burst's finding is about its operation (as send sets)
         if same.operation not in p.touched:

@@ -17,7 +17,7 @@ from ._emulator import conformance_target
 from ._engine import load_schema
 from ._failures import CheckFailed
 from ._payloads import PayloadPool, from_refs, names_in
-from ._probes import ProbeContext
+from ._probes import CONCURRENT, ProbeContext
 from ._registry import RULES, Facts, RuleContext
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
@@ -72,7 +72,7 @@ def replay_finding(
         ) as session:
             try:
                 if rule_id in RULES and RULES.get(rule_id).kind == "probe":
-                    return _replay_probe(fid, RULES.get(rule_id), session)
+                    return _replay_probe(fid, RULES.get(rule_id), session, data)
                 if not any(op.path == request.path for op in spec.operations.values()):
                     raise InputError(
                         f"replay file names {request.path}, which the spec does not document"
@@ -127,13 +127,39 @@ def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutc
     return ReplayOutcome(fid, ANSWERED, False, f"answered now: HTTP {answer.status}")
 
 
-def _replay_probe(fid: str, entry: Any, session: Session) -> ReplayOutcome:
-    ctx = ProbeContext(session, may_burst=session.is_emulator)
+def _replay_probe(fid: str, entry: Any, session: Session, data: Replay) -> ReplayOutcome:
+    """The probe again, bursting as its run did (the replay file's ``burst``)."""
+    ctx = ProbeContext(
+        session, may_burst=session.is_emulator, replay_burst=replay_burst(data, data.extra)
+    )
     try:
         entry.fn(ctx)
     except CheckFailed as failed:
         return ReplayOutcome(fid, entry.name, True, failed.message)
+    if ctx.paced_out:
+        raise not_retested(fid, entry.id)
     return ReplayOutcome(fid, entry.name, False, f"probe {entry.name} passes")
+
+
+def replay_burst(data: Replay, extra: dict[str, Any]) -> int | None:
+    """The burst a probe's finding was found with (None: its file does not say)."""
+    burst = extra.get("burst")
+    if isinstance(burst, bool):  # fuzz files before session 21: bursting unpaced or not at all
+        return CONCURRENT if burst else None
+    if burst is None or isinstance(burst, int) and 0 <= burst <= CONCURRENT:
+        return burst
+    raise InputError(
+        f"{data.path or data.id}: burst {burst!r}: expected 0 to {CONCURRENT} requests"
+    )
+
+
+def not_retested(fid: str, rule_id: str) -> InputError:
+    """A race probe's replay that could not burst: the race was not crossed, so nothing says the
+    finding is gone (never "fixed")."""
+    return InputError(
+        f"{fid}: probe {rule_id} sends requests in flight together and its replay file does not "
+        "say the burst it was found with: not re-tested (run the suite again)"
+    )
 
 
 def _replay_envelope(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:

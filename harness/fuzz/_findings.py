@@ -24,6 +24,7 @@ from harness.clients import (
     load_credentials,
     no_answer_text,
 )
+from harness.conformance._probes import burst_size
 from harness.contract import Answer, Contract, ReadingLog, load_contract
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import (
@@ -145,8 +146,9 @@ def write_findings(
             "steps": list(failure.steps),
             "case": None if case is None else {k: getattr(case, k) for k in _CASE},
         }
-        if failure.property_name.endswith(PROBES_PROPERTY):  # their replay may burst as they did
-            extra["burst"] = not run.client.pacer.interval
+        if failure.property_name.endswith(PROBES_PROPERTY):  # their replay bursts as they did
+            pacer = run.client.pacer
+            extra["burst"] = burst_size(pacer, unpaced=run.is_emulator or not pacer.interval)
         return Replay.of(
             failure.request,
             run.contract,
@@ -265,7 +267,10 @@ def _rerun_probes(
     replay: Replay, api: str, client: FuzzClient, is_emulator: bool, faces: Path | None
 ) -> ReplayOutcome:
     """Run the rule book's probe that found it again (its step names it; else every probe of
-    ``api``), bursting only as the run did: the finding holds while it fails the same check."""
+    ``api``), bursting as the run did: the finding holds while it fails the same check; a race
+    its replay could not burst was not re-tested (never "fixed")."""
+    from harness.conformance._replay import not_retested, replay_burst
+
     from ._probes import PROBE_STEP, PROBES, probe_session, run_probe
 
     if api not in PROBES:
@@ -279,13 +284,18 @@ def _rerun_probes(
         faces_dir=faces,
         readings=required,
     )
-    burst = is_emulator or bool(replay.extra.get("burst"))
+    burst = replay_burst(replay, replay.extra)
     steps = [str(step) for step in replay.extra.get("steps") or ()]
     named = [r for r in PROBES[api] if f"{PROBE_STEP} {r}" in steps]
+    untried: list[str] = []
     for rule_id in named or PROBES[api]:
-        for problem, _, _ in run_probe(session, rule_id, may_burst=burst):
+        for problem, _, _ in run_probe(
+            session, rule_id, may_burst=is_emulator, burst=burst, untried=untried
+        ):
             if problem.check == replay.check:
                 return ReplayOutcome(replay.id, replay.check, True, problem.message)
+    if untried:
+        raise not_retested(replay.id, ", ".join(untried))
     message = f"{replay.check} holds now: the rule book's probes of {api} pass"
     return ReplayOutcome(replay.id, replay.check, False, message)
 

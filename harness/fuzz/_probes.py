@@ -93,11 +93,19 @@ def probe_session(
 Failed = tuple[Problem, Request, Exchange | None]
 
 
-def run_probe(session: Session, rule_id: str, *, may_burst: bool) -> list[Failed]:
+def run_probe(
+    session: Session,
+    rule_id: str,
+    *,
+    may_burst: bool,
+    burst: int | None = None,
+    untried: list[str] | None = None,
+) -> list[Failed]:
     """The probe's verdict first (its own violation, or its request without an answer), then the
     answer rules' on the answers it got, as conformance's probe phase records them; images in
-    the requests by reference (their pool name and sha256)."""
-    ctx = ProbeContext(session, may_burst=may_burst)
+    the requests by reference (their pool name and sha256). ``burst``: a replay's, as its run
+    sent it; ``untried`` gets the probe's id when the pace let it send no burst."""
+    ctx = ProbeContext(session, may_burst=may_burst, replay_burst=burst)
     own: list[CheckFailed] = []
     try:
         RULES.get(rule_id).fn(ctx)
@@ -106,6 +114,8 @@ def run_probe(session: Session, rule_id: str, *, may_burst: bool) -> list[Failed
         own.append(verdict)
     except NoAnswer as unanswered:
         own.append(unanswered.raw)
+    if ctx.paced_out and untried is not None:
+        untried.append(rule_id)
     out: list[Failed] = []
     for failed in own + ctx.failures:
         request = failed.request if isinstance(failed.request, Request) else ctx.last_request

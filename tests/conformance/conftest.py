@@ -20,10 +20,17 @@ from harness.results import build_summary
 
 @contextmanager
 def probe_session(
-    contract: Any, api: str, url: str, *, is_emulator: bool = False, budget: int = 100
+    contract: Any,
+    api: str,
+    url: str,
+    *,
+    is_emulator: bool = False,
+    budget: int = 100,
+    max_rps: float = 0.0,
 ) -> Iterator[Any]:
     """A conformance session aimed at ``url`` with the schema hooks installed, as a run's probe
-    phase has it (request budget 100), for running one probe alone."""
+    phase has it (request budget 100), for running one probe alone; ``max_rps``: its pace, kept
+    on a virtual clock (no test waits for it)."""
     from harness.conformance._engine import install, load_schema
     from harness.conformance._payloads import PayloadPool
     from harness.conformance._session import Session
@@ -43,7 +50,9 @@ def probe_session(
         identity=None,
         raw_schema=schema.raw_schema,
         timeout_s=30,
+        max_rps=max_rps,
     )
+    session.sender.pacer.sleep = lambda _seconds: None  # the pace's slots, not its waits
     with session:
         install(session, schema)
         yield session

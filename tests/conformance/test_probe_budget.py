@@ -3,19 +3,23 @@ budget (a live service may bill both), never from a second budget beside it."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures import mutant_match
+from fixtures.cli import DEMO_ENV
 from fixtures.mutant_jd import mutant_jd
 from fixtures.servers import DropsFirstConnection
 
 import harness.conformance._run as conformance_run
 from harness.clients import DEMO
+from harness.config import ConformanceSettings
+from harness.conformance import replay_finding
 from harness.conformance._engine import load_schema
-from harness.conformance._failures import CheckFailed
+from harness.conformance._failures import CheckFailed, build_findings
 from harness.conformance._payloads import PayloadPool
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
@@ -23,9 +27,10 @@ from harness.conformance._session import Session
 from harness.conformance._tracker import RunTracker
 from harness.contract import Contract, load_contract
 from harness.emulator import EmulatorServer
+from harness.errors import InputError
 from harness.pacing import Budget
 
-from .conftest import conform, explain
+from .conftest import conform, explain, probe_session
 
 
 def _live_session(
@@ -99,6 +104,41 @@ def test_a_race_is_crossed_by_a_mini_burst_within_the_pace():
             with pytest.raises(CheckFailed, match="while 4 comparisons"):
                 RULES.get("FH-L18").fn(ctx)
     assert tracker.budget.used <= 8  # two in turn, the other face alone, the burst of 4
+
+
+def test_a_race_found_at_a_pace_replays_with_its_burst(
+    contract: Contract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 21's review: a race a mini-burst found replayed unpaced with no burst at all
+    (``may_burst`` off: nothing in flight together), so the unchanged broken service replayed
+    "fixed". The replay file records the burst (``conformance.burst``) and the replay sends it;
+    a file that does not say it (one written before) is not re-tested, never "fixed"."""
+    monkeypatch.setattr(conformance_run, "RULES", [RULES.get("FH-L18")])  # that probe alone
+    for name, value in DEMO_ENV.items():  # the replay's credentials
+        monkeypatch.setenv(name, value)
+    pace = conformance_run.URL_DEFAULT_MAX_RPS
+    with mutant_jd("answers-crossed-under-concurrency", contract) as url:
+        with probe_session(contract, "jd", url, max_rps=pace) as session:
+            raws, *_ = conformance_run._run_probes(session, ConformanceSettings(), False, pace)
+        found = build_findings(
+            raws,
+            seed=1,
+            out_dir=tmp_path,
+            target={"kind": "url", "url": url},
+            secrets=[],
+            pool=session.pool,
+            contract=contract,
+        )
+        [finding] = [f for f in found if f.rule_id == "FH-L18"]
+        path = Path(str(finding.reproduce).removeprefix("faceharness replay "))
+        replayed = replay_finding(path)
+        assert replayed.still_failing, replayed.detail
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        assert kept["conformance"] == {"burst": 5}  # the URL default pace's mini-burst
+        del kept["conformance"]
+        (old := tmp_path / "old.json").write_text(json.dumps(kept), encoding="utf-8")
+        with pytest.raises(InputError, match="FH-L18 sends requests in flight.*not re-tested"):
+            replay_finding(old)
 
 
 class _Slow:

@@ -92,18 +92,24 @@ def test_each_defect_only_conform_named_is_a_fuzz_finding(contract, tmp_path, ap
 def test_a_probe_finding_replays_and_a_paced_run_sends_a_mini_burst(
     contract, tmp_path, monkeypatch
 ):
-    """A probe's finding replays by running the probes again, bursting only as the run did; a
-    paced run (a live target's default) sends a mini-burst within its pace (session 21: it sent
-    none, so crossed results went unjudged there), so they are judged there too."""
+    """A probe's finding replays by running the probes again, bursting as the run did; a paced
+    run (a live target's default) sends a mini-burst within its pace (session 21: it sent none,
+    so crossed results went unjudged there), so they are judged there too, and its finding
+    replays with that burst (session 21's review: the replay sent none and said "fixed")."""
     for name, value in DEMO_ENV.items():  # the replay's credentials
         monkeypatch.setenv(name, value)
     with mutant_jd("results-crossed-under-concurrency", contract) as url:
         paced = _run(url, tmp_path / "paced", "jd", "FH-L18", max_rps=50)
         result = _run(url, tmp_path / "run", "jd", "FH-L18")
         [finding] = result.findings
-        replayed = replay_finding(next((tmp_path / "run" / "findings").glob("F-*.json")))
+        replayed = {
+            run: replay_finding(next((tmp_path / run / "findings").glob("F-*.json")))
+            for run in ("run", "paced")
+        }
     assert [f.rule_id for f in paced.findings] == ["FH-L18"], explain(paced)
-    assert replayed.still_failing and replayed.check == finding.check, replayed.detail
+    assert all(r.still_failing and r.check == finding.check for r in replayed.values()), {
+        run: r.detail for run, r in replayed.items()
+    }
     assert "base64" not in str(finding.request) and "$image" in str(finding.request)
     assert finding.request["steps"] == ["the rule book's probe FH-L18"]  # the one replayed
 

@@ -133,6 +133,19 @@ def test_a_mini_burst_goes_at_once_and_no_second_holds_more_than_the_rate() -> N
         with pacer.burst(6):
             pass
     assert Pacer(1.5).most_together() == 1 and Pacer(0).most_together() == 0
+    # session 21's review: a burst that came first went at once, whatever was sent just before
+    # at the pace by another sender (the engine's before the probes'): it now waits its slots
+    clock, starts = FakeClock(), []
+    before, fresh = (Pacer(5, clock=clock, sleep=clock.sleep) for _ in range(2))
+    for _ in range(5):
+        before.wait()
+        starts.append(clock.now)
+    with fresh.burst(5):
+        for _ in range(5):
+            fresh.wait()
+            starts.append(clock.now)
+    for first in starts:
+        assert sum(first <= t < first + 1.0 - 1e-9 for t in starts) <= 5, (first, starts)
 
 
 def test_a_phase_keeps_the_next_ones_requests_time_at_the_targets_pace() -> None:
