@@ -426,12 +426,20 @@ def _run_probes(
             skipped.append(entry.id)
             break
         except NoAnswer as unanswered:
-            raws.append(unanswered.raw)
+            raws.append(_in_burst(unanswered.raw, ctx, entry.id))
         if ctx.paced_out:
             unpaced.append(entry.id)
         ran += [(entry.name, operation) for operation in ctx.touched]
-        raws += ctx.failures
+        raws += [_in_burst(failed, ctx, entry.id) for failed in ctx.failures]
     return raws, ran, skipped, unpaced
+
+
+def _in_burst(failed: CheckFailed, ctx: ProbeContext, probe: str) -> CheckFailed:
+    """A failure found while a probe burst (an answer rule's: a 5xx, a foreign serialNo) is
+    replayed by that probe with its burst: one request alone may not cross the race."""
+    if ctx.burst and failed.rule_id != probe:
+        failed.burst, failed.probe = ctx.burst, probe
+    return failed
 
 
 def _check_results(
