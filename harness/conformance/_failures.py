@@ -60,6 +60,7 @@ class CheckFailed(Failure):
         self.api = ""  # set with the answer when the run records it (``recorded``)
         self.response: dict[str, Any] | None = None  # excerpt of the answer
         self.burst: int | None = None  # a probe's: the requests it sent in flight together
+        self.probe: str | None = None  # an answer rule's, judged during that probe's burst
 
     @property
     def _unique_key(self) -> str:  # one failure per rule per case in the engine's bookkeeping
@@ -143,7 +144,8 @@ def build_findings(
                 rule_id=raw.rule_id,
                 target=target,
                 timeout_s=timeout_s,
-                extra={} if raw.burst is None else {"burst": raw.burst},
+                extra=({} if raw.burst is None else {"burst": raw.burst})
+                | ({} if raw.probe is None else {"probe": raw.probe}),
             )
 
         return Candidate(finding, replay, raw.size)

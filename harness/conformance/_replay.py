@@ -73,6 +73,8 @@ def replay_finding(
             try:
                 if rule_id in RULES and RULES.get(rule_id).kind == "probe":
                     return _replay_probe(fid, RULES.get(rule_id), session, data)
+                if "probe" in data.extra:  # found during that probe's burst
+                    return _replay_in_probe(fid, name, rule_id, session, data)
                 if not any(op.path == request.path for op in spec.operations.values()):
                     raise InputError(
                         f"replay file names {request.path}, which the spec does not document"
@@ -139,6 +141,33 @@ def _replay_probe(fid: str, entry: Any, session: Session, data: Replay) -> Repla
     if ctx.paced_out:
         raise not_retested(fid, entry.id)
     return ReplayOutcome(fid, entry.name, False, f"probe {entry.name} passes")
+
+
+def _replay_in_probe(
+    fid: str, check: str, rule_id: str, session: Session, data: Replay
+) -> ReplayOutcome:
+    """An answer rule's finding made during a probe's burst: the probe again with that burst,
+    the finding's rule judging every answer (one request alone may not cross the race)."""
+    probe = data.extra["probe"]
+    if not (isinstance(probe, str) and probe in RULES and RULES.get(probe).kind == "probe"):
+        raise InputError(f"{data.path or fid}: probe {probe!r}: expected a probe's rule id")
+    entry, burst = RULES.get(probe), replay_burst(data, data.extra)
+    if not burst:
+        raise not_retested(fid, probe)
+    name = RULES.get(rule_id).name if rule_id in RULES else check
+    ctx = ProbeContext(session, may_burst=session.is_emulator, replay_burst=burst)
+    try:
+        entry.fn(ctx)
+    except CheckFailed as failed:  # the probe's own verdict; the finding's rule is asked below
+        ctx.failures.append(failed)
+    again = [f for f in ctx.failures if (f.rule_id or f.check) == (rule_id or check)]
+    if again:
+        return ReplayOutcome(fid, name, True, again[0].message)
+    if ctx.paced_out:
+        raise not_retested(fid, probe)
+    return ReplayOutcome(
+        fid, name, False, f"{name} holds on every answer of probe {entry.name}'s burst of {burst}"
+    )
 
 
 def replay_burst(data: Replay, extra: dict[str, Any]) -> int | None:

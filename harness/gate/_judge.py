@@ -310,12 +310,15 @@ def coverage_criteria(
 def _adjusted(policy: Policy, name: SuiteName, result: SuiteResult, within: bool) -> SuiteResult:
     """A suite failed only by allowed findings passes, one passed with counted findings beyond
     them fails (one cut short at its time limit, :func:`~harness.results.partial_suite`, is
-    inconclusive); one the policy does not require may fail to run without ending the gate."""
+    inconclusive, unless its counted findings beyond them already fail it); one the policy does
+    not require may fail to run without ending the gate."""
     partial = result.status == "fail" and result.testable_when is not None
     if within and result.status == "fail" and result.findings:  # a partial stage's: untested
         return result.model_copy(update={"status": "inconclusive" if partial else "pass"})
-    if not within and result.status == "pass" and any(map(policy.findings.counts, result.findings)):
-        return result.model_copy(update={"status": "fail"})
+    cut = result.status == "inconclusive" and result.testable_when is not None
+    if not within and (result.status == "pass" or cut):  # cut: what it found already fails
+        if any(map(policy.findings.counts, result.findings)):
+            return result.model_copy(update={"status": "fail"})
     required = policy.suites.required
     if required is None or name in required or result.status != "error":
         return result

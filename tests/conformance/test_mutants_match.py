@@ -306,7 +306,7 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     registered last, never ran; a quarter of 250 was 62). Session 21's review: FH-L29's bursts,
     run before FH-L30, FH-L31 and FH-L41 in 132, skipped them: a single FH-L41 defect read
     inconclusive (exit 0) and a correct service too; the races now run last, in 150."""
-    reserve = probe_reserve(URL_DEFAULT_MAX_REQUESTS // len(APIS))
+    reserve = probe_reserve(URL_DEFAULT_MAX_REQUESTS // len(APIS), "match")
     with (
         serve(defect, contract) as url,
         probe_session(contract, "match", url, budget=reserve, max_rps=URL_DEFAULT_MAX_RPS) as s,

@@ -141,6 +141,39 @@ def test_a_race_found_at_a_pace_replays_with_its_burst(
             replay_finding(old)
 
 
+def test_an_answer_rules_finding_in_a_burst_replays_with_that_burst(
+    contract: Contract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Session 21's review: an answer rule's finding (FH-H01, a 5xx) raised during FH-L29's
+    burst replayed as one request alone, so the unchanged broken service replayed "fixed". Its
+    file names the probe and its burst, and the replay runs that probe with that burst."""
+    monkeypatch.setattr(conformance_run, "RULES", [RULES.get("FH-L29")])  # that probe alone
+    for name, value in DEMO_ENV.items():  # the replay's credentials
+        monkeypatch.setenv(name, value)
+    with mutant_match.serve("match-concurrent-server-error") as url:
+        with probe_session(contract, "match", url) as session:
+            raws, *_ = conformance_run._run_probes(session, ConformanceSettings(), False, 0)
+        found = build_findings(
+            raws,
+            seed=1,
+            out_dir=tmp_path,
+            target={"kind": "url", "url": url},
+            secrets=[],
+            pool=session.pool,
+            contract=contract,
+        )
+        [finding] = [f for f in found if f.rule_id == "FH-H01"]
+        path = Path(str(finding.reproduce).removeprefix("faceharness replay "))
+        replayed = replay_finding(path)
+        assert replayed.still_failing, replayed.detail
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        assert kept["conformance"]["probe"] == "FH-L29" and kept["conformance"]["burst"] > 1
+        del kept["conformance"]["burst"]  # a probe named without its burst: not re-tested
+        (old := tmp_path / "old.json").write_text(json.dumps(kept), encoding="utf-8")
+        with pytest.raises(InputError, match="FH-L29 sends requests in flight.*not re-tested"):
+            replay_finding(old)
+
+
 class _Slow:
     """Virtual time: each answer took ``latency`` seconds more, on the run's clock (the service
     counts its answers) and in the answer times its budget reads the target's pace from, so no

@@ -23,3 +23,22 @@ def test_conform_sends_no_more_requests_than_its_budget_in_all(cli, contract, tm
     text = " ".join(r.stdout.split())
     assert "INCONCLUSIVE" in text and "PASS" not in text, text
     assert "match probes" in text and "--max-requests" in text, text
+
+
+def test_a_share_spent_with_requests_left_is_no_spent_budget():
+    """Session 21's review: JD's engine stopped at its share while its probes left ~69 requests
+    unsent, and the run said "request budget spent"; it says so only when probes were skipped
+    for the budget or (almost) nothing of --max-requests is left."""
+    from harness.commands.conform import request_budget_spent
+    from harness.results import ApiRun, ConformanceMetrics
+
+    def metrics(requests: int, skipped: list[str]) -> ConformanceMetrics:
+        runs = {"match": ApiRun(), "jd": ApiRun(probes_skipped=skipped)}
+        return ConformanceMetrics(
+            apis=runs, max_requests=500, requests=requests, budget_exhausted=True
+        )
+
+    assert not request_budget_spent(metrics(431, []))
+    assert request_budget_spent(metrics(431, ["FH-L18"]))
+    assert request_budget_spent(metrics(498, []))
+    assert not request_budget_spent(metrics(498, []).model_copy(update={"budget_exhausted": False}))

@@ -87,6 +87,25 @@ def test_allowed_findings_of_a_stage_cut_at_its_limit_leave_it_inconclusive():
     assert judged["conformance"].reason.startswith("stopped at its 1 s time limit")
 
 
+def test_counted_convention_findings_of_a_stage_cut_at_its_limit_fail_it():
+    """Review s21: a cut stage whose only findings are conventions is ``inconclusive`` by
+    itself; a policy that counts conventions fails it, as it would the same stage completed."""
+    from harness.results import partial_suite
+
+    convention = finding("low", "http-200").model_copy(update={"basis": "convention"})
+    cut = partial_suite(
+        suite("conformance", [convention]),
+        "stopped at its 1 s time limit; the results are partial",
+        "a longer run.stage_timeout_s",
+    )
+    assert cut.status == "inconclusive"
+    strict = parse_policy({"findings": {"conventions": True}})
+    gate, judged = judge(strict, {"conformance": cut}, ran=("conformance",))
+    assert judged["conformance"].status == "fail" and not gate.passed
+    _, judged = judge(parse_policy({}), {"conformance": cut}, ran=("conformance",))
+    assert judged["conformance"].status == "inconclusive"  # not counted: still untested
+
+
 def test_allowances_count_unique_findings_across_suites():
     repeated = [finding("medium", "a", key="same")] * 3
     other = [finding("medium", "b", suite="fuzz", key="other")]
