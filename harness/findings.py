@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from harness.errors import InputError
 from harness.imaging import encode_image, sha256_hex
 from harness.redact import redact
 from harness.results import SEVERITIES, Finding
+from harness.signatures import sniff_format
 
 REPLAY_FORMAT = "faceharness-replay"
 REPLAY_VERSION = 2
@@ -54,6 +56,27 @@ def image_ref(
     if size is not None:
         ref["size"] = size
     return ref
+
+
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/]{64,}")
+
+
+def image_like(data: bytes) -> bool:
+    """Bytes a replay file must not hold: an image by its signature, or an mp4 (``ftyp``)."""
+    return sniff_format(data) is not None or data[4:8] == b"ftyp"
+
+
+def holds_image(data: bytes) -> bool:
+    """Whether ``data`` is an image or holds one's base64 anywhere (after a data URI's or any
+    other prefix: each of a run's four alignments is tried)."""
+    if image_like(data):
+        return True
+    for run in _B64_RUN.findall(data):
+        for at in range(4):
+            chunk = run[at : at + 60]  # 45 bytes: every signature's
+            if len(chunk) == 60 and image_like(base64.b64decode(chunk)):
+                return True
+    return False
 
 
 def unreplayable(data: bytes) -> dict[str, Any]:
@@ -117,7 +140,9 @@ def exchange_of(
 ) -> dict[str, Any]:
     """A request as its replay file holds it (``refs``: the body, images as references)."""
     body: Any = None
-    if request.raw_body:
+    if request.raw_body and holds_image(request.raw_body):
+        body = unreplayable(request.raw_body)  # an image in a raw body: never written out
+    elif request.raw_body:
         body = {BYTES_KEY: base64.b64encode(request.raw_body).decode("ascii")}
     elif request.raw_body is None:
         body = refs(request)

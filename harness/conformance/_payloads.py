@@ -14,7 +14,14 @@ from typing import Any, Final
 from harness.contract import Contract
 from harness.errors import InputError
 from harness.faces import PoolImage, limits_for, pool_faces
-from harness.findings import image_ref, image_refs, resolve_images, unreplayable
+from harness.findings import (
+    holds_image,
+    image_like,
+    image_ref,
+    image_refs,
+    resolve_images,
+    unreplayable,
+)
 from harness.imaging import (
     ImageRejected,
     alpha_png,
@@ -31,7 +38,6 @@ from harness.imaging import (
     unpadded,
     within,
 )
-from harness.signatures import sniff_format
 
 _SMALL_BYTES = 100_000
 
@@ -142,11 +148,6 @@ _DATA_URI: Final = re.compile(r"^data:[\w.+/-]+;base64,")
 _TEXT_FORMS: Final = ("b64", "datauri", "b64lines", "b64nopad")
 
 
-def image_like(data: bytes) -> bool:
-    """Bytes a replay file must not hold: an image by its signature, or an mp4 (``ftyp``)."""
-    return sniff_format(data) is not None or data[4:8] == b"ftyp"
-
-
 def to_refs(value: Any, pool: PayloadPool | None) -> Any:
     """A copy of a JSON value with the pool's media (and what it derives) replaced by references,
     and any other image by a placeholder a replay refuses (never the image itself; no ``pool``:
@@ -164,12 +165,14 @@ def to_refs(value: Any, pool: PayloadPool | None) -> Any:
         return [to_refs(v, pool) for v in value]
     if isinstance(value, str) and len(value) >= _MIN_CHARS:
         decoded = _decoded(value)
-        if decoded is None:
-            return value
-        for form in _TEXT_FORMS:
-            if encode_image(decoded, form) == value:
-                return _ref(pool, decoded, form)
-        return unreplayable(decoded) if image_like(decoded) else value
+        if decoded is not None:
+            for form in _TEXT_FORMS:
+                if encode_image(decoded, form) == value:
+                    return _ref(pool, decoded, form)
+            if image_like(decoded):
+                return unreplayable(decoded)
+        # an image's base64 after some prefix (a data URI's or any other)
+        return unreplayable(value.encode()) if holds_image(value.encode()) else value
     return value
 
 

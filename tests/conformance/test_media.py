@@ -124,7 +124,7 @@ _RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{64,}")
 
 def _image_base64_in(text: str) -> list[str]:
     """Every base64 run of ``text`` that decodes to a JPEG, PNG or MP4's first bytes."""
-    heads = [base64.b64decode(run[:64]) for run in _RUN.findall(text)]
+    heads = [base64.b64decode(run[at : at + 60]) for run in _RUN.findall(text) for at in range(4)]
     return [
         h[:8].hex()
         for h in heads
@@ -197,3 +197,24 @@ def test_an_image_not_the_pools_is_a_placeholder_and_its_request_is_not_replayed
     with pytest.raises(InputError, match="cannot be replayed"):
         from_refs(refs, pool)
     assert to_refs({"n": "QUJD" * 40}, pool) == {"n": "QUJD" * 40}  # no image: kept as sent
+
+
+def test_an_image_after_a_prefix_or_in_a_raw_body_is_never_written_out(pool, contract):
+    """A value that is no base64 as a whole (a prefix before an image's base64) and a raw body
+    holding an image were written as they were sent (the raw body base64 again)."""
+    from harness.clients import Request
+    from harness.findings import exchange_of, request_of
+
+    face = pool.reference.b64
+    prefixed = {"image": {"data": "x-" + face}, "faceData": {"data": "ab" + face}}
+    refs = to_refs(prefixed, pool)
+    assert not _image_base64_in(json.dumps(refs)) and len(json.dumps(refs)) < 500
+    raw = json.dumps({"image": {"data": face}}).encode()
+    request = Request("match", "match", "POST", "/match", raw_body=raw)
+    exchange = json.loads(json.dumps(exchange_of(request, contract, lambda r: None)))
+    assert exchange["body"]["$unreplayable"] == "image", str(exchange)[:200]
+    assert exchange["body"]["sha256"] == hashlib.sha256(raw).hexdigest()
+    with pytest.raises(InputError, match="cannot be replayed"):
+        request_of(exchange, contract, lambda body: from_refs(body, pool))
+    plain = Request("match", "match", "POST", "/match", raw_body=b'{"image": 1}')
+    assert exchange_of(plain, contract, lambda r: None)["body"] == {"$bytes": "eyJpbWFnZSI6IDF9"}
