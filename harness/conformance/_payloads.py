@@ -99,6 +99,12 @@ class PayloadPool:
         found = self.locate(data)
         return (found[0], found[2]) if found is not None and found[1] is None else None
 
+    def embedded_in(self, text: str) -> bool:
+        """Whether the base64 of one of the pool's images (or of what it derived) starts
+        anywhere in ``text`` (its first 48 characters: 36 bytes)."""
+        images = [*(m.data for m in self.media.values()), *self._derived.values()]
+        return any(base64.b64encode(data[:36]).decode("ascii") in text for data in images)
+
     def locate(self, data: bytes) -> tuple[PoolImage, str | None, int | None] | None:
         """The media ``data`` is or was derived from, the recipe (None: the media itself) and the
         size it was padded to (None: not padded); None when the pool did not make it."""
@@ -171,8 +177,10 @@ def to_refs(value: Any, pool: PayloadPool | None) -> Any:
                     return _ref(pool, decoded, form)
             if image_like(decoded):
                 return unreplayable(decoded)
-        # an image's base64 after some prefix (a data URI's or any other)
-        return unreplayable(value.encode()) if holds_image(value.encode()) else value
+        # an image's base64 after some prefix (a data URI's or any other), or a pool image's
+        # base64 anywhere in the text
+        embedded = pool is not None and pool.embedded_in(value)
+        return unreplayable(value.encode()) if embedded or holds_image(value.encode()) else value
     return value
 
 
